@@ -1,0 +1,70 @@
+import { Command } from 'commander';
+import { BurrowError } from '../errors.js';
+import { requireImage } from '../image/local.js';
+import { removeImages } from '../image/remove.js';
+import { inspectImage, listImages } from '../image/summary.js';
+import { shortId } from '../util/digest.js';
+import { action } from './action.js';
+import { humanSize, table, timeAgo } from './format.js';
+
+type Exit = (code: number) => void;
+
+export function imagesCommand(signal: AbortSignal, setExit: Exit): Command {
+  return new Command('images')
+    .description('List images in the store')
+    .option('-q, --quiet', 'only show image ids')
+    .option('--digests', 'show digests')
+    .option('--no-trunc', 'do not truncate ids')
+    .option('--format <format>', 'table (default) or json')
+    .action(
+      action<{ quiet?: boolean; digests?: boolean; trunc: boolean; format?: string }>(signal, setExit, async (context, _args, flags) => {
+        const images = listImages(context.store());
+        if (flags.format === 'json') {
+          context.stdout.write(`${JSON.stringify(images, null, 2)}\n`);
+          return;
+        }
+        if (flags.format !== undefined && flags.format !== 'table') {
+          throw new BurrowError('INVALID_ARGUMENT', `unknown --format "${flags.format}": use table or json`);
+        }
+        const id = (digest: string): string => (flags.trunc ? shortId(digest) : digest);
+        if (flags.quiet === true) {
+          context.stdout.write([...new Set(images.map((image) => id(image.Id)))].map((line) => `${line}\n`).join(''));
+          return;
+        }
+        const header = flags.digests === true ? ['REPOSITORY', 'TAG', 'DIGEST', 'IMAGE ID', 'CREATED', 'SIZE'] : ['REPOSITORY', 'TAG', 'IMAGE ID', 'CREATED', 'SIZE'];
+        const rows = images.map((image) => {
+          const cells = [image.Repository, image.Tag, id(image.Id), timeAgo(image.Created), humanSize(image.Size)];
+          if (flags.digests === true) cells.splice(2, 0, image.Digest);
+          return cells;
+        });
+        context.stdout.write(`${table(header, rows)}\n`);
+      }),
+    );
+}
+
+export function rmiCommand(signal: AbortSignal, setExit: Exit): Command {
+  return new Command('rmi')
+    .description('Remove images (and the layers no other image uses)')
+    .argument('<image...>', 'names or ids')
+    .option('-f, --force', 'remove even if a container uses the image, or it has several names')
+    .action(
+      action<{ force?: boolean }>(signal, setExit, async (context, images, flags) => {
+        const result = await removeImages(context.store(), images, { force: flags.force === true });
+        for (const name of result.untagged) context.stdout.write(`Untagged: ${name}\n`);
+        for (const id of result.deleted) context.stdout.write(`Deleted: ${id}\n`);
+      }),
+    );
+}
+
+export function inspectCommand(signal: AbortSignal, setExit: Exit): Command {
+  return new Command('inspect')
+    .description('Show the details of images as JSON')
+    .argument('<image...>', 'names or ids')
+    .action(
+      action(signal, setExit, async (context, images) => {
+        const store = context.store();
+        const details = images.map((query) => inspectImage(store, requireImage(store, query)));
+        context.stdout.write(`${JSON.stringify(details, null, 2)}\n`);
+      }),
+    );
+}

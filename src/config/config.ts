@@ -1,0 +1,66 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { BurrowError } from '../errors.js';
+
+/** burrow's own settings (`$BURROW_CONFIG`, else `$XDG_CONFIG_HOME/burrow/config.json`). */
+export interface BurrowConfig {
+  /** Tried in order for docker.io before Docker Hub itself, like dockerd's registry-mirrors. */
+  registryMirrors: string[];
+  /** Registries reached over plain HTTP or unverified TLS (loopback always is). */
+  insecureRegistries: string[];
+  httpTimeoutSeconds: number;
+  maxConcurrentDownloads: number;
+  retries: number;
+}
+
+export const DEFAULT_CONFIG: BurrowConfig = {
+  registryMirrors: [],
+  insecureRegistries: [],
+  httpTimeoutSeconds: 30,
+  maxConcurrentDownloads: 3,
+  retries: 5,
+};
+
+export function configPath(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.BURROW_CONFIG !== undefined && env.BURROW_CONFIG !== '') return env.BURROW_CONFIG;
+  const configHome = env.XDG_CONFIG_HOME !== undefined && env.XDG_CONFIG_HOME !== '' ? env.XDG_CONFIG_HOME : join(homedir(), '.config');
+  return join(configHome, 'burrow', 'config.json');
+}
+
+function stringList(path: string, key: string, value: unknown): string[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value) || !value.every((item) => typeof item === 'string')) {
+    throw new BurrowError('INVALID_ARGUMENT', `${path}: "${key}" must be a list of strings`);
+  }
+  return value as string[];
+}
+
+function positiveNumber(path: string, key: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !(value > 0)) throw new BurrowError('INVALID_ARGUMENT', `${path}: "${key}" must be a positive number`);
+  return value;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): BurrowConfig {
+  const path = configPath(env);
+  let raw: Record<string, unknown> = {};
+  if (existsSync(path)) {
+    try {
+      raw = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+    } catch (error) {
+      throw new BurrowError('INVALID_ARGUMENT', `${path} is not valid JSON (${(error as Error).message}): fix or remove it`);
+    }
+  }
+  const config: BurrowConfig = {
+    registryMirrors: stringList(path, 'registryMirrors', raw.registryMirrors),
+    insecureRegistries: stringList(path, 'insecureRegistries', raw.insecureRegistries),
+    httpTimeoutSeconds: positiveNumber(path, 'httpTimeoutSeconds', raw.httpTimeoutSeconds, DEFAULT_CONFIG.httpTimeoutSeconds),
+    maxConcurrentDownloads: positiveNumber(path, 'maxConcurrentDownloads', raw.maxConcurrentDownloads, DEFAULT_CONFIG.maxConcurrentDownloads),
+    retries: positiveNumber(path, 'retries', raw.retries, DEFAULT_CONFIG.retries),
+  };
+  // Environment overrides, handy in CI and in tests of time-outs.
+  if (env.BURROW_HTTP_TIMEOUT !== undefined) config.httpTimeoutSeconds = positiveNumber('BURROW_HTTP_TIMEOUT', 'value', Number(env.BURROW_HTTP_TIMEOUT), config.httpTimeoutSeconds);
+  if (env.BURROW_INSECURE_REGISTRIES !== undefined) config.insecureRegistries.push(...env.BURROW_INSECURE_REGISTRIES.split(',').filter(Boolean));
+  return config;
+}

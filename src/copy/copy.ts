@@ -1,0 +1,156 @@
+import pLimit from 'p-limit';
+import { BurrowError } from '../errors.js';
+import { isIndexType } from '../image/media-types.js';
+import type { Platform } from '../image/platform.js';
+import { selectPlatform } from '../image/select.js';
+import type { Descriptor, ImageConfig, ImageManifest } from '../image/types.js';
+import { parseJson, validateConfig, validateIndex, validateManifest } from '../image/validate.js';
+import type { BlobEvent } from '../store/blobs.js';
+import type { ImageRecord } from '../store/records.js';
+import { upsertRecord } from '../store/records.js';
+import type { Store } from '../store/store.js';
+import { hasherFor, parseDigest } from '../util/digest.js';
+import type { ImageSource, RawManifest } from './../transport/types.js';
+
+const MAX_CONFIG_BYTES = 8 * 1024 * 1024;
+
+export type BlobRole = 'config' | 'layer';
+
+export interface CopyOptions {
+  platform: Platform;
+  /** Record names to point at the copied image (none: blobs only). */
+  names: string[];
+  /** With no names, record the image under `@<manifest digest>`, as Docker keeps dangling images. */
+  recordUntagged?: boolean;
+  concurrency?: number;
+  attempts?: number;
+  signal?: AbortSignal | undefined;
+  onBlob?: (descriptor: Descriptor, role: BlobRole, event: BlobEvent) => void;
+  /** Called once the manifest is known, before any blob moves. */
+  onPlan?: (plan: { manifest: ImageManifest; digest: string; platform: Platform | undefined }) => void;
+}
+
+export interface CopyResult {
+  sourceDigest: string;
+  manifestDigest: string;
+  manifest: ImageManifest;
+  config: ImageConfig;
+  platform: Platform | undefined;
+  /** Blobs that had to be transferred (0 when all were stored already). */
+  fetched: number;
+}
+
+async function readSmallBlob(source: ImageSource, descriptor: Descriptor, signal: AbortSignal | undefined): Promise<Buffer> {
+  if (descriptor.size > MAX_CONFIG_BYTES) {
+    throw new BurrowError('INVALID_MANIFEST', `${source.describe}: config ${descriptor.digest} claims ${descriptor.size} bytes; refusing configs over ${MAX_CONFIG_BYTES}`);
+  }
+  const { stream } = await source.blob(descriptor).open(0, signal);
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of stream) {
+    total += (chunk as Buffer).length;
+    if (total > descriptor.size) {
+      stream.destroy();
+      break;
+    }
+    chunks.push(chunk as Buffer);
+  }
+  const bytes = Buffer.concat(chunks);
+  const actual = `${parseDigest(descriptor.digest).algorithm}:${hasherFor(descriptor.digest).update(bytes).digest('hex')}`;
+  if (bytes.length !== descriptor.size || actual !== descriptor.digest) {
+    throw new BurrowError('DIGEST_MISMATCH', `${source.describe}: config ${descriptor.digest} failed verification (got ${bytes.length} bytes hashing to ${actual}); nothing was stored`);
+  }
+  return bytes;
+}
+
+/** Resolves an index to the manifest for the wanted platform. */
+async function resolveManifest(source: ImageSource, top: RawManifest, platform: Platform): Promise<{ raw: RawManifest; platform: Platform | undefined }> {
+  if (!isIndexType(top.mediaType)) return { raw: top, platform: undefined };
+  const index = validateIndex(parseJson(top.bytes, `image index of ${source.describe}`), `image index of ${source.describe}`);
+  const entry = selectPlatform(index, platform, source.describe);
+  const raw = await source.manifest(entry);
+  if (isIndexType(raw.mediaType)) throw new BurrowError('INVALID_MANIFEST', `${source.describe}: nested image indexes are not supported`);
+  return { raw, platform: entry.platform === undefined ? undefined : { os: entry.platform.os, architecture: entry.platform.architecture, variant: entry.platform.variant } };
+}
+
+/**
+ * The one copy pipeline (containers/image's copy.Image): from any source into the
+ * store, every blob verified by digest on the way, and the names written last, so a
+ * copy that stops anywhere leaves no name pointing at missing content.
+ */
+export async function copyImage(source: ImageSource, store: Store, options: CopyOptions): Promise<CopyResult> {
+  const lock = await store.lockStore('shared', options.signal);
+  try {
+    const top = await source.top();
+    const { raw, platform } = await resolveManifest(source, top, options.platform);
+    const what = `image manifest of ${source.describe}`;
+    const manifest = validateManifest(parseJson(raw.bytes, what), what);
+    options.onPlan?.({ manifest, digest: raw.digest, platform });
+
+    let fetched = 0;
+    const configBytes = store.hasBlob(manifest.config.digest) ? store.readBlob(manifest.config.digest) : undefined;
+    const configRaw = configBytes ?? (await readSmallBlob(source, manifest.config, options.signal));
+    const configWhat = `image config ${manifest.config.digest} of ${source.describe}`;
+    const config = validateConfig(parseJson(configRaw, configWhat), configWhat);
+    if (config.rootfs.diff_ids.length !== manifest.layers.length) {
+      throw new BurrowError('INVALID_MANIFEST', `${source.describe}: the manifest lists ${manifest.layers.length} layers but the config's rootfs.diff_ids has ${config.rootfs.diff_ids.length}`);
+    }
+    if (configBytes === undefined) {
+      fetched++;
+      options.onBlob?.(manifest.config, 'config', { kind: 'done' });
+    } else {
+      options.onBlob?.(manifest.config, 'config', { kind: 'exists' });
+    }
+
+    const limit = pLimit(options.concurrency ?? 3);
+    const failure = new AbortController();
+    const signal = options.signal === undefined ? failure.signal : AbortSignal.any([options.signal, failure.signal]);
+    const results = await Promise.allSettled(
+      manifest.layers.map((layer) =>
+        limit(async () => {
+          if (signal.aborted) throw new BurrowError('INTERRUPTED', 'stopped');
+          const outcome = await store.ingestBlob(layer.digest, layer.size, source.blob(layer), {
+            signal,
+            attempts: options.attempts,
+            onEvent: (event) => options.onBlob?.(layer, 'layer', event),
+          });
+          if (outcome === 'fetched') fetched++;
+        }).catch((error: unknown) => {
+          // One broken layer stops the others: the pull fails as a whole.
+          failure.abort();
+          throw error;
+        }),
+      ),
+    );
+    const firstFailure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+    if (firstFailure !== undefined) {
+      const real = results.find((result): result is PromiseRejectedResult => result.status === 'rejected' && !(result.reason instanceof BurrowError && result.reason.code === 'INTERRUPTED' && options.signal?.aborted !== true));
+      throw (real ?? firstFailure).reason;
+    }
+
+    store.putBlob(manifest.config.digest, configRaw);
+    store.putBlob(raw.digest, raw.bytes);
+    if (top.digest !== raw.digest) store.putBlob(top.digest, top.bytes);
+
+    const names = options.names.length === 0 && options.recordUntagged === true ? [`@${raw.digest}`] : options.names;
+    if (names.length > 0) {
+      const pulledAt = new Date().toISOString();
+      const recordPlatform = platform ?? { os: config.os, architecture: config.architecture, variant: config.variant };
+      await store.updateRecords((records) => {
+        for (const name of names) {
+          const record: ImageRecord = {
+            name,
+            manifest: { mediaType: raw.mediaType, digest: raw.digest, size: raw.bytes.length },
+            sourceDigest: top.digest,
+            pulledAt,
+            platform: recordPlatform,
+          };
+          upsertRecord(records, record);
+        }
+      });
+    }
+    return { sourceDigest: top.digest, manifestDigest: raw.digest, manifest, config, platform, fetched };
+  } finally {
+    lock.release();
+  }
+}

@@ -1,0 +1,82 @@
+import { BurrowError } from '../errors.js';
+import { familiarName, formatReference, parseReference } from '../reference/reference.js';
+import type { ImageRecord } from '../store/records.js';
+import type { Store } from '../store/store.js';
+import type { ImageConfig, ImageManifest } from './types.js';
+import { parseJson, validateConfig, validateManifest } from './validate.js';
+
+export interface LocalImage {
+  record: ImageRecord;
+  manifest: ImageManifest;
+  config: ImageConfig;
+  /** Image id, as Docker: the config digest. */
+  id: string;
+}
+
+export function readManifest(store: Store, digest: string): ImageManifest {
+  return validateManifest(parseJson(store.readBlob(digest), `stored manifest ${digest}`), `stored manifest ${digest}`);
+}
+
+export function loadLocalImage(store: Store, record: ImageRecord): LocalImage {
+  const manifest = readManifest(store, record.manifest.digest);
+  const config = validateConfig(parseJson(store.readBlob(manifest.config.digest), `stored config ${manifest.config.digest}`));
+  return { record, manifest, config, id: manifest.config.digest };
+}
+
+/** True when the manifest, its config and every layer are in the store. */
+export function isComplete(store: Store, manifestDigest: string): boolean {
+  if (!store.hasBlob(manifestDigest)) return false;
+  try {
+    const manifest = readManifest(store, manifestDigest);
+    return store.hasBlob(manifest.config.digest) && manifest.layers.every((layer) => store.hasBlob(layer.digest));
+  } catch {
+    return false;
+  }
+}
+
+/** Untagged images (loaded without a name) are recorded as `@sha256:…`. */
+export function isDangling(record: ImageRecord): boolean {
+  return record.name.startsWith('@');
+}
+
+export function splitName(record: ImageRecord): { repository: string; tag: string } {
+  if (isDangling(record)) return { repository: '<none>', tag: '<none>' };
+  const ref = parseReference(record.name);
+  return { repository: familiarName(ref), tag: ref.tag ?? '<none>' };
+}
+
+/**
+ * Finds the records a user means: a name (`busybox`, `busybox:1`, full form),
+ * an image id or a unique prefix of one, or a manifest digest.
+ */
+export function findRecords(store: Store, query: string): ImageRecord[] {
+  const records = store.records();
+  const hexQuery = query.replace(/^sha256:/, '');
+  if (/^[a-f0-9]{4,64}$/.test(hexQuery)) {
+    const byId = records.filter((record) => {
+      try {
+        const manifest = readManifest(store, record.manifest.digest);
+        return manifest.config.digest.slice('sha256:'.length).startsWith(hexQuery) || record.manifest.digest.slice('sha256:'.length).startsWith(hexQuery);
+      } catch {
+        return false;
+      }
+    });
+    const ids = new Set(byId.map((record) => readManifest(store, record.manifest.digest).config.digest));
+    if (ids.size > 1) throw new BurrowError('INVALID_ARGUMENT', `"${query}" matches ${ids.size} images: give more of the id`);
+    if (byId.length > 0) return byId;
+  }
+  let name: string;
+  try {
+    name = formatReference(parseReference(query));
+  } catch {
+    return [];
+  }
+  return records.filter((record) => record.name === name);
+}
+
+export function requireImage(store: Store, query: string): LocalImage {
+  const records = findRecords(store, query);
+  const first = records[0];
+  if (first === undefined) throw new BurrowError('NOT_FOUND', `no such image: ${query} (see "burrow images", or pull it)`);
+  return loadLocalImage(store, first);
+}

@@ -1,0 +1,198 @@
+import { createReadStream, createWriteStream, existsSync, fsyncSync, openSync, closeSync, readFileSync, renameSync, rmSync, statSync, truncateSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { Transform, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { BurrowError, fsError, isBurrowError } from '../errors.js';
+import { hasherFor, parseDigest } from '../util/digest.js';
+import { acquireLock } from './flock.js';
+import { blobPath, type StorePaths } from './layout.js';
+import { writeFileAtomic } from './atomic.js';
+
+export interface BlobSource {
+  /**
+   * Opens the blob's bytes from `offset`. `start` says where the stream really
+   * begins: a server that ignores Range answers from 0.
+   */
+  open(offset: number, signal: AbortSignal | undefined): Promise<{ stream: Readable; start: number }>;
+  /** Names the blob's origin in errors. */
+  describe: string;
+}
+
+export type BlobEvent =
+  | { kind: 'exists' }
+  | { kind: 'waiting' }
+  | { kind: 'start'; offset: number; total: number }
+  | { kind: 'progress'; transferred: number; total: number }
+  | { kind: 'retry'; attempt: number; reason: string }
+  | { kind: 'done' };
+
+export interface IngestOptions {
+  signal?: AbortSignal | undefined;
+  onEvent?: (event: BlobEvent) => void;
+  attempts?: number;
+  backoffMs?: number;
+}
+
+export function hasBlob(paths: StorePaths, digest: string): boolean {
+  return existsSync(blobPath(paths, digest));
+}
+
+export function readBlob(paths: StorePaths, digest: string): Buffer {
+  try {
+    return readFileSync(blobPath(paths, digest));
+  } catch (error) {
+    throw new BurrowError('NOT_FOUND', `blob ${digest} is not in the store at ${paths.root}`, { cause: error });
+  }
+}
+
+function partialPath(paths: StorePaths, digest: string): string {
+  const { algorithm, hex } = parseDigest(digest);
+  return join(paths.tmp, `${algorithm}-${hex}.partial`);
+}
+
+function lockPath(paths: StorePaths, digest: string): string {
+  const { algorithm, hex } = parseDigest(digest);
+  return join(paths.locks, `blob-${algorithm}-${hex}.lock`);
+}
+
+/** Stores small in-memory content (manifests, configs) after checking its digest. */
+export function putBlob(paths: StorePaths, digest: string, bytes: Buffer): void {
+  const hash = hasherFor(digest).update(bytes).digest('hex');
+  if (`${parseDigest(digest).algorithm}:${hash}` !== digest) {
+    throw new BurrowError('DIGEST_MISMATCH', `content does not match its digest ${digest} (got ${hash}): refusing to store it`);
+  }
+  const target = blobPath(paths, digest);
+  if (existsSync(target)) return;
+  mkdirSync(dirname(target), { recursive: true });
+  writeFileAtomic(target, bytes);
+}
+
+async function hashExisting(path: string, hash: ReturnType<typeof hasherFor>): Promise<void> {
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => { clearTimeout(timer); reject(new BurrowError('INTERRUPTED', 'interrupted')); }, { once: true });
+  });
+}
+
+/**
+ * Streams a blob into the store: bytes go to a partial file keyed by digest, are
+ * hashed on the way, and the file is renamed into blobs/ only when size and digest
+ * check. A per-blob flock makes concurrent pulls download each blob once; the
+ * partial file survives an interrupted pull so the next attempt resumes with Range.
+ */
+export async function ingestBlob(paths: StorePaths, digest: string, size: number, source: BlobSource, options: IngestOptions = {}): Promise<'exists' | 'fetched'> {
+  const target = blobPath(paths, digest);
+  if (existsSync(target)) {
+    options.onEvent?.({ kind: 'exists' });
+    return 'exists';
+  }
+  const lock = await acquireLock(lockPath(paths, digest), {
+    signal: options.signal,
+    onWait: () => options.onEvent?.({ kind: 'waiting' }),
+    shouldStop: () => existsSync(target),
+  });
+  if (lock === undefined) {
+    options.onEvent?.({ kind: 'exists' });
+    return 'exists';
+  }
+  try {
+    if (existsSync(target)) {
+      options.onEvent?.({ kind: 'exists' });
+      return 'exists';
+    }
+    await downloadWithRetries(paths, digest, size, source, options);
+    options.onEvent?.({ kind: 'done' });
+    return 'fetched';
+  } finally {
+    lock.release();
+  }
+}
+
+async function downloadWithRetries(paths: StorePaths, digest: string, size: number, source: BlobSource, options: IngestOptions): Promise<void> {
+  const attempts = options.attempts ?? 5;
+  const backoff = options.backoffMs ?? 200;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await downloadOnce(paths, digest, size, source, options);
+      return;
+    } catch (error) {
+      const retryable = isBurrowError(error) && error.retryable;
+      if (!retryable || attempt >= attempts || options.signal?.aborted === true) throw error;
+      options.onEvent?.({ kind: 'retry', attempt, reason: (error as Error).message });
+      await sleep(backoff * 2 ** (attempt - 1), options.signal);
+    }
+  }
+}
+
+async function downloadOnce(paths: StorePaths, digest: string, size: number, source: BlobSource, options: IngestOptions): Promise<void> {
+  const partial = partialPath(paths, digest);
+  const target = blobPath(paths, digest);
+  let offset = 0;
+  try {
+    mkdirSync(paths.tmp, { recursive: true });
+    offset = existsSync(partial) ? statSync(partial).size : 0;
+    if (offset > size) {
+      truncateSync(partial, 0);
+      offset = 0;
+    }
+  } catch (error) {
+    throw fsError(error, `preparing ${partial}`);
+  }
+  const hash = hasherFor(digest);
+  const { stream, start } = await source.open(offset, options.signal);
+  if (start !== offset) {
+    // The server ignored our Range: start over from byte 0.
+    truncateSync(partial, 0);
+    offset = 0;
+  } else if (offset > 0) {
+    await hashExisting(partial, hash);
+  }
+  options.onEvent?.({ kind: 'start', offset, total: size });
+  let transferred = offset;
+  const meter = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      transferred += chunk.length;
+      if (transferred > size) {
+        callback(new BurrowError('DIGEST_MISMATCH', `${source.describe}: blob ${digest} is larger than the ${size} bytes its descriptor says: refusing it`));
+        return;
+      }
+      hash.update(chunk);
+      options.onEvent?.({ kind: 'progress', transferred, total: size });
+      callback(null, chunk);
+    },
+  });
+  try {
+    await pipeline(stream, meter, createWriteStream(partial, { flags: offset > 0 ? 'a' : 'w' }), { signal: options.signal });
+  } catch (error) {
+    if (isBurrowError(error, 'DIGEST_MISMATCH')) rmSync(partial, { force: true });
+    if (isBurrowError(error)) throw error;
+    if ((error as Error).name === 'AbortError') throw new BurrowError('INTERRUPTED', `interrupted while downloading ${digest}`, { cause: error });
+    const errno = (error as { code?: string }).code;
+    if (errno === 'ENOSPC' || errno === 'EDQUOT' || errno === 'EACCES' || errno === 'EROFS') {
+      // A full disk keeps nothing: the partial file would only hold the space.
+      rmSync(partial, { force: true });
+      throw fsError(error, `writing blob ${digest} to ${paths.root}`);
+    }
+    throw new BurrowError('NETWORK', `${source.describe}: download of ${digest} broke off after ${transferred} bytes (${(error as Error).message})`, { cause: error, retryable: true });
+  }
+  if (transferred !== size) {
+    throw new BurrowError('NETWORK', `${source.describe}: blob ${digest} ended after ${transferred} of ${size} bytes`, { retryable: true });
+  }
+  const actual = `${parseDigest(digest).algorithm}:${hash.digest('hex')}`;
+  if (actual !== digest) {
+    rmSync(partial, { force: true });
+    throw new BurrowError('DIGEST_MISMATCH', `${source.describe}: blob ${digest} failed verification (its content hashes to ${actual}); the registry serves corrupted data, nothing was stored`);
+  }
+  try {
+    const fd = openSync(partial, 'r');
+    try { fsyncSync(fd); } finally { closeSync(fd); }
+    mkdirSync(dirname(target), { recursive: true });
+    renameSync(partial, target);
+  } catch (error) {
+    throw fsError(error, `storing blob ${digest}`);
+  }
+}

@@ -1,0 +1,54 @@
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fsError } from '../errors.js';
+import { parseDigest } from '../util/digest.js';
+
+/**
+ * The store is an OCI image layout (oci-layout, index.json, blobs/) so that other
+ * tools (skopeo, umoci) can read it, plus burrow's own working directories.
+ */
+export interface StorePaths {
+  root: string;
+  blobs: string;
+  index: string;
+  tmp: string;
+  locks: string;
+  pulls: string;
+  containers: string;
+}
+
+export function defaultStoreRoot(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.BURROW_ROOT !== undefined && env.BURROW_ROOT !== '') return resolve(env.BURROW_ROOT);
+  const dataHome = env.XDG_DATA_HOME !== undefined && env.XDG_DATA_HOME !== '' ? env.XDG_DATA_HOME : join(homedir(), '.local', 'share');
+  return join(dataHome, 'burrow');
+}
+
+export function storePaths(root: string): StorePaths {
+  const absolute = resolve(root);
+  return {
+    root: absolute,
+    blobs: join(absolute, 'blobs'),
+    index: join(absolute, 'index.json'),
+    tmp: join(absolute, 'tmp'),
+    locks: join(absolute, 'locks'),
+    pulls: join(absolute, 'pulls'),
+    containers: join(absolute, 'containers'),
+  };
+}
+
+export function blobPath(paths: StorePaths, digest: string): string {
+  const { algorithm, hex } = parseDigest(digest);
+  return join(paths.blobs, algorithm, hex);
+}
+
+/** Creates the layout if missing; cheap when it exists. */
+export function ensureLayout(paths: StorePaths): void {
+  try {
+    if (existsSync(join(paths.root, 'oci-layout'))) return;
+    for (const dir of [join(paths.blobs, 'sha256'), paths.tmp, paths.locks, paths.pulls]) mkdirSync(dir, { recursive: true, mode: 0o700 });
+    writeFileSync(join(paths.root, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
+  } catch (error) {
+    throw fsError(error, `creating the store at ${paths.root}`);
+  }
+}
