@@ -108,6 +108,9 @@ export class RegistryClient {
       }
     }
     await http.close();
+    if (!insecure && !explicit && isTlsMismatch(lastError)) {
+      throw new BurrowError('NETWORK', `${domain} did not answer HTTPS: if it is a plain-HTTP registry you trust, list "${domain}" in insecureRegistries of burrow's config (or BURROW_INSECURE_REGISTRIES)`, { cause: lastError });
+    }
     throw lastError;
   }
 

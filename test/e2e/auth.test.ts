@@ -1,0 +1,195 @@
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { bed, fixture } from '../helpers/bed.js';
+import { expectOneLineError, run, sandbox, storeSnapshot, type Sandbox } from '../helpers/cli.js';
+
+function dockerConfig(box: Sandbox, config: object): string {
+  const dir = join(box.home, '.docker');
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, 'config.json');
+  writeFileSync(path, JSON.stringify(config));
+  return path;
+}
+
+const basicAuth = (user: string, password: string): string => Buffer.from(`${user}:${password}`).toString('base64');
+
+async function tokenStats(): Promise<{ total: number; byAccount: Record<string, number>; requests: { account: string; scopes: string[] }[] }> {
+  return (await fetch(`${bed().tokenServer}/stats`)).json() as never;
+}
+
+describe('registry authentication', () => {
+  describe('HTTP basic auth', () => {
+    it('asks for a login when no credentials are known', async () => {
+      const box = sandbox();
+      const result = await run(box, ['pull', `${bed().registries.basic}/private/busybox:latest`]);
+      expect(expectOneLineError(result)).toMatch(new RegExp(`requires a login: run "burrow login ${bed().registries.basic}"`));
+      expect(storeSnapshot(box.root).blobs).toEqual([]);
+    });
+
+    it('uses the auths entry of ~/.docker/config.json', async () => {
+      const box = sandbox();
+      dockerConfig(box, { auths: { [bed().registries.basic]: { auth: basicAuth('alice', bed().users.alice) } } });
+      const result = await run(box, ['pull', '-q', `${bed().registries.basic}/private/busybox:latest`]);
+      expect(result.stderr).toBe('');
+      expect(result.exitCode).toBe(0);
+    });
+
+    it('says so when the password is wrong', async () => {
+      const box = sandbox();
+      dockerConfig(box, { auths: { [`http://${bed().registries.basic}`]: { auth: basicAuth('alice', 'wrong') } } });
+      const result = await run(box, ['pull', `${bed().registries.basic}/private/busybox:latest`]);
+      expect(expectOneLineError(result)).toMatch(/access denied for user "alice"/);
+    });
+
+    it('burrow login checks the password, then writes Docker\'s format; logout removes it', async () => {
+      const box = sandbox();
+      const registry = bed().registries.basic;
+      const bad = await run(box, ['login', '-u', 'alice', '--password-stdin', registry], { input: 'nope\n' });
+      expect(expectOneLineError(bad)).toMatch(/login to .* failed: wrong username or password/);
+      expect(existsSync(join(box.home, '.docker', 'config.json'))).toBe(false);
+
+      const good = await run(box, ['login', '-u', 'alice', '--password-stdin', registry], { input: `${bed().users.alice}\n` });
+      expect(good.stdout).toMatch(/Login Succeeded/);
+      const written = JSON.parse(readFileSync(join(box.home, '.docker', 'config.json'), 'utf8')) as { auths: Record<string, { auth: string }> };
+      expect(written.auths[registry]!.auth).toBe(basicAuth('alice', bed().users.alice));
+      expect((await run(box, ['pull', '-q', `${registry}/private/busybox:latest`])).exitCode).toBe(0);
+
+      const out = await run(box, ['logout', registry]);
+      expect(out.stdout).toBe(`Removing login credentials for ${registry}\n`);
+      const after = JSON.parse(readFileSync(join(box.home, '.docker', 'config.json'), 'utf8')) as { auths: Record<string, unknown> };
+      expect(after.auths[registry]).toBeUndefined();
+      expect((await run(box, ['logout', registry])).stdout).toBe(`Not logged in to ${registry}\n`);
+    });
+  });
+
+  describe('bearer tokens, as Docker Hub does it', () => {
+    const token = (): string => bed().registries.token;
+
+    it('pulls a public repository anonymously, with one token for the whole pull', async () => {
+      const box = sandbox();
+      await fetch(`${bed().tokenServer}/stats/reset`, { method: 'POST' });
+      const result = await run(box, ['pull', `${token()}/public/busybox:latest`]);
+      expect(result.exitCode).toBe(0);
+      const stats = await tokenStats();
+      // HEAD, GET manifest, config and layer all share the cached pull token.
+      expect(stats.total).toBe(1);
+      expect(stats.requests[0]!.scopes).toEqual(['repository:public/busybox:pull']);
+    });
+
+    it('needs a login for a private repository', async () => {
+      const box = sandbox();
+      const result = await run(box, ['pull', `${token()}/private/busybox:latest`]);
+      expect(expectOneLineError(result)).toMatch(/access denied: the repository does not exist or needs a login \(run "burrow login/);
+    });
+
+    it('pulls a private repository with credentials', async () => {
+      const box = sandbox();
+      dockerConfig(box, { auths: { [token()]: { auth: basicAuth('alice', bed().users.alice) } } });
+      const result = await run(box, ['pull', `${token()}/private/busybox:latest`]);
+      expect(result.exitCode).toBe(0);
+      expect(result.stdout).toContain(fixture('token:private/busybox:latest').digest);
+    });
+
+    it('reports a user the token server grants no pull (pull denied)', async () => {
+      const box = sandbox();
+      dockerConfig(box, { auths: { [token()]: { auth: basicAuth('eve', bed().users.eve) } } });
+      const result = await run(box, ['pull', `${token()}/private/busybox:latest`]);
+      expect(expectOneLineError(result)).toMatch(/access denied for user "eve"/);
+      expect(storeSnapshot(box.root).blobs).toEqual([]);
+    });
+
+    it('reports a wrong password from the token server', async () => {
+      const box = sandbox();
+      dockerConfig(box, { auths: { [token()]: { auth: basicAuth('alice', 'wrong') } } });
+      const result = await run(box, ['pull', `${token()}/private/busybox:latest`]);
+      expect(expectOneLineError(result)).toMatch(/login to .* failed for user "alice": wrong username or password/);
+    });
+
+    it('refreshes a token when it expires', async () => {
+      const { RegistryClient } = await import('../../src/registry/client.js');
+      await fetch(`${bed().tokenServer}/stats/reset`, { method: 'POST' });
+      const client = await RegistryClient.connect(token(), {
+        timeoutMs: 10_000,
+        insecureRegistries: [],
+        retries: 2,
+        credentials: { username: 'shortlived', password: bed().users.shortlived },
+      });
+      try {
+        await client.getManifest('private/busybox', 'latest');
+        await client.getManifest('private/busybox', 'latest');
+        expect((await tokenStats()).byAccount.shortlived).toBe(1);
+        // shortlived's tokens last 2 s: the next request must fetch a new one.
+        await new Promise((resolve) => setTimeout(resolve, 2500));
+        await client.getManifest('private/busybox', 'latest');
+        expect((await tokenStats()).byAccount.shortlived).toBe(2);
+      } finally {
+        await client.close();
+      }
+    });
+
+    it('burrow login gets a token to check the password', async () => {
+      const box = sandbox();
+      const bad = await run(box, ['login', '-u', 'bob', '--password-stdin', token()], { input: 'nope' });
+      expect(expectOneLineError(bad)).toMatch(/wrong username or password/);
+      const good = await run(box, ['login', '-u', 'bob', '--password-stdin', token()], { input: bed().users.bob });
+      expect(good.exitCode).toBe(0);
+      expect((await run(box, ['pull', '-q', `${token()}/private/busybox:latest`])).exitCode).toBe(0);
+    });
+  });
+
+  describe('credential helpers', () => {
+    function installHelper(box: Sandbox): { bin: string; log: string } {
+      const bin = join(box.dir, 'bin');
+      mkdirSync(bin);
+      const log = join(box.dir, 'helper.log');
+      const store = join(box.dir, 'helper-store.json');
+      // A real docker-credential-* program, speaking the helper protocol on stdin/stdout.
+      writeFileSync(
+        join(bin, 'docker-credential-burrowtest'),
+        `#!/bin/sh
+read -r input
+echo "$1 $input" >> ${log}
+case "$1" in
+  get) if [ -f ${store} ]; then cat ${store}; else echo "credentials not found in native keychain"; exit 1; fi ;;
+  store) echo "$input" | sed 's/"ServerURL":"[^"]*",//' > ${store} ;;
+  erase) rm -f ${store} ;;
+esac
+`,
+      );
+      chmodSync(join(bin, 'docker-credential-burrowtest'), 0o755);
+      writeFileSync(store, JSON.stringify({ Username: 'alice', Secret: bed().users.alice }));
+      return { bin, log };
+    }
+
+    it('asks the credHelpers program named for the registry', async () => {
+      const box = sandbox();
+      const { bin, log } = installHelper(box);
+      dockerConfig(box, { credHelpers: { [bed().registries.basic]: 'burrowtest' } });
+      const result = await run(box, ['pull', '-q', `${bed().registries.basic}/private/busybox:latest`], { env: { PATH: `${bin}:${process.env.PATH}` } });
+      expect(result.stderr).toBe('');
+      expect(result.exitCode).toBe(0);
+      expect(readFileSync(log, 'utf8')).toContain(`get ${bed().registries.basic}`);
+    });
+
+    it('uses credsStore for every registry, and login stores through it', async () => {
+      const box = sandbox();
+      const { bin, log } = installHelper(box);
+      const configPath = dockerConfig(box, { credsStore: 'burrowtest' });
+      const env = { PATH: `${bin}:${process.env.PATH}` };
+      expect((await run(box, ['pull', '-q', `${bed().registries.token}/private/busybox:latest`], { env })).exitCode).toBe(0);
+      const login = await run(box, ['login', '-u', 'alice', '--password-stdin', bed().registries.basic], { input: bed().users.alice, env });
+      expect(login.exitCode).toBe(0);
+      expect(readFileSync(log, 'utf8')).toContain(`store {"ServerURL":"${bed().registries.basic}","Username":"alice","Secret":"${bed().users.alice}"}`);
+      // Nothing secret was written to config.json itself.
+      expect(readFileSync(configPath, 'utf8')).not.toContain(bed().users.alice);
+    });
+
+    it('names a helper that is not installed', async () => {
+      const box = sandbox();
+      dockerConfig(box, { credsStore: 'missing-helper' });
+      const result = await run(box, ['pull', `${bed().registries.anon}/busybox:latest`]);
+      expect(expectOneLineError(result)).toMatch(/docker-credential-missing-helper .* is not on PATH/);
+    });
+  });
+});

@@ -1,0 +1,70 @@
+import { mkdtempSync, mkdirSync, readdirSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa, type ResultPromise } from 'execa';
+
+export const BURROW_BIN = fileURLToPath(new URL('../../bin/burrow.js', import.meta.url));
+
+export interface Sandbox {
+  dir: string;
+  root: string;
+  home: string;
+  env: Record<string, string>;
+}
+
+/** A private store, HOME (for ~/.docker/config.json) and burrow config per test. */
+export function sandbox(options: { root?: string; config?: object; env?: Record<string, string> } = {}): Sandbox {
+  const dir = mkdtempSync(join(tmpdir(), 'burrow-test-'));
+  const home = join(dir, 'home');
+  mkdirSync(home);
+  const root = options.root ?? join(dir, 'store');
+  const configPath = join(dir, 'burrow-config.json');
+  writeFileSync(configPath, JSON.stringify(options.config ?? {}));
+  return {
+    dir,
+    root,
+    home,
+    env: { HOME: home, BURROW_ROOT: root, BURROW_CONFIG: configPath, DOCKER_CONFIG: join(home, '.docker'), ...options.env },
+  };
+}
+
+export interface CliResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the real CLI as a child process, the way users run it. */
+export function burrow(box: Sandbox, args: string[], options: { input?: string; env?: Record<string, string>; timeout?: number } = {}): ResultPromise {
+  return execa(process.execPath, [BURROW_BIN, ...args], {
+    env: { ...process.env, ...box.env, ...options.env },
+    extendEnv: false,
+    reject: false,
+    timeout: options.timeout ?? 60_000,
+    ...(options.input === undefined ? { stdin: 'ignore' as const } : { input: options.input }),
+  });
+}
+
+export async function run(box: Sandbox, args: string[], options: { input?: string; env?: Record<string, string>; timeout?: number } = {}): Promise<CliResult> {
+  const result = await burrow(box, args, options);
+  return { exitCode: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr) };
+}
+
+/** Everything a test compares to say "the store is as it was". */
+export function storeSnapshot(root: string): { index: string; blobs: string[]; tmp: string[] } {
+  const blobsDir = join(root, 'blobs', 'sha256');
+  return {
+    index: existsSync(join(root, 'index.json')) ? readFileSync(join(root, 'index.json'), 'utf8') : '',
+    blobs: existsSync(blobsDir) ? readdirSync(blobsDir).sort() : [],
+    tmp: existsSync(join(root, 'tmp')) ? readdirSync(join(root, 'tmp')).sort() : [],
+  };
+}
+
+/** One line, naming the problem: the error contract of every command. */
+export function expectOneLineError(result: CliResult): string {
+  const lines = result.stderr.trim().split('\n');
+  if (result.exitCode === 0) throw new Error(`expected a failure, got exit 0; stdout: ${result.stdout}`);
+  if (lines.length !== 1 || !lines[0]!.startsWith('burrow: ')) throw new Error(`expected one "burrow: …" line on stderr, got:\n${result.stderr}`);
+  return lines[0]!;
+}
