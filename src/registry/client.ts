@@ -89,7 +89,9 @@ export class RegistryClient {
     let lastError: unknown;
     for (const [index, base] of candidates.entries()) {
       try {
-        const response = await RegistryClient.retrying(options, () => http.send(new URL('/v2/', base), { signal: options.signal }));
+        // The HTTPS probe of an insecure registry is tried once: plain-HTTP servers answer it with an error at once.
+        const probeOptions = index < candidates.length - 1 ? { ...options, retries: 1 } : options;
+        const response = await RegistryClient.retrying(probeOptions, () => http.send(new URL('/v2/', base), { signal: options.signal }));
         const challenges = parseChallenges(response.headerAll('www-authenticate'));
         await response.discard();
         if (response.status !== 200 && response.status !== 401) {

@@ -56,10 +56,10 @@ describe('registry authentication', () => {
       expect((await run(box, ['pull', '-q', `${registry}/private/busybox:latest`])).exitCode).toBe(0);
 
       const out = await run(box, ['logout', registry]);
-      expect(out.stdout).toBe(`Removing login credentials for ${registry}\n`);
+      expect(out.stdout).toBe(`Removing login credentials for ${registry}`);
       const after = JSON.parse(readFileSync(join(box.home, '.docker', 'config.json'), 'utf8')) as { auths: Record<string, unknown> };
       expect(after.auths[registry]).toBeUndefined();
-      expect((await run(box, ['logout', registry])).stdout).toBe(`Not logged in to ${registry}\n`);
+      expect((await run(box, ['logout', registry])).stdout).toBe(`Not logged in to ${registry}`);
     });
   });
 

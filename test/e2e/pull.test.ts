@@ -125,7 +125,7 @@ describe('burrow pull from a real registry', () => {
   it('rejects invalid references with the reason, before any network', async () => {
     const box = sandbox();
     for (const [reference, reason] of [
-      ['UPPER/case', /lowercase/],
+      ['busybox/UPPER', /lowercase/],
       ['busybox:bad tag', /white space/],
       ['busybox@sha256:123', /not a (sha256 )?digest/],
       [`${anon()}/x:y:z`, /not a port number|not a valid/],

@@ -45,7 +45,7 @@ describe('images, inspect, rmi', () => {
     const box = await pulled(['busybox:latest', 'library/busybox:latest', 'multilayer:oci']);
     const blobsBefore = storeSnapshot(box.root).blobs;
     const first = await run(box, ['rmi', `${anon()}/library/busybox:latest`]);
-    expect(first.stdout).toBe(`Untagged: ${anon()}/library/busybox:latest\n`);
+    expect(first.stdout).toBe(`Untagged: ${anon()}/library/busybox:latest`);
     // busybox:latest still needs every one of those blobs.
     expect(storeSnapshot(box.root).blobs).toEqual(blobsBefore);
     const second = await run(box, ['rmi', `${anon()}/busybox`]);
@@ -104,7 +104,7 @@ describe('save and load', () => {
     const box = sandbox();
     const docker = await run(box, ['load', '-i', bed().archives['busybox-docker']]);
     expect(docker.exitCode, docker.stderr).toBe(0);
-    expect(docker.stdout).toBe('Loaded image: busybox:latest\n');
+    expect(docker.stdout).toBe("Loaded image: busybox:latest");
     const images = JSON.parse((await run(box, ['images', '--format', 'json'])).stdout) as { Id: string; Name: string }[];
     expect(images[0]!.Id).toBe(fixture('busybox:latest').config);
     const oci = await run(box, ['load', '-i', bed().archives['busybox-oci']]);
