@@ -85,7 +85,8 @@ function report(error: unknown, interrupted: boolean): number {
     return 130;
   }
   if (error instanceof BurrowError) {
-    process.stderr.write(`burrow: ${error.message}\n`);
+    // One line, always: a message built from another program's output may hold newlines.
+    process.stderr.write(`burrow: ${error.message.replace(/\s*\n\s*/g, '; ')}\n`);
     if (process.env.BURROW_DEBUG === '1' && error.cause !== undefined) process.stderr.write(`${String((error.cause as Error)?.stack ?? error.cause)}\n`);
     return error.exitCode;
   }

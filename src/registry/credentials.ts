@@ -61,9 +61,10 @@ async function runHelper(helper: string, action: 'get' | 'store' | 'erase', inpu
     const result = await execa(program, [action], { input, timeout: 30_000 });
     return result.stdout;
   } catch (error) {
-    const failure = error as { code?: string; stdout?: string; stderr?: string; shortMessage?: string };
-    if (failure.code === 'ENOENT') {
-      throw new BurrowError('INVALID_ARGUMENT', `credential helper ${program} (named in your Docker config) is not on PATH: install it or remove it from the config`);
+    const failure = error as { code?: string; cause?: { code?: string }; stdout?: string; stderr?: string; shortMessage?: string };
+    const errno = failure.code ?? failure.cause?.code;
+    if (errno === 'ENOENT' || errno === 'EACCES') {
+      throw new BurrowError('INVALID_ARGUMENT', `credential helper ${program} (named in your Docker config) is not on PATH or not executable: install it or remove it from the config`);
     }
     const output = `${failure.stdout ?? ''} ${failure.stderr ?? ''}`;
     if (action === 'get' && /credentials not found/i.test(output)) return '';
