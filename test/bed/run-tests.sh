@@ -47,5 +47,13 @@ trap 'as_test_user bash "$HERE/down.sh" "$BED_DIR" || true' EXIT
 as_test_user bash "$HERE/up.sh" "$BED_DIR"
 
 status=0
-as_test_user npx --no-install vitest run "$@" || status=$?
+REPORT="$BED_DIR/vitest-report.json"
+rm -f "$REPORT"
+as_test_user npx --no-install vitest run --reporter=default --reporter=json --outputFile.json="$REPORT" "$@" || status=$?
+# A closing line any CI can read, whatever the runner: "Tests: N passed, N failed".
+if [ -f "$REPORT" ]; then
+  node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+    const skipped = r.numPendingTests + (r.numTodoTests ?? 0);
+    console.log(`Tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed` + (skipped ? `, ${skipped} skipped` : ""));' "$REPORT"
+fi
 exit "$status"
