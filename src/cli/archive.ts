@@ -2,11 +2,10 @@ import { createReadStream, createWriteStream, mkdtempSync, rmSync } from 'node:f
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Command } from 'commander';
-import { loadArchive } from '../copy/load.js';
 import { BurrowError } from '../errors.js';
 import { requireImage } from '../image/local.js';
 import { familiarString, parseReference } from '../reference/reference.js';
-import { saveImages, type ArchiveFormat } from '../transport/archive-write.js';
+import type { ArchiveFormat } from '../transport/archive-write.js';
 import { action } from './action.js';
 
 type Exit = (code: number) => void;
@@ -18,6 +17,7 @@ export function loadCommand(signal: AbortSignal, setExit: Exit): Command {
     .option('-q, --quiet', 'print nothing but errors')
     .action(
       action<{ input?: string; quiet?: boolean }>(signal, setExit, async (context, _args, flags) => {
+        const { loadArchive } = await import('../copy/load.js');
         const store = context.store();
         let file = flags.input;
         let scratch: string | undefined;
@@ -53,6 +53,7 @@ export function saveCommand(signal: AbortSignal, setExit: Exit): Command {
         if (flags.format !== 'docker-archive' && flags.format !== 'oci-archive') {
           throw new BurrowError('INVALID_ARGUMENT', `unknown --format "${flags.format}": use docker-archive or oci-archive`);
         }
+        const { saveImages } = await import('../transport/archive-write.js');
         const store = context.store();
         const images = queries.map((query) => requireImage(store, query));
         if (flags.output !== undefined) {

@@ -1,5 +1,4 @@
 import { Command } from 'commander';
-import { pullImage } from '../copy/pull.js';
 import { parsePlatform } from '../image/platform.js';
 import { familiarString, parseReference } from '../reference/reference.js';
 import { action } from './action.js';
@@ -18,6 +17,7 @@ export function pullCommand(signal: AbortSignal, setExit: (code: number) => void
     .option('-q, --quiet', 'print only the image name')
     .action(
       action<PullFlags>(signal, setExit, async (context, [reference], flags) => {
+        const { pullImage } = await import('../copy/pull.js');
         const progress = await BlobProgress.create(context.stderr, progressMode(context.stderr, flags.quiet === true));
         try {
           const result = await pullImage(reference!, {

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { createRequire } from 'node:module';
+import type { Ajv, ErrorObject, ValidateFunction } from 'ajv';
 import { BurrowError } from '../errors.js';
 import type { ImageConfig, ImageIndex, ImageManifest } from './types.js';
 
@@ -10,12 +11,23 @@ type SchemaName = (typeof SCHEMA_FILES)[number];
 let ajv: Ajv | undefined;
 const validators = new Map<SchemaName, ValidateFunction>();
 
+/** Validators compiled by `npm run build` (scripts/compile-schemas.mjs), when present. */
+function precompiled(name: SchemaName): ValidateFunction | undefined {
+  try {
+    const compiled = createRequire(import.meta.url)('./schema-validators.cjs') as Record<SchemaName, ValidateFunction>;
+    return compiled[name];
+  } catch {
+    return undefined;
+  }
+}
+
 function validator(name: SchemaName): ValidateFunction {
-  let validate = validators.get(name);
+  let validate = validators.get(name) ?? precompiled(name);
   if (validate === undefined) {
     if (ajv === undefined) {
       // Compiled lazily: a command that never reads a manifest pays nothing.
-      ajv = new Ajv({ allErrors: false, strict: false });
+      const { Ajv: AjvClass } = createRequire(import.meta.url)('ajv') as typeof import('ajv');
+      ajv = new AjvClass({ allErrors: false, strict: false });
       for (const file of SCHEMA_FILES) {
         ajv.addSchema(JSON.parse(readFileSync(new URL(`${file}.schema.json`, SCHEMA_DIR), 'utf8')) as object);
       }

@@ -1,7 +1,6 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { execa } from 'execa';
 import { BurrowError } from '../errors.js';
 import { writeFileAtomic } from '../store/atomic.js';
 import { DOCKER_HUB_DOMAIN } from '../reference/reference.js';
@@ -58,6 +57,8 @@ function helperFor(config: DockerConfigFile, domain: string): string | undefined
 async function runHelper(helper: string, action: 'get' | 'store' | 'erase', input: string): Promise<string> {
   const program = `docker-credential-${helper}`;
   try {
+    // execa costs ~70 ms to load: only when a helper is configured.
+    const { execa } = await import('execa');
     const result = await execa(program, [action], { input, timeout: 30_000 });
     return result.stdout;
   } catch (error) {

@@ -1,4 +1,5 @@
-import { createReadStream, createWriteStream, existsSync, fsyncSync, openSync, closeSync, readFileSync, renameSync, rmSync, statSync, truncateSync, mkdirSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, readFileSync, renameSync, rmSync, statSync, truncateSync, mkdirSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -188,8 +189,9 @@ async function downloadOnce(paths: StorePaths, digest: string, size: number, sou
     throw new BurrowError('DIGEST_MISMATCH', `${source.describe}: blob ${digest} failed verification (its content hashes to ${actual}); the registry serves corrupted data, nothing was stored`);
   }
   try {
-    const fd = openSync(partial, 'r');
-    try { fsyncSync(fd); } finally { closeSync(fd); }
+    // fsync on the thread pool: the other layers keep streaming meanwhile.
+    const handle = await open(partial, 'r');
+    try { await handle.sync(); } finally { await handle.close(); }
     mkdirSync(dirname(target), { recursive: true });
     renameSync(partial, target);
   } catch (error) {

@@ -1,6 +1,6 @@
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
-import koffi from 'koffi';
+import { createRequire } from 'node:module';
 import { BurrowError, fsError } from '../errors.js';
 
 /**
@@ -18,6 +18,8 @@ let errnoFn: (() => number) | undefined;
 
 function flock(fd: number, operation: number): number {
   if (flockFn === undefined) {
+    // koffi loads on first lock, not at start-up (it costs ~15 ms).
+    const koffi = createRequire(import.meta.url)('koffi') as typeof import('koffi');
     const libc = koffi.load('libc.so.6');
     flockFn = libc.func('int flock(int fd, int operation)') as (fd: number, operation: number) => number;
     const location = libc.func('int *__errno_location(void)') as () => unknown;

@@ -68,13 +68,13 @@ describe('registry authentication', () => {
 
     it('pulls a public repository anonymously, with one token for the whole pull', async () => {
       const box = sandbox();
-      await fetch(`${bed().tokenServer}/stats/reset`, { method: 'POST' });
+      // Other test files use the token server at the same time: count only anonymous requests for this scope.
+      const anonymousPulls = async (): Promise<number> => (await tokenStats()).requests.filter((request) => request.account === '' && request.scopes.includes('repository:public/busybox:pull')).length;
+      const before = await anonymousPulls();
       const result = await run(box, ['pull', `${token()}/public/busybox:latest`]);
       expect(result.exitCode).toBe(0);
-      const stats = await tokenStats();
       // HEAD, GET manifest, config and layer all share the cached pull token.
-      expect(stats.total).toBe(1);
-      expect(stats.requests[0]!.scopes).toEqual(['repository:public/busybox:pull']);
+      expect((await anonymousPulls()) - before).toBe(1);
     });
 
     it('needs a login for a private repository', async () => {
@@ -108,7 +108,8 @@ describe('registry authentication', () => {
 
     it('refreshes a token when it expires', async () => {
       const { RegistryClient } = await import('../../src/registry/client.js');
-      await fetch(`${bed().tokenServer}/stats/reset`, { method: 'POST' });
+      const issued = async (): Promise<number> => (await tokenStats()).byAccount.shortlived ?? 0;
+      const before = await issued();
       const client = await RegistryClient.connect(token(), {
         timeoutMs: 10_000,
         insecureRegistries: [],
@@ -118,11 +119,11 @@ describe('registry authentication', () => {
       try {
         await client.getManifest('private/busybox', 'latest');
         await client.getManifest('private/busybox', 'latest');
-        expect((await tokenStats()).byAccount.shortlived).toBe(1);
+        expect((await issued()) - before).toBe(1);
         // shortlived's tokens last 2 s: the next request must fetch a new one.
         await new Promise((resolve) => setTimeout(resolve, 2500));
         await client.getManifest('private/busybox', 'latest');
-        expect((await tokenStats()).byAccount.shortlived).toBe(2);
+        expect((await issued()) - before).toBe(2);
       } finally {
         await client.close();
       }

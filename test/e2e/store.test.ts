@@ -162,6 +162,20 @@ describe('save and load', () => {
 });
 
 describe('configuration', () => {
+  it('chooses the store: --root, then BURROW_ROOT, then $XDG_DATA_HOME/burrow', async () => {
+    const box = sandbox();
+    const explicit = join(box.dir, 'explicit');
+    expect((await run(box, ['--root', explicit, 'pull', '-q', `${anon()}/busybox:latest`])).exitCode).toBe(0);
+    expect(existsSync(join(explicit, 'index.json'))).toBe(true);
+    expect(existsSync(box.root)).toBe(false);
+    expect((await run(box, ['pull', '-q', `${anon()}/busybox:latest`])).exitCode).toBe(0);
+    expect(existsSync(join(box.root, 'index.json'))).toBe(true);
+    const xdg = join(box.dir, 'xdg');
+    const viaXdg = await run(box, ['pull', '-q', `${anon()}/busybox:latest`], { env: { BURROW_ROOT: '', XDG_DATA_HOME: xdg } });
+    expect(viaXdg.exitCode).toBe(0);
+    expect(existsSync(join(xdg, 'burrow', 'index.json'))).toBe(true);
+  });
+
   it('pulls docker.io images through a configured mirror, falling past a dead one', async () => {
     const box = sandbox({ config: { registryMirrors: ['http://127.0.0.1:1', `http://${anon()}`] } });
     const result = await run(box, ['pull', 'busybox']);
