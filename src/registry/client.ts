@@ -4,6 +4,7 @@ import { MANIFEST_ACCEPT, MediaType } from '../image/media-types.js';
 import { DOCKER_HUB_DOMAIN } from '../reference/reference.js';
 import type { BlobSource } from '../store/blobs.js';
 import { hasherFor, parseDigest, sha256 } from '../util/digest.js';
+import { sleep } from '../util/sleep.js';
 import { Authenticator, parseChallenges } from './auth.js';
 import type { Credentials } from './credentials.js';
 import { HttpClient, isTlsMismatch, type HttpResponse } from './http.js';
@@ -46,13 +47,6 @@ export function isLoopback(host: string): boolean {
 /** Plain HTTP and unverified TLS are for loopback and the registries a user lists, as in Docker. */
 export function isInsecureRegistry(domain: string, insecure: readonly string[]): boolean {
   return isLoopback(domain) || insecure.some((entry) => entry.replace(/^[a-z]+:\/\//, '').replace(/\/$/, '') === domain);
-}
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => { clearTimeout(timer); reject(new BurrowError('INTERRUPTED', 'interrupted')); }, { once: true });
-  });
 }
 
 function retryAfterMs(response: HttpResponse, fallback: number): number {
@@ -160,11 +154,11 @@ export class RegistryClient {
   }
 
   /** Sends with auth; a 401 with a cached token refreshes the token once. */
-  private async request(method: 'GET' | 'HEAD', pathname: string, scope: string | undefined, headers: Record<string, string>): Promise<HttpResponse> {
+  private async request(method: 'GET' | 'HEAD', pathname: string, scope: string | undefined, headers: Record<string, string>, signal = this.options.signal): Promise<HttpResponse> {
     const url = new URL(pathname, this.base);
     const send = async (): Promise<HttpResponse> => {
-      const authorization = await this.auth.authorization(scope, this.options.signal);
-      return this.http.send(url, { method, headers, authorization, authHost: this.base.host, signal: this.options.signal });
+      const authorization = await this.auth.authorization(scope, signal);
+      return this.http.send(url, { method, headers, authorization, authHost: this.base.host, signal });
     };
     let response = await RegistryClient.retrying(this.options, send);
     if (response.status === 401 && this.auth.scheme === 'bearer' && scope !== undefined) {
@@ -245,17 +239,7 @@ export class RegistryClient {
       describe: `${this.domain}/${path}`,
       open: async (offset, signal) => {
         const headers: Record<string, string> = offset > 0 ? { range: `bytes=${offset}-` } : {};
-        const url = new URL(`/v2/${path}/blobs/${digest}`, this.base);
-        const send = async (): Promise<HttpResponse> => {
-          const authorization = await this.auth.authorization(this.scope(path), signal);
-          return this.http.send(url, { headers, authorization, authHost: this.base.host, signal });
-        };
-        let response = await RegistryClient.retrying(this.options, send);
-        if (response.status === 401 && this.auth.scheme === 'bearer') {
-          await response.discard();
-          this.auth.invalidate(this.scope(path));
-          response = await RegistryClient.retrying(this.options, send);
-        }
+        const response = await this.request('GET', `/v2/${path}/blobs/${digest}`, this.scope(path), headers, signal);
         if (response.status === 206) {
           const range = /^bytes (\d+)-/.exec(response.header('content-range') ?? '');
           return { stream: response.body, start: range === null ? 0 : Number(range[1]) };

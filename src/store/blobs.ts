@@ -5,6 +5,7 @@ import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { BurrowError, fsError, isBurrowError } from '../errors.js';
 import { hasherFor, parseDigest } from '../util/digest.js';
+import { sleep } from '../util/sleep.js';
 import { acquireLock } from './flock.js';
 import { blobPath, type StorePaths } from './layout.js';
 import { writeFileAtomic } from './atomic.js';
@@ -70,13 +71,6 @@ export function putBlob(paths: StorePaths, digest: string, bytes: Buffer): void 
 
 async function hashExisting(path: string, hash: ReturnType<typeof hasherFor>): Promise<void> {
   for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-}
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => { clearTimeout(timer); reject(new BurrowError('INTERRUPTED', 'interrupted')); }, { once: true });
-  });
 }
 
 /**

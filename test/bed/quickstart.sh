@@ -16,7 +16,10 @@ fi
 
 # Build if needed (no build yet, or sources newer than it).
 if [ ! -e node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --no-progress --loglevel=error
+  # npm 11 omits other platforms' optional packages (rollup's) from the lock it
+  # writes and then `npm ci` rejects that lock; `install --no-save` keeps the
+  # locked versions without rewriting the file.
+  npm ci --no-progress --loglevel=error 2>/dev/null || npm install --no-save --no-progress --loglevel=error
 fi
 if [ ! -d build ] || [ -n "$(find src -newer build -print -quit 2>/dev/null)" ]; then
   npm run build --silent
