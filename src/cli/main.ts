@@ -4,6 +4,7 @@ import { loadCommand, saveCommand } from './archive.js';
 import { imagesCommand, inspectCommand, rmiCommand } from './images.js';
 import { loginCommand, logoutCommand } from './login.js';
 import { pullCommand } from './pull.js';
+import { runCommand } from './run.js';
 import { systemCommand } from './system.js';
 
 const VERSION = '0.1.0';
@@ -13,6 +14,7 @@ function buildProgram(signal: AbortSignal, setExit: (code: number) => void): Com
     .description('Rootless, daemonless containers for CI')
     .version(VERSION, '-v, --version')
     .option('--root <dir>', 'store directory (default: $BURROW_ROOT or $XDG_DATA_HOME/burrow)')
+    .enablePositionalOptions()
     .showSuggestionAfterError()
     .exitOverride();
 
@@ -25,6 +27,7 @@ function buildProgram(signal: AbortSignal, setExit: (code: number) => void): Com
   image.addCommand(saveCommand(signal, setExit));
 
   for (const command of [
+    runCommand(signal, setExit),
     pullCommand(signal, setExit),
     imagesCommand(signal, setExit),
     rmiCommand(signal, setExit),

@@ -40,5 +40,5 @@ trap 'as_test_user bash "$HERE/down.sh" "$BED_DIR" || true' EXIT
 as_test_user bash "$HERE/up.sh" "$BED_DIR"
 
 STORE="$BED_DIR/quickstart-store"
-as_test_user node bin/burrow.js pull 127.0.0.1:5100/busybox:latest --root "$STORE"
-as_test_user node bin/burrow.js images --root "$STORE"
+as_test_user node bin/burrow.js --root "$STORE" pull 127.0.0.1:5100/busybox:latest
+as_test_user node bin/burrow.js --root "$STORE" images

@@ -1,0 +1,145 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Command } from 'commander';
+import { BurrowError } from '../errors.js';
+import type { MountPlan, RootfsDriverName } from '../sandbox/plan.js';
+import { action } from './action.js';
+
+interface RunFlags {
+  env: string[];
+  envFile: string[];
+  volume: string[];
+  mount: string[];
+  tmpfs: string[];
+  workdir?: string;
+  user?: string;
+  name?: string;
+  hostname?: string;
+  entrypoint?: string;
+  network: string;
+  readOnly?: boolean;
+  init?: boolean;
+  interactive?: boolean;
+  tty?: boolean;
+  rm?: boolean;
+  capAdd: string[];
+  capDrop: string[];
+  label: string[];
+  storageDriver?: string;
+  privileged?: boolean;
+}
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+/** `-v host:container[:ro|rw]` */
+export function parseVolume(spec: string): MountPlan {
+  const parts = spec.split(':');
+  if (parts.length < 2 || parts.length > 3 || parts[0] === '' || parts[1] === '') {
+    throw new BurrowError('INVALID_ARGUMENT', `invalid volume "${spec}": expected /host/path:/container/path[:ro]`);
+  }
+  const [source, target, mode] = parts as [string, string, string | undefined];
+  if (!source.startsWith('/') && !source.startsWith('.')) {
+    throw new BurrowError('INVALID_ARGUMENT', `invalid volume "${spec}": named volumes come later; give an absolute host path`);
+  }
+  if (!target.startsWith('/')) throw new BurrowError('INVALID_ARGUMENT', `invalid volume "${spec}": the container path must be absolute`);
+  if (mode !== undefined && !['ro', 'rw'].includes(mode)) throw new BurrowError('INVALID_ARGUMENT', `invalid volume "${spec}": mode must be ro or rw`);
+  return { kind: 'bind', source: resolve(source), target, readOnly: mode === 'ro' };
+}
+
+/** `--mount type=bind,source=…,target=…[,readonly]` and `type=tmpfs,target=…[,tmpfs-size=…]` */
+export function parseMount(spec: string): MountPlan {
+  const fields = new Map<string, string>();
+  for (const part of spec.split(',')) {
+    const at = part.indexOf('=');
+    fields.set(at < 0 ? part : part.slice(0, at), at < 0 ? 'true' : part.slice(at + 1));
+  }
+  const target = fields.get('target') ?? fields.get('destination') ?? fields.get('dst');
+  if (target === undefined || !target.startsWith('/')) throw new BurrowError('INVALID_ARGUMENT', `invalid --mount "${spec}": target=/absolute/path is required`);
+  const type = fields.get('type') ?? 'volume';
+  if (type === 'bind') {
+    const source = fields.get('source') ?? fields.get('src');
+    if (source === undefined) throw new BurrowError('INVALID_ARGUMENT', `invalid --mount "${spec}": source= is required for type=bind`);
+    const readOnly = ['readonly', 'ro'].some((key) => fields.has(key) && fields.get(key) !== 'false');
+    return { kind: 'bind', source: resolve(source), target, readOnly };
+  }
+  if (type === 'tmpfs') return { kind: 'tmpfs', target, size: fields.get('tmpfs-size'), mode: fields.get('tmpfs-mode') };
+  throw new BurrowError('INVALID_ARGUMENT', `invalid --mount "${spec}": type must be bind or tmpfs`);
+}
+
+function readEnvFile(path: string): string[] {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    throw new BurrowError('INVALID_ARGUMENT', `cannot read --env-file ${path}: no such file or not readable`);
+  }
+  return text.split('\n').map((line) => line.trim()).filter((line) => line !== '' && !line.startsWith('#'));
+}
+
+export function runCommand(signal: AbortSignal, setExit: (code: number) => void): Command {
+  return new Command('run')
+    .description('Run a command in a new container')
+    .argument('<image>', 'image to run (pulled when missing)')
+    .argument('[command...]', 'command and arguments (default: the image\'s Entrypoint and Cmd)')
+    .passThroughOptions()
+    .option('-e, --env <NAME=value>', 'set an environment variable (repeatable)', collect, [])
+    .option('--env-file <file>', 'read environment variables from a file', collect, [])
+    .option('-v, --volume <host:container[:ro]>', 'bind-mount a host path', collect, [])
+    .option('--mount <spec>', 'type=bind,source=…,target=…[,readonly] or type=tmpfs,target=…', collect, [])
+    .option('--tmpfs <path>', 'mount a tmpfs', collect, [])
+    .option('-w, --workdir <dir>', 'working directory inside the container')
+    .option('-u, --user <user[:group]>', 'user name or uid, optionally with group')
+    .option('--name <name>', 'container name')
+    .option('-h, --hostname <name>', 'container host name')
+    .option('--entrypoint <command>', "override the image's entrypoint")
+    .option('--network <mode>', 'none or host', 'none')
+    .option('--read-only', 'mount the root file system read-only')
+    .option('--init', 'run a minimal init as PID 1 (reaps zombies, forwards signals)')
+    .option('-i, --interactive', 'keep standard input open')
+    .option('-t, --tty', 'allocate a pseudo-terminal')
+    .option('--rm', 'remove the container when it exits')
+    .option('--cap-add <cap>', 'add a capability', collect, [])
+    .option('--cap-drop <cap>', 'drop a capability', collect, [])
+    .option('-l, --label <key=value>', 'set a label', collect, [])
+    .option('--storage-driver <driver>', 'overlay or fuse-overlayfs')
+    .option('--privileged', 'all capabilities (still inside the user namespace)')
+    .action(
+      action<RunFlags>(signal, setExit, async (context, [image, ...command], flags) => {
+        if (flags.network !== 'none' && flags.network !== 'host') {
+          throw new BurrowError('INVALID_ARGUMENT', `unsupported --network "${flags.network}": use none or host (other modes come later)`);
+        }
+        if (flags.storageDriver !== undefined && !['overlay', 'fuse-overlayfs'].includes(flags.storageDriver)) {
+          throw new BurrowError('INVALID_ARGUMENT', `unknown --storage-driver "${flags.storageDriver}": use overlay or fuse-overlayfs`);
+        }
+        if (flags.tty === true) throw new BurrowError('INVALID_ARGUMENT', '-t is not supported yet: run without it');
+        const { runContainer } = await import('../container/run.js');
+        const labels = Object.fromEntries(flags.label.map((label) => {
+          const at = label.indexOf('=');
+          return at < 0 ? [label, ''] : [label.slice(0, at), label.slice(at + 1)];
+        }));
+        const result = await runContainer(context.store(), {
+          image: image!,
+          command,
+          entrypoint: flags.entrypoint === undefined ? undefined : flags.entrypoint === '' ? [] : [flags.entrypoint],
+          env: [...flags.envFile.flatMap(readEnvFile), ...flags.env],
+          workdir: flags.workdir,
+          user: flags.user,
+          name: flags.name,
+          hostname: flags.hostname,
+          network: flags.network,
+          volumes: [...flags.volume.map(parseVolume), ...flags.mount.map(parseMount), ...flags.tmpfs.map((target): MountPlan => ({ kind: 'tmpfs', target }))],
+          readOnly: flags.readOnly === true,
+          init: flags.init === true,
+          interactive: flags.interactive === true,
+          remove: flags.rm === true,
+          capAdd: flags.privileged === true ? ['CAP_SYS_ADMIN', 'CAP_NET_ADMIN', 'CAP_SYS_PTRACE', 'CAP_DAC_READ_SEARCH', 'CAP_IPC_LOCK', 'CAP_SYS_RESOURCE', 'CAP_SYS_TIME', 'CAP_SYS_NICE', 'CAP_LINUX_IMMUTABLE', 'CAP_NET_BROADCAST', 'CAP_IPC_OWNER', 'CAP_LEASE', 'CAP_SYSLOG', 'CAP_WAKE_ALARM', 'CAP_BLOCK_SUSPEND', 'CAP_AUDIT_CONTROL', 'CAP_SYS_PACCT', 'CAP_SYS_TTY_CONFIG', 'CAP_SYS_BOOT', 'CAP_SYS_RAWIO', 'CAP_SYS_MODULE', 'CAP_MAC_ADMIN', 'CAP_MAC_OVERRIDE', ...flags.capAdd] : flags.capAdd,
+          capDrop: flags.capDrop,
+          labels,
+          storageDriver: flags.storageDriver as RootfsDriverName | undefined,
+          signal: context.signal,
+          onNote: (text) => context.stderr.write(`${text}\n`),
+        });
+        return result.exitCode;
+      }),
+    );
+}

@@ -1,0 +1,92 @@
+import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { BurrowError } from '../errors.js';
+
+export interface ResolvedUser {
+  uid: number;
+  gid: number;
+  groups: number[];
+  home: string;
+}
+
+interface PasswdEntry { name: string; uid: number; gid: number; home: string }
+interface GroupEntry { name: string; gid: number; members: string[] }
+
+/**
+ * Reads a file of the image from the topmost layer that has it, never through a
+ * symlink: the path is resolved on the host, where an image's link could point
+ * anywhere.
+ */
+export function readImageFile(layers: readonly string[], relative: string): string | undefined {
+  for (let index = layers.length - 1; index >= 0; index--) {
+    let fd: number;
+    try {
+      fd = openSync(join(layers[index]!, relative), constants.O_RDONLY | constants.O_NOFOLLOW);
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') continue;
+      return undefined;
+    }
+    try {
+      // A whiteout (a character device) hides the file of the layers below.
+      if (!fstatSync(fd).isFile()) return undefined;
+      return readFileSync(fd, 'utf8');
+    } finally {
+      closeSync(fd);
+    }
+  }
+  return undefined;
+}
+
+function parsePasswd(text: string | undefined): PasswdEntry[] {
+  return (text ?? '').split('\n').flatMap((line) => {
+    const [name, , uid, gid, , home] = line.split(':');
+    if (name === undefined || uid === undefined || gid === undefined || !/^\d+$/.test(uid) || !/^\d+$/.test(gid)) return [];
+    return [{ name, uid: Number(uid), gid: Number(gid), home: home || '/' }];
+  });
+}
+
+function parseGroup(text: string | undefined): GroupEntry[] {
+  return (text ?? '').split('\n').flatMap((line) => {
+    const [name, , gid, members] = line.split(':');
+    if (name === undefined || gid === undefined || !/^\d+$/.test(gid)) return [];
+    return [{ name, gid: Number(gid), members: (members ?? '').split(',').filter(Boolean) }];
+  });
+}
+
+/** Docker's rules for `-u` / the image's User: name or uid, optionally `:group` or `:gid`. */
+export function resolveUser(spec: string | undefined, layers: readonly string[]): ResolvedUser {
+  const passwd = parsePasswd(readImageFile(layers, 'etc/passwd'));
+  const groups = parseGroup(readImageFile(layers, 'etc/group'));
+  const [userPart = '', groupPart] = (spec ?? '').split(':');
+  let uid = 0;
+  let gid = 0;
+  let home = '/';
+  let name: string | undefined;
+  if (userPart === '') {
+    const root = passwd.find((entry) => entry.uid === 0);
+    home = root?.home ?? '/root';
+    name = root?.name ?? 'root';
+  } else if (/^\d+$/.test(userPart)) {
+    uid = Number(userPart);
+    const entry = passwd.find((candidate) => candidate.uid === uid);
+    gid = entry?.gid ?? 0;
+    home = entry?.home ?? '/';
+    name = entry?.name;
+  } else {
+    const entry = passwd.find((candidate) => candidate.name === userPart);
+    if (entry === undefined) throw new BurrowError('INVALID_ARGUMENT', `unable to find user ${userPart}: no matching entries in passwd file`);
+    ({ uid, gid, home } = entry);
+    name = entry.name;
+  }
+  if (groupPart !== undefined && groupPart !== '') {
+    if (/^\d+$/.test(groupPart)) gid = Number(groupPart);
+    else {
+      const group = groups.find((candidate) => candidate.name === groupPart);
+      if (group === undefined) throw new BurrowError('INVALID_ARGUMENT', `unable to find group ${groupPart}: no matching entries in group file`);
+      gid = group.gid;
+    }
+  }
+  const supplementary = name === undefined ? [] : groups.filter((group) => group.members.includes(name!)).map((group) => group.gid);
+  return { uid, gid, groups: [...new Set([gid, ...supplementary])], home };
+}

@@ -1,0 +1,50 @@
+import { existsSync, statSync } from 'node:fs';
+import { MASKED_PATHS, READONLY_PATHS, type SetupPlan } from './plan.js';
+
+/** Where the static init helper appears inside the container (a tmpfs, not the image). */
+export const INIT_PATH = '/dev/.burrow-init';
+
+/**
+ * The plan as bubblewrap arguments. bwrap runs as root of burrow's user namespace,
+ * so it creates the other namespaces itself without a nested user namespace and
+ * the container keeps the full id mapping.
+ */
+export function bwrapArgs(plan: SetupPlan, initBinary: string, infoFd: number): string[] {
+  const args: string[] = ['--info-fd', String(infoFd), '--die-with-parent', '--as-pid-1'];
+  args.push('--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try');
+  if (plan.network === 'none') args.push('--unshare-net');
+  args.push('--hostname', plan.hostname);
+  // A read-only root is made read-only last: bwrap must still create mount points in it.
+  args.push('--bind', plan.rootfs.merged, '/');
+  args.push('--proc', '/proc', '--dev', '/dev', '--ro-bind', '/sys', '/sys');
+  for (const path of MASKED_PATHS) {
+    if (!existsSync(path)) continue;
+    if (statSync(path).isDirectory()) args.push('--tmpfs', path, '--remount-ro', path);
+    else args.push('--ro-bind', '/dev/null', path);
+  }
+  for (const path of READONLY_PATHS) {
+    if (existsSync(path)) args.push('--ro-bind', path, path);
+  }
+  for (const file of plan.files) args.push('--bind', file.source, file.target);
+  for (const mount of plan.mounts) {
+    if (mount.kind === 'bind') args.push(mount.readOnly ? '--ro-bind' : '--bind', mount.source, mount.target);
+    else {
+      if (mount.mode !== undefined) args.push('--perms', mount.mode);
+      if (mount.size !== undefined) args.push('--size', mount.size);
+      args.push('--tmpfs', mount.target);
+    }
+  }
+  args.push('--ro-bind', initBinary, INIT_PATH);
+  if (plan.rootfs.readOnly) args.push('--remount-ro', '/');
+  args.push('--cap-drop', 'ALL');
+  for (const cap of plan.capabilities) args.push('--cap-add', cap);
+  args.push('--clearenv');
+  for (const entry of plan.process.env) {
+    const at = entry.indexOf('=');
+    if (at > 0) args.push('--setenv', entry.slice(0, at), entry.slice(at + 1));
+  }
+  const init = [INIT_PATH, '-u', String(plan.process.uid), '-g', String(plan.process.gid), '-G', plan.process.groups.join(',') || String(plan.process.gid), '-w', plan.process.cwd];
+  if (plan.process.init) init.push('-i');
+  args.push('--', ...init, '--', ...plan.process.args);
+  return args;
+}

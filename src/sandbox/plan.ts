@@ -1,0 +1,58 @@
+/**
+ * A container's setup as data (bubblewrap's idea): the ordered mounts, the process
+ * and its identity, derived from the image config and the flags. The launcher only
+ * executes it; tests and `inspect` read it.
+ */
+export type RootfsDriverName = 'overlay' | 'fuse-overlayfs' | 'copy';
+
+export interface RootfsPlan {
+  driver: RootfsDriverName;
+  /** Lowest layer first. */
+  lowers: string[];
+  upper: string;
+  work: string;
+  merged: string;
+  readOnly: boolean;
+}
+
+export type MountPlan =
+  | { kind: 'bind'; source: string; target: string; readOnly: boolean }
+  | { kind: 'tmpfs'; target: string; size?: string | undefined; mode?: string | undefined };
+
+export interface ProcessPlan {
+  args: string[];
+  env: string[];
+  cwd: string;
+  uid: number;
+  gid: number;
+  groups: number[];
+  /** A minimal init as PID 1 that reaps zombies and forwards signals. */
+  init: boolean;
+  stdin: boolean;
+}
+
+export interface SetupPlan {
+  rootfs: RootfsPlan;
+  hostname: string;
+  network: 'none' | 'host';
+  /** Files burrow writes for the container: /etc/hosts, /etc/hostname, /etc/resolv.conf. */
+  files: Array<{ source: string; target: string }>;
+  mounts: MountPlan[];
+  capabilities: string[];
+  process: ProcessPlan;
+}
+
+/** Docker's default capability set (moby's oci/caps/defaults.go). */
+export const DEFAULT_CAPABILITIES = [
+  'CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_FSETID', 'CAP_FOWNER', 'CAP_MKNOD', 'CAP_NET_RAW', 'CAP_SETGID',
+  'CAP_SETUID', 'CAP_SETFCAP', 'CAP_SETPCAP', 'CAP_NET_BIND_SERVICE', 'CAP_SYS_CHROOT', 'CAP_KILL', 'CAP_AUDIT_WRITE',
+];
+
+/** Paths Docker hides in /proc and /sys (moby's oci/defaults.go). */
+export const MASKED_PATHS = [
+  '/proc/asound', '/proc/acpi', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list',
+  '/proc/timer_stats', '/proc/sched_debug', '/proc/scsi', '/sys/firmware', '/sys/devices/virtual/powercap',
+];
+
+/** Paths Docker makes read-only. */
+export const READONLY_PATHS = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];

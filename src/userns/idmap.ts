@@ -1,0 +1,66 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
+
+/** One line of /etc/subuid or /etc/subgid that belongs to the user. */
+export interface SubordinateRange {
+  start: number;
+  count: number;
+}
+
+export interface IdMapping {
+  /** Container id 0 is the user; ids 1..count map to the subordinate range. */
+  uidRange: SubordinateRange | undefined;
+  gidRange: SubordinateRange | undefined;
+  /** True when only the user's own id is mapped (no ranges, or no newuidmap). */
+  single: boolean;
+  reason?: string | undefined;
+}
+
+function findRange(file: string, name: string, id: number): SubordinateRange | undefined {
+  if (!existsSync(file)) return undefined;
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    const [owner, start, count] = line.trim().split(':');
+    if (owner === undefined || start === undefined || count === undefined) continue;
+    if (owner !== name && owner !== String(id)) continue;
+    const range = { start: Number(start), count: Number(count) };
+    if (Number.isInteger(range.start) && Number.isInteger(range.count) && range.count > 0) return range;
+  }
+  return undefined;
+}
+
+function onPath(program: string): boolean {
+  return (process.env.PATH ?? '/usr/bin:/bin').split(':').some((dir) => dir !== '' && existsSync(`${dir}/${program}`));
+}
+
+/**
+ * The mapping Podman uses: container root is the user, container ids 1..N are the
+ * user's subordinate range. Without ranges or helpers, only the user is mapped.
+ */
+export function idMapping(files = { subuid: '/etc/subuid', subgid: '/etc/subgid' }): IdMapping {
+  const { username, uid, gid } = userInfo();
+  const uidRange = findRange(files.subuid, username, uid);
+  const gidRange = findRange(files.subgid, username, gid);
+  if (uidRange === undefined || gidRange === undefined) {
+    return { uidRange: undefined, gidRange: undefined, single: true, reason: `no range for ${username} in ${uidRange === undefined ? files.subuid : files.subgid} (add one: usermod --add-subuids 100000-165535 --add-subgids 100000-165535 ${username})` };
+  }
+  if (!onPath('newuidmap') || !onPath('newgidmap')) {
+    return { uidRange: undefined, gidRange: undefined, single: true, reason: 'newuidmap/newgidmap are not installed (Debian/Ubuntu: apt-get install uidmap)' };
+  }
+  return { uidRange, gidRange, single: false };
+}
+
+/** Highest container uid that exists in this mapping. */
+export function maxMappedId(mapping: IdMapping): number {
+  return mapping.single ? 0 : Math.min(mapping.uidRange!.count, mapping.gidRange!.count);
+}
+
+/**
+ * util-linux `unshare` arguments that create the user namespace (plus a mount
+ * namespace) and map it. unshare is single-threaded, so it can do what Node
+ * cannot (EINVAL); with --map-users it runs newuidmap/newgidmap itself.
+ */
+export function unshareArgs(mapping: IdMapping): string[] {
+  const base = ['--user', '--mount', '--map-user=0', '--map-group=0'];
+  if (mapping.single) return base;
+  return [...base, `--map-users=${mapping.uidRange!.start},1,${mapping.uidRange!.count}`, `--map-groups=${mapping.gidRange!.start},1,${mapping.gidRange!.count}`];
+}
