@@ -69,7 +69,8 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     await program.parseAsync(argv, { from: 'user' });
-    return controller.signal.aborted ? 130 : exitCode;
+    // A command that finished on its own has its own status (run: the job's, even after a forwarded signal).
+    return exitCode;
   } catch (error) {
     return report(error, controller.signal.aborted);
   } finally {

@@ -138,14 +138,27 @@ export async function resolveImage(store: Store, reference: string, signal: Abor
  * The mount step in the container's user and mount namespaces, then bubblewrap.
  * Lower directories are given relative to the layers directory so the option
  * string stays under the kernel's page-size limit for long layer stacks.
+ * `auto` tries the kernel's overlayfs and falls back to fuse-overlayfs. A failure
+ * here is reported on fd 3, so it is never mistaken for the job's exit status.
+ * fuse-overlayfs is a process in the container's mount namespace: it would keep
+ * that namespace alive, so it is unmounted once bwrap returns.
  */
-const LAUNCH_SCRIPT = `set -e
-driver="$1"; layers="$2"; lowers="$3"; upper="$4"; work="$5"; merged="$6"; shift 6
-cd "$layers"
+const LAUNCH_SCRIPT = `driver="$1"; layers="$2"; lowers="$3"; upper="$4"; work="$5"; merged="$6"; shift 6
+fail() { printf '{"burrow-error":"%s"}\\n' "$1" >&3; exit 125; }
+cd "$layers" || fail "cannot enter $layers"
+kernel() { mount -n -t overlay overlay -o "lowerdir=$lowers,upperdir=$upper,workdir=$work,userxattr" "$merged" 2>/dev/null; }
+fuse() { command -v fuse-overlayfs >/dev/null 2>&1 && fuse-overlayfs -o "lowerdir=$lowers,upperdir=$upper,workdir=$work" "$merged" </dev/null >/dev/null 2>&1; }
 case "$driver" in
-  overlay) mount -n -t overlay overlay -o "lowerdir=$lowers,upperdir=$upper,workdir=$work,userxattr" "$merged" ;;
-  fuse-overlayfs) fuse-overlayfs -o "lowerdir=$lowers,upperdir=$upper,workdir=$work" "$merged" ;;
+  overlay) kernel || fail "the kernel refused an overlay mount in a user namespace (try --storage-driver fuse-overlayfs)" ;;
+  fuse-overlayfs) fuse || fail "fuse-overlayfs failed: install it (apt-get install fuse-overlayfs) and make /dev/fuse usable (mode 0666)" ;;
+  auto) if kernel; then driver=overlay; elif fuse; then driver=fuse-overlayfs; else fail "neither the kernel's overlayfs nor fuse-overlayfs could mount the container's root (install fuse-overlayfs; make /dev/fuse mode 0666)"; fi ;;
 esac
+printf '{"burrow-driver":"%s"}\\n' "$driver" >&3
+if [ "$driver" = fuse-overlayfs ]; then
+  bwrap "$@"; status=$?
+  umount -n "$merged" 2>/dev/null || fusermount3 -u "$merged" 2>/dev/null || fusermount -u "$merged"
+  exit $status
+fi
 exec bwrap "$@"
 `;
 
@@ -169,21 +182,12 @@ export async function runContainer(store: Store, options: RunOptions): Promise<R
   if (options.name !== undefined && names.has(options.name)) {
     throw new BurrowError('INVALID_ARGUMENT', `the container name "${options.name}" is already in use: remove that container or choose another name`);
   }
-  const id = newContainerId();
-  const name = options.name ?? generatedName((candidate) => names.has(candidate));
-  const dir = containerDir(store, id);
-  const upper = join(dir, 'upper');
-  const work = join(dir, 'work');
-  const merged = join(dir, 'merged');
-  for (const path of [upper, work, merged]) mkdirSync(path, { recursive: true, mode: 0o755 });
-
   const config = image.config.config ?? {};
   const user = resolveUser(options.user ?? (config.User || undefined), lowers);
   const entrypoint = options.entrypoint ?? config.Entrypoint ?? [];
   const command = options.command.length > 0 ? options.command : options.entrypoint !== undefined ? [] : (config.Cmd ?? []);
   const args = [...entrypoint, ...command];
   if (args.length === 0) throw new BurrowError('INVALID_ARGUMENT', `no command specified: ${image.record.name} has no Cmd or Entrypoint; give one after the image name`);
-  const hostname = options.hostname ?? id.slice(0, 12);
   const workdir = options.workdir ?? (config.WorkingDir || '/');
   if (!isAbsolute(workdir)) throw new BurrowError('INVALID_ARGUMENT', `the working directory "${workdir}" is invalid: it needs to be an absolute path`);
   for (const volume of options.volumes) {
@@ -192,8 +196,18 @@ export async function runContainer(store: Store, options: RunOptions): Promise<R
     }
   }
 
+  // Everything checked: only now does the container get a directory.
+  const id = newContainerId();
+  const name = options.name ?? generatedName((candidate) => names.has(candidate));
+  const hostname = options.hostname ?? id.slice(0, 12);
+  const dir = containerDir(store, id);
+  const upper = join(dir, 'upper');
+  const work = join(dir, 'work');
+  const merged = join(dir, 'merged');
+  for (const path of [upper, work, merged]) mkdirSync(path, { recursive: true, mode: 0o755 });
+
   const plan: SetupPlan = {
-    rootfs: { driver: options.storageDriver ?? 'overlay', lowers, upper, work, merged, readOnly: options.readOnly },
+    rootfs: { driver: options.storageDriver ?? 'auto', lowers, upper, work, merged, readOnly: options.readOnly },
     hostname,
     network: options.network,
     files: writeNetworkFiles(dir, hostname, options.network),
@@ -213,14 +227,12 @@ export async function runContainer(store: Store, options: RunOptions): Promise<R
   const record: ContainerRecord = { id, name, image: { id: image.id, name: image.record.name }, created: new Date().toISOString(), state: 'running', labels: options.labels, plan };
   writeFileAtomic(join(dir, 'container.json'), JSON.stringify(record, null, 2));
 
-  let exitCode: number;
+  let exitCode = 125;
   try {
     exitCode = await launch(plan, mapping, layersDir(store), options.signal);
   } finally {
     if (options.remove) await removeInUserNamespace(dir, mapping);
-  }
-  if (!options.remove) {
-    writeFileAtomic(join(dir, 'container.json'), JSON.stringify({ ...record, state: 'exited', exitCode }, null, 2));
+    else writeFileAtomic(join(dir, 'container.json'), JSON.stringify({ ...record, state: 'exited', exitCode }, null, 2));
   }
   return { id, name, exitCode };
 }
@@ -245,6 +257,13 @@ async function launch(plan: SetupPlan, mapping: IdMapping, layers: string, signa
     const match = /"child-pid":\s*(\d+)/.exec(info);
     if (match !== null) sandboxPid = Number(match[1]);
   });
+  const launchFailure = (): BurrowError | undefined => {
+    const error = /"burrow-error":"([^"]*)"/.exec(info);
+    if (error !== null) return new BurrowError('IO', `cannot set up the container: ${error[1]}`);
+    // bwrap stops before starting the job (its own message is already on stderr).
+    if (sandboxPid === undefined) return new BurrowError('IO', 'cannot set up the container: bubblewrap failed before starting the job (see its message above)');
+    return undefined;
+  };
   const forward = (sig: NodeJS.Signals): void => {
     if (sandboxPid !== undefined) {
       try { process.kill(sandboxPid, sig); } catch { /* already gone */ }
@@ -258,6 +277,8 @@ async function launch(plan: SetupPlan, mapping: IdMapping, layers: string, signa
   signal?.addEventListener('abort', onAbort);
   try {
     const result = await child;
+    const failure = launchFailure();
+    if (failure !== undefined) throw failure;
     if (result.exitCode !== undefined && result.exitCode !== null) return result.exitCode;
     if (result.signal !== undefined) return 128 + (constants.signals[result.signal as NodeJS.Signals] ?? 0);
     return 125;

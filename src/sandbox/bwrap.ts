@@ -20,7 +20,8 @@ export function bwrapArgs(plan: SetupPlan, initBinary: string, infoFd: number): 
   for (const path of MASKED_PATHS) {
     if (!existsSync(path)) continue;
     if (statSync(path).isDirectory()) args.push('--tmpfs', path, '--remount-ro', path);
-    else args.push('--ro-bind', '/dev/null', path);
+    // A device bind (bwrap's --ro-bind is nodev): reading the masked file gives nothing, as in Docker.
+    else args.push('--dev-bind', '/dev/null', path);
   }
   for (const path of READONLY_PATHS) {
     if (existsSync(path)) args.push('--ro-bind', path, path);

@@ -69,7 +69,7 @@ async function unpackLayer(store: Store, image: LocalImage, index: number, mappi
     const report = String(outcome.stdout).trim();
     if (report !== '') {
       const skipped = (JSON.parse(report) as { skipped: string[] }).skipped;
-      notes.push(`layer ${layer.digest.slice(7, 19)}: skipped ${skipped.length} entr${skipped.length === 1 ? 'y' : 'ies'} (device nodes cannot be created without privileges): ${skipped.slice(0, 3).join(', ')}${skipped.length > 3 ? ', …' : ''}`);
+      notes.push(`layer ${layer.digest.slice(7, 19)}: skipped ${skipped.length} entr${skipped.length === 1 ? 'y' : 'ies'} (device nodes need privileges; paths out of the layer are refused): ${skipped.slice(0, 3).join(', ')}${skipped.length > 3 ? ', …' : ''}`);
     }
     renameSync(join(scratch, 'rootfs'), final);
     await removeInUserNamespace(scratch, mapping);
