@@ -124,6 +124,8 @@ int main(int argc, char **argv)
     if (chdir(cwd) != 0 && (mkdir_p(cwd) != 0 || chdir(cwd) != 0))
       die(125, "cannot enter working directory %s", cwd);
   }
+  /* bwrap exports the directory it started in as PWD; Docker sets no PWD. */
+  unsetenv("PWD");
   if (gid >= 0 || uid >= 0 || groups != NULL) {
     gid_t list[64];
     size_t count = 0;

@@ -88,5 +88,8 @@ export function resolveUser(spec: string | undefined, layers: readonly string[])
     }
   }
   const supplementary = name === undefined ? [] : groups.filter((group) => group.members.includes(name!)).map((group) => group.gid);
-  return { uid, gid, groups: [...new Set([gid, ...supplementary])], home };
+  // Supplementary groups: the /etc/group memberships; a non-root user with none
+  // keeps its primary group there, as runc (Docker, Podman) does.
+  const extra = supplementary.length === 0 && uid !== 0 ? [gid] : supplementary;
+  return { uid, gid, groups: [...new Set(extra)], home };
 }

@@ -44,7 +44,8 @@ export function bwrapArgs(plan: SetupPlan, initBinary: string, infoFd: number): 
     const at = entry.indexOf('=');
     if (at > 0) args.push('--setenv', entry.slice(0, at), entry.slice(at + 1));
   }
-  const init = [INIT_PATH, '-u', String(plan.process.uid), '-g', String(plan.process.gid), '-G', plan.process.groups.join(',') || String(plan.process.gid), '-w', plan.process.cwd];
+  const init = [INIT_PATH, '-u', String(plan.process.uid), '-g', String(plan.process.gid), '-w', plan.process.cwd];
+  if (plan.process.groups.length > 0) init.push('-G', plan.process.groups.join(','));
   if (plan.process.init) init.push('-i');
   args.push('--', ...init, '--', ...plan.process.args);
   return args;

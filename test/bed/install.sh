@@ -14,8 +14,10 @@ TINYFS=/mnt/burrow-tinyfs
 
 # --- (a) Debian packages -----------------------------------------------------
 # curl is used by up.sh for readiness polls (not always in minimal images).
+# runc: Podman's crun refuses this kind of host (cgroup v1 hybrid); the Podman
+# comparison test runs Podman with runc and the cgroupfs manager instead.
 PKGS=(docker-registry skopeo umoci busybox-static bubblewrap uidmap fuse-overlayfs
-      apache2-utils zstd podman slirp4netns passt python3 openssl curl)
+      apache2-utils zstd podman runc slirp4netns passt python3 openssl curl)
 missing=()
 for p in "${PKGS[@]}"; do
   # dpkg -s succeeds for removed-but-configured packages too; check the status.
