@@ -17,10 +17,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
 static void die(int status, const char *fmt, const char *arg)
@@ -66,6 +68,7 @@ static void exec_job(char **argv)
 }
 
 static pid_t job = -1;
+static int tty = 0;
 
 static void forward(int sig)
 {
@@ -81,8 +84,9 @@ static int run_as_init(char **argv)
   if (job < 0) die(125, "fork failed: %s", strerror(errno));
   if (job == 0) {
     sigprocmask(SIG_SETMASK, &old, NULL);
-    /* The job gets its own process group, so a terminal's Ctrl-C reaches it as usual. */
+    /* The job gets its own process group (the terminal's foreground one with -t). */
     setpgid(0, 0);
+    if (tty) tcsetpgrp(0, getpid());
     exec_job(argv);
   }
   int forwarded[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT, SIGALRM };
@@ -107,17 +111,23 @@ int main(int argc, char **argv)
 {
   int uid = -1, gid = -1, init = 0, opt;
   char *groups = NULL, *cwd = NULL;
-  while ((opt = getopt(argc, argv, "+u:g:G:w:i")) != -1) {
+  while ((opt = getopt(argc, argv, "+u:g:G:w:it")) != -1) {
     switch (opt) {
     case 'u': uid = parse_id(optarg); break;
     case 'g': gid = parse_id(optarg); break;
     case 'G': groups = optarg; break;
     case 'w': cwd = optarg; break;
     case 'i': init = 1; break;
+    case 't': tty = 1; break;
     default: die(125, "%s", "usage: burrow-init [-u uid] [-g gid] [-G g1,g2] [-w dir] [-i] -- command [args]");
     }
   }
   if (optind >= argc) die(125, "%s", "no command given");
+  if (tty) {
+    /* -t: the pseudo-terminal on stdin becomes the session's controlling terminal. */
+    setsid();
+    if (ioctl(0, TIOCSCTTY, 0) != 0) die(125, "cannot take the terminal: %s", strerror(errno));
+  }
 
   if (cwd != NULL) {
     /* Docker creates a missing WorkingDir (as root, before dropping to the user). */

@@ -111,7 +111,9 @@ export function runCommand(signal: AbortSignal, setExit: (code: number) => void)
         if (flags.storageDriver !== undefined && !['overlay', 'fuse-overlayfs'].includes(flags.storageDriver)) {
           throw new BurrowError('INVALID_ARGUMENT', `unknown --storage-driver "${flags.storageDriver}": use overlay or fuse-overlayfs`);
         }
-        if (flags.tty === true) throw new BurrowError('INVALID_ARGUMENT', '-t is not supported yet: run without it');
+        if (flags.tty === true && flags.interactive === true && process.stdin.isTTY !== true) {
+          throw new BurrowError('INVALID_ARGUMENT', 'the input device is not a TTY: drop -t, or run burrow from a terminal');
+        }
         const { runContainer } = await import('../container/run.js');
         const labels = Object.fromEntries(flags.label.map((label) => {
           const at = label.indexOf('=');
@@ -131,6 +133,7 @@ export function runCommand(signal: AbortSignal, setExit: (code: number) => void)
           readOnly: flags.readOnly === true,
           init: flags.init === true,
           interactive: flags.interactive === true,
+          tty: flags.tty === true,
           remove: flags.rm === true,
           capAdd: flags.privileged === true ? ['CAP_SYS_ADMIN', 'CAP_NET_ADMIN', 'CAP_SYS_PTRACE', 'CAP_DAC_READ_SEARCH', 'CAP_IPC_LOCK', 'CAP_SYS_RESOURCE', 'CAP_SYS_TIME', 'CAP_SYS_NICE', 'CAP_LINUX_IMMUTABLE', 'CAP_NET_BROADCAST', 'CAP_IPC_OWNER', 'CAP_LEASE', 'CAP_SYSLOG', 'CAP_WAKE_ALARM', 'CAP_BLOCK_SUSPEND', 'CAP_AUDIT_CONTROL', 'CAP_SYS_PACCT', 'CAP_SYS_TTY_CONFIG', 'CAP_SYS_BOOT', 'CAP_SYS_RAWIO', 'CAP_SYS_MODULE', 'CAP_MAC_ADMIN', 'CAP_MAC_OVERRIDE', ...flags.capAdd] : flags.capAdd,
           capDrop: flags.capDrop,

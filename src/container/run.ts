@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { constants } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { execa } from 'execa';
+import { execa, type Options } from 'execa';
 import { BurrowError } from '../errors.js';
 import { findRecords, loadLocalImage, type LocalImage } from '../image/local.js';
 import { writeFileAtomic } from '../store/atomic.js';
@@ -32,6 +32,7 @@ export interface RunOptions {
   readOnly: boolean;
   init: boolean;
   interactive: boolean;
+  tty: boolean;
   remove: boolean;
   capAdd: string[];
   capDrop: string[];
@@ -215,13 +216,14 @@ export async function runContainer(store: Store, options: RunOptions): Promise<R
     capabilities: capabilities(options.capAdd, options.capDrop),
     process: {
       args,
-      env: mergeEnv(config.Env ?? [], options.env, { PATH: DEFAULT_PATH, HOSTNAME: hostname, HOME: user.home }),
+      env: mergeEnv(config.Env ?? [], options.env, { PATH: DEFAULT_PATH, HOSTNAME: hostname, HOME: user.home, ...(options.tty ? { TERM: 'xterm' } : {}) }),
       cwd: workdir,
       uid: user.uid,
       gid: user.gid,
       groups: user.groups,
       init: options.init,
       stdin: options.interactive,
+      tty: options.tty,
     },
   };
   const record: ContainerRecord = { id, name, image: { id: image.id, name: image.record.name }, created: new Date().toISOString(), state: 'running', labels: options.labels, plan };
@@ -239,15 +241,19 @@ export async function runContainer(store: Store, options: RunOptions): Promise<R
 
 async function launch(plan: SetupPlan, mapping: IdMapping, layers: string, signal: AbortSignal | undefined): Promise<number> {
   const relativeLowers = plan.rootfs.lowers.map((path) => path.slice(layers.length + 1)).reverse().join(':');
+  const pty = plan.process.tty ? (await import('./tty.js')).openPty() : undefined;
+  const stdio = (pty === undefined ? [plan.process.stdin ? 'inherit' : 'ignore', 'inherit', 'inherit', 'pipe'] : [pty.slave, pty.slave, pty.slave, 'pipe']) as unknown as Options['stdio'];
   const child = execa('unshare', [
     ...unshareArgs(mapping), '--', '/bin/sh', '-c', LAUNCH_SCRIPT, 'burrow-launch',
     plan.rootfs.driver, layers, relativeLowers, plan.rootfs.upper, plan.rootfs.work, plan.rootfs.merged,
     ...bwrapArgs(plan, INIT_BINARY, 3),
   ], {
-    stdio: [plan.process.stdin ? 'inherit' : 'ignore', 'inherit', 'inherit', 'pipe'],
+    stdio,
     reject: false,
     buffer: false,
   });
+  pty?.closeSlave();
+  const detach = pty?.attach(process.stdin, process.stdout, plan.process.stdin);
   // bwrap reports the sandbox's PID 1 on fd 3; signals go straight to it.
   let sandboxPid: number | undefined;
   let info = '';
@@ -277,12 +283,15 @@ async function launch(plan: SetupPlan, mapping: IdMapping, layers: string, signa
   signal?.addEventListener('abort', onAbort);
   try {
     const result = await child;
+    // Let the last output of the job leave the terminal before letting go of it.
+    if (detach !== undefined) await new Promise((resolve) => setTimeout(resolve, 50));
     const failure = launchFailure();
     if (failure !== undefined) throw failure;
     if (result.exitCode !== undefined && result.exitCode !== null) return result.exitCode;
     if (result.signal !== undefined) return 128 + (constants.signals[result.signal as NodeJS.Signals] ?? 0);
     return 125;
   } finally {
+    detach?.();
     process.off('SIGINT', onInt);
     process.off('SIGTERM', onTerm);
     signal?.removeEventListener('abort', onAbort);

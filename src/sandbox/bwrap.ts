@@ -47,6 +47,7 @@ export function bwrapArgs(plan: SetupPlan, initBinary: string, infoFd: number): 
   const init = [INIT_PATH, '-u', String(plan.process.uid), '-g', String(plan.process.gid), '-w', plan.process.cwd];
   if (plan.process.groups.length > 0) init.push('-G', plan.process.groups.join(','));
   if (plan.process.init) init.push('-i');
+  if (plan.process.tty) init.push('-t');
   args.push('--', ...init, '--', ...plan.process.args);
   return args;
 }

@@ -29,6 +29,8 @@ export interface ProcessPlan {
   /** A minimal init as PID 1 that reaps zombies and forwards signals. */
   init: boolean;
   stdin: boolean;
+  /** A pseudo-terminal as the job's stdio and controlling terminal. */
+  tty: boolean;
 }
 
 export interface SetupPlan {

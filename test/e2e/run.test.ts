@@ -1,10 +1,12 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { Readable } from 'node:stream';
+import { execa } from 'execa';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bed, fixture } from '../helpers/bed.js';
-import { burrow, expectOneLineError, run, sandbox, type Sandbox } from '../helpers/cli.js';
+import { BURROW_BIN, burrow, expectOneLineError, run, sandbox, type Sandbox } from '../helpers/cli.js';
 import { dockerArchive, tarArchive } from '../helpers/tar-writer.js';
 
 const busybox = (): string => `${bed().registries.anon}/busybox:latest`;
@@ -275,5 +277,35 @@ describe('burrow run: rootfs drivers and missing helpers', () => {
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stdout).toBe('0\n1');
     expect(result.stderr).toMatch(/mapping only your own uid into the container: newuidmap\/newgidmap are not installed/);
+  });
+});
+
+describe('burrow run -t', () => {
+  it('gives the job a terminal of the caller\'s size, passes keys with -i, and restores the terminal', async () => {
+    const script = join(box.dir, 'tty.sh');
+    writeFileSync(script, [
+      'stty cols 91 rows 27',
+      `${process.execPath} ${BURROW_BIN} run --rm -t ${busybox()} sh -c 'test -t 0 && echo stdin-is-tty; stty size; echo TERM=$TERM'`,
+      'echo "first=$?"',
+      `${process.execPath} ${BURROW_BIN} run --rm -it ${busybox()} sh`,
+      'echo "second=$?"',
+      'stty -a | grep -o -- "-\\?icanon"',
+    ].join('\n'));
+    const typed = async function* (): AsyncGenerator<string> {
+      await new Promise((resolve) => setTimeout(resolve, 2500));
+      yield 'echo inside-$((40+2))\n';
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      yield 'exit 3\n';
+    };
+    const result = await execa('script', ['-qfec', `sh ${script}`, '/dev/null'], { env: { ...process.env, ...box.env }, input: Readable.from(typed()), reject: false, timeout: 30_000 });
+    const output = String(result.stdout).replaceAll('\r', '');
+    expect(output).toContain('stdin-is-tty');
+    expect(output).toContain('27 91');
+    expect(output).toContain('TERM=xterm');
+    expect(output).toContain('first=0');
+    expect(output).toContain('inside-42');
+    expect(output).toContain('second=3');
+    // Canonical mode is back on after burrow leaves raw mode.
+    expect(output.trim().split('\n').at(-1)).toBe('icanon');
   });
 });
