@@ -75,7 +75,7 @@ cleanup() {
   set +e
   if [ -n "$REG_PID" ]; then kill "$REG_PID" 2>/dev/null; wait "$REG_PID" 2>/dev/null; fi
   stop_pause
-  rm -rf "$WORK" "$PRUN"
+  if [ -n "${BENCH_KEEP:-}" ]; then log "kept $WORK"; else rm -rf "$WORK" "$PRUN"; fi
 }
 trap cleanup EXIT INT TERM
 
@@ -285,13 +285,14 @@ for d in "$STORE"/containers/*; do [ "$d" = "$CDIR" ] || rm -rf "$d"; done
 
 # ---------------------------------------------------------------- 3. I/O in the root file system
 # The same script everywhere (the debian image's dash + coreutils = the host's):
-# a DD_MB sequential write with fsync, then NFILES small files, into a directory
+# a DD_MB sequential write with fsync, (untimed sync), then NFILES small files, into a directory
 # of the container's root file system (the overlay upper dir, not a tmpfs).
 IO_SCRIPT='d="$1"; n="$2"; mb="$3"; rm -rf "$d"; mkdir -p "$d" || exit 1
 fs=$(stat -f -c %T "$d"); sync "$d" 2>/dev/null
 t0=$(date +%s%N)
 dd if=/dev/zero of="$d/big" bs=1M count="$mb" conv=fsync 2>/dev/null || exit 1
 t1=$(date +%s%N)
+sync; t1=$(date +%s%N)
 i=0; while [ $i -lt "$n" ]; do i=$((i+1)); echo $i > "$d/f$i"; done
 t2=$(date +%s%N)
 echo "RESULT fs=$fs dd_us=$(( (t1-t0)/1000 )) small_us=$(( (t2-t1)/1000 ))"'
@@ -443,7 +444,7 @@ w("")
 w(f"### I/O in the container's root file system (debian image, {E['B_IO_RUNS']} rounds, medians)")
 w("")
 w(f"One script for every target, run by the debian image's `sh` (dash) with its coreutils (the host's are the same bookworm "
-  f"builds), timed inside with `date +%s%N`: (a) `dd if=/dev/zero of=DIR/big bs=1M count={E['B_DD_MB']} conv=fsync`, then "
+  f"builds), timed inside with `date +%s%N`: (a) `dd if=/dev/zero of=DIR/big bs=1M count={E['B_DD_MB']} conv=fsync`, then, after an untimed `sync`, "
   f"(b) {E['B_NFILES']} small files, `while [ $i -lt {E['B_NFILES']} ]; do i=$((i+1)); echo $i > DIR/f$i; done`. "
   "DIR is `/bench-io`, a new directory in the container's root file system (so the overlay upper dir; the file-system type "
   "seen from inside is in the table — not a tmpfs), or a directory under /var/tmp as burrowtest for the host. "

@@ -12,6 +12,7 @@ import { createRequire } from 'node:module';
 import { chmodSync, lstatSync, mkdirSync, rmSync } from 'node:fs';
 import { basename, dirname, posix } from 'node:path';
 import { Unpack, type ReadEntry } from 'tar';
+import { PaxXattrScanner } from './pax-xattrs.js';
 
 const require = createRequire(import.meta.url);
 const koffi = require('koffi') as typeof import('koffi');
@@ -45,10 +46,11 @@ interface Deferred {
   whiteouts: string[];
   opaque: string[];
   modes: Array<{ path: string; mode: number }>;
-  xattrs: Array<{ path: string; name: string; value: string }>;
+
   skipped: string[];
 }
-const deferred: Deferred = { whiteouts: [], opaque: [], modes: [], xattrs: [], skipped: [] };
+const deferred: Deferred = { whiteouts: [], opaque: [], modes: [], skipped: [] };
+const scanner = new PaxXattrScanner();
 
 /** `./a/b`, `/a/b` → `a/b`; undefined when `..` would climb above the root. */
 function relativeInside(path: string): string | undefined {
@@ -117,9 +119,6 @@ const unpack = new Unpack({
     if (typeof entry.mode === 'number' && (entry.mode & 0o7000) !== 0 && entry.type !== 'SymbolicLink') {
       deferred.modes.push({ path: clean(path), mode: entry.mode & 0o7777 });
     }
-    for (const [key, value] of Object.entries((entry as ReadEntry & { pax?: Record<string, unknown> }).pax ?? {})) {
-      if (key.startsWith('SCHILY.xattr.') && typeof value === 'string') deferred.xattrs.push({ path: clean(path), name: key.slice('SCHILY.xattr.'.length), value });
-    }
     return true;
   },
   onwarn: (code: string, message: string | Error, data: { path?: string; code?: string }) => {
@@ -150,14 +149,16 @@ unpack.on('close', () => {
       // Removed by a later entry of the same layer.
     }
   }
-  for (const { path, name, value } of deferred.xattrs) {
-    // Only user.* xattrs can be set in a user namespace; security.* and trusted.* are dropped.
-    if (!name.startsWith('user.')) continue;
-    const bytes = Buffer.from(value, 'binary');
-    lsetxattr(path, name, bytes, bytes.length, 0);
+  for (const [path, attributes] of scanner.xattrs) {
+    const inside = relativeInside(path);
+    if (inside === undefined) continue;
+    for (const [name, value] of attributes) {
+      // Only user.* xattrs can be set in a user namespace; security.* and trusted.* are dropped.
+      if (name.startsWith('user.')) lsetxattr(clean(inside), name, value, value.length, 0);
+    }
   }
   if (deferred.skipped.length > 0) process.stdout.write(`${JSON.stringify({ skipped: deferred.skipped })}\n`);
   process.exit(0);
 });
 
-process.stdin.pipe(unpack);
+process.stdin.pipe(scanner).pipe(unpack);

@@ -309,3 +309,35 @@ describe('burrow run -t', () => {
     expect(output.trim().split('\n').at(-1)).toBe('icanon');
   });
 });
+
+describe('burrow run: nothing left behind', () => {
+  it('kills what the job left running when it exits (the pid namespace dies with PID 1)', async () => {
+    const marker = `sleep ${40_000 + Math.floor(Math.random() * 10_000)}`;
+    const result = await sh(`${marker} & echo started`);
+    expect(result.stdout).toBe('started');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const left = await execa('pgrep', ['-f', marker], { reject: false });
+    expect(String(left.stdout)).toBe('');
+  });
+
+  it('keeps the user xattrs of image files', async () => {
+    expect((await sh('true', [], multilayer())).exitCode).toBe(0);
+    const layers = join(box.root, 'layers');
+    const withXattr = readdirSync(layers).map((hex) => join(layers, hex, 'data', 'xattr')).find((path) => existsSync(path));
+    expect(withXattr).toBeDefined();
+    const value = await execa('python3', ['-c', 'import os,sys; print(os.getxattr(sys.argv[1], "user.burrow").decode())', withXattr!]);
+    expect(value.stdout).toBe('test');
+  });
+
+  it('names what is missing when fuse-overlayfs is asked for but absent', async () => {
+    const bin = join(box.dir, 'no-fuse-bin');
+    mkdirSync(bin, { recursive: true });
+    for (const tool of ['unshare', 'sh', 'mount', 'umount', 'bwrap', 'rm', 'newuidmap', 'newgidmap']) {
+      for (const dir of ['/usr/bin', '/bin', '/usr/sbin', '/sbin']) {
+        if (existsSync(join(dir, tool)) && !existsSync(join(bin, tool))) symlinkSync(join(dir, tool), join(bin, tool));
+      }
+    }
+    const result = await run(box, ['run', '--rm', '--storage-driver', 'fuse-overlayfs', busybox(), 'true'], { env: { PATH: bin } });
+    expect(expectOneLineError(result)).toMatch(/fuse-overlayfs failed: install it \(apt-get install fuse-overlayfs\) and make \/dev\/fuse usable \(mode 0666\)/);
+  });
+});
