@@ -124,7 +124,22 @@ asuser() {
     BURROW_CONFIG="$WORK/burrow-config.json" BURROW_ROOT="$STORE" \
     "$@"
 }
-BURROW=(node "$REPO/bin/burrow.js")
+# burrow runs from a snapshot of the repo's bin/ build/ node_modules/ taken now:
+# others may rebuild build/ while this runs (a half-built tree fails or mixes versions).
+BDIR="$WORK/burrow"
+for attempt in 1 2 3 4 5; do
+  rm -rf "$BDIR"; mkdir -p "$BDIR"
+  cp -a "$REPO/package.json" "$REPO/bin" "$REPO/build" "$REPO/node_modules" "$BDIR/"
+  [ -d "$REPO/schemas" ] && cp -a "$REPO/schemas" "$BDIR/"
+  if [ -f "$BDIR/build/cli/main.js" ] && [ -x "$BDIR/build/native/burrow-init" ] &&
+     node "$BDIR/bin/burrow.js" --version >/dev/null 2>&1; then break; fi
+  [ "$attempt" = 5 ] && die "could not take a consistent snapshot of $REPO/build (being rebuilt?)"
+  log "build/ looks incomplete (being rebuilt?), retrying the snapshot"; sleep 5
+done
+SNAP_GIT="$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo '?')"
+if [ -n "$(git -C "$REPO" status --porcelain -- src native 2>/dev/null)" ]; then SNAP_GIT="$SNAP_GIT, uncommitted changes in src/"; fi
+SNAP_BUILT="$(date -u -r "$BDIR/build/cli/main.js" '+%Y-%m-%d %H:%M UTC')"
+BURROW=(node "$BDIR/bin/burrow.js")
 ERRS="$WORK/errors.md"; : > "$ERRS"
 note_error() { # TITLE CMDLINE OUTPUTFILE
   { echo "#### $1"; echo '```'; echo "\$ $2"; tail -c 1500 "$3"; echo '```'; echo; } >> "$ERRS"
@@ -337,8 +352,7 @@ cp "$JSON"/*.json "$IO_RES" "$CACHE/run-results/"
 
 # ---------------------------------------------------------------- report
 BURROW_V="$("${BURROW[@]}" --version 2>&1 | head -1)"
-BURROW_GIT="$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo '?')"
-if [ -n "$(git -C "$REPO" status --porcelain -- src native 2>/dev/null)" ]; then BURROW_GIT="$BURROW_GIT+dirty src"; fi
+BURROW_GIT="$SNAP_GIT; build/ of $SNAP_BUILT, snapshot copied at start"
 export B_NPROC="$(nproc)" B_CPU="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')"
 export B_MEM="$(free -h | awk '/^Mem:/{print $2}')" B_KERNEL="$(uname -r)" B_DATE="$(date -u '+%Y-%m-%d %H:%M UTC')"
 export B_FS="$(findmnt -n -o FSTYPE,SOURCE --target "$WORK" | tr -s ' ')"

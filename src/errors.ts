@@ -18,6 +18,7 @@ export type ErrorCode =
   | 'IN_USE'
   | 'INTERRUPTED'
   | 'LOCKED'
+  | 'NO_DRIVER'
   | 'IO';
 
 /** Docker's convention: 125 is "the runner itself failed". */

@@ -101,15 +101,15 @@ export function runCommand(signal: AbortSignal, setExit: (code: number) => void)
     .option('--cap-add <cap>', 'add a capability', collect, [])
     .option('--cap-drop <cap>', 'drop a capability', collect, [])
     .option('-l, --label <key=value>', 'set a label', collect, [])
-    .option('--storage-driver <driver>', 'overlay or fuse-overlayfs')
+    .option('--storage-driver <driver>', 'overlay, fuse-overlayfs or copy (default: the first that works)')
     .option('--privileged', 'all capabilities (still inside the user namespace)')
     .action(
       action<RunFlags>(signal, setExit, async (context, [image, ...command], flags) => {
         if (flags.network !== 'none' && flags.network !== 'host') {
           throw new BurrowError('INVALID_ARGUMENT', `unsupported --network "${flags.network}": use none or host (other modes come later)`);
         }
-        if (flags.storageDriver !== undefined && !['overlay', 'fuse-overlayfs'].includes(flags.storageDriver)) {
-          throw new BurrowError('INVALID_ARGUMENT', `unknown --storage-driver "${flags.storageDriver}": use overlay or fuse-overlayfs`);
+        if (flags.storageDriver !== undefined && !['overlay', 'fuse-overlayfs', 'copy'].includes(flags.storageDriver)) {
+          throw new BurrowError('INVALID_ARGUMENT', `unknown --storage-driver "${flags.storageDriver}": use overlay, fuse-overlayfs or copy`);
         }
         if (flags.tty === true && flags.interactive === true && process.stdin.isTTY !== true) {
           throw new BurrowError('INVALID_ARGUMENT', 'the input device is not a TTY: drop -t, or run burrow from a terminal');

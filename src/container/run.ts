@@ -152,7 +152,8 @@ fuse() { command -v fuse-overlayfs >/dev/null 2>&1 && fuse-overlayfs -o "lowerdi
 case "$driver" in
   overlay) kernel || fail "the kernel refused an overlay mount in a user namespace (try --storage-driver fuse-overlayfs)" ;;
   fuse-overlayfs) fuse || fail "fuse-overlayfs failed: install it (apt-get install fuse-overlayfs) and make /dev/fuse usable (mode 0666)" ;;
-  auto) if kernel; then driver=overlay; elif fuse; then driver=fuse-overlayfs; else fail "neither the kernel's overlayfs nor fuse-overlayfs could mount the container's root (install fuse-overlayfs; make /dev/fuse mode 0666)"; fi ;;
+  auto) if kernel; then driver=overlay; elif fuse; then driver=fuse-overlayfs; else fail "no-overlay"; fi ;;
+  copy) ;;
 esac
 printf '{"burrow-driver":"%s"}\\n' "$driver" >&3
 if [ "$driver" = fuse-overlayfs ]; then
@@ -231,12 +232,30 @@ export async function runContainer(store: Store, options: RunOptions): Promise<R
 
   let exitCode = 125;
   try {
-    exitCode = await launch(plan, mapping, layersDir(store), options.signal);
+    if (plan.rootfs.driver === 'copy') await flatten(plan, mapping);
+    try {
+      exitCode = await launch(plan, mapping, layersDir(store), options.signal);
+    } catch (error) {
+      if (!(error instanceof BurrowError && error.code === 'NO_DRIVER')) throw error;
+      // Neither overlay can be mounted here: the copy driver, once, with a word why.
+      note('neither the kernel\'s overlayfs nor fuse-overlayfs can mount here (install fuse-overlayfs; make /dev/fuse mode 0666): copying the layers instead, which is slower');
+      plan.rootfs.driver = 'copy';
+      await flatten(plan, mapping);
+      exitCode = await launch(plan, mapping, layersDir(store), options.signal);
+    }
   } finally {
     if (options.remove) await removeInUserNamespace(dir, mapping);
     else writeFileAtomic(join(dir, 'container.json'), JSON.stringify({ ...record, state: 'exited', exitCode }, null, 2));
   }
   return { id, name, exitCode };
+}
+
+const FLATTEN = fileURLToPath(new URL('../unpack/flatten.js', import.meta.url));
+
+/** The copy driver: the layers copied into the container's own directory. */
+async function flatten(plan: SetupPlan, mapping: IdMapping): Promise<void> {
+  const result = await execa('unshare', [...unshareArgs(mapping), '--', process.execPath, FLATTEN, plan.rootfs.merged, ...plan.rootfs.lowers], { reject: false });
+  if (result.exitCode !== 0) throw new BurrowError('IO', `cannot copy the image's layers (copy driver): ${String(result.stderr).trim()}`);
 }
 
 async function launch(plan: SetupPlan, mapping: IdMapping, layers: string, signal: AbortSignal | undefined): Promise<number> {
@@ -265,6 +284,7 @@ async function launch(plan: SetupPlan, mapping: IdMapping, layers: string, signa
   });
   const launchFailure = (): BurrowError | undefined => {
     const error = /"burrow-error":"([^"]*)"/.exec(info);
+    if (error?.[1] === 'no-overlay') return new BurrowError('NO_DRIVER', 'no overlay driver can mount here');
     if (error !== null) return new BurrowError('IO', `cannot set up the container: ${error[1]}`);
     // bwrap stops before starting the job (its own message is already on stderr).
     if (sandboxPid === undefined) return new BurrowError('IO', 'cannot set up the container: bubblewrap failed before starting the job (see its message above)');

@@ -3,7 +3,7 @@
  * and its identity, derived from the image config and the flags. The launcher only
  * executes it; tests and `inspect` read it.
  */
-export type RootfsDriverName = 'auto' | 'overlay' | 'fuse-overlayfs';
+export type RootfsDriverName = 'auto' | 'overlay' | 'fuse-overlayfs' | 'copy';
 
 export interface RootfsPlan {
   driver: RootfsDriverName;

@@ -263,6 +263,27 @@ describe('burrow run: rootfs drivers and missing helpers', () => {
     expect(expectOneLineError(forced)).toMatch(/the kernel refused an overlay mount in a user namespace \(try --storage-driver fuse-overlayfs\)/);
   });
 
+  it('runs on the copy driver when asked, with the layers\' contents intact', async () => {
+    const result = await sh('ls /data/opaque; stat -c "%u:%g %a" /home/app/owned /usr/local/bin/suid; grep -c " / overlay\\| / fuse" /proc/mounts || true', ['--storage-driver', 'copy'], multilayer());
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stdout).toBe('z\n1000:1000 644\n0:0 4755\n0');
+  });
+
+  it('falls back to copying when neither overlay can mount (simulated: failing mount(8), no fuse-overlayfs)', async () => {
+    const bin = join(box.dir, 'no-overlay-bin');
+    mkdirSync(bin, { recursive: true });
+    writeFileSync(join(bin, 'mount'), '#!/bin/sh\nexit 32\n', { mode: 0o755 });
+    for (const tool of ['unshare', 'sh', 'umount', 'bwrap', 'rm', 'cp', 'newuidmap', 'newgidmap']) {
+      for (const dir of ['/usr/bin', '/bin', '/usr/sbin', '/sbin']) {
+        if (existsSync(join(dir, tool)) && !existsSync(join(bin, tool))) symlinkSync(join(dir, tool), join(bin, tool));
+      }
+    }
+    const result = await run(box, ['run', '--rm', busybox(), 'cat', '/etc/passwd'], { env: { PATH: bin } });
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/^root:/);
+    expect(result.stderr).toMatch(/neither the kernel's overlayfs nor fuse-overlayfs can mount here .*copying the layers instead/);
+  });
+
   it('maps only the user when newuidmap is missing, says so, and still runs root-owned images', async () => {
     // A PATH with everything burrow calls except newuidmap/newgidmap.
     const bin = join(box.dir, 'no-uidmap-bin');
