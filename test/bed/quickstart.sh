@@ -42,3 +42,6 @@ as_test_user bash "$HERE/up.sh" "$BED_DIR"
 STORE="$BED_DIR/quickstart-store"
 as_test_user node bin/burrow.js --root "$STORE" pull 127.0.0.1:5100/busybox:latest
 as_test_user node bin/burrow.js --root "$STORE" images
+# The job itself: an isolated container from the image just pulled, as the unprivileged user.
+as_test_user node bin/burrow.js --root "$STORE" run --rm 127.0.0.1:5100/busybox:latest \
+  sh -c 'echo "hello from $(hostname): uid $(id -u) in a user namespace mapped as:"; cat /proc/self/uid_map'
