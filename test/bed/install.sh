@@ -17,7 +17,7 @@ TINYFS=/mnt/burrow-tinyfs
 # runc: Podman's crun refuses this kind of host (cgroup v1 hybrid); the Podman
 # comparison test runs Podman with runc and the cgroupfs manager instead.
 PKGS=(docker-registry skopeo umoci busybox-static bubblewrap uidmap fuse-overlayfs
-      apache2-utils zstd podman runc slirp4netns passt python3 openssl curl)
+      apache2-utils zstd podman runc slirp4netns passt python3 openssl curl gcc libc6-dev)
 missing=()
 for p in "${PKGS[@]}"; do
   # dpkg -s succeeds for removed-but-configured packages too; check the status.
