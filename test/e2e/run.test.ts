@@ -176,6 +176,14 @@ describe('burrow run: isolation', () => {
     expect(user.stdout).toBe('CapEff:\t0000000000000000');
   });
 
+  it('--privileged adds capabilities but stays inside the user namespace', async () => {
+    const result = await sh('grep CapEff /proc/self/status; cat /proc/self/uid_map | wc -l; touch /proc/sys/kernel/hostname 2>&1; mount -t tmpfs none /mnt 2>&1 && echo mounted', ['--privileged']);
+    expect(result.stdout).not.toContain('CapEff:\t00000000a80425fb');
+    // Still the same two-line mapping: root here is the user there.
+    expect(result.stdout.split('\n')[1]).toBe('2');
+    expect(result.stdout).toMatch(/Read-only file system|Permission denied/);
+  });
+
   it('masks and write-protects /proc and /sys as Docker does', async () => {
     // timer_list is root-only on the host: unmasked, reading it would fail; masked, it is empty.
     const result = await sh('wc -c < /proc/timer_list; grep -c " /proc/timer_list " /proc/self/mountinfo; grep -c " /proc/acpi " /proc/self/mountinfo; echo 1 > /proc/sys/kernel/ns_last_pid 2>&1; touch /sys/x 2>&1');
