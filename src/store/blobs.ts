@@ -137,14 +137,16 @@ async function downloadOnce(paths: StorePaths, digest: string, size: number, sou
   } catch (error) {
     throw fsError(error, `preparing ${partial}`);
   }
-  const hash = hasherFor(digest);
+  // The bytes already here are hashed before the request: an open response body
+  // must not sit unread (a server that hangs up meanwhile would error it unseen).
+  let hash = hasherFor(digest);
+  if (offset > 0) await hashExisting(partial, hash);
   const { stream, start } = await source.open(offset, options.signal);
   if (start !== offset) {
     // The server ignored our Range: start over from byte 0.
     truncateSync(partial, 0);
     offset = 0;
-  } else if (offset > 0) {
-    await hashExisting(partial, hash);
+    hash = hasherFor(digest);
   }
   options.onEvent?.({ kind: 'start', offset, total: size });
   let transferred = offset;
