@@ -18,7 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <linux/capability.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -111,7 +113,9 @@ int main(int argc, char **argv)
 {
   int uid = -1, gid = -1, init = 0, opt;
   char *groups = NULL, *cwd = NULL;
-  while ((opt = getopt(argc, argv, "+u:g:G:w:it")) != -1) {
+  const char *caps = NULL;
+  int no_new_privs = 0;
+  while ((opt = getopt(argc, argv, "+u:g:G:w:itc:n")) != -1) {
     switch (opt) {
     case 'u': uid = parse_id(optarg); break;
     case 'g': gid = parse_id(optarg); break;
@@ -119,6 +123,8 @@ int main(int argc, char **argv)
     case 'w': cwd = optarg; break;
     case 'i': init = 1; break;
     case 't': tty = 1; break;
+    case 'c': caps = optarg; break;
+    case 'n': no_new_privs = 1; break;
     default: die(125, "%s", "usage: burrow-init [-u uid] [-g gid] [-G g1,g2] [-w dir] [-i] -- command [args]");
     }
   }
@@ -148,6 +154,20 @@ int main(int argc, char **argv)
     if (uid >= 0 && setuid((uid_t) uid) != 0)
       die(125, "setuid failed: %s (is the user mapped? see /etc/subuid)", strerror(errno));
   }
+  if (caps != NULL) {
+    /* -c MASK (exec): the capability set bubblewrap gave the container's PID 1. */
+    unsigned long long mask = strtoull(caps, NULL, 16);
+    for (int cap = 0; cap < 64; cap++)
+      if (!(mask & (1ULL << cap))) prctl(PR_CAPBSET_DROP, cap, 0, 0, 0);
+    struct __user_cap_header_struct header = { _LINUX_CAPABILITY_VERSION_3, 0 };
+    struct __user_cap_data_struct data[2] = { { 0 } };
+    if (uid <= 0) {
+      data[0].effective = data[0].permitted = (unsigned int) mask;
+      data[1].effective = data[1].permitted = (unsigned int) (mask >> 32);
+    }
+    if (syscall(SYS_capset, &header, data) != 0) die(125, "capset failed: %s", strerror(errno));
+  }
+  if (no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) die(125, "no_new_privs failed: %s", strerror(errno));
   if (init) return run_as_init(argv + optind);
   exec_job(argv + optind);
   return 125;

@@ -4,7 +4,8 @@ import { loadCommand, saveCommand } from './archive.js';
 import { imagesCommand, inspectCommand, rmiCommand } from './images.js';
 import { loginCommand, logoutCommand } from './login.js';
 import { pullCommand } from './pull.js';
-import { runCommand } from './run.js';
+import { createCommand, runCommand } from './run.js';
+import { containerCommands, containerGroup, psCommand } from './container.js';
 import { systemCommand } from './system.js';
 
 const VERSION = '0.1.0';
@@ -28,6 +29,10 @@ function buildProgram(signal: AbortSignal, setExit: (code: number) => void): Com
 
   for (const command of [
     runCommand(signal, setExit),
+    createCommand(signal, setExit),
+    psCommand(signal, setExit),
+    ...containerCommands(signal, setExit),
+    containerGroup(signal, setExit),
     pullCommand(signal, setExit),
     imagesCommand(signal, setExit),
     rmiCommand(signal, setExit),
@@ -40,8 +45,8 @@ function buildProgram(signal: AbortSignal, setExit: (code: number) => void): Com
   ]) {
     program.addCommand(command);
   }
-  const system = program.commands.find((command) => command.name() === 'system');
-  for (const command of [program, ...program.commands, ...image.commands, ...(system?.commands ?? [])]) {
+  const nested = program.commands.flatMap((command) => command.commands);
+  for (const command of [program, ...program.commands, ...nested]) {
     command.exitOverride().configureOutput({ outputError: (text, write) => write(`burrow: ${text.replace(/^error: /, '')}`) });
   }
   return program;

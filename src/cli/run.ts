@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { BurrowError } from '../errors.js';
+import type { CreateOptions } from '../container/create.js';
+import type { RestartPolicy } from '../container/record.js';
 import type { MountPlan, RootfsDriverName } from '../sandbox/plan.js';
 import { action } from './action.js';
 
@@ -27,6 +29,7 @@ interface RunFlags {
   label: string[];
   storageDriver?: string;
   privileged?: boolean;
+  restart: string;
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -76,11 +79,13 @@ function readEnvFile(path: string): string[] {
   return text.split('\n').map((line) => line.trim()).filter((line) => line !== '' && !line.startsWith('#'));
 }
 
-export function runCommand(signal: AbortSignal, setExit: (code: number) => void): Command {
-  return new Command('run')
-    .description('Run a command in a new container')
+const PRIVILEGED_CAPS = ['CAP_SYS_ADMIN', 'CAP_NET_ADMIN', 'CAP_SYS_PTRACE', 'CAP_DAC_READ_SEARCH', 'CAP_IPC_LOCK', 'CAP_SYS_RESOURCE', 'CAP_SYS_TIME', 'CAP_SYS_NICE', 'CAP_LINUX_IMMUTABLE', 'CAP_NET_BROADCAST', 'CAP_IPC_OWNER', 'CAP_LEASE', 'CAP_SYSLOG', 'CAP_WAKE_ALARM', 'CAP_BLOCK_SUSPEND', 'CAP_AUDIT_CONTROL', 'CAP_SYS_PACCT', 'CAP_SYS_TTY_CONFIG', 'CAP_SYS_BOOT', 'CAP_SYS_RAWIO', 'CAP_SYS_MODULE', 'CAP_MAC_ADMIN', 'CAP_MAC_OVERRIDE'];
+
+/** The flags `run` and `create` share, as Docker's. */
+function withContainerOptions(command: Command): Command {
+  return command
     .argument('<image>', 'image to run (pulled when missing)')
-    .argument('[command...]', 'command and arguments (default: the image\'s Entrypoint and Cmd)')
+    .argument('[command...]', "command and arguments (default: the image's Entrypoint and Cmd)")
     .passThroughOptions()
     .option('-e, --env <NAME=value>', 'set an environment variable (repeatable)', collect, [])
     .option('--env-file <file>', 'read environment variables from a file', collect, [])
@@ -98,51 +103,83 @@ export function runCommand(signal: AbortSignal, setExit: (code: number) => void)
     .option('-i, --interactive', 'keep standard input open')
     .option('-t, --tty', 'allocate a pseudo-terminal')
     .option('--rm', 'remove the container when it exits')
+    .option('--restart <policy>', 'no, always or on-failure[:N] (kept by the monitor of a detached container)', 'no')
     .option('--cap-add <cap>', 'add a capability', collect, [])
     .option('--cap-drop <cap>', 'drop a capability', collect, [])
     .option('-l, --label <key=value>', 'set a label', collect, [])
     .option('--storage-driver <driver>', 'overlay, fuse-overlayfs or copy (default: the first that works)')
-    .option('--privileged', 'all capabilities (still inside the user namespace)')
+    .option('--privileged', 'all capabilities (still inside the user namespace)');
+}
+
+function createOptions(image: string, command: string[], flags: RunFlags, signal: AbortSignal, stderr: NodeJS.WriteStream): CreateOptions {
+  if (flags.network !== 'none' && flags.network !== 'host') {
+    throw new BurrowError('INVALID_ARGUMENT', `unsupported --network "${flags.network}": use none or host (other modes come later)`);
+  }
+  if (flags.storageDriver !== undefined && !['overlay', 'fuse-overlayfs', 'copy'].includes(flags.storageDriver)) {
+    throw new BurrowError('INVALID_ARGUMENT', `unknown --storage-driver "${flags.storageDriver}": use overlay, fuse-overlayfs or copy`);
+  }
+  if (!/^(no|always|on-failure(:\d+)?)$/.test(flags.restart)) {
+    throw new BurrowError('INVALID_ARGUMENT', `invalid --restart "${flags.restart}": use no, always or on-failure[:N]`);
+  }
+  if (flags.tty === true && flags.interactive === true && process.stdin.isTTY !== true) {
+    throw new BurrowError('INVALID_ARGUMENT', 'the input device is not a TTY: drop -t, or run burrow from a terminal');
+  }
+  const labels = Object.fromEntries(flags.label.map((label) => {
+    const at = label.indexOf('=');
+    return at < 0 ? [label, ''] : [label.slice(0, at), label.slice(at + 1)];
+  }));
+  return {
+    image,
+    command,
+    entrypoint: flags.entrypoint === undefined ? undefined : flags.entrypoint === '' ? [] : [flags.entrypoint],
+    env: [...flags.envFile.flatMap(readEnvFile), ...flags.env],
+    workdir: flags.workdir,
+    user: flags.user,
+    name: flags.name,
+    hostname: flags.hostname,
+    network: flags.network,
+    volumes: [...flags.volume.map(parseVolume), ...flags.mount.map(parseMount), ...flags.tmpfs.map((target): MountPlan => ({ kind: 'tmpfs', target }))],
+    readOnly: flags.readOnly === true,
+    init: flags.init === true,
+    interactive: flags.interactive === true,
+    tty: flags.tty === true,
+    remove: flags.rm === true,
+    restart: flags.restart as RestartPolicy,
+    capAdd: flags.privileged === true ? [...PRIVILEGED_CAPS, ...flags.capAdd] : flags.capAdd,
+    capDrop: flags.capDrop,
+    labels,
+    storageDriver: flags.storageDriver as RootfsDriverName | undefined,
+    signal,
+    onNote: (text) => stderr.write(`${text}\n`),
+  };
+}
+
+export function runCommand(signal: AbortSignal, setExit: (code: number) => void): Command {
+  return withContainerOptions(new Command('run').description('Run a command in a new container'))
+    .option('-d, --detach', 'run in the background and print the container id')
     .action(
-      action<RunFlags>(signal, setExit, async (context, [image, ...command], flags) => {
-        if (flags.network !== 'none' && flags.network !== 'host') {
-          throw new BurrowError('INVALID_ARGUMENT', `unsupported --network "${flags.network}": use none or host (other modes come later)`);
-        }
-        if (flags.storageDriver !== undefined && !['overlay', 'fuse-overlayfs', 'copy'].includes(flags.storageDriver)) {
-          throw new BurrowError('INVALID_ARGUMENT', `unknown --storage-driver "${flags.storageDriver}": use overlay, fuse-overlayfs or copy`);
-        }
-        if (flags.tty === true && flags.interactive === true && process.stdin.isTTY !== true) {
-          throw new BurrowError('INVALID_ARGUMENT', 'the input device is not a TTY: drop -t, or run burrow from a terminal');
+      action<RunFlags & { detach?: boolean }>(signal, setExit, async (context, [image, ...command], flags) => {
+        if (flags.detach === true && flags.rm === true && flags.restart !== 'no') {
+          throw new BurrowError('INVALID_ARGUMENT', '--rm and --restart exclude each other');
         }
         const { runContainer } = await import('../container/run.js');
-        const labels = Object.fromEntries(flags.label.map((label) => {
-          const at = label.indexOf('=');
-          return at < 0 ? [label, ''] : [label.slice(0, at), label.slice(at + 1)];
-        }));
-        const result = await runContainer(context.store(), {
-          image: image!,
-          command,
-          entrypoint: flags.entrypoint === undefined ? undefined : flags.entrypoint === '' ? [] : [flags.entrypoint],
-          env: [...flags.envFile.flatMap(readEnvFile), ...flags.env],
-          workdir: flags.workdir,
-          user: flags.user,
-          name: flags.name,
-          hostname: flags.hostname,
-          network: flags.network,
-          volumes: [...flags.volume.map(parseVolume), ...flags.mount.map(parseMount), ...flags.tmpfs.map((target): MountPlan => ({ kind: 'tmpfs', target }))],
-          readOnly: flags.readOnly === true,
-          init: flags.init === true,
-          interactive: flags.interactive === true,
-          tty: flags.tty === true,
-          remove: flags.rm === true,
-          capAdd: flags.privileged === true ? ['CAP_SYS_ADMIN', 'CAP_NET_ADMIN', 'CAP_SYS_PTRACE', 'CAP_DAC_READ_SEARCH', 'CAP_IPC_LOCK', 'CAP_SYS_RESOURCE', 'CAP_SYS_TIME', 'CAP_SYS_NICE', 'CAP_LINUX_IMMUTABLE', 'CAP_NET_BROADCAST', 'CAP_IPC_OWNER', 'CAP_LEASE', 'CAP_SYSLOG', 'CAP_WAKE_ALARM', 'CAP_BLOCK_SUSPEND', 'CAP_AUDIT_CONTROL', 'CAP_SYS_PACCT', 'CAP_SYS_TTY_CONFIG', 'CAP_SYS_BOOT', 'CAP_SYS_RAWIO', 'CAP_SYS_MODULE', 'CAP_MAC_ADMIN', 'CAP_MAC_OVERRIDE', ...flags.capAdd] : flags.capAdd,
-          capDrop: flags.capDrop,
-          labels,
-          storageDriver: flags.storageDriver as RootfsDriverName | undefined,
-          signal: context.signal,
-          onNote: (text) => context.stderr.write(`${text}\n`),
-        });
+        const result = await runContainer(context.store(), { ...createOptions(image!, command, flags, context.signal, context.stderr), detach: flags.detach === true });
+        if (result.exitCode === undefined) {
+          context.stdout.write(`${result.id}\n`);
+          return 0;
+        }
         return result.exitCode;
+      }),
+    );
+}
+
+export function createCommand(signal: AbortSignal, setExit: (code: number) => void): Command {
+  return withContainerOptions(new Command('create').description('Create a container without starting it'))
+    .action(
+      action<RunFlags>(signal, setExit, async (context, [image, ...command], flags) => {
+        const { createContainer } = await import('../container/create.js');
+        const record = await createContainer(context.store(), createOptions(image!, command, flags, context.signal, context.stderr));
+        context.stdout.write(`${record.id}\n`);
       }),
     );
 }

@@ -1,5 +1,5 @@
 import { existsSync, rmSync } from 'node:fs';
-import { execa } from 'execa';
+import { runCommand } from '../util/spawn.js';
 import { BurrowError } from '../errors.js';
 import { unshareArgs, type IdMapping } from '../userns/idmap.js';
 
@@ -15,8 +15,8 @@ export async function removeInUserNamespace(path: string, mapping: IdMapping): P
   } catch {
     // Owned by mapped ids: fall through.
   }
-  const result = await execa('unshare', [...unshareArgs(mapping), '--', 'rm', '-rf', '--one-file-system', path], { reject: false });
+  const result = await runCommand('unshare', [...unshareArgs(mapping), '--', 'rm', '-rf', '--one-file-system', path]);
   if (result.exitCode !== 0 && existsSync(path)) {
-    throw new BurrowError('IO', `cannot remove ${path}: ${String(result.stderr).trim()}`);
+    throw new BurrowError('IO', `cannot remove ${path}: ${result.stderr.trim() || result.error?.message}`);
   }
 }

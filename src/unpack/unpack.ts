@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
-import { execa } from 'execa';
+import { start } from '../util/spawn.js';
 import { BurrowError } from '../errors.js';
 import type { LocalImage } from '../image/local.js';
 import { layerCompression } from '../image/media-types.js';
@@ -35,6 +35,8 @@ async function unpackLayer(store: Store, image: LocalImage, index: number, mappi
   const layer = image.manifest.layers[index]!;
   const diffId = image.config.rootfs.diff_ids[index]!;
   const final = layerPath(store, diffId);
+  // The common case, every start: already unpacked, no lock (nor koffi) needed.
+  if (existsSync(final)) return;
   const lock = await acquireLock(join(store.paths.locks, `layer-${diffId.replace(':', '-')}.lock`), { shouldStop: () => existsSync(final) });
   if (lock === undefined || existsSync(final)) {
     lock?.release();
@@ -46,15 +48,14 @@ async function unpackLayer(store: Store, image: LocalImage, index: number, mappi
     mkdirSync(join(scratch, 'rootfs'), { recursive: true, mode: 0o755 });
     const hash = createHash('sha256');
     const tee = new Transform({ transform(chunk: Buffer, _e, callback) { hash.update(chunk); callback(null, chunk); } });
-    const worker = execa('unshare', [...unshareArgs(mapping), '--', process.execPath, WORKER, scratch, mapping.single ? 'single' : 'mapped'], { reject: false, stdin: 'pipe', stdout: 'pipe', stderr: 'pipe' });
+    const { child, finished } = start('unshare', [...unshareArgs(mapping), '--', process.execPath, WORKER, scratch, mapping.single ? 'single' : 'mapped'], ['pipe', 'pipe', 'pipe']);
     const decompress = decompressor(layerCompression(layer.mediaType));
     const source = createReadStream(store.blobPath(layer.digest));
-    const feed = decompress === undefined ? pipeline(source, tee, worker.stdin!) : pipeline(source, decompress, tee, worker.stdin!);
-    const [fed, result] = await Promise.allSettled([feed, worker]);
-    const outcome = result.status === 'fulfilled' ? result.value : undefined;
-    if (outcome === undefined || outcome.exitCode !== 0) {
+    const feed = decompress === undefined ? pipeline(source, tee, child.stdin!) : pipeline(source, decompress, tee, child.stdin!);
+    const [fed, outcome] = await Promise.all([feed.then(() => ({ status: 'fulfilled' as const }), (reason: unknown) => ({ status: 'rejected' as const, reason })), finished]);
+    if (outcome.exitCode !== 0) {
       await removeInUserNamespace(scratch, mapping);
-      const detail = String(outcome?.stderr ?? '').trim() || (fed.status === 'rejected' ? String((fed.reason as Error).message) : 'the unpack worker failed');
+      const detail = outcome.stderr.trim() || outcome.error?.message || (fed.status === 'rejected' ? String((fed.reason as Error).message) : 'the unpack worker failed');
       throw new BurrowError('IO', `cannot unpack layer ${layer.digest} of ${image.record.name}: ${detail}`);
     }
     if (fed.status === 'rejected') {
@@ -66,7 +67,7 @@ async function unpackLayer(store: Store, image: LocalImage, index: number, mappi
       await removeInUserNamespace(scratch, mapping);
       throw new BurrowError('DIGEST_MISMATCH', `layer ${layer.digest} of ${image.record.name} uncompresses to ${actual}, not its diff_id ${diffId}: the image is corrupt`);
     }
-    const report = String(outcome.stdout).trim();
+    const report = outcome.stdout.trim();
     if (report !== '') {
       const skipped = (JSON.parse(report) as { skipped: string[] }).skipped;
       notes.push(`layer ${layer.digest.slice(7, 19)}: skipped ${skipped.length} entr${skipped.length === 1 ? 'y' : 'ies'} (device nodes need privileges; paths out of the layer are refused): ${skipped.slice(0, 3).join(', ')}${skipped.length > 3 ? ', …' : ''}`);

@@ -127,8 +127,8 @@ describe('burrow run: the file system', () => {
   it('keeps the container (and its exit code) without --rm', async () => {
     const result = await run(box, ['run', '--name', 'kept-job', busybox(), 'sh', '-c', 'exit 5']);
     expect(result.exitCode).toBe(5);
-    const records = readdirSync(join(box.root, 'containers')).map((id) => JSON.parse(readFileSync(join(box.root, 'containers', id, 'container.json'), 'utf8')) as { name: string; state: string; exitCode: number });
-    expect(records.find((record) => record.name === 'kept-job')).toMatchObject({ state: 'exited', exitCode: 5 });
+    const listed = JSON.parse((await run(box, ['ps', '-a', '--format', 'json'])).stdout) as Array<{ Names: string; State: string; ExitCode: number }>;
+    expect(listed.find((container) => container.Names === 'kept-job')).toMatchObject({ State: 'exited', ExitCode: 5 });
     const clash = await run(box, ['run', '--name', 'kept-job', busybox(), 'true']);
     expect(expectOneLineError(clash)).toMatch(/the container name "kept-job" is already in use/);
     const inUse = await run(box, ['rmi', busybox()]);

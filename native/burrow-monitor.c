@@ -1,0 +1,270 @@
+/*
+ * burrow-monitor: one small supervisor per detached container (Podman's conmon).
+ *
+ *   burrow-monitor DIR [--restart no|always|on-failure[:N]] [--cleanup CMD…] -- LAUNCHER…
+ *
+ * It detaches from the CLI (a new session; the CLI returns at once), runs the
+ * launcher with the container's stdout and stderr on pipes, writes them to
+ * DIR/ctr.log in Docker's json-file format (rotated at 10 MB), notes the sandbox's
+ * PID 1 (bubblewrap's info on fd 3) in DIR/pid, and when the job ends writes its
+ * exit status to DIR/exit. With a restart policy it starts the launcher again;
+ * with --cleanup it runs CMD (the --rm clean-up) at the end. Files it writes are
+ * replaced atomically (temp file, rename). A few hundred kilobytes of memory:
+ * fifty containers cost fifty of these, not fifty Node processes.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define LOG_LIMIT (10 * 1024 * 1024)
+
+static const char *dir;
+static int log_fd = -1;
+static off_t log_size = 0;
+
+static void write_file(const char *name, const char *content)
+{
+  char path[4096], temp[4096];
+  snprintf(path, sizeof path, "%s/%s", dir, name);
+  snprintf(temp, sizeof temp, "%s/.%s.tmp", dir, name);
+  int fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return;
+  ssize_t ignored = write(fd, content, strlen(content));
+  (void) ignored;
+  fsync(fd);
+  close(fd);
+  rename(temp, path);
+}
+
+static void now_rfc3339(char *out, size_t size)
+{
+  struct timespec ts;
+  struct tm tm;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  gmtime_r(&ts.tv_sec, &tm);
+  size_t n = strftime(out, size, "%Y-%m-%dT%H:%M:%S", &tm);
+  snprintf(out + n, size - n, ".%09ldZ", ts.tv_nsec);
+}
+
+static void open_log(void)
+{
+  char path[4096];
+  snprintf(path, sizeof path, "%s/ctr.log", dir);
+  log_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  struct stat st;
+  log_size = (log_fd >= 0 && fstat(log_fd, &st) == 0) ? st.st_size : 0;
+}
+
+static void rotate_log(void)
+{
+  char path[4096], old[4096];
+  snprintf(path, sizeof path, "%s/ctr.log", dir);
+  snprintf(old, sizeof old, "%s/ctr.log.1", dir);
+  close(log_fd);
+  rename(path, old);
+  open_log();
+}
+
+/* One json-file line per line of output: {"log":"…\n","stream":"stdout","time":"…"} */
+static void log_line(const char *stream, const char *data, size_t length)
+{
+  if (log_fd < 0) return;
+  char time_text[64];
+  now_rfc3339(time_text, sizeof time_text);
+  size_t cap = length * 6 + 128;
+  char *line = malloc(cap);
+  if (line == NULL) return;
+  size_t at = (size_t) snprintf(line, cap, "{\"log\":\"");
+  for (size_t i = 0; i < length; i++) {
+    unsigned char c = (unsigned char) data[i];
+    if (c == '"' || c == '\\') { line[at++] = '\\'; line[at++] = (char) c; }
+    else if (c == '\n') { line[at++] = '\\'; line[at++] = 'n'; }
+    else if (c == '\r') { line[at++] = '\\'; line[at++] = 'r'; }
+    else if (c == '\t') { line[at++] = '\\'; line[at++] = 't'; }
+    else if (c < 0x20) at += (size_t) snprintf(line + at, cap - at, "\\u%04x", c);
+    else line[at++] = (char) c;
+  }
+  at += (size_t) snprintf(line + at, cap - at, "\",\"stream\":\"%s\",\"time\":\"%s\"}\n", stream, time_text);
+  ssize_t written = write(log_fd, line, at);
+  if (written > 0) log_size += written;
+  free(line);
+  if (log_size > LOG_LIMIT) rotate_log();
+}
+
+struct stream {
+  int fd;
+  const char *name;
+  char buffer[16384];
+  size_t used;
+};
+
+static void drain(struct stream *s, int final)
+{
+  size_t start = 0;
+  for (size_t i = 0; i < s->used; i++) {
+    if (s->buffer[i] == '\n') {
+      log_line(s->name, s->buffer + start, i - start + 1);
+      start = i + 1;
+    }
+  }
+  if (start < s->used && (final || s->used == sizeof s->buffer)) {
+    log_line(s->name, s->buffer + start, s->used - start);
+    start = s->used;
+  }
+  memmove(s->buffer, s->buffer + start, s->used - start);
+  s->used -= start;
+}
+
+static int run_once(char **launcher)
+{
+  int out[2], err[2], info[2];
+  if (pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC) || pipe2(info, O_CLOEXEC)) return 125;
+  pid_t child = fork();
+  if (child < 0) return 125;
+  if (child == 0) {
+    int null = open("/dev/null", O_RDONLY);
+    dup2(null, 0);
+    dup2(out[1], 1);
+    dup2(err[1], 2);
+    dup2(info[1], 3);
+    execvp(launcher[0], launcher);
+    _exit(127);
+  }
+  close(out[1]);
+  close(err[1]);
+  close(info[1]);
+  char started[64];
+  now_rfc3339(started, sizeof started);
+  char json[256];
+  snprintf(json, sizeof json, "{\"monitorPid\":%d,\"startedAt\":\"%s\"}\n", getpid(), started);
+  write_file("monitor", json);
+
+  struct stream streams[2] = { { out[0], "stdout", {0}, 0 }, { err[0], "stderr", {0}, 0 } };
+  char info_text[4096];
+  size_t info_used = 0;
+  int open_count = 3;
+  struct pollfd fds[3] = { { out[0], POLLIN, 0 }, { err[0], POLLIN, 0 }, { info[0], POLLIN, 0 } };
+  while (open_count > 0) {
+    if (poll(fds, 3, -1) < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    for (int i = 0; i < 3; i++) {
+      if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      ssize_t n;
+      if (i < 2) {
+        struct stream *s = &streams[i];
+        n = read(s->fd, s->buffer + s->used, sizeof s->buffer - s->used);
+        if (n > 0) { s->used += (size_t) n; drain(s, 0); continue; }
+        drain(s, 1);
+      } else {
+        n = read(info[0], info_text + info_used, sizeof info_text - 1 - info_used);
+        if (n > 0) {
+          info_used += (size_t) n;
+          info_text[info_used] = '\0';
+          char *pid = strstr(info_text, "\"child-pid\"");
+          if (pid != NULL && (pid = strchr(pid, ':')) != NULL) {
+            char content[64];
+            snprintf(content, sizeof content, "%ld\n", strtol(pid + 1, NULL, 10));
+            write_file("pid", content);
+          }
+          char *failure = strstr(info_text, "\"burrow-error\"");
+          if (failure != NULL) write_file("launch-error", info_text);
+          continue;
+        }
+      }
+      if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN)) {
+        close(fds[i].fd);
+        fds[i].fd = -1;
+        open_count--;
+      }
+    }
+  }
+  int status;
+  while (waitpid(child, &status, 0) < 0 && errno == EINTR) {}
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return 125;
+}
+
+int main(int argc, char **argv)
+{
+  if (argc < 4) {
+    fprintf(stderr, "usage: burrow-monitor DIR [--restart POLICY] [--cleanup CMD… ] -- LAUNCHER…\n");
+    return 125;
+  }
+  dir = argv[1];
+  const char *restart = "no";
+  char **cleanup = NULL;
+  char **launcher = NULL;
+  for (int i = 2; i < argc; i++) {
+    if (strcmp(argv[i], "--restart") == 0 && i + 1 < argc) restart = argv[++i];
+    else if (strcmp(argv[i], "--cleanup") == 0) {
+      cleanup = &argv[i + 1];
+      while (i < argc && strcmp(argv[i], "--") != 0) i++;
+      if (i < argc) { argv[i] = NULL; launcher = &argv[i + 1]; }
+      break;
+    } else if (strcmp(argv[i], "--") == 0) { launcher = &argv[i + 1]; break; }
+  }
+  if (launcher == NULL || launcher[0] == NULL) return 125;
+
+  /* Detach: the CLI that started us returns; we live on in our own session. */
+  pid_t first = fork();
+  if (first < 0) return 125;
+  if (first > 0) {
+    int status;
+    waitpid(first, &status, 0);
+    return 0;
+  }
+  setsid();
+  pid_t second = fork();
+  if (second != 0) _exit(second < 0 ? 125 : 0);
+  signal(SIGPIPE, SIG_IGN);
+  signal(SIGHUP, SIG_IGN);
+  int null = open("/dev/null", O_RDWR);
+  dup2(null, 0);
+  dup2(null, 1);
+  dup2(null, 2);
+  open_log();
+
+  long max_restarts = -1;
+  if (strncmp(restart, "on-failure:", 11) == 0) max_restarts = strtol(restart + 11, NULL, 10);
+  int restarts = 0;
+  int code;
+  for (;;) {
+    code = run_once(launcher);
+    char pid_path[4096];
+    snprintf(pid_path, sizeof pid_path, "%s/pid", dir);
+    unlink(pid_path);
+    char finished[64];
+    now_rfc3339(finished, sizeof finished);
+    char json[256];
+    snprintf(json, sizeof json, "{\"exitCode\":%d,\"finishedAt\":\"%s\",\"restarts\":%d}\n", code, finished, restarts);
+    write_file("exit", json);
+    char stop_path[4096];
+    snprintf(stop_path, sizeof stop_path, "%s/stopped", dir);
+    int stopped = access(stop_path, F_OK) == 0; /* `burrow stop` means no restart */
+    int again = !stopped && (strcmp(restart, "always") == 0 ||
+                (strncmp(restart, "on-failure", 10) == 0 && code != 0 && (max_restarts < 0 || restarts < max_restarts)));
+    if (!again) break;
+    restarts++;
+    sleep(restarts < 5 ? restarts : 5);
+  }
+  if (cleanup != NULL && cleanup[0] != NULL) {
+    pid_t child = fork();
+    if (child == 0) { execvp(cleanup[0], cleanup); _exit(127); }
+    int status;
+    if (child > 0) waitpid(child, &status, 0);
+  }
+  return 0;
+}

@@ -1,0 +1,234 @@
+import { Command } from 'commander';
+import { BurrowError } from '../errors.js';
+import { shortId } from '../util/digest.js';
+import { action } from './action.js';
+import { table, timeAgo } from './format.js';
+
+type Exit = (code: number) => void;
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+function statusText(status: string, exitCode: number | undefined, startedAt: string | undefined, finishedAt: string | undefined): string {
+  if (status === 'running') return `Up ${timeAgo(startedAt).replace(/ ago$/, '')}`;
+  if (status === 'created') return 'Created';
+  return `Exited (${exitCode ?? -1}) ${timeAgo(finishedAt)}`;
+}
+
+export function psCommand(signal: AbortSignal, setExit: Exit): Command {
+  return new Command('ps')
+    .description('List containers')
+    .option('-a, --all', 'show all containers (default: running ones)')
+    .option('-q, --quiet', 'only show ids')
+    .option('--no-trunc', 'do not truncate ids')
+    .option('-f, --filter <key=value>', 'filter: name=, status=, label=, id=, ancestor=', collect, [])
+    .option('--format <format>', 'table (default) or json')
+    .action(
+      action<{ all?: boolean; quiet?: boolean; trunc: boolean; filter: string[]; format?: string }>(signal, setExit, async (context, _args, flags) => {
+        const { listContainers } = await import('../container/ops.js');
+        let containers = listContainers(context.store(), flags.all === true || flags.filter.some((filter) => filter.startsWith('status=')));
+        for (const filter of flags.filter) {
+          const at = filter.indexOf('=');
+          const [key, value] = at < 0 ? [filter, ''] : [filter.slice(0, at), filter.slice(at + 1)];
+          containers = containers.filter(({ record, state }) => {
+            switch (key) {
+              case 'name': return record.name.includes(value);
+              case 'id': return record.id.startsWith(value);
+              case 'status': return state.status === value;
+              case 'ancestor': return record.image.name.includes(value) || record.image.id.includes(value);
+              case 'label': {
+                const eq = value.indexOf('=');
+                return eq < 0 ? value in record.labels : record.labels[value.slice(0, eq)] === value.slice(eq + 1);
+              }
+              default: throw new BurrowError('INVALID_ARGUMENT', `unknown filter "${key}": use name, id, status, label or ancestor`);
+            }
+          });
+        }
+        const id = (full: string): string => (flags.trunc ? shortId(full) : full);
+        if (flags.quiet === true) {
+          context.stdout.write(containers.map(({ record }) => `${id(record.id)}\n`).join(''));
+          return;
+        }
+        if (flags.format === 'json') {
+          context.stdout.write(`${JSON.stringify(containers.map(({ record, state }) => ({
+            Id: record.id, Names: record.name, Image: record.image.name, Command: record.plan.process.args.join(' '), CreatedAt: record.created,
+            State: state.status, Status: statusText(state.status, state.exitCode, state.startedAt, state.finishedAt), ExitCode: state.exitCode, Pid: state.pid, Labels: record.labels,
+          })), null, 2)}\n`);
+          return;
+        }
+        const rows = containers.map(({ record, state }) => [id(record.id), record.image.name, JSON.stringify(record.plan.process.args.join(' ').slice(0, 30)), timeAgo(record.created), statusText(state.status, state.exitCode, state.startedAt, state.finishedAt), record.name]);
+        context.stdout.write(`${table(['CONTAINER ID', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS', 'NAMES'], rows)}\n`);
+      }),
+    );
+}
+
+export function containerCommands(signal: AbortSignal, setExit: Exit): Command[] {
+  const start = new Command('start')
+    .description('Start created or stopped containers')
+    .argument('<container...>')
+    .option('-a, --attach', 'wait for the container and print its output, returning its exit status')
+    .action(action<{ attach?: boolean }>(signal, setExit, async (context, names, flags) => {
+      const { findContainer } = await import('../container/record.js');
+      const { startDetached } = await import('../container/start.js');
+      const { waitContainer, readLogs } = await import('../container/ops.js');
+      const store = context.store();
+      let code = 0;
+      for (const name of names) {
+        const record = findContainer(store, name);
+        await startDetached(store, record, { onNote: (note) => context.stderr.write(`${note}\n`) });
+        if (flags.attach === true) {
+          code = await waitContainer(store, record.id, context.signal);
+          for (const entry of readLogs(store, record)) (entry.stream === 'stderr' ? context.stderr : context.stdout).write(entry.log);
+        } else context.stdout.write(`${name}\n`);
+      }
+      return code;
+    }));
+
+  const stop = new Command('stop')
+    .description('Stop running containers (StopSignal, then SIGKILL after the timeout)')
+    .argument('<container...>')
+    .option('-t, --time <seconds>', 'seconds to wait before SIGKILL', '10')
+    .action(action<{ time: string }>(signal, setExit, async (context, names, flags) => {
+      const { stopContainer } = await import('../container/ops.js');
+      const seconds = Number(flags.time);
+      if (!Number.isFinite(seconds) || seconds < 0) throw new BurrowError('INVALID_ARGUMENT', `invalid --time "${flags.time}": give seconds`);
+      for (const name of names) {
+        await stopContainer(context.store(), name, seconds);
+        context.stdout.write(`${name}\n`);
+      }
+    }));
+
+  const kill = new Command('kill')
+    .description('Send a signal to running containers')
+    .argument('<container...>')
+    .option('-s, --signal <signal>', 'signal to send', 'SIGKILL')
+    .action(action<{ signal: string }>(signal, setExit, async (context, names, flags) => {
+      const { killContainer } = await import('../container/ops.js');
+      for (const name of names) {
+        await killContainer(context.store(), name, flags.signal);
+        context.stdout.write(`${name}\n`);
+      }
+    }));
+
+  const rm = new Command('rm')
+    .description('Remove containers')
+    .argument('<container...>')
+    .option('-f, --force', 'kill a running container first')
+    .option('-v, --volumes', 'accepted for Docker compatibility (no anonymous volumes yet)')
+    .action(action<{ force?: boolean }>(signal, setExit, async (context, names, flags) => {
+      const { removeContainer } = await import('../container/ops.js');
+      for (const name of names) {
+        await removeContainer(context.store(), name, flags.force === true);
+        context.stdout.write(`${name}\n`);
+      }
+    }));
+
+  const wait = new Command('wait')
+    .description('Wait for containers to exit and print their exit statuses')
+    .argument('<container...>')
+    .action(action(signal, setExit, async (context, names) => {
+      const { waitContainer } = await import('../container/ops.js');
+      for (const name of names) context.stdout.write(`${await waitContainer(context.store(), name, context.signal)}\n`);
+    }));
+
+  const logs = new Command('logs')
+    .description("Show a container's output")
+    .argument('<container>')
+    .option('-f, --follow', 'keep printing new output until the container exits')
+    .option('--tail <n>', 'only the last n lines', 'all')
+    .option('--since <time>', 'only lines since an RFC 3339 time or a duration such as 10m')
+    .option('-t, --timestamps', 'prefix each line with its time')
+    .action(action<{ follow?: boolean; tail: string; since?: string; timestamps?: boolean }>(signal, setExit, async (context, [name], flags) => {
+      const { readLogs } = await import('../container/ops.js');
+      const { findContainer } = await import('../container/record.js');
+      const { containerState } = await import('../container/state.js');
+      const store = context.store();
+      const record = findContainer(store, name!);
+      let since = 0;
+      if (flags.since !== undefined) {
+        const duration = /^(\d+)(s|m|h)$/.exec(flags.since);
+        since = duration !== null ? Date.now() - Number(duration[1]) * { s: 1000, m: 60_000, h: 3_600_000 }[duration[2] as 's' | 'm' | 'h'] : Date.parse(flags.since);
+        if (!Number.isFinite(since)) throw new BurrowError('INVALID_ARGUMENT', `invalid --since "${flags.since}": use an RFC 3339 time or a duration like 10m`);
+      }
+      if (flags.tail !== 'all' && !/^\d+$/.test(flags.tail)) throw new BurrowError('INVALID_ARGUMENT', `invalid --tail "${flags.tail}": give a number or all`);
+      const print = (entries: ReturnType<typeof readLogs>): void => {
+        for (const entry of entries) {
+          if (Date.parse(entry.time) < since) continue;
+          (entry.stream === 'stderr' ? context.stderr : context.stdout).write(flags.timestamps === true ? `${entry.time} ${entry.log}` : entry.log);
+        }
+      };
+      let entries = readLogs(store, record);
+      if (flags.tail !== 'all') entries = entries.slice(Math.max(0, entries.length - Number(flags.tail)));
+      print(entries);
+      if (flags.follow !== true) return;
+      let seen = readLogs(store, record).length;
+      for (;;) {
+        const running = containerState(store, record).status === 'running';
+        const all = readLogs(store, record);
+        print(all.slice(seen));
+        seen = all.length;
+        if (!running || context.signal.aborted) return;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }));
+
+  const exec = new Command('exec')
+    .description('Run a command in a running container')
+    .argument('<container>')
+    .argument('<command...>')
+    .passThroughOptions()
+    .option('-i, --interactive', 'keep standard input open')
+    .option('-t, --tty', 'allocate a pseudo-terminal')
+    .option('-e, --env <NAME=value>', 'set an environment variable', collect, [])
+    .option('-w, --workdir <dir>', 'working directory')
+    .option('-u, --user <user[:group]>', 'user name or uid')
+    .action(action<{ interactive?: boolean; tty?: boolean; env: string[]; workdir?: string; user?: string }>(signal, setExit, async (context, [name, ...command], flags) => {
+      const { execInContainer } = await import('../container/exec.js');
+      return execInContainer(context.store(), name!, { command, env: flags.env, workdir: flags.workdir, user: flags.user, interactive: flags.interactive === true, tty: flags.tty === true });
+    }));
+
+  const rename = new Command('rename')
+    .description('Rename a container')
+    .argument('<container>')
+    .argument('<new-name>')
+    .action(action(signal, setExit, async (context, [name, newName]) => {
+      const { renameContainer } = await import('../container/ops.js');
+      await renameContainer(context.store(), name!, newName!);
+    }));
+
+  const inspect = new Command('inspect')
+    .description('Show details of containers or images as JSON')
+    .argument('<name...>')
+    .action(action(signal, setExit, async (context, names) => {
+      const { inspectContainer } = await import('../container/ops.js');
+      const { findContainer } = await import('../container/record.js');
+      const { requireImage } = await import('../image/local.js');
+      const { inspectImage } = await import('../image/summary.js');
+      const store = context.store();
+      const details = names.map((name) => {
+        try {
+          return inspectContainer(store, findContainer(store, name));
+        } catch (error) {
+          if (!(error instanceof BurrowError && error.code === 'NOT_FOUND')) throw error;
+          try {
+            return inspectImage(store, requireImage(store, name));
+          } catch {
+            throw new BurrowError('NOT_FOUND', `no such object: ${name}`);
+          }
+        }
+      });
+      context.stdout.write(`${JSON.stringify(details, null, 2)}\n`);
+    }));
+
+  return [start, stop, kill, rm, wait, logs, exec, rename, inspect];
+}
+
+export function containerGroup(signal: AbortSignal, setExit: Exit): Command {
+  const group = new Command('container').description('Manage containers').enablePositionalOptions();
+  group.addCommand(psCommand(signal, setExit).name('ls'));
+  for (const command of containerCommands(signal, setExit)) group.addCommand(command);
+  group.addCommand(new Command('prune').description('Remove all stopped containers').option('-f, --force', 'do not ask').action(action(signal, setExit, async (context) => {
+    const { pruneContainers } = await import('../container/ops.js');
+    const removed = await pruneContainers(context.store());
+    context.stdout.write(removed.length > 0 ? `Deleted Containers:\n${removed.join('\n')}\n` : 'Deleted Containers: none\n');
+  })));
+  return group;
+}

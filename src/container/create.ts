@@ -1,0 +1,181 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
+import { BurrowError } from '../errors.js';
+import { findRecords, loadLocalImage, type LocalImage } from '../image/local.js';
+import type { Store } from '../store/store.js';
+import { DEFAULT_CAPABILITIES, type MountPlan, type RootfsDriverName, type SetupPlan } from '../sandbox/plan.js';
+import { ensureLayers } from '../unpack/unpack.js';
+import { idMapping } from '../userns/idmap.js';
+import { generatedName, newContainerId, VALID_NAME } from './names.js';
+import { containerDir, listRecords, writeRecord, type ContainerRecord, type RestartPolicy } from './record.js';
+import { resolveUser } from './user.js';
+
+const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+export interface CreateOptions {
+  image: string;
+  command: string[];
+  entrypoint?: string[] | undefined;
+  env: string[];
+  workdir?: string | undefined;
+  user?: string | undefined;
+  name?: string | undefined;
+  hostname?: string | undefined;
+  network: 'none' | 'host';
+  volumes: MountPlan[];
+  readOnly: boolean;
+  init: boolean;
+  interactive: boolean;
+  tty: boolean;
+  remove: boolean;
+  restart?: RestartPolicy | undefined;
+  capAdd: string[];
+  capDrop: string[];
+  labels: Record<string, string>;
+  storageDriver?: RootfsDriverName | undefined;
+  signal?: AbortSignal | undefined;
+  onNote?: (note: string) => void;
+}
+
+function normalizeCap(cap: string): string {
+  const upper = cap.toUpperCase();
+  return upper.startsWith('CAP_') ? upper : `CAP_${upper}`;
+}
+
+function capabilities(add: string[], drop: string[]): string[] {
+  const set = new Set(DEFAULT_CAPABILITIES);
+  for (const cap of drop.map(normalizeCap)) {
+    if (cap === 'CAP_ALL') set.clear();
+    else set.delete(cap);
+  }
+  for (const cap of add.map(normalizeCap)) {
+    if (cap === 'CAP_ALL') throw new BurrowError('INVALID_ARGUMENT', '--cap-add ALL is not supported: name the capabilities');
+    set.add(cap);
+  }
+  return [...set];
+}
+
+function mergeEnv(imageEnv: string[], extra: string[], defaults: Record<string, string>): string[] {
+  const env = new Map<string, string>();
+  for (const [key, value] of Object.entries(defaults)) env.set(key, value);
+  for (const entry of [...imageEnv, ...extra]) {
+    const at = entry.indexOf('=');
+    if (at < 0) {
+      // `-e NAME` passes the caller's value, as Docker does.
+      const value = process.env[entry];
+      if (value !== undefined) env.set(entry, value);
+      continue;
+    }
+    env.set(entry.slice(0, at), entry.slice(at + 1));
+  }
+  return [...env].map(([key, value]) => `${key}=${value}`);
+}
+
+/** Writes /etc/hosts, /etc/hostname and /etc/resolv.conf for the container. */
+function writeNetworkFiles(dir: string, hostname: string, network: 'none' | 'host'): Array<{ source: string; target: string }> {
+  const hosts = join(dir, 'hosts');
+  writeFileSync(hosts, `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t${hostname}\n`);
+  const hostnameFile = join(dir, 'hostname');
+  writeFileSync(hostnameFile, `${hostname}\n`);
+  const resolv = join(dir, 'resolv.conf');
+  let resolvConf = '';
+  try {
+    resolvConf = network === 'host' ? readFileSync('/etc/resolv.conf', 'utf8') : '';
+  } catch {
+    resolvConf = '';
+  }
+  writeFileSync(resolv, resolvConf);
+  return [
+    { source: hosts, target: '/etc/hosts' },
+    { source: hostnameFile, target: '/etc/hostname' },
+    { source: resolv, target: '/etc/resolv.conf' },
+  ];
+}
+
+export async function resolveImage(store: Store, reference: string, signal: AbortSignal | undefined, onNote: (note: string) => void): Promise<LocalImage> {
+  const found = findRecords(store, reference)[0];
+  if (found !== undefined) return loadLocalImage(store, found);
+  onNote(`Unable to find image '${reference}' locally`);
+  const { pullImage } = await import('../copy/pull.js');
+  const { loadConfig } = await import('../config/config.js');
+  const pulled = await pullImage(reference, { store, config: loadConfig(), signal });
+  return loadLocalImage(store, findRecords(store, pulled.name)[0]!);
+}
+
+/**
+ * `burrow create`: the image (pulled when missing), its layers unpacked, the setup
+ * plan, and the container's directory and record. Everything that can be wrong is
+ * checked before the directory exists.
+ */
+export async function createContainer(store: Store, options: CreateOptions): Promise<ContainerRecord> {
+  const note = options.onNote ?? (() => {});
+  if (options.name !== undefined && !VALID_NAME.test(options.name)) {
+    throw new BurrowError('INVALID_ARGUMENT', `invalid container name "${options.name}": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
+  }
+  const image = await resolveImage(store, options.image, options.signal, note);
+  const mapping = idMapping();
+  if (mapping.single) note(`mapping only your own uid into the container: ${mapping.reason}`);
+  const lowers = await ensureLayers(store, image, mapping, note);
+
+  const names = new Set(listRecords(store).map((record) => record.name));
+  if (options.name !== undefined && names.has(options.name)) {
+    throw new BurrowError('INVALID_ARGUMENT', `the container name "${options.name}" is already in use: remove that container or choose another name`);
+  }
+  const config = image.config.config ?? {};
+  const user = resolveUser(options.user ?? (config.User || undefined), lowers);
+  const entrypoint = options.entrypoint ?? config.Entrypoint ?? [];
+  const command = options.command.length > 0 ? options.command : options.entrypoint !== undefined ? [] : (config.Cmd ?? []);
+  const args = [...entrypoint, ...command];
+  if (args.length === 0) throw new BurrowError('INVALID_ARGUMENT', `no command specified: ${image.record.name} has no Cmd or Entrypoint; give one after the image name`);
+  const workdir = options.workdir ?? (config.WorkingDir || '/');
+  if (!isAbsolute(workdir)) throw new BurrowError('INVALID_ARGUMENT', `the working directory "${workdir}" is invalid: it needs to be an absolute path`);
+  for (const volume of options.volumes) {
+    if (volume.kind === 'bind' && !existsSync(volume.source)) {
+      throw new BurrowError('INVALID_ARGUMENT', `invalid mount: bind source path does not exist: ${volume.source}`);
+    }
+  }
+
+  // Everything checked: only now does the container get a directory.
+  const id = newContainerId();
+  const name = options.name ?? generatedName((candidate) => names.has(candidate));
+  const hostname = options.hostname ?? id.slice(0, 12);
+  const dir = containerDir(store, id);
+  const upper = join(dir, 'upper');
+  const work = join(dir, 'work');
+  const merged = join(dir, 'merged');
+  for (const path of [upper, work, merged]) mkdirSync(path, { recursive: true, mode: 0o755 });
+
+  const plan: SetupPlan = {
+    rootfs: { driver: options.storageDriver ?? 'auto', lowers, upper, work, merged, readOnly: options.readOnly },
+    hostname,
+    network: options.network,
+    files: writeNetworkFiles(dir, hostname, options.network),
+    mounts: options.volumes,
+    capabilities: capabilities(options.capAdd, options.capDrop),
+    process: {
+      args,
+      env: mergeEnv(config.Env ?? [], options.env, { PATH: DEFAULT_PATH, HOSTNAME: hostname, HOME: user.home, ...(options.tty ? { TERM: 'xterm' } : {}) }),
+      cwd: workdir,
+      uid: user.uid,
+      gid: user.gid,
+      groups: user.groups,
+      init: options.init,
+      stdin: options.interactive,
+      tty: options.tty,
+    },
+  };
+  const record: ContainerRecord = {
+    id,
+    name,
+    image: { id: image.id, name: image.record.name },
+    created: new Date().toISOString(),
+    labels: options.labels,
+    autoRemove: options.remove,
+    restart: options.restart ?? 'no',
+    stopSignal: config.StopSignal ?? 'SIGTERM',
+    tty: options.tty,
+    plan,
+  };
+  writeRecord(store, record);
+  return record;
+}

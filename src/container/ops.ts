@@ -1,0 +1,213 @@
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { constants } from 'node:os';
+import { join } from 'node:path';
+import { BurrowError } from '../errors.js';
+import type { Store } from '../store/store.js';
+import { containerDir, findContainer, listRecords, lockContainer, writeRecord, type ContainerRecord } from './record.js';
+import { removeContainerFiles } from './start.js';
+import { containerState, type ContainerState } from './state.js';
+import { VALID_NAME } from './names.js';
+
+export interface ContainerSummary {
+  record: ContainerRecord;
+  state: ContainerState;
+}
+
+export function listContainers(store: Store, all: boolean): ContainerSummary[] {
+  return listRecords(store)
+    .map((record) => ({ record, state: containerState(store, record) }))
+    .filter((summary) => all || summary.state.status === 'running')
+    .sort((a, b) => b.record.created.localeCompare(a.record.created));
+}
+
+function signalNumber(signal: string): number {
+  const name = (/^\d+$/.test(signal) ? signal : signal.toUpperCase().startsWith('SIG') ? signal.toUpperCase() : `SIG${signal.toUpperCase()}`) as NodeJS.Signals;
+  const number = /^\d+$/.test(signal) ? Number(signal) : constants.signals[name];
+  if (number === undefined) throw new BurrowError('INVALID_ARGUMENT', `invalid signal "${signal}": use a name such as SIGTERM or a number`);
+  return number;
+}
+
+async function waitUntilExited(store: Store, record: ContainerRecord, timeoutMs: number): Promise<ContainerState> {
+  const started = Date.now();
+  for (;;) {
+    const state = containerState(store, record);
+    if (state.status !== 'running' || Date.now() - started >= timeoutMs) return state;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+function sendSignal(state: ContainerState, signal: number): void {
+  if (state.pid === undefined) return;
+  try {
+    process.kill(state.pid, signal);
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'ESRCH') throw error;
+  }
+}
+
+/** Under the container's lock: still there? (Another burrow may have removed it meanwhile.) */
+function stillThere(store: Store, record: ContainerRecord): void {
+  if (!existsSync(join(containerDir(store, record.id), 'container.json'))) {
+    throw new BurrowError('NOT_FOUND', `no such container: ${record.name} (removed by another burrow command)`);
+  }
+}
+
+/** `burrow kill`: a signal (SIGKILL by default) to the container's PID 1. */
+export async function killContainer(store: Store, query: string, signal = 'SIGKILL'): Promise<ContainerRecord> {
+  const record = findContainer(store, query);
+  const number = signalNumber(signal);
+  const state = containerState(store, record);
+  if (state.status !== 'running') throw new BurrowError('INVALID_ARGUMENT', `container ${record.name} is not running`);
+  if (number === constants.signals.SIGKILL) writeFileSync(join(containerDir(store, record.id), 'stopped'), '');
+  sendSignal(state, number);
+  return record;
+}
+
+/** `burrow stop`: the image's StopSignal, then SIGKILL after the timeout; no restart afterwards. */
+export async function stopContainer(store: Store, query: string, timeoutSeconds = 10): Promise<ContainerRecord> {
+  const record = findContainer(store, query);
+  const lock = await lockContainer(store, record.id);
+  try {
+    stillThere(store, record);
+    const state = containerState(store, record);
+    if (state.status !== 'running') return record;
+    writeFileSync(join(containerDir(store, record.id), 'stopped'), '');
+    sendSignal(state, signalNumber(record.stopSignal));
+    const after = await waitUntilExited(store, record, timeoutSeconds * 1000);
+    if (after.status === 'running') {
+      sendSignal(after, constants.signals.SIGKILL);
+      await waitUntilExited(store, record, 10_000);
+    }
+    return record;
+  } finally {
+    lock.release();
+  }
+}
+
+/** `burrow rm`: refuses a running container unless forced. */
+export async function removeContainer(store: Store, query: string, force: boolean): Promise<ContainerRecord> {
+  const record = findContainer(store, query);
+  const lock = await lockContainer(store, record.id);
+  try {
+    stillThere(store, record);
+    const state = containerState(store, record);
+    if (state.status === 'running') {
+      if (!force) throw new BurrowError('IN_USE', `cannot remove running container ${record.name}: stop it first, or use --force`);
+      writeFileSync(join(containerDir(store, record.id), 'stopped'), '');
+      sendSignal(state, constants.signals.SIGKILL);
+      await waitUntilExited(store, record, 10_000);
+    }
+    await removeContainerFiles(store, record);
+    return record;
+  } finally {
+    lock.release();
+  }
+}
+
+/** `burrow wait`: blocks until the container exits; its exit status. */
+export async function waitContainer(store: Store, query: string, signal?: AbortSignal): Promise<number> {
+  const record = findContainer(store, query);
+  for (;;) {
+    if (!existsSync(containerDir(store, record.id))) throw new BurrowError('NOT_FOUND', `no such container: ${query} (removed while waiting)`);
+    const state = containerState(store, record);
+    if (state.status === 'exited') return state.exitCode ?? -1;
+    if (state.status === 'created') throw new BurrowError('INVALID_ARGUMENT', `container ${record.name} has not been started`);
+    if (signal?.aborted === true) throw new BurrowError('INTERRUPTED', 'interrupted');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+export async function renameContainer(store: Store, query: string, name: string): Promise<void> {
+  if (!VALID_NAME.test(name)) throw new BurrowError('INVALID_ARGUMENT', `invalid container name "${name}": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
+  const record = findContainer(store, query);
+  const lock = await lockContainer(store, record.id);
+  try {
+    stillThere(store, record);
+    if (listRecords(store).some((other) => other.name === name && other.id !== record.id)) {
+      throw new BurrowError('INVALID_ARGUMENT', `the container name "${name}" is already in use`);
+    }
+    writeRecord(store, { ...record, name });
+  } finally {
+    lock.release();
+  }
+}
+
+/** `container prune`: every container that is not running. */
+export async function pruneContainers(store: Store): Promise<string[]> {
+  const removed: string[] = [];
+  for (const { record, state } of listContainers(store, true)) {
+    if (state.status === 'running') continue;
+    await removeContainerFiles(store, record);
+    removed.push(record.id);
+  }
+  return removed;
+}
+
+/** Docker's `inspect` shape for a container. */
+export function inspectContainer(store: Store, record: ContainerRecord): Record<string, unknown> {
+  const state = containerState(store, record);
+  return {
+    Id: record.id,
+    Name: `/${record.name}`,
+    Created: record.created,
+    Path: record.plan.process.args[0],
+    Args: record.plan.process.args.slice(1),
+    State: {
+      Status: state.status,
+      Running: state.status === 'running',
+      Pid: state.pid ?? 0,
+      ExitCode: state.exitCode ?? 0,
+      StartedAt: state.startedAt ?? '0001-01-01T00:00:00Z',
+      FinishedAt: state.finishedAt ?? '0001-01-01T00:00:00Z',
+      RestartCount: state.restarts,
+      Error: state.lost ? 'the monitor of this container died without recording an exit status' : '',
+    },
+    Image: record.image.id,
+    ImageName: record.image.name,
+    LogPath: join(containerDir(store, record.id), 'ctr.log'),
+    HostConfig: { AutoRemove: record.autoRemove, RestartPolicy: { Name: record.restart }, NetworkMode: record.plan.network, ReadonlyRootfs: record.plan.rootfs.readOnly, CapAdd: record.plan.capabilities },
+    Mounts: record.plan.mounts.map((mount) => (mount.kind === 'bind' ? { Type: 'bind', Source: mount.source, Destination: mount.target, RW: !mount.readOnly } : { Type: 'tmpfs', Destination: mount.target, RW: true })),
+    Config: {
+      Hostname: record.plan.hostname,
+      User: `${record.plan.process.uid}:${record.plan.process.gid}`,
+      Env: record.plan.process.env,
+      Cmd: record.plan.process.args,
+      Image: record.image.name,
+      WorkingDir: record.plan.process.cwd,
+      Labels: record.labels,
+      StopSignal: record.stopSignal,
+      Tty: record.tty,
+    },
+    GraphDriver: { Name: record.plan.rootfs.driver, Data: { LowerDir: record.plan.rootfs.lowers.join(':'), UpperDir: record.plan.rootfs.upper, WorkDir: record.plan.rootfs.work } },
+  };
+}
+
+export interface LogEntry {
+  stream: 'stdout' | 'stderr';
+  time: string;
+  log: string;
+}
+
+/** The json-file log (rotated part first). */
+export function readLogs(store: Store, record: ContainerRecord): LogEntry[] {
+  const dir = containerDir(store, record.id);
+  const entries: LogEntry[] = [];
+  for (const name of ['ctr.log.1', 'ctr.log']) {
+    const path = join(dir, name);
+    if (!existsSync(path)) continue;
+    for (const line of readFileSync(path, 'utf8').split('\n')) {
+      if (line === '') continue;
+      try {
+        entries.push(JSON.parse(line) as LogEntry);
+      } catch {
+        // A line being written: the next read has it.
+      }
+    }
+  }
+  return entries;
+}
+
+export function logSize(store: Store, record: ContainerRecord): number {
+  const path = join(containerDir(store, record.id), 'ctr.log');
+  return existsSync(path) ? statSync(path).size : 0;
+}

@@ -1,0 +1,69 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { BurrowError } from '../errors.js';
+import { writeFileAtomic } from '../store/atomic.js';
+import { acquireLock, type Lock } from '../store/flock.js';
+import type { Store } from '../store/store.js';
+import type { SetupPlan } from '../sandbox/plan.js';
+
+export type RestartPolicy = 'no' | 'always' | `on-failure${string}`;
+
+/** What `create` decides once; the state (running, exited…) is derived from files the monitor writes. */
+export interface ContainerRecord {
+  id: string;
+  name: string;
+  image: { id: string; name: string };
+  created: string;
+  labels: Record<string, string>;
+  autoRemove: boolean;
+  restart: RestartPolicy;
+  /** Docker's StopSignal, from the image. */
+  stopSignal: string;
+  tty: boolean;
+  plan: SetupPlan;
+}
+
+export function containersDir(store: Store): string {
+  return store.paths.containers;
+}
+
+export function containerDir(store: Store, id: string): string {
+  return join(store.paths.containers, id);
+}
+
+export function readRecord(store: Store, id: string): ContainerRecord | undefined {
+  try {
+    return JSON.parse(readFileSync(join(containerDir(store, id), 'container.json'), 'utf8')) as ContainerRecord;
+  } catch {
+    return undefined;
+  }
+}
+
+export function writeRecord(store: Store, record: ContainerRecord): void {
+  writeFileAtomic(join(containerDir(store, record.id), 'container.json'), `${JSON.stringify(record, null, 2)}\n`);
+}
+
+export function listRecords(store: Store): ContainerRecord[] {
+  if (!existsSync(store.paths.containers)) return [];
+  return readdirSync(store.paths.containers)
+    .map((id) => readRecord(store, id))
+    .filter((record): record is ContainerRecord => record !== undefined);
+}
+
+/** Docker's lookup: full id, unique id prefix, or name. */
+export function findContainer(store: Store, query: string): ContainerRecord {
+  const records = listRecords(store);
+  const exact = records.find((record) => record.id === query || record.name === query || record.name === query.replace(/^\//, ''));
+  if (exact !== undefined) return exact;
+  const byPrefix = /^[a-f0-9]+$/.test(query) ? records.filter((record) => record.id.startsWith(query)) : [];
+  if (byPrefix.length === 1) return byPrefix[0]!;
+  if (byPrefix.length > 1) throw new BurrowError('INVALID_ARGUMENT', `multiple containers found with prefix "${query}": give more of the id`);
+  throw new BurrowError('NOT_FOUND', `no such container: ${query}`);
+}
+
+/** One process acts on a container at a time; a second one is told, not blocked. */
+export async function lockContainer(store: Store, id: string, waitMs = 2000): Promise<Lock> {
+  const lock = await acquireLock(join(store.paths.locks, `container-${id}.lock`), { timeoutMs: waitMs });
+  if (lock === undefined) throw new BurrowError('LOCKED', `container ${id.slice(0, 12)} is busy with another burrow command: try again`);
+  return lock;
+}

@@ -1,0 +1,155 @@
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { constants } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { StdioOptions } from 'node:child_process';
+import { start } from '../util/spawn.js';
+import { BurrowError } from '../errors.js';
+import { writeFileAtomic } from '../store/atomic.js';
+import type { Store } from '../store/store.js';
+import { layersDir } from '../unpack/unpack.js';
+import { removeInUserNamespace } from '../unpack/remove.js';
+import { idMapping, type IdMapping } from '../userns/idmap.js';
+import { COPY_FALLBACK_NOTE, flatten, launcherArgv, launchInfo, MONITOR_BINARY } from './launcher.js';
+import { containerDir, type ContainerRecord } from './record.js';
+import { containerState } from './state.js';
+
+const CLI = fileURLToPath(new URL('../../bin/burrow.js', import.meta.url));
+
+/** Files from an earlier run of the same container go before it starts again. */
+function clearRunFiles(dir: string): void {
+  for (const name of ['monitor', 'pid', 'exit', 'stopped', 'launch-error']) rmSync(join(dir, name), { force: true });
+}
+
+/** Removes the container's directory (its writable layer holds files of mapped ids). */
+export async function removeContainerFiles(store: Store, record: ContainerRecord, mapping: IdMapping = idMapping()): Promise<void> {
+  await removeInUserNamespace(containerDir(store, record.id), mapping);
+}
+
+/**
+ * Runs the container attached to this process: its stdio is burrow's, signals to
+ * burrow go to its PID 1, and the exit status is returned. The same state files
+ * as a detached container's monitor are written, with burrow as the monitor.
+ */
+export async function startForeground(store: Store, record: ContainerRecord, options: { signal?: AbortSignal | undefined; onNote?: (note: string) => void } = {}): Promise<number> {
+  const dir = containerDir(store, record.id);
+  const mapping = idMapping();
+  clearRunFiles(dir);
+  const plan = record.plan;
+  if (plan.rootfs.driver === 'copy') await flatten(plan, mapping);
+  const attempt = async (): Promise<number> => {
+    writeFileAtomic(join(dir, 'monitor'), JSON.stringify({ monitorPid: process.pid, startedAt: new Date().toISOString() }));
+    return launchAttached(store, record, mapping, options.signal);
+  };
+  let exitCode = 125;
+  try {
+    try {
+      exitCode = await attempt();
+    } catch (error) {
+      if (!(error instanceof BurrowError && error.code === 'NO_DRIVER')) throw error;
+      options.onNote?.(COPY_FALLBACK_NOTE);
+      plan.rootfs.driver = 'copy';
+      await flatten(plan, mapping);
+      exitCode = await attempt();
+    }
+  } finally {
+    rmSync(join(dir, 'pid'), { force: true });
+    writeFileAtomic(join(dir, 'exit'), JSON.stringify({ exitCode, finishedAt: new Date().toISOString() }));
+  }
+  return exitCode;
+}
+
+async function launchAttached(store: Store, record: ContainerRecord, mapping: IdMapping, signal: AbortSignal | undefined): Promise<number> {
+  const plan = record.plan;
+  const [command, ...args] = launcherArgv(plan, mapping, layersDir(store));
+  const pty = plan.process.tty ? (await import('./tty.js')).openPty() : undefined;
+  const stdio: StdioOptions = pty === undefined ? [plan.process.stdin ? 'inherit' : 'ignore', 'inherit', 'inherit', 'pipe'] : [pty.slave, pty.slave, pty.slave, 'pipe'];
+  const { child, finished } = start(command!, args, stdio);
+  pty?.closeSlave();
+  const detach = pty?.attach(process.stdin, process.stdout, plan.process.stdin);
+  // bwrap reports the sandbox's PID 1 on fd 3; signals go straight to it.
+  let info = '';
+  let sandboxPid: number | undefined;
+  const pidFile = join(containerDir(store, record.id), 'pid');
+  (child.stdio[3] as NodeJS.ReadableStream | null)?.on('data', (chunk: Buffer) => {
+    info += chunk.toString();
+    const pid = launchInfo(info).pid;
+    if (pid !== undefined && sandboxPid === undefined) {
+      sandboxPid = pid;
+      writeFileAtomic(pidFile, `${pid}\n`);
+    }
+  });
+  const forward = (sig: NodeJS.Signals): void => {
+    if (sandboxPid !== undefined) {
+      try { process.kill(sandboxPid, sig); } catch { /* already gone */ }
+    } else child.kill(sig);
+  };
+  const onInt = (): void => forward('SIGINT');
+  const onTerm = (): void => forward('SIGTERM');
+  process.on('SIGINT', onInt);
+  process.on('SIGTERM', onTerm);
+  const onAbort = (): void => forward('SIGTERM');
+  signal?.addEventListener('abort', onAbort);
+  try {
+    const result = await finished;
+    if (result.error !== undefined) throw new BurrowError('IO', `cannot start ${command}: ${result.error.message} (util-linux's unshare is needed)`);
+    // Let the last output of the job leave the terminal before letting go of it.
+    if (detach !== undefined) await new Promise((resolve) => setTimeout(resolve, 50));
+    const { failure } = launchInfo(info);
+    if (failure !== undefined) throw failure;
+    // bwrap stops before starting the job (its own message is already on stderr).
+    if (sandboxPid === undefined) throw new BurrowError('IO', 'cannot set up the container: unshare, newuidmap or bubblewrap failed before the job started (see the message above)');
+    if (result.exitCode !== null) return result.exitCode;
+    if (result.signal !== null) return 128 + (constants.signals[result.signal] ?? 0);
+    return 125;
+  } finally {
+    detach?.();
+    process.off('SIGINT', onInt);
+    process.off('SIGTERM', onTerm);
+    signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+async function waitForStart(dir: string, timeoutMs: number): Promise<{ pid?: number; launchError?: string; exited?: boolean }> {
+  const started = Date.now();
+  while (Date.now() - started < timeoutMs) {
+    if (existsSync(join(dir, 'launch-error'))) return { launchError: readFileSync(join(dir, 'launch-error'), 'utf8') };
+    if (existsSync(join(dir, 'pid'))) return { pid: Number(readFileSync(join(dir, 'pid'), 'utf8')) };
+    if (existsSync(join(dir, 'exit'))) return { exited: true };
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  return {};
+}
+
+/**
+ * Starts the container under its own monitor (native/burrow-monitor.c), which
+ * outlives this process, and returns once the job runs (or has already ended).
+ */
+export async function startDetached(store: Store, record: ContainerRecord, options: { onNote?: (note: string) => void } = {}): Promise<void> {
+  const dir = containerDir(store, record.id);
+  const state = containerState(store, record);
+  if (state.status === 'running') throw new BurrowError('INVALID_ARGUMENT', `container ${record.name} is already running`);
+  if (record.tty) throw new BurrowError('INVALID_ARGUMENT', '-t with -d (attach later) is not supported yet: run in the foreground for a terminal');
+  const mapping = idMapping();
+  clearRunFiles(dir);
+  const plan = record.plan;
+  if (plan.rootfs.driver === 'copy') await flatten(plan, mapping);
+  const cleanup = record.autoRemove ? ['--cleanup', process.execPath, CLI, '--root', store.root, 'rm', '--force', record.id] : [];
+  const launch = async (): Promise<void> => {
+    const result = await start(MONITOR_BINARY, [dir, '--restart', record.restart, ...cleanup, '--', ...launcherArgv(plan, mapping, layersDir(store))], 'ignore').finished;
+    if (result.exitCode !== 0) throw new BurrowError('IO', `cannot start the container's monitor (${MONITOR_BINARY}): ${result.error?.message ?? `exit ${result.exitCode}`}`);
+  };
+  await launch();
+  let outcome = await waitForStart(dir, 10_000);
+  if (outcome.launchError !== undefined && launchInfo(outcome.launchError).failure?.code === 'NO_DRIVER') {
+    options.onNote?.(COPY_FALLBACK_NOTE);
+    plan.rootfs.driver = 'copy';
+    const { writeRecord } = await import('./record.js');
+    writeRecord(store, record);
+    await flatten(plan, mapping);
+    clearRunFiles(dir);
+    await launch();
+    outcome = await waitForStart(dir, 10_000);
+  }
+  if (outcome.launchError !== undefined) throw launchInfo(outcome.launchError).failure ?? new BurrowError('IO', 'cannot set up the container');
+}

@@ -1,0 +1,73 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { containerDir, type ContainerRecord } from './record.js';
+import type { Store } from '../store/store.js';
+
+export type ContainerStatus = 'created' | 'running' | 'exited';
+
+export interface ContainerState {
+  status: ContainerStatus;
+  /** Host pid of the container's PID 1 while it runs. */
+  pid: number | undefined;
+  monitorPid: number | undefined;
+  exitCode: number | undefined;
+  startedAt: string | undefined;
+  finishedAt: string | undefined;
+  restarts: number;
+  /** The monitor died without recording an exit (kill -9, reboot): the status is unknown. */
+  lost: boolean;
+}
+
+function readJson<T>(path: string): T | undefined {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as T;
+  } catch {
+    return undefined;
+  }
+}
+
+function readPid(path: string): number | undefined {
+  try {
+    const pid = Number(readFileSync(path, 'utf8').trim());
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Alive, and still the process that watches this container: after a reboot the
+ * pid may belong to anything, so its command line must name burrow.
+ */
+export function monitorAlive(pid: number | undefined, id: string): boolean {
+  if (pid === undefined) return false;
+  try {
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    return cmdline.includes(id) || cmdline.includes('burrow');
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The truth from the files, never from a daemon: the monitor writes `monitor`
+ * when it starts the job, `pid` when the sandbox runs, and `exit` when it ends.
+ * A monitor that is gone without an `exit` means the container is gone too
+ * (bubblewrap dies with its parent).
+ */
+export function containerState(store: Store, record: ContainerRecord): ContainerState {
+  const dir = containerDir(store, record.id);
+  const monitor = readJson<{ monitorPid: number; startedAt: string }>(join(dir, 'monitor'));
+  const exit = readJson<{ exitCode: number; finishedAt: string; restarts?: number }>(join(dir, 'exit'));
+  const pid = readPid(join(dir, 'pid'));
+  const base = { monitorPid: monitor?.monitorPid, startedAt: monitor?.startedAt, restarts: exit?.restarts ?? 0, lost: false };
+  if (monitor === undefined) {
+    return { ...base, status: exit === undefined ? 'created' : 'exited', pid: undefined, exitCode: exit?.exitCode, finishedAt: exit?.finishedAt };
+  }
+  const alive = monitorAlive(monitor.monitorPid, record.id);
+  if (exit !== undefined && (!alive || !existsSync(join(dir, 'pid')))) {
+    return { ...base, status: 'exited', pid: undefined, exitCode: exit.exitCode, finishedAt: exit.finishedAt };
+  }
+  if (alive) return { ...base, status: 'running', pid, exitCode: undefined, finishedAt: undefined };
+  return { ...base, status: 'exited', pid: undefined, exitCode: -1, finishedAt: undefined, lost: true };
+}

@@ -1,0 +1,170 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { bed } from '../helpers/bed.js';
+import { expectOneLineError, run, sandbox, type Sandbox } from '../helpers/cli.js';
+
+const busybox = (): string => `${bed().registries.anon}/busybox:latest`;
+let box: Sandbox;
+
+beforeAll(async () => {
+  box = sandbox();
+  expect((await run(box, ['pull', '-q', busybox()])).exitCode).toBe(0);
+});
+
+interface Listed { Id: string; Names: string; State: string; ExitCode?: number; Pid?: number }
+const ps = async (): Promise<Listed[]> => JSON.parse((await run(box, ['ps', '-a', '--format', 'json'])).stdout) as Listed[];
+const inspect = async (name: string): Promise<{ State: { Status: string; ExitCode: number; Pid: number; RestartCount: number; Error: string }; Name: string; Config: { Labels: Record<string, string> } }> =>
+  (JSON.parse((await run(box, ['inspect', name])).stdout) as never[])[0]!;
+
+async function until(condition: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const started = Date.now();
+  while (!(await condition())) {
+    if (Date.now() - started > timeoutMs) throw new Error('timed out waiting');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+const LOOP = 'echo started; echo to-stderr >&2; trap "echo bye; exit 0" TERM; while true; do sleep 0.1; done';
+
+describe('detached containers and their monitor', () => {
+  it('run -d returns the id at once; ps, logs, exec, stop, wait, rm work on it', async () => {
+    const started = await run(box, ['run', '-d', '--name', 'svc', '-l', 'team=ci', busybox(), 'sh', '-c', LOOP]);
+    expect(started.exitCode, started.stderr).toBe(0);
+    const id = started.stdout.trim();
+    expect(id).toMatch(/^[a-f0-9]{64}$/);
+    expect((await ps()).find((container) => container.Id === id)).toMatchObject({ Names: 'svc', State: 'running' });
+    await until(async () => (await run(box, ['logs', 'svc'])).stdout.includes('started'));
+    const logs = await run(box, ['logs', 'svc']);
+    expect(logs.stdout).toBe('started');
+    expect(logs.stderr).toBe('to-stderr');
+    expect((await run(box, ['logs', '-t', 'svc'])).stdout).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z started$/);
+
+    const exec = await run(box, ['exec', id.slice(0, 12), 'sh', '-c', 'id -u; cat /proc/1/cmdline | tr "\\0" " "; echo; grep NoNewPrivs /proc/self/status; hostname']);
+    expect(exec.exitCode, exec.stderr).toBe(0);
+    const [uid, pid1, nnp, hostname] = exec.stdout.split('\n');
+    expect(uid).toBe('0');
+    expect(pid1).toContain('while true');
+    expect(nnp).toBe('NoNewPrivs:\t1');
+    expect(hostname).toBe(id.slice(0, 12));
+    expect((await run(box, ['exec', 'svc', 'sh', '-c', 'exit 9'])).exitCode).toBe(9);
+    expect((await run(box, ['exec', '-e', 'X=1', '-w', '/tmp', '-u', 'nobody', 'svc', 'sh', '-c', 'echo $X $(pwd) $(id -u)'])).stdout).toBe('1 /tmp 65534');
+
+    expect((await inspect('svc')).Config.Labels).toEqual({ team: 'ci' });
+    expect((await run(box, ['stop', 'svc'])).stdout).toBe('svc');
+    expect((await run(box, ['wait', 'svc'])).stdout).toBe('0');
+    expect((await run(box, ['logs', '--tail', '1', 'svc'])).stdout).toBe('bye');
+    expect(await inspect('svc')).toMatchObject({ Name: '/svc', State: { Status: 'exited', ExitCode: 0 } });
+    expect(expectOneLineError(await run(box, ['exec', 'svc', 'true']))).toMatch(/container svc is not running/);
+    expect((await run(box, ['rm', 'svc'])).exitCode).toBe(0);
+    expect((await ps()).some((container) => container.Id === id)).toBe(false);
+  });
+
+  it('stop sends SIGKILL after the timeout when the job ignores SIGTERM', async () => {
+    const id = (await run(box, ['run', '-d', busybox(), 'sh', '-c', 'trap "" TERM; while true; do sleep 0.1; done'])).stdout.trim();
+    const started = Date.now();
+    expect((await run(box, ['stop', '-t', '1', id])).exitCode).toBe(0);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+    expect((await inspect(id)).State.ExitCode).toBe(137);
+    await run(box, ['rm', id]);
+  });
+
+  it('create, then start; start of a running container is refused', async () => {
+    const id = (await run(box, ['create', '--name', 'later', busybox(), 'sh', '-c', LOOP])).stdout.trim();
+    expect((await ps()).find((container) => container.Id === id)?.State).toBe('created');
+    expect((await run(box, ['start', 'later'])).exitCode).toBe(0);
+    expect((await inspect('later')).State.Status).toBe('running');
+    expect(expectOneLineError(await run(box, ['start', 'later']))).toMatch(/container later is already running/);
+    expect(expectOneLineError(await run(box, ['rm', 'later']))).toMatch(/cannot remove running container later: stop it first, or use --force/);
+    expect((await run(box, ['rm', '-f', 'later'])).exitCode).toBe(0);
+  });
+
+  it('kill sends the signal asked for; kill of a stopped container is an error', async () => {
+    await run(box, ['run', '-d', '--name', 'killme', '--init', busybox(), 'sh', '-c', 'trap "exit 3" USR1; while true; do sleep 0.1; done']);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect((await run(box, ['kill', '-s', 'USR1', 'killme'])).exitCode).toBe(0);
+    expect((await run(box, ['wait', 'killme'])).stdout).toBe('3');
+    expect(expectOneLineError(await run(box, ['kill', 'killme']))).toMatch(/container killme is not running/);
+    expect(expectOneLineError(await run(box, ['kill', '-s', 'NOPE', 'killme']))).toMatch(/invalid signal "NOPE"/);
+    await run(box, ['rm', 'killme']);
+  });
+
+  it('--rm with -d removes the container when it exits', async () => {
+    const id = (await run(box, ['run', '-d', '--rm', busybox(), 'sh', '-c', 'echo short-lived'])).stdout.trim();
+    await until(async () => !(await ps()).some((container) => container.Id === id));
+    expect(existsSync(join(box.root, 'containers', id))).toBe(false);
+  });
+
+  it('--restart on-failure:2 restarts a failing job twice, then leaves it exited', async () => {
+    await run(box, ['run', '-d', '--name', 'flaky', '--restart', 'on-failure:2', busybox(), 'sh', '-c', 'echo attempt; exit 1']);
+    await until(async () => (await inspect('flaky')).State.RestartCount === 2 && (await inspect('flaky')).State.Status === 'exited', 20_000);
+    expect((await run(box, ['logs', 'flaky'])).stdout.split('\n')).toEqual(['attempt', 'attempt', 'attempt']);
+    expect((await inspect('flaky')).State.ExitCode).toBe(1);
+    await run(box, ['rm', 'flaky']);
+  });
+
+  it('a killed monitor leaves no ghost: the container shows exited and its processes are gone', async () => {
+    const id = (await run(box, ['run', '-d', busybox(), 'sh', '-c', 'while true; do sleep 0.1; done'])).stdout.trim();
+    const monitor = JSON.parse(readFileSync(join(box.root, 'containers', id, 'monitor'), 'utf8')) as { monitorPid: number };
+    const { Pid } = (await inspect(id)).State;
+    expect(Pid).toBeGreaterThan(0);
+    process.kill(monitor.monitorPid, 'SIGKILL');
+    await until(async () => (await inspect(id)).State.Status === 'exited');
+    const state = (await inspect(id)).State;
+    expect(state.ExitCode).toBe(-1);
+    expect(state.Error).toMatch(/monitor of this container died/);
+    await until(async () => !existsSync(`/proc/${Pid}`) || readFileSync(`/proc/${Pid}/status`, 'utf8').includes('State:\tZ'));
+    expect((await run(box, ['rm', id])).exitCode).toBe(0);
+  });
+
+  it('two processes removing one container at once: one wins, the other is told, nothing is left', async () => {
+    const id = (await run(box, ['run', '-d', busybox(), 'sh', '-c', 'while true; do sleep 0.1; done'])).stdout.trim();
+    const results = await Promise.all([run(box, ['rm', '-f', id]), run(box, ['rm', '-f', id])]);
+    expect(results.map((result) => result.exitCode).sort()).toEqual([0, 125]);
+    const loser = results.find((result) => result.exitCode === 125)!;
+    expect(expectOneLineError(loser)).toMatch(/no such container|is busy with another burrow command/);
+    expect(existsSync(join(box.root, 'containers', id))).toBe(false);
+  });
+});
+
+describe('names and ids', () => {
+  it('generates a name, accepts unique prefixes and renames; refuses clashes', async () => {
+    const id = (await run(box, ['create', busybox(), 'true'])).stdout.trim();
+    const listed = (await ps()).find((container) => container.Id === id)!;
+    expect(listed.Names).toMatch(/^[a-z]+_[a-z]+\d*$/);
+    expect((await run(box, ['rename', id.slice(0, 10), 'renamed'])).exitCode).toBe(0);
+    expect((await inspect('renamed')).Name).toBe('/renamed');
+    await run(box, ['create', '--name', 'taken', busybox(), 'true']);
+    expect(expectOneLineError(await run(box, ['rename', 'renamed', 'taken']))).toMatch(/already in use/);
+    expect(expectOneLineError(await run(box, ['inspect', 'no-such-thing']))).toMatch(/no such object: no-such-thing/);
+    expect(expectOneLineError(await run(box, ['rm', 'no-such-container']))).toMatch(/no such container: no-such-container/);
+  });
+
+  it('refuses an ambiguous id prefix (two records that share one, written as the store keeps them)', async () => {
+    const other = sandbox();
+    const real = (await run(other, ['create', '--name', 'first', busybox(), 'true'])).stdout.trim();
+    // A second record whose id shares the first 4 digits: ids are random, so it is made by hand.
+    const twin = `${real.slice(0, 4)}${'0'.repeat(60)}`;
+    mkdirSync(join(other.root, 'containers', twin), { recursive: true });
+    const record = JSON.parse(readFileSync(join(other.root, 'containers', real, 'container.json'), 'utf8')) as Record<string, unknown>;
+    writeFileSync(join(other.root, 'containers', twin, 'container.json'), JSON.stringify({ ...record, id: twin, name: 'second' }));
+    expect(expectOneLineError(await run(other, ['inspect', real.slice(0, 4)]))).toMatch(/no such object|multiple containers found with prefix/);
+    expect(expectOneLineError(await run(other, ['rm', real.slice(0, 4)]))).toMatch(/multiple containers found with prefix "[a-f0-9]{4}"/);
+    expect((await run(other, ['rm', real.slice(0, 5)])).exitCode).toBe(0);
+  });
+
+  it('container prune removes every container that is not running', async () => {
+    await run(box, ['create', busybox(), 'true']);
+    const pruned = await run(box, ['container', 'prune', '-f']);
+    expect(pruned.stdout).toMatch(/^Deleted Containers:/);
+    expect((await ps()).filter((container) => container.State !== 'running')).toEqual([]);
+  });
+
+  it('a container outlives the removal of its image (its layers stay unpacked)', async () => {
+    const id = (await run(box, ['create', '--name', 'orphan', busybox(), 'echo', 'still here'])).stdout.trim();
+    expect((await run(box, ['rmi', '-f', busybox()])).exitCode).toBe(0);
+    expect((await run(box, ['start', '-a', 'orphan'])).stdout).toBe('still here');
+    await run(box, ['rm', id]);
+    expect((await run(box, ['pull', '-q', busybox()])).exitCode).toBe(0);
+  });
+});
