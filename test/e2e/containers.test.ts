@@ -1,8 +1,10 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bed } from '../helpers/bed.js';
-import { expectOneLineError, run, sandbox, type Sandbox } from '../helpers/cli.js';
+import { BURROW_BIN, expectOneLineError, run, sandbox, type Sandbox } from '../helpers/cli.js';
 
 const busybox = (): string => `${bed().registries.anon}/busybox:latest`;
 let box: Sandbox;
@@ -166,5 +168,24 @@ describe('names and ids', () => {
     expect((await run(box, ['start', '-a', 'orphan'])).stdout).toBe('still here');
     await run(box, ['rm', id]);
     expect((await run(box, ['pull', '-q', busybox()])).exitCode).toBe(0);
+  });
+});
+
+describe('exec with a terminal', () => {
+  it('exec -it gives the process a terminal and passes keys', async () => {
+    const id = (await run(box, ['run', '-d', busybox(), 'sh', '-c', 'while true; do sleep 0.1; done'])).stdout.trim();
+    const script = join(box.dir, 'exec-tty.sh');
+    writeFileSync(script, `${process.execPath} ${BURROW_BIN} exec -it ${id} sh\necho "status=$?"\n`);
+    const typed = async function* (): AsyncGenerator<string> {
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      yield 'test -t 0 && echo exec-has-tty\n';
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      yield 'exit 4\n';
+    };
+    const result = await execa('script', ['-qfec', `sh ${script}`, '/dev/null'], { env: { ...process.env, ...box.env }, input: Readable.from(typed()), reject: false, timeout: 20_000 });
+    const output = String(result.stdout).replaceAll('\r', '');
+    expect(output).toContain('exec-has-tty');
+    expect(output).toContain('status=4');
+    await run(box, ['rm', '-f', id]);
   });
 });
