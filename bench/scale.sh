@@ -294,13 +294,21 @@ cycle() {
   # leftover supervision processes (ours only: other users of $BUSER run tests on this machine)
   local pat procs
   if [ "$tool" = burrow ]; then pat='^(burrow-monitor|bwrap|fuse-overlayfs)$'; else pat='^(conmon|runc)$'; fi
-  procs=""
-  for p in $(our_pids); do
-    c="$(cat "/proc/$p/comm" 2>/dev/null)" || continue
-    [[ "$c" =~ $pat ]] && procs+="$p:$c "
-  done
-  echo "after_procs='${procs% }'" >> "$r"
-  [ -z "$procs" ] || { printf '%s\n' "$procs" > "$o/procs.txt"; note_error "$tool: processes left after rm" "ls processes" "$o/procs.txt"; }
+  leftover() {
+    local p c out=""
+    for p in $(our_pids); do
+      c="$(cat "/proc/$p/comm" 2>/dev/null)" || continue
+      [[ "$c" =~ $pat ]] && out+="$p:$c "
+    done
+    echo "${out% }"
+  }
+  # right after rm, then again after up to 10 s (exits may still be under way)
+  procs="$(leftover)"; echo "after_procs_now='$procs'" >> "$r"
+  local waited=0
+  while [ -n "$procs" ] && [ "$waited" -lt 20 ]; do sleep 0.5; waited=$((waited + 1)); procs="$(leftover)"; done
+  echo "after_procs='$procs'" >> "$r"; echo "after_procs_wait_ms=$((waited * 500))" >> "$r"
+  [ -z "$procs" ] || { ps -o pid,ppid,etime,rss,args -p "$(echo $procs | sed 's/:[^ ]*//g; s/ /,/g')" > "$o/procs.txt" 2>&1
+                       note_error "$tool: supervision processes left 10 s after rm" "ps -o pid,ppid,etime,rss,args -p …" "$o/procs.txt"; }
   echo "load='$load0 -> $(cut -d' ' -f1-3 /proc/loadavg)'" >> "$r"
   log "$tool: after rm: ps -a -q lines $left, leftover processes: ${procs:-none}"
 }
@@ -437,10 +445,18 @@ w(f"One command each with all {N} ids: `stop -t 1 ID…`, then `rm ID…`; wall 
 w("")
 w(hdr); w(sep)
 w("| `stop -t 1` (ms), exit code | " + " | ".join(cell(t, lambda d: f"{d['stop_ms']}, {d['stop_rc']}") for t in tools) + " |")
+w("| `stop`, per container (ms) | " + " | ".join(cell(t, lambda d: f"{int(d['stop_ms'])/N:.0f}") for t in tools) + " |")
 w("| `rm` (ms), exit code | " + " | ".join(cell(t, lambda d: f"{d['rm_ms']}, {d['rm_rc']}") for t in tools) + " |")
 w("| `ps -a -q` lines afterwards | " + " | ".join(cell(t, lambda d: d["after_ps_a"]) for t in tools) + " |")
-w("| supervision processes left | " + " | ".join(cell(t, lambda d: d["after_procs"] or "none") for t in tools) + " |")
+w("| supervision processes left right after `rm` | " + " | ".join(cell(t, lambda d: (f"{len(d['after_procs_now'].split())}: {d['after_procs_now']}" if d["after_procs_now"] else "none")) for t in tools) + " |")
+w("| … still there after waiting (up to 10 s) | " + " | ".join(cell(t, lambda d: (d["after_procs"] or f"none (gone after {d['after_procs_wait_ms']} ms)")) for t in tools) + " |")
 w("")
+for t in tools:
+    d = T[t]
+    if d and d.get("stop_ms") and int(d["stop_ms"]) >= 0.9 * N * 1000:
+        w(f"{t}'s `stop -t 1` of {N} ids took {int(d['stop_ms'])/1000:.1f} s, about 1 s per id: it stops the containers one after another, "
+          f"paying the 1 s timeout {N} times (a parallel stop would take about 1 s in all).")
+        w("")
 w("### Goals (from the issue)")
 w("")
 b = T["burrow"]

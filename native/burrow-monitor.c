@@ -1,7 +1,8 @@
 /*
  * burrow-monitor: one small supervisor per detached container (Podman's conmon).
  *
- *   burrow-monitor DIR [--restart no|always|on-failure[:N]] [--cleanup CMD…] -- LAUNCHER…
+ *   burrow-monitor DIR [--restart no|always|on-failure[:N]] [--log-max-size BYTES]
+ *                      [--cleanup CMD…] -- LAUNCHER…
  *
  * It detaches from the CLI (a new session; the CLI returns at once), runs the
  * launcher with the container's stdout and stderr on pipes, writes them to
@@ -26,7 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define LOG_LIMIT (10 * 1024 * 1024)
+static long long log_limit = 10LL * 1024 * 1024;
 
 static const char *dir;
 static int log_fd = -1;
@@ -98,7 +99,7 @@ static void log_line(const char *stream, const char *data, size_t length)
   ssize_t written = write(log_fd, line, at);
   if (written > 0) log_size += written;
   free(line);
-  if (log_size > LOG_LIMIT) rotate_log();
+  if (log_size > log_limit) rotate_log();
 }
 
 struct stream {
@@ -209,6 +210,7 @@ int main(int argc, char **argv)
   char **launcher = NULL;
   for (int i = 2; i < argc; i++) {
     if (strcmp(argv[i], "--restart") == 0 && i + 1 < argc) restart = argv[++i];
+    else if (strcmp(argv[i], "--log-max-size") == 0 && i + 1 < argc) log_limit = strtoll(argv[++i], NULL, 10);
     else if (strcmp(argv[i], "--cleanup") == 0) {
       cleanup = &argv[i + 1];
       while (i < argc && strcmp(argv[i], "--") != 0) i++;

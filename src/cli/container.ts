@@ -218,7 +218,69 @@ export function containerCommands(signal: AbortSignal, setExit: Exit): Command[]
       context.stdout.write(`${JSON.stringify(details, null, 2)}\n`);
     }));
 
-  return [start, stop, kill, rm, wait, logs, exec, rename, inspect];
+  const restart = new Command('restart')
+    .description('Stop, then start containers')
+    .argument('<container...>')
+    .option('-t, --time <seconds>', 'seconds to wait before SIGKILL', '10')
+    .action(action<{ time: string }>(signal, setExit, async (context, names, flags) => {
+      const { stopContainer } = await import('../container/ops.js');
+      const { startDetached } = await import('../container/start.js');
+      for (const name of names) {
+        const record = await stopContainer(context.store(), name, Number(flags.time));
+        await startDetached(context.store(), record);
+        context.stdout.write(`${name}\n`);
+      }
+    }));
+
+  const attach = new Command('attach')
+    .description("Follow a running container's output until it exits (standard input is not attached yet)")
+    .argument('<container>')
+    .action(action(signal, setExit, async (context, [name]) => {
+      const { readLogs, waitContainer } = await import('../container/ops.js');
+      const { findContainer } = await import('../container/record.js');
+      const { containerState } = await import('../container/state.js');
+      const store = context.store();
+      const record = findContainer(store, name!);
+      if (containerState(store, record).status !== 'running') throw new BurrowError('INVALID_ARGUMENT', `container ${record.name} is not running: use "burrow logs"`);
+      let seen = readLogs(store, record).length;
+      const pump = (): void => {
+        const all = readLogs(store, record);
+        for (const entry of all.slice(seen)) (entry.stream === 'stderr' ? context.stderr : context.stdout).write(entry.log);
+        seen = all.length;
+      };
+      const timer = setInterval(pump, 100);
+      try {
+        const code = await waitContainer(store, record.id, context.signal);
+        pump();
+        return code;
+      } finally {
+        clearInterval(timer);
+      }
+    }));
+
+  const top = new Command('top')
+    .description('Show the processes of a running container')
+    .argument('<container>')
+    .action(action(signal, setExit, async (context, [name]) => {
+      const { containerProcesses } = await import('../container/top.js');
+      const rows = containerProcesses(context.store(), name!);
+      context.stdout.write(`${table(['PID', 'UID', 'PPID', 'STAT', 'CMD'], rows.map((row) => [String(row.pid), String(row.uid), String(row.ppid), row.state, row.command]))}\n`);
+    }));
+
+  const pause = new Command('pause')
+    .description('Freeze all processes of a container (needs the cgroup v2 freezer)')
+    .argument('<container...>')
+    .action(action(signal, setExit, async () => {
+      throw new BurrowError('INVALID_ARGUMENT', 'pause needs a cgroup v2 freezer delegated to you, and burrow does not place containers in cgroups yet (cgroup support comes with resource limits)');
+    }));
+  const unpause = new Command('unpause')
+    .description('Thaw a paused container')
+    .argument('<container...>')
+    .action(action(signal, setExit, async () => {
+      throw new BurrowError('INVALID_ARGUMENT', 'no container can be paused yet: pause needs cgroup support, which comes with resource limits');
+    }));
+
+  return [start, stop, kill, rm, wait, logs, exec, rename, inspect, restart, attach, top, pause, unpause];
 }
 
 export function containerGroup(signal: AbortSignal, setExit: Exit): Command {

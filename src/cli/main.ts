@@ -6,6 +6,7 @@ import { loginCommand, logoutCommand } from './login.js';
 import { pullCommand } from './pull.js';
 import { createCommand, runCommand } from './run.js';
 import { containerCommands, containerGroup, psCommand } from './container.js';
+import { volumeCommand } from './volume.js';
 import { systemCommand } from './system.js';
 
 const VERSION = '0.1.0';
@@ -33,6 +34,7 @@ function buildProgram(signal: AbortSignal, setExit: (code: number) => void): Com
     psCommand(signal, setExit),
     ...containerCommands(signal, setExit),
     containerGroup(signal, setExit),
+    volumeCommand(signal, setExit),
     pullCommand(signal, setExit),
     imagesCommand(signal, setExit),
     rmiCommand(signal, setExit),

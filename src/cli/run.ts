@@ -5,6 +5,7 @@ import { BurrowError } from '../errors.js';
 import type { CreateOptions } from '../container/create.js';
 import type { RestartPolicy } from '../container/record.js';
 import type { MountPlan, RootfsDriverName } from '../sandbox/plan.js';
+import type { MountRequest } from '../container/create.js';
 import { action } from './action.js';
 
 interface RunFlags {
@@ -30,19 +31,22 @@ interface RunFlags {
   storageDriver?: string;
   privileged?: boolean;
   restart: string;
+  logOpt: string[];
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 /** `-v host:container[:ro|rw]` */
-export function parseVolume(spec: string): MountPlan {
+export function parseVolume(spec: string): MountRequest {
   const parts = spec.split(':');
   if (parts.length < 2 || parts.length > 3 || parts[0] === '' || parts[1] === '') {
     throw new BurrowError('INVALID_ARGUMENT', `invalid volume "${spec}": expected /host/path:/container/path[:ro]`);
   }
   const [source, target, mode] = parts as [string, string, string | undefined];
   if (!source.startsWith('/') && !source.startsWith('.')) {
-    throw new BurrowError('INVALID_ARGUMENT', `invalid volume "${spec}": named volumes come later; give an absolute host path`);
+    if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/.test(source)) throw new BurrowError('INVALID_ARGUMENT', `invalid volume "${spec}": "${source}" is neither a path nor a volume name`);
+    if (!target.startsWith('/')) throw new BurrowError('INVALID_ARGUMENT', `invalid volume "${spec}": the container path must be absolute`);
+    return { kind: 'volume', name: source, target, readOnly: mode === 'ro' };
   }
   if (!target.startsWith('/')) throw new BurrowError('INVALID_ARGUMENT', `invalid volume "${spec}": the container path must be absolute`);
   if (mode !== undefined && !['ro', 'rw'].includes(mode)) throw new BurrowError('INVALID_ARGUMENT', `invalid volume "${spec}": mode must be ro or rw`);
@@ -50,7 +54,7 @@ export function parseVolume(spec: string): MountPlan {
 }
 
 /** `--mount type=bind,source=…,target=…[,readonly]` and `type=tmpfs,target=…[,tmpfs-size=…]` */
-export function parseMount(spec: string): MountPlan {
+export function parseMount(spec: string): MountRequest {
   const fields = new Map<string, string>();
   for (const part of spec.split(',')) {
     const at = part.indexOf('=');
@@ -66,7 +70,12 @@ export function parseMount(spec: string): MountPlan {
     return { kind: 'bind', source: resolve(source), target, readOnly };
   }
   if (type === 'tmpfs') return { kind: 'tmpfs', target, size: fields.get('tmpfs-size'), mode: fields.get('tmpfs-mode') };
-  throw new BurrowError('INVALID_ARGUMENT', `invalid --mount "${spec}": type must be bind or tmpfs`);
+  if (type === 'volume') {
+    const source = fields.get('source') ?? fields.get('src');
+    if (source === undefined) throw new BurrowError('INVALID_ARGUMENT', `invalid --mount "${spec}": source=NAME is required for type=volume`);
+    return { kind: 'volume', name: source, target, readOnly: ['readonly', 'ro'].some((key) => fields.has(key) && fields.get(key) !== 'false') };
+  }
+  throw new BurrowError('INVALID_ARGUMENT', `invalid --mount "${spec}": type must be bind, volume or tmpfs`);
 }
 
 function readEnvFile(path: string): string[] {
@@ -108,7 +117,8 @@ function withContainerOptions(command: Command): Command {
     .option('--cap-drop <cap>', 'drop a capability', collect, [])
     .option('-l, --label <key=value>', 'set a label', collect, [])
     .option('--storage-driver <driver>', 'overlay, fuse-overlayfs or copy (default: the first that works)')
-    .option('--privileged', 'all capabilities (still inside the user namespace)');
+    .option('--privileged', 'all capabilities (still inside the user namespace)')
+    .option('--log-opt <key=value>', 'json-file log option: max-size=10m (rotation size)', collect, []);
 }
 
 function createOptions(image: string, command: string[], flags: RunFlags, signal: AbortSignal, stderr: NodeJS.WriteStream): CreateOptions {
@@ -124,6 +134,12 @@ function createOptions(image: string, command: string[], flags: RunFlags, signal
   if (flags.tty === true && flags.interactive === true && process.stdin.isTTY !== true) {
     throw new BurrowError('INVALID_ARGUMENT', 'the input device is not a TTY: drop -t, or run burrow from a terminal');
   }
+  let logMaxSize: number | undefined;
+  for (const option of flags.logOpt) {
+    const match = /^max-size=(\d+)([kmg]?)$/i.exec(option);
+    if (match === null) throw new BurrowError('INVALID_ARGUMENT', `unsupported --log-opt "${option}": use max-size=SIZE (for example 10m)`);
+    logMaxSize = Number(match[1]) * ({ '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 } as Record<string, number>)[match[2]!.toLowerCase()]!;
+  }
   const labels = Object.fromEntries(flags.label.map((label) => {
     const at = label.indexOf('=');
     return at < 0 ? [label, ''] : [label.slice(0, at), label.slice(at + 1)];
@@ -138,13 +154,14 @@ function createOptions(image: string, command: string[], flags: RunFlags, signal
     name: flags.name,
     hostname: flags.hostname,
     network: flags.network,
-    volumes: [...flags.volume.map(parseVolume), ...flags.mount.map(parseMount), ...flags.tmpfs.map((target): MountPlan => ({ kind: 'tmpfs', target }))],
+    volumes: [...flags.volume.map(parseVolume), ...flags.mount.map(parseMount), ...flags.tmpfs.map((target): MountRequest => ({ kind: 'tmpfs', target }))],
     readOnly: flags.readOnly === true,
     init: flags.init === true,
     interactive: flags.interactive === true,
     tty: flags.tty === true,
     remove: flags.rm === true,
     restart: flags.restart as RestartPolicy,
+    logMaxSize,
     capAdd: flags.privileged === true ? [...PRIVILEGED_CAPS, ...flags.capAdd] : flags.capAdd,
     capDrop: flags.capDrop,
     labels,

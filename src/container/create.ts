@@ -9,8 +9,12 @@ import { idMapping } from '../userns/idmap.js';
 import { generatedName, newContainerId, VALID_NAME } from './names.js';
 import { containerDir, listRecords, writeRecord, type ContainerRecord, type RestartPolicy } from './record.js';
 import { resolveUser } from './user.js';
+import { createVolume } from './volumes.js';
 
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+/** A mount as asked for: a named volume becomes a bind of its directory at create time. */
+export type MountRequest = MountPlan | { kind: 'volume'; name: string; target: string; readOnly: boolean };
 
 export interface CreateOptions {
   image: string;
@@ -22,13 +26,14 @@ export interface CreateOptions {
   name?: string | undefined;
   hostname?: string | undefined;
   network: 'none' | 'host';
-  volumes: MountPlan[];
+  volumes: MountRequest[];
   readOnly: boolean;
   init: boolean;
   interactive: boolean;
   tty: boolean;
   remove: boolean;
   restart?: RestartPolicy | undefined;
+  logMaxSize?: number | undefined;
   capAdd: string[];
   capDrop: string[];
   labels: Record<string, string>;
@@ -134,6 +139,11 @@ export async function createContainer(store: Store, options: CreateOptions): Pro
       throw new BurrowError('INVALID_ARGUMENT', `invalid mount: bind source path does not exist: ${volume.source}`);
     }
   }
+  // Named volumes are created on first use, as Docker does.
+  const mounts: MountPlan[] = options.volumes.map((volume) => {
+    if (volume.kind !== 'volume') return volume;
+    return { kind: 'bind', source: createVolume(store, volume.name).Mountpoint, target: volume.target, readOnly: volume.readOnly };
+  });
 
   // Everything checked: only now does the container get a directory.
   const id = newContainerId();
@@ -150,7 +160,7 @@ export async function createContainer(store: Store, options: CreateOptions): Pro
     hostname,
     network: options.network,
     files: writeNetworkFiles(dir, hostname, options.network),
-    mounts: options.volumes,
+    mounts,
     capabilities: capabilities(options.capAdd, options.capDrop),
     process: {
       args,
@@ -174,6 +184,7 @@ export async function createContainer(store: Store, options: CreateOptions): Pro
     restart: options.restart ?? 'no',
     stopSignal: config.StopSignal ?? 'SIGTERM',
     tty: options.tty,
+    logMaxSize: options.logMaxSize,
     plan,
   };
   writeRecord(store, record);

@@ -20,6 +20,8 @@ export interface ContainerRecord {
   /** Docker's StopSignal, from the image. */
   stopSignal: string;
   tty: boolean;
+  /** json-file rotation size in bytes (Docker's --log-opt max-size). */
+  logMaxSize?: number | undefined;
   plan: SetupPlan;
 }
 

@@ -136,7 +136,7 @@ export async function startDetached(store: Store, record: ContainerRecord, optio
   if (plan.rootfs.driver === 'copy') await flatten(plan, mapping);
   const cleanup = record.autoRemove ? ['--cleanup', process.execPath, CLI, '--root', store.root, 'rm', '--force', record.id] : [];
   const launch = async (): Promise<void> => {
-    const result = await start(MONITOR_BINARY, [dir, '--restart', record.restart, ...cleanup, '--', ...launcherArgv(plan, mapping, layersDir(store))], 'ignore').finished;
+    const result = await start(MONITOR_BINARY, [dir, '--restart', record.restart, '--log-max-size', String(record.logMaxSize ?? 10 * 1024 * 1024), ...cleanup, '--', ...launcherArgv(plan, mapping, layersDir(store))], 'ignore').finished;
     if (result.exitCode !== 0) throw new BurrowError('IO', `cannot start the container's monitor (${MONITOR_BINARY}): ${result.error?.message ?? `exit ${result.exitCode}`}`);
   };
   await launch();

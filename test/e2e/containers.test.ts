@@ -189,3 +189,46 @@ describe('exec with a terminal', () => {
     await run(box, ['rm', '-f', id]);
   });
 });
+
+describe('volumes, top, restart, attach, pause, log rotation', () => {
+  it('named volumes outlive containers and are shared; rm refuses one in use', async () => {
+    expect((await run(box, ['volume', 'create', 'shared'])).stdout).toBe('shared');
+    expect((await run(box, ['run', '--rm', '-v', 'shared:/data', busybox(), 'sh', '-c', 'echo kept > /data/file'])).exitCode).toBe(0);
+    expect((await run(box, ['run', '--rm', '--mount', 'type=volume,source=shared,target=/v,readonly', busybox(), 'cat', '/v/file'])).stdout).toBe('kept');
+    // Created on first use, as Docker does.
+    expect((await run(box, ['run', '--rm', '-v', 'auto-made:/x', busybox(), 'true'])).exitCode).toBe(0);
+    expect((await run(box, ['volume', 'ls', '-q'])).stdout.split('\n').sort()).toEqual(['auto-made', 'shared']);
+    const [inspected] = JSON.parse((await run(box, ['volume', 'inspect', 'shared'])).stdout) as Array<{ Mountpoint: string }>;
+    expect(readFileSync(join(inspected!.Mountpoint, 'file'), 'utf8')).toBe('kept\n');
+    const id = (await run(box, ['create', '-v', 'shared:/data', busybox(), 'true'])).stdout.trim();
+    expect(expectOneLineError(await run(box, ['volume', 'rm', 'shared']))).toMatch(/volume shared is in use by container/);
+    await run(box, ['rm', id]);
+    expect((await run(box, ['volume', 'prune', '-f'])).stdout).toMatch(/Deleted Volumes:\n(auto-made\nshared|shared\nauto-made)/);
+    expect(expectOneLineError(await run(box, ['volume', 'inspect', 'shared']))).toMatch(/no such volume: shared/);
+  });
+
+  it('top lists the container\'s processes; restart runs the job again; attach follows it', async () => {
+    const id = (await run(box, ['run', '-d', '--name', 'again', busybox(), 'sh', '-c', 'echo run; while true; do sleep 0.1; done'])).stdout.trim();
+    const top = await run(box, ['top', 'again']);
+    expect(top.stdout.split('\n')[0]).toMatch(/^PID\s+UID\s+PPID\s+STAT\s+CMD$/);
+    expect(top.stdout).toContain('while true');
+    expect((await run(box, ['restart', '-t', '1', 'again'])).stdout).toBe('again');
+    expect((await inspect('again')).State.Status).toBe('running');
+    await until(async () => (await run(box, ['logs', 'again'])).stdout === 'run\nrun');
+    const attached = run(box, ['attach', 'again']);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await run(box, ['kill', 'again']);
+    expect((await attached).exitCode).toBe(137);
+    expect(expectOneLineError(await run(box, ['pause', 'again']))).toMatch(/pause needs a cgroup v2 freezer/);
+    await run(box, ['rm', id]);
+  });
+
+  it('rotates the json-file log at --log-opt max-size', async () => {
+    const id = (await run(box, ['run', '-d', '--log-opt', 'max-size=20k', busybox(), 'sh', '-c', 'i=0; while [ $i -lt 1500 ]; do echo line-$i; i=$((i+1)); done'])).stdout.trim();
+    expect((await run(box, ['wait', id])).stdout).toBe('0');
+    expect(existsSync(join(box.root, 'containers', id, 'ctr.log.1'))).toBe(true);
+    const last = (await run(box, ['logs', '--tail', '1', id])).stdout;
+    expect(last).toBe('line-1499');
+    await run(box, ['rm', id]);
+  });
+});
