@@ -42,7 +42,8 @@ export function readRecord(store: Store, id: string): ContainerRecord | undefine
 }
 
 export function writeRecord(store: Store, record: ContainerRecord): void {
-  writeFileAtomic(join(containerDir(store, record.id), 'container.json'), `${JSON.stringify(record, null, 2)}\n`);
+  // A container that dies with this process (--rm) needs no durable record.
+  writeFileAtomic(join(containerDir(store, record.id), 'container.json'), `${JSON.stringify(record, null, 2)}\n`, 0o644, { durable: !record.autoRemove });
 }
 
 export function listRecords(store: Store): ContainerRecord[] {

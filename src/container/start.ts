@@ -14,6 +14,8 @@ import { COPY_FALLBACK_NOTE, flatten, launcherArgv, launchInfo, MONITOR_BINARY }
 import { containerDir, type ContainerRecord } from './record.js';
 import { containerState } from './state.js';
 
+/** Run-time state files: re-derived after a crash, so not worth an fsync each. */
+const RUNTIME = { durable: false };
 const CLI = fileURLToPath(new URL('../../bin/burrow.js', import.meta.url));
 
 /** Files from an earlier run of the same container go before it starts again. */
@@ -38,7 +40,7 @@ export async function startForeground(store: Store, record: ContainerRecord, opt
   const plan = record.plan;
   if (plan.rootfs.driver === 'copy') await flatten(plan, mapping);
   const attempt = async (): Promise<number> => {
-    writeFileAtomic(join(dir, 'monitor'), JSON.stringify({ monitorPid: process.pid, startedAt: new Date().toISOString() }));
+    writeFileAtomic(join(dir, 'monitor'), JSON.stringify({ monitorPid: process.pid, startedAt: new Date().toISOString() }), 0o644, RUNTIME);
     return launchAttached(store, record, mapping, options.signal);
   };
   let exitCode = 125;
@@ -54,7 +56,7 @@ export async function startForeground(store: Store, record: ContainerRecord, opt
     }
   } finally {
     rmSync(join(dir, 'pid'), { force: true });
-    writeFileAtomic(join(dir, 'exit'), JSON.stringify({ exitCode, finishedAt: new Date().toISOString() }));
+    writeFileAtomic(join(dir, 'exit'), JSON.stringify({ exitCode, finishedAt: new Date().toISOString() }), 0o644, RUNTIME);
   }
   return exitCode;
 }
@@ -76,7 +78,7 @@ async function launchAttached(store: Store, record: ContainerRecord, mapping: Id
     const pid = launchInfo(info).pid;
     if (pid !== undefined && sandboxPid === undefined) {
       sandboxPid = pid;
-      writeFileAtomic(pidFile, `${pid}\n`);
+      writeFileAtomic(pidFile, `${pid}\n`, 0o644, RUNTIME);
     }
   });
   const forward = (sig: NodeJS.Signals): void => {
