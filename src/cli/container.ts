@@ -5,6 +5,16 @@ import { action } from './action.js';
 import { table, timeAgo } from './format.js';
 
 type Exit = (code: number) => void;
+
+/**
+ * Acts on every container at once; one failure does not stop the others, and the
+ * first error is reported once all are done (Docker's behaviour for stop and rm).
+ */
+async function forEach(names: string[], act: (name: string) => Promise<void>): Promise<void> {
+  const results = await Promise.allSettled(names.map(act));
+  const failed = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+  if (failed !== undefined) throw failed.reason;
+}
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 function statusText(status: string, exitCode: number | undefined, startedAt: string | undefined, finishedAt: string | undefined): string {
@@ -90,10 +100,11 @@ export function containerCommands(signal: AbortSignal, setExit: Exit): Command[]
       const { stopContainer } = await import('../container/ops.js');
       const seconds = Number(flags.time);
       if (!Number.isFinite(seconds) || seconds < 0) throw new BurrowError('INVALID_ARGUMENT', `invalid --time "${flags.time}": give seconds`);
-      for (const name of names) {
+      // In parallel, as Docker: fifty containers that ignore SIGTERM take one timeout, not fifty.
+      await forEach(names, async (name) => {
         await stopContainer(context.store(), name, seconds);
         context.stdout.write(`${name}\n`);
-      }
+      });
     }));
 
   const kill = new Command('kill')
@@ -115,10 +126,10 @@ export function containerCommands(signal: AbortSignal, setExit: Exit): Command[]
     .option('-v, --volumes', 'accepted for Docker compatibility (no anonymous volumes yet)')
     .action(action<{ force?: boolean }>(signal, setExit, async (context, names, flags) => {
       const { removeContainer } = await import('../container/ops.js');
-      for (const name of names) {
+      await forEach(names, async (name) => {
         await removeContainer(context.store(), name, flags.force === true);
         context.stdout.write(`${name}\n`);
-      }
+      });
     }));
 
   const wait = new Command('wait')
