@@ -291,7 +291,24 @@ export function containerCommands(signal: AbortSignal, setExit: Exit): Command[]
       throw new BurrowError('INVALID_ARGUMENT', 'no container can be paused yet: pause needs cgroup support, which comes with resource limits');
     }));
 
-  return [start, stop, kill, rm, wait, logs, exec, rename, inspect, restart, attach, top, pause, unpause];
+  const cp = new Command('cp')
+    .description('Copy files between a running container and the host (CONTAINER:PATH on one side)')
+    .argument('<source>')
+    .argument('<destination>')
+    .action(action(signal, setExit, async (context, [source, destination]) => {
+      const { copy } = await import('../container/cp.js');
+      copy(context.store(), source!, destination!);
+    }));
+
+  const port = new Command('port')
+    .description('List port mappings (none: published ports come with network modes)')
+    .argument('<container>')
+    .action(action(signal, setExit, async (context, [name]) => {
+      const { findContainer } = await import('../container/record.js');
+      findContainer(context.store(), name!);
+    }));
+
+  return [start, stop, kill, rm, wait, logs, exec, rename, inspect, restart, attach, top, pause, unpause, cp, port];
 }
 
 export function containerGroup(signal: AbortSignal, setExit: Exit): Command {

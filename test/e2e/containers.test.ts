@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { execa } from 'execa';
@@ -241,5 +241,36 @@ describe('several containers at once', () => {
     const removal = await run(box, ['rm', ids[0]!, 'not-a-container', ids[1]!, ids[2]!]);
     expect(expectOneLineError(removal)).toMatch(/no such container: not-a-container/);
     expect((await ps()).filter((container) => ids.includes(container.Id))).toEqual([]);
+  });
+});
+
+describe('burrow cp', () => {
+  it('copies both ways, and symlinks in the container never lead outside it', async () => {
+    const id = (await run(box, ['run', '-d', busybox(), 'sh', '-c', 'mkdir -p /srv/dir; echo inside > /srv/dir/file; ln -s / /srv/escape; ln -s /etc/passwd /srv/pw; echo ready > /tmp/ready; while true; do sleep 0.1; done'])).stdout.trim();
+    await until(async () => (await run(box, ['exec', id, 'cat', '/tmp/ready'])).stdout === 'ready');
+    const out = join(box.dir, 'out');
+    mkdirSync(out);
+    expect((await run(box, ['cp', `${id}:/srv/dir`, out])).exitCode).toBe(0);
+    expect(readFileSync(join(out, 'dir', 'file'), 'utf8')).toBe('inside\n');
+    // /srv/escape points at "/": resolved in the container, so this is the container's passwd, not the host's.
+    expect((await run(box, ['cp', `${id}:/srv/escape/etc/passwd`, join(out, 'passwd')])).exitCode).toBe(0);
+    expect(readFileSync(join(out, 'passwd'), 'utf8').trim()).toBe((await run(box, ['exec', id, 'cat', '/etc/passwd'])).stdout);
+    expect(readFileSync(join(out, 'passwd'), 'utf8')).not.toBe(readFileSync('/etc/passwd', 'utf8'));
+    // An absolute symlink is copied as a symlink, not followed on the host.
+    expect((await run(box, ['cp', `${id}:/srv/pw`, join(out, 'pw')])).exitCode).toBe(0);
+    expect(lstatSync(join(out, 'pw')).isSymbolicLink()).toBe(true);
+    expect(readlinkSync(join(out, 'pw'))).toBe('/etc/passwd');
+
+    const source = join(box.dir, 'in');
+    mkdirSync(source);
+    writeFileSync(join(source, 'hello'), 'from host');
+    expect((await run(box, ['cp', source, `${id}:/srv/escape/tmp/`])).exitCode).toBe(0);
+    expect((await run(box, ['exec', id, 'cat', '/tmp/in/hello'])).stdout).toBe('from host');
+    expect((await run(box, ['cp', join(source, 'hello'), `${id}:/srv/renamed`])).exitCode).toBe(0);
+    expect((await run(box, ['exec', id, 'cat', '/srv/renamed'])).stdout).toBe('from host');
+    expect(expectOneLineError(await run(box, ['cp', `${id}:/no/such`, out]))).toMatch(/no such file or directory in the container/);
+    expect(expectOneLineError(await run(box, ['cp', source, out]))).toMatch(/give exactly one CONTAINER:PATH/);
+    await run(box, ['rm', '-f', id]);
+    expect(expectOneLineError(await run(box, ['cp', `${id}:/srv`, out]))).toMatch(/no such container/);
   });
 });
