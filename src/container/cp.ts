@@ -50,7 +50,9 @@ function load(): Sys {
 
 function open2(dirfd: number, path: string, flags: number, resolve: number, what: string): number {
   const api = load();
-  const fd = api.openat2(dirfd, path, { flags: BigInt(flags | O_CLOEXEC), mode: 0o644n, resolve: BigInt(resolve) });
+  // openat2 refuses a mode without O_CREAT (EINVAL).
+  const mode = (flags & fsConstants.O_CREAT) !== 0 ? 0o644n : 0n;
+  const fd = api.openat2(dirfd, path, { flags: BigInt(flags | O_CLOEXEC), mode, resolve: BigInt(resolve) });
   if (fd < 0) {
     const errno = api.errno();
     if (errno === 2) throw new BurrowError('NOT_FOUND', `${what}: no such file or directory in the container`);

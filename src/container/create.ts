@@ -156,7 +156,7 @@ export async function createContainer(store: Store, options: CreateOptions): Pro
   for (const path of [upper, work, merged]) mkdirSync(path, { recursive: true, mode: 0o755 });
 
   const plan: SetupPlan = {
-    rootfs: { driver: options.storageDriver ?? 'auto', lowers, upper, work, merged, readOnly: options.readOnly },
+    rootfs: { driver: options.storageDriver ?? 'auto', lowers, upper, work, merged, readOnly: options.readOnly, volatile: options.remove },
     hostname,
     network: options.network,
     files: writeNetworkFiles(dir, hostname, options.network),

@@ -18,10 +18,10 @@ const FLATTEN = fileURLToPath(new URL('../unpack/flatten.js', import.meta.url));
  * fuse-overlayfs is a process in the container's mount namespace: it would keep
  * that namespace alive, so it is unmounted once bwrap returns.
  */
-const LAUNCH_SCRIPT = `driver="$1"; layers="$2"; lowers="$3"; upper="$4"; work="$5"; merged="$6"; shift 6
+const LAUNCH_SCRIPT = `driver="$1"; layers="$2"; lowers="$3"; upper="$4"; work="$5"; merged="$6"; extra="$7"; shift 7
 fail() { printf '{"burrow-error":"%s"}\\n' "$1" >&3; exit 125; }
 cd "$layers" || fail "cannot enter $layers"
-kernel() { mount -n -t overlay overlay -o "lowerdir=$lowers,upperdir=$upper,workdir=$work,userxattr" "$merged" 2>/dev/null; }
+kernel() { mount -n -t overlay overlay -o "lowerdir=$lowers,upperdir=$upper,workdir=$work,userxattr$extra" "$merged" 2>/dev/null; }
 fuse() { command -v fuse-overlayfs >/dev/null 2>&1 && fuse-overlayfs -o "lowerdir=$lowers,upperdir=$upper,workdir=$work" "$merged" </dev/null >/dev/null 2>&1; }
 case "$driver" in
   overlay) kernel || fail "the kernel refused an overlay mount in a user namespace (try --storage-driver fuse-overlayfs)" ;;
@@ -43,7 +43,7 @@ export function launcherArgv(plan: SetupPlan, mapping: IdMapping, layers: string
   const relativeLowers = plan.rootfs.lowers.map((path) => path.slice(layers.length + 1)).reverse().join(':');
   return [
     'unshare', ...unshareArgs(mapping), '--', '/bin/sh', '-c', LAUNCH_SCRIPT, 'burrow-launch',
-    plan.rootfs.driver, layers, relativeLowers, plan.rootfs.upper, plan.rootfs.work, plan.rootfs.merged,
+    plan.rootfs.driver, layers, relativeLowers, plan.rootfs.upper, plan.rootfs.work, plan.rootfs.merged, plan.rootfs.volatile === true ? ',volatile' : '',
     ...bwrapArgs(plan, INIT_BINARY, 3),
   ];
 }

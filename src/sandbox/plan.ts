@@ -13,6 +13,8 @@ export interface RootfsPlan {
   work: string;
   merged: string;
   readOnly: boolean;
+  /** No syncs to the upper layer (overlayfs `volatile`): for --rm containers, whose writes die with them. */
+  volatile?: boolean;
 }
 
 export type MountPlan =

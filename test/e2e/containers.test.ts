@@ -2,7 +2,7 @@ import { existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, writeFile
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { execa } from 'execa';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bed } from '../helpers/bed.js';
 import { BURROW_BIN, expectOneLineError, run, sandbox, type Sandbox } from '../helpers/cli.js';
 
@@ -12,6 +12,12 @@ let box: Sandbox;
 beforeAll(async () => {
   box = sandbox();
   expect((await run(box, ['pull', '-q', busybox()])).exitCode).toBe(0);
+});
+
+// A failed test must not leave containers running past the suite.
+afterAll(async () => {
+  const ids = (await run(box, ['ps', '-a', '-q', '--no-trunc'])).stdout.split('\n').filter(Boolean);
+  if (ids.length > 0) await run(box, ['rm', '-f', ...ids]);
 });
 
 interface Listed { Id: string; Names: string; State: string; ExitCode?: number; Pid?: number }

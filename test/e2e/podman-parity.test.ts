@@ -1,7 +1,7 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bed } from '../helpers/bed.js';
 import { run, sandbox, type Sandbox } from '../helpers/cli.js';
 
@@ -30,6 +30,15 @@ beforeAll(async () => {
   if (!podmanWorks) console.warn(`podman cannot run containers here; parity tests skipped: ${probe?.stderr ?? 'not installed'}`);
   expect((await run(box, ['pull', '-q', `${bed().registries.anon}/multilayer:oci`])).exitCode).toBe(0);
 }, 120_000);
+
+// Podman leaves its pause process (catatonit) holding the user namespace: it goes with the suite.
+afterAll(() => {
+  try {
+    process.kill(Number(readFileSync(join(box.dir, 'xdg-run', 'libpod', 'tmp', 'pause.pid'), 'utf8')), 'SIGKILL');
+  } catch {
+    // No pause process was started.
+  }
+});
 
 const IMAGE = (): string => `${bed().registries.anon}/multilayer:oci`;
 /** Podman adds these on its own; Docker does not (TERM only with -t). */

@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import { execa } from 'execa';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bed, fixture } from '../helpers/bed.js';
 import { BURROW_BIN, burrow, expectOneLineError, run, sandbox, type Sandbox } from '../helpers/cli.js';
 import { dockerArchive, tarArchive } from '../helpers/tar-writer.js';
@@ -20,6 +20,11 @@ beforeAll(async () => {
     const pulled = await run(box, ['pull', '-q', image]);
     expect(pulled.exitCode, pulled.stderr).toBe(0);
   }
+});
+
+afterAll(async () => {
+  const ids = (await run(box, ['ps', '-a', '-q', '--no-trunc'])).stdout.split('\n').filter(Boolean);
+  if (ids.length > 0) await run(box, ['rm', '-f', ...ids]);
 });
 
 const sh = async (script: string, flags: string[] = [], image = busybox()): Promise<{ exitCode: number; stdout: string; stderr: string }> =>
