@@ -14,7 +14,8 @@ const validators = new Map<SchemaName, ValidateFunction>();
 /** Validators compiled by `npm run build` (scripts/compile-schemas.mjs), when present. */
 function precompiled(name: SchemaName): ValidateFunction | undefined {
   try {
-    const compiled = createRequire(import.meta.url)('./schema-validators.cjs') as Record<SchemaName, ValidateFunction>;
+    // Written as if from ../image/ so it resolves from build/image/ and from the CLI bundle alike.
+    const compiled = createRequire(import.meta.url)('../image/schema-validators.cjs') as Record<SchemaName, ValidateFunction>;
     return compiled[name];
   } catch {
     return undefined;

@@ -14,7 +14,8 @@ import { decompressor } from '../util/decompress.js';
 import { unshareArgs, type IdMapping } from '../userns/idmap.js';
 import { removeInUserNamespace } from './remove.js';
 
-const WORKER = fileURLToPath(new URL('./worker.js', import.meta.url));
+// Relative to a sibling folder so it holds from build/unpack/ and from the CLI bundle alike.
+const WORKER = fileURLToPath(new URL('../unpack/worker.js', import.meta.url));
 
 export function layersDir(store: Store): string {
   return join(store.root, 'layers');
