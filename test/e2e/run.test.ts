@@ -283,14 +283,8 @@ describe('burrow run: rootfs drivers and missing helpers', () => {
   });
 
   it('falls back to copying when neither overlay can mount (simulated: failing mount(8), no fuse-overlayfs)', async () => {
-    const bin = join(box.dir, 'no-overlay-bin');
-    mkdirSync(bin, { recursive: true });
+    const bin = pathWithOnly(join(box.dir, 'no-overlay-bin'), ['unshare', 'sh', 'umount', 'bwrap', 'rm', 'cp', 'newuidmap', 'newgidmap']);
     writeFileSync(join(bin, 'mount'), '#!/bin/sh\nexit 32\n', { mode: 0o755 });
-    for (const tool of ['unshare', 'sh', 'umount', 'bwrap', 'rm', 'cp', 'newuidmap', 'newgidmap']) {
-      for (const dir of ['/usr/bin', '/bin', '/usr/sbin', '/sbin']) {
-        if (existsSync(join(dir, tool)) && !existsSync(join(bin, tool))) symlinkSync(join(dir, tool), join(bin, tool));
-      }
-    }
     const result = await run(box, ['run', '--rm', busybox(), 'cat', '/etc/passwd'], { env: { PATH: bin } });
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/^root:/);
@@ -299,13 +293,7 @@ describe('burrow run: rootfs drivers and missing helpers', () => {
 
   it('maps only the user when newuidmap is missing, says so, and still runs root-owned images', async () => {
     // A PATH with everything burrow calls except newuidmap/newgidmap.
-    const bin = join(box.dir, 'no-uidmap-bin');
-    mkdirSync(bin, { recursive: true });
-    for (const tool of ['unshare', 'sh', 'mount', 'umount', 'bwrap', 'rm', 'fuse-overlayfs', 'fusermount3']) {
-      for (const dir of ['/usr/bin', '/bin', '/usr/sbin', '/sbin']) {
-        if (existsSync(join(dir, tool)) && !existsSync(join(bin, tool))) symlinkSync(join(dir, tool), join(bin, tool));
-      }
-    }
+    const bin = pathWithOnly(join(box.dir, 'no-uidmap-bin'), ['unshare', 'sh', 'mount', 'umount', 'bwrap', 'rm', 'fuse-overlayfs', 'fusermount3']);
     const fresh = sandbox();
     const result = await run(fresh, ['run', '--rm', busybox(), 'sh', '-c', 'id -u; cat /proc/self/uid_map | wc -l'], { env: { PATH: bin } });
     expect(result.exitCode, result.stderr).toBe(0);
@@ -364,14 +352,18 @@ describe('burrow run: nothing left behind', () => {
   });
 
   it('names what is missing when fuse-overlayfs is asked for but absent', async () => {
-    const bin = join(box.dir, 'no-fuse-bin');
-    mkdirSync(bin, { recursive: true });
-    for (const tool of ['unshare', 'sh', 'mount', 'umount', 'bwrap', 'rm', 'newuidmap', 'newgidmap']) {
-      for (const dir of ['/usr/bin', '/bin', '/usr/sbin', '/sbin']) {
-        if (existsSync(join(dir, tool)) && !existsSync(join(bin, tool))) symlinkSync(join(dir, tool), join(bin, tool));
-      }
-    }
+    const bin = pathWithOnly(join(box.dir, 'no-fuse-bin'), ['unshare', 'sh', 'mount', 'umount', 'bwrap', 'rm', 'newuidmap', 'newgidmap']);
     const result = await run(box, ['run', '--rm', '--storage-driver', 'fuse-overlayfs', busybox(), 'true'], { env: { PATH: bin } });
     expect(expectOneLineError(result)).toMatch(/fuse-overlayfs failed: install it \(apt-get install fuse-overlayfs\) and make \/dev\/fuse usable \(mode 0666\)/);
   });
 });
+
+/** A PATH directory holding only these host tools: what is left out is "not installed". */
+function pathWithOnly(bin: string, tools: string[]): string {
+  mkdirSync(bin, { recursive: true });
+  for (const tool of tools) {
+    const found = ['/usr/bin', '/bin', '/usr/sbin', '/sbin'].map((dir) => join(dir, tool)).find((path) => existsSync(path));
+    if (found !== undefined && !existsSync(join(bin, tool))) symlinkSync(found, join(bin, tool));
+  }
+  return bin;
+}

@@ -1,0 +1,47 @@
+# Sourced by run-tests.sh and quickstart.sh: the set-up both README commands share.
+# Machine setup as root (then the test user is burrowtest: a test that runs as root
+# proves nothing about rootless), dependencies, a build, and `as_test_user`, which
+# runs a command as that user with the bed's environment. Callers set BUILD=always
+# or BUILD=if-stale before sourcing.
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO="$(cd "$HERE/../.." && pwd)"
+cd "$REPO"
+export NPM_CONFIG_UPDATE_NOTIFIER=false NPM_CONFIG_FUND=false NPM_CONFIG_AUDIT=false
+
+TEST_USER="$(id -un)"
+if [ "$(id -u)" -eq 0 ]; then
+  bash "$HERE/install.sh"
+  TEST_USER=burrowtest
+fi
+
+# Dependencies and build, as the invoking user (who owns the checkout).
+if [ ! -e node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  # npm 11 omits other platforms' optional packages (rollup's) from the lock it
+  # writes and then `npm ci` rejects that lock; `install --no-save` keeps the
+  # locked versions without rewriting the file.
+  npm ci --no-progress --loglevel=error 2>/dev/null || npm install --no-save --no-progress --loglevel=error
+fi
+if [ "${BUILD:-always}" = always ] || [ ! -e build/cli-bundle/main.js ] || [ -n "$(find src native -newer build/cli-bundle/main.js -print -quit 2>/dev/null)" ]; then
+  npm run build --silent
+fi
+
+BED_DIR="${BURROW_BED_DIR:-/tmp/burrow-bed-$TEST_USER}"
+CACHE="${BURROW_VITEST_CACHE:-/tmp/burrow-vitest-cache-$TEST_USER}"
+
+if [ "$TEST_USER" != "$(id -un)" ]; then
+  # What root just built/installed must be readable by the test user, and vite
+  # writes its bundled config under node_modules/.vite-temp.
+  chmod -R a+rX "$REPO"
+  mkdir -p node_modules/.vite-temp && chmod 1777 node_modules/.vite-temp
+  as_test_user() {
+    runuser -u "$TEST_USER" -- env HOME="/home/$TEST_USER" USER="$TEST_USER" LOGNAME="$TEST_USER" \
+      PATH="$PATH" BURROW_BED_DIR="$BED_DIR" BURROW_VITEST_CACHE="$CACHE" \
+      NPM_CONFIG_UPDATE_NOTIFIER=false "$@"
+  }
+else
+  as_test_user() { env BURROW_BED_DIR="$BED_DIR" BURROW_VITEST_CACHE="$CACHE" "$@"; }
+fi
+
+# Whatever happens from here on, the bed goes down.
+trap 'as_test_user bash "$HERE/down.sh" "$BED_DIR" || true' EXIT
+as_test_user bash "$HERE/up.sh" "$BED_DIR"
