@@ -8,19 +8,12 @@
 # Writes the section between <!-- pull:begin --> and <!-- pull:end --> of
 # BENCHMARKS.md at the repo root.
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 
-REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 RUNS="${BENCH_RUNS:-5}"
-BUSER="${BENCH_USER:-burrowtest}"
-CACHE="${BENCH_CACHE:-/var/tmp/burrow-bench}"
-PORT="${BENCH_PORT:-5200}"
-REG="127.0.0.1:${PORT}"
 MIRROR="${BENCH_MIRROR:-http://deb.debian.org/debian}"
 
-log() { printf '[bench] %s\n' "$*" >&2; }
-die() { log "ERROR: $*"; exit 1; }
-
-[ "$(id -u)" = 0 ] || die "run as root (sudo bash bench/pull.sh)"
+require_root pull.sh
 
 # ---------------------------------------------------------------- prerequisites
 need_pkgs=()
@@ -35,11 +28,7 @@ for c in docker-registry skopeo podman newuidmap; do
     *) need_pkgs+=("$c") ;;
   esac
 done
-if [ ${#need_pkgs[@]} -gt 0 ]; then
-  log "installing: ${need_pkgs[*]}"
-  apt-get update -q >/dev/null
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need_pkgs[@]}" >/dev/null
-fi
+apt_install ${need_pkgs[@]+"${need_pkgs[@]}"}
 
 if ! id "$BUSER" >/dev/null 2>&1; then
   log "creating user $BUSER"
@@ -48,10 +37,8 @@ fi
 grep -q "^${BUSER}:" /etc/subuid || echo "${BUSER}:200000:65536" >> /etc/subuid
 grep -q "^${BUSER}:" /etc/subgid || echo "${BUSER}:200000:65536" >> /etc/subgid
 [ -e /dev/fuse ] && chmod 666 /dev/fuse || true
-BHOME="$(getent passwd "$BUSER" | cut -d: -f6)"
-
-[ -f "$REPO/build/cli/main.js" ] || \
-  die "burrow is not built: cd $REPO && npx tsc -p ."
+user_info
+require_build
 
 mkdir -p "$CACHE"
 chmod 755 "$CACHE"
@@ -169,84 +156,23 @@ if [ ! -f "$CACHE/oci-busybox/index.json" ]; then
 fi
 
 # ---------------------------------------------------------------- registry
-WORK="$(mktemp -d /var/tmp/burrow-bench-run.XXXXXX)"
-chmod 755 "$WORK"
-# podman refuses a --runroot longer than 50 characters: keep those short
-PRUN="$(mktemp -d /tmp/bpr.XXXXXX)"
-chmod 755 "$PRUN"
-REG_PID=""
-PODMAN_RUNTIME="$WORK/xdg"
-# rootless podman leaves its pause process behind; end only that one (by pid)
-stop_pause() {
-  local f="$PODMAN_RUNTIME/libpod/tmp/pause.pid"
-  if [ -f "$f" ]; then kill "$(cat "$f")" 2>/dev/null || true; rm -f "$f"; fi
-}
-cleanup() {
-  set +e
-  if [ -n "$REG_PID" ]; then kill "$REG_PID" 2>/dev/null; wait "$REG_PID" 2>/dev/null; fi
-  stop_pause
-  rm -rf "$WORK" "$PRUN"
-}
+make_workdirs pull bpr
 trap cleanup EXIT INT TERM
-
-mkdir -p "$WORK/registry"
-cat > "$WORK/registry.yml" <<EOF
-version: 0.1
-log:
-  level: error
-  accesslog:
-    disabled: true
-storage:
-  filesystem:
-    rootdirectory: $WORK/registry
-  delete:
-    enabled: true
-http:
-  addr: $REG
-EOF
-if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
-  die "port $PORT is already in use"
-fi
-/usr/bin/docker-registry serve "$WORK/registry.yml" > "$WORK/registry.log" 2>&1 &
-REG_PID=$!
-for _ in $(seq 50); do
-  (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break
-  sleep 0.1
-done
-(exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null || { cat "$WORK/registry.log" >&2; die "registry did not start"; }
-log "registry pid $REG_PID on $REG"
-
-for img in debian busybox; do
-  log "pushing bench/$img:latest"
-  skopeo copy -q --dest-tls-verify=false "oci:$CACHE/oci-$img:latest" \
-    "docker://$REG/bench/$img:latest" >&2
-done
+start_registry
+push_images debian busybox
+# burrow runs from a snapshot of build/ (see lib.sh): others may rebuild it meanwhile
+snapshot_burrow
 
 # ---------------------------------------------------------------- measurement
-mkdir -p "$WORK/runs" "$PODMAN_RUNTIME"
-chmod 700 "$PODMAN_RUNTIME"
-echo '{}' > "$WORK/burrow-config.json"
-cat > "$WORK/registries.conf" <<EOF
-unqualified-search-registries = []
-[[registry]]
-location = "$REG"
-insecure = true
-EOF
-chmod 644 "$WORK/burrow-config.json" "$WORK/registries.conf"
-chown "$BUSER": "$WORK/runs" "$PODMAN_RUNTIME"
+mkdir -p "$WORK/runs" "$XDG"
+chmod 700 "$XDG"
+write_configs
+chown "$BUSER": "$WORK/runs" "$XDG"
 
 # Storage driver for podman: overlay (native rootless) if it works, else
 # fuse-overlayfs, else vfs. Probed once with the small image.
 PODMAN_DRIVER=""
 PODMAN_OPTS=""
-asuser() {
-  runuser -u "$BUSER" -- env -i HOME="$BHOME" USER="$BUSER" LOGNAME="$BUSER" \
-    PATH=/usr/local/bin:/usr/bin:/bin \
-    XDG_RUNTIME_DIR="$PODMAN_RUNTIME" \
-    CONTAINERS_REGISTRIES_CONF="$WORK/registries.conf" \
-    BURROW_CONFIG="$WORK/burrow-config.json" \
-    "$@"
-}
 podman_cmd() { # ROOT RUNROOT -> prints podman argv prefix
   local d=(podman --root "$1" --runroot "$2" --events-backend none --cgroup-manager cgroupfs)
   [ -n "$PODMAN_DRIVER" ] && d+=(--storage-driver "$PODMAN_DRIVER")
@@ -286,7 +212,7 @@ measure() {
   rm -rf "$d"; mkdir -p "$d"; chown "$BUSER": "$d"
   local cmd=()
   case $tool in
-    burrow) cmd=(env BURROW_ROOT="$d/store" node "$REPO/bin/burrow.js" pull -q "$ref") ;;
+    burrow) cmd=(env BURROW_ROOT="$d/store" "${BURROW[@]}" pull -q "$ref") ;;
     skopeo) cmd=(skopeo copy -q --src-tls-verify=false "docker://$ref" "oci:$d/oci:latest") ;;
     podman)
       if [ "$PODMAN_DRIVER" = FAILED ]; then
@@ -295,8 +221,8 @@ measure() {
       local rr="$PRUN/$img-$run"; rm -rf "$rr"; mkdir -p "$rr"; chown "$BUSER": "$rr"
       # fresh XDG_RUNTIME_DIR too, so every podman run starts its own
       # rootless user namespace (pause process) instead of joining the last one
-      PODMAN_RUNTIME="$PRUN/x-$img-$run"; rm -rf "$PODMAN_RUNTIME"
-      mkdir -m 700 "$PODMAN_RUNTIME"; chown "$BUSER": "$PODMAN_RUNTIME"
+      XDG="$PRUN/x-$img-$run"; rm -rf "$XDG"
+      mkdir -m 700 "$XDG"; chown "$BUSER": "$XDG"
       mapfile -t cmd < <(podman_cmd "$d/root" "$rr")
       cmd+=(pull -q --tls-verify=false "$ref") ;;
   esac
@@ -315,7 +241,7 @@ measure() {
     log "$img $tool run $run: ${secs}s, ${cpu}s CPU, ${kb} KB max RSS, ${du} KB on disk"
     printf '%s\t%s\t%s\tok\t%s\t%s\t%s\t%s\t%s\n' "$img" "$tool" "$run" "$secs" "$kb" "$cpu" "$du" "$load" >> "$RESULTS"
   fi
-  if [ "$tool" = podman ]; then stop_pause; rm -rf "$PODMAN_RUNTIME"; PODMAN_RUNTIME="$WORK/xdg"; fi
+  if [ "$tool" = podman ]; then stop_pause; rm -rf "$XDG"; XDG="$WORK/xdg"; fi
   rm -rf "$d" "$PRUN/$img-$run"
 }
 
@@ -341,11 +267,10 @@ cp "$RESULTS" "$CACHE/last-results.tsv"
 export B_LOAD="$LOAD_START -> $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # ---------------------------------------------------------------- report
-BURROW_V="$(node "$REPO/bin/burrow.js" --version 2>&1 | head -1)"
+BURROW_V="$("${BURROW[@]}" --version 2>&1 | head -1)"
 BURROW_GIT="$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo '?')"
 if [ -n "$(git -C "$REPO" status --porcelain -- src 2>/dev/null)" ]; then BURROW_GIT="$BURROW_GIT+dirty src"; fi
-export B_NPROC="$(nproc)" B_CPU="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')"
-export B_MEM="$(free -h | awk '/^Mem:/{print $2}')" B_KERNEL="$(uname -r)" B_DATE="$(date -u '+%Y-%m-%d %H:%M UTC')"
+export_machine_info
 export B_BURROW="$BURROW_V (git $BURROW_GIT), node $(node --version)"
 export B_SKOPEO="$(skopeo --version | awk '{print $3}')" B_PODMAN="$(podman --version | awk '{print $3}')"
 export B_RUNS="$RUNS" B_DRIVER="$PODMAN_DRIVER${PODMAN_OPTS:+ ($PODMAN_OPTS)}" B_PODMAN_FAIL="$PODMAN_FAIL"
@@ -475,22 +400,4 @@ w("```")
 open(out, "w").write("\n".join(L) + "\n")
 PY
 
-# Splice between markers, creating the file / markers if missing.
-BM="$REPO/BENCHMARKS.md"
-python3 - "$BM" "$WORK/section.md" <<'PY'
-import os, sys
-path, sec = sys.argv[1], open(sys.argv[2]).read()
-B, E = "<!-- pull:begin -->", "<!-- pull:end -->"
-txt = open(path).read() if os.path.exists(path) else (
-    "# Benchmarks\n\nNumbers produced by the scripts in `bench/` (see `bench/README.md`). "
-    "One section per benchmark; each script rewrites only its own section.\n\n")
-block = f"{B}\n{sec}{E}"
-if B in txt and E in txt and txt.index(B) < txt.index(E):
-    i, j = txt.index(B), txt.index(E) + len(E)
-    txt = txt[:i] + block + txt[j:]
-else:
-    txt = txt.rstrip("\n") + "\n\n" + block + "\n"
-open(path, "w").write(txt)
-PY
-log "wrote $BM"
-cat "$WORK/section.md"
+write_section pull "$WORK/section.md"

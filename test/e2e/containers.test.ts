@@ -280,3 +280,22 @@ describe('burrow cp', () => {
     expect(expectOneLineError(await run(box, ['cp', `${id}:/srv`, out]))).toMatch(/no such container/);
   });
 });
+
+describe('ps filters and logs --since', () => {
+  it('filters by name, label, status and ancestor', async () => {
+    const a = (await run(box, ['create', '--name', 'filter-a', '-l', 'role=db', busybox(), 'true'])).stdout.trim();
+    const b = (await run(box, ['run', '-d', '--name', 'filter-b', '-l', 'role=web', busybox(), 'sh', '-c', 'echo old; sleep 1.2; echo new; while true; do sleep 0.1; done'])).stdout.trim();
+    const ids = async (...filters: string[]): Promise<string[]> => (await run(box, ['ps', '-a', '-q', '--no-trunc', ...filters.flatMap((filter) => ['--filter', filter])])).stdout.split('\n').filter(Boolean);
+    expect(await ids('name=filter-a')).toEqual([a]);
+    expect(await ids('label=role=web')).toEqual([b]);
+    expect(await ids('label=role', 'status=created')).toEqual([a]);
+    expect((await ids('ancestor=busybox')).sort()).toEqual(expect.arrayContaining([a, b]));
+    expect((await run(box, ['ps', '-q', '--no-trunc'])).stdout.split('\n')).toContain(b);
+    expect((await run(box, ['ps', '-q', '--no-trunc'])).stdout.split('\n')).not.toContain(a);
+    expect(expectOneLineError(await run(box, ['ps', '--filter', 'colour=red']))).toMatch(/unknown filter "colour"/);
+    await until(async () => (await run(box, ['logs', b])).stdout.includes('new'));
+    expect((await run(box, ['logs', '--since', '1s', b])).stdout).toBe('new');
+    expect(expectOneLineError(await run(box, ['logs', '--since', 'yesterday-ish', b]))).toMatch(/invalid --since/);
+    await run(box, ['rm', '-f', a, b]);
+  });
+});
