@@ -11,22 +11,15 @@
 # BENCHMARKS.md at the repo root; raw hyperfine JSON and I/O results are kept
 # in $BENCH_CACHE/run-results/.
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 
-REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-BUSER="${BENCH_USER:-burrowtest}"
-CACHE="${BENCH_CACHE:-/var/tmp/burrow-bench}"
-PORT="${BENCH_PORT:-5200}"
-REG="127.0.0.1:${PORT}"
 WARMUP="${BENCH_WARMUP:-3}"
 RUNS="${BENCH_RUNS:-20}"
 IO_RUNS="${BENCH_IO_RUNS:-5}"
 NFILES="${BENCH_SMALL_FILES:-2000}"
 DD_MB="${BENCH_DD_MB:-200}"
 
-log() { printf '[bench] %s\n' "$*" >&2; }
-die() { log "ERROR: $*"; exit 1; }
-
-[ "$(id -u)" = 0 ] || die "run as root (sudo bash bench/run.sh)"
+require_root run.sh
 
 # ---------------------------------------------------------------- prerequisites
 need_pkgs=()
@@ -38,17 +31,11 @@ for c in docker-registry skopeo podman bwrap fuse-overlayfs newuidmap python3 ru
     *) need_pkgs+=("$c") ;;
   esac
 done
-if [ ${#need_pkgs[@]} -gt 0 ]; then
-  log "installing: ${need_pkgs[*]}"
-  apt-get update -q >/dev/null
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need_pkgs[@]}" >/dev/null
-fi
+apt_install ${need_pkgs[@]+"${need_pkgs[@]}"}
 id "$BUSER" >/dev/null 2>&1 || die "user $BUSER does not exist (bench/pull.sh creates it)"
 [ -e /dev/fuse ] && chmod 666 /dev/fuse || true
-BHOME="$(getent passwd "$BUSER" | cut -d: -f6)"
-BUID="$(id -u "$BUSER")"
-[ -f "$REPO/build/cli/main.js" ] && [ -x "$REPO/build/native/burrow-init" ] || \
-  die "burrow is not built: cd $REPO && npm run build"
+user_info
+require_build burrow-init
 for img in busybox debian; do
   [ -f "$CACHE/oci-$img/index.json" ] || die "$CACHE/oci-$img is missing: run bench/pull.sh once (it builds the cached images)"
 done
@@ -60,90 +47,20 @@ UNSHARE=(unshare --user --mount --map-user=0 --map-group=0
   "--map-users=$SUBUID_START,1,$SUBUID_COUNT" "--map-groups=$SUBGID_START,1,$SUBGID_COUNT")
 
 # ---------------------------------------------------------------- work dirs, registry
-WORK="$(mktemp -d /var/tmp/burrow-bench-run.XXXXXX)"
-chmod 755 "$WORK"
-# podman refuses a --runroot longer than 50 characters: keep it short
-PRUN="$(mktemp -d /tmp/bpr.XXXXXX)"
-chmod 755 "$PRUN"
-XDG="$WORK/xdg"
-REG_PID=""
-stop_pause() { # rootless podman leaves its pause process behind; end only that one (by pid)
-  local f="$XDG/libpod/tmp/pause.pid"
-  if [ -f "$f" ]; then kill "$(cat "$f")" 2>/dev/null || true; rm -f "$f"; fi
-}
-cleanup() {
-  set +e
-  if [ -n "$REG_PID" ]; then kill "$REG_PID" 2>/dev/null; wait "$REG_PID" 2>/dev/null; fi
-  stop_pause
-  if [ -n "${BENCH_KEEP:-}" ]; then log "kept $WORK"; else rm -rf "$WORK" "$PRUN"; fi
-}
+make_workdirs run bpr
 trap cleanup EXIT INT TERM
-
-mkdir -p "$WORK/registry"
-cat > "$WORK/registry.yml" <<EOF
-version: 0.1
-log:
-  level: error
-  accesslog:
-    disabled: true
-storage:
-  filesystem:
-    rootdirectory: $WORK/registry
-http:
-  addr: $REG
-EOF
-if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then die "port $PORT is already in use"; fi
-/usr/bin/docker-registry serve "$WORK/registry.yml" > "$WORK/registry.log" 2>&1 &
-REG_PID=$!
-for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break; sleep 0.1; done
-(exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null || { cat "$WORK/registry.log" >&2; die "registry did not start"; }
-log "registry pid $REG_PID on $REG"
-for img in busybox debian; do
-  log "pushing bench/$img:latest"
-  skopeo copy -q --dest-tls-verify=false "oci:$CACHE/oci-$img:latest" "docker://$REG/bench/$img:latest" >&2
-done
+start_registry
+push_images busybox debian
 
 STORE="$WORK/store"; PSTORE="$WORK/podman"; OUT="$WORK/out"
 mkdir -p "$STORE" "$PSTORE" "$OUT" "$XDG" "$WORK/shim" "$WORK/hostio"
 chmod 700 "$XDG"
-cat > "$WORK/registries.conf" <<EOF
-unqualified-search-registries = []
-[[registry]]
-location = "$REG"
-insecure = true
-EOF
-echo '{}' > "$WORK/burrow-config.json"
-chmod 644 "$WORK/registries.conf" "$WORK/burrow-config.json"
+write_configs
 chown "$BUSER": "$STORE" "$PSTORE" "$OUT" "$XDG" "$WORK/hostio" "$PRUN"
 
-# Everything measured runs through this: the user, a clean environment.
-asuser() {
-  runuser -u "$BUSER" -- env -i HOME="$BHOME" USER="$BUSER" LOGNAME="$BUSER" \
-    PATH=/usr/local/bin:/usr/bin:/bin XDG_RUNTIME_DIR="$XDG" \
-    CONTAINERS_REGISTRIES_CONF="$WORK/registries.conf" \
-    BURROW_CONFIG="$WORK/burrow-config.json" BURROW_ROOT="$STORE" \
-    "$@"
-}
-# burrow runs from a snapshot of the repo's bin/ build/ node_modules/ taken now:
-# others may rebuild build/ while this runs (a half-built tree fails or mixes versions).
-BDIR="$WORK/burrow"
-for attempt in 1 2 3 4 5; do
-  rm -rf "$BDIR"; mkdir -p "$BDIR"
-  cp -a "$REPO/package.json" "$REPO/bin" "$REPO/build" "$REPO/node_modules" "$BDIR/"
-  [ -d "$REPO/schemas" ] && cp -a "$REPO/schemas" "$BDIR/"
-  if [ -f "$BDIR/build/cli/main.js" ] && [ -x "$BDIR/build/native/burrow-init" ] &&
-     node "$BDIR/bin/burrow.js" --version >/dev/null 2>&1; then break; fi
-  [ "$attempt" = 5 ] && die "could not take a consistent snapshot of $REPO/build (being rebuilt?)"
-  log "build/ looks incomplete (being rebuilt?), retrying the snapshot"; sleep 5
-done
-SNAP_GIT="$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo '?')"
-if [ -n "$(git -C "$REPO" status --porcelain -- src native 2>/dev/null)" ]; then SNAP_GIT="$SNAP_GIT, uncommitted changes in src/"; fi
-SNAP_BUILT="$(date -u -r "$BDIR/build/cli/main.js" '+%Y-%m-%d %H:%M UTC')"
-BURROW=(node "$BDIR/bin/burrow.js")
+# burrow runs from a snapshot of build/ (see lib.sh): others may rebuild it meanwhile.
+snapshot_burrow burrow-init
 ERRS="$WORK/errors.md"; : > "$ERRS"
-note_error() { # TITLE CMDLINE OUTPUTFILE
-  { echo "#### $1"; echo '```'; echo "\$ $2"; tail -c 1500 "$3"; echo '```'; echo; } >> "$ERRS"
-}
 
 # ---------------------------------------------------------------- pulls, unpack, probes
 for img in busybox debian; do
@@ -231,15 +148,8 @@ fi
 
 # ---------------------------------------------------------------- hyperfine helper
 JSON="$WORK/json"; mkdir -p "$JSON"; chown "$BUSER": "$JSON"
-# hf NAME  then pairs "label" "command line" ... ; runs hyperfine as the user, no shell
-hf() {
-  local name="$1"; shift
-  local args=(-N --style basic --warmup "$WARMUP" --runs "$RUNS" --export-json "$JSON/$name.json")
-  while [ $# -gt 0 ]; do args+=(-n "$1" "$2"); shift 2; done
-  log "hyperfine: $name"
-  (cd "$WORK" && asuser hyperfine "${args[@]}") >&2
-}
-q() { local s; for s in "$@"; do printf "'%s' " "${s//\'/\'\\\'\'}"; done; }
+# hf NAME  then pairs "label" "command line" ... ; results in $JSON/NAME.json
+hf() { log "hyperfine: $1"; hf_json "$JSON/$1.json" "${@:2}"; }
 
 # ---------------------------------------------------------------- 1. warm start
 LOAD_START="$(cut -d' ' -f1-3 /proc/loadavg)"
@@ -353,16 +263,14 @@ cp "$JSON"/*.json "$IO_RES" "$CACHE/run-results/"
 # ---------------------------------------------------------------- report
 BURROW_V="$("${BURROW[@]}" --version 2>&1 | head -1)"
 BURROW_GIT="$SNAP_GIT; build/ of $SNAP_BUILT, snapshot copied at start"
-export B_NPROC="$(nproc)" B_CPU="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')"
-export B_MEM="$(free -h | awk '/^Mem:/{print $2}')" B_KERNEL="$(uname -r)" B_DATE="$(date -u '+%Y-%m-%d %H:%M UTC')"
-export B_FS="$(findmnt -n -o FSTYPE,SOURCE --target "$WORK" | tr -s ' ')"
+export_machine_info
 export B_BURROW="$BURROW_V (git $BURROW_GIT), node $(node --version)"
 export B_PODMAN="$(podman --version | awk '{print $3}')" B_BWRAP="$(bwrap --version | awk '{print $2}')"
 export B_FUSE="$(fuse-overlayfs --version 2>&1 | awk '/fuse-overlayfs/{print $3; exit}')" B_HF="$(hyperfine --version | awk '{print $2}')"
 export B_PODMAN_DESC="$PODMAN_DESC" B_PODMAN_FAIL="$PODMAN_FAIL" B_LOAD="$LOAD_START -> $LOAD_END"
 export B_WARMUP="$WARMUP" B_RUNS="$RUNS" B_IO_RUNS="$IO_RUNS" B_NFILES="$NFILES" B_DD_MB="$DD_MB"
 export B_DEB_ROOTFS_HOW="$DEB_ROOTFS_HOW" B_UNSHARE="${UNSHARE[*]}"
-export B_OTHER="$(ps -eo user=,comm= | awk -v me="$$" '$2 ~ /^(node|vitest|docker-registry|podman|burrow)/' | sort | uniq -c | awk '{printf "%s%s× %s (%s)", (NR>1?", ":""), $1, $3, $2}')"
+export B_OTHER="$(other_procs '^(node|vitest|docker-registry|podman|burrow)')"
 python3 - "$JSON" "$IO_RES" "$ERRS" "$WORK/section.md" <<'PY'
 import json, os, statistics, sys
 jd, io, errs, out = sys.argv[1:5]
@@ -533,21 +441,4 @@ w("hyperfine JSON of this run: `/var/tmp/burrow-bench/run-results/` (`start-busy
 open(out, "w").write("\n".join(L) + "\n")
 PY
 
-BM="$REPO/BENCHMARKS.md"
-python3 - "$BM" "$WORK/section.md" <<'PY'
-import os, sys
-path, sec = sys.argv[1], open(sys.argv[2]).read()
-B, E = "<!-- run:begin -->", "<!-- run:end -->"
-txt = open(path).read() if os.path.exists(path) else (
-    "# Benchmarks\n\nNumbers produced by the scripts in `bench/` (see `bench/README.md`). "
-    "One section per benchmark; each script rewrites only its own section.\n\n")
-block = f"{B}\n{sec}{E}"
-if B in txt and E in txt and txt.index(B) < txt.index(E):
-    i, j = txt.index(B), txt.index(E) + len(E)
-    txt = txt[:i] + block + txt[j:]
-else:
-    txt = txt.rstrip("\n") + "\n\n" + block + "\n"
-open(path, "w").write(txt)
-PY
-log "wrote $BM"
-cat "$WORK/section.md"
+write_section run "$WORK/section.md"

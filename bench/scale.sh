@@ -13,53 +13,30 @@
 # Rewrites the section between <!-- scale:begin --> and <!-- scale:end --> of BENCHMARKS.md;
 # raw results go to $BENCH_CACHE/scale-results/.
 set -euo pipefail
+LOG_TAG=scale
+. "$(dirname "$0")/lib.sh"
 
-REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-BUSER="${BENCH_USER:-burrowtest}"
-CACHE="${BENCH_CACHE:-/var/tmp/burrow-bench}"
-PORT="${BENCH_PORT:-5200}"
-REG="127.0.0.1:${PORT}"
 N="${BENCH_N:-50}"
 WARMUP="${BENCH_WARMUP:-3}"
 RUNS="${BENCH_RUNS:-20}"
 
-log() { printf '[scale] %s\n' "$*" >&2; }
-die() { log "ERROR: $*"; exit 1; }
-
-[ "$(id -u)" = 0 ] || die "run as root (sudo bash bench/scale.sh)"
+require_root scale.sh
 for c in hyperfine docker-registry skopeo podman runc bwrap python3 newuidmap; do
   command -v "$c" >/dev/null || die "$c is missing (bench/run.sh installs the prerequisites)"
 done
 id "$BUSER" >/dev/null 2>&1 || die "user $BUSER does not exist"
-BHOME="$(getent passwd "$BUSER" | cut -d: -f6)"
-BUID="$(id -u "$BUSER")"
-[ -f "$REPO/build/cli/main.js" ] && [ -x "$REPO/build/native/burrow-monitor" ] || \
-  die "burrow is not built: cd $REPO && npm run build"
+user_info
+require_build burrow-monitor
 [ -f "$CACHE/oci-busybox/index.json" ] || die "$CACHE/oci-busybox is missing: run bench/pull.sh once"
 
 # ---------------------------------------------------------------- work dirs, registry
-WORK="$(mktemp -d /var/tmp/burrow-bench-scale.XXXXXX)"
-chmod 755 "$WORK"
-PRUN="$(mktemp -d /tmp/bps.XXXXXX)"   # podman refuses a --runroot longer than 50 characters
-chmod 755 "$PRUN"
-XDG="$WORK/xdg"; STORE="$WORK/store"; PSTORE="$WORK/podman"; OUT="$WORK/out"; RES="$WORK/res"
+make_workdirs scale bps
+STORE="$WORK/store"; PSTORE="$WORK/podman"; OUT="$WORK/out"; RES="$WORK/res"
 mkdir -p "$STORE" "$PSTORE/root" "$OUT" "$XDG" "$RES"
 chmod 700 "$XDG"
 chown "$BUSER": "$STORE" "$PSTORE" "$PSTORE/root" "$OUT" "$XDG" "$PRUN"
-REG_PID=""
 BURROW=(); PODMAN=()
 
-asuser() {
-  runuser -u "$BUSER" -- env -i HOME="$BHOME" USER="$BUSER" LOGNAME="$BUSER" \
-    PATH=/usr/local/bin:/usr/bin:/bin XDG_RUNTIME_DIR="$XDG" \
-    CONTAINERS_REGISTRIES_CONF="$WORK/registries.conf" \
-    BURROW_CONFIG="$WORK/burrow-config.json" BURROW_ROOT="$STORE" \
-    "$@"
-}
-stop_pause() { # rootless podman leaves its pause process behind; end only that one (by pid)
-  local f="$XDG/libpod/tmp/pause.pid"
-  if [ -f "$f" ]; then kill "$(cat "$f")" 2>/dev/null || true; rm -f "$f"; fi
-}
 # pids of the user's processes whose command line mentions one of our work dirs
 our_pids() {
   local p
@@ -68,9 +45,8 @@ our_pids() {
     if tr '\0' ' ' < "$p/cmdline" 2>/dev/null | grep -qF -e "$WORK" -e "$PRUN"; then echo "${p#/proc/}"; fi
   done
 }
-LEFTOVERS=""
-cleanup() {
-  set +e
+# run by lib.sh's cleanup, before it ends podman's pause process and the registry
+cleanup_extra() {
   # containers left by a failed run: remove them through the tools, then end our stragglers by pid
   if [ ${#BURROW[@]} -gt 0 ]; then
     ids="$(asuser timeout 60 "${BURROW[@]}" ps -a -q 2>/dev/null)"
@@ -80,61 +56,20 @@ cleanup() {
     ids="$(asuser timeout 60 "${PODMAN[@]}" ps -a -q 2>/dev/null)"
     [ -n "$ids" ] && { log "cleanup: podman rm -f of $(wc -w <<< "$ids") containers"; asuser timeout 120 "${PODMAN[@]}" rm -f -t 0 $ids >/dev/null 2>&1; }
   fi
-  stop_pause
   left="$(our_pids)"
   if [ -n "$left" ]; then
     log "cleanup: ending leftover processes $(echo $left)"; kill $left 2>/dev/null; sleep 1; kill -9 $(our_pids) 2>/dev/null
   fi
-  if [ -n "$REG_PID" ]; then kill "$REG_PID" 2>/dev/null; wait "$REG_PID" 2>/dev/null; fi
-  if [ -n "${BENCH_KEEP:-}" ]; then log "kept $WORK"; else rm -rf "$WORK" "$PRUN"; fi
 }
 trap cleanup EXIT INT TERM
 
-cat > "$WORK/registry.yml" <<EOF
-version: 0.1
-log:
-  level: error
-  accesslog:
-    disabled: true
-storage:
-  filesystem:
-    rootdirectory: $WORK/registry
-http:
-  addr: $REG
-EOF
-mkdir -p "$WORK/registry"
-if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then die "port $PORT is already in use (BENCH_PORT=...)"; fi
-/usr/bin/docker-registry serve "$WORK/registry.yml" > "$WORK/registry.log" 2>&1 &
-REG_PID=$!
-for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break; sleep 0.1; done
-(exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null || { cat "$WORK/registry.log" >&2; die "registry did not start"; }
-log "registry pid $REG_PID on $REG; pushing bench/busybox:latest"
-skopeo copy -q --dest-tls-verify=false "oci:$CACHE/oci-busybox:latest" "docker://$REG/bench/busybox:latest" >&2
+start_registry
+push_images busybox
 BB="$REG/bench/busybox:latest"
-cat > "$WORK/registries.conf" <<EOF
-unqualified-search-registries = []
-[[registry]]
-location = "$REG"
-insecure = true
-EOF
-echo '{}' > "$WORK/burrow-config.json"
-chmod 644 "$WORK/registries.conf" "$WORK/burrow-config.json"
+write_configs
 
-# burrow runs from a snapshot of bin/ build/ node_modules/ taken now (others rebuild build/).
-BDIR="$WORK/burrow"
-for attempt in 1 2 3 4 5; do
-  rm -rf "$BDIR"; mkdir -p "$BDIR"
-  cp -a "$REPO/package.json" "$REPO/bin" "$REPO/build" "$REPO/node_modules" "$BDIR/"
-  [ -d "$REPO/schemas" ] && cp -a "$REPO/schemas" "$BDIR/"
-  if [ -f "$BDIR/build/cli/main.js" ] && [ -x "$BDIR/build/native/burrow-monitor" ] &&
-     node "$BDIR/bin/burrow.js" --version >/dev/null 2>&1; then break; fi
-  [ "$attempt" = 5 ] && die "could not take a consistent snapshot of $REPO/build (being rebuilt?)"
-  log "build/ looks incomplete (being rebuilt?), retrying the snapshot"; sleep 5
-done
-chown -R "$BUSER": "$BDIR"
-SNAP_GIT="$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo '?')"
-if [ -n "$(git -C "$REPO" status --porcelain -- src native 2>/dev/null)" ]; then SNAP_GIT="$SNAP_GIT, uncommitted changes in src/"; fi
-SNAP_BUILT="$(date -u -r "$BDIR/build/cli/main.js" '+%Y-%m-%d %H:%M UTC')"
+# burrow runs from a snapshot of build/ (see lib.sh): others may rebuild it meanwhile.
+snapshot_burrow burrow-monitor
 BURROW=(node "$BDIR/bin/burrow.js")
 PODMAN=(podman --root "$PSTORE/root" --runroot "$PRUN" --events-backend none --cgroup-manager cgroupfs
         --storage-driver overlay)
@@ -164,10 +99,6 @@ EOF
 chmod 755 "$WORK/par.sh" "$WORK/one.sh"
 
 ERRS="$WORK/errors.md"; : > "$ERRS"
-note_error() { # TITLE CMDLINE OUTPUTFILE
-  { echo "#### $1"; echo '```'; echo "\$ $2"; tail -c 1500 "$3"; echo '```'; echo; } >> "$ERRS"
-}
-q() { local s; for s in "$@"; do printf "'%s' " "${s//\'/\'\\\'\'}"; done; }
 
 # memory TOOL: sums VmRSS (and Pss) of the supervision processes; writes $RES/TOOL-mem.json
 memory() {
@@ -266,8 +197,7 @@ cycle() {
   # ps timing
   log "$tool: hyperfine ps"
   chown "$BUSER": "$RES"
-  (cd "$WORK" && asuser hyperfine -N --style basic --warmup "$WARMUP" --runs "$RUNS" --export-json "$RES/$tool-ps.json" \
-     -n "$tool ps" "$(q "${cmd[@]}") ps" -n "$tool ps -a -q" "$(q "${cmd[@]}") ps -a -q") >&2 || \
+  hf_json "$RES/$tool-ps.json" "$tool ps" "$(q "${cmd[@]}") ps" "$tool ps -a -q" "$(q "${cmd[@]}") ps -a -q" || \
      note_error "$tool: hyperfine ps failed" "hyperfine $tool ps" /dev/null
 
   # memory
@@ -338,14 +268,12 @@ mkdir -p "$CACHE/scale-results"
 cp "$RES"/* "$CACHE/scale-results/" 2>/dev/null || true
 
 # ---------------------------------------------------------------- report
-export B_NPROC="$(nproc)" B_CPU="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')"
-export B_MEM="$(free -h | awk '/^Mem:/{print $2}')" B_KERNEL="$(uname -r)" B_DATE="$(date -u '+%Y-%m-%d %H:%M UTC')"
-export B_FS="$(findmnt -n -o FSTYPE,SOURCE --target "$WORK" | tr -s ' ')"
+export_machine_info
 export B_BURROW="$("${BURROW[@]}" --version 2>&1 | head -1) (git $SNAP_GIT; build/ of $SNAP_BUILT, snapshot copied at start), node $(node --version)"
 export B_PODMAN="$(podman --version | awk '{print $3}')" B_RUNC="$(runc --version | awk 'NR==1{print $3}')"
 export B_BWRAP="$(bwrap --version | awk '{print $2}')" B_HF="$(hyperfine --version | awk '{print $2}')"
 export B_N="$N" B_WARMUP="$WARMUP" B_RUNS="$RUNS" B_PODMAN_FAIL="$PODMAN_FAIL"
-export B_OTHER="$(ps -eo user=,comm= | awk '$2 ~ /^(node|vitest|docker-registry|podman|burrow|conmon|hyperfine)/' | sort | uniq -c | awk '{printf "%s%s× %s (%s)", (NR>1?", ":""), $1, $3, $2}')"
+export B_OTHER="$(other_procs '^(node|vitest|docker-registry|podman|burrow|conmon|hyperfine)')"
 python3 - "$RES" "$ERRS" "$WORK/section.md" <<'PY'
 import json, os, shlex, sys
 res, errs, out = sys.argv[1:4]
@@ -485,21 +413,4 @@ w("Raw results (hyperfine JSON, memory JSON, env files): `/var/tmp/burrow-bench/
 open(out, "w").write("\n".join(L) + "\n")
 PY
 
-BM="$REPO/BENCHMARKS.md"
-python3 - "$BM" "$WORK/section.md" <<'PY'
-import os, sys
-path, sec = sys.argv[1], open(sys.argv[2]).read()
-B, E = "<!-- scale:begin -->", "<!-- scale:end -->"
-txt = open(path).read() if os.path.exists(path) else (
-    "# Benchmarks\n\nNumbers produced by the scripts in `bench/` (see `bench/README.md`). "
-    "One section per benchmark; each script rewrites only its own section.\n\n")
-block = f"{B}\n{sec}{E}"
-if B in txt and E in txt and txt.index(B) < txt.index(E):
-    i, j = txt.index(B), txt.index(E) + len(E)
-    txt = txt[:i] + block + txt[j:]
-else:
-    txt = txt.rstrip("\n") + "\n\n" + block + "\n"
-open(path, "w").write(txt)
-PY
-log "wrote $BM"
-cat "$WORK/section.md"
+write_section scale "$WORK/section.md"

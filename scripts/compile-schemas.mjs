@@ -12,4 +12,9 @@ const ajv = new Ajv({ allErrors: false, strict: false, code: { source: true } })
 for (const name of names) ajv.addSchema(JSON.parse(readFileSync(new URL(`../schemas/${name}.schema.json`, import.meta.url), 'utf8')));
 const exports = Object.fromEntries(names.map((name) => [name, `https://burrow.dev/schemas/${name}.schema.json`]));
 mkdirSync(new URL('../build/image/', import.meta.url), { recursive: true });
-writeFileSync(new URL('../build/image/schema-validators.cjs', import.meta.url), standaloneCode(ajv, exports));
+const generated = new URL('../build/image/schema-validators.unbundled.cjs', import.meta.url);
+writeFileSync(generated, standaloneCode(ajv, exports));
+// One self-contained file: the validators' few ajv runtime helpers inlined, so loading
+// them costs one read instead of a walk through node_modules on every pull and run.
+const { buildSync } = require('esbuild');
+buildSync({ entryPoints: [generated.pathname], bundle: true, platform: 'node', format: 'cjs', outfile: new URL('../build/image/schema-validators.cjs', import.meta.url).pathname, logLevel: 'warning' });
