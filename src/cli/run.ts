@@ -4,7 +4,7 @@ import { Command } from 'commander';
 import { BurrowError } from '../errors.js';
 import type { CreateOptions } from '../container/create.js';
 import type { RestartPolicy } from '../container/record.js';
-import type { MountPlan, RootfsDriverName } from '../sandbox/plan.js';
+import type { RootfsDriverName } from '../sandbox/plan.js';
 import type { MountRequest } from '../container/create.js';
 import { action } from './action.js';
 

@@ -35,7 +35,7 @@ function load(): Sys {
     const koffi = createRequire(import.meta.url)('koffi') as typeof import('koffi');
     const libc = koffi.load('libc.so.6');
     const how = koffi.struct('burrow_open_how', { flags: 'uint64', mode: 'uint64', resolve: 'uint64' });
-    const syscall = libc.func('long syscall(long number, int dirfd, const char *path, burrow_open_how *how, size_t size)') as (n: number, fd: number, path: string, how: unknown, size: number) => number;
+    const syscall = libc.func('syscall', 'long', ['long', 'int', 'const char *', koffi.pointer(how), 'size_t']) as (n: number, fd: number, path: string, how: unknown, size: number) => number;
     const location = libc.func('int *__errno_location(void)') as () => unknown;
     sys = {
       openat2: (dirfd, path, value) => syscall(SYS_OPENAT2, dirfd, path, value, 24),

@@ -4,7 +4,6 @@ import type { StdioOptions } from 'node:child_process';
 import { BurrowError } from '../errors.js';
 import { INIT_PATH } from '../sandbox/bwrap.js';
 import type { Store } from '../store/store.js';
-import { start } from '../util/spawn.js';
 import { findContainer } from './record.js';
 import { containerState } from './state.js';
 import { resolveUser } from './user.js';

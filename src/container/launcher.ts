@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { runCommand } from '../util/spawn.js';
+import { runToEnd } from '../util/spawn.js';
 import { BurrowError } from '../errors.js';
 import { bwrapArgs } from '../sandbox/bwrap.js';
 import type { SetupPlan } from '../sandbox/plan.js';
@@ -50,7 +50,7 @@ export function launcherArgv(plan: SetupPlan, mapping: IdMapping, layers: string
 
 /** The copy driver: the layers copied into the container's own directory. */
 export async function flatten(plan: SetupPlan, mapping: IdMapping): Promise<void> {
-  const result = await runCommand('unshare', [...unshareArgs(mapping), '--', process.execPath, FLATTEN, plan.rootfs.merged, ...plan.rootfs.lowers]);
+  const result = await runToEnd('unshare', [...unshareArgs(mapping), '--', process.execPath, FLATTEN, plan.rootfs.merged, ...plan.rootfs.lowers]);
   if (result.exitCode !== 0) throw new BurrowError('IO', `cannot copy the image's layers (copy driver): ${result.stderr.trim() || result.error?.message}`);
 }
 

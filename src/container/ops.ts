@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import { join } from 'node:path';
 import { BurrowError } from '../errors.js';
@@ -205,9 +205,4 @@ export function readLogs(store: Store, record: ContainerRecord): LogEntry[] {
     }
   }
   return entries;
-}
-
-export function logSize(store: Store, record: ContainerRecord): number {
-  const path = join(containerDir(store, record.id), 'ctr.log');
-  return existsSync(path) ? statSync(path).size : 0;
 }

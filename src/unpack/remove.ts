@@ -1,5 +1,5 @@
 import { existsSync, rmSync } from 'node:fs';
-import { runCommand } from '../util/spawn.js';
+import { runToEnd } from '../util/spawn.js';
 import { BurrowError } from '../errors.js';
 import { unshareArgs, type IdMapping } from '../userns/idmap.js';
 
@@ -15,7 +15,7 @@ export async function removeInUserNamespace(path: string, mapping: IdMapping): P
   } catch {
     // Owned by mapped ids: fall through.
   }
-  const result = await runCommand('unshare', [...unshareArgs(mapping), '--', 'rm', '-rf', '--one-file-system', path]);
+  const result = await runToEnd('unshare', [...unshareArgs(mapping), '--', 'rm', '-rf', '--one-file-system', path]);
   if (result.exitCode !== 0 && existsSync(path)) {
     throw new BurrowError('IO', `cannot remove ${path}: ${result.stderr.trim() || result.error?.message}`);
   }

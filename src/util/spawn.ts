@@ -27,6 +27,6 @@ export function start(command: string, args: readonly string[], stdio: StdioOpti
   return { child, finished };
 }
 
-export function runCommand(command: string, args: readonly string[]): Promise<Finished> {
+export function runToEnd(command: string, args: readonly string[]): Promise<Finished> {
   return start(command, args).finished;
 }

@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bed } from '../helpers/bed.js';
-import { BURROW_BIN, expectOneLineError, run, sandbox, type Sandbox } from '../helpers/cli.js';
+import { BURROW_BIN, expectOneLineError, run, sandbox, type Sandbox, removeAllContainers } from '../helpers/cli.js';
 
 const busybox = (): string => `${bed().registries.anon}/busybox:latest`;
 let box: Sandbox;
@@ -15,10 +15,7 @@ beforeAll(async () => {
 });
 
 // A failed test must not leave containers running past the suite.
-afterAll(async () => {
-  const ids = (await run(box, ['ps', '-a', '-q', '--no-trunc'])).stdout.split('\n').filter(Boolean);
-  if (ids.length > 0) await run(box, ['rm', '-f', ...ids]);
-});
+afterAll(() => removeAllContainers(box));
 
 interface Listed { Id: string; Names: string; State: string; ExitCode?: number; Pid?: number }
 const ps = async (): Promise<Listed[]> => JSON.parse((await run(box, ['ps', '-a', '--format', 'json'])).stdout) as Listed[];

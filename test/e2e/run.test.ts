@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bed, fixture } from '../helpers/bed.js';
-import { BURROW_BIN, burrow, expectOneLineError, run, sandbox, type Sandbox } from '../helpers/cli.js';
+import { BURROW_BIN, burrow, expectOneLineError, run, sandbox, type Sandbox, removeAllContainers } from '../helpers/cli.js';
 import { dockerArchive, tarArchive } from '../helpers/tar-writer.js';
 
 const busybox = (): string => `${bed().registries.anon}/busybox:latest`;
@@ -22,10 +22,7 @@ beforeAll(async () => {
   }
 });
 
-afterAll(async () => {
-  const ids = (await run(box, ['ps', '-a', '-q', '--no-trunc'])).stdout.split('\n').filter(Boolean);
-  if (ids.length > 0) await run(box, ['rm', '-f', ...ids]);
-});
+afterAll(() => removeAllContainers(box));
 
 const sh = async (script: string, flags: string[] = [], image = busybox()): Promise<{ exitCode: number; stdout: string; stderr: string }> =>
   run(box, ['run', '--rm', ...flags, image, 'sh', '-c', script]);

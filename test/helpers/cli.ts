@@ -61,6 +61,12 @@ export function storeSnapshot(root: string): { index: string; blobs: string[]; t
   };
 }
 
+/** Removes every container of the sandbox: a failed test must not leave jobs running past the suite. */
+export async function removeAllContainers(box: Sandbox): Promise<void> {
+  const ids = (await run(box, ['ps', '-a', '-q', '--no-trunc'])).stdout.split('\n').filter(Boolean);
+  if (ids.length > 0) await run(box, ['rm', '-f', ...ids]);
+}
+
 /** One line, naming the problem: the error contract of every command. */
 export function expectOneLineError(result: CliResult): string {
   const lines = result.stderr.trim().split('\n');
