@@ -21,7 +21,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -126,39 +129,133 @@ static void drain(struct stream *s, int final)
   s->used -= start;
 }
 
+#define MAX_CLIENTS 8
+
+static int use_tty = 0;
+static int use_stdin = 0;
+static int listen_fd = -1;
+static int clients[MAX_CLIENTS];
+
+/* Attach: a Unix socket in the container's directory (bound by a relative name,
+ * since absolute store paths can exceed sun_path). Clients get the output as it
+ * comes and send frames: 'd' + u16 length + bytes (input), 'r' + u16 4 + rows,cols
+ * (window size), 'e' + u16 0 (end of input). */
+static void open_attach_socket(void)
+{
+  listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (listen_fd < 0) return;
+  struct sockaddr_un addr = { .sun_family = AF_UNIX };
+  strcpy(addr.sun_path, "attach.sock");
+  unlink("attach.sock");
+  if (bind(listen_fd, (struct sockaddr *) &addr, sizeof addr) != 0 || listen(listen_fd, MAX_CLIENTS) != 0) {
+    close(listen_fd);
+    listen_fd = -1;
+  }
+  for (int i = 0; i < MAX_CLIENTS; i++) clients[i] = -1;
+}
+
+static void broadcast(const char *data, size_t length)
+{
+  for (int i = 0; i < MAX_CLIENTS; i++) {
+    if (clients[i] < 0) continue;
+    if (write(clients[i], data, length) < 0 && errno != EAGAIN) { close(clients[i]); clients[i] = -1; }
+  }
+}
+
+/* One client frame; returns 0 when the client is gone. */
+static int client_frame(int fd, int input_fd, int master)
+{
+  unsigned char head[3];
+  ssize_t n = recv(fd, head, 3, MSG_WAITALL);
+  if (n != 3) return 0;
+  size_t length = (size_t) head[1] << 8 | head[2];
+  char payload[65536];
+  if (length > 0 && recv(fd, payload, length, MSG_WAITALL) != (ssize_t) length) return 0;
+  if (head[0] == 'd' && input_fd >= 0) {
+    size_t at = 0;
+    while (at < length) {
+      ssize_t w = write(input_fd, payload + at, length - at);
+      if (w <= 0) break;
+      at += (size_t) w;
+    }
+  } else if (head[0] == 'r' && master >= 0 && length == 4) {
+    struct winsize size = { .ws_row = (unsigned short) ((unsigned char) payload[0] << 8 | (unsigned char) payload[1]),
+                            .ws_col = (unsigned short) ((unsigned char) payload[2] << 8 | (unsigned char) payload[3]) };
+    ioctl(master, TIOCSWINSZ, &size);
+  } else if (head[0] == 'e' && input_fd >= 0 && master < 0) {
+    return -1; /* end of input: the caller closes the job's stdin */
+  }
+  return 1;
+}
+
 static int run_once(char **launcher)
 {
-  int out[2], err[2], info[2];
-  if (pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC) || pipe2(info, O_CLOEXEC)) return 125;
+  int out[2] = { -1, -1 }, err[2] = { -1, -1 }, info[2], in[2] = { -1, -1 };
+  int master = -1;
+  char slave_name[128] = "";
+  if (pipe2(info, O_CLOEXEC)) return 125;
+  if (use_tty) {
+    master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (master < 0 || grantpt(master) || unlockpt(master) || ptsname_r(master, slave_name, sizeof slave_name)) return 125;
+  } else {
+    if (pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC)) return 125;
+    if (use_stdin && pipe2(in, O_CLOEXEC)) return 125;
+  }
   pid_t child = fork();
   if (child < 0) return 125;
   if (child == 0) {
-    int null = open("/dev/null", O_RDONLY);
-    dup2(null, 0);
-    dup2(out[1], 1);
-    dup2(err[1], 2);
+    if (use_tty) {
+      int slave = open(slave_name, O_RDWR | O_NOCTTY);
+      dup2(slave, 0);
+      dup2(slave, 1);
+      dup2(slave, 2);
+    } else {
+      int null = open("/dev/null", O_RDONLY);
+      dup2(use_stdin ? in[0] : null, 0);
+      dup2(out[1], 1);
+      dup2(err[1], 2);
+    }
     dup2(info[1], 3);
     execvp(launcher[0], launcher);
     _exit(127);
   }
-  close(out[1]);
-  close(err[1]);
+  if (!use_tty) { close(out[1]); close(err[1]); }
+  if (in[0] >= 0) close(in[0]);
   close(info[1]);
+  int input_fd = use_tty ? master : in[1];
   char started[64];
   now_rfc3339(started, sizeof started);
   char json[256];
   snprintf(json, sizeof json, "{\"monitorPid\":%d,\"startedAt\":\"%s\"}\n", getpid(), started);
   write_file("monitor", json);
 
-  struct stream streams[2] = { { out[0], "stdout", {0}, 0 }, { err[0], "stderr", {0}, 0 } };
+  struct stream streams[2] = { { use_tty ? master : out[0], "stdout", {0}, 0 }, { use_tty ? -1 : err[0], "stderr", {0}, 0 } };
   char info_text[4096];
   size_t info_used = 0;
-  int open_count = 3;
-  struct pollfd fds[3] = { { out[0], POLLIN, 0 }, { err[0], POLLIN, 0 }, { info[0], POLLIN, 0 } };
-  while (open_count > 0) {
-    if (poll(fds, 3, -1) < 0) {
+  int open_count = use_tty ? 2 : 3;
+  for (;;) {
+    if (open_count <= 0) break;
+    struct pollfd fds[4 + MAX_CLIENTS];
+    fds[0] = (struct pollfd) { streams[0].fd, POLLIN, 0 };
+    fds[1] = (struct pollfd) { streams[1].fd, POLLIN, 0 };
+    fds[2] = (struct pollfd) { info[0], POLLIN, 0 };
+    fds[3] = (struct pollfd) { listen_fd, POLLIN, 0 };
+    for (int c = 0; c < MAX_CLIENTS; c++) fds[4 + c] = (struct pollfd) { clients[c], POLLIN, 0 };
+    if (poll(fds, 4 + MAX_CLIENTS, -1) < 0) {
       if (errno == EINTR) continue;
       break;
+    }
+    if (listen_fd >= 0 && (fds[3].revents & POLLIN)) {
+      int client = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
+      for (int c = 0; client >= 0 && c < MAX_CLIENTS; c++)
+        if (clients[c] < 0) { clients[c] = client; client = -1; }
+      if (client >= 0) close(client);
+    }
+    for (int c = 0; c < MAX_CLIENTS; c++) {
+      if (clients[c] < 0 || !(fds[4 + c].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      int result = client_frame(clients[c], input_fd, master);
+      if (result == -1 && in[1] >= 0) { close(in[1]); in[1] = -1; input_fd = -1; }
+      if (result == 0) { close(clients[c]); clients[c] = -1; }
     }
     for (int i = 0; i < 3; i++) {
       if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
@@ -166,7 +263,7 @@ static int run_once(char **launcher)
       if (i < 2) {
         struct stream *s = &streams[i];
         n = read(s->fd, s->buffer + s->used, sizeof s->buffer - s->used);
-        if (n > 0) { s->used += (size_t) n; drain(s, 0); continue; }
+        if (n > 0) { broadcast(s->buffer + s->used, (size_t) n); s->used += (size_t) n; drain(s, 0); continue; }
         drain(s, 1);
       } else {
         n = read(info[0], info_text + info_used, sizeof info_text - 1 - info_used);
@@ -184,13 +281,16 @@ static int run_once(char **launcher)
           continue;
         }
       }
+      /* EIO on a pty master: the job's side is closed. */
       if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN)) {
+        if (i < 2) streams[i].fd = -1;
         close(fds[i].fd);
-        fds[i].fd = -1;
+        if (i == 2) info[0] = -1;
         open_count--;
       }
     }
   }
+  if (in[1] >= 0) close(in[1]);
   int status;
   while (waitpid(child, &status, 0) < 0 && errno == EINTR) {}
   if (WIFEXITED(status)) return WEXITSTATUS(status);
@@ -211,6 +311,8 @@ int main(int argc, char **argv)
   for (int i = 2; i < argc; i++) {
     if (strcmp(argv[i], "--restart") == 0 && i + 1 < argc) restart = argv[++i];
     else if (strcmp(argv[i], "--log-max-size") == 0 && i + 1 < argc) log_limit = strtoll(argv[++i], NULL, 10);
+    else if (strcmp(argv[i], "--tty") == 0) use_tty = 1;
+    else if (strcmp(argv[i], "--stdin") == 0) use_stdin = 1;
     else if (strcmp(argv[i], "--cleanup") == 0) {
       cleanup = &argv[i + 1];
       while (i < argc && strcmp(argv[i], "--") != 0) i++;
@@ -238,6 +340,7 @@ int main(int argc, char **argv)
   dup2(null, 1);
   dup2(null, 2);
   open_log();
+  if (chdir(dir) == 0) open_attach_socket();
 
   long max_restarts = -1;
   if (strncmp(restart, "on-failure:", 11) == 0) max_restarts = strtol(restart + 11, NULL, 10);
@@ -256,6 +359,8 @@ int main(int argc, char **argv)
     char stop_path[4096];
     snprintf(stop_path, sizeof stop_path, "%s/stopped", dir);
     int stopped = access(stop_path, F_OK) == 0; /* `burrow stop` means no restart */
+    for (int c = 0; c < MAX_CLIENTS; c++)
+      if (clients[c] >= 0) { close(clients[c]); clients[c] = -1; }
     int again = !stopped && (strcmp(restart, "always") == 0 ||
                 (strncmp(restart, "on-failure", 10) == 0 && code != 0 && (max_restarts < 0 || restarts < max_restarts)));
     if (!again) break;

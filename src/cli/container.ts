@@ -74,20 +74,41 @@ export function containerCommands(signal: AbortSignal, setExit: Exit): Command[]
   const start = new Command('start')
     .description('Start created or stopped containers')
     .argument('<container...>')
-    .option('-a, --attach', 'wait for the container and print its output, returning its exit status')
+    .option('-a, --attach', "attach to the container's output (and input, if created with -i); its exit status")
+    .option('-i, --interactive', 'accepted for Docker compatibility: input is attached when the container was created with -i')
     .action(action<{ attach?: boolean }>(signal, setExit, async (context, names, flags) => {
       const { findContainer } = await import('../container/record.js');
       const { startDetached } = await import('../container/start.js');
+      const { attachContainer } = await import('../container/attach.js');
       const { waitContainer, readLogs } = await import('../container/ops.js');
       const store = context.store();
       let code = 0;
       for (const name of names) {
         const record = findContainer(store, name);
         await startDetached(store, record, { onNote: (note) => context.stderr.write(`${note}\n`) });
-        if (flags.attach === true) {
+        if (flags.attach !== true) {
+          context.stdout.write(`${name}\n`);
+          continue;
+        }
+        if (record.plan.process.stdin || record.tty) {
+          code = await attachContainer(store, record.id, { signal: context.signal });
+          continue;
+        }
+        // Output only: follow the log from its first line, so nothing printed before
+        // this process caught up is lost, with stdout and stderr kept apart.
+        let seen = 0;
+        const pump = (): void => {
+          const all = readLogs(store, record);
+          for (const entry of all.slice(seen)) (entry.stream === 'stderr' ? context.stderr : context.stdout).write(entry.log);
+          seen = all.length;
+        };
+        const timer = setInterval(pump, 100);
+        try {
           code = await waitContainer(store, record.id, context.signal);
-          for (const entry of readLogs(store, record)) (entry.stream === 'stderr' ? context.stderr : context.stdout).write(entry.log);
-        } else context.stdout.write(`${name}\n`);
+        } finally {
+          clearInterval(timer);
+          pump();
+        }
       }
       return code;
     }));
@@ -244,29 +265,11 @@ export function containerCommands(signal: AbortSignal, setExit: Exit): Command[]
     }));
 
   const attach = new Command('attach')
-    .description("Follow a running container's output until it exits (standard input is not attached yet)")
+    .description("Attach to a running container: its output, and its input when it was created with -i")
     .argument('<container>')
     .action(action(signal, setExit, async (context, [name]) => {
-      const { readLogs, waitContainer } = await import('../container/ops.js');
-      const { findContainer } = await import('../container/record.js');
-      const { containerState } = await import('../container/state.js');
-      const store = context.store();
-      const record = findContainer(store, name!);
-      if (containerState(store, record).status !== 'running') throw new BurrowError('INVALID_ARGUMENT', `container ${record.name} is not running: use "burrow logs"`);
-      let seen = readLogs(store, record).length;
-      const pump = (): void => {
-        const all = readLogs(store, record);
-        for (const entry of all.slice(seen)) (entry.stream === 'stderr' ? context.stderr : context.stdout).write(entry.log);
-        seen = all.length;
-      };
-      const timer = setInterval(pump, 100);
-      try {
-        const code = await waitContainer(store, record.id, context.signal);
-        pump();
-        return code;
-      } finally {
-        clearInterval(timer);
-      }
+      const { attachContainer } = await import('../container/attach.js');
+      return attachContainer(context.store(), name!, { signal: context.signal });
     }));
 
   const top = new Command('top')

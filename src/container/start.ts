@@ -138,14 +138,13 @@ export async function startDetached(store: Store, record: ContainerRecord, optio
   const dir = containerDir(store, record.id);
   const state = containerState(store, record);
   if (state.status === 'running') throw new BurrowError('INVALID_ARGUMENT', `container ${record.name} is already running`);
-  if (record.tty) throw new BurrowError('INVALID_ARGUMENT', '-t with -d (attach later) is not supported yet: run in the foreground for a terminal');
   const mapping = idMapping();
   clearRunFiles(dir);
   const plan = record.plan;
   if (plan.rootfs.driver === 'copy') await flatten(plan, mapping);
   const cleanup = record.autoRemove ? ['--cleanup', process.execPath, CLI, '--root', store.root, 'rm', '--force', record.id] : [];
   const launch = async (): Promise<void> => {
-    const result = await start(MONITOR_BINARY, [dir, '--restart', record.restart, '--log-max-size', String(record.logMaxSize ?? 10 * 1024 * 1024), ...cleanup, '--', ...launcherArgv(plan, mapping, layersDir(store))], 'ignore').finished;
+    const result = await start(MONITOR_BINARY, [dir, '--restart', record.restart, '--log-max-size', String(record.logMaxSize ?? 10 * 1024 * 1024), ...(record.tty ? ['--tty'] : []), ...(plan.process.stdin ? ['--stdin'] : []), ...cleanup, '--', ...launcherArgv(plan, mapping, layersDir(store))], 'ignore').finished;
     if (result.exitCode !== 0) throw new BurrowError('IO', `cannot start the container's monitor (${MONITOR_BINARY}): ${result.error?.message ?? `exit ${result.exitCode}`}`);
   };
   await launch();

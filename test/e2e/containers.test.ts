@@ -217,10 +217,6 @@ describe('volumes, top, restart, attach, pause, log rotation', () => {
     expect((await run(box, ['restart', '-t', '1', 'again'])).stdout).toBe('again');
     expect((await inspect('again')).State.Status).toBe('running');
     await until(async () => (await run(box, ['logs', 'again'])).stdout === 'run\nrun');
-    const attached = run(box, ['attach', 'again']);
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    await run(box, ['kill', 'again']);
-    expect((await attached).exitCode).toBe(137);
     expect(expectOneLineError(await run(box, ['pause', 'again']))).toMatch(/pause needs a cgroup v2 freezer/);
     await run(box, ['rm', id]);
   });
@@ -294,5 +290,49 @@ describe('ps filters and logs --since', () => {
     expect((await run(box, ['logs', '--since', '1s', b])).stdout).toBe('new');
     expect(expectOneLineError(await run(box, ['logs', '--since', 'yesterday-ish', b]))).toMatch(/invalid --since/);
     await run(box, ['rm', '-f', a, b]);
+  });
+});
+
+describe('attach and start -a', () => {
+  it('attach passes input to a container created with -i, and returns its exit status', async () => {
+    const id = (await run(box, ['run', '-d', '-i', busybox(), 'sh', '-c', 'while read line; do echo "got $line"; [ "$line" = quit ] && exit 6; done'])).stdout.trim();
+    const attached = await run(box, ['attach', id], { input: 'hello\nquit\n' });
+    expect(attached.exitCode).toBe(6);
+    expect(attached.stdout).toBe('got hello\ngot quit');
+    expect((await run(box, ['logs', id])).stdout).toBe('got hello\ngot quit');
+    expect(expectOneLineError(await run(box, ['attach', id]))).toMatch(/is not running: use "burrow logs"/);
+    await run(box, ['rm', id]);
+  });
+
+  it('start -a -i feeds standard input until its end; start -a alone streams the output, stderr apart', async () => {
+    const withInput = (await run(box, ['create', '-i', busybox(), 'cat'])).stdout.trim();
+    const fed = await run(box, ['start', '-a', '-i', withInput], { input: 'a\nb\n' });
+    expect(fed.exitCode).toBe(0);
+    expect(fed.stdout).toBe('a\nb');
+    const outputOnly = (await run(box, ['create', busybox(), 'sh', '-c', 'echo out; echo err >&2; exit 2'])).stdout.trim();
+    const streamed = await run(box, ['start', '-a', outputOnly]);
+    expect(streamed).toMatchObject({ exitCode: 2, stdout: 'out', stderr: 'err' });
+    await run(box, ['rm', withInput, outputOnly]);
+  });
+
+  it('a detached -it container keeps its terminal for attach, with the caller\'s window size', async () => {
+    const script = join(box.dir, 'attach-tty.sh');
+    writeFileSync(script, [
+      'stty cols 77 rows 22',
+      `id=$(${process.execPath} ${BURROW_BIN} run -d -it ${busybox()} sh)`,
+      `${process.execPath} ${BURROW_BIN} attach $id`,
+      'echo "status=$?"',
+    ].join('\n'));
+    const typed = async function* (): AsyncGenerator<string> {
+      await new Promise((resolve) => setTimeout(resolve, 2500));
+      yield 'stty size; test -t 0 && echo has-tty\n';
+      await new Promise((resolve) => setTimeout(resolve, 700));
+      yield 'exit 5\n';
+    };
+    const result = await execa('script', ['-qfec', `sh ${script}`, '/dev/null'], { env: { ...process.env, ...box.env }, input: Readable.from(typed()), reject: false, timeout: 30_000 });
+    const output = String(result.stdout).replaceAll('\r', '');
+    expect(output).toContain('22 77');
+    expect(output).toContain('has-tty');
+    expect(output).toContain('status=5');
   });
 });
