@@ -115,7 +115,8 @@ int main(int argc, char **argv)
   char *groups = NULL, *cwd = NULL;
   const char *caps = NULL;
   int no_new_privs = 0;
-  while ((opt = getopt(argc, argv, "+u:g:G:w:itc:n")) != -1) {
+  int hold = 0;
+  while ((opt = getopt(argc, argv, "+u:g:G:w:itc:nP")) != -1) {
     switch (opt) {
     case 'u': uid = parse_id(optarg); break;
     case 'g': gid = parse_id(optarg); break;
@@ -125,8 +126,13 @@ int main(int argc, char **argv)
     case 't': tty = 1; break;
     case 'c': caps = optarg; break;
     case 'n': no_new_privs = 1; break;
+    case 'P': hold = 1; break; /* stay, doing nothing, until killed: a handle on the container's root for `burrow cp` */
     default: die(125, "%s", "usage: burrow-init [-u uid] [-g gid] [-G g1,g2] [-w dir] [-i] -- command [args]");
     }
+  }
+  if (hold) {
+    if (write(1, "ready\n", 6) < 0) return 125;
+    for (;;) pause();
   }
   if (optind >= argc) die(125, "%s", "no command given");
   if (tty) {

@@ -295,12 +295,12 @@ export function containerCommands(signal: AbortSignal, setExit: Exit): Command[]
     }));
 
   const cp = new Command('cp')
-    .description('Copy files between a running container and the host (CONTAINER:PATH on one side)')
+    .description('Copy files between a container and the host (CONTAINER:PATH on one side)')
     .argument('<source>')
     .argument('<destination>')
     .action(action(signal, setExit, async (context, [source, destination]) => {
       const { copy } = await import('../container/cp.js');
-      copy(context.store(), source!, destination!);
+      await copy(context.store(), source!, destination!);
     }));
 
   const port = new Command('port')

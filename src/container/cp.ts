@@ -1,10 +1,13 @@
 import { closeSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, lstatSync, symlinkSync, writeFileSync, writeSync, constants as fsConstants } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import { BurrowError } from '../errors.js';
 import type { Store } from '../store/store.js';
 import { findContainer } from './record.js';
 import { containerState } from './state.js';
+import { INIT_PATH } from '../sandbox/bwrap.js';
+import { idMapping, unshareArgs } from '../userns/idmap.js';
 
 /**
  * `burrow cp`, confined: every path inside the container is resolved by the kernel
@@ -64,11 +67,56 @@ function open2(dirfd: number, path: string, flags: number, resolve: number, what
 
 const fdPath = (fd: number): string => `/proc/self/fd/${fd}`;
 
-function rootOf(store: Store, query: string): { fd: number; name: string } {
+interface ContainerRoot {
+  fd: number;
+  name: string;
+  release(): void;
+}
+
+/** Waits for a helper to print "ready", or to fail. */
+function ready(child: ChildProcess, what: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+    child.stdout?.on('data', (chunk: Buffer) => { if (chunk.toString().includes('ready')) resolve(); });
+    child.on('exit', () => reject(new BurrowError('IO', `cannot reach the root of ${what}: ${stderr.trim() || 'its helper exited'}`)));
+  });
+}
+
+function holderRoot(child: ChildProcess, name: string, which: 'root' | 'cwd'): ContainerRoot {
+  const fd = openSync(`/proc/${child.pid}/${which}`, O_PATH | fsConstants.O_DIRECTORY);
+  return { fd, name, release: () => { closeSync(fd); try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* gone */ } } };
+}
+
+/**
+ * A descriptor of the container's root: /proc/PID/root of a running container's
+ * PID 1 when the user may open it; else a small helper that holds the root for the
+ * copy — burrow-init in the running container's namespaces (its PID 1 runs as
+ * another user), or, for a stopped container, a process in a fresh user and mount
+ * namespace with the container's overlay mounted and entered.
+ */
+async function containerRoot(store: Store, query: string): Promise<ContainerRoot> {
   const record = findContainer(store, query);
   const state = containerState(store, record);
-  if (state.status !== 'running' || state.pid === undefined) throw new BurrowError('INVALID_ARGUMENT', `container ${record.name} is not running: burrow cp needs a running container for now`);
-  return { fd: openSync(`/proc/${state.pid}/root`, O_PATH | fsConstants.O_DIRECTORY), name: record.name };
+  if (state.status === 'running' && state.pid !== undefined) {
+    try {
+      const fd = openSync(`/proc/${state.pid}/root`, O_PATH | fsConstants.O_DIRECTORY);
+      return { fd, name: record.name, release: () => closeSync(fd) };
+    } catch {
+      const child = spawn('nsenter', ['--target', String(state.pid), '--user', '--mount', '--root', '--wd=/', '--preserve-credentials', '--', INIT_PATH, '-P'], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+      await ready(child, record.name);
+      return holderRoot(child, record.name, 'root');
+    }
+  }
+  const { rootfs } = record.plan;
+  const layers = join(store.root, 'layers');
+  const lowers = rootfs.lowers.map((path) => path.slice(layers.length + 1)).reverse().join(':');
+  const script = rootfs.driver === 'copy'
+    ? 'cd "$4" && echo ready && exec sleep 3600'
+    : 'cd "$5" && { mount -n -t overlay overlay -o "lowerdir=$1,upperdir=$2,workdir=$3,userxattr" "$4" 2>/dev/null || fuse-overlayfs -o "lowerdir=$1,upperdir=$2,workdir=$3" "$4"; } && cd "$4" && echo ready && exec sleep 3600';
+  const child = spawn('unshare', [...unshareArgs(idMapping()), '--', '/bin/sh', '-c', script, 'burrow-cp', lowers, rootfs.upper, rootfs.work, rootfs.merged, layers], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  await ready(child, record.name);
+  return holderRoot(child, record.name, 'cwd');
 }
 
 /** Copies what `fd` (an O_PATH descriptor in the container) names to the host path `target`. */
@@ -127,14 +175,14 @@ export function parseCpPath(text: string): { container?: string; path: string } 
   return { path: text };
 }
 
-export function copy(store: Store, sourceText: string, targetText: string): void {
+export async function copy(store: Store, sourceText: string, targetText: string): Promise<void> {
   const source = parseCpPath(sourceText);
   const target = parseCpPath(targetText);
   if ((source.container === undefined) === (target.container === undefined)) {
     throw new BurrowError('INVALID_ARGUMENT', 'burrow cp copies between a container and the host: give exactly one CONTAINER:PATH');
   }
   if (source.container !== undefined) {
-    const root = rootOf(store, source.container);
+    const root = await containerRoot(store, source.container);
     try {
       const fd = open2(root.fd, source.path, O_PATH | fsConstants.O_NOFOLLOW, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS, `${root.name}:${source.path}`);
       try {
@@ -149,15 +197,15 @@ export function copy(store: Store, sourceText: string, targetText: string): void
         closeSync(fd);
       }
     } finally {
-      closeSync(root.fd);
+      root.release();
     }
     return;
   }
-  const root = rootOf(store, target.container!);
+  const root = await containerRoot(store, target.container!);
   try {
     lstatSync(source.path);
   } catch {
-    closeSync(root.fd);
+    root.release();
     throw new BurrowError('NOT_FOUND', `${source.path}: no such file or directory`);
   }
   try {
@@ -178,6 +226,6 @@ export function copy(store: Store, sourceText: string, targetText: string): void
       closeSync(dirFd);
     }
   } finally {
-    closeSync(root.fd);
+    root.release();
   }
 }

@@ -272,6 +272,22 @@ describe('burrow cp', () => {
     await run(box, ['rm', '-f', id]);
     expect(expectOneLineError(await run(box, ['cp', `${id}:/srv`, out]))).toMatch(/no such container/);
   });
+
+  it('copies into a stopped container, and out of one whose PID 1 is not root', async () => {
+    const stopped = (await run(box, ['create', busybox(), 'cat', '/etc/copied-in'])).stdout.trim();
+    const file = join(box.dir, 'copied-in');
+    writeFileSync(file, 'placed while stopped');
+    expect((await run(box, ['cp', file, `${stopped}:/etc/`])).exitCode).toBe(0);
+    expect((await run(box, ['start', '-a', stopped])).stdout).toBe('placed while stopped');
+    const back = join(box.dir, 'back');
+    expect((await run(box, ['cp', `${stopped}:/etc/copied-in`, back])).exitCode).toBe(0);
+    expect(readFileSync(back, 'utf8')).toBe('placed while stopped');
+    const nobody = (await run(box, ['run', '-d', '-u', '65534', busybox(), 'sh', '-c', 'while true; do sleep 0.1; done'])).stdout.trim();
+    const passwd = join(box.dir, 'passwd-from-nobody');
+    expect((await run(box, ['cp', `${nobody}:/etc/passwd`, passwd])).exitCode).toBe(0);
+    expect(readFileSync(passwd, 'utf8')).toMatch(/^root:/);
+    await run(box, ['rm', '-f', stopped, nobody]);
+  });
 });
 
 describe('ps filters and logs --since', () => {
