@@ -352,3 +352,13 @@ describe('attach and start -a', () => {
     expect(output).toContain('status=5');
   });
 });
+
+describe('logs -f', () => {
+  it('follows the output until the container exits', async () => {
+    const id = (await run(box, ['run', '-d', busybox(), 'sh', '-c', 'echo one; sleep 0.5; echo two; sleep 0.5; echo three'])).stdout.trim();
+    const followed = await run(box, ['logs', '-f', id]);
+    expect(followed.exitCode).toBe(0);
+    expect(followed.stdout).toBe('one\ntwo\nthree');
+    await run(box, ['rm', id]);
+  });
+});
