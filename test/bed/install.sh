@@ -94,6 +94,14 @@ fi
 # host name burrow cannot recognise as loopback by its form.
 grep -q 'registry\.burrow\.test' /etc/hosts || echo '127.0.0.1 registry.burrow.test' >> /etc/hosts
 
+# --- (d3) the pure cgroup v2 VM (like a GitHub ubuntu-24.04 runner) ---------
+# shared/ stands beside the checkout on developer machines and in CI; its image is
+# built once (cached by a stamp) and booted by the cgroup-v2 tests as the test user.
+VM_TOOL="$REPO/../shared/cgroup2-vm"
+if [ -x "$VM_TOOL/build-image.sh" ]; then
+  bash "$VM_TOOL/build-image.sh" >/tmp/burrow-vm-build.log 2>&1 || echo "install.sh: warning: the cgroup v2 VM image did not build (see /tmp/burrow-vm-build.log); its tests will skip" >&2
+fi
+
 # --- (e) let the test user read the checkout ---------------------------------
 # o+rx on each parent directory where it is missing (never take anything away).
 d="$REPO"

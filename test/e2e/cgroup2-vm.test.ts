@@ -1,0 +1,75 @@
+import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bed } from '../helpers/bed.js';
+
+/**
+ * burrow on a host like a GitHub ubuntu-24.04 runner: pure cgroup v2, systemd user
+ * manager with a delegated subtree, user `runner` (uid 1001) with a subuid range.
+ * shared/cgroup2-vm boots it under software emulation; one boot runs every check.
+ */
+const REPO = fileURLToPath(new URL('../../', import.meta.url));
+const VM_TOOL = join(REPO, '..', 'shared', 'cgroup2-vm', 'run-in-vm.sh');
+const VM_IMAGE = join(process.env.VM_CACHE ?? '/tmp/vm/cache', 'rootfs.img');
+const available = existsSync(VM_TOOL) && existsSync(VM_IMAGE);
+
+let share = '';
+let output = '';
+
+const SCRIPT = `
+export PATH=/mnt/work/.vmbin:$PATH BURROW_ROOT=/tmp/store HOME=/tmp/home
+mkdir -p $HOME; cd /mnt/work
+b() { node bin/burrow.js "$@"; }
+echo "cgroup=$(cat /proc/self/cgroup)"
+echo "controllers=$(cat /sys/fs/cgroup/cgroup.controllers 2>/dev/null)"
+b load -i busybox-docker.tar
+b run --rm busybox sh -c 'echo "maps=$(cat /proc/self/uid_map | tr -s " " | tr "\\n" "|")"; echo "root=$(grep " / " /proc/mounts | cut -d" " -f3)"; echo "inside-cgroup=$(cat /proc/self/cgroup)"'
+echo "run-status=$?"
+b run -d --name svc busybox sh -c 'echo hello-from-svc; while true; do sleep 0.2; done' >/dev/null
+sleep 2
+echo "ps=$(b ps --format json | grep -c '"State": "running"')"
+echo "logs=$(b logs svc)"
+echo "exec=$(b exec svc sh -c 'echo $$')"
+b stop -t 1 svc >/dev/null; echo "stopped=$(b inspect svc | grep -c '"Status": "exited"')"
+b rm svc >/dev/null; echo "left=$(b ps -a -q | wc -l)"
+echo "fuse=$(b run --rm --storage-driver fuse-overlayfs busybox sh -c 'grep " / " /proc/mounts | cut -d" " -f3')"
+`;
+
+beforeAll(async () => {
+  if (!available) return;
+  share = mkdtempSync(join(tmpdir(), 'burrow-vm-'));
+  for (const entry of ['bin', 'build', 'node_modules', 'schemas', 'package.json']) cpSync(join(REPO, entry), join(share, entry), { recursive: true });
+  // The VM image has no bubblewrap; the host's binary runs there (same Debian release).
+  cpSync('/usr/bin/bwrap', join(share, '.vmbin', 'bwrap'));
+  cpSync(bed().archives['busybox-docker'], join(share, 'busybox-docker.tar'));
+  const result = await execa('bash', [VM_TOOL, SCRIPT], { env: { ...process.env, VM_SHARE_DIR: share, VM_SHARE_CHOWN: '1', VM_TIMING: '0' }, reject: false, timeout: 600_000 });
+  output = `${String(result.stdout)}\n${String(result.stderr)}`;
+}, 620_000);
+
+afterAll(() => {
+  if (share !== '') rmSync(share, { recursive: true, force: true });
+});
+
+const value = (key: string): string | undefined => new RegExp(`^${key}=(.*)$`, 'm').exec(output)?.[1];
+
+describe.skipIf(!available)('on a pure cgroup v2 host (the GitHub runner VM)', () => {
+  it('runs a container: the same id mapping, kernel overlay, its own cgroup namespace', () => {
+    expect(value('cgroup'), output).toMatch(/^0::\/user\.slice\/.*\.scope$/);
+    expect(value('maps')).toBe(' 0 1001 1| 1 100000 65536|');
+    expect(value('root')).toBe('overlay');
+    expect(value('inside-cgroup')).toBe('0::/');
+    expect(value('run-status')).toBe('0');
+    expect(value('fuse')).toBe('fuse.fuse-overlayfs');
+  });
+
+  it('manages a detached container: ps, logs, exec, stop, rm', () => {
+    expect(value('ps'), output).toBe('1');
+    expect(value('logs')).toBe('hello-from-svc');
+    expect(value('exec')).toMatch(/^\d+$/);
+    expect(value('stopped')).toBe('1');
+    expect(value('left')).toBe('0');
+  });
+});
