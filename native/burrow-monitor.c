@@ -132,6 +132,7 @@ static void drain(struct stream *s, int final)
 #define MAX_CLIENTS 8
 
 static int use_tty = 0;
+static const char *cgroup_dir = NULL;
 static int use_stdin = 0;
 static int listen_fd = -1;
 static int clients[MAX_CLIENTS];
@@ -216,6 +217,13 @@ static int run_once(char **launcher)
       dup2(err[1], 2);
     }
     dup2(info[1], 3);
+    if (cgroup_dir != NULL) {
+      /* Into the container's own cgroup before anything of it runs (the freezer of `pause`). */
+      char procs[4096];
+      snprintf(procs, sizeof procs, "%s/cgroup.procs", cgroup_dir);
+      int fd = open(procs, O_WRONLY | O_CLOEXEC);
+      if (fd >= 0) { ssize_t ignored = write(fd, "0", 1); (void) ignored; close(fd); }
+    }
     execvp(launcher[0], launcher);
     _exit(127);
   }
@@ -312,6 +320,7 @@ int main(int argc, char **argv)
     if (strcmp(argv[i], "--restart") == 0 && i + 1 < argc) restart = argv[++i];
     else if (strcmp(argv[i], "--log-max-size") == 0 && i + 1 < argc) log_limit = strtoll(argv[++i], NULL, 10);
     else if (strcmp(argv[i], "--tty") == 0) use_tty = 1;
+    else if (strcmp(argv[i], "--cgroup") == 0 && i + 1 < argc) cgroup_dir = argv[++i];
     else if (strcmp(argv[i], "--stdin") == 0) use_stdin = 1;
     else if (strcmp(argv[i], "--cleanup") == 0) {
       cleanup = &argv[i + 1];

@@ -17,8 +17,8 @@ async function forEach(names: string[], act: (name: string) => Promise<void>): P
 }
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
-function statusText(status: string, exitCode: number | undefined, startedAt: string | undefined, finishedAt: string | undefined): string {
-  if (status === 'running') return `Up ${timeAgo(startedAt).replace(/ ago$/, '')}`;
+function statusText(status: string, exitCode: number | undefined, startedAt: string | undefined, finishedAt: string | undefined, paused = false): string {
+  if (status === 'running') return `Up ${timeAgo(startedAt).replace(/ ago$/, '')}${paused ? ' (Paused)' : ''}`;
   if (status === 'created') return 'Created';
   return `Exited (${exitCode ?? -1}) ${timeAgo(finishedAt)}`;
 }
@@ -60,11 +60,11 @@ export function psCommand(signal: AbortSignal, setExit: Exit): Command {
         if (flags.format === 'json') {
           context.stdout.write(`${JSON.stringify(containers.map(({ record, state }) => ({
             Id: record.id, Names: record.name, Image: record.image.name, Command: record.plan.process.args.join(' '), CreatedAt: record.created,
-            State: state.status, Status: statusText(state.status, state.exitCode, state.startedAt, state.finishedAt), ExitCode: state.exitCode, Pid: state.pid, Labels: record.labels,
+            State: state.status, Status: statusText(state.status, state.exitCode, state.startedAt, state.finishedAt, state.paused), Paused: state.paused, ExitCode: state.exitCode, Pid: state.pid, Labels: record.labels,
           })), null, 2)}\n`);
           return;
         }
-        const rows = containers.map(({ record, state }) => [id(record.id), record.image.name, JSON.stringify(record.plan.process.args.join(' ').slice(0, 30)), timeAgo(record.created), statusText(state.status, state.exitCode, state.startedAt, state.finishedAt), record.name]);
+        const rows = containers.map(({ record, state }) => [id(record.id), record.image.name, JSON.stringify(record.plan.process.args.join(' ').slice(0, 30)), timeAgo(record.created), statusText(state.status, state.exitCode, state.startedAt, state.finishedAt, state.paused), record.name]);
         context.stdout.write(`${table(['CONTAINER ID', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS', 'NAMES'], rows)}\n`);
       }),
     );
@@ -282,16 +282,24 @@ export function containerCommands(signal: AbortSignal, setExit: Exit): Command[]
     }));
 
   const pause = new Command('pause')
-    .description('Freeze all processes of a container (needs the cgroup v2 freezer)')
+    .description('Freeze all processes of containers (cgroup v2 freezer)')
     .argument('<container...>')
-    .action(action(signal, setExit, async () => {
-      throw new BurrowError('INVALID_ARGUMENT', 'pause needs a cgroup v2 freezer delegated to you, and burrow does not place containers in cgroups yet (cgroup support comes with resource limits)');
+    .action(action(signal, setExit, async (context, names) => {
+      const { pauseContainer } = await import('../container/ops.js');
+      for (const name of names) {
+        await pauseContainer(context.store(), name, true);
+        context.stdout.write(`${name}\n`);
+      }
     }));
   const unpause = new Command('unpause')
-    .description('Thaw a paused container')
+    .description('Thaw paused containers')
     .argument('<container...>')
-    .action(action(signal, setExit, async () => {
-      throw new BurrowError('INVALID_ARGUMENT', 'no container can be paused yet: pause needs cgroup support, which comes with resource limits');
+    .action(action(signal, setExit, async (context, names) => {
+      const { pauseContainer } = await import('../container/ops.js');
+      for (const name of names) {
+        await pauseContainer(context.store(), name, false);
+        context.stdout.write(`${name}\n`);
+      }
     }));
 
   const cp = new Command('cp')

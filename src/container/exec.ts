@@ -45,6 +45,7 @@ export async function execInContainer(store: Store, query: string, options: Exec
   const record = findContainer(store, query);
   const state = containerState(store, record);
   if (state.status !== 'running' || state.pid === undefined) throw new BurrowError('INVALID_ARGUMENT', `container ${record.name} is not running: start it first`);
+  if (state.paused) throw new BurrowError('INVALID_ARGUMENT', `container ${record.name} is paused: unpause it first`);
   if (options.command.length === 0) throw new BurrowError('INVALID_ARGUMENT', 'exec needs a command');
   const user = options.user === undefined ? { uid: record.plan.process.uid, gid: record.plan.process.gid, groups: record.plan.process.groups } : resolveUser(options.user, record.plan.rootfs.lowers);
   const namespaces = ['--user', '--mount', '--pid', '--uts', '--ipc', '--cgroup'];

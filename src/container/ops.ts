@@ -7,6 +7,7 @@ import { containerDir, findContainer, listRecords, lockContainer, writeRecord, t
 import { removeContainerFiles } from './start.js';
 import { containerState, type ContainerState } from './state.js';
 import { VALID_NAME } from './names.js';
+import { setFrozen } from './cgroup.js';
 
 export interface ContainerSummary {
   record: ContainerRecord;
@@ -36,6 +37,11 @@ async function waitUntilExited(store: Store, record: ContainerRecord, timeoutMs:
   }
 }
 
+/** A frozen job cannot act on a signal: thaw it first (Docker does the same for stop and kill). */
+async function thaw(record: ContainerRecord, state: ContainerState): Promise<void> {
+  if (state.paused) await setFrozen(record.cgroup, false, record.name);
+}
+
 function sendSignal(state: ContainerState, signal: number): void {
   if (state.pid === undefined) return;
   try {
@@ -59,6 +65,7 @@ export async function killContainer(store: Store, query: string, signal = 'SIGKI
   const state = containerState(store, record);
   if (state.status !== 'running') throw new BurrowError('INVALID_ARGUMENT', `container ${record.name} is not running`);
   if (number === constants.signals.SIGKILL) writeFileSync(join(containerDir(store, record.id), 'stopped'), '');
+  await thaw(record, state);
   sendSignal(state, number);
   return record;
 }
@@ -72,6 +79,7 @@ export async function stopContainer(store: Store, query: string, timeoutSeconds 
     const state = containerState(store, record);
     if (state.status !== 'running') return record;
     writeFileSync(join(containerDir(store, record.id), 'stopped'), '');
+    await thaw(record, state);
     sendSignal(state, signalNumber(record.stopSignal));
     const after = await waitUntilExited(store, record, timeoutSeconds * 1000);
     if (after.status === 'running') {
@@ -94,6 +102,7 @@ export async function removeContainer(store: Store, query: string, force: boolea
     if (state.status === 'running') {
       if (!force) throw new BurrowError('IN_USE', `cannot remove running container ${record.name}: stop it first, or use --force`);
       writeFileSync(join(containerDir(store, record.id), 'stopped'), '');
+      await thaw(record, state);
       sendSignal(state, constants.signals.SIGKILL);
       await waitUntilExited(store, record, 10_000);
     }
@@ -102,6 +111,15 @@ export async function removeContainer(store: Store, query: string, force: boolea
   } finally {
     lock.release();
   }
+}
+
+/** `burrow pause` / `unpause`: the cgroup v2 freezer of the container's own cgroup. */
+export async function pauseContainer(store: Store, query: string, paused: boolean): Promise<void> {
+  const record = findContainer(store, query);
+  const state = containerState(store, record);
+  if (state.status !== 'running') throw new BurrowError('INVALID_ARGUMENT', `container ${record.name} is not running`);
+  if (state.paused === paused) throw new BurrowError('INVALID_ARGUMENT', `container ${record.name} is ${paused ? 'already paused' : 'not paused'}`);
+  await setFrozen(record.cgroup, paused, record.name);
 }
 
 /** `burrow wait`: blocks until the container exits; its exit status. */
@@ -155,6 +173,7 @@ export function inspectContainer(store: Store, record: ContainerRecord): Record<
     State: {
       Status: state.status,
       Running: state.status === 'running',
+      Paused: state.paused,
       Pid: state.pid ?? 0,
       ExitCode: state.exitCode ?? 0,
       StartedAt: state.startedAt ?? '0001-01-01T00:00:00Z',

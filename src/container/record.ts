@@ -22,6 +22,8 @@ export interface ContainerRecord {
   tty: boolean;
   /** json-file rotation size in bytes (Docker's --log-opt max-size). */
   logMaxSize?: number | undefined;
+  /** The container's own cgroup v2 (detached containers, where delegated). */
+  cgroup?: string | undefined;
   plan: SetupPlan;
 }
 

@@ -33,6 +33,7 @@ export async function removeContainerFiles(store: Store, record: ContainerRecord
     // Not there (copy driver, fuse-overlayfs) or not ours: the namespace route handles it.
   }
   await removeInUserNamespace(containerDir(store, record.id), mapping);
+  if (record.cgroup !== undefined) (await import('./cgroup.js')).removeContainerCgroup(record.cgroup);
 }
 
 /**
@@ -142,9 +143,14 @@ export async function startDetached(store: Store, record: ContainerRecord, optio
   clearRunFiles(dir);
   const plan = record.plan;
   if (plan.rootfs.driver === 'copy') await flatten(plan, mapping);
+  // Its own cgroup (for pause), where the host delegates one; written before the start.
+  const { createContainerCgroup } = await import('./cgroup.js');
+  record.cgroup = createContainerCgroup(record.id);
+  const { writeRecord } = await import('./record.js');
+  writeRecord(store, record);
   const cleanup = record.autoRemove ? ['--cleanup', process.execPath, CLI, '--root', store.root, 'rm', '--force', record.id] : [];
   const launch = async (): Promise<void> => {
-    const result = await start(MONITOR_BINARY, [dir, '--restart', record.restart, '--log-max-size', String(record.logMaxSize ?? 10 * 1024 * 1024), ...(record.tty ? ['--tty'] : []), ...(plan.process.stdin ? ['--stdin'] : []), ...cleanup, '--', ...launcherArgv(plan, mapping, layersDir(store))], 'ignore').finished;
+    const result = await start(MONITOR_BINARY, [dir, '--restart', record.restart, '--log-max-size', String(record.logMaxSize ?? 10 * 1024 * 1024), ...(record.tty ? ['--tty'] : []), ...(plan.process.stdin ? ['--stdin'] : []), ...(record.cgroup === undefined ? [] : ['--cgroup', record.cgroup]), ...cleanup, '--', ...launcherArgv(plan, mapping, layersDir(store))], 'ignore').finished;
     if (result.exitCode !== 0) throw new BurrowError('IO', `cannot start the container's monitor (${MONITOR_BINARY}): ${result.error?.message ?? `exit ${result.exitCode}`}`);
   };
   await launch();
@@ -152,7 +158,6 @@ export async function startDetached(store: Store, record: ContainerRecord, optio
   if (outcome.launchError !== undefined && launchInfo(outcome.launchError).failure?.code === 'NO_DRIVER') {
     options.onNote?.(COPY_FALLBACK_NOTE);
     plan.rootfs.driver = 'copy';
-    const { writeRecord } = await import('./record.js');
     writeRecord(store, record);
     await flatten(plan, mapping);
     clearRunFiles(dir);

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { isFrozen } from './cgroup.js';
 import { containerDir, type ContainerRecord } from './record.js';
 import type { Store } from '../store/store.js';
 
@@ -16,6 +17,8 @@ export interface ContainerState {
   restarts: number;
   /** The monitor died without recording an exit (kill -9, reboot): the status is unknown. */
   lost: boolean;
+  /** Running, but frozen by `burrow pause`. */
+  paused: boolean;
 }
 
 function readJson<T>(path: string): T | undefined {
@@ -60,7 +63,7 @@ export function containerState(store: Store, record: ContainerRecord): Container
   const monitor = readJson<{ monitorPid: number; startedAt: string }>(join(dir, 'monitor'));
   const exit = readJson<{ exitCode: number; finishedAt: string; restarts?: number }>(join(dir, 'exit'));
   const pid = readPid(join(dir, 'pid'));
-  const base = { monitorPid: monitor?.monitorPid, startedAt: monitor?.startedAt, restarts: exit?.restarts ?? 0, lost: false };
+  const base = { monitorPid: monitor?.monitorPid, startedAt: monitor?.startedAt, restarts: exit?.restarts ?? 0, lost: false, paused: false };
   if (monitor === undefined) {
     return { ...base, status: exit === undefined ? 'created' : 'exited', pid: undefined, exitCode: exit?.exitCode, finishedAt: exit?.finishedAt };
   }
@@ -68,6 +71,6 @@ export function containerState(store: Store, record: ContainerRecord): Container
   if (exit !== undefined && (!alive || !existsSync(join(dir, 'pid')))) {
     return { ...base, status: 'exited', pid: undefined, exitCode: exit.exitCode, finishedAt: exit.finishedAt };
   }
-  if (alive) return { ...base, status: 'running', pid, exitCode: undefined, finishedAt: undefined };
+  if (alive) return { ...base, status: 'running', paused: isFrozen(record.cgroup), pid, exitCode: undefined, finishedAt: undefined };
   return { ...base, status: 'exited', pid: undefined, exitCode: -1, finishedAt: undefined, lost: true };
 }

@@ -33,6 +33,12 @@ sleep 2
 echo "ps=$(b ps --format json | grep -c '"State": "running"')"
 echo "logs=$(b logs svc)"
 echo "exec=$(b exec svc sh -c 'echo $$')"
+b pause svc >/dev/null; echo "pause-status=$?"
+echo "paused=$(b inspect svc | grep -c '"Paused": true')"
+echo "ps-paused=$(b ps | grep -c '(Paused)')"
+echo "frozen=$(cat /sys/fs/cgroup$(cut -d: -f3 /proc/self/cgroup)/burrow-*/cgroup.events | grep -c 'frozen 1')"
+echo "exec-paused=$(b exec svc true 2>&1)"
+b unpause svc >/dev/null; echo "unpaused=$(b inspect svc | grep -c '"Paused": false')"
 b stop -t 1 svc >/dev/null; echo "stopped=$(b inspect svc | grep -c '"Status": "exited"')"
 b rm svc >/dev/null; echo "left=$(b ps -a -q | wc -l)"
 echo "fuse=$(b run --rm --storage-driver fuse-overlayfs busybox sh -c 'grep " / " /proc/mounts | cut -d" " -f3')"
@@ -63,6 +69,16 @@ describe.skipIf(!available)('on a pure cgroup v2 host (the GitHub runner VM)', (
     expect(value('inside-cgroup')).toBe('0::/');
     expect(value('run-status')).toBe('0');
     expect(value('fuse')).toBe('fuse.fuse-overlayfs');
+  });
+
+  it('pauses and unpauses a detached container with the cgroup v2 freezer', () => {
+    expect(value('pause-status'), output).toBe('0');
+    expect(value('paused')).toBe('1');
+    expect(value('ps-paused')).toBe('1');
+    // The kernel's own word: the container's cgroup is frozen.
+    expect(value('frozen')).toBe('1');
+    expect(value('exec-paused')).toMatch(/is paused: unpause it first/);
+    expect(value('unpaused')).toBe('1');
   });
 
   it('manages a detached container: ps, logs, exec, stop, rm', () => {
