@@ -375,6 +375,7 @@ int main(int argc, char **argv)
     if (!again) break;
     restarts++;
     sleep(restarts < 5 ? restarts : 5);
+    if (access(stop_path, F_OK) == 0) break; /* stopped during the back-off */
   }
   if (cleanup != NULL && cleanup[0] != NULL) {
     pid_t child = fork();

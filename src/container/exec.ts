@@ -64,7 +64,10 @@ export async function execInContainer(store: Store, query: string, options: Exec
   const pty = options.tty ? (await import('./tty.js')).openPty() : undefined;
   const stdio: StdioOptions = pty === undefined ? [options.interactive ? 'inherit' : 'ignore', 'inherit', 'inherit'] : [pty.slave, pty.slave, pty.slave];
   const { spawn } = await import('node:child_process');
-  const child = spawn(nsenter, args, { stdio, env: Object.fromEntries(env) });
+  // Into the container's cgroup first (where it has one), so pause and limits hold for exec'd processes too.
+  const child = record.cgroup === undefined
+    ? spawn(nsenter, args, { stdio, env: Object.fromEntries(env) })
+    : spawn('/bin/sh', ['-c', 'echo $$ > "$0/cgroup.procs" && exec "$@"', record.cgroup, nsenter, ...args], { stdio, env: Object.fromEntries(env) });
   pty?.closeSlave();
   const detach = pty?.attach(process.stdin, process.stdout, options.interactive);
   try {

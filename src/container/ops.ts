@@ -76,9 +76,10 @@ export async function stopContainer(store: Store, query: string, timeoutSeconds 
   const lock = await lockContainer(store, record.id);
   try {
     stillThere(store, record);
+    // Written even when the job is between two runs of a restart policy: no further restart.
+    writeFileSync(join(containerDir(store, record.id), 'stopped'), '');
     const state = containerState(store, record);
     if (state.status !== 'running') return record;
-    writeFileSync(join(containerDir(store, record.id), 'stopped'), '');
     await thaw(record, state);
     sendSignal(state, signalNumber(record.stopSignal));
     const after = await waitUntilExited(store, record, timeoutSeconds * 1000);

@@ -33,6 +33,7 @@ sleep 2
 echo "ps=$(b ps --format json | grep -c '"State": "running"')"
 echo "logs=$(b logs svc)"
 echo "exec=$(b exec svc sh -c 'echo $$')"
+echo "exec-cgroup=$(b exec svc cat /proc/self/cgroup)"
 b pause svc >/dev/null; echo "pause-status=$?"
 echo "paused=$(b inspect svc | grep -c '"Paused": true')"
 echo "ps-paused=$(b ps | grep -c '(Paused)')"
@@ -85,6 +86,8 @@ describe.skipIf(!available)('on a pure cgroup v2 host (the GitHub runner VM)', (
     expect(value('ps'), output).toBe('1');
     expect(value('logs')).toBe('hello-from-svc');
     expect(value('exec')).toMatch(/^\d+$/);
+    // exec'd processes join the container's cgroup (seen from its cgroup namespace: the root).
+    expect(value('exec-cgroup')).toBe('0::/');
     expect(value('stopped')).toBe('1');
     expect(value('left')).toBe('0');
   });

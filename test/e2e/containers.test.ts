@@ -108,6 +108,16 @@ describe('detached containers and their monitor', () => {
     await run(box, ['rm', 'flaky']);
   });
 
+  it('--restart always restarts until stop, and stop means no further restart', async () => {
+    await run(box, ['run', '-d', '--name', 'always', '--restart', 'always', busybox(), 'sh', '-c', 'echo again; exit 1']);
+    await until(async () => (await inspect('always')).State.RestartCount >= 2, 20_000);
+    expect((await run(box, ['stop', '-t', '1', 'always'])).exitCode).toBe(0);
+    const after = (await inspect('always')).State.RestartCount;
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    expect((await inspect('always')).State).toMatchObject({ Status: 'exited', RestartCount: after });
+    await run(box, ['rm', 'always']);
+  });
+
   it('a killed monitor leaves no ghost: the container shows exited and its processes are gone', async () => {
     const id = (await run(box, ['run', '-d', busybox(), 'sh', '-c', 'while true; do sleep 0.1; done'])).stdout.trim();
     const monitor = JSON.parse(readFileSync(join(box.root, 'containers', id, 'monitor'), 'utf8')) as { monitorPid: number };
