@@ -281,26 +281,18 @@ export function containerCommands(signal: AbortSignal, setExit: Exit): Command[]
       context.stdout.write(`${table(['PID', 'UID', 'PPID', 'STAT', 'CMD'], rows.map((row) => [String(row.pid), String(row.uid), String(row.ppid), row.state, row.command]))}\n`);
     }));
 
-  const pause = new Command('pause')
-    .description('Freeze all processes of containers (cgroup v2 freezer)')
+  const freezer = (name: 'pause' | 'unpause', description: string, paused: boolean): Command => new Command(name)
+    .description(description)
     .argument('<container...>')
     .action(action(signal, setExit, async (context, names) => {
       const { pauseContainer } = await import('../container/ops.js');
-      for (const name of names) {
-        await pauseContainer(context.store(), name, true);
-        context.stdout.write(`${name}\n`);
+      for (const container of names) {
+        await pauseContainer(context.store(), container, paused);
+        context.stdout.write(`${container}\n`);
       }
     }));
-  const unpause = new Command('unpause')
-    .description('Thaw paused containers')
-    .argument('<container...>')
-    .action(action(signal, setExit, async (context, names) => {
-      const { pauseContainer } = await import('../container/ops.js');
-      for (const name of names) {
-        await pauseContainer(context.store(), name, false);
-        context.stdout.write(`${name}\n`);
-      }
-    }));
+  const pause = freezer('pause', 'Freeze all processes of containers (cgroup v2 freezer)', true);
+  const unpause = freezer('unpause', 'Thaw paused containers', false);
 
   const cp = new Command('cp')
     .description('Copy files between a container and the host (CONTAINER:PATH on one side)')

@@ -1,10 +1,8 @@
 import { existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
-import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bed } from '../helpers/bed.js';
-import { BURROW_BIN, expectOneLineError, run, sandbox, type Sandbox, removeAllContainers } from '../helpers/cli.js';
+import { BURROW_BIN, expectOneLineError, inTerminal, run, sandbox, type Sandbox, removeAllContainers } from '../helpers/cli.js';
 
 const busybox = (): string => `${bed().registries.anon}/busybox:latest`;
 let box: Sandbox;
@@ -187,16 +185,10 @@ describe('names and ids', () => {
 describe('exec with a terminal', () => {
   it('exec -it gives the process a terminal and passes keys', async () => {
     const id = (await run(box, ['run', '-d', busybox(), 'sh', '-c', 'while true; do sleep 0.1; done'])).stdout.trim();
-    const script = join(box.dir, 'exec-tty.sh');
-    writeFileSync(script, `${process.execPath} ${BURROW_BIN} exec -it ${id} sh\necho "status=$?"\n`);
-    const typed = async function* (): AsyncGenerator<string> {
-      await new Promise((resolve) => setTimeout(resolve, 1500));
-      yield 'test -t 0 && echo exec-has-tty\n';
-      await new Promise((resolve) => setTimeout(resolve, 400));
-      yield 'exit 4\n';
-    };
-    const result = await execa('script', ['-qfec', `sh ${script}`, '/dev/null'], { env: { ...process.env, ...box.env }, input: Readable.from(typed()), reject: false, timeout: 20_000 });
-    const output = String(result.stdout).replaceAll('\r', '');
+    const output = await inTerminal(box, [`${process.execPath} ${BURROW_BIN} exec -it ${id} sh`, 'echo "status=$?"'], [
+      { afterMs: 1500, text: 'test -t 0 && echo exec-has-tty\n' },
+      { afterMs: 400, text: 'exit 4\n' },
+    ]);
     expect(output).toContain('exec-has-tty');
     expect(output).toContain('status=4');
     await run(box, ['rm', '-f', id]);
@@ -346,21 +338,15 @@ describe('attach and start -a', () => {
   });
 
   it('a detached -it container keeps its terminal for attach, with the caller\'s window size', async () => {
-    const script = join(box.dir, 'attach-tty.sh');
-    writeFileSync(script, [
+    const output = await inTerminal(box, [
       'stty cols 77 rows 22',
       `id=$(${process.execPath} ${BURROW_BIN} run -d -it ${busybox()} sh)`,
       `${process.execPath} ${BURROW_BIN} attach $id`,
       'echo "status=$?"',
-    ].join('\n'));
-    const typed = async function* (): AsyncGenerator<string> {
-      await new Promise((resolve) => setTimeout(resolve, 2500));
-      yield 'stty size; test -t 0 && echo has-tty\n';
-      await new Promise((resolve) => setTimeout(resolve, 700));
-      yield 'exit 5\n';
-    };
-    const result = await execa('script', ['-qfec', `sh ${script}`, '/dev/null'], { env: { ...process.env, ...box.env }, input: Readable.from(typed()), reject: false, timeout: 30_000 });
-    const output = String(result.stdout).replaceAll('\r', '');
+    ], [
+      { afterMs: 2500, text: 'stty size; test -t 0 && echo has-tty\n' },
+      { afterMs: 700, text: 'exit 5\n' },
+    ]);
     expect(output).toContain('22 77');
     expect(output).toContain('has-tty');
     expect(output).toContain('status=5');

@@ -1,12 +1,11 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { Readable } from 'node:stream';
 import { execa } from 'execa';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bed, fixture } from '../helpers/bed.js';
-import { BURROW_BIN, burrow, expectOneLineError, run, sandbox, type Sandbox, removeAllContainers } from '../helpers/cli.js';
+import { BURROW_BIN, burrow, expectOneLineError, inTerminal, run, sandbox, type Sandbox, removeAllContainers } from '../helpers/cli.js';
 import { dockerArchive, tarArchive } from '../helpers/tar-writer.js';
 
 const busybox = (): string => `${bed().registries.anon}/busybox:latest`;
@@ -301,23 +300,17 @@ describe('burrow run: rootfs drivers and missing helpers', () => {
 
 describe('burrow run -t', () => {
   it('gives the job a terminal of the caller\'s size, passes keys with -i, and restores the terminal', async () => {
-    const script = join(box.dir, 'tty.sh');
-    writeFileSync(script, [
+    const output = await inTerminal(box, [
       'stty cols 91 rows 27',
       `${process.execPath} ${BURROW_BIN} run --rm -t ${busybox()} sh -c 'test -t 0 && echo stdin-is-tty; stty size; echo TERM=$TERM'`,
       'echo "first=$?"',
       `${process.execPath} ${BURROW_BIN} run --rm -it ${busybox()} sh`,
       'echo "second=$?"',
       'stty -a | grep -o -- "-\\?icanon"',
-    ].join('\n'));
-    const typed = async function* (): AsyncGenerator<string> {
-      await new Promise((resolve) => setTimeout(resolve, 2500));
-      yield 'echo inside-$((40+2))\n';
-      await new Promise((resolve) => setTimeout(resolve, 500));
-      yield 'exit 3\n';
-    };
-    const result = await execa('script', ['-qfec', `sh ${script}`, '/dev/null'], { env: { ...process.env, ...box.env }, input: Readable.from(typed()), reject: false, timeout: 30_000 });
-    const output = String(result.stdout).replaceAll('\r', '');
+    ], [
+      { afterMs: 2500, text: 'echo inside-$((40+2))\n' },
+      { afterMs: 500, text: 'exit 3\n' },
+    ]);
     expect(output).toContain('stdin-is-tty');
     expect(output).toContain('27 91');
     expect(output).toContain('TERM=xterm');

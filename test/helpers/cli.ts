@@ -2,6 +2,7 @@ import { mkdtempSync, mkdirSync, readdirSync, existsSync, readFileSync, writeFil
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Readable } from 'node:stream';
 import { execa, type ResultPromise } from 'execa';
 
 export const BURROW_BIN = fileURLToPath(new URL('../../bin/burrow.js', import.meta.url));
@@ -65,6 +66,24 @@ export function storeSnapshot(root: string): { index: string; blobs: string[]; t
 export async function removeAllContainers(box: Sandbox): Promise<void> {
   const ids = (await run(box, ['ps', '-a', '-q', '--no-trunc'])).stdout.split('\n').filter(Boolean);
   if (ids.length > 0) await run(box, ['rm', '-f', ...ids]);
+}
+
+/**
+ * Runs shell lines under a real pseudo-terminal (util-linux `script`) and types
+ * `keys` into it, each after its delay: for -t and -it, which need a terminal.
+ * Returns what the terminal showed, without carriage returns.
+ */
+export async function inTerminal(box: Sandbox, lines: string[], keys: Array<{ afterMs: number; text: string }>): Promise<string> {
+  const script = join(box.dir, `terminal-${Date.now()}.sh`);
+  writeFileSync(script, lines.join('\n'));
+  const typed = async function* (): AsyncGenerator<string> {
+    for (const key of keys) {
+      await new Promise((resolve) => setTimeout(resolve, key.afterMs));
+      yield key.text;
+    }
+  };
+  const result = await execa('script', ['-qfec', `sh ${script}`, '/dev/null'], { env: { ...process.env, ...box.env }, input: Readable.from(typed()), reject: false, timeout: 30_000 });
+  return String(result.stdout).replaceAll('\r', '');
 }
 
 /** One line, naming the problem: the error contract of every command. */
