@@ -376,6 +376,9 @@ int main(int argc, char **argv)
     restarts++;
     sleep(restarts < 5 ? restarts : 5);
     if (access(stop_path, F_OK) == 0) break; /* stopped during the back-off */
+    char record_path[4096];
+    snprintf(record_path, sizeof record_path, "%s/container.json", dir);
+    if (access(record_path, F_OK) != 0) return 0; /* removed during the back-off: nothing left to run */
   }
   if (cleanup != NULL && cleanup[0] != NULL) {
     pid_t child = fork();

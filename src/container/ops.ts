@@ -5,7 +5,7 @@ import { BurrowError } from '../errors.js';
 import type { Store } from '../store/store.js';
 import { containerDir, findContainer, listRecords, lockContainer, writeRecord, type ContainerRecord } from './record.js';
 import { removeContainerFiles } from './start.js';
-import { containerState, type ContainerState } from './state.js';
+import { containerState, monitorAlive, type ContainerState } from './state.js';
 import { VALID_NAME } from './names.js';
 import { setFrozen } from './cgroup.js';
 
@@ -106,6 +106,10 @@ export async function removeContainer(store: Store, query: string, force: boolea
       await thaw(record, state);
       sendSignal(state, constants.signals.SIGKILL);
       await waitUntilExited(store, record, 10_000);
+    }
+    // A monitor between two runs of a restart policy would start the job again: it goes first.
+    if (state.monitorPid !== undefined && monitorAlive(state.monitorPid, record.id)) {
+      try { process.kill(state.monitorPid, 'SIGKILL'); } catch { /* already gone */ }
     }
     await removeContainerFiles(store, record);
     return record;

@@ -116,6 +116,14 @@ describe('detached containers and their monitor', () => {
     await run(box, ['rm', 'always']);
   });
 
+  it('rm of a container in its restart back-off takes its monitor with it', async () => {
+    const id = (await run(box, ['run', '-d', '--restart', 'always', busybox(), 'sh', '-c', 'exit 1'])).stdout.trim();
+    await until(async () => (await inspect(id)).State.RestartCount >= 1, 20_000);
+    const monitor = JSON.parse(readFileSync(join(box.root, 'containers', id, 'monitor'), 'utf8')) as { monitorPid: number };
+    expect((await run(box, ['rm', '-f', id])).exitCode).toBe(0);
+    await until(async () => !existsSync(`/proc/${monitor.monitorPid}`) || readFileSync(`/proc/${monitor.monitorPid}/status`, 'utf8').includes('State:\tZ'));
+  });
+
   it('a killed monitor leaves no ghost: the container shows exited and its processes are gone', async () => {
     const id = (await run(box, ['run', '-d', busybox(), 'sh', '-c', 'while true; do sleep 0.1; done'])).stdout.trim();
     const monitor = JSON.parse(readFileSync(join(box.root, 'containers', id, 'monitor'), 'utf8')) as { monitorPid: number };
@@ -157,7 +165,8 @@ describe('names and ids', () => {
     const other = sandbox();
     const real = (await run(other, ['create', '--name', 'first', busybox(), 'true'])).stdout.trim();
     // A second record whose id shares the first 4 digits: ids are random, so it is made by hand.
-    const twin = `${real.slice(0, 4)}${'0'.repeat(60)}`;
+    // Same first four digits, a different fifth: the four-digit prefix is ambiguous, the five-digit one is not.
+    const twin = `${real.slice(0, 4)}${real[4] === 'f' ? 'e' : 'f'}${'0'.repeat(59)}`;
     mkdirSync(join(other.root, 'containers', twin), { recursive: true });
     const record = JSON.parse(readFileSync(join(other.root, 'containers', real, 'container.json'), 'utf8')) as Record<string, unknown>;
     writeFileSync(join(other.root, 'containers', twin, 'container.json'), JSON.stringify({ ...record, id: twin, name: 'second' }));
