@@ -80,7 +80,7 @@ export function containerCommands(signal: AbortSignal, setExit: Exit): Command[]
       const { findContainer } = await import('../container/record.js');
       const { startDetached } = await import('../container/start.js');
       const { attachContainer } = await import('../container/attach.js');
-      const { waitContainer, readLogs } = await import('../container/ops.js');
+      const { followLogs, waitContainer } = await import('../container/ops.js');
       const store = context.store();
       let code = 0;
       for (const name of names) {
@@ -96,19 +96,10 @@ export function containerCommands(signal: AbortSignal, setExit: Exit): Command[]
         }
         // Output only: follow the log from its first line, so nothing printed before
         // this process caught up is lost, with stdout and stderr kept apart.
-        let seen = 0;
-        const pump = (): void => {
-          const all = readLogs(store, record);
-          for (const entry of all.slice(seen)) (entry.stream === 'stderr' ? context.stderr : context.stdout).write(entry.log);
-          seen = all.length;
-        };
-        const timer = setInterval(pump, 100);
-        try {
-          code = await waitContainer(store, record.id, context.signal);
-        } finally {
-          clearInterval(timer);
-          pump();
-        }
+        await followLogs(store, record, 0, (entries) => {
+          for (const entry of entries) (entry.stream === 'stderr' ? context.stderr : context.stdout).write(entry.log);
+        }, context.signal);
+        code = await waitContainer(store, record.id, context.signal);
       }
       return code;
     }));
@@ -169,9 +160,8 @@ export function containerCommands(signal: AbortSignal, setExit: Exit): Command[]
     .option('--since <time>', 'only lines since an RFC 3339 time or a duration such as 10m')
     .option('-t, --timestamps', 'prefix each line with its time')
     .action(action<{ follow?: boolean; tail: string; since?: string; timestamps?: boolean }>(signal, setExit, async (context, [name], flags) => {
-      const { readLogs } = await import('../container/ops.js');
+      const { followLogs, readLogs } = await import('../container/ops.js');
       const { findContainer } = await import('../container/record.js');
-      const { containerState } = await import('../container/state.js');
       const store = context.store();
       const record = findContainer(store, name!);
       let since = 0;
@@ -187,19 +177,10 @@ export function containerCommands(signal: AbortSignal, setExit: Exit): Command[]
           (entry.stream === 'stderr' ? context.stderr : context.stdout).write(flags.timestamps === true ? `${entry.time} ${entry.log}` : entry.log);
         }
       };
-      let entries = readLogs(store, record);
-      if (flags.tail !== 'all') entries = entries.slice(Math.max(0, entries.length - Number(flags.tail)));
-      print(entries);
-      if (flags.follow !== true) return;
-      let seen = readLogs(store, record).length;
-      for (;;) {
-        const running = containerState(store, record).status === 'running';
-        const all = readLogs(store, record);
-        print(all.slice(seen));
-        seen = all.length;
-        if (!running || context.signal.aborted) return;
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
+      const entries = readLogs(store, record);
+      print(flags.tail === 'all' ? entries : entries.slice(Math.max(0, entries.length - Number(flags.tail))));
+      // Following starts right after what was read, so no line written meanwhile is lost.
+      if (flags.follow === true) await followLogs(store, record, entries.length, print, context.signal);
     }));
 
   const exec = new Command('exec')

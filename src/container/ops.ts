@@ -230,3 +230,20 @@ export function readLogs(store: Store, record: ContainerRecord): LogEntry[] {
   }
   return entries;
 }
+
+/**
+ * Hands over log entries from index `from` on as they are written, until the
+ * container is no longer running (one last read after it stops, so its final lines
+ * come too). Returns how many entries the log holds by then.
+ */
+export async function followLogs(store: Store, record: ContainerRecord, from: number, emit: (entries: LogEntry[]) => void, signal?: AbortSignal): Promise<number> {
+  let seen = from;
+  for (;;) {
+    const running = containerState(store, record).status === 'running';
+    const all = readLogs(store, record);
+    emit(all.slice(seen));
+    seen = all.length;
+    if (!running || signal?.aborted === true) return seen;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

@@ -11,7 +11,8 @@ import { layersDir } from '../unpack/unpack.js';
 import { removeInUserNamespace } from '../unpack/remove.js';
 import { idMapping, type IdMapping } from '../userns/idmap.js';
 import { COPY_FALLBACK_NOTE, flatten, launcherArgv, launchInfo, MONITOR_BINARY } from './launcher.js';
-import { containerDir, type ContainerRecord } from './record.js';
+import { createContainerCgroup, removeContainerCgroup } from './cgroup.js';
+import { containerDir, writeRecord, type ContainerRecord } from './record.js';
 import { containerState } from './state.js';
 
 /** Run-time state files: re-derived after a crash, so not worth an fsync each. */
@@ -33,7 +34,7 @@ export async function removeContainerFiles(store: Store, record: ContainerRecord
     // Not there (copy driver, fuse-overlayfs) or not ours: the namespace route handles it.
   }
   await removeInUserNamespace(containerDir(store, record.id), mapping);
-  if (record.cgroup !== undefined) (await import('./cgroup.js')).removeContainerCgroup(record.cgroup);
+  removeContainerCgroup(record.cgroup);
 }
 
 /**
@@ -144,9 +145,7 @@ export async function startDetached(store: Store, record: ContainerRecord, optio
   const plan = record.plan;
   if (plan.rootfs.driver === 'copy') await flatten(plan, mapping);
   // Its own cgroup (for pause), where the host delegates one; written before the start.
-  const { createContainerCgroup } = await import('./cgroup.js');
   record.cgroup = createContainerCgroup(record.id);
-  const { writeRecord } = await import('./record.js');
   writeRecord(store, record);
   const cleanup = record.autoRemove ? ['--cleanup', process.execPath, CLI, '--root', store.root, 'rm', '--force', record.id] : [];
   const launch = async (): Promise<void> => {
