@@ -40,7 +40,7 @@ user_info() {
 # imports) and the named native helpers
 require_build() {
   local h
-  [ -f "$REPO/build/cli-bundle/main.js" ] || die "burrow is not built: cd $REPO && npm run build"
+  [ -f "$REPO/build/cli-bundle/main.cjs" ] || die "burrow is not built: cd $REPO && npm run build"
   for h in "$@"; do
     [ -x "$REPO/build/native/$h" ] || die "burrow is not built ($h missing): cd $REPO && npm run build"
   done
@@ -139,7 +139,7 @@ snapshot_burrow() {
     cp -a "$REPO/package.json" "$REPO/bin" "$REPO/build" "$REPO/node_modules" "$BDIR/"
     [ -d "$REPO/schemas" ] && cp -a "$REPO/schemas" "$BDIR/"
     ok=1
-    [ -f "$BDIR/build/cli-bundle/main.js" ] || ok=0
+    [ -f "$BDIR/build/cli-bundle/main.cjs" ] || ok=0
     for h in "$@"; do [ -x "$BDIR/build/native/$h" ] || ok=0; done
     if [ "$ok" = 1 ] && node "$BDIR/bin/burrow.js" --version >/dev/null 2>&1; then break; fi
     [ "$attempt" = 5 ] && die "could not take a consistent snapshot of $REPO/build (being rebuilt?)"
@@ -148,7 +148,7 @@ snapshot_burrow() {
   chown -R "$BUSER": "$BDIR"
   SNAP_GIT="$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo '?')"
   if [ -n "$(git -C "$REPO" status --porcelain -- src native 2>/dev/null)" ]; then SNAP_GIT="$SNAP_GIT, uncommitted changes in src/"; fi
-  SNAP_BUILT="$(date -u -r "$BDIR/build/cli-bundle/main.js" '+%Y-%m-%d %H:%M UTC')"
+  SNAP_BUILT="$(date -u -r "$BDIR/build/cli-bundle/main.cjs" '+%Y-%m-%d %H:%M UTC')"
   BURROW=(node "$BDIR/bin/burrow.js")
 }
 

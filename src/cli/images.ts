@@ -68,3 +68,16 @@ export function inspectCommand(signal: AbortSignal, setExit: Exit): Command {
       }),
     );
 }
+
+export function tagCommand(signal: AbortSignal, setExit: Exit): Command {
+  return new Command('tag')
+    .description('Give an image another name')
+    .argument('<source>', 'name or id of an image in the store')
+    .argument('<target>', 'new name, NAME[:TAG]')
+    .action(
+      action(signal, setExit, async (context, [source, target]) => {
+        const { tagImage } = await import('../image/tag.js');
+        await tagImage(context.store(), source!, target!);
+      }),
+    );
+}

@@ -1,17 +1,63 @@
 import { Command, CommanderError } from 'commander';
 import { BurrowError, EXIT_BURROW_ERROR } from '../errors.js';
-import { loadCommand, saveCommand } from './archive.js';
-import { imagesCommand, inspectCommand, rmiCommand } from './images.js';
-import { loginCommand, logoutCommand } from './login.js';
-import { pullCommand } from './pull.js';
-import { createCommand, runCommand } from './run.js';
-import { containerCommands, containerGroup, psCommand } from './container.js';
-import { volumeCommand } from './volume.js';
-import { systemCommand } from './system.js';
+import { trace } from '../util/trace.js';
 
 const VERSION = '0.1.0';
 
-function buildProgram(signal: AbortSignal, setExit: (code: number) => void): Command {
+type Exit = (code: number) => void;
+type CommandModule = (signal: AbortSignal, setExit: Exit) => Promise<Command[]>;
+
+const CONTAINER_VERBS = ['start', 'stop', 'kill', 'rm', 'wait', 'logs', 'exec', 'rename', 'inspect', 'restart', 'attach', 'top', 'pause', 'unpause', 'cp', 'port'];
+
+/**
+ * The top-level commands in help order, each with the module that defines it.
+ * One invocation loads only its own command's module: loading them all (and the
+ * library modules they import) costs more than a container's namespaces and mounts.
+ */
+const COMMANDS: Array<{ names: string[]; load: CommandModule }> = [
+  { names: ['run'], load: async (signal, setExit) => [(await import('./run.js')).runCommand(signal, setExit)] },
+  { names: ['create'], load: async (signal, setExit) => [(await import('./run.js')).createCommand(signal, setExit)] },
+  { names: ['ps'], load: async (signal, setExit) => [(await import('./container.js')).psCommand(signal, setExit)] },
+  { names: CONTAINER_VERBS, load: async (signal, setExit) => (await import('./container.js')).containerCommands(signal, setExit) },
+  { names: ['container'], load: async (signal, setExit) => [(await import('./container.js')).containerGroup(signal, setExit)] },
+  { names: ['volume'], load: async (signal, setExit) => [(await import('./volume.js')).volumeCommand(signal, setExit)] },
+  { names: ['pull'], load: async (signal, setExit) => [(await import('./pull.js')).pullCommand(signal, setExit)] },
+  { names: ['images'], load: async (signal, setExit) => [(await import('./images.js')).imagesCommand(signal, setExit)] },
+  { names: ['rmi'], load: async (signal, setExit) => [(await import('./images.js')).rmiCommand(signal, setExit)] },
+  { names: ['tag'], load: async (signal, setExit) => [(await import('./images.js')).tagCommand(signal, setExit)] },
+  { names: ['load'], load: async (signal, setExit) => [(await import('./archive.js')).loadCommand(signal, setExit)] },
+  { names: ['save'], load: async (signal, setExit) => [(await import('./archive.js')).saveCommand(signal, setExit)] },
+  { names: ['login'], load: async (signal, setExit) => [(await import('./login.js')).loginCommand(signal, setExit)] },
+  { names: ['logout'], load: async (signal, setExit) => [(await import('./login.js')).logoutCommand(signal, setExit)] },
+  { names: ['system'], load: async (signal, setExit) => [(await import('./system.js')).systemCommand(signal, setExit)] },
+  { names: ['image'], load: imageGroup },
+];
+
+async function imageGroup(signal: AbortSignal, setExit: Exit): Promise<Command[]> {
+  const [pull, images, archive] = await Promise.all([import('./pull.js'), import('./images.js'), import('./archive.js')]);
+  const image = new Command('image').description('Manage images');
+  image.addCommand(pull.pullCommand(signal, setExit));
+  image.addCommand(images.imagesCommand(signal, setExit).name('ls'));
+  image.addCommand(images.rmiCommand(signal, setExit).name('rm'));
+  image.addCommand(images.inspectCommand(signal, setExit));
+  image.addCommand(images.tagCommand(signal, setExit));
+  image.addCommand(archive.loadCommand(signal, setExit));
+  image.addCommand(archive.saveCommand(signal, setExit));
+  return [image];
+}
+
+/** The command word of argv (after the global `--root DIR`), if any. */
+function commandWord(argv: string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--root') i++;
+    else if (!arg.startsWith('-')) return arg;
+    else if (!arg.startsWith('--root=')) return undefined;
+  }
+  return undefined;
+}
+
+async function buildProgram(argv: string[], signal: AbortSignal, setExit: Exit): Promise<Command> {
   const program = new Command('burrow')
     .description('Rootless, daemonless containers for CI')
     .version(VERSION, '-v, --version')
@@ -20,32 +66,14 @@ function buildProgram(signal: AbortSignal, setExit: (code: number) => void): Com
     .showSuggestionAfterError()
     .exitOverride();
 
-  const image = new Command('image').description('Manage images');
-  image.addCommand(pullCommand(signal, setExit));
-  image.addCommand(imagesCommand(signal, setExit).name('ls'));
-  image.addCommand(rmiCommand(signal, setExit).name('rm'));
-  image.addCommand(inspectCommand(signal, setExit));
-  image.addCommand(loadCommand(signal, setExit));
-  image.addCommand(saveCommand(signal, setExit));
-
-  for (const command of [
-    runCommand(signal, setExit),
-    createCommand(signal, setExit),
-    psCommand(signal, setExit),
-    ...containerCommands(signal, setExit),
-    containerGroup(signal, setExit),
-    volumeCommand(signal, setExit),
-    pullCommand(signal, setExit),
-    imagesCommand(signal, setExit),
-    rmiCommand(signal, setExit),
-    loadCommand(signal, setExit),
-    saveCommand(signal, setExit),
-    loginCommand(signal, setExit),
-    logoutCommand(signal, setExit),
-    systemCommand(signal, setExit),
-    image,
-  ]) {
-    program.addCommand(command);
+  const word = commandWord(argv);
+  const own = word === undefined ? undefined : COMMANDS.find((entry) => entry.names.includes(word));
+  // Help and a mistyped command (its suggestion) need every command; --version none.
+  const versionOnly = argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v');
+  const wanted = versionOnly ? [] : own === undefined ? COMMANDS : [own];
+  const loaded = await Promise.all(wanted.map((entry) => entry.load(signal, setExit)));
+  for (const command of loaded.flat()) {
+    if (own === undefined || command.name() === word) program.addCommand(command);
   }
   const nested = program.commands.flatMap((command) => command.commands);
   for (const command of [program, ...program.commands, ...nested]) {
@@ -56,6 +84,7 @@ function buildProgram(signal: AbortSignal, setExit: (code: number) => void): Com
 
 /** Runs the CLI; resolves to the exit status. Errors become one line on stderr. */
 export async function main(argv: string[]): Promise<number> {
+  trace('cli loaded');
   const controller = new AbortController();
   let interrupts = 0;
   const onSignal = (signal: NodeJS.Signals): void => {
@@ -68,14 +97,16 @@ export async function main(argv: string[]): Promise<number> {
   process.on('SIGTERM', onSignal);
   let exitCode = 0;
   try {
-    const program = buildProgram(controller.signal, (code) => {
+    const program = await buildProgram(argv, controller.signal, (code) => {
       exitCode = code;
     });
     if (argv.length === 0) {
       program.outputHelp();
       return 0;
     }
+    trace('commands loaded');
     await program.parseAsync(argv, { from: 'user' });
+    trace('done');
     // A command that finished on its own has its own status (run: the job's, even after a forwarded signal).
     return exitCode;
   } catch (error) {

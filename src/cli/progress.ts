@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import type { MultiBar, SingleBar } from 'cli-progress';
 import type { BlobRole } from '../copy/copy.js';
 import type { Descriptor } from '../image/types.js';
@@ -39,7 +40,7 @@ export class BlobProgress {
 
   static async create(stream: NodeJS.WriteStream, mode: ProgressMode): Promise<BlobProgress> {
     // cli-progress is loaded only when bars are drawn.
-    const cliProgress = mode === 'bars' ? (await import('cli-progress')).default : undefined;
+    const cliProgress = mode === 'bars' ? (createRequire(import.meta.url)('cli-progress') as typeof import('cli-progress')) : undefined;
     return new BlobProgress(stream, mode, cliProgress);
   }
 

@@ -6,6 +6,7 @@ import type { Store } from '../store/store.js';
 import { DEFAULT_CAPABILITIES, type MountPlan, type RootfsDriverName, type SetupPlan } from '../sandbox/plan.js';
 import { ensureLayers } from '../unpack/unpack.js';
 import { idMapping } from '../userns/idmap.js';
+import { trace } from '../util/trace.js';
 import { generatedName, newContainerId, VALID_NAME } from './names.js';
 import { containerDir, listRecords, writeRecord, type ContainerRecord, type RestartPolicy } from './record.js';
 import { resolveUser } from './user.js';
@@ -117,10 +118,13 @@ export async function createContainer(store: Store, options: CreateOptions): Pro
   if (options.name !== undefined && !VALID_NAME.test(options.name)) {
     throw new BurrowError('INVALID_ARGUMENT', `invalid container name "${options.name}": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
   }
+  trace('create');
   const image = await resolveImage(store, options.image, options.signal, note);
+  trace('image found');
   const mapping = idMapping();
   if (mapping.single) note(`mapping only your own uid into the container: ${mapping.reason}`);
   const lowers = await ensureLayers(store, image, mapping, note);
+  trace('layers ready');
 
   const names = new Set(listRecords(store).map((record) => record.name));
   if (options.name !== undefined && names.has(options.name)) {
@@ -188,5 +192,6 @@ export async function createContainer(store: Store, options: CreateOptions): Pro
     plan,
   };
   writeRecord(store, record);
+  trace('container created');
   return record;
 }

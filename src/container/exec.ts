@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { constants } from 'node:os';
-import type { StdioOptions } from 'node:child_process';
+import { spawn, type StdioOptions } from 'node:child_process';
 import { BurrowError } from '../errors.js';
 import { INIT_PATH } from '../sandbox/bwrap.js';
 import type { Store } from '../store/store.js';
@@ -63,7 +63,6 @@ export async function execInContainer(store: Store, query: string, options: Exec
   }
   const pty = options.tty ? (await import('./tty.js')).openPty() : undefined;
   const stdio: StdioOptions = pty === undefined ? [options.interactive ? 'inherit' : 'ignore', 'inherit', 'inherit'] : [pty.slave, pty.slave, pty.slave];
-  const { spawn } = await import('node:child_process');
   // Into the container's cgroup first (where it has one), so pause and limits hold for exec'd processes too.
   const child = record.cgroup === undefined
     ? spawn(nsenter, args, { stdio, env: Object.fromEntries(env) })

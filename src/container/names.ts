@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes } from '../util/random.js';
 
 const ADJECTIVES = ['brave', 'calm', 'eager', 'fond', 'gentle', 'happy', 'jolly', 'keen', 'lucid', 'merry', 'nimble', 'proud', 'quiet', 'sharp', 'swift', 'tender', 'vivid', 'wise', 'zealous', 'bold'];
 const ANIMALS = ['badger', 'beaver', 'hedgehog', 'marmot', 'mole', 'otter', 'rabbit', 'vole', 'wombat', 'fox', 'ferret', 'gopher', 'meerkat', 'armadillo', 'chipmunk', 'prairiedog', 'aardvark', 'puffin', 'kingfisher', 'platypus'];

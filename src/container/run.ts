@@ -1,6 +1,7 @@
 import type { Store } from '../store/store.js';
 import { createContainer, type CreateOptions } from './create.js';
 import { removeContainerFiles, startDetached, startForeground } from './start.js';
+import { trace } from '../util/trace.js';
 
 export interface RunOptions extends CreateOptions {
   detach: boolean;
@@ -29,6 +30,9 @@ export async function runContainer(store: Store, options: RunOptions): Promise<R
     const exitCode = await startForeground(store, record, { signal: options.signal, onNote: options.onNote });
     return { id: record.id, name: record.name, exitCode };
   } finally {
-    if (options.remove) await removeContainerFiles(store, record);
+    if (options.remove) {
+      await removeContainerFiles(store, record);
+      trace('removed');
+    }
   }
 }

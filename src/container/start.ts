@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { StdioOptions } from 'node:child_process';
 import { start } from '../util/spawn.js';
+import { trace } from '../util/trace.js';
 import { BurrowError } from '../errors.js';
 import { writeFileAtomic } from '../store/atomic.js';
 import type { Store } from '../store/store.js';
@@ -26,12 +27,17 @@ function clearRunFiles(dir: string): void {
 
 /** Removes the container's directory (its writable layer holds files of mapped ids). */
 export async function removeContainerFiles(store: Store, record: ContainerRecord, mapping: IdMapping = idMapping()): Promise<void> {
-  // overlayfs leaves work/work at mode 000; opened up, a container whose job wrote
-  // only as root (the user) is removed without entering a namespace (~9 ms saved).
-  try {
-    chmodSync(join(record.plan.rootfs.work, 'work'), 0o700);
-  } catch {
-    // Not there (copy driver, fuse-overlayfs) or not ours: the namespace route handles it.
+  // overlayfs leaves work/work (and, for a volatile mount, work/work/incompat and
+  // its volatile/) at mode 000; opened up, a container whose job wrote only as
+  // root (the user) is removed without entering a namespace (~10 ms saved).
+  const work = join(record.plan.rootfs.work, 'work');
+  for (const dir of [work, join(work, 'incompat'), join(work, 'incompat', 'volatile')]) {
+    try {
+      chmodSync(dir, 0o700);
+    } catch {
+      // Not there (copy driver, fuse-overlayfs, not volatile) or not ours: the namespace route handles the rest.
+      break;
+    }
   }
   await removeInUserNamespace(containerDir(store, record.id), mapping);
   removeContainerCgroup(record.cgroup);
@@ -75,6 +81,7 @@ async function launchAttached(store: Store, record: ContainerRecord, mapping: Id
   const [command, ...args] = launcherArgv(plan, mapping, layersDir(store));
   const pty = plan.process.tty ? (await import('./tty.js')).openPty() : undefined;
   const stdio: StdioOptions = pty === undefined ? [plan.process.stdin ? 'inherit' : 'ignore', 'inherit', 'inherit', 'pipe'] : [pty.slave, pty.slave, pty.slave, 'pipe'];
+  trace('launcher');
   const { child, finished } = start(command!, args, stdio);
   pty?.closeSlave();
   const detach = pty?.attach(process.stdin, process.stdout, plan.process.stdin);
@@ -87,6 +94,7 @@ async function launchAttached(store: Store, record: ContainerRecord, mapping: Id
     const pid = launchInfo(info).pid;
     if (pid !== undefined && sandboxPid === undefined) {
       sandboxPid = pid;
+      trace('sandbox up');
       writeFileAtomic(pidFile, `${pid}\n`, 0o644, RUNTIME);
     }
   });
@@ -103,6 +111,7 @@ async function launchAttached(store: Store, record: ContainerRecord, mapping: Id
   signal?.addEventListener('abort', onAbort);
   try {
     const result = await finished;
+    trace('job exited');
     if (result.error !== undefined) throw new BurrowError('IO', `cannot start ${command}: ${result.error.message} (util-linux's unshare is needed)`);
     // Let the last output of the job leave the terminal before letting go of it.
     if (detach !== undefined) await new Promise((resolve) => setTimeout(resolve, 50));

@@ -9,7 +9,8 @@ import type { BlobEvent } from '../store/blobs.js';
 import type { ImageRecord } from '../store/records.js';
 import { upsertRecord } from '../store/records.js';
 import type { Store } from '../store/store.js';
-import { hasherFor, parseDigest } from '../util/digest.js';
+import { parseDigest } from '../util/digest.js';
+import { hasherFor } from '../util/hash.js';
 import type { ImageSource, RawManifest } from './../transport/types.js';
 
 const MAX_CONFIG_BYTES = 8 * 1024 * 1024;
@@ -128,9 +129,9 @@ export async function copyImage(source: ImageSource, store: Store, options: Copy
       throw (real ?? firstFailure).reason;
     }
 
-    store.putBlob(manifest.config.digest, configRaw);
-    store.putBlob(raw.digest, raw.bytes);
-    if (top.digest !== raw.digest) store.putBlob(top.digest, top.bytes);
+    await store.putBlob(manifest.config.digest, configRaw);
+    await store.putBlob(raw.digest, raw.bytes);
+    if (top.digest !== raw.digest) await store.putBlob(top.digest, top.bytes);
 
     const names = options.names.length === 0 && options.recordUntagged === true ? [`@${raw.digest}`] : options.names;
     if (names.length > 0) {

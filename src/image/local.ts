@@ -3,7 +3,7 @@ import { familiarName, formatReference, parseReference } from '../reference/refe
 import type { ImageRecord } from '../store/records.js';
 import type { Store } from '../store/store.js';
 import type { ImageConfig, ImageManifest } from './types.js';
-import { parseJson, validateConfig, validateManifest } from './validate.js';
+import { parseJson } from './validate.js';
 
 export interface LocalImage {
   record: ImageRecord;
@@ -13,14 +13,27 @@ export interface LocalImage {
   id: string;
 }
 
+// Stored manifests and configs were validated against their schemas before they
+// were written (copy.ts) and are named by their digest: reading them back checks
+// only the fields burrow relies on, since loading the validators would cost every
+// container start more than the rest of the image lookup.
+
+function damaged(what: string, digest: string): BurrowError {
+  return new BurrowError('INVALID_MANIFEST', `the stored ${what} ${digest} is damaged: remove the image (burrow rmi) and pull it again`);
+}
+
 export function readManifest(store: Store, digest: string): ImageManifest {
-  return validateManifest(parseJson(store.readBlob(digest), `stored manifest ${digest}`), `stored manifest ${digest}`);
+  const manifest = parseJson(store.readBlob(digest), `stored manifest ${digest}`) as Partial<ImageManifest> | null;
+  if (typeof manifest?.config?.digest !== 'string' || !Array.isArray(manifest.layers)) throw damaged('manifest', digest);
+  return manifest as ImageManifest;
 }
 
 export function loadLocalImage(store: Store, record: ImageRecord): LocalImage {
   const manifest = readManifest(store, record.manifest.digest);
-  const config = validateConfig(parseJson(store.readBlob(manifest.config.digest), `stored config ${manifest.config.digest}`));
-  return { record, manifest, config, id: manifest.config.digest };
+  const digest = manifest.config.digest;
+  const config = parseJson(store.readBlob(digest), `stored config ${digest}`) as Partial<ImageConfig> | null;
+  if (!Array.isArray(config?.rootfs?.diff_ids) || config.rootfs.diff_ids.length !== manifest.layers.length) throw damaged('config', digest);
+  return { record, manifest, config: config as ImageConfig, id: digest };
 }
 
 /** True when the manifest, its config and every layer are in the store. */

@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import type { Readable } from 'node:stream';
 import type { Agent, Dispatcher } from 'undici';
 import { BurrowError, errnoOf } from '../errors.js';
@@ -41,7 +42,8 @@ let undiciApi: UndiciApi | undefined;
 
 async function undici(): Promise<UndiciApi> {
   if (undiciApi === undefined) {
-    const loaded = await import('undici');
+    // require, not import(): the CLI bundle is a script compiled with a code cache, where import() has no loader.
+    const loaded = createRequire(import.meta.url)('undici') as typeof import('undici');
     undiciApi = { request: loaded.request, Agent: loaded.Agent };
   }
   return undiciApi;

@@ -1,10 +1,11 @@
-import { createReadStream, createWriteStream, existsSync, readFileSync, renameSync, rmSync, statSync, truncateSync, mkdirSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, renameSync, rmSync, statSync, truncateSync, mkdirSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { BurrowError, fsError, isBurrowError } from '../errors.js';
-import { hasherFor, parseDigest } from '../util/digest.js';
+import { parseDigest } from '../util/digest.js';
+import { hasherFor } from '../util/hash.js';
 import { sleep } from '../util/sleep.js';
 import { acquireLock } from './flock.js';
 import { blobPath, type StorePaths } from './layout.js';
@@ -33,18 +34,6 @@ export interface IngestOptions {
   onEvent?: (event: BlobEvent) => void;
   attempts?: number;
   backoffMs?: number;
-}
-
-export function hasBlob(paths: StorePaths, digest: string): boolean {
-  return existsSync(blobPath(paths, digest));
-}
-
-export function readBlob(paths: StorePaths, digest: string): Buffer {
-  try {
-    return readFileSync(blobPath(paths, digest));
-  } catch (error) {
-    throw new BurrowError('NOT_FOUND', `blob ${digest} is not in the store at ${paths.root}`, { cause: error });
-  }
 }
 
 function partialPath(paths: StorePaths, digest: string): string {

@@ -1,6 +1,8 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { BurrowError } from '../errors.js';
 import { acquireLock, type Lock } from './flock.js';
-import { hasBlob, ingestBlob, putBlob, readBlob, type BlobSource, type IngestOptions } from './blobs.js';
+import type { BlobSource, IngestOptions } from './blobs.js';
 import { blobPath, defaultStoreRoot, ensureLayout, storePaths, type StorePaths } from './layout.js';
 import { readRecords, updateRecords, type ImageRecord } from './records.js';
 
@@ -25,18 +27,27 @@ export class Store {
   }
 
   hasBlob(digest: string): boolean {
-    return hasBlob(this.paths, digest);
+    return existsSync(this.blobPath(digest));
   }
 
   readBlob(digest: string): Buffer {
-    return readBlob(this.paths, digest);
+    try {
+      return readFileSync(this.blobPath(digest));
+    } catch (error) {
+      throw new BurrowError('NOT_FOUND', `blob ${digest} is not in the store at ${this.root}`, { cause: error });
+    }
   }
 
-  putBlob(digest: string, bytes: Buffer): void {
+  // The writing side (hashing, streams) loads only when something is written:
+  // a container start reads the store and never needs it.
+
+  async putBlob(digest: string, bytes: Buffer): Promise<void> {
+    const { putBlob } = await import('./blobs.js');
     putBlob(this.paths, digest, bytes);
   }
 
-  ingestBlob(digest: string, size: number, source: BlobSource, options?: IngestOptions): Promise<'exists' | 'fetched'> {
+  async ingestBlob(digest: string, size: number, source: BlobSource, options?: IngestOptions): Promise<'exists' | 'fetched'> {
+    const { ingestBlob } = await import('./blobs.js');
     return ingestBlob(this.paths, digest, size, source, options);
   }
 

@@ -9,7 +9,7 @@ import type { Descriptor, ImageManifest } from '../image/types.js';
 import { parseJson, validateIndex } from '../image/validate.js';
 import { formatReference, parseReference } from '../reference/reference.js';
 import type { BlobSource } from '../store/blobs.js';
-import { sha256 } from '../util/digest.js';
+import { sha256 } from '../util/hash.js';
 import { sniffCompression } from '../util/decompress.js';
 import { createHash } from 'node:crypto';
 import type { ImageSource, RawManifest } from './types.js';

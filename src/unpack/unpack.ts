@@ -1,21 +1,8 @@
-import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, mkdirSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { fileURLToPath } from 'node:url';
-import { start } from '../util/spawn.js';
-import { BurrowError } from '../errors.js';
 import type { LocalImage } from '../image/local.js';
-import { layerCompression } from '../image/media-types.js';
-import { acquireLock } from '../store/flock.js';
 import type { Store } from '../store/store.js';
-import { decompressor } from '../util/decompress.js';
-import { unshareArgs, type IdMapping } from '../userns/idmap.js';
-import { removeInUserNamespace } from './remove.js';
-
-// Relative to a sibling folder so it holds from build/unpack/ and from the CLI bundle alike.
-const WORKER = fileURLToPath(new URL('../unpack/worker.js', import.meta.url));
+import type { IdMapping } from '../userns/idmap.js';
 
 export function layersDir(store: Store): string {
   return join(store.root, 'layers');
@@ -26,65 +13,16 @@ export function layerPath(store: Store, diffId: string): string {
   return join(layersDir(store), diffId.slice(diffId.indexOf(':') + 1));
 }
 
-/**
- * Unpacks one layer: blob → decompress → hash (checked against the diff_id) →
- * the confined worker inside the user namespace, into a scratch directory that
- * becomes the layer's directory only when the digest checked and the worker
- * finished.
- */
-async function unpackLayer(store: Store, image: LocalImage, index: number, mapping: IdMapping, notes: string[]): Promise<void> {
-  const layer = image.manifest.layers[index]!;
-  const diffId = image.config.rootfs.diff_ids[index]!;
-  const final = layerPath(store, diffId);
-  // The common case, every start: already unpacked, no lock (nor koffi) needed.
-  if (existsSync(final)) return;
-  const lock = await acquireLock(join(store.paths.locks, `layer-${diffId.replace(':', '-')}.lock`), { shouldStop: () => existsSync(final) });
-  if (lock === undefined || existsSync(final)) {
-    lock?.release();
-    return;
-  }
-  try {
-    const scratch = join(layersDir(store), `.unpacking-${diffId.slice(7, 19)}-${process.pid}`);
-    await removeInUserNamespace(scratch, mapping);
-    mkdirSync(join(scratch, 'rootfs'), { recursive: true, mode: 0o755 });
-    const hash = createHash('sha256');
-    const tee = new Transform({ transform(chunk: Buffer, _e, callback) { hash.update(chunk); callback(null, chunk); } });
-    const { child, finished } = start('unshare', [...unshareArgs(mapping), '--', process.execPath, WORKER, scratch, mapping.single ? 'single' : 'mapped'], ['pipe', 'pipe', 'pipe']);
-    const decompress = decompressor(layerCompression(layer.mediaType));
-    const source = createReadStream(store.blobPath(layer.digest));
-    const feed = decompress === undefined ? pipeline(source, tee, child.stdin!) : pipeline(source, decompress, tee, child.stdin!);
-    const [fed, outcome] = await Promise.all([feed.then(() => ({ status: 'fulfilled' as const }), (reason: unknown) => ({ status: 'rejected' as const, reason })), finished]);
-    if (outcome.exitCode !== 0) {
-      await removeInUserNamespace(scratch, mapping);
-      const detail = outcome.stderr.trim() || outcome.error?.message || (fed.status === 'rejected' ? String((fed.reason as Error).message) : 'the unpack worker failed');
-      throw new BurrowError('IO', `cannot unpack layer ${layer.digest} of ${image.record.name}: ${detail}`);
-    }
-    if (fed.status === 'rejected') {
-      await removeInUserNamespace(scratch, mapping);
-      throw new BurrowError('DIGEST_MISMATCH', `layer ${layer.digest} of ${image.record.name} is not a valid ${layerCompression(layer.mediaType)} stream (${(fed.reason as Error).message}); remove the image and pull it again`);
-    }
-    const actual = `sha256:${hash.digest('hex')}`;
-    if (actual !== diffId) {
-      await removeInUserNamespace(scratch, mapping);
-      throw new BurrowError('DIGEST_MISMATCH', `layer ${layer.digest} of ${image.record.name} uncompresses to ${actual}, not its diff_id ${diffId}: the image is corrupt`);
-    }
-    const report = outcome.stdout.trim();
-    if (report !== '') {
-      const skipped = (JSON.parse(report) as { skipped: string[] }).skipped;
-      notes.push(`layer ${layer.digest.slice(7, 19)}: skipped ${skipped.length} entr${skipped.length === 1 ? 'y' : 'ies'} (device nodes need privileges; paths out of the layer are refused): ${skipped.slice(0, 3).join(', ')}${skipped.length > 3 ? ', …' : ''}`);
-    }
-    renameSync(join(scratch, 'rootfs'), final);
-    await removeInUserNamespace(scratch, mapping);
-  } finally {
-    lock.release();
-  }
-}
-
 /** Makes sure every layer of the image is unpacked; returns their directories, lowest first. */
 export async function ensureLayers(store: Store, image: LocalImage, mapping: IdMapping, onNote: (note: string) => void = () => {}): Promise<string[]> {
+  const paths = image.config.rootfs.diff_ids.map((diffId) => layerPath(store, diffId));
+  // The common case, every start: all unpacked, and the unpacking code (hashing,
+  // decompressors, streams, locks) is never loaded.
+  if (paths.every((path) => existsSync(path))) return paths;
   mkdirSync(layersDir(store), { recursive: true });
+  const { unpackLayer } = await import('./layer.js');
   const notes: string[] = [];
   await Promise.all(image.manifest.layers.map((_layer, index) => unpackLayer(store, image, index, mapping, notes)));
   for (const note of notes) onNote(note);
-  return image.config.rootfs.diff_ids.map((diffId) => layerPath(store, diffId));
+  return paths;
 }

@@ -1,4 +1,3 @@
-import { createHash, type Hash } from 'node:crypto';
 import { BurrowError } from '../errors.js';
 
 const DIGEST = /^(sha256|sha512):([a-f0-9]+)$/;
@@ -15,14 +14,6 @@ export function parseDigest(digest: string): ParsedDigest {
     throw new BurrowError('INVALID_MANIFEST', `"${digest}" is not a valid digest`);
   }
   return { algorithm: match[1] as ParsedDigest['algorithm'], hex: match[2]! };
-}
-
-export function hasherFor(digest: string): Hash {
-  return createHash(parseDigest(digest).algorithm);
-}
-
-export function sha256(bytes: Buffer | string): string {
-  return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 }
 
 export function shortId(digest: string): string {

@@ -21,7 +21,7 @@ if [ ! -e node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   # locked versions without rewriting the file.
   npm ci --no-progress --loglevel=error 2>/dev/null || npm install --no-save --no-progress --loglevel=error
 fi
-if [ "${BUILD:-always}" = always ] || [ ! -e build/cli-bundle/main.js ] || [ -n "$(find src native -newer build/cli-bundle/main.js -print -quit 2>/dev/null)" ]; then
+if [ "${BUILD:-always}" = always ] || [ ! -e build/cli-bundle/main.cjs ] || [ -n "$(find src native -newer build/cli-bundle/main.cjs -print -quit 2>/dev/null)" ]; then
   npm run build --silent
 fi
 

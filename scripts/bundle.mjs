@@ -1,0 +1,40 @@
+// Bundles the CLI into one CommonJS file, build/cli-bundle/main.cjs, that
+// bin/burrow.js compiles with a V8 code cache (see there). One file, because
+// resolving and reading separate modules at every start costs more than a
+// container's namespaces and mounts; CommonJS, because Node 20 has a code cache
+// only for scripts. Modules a command does not need stay unevaluated (esbuild
+// turns our dynamic imports into lazy initialisers).
+//
+// Bundled: commander (every start needs it), and execa and p-limit (ESM-only,
+// which a CommonJS bundle cannot require). Loaded from node_modules on demand:
+// the rest (undici breaks when bundled; koffi is native).
+import { readFileSync, rmSync } from 'node:fs';
+import { build } from 'esbuild';
+
+const BUNDLED = new Set(['commander', 'execa', 'p-limit']);
+const { dependencies } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+const outdir = new URL('../build/cli-bundle/', import.meta.url).pathname;
+
+rmSync(outdir, { recursive: true, force: true });
+await build({
+  entryPoints: [new URL('../src/cli/main.ts', import.meta.url).pathname],
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  outfile: `${outdir}main.cjs`,
+  external: Object.keys(dependencies).filter((name) => !BUNDLED.has(name)),
+  // Paths next to the code (`new URL('../native/…', import.meta.url)`) resolve
+  // from build/cli-bundle/ exactly as from build/<module>/.
+  define: { 'import.meta.url': '__burrowModuleUrl' },
+  banner: { js: "const __burrowModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
+  logLevel: 'warning',
+});
+
+// A script compiled by vm.Script has no module loader: an import() left in the
+// bundle (of a package kept external) would fail at run time, so fail here.
+const dynamicImports = readFileSync(`${outdir}main.cjs`, 'utf8').match(/\bimport\("[^"]+"\)/g);
+if (dynamicImports !== null) {
+  console.error(`bundle: ${dynamicImports.join(', ')} left in the bundle: load external packages with createRequire`);
+  process.exit(1);
+}

@@ -1,0 +1,72 @@
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync, mkdirSync, renameSync } from 'node:fs';
+import { join } from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { fileURLToPath } from 'node:url';
+import { start } from '../util/spawn.js';
+import { BurrowError } from '../errors.js';
+import type { LocalImage } from '../image/local.js';
+import { layerCompression } from '../image/media-types.js';
+import { acquireLock } from '../store/flock.js';
+import type { Store } from '../store/store.js';
+import { decompressor } from '../util/decompress.js';
+import { unshareArgs, type IdMapping } from '../userns/idmap.js';
+import { removeInUserNamespace } from './remove.js';
+import { layerPath, layersDir } from './unpack.js';
+
+// Relative to a sibling folder so it holds from build/unpack/ and from the CLI bundle alike.
+const WORKER = fileURLToPath(new URL('../unpack/worker.js', import.meta.url));
+
+/**
+ * Unpacks one layer: blob → decompress → hash (checked against the diff_id) →
+ * the confined worker inside the user namespace, into a scratch directory that
+ * becomes the layer's directory only when the digest checked and the worker
+ * finished.
+ */
+export async function unpackLayer(store: Store, image: LocalImage, index: number, mapping: IdMapping, notes: string[]): Promise<void> {
+  const layer = image.manifest.layers[index]!;
+  const diffId = image.config.rootfs.diff_ids[index]!;
+  const final = layerPath(store, diffId);
+  if (existsSync(final)) return;
+  const lock = await acquireLock(join(store.paths.locks, `layer-${diffId.replace(':', '-')}.lock`), { shouldStop: () => existsSync(final) });
+  if (lock === undefined || existsSync(final)) {
+    lock?.release();
+    return;
+  }
+  try {
+    const scratch = join(layersDir(store), `.unpacking-${diffId.slice(7, 19)}-${process.pid}`);
+    await removeInUserNamespace(scratch, mapping);
+    mkdirSync(join(scratch, 'rootfs'), { recursive: true, mode: 0o755 });
+    const hash = createHash('sha256');
+    const tee = new Transform({ transform(chunk: Buffer, _e, callback) { hash.update(chunk); callback(null, chunk); } });
+    const { child, finished } = start('unshare', [...unshareArgs(mapping), '--', process.execPath, WORKER, scratch, mapping.single ? 'single' : 'mapped'], ['pipe', 'pipe', 'pipe']);
+    const decompress = decompressor(layerCompression(layer.mediaType));
+    const source = createReadStream(store.blobPath(layer.digest));
+    const feed = decompress === undefined ? pipeline(source, tee, child.stdin!) : pipeline(source, decompress, tee, child.stdin!);
+    const [fed, outcome] = await Promise.all([feed.then(() => ({ status: 'fulfilled' as const }), (reason: unknown) => ({ status: 'rejected' as const, reason })), finished]);
+    if (outcome.exitCode !== 0) {
+      await removeInUserNamespace(scratch, mapping);
+      const detail = outcome.stderr.trim() || outcome.error?.message || (fed.status === 'rejected' ? String((fed.reason as Error).message) : 'the unpack worker failed');
+      throw new BurrowError('IO', `cannot unpack layer ${layer.digest} of ${image.record.name}: ${detail}`);
+    }
+    if (fed.status === 'rejected') {
+      await removeInUserNamespace(scratch, mapping);
+      throw new BurrowError('DIGEST_MISMATCH', `layer ${layer.digest} of ${image.record.name} is not a valid ${layerCompression(layer.mediaType)} stream (${(fed.reason as Error).message}); remove the image and pull it again`);
+    }
+    const actual = `sha256:${hash.digest('hex')}`;
+    if (actual !== diffId) {
+      await removeInUserNamespace(scratch, mapping);
+      throw new BurrowError('DIGEST_MISMATCH', `layer ${layer.digest} of ${image.record.name} uncompresses to ${actual}, not its diff_id ${diffId}: the image is corrupt`);
+    }
+    const report = outcome.stdout.trim();
+    if (report !== '') {
+      const skipped = (JSON.parse(report) as { skipped: string[] }).skipped;
+      notes.push(`layer ${layer.digest.slice(7, 19)}: skipped ${skipped.length} entr${skipped.length === 1 ? 'y' : 'ies'} (device nodes need privileges; paths out of the layer are refused): ${skipped.slice(0, 3).join(', ')}${skipped.length > 3 ? ', …' : ''}`);
+    }
+    renameSync(join(scratch, 'rootfs'), final);
+    await removeInUserNamespace(scratch, mapping);
+  } finally {
+    lock.release();
+  }
+}
