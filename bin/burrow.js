@@ -11,14 +11,18 @@ const { join } = require('node:path');
 const { Script } = require('node:vm');
 
 const bundle = join(__dirname, '..', 'build', 'cli-bundle', 'main.cjs');
-const cacheFile = `${bundle}.cache`;
+const source = readFileSync(bundle, 'utf8');
+// V8 checks a cache against its source's length only: the build id on the
+// bundle's first line, in the cache's name, keeps a cache from outliving its bundle.
+const buildId = /^\/\/ burrow-bundle ([0-9a-f]+)/.exec(source)?.[1] ?? `size-${source.length}`;
+const cacheFile = `${bundle}.${buildId}.cache`;
 let cachedData;
 try {
   cachedData = readFileSync(cacheFile);
 } catch {
   cachedData = undefined;
 }
-const script = new Script(wrap(readFileSync(bundle, 'utf8')), { filename: bundle, cachedData });
+const script = new Script(wrap(source), { filename: bundle, cachedData });
 const module_ = { exports: {} };
 script.runInThisContext()(module_.exports, createRequire(bundle), module_, bundle, join(__dirname, '..', 'build', 'cli-bundle'));
 

@@ -9,6 +9,7 @@
 // which a CommonJS bundle cannot require). Loaded from node_modules on demand:
 // the rest (undici breaks when bundled; koffi is native).
 import { readFileSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { build } from 'esbuild';
 
 const BUNDLED = new Set(['commander', 'execa', 'p-limit']);
@@ -27,7 +28,8 @@ await build({
   // Paths next to the code (`new URL('../native/…', import.meta.url)`) resolve
   // from build/cli-bundle/ exactly as from build/<module>/.
   define: { 'import.meta.url': '__burrowModuleUrl' },
-  banner: { js: "const __burrowModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
+  // The first line names this build: bin/burrow.js keys its code cache on it.
+  banner: { js: `// burrow-bundle ${randomBytes(8).toString('hex')}\nconst __burrowModuleUrl = require('node:url').pathToFileURL(__filename).href;` },
   logLevel: 'warning',
 });
 

@@ -77,7 +77,8 @@ async function buildProgram(argv: string[], signal: AbortSignal, setExit: Exit):
   }
   const nested = program.commands.flatMap((command) => command.commands);
   for (const command of [program, ...program.commands, ...nested]) {
-    command.exitOverride().configureOutput({ outputError: (text, write) => write(`burrow: ${text.replace(/^error: /, '')}`) });
+    // One line, as every burrow error: commander puts its suggestion on a second.
+    command.exitOverride().configureOutput({ outputError: (text, write) => write(`burrow: ${text.replace(/^error: /, '').trim().replace(/\s*\n\s*/g, ' ')}\n`) });
   }
   return program;
 }

@@ -332,6 +332,22 @@ describe('burrow run: nothing left behind', () => {
     expect(String(left.stdout)).toBe('');
   });
 
+  it('--rm removes the container whether its files belong to the user or to mapped ids; BURROW_TRACE names each phase in order', async () => {
+    const containers = join(box.root, 'containers');
+    const list = (): string[] => (existsSync(containers) ? readdirSync(containers).sort() : []);
+    const before = list();
+    const traced = await run(box, ['run', '--rm', busybox(), 'sh', '-c', 'mkdir /w && echo x > /w/f'], { env: { BURROW_TRACE: '1' } });
+    expect(traced.exitCode, traced.stderr).toBe(0);
+    const phases = traced.stderr.split('\n').filter((line) => line.startsWith('burrow-trace')).map((line) => /^burrow-trace\s+([\d.]+) ms {2}(.+)$/.exec(line)!);
+    expect(phases.map((match) => match[2])).toEqual(['cli loaded', 'commands loaded', 'create', 'image found', 'layers ready', 'container created', 'launcher', 'sandbox up', 'job exited', 'removed', 'done']);
+    const times = phases.map((match) => Number(match[1]));
+    expect(times).toEqual([...times].sort((a, b) => a - b));
+    expect(list()).toEqual(before);
+    const mapped = await sh('mkdir -p /w/deep && echo x > /w/deep/f && chown -R 1000:1000 /w');
+    expect(mapped.exitCode, mapped.stderr).toBe(0);
+    expect(list()).toEqual(before);
+  });
+
   it('keeps the user xattrs of image files', async () => {
     expect((await sh('true', [], multilayer())).exitCode).toBe(0);
     const layers = join(box.root, 'layers');

@@ -70,6 +70,42 @@ describe('images, inspect, rmi', () => {
   });
 });
 
+describe('tag', () => {
+  it('gives an image another name; removing one name keeps the image for the other', async () => {
+    const box = await pulled(['busybox:latest']);
+    const id = fixture('busybox:latest').config!;
+    const tagged = await run(box, ['tag', `${anon()}/busybox:latest`, 'tools/box:1']);
+    expect(tagged.exitCode, tagged.stderr).toBe(0);
+    const names = async (): Promise<string[]> => (JSON.parse((await run(box, ['images', '--format', 'json'])).stdout) as Array<{ Id: string; Repository: string; Tag: string }>)
+      .filter((image) => image.Id === id).map((image) => `${image.Repository}:${image.Tag}`).sort();
+    expect(await names()).toEqual([`${anon()}/busybox:latest`, 'tools/box:1'].sort());
+    const blobs = storeSnapshot(box.root).blobs;
+    expect((await run(box, ['rmi', `${anon()}/busybox:latest`])).stdout).toBe(`Untagged: ${anon()}/busybox:latest`);
+    expect(storeSnapshot(box.root).blobs).toEqual(blobs);
+    expect(await names()).toEqual(['tools/box:1']);
+    const ran = await run(box, ['run', '--rm', 'tools/box:1', 'echo', 'tagged']);
+    expect(ran.stdout, ran.stderr).toBe('tagged');
+  });
+
+  it('names an untagged image, which then leaves <none>; refuses digest targets and unknown images', async () => {
+    const box = sandbox();
+    const untagged = join(box.dir, 'untagged.tar');
+    await execa('skopeo', ['copy', '-q', `oci-archive:${bed().archives['busybox-oci']}`, `oci-archive:${untagged}`]);
+    const loaded = await run(box, ['load', '-i', untagged]);
+    expect(loaded.stdout, loaded.stderr).toBe(`Loaded image ID: ${fixture('busybox:latest').config}`);
+    expect((await run(box, ['images'])).stdout).toMatch(/<none>\s+<none>/);
+    const tagged = await run(box, ['image', 'tag', fixture('busybox:latest').config!.slice(7, 19), 'local/busybox']);
+    expect(tagged.exitCode, tagged.stderr).toBe(0);
+    const images = JSON.parse((await run(box, ['images', '--format', 'json'])).stdout) as Array<{ Repository: string; Tag: string }>;
+    expect(images.map((image) => `${image.Repository}:${image.Tag}`)).toEqual(['local/busybox:latest']);
+    const before = storeSnapshot(box.root);
+    expect(expectOneLineError(await run(box, ['tag', 'local/busybox', `other@sha256:${'a'.repeat(64)}`]))).toMatch(/cannot tag with a digest reference/);
+    expect(expectOneLineError(await run(box, ['tag', 'nothing:here', 'other:1']))).toMatch(/no such image: nothing:here/);
+    expect(expectOneLineError(await run(box, ['tag', 'local/busybox', 'Bad Name']))).toMatch(/Bad Name/);
+    expect(storeSnapshot(box.root)).toEqual(before);
+  });
+});
+
 describe('system df and prune', () => {
   it('df counts shared blobs once and shows what prune can reclaim', async () => {
     const box = await pulled(['busybox:latest', 'library/busybox:latest']);

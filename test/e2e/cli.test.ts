@@ -1,0 +1,68 @@
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { execa } from 'execa';
+import { describe, expect, it } from 'vitest';
+import { BURROW_BIN, expectOneLineError, run, sandbox } from '../helpers/cli.js';
+
+const REPO = dirname(dirname(BURROW_BIN));
+const BUNDLE_DIR = join(REPO, 'build', 'cli-bundle');
+
+/** bin/ and the bundle copied into a directory of the test's own, whose cache the test controls. */
+function installCopy(): { root: string; cacheDir: string; cli: string[] } {
+  const root = mkdtempSync(join(tmpdir(), 'burrow-cli-'));
+  mkdirSync(join(root, 'bin'));
+  for (const file of ['burrow.js', 'package.json']) copyFileSync(join(REPO, 'bin', file), join(root, 'bin', file));
+  const cacheDir = join(root, 'build', 'cli-bundle');
+  mkdirSync(cacheDir, { recursive: true });
+  copyFileSync(join(BUNDLE_DIR, 'main.cjs'), join(cacheDir, 'main.cjs'));
+  return { root, cacheDir, cli: [join(root, 'bin', 'burrow.js')] };
+}
+
+const caches = (dir: string): string[] => readdirSync(dir).filter((name) => name.endsWith('.cache'));
+
+describe('the CLI entry point', () => {
+  it('ships a code cache named after its bundle build', () => {
+    const buildId = /^\/\/ burrow-bundle ([0-9a-f]+)/.exec(readFileSync(join(BUNDLE_DIR, 'main.cjs'), 'utf8'))?.[1];
+    expect(buildId).toMatch(/^[0-9a-f]{16}$/);
+    expect(caches(BUNDLE_DIR)).toEqual([`main.cjs.${buildId}.cache`]);
+  });
+
+  it('writes a missing cache, replaces one V8 rejects, and runs without one where it cannot write', async () => {
+    const copy = installCopy();
+    const version = async (): Promise<string> => (await execa(process.execPath, copy.cli.concat('--version'))).stdout;
+    expect(await version()).toBe('0.1.0');
+    const [written] = caches(copy.cacheDir);
+    expect(written).toBeDefined();
+    const cachePath = join(copy.cacheDir, written!);
+    expect(readFileSync(cachePath).length).toBeGreaterThan(10_000);
+
+    writeFileSync(cachePath, Buffer.alloc(4096, 7));
+    expect(await version()).toBe('0.1.0');
+    expect(readFileSync(cachePath).equals(Buffer.alloc(4096, 7))).toBe(false);
+
+    writeFileSync(cachePath, Buffer.alloc(4096, 7));
+    chmodSync(copy.cacheDir, 0o555);
+    try {
+      expect(await version()).toBe('0.1.0');
+      expect(readFileSync(cachePath).equals(Buffer.alloc(4096, 7))).toBe(true);
+    } finally {
+      chmodSync(copy.cacheDir, 0o755);
+    }
+  });
+
+  it('loads only the command asked for, yet help and suggestions know every command', async () => {
+    const box = sandbox();
+    const help = await run(box, ['--help']);
+    for (const command of ['run', 'create', 'ps', 'exec', 'container', 'volume', 'pull', 'images', 'tag', 'load', 'save', 'login', 'system', 'image']) {
+      expect(help.stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
+    }
+    expect(expectOneLineError(await run(box, ['imagse']))).toMatch(/unknown command 'imagse' \(Did you mean one of image, images\?\)$/);
+    for (const args of [['--root', join(box.dir, 'other'), 'images', '-q'], [`--root=${join(box.dir, 'other')}`, 'ps', '-q']]) {
+      const result = await run(box, args);
+      expect(result.exitCode, result.stderr).toBe(0);
+      expect(result.stdout).toBe('');
+    }
+    expect(readdirSync(join(box.dir, 'other'))).toContain('oci-layout');
+  });
+});
