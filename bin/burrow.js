@@ -1,43 +1,74 @@
 #!/usr/bin/env node
 'use strict';
 // The CLI is one CommonJS bundle (build/cli-bundle/main.cjs), compiled here with a
-// V8 code cache kept beside it: without the cache, parsing and compiling the
-// bundle costs more than a container's namespaces and mounts together. A cache
-// V8 rejects (another Node version) or that is missing is rewritten after the
-// command, when the directory is writable; otherwise the bundle just compiles.
-const { readFileSync, renameSync, writeFileSync } = require('node:fs');
+// V8 code cache: without one, parsing and compiling the bundle costs more than a
+// container's namespaces and mounts together. The build ships a cache of what
+// `--help` compiles; each command then keeps its own, written after its first
+// use (beside the bundle, or in ~/.cache/burrow where the install is read-only),
+// which holds the functions that command runs. A cache V8 rejects (another Node
+// version) is written anew the same way; where nothing is writable the bundle
+// just compiles.
+const { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } = require('node:fs');
 const { createRequire, wrap } = require('node:module');
+const { homedir } = require('node:os');
 const { join } = require('node:path');
 const { Script } = require('node:vm');
 
-const bundle = join(__dirname, '..', 'build', 'cli-bundle', 'main.cjs');
+const bundleDir = join(__dirname, '..', 'build', 'cli-bundle');
+const bundle = join(bundleDir, 'main.cjs');
 const source = readFileSync(bundle, 'utf8');
 // V8 checks a cache against its source's length only: the build id on the
-// bundle's first line, in the cache's name, keeps a cache from outliving its bundle.
+// bundle's first line, in every cache's name, keeps a cache from outliving its bundle.
 const buildId = /^\/\/ burrow-bundle ([0-9a-f]+)/.exec(source)?.[1] ?? `size-${source.length}`;
-const cacheFile = `${bundle}.${buildId}.cache`;
+const args = process.argv.slice(2);
+const word = args.find((arg, at) => !arg.startsWith('-') && args[at - 1] !== '--root');
+const command = word !== undefined && /^[a-z]+$/.test(word) ? word : undefined;
+const userDir = join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'burrow', 'code-cache');
+const ownCaches = command === undefined ? [] : [join(bundleDir, `main.cjs.${buildId}.${command}.cache`), join(userDir, `${buildId}.${command}.cache`)];
+
+let used;
 let cachedData;
-try {
-  cachedData = readFileSync(cacheFile);
-} catch {
-  cachedData = undefined;
+for (const candidate of [...ownCaches, join(bundleDir, `main.cjs.${buildId}.cache`)]) {
+  try {
+    cachedData = readFileSync(candidate);
+    used = candidate;
+    break;
+  } catch {
+    // Not there: the next, more general one.
+  }
 }
 const script = new Script(wrap(source), { filename: bundle, cachedData });
 const module_ = { exports: {} };
-script.runInThisContext()(module_.exports, createRequire(bundle), module_, bundle, join(__dirname, '..', 'build', 'cli-bundle'));
+script.runInThisContext()(module_.exports, createRequire(bundle), module_, bundle, bundleDir);
+
+function writeCache(file, data) {
+  const partial = `${file}.${process.pid}`;
+  writeFileSync(partial, data);
+  renameSync(partial, file);
+}
 
 function refreshCache() {
-  if (cachedData !== undefined && !script.cachedDataRejected) return;
+  const fitting = used !== undefined && !script.cachedDataRejected && (ownCaches.length === 0 || ownCaches.includes(used));
+  if (fitting) return;
+  const data = script.createCachedData();
+  const [besideBundle, inUserDir] = ownCaches.length > 0 ? ownCaches : [join(bundleDir, `main.cjs.${buildId}.cache`), undefined];
   try {
-    const partial = `${cacheFile}.${process.pid}`;
-    writeFileSync(partial, script.createCachedData());
-    renameSync(partial, cacheFile);
+    writeCache(besideBundle, data);
+    return;
   } catch {
-    // A read-only install: every start compiles, a little slower.
+    // A read-only install: the user's cache directory, if any.
+  }
+  if (inUserDir === undefined) return;
+  try {
+    mkdirSync(userDir, { recursive: true });
+    for (const name of readdirSync(userDir)) if (!name.startsWith(`${buildId}.`)) rmSync(join(userDir, name), { force: true });
+    writeCache(inUserDir, data);
+  } catch {
+    // Nowhere to write: every start compiles, a little slower.
   }
 }
 
-module_.exports.main(process.argv.slice(2)).then((code) => {
+module_.exports.main(args).then((code) => {
   process.exitCode = code;
   refreshCache();
 });

@@ -25,7 +25,7 @@ describe('the CLI entry point', () => {
   it('ships a code cache named after its bundle build', () => {
     const buildId = /^\/\/ burrow-bundle ([0-9a-f]+)/.exec(readFileSync(join(BUNDLE_DIR, 'main.cjs'), 'utf8'))?.[1];
     expect(buildId).toMatch(/^[0-9a-f]{16}$/);
-    expect(caches(BUNDLE_DIR)).toEqual([`main.cjs.${buildId}.cache`]);
+    expect(caches(BUNDLE_DIR)).toContain(`main.cjs.${buildId}.cache`);
   });
 
   it('writes a missing cache, replaces one V8 rejects, and runs without one where it cannot write', async () => {
@@ -33,7 +33,7 @@ describe('the CLI entry point', () => {
     const version = async (): Promise<string> => (await execa(process.execPath, copy.cli.concat('--version'))).stdout;
     expect(await version()).toBe('0.1.0');
     const [written] = caches(copy.cacheDir);
-    expect(written).toBeDefined();
+    expect(written).toMatch(/^main\.cjs\.[0-9a-f]{16}\.cache$/);
     const cachePath = join(copy.cacheDir, written!);
     expect(readFileSync(cachePath).length).toBeGreaterThan(10_000);
 
@@ -46,6 +46,31 @@ describe('the CLI entry point', () => {
     try {
       expect(await version()).toBe('0.1.0');
       expect(readFileSync(cachePath).equals(Buffer.alloc(4096, 7))).toBe(true);
+    } finally {
+      chmodSync(copy.cacheDir, 0o755);
+    }
+  });
+
+  it('keeps a cache per command, in ~/.cache/burrow when the install is read-only, and only for the current build', async () => {
+    const copy = installCopy();
+    const box = sandbox();
+    const env = { ...process.env, ...box.env, XDG_CACHE_HOME: join(box.dir, 'cache') };
+    const cli = async (...args: string[]): Promise<void> => {
+      const result = await execa(process.execPath, copy.cli.concat(args), { env, reject: false });
+      expect(result.exitCode, String(result.stderr)).toBe(0);
+    };
+    await cli('ps', '-q');
+    expect(caches(copy.cacheDir).filter((name) => name.endsWith('.ps.cache'))).toHaveLength(1);
+
+    chmodSync(copy.cacheDir, 0o555);
+    try {
+      const userCaches = join(box.dir, 'cache', 'burrow', 'code-cache');
+      mkdirSync(userCaches, { recursive: true });
+      writeFileSync(join(userCaches, '0000000000000000.images.cache'), 'from an older build');
+      await cli('--root', join(box.dir, 'other'), 'images', '-q');
+      expect(readdirSync(userCaches)).toEqual([expect.stringMatching(/^[0-9a-f]{16}\.images\.cache$/)]);
+      expect(readdirSync(userCaches)[0]).not.toMatch(/^0{16}/);
+      await cli('images', '-q');
     } finally {
       chmodSync(copy.cacheDir, 0o755);
     }
