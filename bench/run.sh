@@ -6,7 +6,7 @@
 # Needs the images cached by bench/pull.sh (run that once first) and hyperfine.
 # Env: BENCH_USER (default burrowtest), BENCH_CACHE (default /var/tmp/burrow-bench),
 #      BENCH_PORT (default 5200), BENCH_WARMUP (3), BENCH_RUNS (20),
-#      BENCH_IO_RUNS (5), BENCH_SMALL_FILES (2000), BENCH_DD_MB (200).
+#      BENCH_IO_RUNS (9), BENCH_SMALL_FILES (2000), BENCH_DD_MB (200).
 # Writes the section between <!-- run:begin --> and <!-- run:end --> of
 # BENCHMARKS.md at the repo root; raw hyperfine JSON and I/O results are kept
 # in $BENCH_CACHE/run-results/.
@@ -15,7 +15,7 @@ set -euo pipefail
 
 WARMUP="${BENCH_WARMUP:-3}"
 RUNS="${BENCH_RUNS:-20}"
-IO_RUNS="${BENCH_IO_RUNS:-5}"
+IO_RUNS="${BENCH_IO_RUNS:-9}"
 NFILES="${BENCH_SMALL_FILES:-2000}"
 DD_MB="${BENCH_DD_MB:-200}"
 
@@ -207,6 +207,12 @@ hf breakdown \
   "burrow run, no --rm (overlay)" "$(q "${BURROW[@]}") run --storage-driver overlay $BB /bin/busybox true"
 # the kept containers of the last command (root may remove them directly)
 for d in "$STORE"/containers/*; do [ "$d" = "$CDIR" ] || rm -rf "$d"; done
+# The same start as burrow itself sees it: BURROW_TRACE=1 marks each phase (ms since the process began).
+TRACE="$OUT/trace.txt"; : > "$TRACE"
+for i in $(seq 1 "$RUNS"); do
+  asuser env BURROW_TRACE=1 "${BURROW[@]}" run --rm --storage-driver overlay "$BB" /bin/busybox true 2>> "$TRACE" > /dev/null || true
+  echo "burrow-trace-end" >> "$TRACE"
+done
 
 # ---------------------------------------------------------------- 3. I/O in the root file system
 # The same script everywhere (the debian image's dash + coreutils = the host's):
@@ -258,7 +264,7 @@ done
 LOAD_END="$(cut -d' ' -f1-3 /proc/loadavg)"
 
 mkdir -p "$CACHE/run-results"
-cp "$JSON"/*.json "$IO_RES" "$CACHE/run-results/"
+cp "$JSON"/*.json "$IO_RES" "$TRACE" "$CACHE/run-results/"
 
 # ---------------------------------------------------------------- report
 BURROW_V="$("${BURROW[@]}" --version 2>&1 | head -1)"
@@ -268,11 +274,11 @@ export B_BURROW="$BURROW_V (git $BURROW_GIT), node $(node --version)"
 export B_PODMAN="$(podman --version | awk '{print $3}')" B_BWRAP="$(bwrap --version | awk '{print $2}')"
 export B_FUSE="$(fuse-overlayfs --version 2>&1 | awk '/fuse-overlayfs/{print $3; exit}')" B_HF="$(hyperfine --version | awk '{print $2}')"
 export B_PODMAN_DESC="$PODMAN_DESC" B_PODMAN_FAIL="$PODMAN_FAIL" B_LOAD="$LOAD_START -> $LOAD_END"
-export B_WARMUP="$WARMUP" B_RUNS="$RUNS" B_IO_RUNS="$IO_RUNS" B_NFILES="$NFILES" B_DD_MB="$DD_MB"
+export B_TRACE="$TRACE" B_WARMUP="$WARMUP" B_RUNS="$RUNS" B_IO_RUNS="$IO_RUNS" B_NFILES="$NFILES" B_DD_MB="$DD_MB"
 export B_DEB_ROOTFS_HOW="$DEB_ROOTFS_HOW" B_UNSHARE="${UNSHARE[*]}"
 export B_OTHER="$(other_procs '^(node|vitest|docker-registry|podman|burrow)')"
 python3 - "$JSON" "$IO_RES" "$ERRS" "$WORK/section.md" <<'PY'
-import json, os, statistics, sys
+import json, os, re, statistics, sys
 jd, io, errs, out = sys.argv[1:5]
 E = os.environ
 def load(name):
@@ -363,6 +369,35 @@ if all(k in bd for k in need):
     w("")
     w("Pieces are differences of medians, so they are approximate (a negative or tiny value is within noise).")
 w("")
+# BURROW_TRACE=1 runs: when each phase was reached, ms since the process began.
+traces, cur = [], []
+for line in open(os.environ["B_TRACE"]):
+    mt = re.match(r"^burrow-trace\s+([\d.]+) ms {2}(.+)$", line.rstrip("\n"))
+    if mt: cur.append((mt.group(2), float(mt.group(1))))
+    elif line.startswith("burrow-trace-end"):
+        if cur: traces.append(cur)
+        cur = []
+if traces:
+    names = [n for n, _ in traces[0]]
+    complete = [t for t in traces if [n for n, _ in t] == names]
+    w(f"The same start from inside (`BURROW_TRACE=1 burrow run --rm` busybox, kernel overlay, {len(complete)} runs): "
+      "when burrow reached each phase, in ms since the process began (Node's own start included), medians; "
+      "the process then exits (a few ms of Node shutdown not shown).")
+    w("")
+    w("| phase reached | at ms | since previous, ms | what happened in between |")
+    w("| --- | ---: | ---: | --- |")
+    what = {"cli loaded": "Node starts, compiles the CLI bundle (code cache)", "commands loaded": "the `run` command's definitions",
+            "create": "argument parsing, library code for run", "image found": "image record, manifest and config read from the store",
+            "layers ready": "layer directories checked (all unpacked)", "container created": "id mapping, user, plan, container directory and record",
+            "launcher": "state files", "sandbox up": "unshare + newuidmap/newgidmap, overlay mount, bwrap until it reports PID 1",
+            "job exited": "bwrap's mounts and masks, pivot_root, burrow-init, the job, teardown",
+            "removed": "the container directory removed (`--rm`)", "done": "exit status"}
+    prev = 0.0
+    for k, n in enumerate(names):
+        at = statistics.median(t[k][1] for t in complete)
+        gap = statistics.median(t[k][1] - (t[k - 1][1] if k else 0.0) for t in complete)
+        w(f"| {n} | {at:.1f} | {gap:.1f} | {what.get(n, '')} |")
+    w("")
 w(f"### I/O in the container's root file system (debian image, {E['B_IO_RUNS']} rounds, medians)")
 w("")
 w(f"One script for every target, run by the debian image's `sh` (dash) with its coreutils (the host's are the same bookworm "
@@ -437,7 +472,7 @@ w("```")
 for r in rows: w("\t".join(r))
 w("```")
 w("")
-w("hyperfine JSON of this run: `/var/tmp/burrow-bench/run-results/` (`start-busybox.json`, `start-debian.json`, `breakdown.json`, `io.tsv`).")
+w("hyperfine JSON of this run: `/var/tmp/burrow-bench/run-results/` (`start-busybox.json`, `start-debian.json`, `breakdown.json`, `io.tsv`, `trace.txt`).")
 open(out, "w").write("\n".join(L) + "\n")
 PY
 
