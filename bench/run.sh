@@ -236,7 +236,9 @@ io_once() { # TARGET ROUND
   local t="$1" r="$2" out="$OUT/io-$1-$2.log" rc=0
   sync
   case $t in
-    burrow-*) asuser "${BURROW[@]}" run --rm --storage-driver "${t#burrow-}" "$DEB" sh -c "$IO_SCRIPT" sh /bench-io "$NFILES" "$DD_MB" > "$out" 2>&1 || rc=$? ;;
+    # Kept, then removed: a --rm container's overlay is volatile (no syncs), which would flatter the fsync figure.
+    burrow-*) asuser "${BURROW[@]}" run --name "bench-io-$t-$r" --storage-driver "${t#burrow-}" "$DEB" sh -c "$IO_SCRIPT" sh /bench-io "$NFILES" "$DD_MB" > "$out" 2>&1 || rc=$?
+              asuser "${BURROW[@]}" rm "bench-io-$t-$r" > /dev/null 2>&1 || true ;;
     podman) asuser "${PODMAN[@]}" run --rm "${PODMAN_RUN_OPTS[@]}" "$DEB" sh -c "$IO_SCRIPT" sh /bench-io "$NFILES" "$DD_MB" > "$out" 2>&1 || rc=$? ;;
     host) (cd "$WORK/hostio" && asuser sh -c "$IO_SCRIPT" sh "$WORK/hostio/bench-io" "$NFILES" "$DD_MB") > "$out" 2>&1 || rc=$?
           rm -rf "$WORK/hostio/bench-io" ;;
@@ -435,8 +437,8 @@ w("Noise: file creation on this VM's ext4 (mounted with `discard`) waits on the 
   "and look at the min–max spread before reading a few percent into it.")
 w("")
 w("Caveat: podman mounts the overlay of a `--rm` container with `volatile` (shown as `fsync=volatile` in its mount options), "
-  "so `conv=fsync` does not wait for the disk there; its dd figure is not comparable with the others. burrow's overlay is "
-  "mounted without `volatile`.")
+  "so `conv=fsync` does not wait for the disk there; its dd figure is not comparable with the others. burrow mounts a `--rm` container's overlay `volatile` too, so its "
+  "I/O rounds run in kept containers (`run --name …`, then `rm`), whose overlay is not volatile: its fsync waits for the disk as the host's does.")
 w("")
 w("### Goals (from the issue)")
 w("")

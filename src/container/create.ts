@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { BurrowError } from '../errors.js';
 import { findRecords, loadLocalImage, type LocalImage } from '../image/local.js';
@@ -9,6 +9,7 @@ import { idMapping } from '../userns/idmap.js';
 import { trace } from '../util/trace.js';
 import { generatedName, newContainerId, VALID_NAME } from './names.js';
 import { containerDir, listRecords, writeRecord, type ContainerRecord, type RestartPolicy } from './record.js';
+import { withLockFileSync } from '../store/lockfile.js';
 import { resolveUser } from './user.js';
 import { createVolume } from './volumes.js';
 
@@ -126,10 +127,6 @@ export async function createContainer(store: Store, options: CreateOptions): Pro
   const lowers = await ensureLayers(store, image, mapping, note);
   trace('layers ready');
 
-  const names = new Set(listRecords(store).map((record) => record.name));
-  if (options.name !== undefined && names.has(options.name)) {
-    throw new BurrowError('INVALID_ARGUMENT', `the container name "${options.name}" is already in use: remove that container or choose another name`);
-  }
   const config = image.config.config ?? {};
   const user = resolveUser(options.user ?? (config.User || undefined), lowers);
   const entrypoint = options.entrypoint ?? config.Entrypoint ?? [];
@@ -149,9 +146,8 @@ export async function createContainer(store: Store, options: CreateOptions): Pro
     return { kind: 'bind', source: createVolume(store, volume.name).Mountpoint, target: volume.target, readOnly: volume.readOnly };
   });
 
-  // Everything checked: only now does the container get a directory.
+  // Everything else checked: only now does the container get a directory.
   const id = newContainerId();
-  const name = options.name ?? generatedName((candidate) => names.has(candidate));
   const hostname = options.hostname ?? id.slice(0, 12);
   const dir = containerDir(store, id);
   const upper = join(dir, 'upper');
@@ -180,7 +176,7 @@ export async function createContainer(store: Store, options: CreateOptions): Pro
   };
   const record: ContainerRecord = {
     id,
-    name,
+    name: '',
     image: { id: image.id, name: image.record.name },
     created: new Date().toISOString(),
     labels: options.labels,
@@ -191,7 +187,21 @@ export async function createContainer(store: Store, options: CreateOptions): Pro
     logMaxSize: options.logMaxSize,
     plan,
   };
-  writeRecord(store, record);
+  // The name is chosen and the record written under one lock, so two creates at
+  // once never share a name (a name is taken once its record exists).
+  try {
+    withLockFileSync(join(store.paths.locks, 'names.lock'), () => {
+      const names = new Set(listRecords(store).map((other) => other.name));
+      if (options.name !== undefined && names.has(options.name)) {
+        throw new BurrowError('INVALID_ARGUMENT', `the container name "${options.name}" is already in use: remove that container or choose another name`);
+      }
+      record.name = options.name ?? generatedName((candidate) => names.has(candidate));
+      writeRecord(store, record);
+    });
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
   trace('container created');
   return record;
 }

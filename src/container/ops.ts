@@ -8,6 +8,7 @@ import { removeContainerFiles } from './start.js';
 import { containerState, monitorAlive, type ContainerState } from './state.js';
 import { VALID_NAME } from './names.js';
 import { setFrozen } from './cgroup.js';
+import { withLockFileSync } from '../store/lockfile.js';
 
 export interface ContainerSummary {
   record: ContainerRecord;
@@ -146,10 +147,12 @@ export async function renameContainer(store: Store, query: string, name: string)
   const lock = await lockContainer(store, record.id);
   try {
     stillThere(store, record);
-    if (listRecords(store).some((other) => other.name === name && other.id !== record.id)) {
-      throw new BurrowError('INVALID_ARGUMENT', `the container name "${name}" is already in use`);
-    }
-    writeRecord(store, { ...record, name });
+    withLockFileSync(join(store.paths.locks, 'names.lock'), () => {
+      if (listRecords(store).some((other) => other.name === name && other.id !== record.id)) {
+        throw new BurrowError('INVALID_ARGUMENT', `the container name "${name}" is already in use`);
+      }
+      writeRecord(store, { ...record, name });
+    });
   } finally {
     lock.release();
   }

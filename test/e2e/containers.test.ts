@@ -1,4 +1,4 @@
-import { existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bed } from '../helpers/bed.js';
@@ -159,6 +159,24 @@ describe('names and ids', () => {
     expect(expectOneLineError(await run(box, ['rename', 'renamed', 'taken']))).toMatch(/already in use/);
     expect(expectOneLineError(await run(box, ['inspect', 'no-such-thing']))).toMatch(/no such object: no-such-thing/);
     expect(expectOneLineError(await run(box, ['rm', 'no-such-container']))).toMatch(/no such container: no-such-container/);
+  });
+
+  it('creates at the same moment never share a name, generated or given; the losers leave nothing behind', async () => {
+    const other = sandbox();
+    const generated = await Promise.all(Array.from({ length: 12 }, () => run(other, ['create', busybox(), 'true'])));
+    for (const result of generated) expect(result.exitCode, result.stderr).toBe(0);
+    const names = (JSON.parse((await run(other, ['ps', '-a', '--format', 'json'])).stdout) as Listed[]).map((container) => container.Names);
+    expect(names).toHaveLength(12);
+    expect(new Set(names).size).toBe(12);
+
+    const given = await Promise.all(Array.from({ length: 6 }, () => run(other, ['create', '--name', 'only-one', busybox(), 'true'])));
+    expect(given.filter((result) => result.exitCode === 0)).toHaveLength(1);
+    for (const loser of given.filter((result) => result.exitCode !== 0)) expect(expectOneLineError(loser)).toMatch(/the container name "only-one" is already in use/);
+    const ids = new Set((await run(other, ['ps', '-a', '-q', '--no-trunc'])).stdout.split('\n').filter(Boolean));
+    expect(ids.size).toBe(13);
+    expect(readdirSync(join(other.root, 'containers')).filter((entry) => !entry.startsWith('.')).sort()).toEqual([...ids].sort());
+    expect(readdirSync(join(other.root, 'locks')).filter((entry) => entry.startsWith('names.lock'))).toEqual([]);
+    await removeAllContainers(other);
   });
 
   it('refuses an ambiguous id prefix (two records that share one, written as the store keeps them)', async () => {
