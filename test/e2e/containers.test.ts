@@ -1,5 +1,6 @@
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bed } from '../helpers/bed.js';
 import { BURROW_BIN, expectOneLineError, inTerminal, run, sandbox, type Sandbox, removeAllContainers } from '../helpers/cli.js';
@@ -92,10 +93,17 @@ describe('detached containers and their monitor', () => {
   });
 
   it('--rm with -d removes the container when it exits', async () => {
-    const id = (await run(box, ['run', '-d', '--rm', busybox(), 'sh', '-c', 'echo short-lived'])).stdout.trim();
+    const started = await run(box, ['run', '-d', '--rm', busybox(), 'sh', '-c', 'echo short-lived']);
+    expect(started.exitCode, started.stderr).toBe(0);
+    const id = started.stdout.trim();
+    expect(id).toMatch(/^[a-f0-9]{64}$/);
     await until(async () => !(await ps()).some((container) => container.Id === id));
     // The monitor's clean-up removes the directory right after the record.
-    await until(async () => !existsSync(join(box.root, 'containers', id)));
+    const dir = join(box.root, 'containers', id);
+    await until(async () => !existsSync(dir)).catch(async (error: Error) => {
+      const left = await execa('ls', ['-laR', dir], { reject: false });
+      throw new Error(`${error.message}; left behind:\n${String(left.stdout)}${String(left.stderr)}`);
+    });
   });
 
   it('--restart on-failure:2 restarts a failing job twice, then leaves it exited', async () => {
