@@ -5,7 +5,7 @@ import { basename, dirname, join } from 'node:path';
 import { BurrowError } from '../errors.js';
 import type { Store } from '../store/store.js';
 import { findContainer } from './record.js';
-import { containerState } from './state.js';
+import { containerState, waitForSandbox } from './state.js';
 import { INIT_PATH } from '../sandbox/bwrap.js';
 import { idMapping, unshareArgs } from '../userns/idmap.js';
 
@@ -99,6 +99,7 @@ async function containerRoot(store: Store, query: string): Promise<ContainerRoot
   const record = findContainer(store, query);
   const state = containerState(store, record);
   if (state.status === 'running' && state.pid !== undefined) {
+    await waitForSandbox(state.pid);
     try {
       const fd = openSync(`/proc/${state.pid}/root`, O_PATH | fsConstants.O_DIRECTORY);
       return { fd, name: record.name, release: () => closeSync(fd) };

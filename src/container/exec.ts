@@ -5,7 +5,7 @@ import { BurrowError } from '../errors.js';
 import { INIT_PATH } from '../sandbox/bwrap.js';
 import type { Store } from '../store/store.js';
 import { findContainer } from './record.js';
-import { containerState } from './state.js';
+import { containerState, waitForSandbox } from './state.js';
 import { resolveUser } from './user.js';
 
 const CAPABILITY_NUMBERS: Record<string, number> = {
@@ -47,6 +47,8 @@ export async function execInContainer(store: Store, query: string, options: Exec
   if (state.status !== 'running' || state.pid === undefined) throw new BurrowError('INVALID_ARGUMENT', `container ${record.name} is not running: start it first`);
   if (state.paused) throw new BurrowError('INVALID_ARGUMENT', `container ${record.name} is paused: unpause it first`);
   if (options.command.length === 0) throw new BurrowError('INVALID_ARGUMENT', 'exec needs a command');
+  // Started a moment ago by another command: its root may still be being built.
+  await waitForSandbox(state.pid);
   const user = options.user === undefined ? { uid: record.plan.process.uid, gid: record.plan.process.gid, groups: record.plan.process.groups } : resolveUser(options.user, record.plan.rootfs.lowers);
   const namespaces = ['--user', '--mount', '--pid', '--uts', '--ipc', '--cgroup'];
   // A --network host container shares the host's network namespace, which is not ours to join.

@@ -14,7 +14,7 @@ import { idMapping, type IdMapping } from '../userns/idmap.js';
 import { COPY_FALLBACK_NOTE, flatten, launcherArgv, launchInfo, MONITOR_BINARY } from './launcher.js';
 import { createContainerCgroup, removeContainerCgroup } from './cgroup.js';
 import { containerDir, writeRecord, type ContainerRecord } from './record.js';
-import { containerState } from './state.js';
+import { containerState, waitForSandbox } from './state.js';
 
 /** Run-time state files: re-derived after a crash, so not worth an fsync each. */
 const RUNTIME = { durable: false };
@@ -134,7 +134,12 @@ async function waitForStart(dir: string, timeoutMs: number): Promise<{ pid?: num
   const started = Date.now();
   while (Date.now() - started < timeoutMs) {
     if (existsSync(join(dir, 'launch-error'))) return { launchError: readFileSync(join(dir, 'launch-error'), 'utf8') };
-    if (existsSync(join(dir, 'pid'))) return { pid: Number(readFileSync(join(dir, 'pid'), 'utf8')) };
+    if (existsSync(join(dir, 'pid'))) {
+      const pid = Number(readFileSync(join(dir, 'pid'), 'utf8'));
+      // As `docker run -d`: back once the job runs in its container, so an exec right after finds it whole.
+      await waitForSandbox(pid, Math.max(0, timeoutMs - (Date.now() - started)));
+      return { pid };
+    }
     if (existsSync(join(dir, 'exit'))) return { exited: true };
     await new Promise((resolve) => setTimeout(resolve, 5));
   }

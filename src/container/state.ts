@@ -6,6 +6,30 @@ import type { Store } from '../store/store.js';
 
 export type ContainerStatus = 'created' | 'running' | 'exited';
 
+/**
+ * bubblewrap reports the sandbox's PID 1 before it has built the root file system
+ * and pivoted into it; a process joining it before then (exec, cp) would land in
+ * the half-built namespace. PID 1 is a fork of bwrap until it executes burrow-init,
+ * which it does last: ready once its command line differs from its parent's.
+ * (Command lines are readable whatever user the job runs as; its root is not.)
+ */
+export function sandboxReady(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    return readFileSync(`/proc/${pid}/cmdline`, 'latin1') !== readFileSync(`/proc/${parent}/cmdline`, 'latin1');
+  } catch {
+    // Gone: nothing to wait for.
+    return true;
+  }
+}
+
+/** Waits (polling, up to `timeoutMs`) until the sandbox of `pid` is ready or the process is gone. */
+export async function waitForSandbox(pid: number, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!sandboxReady(pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 2));
+}
+
 export interface ContainerState {
   status: ContainerStatus;
   /** Host pid of the container's PID 1 while it runs. */

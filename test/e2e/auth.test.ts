@@ -123,7 +123,9 @@ describe('registry authentication', () => {
         // shortlived's tokens last 2 s: the next request must fetch a new one.
         await new Promise((resolve) => setTimeout(resolve, 2500));
         await client.getManifest('private/busybox', 'latest');
-        expect((await issued()) - before).toBe(2);
+        // A second new one is allowed: under load the registry may see the fresh token expire (it lives 2 s) and ask again.
+        expect((await issued()) - before).toBeGreaterThanOrEqual(2);
+        expect((await issued()) - before).toBeLessThanOrEqual(3);
       } finally {
         await client.close();
       }

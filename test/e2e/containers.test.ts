@@ -217,6 +217,24 @@ describe('names and ids', () => {
   });
 });
 
+describe('exec right after run -d', () => {
+  it('finds the container whole: run -d returns only once the job runs in its finished root', async () => {
+    // Several at once, so that the machine is busy and a half-built sandbox would show.
+    const rounds = await Promise.all(Array.from({ length: 6 }, async () => {
+      const started = await run(box, ['run', '-d', busybox(), 'sh', '-c', 'while true; do sleep 0.1; done']);
+      const id = started.stdout.trim();
+      const exec = await run(box, ['exec', id, 'sh', '-c', 'test -x /dev/.burrow-init && cat /etc/hostname']);
+      await run(box, ['rm', '-f', id]);
+      return { started, id, exec };
+    }));
+    for (const { started, id, exec } of rounds) {
+      expect(started.exitCode, started.stderr).toBe(0);
+      expect(exec.stderr).toBe('');
+      expect(exec.stdout).toBe(id.slice(0, 12));
+    }
+  });
+});
+
 describe('exec with a terminal', () => {
   it('exec -it gives the process a terminal and passes keys', async () => {
     const id = (await run(box, ['run', '-d', busybox(), 'sh', '-c', 'while true; do sleep 0.1; done'])).stdout.trim();
