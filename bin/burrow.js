@@ -16,7 +16,13 @@ const { Script } = require('node:vm');
 
 const bundleDir = join(__dirname, '..', 'build', 'cli-bundle');
 const bundle = join(bundleDir, 'main.cjs');
-const source = readFileSync(bundle, 'utf8');
+let source;
+try {
+  source = readFileSync(bundle, 'utf8');
+} catch (error) {
+  process.stderr.write(`burrow: cannot read ${bundle} (${error.code ?? error.message}): build burrow first (npm ci && npm run build)\n`);
+  process.exit(125);
+}
 // V8 checks a cache against its source's length only: the build id on the
 // bundle's first line, in every cache's name, keeps a cache from outliving its bundle.
 const buildId = /^\/\/ burrow-bundle ([0-9a-f]+)/.exec(source)?.[1] ?? `size-${source.length}`;

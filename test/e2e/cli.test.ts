@@ -1,4 +1,4 @@
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { execa } from 'execa';
@@ -74,6 +74,14 @@ describe('the CLI entry point', () => {
     } finally {
       chmodSync(copy.cacheDir, 0o755);
     }
+  });
+
+  it('says in one line what to do when the bundle was never built', async () => {
+    const copy = installCopy();
+    rmSync(copy.cacheDir, { recursive: true });
+    const result = await execa(process.execPath, copy.cli.concat('--version'), { reject: false });
+    expect(result.exitCode).toBe(125);
+    expect(String(result.stderr)).toMatch(/^burrow: cannot read .*main\.cjs \(ENOENT\): build burrow first \(npm ci && npm run build\)$/);
   });
 
   it('loads only the command asked for, yet help and suggestions know every command', async () => {

@@ -18,8 +18,17 @@ afterAll(() => removeAllContainers(box));
 
 interface Listed { Id: string; Names: string; State: string; ExitCode?: number; Pid?: number }
 const ps = async (): Promise<Listed[]> => JSON.parse((await run(box, ['ps', '-a', '--format', 'json'])).stdout) as Listed[];
-const inspect = async (name: string): Promise<{ State: { Status: string; ExitCode: number; Pid: number; RestartCount: number; Error: string }; Name: string; Config: { Labels: Record<string, string> } }> =>
-  (JSON.parse((await run(box, ['inspect', name])).stdout) as never[])[0]!;
+const inspect = async (name: string): Promise<{ State: { Status: string; ExitCode: number; Pid: number; RestartCount: number; Error: string }; Name: string; Config: { Labels: Record<string, string> } }> => {
+  const result = await run(box, ['inspect', name]);
+  if (result.exitCode !== 0) throw new Error(`burrow inspect ${name} failed (${result.exitCode}): ${result.stderr}`);
+  return (JSON.parse(result.stdout) as never[])[0]!;
+};
+/** `run -d`, checked: a test that goes on after a failed start only shows a later symptom. */
+const runDetached = async (args: string[]): Promise<string> => {
+  const result = await run(box, ['run', '-d', ...args]);
+  expect(result.exitCode, result.stderr).toBe(0);
+  return result.stdout.trim();
+};
 
 async function until(condition: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
   const started = Date.now();
@@ -107,7 +116,7 @@ describe('detached containers and their monitor', () => {
   });
 
   it('--restart on-failure:2 restarts a failing job twice, then leaves it exited', async () => {
-    await run(box, ['run', '-d', '--name', 'flaky', '--restart', 'on-failure:2', busybox(), 'sh', '-c', 'echo attempt; exit 1']);
+    await runDetached(['--name', 'flaky', '--restart', 'on-failure:2', busybox(), 'sh', '-c', 'echo attempt; exit 1']);
     await until(async () => (await inspect('flaky')).State.RestartCount === 2 && (await inspect('flaky')).State.Status === 'exited', 20_000);
     expect((await run(box, ['logs', 'flaky'])).stdout.split('\n')).toEqual(['attempt', 'attempt', 'attempt']);
     expect((await inspect('flaky')).State.ExitCode).toBe(1);
@@ -115,7 +124,7 @@ describe('detached containers and their monitor', () => {
   });
 
   it('--restart always restarts until stop, and stop means no further restart', async () => {
-    await run(box, ['run', '-d', '--name', 'always', '--restart', 'always', busybox(), 'sh', '-c', 'echo again; exit 1']);
+    await runDetached(['--name', 'always', '--restart', 'always', busybox(), 'sh', '-c', 'echo again; exit 1']);
     await until(async () => (await inspect('always')).State.RestartCount >= 2, 20_000);
     expect((await run(box, ['stop', '-t', '1', 'always'])).exitCode).toBe(0);
     const after = (await inspect('always')).State.RestartCount;
@@ -125,7 +134,7 @@ describe('detached containers and their monitor', () => {
   });
 
   it('rm of a container in its restart back-off takes its monitor with it', async () => {
-    const id = (await run(box, ['run', '-d', '--restart', 'always', busybox(), 'sh', '-c', 'exit 1'])).stdout.trim();
+    const id = await runDetached(['--restart', 'always', busybox(), 'sh', '-c', 'exit 1']);
     await until(async () => (await inspect(id)).State.RestartCount >= 1, 20_000);
     const monitor = JSON.parse(readFileSync(join(box.root, 'containers', id, 'monitor'), 'utf8')) as { monitorPid: number };
     expect((await run(box, ['rm', '-f', id])).exitCode).toBe(0);
