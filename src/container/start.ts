@@ -131,11 +131,20 @@ async function launchAttached(store: Store, record: ContainerRecord, mapping: Id
 }
 
 async function waitForStart(dir: string, timeoutMs: number): Promise<{ pid?: number; launchError?: string; exited?: boolean }> {
+  // The monitor removes `pid` when the job ends, at any moment: read, never check-then-read.
+  const read = (name: string): string | undefined => {
+    try {
+      return readFileSync(join(dir, name), 'utf8');
+    } catch {
+      return undefined;
+    }
+  };
   const started = Date.now();
   while (Date.now() - started < timeoutMs) {
-    if (existsSync(join(dir, 'launch-error'))) return { launchError: readFileSync(join(dir, 'launch-error'), 'utf8') };
-    if (existsSync(join(dir, 'pid'))) {
-      const pid = Number(readFileSync(join(dir, 'pid'), 'utf8'));
+    const launchError = read('launch-error');
+    if (launchError !== undefined) return { launchError };
+    const pid = Number(read('pid'));
+    if (pid > 0) {
       // As `docker run -d`: back once the job runs in its container, so an exec right after finds it whole.
       await waitForSandbox(pid, Math.max(0, timeoutMs - (Date.now() - started)));
       return { pid };

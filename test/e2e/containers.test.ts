@@ -101,6 +101,15 @@ describe('detached containers and their monitor', () => {
     await run(box, ['rm', 'killme']);
   });
 
+  it('run -d of jobs that end at once still returns their ids (the pid file comes and goes under it)', async () => {
+    const results = await Promise.all(Array.from({ length: 10 }, () => run(box, ['run', '-d', '--restart', 'on-failure:1', busybox(), 'sh', '-c', 'exit 1'])));
+    for (const result of results) {
+      expect(result.exitCode, result.stderr).toBe(0);
+      expect(result.stdout.trim()).toMatch(/^[a-f0-9]{64}$/);
+    }
+    await run(box, ['rm', '-f', ...results.map((result) => result.stdout.trim())]);
+  });
+
   it('--rm with -d removes the container when it exits', async () => {
     const started = await run(box, ['run', '-d', '--rm', busybox(), 'sh', '-c', 'echo short-lived']);
     expect(started.exitCode, started.stderr).toBe(0);
