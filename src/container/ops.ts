@@ -220,9 +220,14 @@ export function readLogs(store: Store, record: ContainerRecord): LogEntry[] {
   const dir = containerDir(store, record.id);
   const entries: LogEntry[] = [];
   for (const name of ['ctr.log.1', 'ctr.log']) {
-    const path = join(dir, name);
-    if (!existsSync(path)) continue;
-    for (const line of readFileSync(path, 'utf8').split('\n')) {
+    let text: string;
+    try {
+      text = readFileSync(join(dir, name), 'utf8');
+    } catch {
+      // Not there (yet), or renamed away by a rotation between two reads: nothing to show from it.
+      continue;
+    }
+    for (const line of text.split('\n')) {
       if (line === '') continue;
       try {
         entries.push(JSON.parse(line) as LogEntry);
