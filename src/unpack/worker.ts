@@ -112,7 +112,7 @@ const unpack = new Unpack({
       return false;
     }
     if (entry.type === 'CharacterDevice' || entry.type === 'BlockDevice' || entry.type === 'FIFO') {
-      deferred.skipped.push(clean(path));
+      deferred.skipped.push(posix.normalize(`/${path}`));
       return false;
     }
     // chown clears setuid/setgid bits: they are put back once the owner is set.
@@ -157,7 +157,9 @@ unpack.on('close', () => {
       if (name.startsWith('user.')) lsetxattr(clean(inside), name, value, value.length, 0);
     }
   }
-  if (deferred.skipped.length > 0) process.stdout.write(`${JSON.stringify({ skipped: deferred.skipped })}\n`);
+  // Paths as the image names them: node-tar's messages carry the scratch directory's /rootfs.
+  const asInImage = (text: string): string => text.replace(/(^|[\s'"(])\/rootfs(?=\/)/g, '$1');
+  if (deferred.skipped.length > 0) process.stdout.write(`${JSON.stringify({ skipped: deferred.skipped.map(asInImage) })}\n`);
   process.exit(0);
 });
 
