@@ -231,7 +231,7 @@ measure() {
     # cold run: pull (as docker run does when the image is missing), unpack, first start
     burrow-run) cmd=(env BURROW_ROOT="$d/store" "${BURROW[@]}" run --rm --network none "$ref" ${TRUE_CMD[$img]}) ;;
     skopeo) cmd=(skopeo copy -q --src-tls-verify=false "docker://$ref" "oci:$d/oci:latest") ;;
-    podman)
+    podman|podman-run)
       if [ "$PODMAN_DRIVER" = FAILED ]; then
         printf '%s\t%s\t%s\tfail\t-\t-\t-\t-\n' "$img" "$tool" "$run" >> "$RESULTS"; return
       fi
@@ -241,16 +241,8 @@ measure() {
       XDG="$PRUN/x-$img-$run"; rm -rf "$XDG"
       mkdir -m 700 "$XDG"; chown "$BUSER": "$XDG"
       mapfile -t cmd < <(podman_cmd "$d/root" "$rr")
-      cmd+=(pull -q --tls-verify=false "$ref") ;;
-    podman-run)
-      if [ "$PODMAN_DRIVER" = FAILED ]; then
-        printf '%s\t%s\t%s\tfail\t-\t-\t-\t-\n' "$img" "$tool" "$run" >> "$RESULTS"; return
-      fi
-      local rr="$PRUN/$img-$run"; rm -rf "$rr"; mkdir -p "$rr"; chown "$BUSER": "$rr"
-      XDG="$PRUN/x-$img-$run"; rm -rf "$XDG"
-      mkdir -m 700 "$XDG"; chown "$BUSER": "$XDG"
-      mapfile -t cmd < <(podman_cmd "$d/root" "$rr")
-      cmd+=(run --rm --tls-verify=false "${PODMAN_RUN_OPTS[@]}" "$ref" ${TRUE_CMD[$img]}) ;;
+      if [ "$tool" = podman ]; then cmd+=(pull -q --tls-verify=false "$ref")
+      else cmd+=(run --rm --tls-verify=false "${PODMAN_RUN_OPTS[@]}" "$ref" ${TRUE_CMD[$img]}); fi ;;
   esac
   sync
   local load; load=$(cut -d' ' -f1 /proc/loadavg)
