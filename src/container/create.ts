@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { isAbsolute, join } from 'node:path';
 import { BurrowError } from '../errors.js';
 import { findRecords, loadLocalImage, type LocalImage } from '../image/local.js';
+import { withLockFileSync } from '../store/lockfile.js';
 import type { Store } from '../store/store.js';
 import { DEFAULT_CAPABILITIES, type MountPlan, type RootfsDriverName, type SetupPlan } from '../sandbox/plan.js';
 import { ensureLayers } from '../unpack/unpack.js';
@@ -9,7 +10,6 @@ import { idMapping } from '../userns/idmap.js';
 import { trace } from '../util/trace.js';
 import { generatedName, newContainerId, VALID_NAME } from './names.js';
 import { containerDir, listRecords, writeRecord, type ContainerRecord, type RestartPolicy } from './record.js';
-import { withLockFileSync } from '../store/lockfile.js';
 import { resolveUser } from './user.js';
 import { createVolume } from './volumes.js';
 

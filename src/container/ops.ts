@@ -2,13 +2,13 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import { join } from 'node:path';
 import { BurrowError } from '../errors.js';
+import { withLockFileSync } from '../store/lockfile.js';
 import type { Store } from '../store/store.js';
 import { containerDir, findContainer, listRecords, lockContainer, writeRecord, type ContainerRecord } from './record.js';
 import { removeContainerFiles } from './start.js';
 import { containerState, monitorAlive, type ContainerState } from './state.js';
 import { VALID_NAME } from './names.js';
 import { setFrozen } from './cgroup.js';
-import { withLockFileSync } from '../store/lockfile.js';
 
 export interface ContainerSummary {
   record: ContainerRecord;
