@@ -5,7 +5,7 @@
 # Every measured command runs as the unprivileged user (default burrowtest).
 # Needs the images cached by bench/pull.sh (run that once first) and hyperfine.
 # Env: BENCH_USER (default burrowtest), BENCH_CACHE (default /var/tmp/burrow-bench),
-#      BENCH_PORT (default 5200), BENCH_WARMUP (3), BENCH_RUNS (20),
+#      BENCH_PORT (default 5200), BENCH_WARMUP (3), BENCH_RUNS (30),
 #      BENCH_IO_RUNS (9), BENCH_SMALL_FILES (2000), BENCH_DD_MB (200).
 # Writes the section between <!-- run:begin --> and <!-- run:end --> of
 # BENCHMARKS.md at the repo root; raw hyperfine JSON and I/O results are kept
@@ -14,7 +14,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 WARMUP="${BENCH_WARMUP:-3}"
-RUNS="${BENCH_RUNS:-20}"
+RUNS="${BENCH_RUNS:-30}"
 IO_RUNS="${BENCH_IO_RUNS:-9}"
 NFILES="${BENCH_SMALL_FILES:-2000}"
 DD_MB="${BENCH_DD_MB:-200}"
