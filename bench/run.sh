@@ -167,6 +167,9 @@ for img in busybox debian; do
   if asuser $bw > "$OUT/bwrap.log" 2>&1; then set -- "$@" "bwrap" "$bw"
   else note_error "plain bwrap, $img" "$bw" "$OUT/bwrap.log"; fi
   set -- "$@" "unshare -Ur" "unshare -Ur /bin/true"
+  # Let the writes of the preparation (image copies, first runs) reach the disk first:
+  # starts that create and remove directories would otherwise queue behind them.
+  sync; sleep 3
   hf "start-$img" "$@"
 done
 
@@ -197,6 +200,7 @@ for s in step-mount step-bwrap; do
   asuser "${UNSHARE[@]}" -- /bin/sh "$WORK/$s.sh" || die "$s.sh failed: $(cat "$WORK/$s.sh")"
 done
 U="${UNSHARE[*]}"
+sync; sleep 3
 hf breakdown \
   "node -e 0" "node -e 0" \
   "burrow --version" "$(q "${BURROW[@]}") --version" \
