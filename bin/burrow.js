@@ -27,6 +27,7 @@ try {
 // bundle's first line, in every cache's name, keeps a cache from outliving its bundle.
 const buildId = /^\/\/ burrow-bundle ([0-9a-f]+)/.exec(source)?.[1] ?? `size-${source.length}`;
 const args = process.argv.slice(2);
+// The command word, after the global `--root DIR` (cli/main.ts's commandWord decides what loads; this only names the cache).
 const word = args.find((arg, at) => !arg.startsWith('-') && args[at - 1] !== '--root');
 const command = word !== undefined && /^[a-z]+$/.test(word) ? word : undefined;
 const userDir = join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'burrow', 'code-cache');

@@ -2,14 +2,13 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { isAbsolute, join } from 'node:path';
 import { BurrowError } from '../errors.js';
 import { findRecords, loadLocalImage, type LocalImage } from '../image/local.js';
-import { withLockFileSync } from '../store/lockfile.js';
 import type { Store } from '../store/store.js';
 import { DEFAULT_CAPABILITIES, type MountPlan, type RootfsDriverName, type SetupPlan } from '../sandbox/plan.js';
 import { ensureLayers } from '../unpack/unpack.js';
 import { idMapping } from '../userns/idmap.js';
 import { trace } from '../util/trace.js';
-import { generatedName, newContainerId, VALID_NAME } from './names.js';
-import { containerDir, listRecords, writeRecord, type ContainerRecord, type RestartPolicy } from './record.js';
+import { newContainerId, VALID_NAME } from './names.js';
+import { containerDir, writeNamedRecord, type ContainerRecord, type RestartPolicy } from './record.js';
 import { resolveUser } from './user.js';
 import { createVolume } from './volumes.js';
 
@@ -187,17 +186,8 @@ export async function createContainer(store: Store, options: CreateOptions): Pro
     logMaxSize: options.logMaxSize,
     plan,
   };
-  // The name is chosen and the record written under one lock, so two creates at
-  // once never share a name (a name is taken once its record exists).
   try {
-    withLockFileSync(join(store.paths.locks, 'names.lock'), () => {
-      const names = new Set(listRecords(store).map((other) => other.name));
-      if (options.name !== undefined && names.has(options.name)) {
-        throw new BurrowError('INVALID_ARGUMENT', `the container name "${options.name}" is already in use: remove that container or choose another name`);
-      }
-      record.name = options.name ?? generatedName((candidate) => names.has(candidate));
-      writeRecord(store, record);
-    });
+    writeNamedRecord(store, record, options.name);
   } catch (error) {
     rmSync(dir, { recursive: true, force: true });
     throw error;

@@ -1,12 +1,11 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import { join } from 'node:path';
 import { BurrowError } from '../errors.js';
-import { withLockFileSync } from '../store/lockfile.js';
 import type { Store } from '../store/store.js';
-import { containerDir, findContainer, listRecords, lockContainer, writeRecord, type ContainerRecord } from './record.js';
+import { containerDir, findContainer, listRecords, lockContainer, writeNamedRecord, type ContainerRecord } from './record.js';
 import { removeContainerFiles } from './start.js';
-import { containerState, monitorAlive, type ContainerState } from './state.js';
+import { containerState, monitorAlive, readRunFile, type ContainerState } from './state.js';
 import { VALID_NAME } from './names.js';
 import { setFrozen } from './cgroup.js';
 
@@ -147,12 +146,7 @@ export async function renameContainer(store: Store, query: string, name: string)
   const lock = await lockContainer(store, record.id);
   try {
     stillThere(store, record);
-    withLockFileSync(join(store.paths.locks, 'names.lock'), () => {
-      if (listRecords(store).some((other) => other.name === name && other.id !== record.id)) {
-        throw new BurrowError('INVALID_ARGUMENT', `the container name "${name}" is already in use`);
-      }
-      writeRecord(store, { ...record, name });
-    });
+    writeNamedRecord(store, { ...record }, name);
   } finally {
     lock.release();
   }
@@ -220,14 +214,8 @@ export function readLogs(store: Store, record: ContainerRecord): LogEntry[] {
   const dir = containerDir(store, record.id);
   const entries: LogEntry[] = [];
   for (const name of ['ctr.log.1', 'ctr.log']) {
-    let text: string;
-    try {
-      text = readFileSync(join(dir, name), 'utf8');
-    } catch {
-      // Not there (yet), or renamed away by a rotation between two reads: nothing to show from it.
-      continue;
-    }
-    for (const line of text.split('\n')) {
+    // Not there (yet), or renamed away by a rotation between two reads: nothing to show from it.
+    for (const line of (readRunFile(join(dir, name)) ?? '').split('\n')) {
       if (line === '') continue;
       try {
         entries.push(JSON.parse(line) as LogEntry);

@@ -3,8 +3,10 @@ import { join } from 'node:path';
 import { BurrowError } from '../errors.js';
 import { writeFileAtomic } from '../store/atomic.js';
 import { acquireLock, type Lock } from '../store/flock.js';
+import { withLockFileSync } from '../store/lockfile.js';
 import type { Store } from '../store/store.js';
 import type { SetupPlan } from '../sandbox/plan.js';
+import { generatedName } from './names.js';
 
 export type RestartPolicy = 'no' | 'always' | `on-failure${string}`;
 
@@ -46,6 +48,22 @@ export function readRecord(store: Store, id: string): ContainerRecord | undefine
 export function writeRecord(store: Store, record: ContainerRecord): void {
   // A container that dies with this process (--rm) needs no durable record.
   writeFileAtomic(join(containerDir(store, record.id), 'container.json'), `${JSON.stringify(record, null, 2)}\n`, 0o644, { durable: !record.autoRemove });
+}
+
+/**
+ * Gives the record its name (`name`, or a generated free one) and writes it, under
+ * one lock with every other naming (create, rename), so two containers never share
+ * a name: a name is taken once its record exists.
+ */
+export function writeNamedRecord(store: Store, record: ContainerRecord, name: string | undefined): void {
+  withLockFileSync(join(store.paths.locks, 'names.lock'), () => {
+    const taken = new Set(listRecords(store).filter((other) => other.id !== record.id).map((other) => other.name));
+    if (name !== undefined && taken.has(name)) {
+      throw new BurrowError('INVALID_ARGUMENT', `the container name "${name}" is already in use: remove that container or choose another name`);
+    }
+    record.name = name ?? generatedName((candidate) => taken.has(candidate));
+    writeRecord(store, record);
+  });
 }
 
 export function listRecords(store: Store): ContainerRecord[] {

@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, rmSync } from 'node:fs';
 import { constants } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,7 +14,7 @@ import { idMapping, type IdMapping } from '../userns/idmap.js';
 import { COPY_FALLBACK_NOTE, flatten, launcherArgv, launchInfo, MONITOR_BINARY } from './launcher.js';
 import { createContainerCgroup, removeContainerCgroup } from './cgroup.js';
 import { containerDir, writeRecord, type ContainerRecord } from './record.js';
-import { containerState, waitForSandbox } from './state.js';
+import { containerState, readPid, readRunFile, waitForSandbox } from './state.js';
 
 /** Run-time state files: re-derived after a crash, so not worth an fsync each. */
 const RUNTIME = { durable: false };
@@ -131,20 +131,12 @@ async function launchAttached(store: Store, record: ContainerRecord, mapping: Id
 }
 
 async function waitForStart(dir: string, timeoutMs: number): Promise<{ pid?: number; launchError?: string; exited?: boolean }> {
-  // The monitor removes `pid` when the job ends, at any moment: read, never check-then-read.
-  const read = (name: string): string | undefined => {
-    try {
-      return readFileSync(join(dir, name), 'utf8');
-    } catch {
-      return undefined;
-    }
-  };
   const started = Date.now();
   while (Date.now() - started < timeoutMs) {
-    const launchError = read('launch-error');
+    const launchError = readRunFile(join(dir, 'launch-error'));
     if (launchError !== undefined) return { launchError };
-    const pid = Number(read('pid'));
-    if (pid > 0) {
+    const pid = readPid(join(dir, 'pid'));
+    if (pid !== undefined) {
       // As `docker run -d`: back once the job runs in its container, so an exec right after finds it whole.
       await waitForSandbox(pid, Math.max(0, timeoutMs - (Date.now() - started)));
       return { pid };

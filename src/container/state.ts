@@ -45,21 +45,32 @@ export interface ContainerState {
   paused: boolean;
 }
 
-function readJson<T>(path: string): T | undefined {
+/**
+ * A run-time file of a container (monitor, pid, exit, logs…), or undefined when it
+ * is not there: the monitor writes, renames and removes them at any moment, so
+ * they are read, never checked and then read.
+ */
+export function readRunFile(path: string): string | undefined {
   try {
-    return JSON.parse(readFileSync(path, 'utf8')) as T;
+    return readFileSync(path, 'utf8');
   } catch {
     return undefined;
   }
 }
 
-function readPid(path: string): number | undefined {
+function readJson<T>(path: string): T | undefined {
+  const text = readRunFile(path);
+  if (text === undefined) return undefined;
   try {
-    const pid = Number(readFileSync(path, 'utf8').trim());
-    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+    return JSON.parse(text) as T;
   } catch {
     return undefined;
   }
+}
+
+export function readPid(path: string): number | undefined {
+  const pid = Number(readRunFile(path)?.trim());
+  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
 }
 
 /**

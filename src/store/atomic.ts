@@ -1,7 +1,7 @@
-import { randomBytes } from '../util/random.js';
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fsError } from '../errors.js';
+import { randomBytes } from '../util/random.js';
 
 /**
  * Writes a file so readers see the old content or the new, never a half: temp file,
