@@ -36,10 +36,11 @@ if [ "$TEST_USER" != "$(id -un)" ]; then
   as_test_user() {
     runuser -u "$TEST_USER" -- env HOME="/home/$TEST_USER" USER="$TEST_USER" LOGNAME="$TEST_USER" \
       PATH="$PATH" BURROW_BED_DIR="$BED_DIR" BURROW_VITEST_CACHE="$CACHE" \
+      ${BURROW_BED_PORT_BASE:+BURROW_BED_PORT_BASE="$BURROW_BED_PORT_BASE"} \
       NPM_CONFIG_UPDATE_NOTIFIER=false "$@"
   }
 else
-  as_test_user() { env BURROW_BED_DIR="$BED_DIR" BURROW_VITEST_CACHE="$CACHE" "$@"; }
+  as_test_user() { env BURROW_BED_DIR="$BED_DIR" BURROW_VITEST_CACHE="$CACHE" ${BURROW_BED_PORT_BASE:+BURROW_BED_PORT_BASE="$BURROW_BED_PORT_BASE"} "$@"; }
 fi
 
 # Whatever happens from here on, the bed goes down.
