@@ -17,7 +17,7 @@ TINYFS=/mnt/burrow-tinyfs
 # runc: Podman's crun refuses this kind of host (cgroup v1 hybrid); the Podman
 # comparison test runs Podman with runc and the cgroupfs manager instead.
 PKGS=(docker-registry skopeo umoci busybox-static bubblewrap uidmap fuse-overlayfs
-      apache2-utils zstd podman runc slirp4netns passt python3 openssl curl gcc libc6-dev)
+      apache2-utils zstd podman runc slirp4netns passt python3 openssl curl gcc libc6-dev debootstrap)
 missing=()
 for p in "${PKGS[@]}"; do
   # dpkg -s succeeds for removed-but-configured packages too; check the status.
@@ -100,6 +100,11 @@ grep -q 'registry\.burrow\.test' /etc/hosts || echo '127.0.0.1 registry.burrow.t
 VM_TOOL="$REPO/../shared/cgroup2-vm"
 if [ -x "$VM_TOOL/build-image.sh" ]; then
   bash "$VM_TOOL/build-image.sh" >/tmp/burrow-vm-build.log 2>&1 || echo "install.sh: warning: the cgroup v2 VM image did not build (see /tmp/burrow-vm-build.log); its tests will skip" >&2
+fi
+
+# --- (d4) the Debian fixture image (debootstrap needs root; cached) -----------
+if ! bash "$REPO/test/bed/debian-fixture.sh" >/tmp/burrow-debian-fixture.log 2>&1; then
+  echo "install.sh: warning: the Debian fixture image did not build (see /tmp/burrow-debian-fixture.log); the tests that run Debian's programs will fail" >&2
 fi
 
 # --- (e) let the test user read the checkout ---------------------------------

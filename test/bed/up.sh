@@ -124,8 +124,8 @@ MAXJOBS=4
 # skopeo's blob-info cache would otherwise remember blobs of earlier, wiped beds.
 export XDG_DATA_HOME="$BED_DIR/xdg"
 mkdir -p "$BED_DIR/queue"
-push() {  # key registry repo:tag source-ref mode(oci|v2s2|oci-all|v2s2-all)
-  local key=$1 reg=$2 dest=$3 src=$4 mode=$5 port args=()
+push() {  # key registry repo:tag source-ref mode(oci|v2s2|oci-all|v2s2-all) [layout]
+  local key=$1 reg=$2 dest=$3 src=$4 mode=$5 layout=${6:-$OCI} port args=()
   case $reg in anon) port=$P_ANON ;; basic) port=$P_BASIC ;; token) port=$P_TOKEN ;; esac
   printf '%s %s %s %s\n' "$key" "$reg" "${dest%:*}" "${dest##*:}" >>"$BED_DIR/pushed.tsv"
   case $mode in
@@ -140,7 +140,7 @@ push() {  # key registry repo:tag source-ref mode(oci|v2s2|oci-all|v2s2-all)
   # Queue the command in its repository's script (run below).
   local q="$reg-${dest%:*}"
   q="$BED_DIR/queue/${q//\//_}.sh"
-  printf '%q ' skopeo copy -q --dest-tls-verify=false "${args[@]}" "$OCI:$src" \
+  printf '%q ' skopeo copy -q --dest-tls-verify=false "${args[@]}" "$layout:$src" \
     "docker://127.0.0.1:$port/$dest" >>"$q"
   echo >>"$q"
 }
@@ -166,6 +166,11 @@ push big:latest                 anon  big:latest               big              
 push basic:private/busybox:latest basic private/busybox:latest busybox                  v2s2
 push token:public/busybox:latest  token public/busybox:latest  busybox                  v2s2
 push token:private/busybox:latest token private/busybox:latest busybox                  v2s2
+# Debian with python3 and git (built as root by install.sh: debootstrap needs root).
+DEBIAN_OCI=/var/cache/burrow-test/debian/oci
+if [ -f "$DEBIAN_OCI/index.json" ]; then
+  push debian:latest            anon  debian:latest            latest                   oci "oci:$DEBIAN_OCI"
+fi
 
 # The biggest first, so it overlaps with the rest.
 queues=("$BED_DIR/queue/anon-big.sh")

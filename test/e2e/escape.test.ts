@@ -1,0 +1,246 @@
+/**
+ * The escape suite (SECURITY.md): each test is an attempt to get out of the
+ * container that must fail, run as the unprivileged test user against the real
+ * kernel, and checked from the host — a sentinel tree that must not change, a
+ * host process that must still run, a host uid that must stay the user's.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bed } from '../helpers/bed.js';
+import { removeAllContainers, run, sandbox, type CliResult, type Sandbox } from '../helpers/cli.js';
+import { buildProbe, probeResults } from '../helpers/probe.js';
+
+const busybox = (): string => `${bed().registries.anon}/busybox:latest`;
+const debian = (): string => `${bed().registries.anon}/debian:latest`;
+
+let box: Sandbox;
+let probe: string;
+/** A host directory the jobs must never read or change: hashed before and after each attempt. */
+let sentinel: string;
+
+beforeAll(async () => {
+  box = sandbox();
+  const pulled = await run(box, ['pull', '-q', busybox()]);
+  expect(pulled.exitCode, pulled.stderr).toBe(0);
+  probe = buildProbe(box.dir);
+  sentinel = mkdtempSync(join(tmpdir(), 'burrow-sentinel-'));
+  mkdirSync(join(sentinel, 'inner'));
+  writeFileSync(join(sentinel, 'secret'), 'host only secret\n');
+  writeFileSync(join(sentinel, 'inner', 'victim'), 'delete me if you can\n');
+});
+
+afterAll(() => removeAllContainers(box));
+
+/** Every name, type, mode and content under `dir`, hashed: any change shows. */
+function treeHash(dir: string): string {
+  const hash = createHash('sha256');
+  const walk = (path: string): void => {
+    for (const name of readdirSync(path).sort()) {
+      const child = join(path, name);
+      const stat = statSync(child, { throwIfNoEntry: false });
+      hash.update(`${child} ${stat?.mode} ${stat?.size}\n`);
+      if (stat?.isDirectory()) walk(child);
+      else if (stat?.isFile()) hash.update(readFileSync(child));
+    }
+  };
+  walk(dir);
+  return hash.digest('hex');
+}
+
+const sh = (script: string, flags: string[] = [], image = busybox()): Promise<CliResult> =>
+  run(box, ['run', '--rm', ...flags, image, 'sh', '-c', script]);
+
+/** Runs the probe in a busybox container (bound read-only at /probe) and returns its verdicts. */
+async function attempt(names: string[], flags: string[] = []): Promise<Record<string, string>> {
+  const result = await run(box, ['run', '--rm', '-v', `${probe}:/probe:ro`, ...flags, busybox(), '/probe', ...names]);
+  expect(result.stderr).not.toMatch(/^burrow: /m);
+  return probeResults(result.stdout);
+}
+
+describe('escape suite: the host\'s files', () => {
+  it('finds only the container through /proc/*/root and /proc/*/cwd', async () => {
+    const before = treeHash(sentinel);
+    const result = await sh(`for p in /proc/[0-9]* /proc/self /proc/thread-self; do cat $p/root${sentinel}/secret $p/cwd${sentinel}/secret; echo x > $p/root${sentinel}/planted; rm -f $p/root${sentinel}/inner/victim; done 2>&1; true`, ['-w', '/']);
+    expect(result.stdout).not.toContain('host only secret');
+    expect(treeHash(sentinel)).toBe(before);
+  });
+
+  it('climbs `..` out of a bind mount only to the container\'s root', async () => {
+    const before = treeHash(sentinel);
+    const result = await sh(`cat /mnt/../secret /mnt/../../secret /mnt/../../../..${sentinel}/secret 2>&1; cd /mnt/../..; ls; rm -rf /mnt/../victim /mnt/../inner 2>&1; true`, ['-v', `${join(sentinel, 'inner')}:/mnt:ro`]);
+    expect(result.stdout).not.toContain('host only secret');
+    expect(treeHash(sentinel)).toBe(before);
+  });
+
+  it('follows a symlink planted in a volume inside the container, never on the host', async () => {
+    const before = treeHash(sentinel);
+    const plant = await sh(`ln -s ${sentinel} /v/out; ln -s / /v/root; ln -s ${sentinel}/secret /v/secret-link; echo pwned > /v/out/planted 2>&1; rm -f /v/out/inner/victim 2>&1; true`, ['-v', 'planted:/v']);
+    expect(plant.exitCode, plant.stderr).toBe(0);
+    // A second container, and burrow itself (cp, volume rm), meet the links too.
+    const read = await sh('cat /v/out/secret /v/secret-link /v/root/v/out/secret 2>&1; true', ['-v', 'planted:/v']);
+    expect(read.stdout).not.toContain('host only secret');
+    const created = await run(box, ['create', '--name', 'cp-through-link', '-v', 'planted:/v', busybox(), 'true']);
+    expect(created.exitCode, created.stderr).toBe(0);
+    const copied = join(box.dir, 'copied-secret');
+    await run(box, ['cp', 'cp-through-link:/v/secret-link', copied]);
+    expect(statSync(copied, { throwIfNoEntry: false })?.isFile() === true ? readFileSync(copied, 'utf8') : '').not.toContain('host only secret');
+    await run(box, ['cp', join(sentinel, 'secret'), 'cp-through-link:/v/out/']);
+    expect((await run(box, ['rm', 'cp-through-link'])).exitCode).toBe(0);
+    expect((await run(box, ['volume', 'rm', 'planted'])).exitCode).toBe(0);
+    expect(treeHash(sentinel)).toBe(before);
+  });
+
+  it('cannot open host files by handle (open_by_handle_at)', async () => {
+    const verdict = await attempt([`open_by_handle_at:${sentinel}/secret`]);
+    expect(Object.values(verdict)).toEqual(['EPERM']);
+  });
+
+  it('gets no write access from a hard link to a read-only file it can see', async () => {
+    const before = treeHash(sentinel);
+    const scratch = mkdtempSync(join(tmpdir(), 'burrow-rw-'));
+    const result = await sh('ln /ro/secret /rw/link 2>&1; echo changed >> /ro/secret 2>&1; ln -s /ro/secret /rw/sym; echo changed >> /rw/sym 2>&1; true', ['-v', `${sentinel}:/ro:ro`, '-v', `${scratch}:/rw`]);
+    expect(result.stdout).toMatch(/cross-device|Read-only|not permitted/i);
+    expect(treeHash(sentinel)).toBe(before);
+  });
+});
+
+describe('escape suite: the host\'s processes', () => {
+  let hostJob: ChildProcess;
+  beforeAll(() => {
+    hostJob = spawn('sleep', ['600'], { stdio: 'ignore' });
+  });
+  afterAll(() => hostJob.kill('SIGKILL'));
+
+  it('neither sees nor signals nor traces a host process', async () => {
+    const pid = hostJob.pid!;
+    const result = await sh(`ls /proc | grep -cx ${pid}; kill -9 ${pid} 2>&1; kill -9 -1 2>&1; true`);
+    expect(result.stdout.split('\n')[0]).toBe('0');
+    const traced = await attempt([`ptrace_attach:${pid}`, `kill:${pid}`]);
+    expect(traced[`ptrace_attach:${pid}`]).toMatch(/^(ESRCH|EPERM)$/);
+    expect(traced[`kill:${pid}`]).toBe('ESRCH');
+    // Still running, from the host's side.
+    expect(() => process.kill(pid, 0)).not.toThrow();
+    expect(hostJob.exitCode).toBeNull();
+  });
+
+  it('cannot raise a capability it was not given', async () => {
+    const verdict = await attempt(['capset:CAP_SYS_ADMIN', 'capset:CAP_SYS_MODULE']);
+    expect(verdict['capset:CAP_SYS_ADMIN']).toBe('EPERM');
+    expect(verdict['capset:CAP_SYS_MODULE']).toBe('EPERM');
+    const status = await sh('grep -E "^Cap(Eff|Prm|Bnd|Amb)" /proc/self/status');
+    for (const line of status.stdout.split('\n')) {
+      const mask = BigInt(`0x${line.split('\t')[1]}`);
+      expect(mask & (1n << 21n), `${line}: CAP_SYS_ADMIN`).toBe(0n);
+      expect(mask & (1n << 16n), `${line}: CAP_SYS_MODULE`).toBe(0n);
+    }
+  });
+
+  it('runs setuid binaries of the image as the user on the host, never as anyone else', async () => {
+    const verdict = await attempt(['setuid_root'], ['-u', '1000']);
+    // no_new_privs: the setuid bit gives nothing, and setuid(0) is refused.
+    expect(verdict.setuid_root).toBe('EPERM');
+    // From the host: every process of a running container has one of the user's ids.
+    const started = await run(box, ['run', '-d', '--name', 'uid-check', busybox(), 'sleep', '60']);
+    expect(started.exitCode, started.stderr).toBe(0);
+    const inspected = JSON.parse((await run(box, ['inspect', 'uid-check'])).stdout) as Array<{ State: { Pid: number } }>;
+    const ids = readFileSync('/etc/subuid', 'utf8').split('\n').map((line) => line.split(':')).find(([user]) => user === process.env.USER);
+    const [start, count] = [Number(ids?.[1] ?? 0), Number(ids?.[2] ?? 0)];
+    const mine = (uid: number): boolean => uid === process.getuid!() || (uid >= start && uid < start + count);
+    const uids = readFileSync(`/proc/${inspected[0]!.State.Pid}/status`, 'utf8').split('\n').find((line) => line.startsWith('Uid:'))!.split('\t').slice(1).map(Number);
+    expect(uids.every(mine), `host uids ${uids.join(' ')}`).toBe(true);
+    await run(box, ['rm', '-f', 'uid-check']);
+  });
+});
+
+describe('escape suite: the kernel', () => {
+  it('refuses mounts and remounts: root, /proc, new file systems', async () => {
+    const result = await sh('mount -o remount,rw / 2>&1; mount -o remount,rw /proc 2>&1; mount -t tmpfs none /mnt 2>&1; mount -t proc proc /mnt 2>&1; mount --bind /etc /mnt 2>&1; touch /x 2>&1; grep -c " /mnt " /proc/mounts', ['--read-only']);
+    expect(result.stdout).toMatch(/Read-only file system/);
+    expect(result.stdout.trim().split('\n').at(-1)).toBe('0');
+    expect(result.stdout).not.toMatch(/^$/m);
+  });
+
+  it('refuses modules, the clock, reboot, keys, bpf, userfaultfd and perf events', async () => {
+    const names = ['init_module', 'finit_module', 'settimeofday', 'clock_settime', 'reboot', 'keyctl', 'add_key', 'request_key', 'bpf', 'userfaultfd', 'perf_event_open', 'iopl', 'swapon', 'acct', 'syslog'];
+    const verdict = await attempt(names);
+    for (const name of names) expect(verdict[name], name).toMatch(/^(EPERM|ENOSYS)$/);
+    // The host's clock is untouched (the attempt asked for 1 January 2000).
+    expect(new Date().getFullYear()).toBeGreaterThan(2000);
+  });
+
+  it('refuses a new user namespace while the default profile is on (and only then)', async () => {
+    const confined = await attempt(['unshare_user', 'clone_newuser', 'clone3']);
+    expect(confined.unshare_user).toBe('EPERM');
+    expect(confined.clone_newuser).toBe('EPERM');
+    expect(confined.clone3).toBe('ENOSYS');
+    expect((await sh('unshare -U true 2>&1; echo $?')).stdout.trim().split('\n').at(-1)).not.toBe('0');
+    const unconfined = await attempt(['unshare_user'], ['--security-opt', 'seccomp=unconfined']);
+    expect(unconfined.unshare_user).toBe('ok');
+  });
+
+  it('hides Docker\'s masked /proc paths and keeps its read-only ones read-only', async () => {
+    const result = await sh('for f in /proc/kcore /proc/keys /proc/timer_list /proc/sched_debug /proc/latency_stats; do [ -e $f ] && wc -c < $f; done; for f in /proc/sys/kernel/domainname /proc/sysrq-trigger /proc/sys/vm/drop_caches /proc/irq/default_smp_affinity; do [ -e $f ] && { echo x > $f; } 2>&1; done; true');
+    const counts = result.stdout.split('\n').filter((line) => /^\d+$/.test(line));
+    expect(counts.length).toBeGreaterThan(0);
+    expect(counts.every((count) => count === '0')).toBe(true);
+    const refusals = result.stdout.split('\n').filter((line) => /Read-only file system|Permission denied/.test(line));
+    expect(refusals.length).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe('everyday programs under the default seccomp profile', () => {
+  it('busybox applets', async () => {
+    const result = await sh('set -e; cd /tmp; tar cf x.tar /etc 2>/dev/null; gzip x.tar; gunzip x.tar.gz; tar tf x.tar >/dev/null; seq 1 100 | sort -rn | head -1; echo abc | sed s/b/B/ | awk "{print toupper(\\$0)}"; find /etc -name passwd; ps >/dev/null; top -bn1 >/dev/null; sha256sum x.tar >/dev/null; timeout 5 sleep 0.1; date >/dev/null; mkfifo f; (echo through-fifo > f &); cat f; nproc >/dev/null; echo done');
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stdout).toContain('100\nABC\n/etc/passwd\nthrough-fifo\ndone');
+  });
+
+  describe('Debian', () => {
+    beforeAll(async () => {
+      const pulled = await run(box, ['pull', '-q', debian()], { timeout: 300_000 });
+      expect(pulled.exitCode, `the Debian fixture (test/bed/debian-fixture.sh, built by install.sh): ${pulled.stderr}`).toBe(0);
+    }, 300_000);
+
+    it('apt-get in simulate mode, and dpkg', async () => {
+      const result = await run(box, ['run', '--rm', debian(), 'sh', '-c', 'apt-get -s install hello && dpkg -l | grep -c "^ii"']);
+      expect(result.exitCode, result.stderr).toBe(0);
+      expect(result.stdout).toMatch(/^Inst hello /m);
+    });
+
+    it('Python: threads, processes, subprocesses, sockets and a test suite', async () => {
+      const suite = [
+        'import unittest, threading, multiprocessing, subprocess, socket, os, tempfile',
+        'def square(n): return n * n',
+        'class Everyday(unittest.TestCase):',
+        '    def test_threads(self):',
+        '        out = []',
+        '        ts = [threading.Thread(target=out.append, args=(i,)) for i in range(8)]',
+        '        [t.start() for t in ts]; [t.join() for t in ts]',
+        '        self.assertEqual(sorted(out), list(range(8)))',
+        '    def test_processes(self):',
+        '        with multiprocessing.Pool(4) as pool: self.assertEqual(pool.map(square, range(5)), [0, 1, 4, 9, 16])',
+        '    def test_subprocess(self):',
+        '        self.assertEqual(subprocess.run(["echo", "hi"], capture_output=True, text=True).stdout, "hi\\n")',
+        '    def test_socketpair(self):',
+        '        a, b = socket.socketpair(); a.sendall(b"ping"); self.assertEqual(b.recv(4), b"ping")',
+        '    def test_files(self):',
+        '        with tempfile.TemporaryDirectory() as d:',
+        '            p = os.path.join(d, "f"); open(p, "w").write("x"); os.chmod(p, 0o600); self.assertEqual(open(p).read(), "x")',
+        'unittest.main(verbosity=2)',
+      ].join('\n');
+      const result = await run(box, ['run', '--rm', '-i', debian(), 'python3', '-'], { input: suite });
+      expect(result.exitCode, result.stderr).toBe(0);
+      expect(result.stderr).toMatch(/Ran 5 tests[\s\S]*OK/);
+    });
+
+    it('git', async () => {
+      const result = await run(box, ['run', '--rm', '-w', '/work', debian(), 'sh', '-c', 'set -e; git init -q .; git config user.email ci@example.com; git config user.name CI; echo hello > f; git add f; git commit -qm first; git log --format=%s; git status --short | wc -l']);
+      expect(result.exitCode, result.stderr).toBe(0);
+      expect(result.stdout).toBe('first\n0');
+    });
+  });
+});
