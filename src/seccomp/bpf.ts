@@ -121,11 +121,6 @@ export class BackwardAssembler {
     return this.place({ code: BPF.JMP_JA, jt: 0, jf: 0, k: at - target.at - 1 }).at;
   }
 
-  /** A target as a placed instruction, for the start of a block that must be jumped into. */
-  resolve(target: Target): { at: number } {
-    return 'at' in target ? target : { at: this.reachable(target, 0) };
-  }
-
   /** The program in execution order, as the kernel's struct sock_filter array (8 bytes each, host byte order). */
   toBuffer(): Buffer {
     const count = this.reversed.length;

@@ -40,7 +40,6 @@ const MAX_INSTRUCTIONS = 4096;
 
 // Instruction classes and fields of linux/bpf_common.h.
 const CLASS = (code: number) => code & 0x07;
-const SIZE = (code: number) => code & 0x18;
 const MODE = (code: number) => code & 0xe0;
 const OP = (code: number) => code & 0xf0;
 const SRC = (code: number) => code & 0x08;
