@@ -21,7 +21,7 @@ export interface FilterArchInfo {
 }
 
 function info(name: SeccompFilterArch, auditArch: number, table: SyscallTable, is32Bit: boolean, scmpName: SeccompArchName): FilterArchInfo {
-  return { name, auditArch, table, highestNumber: Math.max(...Object.values(table)), is32Bit, scmpName };
+  return { name, auditArch, table, highestNumber: Math.max(...(Object.values(table) as number[])), is32Bit, scmpName };
 }
 
 export const FILTER_ARCHES: Readonly<Record<SeccompFilterArch, FilterArchInfo>> = {
@@ -55,8 +55,7 @@ export function hostSeccompArch(nodeArch: string = process.arch): SeccompHostArc
 
 /** The number of a syscall on one ABI, or undefined where that ABI has no such syscall. */
 export function syscallNumber(arch: SeccompFilterArch, name: string): number | undefined {
-  const table = FILTER_ARCHES[arch].table;
-  return Object.hasOwn(table, name) ? table[name] : undefined;
+  return FILTER_ARCHES[arch].table[name];
 }
 
 /** "major.minor" of a kernel release string (`uname -r`, e.g. "6.18.44-fc") as [major, minor]. */

@@ -124,16 +124,13 @@ export class BackwardAssembler {
   /** The program in execution order, as the kernel's struct sock_filter array (8 bytes each, host byte order). */
   toBuffer(): Buffer {
     const count = this.reversed.length;
-    const buffer = Buffer.alloc(count * 8);
-    const view = new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+    // Two 32-bit words an instruction, in host byte order: {code, jt, jf} and k.
+    const words = new Uint32Array(count * 2);
     for (let index = 0; index < count; index++) {
       const { code, jt, jf, k } = this.reversed[count - 1 - index]!;
-      const offset = index * 8;
-      view.setUint16(offset, code, LITTLE_ENDIAN);
-      view.setUint8(offset + 2, jt);
-      view.setUint8(offset + 3, jf);
-      view.setUint32(offset + 4, k, LITTLE_ENDIAN);
+      words[index * 2] = LITTLE_ENDIAN ? (code | (jt << 16) | (jf << 24)) >>> 0 : ((code << 16) | (jt << 8) | jf) >>> 0;
+      words[index * 2 + 1] = k;
     }
-    return buffer;
+    return Buffer.from(words.buffer, 0, words.byteLength);
   }
 }

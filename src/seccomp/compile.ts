@@ -158,8 +158,8 @@ function rulesByNumber(profile: SeccompProfile, arch: FilterArchInfo, context: R
   const byNumber: Array<ArchRule[] | undefined> = new Array<ArchRule[] | undefined>(arch.highestNumber + 1).fill(undefined);
   const add = (name: string, rule: ArchRule) => {
     // Names the ABI does not have (other architectures' calls, syscalls newer than the tables) are skipped, as Docker does.
-    if (!Object.hasOwn(arch.table, name)) return;
-    const number = arch.table[name]!;
+    const number = arch.table[name];
+    if (number === undefined) return;
     const list = byNumber[number];
     if (list === undefined) byNumber[number] = [rule];
     else list.push(rule);

@@ -5,11 +5,16 @@
 // Syscalls newer than these headers have no name here; the compiled filter
 // answers numbers above each table's highest with ENOSYS (see compile.ts).
 
-/** Syscall name -> number for one architecture. */
-export type SyscallTable = Readonly<Record<string, number>>;
+/**
+ * Syscall name -> number for one architecture. The objects have no prototype
+ * (`__proto__: null`, which TypeScript would take for a property, hence the
+ * casts), so any other name, `constructor` included, reads undefined.
+ */
+export type SyscallTable = Readonly<Record<string, number | undefined>>;
 
 /** x86_64 (AUDIT_ARCH_X86_64), from asm/unistd_64.h. */
-export const SYSCALLS_X86_64: SyscallTable = Object.freeze({
+export const SYSCALLS_X86_64 = Object.freeze({
+  __proto__: null,
   read: 0,
   write: 1,
   open: 2,
@@ -372,10 +377,11 @@ export const SYSCALLS_X86_64: SyscallTable = Object.freeze({
   process_mrelease: 448,
   futex_waitv: 449,
   set_mempolicy_home_node: 450,
-});
+}) as unknown as SyscallTable;
 
 /** i386 on x86_64 hosts (AUDIT_ARCH_I386, int 0x80 and 32-bit binaries), from asm/unistd_32.h. */
-export const SYSCALLS_I386: SyscallTable = Object.freeze({
+export const SYSCALLS_I386 = Object.freeze({
+  __proto__: null,
   restart_syscall: 0,
   exit: 1,
   fork: 2,
@@ -816,10 +822,11 @@ export const SYSCALLS_I386: SyscallTable = Object.freeze({
   process_mrelease: 448,
   futex_waitv: 449,
   set_mempolicy_home_node: 450,
-});
+}) as unknown as SyscallTable;
 
 /** aarch64 (AUDIT_ARCH_AARCH64), from asm-generic/unistd.h as arm64 configures it. */
-export const SYSCALLS_AARCH64: SyscallTable = Object.freeze({
+export const SYSCALLS_AARCH64 = Object.freeze({
+  __proto__: null,
   io_setup: 0,
   io_destroy: 1,
   io_submit: 2,
@@ -1126,4 +1133,4 @@ export const SYSCALLS_AARCH64: SyscallTable = Object.freeze({
   process_mrelease: 448,
   futex_waitv: 449,
   set_mempolicy_home_node: 450,
-});
+}) as unknown as SyscallTable;

@@ -48,7 +48,7 @@ describe('default seccomp profile on x86_64', () => {
     expect(filter.program.length).toBeLessThan(600);
     // A binary search: an ordinary syscall runs a handful of instructions, never a chain of hundreds.
     expect(filter.steps(x86_64(NR.read))).toBeLessThanOrEqual(14);
-    const worst = Math.max(...Object.values(SYSCALLS_X86_64).map((nr) => filter.steps(x86_64(nr, 0xffffffff00000028n, 1))));
+    const worst = Math.max(...(Object.values(SYSCALLS_X86_64) as number[]).map((nr) => filter.steps(x86_64(nr, 0xffffffff00000028n, 1))));
     expect(worst).toBeLessThanOrEqual(40);
   });
 
