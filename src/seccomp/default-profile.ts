@@ -24,6 +24,10 @@
  *   argument, because the kernel reads an `int`: a 64-bit comparison, as
  *   Docker's, lets `socket(0xffffffff00000028, ...)` pass as "not 40" and the
  *   kernel then opens an AF_VSOCK socket.
+ *
+ * A limit shared with Docker: on the i386 ABI, socketcall(2) passes socket()'s
+ * arguments in memory, which a filter cannot read, so the family check holds
+ * for the direct socket syscall only (every 64-bit program uses that one).
  */
 import type { SeccompProfile, SeccompSyscallRule } from './types.js';
 
