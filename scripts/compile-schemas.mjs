@@ -18,3 +18,12 @@ writeFileSync(generated, standaloneCode(ajv, exports));
 // them costs one read instead of a walk through node_modules on every pull and run.
 const { buildSync } = require('esbuild');
 buildSync({ entryPoints: [generated.pathname], bundle: true, platform: 'node', format: 'cjs', outfile: new URL('../build/image/schema-validators.cjs', import.meta.url).pathname, logLevel: 'warning' });
+
+// The seccomp profile schema (--security-opt seccomp=FILE) in a file of its own:
+// only a run that names a profile file loads it.
+const seccompAjv = new Ajv({ allErrors: false, strict: false, code: { source: true } });
+seccompAjv.addSchema(JSON.parse(readFileSync(new URL('../schemas/seccomp.schema.json', import.meta.url), 'utf8')));
+mkdirSync(new URL('../build/seccomp/', import.meta.url), { recursive: true });
+const seccompGenerated = new URL('../build/seccomp/schema-validator.unbundled.cjs', import.meta.url);
+writeFileSync(seccompGenerated, standaloneCode(seccompAjv, { seccomp: 'https://burrow.dev/schemas/seccomp.schema.json' }));
+buildSync({ entryPoints: [seccompGenerated.pathname], bundle: true, platform: 'node', format: 'cjs', outfile: new URL('../build/seccomp/schema-validator.cjs', import.meta.url).pathname, logLevel: 'warning' });
