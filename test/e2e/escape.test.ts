@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bed } from '../helpers/bed.js';
 import { removeAllContainers, run, sandbox, type CliResult, type Sandbox } from '../helpers/cli.js';
-import { buildProbe, probeResults } from '../helpers/probe.js';
+import { buildSyscallProbe, parseProbeAnswers } from '../helpers/syscall-probe.js';
 
 const busybox = (): string => `${bed().registries.anon}/busybox:latest`;
 const debian = (): string => `${bed().registries.anon}/debian:latest`;
@@ -26,7 +26,7 @@ beforeAll(async () => {
   box = sandbox();
   const pulled = await run(box, ['pull', '-q', busybox()]);
   expect(pulled.exitCode, pulled.stderr).toBe(0);
-  probe = buildProbe(box.dir);
+  probe = buildSyscallProbe(box.dir);
   sentinel = mkdtempSync(join(tmpdir(), 'burrow-sentinel-'));
   mkdirSync(join(sentinel, 'inner'));
   writeFileSync(join(sentinel, 'secret'), 'host only secret\n');
@@ -58,7 +58,7 @@ const sh = (script: string, flags: string[] = [], image = busybox()): Promise<Cl
 async function attempt(names: string[], flags: string[] = []): Promise<Record<string, string>> {
   const result = await run(box, ['run', '--rm', '-v', `${probe}:/probe:ro`, ...flags, busybox(), '/probe', ...names]);
   expect(result.stderr).not.toMatch(/^burrow: /m);
-  return probeResults(result.stdout);
+  return parseProbeAnswers(result.stdout);
 }
 
 describe('escape suite: the host\'s files', () => {
@@ -95,8 +95,7 @@ describe('escape suite: the host\'s files', () => {
   });
 
   it('cannot open host files by handle (open_by_handle_at)', async () => {
-    const verdict = await attempt([`open_by_handle_at:${sentinel}/secret`]);
-    expect(Object.values(verdict)).toEqual(['EPERM']);
+    expect((await attempt(['open_by_handle_at'])).open_by_handle_at).toBe('EPERM');
   });
 
   it('gets no write access from a hard link to a read-only file it can see', async () => {
@@ -119,8 +118,8 @@ describe('escape suite: the host\'s processes', () => {
     const pid = hostJob.pid!;
     const result = await sh(`ls /proc | grep -cx ${pid}; kill -9 ${pid} 2>&1; kill -9 -1 2>&1; true`);
     expect(result.stdout.split('\n')[0]).toBe('0');
-    const traced = await attempt([`ptrace_attach:${pid}`, `kill:${pid}`]);
-    expect(traced[`ptrace_attach:${pid}`]).toMatch(/^(ESRCH|EPERM)$/);
+    const traced = await attempt([`ptrace:${pid}`, `kill:${pid}`]);
+    expect(traced[`ptrace:${pid}`]).toBe('ESRCH');
     expect(traced[`kill:${pid}`]).toBe('ESRCH');
     // Still running, from the host's side.
     expect(() => process.kill(pid, 0)).not.toThrow();
@@ -128,9 +127,9 @@ describe('escape suite: the host\'s processes', () => {
   });
 
   it('cannot raise a capability it was not given', async () => {
-    const verdict = await attempt(['capset:CAP_SYS_ADMIN', 'capset:CAP_SYS_MODULE']);
-    expect(verdict['capset:CAP_SYS_ADMIN']).toBe('EPERM');
-    expect(verdict['capset:CAP_SYS_MODULE']).toBe('EPERM');
+    const verdict = await attempt(['capset:21', 'capset:16']);
+    expect(verdict['capset:21'], 'CAP_SYS_ADMIN').toBe('EPERM');
+    expect(verdict['capset:16'], 'CAP_SYS_MODULE').toBe('EPERM');
     const status = await sh('grep -E "^Cap(Eff|Prm|Bnd|Amb)" /proc/self/status');
     for (const line of status.stdout.split('\n')) {
       const mask = BigInt(`0x${line.split('\t')[1]}`);
@@ -140,9 +139,9 @@ describe('escape suite: the host\'s processes', () => {
   });
 
   it('runs setuid binaries of the image as the user on the host, never as anyone else', async () => {
-    const verdict = await attempt(['setuid_root'], ['-u', '1000']);
+    const verdict = await attempt(['setuid-root'], ['-u', '1000']);
     // no_new_privs: the setuid bit gives nothing, and setuid(0) is refused.
-    expect(verdict.setuid_root).toBe('EPERM');
+    expect(verdict['setuid-root']).toBe('EPERM');
     // From the host: every process of a running container has one of the user's ids.
     const started = await run(box, ['run', '-d', '--name', 'uid-check', busybox(), 'sleep', '60']);
     expect(started.exitCode, started.stderr).toBe(0);
@@ -165,21 +164,21 @@ describe('escape suite: the kernel', () => {
   });
 
   it('refuses modules, the clock, reboot, keys, bpf, userfaultfd and perf events', async () => {
-    const names = ['init_module', 'finit_module', 'settimeofday', 'clock_settime', 'reboot', 'keyctl', 'add_key', 'request_key', 'bpf', 'userfaultfd', 'perf_event_open', 'iopl', 'swapon', 'acct', 'syslog'];
+    const names = ['init_module', 'finit_module', 'settimeofday', 'settime', 'reboot', 'keyctl', 'add_key', 'request_key', 'bpf', 'userfaultfd', 'perf_event_open', 'swapon', 'acct', 'mount'];
     const verdict = await attempt(names);
-    for (const name of names) expect(verdict[name], name).toMatch(/^(EPERM|ENOSYS)$/);
-    // The host's clock is untouched (the attempt asked for 1 January 2000).
+    for (const name of names) expect(verdict[name], name).toBe('EPERM');
+    const clock = await sh('date -s "2000-01-01 00:00:00" 2>&1; hwclock -w 2>&1; reboot -f 2>&1; echo still-here');
+    expect(clock.stdout).toContain('still-here');
+    // The host's clock is untouched.
     expect(new Date().getFullYear()).toBeGreaterThan(2000);
   });
 
   it('refuses a new user namespace while the default profile is on (and only then)', async () => {
-    const confined = await attempt(['unshare_user', 'clone_newuser', 'clone3']);
-    expect(confined.unshare_user).toBe('EPERM');
-    expect(confined.clone_newuser).toBe('EPERM');
-    expect(confined.clone3).toBe('ENOSYS');
+    const confined = await attempt(['unshare-user', 'clone-newuser', 'clone3', 'fork', 'thread']);
+    expect(confined).toMatchObject({ 'unshare-user': 'EPERM', 'clone-newuser': 'EPERM', clone3: 'ENOSYS', fork: 'ok', thread: 'ok' });
     expect((await sh('unshare -U true 2>&1; echo $?')).stdout.trim().split('\n').at(-1)).not.toBe('0');
-    const unconfined = await attempt(['unshare_user'], ['--security-opt', 'seccomp=unconfined']);
-    expect(unconfined.unshare_user).toBe('ok');
+    const unconfined = await attempt(['unshare-user'], ['--security-opt', 'seccomp=unconfined']);
+    expect(unconfined['unshare-user']).toBe('ok');
   });
 
   it('hides Docker\'s masked /proc paths and keeps its read-only ones read-only', async () => {
