@@ -1,6 +1,15 @@
-import { closeSync, fstatSync, linkSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, fstatSync, linkSync, mkdirSync, openSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { BurrowError, errnoOf, fsError } from '../errors.js';
+
+/** unlink(2) that does not mind a missing file (rmSync costs a start ~0.6 ms more on first use). */
+function remove(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch (error) {
+    if (errnoOf(error) !== 'ENOENT') throw error;
+  }
+}
 
 const pause = new Int32Array(new SharedArrayBuffer(4));
 /** Lock files of burrow before holders were recorded: held for milliseconds, so one this old was left by a crash. */
@@ -86,10 +95,10 @@ function takeOver(path: string, key: string, bootId: string): void {
     if (errno === 'EEXIST' || errno === 'ENOENT') return;
     throw fsError(error, `taking over ${path}`);
   }
-  rmSync(path, { force: true });
+  remove(path);
   const prefix = `${basename(path)}.gone.`;
   for (const name of readdirSync(dirname(path))) {
-    if (name.startsWith(prefix) && !name.startsWith(`${prefix}${bootId}`)) rmSync(join(dirname(path), name), { force: true });
+    if (name.startsWith(prefix) && !name.startsWith(`${prefix}${bootId}`)) remove(join(dirname(path), name));
   }
 }
 
@@ -151,7 +160,7 @@ export function withLockFileSync<T>(path: string, body: () => T, timeoutMs = 10_
         }
       } else if (holderIsGone(holder, me.bootId)) {
         takeOver(path, `${holder.bootId}-${holder.pid}-${holder.startTime}`, me.bootId);
-        rmSync(join(directory, `.${basename(path)}.${holder.pid}.${holder.startTime}`), { force: true });
+        remove(join(directory, `.${basename(path)}.${holder.pid}.${holder.startTime}`));
         continue;
       }
       if (Date.now() > deadline) {
@@ -161,12 +170,12 @@ export function withLockFileSync<T>(path: string, body: () => T, timeoutMs = 10_
       Atomics.wait(pause, 0, 0, 1);
     }
   } finally {
-    rmSync(draft, { force: true });
+    remove(draft);
   }
   try {
     return body();
   } finally {
     // Only the living holder removes its lock, so this is ours.
-    rmSync(path, { force: true });
+    remove(path);
   }
 }
