@@ -47,6 +47,7 @@ async function readSmallBlob(source: ImageSource, descriptor: Descriptor, signal
   }
   const { stream, length } = await source.blob(descriptor).open(0, signal);
   if (length !== undefined && length > descriptor.size) {
+    stream.on('error', () => undefined);
     stream.destroy();
     throw new BurrowError('DIGEST_MISMATCH', `${source.describe}: config ${descriptor.digest} is announced as ${length} bytes but its descriptor says ${descriptor.size}: refusing it, nothing was stored`);
   }

@@ -226,12 +226,18 @@ export class HttpClient {
   }
 }
 
+/** Stops reading a body for good; the abort error its destruction emits has no one else to hear it. */
+function abandon(body: Readable): void {
+  body.on('error', () => undefined);
+  body.destroy();
+}
+
 /**
  * Throws a body away: dump() reads at most 128 KiB and then closes the connection;
  * the timer ends a body that trickles in too slowly even for that.
  */
 async function drain(body: Dispatcher.ResponseData['body'], timeoutMs: number): Promise<void> {
-  const timer = setTimeout(() => body.destroy(), timeoutMs);
+  const timer = setTimeout(() => abandon(body), timeoutMs);
   try {
     await body.dump();
   } catch {
@@ -285,7 +291,7 @@ function wrap(response: Dispatcher.ResponseData, url: URL, timeoutMs: number): H
         if (total + piece.length > limit) {
           chunks.push(piece.subarray(0, limit - total));
           total = limit;
-          raw.destroy();
+          abandon(raw);
           const error = over();
           if (error !== undefined) throw error;
           break;
@@ -315,7 +321,7 @@ function wrap(response: Dispatcher.ResponseData, url: URL, timeoutMs: number): H
       const tooBig = (): BurrowError => new BurrowError(code, `${url.host}${url.pathname} sent ${what} of more than ${limit} bytes: refusing it`);
       // A huge announced length is refused before a byte is read.
       if (length !== undefined && length > limit) {
-        raw.destroy();
+        abandon(raw);
         throw tooBig();
       }
       return readCapped(limit, tooBig, what);
@@ -330,7 +336,7 @@ function wrap(response: Dispatcher.ResponseData, url: URL, timeoutMs: number): H
     },
     async discard() {
       if (stream !== undefined) {
-        stream.destroy();
+        abandon(stream);
         return;
       }
       await drain(raw, timeoutMs);

@@ -99,11 +99,20 @@ export async function ingestBlob(paths: StorePaths, digest: string, size: number
 async function downloadWithRetries(paths: StorePaths, digest: string, size: number, source: BlobSource, options: IngestOptions): Promise<void> {
   const attempts = options.attempts ?? 5;
   const backoff = options.backoffMs ?? 200;
+  let restarted = false;
   for (let attempt = 1; ; attempt++) {
+    const resume = { from: 0 };
     try {
-      await downloadOnce(paths, digest, size, source, options);
+      await downloadOnce(paths, digest, size, source, options, resume);
       return;
     } catch (error) {
+      // A resumed download that fails verification may owe it to the bytes it resumed from
+      // (an earlier server's garbage): its partial file is gone, so start once more from 0.
+      if (isBurrowError(error, 'DIGEST_MISMATCH') && resume.from > 0 && !restarted && options.signal?.aborted !== true) {
+        restarted = true;
+        attempt--;
+        continue;
+      }
       const retryable = isBurrowError(error) && error.retryable;
       if (!retryable || attempt >= attempts || options.signal?.aborted === true) throw error;
       options.onEvent?.({ kind: 'retry', attempt, reason: (error as Error).message });
@@ -112,7 +121,7 @@ async function downloadWithRetries(paths: StorePaths, digest: string, size: numb
   }
 }
 
-async function downloadOnce(paths: StorePaths, digest: string, size: number, source: BlobSource, options: IngestOptions): Promise<void> {
+async function downloadOnce(paths: StorePaths, digest: string, size: number, source: BlobSource, options: IngestOptions, resume: { from: number }): Promise<void> {
   const partial = partialPath(paths, digest);
   const target = blobPath(paths, digest);
   let offset = 0;
@@ -133,6 +142,7 @@ async function downloadOnce(paths: StorePaths, digest: string, size: number, sou
   const { stream, start, length } = await source.open(offset, options.signal);
   if (length !== undefined && start + length > size) {
     // Announced bigger than the descriptor says: refused before a byte is read (a huge Content-Length).
+    stream.on('error', () => undefined);
     stream.destroy();
     throw new BurrowError('DIGEST_MISMATCH', `${source.describe}: blob ${digest} is announced as ${start + length} bytes but its descriptor says ${size}: refusing it, nothing was stored`);
   }
@@ -142,6 +152,7 @@ async function downloadOnce(paths: StorePaths, digest: string, size: number, sou
     offset = 0;
     hash = hasherFor(digest);
   }
+  resume.from = offset;
   options.onEvent?.({ kind: 'start', offset, total: size });
   let transferred = offset;
   const meter = new Transform({
