@@ -60,6 +60,7 @@ export interface SendOptions {
 }
 
 const MAX_REDIRECTS = 5;
+type buildConnectorOptions = Parameters<typeof import('undici').buildConnector>[0];
 /**
  * A streamed body must deliver this much in every time-out window (or end): about
  * 550 bytes/s with the default 30 s, far below any real link, far above a server
@@ -71,6 +72,7 @@ interface UndiciApi {
   request: typeof import('undici').request;
   Agent: typeof import('undici').Agent;
   Pool: typeof import('undici').Pool;
+  buildConnector: typeof import('undici').buildConnector;
 }
 let undiciApi: UndiciApi | undefined;
 
@@ -78,7 +80,7 @@ async function undici(): Promise<UndiciApi> {
   if (undiciApi === undefined) {
     // require, not import(): the CLI bundle is a script compiled with a code cache, where import() has no loader.
     const loaded = createRequire(import.meta.url)('undici') as typeof import('undici');
-    undiciApi = { request: loaded.request, Agent: loaded.Agent, Pool: loaded.Pool };
+    undiciApi = { request: loaded.request, Agent: loaded.Agent, Pool: loaded.Pool, buildConnector: loaded.buildConnector };
   }
   return undiciApi;
 }
@@ -150,12 +152,18 @@ export function oneLine(text: string, max: number): string {
 
 export class HttpClient {
   private agent: Agent | undefined;
+  /**
+   * The last TLS alert each origin's server sent. undici reports a connection the
+   * server closed after its alert as "other side closed", without the alert (a TLS
+   * 1.3 server that wants a client certificate fails us after the handshake).
+   */
+  private readonly tlsAlerts = new Map<string, Error>();
 
   constructor(readonly options: HttpClientOptions) {}
 
   private async dispatcher(): Promise<Agent> {
     if (this.agent === undefined) {
-      const { Agent, Pool } = await undici();
+      const { Agent, Pool, buildConnector } = await undici();
       const { timeoutMs, insecureTls, tls } = this.options;
       // The registry's CAs are trusted beside the system's (as Docker does); its client
       // certificate is offered to the registry's own origin only, never to blob storage.
@@ -170,7 +178,18 @@ export class HttpClient {
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,
         connections: 16,
-        factory: (origin, opts) => new Pool(origin, { ...(opts as object), connect: connectFor(new URL(String(origin)).origin) }),
+        factory: (origin, opts) => {
+          const key = new URL(String(origin)).origin;
+          const connector = buildConnector(connectFor(key) as buildConnectorOptions);
+          const connect: typeof connector = (connectOptions, callback) =>
+            connector(connectOptions, (...args) => {
+              args[1]?.on('error', (error: Error) => {
+                if (/ALERT/.test(errnoOf(error) ?? '')) this.tlsAlerts.set(key, error);
+              });
+              callback(...args);
+            });
+          return new Pool(origin, { ...(opts as object), connect });
+        },
       });
     }
     return this.agent;
@@ -200,6 +219,12 @@ export class HttpClient {
       try {
         response = await request(url, { method, headers, body: options.body, dispatcher, signal, maxRedirections: 0 });
       } catch (error) {
+        if (errnoOf(error) === 'UND_ERR_SOCKET') {
+          // The alert may come a moment after undici gave up on the socket.
+          await new Promise((resolve) => setImmediate(resolve));
+          const alert = this.tlsAlerts.get(url.origin);
+          if (alert !== undefined) throw networkError(alert, url, timeoutMs);
+        }
         if (deadline.signal.aborted && options.signal?.aborted !== true) {
           throw new BurrowError('TIMEOUT', `${url.host} did not answer within ${timeoutMs / 1000} s (${url.pathname}): the registry hangs or the network is slow; retry later or raise httpTimeoutSeconds`, { cause: error, retryable: true });
         }
