@@ -1,4 +1,4 @@
-import { createReadStream, createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { createReadStream, createWriteStream, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Command } from 'commander';
@@ -23,7 +23,7 @@ export function loadCommand(signal: AbortSignal, setExit: Exit): Command {
         let scratch: string | undefined;
         if (file === undefined) {
           if (process.stdin.isTTY === true) throw new BurrowError('INVALID_ARGUMENT', 'no archive given: use -i FILE or pipe one into standard input');
-          scratch = mkdtempSync(join(store.paths.tmp, 'stdin-'));
+          scratch = store.scratchDir('stdin');
           file = join(scratch, 'archive.tar');
           await pipeline(process.stdin, createWriteStream(file));
         }
@@ -61,7 +61,7 @@ export function saveCommand(signal: AbortSignal, setExit: Exit): Command {
           return;
         }
         if (process.stdout.isTTY === true) throw new BurrowError('INVALID_ARGUMENT', 'refusing to write an archive to a terminal: use -o FILE or redirect standard output');
-        const scratch = mkdtempSync(join(store.paths.tmp, 'stdout-'));
+        const scratch = store.scratchDir('stdout');
         try {
           const file = join(scratch, 'archive.tar');
           await saveImages(store, images, file, flags.format as ArchiveFormat);

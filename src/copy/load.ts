@@ -1,6 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
-import { fsError } from '../errors.js';
+import { rmSync } from 'node:fs';
 import { hostPlatform, type Platform } from '../image/platform.js';
 import type { Store } from '../store/store.js';
 import { archiveImages, extractArchive } from '../transport/archive-read.js';
@@ -14,12 +12,7 @@ export interface LoadedImage {
 
 /** `burrow load`: a docker save or OCI archive into the store, through the same copy pipeline as a pull. */
 export async function loadArchive(store: Store, file: string, options: { platform?: Platform; signal?: AbortSignal; onBlob?: CopyOptions['onBlob'] } = {}): Promise<LoadedImage[]> {
-  let scratch: string;
-  try {
-    scratch = mkdtempSync(join(store.paths.tmp, `load-${process.pid}-`));
-  } catch (error) {
-    throw fsError(error, 'preparing to load');
-  }
+  const scratch = store.scratchDir('load');
   try {
     const files = await extractArchive(file, scratch);
     const loaded: LoadedImage[] = [];

@@ -87,14 +87,16 @@ export async function pullImage(referenceText: string, options: PullOptions): Pr
         signal: options.signal,
       });
       if (endpoint.url !== ref.domain) options.onStatus?.(`trying mirror ${endpoint.url}`);
+      let headDigest: string | undefined;
       if (ref.digest === undefined) {
         const head = await client.headManifest(ref.path, ref.tag!);
-        const done = upToDate(options.store, name, head?.digest, platform);
-        if (done !== undefined && head?.digest !== undefined) {
-          return { name, upToDate: true, sourceDigest: head.digest, manifestDigest: done.manifestDigest };
+        headDigest = head?.digest;
+        const done = upToDate(options.store, name, headDigest, platform);
+        if (done !== undefined && headDigest !== undefined) {
+          return { name, upToDate: true, sourceDigest: headDigest, manifestDigest: done.manifestDigest };
         }
       }
-      const copy = await copyImage(new RegistrySource(client, ref), options.store, {
+      const copy = await copyImage(new RegistrySource(client, ref, ref.path, headDigest), options.store, {
         platform,
         names: [name],
         concurrency: config.maxConcurrentDownloads,

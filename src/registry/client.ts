@@ -1,4 +1,3 @@
-import { isIP } from 'node:net';
 import { BurrowError, isBurrowError } from '../errors.js';
 import { MANIFEST_ACCEPT, MediaType } from '../image/media-types.js';
 import { DOCKER_HUB_DOMAIN } from '../reference/reference.js';
@@ -7,11 +6,17 @@ import { parseDigest } from '../util/digest.js';
 import { hasherFor, sha256 } from '../util/hash.js';
 import { sleep } from '../util/sleep.js';
 import { Authenticator, parseChallenges } from './auth.js';
+import { certsDirRoots, registryCerts } from './certs.js';
 import type { Credentials } from './credentials.js';
-import { HttpClient, isTlsMismatch, type HttpResponse } from './http.js';
+import { isInsecureRegistry, isListedInsecure } from './hosts.js';
+import { HttpClient, isTlsMismatch, oneLine, type HttpResponse } from './http.js';
+
+export { isInsecureRegistry, isLoopback } from './hosts.js';
 
 /** The distribution spec caps manifests at 4 MiB. */
 const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
+/** Enough for any distribution error document; the rest of a longer one is not read. */
+const MAX_ERROR_BODY_BYTES = 64 * 1024;
 const DOCKER_HUB_ENDPOINT = 'https://registry-1.docker.io';
 
 export interface RegistryOptions {
@@ -21,6 +26,8 @@ export interface RegistryOptions {
   retries: number;
   backoffMs?: number;
   signal?: AbortSignal | undefined;
+  /** Where per-registry certificates are looked up (certs.ts); default: Docker's and Podman's places. */
+  certsDirRoots?: readonly string[];
 }
 
 export interface ManifestResponse {
@@ -39,15 +46,13 @@ interface RegistryErrorBody {
   errors?: Array<{ code?: string; message?: string }>;
 }
 
-export function isLoopback(host: string): boolean {
-  const hostname = host.startsWith('[') ? host.slice(1, host.indexOf(']')) : host.replace(/:\d+$/, '');
-  if (hostname === 'localhost' || hostname === '::1') return true;
-  return isIP(hostname) === 4 && hostname.startsWith('127.');
-}
-
-/** Plain HTTP and unverified TLS are for loopback and the registries a user lists, as in Docker. */
-export function isInsecureRegistry(domain: string, insecure: readonly string[]): boolean {
-  return isLoopback(domain) || insecure.some((entry) => entry.replace(/^[a-z]+:\/\//, '').replace(/\/$/, '') === domain);
+function isDigest(text: string): boolean {
+  try {
+    parseDigest(text);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function retryAfterMs(response: HttpResponse, fallback: number): number {
@@ -79,7 +84,9 @@ export class RegistryClient {
     const explicit = /^[a-z]+:\/\//.test(endpoint);
     const domain = explicit ? new URL(endpoint).host : endpoint;
     const insecure = isInsecureRegistry(domain, options.insecureRegistries);
-    const http = new HttpClient({ timeoutMs: options.timeoutMs, insecureTls: insecure });
+    const certs = registryCerts(domain, options.certsDirRoots ?? certsDirRoots());
+    const tls = certs === undefined ? undefined : { ca: certs.ca, client: certs.client, origin: new URL(`https://${domain}`).origin };
+    const http = new HttpClient({ timeoutMs: options.timeoutMs, insecureTls: insecure, tls });
     const candidates = explicit ? [new URL(endpoint)] : domain === DOCKER_HUB_DOMAIN ? [new URL(DOCKER_HUB_ENDPOINT)] : insecure ? [new URL(`https://${domain}`), new URL(`http://${domain}`)] : [new URL(`https://${domain}`)];
     let lastError: unknown;
     for (const [index, base] of candidates.entries()) {
@@ -96,7 +103,8 @@ export class RegistryClient {
         if (response.status === 401 && challenge === undefined) {
           throw new BurrowError('REGISTRY', `${domain} asked for authentication without saying how (no WWW-Authenticate header)`);
         }
-        const auth = new Authenticator(domain, http, challenge, options.credentials);
+        // Credentials cross plain HTTP to a token server only for a registry the user listed as insecure.
+        const auth = new Authenticator(domain, http, challenge, options.credentials, { plainHttpCredentials: isListedInsecure(domain, options.insecureRegistries) });
         return new RegistryClient(domain, base, http, auth, options);
       } catch (error) {
         lastError = error;
@@ -159,7 +167,7 @@ export class RegistryClient {
     const url = new URL(pathname, this.base);
     const send = async (): Promise<HttpResponse> => {
       const authorization = await this.auth.authorization(scope, signal);
-      return this.http.send(url, { method, headers, authorization, authHost: this.base.host, signal });
+      return this.http.send(url, { method, headers, authorization, authOrigin: this.base.origin, signal });
     };
     let response = await RegistryClient.retrying(this.options, send);
     if (response.status === 401 && this.auth.scheme === 'bearer' && scope !== undefined) {
@@ -173,12 +181,11 @@ export class RegistryClient {
   private async failure(response: HttpResponse, what: string): Promise<BurrowError> {
     let detail = '';
     let code: string | undefined;
-    if (response.status !== 405 && response.header('content-length') !== '0') {
+    if (response.status !== 405 && response.length !== 0) {
       try {
-        const text = await response.text();
-        const body = JSON.parse(text) as RegistryErrorBody;
-        code = body.errors?.[0]?.code;
-        detail = body.errors?.[0]?.message ?? '';
+        const body = JSON.parse((await response.head(MAX_ERROR_BODY_BYTES)).toString()) as RegistryErrorBody;
+        code = typeof body.errors?.[0]?.code === 'string' ? body.errors[0].code : undefined;
+        detail = typeof body.errors?.[0]?.message === 'string' ? oneLine(body.errors[0].message, 200) : '';
       } catch {
         // Not a distribution error body; the status says enough.
       }
@@ -207,19 +214,32 @@ export class RegistryClient {
     await response.discard();
     if (response.status !== 200) return undefined;
     const length = response.header('content-length');
+    const digest = response.header('docker-content-digest');
     return {
-      digest: response.header('docker-content-digest'),
+      digest: digest !== undefined && isDigest(digest) ? digest : undefined,
       mediaType: response.header('content-type')?.split(';')[0]?.trim(),
       size: length === undefined ? undefined : Number(length),
     };
   }
 
-  async getManifest(path: string, selector: string): Promise<ManifestResponse> {
+  /**
+   * GETs a manifest. `expected` is the digest a HEAD of the same tag answered: the
+   * manifest must be that one, or the registry changed (or lies about) the tag
+   * between the two requests.
+   */
+  async getManifest(path: string, selector: string, expected?: string): Promise<ManifestResponse> {
     const what = `${this.domain}/${path}${selector.includes(':') ? '@' : ':'}${selector}`;
     const response = await this.request('GET', `/v2/${path}/manifests/${selector}`, this.scope(path), { accept: MANIFEST_ACCEPT });
     if (response.status !== 200) throw await this.failure(response, what);
-    const bytes = await response.bytes(MAX_MANIFEST_BYTES);
-    const digest = selector.includes(':') ? selector : (response.header('docker-content-digest') ?? sha256(bytes));
+    const bytes = await response.bytes(MAX_MANIFEST_BYTES, 'a manifest', 'INVALID_MANIFEST');
+    if (expected !== undefined && !selector.includes(':')) {
+      const sent = `${parseDigest(expected).algorithm}:${hasherFor(expected).update(bytes).digest('hex')}`;
+      if (sent !== expected) {
+        throw new BurrowError('DIGEST_MISMATCH', `${what}: the registry answered HEAD with manifest ${expected} but GET sent one hashing to ${sent} (the tag moved during the pull, or the registry is inconsistent): nothing was stored; pull again`);
+      }
+    }
+    const claimed = response.header('docker-content-digest');
+    const digest = selector.includes(':') ? selector : (claimed !== undefined && isDigest(claimed) ? claimed : sha256(bytes));
     const actual = `${parseDigest(digest).algorithm}:${hasherFor(digest).update(bytes).digest('hex')}`;
     if (actual !== digest) {
       throw new BurrowError('DIGEST_MISMATCH', `${what}: the manifest the registry sent hashes to ${actual}, not ${digest}: refusing it`);
@@ -243,9 +263,9 @@ export class RegistryClient {
         const response = await this.request('GET', `/v2/${path}/blobs/${digest}`, this.scope(path), headers, signal);
         if (response.status === 206) {
           const range = /^bytes (\d+)-/.exec(response.header('content-range') ?? '');
-          return { stream: response.body, start: range === null ? 0 : Number(range[1]) };
+          return { stream: response.body, start: range === null ? 0 : Number(range[1]), length: response.length };
         }
-        if (response.status === 200) return { stream: response.body, start: 0 };
+        if (response.status === 200) return { stream: response.body, start: 0, length: response.length };
         if (response.status === 416 && offset > 0) {
           // The server cannot serve our range: start the blob over.
           await response.discard();

@@ -16,7 +16,15 @@ export interface DockerConfigFile {
 export interface Credentials {
   username: string;
   password: string;
+  /**
+   * An OAuth2 refresh token (config.json's `identitytoken`, or a helper's answer
+   * with the user name `<token>`): exchanged at the token server, as Docker does.
+   */
+  identityToken?: string;
 }
+
+/** The user name with which credential helpers hand over an identity token (Docker's convention). */
+const IDENTITY_TOKEN_USER = '<token>';
 
 /** Docker Hub's key in config.json is a URL, for history's sake. */
 const DOCKER_HUB_KEY = 'https://index.docker.io/v1/';
@@ -81,18 +89,26 @@ export async function lookupCredentials(domain: string, path = dockerConfigPath(
     const output = await runHelper(helper, 'get', configKey(domain));
     if (output.trim() !== '') {
       const parsed = JSON.parse(output) as { Username?: string; Secret?: string };
+      if (parsed.Username === IDENTITY_TOKEN_USER && parsed.Secret !== undefined) return { username: IDENTITY_TOKEN_USER, password: '', identityToken: parsed.Secret };
       if (parsed.Username !== undefined && parsed.Secret !== undefined) return { username: parsed.Username, password: parsed.Secret };
     }
   }
   for (const [key, entry] of Object.entries(config.auths ?? {})) {
     if (hostOfKey(key) !== hostOfKey(domain)) continue;
+    let found: Credentials | undefined;
     if (entry.auth !== undefined && entry.auth !== '') {
       const decoded = Buffer.from(entry.auth, 'base64').toString('utf8');
       const colon = decoded.indexOf(':');
       if (colon < 0) throw new BurrowError('INVALID_ARGUMENT', `${path}: the "auth" entry for ${key} is not base64 of user:password`);
-      return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+      found = { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+    } else if (entry.username !== undefined && entry.password !== undefined) {
+      found = { username: entry.username, password: entry.password };
     }
-    if (entry.username !== undefined && entry.password !== undefined) return { username: entry.username, password: entry.password };
+    // Docker keeps the identity token beside (or instead of) the user name; it is what goes to the token server.
+    if (typeof entry.identitytoken === 'string' && entry.identitytoken !== '') {
+      return { username: found?.username ?? entry.username ?? IDENTITY_TOKEN_USER, password: found?.password ?? '', identityToken: entry.identitytoken };
+    }
+    if (found !== undefined) return found;
   }
   return undefined;
 }

@@ -16,7 +16,7 @@ export interface BlobSource {
    * Opens the blob's bytes from `offset`. `start` says where the stream really
    * begins: a server that ignores Range answers from 0.
    */
-  open(offset: number, signal: AbortSignal | undefined): Promise<{ stream: Readable; start: number }>;
+  open(offset: number, signal: AbortSignal | undefined): Promise<{ stream: Readable; start: number; length?: number | undefined }>;
   /** Names the blob's origin in errors. */
   describe: string;
 }
@@ -99,11 +99,20 @@ export async function ingestBlob(paths: StorePaths, digest: string, size: number
 async function downloadWithRetries(paths: StorePaths, digest: string, size: number, source: BlobSource, options: IngestOptions): Promise<void> {
   const attempts = options.attempts ?? 5;
   const backoff = options.backoffMs ?? 200;
+  let restarted = false;
   for (let attempt = 1; ; attempt++) {
+    const resume = { from: 0 };
     try {
-      await downloadOnce(paths, digest, size, source, options);
+      await downloadOnce(paths, digest, size, source, options, resume);
       return;
     } catch (error) {
+      // A resumed download that fails verification may owe it to the bytes it resumed from
+      // (an earlier server's garbage): its partial file is gone, so start once more from 0.
+      if (isBurrowError(error, 'DIGEST_MISMATCH') && resume.from > 0 && !restarted && options.signal?.aborted !== true) {
+        restarted = true;
+        attempt--;
+        continue;
+      }
       const retryable = isBurrowError(error) && error.retryable;
       if (!retryable || attempt >= attempts || options.signal?.aborted === true) throw error;
       options.onEvent?.({ kind: 'retry', attempt, reason: (error as Error).message });
@@ -112,7 +121,7 @@ async function downloadWithRetries(paths: StorePaths, digest: string, size: numb
   }
 }
 
-async function downloadOnce(paths: StorePaths, digest: string, size: number, source: BlobSource, options: IngestOptions): Promise<void> {
+async function downloadOnce(paths: StorePaths, digest: string, size: number, source: BlobSource, options: IngestOptions, resume: { from: number }): Promise<void> {
   const partial = partialPath(paths, digest);
   const target = blobPath(paths, digest);
   let offset = 0;
@@ -130,13 +139,20 @@ async function downloadOnce(paths: StorePaths, digest: string, size: number, sou
   // must not sit unread (a server that hangs up meanwhile would error it unseen).
   let hash = hasherFor(digest);
   if (offset > 0) await hashExisting(partial, hash);
-  const { stream, start } = await source.open(offset, options.signal);
+  const { stream, start, length } = await source.open(offset, options.signal);
+  if (length !== undefined && start + length > size) {
+    // Announced bigger than the descriptor says: refused before a byte is read (a huge Content-Length).
+    stream.on('error', () => undefined);
+    stream.destroy();
+    throw new BurrowError('DIGEST_MISMATCH', `${source.describe}: blob ${digest} is announced as ${start + length} bytes but its descriptor says ${size}: refusing it, nothing was stored`);
+  }
   if (start !== offset) {
     // The server ignored our Range: start over from byte 0.
     truncateSync(partial, 0);
     offset = 0;
     hash = hasherFor(digest);
   }
+  resume.from = offset;
   options.onEvent?.({ kind: 'start', offset, total: size });
   let transferred = offset;
   const meter = new Transform({

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { fsError } from '../errors.js';
 import { readManifest } from '../image/local.js';
 import { acquireLock } from './flock.js';
+import { scratchOwnerGone } from './scratch.js';
 import type { Store } from './store.js';
 
 export interface GcResult {
@@ -80,10 +81,13 @@ export async function collectGarbage(store: Store, options: { wait?: boolean } =
       reclaimedBytes += blob.size;
     }
     // Partial downloads are kept for resuming, unless their blob's lock is free,
-    // which means no process is writing them: they go with the prune.
+    // which means no process is writing them: they go with the prune. Scratch
+    // directories go when the process that made them is gone.
     if (existsSync(store.paths.tmp)) {
       for (const name of readdirSync(store.paths.tmp)) {
         const path = join(store.paths.tmp, name);
+        // A scratch directory of a load or save still running is theirs, not garbage.
+        if (!name.endsWith('.partial') && !scratchOwnerGone(name, statSync(path).mtimeMs)) continue;
         const lockName = name.endsWith('.partial') ? `blob-${name.slice(0, -'.partial'.length)}.lock` : undefined;
         let busy = false;
         const blobLock = lockName === undefined ? undefined : await acquireLock(join(store.paths.locks, lockName), { onWait: () => { busy = true; }, shouldStop: () => busy });

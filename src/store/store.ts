@@ -5,6 +5,7 @@ import { acquireLock, type Lock } from './flock.js';
 import type { BlobSource, IngestOptions } from './blobs.js';
 import { blobPath, defaultStoreRoot, ensureLayout, storePaths, type StorePaths } from './layout.js';
 import { readRecords, updateRecords, type ImageRecord } from './records.js';
+import { makeScratchDir } from './scratch.js';
 
 /**
  * The content store: verified blobs by digest and the names that point at them.
@@ -49,6 +50,11 @@ export class Store {
   async ingestBlob(digest: string, size: number, source: BlobSource, options?: IngestOptions): Promise<'exists' | 'fetched'> {
     const { ingestBlob } = await import('./blobs.js');
     return ingestBlob(this.paths, digest, size, source, options);
+  }
+
+  /** A scratch directory under tmp/ that garbage collection leaves alone while this process runs. */
+  scratchDir(kind: string): string {
+    return makeScratchDir(this.paths, kind);
   }
 
   records(): ImageRecord[] {

@@ -1,4 +1,4 @@
-import { createReadStream, createWriteStream, linkSync, copyFileSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createReadStream, createWriteStream, linkSync, copyFileSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { dirname, join, basename } from 'node:path';
 import { Transform } from 'node:stream';
@@ -84,12 +84,7 @@ function stageOci(store: Store, images: LocalImage[], staging: string): void {
  * only once complete (written beside it, then renamed).
  */
 export async function saveImages(store: Store, images: LocalImage[], file: string, format: ArchiveFormat): Promise<void> {
-  let staging: string;
-  try {
-    staging = mkdtempSync(join(store.paths.tmp, `save-${process.pid}-`));
-  } catch (error) {
-    throw fsError(error, 'preparing to save');
-  }
+  const staging = store.scratchDir('save');
   const partial = join(dirname(file), `.${basename(file)}.${process.pid}.partial`);
   try {
     if (format === 'docker-archive') await stageDocker(store, images, staging);

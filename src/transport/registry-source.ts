@@ -14,12 +14,14 @@ export class RegistrySource implements ImageSource {
     private readonly reference: ImageReference,
     /** Repository path at this endpoint (a mirror serves docker.io's paths). */
     private readonly path: string = reference.path,
+    /** The digest a HEAD of the tag answered: the manifest GET must be that one. */
+    private readonly expectedDigest?: string | undefined,
   ) {
     this.describe = formatReference(reference);
   }
 
   async top(): Promise<RawManifest> {
-    this.topManifest ??= await this.client.getManifest(this.path, manifestSelector(this.reference));
+    this.topManifest ??= await this.client.getManifest(this.path, manifestSelector(this.reference), this.expectedDigest);
     return this.topManifest;
   }
 

@@ -5,7 +5,9 @@
 //        --service burrow-test-registry --issuer burrow-test-issuer
 //
 // GET  /token?service=S&scope=repository:NAME:pull,push[&scope=...]  (optional Basic auth)
-// POST /token  (OAuth2 form: grant_type=password, username, password, scope, service)
+// POST /token  (OAuth2 form: grant_type=password, username, password, scope, service;
+//               access_type=offline also returns a refresh_token, as Docker Hub does;
+//               grant_type=refresh_token, refresh_token: what Docker keeps as `identitytoken`)
 // GET  /stats          counts of token requests
 // POST /stats/reset    zero the counts
 import http from 'node:http';
@@ -94,8 +96,16 @@ function send(res, status, body, extra = {}) {
   res.end(data);
 }
 
+// Refresh tokens name their account and carry an HMAC of it, so the server keeps no state.
+const refreshSecret = crypto.randomBytes(32);
+const refreshTokenFor = (account) => `rt.${account}.${crypto.createHmac('sha256', refreshSecret).update(account).digest('hex')}`;
+function accountOfRefreshToken(token) {
+  const match = /^rt\.([a-z]+)\.[0-9a-f]{64}$/.exec(token ?? '');
+  return match !== null && refreshTokenFor(match[1]) === token ? match[1] : undefined;
+}
+
 // Handle one token request given credentials (or null) and scope strings.
-function issue(res, creds, scopes, reqService) {
+function issue(res, creds, scopes, reqService, extra = {}) {
   let account = '';
   if (creds) {
     account = creds.user;
@@ -119,9 +129,9 @@ function issue(res, creds, scopes, reqService) {
   }
   const lifetime = account === 'shortlived' ? 2 : 60;
   const token = makeJwt(account, access, lifetime);
-  record({ account, scopes, granted: access, status: 200 });
+  record({ account, scopes, granted: access, status: 200, ...(extra.grant === undefined ? {} : { grant: extra.grant }) });
   log(`200 account=${account || '(anonymous)'} service=${reqService ?? ''} scopes=${JSON.stringify(scopes)} granted=${JSON.stringify(access)}`);
-  send(res, 200, { token, access_token: token, expires_in: lifetime, issued_at: new Date().toISOString() });
+  send(res, 200, { token, access_token: token, expires_in: lifetime, issued_at: new Date().toISOString(), ...(extra.offline ? { refresh_token: refreshTokenFor(account) } : {}) });
 }
 
 function basicCreds(req) {
@@ -144,8 +154,17 @@ const server = http.createServer((req, res) => {
       req.on('data', (c) => { body += c; });
       req.on('end', () => {
         const f = new URLSearchParams(body);
+        const scopes = (f.get('scope') ?? '').split(' ').filter(Boolean);
+        if (f.get('grant_type') === 'refresh_token') {
+          const account = accountOfRefreshToken(f.get('refresh_token'));
+          if (account === undefined) {
+            record({ account: '', scopes, granted: [], status: 400, grant: 'refresh_token' });
+            return send(res, 400, { error: 'invalid_grant', error_description: 'unknown refresh token' });
+          }
+          return issue(res, { user: account, pass: USERS[account] }, scopes, f.get('service'), { grant: 'refresh_token' });
+        }
         const creds = f.get('username') !== null ? { user: f.get('username'), pass: f.get('password') ?? '' } : basicCreds(req);
-        issue(res, creds, (f.get('scope') ?? '').split(' ').filter(Boolean), f.get('service'));
+        issue(res, creds, scopes, f.get('service'), { grant: 'password', offline: f.get('access_type') === 'offline' });
       });
       return;
     }

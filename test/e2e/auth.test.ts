@@ -1,8 +1,10 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bed, fixture } from '../helpers/bed.js';
 import { expectOneLineError, run, sandbox, storeSnapshot, type Sandbox } from '../helpers/cli.js';
+import { FaultProxy } from '../helpers/fault-proxy.js';
+import { issue, makeCa, type Pki } from '../helpers/tls.js';
 
 function dockerConfig(box: Sandbox, config: object): string {
   const dir = join(box.home, '.docker');
@@ -14,7 +16,7 @@ function dockerConfig(box: Sandbox, config: object): string {
 
 const basicAuth = (user: string, password: string): string => Buffer.from(`${user}:${password}`).toString('base64');
 
-async function tokenStats(): Promise<{ total: number; byAccount: Record<string, number>; requests: { account: string; scopes: string[] }[] }> {
+async function tokenStats(): Promise<{ total: number; byAccount: Record<string, number>; requests: { account: string; scopes: string[]; grant?: string; status: number }[] }> {
   return (await fetch(`${bed().tokenServer}/stats`)).json() as never;
 }
 
@@ -194,5 +196,81 @@ esac
       const result = await run(box, ['pull', `${bed().registries.anon}/busybox:latest`]);
       expect(expectOneLineError(result)).toMatch(/docker-credential-missing-helper .* is not on PATH/);
     });
+  });
+
+  describe('identity tokens (config.json "identitytoken", what Docker keeps after an OAuth login)', () => {
+    const token = (): string => bed().registries.token;
+
+    it('exchanges it at the token server with an OAuth2 refresh-token POST, as Docker does', async () => {
+      // The token server hands out a refresh token for a password grant with access_type=offline, as Docker Hub does.
+      const form = new URLSearchParams({ grant_type: 'password', username: 'alice', password: bed().users.alice, access_type: 'offline', service: bed().service, client_id: 'test' });
+      const offline = (await (await fetch(`${bed().tokenServer}/token`, { method: 'POST', body: form })).json()) as { refresh_token: string };
+      expect(offline.refresh_token).toMatch(/^rt\.alice\./);
+      const box = sandbox();
+      dockerConfig(box, { auths: { [token()]: { auth: basicAuth('alice', ''), identitytoken: offline.refresh_token } } });
+      const refreshGrants = async (): Promise<number> => (await tokenStats()).requests.filter((request) => request.grant === 'refresh_token' && request.account === 'alice' && request.scopes.includes('repository:private/busybox:pull')).length;
+      const before = await refreshGrants();
+      const result = await run(box, ['pull', '-q', `${token()}/private/busybox:latest`]);
+      expect(result.exitCode, result.stderr).toBe(0);
+      expect((await refreshGrants()) - before).toBe(1);
+    });
+
+    it('says so when the token server refuses it', async () => {
+      const box = sandbox();
+      dockerConfig(box, { auths: { [token()]: { identitytoken: `rt.alice.${'0'.repeat(64)}` } } });
+      const result = await run(box, ['pull', `${token()}/private/busybox:latest`]);
+      expect(expectOneLineError(result)).toMatch(new RegExp(`refused the identity token for ${token()} from config\\.json \\(expired or revoked\\): run "burrow login ${token()}"`));
+      expect(storeSnapshot(box.root).blobs).toEqual([]);
+    });
+  });
+});
+
+describe('registry TLS: per-registry CAs and client certificates from certs.d', () => {
+  // registry.burrow.test resolves to 127.0.0.1 (install.sh) but is not loopback by its name, so TLS is verified.
+  let pki: Pki;
+  let front: FaultProxy;
+  let mutual: FaultProxy;
+  let client: { cert: string; key: string };
+  const host = (proxy: FaultProxy): string => `registry.burrow.test:${proxy.address.split(':')[1]}`;
+  const certsDir = (box: Sandbox, proxy: FaultProxy): string => {
+    const dir = join(box.home, '.config', 'containers', 'certs.d', host(proxy));
+    mkdirSync(dir, { recursive: true });
+    return dir;
+  };
+
+  beforeAll(async () => {
+    pki = makeCa(join(sandbox().dir, 'pki'));
+    const server = issue(pki, 'registry', { dnsNames: ['registry.burrow.test'] });
+    client = issue(pki, 'client', { client: true });
+    front = await new FaultProxy(bed().registries.anon, '127.0.0.1', server).start();
+    mutual = await new FaultProxy(bed().registries.anon, '127.0.0.1', { ...server, ca: readFileSync(pki.caCert, 'utf8'), requestCert: true, rejectUnauthorized: true }).start();
+  });
+  afterAll(async () => {
+    await Promise.all([front.stop(), mutual.stop()]);
+  });
+
+  it('refuses a registry whose CA it does not know with one line saying where the CA goes; pulls with ca.crt in ~/.config/containers/certs.d/HOST:PORT/', async () => {
+    const box = sandbox();
+    const refused = await run(box, ['pull', `${host(front)}/busybox:latest`]);
+    expect(expectOneLineError(refused)).toMatch(new RegExp(`the TLS certificate of ${host(front)} is not trusted \\(.+\\): if the registry uses its own CA, put that CA's certificate in ~/\\.config/containers/certs\\.d/${host(front)}/ca\\.crt or /etc/docker/certs\\.d/${host(front)}/ca\\.crt`));
+    expect(storeSnapshot(box.root).blobs).toEqual([]);
+    writeFileSync(join(certsDir(box, front), 'ca.crt'), readFileSync(pki.caCert));
+    const pulled = await run(box, ['pull', '-q', `${host(front)}/busybox:latest`]);
+    expect(pulled.exitCode, pulled.stderr).toBe(0);
+    expect(pulled.stdout.trim()).toBe(`${host(front)}/busybox:latest`);
+  });
+
+  it('offers the client certificate beside the CA to a registry that requires one', async () => {
+    const box = sandbox();
+    const dir = certsDir(box, mutual);
+    writeFileSync(join(dir, 'ca.crt'), readFileSync(pki.caCert));
+    const refused = await run(box, ['pull', `${host(mutual)}/busybox:latest`]);
+    expect(expectOneLineError(refused)).toMatch(new RegExp(`${host(mutual)} refused the TLS connection \\(.+\\): it wants a client certificate; put NAME\\.cert and NAME\\.key beside its CA`));
+    writeFileSync(join(dir, 'client.cert'), client.cert);
+    const halfPair = await run(box, ['pull', `${host(mutual)}/busybox:latest`]);
+    expect(expectOneLineError(halfPair)).toMatch(/client certificate .*client\.cert has no key beside it \(client\.key\)/);
+    writeFileSync(join(dir, 'client.key'), client.key);
+    const pulled = await run(box, ['pull', '-q', `${host(mutual)}/busybox:latest`]);
+    expect(pulled.exitCode, pulled.stderr).toBe(0);
   });
 });

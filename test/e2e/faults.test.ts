@@ -1,4 +1,5 @@
 import { createServer as createNetServer, type Server as NetServer } from 'node:net';
+import { createHash } from 'node:crypto';
 import { createServer, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -6,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bed, fixture } from '../helpers/bed.js';
 import { burrow, expectOneLineError, run, sandbox, storeSnapshot } from '../helpers/cli.js';
-import { FaultProxy, isBlobGet, isManifestGet, isManifestHead } from '../helpers/fault-proxy.js';
+import { FaultProxy, isBlobGet, isManifestGet, isManifestHead, type FaultAction } from '../helpers/fault-proxy.js';
 
 let proxy: FaultProxy;
 
@@ -105,7 +106,8 @@ describe('a pull that meets a broken network or registry', () => {
 
   it('a manifest that is not JSON', async () => {
     const box = sandbox();
-    proxy.setRule((request) => (isManifestGet(request) ? { kind: 'status', status: 200, headers: { 'content-type': 'application/vnd.oci.image.manifest.v1+json' }, body: '<html>oops</html>' } : undefined));
+    // HEAD and GET agree on it (the registry serves it consistently): the content itself is wrong.
+    proxy.setRule((request) => (isManifestGet(request) || isManifestHead(request) ? servedManifest('<html>oops</html>') : undefined));
     const result = await run(box, ['pull', `${proxy.address}/busybox:latest`]);
     proxy.setRule(() => undefined);
     expect(expectOneLineError(result)).toMatch(/invalid image manifest of .*busybox:latest: not JSON/);
@@ -114,7 +116,7 @@ describe('a pull that meets a broken network or registry', () => {
   it('a manifest that breaks the schema names the field', async () => {
     const box = sandbox();
     const body = JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: fixture('busybox:latest').config }, layers: [] });
-    proxy.setRule((request) => (isManifestGet(request) ? { kind: 'status', status: 200, headers: { 'content-type': 'application/vnd.oci.image.manifest.v1+json' }, body } : undefined));
+    proxy.setRule((request) => (isManifestGet(request) || isManifestHead(request) ? servedManifest(body) : undefined));
     const result = await run(box, ['pull', `${proxy.address}/busybox:latest`]);
     proxy.setRule(() => undefined);
     expect(expectOneLineError(result)).toMatch(/field "config\.size" is missing/);
@@ -254,6 +256,11 @@ async function waitFor(condition: () => boolean, timeoutMs = 20_000): Promise<vo
     if (Date.now() - started > timeoutMs) throw new Error('condition not met in time');
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
+}
+
+/** A manifest answer as a registry would send it, digest header included. */
+function servedManifest(body: string): FaultAction {
+  return { kind: 'status', status: 200, headers: { 'content-type': 'application/vnd.oci.image.manifest.v1+json', 'docker-content-digest': `sha256:${createHash('sha256').update(body).digest('hex')}` }, body };
 }
 
 function writeDockerAuth(home: string, registry: string, basicHeader: string): void {

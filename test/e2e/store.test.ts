@@ -1,9 +1,10 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { execa } from 'execa';
+import { createWriteStream } from 'node:fs';
+import { execa, execaSync } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { bed, fixture } from '../helpers/bed.js';
-import { BURROW_BIN, expectOneLineError, run, sandbox, storeSnapshot, type Sandbox } from '../helpers/cli.js';
+import { BURROW_BIN, burrow, expectOneLineError, run, sandbox, storeSnapshot, type Sandbox } from '../helpers/cli.js';
 
 const anon = (): string => bed().registries.anon;
 
@@ -133,6 +134,42 @@ describe('system df and prune', () => {
     expect(all.stdout).toContain(`untagged: ${anon()}/busybox:latest`);
     expect(storeSnapshot(box.root).blobs).toEqual([]);
   });
+
+  it('prune never deletes the scratch directory of a load in progress (from a file or from standard input), only those of gone processes', async () => {
+    const box = sandbox();
+    const archive = readFileSync(bed().archives['busybox-docker']);
+    const half = Math.floor(archive.length / 2);
+    const tmp = join(box.root, 'tmp');
+    const scratchOf = (kind: string): string | undefined => (existsSync(tmp) ? readdirSync(tmp).find((name) => name.startsWith(`${kind}.`) && readdirSync(join(tmp, name)).length > 0) : undefined);
+    // A load from a FIFO and one from a pipe on standard input: each stops halfway until the test writes the rest.
+    const fifo = join(box.dir, 'archive.fifo');
+    await execa('mkfifo', [fifo]);
+    const fromFile = burrow(box, ['load', '-i', fifo]);
+    const fifoWriter = createWriteStream(fifo);
+    fifoWriter.write(archive.subarray(0, half));
+    const fromStdin = execa(process.execPath, [BURROW_BIN, 'load'], { env: box.env, stdin: 'pipe', reject: false });
+    fromStdin.stdin!.write(archive.subarray(0, half));
+    await waitFor(() => scratchOf('load') !== undefined && scratchOf('stdin') !== undefined);
+    const inProgress = [scratchOf('load')!, scratchOf('stdin')!];
+    // Left by a process that is gone (pid and start time of a finished shell): garbage.
+    const gone = execaSync('sh', ['-c', 'echo $$ $(cut -d" " -f22 /proc/$$/stat)']).stdout.split(' ');
+    const bootId = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    mkdirSync(join(tmp, `load.${gone[0]}.${gone[1]}.${bootId}.AbCdEf`), { recursive: true });
+    writeFileSync(join(tmp, `load.${gone[0]}.${gone[1]}.${bootId}.AbCdEf`, 'entry-0'), 'left over');
+
+    const pruned = await run(box, ['system', 'prune', '-f']);
+    expect(pruned.exitCode, pruned.stderr).toBe(0);
+    for (const name of inProgress) expect(existsSync(join(tmp, name)), name).toBe(true);
+    expect(existsSync(join(tmp, `load.${gone[0]}.${gone[1]}.${bootId}.AbCdEf`))).toBe(false);
+
+    fifoWriter.end(archive.subarray(half));
+    fromStdin.stdin!.end(archive.subarray(half));
+    for (const result of [await fromFile, await fromStdin]) {
+      expect(result.exitCode, String(result.stderr)).toBe(0);
+      expect(String(result.stdout)).toBe('Loaded image: busybox:latest');
+    }
+    expect(readdirSync(tmp)).toEqual([]);
+  });
 });
 
 describe('save and load', () => {
@@ -259,3 +296,11 @@ describe('progress output', () => {
     expect(result.stderr).not.toMatch(/\x1b\[/);
   });
 });
+
+async function waitFor(condition: () => boolean, timeoutMs = 20_000): Promise<void> {
+  const started = Date.now();
+  while (!condition()) {
+    if (Date.now() - started > timeoutMs) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}

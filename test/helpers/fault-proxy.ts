@@ -1,4 +1,5 @@
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer, type ServerOptions as TlsServerOptions } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { Transform } from 'node:stream';
 
@@ -13,6 +14,8 @@ export type FaultAction =
   | { kind: 'truncate'; afterBytes: number }
   | { kind: 'throttle'; bytesPerSecond: number }
   | { kind: 'redirect'; location: string }
+  /** Anything else a hostile server does (endless, trickled or lying answers): the handler owns the response. */
+  | { kind: 'respond'; handler: (request: IncomingMessage, response: ServerResponse) => void }
   | { kind: 'pass' };
 
 export interface SeenRequest {
@@ -29,14 +32,16 @@ export class FaultProxy {
   private readonly sockets = new Set<Socket>();
   private server: Server | undefined;
 
-  constructor(private readonly upstream: string, private readonly bind = '127.0.0.1') {}
+  /** `tls`: serve HTTPS (a throw-away certificate made by the test), e.g. to test certs.d trust. */
+  constructor(private readonly upstream: string, private readonly bind = '127.0.0.1', private readonly tls?: TlsServerOptions) {}
 
   /** `host:port` to use in image references. */
   address = '';
 
   async start(): Promise<this> {
-    this.server = createServer((req, res) => this.handle(req, res));
-    this.server.on('connection', (socket) => {
+    const handler = (req: IncomingMessage, res: ServerResponse): void => this.handle(req, res);
+    this.server = this.tls === undefined ? createServer(handler) : createTlsServer(this.tls, handler);
+    this.server.on(this.tls === undefined ? 'connection' : 'secureConnection', (socket: Socket) => {
       this.sockets.add(socket);
       socket.on('close', () => this.sockets.delete(socket));
     });
@@ -64,6 +69,10 @@ export class FaultProxy {
     const sameSoFar = this.seen.filter((other) => other.method === seen.method && other.path === seen.path).length;
     const action = this.rule(seen, sameSoFar) ?? { kind: 'pass' };
     if (action.kind === 'hang') return;
+    if (action.kind === 'respond') {
+      action.handler(req, res);
+      return;
+    }
     if (action.kind === 'status') {
       res.writeHead(action.status, { 'content-type': 'application/json', ...action.headers });
       res.end(action.body ?? '');

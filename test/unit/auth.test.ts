@@ -21,3 +21,23 @@ describe('WWW-Authenticate parsing', () => {
     expect(parseChallenges(['Bearer realm="a\\"b"'])[0]!.params.realm).toBe('a"b');
   });
 });
+
+describe('credentials from config.json', () => {
+  it('reads Docker\'s identitytoken beside the user name, and alone', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { lookupCredentials } = await import('../../src/registry/credentials.js');
+    const path = join(mkdtempSync(join(tmpdir(), 'burrow-creds-')), 'config.json');
+    writeFileSync(path, JSON.stringify({
+      auths: {
+        'reg.example': { auth: Buffer.from('alice:').toString('base64'), identitytoken: 'refresh-1' },
+        'bare.example': { identitytoken: 'refresh-2' },
+        'plain.example': { auth: Buffer.from('bob:pw').toString('base64') },
+      },
+    }));
+    expect(await lookupCredentials('reg.example', path)).toEqual({ username: 'alice', password: '', identityToken: 'refresh-1' });
+    expect(await lookupCredentials('bare.example', path)).toEqual({ username: '<token>', password: '', identityToken: 'refresh-2' });
+    expect(await lookupCredentials('plain.example', path)).toEqual({ username: 'bob', password: 'pw' });
+  });
+});
