@@ -7,18 +7,40 @@
  * execs the job. With -i it stays as PID 1 instead: it reaps zombies and forwards
  * signals to the job (Docker's --init, after tini and catatonit).
  *
+ *   burrow-init [-u UID] [-g GID] [-G G1,G2] [-w DIR] [-i] [-t] [-c CAPMASK] [-n]
+ *               [-E FD] [-S FD] -- COMMAND [ARG...]
+ *   burrow-init -P                  (hold: a handle on the container's root for `cp`)
+ *
+ *   -E FD  the job's whole environment, NUL-separated NAME=VALUE entries read from
+ *          FD to its end (exec: the host programs on the way in, nsenter and sh,
+ *          never see the container's environment, so an LD_PRELOAD or PATH of the
+ *          container cannot run host code)
+ *   -S FD  a classic BPF seccomp program (struct sock_filter[], 8 bytes each) read
+ *          from FD to its end, applied right before exec, after the uid, capability
+ *          and no_new_privs steps
+ *
+ * Whatever started it, the job gets a session of its own (setsid: no controlling
+ * terminal of the caller to push keystrokes into with TIOCSTI, CVE-2017-5226),
+ * descriptors 0, 1 and 2 only (nothing of the monitor, the launcher or the caller
+ * leaks in) and default signal dispositions with nothing blocked (a detached
+ * monitor ignores SIGPIPE and SIGHUP; the job must not inherit that).
+ *
  * It runs inside the container's root, so it is linked statically and reads no
  * file of the image.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <linux/capability.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/stat.h>
@@ -27,11 +49,15 @@
 #include <termios.h>
 #include <unistd.h>
 
-static void die(int status, const char *fmt, const char *arg)
+static void die(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
+static void die(int status, const char *fmt, ...)
 {
+  va_list args;
+  va_start(args, fmt);
   fprintf(stderr, "burrow: ");
-  fprintf(stderr, fmt, arg);
+  vfprintf(stderr, fmt, args);
   fputc('\n', stderr);
+  va_end(args);
   exit(status);
 }
 
@@ -55,9 +81,88 @@ static int mkdir_p(char *path)
   return mkdir(path, 0755) != 0 && errno != EEXIST ? -1 : 0;
 }
 
+/* Everything FD holds, to its end (at most `limit` bytes); FD is closed. */
+static char *read_all(int fd, size_t limit, size_t *length, const char *what)
+{
+  size_t size = 0, capacity = 4096;
+  char *data = malloc(capacity + 1);
+  if (data == NULL) die(125, "out of memory reading %s", what);
+  for (;;) {
+    if (size == capacity) {
+      if (capacity > limit) die(125, "%s is too large", what);
+      capacity = capacity * 2 > limit + 1 ? limit + 1 : capacity * 2; /* one byte over: room to see the end */
+      char *grown = realloc(data, capacity + 1);
+      if (grown == NULL) die(125, "out of memory reading %s", what);
+      data = grown;
+    }
+    ssize_t n = read(fd, data + size, capacity - size);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) die(125, "cannot read %s: %s", what, strerror(errno));
+    if (n == 0) break;
+    size += (size_t) n;
+  }
+  if (size > limit) die(125, "%s is too large", what);
+  close(fd);
+  data[size] = '\0';
+  *length = size;
+  return data;
+}
+
+static int parse_fd(const char *text)
+{
+  int fd = parse_id(text);
+  if (fd < 3 || fcntl(fd, F_GETFD) < 0) die(125, "descriptor %s is not open", text);
+  return fd;
+}
+
+/* -E: the job's environment replaces whatever the programs before us had. */
+static void apply_environment(char *block, size_t length)
+{
+  if (clearenv() != 0) die(125, "%s", "cannot clear the environment");
+  for (size_t at = 0; at < length; at += strlen(block + at) + 1) {
+    char *entry = block + at;
+    if (*entry == '\0') continue;
+    char *equals = strchr(entry, '=');
+    if (equals == NULL || equals == entry) die(125, "invalid environment entry \"%s\" (NAME=VALUE expected)", entry);
+    if (putenv(entry) != 0) die(125, "cannot set %s", entry);
+  }
+}
+
+static struct sock_fprog seccomp_program = { 0, NULL };
+
+/* -S: a classic BPF program, as bubblewrap's --seccomp takes it. */
+static void load_seccomp(int fd)
+{
+  size_t length;
+  char *data = read_all(fd, BPF_MAXINSNS * sizeof(struct sock_filter), &length, "the seccomp filter");
+  if (length == 0 || length % sizeof(struct sock_filter) != 0)
+    die(125, "%s", "the seccomp filter is not a whole number of BPF instructions");
+  seccomp_program.len = (unsigned short) (length / sizeof(struct sock_filter));
+  seccomp_program.filter = (struct sock_filter *) data;
+}
+
+/* A job starts as from a fresh login: default dispositions, nothing blocked. */
+static void reset_signals(void)
+{
+  struct sigaction action = { 0 };
+  action.sa_handler = SIG_DFL;
+  sigemptyset(&action.sa_mask);
+  for (int sig = 1; sig < NSIG; sig++) {
+    if (sig == SIGKILL || sig == SIGSTOP) continue;
+    sigaction(sig, &action, NULL); /* EINVAL for the C library's own real-time signals: fine */
+  }
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
 /* Docker's exit statuses: 127 when the command is not found, 126 when it cannot run. */
 static void exec_job(char **argv)
 {
+  reset_signals();
+  /* Last, so that nothing of ours runs under the job's filter. */
+  if (seccomp_program.filter != NULL && prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &seccomp_program, 0, 0) != 0)
+    die(125, "the kernel refused the seccomp filter: %s", strerror(errno));
   execvp(argv[0], argv);
   int saved = errno;
   if (saved == ENOENT) {
@@ -85,10 +190,15 @@ static int run_as_init(char **argv)
   job = fork();
   if (job < 0) die(125, "fork failed: %s", strerror(errno));
   if (job == 0) {
-    sigprocmask(SIG_SETMASK, &old, NULL);
     /* The job gets its own process group (the terminal's foreground one with -t). */
     setpgid(0, 0);
-    if (tty) tcsetpgrp(0, getpid());
+    if (tty) {
+      /* tcsetpgrp from a background group raises SIGTTOU, which stops the caller:
+       * `run -t --init` hung there before the job ever ran. Ignored for the call;
+       * exec_job puts every disposition back to its default. */
+      signal(SIGTTOU, SIG_IGN);
+      if (tcsetpgrp(0, getpid()) != 0) die(125, "cannot give the terminal to the job: %s", strerror(errno));
+    }
     exec_job(argv);
   }
   int forwarded[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT, SIGALRM };
@@ -116,7 +226,9 @@ int main(int argc, char **argv)
   const char *caps = NULL;
   int no_new_privs = 0;
   int hold = 0;
-  while ((opt = getopt(argc, argv, "+u:g:G:w:itc:nP")) != -1) {
+  char *environment = NULL;
+  size_t environment_length = 0;
+  while ((opt = getopt(argc, argv, "+u:g:G:w:itc:nPE:S:")) != -1) {
     switch (opt) {
     case 'u': uid = parse_id(optarg); break;
     case 'g': gid = parse_id(optarg); break;
@@ -127,17 +239,28 @@ int main(int argc, char **argv)
     case 'c': caps = optarg; break;
     case 'n': no_new_privs = 1; break;
     case 'P': hold = 1; break; /* stay, doing nothing, until killed: a handle on the container's root for `burrow cp` */
-    default: die(125, "%s", "usage: burrow-init [-u uid] [-g gid] [-G g1,g2] [-w dir] [-i] -- command [args]");
+    case 'E': environment = read_all(parse_fd(optarg), 16 << 20, &environment_length, "the environment"); break;
+    case 'S': load_seccomp(parse_fd(optarg)); break;
+    default: die(125, "%s", "usage: burrow-init [-u uid] [-g gid] [-G g1,g2] [-w dir] [-i] [-t] [-c capmask] [-n] [-E fd] [-S fd] -- command [args]");
     }
+  }
+  /* Descriptors beyond 0, 1 and 2 are someone else's: the monitor's, the launcher's,
+   * bwrap's, or whatever the caller of burrow had open. None reaches the job. */
+  if (close_range(3, ~0U, 0) != 0) {
+    for (int fd = 3; fd < 1024; fd++) close(fd);
   }
   if (hold) {
     if (write(1, "ready\n", 6) < 0) return 125;
     for (;;) pause();
   }
   if (optind >= argc) die(125, "%s", "no command given");
+  /* A session of its own, so the caller's terminal is not the job's controlling
+   * terminal: TIOCSTI on it fails with EPERM (keystrokes pushed into the shell that
+   * started burrow, CVE-2017-5226). Under bubblewrap's --new-session we already
+   * lead one (EPERM, fine); under nsenter (exec) this is where it happens. */
+  setsid();
   if (tty) {
     /* -t: the pseudo-terminal on stdin becomes the session's controlling terminal. */
-    setsid();
     if (ioctl(0, TIOCSCTTY, 0) != 0) die(125, "cannot take the terminal: %s", strerror(errno));
   }
 
@@ -148,6 +271,7 @@ int main(int argc, char **argv)
   }
   /* bwrap exports the directory it started in as PWD; Docker sets no PWD. */
   unsetenv("PWD");
+  if (environment != NULL) apply_environment(environment, environment_length);
   if (gid >= 0 || uid >= 0 || groups != NULL) {
     gid_t list[64];
     size_t count = 0;

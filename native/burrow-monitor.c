@@ -12,6 +12,13 @@
  * with --cleanup it runs CMD (the --rm clean-up) at the end. Files it writes are
  * replaced atomically (temp file, rename). A few hundred kilobytes of memory:
  * fifty containers cost fifty of these, not fifty Node processes.
+ *
+ * Who is who: DIR/monitor and DIR/pid name a process by pid, start time (field 22
+ * of /proc/PID/stat) and boot id, so that after a reboot or a pid reuse burrow
+ * never takes an unrelated process for this container's (container/state.ts).
+ * Attach clients never hold the job up: their sockets are non-blocking, each has
+ * a bounded queue of output, and one that falls that far behind (suspended,
+ * stuck) is dropped; their frames are read as they come, never waited for.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -58,6 +65,37 @@ static void now_rfc3339(char *out, size_t size)
   gmtime_r(&ts.tv_sec, &tm);
   size_t n = strftime(out, size, "%Y-%m-%dT%H:%M:%S", &tm);
   snprintf(out + n, size - n, ".%09ldZ", ts.tv_nsec);
+}
+
+/* Field 22 of /proc/PID/stat: when the process started, in clock ticks since boot. */
+static unsigned long long start_time(pid_t pid)
+{
+  char path[64], text[1024];
+  snprintf(path, sizeof path, "/proc/%d/stat", (int) pid);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  ssize_t n = read(fd, text, sizeof text - 1);
+  close(fd);
+  if (n <= 0) return 0;
+  text[n] = '\0';
+  char *field = strrchr(text, ')'); /* the command name may hold spaces and parentheses */
+  if (field == NULL) return 0;
+  /* After ")": field 3 (state) onwards; field 22 is the 20th of them. */
+  for (int i = 3; i <= 22 && field != NULL; i++) field = strchr(field + 1, ' ');
+  return field == NULL ? 0 : strtoull(field + 1, NULL, 10);
+}
+
+static char boot_id[64] = "";
+
+static void read_boot_id(void)
+{
+  int fd = open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return;
+  ssize_t n = read(fd, boot_id, sizeof boot_id - 1);
+  close(fd);
+  boot_id[n > 0 ? n : 0] = '\0';
+  char *newline = strchr(boot_id, '\n');
+  if (newline != NULL) *newline = '\0';
 }
 
 static void open_log(void)
@@ -130,12 +168,42 @@ static void drain(struct stream *s, int final)
 }
 
 #define MAX_CLIENTS 8
+/* Output queued for one attach client; a client this far behind is dropped. */
+#define CLIENT_QUEUE_MAX (1 << 20)
+/* Input queued for the job's stdin; clients are not read while it is full. */
+#define INPUT_QUEUE_MAX (256 << 10)
+#define FRAME_MAX (3 + 65535)
 
 static int use_tty = 0;
 static const char *cgroup_dir = NULL;
 static int use_stdin = 0;
 static int listen_fd = -1;
-static int clients[MAX_CLIENTS];
+
+struct client {
+  int fd;
+  char *queue;            /* output not yet written to it */
+  size_t queued;
+  unsigned char frame[FRAME_MAX]; /* frames as they arrive */
+  size_t framed;
+  int blocked;            /* a whole input frame waits for room in the input queue */
+};
+static struct client clients[MAX_CLIENTS];
+
+/* The job's stdin (pipe write end, or the pty master), written without blocking. */
+static int input_fd = -1;
+static char input_queue[INPUT_QUEUE_MAX];
+static size_t input_queued = 0;
+static int input_ending = 0; /* 'e' received: close once the queue is written */
+
+static void drop_client(struct client *c)
+{
+  if (c->fd >= 0) close(c->fd);
+  free(c->queue);
+  c->fd = -1;
+  c->queue = NULL;
+  c->queued = c->framed = 0;
+  c->blocked = 0;
+}
 
 /* Attach: a Unix socket in the container's directory (bound by a relative name,
  * since absolute store paths can exceed sun_path). Clients get the output as it
@@ -152,41 +220,139 @@ static void open_attach_socket(void)
     close(listen_fd);
     listen_fd = -1;
   }
-  for (int i = 0; i < MAX_CLIENTS; i++) clients[i] = -1;
 }
 
+/* Writes what the client's socket takes now; returns 0 when the client is gone. */
+static int flush_client(struct client *c)
+{
+  while (c->queued > 0) {
+    ssize_t n = send(c->fd, c->queue, c->queued, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return 1;
+    if (n <= 0) return 0;
+    memmove(c->queue, c->queue + n, c->queued - (size_t) n);
+    c->queued -= (size_t) n;
+  }
+  return 1;
+}
+
+/* Output to every client: written at once where the socket takes it, queued where
+ * it does not; a client whose queue would pass CLIENT_QUEUE_MAX is dropped, so a
+ * suspended `burrow attach` never stops the job or its log. */
 static void broadcast(const char *data, size_t length)
 {
   for (int i = 0; i < MAX_CLIENTS; i++) {
-    if (clients[i] < 0) continue;
-    if (write(clients[i], data, length) < 0 && errno != EAGAIN) { close(clients[i]); clients[i] = -1; }
+    struct client *c = &clients[i];
+    if (c->fd < 0) continue;
+    size_t at = 0;
+    if (c->queued == 0) {
+      ssize_t n;
+      do n = send(c->fd, data, length, MSG_NOSIGNAL | MSG_DONTWAIT); while (n < 0 && errno == EINTR);
+      if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) { drop_client(c); continue; }
+      if (n > 0) at = (size_t) n;
+    }
+    if (at == length) continue;
+    if (c->queued + (length - at) > CLIENT_QUEUE_MAX) { drop_client(c); continue; }
+    char *grown = realloc(c->queue, c->queued + (length - at));
+    if (grown == NULL) { drop_client(c); continue; }
+    c->queue = grown;
+    memcpy(c->queue + c->queued, data + at, length - at);
+    c->queued += length - at;
   }
 }
 
-/* One client frame; returns 0 when the client is gone. */
-static int client_frame(int fd, int input_fd, int master)
+/* Writes what the job's stdin takes now. */
+static void flush_input(void)
 {
-  unsigned char head[3];
-  ssize_t n = recv(fd, head, 3, MSG_WAITALL);
-  if (n != 3) return 0;
-  size_t length = (size_t) head[1] << 8 | head[2];
-  char payload[65536];
-  if (length > 0 && recv(fd, payload, length, MSG_WAITALL) != (ssize_t) length) return 0;
-  if (head[0] == 'd' && input_fd >= 0) {
-    size_t at = 0;
-    while (at < length) {
-      ssize_t w = write(input_fd, payload + at, length - at);
-      if (w <= 0) break;
-      at += (size_t) w;
-    }
-  } else if (head[0] == 'r' && master >= 0 && length == 4) {
-    struct winsize size = { .ws_row = (unsigned short) ((unsigned char) payload[0] << 8 | (unsigned char) payload[1]),
-                            .ws_col = (unsigned short) ((unsigned char) payload[2] << 8 | (unsigned char) payload[3]) };
-    ioctl(master, TIOCSWINSZ, &size);
-  } else if (head[0] == 'e' && input_fd >= 0 && master < 0) {
-    return -1; /* end of input: the caller closes the job's stdin */
+  while (input_fd >= 0 && input_queued > 0) {
+    ssize_t n = write(input_fd, input_queue, input_queued);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+    if (n <= 0) { input_queued = 0; break; } /* the job closed its stdin: what is left goes nowhere */
+    memmove(input_queue, input_queue + n, input_queued - (size_t) n);
+    input_queued -= (size_t) n;
   }
+}
+
+/* Handles the client's whole frames; stops at an input frame that the job's stdin
+ * queue has no room for yet (the client is then not read until there is). */
+static void client_frames(struct client *c, int master, int *end_of_input)
+{
+  c->blocked = 0;
+  while (c->framed >= 3) {
+    size_t length = (size_t) c->frame[1] << 8 | c->frame[2];
+    if (c->framed < 3 + length) return;
+    unsigned char type = c->frame[0];
+    const unsigned char *payload = c->frame + 3;
+    if (type == 'd' && input_fd >= 0 && !input_ending) {
+      if (input_queued + length > INPUT_QUEUE_MAX) { c->blocked = 1; return; }
+      memcpy(input_queue + input_queued, payload, length);
+      input_queued += length;
+    } else if (type == 'r' && master >= 0 && length == 4) {
+      struct winsize size = { .ws_row = (unsigned short) (payload[0] << 8 | payload[1]),
+                              .ws_col = (unsigned short) (payload[2] << 8 | payload[3]) };
+      ioctl(master, TIOCSWINSZ, &size);
+    } else if (type == 'e' && master < 0) {
+      *end_of_input = 1; /* the caller closes the job's stdin once its queue is written */
+    }
+    memmove(c->frame, c->frame + 3 + length, c->framed - 3 - length);
+    c->framed -= 3 + length;
+  }
+}
+
+/* Reads what the client has sent (never waiting for the rest of a frame); returns 0 when it is gone. */
+static int client_input(struct client *c, int master, int *end_of_input)
+{
+  ssize_t n;
+  do n = recv(c->fd, c->frame + c->framed, sizeof c->frame - c->framed, MSG_DONTWAIT); while (n < 0 && errno == EINTR);
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return 1;
+  if (n <= 0) return 0;
+  c->framed += (size_t) n;
+  client_frames(c, master, end_of_input);
   return 1;
+}
+
+static int set_nonblocking(int fd)
+{
+  int flags = fcntl(fd, F_GETFL);
+  return flags < 0 ? -1 : fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+}
+
+/* The launcher's side of the fork: its stdio, its cgroup, default signals, no fd of ours. */
+static void start_launcher(char **launcher, const char *slave_name, int in, int out, int err, int info)
+{
+  if (use_tty) {
+    int slave = open(slave_name, O_RDWR | O_NOCTTY);
+    if (slave < 0) _exit(125);
+    dup2(slave, 0);
+    dup2(slave, 1);
+    dup2(slave, 2);
+  } else {
+    int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    dup2(use_stdin ? in : null, 0);
+    dup2(out, 1);
+    dup2(err, 2);
+  }
+  if (info == 3) fcntl(3, F_SETFD, 0);
+  else dup2(info, 3);
+  /* Everything else of the monitor (the log, the attach socket and its clients,
+   * the other ends of these pipes) stays here. */
+  close_range(4, ~0U, 0);
+  if (cgroup_dir != NULL) {
+    /* Into the container's own cgroup before anything of it runs (the freezer of `pause`). */
+    char procs[4096];
+    snprintf(procs, sizeof procs, "%s/cgroup.procs", cgroup_dir);
+    int fd = open(procs, O_WRONLY | O_CLOEXEC);
+    if (fd >= 0) { ssize_t ignored = write(fd, "0", 1); (void) ignored; close(fd); }
+  }
+  /* The monitor ignores SIGPIPE and SIGHUP; the container must not inherit that. */
+  signal(SIGPIPE, SIG_DFL);
+  signal(SIGHUP, SIG_DFL);
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, NULL);
+  execvp(launcher[0], launcher);
+  _exit(127);
 }
 
 static int run_once(char **launcher)
@@ -204,74 +370,75 @@ static int run_once(char **launcher)
   }
   pid_t child = fork();
   if (child < 0) return 125;
-  if (child == 0) {
-    if (use_tty) {
-      int slave = open(slave_name, O_RDWR | O_NOCTTY);
-      dup2(slave, 0);
-      dup2(slave, 1);
-      dup2(slave, 2);
-    } else {
-      int null = open("/dev/null", O_RDONLY);
-      dup2(use_stdin ? in[0] : null, 0);
-      dup2(out[1], 1);
-      dup2(err[1], 2);
-    }
-    dup2(info[1], 3);
-    if (cgroup_dir != NULL) {
-      /* Into the container's own cgroup before anything of it runs (the freezer of `pause`). */
-      char procs[4096];
-      snprintf(procs, sizeof procs, "%s/cgroup.procs", cgroup_dir);
-      int fd = open(procs, O_WRONLY | O_CLOEXEC);
-      if (fd >= 0) { ssize_t ignored = write(fd, "0", 1); (void) ignored; close(fd); }
-    }
-    execvp(launcher[0], launcher);
-    _exit(127);
-  }
+  if (child == 0) start_launcher(launcher, slave_name, in[0], out[1], err[1], info[1]);
   if (!use_tty) { close(out[1]); close(err[1]); }
   if (in[0] >= 0) close(in[0]);
   close(info[1]);
-  int input_fd = use_tty ? master : in[1];
+  input_fd = use_tty ? master : in[1];
+  input_queued = 0;
+  input_ending = 0;
+  if (input_fd >= 0) set_nonblocking(input_fd);
   char started[64];
   now_rfc3339(started, sizeof started);
-  char json[256];
-  snprintf(json, sizeof json, "{\"monitorPid\":%d,\"startedAt\":\"%s\"}\n", getpid(), started);
+  char json[512];
+  snprintf(json, sizeof json, "{\"monitorPid\":%d,\"startedAt\":\"%s\",\"startTime\":%llu,\"bootId\":\"%s\"}\n",
+           (int) getpid(), started, start_time(getpid()), boot_id);
   write_file("monitor", json);
 
   struct stream streams[2] = { { use_tty ? master : out[0], "stdout", {0}, 0 }, { use_tty ? -1 : err[0], "stderr", {0}, 0 } };
   char info_text[4096];
   size_t info_used = 0;
   int open_count = use_tty ? 2 : 3;
+  enum { STDOUT, STDERR, INFO, LISTEN, INPUT, CLIENTS };
   for (;;) {
     if (open_count <= 0) break;
-    struct pollfd fds[4 + MAX_CLIENTS];
-    fds[0] = (struct pollfd) { streams[0].fd, POLLIN, 0 };
-    fds[1] = (struct pollfd) { streams[1].fd, POLLIN, 0 };
-    fds[2] = (struct pollfd) { info[0], POLLIN, 0 };
-    fds[3] = (struct pollfd) { listen_fd, POLLIN, 0 };
-    for (int c = 0; c < MAX_CLIENTS; c++) fds[4 + c] = (struct pollfd) { clients[c], POLLIN, 0 };
-    if (poll(fds, 4 + MAX_CLIENTS, -1) < 0) {
+    struct pollfd fds[CLIENTS + MAX_CLIENTS];
+    fds[STDOUT] = (struct pollfd) { streams[0].fd, POLLIN, 0 };
+    fds[STDERR] = (struct pollfd) { streams[1].fd, POLLIN, 0 };
+    fds[INFO] = (struct pollfd) { info[0], POLLIN, 0 };
+    fds[LISTEN] = (struct pollfd) { listen_fd, POLLIN, 0 };
+    fds[INPUT] = (struct pollfd) { input_queued > 0 ? input_fd : -1, POLLOUT, 0 };
+    /* A client is read only while its input has somewhere to go. */
+    for (int c = 0; c < MAX_CLIENTS; c++) {
+      short events = (short) ((clients[c].blocked ? 0 : POLLIN) | (clients[c].queued > 0 ? POLLOUT : 0));
+      fds[CLIENTS + c] = (struct pollfd) { events == 0 ? -1 : clients[c].fd, events, 0 };
+    }
+    if (poll(fds, CLIENTS + MAX_CLIENTS, -1) < 0) {
       if (errno == EINTR) continue;
       break;
     }
-    if (listen_fd >= 0 && (fds[3].revents & POLLIN)) {
-      int client = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
+    if (listen_fd >= 0 && (fds[LISTEN].revents & POLLIN)) {
+      int client = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
       for (int c = 0; client >= 0 && c < MAX_CLIENTS; c++)
-        if (clients[c] < 0) { clients[c] = client; client = -1; }
+        if (clients[c].fd < 0) { clients[c].fd = client; client = -1; }
       if (client >= 0) close(client);
     }
     for (int c = 0; c < MAX_CLIENTS; c++) {
-      if (clients[c] < 0 || !(fds[4 + c].revents & (POLLIN | POLLHUP | POLLERR))) continue;
-      int result = client_frame(clients[c], input_fd, master);
-      if (result == -1 && in[1] >= 0) { close(in[1]); in[1] = -1; input_fd = -1; }
-      if (result == 0) { close(clients[c]); clients[c] = -1; }
+      struct client *cl = &clients[c];
+      short revents = fds[CLIENTS + c].revents;
+      if (cl->fd < 0 || cl->fd != fds[CLIENTS + c].fd || revents == 0) continue;
+      if ((revents & (POLLOUT | POLLHUP | POLLERR)) && cl->queued > 0 && !flush_client(cl)) { drop_client(cl); continue; }
+      if (!cl->blocked && (revents & (POLLIN | POLLHUP | POLLERR))) {
+        int end = 0;
+        if (!client_input(cl, master, &end)) { drop_client(cl); continue; }
+        if (end && in[1] >= 0) input_ending = 1;
+      }
     }
-    for (int i = 0; i < 3; i++) {
+    if (input_queued > 0) flush_input();
+    for (int c = 0; c < MAX_CLIENTS; c++) {
+      int end = 0;
+      if (clients[c].fd >= 0 && clients[c].blocked) client_frames(&clients[c], master, &end);
+      if (end && in[1] >= 0) input_ending = 1;
+    }
+    if (input_ending && input_queued == 0 && in[1] >= 0) { close(in[1]); in[1] = -1; input_fd = -1; input_ending = 0; }
+    for (int i = STDOUT; i <= INFO; i++) {
       if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
       ssize_t n;
-      if (i < 2) {
+      if (i < INFO) {
         struct stream *s = &streams[i];
         n = read(s->fd, s->buffer + s->used, sizeof s->buffer - s->used);
         if (n > 0) { broadcast(s->buffer + s->used, (size_t) n); s->used += (size_t) n; drain(s, 0); continue; }
+        if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
         drain(s, 1);
       } else {
         n = read(info[0], info_text + info_used, sizeof info_text - 1 - info_used);
@@ -280,8 +447,10 @@ static int run_once(char **launcher)
           info_text[info_used] = '\0';
           char *pid = strstr(info_text, "\"child-pid\"");
           if (pid != NULL && (pid = strchr(pid, ':')) != NULL) {
-            char content[64];
-            snprintf(content, sizeof content, "%ld\n", strtol(pid + 1, NULL, 10));
+            /* The sandbox's PID 1, named so that no later process with its pid passes for it. */
+            long sandbox = strtol(pid + 1, NULL, 10);
+            char content[192];
+            snprintf(content, sizeof content, "%ld %llu %s\n", sandbox, start_time((pid_t) sandbox), boot_id);
             write_file("pid", content);
           }
           char *failure = strstr(info_text, "\"burrow-error\"");
@@ -291,19 +460,39 @@ static int run_once(char **launcher)
       }
       /* EIO on a pty master: the job's side is closed. */
       if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN)) {
-        if (i < 2) streams[i].fd = -1;
+        if (i < INFO) streams[i].fd = -1;
+        /* The pty master is the job's input too: nothing more goes to it (its number may be reused). */
+        if (fds[i].fd == master) { master = -1; input_fd = -1; input_queued = 0; }
         close(fds[i].fd);
-        if (i == 2) info[0] = -1;
+        if (i == INFO) info[0] = -1;
         open_count--;
       }
     }
   }
   if (in[1] >= 0) close(in[1]);
+  input_fd = -1;
   int status;
   while (waitpid(child, &status, 0) < 0 && errno == EINTR) {}
   if (WIFEXITED(status)) return WEXITSTATUS(status);
   if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
   return 125;
+}
+
+/* The last output to clients that keep up, for at most a moment; then they go. */
+static void close_clients(void)
+{
+  for (int round = 0; round < 20; round++) {
+    struct pollfd fds[MAX_CLIENTS];
+    int waiting = 0;
+    for (int c = 0; c < MAX_CLIENTS; c++) {
+      fds[c] = (struct pollfd) { clients[c].queued > 0 ? clients[c].fd : -1, POLLOUT, 0 };
+      if (fds[c].fd >= 0) waiting = 1;
+    }
+    if (!waiting || poll(fds, MAX_CLIENTS, 100) <= 0) break;
+    for (int c = 0; c < MAX_CLIENTS; c++)
+      if ((fds[c].revents & (POLLOUT | POLLERR | POLLHUP)) && !flush_client(&clients[c])) drop_client(&clients[c]);
+  }
+  for (int c = 0; c < MAX_CLIENTS; c++) drop_client(&clients[c]);
 }
 
 int main(int argc, char **argv)
@@ -342,12 +531,18 @@ int main(int argc, char **argv)
   setsid();
   pid_t second = fork();
   if (second != 0) _exit(second < 0 ? 125 : 0);
+  /* Dead attach clients must not kill us; the launcher's child resets both. */
   signal(SIGPIPE, SIG_IGN);
   signal(SIGHUP, SIG_IGN);
-  int null = open("/dev/null", O_RDWR);
+  /* Nothing the CLI or its caller had open stays open here (or reaches the job). */
+  close_range(3, ~0U, 0);
+  int null = open("/dev/null", O_RDWR | O_CLOEXEC);
   dup2(null, 0);
   dup2(null, 1);
   dup2(null, 2);
+  if (null > 2) close(null);
+  read_boot_id();
+  for (int c = 0; c < MAX_CLIENTS; c++) clients[c].fd = -1;
   open_log();
   if (chdir(dir) == 0) open_attach_socket();
 
@@ -368,8 +563,7 @@ int main(int argc, char **argv)
     char stop_path[4096];
     snprintf(stop_path, sizeof stop_path, "%s/stopped", dir);
     int stopped = access(stop_path, F_OK) == 0; /* `burrow stop` means no restart */
-    for (int c = 0; c < MAX_CLIENTS; c++)
-      if (clients[c] >= 0) { close(clients[c]); clients[c] = -1; }
+    close_clients();
     int again = !stopped && (strcmp(restart, "always") == 0 ||
                 (strncmp(restart, "on-failure", 10) == 0 && code != 0 && (max_restarts < 0 || restarts < max_restarts)));
     if (!again) break;

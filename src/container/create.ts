@@ -9,6 +9,7 @@ import { idMapping } from '../userns/idmap.js';
 import { trace } from '../util/trace.js';
 import { newContainerId, VALID_NAME } from './names.js';
 import { containerDir, writeNamedRecord, type ContainerRecord, type RestartPolicy } from './record.js';
+import { callerEnv, imageRuntimeConfig } from './image-config.js';
 import { resolveUser } from './user.js';
 import { createVolume } from './volumes.js';
 
@@ -61,17 +62,16 @@ function capabilities(add: string[], drop: string[]): string[] {
   return [...set];
 }
 
-function mergeEnv(imageEnv: string[], extra: string[], defaults: Record<string, string>): string[] {
-  const env = new Map<string, string>();
-  for (const [key, value] of Object.entries(defaults)) env.set(key, value);
+/**
+ * The job's environment: burrow's defaults, then the image's NAME=VALUE entries,
+ * then the caller's -e and --env-file (already resolved by callerEnv). The image's
+ * entries are data: never looked up in, nor expanded against, this process's
+ * environment (image-config.ts).
+ */
+function mergeEnv(imageEnv: readonly string[], extra: readonly string[], defaults: Record<string, string>): string[] {
+  const env = new Map<string, string>(Object.entries(defaults));
   for (const entry of [...imageEnv, ...extra]) {
     const at = entry.indexOf('=');
-    if (at < 0) {
-      // `-e NAME` passes the caller's value, as Docker does.
-      const value = process.env[entry];
-      if (value !== undefined) env.set(entry, value);
-      continue;
-    }
     env.set(entry.slice(0, at), entry.slice(at + 1));
   }
   return [...env].map(([key, value]) => `${key}=${value}`);
@@ -126,13 +126,14 @@ export async function createContainer(store: Store, options: CreateOptions): Pro
   const lowers = await ensureLayers(store, image, mapping, note);
   trace('layers ready');
 
-  const config = image.config.config ?? {};
-  const user = resolveUser(options.user ?? (config.User || undefined), lowers);
-  const entrypoint = options.entrypoint ?? config.Entrypoint ?? [];
-  const command = options.command.length > 0 ? options.command : options.entrypoint !== undefined ? [] : (config.Cmd ?? []);
+  const config = imageRuntimeConfig(image.config.config, image.record.name);
+  const extraEnv = callerEnv(options.env);
+  const user = resolveUser(options.user ?? config.user, lowers);
+  const entrypoint = options.entrypoint ?? config.entrypoint ?? [];
+  const command = options.command.length > 0 ? options.command : options.entrypoint !== undefined ? [] : (config.cmd ?? []);
   const args = [...entrypoint, ...command];
   if (args.length === 0) throw new BurrowError('INVALID_ARGUMENT', `no command specified: ${image.record.name} has no Cmd or Entrypoint; give one after the image name`);
-  const workdir = options.workdir ?? (config.WorkingDir || '/');
+  const workdir = options.workdir ?? config.workingDir ?? '/';
   if (!isAbsolute(workdir)) throw new BurrowError('INVALID_ARGUMENT', `the working directory "${workdir}" is invalid: it needs to be an absolute path`);
   for (const volume of options.volumes) {
     if (volume.kind === 'bind' && !existsSync(volume.source)) {
@@ -163,7 +164,7 @@ export async function createContainer(store: Store, options: CreateOptions): Pro
     capabilities: capabilities(options.capAdd, options.capDrop),
     process: {
       args,
-      env: mergeEnv(config.Env ?? [], options.env, { PATH: DEFAULT_PATH, HOSTNAME: hostname, HOME: user.home, ...(options.tty ? { TERM: 'xterm' } : {}) }),
+      env: mergeEnv(config.env, extraEnv, { PATH: DEFAULT_PATH, HOSTNAME: hostname, HOME: user.home, ...(options.tty ? { TERM: 'xterm' } : {}) }),
       cwd: workdir,
       uid: user.uid,
       gid: user.gid,
@@ -181,7 +182,7 @@ export async function createContainer(store: Store, options: CreateOptions): Pro
     labels: options.labels,
     autoRemove: options.remove,
     restart: options.restart ?? 'no',
-    stopSignal: config.StopSignal ?? 'SIGTERM',
+    stopSignal: config.stopSignal ?? 'SIGTERM',
     tty: options.tty,
     logMaxSize: options.logMaxSize,
     plan,

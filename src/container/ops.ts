@@ -5,7 +5,9 @@ import { BurrowError } from '../errors.js';
 import type { Store } from '../store/store.js';
 import { containerDir, findContainer, listRecords, lockContainer, writeNamedRecord, type ContainerRecord } from './record.js';
 import { removeContainerFiles } from './start.js';
-import { containerState, monitorAlive, readRunFile, type ContainerState } from './state.js';
+import { containerState, readRunFile, type ContainerState } from './state.js';
+import { signalProcess } from './identity.js';
+import { parseSignal } from './image-config.js';
 import { VALID_NAME } from './names.js';
 import { setFrozen } from './cgroup.js';
 
@@ -22,8 +24,7 @@ export function listContainers(store: Store, all: boolean): ContainerSummary[] {
 }
 
 function signalNumber(signal: string): number {
-  const name = (/^\d+$/.test(signal) ? signal : signal.toUpperCase().startsWith('SIG') ? signal.toUpperCase() : `SIG${signal.toUpperCase()}`) as NodeJS.Signals;
-  const number = /^\d+$/.test(signal) ? Number(signal) : constants.signals[name];
+  const number = parseSignal(signal);
   if (number === undefined) throw new BurrowError('INVALID_ARGUMENT', `invalid signal "${signal}": use a name such as SIGTERM or a number`);
   return number;
 }
@@ -42,13 +43,9 @@ async function thaw(record: ContainerRecord, state: ContainerState): Promise<voi
   if (state.paused) await setFrozen(record.cgroup, false, record.name);
 }
 
+/** To the container's PID 1 as recorded when it started: never to a process that has since taken its pid. */
 function sendSignal(state: ContainerState, signal: number): void {
-  if (state.pid === undefined) return;
-  try {
-    process.kill(state.pid, signal);
-  } catch (error) {
-    if ((error as { code?: string }).code !== 'ESRCH') throw error;
-  }
+  if (state.sandbox !== undefined) signalProcess(state.sandbox, signal);
 }
 
 /** Under the container's lock: still there? (Another burrow may have removed it meanwhile.) */
@@ -108,9 +105,7 @@ export async function removeContainer(store: Store, query: string, force: boolea
       await waitUntilExited(store, record, 10_000);
     }
     // A monitor between two runs of a restart policy would start the job again: it goes first.
-    if (state.monitorPid !== undefined && monitorAlive(state.monitorPid, record.id)) {
-      try { process.kill(state.monitorPid, 'SIGKILL'); } catch { /* already gone */ }
-    }
+    if (state.monitor !== undefined) signalProcess(state.monitor, 'SIGKILL');
     await removeContainerFiles(store, record);
     return record;
   } finally {

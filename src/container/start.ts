@@ -14,7 +14,7 @@ import { idMapping, type IdMapping } from '../userns/idmap.js';
 import { COPY_FALLBACK_NOTE, flatten, launcherArgv, launchInfo, MONITOR_BINARY } from './launcher.js';
 import { createContainerCgroup, removeContainerCgroup } from './cgroup.js';
 import { containerDir, writeRecord, type ContainerRecord } from './record.js';
-import { containerState, readPid, readRunFile, waitForSandbox } from './state.js';
+import { containerState, monitorFile, readPid, readRunFile, sandboxPidFile, waitForSandbox } from './state.js';
 
 /** Run-time state files: re-derived after a crash, so not worth an fsync each. */
 const RUNTIME = { durable: false };
@@ -55,7 +55,7 @@ export async function startForeground(store: Store, record: ContainerRecord, opt
   const plan = record.plan;
   if (plan.rootfs.driver === 'copy') await flatten(plan, mapping);
   const attempt = async (): Promise<number> => {
-    writeFileAtomic(join(dir, 'monitor'), JSON.stringify({ monitorPid: process.pid, startedAt: new Date().toISOString() }), 0o644, RUNTIME);
+    writeFileAtomic(join(dir, 'monitor'), monitorFile(), 0o644, RUNTIME);
     return launchAttached(store, record, mapping, options.signal);
   };
   let exitCode = 125;
@@ -95,7 +95,7 @@ async function launchAttached(store: Store, record: ContainerRecord, mapping: Id
     if (pid !== undefined && sandboxPid === undefined) {
       sandboxPid = pid;
       trace('sandbox up');
-      writeFileAtomic(pidFile, `${pid}\n`, 0o644, RUNTIME);
+      writeFileAtomic(pidFile, sandboxPidFile(pid), 0o644, RUNTIME);
     }
   });
   const forward = (sig: NodeJS.Signals): void => {

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isFrozen } from './cgroup.js';
+import { identify, isRunning, parseIdentity, type ProcessIdentity } from './identity.js';
 import { containerDir, type ContainerRecord } from './record.js';
 import type { Store } from '../store/store.js';
 
@@ -34,7 +35,11 @@ export interface ContainerState {
   status: ContainerStatus;
   /** Host pid of the container's PID 1 while it runs. */
   pid: number | undefined;
+  /** The container's PID 1 as recorded when it started: what signals go to. */
+  sandbox: ProcessIdentity | undefined;
   monitorPid: number | undefined;
+  /** The monitor (burrow-monitor, or the `burrow run` in the foreground), while it runs. */
+  monitor: ProcessIdentity | undefined;
   exitCode: number | undefined;
   startedAt: string | undefined;
   finishedAt: string | undefined;
@@ -69,43 +74,61 @@ function readJson<T>(path: string): T | undefined {
 }
 
 export function readPid(path: string): number | undefined {
-  const pid = Number(readRunFile(path)?.trim());
+  const pid = Number(readRunFile(path)?.trim().split(' ')[0]);
   return Number.isInteger(pid) && pid > 0 ? pid : undefined;
 }
 
-/**
- * Alive, and still the process that watches this container: after a reboot the
- * pid may belong to anything, so its command line must name burrow.
- */
-export function monitorAlive(pid: number | undefined, id: string): boolean {
-  if (pid === undefined) return false;
-  try {
-    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    return cmdline.includes(id) || cmdline.includes('burrow');
-  } catch {
-    return false;
-  }
+/** The `pid` file: "PID STARTTIME BOOTID", the sandbox's PID 1 as the monitor saw it start. */
+export function readSandboxIdentity(path: string): ProcessIdentity | undefined {
+  const [pid, start, boot] = (readRunFile(path) ?? '').trim().split(' ');
+  return parseIdentity(Number(pid), start, boot);
+}
+
+/** The `pid` file's content for a sandbox PID 1 that has just started (see native/burrow-monitor.c). */
+export function sandboxPidFile(pid: number): string {
+  const identity = identify(pid);
+  return identity === undefined ? `${pid} 0 -\n` : `${pid} ${identity.startTime} ${identity.bootId}\n`;
+}
+
+/** The `monitor` file's content for this process as a container's monitor (`burrow run` in the foreground). */
+export function monitorFile(): string {
+  const identity = identify(process.pid);
+  return JSON.stringify({ monitorPid: process.pid, startedAt: new Date().toISOString(), startTime: identity?.startTime, bootId: identity?.bootId });
+}
+
+interface MonitorFile {
+  monitorPid: number;
+  startedAt: string;
+  startTime?: number | string;
+  bootId?: string;
 }
 
 /**
  * The truth from the files, never from a daemon: the monitor writes `monitor`
  * when it starts the job, `pid` when the sandbox runs, and `exit` when it ends.
  * A monitor that is gone without an `exit` means the container is gone too
- * (bubblewrap dies with its parent).
+ * (bubblewrap dies with its parent). "Gone" means: no process with the recorded
+ * pid, start time and boot id (identity.ts) — never a guess from a command line,
+ * so after a reboot or a pid reuse the container is exited and nothing that now
+ * holds its pids is taken for it.
  */
 export function containerState(store: Store, record: ContainerRecord): ContainerState {
   const dir = containerDir(store, record.id);
-  const monitor = readJson<{ monitorPid: number; startedAt: string }>(join(dir, 'monitor'));
+  const monitorRecord = readJson<MonitorFile>(join(dir, 'monitor'));
   const exit = readJson<{ exitCode: number; finishedAt: string; restarts?: number }>(join(dir, 'exit'));
-  const pid = readPid(join(dir, 'pid'));
-  const base = { monitorPid: monitor?.monitorPid, startedAt: monitor?.startedAt, restarts: exit?.restarts ?? 0, lost: false, paused: false };
-  if (monitor === undefined) {
-    return { ...base, status: exit === undefined ? 'created' : 'exited', pid: undefined, exitCode: exit?.exitCode, finishedAt: exit?.finishedAt };
+  const sandboxRecord = readSandboxIdentity(join(dir, 'pid'));
+  const base = { monitorPid: monitorRecord?.monitorPid, startedAt: monitorRecord?.startedAt, restarts: exit?.restarts ?? 0, lost: false, paused: false };
+  const gone = { pid: undefined, sandbox: undefined };
+  if (monitorRecord === undefined) {
+    return { ...base, ...gone, monitor: undefined, status: exit === undefined ? 'created' : 'exited', exitCode: exit?.exitCode, finishedAt: exit?.finishedAt };
   }
-  const alive = monitorAlive(monitor.monitorPid, record.id);
-  if (exit !== undefined && (!alive || !existsSync(join(dir, 'pid')))) {
-    return { ...base, status: 'exited', pid: undefined, exitCode: exit.exitCode, finishedAt: exit.finishedAt };
+  const recorded = parseIdentity(monitorRecord.monitorPid, monitorRecord.startTime, monitorRecord.bootId);
+  // Alive even when exited: a monitor in a restart back-off, or writing its last files.
+  const monitor = isRunning(recorded) ? recorded : undefined;
+  const sandbox = monitor !== undefined && isRunning(sandboxRecord) ? sandboxRecord : undefined;
+  if (exit !== undefined && (monitor === undefined || !existsSync(join(dir, 'pid')))) {
+    return { ...base, ...gone, monitor, status: 'exited', exitCode: exit.exitCode, finishedAt: exit.finishedAt };
   }
-  if (alive) return { ...base, status: 'running', paused: isFrozen(record.cgroup), pid, exitCode: undefined, finishedAt: undefined };
-  return { ...base, status: 'exited', pid: undefined, exitCode: -1, finishedAt: undefined, lost: true };
+  if (monitor !== undefined) return { ...base, status: 'running', paused: isFrozen(record.cgroup), pid: sandbox?.pid, sandbox, monitor, exitCode: undefined, finishedAt: undefined };
+  return { ...base, ...gone, monitor, status: 'exited', exitCode: -1, finishedAt: undefined, lost: true };
 }

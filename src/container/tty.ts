@@ -9,8 +9,12 @@ import { ReadStream } from 'node:tty';
  */
 const TIOCSWINSZ = 0x5414;
 
+const F_SETFD = 2;
+const FD_CLOEXEC = 1;
+
 interface PtyApi {
   openpty: (master: number[], slave: number[], name: null, termp: null, winp: null) => number;
+  fcntl: (fd: number, command: number, type: 'int', arg: number) => number;
   ioctlWinsize: (fd: number, request: number, size: { ws_row: number; ws_col: number; ws_xpixel: number; ws_ypixel: number }) => number;
 }
 
@@ -23,6 +27,7 @@ function load(): PtyApi {
     const winsize = koffi.struct('burrow_winsize', { ws_row: 'uint16', ws_col: 'uint16', ws_xpixel: 'uint16', ws_ypixel: 'uint16' });
     api = {
       openpty: libc.func('int openpty(_Out_ int *amaster, _Out_ int *aslave, char *name, void *termp, void *winp)') as PtyApi['openpty'],
+      fcntl: libc.func('int fcntl(int fd, int cmd, ...)') as PtyApi['fcntl'],
       ioctlWinsize: libc.func('ioctl', 'int', ['int', 'unsigned long', koffi.pointer(winsize)]) as PtyApi['ioctlWinsize'],
     };
   }
@@ -38,12 +43,15 @@ export interface Pty {
 }
 
 export function openPty(): Pty {
-  const { openpty, ioctlWinsize } = load();
+  const { openpty, ioctlWinsize, fcntl } = load();
   const master = [0];
   const slave = [0];
   if (openpty(master, slave, null, null, null) !== 0) throw new Error('openpty failed');
   const masterFd = master[0]!;
   const slaveFd = slave[0]!;
+  // Neither end leaks into other children: the slave reaches the launcher only as its stdio.
+  fcntl(masterFd, F_SETFD, 'int', FD_CLOEXEC);
+  fcntl(slaveFd, F_SETFD, 'int', FD_CLOEXEC);
   const resize = (output: NodeJS.WriteStream): void => {
     if (output.isTTY !== true) return;
     ioctlWinsize(masterFd, TIOCSWINSZ, { ws_row: output.rows, ws_col: output.columns, ws_xpixel: 0, ws_ypixel: 0 });

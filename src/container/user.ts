@@ -1,4 +1,4 @@
-import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BurrowError } from '../errors.js';
 
@@ -14,14 +14,26 @@ interface GroupEntry { name: string; gid: number; members: string[] }
 
 /**
  * Reads a file of the image from the topmost layer that has it, never through a
- * symlink: the path is resolved on the host, where an image's link could point
- * anywhere.
+ * symlink, in any component: the path is resolved on the host, where an image's
+ * link (`etc -> /home/user/.secrets`) could point anywhere. A layer where a
+ * component is a link or a whiteout hides the file (burrow then knows no such
+ * file, as for an image without one).
  */
 export function readImageFile(layers: readonly string[], relative: string): string | undefined {
-  for (let index = layers.length - 1; index >= 0; index--) {
+  const parts = relative.split('/');
+  layer: for (let index = layers.length - 1; index >= 0; index--) {
+    for (let depth = 1; depth < parts.length; depth++) {
+      let stat;
+      try {
+        stat = lstatSync(join(layers[index]!, ...parts.slice(0, depth)));
+      } catch {
+        continue layer; // not in this layer: look below
+      }
+      if (!stat.isDirectory()) return undefined;
+    }
     let fd: number;
     try {
-      fd = openSync(join(layers[index]!, relative), constants.O_RDONLY | constants.O_NOFOLLOW);
+      fd = openSync(join(layers[index]!, relative), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
     } catch (error) {
       const code = (error as { code?: string }).code;
       if (code === 'ENOENT' || code === 'ENOTDIR') continue;

@@ -11,6 +11,12 @@ export const INIT_PATH = '/dev/.burrow-init';
  */
 export function bwrapArgs(plan: SetupPlan, initBinary: string, infoFd: number): string[] {
   const args: string[] = ['--info-fd', String(infoFd), '--die-with-parent', '--as-pid-1'];
+  // The job leads a session of its own: the caller's terminal is not its controlling
+  // terminal, so TIOCSTI on its stdout, stderr or /dev/tty cannot push keystrokes into
+  // the shell that ran burrow (CVE-2017-5226). burrow-init calls setsid too; this is
+  // the line that holds whatever comes before it. With -t, burrow-init then takes the
+  // container's own pseudo-terminal.
+  args.push('--new-session');
   args.push('--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try');
   if (plan.network === 'none') args.push('--unshare-net');
   args.push('--hostname', plan.hostname);

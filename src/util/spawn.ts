@@ -14,8 +14,30 @@ export interface Finished {
   error?: NodeJS.ErrnoException;
 }
 
-export function start(command: string, args: readonly string[], stdio: StdioOptions = ['ignore', 'pipe', 'pipe']): { child: ChildProcess; finished: Promise<Finished> } {
-  const child = spawn(command, args, { stdio });
+/** Where host programs are found when the caller has no PATH. */
+export const DEFAULT_HOST_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+/**
+ * The environment of every host program burrow starts (unshare, sh, mount, bwrap,
+ * nsenter, the monitor, its workers): the caller's PATH and nothing else. Never a
+ * container's environment (its LD_PRELOAD or PATH would run host code outside the
+ * sandbox), and none of the caller's variables either (LD_*, NODE_OPTIONS, a shell's
+ * ENV…): what those programs do depends on their arguments alone. A container's
+ * environment reaches its job through bubblewrap's --setenv or burrow-init's -E.
+ */
+export function hostEnv(): NodeJS.ProcessEnv {
+  return { PATH: process.env.PATH || DEFAULT_HOST_PATH };
+}
+
+export interface StartOptions {
+  /** Default: hostEnv(). */
+  env?: NodeJS.ProcessEnv;
+  /** A session of its own (setsid): the caller's terminal signals do not reach it. */
+  detached?: boolean;
+}
+
+export function start(command: string, args: readonly string[], stdio: StdioOptions = ['ignore', 'pipe', 'pipe'], options: StartOptions = {}): { child: ChildProcess; finished: Promise<Finished> } {
+  const child = spawn(command, args, { stdio, env: options.env ?? hostEnv(), detached: options.detached ?? false });
   let stdout = '';
   let stderr = '';
   child.stdout?.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });

@@ -1,0 +1,157 @@
+import { constants } from 'node:os';
+import { posix } from 'node:path';
+import { BurrowError } from '../errors.js';
+
+/**
+ * An image's run-time settings (the `config` of its config blob) are data written
+ * by whoever built the image: nothing in them is looked up, expanded or resolved on
+ * the host. An Env entry without "=" would take the value of that variable from the
+ * environment of `burrow run` (a CI runner's tokens and cloud keys): it is dropped,
+ * as Docker does; only the caller's own `-e NAME` and `--env-file` read the caller's
+ * environment. Every field burrow uses is checked for its type and for NUL bytes
+ * (which the kernel would silently cut an argument or a path at) before the
+ * container exists, and a bad one is named in a one-line error.
+ */
+export interface ImageRuntimeConfig {
+  user: string | undefined;
+  /** NAME=VALUE entries only. */
+  env: string[];
+  entrypoint: string[] | undefined;
+  cmd: string[] | undefined;
+  /** Absolute, or undefined for "/". */
+  workingDir: string | undefined;
+  volumes: string[];
+  labels: Record<string, string>;
+  stopSignal: string | undefined;
+}
+
+function invalid(image: string, field: string, problem: string): BurrowError {
+  return new BurrowError('INVALID_ARGUMENT', `image ${image} has an invalid config: ${field} ${problem} (the image is malformed: rebuild it, or use another)`);
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+const CONTROL = /[\0\n]/;
+
+function checkText(image: string, field: string, value: unknown): string {
+  if (typeof value !== 'string') throw invalid(image, field, `is ${value === null ? 'null' : typeof value}, not a string`);
+  if (value.includes('\0')) throw invalid(image, field, 'holds a NUL byte');
+  return value;
+}
+
+function stringList(image: string, field: string, value: unknown): string[] | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!Array.isArray(value)) throw invalid(image, field, `is ${typeof value}, not a list of strings`);
+  return value.map((item, index) => checkText(image, `${field}[${index}]`, item));
+}
+
+function stringMap(image: string, field: string, value: unknown): Record<string, unknown> {
+  if (value === undefined || value === null) return {};
+  if (!isRecord(value)) throw invalid(image, field, 'is not an object');
+  for (const key of Object.keys(value)) checkText(image, `${field} key`, key);
+  return value;
+}
+
+/** A signal by name (TERM, SIGTERM, sigterm, SIGRTMIN+3) or number (1..64), as Docker accepts them; undefined if it names none. */
+export function parseSignal(text: string): number | undefined {
+  if (/^\d+$/.test(text)) {
+    const number = Number(text);
+    return number >= 1 && number <= 64 ? number : undefined;
+  }
+  const name = text.toUpperCase().replace(/^SIG/, '');
+  const realtime = /^RTM(IN|AX)([+-]\d+)?$/.exec(name);
+  if (realtime !== null) {
+    // Linux: SIGRTMIN is 34 (the C library keeps 32 and 33), SIGRTMAX 64.
+    const number = (realtime[1] === 'IN' ? 34 : 64) + Number(realtime[2] ?? 0);
+    return number >= 34 && number <= 64 ? number : undefined;
+  }
+  return (constants.signals as Record<string, number | undefined>)[`SIG${name}`];
+}
+
+const DURATIONS = ['Interval', 'Timeout', 'StartPeriod', 'StartInterval'];
+
+function checkHealthcheck(image: string, value: unknown): void {
+  if (value === undefined || value === null) return;
+  if (!isRecord(value)) throw invalid(image, 'Healthcheck', 'is not an object');
+  const test = stringList(image, 'Healthcheck.Test', value.Test);
+  if (test !== undefined && test.length > 0 && !['NONE', 'CMD', 'CMD-SHELL'].includes(test[0]!)) {
+    throw invalid(image, 'Healthcheck.Test[0]', `is "${test[0]}", not NONE, CMD or CMD-SHELL`);
+  }
+  for (const key of [...DURATIONS, 'Retries']) {
+    const field = value[key];
+    if (field !== undefined && field !== null && !(typeof field === 'number' && Number.isSafeInteger(field) && field >= 0)) {
+      throw invalid(image, `Healthcheck.${key}`, 'is not a whole number of at least 0');
+    }
+  }
+}
+
+/** The checked run-time settings of an image config's `config` object. */
+export function imageRuntimeConfig(config: unknown, image: string): ImageRuntimeConfig {
+  if (config === undefined || config === null) return { user: undefined, env: [], entrypoint: undefined, cmd: undefined, workingDir: undefined, volumes: [], labels: {}, stopSignal: undefined };
+  if (!isRecord(config)) throw invalid(image, 'config', 'is not an object');
+
+  const env = (stringList(image, 'Env', config.Env) ?? []).filter((entry, index) => {
+    const at = entry.indexOf('=');
+    // No "=": a name, whose value would come from the caller's environment. Never.
+    if (at < 0) return false;
+    if (at === 0) throw invalid(image, `Env[${index}]`, `("${entry}") has no variable name`);
+    return true;
+  });
+
+  let user: string | undefined;
+  if (config.User !== undefined && config.User !== null && config.User !== '') {
+    user = checkText(image, 'User', config.User);
+    if (CONTROL.test(user) || user.split(':').length > 2) throw invalid(image, 'User', `("${user}") is not user[:group]`);
+  }
+
+  let workingDir: string | undefined;
+  if (config.WorkingDir !== undefined && config.WorkingDir !== null && config.WorkingDir !== '') {
+    workingDir = checkText(image, 'WorkingDir', config.WorkingDir);
+    // Entered by burrow-init inside the container's root, never on the host.
+    if (!posix.isAbsolute(workingDir)) throw invalid(image, 'WorkingDir', `("${workingDir}") is not an absolute path`);
+  }
+
+  const volumes = Object.keys(stringMap(image, 'Volumes', config.Volumes));
+  for (const volume of volumes) {
+    if (!posix.isAbsolute(volume)) throw invalid(image, 'Volumes', `names "${volume}", not an absolute path in the container`);
+  }
+
+  const labels: Record<string, string> = {};
+  for (const [key, value] of Object.entries(stringMap(image, 'Labels', config.Labels))) labels[key] = checkText(image, `Labels["${key}"]`, value);
+
+  let stopSignal: string | undefined;
+  if (config.StopSignal !== undefined && config.StopSignal !== null && config.StopSignal !== '') {
+    stopSignal = checkText(image, 'StopSignal', config.StopSignal);
+    if (parseSignal(stopSignal) === undefined) throw invalid(image, 'StopSignal', `("${stopSignal}") is not a signal`);
+  }
+
+  checkHealthcheck(image, config.Healthcheck);
+
+  return {
+    user,
+    env,
+    entrypoint: stringList(image, 'Entrypoint', config.Entrypoint),
+    cmd: stringList(image, 'Cmd', config.Cmd),
+    workingDir,
+    volumes,
+    labels,
+    stopSignal,
+  };
+}
+
+/**
+ * The caller's `-e` and `--env-file` entries: NAME=VALUE as given, and a bare NAME
+ * takes the caller's value (or is left out when the caller has none), as Docker does.
+ */
+export function callerEnv(entries: readonly string[], environment: NodeJS.ProcessEnv = process.env): string[] {
+  return entries.flatMap((entry) => {
+    if (entry.includes('\0')) throw new BurrowError('INVALID_ARGUMENT', `invalid environment variable "${entry.replaceAll('\0', '\\0')}": it holds a NUL byte`);
+    const at = entry.indexOf('=');
+    if (at === 0 || entry === '') throw new BurrowError('INVALID_ARGUMENT', `invalid environment variable "${entry}": NAME=VALUE or NAME expected`);
+    if (at > 0) return [entry];
+    const value = environment[entry];
+    return value === undefined ? [] : [`${entry}=${value}`];
+  });
+}
