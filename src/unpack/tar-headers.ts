@@ -187,14 +187,15 @@ export class TarHeaderScanner extends Transform {
 
   private entry(header: Header, block: Buffer, size: number): void {
     const path = header.path!;
-    const shown = quoteName(this.pending.nul ?? path);
-    if (this.pending.nul !== undefined) throw new Error(`entry ${shown} has a NUL byte in its name or link target`);
+    const shown = (): string => quoteName(this.pending.nul ?? path);
+    if (this.pending.nul !== undefined) throw new Error(`entry ${shown()} has a NUL byte in its name or link target`);
     for (const [what, name] of [['name', path], ['link target', header.linkpath ?? '']] as const) {
       const bytes = Buffer.byteLength(name);
-      if (bytes >= PATH_MAX) throw new Error(`entry ${shown} has a ${what} of ${bytes} bytes, more than PATH_MAX (${PATH_MAX})`);
+      if (bytes >= PATH_MAX) throw new Error(`entry ${shown()} has a ${what} of ${bytes} bytes, more than PATH_MAX (${PATH_MAX})`);
     }
-    const long = path.split('/').find((part) => Buffer.byteLength(part) > NAME_MAX);
-    if (long !== undefined) throw new Error(`entry ${shown} has a name component of ${Buffer.byteLength(long)} bytes, more than NAME_MAX (${NAME_MAX})`);
+    // A component over NAME_MAX bytes needs a name of more than NAME_MAX bytes.
+    const long = Buffer.byteLength(path) > NAME_MAX ? path.split('/').find((part) => Buffer.byteLength(part) > NAME_MAX) : undefined;
+    if (long !== undefined) throw new Error(`entry ${shown()} has a name component of ${Buffer.byteLength(long)} bytes, more than NAME_MAX (${NAME_MAX})`);
 
     // What the entry will hold once written: a sparse file's whole size, not the bytes stored.
     let holds = header.type === 'File' || header.type === 'OldFile' || header.type === 'ContiguousFile' ? size : 0;
@@ -208,7 +209,7 @@ export class TarHeaderScanner extends Transform {
     }
     this.declared += holds;
     if (this.declared > this.ceiling) {
-      throw new Error(`entry ${shown} declares ${formatSize(holds)}${sparse ? ' (stored sparse)' : ''}, which takes the layer over its ceiling: ${ceilingHint(this.ceiling)}`);
+      throw new Error(`entry ${shown()} declares ${formatSize(holds)}${sparse ? ' (stored sparse)' : ''}, which takes the layer over its ceiling: ${ceilingHint(this.ceiling)}`);
     }
     if (sparse && header.type !== 'SparseFile') this.sparse.push(path);
     if (this.pending.xattrs !== undefined) this.xattrs.set(path.replace(/^\.?\//, '').replace(/\/$/, ''), this.pending.xattrs);
