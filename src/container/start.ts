@@ -188,9 +188,9 @@ export async function startDetached(store: Store, record: ContainerRecord, optio
   };
   await launch();
   let outcome = await waitForStart(dir, 10_000);
-  const noDriver = outcome.launchError === undefined ? undefined : launchInfo(outcome.launchError, plan.rootfs.driver).failure;
-  if (noDriver?.code === 'NO_DRIVER') {
-    await fallBackToCopy(store, record, site, noDriver.message, options.onNote);
+  const failure = outcome.launchError === undefined ? undefined : launchInfo(outcome.launchError, plan.rootfs.driver).failure;
+  if (failure?.code === 'NO_DRIVER') {
+    await fallBackToCopy(store, record, site, failure.message, options.onNote);
     clearRunFiles(dir);
     await launch();
     outcome = await waitForStart(dir, 10_000);
