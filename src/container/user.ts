@@ -1,4 +1,4 @@
-import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BurrowError } from '../errors.js';
 
@@ -15,10 +15,23 @@ interface GroupEntry { name: string; gid: number; members: string[] }
 /**
  * Reads a file of the image from the topmost layer that has it, never through a
  * symlink: the path is resolved on the host, where an image's link could point
- * anywhere.
+ * anywhere. So each directory on the way must be a real directory of the layer;
+ * a layer with anything else there (a symlink, a file, a whiteout) hides the
+ * lower layers' file, as overlayfs would.
  */
 export function readImageFile(layers: readonly string[], relative: string): string | undefined {
+  const directories = relative.split('/').slice(0, -1).map((_part, index, parts) => parts.slice(0, index + 1).join('/'));
   for (let index = layers.length - 1; index >= 0; index--) {
+    // One directory at a time, so none is looked up through a symlink of the layer.
+    let way: 'through' | 'absent' | 'hidden' = 'through';
+    for (const directory of directories) {
+      const stat = lstatSync(join(layers[index]!, directory), { throwIfNoEntry: false });
+      if (stat === undefined) way = 'absent';
+      else if (!stat.isDirectory()) way = 'hidden';
+      if (way !== 'through') break;
+    }
+    if (way === 'absent') continue;
+    if (way === 'hidden') return undefined;
     let fd: number;
     try {
       fd = openSync(join(layers[index]!, relative), constants.O_RDONLY | constants.O_NOFOLLOW);

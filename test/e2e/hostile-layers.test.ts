@@ -50,6 +50,8 @@ beforeAll(async () => {
   mkdirSync(join(sentinel, 'keep', 'nested'), { recursive: true });
   writeFileSync(join(sentinel, 'keep', 'nested', 'deep'), 'deep');
   symlinkSync('victim', join(sentinel, 'link'));
+  mkdirSync(join(sentinel, 'etc'));
+  writeFileSync(join(sentinel, 'etc', 'passwd'), 'hostuser:x:4242:4242::/host-home:/bin/sh\n');
   chmodSync(sentinel, 0o755);
   sentinelHash = hashTree(sentinel);
 
@@ -96,7 +98,7 @@ for (const driver of DRIVERS) {
   describe(`hostile layers under --storage-driver ${driver}`, () => {
     for (const image of corpus) {
       it(image.title, async () => {
-        const result = await run(box, ['run', '--rm', '--storage-driver', driver, image.tag, 'sh', '-c', image.check?.script ?? 'true'], { env: image.env, timeout: 120_000 });
+        const result = await run(box, ['run', '--rm', '--storage-driver', driver, ...(image.flags ?? []), image.tag, 'sh', '-c', image.check?.script ?? 'true'], { env: image.env, timeout: 120_000 });
         // The host first: that is the promise.
         expectNothingOutsideChanged();
         expectStoreConsistent();

@@ -15,7 +15,8 @@ import { dockerArchive, TAR_END, tarArchive, tarHeader, type LayerBlob, type Tar
  *
  * `sentinel` is a host directory the corpus aims at: absolute and relative
  * symlinks to it, whiteouts through those symlinks (which, followed on the host,
- * would delete `sentinel/victim`), hardlinks to its files.
+ * would delete `sentinel/victim`), hardlinks to its files. It holds `victim` and
+ * `etc/passwd` (with a user `hostuser`) for the test to plant.
  */
 export interface HostileImage {
   tag: string;
@@ -31,6 +32,8 @@ export interface HostileImage {
   notes?: RegExp[];
   /** Extra environment for `burrow run` (the ceiling). */
   env?: Record<string, string>;
+  /** Extra flags for `burrow run`. */
+  flags?: string[];
 }
 
 /** A layer gzip-compressed as it streams by, with the digest of what went in. */
@@ -174,6 +177,13 @@ export function hostileCorpus(sentinel: string, scratch: string): HostileImage[]
       stdout: ['abs: ', 'rel: planted ', 'up: tmp ', 'dl: new ', 'd: new ', 'o: upper ', 'sub: file ', 'not on the host', sentinel, 'no-hl-lower', '0'].join('\n'),
     },
     notes: [/skipped \d+ entr/],
+  });
+
+  // --- the image's /etc/passwd, read by burrow on the host, through a symlink --
+  add('passwd-through-symlink:latest', [tarArchive([{ name: 'etc', type: 'symlink', linkname: `${sentinel}/etc` }])], {
+    title: 'a user looked up in an /etc that is a symlink to a host directory is not found there',
+    flags: ['-u', 'hostuser'],
+    error: /^burrow: unable to find user hostuser: no matching entries in passwd file$/,
   });
 
   // --- whiteouts apply to lower layers only (OCI image spec) ---------------
