@@ -281,7 +281,7 @@ export function containerCommands(signal: AbortSignal, setExit: Exit): Command[]
     .argument('<destination>')
     .action(action(signal, setExit, async (context, [source, destination]) => {
       const { copy } = await import('../container/cp.js');
-      await copy(context.store(), source!, destination!);
+      await copy(context.store(), source!, destination!, { signal: context.signal });
     }));
 
   const port = new Command('port')

@@ -8,10 +8,11 @@ import { trace } from '../util/trace.js';
 import { BurrowError } from '../errors.js';
 import { writeFileAtomic } from '../store/atomic.js';
 import type { Store } from '../store/store.js';
-import { layersDir } from '../unpack/unpack.js';
 import { removeInUserNamespace } from '../unpack/remove.js';
 import { idMapping, type IdMapping } from '../userns/idmap.js';
-import { COPY_FALLBACK_NOTE, flatten, launcherArgv, launchInfo, MONITOR_BINARY } from './launcher.js';
+import { AUTO_NOTE_FILE, autoFallbackNote, copyFallbackNote } from '../rootfs/auto.js';
+import { rootfsDriver, type RootfsSite } from '../rootfs/index.js';
+import { launcherArgv, launchInfo, MONITOR_BINARY, rootfsSite } from './launcher.js';
 import { createContainerCgroup, removeContainerCgroup } from './cgroup.js';
 import { containerDir, writeRecord, type ContainerRecord } from './record.js';
 import { containerState, monitorFile, readPid, readRunFile, sandboxPidFile, waitForSandbox } from './state.js';
@@ -22,7 +23,21 @@ const CLI = fileURLToPath(new URL('../../bin/burrow.js', import.meta.url));
 
 /** Files from an earlier run of the same container go before it starts again. */
 function clearRunFiles(dir: string): void {
-  for (const name of ['monitor', 'pid', 'exit', 'stopped', 'launch-error']) rmSync(join(dir, name), { force: true });
+  for (const name of ['monitor', 'pid', 'exit', 'stopped', 'launch-error', AUTO_NOTE_FILE]) rmSync(join(dir, name), { force: true });
+}
+
+/** The driver's work before the launch (the copy driver copies the layers, once); `auto` leaves it to the launcher. */
+async function prepareRootfs(record: ContainerRecord, site: RootfsSite): Promise<void> {
+  const driver = record.plan.rootfs.driver;
+  if (driver !== 'auto') await rootfsDriver(driver).prepare(site);
+}
+
+/** `auto` found neither overlay: the container is copied from now on (recorded, so every later start and `cp` agree). */
+async function fallBackToCopy(store: Store, record: ContainerRecord, site: RootfsSite, why: string, onNote: ((note: string) => void) | undefined): Promise<void> {
+  onNote?.(copyFallbackNote(why));
+  record.plan.rootfs.driver = 'copy';
+  writeRecord(store, record);
+  await prepareRootfs(record, site);
 }
 
 /** Removes the container's directory (its writable layer holds files of mapped ids). */
@@ -52,11 +67,11 @@ export async function startForeground(store: Store, record: ContainerRecord, opt
   const dir = containerDir(store, record.id);
   const mapping = idMapping();
   clearRunFiles(dir);
-  const plan = record.plan;
-  if (plan.rootfs.driver === 'copy') await flatten(plan, mapping);
+  const site = rootfsSite(store, record, mapping);
+  await prepareRootfs(record, site);
   const attempt = async (): Promise<number> => {
     writeFileAtomic(join(dir, 'monitor'), monitorFile(), 0o644, RUNTIME);
-    return launchAttached(store, record, mapping, options.signal);
+    return launchAttached(store, record, site, options);
   };
   let exitCode = 125;
   try {
@@ -64,9 +79,7 @@ export async function startForeground(store: Store, record: ContainerRecord, opt
       exitCode = await attempt();
     } catch (error) {
       if (!(error instanceof BurrowError && error.code === 'NO_DRIVER')) throw error;
-      options.onNote?.(COPY_FALLBACK_NOTE);
-      plan.rootfs.driver = 'copy';
-      await flatten(plan, mapping);
+      await fallBackToCopy(store, record, site, error.message, options.onNote);
       exitCode = await attempt();
     }
   } finally {
@@ -76,9 +89,10 @@ export async function startForeground(store: Store, record: ContainerRecord, opt
   return exitCode;
 }
 
-async function launchAttached(store: Store, record: ContainerRecord, mapping: IdMapping, signal: AbortSignal | undefined): Promise<number> {
+async function launchAttached(store: Store, record: ContainerRecord, site: RootfsSite, options: { signal?: AbortSignal | undefined; onNote?: (note: string) => void }): Promise<number> {
+  const { signal } = options;
   const plan = record.plan;
-  const [command, ...args] = launcherArgv(plan, mapping, layersDir(store));
+  const [command, ...args] = launcherArgv(plan, site);
   const pty = plan.process.tty ? (await import('./tty.js')).openPty() : undefined;
   const stdio: StdioOptions = pty === undefined ? [plan.process.stdin ? 'inherit' : 'ignore', 'inherit', 'inherit', 'pipe'] : [pty.slave, pty.slave, pty.slave, 'pipe'];
   trace('launcher');
@@ -91,11 +105,15 @@ async function launchAttached(store: Store, record: ContainerRecord, mapping: Id
   const pidFile = join(containerDir(store, record.id), 'pid');
   (child.stdio[3] as NodeJS.ReadableStream | null)?.on('data', (chunk: Buffer) => {
     info += chunk.toString();
-    const pid = launchInfo(info).pid;
+    const pid = launchInfo(info, plan.rootfs.driver).pid;
     if (pid !== undefined && sandboxPid === undefined) {
       sandboxPid = pid;
       trace('sandbox up');
       writeFileAtomic(pidFile, sandboxPidFile(pid), 0o644, RUNTIME);
+      if (plan.rootfs.driver === 'auto') {
+        const note = autoFallbackNote(site.dir);
+        if (note !== undefined) options.onNote?.(note);
+      }
     }
   });
   const forward = (sig: NodeJS.Signals): void => {
@@ -115,7 +133,7 @@ async function launchAttached(store: Store, record: ContainerRecord, mapping: Id
     if (result.error !== undefined) throw new BurrowError('IO', `cannot start ${command}: ${result.error.message} (util-linux's unshare is needed)`);
     // Let the last output of the job leave the terminal before letting go of it.
     if (detach !== undefined) await new Promise((resolve) => setTimeout(resolve, 50));
-    const { failure } = launchInfo(info);
+    const { failure } = launchInfo(info, plan.rootfs.driver);
     if (failure !== undefined) throw failure;
     // bwrap stops before starting the job (its own message is already on stderr).
     if (sandboxPid === undefined) throw new BurrowError('IO', 'cannot set up the container: unshare, newuidmap or bubblewrap failed before the job started (see the message above)');
@@ -158,25 +176,28 @@ export async function startDetached(store: Store, record: ContainerRecord, optio
   const mapping = idMapping();
   clearRunFiles(dir);
   const plan = record.plan;
-  if (plan.rootfs.driver === 'copy') await flatten(plan, mapping);
+  const site = rootfsSite(store, record, mapping);
+  await prepareRootfs(record, site);
   // Its own cgroup (for pause), where the host delegates one; written before the start.
   record.cgroup = createContainerCgroup(record.id);
   writeRecord(store, record);
   const cleanup = record.autoRemove ? ['--cleanup', process.execPath, CLI, '--root', store.root, 'rm', '--force', record.id] : [];
   const launch = async (): Promise<void> => {
-    const result = await start(MONITOR_BINARY, [dir, '--restart', record.restart, '--log-max-size', String(record.logMaxSize ?? 10 * 1024 * 1024), ...(record.tty ? ['--tty'] : []), ...(plan.process.stdin ? ['--stdin'] : []), ...(record.cgroup === undefined ? [] : ['--cgroup', record.cgroup]), ...cleanup, '--', ...launcherArgv(plan, mapping, layersDir(store))], 'ignore').finished;
+    const result = await start(MONITOR_BINARY, [dir, '--restart', record.restart, '--log-max-size', String(record.logMaxSize ?? 10 * 1024 * 1024), ...(record.tty ? ['--tty'] : []), ...(plan.process.stdin ? ['--stdin'] : []), ...(record.cgroup === undefined ? [] : ['--cgroup', record.cgroup]), ...cleanup, '--', ...launcherArgv(plan, site)], 'ignore').finished;
     if (result.exitCode !== 0) throw new BurrowError('IO', `cannot start the container's monitor (${MONITOR_BINARY}): ${result.error?.message ?? `exit ${result.exitCode}`}`);
   };
   await launch();
   let outcome = await waitForStart(dir, 10_000);
-  if (outcome.launchError !== undefined && launchInfo(outcome.launchError).failure?.code === 'NO_DRIVER') {
-    options.onNote?.(COPY_FALLBACK_NOTE);
-    plan.rootfs.driver = 'copy';
-    writeRecord(store, record);
-    await flatten(plan, mapping);
+  const failure = outcome.launchError === undefined ? undefined : launchInfo(outcome.launchError, plan.rootfs.driver).failure;
+  if (failure?.code === 'NO_DRIVER') {
+    await fallBackToCopy(store, record, site, failure.message, options.onNote);
     clearRunFiles(dir);
     await launch();
     outcome = await waitForStart(dir, 10_000);
   }
-  if (outcome.launchError !== undefined) throw launchInfo(outcome.launchError).failure ?? new BurrowError('IO', 'cannot set up the container');
+  if (outcome.launchError !== undefined) throw launchInfo(outcome.launchError, plan.rootfs.driver).failure ?? new BurrowError('IO', 'cannot set up the container');
+  if (plan.rootfs.driver === 'auto') {
+    const note = autoFallbackNote(dir);
+    if (note !== undefined) options.onNote?.(note);
+  }
 }

@@ -10,19 +10,36 @@ import type { LocalImage } from '../image/local.js';
 import { layerCompression } from '../image/media-types.js';
 import { acquireLock } from '../store/flock.js';
 import type { Store } from '../store/store.js';
+import { loadConfig } from '../config/config.js';
 import { decompressor } from '../util/decompress.js';
 import { unshareArgs, type IdMapping } from '../userns/idmap.js';
+import { ceilingHint } from './limits.js';
 import { removeInUserNamespace } from './remove.js';
 import { layerPath, layersDir } from './unpack.js';
 
 // Relative to a sibling folder so it holds from build/unpack/ and from the CLI bundle alike.
 const WORKER = fileURLToPath(new URL('../unpack/worker.js', import.meta.url));
 
+/** Raised by the byte counter: the layer's tar stream grew past the ceiling. */
+class OverCeiling extends Error {}
+
+/** Counts the uncompressed bytes and stops the stream at the ceiling: a gzip bomb ends here, whatever its tar headers say. */
+function ceilingGuard(ceiling: number): Transform {
+  let seen = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      seen += chunk.length;
+      if (seen > ceiling) callback(new OverCeiling());
+      else callback(null, chunk);
+    },
+  });
+}
+
 /**
- * Unpacks one layer: blob → decompress → hash (checked against the diff_id) →
- * the confined worker inside the user namespace, into a scratch directory that
- * becomes the layer's directory only when the digest checked and the worker
- * finished.
+ * Unpacks one layer: blob → decompress → count (the ceiling) → hash (checked
+ * against the diff_id) → the confined worker inside the user namespace, into a
+ * scratch directory that becomes the layer's directory only when the digest
+ * checked and the worker finished. A refused layer leaves nothing behind.
  */
 export async function unpackLayer(store: Store, image: LocalImage, index: number, mapping: IdMapping, notes: string[]): Promise<void> {
   const layer = image.manifest.layers[index]!;
@@ -40,14 +57,20 @@ export async function unpackLayer(store: Store, image: LocalImage, index: number
     mkdirSync(join(scratch, 'rootfs'), { recursive: true, mode: 0o755 });
     const hash = createHash('sha256');
     const tee = new Transform({ transform(chunk: Buffer, _e, callback) { hash.update(chunk); callback(null, chunk); } });
-    const { child, finished } = start('unshare', [...unshareArgs(mapping), '--', process.execPath, WORKER, scratch, mapping.single ? 'single' : 'mapped'], ['pipe', 'pipe', 'pipe']);
+    const ceiling = loadConfig().maxLayerSize;
+    const { child, finished } = start('unshare', [...unshareArgs(mapping), '--', process.execPath, WORKER, scratch, mapping.single ? 'single' : 'mapped', String(ceiling)], ['pipe', 'pipe', 'pipe']);
     const decompress = decompressor(layerCompression(layer.mediaType));
     const source = createReadStream(store.blobPath(layer.digest));
-    const feed = decompress === undefined ? pipeline(source, tee, child.stdin!) : pipeline(source, decompress, tee, child.stdin!);
+    const guard = ceilingGuard(ceiling);
+    const feed = decompress === undefined ? pipeline(source, guard, tee, child.stdin!) : pipeline(source, decompress, guard, tee, child.stdin!);
     const [fed, outcome] = await Promise.all([feed.then(() => ({ status: 'fulfilled' as const }), (reason: unknown) => ({ status: 'rejected' as const, reason })), finished]);
+    if (fed.status === 'rejected' && fed.reason instanceof OverCeiling) {
+      await removeInUserNamespace(scratch, mapping);
+      throw new BurrowError('IO', `cannot unpack layer ${layer.digest} of ${image.record.name}: it uncompresses to more than the ceiling; ${ceilingHint(ceiling)}`);
+    }
     if (outcome.exitCode !== 0) {
       await removeInUserNamespace(scratch, mapping);
-      const detail = outcome.stderr.trim() || outcome.error?.message || (fed.status === 'rejected' ? String((fed.reason as Error).message) : 'the unpack worker failed');
+      const detail = outcome.stderr.trim().split('\n')[0] || outcome.error?.message || (fed.status === 'rejected' ? String((fed.reason as Error).message) : 'the unpack worker failed');
       throw new BurrowError('IO', `cannot unpack layer ${layer.digest} of ${image.record.name}: ${detail}`);
     }
     if (fed.status === 'rejected') {

@@ -5,14 +5,23 @@
  * with `../`, absolute paths, symlinks or hardlinks, the kernel resolves it inside
  * that directory: path checks are a second line, not the only one.
  *
+ *   node worker.js SCRATCH single|mapped CEILING
+ *
  * Docker whiteouts become overlayfs whiteouts: `.wh.NAME` a 0/0 character device,
- * `.wh..wh..opq` the `user.overlay.opaque` xattr (overlay's userxattr mode).
+ * `.wh..wh..opq` the `user.overlay.opaque` xattr (overlay's userxattr mode). As
+ * the OCI image spec says, a whiteout hides what the lower layers have, never an
+ * entry of its own layer: a layer with both `.wh.foo` and `foo` keeps its `foo`
+ * (made opaque, if a directory, so the lower `foo` stays hidden). Whiteouts and
+ * opaque markers are placed only through real directories of the layer, never
+ * through a symlink. The tar headers are checked on the way in
+ * (`tar-headers.ts`): size caps, names, and the layer's ceiling (CEILING bytes).
  */
 import { createRequire } from 'node:module';
-import { chmodSync, lstatSync, mkdirSync, rmSync } from 'node:fs';
-import { basename, dirname, posix } from 'node:path';
+import { chmodSync, lstatSync, mkdirSync, unlinkSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
 import { Unpack, type ReadEntry } from 'tar';
-import { PaxXattrScanner } from './pax-xattrs.js';
+import { MAX_META_BYTES } from './limits.js';
+import { TarHeaderScanner } from './tar-headers.js';
 
 const require = createRequire(import.meta.url);
 const koffi = require('koffi') as typeof import('koffi');
@@ -34,7 +43,8 @@ function fail(message: string): never {
 
 const target = process.argv[2];
 const singleId = process.argv[3] === 'single';
-if (target === undefined) fail('usage: worker DIR [single]');
+const ceiling = Number(process.argv[4]);
+if (target === undefined || !(ceiling > 0)) fail('usage: worker DIR single|mapped CEILING');
 // The chroot is the scratch directory; the layer lands in its /rootfs. (node-tar
 // cannot extract to "/" itself, and whatever escapes /rootfs stays in scratch,
 // which is thrown away.)
@@ -43,35 +53,48 @@ process.chdir('/rootfs');
 process.umask(0);
 
 interface Deferred {
-  whiteouts: string[];
-  opaque: string[];
+  /** Relative to the layer's root, with the entry as the archive names it. */
+  whiteouts: Array<{ path: string; entry: string }>;
+  opaque: Array<{ path: string; entry: string }>;
   modes: Array<{ path: string; mode: number }>;
-
   skipped: string[];
 }
 const deferred: Deferred = { whiteouts: [], opaque: [], modes: [], skipped: [] };
-const scanner = new PaxXattrScanner();
+const scanner = new TarHeaderScanner(ceiling);
 
-/** `./a/b`, `/a/b` → `a/b`; undefined when `..` would climb above the root. */
+/** `./a/b`, `/a/b`, `a/c/../b` → `a/b` (lexically, as Docker cleans paths); undefined when `..` would climb above the root. */
 function relativeInside(path: string): string | undefined {
-  const normalized = posix.normalize(`/${path}`);
-  if (path.split('/').includes('..') && normalized !== posix.normalize(`/${path.replaceAll('..', '')}`)) {
-    // Resolved lexically: only a path that ends up above the root is refused.
-    const parts: string[] = [];
-    for (const part of path.split('/')) {
-      if (part === '..') {
-        if (parts.length === 0) return undefined;
-        parts.pop();
-      } else if (part !== '' && part !== '.') parts.push(part);
-    }
-    return parts.join('/');
+  const parts: string[] = [];
+  for (const part of path.split('/')) {
+    if (part === '' || part === '.') continue;
+    if (part !== '..') parts.push(part);
+    else if (parts.pop() === undefined) return undefined;
   }
-  const relative = normalized.slice(1);
-  return relative === '' ? '.' : relative;
+  return parts.length === 0 ? '.' : parts.join('/');
 }
 
-function clean(path: string): string {
-  return `/rootfs${posix.normalize(`/${path}`)}`;
+const inLayer = (relative: string): string => (relative === '.' ? '/rootfs' : `/rootfs/${relative}`);
+
+/**
+ * Makes `relative` (a directory path in the layer) a chain of real directories,
+ * creating what is missing; returns the first component that is a symlink or
+ * not a directory, where a marker would have to go through something else.
+ */
+function realDirectories(relative: string): string | undefined {
+  if (relative === '.') return undefined;
+  let path = '/rootfs';
+  for (const part of relative.split('/')) {
+    path = `${path}/${part}`;
+    const stat = lstatSync(path, { throwIfNoEntry: false });
+    if (stat === undefined) mkdirSync(path, { mode: 0o755 });
+    else if (!stat.isDirectory()) return path.slice('/rootfs'.length);
+  }
+  return undefined;
+}
+
+function markOpaque(path: string): void {
+  const value = Buffer.from('y');
+  if (lsetxattr(path, 'user.overlay.opaque', value, value.length, 0) !== 0) fail(`cannot mark ${path.slice('/rootfs'.length) || '/'} opaque (errno ${errno()}): the file system needs user xattrs`);
 }
 
 const unpack = new Unpack({
@@ -80,6 +103,7 @@ const unpack = new Unpack({
   umask: 0,
   processUmask: 0,
   noMtime: false,
+  maxMetaEntrySize: MAX_META_BYTES,
   // Layers may replace what lower layers left: a file by a directory and so on.
   unlink: true,
   // The chroot confines the paths; node-tar's own path handling would also rewrite
@@ -95,29 +119,31 @@ const unpack = new Unpack({
     }
     entry.path = path;
     if (entry.type === 'Link') {
-      const target = relativeInside(String(entry.linkpath ?? ''));
-      if (target === undefined) {
+      const linkTarget = relativeInside(String(entry.linkpath ?? ''));
+      if (linkTarget === undefined) {
         deferred.skipped.push(`${original} (hard link to ${String(entry.linkpath)}, outside the layer)`);
         return false;
       }
-      entry.linkpath = target;
+      entry.linkpath = linkTarget;
     }
     const name = basename(path);
     if (name === OPAQUE) {
-      deferred.opaque.push(clean(dirname(path)));
+      deferred.opaque.push({ path: dirname(path), entry: original });
       return false;
     }
     if (name.startsWith(WHITEOUT_PREFIX)) {
-      deferred.whiteouts.push(clean(`${dirname(path)}/${name.slice(WHITEOUT_PREFIX.length)}`));
+      const hidden = name.slice(WHITEOUT_PREFIX.length);
+      if (hidden === '' || hidden === '.' || hidden === '..') deferred.skipped.push(`${original} (a whiteout names one entry of its directory, not "${hidden}")`);
+      else deferred.whiteouts.push({ path: `${dirname(path)}/${hidden}`.replace(/^\.\//, ''), entry: original });
       return false;
     }
     if (entry.type === 'CharacterDevice' || entry.type === 'BlockDevice' || entry.type === 'FIFO') {
-      deferred.skipped.push(posix.normalize(`/${path}`));
+      deferred.skipped.push(`/${path}`);
       return false;
     }
     // chown clears setuid/setgid bits: they are put back once the owner is set.
     if (typeof entry.mode === 'number' && (entry.mode & 0o7000) !== 0 && entry.type !== 'SymbolicLink') {
-      deferred.modes.push({ path: clean(path), mode: entry.mode & 0o7777 });
+      deferred.modes.push({ path: inLayer(path), mode: entry.mode & 0o7777 });
     }
     return true;
   },
@@ -132,15 +158,36 @@ const unpack = new Unpack({
 });
 
 unpack.on('error', (error: Error) => fail(`unpack failed: ${error.message}`));
+// Entries of a type node-tar does not unpack (GNU sparse files, undefined type flags) pass by without a warning: noted here.
+const UNPACKED_TYPES = new Set(['File', 'OldFile', 'ContiguousFile', 'Link', 'SymbolicLink', 'CharacterDevice', 'BlockDevice', 'Directory', 'FIFO', 'GNUDumpDir']);
+unpack.on('ignoredEntry', (entry: ReadEntry) => {
+  if (entry.meta !== true && !UNPACKED_TYPES.has(entry.type)) deferred.skipped.push(`${entry.path} (${entry.type === 'SparseFile' ? 'a sparse file: not supported' : 'not a type of file tar defines'})`);
+});
+scanner.on('error', (error: Error) => fail(error.message));
 unpack.on('close', () => {
-  for (const path of deferred.whiteouts) {
-    rmSync(path, { recursive: true, force: true });
-    mkdirSync(dirname(path), { recursive: true, mode: 0o755 });
-    if (mknod(path, S_IFCHR | 0o000, 0) !== 0) fail(`cannot create whiteout ${path} (errno ${errno()})`);
+  for (const { path, entry } of deferred.whiteouts) {
+    const through = realDirectories(dirname(path));
+    if (through !== undefined) {
+      deferred.skipped.push(`${entry} (a whiteout through ${through}, which is not a directory of the layer)`);
+      continue;
+    }
+    const full = inLayer(path);
+    const own = lstatSync(full, { throwIfNoEntry: false });
+    // The layer's own entry stays; a directory of its own also hides the lower one's content.
+    if (own?.isDirectory() === true) markOpaque(full);
+    else if (own === undefined && mknod(full, S_IFCHR | 0o000, 0) !== 0) fail(`cannot create whiteout ${path} (errno ${errno()})`);
   }
-  for (const path of deferred.opaque) {
-    const value = Buffer.from('y');
-    if (lsetxattr(path, 'user.overlay.opaque', value, value.length, 0) !== 0) fail(`cannot mark ${path} opaque (errno ${errno()}): the file system needs user xattrs`);
+  for (const { path, entry } of deferred.opaque) {
+    const through = realDirectories(path);
+    if (through !== undefined) deferred.skipped.push(`${entry} (an opaque marker through ${through}, which is not a directory of the layer)`);
+    else markOpaque(inLayer(path));
+  }
+  for (const sparse of scanner.sparse) {
+    // node-tar writes a sparse entry's map and data as they are stored: not the file.
+    const path = relativeInside(sparse);
+    if (path === undefined || path === '.') continue;
+    if (lstatSync(inLayer(path), { throwIfNoEntry: false })?.isFile() === true) unlinkSync(inLayer(path));
+    deferred.skipped.push(`/${path} (a sparse file: not supported)`);
   }
   for (const { path, mode } of deferred.modes) {
     try {
@@ -154,7 +201,7 @@ unpack.on('close', () => {
     if (inside === undefined) continue;
     for (const [name, value] of attributes) {
       // Only user.* xattrs can be set in a user namespace; security.* and trusted.* are dropped.
-      if (name.startsWith('user.')) lsetxattr(clean(inside), name, value, value.length, 0);
+      if (name.startsWith('user.')) lsetxattr(inLayer(inside), name, value, value.length, 0);
     }
   }
   // Paths as the image names them: node-tar's messages carry the scratch directory's /rootfs.

@@ -1,9 +1,9 @@
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, readSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bed } from '../helpers/bed.js';
-import { BURROW_BIN, expectOneLineError, inTerminal, run, sandbox, type Sandbox, removeAllContainers } from '../helpers/cli.js';
+import { BURROW_BIN, burrow, expectOneLineError, inTerminal, run, sandbox, type Sandbox, removeAllContainers } from '../helpers/cli.js';
 
 const busybox = (): string => `${bed().registries.anon}/busybox:latest`;
 let box: Sandbox;
@@ -365,6 +365,75 @@ describe('burrow cp', () => {
     expect(readFileSync(passwd, 'utf8')).toMatch(/^root:/);
     await run(box, ['rm', '-f', stopped, nobody]);
   });
+});
+
+describe('burrow cp: streams, and leaves nothing running', () => {
+  /** The CLI under /usr/bin/time -v: its result and the peak resident memory of it and its helpers, in KiB. */
+  const measured = async (args: string[]): Promise<{ exitCode: number; stderr: string; maxRssKiB: number }> => {
+    const result = await execa('/usr/bin/time', ['-v', process.execPath, BURROW_BIN, ...args], { env: { ...process.env, ...box.env }, extendEnv: false, reject: false, timeout: 170_000 });
+    const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(String(result.stderr));
+    return { exitCode: result.exitCode ?? -1, stderr: String(result.stderr), maxRssKiB: Number(rss?.[1]) };
+  };
+
+  it('copies a file over 2 GiB out of a running container and into a stopped one, in flat memory', async () => {
+    const size = 2300 * 1024 * 1024;
+    const id = await runDetached([busybox(), 'sh', '-c', `truncate -s ${size} /big && printf END >> /big && echo ready > /tmp/ready; while true; do sleep 0.1; done`]);
+    await until(async () => (await run(box, ['exec', id, 'cat', '/tmp/ready'])).stdout === 'ready', 30_000);
+    const out = join(box.dir, 'big-out');
+    const copiedOut = await measured(['cp', `${id}:/big`, out]);
+    expect(copiedOut.exitCode, copiedOut.stderr).toBe(0);
+    expect(statSync(out).size).toBe(size + 3);
+    const tail = Buffer.alloc(3);
+    const fd = openSync(out, 'r');
+    readSync(fd, tail, 0, 3, size);
+    closeSync(fd);
+    expect(tail.toString()).toBe('END');
+    // Node itself takes some 50 MB; the file would take 2.3 GB (and readFileSync refuses over 2 GiB).
+    expect(copiedOut.maxRssKiB).toBeGreaterThan(0);
+    expect(copiedOut.maxRssKiB).toBeLessThan(256 * 1024);
+    await run(box, ['rm', '-f', id]);
+
+    const stopped = (await run(box, ['create', busybox(), 'sh', '-c', 'stat -c %s /big-out; tail -c 3 /big-out'])).stdout.trim();
+    const copiedIn = await measured(['cp', out, `${stopped}:/`]);
+    rmSync(out);
+    expect(copiedIn.exitCode, copiedIn.stderr).toBe(0);
+    expect(copiedIn.maxRssKiB).toBeLessThan(256 * 1024);
+    expect((await run(box, ['start', '-a', stopped])).stdout).toBe(`${size + 3}\nEND`);
+    await run(box, ['rm', stopped]);
+  }, 180_000);
+
+  for (const driver of ['overlay', 'fuse-overlayfs', 'copy']) {
+    it(`leaves no helper running after a copy, a failed copy, an interrupted and a killed one (stopped container, ${driver})`, async () => {
+      const name = `cp-helpers-${driver}-${Date.now()}`;
+      const id = (await run(box, ['create', '--name', name, '--storage-driver', driver, busybox(), 'true'])).stdout.trim();
+      // The holder's arguments name the container's directory, fuse-overlayfs's its upper layer, the worker's the container.
+      const helpers = async (): Promise<string> => String((await execa('pgrep', ['-af', `${id}|${name}`], { reject: false })).stdout);
+      const noHelpers = (): Promise<void> => until(async () => (await helpers()) === '', 10_000);
+      const small = join(box.dir, `small-${driver}`);
+      writeFileSync(small, 'small');
+      expect((await run(box, ['cp', small, `${name}:/small`])).exitCode).toBe(0);
+      await noHelpers();
+      expect(expectOneLineError(await run(box, ['cp', `${name}:/no/such/file`, join(box.dir, 'nothing')]))).toMatch(/no such file or directory in the container/);
+      await noHelpers();
+      // A copy stopped half-way: Ctrl-C, then kill -9.
+      const big = join(box.dir, `sparse-${driver}`);
+      writeFileSync(big, '');
+      truncateSync(big, 20 * 1024 ** 3);
+      for (const signal of ['SIGINT', 'SIGKILL'] as const) {
+        const copying = burrow(box, ['cp', big, `${name}:/big`]);
+        await until(async () => (await helpers()).includes('cp-worker'));
+        copying.kill(signal);
+        const result = await copying;
+        if (signal === 'SIGINT') {
+          expect(result.exitCode).toBe(130);
+          expect(String(result.stderr)).toMatch(/^burrow: interrupted/);
+        } else expect(result.signal).toBe('SIGKILL');
+        await noHelpers();
+      }
+      rmSync(big);
+      expect((await run(box, ['rm', id])).exitCode).toBe(0);
+    }, 120_000);
+  }
 });
 
 describe('ps filters and logs --since', () => {

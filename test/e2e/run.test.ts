@@ -270,6 +270,13 @@ describe('burrow run: rootfs drivers and missing helpers', () => {
     const result = await run(box, ['run', '--rm', busybox(), 'sh', '-c', 'grep " / " /proc/mounts | cut -d" " -f3'], { env: { PATH: `${bin}:${process.env.PATH}` } });
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stdout).toBe('fuse.fuse-overlayfs');
+    // auto says which driver it got and why, in one line, attached and detached.
+    const note = /^storage driver: fuse-overlayfs, since the kernel's overlayfs cannot mount here \(mount: permission denied\)$/m;
+    expect(result.stderr).toMatch(note);
+    const detached = await run(box, ['run', '-d', '--rm', busybox(), 'true'], { env: { PATH: `${bin}:${process.env.PATH}` } });
+    expect(detached.exitCode, detached.stderr).toBe(0);
+    expect(detached.stderr).toMatch(note);
+    expect((await sh('true')).stderr).toBe('');
     const forced = await run(box, ['run', '--rm', '--storage-driver', 'overlay', busybox(), 'true'], { env: { PATH: `${bin}:${process.env.PATH}` } });
     expect(expectOneLineError(forced)).toMatch(/the kernel refused an overlay mount in a user namespace \(try --storage-driver fuse-overlayfs\)/);
   });
@@ -278,6 +285,34 @@ describe('burrow run: rootfs drivers and missing helpers', () => {
     const result = await sh('ls /data/opaque; stat -c "%u:%g %a" /home/app/owned /usr/local/bin/suid; grep -c " / overlay\\| / fuse" /proc/mounts || true', ['--storage-driver', 'copy'], multilayer());
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stdout).toBe('z\n1000:1000 644\n0:0 4755\n0');
+  });
+
+  it('gives the copy driver the tree overlayfs shows: owners, modes, setuid, hardlinks, symlinks, times, whiteouts, opaque directories', async () => {
+    // Directories' link counts and sizes are overlayfs's own (a merged directory counts 1): left out.
+    const listing = [
+      'cd / && find data home/app usr/local var/nobody ! -type d | sort | xargs stat -c "%n|%F|%u:%g|%a|%s|%Y|%h"',
+      'find data home/app usr/local -type d | sort | xargs stat -c "%n|%u:%g|%a|%Y"',
+      '[ data/hard1 -ef data/hardtarget ] && echo one-inode; readlink data/link; cat data/keep/a',
+    ].join('; ');
+    const overlay = await sh(listing, ['--storage-driver', 'overlay'], multilayer());
+    const copy = await sh(listing, ['--storage-driver', 'copy'], multilayer());
+    expect(overlay.exitCode, overlay.stderr).toBe(0);
+    expect(copy.exitCode, copy.stderr).toBe(0);
+    expect(overlay.stdout).toMatch(/^data\/hard1\|regular file\|0:0\|644\|5\|\d+\|2$/m);
+    expect(overlay.stdout).toContain('one-inode\nhardtarget\nkeep v2');
+    expect(copy.stdout).toBe(overlay.stdout);
+  });
+
+  it('copies a container once and keeps its changes across starts; user xattrs are kept (copy driver)', async () => {
+    const id = (await run(box, ['create', '--storage-driver', 'copy', multilayer(), 'sh', '-c', 'cat /data/keep/a; echo changed > /data/keep/a; rm /data/layer3'])).stdout.trim();
+    expect((await run(box, ['start', '-a', id])).stdout).toBe('keep v2');
+    // start -a follows the log from its first line: the second start's line comes last.
+    const again = await run(box, ['start', '-a', id]);
+    expect(again.stdout.split('\n').at(-1)).toBe('changed');
+    expect(again.stderr).toContain('rm: can\'t remove \'/data/layer3\'');
+    const xattr = await execa('python3', ['-c', 'import os,sys; print(os.getxattr(sys.argv[1], "user.burrow").decode())', join(box.root, 'containers', id, 'merged', 'data', 'xattr')]);
+    expect(xattr.stdout).toBe('test');
+    await run(box, ['rm', id]);
   });
 
   it('falls back to copying when neither overlay can mount (simulated: failing mount(8), no fuse-overlayfs)', async () => {

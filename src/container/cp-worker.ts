@@ -1,0 +1,196 @@
+/**
+ * `burrow cp`'s worker. It runs inside the container's user namespace (`cp.ts`
+ * starts it with nsenter for a running container, or in a holder namespace
+ * with the stopped container's root mounted), because only from there can it
+ * read a fuse-overlayfs root at all, and read and write the files of the
+ * container's other users (mapped ids) as the container's root does.
+ *
+ *   node cp-worker.js ROOT out CONTAINER_PATH HOST_PATH NAME
+ *   node cp-worker.js ROOT in  CONTAINER_PATH HOST_PATH NAME
+ *
+ * Confined: every path inside the container is resolved by the kernel with
+ * openat2(RESOLVE_IN_ROOT) against ROOT, so a symlink in the container that
+ * points at `/` or at a host path can never lead the copy out of the container;
+ * below the first component, entries are opened one at a time with
+ * RESOLVE_NO_SYMLINKS, and symlinks are copied as symlinks. On the host side, a
+ * name that comes from the container never follows a symlink already there (a
+ * second copy of a changed tree cannot be turned into a write elsewhere). Files
+ * are streamed a chunk at a time, so memory stays flat for any size. The worker
+ * ends with its standard input: burrow holds that open until the copy is done,
+ * so the worker never outlives an interrupted or killed `burrow cp`.
+ */
+import { createRequire } from 'node:module';
+import {
+  closeSync, createReadStream, createWriteStream, fchmodSync, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readlinkSync, rmSync, statSync, symlinkSync, constants as fs,
+} from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+
+const SYS_OPENAT2 = 437; // x86_64 and arm64 alike
+const RESOLVE_NO_MAGICLINKS = 0x02;
+const RESOLVE_NO_SYMLINKS = 0x04;
+const RESOLVE_BENEATH = 0x08;
+const RESOLVE_IN_ROOT = 0x10;
+const O_PATH = 0o10000000;
+const O_CLOEXEC = 0o2000000;
+/** How much of a file is in memory at once. */
+const CHUNK = 1024 * 1024;
+
+const koffi = createRequire(import.meta.url)('koffi') as typeof import('koffi');
+const libc = koffi.load('libc.so.6');
+const how = koffi.struct('burrow_open_how', { flags: 'uint64', mode: 'uint64', resolve: 'uint64' });
+const syscall = libc.func('syscall', 'long', ['long', 'int', 'const char *', koffi.pointer(how), 'size_t']) as (n: number, fd: number, path: string, how: unknown, size: number) => number;
+const errnoLocation = libc.func('int *__errno_location(void)') as () => unknown;
+const errno = (): number => koffi.decode(errnoLocation(), 'int') as number;
+const readlinkat = libc.func('long readlinkat(int fd, const char *path, _Out_ uint8_t *buf, size_t size)') as (fd: number, path: string, buffer: Buffer, size: number) => number;
+const mkdirat = libc.func('int mkdirat(int fd, const char *path, uint32_t mode)') as (fd: number, path: string, mode: number) => number;
+const symlinkat = libc.func('int symlinkat(const char *target, int fd, const char *path)') as (target: string, fd: number, path: string) => number;
+
+/** A failure as burrow reports it: a BurrowError code and one line. */
+class CopyFailure extends Error {
+  constructor(readonly code: 'NOT_FOUND' | 'IO' | 'NO_SPACE' | 'INVALID_ARGUMENT', message: string) {
+    super(message);
+  }
+}
+
+function open2(dirfd: number, path: string, flags: number, resolve: number, what: string, mode = 0o644): number {
+  // openat2 refuses a mode without O_CREAT (EINVAL).
+  const fd = syscall(SYS_OPENAT2, dirfd, path, { flags: BigInt(flags | O_CLOEXEC), mode: BigInt((flags & fs.O_CREAT) !== 0 ? mode : 0), resolve: BigInt(resolve) }, 24);
+  if (fd < 0) {
+    const code = errno();
+    if (code === 2) throw new CopyFailure('NOT_FOUND', `${what}: no such file or directory in the container`);
+    if (code === 38) throw new CopyFailure('IO', 'this kernel has no openat2 (Linux 5.6 or later is needed for burrow cp)');
+    if (code === 40) throw new CopyFailure('IO', `${what}: a symlink in the container is in the way`);
+    throw new CopyFailure('IO', `${what}: cannot open in the container (errno ${code})`);
+  }
+  return fd;
+}
+
+const fdPath = (fd: number): string => `/proc/self/fd/${fd}`;
+
+/**
+ * A directory at the host path `target`. `named`: the user named it (a symlink
+ * to a directory there is followed, as they asked); else the name comes from
+ * the container, and whatever is in the way is replaced, never followed.
+ */
+function hostDirectory(target: string, mode: number, named: boolean): void {
+  const existing = lstatSync(target, { throwIfNoEntry: false });
+  if (existing?.isDirectory() === true) return;
+  if (existing !== undefined) {
+    if (named && existing.isSymbolicLink() && statSync(target, { throwIfNoEntry: false })?.isDirectory() === true) return;
+    if (named) throw new CopyFailure('INVALID_ARGUMENT', `${target} exists and is not a directory`);
+    rmSync(target, { force: true });
+  }
+  mkdirSync(target, { mode });
+}
+
+/** Opens the host file `target` for writing; a name from the container never follows a symlink. */
+function hostFile(target: string, mode: number, named: boolean): number {
+  const flags = fs.O_WRONLY | fs.O_CREAT | fs.O_TRUNC | O_CLOEXEC | (named ? 0 : fs.O_NOFOLLOW);
+  try {
+    return openSync(target, flags, mode);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ELOOP' && (error as NodeJS.ErrnoException).code !== 'EISDIR') throw error;
+    rmSync(target, { recursive: true, force: true });
+    return openSync(target, flags, mode);
+  }
+}
+
+/** Copies what `fd` (an O_PATH descriptor in the container) names to the host path `target`. */
+async function copyOut(fd: number, target: string, named: boolean): Promise<void> {
+  const stat = fstatSync(fd);
+  if (stat.isSymbolicLink()) {
+    const buffer = Buffer.alloc(4096);
+    const length = readlinkat(fd, '', buffer, buffer.length);
+    if (!named) rmSync(target, { force: true });
+    symlinkSync(buffer.subarray(0, Math.max(0, length)).toString(), target);
+  } else if (stat.isDirectory()) {
+    hostDirectory(target, stat.mode & 0o7777, named);
+    for (const name of readdirSync(fdPath(fd))) {
+      const child = open2(fd, name, O_PATH | fs.O_NOFOLLOW, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS, name);
+      try {
+        await copyOut(child, join(target, name), false);
+      } finally {
+        closeSync(child);
+      }
+    }
+  } else if (stat.isFile()) {
+    // Reopening the O_PATH descriptor through /proc reads the very inode it names.
+    const output = hostFile(target, stat.mode & 0o777, named);
+    await pipeline(createReadStream(fdPath(fd), { highWaterMark: CHUNK }), createWriteStream(target, { fd: output, highWaterMark: CHUNK }));
+  }
+}
+
+/** Copies the host path `source` into the container directory `dirFd` as `name`. */
+async function copyIn(source: string, dirFd: number, name: string): Promise<void> {
+  const stat = lstatSync(source);
+  if (stat.isSymbolicLink()) {
+    if (symlinkat(readlinkSync(source), dirFd, name) !== 0) throw new CopyFailure('IO', `cannot create symlink ${name} in the container (errno ${errno()})`);
+  } else if (stat.isDirectory()) {
+    if (mkdirat(dirFd, name, stat.mode & 0o7777) !== 0 && errno() !== 17) throw new CopyFailure('IO', `cannot create directory ${name} in the container (errno ${errno()})`);
+    const child = open2(dirFd, name, O_PATH | fs.O_DIRECTORY, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS, name);
+    try {
+      for (const entry of readdirSync(source)) await copyIn(join(source, entry), child, entry);
+    } finally {
+      closeSync(child);
+    }
+  } else if (stat.isFile()) {
+    const fd = open2(dirFd, name, fs.O_WRONLY | fs.O_CREAT | fs.O_TRUNC | fs.O_NOFOLLOW, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS, name, stat.mode & 0o777);
+    try {
+      fchmodSync(fd, stat.mode & 0o777);
+    } catch (error) {
+      closeSync(fd);
+      throw error;
+    }
+    // The stream owns the descriptor from here, and closes it.
+    await pipeline(createReadStream(source, { highWaterMark: CHUNK }), createWriteStream(fdPath(fd), { fd, highWaterMark: CHUNK }));
+  }
+}
+
+async function main(rootPath: string, direction: string, containerPath: string, hostPath: string, name: string): Promise<void> {
+  const root = openSync(rootPath, O_PATH | fs.O_DIRECTORY | O_CLOEXEC);
+  if (direction === 'out') {
+    const fd = open2(root, containerPath, O_PATH | fs.O_NOFOLLOW, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS, `${name}:${containerPath}`);
+    let destination = hostPath;
+    if (lstatSync(destination, { throwIfNoEntry: false })?.isDirectory() === true) destination = join(destination, basename(containerPath) || 'root');
+    await copyOut(fd, destination, true);
+    return;
+  }
+  if (lstatSync(hostPath, { throwIfNoEntry: false }) === undefined) throw new CopyFailure('NOT_FOUND', `${hostPath}: no such file or directory`);
+  // Into an existing directory keeps the name; else the last component is the new name.
+  let dirFd: number;
+  let entry: string;
+  try {
+    dirFd = open2(root, containerPath, O_PATH | fs.O_DIRECTORY, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS, `${name}:${containerPath}`);
+    entry = basename(hostPath);
+  } catch (error) {
+    if (!(error instanceof CopyFailure && error.code === 'NOT_FOUND')) throw error;
+    dirFd = open2(root, dirname(containerPath), O_PATH | fs.O_DIRECTORY, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS, `${name}:${dirname(containerPath)}`);
+    entry = basename(containerPath);
+  }
+  await copyIn(hostPath, dirFd, entry);
+}
+
+function report(code: string, message: string): never {
+  process.stderr.write(`${JSON.stringify({ code, message })}\n`);
+  process.exit(1);
+}
+
+// burrow's end (done, failed, interrupted or killed) closes this pipe: the copy stops with it.
+process.stdin.on('end', () => report('INTERRUPTED', 'interrupted'));
+process.stdin.on('error', () => report('INTERRUPTED', 'interrupted'));
+process.stdin.resume();
+
+const [rootPath, direction, containerPath, hostPath, name] = process.argv.slice(2);
+if (rootPath === undefined || (direction !== 'in' && direction !== 'out') || containerPath === undefined || hostPath === undefined || name === undefined) {
+  report('INVALID_ARGUMENT', 'usage: cp-worker ROOT in|out CONTAINER_PATH HOST_PATH NAME');
+}
+main(rootPath, direction, containerPath, hostPath, name).then(
+  () => process.exit(0),
+  (error: unknown) => {
+    if (error instanceof CopyFailure) report(error.code, error.message);
+    const { code, message } = error as NodeJS.ErrnoException;
+    if (code === 'ENOSPC' || code === 'EDQUOT') report('NO_SPACE', `no space left copying ${hostPath}`);
+    report('IO', `cannot copy ${direction === 'out' ? `${name}:${containerPath}` : hostPath}: ${message}`);
+  },
+);

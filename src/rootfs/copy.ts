@@ -1,0 +1,39 @@
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { BurrowError } from '../errors.js';
+import { unshareArgs } from '../userns/idmap.js';
+import { runToEnd } from '../util/spawn.js';
+import type { RootfsDriver } from './driver.js';
+
+// Relative to a sibling folder so it holds from build/rootfs/ and from the CLI bundle alike.
+const WORKER = fileURLToPath(new URL('../rootfs/copy-worker.js', import.meta.url));
+/** In the container's directory once its root is complete: a container is copied once, not at every start. */
+const COPIED = 'rootfs-copied';
+
+/**
+ * The last resort, where neither overlay can mount: the layers merged into the
+ * container's `merged/` directory by `copy-worker.ts` (confined: a user and
+ * mount namespace of its own, chrooted into a staging tree), which bwrap then
+ * binds as the root. Slow for big images and without sharing between
+ * containers, but it needs nothing from the kernel beyond a user namespace.
+ */
+export const copyDriver: RootfsDriver = {
+  name: 'copy',
+  async prepare(site) {
+    const marker = join(site.dir, COPIED);
+    if (existsSync(marker)) return;
+    const { rootfs } = site;
+    // The container's work/ (unused by this driver) is the worker's staging mount point.
+    const result = await runToEnd('unshare', [...unshareArgs(site.mapping), '--', process.execPath, WORKER, rootfs.work, rootfs.merged, ...rootfs.lowers]);
+    if (result.exitCode !== 0) {
+      const detail = result.stderr.trim().split('\n')[0] || result.error?.message || `exit status ${result.exitCode}`;
+      throw new BurrowError('IO', `cannot copy the image's layers (copy driver): ${detail}`);
+    }
+    writeFileSync(marker, '');
+  },
+  shellFunctions: '',
+  mount: ':',
+  mountFailure: () => 'the copied root file system is missing',
+  unmount: undefined,
+};

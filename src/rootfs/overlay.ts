@@ -1,0 +1,17 @@
+import type { RootfsDriver } from './driver.js';
+
+/**
+ * The kernel's overlayfs, mounted in the container's user namespace with
+ * `userxattr` (whiteouts are 0/0 character devices, opaque directories carry
+ * `user.overlay.opaque`, as the unpacker writes them). The fastest driver: one
+ * mount(8) and nothing to undo, since the mount goes with the namespace.
+ */
+export const overlayDriver: RootfsDriver = {
+  name: 'overlay',
+  prepare: () => Promise.resolve(),
+  shellFunctions: `mount_overlay() { attempt mount -n -t overlay overlay -o "lowerdir=$lowers,upperdir=$upper,workdir=$work,userxattr$options" "$merged"; }
+`,
+  mount: 'mount_overlay',
+  mountFailure: (why) => `the kernel refused an overlay mount in a user namespace (try --storage-driver fuse-overlayfs)${why === '' ? '' : `; ${why}`}`,
+  unmount: undefined,
+};
