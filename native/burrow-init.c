@@ -160,9 +160,6 @@ static void reset_signals(void)
 static void exec_job(char **argv)
 {
   reset_signals();
-  /* Last, so that nothing of ours runs under the job's filter. */
-  if (seccomp_program.filter != NULL && prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &seccomp_program, 0, 0) != 0)
-    die(125, "the kernel refused the seccomp filter: %s", strerror(errno));
   execvp(argv[0], argv);
   int saved = errno;
   if (saved == ENOENT) {
@@ -272,6 +269,18 @@ int main(int argc, char **argv)
   /* bwrap exports the directory it started in as PWD; Docker sets no PWD. */
   unsetenv("PWD");
   if (environment != NULL) apply_environment(environment, environment_length);
+  if (caps != NULL) {
+    /* The bounding set first, while CAP_SETPCAP is still ours (bubblewrap and nsenter
+     * hand over every capability of the namespace): a capability outside the
+     * container's set can then never come back, not through a setuid or
+     * file-capability binary, not through an exec'd process. */
+    unsigned long long mask = strtoull(caps, NULL, 16);
+    for (int cap = 0; cap < 64; cap++) {
+      if (mask & (1ULL << cap)) continue;
+      if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 && errno != EINVAL) /* EINVAL: past the kernel's last capability */
+        die(125, "cannot drop a capability from the bounding set: %s", strerror(errno));
+    }
+  }
   if (gid >= 0 || uid >= 0 || groups != NULL) {
     gid_t list[64];
     size_t count = 0;
@@ -285,10 +294,10 @@ int main(int argc, char **argv)
       die(125, "setuid failed: %s (is the user mapped? see /etc/subuid)", strerror(errno));
   }
   if (caps != NULL) {
-    /* -c MASK (exec): the capability set bubblewrap gave the container's PID 1. */
+    /* -c MASK: the container's capability set, for every process that enters it.
+     * The permitted and effective sets follow the user (root of the container: MASK;
+     * anyone else: none), set once the user is switched. */
     unsigned long long mask = strtoull(caps, NULL, 16);
-    for (int cap = 0; cap < 64; cap++)
-      if (!(mask & (1ULL << cap))) prctl(PR_CAPBSET_DROP, cap, 0, 0, 0);
     struct __user_cap_header_struct header = { _LINUX_CAPABILITY_VERSION_3, 0 };
     struct __user_cap_data_struct data[2] = { { 0 } };
     if (uid <= 0) {
@@ -298,6 +307,12 @@ int main(int argc, char **argv)
     if (syscall(SYS_capset, &header, data) != 0) die(125, "capset failed: %s", strerror(errno));
   }
   if (no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) die(125, "no_new_privs failed: %s", strerror(errno));
+  /* The filter last, once our own setup is done (a strict profile cannot break the
+   * switch of user, directory or capabilities), but before --init's PID 1 forks the
+   * job: an init outside the filter would be a process the job could make call what
+   * the filter refuses (ptrace), as Docker's tini is confined too. */
+  if (seccomp_program.filter != NULL && prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &seccomp_program, 0, 0) != 0)
+    die(125, "the kernel refused the seccomp filter: %s", strerror(errno));
   if (init) return run_as_init(argv + optind);
   exec_job(argv + optind);
   return 125;

@@ -6,6 +6,7 @@ import type { CreateOptions } from '../container/create.js';
 import type { RestartPolicy } from '../container/record.js';
 import type { RootfsDriverName } from '../sandbox/plan.js';
 import type { MountRequest } from '../container/create.js';
+import { parseSecurityOptions } from '../sandbox/security.js';
 import { action } from './action.js';
 
 interface RunFlags {
@@ -30,6 +31,7 @@ interface RunFlags {
   label: string[];
   storageDriver?: string;
   privileged?: boolean;
+  securityOpt: string[];
   restart: string;
   logOpt: string[];
 }
@@ -88,8 +90,6 @@ function readEnvFile(path: string): string[] {
   return text.split('\n').map((line) => line.trim()).filter((line) => line !== '' && !line.startsWith('#'));
 }
 
-const PRIVILEGED_CAPS = ['CAP_SYS_ADMIN', 'CAP_NET_ADMIN', 'CAP_SYS_PTRACE', 'CAP_DAC_READ_SEARCH', 'CAP_IPC_LOCK', 'CAP_SYS_RESOURCE', 'CAP_SYS_TIME', 'CAP_SYS_NICE', 'CAP_LINUX_IMMUTABLE', 'CAP_NET_BROADCAST', 'CAP_IPC_OWNER', 'CAP_LEASE', 'CAP_SYSLOG', 'CAP_WAKE_ALARM', 'CAP_BLOCK_SUSPEND', 'CAP_AUDIT_CONTROL', 'CAP_SYS_PACCT', 'CAP_SYS_TTY_CONFIG', 'CAP_SYS_BOOT', 'CAP_SYS_RAWIO', 'CAP_SYS_MODULE', 'CAP_MAC_ADMIN', 'CAP_MAC_OVERRIDE'];
-
 /** The flags `run` and `create` share, as Docker's. */
 function withContainerOptions(command: Command): Command {
   return command
@@ -117,7 +117,8 @@ function withContainerOptions(command: Command): Command {
     .option('--cap-drop <cap>', 'drop a capability', collect, [])
     .option('-l, --label <key=value>', 'set a label', collect, [])
     .option('--storage-driver <driver>', 'overlay, fuse-overlayfs or copy (default: the first that works)')
-    .option('--privileged', 'all capabilities (still inside the user namespace)')
+    .option('--privileged', 'all capabilities, no seccomp filter, /proc unmasked (still inside the user namespace)')
+    .option('--security-opt <option>', 'seccomp=unconfined, seccomp=PROFILE.json (Docker\'s format) or no-new-privileges', collect, [])
     .option('--log-opt <key=value>', 'json-file log option: max-size=10m (rotation size)', collect, []);
 }
 
@@ -162,10 +163,11 @@ function createOptions(image: string, command: string[], flags: RunFlags, signal
     remove: flags.rm === true,
     restart: flags.restart as RestartPolicy,
     logMaxSize,
-    capAdd: flags.privileged === true ? [...PRIVILEGED_CAPS, ...flags.capAdd] : flags.capAdd,
+    capAdd: flags.capAdd,
     capDrop: flags.capDrop,
     labels,
     storageDriver: flags.storageDriver as RootfsDriverName | undefined,
+    security: parseSecurityOptions(flags.securityOpt, flags.privileged === true),
     signal,
     onNote: (text) => stderr.write(`${text}\n`),
   };

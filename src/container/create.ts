@@ -3,7 +3,10 @@ import { isAbsolute, join } from 'node:path';
 import { BurrowError } from '../errors.js';
 import { findRecords, loadLocalImage, type LocalImage } from '../image/local.js';
 import type { Store } from '../store/store.js';
-import { DEFAULT_CAPABILITIES, type MountPlan, type RootfsDriverName, type SetupPlan } from '../sandbox/plan.js';
+import { ALL_CAPABILITIES, containerCapabilities } from '../sandbox/capabilities.js';
+import type { MountPlan, RootfsDriverName, SetupPlan } from '../sandbox/plan.js';
+import { containerSeccompFilter } from '../sandbox/seccomp-filter.js';
+import { DEFAULT_SECURITY, SECCOMP_FILE, type SecurityOptions } from '../sandbox/security.js';
 import { ensureLayers } from '../unpack/unpack.js';
 import { idMapping } from '../userns/idmap.js';
 import { trace } from '../util/trace.js';
@@ -40,26 +43,10 @@ export interface CreateOptions {
   capDrop: string[];
   labels: Record<string, string>;
   storageDriver?: RootfsDriverName | undefined;
+  /** Seccomp and --privileged (default: burrow's seccomp profile, Docker's confinement). */
+  security?: SecurityOptions | undefined;
   signal?: AbortSignal | undefined;
   onNote?: (note: string) => void;
-}
-
-function normalizeCap(cap: string): string {
-  const upper = cap.toUpperCase();
-  return upper.startsWith('CAP_') ? upper : `CAP_${upper}`;
-}
-
-function capabilities(add: string[], drop: string[]): string[] {
-  const set = new Set(DEFAULT_CAPABILITIES);
-  for (const cap of drop.map(normalizeCap)) {
-    if (cap === 'CAP_ALL') set.clear();
-    else set.delete(cap);
-  }
-  for (const cap of add.map(normalizeCap)) {
-    if (cap === 'CAP_ALL') throw new BurrowError('INVALID_ARGUMENT', '--cap-add ALL is not supported: name the capabilities');
-    set.add(cap);
-  }
-  return [...set];
 }
 
 /**
@@ -146,6 +133,11 @@ export async function createContainer(store: Store, options: CreateOptions): Pro
     return { kind: 'bind', source: createVolume(store, volume.name).Mountpoint, target: volume.target, readOnly: volume.readOnly };
   });
 
+  const security = options.security ?? DEFAULT_SECURITY;
+  // --privileged: every capability, as Docker gives it (inside burrow's user namespace).
+  const caps = security.privileged ? [...ALL_CAPABILITIES] : containerCapabilities(options.capAdd, options.capDrop);
+  const seccomp = containerSeccompFilter(security.seccomp, caps);
+
   // Everything else checked: only now does the container get a directory.
   const id = newContainerId();
   const hostname = options.hostname ?? id.slice(0, 12);
@@ -154,6 +146,8 @@ export async function createContainer(store: Store, options: CreateOptions): Pro
   const work = join(dir, 'work');
   const merged = join(dir, 'merged');
   for (const path of [upper, work, merged]) mkdirSync(path, { recursive: true, mode: 0o755 });
+  const filter = seccomp === undefined ? undefined : join(dir, SECCOMP_FILE);
+  if (filter !== undefined) writeFileSync(filter, seccomp!, { mode: 0o444 });
 
   const plan: SetupPlan = {
     rootfs: { driver: options.storageDriver ?? 'auto', lowers, upper, work, merged, readOnly: options.readOnly, volatile: options.remove },
@@ -161,7 +155,7 @@ export async function createContainer(store: Store, options: CreateOptions): Pro
     network: options.network,
     files: writeNetworkFiles(dir, hostname, options.network),
     mounts,
-    capabilities: capabilities(options.capAdd, options.capDrop),
+    capabilities: caps,
     process: {
       args,
       env: mergeEnv(config.env, extraEnv, { PATH: DEFAULT_PATH, HOSTNAME: hostname, HOME: user.home, ...(options.tty ? { TERM: 'xterm' } : {}) }),
@@ -173,6 +167,7 @@ export async function createContainer(store: Store, options: CreateOptions): Pro
       stdin: options.interactive,
       tty: options.tty,
     },
+    security: { ...security, filter },
   };
   const record: ContainerRecord = {
     id,

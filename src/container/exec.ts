@@ -4,32 +4,15 @@ import { join } from 'node:path';
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { BurrowError } from '../errors.js';
 import { INIT_PATH } from '../sandbox/bwrap.js';
+import { capabilityMask } from '../sandbox/capabilities.js';
+import { SECCOMP_FILE } from '../sandbox/security.js';
 import type { Store } from '../store/store.js';
 import { hostEnv } from '../util/spawn.js';
 import { callerEnv } from './image-config.js';
-import { containerDir, findContainer } from './record.js';
+import { containerDir, findContainer, type ContainerRecord } from './record.js';
 import { containerState, waitForSandbox } from './state.js';
 import type { Pty } from './tty.js';
 import { resolveUser } from './user.js';
-
-const CAPABILITY_NUMBERS: Record<string, number> = {
-  CAP_CHOWN: 0, CAP_DAC_OVERRIDE: 1, CAP_DAC_READ_SEARCH: 2, CAP_FOWNER: 3, CAP_FSETID: 4, CAP_KILL: 5, CAP_SETGID: 6,
-  CAP_SETUID: 7, CAP_SETPCAP: 8, CAP_LINUX_IMMUTABLE: 9, CAP_NET_BIND_SERVICE: 10, CAP_NET_BROADCAST: 11, CAP_NET_ADMIN: 12,
-  CAP_NET_RAW: 13, CAP_IPC_LOCK: 14, CAP_IPC_OWNER: 15, CAP_SYS_MODULE: 16, CAP_SYS_RAWIO: 17, CAP_SYS_CHROOT: 18,
-  CAP_SYS_PTRACE: 19, CAP_SYS_PACCT: 20, CAP_SYS_ADMIN: 21, CAP_SYS_BOOT: 22, CAP_SYS_NICE: 23, CAP_SYS_RESOURCE: 24,
-  CAP_SYS_TIME: 25, CAP_SYS_TTY_CONFIG: 26, CAP_MKNOD: 27, CAP_LEASE: 28, CAP_AUDIT_WRITE: 29, CAP_AUDIT_CONTROL: 30,
-  CAP_SETFCAP: 31, CAP_MAC_OVERRIDE: 32, CAP_MAC_ADMIN: 33, CAP_SYSLOG: 34, CAP_WAKE_ALARM: 35, CAP_BLOCK_SUSPEND: 36,
-  CAP_AUDIT_READ: 37, CAP_PERFMON: 38, CAP_BPF: 39, CAP_CHECKPOINT_RESTORE: 40,
-};
-
-export function capabilityMask(names: readonly string[]): string {
-  let mask = 0n;
-  for (const name of names) {
-    const bit = CAPABILITY_NUMBERS[name];
-    if (bit !== undefined) mask |= 1n << BigInt(bit);
-  }
-  return mask.toString(16);
-}
 
 export interface ExecOptions {
   command: string[];
@@ -51,13 +34,16 @@ function environmentBlock(containerEnv: readonly string[], extra: readonly strin
   return Buffer.from([...env].map(([key, value]) => `${key}=${value}\0`).join(''));
 }
 
-/** The seccomp filter the container was started with (`seccomp.bpf` in its directory), open for burrow-init's -S. */
-function openSeccompFilter(dir: string): number | undefined {
+/**
+ * The seccomp filter the container was started with, open for burrow-init's -S:
+ * a container created with one never gets an exec'd process without it.
+ */
+function openSeccompFilter(dir: string, record: ContainerRecord): number | undefined {
+  if (record.plan.security?.filter === undefined) return undefined;
   try {
-    return openSync(join(dir, 'seccomp.bpf'), fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW);
+    return openSync(join(dir, SECCOMP_FILE), fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW);
   } catch (error) {
-    if ((error as { code?: string }).code === 'ENOENT') return undefined;
-    throw new BurrowError('IO', `cannot read the container's seccomp filter: ${(error as Error).message}`);
+    throw new BurrowError('IO', `cannot read the seccomp filter of container ${record.name}: ${(error as Error).message} (recreate the container)`);
   }
 }
 
@@ -111,7 +97,7 @@ export async function execInContainer(store: Store, query: string, options: Exec
   const init = [INIT_PATH, '-u', String(user.uid), '-g', String(user.gid), '-w', options.workdir ?? record.plan.process.cwd, '-c', capabilityMask(record.plan.capabilities), '-n', '-E', '3'];
   if (user.groups.length > 0) init.push('-G', user.groups.join(','));
   if (options.tty) init.push('-t');
-  const seccomp = openSeccompFilter(containerDir(store, record.id));
+  const seccomp = openSeccompFilter(containerDir(store, record.id), record);
   if (seccomp !== undefined) init.push('-S', '4');
   const args = ['--target', String(state.pid), ...namespaces, '--root', '--preserve-credentials', '--', ...init, '--', ...options.command];
   let pty: Pty | undefined;

@@ -3,7 +3,8 @@ import { BurrowError } from '../errors.js';
 import { AUTO_LAUNCH } from '../rootfs/auto.js';
 import { mountSteps, rootfsDriver, type RootfsSite } from '../rootfs/index.js';
 import { ROOTFS_PREAMBLE, rootfsArgs } from '../rootfs/shell.js';
-import { bwrapArgs } from '../sandbox/bwrap.js';
+import { bwrapArgs, SECCOMP_FD } from '../sandbox/bwrap.js';
+import { SECCOMP_FILE } from '../sandbox/security.js';
 import type { RootfsDriverName, SetupPlan } from '../sandbox/plan.js';
 import type { Store } from '../store/store.js';
 import { layersDir } from '../unpack/unpack.js';
@@ -35,17 +36,25 @@ export function rootfsSite(store: Store, record: ContainerRecord, mapping: IdMap
 const FAIL = `fail() { [ -z "$why" ] || printf 'burrow-why %s\\n' "$why" >&3; printf '{"burrow-error":"%s"}\\n' "$1" >&3; exit 125; }
 `;
 
+/**
+ * Opens the compiled seccomp filter for burrow-init (bwrapArgs passes `-S 9`):
+ * a missing filter stops the start rather than running the job unfiltered.
+ */
+const SECCOMP_STEP = `exec ${SECCOMP_FD}<"$dir/${SECCOMP_FILE}" || { why=$dir/${SECCOMP_FILE}; fail seccomp; }
+`;
+
 function bwrapStep(unmount: string): string {
   return unmount === '' ? 'exec bwrap "$@"\n' : `bwrap "$@"; status=$?\n${unmount}exit $status\n`;
 }
 
-const scripts = new Map<RootfsDriverName, string>();
-function launchScript(name: RootfsDriverName): string {
-  let script = scripts.get(name);
+const scripts = new Map<string, string>();
+function launchScript(name: RootfsDriverName, seccomp: boolean): string {
+  const key = `${name}${seccomp ? '+seccomp' : ''}`;
+  let script = scripts.get(key);
   if (script === undefined) {
     const steps = mountSteps(name);
-    script = `${FAIL}${ROOTFS_PREAMBLE}${steps.mount}${name === 'auto' ? AUTO_LAUNCH : bwrapStep(steps.unmount)}`;
-    scripts.set(name, script);
+    script = `${FAIL}${ROOTFS_PREAMBLE}${steps.mount}${seccomp ? SECCOMP_STEP : ''}${name === 'auto' ? AUTO_LAUNCH : bwrapStep(steps.unmount)}`;
+    scripts.set(key, script);
   }
   return script;
 }
@@ -53,7 +62,7 @@ function launchScript(name: RootfsDriverName): string {
 /** The whole start command: unshare (user + mount namespaces, id maps) → sh (mount) → bwrap. Info and failures on fd 3. */
 export function launcherArgv(plan: SetupPlan, site: RootfsSite): string[] {
   return [
-    'unshare', ...unshareArgs(site.mapping), '--', '/bin/sh', '-c', launchScript(plan.rootfs.driver), 'burrow-launch',
+    'unshare', ...unshareArgs(site.mapping), '--', '/bin/sh', '-c', launchScript(plan.rootfs.driver, plan.security?.filter !== undefined), 'burrow-launch',
     ...rootfsArgs(site, plan.rootfs.volatile === true ? ',volatile' : ''),
     ...bwrapArgs(plan, INIT_BINARY, 3),
   ];
@@ -73,6 +82,7 @@ export function launchInfo(info: string, driver: RootfsDriverName): { pid: numbe
   let message: string;
   if (code === 'mount' && driver !== 'auto') message = rootfsDriver(driver).mountFailure(why);
   else if (code === 'layers') message = `cannot enter the image's layers in ${why}`;
+  else if (code === 'seccomp') message = `the container's seccomp filter ${why} cannot be read (recreate the container)`;
   else message = `${code}${why === '' ? '' : ` (${why})`}`;
   return { pid, failure: new BurrowError('IO', `cannot set up the container: ${message}`) };
 }

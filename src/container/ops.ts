@@ -158,6 +158,13 @@ export async function pruneContainers(store: Store): Promise<string[]> {
   return removed;
 }
 
+/** The container's confinement in Docker's `SecurityOpt` spelling (a container of an older burrow had no seccomp). */
+function securityOpt(record: ContainerRecord): string[] {
+  const seccomp = record.plan.security?.seccomp ?? { kind: 'unconfined' };
+  const profile = seccomp.kind === 'file' ? seccomp.path : seccomp.kind === 'unconfined' ? 'unconfined' : 'builtin';
+  return ['no-new-privileges', `seccomp=${profile}`];
+}
+
 /** Docker's `inspect` shape for a container. */
 export function inspectContainer(store: Store, record: ContainerRecord): Record<string, unknown> {
   const state = containerState(store, record);
@@ -181,7 +188,10 @@ export function inspectContainer(store: Store, record: ContainerRecord): Record<
     Image: record.image.id,
     ImageName: record.image.name,
     LogPath: join(containerDir(store, record.id), 'ctr.log'),
-    HostConfig: { AutoRemove: record.autoRemove, RestartPolicy: { Name: record.restart }, NetworkMode: record.plan.network, ReadonlyRootfs: record.plan.rootfs.readOnly, CapAdd: record.plan.capabilities },
+    HostConfig: {
+      AutoRemove: record.autoRemove, RestartPolicy: { Name: record.restart }, NetworkMode: record.plan.network, ReadonlyRootfs: record.plan.rootfs.readOnly, CapAdd: record.plan.capabilities,
+      Privileged: record.plan.security?.privileged ?? false, SecurityOpt: securityOpt(record),
+    },
     Mounts: record.plan.mounts.map((mount) => (mount.kind === 'bind' ? { Type: 'bind', Source: mount.source, Destination: mount.target, RW: !mount.readOnly } : { Type: 'tmpfs', Destination: mount.target, RW: true })),
     Config: {
       Hostname: record.plan.hostname,

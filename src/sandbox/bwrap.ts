@@ -1,8 +1,17 @@
 import { existsSync, statSync } from 'node:fs';
+import { capabilityMask } from './capabilities.js';
 import { MASKED_PATHS, READONLY_PATHS, type SetupPlan } from './plan.js';
 
 /** Where the static init helper appears inside the container (a tmpfs, not the image). */
 export const INIT_PATH = '/dev/.burrow-init';
+
+/**
+ * The descriptor on which the launcher hands burrow-init the seccomp filter
+ * (bubblewrap passes it through; burrow-init reads it, closes it, and loads the
+ * filter last, after its own setup, as runc does: a strict profile cannot break
+ * the switch of user and directory).
+ */
+export const SECCOMP_FD = 9;
 
 /**
  * The plan as bubblewrap arguments. bwrap runs as root of burrow's user namespace,
@@ -23,13 +32,15 @@ export function bwrapArgs(plan: SetupPlan, initBinary: string, infoFd: number): 
   // A read-only root is made read-only last: bwrap must still create mount points in it.
   args.push('--bind', plan.rootfs.merged, '/');
   args.push('--proc', '/proc', '--dev', '/dev', '--ro-bind', '/sys', '/sys');
-  for (const path of MASKED_PATHS) {
+  // --privileged lifts Docker's masks, as Docker does: still only this user namespace's view.
+  const masks = plan.security?.privileged === true ? [] : MASKED_PATHS;
+  for (const path of masks) {
     if (!existsSync(path)) continue;
     if (statSync(path).isDirectory()) args.push('--tmpfs', path, '--remount-ro', path);
     // A device bind (bwrap's --ro-bind is nodev): reading the masked file gives nothing, as in Docker.
     else args.push('--dev-bind', '/dev/null', path);
   }
-  for (const path of READONLY_PATHS) {
+  for (const path of plan.security?.privileged === true ? [] : READONLY_PATHS) {
     if (existsSync(path)) args.push('--ro-bind', path, path);
   }
   for (const file of plan.files) args.push('--bind', file.source, file.target);
@@ -43,17 +54,19 @@ export function bwrapArgs(plan: SetupPlan, initBinary: string, infoFd: number): 
   }
   args.push('--ro-bind', initBinary, INIT_PATH);
   if (plan.rootfs.readOnly) args.push('--remount-ro', '/');
-  args.push('--cap-drop', 'ALL');
-  for (const cap of plan.capabilities) args.push('--cap-add', cap);
+  // burrow-init sets the capabilities (-c), bounding set included, after it has
+  // switched to the job's user: bwrap hands it all of them, as nsenter does for exec.
+  args.push('--cap-add', 'ALL');
   args.push('--clearenv');
   for (const entry of plan.process.env) {
     const at = entry.indexOf('=');
     if (at > 0) args.push('--setenv', entry.slice(0, at), entry.slice(at + 1));
   }
-  const init = [INIT_PATH, '-u', String(plan.process.uid), '-g', String(plan.process.gid), '-w', plan.process.cwd];
+  const init = [INIT_PATH, '-u', String(plan.process.uid), '-g', String(plan.process.gid), '-w', plan.process.cwd, '-c', capabilityMask(plan.capabilities)];
   if (plan.process.groups.length > 0) init.push('-G', plan.process.groups.join(','));
   if (plan.process.init) init.push('-i');
   if (plan.process.tty) init.push('-t');
+  if (plan.security?.filter !== undefined) init.push('-S', String(SECCOMP_FD));
   args.push('--', ...init, '--', ...plan.process.args);
   return args;
 }

@@ -1,3 +1,5 @@
+import type { SecurityOptions } from './security.js';
+
 /**
  * A container's setup as data (bubblewrap's idea): the ordered mounts, the process
  * and its identity, derived from the image config and the flags. The launcher only
@@ -35,6 +37,12 @@ export interface ProcessPlan {
   tty: boolean;
 }
 
+/** Seccomp and `--privileged`, as create decided them. */
+export interface SecurityPlan extends SecurityOptions {
+  /** The compiled seccomp filter that burrow-init loads before the job (and each exec'd process), absent when unconfined. */
+  filter?: string | undefined;
+}
+
 export interface SetupPlan {
   rootfs: RootfsPlan;
   hostname: string;
@@ -44,13 +52,9 @@ export interface SetupPlan {
   mounts: MountPlan[];
   capabilities: string[];
   process: ProcessPlan;
+  /** Absent in the records of a burrow from before seccomp: those containers run unfiltered, as they did. */
+  security?: SecurityPlan | undefined;
 }
-
-/** Docker's default capability set (moby's oci/caps/defaults.go). */
-export const DEFAULT_CAPABILITIES = [
-  'CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_FSETID', 'CAP_FOWNER', 'CAP_MKNOD', 'CAP_NET_RAW', 'CAP_SETGID',
-  'CAP_SETUID', 'CAP_SETFCAP', 'CAP_SETPCAP', 'CAP_NET_BIND_SERVICE', 'CAP_SYS_CHROOT', 'CAP_KILL', 'CAP_AUDIT_WRITE',
-];
 
 /** Paths Docker hides in /proc and /sys (moby's oci/defaults.go). */
 export const MASKED_PATHS = [

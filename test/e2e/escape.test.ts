@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bed } from '../helpers/bed.js';
-import { removeAllContainers, run, sandbox, type CliResult, type Sandbox } from '../helpers/cli.js';
+import { expectOneLineError, removeAllContainers, run, sandbox, type CliResult, type Sandbox } from '../helpers/cli.js';
 import { buildSyscallProbe, parseProbeAnswers } from '../helpers/syscall-probe.js';
 
 const busybox = (): string => `${bed().registries.anon}/busybox:latest`;
@@ -130,11 +130,22 @@ describe('escape suite: the host\'s processes', () => {
     const verdict = await attempt(['capset:21', 'capset:16']);
     expect(verdict['capset:21'], 'CAP_SYS_ADMIN').toBe('EPERM');
     expect(verdict['capset:16'], 'CAP_SYS_MODULE').toBe('EPERM');
-    const status = await sh('grep -E "^Cap(Eff|Prm|Bnd|Amb)" /proc/self/status');
-    for (const line of status.stdout.split('\n')) {
+    // Every set, bounding set included, of the job, of a job under --init, of another user, and of an exec'd process.
+    const statuses = [
+      (await sh('grep -E "^Cap(Eff|Prm|Inh|Bnd|Amb)" /proc/self/status')).stdout,
+      (await sh('grep -E "^Cap(Eff|Prm|Inh|Bnd|Amb)" /proc/self/status', ['--init'])).stdout,
+      (await sh('grep -E "^Cap(Eff|Prm|Inh|Bnd|Amb)" /proc/self/status', ['-u', '1000'])).stdout,
+    ];
+    const started = await run(box, ['run', '-d', '--name', 'caps-exec', busybox(), 'sleep', '60']);
+    expect(started.exitCode, started.stderr).toBe(0);
+    statuses.push((await run(box, ['exec', 'caps-exec', 'grep', '-E', '^Cap(Eff|Prm|Inh|Bnd|Amb)', '/proc/self/status'])).stdout);
+    await run(box, ['rm', '-f', 'caps-exec']);
+    const lines = statuses.join('\n').split('\n').filter(Boolean);
+    expect(lines).toHaveLength(20);
+    for (const line of lines) {
       const mask = BigInt(`0x${line.split('\t')[1]}`);
-      expect(mask & (1n << 21n), `${line}: CAP_SYS_ADMIN`).toBe(0n);
-      expect(mask & (1n << 16n), `${line}: CAP_SYS_MODULE`).toBe(0n);
+      // Nothing beyond Docker's default set (0xa80425fb), in any set.
+      expect(mask & ~0xa80425fbn, line).toBe(0n);
     }
   });
 
@@ -188,6 +199,43 @@ describe('escape suite: the kernel', () => {
     expect(counts.every((count) => count === '0')).toBe(true);
     const refusals = result.stdout.split('\n').filter((line) => /Read-only file system|Permission denied/.test(line));
     expect(refusals.length).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe('seccomp and --privileged, as asked for', () => {
+  it('--privileged lifts seccomp, the capability set and the masks, and stays inside the user namespace', async () => {
+    const verdict = await attempt(['unshare-user', 'keyctl', 'mount'], ['--privileged']);
+    expect(verdict['unshare-user']).toBe('ok');
+    expect(verdict.keyctl).not.toBe('EPERM');
+    // Docker's masks are mounts over /proc paths: none with --privileged.
+    const result = await sh('grep CapEff /proc/self/status; grep -c -e " /proc/timer_list " -e " /proc/sys " /proc/self/mountinfo; cat /proc/self/uid_map | wc -l', ['--privileged']);
+    const [capEff, masks, mapLines] = result.stdout.split('\n');
+    expect(BigInt(`0x${capEff!.split('\t')[1]}`) & (1n << 21n)).not.toBe(0n);
+    expect(masks).toBe('0');
+    expect(mapLines).toBe('2');
+    const inspected = await run(box, ['create', '--privileged', '--name', 'privileged-one', busybox(), 'true']);
+    expect(inspected.exitCode, inspected.stderr).toBe(0);
+    const hostConfig = (JSON.parse((await run(box, ['inspect', 'privileged-one'])).stdout) as Array<{ HostConfig: { Privileged: boolean; SecurityOpt: string[] } }>)[0]!.HostConfig;
+    expect(hostConfig).toMatchObject({ Privileged: true, SecurityOpt: ['no-new-privileges', 'seccomp=unconfined'] });
+    await run(box, ['rm', 'privileged-one']);
+  });
+
+  it('refuses unknown --security-opt values and invalid profiles in one line, before the container exists', async () => {
+    const containers = (): string[] => readdirSync(join(box.root, 'containers'));
+    const before = containers();
+    const unknown = await run(box, ['run', '--rm', '--security-opt', 'apparmor=docker-default', busybox(), 'true']);
+    expect(expectOneLineError(unknown)).toMatch(/unsupported --security-opt "apparmor=docker-default"/);
+    expect(expectOneLineError(await run(box, ['run', '--rm', '--security-opt', 'mystery', busybox(), 'true']))).toMatch(/unknown --security-opt "mystery"/);
+    expect(expectOneLineError(await run(box, ['run', '--rm', '--security-opt', 'no-new-privileges=false', busybox(), 'true']))).toMatch(/cannot be turned off/);
+    const bad = join(box.dir, 'bad-profile.json');
+    writeFileSync(bad, JSON.stringify({ defaultAction: 'SCMP_ACT_ERRNO', syscalls: [{ names: ['read'], action: 'SCMP_ACT_ALLOW', args: [{ index: 9, value: 1, op: 'SCMP_CMP_EQ' }] }] }));
+    expect(expectOneLineError(await run(box, ['run', '--rm', '--security-opt', `seccomp=${bad}`, busybox(), 'true']))).toMatch(/bad-profile\.json.*syscalls\[0\]\.args\[0\]\.index/);
+    expect(expectOneLineError(await run(box, ['run', '--rm', '--security-opt', `seccomp=${join(box.dir, 'none.json')}`, busybox(), 'true']))).toMatch(/none\.json/);
+    expect(containers()).toEqual(before);
+    // Accepted as Docker users write them, meaning what burrow does anyway.
+    for (const option of ['no-new-privileges', 'no-new-privileges:true', 'label=disable', 'seccomp=unconfined']) {
+      expect((await run(box, ['run', '--rm', '--security-opt', option, busybox(), 'true'])).exitCode, option).toBe(0);
+    }
   });
 });
 

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { launcherArgv, launchInfo } from '../../src/container/launcher.js';
 import { holderScript, mountSteps } from '../../src/rootfs/index.js';
 import type { RootfsSite } from '../../src/rootfs/index.js';
-import { DEFAULT_CAPABILITIES, type RootfsDriverName, type SetupPlan } from '../../src/sandbox/plan.js';
+import { DEFAULT_CAPABILITIES } from '../../src/sandbox/capabilities.js';
+import type { RootfsDriverName, SetupPlan } from '../../src/sandbox/plan.js';
 
 const layers = '/store/layers';
 const plan = (driver: RootfsDriverName): SetupPlan => ({

@@ -5,7 +5,7 @@
  * generated tables, so a wrong table fails too.
  */
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CAPABILITIES } from '../../src/sandbox/plan.js';
+import { DEFAULT_CAPABILITIES } from '../../src/sandbox/capabilities.js';
 import { compileSeccomp, DEFAULT_SECCOMP_PROFILE, syscallNumber, type CompileSeccompOptions } from '../../src/seccomp/index.js';
 import { SYSCALLS_X86_64 } from '../../src/seccomp/syscall-tables.js';
 import { AUDIT_ARCH, SeccompFilter, type SeccompData } from '../helpers/bpf-interpreter.js';

@@ -11,7 +11,7 @@ import { chmodSync, closeSync, mkdtempSync, openSync, rmSync, writeFileSync } fr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_CAPABILITIES } from '../../src/sandbox/plan.js';
+import { DEFAULT_CAPABILITIES } from '../../src/sandbox/capabilities.js';
 import { compileSeccomp, DEFAULT_SECCOMP_PROFILE, hostSeccompArch, type SeccompProfile } from '../../src/seccomp/index.js';
 import { buildSyscallProbe, parseProbeAnswers } from '../helpers/syscall-probe.js';
 const ARCH = hostSeccompArch();
