@@ -1,6 +1,6 @@
 // Smoke test of the test bed itself (test/bed/up.sh): registries, token
 // server ACL, and fixtures are what burrow's tests expect.
-import { describe, it, expect, beforeAll } from 'vitest';
+import { describe, it, expect } from 'vitest';
 import { createHash } from 'node:crypto';
 import { readFileSync, existsSync, statSync } from 'node:fs';
 import os from 'node:os';

@@ -10,9 +10,10 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bed } from '../helpers/bed.js';
+import { bed, busyboxLayerTar } from '../helpers/bed.js';
 import { expectOneLineError, removeAllContainers, run, sandbox, type CliResult, type Sandbox } from '../helpers/cli.js';
 import { buildSyscallProbe, parseProbeAnswers } from '../helpers/syscall-probe.js';
+import { dockerArchive, tarArchive } from '../helpers/tar-writer.js';
 
 const busybox = (): string => `${bed().registries.anon}/busybox:latest`;
 const debian = (): string => `${bed().registries.anon}/debian:latest`;
@@ -150,9 +151,15 @@ describe('escape suite: the host\'s processes', () => {
   });
 
   it('runs setuid binaries of the image as the user on the host, never as anyone else', async () => {
-    const verdict = await attempt(['setuid-root'], ['-u', '1000']);
-    // no_new_privs: the setuid bit gives nothing, and setuid(0) is refused.
-    expect(verdict['setuid-root']).toBe('EPERM');
+    // An image whose probe is setuid root: no_new_privs keeps the caller's uid, so setuid(0) is refused.
+    const archive = join(box.dir, 'setuid.tar');
+    writeFileSync(archive, dockerArchive('setuid-probe:latest', [busyboxLayerTar(), tarArchive([
+      { name: 'usr/', type: 'dir' }, { name: 'usr/local/', type: 'dir' }, { name: 'usr/local/bin/', type: 'dir' },
+      { name: 'usr/local/bin/probe', content: readFileSync(probe), mode: 0o4755, uid: 0, gid: 0 },
+    ])]));
+    expect((await run(box, ['load', '-q', '-i', archive])).exitCode).toBe(0);
+    const setuid = await run(box, ['run', '--rm', '-u', '1000', 'setuid-probe:latest', 'sh', '-c', 'stat -c %a:%u /usr/local/bin/probe; /usr/local/bin/probe setuid-root']);
+    expect(setuid.stdout).toBe('4755:0\nsetuid-root=EPERM');
     // From the host: every process of a running container has one of the user's ids.
     const started = await run(box, ['run', '-d', '--name', 'uid-check', busybox(), 'sleep', '60']);
     expect(started.exitCode, started.stderr).toBe(0);

@@ -2,9 +2,8 @@ import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bed, fixture } from '../helpers/bed.js';
+import { bed, busyboxLayerTar } from '../helpers/bed.js';
 import { expectOneLineError, removeAllContainers, run, sandbox, type Sandbox } from '../helpers/cli.js';
 import { hostileCorpus, writeHostileArchive } from '../helpers/hostile-corpus.js';
 
@@ -55,8 +54,7 @@ beforeAll(async () => {
   chmodSync(sentinel, 0o755);
   sentinelHash = hashTree(sentinel);
 
-  const busyboxLayer = fixture('busybox:latest').layers![0]!;
-  const base = gunzipSync(readFileSync(join(bed().registryStorage.anon, 'docker/registry/v2/blobs/sha256', busyboxLayer.slice(7, 9), busyboxLayer.slice(7), 'data')));
+  const base = busyboxLayerTar();
   for (const image of corpus) {
     const archive = await writeHostileArchive(image, base, join(box.dir, 'corpus'));
     const loaded = await run(box, ['load', '-q', '-i', archive]);

@@ -2,9 +2,8 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkS
 import { tmpdir } from 'node:os';
 import { execa } from 'execa';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bed, fixture } from '../helpers/bed.js';
+import { bed, busyboxLayerTar } from '../helpers/bed.js';
 import { BURROW_BIN, burrow, expectOneLineError, inTerminal, run, sandbox, type Sandbox, removeAllContainers } from '../helpers/cli.js';
 import { dockerArchive, tarArchive } from '../helpers/tar-writer.js';
 
@@ -210,7 +209,7 @@ describe('burrow run: hostile layers', () => {
     const escape = mkdtempSync(join(tmpdir(), 'burrow-escape-'));
     const victim = join(escape, 'victim');
     writeFileSync(victim, 'original');
-    const busyboxLayer = gunzipSync(readFileSync(join(bed().registryStorage.anon, 'docker/registry/v2/blobs/sha256', fixture('busybox:latest').layers![0]!.slice(7, 9), fixture('busybox:latest').layers![0]!.slice(7), 'data')));
+    const busyboxLayer = busyboxLayerTar();
     const hostile = tarArchive([
       { name: `../../../../../../../../..${escape}/dotdot`, content: 'escaped with ..' },
       { name: `${escape}/absolute`, content: 'absolute path' },

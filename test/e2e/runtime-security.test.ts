@@ -1,10 +1,9 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { execa, type ResultPromise } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bed, fixture } from '../helpers/bed.js';
+import { bed, busyboxLayerTar } from '../helpers/bed.js';
 import { BURROW_BIN, burrow, expectOneLineError, inTerminal, removeAllContainers, run, sandbox, type Sandbox } from '../helpers/cli.js';
 import { dockerArchive } from '../helpers/tar-writer.js';
 
@@ -113,8 +112,7 @@ beforeAll(async () => {
   writeFileSync(join(tools, 'decoy.c'), DECOY_C);
   await execa('gcc', ['-static', '-O2', '-o', join(tools, 'probe'), join(tools, 'probe.c')]);
   await execa('gcc', ['-O2', '-o', join(tools, 'decoy'), join(tools, 'decoy.c')]);
-  const layer = fixture('busybox:latest').layers![0]!.slice(7);
-  busyboxLayer = gunzipSync(readFileSync(join(bed().registryStorage.anon, 'docker/registry/v2/blobs/sha256', layer.slice(0, 2), layer, 'data')));
+  busyboxLayer = busyboxLayerTar();
 });
 
 afterAll(() => removeAllContainers(box));

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 
 /** What test/bed/up.sh started: registries, users, fixtures (see test/bed/README). */
 export interface Bed {
@@ -33,4 +34,10 @@ export function fixture(name: string): Bed['fixtures'][string] {
   const found = bed().fixtures[name];
   if (found === undefined) throw new Error(`fixture ${name} is not in bed.json`);
   return found;
+}
+
+/** The busybox fixture's one layer as an uncompressed tar, read from the anonymous registry's storage: the base of images tests build. */
+export function busyboxLayerTar(): Buffer {
+  const hex = fixture('busybox:latest').layers![0]!.slice('sha256:'.length);
+  return gunzipSync(readFileSync(join(bed().registryStorage.anon, 'docker/registry/v2/blobs/sha256', hex.slice(0, 2), hex, 'data')));
 }
