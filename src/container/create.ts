@@ -6,7 +6,8 @@ import type { Store } from '../store/store.js';
 import { ALL_CAPABILITIES, containerCapabilities } from '../sandbox/capabilities.js';
 import type { MountPlan, RootfsDriverName, SetupPlan } from '../sandbox/plan.js';
 import { containerSeccompFilter } from '../sandbox/seccomp-filter.js';
-import { DEFAULT_SECURITY, SECCOMP_FILE, type SecurityOptions } from '../sandbox/security.js';
+import { SECCOMP_FILE } from '../sandbox/handoff.js';
+import { DEFAULT_SECURITY, type SecurityOptions } from '../sandbox/security.js';
 import { ensureLayers } from '../unpack/unpack.js';
 import { idMapping } from '../userns/idmap.js';
 import { trace } from '../util/trace.js';
@@ -145,7 +146,9 @@ export async function createContainer(store: Store, options: CreateOptions): Pro
   const upper = join(dir, 'upper');
   const work = join(dir, 'work');
   const merged = join(dir, 'merged');
-  for (const path of [upper, work, merged]) mkdirSync(path, { recursive: true, mode: 0o755 });
+  // The record holds the job's environment (-e values, tokens): other users of the host may not read it.
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  for (const path of [upper, work, merged]) mkdirSync(path, { mode: 0o755 });
   const filter = seccomp === undefined ? undefined : join(dir, SECCOMP_FILE);
   if (filter !== undefined) writeFileSync(filter, seccomp!, { mode: 0o444 });
 

@@ -5,7 +5,7 @@ import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process'
 import { BurrowError } from '../errors.js';
 import { INIT_PATH } from '../sandbox/bwrap.js';
 import { capabilityMask } from '../sandbox/capabilities.js';
-import { SECCOMP_FILE } from '../sandbox/security.js';
+import { environmentBlock, SECCOMP_FILE } from '../sandbox/handoff.js';
 import type { Store } from '../store/store.js';
 import { hostEnv } from '../util/spawn.js';
 import { callerEnv } from './image-config.js';
@@ -24,14 +24,14 @@ export interface ExecOptions {
   tty: boolean;
 }
 
-/** The container's environment with the caller's -e entries over it, as burrow-init's -E block. */
-function environmentBlock(containerEnv: readonly string[], extra: readonly string[]): Buffer {
+/** The container's environment with the caller's -e entries over it. */
+function execEnvironment(containerEnv: readonly string[], extra: readonly string[]): string[] {
   const env = new Map<string, string>();
   for (const entry of [...containerEnv, ...callerEnv(extra)]) {
     const at = entry.indexOf('=');
     if (at > 0) env.set(entry.slice(0, at), entry.slice(at + 1));
   }
-  return Buffer.from([...env].map(([key, value]) => `${key}=${value}\0`).join(''));
+  return [...env].map(([key, value]) => `${key}=${value}`);
 }
 
 /**
@@ -90,7 +90,7 @@ export async function execInContainer(store: Store, query: string, options: Exec
   // Started a moment ago by another command: its root may still be being built.
   await waitForSandbox(state.pid);
   const user = options.user === undefined ? { uid: record.plan.process.uid, gid: record.plan.process.gid, groups: record.plan.process.groups } : resolveUser(options.user, record.plan.rootfs.lowers);
-  const environment = environmentBlock(record.plan.process.env, options.env);
+  const environment = environmentBlock(execEnvironment(record.plan.process.env, options.env));
   const namespaces = ['--user', '--mount', '--pid', '--uts', '--ipc', '--cgroup'];
   // A --network host container shares the host's network namespace, which is not ours to join.
   if (record.plan.network === 'none') namespaces.push('--net');

@@ -3,8 +3,8 @@ import { BurrowError } from '../errors.js';
 import { AUTO_LAUNCH } from '../rootfs/auto.js';
 import { mountSteps, rootfsDriver, type RootfsSite } from '../rootfs/index.js';
 import { ROOTFS_PREAMBLE, rootfsArgs } from '../rootfs/shell.js';
-import { bwrapArgs, SECCOMP_FD } from '../sandbox/bwrap.js';
-import { SECCOMP_FILE } from '../sandbox/security.js';
+import { bwrapArgs } from '../sandbox/bwrap.js';
+import { ENV_FD, ENV_FILE, SECCOMP_FD, SECCOMP_FILE } from '../sandbox/handoff.js';
 import type { RootfsDriverName, SetupPlan } from '../sandbox/plan.js';
 import type { Store } from '../store/store.js';
 import { layersDir } from '../unpack/unpack.js';
@@ -37,10 +37,13 @@ const FAIL = `fail() { [ -z "$why" ] || printf 'burrow-why %s\\n' "$why" >&3; pr
 `;
 
 /**
- * Opens the compiled seccomp filter for burrow-init (bwrapArgs passes `-S 9`):
- * a missing filter stops the start rather than running the job unfiltered.
+ * Opens what burrow-init reads on descriptors (sandbox/handoff.ts): the job's
+ * environment, and the compiled seccomp filter when the container has one. A
+ * missing filter stops the start rather than running the job unfiltered.
  */
-const SECCOMP_STEP = `exec ${SECCOMP_FD}<"$dir/${SECCOMP_FILE}" || { why=$dir/${SECCOMP_FILE}; fail seccomp; }
+const ENV_STEP = `exec ${ENV_FD}<"$dir/${ENV_FILE}" || { why=$dir/${ENV_FILE}; fail handoff; }
+`;
+const SECCOMP_STEP = `exec ${SECCOMP_FD}<"$dir/${SECCOMP_FILE}" || { why=$dir/${SECCOMP_FILE}; fail handoff; }
 `;
 
 function bwrapStep(unmount: string): string {
@@ -53,7 +56,7 @@ function launchScript(name: RootfsDriverName, seccomp: boolean): string {
   let script = scripts.get(key);
   if (script === undefined) {
     const steps = mountSteps(name);
-    script = `${FAIL}${ROOTFS_PREAMBLE}${steps.mount}${seccomp ? SECCOMP_STEP : ''}${name === 'auto' ? AUTO_LAUNCH : bwrapStep(steps.unmount)}`;
+    script = `${FAIL}${ROOTFS_PREAMBLE}${steps.mount}${ENV_STEP}${seccomp ? SECCOMP_STEP : ''}${name === 'auto' ? AUTO_LAUNCH : bwrapStep(steps.unmount)}`;
     scripts.set(key, script);
   }
   return script;
@@ -82,7 +85,7 @@ export function launchInfo(info: string, driver: RootfsDriverName): { pid: numbe
   let message: string;
   if (code === 'mount' && driver !== 'auto') message = rootfsDriver(driver).mountFailure(why);
   else if (code === 'layers') message = `cannot enter the image's layers in ${why}`;
-  else if (code === 'seccomp') message = `the container's seccomp filter ${why} cannot be read (recreate the container)`;
+  else if (code === 'handoff') message = `${why} cannot be read (recreate the container)`;
   else message = `${code}${why === '' ? '' : ` (${why})`}`;
   return { pid, failure: new BurrowError('IO', `cannot set up the container: ${message}`) };
 }

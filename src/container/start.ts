@@ -12,6 +12,7 @@ import { removeInUserNamespace } from '../unpack/remove.js';
 import { idMapping, type IdMapping } from '../userns/idmap.js';
 import { AUTO_NOTE_FILE, autoFallbackNote, copyFallbackNote } from '../rootfs/auto.js';
 import { rootfsDriver, type RootfsSite } from '../rootfs/index.js';
+import { writeEnvironmentFile } from '../sandbox/handoff.js';
 import { launcherArgv, launchInfo, MONITOR_BINARY, rootfsSite } from './launcher.js';
 import { createContainerCgroup, removeContainerCgroup } from './cgroup.js';
 import { containerDir, writeRecord, type ContainerRecord } from './record.js';
@@ -69,6 +70,7 @@ export async function startForeground(store: Store, record: ContainerRecord, opt
   clearRunFiles(dir);
   const site = rootfsSite(store, record, mapping);
   await prepareRootfs(record, site);
+  writeEnvironmentFile(dir, record.plan);
   const attempt = async (): Promise<number> => {
     writeFileAtomic(join(dir, 'monitor'), monitorFile(), 0o644, RUNTIME);
     return launchAttached(store, record, site, options);
@@ -178,6 +180,7 @@ export async function startDetached(store: Store, record: ContainerRecord, optio
   const plan = record.plan;
   const site = rootfsSite(store, record, mapping);
   await prepareRootfs(record, site);
+  writeEnvironmentFile(dir, plan);
   // Its own cgroup (for pause), where the host delegates one; written before the start.
   record.cgroup = createContainerCgroup(record.id);
   writeRecord(store, record);

@@ -1,17 +1,11 @@
 import { existsSync, statSync } from 'node:fs';
 import { capabilityMask } from './capabilities.js';
+import { ENV_FD, SECCOMP_FD } from './handoff.js';
 import { MASKED_PATHS, READONLY_PATHS, type SetupPlan } from './plan.js';
 
 /** Where the static init helper appears inside the container (a tmpfs, not the image). */
 export const INIT_PATH = '/dev/.burrow-init';
 
-/**
- * The descriptor on which the launcher hands burrow-init the seccomp filter
- * (bubblewrap passes it through; burrow-init reads it, closes it, and loads the
- * filter last, after its own setup, as runc does: a strict profile cannot break
- * the switch of user and directory).
- */
-export const SECCOMP_FD = 9;
 
 /**
  * The plan as bubblewrap arguments. bwrap runs as root of burrow's user namespace,
@@ -57,15 +51,13 @@ export function bwrapArgs(plan: SetupPlan, initBinary: string, infoFd: number): 
   // burrow-init sets the capabilities (-c), bounding set included, after it has
   // switched to the job's user: bwrap hands it all of them, as nsenter does for exec.
   args.push('--cap-add', 'ALL');
+  // The job's environment reaches burrow-init on a descriptor (handoff.ts), never on this command line.
   args.push('--clearenv');
-  for (const entry of plan.process.env) {
-    const at = entry.indexOf('=');
-    if (at > 0) args.push('--setenv', entry.slice(0, at), entry.slice(at + 1));
-  }
-  const init = [INIT_PATH, '-u', String(plan.process.uid), '-g', String(plan.process.gid), '-w', plan.process.cwd, '-c', capabilityMask(plan.capabilities)];
+  const init = [INIT_PATH, '-u', String(plan.process.uid), '-g', String(plan.process.gid), '-w', plan.process.cwd, '-c', capabilityMask(plan.capabilities), '-E', String(ENV_FD)];
   if (plan.process.groups.length > 0) init.push('-G', plan.process.groups.join(','));
   if (plan.process.init) init.push('-i');
   if (plan.process.tty) init.push('-t');
+  // The filter last of all, after burrow-init's own setup, as runc does: a strict profile cannot break the switch of user and directory.
   if (plan.security?.filter !== undefined) init.push('-S', String(SECCOMP_FD));
   args.push('--', ...init, '--', ...plan.process.args);
   return args;

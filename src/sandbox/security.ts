@@ -60,6 +60,3 @@ export function parseSecurityOptions(options: readonly string[], privileged: boo
   }
   return { seccomp, privileged };
 }
-
-/** The compiled filter's name in the container's directory (read by the launcher and by exec). */
-export const SECCOMP_FILE = 'seccomp.bpf';

@@ -173,6 +173,27 @@ describe('escape suite: the host\'s processes', () => {
   });
 });
 
+describe('other users of the host', () => {
+  it('see neither the job\'s environment on a command line nor the container\'s record', async () => {
+    const secret = `s3cr3t-${process.pid}-token`;
+    const started = await run(box, ['run', '-d', '--name', 'env-secret', '-e', `CI_TOKEN=${secret}`, busybox(), 'sleep', '60']);
+    expect(started.exitCode, started.stderr).toBe(0);
+    expect((await run(box, ['exec', 'env-secret', 'sh', '-c', 'echo $CI_TOKEN'])).stdout).toBe(secret);
+    // Every command line on the host: the monitor's, the launcher's, bubblewrap's, the job's.
+    const commandLines = readdirSync('/proc').filter((entry) => /^\d+$/.test(entry)).map((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, 'latin1');
+      } catch {
+        return '';
+      }
+    });
+    expect(commandLines.filter((line) => line.includes(secret))).toEqual([]);
+    const id = (JSON.parse((await run(box, ['inspect', 'env-secret'])).stdout) as Array<{ Id: string }>)[0]!.Id;
+    expect(statSync(join(box.root, 'containers', id)).mode & 0o077).toBe(0);
+    await run(box, ['rm', '-f', 'env-secret']);
+  });
+});
+
 describe('escape suite: the kernel', () => {
   it('refuses mounts and remounts: root, /proc, new file systems', async () => {
     const result = await sh('mount -o remount,rw / 2>&1; mount -o remount,rw /proc 2>&1; mount -t tmpfs none /mnt 2>&1; mount -t proc proc /mnt 2>&1; mount --bind /etc /mnt 2>&1; touch /x 2>&1; grep -c " /mnt " /proc/mounts', ['--read-only']);
