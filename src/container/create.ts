@@ -137,7 +137,7 @@ export async function createContainer(store: Store, options: CreateOptions): Pro
   const security = options.security ?? DEFAULT_SECURITY;
   // --privileged: every capability, as Docker gives it (inside burrow's user namespace).
   const caps = security.privileged ? [...ALL_CAPABILITIES] : containerCapabilities(options.capAdd, options.capDrop);
-  const seccomp = containerSeccompFilter(security.seccomp, caps);
+  const seccomp = await containerSeccompFilter(security.seccomp, caps);
 
   // Everything else checked: only now does the container get a directory.
   const id = newContainerId();
@@ -149,8 +149,7 @@ export async function createContainer(store: Store, options: CreateOptions): Pro
   // The record holds the job's environment (-e values, tokens): other users of the host may not read it.
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   for (const path of [upper, work, merged]) mkdirSync(path, { mode: 0o755 });
-  const filter = seccomp === undefined ? undefined : join(dir, SECCOMP_FILE);
-  if (filter !== undefined) writeFileSync(filter, seccomp!, { mode: 0o444 });
+  if (seccomp !== undefined) writeFileSync(join(dir, SECCOMP_FILE), seccomp, { mode: 0o444 });
 
   const plan: SetupPlan = {
     rootfs: { driver: options.storageDriver ?? 'auto', lowers, upper, work, merged, readOnly: options.readOnly, volatile: options.remove },
@@ -170,7 +169,7 @@ export async function createContainer(store: Store, options: CreateOptions): Pro
       stdin: options.interactive,
       tty: options.tty,
     },
-    security: { ...security, filter },
+    security,
   };
   const record: ContainerRecord = {
     id,

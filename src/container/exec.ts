@@ -6,6 +6,7 @@ import { BurrowError } from '../errors.js';
 import { INIT_PATH } from '../sandbox/bwrap.js';
 import { capabilityMask } from '../sandbox/capabilities.js';
 import { environmentBlock, SECCOMP_FILE } from '../sandbox/handoff.js';
+import { hasSeccompFilter } from '../sandbox/plan.js';
 import type { Store } from '../store/store.js';
 import { hostEnv } from '../util/spawn.js';
 import { callerEnv } from './image-config.js';
@@ -39,7 +40,7 @@ function execEnvironment(containerEnv: readonly string[], extra: readonly string
  * a container created with one never gets an exec'd process without it.
  */
 function openSeccompFilter(dir: string, record: ContainerRecord): number | undefined {
-  if (record.plan.security?.filter === undefined) return undefined;
+  if (!hasSeccompFilter(record.plan)) return undefined;
   try {
     return openSync(join(dir, SECCOMP_FILE), fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW);
   } catch (error) {

@@ -5,7 +5,7 @@ import { mountSteps, rootfsDriver, type RootfsSite } from '../rootfs/index.js';
 import { ROOTFS_PREAMBLE, rootfsArgs } from '../rootfs/shell.js';
 import { bwrapArgs } from '../sandbox/bwrap.js';
 import { ENV_FD, ENV_FILE, SECCOMP_FD, SECCOMP_FILE } from '../sandbox/handoff.js';
-import type { RootfsDriverName, SetupPlan } from '../sandbox/plan.js';
+import { hasSeccompFilter, type RootfsDriverName, type SetupPlan } from '../sandbox/plan.js';
 import type { Store } from '../store/store.js';
 import { layersDir } from '../unpack/unpack.js';
 import { unshareArgs, type IdMapping } from '../userns/idmap.js';
@@ -65,7 +65,7 @@ function launchScript(name: RootfsDriverName, seccomp: boolean): string {
 /** The whole start command: unshare (user + mount namespaces, id maps) → sh (mount) → bwrap. Info and failures on fd 3. */
 export function launcherArgv(plan: SetupPlan, site: RootfsSite): string[] {
   return [
-    'unshare', ...unshareArgs(site.mapping), '--', '/bin/sh', '-c', launchScript(plan.rootfs.driver, plan.security?.filter !== undefined), 'burrow-launch',
+    'unshare', ...unshareArgs(site.mapping), '--', '/bin/sh', '-c', launchScript(plan.rootfs.driver, hasSeccompFilter(plan)), 'burrow-launch',
     ...rootfsArgs(site, plan.rootfs.volatile === true ? ',volatile' : ''),
     ...bwrapArgs(plan, INIT_BINARY, 3),
   ];

@@ -158,9 +158,9 @@ export async function pruneContainers(store: Store): Promise<string[]> {
   return removed;
 }
 
-/** The container's confinement in Docker's `SecurityOpt` spelling (a container of an older burrow had no seccomp). */
+/** The container's confinement in Docker's `SecurityOpt` spelling. */
 function securityOpt(record: ContainerRecord): string[] {
-  const seccomp = record.plan.security?.seccomp ?? { kind: 'unconfined' };
+  const seccomp = record.plan.security.seccomp;
   const profile = seccomp.kind === 'file' ? seccomp.path : seccomp.kind === 'unconfined' ? 'unconfined' : 'builtin';
   return ['no-new-privileges', `seccomp=${profile}`];
 }
@@ -190,7 +190,7 @@ export function inspectContainer(store: Store, record: ContainerRecord): Record<
     LogPath: join(containerDir(store, record.id), 'ctr.log'),
     HostConfig: {
       AutoRemove: record.autoRemove, RestartPolicy: { Name: record.restart }, NetworkMode: record.plan.network, ReadonlyRootfs: record.plan.rootfs.readOnly, CapAdd: record.plan.capabilities,
-      Privileged: record.plan.security?.privileged ?? false, SecurityOpt: securityOpt(record),
+      Privileged: record.plan.security.privileged, SecurityOpt: securityOpt(record),
     },
     Mounts: record.plan.mounts.map((mount) => (mount.kind === 'bind' ? { Type: 'bind', Source: mount.source, Destination: mount.target, RW: !mount.readOnly } : { Type: 'tmpfs', Destination: mount.target, RW: true })),
     Config: {

@@ -38,11 +38,15 @@ export function containerDir(store: Store, id: string): string {
 }
 
 export function readRecord(store: Store, id: string): ContainerRecord | undefined {
+  let record: ContainerRecord;
   try {
-    return JSON.parse(readFileSync(join(containerDir(store, id), 'container.json'), 'utf8')) as ContainerRecord;
+    record = JSON.parse(readFileSync(join(containerDir(store, id), 'container.json'), 'utf8')) as ContainerRecord;
   } catch {
     return undefined;
   }
+  // A container created by a burrow from before seccomp ran without a filter, and still does (it has no seccomp.bpf).
+  record.plan.security ??= { seccomp: { kind: 'unconfined' }, privileged: false };
+  return record;
 }
 
 export function writeRecord(store: Store, record: ContainerRecord): void {

@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { capabilityMask } from './capabilities.js';
 import { ENV_FD, SECCOMP_FD } from './handoff.js';
-import { MASKED_PATHS, READONLY_PATHS, type SetupPlan } from './plan.js';
+import { hasSeccompFilter, MASKED_PATHS, READONLY_PATHS, type SetupPlan } from './plan.js';
 
 /** Where the static init helper appears inside the container (a tmpfs, not the image). */
 export const INIT_PATH = '/dev/.burrow-init';
@@ -27,14 +27,14 @@ export function bwrapArgs(plan: SetupPlan, initBinary: string, infoFd: number): 
   args.push('--bind', plan.rootfs.merged, '/');
   args.push('--proc', '/proc', '--dev', '/dev', '--ro-bind', '/sys', '/sys');
   // --privileged lifts Docker's masks, as Docker does: still only this user namespace's view.
-  const masks = plan.security?.privileged === true ? [] : MASKED_PATHS;
+  const masks = plan.security.privileged ? [] : MASKED_PATHS;
   for (const path of masks) {
     if (!existsSync(path)) continue;
     if (statSync(path).isDirectory()) args.push('--tmpfs', path, '--remount-ro', path);
     // A device bind (bwrap's --ro-bind is nodev): reading the masked file gives nothing, as in Docker.
     else args.push('--dev-bind', '/dev/null', path);
   }
-  for (const path of plan.security?.privileged === true ? [] : READONLY_PATHS) {
+  for (const path of plan.security.privileged ? [] : READONLY_PATHS) {
     if (existsSync(path)) args.push('--ro-bind', path, path);
   }
   for (const file of plan.files) args.push('--bind', file.source, file.target);
@@ -58,7 +58,7 @@ export function bwrapArgs(plan: SetupPlan, initBinary: string, infoFd: number): 
   if (plan.process.init) init.push('-i');
   if (plan.process.tty) init.push('-t');
   // The filter last of all, after burrow-init's own setup, as runc does: a strict profile cannot break the switch of user and directory.
-  if (plan.security?.filter !== undefined) init.push('-S', String(SECCOMP_FD));
+  if (hasSeccompFilter(plan)) init.push('-S', String(SECCOMP_FD));
   args.push('--', ...init, '--', ...plan.process.args);
   return args;
 }

@@ -37,12 +37,6 @@ export interface ProcessPlan {
   tty: boolean;
 }
 
-/** Seccomp and `--privileged`, as create decided them. */
-export interface SecurityPlan extends SecurityOptions {
-  /** The compiled seccomp filter that burrow-init loads before the job (and each exec'd process), absent when unconfined. */
-  filter?: string | undefined;
-}
-
 export interface SetupPlan {
   rootfs: RootfsPlan;
   hostname: string;
@@ -52,8 +46,13 @@ export interface SetupPlan {
   mounts: MountPlan[];
   capabilities: string[];
   process: ProcessPlan;
-  /** Absent in the records of a burrow from before seccomp: those containers run unfiltered, as they did. */
-  security?: SecurityPlan | undefined;
+  /** Seccomp and --privileged (a record of a burrow from before seccomp reads as unconfined: record.ts). */
+  security: SecurityOptions;
+}
+
+/** Whether burrow-init loads a seccomp filter (the container's `seccomp.bpf`) for the job and each exec'd process. */
+export function hasSeccompFilter(plan: SetupPlan): boolean {
+  return plan.security.seccomp.kind !== 'unconfined';
 }
 
 /** Paths Docker hides in /proc and /sys (moby's oci/defaults.go). */

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fsError } from '../errors.js';
@@ -42,9 +42,20 @@ export function blobPath(paths: StorePaths, digest: string): string {
   return join(paths.blobs, algorithm, hex);
 }
 
-/** Creates the layout if missing; cheap when it exists. */
+/**
+ * Creates the layout if missing; cheap when it exists. The store's root is the
+ * user's alone, whoever made the directory (a CI cache step's `mkdir -p` makes it
+ * 0755): layers hold images' setuid files, owned by the user on the host, which
+ * another user of the host could otherwise run as the user.
+ */
 export function ensureLayout(paths: StorePaths): void {
   try {
+    mkdirSync(paths.root, { recursive: true, mode: 0o700 });
+    try {
+      chmodSync(paths.root, 0o700);
+    } catch {
+      // Not the user's directory (a shared mount): its owner decides.
+    }
     if (existsSync(join(paths.root, 'oci-layout'))) return;
     for (const dir of [join(paths.blobs, 'sha256'), paths.tmp, paths.locks, paths.pulls]) mkdirSync(dir, { recursive: true, mode: 0o700 });
     writeFileSync(join(paths.root, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));

@@ -14,6 +14,7 @@ const plan = (driver: RootfsDriverName): SetupPlan => ({
   mounts: [],
   capabilities: [...DEFAULT_CAPABILITIES],
   process: { args: ['true'], env: [], cwd: '/', uid: 0, gid: 0, groups: [], init: false, stdin: false, tty: false },
+  security: { seccomp: { kind: 'unconfined' }, privileged: false },
 });
 const site = (driver: RootfsDriverName): RootfsSite => ({ rootfs: plan(driver).rootfs, layers, dir: '/c', mapping: { uidRange: undefined, gidRange: undefined, single: true } });
 
