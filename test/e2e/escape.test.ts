@@ -6,7 +6,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -191,6 +191,15 @@ describe('other users of the host', () => {
     const id = (JSON.parse((await run(box, ['inspect', 'env-secret'])).stdout) as Array<{ Id: string }>)[0]!.Id;
     expect(statSync(join(box.root, 'containers', id)).mode & 0o077).toBe(0);
     await run(box, ['rm', '-f', 'env-secret']);
+  });
+
+  it('cannot reach the store, even one whose directory a CI cache step made world-readable', async () => {
+    const cached = sandbox();
+    mkdirSync(cached.root, { mode: 0o755 });
+    chmodSync(cached.root, 0o755);
+    expect((await run(cached, ['pull', '-q', busybox()])).exitCode).toBe(0);
+    // Layers hold images' setuid files, owned by the user on the host.
+    expect(statSync(cached.root).mode & 0o077).toBe(0);
   });
 });
 
