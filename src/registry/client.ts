@@ -254,25 +254,30 @@ export class RegistryClient {
     return { bytes, mediaType, digest };
   }
 
-  blobSource(path: string, digest: string): BlobSource {
+  /**
+   * Opens blob `digest` of `path`, `size` bytes as its descriptor says. An answer
+   * announced bigger (a huge Content-Length) is refused before a byte of it is read.
+   */
+  blobSource(path: string, digest: string, size: number): BlobSource {
     const what = `${this.domain}/${path}@${digest}`;
     return {
       describe: `${this.domain}/${path}`,
       open: async (offset, signal) => {
         const headers: Record<string, string> = offset > 0 ? { range: `bytes=${offset}-` } : {};
         const response = await this.request('GET', `/v2/${path}/blobs/${digest}`, this.scope(path), headers, signal);
-        if (response.status === 206) {
-          const range = /^bytes (\d+)-/.exec(response.header('content-range') ?? '');
-          return { stream: response.body, start: range === null ? 0 : Number(range[1]), length: response.length };
-        }
-        if (response.status === 200) return { stream: response.body, start: 0, length: response.length };
         if (response.status === 416 && offset > 0) {
           // The server cannot serve our range: start the blob over.
           await response.discard();
-          const whole = await this.blobSource(path, digest).open(0, signal);
-          return whole;
+          return this.blobSource(path, digest, size).open(0, signal);
         }
-        throw await this.failure(response, what);
+        if (response.status !== 200 && response.status !== 206) throw await this.failure(response, what);
+        const range = response.status === 206 ? /^bytes (\d+)-/.exec(response.header('content-range') ?? '') : null;
+        const start = range === null ? 0 : Number(range[1]);
+        if (response.length !== undefined && start + response.length > size) {
+          await response.discard();
+          throw new BurrowError('DIGEST_MISMATCH', `${this.domain}/${path}: blob ${digest} is announced as ${start + response.length} bytes but its descriptor says ${size}: refusing it, nothing was stored`);
+        }
+        return { stream: response.body, start };
       },
     };
   }
