@@ -37,7 +37,7 @@ const DEFAULT_TOKEN_SECONDS = 60;
 /** Refresh a little early so a token does not expire between check and use. */
 const EXPIRY_SLACK_MS = 1000;
 /** A token answer is a few KB of JSON; anything past this is refused unread. */
-export const MAX_TOKEN_BODY_BYTES = 1024 * 1024;
+const MAX_TOKEN_BODY_BYTES = 1024 * 1024;
 /** OAuth2 client id burrow names itself with (Docker sends "docker"). */
 const OAUTH_CLIENT_ID = 'burrow';
 

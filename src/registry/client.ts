@@ -11,8 +11,6 @@ import type { Credentials } from './credentials.js';
 import { isInsecureRegistry, isListedInsecure } from './hosts.js';
 import { HttpClient, isTlsMismatch, oneLine, type HttpResponse } from './http.js';
 
-export { isInsecureRegistry, isLoopback } from './hosts.js';
-
 /** The distribution spec caps manifests at 4 MiB. */
 const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
 /** Enough for any distribution error document; the rest of a longer one is not read. */
@@ -232,17 +230,17 @@ export class RegistryClient {
     const response = await this.request('GET', `/v2/${path}/manifests/${selector}`, this.scope(path), { accept: MANIFEST_ACCEPT });
     if (response.status !== 200) throw await this.failure(response, what);
     const bytes = await response.bytes(MAX_MANIFEST_BYTES, 'a manifest', 'INVALID_MANIFEST');
-    if (expected !== undefined && !selector.includes(':')) {
-      const sent = `${parseDigest(expected).algorithm}:${hasherFor(expected).update(bytes).digest('hex')}`;
-      if (sent !== expected) {
-        throw new BurrowError('DIGEST_MISMATCH', `${what}: the registry answered HEAD with manifest ${expected} but GET sent one hashing to ${sent} (the tag moved during the pull, or the registry is inconsistent): nothing was stored; pull again`);
-      }
-    }
+    const byDigest = selector.includes(':');
     const claimed = response.header('docker-content-digest');
-    const digest = selector.includes(':') ? selector : (claimed !== undefined && isDigest(claimed) ? claimed : sha256(bytes));
-    const actual = `${parseDigest(digest).algorithm}:${hasherFor(digest).update(bytes).digest('hex')}`;
-    if (actual !== digest) {
-      throw new BurrowError('DIGEST_MISMATCH', `${what}: the manifest the registry sent hashes to ${actual}, not ${digest}: refusing it`);
+    // The digest the bytes must hash to: the one asked for, else the one HEAD
+    // answered (once known, GET's own header adds nothing), else GET's header.
+    const wanted = byDigest ? selector : (expected ?? (claimed !== undefined && isDigest(claimed) ? claimed : undefined));
+    const digest = wanted === undefined ? sha256(bytes) : `${parseDigest(wanted).algorithm}:${hasherFor(wanted).update(bytes).digest('hex')}`;
+    if (wanted !== undefined && digest !== wanted) {
+      if (!byDigest && wanted === expected) {
+        throw new BurrowError('DIGEST_MISMATCH', `${what}: the registry answered HEAD with manifest ${expected} but GET sent one hashing to ${digest} (the tag moved during the pull, or the registry is inconsistent): nothing was stored; pull again`);
+      }
+      throw new BurrowError('DIGEST_MISMATCH', `${what}: the manifest the registry sent hashes to ${digest}, not ${wanted}: refusing it`);
     }
     let mediaType = response.header('content-type')?.split(';')[0]?.trim();
     if (mediaType === undefined || mediaType === 'application/json' || mediaType === 'text/plain') {
@@ -254,25 +252,30 @@ export class RegistryClient {
     return { bytes, mediaType, digest };
   }
 
-  blobSource(path: string, digest: string): BlobSource {
+  /**
+   * Opens blob `digest` of `path`, `size` bytes as its descriptor says. An answer
+   * announced bigger (a huge Content-Length) is refused before a byte of it is read.
+   */
+  blobSource(path: string, digest: string, size: number): BlobSource {
     const what = `${this.domain}/${path}@${digest}`;
     return {
       describe: `${this.domain}/${path}`,
       open: async (offset, signal) => {
         const headers: Record<string, string> = offset > 0 ? { range: `bytes=${offset}-` } : {};
         const response = await this.request('GET', `/v2/${path}/blobs/${digest}`, this.scope(path), headers, signal);
-        if (response.status === 206) {
-          const range = /^bytes (\d+)-/.exec(response.header('content-range') ?? '');
-          return { stream: response.body, start: range === null ? 0 : Number(range[1]), length: response.length };
-        }
-        if (response.status === 200) return { stream: response.body, start: 0, length: response.length };
         if (response.status === 416 && offset > 0) {
           // The server cannot serve our range: start the blob over.
           await response.discard();
-          const whole = await this.blobSource(path, digest).open(0, signal);
-          return whole;
+          return this.blobSource(path, digest, size).open(0, signal);
         }
-        throw await this.failure(response, what);
+        if (response.status !== 200 && response.status !== 206) throw await this.failure(response, what);
+        const range = response.status === 206 ? /^bytes (\d+)-/.exec(response.header('content-range') ?? '') : null;
+        const start = range === null ? 0 : Number(range[1]);
+        if (response.length !== undefined && start + response.length > size) {
+          await response.discard();
+          throw new BurrowError('DIGEST_MISMATCH', `${this.domain}/${path}: blob ${digest} is announced as ${start + response.length} bytes but its descriptor says ${size}: refusing it, nothing was stored`);
+        }
+        return { stream: response.body, start };
       },
     };
   }

@@ -35,7 +35,7 @@ export function dockerConfigPath(env: NodeJS.ProcessEnv = process.env): string {
   return join(dir, 'config.json');
 }
 
-export function configKey(domain: string): string {
+function configKey(domain: string): string {
   return DOCKER_HUB_ALIASES.has(domain) ? DOCKER_HUB_KEY : domain;
 }
 
@@ -46,7 +46,7 @@ function hostOfKey(key: string): string {
   return DOCKER_HUB_ALIASES.has(host) ? DOCKER_HUB_DOMAIN : host;
 }
 
-export function readDockerConfig(path = dockerConfigPath()): DockerConfigFile {
+function readDockerConfig(path = dockerConfigPath()): DockerConfigFile {
   if (!existsSync(path)) return {};
   try {
     return JSON.parse(readFileSync(path, 'utf8')) as DockerConfigFile;

@@ -66,7 +66,7 @@ type buildConnectorOptions = Parameters<typeof import('undici').buildConnector>[
  * 550 bytes/s with the default 30 s, far below any real link, far above a server
  * that trickles a byte now and then to keep the idle timer from firing.
  */
-export const MIN_BYTES_PER_WINDOW = 16 * 1024;
+const MIN_BYTES_PER_WINDOW = 16 * 1024;
 
 interface UndiciApi {
   request: typeof import('undici').request;
@@ -104,21 +104,24 @@ function clientCertRefused(errno: string | undefined, message: string): boolean 
 }
 
 /** Is this a failure of certificate trust (not a plain-HTTP server answering TLS)? */
-export function isCertificateProblem(error: unknown): boolean {
+function isCertificateProblem(error: unknown): boolean {
   const cause = error instanceof BurrowError ? error.cause : error;
   const errno = causeErrno(cause);
   return (errno !== undefined && UNTRUSTED_CERT_ERRNO.has(errno)) || clientCertRefused(errno, (cause as Error)?.message ?? '');
 }
 
+/** The server did not answer (headers) within the time-out. */
+function timeoutError(url: URL, timeoutMs: number, cause: unknown): BurrowError {
+  return new BurrowError('TIMEOUT', `${url.host} did not answer within ${timeoutMs / 1000} s (${url.pathname}): the registry hangs or the network is slow; retry later or raise httpTimeoutSeconds`, { cause, retryable: true });
+}
+
 /** Maps a transport failure to an error that names the host and what to check. */
-export function networkError(error: unknown, url: URL, timeoutMs: number): BurrowError {
+function networkError(error: unknown, url: URL, timeoutMs: number): BurrowError {
   if (error instanceof BurrowError) return error;
   if ((error as Error)?.name === 'AbortError') return new BurrowError('INTERRUPTED', `interrupted while talking to ${url.host}`, { cause: error });
   const errno = causeErrno(error);
   const detail = oneLine((error as Error)?.message ?? String(error), 200);
-  if (errno !== undefined && TIMEOUT_ERRNO.has(errno)) {
-    return new BurrowError('TIMEOUT', `${url.host} did not answer within ${timeoutMs / 1000} s (${url.pathname}): the registry hangs or the network is slow; retry later or raise httpTimeoutSeconds`, { cause: error, retryable: true });
-  }
+  if (errno !== undefined && TIMEOUT_ERRNO.has(errno)) return timeoutError(url, timeoutMs, error);
   if (errno === 'ECONNREFUSED') {
     return new BurrowError('NETWORK', `cannot connect to ${url.host}: connection refused (is the registry running and is the address right?)`, { cause: error });
   }
@@ -225,9 +228,7 @@ export class HttpClient {
           const alert = this.tlsAlerts.get(url.origin);
           if (alert !== undefined) throw networkError(alert, url, timeoutMs);
         }
-        if (deadline.signal.aborted && options.signal?.aborted !== true) {
-          throw new BurrowError('TIMEOUT', `${url.host} did not answer within ${timeoutMs / 1000} s (${url.pathname}): the registry hangs or the network is slow; retry later or raise httpTimeoutSeconds`, { cause: error, retryable: true });
-        }
+        if (deadline.signal.aborted && options.signal?.aborted !== true) throw timeoutError(url, timeoutMs, error);
         throw networkError(error, url, timeoutMs);
       } finally {
         clearTimeout(timer);

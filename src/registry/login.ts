@@ -5,7 +5,7 @@ import { RegistryClient } from './client.js';
 import { dockerConfigPath, eraseCredentials, storeCredentials, type Credentials } from './credentials.js';
 
 /** `docker.io`, `https://host:5000/` → the registry host credentials are kept under. */
-export function normalizeServer(server: string): string {
+function normalizeServer(server: string): string {
   const host = server.replace(/^[a-z]+:\/\//, '').split('/')[0] ?? server;
   if (host === '' ) throw new BurrowError('INVALID_ARGUMENT', `"${server}" is not a registry host`);
   return ['index.docker.io', 'registry-1.docker.io'].includes(host) ? DOCKER_HUB_DOMAIN : host;

@@ -1,50 +1,34 @@
 /**
  * Reads a seccomp profile file (Docker's JSON format), as for
- * `--security-opt seccomp=FILE`: validated against schemas/seccomp.schema.json,
- * with a one-line error naming the file and the field.
+ * `--security-opt seccomp=FILE`, with a one-line error naming the file and the
+ * field. This is where a profile is checked, each rule once: its shape by
+ * schemas/seccomp.schema.json (fields, actions, operators, an argument index of
+ * 0 to 5, values that are non-negative integers); here what a schema cannot say
+ * (a value's upper bound of 2^64-1, a rule naming its syscalls) and what burrow
+ * cannot do (a seccomp agent, seccomp(2) flags). The compiler trusts what comes
+ * out (types.ts).
  */
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import type { ErrorObject, ValidateFunction } from 'ajv';
 import { BurrowError } from '../errors.js';
-import type { SeccompArg, SeccompProfile } from './types.js';
+import { SchemaSet } from '../util/schema.js';
+import type { SeccompAction, SeccompArg, SeccompProfile, SeccompSyscallRule } from './types.js';
 
-const SCHEMA_URL = new URL('../../schemas/seccomp.schema.json', import.meta.url);
+const SECCOMP_SCHEMAS = new SchemaSet<'seccomp'>('seccomp', ['seccomp']);
 const UINT64_MAX = (1n << 64n) - 1n;
+const NO_AGENT = 'SCMP_ACT_NOTIFY needs a seccomp agent, which burrow does not have: use SCMP_ACT_ERRNO or SCMP_ACT_TRACE';
 
-let validator: ValidateFunction | undefined;
+/** An argument as the schema admits it: values past 2^53 as strings of digits. */
+type ArgDocument = Omit<SeccompArg, 'value' | 'valueTwo'> & { value: number | string; valueTwo?: number | string };
+type ActionDocument = SeccompAction | 'SCMP_ACT_NOTIFY';
+type RuleDocument = Omit<SeccompSyscallRule, 'action' | 'args'> & { action: ActionDocument; args?: ArgDocument[] | null };
 
-function validate(): ValidateFunction {
-  if (validator !== undefined) return validator;
-  const require = createRequire(import.meta.url);
-  try {
-    // Compiled by `npm run build` (scripts/compile-schemas.mjs); written as if from
-    // ../seccomp/ so it resolves from build/seccomp/ and from the CLI bundle alike.
-    validator = (require('../seccomp/schema-validator.cjs') as { seccomp: ValidateFunction }).seccomp;
-  } catch {
-    // From the sources (tests): compile the schema now.
-    const { Ajv } = require('ajv') as typeof import('ajv');
-    validator = new Ajv({ allErrors: false, strict: false }).compile(JSON.parse(readFileSync(SCHEMA_URL, 'utf8')) as object);
-  }
-  return validator;
-}
-
-/** `syscalls/3/args/0/value` as `syscalls[3].args[0].value`. */
-function fieldName(instancePath: string, child?: string): string {
-  const path = instancePath.slice(1).replace(/\/(\d+)(?=\/|$)/g, '[$1]').replaceAll('/', '.');
-  if (child === undefined) return path === '' ? '(top level)' : path;
-  return path === '' ? child : `${path}.${child}`;
-}
-
-function describe(error: ErrorObject): string {
-  if (error.keyword === 'required') return `field "${fieldName(error.instancePath, (error.params as { missingProperty: string }).missingProperty)}" is missing`;
-  if (error.keyword === 'additionalProperties') {
-    return `field "${fieldName(error.instancePath, (error.params as { additionalProperty: string }).additionalProperty)}" is not a seccomp profile field`;
-  }
-  if (error.keyword === 'enum') {
-    return `field "${fieldName(error.instancePath)}" must be one of ${(error.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`;
-  }
-  return `field "${fieldName(error.instancePath)}" ${error.message ?? 'is invalid'}`;
+/** A profile as the schema admits it: what the compiler takes, and what burrow refuses with a reason. */
+interface ProfileDocument extends Omit<SeccompProfile, 'defaultAction' | 'syscalls'> {
+  defaultAction: ActionDocument;
+  flags?: string[] | null;
+  listenerPath?: string;
+  listenerMetadata?: string;
+  syscalls?: RuleDocument[] | null;
 }
 
 /**
@@ -82,30 +66,35 @@ function quoteLongIntegers(text: string): string {
   return out;
 }
 
-function toValue(value: number | string | bigint, field: string, source: string): number | bigint {
+function toValue(value: number | string, field: string, fail: (message: string) => never): number | bigint {
   if (typeof value !== 'string') return value;
   const big = BigInt(value);
-  if (big > UINT64_MAX) throw new BurrowError('INVALID_ARGUMENT', `invalid seccomp profile ${source}: field "${field}" is larger than an unsigned 64-bit value`);
+  if (big > UINT64_MAX) fail(`field "${field}" is larger than an unsigned 64-bit value`);
   return big <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(big) : big;
 }
 
-/** Checks the schema cannot express: a rule names its syscalls; values fit 64 bits; no seccomp agent is asked for. */
-function checkMeaning(profile: SeccompProfile, source: string): void {
+/** The checks the schema cannot express, and the profile the compiler takes. */
+function toProfile(document: ProfileDocument, source: string): SeccompProfile {
   const fail = (message: string): never => {
     throw new BurrowError('INVALID_ARGUMENT', `invalid seccomp profile ${source}: ${message}`);
   };
-  if (profile.defaultAction === 'SCMP_ACT_NOTIFY') fail('field "defaultAction": SCMP_ACT_NOTIFY needs a seccomp agent, which burrow does not have');
-  if ((profile.flags ?? []).length > 0) fail('field "flags" is not supported: bubblewrap loads the filter without seccomp(2) flags');
-  if (profile.listenerPath !== undefined && profile.listenerPath !== '') fail('field "listenerPath" needs a seccomp agent, which burrow does not have');
-  (profile.syscalls ?? []).forEach((rule, index) => {
+  const { defaultAction, flags, listenerPath, listenerMetadata: _metadata, syscalls, ...rest } = document;
+  if (defaultAction === 'SCMP_ACT_NOTIFY') fail(`field "defaultAction": ${NO_AGENT}`);
+  if ((flags ?? []).length > 0) fail('field "flags" is not supported: burrow-init loads the filter with prctl, which takes no seccomp(2) flags');
+  if (listenerPath !== undefined && listenerPath !== '') fail('field "listenerPath" needs a seccomp agent, which burrow does not have');
+  const rules = (syscalls ?? []).map((rule, index): SeccompSyscallRule => {
     const where = `syscalls[${index}]`;
+    const { action, args, ...ruleRest } = rule;
     if ((rule.names ?? []).length === 0 && rule.name === undefined) fail(`field "${where}.names" is missing (a rule names its syscalls)`);
-    if (rule.action === 'SCMP_ACT_NOTIFY') fail(`field "${where}.action": SCMP_ACT_NOTIFY needs a seccomp agent, which burrow does not have`);
-    (rule.args ?? []).forEach((arg: SeccompArg, argIndex) => {
-      arg.value = toValue(arg.value as number | string, `${where}.args[${argIndex}].value`, source);
-      if (arg.valueTwo !== undefined) arg.valueTwo = toValue(arg.valueTwo as number | string, `${where}.args[${argIndex}].valueTwo`, source);
-    });
+    if (action === 'SCMP_ACT_NOTIFY') fail(`field "${where}.action": ${NO_AGENT}`);
+    const compiled = (args ?? []).map(({ value, valueTwo, ...argRest }, argIndex): SeccompArg => ({
+      ...argRest,
+      value: toValue(value, `${where}.args[${argIndex}].value`, fail),
+      ...(valueTwo === undefined ? {} : { valueTwo: toValue(valueTwo, `${where}.args[${argIndex}].valueTwo`, fail) }),
+    }));
+    return { ...ruleRest, action: action as SeccompAction, args: compiled };
   });
+  return { ...rest, defaultAction: defaultAction as SeccompAction, syscalls: rules };
 }
 
 /**
@@ -119,14 +108,9 @@ export function parseSeccompProfile(text: string | Buffer, source: string): Secc
   } catch (error) {
     throw new BurrowError('INVALID_ARGUMENT', `invalid seccomp profile ${source}: not JSON (${(error as Error).message})`);
   }
-  const check = validate();
-  if (!check(value)) {
-    const first = check.errors?.[0];
-    throw new BurrowError('INVALID_ARGUMENT', `invalid seccomp profile ${source}: ${first === undefined ? 'does not match its schema' : describe(first)}`);
-  }
-  const profile = value as SeccompProfile;
-  checkMeaning(profile, source);
-  return profile;
+  const problem = SECCOMP_SCHEMAS.problem('seccomp', value, 'seccomp profile');
+  if (problem !== undefined) throw new BurrowError('INVALID_ARGUMENT', `invalid seccomp profile ${source}: ${problem}`);
+  return toProfile(value as ProfileDocument, source);
 }
 
 /** Reads and parses a profile file, as `--security-opt seccomp=FILE` names it. */

@@ -1,7 +1,10 @@
 /**
  * A seccomp profile in Docker's JSON format (moby's profiles/seccomp types), the
- * format of `docker run --security-opt seccomp=FILE`, validated by
- * schemas/seccomp.schema.json.
+ * format of `docker run --security-opt seccomp=FILE`, as the compiler takes it:
+ * burrow's default profile, or a file parseSeccompProfile accepted. The compiler
+ * trusts it; the parser is where a profile is checked (schemas/seccomp.schema.json
+ * and profile.ts). What burrow cannot do (a seccomp agent, seccomp(2) flags) the
+ * parser refuses with a reason, and these types leave out.
  */
 
 export type SeccompAction =
@@ -13,9 +16,7 @@ export type SeccompAction =
   | 'SCMP_ACT_KILL_PROCESS'
   | 'SCMP_ACT_TRAP'
   | 'SCMP_ACT_TRACE'
-  | 'SCMP_ACT_LOG'
-  /** Accepted by the schema so the error can say why it is refused: burrow has no seccomp agent. */
-  | 'SCMP_ACT_NOTIFY';
+  | 'SCMP_ACT_LOG';
 
 /** Comparisons of libseccomp, all unsigned 64-bit; MASKED_EQ is `(arg & value) == valueTwo`. */
 export type SeccompOperator = 'SCMP_CMP_NE' | 'SCMP_CMP_LT' | 'SCMP_CMP_LE' | 'SCMP_CMP_EQ' | 'SCMP_CMP_GE' | 'SCMP_CMP_GT' | 'SCMP_CMP_MASKED_EQ';
@@ -53,6 +54,7 @@ export type SeccompValue = number | bigint;
 export interface SeccompArg {
   /** The syscall argument, 0 to 5. */
   index: number;
+  /** Unsigned 64-bit: 0 to 2^64-1. */
   value: SeccompValue;
   valueTwo?: SeccompValue;
   op: SeccompOperator;
@@ -92,9 +94,5 @@ export interface SeccompProfile {
   defaultErrnoRet?: number;
   architectures?: SeccompArchName[] | null;
   archMap?: SeccompArchMapEntry[] | null;
-  /** seccomp(2) flags: refused when set, since bubblewrap and prctl load a filter without flags. */
-  flags?: string[] | null;
-  listenerPath?: string;
-  listenerMetadata?: string;
   syscalls?: SeccompSyscallRule[] | null;
 }

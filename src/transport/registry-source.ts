@@ -30,7 +30,7 @@ export class RegistrySource implements ImageSource {
   }
 
   blob(descriptor: Descriptor): BlobSource {
-    return this.client.blobSource(this.path, descriptor.digest);
+    return this.client.blobSource(this.path, descriptor.digest, descriptor.size);
   }
 
   close(): Promise<void> {

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { createReadStream, existsSync, mkdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { Transform } from 'node:stream';
@@ -10,7 +10,6 @@ import type { LocalImage } from '../image/local.js';
 import { layerCompression } from '../image/media-types.js';
 import { acquireLock } from '../store/flock.js';
 import type { Store } from '../store/store.js';
-import { loadConfig } from '../config/config.js';
 import { decompressor } from '../util/decompress.js';
 import { unshareArgs, type IdMapping } from '../userns/idmap.js';
 import { ceilingHint } from './limits.js';
@@ -20,28 +19,37 @@ import { layerPath, layersDir } from './unpack.js';
 // Relative to a sibling folder so it holds from build/unpack/ and from the CLI bundle alike.
 const WORKER = fileURLToPath(new URL('../unpack/worker.js', import.meta.url));
 
-/** Raised by the byte counter: the layer's tar stream grew past the ceiling. */
+/** Raised by the meter: the layer's tar stream grew past the ceiling. */
 class OverCeiling extends Error {}
 
-/** Counts the uncompressed bytes and stops the stream at the ceiling: a gzip bomb ends here, whatever its tar headers say. */
-function ceilingGuard(ceiling: number): Transform {
+/**
+ * Counts the uncompressed bytes and hashes them on the way (for the diff_id
+ * check); stops the stream at the ceiling: a gzip bomb ends here, whatever its
+ * tar headers say.
+ */
+function meter(ceiling: number, hash: Hash): Transform {
   let seen = 0;
   return new Transform({
     transform(chunk: Buffer, _encoding, callback) {
       seen += chunk.length;
-      if (seen > ceiling) callback(new OverCeiling());
-      else callback(null, chunk);
+      if (seen > ceiling) {
+        callback(new OverCeiling());
+        return;
+      }
+      hash.update(chunk);
+      callback(null, chunk);
     },
   });
 }
 
 /**
- * Unpacks one layer: blob → decompress → count (the ceiling) → hash (checked
- * against the diff_id) → the confined worker inside the user namespace, into a
- * scratch directory that becomes the layer's directory only when the digest
- * checked and the worker finished. A refused layer leaves nothing behind.
+ * Unpacks one layer: blob → decompress → count (at most `ceiling` bytes) and
+ * hash (checked against the diff_id) → the confined worker inside the user
+ * namespace, into a scratch directory that becomes the layer's directory only
+ * when the digest checked and the worker finished. A refused layer leaves
+ * nothing behind.
  */
-export async function unpackLayer(store: Store, image: LocalImage, index: number, mapping: IdMapping, notes: string[]): Promise<void> {
+export async function unpackLayer(store: Store, image: LocalImage, index: number, mapping: IdMapping, ceiling: number, notes: string[]): Promise<void> {
   const layer = image.manifest.layers[index]!;
   const diffId = image.config.rootfs.diff_ids[index]!;
   const final = layerPath(store, diffId);
@@ -56,13 +64,11 @@ export async function unpackLayer(store: Store, image: LocalImage, index: number
     await removeInUserNamespace(scratch, mapping);
     mkdirSync(join(scratch, 'rootfs'), { recursive: true, mode: 0o755 });
     const hash = createHash('sha256');
-    const tee = new Transform({ transform(chunk: Buffer, _e, callback) { hash.update(chunk); callback(null, chunk); } });
-    const ceiling = loadConfig().maxLayerSize;
     const { child, finished } = start('unshare', [...unshareArgs(mapping), '--', process.execPath, WORKER, scratch, mapping.single ? 'single' : 'mapped', String(ceiling)], ['pipe', 'pipe', 'pipe']);
     const decompress = decompressor(layerCompression(layer.mediaType));
     const source = createReadStream(store.blobPath(layer.digest));
-    const guard = ceilingGuard(ceiling);
-    const feed = decompress === undefined ? pipeline(source, guard, tee, child.stdin!) : pipeline(source, decompress, guard, tee, child.stdin!);
+    const counted = meter(ceiling, hash);
+    const feed = decompress === undefined ? pipeline(source, counted, child.stdin!) : pipeline(source, decompress, counted, child.stdin!);
     const [fed, outcome] = await Promise.all([feed.then(() => ({ status: 'fulfilled' as const }), (reason: unknown) => ({ status: 'rejected' as const, reason })), finished]);
     if (fed.status === 'rejected' && fed.reason instanceof OverCeiling) {
       await removeInUserNamespace(scratch, mapping);

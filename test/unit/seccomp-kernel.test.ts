@@ -1,20 +1,25 @@
 /**
  * The compiled filters on the real kernel: test/fixtures/syscall-probe.c (built
- * here, statically) attempts syscalls under bubblewrap's `--seccomp FD`, as
- * burrow's containers run, and under prctl(PR_SET_SECCOMP), as burrow-init will
- * load the filter for `burrow exec`. The kernel must accept the program and
- * answer as the profile says; a control run without a filter shows the kernel
- * itself would have let the refused calls through.
+ * here, statically) attempts syscalls under a filter loaded three ways: by
+ * burrow-init (`-n -S FD`, inside a bubblewrap sandbox), as burrow's containers
+ * and `burrow exec` load it; by bubblewrap's own `--seccomp FD`; and by the
+ * probe itself with prctl(PR_SET_SECCOMP). The kernel must accept the program
+ * and answer as the profile says; a control run without a filter shows the
+ * kernel itself would have let the refused calls through.
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CAPABILITIES } from '../../src/sandbox/capabilities.js';
 import { compileSeccomp, DEFAULT_SECCOMP_PROFILE, hostSeccompArch, type SeccompProfile } from '../../src/seccomp/index.js';
 import { buildSyscallProbe, parseProbeAnswers } from '../helpers/syscall-probe.js';
+
 const ARCH = hostSeccompArch();
+/** Built by `npm run build` (native/burrow-init.c). */
+const INIT = fileURLToPath(new URL('../../build/native/burrow-init', import.meta.url));
 const EDOM = 33;
 
 /** The probes of syscall-probe.c, by what the default profile does with them. */
@@ -43,11 +48,17 @@ function writeFilter(filter: Buffer): string {
   return file;
 }
 
-/** The probe in a bubblewrap sandbox (its own user namespace), with the filter on `--seccomp 3` if one is given. */
-function underBwrap(names: string[], filter?: Buffer): ProbeRun {
+/**
+ * The probe in a bubblewrap sandbox (its own user namespace), with the filter, if
+ * one is given, on descriptor 3, loaded by `loader`: burrow-init (`-n -S 3`, as
+ * burrow runs every container's job and every exec) or bubblewrap (`--seccomp 3`).
+ */
+function underBwrap(names: string[], filter?: Buffer, loader: 'burrow-init' | 'bwrap' = 'burrow-init'): ProbeRun {
   const fd = filter === undefined ? undefined : openSync(writeFilter(filter), 'r');
   try {
-    const args = ['--unshare-user', '--dev-bind', '/', '/', ...(fd === undefined ? [] : ['--seccomp', '3']), probe, ...names];
+    const load = fd === undefined ? [] : loader === 'bwrap' ? ['--seccomp', '3'] : [];
+    const init = fd !== undefined && loader === 'burrow-init' ? [INIT, '-n', '-S', '3', '--'] : [];
+    const args = ['--unshare-user', '--dev-bind', '/', '/', ...load, ...init, probe, ...names];
     const result = spawnSync('bwrap', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe', fd ?? 'ignore'], timeout: 30_000 });
     return { answers: parseProbeAnswers(result.stdout), status: result.status, signal: result.signal, stderr: result.stderr };
   } finally {
@@ -55,7 +66,7 @@ function underBwrap(names: string[], filter?: Buffer): ProbeRun {
   }
 }
 
-/** The probe loading the filter itself with prctl, as burrow-init does. */
+/** The probe loading the filter itself with prctl, as burrow-init does, without anything else of burrow-init. */
 function withPrctl(names: string[], filter: Buffer): ProbeRun {
   const result = spawnSync(probe, ['--load-filter', writeFilter(filter), ...names], { encoding: 'utf8', timeout: 30_000 });
   return { answers: parseProbeAnswers(result.stdout), status: result.status, signal: result.signal, stderr: result.stderr };
@@ -99,8 +110,15 @@ describe.skipIf(ARCH === undefined)('seccomp filters on the real kernel', () => 
     if (ARCH === 'x86_64') expect(control.answers['x32-getpid']).not.toBe('signal:SIGSYS');
   });
 
-  it('bubblewrap --seccomp: the kernel accepts the default filter and refuses what Docker\'s profile refuses', () => {
+  it('burrow-init -n -S, as burrow loads it: the kernel accepts the default filter and refuses what Docker\'s profile refuses', () => {
+    expect(existsSync(INIT), `${INIT} is missing: run npm run build`).toBe(true);
     const run = underBwrap(names(), compileDefault());
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.answers).toEqual(expected('EPERM'));
+  });
+
+  it('bubblewrap --seccomp takes the same bytes and gives the same answers', () => {
+    const run = underBwrap(names(), compileDefault(), 'bwrap');
     expect(run.status, run.stderr).toBe(0);
     expect(run.answers).toEqual(expected('EPERM'));
   });
@@ -111,7 +129,7 @@ describe.skipIf(ARCH === undefined)('seccomp filters on the real kernel', () => 
     expect(run.answers).toEqual(expected('EDOM'));
   });
 
-  it('prctl(PR_SET_SECCOMP), as burrow-init loads it: the same bytes give the same answers', () => {
+  it('prctl(PR_SET_SECCOMP) from the probe itself: the same bytes give the same answers', () => {
     const run = withPrctl(names(), compileDefault());
     expect(run.status, run.stderr).toBe(0);
     expect(run.answers).toEqual(expected('EPERM'));

@@ -78,6 +78,9 @@ describe('parseSeccompProfile', () => {
     expect(errorOf(withRule({ names: ['write'], action: 'SCMP_ACT_ALLOW', args: [{ index: 0, value: 18446744073709551616, op: 'SCMP_CMP_EQ' }] })).message).toMatch(
       /field "syscalls\[1\]\.args\[0\]\.value" is larger than an unsigned 64-bit value/,
     );
+    expect(errorOf(withRule({ names: ['write'], action: 'SCMP_ACT_ALLOW', args: [{ index: 0, value: 1, valueTwo: '99999999999999999999', op: 'SCMP_CMP_MASKED_EQ' }] })).message).toMatch(
+      /field "syscalls\[1\]\.args\[0\]\.valueTwo" is larger than an unsigned 64-bit value/,
+    );
     expect(errorOf(withRule({ names: ['write'], action: 'SCMP_ACT_NOTIFY' })).message).toMatch(/field "syscalls\[1\]\.action": SCMP_ACT_NOTIFY needs a seccomp agent/);
     expect(errorOf('{"defaultAction":"SCMP_ACT_ALLOW","listenerPath":"/run/agent.sock"}').message).toMatch(/field "listenerPath" needs a seccomp agent/);
     expect(errorOf('{"defaultAction":"SCMP_ACT_ALLOW","flags":["SECCOMP_FILTER_FLAG_SPEC_ALLOW"]}').message).toMatch(/field "flags" is not supported/);

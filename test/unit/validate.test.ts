@@ -24,6 +24,7 @@ describe('schema validation of manifests, indexes and configs', () => {
     delete (noSize.config as Record<string, unknown>).size;
     expect(() => validateManifest(noSize)).toThrow(/field "config\.size" is missing/);
     expect(() => validateManifest({ ...manifest, schemaVersion: 1 })).toThrow(/field "schemaVersion"/);
+    expect(() => validateManifest({ ...manifest, mediaType: 'text/html' })).toThrow(/^invalid image manifest: field "mediaType" must be one of application\/vnd\.oci\.image\.manifest\.v1\+json, /);
     expect(() => validateConfig({ architecture: 'amd64', os: 'linux' })).toThrow(/field "rootfs" is missing/);
     expect(() => validateIndex({ schemaVersion: 2, manifests: [{ digest }] })).toThrow(/manifests\[0\]\.mediaType" is missing/);
   });
