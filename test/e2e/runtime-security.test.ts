@@ -3,8 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatIdentity } from '../../src/util/process-identity.js';
 import { bed, busyboxLayerTar } from '../helpers/bed.js';
 import { BURROW_BIN, burrow, expectOneLineError, inTerminal, removeAllContainers, run, sandbox, type Sandbox } from '../helpers/cli.js';
+import { recordedProcesses } from '../helpers/records.js';
 import { dockerArchive } from '../helpers/tar-writer.js';
 
 /*
@@ -479,15 +481,14 @@ describe('which process is ours', () => {
   it('a recorded pid that now belongs to another process of the user, with the same command line, is never signalled', async () => {
     const id = await runDetached([busybox(), 'sh', '-c', 'while true; do sleep 0.1; done']);
     const dir = join(box.root, 'containers', id);
-    const monitor = JSON.parse(readFileSync(join(dir, 'monitor'), 'utf8')) as { monitorPid: number; startTime: number; bootId: string };
-    const [sandboxPid, sandboxStart, boot] = readFileSync(join(dir, 'pid'), 'utf8').trim().split(' ');
-    expect(Number(sandboxStart)).toBeGreaterThan(0);
-    expect(boot).toBe(readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim());
-    const monitorCommand = readFileSync(`/proc/${monitor.monitorPid}/cmdline`);
-    const sandboxCommand = readFileSync(`/proc/${sandboxPid}/cmdline`);
+    const { monitorFile, monitor, sandbox } = recordedProcesses(dir);
+    expect(Number(sandbox.startTime)).toBeGreaterThan(0);
+    expect(sandbox.bootId).toBe(readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim());
+    const monitorCommand = readFileSync(`/proc/${monitor.pid}/cmdline`);
+    const sandboxCommand = readFileSync(`/proc/${sandbox.pid}/cmdline`);
     // The monitor dies (and the sandbox with it) without a word, as in a crash.
-    process.kill(monitor.monitorPid, 'SIGKILL');
-    await until(() => !running(monitor.monitorPid) && !running(Number(sandboxPid)));
+    process.kill(monitor.pid, 'SIGKILL');
+    await until(() => !running(monitor.pid) && !running(sandbox.pid));
     // Their pids go to other processes of the same user, with the very same command lines.
     // Wrapped: an execa child is a thenable, which an async function would wait for.
     const decoy = async (command: Buffer): Promise<{ child: ResultPromise }> => {
@@ -501,8 +502,8 @@ describe('which process is ours', () => {
     const { child: fakeMonitor } = await decoy(monitorCommand);
     const { child: fakeSandbox } = await decoy(sandboxCommand);
     // The records now name them by pid (a pid reuse, made on purpose).
-    writeFileSync(join(dir, 'monitor'), JSON.stringify({ ...monitor, monitorPid: fakeMonitor.pid }));
-    writeFileSync(join(dir, 'pid'), `${fakeSandbox.pid} ${sandboxStart} ${boot}\n`);
+    writeFileSync(join(dir, 'monitor'), JSON.stringify({ ...monitorFile, monitor: formatIdentity({ ...monitor, pid: fakeMonitor.pid! }) }));
+    writeFileSync(join(dir, 'pid'), `${formatIdentity({ ...sandbox, pid: fakeSandbox.pid! })}\n`);
     const listed = JSON.parse((await run(box, ['ps', '-a', '--format', 'json'])).stdout) as Array<{ Id: string; State: string }>;
     expect(listed.find((container) => container.Id === id)?.State).toBe('exited');
     const state = (JSON.parse((await run(box, ['inspect', id])).stdout) as Array<{ State: { ExitCode: number; Error: string } }>)[0]!.State;
@@ -510,6 +511,7 @@ describe('which process is ours', () => {
     expect(state.Error).toMatch(/monitor of this container died/);
     expect((await run(box, ['stop', '-t', '1', id])).exitCode).toBe(0);
     expect(expectOneLineError(await run(box, ['kill', id]))).toMatch(/is not running/);
+    expect(expectOneLineError(await run(box, ['exec', id, 'true']))).toMatch(/is not running/);
     expect((await run(box, ['rm', '-f', id])).exitCode).toBe(0);
     expect(existsSync(dir)).toBe(false);
     expect(running(fakeMonitor.pid!)).toBe(true);
@@ -522,21 +524,37 @@ describe('which process is ours', () => {
   it('after a reboot (simulated: the records carry another boot id) the container is exited and nothing is signalled', async () => {
     const id = await runDetached([busybox(), 'sh', '-c', 'while true; do sleep 0.1; done']);
     const dir = join(box.root, 'containers', id);
-    const monitor = JSON.parse(readFileSync(join(dir, 'monitor'), 'utf8')) as { monitorPid: number; bootId: string };
-    const [sandboxPid, sandboxStart] = readFileSync(join(dir, 'pid'), 'utf8').trim().split(' ');
+    const { monitorFile, monitor, sandbox } = recordedProcesses(dir);
     // Same pids, same start times: only the boot differs, as after a reboot that reused both.
     const otherBoot = '00000000-0000-4000-8000-000000000000';
-    writeFileSync(join(dir, 'monitor'), JSON.stringify({ ...monitor, bootId: otherBoot }));
-    writeFileSync(join(dir, 'pid'), `${sandboxPid} ${sandboxStart} ${otherBoot}\n`);
+    writeFileSync(join(dir, 'monitor'), JSON.stringify({ ...monitorFile, monitor: formatIdentity({ ...monitor, bootId: otherBoot }) }));
+    writeFileSync(join(dir, 'pid'), `${formatIdentity({ ...sandbox, bootId: otherBoot })}\n`);
     const listed = JSON.parse((await run(box, ['ps', '-a', '--format', 'json'])).stdout) as Array<{ Id: string; State: string }>;
     expect(listed.find((container) => container.Id === id)?.State).toBe('exited');
     expect(expectOneLineError(await run(box, ['kill', id]))).toMatch(/is not running/);
     expect((await run(box, ['stop', '-t', '1', id])).exitCode).toBe(0);
     expect((await run(box, ['rm', '-f', id])).exitCode).toBe(0);
     // The processes those records named were left alone: they belong to this boot.
-    expect(running(monitor.monitorPid)).toBe(true);
-    expect(running(Number(sandboxPid))).toBe(true);
-    process.kill(monitor.monitorPid, 'SIGKILL');
-    await until(() => !running(Number(sandboxPid)));
+    expect(running(monitor.pid)).toBe(true);
+    expect(running(sandbox.pid)).toBe(true);
+    process.kill(monitor.pid, 'SIGKILL');
+    await until(() => !running(sandbox.pid));
+  });
+
+  it('a container whose monitor of the previous burrow still runs it (its files in the old spelling) is running: exec, kill and rm -f reach it', async () => {
+    const id = await runDetached([busybox(), 'sh', '-c', 'trap "exit 0" TERM; while true; do sleep 0.1; done']);
+    const dir = join(box.root, 'containers', id);
+    const { monitorFile, monitor, sandbox } = recordedProcesses(dir);
+    // What burrow-monitor wrote before the spelling was shared: JSON fields, and "PID STARTTIME BOOTID".
+    writeFileSync(join(dir, 'monitor'), JSON.stringify({ monitorPid: monitor.pid, startedAt: monitorFile.startedAt, startTime: Number(monitor.startTime), bootId: monitor.bootId }));
+    writeFileSync(join(dir, 'pid'), `${sandbox.pid} ${sandbox.startTime} ${sandbox.bootId}\n`);
+    const inspected = (JSON.parse((await run(box, ['inspect', id])).stdout) as Array<{ State: { Status: string; Pid: number } }>)[0]!.State;
+    expect(inspected).toMatchObject({ Status: 'running', Pid: sandbox.pid });
+    const exec = await run(box, ['exec', id, 'echo', 'reached']);
+    expect(exec.stdout, exec.stderr).toBe('reached');
+    expect((await run(box, ['kill', '-s', 'TERM', id])).exitCode).toBe(0);
+    await until(() => !running(sandbox.pid));
+    expect((await run(box, ['rm', '-f', id])).exitCode).toBe(0);
+    expect(running(monitor.pid)).toBe(false);
   });
 });
