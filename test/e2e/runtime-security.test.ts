@@ -7,7 +7,7 @@ import { formatIdentity } from '../../src/util/process-identity.js';
 import { bed, busyboxLayerTar } from '../helpers/bed.js';
 import { BURROW_BIN, burrow, expectOneLineError, inTerminal, removeAllContainers, run, sandbox, type Sandbox } from '../helpers/cli.js';
 import { recordedProcesses } from '../helpers/records.js';
-import { dockerArchive } from '../helpers/tar-writer.js';
+import { dockerArchive, tarArchive } from '../helpers/tar-writer.js';
 
 /*
  * The container runtime against a hostile image or job, each attempt checked from
@@ -126,10 +126,10 @@ async function runDetached(args: string[]): Promise<string> {
   return result.stdout.trim();
 }
 
-/** Loads a one-layer busybox image with this config under `tag`. */
-async function loadImage(tag: string, config: Record<string, unknown>): Promise<void> {
+/** Loads a busybox image with this config (and these layers over busybox's) under `tag`. */
+async function loadImage(tag: string, config: Record<string, unknown>, layers: Buffer[] = []): Promise<void> {
   const archive = join(box.dir, `${tag.replace(/[^a-z0-9]/g, '-')}.tar`);
-  writeFileSync(archive, dockerArchive(tag, [busyboxLayer], config));
+  writeFileSync(archive, dockerArchive(tag, [busyboxLayer, ...layers], config));
   const loaded = await run(box, ['load', '-q', '-i', archive]);
   expect(loaded.exitCode, loaded.stderr).toBe(0);
 }
@@ -230,6 +230,17 @@ describe('image metadata is data', () => {
     const good = await run(box, ['run', '--rm', 'good-config:latest', 'sh', '-c', 'pwd; id -u']);
     expect(good.exitCode, good.stderr).toBe(0);
     expect(good.stdout).toBe('/work\n65534');
+  });
+
+  it('refuses an /etc/passwd or /etc/group too large to be one (zeros compress a thousandfold) in one line naming it, without reading it', async () => {
+    const huge = Buffer.alloc(5 * 1024 * 1024);
+    const before = (await run(box, ['ps', '-a', '-q', '--no-trunc'])).stdout;
+    for (const file of ['passwd', 'group']) {
+      await loadImage(`huge-${file}:latest`, {}, [tarArchive([{ name: 'etc/', type: 'dir' }, { name: `etc/${file}`, content: huge }])]);
+      const result = await run(box, ['run', '--rm', '-u', '1000', `huge-${file}:latest`, 'true']);
+      expect(expectOneLineError(result)).toBe(`burrow: the image's /etc/${file} is ${huge.length} bytes, more than the 4 MiB burrow reads of it: the image is damaged or hostile`);
+    }
+    expect((await run(box, ['ps', '-a', '-q', '--no-trunc'])).stdout).toBe(before);
   });
 });
 
