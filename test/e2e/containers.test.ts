@@ -4,6 +4,7 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bed } from '../helpers/bed.js';
 import { BURROW_BIN, burrow, expectOneLineError, inTerminal, run, sandbox, type Sandbox, removeAllContainers } from '../helpers/cli.js';
+import { until } from '../helpers/poll.js';
 import { recordedMonitor } from '../helpers/records.js';
 
 const busybox = (): string => `${bed().registries.anon}/busybox:latest`;
@@ -30,14 +31,6 @@ const runDetached = async (args: string[]): Promise<string> => {
   expect(result.exitCode, result.stderr).toBe(0);
   return result.stdout.trim();
 };
-
-async function until(condition: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const started = Date.now();
-  while (!(await condition())) {
-    if (Date.now() - started > timeoutMs) throw new Error('timed out waiting');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 const LOOP = 'echo started; echo to-stderr >&2; trap "echo bye; exit 0" TERM; while true; do sleep 0.1; done';
 
