@@ -7,12 +7,16 @@
  * execs the job. With -i it stays as PID 1 instead: it reaps zombies and forwards
  * signals to the job (Docker's --init, after tini and catatonit).
  *
- *   burrow-init [-u UID] [-g GID] [-G G1,G2] [-w DIR] [-i] [-t] [-c CAPMASK] [-n]
- *               [-E FD] [-S FD] -- COMMAND [ARG...]
- *   burrow-init -P                  (hold: a handle on the container's root for `cp`)
+ *   burrow-init [-J PID:STARTTIME] [-u UID] [-g GID] [-G G1,G2] [-w DIR] [-i] [-t]
+ *               [-c CAPMASK] [-n] [-E FD] [-S FD] -- COMMAND [ARG...]
  *
+ *   -J PID:STARTTIME  `burrow exec`: started on the host, join the namespaces of the
+ *          container whose PID 1 is PID (and started at STARTTIME, so that a reused
+ *          pid is never taken for it), then fork: the child becomes the exec'd
+ *          process, the parent waits for it outside the container's pid namespace,
+ *          forwards signals to it and exits with its status (see join_container)
  *   -E FD  the job's whole environment, NUL-separated NAME=VALUE entries read from
- *          FD to its end (exec: the host programs on the way in, nsenter and sh,
+ *          FD to its end (exec: the host programs on the way in, sh and this one,
  *          never see the container's environment, so an LD_PRELOAD or PATH of the
  *          container cannot run host code)
  *   -S FD  a classic BPF seccomp program (struct sock_filter[], 8 bytes each) read
@@ -26,7 +30,10 @@
  * monitor ignores SIGPIPE and SIGHUP; the job must not inherit that).
  *
  * It runs inside the container's root, so it is linked statically and reads no
- * file of the image.
+ * file of the image. Under bubblewrap it is bound read-only at /dev/.burrow-init;
+ * `burrow exec` runs the host's copy, by its host path, before it joins anything
+ * (-J): no file of the container, and no process of it, chooses the program that
+ * holds every capability of the container's user namespace.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -37,6 +44,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/ioctl.h>
 #include <linux/capability.h>
 #include <linux/filter.h>
@@ -48,6 +56,7 @@
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
+#include "process-start.h"
 
 static void die(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
 static void die(int status, const char *fmt, ...)
@@ -173,10 +182,117 @@ static void exec_job(char **argv)
 
 static pid_t job = -1;
 static int tty = 0;
+/* -J: signals go to the job's process group (it leads one once it has called setsid), as a terminal's would. */
+static int forward_to_group = 0;
 
 static void forward(int sig)
 {
-  if (job > 0) kill(job, sig);
+  if (job <= 0) return;
+  if (forward_to_group && kill(-job, sig) == 0) return;
+  kill(job, sig);
+}
+
+static const struct { const char *name; int type; } namespaces[] = {
+  /* The user namespace first: joining it gives the capabilities the others need. */
+  { "user", CLONE_NEWUSER }, { "cgroup", CLONE_NEWCGROUP }, { "ipc", CLONE_NEWIPC }, { "uts", CLONE_NEWUTS },
+  { "net", CLONE_NEWNET }, { "pid", CLONE_NEWPID }, { "mnt", CLONE_NEWNS },
+};
+#define NAMESPACE_COUNT (sizeof namespaces / sizeof namespaces[0])
+
+/*
+ * -J: join the container of PID 1 `spec` (PID:STARTTIME), from the host.
+ *
+ * Why not nsenter: nsenter --root took the root directory of PID 1, which is the
+ * job itself (bwrap --as-pid-1) and may chroot anywhere it likes in its container
+ * (CAP_SYS_CHROOT is a default capability): `burrow exec` then ran whatever the job
+ * had planted at <its root>/dev/.burrow-init, with every capability of the
+ * namespace, no seccomp filter, no no_new_privs, the caller's stdio and the job's
+ * environment block. Here the program is already running when it joins: setns(2)
+ * into a mount namespace sets the root and working directory to the namespace's
+ * root (never a process's), and the command is then looked up only after this
+ * program has dropped to the container's capabilities and filter. A job given
+ * CAP_SYS_ADMIN can still change what that root shows (mount over it, or move PID 1
+ * into a mount namespace of its own): it then chooses what an exec'd command finds,
+ * never what runs with the namespace's privileges.
+ *
+ * Each namespace is opened through /proc/PID/ns while PID is the container's PID 1:
+ * its start time, read before and after, is the one recorded when it started, so
+ * the descriptors are that process's and not a later one's with the same pid.
+ * Namespaces it shares with us (the net namespace of --network host, the cgroup
+ * namespace where the kernel has none) are left as they are.
+ */
+static void join_container(const char *spec)
+{
+  char *end;
+  long pid = strtol(spec, &end, 10);
+  unsigned long long recorded = *end == ':' ? strtoull(end + 1, &end, 10) : 0;
+  if (pid <= 0 || pid > 0x7fffffff || recorded == 0 || *end != '\0') die(125, "invalid -J \"%s\" (PID:STARTTIME expected)", spec);
+  if (start_time((pid_t) pid) != recorded) die(125, "the container's process %ld is gone: the container is not running", pid);
+  int fds[NAMESPACE_COUNT];
+  for (size_t i = 0; i < NAMESPACE_COUNT; i++) {
+    char path[64];
+    struct stat theirs, ours;
+    snprintf(path, sizeof path, "/proc/%ld/ns/%s", pid, namespaces[i].name);
+    fds[i] = open(path, O_RDONLY | O_CLOEXEC);
+    if (fds[i] < 0) {
+      if (errno == ENOENT && namespaces[i].type != CLONE_NEWUSER) continue; /* a kind of namespace this kernel lacks */
+      die(125, "cannot open %s: %s", path, strerror(errno));
+    }
+    snprintf(path, sizeof path, "/proc/self/ns/%s", namespaces[i].name);
+    if (fstat(fds[i], &theirs) == 0 && stat(path, &ours) == 0 && theirs.st_dev == ours.st_dev && theirs.st_ino == ours.st_ino) {
+      close(fds[i]);
+      fds[i] = -1;
+    }
+  }
+  if (fds[0] < 0) die(125, "process %ld is not in a container (it shares burrow's user namespace)", pid);
+  if (start_time((pid_t) pid) != recorded) die(125, "the container's process %ld is gone: the container is not running", pid);
+  for (size_t i = 0; i < NAMESPACE_COUNT; i++) {
+    if (fds[i] < 0) continue;
+    if (setns(fds[i], namespaces[i].type) != 0) die(125, "cannot join the container's %s namespace: %s", namespaces[i].name, strerror(errno));
+    close(fds[i]);
+  }
+}
+
+/*
+ * -J, after join_container: the pid namespace applies to children only, so fork.
+ * Returns in the child, which goes on to become the exec'd process. The parent
+ * stays outside the container's pid namespace (no process of the container can
+ * see or signal it), keeps only CAP_KILL (to forward signals to a job of another
+ * uid) and ends with the child's status.
+ */
+static void run_joined(void)
+{
+  sigset_t all, old;
+  sigfillset(&all);
+  sigprocmask(SIG_BLOCK, &all, &old);
+  job = fork();
+  if (job < 0) die(125, "fork failed: %s", strerror(errno));
+  if (job == 0) {
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    return;
+  }
+  struct __user_cap_header_struct header = { _LINUX_CAPABILITY_VERSION_3, 0 };
+  struct __user_cap_data_struct data[2] = { { 0 } };
+  data[0].effective = data[0].permitted = 1U << CAP_KILL;
+  if (syscall(SYS_capset, &header, data) != 0) {
+    kill(job, SIGKILL);
+    die(125, "capset failed: %s", strerror(errno));
+  }
+  forward_to_group = 1;
+  int forwarded[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT, SIGALRM };
+  struct sigaction action = { 0 };
+  action.sa_handler = forward;
+  for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++) sigaction(forwarded[i], &action, NULL);
+  sigprocmask(SIG_SETMASK, &old, NULL);
+  for (;;) {
+    int status;
+    if (waitpid(job, &status, 0) < 0) {
+      if (errno == EINTR) continue;
+      exit(125);
+    }
+    if (WIFEXITED(status)) exit(WEXITSTATUS(status));
+    if (WIFSIGNALED(status)) exit(128 + WTERMSIG(status));
+  }
 }
 
 static int run_as_init(char **argv)
@@ -218,14 +334,25 @@ static int run_as_init(char **argv)
 
 int main(int argc, char **argv)
 {
+  /* Not dumpable: no process of the container may ptrace this one, or open its
+   * /proc/PID/mem, while it still holds the capabilities it is about to drop
+   * (runc's CVE-2016-9962, for a job given CAP_SYS_PTRACE). The kernel still lets
+   * a holder of CAP_SYS_PTRACE in the user namespace that owns our memory map
+   * attach; that namespace is the one we were exec'd in. For `exec` (-J) that is
+   * the host's: we are exec'd before joining, so nothing in the container can
+   * attach, from our start to the job's exec (which makes the job dumpable
+   * again; the fork for -J keeps both). Under bubblewrap it is the container's:
+   * we are PID 1 of a pid namespace where nothing else runs yet, and with -i,
+   * when the job runs beside us, we hold only its capabilities and its filter. */
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   int uid = -1, gid = -1, init = 0, opt;
   char *groups = NULL, *cwd = NULL;
   const char *caps = NULL;
+  const char *join = NULL;
   int no_new_privs = 0;
-  int hold = 0;
   char *environment = NULL;
   size_t environment_length = 0;
-  while ((opt = getopt(argc, argv, "+u:g:G:w:itc:nPE:S:")) != -1) {
+  while ((opt = getopt(argc, argv, "+u:g:G:w:itc:nJ:E:S:")) != -1) {
     switch (opt) {
     case 'u': uid = parse_id(optarg); break;
     case 'g': gid = parse_id(optarg); break;
@@ -235,10 +362,10 @@ int main(int argc, char **argv)
     case 't': tty = 1; break;
     case 'c': caps = optarg; break;
     case 'n': no_new_privs = 1; break;
-    case 'P': hold = 1; break; /* stay, doing nothing, until killed: a handle on the container's root for `burrow cp` */
+    case 'J': join = optarg; break;
     case 'E': environment = read_all(parse_fd(optarg), 16 << 20, &environment_length, "the environment"); break;
     case 'S': load_seccomp(parse_fd(optarg)); break;
-    default: die(125, "%s", "usage: burrow-init [-u uid] [-g gid] [-G g1,g2] [-w dir] [-i] [-t] [-c capmask] [-n] [-E fd] [-S fd] -- command [args]");
+    default: die(125, "%s", "usage: burrow-init [-J pid:starttime] [-u uid] [-g gid] [-G g1,g2] [-w dir] [-i] [-t] [-c capmask] [-n] [-E fd] [-S fd] -- command [args]");
     }
   }
   /* Descriptors beyond 0, 1 and 2 are someone else's: the monitor's, the launcher's,
@@ -246,15 +373,15 @@ int main(int argc, char **argv)
   if (close_range(3, ~0U, 0) != 0) {
     for (int fd = 3; fd < 1024; fd++) close(fd);
   }
-  if (hold) {
-    if (write(1, "ready\n", 6) < 0) return 125;
-    for (;;) pause();
-  }
   if (optind >= argc) die(125, "%s", "no command given");
+  if (join != NULL) {
+    join_container(join);
+    run_joined();
+  }
   /* A session of its own, so the caller's terminal is not the job's controlling
    * terminal: TIOCSTI on it fails with EPERM (keystrokes pushed into the shell that
    * started burrow, CVE-2017-5226). Under bubblewrap's --new-session we already
-   * lead one (EPERM, fine); under nsenter (exec) this is where it happens. */
+   * lead one (EPERM, fine); for exec (-J) this is where it happens. */
   setsid();
   if (tty) {
     /* -t: the pseudo-terminal on stdin becomes the session's controlling terminal. */
@@ -270,10 +397,10 @@ int main(int argc, char **argv)
   unsetenv("PWD");
   if (environment != NULL) apply_environment(environment, environment_length);
   if (caps != NULL) {
-    /* The bounding set first, while CAP_SETPCAP is still ours (bubblewrap and nsenter
-     * hand over every capability of the namespace): a capability outside the
-     * container's set can then never come back, not through a setuid or
-     * file-capability binary, not through an exec'd process. */
+    /* The bounding set first, while CAP_SETPCAP is still ours (bubblewrap, and the
+     * user namespace joined by -J, hand over every capability of the namespace): a
+     * capability outside the container's set can then never come back, not through
+     * a setuid or file-capability binary, not through an exec'd process. */
     unsigned long long mask = strtoull(caps, NULL, 16);
     for (int cap = 0; cap < 64; cap++) {
       if (mask & (1ULL << cap)) continue;

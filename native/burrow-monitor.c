@@ -14,8 +14,9 @@
  * fifty containers cost fifty of these, not fifty Node processes.
  *
  * Who is who: DIR/monitor and DIR/pid name a process by pid, start time (field 22
- * of /proc/PID/stat) and boot id, so that after a reboot or a pid reuse burrow
- * never takes an unrelated process for this container's (container/state.ts).
+ * of /proc/PID/stat) and boot id, spelt PID.STARTTIME.BOOTID as everywhere in
+ * burrow (src/util/process-identity.ts), so that after a reboot or a pid reuse
+ * burrow never takes an unrelated process for this container's (container/state.ts).
  * Attach clients never hold the job up: their sockets are non-blocking, each has
  * a bounded queue of output, and one that falls that far behind (suspended,
  * stuck) is dropped; their frames are read as they come, never waited for.
@@ -36,6 +37,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "process-start.h"
 
 static long long log_limit = 10LL * 1024 * 1024;
 
@@ -67,25 +69,13 @@ static void now_rfc3339(char *out, size_t size)
   snprintf(out + n, size - n, ".%09ldZ", ts.tv_nsec);
 }
 
-/* Field 22 of /proc/PID/stat: when the process started, in clock ticks since boot. */
-static unsigned long long start_time(pid_t pid)
-{
-  char path[64], text[1024];
-  snprintf(path, sizeof path, "/proc/%d/stat", (int) pid);
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return 0;
-  ssize_t n = read(fd, text, sizeof text - 1);
-  close(fd);
-  if (n <= 0) return 0;
-  text[n] = '\0';
-  char *field = strrchr(text, ')'); /* the command name may hold spaces and parentheses */
-  if (field == NULL) return 0;
-  /* After ")": field 3 (state) onwards; field 22 is the 20th of them. */
-  for (int i = 3; i <= 22 && field != NULL; i++) field = strchr(field + 1, ' ');
-  return field == NULL ? 0 : strtoull(field + 1, NULL, 10);
-}
-
 static char boot_id[64] = "";
+
+/* PID.STARTTIME.BOOTID (src/util/process-identity.ts); a start time of 0 (gone already) names no process. */
+static void format_identity(char *out, size_t size, pid_t pid)
+{
+  snprintf(out, size, "%d.%llu.%s", (int) pid, start_time(pid), boot_id);
+}
 
 static void read_boot_id(void)
 {
@@ -380,9 +370,9 @@ static int run_once(char **launcher)
   if (input_fd >= 0) set_nonblocking(input_fd);
   char started[64];
   now_rfc3339(started, sizeof started);
-  char json[512];
-  snprintf(json, sizeof json, "{\"monitorPid\":%d,\"startedAt\":\"%s\",\"startTime\":%llu,\"bootId\":\"%s\"}\n",
-           (int) getpid(), started, start_time(getpid()), boot_id);
+  char json[512], self[128];
+  format_identity(self, sizeof self, getpid());
+  snprintf(json, sizeof json, "{\"monitor\":\"%s\",\"startedAt\":\"%s\"}\n", self, started);
   write_file("monitor", json);
 
   struct stream streams[2] = { { use_tty ? master : out[0], "stdout", {0}, 0 }, { use_tty ? -1 : err[0], "stderr", {0}, 0 } };
@@ -450,7 +440,8 @@ static int run_once(char **launcher)
             /* The sandbox's PID 1, named so that no later process with its pid passes for it. */
             long sandbox = strtol(pid + 1, NULL, 10);
             char content[192];
-            snprintf(content, sizeof content, "%ld %llu %s\n", sandbox, start_time((pid_t) sandbox), boot_id);
+            format_identity(content, sizeof content - 1, (pid_t) sandbox);
+            strcat(content, "\n");
             write_file("pid", content);
           }
           char *failure = strstr(info_text, "\"burrow-error\"");

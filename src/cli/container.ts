@@ -60,7 +60,7 @@ export function psCommand(signal: AbortSignal, setExit: Exit): Command {
         if (flags.format === 'json') {
           context.stdout.write(`${JSON.stringify(containers.map(({ record, state }) => ({
             Id: record.id, Names: record.name, Image: record.image.name, Command: record.plan.process.args.join(' '), CreatedAt: record.created,
-            State: state.status, Status: statusText(state.status, state.exitCode, state.startedAt, state.finishedAt, state.paused), Paused: state.paused, ExitCode: state.exitCode, Pid: state.pid, Labels: record.labels,
+            State: state.status, Status: statusText(state.status, state.exitCode, state.startedAt, state.finishedAt, state.paused), Paused: state.paused, ExitCode: state.exitCode, Pid: state.sandbox?.pid, Labels: record.labels,
           })), null, 2)}\n`);
           return;
         }

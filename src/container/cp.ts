@@ -42,9 +42,10 @@ function helperEnv(): NodeJS.ProcessEnv {
 /** The command that runs the worker (its arguments after ROOT) where it can reach the container's root. */
 async function workerCommand(store: Store, record: ContainerRecord, args: string[]): Promise<string[]> {
   const state = containerState(store, record);
-  if (state.status === 'running' && state.pid !== undefined) {
-    await waitForSandbox(state.pid);
-    return ['nsenter', '--target', String(state.pid), '--user', '--preserve-credentials', '--', process.execPath, WORKER, `/proc/${state.pid}/root`, ...args];
+  const pid = state.status === 'running' ? state.sandbox?.pid : undefined;
+  if (pid !== undefined) {
+    await waitForSandbox(pid);
+    return ['nsenter', '--target', String(pid), '--user', '--preserve-credentials', '--', process.execPath, WORKER, `/proc/${pid}/root`, ...args];
   }
   const mapping = idMapping();
   const site = rootfsSite(store, record, mapping);

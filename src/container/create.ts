@@ -14,6 +14,7 @@ import { trace } from '../util/trace.js';
 import { newContainerId, VALID_NAME } from './names.js';
 import { containerDir, writeNamedRecord, type ContainerRecord, type RestartPolicy } from './record.js';
 import { callerEnv, imageRuntimeConfig } from './image-config.js';
+import { mergeEnv } from './environment.js';
 import { resolveUser } from './user.js';
 import { createVolume } from './volumes.js';
 
@@ -48,21 +49,6 @@ export interface CreateOptions {
   security?: SecurityOptions | undefined;
   signal?: AbortSignal | undefined;
   onNote?: (note: string) => void;
-}
-
-/**
- * The job's environment: burrow's defaults, then the image's NAME=VALUE entries,
- * then the caller's -e and --env-file (already resolved by callerEnv). The image's
- * entries are data: never looked up in, nor expanded against, this process's
- * environment (image-config.ts).
- */
-function mergeEnv(imageEnv: readonly string[], extra: readonly string[], defaults: Record<string, string>): string[] {
-  const env = new Map<string, string>(Object.entries(defaults));
-  for (const entry of [...imageEnv, ...extra]) {
-    const at = entry.indexOf('=');
-    env.set(entry.slice(0, at), entry.slice(at + 1));
-  }
-  return [...env].map(([key, value]) => `${key}=${value}`);
 }
 
 /** Writes /etc/hosts, /etc/hostname and /etc/resolv.conf for the container. */
@@ -160,7 +146,7 @@ export async function createContainer(store: Store, options: CreateOptions): Pro
     capabilities: caps,
     process: {
       args,
-      env: mergeEnv(config.env, extraEnv, { PATH: DEFAULT_PATH, HOSTNAME: hostname, HOME: user.home, ...(options.tty ? { TERM: 'xterm' } : {}) }),
+      env: mergeEnv([config.env, extraEnv], { PATH: DEFAULT_PATH, HOSTNAME: hostname, HOME: user.home, ...(options.tty ? { TERM: 'xterm' } : {}) }),
       cwd: workdir,
       uid: user.uid,
       gid: user.gid,

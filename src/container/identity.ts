@@ -1,65 +1,15 @@
-import { closeSync, readFileSync } from 'node:fs';
+import { closeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { constants } from 'node:os';
 import { BurrowError } from '../errors.js';
+import { isRunning, type ProcessIdentity } from '../util/process-identity.js';
 
 /**
- * Which process is a container's: a pid alone is not a name. Pids are reused (32768
- * of them here, a busy CI runner goes round in minutes) and a reboot starts them
- * over, so a monitor or sandbox pid recorded yesterday may now belong to the user's
- * editor; its command line may even say "burrow". A process is named by its pid,
- * its start time (field 22 of /proc/PID/stat, clock ticks since boot: no two
- * processes of one boot share pid and start time) and the boot id, all recorded
- * when it starts. Signals go through a pidfd opened before the check, so the
- * process that was checked is the one signalled, even if it exits in between.
+ * Signals to a container's processes (stop, kill, rm -f), which are named by
+ * identity (util/process-identity.ts), never by pid alone. Signals go through a
+ * pidfd opened before the identity is checked, so the process that was checked is
+ * the one signalled, even if it exits and its pid is reused in between.
  */
-export interface ProcessIdentity {
-  pid: number;
-  /** Field 22 of /proc/PID/stat when the process started. */
-  startTime: string;
-  /** /proc/sys/kernel/random/boot_id of the boot it started in. */
-  bootId: string;
-}
-
-let currentBoot: string | undefined;
-
-/** This boot's id (a new one after every reboot). */
-export function bootId(): string {
-  currentBoot ??= readFileSync('/proc/sys/kernel/random/boot_id', 'latin1').trim();
-  return currentBoot;
-}
-
-/** Field 22 of /proc/PID/stat, or undefined when there is no such process. */
-export function startTime(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    // The command name (field 2) may hold spaces and parentheses: count from the last ')'.
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
-  } catch {
-    return undefined;
-  }
-}
-
-/** The identity of a live process, to be recorded when it starts. */
-export function identify(pid: number): ProcessIdentity | undefined {
-  const start = startTime(pid);
-  return start === undefined ? undefined : { pid, startTime: start, bootId: bootId() };
-}
-
-/** The process recorded as `identity` is still running (not a later one with its pid). */
-export function isRunning(identity: ProcessIdentity | undefined): identity is ProcessIdentity {
-  if (identity === undefined || identity.bootId !== bootId()) return false;
-  return startTime(identity.pid) === identity.startTime;
-}
-
-/** An identity as written in a run-time file, checked: anything malformed names no process. */
-export function parseIdentity(pid: unknown, start: unknown, boot: unknown): ProcessIdentity | undefined {
-  const startText = typeof start === 'number' ? String(start) : start;
-  if (typeof pid !== 'number' || !Number.isInteger(pid) || pid <= 0) return undefined;
-  if (typeof startText !== 'string' || !/^\d+$/.test(startText) || startText === '0') return undefined;
-  if (typeof boot !== 'string' || boot === '') return undefined;
-  return { pid, startTime: startText, bootId: boot };
-}
 
 interface Pidfd {
   open: (pid: number) => number;

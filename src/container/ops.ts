@@ -178,7 +178,7 @@ export function inspectContainer(store: Store, record: ContainerRecord): Record<
       Status: state.status,
       Running: state.status === 'running',
       Paused: state.paused,
-      Pid: state.pid ?? 0,
+      Pid: state.sandbox?.pid ?? 0,
       ExitCode: state.exitCode ?? 0,
       StartedAt: state.startedAt ?? '0001-01-01T00:00:00Z',
       FinishedAt: state.finishedAt ?? '0001-01-01T00:00:00Z',

@@ -16,7 +16,7 @@ import { writeEnvironmentFile } from '../sandbox/handoff.js';
 import { launcherArgv, launchInfo, MONITOR_BINARY, rootfsSite } from './launcher.js';
 import { createContainerCgroup, removeContainerCgroup } from './cgroup.js';
 import { containerDir, writeRecord, type ContainerRecord } from './record.js';
-import { containerState, monitorFile, readPid, readRunFile, sandboxPidFile, waitForSandbox } from './state.js';
+import { containerState, monitorFile, readRunFile, readSandbox, sandboxPidFile, waitForSandbox } from './state.js';
 
 /** Run-time state files: re-derived after a crash, so not worth an fsync each. */
 const RUNTIME = { durable: false };
@@ -155,11 +155,11 @@ async function waitForStart(dir: string, timeoutMs: number): Promise<{ pid?: num
   while (Date.now() - started < timeoutMs) {
     const launchError = readRunFile(join(dir, 'launch-error'));
     if (launchError !== undefined) return { launchError };
-    const pid = readPid(join(dir, 'pid'));
-    if (pid !== undefined) {
+    if (existsSync(join(dir, 'pid'))) {
       // As `docker run -d`: back once the job runs in its container, so an exec right after finds it whole.
-      await waitForSandbox(pid, Math.max(0, timeoutMs - (Date.now() - started)));
-      return { pid };
+      const sandbox = readSandbox(dir);
+      if (sandbox !== undefined) await waitForSandbox(sandbox.pid, Math.max(0, timeoutMs - (Date.now() - started)));
+      return { pid: sandbox?.pid };
     }
     if (existsSync(join(dir, 'exit'))) return { exited: true };
     await new Promise((resolve) => setTimeout(resolve, 5));

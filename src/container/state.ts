@@ -1,9 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isFrozen } from './cgroup.js';
-import { identify, isRunning, parseIdentity, type ProcessIdentity } from './identity.js';
 import { containerDir, type ContainerRecord } from './record.js';
 import type { Store } from '../store/store.js';
+import { bootId, formatIdentity, identify, identityOf, isRunning, parentOf, parseIdentity, type ProcessIdentity } from '../util/process-identity.js';
 
 export type ContainerStatus = 'created' | 'running' | 'exited';
 
@@ -13,11 +13,13 @@ export type ContainerStatus = 'created' | 'running' | 'exited';
  * the half-built namespace. PID 1 is a fork of bwrap until it executes burrow-init,
  * which it does last: ready once its command line differs from its parent's.
  * (Command lines are readable whatever user the job runs as; its root is not.)
+ * Only a wait: the job controls its command line and could make it look unready,
+ * which holds exec and cp back for the time-out, never decides what they join.
  */
 export function sandboxReady(pid: number): boolean {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    const parent = parentOf(pid);
+    if (parent === undefined) return true;
     return readFileSync(`/proc/${pid}/cmdline`, 'latin1') !== readFileSync(`/proc/${parent}/cmdline`, 'latin1');
   } catch {
     // Gone: nothing to wait for.
@@ -33,11 +35,8 @@ export async function waitForSandbox(pid: number, timeoutMs = 5_000): Promise<vo
 
 export interface ContainerState {
   status: ContainerStatus;
-  /** Host pid of the container's PID 1 while it runs. */
-  pid: number | undefined;
-  /** The container's PID 1 as recorded when it started: what signals go to. */
+  /** The container's PID 1 (on the host) while it runs, as recorded when it started: what signals go to, what exec joins. */
   sandbox: ProcessIdentity | undefined;
-  monitorPid: number | undefined;
   /** The monitor (burrow-monitor, or the `burrow run` in the foreground), while it runs. */
   monitor: ProcessIdentity | undefined;
   exitCode: number | undefined;
@@ -73,34 +72,43 @@ function readJson<T>(path: string): T | undefined {
   }
 }
 
-export function readPid(path: string): number | undefined {
-  const pid = Number(readRunFile(path)?.trim().split(' ')[0]);
-  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+/**
+ * The `pid` file: the sandbox's PID 1 as the monitor saw it start, or undefined
+ * (no file, or a PID 1 already gone when it was written). `PID.STARTTIME.BOOTID`
+ * (util/process-identity.ts); a monitor of an older burrow, which may still run
+ * its container across an upgrade, writes `PID STARTTIME BOOTID`.
+ */
+export function readSandbox(dir: string): ProcessIdentity | undefined {
+  const text = readRunFile(join(dir, 'pid'))?.trim();
+  if (text === undefined) return undefined;
+  const [pid, start, boot] = text.split(' ');
+  return parseIdentity(text) ?? identityOf(pid, start, boot);
 }
 
-/** The `pid` file: "PID STARTTIME BOOTID", the sandbox's PID 1 as the monitor saw it start. */
-export function readSandboxIdentity(path: string): ProcessIdentity | undefined {
-  const [pid, start, boot] = (readRunFile(path) ?? '').trim().split(' ');
-  return parseIdentity(Number(pid), start, boot);
-}
-
-/** The `pid` file's content for a sandbox PID 1 that has just started (see native/burrow-monitor.c). */
+/** The `pid` file's content for a sandbox PID 1 that has just started (as native/burrow-monitor.c writes it). */
 export function sandboxPidFile(pid: number): string {
-  const identity = identify(pid);
-  return identity === undefined ? `${pid} 0 -\n` : `${pid} ${identity.startTime} ${identity.bootId}\n`;
+  // Gone already: a start time of 0 names no process (readSandbox gives undefined).
+  return `${formatIdentity(identify(pid) ?? { pid, startTime: '0', bootId: bootId() })}\n`;
+}
+
+/** The `monitor` file: `{"monitor":"PID.STARTTIME.BOOTID","startedAt":…}` (an older burrow's monitor writes monitorPid, startTime and bootId). */
+interface MonitorFile {
+  monitor?: string;
+  startedAt: string;
+  monitorPid?: number;
+  startTime?: number | string;
+  bootId?: string;
 }
 
 /** The `monitor` file's content for this process as a container's monitor (`burrow run` in the foreground). */
 export function monitorFile(): string {
   const identity = identify(process.pid);
-  return JSON.stringify({ monitorPid: process.pid, startedAt: new Date().toISOString(), startTime: identity?.startTime, bootId: identity?.bootId });
+  return JSON.stringify({ monitor: identity === undefined ? '' : formatIdentity(identity), startedAt: new Date().toISOString() } satisfies MonitorFile);
 }
 
-interface MonitorFile {
-  monitorPid: number;
-  startedAt: string;
-  startTime?: number | string;
-  bootId?: string;
+function monitorOf(file: MonitorFile): ProcessIdentity | undefined {
+  if (typeof file.monitor === 'string') return parseIdentity(file.monitor);
+  return identityOf(file.monitorPid, file.startTime, file.bootId);
 }
 
 /**
@@ -108,7 +116,7 @@ interface MonitorFile {
  * when it starts the job, `pid` when the sandbox runs, and `exit` when it ends.
  * A monitor that is gone without an `exit` means the container is gone too
  * (bubblewrap dies with its parent). "Gone" means: no process with the recorded
- * pid, start time and boot id (identity.ts) — never a guess from a command line,
+ * pid, start time and boot id (util/process-identity.ts) — never a guess from a command line,
  * so after a reboot or a pid reuse the container is exited and nothing that now
  * holds its pids is taken for it.
  */
@@ -116,19 +124,18 @@ export function containerState(store: Store, record: ContainerRecord): Container
   const dir = containerDir(store, record.id);
   const monitorRecord = readJson<MonitorFile>(join(dir, 'monitor'));
   const exit = readJson<{ exitCode: number; finishedAt: string; restarts?: number }>(join(dir, 'exit'));
-  const sandboxRecord = readSandboxIdentity(join(dir, 'pid'));
-  const base = { monitorPid: monitorRecord?.monitorPid, startedAt: monitorRecord?.startedAt, restarts: exit?.restarts ?? 0, lost: false, paused: false };
-  const gone = { pid: undefined, sandbox: undefined };
+  const sandboxRecord = readSandbox(dir);
+  const base = { startedAt: monitorRecord?.startedAt, restarts: exit?.restarts ?? 0, lost: false, paused: false };
   if (monitorRecord === undefined) {
-    return { ...base, ...gone, monitor: undefined, status: exit === undefined ? 'created' : 'exited', exitCode: exit?.exitCode, finishedAt: exit?.finishedAt };
+    return { ...base, sandbox: undefined, monitor: undefined, status: exit === undefined ? 'created' : 'exited', exitCode: exit?.exitCode, finishedAt: exit?.finishedAt };
   }
-  const recorded = parseIdentity(monitorRecord.monitorPid, monitorRecord.startTime, monitorRecord.bootId);
+  const recorded = monitorOf(monitorRecord);
   // Alive even when exited: a monitor in a restart back-off, or writing its last files.
   const monitor = isRunning(recorded) ? recorded : undefined;
   const sandbox = monitor !== undefined && isRunning(sandboxRecord) ? sandboxRecord : undefined;
   if (exit !== undefined && (monitor === undefined || !existsSync(join(dir, 'pid')))) {
-    return { ...base, ...gone, monitor, status: 'exited', exitCode: exit.exitCode, finishedAt: exit.finishedAt };
+    return { ...base, sandbox: undefined, monitor, status: 'exited', exitCode: exit.exitCode, finishedAt: exit.finishedAt };
   }
-  if (monitor !== undefined) return { ...base, status: 'running', paused: isFrozen(record.cgroup), pid: sandbox?.pid, sandbox, monitor, exitCode: undefined, finishedAt: undefined };
-  return { ...base, ...gone, monitor, status: 'exited', exitCode: -1, finishedAt: undefined, lost: true };
+  if (monitor !== undefined) return { ...base, status: 'running', paused: isFrozen(record.cgroup), sandbox, monitor, exitCode: undefined, finishedAt: undefined };
+  return { ...base, sandbox: undefined, monitor, status: 'exited', exitCode: -1, finishedAt: undefined, lost: true };
 }

@@ -16,8 +16,8 @@ export interface ProcessRow {
 export function containerProcesses(store: Store, query: string): ProcessRow[] {
   const record = findContainer(store, query);
   const state = containerState(store, record);
-  if (state.status !== 'running' || state.pid === undefined) throw new BurrowError('INVALID_ARGUMENT', `container ${record.name} is not running`);
-  const namespace = readlinkSync(`/proc/${state.pid}/ns/pid`);
+  if (state.status !== 'running' || state.sandbox === undefined) throw new BurrowError('INVALID_ARGUMENT', `container ${record.name} is not running`);
+  const namespace = readlinkSync(`/proc/${state.sandbox.pid}/ns/pid`);
   const rows: ProcessRow[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;

@@ -13,13 +13,20 @@ interface PasswdEntry { name: string; uid: number; gid: number; home: string }
 interface GroupEntry { name: string; gid: number; members: string[] }
 
 /**
+ * The most of an image's /etc/passwd or /etc/group burrow reads (a real one is a
+ * few kilobytes): a file of zeros compresses a thousandfold, so a 2 MB layer can
+ * hold a 2 GB /etc/passwd that would otherwise be read whole into memory.
+ */
+export const IMAGE_FILE_MAX_BYTES = 4 * 1024 * 1024;
+
+/**
  * Reads a file of the image from the topmost layer that has it, never through a
  * symlink, in any component: the path is resolved on the host, where an image's
  * link (`etc -> /home/user/.secrets`) could point anywhere. A layer where a
  * component is a link or a whiteout hides the file (burrow then knows no such
- * file, as for an image without one).
+ * file, as for an image without one). A file over `maxBytes` is refused.
  */
-export function readImageFile(layers: readonly string[], relative: string): string | undefined {
+export function readImageFile(layers: readonly string[], relative: string, maxBytes = IMAGE_FILE_MAX_BYTES): string | undefined {
   const parts = relative.split('/');
   layer: for (let index = layers.length - 1; index >= 0; index--) {
     for (let depth = 1; depth < parts.length; depth++) {
@@ -41,7 +48,12 @@ export function readImageFile(layers: readonly string[], relative: string): stri
     }
     try {
       // A whiteout (a character device) hides the file of the layers below.
-      if (!fstatSync(fd).isFile()) return undefined;
+      const stat = fstatSync(fd);
+      if (!stat.isFile()) return undefined;
+      // Layers are not written once unpacked: the size read here is the size of what follows.
+      if (stat.size > maxBytes) {
+        throw new BurrowError('INVALID_ARGUMENT', `the image's /${relative} is ${stat.size} bytes, more than the ${maxBytes / (1024 * 1024)} MiB burrow reads of it: the image is damaged or hostile`);
+      }
       return readFileSync(fd, 'utf8');
     } finally {
       closeSync(fd);

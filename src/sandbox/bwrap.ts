@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
-import { capabilityMask } from './capabilities.js';
 import { ENV_FD, SECCOMP_FD } from './handoff.js';
+import { initArgs } from './init-args.js';
 import { hasSeccompFilter, MASKED_PATHS, READONLY_PATHS, type SetupPlan } from './plan.js';
 
 /** Where the static init helper appears inside the container (a tmpfs, not the image). */
@@ -49,16 +49,10 @@ export function bwrapArgs(plan: SetupPlan, initBinary: string, infoFd: number): 
   args.push('--ro-bind', initBinary, INIT_PATH);
   if (plan.rootfs.readOnly) args.push('--remount-ro', '/');
   // burrow-init sets the capabilities (-c), bounding set included, after it has
-  // switched to the job's user: bwrap hands it all of them, as nsenter does for exec.
+  // switched to the job's user: bwrap hands it all of them, as joining the namespaces does for exec (-J).
   args.push('--cap-add', 'ALL');
   // The job's environment reaches burrow-init on a descriptor (handoff.ts), never on this command line.
   args.push('--clearenv');
-  const init = [INIT_PATH, '-u', String(plan.process.uid), '-g', String(plan.process.gid), '-w', plan.process.cwd, '-c', capabilityMask(plan.capabilities), '-E', String(ENV_FD)];
-  if (plan.process.groups.length > 0) init.push('-G', plan.process.groups.join(','));
-  if (plan.process.init) init.push('-i');
-  if (plan.process.tty) init.push('-t');
-  // The filter last of all, after burrow-init's own setup, as runc does: a strict profile cannot break the switch of user and directory.
-  if (hasSeccompFilter(plan)) init.push('-S', String(SECCOMP_FD));
-  args.push('--', ...init, '--', ...plan.process.args);
+  args.push('--', INIT_PATH, ...initArgs({ ...plan.process, capabilities: plan.capabilities, envFd: ENV_FD, seccompFd: hasSeccompFilter(plan) ? SECCOMP_FD : undefined, noNewPrivs: false }), '--', ...plan.process.args);
   return args;
 }

@@ -1,6 +1,7 @@
 import { closeSync, fstatSync, linkSync, mkdirSync, openSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { BurrowError, errnoOf, fsError } from '../errors.js';
+import { bootId, formatIdentity, identityOf, isGone, parseIdentity, selfIdentity, type ProcessIdentity } from '../util/process-identity.js';
 
 /** unlink(2) that does not mind a missing file (rmSync costs a start ~0.6 ms more on first use). */
 function remove(path: string): void {
@@ -16,64 +17,45 @@ const pause = new Int32Array(new SharedArrayBuffer(4));
 const LEGACY_STALE_MS = 2_000;
 
 /**
- * Who holds a lock file: boot id, pid and the pid's start time (clock ticks after
- * boot, /proc/PID/stat field 22). A pid alone is reused; the three together name
- * one process of one boot, so "that process is gone" can be proved, never guessed.
+ * The holder of a lock file, as written in it: its identity (util/process-identity.ts:
+ * pid, start time and boot id, `PID.STARTTIME.BOOTID`), so that "that process is
+ * gone" can be proved, never guessed. `legacy` marks the spelling of burrow before
+ * that format was shared ("BOOTID PID STARTTIME"): a burrow of the previous version
+ * may hold a lock while the new one waits for it, during an upgrade.
  */
-export interface LockHolder {
-  bootId: string;
-  pid: number;
-  startTime: string;
+interface Holder {
+  identity: ProcessIdentity;
+  legacy: boolean;
 }
 
-let self: LockHolder | undefined;
-
-function readBootId(): string {
-  return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+function parseHolder(text: string): Holder | undefined {
+  const identity = text.endsWith('\n') ? parseIdentity(text.slice(0, -1)) : undefined;
+  if (identity !== undefined) return { identity, legacy: false };
+  const old = /^([0-9a-f-]{36}) (\d+) (\d+)\n$/.exec(text);
+  const oldIdentity = old === null ? undefined : identityOf(old[2], old[3], old[1]);
+  return oldIdentity === undefined ? undefined : { identity: oldIdentity, legacy: true };
 }
 
-/** The start time of `pid` (field 22 of /proc/PID/stat), or undefined if no such process runs. */
-export function processStartTime(pid: number): string | undefined {
-  let stat: string;
-  try {
-    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return undefined;
-  }
-  // The command name (field 2) may hold spaces and parentheses: count from the last ')'.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // A zombie has exited: it holds nothing and will do nothing more.
-  if (fields[0] === 'Z' || fields[0] === 'X') return undefined;
-  return fields[19];
-}
-
-export function currentHolder(): LockHolder {
-  self ??= { bootId: readBootId(), pid: process.pid, startTime: processStartTime(process.pid) ?? '0' };
-  return self;
-}
-
-export function formatHolder(holder: LockHolder): string {
-  return `${holder.bootId} ${holder.pid} ${holder.startTime}\n`;
-}
-
-export function parseHolder(text: string): LockHolder | undefined {
-  const match = /^([0-9a-f-]{36}) (\d+) (\d+)\n$/.exec(text);
-  if (match === null) return undefined;
-  return { bootId: match[1]!, pid: Number(match[2]), startTime: match[3]! };
+/** The file a contender writes whole before linking it as the lock (and that a takeover cleans up after a gone holder). */
+function draftOf(path: string, holder: Holder): string {
+  const { identity } = holder;
+  const name = holder.legacy ? `${identity.pid}.${identity.startTime}` : formatIdentity(identity);
+  return join(dirname(path), `.${basename(path)}.${name}`);
 }
 
 /**
- * True only when `holder` provably no longer runs: it belongs to an earlier boot,
- * or its pid is gone or now names a process that started at another time.
+ * The name under which the lock of a gone holder is set aside: one per holder, so
+ * only one contender can. Its key is a name the contenders agree on, not a record
+ * of the holder, so it keeps the spelling it has always had
+ * (`BOOTID-PID-STARTTIME`): during an upgrade, contenders of two burrow versions
+ * must still race for the same tombstone.
  */
-export function holderIsGone(holder: LockHolder, bootId = currentHolder().bootId): boolean {
-  if (holder.bootId !== bootId) return true;
-  return processStartTime(holder.pid) !== holder.startTime;
-}
-
-/** The name under which the lock of a gone holder is set aside: one per holder, so only one contender can. */
 function tombstoneOf(path: string, key: string): string {
   return `${path}.gone.${key}`;
+}
+
+function tombstoneKey(identity: ProcessIdentity): string {
+  return `${identity.bootId}-${identity.pid}-${identity.startTime}`;
 }
 
 /**
@@ -86,7 +68,7 @@ function tombstoneOf(path: string, key: string): string {
  * holders that died inside a millisecond's critical section, so they are rare),
  * except those of earlier boots, whose contenders cannot still be running.
  */
-function takeOver(path: string, key: string, bootId: string): void {
+function takeOver(path: string, key: string, boot: string): void {
   try {
     linkSync(path, tombstoneOf(path, key));
   } catch (error) {
@@ -98,7 +80,7 @@ function takeOver(path: string, key: string, bootId: string): void {
   remove(path);
   const prefix = `${basename(path)}.gone.`;
   for (const name of readdirSync(dirname(path))) {
-    if (name.startsWith(prefix) && !name.startsWith(`${prefix}${bootId}`)) remove(join(dirname(path), name));
+    if (name.startsWith(prefix) && !name.startsWith(`${prefix}${boot}`)) remove(join(dirname(path), name));
   }
 }
 
@@ -107,23 +89,24 @@ function takeOver(path: string, key: string, bootId: string): void {
  * of a millisecond on a container's start path, where flock(2) would cost more to
  * set up (koffi takes ~12 ms to load) than the whole section.
  *
- * The lock is a file naming its holder (boot id, pid, start time), created whole
+ * The lock is a file naming its holder (`PID.STARTTIME.BOOTID`), created whole
  * with link(2) so no one ever reads it half-written. A lock whose holder is
  * provably gone is taken over by exactly one waiter (see `takeOver`); a lock whose
  * holder lives is never touched, however old: two holders cannot happen.
  */
 export function withLockFileSync<T>(path: string, body: () => T, timeoutMs = 10_000): T {
-  const me = currentHolder();
+  const me = selfIdentity();
+  const boot = bootId();
   const directory = dirname(path);
-  const draft = join(directory, `.${basename(path)}.${me.pid}.${me.startTime}`);
+  const draft = draftOf(path, { identity: me, legacy: false });
   try {
     mkdirSync(directory, { recursive: true });
-    writeFileSync(draft, formatHolder(me), { mode: 0o600 });
+    writeFileSync(draft, `${formatIdentity(me)}\n`, { mode: 0o600 });
   } catch (error) {
     throw fsError(error, `locking ${path}`);
   }
   const deadline = Date.now() + timeoutMs;
-  let holder: LockHolder | undefined;
+  let holder: Holder | undefined;
   try {
     for (;;) {
       try {
@@ -155,16 +138,16 @@ export function withLockFileSync<T>(path: string, body: () => T, timeoutMs = 10_
         // Not written by this scheme (an older burrow's empty O_EXCL file): its age is all there is to
         // go by. Keyed by inode, which its tombstone keeps from being reused.
         if (age > LEGACY_STALE_MS) {
-          takeOver(path, `${me.bootId}-legacy-${inode}`, me.bootId);
+          takeOver(path, `${boot}-legacy-${inode}`, boot);
           continue;
         }
-      } else if (holderIsGone(holder, me.bootId)) {
-        takeOver(path, `${holder.bootId}-${holder.pid}-${holder.startTime}`, me.bootId);
-        remove(join(directory, `.${basename(path)}.${holder.pid}.${holder.startTime}`));
+      } else if (isGone(holder.identity)) {
+        takeOver(path, tombstoneKey(holder.identity), boot);
+        remove(draftOf(path, holder));
         continue;
       }
       if (Date.now() > deadline) {
-        const who = holder === undefined ? 'another burrow process' : `burrow process ${holder.pid}`;
+        const who = holder === undefined ? 'another burrow process' : `burrow process ${holder.identity.pid}`;
         throw new BurrowError('LOCKED', `${path} has been locked for ${timeoutMs / 1000} s by ${who}, which is still running: wait for it or stop it`);
       }
       Atomics.wait(pause, 0, 0, 1);

@@ -4,6 +4,8 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bed } from '../helpers/bed.js';
 import { BURROW_BIN, burrow, expectOneLineError, inTerminal, run, sandbox, type Sandbox, removeAllContainers } from '../helpers/cli.js';
+import { until } from '../helpers/poll.js';
+import { recordedMonitor } from '../helpers/records.js';
 
 const busybox = (): string => `${bed().registries.anon}/busybox:latest`;
 let box: Sandbox;
@@ -29,14 +31,6 @@ const runDetached = async (args: string[]): Promise<string> => {
   expect(result.exitCode, result.stderr).toBe(0);
   return result.stdout.trim();
 };
-
-async function until(condition: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const started = Date.now();
-  while (!(await condition())) {
-    if (Date.now() - started > timeoutMs) throw new Error('timed out waiting');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 const LOOP = 'echo started; echo to-stderr >&2; trap "echo bye; exit 0" TERM; while true; do sleep 0.1; done';
 
@@ -145,17 +139,17 @@ describe('detached containers and their monitor', () => {
   it('rm of a container in its restart back-off takes its monitor with it', async () => {
     const id = await runDetached(['--restart', 'always', busybox(), 'sh', '-c', 'exit 1']);
     await until(async () => (await inspect(id)).State.RestartCount >= 1, 20_000);
-    const monitor = JSON.parse(readFileSync(join(box.root, 'containers', id, 'monitor'), 'utf8')) as { monitorPid: number };
+    const monitor = recordedMonitor(join(box.root, 'containers', id));
     expect((await run(box, ['rm', '-f', id])).exitCode).toBe(0);
-    await until(async () => !existsSync(`/proc/${monitor.monitorPid}`) || readFileSync(`/proc/${monitor.monitorPid}/status`, 'utf8').includes('State:\tZ'));
+    await until(async () => !existsSync(`/proc/${monitor.pid}`) || readFileSync(`/proc/${monitor.pid}/status`, 'utf8').includes('State:\tZ'));
   });
 
   it('a killed monitor leaves no ghost: the container shows exited and its processes are gone', async () => {
     const id = (await run(box, ['run', '-d', busybox(), 'sh', '-c', 'while true; do sleep 0.1; done'])).stdout.trim();
-    const monitor = JSON.parse(readFileSync(join(box.root, 'containers', id, 'monitor'), 'utf8')) as { monitorPid: number };
+    const monitor = recordedMonitor(join(box.root, 'containers', id));
     const { Pid } = (await inspect(id)).State;
     expect(Pid).toBeGreaterThan(0);
-    process.kill(monitor.monitorPid, 'SIGKILL');
+    process.kill(monitor.pid, 'SIGKILL');
     await until(async () => (await inspect(id)).State.Status === 'exited');
     const state = (await inspect(id)).State;
     expect(state.ExitCode).toBe(-1);

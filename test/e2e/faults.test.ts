@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bed, fixture } from '../helpers/bed.js';
 import { burrow, expectOneLineError, run, sandbox, storeSnapshot } from '../helpers/cli.js';
 import { FaultProxy, isBlobGet, isManifestGet, isManifestHead, type FaultAction } from '../helpers/fault-proxy.js';
+import { until } from '../helpers/poll.js';
 
 let proxy: FaultProxy;
 
@@ -182,7 +183,7 @@ describe('a pull that is stopped', () => {
     proxy.setRule((request) => (isBlobGet(request) && request.path.endsWith(layer) && request.headers.range === undefined ? { kind: 'throttle', bytesPerSecond: 2_000_000 } : undefined));
     const before = storeSnapshot(box.root);
     const child = burrow(box, ['pull', `${proxy.address}/big:latest`]);
-    await waitFor(() => proxy.count((request) => isBlobGet(request) && request.path.endsWith(layer)) > 0 && partials(box.root) > 0);
+    await until(() => proxy.count((request) => isBlobGet(request) && request.path.endsWith(layer)) > 0 && partials(box.root) > 0, 20_000);
     await new Promise((resolve) => setTimeout(resolve, 700));
     child.kill('SIGINT');
     const result = await child;
@@ -203,7 +204,7 @@ describe('a pull that is stopped', () => {
     const layer = layerOf('big:latest');
     proxy.setRule((request) => (isBlobGet(request) && request.path.endsWith(layer) ? { kind: 'throttle', bytesPerSecond: 1_000_000 } : undefined));
     const child = burrow(box, ['pull', `${proxy.address}/big:latest`]);
-    await waitFor(() => partials(box.root) > 0);
+    await until(() => partials(box.root) > 0, 20_000);
     child.kill('SIGKILL');
     await child.catch(() => undefined);
     proxy.setRule(() => undefined);
@@ -250,13 +251,6 @@ function partials(root: string): number {
   return existsSync(tmp) ? readdirSync(tmp).filter((name) => name.endsWith('.partial')).length : 0;
 }
 
-async function waitFor(condition: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const started = Date.now();
-  while (!condition()) {
-    if (Date.now() - started > timeoutMs) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 /** A manifest answer as a registry would send it, digest header included. */
 function servedManifest(body: string): FaultAction {

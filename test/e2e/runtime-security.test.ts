@@ -3,9 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatIdentity } from '../../src/util/process-identity.js';
 import { bed, busyboxLayerTar } from '../helpers/bed.js';
+import { BPF, encodeBpf } from '../helpers/bpf.js';
 import { BURROW_BIN, burrow, expectOneLineError, inTerminal, removeAllContainers, run, sandbox, type Sandbox } from '../helpers/cli.js';
-import { dockerArchive } from '../helpers/tar-writer.js';
+import { until } from '../helpers/poll.js';
+import { recordedProcesses } from '../helpers/records.js';
+import { buildSyscallProbe } from '../helpers/syscall-probe.js';
+import { dockerArchive, tarArchive } from '../helpers/tar-writer.js';
 
 /*
  * The container runtime against a hostile image or job, each attempt checked from
@@ -17,53 +22,6 @@ import { dockerArchive } from '../helpers/tar-writer.js';
 
 const busybox = (): string => `${bed().registries.anon}/busybox:latest`;
 const cli = (args: string): string => `${process.execPath} ${BURROW_BIN} ${args}`;
-
-// The probe runs in the busybox image, bind-mounted read-only: static, no libc of the image needed.
-const PROBE_C = String.raw`
-#include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/ioctl.h>
-#include <unistd.h>
-
-static void inject(int fd, const char *label)
-{
-  const char *text = "echo INJECTED-";
-  int ok = 1;
-  for (const char *c = text; *c && ok; c++) ok = ioctl(fd, TIOCSTI, c) == 0;
-  if (ok) {
-    for (const char *c = label; *c; c++) ioctl(fd, TIOCSTI, c);
-    ioctl(fd, TIOCSTI, "\n");
-  }
-  printf("tiocsti %s: %s\n", label, ok ? "ok" : strerror(errno));
-}
-
-int main(int argc, char **argv)
-{
-  if (argc > 1 && strcmp(argv[1], "tiocsti") == 0) {
-    inject(0, "fd0");
-    inject(1, "fd1");
-    inject(2, "fd2");
-    int tty = open("/dev/tty", O_RDWR);
-    if (tty < 0) printf("tiocsti devtty: open: %s\n", strerror(errno));
-    else inject(tty, "devtty");
-    return 0;
-  }
-  if (argc > 1 && strcmp(argv[1], "fds") == 0) {
-    DIR *dir = opendir("/proc/self/fd");
-    struct dirent *entry;
-    printf("fds:");
-    while ((entry = readdir(dir)) != NULL)
-      if (entry->d_name[0] != '.' && atoi(entry->d_name) != dirfd(dir)) printf(" %s", entry->d_name);
-    printf("\n");
-    return 0;
-  }
-  return 2;
-}
-`;
 
 // A process whose command line is what it reads on stdin (setproctitle's trick: it
 // rewrites its own argument area, sized to fit by the padding argument).
@@ -108,9 +66,9 @@ beforeAll(async () => {
   expect(pulled.exitCode, pulled.stderr).toBe(0);
   tools = join(box.dir, 'tools');
   mkdirSync(tools);
-  writeFileSync(join(tools, 'probe.c'), PROBE_C);
+  // test/fixtures/syscall-probe.c, static: it runs in the busybox image, bound read-only at /probe.
+  buildSyscallProbe(tools);
   writeFileSync(join(tools, 'decoy.c'), DECOY_C);
-  await execa('gcc', ['-static', '-O2', '-o', join(tools, 'probe'), join(tools, 'probe.c')]);
   await execa('gcc', ['-O2', '-o', join(tools, 'decoy'), join(tools, 'decoy.c')]);
   busyboxLayer = busyboxLayerTar();
 });
@@ -124,20 +82,12 @@ async function runDetached(args: string[]): Promise<string> {
   return result.stdout.trim();
 }
 
-/** Loads a one-layer busybox image with this config under `tag`. */
-async function loadImage(tag: string, config: Record<string, unknown>): Promise<void> {
+/** Loads a busybox image with this config (and these layers over busybox's) under `tag`. */
+async function loadImage(tag: string, config: Record<string, unknown>, layers: Buffer[] = []): Promise<void> {
   const archive = join(box.dir, `${tag.replace(/[^a-z0-9]/g, '-')}.tar`);
-  writeFileSync(archive, dockerArchive(tag, [busyboxLayer], config));
+  writeFileSync(archive, dockerArchive(tag, [busyboxLayer, ...layers], config));
   const loaded = await run(box, ['load', '-q', '-i', archive]);
   expect(loaded.exitCode, loaded.stderr).toBe(0);
-}
-
-async function until(condition: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const started = Date.now();
-  while (!(await condition())) {
-    if (Date.now() - started > timeoutMs) throw new Error('timed out waiting');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 /** Alive and not a zombie: a process nobody has signalled to death. */
@@ -229,11 +179,22 @@ describe('image metadata is data', () => {
     expect(good.exitCode, good.stderr).toBe(0);
     expect(good.stdout).toBe('/work\n65534');
   });
+
+  it('refuses an /etc/passwd or /etc/group too large to be one (zeros compress a thousandfold) in one line naming it, without reading it', async () => {
+    const huge = Buffer.alloc(5 * 1024 * 1024);
+    const before = (await run(box, ['ps', '-a', '-q', '--no-trunc'])).stdout;
+    for (const file of ['passwd', 'group']) {
+      await loadImage(`huge-${file}:latest`, {}, [tarArchive([{ name: 'etc/', type: 'dir' }, { name: `etc/${file}`, content: huge }])]);
+      const result = await run(box, ['run', '--rm', '-u', '1000', `huge-${file}:latest`, 'true']);
+      expect(expectOneLineError(result)).toBe(`burrow: the image's /etc/${file} is ${huge.length} bytes, more than the 4 MiB burrow reads of it: the image is damaged or hostile`);
+    }
+    expect((await run(box, ['ps', '-a', '-q', '--no-trunc'])).stdout).toBe(before);
+  });
 });
 
 describe('the terminal: a job cannot type into the caller\'s shell (TIOCSTI)', () => {
   it('with and without -t or -i, for run and exec: the text never reaches the shell that ran burrow', async () => {
-    const probe = `-v ${tools}:/probe:ro ${busybox()} /probe/probe tiocsti`;
+    const probe = `-v ${tools}:/probe:ro ${busybox()} /probe/syscall-probe tiocsti-fd0 tiocsti-fd1 tiocsti-fd2 tiocsti-devtty`;
     const output = await inTerminal(box, [
       // What the shell would read next: everything queued on its terminal, non-canonical so that nothing waits for a newline.
       'check() { stty -icanon -echo min 0 time 10; printf "shell read %s: [%s]\\n" "$1" "$(dd bs=4096 count=1 2>/dev/null | tr -dc "A-Za-z0-9 -")"; stty sane; }',
@@ -241,17 +202,17 @@ describe('the terminal: a job cannot type into the caller\'s shell (TIOCSTI)', (
       `${cli(`run --rm -i ${probe}`)}; check run-i`,
       `${cli(`run --rm -t ${probe}`)}; check run-t`,
       `id=$(${cli(`run -d -v ${tools}:/probe:ro ${busybox()} sleep 1000`)})`,
-      `${cli('exec $id /probe/probe tiocsti')}; check exec`,
-      `${cli('exec -t $id /probe/probe tiocsti')}; check exec-t`,
+      `${cli('exec $id /probe/syscall-probe tiocsti-fd0 tiocsti-fd1 tiocsti-fd2 tiocsti-devtty')}; check exec`,
+      `${cli('exec -t $id /probe/syscall-probe tiocsti-fd0 tiocsti-fd1 tiocsti-fd2 tiocsti-devtty')}; check exec-t`,
       `${cli('rm -f $id')} >/dev/null`,
     ], []);
     for (const label of ['run', 'run-i', 'run-t', 'exec', 'exec-t']) expect(output).toContain(`shell read ${label}: []`);
     // Without -t the kernel refuses: the caller's terminal is not the job's controlling terminal.
-    expect(output.match(/tiocsti fd1: Operation not permitted/g)).toHaveLength(3);
-    expect(output.match(/tiocsti fd2: Operation not permitted/g)).toHaveLength(3);
-    expect(output.match(/tiocsti devtty: open: No such device or address/g)).toHaveLength(3);
+    expect(output.match(/^tiocsti-fd1=EPERM$/gm)).toHaveLength(3);
+    expect(output.match(/^tiocsti-fd2=EPERM$/gm)).toHaveLength(3);
+    expect(output.match(/^tiocsti-devtty=ENXIO$/gm)).toHaveLength(3);
     // With -t the job types into its own pseudo-terminal, which is allowed and goes nowhere.
-    expect(output.match(/tiocsti fd1: ok/g)).toHaveLength(2);
+    expect(output.match(/^tiocsti-fd1=ok$/gm)).toHaveLength(2);
   });
 });
 
@@ -262,21 +223,23 @@ describe('descriptors and signal dispositions', () => {
       execa('bash', ['-c', 'exec 12</dev/null 251<>/dev/null; exec "$@"', 'bash', process.execPath, BURROW_BIN, ...args], { env: { ...process.env, ...box.env }, reject: false, stdin: 'ignore' })
         .then((result) => ({ exitCode: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr) }));
     const mount = ['-v', `${tools}:/probe:ro`];
+    // The probe's own line, then its answer.
+    const FDS = 'fds: 0 1 2\nfds=ok';
     for (const flags of [[], ['--init'], ['-t'], ['-t', '--init'], ['-i']]) {
-      const result = await leaky(['run', '--rm', ...flags, ...mount, busybox(), '/probe/probe', 'fds']);
+      const result = await leaky(['run', '--rm', ...flags, ...mount, busybox(), '/probe/syscall-probe', 'fds']);
       expect(result.exitCode, result.stderr).toBe(0);
-      expect(result.stdout.replaceAll('\r', ''), `run ${flags.join(' ')}`).toBe('fds: 0 1 2');
+      expect(result.stdout.replaceAll('\r', ''), `run ${flags.join(' ')}`).toBe(FDS);
     }
-    const detached = await leaky(['run', '-d', ...mount, busybox(), '/probe/probe', 'fds']);
+    const detached = await leaky(['run', '-d', ...mount, busybox(), '/probe/syscall-probe', 'fds']);
     expect(detached.exitCode, detached.stderr).toBe(0);
     const id = detached.stdout.trim();
     expect((await run(box, ['wait', id])).stdout).toBe('0');
-    expect((await run(box, ['logs', id])).stdout).toBe('fds: 0 1 2');
+    expect((await run(box, ['logs', id])).stdout).toBe(FDS);
     const service = await runDetached([...mount, busybox(), 'sleep', '1000']);
     for (const flags of [[], ['-t'], ['-i']]) {
-      const exec = await leaky(['exec', ...flags, service, '/probe/probe', 'fds']);
+      const exec = await leaky(['exec', ...flags, service, '/probe/syscall-probe', 'fds']);
       expect(exec.exitCode, exec.stderr).toBe(0);
-      expect(exec.stdout.replaceAll('\r', ''), `exec ${flags.join(' ')}`).toBe('fds: 0 1 2');
+      expect(exec.stdout.replaceAll('\r', ''), `exec ${flags.join(' ')}`).toBe(FDS);
     }
     await run(box, ['rm', '-f', id, service]);
   });
@@ -302,8 +265,8 @@ describe('run -t, with and without --init', () => {
     const output = await inTerminal(box, [
       `${cli(`run --rm -t --init ${busybox()} sh -c 'test -t 0 && echo init-has-tty; exit 3'`)}; echo "first=$?"`,
       `${cli(`run --rm -t ${busybox()} sh -c 'test -t 0 && echo plain-has-tty; exit 4'`)}; echo "second=$?"`,
-      `${cli(`run --rm -it --init ${busybox()} sh -c 'read line; echo "got:$line"'`)}; echo "third=$?"`,
-      `${cli(`run --rm -it --init ${busybox()} sleep 60`)}; echo "fourth=$?"`,
+      `${cli(`run --rm -it --init ${busybox()} sh -c 'echo ready-to-read; read line; echo "got:$line"'`)}; echo "third=$?"`,
+      `${cli(`run --rm -it --init ${busybox()} sh -c 'echo ready-to-interrupt; exec sleep 60'`)}; echo "fourth=$?"`,
       `id=$(${cli(`run -d -t --init ${busybox()} sh -c 'sleep 1; echo detached-init-tty; exit 5'`)})`,
       `${cli('attach $id')}; echo "attach=$?"`,
       `${cli('logs $id')} | sed 's/^/log: /'`,
@@ -312,8 +275,8 @@ describe('run -t, with and without --init', () => {
       `${cli('logs $id2')} | sed 's/^/log2: /'`,
       `${cli('rm $id $id2')} >/dev/null`,
     ], [
-      { afterMs: 5000, text: 'typed-line\n' },
-      { afterMs: 4000, text: '\u0003' },
+      { afterOutput: 'ready-to-read', text: 'typed-line\n' },
+      { afterOutput: 'ready-to-interrupt', text: '\u0003' },
     ]);
     expect(output).toContain('init-has-tty');
     expect(output).toContain('first=3');
@@ -336,11 +299,11 @@ describe('signals still reach the job', () => {
     const id = await runDetached([busybox(), 'sleep', '1000']);
     const output = await inTerminal(box, [
       'set -m',
-      `${cli(`run --rm ${busybox()} sleep 60`)}; echo "run=$?"`,
+      `${cli(`run --rm ${busybox()} sh -c 'echo run-ready; exec sleep 60'`)}; echo "run=$?"`,
       `${cli(`exec ${id} sh -c 'trap "echo exec-got-int; exit 8" INT; echo exec-ready; while true; do sleep 0.1; done'`)}; echo "exec=$?"`,
     ], [
-      { afterMs: 3000, text: '\u0003' },
-      { afterMs: 3000, text: '\u0003' },
+      { afterOutput: 'run-ready', text: '\u0003' },
+      { afterOutput: 'exec-ready', text: '\u0003' },
     ]);
     expect(output).toContain('run=130');
     expect(output).toContain('exec-got-int');
@@ -402,7 +365,7 @@ describe('exec and the host', () => {
     // A PATH entry that exists on the host, holding programs that would mark their use.
     const fakeBin = join(hostDir, 'bin');
     mkdirSync(fakeBin);
-    for (const program of ['nsenter', 'sh', 'unshare', 'bwrap']) writeFileSync(join(fakeBin, program), `#!/bin/sh\necho ${program} >> ${marker}\nexit 99\n`, { mode: 0o755 });
+    for (const program of ['burrow-init', 'nsenter', 'sh', 'unshare', 'bwrap']) writeFileSync(join(fakeBin, program), `#!/bin/sh\necho ${program} >> ${marker}\nexit 99\n`, { mode: 0o755 });
     const env = ['-e', `LD_PRELOAD=${join(hostDir, 'evil.so')}`, '-e', `PATH=${fakeBin}:/usr/bin:/bin`];
     const id = await runDetached([...env, busybox(), 'sleep', '1000']);
     const exec = await run(box, ['exec', id, 'sh', '-c', 'echo "$LD_PRELOAD"; echo "$PATH"']);
@@ -414,12 +377,13 @@ describe('exec and the host', () => {
     expect(foreground.exitCode, foreground.stderr).toBe(0);
     // …and no host program loaded the library or was looked up on that PATH.
     expect(existsSync(marker) ? readFileSync(marker, 'utf8') : '').toBe('');
-    // nsenter's own environment, read while it runs: the fixed host one.
+    // What exec runs on the host is burrow's own burrow-init (no nsenter), and not even its owner can
+    // read its memory or environment while it holds the container's capabilities: it is not dumpable.
     const execution = burrow(box, ['exec', id, 'sleep', '5']);
-    let nsenter: number | undefined;
-    await until(() => (nsenter = childrenOf(execution.pid!).find((child) => child.comm === 'nsenter')?.pid) !== undefined);
-    const environ = readFileSync(`/proc/${nsenter}/environ`, 'utf8').split('\0').filter(Boolean);
-    expect(environ).toEqual([`PATH=${process.env.PATH}`]);
+    let joiner: number | undefined;
+    await until(() => (joiner = childrenOf(execution.pid!).find((child) => child.comm === 'burrow-init')?.pid) !== undefined, 15_000, 'burrow-init under burrow exec');
+    expect(childrenOf(execution.pid!).map((child) => child.comm)).toEqual(['burrow-init']);
+    expect(() => readFileSync(`/proc/${joiner}/environ`)).toThrow(/EACCES/);
     expect((await execution).exitCode).toBe(0);
     await run(box, ['rm', '-f', id]);
   });
@@ -447,7 +411,7 @@ describe('exec and the host', () => {
     expect(torn.exitCode).toBe(125);
     expect(expectOneLineError(torn)).toBe('burrow: the seccomp filter is not a whole number of BPF instructions');
     // No return instruction at the end: the kernel refuses it.
-    replace(bpf([[0x20, 0, 0, 0]]));
+    replace(encodeBpf([[BPF.LD_W_ABS, 0, 0, 0]]));
     const refused = await run(box, ['exec', id, 'true']);
     expect(refused.exitCode).toBe(125);
     expect(expectOneLineError(refused)).toBe('burrow: the kernel refused the seccomp filter: Invalid argument');
@@ -462,31 +426,18 @@ describe('exec and the host', () => {
   });
 });
 
-/** struct sock_filter[], little-endian: code (u16), jt (u8), jf (u8), k (u32). */
-function bpf(program: Array<[number, number, number, number]>): Buffer {
-  const out = Buffer.alloc(program.length * 8);
-  program.forEach(([code, jt, jf, k], index) => {
-    out.writeUInt16LE(code, index * 8);
-    out.writeUInt8(jt, index * 8 + 2);
-    out.writeUInt8(jf, index * 8 + 3);
-    out.writeUInt32LE(k >>> 0, index * 8 + 4);
-  });
-  return out;
-}
-
 describe('which process is ours', () => {
   it('a recorded pid that now belongs to another process of the user, with the same command line, is never signalled', async () => {
     const id = await runDetached([busybox(), 'sh', '-c', 'while true; do sleep 0.1; done']);
     const dir = join(box.root, 'containers', id);
-    const monitor = JSON.parse(readFileSync(join(dir, 'monitor'), 'utf8')) as { monitorPid: number; startTime: number; bootId: string };
-    const [sandboxPid, sandboxStart, boot] = readFileSync(join(dir, 'pid'), 'utf8').trim().split(' ');
-    expect(Number(sandboxStart)).toBeGreaterThan(0);
-    expect(boot).toBe(readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim());
-    const monitorCommand = readFileSync(`/proc/${monitor.monitorPid}/cmdline`);
-    const sandboxCommand = readFileSync(`/proc/${sandboxPid}/cmdline`);
+    const { monitorFile, monitor, sandbox } = recordedProcesses(dir);
+    expect(Number(sandbox.startTime)).toBeGreaterThan(0);
+    expect(sandbox.bootId).toBe(readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim());
+    const monitorCommand = readFileSync(`/proc/${monitor.pid}/cmdline`);
+    const sandboxCommand = readFileSync(`/proc/${sandbox.pid}/cmdline`);
     // The monitor dies (and the sandbox with it) without a word, as in a crash.
-    process.kill(monitor.monitorPid, 'SIGKILL');
-    await until(() => !running(monitor.monitorPid) && !running(Number(sandboxPid)));
+    process.kill(monitor.pid, 'SIGKILL');
+    await until(() => !running(monitor.pid) && !running(sandbox.pid), 15_000, 'the monitor and the sandbox to die');
     // Their pids go to other processes of the same user, with the very same command lines.
     // Wrapped: an execa child is a thenable, which an async function would wait for.
     const decoy = async (command: Buffer): Promise<{ child: ResultPromise }> => {
@@ -500,8 +451,8 @@ describe('which process is ours', () => {
     const { child: fakeMonitor } = await decoy(monitorCommand);
     const { child: fakeSandbox } = await decoy(sandboxCommand);
     // The records now name them by pid (a pid reuse, made on purpose).
-    writeFileSync(join(dir, 'monitor'), JSON.stringify({ ...monitor, monitorPid: fakeMonitor.pid }));
-    writeFileSync(join(dir, 'pid'), `${fakeSandbox.pid} ${sandboxStart} ${boot}\n`);
+    writeFileSync(join(dir, 'monitor'), JSON.stringify({ ...monitorFile, monitor: formatIdentity({ ...monitor, pid: fakeMonitor.pid! }) }));
+    writeFileSync(join(dir, 'pid'), `${formatIdentity({ ...sandbox, pid: fakeSandbox.pid! })}\n`);
     const listed = JSON.parse((await run(box, ['ps', '-a', '--format', 'json'])).stdout) as Array<{ Id: string; State: string }>;
     expect(listed.find((container) => container.Id === id)?.State).toBe('exited');
     const state = (JSON.parse((await run(box, ['inspect', id])).stdout) as Array<{ State: { ExitCode: number; Error: string } }>)[0]!.State;
@@ -509,6 +460,7 @@ describe('which process is ours', () => {
     expect(state.Error).toMatch(/monitor of this container died/);
     expect((await run(box, ['stop', '-t', '1', id])).exitCode).toBe(0);
     expect(expectOneLineError(await run(box, ['kill', id]))).toMatch(/is not running/);
+    expect(expectOneLineError(await run(box, ['exec', id, 'true']))).toMatch(/is not running/);
     expect((await run(box, ['rm', '-f', id])).exitCode).toBe(0);
     expect(existsSync(dir)).toBe(false);
     expect(running(fakeMonitor.pid!)).toBe(true);
@@ -521,21 +473,37 @@ describe('which process is ours', () => {
   it('after a reboot (simulated: the records carry another boot id) the container is exited and nothing is signalled', async () => {
     const id = await runDetached([busybox(), 'sh', '-c', 'while true; do sleep 0.1; done']);
     const dir = join(box.root, 'containers', id);
-    const monitor = JSON.parse(readFileSync(join(dir, 'monitor'), 'utf8')) as { monitorPid: number; bootId: string };
-    const [sandboxPid, sandboxStart] = readFileSync(join(dir, 'pid'), 'utf8').trim().split(' ');
+    const { monitorFile, monitor, sandbox } = recordedProcesses(dir);
     // Same pids, same start times: only the boot differs, as after a reboot that reused both.
     const otherBoot = '00000000-0000-4000-8000-000000000000';
-    writeFileSync(join(dir, 'monitor'), JSON.stringify({ ...monitor, bootId: otherBoot }));
-    writeFileSync(join(dir, 'pid'), `${sandboxPid} ${sandboxStart} ${otherBoot}\n`);
+    writeFileSync(join(dir, 'monitor'), JSON.stringify({ ...monitorFile, monitor: formatIdentity({ ...monitor, bootId: otherBoot }) }));
+    writeFileSync(join(dir, 'pid'), `${formatIdentity({ ...sandbox, bootId: otherBoot })}\n`);
     const listed = JSON.parse((await run(box, ['ps', '-a', '--format', 'json'])).stdout) as Array<{ Id: string; State: string }>;
     expect(listed.find((container) => container.Id === id)?.State).toBe('exited');
     expect(expectOneLineError(await run(box, ['kill', id]))).toMatch(/is not running/);
     expect((await run(box, ['stop', '-t', '1', id])).exitCode).toBe(0);
     expect((await run(box, ['rm', '-f', id])).exitCode).toBe(0);
     // The processes those records named were left alone: they belong to this boot.
-    expect(running(monitor.monitorPid)).toBe(true);
-    expect(running(Number(sandboxPid))).toBe(true);
-    process.kill(monitor.monitorPid, 'SIGKILL');
-    await until(() => !running(Number(sandboxPid)));
+    expect(running(monitor.pid)).toBe(true);
+    expect(running(sandbox.pid)).toBe(true);
+    process.kill(monitor.pid, 'SIGKILL');
+    await until(() => !running(sandbox.pid), 15_000, 'the sandbox to die with its monitor');
+  });
+
+  it('a container whose monitor of the previous burrow still runs it (its files in the old spelling) is running: exec, kill and rm -f reach it', async () => {
+    const id = await runDetached([busybox(), 'sh', '-c', 'trap "exit 0" TERM; while true; do sleep 0.1; done']);
+    const dir = join(box.root, 'containers', id);
+    const { monitorFile, monitor, sandbox } = recordedProcesses(dir);
+    // What burrow-monitor wrote before the spelling was shared: JSON fields, and "PID STARTTIME BOOTID".
+    writeFileSync(join(dir, 'monitor'), JSON.stringify({ monitorPid: monitor.pid, startedAt: monitorFile.startedAt, startTime: Number(monitor.startTime), bootId: monitor.bootId }));
+    writeFileSync(join(dir, 'pid'), `${sandbox.pid} ${sandbox.startTime} ${sandbox.bootId}\n`);
+    const inspected = (JSON.parse((await run(box, ['inspect', id])).stdout) as Array<{ State: { Status: string; Pid: number } }>)[0]!.State;
+    expect(inspected).toMatchObject({ Status: 'running', Pid: sandbox.pid });
+    const exec = await run(box, ['exec', id, 'echo', 'reached']);
+    expect(exec.stdout, exec.stderr).toBe('reached');
+    expect((await run(box, ['kill', '-s', 'TERM', id])).exitCode).toBe(0);
+    await until(() => !running(sandbox.pid), 15_000, 'the container to take SIGTERM');
+    expect((await run(box, ['rm', '-f', id])).exitCode).toBe(0);
+    expect(running(monitor.pid)).toBe(false);
   });
 });

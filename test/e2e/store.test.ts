@@ -5,6 +5,7 @@ import { execa, execaSync } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { bed, fixture } from '../helpers/bed.js';
 import { BURROW_BIN, burrow, expectOneLineError, run, sandbox, storeSnapshot, type Sandbox } from '../helpers/cli.js';
+import { until } from '../helpers/poll.js';
 
 const anon = (): string => bed().registries.anon;
 
@@ -149,7 +150,7 @@ describe('system df and prune', () => {
     fifoWriter.write(archive.subarray(0, half));
     const fromStdin = execa(process.execPath, [BURROW_BIN, 'load'], { env: box.env, stdin: 'pipe', reject: false });
     fromStdin.stdin!.write(archive.subarray(0, half));
-    await waitFor(() => scratchOf('load') !== undefined && scratchOf('stdin') !== undefined);
+    await until(() => scratchOf('load') !== undefined && scratchOf('stdin') !== undefined, 20_000);
     const inProgress = [scratchOf('load')!, scratchOf('stdin')!];
     // Left by a process that is gone (pid and start time of a finished shell): garbage.
     const gone = execaSync('sh', ['-c', 'echo $$ $(cut -d" " -f22 /proc/$$/stat)']).stdout.split(' ');
@@ -297,10 +298,3 @@ describe('progress output', () => {
   });
 });
 
-async function waitFor(condition: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const started = Date.now();
-  while (!condition()) {
-    if (Date.now() - started > timeoutMs) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Readable } from 'node:stream';
 import { execa, type ResultPromise } from 'execa';
+import { until } from './poll.js';
 
 export const BURROW_BIN = fileURLToPath(new URL('../../bin/burrow.js', import.meta.url));
 
@@ -69,20 +70,35 @@ export async function removeAllContainers(box: Sandbox): Promise<void> {
 }
 
 /**
- * Runs shell lines under a real pseudo-terminal (util-linux `script`) and types
- * `keys` into it, each after its delay: for -t and -it, which need a terminal.
- * Returns what the terminal showed, without carriage returns.
+ * A key typed into the terminal of `inTerminal`: once `afterOutput` has appeared
+ * on it (after what the previous key waited for), or after `afterMs`. Prefer a
+ * marker the job prints when it is ready: a delay is a guess about timing.
  */
-export async function inTerminal(box: Sandbox, lines: string[], keys: Array<{ afterMs: number; text: string }>): Promise<string> {
+export type TerminalKey = { afterOutput: string; text: string } | { afterMs: number; text: string };
+
+/**
+ * Runs shell lines under a real pseudo-terminal (util-linux `script`) and types
+ * `keys` into it, each when its turn comes: for -t and -it, which need a
+ * terminal. Returns what the terminal showed, without carriage returns.
+ */
+export async function inTerminal(box: Sandbox, lines: string[], keys: TerminalKey[]): Promise<string> {
   const script = join(box.dir, `terminal-${Date.now()}.sh`);
   writeFileSync(script, lines.join('\n'));
+  let shown = '';
   const typed = async function* (): AsyncGenerator<string> {
+    let from = 0;
     for (const key of keys) {
-      await new Promise((resolve) => setTimeout(resolve, key.afterMs));
+      if ('afterMs' in key) await new Promise((resolve) => setTimeout(resolve, key.afterMs));
+      else {
+        await until(() => shown.indexOf(key.afterOutput, from) >= 0, 30_000, `"${key.afterOutput}" on the terminal`);
+        from = shown.indexOf(key.afterOutput, from) + key.afterOutput.length;
+      }
       yield key.text;
     }
   };
-  const result = await execa('script', ['-qfec', `sh ${script}`, '/dev/null'], { env: { ...process.env, ...box.env }, input: Readable.from(typed()), reject: false, timeout: 30_000 });
+  const child = execa('script', ['-qfec', `sh ${script}`, '/dev/null'], { env: { ...process.env, ...box.env }, input: Readable.from(typed()), reject: false, timeout: 30_000 });
+  child.stdout!.on('data', (chunk: Buffer) => { shown += chunk.toString(); });
+  const result = await child;
   return String(result.stdout).replaceAll('\r', '');
 }
 

@@ -1,13 +1,16 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { identify } from '../../src/util/process-identity.js';
 import { describe, expect, it } from 'vitest';
+import { BPF, encodeBpf, SECCOMP_DATA, SECCOMP_RET, type BpfInstruction } from '../helpers/bpf.js';
 
 /*
- * burrow-init's descriptor options, run on the host (no container needed for
- * these: they are about what it reads, not where): -E, the job's whole
- * environment on a descriptor, and -S, a seccomp filter on a descriptor, at the
- * edges of their limits. Built by `npm run build` (native/burrow-init.c).
+ * burrow-init's options, run on the host (no container needed for these: they
+ * are about what it reads, not where): -E, the job's whole environment on a
+ * descriptor, and -S, a seccomp filter on a descriptor, at the edges of their
+ * limits; -J's checks of the process it is asked to join. Built by
+ * `npm run build` (native/burrow-init.c).
  */
 const INIT = fileURLToPath(new URL('../../build/native/burrow-init', import.meta.url));
 
@@ -26,15 +29,10 @@ function runInit(args: string[], descriptor: Buffer, env: NodeJS.ProcessEnv = {}
   });
 }
 
-/** struct sock_filter[]: `count` loads of the syscall number, then "allow". */
+/** `count` instructions: loads of the syscall number, then "allow". */
 function allowAll(count: number): Buffer {
-  const program = Buffer.alloc(count * 8);
-  for (let index = 0; index < count - 1; index++) {
-    program.writeUInt16LE(0x20, index * 8); // BPF_LD | BPF_W | BPF_ABS, k = 0 (the syscall number)
-  }
-  program.writeUInt16LE(0x06, (count - 1) * 8); // BPF_RET | BPF_K
-  program.writeUInt32LE(0x7fff0000, (count - 1) * 8 + 4); // SECCOMP_RET_ALLOW
-  return program;
+  const loads = Array.from({ length: count - 1 }, (): BpfInstruction => [BPF.LD_W_ABS, 0, 0, SECCOMP_DATA.NR]);
+  return encodeBpf([...loads, [BPF.RET_K, 0, 0, SECCOMP_RET.ALLOW]]);
 }
 
 describe.skipIf(!existsSync(INIT))('burrow-init', () => {
@@ -61,21 +59,36 @@ describe.skipIf(!existsSync(INIT))('burrow-init', () => {
   it('-S: the filter holds for the job (an errno answer for one syscall)', async () => {
     // uname(2) answers EPERM; everything else is allowed.
     const [arch, uname] = process.arch === 'arm64' ? [0xc00000b7, 160] : [0xc000003e, 63];
-    const program = Buffer.alloc(6 * 8);
-    const put = (index: number, code: number, jt: number, jf: number, k: number): void => {
-      program.writeUInt16LE(code, index * 8);
-      program.writeUInt8(jt, index * 8 + 2);
-      program.writeUInt8(jf, index * 8 + 3);
-      program.writeUInt32LE(k >>> 0, index * 8 + 4);
-    };
-    put(0, 0x20, 0, 0, 4); // ld arch
-    put(1, 0x15, 0, 2, arch); // another architecture: allow
-    put(2, 0x20, 0, 0, 0); // ld nr
-    put(3, 0x15, 1, 0, uname);
-    put(4, 0x06, 0, 0, 0x7fff0000);
-    put(5, 0x06, 0, 0, 0x00050000 | 1); // SECCOMP_RET_ERRNO | EPERM
+    const program = encodeBpf([
+      [BPF.LD_W_ABS, 0, 0, SECCOMP_DATA.ARCH],
+      [BPF.JMP_JEQ_K, 0, 2, arch], // another architecture: allow
+      [BPF.LD_W_ABS, 0, 0, SECCOMP_DATA.NR],
+      [BPF.JMP_JEQ_K, 1, 0, uname],
+      [BPF.RET_K, 0, 0, SECCOMP_RET.ALLOW],
+      [BPF.RET_K, 0, 0, SECCOMP_RET.ERRNO | 1], // EPERM
+    ]);
     const result = await runInit(['-n', '-S', '3', '--', '/bin/uname'], program);
     expect(result.code).not.toBe(0);
     expect(result.stderr).toMatch(/Operation not permitted/);
+  });
+
+  it('-J: joins only a container\'s PID 1, named by pid and start time: never a process of burrow\'s own user namespace, nor a later process with its pid', async () => {
+    const self = identify(process.pid)!;
+    const own = await runInit(['-J', `${process.pid}:${self.startTime}`, '--', '/bin/true'], Buffer.alloc(0));
+    expect(own.code).toBe(125);
+    expect(own.stderr).toBe(`burrow: process ${process.pid} is not in a container (it shares burrow's user namespace)\n`);
+    const reused = await runInit(['-J', `${process.pid}:${Number(self.startTime) + 1}`, '--', '/bin/true'], Buffer.alloc(0));
+    expect(reused.code).toBe(125);
+    expect(reused.stderr).toBe(`burrow: the container's process ${process.pid} is gone: the container is not running\n`);
+    for (const spec of ['12', '12:', ':5', '12:0', 'x:1']) {
+      const bad = await runInit(['-J', spec, '--', '/bin/true'], Buffer.alloc(0));
+      expect(bad.stderr, spec).toBe(`burrow: invalid -J "${spec}" (PID:STARTTIME expected)\n`);
+    }
+  });
+
+  it('has no hold mode (-P) any more: it kept every capability and nothing calls it', async () => {
+    const result = await runInit(['-P'], Buffer.alloc(0));
+    expect(result.code).toBe(125);
+    expect(result.stderr).toMatch(/^burrow: usage: burrow-init /m);
   });
 });

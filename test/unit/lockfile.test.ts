@@ -6,15 +6,16 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildSync } from 'esbuild';
 import { describe, expect, it } from 'vitest';
-import { currentHolder, formatHolder, holderIsGone, processStartTime, withLockFileSync } from '../../src/store/lockfile.js';
+import { withLockFileSync } from '../../src/store/lockfile.js';
+import { bootId, formatIdentity, identify, isGone, parseIdentity, selfIdentity, type ProcessIdentity } from '../../src/util/process-identity.js';
 
 const lockPath = (): string => join(mkdtempSync(join(tmpdir(), 'burrow-lockfile-')), 'locks', 'names.lock');
 
-/** A process that has exited (and been reaped): its pid and the start time it had. */
-function goneProcess(): { pid: number; startTime: string } {
+/** A process that has exited (and been reaped): the identity it had. */
+function goneProcess(): ProcessIdentity {
   const result = spawnSync('sh', ['-c', 'echo $$; cut -d" " -f22 /proc/$$/stat'], { encoding: 'utf8' });
   const [pid, startTime] = result.stdout.trim().split('\n');
-  return { pid: Number(pid), startTime: startTime! };
+  return { pid: Number(pid), startTime: startTime!, bootId: bootId() };
 }
 
 describe('withLockFileSync', () => {
@@ -26,11 +27,11 @@ describe('withLockFileSync', () => {
     expect(existsSync(path)).toBe(false);
   });
 
-  it('names its holder in the file: boot id, pid and start time', () => {
+  it('names its holder in the file: pid, start time and boot id', () => {
     const path = lockPath();
     const seen = withLockFileSync(path, () => readFileSync(path, 'utf8'));
-    expect(seen).toBe(formatHolder(currentHolder()));
-    expect(seen).toBe(`${readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim()} ${process.pid} ${processStartTime(process.pid)}\n`);
+    expect(seen).toBe(`${formatIdentity(selfIdentity())}\n`);
+    expect(seen).toBe(`${process.pid}.${identify(process.pid)!.startTime}.${readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim()}\n`);
   });
 
   it('waits for a live holder and then gives up with a one-line error naming it, however old its file is', async () => {
@@ -39,7 +40,7 @@ describe('withLockFileSync', () => {
     // A live process holds the lock; its file is a minute old (the old rule took such a lock away after 2 s).
     const holder = spawn('sleep', ['30']);
     try {
-      writeFileSync(path, formatHolder({ bootId: currentHolder().bootId, pid: holder.pid!, startTime: processStartTime(holder.pid!)! }));
+      writeFileSync(path, `${formatIdentity(identify(holder.pid!)!)}\n`);
       const old = new Date(Date.now() - 60_000);
       utimesSync(path, old, old);
       expect(() => withLockFileSync(path, () => 'never', 300)).toThrow(new RegExp(`names\\.lock has been locked for 0\\.3 s by burrow process ${holder.pid}, which is still running: wait for it or stop it`));
@@ -54,18 +55,58 @@ describe('withLockFileSync', () => {
 
   it('takes over a lock whose holder is gone (pid gone, pid reused by another start, or an earlier boot)', () => {
     const gone = goneProcess();
-    const bootId = currentHolder().bootId;
-    expect(holderIsGone({ bootId, ...gone })).toBe(true);
-    expect(holderIsGone({ bootId, pid: process.pid, startTime: '1' })).toBe(true);
-    expect(holderIsGone({ bootId: '00000000-0000-0000-0000-000000000000', pid: process.pid, startTime: currentHolder().startTime })).toBe(true);
-    expect(holderIsGone(currentHolder())).toBe(false);
+    const boot = bootId();
+    expect(isGone(gone)).toBe(true);
+    expect(isGone({ bootId: boot, pid: process.pid, startTime: '1' })).toBe(true);
+    expect(isGone({ bootId: '00000000-0000-0000-0000-000000000000', pid: process.pid, startTime: selfIdentity().startTime })).toBe(true);
+    expect(isGone(selfIdentity())).toBe(false);
     const path = lockPath();
     mkdirSync(join(path, '..'), { recursive: true });
-    writeFileSync(path, formatHolder({ bootId, ...gone }));
+    writeFileSync(path, `${formatIdentity(gone)}\n`);
     expect(withLockFileSync(path, () => 'taken', 1_000)).toBe('taken');
     expect(existsSync(path)).toBe(false);
     // The tombstone that made the takeover exclusive names the gone holder.
-    expect(readdirSync(join(path, '..'))).toEqual([`names.lock.gone.${bootId}-${gone.pid}-${gone.startTime}`]);
+    expect(readdirSync(join(path, '..'))).toEqual([`names.lock.gone.${boot}-${gone.pid}-${gone.startTime}`]);
+  });
+
+  it('takes over a lock whose holder has exited but not been reaped (a zombie holds nothing)', async () => {
+    // The child exits at once; its parent never waits for it.
+    const parent = spawn('python3', ['-c', 'import os, time\npid = os.fork()\nif pid == 0: os._exit(0)\nprint(pid, flush=True)\ntime.sleep(600)'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    try {
+      const [chunk] = (await once(parent.stdout!, 'data')) as [Buffer];
+      const zombie = Number(chunk.toString().trim());
+      let stat = '';
+      for (let tries = 0; tries < 500 && !/\) Z /.test(stat); tries++) {
+        stat = readFileSync(`/proc/${zombie}/stat`, 'latin1');
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      expect(stat).toMatch(/\) Z /);
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const holder = { pid: zombie, startTime: fields[19]!, bootId: bootId() };
+      expect(identify(zombie)).toBeUndefined();
+      expect(isGone(holder)).toBe(true);
+      const path = lockPath();
+      mkdirSync(join(path, '..'), { recursive: true });
+      writeFileSync(path, `${formatIdentity(holder)}\n`);
+      expect(withLockFileSync(path, () => 'taken', 1_000)).toBe('taken');
+    } finally {
+      parent.kill('SIGKILL');
+    }
+  });
+
+  it('reads the holder of a lock written by the previous burrow ("BOOTID PID STARTTIME"): waits for it alive, takes it over gone', async () => {
+    const path = lockPath();
+    mkdirSync(join(path, '..'), { recursive: true });
+    const holder = spawn('sleep', ['30']);
+    try {
+      const alive = identify(holder.pid!)!;
+      writeFileSync(path, `${alive.bootId} ${alive.pid} ${alive.startTime}\n`);
+      expect(() => withLockFileSync(path, () => 'never', 200)).toThrow(new RegExp(`by burrow process ${holder.pid}, which is still running`));
+    } finally {
+      holder.kill('SIGKILL');
+      await once(holder, 'exit');
+    }
+    expect(withLockFileSync(path, () => 'taken', 1_000)).toBe('taken');
   });
 
   it('takes over an older burrow\'s empty lock file only once it is older than 2 s', () => {
@@ -88,7 +129,8 @@ describe('withLockFileSync', () => {
     buildSync({ entryPoints: [fileURLToPath(new URL('../../src/store/lockfile.ts', import.meta.url))], bundle: true, platform: 'node', format: 'esm', outfile: join(dir, 'lockfile.mjs'), logLevel: 'error' });
     writeFileSync(join(dir, 'worker.mjs'), `
 import { appendFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { processStartTime, withLockFileSync } from './lockfile.mjs';
+import { withLockFileSync } from './lockfile.mjs';
+const startTime = (pid) => { try { const stat = readFileSync('/proc/' + pid + '/stat', 'latin1'); const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); return fields[0] === 'Z' ? undefined : fields[19]; } catch { return undefined; } };
 const [lock, marker, violations, iterations, crashAt] = process.argv.slice(2);
 const spin = (ms) => { const end = performance.now() + ms; while (performance.now() < end); };
 for (let i = 0; i < Number(iterations); i++) {
@@ -98,9 +140,9 @@ for (let i = 0; i < Number(iterations); i++) {
     try { previous = readFileSync(marker, 'utf8'); } catch {}
     if (previous !== undefined) {
       const [pid, start] = previous.split(' ');
-      if (processStartTime(Number(pid)) === start) appendFileSync(violations, previous + ' and ' + process.pid + '\\n');
+      if (startTime(Number(pid)) === start) appendFileSync(violations, previous + ' and ' + process.pid + '\\n');
     }
-    writeFileSync(marker, process.pid + ' ' + processStartTime(process.pid));
+    writeFileSync(marker, process.pid + ' ' + startTime(process.pid));
     spin(0.3);
     if (i === Number(crashAt)) process.kill(process.pid, 'SIGKILL');
     rmSync(marker, { force: true });
@@ -123,9 +165,22 @@ for (let i = 0; i < Number(iterations); i++) {
       }
     }
     expect(readFileSync(violations, 'utf8')).toBe('');
+    // A holder killed after every other worker had finished left its lock for the next comer: this one.
+    expect(withLockFileSync(lock, () => 'last', 1_000)).toBe('last');
     // The race was real: holders died holding the lock and others took it over.
     expect(crashed).toBe(9);
     expect(finished).toBe(9);
     expect(readdirSync(join(dir, 'locks')).filter((name) => name.includes('.gone.')).length).toBe(crashed);
   }, 120_000);
+});
+
+describe('process identity (the spelling lock files, scratch names and a container\'s monitor and pid files share)', () => {
+  it('is PID.STARTTIME.BOOTID, read back as written; anything else names no process', () => {
+    const me = selfIdentity();
+    expect(formatIdentity(me)).toBe(`${process.pid}.${me.startTime}.${bootId()}`);
+    expect(parseIdentity(formatIdentity(me))).toEqual(me);
+    for (const text of ['', '12', '12.34', `0.34.${bootId()}`, `12.0.${bootId()}`, `12.34.${bootId()}.x`, `-1.34.${bootId()}`, `12 34 ${bootId()}`, `12.34.BOOT`]) {
+      expect(parseIdentity(text), text).toBeUndefined();
+    }
+  });
 });
