@@ -1,8 +1,9 @@
 import { fileURLToPath } from 'node:url';
 import type { BurrowError } from '../errors.js';
+import { resolveDestinations } from '../rootfs/destinations.js';
 import { mountStep, rootfsFailure, type RootfsSite } from '../rootfs/index.js';
 import { FAIL, ROOTFS_PREAMBLE, RUN_STEP, rootfsArgs } from '../rootfs/shell.js';
-import { bwrapArgs } from '../sandbox/bwrap.js';
+import { bwrapArgs, DESTINATION } from '../sandbox/bwrap.js';
 import { ENV_FD, ENV_FILE, SECCOMP_FD, SECCOMP_FILE } from '../sandbox/handoff.js';
 import type { RootfsDriverName, SetupPlan } from '../sandbox/plan.js';
 import type { Store } from '../store/store.js';
@@ -20,17 +21,18 @@ export function rootfsSite(store: Store, record: ContainerRecord, mapping: IdMap
 
 /**
  * The launcher: one `unshare` (user and mount namespaces, id maps) running a short
- * `/bin/sh` script, assembled from constant parts:
+ * `/bin/sh` script, assembled from parts that hold no path (paths are parameters):
  *
  *   FAIL                  failures go to fd 3 as a code (and the tool's words), so
  *                         they are never mistaken for the job's exit status;
  *   ROOTFS_PREAMBLE       the site's positional parameters, cd into the layers;
  *   the mount step        the driver's (rootfs/*.ts), or `auto`'s;
  *   the handoff           the descriptors burrow-init reads;
+ *   resolveDestinations   bwrap's mount destinations resolved inside the root;
  *   RUN_STEP              `exec bwrap …`, or bwrap as a child and the unmount after it.
  *
- * A step that needs a descriptor for bwrap (a seccomp filter, say) goes between
- * the mount step and the bwrap step, and its bwrap arguments into bwrapArgs.
+ * A step that needs a descriptor for bwrap goes with the handoff, and its bwrap
+ * arguments into bwrapArgs.
  */
 
 /**
@@ -45,16 +47,18 @@ const ENV_STEP = `command exec ${ENV_FD}<"$dir/${ENV_FILE}" || { why=$dir/${ENV_
 const SECCOMP_STEP = `command exec ${SECCOMP_FD}<"$dir/${SECCOMP_FILE}" || { why=$dir/${SECCOMP_FILE}; fail handoff; }
 `;
 
-function launchScript(name: RootfsDriverName, seccomp: boolean): string {
-  return `${FAIL}${ROOTFS_PREAMBLE}${mountStep(name)}${ENV_STEP}${seccomp ? SECCOMP_STEP : ''}${RUN_STEP}`;
+/** The script; `destinations`: what each word of the bwrap command is (bwrap.ts: DESTINATION). */
+function launchScript(name: RootfsDriverName, seccomp: boolean, destinations: string): string {
+  return `${FAIL}${ROOTFS_PREAMBLE}${mountStep(name)}${ENV_STEP}${seccomp ? SECCOMP_STEP : ''}${resolveDestinations(destinations)}${RUN_STEP}`;
 }
 
 /** The whole start command: unshare (user + mount namespaces, id maps) → sh (mount) → bwrap. Info and failures on fd 3. */
 export function launcherArgv(plan: SetupPlan, site: RootfsSite): string[] {
+  const bwrap = bwrapArgs(plan, INIT_BINARY, 3);
   return [
-    'unshare', ...unshareArgs(site.mapping), '--', '/bin/sh', '-c', launchScript(plan.rootfs.driver, plan.security?.filter !== undefined), 'burrow-launch',
+    'unshare', ...unshareArgs(site.mapping), '--', '/bin/sh', '-c', launchScript(plan.rootfs.driver, plan.security?.filter !== undefined, `${DESTINATION.none}${bwrap.destinations}`), 'burrow-launch',
     ...rootfsArgs(site, plan.rootfs.volatile === true ? ',volatile' : ''),
-    'bwrap', ...bwrapArgs(plan, INIT_BINARY, 3),
+    'bwrap', ...bwrap.args,
   ];
 }
 

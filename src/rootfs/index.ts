@@ -2,6 +2,7 @@ import { BurrowError } from '../errors.js';
 import type { RootfsDriverName } from '../sandbox/plan.js';
 import { AUTO_MOUNT } from './auto.js';
 import { copyDriver } from './copy.js';
+import { MAX_DESTINATION_LINKS } from './destinations.js';
 import type { DriverName, RootfsDriver, RootfsSite } from './driver.js';
 import { fuseOverlayfsDriver } from './fuse-overlayfs.js';
 import { overlayDriver } from './overlay.js';
@@ -74,6 +75,18 @@ export function rootfsFailure(report: string, driver: RootfsDriverName, context:
       break;
     case 'handoff':
       message = `${why} cannot be read (recreate the container)`;
+      break;
+    case 'symlinks':
+      message = `${why} leads through more than ${MAX_DESTINATION_LINKS} symbolic links in the container (or a loop): it cannot be a mount point`;
+      break;
+    case 'destination':
+      message = `a symbolic link on the way to ${why} in the container cannot be read`;
+      break;
+    case 'kernel-mount':
+      message = `${why} is a symbolic link in the image: proc, sysfs and /dev are mounted on ordinary directories only`;
+      break;
+    case 'kernel-link':
+      message = `the mount point ${why} leads through a symbolic link into /proc, /sys or /dev, where links can reach the host: refused`;
       break;
     default:
       message = `${code}${why === '' ? '' : ` (${why})`}`;

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -15,7 +15,8 @@ import type { MountPlan, RootfsDriverName, SetupPlan } from '../../src/sandbox/p
  * namespace: `unshare` is left out) with stand-ins for the tools on PATH
  * (simulated: `mount`, `fuse-overlayfs`, `umount` and `bwrap` only log what they
  * were called with, in order, and the stand-in bwrap exits 7). The container's
- * root is a real directory.
+ * root is a real directory, so the launcher's resolution of bwrap's destinations
+ * meets real symlinks.
  */
 let base: string;
 let layers: string;
@@ -159,6 +160,83 @@ describe('the launcher script', () => {
 
   it('reads the sandbox\'s pid from bwrap\'s info', () => {
     expect(launchInfo('{"child-pid": 42}', 'overlay')).toEqual({ pid: 42, failure: undefined });
+  });
+});
+
+describe('the launcher resolves bwrap\'s mount destinations inside the container\'s root', () => {
+  const host = (): string => join(base, 'host');
+  const volume = (target: string): MountPlan => ({ kind: 'bind', source: join(base, 'vol'), target, readOnly: false });
+  beforeEach(() => {
+    mkdirSync(join(base, 'vol'));
+    mkdirSync(host());
+  });
+  const replaceEtc = (target: string): void => {
+    rmSync(join(merged, 'etc'), { recursive: true });
+    symlinkSync(target, join(merged, 'etc'));
+  };
+
+  it('leaves paths without symlinks as they are', () => {
+    const ran = launch(plan('copy', [volume('/data/v'), { kind: 'tmpfs', target: '/run' }]));
+    expect(ran.status).toBe(7);
+    expect(destinationOf(ran.bwrap, join(dir, 'hosts'))).toBe('/etc/hosts');
+    expect(destinationOf(ran.bwrap, join(base, 'vol'))).toBe('/data/v');
+    expect(destinationOf(ran.bwrap, '--tmpfs')).toBe('/run');
+    expect(ran.bwrap).toEqual(expect.arrayContaining(['--proc', '/proc', '--dev', '/dev']));
+    // The job's command is untouched, after bwrap's.
+    expect(ran.bwrap?.slice(-2)).toEqual(['--', 'true']);
+  });
+
+  it('an absolute link through /oldroot, and a relative chain of .., stay inside the root', () => {
+    replaceEtc(`/oldroot${host()}`);
+    const absolute = launch(plan('copy'));
+    expect(absolute.status).toBe(7);
+    expect(destinationOf(absolute.bwrap, join(dir, 'hosts'))).toBe(`/oldroot${host()}/hosts`);
+    rmSync(log);
+    replaceEtc(`${'../'.repeat(12)}oldroot${host()}`);
+    expect(destinationOf(launch(plan('copy')).bwrap, join(dir, 'resolv.conf'))).toBe(`/oldroot${host()}/resolv.conf`);
+  });
+
+  it('follows an image\'s legitimate links as Docker does: /var/run -> ../run, /etc/resolv.conf -> ../run/…', () => {
+    mkdirSync(join(merged, 'var'));
+    symlinkSync('../run', join(merged, 'var', 'run'));
+    symlinkSync('../run/systemd/resolve/stub-resolv.conf', join(merged, 'etc', 'resolv.conf'));
+    const ran = launch(plan('copy', [volume('/var/run/docker.sock')]));
+    expect(destinationOf(ran.bwrap, join(base, 'vol'))).toBe('/run/docker.sock');
+    expect(destinationOf(ran.bwrap, join(dir, 'resolv.conf'))).toBe('/run/systemd/resolve/stub-resolv.conf');
+  });
+
+  it('looks below a volume in the volume\'s host directory, where a job can plant links too', () => {
+    // A second volume nested in the first, below a link the job left in the first one.
+    mkdirSync(join(base, 'outer'));
+    symlinkSync(`/oldroot${host()}`, join(base, 'outer', 'link'));
+    const outer: MountPlan = { kind: 'bind', source: join(base, 'outer'), target: '/data', readOnly: false };
+    const ran = launch(plan('copy', [outer, volume('/data/link/inner')]));
+    expect(destinationOf(ran.bwrap, join(base, 'vol'))).toBe(`/oldroot${host()}/inner`);
+  });
+
+  it('refuses a /proc, /dev or /sys that is a link, and a destination led into them by a link (magic links there reach the host)', () => {
+    for (const kernel of ['proc', 'dev', 'sys']) {
+      rmSync(join(merged, kernel), { recursive: true });
+      symlinkSync(`/oldroot${host()}`, join(merged, kernel));
+      const ran = launch(plan('copy'));
+      expect(ran.status).toBe(125);
+      expect(ran.bwrap).toBeUndefined();
+      expect(launchInfo(ran.fd3, 'copy').failure?.message).toBe(`cannot set up the container: /${kernel} is a symbolic link in the image: proc, sysfs and /dev are mounted on ordinary directories only`);
+      rmSync(join(merged, kernel));
+      mkdirSync(join(merged, kernel));
+    }
+    replaceEtc(`/proc/self/root/oldroot${host()}`);
+    const ran = launch(plan('copy'));
+    expect(ran.bwrap).toBeUndefined();
+    expect(launchInfo(ran.fd3, 'copy').failure?.message).toBe('cannot set up the container: the mount point /etc/hosts leads through a symbolic link into /proc, /sys or /dev, where links can reach the host: refused');
+  });
+
+  it('gives up on a loop of links', () => {
+    replaceEtc('/loop');
+    symlinkSync('/etc', join(merged, 'loop'));
+    const ran = launch(plan('copy'));
+    expect(ran.status).toBe(125);
+    expect(launchInfo(ran.fd3, 'copy').failure?.message).toBe('cannot set up the container: /etc/hosts leads through more than 40 symbolic links in the container (or a loop): it cannot be a mount point');
   });
 });
 
