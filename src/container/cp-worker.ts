@@ -14,14 +14,16 @@
  * below the first component, entries are opened one at a time with
  * RESOLVE_NO_SYMLINKS, and symlinks are copied as symlinks. On the host side, a
  * name that comes from the container never follows a symlink already there (a
- * second copy of a changed tree cannot be turned into a write elsewhere). Files
+ * second copy of a changed tree cannot be turned into a write elsewhere), and
+ * only a file or a symlink is ever replaced: a host directory in the way of a
+ * file is an error, as in Docker, never removed. Files
  * are streamed a chunk at a time, so memory stays flat for any size. The worker
  * ends with its standard input: burrow holds that open until the copy is done,
  * so the worker never outlives an interrupted or killed `burrow cp`.
  */
 import { createRequire } from 'node:module';
 import {
-  closeSync, createReadStream, createWriteStream, fchmodSync, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readlinkSync, rmSync, statSync, symlinkSync, constants as fs,
+  closeSync, createReadStream, createWriteStream, fchmodSync, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readlinkSync, statSync, symlinkSync, unlinkSync, constants as fs,
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -61,6 +63,7 @@ function open2(dirfd: number, path: string, flags: number, resolve: number, what
     if (code === 2) throw new CopyFailure('NOT_FOUND', `${what}: no such file or directory in the container`);
     if (code === 38) throw new CopyFailure('IO', 'this kernel has no openat2 (Linux 5.6 or later is needed for burrow cp)');
     if (code === 40) throw new CopyFailure('IO', `${what}: a symlink in the container is in the way`);
+    if (code === 21) throw new CopyFailure('INVALID_ARGUMENT', `cannot overwrite directory "${what}" in the container with a non-directory`);
     throw new CopyFailure('IO', `${what}: cannot open in the container (errno ${code})`);
   }
   return fd;
@@ -68,55 +71,75 @@ function open2(dirfd: number, path: string, flags: number, resolve: number, what
 
 const fdPath = (fd: number): string => `/proc/self/fd/${fd}`;
 
+/** Docker's words for a directory in the way of a file or a symlink. */
+function cannotOverwrite(target: string, from: string): CopyFailure {
+  return new CopyFailure('INVALID_ARGUMENT', `cannot overwrite directory "${target}" with non-directory "${from}"`);
+}
+
+/**
+ * Clears the host path `target` for a file or a symlink: a file or a symlink
+ * there goes (unlinked, never followed); a directory stays, and the copy fails:
+ * `burrow cp` never removes a host directory.
+ */
+function makeWayForNonDirectory(target: string, from: string): void {
+  const existing = lstatSync(target, { throwIfNoEntry: false });
+  if (existing === undefined) return;
+  if (existing.isDirectory()) throw cannotOverwrite(target, from);
+  unlinkSync(target);
+}
+
 /**
  * A directory at the host path `target`. `named`: the user named it (a symlink
  * to a directory there is followed, as they asked); else the name comes from
- * the container, and whatever is in the way is replaced, never followed.
+ * the container, and a file or symlink in the way is replaced, never followed.
  */
-function hostDirectory(target: string, mode: number, named: boolean): void {
+function hostDirectory(target: string, mode: number, named: boolean, from: string): void {
   const existing = lstatSync(target, { throwIfNoEntry: false });
   if (existing?.isDirectory() === true) return;
   if (existing !== undefined) {
     if (named && existing.isSymbolicLink() && statSync(target, { throwIfNoEntry: false })?.isDirectory() === true) return;
-    if (named) throw new CopyFailure('INVALID_ARGUMENT', `${target} exists and is not a directory`);
-    rmSync(target, { force: true });
+    if (named) throw new CopyFailure('INVALID_ARGUMENT', `cannot overwrite non-directory "${target}" with directory "${from}"`);
+    unlinkSync(target);
   }
   mkdirSync(target, { mode });
 }
 
-/** Opens the host file `target` for writing; a name from the container never follows a symlink. */
-function hostFile(target: string, mode: number, named: boolean): number {
-  const flags = fs.O_WRONLY | fs.O_CREAT | fs.O_TRUNC | O_CLOEXEC | (named ? 0 : fs.O_NOFOLLOW);
+/**
+ * Opens the host file `target` for writing. A name from the container never
+ * follows a symlink (a file or symlink there is replaced); a name the user gave
+ * is written through one, as they asked.
+ */
+function hostFile(target: string, mode: number, named: boolean, from: string): number {
+  if (!named) makeWayForNonDirectory(target, from);
   try {
-    return openSync(target, flags, mode);
+    return openSync(target, fs.O_WRONLY | fs.O_CREAT | fs.O_TRUNC | O_CLOEXEC | (named ? 0 : fs.O_NOFOLLOW | fs.O_EXCL), mode);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ELOOP' && (error as NodeJS.ErrnoException).code !== 'EISDIR') throw error;
-    rmSync(target, { recursive: true, force: true });
-    return openSync(target, flags, mode);
+    if ((error as NodeJS.ErrnoException).code === 'EISDIR') throw cannotOverwrite(target, from);
+    throw error;
   }
 }
 
-/** Copies what `fd` (an O_PATH descriptor in the container) names to the host path `target`. */
-async function copyOut(fd: number, target: string, named: boolean): Promise<void> {
+/** Copies what `fd` (an O_PATH descriptor in the container, `from` as the user reads it) names to the host path `target`. */
+async function copyOut(fd: number, target: string, named: boolean, from: string): Promise<void> {
   const stat = fstatSync(fd);
   if (stat.isSymbolicLink()) {
     const buffer = Buffer.alloc(4096);
     const length = readlinkat(fd, '', buffer, buffer.length);
-    if (!named) rmSync(target, { force: true });
+    makeWayForNonDirectory(target, from);
     symlinkSync(buffer.subarray(0, Math.max(0, length)).toString(), target);
   } else if (stat.isDirectory()) {
-    hostDirectory(target, stat.mode & 0o7777, named);
+    hostDirectory(target, stat.mode & 0o7777, named, from);
     for (const name of readdirSync(fdPath(fd))) {
       const child = open2(fd, name, O_PATH | fs.O_NOFOLLOW, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS, name);
       try {
-        await copyOut(child, join(target, name), false);
+        await copyOut(child, join(target, name), false, `${from.replace(/\/$/, '')}/${name}`);
       } finally {
         closeSync(child);
       }
     }
   } else if (stat.isFile()) {
     // Reopening the O_PATH descriptor through /proc reads the very inode it names.
-    const output = hostFile(target, stat.mode & 0o777, named);
+    const output = hostFile(target, stat.mode & 0o777, named, from);
     await pipeline(createReadStream(fdPath(fd), { highWaterMark: CHUNK }), createWriteStream(target, { fd: output, highWaterMark: CHUNK }));
   }
 }
@@ -152,8 +175,9 @@ async function main(rootPath: string, direction: string, containerPath: string, 
   if (direction === 'out') {
     const fd = open2(root, containerPath, O_PATH | fs.O_NOFOLLOW, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS, `${name}:${containerPath}`);
     let destination = hostPath;
-    if (lstatSync(destination, { throwIfNoEntry: false })?.isDirectory() === true) destination = join(destination, basename(containerPath) || 'root');
-    await copyOut(fd, destination, true);
+    // Into a directory the user named (through a symlink too, as they asked), under the container's name.
+    if (statSync(destination, { throwIfNoEntry: false })?.isDirectory() === true) destination = join(destination, basename(containerPath) || 'root');
+    await copyOut(fd, destination, true, `${name}:${containerPath}`);
     return;
   }
   if (lstatSync(hostPath, { throwIfNoEntry: false }) === undefined) throw new CopyFailure('NOT_FOUND', `${hostPath}: no such file or directory`);

@@ -2,10 +2,11 @@ import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BurrowError, type ErrorCode } from '../errors.js';
-import { holderScript, mountSteps, rootfsDriver } from '../rootfs/index.js';
+import { holderScript, prepareRootfs, rootfsFailure } from '../rootfs/index.js';
 import { rootfsArgs } from '../rootfs/shell.js';
 import type { Store } from '../store/store.js';
 import { idMapping, unshareArgs } from '../userns/idmap.js';
+import { hostEnv } from '../util/spawn.js';
 import { rootfsSite } from './launcher.js';
 import { findContainer, type ContainerRecord } from './record.js';
 import { containerState, waitForSandbox } from './state.js';
@@ -34,11 +35,6 @@ export function parseCpPath(text: string): { container?: string; path: string } 
   return { path: text };
 }
 
-/** Host helpers get the caller's PATH (where its mount tools are) and nothing else of its environment. */
-function helperEnv(): NodeJS.ProcessEnv {
-  return { PATH: process.env.PATH || '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', LC_ALL: 'C' };
-}
-
 /** The command that runs the worker (its arguments after ROOT) where it can reach the container's root. */
 async function workerCommand(store: Store, record: ContainerRecord, args: string[]): Promise<string[]> {
   const state = containerState(store, record);
@@ -49,29 +45,22 @@ async function workerCommand(store: Store, record: ContainerRecord, args: string
   }
   const mapping = idMapping();
   const site = rootfsSite(store, record, mapping);
-  const driver = record.plan.rootfs.driver;
-  if (driver !== 'auto') await rootfsDriver(driver).prepare(site);
-  return ['unshare', ...unshareArgs(mapping), '--', '/bin/sh', '-c', holderScript(mountSteps(driver)), 'burrow-cp', ...rootfsArgs(site), process.execPath, WORKER, '.', ...args];
+  await prepareRootfs(site);
+  return ['unshare', ...unshareArgs(mapping), '--', '/bin/sh', '-c', holderScript(site.rootfs.driver), 'burrow-cp', ...rootfsArgs(site), process.execPath, WORKER, '.', ...args];
 }
 
 /** How a holder's or the worker's failure reads. */
 function failure(stderr: string, record: ContainerRecord): BurrowError {
+  const holder = rootfsFailure(stderr, record.plan.rootfs.driver, `cannot reach the root of ${record.name}`);
+  if (holder !== undefined) return holder;
   const lines = stderr.trim().split('\n');
   for (const line of lines.reverse()) {
-    if (line.startsWith('{')) {
-      try {
-        const { code, message } = JSON.parse(line) as { code: ErrorCode; message: string };
-        return new BurrowError(code, message);
-      } catch {
-        // Not the worker's.
-      }
-    }
-    const holder = /^burrow-holder (\S+) ?(.*)$/.exec(line);
-    if (holder !== null) {
-      const [, code, why] = holder;
-      const driver = record.plan.rootfs.driver;
-      const detail = code === 'mount' && driver !== 'auto' ? rootfsDriver(driver).mountFailure(why!) : `${code === 'no-overlay' ? 'neither overlay can mount here' : code}${why === '' ? '' : ` (${why})`}`;
-      return new BurrowError('IO', `cannot reach the root of ${record.name}: ${detail}`);
+    if (!line.startsWith('{')) continue;
+    try {
+      const { code, message } = JSON.parse(line) as { code: ErrorCode; message: string };
+      return new BurrowError(code, message);
+    } catch {
+      // Not the worker's.
     }
   }
   return new BurrowError('IO', `burrow cp failed: ${lines[0] || 'its helper exited'}`);
@@ -88,7 +77,7 @@ export async function copy(store: Store, sourceText: string, targetText: string,
   // Host paths as this process sees them: the worker's working directory is the container's root.
   const args = out ? ['out', source.path, resolve(target.path), record.name] : ['in', target.path, resolve(source.path), record.name];
   const [command, ...rest] = await workerCommand(store, record, args);
-  const child = spawn(command!, rest, { stdio: ['pipe', 'ignore', 'pipe'], env: helperEnv() });
+  const child = spawn(command!, rest, { stdio: ['pipe', 'ignore', 'pipe'], env: hostEnv() });
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
   // The lifeline: ending it stops the worker (an interrupted copy).

@@ -1,9 +1,9 @@
 import { fileURLToPath } from 'node:url';
-import { BurrowError } from '../errors.js';
-import { AUTO_LAUNCH } from '../rootfs/auto.js';
-import { mountSteps, rootfsDriver, type RootfsSite } from '../rootfs/index.js';
-import { ROOTFS_PREAMBLE, rootfsArgs } from '../rootfs/shell.js';
-import { bwrapArgs } from '../sandbox/bwrap.js';
+import type { BurrowError } from '../errors.js';
+import { resolveDestinations } from '../rootfs/destinations.js';
+import { mountStep, rootfsFailure, type RootfsSite } from '../rootfs/index.js';
+import { FAIL, ROOTFS_PREAMBLE, RUN_STEP, rootfsArgs } from '../rootfs/shell.js';
+import { bwrapArgs, DESTINATION } from '../sandbox/bwrap.js';
 import { ENV_FD, ENV_FILE, SECCOMP_FD, SECCOMP_FILE } from '../sandbox/handoff.js';
 import { hasSeccompFilter, type RootfsDriverName, type SetupPlan } from '../sandbox/plan.js';
 import type { Store } from '../store/store.js';
@@ -21,71 +21,53 @@ export function rootfsSite(store: Store, record: ContainerRecord, mapping: IdMap
 
 /**
  * The launcher: one `unshare` (user and mount namespaces, id maps) running a short
- * `/bin/sh` script, assembled from constant parts:
+ * `/bin/sh` script, assembled from parts that hold no path (paths are parameters):
  *
- *   fail()             failures go to fd 3 as a code (and the tool's words), so
- *                      they are never mistaken for the job's exit status;
- *   ROOTFS_PREAMBLE    the site's positional parameters, cd into the layers;
- *   the mount step     the driver's (rootfs/*.ts), or `auto`'s;
- *   the bwrap step     `exec bwrap "$@"`, or, for a driver with an unmount,
- *                      bwrap as a child and the unmount after it.
+ *   FAIL                  failures go to fd 3 as a code (and the tool's words), so
+ *                         they are never mistaken for the job's exit status;
+ *   ROOTFS_PREAMBLE       the site's positional parameters, cd into the layers;
+ *   the mount step        the driver's (rootfs/*.ts), or `auto`'s;
+ *   the handoff           the descriptors burrow-init reads;
+ *   resolveDestinations   bwrap's mount destinations resolved inside the root;
+ *   RUN_STEP              `exec bwrap …`, or bwrap as a child and the unmount after it.
  *
- * A step that needs a descriptor for bwrap (a seccomp filter, say) goes between
- * the mount step and the bwrap step, and its bwrap arguments into bwrapArgs.
+ * A step that needs a descriptor for bwrap goes with the handoff, and its bwrap
+ * arguments into bwrapArgs.
  */
-const FAIL = `fail() { [ -z "$why" ] || printf 'burrow-why %s\\n' "$why" >&3; printf '{"burrow-error":"%s"}\\n' "$1" >&3; exit 125; }
-`;
 
 /**
  * Opens what burrow-init reads on descriptors (sandbox/handoff.ts): the job's
  * environment, and the compiled seccomp filter when the container has one. A
  * missing filter stops the start rather than running the job unfiltered.
+ * (`command exec`: a failed redirection of plain `exec` ends sh at once, before
+ * `fail` could report it or undo the mount.)
  */
-const ENV_STEP = `exec ${ENV_FD}<"$dir/${ENV_FILE}" || { why=$dir/${ENV_FILE}; fail handoff; }
+const ENV_STEP = `command exec ${ENV_FD}<"$dir/${ENV_FILE}" || { why=$dir/${ENV_FILE}; fail handoff; }
 `;
-const SECCOMP_STEP = `exec ${SECCOMP_FD}<"$dir/${SECCOMP_FILE}" || { why=$dir/${SECCOMP_FILE}; fail handoff; }
+const SECCOMP_STEP = `command exec ${SECCOMP_FD}<"$dir/${SECCOMP_FILE}" || { why=$dir/${SECCOMP_FILE}; fail handoff; }
 `;
 
-function bwrapStep(unmount: string): string {
-  return unmount === '' ? 'exec bwrap "$@"\n' : `bwrap "$@"; status=$?\n${unmount}exit $status\n`;
-}
-
-const scripts = new Map<string, string>();
-function launchScript(name: RootfsDriverName, seccomp: boolean): string {
-  const key = `${name}${seccomp ? '+seccomp' : ''}`;
-  let script = scripts.get(key);
-  if (script === undefined) {
-    const steps = mountSteps(name);
-    script = `${FAIL}${ROOTFS_PREAMBLE}${steps.mount}${ENV_STEP}${seccomp ? SECCOMP_STEP : ''}${name === 'auto' ? AUTO_LAUNCH : bwrapStep(steps.unmount)}`;
-    scripts.set(key, script);
-  }
-  return script;
+/** The script; `destinations`: what each word of the bwrap command is (bwrap.ts: DESTINATION). */
+function launchScript(name: RootfsDriverName, seccomp: boolean, destinations: string): string {
+  return `${FAIL}${ROOTFS_PREAMBLE}${mountStep(name)}${ENV_STEP}${seccomp ? SECCOMP_STEP : ''}${resolveDestinations(destinations)}${RUN_STEP}`;
 }
 
 /** The whole start command: unshare (user + mount namespaces, id maps) → sh (mount) → bwrap. Info and failures on fd 3. */
 export function launcherArgv(plan: SetupPlan, site: RootfsSite): string[] {
+  const bwrap = bwrapArgs(plan, INIT_BINARY, 3);
   return [
-    'unshare', ...unshareArgs(site.mapping), '--', '/bin/sh', '-c', launchScript(plan.rootfs.driver, hasSeccompFilter(plan)), 'burrow-launch',
+    'unshare', ...unshareArgs(site.mapping), '--', '/bin/sh', '-c', launchScript(plan.rootfs.driver, hasSeccompFilter(plan), `${DESTINATION.none}${bwrap.destinations}`), 'burrow-launch',
     ...rootfsArgs(site, plan.rootfs.volatile === true ? ',volatile' : ''),
-    ...bwrapArgs(plan, INIT_BINARY, 3),
+    'bwrap', ...bwrap.args,
   ];
 }
 
 /**
- * What the launcher said on fd 3: the sandbox's pid, or why it could not start.
- * `NO_DRIVER` (auto: neither overlay mounts) carries the tools' words as its message.
+ * What the launcher said on fd 3: the sandbox's pid, or why it could not start
+ * (`rootfsFailure`; a NoOverlayError when `auto` found neither overlay).
  */
 export function launchInfo(info: string, driver: RootfsDriverName): { pid: number | undefined; failure: BurrowError | undefined } {
   const pidMatch = /"child-pid":\s*(\d+)/.exec(info);
   const pid = pidMatch === null ? undefined : Number(pidMatch[1]);
-  const code = /"burrow-error":"([^"]*)"/.exec(info)?.[1];
-  if (code === undefined) return { pid, failure: undefined };
-  const why = /^burrow-why (.*)$/m.exec(info)?.[1]?.trim() ?? '';
-  if (code === 'no-overlay') return { pid, failure: new BurrowError('NO_DRIVER', why) };
-  let message: string;
-  if (code === 'mount' && driver !== 'auto') message = rootfsDriver(driver).mountFailure(why);
-  else if (code === 'layers') message = `cannot enter the image's layers in ${why}`;
-  else if (code === 'handoff') message = `${why} cannot be read (recreate the container)`;
-  else message = `${code}${why === '' ? '' : ` (${why})`}`;
-  return { pid, failure: new BurrowError('IO', `cannot set up the container: ${message}`) };
+  return { pid, failure: rootfsFailure(info, driver, 'cannot set up the container') };
 }

@@ -11,7 +11,7 @@ import type { Store } from '../store/store.js';
 import { removeInUserNamespace } from '../unpack/remove.js';
 import { idMapping, type IdMapping } from '../userns/idmap.js';
 import { AUTO_NOTE_FILE, autoFallbackNote, copyFallbackNote } from '../rootfs/auto.js';
-import { rootfsDriver, type RootfsSite } from '../rootfs/index.js';
+import { NoOverlayError, prepareRootfs, type RootfsSite } from '../rootfs/index.js';
 import { writeEnvironmentFile } from '../sandbox/handoff.js';
 import { launcherArgv, launchInfo, MONITOR_BINARY, rootfsSite } from './launcher.js';
 import { createContainerCgroup, removeContainerCgroup } from './cgroup.js';
@@ -27,18 +27,26 @@ function clearRunFiles(dir: string): void {
   for (const name of ['monitor', 'pid', 'exit', 'stopped', 'launch-error', AUTO_NOTE_FILE]) rmSync(join(dir, name), { force: true });
 }
 
-/** The driver's work before the launch (the copy driver copies the layers, once); `auto` leaves it to the launcher. */
-async function prepareRootfs(record: ContainerRecord, site: RootfsSite): Promise<void> {
-  const driver = record.plan.rootfs.driver;
-  if (driver !== 'auto') await rootfsDriver(driver).prepare(site);
-}
-
 /** `auto` found neither overlay: the container is copied from now on (recorded, so every later start and `cp` agree). */
 async function fallBackToCopy(store: Store, record: ContainerRecord, site: RootfsSite, why: string, onNote: ((note: string) => void) | undefined): Promise<void> {
   onNote?.(copyFallbackNote(why));
   record.plan.rootfs.driver = 'copy';
   writeRecord(store, record);
-  await prepareRootfs(record, site);
+  await prepareRootfs(site);
+}
+
+/**
+ * After a launch under `auto`: if the launcher fell back to fuse-overlayfs, say so
+ * once and record it, as the fallback to copy is, so later starts neither try
+ * the kernel's overlay again nor repeat the note.
+ */
+function recordAutoChoice(store: Store, record: ContainerRecord, dir: string, onNote: ((note: string) => void) | undefined): void {
+  if (record.plan.rootfs.driver !== 'auto') return;
+  const note = autoFallbackNote(dir);
+  if (note === undefined) return;
+  onNote?.(note);
+  record.plan.rootfs.driver = 'fuse-overlayfs';
+  writeRecord(store, record);
 }
 
 /** Removes the container's directory (its writable layer holds files of mapped ids). */
@@ -69,7 +77,7 @@ export async function startForeground(store: Store, record: ContainerRecord, opt
   const mapping = idMapping();
   clearRunFiles(dir);
   const site = rootfsSite(store, record, mapping);
-  await prepareRootfs(record, site);
+  await prepareRootfs(site);
   writeEnvironmentFile(dir, record.plan);
   const attempt = async (): Promise<number> => {
     writeFileAtomic(join(dir, 'monitor'), monitorFile(), 0o644, RUNTIME);
@@ -80,8 +88,8 @@ export async function startForeground(store: Store, record: ContainerRecord, opt
     try {
       exitCode = await attempt();
     } catch (error) {
-      if (!(error instanceof BurrowError && error.code === 'NO_DRIVER')) throw error;
-      await fallBackToCopy(store, record, site, error.message, options.onNote);
+      if (!(error instanceof NoOverlayError)) throw error;
+      await fallBackToCopy(store, record, site, error.why, options.onNote);
       exitCode = await attempt();
     }
   } finally {
@@ -112,10 +120,7 @@ async function launchAttached(store: Store, record: ContainerRecord, site: Rootf
       sandboxPid = pid;
       trace('sandbox up');
       writeFileAtomic(pidFile, sandboxPidFile(pid), 0o644, RUNTIME);
-      if (plan.rootfs.driver === 'auto') {
-        const note = autoFallbackNote(site.dir);
-        if (note !== undefined) options.onNote?.(note);
-      }
+      recordAutoChoice(store, record, site.dir, options.onNote);
     }
   });
   const forward = (sig: NodeJS.Signals): void => {
@@ -179,7 +184,7 @@ export async function startDetached(store: Store, record: ContainerRecord, optio
   clearRunFiles(dir);
   const plan = record.plan;
   const site = rootfsSite(store, record, mapping);
-  await prepareRootfs(record, site);
+  await prepareRootfs(site);
   writeEnvironmentFile(dir, plan);
   // Its own cgroup (for pause), where the host delegates one; written before the start.
   record.cgroup = createContainerCgroup(record.id);
@@ -192,15 +197,12 @@ export async function startDetached(store: Store, record: ContainerRecord, optio
   await launch();
   let outcome = await waitForStart(dir, 10_000);
   const failure = outcome.launchError === undefined ? undefined : launchInfo(outcome.launchError, plan.rootfs.driver).failure;
-  if (failure?.code === 'NO_DRIVER') {
-    await fallBackToCopy(store, record, site, failure.message, options.onNote);
+  if (failure instanceof NoOverlayError) {
+    await fallBackToCopy(store, record, site, failure.why, options.onNote);
     clearRunFiles(dir);
     await launch();
     outcome = await waitForStart(dir, 10_000);
   }
   if (outcome.launchError !== undefined) throw launchInfo(outcome.launchError, plan.rootfs.driver).failure ?? new BurrowError('IO', 'cannot set up the container');
-  if (plan.rootfs.driver === 'auto') {
-    const note = autoFallbackNote(dir);
-    if (note !== undefined) options.onNote?.(note);
-  }
+  recordAutoChoice(store, record, dir, options.onNote);
 }

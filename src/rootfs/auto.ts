@@ -5,38 +5,24 @@ import { overlayDriver } from './overlay.js';
 
 /**
  * `auto`, the default: the kernel's overlayfs, else fuse-overlayfs, tried by the
- * launcher at each start (a start that mounts overlay at the first try runs
- * nothing more); when neither mounts, the launcher fails with `no-overlay` and
- * burrow copies the layers (`copy.ts`) and starts again, recording `copy`. A
- * start that did not get the kernel's overlay says which driver it got and why,
- * in one note line: the launcher leaves the reason in the container's
- * `rootfs-note` file (a detached start's launcher is not burrow's child, so a
- * file is what reaches burrow).
+ * launcher at a container's first start (a start that mounts overlay at the first
+ * try runs nothing more); when neither mounts, the launcher fails with
+ * `no-overlay` and burrow copies the layers (`copy.ts`) and starts again. Either
+ * fallback is recorded in the container's plan, so later starts go straight to
+ * the driver that worked and say nothing more. A start that did not get the
+ * kernel's overlay says which driver it got and why, in one note line: the
+ * launcher leaves the reason in the container's `rootfs-note` file (a detached
+ * start's launcher is not burrow's child, so a file is what reaches burrow).
  */
 export const AUTO_NOTE_FILE = 'rootfs-note';
 
-/** The mount step: `$driver` names what mounted; `$why` says why the kernel's overlay did not. */
-export const AUTO_MOUNT = `${overlayDriver.shellFunctions}${fuseOverlayfsDriver.shellFunctions}driver=${overlayDriver.name}
-if ! ${overlayDriver.mount}; then
+/** The mount step: overlay, else fuse-overlayfs (then undone after bwrap, and the reason noted), else `fail no-overlay`. */
+export const AUTO_MOUNT = `${overlayDriver.shellFunctions}${fuseOverlayfsDriver.shellFunctions}if ! ${overlayDriver.mount}; then
   overlay_why=$why
   ${fuseOverlayfsDriver.mount} || { why="overlay: $overlay_why; fuse-overlayfs: $why"; fail no-overlay; }
-  driver=${fuseOverlayfsDriver.name}
-  why=$overlay_why
+  unmount=${fuseOverlayfsDriver.unmount!}
+  printf '%s\\n' "$overlay_why" >"$dir/${AUTO_NOTE_FILE}"
 fi
-`;
-
-/** Undoes what AUTO_MOUNT mounted, where leaving the namespace would not. */
-export const AUTO_UNMOUNT = `[ "$driver" != ${fuseOverlayfsDriver.name} ] || ${fuseOverlayfsDriver.unmount}
-`;
-
-/** The launcher's steps after AUTO_MOUNT: the note, then bwrap (exec'd, unless fuse-overlayfs must be unmounted after it). */
-export const AUTO_LAUNCH = `[ "$driver" = ${overlayDriver.name} ] || printf '%s\\n' "$why" >"$dir/${AUTO_NOTE_FILE}"
-if [ "$driver" = ${fuseOverlayfsDriver.name} ]; then
-  bwrap "$@"; status=$?
-  ${fuseOverlayfsDriver.unmount}
-  exit $status
-fi
-exec bwrap "$@"
 `;
 
 /** The note for a start on which `auto` fell back to fuse-overlayfs, if it did (read from the container's directory). */

@@ -1,10 +1,10 @@
-import type { RootfsPlan } from '../sandbox/plan.js';
+import type { RootfsDriverName, RootfsPlan } from '../sandbox/plan.js';
 import type { IdMapping } from '../userns/idmap.js';
 
 /**
  * Root file system drivers, one interface with a module per backend (crun's
  * cgroup-*.c shape): `overlay.ts`, `fuse-overlayfs.ts`, `copy.ts`; `auto.ts`
- * picks one at each start. A start asks a driver for three things:
+ * picks one at a container's first start. A start asks a driver for three things:
  *
  * 1. `prepare`, in burrow's own process before the launch (the copy driver
  *    copies the layers here, once per container; the overlay drivers need nothing,
@@ -13,16 +13,18 @@ import type { IdMapping } from '../userns/idmap.js';
  *    namespaces before bubblewrap: afterwards the root is at `$merged`;
  * 3. `unmount`, shell run there once bubblewrap has returned, for a mount that
  *    the end of the namespace does not undo (fuse-overlayfs's daemon would keep
- *    the namespace alive).
+ *    the namespace alive). The mount step leaves it in `$unmount` for the one
+ *    step that runs a command and then undoes the mount (`shell.ts: RUN_STEP`).
  *
  * `burrow cp` reaches a stopped container's root through the same steps: a
- * holder namespace mounts it with `mount`, cp's worker runs there, and `unmount`
- * follows (`index.ts: holderScript`).
+ * holder namespace mounts it, cp's worker runs there, and the unmount follows
+ * (`index.ts: holderScript`).
  *
  * Shell text is constant and carries no messages: paths reach it as positional
- * parameters (see `shell.ts`), failures leave it as codes that burrow words.
+ * parameters (see `shell.ts`), failures leave it as codes that burrow words
+ * (`index.ts: rootfsFailure`).
  */
-export type DriverName = 'overlay' | 'fuse-overlayfs' | 'copy';
+export type DriverName = Exclude<RootfsDriverName, 'auto'>;
 
 /** Where one container's root file system lives, and the mapping its namespace uses. */
 export interface RootfsSite {

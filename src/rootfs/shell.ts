@@ -1,21 +1,39 @@
 import type { RootfsSite } from './driver.js';
 
 /**
+ * How the launcher's and the holder's shell reports a failure: `fail CODE` writes
+ * the tool's words (`$why`, if any) and the code on fd 3 and exits 125, so a
+ * failure is never mistaken for the job's exit status. `rootfsFailure` (index.ts)
+ * words it for the user. A failure after the mount undoes it first (`$unmount`):
+ * fuse-overlayfs's daemon would otherwise outlive the launcher, holding its
+ * output open, and burrow would wait for it.
+ */
+export const FAIL = `fail() {
+  [ -z "$why" ] || printf 'burrow-why %s\\n' "$why" >&3
+  printf '{"burrow-error":"%s"}\\n' "$1" >&3
+  [ -z "$unmount" ] || { cd /; $unmount; }
+  exit 125
+}
+`;
+
+/**
  * The shell that every mount step starts with (the launcher's and `burrow cp`'s):
  * the site as seven positional parameters, then the layers directory as the
  * working directory, since lower layers are named relative to it so the overlay
  * option string stays under the kernel's page-size limit for tall images.
  *
- * The caller defines `fail CODE` (it reports CODE and `$why`, and exits).
- *
  * `attempt CMD…` runs a mount command quietly; only after a failure does it run
  * it once more to keep the tool's own words in `$why` (first line), so a start
  * that mounts runs exactly one process for it.
+ *
+ * A mount step leaves the command that undoes its mount in `$unmount`, when
+ * leaving the namespace would not undo it (RUN_STEP runs it).
  */
 export const ROOTFS_PREAMBLE = `layers="$1"; lowers="$2"; upper="$3"; work="$4"; merged="$5"; options="$6"; dir="$7"; shift 7
 nl='
 '
 why=
+unmount=
 attempt() {
   "$@" </dev/null >/dev/null 2>&1 && return 0
   why=$("$@" </dev/null 2>&1 >/dev/null) && return 0
@@ -23,6 +41,18 @@ attempt() {
   return 1
 }
 cd "$layers" || { why=$layers; fail layers; }
+`;
+
+/**
+ * The last step of the launcher and of cp's holder: the command in `$@` (bwrap,
+ * or cp's worker), exec'd when the mount needs no undoing; else run as a child
+ * and the mount undone after it, its exit status kept.
+ */
+export const RUN_STEP = `[ -n "$unmount" ] || exec "$@"
+"$@"; status=$?
+cd /
+$unmount
+exit $status
 `;
 
 /**

@@ -1,4 +1,4 @@
-import { closeSync, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, readSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, readSync, rmSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -358,6 +358,36 @@ describe('burrow cp', () => {
     expect((await run(box, ['cp', `${nobody}:/etc/passwd`, passwd])).exitCode).toBe(0);
     expect(readFileSync(passwd, 'utf8')).toMatch(/^root:/);
     await run(box, ['rm', '-f', stopped, nobody]);
+  });
+
+  it('never removes a host directory: a file or symlink over one fails with Docker\'s words; a file or symlink in the way is replaced, not followed', async () => {
+    // The container's side: /out/data is a file, /links/data a symlink, /files/data a file.
+    const made = await run(box, ['run', '--name', 'cp-clobber', busybox(), 'sh', '-c', 'mkdir /out /links /files; echo file > /out/data; ln -s /etc /links/data; echo new > /files/data']);
+    expect(made.exitCode, made.stderr).toBe(0);
+    const host = join(box.dir, 'clobber');
+    for (const sub of ['out', 'links']) {
+      mkdirSync(join(host, sub, 'data', 'nested'), { recursive: true });
+      writeFileSync(join(host, sub, 'data', 'nested', 'deep'), 'keep me');
+    }
+    // A copy of /out into host/ (which has out/data/ with files in it), and of /links.
+    for (const sub of ['out', 'links']) {
+      const copied = await run(box, ['cp', `cp-clobber:/${sub}`, `${host}/`]);
+      expect(expectOneLineError(copied)).toBe(`burrow: cannot overwrite directory "${join(host, sub, 'data')}" with non-directory "cp-clobber:/${sub}/data"`);
+      expect(readFileSync(join(host, sub, 'data', 'nested', 'deep'), 'utf8')).toBe('keep me');
+    }
+    // Named by the user: the same refusal.
+    expect(expectOneLineError(await run(box, ['cp', 'cp-clobber:/out/data', join(host, 'out')]))).toMatch(/^burrow: cannot overwrite directory ".*\/clobber\/out\/data" with non-directory "cp-clobber:\/out\/data"$/);
+    expect(readFileSync(join(host, 'out', 'data', 'nested', 'deep'), 'utf8')).toBe('keep me');
+    // A symlink in the way of a file from the container is replaced, never written through.
+    const victim = join(box.dir, 'clobber-victim');
+    writeFileSync(victim, 'host file');
+    mkdirSync(join(host, 'files'));
+    symlinkSync(victim, join(host, 'files', 'data'));
+    expect((await run(box, ['cp', 'cp-clobber:/files', `${host}/`])).exitCode).toBe(0);
+    expect(lstatSync(join(host, 'files', 'data')).isFile()).toBe(true);
+    expect(readFileSync(join(host, 'files', 'data'), 'utf8')).toBe('new\n');
+    expect(readFileSync(victim, 'utf8')).toBe('host file');
+    await run(box, ['rm', 'cp-clobber']);
   });
 });
 

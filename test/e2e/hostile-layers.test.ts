@@ -112,6 +112,31 @@ for (const driver of DRIVERS) {
         }
       }, 180_000);
     }
+
+    it('a job that replaces /etc and a volume\'s parent in its writable layer by links through /oldroot, then is started again', async () => {
+      const name = `relink-${driver}`;
+      const climb = '../'.repeat(12);
+      // First start: plant the links (the image has no /etc of its own, so bubblewrap made
+      // one in the writable layer and the job can rename it, under every driver). Second:
+      // show where /etc/hosts and the volume landed.
+      const job = [
+        'if [ -L /etc ]; then ls /etc | tr "\\n" " "; echo; cat /data/vol/in-volume;',
+        `else mv /etc /etc.old && ln -s /oldroot${sentinel} /etc && mv /data /data.old && ln -s ${climb}oldroot${sentinel} /data && readlink /etc && readlink /data; fi`,
+      ].join(' ');
+      try {
+        const planted = await run(box, ['run', '--name', name, '--storage-driver', driver, '-v', `${join(scratch, 'volume')}:/data/vol`, 'hostile/no-etc:latest', 'sh', '-c', job]);
+        expect(planted.exitCode, planted.stderr).toBe(0);
+        expect(planted.stdout).toBe(`/oldroot${sentinel}\n${climb}oldroot${sentinel}`);
+        const again = await run(box, ['start', '-a', name]);
+        expectNothingOutsideChanged();
+        expect(again.exitCode, again.stderr).toBe(0);
+        // Both links lead to the same directory of the container's own: /etc's files and the volume's mount point.
+        expect(again.stdout).toBe('hostname hosts resolv.conf vol \nvolume content');
+      } finally {
+        await run(box, ['rm', '-f', name]);
+      }
+      expectStoreConsistent();
+    }, 120_000);
   });
 }
 

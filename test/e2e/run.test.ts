@@ -280,6 +280,26 @@ describe('burrow run: rootfs drivers and missing helpers', () => {
     expect(expectOneLineError(forced)).toMatch(/the kernel refused an overlay mount in a user namespace \(try --storage-driver fuse-overlayfs\)/);
   });
 
+  it('records the fallback to fuse-overlayfs: later starts neither try overlay again nor repeat the note (simulated: a mount(8) that fails and logs)', async () => {
+    const bin = join(box.dir, 'refusing-logging-bin');
+    const attempts = join(box.dir, 'mount-attempts');
+    mkdirSync(bin, { recursive: true });
+    writeFileSync(join(bin, 'mount'), `#!/bin/sh\necho "$*" >> ${attempts}\necho "mount: permission denied" >&2\nexit 32\n`, { mode: 0o755 });
+    const env = { PATH: `${bin}:${process.env.PATH}` };
+    const id = (await run(box, ['create', busybox(), 'true'], { env })).stdout.trim();
+    const first = await run(box, ['start', '-a', id], { env });
+    expect(first.exitCode, first.stderr).toBe(0);
+    expect(first.stderr).toMatch(/^storage driver: fuse-overlayfs, since the kernel's overlayfs cannot mount here/m);
+    const inspected = JSON.parse((await run(box, ['inspect', id])).stdout) as Array<{ GraphDriver: { Name: string } }>;
+    expect(inspected[0]!.GraphDriver.Name).toBe('fuse-overlayfs');
+    const triedOnce = readFileSync(attempts, 'utf8');
+    const second = await run(box, ['start', '-a', id], { env });
+    expect(second.exitCode, second.stderr).toBe(0);
+    expect(second.stderr).toBe('');
+    expect(readFileSync(attempts, 'utf8')).toBe(triedOnce);
+    await run(box, ['rm', id]);
+  });
+
   it('runs on the copy driver when asked, with the layers\' contents intact', async () => {
     const result = await sh('ls /data/opaque; stat -c "%u:%g %a" /home/app/owned /usr/local/bin/suid; grep -c " / overlay\\| / fuse" /proc/mounts || true', ['--storage-driver', 'copy'], multilayer());
     expect(result.exitCode, result.stderr).toBe(0);

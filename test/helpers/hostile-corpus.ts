@@ -186,6 +186,49 @@ export function hostileCorpus(sentinel: string, scratch: string): HostileImage[]
     error: /^burrow: unable to find user hostuser: no matching entries in passwd file$/,
   });
 
+  // --- mount points through symlinks: bubblewrap creates its mount points while the
+  // host's root is at /oldroot, so a link through /oldroot would have it create
+  // files in the sentinel. The launcher resolves them in the container's root. ---
+  const etcFiles = { script: 'readlink /etc; ls /etc | tr "\\n" " "', files: 'hostname hosts resolv.conf ' };
+  add('etc-oldroot:latest', [tarArchive([{ name: 'etc', type: 'symlink', linkname: `/oldroot${sentinel}` }])], {
+    title: '/etc as an absolute link through /oldroot to a host directory: /etc/hosts & co. land in the container',
+    check: { script: etcFiles.script, stdout: `/oldroot${sentinel}\n${etcFiles.files}` },
+  });
+  add('etc-dotdot:latest', [tarArchive([{ name: 'etc', type: 'symlink', linkname: `${climb}oldroot${sentinel}` }])], {
+    title: '/etc as a relative chain of .. through oldroot to a host directory',
+    check: { script: etcFiles.script, stdout: `${climb}oldroot${sentinel}\n${etcFiles.files}` },
+  });
+  for (const kernel of ['proc', 'sys', 'dev']) {
+    add(`${kernel}-link:latest`, [tarArchive([{ name: kernel, type: 'symlink', linkname: `/oldroot${sentinel}` }])], {
+      title: `/${kernel} as a link to a host directory through /oldroot is refused, as runc refuses it`,
+      error: new RegExp(`^burrow: cannot set up the container: /${kernel} is a symbolic link in the image: proc, sysfs and /dev are mounted on ordinary directories only$`),
+    });
+  }
+  // A host directory to mount as a volume (the test user's, with a file to see).
+  const volume = join(scratch, 'volume');
+  mkdirSync(volume, { recursive: true });
+  writeFileSync(join(volume, 'in-volume'), 'volume content');
+  add('volume-under-link:latest', [tarArchive([{ name: 'data', type: 'symlink', linkname: `/oldroot${sentinel}` }])], {
+    title: 'a volume target below a link through /oldroot: the volume is mounted inside the container\'s root',
+    flags: ['-v', `${volume}:/data/vol`],
+    check: { script: 'readlink /data; cat /data/vol/in-volume', stdout: `/oldroot${sentinel}\nvolume content` },
+  });
+  add('docker-links:latest', [tarArchive([
+    { name: 'run/', type: 'dir' },
+    { name: 'var/run', type: 'symlink', linkname: '../run' },
+    { name: 'etc/resolv.conf', type: 'symlink', linkname: '../run/resolv/stub.conf' },
+  ])], {
+    title: 'legitimate links still work as in Docker: a volume at /var/run/docker.sock with /var/run -> ../run, /etc/resolv.conf -> ../run/…',
+    flags: ['-v', `${join(volume, 'in-volume')}:/var/run/docker.sock`],
+    check: { script: 'cat /var/run/docker.sock; echo; cut -d" " -f5 /proc/self/mountinfo | grep -E "^/run/" | sort | tr "\\n" " "', stdout: 'volume content\n/run/docker.sock /run/resolv/stub.conf ' },
+  });
+  // No /etc of its own: bubblewrap makes one in the writable layer, which a job can
+  // then replace by a link before the next start (hostile-layers.test.ts).
+  add('no-etc:latest', [tarArchive([{ name: '.wh.etc' }])], {
+    title: 'an image without /etc: bubblewrap makes one for /etc/hosts & co.',
+    check: { script: 'ls /etc | tr "\\n" " "', stdout: etcFiles.files },
+  });
+
   // --- whiteouts apply to lower layers only (OCI image spec) ---------------
   add('own-whiteout:latest', [
     tarArchive([
