@@ -192,6 +192,16 @@ static void forward(int sig)
   kill(job, sig);
 }
 
+/* The signals a supervisor passes on to the job, then the caller's mask back. */
+static void forward_signals(const sigset_t *old)
+{
+  int forwarded[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT, SIGALRM };
+  struct sigaction action = { 0 };
+  action.sa_handler = forward;
+  for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++) sigaction(forwarded[i], &action, NULL);
+  sigprocmask(SIG_SETMASK, old, NULL);
+}
+
 static const struct { const char *name; int type; } namespaces[] = {
   /* The user namespace first: joining it gives the capabilities the others need. */
   { "user", CLONE_NEWUSER }, { "cgroup", CLONE_NEWCGROUP }, { "ipc", CLONE_NEWIPC }, { "uts", CLONE_NEWUTS },
@@ -279,11 +289,7 @@ static void run_joined(void)
     die(125, "capset failed: %s", strerror(errno));
   }
   forward_to_group = 1;
-  int forwarded[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT, SIGALRM };
-  struct sigaction action = { 0 };
-  action.sa_handler = forward;
-  for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++) sigaction(forwarded[i], &action, NULL);
-  sigprocmask(SIG_SETMASK, &old, NULL);
+  forward_signals(&old);
   for (;;) {
     int status;
     if (waitpid(job, &status, 0) < 0) {
@@ -314,11 +320,7 @@ static int run_as_init(char **argv)
     }
     exec_job(argv);
   }
-  int forwarded[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT, SIGALRM };
-  struct sigaction action = { 0 };
-  action.sa_handler = forward;
-  for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++) sigaction(forwarded[i], &action, NULL);
-  sigprocmask(SIG_SETMASK, &old, NULL);
+  forward_signals(&old);
   for (;;) {
     int status;
     pid_t pid = waitpid(-1, &status, 0);

@@ -51,7 +51,7 @@ export class SchemaSet<Name extends string> {
 
   /**
    * The first way `value` breaks schema `name`, as `field "layers[0].digest" must
-   * match pattern …`; undefined when it matches. `document` names such a
+   * match pattern ...`; undefined when it matches. `document` names such a
    * document in the message about a field the schema does not know.
    */
   problem(name: Name, value: unknown, document: string): string | undefined {
