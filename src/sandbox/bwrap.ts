@@ -81,8 +81,9 @@ export function bwrapArgs(plan: SetupPlan, initBinary: string, infoFd: number): 
   // --privileged lifts Docker's masks, as Docker does: still only this user namespace's view.
   const masks = plan.security.privileged ? [] : MASKED_PATHS;
   for (const path of masks) {
-    if (!existsSync(path)) continue;
-    if (statSync(path).isDirectory()) args.push('--tmpfs', path, '--remount-ro', path);
+    const stat = statSync(path, { throwIfNoEntry: false });
+    if (stat === undefined) continue;
+    if (stat.isDirectory()) args.push('--tmpfs', path, '--remount-ro', path);
     // A device bind (bwrap's --ro-bind is nodev): reading the masked file gives nothing, as in Docker.
     else args.push('--dev-bind', '/dev/null', path);
   }
