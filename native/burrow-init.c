@@ -263,6 +263,18 @@ static void join_container(const char *spec)
   }
 }
 
+/* Forks with every signal blocked (the child unblocks them once its dispositions are
+ * set; the parent once it forwards them), so none arrives in between. `old`: the mask before. */
+static pid_t fork_blocked(sigset_t *old)
+{
+  sigset_t all;
+  sigfillset(&all);
+  sigprocmask(SIG_BLOCK, &all, old);
+  pid_t pid = fork();
+  if (pid < 0) die(125, "fork failed: %s", strerror(errno));
+  return pid;
+}
+
 /*
  * -J, after join_container: the pid namespace applies to children only, so fork.
  * Returns in the child, which goes on to become the exec'd process. The parent
@@ -272,11 +284,8 @@ static void join_container(const char *spec)
  */
 static void run_joined(void)
 {
-  sigset_t all, old;
-  sigfillset(&all);
-  sigprocmask(SIG_BLOCK, &all, &old);
-  job = fork();
-  if (job < 0) die(125, "fork failed: %s", strerror(errno));
+  sigset_t old;
+  job = fork_blocked(&old);
   if (job == 0) {
     sigprocmask(SIG_SETMASK, &old, NULL);
     return;
@@ -303,11 +312,8 @@ static void run_joined(void)
 
 static int run_as_init(char **argv)
 {
-  sigset_t all, old;
-  sigfillset(&all);
-  sigprocmask(SIG_BLOCK, &all, &old);
-  job = fork();
-  if (job < 0) die(125, "fork failed: %s", strerror(errno));
+  sigset_t old;
+  job = fork_blocked(&old);
   if (job == 0) {
     /* The job gets its own process group (the terminal's foreground one with -t). */
     setpgid(0, 0);
