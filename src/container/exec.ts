@@ -2,6 +2,7 @@ import { closeSync, constants as fsConstants, openSync } from 'node:fs';
 import { constants } from 'node:os';
 import { join } from 'node:path';
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
+import type { Writable } from 'node:stream';
 import { BurrowError } from '../errors.js';
 import { environmentBlock, SECCOMP_FILE } from '../sandbox/handoff.js';
 import { initArgs } from '../sandbox/init-args.js';
@@ -91,9 +92,9 @@ export async function execInContainer(store: Store, query: string, options: Exec
     if (seccomp !== undefined) closeSync(seccomp);
   }
   pty?.closeSlave();
-  const envStream = child.stdio[3] as NodeJS.WritableStream | null;
+  const envStream = child.stdio[3] as Writable | null;
   // A child that fails before reading its environment closes the socket: not our error to report.
-  (envStream as unknown as { on(event: 'error', listener: () => void): void } | null)?.on('error', () => {});
+  envStream?.on('error', () => {});
   envStream?.end(environment);
   const detach = pty?.attach(process.stdin, process.stdout, options.interactive);
   // To burrow-init outside the container, which passes it to the job's process group.

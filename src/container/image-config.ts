@@ -20,8 +20,6 @@ export interface ImageRuntimeConfig {
   cmd: string[] | undefined;
   /** Absolute, or undefined for "/". */
   workingDir: string | undefined;
-  volumes: string[];
-  labels: Record<string, string>;
   stopSignal: string | undefined;
 }
 
@@ -89,7 +87,7 @@ function checkHealthcheck(image: string, value: unknown): void {
 
 /** The checked run-time settings of an image config's `config` object. */
 export function imageRuntimeConfig(config: unknown, image: string): ImageRuntimeConfig {
-  if (config === undefined || config === null) return { user: undefined, env: [], entrypoint: undefined, cmd: undefined, workingDir: undefined, volumes: [], labels: {}, stopSignal: undefined };
+  if (config === undefined || config === null) return { user: undefined, env: [], entrypoint: undefined, cmd: undefined, workingDir: undefined, stopSignal: undefined };
   if (!isRecord(config)) throw invalid(image, 'config', 'is not an object');
 
   const env = (stringList(image, 'Env', config.Env) ?? []).filter((entry, index) => {
@@ -113,13 +111,11 @@ export function imageRuntimeConfig(config: unknown, image: string): ImageRuntime
     if (!posix.isAbsolute(workingDir)) throw invalid(image, 'WorkingDir', `("${workingDir}") is not an absolute path`);
   }
 
-  const volumes = Object.keys(stringMap(image, 'Volumes', config.Volumes));
-  for (const volume of volumes) {
+  // Checked though burrow does not use them yet (anonymous volumes, labels in inspect): an image is whole or refused.
+  for (const volume of Object.keys(stringMap(image, 'Volumes', config.Volumes))) {
     if (!posix.isAbsolute(volume)) throw invalid(image, 'Volumes', `names "${volume}", not an absolute path in the container`);
   }
-
-  const labels: Record<string, string> = {};
-  for (const [key, value] of Object.entries(stringMap(image, 'Labels', config.Labels))) labels[key] = checkText(image, `Labels["${key}"]`, value);
+  for (const [key, value] of Object.entries(stringMap(image, 'Labels', config.Labels))) checkText(image, `Labels["${key}"]`, value);
 
   let stopSignal: string | undefined;
   if (config.StopSignal !== undefined && config.StopSignal !== null && config.StopSignal !== '') {
@@ -135,8 +131,6 @@ export function imageRuntimeConfig(config: unknown, image: string): ImageRuntime
     entrypoint: stringList(image, 'Entrypoint', config.Entrypoint),
     cmd: stringList(image, 'Cmd', config.Cmd),
     workingDir,
-    volumes,
-    labels,
     stopSignal,
   };
 }

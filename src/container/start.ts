@@ -167,11 +167,12 @@ async function waitForStart(dir: string, timeoutMs: number): Promise<{ pid?: num
   while (Date.now() - started < timeoutMs) {
     const launchError = readRunFile(join(dir, 'launch-error'));
     if (launchError !== undefined) return { launchError };
-    if (existsSync(join(dir, 'pid'))) {
+    // Read, never checked then read: the monitor removes the file when the job ends.
+    const sandbox = readSandbox(dir);
+    if (sandbox !== undefined) {
       // As `docker run -d`: back once the job runs in its container, so an exec right after finds it whole.
-      const sandbox = readSandbox(dir);
-      if (sandbox !== undefined) await waitForSandbox(sandbox.pid, Math.max(0, timeoutMs - (Date.now() - started)));
-      return { pid: sandbox?.pid };
+      await waitForSandbox(sandbox.pid, Math.max(0, timeoutMs - (Date.now() - started)));
+      return { pid: sandbox.pid };
     }
     if (existsSync(join(dir, 'exit'))) return { exited: true };
     await new Promise((resolve) => setTimeout(resolve, 5));

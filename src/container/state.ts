@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { isFrozen } from './cgroup.js';
 import { containerDir, type ContainerRecord } from './record.js';
 import type { Store } from '../store/store.js';
-import { bootId, formatIdentity, identify, identityOf, isRunning, parentOf, parseIdentity, type ProcessIdentity } from '../util/process-identity.js';
+import { bootId, formatIdentity, identify, isRunning, parentOf, parseIdentity, type ProcessIdentity } from '../util/process-identity.js';
 
 export type ContainerStatus = 'created' | 'running' | 'exited';
 
@@ -74,15 +74,12 @@ function readJson<T>(path: string): T | undefined {
 
 /**
  * The `pid` file: the sandbox's PID 1 as the monitor saw it start, or undefined
- * (no file, or a PID 1 already gone when it was written). `PID.STARTTIME.BOOTID`
- * (util/process-identity.ts); a monitor of an older burrow, which may still run
- * its container across an upgrade, writes `PID STARTTIME BOOTID`.
+ * (no file, or a PID 1 already gone when it was written): `PID.STARTTIME.BOOTID`
+ * (util/process-identity.ts).
  */
 export function readSandbox(dir: string): ProcessIdentity | undefined {
   const text = readRunFile(join(dir, 'pid'))?.trim();
-  if (text === undefined) return undefined;
-  const [pid, start, boot] = text.split(' ');
-  return parseIdentity(text) ?? identityOf(pid, start, boot);
+  return text === undefined ? undefined : parseIdentity(text);
 }
 
 /** The `pid` file's content for a sandbox PID 1 that has just started (as native/burrow-monitor.c writes it). */
@@ -91,13 +88,14 @@ export function sandboxPidFile(pid: number): string {
   return `${formatIdentity(identify(pid) ?? { pid, startTime: '0', bootId: bootId() })}\n`;
 }
 
-/** The `monitor` file: `{"monitor":"PID.STARTTIME.BOOTID","startedAt":…}` (an older burrow's monitor writes monitorPid, startTime and bootId). */
+/**
+ * The `monitor` file: `{"monitor":"PID.STARTTIME.BOOTID","startedAt":…}`. (burrow
+ * before identities wrote `monitorPid` alone: no start time to prove it by, so its
+ * containers read as exited.)
+ */
 interface MonitorFile {
   monitor?: string;
   startedAt: string;
-  monitorPid?: number;
-  startTime?: number | string;
-  bootId?: string;
 }
 
 /** The `monitor` file's content for this process as a container's monitor (`burrow run` in the foreground). */
@@ -107,8 +105,7 @@ export function monitorFile(): string {
 }
 
 function monitorOf(file: MonitorFile): ProcessIdentity | undefined {
-  if (typeof file.monitor === 'string') return parseIdentity(file.monitor);
-  return identityOf(file.monitorPid, file.startTime, file.bootId);
+  return typeof file.monitor === 'string' ? parseIdentity(file.monitor) : undefined;
 }
 
 /**

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { release } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { BurrowError } from '../errors.js';
+import { hostSeccompArch, parseKernelVersion, type SeccompHostArch } from '../seccomp/host.js';
 import { DEFAULT_CAPABILITIES } from './capabilities.js';
 import type { SeccompChoice } from './security.js';
 
@@ -17,7 +18,7 @@ import type { SeccompChoice } from './security.js';
  */
 export async function containerSeccompFilter(choice: SeccompChoice, capabilities: readonly string[]): Promise<Buffer | undefined> {
   if (choice.kind === 'unconfined') return undefined;
-  const arch = process.arch === 'x64' ? 'x86_64' : process.arch === 'arm64' ? 'aarch64' : undefined;
+  const arch = hostSeccompArch();
   if (arch === undefined) {
     throw new BurrowError('INVALID_ARGUMENT', `burrow has no seccomp syscall tables for ${process.arch}: run with --security-opt seccomp=unconfined to go without a filter`);
   }
@@ -36,7 +37,7 @@ export async function containerSeccompFilter(choice: SeccompChoice, capabilities
 /** The kernel the prebuilt default filter assumes at least (the profile's newest `minKernel`). */
 export const PREBUILT_KERNEL = '4.8';
 
-export function prebuiltFilterName(arch: 'x86_64' | 'aarch64'): string {
+export function prebuiltFilterName(arch: SeccompHostArch): string {
   return `default-${arch}.bpf`;
 }
 
@@ -45,7 +46,7 @@ function sameSet(a: readonly string[], b: readonly string[]): boolean {
 }
 
 function kernelAtLeast(running: string, wanted: string): boolean {
-  const [major = 0, minor = 0] = running.split('.').map((part) => Number.parseInt(part, 10));
-  const [wantMajor = 0, wantMinor = 0] = wanted.split('.').map(Number);
+  const [major, minor] = parseKernelVersion(running) ?? [0, 0];
+  const [wantMajor, wantMinor] = parseKernelVersion(wanted)!;
   return major > wantMajor || (major === wantMajor && minor >= wantMinor);
 }

@@ -1,9 +1,9 @@
 /** The architectures burrow's filters cover, and what the kernel calls them. */
+import type { SeccompHostArch } from './host.js';
 import { SYSCALLS_AARCH64, SYSCALLS_I386, SYSCALLS_X86_64, type SyscallTable } from './syscall-tables.js';
 import type { SeccompArchName } from './types.js';
 
-/** A host burrow compiles filters for. */
-export type SeccompHostArch = 'x86_64' | 'aarch64';
+export { hostSeccompArch, parseKernelVersion, type SeccompHostArch } from './host.js';
 /** An ABI a filter can meet: a host's own, or i386 binaries (and `int 0x80`) on x86_64. */
 export type SeccompFilterArch = 'x86_64' | 'i386' | 'aarch64';
 
@@ -46,20 +46,7 @@ export const GO_ARCH_NAME: Readonly<Record<SeccompHostArch, string>> = { x86_64:
  */
 export const X32_SYSCALL_BIT = 0x40000000;
 
-/** The seccomp architecture of the machine Node runs on, or undefined where burrow has no filter. */
-export function hostSeccompArch(nodeArch: string = process.arch): SeccompHostArch | undefined {
-  if (nodeArch === 'x64') return 'x86_64';
-  if (nodeArch === 'arm64') return 'aarch64';
-  return undefined;
-}
-
 /** The number of a syscall on one ABI, or undefined where that ABI has no such syscall. */
 export function syscallNumber(arch: SeccompFilterArch, name: string): number | undefined {
   return FILTER_ARCHES[arch].table[name];
-}
-
-/** "major.minor" of a kernel release string (`uname -r`, e.g. "6.18.44-fc") as [major, minor]. */
-export function parseKernelVersion(release: string): [number, number] | undefined {
-  const match = /^(\d+)\.(\d+)/.exec(release);
-  return match === null ? undefined : [Number(match[1]), Number(match[2])];
 }

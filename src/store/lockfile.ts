@@ -1,7 +1,7 @@
 import { closeSync, fstatSync, linkSync, mkdirSync, openSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { BurrowError, errnoOf, fsError } from '../errors.js';
-import { bootId, formatIdentity, identityOf, isGone, parseIdentity, selfIdentity, type ProcessIdentity } from '../util/process-identity.js';
+import { bootId, formatIdentity, isGone, parseIdentity, selfIdentity, type ProcessIdentity } from '../util/process-identity.js';
 
 /** unlink(2) that does not mind a missing file (rmSync costs a start ~0.6 ms more on first use). */
 function remove(path: string): void {
@@ -18,37 +18,21 @@ const LEGACY_STALE_MS = 2_000;
 
 /**
  * The holder of a lock file, as written in it: its identity (util/process-identity.ts:
- * pid, start time and boot id, `PID.STARTTIME.BOOTID`), so that "that process is
- * gone" can be proved, never guessed. `legacy` marks the spelling of burrow before
- * that format was shared ("BOOTID PID STARTTIME"): a burrow of the previous version
- * may hold a lock while the new one waits for it, during an upgrade.
+ * `PID.STARTTIME.BOOTID`), so that "that process is gone" can be proved, never guessed.
  */
-interface Holder {
-  identity: ProcessIdentity;
-  legacy: boolean;
-}
-
-function parseHolder(text: string): Holder | undefined {
-  const identity = text.endsWith('\n') ? parseIdentity(text.slice(0, -1)) : undefined;
-  if (identity !== undefined) return { identity, legacy: false };
-  const old = /^([0-9a-f-]{36}) (\d+) (\d+)\n$/.exec(text);
-  const oldIdentity = old === null ? undefined : identityOf(old[2], old[3], old[1]);
-  return oldIdentity === undefined ? undefined : { identity: oldIdentity, legacy: true };
+function parseHolder(text: string): ProcessIdentity | undefined {
+  return text.endsWith('\n') ? parseIdentity(text.slice(0, -1)) : undefined;
 }
 
 /** The file a contender writes whole before linking it as the lock (and that a takeover cleans up after a gone holder). */
-function draftOf(path: string, holder: Holder): string {
-  const { identity } = holder;
-  const name = holder.legacy ? `${identity.pid}.${identity.startTime}` : formatIdentity(identity);
-  return join(dirname(path), `.${basename(path)}.${name}`);
+function draftOf(path: string, holder: ProcessIdentity): string {
+  return join(dirname(path), `.${basename(path)}.${formatIdentity(holder)}`);
 }
 
 /**
  * The name under which the lock of a gone holder is set aside: one per holder, so
- * only one contender can. Its key is a name the contenders agree on, not a record
- * of the holder, so it keeps the spelling it has always had
- * (`BOOTID-PID-STARTTIME`): during an upgrade, contenders of two burrow versions
- * must still race for the same tombstone.
+ * only one contender can. The boot id first (`BOOTID-PID-STARTTIME`), so that
+ * those of earlier boots are found by their prefix and cleaned up.
  */
 function tombstoneOf(path: string, key: string): string {
   return `${path}.gone.${key}`;
@@ -98,7 +82,7 @@ export function withLockFileSync<T>(path: string, body: () => T, timeoutMs = 10_
   const me = selfIdentity();
   const boot = bootId();
   const directory = dirname(path);
-  const draft = draftOf(path, { identity: me, legacy: false });
+  const draft = draftOf(path, me);
   try {
     mkdirSync(directory, { recursive: true });
     writeFileSync(draft, `${formatIdentity(me)}\n`, { mode: 0o600 });
@@ -106,7 +90,7 @@ export function withLockFileSync<T>(path: string, body: () => T, timeoutMs = 10_
     throw fsError(error, `locking ${path}`);
   }
   const deadline = Date.now() + timeoutMs;
-  let holder: Holder | undefined;
+  let holder: ProcessIdentity | undefined;
   try {
     for (;;) {
       try {
@@ -141,13 +125,13 @@ export function withLockFileSync<T>(path: string, body: () => T, timeoutMs = 10_
           takeOver(path, `${boot}-legacy-${inode}`, boot);
           continue;
         }
-      } else if (isGone(holder.identity)) {
-        takeOver(path, tombstoneKey(holder.identity), boot);
+      } else if (isGone(holder)) {
+        takeOver(path, tombstoneKey(holder), boot);
         remove(draftOf(path, holder));
         continue;
       }
       if (Date.now() > deadline) {
-        const who = holder === undefined ? 'another burrow process' : `burrow process ${holder.identity.pid}`;
+        const who = holder === undefined ? 'another burrow process' : `burrow process ${holder.pid}`;
         throw new BurrowError('LOCKED', `${path} has been locked for ${timeoutMs / 1000} s by ${who}, which is still running: wait for it or stop it`);
       }
       Atomics.wait(pause, 0, 0, 1);

@@ -94,7 +94,7 @@ export function formatIdentity(identity: ProcessIdentity): string {
 }
 
 /** An identity from its fields, checked: anything malformed (a start time of 0: unknown) names no process. */
-export function identityOf(pid: unknown, startTime: unknown, boot: unknown): ProcessIdentity | undefined {
+function identityOf(pid: unknown, startTime: unknown, boot: unknown): ProcessIdentity | undefined {
   const pidNumber = typeof pid === 'string' && /^\d+$/.test(pid) ? Number(pid) : pid;
   const startText = typeof startTime === 'number' ? String(startTime) : startTime;
   if (typeof pidNumber !== 'number' || !Number.isSafeInteger(pidNumber) || pidNumber <= 0) return undefined;

@@ -489,21 +489,4 @@ describe('which process is ours', () => {
     process.kill(monitor.pid, 'SIGKILL');
     await until(() => !running(sandbox.pid), 15_000, 'the sandbox to die with its monitor');
   });
-
-  it('a container whose monitor of the previous burrow still runs it (its files in the old spelling) is running: exec, kill and rm -f reach it', async () => {
-    const id = await runDetached([busybox(), 'sh', '-c', 'trap "exit 0" TERM; while true; do sleep 0.1; done']);
-    const dir = join(box.root, 'containers', id);
-    const { monitorFile, monitor, sandbox } = recordedProcesses(dir);
-    // What burrow-monitor wrote before the spelling was shared: JSON fields, and "PID STARTTIME BOOTID".
-    writeFileSync(join(dir, 'monitor'), JSON.stringify({ monitorPid: monitor.pid, startedAt: monitorFile.startedAt, startTime: Number(monitor.startTime), bootId: monitor.bootId }));
-    writeFileSync(join(dir, 'pid'), `${sandbox.pid} ${sandbox.startTime} ${sandbox.bootId}\n`);
-    const inspected = (JSON.parse((await run(box, ['inspect', id])).stdout) as Array<{ State: { Status: string; Pid: number } }>)[0]!.State;
-    expect(inspected).toMatchObject({ Status: 'running', Pid: sandbox.pid });
-    const exec = await run(box, ['exec', id, 'echo', 'reached']);
-    expect(exec.stdout, exec.stderr).toBe('reached');
-    expect((await run(box, ['kill', '-s', 'TERM', id])).exitCode).toBe(0);
-    await until(() => !running(sandbox.pid), 15_000, 'the container to take SIGTERM');
-    expect((await run(box, ['rm', '-f', id])).exitCode).toBe(0);
-    expect(running(monitor.pid)).toBe(false);
-  });
 });
