@@ -14,7 +14,7 @@ import { decompressor } from '../util/decompress.js';
 import { unshareArgs, type IdMapping } from '../userns/idmap.js';
 import { ceilingHint } from './limits.js';
 import { removeInUserNamespace } from './remove.js';
-import { layerPath, layersDir } from './unpack.js';
+import { layerPath, layerScratchPath } from './unpack.js';
 
 // Relative to a sibling folder so it holds from build/unpack/ and from the CLI bundle alike.
 const WORKER = fileURLToPath(new URL('../unpack/worker.js', import.meta.url));
@@ -60,7 +60,7 @@ export async function unpackLayer(store: Store, image: LocalImage, index: number
     return;
   }
   try {
-    const scratch = join(layersDir(store), `.unpacking-${diffId.slice(7, 19)}-${process.pid}`);
+    const scratch = layerScratchPath(store, diffId);
     await removeInUserNamespace(scratch, mapping);
     mkdirSync(join(scratch, 'rootfs'), { recursive: true, mode: 0o755 });
     const hash = createHash('sha256');
