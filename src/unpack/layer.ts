@@ -3,7 +3,6 @@ import { createReadStream, existsSync, mkdirSync, renameSync, rmdirSync } from '
 import { join } from 'node:path';
 import { PassThrough, Transform, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { fileURLToPath } from 'node:url';
 import { start } from '../util/spawn.js';
 import { BurrowError, isBurrowError } from '../errors.js';
 import type { LocalImage } from '../image/local.js';
@@ -14,12 +13,11 @@ import { decompressor } from '../util/decompress.js';
 import { unshareArgs, type IdMapping } from '../userns/idmap.js';
 import { writeFileAtomic } from '../store/atomic.js';
 import { layerInfoPath, type LayerInfo, type LayerSummary } from './layer-info.js';
+import { EXTRACTOR_BINARY } from './summary.js';
 import { ceilingHint } from './limits.js';
 import { removeInUserNamespace } from './remove.js';
 import { layerPath, layerScratchPath } from './unpack.js';
 
-// Relative to a sibling folder so it holds from build/unpack/ and from the CLI bundle alike.
-const EXTRACTOR = fileURLToPath(new URL('../native/burrow-unpack', import.meta.url));
 
 /** Raised by the meter: the layer's tar stream grew past the ceiling. */
 class OverCeiling extends Error {}
@@ -109,7 +107,7 @@ export async function startExtraction(store: Store, target: LayerTarget, mapping
   const extracted = (async (): Promise<void> => {
     mkdirSync(join(scratch, 'rootfs'), { recursive: true, mode: 0o755 });
     const hash = createHash('sha256');
-    const { child, finished } = start('unshare', [...unshareArgs(mapping), '--', EXTRACTOR, 'extract', join(scratch, 'rootfs'), mapping.single ? 'single' : 'mapped', String(ceiling)], ['pipe', 'pipe', 'pipe']);
+    const { child, finished } = start('unshare', [...unshareArgs(mapping), '--', EXTRACTOR_BINARY, 'extract', join(scratch, 'rootfs'), mapping.single ? 'single' : 'mapped', String(ceiling)], ['pipe', 'pipe', 'pipe']);
     const decompress = decompressor(layerCompression(target.mediaType));
     const counted = meter(ceiling, hash);
     const feed = decompress === undefined ? pipeline(input, counted, child.stdin!) : pipeline(input, decompress, counted, child.stdin!);
