@@ -473,7 +473,11 @@ describe('ps filters and logs --since', () => {
     expect((await run(box, ['ps', '-q', '--no-trunc'])).stdout.split('\n')).not.toContain(a);
     expect(expectOneLineError(await run(box, ['ps', '--filter', 'colour=red']))).toMatch(/unknown filter "colour"/);
     await until(async () => (await run(box, ['logs', b])).stdout.includes('new'));
-    expect((await run(box, ['logs', '--since', '1s', b])).stdout).toBe('new');
+    // Since a moment between the two lines, taken from their own timestamps (a duration like 1s would race a loaded machine).
+    const stamped = (await run(box, ['logs', '-t', b])).stdout.split('\n');
+    const timeOf = (text: string): number => Date.parse(stamped.find((line) => line.endsWith(` ${text}`))!.split(' ')[0]!);
+    const between = new Date((timeOf('old') + timeOf('new')) / 2).toISOString();
+    expect((await run(box, ['logs', '--since', between, b])).stdout).toBe('new');
     expect(expectOneLineError(await run(box, ['logs', '--since', 'yesterday-ish', b]))).toMatch(/invalid --since/);
     await run(box, ['rm', '-f', a, b]);
   });
