@@ -63,7 +63,7 @@ beforeAll(async () => {
   // Unpack the base once, so its layer is there to be checked.
   expect((await run(box, ['run', '--rm', `${bed().registries.anon}/busybox:latest`, 'true'])).exitCode).toBe(0);
   const layers = join(box.root, 'layers');
-  const [hex] = readdirSync(layers);
+  const [hex] = readdirSync(layers).filter((name) => !name.endsWith('.json'));
   baseLayer = { dir: join(layers, hex!), hash: hashTree(join(layers, hex!)) };
 }, 300_000);
 
@@ -81,10 +81,12 @@ function expectNothingOutsideChanged(): void {
   expect(hashTree(baseLayer.dir)).toBe(baseLayer.hash);
 }
 
-/** The store stays consistent: only whole layers (named by their digest), no scratch left, no container left. */
+/** The store stays consistent: only whole layers (named by their digest, each with its info file), no scratch left, no container left. */
 function expectStoreConsistent(): void {
   const layers = readdirSync(join(box.root, 'layers'));
-  expect(layers.filter((name) => !/^[0-9a-f]{64}$/.test(name))).toEqual([]);
+  expect(layers.filter((name) => !/^[0-9a-f]{64}(\.json)?$/.test(name))).toEqual([]);
+  const directories = layers.filter((name) => !name.endsWith('.json'));
+  expect(layers.filter((name) => name.endsWith('.json')).map((name) => name.slice(0, -'.json'.length)).sort()).toEqual(directories.sort());
   const containers = join(box.root, 'containers');
   expect(existsSync(containers) ? readdirSync(containers) : []).toEqual([]);
 }

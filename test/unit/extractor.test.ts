@@ -1,0 +1,225 @@
+import { spawnSync } from 'node:child_process';
+import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parseByteSize } from '../../src/config/config.js';
+import { TAR_END, tarArchive, tarHeader, type TarEntry } from '../helpers/tar-writer.js';
+
+/**
+ * The layer extractor (native/burrow-unpack.c) on its own: each archive goes
+ * into a fresh directory through `unshare -r` (the extractor chroots, which
+ * needs a user namespace), as the test user. The hostile corpus
+ * (test/e2e/hostile-layers.test.ts) runs it inside burrow; this checks its
+ * limits and its output entry by entry.
+ */
+const EXTRACTOR = new URL('../../build/native/burrow-unpack', import.meta.url).pathname;
+const GiB = 1024 ** 3;
+const scratch = mkdtempSync(join(tmpdir(), 'burrow-extractor-'));
+let count = 0;
+
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+interface Extracted {
+  dir: string;
+  status: number | null;
+  stderr: string;
+  report?: { skipped: string[]; summary: { entries: number; bytes: number; digest: string } };
+}
+
+function extract(archive: Buffer, ceiling = GiB): Extracted {
+  const dir = join(scratch, String(count++));
+  mkdirSync(dir);
+  const result = spawnSync('unshare', ['-r', '--', EXTRACTOR, 'extract', dir, 'single', String(ceiling)], { input: archive, maxBuffer: 64 * 1024 * 1024 });
+  const stdout = result.stdout.toString();
+  return { dir, status: result.status, stderr: result.stderr.toString().trim(), ...(result.status === 0 ? { report: JSON.parse(stdout) as Extracted['report'] } : {}) };
+}
+
+/** The one-line error for `entries` (or a raw archive), or undefined when it unpacked. */
+function refused(entries: TarEntry[] | Buffer, ceiling?: number): string | undefined {
+  const result = extract(Buffer.isBuffer(entries) ? entries : tarArchive(entries), ceiling);
+  if (result.status === 0) return undefined;
+  expect(result.stderr.split('\n')).toHaveLength(1);
+  return result.stderr;
+}
+
+function summarize(dir: string): unknown {
+  const result = spawnSync('unshare', ['-r', '--', EXTRACTOR, 'summarize', dir]);
+  expect(result.status, result.stderr.toString()).toBe(0);
+  return (JSON.parse(result.stdout.toString()) as { summary: unknown }).summary;
+}
+
+describe('burrow-unpack extract', () => {
+  it('writes files, directories, links, modes and times as the archive says, and counts what it wrote', () => {
+    const { dir, status, stderr, report } = extract(tarArchive([
+      { name: './', type: 'dir', mode: 0o755 },
+      { name: 'dir/', type: 'dir', mode: 0o750 },
+      { name: 'dir/file', content: 'x'.repeat(1000), pax: { 'SCHILY.xattr.user.burrow': 'test', 'SCHILY.xattr.security.capability': 'cap', mtime: '1600000000.5' } },
+      { name: 'setuid', content: '#!/bin/sh\n', mode: 0o4755 },
+      { name: 'long', longName: `${'n/'.repeat(100)}end`, content: 'y' },
+      { name: 'link', type: 'symlink', linkname: 'dir/file' },
+      { name: 'hard', type: 'hardlink', linkname: 'dir/file' },
+      { name: 'implicit/parent/file', content: 'z' },
+    ]));
+    expect(status, stderr).toBe(0);
+    expect(readFileSync(join(dir, 'dir/file'), 'utf8')).toBe('x'.repeat(1000));
+    expect(lstatSync(join(dir, 'dir')).mode & 0o7777).toBe(0o750);
+    expect(lstatSync(join(dir, 'setuid')).mode & 0o7777).toBe(0o4755);
+    expect(lstatSync(join(dir, 'dir/file')).mtimeMs).toBe(1600000000500);
+    // Directories' times are set last, after their content was written.
+    expect(lstatSync(join(dir, 'dir')).mtimeMs).toBe(1_700_000_000_000);
+    expect(readlinkSync(join(dir, 'link'))).toBe('dir/file');
+    expect(lstatSync(join(dir, 'hard')).ino).toBe(lstatSync(join(dir, 'dir/file')).ino);
+    expect(readFileSync(join(dir, `${'n/'.repeat(100)}end`), 'utf8')).toBe('y');
+    expect(statSync(join(dir, 'implicit/parent')).mode & 0o777).toBe(0o755);
+    expect(report?.skipped).toEqual([]);
+    // dir, dir/file, setuid, link, hard, implicit, implicit/parent, implicit/parent/file, and n/ ×100 + end.
+    expect(report?.summary.entries).toBe(8 + 101);
+    // The hardlink's bytes count once.
+    expect(report?.summary.bytes).toBe(1000 + 10 + 1 + 1);
+    expect(summarize(dir)).toEqual(report?.summary);
+  });
+
+  it('summarize sees a change the extractor did not make', () => {
+    const { dir, report } = extract(tarArchive([{ name: 'a', content: 'a' }, { name: 'b', content: 'b' }]));
+    writeFileSync(join(dir, 'b'), 'bb');
+    expect(summarize(dir)).not.toEqual(report?.summary);
+    rmSync(join(dir, 'b'));
+    expect((summarize(dir) as { entries: number }).entries).toBe(1);
+  });
+
+  it('turns whiteouts into overlay whiteouts after the layer, keeping the layer\'s own entries', () => {
+    const { dir, status, stderr } = extract(tarArchive([
+      { name: '.wh.gone' },
+      { name: 'kept', content: 'own' },
+      { name: '.wh.kept' },
+      { name: 'opaque/', type: 'dir' },
+      { name: 'opaque/.wh..wh..opq' },
+      { name: 'made/.wh.deep' },
+    ]));
+    expect(status, stderr).toBe(0);
+    const gone = lstatSync(join(dir, 'gone'));
+    expect(gone.isCharacterDevice() && gone.rdev === 0).toBe(true);
+    expect(readFileSync(join(dir, 'kept'), 'utf8')).toBe('own');
+    expect(lstatSync(join(dir, 'made/deep')).isCharacterDevice()).toBe(true);
+    expect(readdirSync(join(dir, 'opaque'))).toEqual([]);
+  });
+
+  it('never writes through a symlink: entries, hardlink targets and whiteouts behind one are skipped with a note', () => {
+    const outside = join(scratch, 'outside');
+    mkdirSync(outside, { recursive: true });
+    writeFileSync(join(outside, 'victim'), 'original');
+    const { dir, status, stderr, report } = extract(tarArchive([
+      { name: 'out', type: 'symlink', linkname: outside },
+      { name: 'up', type: 'symlink', linkname: '../../../../..' },
+      { name: 'out/written', content: 'x' },
+      { name: `up${outside}/written`, content: 'x' },
+      { name: 'hl', type: 'hardlink', linkname: 'out/victim' },
+      { name: 'out/.wh.victim' },
+      { name: '../escape', content: 'x' },
+      { name: 'file', content: 'f' },
+      { name: 'file/under', content: 'x' },
+    ]));
+    expect(status, stderr).toBe(0);
+    expect(readdirSync(outside)).toEqual(['victim']);
+    expect(readdirSync(dir).sort()).toEqual(['file', 'out', 'up']);
+    expect(report?.skipped).toEqual([
+      `out/written (through /out, which is not a directory of the layer)`,
+      `up${outside}/written (through /up, which is not a directory of the layer)`,
+      'hl (hard link to out/victim, through a link)',
+      '../escape (path leaves the layer)',
+      'file/under (through /file, which is not a directory of the layer)',
+      'out/.wh.victim (a whiteout through /out, which is not a directory of the layer)',
+    ]);
+  });
+
+  it('replaces what the layer already wrote: a file by a directory, a directory by a file, a file by a link', () => {
+    const { dir, status, stderr } = extract(tarArchive([
+      { name: 'a', content: 'file' },
+      { name: 'a/', type: 'dir' },
+      { name: 'a/inner', content: 'inner' },
+      { name: 'b/', type: 'dir' },
+      { name: 'b/deep/x', content: 'x' },
+      { name: 'b', content: 'now a file' },
+      { name: 'c', content: 'c' },
+      { name: 'c', type: 'symlink', linkname: 'a/inner' },
+    ]));
+    expect(status, stderr).toBe(0);
+    expect(readFileSync(join(dir, 'a/inner'), 'utf8')).toBe('inner');
+    expect(readFileSync(join(dir, 'b'), 'utf8')).toBe('now a file');
+    expect(readlinkSync(join(dir, 'c'))).toBe('a/inner');
+  });
+
+  it('skips device nodes, FIFOs and undefined types with a note', () => {
+    const { dir, report } = extract(tarArchive([
+      { name: 'dev/null', type: 'char', devmajor: 1, devminor: 3 },
+      { name: 'disk', type: 'block', devmajor: 8, devminor: 0 },
+      { name: 'fifo', type: 'fifo' },
+      { name: 'socket', typeflag: 'Z', content: 'data of an unknown entry' },
+      { name: 'ok', content: 'ok' },
+    ]));
+    expect(report?.skipped).toEqual(['/dev/null', '/disk', '/fifo', '/socket (not a type of file tar defines)']);
+    expect(readFileSync(join(dir, 'ok'), 'utf8')).toBe('ok');
+  });
+
+  it('reads nothing past the end of the archive, and drains it', () => {
+    const { dir, status } = extract(Buffer.concat([tarArchive([{ name: 'a', content: 'a' }]), tarArchive([{ name: 'after', content: 'x' }]), Buffer.alloc(4 * 1024 * 1024)]));
+    expect(status).toBe(0);
+    expect(readdirSync(dir)).toEqual(['a']);
+  });
+
+  it('refuses NUL bytes in names and link targets, and names over PATH_MAX or NAME_MAX, naming the entry', () => {
+    expect(refused([{ name: 'x', pax: { path: Buffer.from('a\0b') } }])).toBe('entry "a\\u0000b" has a NUL byte in its name or link target');
+    expect(refused([{ name: 'x', longName: Buffer.from('evil\0tail') }])).toBe('entry "evil\\u0000tail" has a NUL byte in its name or link target');
+    expect(refused([{ name: 'l', type: 'symlink', linkname: 'y', pax: { linkpath: Buffer.from('/etc\0x') } }])).toMatch(/^entry "\/etc\\u0000x" has a NUL byte/);
+    expect(refused([{ name: 'x', pax: { path: 'p/'.repeat(2100) } }])).toMatch(/^entry "p\/p\/.*" has a name of 4200 bytes, more than PATH_MAX \(4096\)$/);
+    expect(refused([{ name: 'x', pax: { path: `d/${'c'.repeat(256)}` } }])).toMatch(/has a name component of 256 bytes, more than NAME_MAX \(255\)$/);
+  });
+
+  it('caps PAX headers and GNU long names at 1 MiB', () => {
+    expect(refused([{ name: 'x', pax: { comment: 'c'.repeat(1024 * 1024) } }])).toMatch(/^the PAX extended header "PaxHeaders\/entry" holds 1\.0 MiB, more than the 1 MiB allowed$/);
+    expect(refused([{ name: 'x', longName: 'n'.repeat(1024 * 1024 + 1) }])).toMatch(/^the long name "\.\/\.\/@LongLink" holds/);
+    expect(refused([{ name: 'x', pax: { comment: 'c'.repeat(1000 * 1024) } }])).toBeUndefined();
+  });
+
+  it('adds up what the entries declare, a sparse file at its full size, against the ceiling', () => {
+    expect(refused([{ name: 'a', content: 'x'.repeat(600) }, { name: 'b', content: 'x'.repeat(600) }], 1000)).toBe('entry "b" declares 600 bytes, which takes the layer over its ceiling: the most a layer may hold is 1000 bytes (maxLayerSize in burrow\'s config, or BURROW_MAX_LAYER_SIZE)');
+    // GNU's old sparse format: the real size sits in the header (offset 483, base-256 past 8 GiB), the body holds only the data.
+    const sparse = tarHeader({ name: 'holes', typeflag: 'S' }, 0);
+    sparse[483] = 0x80;
+    sparse.writeBigUInt64BE(BigInt(100 * GiB), 487);
+    sparse.fill(0x20, 148, 156);
+    let sum = 0;
+    for (const byte of sparse) sum += byte;
+    sparse.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 8, 'latin1');
+    expect(refused(Buffer.concat([sparse, TAR_END]), 32 * GiB)).toMatch(/^entry "holes" declares 100 GiB \(stored sparse\)/);
+    // PAX sparse (GNU 1.0): the real size is a record.
+    expect(refused([{ name: 'GNUSparseFile.0/holes', pax: { 'GNU.sparse.major': '1', 'GNU.sparse.realsize': String(100 * GiB) } }], 32 * GiB)).toMatch(/declares 100 GiB \(stored sparse\)/);
+    const small = extract(tarArchive([{ name: 'GNUSparseFile.0/small', pax: { 'GNU.sparse.major': '1', 'GNU.sparse.realsize': '10' } }]));
+    expect(small.report?.skipped).toEqual(['/GNUSparseFile.0/small (a sparse file: not supported)']);
+    expect(readdirSync(small.dir)).toEqual([]);
+  });
+
+  it('refuses a tar compressed a second time, a header with a wrong checksum, and an archive cut short', () => {
+    expect(refused(gzipSync(tarArchive([{ name: 'a' }])))).toMatch(/compressed a second time/);
+    const archive = tarArchive([{ name: 'a', content: 'a'.repeat(2000) }]);
+    const corrupt = Buffer.from(archive);
+    corrupt[10] = 0x41;
+    expect(refused(corrupt)).toBe('the layer is not a valid tar archive: the header at byte 0 has a wrong checksum');
+    expect(refused(archive.subarray(0, 1024))).toMatch(/ends in the middle of an entry/);
+  });
+});
+
+describe('parseByteSize', () => {
+  it('reads bytes and sizes with units of 1024', () => {
+    expect(parseByteSize(1024)).toBe(1024);
+    expect(parseByteSize('64m')).toBe(64 * 1024 ** 2);
+    expect(parseByteSize('32g')).toBe(32 * GiB);
+    expect(parseByteSize('2 GiB')).toBe(2 * GiB);
+    expect(parseByteSize('1.5k')).toBe(1536);
+    expect(parseByteSize('0')).toBeUndefined();
+    expect(parseByteSize('lots')).toBeUndefined();
+    expect(parseByteSize(-1)).toBeUndefined();
+  });
+});
