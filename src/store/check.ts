@@ -12,7 +12,7 @@ import { idMapping, type IdMapping } from '../userns/idmap.js';
 import { hasherFor } from '../util/hash.js';
 import { acquireLock } from './flock.js';
 import { reachableBlobs } from './gc.js';
-import { containerLayers, imageLayers, listLayerEntries, retireLayer, tryLockLayer, type ContainerLayers } from './layers.js';
+import { containerLayers, imageLayers, listLayerEntries, orphanContainerDirs, retireLayer, tryLockLayer, type ContainerLayers } from './layers.js';
 import type { ImageRecord } from './records.js';
 import { scratchOwnerGone } from './scratch.js';
 import type { Store } from './store.js';
@@ -70,9 +70,6 @@ export interface CheckOptions {
   mapping?: IdMapping;
   signal?: AbortSignal | undefined;
 }
-
-/** Leftovers from burrow before names said who made them, or a create killed before its record: kept this long. */
-const ORPHAN_KEEP_MS = 60 * 60 * 1000;
 
 async function hashFile(path: string, digest: string): Promise<string> {
   const hash = hasherFor(digest);
@@ -169,16 +166,17 @@ class Checker {
   /** The first reason the record's content is not whole, or undefined. */
   private recordDamage(record: ImageRecord): string | undefined {
     const present = (digest: string): boolean => this.store.hasBlob(digest) && !this.damagedBlobs.has(digest);
-    if (!present(record.manifest.digest)) return `its manifest ${record.manifest.digest} is ${this.store.hasBlob(record.manifest.digest) ? 'damaged' : 'missing'}`;
+    const state = (digest: string): string => (this.damagedBlobs.has(digest) ? 'damaged' : 'missing');
+    if (!present(record.manifest.digest)) return `its manifest ${record.manifest.digest} is ${state(record.manifest.digest)}`;
     let image: LocalImage;
     try {
       image = loadLocalImage(this.store, record);
     } catch (error) {
       return (error as Error).message.replace(/: remove the image.*$/, '');
     }
-    if (!present(image.id)) return `its config ${image.id} is ${this.store.hasBlob(image.id) ? 'damaged' : 'missing'}`;
+    if (!present(image.id)) return `its config ${image.id} is ${state(image.id)}`;
     const layer = image.manifest.layers.find((descriptor) => !present(descriptor.digest));
-    if (layer !== undefined) return `its layer blob ${layer.digest} is ${this.store.hasBlob(layer.digest) ? 'damaged' : 'missing'}`;
+    if (layer !== undefined) return `its layer blob ${layer.digest} is ${state(layer.digest)}`;
     return undefined;
   }
 
@@ -323,6 +321,7 @@ class Checker {
   async containerRecords(): Promise<ContainerRecord[]> {
     const records: ContainerRecord[] = [];
     if (!existsSync(this.store.paths.containers)) return records;
+    const orphans = new Set(orphanContainerDirs(this.store));
     for (const id of readdirSync(this.store.paths.containers)) {
       const dir = containerDir(this.store, id);
       let record: ContainerRecord | undefined;
@@ -338,7 +337,7 @@ class Checker {
       }
       if (!existsSync(join(dir, 'container.json'))) {
         // A create writes its record last: without one, a create in progress, or a killed one's leftover.
-        if (Date.now() - statSync(dir).mtimeMs > ORPHAN_KEEP_MS) this.garbage('leftover', `containers/${id}`, 'a container directory without a record (left by a create that was killed)');
+        if (orphans.has(dir)) this.garbage('leftover', `containers/${id}`, 'a container directory without a record (left by a create that was killed)');
         continue;
       }
       this.report.checked.containers++;

@@ -8,7 +8,7 @@ import { layerPath, layerScratchOwnerGone } from '../unpack/unpack.js';
 import { idMapping } from '../userns/idmap.js';
 import { treeSize } from '../util/tree-size.js';
 import { acquireLock } from './flock.js';
-import { layerBytes, layerEntryPath, listLayerEntries, neededLayers, retireLayer, tryLockLayer } from './layers.js';
+import { layerBytes, layerEntryPath, listLayerEntries, neededLayers, orphanContainerDirs, retireLayer, tryLockLayer } from './layers.js';
 import { scratchOwnerGone } from './scratch.js';
 import type { Store } from './store.js';
 
@@ -74,15 +74,14 @@ export function imagesInUse(store: Store): Map<string, string[]> {
 }
 
 /**
- * Unpacked layers no image record and no container needs, and what killed
- * unpacks and removals left in `layers/`. A layer an unpack holds the lock of
+ * Unpacked layers no image record and no container needs, what killed unpacks
+ * and removals left in `layers/`, and container directories a killed create left. A layer an unpack holds the lock of
  * is left alone (its directory may be appearing now); a scratch directory goes
  * only when the process that made it is gone. Every tree goes in one `rm`
  * inside the user namespace (their files belong to subordinate ids).
  */
-async function collectLayers(store: Store, result: GcResult): Promise<void> {
+async function collectTrees(store: Store, result: GcResult): Promise<void> {
   const entries = listLayerEntries(store);
-  if (entries.layers.length + entries.infos.length + entries.scratch.length + entries.retired.length === 0) return;
   const needed = neededLayers(store);
   const doomed: string[] = [];
   for (const hex of entries.layers) {
@@ -116,6 +115,11 @@ async function collectLayers(store: Store, result: GcResult): Promise<void> {
     const path = layerEntryPath(store, name);
     result.reclaimedBytes += treeSize(path);
     doomed.push(path);
+    result.removedLeftovers++;
+  }
+  for (const dir of orphanContainerDirs(store)) {
+    result.reclaimedBytes += treeSize(dir);
+    doomed.push(dir);
     result.removedLeftovers++;
   }
   await removeAllInUserNamespace(doomed, idMapping());
@@ -159,7 +163,7 @@ export async function collectGarbage(store: Store, options: { wait?: boolean } =
         }
       }
     }
-    await collectLayers(store, result);
+    await collectTrees(store, result);
     return result;
   } catch (error) {
     throw fsError(error, 'collecting garbage in the store');

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { loadLocalImage } from '../image/local.js';
 import { rootfsCopied } from '../rootfs/copy.js';
@@ -127,6 +127,27 @@ export function neededLayers(store: Store, containers: ContainerLayers[] = conta
   const needed = new Set(imageLayers(store).keys());
   for (const container of containers) for (const hex of container.layers) needed.add(hex);
   return needed;
+}
+
+/** Leftovers of a killed create kept this long: a create writes its record milliseconds after its directory. */
+const ORPHAN_CONTAINER_KEEP_MS = 60 * 60 * 1000;
+
+/**
+ * Container directories without a record (`container.json`), older than an
+ * hour: what a create killed between making the directory and writing the
+ * record leaves (nothing can name or remove such a container).
+ */
+export function orphanContainerDirs(store: Store, now = Date.now()): string[] {
+  if (!existsSync(store.paths.containers)) return [];
+  return readdirSync(store.paths.containers)
+    .map((id) => join(store.paths.containers, id))
+    .filter((dir) => {
+      try {
+        return !existsSync(join(dir, 'container.json')) && now - statSync(dir).mtimeMs > ORPHAN_CONTAINER_KEEP_MS;
+      } catch {
+        return false;
+      }
+    });
 }
 
 /** What a layer directory holds: its info file's count (cheap), else what lstat sees from the host. */
