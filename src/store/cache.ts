@@ -201,6 +201,8 @@ const SKIPS: ErrorCode[] = ['INVALID_MANIFEST', 'INVALID_REFERENCE', 'DIGEST_MIS
 
 class Importer {
   private scratch: string | undefined;
+  /** Blobs taken or found already (images share layers). */
+  private readonly seen = new Set<string>();
   imported = 0;
   importedBytes = 0;
   present = 0;
@@ -218,7 +220,9 @@ class Importer {
    * a one-line reason when DIR lacks it or it does not match.
    */
   async take(digest: string): Promise<void> {
+    if (this.seen.has(digest)) return;
     if (this.store.hasBlob(digest)) {
+      this.seen.add(digest);
       this.present++;
       return;
     }
@@ -249,6 +253,7 @@ class Importer {
     const target = blobPath(this.store.paths, digest);
     mkdirSync(dirname(target), { recursive: true });
     renameSync(temp, target);
+    this.seen.add(digest);
     this.imported++;
     this.importedBytes += bytes;
   }
