@@ -9,7 +9,7 @@ import { containerSeccompFilter } from '../sandbox/seccomp-filter.js';
 import { SECCOMP_FILE } from '../sandbox/handoff.js';
 import { DEFAULT_SECURITY, type SecurityOptions } from '../sandbox/security.js';
 import { ensureLayers } from '../unpack/unpack.js';
-import { idMapping } from '../userns/idmap.js';
+import { idMapping, type IdMapping } from '../userns/idmap.js';
 import { trace } from '../util/trace.js';
 import { newContainerId, VALID_NAME } from './names.js';
 import { containerDir, writeNamedRecord, type ContainerRecord, type RestartPolicy } from './record.js';
@@ -72,13 +72,29 @@ function writeNetworkFiles(dir: string, hostname: string, network: 'none' | 'hos
   ];
 }
 
-export async function resolveImage(store: Store, reference: string, signal: AbortSignal | undefined, onNote: (note: string) => void): Promise<LocalImage> {
+/**
+ * The image by name or id; pulled when missing, its layers unpacked as they
+ * download when `mapping` says how (the run's first start then waits for the
+ * slower of download and unpacking, not for both in turn).
+ */
+export async function resolveImage(store: Store, reference: string, signal: AbortSignal | undefined, onNote: (note: string) => void, mapping?: IdMapping): Promise<LocalImage> {
   const found = findRecords(store, reference)[0];
   if (found !== undefined) return loadLocalImage(store, found);
   onNote(`Unable to find image '${reference}' locally`);
   const { pullImage } = await import('../copy/pull.js');
   const { loadConfig } = await import('../config/config.js');
-  const pulled = await pullImage(reference, { store, config: loadConfig(), signal });
+  const { UnpackWhilePulling } = await import('../unpack/stream.js');
+  const config = loadConfig();
+  const unpacking = mapping === undefined ? undefined : new UnpackWhilePulling(store, mapping, config.maxLayerSize, reference);
+  let pulled: Awaited<ReturnType<typeof pullImage>>;
+  try {
+    pulled = await pullImage(reference, { store, config, signal, layerSink: unpacking?.sink });
+  } catch (error) {
+    await unpacking?.settle(false);
+    throw error;
+  }
+  await unpacking?.settle(true);
+  for (const note of unpacking?.notes ?? []) onNote(note);
   return loadLocalImage(store, findRecords(store, pulled.name)[0]!);
 }
 
@@ -93,9 +109,9 @@ export async function createContainer(store: Store, options: CreateOptions): Pro
     throw new BurrowError('INVALID_ARGUMENT', `invalid container name "${options.name}": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
   }
   trace('create');
-  const image = await resolveImage(store, options.image, options.signal, note);
-  trace('image found');
   const mapping = idMapping();
+  const image = await resolveImage(store, options.image, options.signal, note, mapping);
+  trace('image found');
   if (mapping.single) note(`mapping only your own uid into the container: ${mapping.reason}`);
   const lowers = await ensureLayers(store, image, mapping, note);
   trace('layers ready');

@@ -1,3 +1,4 @@
+import type { Writable } from 'node:stream';
 import pLimit from 'p-limit';
 import { BurrowError } from '../errors.js';
 import { isIndexType } from '../image/media-types.js';
@@ -27,6 +28,11 @@ export interface CopyOptions {
   attempts?: number;
   signal?: AbortSignal | undefined;
   onBlob?: (descriptor: Descriptor, role: BlobRole, event: BlobEvent) => void;
+  /**
+   * A second destination for each layer's bytes as they download (unpacking while
+   * pulling: unpack/stream.ts). Undefined: the layer is only stored.
+   */
+  layerSink?: (layer: Descriptor, index: number, config: ImageConfig) => Promise<Writable | undefined>;
   /** Called once the manifest is known, before any blob moves. */
   onPlan?: (plan: { manifest: ImageManifest; digest: string; platform: Platform | undefined }) => void;
 }
@@ -107,12 +113,14 @@ export async function copyImage(source: ImageSource, store: Store, options: Copy
     const failure = new AbortController();
     const signal = options.signal === undefined ? failure.signal : AbortSignal.any([options.signal, failure.signal]);
     const results = await Promise.allSettled(
-      manifest.layers.map((layer) =>
+      manifest.layers.map((layer, index) =>
         limit(async () => {
           if (signal.aborted) throw new BurrowError('INTERRUPTED', 'stopped');
+          const sink = options.layerSink;
           const outcome = await store.ingestBlob(layer.digest, layer.size, source.blob(layer), {
             signal,
             attempts: options.attempts,
+            tee: sink === undefined ? undefined : () => sink(layer, index, config),
             onEvent: (event) => options.onBlob?.(layer, 'layer', event),
           });
           if (outcome === 'fetched') fetched++;

@@ -17,6 +17,7 @@ export interface PullOptions {
   /** Overrides the Docker config's credentials (used by tests and `--creds`). */
   credentials?: Credentials;
   onBlob?: CopyOptions['onBlob'];
+  layerSink?: CopyOptions['layerSink'];
   onPlan?: CopyOptions['onPlan'];
   /** Endpoint messages: "trying mirror …", "falling back to …". */
   onStatus?: (message: string) => void;
@@ -103,6 +104,7 @@ export async function pullImage(referenceText: string, options: PullOptions): Pr
         attempts: config.retries,
         signal: options.signal,
         onBlob: options.onBlob,
+        layerSink: options.layerSink,
         onPlan: options.onPlan,
       });
       return { name, upToDate: false, sourceDigest: copy.sourceDigest, manifestDigest: copy.manifestDigest, copy };

@@ -1,7 +1,7 @@
 import { createReadStream, createWriteStream, existsSync, renameSync, rmSync, statSync, truncateSync, mkdirSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { Transform, type Readable } from 'node:stream';
+import { Transform, type Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { BurrowError, fsError, isBurrowError } from '../errors.js';
 import { parseDigest } from '../util/digest.js';
@@ -34,6 +34,14 @@ export interface IngestOptions {
   onEvent?: (event: BlobEvent) => void;
   attempts?: number;
   backoffMs?: number;
+  /**
+   * A second destination for the bytes as they arrive (the layer's extractor, so a
+   * layer is written while it downloads). Asked for once, when a download starts
+   * from byte 0; a tee that closes early is dropped, the download goes on. It ends
+   * when the download does, and is destroyed with the error when it fails: the
+   * blob's verification is the caller's to wait for.
+   */
+  tee?: () => Promise<Writable | undefined>;
 }
 
 function partialPath(paths: StorePaths, digest: string): string {
@@ -100,10 +108,15 @@ async function downloadWithRetries(paths: StorePaths, digest: string, size: numb
   const attempts = options.attempts ?? 5;
   const backoff = options.backoffMs ?? 200;
   let restarted = false;
+  let teeOffered = false;
   for (let attempt = 1; ; attempt++) {
     const resume = { from: 0 };
     try {
-      await downloadOnce(paths, digest, size, source, options, resume);
+      await downloadOnce(paths, digest, size, source, options, resume, () => {
+        if (teeOffered || options.tee === undefined) return Promise.resolve(undefined);
+        teeOffered = true;
+        return options.tee();
+      });
       return;
     } catch (error) {
       // A resumed download that fails verification may owe it to the bytes it resumed from
@@ -121,7 +134,7 @@ async function downloadWithRetries(paths: StorePaths, digest: string, size: numb
   }
 }
 
-async function downloadOnce(paths: StorePaths, digest: string, size: number, source: BlobSource, options: IngestOptions, resume: { from: number }): Promise<void> {
+async function downloadOnce(paths: StorePaths, digest: string, size: number, source: BlobSource, options: IngestOptions, resume: { from: number }, askTee: () => Promise<Writable | undefined>): Promise<void> {
   const partial = partialPath(paths, digest);
   const target = blobPath(paths, digest);
   let offset = 0;
@@ -139,8 +152,18 @@ async function downloadOnce(paths: StorePaths, digest: string, size: number, sou
   // must not sit unread (a server that hangs up meanwhile would error it unseen).
   let hash = hasherFor(digest);
   if (offset > 0) await hashExisting(partial, hash);
-  const { stream, start } = await source.open(offset, options.signal);
+  let tee = offset === 0 ? await askTee() : undefined;
+  let stream: Readable;
+  let start: number;
+  try {
+    ({ stream, start } = await source.open(offset, options.signal));
+  } catch (error) {
+    tee?.destroy(error as Error);
+    throw error;
+  }
   if (start !== offset) {
+    tee?.destroy(new Error('the download started over'));
+    tee = undefined;
     // The server ignored our Range: start over from byte 0.
     truncateSync(partial, 0);
     offset = 0;
@@ -158,12 +181,23 @@ async function downloadOnce(paths: StorePaths, digest: string, size: number, sou
       }
       hash.update(chunk);
       options.onEvent?.({ kind: 'progress', transferred, total: size });
-      callback(null, chunk);
+      if (tee === undefined || tee.destroyed || tee.writableEnded || tee.write(chunk)) {
+        callback(null, chunk);
+        return;
+      }
+      // The tee is full: wait for it (or for its end: a refused layer stops reading).
+      const go = (): void => {
+        tee?.off('drain', go).off('close', go);
+        callback(null, chunk);
+      };
+      tee.on('drain', go).on('close', go);
     },
   });
   try {
     await pipeline(stream, meter, createWriteStream(partial, { flags: offset > 0 ? 'a' : 'w' }), { signal: options.signal });
+    if (tee !== undefined && !tee.destroyed) tee.end();
   } catch (error) {
+    tee?.destroy(error as Error);
     if (isBurrowError(error, 'DIGEST_MISMATCH')) rmSync(partial, { force: true });
     if (isBurrowError(error)) throw error;
     if ((error as Error).name === 'AbortError') throw new BurrowError('INTERRUPTED', `interrupted while downloading ${digest}`, { cause: error });

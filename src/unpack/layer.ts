@@ -1,11 +1,10 @@
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream, existsSync, mkdirSync, renameSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Transform } from 'node:stream';
+import { PassThrough, Transform, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { fileURLToPath } from 'node:url';
 import { start } from '../util/spawn.js';
-import { BurrowError } from '../errors.js';
+import { BurrowError, isBurrowError } from '../errors.js';
 import type { LocalImage } from '../image/local.js';
 import { layerCompression } from '../image/media-types.js';
 import { acquireLock } from '../store/flock.js';
@@ -14,12 +13,11 @@ import { decompressor } from '../util/decompress.js';
 import { unshareArgs, type IdMapping } from '../userns/idmap.js';
 import { writeFileAtomic } from '../store/atomic.js';
 import { layerInfoPath, type LayerInfo, type LayerSummary } from './layer-info.js';
+import { EXTRACTOR_BINARY } from './summary.js';
 import { ceilingHint } from './limits.js';
 import { removeInUserNamespace } from './remove.js';
 import { layerPath, layerScratchPath } from './unpack.js';
 
-// Relative to a sibling folder so it holds from build/unpack/ and from the CLI bundle alike.
-const EXTRACTOR = fileURLToPath(new URL('../native/burrow-unpack', import.meta.url));
 
 /** Raised by the meter: the layer's tar stream grew past the ceiling. */
 class OverCeiling extends Error {}
@@ -50,65 +48,126 @@ interface ExtractorReport {
   summary: LayerSummary;
 }
 
+/** A layer to unpack: its blob's descriptor, its diff_id, and the image it is named by in messages. */
+export interface LayerTarget {
+  digest: string;
+  mediaType: string;
+  diffId: string;
+  imageName: string;
+}
+
+/** A layer extracted into its scratch directory, checked, not yet in place. */
+export interface Extraction {
+  /** Where the layer's compressed bytes go, from byte 0. */
+  input: Writable;
+  /** Settles when the extractor is done and the diff_id checked; rejects with a one-line error. */
+  done: Promise<void>;
+  /** Renames the layer into place (after `done`, and only when its blob is stored and verified). */
+  commit(): void;
+  /** Throws the scratch directory away and frees the layer. */
+  discard(): Promise<void>;
+}
+
 /**
- * Unpacks one layer: blob → decompress → count (at most `ceiling` bytes) and
- * hash (checked against the diff_id) → the confined extractor
- * (`native/burrow-unpack.c`) inside the user namespace, into a scratch
- * directory that becomes the layer's directory only when the digest checked
- * and the extractor finished. The layer's info file (what it holds, for
- * `system check`) is written just before that rename. A refused layer leaves
- * nothing behind.
+ * Starts unpacking one layer: compressed bytes → decompress → count (at most
+ * `ceiling` bytes) and hash (checked against the diff_id) → the confined
+ * extractor (`native/burrow-unpack.c`) inside the user namespace, into a scratch
+ * directory that becomes the layer's directory only on `commit`. The layer's info
+ * file (what it holds, for `system check`) is written just before that rename. A
+ * refused layer leaves nothing behind. Undefined when the layer is there already,
+ * or (with `wait: false`) when another process is unpacking it.
  */
-export async function unpackLayer(store: Store, image: LocalImage, index: number, mapping: IdMapping, ceiling: number, notes: string[]): Promise<void> {
-  const layer = image.manifest.layers[index]!;
-  const diffId = image.config.rootfs.diff_ids[index]!;
+export async function startExtraction(store: Store, target: LayerTarget, mapping: IdMapping, ceiling: number, notes: string[], options: { wait?: boolean } = {}): Promise<Extraction | undefined> {
+  const { digest, diffId, imageName } = target;
   const final = layerPath(store, diffId);
-  if (existsSync(final)) return;
-  const lock = await acquireLock(join(store.paths.locks, `layer-${diffId.replace(':', '-')}.lock`), { shouldStop: () => existsSync(final) });
+  if (existsSync(final)) return undefined;
+  let busy = false;
+  const lock = await acquireLock(join(store.paths.locks, `layer-${diffId.replace(':', '-')}.lock`), {
+    onWait: () => { busy = true; },
+    shouldStop: () => existsSync(final) || (busy && options.wait === false),
+  });
   if (lock === undefined || existsSync(final)) {
     lock?.release();
-    return;
+    return undefined;
   }
   // Named after this process: no one else writes it, and nothing is there yet.
   const scratch = layerScratchPath(store, diffId);
-  try {
+  let released = false;
+  const release = (): void => {
+    if (!released) lock.release();
+    released = true;
+  };
+  const discard = async (): Promise<void> => {
+    // If even this fails, garbage collection removes it: its owner is gone by then.
+    await removeInUserNamespace(scratch, mapping).catch(() => undefined);
+    release();
+  };
+  let report: ExtractorReport | undefined;
+  const input = new PassThrough({ highWaterMark: 1024 * 1024 });
+  const extracted = (async (): Promise<void> => {
     mkdirSync(join(scratch, 'rootfs'), { recursive: true, mode: 0o755 });
     const hash = createHash('sha256');
-    const { child, finished } = start('unshare', [...unshareArgs(mapping), '--', EXTRACTOR, 'extract', join(scratch, 'rootfs'), mapping.single ? 'single' : 'mapped', String(ceiling)], ['pipe', 'pipe', 'pipe']);
-    const decompress = decompressor(layerCompression(layer.mediaType));
-    const source = createReadStream(store.blobPath(layer.digest), { highWaterMark: 1024 * 1024 });
+    const { child, finished } = start('unshare', [...unshareArgs(mapping), '--', EXTRACTOR_BINARY, 'extract', join(scratch, 'rootfs'), mapping.single ? 'single' : 'mapped', String(ceiling)], ['pipe', 'pipe', 'pipe']);
+    const decompress = decompressor(layerCompression(target.mediaType));
     const counted = meter(ceiling, hash);
-    const feed = decompress === undefined ? pipeline(source, counted, child.stdin!) : pipeline(source, decompress, counted, child.stdin!);
+    const feed = decompress === undefined ? pipeline(input, counted, child.stdin!) : pipeline(input, decompress, counted, child.stdin!);
     const [fed, outcome] = await Promise.all([feed.then(() => ({ status: 'fulfilled' as const }), (reason: unknown) => ({ status: 'rejected' as const, reason })), finished]);
     if (fed.status === 'rejected' && fed.reason instanceof OverCeiling) {
-      throw new BurrowError('IO', `cannot unpack layer ${layer.digest} of ${image.record.name}: it uncompresses to more than the ceiling; ${ceilingHint(ceiling)}`);
+      throw new BurrowError('IO', `cannot unpack layer ${digest} of ${imageName}: it uncompresses to more than the ceiling; ${ceilingHint(ceiling)}`);
     }
     if (outcome.exitCode !== 0) {
       const detail = outcome.stderr.trim().split('\n')[0] || outcome.error?.message || (fed.status === 'rejected' ? String((fed.reason as Error).message) : 'the extractor failed');
-      throw new BurrowError('IO', `cannot unpack layer ${layer.digest} of ${image.record.name}: ${detail}`);
+      throw new BurrowError('IO', `cannot unpack layer ${digest} of ${imageName}: ${detail}`);
     }
     if (fed.status === 'rejected') {
-      throw new BurrowError('DIGEST_MISMATCH', `layer ${layer.digest} of ${image.record.name} is not a valid ${layerCompression(layer.mediaType)} stream (${(fed.reason as Error).message}); remove the image and pull it again`);
+      if (isBurrowError(fed.reason)) throw fed.reason;
+      throw new BurrowError('DIGEST_MISMATCH', `layer ${digest} of ${imageName} is not a valid ${layerCompression(target.mediaType)} stream (${(fed.reason as Error).message}); remove the image and pull it again`);
     }
     const actual = `sha256:${hash.digest('hex')}`;
     if (actual !== diffId) {
-      throw new BurrowError('DIGEST_MISMATCH', `layer ${layer.digest} of ${image.record.name} uncompresses to ${actual}, not its diff_id ${diffId}: the image is corrupt`);
+      throw new BurrowError('DIGEST_MISMATCH', `layer ${digest} of ${imageName} uncompresses to ${actual}, not its diff_id ${diffId}: the image is corrupt`);
     }
-    const report = JSON.parse(outcome.stdout) as ExtractorReport;
+    report = JSON.parse(outcome.stdout) as ExtractorReport;
     if (report.skipped.length > 0) {
       const skipped = report.skipped;
-      notes.push(`layer ${layer.digest.slice(7, 19)}: skipped ${skipped.length} entr${skipped.length === 1 ? 'y' : 'ies'} (device nodes need privileges; paths out of the layer are refused): ${skipped.slice(0, 3).join(', ')}${skipped.length > 3 ? ', …' : ''}`);
+      notes.push(`layer ${digest.slice(7, 19)}: skipped ${skipped.length} entr${skipped.length === 1 ? 'y' : 'ies'} (device nodes need privileges; paths out of the layer are refused): ${skipped.slice(0, 3).join(', ')}${skipped.length > 3 ? ', …' : ''}`);
     }
-    const info: LayerInfo = { diffId, summary: report.summary };
-    // Not durable: a layer is a cache of its blob; `system check` finds one a crash cut short.
-    writeFileAtomic(layerInfoPath(store, diffId), `${JSON.stringify(info)}\n`, 0o644, { durable: false });
-    renameSync(join(scratch, 'rootfs'), final);
-    rmdirSync(scratch);
-  } catch (error) {
-    // If even this fails, garbage collection removes it: its owner is gone by then.
-    await removeInUserNamespace(scratch, mapping).catch(() => undefined);
+  })();
+  // Failed extractions are thrown away here, once; the caller sees the error through `done`.
+  const done = extracted.catch(async (error: unknown) => {
+    input.destroy();
+    await discard();
     throw error;
-  } finally {
-    lock.release();
-  }
+  });
+  // Handled here too: a streamed layer's failure may come before anyone awaits it.
+  done.catch(() => undefined);
+  return {
+    input,
+    done,
+    commit: () => {
+      try {
+        const info: LayerInfo = { diffId, summary: report!.summary };
+        // Not durable: a layer is a cache of its blob; `system check` finds one a crash cut short.
+        writeFileAtomic(layerInfoPath(store, diffId), `${JSON.stringify(info)}\n`, 0o644, { durable: false });
+        renameSync(join(scratch, 'rootfs'), final);
+        rmdirSync(scratch);
+      } finally {
+        release();
+      }
+    },
+    discard,
+  };
+}
+
+/** Unpacks one layer from its stored blob (see startExtraction). */
+export async function unpackLayer(store: Store, image: LocalImage, index: number, mapping: IdMapping, ceiling: number, notes: string[]): Promise<void> {
+  const layer = image.manifest.layers[index]!;
+  const target = { digest: layer.digest, mediaType: layer.mediaType, diffId: image.config.rootfs.diff_ids[index]!, imageName: image.record.name };
+  const extraction = await startExtraction(store, target, mapping, ceiling, notes);
+  if (extraction === undefined) return;
+  createReadStream(store.blobPath(layer.digest), { highWaterMark: 1024 * 1024 })
+    .on('error', (error) => extraction.input.destroy(error))
+    .pipe(extraction.input);
+  await extraction.done;
+  extraction.commit();
 }
