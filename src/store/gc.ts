@@ -75,10 +75,11 @@ export function imagesInUse(store: Store): Map<string, string[]> {
 
 /**
  * Unpacked layers no image record and no container needs, what killed unpacks
- * and removals left in `layers/`, and container directories a killed create left. A layer an unpack holds the lock of
- * is left alone (its directory may be appearing now); a scratch directory goes
- * only when the process that made it is gone. Every tree goes in one `rm`
- * inside the user namespace (their files belong to subordinate ids).
+ * and removals left in `layers/`, and container directories a killed create
+ * left. A layer an unpack holds the lock of is left alone (its directory may be
+ * appearing now); a scratch directory goes only when the process that made it
+ * is gone. Every tree goes in one `rm` inside the user namespace (their files
+ * belong to subordinate ids).
  */
 async function collectTrees(store: Store, result: GcResult): Promise<void> {
   const entries = listLayerEntries(store);

@@ -24,7 +24,7 @@ export function treeSize(root: string, seen: Set<string> = new Set()): number {
       const path = join(dir, name);
       let stat;
       try {
-        stat = lstatSync(path, { bigint: false });
+        stat = lstatSync(path);
       } catch {
         continue;
       }
