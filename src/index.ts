@@ -12,6 +12,8 @@ export { Store } from './store/store.js';
 export { defaultStoreRoot } from './store/layout.js';
 export { collectGarbage } from './store/gc.js';
 export { diskUsage } from './store/usage.js';
+export { checkStore, type CheckReport } from './store/check.js';
+export { exportCache, importCache, type CacheExportResult, type CacheImportResult } from './store/cache.js';
 export { copyImage, type CopyOptions, type CopyResult } from './copy/copy.js';
 export { pullImage, type PullOptions, type PullResult } from './copy/pull.js';
 export { loadArchive } from './copy/load.js';

@@ -1,8 +1,6 @@
 import { createInterface } from 'node:readline/promises';
 import { Command } from 'commander';
 import { BurrowError } from '../errors.js';
-import { pruneImages } from '../image/remove.js';
-import { diskUsage } from '../store/usage.js';
 import { action } from './action.js';
 import { humanSize, table } from './format.js';
 
@@ -20,6 +18,57 @@ async function confirm(question: string): Promise<boolean> {
   }
 }
 
+/** `--format`: table (the default) or json. */
+function wantsJson(format: string | undefined): boolean {
+  if (format === undefined || format === 'table') return false;
+  if (format === 'json') return true;
+  throw new BurrowError('INVALID_ARGUMENT', `unknown --format "${format}": use table or json`);
+}
+
+const plural = (count: number, word: string): string => `${count} ${word}${count === 1 ? '' : 's'}`;
+
+function cacheCommand(signal: AbortSignal, setExit: Exit): Command {
+  const cache = new Command('cache').description('A cache of images for CI to carry between runs (compressed blobs and names, no unpacked layer)');
+  cache
+    .command('export')
+    .description('Write images (default: all) to DIR; a DIR exported before is updated in place')
+    .argument('<dir>', 'the cache directory (new, empty, or an earlier export)')
+    .argument('[image...]', 'only these images')
+    .action(
+      action(signal, setExit, async (context, [dir, ...images]) => {
+        const { exportCache } = await import('../store/cache.js');
+        const result = await exportCache(context.store(), dir!, { images, signal: context.signal });
+        for (const skipped of result.skipped) context.stderr.write(`burrow: not exported: ${skipped.name}: ${skipped.why}\n`);
+        const fresh = result.linked + result.copied;
+        context.stdout.write(
+          `Exported ${plural(result.images.length, 'image')} to ${result.dir}: ${plural(result.blobs, 'blob')}, ${fresh} new (${result.linked} linked, ${result.copied} copied, ${humanSize(result.copiedBytes)})` +
+            `${result.removed > 0 ? `, ${plural(result.removed, 'blob')} no image needs removed` : ''}\n`,
+        );
+      }),
+    );
+  cache
+    .command('import')
+    .description('Take the images of a cache in DIR into the store, each blob verified; an imported name replaces the store\'s, as docker load does')
+    .argument('<dir>', 'the cache directory (missing: nothing to import)')
+    .action(
+      action(signal, setExit, async (context, [dir]) => {
+        const { importCache } = await import('../store/cache.js');
+        const result = await importCache(context.store(), dir!, { signal: context.signal });
+        if (!result.found) {
+          context.stdout.write(`No cache at ${result.dir}: nothing to import\n`);
+          return;
+        }
+        for (const image of result.images) {
+          const replaced = image.replaced === undefined ? '' : ` (it named image ${image.replaced.slice(7, 19)} before; the imported name wins)`;
+          context.stdout.write(`Loaded image: ${image.name}${replaced}\n`);
+        }
+        for (const skipped of result.skipped) context.stderr.write(`burrow: not imported: ${skipped.name}: ${skipped.why}\n`);
+        context.stdout.write(`Imported ${plural(result.imported, 'blob')} (${humanSize(result.importedBytes)}), ${result.present} already in the store\n`);
+      }),
+    );
+  return cache;
+}
+
 export function systemCommand(signal: AbortSignal, setExit: Exit): Command {
   const system = new Command('system').description('Manage the store');
   system
@@ -28,8 +77,10 @@ export function systemCommand(signal: AbortSignal, setExit: Exit): Command {
     .option('--format <format>', 'table (default) or json')
     .action(
       action<{ format?: string }>(signal, setExit, async (context, _args, flags) => {
+        const json = wantsJson(flags.format);
+        const { diskUsage } = await import('../store/usage.js');
         const usage = diskUsage(context.store());
-        if (flags.format === 'json') {
+        if (json) {
           context.stdout.write(`${JSON.stringify(usage, null, 2)}\n`);
           return;
         }
@@ -40,7 +91,7 @@ export function systemCommand(signal: AbortSignal, setExit: Exit): Command {
     );
   system
     .command('prune')
-    .description('Remove untagged images and content no image needs')
+    .description('Remove untagged images, and content, unpacked layers and leftovers nothing needs')
     .option('-a, --all', 'also remove every image no container uses')
     .option('-f, --force', 'do not ask for confirmation')
     .action(
@@ -49,6 +100,7 @@ export function systemCommand(signal: AbortSignal, setExit: Exit): Command {
           const what = flags.all === true ? 'all images without a container and all unreferenced content' : 'untagged images and all unreferenced content';
           if (!(await confirm(`WARNING! This will remove ${what}. Are you sure you want to continue?`))) return 1;
         }
+        const { pruneImages } = await import('../image/remove.js');
         const result = await pruneImages(context.store(), { all: flags.all === true });
         if (result.untagged.length + result.deleted.length > 0) {
           context.stdout.write('Deleted Images:\n');
@@ -56,8 +108,39 @@ export function systemCommand(signal: AbortSignal, setExit: Exit): Command {
           for (const id of result.deleted) context.stdout.write(`deleted: ${id}\n`);
           context.stdout.write('\n');
         }
+        const layers = result.gc?.removedLayers ?? [];
+        if (layers.length > 0) {
+          context.stdout.write('Deleted Layers (unpacked):\n');
+          for (const diffId of layers) context.stdout.write(`deleted: ${diffId}\n`);
+          context.stdout.write('\n');
+        }
         context.stdout.write(`Total reclaimed space: ${humanSize(result.gc?.reclaimedBytes ?? 0)}\n`);
       }),
     );
+  system
+    .command('check')
+    .description('Verify every blob, image record, container and unpacked layer; list leftovers prune removes')
+    .option('--repair', 'remove what is damaged (a blob, an image whose content is missing, a layer unlike its info file), saying why')
+    .option('--format <format>', 'table (default) or json')
+    .action(
+      action<{ repair?: boolean; format?: string }>(signal, setExit, async (context, _args, flags) => {
+        const json = wantsJson(flags.format);
+        const { checkStore } = await import('../store/check.js');
+        const report = await checkStore(context.store(), { repair: flags.repair === true, signal: context.signal });
+        if (json) {
+          context.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+          return report.ok ? 0 : 1;
+        }
+        const { checked } = report;
+        context.stdout.write(`Checked ${plural(checked.blobs, 'blob')}, ${plural(checked.images, 'image')}, ${plural(checked.containers, 'container')}, ${plural(checked.layers, 'unpacked layer')} in ${report.root}\n`);
+        for (const repair of report.repaired) context.stdout.write(`${repair.action} ${repair.kind} ${repair.subject}: ${repair.detail}\n`);
+        for (const problem of report.problems) context.stdout.write(`damaged ${problem.kind} ${problem.subject}: ${problem.detail}\n`);
+        for (const item of report.garbage) context.stdout.write(`garbage ${item.kind} ${item.subject}: ${item.detail}\n`);
+        if (report.garbage.length > 0) context.stdout.write(`${plural(report.garbage.length, 'leftover')} (not damage): burrow system prune removes them\n`);
+        context.stdout.write(report.ok ? 'The store is consistent\n' : `${plural(report.problems.length, 'problem')} remain${report.problems.length === 1 ? 's' : ''}${flags.repair === true ? '' : ': burrow system check --repair removes what is damaged'}\n`);
+        return report.ok ? 0 : 1;
+      }),
+    );
+  system.addCommand(cacheCommand(signal, setExit));
   return system;
 }

@@ -11,6 +11,11 @@ const WORKER = fileURLToPath(new URL('../rootfs/copy-worker.js', import.meta.url
 /** In the container's directory once its root is complete: a container is copied once, not at every start. */
 const COPIED = 'rootfs-copied';
 
+/** Has the copy driver made this container's root (in its directory `dir`)? Then it no longer needs the image's layers. */
+export function rootfsCopied(dir: string): boolean {
+  return existsSync(join(dir, COPIED));
+}
+
 /**
  * The last resort, where neither overlay can mount: the layers merged into the
  * container's `merged/` directory by `copy-worker.ts` (confined: a user and
@@ -22,7 +27,7 @@ export const copyDriver: RootfsDriver = {
   name: 'copy',
   async prepare(site) {
     const marker = join(site.dir, COPIED);
-    if (existsSync(marker)) return;
+    if (rootfsCopied(site.dir)) return;
     const { rootfs } = site;
     // The container's work/ (unused by this driver) is the worker's staging mount point.
     const result = await runToEnd('unshare', [...unshareArgs(site.mapping), '--', process.execPath, WORKER, rootfs.work, rootfs.merged, ...rootfs.lowers]);

@@ -61,17 +61,22 @@ export function readRecords(paths: StorePaths): ImageRecord[] {
   return (parsed.manifests ?? []).map(toRecord).filter((record): record is ImageRecord => record !== undefined);
 }
 
+/** `index.json` holding `records`: an OCI index whose entries carry the names (the store's, and a cache's: store/cache.ts). */
+export function recordsFile(records: ImageRecord[]): string {
+  const file: OciIndexFile = {
+    schemaVersion: 2,
+    mediaType: 'application/vnd.oci.image.index.v1+json',
+    manifests: records.map(toDescriptor),
+  };
+  return `${JSON.stringify(file, null, 2)}\n`;
+}
+
 /** Read-modify-write of the records under the records lock, written atomically. */
 export async function updateRecords<T>(paths: StorePaths, change: (records: ImageRecord[]) => T): Promise<T> {
   return withLock(join(paths.locks, 'records.lock'), {}, async () => {
     const records = readRecords(paths);
     const result = change(records);
-    const file: OciIndexFile = {
-      schemaVersion: 2,
-      mediaType: 'application/vnd.oci.image.index.v1+json',
-      manifests: records.map(toDescriptor),
-    };
-    writeFileAtomic(paths.index, `${JSON.stringify(file, null, 2)}\n`);
+    writeFileAtomic(paths.index, recordsFile(records));
     return result;
   });
 }

@@ -20,3 +20,22 @@ export async function removeInUserNamespace(path: string, mapping: IdMapping): P
     throw new BurrowError('IO', `cannot remove ${path}: ${result.stderr.trim() || result.error?.message}`);
   }
 }
+
+/**
+ * Removes several such trees with one `rm` in one user namespace (garbage
+ * collection: each namespace costs a process). With a single-id mapping every
+ * file is the user's, and no process is needed.
+ */
+export async function removeAllInUserNamespace(paths: string[], mapping: IdMapping): Promise<void> {
+  const present = paths.filter((path) => existsSync(path));
+  if (present.length === 0) return;
+  if (mapping.single) {
+    for (const path of present) await removeInUserNamespace(path, mapping);
+    return;
+  }
+  const result = await runToEnd('unshare', [...unshareArgs(mapping), '--', 'rm', '-rf', '--one-file-system', '--', ...present]);
+  const left = present.filter((path) => existsSync(path));
+  if (result.exitCode !== 0 && left.length > 0) {
+    throw new BurrowError('IO', `cannot remove ${left[0]}${left.length > 1 ? ` and ${left.length - 1} more` : ''}: ${result.stderr.trim().split('\n')[0] || result.error?.message}`);
+  }
+}
