@@ -491,7 +491,7 @@ if peaks:
 else:
     w("- *peak memory of the whole cold run under 150 MB*: **NOT MEASURABLE** (burrow run failed; see below).")
 w("")
-NAMES = {"burrow-run": "burrow run", "podman-run": "podman run", "floor": "floor (zcat | tar -x)",
+NAMES = {"burrow-run": "burrow run", "podman-run": "podman run", "floor": "floor (zcat \\| tar -x)",
          "burrow": "burrow pull", "skopeo": "skopeo copy", "podman": "podman pull"}
 w("### Details per image")
 w("")
