@@ -154,7 +154,7 @@ snapshot_burrow() {
   done
   chown -R "$BUSER": "$BDIR"
   SNAP_GIT="$(git -C "$BURROW_SRC" rev-parse --short HEAD 2>/dev/null || echo '?')"
-  if [ -n "$(git -C "$BURROW_SRC" status --porcelain -- src native 2>/dev/null)" ]; then SNAP_GIT="$SNAP_GIT, uncommitted changes in src/"; fi
+  if [ -n "$(git --no-optional-locks -C "$BURROW_SRC" status --porcelain -- src native 2>/dev/null)" ]; then SNAP_GIT="$SNAP_GIT, uncommitted changes in src/"; fi
   [ "$BURROW_SRC" = "$REPO" ] || SNAP_GIT="$SNAP_GIT of $BURROW_SRC"
   SNAP_BUILT="$(date -u -r "$BDIR/build/cli-bundle/main.cjs" '+%Y-%m-%d %H:%M UTC')"
   BURROW=(node "$BDIR/bin/burrow.js")
