@@ -1,14 +1,17 @@
 # Shared by bench/pull.sh, bench/run.sh and bench/scale.sh; sourced, not run:
 #   . "$(dirname "$0")/lib.sh"
 # Set LOG_TAG (default "bench") before sourcing to change the log prefix.
-# Defines REPO BUSER CACHE PORT REG from the environment (BENCH_USER, BENCH_CACHE,
-# BENCH_PORT) and helpers for: prerequisites, work dirs and clean-up, the local
+# Defines REPO BUSER CACHE PORT REG BURROW_SRC from the environment (BENCH_USER, BENCH_CACHE,
+# BENCH_PORT, BURROW_DIR) and helpers for: prerequisites, work dirs and clean-up, the local
 # registry, podman/burrow configuration, running as the user, the build/ snapshot,
 # hyperfine, machine info and rewriting one marked section of BENCHMARKS.md.
 # Functions read these globals when set by the caller: WORK PRUN XDG STORE REG_PID
 # BURROW ERRS; a caller may define cleanup_extra (run first by the EXIT trap).
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# The checkout whose build is measured: this one, or BURROW_DIR (e.g. BURROW_DIR=/work/main
+# to measure another worktree's build with these scripts). BENCHMARKS.md is always this one's.
+BURROW_SRC="$(cd "${BURROW_DIR:-$REPO}" && pwd)"
 BUSER="${BENCH_USER:-burrowtest}"
 CACHE="${BENCH_CACHE:-/var/tmp/burrow-bench}"
 PORT="${BENCH_PORT:-5200}"
@@ -40,9 +43,9 @@ user_info() {
 # imports) and the named native helpers
 require_build() {
   local h
-  [ -f "$REPO/build/cli-bundle/main.cjs" ] || die "burrow is not built: cd $REPO && npm run build"
+  [ -f "$BURROW_SRC/build/cli-bundle/main.cjs" ] || die "burrow is not built: cd $BURROW_SRC && npm run build"
   for h in "$@"; do
-    [ -x "$REPO/build/native/$h" ] || die "burrow is not built ($h missing): cd $REPO && npm run build"
+    [ -x "$BURROW_SRC/build/native/$h" ] || die "burrow is not built ($h missing): cd $BURROW_SRC && npm run build"
   done
 }
 
@@ -118,16 +121,20 @@ EOF
 
 # Everything measured runs through this: the user, a clean environment.
 # BURROW_ROOT is set only when the caller has set STORE.
+# asuser_argv: AS_ARGV = that prefix (runuser … env -i …), for callers that wrap it.
+asuser_argv() {
+  AS_ARGV=(runuser -u "$BUSER" -- env -i HOME="$BHOME" USER="$BUSER" LOGNAME="$BUSER"
+    PATH=/usr/local/bin:/usr/bin:/bin XDG_RUNTIME_DIR="$XDG"
+    CONTAINERS_REGISTRIES_CONF="$WORK/registries.conf"
+    BURROW_CONFIG="$WORK/burrow-config.json" ${STORE:+"BURROW_ROOT=$STORE"})
+}
 asuser() {
-  runuser -u "$BUSER" -- env -i HOME="$BHOME" USER="$BUSER" LOGNAME="$BUSER" \
-    PATH=/usr/local/bin:/usr/bin:/bin XDG_RUNTIME_DIR="$XDG" \
-    CONTAINERS_REGISTRIES_CONF="$WORK/registries.conf" \
-    BURROW_CONFIG="$WORK/burrow-config.json" ${STORE:+"BURROW_ROOT=$STORE"} \
-    "$@"
+  asuser_argv
+  "${AS_ARGV[@]}" "$@"
 }
 
 # ---------------------------------------------------------------- burrow snapshot
-# snapshot_burrow HELPER... : burrow runs from a snapshot of the repo's package.json bin/
+# snapshot_burrow HELPER... : burrow runs from a snapshot of $BURROW_SRC's package.json bin/
 # build/ (with build/cli-bundle, which bin/burrow.js imports) node_modules/ schemas/ taken
 # now: others may rebuild build/ while this runs (a half-built tree fails or mixes
 # versions). Sets BDIR, BURROW (argv), SNAP_GIT, SNAP_BUILT.
@@ -136,18 +143,19 @@ snapshot_burrow() {
   BDIR="$WORK/burrow"
   for attempt in 1 2 3 4 5; do
     rm -rf "$BDIR"; mkdir -p "$BDIR"
-    cp -a "$REPO/package.json" "$REPO/bin" "$REPO/build" "$REPO/node_modules" "$BDIR/"
-    [ -d "$REPO/schemas" ] && cp -a "$REPO/schemas" "$BDIR/"
+    cp -a "$BURROW_SRC/package.json" "$BURROW_SRC/bin" "$BURROW_SRC/build" "$BURROW_SRC/node_modules" "$BDIR/"
+    [ -d "$BURROW_SRC/schemas" ] && cp -a "$BURROW_SRC/schemas" "$BDIR/"
     ok=1
     [ -f "$BDIR/build/cli-bundle/main.cjs" ] || ok=0
     for h in "$@"; do [ -x "$BDIR/build/native/$h" ] || ok=0; done
     if [ "$ok" = 1 ] && node "$BDIR/bin/burrow.js" --version >/dev/null 2>&1; then break; fi
-    [ "$attempt" = 5 ] && die "could not take a consistent snapshot of $REPO/build (being rebuilt?)"
+    [ "$attempt" = 5 ] && die "could not take a consistent snapshot of $BURROW_SRC/build (being rebuilt?)"
     log "build/ looks incomplete (being rebuilt?), retrying the snapshot"; sleep 5
   done
   chown -R "$BUSER": "$BDIR"
-  SNAP_GIT="$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo '?')"
-  if [ -n "$(git -C "$REPO" status --porcelain -- src native 2>/dev/null)" ]; then SNAP_GIT="$SNAP_GIT, uncommitted changes in src/"; fi
+  SNAP_GIT="$(git -C "$BURROW_SRC" rev-parse --short HEAD 2>/dev/null || echo '?')"
+  if [ -n "$(git --no-optional-locks -C "$BURROW_SRC" status --porcelain -- src native 2>/dev/null)" ]; then SNAP_GIT="$SNAP_GIT, uncommitted changes in src/"; fi
+  [ "$BURROW_SRC" = "$REPO" ] || SNAP_GIT="$SNAP_GIT of $BURROW_SRC"
   SNAP_BUILT="$(date -u -r "$BDIR/build/cli-bundle/main.cjs" '+%Y-%m-%d %H:%M UTC')"
   BURROW=(node "$BDIR/bin/burrow.js")
 }

@@ -1,16 +1,39 @@
 #!/usr/bin/env bash
-# Cold-pull benchmark: burrow vs skopeo vs rootless podman, against a local
-# registry on 127.0.0.1:5200. Run as root: sudo bash bench/pull.sh
+# Cold-run and cold-pull benchmark against a local registry on 127.0.0.1:5200.
+# Run as root: sudo bash bench/pull.sh   (every measured command runs as BENCH_USER)
+#
+# For each image (busybox; the bench debian; nodemods, ~30,000 small files), each run
+# into empty storage, interleaved, the order rotating each run:
+#   burrow-run   burrow run --rm --network none REF TRUE   (pull, unpack, first start)
+#   podman-run   rootless podman run --rm ... REF TRUE     (the same, fresh storage)
+#   floor        for each layer blob: zcat BLOB | tar -x -C FRESHDIR, sequential
+#   burrow       burrow pull -q REF      (download + verify only)
+#   skopeo       skopeo copy docker://REF oci:DIR
+#   podman       rootless podman pull REF (download + unpack)
+# timed by GNU time; peak memory of the whole process tree by bench/treemem.py.
 # Env: BENCH_RUNS (default 5), BENCH_USER (default burrowtest),
+#      BENCH_IMAGES (default "debian busybox nodemods"),
+#      BENCH_TOOLS (default "burrow-run podman-run floor burrow skopeo podman"),
+#      BENCH_PULL_IMAGES (images the pull-only tools run on, default "debian busybox"),
 #      BENCH_PODMAN_DRIVERS (storage drivers to try, default
 #      "overlay overlay:overlay.mount_program=/usr/bin/fuse-overlayfs vfs"),
-#      BENCH_CACHE (default /var/tmp/burrow-bench), BENCH_PORT (default 5200).
+#      BENCH_CACHE (default /var/tmp/burrow-bench), BENCH_PORT (default 5200),
+#      BURROW_DIR (the checkout whose build is measured; default this one),
+#      BENCH_KEEP (set: keep the work dir).
 # Writes the section between <!-- pull:begin --> and <!-- pull:end --> of
-# BENCHMARKS.md at the repo root.
+# BENCHMARKS.md at the root of the checkout this script is in.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 RUNS="${BENCH_RUNS:-5}"
+read -r -a IMAGES <<< "${BENCH_IMAGES:-debian busybox nodemods}"
+# busybox is always pushed: the warm-up and podman's probe use it
+PUSHED=(busybox); for i in "${IMAGES[@]}"; do [ "$i" = busybox ] || PUSHED+=("$i"); done
+read -r -a TOOLS <<< "${BENCH_TOOLS:-burrow-run podman-run floor burrow skopeo podman}"
+# the pull-only tools (burrow, skopeo, podman) run on these images only (nodemods: skipped by
+# default, podman's pull there costs as much as its cold run and adds nothing to issue 9)
+PULL_IMAGES="${BENCH_PULL_IMAGES:-debian busybox}"
+TREEMEM="$REPO/bench/treemem.py"
 MIRROR="${BENCH_MIRROR:-http://deb.debian.org/debian}"
 
 require_root pull.sh
@@ -38,7 +61,7 @@ grep -q "^${BUSER}:" /etc/subuid || echo "${BUSER}:200000:65536" >> /etc/subuid
 grep -q "^${BUSER}:" /etc/subgid || echo "${BUSER}:200000:65536" >> /etc/subgid
 [ -e /dev/fuse ] && chmod 666 /dev/fuse || true
 user_info
-require_build
+require_build burrow-init
 
 mkdir -p "$CACHE"
 chmod 755 "$CACHE"
@@ -54,7 +77,7 @@ build_oci() {
     log "  packing layer from $d"
     local t="$tmp/layer.tar"
     tar --numeric-owner --xattrs --sort=name --mtime='2024-01-01 00:00:00' \
-        -C "$d" -cf "$t" .
+        --exclude=./.bench-complete -C "$d" -cf "$t" .
     local diffid; diffid=$(sha256sum "$t" | cut -d' ' -f1)
     gzip -n -6 "$t"
     local dig; dig=$(sha256sum "$t.gz" | cut -d' ' -f1)
@@ -102,7 +125,8 @@ PY
   rm -rf "$out"; mv "$tmp" "$out"
 }
 
-if [ ! -f "$CACHE/rootfs/.bench-complete" ]; then
+want() { [[ " ${IMAGES[*]} " == *" $1 "* ]]; }
+if want debian && [ ! -f "$CACHE/rootfs/.bench-complete" ]; then
   log "debootstrap --variant=minbase bookworm ($MIRROR) -> $CACHE/rootfs"
   rm -rf "$CACHE/rootfs.tmp"
   if ! debootstrap --variant=minbase bookworm "$CACHE/rootfs.tmp" "$MIRROR" \
@@ -119,7 +143,7 @@ if [ ! -f "$CACHE/rootfs/.bench-complete" ]; then
   touch "$CACHE/rootfs/.bench-complete"
 fi
 
-if [ ! -f "$CACHE/data/.bench-complete" ]; then
+if want debian && [ ! -f "$CACHE/data/.bench-complete" ]; then
   log "generating ~20 MB data layer -> $CACHE/data"
   rm -rf "$CACHE/data"; mkdir -p "$CACHE/data/opt/bench/random" "$CACHE/data/opt/bench/text"
   # 10 MB incompressible: 40 x 256 KiB
@@ -143,25 +167,40 @@ PY
   touch "$CACHE/data/.bench-complete"
 fi
 
-if [ ! -f "$CACHE/oci-debian/index.json" ]; then
+if want debian && [ ! -f "$CACHE/oci-debian/index.json" ]; then
   log "building OCI layout $CACHE/oci-debian"
   build_oci "$CACHE/oci-debian" "$CACHE/rootfs" "$CACHE/data"
 fi
-if [ ! -f "$CACHE/oci-busybox/index.json" ]; then
-  log "building OCI layout $CACHE/oci-busybox"
-  bb="$CACHE/busybox-root"; rm -rf "$bb"; mkdir -p "$bb/bin"
+if [ ! -x "$CACHE/busybox-root/bin/busybox" ]; then
+  bb="$CACHE/busybox-root"; rm -rf "$bb" "$CACHE/oci-busybox" "$CACHE/oci-nodemods"; mkdir -p "$bb/bin"
   cp /bin/busybox "$bb/bin/busybox"
   ln -sf busybox "$bb/bin/sh"
-  build_oci "$CACHE/oci-busybox" "$bb"
+fi
+if [ ! -f "$CACHE/oci-busybox/index.json" ]; then
+  log "building OCI layout $CACHE/oci-busybox"
+  build_oci "$CACHE/oci-busybox" "$CACHE/busybox-root"
+fi
+# nodemods: busybox (for TRUE) + a node_modules-like tree of ~30,000 small files, made
+# by gen-node-modules.py with a fixed seed; rebuilt when the generator changes.
+NM_STAMP="$(sha256sum "$REPO/bench/gen-node-modules.py" | cut -c1-16)"
+if want nodemods && [ "$(cat "$CACHE/nodemods/.bench-complete" 2>/dev/null)" != "$NM_STAMP" ]; then
+  log "generating the node_modules-like tree -> $CACHE/nodemods"
+  rm -rf "$CACHE/nodemods" "$CACHE/oci-nodemods"
+  python3 "$REPO/bench/gen-node-modules.py" "$CACHE/nodemods" >&2
+  echo "$NM_STAMP" > "$CACHE/nodemods/.bench-complete"
+fi
+if want nodemods && [ ! -f "$CACHE/oci-nodemods/index.json" ]; then
+  log "building OCI layout $CACHE/oci-nodemods"
+  build_oci "$CACHE/oci-nodemods" "$CACHE/busybox-root" "$CACHE/nodemods"
 fi
 
 # ---------------------------------------------------------------- registry
 make_workdirs pull bpr
 trap cleanup EXIT INT TERM
 start_registry
-push_images debian busybox
+push_images "${PUSHED[@]}"
 # burrow runs from a snapshot of build/ (see lib.sh): others may rebuild it meanwhile
-snapshot_burrow
+snapshot_burrow burrow-init
 
 # ---------------------------------------------------------------- measurement
 mkdir -p "$WORK/runs" "$XDG"
@@ -213,9 +252,34 @@ if [ "$PODMAN_DRIVER" != FAILED ]; then
     stop_pause; rm -rf "$p" "$PRUN/probe"
   done
 fi
-declare -A TRUE_CMD=([busybox]="/bin/busybox true" [debian]="/usr/bin/true")
+declare -A TRUE_CMD=([busybox]="/bin/busybox true" [debian]="/usr/bin/true" [nodemods]="/bin/busybox true")
 
-RESULTS="$WORK/results.tsv"   # image tool run status seconds maxrss_kb
+# The layer blobs of each image, lowest first, as the floor reads them (the registry
+# serves the same bytes; both come from the page cache after the first run).
+declare -A LAYER_BLOBS
+for img in "${PUSHED[@]}"; do
+  LAYER_BLOBS[$img]="$(python3 - "$CACHE/oci-$img" <<'PY'
+import json, os, sys
+d = sys.argv[1]
+blob = lambda dg: os.path.join(d, "blobs", "sha256", dg.split(":")[1])
+m = json.load(open(blob(json.load(open(os.path.join(d, "index.json")))["manifests"][0]["digest"])))
+print(" ".join(blob(l["digest"]) for l in m["layers"]))
+PY
+)"
+done
+# The floor: each layer into a fresh directory of its own, one after the other, as the
+# user. tar cannot mknod as an unprivileged user (debian's /dev entries): those errors,
+# and only those, are accepted.
+FLOOR_SCRIPT='dest=$1; errs=$2; shift 2; i=0
+for blob in "$@"; do
+  i=$((i + 1)); mkdir "$dest/layer-$i" || exit 1
+  zcat "$blob" | tar -x -C "$dest/layer-$i" 2>>"$errs"
+  s=("${PIPESTATUS[@]}")
+  [ "${s[0]}" = 0 ] && { [ "${s[1]}" = 0 ] || [ "${s[1]}" = 2 ]; } || exit 1
+done
+! grep -v -e "Cannot mknod" -e "Exiting with failure status" "$errs"'
+
+RESULTS="$WORK/results.tsv"   # image tool run status wall_s maxrss_kb cpu_s du_kb load tree_kb procs_at_peak
 : > "$RESULTS"
 ERRS="$WORK/errors.txt"; : > "$ERRS"
 
@@ -230,10 +294,13 @@ measure() {
     burrow) cmd=(env BURROW_ROOT="$d/store" "${BURROW[@]}" pull -q "$ref") ;;
     # cold run: pull (as docker run does when the image is missing), unpack, first start
     burrow-run) cmd=(env BURROW_ROOT="$d/store" "${BURROW[@]}" run --rm --network none "$ref" ${TRUE_CMD[$img]}) ;;
+    floor) mkdir "$d/floor"; chown "$BUSER": "$d/floor"
+           # shellcheck disable=SC2086
+           cmd=(bash -c "$FLOOR_SCRIPT" floor "$d/floor" "$d/tar-errors" ${LAYER_BLOBS[$img]}) ;;
     skopeo) cmd=(skopeo copy -q --src-tls-verify=false "docker://$ref" "oci:$d/oci:latest") ;;
     podman|podman-run)
       if [ "$PODMAN_DRIVER" = FAILED ]; then
-        printf '%s\t%s\t%s\tfail\t-\t-\t-\t-\n' "$img" "$tool" "$run" >> "$RESULTS"; return
+        printf '%s\t%s\t%s\tfail\n' "$img" "$tool" "$run" >> "$RESULTS"; return
       fi
       local rr="$PRUN/$img-$run"; rm -rf "$rr"; mkdir -p "$rr"; chown "$BUSER": "$rr"
       # fresh XDG_RUNTIME_DIR too, so every podman run starts its own
@@ -247,174 +314,215 @@ measure() {
   sync
   local load; load=$(cut -d' ' -f1 /proc/loadavg)
   local rc=0
-  asuser /usr/bin/time -f '%e %M %U %S' -o "$d/time" "${cmd[@]}" > "$d/out" 2> "$d/err" || rc=$?
+  asuser_argv
+  python3 "$TREEMEM" --out "$d/mem" --exclude-comm runuser,time -- \
+    "${AS_ARGV[@]}" /usr/bin/time -f '%e %M %U %S' -o "$d/time" "${cmd[@]}" > "$d/out" 2> "$d/err" || rc=$?
   if [ $rc -ne 0 ]; then
     log "$img $tool run $run FAILED (rc=$rc): $(tail -c 600 "$d/err")"
-    { echo "### $img / $tool / run $run (exit $rc)"; echo '```'; echo "\$ ${cmd[*]}"; tail -c 1500 "$d/err"; echo '```'; } >> "$ERRS"
-    printf '%s\t%s\t%s\tfail\t-\t-\t-\t-\n' "$img" "$tool" "$run" >> "$RESULTS"
+    { echo "#### $img / $tool / run $run (exit $rc)"; echo '```'; echo "\$ ${cmd[*]}"; tail -c 1500 "$d/err"; echo '```'; echo; } >> "$ERRS"
+    printf '%s\t%s\t%s\tfail\n' "$img" "$tool" "$run" >> "$RESULTS"
   else
+    local secs kb usr sys
     read -r secs kb usr sys < <(grep -E '^[0-9.]+ [0-9]+ [0-9.]+ [0-9.]+$' "$d/time" | tail -1)
     local cpu; cpu=$(awk -v u="$usr" -v s="$sys" 'BEGIN{printf "%.2f", u+s}')
     local du; du=$(du -sk "$d" | cut -f1)
-    log "$img $tool run $run: ${secs}s, ${cpu}s CPU, ${kb} KB max RSS, ${du} KB on disk"
-    printf '%s\t%s\t%s\tok\t%s\t%s\t%s\t%s\t%s\n' "$img" "$tool" "$run" "$secs" "$kb" "$cpu" "$du" "$load" >> "$RESULTS"
+    local tree; tree=$(awk '$1=="peak_kb"{print $2}' "$d/mem")
+    local procs; procs=$(sed -n 's/^procs_at_peak //p' "$d/mem" | tr ' ' ',')
+    log "$img $tool run $run: ${secs}s, ${cpu}s CPU, $((tree / 1024)) MB tree peak (largest process $((kb / 1024)) MB), $((du / 1024)) MB on disk, load $load"
+    printf '%s\t%s\t%s\tok\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$img" "$tool" "$run" "$secs" "$kb" "$cpu" "$du" "$load" "$tree" "${procs:--}" >> "$RESULTS"
   fi
   case $tool in podman|podman-run) stop_pause; rm -rf "$XDG"; XDG="$WORK/xdg" ;; esac
   rm -rf "$d" "$PRUN/$img-$run"
 }
 
 LOAD_START="$(cut -d' ' -f1-3 /proc/loadavg)"
-# warm-up (not measured): brings node, skopeo, podman binaries into page cache
+log "load average at start: $LOAD_START"
+# warm-up (not measured): brings node, skopeo, podman, tar binaries into page cache
 log "warm-up (not recorded)"
-for t in burrow skopeo podman burrow-run podman-run; do
+for t in "${TOOLS[@]}"; do
   measure busybox "$t" 0 >/dev/null 2>&1 || true
 done
 : > "$RESULTS"; : > "$ERRS"
 
-tools=(burrow skopeo podman burrow-run podman-run)
-for img in debian busybox; do
+for img in "${IMAGES[@]}"; do
+  tools=()
+  for t in "${TOOLS[@]}"; do
+    case $t in burrow|skopeo|podman) [[ " $PULL_IMAGES " == *" $img "* ]] || continue ;; esac
+    tools+=("$t")
+  done
   for run in $(seq 1 "$RUNS"); do
     # rotate the order each run so no tool always goes first
     for k in "${!tools[@]}"; do
-      t="${tools[$(( (k + run - 1) % ${#tools[@]} ))]}"
-      measure "$img" "$t" "$run"
+      measure "$img" "${tools[$(( (k + run - 1) % ${#tools[@]} ))]}" "$run"
     done
   done
 done
+LOAD_END="$(cut -d' ' -f1-3 /proc/loadavg)"
+log "load average at end: $LOAD_END"
 cp "$RESULTS" "$CACHE/last-results.tsv"
-export B_LOAD="$LOAD_START -> $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # ---------------------------------------------------------------- report
-BURROW_V="$("${BURROW[@]}" --version 2>&1 | head -1)"
-BURROW_GIT="$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo '?')"
-if [ -n "$(git -C "$REPO" status --porcelain -- src 2>/dev/null)" ]; then BURROW_GIT="$BURROW_GIT+dirty src"; fi
 export_machine_info
-export B_BURROW="$BURROW_V (git $BURROW_GIT), node $(node --version)"
+export B_LOAD="$LOAD_START -> $LOAD_END" B_OTHER="$(other_procs '^(node|vitest|docker-registry|podman|burrow|qemu-system-x86)')"
+export B_BURROW="$("${BURROW[@]}" --version 2>&1 | head -1) (git $SNAP_GIT; build/ of $SNAP_BUILT, snapshot copied at start), node $(node --version)"
 export B_SKOPEO="$(skopeo --version | awk '{print $3}')" B_PODMAN="$(podman --version | awk '{print $3}')"
 export B_RUNS="$RUNS" B_DRIVER="$PODMAN_DRIVER${PODMAN_OPTS:+ ($PODMAN_OPTS)}" B_PODMAN_FAIL="$PODMAN_FAIL" B_PODMAN_RUN_OPTS="${PODMAN_RUN_OPTS[*]}"
-export B_DEB_SIZE="$(python3 -c "import json,sys;m=json.load(open(sys.argv[1]));print(sum(l['size'] for l in m['layers']), len(m['layers']))" \
-  "$CACHE/oci-debian/blobs/sha256/$(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['manifests'][0]['digest'].split(':')[1])" "$CACHE/oci-debian/index.json")")"
-export B_BB_SIZE="$(python3 -c "import json,sys;m=json.load(open(sys.argv[1]));print(sum(l['size'] for l in m['layers']), len(m['layers']))" \
-  "$CACHE/oci-busybox/blobs/sha256/$(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['manifests'][0]['digest'].split(':')[1])" "$CACHE/oci-busybox/index.json")")"
-export B_DEB_UNPACKED="$(du -sk --exclude=.bench-complete "$CACHE/rootfs" "$CACHE/data" | awk '{s+=$1} END{print s}')"
+export B_IMAGES="${IMAGES[*]}" B_TOOLS="${TOOLS[*]}"
+# Per image: layers, compressed bytes, KB on disk unpacked, regular files, median file size,
+# percentage of files between 100 B and 20 KB.
+image_stats() { # IMG SRCDIR...
+  local img="$1"; shift
+  local comp; comp="$(du -cb ${LAYER_BLOBS[$img]} | tail -1 | cut -f1)"
+  local n; n="$(wc -w <<< "${LAYER_BLOBS[$img]}")"
+  local kb; kb="$(du -sck --exclude=.bench-complete "$@" | tail -1 | cut -f1)"
+  echo "$n $comp $kb $(find "$@" -type f ! -name .bench-complete -printf '%s\n' | python3 -c '
+import statistics, sys
+s = [int(x) for x in sys.stdin]
+print(len(s), int(statistics.median(s)), round(100 * sum(100 <= x <= 20480 for x in s) / len(s)))')"
+}
+want debian && export B_STATS_debian="$(image_stats debian "$CACHE/rootfs" "$CACHE/data")"
+want busybox && export B_STATS_busybox="$(image_stats busybox "$CACHE/busybox-root")"
+want nodemods && export B_STATS_nodemods="$(image_stats nodemods "$CACHE/busybox-root" "$CACHE/nodemods")"
 
 python3 - "$RESULTS" "$ERRS" "$WORK/section.md" <<'PY'
 import os, statistics, sys
 res, errs, out = sys.argv[1:4]
 E = os.environ
 rows = [l.rstrip("\n").split("\t") for l in open(res) if l.strip()]
-data = {}
-fails = {}
+data, fails = {}, {}
 for r in rows:
     img, tool, run, st = r[:4]
     if st == "ok":
-        data.setdefault((img, tool), []).append((float(r[4]), int(r[5]) / 1024, float(r[6]), int(r[7]) / 1024))
+        # wall s, largest process MB, CPU s, disk MB, load, tree peak MB, processes at the peak
+        data.setdefault((img, tool), []).append((float(r[4]), int(r[5]) / 1024, float(r[6]), int(r[7]) / 1024,
+                                                 float(r[8]), int(r[9]) / 1024, r[10]))
     else:
         fails[(img, tool)] = fails.get((img, tool), 0) + 1
 def med(img, tool, i=0):
     v = data.get((img, tool))
     return statistics.median(x[i] for x in v) if v else None
+def f2(x, unit=""):
+    return "–" if x is None else f"{x:.2f}{unit}"
+def f0(x):
+    return "–" if x is None else f"{x:.0f}"
+IMAGES = E["B_IMAGES"].split()
+TOOLS = E["B_TOOLS"].split()
+stats = {i: E[f"B_STATS_{i}"].split() for i in IMAGES}
+def desc(img):
+    n, comp, kb, files, median, small = stats[img]
+    what = {"debian": "`debootstrap --variant=minbase bookworm` + ~20 MB of generated files, half random, half text",
+            "busybox": "Debian's static `/bin/busybox`",
+            "nodemods": "busybox + a `node_modules`-like tree from `bench/gen-node-modules.py` (seeded): packages with "
+                        "package.json, README, LICENSE, lib/*.js, *.d.ts, some dist bundles and maps, nested node_modules, "
+                        ".bin symlinks"}[img]
+    return (f"`bench/{img}`: {n} layer{'s' if n != '1' else ''}, {int(comp)/1e6:.1f} MB compressed, "
+            f"{int(kb)/1024:.0f} MB unpacked, {int(files):,} file{'s' if files != '1' else ''}"
+            + (f" (median {int(median)/1024:.1f} KB, {small}% between 100 B and 20 KB)" if int(files) > 1 else "") + f": {what}")
 L = []
 w = L.append
-w("## Pull (cold)")
+w("## Cold run and pull")
 w("")
 w(f"Generated by `bench/pull.sh` on {E['B_DATE']}. Do not edit by hand between the markers.")
 w("")
-w("What is measured: wall time, peak RSS (the largest single process of the command's tree) and CPU time, "
-  "by GNU `/usr/bin/time -f '%e %M %U %S'`, of a **cold** pull from a local `docker-registry` on "
-  "127.0.0.1:5200 (plain HTTP, loopback, so this measures the client, not the network). "
-  f"Each tool gets {E['B_RUNS']} runs per image, interleaved (the order rotates each run), each into "
-  "a fresh empty destination, as the unprivileged user `burrowtest`:")
+w(f"Machine: {E['B_NPROC']} cores ({E['B_CPU']}), {E['B_MEM']} RAM, Linux {E['B_KERNEL']}, Debian 12; "
+  f"stores and destinations on `{E.get('B_FS', '?')}`. Versions: burrow {E['B_BURROW']}; skopeo {E['B_SKOPEO']}; "
+  f"podman {E['B_PODMAN']} (storage {E['B_DRIVER']}, run options `{E['B_PODMAN_RUN_OPTS']}`).")
 w("")
-w("- **burrow**: `burrow pull -q REF` into a fresh `BURROW_ROOT` (`BURROW_CONFIG` = `{}`). Downloads and verifies blobs into its store; does **not** unpack layers.")
-w("- **skopeo**: `skopeo copy docker://REF oci:DIR:latest` into a fresh dir. Downloads blobs, no unpacking.")
-w(f"- **podman**: rootless `podman --root R --runroot RR pull --tls-verify=false REF` with fresh storage (driver: {E['B_DRIVER']}). "
-  "**podman's pull also unpacks every layer into its storage**, so it does more work than the other two.")
+w(f"**Load**: load average (1/5/15 min) at start -> end: **{E['B_LOAD']}**; processes seen at the end: "
+  f"{E['B_OTHER'] or 'none'}. The machine is shared (2 cores): compare tools within one run only (they are "
+  "interleaved); the raw results give the load before each run.")
 w("")
-w("The page cache is not dropped between runs (not possible here); the registry's blobs are therefore served from memory, "
-  "which favours all tools equally. One unrecorded warm-up pull per tool precedes the measured runs.")
+w(f"What is measured, {E['B_RUNS']} runs per tool and image, interleaved (the order rotates each run), each into "
+  "fresh empty storage, as the unprivileged user `burrowtest`, against a local `docker-registry` on 127.0.0.1 "
+  "(plain HTTP, loopback: this measures the client, not the network); one unrecorded warm-up run of each tool "
+  "on busybox first; `sync` before each run; the page cache is not dropped (blobs come from memory for every tool):")
 w("")
-w(f"Machine: {E['B_NPROC']} cores ({E['B_CPU']}), {E['B_MEM']} RAM, Linux {E['B_KERNEL']}, Debian 12. "
-  f"Versions: burrow {E['B_BURROW']}; skopeo {E['B_SKOPEO']}; podman {E['B_PODMAN']}. "
-  f"Load average (1/5/15 min) at start -> end: {E['B_LOAD']}; the machine is shared, so other work (e.g. test suites) "
-  "may add noise — the last column of the raw results gives the load before each run.")
+w("- **burrow run** (the cold run): `burrow run --rm --network none REF TRUE` into a fresh `BURROW_ROOT`: pull, unpack, first start.")
+w(f"- **podman run**: rootless `podman --root R --runroot RR run --rm --tls-verify=false {E['B_PODMAN_RUN_OPTS']} REF TRUE` into "
+  "fresh storage and a fresh `XDG_RUNTIME_DIR` (so its own new pause process each time): pull, unpack, first start.")
+w("- **floor**: for each layer blob of the image, lowest first: `zcat BLOB | tar -x -C DIR` into a fresh directory per "
+  "layer, sequentially, as the user, timed together (what the disk and one gzip stream allow; no ownership, no "
+  "hashing, no container). tar cannot create device nodes as a user: those errors are the only ones accepted.")
+w("- **burrow pull**: `burrow pull -q REF` (download and verify blobs; no unpacking); **skopeo**: `skopeo copy "
+  "docker://REF oci:DIR:latest` (the same work); **podman pull**: rootless `podman pull` (downloads **and unpacks**).")
+w("- TRUE is `/bin/busybox true` (busybox, nodemods) or `/usr/bin/true` (debian). Wall and CPU time (user+sys) by GNU "
+  "`/usr/bin/time`.")
+w("- **Peak memory (tree)**: the largest sum of resident memory (VmRSS) over *all* processes of the command at one "
+  "moment, sampled every 10 ms by `bench/treemem.py`; the command runs in a cgroup v2 group of its own, so daemons and "
+  "processes in other PID namespaces are counted (see `bench/README.md`). A page shared by two processes counts twice "
+  "(an upper bound); the page cache of written files is not counted. GNU time's figure (the largest single process) "
+  "is in the detail tables.")
 w("")
-dsz, dn = E["B_DEB_SIZE"].split()
-bsz, bn = E["B_BB_SIZE"].split()
-images = [
-    ("debian", f"`bench/debian:latest`: {dn} layers, {int(dsz)/1e6:.1f} MB compressed, {int(E['B_DEB_UNPACKED'])/1024:.0f} MB unpacked "
-               "(layer 1: `debootstrap --variant=minbase bookworm`; layer 2: ~20 MB of generated files, half random, half text)"),
-    ("busybox", f"`bench/busybox:latest`: {bn} layer, {int(bsz)/1e6:.1f} MB compressed (Debian's static `/bin/busybox`)"),
-]
-for img, desc in images:
-    w(f"### {desc}")
+w(f"### Cold run: pull, unpack and first start into empty storage (medians of {E['B_RUNS']})")
+w("")
+w("| image | burrow run s | podman run s | floor s | burrow / podman | burrow / floor | burrow peak MB (tree) | podman peak MB (tree) |")
+w("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+for img in IMAGES:
+    b, p, fl = med(img, "burrow-run"), med(img, "podman-run"), med(img, "floor")
+    w(f"| {img} | {f2(b)} | {f2(p)} | {f2(fl)} | {f2(b/p if b and p else None, '×')} | {f2(b/fl if b and fl else None, '×')} "
+      f"| {f0(med(img, 'burrow-run', 5))} | {f0(med(img, 'podman-run', 5))} |")
+w("")
+w("Images:")
+w("")
+for img in IMAGES:
+    w(f"- {desc(img)}")
+w("")
+w("### Goals of issue 9")
+w("")
+def ratio_goal(img, other, limit, label):
+    b, o = med(img, "burrow-run"), med(img, other)
+    if b is None or o is None:
+        who = "burrow run" if b is None else other
+        w(f"- {label}: **NOT MEASURABLE** ({who} failed or was not run; see below).")
+        return
+    ok = b <= limit * o
+    w(f"- {label}: **{'MET' if ok else 'NOT MET'}**: burrow {b:.2f} s vs {other} {o:.2f} s = {b/o:.2f}× (limit {limit}×, {limit*o:.2f} s).")
+if "debian" in IMAGES:
+    ratio_goal("debian", "podman-run", 0.5, "*debian cold run at most 0.5× rootless Podman's*")
+    ratio_goal("debian", "floor", 1.5, "*debian cold run at most 1.5× the floor*")
+if "busybox" in IMAGES:
+    ratio_goal("busybox", "podman-run", 0.7, "*busybox cold run at most 0.7× rootless Podman's*")
+peaks = [(x[5], img, x[6]) for img in IMAGES for x in data.get((img, "burrow-run"), [])]
+if peaks:
+    mx = max(peaks)
+    per = ", ".join(f"{img} {med(img, 'burrow-run', 5):.0f} MB" for img in IMAGES if med(img, "burrow-run", 5) is not None)
+    w(f"- *peak memory of the whole cold run under 150 MB*: **{'MET' if mx[0] < 150 else 'NOT MET'}**: medians {per}; "
+      f"highest single run {mx[0]:.0f} MB ({mx[1]}), processes at that moment (comm:kB): `{mx[2]}`.")
+else:
+    w("- *peak memory of the whole cold run under 150 MB*: **NOT MEASURABLE** (burrow run failed; see below).")
+w("")
+NAMES = {"burrow-run": "burrow run", "podman-run": "podman run", "floor": "floor (zcat \\| tar -x)",
+         "burrow": "burrow pull", "skopeo": "skopeo copy", "podman": "podman pull"}
+w("### Details per image")
+w("")
+for img in IMAGES:
+    w(f"{desc(img)}:")
     w("")
-    w("| tool | median s | min s | max s | peak RSS MB (median) | CPU s, user+sys (median) | runs ok |")
-    w("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
-    for tool in ("burrow", "skopeo", "podman"):
+    w("| tool | median s | min s | max s | CPU s (median) | peak MB, tree (median) | peak MB, largest process (median) | runs ok |")
+    w("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for tool in TOOLS:
         v = data.get((img, tool), [])
         nf = fails.get((img, tool), 0)
         if v:
             ts = [x[0] for x in v]
-            w(f"| {tool} | {statistics.median(ts):.2f} | {min(ts):.2f} | {max(ts):.2f} | {med(img, tool, 1):.1f} | {med(img, tool, 2):.2f} | {len(v)}/{len(v)+nf} |")
-        else:
-            w(f"| {tool} | failed | – | – | – | – | 0/{nf} |")
-    w("")
+            w(f"| {NAMES[tool]} | {statistics.median(ts):.2f} | {min(ts):.2f} | {max(ts):.2f} | {med(img, tool, 2):.2f} "
+              f"| {med(img, tool, 5):.1f} | {med(img, tool, 1):.1f} | {len(v)}/{len(v)+nf} |")
+        elif nf:
+            w(f"| {NAMES[tool]} | failed | – | – | – | – | – | 0/{nf} |")
     b = med(img, "burrow")
-    parts = []
-    for tool in ("podman", "skopeo"):
-        t = med(img, tool)
-        if b and t:
-            parts.append(f"{tool}/burrow = **{t/b:.2f}×**")
-        else:
-            parts.append(f"{tool}/burrow = n/a")
-    w("Ratios of median wall time: " + "; ".join(parts) + " (above 1 means burrow is faster).")
+    parts = [f"{t}/burrow pull = {med(img, t)/b:.2f}×" for t in ("skopeo", "podman") if b and med(img, t)]
+    if parts:
+        w("")
+        w("Pull only: " + "; ".join(parts) + " (above 1: burrow's pull is faster; podman's pull also unpacks, skopeo's does not).")
     w("")
-    w(f"Cold run, the same image not yet in either store (pull, unpack, first start):")
-    w("")
-    w("| tool | median s | min s | max s | peak RSS MB (median) | CPU s, user+sys (median) | runs ok |")
-    w("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
-    for tool in ("burrow-run", "podman-run"):
-        v = data.get((img, tool), [])
-        nf = fails.get((img, tool), 0)
-        name = {"burrow-run": "burrow run", "podman-run": "podman run"}[tool]
-        if v:
-            ts = [x[0] for x in v]
-            w(f"| {name} | {statistics.median(ts):.2f} | {min(ts):.2f} | {max(ts):.2f} | {med(img, tool, 1):.1f} | {med(img, tool, 2):.2f} | {len(v)}/{len(v)+nf} |")
-        else:
-            w(f"| {name} | failed | – | – | – | – | 0/{nf} |")
-    br, pr = med(img, "burrow-run"), med(img, "podman-run")
-    w("")
-    w(f"Ratio of median wall time: podman run/burrow run = **{pr/br:.2f}×**" if br and pr else "Ratio: n/a")
-    w("")
-w("### Goals (from the issue)")
-w("")
+# The goals of the earlier pull issue, still watched.
 b, p = med("debian", "burrow"), med("debian", "podman")
+prs = [x[5] for img in IMAGES for x in data.get((img, "burrow"), [])]
 if b and p:
-    ok = b <= p / 2
-    w(f"- *burrow's cold pull of a multi-layer image in at most half the time of podman's*: "
-      f"**{'MET' if ok else 'NOT MET'}** on `bench/debian` — burrow {b:.2f} s vs podman {p:.2f} s "
-      f"(limit {p/2:.2f} s; burrow takes {b/p*100:.0f}% of podman's time).")
-else:
-    w("- *burrow's cold pull of a multi-layer image in at most half the time of podman's*: **NOT MEASURABLE** — "
-      + ("burrow failed" if not b else "podman failed") + " (see below).")
-rss = [med(i, "burrow", 1) for i in ("debian", "busybox") if med(i, "burrow", 1) is not None]
-allrss = [x[1] for i in ("debian", "busybox") for x in data.get((i, "burrow"), [])]
-if rss:
-    mx = max(allrss)
-    w(f"- *peak memory under 150 MB*: **{'MET' if mx < 150 else 'NOT MET'}** — burrow's peak RSS median "
-      f"{med('debian','burrow',1):.0f} MB on debian, {med('busybox','burrow',1) or 0:.0f} MB on busybox; "
-      f"highest single run {mx:.0f} MB.")
-else:
-    w("- *peak memory under 150 MB*: **NOT MEASURABLE** — burrow failed (see below).")
-w("")
-w("Caveat: podman's pull includes unpacking the layers into its storage; burrow's does not (it unpacks each layer "
-  "once, on the first run that needs it), so the pull ratio flatters burrow, and skopeo (the same work as burrow's "
-  "pull) is the like-for-like reference there. The fair comparison of the two is the **cold run** table: "
-  "`burrow run --rm --network none REF TRUE` and rootless `podman run --rm --tls-verify=false "
-  + E.get("B_PODMAN_RUN_OPTS", "") + " REF TRUE`, each into empty storage, each pulling, unpacking and starting "
-  "(TRUE is `/bin/busybox true` or `/usr/bin/true`).")
-w("")
+    w(f"Earlier goals, still watched: *cold pull of the multi-layer image in at most half of Podman's pull*: "
+      f"**{'MET' if b <= p / 2 else 'NOT MET'}** (debian {b:.2f} s vs {p:.2f} s; Podman's pull also unpacks)"
+      + (f"; *pull peak memory under 150 MB*: **{'MET' if max(prs) < 150 else 'NOT MET'}** (highest run, whole tree: {max(prs):.0f} MB)." if prs else "."))
+    w("")
 if E.get("B_PODMAN_FAIL"):
     w("### podman could not run")
     w("")
@@ -428,7 +536,8 @@ if e:
     w("")
     w(e)
     w("")
-w("Raw per-run results (image, tool, run, status, wall s, peak RSS KB, CPU s user+sys, destination KB on disk, 1-min load average just before the run):")
+w("Raw per-run results (image, tool, run, status, wall s, largest process KB, CPU s, destination KB on disk, "
+  "1-min load average just before the run, tree peak KB, processes at the tree's peak as comm:KB):")
 w("")
 w("```")
 for r in rows:

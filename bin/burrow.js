@@ -10,8 +10,8 @@
 // just compiles.
 const { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } = require('node:fs');
 const { createRequire, wrap } = require('node:module');
-const { homedir } = require('node:os');
-const { join } = require('node:path');
+const { userInfo } = require('node:os');
+const { isAbsolute, join } = require('node:path');
 const { Script } = require('node:vm');
 
 const bundleDir = join(__dirname, '..', 'build', 'cli-bundle');
@@ -30,8 +30,18 @@ const args = process.argv.slice(2);
 // The command word, after the global `--root DIR` (cli/main.ts's commandWord decides what loads; this only names the cache).
 const word = args.find((arg, at) => !arg.startsWith('-') && args[at - 1] !== '--root');
 const command = word !== undefined && /^[a-z]+$/.test(word) ? word : undefined;
-const userDir = join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'burrow', 'code-cache');
-const ownCaches = command === undefined ? [] : [join(bundleDir, `main.cjs.${buildId}.${command}.cache`), join(userDir, `${buildId}.${command}.cache`)];
+// Absolute paths only (as src/util/home.ts): an empty or relative HOME would put the cache in the working directory.
+const home = () => {
+  if (isAbsolute(process.env.HOME ?? '')) return process.env.HOME;
+  try {
+    return isAbsolute(userInfo().homedir) ? userInfo().homedir : undefined;
+  } catch {
+    return undefined;
+  }
+};
+const cacheHome = isAbsolute(process.env.XDG_CACHE_HOME ?? '') ? process.env.XDG_CACHE_HOME : home() === undefined ? undefined : join(home(), '.cache');
+const userDir = cacheHome === undefined ? undefined : join(cacheHome, 'burrow', 'code-cache');
+const ownCaches = command === undefined ? [] : [join(bundleDir, `main.cjs.${buildId}.${command}.cache`), ...(userDir === undefined ? [] : [join(userDir, `${buildId}.${command}.cache`)])];
 
 let used;
 let cachedData;

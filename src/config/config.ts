@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { BurrowError } from '../errors.js';
+import { homeForLookups, xdgDirectory } from '../util/home.js';
 
 /** burrow's own settings (`$BURROW_CONFIG`, else `$XDG_CONFIG_HOME/burrow/config.json`). */
 export interface BurrowConfig {
@@ -50,7 +50,7 @@ function byteSize(where: string, key: string, value: unknown, fallback: number):
 
 export function configPath(env: NodeJS.ProcessEnv = process.env): string {
   if (env.BURROW_CONFIG !== undefined && env.BURROW_CONFIG !== '') return env.BURROW_CONFIG;
-  const configHome = env.XDG_CONFIG_HOME !== undefined && env.XDG_CONFIG_HOME !== '' ? env.XDG_CONFIG_HOME : join(homedir(), '.config');
+  const configHome = xdgDirectory(env, 'XDG_CONFIG_HOME', '.config') ?? join(homeForLookups(env), '.config');
   return join(configHome, 'burrow', 'config.json');
 }
 

@@ -6,6 +6,7 @@ import { holderScript, prepareRootfs, rootfsFailure } from '../rootfs/index.js';
 import { rootfsArgs } from '../rootfs/shell.js';
 import type { Store } from '../store/store.js';
 import { idMapping, unshareArgs } from '../userns/idmap.js';
+import { notInstalled } from '../util/host-tools.js';
 import { hostEnv } from '../util/spawn.js';
 import { rootfsSite } from './launcher.js';
 import { findContainer, type ContainerRecord } from './record.js';
@@ -85,7 +86,7 @@ export async function copy(store: Store, sourceText: string, targetText: string,
   options.signal?.addEventListener('abort', stop);
   try {
     const status = await new Promise<number | null>((done, fail) => {
-      child.on('error', (error) => fail(new BurrowError('IO', `cannot start ${command}: ${error.message}`)));
+      child.on('error', (error: NodeJS.ErrnoException) => fail(new BurrowError('IO', error.code === 'ENOENT' ? `cannot copy: ${notInstalled(command!)}` : `cannot start ${command}: ${error.message}`)));
       child.on('close', (code) => done(code));
     });
     if (options.signal?.aborted === true) throw new BurrowError('INTERRUPTED', `burrow cp ${sourceText} ${targetText} interrupted`);

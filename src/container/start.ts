@@ -3,6 +3,7 @@ import { constants } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { StdioOptions } from 'node:child_process';
+import { notInstalled, onPath } from '../util/host-tools.js';
 import { start } from '../util/spawn.js';
 import { trace } from '../util/trace.js';
 import { BurrowError } from '../errors.js';
@@ -144,7 +145,7 @@ async function launchAttached(store: Store, record: ContainerRecord, site: Rootf
   try {
     const result = await finished;
     trace('job exited');
-    if (result.error !== undefined) throw new BurrowError('IO', `cannot start ${command}: ${result.error.message} (util-linux's unshare is needed)`);
+    if (result.error !== undefined) throw new BurrowError('IO', `cannot start the container: ${result.error.message}`);
     // Let the last output of the job leave the terminal before letting go of it.
     if (detach !== undefined) await new Promise((resolve) => setTimeout(resolve, 50));
     const { failure } = launchInfo(info, plan.rootfs.driver);
@@ -198,6 +199,10 @@ export async function startDetached(store: Store, record: ContainerRecord, optio
   record.cgroup = createContainerCgroup(record.id);
   writeRecord(store, record);
   const cleanup = record.autoRemove ? ['--cleanup', process.execPath, CLI, '--root', store.root, 'rm', '--force', record.id] : [];
+  // The monitor runs the launcher after burrow has returned: a launcher that is not
+  // there would only show as a container that exited 127.
+  const launcher = launcherArgv(plan, site)[0]!;
+  if (!onPath(launcher)) throw new BurrowError('IO', `cannot start the container: ${notInstalled(launcher)}`);
   const launch = async (): Promise<void> => {
     const result = await start(MONITOR_BINARY, [dir, '--restart', record.restart, '--log-max-size', String(record.logMaxSize ?? 10 * 1024 * 1024), ...(record.tty ? ['--tty'] : []), ...(plan.process.stdin ? ['--stdin'] : []), ...(record.cgroup === undefined ? [] : ['--cgroup', record.cgroup]), ...cleanup, '--', ...launcherArgv(plan, site)], 'ignore').finished;
     if (result.exitCode !== 0) throw new BurrowError('IO', `cannot start the container's monitor (${MONITOR_BINARY}): ${result.error?.message ?? `exit ${result.exitCode}`}`);

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { BurrowError } from '../errors.js';
+import { homeForLookups } from '../util/home.js';
 
 /**
  * Per-registry TLS trust, found where Docker and Podman look: a directory named
@@ -22,7 +22,7 @@ export interface CertsDirFiles {
 }
 
 export function certsDirRoots(env: NodeJS.ProcessEnv = process.env): string[] {
-  const home = env.HOME !== undefined && env.HOME !== '' ? env.HOME : homedir();
+  const home = homeForLookups(env);
   return [join(home, '.config', 'containers', 'certs.d'), '/etc/containers/certs.d', '/etc/docker/certs.d'];
 }
 

@@ -1,9 +1,9 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { BurrowError } from '../errors.js';
 import { writeFileAtomic } from '../store/atomic.js';
 import { DOCKER_HUB_DOMAIN } from '../reference/reference.js';
+import { homeForLookups } from '../util/home.js';
 
 /** Docker's config.json, the file `docker login` writes; burrow reads and writes the same format. */
 export interface DockerConfigFile {
@@ -31,7 +31,7 @@ const DOCKER_HUB_KEY = 'https://index.docker.io/v1/';
 const DOCKER_HUB_ALIASES = new Set([DOCKER_HUB_DOMAIN, 'index.docker.io', 'registry-1.docker.io']);
 
 export function dockerConfigPath(env: NodeJS.ProcessEnv = process.env): string {
-  const dir = env.DOCKER_CONFIG !== undefined && env.DOCKER_CONFIG !== '' ? env.DOCKER_CONFIG : join(env.HOME ?? homedir(), '.docker');
+  const dir = env.DOCKER_CONFIG !== undefined && env.DOCKER_CONFIG !== '' ? env.DOCKER_CONFIG : join(homeForLookups(env), '.docker');
   return join(dir, 'config.json');
 }
 

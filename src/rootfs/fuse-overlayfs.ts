@@ -1,3 +1,4 @@
+import { notInstalled } from '../util/host-tools.js';
 import type { RootfsDriver } from './driver.js';
 
 /**
@@ -15,6 +16,10 @@ export const fuseOverlayfsDriver: RootfsDriver = {
 unmount_fuse_overlayfs() { umount -n "$merged" 2>/dev/null || fusermount3 -u "$merged" 2>/dev/null || fusermount -u "$merged"; }
 `,
   mount: 'mount_fuse_overlayfs',
-  mountFailure: (why) => `fuse-overlayfs failed: install it (apt-get install fuse-overlayfs) and make /dev/fuse usable (mode 0666)${why === '' ? '' : `; ${why}`}`,
+  mountFailure: (why) => {
+    if (why === 'not installed') return `fuse-overlayfs failed: ${notInstalled('fuse-overlayfs')}`;
+    if (why.includes('/dev/fuse')) return `fuse-overlayfs cannot open /dev/fuse (${why}): make it usable by you (as root: chmod 0666 /dev/fuse, the mode distributions ship it with)`;
+    return `fuse-overlayfs failed: install it (apt-get install fuse-overlayfs) and make /dev/fuse usable (mode 0666)${why === '' ? '' : `; ${why}`}`;
+  },
   unmount: 'unmount_fuse_overlayfs',
 };

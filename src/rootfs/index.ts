@@ -1,4 +1,5 @@
 import { BurrowError } from '../errors.js';
+import { notInstalled } from '../util/host-tools.js';
 import type { RootfsDriverName } from '../sandbox/plan.js';
 import { AUTO_MOUNT } from './auto.js';
 import { copyDriver } from './copy.js';
@@ -72,6 +73,9 @@ export function rootfsFailure(report: string, driver: RootfsDriverName, context:
       break;
     case 'enter':
       message = 'cannot enter the mounted root file system';
+      break;
+    case 'missing':
+      message = notInstalled(why);
       break;
     case 'handoff':
       message = `${why} cannot be read (recreate the container)`;

@@ -23,8 +23,9 @@ export const FAIL = `fail() {
  * option string stays under the kernel's page-size limit for tall images.
  *
  * `attempt CMD…` runs a mount command quietly; only after a failure does it run
- * it once more to keep the tool's own words in `$why` (first line), so a start
- * that mounts runs exactly one process for it.
+ * it once more to keep the tool's own words in `$why` (first line, after the
+ * warnings fuse-overlayfs prints before its error), so a start that mounts runs
+ * exactly one process for it.
  *
  * A mount step leaves the command that undoes its mount in `$unmount`, when
  * leaving the namespace would not undo it (RUN_STEP runs it).
@@ -37,6 +38,7 @@ unmount=
 attempt() {
   "$@" </dev/null >/dev/null 2>&1 && return 0
   why=$("$@" </dev/null 2>&1 >/dev/null) && return 0
+  while :; do case $why in "unknown argument ignored"*"$nl"*) why=\${why#*"$nl"} ;; *) break ;; esac; done
   why=\${why%%"$nl"*}
   return 1
 }
@@ -46,9 +48,12 @@ cd "$layers" || { why=$layers; fail layers; }
 /**
  * The last step of the launcher and of cp's holder: the command in `$@` (bwrap,
  * or cp's worker), exec'd when the mount needs no undoing; else run as a child
- * and the mount undone after it, its exit status kept.
+ * and the mount undone after it, its exit status kept. A command that is not
+ * there is reported as `missing` (sh's own "not found" would reach the job's
+ * stderr, and burrow would only know that the sandbox never came up).
  */
-export const RUN_STEP = `[ -n "$unmount" ] || exec "$@"
+export const RUN_STEP = `command -v "$1" >/dev/null 2>&1 || { why=$1; fail missing; }
+[ -n "$unmount" ] || exec "$@"
 "$@"; status=$?
 cd /
 $unmount

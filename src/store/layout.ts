@@ -1,7 +1,7 @@
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { fsError } from '../errors.js';
+import { BurrowError, fsError } from '../errors.js';
+import { xdgDirectory } from '../util/home.js';
 import { parseDigest } from '../util/digest.js';
 
 /**
@@ -20,7 +20,10 @@ export interface StorePaths {
 
 export function defaultStoreRoot(env: NodeJS.ProcessEnv = process.env): string {
   if (env.BURROW_ROOT !== undefined && env.BURROW_ROOT !== '') return resolve(env.BURROW_ROOT);
-  const dataHome = env.XDG_DATA_HOME !== undefined && env.XDG_DATA_HOME !== '' ? env.XDG_DATA_HOME : join(homedir(), '.local', 'share');
+  const dataHome = xdgDirectory(env, 'XDG_DATA_HOME', join('.local', 'share'));
+  if (dataHome === undefined) {
+    throw new BurrowError('INVALID_ARGUMENT', `no home directory for the store (HOME is ${env.HOME === undefined ? 'unset' : `'${env.HOME}'`} and your user has none in the password database): set HOME, or choose the store with BURROW_ROOT or --root`);
+  }
   return join(dataHome, 'burrow');
 }
 

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
+import { onPath } from '../util/host-tools.js';
 
 /** One line of /etc/subuid or /etc/subgid that belongs to the user. */
 export interface SubordinateRange {
@@ -28,10 +29,6 @@ function findRange(file: string, name: string, id: number): SubordinateRange | u
   return undefined;
 }
 
-function onPath(program: string): boolean {
-  return (process.env.PATH ?? '/usr/bin:/bin').split(':').some((dir) => dir !== '' && existsSync(`${dir}/${program}`));
-}
-
 /**
  * The mapping Podman uses: container root is the user, container ids 1..N are the
  * user's subordinate range. Without ranges or helpers, only the user is mapped.
@@ -41,7 +38,7 @@ export function idMapping(files = { subuid: '/etc/subuid', subgid: '/etc/subgid'
   const uidRange = findRange(files.subuid, username, uid);
   const gidRange = findRange(files.subgid, username, gid);
   if (uidRange === undefined || gidRange === undefined) {
-    return { uidRange: undefined, gidRange: undefined, single: true, reason: `no range for ${username} in ${uidRange === undefined ? files.subuid : files.subgid} (add one: usermod --add-subuids 100000-165535 --add-subgids 100000-165535 ${username})` };
+    return { uidRange: undefined, gidRange: undefined, single: true, reason: `no range for ${username} in ${uidRange === undefined ? files.subuid : files.subgid} (add one as root: usermod --add-subuids 100000-165535 --add-subgids 100000-165535 ${username})` };
   }
   if (!onPath('newuidmap') || !onPath('newgidmap')) {
     return { uidRange: undefined, gidRange: undefined, single: true, reason: 'newuidmap/newgidmap are not installed (Debian/Ubuntu: apt-get install uidmap)' };

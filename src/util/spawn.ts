@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
+import { DEFAULT_HOST_PATH, notInstalled } from './host-tools.js';
 
 /**
  * Child processes on `burrow run`'s start path. execa is the project's choice for
@@ -10,12 +11,11 @@ export interface Finished {
   signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
-  /** The spawn itself failed (ENOENT: not installed). */
+  /** The spawn itself failed (ENOENT: not installed; its message then names the package to install). */
   error?: NodeJS.ErrnoException;
 }
 
-/** Where host programs are found when the caller has no PATH. */
-export const DEFAULT_HOST_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+export { DEFAULT_HOST_PATH } from './host-tools.js';
 
 /**
  * The environment of every host program burrow starts (unshare, sh, mount, bwrap,
@@ -43,7 +43,10 @@ export function start(command: string, args: readonly string[], stdio: StdioOpti
   child.stdout?.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
   child.stderr?.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
   const finished = new Promise<Finished>((resolve) => {
-    child.on('error', (error: NodeJS.ErrnoException) => resolve({ exitCode: null, signal: null, stdout, stderr, error }));
+    child.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') error.message = notInstalled(command);
+      resolve({ exitCode: null, signal: null, stdout, stderr, error });
+    });
     child.on('close', (exitCode, signal) => resolve({ exitCode, signal, stdout, stderr }));
   });
   return { child, finished };

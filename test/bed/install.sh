@@ -1,8 +1,17 @@
 #!/usr/bin/env bash
 # Machine setup for burrow's test bed. Run as root; idempotent and quiet on
 # success, so run-tests.sh can call it on every run (a second run is fast).
+#   install.sh [tests|quickstart]     (default: tests)
+# quickstart: only what `npm run quickstart` uses (the bed's registries and busybox
+# fixtures, the build, burrow's own tools); tests: that and everything the suite
+# needs besides (Podman, the Debian fixture image, the cgroup v2 VM, the tmpfs…).
 set -euo pipefail
 
+PURPOSE="${1:-tests}"
+case "$PURPOSE" in
+  tests|quickstart) ;;
+  *) echo "install.sh: unknown purpose '$PURPOSE' (use: install.sh [tests|quickstart])" >&2; exit 2 ;;
+esac
 if [ "$(id -u)" -ne 0 ]; then
   echo "install.sh: must run as root" >&2
   exit 1
@@ -13,11 +22,16 @@ TEST_USER=burrowtest
 TINYFS=/mnt/burrow-tinyfs
 
 # --- (a) Debian packages -----------------------------------------------------
-# curl is used by up.sh for readiness polls (not always in minimal images).
-# runc: Podman's crun refuses this kind of host (cgroup v1 hybrid); the Podman
-# comparison test runs Podman with runc and the cgroupfs manager instead.
-PKGS=(docker-registry skopeo umoci busybox-static bubblewrap uidmap fuse-overlayfs
-      apache2-utils zstd podman runc slirp4netns passt python3 openssl curl gcc libc6-dev debootstrap)
+# What the quickstart uses: burrow's tools (uidmap, bubblewrap, fuse-overlayfs), the
+# build's C compiler, and up.sh's (registries, skopeo, htpasswd, openssl, the fixtures'
+# busybox and zstd, python3; curl for readiness polls, not always in minimal images).
+PKGS=(docker-registry skopeo busybox-static bubblewrap uidmap fuse-overlayfs
+      apache2-utils zstd python3 openssl curl gcc libc6-dev)
+# The suite's besides. runc: Podman's crun refuses this kind of host (cgroup v1
+# hybrid); the Podman comparison test runs Podman with runc and the cgroupfs manager.
+if [ "$PURPOSE" = tests ]; then
+  PKGS+=(umoci podman runc slirp4netns passt debootstrap)
+fi
 missing=()
 for p in "${PKGS[@]}"; do
   # dpkg -s succeeds for removed-but-configured packages too; check the status.
@@ -79,32 +93,37 @@ for dev in /dev/fuse /dev/net/tun; do
   [ -e "$dev" ] && chmod 0666 "$dev" 2>/dev/null || true
 done
 
-# --- (d) tiny tmpfs to simulate a full disk ----------------------------------
-mkdir -p "$TINYFS"
-if ! mountpoint -q "$TINYFS"; then
-  if ! mount -t tmpfs -o "size=6m,mode=0755,uid=$(id -u "$TEST_USER"),gid=$(id -g "$TEST_USER")" \
-        burrow-tinyfs "$TINYFS" 2>/dev/null; then
-    # Not fatal: bed.json then reports "tinyfs": null and those tests skip.
-    echo "install.sh: warning: could not mount tmpfs at $TINYFS (no CAP_SYS_ADMIN?)" >&2
+# --- (d)…(d4): for the test suite only -----------------------------------------
+# The quickstart never fills a disk, resolves registry.burrow.test, boots the VM or
+# runs Debian's programs: it skips all of this (the VM build alone takes ~1.5 min).
+if [ "$PURPOSE" = tests ]; then
+  # --- (d) tiny tmpfs to simulate a full disk ----------------------------------
+  mkdir -p "$TINYFS"
+  if ! mountpoint -q "$TINYFS"; then
+    if ! mount -t tmpfs -o "size=6m,mode=0755,uid=$(id -u "$TEST_USER"),gid=$(id -g "$TEST_USER")" \
+          burrow-tinyfs "$TINYFS" 2>/dev/null; then
+      # Not fatal: bed.json then reports "tinyfs": null and those tests skip.
+      echo "install.sh: warning: could not mount tmpfs at $TINYFS (no CAP_SYS_ADMIN?)" >&2
+    fi
   fi
-fi
 
-# --- (d2) a registry name that resolves to loopback but is not "loopback" ---
-# Tests that plain HTTP is refused for a registry not listed as insecure need a
-# host name burrow cannot recognise as loopback by its form.
-grep -q 'registry\.burrow\.test' /etc/hosts || echo '127.0.0.1 registry.burrow.test' >> /etc/hosts
+  # --- (d2) a registry name that resolves to loopback but is not "loopback" ---
+  # Tests that plain HTTP is refused for a registry not listed as insecure need a
+  # host name burrow cannot recognise as loopback by its form.
+  grep -q 'registry\.burrow\.test' /etc/hosts || echo '127.0.0.1 registry.burrow.test' >> /etc/hosts
 
-# --- (d3) the pure cgroup v2 VM (like a GitHub ubuntu-24.04 runner) ---------
-# shared/ stands beside the checkout on developer machines and in CI; its image is
-# built once (cached by a stamp) and booted by the cgroup-v2 tests as the test user.
-VM_TOOL="$REPO/../shared/cgroup2-vm"
-if [ -x "$VM_TOOL/build-image.sh" ]; then
-  bash "$VM_TOOL/build-image.sh" >/tmp/burrow-vm-build.log 2>&1 || echo "install.sh: warning: the cgroup v2 VM image did not build (see /tmp/burrow-vm-build.log); its tests will skip" >&2
-fi
+  # --- (d3) the pure cgroup v2 VM (like a GitHub ubuntu-24.04 runner) ---------
+  # shared/ stands beside the checkout on developer machines and in CI; its image is
+  # built once (cached by a stamp) and booted by the cgroup-v2 tests as the test user.
+  VM_TOOL="$REPO/../shared/cgroup2-vm"
+  if [ -x "$VM_TOOL/build-image.sh" ]; then
+    bash "$VM_TOOL/build-image.sh" >/tmp/burrow-vm-build.log 2>&1 || echo "install.sh: warning: the cgroup v2 VM image did not build (see /tmp/burrow-vm-build.log); its tests will skip" >&2
+  fi
 
-# --- (d4) the Debian fixture image (debootstrap needs root; cached) -----------
-if ! bash "$REPO/test/bed/debian-fixture.sh" >/tmp/burrow-debian-fixture.log 2>&1; then
-  echo "install.sh: warning: the Debian fixture image did not build (see /tmp/burrow-debian-fixture.log); the tests that run Debian's programs will fail" >&2
+  # --- (d4) the Debian fixture image (debootstrap needs root; cached) -----------
+  if ! bash "$REPO/test/bed/debian-fixture.sh" >/tmp/burrow-debian-fixture.log 2>&1; then
+    echo "install.sh: warning: the Debian fixture image did not build (see /tmp/burrow-debian-fixture.log); the tests that run Debian's programs will fail" >&2
+  fi
 fi
 
 # --- (e) let the test user read the checkout ---------------------------------

@@ -2,7 +2,9 @@
 # Machine setup as root (then the test user is burrowtest: a test that runs as root
 # proves nothing about rootless), dependencies, a build, and `as_test_user`, which
 # runs a command as that user with the bed's environment. Callers set BUILD=always
-# or BUILD=if-stale before sourcing.
+# or BUILD=if-stale, and PURPOSE=tests or PURPOSE=quickstart (what install.sh sets
+# up: the quickstart needs none of the suite's extras, such as the cgroup v2 VM),
+# before sourcing.
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$HERE/../.." && pwd)"
 cd "$REPO"
@@ -10,16 +12,19 @@ export NPM_CONFIG_UPDATE_NOTIFIER=false NPM_CONFIG_FUND=false NPM_CONFIG_AUDIT=f
 
 TEST_USER="$(id -un)"
 if [ "$(id -u)" -eq 0 ]; then
-  bash "$HERE/install.sh"
+  bash "$HERE/install.sh" "${PURPOSE:-tests}"
   TEST_USER=burrowtest
 fi
 
 # Dependencies and build, as the invoking user (who owns the checkout).
 if [ ! -e node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  # npm 11 omits other platforms' optional packages (rollup's) from the lock it
-  # writes and then `npm ci` rejects that lock; `install --no-save` keeps the
-  # locked versions without rewriting the file.
-  npm ci --no-progress --loglevel=error 2>/dev/null || npm install --no-save --no-progress --loglevel=error
+  # `npm ci` only, as the README's install command: a lock file that `npm ci` refuses
+  # (one written without other platforms' optional packages, say) must fail here, where
+  # it is seen, not be papered over by `npm install` and fail on a user's fresh clone.
+  if ! npm ci --no-progress --loglevel=error; then
+    echo "prepare.sh: npm ci failed (npm's words above): if package-lock.json is out of step with package.json, regenerate it with 'rm -rf node_modules package-lock.json && npm install' and commit it" >&2
+    exit 1
+  fi
 fi
 if [ "${BUILD:-always}" = always ] || [ ! -e build/cli-bundle/main.cjs ] || [ -n "$(find src native -newer build/cli-bundle/main.cjs -print -quit 2>/dev/null)" ]; then
   npm run build --silent

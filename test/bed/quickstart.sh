@@ -4,11 +4,13 @@
 # and bring the registry down again.
 set -euo pipefail
 BUILD=if-stale
+PURPOSE=quickstart
 . "$(dirname "${BASH_SOURCE[0]}")/prepare.sh"
 
 STORE="$BED_DIR/quickstart-store"
-as_test_user node bin/burrow.js --root "$STORE" pull 127.0.0.1:5100/busybox:latest
+IMAGE="127.0.0.1:${BURROW_BED_PORT_BASE:-5100}/busybox:latest"   # the bed's anonymous registry
+as_test_user node bin/burrow.js --root "$STORE" pull "$IMAGE"
 as_test_user node bin/burrow.js --root "$STORE" images
 # The job itself: an isolated container from the image just pulled, as the unprivileged user.
-as_test_user node bin/burrow.js --root "$STORE" run --rm 127.0.0.1:5100/busybox:latest \
+as_test_user node bin/burrow.js --root "$STORE" run --rm "$IMAGE" \
   sh -c 'echo "hello from $(hostname): uid $(id -u) in a user namespace mapped as:"; cat /proc/self/uid_map'

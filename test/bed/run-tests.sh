@@ -7,6 +7,7 @@
 # else: runs as that user (who needs /etc/subuid ranges for rootless tests).
 set -euo pipefail
 BUILD=always
+PURPOSE=tests
 . "$(dirname "${BASH_SOURCE[0]}")/prepare.sh"
 
 status=0

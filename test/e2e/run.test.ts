@@ -416,7 +416,7 @@ describe('burrow run: nothing left behind', () => {
   it('names what is missing when fuse-overlayfs is asked for but absent', async () => {
     const bin = pathWithOnly(join(box.dir, 'no-fuse-bin'), ['unshare', 'sh', 'mount', 'umount', 'bwrap', 'rm', 'newuidmap', 'newgidmap']);
     const result = await run(box, ['run', '--rm', '--storage-driver', 'fuse-overlayfs', busybox(), 'true'], { env: { PATH: bin } });
-    expect(expectOneLineError(result)).toMatch(/fuse-overlayfs failed: install it \(apt-get install fuse-overlayfs\) and make \/dev\/fuse usable \(mode 0666\)/);
+    expect(expectOneLineError(result)).toMatch(/fuse-overlayfs failed: fuse-overlayfs is not installed or not on PATH \(Debian\/Ubuntu: apt-get install fuse-overlayfs\)/);
   });
 });
 
