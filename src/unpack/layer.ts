@@ -10,6 +10,7 @@ import { layerCompression } from '../image/media-types.js';
 import { acquireLock } from '../store/flock.js';
 import type { Store } from '../store/store.js';
 import { decompressor } from '../util/decompress.js';
+import { userNamespaceFailure } from '../userns/failure.js';
 import { unshareArgs, type IdMapping } from '../userns/idmap.js';
 import { writeFileAtomic } from '../store/atomic.js';
 import { layerInfoPath, type LayerInfo, type LayerSummary } from './layer-info.js';
@@ -116,7 +117,7 @@ export async function startExtraction(store: Store, target: LayerTarget, mapping
       throw new BurrowError('IO', `cannot unpack layer ${digest} of ${imageName}: it uncompresses to more than the ceiling; ${ceilingHint(ceiling)}`);
     }
     if (outcome.exitCode !== 0) {
-      const detail = outcome.stderr.trim().split('\n')[0] || outcome.error?.message || (fed.status === 'rejected' ? String((fed.reason as Error).message) : 'the extractor failed');
+      const detail = userNamespaceFailure(outcome.stderr) ?? (outcome.stderr.trim().split('\n')[0] || outcome.error?.message || (fed.status === 'rejected' ? String((fed.reason as Error).message) : 'the extractor failed'));
       throw new BurrowError('IO', `cannot unpack layer ${digest} of ${imageName}: ${detail}`);
     }
     if (fed.status === 'rejected') {

@@ -1,6 +1,7 @@
 import { existsSync, rmSync } from 'node:fs';
 import { runToEnd } from '../util/spawn.js';
 import { BurrowError } from '../errors.js';
+import { userNamespaceFailure } from '../userns/failure.js';
 import { unshareArgs, type IdMapping } from '../userns/idmap.js';
 
 /**
@@ -17,7 +18,7 @@ export async function removeInUserNamespace(path: string, mapping: IdMapping): P
   }
   const result = await runToEnd('unshare', [...unshareArgs(mapping), '--', 'rm', '-rf', '--one-file-system', path]);
   if (result.exitCode !== 0 && existsSync(path)) {
-    throw new BurrowError('IO', `cannot remove ${path}: ${result.stderr.trim() || result.error?.message}`);
+    throw new BurrowError('IO', `cannot remove ${path}: ${userNamespaceFailure(result.stderr) ?? (result.stderr.trim().split('\n')[0] || result.error?.message)}`);
   }
 }
 
@@ -36,6 +37,6 @@ export async function removeAllInUserNamespace(paths: string[], mapping: IdMappi
   const result = await runToEnd('unshare', [...unshareArgs(mapping), '--', 'rm', '-rf', '--one-file-system', '--', ...present]);
   const left = present.filter((path) => existsSync(path));
   if (result.exitCode !== 0 && left.length > 0) {
-    throw new BurrowError('IO', `cannot remove ${left[0]}${left.length > 1 ? ` and ${left.length - 1} more` : ''}: ${result.stderr.trim().split('\n')[0] || result.error?.message}`);
+    throw new BurrowError('IO', `cannot remove ${left[0]}${left.length > 1 ? ` and ${left.length - 1} more` : ''}: ${userNamespaceFailure(result.stderr) ?? (result.stderr.trim().split('\n')[0] || result.error?.message)}`);
   }
 }

@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { BurrowError } from '../errors.js';
+import { userNamespaceFailure } from '../userns/failure.js';
 import { unshareArgs, type IdMapping } from '../userns/idmap.js';
 import { runToEnd } from '../util/spawn.js';
 import type { LayerSummary } from './layer-info.js';
@@ -15,7 +16,7 @@ export const EXTRACTOR_BINARY = fileURLToPath(new URL('../native/burrow-unpack',
 export async function summarizeLayer(dir: string, mapping: IdMapping): Promise<LayerSummary> {
   const result = await runToEnd('unshare', [...unshareArgs(mapping), '--', EXTRACTOR_BINARY, 'summarize', dir]);
   if (result.exitCode !== 0) {
-    throw new BurrowError('IO', `cannot read layer ${dir}: ${result.stderr.trim().split('\n')[0] || result.error?.message || 'the extractor failed'}`);
+    throw new BurrowError('IO', `cannot read layer ${dir}: ${userNamespaceFailure(result.stderr) ?? (result.stderr.trim().split('\n')[0] || result.error?.message || 'the extractor failed')}`);
   }
   return (JSON.parse(result.stdout) as { summary: LayerSummary }).summary;
 }

@@ -93,9 +93,9 @@ describe('a missing host program: one line naming the package', () => {
  * [source, target] is bound over target, with the test user's uid and gid mapped
  * back (so burrow sees itself as the test user, and nests its namespaces inside).
  */
-async function runWithBinds(target: Sandbox, binds: Array<[string, string]>, args: string[]): Promise<CliResult> {
+async function runWithBinds(target: Sandbox, binds: Array<[string, string]>, args: string[], setup: string[] = []): Promise<CliResult> {
   const { uid, gid } = userInfo();
-  const mounts = binds.map(([source, over]) => `mount --bind '${source}' '${over}'`).join(' && ');
+  const mounts = [...binds.map(([source, over]) => `mount --bind '${source}' '${over}'`), ...setup].join(' && ');
   const result = await execa('unshare', ['--user', '--map-root-user', '--mount', 'sh', '-c',
     `${mounts} && exec unshare --user --map-user=${uid} --map-group=${gid} -- "$@"`, 'sh', process.execPath, BURROW_BIN, ...args], {
     env: { ...process.env, ...target.env },
@@ -117,6 +117,14 @@ describe('missing set-up: one line naming the fix', () => {
     expect(result.stdout).toBe('0\n1');
     const name = userInfo().username;
     expect(stderrLines(result)).toEqual([`mapping only your own uid into the container: no range for ${name} in /etc/subuid (add one as root: usermod --add-subuids 100000-165535 --add-subgids 100000-165535 ${name})`]);
+  });
+
+  it('user namespaces not allowed (simulated: user.max_user_namespaces of 1 in a user namespace of the test\'s own, which its own nested namespace takes): the first unpack names the sysctl', async () => {
+    const fresh = sandbox();
+    expect((await run(fresh, ['pull', '-q', busybox()])).exitCode).toBe(0);
+    const result = await runWithBinds(fresh, [], ['run', '--rm', busybox(), 'true'], ['echo 1 > /proc/sys/user/max_user_namespaces']);
+    expect(result.exitCode).toBe(125);
+    expect(stderrLines(result).at(-1)).toMatch(/^burrow: cannot unpack layer sha256:[0-9a-f]+ of .*: cannot create a user namespace: this user may create no more of them \(user\.max_user_namespaces is 0\?\); as root: sysctl -w user\.max_user_namespaces=28633$/);
   });
 
   it('no access to /dev/fuse with --storage-driver fuse-overlayfs (simulated: /dev/kmsg, which the user cannot open for writing, bound over /dev/fuse)', async () => {
