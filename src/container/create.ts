@@ -86,13 +86,15 @@ export async function resolveImage(store: Store, reference: string, signal: Abor
   const { UnpackWhilePulling } = await import('../unpack/stream.js');
   const config = loadConfig();
   const unpacking = mapping === undefined ? undefined : new UnpackWhilePulling(store, mapping, config.maxLayerSize, reference);
+  trace('pull: code loaded');
   let pulled: Awaited<ReturnType<typeof pullImage>>;
   try {
-    pulled = await pullImage(reference, { store, config, signal, layerSink: unpacking?.sink });
+    pulled = await pullImage(reference, { store, config, signal, layerSink: unpacking?.sink, onPlan: () => trace('pull: manifest read') });
   } catch (error) {
     await unpacking?.settle(false);
     throw error;
   }
+  trace('pull: blobs stored');
   await unpacking?.settle(true);
   for (const note of unpacking?.notes ?? []) onNote(note);
   return loadLocalImage(store, findRecords(store, pulled.name)[0]!);

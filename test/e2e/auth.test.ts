@@ -260,6 +260,13 @@ describe('registry TLS: per-registry CAs and client certificates from certs.d', 
     expect(pulled.stdout.trim()).toBe(`${host(front)}/busybox:latest`);
   });
 
+  it('a registry on loopback that speaks only TLS: asked over plain HTTP first (no TLS set-up for a local registry), then over HTTPS, unverified as for any loopback registry', async () => {
+    const box = sandbox();
+    const pulled = await run(box, ['pull', '-q', `${front.address}/busybox:latest`]);
+    expect(pulled.exitCode, pulled.stderr).toBe(0);
+    expect(pulled.stdout.trim()).toBe(`${front.address}/busybox:latest`);
+  });
+
   it('offers the client certificate beside the CA to a registry that requires one', async () => {
     const box = sandbox();
     const dir = certsDir(box, mutual);
