@@ -365,56 +365,76 @@ static char *copy_bytes(const char *bytes, size_t length) {
   return copy;
 }
 
+/* Digits only, no sign, at most 2^64 - 1: false for anything else. */
 static bool parse_decimal(const char *text, size_t length, uint64_t *value) {
   if (length == 0) return false;
   uint64_t result = 0;
   for (size_t at = 0; at < length; at++) {
-    if (text[at] < '0' || text[at] > '9' || result > UINT64_MAX / 10) return false;
-    result = result * 10 + (uint64_t)(text[at] - '0');
+    if (text[at] < '0' || text[at] > '9') return false;
+    uint64_t digit = (uint64_t)(text[at] - '0');
+    /* Security: without this, 18446744073709551619 (2^64 + 3) was read as 3, a size other tools refuse. */
+    if (result > (UINT64_MAX - digit) / 10) return false;
+    result = result * 10 + digit;
   }
   *value = result;
   return true;
 }
 
-static void parse_time(const char *text, size_t length, struct timespec *time) {
+/* A PAX time, as Go reads it: [-]SECONDS[.FRACTION], the fraction cut at nanoseconds; false when malformed. */
+static bool parse_time(const char *text, size_t length, struct timespec *time) {
   bool negative = length > 0 && text[0] == '-';
   size_t at = negative ? 1 : 0;
-  int64_t seconds = 0;
-  for (; at < length && text[at] >= '0' && text[at] <= '9'; at++) seconds = seconds * 10 + (text[at] - '0');
-  long nanoseconds = 0;
-  if (at < length && text[at] == '.') {
-    long scale = 100000000;
-    for (at++; at < length && text[at] >= '0' && text[at] <= '9'; at++, scale /= 10) nanoseconds += (text[at] - '0') * scale;
-  }
-  if (negative) {
-    seconds = -seconds;
-    if (nanoseconds > 0) {
-      seconds--;
-      nanoseconds = 1000000000 - nanoseconds;
-    }
+  const char *dot = memchr(text + at, '.', length - at);
+  size_t seconds_end = dot == NULL ? length : (size_t)(dot - text);
+  uint64_t seconds;
+  /* Seconds that do not fit a time_t are refused, not wrapped (signed overflow is undefined in C). */
+  if (!parse_decimal(text + at, seconds_end - at, &seconds) || seconds > (uint64_t)INT64_MAX - 1) return false;
+  long nanoseconds = 0, scale = 100000000;
+  for (at = seconds_end + 1; dot != NULL && at < length; at++, scale /= 10) {
+    if (text[at] < '0' || text[at] > '9') return false;
+    nanoseconds += (text[at] - '0') * scale;
   }
   time->tv_sec = (time_t)seconds;
   time->tv_nsec = nanoseconds;
+  if (negative) {
+    time->tv_sec = -time->tv_sec;
+    if (nanoseconds > 0) {
+      time->tv_sec--;
+      time->tv_nsec = 1000000000 - nanoseconds;
+    }
+  }
+  return true;
 }
 
-/* The records of a PAX extended header: "LENGTH KEY=VALUE\n". */
-static void parse_pax(const char *body, size_t length, struct pending *pending) {
+/*
+ * The records of a PAX extended header: "LENGTH KEY=VALUE\n", LENGTH counting the
+ * whole record. Read as Go's archive/tar reads them (Docker, containerd and the
+ * image scanners do): a record that is not well formed, or a size, id or time that
+ * does not parse, makes the header invalid (false), so no tool reads the layer
+ * differently from the others; a record with an empty value keeps what the
+ * header itself says.
+ */
+static bool parse_pax(const char *body, size_t length, struct pending *pending) {
   size_t at = 0;
   while (at < length) {
-    const char *space = memchr(body + at, ' ', length - at);
-    if (space == NULL) return;
+    const char *record = body + at;
+    size_t left = length - at;
+    const char *space = memchr(record, ' ', left);
+    if (space == NULL) return false;
     uint64_t record_length;
-    if (!parse_decimal(body + at, (size_t)(space - (body + at)), &record_length) || record_length == 0 || at + record_length > length) return;
-    const char *record = space + 1;
-    const char *record_end = body + at + record_length - 1; /* the newline */
-    at += record_length;
-    if (record_end < record) continue;
-    const char *equals = memchr(record, '=', (size_t)(record_end - record));
-    if (equals == NULL) continue;
-    size_t key_length = (size_t)(equals - record);
+    /* Security: compared with what is left, never added to `at`: a length of 2^64 - at wrapped around to the first record, and the parser went round for ever (a hung pull). */
+    if (!parse_decimal(record, (size_t)(space - record), &record_length) || record_length > left || record_length <= (uint64_t)(space - record) + 1) return false;
+    const char *newline = record + record_length - 1;
+    if (*newline != '\n') return false;
+    at += (size_t)record_length;
+    const char *key = space + 1;
+    const char *equals = memchr(key, '=', (size_t)(newline - key));
+    if (equals == NULL || equals == key || memchr(key, '\0', (size_t)(equals - key)) != NULL) return false;
+    size_t key_length = (size_t)(equals - key);
     const char *value = equals + 1;
-    size_t value_length = (size_t)(record_end - value);
-#define KEY(name) (key_length == sizeof(name) - 1 && memcmp(record, name, sizeof(name) - 1) == 0)
+    size_t value_length = (size_t)(newline - value);
+    if (value_length == 0) continue;
+#define KEY(name) (key_length == sizeof(name) - 1 && memcmp(key, name, sizeof(name) - 1) == 0)
     if (KEY("path")) {
       free(pending->path);
       pending->path = copy_bytes(value, value_length);
@@ -424,23 +444,26 @@ static void parse_pax(const char *body, size_t length, struct pending *pending) 
       pending->linkpath = copy_bytes(value, value_length);
       pending->linkpath_length = value_length;
     } else if (KEY("size")) {
-      pending->has_size = parse_decimal(value, value_length, &pending->size);
+      if (!parse_decimal(value, value_length, &pending->size)) return false;
+      pending->has_size = true;
     } else if (KEY("uid")) {
-      pending->has_uid = parse_decimal(value, value_length, &pending->uid);
+      if (!parse_decimal(value, value_length, &pending->uid)) return false;
+      pending->has_uid = true;
     } else if (KEY("gid")) {
-      pending->has_gid = parse_decimal(value, value_length, &pending->gid);
+      if (!parse_decimal(value, value_length, &pending->gid)) return false;
+      pending->has_gid = true;
     } else if (KEY("mtime")) {
+      if (!parse_time(value, value_length, &pending->mtime)) return false;
       pending->has_mtime = true;
-      parse_time(value, value_length, &pending->mtime);
     } else if (KEY("GNU.sparse.realsize") || KEY("GNU.sparse.size")) {
       uint64_t size;
       pending->sparse = true;
       if (parse_decimal(value, value_length, &size)) pending->sparse_size = size;
     } else if (KEY("GNU.sparse.major") || KEY("GNU.sparse.map") || KEY("GNU.sparse.numblocks")) {
       pending->sparse = true;
-    } else if (key_length > 13 && memcmp(record, "SCHILY.xattr.", 13) == 0) {
+    } else if (key_length > 13 && memcmp(key, "SCHILY.xattr.", 13) == 0) {
       struct xattr *xattr = xmalloc(sizeof *xattr);
-      xattr->name = copy_bytes(record + 13, key_length - 13);
+      xattr->name = copy_bytes(key + 13, key_length - 13);
       xattr->value = copy_bytes(value, value_length);
       xattr->length = value_length;
       xattr->next = pending->xattrs;
@@ -448,6 +471,7 @@ static void parse_pax(const char *body, size_t length, struct pending *pending) 
     }
 #undef KEY
   }
+  return true;
 }
 
 /* ------------------------------------------------------------------ paths */
@@ -1131,7 +1155,7 @@ static void extract(void) {
       body[size] = '\0';
       input_take((BLOCK - size % BLOCK) % BLOCK, NULL, -1, NULL);
       if (type == 'x' || type == 'X') {
-        parse_pax(body, (size_t)size, &pending);
+        if (!parse_pax(body, (size_t)size, &pending)) fail("the layer is not a valid tar archive: the PAX extended header at byte %" PRIu64 " has a malformed record", offset);
       } else if (type == 'L' || type == 'K') {
         /* The name ends at its NUL; a NUL with more after it would hide the rest. */
         size_t length = (size_t)size;

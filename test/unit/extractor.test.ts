@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseByteSize } from '../../src/config/config.js';
-import { TAR_END, tarArchive, tarHeader, type TarEntry } from '../helpers/tar-writer.js';
+import { TAR_END, tarArchive, tarEntryBlocks, tarHeader, type TarEntry } from '../helpers/tar-writer.js';
 
 /**
  * The layer extractor (native/burrow-unpack.c) on its own: each archive goes
@@ -28,17 +28,26 @@ interface Extracted {
   report?: { skipped: string[]; summary: { entries: number; bytes: number; digest: string } };
 }
 
-function extract(archive: Buffer, ceiling = GiB): Extracted {
+interface ExtractOptions {
+  /** `mapped` keeps owners (under `unshare -r` only id 0 is mapped). */
+  owners?: 'single' | 'mapped';
+  /** prlimit(1) options the extractor runs under. */
+  limits?: string[];
+}
+
+function extract(archive: Buffer, ceiling = GiB, options: ExtractOptions = {}): Extracted {
   const dir = join(scratch, String(count++));
   mkdirSync(dir);
-  const result = spawnSync('unshare', ['-r', '--', EXTRACTOR, 'extract', dir, 'single', String(ceiling)], { input: archive, maxBuffer: 64 * 1024 * 1024 });
+  const command = [...(options.limits === undefined ? [] : ['prlimit', ...options.limits, '--']), 'unshare', '-r', '--', EXTRACTOR, 'extract', dir, options.owners ?? 'single', String(ceiling)];
+  // A hung extractor is killed, so the test fails on its output instead of waiting forever.
+  const result = spawnSync(command[0]!, command.slice(1), { input: archive, maxBuffer: 64 * 1024 * 1024, timeout: 30_000 });
   const stdout = result.stdout.toString();
   return { dir, status: result.status, stderr: result.stderr.toString().trim(), ...(result.status === 0 ? { report: JSON.parse(stdout) as Extracted['report'] } : {}) };
 }
 
 /** The one-line error for `entries` (or a raw archive), or undefined when it unpacked. */
-function refused(entries: TarEntry[] | Buffer, ceiling?: number): string | undefined {
-  const result = extract(Buffer.isBuffer(entries) ? entries : tarArchive(entries), ceiling);
+function refused(entries: TarEntry[] | Buffer, ceiling?: number, options?: ExtractOptions): string | undefined {
+  const result = extract(Buffer.isBuffer(entries) ? entries : tarArchive(entries), ceiling, options);
   if (result.status === 0) return undefined;
   expect(result.stderr.split('\n')).toHaveLength(1);
   return result.stderr;
@@ -208,6 +217,42 @@ describe('burrow-unpack extract', () => {
     corrupt[10] = 0x41;
     expect(refused(corrupt)).toBe('the layer is not a valid tar archive: the header at byte 0 has a wrong checksum');
     expect(refused(archive.subarray(0, 1024))).toMatch(/ends in the middle of an entry/);
+  });
+});
+
+/** A PAX extended header ('x') with `body` as it is, whatever it holds. */
+function paxBlocks(body: Buffer | string): Buffer {
+  const bytes = Buffer.from(body);
+  return Buffer.concat([tarHeader({ name: 'PaxHeaders/raw', typeflag: 'x' }, bytes.length), bytes, Buffer.alloc((512 - (bytes.length % 512)) % 512)]);
+}
+
+describe('burrow-unpack against malformed archives', () => {
+  it('refuses a PAX header whose record lengths wrap around or lie, instead of looping over it', () => {
+    const file = Buffer.concat([...tarEntryBlocks({ name: 'f', content: 'hi' }), TAR_END]);
+    const malformed = /^the layer is not a valid tar archive: the PAX extended header at byte 0 has a malformed record$/;
+    // 12 + (2^64 - 12) wraps to 0: the parser went back to the first record, for ever.
+    expect(refused(Buffer.concat([paxBlocks('12 path=abc\n18446744073709551604 x\n'), file]))).toMatch(malformed);
+    // Longer than the header, shorter than its own length field, no newline, no '='.
+    expect(refused(Buffer.concat([paxBlocks('99 path=abc\n'), file]))).toMatch(malformed);
+    expect(refused(Buffer.concat([paxBlocks('3 x\n'), file]))).toMatch(malformed);
+    expect(refused(Buffer.concat([paxBlocks('12 path=abcd'), file]))).toMatch(malformed);
+    expect(refused(Buffer.concat([paxBlocks('11 pathabc\n'), file]))).toMatch(malformed);
+    // Numbers that do not parse, or overflow 64 bits (2^64 + 3 read as 3), are not taken for something else.
+    expect(refused([{ name: 'f', content: 'abc', pax: { size: '18446744073709551619' } }])).toMatch(malformed);
+    expect(refused([{ name: 'f', content: 'abc', pax: { size: '3x' } }])).toMatch(malformed);
+    expect(refused([{ name: 'f', content: 'abc', pax: { uid: '-1' } }])).toMatch(malformed);
+    expect(refused([{ name: 'f', content: 'abc', pax: { mtime: '99999999999999999999999' } }])).toMatch(malformed);
+    expect(refused([{ name: 'f', content: 'abc', pax: { mtime: '12x' } }])).toMatch(malformed);
+  });
+
+  it('still reads the PAX records tar writes: negative and fractional times, unknown keys, empty values', () => {
+    const { dir, status, stderr } = extract(tarArchive([
+      { name: 'old', content: 'o', pax: { mtime: '-1.5', comment: '', 'LIBARCHIVE.creationtime': '1' } },
+      { name: 'fine', content: 'f', pax: { mtime: '1700000000.123456789999', size: '1' } },
+    ]));
+    expect(status, stderr).toBe(0);
+    expect(lstatSync(join(dir, 'old')).mtimeMs).toBe(-1500);
+    expect(lstatSync(join(dir, 'fine'), { bigint: true }).mtimeNs).toBe(1_700_000_000_123_456_789n);
   });
 });
 
