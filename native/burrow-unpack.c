@@ -478,7 +478,8 @@ static bool parse_pax(const char *body, size_t length, struct pending *pending) 
 
 /*
  * `./a/b`, `/a/b`, `a/c/../b` -> `a/b` (lexically, as Docker cleans paths), in
- * place; "." for the root; false when `..` would climb above the root.
+ * place; "." for the root; false when `..` would climb above the root. `path`
+ * needs room for two bytes, even when empty (path_copy).
  */
 static bool clean_path(char *path) {
   char *out = path;
@@ -507,6 +508,14 @@ static bool clean_path(char *path) {
   if (out == path) *out++ = '.';
   *out = '\0';
   return true;
+}
+
+/* A copy of a name for clean_path. Security: an empty name becomes "." there, one byte longer: a plain copy was overrun by one. */
+static char *path_copy(const char *name) {
+  size_t length = strlen(name);
+  char *copy = xmalloc(length + 2);
+  memcpy(copy, name, length + 1);
+  return copy;
 }
 
 /*
@@ -906,7 +915,7 @@ static void handle_entry(const unsigned char *block, struct pending *pending) {
   struct entry entry = {
     .type = type,
     .original = xstrdup(name),
-    .path = xstrdup(name),
+    .path = path_copy(name),
     .linkpath = xstrdup(linkpath),
     .size = size,
     .uid = pending->has_uid ? pending->uid : tar_number(block + 108, 8),
