@@ -202,12 +202,24 @@ static const char *ceiling_hint(uint64_t ceiling) {
   return hint;
 }
 
-/* Entries skipped, as the image names them: reported to the caller, which notes them. */
+/*
+ * Entries skipped, as the image names them: reported to the caller, which notes
+ * them. The first 256 KiB of notes are listed, the rest counted (skipped_more).
+ * Security: every note was kept, so a stream of device nodes with 4 KiB names (a
+ * few MiB compressed) made a report of gigabytes: the extractor's memory, then a
+ * string past what Node can hold, which threw in burrow.
+ */
+#define SKIPPED_MAX_BYTES (256 * 1024)
 static struct text skipped;
 static size_t skipped_count;
+static uint64_t skipped_more;
 
 static void skip_note(const char *format, ...) __attribute__((format(printf, 1, 2)));
 static void skip_note(const char *format, ...) {
+  if (skipped.length >= SKIPPED_MAX_BYTES) {
+    skipped_more++;
+    return;
+  }
   char note[8192];
   va_list args;
   va_start(args, format);
@@ -630,27 +642,52 @@ static void remove_tree(int parent, const char *name, const char *shown) {
 static bool single_id;
 static uint64_t ceiling, declared;
 
-/* Deferred to the end of the layer: whiteouts, opaque markers, directories' times. */
-struct marker {
-  char *path;  /* cleaned */
-  char *entry; /* as the archive names it */
-  struct marker *next;
-};
-static struct marker *whiteouts, *opaques;
+/*
+ * Deferred to the end of the layer, in archive order: whiteouts, opaque markers,
+ * directories' times. Kept in a file the extractor made and unlinked in the
+ * layer's root before it read the archive (no name of the layer can reach it),
+ * not in memory. Security: in memory each entry cost its names (up to 8 KiB), so
+ * a stream of one directory or marker repeated, a few MiB compressed, grew the
+ * extractor to the size of the stream: gigabytes under the default ceiling.
+ */
+static FILE *deferred;
 
-struct directory_time {
-  char *path;
+enum { DEFERRED_WHITEOUT = 'w', DEFERRED_OPAQUE = 'o', DEFERRED_TIME = 't' };
+
+struct deferred_record {
+  char kind;
+  uint16_t path_length, entry_length; /* names are under PATH_MAX (handle_entry) */
   struct timespec mtime;
 };
-static struct directory_time *directory_times;
-static size_t directory_time_count, directory_time_capacity;
 
-static void defer(struct marker **list, const char *path, const char *entry) {
-  struct marker *marker = xmalloc(sizeof *marker);
-  marker->path = xstrdup(path);
-  marker->entry = xstrdup(entry);
-  marker->next = *list;
-  *list = marker;
+static void open_deferred(void) {
+  int fd = openat(root_fd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    /* A file system without O_TMPFILE: a name made and removed while the layer is still empty. */
+    fd = openat(root_fd, ".burrow-deferred", O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0 || unlinkat(root_fd, ".burrow-deferred", 0) != 0) check_space("create", ".burrow-deferred");
+  }
+  deferred = fdopen(fd, "w+");
+  if (deferred == NULL) fail("cannot unpack: %s", strerror(errno));
+}
+
+static void defer(char kind, const char *path, const char *entry, struct timespec mtime) {
+  struct deferred_record record = {.kind = kind, .path_length = (uint16_t)strlen(path), .entry_length = (uint16_t)strlen(entry), .mtime = mtime};
+  if (fwrite(&record, sizeof record, 1, deferred) != 1 || fwrite(path, 1, record.path_length, deferred) != record.path_length || fwrite(entry, 1, record.entry_length, deferred) != record.entry_length) {
+    check_space("write", ".burrow-deferred");
+  }
+}
+
+/* The next deferred record of `kind` (read from the start after rewind), its names in `path` and `entry`; false at the end. */
+static bool next_deferred(char kind, struct deferred_record *record, char *path, char *entry) {
+  while (fread(record, sizeof *record, 1, deferred) == 1) {
+    if (fread(path, 1, record->path_length, deferred) != record->path_length || fread(entry, 1, record->entry_length, deferred) != record->entry_length) break;
+    path[record->path_length] = '\0';
+    entry[record->entry_length] = '\0';
+    if (record->kind == kind) return true;
+  }
+  if (ferror(deferred)) fail("cannot read back what the layer deferred: %s", strerror(errno));
+  return false;
 }
 
 static void give_owner(int dirfd, const char *name, int flags, uint64_t uid, uint64_t gid, const char *path) {
@@ -755,14 +792,7 @@ static void make_directory(const struct entry *entry) {
   if (fchmod(fd, entry->mode & 07777) != 0) check_space("chmod", entry->path);
   set_xattrs(fd, entry->xattrs);
   if (fd != root_fd) close(fd);
-  if (directory_time_count == directory_time_capacity) {
-    directory_time_capacity = directory_time_capacity == 0 ? 256 : directory_time_capacity * 2;
-    directory_times = realloc(directory_times, directory_time_capacity * sizeof *directory_times);
-    if (directory_times == NULL) fail("out of memory while unpacking");
-  }
-  directory_times[directory_time_count].path = xstrdup(entry->path);
-  directory_times[directory_time_count].mtime = entry->mtime;
-  directory_time_count++;
+  defer(DEFERRED_TIME, entry->path, "", entry->mtime);
 }
 
 static void make_symlink(const struct entry *entry) {
@@ -938,7 +968,7 @@ static void handle_entry(const unsigned char *block, struct pending *pending) {
     char directory[PATH_MAX_BYTES + 1];
     split_path(entry.path, directory);
     if (strcmp(base, ".wh..wh..opq") == 0) {
-      defer(&opaques, directory, entry.original);
+      defer(DEFERRED_OPAQUE, directory, entry.original, entry.mtime);
     } else if (strncmp(base, ".wh.", 4) == 0) {
       const char *hidden = base + 4;
       if (*hidden == '\0' || strcmp(hidden, ".") == 0 || strcmp(hidden, "..") == 0) {
@@ -947,7 +977,7 @@ static void handle_entry(const unsigned char *block, struct pending *pending) {
         char target[PATH_MAX_BYTES + 1];
         if (strcmp(directory, ".") == 0) snprintf(target, sizeof target, "%s", hidden);
         else snprintf(target, sizeof target, "%s/%s", directory, hidden);
-        defer(&whiteouts, target, entry.original);
+        defer(DEFERRED_WHITEOUT, target, entry.original, entry.mtime);
       }
     } else if (type == '3' || type == '4' || type == '6') {
       skip_note("/%s", entry.path);
@@ -982,19 +1012,15 @@ static void mark_opaque(int fd, const char *path) {
 }
 
 static void apply_markers(void) {
-  char through[PATH_MAX_BYTES + 2], directory[PATH_MAX_BYTES + 1];
-  /* In archive order: the lists were built backwards. */
-  struct marker *reversed = NULL;
-  for (struct marker *marker = whiteouts, *next; marker != NULL; marker = next) {
-    next = marker->next;
-    marker->next = reversed;
-    reversed = marker;
-  }
-  for (struct marker *marker = reversed; marker != NULL; marker = marker->next) {
-    const char *name = split_path(marker->path, directory);
+  char through[PATH_MAX_BYTES + 2], directory[PATH_MAX_BYTES + 1], path[PATH_MAX_BYTES + 1], entry[PATH_MAX_BYTES + 1];
+  struct deferred_record record;
+  if (fflush(deferred) != 0) check_space("write", ".burrow-deferred");
+  rewind(deferred);
+  while (next_deferred(DEFERRED_WHITEOUT, &record, path, entry)) {
+    const char *name = split_path(path, directory);
     int parent;
     if (open_directory(directory, true, &parent, through, sizeof through) != WALK_OK) {
-      skip_note("%s (a whiteout through %s, which is not a directory of the layer)", marker->entry, through);
+      skip_note("%s (a whiteout through %s, which is not a directory of the layer)", entry, through);
       continue;
     }
     struct stat own;
@@ -1002,39 +1028,36 @@ static void apply_markers(void) {
       /* The layer's own entry stays; a directory of its own also hides the lower one's content. */
       if (S_ISDIR(own.st_mode)) {
         int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (fd < 0) check_space("open directory", marker->path);
-        mark_opaque(fd, marker->path);
+        if (fd < 0) check_space("open directory", path);
+        mark_opaque(fd, path);
         close(fd);
       }
     } else if (mknodat(parent, name, S_IFCHR | 0000, makedev(0, 0)) != 0) {
-      fail("cannot create whiteout /%s (%s)", marker->path, strerror(errno));
+      fail("cannot create whiteout /%s (%s)", path, strerror(errno));
     }
   }
-  reversed = NULL;
-  for (struct marker *marker = opaques, *next; marker != NULL; marker = next) {
-    next = marker->next;
-    marker->next = reversed;
-    reversed = marker;
-  }
-  for (struct marker *marker = reversed; marker != NULL; marker = marker->next) {
+  rewind(deferred);
+  while (next_deferred(DEFERRED_OPAQUE, &record, path, entry)) {
     int fd;
-    if (open_directory(marker->path, true, &fd, through, sizeof through) != WALK_OK) {
-      skip_note("%s (an opaque marker through %s, which is not a directory of the layer)", marker->entry, through);
+    if (open_directory(path, true, &fd, through, sizeof through) != WALK_OK) {
+      skip_note("%s (an opaque marker through %s, which is not a directory of the layer)", entry, through);
       continue;
     }
-    mark_opaque(fd, marker->path);
+    mark_opaque(fd, path);
   }
-  /* Directories' times last (writing into them changed them), the deepest first. */
-  for (size_t at = directory_time_count; at-- > 0;) {
-    struct timespec times[2] = {directory_times[at].mtime, directory_times[at].mtime};
-    if (strcmp(directory_times[at].path, ".") == 0) {
+  /* Directories' times last (writing into them changed them); a directory listed twice gets its later entry's, as tar gives it. */
+  rewind(deferred);
+  while (next_deferred(DEFERRED_TIME, &record, path, entry)) {
+    struct timespec times[2] = {record.mtime, record.mtime};
+    if (strcmp(path, ".") == 0) {
       futimens(root_fd, times);
       continue;
     }
-    const char *name = split_path(directory_times[at].path, directory);
+    const char *name = split_path(path, directory);
     int parent;
     if (open_directory(directory, false, &parent, through, sizeof through) == WALK_OK) utimensat(parent, name, times, AT_SYMLINK_NOFOLLOW);
   }
+  fclose(deferred);
 }
 
 /* ------------------------------------------------------------------ summary */
@@ -1132,6 +1155,7 @@ static void extract(void) {
   root_fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (root_fd < 0) fail("cannot open the layer's root: %s", strerror(errno));
   umask(0);
+  open_deferred();
   /* A tar compressed a second time inside its compression: tar would not unpack it, nor do we. */
   if (input_fill(4) >= 4) {
     const unsigned char *start = input + input_at;
@@ -1185,6 +1209,10 @@ static void extract(void) {
   input_drain();
   apply_markers();
   forget_open_directories();
+  if (skipped_more > 0) {
+    if (skipped_count++ > 0) text_add(&skipped, ",", 1);
+    text_printf(&skipped, "\"and %" PRIu64 " more entries, not listed\"", skipped_more);
+  }
   printf("{\"skipped\":[%s],", skipped.data == NULL ? "" : skipped.data);
   print_summary(stdout);
   printf("}\n");
