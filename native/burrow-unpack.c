@@ -878,6 +878,17 @@ static bool is_regular(char type) {
 /* One entry: checked against the limits, then written, deferred or skipped. */
 static void handle_entry(const unsigned char *block, struct pending *pending) {
   char type = (char)block[156];
+  /*
+   * GNU's old sparse format: when the header's isextended byte is set, blocks of
+   * sparse map follow it, outside its size, up to one whose own byte 504 is 0.
+   * Security: read as data, they pushed the file's last blocks out of it, to be
+   * read as headers: entries no other tool sees.
+   */
+  if (type == 'S' && block[482] != 0) {
+    unsigned char extension[BLOCK];
+    do input_take(BLOCK, extension, -1, NULL);
+    while (extension[504] != 0);
+  }
   /* The name: PAX or GNU long name, else the header's (with the ustar prefix). */
   char header_name[257];
   const char *name;

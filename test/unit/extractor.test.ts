@@ -228,6 +228,15 @@ function paxBlocks(body: Buffer | string): Buffer {
   return Buffer.concat([tarHeader({ name: 'PaxHeaders/raw', typeflag: 'x' }, bytes.length), bytes, Buffer.alloc((512 - (bytes.length % 512)) % 512)]);
 }
 
+/** Recomputes a header's checksum after a test changed its bytes. */
+function withChecksum(header: Buffer): Buffer {
+  header.fill(0x20, 148, 156);
+  let sum = 0;
+  for (const byte of header) sum += byte;
+  header.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 8, 'latin1');
+  return header;
+}
+
 describe('burrow-unpack against malformed archives', () => {
   it('refuses a PAX header whose record lengths wrap around or lie, instead of looping over it', () => {
     const file = Buffer.concat([...tarEntryBlocks({ name: 'f', content: 'hi' }), TAR_END]);
@@ -290,6 +299,20 @@ describe('burrow-unpack against malformed archives', () => {
     expect(status, stderr).toBe(0);
     expect(lstatSync(join(dir, 'd')).mtimeMs).toBe(1_200_000_000_000);
     expect(lstatSync(join(dir, 'd/inner')).mtimeMs).toBe(1_100_000_000_000);
+  });
+
+  it('passes over the extension blocks of an old GNU sparse header, never taking them for data nor its data for headers', () => {
+    // GNU's old sparse format: when the header's isextended byte (482) is set, blocks of
+    // sparse map follow it, outside its size, up to one whose own byte 504 is 0.
+    const sparse = tarHeader({ name: 'holes', typeflag: 'S' }, 512);
+    sparse[482] = 1;
+    const extension = Buffer.alloc(512);
+    // The file's 512 bytes of data, which happen to spell a tar header.
+    const data = tarHeader({ name: 'smuggled', content: '' }, 0);
+    const { dir, status, stderr, report } = extract(Buffer.concat([withChecksum(sparse), extension, data, ...tarEntryBlocks({ name: 'after', content: 'a' }), TAR_END]));
+    expect(status, stderr).toBe(0);
+    expect(readdirSync(dir)).toEqual(['after']);
+    expect(report?.skipped).toEqual(['/holes (a sparse file: not supported)']);
   });
 
   it('still reads the PAX records tar writes: negative and fractional times, unknown keys, empty values', () => {
