@@ -1184,7 +1184,8 @@ static void extract(void) {
       if (++zero_blocks == 2) break;
       continue;
     }
-    zero_blocks = 0;
+    /* Security: what follows a lone zero block is past the archive's end for GNU tar and an error for Go's archive/tar (Docker): unpacked, it was content only burrow saw. */
+    if (zero_blocks > 0) fail("the layer is not a valid tar archive: the zero block at byte %" PRIu64 " is followed by a header, not by a second zero block", offset - BLOCK);
     if (!checksum_valid(block)) fail("the layer is not a valid tar archive: the header at byte %" PRIu64 " has a wrong checksum", offset);
     char type = (char)block[156];
     if (type == 'x' || type == 'X' || type == 'g' || type == 'L' || type == 'K') {

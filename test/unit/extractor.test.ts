@@ -315,6 +315,16 @@ describe('burrow-unpack against malformed archives', () => {
     expect(report?.skipped).toEqual(['/holes (a sparse file: not supported)']);
   });
 
+  it('refuses headers after a lone zero block (the end of an archive is two), as Go\'s archive/tar does', () => {
+    const a = tarEntryBlocks({ name: 'a', content: 'a' });
+    // Entries GNU tar stops before and Docker refuses were unpacked.
+    expect(refused(Buffer.concat([...a, Buffer.alloc(512), ...tarEntryBlocks({ name: 'hidden', content: 'h' }), TAR_END]))).toBe('the layer is not a valid tar archive: the zero block at byte 1024 is followed by a header, not by a second zero block');
+    // One zero block and the end of the stream: accepted, as tar accepts it.
+    const { dir, status } = extract(Buffer.concat([...a, Buffer.alloc(512)]));
+    expect(status).toBe(0);
+    expect(readdirSync(dir)).toEqual(['a']);
+  });
+
   it('still reads the PAX records tar writes: negative and fractional times, unknown keys, empty values', () => {
     const { dir, status, stderr } = extract(tarArchive([
       { name: 'old', content: 'o', pax: { mtime: '-1.5', comment: '', 'LIBARCHIVE.creationtime': '1' } },
