@@ -301,16 +301,9 @@ static void input_drain(void) {
 
 /* ------------------------------------------------------------------ headers */
 
-/* A numeric field: octal text, or base-256 when its first byte has the high bit set. */
-static uint64_t tar_number(const unsigned char *field, size_t length) {
+/* Octal text, after spaces or NULs, up to its first other byte. */
+static uint64_t tar_octal(const unsigned char *field, size_t length) {
   uint64_t value = 0;
-  if (field[0] & 0x80) {
-    for (size_t at = 1; at < length; at++) {
-      if (value > (UINT64_MAX >> 8)) return UINT64_MAX;
-      value = (value << 8) | field[at];
-    }
-    return value;
-  }
   size_t at = 0;
   while (at < length && (field[at] == ' ' || field[at] == '\0')) {
     if (field[at] == '\0' && at == 0) return 0;
@@ -323,8 +316,40 @@ static uint64_t tar_number(const unsigned char *field, size_t length) {
   return value;
 }
 
+/*
+ * A numeric field: octal text, or base-256 when its first byte has the high bit
+ * set: big-endian two's complement of the first byte's other bits and the rest
+ * (its second bit the sign), as GNU tar and Go write it. False past 63 bits.
+ * Security: the first byte's bits were dropped, so 0x81 00..01 (2^88 + 1, a size
+ * Go refuses) was a size of 1.
+ */
+static bool tar_signed_number(const unsigned char *field, size_t length, int64_t *value) {
+  if ((field[0] & 0x80) == 0) {
+    uint64_t octal = tar_octal(field, length);
+    *value = (int64_t)octal;
+    return octal <= (uint64_t)INT64_MAX;
+  }
+  unsigned char invert = (field[0] & 0x40) != 0 ? 0xff : 0x00;
+  uint64_t magnitude = 0;
+  for (size_t at = 0; at < length; at++) {
+    unsigned char byte = field[at] ^ invert;
+    if (at == 0) byte &= 0x7f;
+    if ((magnitude >> 56) != 0) return false;
+    magnitude = (magnitude << 8) | byte;
+  }
+  if ((magnitude >> 63) != 0) return false;
+  *value = invert != 0 ? -(int64_t)magnitude - 1 : (int64_t)magnitude;
+  return true;
+}
+
+/* A size, id or mode: UINT64_MAX when negative or too large (so a size is over any ceiling, an id outside any range). */
+static uint64_t tar_number(const unsigned char *field, size_t length) {
+  int64_t value;
+  return tar_signed_number(field, length, &value) && value >= 0 ? (uint64_t)value : UINT64_MAX;
+}
+
 static bool checksum_valid(const unsigned char *block) {
-  uint64_t recorded = tar_number(block + 148, 8);
+  uint64_t recorded = tar_octal(block + 148, 8);
   uint64_t unsigned_sum = 0;
   int64_t signed_sum = 0;
   for (int at = 0; at < BLOCK; at++) {
@@ -965,7 +990,10 @@ static void handle_entry(const unsigned char *block, struct pending *pending) {
     .xattrs = pending->xattrs,
   };
   if (pending->has_mtime) entry.mtime = pending->mtime;
-  else entry.mtime.tv_sec = (time_t)tar_number(block + 136, 12);
+  else {
+    int64_t seconds;
+    entry.mtime.tv_sec = tar_signed_number(block + 136, 12, &seconds) ? (time_t)seconds : 0;
+  }
 
   if (sparse) {
     char cleaned[PATH_MAX_BYTES + 1];

@@ -325,6 +325,33 @@ describe('burrow-unpack against malformed archives', () => {
     expect(readdirSync(dir)).toEqual(['a']);
   });
 
+  it('reads base-256 numbers whole, with the bits of their first byte and their sign', () => {
+    // 0x81 and eleven bytes: 2^88 + 1, past 64 bits. The first byte's bits were dropped: a size of 1.
+    const big = tarHeader({ name: 'big' }, 1);
+    big.fill(0, 124, 136);
+    big[124] = 0x81;
+    big[135] = 1;
+    expect(refused(Buffer.concat([withChecksum(big), Buffer.from('x'), Buffer.alloc(511), TAR_END]))).toMatch(/^entry "big" declares .*, which takes the layer over its ceiling/);
+    // A negative size (-2) is no size at all.
+    const negative = tarHeader({ name: 'negative' }, 0);
+    negative.fill(0xff, 124, 136);
+    negative[135] = 0xfe;
+    expect(refused(Buffer.concat([withChecksum(negative), TAR_END]))).toMatch(/^entry "negative" declares .*, which takes the layer over its ceiling/);
+    // Times: 2^32 + 1 seconds, and -2 (a second earlier than -1).
+    const late = tarHeader({ name: 'late' }, 0);
+    late.fill(0, 136, 148);
+    late[136] = 0x80;
+    late[143] = 1;
+    late[147] = 1;
+    const early = tarHeader({ name: 'early' }, 0);
+    early.fill(0xff, 136, 148);
+    early[147] = 0xfe;
+    const { dir, status, stderr } = extract(Buffer.concat([withChecksum(late), withChecksum(early), TAR_END]));
+    expect(status, stderr).toBe(0);
+    expect(lstatSync(join(dir, 'late')).mtimeMs).toBe((2 ** 32 + 1) * 1000);
+    expect(lstatSync(join(dir, 'early')).mtimeMs).toBe(-2000);
+  });
+
   it('still reads the PAX records tar writes: negative and fractional times, unknown keys, empty values', () => {
     const { dir, status, stderr } = extract(tarArchive([
       { name: 'old', content: 'o', pax: { mtime: '-1.5', comment: '', 'LIBARCHIVE.creationtime': '1' } },
