@@ -373,17 +373,24 @@ struct xattr {
   struct xattr *next;
 };
 
-/* What the extended headers before an entry said about it. */
+/*
+ * What the extended headers before an entry said about it: the last PAX header's
+ * records (a second one replaces the first), and GNU long names, which win over
+ * a PAX path, as Go's archive/tar reads them. Names are kept with any NUL byte.
+ */
 struct pending {
   char *path, *linkpath;
-  size_t path_length, linkpath_length; /* with any NUL byte in them */
+  size_t path_length, linkpath_length;
   bool has_size, has_uid, has_gid, has_mtime, sparse;
   uint64_t size, uid, gid, sparse_size;
   struct timespec mtime;
   struct xattr *xattrs;
+  char *long_path, *long_linkpath;
+  size_t long_path_length, long_linkpath_length;
 };
 
-static void pending_clear(struct pending *pending) {
+/* Forgets what a PAX header said (before the next one, whose records replace them). */
+static void pending_clear_pax(struct pending *pending) {
   free(pending->path);
   free(pending->linkpath);
   for (struct xattr *xattr = pending->xattrs, *next; xattr != NULL; xattr = next) {
@@ -392,7 +399,20 @@ static void pending_clear(struct pending *pending) {
     free(xattr->value);
     free(xattr);
   }
+  char *long_path = pending->long_path, *long_linkpath = pending->long_linkpath;
+  size_t long_path_length = pending->long_path_length, long_linkpath_length = pending->long_linkpath_length;
   memset(pending, 0, sizeof *pending);
+  pending->long_path = long_path;
+  pending->long_linkpath = long_linkpath;
+  pending->long_path_length = long_path_length;
+  pending->long_linkpath_length = long_linkpath_length;
+}
+
+static void pending_clear(struct pending *pending) {
+  free(pending->long_path);
+  free(pending->long_linkpath);
+  pending->long_path = pending->long_linkpath = NULL;
+  pending_clear_pax(pending);
 }
 
 static char *copy_bytes(const char *bytes, size_t length) {
@@ -918,7 +938,10 @@ static void handle_entry(const unsigned char *block, struct pending *pending) {
   char header_name[257];
   const char *name;
   size_t name_length;
-  if (pending->path != NULL) {
+  if (pending->long_path != NULL) {
+    name = pending->long_path;
+    name_length = pending->long_path_length;
+  } else if (pending->path != NULL) {
     name = pending->path;
     name_length = pending->path_length;
   } else {
@@ -940,7 +963,10 @@ static void handle_entry(const unsigned char *block, struct pending *pending) {
   char header_link[101];
   const char *linkpath;
   size_t linkpath_length;
-  if (pending->linkpath != NULL) {
+  if (pending->long_linkpath != NULL) {
+    linkpath = pending->long_linkpath;
+    linkpath_length = pending->long_linkpath_length;
+  } else if (pending->linkpath != NULL) {
     linkpath = pending->linkpath;
     linkpath_length = pending->linkpath_length;
   } else {
@@ -977,6 +1003,8 @@ static void handle_entry(const unsigned char *block, struct pending *pending) {
 
   /* Links, directories, devices and FIFOs are header-only, whatever size they declare (as Go's archive/tar reads them). */
   bool header_only = type == '1' || type == '2' || type == '3' || type == '4' || type == '5' || type == '6';
+  /* A typeless (pre-POSIX) entry whose name ends in a slash is a directory, as Go's archive/tar reads it; the data it declares is passed over. */
+  if (type == '\0' && name_length > 0 && name[name_length - 1] == '/') type = '5';
   uint64_t body = header_only ? 0 : size;
   struct entry entry = {
     .type = type,
@@ -1228,16 +1256,20 @@ static void extract(void) {
       body[size] = '\0';
       input_take((BLOCK - size % BLOCK) % BLOCK, NULL, -1, NULL);
       if (type == 'x' || type == 'X') {
+        /* Security: records of an earlier PAX header added up with this one's, naming an entry Docker names otherwise. */
+        pending_clear_pax(&pending);
         if (!parse_pax(body, (size_t)size, &pending)) fail("the layer is not a valid tar archive: the PAX extended header at byte %" PRIu64 " has a malformed record", offset);
       } else if (type == 'L' || type == 'K') {
-        /* The name ends at its NUL; a NUL with more after it would hide the rest. */
+        /* The name ends at its NUL; a NUL with more after it would hide the rest. An empty one keeps the header's. */
         size_t length = (size_t)size;
         while (length > 0 && body[length - 1] == '\0') length--;
-        char **field = type == 'L' ? &pending.path : &pending.linkpath;
-        free(*field);
-        *field = copy_bytes(body, length);
-        if (type == 'L') pending.path_length = length;
-        else pending.linkpath_length = length;
+        char **field = type == 'L' ? &pending.long_path : &pending.long_linkpath;
+        if (length > 0) {
+          free(*field);
+          *field = copy_bytes(body, length);
+          if (type == 'L') pending.long_path_length = length;
+          else pending.long_linkpath_length = length;
+        }
       }
       /* 'g', global headers: as Docker, their records do not apply to the entries. */
       free(body);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseByteSize } from '../../src/config/config.js';
-import { TAR_END, tarArchive, tarEntryBlocks, tarHeader, type TarEntry } from '../helpers/tar-writer.js';
+import { paxRecords, TAR_END, tarArchive, tarEntryBlocks, tarHeader, type TarEntry } from '../helpers/tar-writer.js';
 
 /**
  * The layer extractor (native/burrow-unpack.c) on its own: each archive goes
@@ -350,6 +350,34 @@ describe('burrow-unpack against malformed archives', () => {
     expect(status, stderr).toBe(0);
     expect(lstatSync(join(dir, 'late')).mtimeMs).toBe((2 ** 32 + 1) * 1000);
     expect(lstatSync(join(dir, 'early')).mtimeMs).toBe(-2000);
+  });
+
+  it('names entries as Go\'s archive/tar (Docker, containerd, the scanners) names them', () => {
+    const longName = (name: string): Buffer => {
+      const body = Buffer.from(`${name}\0`);
+      return Buffer.concat([tarHeader({ name: '././@LongLink', typeflag: 'L' }, body.length), body, Buffer.alloc(512 - body.length)]);
+    };
+    const { dir, status, stderr } = extract(Buffer.concat([
+      // A GNU long name wins over a PAX path, whichever comes first.
+      longName('long-name-first'),
+      paxBlocks(paxRecords({ path: 'pax-second' })),
+      ...tarEntryBlocks({ name: 'header-1', content: '1' }),
+      paxBlocks(paxRecords({ path: 'pax-first' })),
+      longName('long-name-second'),
+      ...tarEntryBlocks({ name: 'header-2', content: '2' }),
+      // A second PAX header replaces the first: its records do not add up.
+      paxBlocks(paxRecords({ path: 'replaced-pax' })),
+      paxBlocks(paxRecords({ mtime: '1' })),
+      ...tarEntryBlocks({ name: 'header-3', content: '3' }),
+      // A typeless (pre-POSIX) entry whose name ends in a slash is a directory.
+      tarHeader({ name: 'legacy/', typeflag: '\0', mode: 0o755 }, 0),
+      ...tarEntryBlocks({ name: 'legacy/inner', content: 'i' }),
+      TAR_END,
+    ]));
+    expect(status, stderr).toBe(0);
+    expect(readdirSync(dir).sort()).toEqual(['header-3', 'legacy', 'long-name-first', 'long-name-second']);
+    expect(lstatSync(join(dir, 'header-3')).mtimeMs).toBe(1000);
+    expect(readFileSync(join(dir, 'legacy/inner'), 'utf8')).toBe('i');
   });
 
   it('still reads the PAX records tar writes: negative and fractional times, unknown keys, empty values', () => {
