@@ -737,7 +737,9 @@ static bool next_deferred(char kind, struct deferred_record *record, char *path,
 
 static void give_owner(int dirfd, const char *name, int flags, uint64_t uid, uint64_t gid, const char *path) {
   if (single_id || (uid == 0 && gid == 0)) return;
-  if (fchownat(dirfd, name, (uid_t)uid, (gid_t)gid, flags) != 0) {
+  /* Security: ids past 32 bits were cut down to another id (2^32 to root), and 2^32 - 1 is chown's "leave it as it is": refused like any id outside the range. */
+  errno = EINVAL;
+  if (uid >= UINT32_MAX || gid >= UINT32_MAX || fchownat(dirfd, name, (uid_t)uid, (gid_t)gid, flags) != 0) {
     if (errno == EINVAL || errno == EPERM || errno == EOVERFLOW) fail("cannot give /%s its owner: the image uses ids outside your subordinate range (/etc/subuid, /etc/subgid)", path);
     check_space("chown", path);
   }

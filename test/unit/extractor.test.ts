@@ -380,6 +380,15 @@ describe('burrow-unpack against malformed archives', () => {
     expect(readFileSync(join(dir, 'legacy/inner'), 'utf8')).toBe('i');
   });
 
+  it('refuses owners past 32 bits instead of cutting them down to another id', () => {
+    // 2^32 was given to chown as 0 (root of the image), 2^32 - 1 as chown's "leave it as it is".
+    const outside = /^cannot give \/f its owner: the image uses ids outside your subordinate range/;
+    expect(refused([{ name: 'f', content: 'x', pax: { uid: '4294967296' } }], GiB, { owners: 'mapped' })).toMatch(outside);
+    expect(refused([{ name: 'f', content: 'x', pax: { gid: '4294967295' } }], GiB, { owners: 'mapped' })).toMatch(outside);
+    expect(refused([{ name: 'f', type: 'dir', uid: 0, pax: { uid: '4294967296' } }], GiB, { owners: 'mapped' })).toMatch(outside);
+    expect(refused([{ name: 'f', content: 'x' }], GiB, { owners: 'mapped' })).toBeUndefined();
+  });
+
   it('still reads the PAX records tar writes: negative and fractional times, unknown keys, empty values', () => {
     const { dir, status, stderr } = extract(tarArchive([
       { name: 'old', content: 'o', pax: { mtime: '-1.5', comment: '', 'LIBARCHIVE.creationtime': '1' } },
