@@ -748,7 +748,15 @@ static void give_owner(int dirfd, const char *name, int flags, uint64_t uid, uin
 static void set_xattrs(int fd, const struct xattr *xattrs) {
   for (const struct xattr *xattr = xattrs; xattr != NULL; xattr = xattr->next) {
     /* Only user.* can be set in a user namespace; security.* (file capabilities) and trusted.* are dropped. */
-    if (strncmp(xattr->name, "user.", 5) == 0) fsetxattr(fd, xattr->name, xattr->value, xattr->length, 0);
+    if (strncmp(xattr->name, "user.", 5) != 0) continue;
+    /*
+     * So are the overlay drivers' own markers, which the layer format spells as
+     * .wh. entries. Security: user.overlay.opaque=x and user.overlay.whiteout made
+     * whiteouts the overlay driver honours (Linux 6.7's xwhiteouts) and the others
+     * do not, past the rules the extractor holds whiteouts to.
+     */
+    if (strncmp(xattr->name, "user.overlay.", 13) == 0 || strncmp(xattr->name, "user.fuseoverlayfs.", 19) == 0) continue;
+    fsetxattr(fd, xattr->name, xattr->value, xattr->length, 0);
   }
 }
 

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +16,14 @@ import { paxRecords, TAR_END, tarArchive, tarEntryBlocks, tarHeader, type TarEnt
  * limits and its output entry by entry.
  */
 const EXTRACTOR = new URL('../../build/native/burrow-unpack', import.meta.url).pathname;
+const libc = (createRequire(import.meta.url)('koffi') as typeof import('koffi')).load('libc.so.6');
+const lgetxattr = libc.func('long lgetxattr(const char *path, const char *name, _Out_ uint8_t *value, size_t size)') as (path: string, name: string, value: Buffer, size: number) => number;
+/** The value of the extended attribute `name` of `path`, or undefined. */
+function xattr(path: string, name: string): string | undefined {
+  const value = Buffer.alloc(4096);
+  const length = lgetxattr(path, name, value, value.length);
+  return length < 0 ? undefined : value.subarray(0, length).toString();
+}
 /** A build with -fsanitize=address maps terabytes of shadow memory: no data limit holds it. */
 const SANITIZED = readFileSync(EXTRACTOR).includes('AddressSanitizer');
 const GiB = 1024 ** 3;
@@ -387,6 +396,21 @@ describe('burrow-unpack against malformed archives', () => {
     expect(refused([{ name: 'f', content: 'x', pax: { gid: '4294967295' } }], GiB, { owners: 'mapped' })).toMatch(outside);
     expect(refused([{ name: 'f', type: 'dir', uid: 0, pax: { uid: '4294967296' } }], GiB, { owners: 'mapped' })).toMatch(outside);
     expect(refused([{ name: 'f', content: 'x' }], GiB, { owners: 'mapped' })).toBeUndefined();
+  });
+
+  it('keeps the image\'s user.* extended attributes but not the overlay drivers\' own', () => {
+    // user.overlay.opaque=x and user.overlay.whiteout on an empty file made it a whiteout
+    // under the overlay driver (Linux 6.7's xwhiteouts) and an empty file under the others.
+    const { dir, status, stderr } = extract(tarArchive([
+      { name: 'd/', type: 'dir', pax: { 'SCHILY.xattr.user.overlay.opaque': 'x', 'SCHILY.xattr.user.kept': 'd' } },
+      { name: 'd/victim', pax: { 'SCHILY.xattr.user.overlay.whiteout': 'y', 'SCHILY.xattr.user.fuseoverlayfs.opaque': 'y', 'SCHILY.xattr.user.kept': 'f' } },
+      { name: 'd/.wh..wh..opq' },
+    ]));
+    expect(status, stderr).toBe(0);
+    expect([xattr(join(dir, 'd'), 'user.kept'), xattr(join(dir, 'd/victim'), 'user.kept')]).toEqual(['d', 'f']);
+    expect([xattr(join(dir, 'd/victim'), 'user.overlay.whiteout'), xattr(join(dir, 'd/victim'), 'user.fuseoverlayfs.opaque')]).toEqual([undefined, undefined]);
+    // The layer's own opaque marker is still set, by the extractor.
+    expect(xattr(join(dir, 'd'), 'user.overlay.opaque')).toBe('y');
   });
 
   it('still reads the PAX records tar writes: negative and fractional times, unknown keys, empty values', () => {
