@@ -4,7 +4,7 @@ import { mkdirSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createGzip } from 'node:zlib';
 import { execa } from 'execa';
-import { dockerArchive, TAR_END, tarArchive, tarHeader, type LayerBlob, type TarEntry } from './tar-writer.js';
+import { dockerArchive, TAR_END, tarArchive, tarEntryBlocks, tarHeader, type LayerBlob, type TarEntry } from './tar-writer.js';
 
 /**
  * The hostile layer corpus: images whose layers try every way out of their
@@ -248,6 +248,15 @@ export function hostileCorpus(sentinel: string, scratch: string): HostileImage[]
     check: { script: 'cat /foo; echo; ls -A /dir; ls -A /gone | wc -l', stdout: 'upper\nupper\n0' },
   });
 
+  // --- the layer's own root entry, with a mode and an owner of the image's -------
+  add('root-entry:latest', [tarArchive([
+    { name: './', type: 'dir', mode: 0o555, uid: 1000, gid: 1000 },
+    { name: 'ok', content: 'ok' },
+  ])], {
+    title: 'a layer whose root entry has mode 0555 and an owner of the image\'s is put in place (the rename asks no write permission of it)',
+    check: { script: 'cat /ok', stdout: 'ok' },
+  });
+
   // --- device nodes, FIFOs, sockets -------------------------------------------
   add('special:latest', [tarArchive([
     { name: 'dev/evil-null', type: 'char', devmajor: 1, devminor: 3 },
@@ -282,6 +291,13 @@ export function hostileCorpus(sentinel: string, scratch: string): HostileImage[]
   add('pax-cap:latest', [tarArchive([{ name: 'big-pax', pax: { comment: 'c'.repeat(2 * MiB) }, content: 'x' }])], {
     title: 'a PAX extended header over the size cap',
     error: /the PAX extended header "PaxHeaders\/entry" holds 2(\.0)? MiB, more than the 1 MiB allowed/,
+  });
+
+  // --- a PAX header that sent the parser round for ever (a hung pull) ----------
+  const loop = Buffer.from('12 path=abc\n18446744073709551604 x\n');
+  add('pax-loop:latest', [Buffer.concat([tarHeader({ name: 'PaxHeaders/loop', typeflag: 'x' }, loop.length), loop, Buffer.alloc(512 - loop.length), ...tarEntryBlocks({ name: 'f', content: 'x' }), TAR_END])], {
+    title: 'a PAX record whose length wraps around its header (12 + 2^64 - 12 = 0) is refused, not read round for ever',
+    error: /cannot unpack layer sha256:[0-9a-f]+ of .*hostile\/pax-loop:latest: the layer is not a valid tar archive: the PAX extended header at byte 0 has a malformed record/,
   });
 
   // --- gzip bombs ---------------------------------------------------------------
