@@ -1183,6 +1183,18 @@ static bool seen_before(struct summary *summary, uint64_t inode) {
   return false;
 }
 
+/* A symlink's target into `hash`. Out of summarize_directory's frame: see there. */
+static __attribute__((noinline)) uint64_t hash_link_target(int dirfd, const char *name, uint64_t hash) {
+  char target[PATH_MAX_BYTES + 1];
+  ssize_t target_length = readlinkat(dirfd, name, target, sizeof target);
+  return target_length > 0 ? fnv(hash, target, (size_t)target_length) : hash;
+}
+
+/*
+ * One level of the walk per directory, as deep as the layer (2047 levels at
+ * most: a name is under PATH_MAX). Security: a 4 KiB buffer in each level's
+ * frame overflowed an 8 MiB stack at that depth, a crash any layer could cause.
+ */
 static void summarize_directory(int fd, struct text *path, struct summary *summary) {
   DIR *dir = fdopendir(fd);
   if (dir == NULL) fail("cannot read /%s: %s", path->data, strerror(errno));
@@ -1197,11 +1209,7 @@ static void summarize_directory(int fd, struct text *path, struct summary *summa
     uint64_t hash = fnv(0xcbf29ce484222325ULL, path->data, path->length + 1);
     uint64_t fields[5] = {stat.st_mode, stat.st_uid, stat.st_gid, S_ISREG(stat.st_mode) ? (uint64_t)stat.st_size : 0, S_ISCHR(stat.st_mode) ? (uint64_t)stat.st_rdev : 0};
     hash = fnv(hash, fields, sizeof fields);
-    if (S_ISLNK(stat.st_mode)) {
-      char target[PATH_MAX_BYTES + 1];
-      ssize_t target_length = readlinkat(dirfd(dir), entry->d_name, target, sizeof target);
-      if (target_length > 0) hash = fnv(hash, target, (size_t)target_length);
-    }
+    if (S_ISLNK(stat.st_mode)) hash = hash_link_target(dirfd(dir), entry->d_name, hash);
     summary->entries++;
     summary->digest += hash;
     if (S_ISREG(stat.st_mode) && (stat.st_nlink == 1 || !seen_before(summary, (uint64_t)stat.st_ino))) summary->bytes += (uint64_t)stat.st_size;

@@ -413,6 +413,25 @@ describe('burrow-unpack against malformed archives', () => {
     expect(xattr(join(dir, 'd'), 'user.overlay.opaque')).toBe('y');
   });
 
+  it('unpacks and counts the deepest tree a name can make (2047 directories), and replaces one', () => {
+    // The count's walk kept a 4 KiB buffer in each level's frame: 2047 levels overflowed an 8 MiB stack.
+    const deep = `${'a/'.repeat(2047)}f`;
+    const { dir, status, stderr, report } = extract(tarArchive([
+      { name: 'x', pax: { path: deep }, content: 'deep' },
+      { name: 'y', pax: { path: `${'b/'.repeat(2046)}g` }, content: 'deep' },
+      { name: 'b', content: 'in place of a deep tree' },
+    ]));
+    try {
+      expect(status, stderr).toBe(0);
+      // a/ ×2047 and f (its name is past what a path from here may hold), and the file b.
+      expect(report?.summary).toMatchObject({ entries: 2047 + 1 + 1, bytes: 4 + 23 });
+      expect(summarize(dir)).toEqual(report?.summary);
+    } finally {
+      // Node's recursive rmSync overflows its own stack on this tree.
+      spawnSync('rm', ['-rf', dir]);
+    }
+  });
+
   it('still reads the PAX records tar writes: negative and fractional times, unknown keys, empty values', () => {
     const { dir, status, stderr } = extract(tarArchive([
       { name: 'old', content: 'o', pax: { mtime: '-1.5', comment: '', 'LIBARCHIVE.creationtime': '1' } },
