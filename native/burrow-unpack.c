@@ -1005,8 +1005,10 @@ static void handle_entry(const unsigned char *block, struct pending *pending) {
   } else if (pending->sparse) {
     holds = pending->sparse_size > size ? pending->sparse_size : size;
   }
+  /* Compared before it is added: with a ceiling near 2^64 the sum wrapped around to a small one. */
+  bool over = holds > ceiling || declared > ceiling - holds;
   declared += holds;
-  if (holds > ceiling || declared > ceiling) {
+  if (over) {
     char shown[32];
     fail_entry_name(name, name_length, "declares %s%s, which takes the layer over its ceiling: %s", format_size(holds, shown, sizeof shown), sparse ? " (stored sparse)" : "", ceiling_hint(ceiling));
   }

@@ -46,7 +46,7 @@ interface ExtractOptions {
   limits?: string[];
 }
 
-function extract(archive: Buffer, ceiling = GiB, options: ExtractOptions = {}): Extracted {
+function extract(archive: Buffer, ceiling: number | bigint = GiB, options: ExtractOptions = {}): Extracted {
   const dir = join(scratch, String(count++));
   mkdirSync(dir);
   const command = [...(options.limits === undefined ? [] : ['prlimit', ...options.limits, '--']), 'unshare', '-r', '--', EXTRACTOR, 'extract', dir, options.owners ?? 'single', String(ceiling)];
@@ -57,7 +57,7 @@ function extract(archive: Buffer, ceiling = GiB, options: ExtractOptions = {}): 
 }
 
 /** The one-line error for `entries` (or a raw archive), or undefined when it unpacked. */
-function refused(entries: TarEntry[] | Buffer, ceiling?: number, options?: ExtractOptions): string | undefined {
+function refused(entries: TarEntry[] | Buffer, ceiling?: number | bigint, options?: ExtractOptions): string | undefined {
   const result = extract(Buffer.isBuffer(entries) ? entries : tarArchive(entries), ceiling, options);
   if (result.status === 0) return undefined;
   expect(result.stderr.split('\n')).toHaveLength(1);
@@ -430,6 +430,12 @@ describe('burrow-unpack against malformed archives', () => {
       // Node's recursive rmSync overflows its own stack on this tree.
       spawnSync('rm', ['-rf', dir]);
     }
+  });
+
+  it('adds up what entries declare without wrapping around, whatever the ceiling', () => {
+    // The extractor takes any 64-bit ceiling: 2^64 - 1 and 1 more summed to 0.
+    const sparse = (name: string, size: bigint): TarEntry => ({ name, pax: { 'GNU.sparse.major': '1', 'GNU.sparse.realsize': String(size) } });
+    expect(refused([sparse('all', 2n ** 64n - 1n), sparse('more', 1n)], 2n ** 64n - 1n)).toMatch(/^entry "more" declares 1 bytes \(stored sparse\), which takes the layer over its ceiling/);
   });
 
   it('still reads the PAX records tar writes: negative and fractional times, unknown keys, empty values', () => {
