@@ -736,7 +736,12 @@ static bool next_deferred(char kind, struct deferred_record *record, char *path,
 }
 
 static void give_owner(int dirfd, const char *name, int flags, uint64_t uid, uint64_t gid, const char *path) {
-  if (single_id || (uid == 0 && gid == 0)) return;
+  /*
+   * Root's entries too: in a setgid directory the kernel gives a new entry the
+   * directory's group, not root's. Security: skipped for 0:0, a file of root:root
+   * 0640 under a setgid directory of group 1000 was readable by that group.
+   */
+  if (single_id) return;
   /* Security: ids past 32 bits were cut down to another id (2^32 to root), and 2^32 - 1 is chown's "leave it as it is": refused like any id outside the range. */
   errno = EINVAL;
   if (uid >= UINT32_MAX || gid >= UINT32_MAX || fchownat(dirfd, name, (uid_t)uid, (gid_t)gid, flags) != 0) {

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseByteSize } from '../../src/config/config.js';
+import { idMapping, unshareArgs } from '../../src/userns/idmap.js';
 import { paxRecords, TAR_END, tarArchive, tarEntryBlocks, tarHeader, type TarEntry } from '../helpers/tar-writer.js';
 
 /**
@@ -39,9 +40,13 @@ interface Extracted {
   report?: { skipped: string[]; summary: { entries: number; bytes: number; digest: string } };
 }
 
+/** The user's subordinate ranges, as burrow maps them (undefined without any). */
+const mapping = idMapping();
+const SUBORDINATE = mapping.single ? undefined : mapping;
+
 interface ExtractOptions {
-  /** `mapped` keeps owners (under `unshare -r` only id 0 is mapped). */
-  owners?: 'single' | 'mapped';
+  /** `mapped` keeps owners (under `unshare -r` only id 0 is mapped); `subordinate` maps the user's ranges, as burrow does. */
+  owners?: 'single' | 'mapped' | 'subordinate';
   /** prlimit(1) options the extractor runs under. */
   limits?: string[];
 }
@@ -49,7 +54,9 @@ interface ExtractOptions {
 function extract(archive: Buffer, ceiling: number | bigint = GiB, options: ExtractOptions = {}): Extracted {
   const dir = join(scratch, String(count++));
   mkdirSync(dir);
-  const command = [...(options.limits === undefined ? [] : ['prlimit', ...options.limits, '--']), 'unshare', '-r', '--', EXTRACTOR, 'extract', dir, options.owners ?? 'single', String(ceiling)];
+  const namespace = options.owners === 'subordinate' ? unshareArgs(SUBORDINATE!) : ['-r'];
+  const owners = options.owners === 'subordinate' ? 'mapped' : options.owners ?? 'single';
+  const command = [...(options.limits === undefined ? [] : ['prlimit', ...options.limits, '--']), 'unshare', ...namespace, '--', EXTRACTOR, 'extract', dir, owners, String(ceiling)];
   // A hung extractor is killed, so the test fails on its output instead of waiting forever.
   const result = spawnSync(command[0]!, command.slice(1), { input: archive, maxBuffer: 64 * 1024 * 1024, timeout: 30_000 });
   const stdout = result.stdout.toString();
@@ -436,6 +443,26 @@ describe('burrow-unpack against malformed archives', () => {
     // The extractor takes any 64-bit ceiling: 2^64 - 1 and 1 more summed to 0.
     const sparse = (name: string, size: bigint): TarEntry => ({ name, pax: { 'GNU.sparse.major': '1', 'GNU.sparse.realsize': String(size) } });
     expect(refused([sparse('all', 2n ** 64n - 1n), sparse('more', 1n)], 2n ** 64n - 1n)).toMatch(/^entry "more" declares 1 bytes \(stored sparse\), which takes the layer over its ceiling/);
+  });
+
+  it.skipIf(SUBORDINATE === undefined)('gives entries of root the owner root even in a setgid directory', () => {
+    // Root's entries were not chowned (the kernel makes them root's): in a setgid directory
+    // they took its group instead, so a file of root:root 0640 was readable by group 1000.
+    const { dir, status, stderr } = extract(tarArchive([
+      { name: 'data/', type: 'dir', mode: 0o2775, gid: 1000 },
+      { name: 'data/secret', content: 's', mode: 0o640 },
+      { name: 'data/sub/', type: 'dir', mode: 0o750 },
+      { name: 'data/link', type: 'symlink', linkname: 'secret' },
+    ]), GiB, { owners: 'subordinate' });
+    const root = lstatSync(dir);
+    try {
+      expect(status, stderr).toBe(0);
+      expect(lstatSync(join(dir, 'data')).gid).toBe(SUBORDINATE!.gidRange!.start + 999);
+      for (const name of ['secret', 'sub', 'link']) expect([name, lstatSync(join(dir, 'data', name)).gid]).toEqual([name, root.gid]);
+    } finally {
+      // Files of subordinate ids: removed inside the namespace.
+      spawnSync('unshare', [...unshareArgs(SUBORDINATE!), '--', 'rm', '-rf', dir]);
+    }
   });
 
   it('still reads the PAX records tar writes: negative and fractional times, unknown keys, empty values', () => {
