@@ -26,7 +26,7 @@ function xattr(path: string, name: string): string | undefined {
   return length < 0 ? undefined : value.subarray(0, length).toString();
 }
 /** A build with -fsanitize=address maps terabytes of shadow memory: no data limit holds it. */
-const SANITIZED = readFileSync(EXTRACTOR).includes('AddressSanitizer');
+const SANITIZED = readFileSync(EXTRACTOR).includes('__asan_init');
 const GiB = 1024 ** 3;
 const scratch = mkdtempSync(join(tmpdir(), 'burrow-extractor-'));
 let count = 0;
