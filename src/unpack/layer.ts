@@ -132,8 +132,11 @@ export async function startExtraction(store: Store, target: LayerTarget, mapping
     }
     report = JSON.parse(outcome.stdout) as ExtractorReport;
     if (report.skipped.length > 0) {
-      const skipped = report.skipped;
-      notes.push(`layer ${digest.slice(7, 19)}: skipped ${skipped.length} entr${skipped.length === 1 ? 'y' : 'ies'} (device nodes need privileges; paths out of the layer are refused): ${skipped.slice(0, 3).join(', ')}${skipped.length > 3 ? ', …' : ''}`);
+      // The extractor lists 256 KiB of them; a last "and N more entries, not listed" counts the rest.
+      const unlisted = /^and (\d+) more entries, not listed$/.exec(report.skipped.at(-1)!);
+      const skipped = unlisted === null ? report.skipped : report.skipped.slice(0, -1);
+      const count = skipped.length + (unlisted === null ? 0 : Number(unlisted[1]));
+      notes.push(`layer ${digest.slice(7, 19)}: skipped ${count} entr${count === 1 ? 'y' : 'ies'} (device nodes need privileges; paths out of the layer are refused): ${skipped.slice(0, 3).join(', ')}${count > 3 ? ', …' : ''}`);
     }
   })();
   // Failed extractions are thrown away here, once; the caller sees the error through `done`.

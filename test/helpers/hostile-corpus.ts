@@ -271,6 +271,14 @@ export function hostileCorpus(sentinel: string, scratch: string): HostileImage[]
     notes: [/skipped 4 entries .*\/dev\/evil-null/],
   });
 
+  // --- more skipped entries than the report lists (256 KiB of notes) -----------
+  const devices = Array.from({ length: 3000 }, (_, index): TarEntry => ({ name: 'device', type: 'char', devmajor: 1, devminor: 3, pax: { path: `devices/${String(index).padStart(250, 'd')}` } }));
+  add('many-devices:latest', [tarArchive(devices)], {
+    title: '3000 device nodes with long names: the report lists the first, the note counts them all',
+    check: { script: 'ls -A /devices 2>/dev/null | wc -l', stdout: '0' },
+    notes: [/skipped 3000 entries \(device nodes need privileges; paths out of the layer are refused\): \/devices\/d+0, \/devices\/d+1, \/devices\/d+2, …/],
+  });
+
   // --- names with NUL, over PATH_MAX, over NAME_MAX; an oversized PAX header -
   add('nul-name:latest', [tarArchive([{ name: 'nul', pax: { path: Buffer.from('nul\0hidden') }, content: 'x' }])], {
     title: 'a name with a NUL byte',
