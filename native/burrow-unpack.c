@@ -27,18 +27,25 @@
  *   are refused with a note (not supported); undefined types are skipped;
  * - only user.* extended attributes are set (security.* and trusted.* cannot be
  *   set in a user namespace; a file capability of the image would otherwise be
- *   a privilege granted by a registry);
+ *   a privilege granted by a registry), and not the overlay drivers' own
+ *   (user.overlay.*, user.fuseoverlayfs.*);
  * - owners (mapped mode), modes with setuid/setgid (set after the owner, since
  *   chown clears them), modification times; directories' times last.
+ *
+ * The archive is read as Go's archive/tar reads it (Docker, containerd and the
+ * image scanners use it), so no entry means one thing here and another there: a
+ * malformed PAX header, and headers after a lone zero block, are errors.
  *
  * Held to limits before anything is written: a PAX header or GNU long name over
  * 1 MiB, a name with a NUL byte, a name over PATH_MAX or a component over
  * NAME_MAX, and the sum of what the entries declare over CEILING bytes (a
  * sparse file counts at its full size) are errors naming the entry. Nothing past
  * the archive's end is read into memory; stdin is drained to its end, so the
- * caller's hash of the stream sees all of it.
+ * caller's hash of the stream sees all of it. Memory does not grow with the
+ * archive: what waits for the end of the layer waits in an unlinked file.
  *
- * Prints `{"skipped":[...],"summary":{...}}` on stdout and exits 0, or prints
+ * Prints `{"skipped":[...],"summary":{...}}` on stdout (256 KiB of notes, then
+ * "and N more entries, not listed") and exits 0, or prints
  * one line on stderr and exits 1; the caller throws the directory away then.
  * `summarize` walks DIR (inside the namespace: the files belong to mapped ids)
  * and prints the summary alone: entries, bytes, and an order-independent hash
