@@ -27,18 +27,25 @@
  *   are refused with a note (not supported); undefined types are skipped;
  * - only user.* extended attributes are set (security.* and trusted.* cannot be
  *   set in a user namespace; a file capability of the image would otherwise be
- *   a privilege granted by a registry);
+ *   a privilege granted by a registry), and not the overlay drivers' own
+ *   (user.overlay.*, user.fuseoverlayfs.*);
  * - owners (mapped mode), modes with setuid/setgid (set after the owner, since
  *   chown clears them), modification times; directories' times last.
+ *
+ * The archive is read as Go's archive/tar reads it (Docker, containerd and the
+ * image scanners use it), so no entry means one thing here and another there: a
+ * malformed PAX header, and headers after a lone zero block, are errors.
  *
  * Held to limits before anything is written: a PAX header or GNU long name over
  * 1 MiB, a name with a NUL byte, a name over PATH_MAX or a component over
  * NAME_MAX, and the sum of what the entries declare over CEILING bytes (a
  * sparse file counts at its full size) are errors naming the entry. Nothing past
  * the archive's end is read into memory; stdin is drained to its end, so the
- * caller's hash of the stream sees all of it.
+ * caller's hash of the stream sees all of it. Memory does not grow with the
+ * archive: what waits for the end of the layer waits in an unlinked file.
  *
- * Prints `{"skipped":[...],"summary":{...}}` on stdout and exits 0, or prints
+ * Prints `{"skipped":[...],"summary":{...}}` on stdout (256 KiB of notes, then
+ * "and N more entries, not listed") and exits 0, or prints
  * one line on stderr and exits 1; the caller throws the directory away then.
  * `summarize` walks DIR (inside the namespace: the files belong to mapped ids)
  * and prints the summary alone: entries, bytes, and an order-independent hash
@@ -202,12 +209,24 @@ static const char *ceiling_hint(uint64_t ceiling) {
   return hint;
 }
 
-/* Entries skipped, as the image names them: reported to the caller, which notes them. */
+/*
+ * Entries skipped, as the image names them: reported to the caller, which notes
+ * them. The first 256 KiB of notes are listed, the rest counted (skipped_more).
+ * Security: every note was kept, so a stream of device nodes with 4 KiB names (a
+ * few MiB compressed) made a report of gigabytes: the extractor's memory, then a
+ * string past what Node can hold, which threw in burrow.
+ */
+#define SKIPPED_MAX_BYTES (256 * 1024)
 static struct text skipped;
 static size_t skipped_count;
+static uint64_t skipped_more;
 
 static void skip_note(const char *format, ...) __attribute__((format(printf, 1, 2)));
 static void skip_note(const char *format, ...) {
+  if (skipped.length >= SKIPPED_MAX_BYTES) {
+    skipped_more++;
+    return;
+  }
   char note[8192];
   va_list args;
   va_start(args, format);
@@ -289,16 +308,9 @@ static void input_drain(void) {
 
 /* ------------------------------------------------------------------ headers */
 
-/* A numeric field: octal text, or base-256 when its first byte has the high bit set. */
-static uint64_t tar_number(const unsigned char *field, size_t length) {
+/* Octal text, after spaces or NULs, up to its first other byte. */
+static uint64_t tar_octal(const unsigned char *field, size_t length) {
   uint64_t value = 0;
-  if (field[0] & 0x80) {
-    for (size_t at = 1; at < length; at++) {
-      if (value > (UINT64_MAX >> 8)) return UINT64_MAX;
-      value = (value << 8) | field[at];
-    }
-    return value;
-  }
   size_t at = 0;
   while (at < length && (field[at] == ' ' || field[at] == '\0')) {
     if (field[at] == '\0' && at == 0) return 0;
@@ -311,8 +323,40 @@ static uint64_t tar_number(const unsigned char *field, size_t length) {
   return value;
 }
 
+/*
+ * A numeric field: octal text, or base-256 when its first byte has the high bit
+ * set: big-endian two's complement of the first byte's other bits and the rest
+ * (its second bit the sign), as GNU tar and Go write it. False past 63 bits.
+ * Security: the first byte's bits were dropped, so 0x81 00..01 (2^88 + 1, a size
+ * Go refuses) was a size of 1.
+ */
+static bool tar_signed_number(const unsigned char *field, size_t length, int64_t *value) {
+  if ((field[0] & 0x80) == 0) {
+    uint64_t octal = tar_octal(field, length);
+    *value = (int64_t)octal;
+    return octal <= (uint64_t)INT64_MAX;
+  }
+  unsigned char invert = (field[0] & 0x40) != 0 ? 0xff : 0x00;
+  uint64_t magnitude = 0;
+  for (size_t at = 0; at < length; at++) {
+    unsigned char byte = field[at] ^ invert;
+    if (at == 0) byte &= 0x7f;
+    if ((magnitude >> 56) != 0) return false;
+    magnitude = (magnitude << 8) | byte;
+  }
+  if ((magnitude >> 63) != 0) return false;
+  *value = invert != 0 ? -(int64_t)magnitude - 1 : (int64_t)magnitude;
+  return true;
+}
+
+/* A size, id or mode: UINT64_MAX when negative or too large (so a size is over any ceiling, an id outside any range). */
+static uint64_t tar_number(const unsigned char *field, size_t length) {
+  int64_t value;
+  return tar_signed_number(field, length, &value) && value >= 0 ? (uint64_t)value : UINT64_MAX;
+}
+
 static bool checksum_valid(const unsigned char *block) {
-  uint64_t recorded = tar_number(block + 148, 8);
+  uint64_t recorded = tar_octal(block + 148, 8);
   uint64_t unsigned_sum = 0;
   int64_t signed_sum = 0;
   for (int at = 0; at < BLOCK; at++) {
@@ -336,17 +380,24 @@ struct xattr {
   struct xattr *next;
 };
 
-/* What the extended headers before an entry said about it. */
+/*
+ * What the extended headers before an entry said about it: the last PAX header's
+ * records (a second one replaces the first), and GNU long names, which win over
+ * a PAX path, as Go's archive/tar reads them. Names are kept with any NUL byte.
+ */
 struct pending {
   char *path, *linkpath;
-  size_t path_length, linkpath_length; /* with any NUL byte in them */
+  size_t path_length, linkpath_length;
   bool has_size, has_uid, has_gid, has_mtime, sparse;
   uint64_t size, uid, gid, sparse_size;
   struct timespec mtime;
   struct xattr *xattrs;
+  char *long_path, *long_linkpath;
+  size_t long_path_length, long_linkpath_length;
 };
 
-static void pending_clear(struct pending *pending) {
+/* Forgets what a PAX header said (before the next one, whose records replace them). */
+static void pending_clear_pax(struct pending *pending) {
   free(pending->path);
   free(pending->linkpath);
   for (struct xattr *xattr = pending->xattrs, *next; xattr != NULL; xattr = next) {
@@ -355,7 +406,20 @@ static void pending_clear(struct pending *pending) {
     free(xattr->value);
     free(xattr);
   }
+  char *long_path = pending->long_path, *long_linkpath = pending->long_linkpath;
+  size_t long_path_length = pending->long_path_length, long_linkpath_length = pending->long_linkpath_length;
   memset(pending, 0, sizeof *pending);
+  pending->long_path = long_path;
+  pending->long_linkpath = long_linkpath;
+  pending->long_path_length = long_path_length;
+  pending->long_linkpath_length = long_linkpath_length;
+}
+
+static void pending_clear(struct pending *pending) {
+  free(pending->long_path);
+  free(pending->long_linkpath);
+  pending->long_path = pending->long_linkpath = NULL;
+  pending_clear_pax(pending);
 }
 
 static char *copy_bytes(const char *bytes, size_t length) {
@@ -365,56 +429,76 @@ static char *copy_bytes(const char *bytes, size_t length) {
   return copy;
 }
 
+/* Digits only, no sign, at most 2^64 - 1: false for anything else. */
 static bool parse_decimal(const char *text, size_t length, uint64_t *value) {
   if (length == 0) return false;
   uint64_t result = 0;
   for (size_t at = 0; at < length; at++) {
-    if (text[at] < '0' || text[at] > '9' || result > UINT64_MAX / 10) return false;
-    result = result * 10 + (uint64_t)(text[at] - '0');
+    if (text[at] < '0' || text[at] > '9') return false;
+    uint64_t digit = (uint64_t)(text[at] - '0');
+    /* Security: without this, 18446744073709551619 (2^64 + 3) was read as 3, a size other tools refuse. */
+    if (result > (UINT64_MAX - digit) / 10) return false;
+    result = result * 10 + digit;
   }
   *value = result;
   return true;
 }
 
-static void parse_time(const char *text, size_t length, struct timespec *time) {
+/* A PAX time, as Go reads it: [-]SECONDS[.FRACTION], the fraction cut at nanoseconds; false when malformed. */
+static bool parse_time(const char *text, size_t length, struct timespec *time) {
   bool negative = length > 0 && text[0] == '-';
   size_t at = negative ? 1 : 0;
-  int64_t seconds = 0;
-  for (; at < length && text[at] >= '0' && text[at] <= '9'; at++) seconds = seconds * 10 + (text[at] - '0');
-  long nanoseconds = 0;
-  if (at < length && text[at] == '.') {
-    long scale = 100000000;
-    for (at++; at < length && text[at] >= '0' && text[at] <= '9'; at++, scale /= 10) nanoseconds += (text[at] - '0') * scale;
-  }
-  if (negative) {
-    seconds = -seconds;
-    if (nanoseconds > 0) {
-      seconds--;
-      nanoseconds = 1000000000 - nanoseconds;
-    }
+  const char *dot = memchr(text + at, '.', length - at);
+  size_t seconds_end = dot == NULL ? length : (size_t)(dot - text);
+  uint64_t seconds;
+  /* Seconds that do not fit a time_t are refused, not wrapped (signed overflow is undefined in C). */
+  if (!parse_decimal(text + at, seconds_end - at, &seconds) || seconds > (uint64_t)INT64_MAX - 1) return false;
+  long nanoseconds = 0, scale = 100000000;
+  for (at = seconds_end + 1; dot != NULL && at < length; at++, scale /= 10) {
+    if (text[at] < '0' || text[at] > '9') return false;
+    nanoseconds += (text[at] - '0') * scale;
   }
   time->tv_sec = (time_t)seconds;
   time->tv_nsec = nanoseconds;
+  if (negative) {
+    time->tv_sec = -time->tv_sec;
+    if (nanoseconds > 0) {
+      time->tv_sec--;
+      time->tv_nsec = 1000000000 - nanoseconds;
+    }
+  }
+  return true;
 }
 
-/* The records of a PAX extended header: "LENGTH KEY=VALUE\n". */
-static void parse_pax(const char *body, size_t length, struct pending *pending) {
+/*
+ * The records of a PAX extended header: "LENGTH KEY=VALUE\n", LENGTH counting the
+ * whole record. Read as Go's archive/tar reads them (Docker, containerd and the
+ * image scanners do): a record that is not well formed, or a size, id or time that
+ * does not parse, makes the header invalid (false), so no tool reads the layer
+ * differently from the others; a record with an empty value keeps what the
+ * header itself says.
+ */
+static bool parse_pax(const char *body, size_t length, struct pending *pending) {
   size_t at = 0;
   while (at < length) {
-    const char *space = memchr(body + at, ' ', length - at);
-    if (space == NULL) return;
+    const char *record = body + at;
+    size_t left = length - at;
+    const char *space = memchr(record, ' ', left);
+    if (space == NULL) return false;
     uint64_t record_length;
-    if (!parse_decimal(body + at, (size_t)(space - (body + at)), &record_length) || record_length == 0 || at + record_length > length) return;
-    const char *record = space + 1;
-    const char *record_end = body + at + record_length - 1; /* the newline */
-    at += record_length;
-    if (record_end < record) continue;
-    const char *equals = memchr(record, '=', (size_t)(record_end - record));
-    if (equals == NULL) continue;
-    size_t key_length = (size_t)(equals - record);
+    /* Security: compared with what is left, never added to `at`: a length of 2^64 - at wrapped around to the first record, and the parser went round for ever (a hung pull). */
+    if (!parse_decimal(record, (size_t)(space - record), &record_length) || record_length > left || record_length <= (uint64_t)(space - record) + 1) return false;
+    const char *newline = record + record_length - 1;
+    if (*newline != '\n') return false;
+    at += (size_t)record_length;
+    const char *key = space + 1;
+    const char *equals = memchr(key, '=', (size_t)(newline - key));
+    if (equals == NULL || equals == key || memchr(key, '\0', (size_t)(equals - key)) != NULL) return false;
+    size_t key_length = (size_t)(equals - key);
     const char *value = equals + 1;
-    size_t value_length = (size_t)(record_end - value);
-#define KEY(name) (key_length == sizeof(name) - 1 && memcmp(record, name, sizeof(name) - 1) == 0)
+    size_t value_length = (size_t)(newline - value);
+    if (value_length == 0) continue;
+#define KEY(name) (key_length == sizeof(name) - 1 && memcmp(key, name, sizeof(name) - 1) == 0)
     if (KEY("path")) {
       free(pending->path);
       pending->path = copy_bytes(value, value_length);
@@ -424,23 +508,26 @@ static void parse_pax(const char *body, size_t length, struct pending *pending) 
       pending->linkpath = copy_bytes(value, value_length);
       pending->linkpath_length = value_length;
     } else if (KEY("size")) {
-      pending->has_size = parse_decimal(value, value_length, &pending->size);
+      if (!parse_decimal(value, value_length, &pending->size)) return false;
+      pending->has_size = true;
     } else if (KEY("uid")) {
-      pending->has_uid = parse_decimal(value, value_length, &pending->uid);
+      if (!parse_decimal(value, value_length, &pending->uid)) return false;
+      pending->has_uid = true;
     } else if (KEY("gid")) {
-      pending->has_gid = parse_decimal(value, value_length, &pending->gid);
+      if (!parse_decimal(value, value_length, &pending->gid)) return false;
+      pending->has_gid = true;
     } else if (KEY("mtime")) {
+      if (!parse_time(value, value_length, &pending->mtime)) return false;
       pending->has_mtime = true;
-      parse_time(value, value_length, &pending->mtime);
     } else if (KEY("GNU.sparse.realsize") || KEY("GNU.sparse.size")) {
       uint64_t size;
       pending->sparse = true;
       if (parse_decimal(value, value_length, &size)) pending->sparse_size = size;
     } else if (KEY("GNU.sparse.major") || KEY("GNU.sparse.map") || KEY("GNU.sparse.numblocks")) {
       pending->sparse = true;
-    } else if (key_length > 13 && memcmp(record, "SCHILY.xattr.", 13) == 0) {
+    } else if (key_length > 13 && memcmp(key, "SCHILY.xattr.", 13) == 0) {
       struct xattr *xattr = xmalloc(sizeof *xattr);
-      xattr->name = copy_bytes(record + 13, key_length - 13);
+      xattr->name = copy_bytes(key + 13, key_length - 13);
       xattr->value = copy_bytes(value, value_length);
       xattr->length = value_length;
       xattr->next = pending->xattrs;
@@ -448,13 +535,15 @@ static void parse_pax(const char *body, size_t length, struct pending *pending) 
     }
 #undef KEY
   }
+  return true;
 }
 
 /* ------------------------------------------------------------------ paths */
 
 /*
  * `./a/b`, `/a/b`, `a/c/../b` -> `a/b` (lexically, as Docker cleans paths), in
- * place; "." for the root; false when `..` would climb above the root.
+ * place; "." for the root; false when `..` would climb above the root. `path`
+ * needs room for two bytes, even when empty (path_copy).
  */
 static bool clean_path(char *path) {
   char *out = path;
@@ -483,6 +572,14 @@ static bool clean_path(char *path) {
   if (out == path) *out++ = '.';
   *out = '\0';
   return true;
+}
+
+/* A copy of a name for clean_path. Security: an empty name becomes "." there, one byte longer: a plain copy was overrun by one. */
+static char *path_copy(const char *name) {
+  size_t length = strlen(name);
+  char *copy = xmalloc(length + 2);
+  memcpy(copy, name, length + 1);
+  return copy;
 }
 
 /*
@@ -597,32 +694,64 @@ static void remove_tree(int parent, const char *name, const char *shown) {
 static bool single_id;
 static uint64_t ceiling, declared;
 
-/* Deferred to the end of the layer: whiteouts, opaque markers, directories' times. */
-struct marker {
-  char *path;  /* cleaned */
-  char *entry; /* as the archive names it */
-  struct marker *next;
-};
-static struct marker *whiteouts, *opaques;
+/*
+ * Deferred to the end of the layer, in archive order: whiteouts, opaque markers,
+ * directories' times. Kept in a file the extractor made and unlinked in the
+ * layer's root before it read the archive (no name of the layer can reach it),
+ * not in memory. Security: in memory each entry cost its names (up to 8 KiB), so
+ * a stream of one directory or marker repeated, a few MiB compressed, grew the
+ * extractor to the size of the stream: gigabytes under the default ceiling.
+ */
+static FILE *deferred;
 
-struct directory_time {
-  char *path;
+enum { DEFERRED_WHITEOUT = 'w', DEFERRED_OPAQUE = 'o', DEFERRED_TIME = 't' };
+
+struct deferred_record {
+  char kind;
+  uint16_t path_length, entry_length; /* names are under PATH_MAX (handle_entry) */
   struct timespec mtime;
 };
-static struct directory_time *directory_times;
-static size_t directory_time_count, directory_time_capacity;
 
-static void defer(struct marker **list, const char *path, const char *entry) {
-  struct marker *marker = xmalloc(sizeof *marker);
-  marker->path = xstrdup(path);
-  marker->entry = xstrdup(entry);
-  marker->next = *list;
-  *list = marker;
+static void open_deferred(void) {
+  int fd = openat(root_fd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    /* A file system without O_TMPFILE: a name made and removed while the layer is still empty. */
+    fd = openat(root_fd, ".burrow-deferred", O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0 || unlinkat(root_fd, ".burrow-deferred", 0) != 0) check_space("create", ".burrow-deferred");
+  }
+  deferred = fdopen(fd, "w+");
+  if (deferred == NULL) fail("cannot unpack: %s", strerror(errno));
+}
+
+static void defer(char kind, const char *path, const char *entry, struct timespec mtime) {
+  struct deferred_record record = {.kind = kind, .path_length = (uint16_t)strlen(path), .entry_length = (uint16_t)strlen(entry), .mtime = mtime};
+  if (fwrite(&record, sizeof record, 1, deferred) != 1 || fwrite(path, 1, record.path_length, deferred) != record.path_length || fwrite(entry, 1, record.entry_length, deferred) != record.entry_length) {
+    check_space("write", ".burrow-deferred");
+  }
+}
+
+/* The next deferred record of `kind` (read from the start after rewind), its names in `path` and `entry`; false at the end. */
+static bool next_deferred(char kind, struct deferred_record *record, char *path, char *entry) {
+  while (fread(record, sizeof *record, 1, deferred) == 1) {
+    if (fread(path, 1, record->path_length, deferred) != record->path_length || fread(entry, 1, record->entry_length, deferred) != record->entry_length) break;
+    path[record->path_length] = '\0';
+    entry[record->entry_length] = '\0';
+    if (record->kind == kind) return true;
+  }
+  if (ferror(deferred)) fail("cannot read back what the layer deferred: %s", strerror(errno));
+  return false;
 }
 
 static void give_owner(int dirfd, const char *name, int flags, uint64_t uid, uint64_t gid, const char *path) {
-  if (single_id || (uid == 0 && gid == 0)) return;
-  if (fchownat(dirfd, name, (uid_t)uid, (gid_t)gid, flags) != 0) {
+  /*
+   * Root's entries too: in a setgid directory the kernel gives a new entry the
+   * directory's group, not root's. Security: skipped for 0:0, a file of root:root
+   * 0640 under a setgid directory of group 1000 was readable by that group.
+   */
+  if (single_id) return;
+  /* Security: ids past 32 bits were cut down to another id (2^32 to root), and 2^32 - 1 is chown's "leave it as it is": refused like any id outside the range. */
+  errno = EINVAL;
+  if (uid >= UINT32_MAX || gid >= UINT32_MAX || fchownat(dirfd, name, (uid_t)uid, (gid_t)gid, flags) != 0) {
     if (errno == EINVAL || errno == EPERM || errno == EOVERFLOW) fail("cannot give /%s its owner: the image uses ids outside your subordinate range (/etc/subuid, /etc/subgid)", path);
     check_space("chown", path);
   }
@@ -631,7 +760,15 @@ static void give_owner(int dirfd, const char *name, int flags, uint64_t uid, uin
 static void set_xattrs(int fd, const struct xattr *xattrs) {
   for (const struct xattr *xattr = xattrs; xattr != NULL; xattr = xattr->next) {
     /* Only user.* can be set in a user namespace; security.* (file capabilities) and trusted.* are dropped. */
-    if (strncmp(xattr->name, "user.", 5) == 0) fsetxattr(fd, xattr->name, xattr->value, xattr->length, 0);
+    if (strncmp(xattr->name, "user.", 5) != 0) continue;
+    /*
+     * So are the overlay drivers' own markers, which the layer format spells as
+     * .wh. entries. Security: user.overlay.opaque=x and user.overlay.whiteout made
+     * whiteouts the overlay driver honours (Linux 6.7's xwhiteouts) and the others
+     * do not, past the rules the extractor holds whiteouts to.
+     */
+    if (strncmp(xattr->name, "user.overlay.", 13) == 0 || strncmp(xattr->name, "user.fuseoverlayfs.", 19) == 0) continue;
+    fsetxattr(fd, xattr->name, xattr->value, xattr->length, 0);
   }
 }
 
@@ -722,14 +859,7 @@ static void make_directory(const struct entry *entry) {
   if (fchmod(fd, entry->mode & 07777) != 0) check_space("chmod", entry->path);
   set_xattrs(fd, entry->xattrs);
   if (fd != root_fd) close(fd);
-  if (directory_time_count == directory_time_capacity) {
-    directory_time_capacity = directory_time_capacity == 0 ? 256 : directory_time_capacity * 2;
-    directory_times = realloc(directory_times, directory_time_capacity * sizeof *directory_times);
-    if (directory_times == NULL) fail("out of memory while unpacking");
-  }
-  directory_times[directory_time_count].path = xstrdup(entry->path);
-  directory_times[directory_time_count].mtime = entry->mtime;
-  directory_time_count++;
+  defer(DEFERRED_TIME, entry->path, "", entry->mtime);
 }
 
 static void make_symlink(const struct entry *entry) {
@@ -815,11 +945,25 @@ static bool is_regular(char type) {
 /* One entry: checked against the limits, then written, deferred or skipped. */
 static void handle_entry(const unsigned char *block, struct pending *pending) {
   char type = (char)block[156];
+  /*
+   * GNU's old sparse format: when the header's isextended byte is set, blocks of
+   * sparse map follow it, outside its size, up to one whose own byte 504 is 0.
+   * Security: read as data, they pushed the file's last blocks out of it, to be
+   * read as headers: entries no other tool sees.
+   */
+  if (type == 'S' && block[482] != 0) {
+    unsigned char extension[BLOCK];
+    do input_take(BLOCK, extension, -1, NULL);
+    while (extension[504] != 0);
+  }
   /* The name: PAX or GNU long name, else the header's (with the ustar prefix). */
   char header_name[257];
   const char *name;
   size_t name_length;
-  if (pending->path != NULL) {
+  if (pending->long_path != NULL) {
+    name = pending->long_path;
+    name_length = pending->long_path_length;
+  } else if (pending->path != NULL) {
     name = pending->path;
     name_length = pending->path_length;
   } else {
@@ -841,7 +985,10 @@ static void handle_entry(const unsigned char *block, struct pending *pending) {
   char header_link[101];
   const char *linkpath;
   size_t linkpath_length;
-  if (pending->linkpath != NULL) {
+  if (pending->long_linkpath != NULL) {
+    linkpath = pending->long_linkpath;
+    linkpath_length = pending->long_linkpath_length;
+  } else if (pending->linkpath != NULL) {
     linkpath = pending->linkpath;
     linkpath_length = pending->linkpath_length;
   } else {
@@ -870,19 +1017,23 @@ static void handle_entry(const unsigned char *block, struct pending *pending) {
   } else if (pending->sparse) {
     holds = pending->sparse_size > size ? pending->sparse_size : size;
   }
+  /* Compared before it is added: with a ceiling near 2^64 the sum wrapped around to a small one. */
+  bool over = holds > ceiling || declared > ceiling - holds;
   declared += holds;
-  if (holds > ceiling || declared > ceiling) {
+  if (over) {
     char shown[32];
     fail_entry_name(name, name_length, "declares %s%s, which takes the layer over its ceiling: %s", format_size(holds, shown, sizeof shown), sparse ? " (stored sparse)" : "", ceiling_hint(ceiling));
   }
 
   /* Links, directories, devices and FIFOs are header-only, whatever size they declare (as Go's archive/tar reads them). */
   bool header_only = type == '1' || type == '2' || type == '3' || type == '4' || type == '5' || type == '6';
+  /* A typeless (pre-POSIX) entry whose name ends in a slash is a directory, as Go's archive/tar reads it; the data it declares is passed over. */
+  if (type == '\0' && name_length > 0 && name[name_length - 1] == '/') type = '5';
   uint64_t body = header_only ? 0 : size;
   struct entry entry = {
     .type = type,
     .original = xstrdup(name),
-    .path = xstrdup(name),
+    .path = path_copy(name),
     .linkpath = xstrdup(linkpath),
     .size = size,
     .uid = pending->has_uid ? pending->uid : tar_number(block + 108, 8),
@@ -891,7 +1042,10 @@ static void handle_entry(const unsigned char *block, struct pending *pending) {
     .xattrs = pending->xattrs,
   };
   if (pending->has_mtime) entry.mtime = pending->mtime;
-  else entry.mtime.tv_sec = (time_t)tar_number(block + 136, 12);
+  else {
+    int64_t seconds;
+    entry.mtime.tv_sec = tar_signed_number(block + 136, 12, &seconds) ? (time_t)seconds : 0;
+  }
 
   if (sparse) {
     char cleaned[PATH_MAX_BYTES + 1];
@@ -905,7 +1059,7 @@ static void handle_entry(const unsigned char *block, struct pending *pending) {
     char directory[PATH_MAX_BYTES + 1];
     split_path(entry.path, directory);
     if (strcmp(base, ".wh..wh..opq") == 0) {
-      defer(&opaques, directory, entry.original);
+      defer(DEFERRED_OPAQUE, directory, entry.original, entry.mtime);
     } else if (strncmp(base, ".wh.", 4) == 0) {
       const char *hidden = base + 4;
       if (*hidden == '\0' || strcmp(hidden, ".") == 0 || strcmp(hidden, "..") == 0) {
@@ -914,7 +1068,7 @@ static void handle_entry(const unsigned char *block, struct pending *pending) {
         char target[PATH_MAX_BYTES + 1];
         if (strcmp(directory, ".") == 0) snprintf(target, sizeof target, "%s", hidden);
         else snprintf(target, sizeof target, "%s/%s", directory, hidden);
-        defer(&whiteouts, target, entry.original);
+        defer(DEFERRED_WHITEOUT, target, entry.original, entry.mtime);
       }
     } else if (type == '3' || type == '4' || type == '6') {
       skip_note("/%s", entry.path);
@@ -949,19 +1103,15 @@ static void mark_opaque(int fd, const char *path) {
 }
 
 static void apply_markers(void) {
-  char through[PATH_MAX_BYTES + 2], directory[PATH_MAX_BYTES + 1];
-  /* In archive order: the lists were built backwards. */
-  struct marker *reversed = NULL;
-  for (struct marker *marker = whiteouts, *next; marker != NULL; marker = next) {
-    next = marker->next;
-    marker->next = reversed;
-    reversed = marker;
-  }
-  for (struct marker *marker = reversed; marker != NULL; marker = marker->next) {
-    const char *name = split_path(marker->path, directory);
+  char through[PATH_MAX_BYTES + 2], directory[PATH_MAX_BYTES + 1], path[PATH_MAX_BYTES + 1], entry[PATH_MAX_BYTES + 1];
+  struct deferred_record record;
+  if (fflush(deferred) != 0) check_space("write", ".burrow-deferred");
+  rewind(deferred);
+  while (next_deferred(DEFERRED_WHITEOUT, &record, path, entry)) {
+    const char *name = split_path(path, directory);
     int parent;
     if (open_directory(directory, true, &parent, through, sizeof through) != WALK_OK) {
-      skip_note("%s (a whiteout through %s, which is not a directory of the layer)", marker->entry, through);
+      skip_note("%s (a whiteout through %s, which is not a directory of the layer)", entry, through);
       continue;
     }
     struct stat own;
@@ -969,39 +1119,36 @@ static void apply_markers(void) {
       /* The layer's own entry stays; a directory of its own also hides the lower one's content. */
       if (S_ISDIR(own.st_mode)) {
         int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (fd < 0) check_space("open directory", marker->path);
-        mark_opaque(fd, marker->path);
+        if (fd < 0) check_space("open directory", path);
+        mark_opaque(fd, path);
         close(fd);
       }
     } else if (mknodat(parent, name, S_IFCHR | 0000, makedev(0, 0)) != 0) {
-      fail("cannot create whiteout /%s (%s)", marker->path, strerror(errno));
+      fail("cannot create whiteout /%s (%s)", path, strerror(errno));
     }
   }
-  reversed = NULL;
-  for (struct marker *marker = opaques, *next; marker != NULL; marker = next) {
-    next = marker->next;
-    marker->next = reversed;
-    reversed = marker;
-  }
-  for (struct marker *marker = reversed; marker != NULL; marker = marker->next) {
+  rewind(deferred);
+  while (next_deferred(DEFERRED_OPAQUE, &record, path, entry)) {
     int fd;
-    if (open_directory(marker->path, true, &fd, through, sizeof through) != WALK_OK) {
-      skip_note("%s (an opaque marker through %s, which is not a directory of the layer)", marker->entry, through);
+    if (open_directory(path, true, &fd, through, sizeof through) != WALK_OK) {
+      skip_note("%s (an opaque marker through %s, which is not a directory of the layer)", entry, through);
       continue;
     }
-    mark_opaque(fd, marker->path);
+    mark_opaque(fd, path);
   }
-  /* Directories' times last (writing into them changed them), the deepest first. */
-  for (size_t at = directory_time_count; at-- > 0;) {
-    struct timespec times[2] = {directory_times[at].mtime, directory_times[at].mtime};
-    if (strcmp(directory_times[at].path, ".") == 0) {
+  /* Directories' times last (writing into them changed them); a directory listed twice gets its later entry's, as tar gives it. */
+  rewind(deferred);
+  while (next_deferred(DEFERRED_TIME, &record, path, entry)) {
+    struct timespec times[2] = {record.mtime, record.mtime};
+    if (strcmp(path, ".") == 0) {
       futimens(root_fd, times);
       continue;
     }
-    const char *name = split_path(directory_times[at].path, directory);
+    const char *name = split_path(path, directory);
     int parent;
     if (open_directory(directory, false, &parent, through, sizeof through) == WALK_OK) utimensat(parent, name, times, AT_SYMLINK_NOFOLLOW);
   }
+  fclose(deferred);
 }
 
 /* ------------------------------------------------------------------ summary */
@@ -1050,6 +1197,18 @@ static bool seen_before(struct summary *summary, uint64_t inode) {
   return false;
 }
 
+/* A symlink's target into `hash`. Out of summarize_directory's frame: see there. */
+static __attribute__((noinline)) uint64_t hash_link_target(int dirfd, const char *name, uint64_t hash) {
+  char target[PATH_MAX_BYTES + 1];
+  ssize_t target_length = readlinkat(dirfd, name, target, sizeof target);
+  return target_length > 0 ? fnv(hash, target, (size_t)target_length) : hash;
+}
+
+/*
+ * One level of the walk per directory, as deep as the layer (2047 levels at
+ * most: a name is under PATH_MAX). Security: a 4 KiB buffer in each level's
+ * frame overflowed an 8 MiB stack at that depth, a crash any layer could cause.
+ */
 static void summarize_directory(int fd, struct text *path, struct summary *summary) {
   DIR *dir = fdopendir(fd);
   if (dir == NULL) fail("cannot read /%s: %s", path->data, strerror(errno));
@@ -1064,11 +1223,7 @@ static void summarize_directory(int fd, struct text *path, struct summary *summa
     uint64_t hash = fnv(0xcbf29ce484222325ULL, path->data, path->length + 1);
     uint64_t fields[5] = {stat.st_mode, stat.st_uid, stat.st_gid, S_ISREG(stat.st_mode) ? (uint64_t)stat.st_size : 0, S_ISCHR(stat.st_mode) ? (uint64_t)stat.st_rdev : 0};
     hash = fnv(hash, fields, sizeof fields);
-    if (S_ISLNK(stat.st_mode)) {
-      char target[PATH_MAX_BYTES + 1];
-      ssize_t target_length = readlinkat(dirfd(dir), entry->d_name, target, sizeof target);
-      if (target_length > 0) hash = fnv(hash, target, (size_t)target_length);
-    }
+    if (S_ISLNK(stat.st_mode)) hash = hash_link_target(dirfd(dir), entry->d_name, hash);
     summary->entries++;
     summary->digest += hash;
     if (S_ISREG(stat.st_mode) && (stat.st_nlink == 1 || !seen_before(summary, (uint64_t)stat.st_ino))) summary->bytes += (uint64_t)stat.st_size;
@@ -1099,6 +1254,7 @@ static void extract(void) {
   root_fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (root_fd < 0) fail("cannot open the layer's root: %s", strerror(errno));
   umask(0);
+  open_deferred();
   /* A tar compressed a second time inside its compression: tar would not unpack it, nor do we. */
   if (input_fill(4) >= 4) {
     const unsigned char *start = input + input_at;
@@ -1116,7 +1272,8 @@ static void extract(void) {
       if (++zero_blocks == 2) break;
       continue;
     }
-    zero_blocks = 0;
+    /* Security: what follows a lone zero block is past the archive's end for GNU tar and an error for Go's archive/tar (Docker): unpacked, it was content only burrow saw. */
+    if (zero_blocks > 0) fail("the layer is not a valid tar archive: the zero block at byte %" PRIu64 " is followed by a header, not by a second zero block", offset - BLOCK);
     if (!checksum_valid(block)) fail("the layer is not a valid tar archive: the header at byte %" PRIu64 " has a wrong checksum", offset);
     char type = (char)block[156];
     if (type == 'x' || type == 'X' || type == 'g' || type == 'L' || type == 'K') {
@@ -1131,16 +1288,20 @@ static void extract(void) {
       body[size] = '\0';
       input_take((BLOCK - size % BLOCK) % BLOCK, NULL, -1, NULL);
       if (type == 'x' || type == 'X') {
-        parse_pax(body, (size_t)size, &pending);
+        /* Security: records of an earlier PAX header added up with this one's, naming an entry Docker names otherwise. */
+        pending_clear_pax(&pending);
+        if (!parse_pax(body, (size_t)size, &pending)) fail("the layer is not a valid tar archive: the PAX extended header at byte %" PRIu64 " has a malformed record", offset);
       } else if (type == 'L' || type == 'K') {
-        /* The name ends at its NUL; a NUL with more after it would hide the rest. */
+        /* The name ends at its NUL; a NUL with more after it would hide the rest. An empty one keeps the header's. */
         size_t length = (size_t)size;
         while (length > 0 && body[length - 1] == '\0') length--;
-        char **field = type == 'L' ? &pending.path : &pending.linkpath;
-        free(*field);
-        *field = copy_bytes(body, length);
-        if (type == 'L') pending.path_length = length;
-        else pending.linkpath_length = length;
+        char **field = type == 'L' ? &pending.long_path : &pending.long_linkpath;
+        if (length > 0) {
+          free(*field);
+          *field = copy_bytes(body, length);
+          if (type == 'L') pending.long_path_length = length;
+          else pending.long_linkpath_length = length;
+        }
       }
       /* 'g', global headers: as Docker, their records do not apply to the entries. */
       free(body);
@@ -1152,6 +1313,10 @@ static void extract(void) {
   input_drain();
   apply_markers();
   forget_open_directories();
+  if (skipped_more > 0) {
+    if (skipped_count++ > 0) text_add(&skipped, ",", 1);
+    text_printf(&skipped, "\"and %" PRIu64 " more entries, not listed\"", skipped_more);
+  }
   printf("{\"skipped\":[%s],", skipped.data == NULL ? "" : skipped.data);
   print_summary(stdout);
   printf("}\n");

@@ -1,10 +1,10 @@
 import { createHash, type Hash } from 'node:crypto';
-import { createReadStream, existsSync, mkdirSync, renameSync, rmdirSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough, Transform, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { start } from '../util/spawn.js';
-import { BurrowError, isBurrowError } from '../errors.js';
+import { BurrowError, fsError, isBurrowError } from '../errors.js';
 import type { LocalImage } from '../image/local.js';
 import { layerCompression } from '../image/media-types.js';
 import { acquireLock } from '../store/flock.js';
@@ -91,7 +91,10 @@ export async function startExtraction(store: Store, target: LayerTarget, mapping
     lock?.release();
     return undefined;
   }
-  // Named after this process: no one else writes it, and nothing is there yet.
+  // Named after this process: no one else writes it, and nothing is there yet. The
+  // layer is unpacked into it, not into a directory below it: renamed within layers/,
+  // a directory needs no write permission of its own, which the layer's root entry
+  // (mode 0555, an owner of the image's) may not give the user.
   const scratch = layerScratchPath(store, diffId);
   let released = false;
   const release = (): void => {
@@ -106,9 +109,9 @@ export async function startExtraction(store: Store, target: LayerTarget, mapping
   let report: ExtractorReport | undefined;
   const input = new PassThrough({ highWaterMark: 1024 * 1024 });
   const extracted = (async (): Promise<void> => {
-    mkdirSync(join(scratch, 'rootfs'), { recursive: true, mode: 0o755 });
+    mkdirSync(scratch, { recursive: true, mode: 0o755 });
     const hash = createHash('sha256');
-    const { child, finished } = start('unshare', [...unshareArgs(mapping), '--', EXTRACTOR_BINARY, 'extract', join(scratch, 'rootfs'), mapping.single ? 'single' : 'mapped', String(ceiling)], ['pipe', 'pipe', 'pipe']);
+    const { child, finished } = start('unshare', [...unshareArgs(mapping), '--', EXTRACTOR_BINARY, 'extract', scratch, mapping.single ? 'single' : 'mapped', String(ceiling)], ['pipe', 'pipe', 'pipe']);
     const decompress = decompressor(layerCompression(target.mediaType));
     const counted = meter(ceiling, hash);
     const feed = decompress === undefined ? pipeline(input, counted, child.stdin!) : pipeline(input, decompress, counted, child.stdin!);
@@ -130,8 +133,11 @@ export async function startExtraction(store: Store, target: LayerTarget, mapping
     }
     report = JSON.parse(outcome.stdout) as ExtractorReport;
     if (report.skipped.length > 0) {
-      const skipped = report.skipped;
-      notes.push(`layer ${digest.slice(7, 19)}: skipped ${skipped.length} entr${skipped.length === 1 ? 'y' : 'ies'} (device nodes need privileges; paths out of the layer are refused): ${skipped.slice(0, 3).join(', ')}${skipped.length > 3 ? ', …' : ''}`);
+      // The extractor lists 256 KiB of them; a last "and N more entries, not listed" counts the rest.
+      const unlisted = /^and (\d+) more entries, not listed$/.exec(report.skipped.at(-1)!);
+      const skipped = unlisted === null ? report.skipped : report.skipped.slice(0, -1);
+      const count = skipped.length + (unlisted === null ? 0 : Number(unlisted[1]));
+      notes.push(`layer ${digest.slice(7, 19)}: skipped ${count} entr${count === 1 ? 'y' : 'ies'} (device nodes need privileges; paths out of the layer are refused): ${skipped.slice(0, 3).join(', ')}${count > 3 ? ', …' : ''}`);
     }
   })();
   // Failed extractions are thrown away here, once; the caller sees the error through `done`.
@@ -150,8 +156,13 @@ export async function startExtraction(store: Store, target: LayerTarget, mapping
         const info: LayerInfo = { diffId, summary: report!.summary };
         // Not durable: a layer is a cache of its blob; `system check` finds one a crash cut short.
         writeFileAtomic(layerInfoPath(store, diffId), `${JSON.stringify(info)}\n`, 0o644, { durable: false });
-        renameSync(join(scratch, 'rootfs'), final);
-        rmdirSync(scratch);
+        try {
+          renameSync(scratch, final);
+        } catch (error) {
+          // No info file for a layer that is not there.
+          rmSync(layerInfoPath(store, diffId), { force: true });
+          throw fsError(error, `putting layer ${digest} of ${imageName} in place`);
+        }
       } finally {
         release();
       }

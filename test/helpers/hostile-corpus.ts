@@ -4,7 +4,7 @@ import { mkdirSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createGzip } from 'node:zlib';
 import { execa } from 'execa';
-import { dockerArchive, TAR_END, tarArchive, tarHeader, type LayerBlob, type TarEntry } from './tar-writer.js';
+import { dockerArchive, TAR_END, tarArchive, tarEntryBlocks, tarHeader, type LayerBlob, type TarEntry } from './tar-writer.js';
 
 /**
  * The hostile layer corpus: images whose layers try every way out of their
@@ -248,6 +248,15 @@ export function hostileCorpus(sentinel: string, scratch: string): HostileImage[]
     check: { script: 'cat /foo; echo; ls -A /dir; ls -A /gone | wc -l', stdout: 'upper\nupper\n0' },
   });
 
+  // --- the layer's own root entry, with a mode and an owner of the image's -------
+  add('root-entry:latest', [tarArchive([
+    { name: './', type: 'dir', mode: 0o555, uid: 1000, gid: 1000 },
+    { name: 'ok', content: 'ok' },
+  ])], {
+    title: 'a layer whose root entry has mode 0555 and an owner of the image\'s is put in place (the rename asks no write permission of it)',
+    check: { script: 'cat /ok', stdout: 'ok' },
+  });
+
   // --- device nodes, FIFOs, sockets -------------------------------------------
   add('special:latest', [tarArchive([
     { name: 'dev/evil-null', type: 'char', devmajor: 1, devminor: 3 },
@@ -260,6 +269,14 @@ export function hostileCorpus(sentinel: string, scratch: string): HostileImage[]
     title: 'device nodes, a FIFO and a socket-like entry of no tar type are skipped with a note',
     check: { script: 'cat /ok; echo; ls /dev/evil-null /dev/evil-disk /fifo /socket 2>/dev/null | wc -l', stdout: 'ok\n0' },
     notes: [/skipped 4 entries .*\/dev\/evil-null/],
+  });
+
+  // --- more skipped entries than the report lists (256 KiB of notes) -----------
+  const devices = Array.from({ length: 3000 }, (_, index): TarEntry => ({ name: 'device', type: 'char', devmajor: 1, devminor: 3, pax: { path: `devices/${String(index).padStart(250, 'd')}` } }));
+  add('many-devices:latest', [tarArchive(devices)], {
+    title: '3000 device nodes with long names: the report lists the first, the note counts them all',
+    check: { script: 'ls -A /devices 2>/dev/null | wc -l', stdout: '0' },
+    notes: [/skipped 3000 entries \(device nodes need privileges; paths out of the layer are refused\): \/devices\/d+0, \/devices\/d+1, \/devices\/d+2, …/],
   });
 
   // --- names with NUL, over PATH_MAX, over NAME_MAX; an oversized PAX header -
@@ -282,6 +299,13 @@ export function hostileCorpus(sentinel: string, scratch: string): HostileImage[]
   add('pax-cap:latest', [tarArchive([{ name: 'big-pax', pax: { comment: 'c'.repeat(2 * MiB) }, content: 'x' }])], {
     title: 'a PAX extended header over the size cap',
     error: /the PAX extended header "PaxHeaders\/entry" holds 2(\.0)? MiB, more than the 1 MiB allowed/,
+  });
+
+  // --- a PAX header that sent the parser round for ever (a hung pull) ----------
+  const loop = Buffer.from('12 path=abc\n18446744073709551604 x\n');
+  add('pax-loop:latest', [Buffer.concat([tarHeader({ name: 'PaxHeaders/loop', typeflag: 'x' }, loop.length), loop, Buffer.alloc(512 - loop.length), ...tarEntryBlocks({ name: 'f', content: 'x' }), TAR_END])], {
+    title: 'a PAX record whose length wraps around its header (12 + 2^64 - 12 = 0) is refused, not read round for ever',
+    error: /cannot unpack layer sha256:[0-9a-f]+ of .*hostile\/pax-loop:latest: the layer is not a valid tar archive: the PAX extended header at byte 0 has a malformed record/,
   });
 
   // --- gzip bombs ---------------------------------------------------------------
