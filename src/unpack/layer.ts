@@ -111,7 +111,7 @@ export async function startExtraction(store: Store, target: LayerTarget, mapping
   const extracted = (async (): Promise<void> => {
     mkdirSync(scratch, { recursive: true, mode: 0o755 });
     const hash = createHash('sha256');
-    const { child, finished } = start('unshare', [...unshareArgs(mapping), '--', EXTRACTOR_BINARY, 'extract', scratch, mapping.single ? 'single' : 'mapped', String(ceiling)], ['pipe', 'pipe', 'pipe']);
+    const { child, finished } = start('unshare', [...unshareArgs(mapping), '--', EXTRACTOR_BINARY, 'extract', scratch, mapping.single ? 'single' : 'mapped', String(ceiling)], ['pipe', 'pipe', 'pipe'], { ownGroup: true });
     const decompress = decompressor(layerCompression(target.mediaType));
     const counted = meter(ceiling, hash);
     const feed = decompress === undefined ? pipeline(input, counted, child.stdin!) : pipeline(input, decompress, counted, child.stdin!);

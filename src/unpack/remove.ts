@@ -16,7 +16,7 @@ export async function removeInUserNamespace(path: string, mapping: IdMapping): P
   } catch {
     // Owned by mapped ids: fall through.
   }
-  const result = await runToEnd('unshare', [...unshareArgs(mapping), '--', 'rm', '-rf', '--one-file-system', path]);
+  const result = await runToEnd('unshare', [...unshareArgs(mapping), '--', 'rm', '-rf', '--one-file-system', path], { ownGroup: true });
   if (result.exitCode !== 0 && existsSync(path)) {
     throw new BurrowError('IO', `cannot remove ${path}: ${userNamespaceFailure(result.stderr) ?? (result.stderr.trim().split('\n')[0] || result.error?.message)}`);
   }
@@ -34,7 +34,7 @@ export async function removeAllInUserNamespace(paths: string[], mapping: IdMappi
     for (const path of present) await removeInUserNamespace(path, mapping);
     return;
   }
-  const result = await runToEnd('unshare', [...unshareArgs(mapping), '--', 'rm', '-rf', '--one-file-system', '--', ...present]);
+  const result = await runToEnd('unshare', [...unshareArgs(mapping), '--', 'rm', '-rf', '--one-file-system', '--', ...present], { ownGroup: true });
   const left = present.filter((path) => existsSync(path));
   if (result.exitCode !== 0 && left.length > 0) {
     throw new BurrowError('IO', `cannot remove ${left[0]}${left.length > 1 ? ` and ${left.length - 1} more` : ''}: ${userNamespaceFailure(result.stderr) ?? (result.stderr.trim().split('\n')[0] || result.error?.message)}`);

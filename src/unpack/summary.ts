@@ -14,7 +14,7 @@ export const EXTRACTOR_BINARY = fileURLToPath(new URL('../native/burrow-unpack',
  * namespace: the files belong to mapped ids, some unreadable from outside).
  */
 export async function summarizeLayer(dir: string, mapping: IdMapping): Promise<LayerSummary> {
-  const result = await runToEnd('unshare', [...unshareArgs(mapping), '--', EXTRACTOR_BINARY, 'summarize', dir]);
+  const result = await runToEnd('unshare', [...unshareArgs(mapping), '--', EXTRACTOR_BINARY, 'summarize', dir], { ownGroup: true });
   if (result.exitCode !== 0) {
     throw new BurrowError('IO', `cannot read layer ${dir}: ${userNamespaceFailure(result.stderr) ?? (result.stderr.trim().split('\n')[0] || result.error?.message || 'the extractor failed')}`);
   }

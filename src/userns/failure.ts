@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { BurrowError } from '../errors.js';
 
 /** A sysctl's value, or undefined where the kernel has no such knob. */
 function sysctl(path: string): string | undefined {
@@ -38,4 +39,26 @@ export function userNamespaceFailure(output: string): string | undefined {
     return `newuidmap/newgidmap refused the id mapping (${idmap[1]!.trim()}): check your ranges in /etc/subuid and /etc/subgid, and that newuidmap and newgidmap are setuid root (Debian/Ubuntu: apt-get install --reinstall uidmap)`;
   }
   return undefined;
+}
+
+let checked = false;
+
+/**
+ * Throws when this host allows the user no user namespace at all
+ * (user.max_user_namespaces 0, or Debian's kernel.unprivileged_userns_clone 0),
+ * before any `unshare` runs: util-linux 2.38's unshare, failing there, leaves its
+ * newuidmap helper blocked for ever, holding whatever descriptors it was given
+ * (the caller's terminal, a container start's report pipe), so the start would
+ * hang instead of failing. Two small reads of /proc, once per process.
+ */
+export function assertUserNamespacesAllowed(): void {
+  if (checked) return;
+  let refusal: string | undefined;
+  if (sysctl('user/max_user_namespaces') === '0') {
+    refusal = 'cannot create a user namespace: this host allows none (user.max_user_namespaces is 0); as root: sysctl -w user.max_user_namespaces=28633';
+  } else if (sysctl('kernel/unprivileged_userns_clone') === '0') {
+    refusal = 'cannot create a user namespace: unprivileged user namespaces are disabled (kernel.unprivileged_userns_clone=0); as root: sysctl -w kernel.unprivileged_userns_clone=1';
+  }
+  if (refusal !== undefined) throw new BurrowError('NO_DRIVER', refusal);
+  checked = true;
 }

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { onPath } from '../util/host-tools.js';
+import { assertUserNamespacesAllowed } from './failure.js';
 
 /** One line of /etc/subuid or /etc/subgid that belongs to the user. */
 export interface SubordinateRange {
@@ -57,6 +58,7 @@ export function maxMappedId(mapping: IdMapping): number {
  * cannot (EINVAL); with --map-users it runs newuidmap/newgidmap itself.
  */
 export function unshareArgs(mapping: IdMapping): string[] {
+  assertUserNamespacesAllowed();
   const base = ['--user', '--mount', '--map-user=0', '--map-group=0'];
   if (mapping.single) return base;
   return [...base, `--map-users=${mapping.uidRange!.start},1,${mapping.uidRange!.count}`, `--map-groups=${mapping.gidRange!.start},1,${mapping.gidRange!.count}`];

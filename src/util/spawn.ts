@@ -34,10 +34,27 @@ export interface StartOptions {
   env?: NodeJS.ProcessEnv;
   /** A session of its own (setsid): the caller's terminal signals do not reach it. */
   detached?: boolean;
+  /**
+   * A process group of its own (a new session), killed as a whole once the child
+   * exits. For `unshare` with --map-users: when unshare(2) fails (no user
+   * namespaces allowed), util-linux 2.38 exits and leaves the helper it forked to
+   * run newuidmap blocked on an eventfd for ever, holding the pipes, so the wait
+   * for them to close would never end.
+   */
+  ownGroup?: boolean;
 }
 
 export function start(command: string, args: readonly string[], stdio: StdioOptions = ['ignore', 'pipe', 'pipe'], options: StartOptions = {}): { child: ChildProcess; finished: Promise<Finished> } {
-  const child = spawn(command, args, { stdio, env: options.env ?? hostEnv(), detached: options.detached ?? false });
+  const child = spawn(command, args, { stdio, env: options.env ?? hostEnv(), detached: options.detached ?? options.ownGroup ?? false });
+  if (options.ownGroup === true) {
+    child.on('exit', () => {
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        // No one left in the group: the usual case.
+      }
+    });
+  }
   let stdout = '';
   let stderr = '';
   child.stdout?.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
@@ -52,6 +69,6 @@ export function start(command: string, args: readonly string[], stdio: StdioOpti
   return { child, finished };
 }
 
-export function runToEnd(command: string, args: readonly string[]): Promise<Finished> {
-  return start(command, args).finished;
+export function runToEnd(command: string, args: readonly string[], options: StartOptions = {}): Promise<Finished> {
+  return start(command, args, ['ignore', 'pipe', 'pipe'], options).finished;
 }

@@ -93,9 +93,9 @@ describe('a missing host program: one line naming the package', () => {
  * [source, target] is bound over target, with the test user's uid and gid mapped
  * back (so burrow sees itself as the test user, and nests its namespaces inside).
  */
-async function runWithBinds(target: Sandbox, binds: Array<[string, string]>, args: string[], setup: string[] = []): Promise<CliResult> {
+async function runWithBinds(target: Sandbox, binds: Array<[string, string]>, args: string[]): Promise<CliResult> {
   const { uid, gid } = userInfo();
-  const mounts = [...binds.map(([source, over]) => `mount --bind '${source}' '${over}'`), ...setup].join(' && ');
+  const mounts = binds.map(([source, over]) => `mount --bind '${source}' '${over}'`).join(' && ');
   const result = await execa('unshare', ['--user', '--map-root-user', '--mount', 'sh', '-c',
     `${mounts} && exec unshare --user --map-user=${uid} --map-group=${gid} -- "$@"`, 'sh', process.execPath, BURROW_BIN, ...args], {
     env: { ...process.env, ...target.env },
@@ -119,12 +119,31 @@ describe('missing set-up: one line naming the fix', () => {
     expect(stderrLines(result)).toEqual([`mapping only your own uid into the container: no range for ${name} in /etc/subuid (add one as root: usermod --add-subuids 100000-165535 --add-subgids 100000-165535 ${name})`]);
   });
 
-  it('user namespaces not allowed (simulated: user.max_user_namespaces of 1 in a user namespace of the test\'s own, which its own nested namespace takes): the first unpack names the sysctl', async () => {
+  it('no user namespaces allowed (simulated: user.max_user_namespaces set to 0 in a user namespace of the test\'s own, where burrow runs as its root): cold and warm, attached and detached, one line naming the sysctl, and nothing left hanging', async () => {
     const fresh = sandbox();
     expect((await run(fresh, ['pull', '-q', busybox()])).exitCode).toBe(0);
-    const result = await runWithBinds(fresh, [], ['run', '--rm', busybox(), 'true'], ['echo 1 > /proc/sys/user/max_user_namespaces']);
-    expect(result.exitCode).toBe(125);
-    expect(stderrLines(result).at(-1)).toMatch(/^burrow: cannot unpack layer sha256:[0-9a-f]+ of .*: cannot create a user namespace: this user may create no more of them \(user\.max_user_namespaces is 0\?\); as root: sysctl -w user\.max_user_namespaces=28633$/);
+    const disabled = async (args: string[]): Promise<CliResult> => {
+      const result = await execa('unshare', ['--user', '--map-root-user', 'sh', '-c', 'echo 0 > /proc/sys/user/max_user_namespaces && exec "$@"', 'sh', process.execPath, BURROW_BIN, ...args], {
+        env: { ...process.env, ...fresh.env },
+        extendEnv: false,
+        reject: false,
+        timeout: 60_000,
+        stdin: 'ignore',
+      });
+      return { exitCode: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr) };
+    };
+    const refusal = 'burrow: cannot create a user namespace: this host allows none (user.max_user_namespaces is 0); as root: sysctl -w user.max_user_namespaces=28633';
+    // The first run would unpack; the layers are then made outside, and the starts are refused the same way.
+    const cold = await disabled(['run', '--rm', busybox(), 'true']);
+    expect(cold.exitCode).toBe(125);
+    expect(stderrLines(cold).at(-1)).toBe(refusal);
+    expect((await run(fresh, ['run', '--rm', busybox(), 'true'])).exitCode).toBe(0);
+    for (const detach of [[], ['-d']]) {
+      const warm = await disabled(['run', ...detach, '--rm', busybox(), 'true']);
+      expect(warm.exitCode).toBe(125);
+      expect(stderrLines(warm).at(-1)).toBe(refusal);
+    }
+    expect((await run(fresh, ['ps', '-a', '-q'])).stdout).toBe('');
   });
 
   it('no access to /dev/fuse with --storage-driver fuse-overlayfs (simulated: /dev/kmsg, which the user cannot open for writing, bound over /dev/fuse)', async () => {

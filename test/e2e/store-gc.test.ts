@@ -338,7 +338,7 @@ describe('system check', () => {
     const killed = burrow(box, ['run', '--rm', 'slow:latest'], { timeout: 300_000 });
     await until(() => {
       const name = scratch();
-      return name !== undefined && existsSync(join(layers, name, 'rootfs', 'big.bin'));
+      return name !== undefined && existsSync(join(layers, name, 'big.bin'));
     }, 120_000, 'the unpack to start writing');
     killed.kill('SIGKILL');
     await killed;
