@@ -5,14 +5,16 @@
 // only for scripts. Modules a command does not need stay unevaluated (esbuild
 // turns our dynamic imports into lazy initialisers).
 //
-// Bundled: commander (every start needs it), and execa and p-limit (ESM-only,
-// which a CommonJS bundle cannot require). Loaded from node_modules on demand:
-// the rest (undici breaks when bundled; koffi is native).
-import { readFileSync, rmSync } from 'node:fs';
+// Bundled: commander (every start needs it), execa and p-limit (ESM-only,
+// which a CommonJS bundle cannot require), and the modules of undici a pull
+// uses (registry/http.ts imports them one by one: its index pulls in fetch and
+// more, and compiling them cost a cold run 45 ms; bundled, the code cache holds
+// them). Loaded from node_modules on demand: the rest (koffi is native).
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { build } from 'esbuild';
 
-const BUNDLED = new Set(['commander', 'execa', 'p-limit']);
+const BUNDLED = new Set(['commander', 'execa', 'p-limit', 'undici']);
 const { dependencies } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 const outdir = new URL('../build/cli-bundle/', import.meta.url).pathname;
 
@@ -30,10 +32,24 @@ await build({
   define: { 'import.meta.url': '__burrowModuleUrl' },
   // The first line names this build: bin/burrow.js keys its code cache on it.
   banner: { js: `// burrow-bundle ${randomBytes(8).toString('hex')}\nconst __burrowModuleUrl = require('node:url').pathToFileURL(__filename).href;` },
+  // Licence comments of bundled packages go to main.cjs.LEGAL.txt beside the bundle.
+  legalComments: 'external',
   logLevel: 'warning',
 });
 
-const bundled = readFileSync(`${outdir}main.cjs`, 'utf8');
+// esbuild escapes strings, templates and regular expressions to ASCII; what is left outside
+// ASCII is comments. Those of bundled packages (undici's) are made ASCII here, module by
+// module (esbuild names each with a `// node_modules/...` line); ours are checked below.
+let inPackage = false;
+const bundled = readFileSync(`${outdir}main.cjs`, 'utf8')
+  .split('\n')
+  .map((text) => {
+    const marker = /^\/\/ (node_modules|src)\//.exec(text);
+    if (marker !== null) inPackage = marker[1] === 'node_modules';
+    return inPackage ? text.replace(/[^\x00-\x7f]/g, '?') : text;
+  })
+  .join('\n');
+writeFileSync(`${outdir}main.cjs`, bundled);
 // A script compiled by vm.Script has no module loader: an import() left in the
 // bundle (of a package kept external) would fail at run time, so fail here.
 const dynamicImports = bundled.match(/\bimport\("[^"]+"\)/g);

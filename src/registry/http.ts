@@ -1,4 +1,3 @@
-import { createRequire } from 'node:module';
 import { Transform, pipeline, type Readable } from 'node:stream';
 import { rootCertificates } from 'node:tls';
 import type { Agent, Dispatcher } from 'undici';
@@ -78,21 +77,22 @@ let undiciApi: UndiciApi | undefined;
 /**
  * The parts of undici burrow uses: the Agent and Pool dispatchers, the TLS
  * connector and the request API on dispatchers. Loading undici's index also
- * compiles fetch, WebSocket, the cache and the mocks: 60 ms against 150 ms for
- * every pull (measured), a third of a cold busybox run. These paths are
- * undici 6's own layout (the version is pinned in package.json): index.js
+ * compiles fetch, WebSocket, the cache and the mocks (150 ms for every pull,
+ * measured); these modules alone took 45 ms, and bundled into the CLI, whose
+ * code cache holds them compiled, less than 10 ms (esbuild turns these imports
+ * into lazy requires, so a warm start never evaluates them). These paths are
+ * undici 6's own layout (the version is pinned in package.json): its index.js
  * assembles its exports from them the same way.
  */
 async function undici(): Promise<UndiciApi> {
   if (undiciApi === undefined) {
-    // require, not import(): the CLI bundle is a script compiled with a code cache, where import() has no loader.
-    const require = createRequire(import.meta.url);
-    const Dispatcher = require('undici/lib/dispatcher/dispatcher.js') as { prototype: object };
-    Object.assign(Dispatcher.prototype, require('undici/lib/api/index.js') as object);
+    const { default: Dispatcher } = await import('undici/lib/dispatcher/dispatcher.js');
+    const { default: api } = await import('undici/lib/api/index.js');
+    Object.assign((Dispatcher as { prototype: object }).prototype, api);
     undiciApi = {
-      Agent: require('undici/lib/dispatcher/agent.js') as UndiciApi['Agent'],
-      Pool: require('undici/lib/dispatcher/pool.js') as UndiciApi['Pool'],
-      buildConnector: require('undici/lib/core/connect.js') as UndiciApi['buildConnector'],
+      Agent: (await import('undici/lib/dispatcher/agent.js')).default as UndiciApi['Agent'],
+      Pool: (await import('undici/lib/dispatcher/pool.js')).default as UndiciApi['Pool'],
+      buildConnector: (await import('undici/lib/core/connect.js')).default as UndiciApi['buildConnector'],
     };
   }
   return undiciApi;
