@@ -7,7 +7,7 @@ import { bwrapArgs, DESTINATION } from '../sandbox/bwrap.js';
 import { ENV_FD, ENV_FILE, SECCOMP_FD, SECCOMP_FILE } from '../sandbox/handoff.js';
 import { hasSeccompFilter, type RootfsDriverName, type SetupPlan } from '../sandbox/plan.js';
 import type { Store } from '../store/store.js';
-import { layersDir } from '../unpack/unpack.js';
+import { layersDir } from '../unpack/paths.js';
 import { unshareArgs, type IdMapping } from '../userns/idmap.js';
 import { containerDir, type ContainerRecord } from './record.js';
 

@@ -2,9 +2,8 @@ import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs
 import { join } from 'node:path';
 import { fsError } from '../errors.js';
 import { readManifest } from '../image/local.js';
-import { layerInfoPath } from '../unpack/layer-info.js';
 import { removeAllInUserNamespace } from '../unpack/remove.js';
-import { layerPath, layerScratchOwnerGone } from '../unpack/unpack.js';
+import { layerInfoPath, layerPath, layerScratchOwnerGone } from '../unpack/paths.js';
 import { idMapping } from '../userns/idmap.js';
 import { treeSize } from '../util/tree-size.js';
 import { acquireLock } from './flock.js';

@@ -2,8 +2,8 @@ import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync } f
 import { basename, dirname, join } from 'node:path';
 import { loadLocalImage } from '../image/local.js';
 import { rootfsCopied } from '../rootfs/copy.js';
-import { layerInfoPath, readLayerInfo } from '../unpack/layer-info.js';
-import { isLayerScratch, layersDir } from '../unpack/unpack.js';
+import { readLayerInfo } from '../unpack/layer-info.js';
+import { isLayerScratch, layerInfoPath, layersDir } from '../unpack/paths.js';
 import { randomBytes } from '../util/random.js';
 import { treeSize } from '../util/tree-size.js';
 import { acquireLock, type Lock } from './flock.js';

@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Store } from '../store/store.js';
-import { layersDir } from './unpack.js';
+import { layerInfoPath } from './paths.js';
 
 /**
  * What an unpacked layer directory holds, as the extractor counted it once the
@@ -22,15 +21,6 @@ export interface LayerSummary {
 export interface LayerInfo {
   diffId: string;
   summary: LayerSummary;
-}
-
-/**
- * `layers/<hex>.json`, next to `layers/<hex>`: written before the directory is
- * renamed into place, so a complete layer always has one (a `.json` without
- * its directory is the leftover of a killed unpack, rewritten by the next).
- */
-export function layerInfoPath(store: Store, diffId: string): string {
-  return join(layersDir(store), `${diffId.slice(diffId.indexOf(':') + 1)}.json`);
 }
 
 export function readLayerInfo(store: Store, diffId: string): LayerInfo | undefined {

@@ -13,11 +13,12 @@ import { decompressor } from '../util/decompress.js';
 import { userNamespaceFailure } from '../userns/failure.js';
 import { unshareArgs, type IdMapping } from '../userns/idmap.js';
 import { writeFileAtomic } from '../store/atomic.js';
-import { layerInfoPath, type LayerInfo, type LayerSummary } from './layer-info.js';
+import { type LayerInfo, type LayerSummary } from './layer-info.js';
+import { layerInfoPath } from './paths.js';
 import { EXTRACTOR_BINARY } from './summary.js';
 import { ceilingHint } from './limits.js';
 import { removeInUserNamespace } from './remove.js';
-import { layerPath, layerScratchPath } from './unpack.js';
+import { layerPath, layerScratchPath } from './paths.js';
 
 
 /** Raised by the meter: the layer's tar stream grew past the ceiling. */
