@@ -959,6 +959,16 @@ static void fail_entry_name(const char *shown, size_t shown_length, const char *
   fail("entry %s %s", quote_name(shown, shown_length), detail);
 }
 
+/* A name from the extended headers, as Go's archive/tar chooses it: a GNU long name over a PAX record; NULL when neither gave one. */
+static const char *extended_name(const char *long_name, size_t long_length, const char *pax, size_t pax_length, size_t *length) {
+  if (long_name != NULL) {
+    *length = long_length;
+    return long_name;
+  }
+  *length = pax_length;
+  return pax;
+}
+
 static bool is_regular(char type) {
   return type == '0' || type == '\0' || type == '7';
 }
@@ -977,17 +987,11 @@ static void handle_entry(const unsigned char *block, struct pending *pending) {
     do input_take(BLOCK, extension, -1, NULL);
     while (extension[504] != 0);
   }
-  /* The name: PAX or GNU long name, else the header's (with the ustar prefix). */
+  /* The name: GNU long name, else PAX, else the header's (with the ustar prefix). */
   char header_name[257];
-  const char *name;
   size_t name_length;
-  if (pending->long_path != NULL) {
-    name = pending->long_path;
-    name_length = pending->long_path_length;
-  } else if (pending->path != NULL) {
-    name = pending->path;
-    name_length = pending->path_length;
-  } else {
+  const char *name = extended_name(pending->long_path, pending->long_path_length, pending->path, pending->path_length, &name_length);
+  if (name == NULL) {
     size_t prefix_length = 0;
     if (memcmp(block + 257, "ustar\0", 6) == 0) prefix_length = strnlen((const char *)block + 345, 155);
     size_t short_length = strnlen((const char *)block, 100);
@@ -1004,15 +1008,9 @@ static void handle_entry(const unsigned char *block, struct pending *pending) {
     name = header_name;
   }
   char header_link[101];
-  const char *linkpath;
   size_t linkpath_length;
-  if (pending->long_linkpath != NULL) {
-    linkpath = pending->long_linkpath;
-    linkpath_length = pending->long_linkpath_length;
-  } else if (pending->linkpath != NULL) {
-    linkpath = pending->linkpath;
-    linkpath_length = pending->linkpath_length;
-  } else {
+  const char *linkpath = extended_name(pending->long_linkpath, pending->long_linkpath_length, pending->linkpath, pending->linkpath_length, &linkpath_length);
+  if (linkpath == NULL) {
     linkpath_length = strnlen((const char *)block + 157, 100);
     memcpy(header_link, block + 157, linkpath_length);
     header_link[linkpath_length] = '\0';

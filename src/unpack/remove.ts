@@ -5,38 +5,31 @@ import { userNamespaceFailure } from '../userns/failure.js';
 import { unshareArgs, type IdMapping } from '../userns/idmap.js';
 
 /**
- * Removes a tree that holds files owned by subordinate ids: the user cannot
- * delete those from outside, so `rm` runs as root of the user namespace.
+ * Removes trees that hold files owned by subordinate ids: the user cannot delete
+ * those from outside, so `rm` runs as root of the user namespace, once for all
+ * of them (garbage collection removes many: each namespace costs a process).
+ * Trees whose files are all the user's (a single-id mapping, a layer refused
+ * before it was written) go without one.
  */
-export async function removeInUserNamespace(path: string, mapping: IdMapping): Promise<void> {
-  if (!existsSync(path)) return;
-  try {
-    rmSync(path, { recursive: true, force: true });
-    return;
-  } catch {
-    // Owned by mapped ids: fall through.
-  }
-  const result = await runToEnd('unshare', [...unshareArgs(mapping), '--', 'rm', '-rf', '--one-file-system', path], { ownGroup: true });
-  if (result.exitCode !== 0 && existsSync(path)) {
-    throw new BurrowError('IO', `cannot remove ${path}: ${userNamespaceFailure(result.stderr) ?? (result.stderr.trim().split('\n')[0] || result.error?.message)}`);
+export async function removeAllInUserNamespace(paths: string[], mapping: IdMapping): Promise<void> {
+  const left = paths.filter((path) => {
+    if (!existsSync(path)) return false;
+    try {
+      rmSync(path, { recursive: true, force: true });
+      return false;
+    } catch {
+      return true; // Owned by mapped ids.
+    }
+  });
+  if (left.length === 0) return;
+  const result = await runToEnd('unshare', [...unshareArgs(mapping), '--', 'rm', '-rf', '--one-file-system', '--', ...left], { ownGroup: true });
+  const still = left.filter((path) => existsSync(path));
+  if (result.exitCode !== 0 && still.length > 0) {
+    throw new BurrowError('IO', `cannot remove ${still[0]}${still.length > 1 ? ` and ${still.length - 1} more` : ''}: ${userNamespaceFailure(result.stderr) ?? (result.stderr.trim().split('\n')[0] || result.error?.message)}`);
   }
 }
 
-/**
- * Removes several such trees with one `rm` in one user namespace (garbage
- * collection: each namespace costs a process). With a single-id mapping every
- * file is the user's, and no process is needed.
- */
-export async function removeAllInUserNamespace(paths: string[], mapping: IdMapping): Promise<void> {
-  const present = paths.filter((path) => existsSync(path));
-  if (present.length === 0) return;
-  if (mapping.single) {
-    for (const path of present) await removeInUserNamespace(path, mapping);
-    return;
-  }
-  const result = await runToEnd('unshare', [...unshareArgs(mapping), '--', 'rm', '-rf', '--one-file-system', '--', ...present], { ownGroup: true });
-  const left = present.filter((path) => existsSync(path));
-  if (result.exitCode !== 0 && left.length > 0) {
-    throw new BurrowError('IO', `cannot remove ${left[0]}${left.length > 1 ? ` and ${left.length - 1} more` : ''}: ${userNamespaceFailure(result.stderr) ?? (result.stderr.trim().split('\n')[0] || result.error?.message)}`);
-  }
+/** One such tree. */
+export function removeInUserNamespace(path: string, mapping: IdMapping): Promise<void> {
+  return removeAllInUserNamespace([path], mapping);
 }

@@ -10,27 +10,27 @@ function sysctl(path: string): string | undefined {
   }
 }
 
+const RAISE_MAX = 'as root: sysctl -w user.max_user_namespaces=28633';
+
 /**
  * What a failure of `unshare` (making burrow's user namespace) means, and the
  * fix, from its error output; undefined when the output says something else.
- * The kernel answers ENOSPC when the user may create no more user namespaces
- * (user.max_user_namespaces is 0 where they are disabled), EPERM when
- * unprivileged user namespaces are off (Debian's kernel.unprivileged_userns_clone)
- * or an AppArmor policy restricts them (Ubuntu 24.04's default).
+ * The kernel answers ENOSPC when the user may create no more user namespaces,
+ * EPERM when an AppArmor policy restricts them (Ubuntu 24.04's default) or a
+ * container burrow runs in forbids them. A host that allows none at all
+ * (max_user_namespaces 0, Debian's unprivileged_userns_clone 0) never gets here:
+ * assertUserNamespacesAllowed refuses it before unshare runs.
  */
 export function userNamespaceFailure(output: string): string | undefined {
   if (/unrecognized option '--map-(users|groups)'/.test(output)) {
     return "util-linux's unshare is older than 2.38 (it has no --map-users): install util-linux 2.38 or later (Debian 12, Ubuntu 24.04)";
   }
   if (/unshare failed: No space left on device/.test(output)) {
-    return 'cannot create a user namespace: this user may create no more of them (user.max_user_namespaces is 0?); as root: sysctl -w user.max_user_namespaces=28633';
+    return `cannot create a user namespace: this user has as many as user.max_user_namespaces allows; ${RAISE_MAX}`;
   }
   if (/unshare failed: Operation not permitted/.test(output)) {
     if (sysctl('kernel/apparmor_restrict_unprivileged_userns') === '1') {
       return 'cannot create a user namespace: AppArmor restricts them for unprivileged programs (kernel.apparmor_restrict_unprivileged_userns=1, Ubuntu 24.04); as root: sysctl -w kernel.apparmor_restrict_unprivileged_userns=0, or an AppArmor profile that allows userns for burrow\'s helpers';
-    }
-    if (sysctl('kernel/unprivileged_userns_clone') === '0') {
-      return 'cannot create a user namespace: unprivileged user namespaces are disabled (kernel.unprivileged_userns_clone=0); as root: sysctl -w kernel.unprivileged_userns_clone=1';
     }
     return 'cannot create a user namespace: the kernel refused it (Operation not permitted): unprivileged user namespaces are disabled here, or burrow runs in a container that forbids them';
   }
@@ -55,7 +55,7 @@ export function assertUserNamespacesAllowed(): void {
   if (checked) return;
   let refusal: string | undefined;
   if (sysctl('user/max_user_namespaces') === '0') {
-    refusal = 'cannot create a user namespace: this host allows none (user.max_user_namespaces is 0); as root: sysctl -w user.max_user_namespaces=28633';
+    refusal = `cannot create a user namespace: this host allows none (user.max_user_namespaces is 0); ${RAISE_MAX}`;
   } else if (sysctl('kernel/unprivileged_userns_clone') === '0') {
     refusal = 'cannot create a user namespace: unprivileged user namespaces are disabled (kernel.unprivileged_userns_clone=0); as root: sysctl -w kernel.unprivileged_userns_clone=1';
   }
