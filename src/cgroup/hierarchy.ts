@@ -44,6 +44,7 @@ export const SYSTEM_SOURCES: PlaceSources = { procSelfCgroup: '/proc/self/cgroup
 
 /** mountinfo escapes blanks and backslashes as octal (\040). */
 function unescapeMount(field: string): string {
+  if (!field.includes('\\')) return field;
   return field.replace(/\\([0-7]{3})/g, (_match, octal: string) => String.fromCharCode(parseInt(octal, 8)));
 }
 
@@ -58,6 +59,7 @@ interface CgroupMount {
 function parseMounts(text: string): CgroupMount[] {
   const mounts: CgroupMount[] = [];
   for (const line of text.split('\n')) {
+    if (!line.includes(' - cgroup')) continue;
     const separator = line.indexOf(' - ');
     if (separator < 0) continue;
     const before = line.slice(0, separator).split(' ');
@@ -71,10 +73,14 @@ function parseMounts(text: string): CgroupMount[] {
 
 /** The directory of cgroup `path` under a mount whose root is `root`; undefined when the mount does not show it. */
 function under(mount: CgroupMount, path: string): string | undefined {
-  if (mount.root === '/') return join(mount.point, path);
-  if (path === mount.root) return mount.point;
-  if (path.startsWith(`${mount.root}/`)) return join(mount.point, path.slice(mount.root.length));
-  return undefined;
+  let relative: string;
+  if (mount.root === '/') relative = path;
+  else if (path === mount.root) relative = '';
+  else if (path.startsWith(`${mount.root}/`)) relative = path.slice(mount.root.length);
+  else return undefined;
+  const dir = join(mount.point, relative);
+  // The own cgroup `/` is the mount point itself, spelt as the mount table spells it (no trailing slash).
+  return dir.length > 1 && dir.endsWith('/') ? dir.slice(0, -1) : dir;
 }
 
 export function readPlaces(sources: PlaceSources = SYSTEM_SOURCES): CgroupPlaces {
