@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -17,6 +17,36 @@ beforeEach(() => {
   base = mkdtempSync(join(tmpdir(), 'burrow-cgexec-'));
 });
 afterEach(() => rmSync(base, { recursive: true, force: true }));
+
+/** Whether the dynamic loader can find libsystemd.so.0 here (then --systemd calls through sd-bus). */
+function hasLibsystemd(): boolean {
+  const cache = spawnSync('/sbin/ldconfig', ['-p'], { encoding: 'utf8' });
+  return cache.status === 0 && /\blibsystemd\.so\.0\b/.test(cache.stdout);
+}
+
+/**
+ * A host without libsystemd (simulation): an unloadable libsystemd.so.0 first on
+ * LD_LIBRARY_PATH makes the dlopen fail, and a fake busctl first on PATH records
+ * its argv, its XDG_RUNTIME_DIR and whether fd 3 reached it, then plays the user
+ * manager by listing the pid (its last argument) in $D/cg/cgroup.procs, or fails
+ * when $D/busctl-fails exists. Returns the shell prefix that sets this up.
+ */
+function withoutLibsystemd(): string {
+  mkdirSync(join(base, 'lib'));
+  writeFileSync(join(base, 'lib', 'libsystemd.so.0'), 'not a shared object\n');
+  mkdirSync(join(base, 'bin'));
+  const busctl = join(base, 'bin', 'busctl');
+  writeFileSync(busctl, `#!/bin/sh
+printf '%s\\n' "$*" > "${base}/busctl-args"
+printf '%s\\n' "$XDG_RUNTIME_DIR" > "${base}/busctl-runtime"
+if [ -e /proc/self/fd/3 ]; then echo open > "${base}/busctl-fd3"; fi
+if [ -e "${base}/busctl-fails" ]; then echo 'Call failed: Unit burrow-holder.service not loaded.' >&2; echo 'more' >&2; exit 1; fi
+for last; do :; done
+mkdir -p "${base}/cg" && echo "$last" > "${base}/cg/cgroup.procs"
+`);
+  chmodSync(busctl, 0o755);
+  return `LD_LIBRARY_PATH="$D/lib" PATH="$D/bin:$PATH"`;
+}
 
 /** Runs `sh -c SCRIPT` with fd 3 on a file; returns the status, stderr and what fd 3 got. */
 function run(script: string): { status: number | null; stderr: string; info: string } {
@@ -58,6 +88,45 @@ describe('burrow-cgexec', () => {
     const result = run(`XDG_RUNTIME_DIR="$D" DBUS_SESSION_BUS_ADDRESS=unix:path="$D/bus" "$B" --systemd burrow-holder.service /burrow-x --procs "$D/none/cgroup.procs" -- touch "$D/ran"`);
     expect(result.status).toBe(125);
     expect(result.info).toMatch(/^burrow-why cannot enter the container's cgroup burrow-holder.service\/burrow-x through the systemd user manager: .+\n\{"burrow-error":"cgroup"\}\n$/);
+    expect(existsSync(join(base, 'ran'))).toBe(false);
+  });
+
+  it.skipIf(!hasLibsystemd())('through sd-bus (libsystemd here), no manager behind the runtime dir: the reason names the bus address it tried', () => {
+    const result = run(`env -u DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR="$D/run time" "$B" --systemd burrow-holder.service /burrow-x --procs "$D/none/cgroup.procs" -- touch "$D/ran"`);
+    expect(result.status).toBe(125);
+    // The blank escaped as D-Bus addresses want it; the manager's private socket was tried first, silently.
+    expect(result.info).toBe(`burrow-why cannot enter the container's cgroup burrow-holder.service/burrow-x through the systemd user manager: cannot connect to unix:path=${base}/run%20time/bus: No such file or directory\n{"burrow-error":"cgroup"}\n`);
+    expect(existsSync(join(base, 'ran'))).toBe(false);
+  });
+
+  const uid = process.getuid?.() ?? 0;
+  it.skipIf(!hasLibsystemd() || existsSync(`/run/user/${uid}/bus`))('through sd-bus with XDG_RUNTIME_DIR unset: the bus of /run/user/UID', () => {
+    const result = run(`env -u DBUS_SESSION_BUS_ADDRESS -u XDG_RUNTIME_DIR "$B" --systemd burrow-holder.service /burrow-x -- touch "$D/ran"`);
+    expect(result.status).toBe(125);
+    expect(result.info).toContain(`: cannot connect to unix:path=/run/user/${uid}/bus: `);
+    expect(existsSync(join(base, 'ran'))).toBe(false);
+  });
+
+  it('without libsystemd (simulation: unloadable libsystemd, fake busctl): busctl --user asks the manager to attach this pid, with XDG_RUNTIME_DIR /run/user/UID when unset and no fd 3; the command runs', () => {
+    const env = withoutLibsystemd();
+    const result = run(`${env} env -u XDG_RUNTIME_DIR "$B" --systemd burrow-holder.service /burrow-x --procs "$D/cg/cgroup.procs" -- sh -c 'echo ran >&3'`);
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.info).toBe('ran\n');
+    const pid = readFileSync(join(base, 'cg', 'cgroup.procs'), 'utf8').trim();
+    expect(pid).toMatch(/^\d+$/);
+    expect(readFileSync(join(base, 'busctl-args'), 'utf8')).toBe(
+      `--user call org.freedesktop.systemd1 /org/freedesktop/systemd1 org.freedesktop.systemd1.Manager AttachProcessesToUnit ssau burrow-holder.service /burrow-x 1 ${pid}\n`,
+    );
+    expect(readFileSync(join(base, 'busctl-runtime'), 'utf8')).toBe(`/run/user/${uid}\n`);
+    expect(existsSync(join(base, 'busctl-fd3'))).toBe(false);
+  });
+
+  it('without libsystemd (simulation: unloadable libsystemd, fake busctl that fails): its first stderr line on fd 3, exit 125, the command never runs', () => {
+    const env = withoutLibsystemd();
+    writeFileSync(join(base, 'busctl-fails'), '');
+    const result = run(`${env} "$B" --systemd burrow-holder.service /burrow-x --procs "$D/cg/cgroup.procs" -- touch "$D/ran"`);
+    expect(result.status).toBe(125);
+    expect(result.info).toBe(`burrow-why cannot enter the container's cgroup burrow-holder.service/burrow-x through the systemd user manager: Call failed: Unit burrow-holder.service not loaded.\n{"burrow-error":"cgroup"}\n`);
     expect(existsSync(join(base, 'ran'))).toBe(false);
   });
 
