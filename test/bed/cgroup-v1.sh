@@ -7,8 +7,9 @@
 #   cgroup-v1.sh up USER REGISTRATION     make burrow-<uid> (or reuse it), register
 #   cgroup-v1.sh down USER REGISTRATION   unregister; the last one out removes it
 # REGISTRATION names this run (a file under /run/burrow-bed-cgroup-v1/<uid>/ that
-# holds the run's pid): parallel test runs of one machine share one subtree (the
-# route finds it by name), and only the last run to leave removes it.
+# holds the run's pid and the directories it uses): parallel test runs in the same
+# cgroup share its subtree (the route finds it by name), and only the last run to
+# leave removes it.
 # No process is ever moved: the subtree starts empty and the tests' containers
 # put themselves in it. On a host without cgroup v1 hierarchies it does nothing.
 set -euo pipefail
@@ -63,14 +64,15 @@ live_registrations() {
   local f pid
   for f in "$REG_DIR"/*; do
     [ -f "$f" ] || continue
-    pid="$(cat "$f" 2>/dev/null || true)"
+    pid="$(head -n 1 "$f" 2>/dev/null || true)"
     if [[ "$pid" =~ ^[0-9]+$ ]] && [ -d "/proc/$pid" ]; then echo "$f"; else rm -f "$f"; fi
   done
 }
 
 if [ "$ACTION" = up ]; then
   mkdir -p "$REG_DIR"
-  echo "$PPID" >"$REG_DIR/$REGISTRATION"
+  # The run's pid, then the directories it uses (runs in different cgroups share only some).
+  { echo "$PPID"; printf '%s\n' "${dirs[@]#*=}"; } >"$REG_DIR/$REGISTRATION"
   for entry in "${dirs[@]}"; do
     c=${entry%%=*} d=${entry#*=}
     [ -d "$d" ] || mkdir "$d"
@@ -90,14 +92,17 @@ fi
 
 rm -f "$REG_DIR/$REGISTRATION"
 others="$(live_registrations)"
-if [ -n "$others" ]; then
-  echo "cgroup-v1.sh: the v1 subtree $NAME stays: other test runs use it ($(echo "$others" | xargs -n1 basename | tr '\n' ' '))"
-  exit 0
-fi
+# What other live runs use stays (parallel runs in the same cgroup share it).
+shared=""
+for f in $others; do shared+="$(tail -n +2 "$f")"$'\n'; done
 status=0
 for entry in "${dirs[@]}"; do
   d=${entry#*=}
   [ -d "$d" ] || continue
+  if grep -qxF "$d" <<<"$shared"; then
+    echo "cgroup-v1.sh: $d stays: other test runs use it"
+    continue
+  fi
   # Children first (a cgroup directory goes only when it has none): what the
   # tests' containers left. One that still holds processes stays, and says so.
   if ! find "$d" -depth -mindepth 1 -type d -exec rmdir {} + 2>/dev/null || ! rmdir "$d" 2>/dev/null; then
