@@ -96,7 +96,9 @@ function cgroupInfo(): DoctorCgroup {
   } catch (error) {
     return { version, route: 'unknown', controllers: [], reason: `could not tell: ${(error as Error).message}`, ...limitFlags([]) };
   }
-  return { version, route: host.route, controllers: [...host.controllers], reason: host.reason, ...limitFlags(host.controllers), more: host.more };
+  // A route forced to none (BURROW_CGROUP_ROUTE) names no command: on cgroup v1 setup is the one.
+  const more = host.more ?? (host.route === 'none' && (version === 'v1' || version === 'hybrid') ? 'sudo burrow setup' : undefined);
+  return { version, route: host.route, controllers: [...host.controllers], reason: host.reason, ...limitFlags(host.controllers), more };
 }
 
 function cgroupChecks(cgroup: DoctorCgroup): DoctorCheck[] {

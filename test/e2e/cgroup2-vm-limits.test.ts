@@ -34,7 +34,7 @@ echo "doctor=$(b doctor --format json | node -e 'let s = ""; process.stdin.on("d
 
 /** Where limits are delegated (scope, system): each limit, each command around them. */
 const LIMITS = String.raw`
-b run --name oom --memory 32m busybox dd if=/dev/zero of=/dev/null bs=128M count=1 >/dev/null 2>&1; echo "oom-exit=$?"
+b run --name oom --memory 32m busybox sh -c 'head -c 134217728 /dev/zero | grep -c x' >/dev/null 2>&1; echo "oom-exit=$?"
 echo "oom-killed=$(b inspect oom | grep -c '"OOMKilled": true')"
 echo "pids-eagain=$(b run --rm --pids-limit 16 busybox sh -c 'i=0; while [ $i -lt 40 ]; do sleep 30 & i=$((i+1)); done; echo spawned-all' 2>&1 | grep -c -e "can't fork" -e 'Resource temporarily unavailable')"
 b run -d --name svc --memory 64m --pids-limit 100 busybox sh -c 'while true; do sleep 0.2; done' >/dev/null
@@ -150,7 +150,7 @@ describe.skipIf(!available)('cgroup v2 VM, no user manager and no delegation: ro
 
   it('an asked --memory is a one-line error; --ignore-missing-limits runs with one warning; no limit asked, it runs', () => {
     expect(value('nouser', 'memory-exit'), outputs.nouser).toBe('125');
-    expect(value('nouser', 'memory-err')).toBe("burrow: --memory needs a delegated cgroup: run 'burrow doctor'");
+    expect(value('nouser', 'memory-err')).toMatch(/^burrow: --memory needs a delegated cgroup: run 'burrow doctor'/);
     expect(value('nouser', 'ignored-out')).toBe('ran');
     expect(value('nouser', 'ignored-warn')).toMatch(/^burrow: [^|]*--memory[^|]*\|$/);
     expect(value('nouser', 'plain')).toBe('plain');
