@@ -48,6 +48,17 @@ else
   as_test_user() { env BURROW_BED_DIR="$BED_DIR" BURROW_VITEST_CACHE="$CACHE" ${BURROW_BED_PORT_BASE:+BURROW_BED_PORT_BASE="$BURROW_BED_PORT_BASE"} "$@"; }
 fi
 
+# The delegated cgroup v1 subtree (issue 10's route 3), as root, for the test user:
+# made in the cgroup this run is in, removed when the last run using it ends.
+CGROUP_V1_REG=""
+if [ "$(id -u)" -eq 0 ] && [ "${PURPOSE:-tests}" = tests ]; then
+  CGROUP_V1_REG="run-$$-$(basename "$BED_DIR")"
+  bash "$HERE/cgroup-v1.sh" up "$TEST_USER" "$CGROUP_V1_REG"
+fi
+bed_down() {
+  as_test_user bash "$HERE/down.sh" "$BED_DIR" || true
+  if [ -n "$CGROUP_V1_REG" ]; then bash "$HERE/cgroup-v1.sh" down "$TEST_USER" "$CGROUP_V1_REG" || true; fi
+}
 # Whatever happens from here on, the bed goes down.
-trap 'as_test_user bash "$HERE/down.sh" "$BED_DIR" || true' EXIT
+trap bed_down EXIT
 as_test_user bash "$HERE/up.sh" "$BED_DIR"

@@ -15,6 +15,9 @@ const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const VM_TOOL = join(REPO, '..', 'shared', 'cgroup2-vm', 'run-in-vm.sh');
 const VM_IMAGE = join(process.env.VM_CACHE ?? '/tmp/vm/cache', 'rootfs.img');
 const available = existsSync(VM_TOOL) && existsSync(VM_IMAGE);
+if (!available) {
+  console.log(`cgroup2-vm: skipped: ${existsSync(VM_TOOL) ? `no VM image at ${VM_IMAGE}` : `no VM harness at ${VM_TOOL}`} (as root, test/bed/install.sh builds it with ../shared/cgroup2-vm/build-image.sh)`);
+}
 
 let share = '';
 let output = '';
