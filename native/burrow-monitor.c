@@ -1,7 +1,7 @@
 /*
  * burrow-monitor: one small supervisor per detached container (Podman's conmon).
  *
- *   burrow-monitor DIR [--restart no|always|on-failure[:N]] [--log-max-size BYTES]
+ *   burrow-monitor DIR [--restart no|always|on-failure[:N]] [--log-max-size BYTES] [--cgroup DIR]...
  *                      [--cleanup CMD…] -- LAUNCHER…
  *
  * It detaches from the CLI (a new session; the CLI returns at once), runs the
@@ -9,7 +9,11 @@
  * DIR/ctr.log in Docker's json-file format (rotated at 10 MB), notes the sandbox's
  * PID 1 (bubblewrap's info on fd 3) in DIR/pid, and when the job ends writes its
  * exit status to DIR/exit. With a restart policy it starts the launcher again;
- * with --cleanup it runs CMD (the --rm clean-up) at the end. Files it writes are
+ * with --cleanup it runs CMD (the --rm clean-up) at the end. With --cgroup DIR
+ * (repeatable: the container's cgroup, one per v1 hierarchy) it notes whether the
+ * kernel OOM-killed a process of the job (`"oomKilled":true` in DIR/exit) and
+ * removes the cgroups at its end; the launcher is moved into them by
+ * burrow-cgexec in front of it, not here. Files it writes are
  * replaced atomically (temp file, rename). A few hundred kilobytes of memory:
  * fifty containers cost fifty of these, not fifty Node processes.
  *
@@ -165,7 +169,9 @@ static void drain(struct stream *s, int final)
 #define FRAME_MAX (3 + 65535)
 
 static int use_tty = 0;
-static const char *cgroup_dir = NULL;
+#define MAX_CGROUPS 16
+static const char *cgroup_dirs[MAX_CGROUPS];
+static int cgroup_count = 0;
 static int use_stdin = 0;
 static int listen_fd = -1;
 
@@ -328,13 +334,6 @@ static void start_launcher(char **launcher, const char *slave_name, int in, int 
   /* Everything else of the monitor (the log, the attach socket and its clients,
    * the other ends of these pipes) stays here. */
   close_range(4, ~0U, 0);
-  if (cgroup_dir != NULL) {
-    /* Into the container's own cgroup before anything of it runs (the freezer of `pause`). */
-    char procs[4096];
-    snprintf(procs, sizeof procs, "%s/cgroup.procs", cgroup_dir);
-    int fd = open(procs, O_WRONLY | O_CLOEXEC);
-    if (fd >= 0) { ssize_t ignored = write(fd, "0", 1); (void) ignored; close(fd); }
-  }
   /* The monitor ignores SIGPIPE and SIGHUP; the container must not inherit that. */
   signal(SIGPIPE, SIG_DFL);
   signal(SIGHUP, SIG_DFL);
@@ -344,6 +343,47 @@ static void start_launcher(char **launcher, const char *slave_name, int in, int 
   execvp(launcher[0], launcher);
   _exit(127);
 }
+
+/* The kernel's count of OOM kills in the container's cgroups: v2 memory.events,
+ * v1 memory.oom_control (kernel >= 4.13), both as an `oom_kill N` line. */
+static long long oom_kills(void)
+{
+  long long total = 0;
+  for (int c = 0; c < cgroup_count; c++) {
+    static const char *const files[] = { "memory.events", "memory.oom_control" };
+    for (int f = 0; f < 2; f++) {
+      char path[4096], text[1024];
+      snprintf(path, sizeof path, "%s/%s", cgroup_dirs[c], files[f]);
+      int fd = open(path, O_RDONLY | O_CLOEXEC);
+      if (fd < 0) continue;
+      ssize_t n = read(fd, text, sizeof text - 1);
+      close(fd);
+      text[n > 0 ? n : 0] = '\0';
+      char *line = strstr(text, "oom_kill ");
+      /* not "oom_kill_disable": the count's line is exactly "oom_kill N" */
+      while (line != NULL && line != text && line[-1] != '\n') line = strstr(line + 1, "oom_kill ");
+      if (line != NULL) total += strtoll(line + 9, NULL, 10);
+    }
+  }
+  return total;
+}
+
+/* At the end: the container's cgroups go (rmdir; retried for about a second while the last tasks leave). */
+static void remove_cgroups(void)
+{
+  for (int round = 0; round < 50; round++) {
+    int busy = 0;
+    for (int c = 0; c < cgroup_count; c++) {
+      if (cgroup_dirs[c] == NULL) continue;
+      if (rmdir(cgroup_dirs[c]) == 0 || errno != EBUSY) cgroup_dirs[c] = NULL;
+      else busy = 1;
+    }
+    if (!busy) return;
+    usleep(20000);
+  }
+}
+
+static int oom_killed = 0;
 
 static int run_once(char **launcher)
 {
@@ -358,6 +398,7 @@ static int run_once(char **launcher)
     if (pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC)) return 125;
     if (use_stdin && pipe2(in, O_CLOEXEC)) return 125;
   }
+  long long kills_before = oom_kills();
   pid_t child = fork();
   if (child < 0) return 125;
   if (child == 0) start_launcher(launcher, slave_name, in[0], out[1], err[1], info[1]);
@@ -464,6 +505,7 @@ static int run_once(char **launcher)
   input_fd = -1;
   int status;
   while (waitpid(child, &status, 0) < 0 && errno == EINTR) {}
+  oom_killed = cgroup_count > 0 && oom_kills() > kills_before;
   if (WIFEXITED(status)) return WEXITSTATUS(status);
   if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
   return 125;
@@ -489,7 +531,7 @@ static void close_clients(void)
 int main(int argc, char **argv)
 {
   if (argc < 4) {
-    fprintf(stderr, "usage: burrow-monitor DIR [--restart POLICY] [--cleanup CMD… ] -- LAUNCHER…\n");
+    fprintf(stderr, "usage: burrow-monitor DIR [--restart POLICY] [--cgroup DIR]... [--cleanup CMD… ] -- LAUNCHER…\n");
     return 125;
   }
   dir = argv[1];
@@ -500,7 +542,7 @@ int main(int argc, char **argv)
     if (strcmp(argv[i], "--restart") == 0 && i + 1 < argc) restart = argv[++i];
     else if (strcmp(argv[i], "--log-max-size") == 0 && i + 1 < argc) log_limit = strtoll(argv[++i], NULL, 10);
     else if (strcmp(argv[i], "--tty") == 0) use_tty = 1;
-    else if (strcmp(argv[i], "--cgroup") == 0 && i + 1 < argc) cgroup_dir = argv[++i];
+    else if (strcmp(argv[i], "--cgroup") == 0 && i + 1 < argc) { if (cgroup_count < MAX_CGROUPS) cgroup_dirs[cgroup_count++] = argv[i + 1]; i++; }
     else if (strcmp(argv[i], "--stdin") == 0) use_stdin = 1;
     else if (strcmp(argv[i], "--cleanup") == 0) {
       cleanup = &argv[i + 1];
@@ -549,7 +591,8 @@ int main(int argc, char **argv)
     char finished[64];
     now_rfc3339(finished, sizeof finished);
     char json[256];
-    snprintf(json, sizeof json, "{\"exitCode\":%d,\"finishedAt\":\"%s\",\"restarts\":%d}\n", code, finished, restarts);
+    snprintf(json, sizeof json, "{\"exitCode\":%d,\"finishedAt\":\"%s\",\"restarts\":%d%s}\n", code, finished, restarts,
+             oom_killed ? ",\"oomKilled\":true" : "");
     write_file("exit", json);
     char stop_path[4096];
     snprintf(stop_path, sizeof stop_path, "%s/stopped", dir);
@@ -563,8 +606,9 @@ int main(int argc, char **argv)
     if (access(stop_path, F_OK) == 0) break; /* stopped during the back-off */
     char record_path[4096];
     snprintf(record_path, sizeof record_path, "%s/container.json", dir);
-    if (access(record_path, F_OK) != 0) return 0; /* removed during the back-off: nothing left to run */
+    if (access(record_path, F_OK) != 0) { remove_cgroups(); return 0; } /* removed during the back-off: nothing left to run */
   }
+  remove_cgroups();
   if (cleanup != NULL && cleanup[0] != NULL) {
     pid_t child = fork();
     if (child == 0) { execvp(cleanup[0], cleanup); _exit(127); }

@@ -80,7 +80,16 @@ export interface CgroupHost {
   reason: string;
   /** The one command that would give more (e.g. `sudo burrow setup`), when there is one. */
   more?: string | undefined;
+  /** Whether --memory-swap can be enforced (v1 needs swapaccount=1); absent means yes where memory is delegated. */
+  swapLimit?: boolean | undefined;
+  /** Routes delegated-v2 and systemd-user: the cgroup the containers' cgroups are made in (systemd-user: the holding unit's). */
+  v2Parent?: string | undefined;
+  /** Route delegated-v1: the user's subtree in each v1 hierarchy it has one in. */
+  v1Subtrees?: Partial<Record<V1HierarchyName, string>> | undefined;
 }
+
+/** The cgroup v1 hierarchies burrow uses. */
+export type V1HierarchyName = 'memory' | 'pids' | 'cpu' | 'cpuacct' | 'cpuset' | 'freezer' | 'blkio';
 
 /** A container's cgroup, as its record keeps it (container.json: `cgroup`). */
 export interface ContainerCgroup {

@@ -1,0 +1,120 @@
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { BurrowError } from '../errors.js';
+import type { CgroupPlaces, V1Hierarchy } from './hierarchy.js';
+import { V1_HIERARCHIES } from './hierarchy.js';
+import { readV1State, v1Writes, writeLimit } from './limits-files.js';
+import type { Controller, Limits } from './types.js';
+
+/**
+ * Route 3: cgroup v1. Unprivileged users cannot make cgroups in v1 unless root
+ * hands them a subtree, so root makes one per user, `burrow-<uid>`, once in each
+ * hierarchy (`burrow setup` at the hierarchy's root; the test bed as a child of its
+ * own cgroup). burrow finds it in its own cgroup of that hierarchy or the nearest
+ * ancestor, and puts each container in `<subtree>/<id12>` of every hierarchy that
+ * has one.
+ */
+
+export type V1Dirs = Partial<Record<V1Hierarchy, string>>;
+
+export function subtreeName(uid: number): string {
+  return `burrow-${uid}`;
+}
+
+function writable(path: string): boolean {
+  try {
+    accessSync(path, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The user's subtree of each hierarchy: the nearest `burrow-<uid>` from the own cgroup up to the root, if writable. */
+export function findSubtrees(places: CgroupPlaces, uid: number): V1Dirs {
+  const subtrees: V1Dirs = {};
+  const name = subtreeName(uid);
+  for (const hierarchy of V1_HIERARCHIES) {
+    const place = places.v1[hierarchy];
+    if (place === undefined) continue;
+    for (let dir = place.own; ; dir = dirname(dir)) {
+      const candidate = join(dir, name);
+      if (existsSync(candidate)) {
+        if (writable(candidate) && writable(join(candidate, 'cgroup.procs'))) subtrees[hierarchy] = candidate;
+        break;
+      }
+      if (dir === place.mount || !dir.startsWith(place.mount) || dir === dirname(dir)) break;
+    }
+  }
+  return subtrees;
+}
+
+/** Which limits the subtrees can enforce. cpuacct and blkio's statistics come along where present. */
+export function v1Controllers(subtrees: V1Dirs): Controller[] {
+  const controllers: Controller[] = [];
+  if (subtrees.memory !== undefined) controllers.push('memory');
+  if (subtrees.pids !== undefined) controllers.push('pids');
+  if (subtrees.cpu !== undefined) controllers.push('cpu');
+  if (subtrees.cpuset !== undefined) controllers.push('cpuset');
+  const blkio = subtrees.blkio;
+  if (blkio !== undefined && (existsSync(join(blkio, 'blkio.weight')) || existsSync(join(blkio, 'blkio.bfq.weight')))) controllers.push('io');
+  if (subtrees.freezer !== undefined) controllers.push('freezer');
+  return controllers;
+}
+
+/** Whether swap can be limited (memory.memsw.* exist only with swapaccount=1). */
+export function v1SwapAccounting(subtrees: V1Dirs): boolean {
+  return subtrees.memory !== undefined && existsSync(join(subtrees.memory, 'memory.memsw.limit_in_bytes'));
+}
+
+/** v1 cpuset: a cgroup takes no task until cpuset.cpus and cpuset.mems are set; a new one starts with both empty. */
+function copyCpuset(dir: string): void {
+  for (const file of ['cpuset.cpus', 'cpuset.mems']) {
+    const mine = readFileSync(join(dir, file), 'utf8').trim();
+    if (mine !== '') continue;
+    writeFileSync(join(dir, file), readFileSync(join(dirname(dir), file), 'utf8').trim());
+  }
+}
+
+export function writeV1Limits(dirs: V1Dirs, limits: Limits): void {
+  const state = readV1State(dirs.memory, dirs.blkio);
+  for (const write of v1Writes(limits, state)) {
+    const dir = dirs[write.hierarchy];
+    if (dir === undefined) continue; // resolveLimits has already refused what the subtrees cannot enforce
+    writeLimit(dir, write);
+  }
+}
+
+function removeAll(dirs: V1Dirs): void {
+  for (const dir of Object.values(dirs)) {
+    try {
+      rmdirSync(dir);
+    } catch {
+      // Left for removeOrphanCgroups.
+    }
+  }
+}
+
+/** Makes `<subtree>/<id12>` in every hierarchy with a subtree, with the limits written. */
+export function createV1Cgroups(subtrees: V1Dirs, id: string, limits: Limits): V1Dirs {
+  const dirs: V1Dirs = {};
+  try {
+    for (const [hierarchy, subtree] of Object.entries(subtrees) as Array<[V1Hierarchy, string]>) {
+      const dir = join(subtree, id.slice(0, 12));
+      try {
+        mkdirSync(dir);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
+          throw new BurrowError('IO', `cannot make the container's cgroup ${dir}: ${(error as Error).message}`, { cause: error });
+        }
+      }
+      dirs[hierarchy] = dir;
+      if (hierarchy === 'cpuset') copyCpuset(dir);
+    }
+    writeV1Limits(dirs, limits);
+  } catch (error) {
+    removeAll(dirs);
+    throw error;
+  }
+  return dirs;
+}
