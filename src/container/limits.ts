@@ -123,11 +123,17 @@ export function checkLimits(limits: Limits): void {
   if (memory !== undefined && memoryReservation !== undefined && memory < memoryReservation) {
     throw new BurrowError('INVALID_ARGUMENT', 'Minimum memory limit can not be less than memory reservation limit: give --memory-reservation at most --memory');
   }
+  if (limits.cpuShares !== undefined && limits.cpuWeight !== undefined) {
+    throw new BurrowError('INVALID_ARGUMENT', '--cpu-shares and --cpu-weight set the same CPU weight (v1 and v2 spellings): give one');
+  }
 }
 
 /** `update`: the new values over the old ones, checked together (Docker refuses a memory above the swap already set). */
 export function mergeLimits(current: Limits, update: Limits): Limits {
   const merged: Limits = { ...current };
+  // One CPU weight, in either spelling: the new one replaces the old one.
+  if (update.cpuShares !== undefined) delete merged.cpuWeight;
+  if (update.cpuWeight !== undefined) delete merged.cpuShares;
   for (const [key, value] of Object.entries(update) as Array<[keyof Limits, Limits[keyof Limits]]>) {
     if (value !== undefined) (merged as Record<keyof Limits, unknown>)[key] = value;
   }

@@ -85,11 +85,6 @@ export async function cgroupForStart(store: Store, record: ContainerRecord, onNo
   return cgroup;
 }
 
-/** Every directory of the cgroup (one for v2, one per v1 hierarchy; co-mounted ones once). */
-export function cgroupDirs(cgroup: ContainerCgroup): string[] {
-  return 'v2' in cgroup.dirs ? [cgroup.dirs.v2] : [...new Set(Object.values(cgroup.dirs.v1).filter((dir): dir is string => dir !== undefined))];
-}
-
 /** Why a container has no cgroup, for the errors of pause, update and the like. */
 export function noCgroupError(record: ContainerRecord, what: string): BurrowError {
   if (limitModeOf(record).disabled) {

@@ -15,8 +15,8 @@ import { AUTO_NOTE_FILE, autoFallbackNote, copyFallbackNote } from '../rootfs/au
 import { NoOverlayError, prepareRootfs, type RootfsSite } from '../rootfs/index.js';
 import { writeEnvironmentFile } from '../sandbox/handoff.js';
 import { launcherArgv, launchInfo, MONITOR_BINARY, rootfsSite } from './launcher.js';
-import { entryArgv, oomKilled, removeContainerCgroup, type ContainerCgroup } from '../cgroup/index.js';
-import { cgroupDirs, cgroupForStart } from './resources.js';
+import { cgroupDirs, entryArgv, oomKilled, removeContainerCgroup, type ContainerCgroup } from '../cgroup/index.js';
+import { cgroupForStart } from './resources.js';
 import { containerDir, writeRecord, type ContainerRecord } from './record.js';
 import { containerState, monitorFile, readRunFile, readSandbox, sandboxPidFile, waitForSandbox } from './state.js';
 import { isRunning, type ProcessIdentity } from '../util/process-identity.js';
@@ -233,7 +233,7 @@ export async function startDetached(store: Store, record: ContainerRecord, optio
    */
   const launch = async (notes: ((note: string) => void) | undefined): Promise<void> => {
     const cgroup = await cgroupForStart(store, record, notes);
-    const watch = cgroup === undefined ? [] : cgroupDirs(cgroup).flatMap((path) => ['--cgroup', path]);
+    const watch = cgroup === undefined ? [] : [...new Set(cgroupDirs(cgroup))].flatMap((path) => ['--cgroup', path]);
     const entry = cgroup === undefined ? [] : entryArgv(cgroup);
     const result = await start(MONITOR_BINARY, [dir, '--restart', record.restart, '--log-max-size', String(record.logMaxSize ?? 10 * 1024 * 1024), ...(record.tty ? ['--tty'] : []), ...(plan.process.stdin ? ['--stdin'] : []), ...watch, ...cleanup, '--', ...entry, ...launcherArgv(plan, site)], 'ignore').finished;
     if (result.exitCode !== 0) {

@@ -45,10 +45,10 @@ describe('parseLimits: flags to Limits', () => {
 
   it('turns every flag into its plain unit', () => {
     expect(parseLimits({
-      memory: '64m', memorySwap: '128m', memoryReservation: '32m', cpus: '0.5', cpuShares: '512', cpuWeight: '50',
+      memory: '64m', memorySwap: '128m', memoryReservation: '32m', cpus: '0.5', cpuShares: '512',
       cpusetCpus: '0-1', pidsLimit: '64', blkioWeight: '300',
     }, 2)).toEqual({
-      memory: 64 * 1024 ** 2, memorySwap: 128 * 1024 ** 2, memoryReservation: 32 * 1024 ** 2, nanoCpus: 500_000_000, cpuShares: 512, cpuWeight: 50,
+      memory: 64 * 1024 ** 2, memorySwap: 128 * 1024 ** 2, memoryReservation: 32 * 1024 ** 2, nanoCpus: 500_000_000, cpuShares: 512,
       cpusetCpus: '0-1', pidsLimit: 64, ioWeight: 300,
     });
   });
@@ -139,5 +139,13 @@ describe('the cgroup entry\'s failure on fd 3', () => {
     const { failure } = launchInfo('burrow-why /sys/fs/cgroup/pids/burrow/abc: Permission denied\n{"burrow-error":"cgroup"}\n', 'overlay');
     expect(failure).toBeInstanceOf(BurrowError);
     expect(failure!.message).toBe("cannot set up the container: cannot move it into its cgroup (/sys/fs/cgroup/pids/burrow/abc: Permission denied); run 'burrow doctor' to check the host's cgroup delegation");
+  });
+});
+
+describe('one CPU weight', () => {
+  it('refuses both spellings at once, and lets update replace one by the other', () => {
+    expect(refusal(() => parseLimits({ cpuShares: '512', cpuWeight: '50' }, 2))).toBe('--cpu-shares and --cpu-weight set the same CPU weight (v1 and v2 spellings): give one');
+    expect(mergeLimits({ cpuShares: 512 }, { cpuWeight: 50 })).toEqual({ cpuWeight: 50 });
+    expect(mergeLimits({ cpuWeight: 50 }, { cpuShares: 512 })).toEqual({ cpuShares: 512 });
   });
 });
