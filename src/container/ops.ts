@@ -185,9 +185,10 @@ function cgroupInfo(cgroup: ContainerCgroup): Record<string, unknown> {
  * was, as Docker), except PidsLimit, which is what is in force (the default
  * fork-bomb guard included; null where none is, e.g. pids not delegated).
  */
-function resourcesConfig(record: ContainerRecord): Record<string, unknown> {
+function resourcesConfig(record: ContainerRecord, state: ContainerState): Record<string, unknown> {
   const asked: Limits = record.limits ?? {};
-  const pids = (record.limitsInForce ?? asked).pidsLimit;
+  // In force: the last run's cgroup's; a run without a cgroup had none; never started: what will be asked.
+  const pids = record.cgroup !== undefined ? record.limitsInForce?.pidsLimit : state.startedAt !== undefined ? undefined : asked.pidsLimit;
   return {
     Memory: asked.memory ?? 0,
     MemorySwap: asked.memorySwap ?? 0,
@@ -231,7 +232,7 @@ export function inspectContainer(store: Store, record: ContainerRecord): Record<
     HostConfig: {
       AutoRemove: record.autoRemove, RestartPolicy: { Name: record.restart }, NetworkMode: record.plan.network, ReadonlyRootfs: record.plan.rootfs.readOnly, CapAdd: record.plan.capabilities,
       Privileged: record.plan.security.privileged, SecurityOpt: securityOpt(record),
-      ...resourcesConfig(record),
+      ...resourcesConfig(record, state),
     },
     Mounts: record.plan.mounts.map((mount) => (mount.kind === 'bind' ? { Type: 'bind', Source: mount.source, Destination: mount.target, RW: !mount.readOnly } : { Type: 'tmpfs', Destination: mount.target, RW: true })),
     Config: {
