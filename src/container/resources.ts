@@ -5,6 +5,7 @@ import {
   type CgroupHost, type ContainerCgroup, type LimitMode, type Limits, type ResolvedLimits,
 } from '../cgroup/index.js';
 import type { Store } from '../store/store.js';
+import { trace } from '../util/trace.js';
 import { containersDir, readRecord, writeRecord, type ContainerRecord } from './record.js';
 import { containerState } from './state.js';
 
@@ -69,10 +70,13 @@ export async function cgroupForStart(store: Store, record: ContainerRecord, onNo
   let inForce: Limits | undefined;
   if (!mode.disabled) {
     const host = detectCgroupHost();
+    trace('cgroup: host detected');
     const resolved = resolveWithWarning(host, record.limits ?? {}, mode, onNote);
     if (resolved.cgroup && host.route !== 'none') {
       removeOrphanCgroups(host, (containerId) => containerId === record.id || isLive(store, containerId));
+      trace('cgroup: orphans removed');
       cgroup = await createContainerCgroup(host, record.id, resolved.limits);
+      trace('cgroup: created');
       inForce = cgroup === undefined ? undefined : resolved.limits;
     }
   }

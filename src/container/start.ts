@@ -101,6 +101,7 @@ export async function startForeground(store: Store, record: ContainerRecord, opt
   writeEnvironmentFile(dir, record.plan);
   // Its own cgroup, limits written, before anything of it runs; the launcher enters it first thing.
   const cgroup = await cgroupForStart(store, record, options.onNote);
+  trace('cgroup ready');
   const entry = cgroup === undefined ? [] : entryArgv(cgroup);
   const attempt = async (): Promise<number> => {
     writeFileAtomic(join(dir, 'monitor'), monitorFile(), 0o644, RUNTIME);
@@ -121,6 +122,7 @@ export async function startForeground(store: Store, record: ContainerRecord, opt
     writeFileAtomic(join(dir, 'exit'), JSON.stringify({ exitCode, finishedAt: new Date().toISOString(), ...(oom ? { oomKilled: true } : {}) }), 0o644, RUNTIME);
     // This process is the container's monitor: the cgroup goes with its run (the record keeps it for inspect until the next start).
     await removeContainerCgroup(cgroup);
+    trace('cgroup removed');
   }
   return exitCode;
 }
