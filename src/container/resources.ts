@@ -5,7 +5,6 @@ import {
   type CgroupHost, type ContainerCgroup, type LimitMode, type Limits, type ResolvedLimits,
 } from '../cgroup/index.js';
 import type { Store } from '../store/store.js';
-import { trace } from '../util/trace.js';
 import { containersDir, readRecord, writeRecord, type ContainerRecord } from './record.js';
 import { containerState } from './state.js';
 
@@ -38,21 +37,28 @@ export function resolveWithWarning(host: CgroupHost, limits: Limits, mode: Limit
 }
 
 /**
- * Whether the container a cgroup was made for still needs it: it exists and is
- * not exited (a container being started right now reads as created, so its fresh,
- * still empty cgroup is never taken for an orphan). `containerId` may be a prefix,
- * as cgroup names can carry one.
+ * Whether the container a cgroup was made for may still need it. Only a container
+ * of this store known to be over (exited, its monitor gone: a crash, a kill -9)
+ * gives its cgroup up. Everything else keeps it: a container being started right
+ * now (created: its fresh cgroup is still empty until the entry moves the launcher
+ * in), one between two runs of a restart policy (its monitor lives on), and an id
+ * this store does not know, which may be another store's container (`--root`, a
+ * second BURROW_ROOT of the same user share the user's cgroup subtree).
+ * `containerId` is the 12-character prefix the cgroup is named by.
  */
 function isLive(store: Store, containerId: string): boolean {
   let ids: string[];
   try {
     ids = readdirSync(containersDir(store)).filter((id) => id.startsWith(containerId));
   } catch {
-    return false;
+    return true;
   }
+  if (ids.length === 0) return true;
   return ids.some((id) => {
     const record = readRecord(store, id);
-    return record !== undefined && containerState(store, record).status !== 'exited';
+    if (record === undefined) return true;
+    const state = containerState(store, record);
+    return state.status !== 'exited' || state.monitor !== undefined;
   });
 }
 
@@ -70,13 +76,10 @@ export async function cgroupForStart(store: Store, record: ContainerRecord, onNo
   let inForce: Limits | undefined;
   if (!mode.disabled) {
     const host = detectCgroupHost();
-    trace('cgroup: host detected');
     const resolved = resolveWithWarning(host, record.limits ?? {}, mode, onNote);
     if (resolved.cgroup && host.route !== 'none') {
       removeOrphanCgroups(host, (containerId) => containerId === record.id || isLive(store, containerId));
-      trace('cgroup: orphans removed');
       cgroup = await createContainerCgroup(host, record.id, resolved.limits);
-      trace('cgroup: created');
       inForce = cgroup === undefined ? undefined : resolved.limits;
     }
   }
