@@ -12,7 +12,7 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(base, { recursive: true, force: true }));
 
-const v2 = (files: Record<string, string>): ContainerCgroup => ({ route: 'delegated-v2', dirs: { v2: cgroupDir(join(base, 'burrow-aaaaaaaaaaaa'), files) }, controllers: ['memory', 'pids', 'cpu', 'freezer'] });
+const v2 = (files: Record<string, string>): ContainerCgroup & { dirs: { v2: string } } => ({ route: 'delegated-v2', dirs: { v2: cgroupDir(join(base, 'burrow-aaaaaaaaaaaa'), files) }, controllers: ['memory', 'pids', 'cpu', 'freezer'] });
 
 describe('stats, OOM and the freezer from cgroup files (simulation)', () => {
   it('v2: memory less inactive file cache, peak, limit, cpu.stat usage, pids, io.stat', () => {
@@ -26,7 +26,7 @@ describe('stats, OOM and the freezer from cgroup files (simulation)', () => {
       memoryBytes: 9437184, memoryPeakBytes: 20971520, memoryLimitBytes: 67108864, cpuNanos: 1_500_000_000, pids: 3, pidsLimit: undefined, blockReadBytes: 4097, blockWriteBytes: 8194,
     });
     expect(oomKilled(cgroup)).toBe(true);
-    writeFileSync(join(cgroup.dirs.v2 as string, 'memory.events'), 'max 0\noom 0\noom_kill 0\noom_group_kill 1\n');
+    writeFileSync(join(cgroup.dirs.v2, 'memory.events'), 'max 0\noom 0\noom_kill 0\noom_group_kill 1\n');
     expect(oomKilled(cgroup)).toBe(false);
   });
 
@@ -49,11 +49,11 @@ describe('stats, OOM and the freezer from cgroup files (simulation)', () => {
 
   it('v2 freezer: writes cgroup.freeze and waits for cgroup.events to say frozen', async () => {
     const cgroup = v2({ 'cgroup.freeze': '0\n', 'cgroup.events': 'populated 1\nfrozen 0\n' });
-    const events = join(cgroup.dirs.v2 as string, 'cgroup.events');
+    const events = join(cgroup.dirs.v2, 'cgroup.events');
     const kernel = setTimeout(() => writeFileSync(events, 'populated 1\nfrozen 1\n'), 100);
     await setFrozen(cgroup, true, 'job');
     clearTimeout(kernel);
-    expect(readFileSync(join(cgroup.dirs.v2 as string, 'cgroup.freeze'), 'utf8')).toBe('1');
+    expect(readFileSync(join(cgroup.dirs.v2, 'cgroup.freeze'), 'utf8')).toBe('1');
     expect(isFrozen(cgroup)).toBe(true);
     writeFileSync(events, 'populated 1\nfrozen 0\n');
     await setFrozen(cgroup, false, 'job');
