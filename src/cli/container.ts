@@ -3,6 +3,8 @@ import { BurrowError } from '../errors.js';
 import { shortId } from '../util/digest.js';
 import { action } from './action.js';
 import { table, timeAgo } from './format.js';
+import { limitsFromFlags, withLimitOptions } from './limits.js';
+import type { LimitFlags } from '../container/limits.js';
 
 type Exit = (code: number) => void;
 
@@ -272,7 +274,7 @@ export function containerCommands(signal: AbortSignal, setExit: Exit): Command[]
         context.stdout.write(`${container}\n`);
       }
     }));
-  const pause = freezer('pause', 'Freeze all processes of containers (cgroup v2 freezer)', true);
+  const pause = freezer('pause', "Freeze all processes of containers (their cgroup's freezer)", true);
   const unpause = freezer('unpause', 'Thaw paused containers', false);
 
   const cp = new Command('cp')
@@ -292,7 +294,45 @@ export function containerCommands(signal: AbortSignal, setExit: Exit): Command[]
       findContainer(context.store(), name!);
     }));
 
-  return [start, stop, kill, rm, wait, logs, exec, rename, inspect, restart, attach, top, pause, unpause, cp, port];
+  const update = withLimitOptions(new Command('update')
+    .description('Change the resource limits of containers (at once where they run; kept for later starts)')
+    .argument('<container...>'))
+    .action(action<LimitFlags>(signal, setExit, async (context, names, flags) => {
+      const { updateContainer } = await import('../container/update.js');
+      const limits = limitsFromFlags(flags);
+      for (const name of names) {
+        await updateContainer(context.store(), name, limits, (note) => context.stderr.write(`${note}\n`));
+        context.stdout.write(`${name}\n`);
+      }
+    }));
+
+  const stats = new Command('stats')
+    .description("Show containers' resource use: CPU, memory (current and peak), pids, I/O")
+    .argument('[container...]', 'containers to show (default: every running one)')
+    .option('-a, --all', 'show every container, not only running ones')
+    .option('--no-stream', 'print one sample and exit (default: redraw every second until interrupted)')
+    .option('--no-trunc', 'do not truncate ids')
+    .option('--format <format>', 'table (default) or json (one object per container and sample, a line each)')
+    .action(action<{ all?: boolean; stream: boolean; trunc: boolean; format?: string }>(signal, setExit, async (context, names, flags) => {
+      const format = flags.format ?? 'table';
+      if (format !== 'table' && format !== 'json') throw new BurrowError('INVALID_ARGUMENT', `unsupported --format "${format}": use table or json (Go templates are not supported)`);
+      const { dockerStats, STATS_COLUMNS, watchStats } = await import('../container/stats.js');
+      // A terminal is redrawn in place; a pipe gets one table (or set of lines) after the other.
+      const redraw = flags.stream && format === 'table' && context.stdout.isTTY === true;
+      await watchStats(context.store(), { names, all: flags.all === true, noStream: !flags.stream, signal: context.signal }, (rows) => {
+        const shown = rows.map((row) => dockerStats(row, { noTrunc: !flags.trunc }));
+        if (format === 'json') {
+          context.stdout.write(shown.map((entry) => `${JSON.stringify(entry)}\n`).join(''));
+          return;
+        }
+        const text = table(STATS_COLUMNS.map(([title]) => title), shown.map((entry) => STATS_COLUMNS.map(([, key]) => entry[key])));
+        context.stdout.write(`${redraw ? '\x1b[2J\x1b[H' : ''}${text}\n`);
+      });
+      // Interrupted (Ctrl-C): the normal end of a stream.
+      return 0;
+    }));
+
+  return [start, stop, kill, rm, wait, logs, exec, rename, inspect, restart, attach, top, pause, unpause, cp, port, update, stats];
 }
 
 export function containerGroup(signal: AbortSignal, setExit: Exit): Command {

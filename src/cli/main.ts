@@ -7,7 +7,7 @@ const VERSION = '0.1.0';
 type Exit = (code: number) => void;
 type CommandModule = (signal: AbortSignal, setExit: Exit) => Promise<Command[]>;
 
-const CONTAINER_VERBS = ['start', 'stop', 'kill', 'rm', 'wait', 'logs', 'exec', 'rename', 'inspect', 'restart', 'attach', 'top', 'pause', 'unpause', 'cp', 'port'];
+const CONTAINER_VERBS = ['start', 'stop', 'kill', 'rm', 'wait', 'logs', 'exec', 'rename', 'inspect', 'restart', 'attach', 'top', 'pause', 'unpause', 'cp', 'port', 'update', 'stats'];
 
 /**
  * The top-level commands in help order, each with the module that defines it.

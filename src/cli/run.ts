@@ -8,8 +8,10 @@ import type { RootfsDriverName } from '../sandbox/plan.js';
 import type { MountRequest } from '../container/create.js';
 import { parseSecurityOptions } from '../sandbox/security.js';
 import { action } from './action.js';
+import { limitModeFromFlags, limitsFromFlags, withLimitModeOptions, withLimitOptions, type LimitModeFlags } from './limits.js';
+import type { LimitFlags } from '../container/limits.js';
 
-interface RunFlags {
+interface RunFlags extends LimitFlags, LimitModeFlags {
   env: string[];
   envFile: string[];
   volume: string[];
@@ -92,7 +94,7 @@ function readEnvFile(path: string): string[] {
 
 /** The flags `run` and `create` share, as Docker's. */
 function withContainerOptions(command: Command): Command {
-  return command
+  const withOthers = command
     .argument('<image>', 'image to run (pulled when missing)')
     .argument('[command...]', "command and arguments (default: the image's Entrypoint and Cmd)")
     .passThroughOptions()
@@ -120,6 +122,7 @@ function withContainerOptions(command: Command): Command {
     .option('--privileged', 'all capabilities, no seccomp filter, /proc unmasked (still inside the user namespace)')
     .option('--security-opt <option>', 'seccomp=unconfined, seccomp=PROFILE.json (Docker\'s format) or no-new-privileges', collect, [])
     .option('--log-opt <key=value>', 'json-file log option: max-size=10m (rotation size)', collect, []);
+  return withLimitModeOptions(withLimitOptions(withOthers));
 }
 
 function createOptions(image: string, command: string[], flags: RunFlags, signal: AbortSignal, stderr: NodeJS.WriteStream): CreateOptions {
@@ -141,6 +144,8 @@ function createOptions(image: string, command: string[], flags: RunFlags, signal
     if (match === null) throw new BurrowError('INVALID_ARGUMENT', `unsupported --log-opt "${option}": use max-size=SIZE (for example 10m)`);
     logMaxSize = Number(match[1]) * ({ '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 } as Record<string, number>)[match[2]!.toLowerCase()]!;
   }
+  const limits = limitsFromFlags(flags);
+  const limitMode = limitModeFromFlags(flags, limits);
   const labels = Object.fromEntries(flags.label.map((label) => {
     const at = label.indexOf('=');
     return at < 0 ? [label, ''] : [label.slice(0, at), label.slice(at + 1)];
@@ -168,6 +173,8 @@ function createOptions(image: string, command: string[], flags: RunFlags, signal
     labels,
     storageDriver: flags.storageDriver as RootfsDriverName | undefined,
     security: parseSecurityOptions(flags.securityOpt, flags.privileged === true),
+    limits,
+    limitMode,
     signal,
     onNote: (text) => stderr.write(`${text}\n`),
   };

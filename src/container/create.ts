@@ -17,6 +17,8 @@ import { callerEnv, imageRuntimeConfig } from './image-config.js';
 import { mergeEnv } from './environment.js';
 import { resolveUser } from './user.js';
 import { createVolume } from './volumes.js';
+import { asksForLimits, checkLimitMode } from './limits.js';
+import type { LimitMode, Limits } from '../cgroup/index.js';
 
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
@@ -45,6 +47,10 @@ export interface CreateOptions {
   capDrop: string[];
   labels: Record<string, string>;
   storageDriver?: RootfsDriverName | undefined;
+  /** Resource limits (container/limits.ts parses Docker's flags into them); kept for every start. */
+  limits?: Limits | undefined;
+  /** --cgroups disabled, --ignore-missing-limits. */
+  limitMode?: LimitMode | undefined;
   /** Seccomp and --privileged (default: burrow's seccomp profile, Docker's confinement). */
   security?: SecurityOptions | undefined;
   signal?: AbortSignal | undefined;
@@ -142,6 +148,14 @@ export async function createContainer(store: Store, options: CreateOptions): Pro
   // --privileged: every capability, as Docker gives it (inside burrow's user namespace).
   const caps = security.privileged ? [...ALL_CAPABILITIES] : containerCapabilities(options.capAdd, options.capDrop);
   const seccomp = await containerSeccompFilter(security.seccomp, caps);
+  const limits = options.limits ?? {};
+  const limitMode = options.limitMode ?? { disabled: false, ignoreMissing: false };
+  checkLimitMode(limitMode, limits);
+  if (asksForLimits(limits) && !limitMode.disabled && !limitMode.ignoreMissing) {
+    // An asked limit this host cannot enforce is refused here already, as Docker does at create (each start checks again).
+    const { detectCgroupHost, resolveLimits } = await import('../cgroup/index.js');
+    resolveLimits(detectCgroupHost(), limits, limitMode);
+  }
 
   // Everything else checked: only now does the container get a directory.
   const id = newContainerId();
@@ -186,6 +200,8 @@ export async function createContainer(store: Store, options: CreateOptions): Pro
     stopSignal: config.stopSignal ?? 'SIGTERM',
     tty: options.tty,
     logMaxSize: options.logMaxSize,
+    ...(asksForLimits(limits) ? { limits } : {}),
+    ...(limitMode.disabled || limitMode.ignoreMissing ? { limitMode } : {}),
     plan,
   };
   try {

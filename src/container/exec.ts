@@ -11,7 +11,8 @@ import type { Store } from '../store/store.js';
 import { hostEnv } from '../util/spawn.js';
 import { mergeEnv } from './environment.js';
 import { callerEnv } from './image-config.js';
-import { INIT_BINARY } from './launcher.js';
+import { entryArgv } from '../cgroup/index.js';
+import { cgroupEntryFailure, INIT_BINARY } from './launcher.js';
 import { containerDir, findContainer, type ContainerRecord } from './record.js';
 import { containerState, waitForSandbox } from './state.js';
 import type { Pty } from './tty.js';
@@ -52,7 +53,7 @@ const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'];
  * execs the command. Until that exec nothing in the container can ptrace it: it
  * is not dumpable, and its memory belongs to the host's user namespace.
  *
- * The host programs on the way (sh for the cgroup, burrow-init) run with a fixed
+ * The host programs on the way (the cgroup entry, burrow-init) run with a fixed
  * environment (util/spawn.ts: hostEnv) and are never found through the
  * container's PATH: the job's environment, with its PATH and any LD_PRELOAD, goes
  * to burrow-init on a descriptor (-E). They run in a session of their own, and
@@ -85,16 +86,18 @@ export async function execInContainer(store: Store, query: string, options: Exec
     const stdio: StdioOptions = [...(pty === undefined ? [options.interactive ? 'inherit' : 'ignore', 'inherit', 'inherit'] as const : [pty.slave, pty.slave, pty.slave]), 'pipe', ...(seccomp === undefined ? [] : [seccomp])];
     const spawnOptions = { stdio, env: hostEnv(), detached: true };
     // Into the container's cgroup first (where it has one), so pause and limits hold for exec'd processes too.
-    child = record.cgroup === undefined
-      ? spawn(INIT_BINARY, args, spawnOptions)
-      : spawn('/bin/sh', ['-c', 'echo $$ > "$0/cgroup.procs" && exec "$@"', record.cgroup, INIT_BINARY, ...args], spawnOptions);
+    const [command, ...rest] = [...(record.cgroup === undefined ? [] : entryArgv(record.cgroup)), INIT_BINARY, ...args];
+    child = spawn(command!, rest, spawnOptions);
   } finally {
     if (seccomp !== undefined) closeSync(seccomp);
   }
   pty?.closeSlave();
-  const envStream = child.stdio[3] as Writable | null;
+  const envStream = child.stdio[3] as (Writable & NodeJS.ReadableStream) | null;
   // A child that fails before reading its environment closes the socket: not our error to report.
   envStream?.on('error', () => {});
+  // The cgroup entry reports a failed move on the same descriptor (a socket pair), then stops.
+  let report = '';
+  envStream?.on('data', (chunk: Buffer) => { report += chunk.toString(); });
   envStream?.end(environment);
   const detach = pty?.attach(process.stdin, process.stdout, options.interactive);
   // To burrow-init outside the container, which passes it to the job's process group.
@@ -108,6 +111,7 @@ export async function execInContainer(store: Store, query: string, options: Exec
       child.on('error', (error) => reject(new BurrowError('IO', `cannot run ${INIT_BINARY}: ${error.message} (run npm run build)`)));
       child.on('close', (exitCode, sig) => resolve([exitCode, sig]));
     });
+    if (code === 125 && report.includes('"burrow-error":"cgroup"')) throw cgroupEntryFailure(report, `cannot exec in container ${record.name}`);
     if (code !== null) return code;
     return 128 + (signal === null ? 0 : (constants.signals[signal] ?? 0));
   } finally {

@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import type { BurrowError } from '../errors.js';
+import { BurrowError } from '../errors.js';
 import { resolveDestinations } from '../rootfs/destinations.js';
 import { mountStep, rootfsFailure, type RootfsSite } from '../rootfs/index.js';
 import { FAIL, ROOTFS_PREAMBLE, RUN_STEP, rootfsArgs } from '../rootfs/shell.js';
@@ -69,5 +69,17 @@ export function launcherArgv(plan: SetupPlan, site: RootfsSite): string[] {
 export function launchInfo(info: string, driver: RootfsDriverName): { pid: number | undefined; failure: BurrowError | undefined } {
   const pidMatch = /"child-pid":\s*(\d+)/.exec(info);
   const pid = pidMatch === null ? undefined : Number(pidMatch[1]);
-  return { pid, failure: rootfsFailure(info, driver, 'cannot set up the container') };
+  const context = 'cannot set up the container';
+  if (/"burrow-error":"cgroup"/.test(info)) return { pid, failure: cgroupEntryFailure(info, context) };
+  return { pid, failure: rootfsFailure(info, driver, context) };
+}
+
+/**
+ * The cgroup entry (cgroup/index.ts: entryArgv, in front of the launcher, under
+ * the monitor and for exec) could not move the process into the container's
+ * cgroup: it stopped before the job's first instruction, as it must.
+ */
+export function cgroupEntryFailure(report: string, context: string): BurrowError {
+  const why = /^burrow-why (.*)$/m.exec(report)?.[1]?.trim() ?? '';
+  return new BurrowError('IO', `${context}: cannot move it into its cgroup${why === '' ? '' : ` (${why})`}; run 'burrow doctor' to check the host's cgroup delegation`);
 }

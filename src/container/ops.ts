@@ -9,7 +9,8 @@ import { containerState, readRunFile, type ContainerState } from './state.js';
 import { signalProcess } from './identity.js';
 import { parseSignal } from './image-config.js';
 import { VALID_NAME } from './names.js';
-import { setFrozen } from './cgroup.js';
+import { setFrozen, type ContainerCgroup, type Limits } from '../cgroup/index.js';
+import { limitModeOf, noCgroupError } from './resources.js';
 
 export interface ContainerSummary {
   record: ContainerRecord;
@@ -113,11 +114,15 @@ export async function removeContainer(store: Store, query: string, force: boolea
   }
 }
 
-/** `burrow pause` / `unpause`: the cgroup v2 freezer of the container's own cgroup. */
+/**
+ * `burrow pause` / `unpause`: the freezer of the container's own cgroup (v2's
+ * cgroup.freeze, v1's freezer hierarchy), foreground and detached containers alike.
+ */
 export async function pauseContainer(store: Store, query: string, paused: boolean): Promise<void> {
   const record = findContainer(store, query);
   const state = containerState(store, record);
   if (state.status !== 'running') throw new BurrowError('INVALID_ARGUMENT', `container ${record.name} is not running`);
+  if (record.cgroup === undefined) throw noCgroupError(record, paused ? 'pause' : 'unpause');
   if (state.paused === paused) throw new BurrowError('INVALID_ARGUMENT', `container ${record.name} is ${paused ? 'already paused' : 'not paused'}`);
   await setFrozen(record.cgroup, paused, record.name);
 }
@@ -165,6 +170,39 @@ function securityOpt(record: ContainerRecord): string[] {
   return ['no-new-privileges', `seccomp=${profile}`];
 }
 
+/** burrow's `State.Cgroup`: the route, the directories (one, or one per v1 hierarchy) and the controllers enforced. */
+function cgroupInfo(cgroup: ContainerCgroup): Record<string, unknown> {
+  return {
+    Route: cgroup.route,
+    ...('v2' in cgroup.dirs ? { Path: cgroup.dirs.v2 } : { Paths: cgroup.dirs.v1 }),
+    Controllers: cgroup.controllers,
+    ...(cgroup.systemd === undefined ? {} : { Unit: cgroup.systemd.unit }),
+  };
+}
+
+/**
+ * Docker's resource fields of HostConfig: what was asked (0 or "" where nothing
+ * was, as Docker), except PidsLimit, which is what is in force (the default
+ * fork-bomb guard included; null where none is, e.g. pids not delegated).
+ */
+function resourcesConfig(record: ContainerRecord, state: ContainerState): Record<string, unknown> {
+  const asked: Limits = record.limits ?? {};
+  // In force: the last run's cgroup's; a run without a cgroup had none; never started: what will be asked.
+  const pids = record.cgroup !== undefined ? record.limitsInForce?.pidsLimit : state.startedAt !== undefined ? undefined : asked.pidsLimit;
+  return {
+    Memory: asked.memory ?? 0,
+    MemorySwap: asked.memorySwap ?? 0,
+    MemoryReservation: asked.memoryReservation ?? 0,
+    NanoCpus: asked.nanoCpus ?? 0,
+    CpuShares: asked.cpuShares ?? 0,
+    CpuWeight: asked.cpuWeight ?? 0,
+    CpusetCpus: asked.cpusetCpus ?? '',
+    PidsLimit: pids === undefined || pids <= 0 ? null : pids,
+    BlkioWeight: asked.ioWeight ?? 0,
+    CgroupsMode: limitModeOf(record).disabled ? 'disabled' : 'enabled',
+  };
+}
+
 /** Docker's `inspect` shape for a container. */
 export function inspectContainer(store: Store, record: ContainerRecord): Record<string, unknown> {
   const state = containerState(store, record);
@@ -183,7 +221,10 @@ export function inspectContainer(store: Store, record: ContainerRecord): Record<
       StartedAt: state.startedAt ?? '0001-01-01T00:00:00Z',
       FinishedAt: state.finishedAt ?? '0001-01-01T00:00:00Z',
       RestartCount: state.restarts,
+      OOMKilled: state.oomKilled,
       Error: state.lost ? 'the monitor of this container died without recording an exit status' : '',
+      // burrow's own: the cgroup the container runs in (while it runs), where it came from and what it enforces.
+      Cgroup: state.status === 'running' && record.cgroup !== undefined ? cgroupInfo(record.cgroup) : null,
     },
     Image: record.image.id,
     ImageName: record.image.name,
@@ -191,6 +232,7 @@ export function inspectContainer(store: Store, record: ContainerRecord): Record<
     HostConfig: {
       AutoRemove: record.autoRemove, RestartPolicy: { Name: record.restart }, NetworkMode: record.plan.network, ReadonlyRootfs: record.plan.rootfs.readOnly, CapAdd: record.plan.capabilities,
       Privileged: record.plan.security.privileged, SecurityOpt: securityOpt(record),
+      ...resourcesConfig(record, state),
     },
     Mounts: record.plan.mounts.map((mount) => (mount.kind === 'bind' ? { Type: 'bind', Source: mount.source, Destination: mount.target, RW: !mount.readOnly } : { Type: 'tmpfs', Destination: mount.target, RW: true })),
     Config: {

@@ -6,6 +6,7 @@ import { acquireLock, type Lock } from '../store/flock.js';
 import { withLockFileSync } from '../store/lockfile.js';
 import type { Store } from '../store/store.js';
 import type { SetupPlan } from '../sandbox/plan.js';
+import type { ContainerCgroup, LimitMode, Limits } from '../cgroup/index.js';
 import { generatedName } from './names.js';
 
 export type RestartPolicy = 'no' | 'always' | `on-failure${string}`;
@@ -24,8 +25,14 @@ export interface ContainerRecord {
   tty: boolean;
   /** json-file rotation size in bytes (Docker's --log-opt max-size). */
   logMaxSize?: number | undefined;
-  /** The container's own cgroup v2 (detached containers, where delegated). */
-  cgroup?: string | undefined;
+  /** The resource limits asked for (run, create, update), kept for every later start. */
+  limits?: Limits | undefined;
+  /** --cgroups disabled / --ignore-missing-limits, as asked. */
+  limitMode?: LimitMode | undefined;
+  /** The limits written into that cgroup (asked and enforceable, plus the default pids limit), for inspect. */
+  limitsInForce?: Limits | undefined;
+  /** The container's cgroup of its current (or last) run, where the host gives one. */
+  cgroup?: ContainerCgroup | undefined;
   plan: SetupPlan;
 }
 
@@ -46,6 +53,9 @@ export function readRecord(store: Store, id: string): ContainerRecord | undefine
   }
   // A container created by a burrow from before seccomp ran without a filter, and still does (it has no seccomp.bpf).
   record.plan.security ??= { seccomp: { kind: 'unconfined' }, privileged: false };
+  // burrow before issue 10 kept the path of a detached container's cgroup v2 (the freezer only).
+  const old = record.cgroup as unknown;
+  if (typeof old === 'string') record.cgroup = { route: 'delegated-v2', dirs: { v2: old }, controllers: ['freezer'] };
   return record;
 }
 

@@ -15,9 +15,11 @@ import { AUTO_NOTE_FILE, autoFallbackNote, copyFallbackNote } from '../rootfs/au
 import { NoOverlayError, prepareRootfs, type RootfsSite } from '../rootfs/index.js';
 import { writeEnvironmentFile } from '../sandbox/handoff.js';
 import { launcherArgv, launchInfo, MONITOR_BINARY, rootfsSite } from './launcher.js';
-import { createContainerCgroup, removeContainerCgroup } from './cgroup.js';
+import { cgroupDirs, entryArgv, oomKilled, removeContainerCgroup, type ContainerCgroup } from '../cgroup/index.js';
+import { cgroupForStart } from './resources.js';
 import { containerDir, writeRecord, type ContainerRecord } from './record.js';
 import { containerState, monitorFile, readRunFile, readSandbox, sandboxPidFile, waitForSandbox } from './state.js';
+import { isRunning, type ProcessIdentity } from '../util/process-identity.js';
 
 /** Run-time state files: re-derived after a crash, so not worth an fsync each. */
 const RUNTIME = { durable: false };
@@ -72,7 +74,17 @@ export async function removeContainerFiles(store: Store, record: ContainerRecord
     }
   }
   await removeInUserNamespace(containerDir(store, record.id), mapping);
-  removeContainerCgroup(record.cgroup);
+  await removeContainerCgroup(record.cgroup);
+}
+
+/** Whether the kernel's OOM killer struck in the cgroup; a cgroup already gone tells nothing. */
+function wasOomKilled(cgroup: ContainerCgroup | undefined): boolean {
+  if (cgroup === undefined) return false;
+  try {
+    return oomKilled(cgroup);
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -87,9 +99,13 @@ export async function startForeground(store: Store, record: ContainerRecord, opt
   const site = rootfsSite(store, record, mapping);
   await prepareRootfs(site);
   writeEnvironmentFile(dir, record.plan);
+  // Its own cgroup, limits written, before anything of it runs; the launcher enters it first thing.
+  const cgroup = await cgroupForStart(store, record, options.onNote);
+  trace('cgroup ready');
+  const entry = cgroup === undefined ? [] : entryArgv(cgroup);
   const attempt = async (): Promise<number> => {
     writeFileAtomic(join(dir, 'monitor'), monitorFile(), 0o644, RUNTIME);
-    return launchAttached(store, record, site, options);
+    return launchAttached(store, record, site, entry, options);
   };
   let exitCode = 125;
   try {
@@ -102,15 +118,19 @@ export async function startForeground(store: Store, record: ContainerRecord, opt
     }
   } finally {
     rmSync(join(dir, 'pid'), { force: true });
-    writeFileAtomic(join(dir, 'exit'), JSON.stringify({ exitCode, finishedAt: new Date().toISOString() }), 0o644, RUNTIME);
+    const oom = wasOomKilled(cgroup);
+    writeFileAtomic(join(dir, 'exit'), JSON.stringify({ exitCode, finishedAt: new Date().toISOString(), ...(oom ? { oomKilled: true } : {}) }), 0o644, RUNTIME);
+    // This process is the container's monitor: the cgroup goes with its run (the record keeps it for inspect until the next start).
+    await removeContainerCgroup(cgroup);
+    trace('cgroup removed');
   }
   return exitCode;
 }
 
-async function launchAttached(store: Store, record: ContainerRecord, site: RootfsSite, options: { signal?: AbortSignal | undefined; onNote?: (note: string) => void }): Promise<number> {
+async function launchAttached(store: Store, record: ContainerRecord, site: RootfsSite, entry: string[], options: { signal?: AbortSignal | undefined; onNote?: (note: string) => void }): Promise<number> {
   const { signal } = options;
   const plan = record.plan;
-  const [command, ...args] = launcherArgv(plan, site);
+  const [command, ...args] = [...entry, ...launcherArgv(plan, site)];
   const pty = plan.process.tty ? (await import('./tty.js')).openPty() : undefined;
   const stdio: StdioOptions = pty === undefined ? [plan.process.stdin ? 'inherit' : 'ignore', 'inherit', 'inherit', 'pipe'] : [pty.slave, pty.slave, pty.slave, 'pipe'];
   trace('launcher');
@@ -151,7 +171,7 @@ async function launchAttached(store: Store, record: ContainerRecord, site: Rootf
     const { failure } = launchInfo(info, plan.rootfs.driver);
     if (failure !== undefined) throw failure;
     // bwrap stops before starting the job (its own message is already on stderr).
-    if (sandboxPid === undefined) throw new BurrowError('IO', 'cannot set up the container: unshare, newuidmap or bubblewrap failed before the job started (see the message above)');
+    if (sandboxPid === undefined) throw new BurrowError('IO', `cannot set up the container: ${entry.length > 0 ? 'entering its cgroup, ' : ''}unshare, newuidmap or bubblewrap failed before the job started (see the message above)`);
     if (result.exitCode !== null) return result.exitCode;
     if (result.signal !== null) return 128 + (constants.signals[result.signal] ?? 0);
     return 125;
@@ -161,6 +181,12 @@ async function launchAttached(store: Store, record: ContainerRecord, site: Rootf
     process.off('SIGTERM', onTerm);
     signal?.removeEventListener('abort', onAbort);
   }
+}
+
+/** Waits (up to 5 s) until a container's earlier monitor has finished. */
+async function monitorGone(monitor: ProcessIdentity | undefined): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  while (isRunning(monitor) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
 }
 
 async function waitForStart(dir: string, timeoutMs: number): Promise<{ pid?: number; launchError?: string; exited?: boolean }> {
@@ -189,31 +215,43 @@ export async function startDetached(store: Store, record: ContainerRecord, optio
   const dir = containerDir(store, record.id);
   const state = containerState(store, record);
   if (state.status === 'running') throw new BurrowError('INVALID_ARGUMENT', `container ${record.name} is already running`);
+  // The monitor of the last run removes that run's cgroup as it ends: not the one made now (restart).
+  await monitorGone(state.monitor);
   const mapping = idMapping();
   clearRunFiles(dir);
   const plan = record.plan;
   const site = rootfsSite(store, record, mapping);
   await prepareRootfs(site);
   writeEnvironmentFile(dir, plan);
-  // Its own cgroup (for pause), where the host delegates one; written before the start.
-  record.cgroup = createContainerCgroup(record.id);
-  writeRecord(store, record);
   const cleanup = record.autoRemove ? ['--cleanup', process.execPath, CLI, '--root', store.root, 'rm', '--force', record.id] : [];
   // The monitor runs the launcher after burrow has returned: a launcher that is not
   // there would only show as a container that exited 127.
   const launcher = launcherArgv(plan, site)[0]!;
   if (!onPath(launcher)) throw new BurrowError('IO', `cannot start the container: ${notInstalled(launcher)}`);
-  const launch = async (): Promise<void> => {
-    const result = await start(MONITOR_BINARY, [dir, '--restart', record.restart, '--log-max-size', String(record.logMaxSize ?? 10 * 1024 * 1024), ...(record.tty ? ['--tty'] : []), ...(plan.process.stdin ? ['--stdin'] : []), ...(record.cgroup === undefined ? [] : ['--cgroup', record.cgroup]), ...cleanup, '--', ...launcherArgv(plan, site)], 'ignore').finished;
-    if (result.exitCode !== 0) throw new BurrowError('IO', `cannot start the container's monitor (${MONITOR_BINARY}): ${result.error?.message ?? `exit ${result.exitCode}`}`);
+  /**
+   * Its own cgroup, limits written, made for each launch: the monitor watches it
+   * for the OOM killer and removes it when the container ends (after its last
+   * restart); every launch of the job enters it before anything of it runs.
+   */
+  const launch = async (notes: ((note: string) => void) | undefined): Promise<void> => {
+    const cgroup = await cgroupForStart(store, record, notes);
+    const watch = cgroup === undefined ? [] : [...new Set(cgroupDirs(cgroup))].flatMap((path) => ['--cgroup', path]);
+    const entry = cgroup === undefined ? [] : entryArgv(cgroup);
+    const result = await start(MONITOR_BINARY, [dir, '--restart', record.restart, '--log-max-size', String(record.logMaxSize ?? 10 * 1024 * 1024), ...(record.tty ? ['--tty'] : []), ...(plan.process.stdin ? ['--stdin'] : []), ...watch, ...cleanup, '--', ...entry, ...launcherArgv(plan, site)], 'ignore').finished;
+    if (result.exitCode !== 0) {
+      await removeContainerCgroup(cgroup);
+      throw new BurrowError('IO', `cannot start the container's monitor (${MONITOR_BINARY}): ${result.error?.message ?? `exit ${result.exitCode}`}`);
+    }
   };
-  await launch();
+  await launch(options.onNote);
   let outcome = await waitForStart(dir, 10_000);
   const failure = outcome.launchError === undefined ? undefined : launchInfo(outcome.launchError, plan.rootfs.driver).failure;
   if (failure instanceof NoOverlayError) {
     await fallBackToCopy(store, record, site, failure.why, options.onNote);
+    // The first monitor removes its cgroup as it ends: wait for that before the next one is made.
+    await monitorGone(containerState(store, record).monitor);
     clearRunFiles(dir);
-    await launch();
+    await launch(undefined);
     outcome = await waitForStart(dir, 10_000);
   }
   if (outcome.launchError !== undefined) throw launchInfo(outcome.launchError, plan.rootfs.driver).failure ?? new BurrowError('IO', 'cannot set up the container');

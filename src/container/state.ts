@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isFrozen } from './cgroup.js';
+import { isFrozen } from '../cgroup/index.js';
 import { containerDir, type ContainerRecord } from './record.js';
 import type { Store } from '../store/store.js';
 import { bootId, formatIdentity, identify, isRunning, parentOf, parseIdentity, type ProcessIdentity } from '../util/process-identity.js';
@@ -47,6 +47,8 @@ export interface ContainerState {
   lost: boolean;
   /** Running, but frozen by `burrow pause`. */
   paused: boolean;
+  /** The last run ended with the kernel's OOM killer in its cgroup (the `exit` file's `oomKilled`). */
+  oomKilled: boolean;
 }
 
 /**
@@ -120,9 +122,9 @@ function monitorOf(file: MonitorFile): ProcessIdentity | undefined {
 export function containerState(store: Store, record: ContainerRecord): ContainerState {
   const dir = containerDir(store, record.id);
   const monitorRecord = readJson<MonitorFile>(join(dir, 'monitor'));
-  const exit = readJson<{ exitCode: number; finishedAt: string; restarts?: number }>(join(dir, 'exit'));
+  const exit = readJson<{ exitCode: number; finishedAt: string; restarts?: number; oomKilled?: boolean }>(join(dir, 'exit'));
   const sandboxRecord = readSandbox(dir);
-  const base = { startedAt: monitorRecord?.startedAt, restarts: exit?.restarts ?? 0, lost: false, paused: false };
+  const base = { startedAt: monitorRecord?.startedAt, restarts: exit?.restarts ?? 0, lost: false, paused: false, oomKilled: exit?.oomKilled === true };
   if (monitorRecord === undefined) {
     return { ...base, sandbox: undefined, monitor: undefined, status: exit === undefined ? 'created' : 'exited', exitCode: exit?.exitCode, finishedAt: exit?.finishedAt };
   }
@@ -133,6 +135,6 @@ export function containerState(store: Store, record: ContainerRecord): Container
   if (exit !== undefined && (monitor === undefined || !existsSync(join(dir, 'pid')))) {
     return { ...base, sandbox: undefined, monitor, status: 'exited', exitCode: exit.exitCode, finishedAt: exit.finishedAt };
   }
-  if (monitor !== undefined) return { ...base, status: 'running', paused: isFrozen(record.cgroup), sandbox, monitor, exitCode: undefined, finishedAt: undefined };
+  if (monitor !== undefined) return { ...base, status: 'running', paused: isFrozen(record.cgroup), oomKilled: false, sandbox, monitor, exitCode: undefined, finishedAt: undefined };
   return { ...base, sandbox: undefined, monitor, status: 'exited', exitCode: -1, finishedAt: undefined, lost: true };
 }

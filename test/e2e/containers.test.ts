@@ -288,7 +288,6 @@ describe('volumes, top, restart, attach, pause, log rotation', () => {
     // No published ports without a network mode that has them: nothing to list, as Docker prints for such a container.
     expect(await run(box, ['port', 'again'])).toMatchObject({ exitCode: 0, stdout: '' });
     expect(expectOneLineError(await run(box, ['port', 'no-such-container']))).toMatch(/no such container/);
-    expect(expectOneLineError(await run(box, ['pause', 'again']))).toMatch(/has no cgroup of its own \(pause needs a cgroup v2 subtree delegated to you/);
     await run(box, ['rm', id]);
   });
 

@@ -395,7 +395,7 @@ describe('burrow run: nothing left behind', () => {
     const traced = await run(box, ['run', '--rm', busybox(), 'sh', '-c', 'mkdir /w && echo x > /w/f'], { env: { BURROW_TRACE: '1' } });
     expect(traced.exitCode, traced.stderr).toBe(0);
     const phases = traced.stderr.split('\n').filter((line) => line.startsWith('burrow-trace')).map((line) => /^burrow-trace\s+([\d.]+) ms {2}(.+)$/.exec(line)!);
-    expect(phases.map((match) => match[2])).toEqual(['cli loaded', 'commands loaded', 'create', 'image found', 'layers ready', 'container created', 'launcher', 'sandbox up', 'job exited', 'removed', 'done']);
+    expect(phases.map((match) => match[2])).toEqual(['cli loaded', 'commands loaded', 'create', 'image found', 'layers ready', 'container created', 'cgroup ready', 'launcher', 'sandbox up', 'job exited', 'cgroup removed', 'removed', 'done']);
     const times = phases.map((match) => Number(match[1]));
     expect(times).toEqual([...times].sort((a, b) => a - b));
     expect(list()).toEqual(before);
