@@ -31,7 +31,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BurrowError } from '../errors.js';
 import { CONTAINER_PREFIX, createV2Cgroup, writeV2Limits } from './delegated-v2.js';
-import { createV1Cgroups, writeV1Limits } from './delegated-v1.js';
+import { createV1Cgroups, extendV1Cgroups, writeV1Limits } from './delegated-v1.js';
 import { detectCached } from './route.js';
 import { oomKillCount } from './stats.js';
 import { ensureHolder, HOLDER_UNIT } from './systemd-user.js';
@@ -94,9 +94,16 @@ export function entryArgv(cgroup: ContainerCgroup): string[] {
 }
 
 /** `burrow update`: writes `limits` (the container's limits after the update) to its running cgroup. */
-export function applyLimits(cgroup: ContainerCgroup, limits: Limits): void {
-  if ('v2' in cgroup.dirs) writeV2Limits(cgroup.dirs.v2, limits);
-  else writeV1Limits(cgroup.dirs.v1, limits);
+export function applyLimits(cgroup: ContainerCgroup, limits: Limits, id?: string, host: () => CgroupHost = detectCached): ContainerCgroup {
+  if ('v2' in cgroup.dirs) {
+    writeV2Limits(cgroup.dirs.v2, limits);
+    return cgroup;
+  }
+  // v1: a limit of a hierarchy the container has not joined yet brings it in (extendV1Cgroups).
+  const subtrees = id === undefined ? undefined : host().v1Subtrees;
+  const dirs = id === undefined || subtrees === undefined ? cgroup.dirs.v1 : extendV1Cgroups(cgroup.dirs.v1, subtrees, id, limits);
+  writeV1Limits(dirs, limits);
+  return { ...cgroup, dirs: { v1: dirs } };
 }
 
 /** Whether the kernel OOM-killed a process of the container. */

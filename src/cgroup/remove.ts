@@ -1,4 +1,5 @@
 import { readdirSync, rmdirSync } from 'node:fs';
+import { rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CONTAINER_PREFIX } from './delegated-v2.js';
 import type { CgroupHost, ContainerCgroup } from './types.js';
@@ -29,13 +30,25 @@ function tryRemove(dir: string): boolean {
   }
 }
 
-/** Removes the container's cgroups, retrying for about a second while busy; what stays busy is left for removeOrphanCgroups. */
+/** tryRemove on libuv's threads: a v1 rmdir waits 2–4 ms for the kernel, so a container's several go side by side. */
+async function tryRemoveAsync(dir: string): Promise<boolean> {
+  try {
+    await rmdir(dir);
+    return true;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return !(code === 'EBUSY' || code === 'ENOTEMPTY');
+  }
+}
+
+/** Removes the container's cgroups (all at once), retrying for about a second while busy; what stays busy is left for removeOrphanCgroups. */
 export async function removeContainerCgroup(cgroup: ContainerCgroup | undefined): Promise<void> {
   if (cgroup === undefined) return;
-  let left = cgroupDirs(cgroup);
+  let left = [...new Set(cgroupDirs(cgroup))];
   for (let attempt = 0; left.length > 0 && attempt < 50; attempt++) {
     if (attempt > 0) await sleep(20);
-    left = left.filter((dir) => !tryRemove(dir));
+    const gone = await Promise.all(left.map(tryRemoveAsync));
+    left = left.filter((_dir, index) => !gone[index]);
   }
 }
 

@@ -34,7 +34,7 @@ export async function updateContainer(store: Store, query: string, update: Limit
     const running = containerState(store, record).status === 'running';
     if (running && record.cgroup !== undefined) {
       const resolved = resolveWithWarning(cgroupAsHost(record.cgroup), merged, mode, onNote, update);
-      applyLimits(record.cgroup, resolved.limits);
+      record.cgroup = applyLimits(record.cgroup, resolved.limits, record.id);
       record.limitsInForce = resolved.limits;
     } else {
       // Stopped (or running without a cgroup): what the next start would say, said now.

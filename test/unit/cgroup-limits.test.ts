@@ -123,7 +123,7 @@ describe('container cgroups on simulated trees', () => {
     expect((error as Error).message).toMatch(/^--cpuset-cpus: cannot write 7 to .*cpuset\.cpus: /);
   });
 
-  it('v1: one <id12> per subtree, cpuset.cpus and .mems copied from the parent, limits in v1 spelling, argv enters all', async () => {
+  it('v1: one <id12> per subtree the limits need, cpuset.mems copied from the parent, limits in v1 spelling, argv enters all', async () => {
     const subtrees: Record<string, string> = {};
     for (const name of ['memory', 'pids', 'cpuset', 'freezer']) subtrees[name] = cgroupDir(join(base, name, 'burrow-1001'));
     writeFileSync(join(subtrees.cpuset!, 'cpuset.cpus'), '0-1\n');
@@ -131,16 +131,33 @@ describe('container cgroups on simulated trees', () => {
     cgroupDir(join(subtrees.cpuset!, 'abcdefabcdef'), { 'cpuset.cpus': '\n', 'cpuset.mems': '\n' });
     cgroupDir(join(subtrees.memory!, 'abcdefabcdef'), { 'memory.memsw.limit_in_bytes': '' }); // swapaccount=1
     const host: CgroupHost = { route: 'delegated-v1', controllers: ['memory', 'pids', 'cpuset', 'freezer'], reason: 'test', v1Subtrees: subtrees };
-    const cgroup = await createContainerCgroup(host, 'abcdefabcdef99', { memory: 64 * MiB, pidsLimit: 64 });
+    const cgroup = await createContainerCgroup(host, 'abcdefabcdef99', { memory: 64 * MiB, pidsLimit: 64, cpusetCpus: '1' });
     const dirs = Object.fromEntries(Object.entries(subtrees).map(([name, dir]) => [name, join(dir, 'abcdefabcdef')]));
     expect(cgroup).toEqual({ route: 'delegated-v1', dirs: { v1: dirs }, controllers: host.controllers });
-    expect(read(join(dirs.cpuset!, 'cpuset.cpus'))).toBe('0-1');
+    expect(read(join(dirs.cpuset!, 'cpuset.cpus'))).toBe('1');
     expect(read(join(dirs.cpuset!, 'cpuset.mems'))).toBe('0');
     expect(read(join(dirs.memory!, 'memory.limit_in_bytes'))).toBe(String(64 * MiB));
     expect(read(join(dirs.memory!, 'memory.memsw.limit_in_bytes'))).toBe(String(128 * MiB));
     expect(read(join(dirs.pids!, 'pids.max'))).toBe('64');
-    expect(entryArgv(cgroup!)).toEqual([CGEXEC_BINARY, ...Object.values(dirs).flatMap((dir) => ['--procs', join(dir, 'cgroup.procs')]), '--']);
+    expect(entryArgv(cgroup!)).toEqual([CGEXEC_BINARY, ...['memory', 'pids', 'freezer', 'cpuset'].map((name) => dirs[name]!).flatMap((dir) => ['--procs', join(dir, 'cgroup.procs')]), '--']);
     expect(existsSync(join(dirs.freezer!))).toBe(true);
+  });
+
+  it('v1: without a cpu, cpuset or blkio limit the container stays out of those hierarchies (each move costs the start); update brings one in (simulation)', async () => {
+    const subtrees: Record<string, string> = {};
+    for (const name of ['memory', 'pids', 'cpu', 'cpuacct', 'cpuset', 'freezer', 'blkio']) subtrees[name] = cgroupDir(join(base, name, 'burrow-1001'));
+    const host: CgroupHost = { route: 'delegated-v1', controllers: ['memory', 'pids', 'cpu', 'cpuset', 'freezer'], reason: 'test', v1Subtrees: subtrees };
+    const id = 'fedcbafedcba00';
+    cgroupDir(join(subtrees.cpu!, 'fedcbafedcba'), { 'cpu.cfs_quota_us': '-1', 'cpu.cfs_period_us': '100000' });
+    const cgroup = await createContainerCgroup(host, id, { pidsLimit: 2048 });
+    expect(Object.keys((cgroup!.dirs as { v1: Record<string, string> }).v1).sort()).toEqual(['cpuacct', 'freezer', 'memory', 'pids']);
+    writeFileSync(join(subtrees.pids!, 'fedcbafedcba', 'cgroup.procs'), '4242\n');
+    const updated = applyLimits(cgroup!, { pidsLimit: 2048, nanoCpus: 5e8 }, id, () => host);
+    const cpuDir = join(subtrees.cpu!, 'fedcbafedcba');
+    expect((updated.dirs as { v1: Record<string, string> }).v1.cpu).toBe(cpuDir);
+    expect(read(join(cpuDir, 'cpu.cfs_quota_us'))).toBe('50000');
+    // The container's process was moved in (a plain file here keeps what was written last).
+    expect(read(join(cpuDir, 'cgroup.procs'))).toBe('4242');
   });
 
   it('systemd-user: the argv asks the user manager for the holding unit\'s sub-cgroup', () => {
