@@ -1,0 +1,34 @@
+#!/bin/sh
+# Builds build/native/burrow-inflate (native/burrow-inflate.c), the layers'
+# decompressor, with what this machine has: sha256 from OpenSSL's libcrypto
+# (libssl-dev) and gzip from ISA-L (libisal-dev), or from zlib (zlib1g-dev)
+# without it. Writes build/native/inflate.json, which says what was built:
+#   {"gzip":"isa-l"|"zlib"}, or {"gzip":null} when neither could be (no
+#   libcrypto or no zlib either): layers are then decompressed and hashed in
+#   Node, as before (slower, nothing else changes).
+# Without the libraries' headers the build still succeeds; install libisal-dev,
+# libssl-dev and zlib1g-dev (test/bed/install.sh does) for the fast path.
+set -eu
+cd "$(dirname "$0")/.."
+OUT=build/native
+mkdir -p "$OUT"
+rm -f "$OUT/burrow-inflate" "$OUT/inflate.json"
+CC="${CC:-cc}"
+
+has_header() {  # $1: a header; true when the compiler finds it
+  printf '#include <%s>\n' "$1" | "$CC" -E -x c - >/dev/null 2>&1
+}
+
+backend=null
+if has_header openssl/evp.h; then
+  if has_header isa-l/igzip_lib.h && "$CC" -O2 -Wall -DBURROW_ISAL -o "$OUT/burrow-inflate" native/burrow-inflate.c -lisal -lcrypto; then
+    backend='"isa-l"'
+  elif has_header zlib.h && "$CC" -O2 -Wall -o "$OUT/burrow-inflate" native/burrow-inflate.c -lz -lcrypto; then
+    backend='"zlib"'
+  fi
+fi
+if [ "$backend" = null ]; then
+  echo "build-inflate.sh: libssl-dev (and libisal-dev or zlib1g-dev) not found: layers will be decompressed in Node, which is slower" >&2
+  rm -f "$OUT/burrow-inflate"
+fi
+printf '{"gzip":%s}\n' "$backend" > "$OUT/inflate.json"
