@@ -2,10 +2,11 @@
  * burrow-inflate: a layer's compressed stream into its tar stream, counted and
  * hashed, beside the extractor.
  *
- *   burrow-inflate gzip|none CEILING   < layer blob   > tar stream
+ *   burrow-inflate gzip|zstd|none CEILING   < layer blob   > tar stream
  *
  * Reads the layer's blob on stdin, decompresses it (gzip: ISA-L's igzip when it
- * was there at build time, zlib otherwise; none: copied as it is), counts the
+ * was there at build time, zlib otherwise; zstd: libzstd, when it was there;
+ * none: copied as it is), counts the
  * uncompressed bytes, hashes them (sha256, OpenSSL's libcrypto: SHA-NI where the
  * CPU has it) and writes them to stdout, which is the extractor's stdin
  * (native/burrow-unpack.c): the tar stream goes from one process to the other
@@ -16,7 +17,10 @@
  * gzip is read as Go's compress/gzip reads it (Docker, containerd, containers/
  * image): any number of members, each with its trailer checked (CRC-32 and size);
  * bytes after a member must be another member; an empty stream, a stream cut
- * short and a wrong trailer are errors.
+ * short and a wrong trailer are errors. zstd: any number of frames (skippable
+ * ones too), each checked against its checksum when it has one; the window is
+ * held to libzstd's default limit (128 MiB), so a frame cannot make it allocate
+ * more; an empty stream and one cut short are errors.
  *
  * A gzip bomb ends here: once the stream would grow past CEILING bytes nothing
  * more is written and it exits 2 (the extractor's own limits are on what the tar
@@ -45,6 +49,9 @@
 #include <isa-l/igzip_lib.h>
 #else
 #include <zlib.h>
+#endif
+#ifdef BURROW_ZSTD
+#include <zstd.h>
 #endif
 
 enum { EXIT_INVALID = 1, EXIT_CEILING = 2, EXIT_CLOSED = 3, EXIT_SYSTEM = 4 };
@@ -203,9 +210,43 @@ static void gunzip(void) {
 }
 #endif
 
+#ifdef BURROW_ZSTD
+static void unzstd(void) {
+  ZSTD_DCtx *context = ZSTD_createDCtx();
+  if (context == NULL) fail(EXIT_SYSTEM, "cannot start zstd");
+  ZSTD_inBuffer in = { input, 0, 0 };
+  /* 0 once a frame is decoded and flushed; before any input, not 0. */
+  size_t hint = 1;
+  for (;;) {
+    bool full;
+    do {
+      ZSTD_outBuffer out = { output, sizeof output, 0 };
+      hint = ZSTD_decompressStream(context, &out, &in);
+      if (ZSTD_isError(hint)) fail(EXIT_INVALID, "%s near compressed byte %" PRIu64, ZSTD_getErrorName(hint), compressed_read - (in.size - in.pos));
+      emit(output, out.pos);
+      full = out.pos == out.size;
+      /* A full buffer may hold more to flush, unless the frame just ended: another
+       * call then would start the next frame and return its header's size. */
+    } while (in.pos < in.size || (full && hint != 0));
+    size_t got = read_input();
+    if (got == 0) break;
+    in.size = got;
+    in.pos = 0;
+  }
+  if (compressed_read == 0) fail(EXIT_INVALID, "the zstd stream is empty");
+  if (hint != 0) fail(EXIT_INVALID, "the zstd stream ends in the middle of a frame (at compressed byte %" PRIu64 ")", compressed_read);
+  ZSTD_freeDCtx(context);
+}
+#endif
+
 int main(int argc, char **argv) {
-  bool gzip = argc == 3 && strcmp(argv[1], "gzip") == 0;
-  if (!gzip && !(argc == 3 && strcmp(argv[1], "none") == 0)) fail(EXIT_SYSTEM, "usage: burrow-inflate gzip|none CEILING");
+  const char *mode = argc == 3 ? argv[1] : "";
+#ifdef BURROW_ZSTD
+  bool zstd = strcmp(mode, "zstd") == 0;
+#else
+  bool zstd = false;
+#endif
+  if (strcmp(mode, "gzip") != 0 && !zstd && strcmp(mode, "none") != 0) fail(EXIT_SYSTEM, "usage: burrow-inflate gzip|zstd|none CEILING (zstd when built with libzstd)");
   char *end;
   errno = 0;
   unsigned long long parsed = strtoull(argv[2], &end, 10);
@@ -220,7 +261,10 @@ int main(int argc, char **argv) {
   }
   hash = EVP_MD_CTX_new();
   if (hash == NULL || EVP_DigestInit_ex(hash, EVP_sha256(), NULL) != 1) fail(EXIT_SYSTEM, "cannot start sha256");
-  if (gzip) gunzip();
+  if (strcmp(mode, "gzip") == 0) gunzip();
+#ifdef BURROW_ZSTD
+  else if (zstd) unzstd();
+#endif
   else copy();
   unsigned char digest[32];
   unsigned int length = 0;

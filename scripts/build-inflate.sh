@@ -1,13 +1,15 @@
 #!/bin/sh
 # Builds build/native/burrow-inflate (native/burrow-inflate.c), the layers'
 # decompressor, with what this machine has: sha256 from OpenSSL's libcrypto
-# (libssl-dev) and gzip from ISA-L (libisal-dev), or from zlib (zlib1g-dev)
-# without it. Writes build/native/inflate.json, which says what was built:
-#   {"gzip":"isa-l"|"zlib"}, or {"gzip":null} when neither could be (no
-#   libcrypto or no zlib either): layers are then decompressed and hashed in
-#   Node, as before (slower, nothing else changes).
+# (libssl-dev), gzip from ISA-L (libisal-dev), or from zlib (zlib1g-dev)
+# without it, and zstd from libzstd (libzstd-dev) when it is there. Writes
+# build/native/inflate.json, which says what was built:
+#   {"gzip":"isa-l"|"zlib","zstd":true|false}, or {"gzip":null,"zstd":false}
+#   when no inflater could be (no libcrypto, or no zlib either): layers are then
+#   decompressed and hashed in Node, as before (slower; nothing else changes).
+#   zstd layers go through Node (fzstd) when "zstd" is false.
 # Without the libraries' headers the build still succeeds; install libisal-dev,
-# libssl-dev and zlib1g-dev (test/bed/install.sh does) for the fast path.
+# libssl-dev, zlib1g-dev and libzstd-dev (test/bed/install.sh does) for the fast path.
 set -eu
 cd "$(dirname "$0")/.."
 OUT=build/native
@@ -20,15 +22,23 @@ has_header() {  # $1: a header; true when the compiler finds it
 }
 
 backend=null
+zstd=false
 if has_header openssl/evp.h; then
-  if has_header isa-l/igzip_lib.h && "$CC" -O2 -Wall -DBURROW_ISAL -o "$OUT/burrow-inflate" native/burrow-inflate.c -lisal -lcrypto; then
+  ZSTD_FLAGS=
+  if has_header zstd.h; then
+    ZSTD_FLAGS="-DBURROW_ZSTD -lzstd"
+    zstd=true
+  fi
+  # shellcheck disable=SC2086 # ZSTD_FLAGS: several words or none
+  if has_header isa-l/igzip_lib.h && "$CC" -O2 -Wall -DBURROW_ISAL -o "$OUT/burrow-inflate" native/burrow-inflate.c -lisal -lcrypto $ZSTD_FLAGS; then
     backend='"isa-l"'
-  elif has_header zlib.h && "$CC" -O2 -Wall -o "$OUT/burrow-inflate" native/burrow-inflate.c -lz -lcrypto; then
+  elif has_header zlib.h && "$CC" -O2 -Wall -o "$OUT/burrow-inflate" native/burrow-inflate.c -lz -lcrypto $ZSTD_FLAGS; then
     backend='"zlib"'
   fi
 fi
 if [ "$backend" = null ]; then
+  zstd=false
   echo "build-inflate.sh: libssl-dev (and libisal-dev or zlib1g-dev) not found: layers will be decompressed in Node, which is slower" >&2
   rm -f "$OUT/burrow-inflate"
 fi
-printf '{"gzip":%s}\n' "$backend" > "$OUT/inflate.json"
+printf '{"gzip":%s,"zstd":%s}\n' "$backend" "$zstd" > "$OUT/inflate.json"

@@ -15,24 +15,30 @@ export interface InflaterReport {
   size: number;
 }
 
-let built: { gzip: string | null } | undefined;
+/** What scripts/build-inflate.sh built: gzip through ISA-L or zlib (null: no inflater), zstd or not. */
+interface InflaterBuild {
+  gzip: 'isa-l' | 'zlib' | null;
+  zstd: boolean;
+}
+
+let built: InflaterBuild | undefined;
 
 /**
  * The inflater's arguments for a layer of this compression, or undefined when
- * the layer goes through Node's decompressor instead: zstd (Node 20 has none;
- * fzstd, in JavaScript), and every layer when the build found no libcrypto
- * (scripts/build-inflate.sh writes what it built in inflate.json).
+ * the layer goes through Node's decompressor instead (util/decompress.ts): every
+ * layer when the build found no libcrypto, zstd layers when it found no libzstd
+ * (fzstd, in JavaScript, then).
  */
 export function inflaterArgs(compression: Compression, ceiling: number): string[] | undefined {
-  if (compression === 'zstd') return undefined;
   if (built === undefined) {
     try {
-      built = JSON.parse(readFileSync(INFLATER_BUILD, 'utf8')) as { gzip: string | null };
+      const read = JSON.parse(readFileSync(INFLATER_BUILD, 'utf8')) as Partial<InflaterBuild>;
+      built = { gzip: read.gzip ?? null, zstd: read.zstd === true };
     } catch {
-      built = { gzip: null };
+      built = { gzip: null, zstd: false };
     }
   }
-  if (built.gzip === null) return undefined;
+  if (built.gzip === null || (compression === 'zstd' && !built.zstd)) return undefined;
   return [compression, String(ceiling)];
 }
 

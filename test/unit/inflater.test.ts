@@ -15,7 +15,7 @@ import { afterAll, describe, expect, it } from 'vitest';
  */
 const BUILT = new URL('../../build/native/burrow-inflate', import.meta.url).pathname;
 const SOURCE = new URL('../../native/burrow-inflate.c', import.meta.url).pathname;
-const built = JSON.parse(readFileSync(new URL('../../build/native/inflate.json', import.meta.url), 'utf8')) as { gzip: string | null };
+const built = JSON.parse(readFileSync(new URL('../../build/native/inflate.json', import.meta.url), 'utf8')) as { gzip: string | null; zstd: boolean };
 const scratch = mkdtempSync(join(tmpdir(), 'burrow-inflater-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
@@ -53,9 +53,9 @@ function layerLike(size: number): Buffer {
   return Buffer.from(parts.join(' ')).subarray(0, size);
 }
 
-it('the build made a gzip inflater here, and the zlib build compiles', () => {
-  // The test machine has libssl-dev and zlib1g-dev (test/bed/install.sh): a null here is the slow path.
-  expect(built.gzip).not.toBeNull();
+it('the build made a gzip and zstd inflater here, and the zlib build compiles', () => {
+  // The test machine has libssl-dev, libisal-dev and libzstd-dev (test/bed/install.sh): anything less here is a slow path.
+  expect(built).toEqual({ gzip: 'isa-l', zstd: true });
   expect(compiled.status, compiled.stderr).toBe(0);
 });
 
@@ -140,8 +140,50 @@ describe.each(BUILDS)('burrow-inflate, %s', (_name, binary) => {
   });
 
   it('refuses what it cannot run with: a wrong mode, a ceiling that is not a number', () => {
-    expect(spawnSync(binary, ['zstd', '100']).status).toBe(4);
+    expect(spawnSync(binary, ['bzip2', '100']).status).toBe(4);
     expect(spawnSync(binary, ['gzip', '10x']).status).toBe(4);
     expect(spawnSync(binary, ['gzip', '0']).status).toBe(4);
+  });
+});
+
+/** zstd(1), as an image builder would run it; several frames when given several parts. */
+function zstd(...parts: Buffer[]): Buffer {
+  return Buffer.concat(parts.map((part) => spawnSync('zstd', ['-q', '-c', '--check'], { input: part, maxBuffer: 64 * MiB }).stdout));
+}
+
+describe.runIf(built.zstd)('burrow-inflate, zstd', () => {
+  it('passes every frame of a zstd stream on decompressed, and reports its sha256 and size', () => {
+    const parts = [layerLike(2 * MiB + 5), randomBytes(100 * 1024), layerLike(MiB)];
+    const data = Buffer.concat(parts);
+    const result = inflate(BUILT, zstd(...parts), 1024 * MiB, 'zstd');
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.output.equals(data)).toBe(true);
+    expect(JSON.parse(result.stderr)).toEqual({ diffId: sha256(data), size: data.length });
+  });
+
+  it('ends well when the last frame fills its output buffer (1 MiB) exactly', () => {
+    for (const data of [Buffer.alloc(MiB), Buffer.alloc(2 * MiB, 'x')]) {
+      const result = inflate(BUILT, zstd(data), 1024 * MiB, 'zstd');
+      expect(result.status, result.stderr).toBe(0);
+      expect(JSON.parse(result.stderr)).toEqual({ diffId: sha256(data), size: data.length });
+    }
+  });
+
+  it('refuses a zstd stream cut short, a corrupt one, an empty one', () => {
+    const compressed = zstd(layerLike(2 * MiB));
+    const cut = inflate(BUILT, compressed.subarray(0, compressed.length - 2), 1024 * MiB, 'zstd');
+    expect(cut.status).toBe(1);
+    expect(cut.stderr).toMatch(/^the zstd stream ends in the middle of a frame \(at compressed byte \d+\)\n$/);
+    const corrupt = Buffer.from(compressed);
+    corrupt.fill(0x55, 200, 260);
+    expect(inflate(BUILT, corrupt, 1024 * MiB, 'zstd').status).toBe(1);
+    expect(inflate(BUILT, Buffer.alloc(0), 1024 * MiB, 'zstd').stderr).toBe('the zstd stream is empty\n');
+  });
+
+  it('stops a zstd bomb at the ceiling', () => {
+    const bomb = zstd(Buffer.alloc(64 * MiB));
+    const result = inflate(BUILT, bomb, 3 * MiB, 'zstd');
+    expect(result.status).toBe(2);
+    expect(result.output.length).toBeLessThanOrEqual(3 * MiB);
   });
 });
