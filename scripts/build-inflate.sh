@@ -8,6 +8,7 @@
 #   when no inflater could be (no libcrypto, or no zlib either): layers are then
 #   decompressed and hashed in Node, as before (slower; nothing else changes).
 #   zstd layers go through Node (fzstd) when "zstd" is false.
+# BURROW_NO_INFLATER=1 builds none, on purpose (to run the Node path's tests).
 # Without the libraries' headers the build still succeeds; install libisal-dev,
 # libssl-dev, zlib1g-dev and libzstd-dev (test/bed/install.sh does) for the fast path.
 set -eu
@@ -23,7 +24,7 @@ has_header() {  # $1: a header; true when the compiler finds it
 
 backend=null
 zstd=false
-if has_header openssl/evp.h; then
+if [ "${BURROW_NO_INFLATER:-}" != 1 ] && has_header openssl/evp.h; then
   ZSTD_FLAGS=
   if has_header zstd.h; then
     ZSTD_FLAGS="-DBURROW_ZSTD -lzstd"
@@ -38,7 +39,7 @@ if has_header openssl/evp.h; then
 fi
 if [ "$backend" = null ]; then
   zstd=false
-  echo "build-inflate.sh: libssl-dev (and libisal-dev or zlib1g-dev) not found: layers will be decompressed in Node, which is slower" >&2
+  [ "${BURROW_NO_INFLATER:-}" = 1 ] || echo "build-inflate.sh: libssl-dev (and libisal-dev or zlib1g-dev) not found: layers will be decompressed in Node, which is slower" >&2
   rm -f "$OUT/burrow-inflate"
 fi
 printf '{"gzip":%s,"zstd":%s}\n' "$backend" "$zstd" > "$OUT/inflate.json"
