@@ -76,8 +76,8 @@ function checkDiffId(target: LayerTarget, actual: string): void {
 
 /**
  * The layer through Node: decompressed (zlib's thread pool, or fzstd), counted,
- * hashed, and piped to the extractor. For zstd, and for every layer when the
- * build had no libcrypto for the inflater.
+ * hashed, and piped to the extractor. For every layer when the build had no
+ * libcrypto for the inflater, and for zstd when it had no libzstd.
  */
 async function extractInNode(input: Readable, extractorArgs: string[], compression: Compression, ceiling: number, target: LayerTarget): Promise<Finished> {
   const hash = createHash('sha256');
@@ -153,12 +153,13 @@ export interface Extraction {
 
 /**
  * Starts unpacking one layer: compressed bytes → decompress → count (at most
- * `ceiling` bytes) and hash (checked against the diff_id), in the inflater
- * process (or in Node, see extractInNode) → the confined extractor (`native/burrow-unpack.c`) inside the user namespace, into a scratch
- * directory that becomes the layer's directory only on `commit`. The layer's info
- * file (what it holds, for `system check`) is written just before that rename. A
- * refused layer leaves nothing behind. Undefined when the layer is there already,
- * or (with `wait: false`) when another process is unpacking it.
+ * `ceiling` bytes) and hash (checked against the diff_id), in the inflater (or in
+ * Node, see extractInNode) → the confined extractor (`native/burrow-unpack.c`)
+ * inside the user namespace, into a scratch directory that becomes the layer's
+ * directory only on `commit`. The layer's info file (what it holds, for `system
+ * check`) is written just before that rename. A refused layer leaves nothing
+ * behind. Undefined when the layer is there already, or (with `wait: false`) when
+ * another process is unpacking it.
  */
 export async function startExtraction(store: Store, target: LayerTarget, mapping: IdMapping, ceiling: number, notes: string[], options: { wait?: boolean } = {}): Promise<Extraction | undefined> {
   const { digest, diffId, imageName } = target;
