@@ -117,7 +117,11 @@ static void copy(void) {
 }
 
 #ifdef BURROW_ISAL
-static const char *isal_problem(int code) {
+static const char *isal_problem(int code, const struct inflate_state *at) {
+  /* The header's own CRC-16 fails with the same code as the trailer's CRC-32: the
+   * trailer is checked once the data is done, the header before a block starts. */
+  bool in_trailer = at->block_state == ISAL_BLOCK_INPUT_DONE || at->block_state == ISAL_BLOCK_FINISH || at->block_state == ISAL_CHECKSUM_CHECK;
+  if (code == ISAL_INCORRECT_CHECKSUM && !in_trailer) return "a gzip header whose CRC-16 does not match it";
   switch (code) {
   case ISAL_INVALID_BLOCK: return "an invalid deflate block";
   case ISAL_INVALID_SYMBOL: return "an invalid deflate symbol";
@@ -147,7 +151,7 @@ static void gunzip(void) {
     state.next_out = output;
     state.avail_out = sizeof output;
     int result = isal_inflate(&state);
-    if (result < 0) fail(EXIT_INVALID, "%s near compressed byte %" PRIu64, isal_problem(result), compressed_read - state.avail_in);
+    if (result < 0) fail(EXIT_INVALID, "%s near compressed byte %" PRIu64, isal_problem(result, &state), compressed_read - state.avail_in);
     size_t produced = sizeof output - state.avail_out;
     emit(output, produced);
     if (state.block_state == ISAL_BLOCK_FINISH) {
@@ -203,6 +207,7 @@ static void gunzip(void) {
       const char *problem = result == Z_DATA_ERROR && stream.msg != NULL ? stream.msg : "an invalid gzip stream";
       /* zlib's words for a trailer that does not match. */
       if (strcmp(problem, "incorrect data check") == 0 || strcmp(problem, "incorrect length check") == 0) problem = "a gzip trailer that does not match its data (CRC-32 or size)";
+      if (strcmp(problem, "header crc mismatch") == 0) problem = "a gzip header whose CRC-16 does not match it";
       fail(EXIT_INVALID, "%s near compressed byte %" PRIu64, problem, compressed_read - stream.avail_in);
     }
   }

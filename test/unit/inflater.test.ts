@@ -3,7 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { crc32, deflateRawSync, gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 
 /**
@@ -95,6 +95,25 @@ describe.each(BUILDS)('burrow-inflate, %s', (_name, binary) => {
       expect(result.status).toBe(1);
       expect(result.stderr).toMatch(/^a gzip trailer that does not match its data \(CRC-32 or size\) near compressed byte \d+\n$/);
     }
+  });
+
+  it('reads a member with every optional header field (extra, name, comment, header CRC-16), and refuses a wrong CRC-16', () => {
+    const data = layerLike(300 * 1024);
+    const extra = Buffer.from('AB\x02\x00xy', 'latin1');
+    const head = Buffer.concat([Buffer.from([0x1f, 0x8b, 8, 0x04 | 0x08 | 0x10 | 0x02, 0, 0, 0, 0, 0, 3]), Buffer.from([extra.length, 0]), extra, Buffer.from('layer.tar\0comment\0', 'latin1')]);
+    const headCrc = Buffer.alloc(2);
+    headCrc.writeUInt16LE(crc32(head) & 0xffff);
+    const trailer = Buffer.alloc(8);
+    trailer.writeUInt32LE(crc32(data), 0);
+    trailer.writeUInt32LE(data.length, 4);
+    const member = Buffer.concat([head, headCrc, deflateRawSync(data), trailer]);
+    const result = inflate(binary, member, 1024 * MiB);
+    expect(result.status, result.stderr).toBe(0);
+    expect(JSON.parse(result.stderr)).toEqual({ diffId: sha256(data), size: data.length });
+    member.writeUInt8(member.readUInt8(head.length) ^ 0x01, head.length);
+    const wrong = inflate(binary, member, 1024 * MiB);
+    expect(wrong.status).toBe(1);
+    expect(wrong.stderr).toMatch(/^a gzip header whose CRC-16 does not match it near compressed byte \d+\n$/);
   });
 
   it('refuses corrupt deflate data, bytes after a member that are not a member, and an empty stream', () => {
