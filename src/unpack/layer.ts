@@ -1,12 +1,12 @@
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { PassThrough, Transform, type Writable } from 'node:stream';
+import { PassThrough, Transform, type Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { start } from '../util/spawn.js';
+import { start, type Finished } from '../util/spawn.js';
 import { BurrowError, fsError, isBurrowError } from '../errors.js';
 import type { LocalImage } from '../image/local.js';
-import { layerCompression } from '../image/media-types.js';
+import { layerCompression, type Compression } from '../image/media-types.js';
 import { acquireLock } from '../store/flock.js';
 import type { Store } from '../store/store.js';
 import { decompressor } from '../util/decompress.js';
@@ -15,6 +15,7 @@ import { unshareArgs, type IdMapping } from '../userns/idmap.js';
 import { writeFileAtomic } from '../store/atomic.js';
 import { type LayerInfo, type LayerSummary } from './layer-info.js';
 import { layerInfoPath } from './paths.js';
+import { INFLATER_BINARY, INFLATER_EXIT, inflaterArgs, parseInflaterReport } from './inflate.js';
 import { EXTRACTOR_BINARY } from './summary.js';
 import { ceilingHint } from './limits.js';
 import { removeInUserNamespace } from './remove.js';
@@ -42,6 +43,86 @@ function meter(ceiling: number, hash: Hash): Transform {
       callback(null, chunk);
     },
   });
+}
+
+type Settled = { status: 'fulfilled' } | { status: 'rejected'; reason: unknown };
+
+function settle(promise: Promise<unknown>): Promise<Settled> {
+  return promise.then(() => ({ status: 'fulfilled' as const }), (reason: unknown) => ({ status: 'rejected' as const, reason }));
+}
+
+function firstLine(text: string): string {
+  return text.trim().split('\n')[0] ?? '';
+}
+
+function overCeiling(target: LayerTarget, ceiling: number): BurrowError {
+  return new BurrowError('IO', `cannot unpack layer ${target.digest} of ${target.imageName}: it uncompresses to more than the ceiling; ${ceilingHint(ceiling)}`);
+}
+
+function extractorFailed(target: LayerTarget, outcome: Finished, fed: Settled): BurrowError {
+  const detail = userNamespaceFailure(outcome.stderr) ?? (firstLine(outcome.stderr) || outcome.error?.message || (fed.status === 'rejected' ? String((fed.reason as Error).message) : 'the extractor failed'));
+  return new BurrowError('IO', `cannot unpack layer ${target.digest} of ${target.imageName}: ${detail}`);
+}
+
+function notAValidStream(target: LayerTarget, compression: Compression, why: string): BurrowError {
+  return new BurrowError('DIGEST_MISMATCH', `layer ${target.digest} of ${target.imageName} is not a valid ${compression} stream (${why}); remove the image and pull it again`);
+}
+
+function checkDiffId(target: LayerTarget, actual: string): void {
+  if (actual !== target.diffId) {
+    throw new BurrowError('DIGEST_MISMATCH', `layer ${target.digest} of ${target.imageName} uncompresses to ${actual}, not its diff_id ${target.diffId}: the image is corrupt`);
+  }
+}
+
+/**
+ * The layer through Node: decompressed (zlib's thread pool, or fzstd), counted,
+ * hashed, and piped to the extractor. For every layer when the build had no
+ * libcrypto for the inflater, and for zstd when it had no libzstd.
+ */
+async function extractInNode(input: Readable, extractorArgs: string[], compression: Compression, ceiling: number, target: LayerTarget): Promise<Finished> {
+  const hash = createHash('sha256');
+  const { child, finished } = start('unshare', extractorArgs, ['pipe', 'pipe', 'pipe'], { ownGroup: true });
+  const decompress = decompressor(compression);
+  const counted = meter(ceiling, hash);
+  const feed = decompress === undefined ? pipeline(input, counted, child.stdin!) : pipeline(input, decompress, counted, child.stdin!);
+  const [fed, outcome] = await Promise.all([settle(feed), finished]);
+  if (fed.status === 'rejected' && fed.reason instanceof OverCeiling) throw overCeiling(target, ceiling);
+  if (outcome.exitCode !== 0) throw extractorFailed(target, outcome, fed);
+  if (fed.status === 'rejected') {
+    if (isBurrowError(fed.reason)) throw fed.reason;
+    throw notAValidStream(target, compression, (fed.reason as Error).message);
+  }
+  checkDiffId(target, `sha256:${hash.digest('hex')}`);
+  return outcome;
+}
+
+/**
+ * The layer through the inflater (`native/burrow-inflate.c`): Node passes it the
+ * compressed bytes, and its stdout is the extractor's stdin, so the tar stream
+ * goes from one process to the other (decompressed, counted and hashed on the
+ * way) and never through Node; the two run side by side.
+ */
+async function extractNatively(input: Readable, extractorArgs: string[], inflaterArgs: string[], compression: Compression, ceiling: number, target: LayerTarget): Promise<Finished> {
+  const extractor = start('unshare', extractorArgs, ['pipe', 'pipe', 'pipe'], { ownGroup: true });
+  const inflater = start(INFLATER_BINARY, inflaterArgs, ['pipe', extractor.child.stdin!, 'pipe']);
+  // The inflater holds the only writing end of the extractor's stdin now: the
+  // extractor sees the stream end when the inflater exits, and the inflater's
+  // writes fail (EPIPE) once the extractor has exited.
+  extractor.child.stdin!.destroy();
+  const [fed, inflated, outcome] = await Promise.all([settle(pipeline(input, inflater.child.stdin!)), inflater.finished, extractor.finished]);
+  if (inflated.exitCode === INFLATER_EXIT.ceiling) throw overCeiling(target, ceiling);
+  if (inflated.error !== undefined) throw new BurrowError('IO', `cannot unpack layer ${target.digest} of ${target.imageName}: ${inflated.error.message}`);
+  if (outcome.exitCode !== 0) throw extractorFailed(target, outcome, fed);
+  if (fed.status === 'rejected' && isBurrowError(fed.reason)) throw fed.reason;
+  if (inflated.exitCode === INFLATER_EXIT.invalid) throw notAValidStream(target, compression, firstLine(inflated.stderr));
+  const report = inflated.exitCode === 0 ? parseInflaterReport(inflated.stderr) : undefined;
+  if (report === undefined) {
+    const why = firstLine(inflated.stderr) || (inflated.signal !== null ? `the inflater was killed by ${inflated.signal}` : `the inflater exited with ${inflated.exitCode}`);
+    throw new BurrowError('IO', `cannot unpack layer ${target.digest} of ${target.imageName}: ${why}`);
+  }
+  if (fed.status === 'rejected') throw notAValidStream(target, compression, (fed.reason as Error).message);
+  checkDiffId(target, report.diffId);
+  return outcome;
 }
 
 /** What the extractor reports on its stdout. */
@@ -72,12 +153,13 @@ export interface Extraction {
 
 /**
  * Starts unpacking one layer: compressed bytes → decompress → count (at most
- * `ceiling` bytes) and hash (checked against the diff_id) → the confined
- * extractor (`native/burrow-unpack.c`) inside the user namespace, into a scratch
- * directory that becomes the layer's directory only on `commit`. The layer's info
- * file (what it holds, for `system check`) is written just before that rename. A
- * refused layer leaves nothing behind. Undefined when the layer is there already,
- * or (with `wait: false`) when another process is unpacking it.
+ * `ceiling` bytes) and hash (checked against the diff_id), in the inflater (or in
+ * Node, see extractInNode) → the confined extractor (`native/burrow-unpack.c`)
+ * inside the user namespace, into a scratch directory that becomes the layer's
+ * directory only on `commit`. The layer's info file (what it holds, for `system
+ * check`) is written just before that rename. A refused layer leaves nothing
+ * behind. Undefined when the layer is there already, or (with `wait: false`) when
+ * another process is unpacking it.
  */
 export async function startExtraction(store: Store, target: LayerTarget, mapping: IdMapping, ceiling: number, notes: string[], options: { wait?: boolean } = {}): Promise<Extraction | undefined> {
   const { digest, diffId, imageName } = target;
@@ -111,27 +193,10 @@ export async function startExtraction(store: Store, target: LayerTarget, mapping
   const input = new PassThrough({ highWaterMark: 1024 * 1024 });
   const extracted = (async (): Promise<void> => {
     mkdirSync(scratch, { recursive: true, mode: 0o755 });
-    const hash = createHash('sha256');
-    const { child, finished } = start('unshare', [...unshareArgs(mapping), '--', EXTRACTOR_BINARY, 'extract', scratch, mapping.single ? 'single' : 'mapped', String(ceiling)], ['pipe', 'pipe', 'pipe'], { ownGroup: true });
-    const decompress = decompressor(layerCompression(target.mediaType));
-    const counted = meter(ceiling, hash);
-    const feed = decompress === undefined ? pipeline(input, counted, child.stdin!) : pipeline(input, decompress, counted, child.stdin!);
-    const [fed, outcome] = await Promise.all([feed.then(() => ({ status: 'fulfilled' as const }), (reason: unknown) => ({ status: 'rejected' as const, reason })), finished]);
-    if (fed.status === 'rejected' && fed.reason instanceof OverCeiling) {
-      throw new BurrowError('IO', `cannot unpack layer ${digest} of ${imageName}: it uncompresses to more than the ceiling; ${ceilingHint(ceiling)}`);
-    }
-    if (outcome.exitCode !== 0) {
-      const detail = userNamespaceFailure(outcome.stderr) ?? (outcome.stderr.trim().split('\n')[0] || outcome.error?.message || (fed.status === 'rejected' ? String((fed.reason as Error).message) : 'the extractor failed'));
-      throw new BurrowError('IO', `cannot unpack layer ${digest} of ${imageName}: ${detail}`);
-    }
-    if (fed.status === 'rejected') {
-      if (isBurrowError(fed.reason)) throw fed.reason;
-      throw new BurrowError('DIGEST_MISMATCH', `layer ${digest} of ${imageName} is not a valid ${layerCompression(target.mediaType)} stream (${(fed.reason as Error).message}); remove the image and pull it again`);
-    }
-    const actual = `sha256:${hash.digest('hex')}`;
-    if (actual !== diffId) {
-      throw new BurrowError('DIGEST_MISMATCH', `layer ${digest} of ${imageName} uncompresses to ${actual}, not its diff_id ${diffId}: the image is corrupt`);
-    }
+    const extractorArgs = [...unshareArgs(mapping), '--', EXTRACTOR_BINARY, 'extract', scratch, mapping.single ? 'single' : 'mapped', String(ceiling)];
+    const compression = layerCompression(target.mediaType);
+    const native = inflaterArgs(compression, ceiling);
+    const outcome = native === undefined ? await extractInNode(input, extractorArgs, compression, ceiling, target) : await extractNatively(input, extractorArgs, native, compression, ceiling, target);
     report = JSON.parse(outcome.stdout) as ExtractorReport;
     if (report.skipped.length > 0) {
       // The extractor lists 256 KiB of them; a last "and N more entries, not listed" counts the rest.

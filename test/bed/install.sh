@@ -23,10 +23,11 @@ TINYFS=/mnt/burrow-tinyfs
 
 # --- (a) Debian packages -----------------------------------------------------
 # What the quickstart uses: burrow's tools (uidmap, bubblewrap, fuse-overlayfs), the
-# build's C compiler, and up.sh's (registries, skopeo, htpasswd, openssl, the fixtures'
+# build's C compiler and the layer inflater's libraries (ISA-L, libcrypto, zlib, libzstd:
+# scripts/build-inflate.sh), and up.sh's (registries, skopeo, htpasswd, openssl, the fixtures'
 # busybox and zstd, python3; curl for readiness polls, not always in minimal images).
 PKGS=(docker-registry skopeo busybox-static bubblewrap uidmap fuse-overlayfs
-      apache2-utils zstd python3 openssl curl gcc libc6-dev)
+      apache2-utils zstd python3 openssl curl gcc libc6-dev libisal-dev libssl-dev zlib1g-dev libzstd-dev)
 # The suite's besides. runc: Podman's crun refuses this kind of host (cgroup v1
 # hybrid); the Podman comparison test runs Podman with runc and the cgroupfs manager.
 if [ "$PURPOSE" = tests ]; then

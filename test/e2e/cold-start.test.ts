@@ -28,7 +28,7 @@ beforeAll(async () => {
   writeFileSync(join(sentinel, 'victim'), 'original');
   // The corpus images this file runs, pushed to the registry as `docker save` archives.
   const base = busyboxLayerTar();
-  for (const tag of ['traversal', 'nul-name', 'bomb', 'own-whiteout', 'pax-loop', 'root-entry']) {
+  for (const tag of ['traversal', 'nul-name', 'bomb', 'bomb-trailer', 'own-whiteout', 'pax-loop', 'root-entry']) {
     const archive = await writeHostileArchive(hostile(tag), base, scratch);
     await execa('skopeo', ['copy', '-q', '--dest-tls-verify=false', `docker-archive:${archive}`, `docker://${bed().registries.anon}/hostile/${tag}:latest`]);
   }
@@ -109,7 +109,7 @@ describe('a cold run unpacks each layer while it downloads', () => {
 });
 
 describe('the hostile-layer defences hold when layers are unpacked while they download', () => {
-  for (const tag of ['traversal', 'own-whiteout', 'nul-name', 'bomb', 'pax-loop', 'root-entry']) {
+  for (const tag of ['traversal', 'own-whiteout', 'nul-name', 'bomb', 'bomb-trailer', 'pax-loop', 'root-entry']) {
     it(hostile(tag).title, async () => {
       const image = hostile(tag);
       const box = sandbox();

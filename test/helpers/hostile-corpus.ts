@@ -323,6 +323,26 @@ export function hostileCorpus(sentinel: string, scratch: string): HostileImage[]
     error: /cannot unpack layer sha256:[0-9a-f]+ of .*hostile\/bomb-trailer:latest: it uncompresses to more than the ceiling; the most a layer may hold is 64 MiB/,
   });
 
+  // --- streams that do not decompress to what the image says ----------------------
+  const wellFormed = (): Buffer => tarArchive([{ name: 'planted', content: 'from a layer that does not check' }]);
+  add('bad-crc:latest', async () => {
+    const layer = await gzipLayer([wellFormed()]);
+    // The tar is whole, so the extractor finishes; only the gzip trailer's CRC-32 tells.
+    layer.blob.writeUInt8(layer.blob.readUInt8(layer.blob.length - 8) ^ 0x01, layer.blob.length - 8);
+    return [layer];
+  }, {
+    title: 'a gzip layer whose trailer (CRC-32) does not match its data is refused, though its tar is whole',
+    // The inflater's words, or zlib's in Node (a build without the inflater).
+    error: /layer sha256:[0-9a-f]+ of .*hostile\/bad-crc:latest is not a valid gzip stream \((a gzip trailer that does not match its data \(CRC-32 or size\) near compressed byte \d+|incorrect data check)\); remove the image and pull it again/,
+  });
+  add('wrong-diff-id:latest', async () => {
+    const layer = await gzipLayer([wellFormed()]);
+    return [{ blob: layer.blob, diffId: `sha256:${createHash('sha256').update('another layer').digest('hex')}` }];
+  }, {
+    title: 'a layer that uncompresses to something other than its diff_id is refused',
+    error: /layer sha256:[0-9a-f]+ of .*hostile\/wrong-diff-id:latest uncompresses to sha256:[0-9a-f]{64}, not its diff_id sha256:[0-9a-f]{64}: the image is corrupt/,
+  });
+
   // --- a sparse 100 GB file, in GNU tar's two sparse formats --------------------
   const sparseLayer = async (format: string): Promise<Buffer[]> => {
     // A 100 GB file with no data at all (a hole from end to end), archived by GNU tar.

@@ -1,0 +1,54 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Compression } from '../image/media-types.js';
+
+// Relative to a sibling folder so it holds from build/unpack/ and from the CLI bundle alike.
+export const INFLATER_BINARY = fileURLToPath(new URL('../native/burrow-inflate', import.meta.url));
+const INFLATER_BUILD = fileURLToPath(new URL('../native/inflate.json', import.meta.url));
+
+/** How `native/burrow-inflate.c` exits (see there). */
+export const INFLATER_EXIT = { invalid: 1, ceiling: 2, closed: 3, system: 4 } as const;
+
+/** What the inflater prints on stderr when the stream was whole. */
+export interface InflaterReport {
+  diffId: string;
+  size: number;
+}
+
+/** What scripts/build-inflate.sh built: gzip through ISA-L or zlib (null: no inflater), zstd or not. */
+interface InflaterBuild {
+  gzip: 'isa-l' | 'zlib' | null;
+  zstd: boolean;
+}
+
+let built: InflaterBuild | undefined;
+
+/**
+ * The inflater's arguments for a layer of this compression, or undefined when
+ * the layer goes through Node's decompressor instead (util/decompress.ts): every
+ * layer when the build found no libcrypto, zstd layers when it found no libzstd
+ * (fzstd, in JavaScript, then).
+ */
+export function inflaterArgs(compression: Compression, ceiling: number): string[] | undefined {
+  if (built === undefined) {
+    try {
+      const read = JSON.parse(readFileSync(INFLATER_BUILD, 'utf8')) as Partial<InflaterBuild>;
+      built = { gzip: read.gzip ?? null, zstd: read.zstd === true };
+    } catch {
+      built = { gzip: null, zstd: false };
+    }
+  }
+  if (built.gzip === null || (compression === 'zstd' && !built.zstd)) return undefined;
+  return [compression, String(ceiling)];
+}
+
+/** The inflater's report, from its stderr; undefined when it printed none. */
+export function parseInflaterReport(stderr: string): InflaterReport | undefined {
+  try {
+    const report = JSON.parse(stderr) as Partial<InflaterReport>;
+    if (typeof report.diffId !== 'string' || !/^sha256:[0-9a-f]{64}$/.test(report.diffId) || typeof report.size !== 'number') return undefined;
+    return { diffId: report.diffId, size: report.size };
+  } catch {
+    return undefined;
+  }
+}
