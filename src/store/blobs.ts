@@ -193,10 +193,21 @@ async function downloadOnce(paths: StorePaths, digest: string, size: number, sou
       tee.on('drain', go).on('close', go);
     },
   });
+  // A download that breaks off ends the file normally, so every byte that arrived
+  // reaches the partial file before the break is thrown: the retry resumes after
+  // them (torn down with the source, the file stream would drop what it still held).
+  let broke: Error | undefined;
+  stream.on('error', (error) => {
+    broke = error;
+    meter.end();
+  });
+  stream.pipe(meter);
   try {
-    await pipeline(stream, meter, createWriteStream(partial, { flags: offset > 0 ? 'a' : 'w' }), { signal: options.signal });
+    await pipeline(meter, createWriteStream(partial, { flags: offset > 0 ? 'a' : 'w' }), { signal: options.signal });
+    if (broke !== undefined) throw broke;
     if (tee !== undefined && !tee.destroyed) tee.end();
   } catch (error) {
+    stream.destroy();
     tee?.destroy(error as Error);
     if (isBurrowError(error, 'DIGEST_MISMATCH')) rmSync(partial, { force: true });
     if (isBurrowError(error)) throw error;
