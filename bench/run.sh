@@ -4,7 +4,7 @@
 # host directory for I/O. Run as root: sudo bash bench/run.sh
 # Every measured command runs as the unprivileged user (default burrowtest).
 # Needs the images cached by bench/pull.sh (run that once first) and hyperfine.
-# Env: BENCH_USER (default burrowtest), BENCH_CACHE (default /var/tmp/burrow-bench),
+# Env: BENCH_USER (default burrowtest), BENCH_CACHE (default /var/tmp/burrow-bench), BENCH_LIMITS=0 (skip bench/limits.sh at the end),
 #      BENCH_PORT (default 5200), BENCH_WARMUP (3), BENCH_RUNS (30),
 #      BENCH_IO_RUNS (9), BENCH_SMALL_FILES (2000), BENCH_DD_MB (200).
 # Writes the section between <!-- run:begin --> and <!-- run:end --> of
@@ -484,3 +484,10 @@ open(out, "w").write("\n".join(L) + "\n")
 PY
 
 write_section run "$WORK/section.md"
+
+# What resource limits cost the same start, on every cgroup route this host and the
+# cgroup v2 VM reach (issue 10): bench/limits.sh, after this script's registry is gone.
+if [ "${BENCH_LIMITS:-1}" != 0 ]; then
+  cleanup; trap - EXIT INT TERM
+  exec bash "$REPO/bench/limits.sh"
+fi

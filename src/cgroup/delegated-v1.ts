@@ -1,8 +1,8 @@
-import { accessSync, constants, existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { BurrowError } from '../errors.js';
 import type { CgroupPlaces, V1Hierarchy } from './hierarchy.js';
-import { V1_HIERARCHIES } from './hierarchy.js';
+import { V1_HIERARCHIES, writable } from './hierarchy.js';
 import { readV1State, v1Writes, writeLimit } from './limits-files.js';
 import type { Controller, Limits } from './types.js';
 
@@ -19,15 +19,6 @@ export type V1Dirs = Partial<Record<V1Hierarchy, string>>;
 
 export function subtreeName(uid: number): string {
   return `burrow-${uid}`;
-}
-
-function writable(path: string): boolean {
-  try {
-    accessSync(path, constants.W_OK);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** The user's subtree of each hierarchy: the nearest `burrow-<uid>` from the own cgroup up to the root, if writable. */

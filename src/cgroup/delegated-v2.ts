@@ -1,7 +1,7 @@
-import { accessSync, constants, existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { BurrowError } from '../errors.js';
-import type { V2Place } from './hierarchy.js';
+import { writable, type V2Place } from './hierarchy.js';
 import { v2Writes, writeLimit } from './limits-files.js';
 import type { Controller, Limits } from './types.js';
 
@@ -28,15 +28,6 @@ export const CONTAINER_PREFIX = 'burrow-';
 
 /** The resource controllers of cgroup v2 that burrow uses, in the order subtree_control gets them. */
 const V2_RESOURCES: Controller[] = ['memory', 'pids', 'cpu', 'cpuset', 'io'];
-
-function writable(path: string): boolean {
-  try {
-    accessSync(path, constants.W_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function readWords(path: string): string[] {
   try {

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { accessSync, constants, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { V1HierarchyName } from './types.js';
 
@@ -119,4 +119,14 @@ export function readPlaces(sources: PlaceSources = SYSTEM_SOURCES): CgroupPlaces
     }
   }
   return places;
+}
+
+/** Whether this user may write `path` (a cgroup directory or one of its files). */
+export function writable(path: string): boolean {
+  try {
+    accessSync(path, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }
