@@ -1,9 +1,11 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Compression } from '../image/media-types.js';
 
 // Relative to a sibling folder so it holds from build/unpack/ and from the CLI bundle alike.
-export const INFLATER_BINARY = fileURLToPath(new URL('../native/burrow-inflate', import.meta.url));
+const NATIVE = fileURLToPath(new URL('../native/', import.meta.url));
+const INFLATER_BINARY = join(NATIVE, 'burrow-inflate');
 const INFLATER_BUILD = fileURLToPath(new URL('../native/inflate.json', import.meta.url));
 
 /** How `native/burrow-inflate.c` exits (see there). */
@@ -19,6 +21,10 @@ export interface InflaterReport {
 interface InflaterBuild {
   gzip: 'isa-l' | 'zlib' | null;
   zstd: boolean;
+  /** Shared libraries the inflater needs on this host (ISA-L has no static archive). */
+  needs?: string[];
+  /** The zlib build beside it, for hosts without them (a build/ copied to another machine). */
+  fallback?: string;
 }
 
 let built: InflaterBuild | undefined;
@@ -30,16 +36,28 @@ let built: InflaterBuild | undefined;
  * (fzstd, in JavaScript, then).
  */
 export function inflaterArgs(compression: Compression, ceiling: number): string[] | undefined {
+  const build = readBuild();
+  if (build.gzip === null || (compression === 'zstd' && !build.zstd)) return undefined;
+  return [compression, String(ceiling)];
+}
+
+/** The inflater to run: the ISA-L build where its library is on this host, else the zlib build beside it. */
+export function inflaterBinary(): string {
+  const build = readBuild();
+  if (build.fallback !== undefined && !(build.needs ?? []).every((library) => existsSync(library))) return join(NATIVE, build.fallback);
+  return INFLATER_BINARY;
+}
+
+function readBuild(): InflaterBuild {
   if (built === undefined) {
     try {
       const read = JSON.parse(readFileSync(INFLATER_BUILD, 'utf8')) as Partial<InflaterBuild>;
-      built = { gzip: read.gzip ?? null, zstd: read.zstd === true };
+      built = { gzip: read.gzip ?? null, zstd: read.zstd === true, needs: read.needs, fallback: read.fallback };
     } catch {
       built = { gzip: null, zstd: false };
     }
   }
-  if (built.gzip === null || (compression === 'zstd' && !built.zstd)) return undefined;
-  return [compression, String(ceiling)];
+  return built;
 }
 
 /** The inflater's report, from its stderr; undefined when it printed none. */

@@ -15,7 +15,7 @@ import { unshareArgs, type IdMapping } from '../userns/idmap.js';
 import { writeFileAtomic } from '../store/atomic.js';
 import { type LayerInfo, type LayerSummary } from './layer-info.js';
 import { layerInfoPath } from './paths.js';
-import { INFLATER_BINARY, INFLATER_EXIT, inflaterArgs, parseInflaterReport } from './inflate.js';
+import { INFLATER_EXIT, inflaterArgs, inflaterBinary, parseInflaterReport } from './inflate.js';
 import { EXTRACTOR_BINARY } from './summary.js';
 import { ceilingHint } from './limits.js';
 import { removeInUserNamespace } from './remove.js';
@@ -104,7 +104,7 @@ async function extractInNode(input: Readable, extractorArgs: string[], compressi
  */
 async function extractNatively(input: Readable, extractorArgs: string[], inflaterArgs: string[], compression: Compression, ceiling: number, target: LayerTarget): Promise<Finished> {
   const extractor = start('unshare', extractorArgs, ['pipe', 'pipe', 'pipe'], { ownGroup: true });
-  const inflater = start(INFLATER_BINARY, inflaterArgs, ['pipe', extractor.child.stdin!, 'pipe']);
+  const inflater = start(inflaterBinary(), inflaterArgs, ['pipe', extractor.child.stdin!, 'pipe']);
   // The inflater holds the only writing end of the extractor's stdin now: the
   // extractor sees the stream end when the inflater exits, and the inflater's
   // writes fail (EPIPE) once the extractor has exited.

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { crc32, deflateRawSync, gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 
@@ -15,7 +15,7 @@ import { afterAll, describe, expect, it } from 'vitest';
  */
 const BUILT = new URL('../../build/native/burrow-inflate', import.meta.url).pathname;
 const SOURCE = new URL('../../native/burrow-inflate.c', import.meta.url).pathname;
-const built = JSON.parse(readFileSync(new URL('../../build/native/inflate.json', import.meta.url), 'utf8')) as { gzip: string | null; zstd: boolean };
+const built = JSON.parse(readFileSync(new URL('../../build/native/inflate.json', import.meta.url), 'utf8')) as { gzip: string | null; zstd: boolean; needs?: string[]; fallback?: string };
 const scratch = mkdtempSync(join(tmpdir(), 'burrow-inflater-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
@@ -55,8 +55,16 @@ function layerLike(size: number): Buffer {
 
 it('the build made a gzip and zstd inflater here, and the zlib build compiles', () => {
   // The test machine has libssl-dev, libisal-dev and libzstd-dev (test/bed/install.sh): anything less here is a slow path.
-  expect(built).toEqual({ gzip: 'isa-l', zstd: true });
+  expect(built).toMatchObject({ gzip: 'isa-l', zstd: true, fallback: 'burrow-inflate-zlib' });
   expect(compiled.status, compiled.stderr).toBe(0);
+});
+
+it('the zlib build beside it needs no shared library but libc (a build/ copied to a host without ISA-L, as the cgroup v2 VM, runs it)', () => {
+  const libraries = spawnSync('ldd', [join(dirname(BUILT), 'burrow-inflate-zlib')], { encoding: 'utf8' }).stdout;
+  const needed = [...libraries.matchAll(/^\s*(\S+\.so\S*)/gm)].map((match) => match[1]!).filter((name) => !/^(linux-vdso|libc\.so|\/lib64\/ld-linux)/.test(name));
+  expect(needed).toEqual([]);
+  // ISA-L's build names the one library it needs, so the inflater it runs is chosen by its presence.
+  expect(built.needs).toEqual([expect.stringMatching(/libisal\.so\.2$/)]);
 });
 
 describe.each(BUILDS)('burrow-inflate, %s', (_name, binary) => {
