@@ -96,6 +96,17 @@ if [ "${BENCH_VM:-1}" != 0 ] && [ -x "$VM_TOOL" ] && [ -f "${VM_CACHE:-/tmp/vm/c
   cp -a "$BDIR/bin" "$BDIR/build" "$BDIR/node_modules" "$BDIR/package.json" "$SHARE/"
   [ -d "$BDIR/schemas" ] && cp -a "$BDIR/schemas" "$SHARE/"
   cp /usr/bin/bwrap "$SHARE/.vmbin/bwrap"
+  # Rootless Podman for the guest (it has no network and no podman): Debian's packages
+  # unpacked into the share, its libraries through LD_LIBRARY_PATH, its paths in the
+  # user's containers.conf. Left out, with a line, when the packages cannot be had.
+  PODMAN_VM=0
+  PD="$WORK/podman-debs"; mkdir -p "$PD" "$SHARE/podman"
+  if (cd "$PD" && apt-get download -q podman conmon runc golang-github-containers-common libgpgme11 libassuan0 libgpg-error0 libdevmapper1.02.1 libsubid4 libseccomp2 >/dev/null 2>&1); then
+    for deb in "$PD"/*.deb; do dpkg -x "$deb" "$SHARE/podman"; done
+    PODMAN_VM=1
+  else
+    log "could not download podman's packages: the VM runs burrow alone"
+  fi
   skopeo copy -q "oci:$CACHE/oci-busybox:latest" "docker-archive:$SHARE/busybox.tar:bench/busybox:latest"
   # One line per run: VARIANT MILLISECONDS; interleaved, so drift hits every variant alike.
   cat > "$SHARE/bench.sh" <<EOF
@@ -104,9 +115,32 @@ mkdir -p \$HOME; cd /mnt/work
 b() { node bin/burrow.js "\$@"; }
 b load -i busybox.tar >/dev/null
 echo "route=\$(BURROW_CGROUP_ROUTE=auto b doctor --format json | tr -d '\n' | grep -o '"route": *"[a-z0-9-]*"' | head -1)"
+VARIANTS="none auto limits"
+if [ $PODMAN_VM = 1 ]; then
+  P=/mnt/work/podman; mkdir -p \$HOME/.config/containers /tmp/p
+  export LD_LIBRARY_PATH=\$P/usr/lib/x86_64-linux-gnu:\$P/lib/x86_64-linux-gnu
+  printf '{"default":[{"type":"insecureAcceptAnything"}]}\\n' > \$HOME/.config/containers/policy.json
+  printf '[storage]\\ndriver = "overlay"\\ngraphroot = "/tmp/p/root"\\nrunroot = "/tmp/p/run"\\n' > \$HOME/.config/containers/storage.conf
+  printf '[containers]\\nseccomp_profile = "%s"\\n[engine]\\nconmon_path = ["%s"]\\nruntime = "runc"\\nevents_logger = "none"\\ncgroup_manager = "systemd"\\n[engine.runtimes]\\nrunc = ["%s"]\\n' \$P/usr/share/containers/seccomp.json \$P/usr/bin/conmon \$P/usr/sbin/runc > \$HOME/.config/containers/containers.conf
+  pm() { \$P/usr/bin/podman "\$@"; }
+  pm load -q -i busybox.tar >/dev/null 2>/tmp/perr || echo "podman-fail=load \$(head -c 300 /tmp/perr)"
+  if pm run --rm --network none --memory 256m --pids-limit 512 bench/busybox cat /sys/fs/cgroup/memory.max /sys/fs/cgroup/pids.max > /tmp/pout 2>/tmp/perr; then
+    echo "podman-limits=\$(tr '\\n' ' ' < /tmp/pout)"; VARIANTS="\$VARIANTS podman podman-limits"
+  else
+    echo "podman-fail=\$(head -c 300 /tmp/perr)"
+  fi
+fi
 for v in none auto limits; do b run --rm bench/busybox true >/dev/null 2>&1; done
 for i in \$(seq $VM_RUNS); do
-  for v in none auto limits; do
+  for v in \$VARIANTS; do
+    if [ \$v = podman ] || [ \$v = podman-limits ]; then
+      extra=""; [ \$v = podman-limits ] && extra="--memory 256m --pids-limit 512"
+      t0=\$(date +%s%N)
+      pm run --rm --network none \$extra bench/busybox /bin/busybox true >/dev/null 2>/tmp/err || echo "fail=\$v \$(head -c 200 /tmp/err)"
+      t1=\$(date +%s%N)
+      echo "t \$v \$(( (t1 - t0) / 1000000 ))"
+      continue
+    fi
     case \$v in
       none) set -- env BURROW_CGROUP_ROUTE=none ;;
       auto) set -- env BURROW_CGROUP_ROUTE=auto ;;
@@ -177,12 +211,19 @@ for placement, title in [("scope", "VM, a delegated scope (route delegated-v2)")
     L.append("| variant | median (ms) | over *no cgroup* (ms) | over, as a share of the start |")
     L.append("| --- | ---: | ---: | ---: |")
     b = statistics.median(times["none"]) if times.get("none") else None
-    for v, label in [("none", "no cgroup"), ("auto", "own cgroup"), ("limits", "limits")]:
+    for v, label in [("none", "no cgroup"), ("auto", "own cgroup"), ("limits", "limits"), ("podman", "podman"), ("podman-limits", "podman limits")]:
         if v in times:
             m = statistics.median(times[v])
-            over = "" if v == "none" or b is None else f"{m - b:+.0f}"
-            share = "" if v == "none" or b is None else f"{(m - b) / b * 100:+.1f}%"
+            plain = v == "none" or v.startswith("podman") or b is None
+            over = "" if plain else f"{m - b:+.0f}"
+            share = "" if plain else f"{(m - b) / b * 100:+.1f}%"
             L.append(f"| {label} | {m:.0f} | {over} | {share} |")
+    enforced = re.search(r"^podman-limits=(.*)$", text, re.M)
+    pfail = re.search(r"^podman-fail=(.*)$", text, re.M)
+    if enforced:
+        L.append(f"\nPodman enforces the limits here (inside its container: `memory.max pids.max` = `{enforced.group(1).strip()}`).")
+    elif pfail:
+        L.append(f"\nPodman did not run here: `{pfail.group(1)[:200]}`.")
     if fails:
         L.append(f"\nFailed runs: {len(fails)} (first: `{fails[0][:200]}`)")
     if left:

@@ -191,6 +191,31 @@ describe.skipIf(!delegated)('resource limits on cgroup v1 through the delegated 
     await run(box, ['rm', '-f', 'defaults', 'no-cgroup']);
   });
 
+  it('the job cannot lift its own limits or leave its cgroup: writes, a move out and a cgroup mount all fail, checked from the host', async () => {
+    // Security: the container's root is the user who owns the delegated subtree on the
+    // host; were any cgroup file writable from inside, a CI job could raise its own
+    // memory or pids limit, or move itself out of its cgroup, and take the runner down.
+    const attempts = [
+      'echo 100000 > /sys/fs/cgroup/pids/pids.max && echo raised-pids',
+      'echo -1 > /sys/fs/cgroup/memory/memory.limit_in_bytes && echo raised-memory',
+      'echo $$ > /sys/fs/cgroup/pids/cgroup.procs && echo moved',
+      'echo $$ > /sys/fs/cgroup/pids/../cgroup.procs && echo moved-up',
+      'mount -t cgroup -o pids none /tmp && echo mounted-v1',
+      'mount -t cgroup2 none /tmp && echo mounted-v2',
+      'mount -o remount,rw /sys/fs/cgroup/pids && echo remounted',
+    ].join('; ');
+    await runDetached(['--name', 'jailed', '--pids-limit', '50', '--memory', '64m', busybox(), 'sh', '-c', `${attempts}; echo tried; exec sleep 300`]);
+    await until(async () => (await run(box, ['logs', 'jailed'])).stdout.includes('tried'), 30_000, 'the attempts to be made');
+    const logs = await run(box, ['logs', 'jailed']);
+    expect(logs.stdout.trim()).toBe('tried');
+    // The host's view: the limits as set, the job still inside its cgroups.
+    const pids = await dirOf('jailed', 'pids');
+    const memory = await dirOf('jailed', 'memory');
+    expect(readCgroupFile(pids, 'pids.max')).toBe('50');
+    expect(readCgroupFile(memory, 'memory.limit_in_bytes')).toBe(String(64 * 1024 * 1024));
+    expect((await run(box, ['rm', '-f', 'jailed'])).exitCode).toBe(0);
+  });
+
   it('nothing of a container is left in the cgroups: after rm, and after a SIGKILLed burrow run (the next command cleans up)', async () => {
     await runDetached(['--name', 'gone', busybox(), 'sleep', '300']);
     const dirs = await dirsOf('gone');
