@@ -130,7 +130,10 @@ export async function startForeground(store: Store, record: ContainerRecord, opt
 async function launchAttached(store: Store, record: ContainerRecord, site: RootfsSite, entry: string[], options: { signal?: AbortSignal | undefined; onNote?: (note: string) => void }): Promise<number> {
   const { signal } = options;
   const plan = record.plan;
-  const [command, ...args] = [...entry, ...launcherArgv(plan, site)];
+  const launcher = launcherArgv(plan, site);
+  // Behind the cgroup entry a missing launcher would only be burrow-cgexec's exec error: say it as a spawn's ENOENT would.
+  if (entry.length > 0 && !onPath(launcher[0]!)) throw new BurrowError('IO', `cannot start the container: ${notInstalled(launcher[0]!)}`);
+  const [command, ...args] = [...entry, ...launcher];
   const pty = plan.process.tty ? (await import('./tty.js')).openPty() : undefined;
   const stdio: StdioOptions = pty === undefined ? [plan.process.stdin ? 'inherit' : 'ignore', 'inherit', 'inherit', 'pipe'] : [pty.slave, pty.slave, pty.slave, 'pipe'];
   trace('launcher');
