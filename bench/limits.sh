@@ -101,7 +101,7 @@ if [ "${BENCH_VM:-1}" != 0 ] && [ -x "$VM_TOOL" ] && [ -f "${VM_CACHE:-/tmp/vm/c
   # user's containers.conf. Left out, with a line, when the packages cannot be had.
   PODMAN_VM=0
   PD="$WORK/podman-debs"; mkdir -p "$PD" "$SHARE/podman"
-  if (cd "$PD" && apt-get download -q podman conmon runc golang-github-containers-common libgpgme11 libassuan0 libgpg-error0 libdevmapper1.02.1 libsubid4 libseccomp2 >/dev/null 2>&1); then
+  if (cd "$PD" && apt-get download -q podman conmon runc golang-github-containers-common libgpgme11 libassuan0 libgpg-error0 libdevmapper1.02.1 libsubid4 libseccomp2 libglib2.0-0 >/dev/null 2>&1); then
     for deb in "$PD"/*.deb; do dpkg -x "$deb" "$SHARE/podman"; done
     PODMAN_VM=1
   else
