@@ -103,6 +103,10 @@ if [ "${BENCH_VM:-1}" != 0 ] && [ -x "$VM_TOOL" ] && [ -f "${VM_CACHE:-/tmp/vm/c
   PD="$WORK/podman-debs"; mkdir -p "$PD" "$SHARE/podman"
   if (cd "$PD" && apt-get download -q podman conmon runc golang-github-containers-common libgpgme11 libassuan0 libgpg-error0 libdevmapper1.02.1 libsubid4 libseccomp2 libglib2.0-0 >/dev/null 2>&1); then
     for deb in "$PD"/*.deb; do dpkg -x "$deb" "$SHARE/podman"; done
+    # Podman runs conmon with an environment of its own: the library path goes in a wrapper.
+    printf '#!/bin/sh\nLD_LIBRARY_PATH=/mnt/work/podman/usr/lib/x86_64-linux-gnu:/mnt/work/podman/lib/x86_64-linux-gnu exec /mnt/work/podman/usr/bin/conmon "$@"\n' > "$SHARE/podman/conmon"
+    printf '#!/bin/sh\nLD_LIBRARY_PATH=/mnt/work/podman/usr/lib/x86_64-linux-gnu:/mnt/work/podman/lib/x86_64-linux-gnu exec /mnt/work/podman/usr/sbin/runc "$@"\n' > "$SHARE/podman/runc"
+    chmod 755 "$SHARE/podman/conmon" "$SHARE/podman/runc"
     PODMAN_VM=1
   else
     log "could not download podman's packages: the VM runs burrow alone"
@@ -121,7 +125,7 @@ if [ $PODMAN_VM = 1 ]; then
   export LD_LIBRARY_PATH=\$P/usr/lib/x86_64-linux-gnu:\$P/lib/x86_64-linux-gnu
   printf '{"default":[{"type":"insecureAcceptAnything"}]}\\n' > \$HOME/.config/containers/policy.json
   printf '[storage]\\ndriver = "overlay"\\ngraphroot = "/tmp/p/root"\\nrunroot = "/tmp/p/run"\\n' > \$HOME/.config/containers/storage.conf
-  printf '[containers]\\nseccomp_profile = "%s"\\n[engine]\\nconmon_path = ["%s"]\\nruntime = "runc"\\nevents_logger = "none"\\ncgroup_manager = "systemd"\\n[engine.runtimes]\\nrunc = ["%s"]\\n' \$P/usr/share/containers/seccomp.json \$P/usr/bin/conmon \$P/usr/sbin/runc > \$HOME/.config/containers/containers.conf
+  printf '[containers]\\nseccomp_profile = "%s"\\n[engine]\\nconmon_path = ["%s"]\\nruntime = "runc"\\nevents_logger = "none"\\ncgroup_manager = "systemd"\\n[engine.runtimes]\\nrunc = ["%s"]\\n' \$P/usr/share/containers/seccomp.json \$P/conmon \$P/runc > \$HOME/.config/containers/containers.conf
   pm() { \$P/usr/bin/podman "\$@"; }
   pm load -q -i busybox.tar >/dev/null 2>/tmp/perr || echo "podman-fail=load \$(head -c 300 /tmp/perr)"
   if pm run --rm --network none --memory 256m --pids-limit 512 bench/busybox cat /sys/fs/cgroup/memory.max /sys/fs/cgroup/pids.max > /tmp/pout 2>/tmp/perr; then
