@@ -128,7 +128,7 @@ if [ $PODMAN_VM = 1 ]; then
   printf '[containers]\\nseccomp_profile = "%s"\\n[engine]\\nconmon_path = ["%s"]\\nruntime = "runc"\\nevents_logger = "none"\\ncgroup_manager = "systemd"\\n[engine.runtimes]\\nrunc = ["%s"]\\n' \$P/usr/share/containers/seccomp.json \$P/conmon \$P/runc > \$HOME/.config/containers/containers.conf
   pm() { \$P/usr/bin/podman "\$@"; }
   pm load -q -i busybox.tar >/dev/null 2>/tmp/perr || echo "podman-fail=load \$(head -c 300 /tmp/perr)"
-  if pm run --rm --network none --memory 256m --pids-limit 512 bench/busybox cat /sys/fs/cgroup/memory.max /sys/fs/cgroup/pids.max > /tmp/pout 2>/tmp/perr; then
+  if pm run --rm --network none --memory 256m --pids-limit 512 bench/busybox /bin/busybox cat /sys/fs/cgroup/memory.max /sys/fs/cgroup/pids.max > /tmp/pout 2>/tmp/perr; then
     echo "podman-limits=\$(tr '\\n' ' ' < /tmp/pout)"; VARIANTS="\$VARIANTS podman podman-limits"
   else
     echo "podman-fail=\$(head -c 300 /tmp/perr)"
