@@ -1,15 +1,5 @@
 /** Docker's units: decimal (kB, MB, GB), three significant digits. */
-export function humanSize(bytes: number): string {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000;
-    unit++;
-  }
-  const text = unit === 0 ? String(value) : value.toPrecision(3).replace(/\.0+$/, '').replace(/(\.\d*?)0+$/, '$1');
-  return `${text}${units[unit]}`;
-}
+export { decimalSize as humanSize } from '../util/size.js';
 
 /** "3 days ago", as `docker images` prints CREATED. */
 export function timeAgo(iso: string | undefined, now = Date.now()): string {

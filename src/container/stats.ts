@@ -1,5 +1,6 @@
 import { totalmem } from 'node:os';
 import { readStats, type CgroupStats } from '../cgroup/index.js';
+import { binarySize, decimalSize } from '../util/size.js';
 import type { Store } from '../store/store.js';
 import { findContainer, type ContainerRecord } from './record.js';
 import { containerState } from './state.js';
@@ -85,36 +86,6 @@ export function statsRow(current: StatsSample, previous?: StatsSample): StatsRow
     block: stats.blockReadBytes === undefined && stats.blockWriteBytes === undefined ? undefined : { read: stats.blockReadBytes ?? 0, write: stats.blockWriteBytes ?? 0 },
     pids: stats.pids,
   };
-}
-
-/** go-units BytesSize, as `docker stats` prints memory: binary units, four significant digits ("1.5MiB"). */
-export function binarySize(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${formatG(value, 4)}${units[unit]}`;
-}
-
-/** go-units HumanSizeWithPrecision(…, 3), as `docker stats` prints I/O: decimal units ("1.23MB"). */
-export function decimalSize(bytes: number): string {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000;
-    unit++;
-  }
-  return `${formatG(value, 3)}${units[unit]}`;
-}
-
-/** C's %.Ng: N significant digits, trailing zeros dropped. */
-function formatG(value: number, digits: number): string {
-  const text = value.toPrecision(digits);
-  return text.includes('e') ? String(Number(text)) : text.includes('.') ? text.replace(/\.?0+$/, '') : text;
 }
 
 const NONE = '--';
