@@ -78,7 +78,13 @@ export async function cgroupForStart(store: Store, record: ContainerRecord, onNo
     const host = detectCgroupHost();
     const resolved = resolveWithWarning(host, record.limits ?? {}, mode, onNote);
     if (resolved.cgroup && host.route !== 'none') {
-      removeOrphanCgroups(host, (containerId) => containerId === record.id || isLive(store, containerId));
+      // One answer per container: each of its cgroups (one per v1 hierarchy) asks again.
+      const answers = new Map<string, boolean>();
+      removeOrphanCgroups(host, (containerId) => {
+        let live = answers.get(containerId);
+        if (live === undefined) answers.set(containerId, (live = record.id.startsWith(containerId) || isLive(store, containerId)));
+        return live;
+      });
       cgroup = await createContainerCgroup(host, record.id, resolved.limits);
       inForce = cgroup === undefined ? undefined : resolved.limits;
     }
