@@ -9,7 +9,7 @@ import type { MountRequest } from '../container/create.js';
 import { parseSecurityOptions } from '../sandbox/security.js';
 import { action } from './action.js';
 import { parseNetworkMode } from '../network/mode.js';
-import { parsePublish } from '../network/ports.js';
+import { parseExpose, parsePublish } from '../network/ports.js';
 import { limitModeFromFlags, limitsFromFlags, withLimitModeOptions, withLimitOptions, type LimitModeFlags } from './limits.js';
 import type { LimitFlags } from '../container/limits.js';
 
@@ -32,6 +32,7 @@ interface RunFlags extends LimitFlags, LimitModeFlags {
   macAddress?: string;
   publish: string[];
   publishAll?: boolean;
+  expose: string[];
   networkAlias: string[];
   readOnly?: boolean;
   init?: boolean;
@@ -126,6 +127,7 @@ function withContainerOptions(command: Command): Command {
     .option('--mac-address <mac>', 'the MAC address of the container\'s interface')
     .option('-p, --publish <[ip:][hostPort:]containerPort[/proto]>', 'publish a container port on the host (repeatable)', collect, [])
     .option('-P, --publish-all', 'publish the image\'s exposed ports on free host ports')
+    .option('--expose <port[-end][/proto]>', 'expose a port (published by -P) beside the image\'s (repeatable)', collect, [])
     .option('--network-alias <alias>', 'another name of the container on a user-defined network', collect, [])
     .option('--read-only', 'mount the root file system read-only')
     .option('--init', 'run a minimal init as PID 1 (reaps zombies, forwards signals)')
@@ -179,6 +181,7 @@ function createOptions(image: string, command: string[], flags: RunFlags, signal
     network: flags.network,
     ports: flags.publish.flatMap(parsePublish),
     publishAll: flags.publishAll === true,
+    expose: flags.expose.flatMap(parseExpose),
     macAddress: flags.macAddress,
     networkAliases: flags.networkAlias,
     names: { extraHosts: flags.addHost, dns: flags.dns, dnsSearch: flags.dnsSearch, dnsOptions: flags.dnsOption },

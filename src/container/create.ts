@@ -21,6 +21,7 @@ import { networkPlan } from '../network/mode.js';
 import { NO_NAMES, writeNameFiles } from '../network/files.js';
 import { parseAddHost } from '../network/hosts.js';
 import type { NameSettings, PortMapping } from '../network/types.js';
+import { uniqueExposed, type ExposedPort } from '../network/ports.js';
 import { asksForLimits, checkLimitMode } from './limits.js';
 import type { LimitMode, Limits } from '../cgroup/index.js';
 
@@ -43,6 +44,8 @@ export interface CreateOptions {
   /** -p (net-ports parses), -P. */
   ports?: PortMapping[] | undefined;
   publishAll?: boolean | undefined;
+  /** --expose: ports -P publishes beside the image's ExposedPorts. */
+  expose?: ExposedPort[] | undefined;
   macAddress?: string | undefined;
   /** --network-alias (for a user-defined network). */
   networkAliases?: string[] | undefined;
@@ -154,10 +157,8 @@ export async function createContainer(store: Store, options: CreateOptions): Pro
   const id = newContainerId();
   const names = options.names ?? NO_NAMES;
   for (const host of names.extraHosts) parseAddHost(host);
-  const exposed = Object.keys(image.config.config?.ExposedPorts ?? {}).flatMap((key) => {
-    const match = /^(\d+)(?:\/(tcp|udp))?$/.exec(key);
-    return match === null ? [] : [{ port: Number(match[1]), protocol: (match[2] ?? 'tcp') as 'tcp' | 'udp' }];
-  });
+  // -P publishes the image's ExposedPorts and --expose's.
+  const exposed = uniqueExposed([...config.exposedPorts, ...(options.expose ?? [])]);
   const network = networkPlan(store, { spec: options.network, ports: options.ports ?? [], publishAll: options.publishAll === true, mac: options.macAddress, aliases: options.networkAliases ?? [] }, exposed, id, (name) => findContainer(store, name).id);
   const hostname = options.hostname ?? id.slice(0, 12);
   const dir = containerDir(store, id);

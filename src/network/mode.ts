@@ -107,7 +107,8 @@ export function networkPlan(store: Store, request: NetworkRequest, exposedPorts:
     helperOptions: [] as string[],
     ports: request.ports,
     publishAll: request.publishAll,
-    exposedPorts: request.publishAll ? exposedPorts : [],
+    // Kept without -P too: inspect shows them (Config.ExposedPorts); resolvePorts publishes them only with -P.
+    exposedPorts,
     mac: request.mac,
   };
   if (parsed.kind === 'private') {

@@ -200,3 +200,14 @@ describe('showing ports as Docker does', () => {
     expect(inspectExposedPorts([], parsePublish('53/udp'))).toEqual({ '53/udp': {} });
   });
 });
+
+describe("the image's ExposedPorts (what -P publishes)", () => {
+  it('keys as Docker writes them; sctp left out; a malformed key refuses the image in one line', async () => {
+    const { imageRuntimeConfig } = await import('../../src/container/image-config.js');
+    expect(imageRuntimeConfig({ ExposedPorts: { '80/tcp': {}, '53/udp': {}, '9000-9001': {}, '132/sctp': {} } }, 'img').exposedPorts).toEqual([
+      { port: 80, protocol: 'tcp' }, { port: 53, protocol: 'udp' }, { port: 9000, protocol: 'tcp' }, { port: 9001, protocol: 'tcp' },
+    ]);
+    expect(imageRuntimeConfig({}, 'img').exposedPorts).toEqual([]);
+    expect(failure(() => imageRuntimeConfig({ ExposedPorts: { 'http/tcp': {} } }, 'img'))).toContain('image img has an invalid config: ExposedPorts names "http/tcp"');
+  });
+});
