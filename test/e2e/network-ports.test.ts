@@ -159,7 +159,7 @@ describe.each(['pasta', 'slirp4netns'] as const)('published ports through %s', (
     expect(bound.address).toBe('0.0.0.0');
     expect(bound.port).toBeGreaterThan(1023);
     expect(await pageAt('127.0.0.1', bound.port, 'the container\'s httpd through the published port')).toContain('hello from the container');
-    expect((await run(box, ['port', id])).stdout).toBe(`80/tcp -> 0.0.0.0:${bound.port}\n`);
+    expect((await run(box, ['port', id])).stdout).toBe(`80/tcp -> 0.0.0.0:${bound.port}`);
     const listed = JSON.parse((await run(box, ['ps', '--format', 'json'])).stdout) as Array<{ Id: string; Ports: string }>;
     expect(listed.find((entry) => entry.Id === id)?.Ports).toBe(`0.0.0.0:${bound.port}->80/tcp`);
     expect((await run(box, ['ps'])).stdout).toMatch(new RegExp(`\\s0\\.0\\.0\\.0:${bound.port}->80/tcp\\s`));
@@ -173,17 +173,22 @@ describe.each(['pasta', 'slirp4netns'] as const)('published ports through %s', (
     await until(async () => (await tcpGet('127.0.0.1', bound.port)).startsWith('error:'), 10_000, 'the published port closed after rm');
   });
 
-  it('a UDP server in the container is reached from the host', async () => {
-    // pasta 2023-03-09 (Debian 12) loses the replies of a UDP port mapped to another number, and of one
-    // reached on a non-loopback address (measured without burrow: unshare + pasta -u): the same number, on the loopback.
+  // Each helper of Debian 12 has a UDP limit of its own, measured without burrow (unshare + the helper alone):
+  // pasta 2023-03-09 loses the replies of a UDP port mapped to another number, and of one reached on a
+  // non-loopback address; slirp4netns 1.2.0 with --disable-host-loopback (which keeps the host's loopback out
+  // of the container's reach) drops the replies to a client on the host's loopback. So: pasta on the loopback
+  // with the same number, slirp4netns on the host's own address (skipped, by name, without one).
+  const udpClient = helper === 'pasta' ? '127.0.0.1' : HOST_ADDRESS;
+  (udpClient === undefined ? it.skip : it)(`a UDP server in the container is reached from the host (${udpClient ?? 'skipped: the host has no non-loopback IPv4 address'})`, async () => {
     const containerPort = await freePort('udp');
     const hostPort = helper === 'pasta' ? containerPort : await freePort('udp');
-    const started = await run(box, ['run', '-d', '--network', helper, '-p', `127.0.0.1:${hostPort}:${containerPort}/udp`, '-v', `${udpEcho}:/udp-echo:ro`, busybox(), '/udp-echo', String(containerPort)]);
+    const publish = helper === 'pasta' ? `127.0.0.1:${hostPort}:${containerPort}/udp` : `${hostPort}:${containerPort}/udp`;
+    const started = await run(box, ['run', '-d', '--network', helper, '-p', publish, '-v', `${udpEcho}:/udp-echo:ro`, busybox(), '/udp-echo', String(containerPort)]);
     expect(started.exitCode, started.stderr).toBe(0);
     const id = started.stdout.trim();
-    expect((await run(box, ['port', id, `${containerPort}/udp`])).stdout).toBe(`127.0.0.1:${hostPort}\n`);
+    expect((await run(box, ['port', id, `${containerPort}/udp`])).stdout).toBe(`${helper === 'pasta' ? '127.0.0.1' : '0.0.0.0'}:${hostPort}`);
     let answer = '';
-    await until(async () => (answer = await udpAsk('127.0.0.1', hostPort, `ping-${helper}`)) !== 'timeout', 15_000, 'the UDP echo through the published port');
+    await until(async () => (answer = await udpAsk(udpClient!, hostPort, `ping-${helper}`)) !== 'timeout', 15_000, 'the UDP echo through the published port');
     expect(answer).toBe(`udp:ping-${helper}`);
     expect((await run(box, ['rm', '-f', id])).exitCode).toBe(0);
   });
@@ -217,7 +222,8 @@ describe('-P, private addresses and the errors', () => {
     expect((await run(box, ['rm', '-f', id])).exitCode).toBe(0);
   });
 
-  it.skipIf(HOST_ADDRESS === undefined)('127.0.0.1: keeps a port private: not reachable on the host\'s other address (skipped: the host has no non-loopback IPv4 address)', async () => {
+  // Skipped, by name, where the host has no non-loopback IPv4 address to try.
+  (HOST_ADDRESS === undefined ? it.skip : it)(`127.0.0.1: keeps a port private: not reachable on the host's other address (${HOST_ADDRESS ?? 'skipped: the host has no non-loopback IPv4 address'})`, async () => {
     const id = await httpServer(['-p', '127.0.0.1::80', '-p', '81'], [80, 81]);
     const private_ = await hostPortOf(id, '80');
     const public_ = await hostPortOf(id, '81');
@@ -261,15 +267,21 @@ describe('-P, private addresses and the errors', () => {
   });
 
   it('20 containers with published ports started and removed at once leave no pasta or slirp4netns running', async () => {
+    // Only these containers' helpers count (a failed test before may have left its container running until afterAll).
+    const before = new Set([...helpersOfThisStore(), ...agentsOfThisStore()]);
+    const ours = (): number[] => [...helpersOfThisStore(), ...agentsOfThisStore()].filter((pid) => !before.has(pid));
     const started = await Promise.all(Array.from({ length: 20 }, (_, index) => run(box, ['run', '-d', '--network', index % 2 === 0 ? 'pasta' : 'slirp4netns', '-p', '127.0.0.1::80', '-p', '127.0.0.1::53/udp', busybox(), 'sleep', '300'], { timeout: 180_000 })));
     for (const result of started) expect(result.exitCode, result.stderr).toBe(0);
     const ids = started.map((result) => result.stdout.trim());
     const ports = await Promise.all(ids.map(async (id) => (await hostPortOf(id, '80')).port));
     expect(new Set(ports).size).toBe(20);
-    expect(helpersOfThisStore().length).toBeGreaterThanOrEqual(20);
+    expect(ours().length).toBeGreaterThanOrEqual(40);
     const removed = await Promise.all(ids.map((id) => run(box, ['rm', '-f', id], { timeout: 180_000 })));
     for (const result of removed) expect(result.exitCode, result.stderr).toBe(0);
-    await until(() => helpersOfThisStore().length === 0 && agentsOfThisStore().length === 0, 15_000, 'no pasta, slirp4netns or burrow-net of this store left');
+    await until(() => ours().length === 0, 15_000, 'no pasta, slirp4netns or burrow-net of this store left').catch((error: Error) => {
+      const left = ours().map((pid) => `${pid}: ${readFileSync(`/proc/${pid}/cmdline`, 'latin1').replaceAll('\0', ' ').slice(0, 300)}`);
+      throw new Error(`${error.message}; left: ${left.join(' | ')}`);
+    });
     for (const port of ports) expect(await tcpGet('127.0.0.1', port)).toBe('error:ECONNREFUSED');
   });
 });
