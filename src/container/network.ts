@@ -9,7 +9,7 @@ import { NAME_FILES, NO_NAMES, writeInPlace, writeNameFiles } from '../network/f
 import { chooseHelper, killLeftoverHelper, PASTA_DNS, SLIRP_DNS, SLIRP_HOST } from '../network/helpers.js';
 import { wantsHostGateway } from '../network/hosts.js';
 import { slirpOptionArgs } from '../network/mode.js';
-import { pastaPortArgs, resolvePorts, slirpHostfwdArgs } from '../network/ports.js';
+import { pastaPortArgs, resolvePorts, slirpHostfwdArgs, udpPortNote } from '../network/ports.js';
 import type { NetworkHelperName, NetworkPlan, NetworkRunState, PublishedPort } from '../network/types.js';
 import { NET_BINARY, type LaunchNetwork } from './launcher.js';
 import { containerDir, findContainer, type ContainerRecord } from './record.js';
@@ -93,6 +93,8 @@ export async function prepareNetwork(store: Store, record: ContainerRecord, onNo
   const helper = choice.helper;
   const ports = await resolvePorts(net.ports, net.exposedPorts, net.publishAll);
   const gatewayWanted = wantsHostGateway(names.extraHosts);
+  const udpNote = udpPortNote(helper, ports, gatewayWanted);
+  if (udpNote !== undefined) onNote?.(udpNote);
   const addresses = helper === 'pasta' ? pastaAddresses() : { address: '10.0.2.100', gateway: SLIRP_HOST };
   const hostGateway = gatewayWanted ? (helper === 'pasta' ? addresses.gateway : SLIRP_HOST) : undefined;
   writeNameFiles(dir, { ...base, network: helper, address: addresses.address, hostGateway, nameservers: [helper === 'pasta' ? PASTA_DNS : SLIRP_DNS] });

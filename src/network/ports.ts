@@ -272,6 +272,36 @@ export function slirpHostfwdArgs(ports: PublishedPort[]): string[] {
   return ports.flatMap((port) => ['--slirp-hostfwd', `${port.protocol}:${port.hostIp}:${port.hostPort}:${port.containerPort}`]);
 }
 
+const isLoopback = (hostIp: string): boolean => hostIp.startsWith('127.') || hostIp === '::1';
+
+/**
+ * One line naming the published UDP ports that Debian 12's helpers will not
+ * answer through, or undefined (measured with the helpers alone: unshare plus
+ * pasta or slirp4netns, no burrow): pasta 2023-03-09 drops the replies of a UDP
+ * port published on another number to a client on the host's loopback, and,
+ * with --no-map-gw (burrow's default, which keeps the host's loopback out of
+ * reach), every reply to a client on another address; slirp4netns with
+ * --disable-host-loopback (same reason) drops the replies to a client on the
+ * host's loopback. `hostGateway`: host-gateway was asked for (neither option given).
+ */
+export function udpPortNote(helper: 'pasta' | 'slirp4netns', ports: PublishedPort[], hostGateway: boolean): string | undefined {
+  const udp = ports.filter((port) => port.protocol === 'udp');
+  const shown = (list: PublishedPort[]): string => list.map((port) => `${hostAddress(port)}->${port.containerPort}/udp`).join(', ');
+  if (helper === 'pasta') {
+    const renumbered = udp.filter((port) => port.hostPort !== port.containerPort && (port.hostIp === '' || isLoopback(port.hostIp)));
+    const offLoopback = hostGateway ? [] : udp.filter((port) => !isLoopback(port.hostIp));
+    if (renumbered.length === 0 && offLoopback.length === 0) return undefined;
+    const why = [
+      ...(renumbered.length > 0 ? [`clients on the host's loopback get no replies from a UDP port published on another number (${shown(renumbered)}: publish it on its own number, -p ${renumbered[0]!.containerPort}:${renumbered[0]!.containerPort}/udp)`] : []),
+      ...(offLoopback.length > 0 ? [`clients on the host's other addresses get no UDP replies (${shown(offLoopback)}) unless --add-host NAME:host-gateway is given`] : []),
+    ];
+    return `burrow: note: with this host's pasta (2023), ${why.join('; and ')}`;
+  }
+  const loopback = hostGateway ? [] : udp.filter((port) => port.hostIp === '' || isLoopback(port.hostIp));
+  if (loopback.length === 0) return undefined;
+  return `burrow: note: with slirp4netns, clients on the host's loopback get no UDP replies (${shown(loopback)}): reach it on the host's own address, or give --add-host NAME:host-gateway`;
+}
+
 /** `HOSTIP:PORT` as Docker prints it (an IPv6 address in [ ]). */
 function hostAddress(port: PublishedPort): string {
   const ip = shownHostIp(port.hostIp);

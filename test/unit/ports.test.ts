@@ -3,7 +3,7 @@ import { createSocket } from 'node:dgram';
 import { describe, expect, it } from 'vitest';
 import { BurrowError } from '../../src/errors.js';
 import {
-  inspectExposedPorts, inspectPortBindings, inspectPorts, parseExpose, parsePublish, pastaPortArgs, portLines, portsColumn, resolvePorts, slirpHostfwdArgs,
+  inspectExposedPorts, inspectPortBindings, inspectPorts, parseExpose, parsePublish, pastaPortArgs, portLines, portsColumn, resolvePorts, slirpHostfwdArgs, udpPortNote,
 } from '../../src/network/ports.js';
 import type { PublishedPort } from '../../src/network/types.js';
 
@@ -209,5 +209,23 @@ describe("the image's ExposedPorts (what -P publishes)", () => {
     ]);
     expect(imageRuntimeConfig({}, 'img').exposedPorts).toEqual([]);
     expect(failure(() => imageRuntimeConfig({ ExposedPorts: { 'http/tcp': {} } }, 'img'))).toContain('image img has an invalid config: ExposedPorts names "http/tcp"');
+  });
+});
+
+describe("the UDP limits of Debian 12's helpers, named at the start", () => {
+  it('pasta: a renumbered UDP port, and clients off the loopback without host-gateway', () => {
+    expect(udpPortNote('pasta', [tcp('', 8080, 80), udp('127.0.0.1', 5353, 5353)], false)).toBeUndefined();
+    expect(udpPortNote('pasta', [udp('127.0.0.1', 5353, 53)], false)).toMatch(/^burrow: note: .*127\.0\.0\.1:5353->53\/udp: publish it on its own number, -p 53:53\/udp\)$/);
+    const both = udpPortNote('pasta', [udp('', 5353, 53)], false)!;
+    expect(both).toContain('loopback get no replies');
+    expect(both).toContain('unless --add-host NAME:host-gateway');
+    expect(udpPortNote('pasta', [udp('', 5353, 5353)], true)).toBeUndefined();
+  });
+
+  it('slirp4netns: clients on the loopback, unless host-gateway', () => {
+    expect(udpPortNote('slirp4netns', [udp('', 5353, 53)], false)).toMatch(/^burrow: note: with slirp4netns, clients on the host's loopback get no UDP replies \(0\.0\.0\.0:5353->53\/udp\)/);
+    expect(udpPortNote('slirp4netns', [udp('192.0.2.2', 5353, 53)], false)).toBeUndefined();
+    expect(udpPortNote('slirp4netns', [udp('', 5353, 53)], true)).toBeUndefined();
+    expect(udpPortNote('slirp4netns', [tcp('', 8080, 80)], false)).toBeUndefined();
   });
 });
