@@ -154,6 +154,15 @@ describe('burrow run: the default network (private, through pasta)', () => {
     expect(dnsQueries.some((question) => question.includes('build'))).toBe(true);
   });
 
+  it('sets --mac-address on the interface, with pasta and with slirp4netns', async () => {
+    for (const mode of ['pasta', 'slirp4netns']) {
+      const result = await sh('cat /sys/class/net/*/address', ['--network', mode, '--mac-address', '92:d0:c6:0a:29:33']);
+      expect(result.exitCode, result.stderr).toBe(0);
+      expect(result.stdout.split('\n')).toContain('92:d0:c6:0a:29:33');
+    }
+    expect(expectOneLineError(await run(box, ['run', '--rm', '--mac-address', '01:00:5e:00:00:01', busybox(), 'true']))).toMatch(/invalid --mac-address/);
+  });
+
   it('runs slirp4netns when asked (--network slirp4netns), with its own addresses', async () => {
     const result = await sh('busybox ip -o -4 addr show tap0 | busybox awk \'{print $4}\'; cat /etc/resolv.conf', ['--network', 'slirp4netns']);
     expect(result.exitCode, result.stderr).toBe(0);
