@@ -266,9 +266,10 @@ describe('burrow run: the helper lives exactly as long as the container', () => 
     // A crash: the agent killed, so nobody kills pasta when the container ends.
     const second = (await run(box, ['run', '-d', busybox(), 'sleep', '60'])).stdout.trim();
     const leftover = helperPid(second)!;
-    const agents = await execa('pgrep', ['-f', `burrow-net --dir ${containerDir(second)}`], { reject: false });
+    // The agent's own command line starts with burrow-net (the monitor's names it further on).
+    const agents = await execa('pgrep', ['-f', `^[^ ]*/burrow-net --dir ${containerDir(second)}`], { reject: false });
     const agentPids = String(agents.stdout).split('\n').filter(Boolean).map(Number);
-    expect(agentPids.length).toBeGreaterThan(0);
+    expect(agentPids).toHaveLength(1);
     for (const agent of agentPids) process.kill(agent, 'SIGKILL');
     await run(box, ['stop', '-t', '1', second]);
     expect(alive(leftover)).toBe(true);
