@@ -218,6 +218,16 @@ describe('burrow run: none, container:NAME and the errors', () => {
     expect(expectOneLineError(await run(box, ['run', '--rm', '--add-host', 'nocolon', busybox(), 'true']))).toMatch(/invalid --add-host "nocolon"/);
   });
 
+  it('a helper that fails to start stops the start with its own words, attached and detached, and nothing is left', async () => {
+    for (const detach of [[], ['-d']]) {
+      const result = await run(box, ['run', '--rm', ...detach, '--network', 'pasta:--no-such-option', busybox(), 'true']);
+      expect(result.exitCode).toBe(125);
+      expect(expectOneLineError(result)).toMatch(/cannot set up the container's network: pasta failed: .*--no-such-option.*; run 'burrow doctor'$/);
+    }
+    const left = await execa('pgrep', ['-f', `^pasta .*${join(box.root, 'containers')}`], { reject: false });
+    expect(String(left.stdout)).toBe('');
+  });
+
   it('an explicit helper that is not installed is an error naming the package (simulated: PATH without it)', async () => {
     const PATH = pathWithout(['pasta', 'passt', 'slirp4netns']);
     for (const [mode, pkg] of [['pasta', 'passt'], ['slirp4netns', 'slirp4netns']] as const) {
