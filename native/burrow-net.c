@@ -129,6 +129,16 @@ static int loopback_up(pid_t target)
   return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
 }
 
+/* The terminal's signals (Ctrl-C, Ctrl-\\, a hangup) and burrow's SIGTERM reach the whole
+ * process group: they are the container's to act on. The agent goes when the
+ * launcher goes, and not before, or pasta would be left running. */
+static const int TERMINAL_SIGNALS[] = { SIGINT, SIGQUIT, SIGHUP, SIGTERM, SIGTSTP, SIGTTIN, SIGTTOU };
+
+static void terminal_signals(void (*action)(int))
+{
+  for (size_t i = 0; i < sizeof TERMINAL_SIGNALS / sizeof TERMINAL_SIGNALS[0]; i++) signal(TERMINAL_SIGNALS[i], action);
+}
+
 /* Runs ARGV with stdin and stdout on /dev/null, stderr to LOG, KEEP (if >= 0) kept open as itself. */
 static pid_t spawn(char *const argv[], int log, int keep1, int keep2)
 {
@@ -140,6 +150,7 @@ static pid_t spawn(char *const argv[], int log, int keep1, int keep2)
   dup2(log, 2);
   for (int fd = 3; fd < 1024; fd++) if (fd != keep1 && fd != keep2) close(fd);
   signal(SIGPIPE, SIG_DFL);
+  terminal_signals(SIG_DFL);
   execvp(argv[0], argv);
   dprintf(2, "cannot run %s: %s\n", argv[0], strerror(errno));
   _exit(127);
@@ -333,6 +344,7 @@ static int start_slirp(pid_t target, int log, int *exit_write, char *why, size_t
     dup2(log, 2);
     for (int fd = 3; fd < 1024; fd++) if (fd != ready[1] && fd != exit_pipe[0]) close(fd);
     signal(SIGPIPE, SIG_DFL);
+    terminal_signals(SIG_DFL);
     execvp(argv[0], argv);
     dprintf(2, "cannot run slirp4netns: %s\n", strerror(errno));
     _exit(127);
@@ -396,6 +408,7 @@ static int run_attachments(pid_t target, int log, char *why, size_t why_size)
 static void agent(pid_t launcher, int ready_read, int go_write)
 {
   signal(SIGPIPE, SIG_IGN);
+  terminal_signals(SIG_IGN);
   /* Nobody waits on this process for EOF: not on the info channel (fd 3), not on stdin or stdout. */
   int null = open("/dev/null", O_RDWR);
   dup2(null, 0);

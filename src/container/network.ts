@@ -51,13 +51,28 @@ function pastaAddresses(): { address?: string; gateway?: string } {
   return { ...(address === undefined ? {} : { address }), gateway: route.gateway };
 }
 
+/** pasta's spellings of its four forwarding options: one the user gave (`pasta:-U,53:5353`) replaces burrow's `none`. */
+const PASTA_FORWARDS: Record<string, string> = { '-t': '--tcp-ports', '-u': '--udp-ports', '-T': '--tcp-ns', '-U': '--udp-ns' };
+
+/** `defaults` (pairs of a forwarding option and `none`) without the pairs whose option `given` holds. */
+function withoutGiven(defaults: string[], given: string[]): string[] {
+  const kept: string[] = [];
+  for (let index = 0; index < defaults.length; index += 2) {
+    const option = defaults[index]!;
+    const long = PASTA_FORWARDS[option];
+    if (defaults[index + 1] === 'none' && given.some((word) => word === option || word === long || (long !== undefined && word.startsWith(`${long}=`)))) continue;
+    kept.push(option, defaults[index + 1]!);
+  }
+  return kept;
+}
+
 /** burrow-net's options for the helper of this start. */
 function agentArgs(dir: string, helper: NetworkHelperName, plan: Extract<NetworkPlan, { mode: 'private' }>, ports: PublishedPort[], hostGateway: boolean, attachFiles: string[]): string[] {
   let helperArgs: string[];
   let extra: string[] = [];
   if (helper === 'pasta') {
     // Podman's pasta options; --no-map-gw keeps the host's loopback out of reach unless host-gateway was asked for.
-    helperArgs = ['--config-net', '--quiet', '-T', 'none', '-U', 'none', '--dns-forward', PASTA_DNS, ...(hostGateway ? [] : ['--no-map-gw']), ...pastaPortArgs(ports), ...(plan.mac === undefined ? [] : ['--ns-mac-addr', plan.mac]), ...plan.helperOptions];
+    helperArgs = ['--config-net', '--quiet', ...withoutGiven(['-T', 'none', '-U', 'none', ...pastaPortArgs(ports)], plan.helperOptions), '--dns-forward', PASTA_DNS, ...(hostGateway ? [] : ['--no-map-gw']), ...(plan.mac === undefined ? [] : ['--ns-mac-addr', plan.mac]), ...plan.helperOptions];
   } else {
     const allowLoopback = hostGateway || plan.helperOptions.includes('allow_host_loopback=true');
     helperArgs = ['--configure', '--mtu=65520', ...(allowLoopback ? [] : ['--disable-host-loopback']), ...(plan.mac === undefined ? [] : [`--macaddress=${plan.mac}`]), ...slirpOptionArgs(plan.helperOptions)];
