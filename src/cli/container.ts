@@ -35,7 +35,8 @@ export function psCommand(signal: AbortSignal, setExit: Exit): Command {
     .option('--format <format>', 'table (default) or json')
     .action(
       action<{ all?: boolean; quiet?: boolean; trunc: boolean; filter: string[]; format?: string }>(signal, setExit, async (context, _args, flags) => {
-        const { listContainers } = await import('../container/ops.js');
+        const { listContainers, publishedPorts } = await import('../container/ops.js');
+        const { portsColumn } = await import('../network/ports.js');
         let containers = listContainers(context.store(), flags.all === true || flags.filter.some((filter) => filter.startsWith('status=')));
         for (const filter of flags.filter) {
           const at = filter.indexOf('=');
@@ -63,11 +64,12 @@ export function psCommand(signal: AbortSignal, setExit: Exit): Command {
           context.stdout.write(`${JSON.stringify(containers.map(({ record, state }) => ({
             Id: record.id, Names: record.name, Image: record.image.name, Command: record.plan.process.args.join(' '), CreatedAt: record.created,
             State: state.status, Status: statusText(state.status, state.exitCode, state.startedAt, state.finishedAt, state.paused), Paused: state.paused, ExitCode: state.exitCode, Pid: state.sandbox?.pid, Labels: record.labels,
+            Ports: portsColumn(publishedPorts(context.store(), record, state)),
           })), null, 2)}\n`);
           return;
         }
-        const rows = containers.map(({ record, state }) => [id(record.id), record.image.name, JSON.stringify(record.plan.process.args.join(' ').slice(0, 30)), timeAgo(record.created), statusText(state.status, state.exitCode, state.startedAt, state.finishedAt, state.paused), record.name]);
-        context.stdout.write(`${table(['CONTAINER ID', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS', 'NAMES'], rows)}\n`);
+        const rows = containers.map(({ record, state }) => [id(record.id), record.image.name, JSON.stringify(record.plan.process.args.join(' ').slice(0, 30)), timeAgo(record.created), statusText(state.status, state.exitCode, state.startedAt, state.finishedAt, state.paused), portsColumn(publishedPorts(context.store(), record, state)), record.name]);
+        context.stdout.write(`${table(['CONTAINER ID', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS', 'PORTS', 'NAMES'], rows)}\n`);
       }),
     );
 }
@@ -287,11 +289,13 @@ export function containerCommands(signal: AbortSignal, setExit: Exit): Command[]
     }));
 
   const port = new Command('port')
-    .description('List port mappings (none: published ports come with network modes)')
+    .description('List the published ports of a running container, or the host addresses of one of its ports')
     .argument('<container>')
-    .action(action(signal, setExit, async (context, [name]) => {
-      const { findContainer } = await import('../container/record.js');
-      findContainer(context.store(), name!);
+    .argument('[port]', 'PORT or PORT/tcp or PORT/udp')
+    .action(action(signal, setExit, async (context, [name, containerPort]) => {
+      const { containerPorts } = await import('../container/ops.js');
+      const lines = containerPorts(context.store(), name!, containerPort);
+      context.stdout.write(lines.map((line) => `${line}\n`).join(''));
     }));
 
   const update = withLimitOptions(new Command('update')

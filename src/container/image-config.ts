@@ -1,6 +1,7 @@
 import { constants } from 'node:os';
 import { posix } from 'node:path';
 import { BurrowError } from '../errors.js';
+import type { ExposedPort } from '../network/ports.js';
 
 /**
  * An image's run-time settings (the `config` of its config blob) are data written
@@ -21,6 +22,8 @@ export interface ImageRuntimeConfig {
   /** Absolute, or undefined for "/". */
   workingDir: string | undefined;
   stopSignal: string | undefined;
+  /** ExposedPorts (`80/tcp`, `53/udp`, ranges): what -P publishes. */
+  exposedPorts: ExposedPort[];
 }
 
 function invalid(image: string, field: string, problem: string): BurrowError {
@@ -87,7 +90,7 @@ function checkHealthcheck(image: string, value: unknown): void {
 
 /** The checked run-time settings of an image config's `config` object. */
 export function imageRuntimeConfig(config: unknown, image: string): ImageRuntimeConfig {
-  if (config === undefined || config === null) return { user: undefined, env: [], entrypoint: undefined, cmd: undefined, workingDir: undefined, stopSignal: undefined };
+  if (config === undefined || config === null) return { user: undefined, env: [], entrypoint: undefined, cmd: undefined, workingDir: undefined, stopSignal: undefined, exposedPorts: [] };
   if (!isRecord(config)) throw invalid(image, 'config', 'is not an object');
 
   const env = (stringList(image, 'Env', config.Env) ?? []).filter((entry, index) => {
@@ -125,6 +128,18 @@ export function imageRuntimeConfig(config: unknown, image: string): ImageRuntime
 
   checkHealthcheck(image, config.Healthcheck);
 
+  // Keys as Docker writes them (nat.Port): PORT[-END][/tcp|udp|sctp]; sctp is kept out, neither helper carries it.
+  const exposedPorts: ExposedPort[] = [];
+  for (const key of Object.keys(stringMap(image, 'ExposedPorts', config.ExposedPorts))) {
+    const match = /^(\d{1,5})(?:-(\d{1,5}))?(?:\/(tcp|udp|sctp))?$/i.exec(key);
+    const start = Number(match?.[1]);
+    const end = match?.[2] === undefined ? start : Number(match[2]);
+    if (match === null || start < 1 || end > 65535 || end < start) throw invalid(image, 'ExposedPorts', `names "${key}", not PORT[/tcp|udp]`);
+    const protocol = (match[3] ?? 'tcp').toLowerCase();
+    if (protocol === 'sctp') continue;
+    for (let port = start; port <= end; port++) exposedPorts.push({ port, protocol: protocol as 'tcp' | 'udp' });
+  }
+
   return {
     user,
     env,
@@ -132,6 +147,7 @@ export function imageRuntimeConfig(config: unknown, image: string): ImageRuntime
     cmd: stringList(image, 'Cmd', config.Cmd),
     workingDir,
     stopSignal,
+    exposedPorts,
   };
 }
 

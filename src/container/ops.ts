@@ -11,6 +11,10 @@ import { parseSignal } from './image-config.js';
 import { VALID_NAME } from './names.js';
 import { setFrozen, type ContainerCgroup, type Limits } from '../cgroup/index.js';
 import { limitModeOf, noCgroupError } from './resources.js';
+import { networkModeName } from '../network/mode.js';
+import { readNetworkState } from './network.js';
+import { inspectExposedPorts, inspectPortBindings, inspectPorts, portLines } from '../network/ports.js';
+import type { PublishedPort } from '../network/types.js';
 
 export interface ContainerSummary {
   record: ContainerRecord;
@@ -22,6 +26,28 @@ export function listContainers(store: Store, all: boolean): ContainerSummary[] {
     .map((record) => ({ record, state: containerState(store, record) }))
     .filter((summary) => all || summary.state.status === 'running')
     .sort((a, b) => b.record.created.localeCompare(a.record.created));
+}
+
+/**
+ * The ports a container published at its start (DIR/network.json), while it runs;
+ * none when it is not running (Docker shows none then either: the ports are free).
+ */
+export function publishedPorts(store: Store, record: ContainerRecord, state: ContainerState = containerState(store, record)): PublishedPort[] {
+  if (state.status !== 'running' || record.plan.network.mode !== 'private') return [];
+  return readNetworkState(store, record.id)?.ports ?? [];
+}
+
+/**
+ * `burrow port NAME [PORT[/proto]]`: Docker's lines (`80/tcp -> 0.0.0.0:8080`, or
+ * the addresses of one port). One port asked and not published is an error, as Docker's.
+ */
+export function containerPorts(store: Store, query: string, port?: string): string[] {
+  const record = findContainer(store, query);
+  const lines = portLines(publishedPorts(store, record), port);
+  if (port !== undefined && lines.length === 0) {
+    throw new BurrowError('NOT_FOUND', `no public port '${port.includes('/') ? port : `${port}/tcp`}' published for ${record.name}`, { exitCode: 1 });
+  }
+  return lines;
 }
 
 function signalNumber(signal: string): number {
@@ -230,10 +256,12 @@ export function inspectContainer(store: Store, record: ContainerRecord): Record<
     ImageName: record.image.name,
     LogPath: join(containerDir(store, record.id), 'ctr.log'),
     HostConfig: {
-      AutoRemove: record.autoRemove, RestartPolicy: { Name: record.restart }, NetworkMode: record.plan.network, ReadonlyRootfs: record.plan.rootfs.readOnly, CapAdd: record.plan.capabilities,
+      AutoRemove: record.autoRemove, RestartPolicy: { Name: record.restart }, NetworkMode: networkModeName(record.plan.network, (id) => containerName(store, id)), ReadonlyRootfs: record.plan.rootfs.readOnly, CapAdd: record.plan.capabilities,
       Privileged: record.plan.security.privileged, SecurityOpt: securityOpt(record),
       ...resourcesConfig(record, state),
+      ...portsConfig(record),
     },
+    NetworkSettings: networkSettings(store, record, state.status === 'running'),
     Mounts: record.plan.mounts.map((mount) => (mount.kind === 'bind' ? { Type: 'bind', Source: mount.source, Destination: mount.target, RW: !mount.readOnly } : { Type: 'tmpfs', Destination: mount.target, RW: true })),
     Config: {
       Hostname: record.plan.hostname,
@@ -245,8 +273,50 @@ export function inspectContainer(store: Store, record: ContainerRecord): Record<
       Labels: record.labels,
       StopSignal: record.stopSignal,
       Tty: record.tty,
+      ...exposedConfig(record),
     },
     GraphDriver: { Name: record.plan.rootfs.driver, Data: { LowerDir: record.plan.rootfs.lowers.join(':'), UpperDir: record.plan.rootfs.upper, WorkDir: record.plan.rootfs.work } },
+  };
+}
+
+/** HostConfig's PortBindings (-p as asked) and PublishAllPorts (-P). */
+function portsConfig(record: ContainerRecord): Record<string, unknown> {
+  const network = record.plan.network;
+  return network.mode === 'private' ? { PortBindings: inspectPortBindings(network.ports), PublishAllPorts: network.publishAll } : { PortBindings: {}, PublishAllPorts: false };
+}
+
+/** Config.ExposedPorts (the image's, --expose's, -p's), left out when there are none, as Docker does. */
+function exposedConfig(record: ContainerRecord): Record<string, unknown> {
+  const network = record.plan.network;
+  if (network.mode !== 'private') return {};
+  const exposed = inspectExposedPorts(network.exposedPorts, network.ports);
+  return Object.keys(exposed).length === 0 ? {} : { ExposedPorts: exposed };
+}
+
+/** A `container:ID` plan's container by name, as Docker shows it (the id when it is gone). */
+function containerName(store: Store, id: string): string {
+  try {
+    return findContainer(store, id).name;
+  } catch {
+    return id;
+  }
+}
+
+/**
+ * Docker's NetworkSettings from the last start's DIR/network.json (a private
+ * network), empty otherwise. burrow's own: NetworkHelper (pasta, slirp4netns, or
+ * null after the fallback to none) and HelperError (a helper that died early).
+ */
+function networkSettings(store: Store, record: ContainerRecord, running: boolean): Record<string, unknown> {
+  const state = running ? readNetworkState(store, record.id) : undefined;
+  return {
+    IPAddress: state?.address ?? '',
+    Gateway: state?.gateway ?? '',
+    MacAddress: state?.mac ?? (record.plan.network.mode === 'private' ? record.plan.network.mac ?? '' : ''),
+    // Each exposed or -p port, with this start's bindings while it runs (null: exposed, not published).
+    Ports: record.plan.network.mode === 'private' ? inspectPorts(record.plan.network.exposedPorts, state?.ports ?? []) : {},
+    NetworkHelper: state?.helper ?? null,
+    ...(state?.helperError === undefined ? {} : { HelperError: state.helperError }),
   };
 }
 
