@@ -8,7 +8,7 @@
  *   ifname=eth1  address=10.89.0.2  prefix=24  mac=02:42:0a:59:00:02
  *   container=ID  name=NAME  aliases=A B  hosts=<the container's hosts file>
  * It connects to the switch first (in the host's namespaces), then joins PID's
- * user and network namespaces (PID's root owns that namespace, so this gets
+ * network namespace and the user namespace that owns it (so this gets
  * CAP_NET_ADMIN there and nowhere else), makes the tap device IFNAME there
  * (/dev/net/tun, IFF_TAP, no packet information) and sets its MAC, address,
  * netmask and MTU and brings it up with ioctls (no `ip` binary in the path), then
@@ -22,6 +22,7 @@
 #include <fcntl.h>
 #include <linux/if.h>
 #include <linux/if_tun.h>
+#include <linux/nsfs.h>
 #include <net/if_arp.h>
 #include <netinet/in.h>
 #include <sched.h>
@@ -103,19 +104,26 @@ static int connect_switch(const char *path)
   return fd;
 }
 
-static void join_namespace(int pid, const char *kind, int type)
+/*
+ * Joins PID's network namespace and, first, the user namespace that owns it
+ * (NS_GET_USERNS): capabilities there are what the tap's ioctls need, and PID's
+ * own user namespace may be a nested one without them.
+ */
+static void join_network_of(long pid)
 {
-  char path[64], mine[64];
-  snprintf(path, sizeof(path), "/proc/%d/ns/%s", pid, kind);
-  snprintf(mine, sizeof(mine), "/proc/self/ns/%s", kind);
+  char path[64];
+  snprintf(path, sizeof(path), "/proc/%ld/ns/net", pid);
+  int net = open(path, O_RDONLY | O_CLOEXEC);
+  if (net < 0) fail("%s: %s", path, strerror(errno));
+  int owner = ioctl(net, NS_GET_USERNS);
+  if (owner < 0) fail("the owner of %s: %s", path, strerror(errno));
   struct stat theirs, ours;
-  if (stat(path, &theirs) != 0) fail("%s: %s", path, strerror(errno));
   /* Already there (setns into one's own user namespace is EINVAL). */
-  if (stat(mine, &ours) == 0 && ours.st_ino == theirs.st_ino && ours.st_dev == theirs.st_dev) return;
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) fail("%s: %s", path, strerror(errno));
-  if (setns(fd, type) != 0) fail("cannot join the %s namespace of %d: %s", kind, pid, strerror(errno));
-  close(fd);
+  int same = fstat(owner, &theirs) == 0 && stat("/proc/self/ns/user", &ours) == 0 && ours.st_ino == theirs.st_ino && ours.st_dev == theirs.st_dev;
+  if (!same && setns(owner, CLONE_NEWUSER) != 0) fail("cannot join the user namespace of %ld: %s", pid, strerror(errno));
+  if (setns(net, CLONE_NEWNET) != 0) fail("cannot join the network namespace of %ld: %s", pid, strerror(errno));
+  close(owner);
+  close(net);
 }
 
 static void set_address(int sock, const char *ifname, unsigned long request, const char *name, struct in_addr value)
@@ -173,8 +181,7 @@ int main(int argc, char **argv)
   if (pidfd < 0) fail("the container's process %ld: %s", pid, strerror(errno));
   int switch_fd = connect_switch(socket_path);
 
-  join_namespace((int)pid, "user", CLONE_NEWUSER);
-  join_namespace((int)pid, "net", CLONE_NEWNET);
+  join_network_of(pid);
 
   int tap = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
   if (tap < 0) fail("/dev/net/tun: %s (as root: chmod 0666 /dev/net/tun)", strerror(errno));
@@ -183,6 +190,8 @@ int main(int argc, char **argv)
   ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
   snprintf(ifr.ifr_name, IFNAMSIZ, "%s", ifname);
   if (ioctl(tap, TUNSETIFF, &ifr) != 0) fail("making the tap %s: %s", ifname, strerror(errno));
+  /* A name with %d (`network connect`: the lowest free ethN) is the kernel's choice from here on. */
+  snprintf(ifname, sizeof(ifname), "%s", ifr.ifr_name);
 
   int sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (sock < 0) fail("socket: %s", strerror(errno));
