@@ -243,7 +243,12 @@ export function attachmentsOf(record: ContainerRecord): NetworkAttachment[] {
 /** Gives a container an address on the network (under its lock), for create and `network connect`. */
 export function joinNetwork(store: Store, network: NetworkRecord, containerId: string, aliases: string[], mac?: string): NetworkAttachment {
   const subnet = parseSubnet(network.subnet);
+  // An alias becomes a name in peers' hosts files: one word a resolver can look up.
+  const bad = aliases.find((alias) => !NETWORK_NAME.test(alias));
+  if (bad !== undefined) throw new BurrowError('INVALID_ARGUMENT', `invalid network alias "${bad}": use [a-zA-Z0-9][a-zA-Z0-9_.-]*`);
   return withLockFileSync(networkLock(store, network.id), () => {
+    // Removed since it was looked up (rm takes this lock too).
+    if (!existsSync(recordPath(store, network.id))) throw new BurrowError('NOT_FOUND', `no such network: ${network.name}`);
     const leases = liveLeases(store, network.id);
     const taken = new Set(Object.entries(leases).filter(([owner]) => owner !== containerId).map(([, lease]) => lease.address));
     const own = leases[containerId];
