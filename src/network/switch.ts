@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,8 +15,14 @@ import { networkDir, switchSocketPath, type NetworkRecord } from './records.js';
  * member. Its requests are NUL-terminated texts on its unix socket, answered by
  * one line.
  */
-export const SWITCH_BINARY = fileURLToPath(new URL('../native/burrow-switch', import.meta.url));
-export const NETATTACH_BINARY = fileURLToPath(new URL('../native/burrow-netattach', import.meta.url));
+export const SWITCH_BINARY = nativeBinary('burrow-switch');
+export const NETATTACH_BINARY = nativeBinary('burrow-netattach');
+
+/** build/native beside the built modules; from the sources (the unit tests run them), the build's. */
+function nativeBinary(name: string): string {
+  const beside = fileURLToPath(new URL(`../native/${name}`, import.meta.url));
+  return existsSync(beside) ? beside : fileURLToPath(new URL(`../../build/native/${name}`, import.meta.url));
+}
 
 /** A unix socket path fits sun_path's 108 bytes (with its NUL). */
 const SUN_PATH_MAX = 107;
