@@ -52,12 +52,17 @@
 #define IDLE_MS 5000
 #define MAC_AGE_S 300
 
-/* epoll tags: kind in the high bits, index in the low ones. */
+/*
+ * epoll tags: kind, the member's generation and its index. A batch of events may
+ * hold one for a member dropped earlier in the same batch whose slot was taken
+ * again: the generation tells it apart.
+ */
 enum { TAG_LISTEN = 1, TAG_TAP = 2, TAG_PIDFD = 3, TAG_CLIENT = 4 };
-#define TAG(kind, index) (((uint64_t)(kind) << 32) | (uint32_t)(index))
+#define TAG(kind, generation, index) (((uint64_t)(kind) << 56) | ((uint64_t)((generation) & 0xffffff) << 32) | (uint32_t)(index))
 
 struct member {
   int used;
+  uint32_t generation;
   int tap;
   int pidfd;
   char container[80];
@@ -155,7 +160,14 @@ static void write_hosts(int self, int leaving)
     close(fd);
     return;
   }
-  static char old[65536], fresh[131072];
+  static char old[65536], fresh[65536 + MAX_MEMBERS * 1400];
+  struct stat info;
+  /* A file grown past what is read whole (the job may write its /etc/hosts) is left alone, never cut. */
+  if (fstat(fd, &info) != 0 || info.st_size >= (off_t)sizeof(old)) {
+    note("a member's hosts file is too large to keep current: %s", owner->hosts);
+    close(fd);
+    return;
+  }
   ssize_t got = pread(fd, old, sizeof(old) - 1, 0);
   if (got < 0) got = 0;
   old[got] = 0;
@@ -176,7 +188,8 @@ static void write_hosts(int self, int leaving)
   }
   size_t used = 0;
   const size_t room = sizeof(fresh);
-#define APPEND(...) do { int n = snprintf(fresh + used, room - used, __VA_ARGS__); if (n > 0) used += (size_t)n < room - used ? (size_t)n : room - used - 1; } while (0)
+  int overflow = 0;
+#define APPEND(...) do { int n = snprintf(fresh + used, room - used, __VA_ARGS__); if (n < 0 || (size_t)n >= room - used) overflow = 1; else used += (size_t)n; } while (0)
   char *rest;
   if (start != NULL) {
     APPEND("%.*s", (int)(start - old), old);
@@ -200,7 +213,9 @@ static void write_hosts(int self, int leaving)
   }
   APPEND("%s", rest);
 #undef APPEND
-  if (pwrite(fd, fresh, used, 0) != (ssize_t)used || ftruncate(fd, (off_t)used) != 0)
+  if (overflow) {
+    note("a member's hosts file would grow too large: %s", owner->hosts);
+  } else if (pwrite(fd, fresh, used, 0) != (ssize_t)used || ftruncate(fd, (off_t)used) != 0)
     note("cannot rewrite a member's hosts file: %s", strerror(errno));
   close(fd);
 }
@@ -245,7 +260,9 @@ static const char *add_member(struct client *request)
     }
   if (slot < 0) return "the network has too many members";
   struct member *added = &members[slot];
+  uint32_t generation = added->generation + 1;
   memset(added, 0, sizeof(*added));
+  added->generation = generation;
   field(request->text, "container", added->container, sizeof(added->container));
   field(request->text, "name", added->name, sizeof(added->name));
   field(request->text, "aliases", added->aliases, sizeof(added->aliases));
@@ -260,8 +277,8 @@ static const char *add_member(struct client *request)
   added->pidfd = request->fds[1];
   request->nfds = 0;
   fcntl(added->tap, F_SETFL, fcntl(added->tap, F_GETFL) | O_NONBLOCK);
-  struct epoll_event tap_event = { .events = EPOLLIN, .data.u64 = TAG(TAG_TAP, slot) };
-  struct epoll_event pid_event = { .events = EPOLLIN, .data.u64 = TAG(TAG_PIDFD, slot) };
+  struct epoll_event tap_event = { .events = EPOLLIN, .data.u64 = TAG(TAG_TAP, generation, slot) };
+  struct epoll_event pid_event = { .events = EPOLLIN, .data.u64 = TAG(TAG_PIDFD, generation, slot) };
   if (epoll_ctl(epoll_fd, EPOLL_CTL_ADD, added->tap, &tap_event) != 0 || epoll_ctl(epoll_fd, EPOLL_CTL_ADD, added->pidfd, &pid_event) != 0) {
     epoll_ctl(epoll_fd, EPOLL_CTL_DEL, added->tap, NULL);
     close(added->tap);
@@ -365,7 +382,7 @@ static void accept_client(int listener)
   clients[slot].fd = fd;
   clients[slot].length = 0;
   clients[slot].nfds = 0;
-  struct epoll_event event = { .events = EPOLLIN, .data.u64 = TAG(TAG_CLIENT, slot) };
+  struct epoll_event event = { .events = EPOLLIN, .data.u64 = TAG(TAG_CLIENT, 0, slot) };
   if (epoll_ctl(epoll_fd, EPOLL_CTL_ADD, fd, &event) != 0) close_client(slot);
 }
 
@@ -459,7 +476,7 @@ int main(int argc, char **argv)
   umask(old_mask);
 
   epoll_fd = epoll_create1(EPOLL_CLOEXEC);
-  struct epoll_event listen_event = { .events = EPOLLIN, .data.u64 = TAG(TAG_LISTEN, 0) };
+  struct epoll_event listen_event = { .events = EPOLLIN, .data.u64 = TAG(TAG_LISTEN, 0, 0) };
   epoll_ctl(epoll_fd, EPOLL_CTL_ADD, listener, &listen_event);
   for (int i = 0; i < MAX_CLIENTS; i++) clients[i].fd = -1;
 
@@ -478,8 +495,10 @@ int main(int argc, char **argv)
       break;
     }
     for (int i = 0; i < ready; i++) {
-      uint32_t kind = (uint32_t)(events[i].data.u64 >> 32);
+      uint32_t kind = (uint32_t)(events[i].data.u64 >> 56);
+      uint32_t generation = (uint32_t)(events[i].data.u64 >> 32) & 0xffffff;
       int index = (int)(uint32_t)events[i].data.u64;
+      int current = kind != TAG_TAP && kind != TAG_PIDFD ? 1 : members[index].used && (members[index].generation & 0xffffff) == generation;
       switch (kind) {
       case TAG_LISTEN:
         accept_client(listener);
@@ -490,10 +509,10 @@ int main(int argc, char **argv)
         last_activity = now_ms();
         break;
       case TAG_TAP:
-        if (members[index].used) forward(index);
+        if (current) forward(index);
         break;
       case TAG_PIDFD:
-        if (members[index].used) drop_member(index, 0);
+        if (current) drop_member(index, 0);
         last_activity = now_ms();
         break;
       }

@@ -70,7 +70,8 @@ async function joinAs(network: NetworkRecord, name: string, aliases: string[], p
 
 /** Whether `from` gets the line a one-shot nc server in `to` sends (the server retried until it listens). */
 async function reaches(from: number, to: number, address: string, port: number): Promise<boolean> {
-  const server = spawn('nsenter', ['--preserve-credentials', '--user', '--net', '--target', String(to), 'sh', '-c', `echo hello-${port} | busybox nc -l -p ${port}`], { stdio: 'ignore' });
+  // A process group of its own: the nc under its shell goes with it.
+  const server = spawn('nsenter', ['--preserve-credentials', '--user', '--net', '--target', String(to), 'sh', '-c', `echo hello-${port} | busybox nc -l -p ${port}`], { stdio: 'ignore', detached: true });
   try {
     for (let attempt = 0; attempt < 5; attempt++) {
       const client = inside(from, ['busybox', 'nc', '-w', '2', address, String(port)]);
@@ -79,7 +80,7 @@ async function reaches(from: number, to: number, address: string, port: number):
     }
     return false;
   } finally {
-    server.kill('SIGKILL');
+    try { process.kill(-server.pid!, 'SIGKILL'); } catch { /* already gone */ }
   }
 }
 
