@@ -8,6 +8,8 @@ import type { RootfsDriverName } from '../sandbox/plan.js';
 import type { MountRequest } from '../container/create.js';
 import { parseSecurityOptions } from '../sandbox/security.js';
 import { action } from './action.js';
+import { parseNetworkMode } from '../network/mode.js';
+import { parsePublish } from '../network/ports.js';
 import { limitModeFromFlags, limitsFromFlags, withLimitModeOptions, withLimitOptions, type LimitModeFlags } from './limits.js';
 import type { LimitFlags } from '../container/limits.js';
 
@@ -22,7 +24,15 @@ interface RunFlags extends LimitFlags, LimitModeFlags {
   name?: string;
   hostname?: string;
   entrypoint?: string;
-  network: string;
+  network?: string;
+  addHost: string[];
+  dns: string[];
+  dnsSearch: string[];
+  dnsOption: string[];
+  macAddress?: string;
+  publish: string[];
+  publishAll?: boolean;
+  networkAlias: string[];
   readOnly?: boolean;
   init?: boolean;
   interactive?: boolean;
@@ -108,7 +118,15 @@ function withContainerOptions(command: Command): Command {
     .option('--name <name>', 'container name')
     .option('-h, --hostname <name>', 'container host name')
     .option('--entrypoint <command>', "override the image's entrypoint")
-    .option('--network <mode>', 'none or host', 'none')
+    .option('--net, --network <mode>', 'bridge (default: a private network through pasta or slirp4netns), none, host, pasta[:OPTIONS], slirp4netns[:OPTIONS], container:NAME or a network\'s name')
+    .option('--add-host <name:address>', 'add a line to /etc/hosts (address host-gateway: the host, from inside)', collect, [])
+    .option('--dns <address>', 'a nameserver for /etc/resolv.conf (repeatable)', collect, [])
+    .option('--dns-search <domain>', 'a search domain for /etc/resolv.conf (repeatable)', collect, [])
+    .option('--dns-option <option>', 'an option for /etc/resolv.conf (repeatable)', collect, [])
+    .option('--mac-address <mac>', 'the MAC address of the container\'s interface')
+    .option('-p, --publish <[ip:][hostPort:]containerPort[/proto]>', 'publish a container port on the host (repeatable)', collect, [])
+    .option('-P, --publish-all', 'publish the image\'s exposed ports on free host ports')
+    .option('--network-alias <alias>', 'another name of the container on a user-defined network', collect, [])
     .option('--read-only', 'mount the root file system read-only')
     .option('--init', 'run a minimal init as PID 1 (reaps zombies, forwards signals)')
     .option('-i, --interactive', 'keep standard input open')
@@ -126,9 +144,8 @@ function withContainerOptions(command: Command): Command {
 }
 
 function createOptions(image: string, command: string[], flags: RunFlags, signal: AbortSignal, stderr: NodeJS.WriteStream): CreateOptions {
-  if (flags.network !== 'none' && flags.network !== 'host') {
-    throw new BurrowError('INVALID_ARGUMENT', `unsupported --network "${flags.network}": use none or host (other modes come later)`);
-  }
+  // Checked here already, so a wrong mode is one line before any image is pulled.
+  parseNetworkMode(flags.network);
   if (flags.storageDriver !== undefined && !['overlay', 'fuse-overlayfs', 'copy'].includes(flags.storageDriver)) {
     throw new BurrowError('INVALID_ARGUMENT', `unknown --storage-driver "${flags.storageDriver}": use overlay, fuse-overlayfs or copy`);
   }
@@ -160,6 +177,11 @@ function createOptions(image: string, command: string[], flags: RunFlags, signal
     name: flags.name,
     hostname: flags.hostname,
     network: flags.network,
+    ports: flags.publish.flatMap(parsePublish),
+    publishAll: flags.publishAll === true,
+    macAddress: flags.macAddress,
+    networkAliases: flags.networkAlias,
+    names: { extraHosts: flags.addHost, dns: flags.dns, dnsSearch: flags.dnsSearch, dnsOptions: flags.dnsOption },
     volumes: [...flags.volume.map(parseVolume), ...flags.mount.map(parseMount), ...flags.tmpfs.map((target): MountRequest => ({ kind: 'tmpfs', target }))],
     readOnly: flags.readOnly === true,
     init: flags.init === true,

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { BurrowError } from '../errors.js';
 import { findRecords, loadLocalImage, type LocalImage } from '../image/local.js';
@@ -12,11 +12,15 @@ import { ensureLayers } from '../unpack/unpack.js';
 import { idMapping, type IdMapping } from '../userns/idmap.js';
 import { trace } from '../util/trace.js';
 import { newContainerId, VALID_NAME } from './names.js';
-import { containerDir, writeNamedRecord, type ContainerRecord, type RestartPolicy } from './record.js';
+import { containerDir, findContainer, writeNamedRecord, type ContainerRecord, type RestartPolicy } from './record.js';
 import { callerEnv, imageRuntimeConfig } from './image-config.js';
 import { mergeEnv } from './environment.js';
 import { resolveUser } from './user.js';
 import { createVolume } from './volumes.js';
+import { networkPlan } from '../network/mode.js';
+import { NO_NAMES, writeNameFiles } from '../network/files.js';
+import { parseAddHost } from '../network/hosts.js';
+import type { NameSettings, PortMapping } from '../network/types.js';
 import { asksForLimits, checkLimitMode } from './limits.js';
 import type { LimitMode, Limits } from '../cgroup/index.js';
 
@@ -34,7 +38,16 @@ export interface CreateOptions {
   user?: string | undefined;
   name?: string | undefined;
   hostname?: string | undefined;
-  network: 'none' | 'host';
+  /** --network as given (undefined: the default, a private network). */
+  network?: string | undefined;
+  /** -p (net-ports parses), -P. */
+  ports?: PortMapping[] | undefined;
+  publishAll?: boolean | undefined;
+  macAddress?: string | undefined;
+  /** --network-alias (for a user-defined network). */
+  networkAliases?: string[] | undefined;
+  /** --add-host, --dns, --dns-search, --dns-option. */
+  names?: NameSettings | undefined;
   volumes: MountRequest[];
   readOnly: boolean;
   init: boolean;
@@ -57,26 +70,6 @@ export interface CreateOptions {
   onNote?: (note: string) => void;
 }
 
-/** Writes /etc/hosts, /etc/hostname and /etc/resolv.conf for the container. */
-function writeNetworkFiles(dir: string, hostname: string, network: 'none' | 'host'): Array<{ source: string; target: string }> {
-  const hosts = join(dir, 'hosts');
-  writeFileSync(hosts, `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t${hostname}\n`);
-  const hostnameFile = join(dir, 'hostname');
-  writeFileSync(hostnameFile, `${hostname}\n`);
-  const resolv = join(dir, 'resolv.conf');
-  let resolvConf = '';
-  try {
-    resolvConf = network === 'host' ? readFileSync('/etc/resolv.conf', 'utf8') : '';
-  } catch {
-    resolvConf = '';
-  }
-  writeFileSync(resolv, resolvConf);
-  return [
-    { source: hosts, target: '/etc/hosts' },
-    { source: hostnameFile, target: '/etc/hostname' },
-    { source: resolv, target: '/etc/resolv.conf' },
-  ];
-}
 
 /**
  * The image by name or id; pulled when missing, its layers unpacked as they
@@ -159,6 +152,13 @@ export async function createContainer(store: Store, options: CreateOptions): Pro
 
   // Everything else checked: only now does the container get a directory.
   const id = newContainerId();
+  const names = options.names ?? NO_NAMES;
+  for (const host of names.extraHosts) parseAddHost(host);
+  const exposed = Object.keys(image.config.config?.ExposedPorts ?? {}).flatMap((key) => {
+    const match = /^(\d+)(?:\/(tcp|udp))?$/.exec(key);
+    return match === null ? [] : [{ port: Number(match[1]), protocol: (match[2] ?? 'tcp') as 'tcp' | 'udp' }];
+  });
+  const network = networkPlan(store, { spec: options.network, ports: options.ports ?? [], publishAll: options.publishAll === true, mac: options.macAddress, aliases: options.networkAliases ?? [] }, exposed, id, (name) => findContainer(store, name).id);
   const hostname = options.hostname ?? id.slice(0, 12);
   const dir = containerDir(store, id);
   const upper = join(dir, 'upper');
@@ -172,8 +172,10 @@ export async function createContainer(store: Store, options: CreateOptions): Pro
   const plan: SetupPlan = {
     rootfs: { driver: options.storageDriver ?? 'auto', lowers, upper, work, merged, readOnly: options.readOnly, volatile: options.remove },
     hostname,
-    network: options.network,
-    files: writeNetworkFiles(dir, hostname, options.network),
+    network,
+    ...(names === NO_NAMES ? {} : { names }),
+    // Written again at each start, for what it resolves (network/files.ts).
+    files: writeNameFiles(dir, { hostname, network: network.mode === 'host' ? 'host' : 'none', names, nameservers: [] }),
     mounts,
     capabilities: caps,
     process: {

@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { BurrowError } from '../errors.js';
 import { resolveDestinations } from '../rootfs/destinations.js';
 import { mountStep, rootfsFailure, type RootfsSite } from '../rootfs/index.js';
-import { FAIL, ROOTFS_PREAMBLE, RUN_STEP, rootfsArgs } from '../rootfs/shell.js';
+import { FAIL, NETWORK_GO_STEP, NETWORK_READY_STEP, ROOTFS_PREAMBLE, RUN_STEP, rootfsArgs } from '../rootfs/shell.js';
 import { bwrapArgs, DESTINATION } from '../sandbox/bwrap.js';
 import { ENV_FD, ENV_FILE, SECCOMP_FD, SECCOMP_FILE } from '../sandbox/handoff.js';
 import { hasSeccompFilter, type RootfsDriverName, type SetupPlan } from '../sandbox/plan.js';
@@ -13,6 +13,23 @@ import { containerDir, type ContainerRecord } from './record.js';
 
 export const INIT_BINARY = fileURLToPath(new URL('../native/burrow-init', import.meta.url));
 export const MONITOR_BINARY = fileURLToPath(new URL('../native/burrow-monitor', import.meta.url));
+export const NET_BINARY = fileURLToPath(new URL('../native/burrow-net', import.meta.url));
+
+/**
+ * The network namespace a launch gives the container (what a start resolved the
+ * plan's network to):
+ * - none: bwrap makes one with a loopback only;
+ * - host: the host's;
+ * - private: the launcher's `unshare --net` makes it; burrow-net (in front of the
+ *   launcher) connects it and says `go` on fd 6;
+ * - container: the launcher joins PID's user and network namespaces (nsenter).
+ */
+export type LaunchNetwork = { kind: 'none' } | { kind: 'host' } | { kind: 'private' } | { kind: 'container'; pid: number };
+
+/** The launch network a plan means without a start's decisions (none and host as they are). */
+export function plainLaunchNetwork(plan: SetupPlan): LaunchNetwork {
+  return plan.network.mode === 'host' ? { kind: 'host' } : { kind: 'none' };
+}
 
 /** Where a container's root file system lives, as its driver sees it. */
 export function rootfsSite(store: Store, record: ContainerRecord, mapping: IdMapping): RootfsSite {
@@ -48,15 +65,24 @@ const SECCOMP_STEP = `command exec ${SECCOMP_FD}<"$dir/${SECCOMP_FILE}" || { why
 `;
 
 /** The script; `destinations`: what each word of the bwrap command is (bwrap.ts: DESTINATION). */
-function launchScript(name: RootfsDriverName, seccomp: boolean, destinations: string): string {
-  return `${FAIL}${ROOTFS_PREAMBLE}${mountStep(name)}${ENV_STEP}${seccomp ? SECCOMP_STEP : ''}${resolveDestinations(destinations)}${RUN_STEP}`;
+function launchScript(name: RootfsDriverName, seccomp: boolean, destinations: string, agent: boolean): string {
+  return `${FAIL}${agent ? NETWORK_READY_STEP : ''}${ROOTFS_PREAMBLE}${mountStep(name)}${ENV_STEP}${seccomp ? SECCOMP_STEP : ''}${resolveDestinations(destinations)}${agent ? NETWORK_GO_STEP : ''}${RUN_STEP}`;
 }
 
-/** The whole start command: unshare (user + mount namespaces, id maps) → sh (mount) → bwrap. Info and failures on fd 3. */
-export function launcherArgv(plan: SetupPlan, site: RootfsSite): string[] {
-  const bwrap = bwrapArgs(plan, INIT_BINARY, 3);
+/**
+ * The whole start command: unshare (user + mount namespaces, id maps; + network for
+ * a private one) → sh (mount) → bwrap. Info and failures on fd 3. `container:`
+ * joins the other container's user and network namespaces instead (its id map is
+ * the store's, so the same as this container's would be) and makes only a mount
+ * namespace. burrow-net, where there is one, goes in front of all of it.
+ */
+export function launcherArgv(plan: SetupPlan, site: RootfsSite, network: LaunchNetwork = plainLaunchNetwork(plan)): string[] {
+  const bwrap = bwrapArgs(plan, INIT_BINARY, 3, network.kind === 'none');
+  const namespaces = network.kind === 'container'
+    ? ['nsenter', `--target=${network.pid}`, '--user', '--net', '--preserve-credentials', '--', 'unshare', '--mount']
+    : ['unshare', ...unshareArgs(site.mapping), ...(network.kind === 'private' ? ['--net'] : [])];
   return [
-    'unshare', ...unshareArgs(site.mapping), '--', '/bin/sh', '-c', launchScript(plan.rootfs.driver, hasSeccompFilter(plan), `${DESTINATION.none}${bwrap.destinations}`), 'burrow-launch',
+    ...namespaces, '--', '/bin/sh', '-c', launchScript(plan.rootfs.driver, hasSeccompFilter(plan), `${DESTINATION.none}${bwrap.destinations}`, network.kind === 'private'), 'burrow-launch',
     ...rootfsArgs(site, plan.rootfs.volatile === true ? ',volatile' : ''),
     'bwrap', ...bwrap.args,
   ];
@@ -71,6 +97,10 @@ export function launchInfo(info: string, driver: RootfsDriverName): { pid: numbe
   const pid = pidMatch === null ? undefined : Number(pidMatch[1]);
   const context = 'cannot set up the container';
   if (/"burrow-error":"cgroup"/.test(info)) return { pid, failure: cgroupEntryFailure(info, context) };
+  if (/"burrow-error":"network"/.test(info)) {
+    const why = /^burrow-why (.*)$/m.exec(info)?.[1]?.trim() ?? '';
+    return { pid, failure: new BurrowError('IO', `cannot set up the container's network${why === '' ? '' : `: ${why}`}; run 'burrow doctor'`) };
+  }
   return { pid, failure: rootfsFailure(info, driver, context) };
 }
 

@@ -11,6 +11,8 @@ import { parseSignal } from './image-config.js';
 import { VALID_NAME } from './names.js';
 import { setFrozen, type ContainerCgroup, type Limits } from '../cgroup/index.js';
 import { limitModeOf, noCgroupError } from './resources.js';
+import { networkModeName } from '../network/mode.js';
+import { readNetworkState } from './network.js';
 
 export interface ContainerSummary {
   record: ContainerRecord;
@@ -230,10 +232,11 @@ export function inspectContainer(store: Store, record: ContainerRecord): Record<
     ImageName: record.image.name,
     LogPath: join(containerDir(store, record.id), 'ctr.log'),
     HostConfig: {
-      AutoRemove: record.autoRemove, RestartPolicy: { Name: record.restart }, NetworkMode: record.plan.network, ReadonlyRootfs: record.plan.rootfs.readOnly, CapAdd: record.plan.capabilities,
+      AutoRemove: record.autoRemove, RestartPolicy: { Name: record.restart }, NetworkMode: networkModeName(record.plan.network, (id) => containerName(store, id)), ReadonlyRootfs: record.plan.rootfs.readOnly, CapAdd: record.plan.capabilities,
       Privileged: record.plan.security.privileged, SecurityOpt: securityOpt(record),
       ...resourcesConfig(record, state),
     },
+    NetworkSettings: networkSettings(store, record, state.status === 'running'),
     Mounts: record.plan.mounts.map((mount) => (mount.kind === 'bind' ? { Type: 'bind', Source: mount.source, Destination: mount.target, RW: !mount.readOnly } : { Type: 'tmpfs', Destination: mount.target, RW: true })),
     Config: {
       Hostname: record.plan.hostname,
@@ -247,6 +250,31 @@ export function inspectContainer(store: Store, record: ContainerRecord): Record<
       Tty: record.tty,
     },
     GraphDriver: { Name: record.plan.rootfs.driver, Data: { LowerDir: record.plan.rootfs.lowers.join(':'), UpperDir: record.plan.rootfs.upper, WorkDir: record.plan.rootfs.work } },
+  };
+}
+
+/** A `container:ID` plan's container by name, as Docker shows it (the id when it is gone). */
+function containerName(store: Store, id: string): string {
+  try {
+    return findContainer(store, id).name;
+  } catch {
+    return id;
+  }
+}
+
+/**
+ * Docker's NetworkSettings from the last start's DIR/network.json (a private
+ * network), empty otherwise. burrow's own: NetworkHelper (pasta, slirp4netns, or
+ * null after the fallback to none) and HelperError (a helper that died early).
+ */
+function networkSettings(store: Store, record: ContainerRecord, running: boolean): Record<string, unknown> {
+  const state = running ? readNetworkState(store, record.id) : undefined;
+  return {
+    IPAddress: state?.address ?? '',
+    Gateway: state?.gateway ?? '',
+    MacAddress: state?.mac ?? (record.plan.network.mode === 'private' ? record.plan.network.mac ?? '' : ''),
+    NetworkHelper: state?.helper ?? null,
+    ...(state?.helperError === undefined ? {} : { HelperError: state.helperError }),
   };
 }
 

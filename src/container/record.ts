@@ -8,6 +8,7 @@ import type { Store } from '../store/store.js';
 import type { SetupPlan } from '../sandbox/plan.js';
 import type { ContainerCgroup, LimitMode, Limits } from '../cgroup/index.js';
 import { generatedName } from './names.js';
+import { normaliseNetworkPlan } from '../network/mode.js';
 
 export type RestartPolicy = 'no' | 'always' | `on-failure${string}`;
 
@@ -53,6 +54,8 @@ export function readRecord(store: Store, id: string): ContainerRecord | undefine
   }
   // A container created by a burrow from before seccomp ran without a filter, and still does (it has no seccomp.bpf).
   record.plan.security ??= { seccomp: { kind: 'unconfined' }, privileged: false };
+  // burrow before issue 11 kept the network as 'none' or 'host'.
+  record.plan.network = normaliseNetworkPlan(record.plan.network);
   // burrow before issue 10 kept the path of a detached container's cgroup v2 (the freezer only).
   const old = record.cgroup as unknown;
   if (typeof old === 'string') record.cgroup = { route: 'delegated-v2', dirs: { v2: old }, controllers: ['freezer'] };

@@ -15,6 +15,8 @@ import { AUTO_NOTE_FILE, autoFallbackNote, copyFallbackNote } from '../rootfs/au
 import { NoOverlayError, prepareRootfs, type RootfsSite } from '../rootfs/index.js';
 import { writeEnvironmentFile } from '../sandbox/handoff.js';
 import { launcherArgv, launchInfo, MONITOR_BINARY, rootfsSite } from './launcher.js';
+import { prepareNetwork, type StartNetwork } from './network.js';
+import { killLeftoverHelper } from '../network/helpers.js';
 import { cgroupDirs, entryArgv, oomKilled, removeContainerCgroup, type ContainerCgroup } from '../cgroup/index.js';
 import { cgroupForStart } from './resources.js';
 import { containerDir, writeRecord, type ContainerRecord } from './record.js';
@@ -64,6 +66,8 @@ export async function removeContainerFiles(store: Store, record: ContainerRecord
   // overlayfs leaves work/work (and, for a volatile mount, work/work/incompat and
   // its volatile/) at mode 000; opened up, a container whose job wrote only as
   // root (the user) is removed without entering a namespace (~10 ms saved).
+  // A network helper that a crashed agent left running goes first: nothing outlives rm.
+  killLeftoverHelper(containerDir(store, record.id));
   const work = join(record.plan.rootfs.work, 'work');
   for (const dir of [work, join(work, 'incompat'), join(work, 'incompat', 'volatile')]) {
     try {
@@ -99,13 +103,15 @@ export async function startForeground(store: Store, record: ContainerRecord, opt
   const site = rootfsSite(store, record, mapping);
   await prepareRootfs(site);
   writeEnvironmentFile(dir, record.plan);
+  const network = await prepareNetwork(store, record, options.onNote);
+  trace('network ready');
   // Its own cgroup, limits written, before anything of it runs; the launcher enters it first thing.
   const cgroup = await cgroupForStart(store, record, options.onNote);
   trace('cgroup ready');
   const entry = cgroup === undefined ? [] : entryArgv(cgroup);
   const attempt = async (): Promise<number> => {
     writeFileAtomic(join(dir, 'monitor'), monitorFile(), 0o644, RUNTIME);
-    return launchAttached(store, record, site, entry, options);
+    return launchAttached(store, record, site, entry, network, options);
   };
   let exitCode = 125;
   try {
@@ -127,13 +133,14 @@ export async function startForeground(store: Store, record: ContainerRecord, opt
   return exitCode;
 }
 
-async function launchAttached(store: Store, record: ContainerRecord, site: RootfsSite, entry: string[], options: { signal?: AbortSignal | undefined; onNote?: (note: string) => void }): Promise<number> {
+async function launchAttached(store: Store, record: ContainerRecord, site: RootfsSite, entry: string[], network: StartNetwork, options: { signal?: AbortSignal | undefined; onNote?: (note: string) => void }): Promise<number> {
   const { signal } = options;
   const plan = record.plan;
-  const launcher = launcherArgv(plan, site);
-  // Behind the cgroup entry a missing launcher would only be burrow-cgexec's exec error: say it as a spawn's ENOENT would.
-  if (entry.length > 0 && !onPath(launcher[0]!)) throw new BurrowError('IO', `cannot start the container: ${notInstalled(launcher[0]!)}`);
-  const [command, ...args] = [...entry, ...launcher];
+  const launcher = launcherArgv(plan, site, network.network);
+  // Behind the cgroup entry (or the network agent) a missing launcher would only be an exec error: say it as a spawn's ENOENT would.
+  if ((entry.length > 0 || network.agent.length > 0) && !onPath(launcher[0]!)) throw new BurrowError('IO', `cannot start the container: ${notInstalled(launcher[0]!)}`);
+  // The network agent goes first: it and its helper stay out of the container's cgroup (limits, freezer, the cgroup's removal).
+  const [command, ...args] = [...network.agent, ...entry, ...launcher];
   const pty = plan.process.tty ? (await import('./tty.js')).openPty() : undefined;
   const stdio: StdioOptions = pty === undefined ? [plan.process.stdin ? 'inherit' : 'ignore', 'inherit', 'inherit', 'pipe'] : [pty.slave, pty.slave, pty.slave, 'pipe'];
   trace('launcher');
@@ -226,10 +233,11 @@ export async function startDetached(store: Store, record: ContainerRecord, optio
   const site = rootfsSite(store, record, mapping);
   await prepareRootfs(site);
   writeEnvironmentFile(dir, plan);
+  const network = await prepareNetwork(store, record, options.onNote);
   const cleanup = record.autoRemove ? ['--cleanup', process.execPath, CLI, '--root', store.root, 'rm', '--force', record.id] : [];
   // The monitor runs the launcher after burrow has returned: a launcher that is not
   // there would only show as a container that exited 127.
-  const launcher = launcherArgv(plan, site)[0]!;
+  const launcher = launcherArgv(plan, site, network.network)[0]!;
   if (!onPath(launcher)) throw new BurrowError('IO', `cannot start the container: ${notInstalled(launcher)}`);
   /**
    * Its own cgroup, limits written, made for each launch: the monitor watches it
@@ -240,7 +248,7 @@ export async function startDetached(store: Store, record: ContainerRecord, optio
     const cgroup = await cgroupForStart(store, record, notes);
     const watch = cgroup === undefined ? [] : [...new Set(cgroupDirs(cgroup))].flatMap((path) => ['--cgroup', path]);
     const entry = cgroup === undefined ? [] : entryArgv(cgroup);
-    const result = await start(MONITOR_BINARY, [dir, '--restart', record.restart, '--log-max-size', String(record.logMaxSize ?? 10 * 1024 * 1024), ...(record.tty ? ['--tty'] : []), ...(plan.process.stdin ? ['--stdin'] : []), ...watch, ...cleanup, '--', ...entry, ...launcherArgv(plan, site)], 'ignore').finished;
+    const result = await start(MONITOR_BINARY, [dir, '--restart', record.restart, '--log-max-size', String(record.logMaxSize ?? 10 * 1024 * 1024), ...(record.tty ? ['--tty'] : []), ...(plan.process.stdin ? ['--stdin'] : []), ...watch, ...cleanup, '--', ...network.agent, ...entry, ...launcherArgv(plan, site, network.network)], 'ignore').finished;
     if (result.exitCode !== 0) {
       await removeContainerCgroup(cgroup);
       throw new BurrowError('IO', `cannot start the container's monitor (${MONITOR_BINARY}): ${result.error?.message ?? `exit ${result.exitCode}`}`);

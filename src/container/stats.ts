@@ -82,7 +82,7 @@ export function statsRow(current: StatsSample, previous?: StatsSample): StatsRow
     memoryPercent: limit > 0 ? (stats.memoryBytes / limit) * 100 : 0,
     memoryPeakBytes: stats.memoryPeakBytes,
     // --network none: the container's namespace has a loopback only, nothing leaves it.
-    network: record.plan.network === 'none' ? { rx: 0, tx: 0 } : undefined,
+    network: record.plan.network.mode === 'none' ? { rx: 0, tx: 0 } : undefined,
     block: stats.blockReadBytes === undefined && stats.blockWriteBytes === undefined ? undefined : { read: stats.blockReadBytes ?? 0, write: stats.blockWriteBytes ?? 0 },
     pids: stats.pids,
   };

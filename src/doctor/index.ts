@@ -10,6 +10,7 @@ import { cgroupVersion, readCgroupMounts, type CgroupVersion } from '../setup/ho
 import { assertUserNamespacesAllowed } from '../userns/failure.js';
 import { idMapping } from '../userns/idmap.js';
 import { notInstalled, onPath } from '../util/host-tools.js';
+import { TUN, tunProblem } from '../network/helpers.js';
 
 /** ok: fine; warn: `run` works with less (no limits, one id); fail: `run` cannot work. */
 export type CheckStatus = 'ok' | 'warn' | 'fail';
@@ -77,6 +78,27 @@ function toolsCheck(): DoctorCheck {
   return { name: 'programs', status: 'ok', detail: `${RUN_TOOLS.join(', ')} found` };
 }
 
+/**
+ * The private network (the default mode): pasta or slirp4netns, and /dev/net/tun
+ * opened read-write by this user. Without them `run` falls back to none (warn).
+ */
+export function networkChecks(): DoctorCheck[] {
+  const pasta = onPath('pasta');
+  const slirp = onPath('slirp4netns');
+  const either = pasta || slirp;
+  const helper = (name: 'pasta' | 'slirp4netns', found: boolean): DoctorCheck => found
+    ? { name, status: 'ok', detail: `found: --network ${name} works${name === 'pasta' || !pasta ? ' (and is the default helper)' : ''}` }
+    : { name, status: either ? 'ok' : 'warn', detail: `${notInstalled(name)}${either ? '' : ': containers run without a network (as --network none)'}`, fix: `apt-get install ${name === 'pasta' ? 'passt' : 'slirp4netns'} (as root)` };
+  const tun = tunProblem();
+  return [
+    helper('pasta', pasta),
+    helper('slirp4netns', slirp),
+    tun === undefined
+      ? { name: 'tun', status: 'ok', detail: `${TUN} can be opened: private networks work` }
+      : { name: 'tun', status: 'warn', detail: `${tun}: containers run without a network (as --network none)`, fix: `chmod 0666 ${TUN} (as root)` },
+  ];
+}
+
 /** Which flags a route with these controllers enforces, and which it refuses. */
 export function limitFlags(controllers: readonly Controller[]): { enforced: string[]; refused: string[] } {
   const enforced: string[] = [];
@@ -122,6 +144,6 @@ function cgroupChecks(cgroup: DoctorCgroup): DoctorCheck[] {
 
 export function runDoctor(): DoctorReport {
   const cgroup = cgroupInfo();
-  const checks = [kernelCheck(), userNamespaceCheck(), idMappingCheck(), toolsCheck(), ...cgroupChecks(cgroup)];
+  const checks = [kernelCheck(), userNamespaceCheck(), idMappingCheck(), toolsCheck(), ...networkChecks(), ...cgroupChecks(cgroup)];
   return { checks, cgroup, ok: checks.every((check) => check.status !== 'fail') };
 }

@@ -79,6 +79,10 @@ export interface NetworkRunState {
   ports: PublishedPort[];
   /** The address the host's loopback is reached at from inside, when host-gateway was asked for. */
   hostGateway?: string | undefined;
+  /** The container's address and gateway on its helper's interface, and the MAC asked for (inspect's NetworkSettings). */
+  address?: string | undefined;
+  gateway?: string | undefined;
+  mac?: string | undefined;
   /** Why the helper is gone, when it died before the container (written by burrow-net). */
   helperError?: string | undefined;
 }

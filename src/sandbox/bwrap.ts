@@ -44,7 +44,8 @@ export interface BwrapArgs {
  * through; Docker's masks and read-only paths follow them, as runc applies them
  * after every mount.
  */
-export function bwrapArgs(plan: SetupPlan, initBinary: string, infoFd: number): BwrapArgs {
+/** `unshareNet`: a network namespace of bwrap's own (none); false where the launcher made or joined it, or for host. */
+export function bwrapArgs(plan: SetupPlan, initBinary: string, infoFd: number, unshareNet = plan.network.mode === 'none'): BwrapArgs {
   const args: string[] = [];
   let destinations = '';
   /** An option whose last argument is a mount destination inside the container. */
@@ -74,7 +75,7 @@ export function bwrapArgs(plan: SetupPlan, initBinary: string, infoFd: number): 
   // container's own pseudo-terminal.
   args.push('--new-session');
   args.push('--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try');
-  if (plan.network === 'none') args.push('--unshare-net');
+  if (unshareNet) args.push('--unshare-net');
   args.push('--hostname', plan.hostname);
   // Below /proc, /sys and /dev (which the launcher makes sure are no links), burrow's
   // own paths: the kernel's names, taken as they are.

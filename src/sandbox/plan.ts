@@ -1,3 +1,4 @@
+import type { NameSettings, NetworkPlan } from '../network/types.js';
 import type { SecurityOptions } from './security.js';
 
 /**
@@ -40,7 +41,9 @@ export interface ProcessPlan {
 export interface SetupPlan {
   rootfs: RootfsPlan;
   hostname: string;
-  network: 'none' | 'host';
+  network: NetworkPlan;
+  /** --add-host, --dns, --dns-search, --dns-option (absent in records from before issue 11). */
+  names?: NameSettings | undefined;
   /** Files burrow writes for the container: /etc/hosts, /etc/hostname, /etc/resolv.conf. */
   files: Array<{ source: string; target: string }>;
   mounts: MountPlan[];

@@ -18,6 +18,8 @@ const PACKAGES: Readonly<Record<string, string>> = {
   bwrap: 'bubblewrap',
   'fuse-overlayfs': 'fuse-overlayfs',
   fusermount3: 'fuse3',
+  pasta: 'passt',
+  slirp4netns: 'slirp4netns',
   sh: 'dash',
   rm: 'coreutils',
   cp: 'coreutils',

@@ -22,7 +22,10 @@ describe('burrow doctor', () => {
     const result = await run(box, ['doctor']);
     expect(result.exitCode, result.stdout + result.stderr).toBe(0);
     const names = result.stdout.split('\n').filter((line) => /^(ok|warn|fail) /.test(line)).map((line) => line.slice(6).trim().split(/\s{2,}/)[0]);
-    expect(names).toEqual(['kernel', 'user namespaces', 'id mapping', 'programs', 'cgroup', 'limits']);
+    expect(names).toEqual(['kernel', 'user namespaces', 'id mapping', 'programs', 'pasta', 'slirp4netns', 'tun', 'cgroup', 'limits']);
+    // The test bed makes /dev/net/tun 0666 and has both helpers.
+    expect(result.stdout).toMatch(/^ok {4}tun +\/dev\/net\/tun can be opened/m);
+    expect(result.stdout).toMatch(/^ok {4}pasta +found/m);
     expect(result.stdout).toMatch(/^ok {4}kernel +Linux \d+\.\d+/m);
     expect(result.stdout).toMatch(/^ok {4}user namespaces /m);
   });
@@ -38,6 +41,13 @@ describe('burrow doctor', () => {
     expect(report.checks.find((check) => check.name === 'cgroup')).toMatchObject({ status: 'ok' });
     const table = await run(box, ['doctor']);
     expect(table.stdout).toMatch(/^ok {4}cgroup +cgroup v1 \(hybrid.*route delegated-v1/m);
+  });
+
+  it('names the fix when neither network helper is there (simulated: a PATH without /usr/bin)', async () => {
+    const table = await run(box, ['doctor'], { env: { PATH: '/usr/sbin:/sbin' } });
+    expect(table.stdout).toMatch(/^warn {2}pasta +pasta is not installed or not on PATH .*containers run without a network/m);
+    expect(table.stdout).toMatch(/fix: apt-get install passt \(as root\)/);
+    expect(table.stdout).toMatch(/fix: apt-get install slirp4netns \(as root\)/);
   });
 
   it('with BURROW_CGROUP_ROUTE=none: nothing delegated, limits refused, and the one command that gives more', async () => {

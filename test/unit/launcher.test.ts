@@ -57,7 +57,7 @@ function plan(driver: RootfsDriverName, mounts: MountPlan[] = []): SetupPlan {
   return {
     rootfs: { driver, lowers: ['aaa', 'bbb', 'ccc'].map((layer) => join(layers, layer)), upper: join(dir, 'upper'), work: join(dir, 'work'), merged, readOnly: false, volatile: true },
     hostname: 'h',
-    network: 'none',
+    network: { mode: 'none' },
     files: ['hosts', 'resolv.conf'].map((name) => ({ source: join(dir, name), target: `/etc/${name}` })),
     mounts,
     capabilities: [...DEFAULT_CAPABILITIES],

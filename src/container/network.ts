@@ -1,0 +1,152 @@
+import { readFileSync, rmSync } from 'node:fs';
+import { networkInterfaces } from 'node:os';
+import { join } from 'node:path';
+import { BurrowError } from '../errors.js';
+import type { Store } from '../store/store.js';
+import { writeFileAtomic } from '../store/atomic.js';
+import { prepareAttachments } from '../network/attach.js';
+import { NAME_FILES, NO_NAMES, writeInPlace, writeNameFiles } from '../network/files.js';
+import { chooseHelper, killLeftoverHelper, PASTA_DNS, SLIRP_DNS, SLIRP_HOST } from '../network/helpers.js';
+import { wantsHostGateway } from '../network/hosts.js';
+import { slirpOptionArgs } from '../network/mode.js';
+import { pastaPortArgs, resolvePorts, slirpHostfwdArgs } from '../network/ports.js';
+import type { NetworkHelperName, NetworkPlan, NetworkRunState, PublishedPort } from '../network/types.js';
+import { NET_BINARY, type LaunchNetwork } from './launcher.js';
+import { containerDir, findContainer, type ContainerRecord } from './record.js';
+import { containerState } from './state.js';
+
+/** The run state of a start's network (ports, helper), read by port, ps and inspect. */
+export const NETWORK_FILE = 'network.json';
+
+/** What a start resolved the container's network to: the launch's namespace and what goes in front of the launcher. */
+export interface StartNetwork {
+  network: LaunchNetwork;
+  /** burrow-net and its options (a private network), else nothing. */
+  agent: string[];
+}
+
+/** The host's default route (interface and gateway) from /proc/net/route: pasta copies both into the namespace. */
+function defaultRoute(): { iface: string; gateway: string } | undefined {
+  let text: string;
+  try {
+    text = readFileSync('/proc/net/route', 'latin1');
+  } catch {
+    return undefined;
+  }
+  for (const line of text.split('\n').slice(1)) {
+    const [iface, destination, gateway] = line.trim().split(/\s+/);
+    if (iface === undefined || destination !== '00000000' || gateway === undefined) continue;
+    const value = parseInt(gateway, 16);
+    // Little-endian hex, as the kernel prints it.
+    return { iface, gateway: [value & 255, (value >>> 8) & 255, (value >>> 16) & 255, (value >>> 24) & 255].join('.') };
+  }
+  return undefined;
+}
+
+/** pasta's view: the host's address on its default route (copied into the namespace) and its gateway. */
+function pastaAddresses(): { address?: string; gateway?: string } {
+  const route = defaultRoute();
+  if (route === undefined) return {};
+  const address = networkInterfaces()[route.iface]?.find((entry) => entry.family === 'IPv4')?.address;
+  return { ...(address === undefined ? {} : { address }), gateway: route.gateway };
+}
+
+/** pasta's spellings of its four forwarding options: one the user gave (`pasta:-U,53:5353`) replaces burrow's `none`. */
+const PASTA_FORWARDS: Record<string, string> = { '-t': '--tcp-ports', '-u': '--udp-ports', '-T': '--tcp-ns', '-U': '--udp-ns' };
+
+/** `defaults` (pairs of a forwarding option and `none`) without the pairs whose option `given` holds. */
+function withoutGiven(defaults: string[], given: string[]): string[] {
+  const kept: string[] = [];
+  for (let index = 0; index < defaults.length; index += 2) {
+    const option = defaults[index]!;
+    const long = PASTA_FORWARDS[option];
+    if (defaults[index + 1] === 'none' && given.some((word) => word === option || word === long || (long !== undefined && word.startsWith(`${long}=`)))) continue;
+    kept.push(option, defaults[index + 1]!);
+  }
+  return kept;
+}
+
+/** burrow-net's options for the helper of this start. */
+function agentArgs(dir: string, helper: NetworkHelperName, plan: Extract<NetworkPlan, { mode: 'private' }>, ports: PublishedPort[], hostGateway: boolean, attachFiles: string[]): string[] {
+  let helperArgs: string[];
+  let extra: string[] = [];
+  if (helper === 'pasta') {
+    // Podman's pasta options; --no-map-gw keeps the host's loopback out of reach unless host-gateway was asked for.
+    helperArgs = ['--config-net', '--quiet', ...withoutGiven(['-T', 'none', '-U', 'none', ...pastaPortArgs(ports)], plan.helperOptions), '--dns-forward', PASTA_DNS, ...(hostGateway ? [] : ['--no-map-gw']), ...(plan.mac === undefined ? [] : ['--ns-mac-addr', plan.mac]), ...plan.helperOptions];
+  } else {
+    const allowLoopback = hostGateway || plan.helperOptions.includes('allow_host_loopback=true');
+    helperArgs = ['--configure', '--mtu=65520', ...(allowLoopback ? [] : ['--disable-host-loopback']), ...(plan.mac === undefined ? [] : [`--macaddress=${plan.mac}`]), ...slirpOptionArgs(plan.helperOptions)];
+    extra = slirpHostfwdArgs(ports);
+  }
+  return [NET_BINARY, '--dir', dir, '--helper', helper, ...helperArgs.flatMap((arg) => ['--helper-arg', arg]), ...extra, ...attachFiles.flatMap((file) => ['--attach', file]), '--'];
+}
+
+/**
+ * Resolves the container's network for this start: the helper (or the fallback to
+ * none, with one note), free host ports, the attachments, the name files and
+ * DIR/network.json; and kills a helper a crash left behind.
+ */
+export async function prepareNetwork(store: Store, record: ContainerRecord, onNote: ((note: string) => void) | undefined): Promise<StartNetwork> {
+  const dir = containerDir(store, record.id);
+  const plan = record.plan;
+  const net = plan.network;
+  const names = plan.names ?? NO_NAMES;
+  const base = { hostname: plan.hostname, name: record.name, names };
+  killLeftoverHelper(dir);
+  rmSync(join(dir, NETWORK_FILE), { force: true });
+  if (net.mode === 'host') {
+    writeNameFiles(dir, { ...base, network: 'host', nameservers: [] });
+    return { network: { kind: 'host' }, agent: [] };
+  }
+  if (net.mode === 'container') return joinContainer(store, record, net.container);
+  const choice = net.mode === 'private' ? chooseHelper(net) : { helper: undefined };
+  if (net.mode !== 'private' || choice.helper === undefined) {
+    if (choice.note !== undefined) onNote?.(choice.note);
+    writeNameFiles(dir, { ...base, network: 'none', nameservers: [] });
+    return { network: { kind: 'none' }, agent: [] };
+  }
+  const helper = choice.helper;
+  const ports = await resolvePorts(net.ports, net.exposedPorts, net.publishAll);
+  const gatewayWanted = wantsHostGateway(names.extraHosts);
+  const addresses = helper === 'pasta' ? pastaAddresses() : { address: '10.0.2.100', gateway: SLIRP_HOST };
+  const hostGateway = gatewayWanted ? (helper === 'pasta' ? addresses.gateway : SLIRP_HOST) : undefined;
+  writeNameFiles(dir, { ...base, network: helper, address: addresses.address, hostGateway, nameservers: [helper === 'pasta' ? PASTA_DNS : SLIRP_DNS] });
+  const attachFiles = await prepareAttachments(store, record.id, record.name, join(dir, NAME_FILES.hosts), net.networks);
+  const state: NetworkRunState = { helper, ports, hostGateway, address: addresses.address, gateway: addresses.gateway, mac: net.mac };
+  writeFileAtomic(join(dir, NETWORK_FILE), JSON.stringify(state), 0o644, { durable: false });
+  return { network: { kind: 'private' }, agent: agentArgs(dir, helper, net, ports, hostGateway !== undefined, attachFiles) };
+}
+
+/** `container:NAME`: that container's sandbox, which must be running; its hosts and resolv.conf are shared as Docker does. */
+function joinContainer(store: Store, record: ContainerRecord, id: string): StartNetwork {
+  let other: ContainerRecord;
+  try {
+    other = findContainer(store, id);
+  } catch {
+    throw new BurrowError('NOT_FOUND', `cannot join the network of container ${id.slice(0, 12)}: it no longer exists (recreate this container with another --network)`);
+  }
+  const state = containerState(store, other);
+  if (state.status !== 'running' || state.sandbox === undefined) {
+    throw new BurrowError('INVALID_ARGUMENT', `cannot join the network of container ${other.name}: it is not running (start it first)`);
+  }
+  const dir = containerDir(store, record.id);
+  const otherDir = containerDir(store, other.id);
+  for (const file of [NAME_FILES.hosts, NAME_FILES.resolv]) {
+    try {
+      writeInPlace(join(dir, file), readFileSync(join(otherDir, file), 'utf8'));
+    } catch {
+      // The other container's file is gone (removed meanwhile): keep this one's.
+    }
+  }
+  writeInPlace(join(dir, NAME_FILES.hostname), `${record.plan.hostname}\n`);
+  return { network: { kind: 'container', pid: state.sandbox.pid }, agent: [] };
+}
+
+/** The run state of the container's last start (undefined without a private network). */
+export function readNetworkState(store: Store, id: string): NetworkRunState | undefined {
+  try {
+    return JSON.parse(readFileSync(join(containerDir(store, id), NETWORK_FILE), 'utf8')) as NetworkRunState;
+  } catch {
+    return undefined;
+  }
+}
