@@ -18,10 +18,9 @@ import type { NetworkPlan } from './types.js';
 type PrivatePlan = Extract<NetworkPlan, { mode: 'private' }>;
 
 function privatePlan(record: ContainerRecord): PrivatePlan {
-  const plan = record.plan.network as unknown as NetworkPlan | string;
-  if (typeof plan === 'object' && plan.mode === 'private') return plan;
-  const mode = typeof plan === 'object' ? plan.mode : plan;
-  throw new BurrowError('INVALID_ARGUMENT', `container ${record.name} has --network ${mode}: only a container with a network of its own (the default, or --network NAME) can join a network`);
+  const plan = record.plan.network;
+  if (plan.mode === 'private') return plan;
+  throw new BurrowError('INVALID_ARGUMENT', `container ${record.name} has --network ${plan.mode}: only a container with a network of its own (the default, or --network NAME) can join a network`);
 }
 
 function hostsFileOf(record: ContainerRecord): string {

@@ -6,7 +6,7 @@ import { withLockFileSync } from '../store/lockfile.js';
 import type { Store } from '../store/store.js';
 import { randomBytes } from '../util/random.js';
 import { listRecords, type ContainerRecord } from '../container/record.js';
-import type { NetworkAttachment, NetworkPlan } from './types.js';
+import type { NetworkAttachment } from './types.js';
 
 /**
  * User-defined networks' records (`<store>/networks/<id>.json`) and the addresses
@@ -234,10 +234,10 @@ function liveLeases(store: Store, id: string): Record<string, Lease> {
   return Object.fromEntries(Object.entries(readLeases(store, id)).filter(([containerId]) => containerExists(store, containerId)));
 }
 
-/** The user-defined networks a container's record joined (none for the other modes, and for records from before issue 11). */
+/** The user-defined networks a container's record joined (none for the other modes). */
 export function attachmentsOf(record: ContainerRecord): NetworkAttachment[] {
-  const plan = record.plan.network as unknown as NetworkPlan | string;
-  return typeof plan === 'object' && plan.mode === 'private' ? plan.networks : [];
+  const plan = record.plan.network;
+  return plan.mode === 'private' ? plan.networks : [];
 }
 
 /** Gives a container an address on the network (under its lock), for create and `network connect`. */
