@@ -12,6 +12,7 @@ import { VALID_NAME } from './names.js';
 import { setFrozen, type ContainerCgroup, type Limits } from '../cgroup/index.js';
 import { limitModeOf, noCgroupError } from './resources.js';
 import { networkModeName } from '../network/mode.js';
+import { inspectAttachments } from '../network/records.js';
 import { readNetworkState } from './network.js';
 
 export interface ContainerSummary {
@@ -274,6 +275,7 @@ function networkSettings(store: Store, record: ContainerRecord, running: boolean
     Gateway: state?.gateway ?? '',
     MacAddress: state?.mac ?? (record.plan.network.mode === 'private' ? record.plan.network.mac ?? '' : ''),
     NetworkHelper: state?.helper ?? null,
+    Networks: inspectAttachments(record),
     ...(state?.helperError === undefined ? {} : { HelperError: state.helperError }),
   };
 }

@@ -363,3 +363,15 @@ export function inspectNetwork(store: Store, network: NetworkRecord): NetworkIns
     Labels: network.labels,
   };
 }
+
+/** A container's user-defined networks as Docker's inspect shows them (NetworkSettings.Networks). */
+export function inspectAttachments(record: ContainerRecord): Record<string, { NetworkID: string; IPAddress: string; IPPrefixLen: number; Gateway: string; MacAddress: string; Aliases: string[] }> {
+  return Object.fromEntries(attachmentsOf(record).map((attachment) => [attachment.name, {
+    NetworkID: attachment.network,
+    IPAddress: attachment.address,
+    IPPrefixLen: attachment.prefixLength,
+    Gateway: attachment.gateway ?? '',
+    MacAddress: attachment.mac,
+    Aliases: attachment.aliases,
+  }]));
+}

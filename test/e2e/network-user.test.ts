@@ -68,6 +68,8 @@ describe('user-defined networks', () => {
     const members = Object.values((await inspectNetwork('front')).Containers);
     expect(members.map((member) => member.Name).sort()).toEqual(['client', 'web']);
     for (const member of members) expect(member.IPv4Address).toMatch(/^10\.89\.\d+\.\d+\/24$/);
+    const inspected = (JSON.parse((await run(box, ['inspect', 'web'])).stdout) as Array<{ NetworkSettings: { Networks: Record<string, { IPAddress: string; Aliases: string[] }> } }>)[0]!;
+    expect(inspected.NetworkSettings.Networks.front).toMatchObject({ IPAddress: members.find((member) => member.Name === 'web')!.IPv4Address.split('/')[0], Aliases: ['www'] });
   });
 
   it('keeps a container on another network from reaching them, by name or by address', async () => {
@@ -128,6 +130,16 @@ describe('user-defined networks', () => {
     await removeAllContainers(box);
     await until(async () => (await switches()).length === 0, 30_000, 'every switch of the store ends');
     expect((await run(box, ['network', 'rm', 'front', 'back'])).stdout.split('\n').filter(Boolean)).toEqual(['front', 'back']);
+    expect((await run(box, ['network', 'ls', '-q'])).stdout).toBe('');
+  });
+
+  it('prunes networks no container uses (network prune, system prune)', async () => {
+    await run(box, ['network', 'create', 'spare']);
+    await run(box, ['network', 'create', 'kept']);
+    await run(box, ['create', '--name', 'holder', '--network', 'kept', busybox(), 'true']);
+    expect((await run(box, ['network', 'prune', '-f'])).stdout).toBe('Deleted Networks:\nspare');
+    await run(box, ['rm', 'holder']);
+    expect((await run(box, ['system', 'prune', '-f'])).stdout).toContain('Deleted Networks:\nkept\n');
     expect((await run(box, ['network', 'ls', '-q'])).stdout).toBe('');
   });
 });
