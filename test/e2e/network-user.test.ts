@@ -125,6 +125,14 @@ describe('user-defined networks', () => {
     expect(expectOneLineError(await run(box, ['run', '--rm', ...LOCAL_DNS, '--network', 'nothing-such', busybox(), 'true']))).toContain('nothing-such');
   });
 
+  it('gives containers created at once distinct addresses', async () => {
+    const created = await Promise.all(Array.from({ length: 6 }, () => run(box, ['create', '--network', 'back', busybox(), 'true'])));
+    expect(created.map((result) => result.exitCode)).toEqual([0, 0, 0, 0, 0, 0]);
+    const addresses = Object.values((await inspectNetwork('back')).Containers).map((member) => member.IPv4Address);
+    expect(addresses).toHaveLength(7);
+    expect(new Set(addresses).size).toBe(7);
+  });
+
   it('leaves no switch running once the containers are removed, and then removes the networks', async () => {
     expect((await switches()).length).toBeGreaterThan(0);
     await removeAllContainers(box);
