@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BurrowError } from '../errors.js';
 import type { Store } from '../store/store.js';
@@ -36,8 +36,12 @@ export async function askSwitch(socketPath: string, request: string, timeoutMs =
   let directoryFd: number | undefined;
   let path = socketPath;
   if (Buffer.byteLength(socketPath) > SUN_PATH_MAX) {
-    directoryFd = openSync(dirname(socketPath), 'r');
-    path = `/proc/self/fd/${directoryFd}/switch.sock`;
+    try {
+      directoryFd = openSync(dirname(socketPath), 'r');
+    } catch {
+      return undefined;
+    }
+    path = `/proc/self/fd/${directoryFd}/${basename(socketPath)}`;
   }
   try {
     return await new Promise<string | undefined>((resolve) => {
@@ -80,6 +84,7 @@ export async function ensureSwitch(store: Store, network: NetworkRecord, timeout
   if (await switchRunning(store, network)) return;
   const dir = networkDir(store, network.id);
   const logPath = join(dir, 'switch.log');
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
   const log = openSync(logPath, 'a', 0o600);
   let exited: number | null | undefined;
   try {

@@ -55,15 +55,15 @@ function inside(pid: number, command: string[], timeout = 10_000): { status: num
 interface Member { id: string; pid: number; hosts: string; address: string; file: string }
 
 /** A container's side of joining: its directory and hosts file, an address, the attach file, then burrow-netattach. */
-async function joinAs(network: NetworkRecord, name: string, aliases: string[], pid: number, address?: string): Promise<Member & { status: number | null; stderr: string }> {
+async function joinAs(network: NetworkRecord, name: string, aliases: string[], pid: number, address?: string, within: Store = store): Promise<Member & { status: number | null; stderr: string }> {
   const id = `${name.padEnd(12, '0')}${'0'.repeat(52)}`.replace(/[^0-9a-z]/g, '0');
-  const dir = join(store.paths.containers, id);
+  const dir = join(within.paths.containers, id);
   mkdirSync(dir, { recursive: true });
   const hosts = join(dir, 'hosts');
   writeFileSync(hosts, `127.0.0.1\tlocalhost\n# network ${network.name}\n# --add-host\n10.1.1.1\tkept\n`);
-  const attachment = joinNetwork(store, network, id, aliases);
+  const attachment = joinNetwork(within, network, id, aliases);
   if (address !== undefined) attachment.address = address;
-  const file = await prepareAttachment(store, id, name, hosts, attachment, 'eth1');
+  const file = await prepareAttachment(within, id, name, hosts, attachment, 'eth1');
   const attach = spawnSync(NETATTACH_BINARY, ['--target', String(pid), file], { encoding: 'utf8' });
   return { id, pid, hosts, address: attachment.address, file, status: attach.status, stderr: attach.stderr };
 }
@@ -150,6 +150,19 @@ describe.skipIf(!rootless)('the switch of a user-defined network (as the unprivi
     expect(result.status).toBe(1);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
     expect(result.stderr).toContain('cannot connect container');
+  });
+
+  it('works under a store whose path is longer than a unix socket address holds', async () => {
+    const deep = new Store(join(base, 'x'.repeat(60), 'y'.repeat(60), 'store'));
+    const network = createNetwork(deep, 'deep');
+    expect(Buffer.byteLength(switchSocketPath(deep, network.id))).toBeGreaterThan(107);
+    const [pd, pe] = [await sandbox(), await sandbox()];
+    expect((await joinAs(network, 'delta', [], pd.pid, undefined, deep)).stderr).toBe('');
+    const e = await joinAs(network, 'epsilon', [], pe.pid, undefined, deep);
+    expect(e.status).toBe(0);
+    expect(await switchRunning(deep, network)).toBe(true);
+    expect(await reaches(pd.pid, pe.pid, e.address, 7004)).toBe(true);
+    expect(await disconnectFromSwitch(deep, network, e.id)).toBe(true);
   });
 
   it('ends each switch (and removes its socket) once its members are gone', async () => {
