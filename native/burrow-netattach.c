@@ -12,7 +12,8 @@
  * CAP_NET_ADMIN there and nowhere else), makes the tap device IFNAME there
  * (/dev/net/tun, IFF_TAP, no packet information) and sets its MAC, address,
  * netmask and MTU and brings it up with ioctls (no `ip` binary in the path), then
- * sends the switch the tap's fd and a pidfd of PID (SCM_RIGHTS) with FILE's text
+ * sends the switch the tap's fd, a pidfd of PID and one of PID's parent (its
+ * keeper, see burrow-switch.c) (SCM_RIGHTS) with FILE's text
  * and waits for its "ok". The tap lives on in the switch; this process exits 0.
  * Any failure: one line on stderr, exit 1.
  */
@@ -81,6 +82,23 @@ static int parse_mac(const char *text, unsigned char mac[6])
     mac[i] = (unsigned char)bytes[i];
   }
   return 0;
+}
+
+/* PID's parent from /proc/PID/stat (after the command name, which may hold spaces and parentheses), or -1. */
+static long parent_of(long pid)
+{
+  char path[64], text[1024];
+  snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+  FILE *file = fopen(path, "re");
+  if (file == NULL) return -1;
+  size_t length = fread(text, 1, sizeof(text) - 1, file);
+  fclose(file);
+  text[length] = 0;
+  char *end = strrchr(text, ')');
+  long parent;
+  char state;
+  if (end == NULL || sscanf(end + 1, " %c %ld", &state, &parent) != 2) return -1;
+  return parent;
 }
 
 /* Connects to the switch's socket; a long path is reached from its directory (sun_path holds 108 bytes). */
@@ -214,10 +232,15 @@ int main(int argc, char **argv)
   if (ioctl(sock, SIOCSIFFLAGS, &ifr) != 0) fail("bringing %s up: %s", ifname, strerror(errno));
   close(sock);
 
-  int fds[2] = { tap, pidfd };
+  /* The keeper: PID's parent (its burrow-monitor, which may start it again), watched by the switch after PID ends. */
+  int keeper = -1;
+  long parent = parent_of(pid);
+  if (parent > 1) keeper = (int)syscall(SYS_pidfd_open, (pid_t)parent, 0);
+  int fds[3] = { tap, pidfd, keeper };
+  int nfds = keeper >= 0 ? 3 : 2;
   union {
     struct cmsghdr header;
-    char space[CMSG_SPACE(sizeof(fds))];
+    char space[CMSG_SPACE(sizeof(int) * 3)];
   } control;
   memset(&control, 0, sizeof(control));
   struct iovec iov = { .iov_base = text, .iov_len = length + 1 }; /* with its NUL: the end of the request */
@@ -225,8 +248,9 @@ int main(int argc, char **argv)
   struct cmsghdr *header = CMSG_FIRSTHDR(&message);
   header->cmsg_level = SOL_SOCKET;
   header->cmsg_type = SCM_RIGHTS;
-  header->cmsg_len = CMSG_LEN(sizeof(fds));
-  memcpy(CMSG_DATA(header), fds, sizeof(fds));
+  header->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
+  memcpy(CMSG_DATA(header), fds, sizeof(int) * nfds);
+  message.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
   if (sendmsg(switch_fd, &message, MSG_NOSIGNAL) != (ssize_t)(length + 1)) fail("sending the tap to the switch: %s", strerror(errno));
   char answer[512];
   ssize_t got = read(switch_fd, answer, sizeof(answer) - 1);

@@ -17,7 +17,8 @@
  *   DIR/switch.sock  the unix stream socket members and burrow talk to
  * Requests (text ending in a NUL byte):
  *   attach: the member's text (key=value lines: container, name, aliases, address,
- *     hosts) with SCM_RIGHTS [tap fd, pidfd of the member's sandbox]; reply "ok\n"
+ *     hosts) with SCM_RIGHTS [tap fd, pidfd of the member's sandbox, and optionally
+ *     a pidfd of its keeper: the process that may start it again]; reply "ok\n"
  *   "disconnect ID": drops container ID's tap; reply "ok\n" or "none\n"
  *   "ping": reply "ok\n" (burrow's "is it running" test)
  * A member is dropped when its pidfd turns readable (the sandbox ended: its tap
@@ -26,7 +27,10 @@
  * file in place (same inode: it is bind-mounted; under flock; every other line
  * kept), listing the other members by container name and aliases.
  * It exits IDLE_MS after the last member left and no request came (and removes
- * its socket).
+ * its socket), but not while a keeper of a member that ended lives: the keeper is
+ * the parent of the member's sandbox (its burrow-monitor, which starts it again
+ * under a restart policy after a back-off longer than IDLE_MS may be, and whose
+ * burrow-netattach then needs this switch still there).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -46,6 +50,7 @@
 
 #define MAX_MEMBERS 256
 #define MAX_CLIENTS 32
+#define MAX_KEEPERS 256
 #define MAX_MACS 4096
 #define MAX_TEXT 8192
 #define FRAME_MAX 65600
@@ -57,7 +62,7 @@
  * hold one for a member dropped earlier in the same batch whose slot was taken
  * again: the generation tells it apart.
  */
-enum { TAG_LISTEN = 1, TAG_TAP = 2, TAG_PIDFD = 3, TAG_CLIENT = 4 };
+enum { TAG_LISTEN = 1, TAG_TAP = 2, TAG_PIDFD = 3, TAG_CLIENT = 4, TAG_KEEPER = 5 };
 #define TAG(kind, generation, index) (((uint64_t)(kind) << 56) | ((uint64_t)((generation) & 0xffffff) << 32) | (uint32_t)(index))
 
 struct member {
@@ -65,6 +70,7 @@ struct member {
   uint32_t generation;
   int tap;
   int pidfd;
+  int keeper;
   char container[80];
   char name[256];
   char aliases[1024];
@@ -75,7 +81,7 @@ struct member {
 struct client {
   int fd;
   size_t length;
-  int fds[2];
+  int fds[3];
   int nfds;
   char text[MAX_TEXT];
 };
@@ -89,6 +95,9 @@ struct mac_entry {
 static struct member members[MAX_MEMBERS];
 static struct client clients[MAX_CLIENTS];
 static struct mac_entry macs[MAX_MACS];
+/* Keepers of members that ended: pidfds (-1: free slot) and their containers. */
+static int keepers[MAX_KEEPERS];
+static char keeper_container[MAX_KEEPERS][80];
 static int mac_count;
 static int epoll_fd;
 static const char *network_name;
@@ -108,11 +117,36 @@ static long long now_ms(void)
   return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static int member_count(void)
+/* Members, and keepers of members that ended: while there are any, the switch stays. */
+static int busy_count(void)
 {
   int count = 0;
   for (int i = 0; i < MAX_MEMBERS; i++) count += members[i].used;
+  for (int i = 0; i < MAX_KEEPERS; i++) count += keepers[i] >= 0;
   return count;
+}
+
+static void drop_keeper(int index)
+{
+  if (keepers[index] < 0) return;
+  epoll_ctl(epoll_fd, EPOLL_CTL_DEL, keepers[index], NULL);
+  close(keepers[index]);
+  keepers[index] = -1;
+}
+
+/* Keeps a member's keeper watched after the member ended (none: nothing to do). */
+static void keep(int fd, const char *container)
+{
+  if (fd < 0) return;
+  for (int i = 0; i < MAX_KEEPERS; i++) {
+    if (keepers[i] >= 0) continue;
+    struct epoll_event event = { .events = EPOLLIN, .data.u64 = TAG(TAG_KEEPER, 0, i) };
+    if (epoll_ctl(epoll_fd, EPOLL_CTL_ADD, fd, &event) != 0) break;
+    keepers[i] = fd;
+    snprintf(keeper_container[i], sizeof(keeper_container[i]), "%s", container);
+    return;
+  }
+  close(fd);
 }
 
 /* The value of KEY in key=value lines, copied into OUT ("" when missing). */
@@ -234,6 +268,7 @@ static void forget_macs(int member)
   mac_count = kept;
 }
 
+/* LEAVING: disconnected (its hosts section emptied, no restart awaited), else its sandbox ended. */
 static void drop_member(int index, int leaving)
 {
   struct member *gone = &members[index];
@@ -243,6 +278,12 @@ static void drop_member(int index, int leaving)
   epoll_ctl(epoll_fd, EPOLL_CTL_DEL, gone->pidfd, NULL);
   close(gone->tap);
   close(gone->pidfd);
+  if (leaving) {
+    if (gone->keeper >= 0) close(gone->keeper);
+  } else {
+    keep(gone->keeper, gone->container);
+  }
+  gone->keeper = -1;
   gone->used = 0;
   forget_macs(index);
   write_all_hosts();
@@ -251,7 +292,7 @@ static void drop_member(int index, int leaving)
 /* Takes a member from an attach request; returns 0 or a reason. */
 static const char *add_member(struct client *request)
 {
-  if (request->nfds != 2) return "an attach request carries a tap and a pidfd";
+  if (request->nfds < 2) return "an attach request carries a tap and a pidfd";
   int slot = -1;
   for (int i = 0; i < MAX_MEMBERS; i++)
     if (!members[i].used) {
@@ -263,6 +304,7 @@ static const char *add_member(struct client *request)
   uint32_t generation = added->generation + 1;
   memset(added, 0, sizeof(*added));
   added->generation = generation;
+  added->keeper = -1;
   field(request->text, "container", added->container, sizeof(added->container));
   field(request->text, "name", added->name, sizeof(added->name));
   field(request->text, "aliases", added->aliases, sizeof(added->aliases));
@@ -273,8 +315,12 @@ static const char *add_member(struct client *request)
   /* The same container again (a restart before its old sandbox was seen to end): the new tap replaces the old. */
   for (int i = 0; i < MAX_MEMBERS; i++)
     if (members[i].used && strcmp(members[i].container, added->container) == 0) drop_member(i, 0);
+  /* Back (a restart): the keeper waiting for it is the new member's own again. */
+  for (int i = 0; i < MAX_KEEPERS; i++)
+    if (keepers[i] >= 0 && strcmp(keeper_container[i], added->container) == 0) drop_keeper(i);
   added->tap = request->fds[0];
   added->pidfd = request->fds[1];
+  added->keeper = request->nfds > 2 ? request->fds[2] : -1;
   request->nfds = 0;
   fcntl(added->tap, F_SETFL, fcntl(added->tap, F_GETFL) | O_NONBLOCK);
   struct epoll_event tap_event = { .events = EPOLLIN, .data.u64 = TAG(TAG_TAP, generation, slot) };
@@ -283,6 +329,7 @@ static const char *add_member(struct client *request)
     epoll_ctl(epoll_fd, EPOLL_CTL_DEL, added->tap, NULL);
     close(added->tap);
     close(added->pidfd);
+    if (added->keeper >= 0) close(added->keeper);
     return "cannot watch the member's tap";
   }
   added->used = 1;
@@ -335,7 +382,7 @@ static void read_client(int index)
   struct client *request = &clients[index];
   union {
     struct cmsghdr header;
-    char space[CMSG_SPACE(sizeof(int) * 4)];
+    char space[CMSG_SPACE(sizeof(int) * 6)];
   } control;
   struct iovec iov = { .iov_base = request->text + request->length, .iov_len = MAX_TEXT - 1 - request->length };
   struct msghdr message = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.space, .msg_controllen = sizeof(control.space) };
@@ -346,7 +393,7 @@ static void read_client(int index)
     int count = (int)((header->cmsg_len - CMSG_LEN(0)) / sizeof(int));
     int *fds = (int *)CMSG_DATA(header);
     for (int i = 0; i < count; i++) {
-      if (request->nfds < 2) request->fds[request->nfds++] = fds[i];
+      if (request->nfds < 3) request->fds[request->nfds++] = fds[i];
       else close(fds[i]);
     }
   }
@@ -479,11 +526,12 @@ int main(int argc, char **argv)
   struct epoll_event listen_event = { .events = EPOLLIN, .data.u64 = TAG(TAG_LISTEN, 0, 0) };
   epoll_ctl(epoll_fd, EPOLL_CTL_ADD, listener, &listen_event);
   for (int i = 0; i < MAX_CLIENTS; i++) clients[i].fd = -1;
+  for (int i = 0; i < MAX_KEEPERS; i++) keepers[i] = -1;
 
   long long last_activity = now_ms();
   for (;;) {
     int idle_left = -1;
-    if (member_count() == 0) {
+    if (busy_count() == 0) {
       long long left = last_activity + IDLE_MS - now_ms();
       if (left <= 0) break;
       idle_left = (int)left;
@@ -513,6 +561,10 @@ int main(int argc, char **argv)
         break;
       case TAG_PIDFD:
         if (current) drop_member(index, 0);
+        last_activity = now_ms();
+        break;
+      case TAG_KEEPER:
+        drop_keeper(index);
         last_activity = now_ms();
         break;
       }

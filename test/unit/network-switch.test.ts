@@ -19,13 +19,14 @@ const rootless = process.getuid?.() !== 0;
 let base: string;
 let store: Store;
 const sleepers: ChildProcess[] = [];
+const sandboxes: number[] = [];
 
 beforeAll(() => {
   base = mkdtempSync(join(tmpdir(), 'burrow-switch-'));
   store = new Store(join(base, 'store'));
 });
 afterAll(() => {
-  for (const sleeper of sleepers) sleeper.kill('SIGKILL');
+  killAll();
   rmSync(base, { recursive: true, force: true });
 });
 
@@ -37,14 +38,24 @@ async function until(check: () => boolean | Promise<boolean>, what: string, time
   }
 }
 
-/** A process in a user and network namespace of its own (a container's sandbox, for the switch). */
-async function sandbox(): Promise<ChildProcess & { pid: number }> {
-  const child = spawn('unshare', ['--user', '--net', '--map-root-user', 'sleep', '300'], { stdio: 'ignore' });
-  sleepers.push(child);
-  const pid = child.pid!;
+/**
+ * A process in a user and network namespace of its own (a container's sandbox,
+ * for the switch), under a shell of its own that stands for its burrow-monitor
+ * (the keeper the switch waits for): it lives on after the sandbox for `keeperSeconds`.
+ */
+async function sandbox(keeperSeconds = 0): Promise<{ pid: number; keeper: ChildProcess }> {
+  const keeper = spawn('sh', ['-c', `unshare --user --net --map-root-user sleep 300 & echo $!; wait; sleep ${keeperSeconds}`], { stdio: ['ignore', 'pipe', 'ignore'] });
+  sleepers.push(keeper);
+  const pid = await new Promise<number>((resolve) => keeper.stdout!.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim()))));
+  sandboxes.push(pid);
   const own = readlinkSync('/proc/self/ns/net');
   await until(() => { try { return readlinkSync(`/proc/${pid}/ns/net`) !== own; } catch { return false; } }, 'the namespace exists');
-  return child as ChildProcess & { pid: number };
+  return { pid, keeper };
+}
+
+function killAll(): void {
+  for (const pid of sandboxes) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+  for (const sleeper of sleepers) sleeper.kill('SIGKILL');
 }
 
 function inside(pid: number, command: string[], timeout = 10_000): { status: number | null; stdout: string; stderr: string } {
@@ -165,8 +176,27 @@ describe.skipIf(!rootless)('the switch of a user-defined network (as the unprivi
     expect(await disconnectFromSwitch(deep, network, e.id)).toBe(true);
   });
 
+  it('stays while the keeper of a member that ended lives (a restart policy), and takes the member back', async () => {
+    const network = createNetwork(store, 'restarting');
+    const first = await sandbox(300);
+    const joined = await joinAs(network, 'zeta', [], first.pid);
+    expect(joined.status).toBe(0);
+    process.kill(first.pid, 'SIGKILL');
+    // Past the switch's idle time (5 s) with no member: only the keeper holds it.
+    await new Promise((resolve) => setTimeout(resolve, 6_500));
+    expect(await switchRunning(store, network)).toBe(true);
+    const again = await sandbox();
+    const rejoined = spawnSync(NETATTACH_BINARY, ['--target', String(again.pid), joined.file], { encoding: 'utf8' });
+    expect(rejoined.stderr).toBe('');
+    expect(inside(again.pid, ['busybox', 'ip', 'addr', 'show', 'eth1']).stdout).toContain(`inet ${joined.address}/24`);
+    first.keeper.kill('SIGKILL');
+    process.kill(again.pid, 'SIGKILL');
+    again.keeper.kill('SIGKILL');
+    await until(() => !existsSync(switchSocketPath(store, network.id)), 'the switch ends once the keepers are gone');
+  });
+
   it('ends each switch (and removes its socket) once its members are gone', async () => {
-    for (const sleeper of sleepers) sleeper.kill('SIGKILL');
+    killAll();
     for (const network of [front, back]) {
       await until(() => !existsSync(switchSocketPath(store, network.id)), `the switch of ${network.name} ends`);
       expect(await switchRunning(store, network)).toBe(false);
