@@ -21,6 +21,7 @@ const COMMANDS: Array<{ names: string[]; load: CommandModule }> = [
   { names: CONTAINER_VERBS, load: async (signal, setExit) => (await import('./container.js')).containerCommands(signal, setExit) },
   { names: ['container'], load: async (signal, setExit) => [(await import('./container.js')).containerGroup(signal, setExit)] },
   { names: ['volume'], load: async (signal, setExit) => [(await import('./volume.js')).volumeCommand(signal, setExit)] },
+  { names: ['network'], load: async (signal, setExit) => [(await import('./network.js')).networkCommand(signal, setExit)] },
   { names: ['pull'], load: async (signal, setExit) => [(await import('./pull.js')).pullCommand(signal, setExit)] },
   { names: ['images'], load: async (signal, setExit) => [(await import('./images.js')).imagesCommand(signal, setExit)] },
   { names: ['rmi'], load: async (signal, setExit) => [(await import('./images.js')).rmiCommand(signal, setExit)] },

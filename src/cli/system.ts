@@ -91,7 +91,7 @@ export function systemCommand(signal: AbortSignal, setExit: Exit): Command {
     );
   system
     .command('prune')
-    .description('Remove untagged images, and content, unpacked layers and leftovers nothing needs')
+    .description('Remove untagged images, networks no container uses, and content, unpacked layers and leftovers nothing needs')
     .option('-a, --all', 'also remove every image no container uses')
     .option('-f, --force', 'do not ask for confirmation')
     .action(
@@ -108,6 +108,10 @@ export function systemCommand(signal: AbortSignal, setExit: Exit): Command {
           for (const id of result.deleted) context.stdout.write(`deleted: ${id}\n`);
           context.stdout.write('\n');
         }
+        // Networks no container uses, as Docker's system prune removes them.
+        const { pruneNetworks } = await import('../network/records.js');
+        const networks = pruneNetworks(context.store());
+        if (networks.length > 0) context.stdout.write(`Deleted Networks:\n${networks.join('\n')}\n\n`);
         const layers = result.gc?.removedLayers ?? [];
         if (layers.length > 0) {
           context.stdout.write('Deleted Layers (unpacked):\n');

@@ -12,6 +12,7 @@ import { VALID_NAME } from './names.js';
 import { setFrozen, type ContainerCgroup, type Limits } from '../cgroup/index.js';
 import { limitModeOf, noCgroupError } from './resources.js';
 import { networkModeName } from '../network/mode.js';
+import { inspectAttachments } from '../network/records.js';
 import { readNetworkState } from './network.js';
 import { inspectExposedPorts, inspectPortBindings, inspectPorts, portLines } from '../network/ports.js';
 import type { PublishedPort } from '../network/types.js';
@@ -316,6 +317,7 @@ function networkSettings(store: Store, record: ContainerRecord, running: boolean
     // Each exposed or -p port, with this start's bindings while it runs (null: exposed, not published).
     Ports: record.plan.network.mode === 'private' ? inspectPorts(record.plan.network.exposedPorts, state?.ports ?? []) : {},
     NetworkHelper: state?.helper ?? null,
+    Networks: inspectAttachments(record),
     ...(state?.helperError === undefined ? {} : { HelperError: state.helperError }),
   };
 }

@@ -1,12 +1,54 @@
+import { join } from 'node:path';
+import { containerDir } from '../container/record.js';
+import { BurrowError } from '../errors.js';
+import { writeFileAtomic } from '../store/atomic.js';
 import type { Store } from '../store/store.js';
+import { findNetwork, switchSocketPath } from './records.js';
+import { ensureSwitch } from './switch.js';
 import type { NetworkAttachment } from './types.js';
 
 /**
  * A start's user-defined networks: each network's switch made sure to run, and
  * one attach file per network for `burrow-net --attach FILE` (which runs
- * `burrow-netattach --target PID FILE`). (Interface fixed for issue 11's helpers; net-user implements it.)
+ * `burrow-netattach --target PID FILE`, native/burrow-netattach.c).
  */
-export async function prepareAttachments(_store: Store, _containerId: string, _containerName: string, _hostsFile: string, attachments: NetworkAttachment[]): Promise<string[]> {
-  if (attachments.length === 0) return [];
-  throw new Error('user-defined networks are not implemented yet');
+export async function prepareAttachments(store: Store, containerId: string, containerName: string, hostsFile: string, attachments: NetworkAttachment[]): Promise<string[]> {
+  const files: string[] = [];
+  for (const [index, attachment] of attachments.entries()) {
+    // eth0 is the helper's (pasta, slirp4netns); the networks follow in the order the container joined them.
+    files.push(await prepareAttachment(store, containerId, containerName, hostsFile, attachment, `eth${index + 1}`));
+  }
+  return files;
+}
+
+/**
+ * One network's attach file (its switch running): `ifname` is the tap's name
+ * (`eth%d` lets the kernel pick the lowest free one, for `network connect`).
+ */
+export async function prepareAttachment(store: Store, containerId: string, containerName: string, hostsFile: string, attachment: NetworkAttachment, ifname: string): Promise<string> {
+  const network = findNetwork(store, attachment.network);
+  if (network === undefined) throw new BurrowError('NOT_FOUND', `network ${attachment.name} of container ${containerName} no longer exists: disconnect it (burrow network disconnect ${attachment.name} ${containerName}) or create it again`);
+  await ensureSwitch(store, network);
+  const file = join(containerDir(store, containerId), `network-${network.id.slice(0, 12)}.attach`);
+  writeFileAtomic(file, attachText({
+    socket: switchSocketPath(store, network.id),
+    ifname,
+    address: attachment.address,
+    prefix: String(attachment.prefixLength),
+    mac: attachment.mac,
+    container: containerId,
+    name: containerName,
+    // Peers find the container by name, aliases and short id, as Docker's resolver answers them.
+    aliases: [...new Set([...attachment.aliases, containerId.slice(0, 12)])].filter((alias) => alias !== containerName).join(' '),
+    hosts: hostsFile,
+  }), 0o600);
+  return file;
+}
+
+/** key=value lines; a value never spans lines (the switch writes them into hosts files). */
+export function attachText(fields: Record<string, string>): string {
+  return Object.entries(fields).map(([key, value]) => {
+    if (/[\n\r#]/.test(value)) throw new BurrowError('INVALID_ARGUMENT', `the network ${key} "${value}" has a character a hosts file cannot hold`);
+    return `${key}=${value}\n`;
+  }).join('');
 }
