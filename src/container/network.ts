@@ -141,6 +141,8 @@ function joinContainer(store: Store, record: ContainerRecord, id: string): Start
     }
   }
   writeInPlace(join(dir, NAME_FILES.hostname), `${record.plan.hostname}\n`);
+  // The other container's network is the host's (a namespace no user may enter): so is this one's, as in Docker.
+  if (other.plan.network.mode === 'host') return { network: { kind: 'host' }, agent: [] };
   return { network: { kind: 'container', pid: state.sandbox.pid }, agent: [] };
 }
 

@@ -211,6 +211,16 @@ describe('burrow run: none, container:NAME and the errors', () => {
     await run(box, ['rm', '-f', 'net-sidecar', joined.stdout.trim()]);
   });
 
+  it('container:NAME of a container on the host\'s network is the host\'s network, as in Docker', async () => {
+    expect((await run(box, ['run', '-d', '--name', 'net-hostmode', '--network', 'host', busybox(), 'sleep', '60'])).exitCode).toBe(0);
+    const host = await sh('busybox ip -o link | wc -l', ['--network', 'host']);
+    const joined = await sh('busybox ip -o link | wc -l', ['--network', 'container:net-hostmode']);
+    expect(joined.exitCode, joined.stderr).toBe(0);
+    expect(Number(joined.stdout)).toBeGreaterThan(1);
+    expect(joined.stdout).toBe(host.stdout);
+    await run(box, ['rm', '-f', 'net-hostmode']);
+  });
+
   it('refuses a --network it does not know, with one line', async () => {
     expect(expectOneLineError(await run(box, ['run', '--rm', '--network', 'no-such-net', busybox(), 'true']))).toMatch(/network no-such-net not found/);
     expect(expectOneLineError(await run(box, ['run', '--rm', '--network', 'pasta2:x', busybox(), 'true']))).toMatch(/invalid --network "pasta2:x"/);
