@@ -75,9 +75,9 @@ fi
 JSON="$WORK/json"; mkdir -p "$JSON"; chown "$BUSER": "$JSON"
 E=(env)
 set -- \
-  "no cgroup" "$(q "${E[@]}" BURROW_CGROUP_ROUTE=none "${BURROW[@]}") run --rm $BB /bin/busybox true" \
-  "own cgroup" "$(q "${E[@]}" BURROW_CGROUP_ROUTE=auto "${BURROW[@]}") run --rm $BB /bin/busybox true" \
-  "limits" "$(q "${E[@]}" BURROW_CGROUP_ROUTE=auto "${BURROW[@]}") run --rm --memory 256m --pids-limit 512 $BB /bin/busybox true"
+  "no cgroup" "$(q "${E[@]}" BURROW_CGROUP_ROUTE=none "${BURROW[@]}") run --rm --network none $BB /bin/busybox true" \
+  "own cgroup" "$(q "${E[@]}" BURROW_CGROUP_ROUTE=auto "${BURROW[@]}") run --rm --network none $BB /bin/busybox true" \
+  "limits" "$(q "${E[@]}" BURROW_CGROUP_ROUTE=auto "${BURROW[@]}") run --rm --network none --memory 256m --pids-limit 512 $BB /bin/busybox true"
 if [ ${#PODMAN[@]} -gt 0 ]; then
   set -- "$@" \
     "podman" "$(q "${PODMAN[@]}") run --rm --network none --runtime runc $BB /bin/busybox true" \
@@ -154,7 +154,7 @@ for i in \$(seq $VM_RUNS) \$(for j in \$(seq $VM_RUNS); do echo p\$j; done); do
     esac
     extra=""; [ \$v = limits ] && extra="--memory 256m --pids-limit 512"
     t0=\$(date +%s%N)
-    "\$@" node bin/burrow.js run --rm \$extra bench/busybox /bin/busybox true >/dev/null 2>/tmp/err || echo "fail=\$v \$(head -c 200 /tmp/err)"
+    "\$@" node bin/burrow.js run --rm --network none \$extra bench/busybox /bin/busybox true >/dev/null 2>/tmp/err || echo "fail=\$v \$(head -c 200 /tmp/err)"
     t1=\$(date +%s%N)
     echo "t \$v \$(( (t1 - t0) / 1000000 ))"
   done

@@ -91,7 +91,7 @@ for img in busybox debian; do
   for drv in overlay fuse-overlayfs; do
     log "first (untimed) burrow run: $img, $drv"
     # shellcheck disable=SC2086
-    if asuser "${BURROW[@]}" run --rm --storage-driver "$drv" "${REF[$img]}" ${TRUE[$img]} > "$OUT/first.log" 2>&1; then
+    if asuser "${BURROW[@]}" run --rm --network none --storage-driver "$drv" "${REF[$img]}" ${TRUE[$img]} > "$OUT/first.log" 2>&1; then
       BURROW_OK[$img-$drv]=1
     else
       log "burrow run failed ($img, $drv): $(tail -c 400 "$OUT/first.log")"
@@ -157,7 +157,7 @@ for img in busybox debian; do
   set -- 
   for drv in overlay fuse-overlayfs; do
     if [ "${BURROW_OK[$img-$drv]}" = 1 ]; then
-      set -- "$@" "burrow $drv" "$(q "${BURROW[@]}") run --rm --storage-driver $drv ${REF[$img]} ${TRUE[$img]}"
+      set -- "$@" "burrow $drv" "$(q "${BURROW[@]}") run --rm --network none --storage-driver $drv ${REF[$img]} ${TRUE[$img]}"
     fi
   done
   if [ ${#PODMAN[@]} -gt 0 ]; then
@@ -208,14 +208,14 @@ hf breakdown \
   "unshare + id maps" "$U /bin/true" \
   "unshare + id maps + overlay mount" "$U /bin/sh $WORK/step-mount.sh" \
   "unshare + id maps + overlay mount + bwrap" "$U /bin/sh $WORK/step-bwrap.sh" \
-  "burrow run --rm (overlay)" "$(q "${BURROW[@]}") run --rm --storage-driver overlay $BB /bin/busybox true" \
+  "burrow run --rm (overlay)" "$(q "${BURROW[@]}") run --rm --network none --storage-driver overlay $BB /bin/busybox true" \
   "burrow run, no --rm (overlay)" "$(q "${BURROW[@]}") run --storage-driver overlay $BB /bin/busybox true"
 # the kept containers of the last command (root may remove them directly)
 for d in "$STORE"/containers/*; do [ "$d" = "$CDIR" ] || rm -rf "$d"; done
 # The same start as burrow itself sees it: BURROW_TRACE=1 marks each phase (ms since the process began).
 TRACE="$OUT/trace.txt"; : > "$TRACE"
 for i in $(seq 1 "$RUNS"); do
-  asuser env BURROW_TRACE=1 "${BURROW[@]}" run --rm --storage-driver overlay "$BB" /bin/busybox true 2>> "$TRACE" > /dev/null || true
+  asuser env BURROW_TRACE=1 "${BURROW[@]}" run --rm --network none --storage-driver overlay "$BB" /bin/busybox true 2>> "$TRACE" > /dev/null || true
   echo "burrow-trace-end" >> "$TRACE"
 done
 
@@ -314,7 +314,7 @@ w("Every measured command runs as the unprivileged user `burrowtest` (hyperfine 
 w("")
 w("### Warm start: `run --rm IMAGE true`")
 w("")
-w("- **burrow**: `burrow run --rm --storage-driver overlay|fuse-overlayfs IMAGE true` (CLI → `unshare` with id maps → sh mounts the overlay → bwrap → init helper → command; `--rm` removes the container dir afterwards).")
+w("- **burrow**: `burrow run --rm --network none --storage-driver overlay|fuse-overlayfs IMAGE true` (`--network none` as Podman's; bench/net.sh measures what the default network adds) (CLI → `unshare` with id maps → sh mounts the overlay → bwrap → init helper → command; `--rm` removes the container dir afterwards).")
 w(f"- **podman**: rootless `podman --root R --runroot RR --events-backend none --cgroup-manager cgroupfs run --rm --network none IMAGE true` ({E['B_PODMAN_DESC']}). "
   "Its pause process (the user namespace) is kept between runs, as in normal rootless use.")
 w(f"- **bwrap**: `bwrap --unshare-all --bind ROOTFS / --proc /proc --dev /dev -- true` directly, no overlay, no id maps (bwrap maps only the user). "

@@ -172,7 +172,7 @@ PY
 # cycle TOOL: writes $RES/TOOL.env (key=value lines) and JSON files
 cycle() {
   local tool="$1" cmd=() runargs=() o="$OUT/$1" r="$RES/$1.env"
-  if [ "$tool" = burrow ]; then cmd=("${BURROW[@]}"); runargs=(run -d "$BB" /bin/busybox sleep 600)
+  if [ "$tool" = burrow ]; then cmd=("${BURROW[@]}"); runargs=(run -d --network none "$BB" /bin/busybox sleep 600)
   else cmd=("${PODMAN[@]}"); runargs=(run -d "${PODMAN_RUN[@]}" "$BB" /bin/busybox sleep 600); fi
   mkdir -p "$o/start"; chown -R "$BUSER": "$o"; : > "$r"
   local load0; load0="$(cut -d' ' -f1-3 /proc/loadavg)"
@@ -246,7 +246,7 @@ cycle() {
 # ---------------------------------------------------------------- pull + untimed first run
 log "burrow pull + first (untimed) run"
 asuser "${BURROW[@]}" pull -q "$BB" >&2
-asuser "${BURROW[@]}" run --rm "$BB" /bin/busybox true > "$OUT/first.log" 2>&1 || \
+asuser "${BURROW[@]}" run --rm --network none "$BB" /bin/busybox true > "$OUT/first.log" 2>&1 || \
   { note_error "burrow first run failed" "burrow run --rm $BB /bin/busybox true" "$OUT/first.log"; log "burrow first run failed: $(cat "$OUT/first.log")"; }
 cycle burrow
 
@@ -316,7 +316,7 @@ tools = [t for t in ("burrow", "podman")]
 hdr = "| | " + " | ".join(tools) + " |"; sep = "| --- |" + " ---: |" * len(tools)
 w(f"### Start {N} at once")
 w("")
-w(f"`burrow run -d IMG /bin/busybox sleep 600` / `podman run -d --network none --runtime runc IMG /bin/busybox sleep 600`, "
+w(f"`burrow run -d --network none IMG /bin/busybox sleep 600` / `podman run -d --network none --runtime runc IMG /bin/busybox sleep 600`, "
   f"{N} started together (background jobs of one shell, then `wait`); wall clock from the first launch to the last exit.")
 w("")
 w(hdr); w(sep)
