@@ -214,14 +214,35 @@ async function downloadOnce(paths: StorePaths, digest: string, size: number, sou
   // must not sit unread (a server that hangs up meanwhile would error it unseen).
   let hash = hasherFor(digest);
   if (offset > 0) await hashExisting(partial, hash);
-  let tee = offset === 0 ? await askTee() : undefined;
+  // The request goes out before the tee's extractor is started (two processes to
+  // spawn: 5-40 ms, by the machine's load), so the registry answers meanwhile. The
+  // body waits unread until the tee is there; an error it meets meanwhile is kept
+  // (unheard, it would be thrown at the process) and ends this attempt below.
+  let early: Error | undefined;
+  const opening = source.open(offset, options.signal).then((opened) => {
+    opened.stream.on('error', (error: Error) => { early ??= error; });
+    return opened;
+  });
+  opening.catch(() => undefined); // Awaited below; not unhandled meanwhile.
+  let tee: Writable | undefined;
+  if (offset === 0 && options.tee !== undefined) {
+    // One turn of the event loop: the request is written before the spawns hold it up.
+    await new Promise((resolve) => setImmediate(resolve));
+    tee = await askTee();
+  }
   let stream: Readable;
   let start: number;
   try {
-    ({ stream, start } = await source.open(offset, options.signal));
+    ({ stream, start } = await opening);
   } catch (error) {
     tee?.destroy(error as Error);
     throw error;
+  }
+  if (early !== undefined) {
+    tee?.destroy(early);
+    stream.destroy();
+    if (isBurrowError(early)) throw early;
+    throw new BurrowError('NETWORK', `${source.describe}: download of ${digest} broke off after ${offset} bytes (${early.message})`, { cause: early, retryable: true });
   }
   if (start !== offset) {
     tee?.destroy(new Error('the download started over'));
