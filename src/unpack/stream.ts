@@ -51,6 +51,12 @@ export class UnpackWhilePulling {
 
   /** Once the pull is over: puts in place what was extracted and checked when `pulled`, else throws it all away. */
   async settle(pulled: boolean): Promise<void> {
+    if (pulled && this.streamed >= COLLECT_AFTER_BYTES) {
+      // Now, while the extractors finish the last bytes (they run on without Node),
+      // rather than on the way to the container's start.
+      collectGarbage();
+      trace('unpack: garbage collected');
+    }
     await Promise.all(
       this.extractions.map(async (pending) => {
         const extraction = await pending;
@@ -64,9 +70,5 @@ export class UnpackWhilePulling {
         else await extraction.discard();
       }),
     );
-    if (this.streamed >= COLLECT_AFTER_BYTES) {
-      collectGarbage();
-      trace('unpack: garbage collected');
-    }
   }
 }
