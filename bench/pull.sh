@@ -19,7 +19,18 @@
 #      "overlay overlay:overlay.mount_program=/usr/bin/fuse-overlayfs vfs"),
 #      BENCH_CACHE (default /var/tmp/burrow-bench), BENCH_PORT (default 5200),
 #      BURROW_DIR (the checkout whose build is measured; default this one),
-#      BENCH_KEEP (set: keep the work dir).
+#      BENCH_KEEP (set: keep the work dir),
+#      BENCH_CLEAN_BETWEEN (set to 1: remove each run's storage right after it, as this
+#      script did before 2026-12-01; see "Deletions" below).
+# Deletions: every run's storage is kept until the script ends. This VM's root file
+# system is ext4 *without a journal* (/proc/fs/jbd2 is empty), and such an ext4 will not
+# reuse an inode freed in the last 60 s (360 s while its inode table block is dirty): each
+# new inode scans past every recently freed one of its block group (recently_deleted() in
+# fs/ext4/ialloc.c). Removing a run's ~6,000 files made whichever tool ran next pay for
+# them: perf showed 86% of burrow's extractor in that scan; three debian cold runs in a
+# row went 0.9 -> 2.1 -> 3.2 s of system time with a removal between them, and stayed at
+# 0.9-1.1 s without one. A CI runner starts from a fresh file system, not from one that
+# has just deleted the previous tool's files.
 # Writes the section between <!-- pull:begin --> and <!-- pull:end --> of
 # BENCHMARKS.md at the root of the checkout this script is in.
 set -euo pipefail
@@ -332,7 +343,8 @@ measure() {
     printf '%s\t%s\t%s\tok\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$img" "$tool" "$run" "$secs" "$kb" "$cpu" "$du" "$load" "$tree" "${procs:--}" >> "$RESULTS"
   fi
   case $tool in podman|podman-run) stop_pause; rm -rf "$XDG"; XDG="$WORK/xdg" ;; esac
-  rm -rf "$d" "$PRUN/$img-$run"
+  # Kept until the end (see "Deletions" in the header) unless BENCH_CLEAN_BETWEEN=1.
+  if [ "${BENCH_CLEAN_BETWEEN:-0}" = 1 ]; then rm -rf "$d" "$PRUN/$img-$run"; fi
 }
 
 LOAD_START="$(cut -d' ' -f1-3 /proc/loadavg)"
@@ -367,7 +379,7 @@ export B_LOAD="$LOAD_START -> $LOAD_END" B_OTHER="$(other_procs '^(node|vitest|d
 export B_BURROW="$("${BURROW[@]}" --version 2>&1 | head -1) (git $SNAP_GIT; build/ of $SNAP_BUILT, snapshot copied at start), node $(node --version)"
 export B_SKOPEO="$(skopeo --version | awk '{print $3}')" B_PODMAN="$(podman --version | awk '{print $3}')"
 export B_RUNS="$RUNS" B_DRIVER="$PODMAN_DRIVER${PODMAN_OPTS:+ ($PODMAN_OPTS)}" B_PODMAN_FAIL="$PODMAN_FAIL" B_PODMAN_RUN_OPTS="${PODMAN_RUN_OPTS[*]}"
-export B_IMAGES="${IMAGES[*]}" B_TOOLS="${TOOLS[*]}"
+export B_IMAGES="${IMAGES[*]}" B_TOOLS="${TOOLS[*]}" B_CLEAN="${BENCH_CLEAN_BETWEEN:-0}"
 # Per image: layers, compressed bytes, KB on disk unpacked, regular files, median file size,
 # percentage of files between 100 B and 20 KB.
 image_stats() { # IMG SRCDIR...
@@ -435,7 +447,11 @@ w("")
 w(f"What is measured, {E['B_RUNS']} runs per tool and image, interleaved (the order rotates each run), each into "
   "fresh empty storage, as the unprivileged user `burrowtest`, against a local `docker-registry` on 127.0.0.1 "
   "(plain HTTP, loopback: this measures the client, not the network); one unrecorded warm-up run of each tool "
-  "on busybox first; `sync` before each run; the page cache is not dropped (blobs come from memory for every tool):")
+  "on busybox first; `sync` before each run; the page cache is not dropped (blobs come from memory for every tool); "
+  + ("each run's storage is removed right after it (`BENCH_CLEAN_BETWEEN=1`: on this VM's journal-less ext4 the next "
+     "run, whichever tool, then pays for the freed inodes; see the header of `bench/pull.sh`):" if E["B_CLEAN"] == "1" else
+     "nothing is removed until every run is done (on this VM's journal-less ext4 a removal makes the next run, whichever "
+     "tool, scan past the freed inodes for a minute or more; see the header of `bench/pull.sh`):"))
 w("")
 w("- **burrow run** (the cold run): `burrow run --rm --network none REF TRUE` into a fresh `BURROW_ROOT`: pull, unpack, first start.")
 w(f"- **podman run**: rootless `podman --root R --runroot RR run --rm --tls-verify=false {E['B_PODMAN_RUN_OPTS']} REF TRUE` into "

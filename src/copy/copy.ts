@@ -109,6 +109,14 @@ export async function copyImage(source: ImageSource, store: Store, options: Copy
       options.onBlob?.(manifest.config, 'config', { kind: 'exists' });
     }
 
+    // The manifest and config (verified already) are written and synced while the
+    // layers download, and renamed into blobs/ once they are all stored: their fsyncs
+    // cost the pull nothing, and a pull that fails stores nothing of them.
+    const small: Array<[string, Buffer]> = [[manifest.config.digest, configRaw], [raw.digest, raw.bytes]];
+    if (top.digest !== raw.digest) small.push([top.digest, top.bytes]);
+    const staging = store.stageBlobs(small);
+    staging.catch(() => undefined); // Awaited below, after the layers; not unhandled meanwhile.
+
     const limit = pLimit(options.concurrency ?? 3);
     const failure = new AbortController();
     const signal = options.signal === undefined ? failure.signal : AbortSignal.any([options.signal, failure.signal]);
@@ -133,13 +141,12 @@ export async function copyImage(source: ImageSource, store: Store, options: Copy
     );
     const firstFailure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
     if (firstFailure !== undefined) {
+      (await staging.catch(() => undefined))?.discard();
       const real = results.find((result): result is PromiseRejectedResult => result.status === 'rejected' && !(result.reason instanceof BurrowError && result.reason.code === 'INTERRUPTED' && options.signal?.aborted !== true));
       throw (real ?? firstFailure).reason;
     }
 
-    await store.putBlob(manifest.config.digest, configRaw);
-    await store.putBlob(raw.digest, raw.bytes);
-    if (top.digest !== raw.digest) await store.putBlob(top.digest, top.bytes);
+    (await staging).commit();
 
     const names = options.names.length === 0 && options.recordUntagged === true ? [`@${raw.digest}`] : options.names;
     if (names.length > 0) {

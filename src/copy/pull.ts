@@ -5,6 +5,7 @@ import { hostPlatform, platformMatches, type Platform } from '../image/platform.
 import { DOCKER_HUB_DOMAIN, formatReference, parseReference, type ImageReference } from '../reference/reference.js';
 import { RegistryClient } from '../registry/client.js';
 import { lookupCredentials, type Credentials } from '../registry/credentials.js';
+import { prepareLocks } from '../store/flock.js';
 import type { Store } from '../store/store.js';
 import { RegistrySource } from '../transport/registry-source.js';
 import { copyImage, type CopyOptions, type CopyResult } from './copy.js';
@@ -90,7 +91,13 @@ export async function pullImage(referenceText: string, options: PullOptions): Pr
       if (endpoint.url !== ref.domain) options.onStatus?.(`trying mirror ${endpoint.url}`);
       let headDigest: string | undefined;
       if (ref.digest === undefined) {
-        const head = await client.headManifest(ref.path, ref.tag!);
+        const heading = client.headManifest(ref.path, ref.tag!);
+        heading.catch(() => undefined); // Awaited just below.
+        // While the registry answers (one turn of the event loop first: the request is
+        // on its way then), koffi loads for the store lock the copy takes next.
+        await new Promise((resolve) => setImmediate(resolve));
+        prepareLocks();
+        const head = await heading;
         headDigest = head?.digest;
         const done = upToDate(options.store, name, headDigest, platform);
         if (done !== undefined && headDigest !== undefined) {

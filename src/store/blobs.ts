@@ -7,9 +7,11 @@ import { BurrowError, fsError, isBurrowError } from '../errors.js';
 import { parseDigest } from '../util/digest.js';
 import { hasherFor } from '../util/hash.js';
 import { sleep } from '../util/sleep.js';
+import { trace } from '../util/trace.js';
 import { acquireLock } from './flock.js';
 import { blobPath, type StorePaths } from './layout.js';
 import { writeFileAtomic } from './atomic.js';
+import { makeScratchDir } from './scratch.js';
 
 export interface BlobSource {
   /**
@@ -56,14 +58,74 @@ function lockPath(paths: StorePaths, digest: string): string {
 
 /** Stores small in-memory content (manifests, configs) after checking its digest. */
 export function putBlob(paths: StorePaths, digest: string, bytes: Buffer): void {
-  const hash = hasherFor(digest).update(bytes).digest('hex');
-  if (`${parseDigest(digest).algorithm}:${hash}` !== digest) {
-    throw new BurrowError('DIGEST_MISMATCH', `content does not match its digest ${digest} (got ${hash}): refusing to store it`);
-  }
+  checkDigest(digest, bytes);
   const target = blobPath(paths, digest);
   if (existsSync(target)) return;
   mkdirSync(dirname(target), { recursive: true });
   writeFileAtomic(target, bytes);
+}
+
+function checkDigest(digest: string, bytes: Buffer): void {
+  const hash = hasherFor(digest).update(bytes).digest('hex');
+  if (`${parseDigest(digest).algorithm}:${hash}` !== digest) {
+    throw new BurrowError('DIGEST_MISMATCH', `content does not match its digest ${digest} (got ${hash}): refusing to store it`);
+  }
+}
+
+/** Small blobs written and synced, waiting in a scratch directory to be put into blobs/ (stageBlobs). */
+export interface StagedBlobs {
+  /** Renames them into blobs/ (one rename each: their fsyncs are done). */
+  commit(): void;
+  /** Throws them away. */
+  discard(): void;
+}
+
+/**
+ * Writes small in-memory content (a pull's manifest and config) after checking
+ * its digest, and fsyncs it on the thread pool, into a scratch directory of this
+ * process under tmp/; `commit` then puts it into blobs/ with renames. So a pull
+ * syncs them while its layers download, and still stores nothing of an image it
+ * fails to copy whole. A process killed meanwhile leaves the scratch directory,
+ * which garbage collection removes (store/scratch.ts).
+ */
+export async function stageBlobs(paths: StorePaths, blobs: ReadonlyArray<readonly [digest: string, bytes: Buffer]>): Promise<StagedBlobs> {
+  for (const [digest, bytes] of blobs) checkDigest(digest, bytes);
+  const wanted = blobs.filter(([digest]) => !existsSync(blobPath(paths, digest)));
+  if (wanted.length === 0) return { commit: () => {}, discard: () => {} };
+  mkdirSync(paths.tmp, { recursive: true });
+  const dir = makeScratchDir(paths, 'blobs');
+  const discard = (): void => rmSync(dir, { recursive: true, force: true });
+  const staged = (digest: string): string => join(dir, digest.replace(':', '-'));
+  try {
+    await Promise.all(wanted.map(async ([digest, bytes]) => {
+      const handle = await open(staged(digest), 'wx', 0o644);
+      try {
+        await handle.writeFile(bytes);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+    }));
+  } catch (error) {
+    discard();
+    throw fsError(error, `writing blobs to ${paths.tmp}`);
+  }
+  return {
+    commit: () => {
+      try {
+        for (const [digest] of wanted) {
+          const target = blobPath(paths, digest);
+          mkdirSync(dirname(target), { recursive: true });
+          renameSync(staged(digest), target);
+        }
+      } catch (error) {
+        throw fsError(error, `storing blobs in ${paths.root}`);
+      } finally {
+        discard();
+      }
+    },
+    discard,
+  };
 }
 
 async function hashExisting(path: string, hash: ReturnType<typeof hasherFor>): Promise<void> {
@@ -152,14 +214,35 @@ async function downloadOnce(paths: StorePaths, digest: string, size: number, sou
   // must not sit unread (a server that hangs up meanwhile would error it unseen).
   let hash = hasherFor(digest);
   if (offset > 0) await hashExisting(partial, hash);
-  let tee = offset === 0 ? await askTee() : undefined;
+  // The request goes out before the tee's extractor is started (two processes to
+  // spawn: 5-40 ms, by the machine's load), so the registry answers meanwhile. The
+  // body waits unread until the tee is there; an error it meets meanwhile is kept
+  // (unheard, it would be thrown at the process) and ends this attempt below.
+  let early: Error | undefined;
+  const opening = source.open(offset, options.signal).then((opened) => {
+    opened.stream.on('error', (error: Error) => { early ??= error; });
+    return opened;
+  });
+  opening.catch(() => undefined); // Awaited below; not unhandled meanwhile.
+  let tee: Writable | undefined;
+  if (offset === 0 && options.tee !== undefined) {
+    // One turn of the event loop: the request is written before the spawns hold it up.
+    await new Promise((resolve) => setImmediate(resolve));
+    tee = await askTee();
+  }
   let stream: Readable;
   let start: number;
   try {
-    ({ stream, start } = await source.open(offset, options.signal));
+    ({ stream, start } = await opening);
   } catch (error) {
     tee?.destroy(error as Error);
     throw error;
+  }
+  if (early !== undefined) {
+    tee?.destroy(early);
+    stream.destroy();
+    if (isBurrowError(early)) throw early;
+    throw new BurrowError('NETWORK', `${source.describe}: download of ${digest} broke off after ${offset} bytes (${early.message})`, { cause: early, retryable: true });
   }
   if (start !== offset) {
     tee?.destroy(new Error('the download started over'));
@@ -228,6 +311,7 @@ async function downloadOnce(paths: StorePaths, digest: string, size: number, sou
     rmSync(partial, { force: true });
     throw new BurrowError('DIGEST_MISMATCH', `${source.describe}: blob ${digest} failed verification (its content hashes to ${actual}); the registry serves corrupted data, nothing was stored`);
   }
+  trace(`pull: blob ${digest.slice(7, 19)} downloaded`);
   try {
     // fsync on the thread pool: the other layers keep streaming meanwhile.
     const handle = await open(partial, 'r');
@@ -237,4 +321,5 @@ async function downloadOnce(paths: StorePaths, digest: string, size: number, sou
   } catch (error) {
     throw fsError(error, `storing blob ${digest}`);
   }
+  trace(`pull: blob ${digest.slice(7, 19)} stored`);
 }

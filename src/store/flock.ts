@@ -16,7 +16,19 @@ const LOCK_UN = 8;
 let flockFn: ((fd: number, operation: number) => number) | undefined;
 let errnoFn: (() => number) | undefined;
 
-function flock(fd: number, operation: number): number {
+/**
+ * Loads what taking a lock needs (koffi: a few ms of dlopen), for a caller that has
+ * a moment to spare now, such as a request in flight, and takes its first lock soon.
+ */
+export function prepareLocks(): void {
+  try {
+    loadFlock();
+  } catch {
+    // The first lock says what is wrong, where the caller expects it.
+  }
+}
+
+function loadFlock(): void {
   if (flockFn === undefined) {
     // koffi loads on first lock, not at start-up (it costs ~15 ms).
     const koffi = createRequire(import.meta.url)('koffi') as typeof import('koffi');
@@ -25,7 +37,11 @@ function flock(fd: number, operation: number): number {
     const location = libc.func('int *__errno_location(void)') as () => unknown;
     errnoFn = () => koffi.decode(location(), 'int') as number;
   }
-  return flockFn(fd, operation);
+}
+
+function flock(fd: number, operation: number): number {
+  loadFlock();
+  return flockFn!(fd, operation);
 }
 
 const EWOULDBLOCK = 11;

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BurrowError } from '../errors.js';
 import { acquireLock, type Lock } from './flock.js';
-import type { BlobSource, IngestOptions } from './blobs.js';
+import type { BlobSource, IngestOptions, StagedBlobs } from './blobs.js';
 import { blobPath, defaultStoreRoot, ensureLayout, storePaths, type StorePaths } from './layout.js';
 import { readRecords, updateRecords, type ImageRecord } from './records.js';
 import { makeScratchDir } from './scratch.js';
@@ -45,6 +45,12 @@ export class Store {
   async putBlob(digest: string, bytes: Buffer): Promise<void> {
     const { putBlob } = await import('./blobs.js');
     putBlob(this.paths, digest, bytes);
+  }
+
+  /** Small blobs written and synced beside other work, put into blobs/ on `commit` (blobs.ts: stageBlobs). */
+  async stageBlobs(blobs: ReadonlyArray<readonly [digest: string, bytes: Buffer]>): Promise<StagedBlobs> {
+    const { stageBlobs } = await import('./blobs.js');
+    return stageBlobs(this.paths, blobs);
   }
 
   async ingestBlob(digest: string, size: number, source: BlobSource, options?: IngestOptions): Promise<'exists' | 'fetched'> {

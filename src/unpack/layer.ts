@@ -1,9 +1,10 @@
 import { createHash, type Hash } from 'node:crypto';
-import { createReadStream, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { closeSync, createReadStream, existsSync, mkdirSync, openSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough, Transform, type Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { start, type Finished } from '../util/spawn.js';
+import { trace } from '../util/trace.js';
 import { BurrowError, fsError, isBurrowError } from '../errors.js';
 import type { LocalImage } from '../image/local.js';
 import { layerCompression, type Compression } from '../image/media-types.js';
@@ -97,19 +98,28 @@ async function extractInNode(input: Readable, extractorArgs: string[], compressi
 }
 
 /**
- * The layer through the inflater (`native/burrow-inflate.c`): Node passes it the
- * compressed bytes, and its stdout is the extractor's stdin, so the tar stream
- * goes from one process to the other (decompressed, counted and hashed on the
- * way) and never through Node; the two run side by side.
+ * The layer through the inflater (`native/burrow-inflate.c`): its stdout is the
+ * extractor's stdin, so the tar stream goes from one process to the other
+ * (decompressed, counted and hashed on the way) and never through Node; the two
+ * run side by side. Its stdin is the stored blob itself when the layer is
+ * unpacked from the store (an open descriptor: Node reads none of it), else a
+ * pipe Node writes the bytes into as they download.
  */
-async function extractNatively(input: Readable, extractorArgs: string[], inflaterArgs: string[], compression: Compression, ceiling: number, target: LayerTarget): Promise<Finished> {
+async function extractNatively(feed: Feed, extractorArgs: string[], inflaterArgs: string[], compression: Compression, ceiling: number, target: LayerTarget): Promise<Finished> {
   const extractor = start('unshare', extractorArgs, ['pipe', 'pipe', 'pipe'], { ownGroup: true });
-  const inflater = start(inflaterBinary(), inflaterArgs, ['pipe', extractor.child.stdin!, 'pipe']);
+  let inflater: ReturnType<typeof start>;
+  try {
+    inflater = start(inflaterBinary(), inflaterArgs, ['blob' in feed ? feed.blob : 'pipe', extractor.child.stdin!, 'pipe']);
+  } finally {
+    // The child has its own copy; ours would only keep the file open.
+    if ('blob' in feed) closeSync(feed.blob);
+  }
   // The inflater holds the only writing end of the extractor's stdin now: the
   // extractor sees the stream end when the inflater exits, and the inflater's
   // writes fail (EPIPE) once the extractor has exited.
   extractor.child.stdin!.destroy();
-  const [fed, inflated, outcome] = await Promise.all([settle(pipeline(input, inflater.child.stdin!)), inflater.finished, extractor.finished]);
+  const fedFrom = 'blob' in feed ? Promise.resolve<Settled>({ status: 'fulfilled' }) : settle(pipeline(feed.stream, inflater.child.stdin!));
+  const [fed, inflated, outcome] = await Promise.all([fedFrom, inflater.finished, extractor.finished]);
   if (inflated.exitCode === INFLATER_EXIT.ceiling) throw overCeiling(target, ceiling);
   if (inflated.error !== undefined) throw new BurrowError('IO', `cannot unpack layer ${target.digest} of ${target.imageName}: ${inflated.error.message}`);
   if (outcome.exitCode !== 0) throw extractorFailed(target, outcome, fed);
@@ -124,6 +134,9 @@ async function extractNatively(input: Readable, extractorArgs: string[], inflate
   checkDiffId(target, report.diffId);
   return outcome;
 }
+
+/** Where a layer's compressed bytes come from: a stream the caller writes, or the stored blob, open. */
+type Feed = { stream: Readable } | { blob: number };
 
 /** What the extractor reports on its stdout. */
 interface ExtractorReport {
@@ -141,8 +154,8 @@ export interface LayerTarget {
 
 /** A layer extracted into its scratch directory, checked, not yet in place. */
 export interface Extraction {
-  /** Where the layer's compressed bytes go, from byte 0. */
-  input: Writable;
+  /** Where the layer's compressed bytes go, from byte 0; undefined when it reads the stored blob itself (`from`). */
+  input: Writable | undefined;
   /** Settles when the extractor is done and the diff_id checked; rejects with a one-line error. */
   done: Promise<void>;
   /** Renames the layer into place (after `done`, and only when its blob is stored and verified). */
@@ -158,10 +171,11 @@ export interface Extraction {
  * inside the user namespace, into a scratch directory that becomes the layer's
  * directory only on `commit`. The layer's info file (what it holds, for `system
  * check`) is written just before that rename. A refused layer leaves nothing
- * behind. Undefined when the layer is there already, or (with `wait: false`) when
- * another process is unpacking it.
+ * behind. The bytes come from the caller through `input`, or (`from`: the stored
+ * blob's path) from the file itself. Undefined when the layer is there already, or
+ * (with `wait: false`) when another process is unpacking it.
  */
-export async function startExtraction(store: Store, target: LayerTarget, mapping: IdMapping, ceiling: number, notes: string[], options: { wait?: boolean } = {}): Promise<Extraction | undefined> {
+export async function startExtraction(store: Store, target: LayerTarget, mapping: IdMapping, ceiling: number, notes: string[], options: { wait?: boolean; from?: string } = {}): Promise<Extraction | undefined> {
   const { digest, diffId, imageName } = target;
   const final = layerPath(store, diffId);
   if (existsSync(final)) return undefined;
@@ -190,13 +204,20 @@ export async function startExtraction(store: Store, target: LayerTarget, mapping
     release();
   };
   let report: ExtractorReport | undefined;
-  const input = new PassThrough({ highWaterMark: 1024 * 1024 });
+  const from = options.from;
+  const input = from === undefined ? new PassThrough({ highWaterMark: 1024 * 1024 }) : undefined;
   const extracted = (async (): Promise<void> => {
     mkdirSync(scratch, { recursive: true, mode: 0o755 });
     const extractorArgs = [...unshareArgs(mapping), '--', EXTRACTOR_BINARY, 'extract', scratch, mapping.single ? 'single' : 'mapped', String(ceiling)];
     const compression = layerCompression(target.mediaType);
     const native = inflaterArgs(compression, ceiling);
-    const outcome = native === undefined ? await extractInNode(input, extractorArgs, compression, ceiling, target) : await extractNatively(input, extractorArgs, native, compression, ceiling, target);
+    let outcome: Finished;
+    if (native === undefined) {
+      outcome = await extractInNode(input ?? blobStream(from!), extractorArgs, compression, ceiling, target);
+    } else {
+      outcome = await extractNatively(input === undefined ? { blob: openBlob(from!, target) } : { stream: input }, extractorArgs, native, compression, ceiling, target);
+    }
+    trace(`unpack: layer ${digest.slice(7, 19)} extracted`);
     report = JSON.parse(outcome.stdout) as ExtractorReport;
     if (report.skipped.length > 0) {
       // The extractor lists 256 KiB of them; a last "and N more entries, not listed" counts the rest.
@@ -208,7 +229,7 @@ export async function startExtraction(store: Store, target: LayerTarget, mapping
   })();
   // Failed extractions are thrown away here, once; the caller sees the error through `done`.
   const done = extracted.catch(async (error: unknown) => {
-    input.destroy();
+    input?.destroy();
     await discard();
     throw error;
   });
@@ -237,15 +258,25 @@ export async function startExtraction(store: Store, target: LayerTarget, mapping
   };
 }
 
+function openBlob(path: string, target: LayerTarget): number {
+  try {
+    return openSync(path, 'r');
+  } catch (error) {
+    throw fsError(error, `reading layer ${target.digest} of ${target.imageName}`);
+  }
+}
+
+/** The stored blob through Node, for a layer the inflater cannot take (see extractInNode). */
+function blobStream(path: string): Readable {
+  return createReadStream(path, { highWaterMark: 1024 * 1024 });
+}
+
 /** Unpacks one layer from its stored blob (see startExtraction). */
 export async function unpackLayer(store: Store, image: LocalImage, index: number, mapping: IdMapping, ceiling: number, notes: string[]): Promise<void> {
   const layer = image.manifest.layers[index]!;
   const target = { digest: layer.digest, mediaType: layer.mediaType, diffId: image.config.rootfs.diff_ids[index]!, imageName: image.record.name };
-  const extraction = await startExtraction(store, target, mapping, ceiling, notes);
+  const extraction = await startExtraction(store, target, mapping, ceiling, notes, { from: store.blobPath(layer.digest) });
   if (extraction === undefined) return;
-  createReadStream(store.blobPath(layer.digest), { highWaterMark: 1024 * 1024 })
-    .on('error', (error) => extraction.input.destroy(error))
-    .pipe(extraction.input);
   await extraction.done;
   extraction.commit();
 }

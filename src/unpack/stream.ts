@@ -2,7 +2,18 @@ import type { Writable } from 'node:stream';
 import type { Descriptor, ImageConfig } from '../image/types.js';
 import type { Store } from '../store/store.js';
 import type { IdMapping } from '../userns/idmap.js';
+import { collectGarbage } from '../util/gc.js';
+import { trace } from '../util/trace.js';
 import { startExtraction, type Extraction } from './layer.js';
+
+/**
+ * Past this many compressed bytes streamed, the pull's dead Buffers are collected
+ * before the container starts (see collectGarbage): measured on the bench debian
+ * image (73 MB), the CLI's resident memory at the start fell from ~112 MB (68 MB of it
+ * anonymous) to 80-90 MB (35-46 MB), for ~20 ms; a small image (busybox, 1 MB) leaves
+ * little garbage and would pay the collection for nothing.
+ */
+const COLLECT_AFTER_BYTES = 16 * 1024 * 1024;
 
 /**
  * Unpacking while pulling (`burrow run` of an image not in the store): each
@@ -15,6 +26,8 @@ import { startExtraction, type Extraction } from './layer.js';
  */
 export class UnpackWhilePulling {
   private readonly extractions: Array<Promise<Extraction | undefined>> = [];
+  /** Compressed bytes of the layers handed to an extractor. */
+  private streamed = 0;
 
   constructor(
     private readonly store: Store,
@@ -31,11 +44,19 @@ export class UnpackWhilePulling {
     if (diffId === undefined) return undefined;
     const extraction = startExtraction(this.store, { digest: layer.digest, mediaType: layer.mediaType, diffId, imageName: this.imageName }, this.mapping, this.ceiling, this.notes, { wait: false }).catch(() => undefined);
     this.extractions.push(extraction);
-    return (await extraction)?.input;
+    const input = (await extraction)?.input;
+    if (input !== undefined) this.streamed += layer.size;
+    return input;
   };
 
   /** Once the pull is over: puts in place what was extracted and checked when `pulled`, else throws it all away. */
   async settle(pulled: boolean): Promise<void> {
+    if (pulled && this.streamed >= COLLECT_AFTER_BYTES) {
+      // Now, while the extractors finish the last bytes (they run on without Node),
+      // rather than on the way to the container's start.
+      collectGarbage();
+      trace('unpack: garbage collected');
+    }
     await Promise.all(
       this.extractions.map(async (pending) => {
         const extraction = await pending;
