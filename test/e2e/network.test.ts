@@ -263,7 +263,7 @@ describe('burrow run: the user networks without a helper, and -p where nothing i
     expect((await run(box, ['network', 'create', 'lonely'])).exitCode).toBe(0);
     const server = await run(box, ['run', '-d', '--dns', '127.0.0.1', '--name', 'lonely-server', '--network', 'lonely', busybox(), 'sh', '-c', 'while true; do echo hello-alone | busybox nc -l -p 8080; done'], { env: { PATH } });
     expect(server.exitCode, server.stderr).toBe(0);
-    expect(server.stderr).toMatch(/^burrow: the container has no outbound network access, only its network lonely: neither pasta .* nor slirp4netns is installed; run 'burrow doctor'\n$/);
+    expect(server.stderr).toMatch(/^burrow: the container has no outbound network access, only its network lonely: neither pasta .* nor slirp4netns is installed; run 'burrow doctor'$/);
     const result = await run(box, ['run', '--rm', '--dns', '127.0.0.1', '--network', 'lonely', busybox(), 'sh', '-c',
       'for i in 1 2 3 4 5 6 7 8 9 10; do busybox nc -w 2 lonely-server 8080 2>/dev/null && break; sleep 1; done; echo ---; busybox ip route'], { env: { PATH } });
     expect(result.exitCode, result.stderr).toBe(0);
@@ -284,7 +284,7 @@ describe('burrow run: the user networks without a helper, and -p where nothing i
       const result = await run(box, ['run', '--rm', '--network', mode, '-p', '18097:80', busybox(), 'echo', 'ran']);
       expect(result.exitCode, result.stderr).toBe(0);
       expect(result.stdout.trim()).toBe('ran');
-      expect(result.stderr).toBe(`WARNING: Published ports are discarded when using ${mode} network mode\n`);
+      expect(result.stderr).toBe(`WARNING: Published ports are discarded when using ${mode} network mode`);
     }
   });
 
