@@ -543,6 +543,8 @@ int main(int argc, char **argv)
     else if (strcmp(argv[i], "--helper") == 0) helper = argv[++i];
     else if (strcmp(argv[i], "--helper-arg") == 0 && n_helper_args < MAX_LIST) helper_args[n_helper_args++] = argv[++i];
     else if (strcmp(argv[i], "--slirp-hostfwd") == 0 && n_hostfwds < MAX_LIST) hostfwds[n_hostfwds++] = argv[++i];
+    /* A monitor started by an older burrow still names the start's files: they are in DIR, found there. */
+    else if (strcmp(argv[i], "--attach") == 0) ++i;
     else usage();
   }
   if (i >= argc - 1 || dir == NULL || helper == NULL || (strcmp(helper, "pasta") != 0 && strcmp(helper, "slirp4netns") != 0 && strcmp(helper, "none") != 0)) usage();
