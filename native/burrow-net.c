@@ -2,9 +2,8 @@
  * burrow-net: the network agent of a container with a private network
  * (docs/ARCHITECTURE.md, "Networks"; src/network/helpers.ts builds its command).
  *
- *   burrow-net --dir DIR --helper pasta|slirp4netns [--helper-arg ARG]...
- *              [--slirp-hostfwd PROTO:HOSTIP:HOSTPORT:GUESTPORT]... [--attach FILE]...
- *              -- LAUNCHER...
+ *   burrow-net --dir DIR --helper pasta|slirp4netns|none [--helper-arg ARG]...
+ *              [--slirp-hostfwd PROTO:HOSTIP:HOSTPORT:GUESTPORT]... -- LAUNCHER...
  *
  * It makes two pipes and forks. The parent puts their launcher ends on fd 5
  * (`ready PID`, written) and fd 6 (`go` or `fail WHY`, read) and execs the
@@ -12,8 +11,12 @@
  * launcher's. The child stays in the host's namespaces as the user: once the
  * launcher said `ready PID` (its user and network namespaces exist; the rootfs is
  * still being mounted) it brings `lo` up in PID's network namespace, starts the
- * helper against PID, runs each attachment (burrow-netattach), answers `go` (or
- * `fail WHY`), and then watches the launcher and the helper. The launcher becomes
+ * helper against PID (none: no outbound access, the user networks alone, as for a
+ * container whose networks are all internal), runs each attachment
+ * (burrow-netattach) for the DIR/ *.attach files as they are at this launch (so a
+ * restart by burrow-monitor rejoins the networks `network connect` added and not
+ * those `network disconnect` removed), answers `go` (or `fail WHY`), and then
+ * watches the launcher and the helper. The launcher becomes
  * bwrap's outer process and lives exactly as long as the container: when it ends,
  * the helper is killed (pasta never exits on its own: it holds the tap, which
  * holds the namespace). A helper that dies first is reported on stderr (the
@@ -24,6 +27,7 @@
  * Single-threaded, as namespaces need (setns(CLONE_NEWUSER) refuses a threaded caller).
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
@@ -55,7 +59,7 @@ static const char *helper_args[MAX_LIST];
 static int n_helper_args;
 static const char *hostfwds[MAX_LIST];
 static int n_hostfwds;
-static const char *attaches[MAX_LIST];
+static char *attaches[MAX_LIST];
 static int n_attaches;
 
 static int pidfd_open_(pid_t pid) { return (int) syscall(SYS_pidfd_open, pid, 0); }
@@ -63,7 +67,7 @@ static int pidfd_kill(int pidfd, int sig) { return (int) syscall(SYS_pidfd_send_
 
 static void usage(void)
 {
-  fprintf(stderr, "usage: burrow-net --dir DIR --helper pasta|slirp4netns [--helper-arg ARG]... [--slirp-hostfwd SPEC]... [--attach FILE]... -- LAUNCHER...\n");
+  fprintf(stderr, "usage: burrow-net --dir DIR --helper pasta|slirp4netns|none [--helper-arg ARG]... [--slirp-hostfwd SPEC]... -- LAUNCHER...\n");
   exit(125);
 }
 
@@ -376,6 +380,41 @@ static int start_slirp(pid_t target, int log, int *exit_write, char *why, size_t
   return child;
 }
 
+/* An attach file whose tap has a fixed name (eth1…, a start's networks in order), not `eth%d` (network connect's). */
+static int fixed_ifname(const char *file)
+{
+  char text[4096];
+  int fd = open(file, O_RDONLY | O_CLOEXEC);
+  ssize_t n = fd < 0 ? -1 : read(fd, text, sizeof text - 1);
+  if (fd >= 0) close(fd);
+  text[n > 0 ? n : 0] = '\0';
+  const char *line = strstr(text, "ifname=");
+  if (line == NULL) return 1;
+  const char *end = strchr(line, '\n');
+  const char *percent = strchr(line, '%');
+  return percent == NULL || (end != NULL && percent > end);
+}
+
+static int by_name(const void *a, const void *b) { return strcmp(*(char *const *) a, *(char *const *) b); }
+
+/* The DIR/ *.attach files (DIR is the working directory): fixed tap names first, so an `eth%d` never takes one of them. */
+static void find_attachments(void)
+{
+  char *found[MAX_LIST];
+  int n_found = 0;
+  DIR *listing = opendir(".");
+  if (listing == NULL) return;
+  for (struct dirent *entry; (entry = readdir(listing)) != NULL && n_found < MAX_LIST;) {
+    size_t length = strlen(entry->d_name);
+    if (length > 7 && strcmp(entry->d_name + length - 7, ".attach") == 0) found[n_found++] = strdup(entry->d_name);
+  }
+  closedir(listing);
+  qsort(found, (size_t) n_found, sizeof found[0], by_name);
+  for (int pass = 0; pass < 2; pass++)
+    for (int i = 0; i < n_found; i++)
+      if (found[i] != NULL && fixed_ifname(found[i]) == (pass == 0)) attaches[n_attaches++] = found[i];
+}
+
 /* Each user-defined network: `burrow-netattach --target PID FILE`, beside this binary. */
 static int run_attachments(pid_t target, int log, char *why, size_t why_size)
 {
@@ -389,7 +428,7 @@ static int run_attachments(pid_t target, int log, char *why, size_t why_size)
   snprintf(tool, sizeof tool, "%s/burrow-netattach", self);
   snprintf(target_text, sizeof target_text, "%d", (int) target);
   for (int i = 0; i < n_attaches; i++) {
-    char *argv[] = { tool, "--target", target_text, (char *) attaches[i], NULL };
+    char *argv[] = { tool, "--target", target_text, attaches[i], NULL };
     pid_t child = spawn(argv, log, -1, -1);
     int status = 0;
     while (child > 0 && waitpid(child, &status, 0) < 0 && errno == EINTR) {}
@@ -436,6 +475,15 @@ static void agent(pid_t launcher, int ready_read, int go_write)
   if (log < 0) { answer("fail cannot write %s: %s", log_path, strerror(errno)); _exit(0); }
 
   if (loopback_up(target) != 0) { answer("fail cannot bring up the loopback interface in the container's network namespace"); _exit(0); }
+  find_attachments();
+  if (strcmp(helper, "none") == 0) {
+    /* No outbound access: the loopback and the user networks alone; nothing to watch afterwards but the launcher. */
+    if (run_attachments(target, log, why, sizeof why) != 0) { answer("fail %s", why); _exit(0); }
+    answer("go");
+    struct pollfd launcher_watch = { .fd = launcher_fd, .events = POLLIN };
+    while (poll(&launcher_watch, 1, -1) < 0 && errno == EINTR) {}
+    _exit(0);
+  }
   int slirp_exit = -1;
   pid_t helper_pid = strcmp(helper, "pasta") == 0 ? start_pasta(target, log, why, sizeof why) : start_slirp(target, log, &slirp_exit, why, sizeof why);
   if (helper_pid < 0) { answer("fail %s", why); _exit(0); }
@@ -495,10 +543,11 @@ int main(int argc, char **argv)
     else if (strcmp(argv[i], "--helper") == 0) helper = argv[++i];
     else if (strcmp(argv[i], "--helper-arg") == 0 && n_helper_args < MAX_LIST) helper_args[n_helper_args++] = argv[++i];
     else if (strcmp(argv[i], "--slirp-hostfwd") == 0 && n_hostfwds < MAX_LIST) hostfwds[n_hostfwds++] = argv[++i];
-    else if (strcmp(argv[i], "--attach") == 0 && n_attaches < MAX_LIST) attaches[n_attaches++] = argv[++i];
+    /* A monitor started by an older burrow still names the start's files: they are in DIR, found there. */
+    else if (strcmp(argv[i], "--attach") == 0) ++i;
     else usage();
   }
-  if (i >= argc - 1 || dir == NULL || helper == NULL || (strcmp(helper, "pasta") != 0 && strcmp(helper, "slirp4netns") != 0)) usage();
+  if (i >= argc - 1 || dir == NULL || helper == NULL || (strcmp(helper, "pasta") != 0 && strcmp(helper, "slirp4netns") != 0 && strcmp(helper, "none") != 0)) usage();
   char **launcher = &argv[i + 1];
 
   int ready[2], go[2];

@@ -20,7 +20,7 @@ import { createVolume } from './volumes.js';
 import { networkPlan } from '../network/mode.js';
 import { NO_NAMES, writeNameFiles } from '../network/files.js';
 import { parseAddHost } from '../network/hosts.js';
-import type { NameSettings, PortMapping } from '../network/types.js';
+import type { NameSettings, NetworkPlan, PortMapping } from '../network/types.js';
 import { uniqueExposed, type ExposedPort } from '../network/ports.js';
 import { asksForLimits, checkLimitMode } from './limits.js';
 import type { LimitMode, Limits } from '../cgroup/index.js';
@@ -159,14 +159,22 @@ export async function createContainer(store: Store, options: CreateOptions): Pro
   for (const host of names.extraHosts) parseAddHost(host);
   // -P publishes the image's ExposedPorts and --expose's.
   const exposed = uniqueExposed([...config.exposedPorts, ...(options.expose ?? [])]);
-  const network = networkPlan(store, { spec: options.network, ports: options.ports ?? [], publishAll: options.publishAll === true, mac: options.macAddress, aliases: options.networkAliases ?? [] }, exposed, id, (name) => findContainer(store, name).id);
   const hostname = options.hostname ?? id.slice(0, 12);
   const dir = containerDir(store, id);
   const upper = join(dir, 'upper');
   const work = join(dir, 'work');
   const merged = join(dir, 'merged');
   // The record holds the job's environment (-e values, tokens): other users of the host may not read it.
+  // Made before the network is planned: a user network's address lease holds while this directory exists (network/records.ts),
+  // so two creates at once never get one address.
   mkdirSync(dir, { recursive: true, mode: 0o700 });
+  let network: NetworkPlan;
+  try {
+    network = networkPlan(store, { spec: options.network, ports: options.ports ?? [], publishAll: options.publishAll === true, mac: options.macAddress, aliases: options.networkAliases ?? [] }, exposed, id, (name) => findContainer(store, name).id, note);
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
   for (const path of [upper, work, merged]) mkdirSync(path, { mode: 0o755 });
   if (seccomp !== undefined) writeFileSync(join(dir, SECCOMP_FILE), seccomp, { mode: 0o444 });
 

@@ -8,9 +8,10 @@ import { prepareAttachments } from '../network/attach.js';
 import { NAME_FILES, NO_NAMES, writeInPlace, writeNameFiles } from '../network/files.js';
 import { chooseHelper, killLeftoverHelper, PASTA_DNS, SLIRP_DNS, SLIRP_HOST } from '../network/helpers.js';
 import { wantsHostGateway } from '../network/hosts.js';
-import { slirpOptionArgs } from '../network/mode.js';
+import { onDefaultNetwork, slirpOptionArgs } from '../network/mode.js';
+import { findNetwork } from '../network/records.js';
 import { pastaPortArgs, resolvePorts, slirpHostfwdArgs, udpPortNote } from '../network/ports.js';
-import type { NetworkHelperName, NetworkPlan, NetworkRunState, PublishedPort } from '../network/types.js';
+import type { NameSettings, NetworkHelperName, NetworkPlan, NetworkRunState, PublishedPort } from '../network/types.js';
 import { NET_BINARY, type LaunchNetwork } from './launcher.js';
 import { containerDir, findContainer, type ContainerRecord } from './record.js';
 import { containerState } from './state.js';
@@ -66,8 +67,8 @@ function withoutGiven(defaults: string[], given: string[]): string[] {
   return kept;
 }
 
-/** burrow-net's options for the helper of this start. */
-function agentArgs(dir: string, helper: NetworkHelperName, plan: Extract<NetworkPlan, { mode: 'private' }>, ports: PublishedPort[], hostGateway: boolean, attachFiles: string[]): string[] {
+/** burrow-net's options for the helper of this start (it finds the networks to join as DIR/ *.attach, written by prepareAttachments). */
+function agentArgs(dir: string, helper: NetworkHelperName, plan: Extract<NetworkPlan, { mode: 'private' }>, ports: PublishedPort[], hostGateway: boolean): string[] {
   let helperArgs: string[];
   let extra: string[] = [];
   if (helper === 'pasta') {
@@ -78,7 +79,7 @@ function agentArgs(dir: string, helper: NetworkHelperName, plan: Extract<Network
     helperArgs = ['--configure', '--mtu=65520', ...(allowLoopback ? [] : ['--disable-host-loopback']), ...(plan.mac === undefined ? [] : [`--macaddress=${plan.mac}`]), ...slirpOptionArgs(plan.helperOptions)];
     extra = slirpHostfwdArgs(ports);
   }
-  return [NET_BINARY, '--dir', dir, '--helper', helper, ...helperArgs.flatMap((arg) => ['--helper-arg', arg]), ...extra, ...attachFiles.flatMap((file) => ['--attach', file]), '--'];
+  return [NET_BINARY, '--dir', dir, '--helper', helper, ...helperArgs.flatMap((arg) => ['--helper-arg', arg]), ...extra, '--'];
 }
 
 /**
@@ -99,12 +100,13 @@ export async function prepareNetwork(store: Store, record: ContainerRecord, onNo
     return { network: { kind: 'host' }, agent: [] };
   }
   if (net.mode === 'container') return joinContainer(store, record, net.container);
-  const choice = net.mode === 'private' ? chooseHelper(net) : { helper: undefined };
-  if (net.mode !== 'private' || choice.helper === undefined) {
-    if (choice.note !== undefined) onNote?.(choice.note);
+  const choice = net.mode === 'private' ? chooseHelper(net, hasOutbound(store, net)) : { helper: undefined, networksOnly: false };
+  if (choice.note !== undefined) onNote?.(choice.note);
+  if (net.mode !== 'private' || (choice.helper === undefined && !choice.networksOnly)) {
     writeNameFiles(dir, { ...base, network: 'none', nameservers: [] });
     return { network: { kind: 'none' }, agent: [] };
   }
+  if (choice.helper === undefined) return networksOnly(store, record, dir, net, base, onNote);
   const helper = choice.helper;
   const ports = await resolvePorts(net.ports, net.exposedPorts, net.publishAll);
   const gatewayWanted = wantsHostGateway(names.extraHosts);
@@ -113,10 +115,33 @@ export async function prepareNetwork(store: Store, record: ContainerRecord, onNo
   const addresses = helper === 'pasta' ? pastaAddresses() : { address: '10.0.2.100', gateway: SLIRP_HOST };
   const hostGateway = gatewayWanted ? (helper === 'pasta' ? addresses.gateway : SLIRP_HOST) : undefined;
   writeNameFiles(dir, { ...base, network: helper, address: addresses.address, hostGateway, nameservers: [helper === 'pasta' ? PASTA_DNS : SLIRP_DNS] });
-  const attachFiles = await prepareAttachments(store, record.id, record.name, join(dir, NAME_FILES.hosts), net.networks);
+  await prepareAttachments(store, record.id, record.name, join(dir, NAME_FILES.hosts), net.networks);
   const state: NetworkRunState = { helper, ports, hostGateway, address: addresses.address, gateway: addresses.gateway, mac: net.mac };
   writeFileAtomic(join(dir, NETWORK_FILE), JSON.stringify(state), 0o644, { durable: false });
-  return { network: { kind: 'private' }, agent: agentArgs(dir, helper, net, ports, hostGateway !== undefined, attachFiles) };
+  return { network: { kind: 'private' }, agent: agentArgs(dir, helper, net, ports, hostGateway !== undefined) };
+}
+
+type PrivatePlan = Extract<NetworkPlan, { mode: 'private' }>;
+
+/** Outbound access: the default network, or a user-defined network that is not internal (Docker's rule). */
+function hasOutbound(store: Store, plan: PrivatePlan): boolean {
+  return onDefaultNetwork(plan) || plan.networks.some((attachment) => findNetwork(store, attachment.network)?.internal !== true);
+}
+
+/**
+ * The user networks without a helper (all internal, or no helper installed): the
+ * loopback and the networks' taps, no route out, nothing published, no
+ * resolver but the hosts file (as Docker's internal networks: peers by name).
+ */
+async function networksOnly(store: Store, record: ContainerRecord, dir: string, net: PrivatePlan, base: { hostname: string; name: string; names: NameSettings }, onNote: ((note: string) => void) | undefined): Promise<StartNetwork> {
+  // Docker publishes nothing on an internal network (create refuses -p there; a later network connect/disconnect can get here).
+  if (net.ports.length > 0 || net.publishAll) onNote?.(`WARNING: Published ports are discarded: container ${record.name} has no outbound network (its networks are all internal)`);
+  const address = net.networks[0]?.address;
+  writeNameFiles(dir, { ...base, network: 'none', address, nameservers: [] });
+  await prepareAttachments(store, record.id, record.name, join(dir, NAME_FILES.hosts), net.networks);
+  const state: NetworkRunState = { helper: undefined, ports: [], address, mac: net.mac };
+  writeFileAtomic(join(dir, NETWORK_FILE), JSON.stringify(state), 0o644, { durable: false });
+  return { network: { kind: 'private' }, agent: [NET_BINARY, '--dir', dir, '--helper', 'none', '--'] };
 }
 
 /** `container:NAME`: that container's sandbox, which must be running; its hosts and resolv.conf are shared as Docker does. */

@@ -314,8 +314,8 @@ function networkSettings(store: Store, record: ContainerRecord, running: boolean
     IPAddress: state?.address ?? '',
     Gateway: state?.gateway ?? '',
     MacAddress: state?.mac ?? (record.plan.network.mode === 'private' ? record.plan.network.mac ?? '' : ''),
-    // Each exposed or -p port, with this start's bindings while it runs (null: exposed, not published).
-    Ports: record.plan.network.mode === 'private' ? inspectPorts(record.plan.network.exposedPorts, state?.ports ?? []) : {},
+    // Each exposed or -p port, with this start's bindings while it runs (null: exposed, not published); {} when it does not run, as Docker shows it.
+    Ports: running && record.plan.network.mode === 'private' ? inspectPorts(record.plan.network.exposedPorts, state?.ports ?? []) : {},
     NetworkHelper: state?.helper ?? null,
     Networks: inspectAttachments(record),
     ...(state?.helperError === undefined ? {} : { HelperError: state.helperError }),

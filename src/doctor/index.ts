@@ -88,7 +88,7 @@ export function networkChecks(): DoctorCheck[] {
   const either = pasta || slirp;
   const helper = (name: 'pasta' | 'slirp4netns', found: boolean): DoctorCheck => found
     ? { name, status: 'ok', detail: `found: --network ${name} works${name === 'pasta' || !pasta ? ' (and is the default helper)' : ''}` }
-    : { name, status: either ? 'ok' : 'warn', detail: `${notInstalled(name)}${either ? '' : ': containers run without a network (as --network none)'}`, fix: `apt-get install ${name === 'pasta' ? 'passt' : 'slirp4netns'} (as root)` };
+    : { name, status: either ? 'ok' : 'warn', detail: `${notInstalled(name)}${either ? '' : ': containers run without a network (as --network none), or with their user-defined networks alone, no outbound access'}`, fix: `apt-get install ${name === 'pasta' ? 'passt' : 'slirp4netns'} (as root)` };
   const tun = tunProblem();
   return [
     helper('pasta', pasta),

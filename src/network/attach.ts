@@ -1,3 +1,4 @@
+import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { containerDir } from '../container/record.js';
 import { BurrowError } from '../errors.js';
@@ -9,8 +10,9 @@ import type { NetworkAttachment } from './types.js';
 
 /**
  * A start's user-defined networks: each network's switch made sure to run, and
- * one attach file per network for `burrow-net --attach FILE` (which runs
- * `burrow-netattach --target PID FILE`, native/burrow-netattach.c).
+ * one attach file per network in the container's directory (DIR/network-ID.attach),
+ * which burrow-net reads at each launch and gives to `burrow-netattach --target
+ * PID FILE` (native/burrow-netattach.c).
  */
 export async function prepareAttachments(store: Store, containerId: string, containerName: string, hostsFile: string, attachments: NetworkAttachment[]): Promise<string[]> {
   const files: string[] = [];
@@ -18,7 +20,23 @@ export async function prepareAttachments(store: Store, containerId: string, cont
     // eth0 is the helper's (pasta, slirp4netns); the networks follow in the order the container joined them.
     files.push(await prepareAttachment(store, containerId, containerName, hostsFile, attachment, `eth${index + 1}`));
   }
+  // burrow-net joins every DIR/*.attach at each launch (a restart by the monitor too): none of a network left.
+  const dir = containerDir(store, containerId);
+  for (const name of readdirSync(dir)) {
+    if (name.endsWith(ATTACH_SUFFIX) && !files.includes(join(dir, name))) rmSync(join(dir, name), { force: true });
+  }
   return files;
+}
+
+const ATTACH_SUFFIX = '.attach';
+
+function attachFile(store: Store, containerId: string, networkId: string): string {
+  return join(containerDir(store, containerId), `network-${networkId.slice(0, 12)}${ATTACH_SUFFIX}`);
+}
+
+/** `network disconnect`: the next launch (a restart by the monitor too) does not join the network again. */
+export function forgetAttachment(store: Store, containerId: string, networkId: string): void {
+  rmSync(attachFile(store, containerId, networkId), { force: true });
 }
 
 /**
@@ -29,7 +47,7 @@ export async function prepareAttachment(store: Store, containerId: string, conta
   const network = findNetwork(store, attachment.network);
   if (network === undefined) throw new BurrowError('NOT_FOUND', `network ${attachment.name} of container ${containerName} no longer exists: disconnect it (burrow network disconnect ${attachment.name} ${containerName}) or create it again`);
   await ensureSwitch(store, network);
-  const file = join(containerDir(store, containerId), `network-${network.id.slice(0, 12)}.attach`);
+  const file = attachFile(store, containerId, network.id);
   writeFileAtomic(file, attachText({
     socket: switchSocketPath(store, network.id),
     ifname,

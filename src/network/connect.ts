@@ -3,8 +3,9 @@ import { findContainer, writeRecord, type ContainerRecord } from '../container/r
 import { containerState } from '../container/state.js';
 import { BurrowError } from '../errors.js';
 import type { Store } from '../store/store.js';
+import { parentOf } from '../util/process-identity.js';
 import { hostEnv } from '../util/spawn.js';
-import { prepareAttachment } from './attach.js';
+import { forgetAttachment, prepareAttachment } from './attach.js';
 import { joinNetwork, leaveNetwork, requireNetwork } from './records.js';
 import { disconnectFromSwitch, NETATTACH_BINARY } from './switch.js';
 import type { NetworkPlan } from './types.js';
@@ -54,8 +55,11 @@ export async function connectContainer(store: Store, networkName: string, contai
   if (state.status !== 'running' || state.sandbox === undefined) return;
   try {
     const file = await prepareAttachment(store, record.id, record.name, hostsFileOf(record), attachment, 'eth%d');
-    await netattach(state.sandbox.pid, file);
+    // Through the launcher (the sandbox's parent, in the user namespace that owns the network's): as burrow-net does, so the
+    // switch's keeper is the launcher's parent (burrow-monitor), and the switch waits for a restart by the monitor.
+    await netattach(parentOf(state.sandbox.pid) ?? state.sandbox.pid, file);
   } catch (error) {
+    forgetAttachment(store, record.id, network.id);
     plan.networks = plan.networks.filter((entry) => entry.network !== network.id);
     writeRecord(store, record);
     leaveNetwork(store, network, record.id);
@@ -72,6 +76,7 @@ export async function disconnectContainer(store: Store, networkName: string, con
   }
   // Running or not: a switch that still holds its tap (a sandbox just ending) lets it go.
   await disconnectFromSwitch(store, network, record.id);
+  forgetAttachment(store, record.id, network.id);
   plan.networks = plan.networks.filter((entry) => entry.network !== network.id);
   writeRecord(store, record);
   leaveNetwork(store, network, record.id);

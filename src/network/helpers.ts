@@ -42,23 +42,45 @@ export function helperProblem(helper: NetworkHelperName): string | undefined {
 }
 
 /**
- * The helper of a start: the one asked for (an error naming the fix when it cannot
- * be had), or with `auto` pasta, else slirp4netns, else none (`note` says why).
+ * The helper of a start, and whether the user networks are joined without one:
+ * - `outbound` false (every network of the container is internal, and it is not on
+ *   the default one): no helper, the loopback and the user networks alone;
+ * - a helper asked for: it, or an error naming the fix when it cannot be had;
+ * - `auto`: pasta, else slirp4netns; with neither installed, the user networks
+ *   without outbound access (a note says so), or `none` when it has no user
+ *   networks (a note says why). /dev/net/tun unusable: an error when user
+ *   networks or published ports need it (the taps need it too), else `none`.
  */
-export function chooseHelper(plan: Extract<NetworkPlan, { mode: 'private' }>): { helper: NetworkHelperName | undefined; note?: string } {
+export interface HelperChoice {
+  helper: NetworkHelperName | undefined;
+  /** No helper, but the user networks are joined (burrow-net --helper none). */
+  networksOnly: boolean;
+  note?: string;
+}
+
+export function chooseHelper(plan: Extract<NetworkPlan, { mode: 'private' }>, outbound = true): HelperChoice {
+  const privateNetworkError = (why: string): BurrowError => new BurrowError('INVALID_ARGUMENT', `cannot give the container a private network: ${why}; run 'burrow doctor'`);
+  if (!outbound) {
+    const tun = tunProblem();
+    if (tun !== undefined) throw privateNetworkError(tun);
+    return { helper: undefined, networksOnly: true };
+  }
   if (plan.helper !== 'auto') {
     const problem = helperProblem(plan.helper);
     if (problem !== undefined) throw new BurrowError('INVALID_ARGUMENT', `cannot give the container the network ${plan.helper}: ${problem}; run 'burrow doctor'`);
-    return { helper: plan.helper };
+    return { helper: plan.helper, networksOnly: false };
   }
   const tun = tunProblem();
   const installed = HELPERS.find((helper) => onPath(helper));
-  if (tun === undefined && installed !== undefined) return { helper: installed };
-  if (plan.networks.length > 0 || plan.ports.length > 0 || plan.publishAll) {
-    throw new BurrowError('INVALID_ARGUMENT', `cannot give the container a private network: ${tun ?? 'neither pasta (apt-get install passt) nor slirp4netns is installed'}; run 'burrow doctor'`);
+  if (tun === undefined && installed !== undefined) return { helper: installed, networksOnly: false };
+  const missing = 'neither pasta (Debian/Ubuntu: apt-get install passt) nor slirp4netns is installed';
+  if (tun !== undefined && (plan.networks.length > 0 || plan.ports.length > 0 || plan.publishAll)) throw privateNetworkError(tun);
+  if (plan.ports.length > 0 || plan.publishAll) throw privateNetworkError(`${missing}, and published ports need one`);
+  if (plan.networks.length > 0) {
+    const names = plan.networks.map((network) => network.name).join(', ');
+    return { helper: undefined, networksOnly: true, note: `burrow: the container has no outbound network access, only its network${plan.networks.length > 1 ? 's' : ''} ${names}: ${missing}; run 'burrow doctor'` };
   }
-  const why = installed === undefined ? 'neither pasta (Debian/Ubuntu: apt-get install passt) nor slirp4netns is installed' : tun;
-  return { helper: undefined, note: `burrow: the container runs without a network (as --network none): ${why}; run 'burrow doctor'` };
+  return { helper: undefined, networksOnly: false, note: `burrow: the container runs without a network (as --network none): ${tun ?? missing}; run 'burrow doctor'` };
 }
 
 /** The file burrow-net names its helper in (PID.STARTTIME.BOOTID), while the helper runs. */

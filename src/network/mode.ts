@@ -91,12 +91,14 @@ function checkMac(mac: string): void {
  * The plan's network for a new container (`containerId`: its id, for a user
  * network's address). `lookupContainer` finds a `container:NAME` (its id).
  */
-export function networkPlan(store: Store, request: NetworkRequest, exposedPorts: Array<{ port: number; protocol: 'tcp' | 'udp' }>, containerId: string, lookupContainer: (name: string) => string): NetworkPlan {
+export function networkPlan(store: Store, request: NetworkRequest, exposedPorts: Array<{ port: number; protocol: 'tcp' | 'udp' }>, containerId: string, lookupContainer: (name: string) => string, onNote?: (note: string) => void): NetworkPlan {
   const parsed = parseNetworkMode(request.spec);
   const publishes = request.ports.length > 0 || request.publishAll;
   if (request.mac !== undefined) checkMac(request.mac);
   if (parsed.kind === 'none' || parsed.kind === 'host' || parsed.kind === 'container') {
-    if (publishes && parsed.kind !== 'host') throw new BurrowError('INVALID_ARGUMENT', `conflicting options: port publishing and the ${parsed.kind === 'none' ? 'none' : 'container'} network mode`);
+    // Docker refuses -p with container:NAME and warns (in these words) with host; with none it takes them silently: burrow says so too.
+    if (publishes && parsed.kind === 'container') throw new BurrowError('INVALID_ARGUMENT', 'conflicting options: port publishing and the container network mode');
+    if (publishes) onNote?.(`WARNING: Published ports are discarded when using ${parsed.kind} network mode`);
     if (request.mac !== undefined) throw new BurrowError('INVALID_ARGUMENT', `conflicting options: --mac-address and the ${parsed.kind} network mode`);
     if (request.aliases.length > 0) throw new BurrowError('INVALID_ARGUMENT', '--network-alias is only for user-defined networks');
     if (parsed.kind === 'container') return { mode: 'container', container: lookupContainer(parsed.container) };
@@ -113,11 +115,18 @@ export function networkPlan(store: Store, request: NetworkRequest, exposedPorts:
   };
   if (parsed.kind === 'private') {
     if (request.aliases.length > 0) throw new BurrowError('INVALID_ARGUMENT', '--network-alias is only for user-defined networks');
-    return { ...base, helper: parsed.helper, helperOptions: parsed.options, networks: [] };
+    return { ...base, helper: parsed.helper, helperOptions: parsed.options, networks: [], defaultNetwork: true };
   }
   const network = findNetwork(store, parsed.name);
   if (network === undefined) throw new BurrowError('NOT_FOUND', `network ${parsed.name} not found: create it with 'burrow network create ${parsed.name}', or use none, host, pasta, slirp4netns or container:NAME`);
-  return { ...base, helper: 'auto', networks: [joinNetwork(store, network, containerId, request.aliases, request.mac)] };
+  // An internal network has no way out, and so no way in from the host (Docker publishes nothing there).
+  if (network.internal && publishes) throw new BurrowError('INVALID_ARGUMENT', `conflicting options: port publishing and the internal network ${network.name} (it has no outbound access, so nothing is published): drop -p/-P, or use a network created without --internal`);
+  return { ...base, helper: 'auto', networks: [joinNetwork(store, network, containerId, request.aliases, request.mac)], defaultNetwork: false };
+}
+
+/** Whether a private network includes the default one (the helper's, with outbound access); see NetworkPlan. */
+export function onDefaultNetwork(plan: Extract<NetworkPlan, { mode: 'private' }>): boolean {
+  return plan.defaultNetwork ?? plan.networks.length === 0;
 }
 
 /** A plan's network as Docker's HostConfig.NetworkMode spells it. */
@@ -129,7 +138,7 @@ export function networkModeName(plan: NetworkPlan, containerName: (id: string) =
     case 'container':
       return `container:${containerName(plan.container)}`;
     case 'private':
-      if (plan.networks.length > 0) return plan.networks[0]!.name;
+      if (plan.networks.length > 0 && !onDefaultNetwork(plan)) return plan.networks[0]!.name;
       if (plan.helper === 'auto') return 'bridge';
       return plan.helperOptions.length === 0 ? plan.helper : `${plan.helper}:${plan.helperOptions.join(',')}`;
   }

@@ -16,7 +16,7 @@ export interface ExposedPort {
   protocol: Protocol;
 }
 
-const PUBLISH_FORM = 'use [hostIP:][hostPort:]containerPort[/tcp|udp], e.g. 8080:80, 127.0.0.1:8080:80/udp, [::1]:8080:80 or 8000-8010:80-90';
+const PUBLISH_FORM = 'use [hostIP:][hostPort:]containerPort[/tcp|udp], e.g. 8080:80, 127.0.0.1:8080:80/udp, [::1]:8080:80, 8000-8010:80-90 or 8000-8010:80';
 
 function badPublish(spec: string, problem: string): BurrowError {
   return new BurrowError('INVALID_ARGUMENT', `invalid -p "${spec}": ${problem}: ${PUBLISH_FORM}`);
@@ -82,6 +82,8 @@ export function parsePublish(spec: string): PortMapping[] {
   if (parts.hostPort !== '') {
     host = portRange(parts.hostPort, true);
     if (host === undefined) throw badPublish(spec, `"${parts.hostPort}" is not a host port or range (1-65535, or 0 for a free one)`);
+    // Docker's 8000-8010:80: one container port on the first free host port of a range.
+    if (count === 1 && host.end > host.start) return [{ hostIp: parts.hostIp, hostPort: host.start, hostPortEnd: host.end, containerPort: container.start, protocol }];
     if (host.end - host.start + 1 !== count) {
       throw badPublish(spec, `the host range ${parts.hostPort} and the container range ${parts.containerPort} differ in length`);
     }
@@ -186,7 +188,7 @@ export async function resolvePorts(asked: PortMapping[], exposed: ExposedPort[],
   if (all.length === 0) return [];
   const twice = new Map<string, PortMapping>();
   for (const port of all) {
-    if (port.hostPort === 0) continue;
+    if (port.hostPort === 0 || port.hostPortEnd !== undefined) continue;
     const key = `${port.hostPort}/${port.protocol}`;
     const other = twice.get(key);
     if (other !== undefined && (other.hostIp === port.hostIp || other.hostIp === '' || port.hostIp === '')) {
@@ -197,9 +199,14 @@ export async function resolvePorts(asked: PortMapping[], exposed: ExposedPort[],
   const held: Held[] = [];
   const published: PublishedPort[] = [];
   try {
-    // Fixed ports first, so that a free port the kernel picks is never one asked for by number.
-    const order = [...all.filter((port) => port.hostPort !== 0), ...all.filter((port) => port.hostPort === 0)];
-    for (const port of order) {
+    // Fixed ports first, then ranges, so that a port the kernel or a range picks is never one asked for by number.
+    const fixed = (port: PortMapping): boolean => port.hostPort !== 0 && port.hostPortEnd === undefined;
+    const order = [...all.filter(fixed), ...all.filter((port) => port.hostPortEnd !== undefined), ...all.filter((port) => port.hostPort === 0)];
+    for (const { hostPortEnd, ...port } of order) {
+      if (hostPortEnd !== undefined) {
+        published.push({ ...port, hostPort: await holdInRange(port, hostPortEnd, held) });
+        continue;
+      }
       try {
         published.push({ ...port, hostPort: await hold(port.protocol, port.hostIp, port.hostPort, held) });
       } catch (error) {
@@ -210,6 +217,18 @@ export async function resolvePorts(asked: PortMapping[], exposed: ExposedPort[],
     await release(held);
   }
   return sortPorts(published);
+}
+
+/** The first host port from port.hostPort to `end` that can be bound (Docker's `-p 8000-8010:80`), held. */
+async function holdInRange(port: PortMapping, end: number, held: Held[]): Promise<number> {
+  for (let candidate = port.hostPort; candidate <= end; candidate++) {
+    try {
+      return await hold(port.protocol, port.hostIp, candidate, held);
+    } catch (error) {
+      if (errnoOf(error) !== 'EADDRINUSE') throw portError(error, port.protocol, port.hostIp, candidate, port.containerPort);
+    }
+  }
+  throw new BurrowError('IN_USE', `no port of ${port.hostPort}-${end}/${port.protocol} on ${shownHostIp(port.hostIp)} is free: stop what holds them, choose another range, or publish the container port alone (-p ${port.containerPort}/${port.protocol}) for any free one`);
 }
 
 /** By protocol, container port, then host address: the order port, ps and inspect show them in. */
@@ -348,7 +367,8 @@ export function inspectPorts(exposed: ExposedPort[], published: PublishedPort[])
 export function inspectPortBindings(asked: PortMapping[]): Record<string, Array<{ HostIp: string; HostPort: string }>> {
   const result: Record<string, Array<{ HostIp: string; HostPort: string }>> = {};
   for (const port of asked) {
-    (result[`${port.containerPort}/${port.protocol}`] ??= []).push({ HostIp: port.hostIp, HostPort: port.hostPort === 0 ? '' : String(port.hostPort) });
+    const hostPort = port.hostPort === 0 ? '' : port.hostPortEnd === undefined ? String(port.hostPort) : `${port.hostPort}-${port.hostPortEnd}`;
+    (result[`${port.containerPort}/${port.protocol}`] ??= []).push({ HostIp: port.hostIp, HostPort: hostPort });
   }
   return result;
 }

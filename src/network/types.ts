@@ -11,6 +11,8 @@ export type NetworkHelperName = 'pasta' | 'slirp4netns';
 export interface PortMapping {
   hostIp: string;
   hostPort: number;
+  /** `-p 8000-8010:80`: the first free host port from hostPort to this one, chosen at each start. */
+  hostPortEnd?: number | undefined;
   containerPort: number;
   protocol: 'tcp' | 'udp';
 }
@@ -69,6 +71,13 @@ export type NetworkPlan =
       exposedPorts: Array<{ port: number; protocol: 'tcp' | 'udp' }>;
       mac?: string | undefined;
       networks: NetworkAttachment[];
+      /**
+       * Whether the container is on the default network too (its helper's eth0, with
+       * outbound access): true unless created with `--network NAME`. Undefined in a
+       * record from before: true when it has no user-defined networks. A container
+       * whose networks are all internal and not on the default one has no helper.
+       */
+      defaultNetwork?: boolean | undefined;
     }
   | { mode: 'container'; container: string };
 

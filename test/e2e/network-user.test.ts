@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bed } from '../helpers/bed.js';
@@ -133,11 +135,66 @@ describe('user-defined networks', () => {
     expect(new Set(addresses).size).toBe(7);
   });
 
+  it('an internal network: peers by name, no way out (no helper, no default route), nothing published', async () => {
+    expect((await run(box, ['network', 'create', '--internal', 'inner'])).exitCode).toBe(0);
+    await runDetached([...LOCAL_DNS, '--name', 'vault', '--network', 'inner', busybox(), ...SERVE('hello-from-vault')]);
+    const inside = await run(box, ['run', '--rm', ...LOCAL_DNS, '--network', 'inner', busybox(), 'sh', '-c',
+      'for i in 1 2 3 4 5 6 7 8 9 10; do busybox nc -w 2 vault 8080 2>/dev/null && break; sleep 1; done; echo ---; busybox ip -o link | busybox awk -F": " \'{print $2}\'; echo ---; busybox ip route; echo ---; busybox nc -w 2 192.0.2.1 80 </dev/null 2>&1; echo "exit $?"']);
+    expect(inside.exitCode, inside.stderr).toBe(0);
+    expect(inside.stderr).toBe('');
+    const [reply, links, routes, outward] = inside.stdout.split('---\n');
+    expect(reply!.trim()).toBe('hello-from-vault');
+    // The loopback and the network's tap: no interface of pasta's, no route but the network's subnet.
+    expect(links!.trim().split('\n').map((link) => link.replace(/@.*/, ''))).toEqual(['lo', 'eth1']);
+    expect(routes!.trim()).toMatch(/^10\.89\.\d+\.0\/24 dev eth1 [^\n]*$/);
+    // An address off the subnet (TEST-NET-1): refused inside the namespace, nothing sent.
+    expect(outward).toMatch(/unreachable[\s\S]*exit 1/i);
+    const vault = (JSON.parse((await run(box, ['inspect', 'vault'])).stdout) as Array<{ Id: string; NetworkSettings: { NetworkHelper: string | null; Networks: Record<string, { IPAddress: string }> } }>)[0]!;
+    expect(vault.NetworkSettings.NetworkHelper).toBeNull();
+    expect(vault.NetworkSettings.Networks.inner!.IPAddress).toMatch(/^10\.89\.\d+\.\d+$/);
+    expect(existsSync(join(box.root, 'containers', vault.Id, 'network-helper'))).toBe(false);
+    // Docker publishes nothing on an internal network: -p there is refused before anything is made.
+    const published = await run(box, ['run', '--rm', '--network', 'inner', '-p', '18099:80', busybox(), 'true']);
+    expect(published.exitCode).toBe(125);
+    expect(expectOneLineError(published)).toMatch(/port publishing and the internal network inner/);
+  });
+
+  it('a container on the default network keeps its way out when connected to an internal network', async () => {
+    await runDetached([...LOCAL_DNS, '--name', 'mixed', busybox(), 'sleep', '300']);
+    expect((await run(box, ['network', 'connect', 'inner', 'mixed'])).exitCode).toBe(0);
+    expect((await run(box, ['restart', '-t', '1', 'mixed'])).exitCode).toBe(0);
+    await until(async () => (await fetchFrom('mixed', 'vault')) === 'hello-from-vault', 20_000, 'mixed reaches vault after its restart');
+    expect((await run(box, ['exec', 'mixed', 'busybox', 'ip', 'route'])).stdout).toMatch(/^default via /m);
+  });
+
+  it('a container restarted by its monitor (restart policy) rejoins the network it was connected to while it ran', async () => {
+    await runDetached([...LOCAL_DNS, '--restart', 'always', '--name', 'phoenix', busybox(), ...SERVE('hello-from-phoenix')]);
+    expect((await run(box, ['network', 'connect', 'front', 'phoenix'])).exitCode).toBe(0);
+    await until(async () => (await fetchFrom('client', 'phoenix')) === 'hello-from-phoenix', 20_000, 'client reaches phoenix once connected');
+    const inspect = async (): Promise<{ State: { Pid: number; Running: boolean } }> => (JSON.parse((await run(box, ['inspect', 'phoenix'])).stdout) as Array<{ State: { Pid: number; Running: boolean } }>)[0]!;
+    const before = await inspect();
+    process.kill(before.State.Pid, 'SIGKILL');
+    await until(async () => {
+      const now = await inspect();
+      return now.State.Running && now.State.Pid !== 0 && now.State.Pid !== before.State.Pid;
+    }, 30_000, 'the monitor restarts phoenix');
+    await until(async () => (await fetchFrom('client', 'phoenix')) === 'hello-from-phoenix', 20_000, 'client reaches phoenix after the restart');
+    // Disconnected, then restarted again: it does not come back to the network.
+    expect((await run(box, ['network', 'disconnect', 'front', 'phoenix'])).exitCode).toBe(0);
+    const second = await inspect();
+    process.kill(second.State.Pid, 'SIGKILL');
+    await until(async () => {
+      const now = await inspect();
+      return now.State.Running && now.State.Pid !== 0 && now.State.Pid !== second.State.Pid;
+    }, 30_000, 'the monitor restarts phoenix again');
+    expect((await run(box, ['exec', 'phoenix', 'busybox', 'ip', '-o', 'link'])).stdout).not.toMatch(/eth1/);
+  });
+
   it('leaves no switch running once the containers are removed, and then removes the networks', async () => {
     expect((await switches()).length).toBeGreaterThan(0);
     await removeAllContainers(box);
     await until(async () => (await switches()).length === 0, 30_000, 'every switch of the store ends');
-    expect((await run(box, ['network', 'rm', 'front', 'back'])).stdout.split('\n').filter(Boolean)).toEqual(['front', 'back']);
+    expect((await run(box, ['network', 'rm', 'front', 'back', 'inner'])).stdout.split('\n').filter(Boolean)).toEqual(['front', 'back', 'inner']);
     expect((await run(box, ['network', 'ls', '-q'])).stdout).toBe('');
   });
 

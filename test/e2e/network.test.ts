@@ -257,6 +257,46 @@ describe('burrow run: none, container:NAME and the errors', () => {
   });
 });
 
+describe('burrow run: the user networks without a helper, and -p where nothing is published', () => {
+  it('--network NAME keeps its network, without outbound access, when no helper is installed: one note (simulated: PATH without them)', async () => {
+    const PATH = pathWithout(['pasta', 'passt', 'slirp4netns']);
+    expect((await run(box, ['network', 'create', 'lonely'])).exitCode).toBe(0);
+    const server = await run(box, ['run', '-d', '--dns', '127.0.0.1', '--name', 'lonely-server', '--network', 'lonely', busybox(), 'sh', '-c', 'while true; do echo hello-alone | busybox nc -l -p 8080; done'], { env: { PATH } });
+    expect(server.exitCode, server.stderr).toBe(0);
+    expect(server.stderr).toMatch(/^burrow: the container has no outbound network access, only its network lonely: neither pasta .* nor slirp4netns is installed; run 'burrow doctor'$/);
+    const result = await run(box, ['run', '--rm', '--dns', '127.0.0.1', '--network', 'lonely', busybox(), 'sh', '-c',
+      'for i in 1 2 3 4 5 6 7 8 9 10; do busybox nc -w 2 lonely-server 8080 2>/dev/null && break; sleep 1; done; echo ---; busybox ip route'], { env: { PATH } });
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toContain('has no outbound network access, only its network lonely');
+    const [reply, routes] = result.stdout.split('---\n');
+    expect(reply!.trim()).toBe('hello-alone');
+    expect(routes).not.toMatch(/default/);
+    // Ports need a helper: still an error, naming why.
+    const published = await run(box, ['run', '--rm', '--network', 'lonely', '-p', '18098:80', busybox(), 'true'], { env: { PATH } });
+    expect(published.exitCode).toBe(125);
+    expect(expectOneLineError(published)).toMatch(/neither pasta .* nor slirp4netns is installed, and published ports need one; run 'burrow doctor'/);
+    await run(box, ['rm', '-f', 'lonely-server']);
+  });
+
+  it('-p with --network host or none: Docker\'s warning, and the container runs', async () => {
+    for (const mode of ['host', 'none']) {
+      const result = await run(box, ['run', '--rm', '--network', mode, '-p', '18097:80', busybox(), 'echo', 'ran']);
+      expect(result.exitCode, result.stderr).toBe(0);
+      expect(result.stdout.trim()).toBe('ran');
+      expect(result.stderr).toBe(`WARNING: Published ports are discarded when using ${mode} network mode`);
+    }
+  });
+
+  it('inspect of a container that does not run shows NetworkSettings.Ports as {}, as Docker does', async () => {
+    expect((await run(box, ['create', '--name', 'idle-ports', '-p', '18096:80', busybox(), 'true'])).exitCode).toBe(0);
+    const inspected = (JSON.parse((await run(box, ['inspect', 'idle-ports'])).stdout) as Array<{ NetworkSettings: { Ports: unknown }; HostConfig: { PortBindings: unknown } }>)[0]!;
+    expect(inspected.NetworkSettings.Ports).toEqual({});
+    expect(inspected.HostConfig.PortBindings).toEqual({ '80/tcp': [{ HostIp: '', HostPort: '18096' }] });
+    await run(box, ['rm', 'idle-ports']);
+  });
+});
+
 describe('burrow run: the helper lives exactly as long as the container', () => {
   it('a helper killed mid-run is reported (log and inspect) and the container is not hung', async () => {
     const created = await run(box, ['run', '-d', busybox(), 'sleep', '60']);

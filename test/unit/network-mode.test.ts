@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { networkModeName, normaliseNetworkPlan, parseNetworkMode, slirpOptionArgs } from '../../src/network/mode.js';
+import { networkModeName, normaliseNetworkPlan, onDefaultNetwork, parseNetworkMode, slirpOptionArgs } from '../../src/network/mode.js';
+import { chooseHelper, tunProblem } from '../../src/network/helpers.js';
 import { hostsFile, parseAddHost, wantsHostGateway } from '../../src/network/hosts.js';
 import { resolvConf } from '../../src/network/resolv.js';
 import { NETWORK_GO_STEP, NETWORK_READY_STEP } from '../../src/rootfs/shell.js';
@@ -38,6 +39,26 @@ describe('--network', () => {
     expect(normaliseNetworkPlan('host')).toEqual({ mode: 'host' });
     expect(normaliseNetworkPlan('none')).toEqual({ mode: 'none' });
     expect(normaliseNetworkPlan(privatePlan)).toBe(privatePlan);
+  });
+
+  it('a user network is the mode unless the container is on the default network too (connected later)', () => {
+    const member = { network: 'n1', name: 'front', address: '10.89.0.2', prefixLength: 24, mac: '02:42:0a:59:00:02', aliases: [] };
+    const privatePlan = { mode: 'private' as const, helper: 'auto' as const, helperOptions: [], ports: [], publishAll: false, exposedPorts: [], networks: [member] };
+    expect(networkModeName({ ...privatePlan, defaultNetwork: false })).toBe('front');
+    expect(networkModeName({ ...privatePlan, defaultNetwork: true })).toBe('bridge');
+    // Records from before the flag: on the default network only without user networks.
+    expect(onDefaultNetwork(privatePlan)).toBe(false);
+    expect(onDefaultNetwork({ ...privatePlan, networks: [] })).toBe(true);
+  });
+});
+
+describe('the helper of a start (this host: /dev/net/tun usable, as the bed makes it)', () => {
+  const member = { network: 'n1', name: 'inner', address: '10.89.0.2', prefixLength: 24, mac: '02:42:0a:59:00:02', aliases: [] };
+  const plan = { mode: 'private' as const, helper: 'auto' as const, helperOptions: [], ports: [], publishAll: false, exposedPorts: [], networks: [member], defaultNetwork: false };
+
+  it.skipIf(tunProblem() !== undefined)('no outbound access (every network internal): no helper, the networks joined, nothing said', () => {
+    expect(chooseHelper(plan, false)).toEqual({ helper: undefined, networksOnly: true });
+    expect(chooseHelper({ ...plan, helper: 'pasta' }, false)).toEqual({ helper: undefined, networksOnly: true });
   });
 });
 

@@ -58,6 +58,11 @@ describe('-p as Docker reads it (docker run --help, "Publish or expose port")', 
     expect(parsePublish('9000-9001').map((port) => [port.hostPort, port.containerPort])).toEqual([[0, 9000], [0, 9001]]);
   });
 
+  it('a host range for one container port is "the first free one of the range", as Docker reads 8000-8010:80', () => {
+    expect(parsePublish('127.0.0.1:8000-8010:80/udp')).toEqual([{ hostIp: '127.0.0.1', hostPort: 8000, hostPortEnd: 8010, containerPort: 80, protocol: 'udp' }]);
+    expect(inspectPortBindings(parsePublish('8000-8010:80'))).toEqual({ '80/tcp': [{ HostIp: '', HostPort: '8000-8010' }] });
+  });
+
   it('0 as the host port is "a free one", as Docker reads it', () => {
     expect(parsePublish('0:80')).toEqual([{ hostIp: '', hostPort: 0, containerPort: 80, protocol: 'tcp' }]);
   });
@@ -71,7 +76,7 @@ describe('-p as Docker reads it (docker run --help, "Publish or expose port")', 
     ['8080:80/sctp', 'unsupported protocol "sctp"'],
     ['8080:80/icmp', 'unsupported protocol "icmp"'],
     ['8000-8010:80-85', 'differ in length'],
-    ['8000-8010:80', 'differ in length'],
+    ['8000-8002:80-81', 'differ in length'],
     ['90-80:80-90', '"90-80" is not a host port or range'],
     ['x:80', '"x" is not a host port'],
     ['300.0.0.1:8080:80', '"300.0.0.1" is not an IPv4 address'],
@@ -140,6 +145,23 @@ describe('the host ports of a start (bound here, each checked free)', () => {
     // Released: each can be bound again at once.
     const again = await resolvePorts(ports.map((port) => ({ ...port })), [], false);
     expect(again.map((port) => port.hostPort).sort()).toEqual(ports.map((port) => port.hostPort).sort());
+  });
+
+  it('a host range gives its first free port, past one taken; a range with none free is one line', async () => {
+    const taken = await listening('127.0.0.1');
+    const first = portOf(taken);
+    try {
+      const [port] = await resolvePorts(parsePublish(`127.0.0.1:${first}-${first + 20}:80`), [], false);
+      expect(port!.hostPort).toBeGreaterThan(first);
+      expect(port!.hostPort).toBeLessThanOrEqual(first + 20);
+      expect(port).not.toHaveProperty('hostPortEnd');
+      await expect(resolvePorts(parsePublish(`127.0.0.1:${first}-${first}:80`), [], false)).rejects.toThrow(`port ${first}/tcp on 127.0.0.1 is already in use`);
+      // Two container ports on one range: distinct host ports.
+      const two = await resolvePorts([...parsePublish(`127.0.0.1:${first}-${first + 20}:80`), ...parsePublish(`127.0.0.1:${first}-${first + 20}:81`)], [], false);
+      expect(two[0]!.hostPort).not.toBe(two[1]!.hostPort);
+    } finally {
+      taken.close();
+    }
   });
 
   it('-P without exposed ports, and nothing asked, publish nothing', async () => {
