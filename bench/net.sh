@@ -140,12 +140,12 @@ user_net burrow "${BURROW[@]}"
 
 # ---------------------------------------------------------------- 4. set-up cost of a warm run
 JSON="$WORK/warm.json"; chown "$BUSER": "$WORK"
-set -- "burrow none" "$(q "${BURROW[@]}") run --rm --network none $BB true" \
-       "burrow pasta" "$(q "${BURROW[@]}") run --rm --network pasta $BB true" \
-       "burrow slirp4netns" "$(q "${BURROW[@]}") run --rm --network slirp4netns $BB true"
+set -- "burrow none" "$(q "${BURROW[@]}") run --rm --network none $BB /bin/busybox true" \
+       "burrow pasta" "$(q "${BURROW[@]}") run --rm --network pasta $BB /bin/busybox true" \
+       "burrow slirp4netns" "$(q "${BURROW[@]}") run --rm --network slirp4netns $BB /bin/busybox true"
 if [ ${#PODMAN[@]} -gt 0 ]; then
-  set -- "$@" "podman none" "$(q "${PODMAN[@]}") run --rm --network none $BB true" \
-              "podman slirp4netns" "$(q "${PODMAN[@]}") run --rm --network slirp4netns $BB true"
+  set -- "$@" "podman none" "$(q "${PODMAN[@]}") run --rm --network none $BB /bin/busybox true" \
+              "podman slirp4netns" "$(q "${PODMAN[@]}") run --rm --network slirp4netns $BB /bin/busybox true"
 fi
 log "hyperfine: warm runs"
 hf_json "$JSON" "$@"
