@@ -132,6 +132,14 @@ describe('user-defined networks', () => {
     await until(async () => (await fetchFrom('client', 'late')) === 'hello-from-late', 20_000, 'client reaches late');
   });
 
+  it("refuses to start a container with a running peer's MAC on the network, in one line, exit 125", async () => {
+    const client = Object.values((await inspectNetwork('front')).Containers).find((member) => member.Name === 'client')!;
+    const result = await run(box, ['run', '--rm', ...LOCAL_DNS, '--network', 'front', '--mac-address', client.MacAddress, busybox(), 'true']);
+    expect(result.exitCode).toBe(125);
+    expect(expectOneLineError(result)).toContain('another member of the network has its MAC address');
+    expect(await fetchFrom('client', 'late')).toBe('hello-from-late');
+  });
+
   it('refuses to remove a network in use, in one line', async () => {
     expect(expectOneLineError(await run(box, ['network', 'rm', 'front']))).toMatch(/network front is in use by container/);
     expect(expectOneLineError(await run(box, ['network', 'rm', 'nothing-such']))).toContain('no such network: nothing-such');
