@@ -14,8 +14,8 @@
  * netmask and MTU and brings it up with ioctls (no `ip` binary in the path), then
  * sends the switch the tap's fd, a pidfd of PID and one of PID's parent (its
  * keeper, see burrow-switch.c) (SCM_RIGHTS) with FILE's text
- * and waits for its "ok". The tap lives on in the switch; this process exits 0.
- * Any failure: one line on stderr, exit 1.
+ * and waits for its "ok" (at most SWITCH_TIMEOUT_S). The tap lives on in the
+ * switch; this process exits 0. Any failure: one line on stderr, exit 1.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -31,15 +31,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "attach-text.h"
+
 #define TAP_MTU 65520
 #define MAX_TEXT 8000
+/* How long the switch may take to answer (it answers at once when it runs). */
+#define SWITCH_TIMEOUT_S 10
 
 static const char *target_text = "";
 
@@ -52,36 +58,6 @@ static void fail(const char *format, ...)
   fputc('\n', stderr);
   va_end(args);
   exit(1);
-}
-
-static void field(const char *text, const char *key, char *out, size_t size)
-{
-  size_t key_length = strlen(key);
-  out[0] = 0;
-  for (const char *line = text; line != NULL && *line != 0;) {
-    const char *end = strchr(line, '\n');
-    size_t length = end == NULL ? strlen(line) : (size_t)(end - line);
-    if (length > key_length && strncmp(line, key, key_length) == 0 && line[key_length] == '=') {
-      size_t value = length - key_length - 1;
-      if (value >= size) value = size - 1;
-      memcpy(out, line + key_length + 1, value);
-      out[value] = 0;
-      return;
-    }
-    line = end == NULL ? NULL : end + 1;
-  }
-}
-
-static int parse_mac(const char *text, unsigned char mac[6])
-{
-  unsigned int bytes[6];
-  char extra;
-  if (sscanf(text, "%x:%x:%x:%x:%x:%x%c", &bytes[0], &bytes[1], &bytes[2], &bytes[3], &bytes[4], &bytes[5], &extra) != 6) return -1;
-  for (int i = 0; i < 6; i++) {
-    if (bytes[i] > 255) return -1;
-    mac[i] = (unsigned char)bytes[i];
-  }
-  return 0;
 }
 
 /* PID's parent from /proc/PID/stat (after the command name, which may hold spaces and parentheses), or -1. */
@@ -106,6 +82,10 @@ static int connect_switch(const char *path)
 {
   int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) fail("socket: %s", strerror(errno));
+  /* A switch that is stuck (or not a switch) must not hold the container's start: connect, send and the answer time out. */
+  struct timeval timeout = { .tv_sec = SWITCH_TIMEOUT_S };
+  if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout)) != 0 || setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout)) != 0)
+    fail("setting the switch's timeout: %s", strerror(errno));
   struct sockaddr_un address = { .sun_family = AF_UNIX };
   const char *slash = strrchr(path, '/');
   if (strlen(path) >= sizeof(address.sun_path) && slash != NULL) {
@@ -117,7 +97,7 @@ static int connect_switch(const char *path)
   if (strlen(path) >= sizeof(address.sun_path)) fail("the switch's socket path is too long: %s", path);
   strcpy(address.sun_path, path);
   if (connect(fd, (struct sockaddr *)&address, sizeof(address)) != 0)
-    fail("the network's switch is not running (%s: %s)", path, strerror(errno));
+    fail("the network's switch is not running (%s: %s): start the container again (or run network connect again)", path, strerror(errno));
   if (chdir("/") != 0) fail("chdir /: %s", strerror(errno));
   return fd;
 }
@@ -127,7 +107,7 @@ static int connect_switch(const char *path)
  * (NS_GET_USERNS): capabilities there are what the tap's ioctls need, and PID's
  * own user namespace may be a nested one without them.
  */
-static void join_network_of(long pid)
+static void join_network_of(long pid, int pidfd)
 {
   char path[64];
   snprintf(path, sizeof(path), "/proc/%ld/ns/net", pid);
@@ -135,9 +115,17 @@ static void join_network_of(long pid)
   if (net < 0) fail("%s: %s", path, strerror(errno));
   int owner = ioctl(net, NS_GET_USERNS);
   if (owner < 0) fail("the owner of %s: %s", path, strerror(errno));
+  /*
+   * Security: /proc/PID is looked up by number. The pidfd was opened first, so if
+   * it still names a live process, the namespace opened above is that process's,
+   * not one of a process that took the number after it ended.
+   */
+  if (syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) != 0) fail("the container's process %ld ended", pid);
   struct stat theirs, ours;
   /* Already there (setns into one's own user namespace is EINVAL). */
   int same = fstat(owner, &theirs) == 0 && stat("/proc/self/ns/user", &ours) == 0 && ours.st_ino == theirs.st_ino && ours.st_dev == theirs.st_dev;
+  /* Security: in the container's user namespace, nothing there may ptrace this process or open its /proc files (as runc does). */
+  if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) fail("prctl: %s", strerror(errno));
   if (!same && setns(owner, CLONE_NEWUSER) != 0) fail("cannot join the user namespace of %ld: %s", pid, strerror(errno));
   if (setns(net, CLONE_NEWNET) != 0) fail("cannot join the network namespace of %ld: %s", pid, strerror(errno));
   close(owner);
@@ -199,7 +187,7 @@ int main(int argc, char **argv)
   if (pidfd < 0) fail("the container's process %ld: %s", pid, strerror(errno));
   int switch_fd = connect_switch(socket_path);
 
-  join_network_of(pid);
+  join_network_of(pid, pidfd);
 
   int tap = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
   if (tap < 0) fail("/dev/net/tun: %s (as root: chmod 0666 /dev/net/tun)", strerror(errno));
@@ -236,6 +224,11 @@ int main(int argc, char **argv)
   int keeper = -1;
   long parent = parent_of(pid);
   if (parent > 1) keeper = (int)syscall(SYS_pidfd_open, (pid_t)parent, 0);
+  /* PID alive with the same parent after the pidfd was opened: the pidfd is that parent's, not a process that took its number. */
+  if (keeper >= 0 && (parent_of(pid) != parent || syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) != 0)) {
+    close(keeper);
+    keeper = -1;
+  }
   int fds[3] = { tap, pidfd, keeper };
   int nfds = keeper >= 0 ? 3 : 2;
   union {
@@ -254,6 +247,7 @@ int main(int argc, char **argv)
   if (sendmsg(switch_fd, &message, MSG_NOSIGNAL) != (ssize_t)(length + 1)) fail("sending the tap to the switch: %s", strerror(errno));
   char answer[512];
   ssize_t got = read(switch_fd, answer, sizeof(answer) - 1);
+  if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) fail("the network's switch did not answer in %d s (its log: switch.log beside %s)", SWITCH_TIMEOUT_S, socket_path);
   if (got <= 0) fail("the switch closed the connection without an answer");
   answer[got] = 0;
   answer[strcspn(answer, "\n")] = 0;

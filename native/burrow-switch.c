@@ -6,8 +6,15 @@
  * A user cannot make veth pairs between containers' network namespaces (each has
  * its own user namespace), so the containers of a network are joined in user
  * space: each member's tap device (made in its namespace by burrow-netattach) is
- * handed to this process, which forwards frames between the taps as a learning
- * switch (a MAC table; broadcast, multicast and unknown destinations flooded).
+ * handed to this process, which forwards frames between the taps. It learns
+ * nothing: each member's MAC and address come from its attach text, a frame whose
+ * source MAC is not its member's is dropped (and an ARP frame whose sender is not
+ * the member's MAC and address), unicast goes only to the member with that exact
+ * MAC (unknown destinations are dropped, never flooded), broadcast and multicast
+ * to every other member. Security: a member is root with CAP_NET_ADMIN in its own
+ * namespace; this stops it taking a peer's frames by sending with the peer's MAC
+ * or answering ARP for the peer's address, and flooding a table so that unicast
+ * reaches it. Two members of a network never share a MAC or an address.
  * Only members of this network are ever connected: that is the isolation between
  * networks (one process, one socket, one set of taps per network).
  *
@@ -17,22 +24,28 @@
  *   DIR/switch.sock  the unix stream socket members and burrow talk to
  * Requests (text ending in a NUL byte):
  *   attach: the member's text (key=value lines: container, name, aliases, address,
- *     hosts) with SCM_RIGHTS [tap fd, pidfd of the member's sandbox, and optionally
- *     a pidfd of its keeper: the process that may start it again]; reply "ok\n"
+ *     mac, hosts) with SCM_RIGHTS [tap fd, pidfd of the member's sandbox, and
+ *     optionally a pidfd of its keeper: the process that may start it again];
+ *     reply "ok\n" or "error WHY\n"
  *   "disconnect ID": drops container ID's tap; reply "ok\n" or "none\n"
  *   "ping": reply "ok\n" (burrow's "is it running" test)
  * A member is dropped when its pidfd turns readable (the sandbox ended: its tap
  * would otherwise keep the namespace alive) or on `disconnect`. As members come
  * and go the switch rewrites the `# network NAME` section of every member's hosts
- * file in place (same inode: it is bind-mounted; under flock; every other line
- * kept), listing the other members by container name and aliases.
- * It exits IDLE_MS after the last member left and no request came (and removes
- * its socket), but not while a keeper of a member that ended lives: the keeper is
+ * file in place (same inode: it is bind-mounted; every other line kept), listing
+ * the other members by container name and aliases. The file is locked with
+ * LOCK_NB: it is the container's /etc/hosts, which the job can flock for ever; a
+ * locked file is left and tried again every RETRY_MS until written.
+ * Only processes of the switch's own user are served (SO_PEERCRED).
+ * It exits IDLE_MS after the last member left and no request came (it removes its
+ * socket first, then serves what was already queued on it, and goes on if that
+ * brought a member), but not while a keeper of a member that ended lives: the keeper is
  * the parent of the member's sandbox (its burrow-monitor, which starts it again
  * under a restart policy after a back-off longer than IDLE_MS may be, and whose
  * burrow-netattach then needs this switch still there).
  */
 #define _GNU_SOURCE
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -48,14 +61,18 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "attach-text.h"
+
 #define MAX_MEMBERS 256
 #define MAX_CLIENTS 32
 #define MAX_KEEPERS 256
-#define MAX_MACS 4096
 #define MAX_TEXT 8192
 #define FRAME_MAX 65600
 #define IDLE_MS 5000
-#define MAC_AGE_S 300
+/* How long the idle switch serves the connections queued before it removed its socket. */
+#define CLOSING_MS 1000
+/* How often a hosts file the container had locked is tried again. */
+#define RETRY_MS 500
 
 /*
  * epoll tags: kind, the member's generation and its index. A batch of events may
@@ -71,6 +88,10 @@ struct member {
   int tap;
   int pidfd;
   int keeper;
+  /* The hosts file is to be written again (it was locked): LEAVING + 1, or 0. */
+  int hosts_pending;
+  unsigned char mac[6];
+  struct in_addr ip;
   char container[80];
   char name[256];
   char aliases[1024];
@@ -86,19 +107,12 @@ struct client {
   char text[MAX_TEXT];
 };
 
-struct mac_entry {
-  unsigned char mac[6];
-  int member;
-  time_t seen;
-};
-
 static struct member members[MAX_MEMBERS];
 static struct client clients[MAX_CLIENTS];
-static struct mac_entry macs[MAX_MACS];
-/* Keepers of members that ended: pidfds (-1: free slot) and their containers. */
+/* Keepers of members that ended: pidfds (-1: free slot), their generations (as members') and containers. */
 static int keepers[MAX_KEEPERS];
+static uint32_t keeper_generation[MAX_KEEPERS];
 static char keeper_container[MAX_KEEPERS][80];
-static int mac_count;
 static int epoll_fd;
 static const char *network_name;
 static unsigned char frame[FRAME_MAX];
@@ -140,32 +154,15 @@ static void keep(int fd, const char *container)
   if (fd < 0) return;
   for (int i = 0; i < MAX_KEEPERS; i++) {
     if (keepers[i] >= 0) continue;
-    struct epoll_event event = { .events = EPOLLIN, .data.u64 = TAG(TAG_KEEPER, 0, i) };
+    uint32_t generation = keeper_generation[i] + 1;
+    struct epoll_event event = { .events = EPOLLIN, .data.u64 = TAG(TAG_KEEPER, generation, i) };
     if (epoll_ctl(epoll_fd, EPOLL_CTL_ADD, fd, &event) != 0) break;
     keepers[i] = fd;
+    keeper_generation[i] = generation;
     snprintf(keeper_container[i], sizeof(keeper_container[i]), "%s", container);
     return;
   }
   close(fd);
-}
-
-/* The value of KEY in key=value lines, copied into OUT ("" when missing). */
-static void field(const char *text, const char *key, char *out, size_t size)
-{
-  size_t key_length = strlen(key);
-  out[0] = 0;
-  for (const char *line = text; line != NULL && *line != 0;) {
-    const char *end = strchr(line, '\n');
-    size_t length = end == NULL ? strlen(line) : (size_t)(end - line);
-    if (length > key_length && strncmp(line, key, key_length) == 0 && line[key_length] == '=') {
-      size_t value = length - key_length - 1;
-      if (value >= size) value = size - 1;
-      memcpy(out, line + key_length + 1, value);
-      out[value] = 0;
-      return;
-    }
-    line = end == NULL ? NULL : end + 1;
-  }
 }
 
 /* Text for a hosts line must not break the file's format (a peer's name comes from its owner, but stays one line). */
@@ -184,20 +181,28 @@ static int safe_text(const char *text)
 static void write_hosts(int self, int leaving)
 {
   struct member *owner = &members[self];
+  owner->hosts_pending = 0;
   if (owner->hosts[0] == 0) return;
-  int fd = open(owner->hosts, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+  int fd = open(owner->hosts, O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
   if (fd < 0) {
     note("cannot open a member's hosts file: %s", strerror(errno));
     return;
   }
-  if (flock(fd, LOCK_EX) != 0) {
+  /*
+   * Security: never wait for this lock. The file is the container's /etc/hosts:
+   * `flock /etc/hosts sleep inf` in the job would otherwise stop this
+   * single-threaded switch, and with it every member's traffic and every start on
+   * the network. Locked: tried again later (main's RETRY_MS).
+   */
+  if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    if (errno == EWOULDBLOCK || errno == EINTR) owner->hosts_pending = leaving + 1;
     close(fd);
     return;
   }
   static char old[65536], fresh[65536 + MAX_MEMBERS * 1400];
   struct stat info;
   /* A file grown past what is read whole (the job may write its /etc/hosts) is left alone, never cut. */
-  if (fstat(fd, &info) != 0 || info.st_size >= (off_t)sizeof(old)) {
+  if (fstat(fd, &info) != 0 || !S_ISREG(info.st_mode) || info.st_size >= (off_t)sizeof(old)) {
     note("a member's hosts file is too large to keep current: %s", owner->hosts);
     close(fd);
     return;
@@ -260,14 +265,6 @@ static void write_all_hosts(void)
     if (members[i].used) write_hosts(i, 0);
 }
 
-static void forget_macs(int member)
-{
-  int kept = 0;
-  for (int i = 0; i < mac_count; i++)
-    if (macs[i].member != member) macs[kept++] = macs[i];
-  mac_count = kept;
-}
-
 /* LEAVING: disconnected (its hosts section emptied, no restart awaited), else its sandbox ended. */
 static void drop_member(int index, int leaving)
 {
@@ -285,8 +282,25 @@ static void drop_member(int index, int leaving)
   }
   gone->keeper = -1;
   gone->used = 0;
-  forget_macs(index);
+  gone->hosts_pending = 0;
   write_all_hosts();
+}
+
+/*
+ * The hosts file of an attach request: none, or an absolute path to a regular
+ * file that is not a symbolic link (it is the container's bind-mount source on
+ * the host, out of the container's reach; strict all the same). NULL or a reason.
+ */
+static const char *check_hosts(const char *path)
+{
+  if (path[0] == 0) return NULL;
+  if (path[0] != '/') return "the member's hosts file is not an absolute path";
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+  if (fd < 0) return "the member's hosts file cannot be opened (or is a symbolic link)";
+  struct stat info;
+  int regular = fstat(fd, &info) == 0 && S_ISREG(info.st_mode);
+  close(fd);
+  return regular ? NULL : "the member's hosts file is not a regular file";
 }
 
 /* Takes a member from an attach request; returns 0 or a reason. */
@@ -310,8 +324,21 @@ static const char *add_member(struct client *request)
   field(request->text, "aliases", added->aliases, sizeof(added->aliases));
   field(request->text, "address", added->address, sizeof(added->address));
   field(request->text, "hosts", added->hosts, sizeof(added->hosts));
+  char mac_text[32];
+  field(request->text, "mac", mac_text, sizeof(mac_text));
   if (added->container[0] == 0 || added->address[0] == 0) return "the attach request names no container or address";
-  if (!safe_text(added->name) || !safe_text(added->aliases) || !safe_text(added->address)) return "the member's name, aliases or address is not one line";
+  if (!safe_text(added->name) || !safe_text(added->aliases)) return "the member's name or aliases is not one line";
+  if (inet_pton(AF_INET, added->address, &added->ip) != 1) return "the member's address is not an IPv4 address";
+  if (parse_mac(mac_text, added->mac) != 0 || (added->mac[0] & 1)) return "the member's MAC is not a unicast MAC address";
+  const char *hosts_problem = check_hosts(added->hosts);
+  if (hosts_problem != NULL) return hosts_problem;
+  /* Security: a second member with a peer's MAC or address would receive the peer's frames. */
+  for (int i = 0; i < MAX_MEMBERS; i++) {
+    struct member *peer = &members[i];
+    if (!peer->used || strcmp(peer->container, added->container) == 0) continue;
+    if (memcmp(peer->mac, added->mac, 6) == 0) return "another member of the network has its MAC address";
+    if (peer->ip.s_addr == added->ip.s_addr) return "another member of the network has its address";
+  }
   /* The same container again (a restart before its old sandbox was seen to end): the new tap replaces the old. */
   for (int i = 0; i < MAX_MEMBERS; i++)
     if (members[i].used && strcmp(members[i].container, added->container) == 0) drop_member(i, 0);
@@ -412,10 +439,18 @@ static void read_client(int index)
   }
 }
 
-static void accept_client(int listener)
+/* Takes one connection from the listener's queue: 0 when none was queued. */
+static int accept_client(int listener)
 {
   int fd = accept4(listener, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-  if (fd < 0) return;
+  if (fd < 0) return errno != EAGAIN && errno != EWOULDBLOCK;
+  /* Security: the socket's mode keeps others out; a peer of another uid (a mode changed, a shared directory) is refused all the same. */
+  struct ucred peer;
+  socklen_t peer_size = sizeof(peer);
+  if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer, &peer_size) != 0 || peer.uid != getuid()) {
+    close(fd);
+    return 1;
+  }
   int slot = -1;
   for (int i = 0; i < MAX_CLIENTS; i++)
     if (clients[i].fd < 0) {
@@ -424,41 +459,48 @@ static void accept_client(int listener)
     }
   if (slot < 0) {
     close(fd);
-    return;
+    return 1;
   }
   clients[slot].fd = fd;
   clients[slot].length = 0;
   clients[slot].nfds = 0;
   struct epoll_event event = { .events = EPOLLIN, .data.u64 = TAG(TAG_CLIENT, 0, slot) };
   if (epoll_ctl(epoll_fd, EPOLL_CTL_ADD, fd, &event) != 0) close_client(slot);
+  return 1;
 }
 
-static void learn(const unsigned char *mac, int member)
+/* Takes every connection queued on the listener: whether there was one. */
+static int accept_queued(int listener)
 {
-  if (mac[0] & 1) return; /* a group address is never a source */
-  time_t now = time(NULL);
-  for (int i = 0; i < mac_count; i++)
-    if (memcmp(macs[i].mac, mac, 6) == 0) {
-      macs[i].member = member;
-      macs[i].seen = now;
-      return;
-    }
-  if (mac_count == MAX_MACS) {
-    /* Full: the table starts again (unknown destinations flood until relearned). */
-    mac_count = 0;
-  }
-  memcpy(macs[mac_count].mac, mac, 6);
-  macs[mac_count].member = member;
-  macs[mac_count].seen = now;
-  mac_count++;
+  int any = 0;
+  while (accept_client(listener)) any = 1;
+  return any;
 }
 
-static int lookup(const unsigned char *mac)
+/* The member whose MAC is MAC, or -1. */
+static int member_with_mac(const unsigned char *mac)
 {
-  time_t now = time(NULL);
-  for (int i = 0; i < mac_count; i++)
-    if (memcmp(macs[i].mac, mac, 6) == 0) return now - macs[i].seen > MAC_AGE_S ? -1 : macs[i].member;
+  for (int i = 0; i < MAX_MEMBERS; i++)
+    if (members[i].used && memcmp(members[i].mac, mac, 6) == 0) return i;
   return -1;
+}
+
+/*
+ * Whether FROM may send this frame: its source MAC is its own, and an ARP frame
+ * (Ethernet/IPv4) names its own MAC and address as the sender.
+ */
+static int frame_allowed(int from, const unsigned char *data, size_t length)
+{
+  const struct member *sender = &members[from];
+  if (memcmp(data + 6, sender->mac, 6) != 0) return 0;
+  if (data[12] == 0x08 && data[13] == 0x06) {
+    /* ARP after the 14-byte header: htype 2, ptype 2, hlen 1, plen 1, op 2, sender MAC 6, sender IP 4. */
+    if (length < 14 + 28) return 0;
+    const unsigned char *arp = data + 14;
+    if (arp[4] != 6 || arp[5] != 4) return 0;
+    if (memcmp(arp + 8, sender->mac, 6) != 0 || memcmp(arp + 14, &sender->ip.s_addr, 4) != 0) return 0;
+  }
+  return 1;
 }
 
 /* A full tap queue drops the frame, as a switch port does; TCP resends. */
@@ -477,17 +519,50 @@ static void forward(int from)
       drop_member(from, 0);
       return;
     }
-    if (got < 14) continue;
-    learn(frame + 6, from);
-    int to = (frame[0] & 1) ? -1 : lookup(frame);
-    if (to == from) continue;
-    if (to >= 0 && members[to].used) {
-      send_to(to, frame, (size_t)got);
+    if (got < 14 || !frame_allowed(from, frame, (size_t)got)) continue;
+    if (!(frame[0] & 1)) {
+      /* Unicast: to the member with that MAC only; to no one when none has it. */
+      int to = member_with_mac(frame);
+      if (to >= 0 && to != from) send_to(to, frame, (size_t)got);
       continue;
     }
     for (int i = 0; i < MAX_MEMBERS; i++)
       if (members[i].used && i != from) send_to(i, frame, (size_t)got);
   }
+}
+
+/* Listens on switch.sock (one left by a switch that was killed is replaced: the lock says none runs); the socket, or -1. */
+static int open_listener(void)
+{
+  int listener = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  struct sockaddr_un address = { .sun_family = AF_UNIX };
+  strcpy(address.sun_path, "switch.sock");
+  unlink("switch.sock");
+  /* Security: only the user reaches the socket (it hands taps into containers' namespaces). */
+  mode_t old_mask = umask(0077);
+  int failed = listener < 0 || bind(listener, (struct sockaddr *)&address, sizeof(address)) != 0 || listen(listener, 64) != 0;
+  umask(old_mask);
+  struct epoll_event listen_event = { .events = EPOLLIN, .data.u64 = TAG(TAG_LISTEN, 0, 0) };
+  if (failed || epoll_ctl(epoll_fd, EPOLL_CTL_ADD, listener, &listen_event) != 0) {
+    note("cannot listen on switch.sock: %s", strerror(errno));
+    if (listener >= 0) close(listener);
+    return -1;
+  }
+  return listener;
+}
+
+static int clients_open(void)
+{
+  for (int i = 0; i < MAX_CLIENTS; i++)
+    if (clients[i].fd >= 0) return 1;
+  return 0;
+}
+
+static int hosts_pending(void)
+{
+  for (int i = 0; i < MAX_MEMBERS; i++)
+    if (members[i].used && members[i].hosts_pending) return 1;
+  return 0;
 }
 
 int main(int argc, char **argv)
@@ -510,34 +585,55 @@ int main(int argc, char **argv)
   /* Another switch of this network runs: it serves the members. */
   if (flock(lock, LOCK_EX | LOCK_NB) != 0) return 0;
 
-  int listener = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-  struct sockaddr_un address = { .sun_family = AF_UNIX };
-  strcpy(address.sun_path, "switch.sock");
-  unlink("switch.sock"); /* one left by a switch that was killed: the lock says none runs */
-  /* Security: only the user reaches the socket (it hands taps into containers' namespaces). */
-  mode_t old_mask = umask(0077);
-  if (listener < 0 || bind(listener, (struct sockaddr *)&address, sizeof(address)) != 0 || listen(listener, 64) != 0) {
-    note("cannot listen on switch.sock: %s", strerror(errno));
-    return 1;
-  }
-  umask(old_mask);
-
   epoll_fd = epoll_create1(EPOLL_CLOEXEC);
-  struct epoll_event listen_event = { .events = EPOLLIN, .data.u64 = TAG(TAG_LISTEN, 0, 0) };
-  epoll_ctl(epoll_fd, EPOLL_CTL_ADD, listener, &listen_event);
   for (int i = 0; i < MAX_CLIENTS; i++) clients[i].fd = -1;
   for (int i = 0; i < MAX_KEEPERS; i++) keepers[i] = -1;
+  int listener = open_listener();
+  if (listener < 0) return 1;
 
   long long last_activity = now_ms();
+  /* Idle: the socket is gone and what was queued on it is served until this time (0: not closing). */
+  long long closing_until = 0;
+  long long next_retry = 0;
   for (;;) {
-    int idle_left = -1;
-    if (busy_count() == 0) {
-      long long left = last_activity + IDLE_MS - now_ms();
-      if (left <= 0) break;
-      idle_left = (int)left;
+    long long now = now_ms();
+    if (closing_until != 0 && ((!accept_queued(listener) && !clients_open()) || now >= closing_until)) {
+      /* A queued request brought a member (or its keeper): listen again, the lock is still ours. */
+      if (busy_count() == 0) break;
+      close(listener);
+      listener = open_listener();
+      if (listener < 0) return 1;
+      closing_until = 0;
+      last_activity = now;
+    }
+    int timeout = -1;
+    if (closing_until != 0) {
+      timeout = (int)(closing_until - now);
+    } else if (busy_count() == 0) {
+      long long left = last_activity + IDLE_MS - now;
+      if (left <= 0) {
+        /*
+         * The socket goes first, so no new connection can come; those the kernel
+         * had queued are still accepted and answered (a start racing this exit
+         * would otherwise lose its request).
+         */
+        unlink("switch.sock");
+        closing_until = now + CLOSING_MS;
+        accept_queued(listener);
+        continue;
+      }
+      timeout = (int)left;
+    }
+    if (hosts_pending()) {
+      if (now >= next_retry) {
+        for (int i = 0; i < MAX_MEMBERS; i++)
+          if (members[i].used && members[i].hosts_pending) write_hosts(i, members[i].hosts_pending - 1);
+        next_retry = now + RETRY_MS;
+      }
+      if (hosts_pending() && (timeout < 0 || timeout > next_retry - now)) timeout = (int)(next_retry - now);
     }
     struct epoll_event events[64];
-    int ready = epoll_wait(epoll_fd, events, 64, idle_left);
+    int ready = epoll_wait(epoll_fd, events, 64, timeout);
     if (ready < 0 && errno != EINTR) {
       note("epoll_wait: %s", strerror(errno));
       break;
@@ -546,7 +642,9 @@ int main(int argc, char **argv)
       uint32_t kind = (uint32_t)(events[i].data.u64 >> 56);
       uint32_t generation = (uint32_t)(events[i].data.u64 >> 32) & 0xffffff;
       int index = (int)(uint32_t)events[i].data.u64;
-      int current = kind != TAG_TAP && kind != TAG_PIDFD ? 1 : members[index].used && (members[index].generation & 0xffffff) == generation;
+      int current = 1;
+      if (kind == TAG_TAP || kind == TAG_PIDFD) current = members[index].used && (members[index].generation & 0xffffff) == generation;
+      if (kind == TAG_KEEPER) current = keepers[index] >= 0 && (keeper_generation[index] & 0xffffff) == generation;
       switch (kind) {
       case TAG_LISTEN:
         accept_client(listener);
@@ -564,14 +662,13 @@ int main(int argc, char **argv)
         last_activity = now_ms();
         break;
       case TAG_KEEPER:
-        drop_keeper(index);
+        if (current) drop_keeper(index);
         last_activity = now_ms();
         break;
       }
     }
   }
-  /* The socket goes before the lock: a new switch may start as soon as the lock is free. */
-  unlink("switch.sock");
+  /* The socket is gone already (closing); the lock goes with the process. */
   close(listener);
   return 0;
 }

@@ -99,7 +99,7 @@ export function launchInfo(info: string, driver: RootfsDriverName): { pid: numbe
   if (/"burrow-error":"cgroup"/.test(info)) return { pid, failure: cgroupEntryFailure(info, context) };
   if (/"burrow-error":"network"/.test(info)) {
     const why = /^burrow-why (.*)$/m.exec(info)?.[1]?.trim() ?? '';
-    return { pid, failure: new BurrowError('IO', `cannot set up the container's network${why === '' ? '' : `: ${why}`}; run 'burrow doctor'`) };
+    return { pid, failure: new BurrowError('NETWORK', `cannot set up the container's network${why === '' ? '' : `: ${why}`}; run 'burrow doctor'`) };
   }
   return { pid, failure: rootfsFailure(info, driver, context) };
 }

@@ -62,7 +62,8 @@ function namesLock(store: Store): string {
   return join(store.paths.locks, 'networks.lock');
 }
 
-function networkLock(store: Store, id: string): string {
+/** The lock of one network's leases and switch start (a lock file, store/lockfile.ts). */
+export function networkLock(store: Store, id: string): string {
   return join(store.paths.locks, `network-${id}.lock`);
 }
 

@@ -7,7 +7,8 @@ import { BurrowError } from '../errors.js';
 import type { Store } from '../store/store.js';
 import { sleep } from '../util/sleep.js';
 import { hostEnv } from '../util/spawn.js';
-import { networkDir, switchSocketPath, type NetworkRecord } from './records.js';
+import { withLockFileSync } from '../store/lockfile.js';
+import { findNetwork, networkDir, networkLock, switchSocketPath, type NetworkRecord } from './records.js';
 
 /**
  * The switch of a user-defined network (native/burrow-switch.c): started here
@@ -77,34 +78,52 @@ export async function switchRunning(store: Store, network: NetworkRecord): Promi
 /**
  * Makes sure the network's switch runs: asks it, else starts one (detached, in a
  * session of its own, its stderr in the network's switch.log) and waits until it
- * answers. Two starts at once are harmless: the switch keeps one instance per
- * network (flock), a second one exits at once and both callers find the first.
+ * answers. The start is under the network's lock (as leases are): `network rm`
+ * cannot remove the network's directory between the check that it exists and the
+ * switch's start there. The wait for its answer is not (the switch needs no lock
+ * to answer; a start of another member meanwhile only asks it too). Two starts at
+ * once are harmless: the switch keeps one instance per network (flock), a second
+ * one exits 0 at once and both callers find the first. One that gave way to a
+ * switch that was closing (idle, its socket already removed) is started again.
  */
 export async function ensureSwitch(store: Store, network: NetworkRecord, timeoutMs = 5_000): Promise<void> {
   if (await switchRunning(store, network)) return;
   const dir = networkDir(store, network.id);
   const logPath = join(dir, 'switch.log');
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const started = withLockFileSync(networkLock(store, network.id), () => {
+      if (findNetwork(store, network.id) === undefined) throw new BurrowError('NOT_FOUND', `no such network: ${network.name}`);
+      return startSwitch(dir, logPath, network.name);
+    });
+    for (;;) {
+      if (await switchRunning(store, network)) return;
+      if ((started.exited !== undefined && started.exited !== 0) || Date.now() > deadline) {
+        const why = lastLine(logPath) ?? (started.exited === -1 ? `${SWITCH_BINARY} could not be started (run npm run build)` : 'it did not answer');
+        throw new BurrowError('NETWORK', `the switch of network ${network.name} did not start: ${why}`);
+      }
+      // Exit 0: it gave way to a running switch; once that one is gone (it was closing), start another.
+      if (started.exited === 0 && !existsSync(join(dir, 'switch.sock'))) break;
+      await sleep(10, undefined);
+    }
+    await sleep(10, undefined);
+  }
+}
+
+/** Spawns a switch; its exit code is filled in when it exits (-1: it could not be run). */
+function startSwitch(dir: string, logPath: string, name: string): { exited: number | null | undefined } {
+  const started: { exited: number | null | undefined } = { exited: undefined };
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const log = openSync(logPath, 'a', 0o600);
-  let exited: number | null | undefined;
   try {
-    const child = spawn(SWITCH_BINARY, [dir, network.name], { detached: true, stdio: ['ignore', log, log], env: hostEnv() });
-    child.on('exit', (code) => { exited = code; });
-    child.on('error', () => { exited = -1; });
+    const child = spawn(SWITCH_BINARY, [dir, name], { detached: true, stdio: ['ignore', log, log], env: hostEnv() });
+    child.on('exit', (code) => { started.exited = code; });
+    child.on('error', () => { started.exited = -1; });
     child.unref();
   } finally {
     closeSync(log);
   }
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await switchRunning(store, network)) return;
-    // Exit 0 is a second instance giving way to the first: keep asking.
-    if ((exited !== undefined && exited !== 0) || Date.now() > deadline) {
-      const why = lastLine(logPath) ?? (exited === -1 ? `${SWITCH_BINARY} could not be started (run npm run build)` : 'it did not answer');
-      throw new BurrowError('NETWORK', `the switch of network ${network.name} did not start: ${why}`);
-    }
-    await sleep(10, undefined);
-  }
+  return started;
 }
 
 function lastLine(path: string): string | undefined {

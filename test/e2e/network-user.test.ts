@@ -1,6 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bed } from '../helpers/bed.js';
 import { expectOneLineError, removeAllContainers, run, sandbox, type Sandbox } from '../helpers/cli.js';
@@ -119,6 +121,25 @@ describe('user-defined networks', () => {
     expect((await run(box, ['stop', '-t', '1', 'web'])).exitCode).toBe(0);
     await until(async () => !/\tweb /.test((await run(box, ['exec', 'client', 'cat', '/etc/hosts'])).stdout), 10_000, "web leaves client's hosts");
     expect(await fetchFrom('client', 'www')).toBe('');
+  });
+
+  it('starts a member while another holds a lock on its /etc/hosts for ever (flock in the job), and they talk', async () => {
+    // busybox here has no flock applet: a static one, mounted in.
+    const locker = join(box.home, 'locker');
+    writeFileSync(`${locker}.c`, '#include <stdio.h>\n#include <fcntl.h>\n#include <sys/file.h>\n#include <unistd.h>\nint main(int c, char **v) { int fd = open(v[1], O_RDONLY); if (fd < 0 || flock(fd, LOCK_SH) != 0) return 1; puts("locked"); fflush(stdout); for (;;) pause(); }\n');
+    await execa('cc', ['-O2', '-static', '-o', locker, `${locker}.c`]);
+    await runDetached([...LOCAL_DNS, '--name', 'locker', '--network', 'front', '-v', `${locker}:/locker:ro`, busybox(), '/locker', '/etc/hosts']);
+    await until(async () => (await run(box, ['logs', 'locker'])).stdout.includes('locked'), 10_000, 'locker holds a lock on its /etc/hosts');
+    await runDetached([...LOCAL_DNS, '--name', 'late', '--network', 'front', busybox(), ...SERVE('hello-from-late')]);
+    await until(async () => (await fetchFrom('client', 'late')) === 'hello-from-late', 20_000, 'client reaches late');
+  });
+
+  it("refuses to start a container with a running peer's MAC on the network, in one line, exit 125", async () => {
+    const client = Object.values((await inspectNetwork('front')).Containers).find((member) => member.Name === 'client')!;
+    const result = await run(box, ['run', '--rm', ...LOCAL_DNS, '--network', 'front', '--mac-address', client.MacAddress, busybox(), 'true']);
+    expect(result.exitCode).toBe(125);
+    expect(expectOneLineError(result)).toContain('another member of the network has its MAC address');
+    expect(await fetchFrom('client', 'late')).toBe('hello-from-late');
   });
 
   it('refuses to remove a network in use, in one line', async () => {

@@ -162,6 +162,13 @@ describe('the launcher script', () => {
   it('reads the sandbox\'s pid from bwrap\'s info', () => {
     expect(launchInfo('{"child-pid": 42}', 'overlay')).toEqual({ pid: 42, failure: undefined });
   });
+
+  it('reports a network that could not be set up as a NETWORK error, exit 125', () => {
+    const failure = launchInfo('burrow-why the switch refused: another member of the network has its address\n{"burrow-error":"network"}\n', 'overlay').failure;
+    expect(failure?.code).toBe('NETWORK');
+    expect(failure?.exitCode).toBe(125);
+    expect(failure?.message).toBe("cannot set up the container's network: the switch refused: another member of the network has its address; run 'burrow doctor'");
+  });
 });
 
 describe('the launcher resolves bwrap\'s mount destinations inside the container\'s root', () => {

@@ -1,5 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -75,7 +76,8 @@ async function joinAs(network: NetworkRecord, name: string, aliases: string[], p
   const attachment = joinNetwork(within, network, id, aliases);
   if (address !== undefined) attachment.address = address;
   const file = await prepareAttachment(within, id, name, hosts, attachment, 'eth1');
-  const attach = spawnSync(NETATTACH_BINARY, ['--target', String(pid), file], { encoding: 'utf8' });
+  // A bound: a switch that hangs must fail the test, not stall it.
+  const attach = spawnSync(NETATTACH_BINARY, ['--target', String(pid), file], { encoding: 'utf8', timeout: 20_000 });
   return { id, pid, hosts, address: attachment.address, file, status: attach.status, stderr: attach.stderr };
 }
 
@@ -193,6 +195,118 @@ describe.skipIf(!rootless)('the switch of a user-defined network (as the unprivi
     process.kill(again.pid, 'SIGKILL');
     again.keeper.kill('SIGKILL');
     await until(() => !existsSync(switchSocketPath(store, network.id)), 'the switch ends once the keepers are gone');
+  });
+
+  it('never waits on a hosts file the container locked (flock /etc/hosts in the job): another member still attaches and talks', async () => {
+    const network = createNetwork(store, 'locked');
+    const [pl, pm] = [await sandbox(), await sandbox()];
+    const l = await joinAs(network, 'lima', [], pl.pid);
+    expect(l.status).toBe(0);
+    // The same lock a job's `flock -s /etc/hosts sleep inf` takes: /etc/hosts is this file, bind-mounted.
+    const holder = spawn('sh', ['-c', 'exec 3<"$1"; flock -s 3; exec sleep 300', 'sh', l.hosts], { stdio: 'ignore' });
+    sleepers.push(holder);
+    await until(() => spawnSync('flock', ['-n', '-x', l.hosts, 'true']).status !== 0, 'the lock is held');
+    const m = await joinAs(network, 'mike', [], pm.pid);
+    expect(m.stderr).toBe('');
+    expect(m.status).toBe(0);
+    expect(await reaches(pl.pid, pm.pid, m.address, 7005)).toBe(true);
+    expect(readFileSync(m.hosts, 'utf8')).toContain(`${l.address}\tlima`);
+    // Kept current once the lock is let go.
+    expect(readFileSync(l.hosts, 'utf8')).not.toContain('mike');
+    holder.kill('SIGKILL');
+    await until(() => readFileSync(l.hosts, 'utf8').includes(`${m.address}\tmike`), "mike enters lima's hosts file once it is unlocked");
+  });
+
+  it('forwards by the MACs members attached with: one that takes a peer\'s MAC reaches no one and gets none of its frames', async () => {
+    const network = createNetwork(store, 'guarded');
+    const [pp, pq, pr] = [await sandbox(), await sandbox(), await sandbox()];
+    const [p, q, r] = [await joinAs(network, 'papa', [], pp.pid), await joinAs(network, 'quebec', [], pq.pid), await joinAs(network, 'romeo', [], pr.pid)];
+    expect([p.status, q.status, r.status]).toEqual([0, 0, 0]);
+    expect(await reaches(pp.pid, pr.pid, r.address, 7006)).toBe(true);
+    const macOf = (member: Member): string => /mac=(.*)/.exec(readFileSync(member.file, 'utf8'))![1]!;
+    // papa (root with CAP_NET_ADMIN in its namespace, as a job may be) takes quebec's MAC and keeps sending.
+    expect(inside(pp.pid, ['busybox', 'ip', 'link', 'set', 'eth1', 'address', macOf(q)]).status).toBe(0);
+    const spoofer = spawn('nsenter', ['--preserve-credentials', '--user', '--net', '--target', String(pp.pid), 'busybox', 'ping', '-i', '0.1', '-w', '60', r.address], { stdio: 'ignore', detached: true });
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const received = (): number => Number(inside(pp.pid, ['cat', '/proc/net/dev']).stdout.split('\n').find((line) => line.trim().startsWith('eth1:'))!.split(':')[1]!.trim().split(/\s+/)[1]);
+      const before = received();
+      const ping = inside(pr.pid, ['busybox', 'ping', '-c', '30', '-i', '0.1', '-W', '1', q.address], 20_000);
+      const after = received();
+      // romeo's unicast to quebec goes to quebec, all of it; papa sees at most a few broadcasts (ARP).
+      expect(ping.stdout).toContain('30 packets received');
+      expect(after - before).toBeLessThan(10);
+      expect(await reaches(pp.pid, pr.pid, r.address, 7007)).toBe(false);
+    } finally {
+      try { process.kill(-spoofer.pid!, 'SIGKILL'); } catch { /* gone */ }
+    }
+  });
+
+  it('refuses, in one line, a member with the MAC or the address of another member of its network', async () => {
+    const network = createNetwork(store, 'unique');
+    const [ps, pt] = [await sandbox(), await sandbox()];
+    const s1 = await joinAs(network, 'sierra', [], ps.pid);
+    expect(s1.status).toBe(0);
+    const sameAddress = await joinAs(network, 'tango', [], pt.pid, s1.address);
+    expect(sameAddress.status).toBe(1);
+    expect(sameAddress.stderr.trim().split('\n')).toHaveLength(1);
+    expect(sameAddress.stderr).toContain('another member of the network has its address');
+    const sameMac = join(base, 'same-mac.attach');
+    writeFileSync(sameMac, readFileSync(sameAddress.file, 'utf8').replace(/^mac=.*$/m, /^mac=.*$/m.exec(readFileSync(s1.file, 'utf8'))![0]).replace(/^address=.*$/m, 'address=10.89.0.77'));
+    const refused = spawnSync(NETATTACH_BINARY, ['--target', String(pt.pid), sameMac], { encoding: 'utf8', timeout: 20_000 });
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toContain('another member of the network has its MAC address');
+  });
+
+  it('refuses a hosts file that is a symbolic link or a relative path', async () => {
+    const network = createNetwork(store, 'strict');
+    const pu = await sandbox();
+    const u = await joinAs(network, 'uniform', [], pu.pid);
+    expect(u.status).toBe(0);
+    const link = join(base, 'hosts-link');
+    symlinkSync(u.hosts, link);
+    const pv = await sandbox();
+    const text = readFileSync(u.file, 'utf8').replace(/^container=.*$/m, `container=${'v'.repeat(64)}`).replace(/^address=.*$/m, 'address=10.89.0.88').replace(/^mac=.*$/m, 'mac=02:42:0a:59:00:58');
+    for (const [hosts, why] of [[link, 'symbolic link'], ['relative/hosts', 'not an absolute path']] as const) {
+      const file = join(base, 'bad-hosts.attach');
+      writeFileSync(file, text.replace(/^hosts=.*$/m, `hosts=${hosts}`));
+      const refused = spawnSync(NETATTACH_BINARY, ['--target', String(pv.pid), file], { encoding: 'utf8', timeout: 20_000 });
+      expect(refused.status).toBe(1);
+      expect(refused.stderr).toContain(why);
+    }
+  });
+
+  it('gives up, in one line, on a switch that does not answer (simulation: a socket that accepts and says nothing)', async () => {
+    const socketPath = join(base, 'silent.sock');
+    const held: Socket[] = [];
+    const server = createServer((connection) => { held.push(connection); });
+    await new Promise<void>((resolve) => server.listen(socketPath, resolve));
+    try {
+      const pw = await sandbox();
+      const file = join(base, 'silent.attach');
+      writeFileSync(file, readFileSync(a.file, 'utf8').replace(/^socket=.*$/m, `socket=${socketPath}`));
+      const result = await new Promise<{ status: number | null; stderr: string }>((resolve) => {
+        const child = spawn(NETATTACH_BINARY, ['--target', String(pw.pid), file], { stdio: ['ignore', 'ignore', 'pipe'] });
+        let stderr = '';
+        child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+        const timer = setTimeout(() => child.kill('SIGKILL'), 25_000);
+        child.on('close', (status) => { clearTimeout(timer); resolve({ status, stderr }); });
+      });
+      expect(result.status).toBe(1);
+      expect(result.stderr.trim().split('\n')).toHaveLength(1);
+      expect(result.stderr).toContain('did not answer');
+    } finally {
+      for (const connection of held) connection.destroy();
+      server.close();
+    }
+  }, 40_000);
+
+  it('says to start again when it finds no switch', () => {
+    const file = join(base, 'none.attach');
+    writeFileSync(file, readFileSync(a.file, 'utf8').replace(/^socket=.*$/m, `socket=${join(base, 'no-such.sock')}`));
+    const result = spawnSync(NETATTACH_BINARY, ['--target', String(a.pid), file], { encoding: 'utf8', timeout: 20_000 });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/switch is not running .*: start the container again/);
   });
 
   it('ends each switch (and removes its socket) once its members are gone', async () => {
