@@ -1,6 +1,6 @@
 /*
  * burrow-net: the network agent of a container with a private network
- * (docs/ARCHITECTURE.md, "Networks"; src/network/helpers.ts builds its command).
+ * (docs/ARCHITECTURE.md, "Networks"; src/network/helper-args.ts builds its command).
  *
  *   burrow-net --dir DIR --helper pasta|slirp4netns|none [--helper-arg ARG]...
  *              [--slirp-hostfwd PROTO:HOSTIP:HOSTPORT:GUESTPORT]... -- LAUNCHER...
@@ -22,6 +22,13 @@
  * holds the namespace). A helper that dies first is reported on stderr (the
  * container's log or the terminal) and as `helperError` in DIR/network.json.
  *
+ * Every helper is given the launcher's pid by number: the agent takes it only from its
+ * parent (the launcher, held by a pidfd, so the number is not reused while it runs) and
+ * checks the launcher still runs once the namespace files are open and the helpers are
+ * up. Each helper has START_TIMEOUT_S to get ready, runs in a session of its own (the
+ * terminal's Ctrl-C is the job's), and is this agent's child (a child subreaper: pasta's
+ * daemon too), so nothing it started is left running when a start fails.
+ *
  * DIR/network-helper names the helper (PID.STARTTIME.BOOTID, util/process-identity.ts)
  * so that rm, system prune and the next start kill one this agent left behind.
  * Single-threaded, as namespaces need (setns(CLONE_NEWUSER) refuses a threaded caller).
@@ -39,6 +46,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -52,6 +60,10 @@
 #define READY_FD 5
 #define GO_FD 6
 #define MAX_LIST 256
+/* How long a helper may take to start (pasta's first process, slirp4netns's ready-fd, each
+ * burrow-netattach): generous for a loaded CI machine; a hung one fails the start rather than
+ * leaving it waiting for ever. */
+#define START_TIMEOUT_S 20
 
 static const char *dir;
 static const char *helper;
@@ -61,9 +73,57 @@ static const char *hostfwds[MAX_LIST];
 static int n_hostfwds;
 static char *attaches[MAX_LIST];
 static int n_attaches;
+/* The launcher (this agent's parent): a pidfd, so its end is seen and its pid never mistaken for another's. */
+static int launcher_fd = -1;
 
 static int pidfd_open_(pid_t pid) { return (int) syscall(SYS_pidfd_open, pid, 0); }
 static int pidfd_kill(int pidfd, int sig) { return (int) syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0); }
+
+/* Whether the launcher still runs (its pidfd is not readable). While it does, its pid is its own:
+ * it is not reaped, so no other process can have the number. */
+static int launcher_alive(void)
+{
+  struct pollfd watch = { .fd = launcher_fd, .events = POLLIN };
+  return poll(&watch, 1, 0) == 0;
+}
+
+static long long now_ms(void)
+{
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return (long long) now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
+
+/* poll() until DEADLINE (now_ms); what poll returned (0: the time ran out). */
+static int poll_until(struct pollfd *fds, nfds_t n, long long deadline)
+{
+  for (;;) {
+    long long left = deadline - now_ms();
+    int ready = poll(fds, n, left > 0 ? (int) left : 0);
+    if (ready >= 0 || errno != EINTR) return ready;
+  }
+}
+
+/* Waits for CHILD until DEADLINE: 1 when it ended (STATUS set), 0 when the time ran out (it still runs). */
+static int wait_child(pid_t child, int *status, long long deadline)
+{
+  int fd = pidfd_open_(child);
+  if (fd >= 0) {
+    struct pollfd watch = { .fd = fd, .events = POLLIN };
+    int ready = poll_until(&watch, 1, deadline);
+    close(fd);
+    if (ready == 0) return 0;
+  }
+  while (waitpid(child, status, 0) < 0 && errno == EINTR) {}
+  return 1;
+}
+
+/* Kills CHILD (started by this agent, not yet reaped) and reaps it. */
+static void kill_child(pid_t child)
+{
+  kill(child, SIGKILL);
+  while (waitpid(child, NULL, 0) < 0 && errno == EINTR) {}
+}
 
 static void usage(void)
 {
@@ -114,12 +174,16 @@ static int loopback_up(pid_t target)
   pid_t child = fork();
   if (child < 0) return -1;
   if (child == 0) {
+    /* Security: in the container's user namespace its root could ptrace a dumpable process of ours. */
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     char path[64];
     snprintf(path, sizeof path, "/proc/%d/ns/user", (int) target);
     int user = open(path, O_RDONLY | O_CLOEXEC);
     snprintf(path, sizeof path, "/proc/%d/ns/net", (int) target);
     int net = open(path, O_RDONLY | O_CLOEXEC);
-    if (user < 0 || net < 0 || setns(user, CLONE_NEWUSER) != 0 || setns(net, CLONE_NEWNET) != 0) _exit(1);
+    /* Security: the files opened are the launcher's only if it was still running after they were
+     * opened (a dead launcher's pid may be another process's by now). */
+    if (user < 0 || net < 0 || !launcher_alive() || setns(user, CLONE_NEWUSER) != 0 || setns(net, CLONE_NEWNET) != 0) _exit(1);
     int sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     struct ifreq request;
     memset(&request, 0, sizeof request);
@@ -129,7 +193,7 @@ static int loopback_up(pid_t target)
     _exit(ioctl(sock, SIOCSIFFLAGS, &request) == 0 ? 0 : 3);
   }
   int status;
-  while (waitpid(child, &status, 0) < 0 && errno == EINTR) {}
+  if (!wait_child(child, &status, now_ms() + START_TIMEOUT_S * 1000)) { kill_child(child); return -1; }
   return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
 }
 
@@ -143,16 +207,26 @@ static void terminal_signals(void (*action)(int))
   for (size_t i = 0; i < sizeof TERMINAL_SIGNALS / sizeof TERMINAL_SIGNALS[0]; i++) signal(TERMINAL_SIGNALS[i], action);
 }
 
-/* Runs ARGV with stdin and stdout on /dev/null, stderr to LOG, KEEP (if >= 0) kept open as itself. */
-static pid_t spawn(char *const argv[], int log, int keep1, int keep2)
+/*
+ * Runs ARGV with stdin and stdout on /dev/null, stderr to LOG, and the N_KEEP descriptors of
+ * KEEP open as fds 3, 4… (in that order; the caller names them so in ARGV), nothing else.
+ * In a session of its own: the terminal's Ctrl-C (SIGINT to the foreground process group)
+ * is the job's to trap; it must not end the container's network (pasta calls setsid itself).
+ */
+static pid_t spawn(char *const argv[], int log, const int *keep, int n_keep)
 {
   pid_t child = fork();
   if (child != 0) return child;
+  setsid();
   int null = open("/dev/null", O_RDWR);
   dup2(null, 0);
   dup2(null, 1);
   dup2(log, 2);
-  for (int fd = 3; fd < 1024; fd++) if (fd != keep1 && fd != keep2) close(fd);
+  /* Above every target first (a kept fd may sit on 3 or 4 already), then into place. */
+  int moved[8];
+  for (int i = 0; i < n_keep && i < 8; i++) moved[i] = fcntl(keep[i], F_DUPFD_CLOEXEC, 64);
+  for (int i = 0; i < n_keep && i < 8; i++) dup2(moved[i], 3 + i);
+  close_range((unsigned) (3 + n_keep), ~0U, 0);
   signal(SIGPIPE, SIG_DFL);
   terminal_signals(SIG_DFL);
   execvp(argv[0], argv);
@@ -191,13 +265,27 @@ static void forget_helper(void)
 /* Adds "helperError" to DIR/network.json (Node wrote the rest; kept as it is). */
 static void record_helper_error(const char *why)
 {
-  char path[4096], tmp[4096], text[65536], escaped[1200];
+  char path[4096], tmp[4096], escaped[1200];
   path_in_dir(path, sizeof path, "network.json");
+  /* Read whole, however long (many published ports): a cut copy would be written back corrupt. */
+  size_t size = 0, capacity = 4096;
+  char *text = malloc(capacity);
+  if (text == NULL) return;
   int fd = open(path, O_RDONLY | O_CLOEXEC);
-  ssize_t n = fd < 0 ? 0 : read(fd, text, sizeof text - 1);
+  for (ssize_t n; fd >= 0;) {
+    if (size + 1 >= capacity) {
+      char *bigger = realloc(text, capacity *= 2);
+      if (bigger == NULL) { close(fd); free(text); return; }
+      text = bigger;
+    }
+    n = read(fd, text + size, capacity - 1 - size);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) { close(fd); free(text); return; } /* unreadable: left as it is rather than replaced */
+    if (n == 0) break;
+    size += (size_t) n;
+  }
   if (fd >= 0) close(fd);
-  if (n < 0) n = 0;
-  text[n] = '\0';
+  text[size] = '\0';
   char *end = strrchr(text, '}');
   size_t j = 0;
   for (const char *c = why; *c && j < sizeof escaped - 8; c++) {
@@ -208,7 +296,7 @@ static void record_helper_error(const char *why)
   escaped[j] = '\0';
   path_in_dir(tmp, sizeof tmp, "network.json.tmp");
   fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return;
+  if (fd < 0) { free(text); return; }
   if (end == NULL) dprintf(fd, "{\"helperError\":\"%s\"}\n", escaped);
   else {
     *end = '\0';
@@ -218,6 +306,7 @@ static void record_helper_error(const char *why)
     int empty = last > text && last[-1] == '{';
     dprintf(fd, "%s%s\"helperError\":\"%s\"}\n", text, empty ? "" : ",", escaped);
   }
+  free(text);
   close(fd);
   rename(tmp, path);
 }
@@ -236,7 +325,64 @@ static int read_line(int fd, char *out, size_t size)
   return (int) used;
 }
 
-/* pasta: daemonizes once the namespace is configured (its first process exits 0); its pid from --pid. */
+/* The parent of PID from /proc/PID/stat, or -1. */
+static pid_t parent_of(pid_t pid)
+{
+  char path[64], text[512];
+  snprintf(path, sizeof path, "/proc/%d/stat", (int) pid);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  ssize_t n = fd < 0 ? -1 : read(fd, text, sizeof text - 1);
+  if (fd >= 0) close(fd);
+  if (n <= 0) return -1;
+  text[n] = '\0';
+  /* After the command's closing parenthesis (a command may hold one): " STATE PPID". */
+  char *after = strrchr(text, ')');
+  int parent;
+  if (after == NULL || sscanf(after + 1, " %*c %d", &parent) != 1) return -1;
+  return (pid_t) parent;
+}
+
+/* A child of this agent not reaped yet (the agent is a child subreaper: a daemon whose parent
+ * exited is its child), or 0. */
+static pid_t find_child(void)
+{
+  DIR *proc = opendir("/proc");
+  if (proc == NULL) return 0;
+  pid_t self = getpid(), found = 0;
+  for (struct dirent *entry; found == 0 && (entry = readdir(proc)) != NULL;) {
+    char *end;
+    long pid = strtol(entry->d_name, &end, 10);
+    if (*end == '\0' && pid > 0 && parent_of((pid_t) pid) == self) found = (pid_t) pid;
+  }
+  closedir(proc);
+  return found;
+}
+
+/* The number in FILE (read to its end: a short read is no pid), or 0. */
+static pid_t read_pid_file(const char *file)
+{
+  char text[32];
+  size_t used = 0;
+  int fd = open(file, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  while (used < sizeof text - 1) {
+    ssize_t n = read(fd, text + used, sizeof text - 1 - used);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    used += (size_t) n;
+  }
+  close(fd);
+  text[used] = '\0';
+  char *end;
+  long pid = strtol(text, &end, 10);
+  return end != text && pid > 0 && (*end == '\0' || *end == '\n') ? (pid_t) pid : 0;
+}
+
+/*
+ * pasta: daemonizes once the namespace is configured (its first process writes the daemon's
+ * pid to --pid FILE and exits 0). The daemon, orphaned then, is this agent's child (a child
+ * subreaper), so it is found even if the file cannot be read, and nothing is left running.
+ */
 static int start_pasta(pid_t target, int log, char *why, size_t why_size)
 {
   char pidfile[4096], log_path[4096], target_text[24];
@@ -252,24 +398,27 @@ static int start_pasta(pid_t target, int log, char *why, size_t why_size)
   argv[argc++] = pidfile;
   argv[argc++] = target_text;
   argv[argc] = NULL;
-  pid_t child = spawn(argv, log, -1, -1);
+  pid_t child = spawn(argv, log, NULL, 0);
   if (child < 0) { snprintf(why, why_size, "cannot start pasta: %s", strerror(errno)); return -1; }
   int status;
-  while (waitpid(child, &status, 0) < 0 && errno == EINTR) {}
+  if (!wait_child(child, &status, now_ms() + START_TIMEOUT_S * 1000)) {
+    kill_child(child);
+    /* And a daemon it may have forked already. */
+    for (pid_t orphan; (orphan = find_child()) > 0;) kill_child(orphan);
+    unlink(pidfile);
+    snprintf(why, why_size, "pasta did not start within %d s", START_TIMEOUT_S);
+    return -1;
+  }
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
     char line[512];
     first_line(log_path, line, sizeof line);
     snprintf(why, why_size, "pasta failed%s%s", line[0] ? ": " : "", line);
     return -1;
   }
-  char text[32] = "";
-  int fd = open(pidfile, O_RDONLY | O_CLOEXEC);
-  ssize_t n = fd < 0 ? -1 : read(fd, text, sizeof text - 1);
-  if (fd >= 0) close(fd);
+  pid_t pid = read_pid_file(pidfile);
   unlink(pidfile);
-  text[n > 0 ? n : 0] = '\0';
-  pid_t pid = (pid_t) atoi(text);
-  if (pid <= 0) { snprintf(why, why_size, "pasta wrote no pid"); return -1; }
+  if (pid <= 0 || parent_of(pid) != getpid()) pid = find_child();
+  if (pid <= 0) { snprintf(why, why_size, "pasta started but its process cannot be found (if one runs, it holds the container's published ports)"); return -1; }
   return pid;
 }
 
@@ -303,10 +452,15 @@ static int slirp_hostfwd(const char *socket_path, const char *spec, char *why, s
   while (used < sizeof reply - 1 && ((n = read(sock, reply + used, sizeof reply - 1 - used)) > 0 || (n < 0 && errno == EINTR))) if (n > 0) used += (size_t) n;
   reply[used] = '\0';
   close(sock);
+  char *nl = strchr(reply, '\n');
+  if (nl) *nl = '\0';
   if (strstr(reply, "\"error\"") != NULL) {
-    char *nl = strchr(reply, '\n');
-    if (nl) *nl = '\0';
     snprintf(why, why_size, "slirp4netns cannot publish %s:%d: %.400s", host_ip[0] ? host_ip : "0.0.0.0", host_port, reply);
+    return -1;
+  }
+  /* Only `{"return": {…}}` says it took it: an empty or cut reply (slirp4netns ended) is no port. */
+  if (strstr(reply, "\"return\"") == NULL) {
+    snprintf(why, why_size, "slirp4netns did not answer add_hostfwd for %s:%d", host_ip[0] ? host_ip : "0.0.0.0", host_port);
     return -1;
   }
   return 0;
@@ -318,53 +472,43 @@ static int start_slirp(pid_t target, int log, int *exit_write, char *why, size_t
   int ready[2], exit_pipe[2];
   /* Relative to DIR (the agent's working directory): a socket's path must fit in 108 bytes. */
   const char *socket_path = "slirp.sock";
-  char log_path[4096], target_text[24], ready_text[16], exit_text[16];
+  char log_path[4096], target_text[24];
   path_in_dir(log_path, sizeof log_path, "network-helper.log");
   unlink(socket_path);
   if (pipe2(ready, O_CLOEXEC) != 0 || pipe2(exit_pipe, O_CLOEXEC) != 0) { snprintf(why, why_size, "pipe: %s", strerror(errno)); return -1; }
-  /* The child keeps its ends across exec (spawn closes the rest); so they lose O_CLOEXEC there. */
   snprintf(target_text, sizeof target_text, "%d", (int) target);
-  snprintf(ready_text, sizeof ready_text, "--ready-fd=%d", ready[1]);
-  snprintf(exit_text, sizeof exit_text, "--exit-fd=%d", exit_pipe[0]);
   char api[4200];
   snprintf(api, sizeof api, "--api-socket=%s", socket_path);
   char *argv[MAX_LIST + 12];
   int argc = 0;
   argv[argc++] = "slirp4netns";
-  argv[argc++] = ready_text;
-  argv[argc++] = exit_text;
+  /* spawn puts the kept descriptors on 3 and 4, in this order. */
+  argv[argc++] = "--ready-fd=3";
+  argv[argc++] = "--exit-fd=4";
   if (n_hostfwds > 0) argv[argc++] = api;
   for (int i = 0; i < n_helper_args; i++) argv[argc++] = (char *) helper_args[i];
   argv[argc++] = target_text;
   argv[argc++] = "tap0";
   argv[argc] = NULL;
-  pid_t child = fork();
-  if (child == 0) {
-    fcntl(ready[1], F_SETFD, 0);
-    fcntl(exit_pipe[0], F_SETFD, 0);
-    int null = open("/dev/null", O_RDWR);
-    dup2(null, 0);
-    dup2(null, 1);
-    dup2(log, 2);
-    for (int fd = 3; fd < 1024; fd++) if (fd != ready[1] && fd != exit_pipe[0]) close(fd);
-    signal(SIGPIPE, SIG_DFL);
-    terminal_signals(SIG_DFL);
-    execvp(argv[0], argv);
-    dprintf(2, "cannot run slirp4netns: %s\n", strerror(errno));
-    _exit(127);
-  }
+  int keep[2] = { ready[1], exit_pipe[0] };
+  pid_t child = spawn(argv, log, keep, 2);
   close(ready[1]);
   close(exit_pipe[0]);
-  if (child < 0) { snprintf(why, why_size, "cannot start slirp4netns: %s", strerror(errno)); return -1; }
+  if (child < 0) { snprintf(why, why_size, "cannot start slirp4netns: %s", strerror(errno)); close(ready[0]); close(exit_pipe[1]); return -1; }
   *exit_write = exit_pipe[1];
   char byte = 0;
-  ssize_t n;
-  while ((n = read(ready[0], &byte, 1)) < 0 && errno == EINTR) {}
+  ssize_t n = -1;
+  struct pollfd watch = { .fd = ready[0], .events = POLLIN };
+  int answered = poll_until(&watch, 1, now_ms() + START_TIMEOUT_S * 1000);
+  if (answered > 0) while ((n = read(ready[0], &byte, 1)) < 0 && errno == EINTR) {}
   close(ready[0]);
+  if (answered == 0) {
+    kill_child(child);
+    snprintf(why, why_size, "slirp4netns did not start within %d s", START_TIMEOUT_S);
+    return -1;
+  }
   if (n != 1 || byte != '1') {
-    kill(child, SIGKILL);
-    int status;
-    waitpid(child, &status, 0);
+    kill_child(child);
     char line[512];
     first_line(log_path, line, sizeof line);
     snprintf(why, why_size, "slirp4netns failed%s%s", line[0] ? ": " : "", line);
@@ -372,8 +516,7 @@ static int start_slirp(pid_t target, int log, int *exit_write, char *why, size_t
   }
   for (int i = 0; i < n_hostfwds; i++) {
     if (slirp_hostfwd(socket_path, hostfwds[i], why, why_size) != 0) {
-      kill(child, SIGKILL);
-      waitpid(child, NULL, 0);
+      kill_child(child);
       return -1;
     }
   }
@@ -429,9 +572,13 @@ static int run_attachments(pid_t target, int log, char *why, size_t why_size)
   snprintf(target_text, sizeof target_text, "%d", (int) target);
   for (int i = 0; i < n_attaches; i++) {
     char *argv[] = { tool, "--target", target_text, attaches[i], NULL };
-    pid_t child = spawn(argv, log, -1, -1);
+    pid_t child = spawn(argv, log, NULL, 0);
     int status = 0;
-    while (child > 0 && waitpid(child, &status, 0) < 0 && errno == EINTR) {}
+    if (child > 0 && !wait_child(child, &status, now_ms() + START_TIMEOUT_S * 1000)) {
+      kill_child(child);
+      snprintf(why, why_size, "burrow-netattach did not start within %d s (%s)", START_TIMEOUT_S, attaches[i]);
+      return -1;
+    }
     if (child < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
       char log_path[4096], line[512];
       path_in_dir(log_path, sizeof log_path, "network-helper.log");
@@ -443,11 +590,22 @@ static int run_attachments(pid_t target, int log, char *why, size_t why_size)
   return 0;
 }
 
+/* Ends the helper (this agent's child) and forgets it. */
+static void end_helper(pid_t helper_pid, int helper_fd)
+{
+  if (helper_fd >= 0) pidfd_kill(helper_fd, SIGKILL);
+  else kill(helper_pid, SIGKILL);
+  while (waitpid(helper_pid, NULL, 0) < 0 && errno == EINTR) {}
+  forget_helper();
+}
+
 /* The agent proper: everything after the fork, in the child. */
 static void agent(pid_t launcher, int ready_read, int go_write)
 {
   signal(SIGPIPE, SIG_IGN);
   terminal_signals(SIG_IGN);
+  /* pasta's daemon, orphaned when its first process exits, becomes this agent's child: found and reaped here. */
+  prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
   /* Nobody waits on this process for EOF: not on the info channel (fd 3), not on stdin or stdout. */
   int null = open("/dev/null", O_RDWR);
   dup2(null, 0);
@@ -457,9 +615,10 @@ static void agent(pid_t launcher, int ready_read, int go_write)
   ready_read = fcntl(ready_read, F_DUPFD_CLOEXEC, 16);
   go_write = fcntl(go_write, F_DUPFD_CLOEXEC, 16);
   if (ready_read < 0 || go_write < 0 || dup2(ready_read, READY_FD) < 0 || dup2(go_write, GO_FD) < 0) _exit(1);
-  for (int fd = 3; fd < 1024; fd++) if (fd != READY_FD && fd != GO_FD) close(fd);
+  close_range(3, READY_FD - 1, 0);
+  close_range(GO_FD + 1, ~0U, 0);
   /* Watched from the start: the launcher's end is its end. */
-  int launcher_fd = pidfd_open_(launcher);
+  launcher_fd = pidfd_open_(launcher);
   if (launcher_fd < 0 || getppid() != launcher) _exit(0);
 
   char line[64];
@@ -467,6 +626,9 @@ static void agent(pid_t launcher, int ready_read, int go_write)
   close(READY_FD);
   pid_t target = 0;
   if (sscanf(line, "ready %d", &target) != 1 || target <= 0) _exit(0); /* the launcher failed before it could say */
+  /* Security: every helper is given the pid by number; only the launcher's (held by a pidfd, so
+   * never reused while it runs) may be, or another process's namespace would get this network. */
+  if (target != launcher) { answer("fail the launcher said it was pid %d, not %d", (int) target, (int) launcher); _exit(0); }
 
   char log_path[4096], why[1024] = "";
   if (chdir(dir) != 0) { answer("fail cannot enter %s: %s", dir, strerror(errno)); _exit(0); }
@@ -479,6 +641,7 @@ static void agent(pid_t launcher, int ready_read, int go_write)
   if (strcmp(helper, "none") == 0) {
     /* No outbound access: the loopback and the user networks alone; nothing to watch afterwards but the launcher. */
     if (run_attachments(target, log, why, sizeof why) != 0) { answer("fail %s", why); _exit(0); }
+    if (!launcher_alive()) _exit(0); /* as below: the attachments had its pid by number */
     answer("go");
     struct pollfd launcher_watch = { .fd = launcher_fd, .events = POLLIN };
     while (poll(&launcher_watch, 1, -1) < 0 && errno == EINTR) {}
@@ -490,12 +653,13 @@ static void agent(pid_t launcher, int ready_read, int go_write)
   int helper_fd = pidfd_open_(helper_pid);
   record_helper(helper_pid);
   if (helper_fd < 0 || run_attachments(target, log, why, sizeof why) != 0) {
-    if (helper_fd >= 0) pidfd_kill(helper_fd, SIGKILL);
-    else kill(helper_pid, SIGKILL);
-    forget_helper();
+    end_helper(helper_pid, helper_fd);
     answer("fail %s", helper_fd < 0 ? "the network helper ended as it started" : why);
     _exit(0);
   }
+  /* Security: the helpers and attachments were given the launcher's pid by number: if it ended
+   * meanwhile, they may have joined whichever process has that number now. */
+  if (!launcher_alive()) { end_helper(helper_pid, helper_fd); _exit(0); }
   answer("go");
 
   struct pollfd watched[2] = { { .fd = launcher_fd, .events = POLLIN }, { .fd = helper_fd, .events = POLLIN } };
@@ -508,12 +672,11 @@ static void agent(pid_t launcher, int ready_read, int go_write)
     if (helper_alive && watched[1].revents) {
       helper_alive = 0;
       char reason[256] = "", last[512];
-      if (slirp_exit >= 0) {
-        int status;
-        if (waitpid(helper_pid, &status, WNOHANG) == helper_pid) {
-          if (WIFSIGNALED(status)) snprintf(reason, sizeof reason, "killed by signal %d", WTERMSIG(status));
-          else snprintf(reason, sizeof reason, "exit status %d", WEXITSTATUS(status));
-        }
+      int status;
+      /* Both helpers are this agent's children (pasta's daemon by the subreaper). */
+      if (waitpid(helper_pid, &status, WNOHANG) == helper_pid) {
+        if (WIFSIGNALED(status)) snprintf(reason, sizeof reason, "killed by signal %d", WTERMSIG(status));
+        else snprintf(reason, sizeof reason, "exit status %d", WEXITSTATUS(status));
       }
       first_line(log_path, last, sizeof last);
       char message[1024];
@@ -525,11 +688,7 @@ static void agent(pid_t launcher, int ready_read, int go_write)
     }
   }
   /* The container ended: so does its network. */
-  if (helper_alive) {
-    pidfd_kill(helper_fd, SIGKILL);
-    if (slirp_exit >= 0) waitpid(helper_pid, NULL, 0);
-    forget_helper();
-  }
+  if (helper_alive) end_helper(helper_pid, helper_fd);
   _exit(0);
 }
 

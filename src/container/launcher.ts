@@ -13,7 +13,6 @@ import { containerDir, type ContainerRecord } from './record.js';
 
 export const INIT_BINARY = fileURLToPath(new URL('../native/burrow-init', import.meta.url));
 export const MONITOR_BINARY = fileURLToPath(new URL('../native/burrow-monitor', import.meta.url));
-export const NET_BINARY = fileURLToPath(new URL('../native/burrow-net', import.meta.url));
 
 /**
  * The network namespace a launch gives the container (what a start resolved the

@@ -1,18 +1,18 @@
 import { readFileSync, rmSync } from 'node:fs';
-import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { BurrowError } from '../errors.js';
 import type { Store } from '../store/store.js';
 import { writeFileAtomic } from '../store/atomic.js';
 import { prepareAttachments } from '../network/attach.js';
 import { NAME_FILES, NO_NAMES, writeInPlace, writeNameFiles } from '../network/files.js';
+import { agentArgs, networksOnlyAgentArgs, pastaAddresses } from '../network/helper-args.js';
 import { chooseHelper, killLeftoverHelper, PASTA_DNS, SLIRP_DNS, SLIRP_HOST } from '../network/helpers.js';
 import { wantsHostGateway } from '../network/hosts.js';
-import { onDefaultNetwork, slirpOptionArgs } from '../network/mode.js';
+import { onDefaultNetwork } from '../network/mode.js';
 import { findNetwork } from '../network/records.js';
-import { pastaPortArgs, resolvePorts, slirpHostfwdArgs, udpPortNote } from '../network/ports.js';
-import type { NameSettings, NetworkHelperName, NetworkPlan, NetworkRunState, PublishedPort } from '../network/types.js';
-import { NET_BINARY, type LaunchNetwork } from './launcher.js';
+import { resolvePorts, udpPortNote } from '../network/ports.js';
+import type { NameSettings, NetworkPlan, NetworkRunState } from '../network/types.js';
+import type { LaunchNetwork } from './launcher.js';
 import { containerDir, findContainer, type ContainerRecord } from './record.js';
 import { containerState } from './state.js';
 
@@ -24,62 +24,6 @@ export interface StartNetwork {
   network: LaunchNetwork;
   /** burrow-net and its options (a private network), else nothing. */
   agent: string[];
-}
-
-/** The host's default route (interface and gateway) from /proc/net/route: pasta copies both into the namespace. */
-function defaultRoute(): { iface: string; gateway: string } | undefined {
-  let text: string;
-  try {
-    text = readFileSync('/proc/net/route', 'latin1');
-  } catch {
-    return undefined;
-  }
-  for (const line of text.split('\n').slice(1)) {
-    const [iface, destination, gateway] = line.trim().split(/\s+/);
-    if (iface === undefined || destination !== '00000000' || gateway === undefined) continue;
-    const value = parseInt(gateway, 16);
-    // Little-endian hex, as the kernel prints it.
-    return { iface, gateway: [value & 255, (value >>> 8) & 255, (value >>> 16) & 255, (value >>> 24) & 255].join('.') };
-  }
-  return undefined;
-}
-
-/** pasta's view: the host's address on its default route (copied into the namespace) and its gateway. */
-function pastaAddresses(): { address?: string; gateway?: string } {
-  const route = defaultRoute();
-  if (route === undefined) return {};
-  const address = networkInterfaces()[route.iface]?.find((entry) => entry.family === 'IPv4')?.address;
-  return { ...(address === undefined ? {} : { address }), gateway: route.gateway };
-}
-
-/** pasta's spellings of its four forwarding options: one the user gave (`pasta:-U,53:5353`) replaces burrow's `none`. */
-const PASTA_FORWARDS: Record<string, string> = { '-t': '--tcp-ports', '-u': '--udp-ports', '-T': '--tcp-ns', '-U': '--udp-ns' };
-
-/** `defaults` (pairs of a forwarding option and `none`) without the pairs whose option `given` holds. */
-function withoutGiven(defaults: string[], given: string[]): string[] {
-  const kept: string[] = [];
-  for (let index = 0; index < defaults.length; index += 2) {
-    const option = defaults[index]!;
-    const long = PASTA_FORWARDS[option];
-    if (defaults[index + 1] === 'none' && given.some((word) => word === option || word === long || (long !== undefined && word.startsWith(`${long}=`)))) continue;
-    kept.push(option, defaults[index + 1]!);
-  }
-  return kept;
-}
-
-/** burrow-net's options for the helper of this start (it finds the networks to join as DIR/ *.attach, written by prepareAttachments). */
-function agentArgs(dir: string, helper: NetworkHelperName, plan: Extract<NetworkPlan, { mode: 'private' }>, ports: PublishedPort[], hostGateway: boolean): string[] {
-  let helperArgs: string[];
-  let extra: string[] = [];
-  if (helper === 'pasta') {
-    // Podman's pasta options; --no-map-gw keeps the host's loopback out of reach unless host-gateway was asked for.
-    helperArgs = ['--config-net', '--quiet', ...withoutGiven(['-T', 'none', '-U', 'none', ...pastaPortArgs(ports)], plan.helperOptions), '--dns-forward', PASTA_DNS, ...(hostGateway ? [] : ['--no-map-gw']), ...(plan.mac === undefined ? [] : ['--ns-mac-addr', plan.mac]), ...plan.helperOptions];
-  } else {
-    const allowLoopback = hostGateway || plan.helperOptions.includes('allow_host_loopback=true');
-    helperArgs = ['--configure', '--mtu=65520', ...(allowLoopback ? [] : ['--disable-host-loopback']), ...(plan.mac === undefined ? [] : [`--macaddress=${plan.mac}`]), ...slirpOptionArgs(plan.helperOptions)];
-    extra = slirpHostfwdArgs(ports);
-  }
-  return [NET_BINARY, '--dir', dir, '--helper', helper, ...helperArgs.flatMap((arg) => ['--helper-arg', arg]), ...extra, '--'];
 }
 
 /**
@@ -141,7 +85,7 @@ async function networksOnly(store: Store, record: ContainerRecord, dir: string, 
   await prepareAttachments(store, record.id, record.name, join(dir, NAME_FILES.hosts), net.networks);
   const state: NetworkRunState = { helper: undefined, ports: [], address, mac: net.mac };
   writeFileAtomic(join(dir, NETWORK_FILE), JSON.stringify(state), 0o644, { durable: false });
-  return { network: { kind: 'private' }, agent: [NET_BINARY, '--dir', dir, '--helper', 'none', '--'] };
+  return { network: { kind: 'private' }, agent: networksOnlyAgentArgs(dir) };
 }
 
 /** `container:NAME`: that container's sandbox, which must be running; its hosts and resolv.conf are shared as Docker does. */

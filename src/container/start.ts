@@ -19,7 +19,7 @@ import { prepareNetwork, type StartNetwork } from './network.js';
 import { killLeftoverHelper } from '../network/helpers.js';
 import { cgroupDirs, entryArgv, oomKilled, removeContainerCgroup, type ContainerCgroup } from '../cgroup/index.js';
 import { cgroupForStart } from './resources.js';
-import { containerDir, writeRecord, type ContainerRecord } from './record.js';
+import { containerDir, lockContainer, readRecord, writeRecord, type ContainerRecord } from './record.js';
 import { containerState, monitorFile, readRunFile, readSandbox, sandboxPidFile, waitForSandbox } from './state.js';
 import { isRunning, type ProcessIdentity } from '../util/process-identity.js';
 
@@ -96,7 +96,38 @@ function wasOomKilled(cgroup: ContainerCgroup | undefined): boolean {
  * burrow go to its PID 1, and the exit status is returned. The same state files
  * as a detached container's monitor are written, with burrow as the monitor.
  */
-export async function startForeground(store: Store, record: ContainerRecord, options: { signal?: AbortSignal | undefined; onNote?: (note: string) => void } = {}): Promise<number> {
+export async function startForeground(store: Store, given: ContainerRecord, options: { signal?: AbortSignal | undefined; onNote?: (note: string) => void } = {}): Promise<number> {
+  // Until the job runs: a network connect meanwhile waits, then finds it running (startLocked).
+  const { record, release } = await startLocked(store, given);
+  try {
+    return await runForeground(store, record, { ...options, onRunning: release });
+  } finally {
+    release();
+  }
+}
+
+/**
+ * The container's lock (as stop, rm and network connect take it) and its record read under
+ * it, for a start until its job runs: `network connect` changes the record under the same
+ * lock, so it either is in the record this start reads, or sees the container running and
+ * joins it at once. `release` may be called more than once.
+ */
+async function startLocked(store: Store, given: ContainerRecord): Promise<{ record: ContainerRecord; release: () => void }> {
+  const lock = await lockContainer(store, given.id);
+  let held = true;
+  const release = (): void => {
+    if (held) lock.release();
+    held = false;
+  };
+  const record = readRecord(store, given.id);
+  if (record === undefined) {
+    release();
+    throw new BurrowError('NOT_FOUND', `no such container: ${given.name} (removed by another burrow command)`);
+  }
+  return { record, release };
+}
+
+async function runForeground(store: Store, record: ContainerRecord, options: { signal?: AbortSignal | undefined; onNote?: (note: string) => void; onRunning: () => void }): Promise<number> {
   const dir = containerDir(store, record.id);
   const mapping = idMapping();
   clearRunFiles(dir);
@@ -133,7 +164,7 @@ export async function startForeground(store: Store, record: ContainerRecord, opt
   return exitCode;
 }
 
-async function launchAttached(store: Store, record: ContainerRecord, site: RootfsSite, entry: string[], network: StartNetwork, options: { signal?: AbortSignal | undefined; onNote?: (note: string) => void }): Promise<number> {
+async function launchAttached(store: Store, record: ContainerRecord, site: RootfsSite, entry: string[], network: StartNetwork, options: { signal?: AbortSignal | undefined; onNote?: (note: string) => void; onRunning: () => void }): Promise<number> {
   const { signal } = options;
   const plan = record.plan;
   const launcher = launcherArgv(plan, site, network.network);
@@ -158,6 +189,7 @@ async function launchAttached(store: Store, record: ContainerRecord, site: Rootf
       sandboxPid = pid;
       trace('sandbox up');
       writeFileAtomic(pidFile, sandboxPidFile(pid), 0o644, RUNTIME);
+      options.onRunning();
       recordAutoChoice(store, record, site.dir, options.onNote);
     }
   });
@@ -221,7 +253,16 @@ async function waitForStart(dir: string, timeoutMs: number): Promise<{ pid?: num
  * Starts the container under its own monitor (native/burrow-monitor.c), which
  * outlives this process, and returns once the job runs (or has already ended).
  */
-export async function startDetached(store: Store, record: ContainerRecord, options: { onNote?: (note: string) => void } = {}): Promise<void> {
+export async function startDetached(store: Store, given: ContainerRecord, options: { onNote?: (note: string) => void } = {}): Promise<void> {
+  const { record, release } = await startLocked(store, given);
+  try {
+    await runDetached(store, record, options);
+  } finally {
+    release();
+  }
+}
+
+async function runDetached(store: Store, record: ContainerRecord, options: { onNote?: (note: string) => void }): Promise<void> {
   const dir = containerDir(store, record.id);
   const state = containerState(store, record);
   if (state.status === 'running') throw new BurrowError('INVALID_ARGUMENT', `container ${record.name} is already running`);

@@ -1,12 +1,12 @@
 import { spawn } from 'node:child_process';
-import { findContainer, writeRecord, type ContainerRecord } from '../container/record.js';
+import { findContainer, lockContainer, readRecord, writeRecord, type ContainerRecord } from '../container/record.js';
 import { containerState } from '../container/state.js';
 import { BurrowError } from '../errors.js';
 import type { Store } from '../store/store.js';
 import { parentOf } from '../util/process-identity.js';
 import { hostEnv } from '../util/spawn.js';
 import { forgetAttachment, prepareAttachment } from './attach.js';
-import { joinNetwork, leaveNetwork, requireNetwork } from './records.js';
+import { joinNetwork, leaveNetwork, requireNetwork, type NetworkRecord } from './records.js';
 import { disconnectFromSwitch, NETATTACH_BINARY } from './switch.js';
 import type { NetworkPlan } from './types.js';
 
@@ -17,6 +17,31 @@ import type { NetworkPlan } from './types.js';
  */
 
 type PrivatePlan = Extract<NetworkPlan, { mode: 'private' }>;
+
+/**
+ * How long connect and disconnect wait for the container's lock: a start holds it until its
+ * job runs (up to its network helper's and the sandbox's time-outs), and a connect that
+ * gave up then would have to be retried by hand.
+ */
+const LOCK_WAIT_MS = 40_000;
+
+/**
+ * Runs `change` on the container's record read under its lock (as stop and rm take it):
+ * two connects at once would each write their own copy and lose the other's network, and
+ * a connect while `start` reads the record would see "not running" and the container
+ * would run without the network.
+ */
+async function withLockedRecord<T>(store: Store, containerQuery: string, change: (record: ContainerRecord) => Promise<T>): Promise<T> {
+  const found = findContainer(store, containerQuery);
+  const lock = await lockContainer(store, found.id, LOCK_WAIT_MS);
+  try {
+    const record = readRecord(store, found.id);
+    if (record === undefined) throw new BurrowError('NOT_FOUND', `no such container: ${found.name} (removed by another burrow command)`);
+    return await change(record);
+  } finally {
+    lock.release();
+  }
+}
 
 function privatePlan(record: ContainerRecord): PrivatePlan {
   const plan = record.plan.network;
@@ -43,7 +68,10 @@ async function netattach(pid: number, file: string): Promise<void> {
 
 export async function connectContainer(store: Store, networkName: string, containerQuery: string, aliases: string[]): Promise<void> {
   const network = requireNetwork(store, networkName);
-  const record = findContainer(store, containerQuery);
+  await withLockedRecord(store, containerQuery, (record) => connectLocked(store, network, record, aliases));
+}
+
+async function connectLocked(store: Store, network: NetworkRecord, record: ContainerRecord, aliases: string[]): Promise<void> {
   const plan = privatePlan(record);
   if (plan.networks.some((entry) => entry.network === network.id)) {
     throw new BurrowError('IN_USE', `container ${record.name} is already connected to network ${network.name}`);
@@ -69,7 +97,10 @@ export async function connectContainer(store: Store, networkName: string, contai
 
 export async function disconnectContainer(store: Store, networkName: string, containerQuery: string): Promise<void> {
   const network = requireNetwork(store, networkName);
-  const record = findContainer(store, containerQuery);
+  await withLockedRecord(store, containerQuery, (record) => disconnectLocked(store, network, record));
+}
+
+async function disconnectLocked(store: Store, network: NetworkRecord, record: ContainerRecord): Promise<void> {
   const plan = privatePlan(record);
   if (!plan.networks.some((entry) => entry.network === network.id)) {
     throw new BurrowError('NOT_FOUND', `container ${record.name} is not connected to network ${network.name}`);

@@ -2,13 +2,13 @@ import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { basename, dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { BurrowError } from '../errors.js';
 import type { Store } from '../store/store.js';
 import { sleep } from '../util/sleep.js';
 import { hostEnv } from '../util/spawn.js';
 import { withLockFileSync } from '../store/lockfile.js';
 import { findNetwork, networkDir, networkLock, switchSocketPath, type NetworkRecord } from './records.js';
+import { nativeBinary } from '../util/native.js';
 
 /**
  * The switch of a user-defined network (native/burrow-switch.c): started here
@@ -18,12 +18,6 @@ import { findNetwork, networkDir, networkLock, switchSocketPath, type NetworkRec
  */
 export const SWITCH_BINARY = nativeBinary('burrow-switch');
 export const NETATTACH_BINARY = nativeBinary('burrow-netattach');
-
-/** build/native beside the built modules; from the sources (the unit tests run them), the build's. */
-function nativeBinary(name: string): string {
-  const beside = fileURLToPath(new URL(`../native/${name}`, import.meta.url));
-  return existsSync(beside) ? beside : fileURLToPath(new URL(`../../build/native/${name}`, import.meta.url));
-}
 
 /** A unix socket path fits sun_path's 108 bytes (with its NUL). */
 const SUN_PATH_MAX = 107;

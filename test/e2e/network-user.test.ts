@@ -115,6 +115,23 @@ describe('user-defined networks', () => {
     await until(async () => (await fetchFrom('client', 'later')) === 'hello-from-later', 20_000, 'client reaches later');
   });
 
+  it('two connects at once both hold, and a connect racing start is in the container that runs', async () => {
+    await run(box, ['create', ...LOCAL_DNS, '--name', 'both', busybox(), 'sleep', '60']);
+    const connects = await Promise.all(['front', 'back'].map((network) => run(box, ['network', 'connect', network, 'both'])));
+    for (const result of connects) expect(result.exitCode, result.stderr).toBe(0);
+    const [both] = JSON.parse((await run(box, ['inspect', 'both'])).stdout) as Array<{ NetworkSettings: { Networks: Record<string, unknown> } }>;
+    expect(Object.keys(both!.NetworkSettings.Networks).sort()).toEqual(expect.arrayContaining(['back', 'front']));
+
+    await run(box, ['create', ...LOCAL_DNS, '--name', 'racer', busybox(), 'sleep', '60']);
+    const [started, connected] = await Promise.all([run(box, ['start', 'racer']), run(box, ['network', 'connect', 'front', 'racer'])]);
+    expect(started.exitCode, started.stderr).toBe(0);
+    expect(connected.exitCode, connected.stderr).toBe(0);
+    // Either in the record the start read, or joined at once because it ran: the tap is there.
+    // (/proc/net/dev: the container's /sys shows the interfaces as they were when it was mounted.)
+    expect((await run(box, ['exec', 'racer', 'cat', '/proc/net/dev'])).stdout).toMatch(/^\s*eth1:/m);
+    expect((await run(box, ['rm', '-f', 'both', 'racer'])).exitCode).toBe(0);
+  });
+
   it('drops a stopped peer from /etc/hosts', async () => {
     expect((await run(box, ['stop', '-t', '1', 'web'])).exitCode).toBe(0);
     await until(async () => !/\tweb /.test((await run(box, ['exec', 'client', 'cat', '/etc/hosts'])).stdout), 10_000, "web leaves client's hosts");

@@ -1,7 +1,8 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createSocket, type Socket } from 'node:dgram';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bed } from '../helpers/bed.js';
@@ -55,6 +56,9 @@ const sh = async (script: string, flags: string[] = [], env: Record<string, stri
   run(box, ['run', '--rm', ...flags, busybox(), 'sh', '-c', script], { env });
 
 const containerDir = (id: string): string => join(box.root, 'containers', id);
+
+/** The network agent as built. */
+const NET_AGENT = fileURLToPath(new URL('../../build/native/burrow-net', import.meta.url));
 
 /** The helper of a running container as burrow-net recorded it (PID.STARTTIME.BOOTID). */
 function helperPid(id: string): number | undefined {
@@ -254,6 +258,51 @@ describe('burrow run: none, container:NAME and the errors', () => {
     expect(result.stdout).toBe('lo');
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
     expect(result.stderr).toMatch(/runs without a network .*neither pasta .* nor slirp4netns is installed; run 'burrow doctor'/);
+  });
+});
+
+describe('burrow run: a network helper that hangs, and the terminal\'s Ctrl-C', () => {
+  it('a helper that never gets ready fails the start after 20 s with one line, and nothing is left running (simulated: a pasta and a slirp4netns on PATH that hang)', async () => {
+    const fakes = join(box.dir, 'hanging-helpers');
+    mkdirSync(fakes, { recursive: true });
+    for (const name of ['pasta', 'slirp4netns']) {
+      // Its pid where the test finds it, then a sleep that would outlive the start if nobody killed it.
+      writeFileSync(join(fakes, name), `#!/bin/sh\necho $$ > ${join(fakes, `${name}.pid`)}\nexec sleep 600\n`);
+      chmodSync(join(fakes, name), 0o755);
+    }
+    const PATH = `${fakes}:${process.env.PATH ?? '/usr/bin:/bin'}`;
+    const results = await Promise.all(['pasta', 'slirp4netns'].map((helper) => run(box, ['run', '--rm', '--network', helper, busybox(), 'true'], { env: { PATH }, timeout: 90_000 })));
+    for (const [index, helper] of ['pasta', 'slirp4netns'].entries()) {
+      expect(results[index]!.exitCode).toBe(125);
+      expect(expectOneLineError(results[index]!)).toMatch(new RegExp(`cannot set up the container's network: ${helper} did not start within 20 s; run 'burrow doctor'$`));
+      const pid = Number(readFileSync(join(fakes, `${helper}.pid`), 'utf8'));
+      expect(alive(pid)).toBe(false);
+    }
+    const agents = await execa('pgrep', ['-f', `burrow-net --dir ${join(box.root, 'containers')}`], { reject: false });
+    expect(String(agents.stdout)).toBe('');
+  }, 120_000);
+
+  it('Ctrl-C (SIGINT to the foreground process group) leaves slirp4netns running for a job that traps it (simulated launcher: burrow-net in front of unshare and a shell that traps INT)', async () => {
+    // Not through `burrow run`: its launcher chain (unshare, sh, bwrap) is in the same group and ends on SIGINT itself.
+    const dir = join(box.dir, 'ctrl-c');
+    mkdirSync(dir, { recursive: true });
+    const launcher = `trap 'echo got INT' INT; echo "ready $$" >&5; exec 5>&-; read -r answer <&6; echo "$answer"; while :; do sleep 0.1; done`;
+    // Its own process group, as a shell gives a foreground job: the group is what the terminal signals.
+    const child = execa(NET_AGENT, ['--dir', dir, '--helper', 'slirp4netns', '--helper-arg', '--configure', '--', 'unshare', '--user', '--map-root-user', '--net', '--', 'sh', '-c', launcher], {
+      reject: false, detached: true, stdin: 'ignore', timeout: 60_000,
+    });
+    let out = '';
+    child.stdout?.on('data', (chunk: Buffer) => { out += chunk.toString(); });
+    await until(() => /^go$/m.test(out), 20_000, 'the agent\'s go');
+    const helper = Number(readFileSync(join(dir, 'network-helper'), 'utf8').split('.')[0]);
+    expect(alive(helper)).toBe(true);
+    process.kill(-child.pid!, 'SIGINT');
+    await until(() => out.includes('got INT'), 10_000, 'the job got SIGINT');
+    expect(alive(helper)).toBe(true);
+    process.kill(child.pid!, 'SIGKILL');
+    await child;
+    // The launcher ended: the agent ends its helper.
+    await until(() => !alive(helper), 5_000, 'the helper gone with the launcher');
   });
 });
 
