@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bed, fixture } from '../helpers/bed.js';
 import { burrow, expectOneLineError, sandbox, storeSnapshot, type CliResult, type Sandbox } from '../helpers/cli.js';
-import { FaultProxy, isBlobGet, isManifestGet, isManifestHead, type SeenRequest } from '../helpers/fault-proxy.js';
+import { FaultProxy, isBlobGet, isManifestGet, isManifestHead, type FaultAction, type SeenRequest } from '../helpers/fault-proxy.js';
 import { answer, endless, endlessInformational, hugeLength, trickleBody, trickleHeaders } from '../helpers/hostile.js';
 import { issue, makeCa } from '../helpers/tls.js';
 
@@ -97,6 +97,25 @@ describe('a hostile registry gets one clear line, nothing stored, memory bounded
   it('a blob that does not match its digest', async () => {
     const size = readFileSync(join(bed().dir, 'anon/data/docker/registry/v2/blobs/sha256', layer.slice(7, 9), layer.slice(7), 'data')).length;
     await expectRefused((request) => (isLayerGet(request) ? answer(200, randomBytes(size), { 'content-type': 'application/octet-stream' }) : undefined), new RegExp(`blob ${layer} failed verification \\(its content hashes to sha256:[0-9a-f]{64}\\)`));
+  });
+
+  it('a config that does not match its digest, at once and after the layer has downloaded: the layer is not stored either', async () => {
+    const configDigest = busybox.config!;
+    const isConfigGet = (request: SeenRequest): boolean => isBlobGet(request) && request.path.endsWith(configDigest);
+    const size = registryBlob(configDigest).length;
+    const refused = new RegExp(`config ${configDigest} failed verification \\(got ${size} bytes hashing to sha256:[0-9a-f]{64}\\); nothing was stored`);
+    // The config is read while the layers download: refused early, the layer's download stops.
+    await expectRefused((request) => (isConfigGet(request) ? answer(200, randomBytes(size), { 'content-type': 'application/octet-stream' }) : undefined), refused);
+    // Refused late (the layer's 1 MB is served meanwhile): the verified layer waits for the config, then goes.
+    const late: FaultAction = { kind: 'respond', handler: (_req, res) => {
+      const timer = setTimeout(() => {
+        res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(size) });
+        res.end(randomBytes(size));
+      }, 1000);
+      res.on('close', () => clearTimeout(timer));
+    } };
+    await expectRefused((request) => (isConfigGet(request) ? late : undefined), refused);
+    expect(proxy.count(isLayerGet)).toBe(1);
   });
 
   it('a manifest that changes between HEAD and GET', async () => {
