@@ -134,12 +134,11 @@ export async function copyImage(source: ImageSource, store: Store, options: Copy
     // The manifest and config (verified already) are written and synced while the
     // layers download, and renamed into blobs/ once they are all stored: their fsyncs
     // cost the pull nothing, and a pull that fails stores nothing of them.
-    const staging = configRead.then(({ bytes }) => {
-      const small: Array<[string, Buffer]> = [[manifest.config.digest, bytes], [raw.digest, raw.bytes]];
-      if (top.digest !== raw.digest) small.push([top.digest, top.bytes]);
-      return store.stageBlobs(small);
-    });
-    staging.catch(() => undefined); // Awaited below, after the layers; not unhandled meanwhile.
+    // The manifests at once, the config once it is verified.
+    const manifests: Array<[string, Buffer]> = [[raw.digest, raw.bytes]];
+    if (top.digest !== raw.digest) manifests.push([top.digest, top.bytes]);
+    const staging = [store.stageBlobs(manifests), configRead.then(({ bytes }) => store.stageBlobs([[manifest.config.digest, bytes]]))];
+    for (const staged of staging) staged.catch(() => undefined); // Awaited below, after the layers; not unhandled meanwhile.
 
     const results = await Promise.allSettled(
       manifest.layers.map((layer, index) =>
@@ -165,7 +164,7 @@ export async function copyImage(source: ImageSource, store: Store, options: Copy
     const configFailure = await configRead.then(() => undefined, (error: unknown) => error as Error);
     const firstFailure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
     if (configFailure !== undefined || firstFailure !== undefined) {
-      (await staging.catch(() => undefined))?.discard();
+      for (const staged of staging) (await staged.catch(() => undefined))?.discard();
       // A refused config's own error first: the layers' are only its consequence (stopped, or refused at the gate).
       if (configRefused || firstFailure === undefined) throw configFailure;
       const real = results.find((result): result is PromiseRejectedResult => result.status === 'rejected' && !(result.reason instanceof BurrowError && result.reason.code === 'INTERRUPTED' && options.signal?.aborted !== true));
@@ -173,7 +172,7 @@ export async function copyImage(source: ImageSource, store: Store, options: Copy
     }
     const { config } = await configRead;
 
-    (await staging).commit();
+    for (const staged of await Promise.all(staging)) staged.commit();
 
     const names = options.names.length === 0 && options.recordUntagged === true ? [`@${raw.digest}`] : options.names;
     if (names.length > 0) {
