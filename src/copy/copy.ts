@@ -30,9 +30,10 @@ export interface CopyOptions {
   onBlob?: (descriptor: Descriptor, role: BlobRole, event: BlobEvent) => void;
   /**
    * A second destination for each layer's bytes as they download (unpacking while
-   * pulling: unpack/stream.ts). Undefined: the layer is only stored.
+   * pulling: unpack/stream.ts). Undefined: the layer is only stored. Asked for before
+   * the config is read (`config` settles once it is verified and valid, or rejects).
    */
-  layerSink?: (layer: Descriptor, index: number, config: ImageConfig) => Promise<Writable | undefined>;
+  layerSink?: (layer: Descriptor, index: number, config: Promise<ImageConfig>) => Promise<Writable | undefined>;
   /** Called once the manifest is known, before any blob moves. */
   onPlan?: (plan: { manifest: ImageManifest; digest: string; platform: Platform | undefined }) => void;
 }
@@ -95,31 +96,50 @@ export async function copyImage(source: ImageSource, store: Store, options: Copy
     options.onPlan?.({ manifest, digest: raw.digest, platform });
 
     let fetched = 0;
-    const configBytes = store.hasBlob(manifest.config.digest) ? store.readBlob(manifest.config.digest) : undefined;
-    const configRaw = configBytes ?? (await readSmallBlob(source, manifest.config, options.signal));
-    const configWhat = `image config ${manifest.config.digest} of ${source.describe}`;
-    const config = validateConfig(parseJson(configRaw, configWhat), configWhat);
-    if (config.rootfs.diff_ids.length !== manifest.layers.length) {
-      throw new BurrowError('INVALID_MANIFEST', `${source.describe}: the manifest lists ${manifest.layers.length} layers but the config's rootfs.diff_ids has ${config.rootfs.diff_ids.length}`);
-    }
-    if (configBytes === undefined) {
-      fetched++;
-      options.onBlob?.(manifest.config, 'config', { kind: 'done' });
-    } else {
-      options.onBlob?.(manifest.config, 'config', { kind: 'exists' });
-    }
+    const limit = pLimit(options.concurrency ?? 3);
+    const failure = new AbortController();
+    const signal = options.signal === undefined ? failure.signal : AbortSignal.any([options.signal, failure.signal]);
+
+    // The config is read while the layers download (its GET beside theirs, the
+    // extractors started meanwhile), but no layer is put into blobs/ before it is
+    // verified and valid: a refused config stores nothing.
+    const configRead = (async (): Promise<{ config: ImageConfig; bytes: Buffer }> => {
+      const stored = store.hasBlob(manifest.config.digest) ? store.readBlob(manifest.config.digest) : undefined;
+      const bytes = stored ?? (await readSmallBlob(source, manifest.config, signal));
+      const configWhat = `image config ${manifest.config.digest} of ${source.describe}`;
+      const config = validateConfig(parseJson(bytes, configWhat), configWhat);
+      if (config.rootfs.diff_ids.length !== manifest.layers.length) {
+        throw new BurrowError('INVALID_MANIFEST', `${source.describe}: the manifest lists ${manifest.layers.length} layers but the config's rootfs.diff_ids has ${config.rootfs.diff_ids.length}`);
+      }
+      if (stored === undefined) {
+        fetched++;
+        options.onBlob?.(manifest.config, 'config', { kind: 'done' });
+      } else {
+        options.onBlob?.(manifest.config, 'config', { kind: 'exists' });
+      }
+      return { config, bytes };
+    })();
+    // A refused config stops the layers, and they keep nothing to resume from; its
+    // error is the pull's (thrown below). One that fails because the pull was stopped
+    // (a layer failed, or the caller's signal) is not a refusal.
+    let configRefused = false;
+    configRead.catch(() => {
+      if (signal.aborted) return;
+      configRefused = true;
+      failure.abort();
+    });
+    const configReady = configRead.then(({ config }) => config);
+    configReady.catch(() => undefined); // Awaited by the layers and below.
 
     // The manifest and config (verified already) are written and synced while the
     // layers download, and renamed into blobs/ once they are all stored: their fsyncs
     // cost the pull nothing, and a pull that fails stores nothing of them.
-    const small: Array<[string, Buffer]> = [[manifest.config.digest, configRaw], [raw.digest, raw.bytes]];
-    if (top.digest !== raw.digest) small.push([top.digest, top.bytes]);
-    const staging = store.stageBlobs(small);
-    staging.catch(() => undefined); // Awaited below, after the layers; not unhandled meanwhile.
+    // The manifests at once, the config once it is verified.
+    const manifests: Array<[string, Buffer]> = [[raw.digest, raw.bytes]];
+    if (top.digest !== raw.digest) manifests.push([top.digest, top.bytes]);
+    const staging = [store.stageBlobs(manifests), configRead.then(({ bytes }) => store.stageBlobs([[manifest.config.digest, bytes]]))];
+    for (const staged of staging) staged.catch(() => undefined); // Awaited below, after the layers; not unhandled meanwhile.
 
-    const limit = pLimit(options.concurrency ?? 3);
-    const failure = new AbortController();
-    const signal = options.signal === undefined ? failure.signal : AbortSignal.any([options.signal, failure.signal]);
     const results = await Promise.allSettled(
       manifest.layers.map((layer, index) =>
         limit(async () => {
@@ -128,7 +148,9 @@ export async function copyImage(source: ImageSource, store: Store, options: Copy
           const outcome = await store.ingestBlob(layer.digest, layer.size, source.blob(layer), {
             signal,
             attempts: options.attempts,
-            tee: sink === undefined ? undefined : () => sink(layer, index, config),
+            tee: sink === undefined ? undefined : () => sink(layer, index, configReady),
+            beforeStore: () => configReady.then(() => undefined),
+            keepPartial: () => !configRefused,
             onEvent: (event) => options.onBlob?.(layer, 'layer', event),
           });
           if (outcome === 'fetched') fetched++;
@@ -139,14 +161,18 @@ export async function copyImage(source: ImageSource, store: Store, options: Copy
         }),
       ),
     );
+    const configFailure = await configRead.then(() => undefined, (error: unknown) => error as Error);
     const firstFailure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
-    if (firstFailure !== undefined) {
-      (await staging.catch(() => undefined))?.discard();
+    if (configFailure !== undefined || firstFailure !== undefined) {
+      for (const staged of staging) (await staged.catch(() => undefined))?.discard();
+      // A refused config's own error first: the layers' are only its consequence (stopped, or refused at the gate).
+      if (configRefused || firstFailure === undefined) throw configFailure;
       const real = results.find((result): result is PromiseRejectedResult => result.status === 'rejected' && !(result.reason instanceof BurrowError && result.reason.code === 'INTERRUPTED' && options.signal?.aborted !== true));
-      throw (real ?? firstFailure).reason;
+      throw (real ?? firstFailure!).reason;
     }
+    const { config } = await configRead;
 
-    (await staging).commit();
+    for (const staged of await Promise.all(staging)) staged.commit();
 
     const names = options.names.length === 0 && options.recordUntagged === true ? [`@${raw.digest}`] : options.names;
     if (names.length > 0) {

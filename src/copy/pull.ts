@@ -58,10 +58,17 @@ function upToDate(store: Store, name: string, sourceDigest: string | undefined, 
   return isComplete(store, record.manifest.digest) ? { manifestDigest: record.manifest.digest } : undefined;
 }
 
+/** Does the store hold a record named `name` (whatever its digest)? */
+function hasRecord(store: Store, name: string): boolean {
+  return store.records().some((record) => record.name === name);
+}
+
 /**
- * Pulls `reference` into the store: tries docker.io's mirrors first, asks with
- * HEAD before any GET (Docker Hub counts GETs against its rate limit) and skips
- * the copy when the store already has that digest.
+ * Pulls `reference` into the store: tries docker.io's mirrors first. When the
+ * store has a record of the name, it asks with HEAD before any GET (Docker Hub
+ * counts GETs against its rate limit, not HEADs) and skips the copy when the
+ * record is that digest already; with no record there is nothing to compare, and
+ * the manifest's GET goes first (a HEAD would cost a round trip for nothing).
  */
 export async function pullImage(referenceText: string, options: PullOptions): Promise<PullResult> {
   const ref = parseReference(referenceText);
@@ -90,7 +97,8 @@ export async function pullImage(referenceText: string, options: PullOptions): Pr
       });
       if (endpoint.url !== ref.domain) options.onStatus?.(`trying mirror ${endpoint.url}`);
       let headDigest: string | undefined;
-      if (ref.digest === undefined) {
+      let source: RegistrySource;
+      if (ref.digest === undefined && hasRecord(options.store, name)) {
         const heading = client.headManifest(ref.path, ref.tag!);
         heading.catch(() => undefined); // Awaited just below.
         // While the registry answers (one turn of the event loop first: the request is
@@ -103,8 +111,16 @@ export async function pullImage(referenceText: string, options: PullOptions): Pr
         if (done !== undefined && headDigest !== undefined) {
           return { name, upToDate: true, sourceDigest: headDigest, manifestDigest: done.manifestDigest };
         }
+        source = new RegistrySource(client, ref, ref.path, headDigest);
+      } else {
+        // No record of the name (or a digest reference): nothing a HEAD could show to be
+        // current, so the manifest's GET goes first, and koffi loads while it is answered.
+        source = new RegistrySource(client, ref, ref.path);
+        source.top().catch(() => undefined); // The copy awaits it, and sees its error.
+        await new Promise((resolve) => setImmediate(resolve));
+        prepareLocks();
       }
-      const copy = await copyImage(new RegistrySource(client, ref, ref.path, headDigest), options.store, {
+      const copy = await copyImage(source, options.store, {
         platform,
         names: [name],
         concurrency: config.maxConcurrentDownloads,
@@ -121,7 +137,9 @@ export async function pullImage(referenceText: string, options: PullOptions): Pr
       if (!mirrorMiss) throw error;
       options.onStatus?.(`mirror ${endpoint.url} failed (${(error as Error).message}); trying the next endpoint`);
     } finally {
-      await client?.close();
+      // Not awaited: closing the idle connections (two or more now: the config's GET
+      // runs beside the layers') took 10-30 ms on the way to the container's start.
+      client?.close().catch(() => undefined);
     }
   }
   throw lastError ?? new BurrowError('NETWORK', `no endpoint for ${name}`);

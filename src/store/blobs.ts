@@ -44,6 +44,17 @@ export interface IngestOptions {
    * blob's verification is the caller's to wait for.
    */
   tee?: () => Promise<Writable | undefined>;
+  /**
+   * Awaited once the blob is verified and synced, before it is renamed into blobs/;
+   * when it rejects, the blob is thrown away and its error is the ingest's (a pull's
+   * layers download while its config is checked: a refused config stores nothing).
+   */
+  beforeStore?: () => Promise<void>;
+  /**
+   * Asked when the download fails: false throws away the bytes it kept to resume
+   * from (default: kept). A pull whose config was refused keeps nothing of its image.
+   */
+  keepPartial?: () => boolean;
 }
 
 function partialPath(paths: StorePaths, digest: string): string {
@@ -158,7 +169,13 @@ export async function ingestBlob(paths: StorePaths, digest: string, size: number
       options.onEvent?.({ kind: 'exists' });
       return 'exists';
     }
-    await downloadWithRetries(paths, digest, size, source, options);
+    try {
+      await downloadWithRetries(paths, digest, size, source, options);
+    } catch (error) {
+      // Under the blob's lock still: no other pull is resuming from it.
+      if (options.keepPartial?.() === false) rmSync(partialPath(paths, digest), { force: true });
+      throw error;
+    }
     options.onEvent?.({ kind: 'done' });
     return 'fetched';
   } finally {
@@ -316,6 +333,18 @@ async function downloadOnce(paths: StorePaths, digest: string, size: number, sou
     // fsync on the thread pool: the other layers keep streaming meanwhile.
     const handle = await open(partial, 'r');
     try { await handle.sync(); } finally { await handle.close(); }
+  } catch (error) {
+    throw fsError(error, `storing blob ${digest}`);
+  }
+  if (options.beforeStore !== undefined) {
+    try {
+      await options.beforeStore();
+    } catch (error) {
+      rmSync(partial, { force: true });
+      throw error;
+    }
+  }
+  try {
     mkdirSync(dirname(target), { recursive: true });
     renameSync(partial, target);
   } catch (error) {

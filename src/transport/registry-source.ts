@@ -7,7 +7,8 @@ import type { ImageSource, RawManifest } from './types.js';
 /** An image in a registry (the `docker://` transport). */
 export class RegistrySource implements ImageSource {
   readonly describe: string;
-  private topManifest: RawManifest | undefined;
+  /** Asked for once: the pull may send the GET before the copy awaits it. */
+  private topManifest: Promise<RawManifest> | undefined;
 
   constructor(
     private readonly client: RegistryClient,
@@ -20,8 +21,8 @@ export class RegistrySource implements ImageSource {
     this.describe = formatReference(reference);
   }
 
-  async top(): Promise<RawManifest> {
-    this.topManifest ??= await this.client.getManifest(this.path, manifestSelector(this.reference), this.expectedDigest);
+  top(): Promise<RawManifest> {
+    this.topManifest ??= this.client.getManifest(this.path, manifestSelector(this.reference), this.expectedDigest);
     return this.topManifest;
   }
 

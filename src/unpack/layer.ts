@@ -8,7 +8,7 @@ import { trace } from '../util/trace.js';
 import { BurrowError, fsError, isBurrowError } from '../errors.js';
 import type { LocalImage } from '../image/local.js';
 import { layerCompression, type Compression } from '../image/media-types.js';
-import { acquireLock } from '../store/flock.js';
+import { acquireLock, type Lock } from '../store/flock.js';
 import type { Store } from '../store/store.js';
 import { decompressor } from '../util/decompress.js';
 import { userNamespaceFailure } from '../userns/failure.js';
@@ -56,16 +56,16 @@ function firstLine(text: string): string {
   return text.trim().split('\n')[0] ?? '';
 }
 
-function overCeiling(target: LayerTarget, ceiling: number): BurrowError {
+function overCeiling(target: LayerBlob, ceiling: number): BurrowError {
   return new BurrowError('IO', `cannot unpack layer ${target.digest} of ${target.imageName}: it uncompresses to more than the ceiling; ${ceilingHint(ceiling)}`);
 }
 
-function extractorFailed(target: LayerTarget, outcome: Finished, fed: Settled): BurrowError {
+function extractorFailed(target: LayerBlob, outcome: Finished, fed: Settled): BurrowError {
   const detail = userNamespaceFailure(outcome.stderr) ?? (firstLine(outcome.stderr) || outcome.error?.message || (fed.status === 'rejected' ? String((fed.reason as Error).message) : 'the extractor failed'));
   return new BurrowError('IO', `cannot unpack layer ${target.digest} of ${target.imageName}: ${detail}`);
 }
 
-function notAValidStream(target: LayerTarget, compression: Compression, why: string): BurrowError {
+function notAValidStream(target: LayerBlob, compression: Compression, why: string): BurrowError {
   return new BurrowError('DIGEST_MISMATCH', `layer ${target.digest} of ${target.imageName} is not a valid ${compression} stream (${why}); remove the image and pull it again`);
 }
 
@@ -80,7 +80,7 @@ function checkDiffId(target: LayerTarget, actual: string): void {
  * hashed, and piped to the extractor. For every layer when the build had no
  * libcrypto for the inflater, and for zstd when it had no libzstd.
  */
-async function extractInNode(input: Readable, extractorArgs: string[], compression: Compression, ceiling: number, target: LayerTarget): Promise<Finished> {
+async function extractInNode(input: Readable, extractorArgs: string[], compression: Compression, ceiling: number, target: LayerBlob): Promise<Extracted> {
   const hash = createHash('sha256');
   const { child, finished } = start('unshare', extractorArgs, ['pipe', 'pipe', 'pipe'], { ownGroup: true });
   const decompress = decompressor(compression);
@@ -93,8 +93,7 @@ async function extractInNode(input: Readable, extractorArgs: string[], compressi
     if (isBurrowError(fed.reason)) throw fed.reason;
     throw notAValidStream(target, compression, (fed.reason as Error).message);
   }
-  checkDiffId(target, `sha256:${hash.digest('hex')}`);
-  return outcome;
+  return { outcome, diffId: `sha256:${hash.digest('hex')}` };
 }
 
 /**
@@ -105,7 +104,7 @@ async function extractInNode(input: Readable, extractorArgs: string[], compressi
  * unpacked from the store (an open descriptor: Node reads none of it), else a
  * pipe Node writes the bytes into as they download.
  */
-async function extractNatively(feed: Feed, extractorArgs: string[], inflaterArgs: string[], compression: Compression, ceiling: number, target: LayerTarget): Promise<Finished> {
+async function extractNatively(feed: Feed, extractorArgs: string[], inflaterArgs: string[], compression: Compression, ceiling: number, target: LayerBlob): Promise<Extracted> {
   const extractor = start('unshare', extractorArgs, ['pipe', 'pipe', 'pipe'], { ownGroup: true });
   let inflater: ReturnType<typeof start>;
   try {
@@ -131,8 +130,7 @@ async function extractNatively(feed: Feed, extractorArgs: string[], inflaterArgs
     throw new BurrowError('IO', `cannot unpack layer ${target.digest} of ${target.imageName}: ${why}`);
   }
   if (fed.status === 'rejected') throw notAValidStream(target, compression, (fed.reason as Error).message);
-  checkDiffId(target, report.diffId);
-  return outcome;
+  return { outcome, diffId: report.diffId };
 }
 
 /** Where a layer's compressed bytes come from: a stream the caller writes, or the stored blob, open. */
@@ -144,12 +142,22 @@ interface ExtractorReport {
   summary: LayerSummary;
 }
 
-/** A layer to unpack: its blob's descriptor, its diff_id, and the image it is named by in messages. */
-export interface LayerTarget {
+/** A layer's blob: its descriptor's digest and media type, and the image it is named by in messages. */
+export interface LayerBlob {
   digest: string;
   mediaType: string;
-  diffId: string;
   imageName: string;
+}
+
+/** A layer to unpack: its blob, and its diff_id (the config's). */
+export interface LayerTarget extends LayerBlob {
+  diffId: string;
+}
+
+/** What an extraction ended with: the extractor's outcome and the diff_id the tar stream hashed to. */
+interface Extracted {
+  outcome: Finished;
+  diffId: string;
 }
 
 /** A layer extracted into its scratch directory, checked, not yet in place. */
@@ -176,26 +184,106 @@ export interface Extraction {
  * (with `wait: false`) when another process is unpacking it.
  */
 export async function startExtraction(store: Store, target: LayerTarget, mapping: IdMapping, ceiling: number, notes: string[], options: { wait?: boolean; from?: string } = {}): Promise<Extraction | undefined> {
-  const { digest, diffId, imageName } = target;
-  const final = layerPath(store, diffId);
-  if (existsSync(final)) return undefined;
-  let busy = false;
-  const lock = await acquireLock(join(store.paths.locks, `layer-${diffId.replace(':', '-')}.lock`), {
-    onWait: () => { busy = true; },
-    shouldStop: () => existsSync(final) || (busy && options.wait === false),
-  });
-  if (lock === undefined || existsSync(final)) {
-    lock?.release();
-    return undefined;
-  }
+  const { diffId } = target;
+  const lock = await claimLayer(store, diffId, options.wait !== false);
+  if (lock === undefined) return undefined;
   // Named after this process: no one else writes it, and nothing is there yet. The
   // layer is unpacked into it, not into a directory below it: renamed within layers/,
   // a directory needs no write permission of its own, which the layer's root entry
   // (mode 0555, an owner of the image's) may not give the user.
   const scratch = layerScratchPath(store, diffId);
+  const from = options.from;
+  const input = from === undefined ? new PassThrough({ highWaterMark: 1024 * 1024 }) : undefined;
+  const extracted = (async (): Promise<ExtractorReport> => {
+    const { report, diffId: actual } = await runExtraction(target, scratch, mapping, ceiling, notes, input, from);
+    checkDiffId(target, actual);
+    return report;
+  })();
+  return extraction(store, target, scratch, mapping, input, extracted, () => ({ diffId, lock }));
+}
+
+/**
+ * Starts unpacking a layer whose diff_id is not known yet (`burrow run` of an image
+ * not in the store: the extractor starts while the config is still on its way), into a
+ * scratch directory named by the blob's digest. Once `diffId` settles, the layer is
+ * claimed as startExtraction claims it (not waiting: another process unpacking it, or
+ * the layer there already, makes this one thrown away) and the tar stream's hash is
+ * checked against it. `diffId` rejecting (the config refused) stops the extraction.
+ */
+export function startStreamedExtraction(store: Store, blob: LayerBlob, diffId: Promise<string>, mapping: IdMapping, ceiling: number, notes: string[]): Extraction {
+  const scratch = layerScratchPath(store, blob.digest);
+  const input = new PassThrough({ highWaterMark: 1024 * 1024 });
+  let claimed: { diffId: string; lock: Lock } | undefined;
+  const extracted = (async (): Promise<ExtractorReport> => {
+    const running = runExtraction(blob, scratch, mapping, ceiling, notes, input, undefined);
+    running.catch(() => undefined); // Awaited below, whatever happens first.
+    try {
+      const expected = await diffId;
+      const lock = await claimLayer(store, expected, false);
+      if (lock === undefined) throw new BurrowError('IO', `layer ${blob.digest} of ${blob.imageName} is there already, or another process is unpacking it`);
+      claimed = { diffId: expected, lock };
+    } catch (error) {
+      // Stop the extractor (its input ends short) and wait for it before its directory goes.
+      input.destroy();
+      await running.catch(() => undefined);
+      throw error;
+    }
+    const { report, diffId: actual } = await running;
+    checkDiffId({ ...blob, diffId: claimed.diffId }, actual);
+    return report;
+  })();
+  return extraction(store, blob, scratch, mapping, input, extracted, () => claimed);
+}
+
+/** Holds layer `diffId`'s lock (undefined when the layer is there, or, not waiting, when another process has it). */
+async function claimLayer(store: Store, diffId: string, wait: boolean): Promise<Lock | undefined> {
+  const final = layerPath(store, diffId);
+  if (existsSync(final)) return undefined;
+  let busy = false;
+  const lock = await acquireLock(join(store.paths.locks, `layer-${diffId.replace(':', '-')}.lock`), {
+    onWait: () => { busy = true; },
+    shouldStop: () => existsSync(final) || (busy && !wait),
+  });
+  if (lock === undefined || existsSync(final)) {
+    lock?.release();
+    return undefined;
+  }
+  return lock;
+}
+
+/** Spawns the inflater and the extractor into `scratch`, feeds them, and reads the extractor's report. */
+async function runExtraction(blob: LayerBlob, scratch: string, mapping: IdMapping, ceiling: number, notes: string[], input: Readable | undefined, from: string | undefined): Promise<{ report: ExtractorReport; diffId: string }> {
+  mkdirSync(scratch, { recursive: true, mode: 0o755 });
+  const extractorArgs = [...unshareArgs(mapping), '--', EXTRACTOR_BINARY, 'extract', scratch, mapping.single ? 'single' : 'mapped', String(ceiling)];
+  const compression = layerCompression(blob.mediaType);
+  const native = inflaterArgs(compression, ceiling);
+  let extracted: Extracted;
+  if (native === undefined) {
+    extracted = await extractInNode(input ?? blobStream(from!), extractorArgs, compression, ceiling, blob);
+  } else {
+    extracted = await extractNatively(input === undefined ? { blob: openBlob(from!, blob) } : { stream: input }, extractorArgs, native, compression, ceiling, blob);
+  }
+  trace(`unpack: layer ${blob.digest.slice(7, 19)} extracted`);
+  const report = JSON.parse(extracted.outcome.stdout) as ExtractorReport;
+  if (report.skipped.length > 0) {
+    // The extractor lists 256 KiB of them; a last "and N more entries, not listed" counts the rest.
+    const unlisted = /^and (\d+) more entries, not listed$/.exec(report.skipped.at(-1)!);
+    const skipped = unlisted === null ? report.skipped : report.skipped.slice(0, -1);
+    const count = skipped.length + (unlisted === null ? 0 : Number(unlisted[1]));
+    notes.push(`layer ${blob.digest.slice(7, 19)}: skipped ${count} entr${count === 1 ? 'y' : 'ies'} (device nodes need privileges; paths out of the layer are refused): ${skipped.slice(0, 3).join(', ')}${count > 3 ? ', …' : ''}`);
+  }
+  return { report, diffId: extracted.diffId };
+}
+
+/**
+ * The Extraction of a started unpack: a failure throws the scratch directory away
+ * (once) and frees the layer; `commit` writes the info file and renames the scratch
+ * directory into place. `claimed` says which layer this is, once that is known.
+ */
+function extraction(store: Store, blob: LayerBlob, scratch: string, mapping: IdMapping, input: PassThrough | undefined, extracted: Promise<ExtractorReport>, claimed: () => { diffId: string; lock: Lock } | undefined): Extraction {
   let released = false;
   const release = (): void => {
-    if (!released) lock.release();
+    if (!released) claimed()?.lock.release();
     released = true;
   };
   const discard = async (): Promise<void> => {
@@ -204,41 +292,23 @@ export async function startExtraction(store: Store, target: LayerTarget, mapping
     release();
   };
   let report: ExtractorReport | undefined;
-  const from = options.from;
-  const input = from === undefined ? new PassThrough({ highWaterMark: 1024 * 1024 }) : undefined;
-  const extracted = (async (): Promise<void> => {
-    mkdirSync(scratch, { recursive: true, mode: 0o755 });
-    const extractorArgs = [...unshareArgs(mapping), '--', EXTRACTOR_BINARY, 'extract', scratch, mapping.single ? 'single' : 'mapped', String(ceiling)];
-    const compression = layerCompression(target.mediaType);
-    const native = inflaterArgs(compression, ceiling);
-    let outcome: Finished;
-    if (native === undefined) {
-      outcome = await extractInNode(input ?? blobStream(from!), extractorArgs, compression, ceiling, target);
-    } else {
-      outcome = await extractNatively(input === undefined ? { blob: openBlob(from!, target) } : { stream: input }, extractorArgs, native, compression, ceiling, target);
-    }
-    trace(`unpack: layer ${digest.slice(7, 19)} extracted`);
-    report = JSON.parse(outcome.stdout) as ExtractorReport;
-    if (report.skipped.length > 0) {
-      // The extractor lists 256 KiB of them; a last "and N more entries, not listed" counts the rest.
-      const unlisted = /^and (\d+) more entries, not listed$/.exec(report.skipped.at(-1)!);
-      const skipped = unlisted === null ? report.skipped : report.skipped.slice(0, -1);
-      const count = skipped.length + (unlisted === null ? 0 : Number(unlisted[1]));
-      notes.push(`layer ${digest.slice(7, 19)}: skipped ${count} entr${count === 1 ? 'y' : 'ies'} (device nodes need privileges; paths out of the layer are refused): ${skipped.slice(0, 3).join(', ')}${count > 3 ? ', …' : ''}`);
-    }
-  })();
   // Failed extractions are thrown away here, once; the caller sees the error through `done`.
-  const done = extracted.catch(async (error: unknown) => {
-    input?.destroy();
-    await discard();
-    throw error;
-  });
+  const done = extracted.then(
+    (extractorReport) => { report = extractorReport; },
+    async (error: unknown) => {
+      input?.destroy();
+      await discard();
+      throw error;
+    },
+  );
   // Handled here too: a streamed layer's failure may come before anyone awaits it.
   done.catch(() => undefined);
   return {
     input,
     done,
     commit: () => {
+      const { diffId } = claimed()!;
+      const final = layerPath(store, diffId);
       try {
         const info: LayerInfo = { diffId, summary: report!.summary };
         // Not durable: a layer is a cache of its blob; `system check` finds one a crash cut short.
@@ -248,7 +318,7 @@ export async function startExtraction(store: Store, target: LayerTarget, mapping
         } catch (error) {
           // No info file for a layer that is not there.
           rmSync(layerInfoPath(store, diffId), { force: true });
-          throw fsError(error, `putting layer ${digest} of ${imageName} in place`);
+          throw fsError(error, `putting layer ${blob.digest} of ${blob.imageName} in place`);
         }
       } finally {
         release();
@@ -258,7 +328,7 @@ export async function startExtraction(store: Store, target: LayerTarget, mapping
   };
 }
 
-function openBlob(path: string, target: LayerTarget): number {
+function openBlob(path: string, target: LayerBlob): number {
   try {
     return openSync(path, 'r');
   } catch (error) {

@@ -4,7 +4,7 @@ import type { Store } from '../store/store.js';
 import type { IdMapping } from '../userns/idmap.js';
 import { collectGarbage } from '../util/gc.js';
 import { trace } from '../util/trace.js';
-import { startExtraction, type Extraction } from './layer.js';
+import { startStreamedExtraction, type Extraction } from './layer.js';
 
 /**
  * Past this many compressed bytes streamed, the pull's dead Buffers are collected
@@ -38,15 +38,22 @@ export class UnpackWhilePulling {
     readonly notes: string[] = [],
   ) {}
 
-  /** For the copy pipeline: where layer `index`'s compressed bytes go, or undefined when it needs no unpacking. */
-  readonly sink = async (layer: Descriptor, index: number, config: ImageConfig): Promise<Writable | undefined> => {
-    const diffId = config.rootfs.diff_ids[index];
-    if (diffId === undefined) return undefined;
-    const extraction = startExtraction(this.store, { digest: layer.digest, mediaType: layer.mediaType, diffId, imageName: this.imageName }, this.mapping, this.ceiling, this.notes, { wait: false }).catch(() => undefined);
-    this.extractions.push(extraction);
-    const input = (await extraction)?.input;
-    if (input !== undefined) this.streamed += layer.size;
-    return input;
+  /**
+   * For the copy pipeline: where layer `index`'s compressed bytes go. Asked for
+   * before the config is read: the extractor starts at once, and the layer's diff_id
+   * (from `config`) is checked when it comes.
+   */
+  readonly sink = async (layer: Descriptor, index: number, config: Promise<ImageConfig>): Promise<Writable | undefined> => {
+    const diffId = config.then((read) => {
+      const found = read.rootfs.diff_ids[index];
+      if (found === undefined) throw new Error(`the config has no diff_id for layer ${index}`);
+      return found;
+    });
+    diffId.catch(() => undefined); // The extraction awaits it, and is thrown away when it rejects.
+    const extraction = startStreamedExtraction(this.store, { digest: layer.digest, mediaType: layer.mediaType, imageName: this.imageName }, diffId, this.mapping, this.ceiling, this.notes);
+    this.extractions.push(Promise.resolve(extraction));
+    this.streamed += layer.size;
+    return extraction.input;
   };
 
   /** Once the pull is over: puts in place what was extracted and checked when `pulled`, else throws it all away. */

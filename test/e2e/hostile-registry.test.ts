@@ -1,10 +1,10 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bed, fixture } from '../helpers/bed.js';
 import { burrow, expectOneLineError, sandbox, storeSnapshot, type CliResult, type Sandbox } from '../helpers/cli.js';
-import { FaultProxy, isBlobGet, isManifestGet, type SeenRequest } from '../helpers/fault-proxy.js';
+import { FaultProxy, isBlobGet, isManifestGet, isManifestHead, type FaultAction, type SeenRequest } from '../helpers/fault-proxy.js';
 import { answer, endless, endlessInformational, hugeLength, trickleBody, trickleHeaders } from '../helpers/hostile.js';
 import { issue, makeCa } from '../helpers/tls.js';
 
@@ -33,6 +33,12 @@ const layer = busybox.layers![0]!;
 const isLayerGet = (request: SeenRequest): boolean => isBlobGet(request) && request.path.endsWith(layer);
 const isToken = (request: SeenRequest): boolean => request.path.startsWith('/token');
 
+/** A blob (a manifest, here) as the bed's registry stores it. */
+function registryBlob(digest: string): Buffer {
+  const hex = digest.slice('sha256:'.length);
+  return readFileSync(join(bed().dir, 'anon/data/docker/registry/v2/blobs/sha256', hex.slice(0, 2), hex, 'data'));
+}
+
 function hostileBox(config: object = {}): Sandbox {
   return sandbox({ config: { httpTimeoutSeconds: TIMEOUT_S, retries: 1, ...config } });
 }
@@ -54,9 +60,13 @@ async function runMeasured(box: Sandbox, args: string[]): Promise<CliResult & { 
   return { exitCode: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr), peakKb };
 }
 
-/** The hostile answer was refused: one line matching `pattern`, nothing in the store, memory bounded. */
+/**
+ * The hostile answer was refused: one line matching `pattern`, nothing in the store
+ * (or, for a box that held an image already, the store as it was), memory bounded.
+ */
 async function expectRefused(rule: Parameters<FaultProxy['setRule']>[0], pattern: RegExp, options: { box?: Sandbox; reference?: string } = {}): Promise<CliResult & { peakKb: number }> {
   const box = options.box ?? hostileBox();
+  const before = storeSnapshot(box.root);
   proxy.seen.length = 0;
   proxy.setRule(rule);
   let result: CliResult & { peakKb: number };
@@ -68,8 +78,8 @@ async function expectRefused(rule: Parameters<FaultProxy['setRule']>[0], pattern
   expect(expectOneLineError(result)).toMatch(pattern);
   expect(result.exitCode).toBe(125);
   const after = storeSnapshot(box.root);
-  expect(after.index).toBe('');
-  expect(after.blobs).toEqual([]);
+  expect(after.index).toBe(before.index);
+  expect(after.blobs).toEqual(before.blobs);
   expect(after.tmp.filter((name) => name.endsWith('.partial'))).toEqual([]);
   expect(result.peakKb).toBeGreaterThan(0);
   expect(result.peakKb).toBeLessThan(RSS_BOUND_KB);
@@ -89,14 +99,56 @@ describe('a hostile registry gets one clear line, nothing stored, memory bounded
     await expectRefused((request) => (isLayerGet(request) ? answer(200, randomBytes(size), { 'content-type': 'application/octet-stream' }) : undefined), new RegExp(`blob ${layer} failed verification \\(its content hashes to sha256:[0-9a-f]{64}\\)`));
   });
 
+  it('a config that does not match its digest, at once and after the layer has downloaded: the layer is not stored either', async () => {
+    const configDigest = busybox.config!;
+    const isConfigGet = (request: SeenRequest): boolean => isBlobGet(request) && request.path.endsWith(configDigest);
+    const size = registryBlob(configDigest).length;
+    const refused = new RegExp(`config ${configDigest} failed verification \\(got ${size} bytes hashing to sha256:[0-9a-f]{64}\\); nothing was stored`);
+    // The config is read while the layers download: refused early, the layer's download stops.
+    await expectRefused((request) => (isConfigGet(request) ? answer(200, randomBytes(size), { 'content-type': 'application/octet-stream' }) : undefined), refused);
+    // Refused late (the layer's 1 MB is served meanwhile): the verified layer waits for the config, then goes.
+    const late: FaultAction = { kind: 'respond', handler: (_req, res) => {
+      const timer = setTimeout(() => {
+        res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(size) });
+        res.end(randomBytes(size));
+      }, 1000);
+      res.on('close', () => clearTimeout(timer));
+    } };
+    await expectRefused((request) => (isConfigGet(request) ? late : undefined), refused);
+    expect(proxy.count(isLayerGet)).toBe(1);
+  });
+
   it('a manifest that changes between HEAD and GET', async () => {
-    const other = readFileSync(join(bed().dir, 'anon/data/docker/registry/v2/blobs/sha256', fixture('multilayer:docker').digest.slice(7, 9), fixture('multilayer:docker').digest.slice(7), 'data'));
-    const otherDigest = `sha256:${createHash('sha256').update(other).digest('hex')}`;
+    // A HEAD is sent only when the store has a record of the tag to compare: here one
+    // from when busybox:latest pointed at another manifest (busybox:oci's, same
+    // repository), so the HEAD's current digest differs from it and a GET follows.
+    const box = hostileBox();
+    const earlier = fixture('busybox:oci').digest;
+    const isLatest = (request: SeenRequest): boolean => isManifestGet(request) && request.path.endsWith('/busybox/manifests/latest');
+    proxy.setRule((request) => (isLatest(request) ? answer(200, registryBlob(earlier), { 'content-type': 'application/vnd.oci.image.manifest.v1+json', 'docker-content-digest': earlier }) : undefined));
+    try {
+      const first = await runMeasured(box, ['pull', '-q', `${proxy.address}/busybox:latest`]);
+      expect(first.exitCode, first.stderr).toBe(0);
+    } finally {
+      proxy.setRule(() => undefined);
+    }
+    expect(storeSnapshot(box.root).blobs).toContain(earlier.slice('sha256:'.length));
+    const otherDigest = fixture('multilayer:docker').digest;
     // HEAD passes to the real registry; GET answers another (valid) manifest with its own, true, digest header.
     await expectRefused(
-      (request) => (isManifestGet(request) ? answer(200, other, { 'content-type': MANIFEST_TYPE, 'docker-content-digest': otherDigest }) : undefined),
+      (request) => (isManifestGet(request) ? answer(200, registryBlob(otherDigest), { 'content-type': MANIFEST_TYPE, 'docker-content-digest': otherDigest }) : undefined),
       new RegExp(`answered HEAD with manifest ${busybox.digest} but GET sent one hashing to ${otherDigest} \\(the tag moved during the pull, or the registry is inconsistent\\)`),
+      { box },
     );
+    expect(proxy.count(isManifestHead)).toBe(1);
+  });
+
+  it('a first pull of a tag sends no HEAD: with no record of the name there is nothing to compare', async () => {
+    proxy.seen.length = 0;
+    const result = await runMeasured(hostileBox(), ['pull', '-q', `${proxy.address}/busybox:latest`]);
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(proxy.count(isManifestHead)).toBe(0);
+    expect(proxy.count(isManifestGet)).toBe(1);
   });
 
   it('an endless manifest body', async () => {
