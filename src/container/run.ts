@@ -19,7 +19,7 @@ export async function runContainer(store: Store, options: RunOptions): Promise<R
   const record = await createContainer(store, options);
   if (options.detach) {
     try {
-      await startDetached(store, record, { onNote: options.onNote });
+      await startDetached(store, record, { onNote: options.onNote, fresh: true });
     } catch (error) {
       await removeContainerFiles(store, record);
       throw error;
@@ -27,7 +27,7 @@ export async function runContainer(store: Store, options: RunOptions): Promise<R
     return { id: record.id, name: record.name, exitCode: undefined };
   }
   try {
-    const exitCode = await startForeground(store, record, { signal: options.signal, onNote: options.onNote });
+    const exitCode = await startForeground(store, record, { signal: options.signal, onNote: options.onNote, fresh: true });
     return { id: record.id, name: record.name, exitCode };
   } finally {
     if (options.remove) {

@@ -96,9 +96,9 @@ function wasOomKilled(cgroup: ContainerCgroup | undefined): boolean {
  * burrow go to its PID 1, and the exit status is returned. The same state files
  * as a detached container's monitor are written, with burrow as the monitor.
  */
-export async function startForeground(store: Store, given: ContainerRecord, options: { signal?: AbortSignal | undefined; onNote?: (note: string) => void } = {}): Promise<number> {
+export async function startForeground(store: Store, given: ContainerRecord, options: { signal?: AbortSignal | undefined; onNote?: (note: string) => void; fresh?: boolean } = {}): Promise<number> {
   // Until the job runs: a network connect meanwhile waits, then finds it running (startLocked).
-  const { record, release } = await startLocked(store, given);
+  const { record, release } = await startLocked(store, given, options.fresh === true);
   try {
     return await runForeground(store, record, { ...options, onRunning: release });
   } finally {
@@ -112,7 +112,11 @@ export async function startForeground(store: Store, given: ContainerRecord, opti
  * lock, so it either is in the record this start reads, or sees the container running and
  * joins it at once. `release` may be called more than once.
  */
-async function startLocked(store: Store, given: ContainerRecord): Promise<{ record: ContainerRecord; release: () => void }> {
+async function startLocked(store: Store, given: ContainerRecord, fresh: boolean): Promise<{ record: ContainerRecord; release: () => void }> {
+  // A container `run` has just created is started unlocked: no other command has acted on it
+  // yet (its record appeared a moment ago), and the lock's first use loads koffi, 14 ms of a
+  // warm run. A `network connect` by name in that moment is the one race this leaves open.
+  if (fresh) return { record: given, release: () => undefined };
   const lock = await lockContainer(store, given.id);
   let held = true;
   const release = (): void => {
@@ -253,8 +257,8 @@ async function waitForStart(dir: string, timeoutMs: number): Promise<{ pid?: num
  * Starts the container under its own monitor (native/burrow-monitor.c), which
  * outlives this process, and returns once the job runs (or has already ended).
  */
-export async function startDetached(store: Store, given: ContainerRecord, options: { onNote?: (note: string) => void } = {}): Promise<void> {
-  const { record, release } = await startLocked(store, given);
+export async function startDetached(store: Store, given: ContainerRecord, options: { onNote?: (note: string) => void; fresh?: boolean } = {}): Promise<void> {
+  const { record, release } = await startLocked(store, given, options.fresh === true);
   try {
     await runDetached(store, record, options);
   } finally {
