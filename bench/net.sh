@@ -44,7 +44,8 @@ cleanup_extra() {
   asuser "${BURROW[@]}" rm -f usrv >/dev/null 2>&1 || true
   asuser "${BURROW[@]}" network rm benchnet >/dev/null 2>&1 || true
   if [ ${#PODMAN[@]} -gt 0 ]; then asuser "${PODMAN[@]}" rm -f -a >/dev/null 2>&1 || true; fi
-  [ -n "${HOST_SERVER:-}" ] && kill "$HOST_SERVER" 2>/dev/null || true
+  # runuser does not pass SIGTERM on: the server itself, by its path (unique to this run's $WORK).
+  [ -n "${HOST_SERVER:-}" ] && { kill "$HOST_SERVER" 2>/dev/null; pkill -u "$BUSER" -f "^$NP server" 2>/dev/null; } || true
 }
 PODMAN=()
 trap cleanup EXIT INT TERM
