@@ -8,7 +8,7 @@ import type { Store } from '../store/store.js';
 import type { SetupPlan } from '../sandbox/plan.js';
 import type { ContainerCgroup, LimitMode, Limits } from '../cgroup/index.js';
 import { generatedName } from './names.js';
-import { normaliseNetworkPlan } from '../network/mode.js';
+import type { NetworkPlan } from '../network/types.js';
 
 export type RestartPolicy = 'no' | 'always' | `on-failure${string}`;
 
@@ -106,4 +106,11 @@ export async function lockContainer(store: Store, id: string, waitMs = 2000): Pr
   const lock = await acquireLock(join(store.paths.locks, `container-${id}.lock`), { timeoutMs: waitMs });
   if (lock === undefined) throw new BurrowError('LOCKED', `container ${id.slice(0, 12)} is busy with another burrow command: try again`);
   return lock;
+}
+
+/** A record from before issue 11 kept the mode as a string ('none' | 'host'). */
+export function normaliseNetworkPlan(value: unknown): NetworkPlan {
+  if (value === 'host') return { mode: 'host' };
+  if (typeof value === 'object' && value !== null && 'mode' in value) return value as NetworkPlan;
+  return { mode: 'none' };
 }

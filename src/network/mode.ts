@@ -143,10 +143,3 @@ export function networkModeName(plan: NetworkPlan, containerName: (id: string) =
       return plan.helperOptions.length === 0 ? plan.helper : `${plan.helper}:${plan.helperOptions.join(',')}`;
   }
 }
-
-/** A record from before issue 11 kept the mode as a string ('none' | 'host'). */
-export function normaliseNetworkPlan(value: unknown): NetworkPlan {
-  if (value === 'host') return { mode: 'host' };
-  if (typeof value === 'object' && value !== null && 'mode' in value) return value as NetworkPlan;
-  return { mode: 'none' };
-}

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { networkModeName, normaliseNetworkPlan, onDefaultNetwork, parseNetworkMode, slirpOptionArgs } from '../../src/network/mode.js';
+import { networkModeName, onDefaultNetwork, parseNetworkMode, slirpOptionArgs } from '../../src/network/mode.js';
+import { normaliseNetworkPlan } from '../../src/container/record.js';
 import { chooseHelper, tunProblem } from '../../src/network/helpers.js';
 import { hostsFile, parseAddHost, wantsHostGateway } from '../../src/network/hosts.js';
 import { resolvConf } from '../../src/network/resolv.js';
