@@ -64,13 +64,16 @@ b rm -f fg oom >/dev/null
 echo "containers-left=$(b ps -a -q | wc -l)"
 `;
 
-/** Where nothing is delegated: an asked limit is refused in one line, or run without it on request, with a warning. */
+/**
+ * Where nothing is delegated: an asked limit is refused in one line, or run without it on request, with a warning.
+ * `--network none`: the VM has neither pasta nor slirp4netns, and the default network's note would be a second line.
+ */
 const NONE = String.raw`
-b run --rm --memory 64m busybox true 2>/tmp/err; echo "memory-exit=$?"
+b run --rm --network none --memory 64m busybox true 2>/tmp/err; echo "memory-exit=$?"
 echo "memory-err=$(cat /tmp/err)"
-echo "ignored-out=$(b run --rm --memory 64m --ignore-missing-limits busybox echo ran 2>/tmp/warn)"
+echo "ignored-out=$(b run --rm --network none --memory 64m --ignore-missing-limits busybox echo ran 2>/tmp/warn)"
 echo "ignored-warn=$(tr '\n' '|' </tmp/warn)"
-echo "plain=$(b run --rm busybox echo plain 2>&1)"
+echo "plain=$(b run --rm --network none busybox echo plain 2>&1)"
 `;
 
 type Placement = 'scope' | 'system' | 'nouser';
