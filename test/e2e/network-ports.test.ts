@@ -228,6 +228,12 @@ describe.each(['pasta', 'slirp4netns'] as const)('published ports through %s', (
     const started = await run(box, ['run', '-d', '--network', helper, '-p', '127.0.0.1::7', '-v', `${tcpEcho}:/tcp-echo:ro`, busybox(), '/tcp-echo', '7']);
     expect(started.exitCode, started.stderr).toBe(0);
     const id = started.stdout.trim();
+    if (helper === 'slirp4netns') {
+      // Not slirp4netns's add_hostfwd: with TCP ports alone it is given no API socket.
+      const ours = helpersOfThisStore().filter((pid) => readlinkSync(`/proc/${pid}/cwd`).includes(id));
+      expect(ours.length).toBe(1);
+      expect(readFileSync(`/proc/${ours[0]}/cmdline`, 'latin1')).not.toContain('--api-socket');
+    }
     const { port } = await hostPortOf(id, '7');
     const sent = Buffer.alloc(4 << 20);
     for (let index = 0; index < sent.length; index++) sent[index] = (index * 7 + (index >> 12)) & 255;
