@@ -727,7 +727,12 @@ static void agent(pid_t launcher, int ready_read, int go_write)
   int epoll = epoll_create1(EPOLL_CLOEXEC);
   static int launcher_tag = TAG_LAUNCHER, helper_tag = TAG_HELPER;
   struct epoll_event event = { .events = EPOLLIN, .data.ptr = &launcher_tag };
-  if (epoll < 0 || epoll_ctl(epoll, EPOLL_CTL_ADD, launcher_fd, &event) != 0) _exit(0);
+  if (epoll < 0 || epoll_ctl(epoll, EPOLL_CTL_ADD, launcher_fd, &event) != 0) {
+    /* Nothing could watch the container's end: its network ends now rather than outlive it. */
+    end_helper(helper_pid, helper_fd);
+    fwd_stop_connector();
+    _exit(0);
+  }
   event.data.ptr = &helper_tag;
   epoll_ctl(epoll, EPOLL_CTL_ADD, helper_fd, &event);
   for (int i = 0; i < n_fwd_listeners; i++) {
