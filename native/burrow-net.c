@@ -16,7 +16,8 @@
  * (burrow-netattach) for the DIR/ *.attach files as they are at this launch (so a
  * restart by burrow-monitor rejoins the networks `network connect` added and not
  * those `network disconnect` removed), answers `go` (or `fail WHY`), and then
- * watches the launcher and the helper. The launcher becomes
+ * watches the launcher and the helper (and, with slirp4netns, forwards the published TCP
+ * ports itself: port-forward.h). The launcher becomes
  * bwrap's outer process and lives exactly as long as the container: when it ends,
  * the helper is killed (pasta never exits on its own: it holds the tap, which
  * holds the namespace). A helper that dies first is reported on stderr (the
@@ -124,6 +125,8 @@ static void kill_child(pid_t child)
   kill(child, SIGKILL);
   while (waitpid(child, NULL, 0) < 0 && errno == EINTR) {}
 }
+
+#include "port-forward.h"
 
 static void usage(void)
 {
@@ -422,19 +425,30 @@ static int start_pasta(pid_t target, int log, char *why, size_t why_size)
   return pid;
 }
 
+/* SPEC (PROTO:HOSTIP:HOSTPORT:GUESTPORT) in parts: PROTO[8], HOST_IP[64]; 0, or -1 with WHY. */
+static int parse_hostfwd(const char *spec, char *proto, char *host_ip, int *host_port, int *guest_port, char *why, size_t why_size)
+{
+  const char *a = strchr(spec, ':');
+  const char *b = a ? strchr(a + 1, ':') : NULL;
+  if (a == NULL || b == NULL || (size_t) (a - spec) >= 8 || (size_t) (b - a - 1) >= 64 || sscanf(b + 1, "%d:%d", host_port, guest_port) != 2) {
+    snprintf(why, why_size, "bad --slirp-hostfwd %s", spec);
+    return -1;
+  }
+  memcpy(proto, spec, (size_t) (a - spec));
+  proto[a - spec] = '\0';
+  memcpy(host_ip, a + 1, (size_t) (b - a - 1));
+  host_ip[b - a - 1] = '\0';
+  return 0;
+}
+
+static int is_tcp(const char *spec) { return strncmp(spec, "tcp:", 4) == 0; }
+
 /* One add_hostfwd through slirp4netns's API socket; 0 when it took it. */
 static int slirp_hostfwd(const char *socket_path, const char *spec, char *why, size_t why_size)
 {
   char proto[8] = "", host_ip[64] = "";
   int host_port = 0, guest_port = 0;
-  const char *a = strchr(spec, ':');
-  const char *b = a ? strchr(a + 1, ':') : NULL;
-  if (a == NULL || b == NULL || (size_t) (a - spec) >= sizeof proto || (size_t) (b - a - 1) >= sizeof host_ip || sscanf(b + 1, "%d:%d", &host_port, &guest_port) != 2) {
-    snprintf(why, why_size, "bad --slirp-hostfwd %s", spec);
-    return -1;
-  }
-  memcpy(proto, spec, (size_t) (a - spec));
-  memcpy(host_ip, a + 1, (size_t) (b - a - 1));
+  if (parse_hostfwd(spec, proto, host_ip, &host_port, &guest_port, why, why_size) != 0) return -1;
   int sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   struct sockaddr_un address = { .sun_family = AF_UNIX };
   snprintf(address.sun_path, sizeof address.sun_path, "%.100s", socket_path);
@@ -485,7 +499,10 @@ static int start_slirp(pid_t target, int log, int *exit_write, char *why, size_t
   /* spawn puts the kept descriptors on 3 and 4, in this order. */
   argv[argc++] = "--ready-fd=3";
   argv[argc++] = "--exit-fd=4";
-  if (n_hostfwds > 0) argv[argc++] = api;
+  /* TCP ports are the agent's own forwarder's (port-forward.h); UDP ones slirp4netns's. */
+  int n_udp = 0;
+  for (int i = 0; i < n_hostfwds; i++) n_udp += !is_tcp(hostfwds[i]);
+  if (n_udp > 0) argv[argc++] = api;
   for (int i = 0; i < n_helper_args; i++) argv[argc++] = (char *) helper_args[i];
   argv[argc++] = target_text;
   argv[argc++] = "tap0";
@@ -515,7 +532,7 @@ static int start_slirp(pid_t target, int log, int *exit_write, char *why, size_t
     return -1;
   }
   for (int i = 0; i < n_hostfwds; i++) {
-    if (slirp_hostfwd(socket_path, hostfwds[i], why, why_size) != 0) {
+    if (!is_tcp(hostfwds[i]) && slirp_hostfwd(socket_path, hostfwds[i], why, why_size) != 0) {
       kill_child(child);
       return -1;
     }
@@ -590,6 +607,49 @@ static int run_attachments(pid_t target, int log, char *why, size_t why_size)
   return 0;
 }
 
+/* The published TCP ports of a slirp4netns start: each listened on here (the host's namespaces,
+ * as the user), and the connector in the container's namespaces; 0, or -1 with WHY. */
+static int start_forwarder(pid_t target, char *why, size_t why_size)
+{
+  int any = 0;
+  for (int i = 0; i < n_hostfwds; i++) {
+    if (!is_tcp(hostfwds[i])) continue;
+    char proto[8], host_ip[64];
+    int host_port, guest_port;
+    if (parse_hostfwd(hostfwds[i], proto, host_ip, &host_port, &guest_port, why, why_size) != 0 || fwd_listen(host_ip, host_port, guest_port, why, why_size) != 0) return -1;
+    any = 1;
+  }
+  if (!any) return 0;
+  /* Six descriptors a connection: as many as the hard limit allows. */
+  struct rlimit files;
+  if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) { files.rlim_cur = files.rlim_max; setrlimit(RLIMIT_NOFILE, &files); }
+  if (fwd_start_connector(target) != 0) {
+    fwd_stop_connector();
+    snprintf(why, why_size, "cannot enter the container's network namespace to forward its published ports");
+    return -1;
+  }
+  return 0;
+}
+
+/* A helper that died before the container: a line on the container's stderr and helperError in network.json. */
+static void report_helper_end(pid_t helper_pid, const char *log_path)
+{
+  char reason[256] = "", last[512];
+  int status;
+  /* Both helpers are this agent's children (pasta's daemon by the subreaper). */
+  if (waitpid(helper_pid, &status, WNOHANG) == helper_pid) {
+    if (WIFSIGNALED(status)) snprintf(reason, sizeof reason, "killed by signal %d", WTERMSIG(status));
+    else snprintf(reason, sizeof reason, "exit status %d", WEXITSTATUS(status));
+  }
+  first_line(log_path, last, sizeof last);
+  char message[1024];
+  snprintf(message, sizeof message, "the network helper %s exited%s%s%s%s%s: the container has no network from now on",
+           helper, reason[0] || last[0] ? " (" : "", reason, reason[0] && last[0] ? ": " : "", last, reason[0] || last[0] ? ")" : "");
+  dprintf(2, "burrow: %s\n", message);
+  record_helper_error(message);
+  forget_helper();
+}
+
 /* Ends the helper (this agent's child) and forgets it. */
 static void end_helper(pid_t helper_pid, int helper_fd)
 {
@@ -647,6 +707,7 @@ static void agent(pid_t launcher, int ready_read, int go_write)
     while (poll(&launcher_watch, 1, -1) < 0 && errno == EINTR) {}
     _exit(0);
   }
+  if (strcmp(helper, "slirp4netns") == 0 && start_forwarder(target, why, sizeof why) != 0) { answer("fail %s", why); _exit(0); }
   int slirp_exit = -1;
   pid_t helper_pid = strcmp(helper, "pasta") == 0 ? start_pasta(target, log, why, sizeof why) : start_slirp(target, log, &slirp_exit, why, sizeof why);
   if (helper_pid < 0) { answer("fail %s", why); _exit(0); }
@@ -662,31 +723,41 @@ static void agent(pid_t launcher, int ready_read, int go_write)
   if (!launcher_alive()) { end_helper(helper_pid, helper_fd); _exit(0); }
   answer("go");
 
-  struct pollfd watched[2] = { { .fd = launcher_fd, .events = POLLIN }, { .fd = helper_fd, .events = POLLIN } };
-  int helper_alive = 1;
-  for (;;) {
-    int ready = poll(watched, helper_alive ? 2 : 1, -1);
+  /* One loop, single-threaded: the launcher's end, the helper's, and the forwarder's sockets. */
+  int epoll = epoll_create1(EPOLL_CLOEXEC);
+  static int launcher_tag = TAG_LAUNCHER, helper_tag = TAG_HELPER;
+  struct epoll_event event = { .events = EPOLLIN, .data.ptr = &launcher_tag };
+  if (epoll < 0 || epoll_ctl(epoll, EPOLL_CTL_ADD, launcher_fd, &event) != 0) {
+    /* Nothing could watch the container's end: its network ends now rather than outlive it. */
+    end_helper(helper_pid, helper_fd);
+    fwd_stop_connector();
+    _exit(0);
+  }
+  event.data.ptr = &helper_tag;
+  epoll_ctl(epoll, EPOLL_CTL_ADD, helper_fd, &event);
+  for (int i = 0; i < n_fwd_listeners; i++) {
+    event.data.ptr = &fwd_listeners[i];
+    epoll_ctl(epoll, EPOLL_CTL_ADD, fwd_listeners[i].fd, &event);
+  }
+  int helper_alive = 1, launcher_ended = 0;
+  while (!launcher_ended) {
+    struct epoll_event events[64];
+    int ready = epoll_wait(epoll, events, 64, -1);
     if (ready < 0 && errno == EINTR) continue;
     if (ready < 0) break;
-    if (watched[0].revents) break;
-    if (helper_alive && watched[1].revents) {
-      helper_alive = 0;
-      char reason[256] = "", last[512];
-      int status;
-      /* Both helpers are this agent's children (pasta's daemon by the subreaper). */
-      if (waitpid(helper_pid, &status, WNOHANG) == helper_pid) {
-        if (WIFSIGNALED(status)) snprintf(reason, sizeof reason, "killed by signal %d", WTERMSIG(status));
-        else snprintf(reason, sizeof reason, "exit status %d", WEXITSTATUS(status));
-      }
-      first_line(log_path, last, sizeof last);
-      char message[1024];
-      snprintf(message, sizeof message, "the network helper %s exited%s%s%s%s%s: the container has no network from now on",
-               helper, reason[0] || last[0] ? " (" : "", reason, reason[0] && last[0] ? ": " : "", last, reason[0] || last[0] ? ")" : "");
-      dprintf(2, "burrow: %s\n", message);
-      record_helper_error(message);
-      forget_helper();
+    for (int i = 0; i < ready; i++) {
+      int tag = *(int *) events[i].data.ptr;
+      if (tag == TAG_LAUNCHER) launcher_ended = 1;
+      else if (tag == TAG_HELPER && helper_alive) {
+        helper_alive = 0;
+        epoll_ctl(epoll, EPOLL_CTL_DEL, helper_fd, NULL);
+        report_helper_end(helper_pid, log_path);
+      } else if (tag == TAG_LISTENER) fwd_accept(epoll, events[i].data.ptr);
+      else if (tag == TAG_CONNECTION) fwd_service(events[i].data.ptr);
     }
+    fwd_free_dead();
   }
+  fwd_stop_connector();
   /* The container ended: so does its network. */
   if (helper_alive) end_helper(helper_pid, helper_fd);
   _exit(0);
