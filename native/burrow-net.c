@@ -126,6 +126,26 @@ static void kill_child(pid_t child)
   while (waitpid(child, NULL, 0) < 0 && errno == EINTR) {}
 }
 
+/*
+ * In a forked child: enters TARGET's (the launcher's) user and network namespaces; 0, or -1.
+ * Security: made non-dumpable first (in the container's user namespace its root could ptrace a
+ * dumpable process of ours), and the namespace files count as the launcher's only if it still
+ * ran once they were open (a dead launcher's pid may be another process's by now).
+ */
+static int enter_launcher_namespaces(pid_t target)
+{
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/ns/user", (int) target);
+  int user = open(path, O_RDONLY | O_CLOEXEC);
+  snprintf(path, sizeof path, "/proc/%d/ns/net", (int) target);
+  int net = open(path, O_RDONLY | O_CLOEXEC);
+  if (user < 0 || net < 0 || !launcher_alive() || setns(user, CLONE_NEWUSER) != 0 || setns(net, CLONE_NEWNET) != 0) return -1;
+  close(user);
+  close(net);
+  return 0;
+}
+
 #include "port-forward.h"
 
 static void usage(void)
@@ -177,16 +197,7 @@ static int loopback_up(pid_t target)
   pid_t child = fork();
   if (child < 0) return -1;
   if (child == 0) {
-    /* Security: in the container's user namespace its root could ptrace a dumpable process of ours. */
-    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-    char path[64];
-    snprintf(path, sizeof path, "/proc/%d/ns/user", (int) target);
-    int user = open(path, O_RDONLY | O_CLOEXEC);
-    snprintf(path, sizeof path, "/proc/%d/ns/net", (int) target);
-    int net = open(path, O_RDONLY | O_CLOEXEC);
-    /* Security: the files opened are the launcher's only if it was still running after they were
-     * opened (a dead launcher's pid may be another process's by now). */
-    if (user < 0 || net < 0 || !launcher_alive() || setns(user, CLONE_NEWUSER) != 0 || setns(net, CLONE_NEWNET) != 0) _exit(1);
+    if (enter_launcher_namespaces(target) != 0) _exit(1);
     int sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     struct ifreq request;
     memset(&request, 0, sizeof request);

@@ -96,16 +96,8 @@ static int fwd_start_connector(pid_t target)
   pid_t child = fork();
   if (child < 0) { close(pair[0]); close(pair[1]); return -1; }
   if (child == 0) {
-    /* Security: in the container's user namespace its root could ptrace a dumpable process of ours. */
-    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-    char path[64];
-    snprintf(path, sizeof path, "/proc/%d/ns/user", (int) target);
-    int user = open(path, O_RDONLY | O_CLOEXEC);
-    snprintf(path, sizeof path, "/proc/%d/ns/net", (int) target);
-    int net = open(path, O_RDONLY | O_CLOEXEC);
-    /* Security: as loopback_up: the files are the launcher's only if it still ran once they were open. */
-    if (user < 0 || net < 0 || !launcher_alive() || setns(user, CLONE_NEWUSER) != 0 || setns(net, CLONE_NEWNET) != 0) _exit(1);
+    if (enter_launcher_namespaces(target) != 0) _exit(1);
     /* Nothing but the channel: no listener, pipe or pidfd of the agent's. */
     int channel = dup2(pair[1], 3);
     close_range(4, ~0U, 0);
