@@ -3,9 +3,10 @@ import { constants } from 'node:os';
 import { join } from 'node:path';
 import { BurrowError } from '../errors.js';
 import type { Store } from '../store/store.js';
-import { containerDir, findContainer, listRecords, lockContainer, writeNamedRecord, type ContainerRecord } from './record.js';
+import { containerDir, findContainer, lockContainer, writeNamedRecord, type ContainerRecord } from './record.js';
 import { removeContainerFiles } from './start.js';
-import { containerState, readRunFile, type ContainerState } from './state.js';
+import { listContainers } from './list.js';
+import { containerState, type ContainerState } from './state.js';
 import { signalProcess } from './identity.js';
 import { parseSignal } from './image-config.js';
 import { VALID_NAME } from './names.js';
@@ -17,17 +18,8 @@ import { readNetworkState } from './network.js';
 import { inspectExposedPorts, inspectPortBindings, inspectPorts, portLines } from '../network/ports.js';
 import type { PublishedPort } from '../network/types.js';
 
-export interface ContainerSummary {
-  record: ContainerRecord;
-  state: ContainerState;
-}
-
-export function listContainers(store: Store, all: boolean): ContainerSummary[] {
-  return listRecords(store)
-    .map((record) => ({ record, state: containerState(store, record) }))
-    .filter((summary) => all || summary.state.status === 'running')
-    .sort((a, b) => b.record.created.localeCompare(a.record.created));
-}
+export { listContainers, type ContainerSummary } from './list.js';
+export { readLogs, followLogs, type LogEntry } from './logs.js';
 
 /**
  * The ports a container published at its start (DIR/network.json), while it runs;
@@ -320,45 +312,4 @@ function networkSettings(store: Store, record: ContainerRecord, running: boolean
     Networks: inspectAttachments(record),
     ...(state?.helperError === undefined ? {} : { HelperError: state.helperError }),
   };
-}
-
-export interface LogEntry {
-  stream: 'stdout' | 'stderr';
-  time: string;
-  log: string;
-}
-
-/** The json-file log (rotated part first). */
-export function readLogs(store: Store, record: ContainerRecord): LogEntry[] {
-  const dir = containerDir(store, record.id);
-  const entries: LogEntry[] = [];
-  for (const name of ['ctr.log.1', 'ctr.log']) {
-    // Not there (yet), or renamed away by a rotation between two reads: nothing to show from it.
-    for (const line of (readRunFile(join(dir, name)) ?? '').split('\n')) {
-      if (line === '') continue;
-      try {
-        entries.push(JSON.parse(line) as LogEntry);
-      } catch {
-        // A line being written: the next read has it.
-      }
-    }
-  }
-  return entries;
-}
-
-/**
- * Hands over log entries from index `from` on as they are written, until the
- * container is no longer running (one last read after it stops, so its final lines
- * come too). Returns how many entries the log holds by then.
- */
-export async function followLogs(store: Store, record: ContainerRecord, from: number, emit: (entries: LogEntry[]) => void, signal?: AbortSignal): Promise<number> {
-  let seen = from;
-  for (;;) {
-    const running = containerState(store, record).status === 'running';
-    const all = readLogs(store, record);
-    emit(all.slice(seen));
-    seen = all.length;
-    if (!running || signal?.aborted === true) return seen;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }

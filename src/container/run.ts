@@ -36,3 +36,12 @@ export async function runContainer(store: Store, options: RunOptions): Promise<R
     }
   }
 }
+
+/**
+ * CreateOptions for `image` with Docker's defaults for everything not given
+ * (no extra env, mounts, capabilities or labels; not interactive; kept after exit),
+ * for library callers that set a few options rather than every flag.
+ */
+export function containerOptions(image: string, options: Partial<Omit<CreateOptions, 'image'>> = {}): CreateOptions {
+  return { command: [], env: [], volumes: [], readOnly: false, init: false, interactive: false, tty: false, remove: false, capAdd: [], capDrop: [], labels: {}, ...options, image };
+}

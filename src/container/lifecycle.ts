@@ -1,0 +1,43 @@
+import type { Store } from '../store/store.js';
+import { attachContainer } from './attach.js';
+import { followLogs, type LogEntry } from './logs.js';
+import { stopContainer, waitContainer } from './ops.js';
+import { findContainer, type ContainerRecord } from './record.js';
+import { startDetached } from './start.js';
+
+export interface StartOptions {
+  /**
+   * Stay with the container until it exits and resolve to its exit status (`start -a`).
+   * A container created with -i or -t is attached to this process's terminal
+   * (input too); any other one hands its output to `onOutput`.
+   */
+  attach?: boolean | undefined;
+  /** Output of an attached container, from its first line on, stdout and stderr kept apart. */
+  onOutput?: ((entry: LogEntry) => void) | undefined;
+  onNote?: ((note: string) => void) | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+/**
+ * `burrow start`: starts a created or stopped container under its own monitor.
+ * Detached, it resolves once the job runs (to undefined); attached, to the exit status.
+ */
+export async function startContainer(store: Store, query: string, options: StartOptions = {}): Promise<number | undefined> {
+  const record = findContainer(store, query);
+  await startDetached(store, record, { onNote: options.onNote });
+  if (options.attach !== true) return undefined;
+  if (record.plan.process.stdin || record.tty) return attachContainer(store, record.id, { signal: options.signal });
+  // Output only: follow the log from its first line, so nothing printed before
+  // this process caught up is lost.
+  await followLogs(store, record, 0, (entries) => {
+    for (const entry of entries) options.onOutput?.(entry);
+  }, options.signal);
+  return waitContainer(store, record.id, options.signal);
+}
+
+/** `burrow restart`: stop (StopSignal, then SIGKILL after the timeout), then start detached. */
+export async function restartContainer(store: Store, query: string, options: { timeoutSeconds?: number; onNote?: (note: string) => void } = {}): Promise<ContainerRecord> {
+  const record = await stopContainer(store, query, options.timeoutSeconds ?? 10);
+  await startDetached(store, record, { onNote: options.onNote });
+  return record;
+}
