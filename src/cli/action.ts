@@ -11,3 +11,6 @@ export function action<Options extends object = Record<string, unknown>>(signal:
     setExit(typeof code === 'number' ? code : 0);
   };
 }
+
+/** Where a command leaves its exit status for main(). */
+export type SetExit = (code: number) => void;

@@ -1,13 +1,12 @@
 import { Command, CommanderError } from 'commander';
 import { BurrowError, EXIT_BURROW_ERROR } from '../errors.js';
 import { trace } from '../util/trace.js';
+import { CONTAINER_VERBS } from './container.js';
 
 const VERSION = '0.1.0';
 
 type Exit = (code: number) => void;
 type CommandModule = (signal: AbortSignal, setExit: Exit) => Promise<Command[]>;
-
-const CONTAINER_VERBS = ['start', 'stop', 'kill', 'rm', 'wait', 'logs', 'exec', 'rename', 'inspect', 'restart', 'attach', 'top', 'pause', 'unpause', 'cp', 'port', 'update', 'stats'];
 
 /**
  * The top-level commands in help order, each with the module that defines it.
@@ -16,10 +15,10 @@ const CONTAINER_VERBS = ['start', 'stop', 'kill', 'rm', 'wait', 'logs', 'exec', 
  */
 const COMMANDS: Array<{ names: string[]; load: CommandModule }> = [
   { names: ['run'], load: async (signal, setExit) => [(await import('./run.js')).runCommand(signal, setExit)] },
-  { names: ['create'], load: async (signal, setExit) => [(await import('./run.js')).createCommand(signal, setExit)] },
-  { names: ['ps'], load: async (signal, setExit) => [(await import('./container.js')).psCommand(signal, setExit)] },
-  { names: CONTAINER_VERBS, load: async (signal, setExit) => (await import('./container.js')).containerCommands(signal, setExit) },
-  { names: ['container'], load: async (signal, setExit) => [(await import('./container.js')).containerGroup(signal, setExit)] },
+  { names: ['create'], load: async (signal, setExit) => [(await import('./create.js')).createCommand(signal, setExit)] },
+  { names: ['ps'], load: async (signal, setExit) => [(await import('./ps.js')).psCommand(signal, setExit)] },
+  ...CONTAINER_VERBS.map((verb) => ({ names: [verb.name], load: async (signal: AbortSignal, setExit: Exit) => [await verb.load(signal, setExit)] })),
+  { names: ['container'], load: async (signal, setExit) => [await (await import('./container.js')).containerGroup(signal, setExit)] },
   { names: ['volume'], load: async (signal, setExit) => [(await import('./volume.js')).volumeCommand(signal, setExit)] },
   { names: ['network'], load: async (signal, setExit) => [(await import('./network.js')).networkCommand(signal, setExit)] },
   { names: ['pull'], load: async (signal, setExit) => [(await import('./pull.js')).pullCommand(signal, setExit)] },

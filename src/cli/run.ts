@@ -1,11 +1,10 @@
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { BurrowError } from '../errors.js';
 import type { CreateOptions } from '../container/create.js';
 import type { RestartPolicy } from '../container/record.js';
 import type { RootfsDriverName } from '../sandbox/plan.js';
 import type { MountRequest } from '../container/create.js';
+import { parseLabels, parseLogOptions, parseMount, parseVolume, readEnvFile } from '../container/specs.js';
 import { parseSecurityOptions } from '../sandbox/security.js';
 import { action } from './action.js';
 import { parseNetworkMode } from '../network/mode.js';
@@ -13,7 +12,7 @@ import { parseExpose, parsePublish } from '../network/ports.js';
 import { limitModeFromFlags, limitsFromFlags, withLimitModeOptions, withLimitOptions, type LimitModeFlags } from './limits.js';
 import type { LimitFlags } from '../container/limits.js';
 
-interface RunFlags extends LimitFlags, LimitModeFlags {
+export interface RunFlags extends LimitFlags, LimitModeFlags {
   env: string[];
   envFile: string[];
   volume: string[];
@@ -51,60 +50,8 @@ interface RunFlags extends LimitFlags, LimitModeFlags {
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
-/** `-v host:container[:ro|rw]` */
-export function parseVolume(spec: string): MountRequest {
-  const parts = spec.split(':');
-  if (parts.length < 2 || parts.length > 3 || parts[0] === '' || parts[1] === '') {
-    throw new BurrowError('INVALID_ARGUMENT', `invalid volume "${spec}": expected /host/path:/container/path[:ro]`);
-  }
-  const [source, target, mode] = parts as [string, string, string | undefined];
-  if (!source.startsWith('/') && !source.startsWith('.')) {
-    if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/.test(source)) throw new BurrowError('INVALID_ARGUMENT', `invalid volume "${spec}": "${source}" is neither a path nor a volume name`);
-    if (!target.startsWith('/')) throw new BurrowError('INVALID_ARGUMENT', `invalid volume "${spec}": the container path must be absolute`);
-    return { kind: 'volume', name: source, target, readOnly: mode === 'ro' };
-  }
-  if (!target.startsWith('/')) throw new BurrowError('INVALID_ARGUMENT', `invalid volume "${spec}": the container path must be absolute`);
-  if (mode !== undefined && !['ro', 'rw'].includes(mode)) throw new BurrowError('INVALID_ARGUMENT', `invalid volume "${spec}": mode must be ro or rw`);
-  return { kind: 'bind', source: resolve(source), target, readOnly: mode === 'ro' };
-}
-
-/** `--mount type=bind,source=…,target=…[,readonly]` and `type=tmpfs,target=…[,tmpfs-size=…]` */
-export function parseMount(spec: string): MountRequest {
-  const fields = new Map<string, string>();
-  for (const part of spec.split(',')) {
-    const at = part.indexOf('=');
-    fields.set(at < 0 ? part : part.slice(0, at), at < 0 ? 'true' : part.slice(at + 1));
-  }
-  const target = fields.get('target') ?? fields.get('destination') ?? fields.get('dst');
-  if (target === undefined || !target.startsWith('/')) throw new BurrowError('INVALID_ARGUMENT', `invalid --mount "${spec}": target=/absolute/path is required`);
-  const type = fields.get('type') ?? 'volume';
-  if (type === 'bind') {
-    const source = fields.get('source') ?? fields.get('src');
-    if (source === undefined) throw new BurrowError('INVALID_ARGUMENT', `invalid --mount "${spec}": source= is required for type=bind`);
-    const readOnly = ['readonly', 'ro'].some((key) => fields.has(key) && fields.get(key) !== 'false');
-    return { kind: 'bind', source: resolve(source), target, readOnly };
-  }
-  if (type === 'tmpfs') return { kind: 'tmpfs', target, size: fields.get('tmpfs-size'), mode: fields.get('tmpfs-mode') };
-  if (type === 'volume') {
-    const source = fields.get('source') ?? fields.get('src');
-    if (source === undefined) throw new BurrowError('INVALID_ARGUMENT', `invalid --mount "${spec}": source=NAME is required for type=volume`);
-    return { kind: 'volume', name: source, target, readOnly: ['readonly', 'ro'].some((key) => fields.has(key) && fields.get(key) !== 'false') };
-  }
-  throw new BurrowError('INVALID_ARGUMENT', `invalid --mount "${spec}": type must be bind, volume or tmpfs`);
-}
-
-function readEnvFile(path: string): string[] {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch {
-    throw new BurrowError('INVALID_ARGUMENT', `cannot read --env-file ${path}: no such file or not readable`);
-  }
-  return text.split('\n').map((line) => line.trim()).filter((line) => line !== '' && !line.startsWith('#'));
-}
-
 /** The flags `run` and `create` share, as Docker's. */
-function withContainerOptions(command: Command): Command {
+export function withContainerOptions(command: Command): Command {
   const withOthers = command
     .argument('<image>', 'image to run (pulled when missing)')
     .argument('[command...]', "command and arguments (default: the image's Entrypoint and Cmd)")
@@ -145,7 +92,7 @@ function withContainerOptions(command: Command): Command {
   return withLimitModeOptions(withLimitOptions(withOthers));
 }
 
-function createOptions(image: string, command: string[], flags: RunFlags, signal: AbortSignal, stderr: NodeJS.WriteStream): CreateOptions {
+export function createOptions(image: string, command: string[], flags: RunFlags, signal: AbortSignal, stderr: NodeJS.WriteStream): CreateOptions {
   // Checked here already, so a wrong mode is one line before any image is pulled.
   parseNetworkMode(flags.network);
   if (flags.storageDriver !== undefined && !['overlay', 'fuse-overlayfs', 'copy'].includes(flags.storageDriver)) {
@@ -157,18 +104,10 @@ function createOptions(image: string, command: string[], flags: RunFlags, signal
   if (flags.tty === true && flags.interactive === true && process.stdin.isTTY !== true) {
     throw new BurrowError('INVALID_ARGUMENT', 'the input device is not a TTY: drop -t, or run burrow from a terminal');
   }
-  let logMaxSize: number | undefined;
-  for (const option of flags.logOpt) {
-    const match = /^max-size=(\d+)([kmg]?)$/i.exec(option);
-    if (match === null) throw new BurrowError('INVALID_ARGUMENT', `unsupported --log-opt "${option}": use max-size=SIZE (for example 10m)`);
-    logMaxSize = Number(match[1]) * ({ '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 } as Record<string, number>)[match[2]!.toLowerCase()]!;
-  }
+  const logMaxSize = parseLogOptions(flags.logOpt);
   const limits = limitsFromFlags(flags);
   const limitMode = limitModeFromFlags(flags, limits);
-  const labels = Object.fromEntries(flags.label.map((label) => {
-    const at = label.indexOf('=');
-    return at < 0 ? [label, ''] : [label.slice(0, at), label.slice(at + 1)];
-  }));
+  const labels = parseLabels(flags.label);
   return {
     image,
     command,
@@ -220,17 +159,6 @@ export function runCommand(signal: AbortSignal, setExit: (code: number) => void)
           return 0;
         }
         return result.exitCode;
-      }),
-    );
-}
-
-export function createCommand(signal: AbortSignal, setExit: (code: number) => void): Command {
-  return withContainerOptions(new Command('create').description('Create a container without starting it'))
-    .action(
-      action<RunFlags>(signal, setExit, async (context, [image, ...command], flags) => {
-        const { createContainer } = await import('../container/create.js');
-        const record = await createContainer(context.store(), createOptions(image!, command, flags, context.signal, context.stderr));
-        context.stdout.write(`${record.id}\n`);
       }),
     );
 }
