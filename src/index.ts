@@ -21,3 +21,38 @@ export { saveImages, type ArchiveFormat } from './transport/archive-write.js';
 export { requireImage, findRecords, loadLocalImage, type LocalImage } from './image/local.js';
 export { listImages, inspectImage } from './image/summary.js';
 export { removeImages, pruneImages } from './image/remove.js';
+
+// Containers: the operations the CLI's container verbs call (src/cli/<verb>.ts), with their options and results.
+export { createContainer, type CreateOptions, type MountRequest } from './container/create.js';
+export { runContainer, containerOptions, type RunOptions, type RunResult } from './container/run.js';
+export { startForeground, startDetached } from './container/start.js';
+export { startContainer, restartContainer, type StartOptions } from './container/lifecycle.js';
+export {
+  stopContainer, killContainer, removeContainer, pauseContainer, waitContainer, renameContainer, pruneContainers,
+  inspectContainer, containerPorts, publishedPorts,
+} from './container/ops.js';
+export { listContainers, filterContainers, parseContainerFilter, type ContainerSummary, type ContainerFilter, type ContainerFilterKey, type ListOptions } from './container/list.js';
+export { statusText } from './container/status.js';
+export { containerLogs, readContainerLogs, readLogs, followLogs, type LogEntry, type LogOptions, type LogTime } from './container/logs.js';
+export { execInContainer, type ExecOptions } from './container/exec.js';
+export { attachContainer } from './container/attach.js';
+export { inspectObject } from './container/inspect.js';
+export { containerProcesses, type ProcessRow } from './container/top.js';
+export { copy as copyFiles, parseCpPath } from './container/cp.js';
+export { sampleStats, statsRow, statsTargets, watchStats, dockerStats, type StatsSample, type StatsRow, type DockerStats, type WatchOptions } from './container/stats.js';
+export { updateContainer } from './container/update.js';
+export { parseLimits, parseLimitMode, parseSize, type LimitFlags } from './container/limits.js';
+export type { Limits, LimitMode } from './cgroup/index.js';
+export { parseVolume, parseMount, parseLabels, parseLogOptions, readEnvFile, parseStopTimeout } from './container/specs.js';
+export { findContainer, type ContainerRecord, type RestartPolicy } from './container/record.js';
+export { containerState, type ContainerState, type ContainerStatus } from './container/state.js';
+export { parsePublish, parseExpose } from './network/ports.js';
+export { parseSecurityOptions, type SecurityOptions } from './sandbox/security.js';
+
+// Networks and volumes.
+export {
+  createNetwork, listNetworks, findNetwork, requireNetwork, inspectNetwork, removeNetwork, pruneNetworks,
+  type NetworkRecord, type CreateNetworkOptions, type NetworkInspect,
+} from './network/records.js';
+export { connectContainer, disconnectContainer } from './network/connect.js';
+export { createVolume, listVolumes, readVolume, removeVolume, pruneVolumes, type VolumeRecord } from './container/volumes.js';
