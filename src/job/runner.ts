@@ -294,6 +294,10 @@ export async function runJob(store: Store, job: JobDefinition, options: RunJobOp
     });
     resources.containers.push(record.id);
     await startDetached(store, record, { onNote: (text) => reporter.note(text), fresh: true });
+    const state = containerState(store, record);
+    if (state.status !== 'running') {
+      throw new BurrowError('INVALID_ARGUMENT', `the job container exited at once (status ${state.exitCode ?? -1}): its image needs sh and sleep to wait between steps; its last log lines: ${lastLogLines(store, record)}`);
+    }
 
     let failed = false;
     let exitCode = 0;
