@@ -14,6 +14,8 @@ const SETS = {
   image: ['descriptor', 'manifest', 'index', 'config'],
   // --security-opt seccomp=FILE, in a file of its own: only a run that names a profile file loads it.
   seccomp: ['seccomp'],
+  // burrow job run FILE: only that command loads it.
+  job: ['job'],
 };
 
 const outdir = new URL('../build/schemas/', import.meta.url);

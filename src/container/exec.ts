@@ -26,6 +26,10 @@ export interface ExecOptions {
   user?: string | undefined;
   interactive: boolean;
   tty: boolean;
+  /** Where the command's stdout and stderr go: burrow's own (the default), or pipes the caller reads from `onSpawn`'s child (a job's steps). */
+  output?: 'inherit' | 'pipe' | undefined;
+  /** Handed the burrow-init process once it runs (its signals reach the command's process group). */
+  onSpawn?: ((child: ChildProcess) => void) | undefined;
 }
 
 /**
@@ -83,7 +87,8 @@ export async function execInContainer(store: Store, query: string, options: Exec
   let child: ChildProcess;
   try {
     pty = options.tty ? (await import('./tty.js')).openPty() : undefined;
-    const stdio: StdioOptions = [...(pty === undefined ? [options.interactive ? 'inherit' : 'ignore', 'inherit', 'inherit'] as const : [pty.slave, pty.slave, pty.slave]), 'pipe', ...(seccomp === undefined ? [] : [seccomp])];
+    const output = options.output ?? 'inherit';
+    const stdio: StdioOptions = [...(pty === undefined ? [options.interactive ? 'inherit' : 'ignore', output, output] as const : [pty.slave, pty.slave, pty.slave]), 'pipe', ...(seccomp === undefined ? [] : [seccomp])];
     const spawnOptions = { stdio, env: hostEnv(), detached: true };
     // Into the container's cgroup first (where it has one), so pause and limits hold for exec'd processes too.
     const [command, ...rest] = [...(record.cgroup === undefined ? [] : entryArgv(record.cgroup)), INIT_BINARY, ...args];
@@ -92,6 +97,7 @@ export async function execInContainer(store: Store, query: string, options: Exec
     if (seccomp !== undefined) closeSync(seccomp);
   }
   pty?.closeSlave();
+  options.onSpawn?.(child);
   const envStream = child.stdio[3] as (Writable & NodeJS.ReadableStream) | null;
   // A child that fails before reading its environment closes the socket: not our error to report.
   envStream?.on('error', () => {});

@@ -60,6 +60,22 @@ export class SchemaSet<Name extends string> {
     const first = validate.errors?.[0];
     return first === undefined ? 'does not match its schema' : describeSchemaError(first, document);
   }
+
+  /**
+   * As `problem`, with where the problem is: the path of the value (or, for an
+   * unknown or badly named field, of its key) as segments, for a caller that
+   * maps it to a line of its file (a job file).
+   */
+  locate(name: Name, value: unknown, document: string): { message: string; path: string[]; key: boolean } | undefined {
+    const validate = this.validator(name);
+    if (validate(value)) return undefined;
+    const first = validate.errors?.[0];
+    if (first === undefined) return { message: 'does not match its schema', path: [], key: false };
+    const path = first.instancePath.split('/').slice(1).map((segment) => segment.replaceAll('~1', '/').replaceAll('~0', '~'));
+    const params = first.params as { additionalProperty?: string };
+    const key = first.keyword === 'additionalProperties' ? params.additionalProperty : badPropertyName(first);
+    return { message: describeSchemaError(first, document), path: key === undefined ? path : [...path, key], key: key !== undefined };
+  }
 }
 
 /** `/syscalls/3/args/0` as `syscalls[3].args[0]`, with `child` appended. */
@@ -67,6 +83,11 @@ function fieldName(instancePath: string, child?: string): string {
   const path = instancePath.slice(1).replace(/\/(\d+)(?=\/|$)/g, '[$1]').replaceAll('/', '.');
   if (child === undefined) return path === '' ? '(top level)' : path;
   return path === '' ? child : `${path}.${child}`;
+}
+
+/** The key a `propertyNames` rule refused (ajv names it on the inner error, and in the params of the outer one). */
+function badPropertyName(error: ErrorObject): string | undefined {
+  return (error as ErrorObject & { propertyName?: string }).propertyName ?? (error.keyword === 'propertyNames' ? (error.params as { propertyName?: string }).propertyName : undefined);
 }
 
 /** One ajv error as a phrase that names the field in the document's own spelling. */
@@ -79,6 +100,7 @@ function describeSchemaError(error: ErrorObject, document: string): string {
     case 'enum':
       return `field "${fieldName(error.instancePath)}" must be one of ${(error.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`;
     default:
+      if (badPropertyName(error) !== undefined) return `name "${badPropertyName(error)}" in field "${fieldName(error.instancePath)}" ${error.message ?? 'is invalid'}`;
       return `field "${fieldName(error.instancePath)}" ${error.message ?? 'is invalid'}`;
   }
 }
