@@ -56,3 +56,8 @@ export {
 } from './network/records.js';
 export { connectContainer, disconnectContainer } from './network/connect.js';
 export { createVolume, listVolumes, readVolume, removeVolume, pruneVolumes, type VolumeRecord } from './container/volumes.js';
+
+// Jobs: steps beside service containers (`burrow job run FILE`).
+export { loadJobFile, parseJobText } from './job/load.js';
+export { runJob } from './job/runner.js';
+export type { JobDefinition, StepDefinition, ServiceDefinition, JobEvent, JobPhase, JobResult, RunJobOptions, StepResult, StepOutcome } from './job/types.js';
