@@ -21,3 +21,6 @@ export { saveImages, type ArchiveFormat } from './transport/archive-write.js';
 export { requireImage, findRecords, loadLocalImage, type LocalImage } from './image/local.js';
 export { listImages, inspectImage } from './image/summary.js';
 export { removeImages, pruneImages } from './image/remove.js';
+// The workspace stays the runner's (issue 12): keep-id, `burrow unshare`, reclaiming a workspace.
+export { reclaimOwnership, runInUserNamespace } from './userns/reclaim.js';
+export { parseUserns, type UsernsOption, type KeepId } from './userns/keep-id.js';
