@@ -142,6 +142,10 @@ export async function createContainer(store: Store, options: CreateOptions): Pro
     if (options.network?.startsWith('container:') === true) throw new BurrowError('INVALID_ARGUMENT', '--userns=keep-id cannot be used with --network container:NAME: the container would join the other one\'s user namespace');
   }
   const storageDriver = keepId === undefined ? options.storageDriver : keepIdDriver(options.storageDriver);
+  // Joining a keep-id container's namespaces: the user is not root there (and the launcher would have no capabilities).
+  const joinedName = options.network?.startsWith('container:') === true ? options.network.slice('container:'.length) : '';
+  const joined = joinedName === '' ? undefined : findContainer(store, joinedName);
+  if (joined?.userns !== undefined) throw new BurrowError('INVALID_ARGUMENT', `--network container:${joined.name} cannot join a container made with --userns=keep-id: its user namespace does not have burrow's default mapping`);
   // Layers are always unpacked for the default mapping (shared by every container).
   const mapping = idMapping();
   const image = await resolveImage(store, options.image, options.signal, note, mapping);

@@ -188,5 +188,11 @@ describe('--userns=keep-id', () => {
     for (const args of [['--userns=host'], ['--userns='], ['--userns=auto'], ['--userns=keep-id:size=100'], ['--userns=keep-id', '--storage-driver', 'overlay']]) {
       expect(expectOneLineError(await run(box, ['run', '--rm', ...args, busybox(), 'true'])), args.join(' ')).toMatch(/--userns|keep-id/);
     }
+    // Namespaces of different mappings are not joined, either way.
+    const kept = await run(box, ['create', '--name', 'kept', '--userns=keep-id', busybox(), 'true']);
+    expect(kept.exitCode, kept.stderr).toBe(0);
+    expect(expectOneLineError(await run(box, ['run', '--rm', '--network', 'container:kept', busybox(), 'true']))).toMatch(/keep-id/);
+    expect(expectOneLineError(await run(box, ['run', '--rm', '--userns=keep-id', '--network', 'container:kept', busybox(), 'true']))).toMatch(/keep-id/);
+    expect((await run(box, ['rm', 'kept'])).exitCode).toBe(0);
   });
 });
