@@ -61,3 +61,7 @@ export { createVolume, listVolumes, readVolume, removeVolume, pruneVolumes, type
 export { loadJobFile, parseJobText } from './job/load.js';
 export { runJob } from './job/runner.js';
 export type { JobDefinition, StepDefinition, ServiceDefinition, JobEvent, JobPhase, JobResult, RunJobOptions, StepResult, StepOutcome } from './job/types.js';
+
+// The workspace stays the runner's (issue 12): keep-id, `burrow unshare`, reclaiming a workspace.
+export { reclaimOwnership, runInUserNamespace } from './userns/reclaim.js';
+export { parseUserns, type UsernsOption, type KeepId } from './userns/keep-id.js';

@@ -6,6 +6,7 @@ import type { RootfsDriverName } from '../sandbox/plan.js';
 import type { MountRequest } from '../container/create.js';
 import { parseLabels, parseLogOptions, parseMount, parseVolume, readEnvFile } from '../container/specs.js';
 import { parseSecurityOptions } from '../sandbox/security.js';
+import { parseUserns } from '../userns/keep-id.js';
 import { action } from './action.js';
 import { parseNetworkMode } from '../network/mode.js';
 import { parseExpose, parsePublish } from '../network/ports.js';
@@ -46,6 +47,7 @@ export interface RunFlags extends LimitFlags, LimitModeFlags {
   securityOpt: string[];
   restart: string;
   logOpt: string[];
+  userns?: string;
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -88,6 +90,7 @@ export function withContainerOptions(command: Command): Command {
     .option('--storage-driver <driver>', 'overlay, fuse-overlayfs or copy (default: the first that works)')
     .option('--privileged', 'all capabilities, no seccomp filter, /proc unmasked (still inside the user namespace)')
     .option('--security-opt <option>', 'seccomp=unconfined, seccomp=PROFILE.json (Docker\'s format) or no-new-privileges', collect, [])
+    .option('--userns <mode>', 'keep-id[:uid=N,gid=N]: your uid and gid are themselves inside (default: you are root inside)')
     .option('--log-opt <key=value>', 'json-file log option: max-size=10m (rotation size)', collect, []);
   return withLimitModeOptions(withLimitOptions(withOthers));
 }
@@ -137,6 +140,7 @@ export function createOptions(image: string, command: string[], flags: RunFlags,
     labels,
     storageDriver: flags.storageDriver as RootfsDriverName | undefined,
     security: parseSecurityOptions(flags.securityOpt, flags.privileged === true),
+    userns: flags.userns === undefined ? undefined : parseUserns(flags.userns),
     limits,
     limitMode,
     signal,

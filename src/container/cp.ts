@@ -5,7 +5,7 @@ import { BurrowError, type ErrorCode } from '../errors.js';
 import { holderScript, prepareRootfs, rootfsFailure } from '../rootfs/index.js';
 import { rootfsArgs } from '../rootfs/shell.js';
 import type { Store } from '../store/store.js';
-import { idMapping, unshareArgs } from '../userns/idmap.js';
+import { containerIdMapping, unshareArgs } from '../userns/idmap.js';
 import { notInstalled } from '../util/host-tools.js';
 import { hostEnv } from '../util/spawn.js';
 import { rootfsSite } from './launcher.js';
@@ -42,9 +42,11 @@ async function workerCommand(store: Store, record: ContainerRecord, args: string
   const pid = state.status === 'running' ? state.sandbox?.pid : undefined;
   if (pid !== undefined) {
     await waitForSandbox(pid);
-    return ['nsenter', '--target', String(pid), '--user', '--preserve-credentials', '--', process.execPath, WORKER, `/proc/${pid}/root`, ...args];
+    // Under keep-id the user is not root inside: nsenter makes the worker root of the namespace (uid and gid 0).
+    const credentials = record.userns === undefined ? ['--preserve-credentials'] : [];
+    return ['nsenter', '--target', String(pid), '--user', ...credentials, '--', process.execPath, WORKER, `/proc/${pid}/root`, ...args];
   }
-  const mapping = idMapping();
+  const mapping = containerIdMapping(record.userns);
   const site = rootfsSite(store, record, mapping);
   await prepareRootfs(site);
   return ['unshare', ...unshareArgs(mapping), '--', '/bin/sh', '-c', holderScript(site.rootfs.driver), 'burrow-cp', ...rootfsArgs(site), process.execPath, WORKER, '.', ...args];

@@ -9,7 +9,8 @@ import { containerSeccompFilter } from '../sandbox/seccomp-filter.js';
 import { SECCOMP_FILE } from '../sandbox/handoff.js';
 import { DEFAULT_SECURITY, type SecurityOptions } from '../sandbox/security.js';
 import { ensureLayers } from '../unpack/unpack.js';
-import { idMapping, type IdMapping } from '../userns/idmap.js';
+import { containerIdMapping, idMapping, type IdMapping } from '../userns/idmap.js';
+import type { KeepId, UsernsOption } from '../userns/keep-id.js';
 import { trace } from '../util/trace.js';
 import { newContainerId, VALID_NAME } from './names.js';
 import { containerDir, findContainer, writeNamedRecord, type ContainerRecord, type RestartPolicy } from './record.js';
@@ -69,6 +70,8 @@ export interface CreateOptions {
   limitMode?: LimitMode | undefined;
   /** Seccomp and --privileged (default: burrow's seccomp profile, Docker's confinement). */
   security?: SecurityOptions | undefined;
+  /** --userns (userns/keep-id.ts: parseUserns); default: the user is root inside. */
+  userns?: UsernsOption | undefined;
   signal?: AbortSignal | undefined;
   onNote?: (note: string) => void;
 }
@@ -102,6 +105,24 @@ export async function resolveImage(store: Store, reference: string, signal: Abor
   return loadLocalImage(store, findRecords(store, pulled.name)[0]!);
 }
 
+/** keep-id's ids: the caller's own unless uid=/gid= say otherwise (Podman's keep-id). */
+function keepIdFor(userns: UsernsOption | undefined): KeepId | undefined {
+  if (userns === undefined || userns.mode === 'default') return undefined;
+  return { mode: 'keep-id', uid: userns.uid ?? process.getuid!(), gid: userns.gid ?? process.getgid!() };
+}
+
+/**
+ * The root file system of a keep-id container is a copy (rootfs/copy.ts): the
+ * shared layers are unpacked for the default mapping, where the image's root
+ * files belong to the user, who is not root under keep-id; the copy gives them
+ * the owners keep-id shows as the image's. An overlay over the shared layers
+ * would show the image's root files as the caller's.
+ */
+function keepIdDriver(asked: RootfsDriverName | undefined): RootfsDriverName {
+  if (asked === undefined || asked === 'auto' || asked === 'copy') return 'copy';
+  throw new BurrowError('INVALID_ARGUMENT', `--storage-driver ${asked} cannot be used with --userns=keep-id: its container's root is a copy with keep-id's owners (leave --storage-driver out, or use copy)`);
+}
+
 /**
  * `burrow create`: the image (pulled when missing), its layers unpacked, the setup
  * plan, and the container's directory and record. Everything that can be wrong is
@@ -113,6 +134,19 @@ export async function createContainer(store: Store, options: CreateOptions): Pro
     throw new BurrowError('INVALID_ARGUMENT', `invalid container name "${options.name}": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
   }
   trace('create');
+  const keepId = keepIdFor(options.userns);
+  // Checked before anything is pulled: keep-id needs the subordinate ranges.
+  if (keepId !== undefined) {
+    containerIdMapping(keepId);
+    // A joined container's user namespace has that container's mapping, not keep-id's.
+    if (options.network?.startsWith('container:') === true) throw new BurrowError('INVALID_ARGUMENT', '--userns=keep-id cannot be used with --network container:NAME: the container would join the other one\'s user namespace');
+  }
+  const storageDriver = keepId === undefined ? options.storageDriver : keepIdDriver(options.storageDriver);
+  // Joining a keep-id container's namespaces: the user is not root there (and the launcher would have no capabilities).
+  const joinedName = options.network?.startsWith('container:') === true ? options.network.slice('container:'.length) : '';
+  const joined = joinedName === '' ? undefined : findContainer(store, joinedName);
+  if (joined?.userns !== undefined) throw new BurrowError('INVALID_ARGUMENT', `--network container:${joined.name} cannot join a container made with --userns=keep-id: its user namespace does not have burrow's default mapping`);
+  // Layers are always unpacked for the default mapping (shared by every container).
   const mapping = idMapping();
   const image = await resolveImage(store, options.image, options.signal, note, mapping);
   trace('image found');
@@ -122,7 +156,8 @@ export async function createContainer(store: Store, options: CreateOptions): Pro
 
   const config = imageRuntimeConfig(image.config.config, image.record.name);
   const extraEnv = callerEnv(options.env);
-  const user = resolveUser(options.user ?? config.user, lowers);
+  // Podman's order: -u, else the image's User, else (keep-id) the caller's kept ids.
+  const user = resolveUser(options.user ?? config.user ?? (keepId === undefined ? undefined : `${keepId.uid}:${keepId.gid}`), lowers);
   const entrypoint = options.entrypoint ?? config.entrypoint ?? [];
   const command = options.command.length > 0 ? options.command : options.entrypoint !== undefined ? [] : (config.cmd ?? []);
   const args = [...entrypoint, ...command];
@@ -179,7 +214,7 @@ export async function createContainer(store: Store, options: CreateOptions): Pro
   if (seccomp !== undefined) writeFileSync(join(dir, SECCOMP_FILE), seccomp, { mode: 0o444 });
 
   const plan: SetupPlan = {
-    rootfs: { driver: options.storageDriver ?? 'auto', lowers, upper, work, merged, readOnly: options.readOnly, volatile: options.remove },
+    rootfs: { driver: storageDriver ?? 'auto', lowers, upper, work, merged, readOnly: options.readOnly, volatile: options.remove },
     hostname,
     network,
     ...(names === NO_NAMES ? {} : { names }),
@@ -214,6 +249,7 @@ export async function createContainer(store: Store, options: CreateOptions): Pro
     ...(asksForLimits(limits) ? { limits } : {}),
     ...(limitMode.disabled || limitMode.ignoreMissing ? { limitMode } : {}),
     plan,
+    ...(keepId === undefined ? {} : { userns: keepId }),
   };
   try {
     writeNamedRecord(store, record, options.name);

@@ -9,6 +9,7 @@ import type { SetupPlan } from '../sandbox/plan.js';
 import type { ContainerCgroup, LimitMode, Limits } from '../cgroup/index.js';
 import { generatedName } from './names.js';
 import type { NetworkPlan } from '../network/types.js';
+import type { KeepId } from '../userns/keep-id.js';
 
 export type RestartPolicy = 'no' | 'always' | `on-failure${string}`;
 
@@ -35,6 +36,8 @@ export interface ContainerRecord {
   /** The container's cgroup of its current (or last) run, where the host gives one. */
   cgroup?: ContainerCgroup | undefined;
   plan: SetupPlan;
+  /** --userns=keep-id: the ids the caller appears as inside (userns/idmap.ts: containerIdMapping); absent: the default mapping. */
+  userns?: KeepId | undefined;
 }
 
 export function containersDir(store: Store): string {

@@ -10,7 +10,7 @@ import { BurrowError } from '../errors.js';
 import { writeFileAtomic } from '../store/atomic.js';
 import type { Store } from '../store/store.js';
 import { removeInUserNamespace } from '../unpack/remove.js';
-import { idMapping, type IdMapping } from '../userns/idmap.js';
+import { containerIdMapping, type IdMapping } from '../userns/idmap.js';
 import { AUTO_NOTE_FILE, autoFallbackNote, copyFallbackNote } from '../rootfs/auto.js';
 import { NoOverlayError, prepareRootfs, type RootfsSite } from '../rootfs/index.js';
 import { writeEnvironmentFile } from '../sandbox/handoff.js';
@@ -62,7 +62,7 @@ function recordAutoChoice(store: Store, record: ContainerRecord, dir: string, on
 }
 
 /** Removes the container's directory (its writable layer holds files of mapped ids). */
-export async function removeContainerFiles(store: Store, record: ContainerRecord, mapping: IdMapping = idMapping()): Promise<void> {
+export async function removeContainerFiles(store: Store, record: ContainerRecord, mapping: IdMapping = containerIdMapping(record.userns)): Promise<void> {
   // overlayfs leaves work/work (and, for a volatile mount, work/work/incompat and
   // its volatile/) at mode 000; opened up, a container whose job wrote only as
   // root (the user) is removed without entering a namespace (~10 ms saved).
@@ -133,7 +133,7 @@ async function startLocked(store: Store, given: ContainerRecord, fresh: boolean)
 
 async function runForeground(store: Store, record: ContainerRecord, options: { signal?: AbortSignal | undefined; onNote?: (note: string) => void; onRunning: () => void }): Promise<number> {
   const dir = containerDir(store, record.id);
-  const mapping = idMapping();
+  const mapping = containerIdMapping(record.userns);
   clearRunFiles(dir);
   const site = rootfsSite(store, record, mapping);
   await prepareRootfs(site);
@@ -272,7 +272,7 @@ async function runDetached(store: Store, record: ContainerRecord, options: { onN
   if (state.status === 'running') throw new BurrowError('INVALID_ARGUMENT', `container ${record.name} is already running`);
   // The monitor of the last run removes that run's cgroup as it ends: not the one made now (restart).
   await monitorGone(state.monitor);
-  const mapping = idMapping();
+  const mapping = containerIdMapping(record.userns);
   clearRunFiles(dir);
   const plan = record.plan;
   const site = rootfsSite(store, record, mapping);

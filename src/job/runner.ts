@@ -34,7 +34,7 @@ import { randomBytes } from '../util/random.js';
 import { readPeaks } from './peaks.js';
 import { tearDown, type JobResources } from './teardown.js';
 import { configuredHealthCheck, rememberHealthCheck, waitHealthy } from './standin-health.js';
-import { reclaimOwnership } from './standin-workspace.js';
+import { reclaimOwnership } from '../userns/reclaim.js';
 import type { JobDefinition, JobEvent, JobHealthCheck, JobPhase, JobResult, RunJobOptions, ServiceDefinition, StepDefinition, StepResult } from './types.js';
 
 /** How long a step that got SIGTERM at its timeout (or on cancellation) has before its process group is killed. */

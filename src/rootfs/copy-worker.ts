@@ -2,7 +2,11 @@
  * The copy driver's worker: the image's layers merged into one directory with
  * overlayfs's semantics, for hosts where neither overlay can mount.
  *
- *   node copy-worker.js STAGING TARGET LAYER…   (lowest layer first)
+ *   node copy-worker.js [--keep-id UID:GID:UIDS:GIDS] STAGING TARGET LAYER…   (lowest layer first)
+ *
+ * `--keep-id`: the container runs under --userns=keep-id with these kept ids and
+ * range sizes, and each copy gets the owner that keep-id's namespace shows as the
+ * layer file's (userns/keep-id.ts: keepIdCopyOwner).
  *
  * Runs as root of burrow's user namespace (started through `unshare`, so owners
  * are kept) in a mount namespace of its own, and never touches a layer from the
@@ -25,6 +29,7 @@ import { createRequire } from 'node:module';
 import {
   chmodSync, constants, copyFileSync, lchownSync, linkSync, lstatSync, lutimesSync, mkdirSync, readdirSync, readlinkSync, rmSync, symlinkSync, unlinkSync, type Stats,
 } from 'node:fs';
+import { keepIdCopyOwner } from '../userns/keep-id.js';
 
 const koffi = createRequire(import.meta.url)('koffi') as typeof import('koffi');
 const libc = koffi.load('libc.so.6');
@@ -51,8 +56,19 @@ function fail(message: string): never {
   process.exit(1);
 }
 
-const [staging, target, ...layers] = process.argv.slice(2);
-if (staging === undefined || target === undefined) fail('usage: copy-worker STAGING TARGET LAYER…');
+const argv = process.argv.slice(2);
+const keepId = argv[0] === '--keep-id' ? argv[1]!.split(':').map(Number) : undefined;
+const [staging, target, ...layers] = keepId === undefined ? argv : argv.slice(2);
+if (staging === undefined || target === undefined || (keepId !== undefined && (keepId.length !== 4 || keepId.some((id) => !Number.isInteger(id) || id < 0)))) {
+  fail('usage: copy-worker [--keep-id UID:GID:UIDS:GIDS] STAGING TARGET LAYER…');
+}
+
+/** The owner a copy gets: the layer file's, or under keep-id the one its namespace shows as that. */
+function owner(stat: { uid: number; gid: number }): { uid: number; gid: number } {
+  if (keepId === undefined) return { uid: stat.uid, gid: stat.gid };
+  const [uid, gid, uids, gids] = keepId as [number, number, number, number];
+  return { uid: keepIdCopyOwner(stat.uid, uid, uids), gid: keepIdCopyOwner(stat.gid, gid, gids) };
+}
 
 // --- confinement -------------------------------------------------------------
 if (mount('tmpfs', staging, 'tmpfs', MS_NOSUID | MS_NODEV, 'mode=0700') !== 0) fail(`cannot mount a tmpfs on ${staging} (errno ${errno()})`);
@@ -106,8 +122,9 @@ const ROOT_OWNED = { uid: 0, gid: 0 };
  */
 function copyMetadata(from: string, to: string, stat: Stats, made: 'made' | 'copied', current: { uid: number; gid: number } = ROOT_OWNED): void {
   // chown only when the owner differs (most files are root's, as new nodes are).
-  const chowned = stat.uid !== current.uid || stat.gid !== current.gid;
-  if (chowned) lchownSync(to, stat.uid, stat.gid);
+  const wanted = owner(stat);
+  const chowned = wanted.uid !== current.uid || wanted.gid !== current.gid;
+  if (chowned) lchownSync(to, wanted.uid, wanted.gid);
   // chown, and writing a file's content, clear setuid and setgid: the mode goes on after both.
   if (!stat.isSymbolicLink() && (made === 'made' || chowned || (stat.mode & 0o7000) !== 0)) chmodSync(to, stat.mode & 0o7777);
   copyXattrs(from, to);

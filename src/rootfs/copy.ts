@@ -2,7 +2,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BurrowError } from '../errors.js';
-import { unshareArgs } from '../userns/idmap.js';
+import { defaultIdMapping, unshareArgs } from '../userns/idmap.js';
 import { runToEnd } from '../util/spawn.js';
 import type { RootfsDriver } from './driver.js';
 
@@ -29,8 +29,12 @@ export const copyDriver: RootfsDriver = {
     const marker = join(site.dir, COPIED);
     if (rootfsCopied(site.dir)) return;
     const { rootfs } = site;
+    // keep-id (userns/keep-id.ts): the worker runs under the default mapping, where the
+    // layers' owners are the image's, and gives each copy the owner keep-id shows as that.
+    const { keepId } = site.mapping;
+    const shift = keepId === undefined ? [] : ['--keep-id', `${keepId.uid}:${keepId.gid}:${site.mapping.uidRange!.count}:${site.mapping.gidRange!.count}`];
     // The container's work/ (unused by this driver) is the worker's staging mount point.
-    const result = await runToEnd('unshare', [...unshareArgs(site.mapping), '--', process.execPath, WORKER, rootfs.work, rootfs.merged, ...rootfs.lowers]);
+    const result = await runToEnd('unshare', [...unshareArgs(defaultIdMapping(site.mapping)), '--', process.execPath, WORKER, ...shift, rootfs.work, rootfs.merged, ...rootfs.lowers]);
     if (result.exitCode !== 0) {
       const detail = result.stderr.trim().split('\n')[0] || result.error?.message || `exit status ${result.exitCode}`;
       throw new BurrowError('IO', `cannot copy the image's layers (copy driver): ${detail}`);

@@ -1,7 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { onPath } from '../util/host-tools.js';
+import { BurrowError } from '../errors.js';
 import { assertUserNamespacesAllowed } from './failure.js';
+import { keepIdUnshareCount, type KeepId } from './keep-id.js';
 
 /** One line of /etc/subuid or /etc/subgid that belongs to the user. */
 export interface SubordinateRange {
@@ -16,6 +18,12 @@ export interface IdMapping {
   /** True when only the user's own id is mapped (no ranges, or no newuidmap). */
   single: boolean;
   reason?: string | undefined;
+  /**
+   * --userns=keep-id: the user is this uid and gid inside instead of 0, and the
+   * subordinate ranges are laid around them (keep-id.ts: keepIdRanges). Only
+   * with ranges (never `single`).
+   */
+  keepId?: KeepId | undefined;
 }
 
 function findRange(file: string, name: string, id: number): SubordinateRange | undefined {
@@ -47,6 +55,27 @@ export function idMapping(files = { subuid: '/etc/subuid', subgid: '/etc/subgid'
   return { uidRange, gidRange, single: false };
 }
 
+/**
+ * A container's mapping: the default one, or keep-id as its record says
+ * (`record.userns`). keep-id needs the subordinate ranges: without them there is
+ * nothing to place around the user's id, and the container would have no root.
+ */
+export function containerIdMapping(userns: KeepId | undefined, files?: { subuid: string; subgid: string }): IdMapping {
+  const mapping = idMapping(files);
+  if (userns === undefined) return mapping;
+  if (mapping.single) {
+    throw new BurrowError('INVALID_ARGUMENT', `--userns=keep-id needs subordinate ids: ${mapping.reason}; run 'burrow doctor'`);
+  }
+  return { ...mapping, keepId: userns };
+}
+
+/** The same ranges with the user as root: where layers are unpacked and trees removed. */
+export function defaultIdMapping(mapping: IdMapping): IdMapping {
+  if (mapping.keepId === undefined) return mapping;
+  const { keepId: _keepId, ...rest } = mapping;
+  return rest;
+}
+
 /** Highest container uid that exists in this mapping. */
 export function maxMappedId(mapping: IdMapping): number {
   return mapping.single ? 0 : Math.min(mapping.uidRange!.count, mapping.gidRange!.count);
@@ -59,6 +88,23 @@ export function maxMappedId(mapping: IdMapping): number {
  */
 export function unshareArgs(mapping: IdMapping): string[] {
   assertUserNamespacesAllowed();
+  const { keepId } = mapping;
+  if (keepId !== undefined && !mapping.single) {
+    const uids = mapping.uidRange!;
+    const gids = mapping.gidRange!;
+    // unshare maps the user to the kept ids and punches their hole into the
+    // ranges (keep-id.ts: keepIdUnshareCount). The user is then not root inside:
+    // --setuid/--setgid 0 make the launcher root of the namespace (a subordinate
+    // id on the host), so sh, mount and bwrap run with the namespace's
+    // capabilities, as under the default mapping (bwrap refuses to run as a
+    // non-root uid that holds capabilities).
+    return [
+      '--user', '--mount', `--map-user=${keepId.uid}`, `--map-group=${keepId.gid}`,
+      `--map-users=${uids.start},0,${keepIdUnshareCount(keepId.uid, uids.count)}`,
+      `--map-groups=${gids.start},0,${keepIdUnshareCount(keepId.gid, gids.count)}`,
+      '--setuid=0', '--setgid=0',
+    ];
+  }
   const base = ['--user', '--mount', '--map-user=0', '--map-group=0'];
   if (mapping.single) return base;
   return [...base, `--map-users=${mapping.uidRange!.start},1,${mapping.uidRange!.count}`, `--map-groups=${mapping.gidRange!.start},1,${mapping.gidRange!.count}`];
