@@ -31,11 +31,12 @@ export function psCommand(signal: AbortSignal, setExit: Exit): Command {
     .option('-a, --all', 'show all containers (default: running ones)')
     .option('-q, --quiet', 'only show ids')
     .option('--no-trunc', 'do not truncate ids')
-    .option('-f, --filter <key=value>', 'filter: name=, status=, label=, id=, ancestor=', collect, [])
+    .option('-f, --filter <key=value>', 'filter: name=, status=, label=, id=, ancestor=, health=', collect, [])
     .option('--format <format>', 'table (default) or json')
     .action(
       action<{ all?: boolean; quiet?: boolean; trunc: boolean; filter: string[]; format?: string }>(signal, setExit, async (context, _args, flags) => {
         const { listContainers, publishedPorts } = await import('../container/ops.js');
+        const { healthSuffix, matchesHealthFilter } = await import('../container/health.js');
         const { portsColumn } = await import('../network/ports.js');
         let containers = listContainers(context.store(), flags.all === true || flags.filter.some((filter) => filter.startsWith('status=')));
         for (const filter of flags.filter) {
@@ -47,11 +48,12 @@ export function psCommand(signal: AbortSignal, setExit: Exit): Command {
               case 'id': return record.id.startsWith(value);
               case 'status': return state.status === value;
               case 'ancestor': return record.image.name.includes(value) || record.image.id.includes(value);
+              case 'health': return matchesHealthFilter(context.store(), record, state, value);
               case 'label': {
                 const eq = value.indexOf('=');
                 return eq < 0 ? value in record.labels : record.labels[value.slice(0, eq)] === value.slice(eq + 1);
               }
-              default: throw new BurrowError('INVALID_ARGUMENT', `unknown filter "${key}": use name, id, status, label or ancestor`);
+              default: throw new BurrowError('INVALID_ARGUMENT', `unknown filter "${key}": use name, id, status, label, ancestor or health`);
             }
           });
         }
@@ -63,12 +65,12 @@ export function psCommand(signal: AbortSignal, setExit: Exit): Command {
         if (flags.format === 'json') {
           context.stdout.write(`${JSON.stringify(containers.map(({ record, state }) => ({
             Id: record.id, Names: record.name, Image: record.image.name, Command: record.plan.process.args.join(' '), CreatedAt: record.created,
-            State: state.status, Status: statusText(state.status, state.exitCode, state.startedAt, state.finishedAt, state.paused), Paused: state.paused, ExitCode: state.exitCode, Pid: state.sandbox?.pid, Labels: record.labels,
+            State: state.status, Status: statusText(state.status, state.exitCode, state.startedAt, state.finishedAt, state.paused) + healthSuffix(context.store(), record, state), Paused: state.paused, ExitCode: state.exitCode, Pid: state.sandbox?.pid, Labels: record.labels,
             Ports: portsColumn(publishedPorts(context.store(), record, state)),
           })), null, 2)}\n`);
           return;
         }
-        const rows = containers.map(({ record, state }) => [id(record.id), record.image.name, JSON.stringify(record.plan.process.args.join(' ').slice(0, 30)), timeAgo(record.created), statusText(state.status, state.exitCode, state.startedAt, state.finishedAt, state.paused), portsColumn(publishedPorts(context.store(), record, state)), record.name]);
+        const rows = containers.map(({ record, state }) => [id(record.id), record.image.name, JSON.stringify(record.plan.process.args.join(' ').slice(0, 30)), timeAgo(record.created), statusText(state.status, state.exitCode, state.startedAt, state.finishedAt, state.paused) + healthSuffix(context.store(), record, state), portsColumn(publishedPorts(context.store(), record, state)), record.name]);
         context.stdout.write(`${table(['CONTAINER ID', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS', 'PORTS', 'NAMES'], rows)}\n`);
       }),
     );

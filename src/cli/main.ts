@@ -32,6 +32,7 @@ const COMMANDS: Array<{ names: string[]; load: CommandModule }> = [
   { names: ['logout'], load: async (signal, setExit) => [(await import('./login.js')).logoutCommand(signal, setExit)] },
   { names: ['system'], load: async (signal, setExit) => [(await import('./system.js')).systemCommand(signal, setExit)] },
   { names: ['setup'], load: async (signal, setExit) => [(await import('./setup.js')).setupCommand(signal, setExit)] },
+  { names: ['healthcheck'], load: async (signal, setExit) => [(await import('./healthcheck.js')).healthcheckCommand(signal, setExit)] },
   { names: ['doctor'], load: async (signal, setExit) => [(await import('./doctor.js')).doctorCommand(signal, setExit)] },
   { names: ['image'], load: imageGroup },
 ];
