@@ -8,7 +8,7 @@ import type { Store } from '../store/store.js';
 import type { ProcessIdentity } from '../util/process-identity.js';
 import { runningSandbox, spawnExec } from './exec.js';
 import { checkArgv, formatDuration, nextCheckDelayMs, type HealthConfig } from './health-config.js';
-import { containerDir, findContainer, type ContainerRecord } from './record.js';
+import { containerDir, findContainer, readRecord, type ContainerRecord } from './record.js';
 import { containerState, readRunFile, type ContainerState } from './state.js';
 
 export type { HealthConfig } from './health-config.js';
@@ -50,6 +50,7 @@ interface HealthFile extends HealthState {
 }
 
 const HEALTH_FILE = 'health.json';
+const FULL_ID = /^[a-f0-9]{64}$/;
 /** Docker's: results kept, and bytes of output kept of each. */
 const MAX_LOG_ENTRIES = 5;
 const MAX_OUTPUT = 4096;
@@ -244,12 +245,15 @@ function healthConfigOf(record: ContainerRecord): HealthConfig {
  * paused, or that has no health check, is a one-line error, as Podman's.
  */
 export async function runHealthCheck(store: Store, query: string, options: { signal?: AbortSignal | undefined } = {}): Promise<HealthState> {
-  const record = findContainer(store, query);
+  // The monitor and the foreground timer name the container by its full id: its record at once, not a scan of every record.
+  const record = (FULL_ID.test(query) ? readRecord(store, query) : undefined) ?? findContainer(store, query);
   const config = healthConfigOf(record);
   const sandbox = await runningSandbox(store, record);
   const run = containerState(store, record).startedAt;
   if (run === undefined) throw new BurrowError('INVALID_ARGUMENT', `container ${record.name} is not running: start it first`);
   const result = await probe(store, record, sandbox, config, options.signal);
+  // Called off (the foreground job has ended): a check killed for that is no result.
+  if (options.signal?.aborted === true) throw new BurrowError('INTERRUPTED', `the health check of container ${record.name} was interrupted`);
   // Stopped (or started again) meanwhile: the result belongs to no run, as Docker drops it.
   const after = containerState(store, record);
   if (after.status !== 'running' || after.startedAt !== run || !existsSync(containerDir(store, record.id))) {
@@ -262,8 +266,9 @@ export async function runHealthCheck(store: Store, query: string, options: { sig
 function lastCheck(health: HealthState): string {
   const last = health.Log.at(-1);
   if (last === undefined) return 'no check has run yet';
-  const output = oneLine(last.Output);
-  return `the last check exited ${last.ExitCode}${output === '' ? '' : `: ${output.length > 200 ? `${output.slice(0, 200)}...` : output}`}`;
+  const output = last.Output.trim();
+  // Quoted: what the container printed reaches a terminal only as escaped text (no control sequences).
+  return `the last check exited ${last.ExitCode}${output === '' ? '' : `: ${JSON.stringify(output.length > 200 ? `${output.slice(0, 200)}...` : output)}`}`;
 }
 
 /**
