@@ -149,7 +149,7 @@ export function resolveHealthcheck(image: ImageHealthcheck | undefined, asked: P
   const test = asked?.test !== undefined && asked.test.length > 0 ? asked.test : (image?.Test ?? []);
   if (test.length === 0 || test[0] === 'NONE') return undefined;
   if (test[0] !== 'CMD' && test[0] !== 'CMD-SHELL') throw new BurrowError('INVALID_ARGUMENT', `invalid health check test "${test[0]}": use CMD, CMD-SHELL or NONE`);
-  if (test.length < 2 || (test[0] === 'CMD-SHELL' && test[1]!.trim() === '')) throw new BurrowError('INVALID_ARGUMENT', 'the health check has no command: give one with --health-cmd');
+  if (test.length < 2) throw new BurrowError('INVALID_ARGUMENT', 'the health check has no command: give one with --health-cmd');
   const pick = (own: number | undefined, fromImage: number | undefined, fallback: number): number => (own !== undefined && own > 0 ? own : fromImage ?? fallback);
   const startInterval = pick(asked?.startIntervalMs, fromNs(image?.StartInterval), 0);
   return {
@@ -162,9 +162,9 @@ export function resolveHealthcheck(image: ImageHealthcheck | undefined, asked: P
   };
 }
 
-/** The argv a check runs in the container: CMD as it is, CMD-SHELL through /bin/sh -c (Docker's default shell). */
+/** The argv a check runs in the container: CMD as it is, CMD-SHELL's words after /bin/sh -c (Docker's default shell, as moby appends them). */
 export function checkArgv(config: HealthConfig): string[] {
-  return config.test[0] === 'CMD-SHELL' ? ['/bin/sh', '-c', config.test[1]!] : config.test.slice(1);
+  return config.test[0] === 'CMD-SHELL' ? ['/bin/sh', '-c', ...config.test.slice(1)] : config.test.slice(1);
 }
 
 /** Docker's `Config.Healthcheck` for inspect: durations in nanoseconds. */

@@ -89,8 +89,7 @@ function checkHealthcheck(image: string, value: unknown): ImageHealthcheck | und
       throw invalid(image, `Healthcheck.${key}`, 'is not a whole number of at least 0');
     }
   }
-  if (test !== undefined && test[0] === 'CMD-SHELL' && test.length !== 2) throw invalid(image, 'Healthcheck.Test', 'holds CMD-SHELL without exactly one command string');
-  if (test !== undefined && test[0] === 'CMD' && test.length < 2) throw invalid(image, 'Healthcheck.Test', 'holds CMD without a command');
+  if (test !== undefined && (test[0] === 'CMD' || test[0] === 'CMD-SHELL') && test.length < 2) throw invalid(image, 'Healthcheck.Test', `holds ${test[0]} without a command`);
   return { ...(value as ImageHealthcheck), Test: test };
 }
 

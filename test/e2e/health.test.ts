@@ -1,6 +1,6 @@
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { bed, busyboxLayerTar } from '../helpers/bed.js';
 import { burrow, expectOneLineError, removeAllContainers, run, sandbox, type Sandbox } from '../helpers/cli.js';
 import { until } from '../helpers/poll.js';
@@ -11,6 +11,8 @@ import { waitHealthy } from '../../src/container/health.js';
 import { Store } from '../../src/store/store.js';
 
 const busybox = (): string => `${bed().registries.anon}/busybox:latest`;
+// Each test waits for checks that start Node on a busy 2-core machine: room beyond its polls' own deadlines.
+vi.setConfig({ testTimeout: 240_000 });
 let box: Sandbox;
 
 beforeAll(async () => {
