@@ -69,7 +69,7 @@ export interface ExecProcess {
  * steps: cgroup entry, burrow-init from the host, the container's user,
  * capabilities, no_new_privs and seccomp filter.
  */
-export function spawnExec(store: Store, record: ContainerRecord, sandbox: ProcessIdentity, options: Omit<ExecOptions, 'interactive'>, stdio: StdioOptions & unknown[]): ExecProcess {
+export function spawnExec(store: Store, record: ContainerRecord, sandbox: ProcessIdentity, options: Omit<ExecOptions, 'interactive'>, stdio: ReadonlyArray<'ignore' | 'inherit' | 'pipe' | number>): ExecProcess {
   const user = options.user === undefined ? { uid: record.plan.process.uid, gid: record.plan.process.gid, groups: record.plan.process.groups } : resolveUser(options.user, record.plan.rootfs.lowers);
   const environment = environmentBlock(mergeEnv([record.plan.process.env, callerEnv(options.env)]));
   const seccomp = openSeccompFilter(containerDir(store, record.id), record);
