@@ -32,6 +32,8 @@ const COMMANDS: Array<{ names: string[]; load: CommandModule }> = [
   { names: ['system'], load: async (signal, setExit) => [(await import('./system.js')).systemCommand(signal, setExit)] },
   { names: ['setup'], load: async (signal, setExit) => [(await import('./setup.js')).setupCommand(signal, setExit)] },
   { names: ['unshare'], load: async (signal, setExit) => [(await import('./unshare.js')).unshareCommand(signal, setExit)] },
+
+  { names: ['healthcheck'], load: async (signal, setExit) => [(await import('./healthcheck.js')).healthcheckCommand(signal, setExit)] },
   { names: ['doctor'], load: async (signal, setExit) => [(await import('./doctor.js')).doctorCommand(signal, setExit)] },
   { names: ['job'], load: async (signal, setExit) => [(await import('./job.js')).jobCommand(signal, setExit)] },
   { names: ['image'], load: imageGroup },

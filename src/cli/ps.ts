@@ -10,13 +10,14 @@ export function psCommand(signal: AbortSignal, setExit: SetExit): Command {
     .option('-a, --all', 'show all containers (default: running ones)')
     .option('-q, --quiet', 'only show ids')
     .option('--no-trunc', 'do not truncate ids')
-    .option('-f, --filter <key=value>', 'filter: name=, status=, label=, id=, ancestor=', collect, [])
+    .option('-f, --filter <key=value>', 'filter: name=, status=, label=, id=, ancestor=, health=', collect, [])
     .option('--format <format>', 'table (default) or json')
     .action(
       action<{ all?: boolean; quiet?: boolean; trunc: boolean; filter: string[]; format?: string }>(signal, setExit, async (context, _args, flags) => {
         const { listContainers } = await import('../container/list.js');
         const { publishedPorts } = await import('../container/ops.js');
         const { statusText } = await import('../container/status.js');
+        const { healthSuffix } = await import('../container/health.js');
         const { portsColumn } = await import('../network/ports.js');
         const containers = listContainers(context.store(), { all: flags.all === true, filters: flags.filter });
         const id = (full: string): string => (flags.trunc ? shortId(full) : full);
@@ -27,12 +28,12 @@ export function psCommand(signal: AbortSignal, setExit: SetExit): Command {
         if (flags.format === 'json') {
           context.stdout.write(`${JSON.stringify(containers.map(({ record, state }) => ({
             Id: record.id, Names: record.name, Image: record.image.name, Command: record.plan.process.args.join(' '), CreatedAt: record.created,
-            State: state.status, Status: statusText(state), Paused: state.paused, ExitCode: state.exitCode, Pid: state.sandbox?.pid, Labels: record.labels,
+            State: state.status, Status: statusText(state) + healthSuffix(context.store(), record, state), Paused: state.paused, ExitCode: state.exitCode, Pid: state.sandbox?.pid, Labels: record.labels,
             Ports: portsColumn(publishedPorts(context.store(), record, state)),
           })), null, 2)}\n`);
           return;
         }
-        const rows = containers.map(({ record, state }) => [id(record.id), record.image.name, JSON.stringify(record.plan.process.args.join(' ').slice(0, 30)), timeAgo(record.created), statusText(state), portsColumn(publishedPorts(context.store(), record, state)), record.name]);
+        const rows = containers.map(({ record, state }) => [id(record.id), record.image.name, JSON.stringify(record.plan.process.args.join(' ').slice(0, 30)), timeAgo(record.created), statusText(state) + healthSuffix(context.store(), record, state), portsColumn(publishedPorts(context.store(), record, state)), record.name]);
         context.stdout.write(`${table(['CONTAINER ID', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS', 'PORTS', 'NAMES'], rows)}\n`);
       }),
     );

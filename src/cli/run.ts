@@ -12,8 +12,9 @@ import { parseNetworkMode } from '../network/mode.js';
 import { parseExpose, parsePublish } from '../network/ports.js';
 import { limitModeFromFlags, limitsFromFlags, withLimitModeOptions, withLimitOptions, type LimitModeFlags } from './limits.js';
 import type { LimitFlags } from '../container/limits.js';
+import { healthFromFlags, type HealthFlags } from '../container/health-config.js';
 
-export interface RunFlags extends LimitFlags, LimitModeFlags {
+export interface RunFlags extends LimitFlags, LimitModeFlags, HealthFlags {
   env: string[];
   envFile: string[];
   volume: string[];
@@ -92,7 +93,19 @@ export function withContainerOptions(command: Command): Command {
     .option('--security-opt <option>', 'seccomp=unconfined, seccomp=PROFILE.json (Docker\'s format) or no-new-privileges', collect, [])
     .option('--userns <mode>', 'keep-id[:uid=N,gid=N]: your uid and gid are themselves inside (default: you are root inside)')
     .option('--log-opt <key=value>', 'json-file log option: max-size=10m (rotation size)', collect, []);
-  return withLimitModeOptions(withLimitOptions(withOthers));
+  return withHealthOptions(withLimitModeOptions(withLimitOptions(withOthers)));
+}
+
+/** Docker's health-check flags (container/health-config.ts parses them). */
+function withHealthOptions(command: Command): Command {
+  return command
+    .option('--health-cmd <command>', 'command that checks the container\'s health (run by /bin/sh -c; or a JSON list run as it is)')
+    .option('--health-interval <duration>', 'time between checks (default 30s)')
+    .option('--health-timeout <duration>', 'time a check may take before it counts as failed (default 30s)')
+    .option('--health-retries <n>', 'failures in a row that make the container unhealthy (default 3)')
+    .option('--health-start-period <duration>', 'time to start up, in which failures do not count (default 0s)')
+    .option('--health-start-interval <duration>', 'time between checks during the start period (default 5s)')
+    .option('--no-healthcheck', "disable the image's HEALTHCHECK");
 }
 
 export function createOptions(image: string, command: string[], flags: RunFlags, signal: AbortSignal, stderr: NodeJS.WriteStream): CreateOptions {
@@ -143,6 +156,7 @@ export function createOptions(image: string, command: string[], flags: RunFlags,
     userns: flags.userns === undefined ? undefined : parseUserns(flags.userns),
     limits,
     limitMode,
+    healthcheck: healthFromFlags(flags),
     signal,
     onNote: (text) => stderr.write(`${text}\n`),
   };

@@ -16,6 +16,7 @@ import { newContainerId, VALID_NAME } from './names.js';
 import { containerDir, findContainer, writeNamedRecord, type ContainerRecord, type RestartPolicy } from './record.js';
 import { callerEnv, imageRuntimeConfig } from './image-config.js';
 import { mergeEnv } from './environment.js';
+import { resolveHealthcheck, type HealthConfig } from './health-config.js';
 import { resolveUser } from './user.js';
 import { createVolume } from './volumes.js';
 import { networkPlan } from '../network/mode.js';
@@ -72,6 +73,9 @@ export interface CreateOptions {
   security?: SecurityOptions | undefined;
   /** --userns (userns/keep-id.ts: parseUserns); default: the user is root inside. */
   userns?: UsernsOption | undefined;
+
+  /** --health-* flags over the image's Healthcheck (health-config.ts: healthFromFlags), or 'none' (--no-healthcheck). */
+  healthcheck?: Partial<HealthConfig> | 'none' | undefined;
   signal?: AbortSignal | undefined;
   onNote?: (note: string) => void;
 }
@@ -162,6 +166,7 @@ export async function createContainer(store: Store, options: CreateOptions): Pro
   const command = options.command.length > 0 ? options.command : options.entrypoint !== undefined ? [] : (config.cmd ?? []);
   const args = [...entrypoint, ...command];
   if (args.length === 0) throw new BurrowError('INVALID_ARGUMENT', `no command specified: ${image.record.name} has no Cmd or Entrypoint; give one after the image name`);
+  const healthcheck = resolveHealthcheck(config.healthcheck, options.healthcheck);
   const workdir = options.workdir ?? config.workingDir ?? '/';
   if (!isAbsolute(workdir)) throw new BurrowError('INVALID_ARGUMENT', `the working directory "${workdir}" is invalid: it needs to be an absolute path`);
   for (const volume of options.volumes) {
@@ -234,6 +239,7 @@ export async function createContainer(store: Store, options: CreateOptions): Pro
       tty: options.tty,
     },
     security,
+    ...(healthcheck === undefined ? {} : { healthcheck }),
   };
   const record: ContainerRecord = {
     id,

@@ -15,6 +15,7 @@ import { entryArgv } from '../cgroup/index.js';
 import { cgroupEntryFailure, INIT_BINARY } from './launcher.js';
 import { containerDir, findContainer, type ContainerRecord } from './record.js';
 import { containerState, waitForSandbox } from './state.js';
+import type { ProcessIdentity } from '../util/process-identity.js';
 import type { Pty } from './tty.js';
 import { resolveUser } from './user.js';
 
@@ -47,6 +48,62 @@ function openSeccompFilter(dir: string, record: ContainerRecord): number | undef
 
 const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'];
 
+/** The running container's PID 1 (waited for when it was started a moment ago), or a one-line error. */
+export async function runningSandbox(store: Store, record: ContainerRecord): Promise<ProcessIdentity> {
+  const state = containerState(store, record);
+  const sandbox = state.sandbox;
+  if (state.status !== 'running' || sandbox === undefined) throw new BurrowError('INVALID_ARGUMENT', `container ${record.name} is not running: start it first`);
+  if (state.paused) throw new BurrowError('INVALID_ARGUMENT', `container ${record.name} is paused: unpause it first`);
+  // Started a moment ago by another command: its root may still be being built.
+  await waitForSandbox(sandbox.pid);
+  return sandbox;
+}
+
+export interface ExecProcess {
+  /** burrow-init on the host (behind the cgroup entry, where there is one); its status is the command's. */
+  child: ChildProcess;
+  /** The one-line error for an exit status that says the cgroup entry failed, else undefined. */
+  failure(code: number | null): BurrowError | undefined;
+}
+
+/**
+ * Starts `options.command` in the container of `sandbox` (see execInContainer) with
+ * `stdio` as its descriptors 0, 1 and 2; the caller waits for `child`. Shared by
+ * `exec` and the health checks (container/health.ts), so both go through the same
+ * steps: cgroup entry, burrow-init from the host, the container's user,
+ * capabilities, no_new_privs and seccomp filter.
+ */
+export function spawnExec(store: Store, record: ContainerRecord, sandbox: ProcessIdentity, options: Omit<ExecOptions, 'interactive'>, stdio: ReadonlyArray<'ignore' | 'inherit' | 'pipe' | number>): ExecProcess {
+  const user = options.user === undefined ? { uid: record.plan.process.uid, gid: record.plan.process.gid, groups: record.plan.process.groups } : resolveUser(options.user, record.plan.rootfs.lowers);
+  const environment = environmentBlock(mergeEnv([record.plan.process.env, callerEnv(options.env)]));
+  const seccomp = openSeccompFilter(containerDir(store, record.id), record);
+  const init = initArgs({
+    join: sandbox, ...user, cwd: options.workdir ?? record.plan.process.cwd, capabilities: record.plan.capabilities,
+    init: false, tty: options.tty, noNewPrivs: true, envFd: 3, seccompFd: seccomp === undefined ? undefined : 4,
+  });
+  const args = [...init, '--', ...options.command];
+  let child: ChildProcess;
+  try {
+    const spawnOptions = { stdio: [...stdio, 'pipe', ...(seccomp === undefined ? [] : [seccomp])] as StdioOptions, env: hostEnv(), detached: true };
+    // Into the container's cgroup first (where it has one), so pause and limits hold for exec'd processes too.
+    const [command, ...rest] = [...(record.cgroup === undefined ? [] : entryArgv(record.cgroup)), INIT_BINARY, ...args];
+    child = spawn(command!, rest, spawnOptions);
+  } finally {
+    if (seccomp !== undefined) closeSync(seccomp);
+  }
+  const envStream = child.stdio[3] as (Writable & NodeJS.ReadableStream) | null;
+  // A child that fails before reading its environment closes the socket: not our error to report.
+  envStream?.on('error', () => {});
+  // The cgroup entry reports a failed move on the same descriptor (a socket pair), then stops.
+  let report = '';
+  envStream?.on('data', (chunk: Buffer) => { report += chunk.toString(); });
+  envStream?.end(environment);
+  return {
+    child,
+    failure: (code) => (code === 125 && report.includes('"burrow-error":"cgroup"') ? cgroupEntryFailure(report, `cannot exec in container ${record.name}`) : undefined),
+  };
+}
+
 /**
  * `burrow exec`: a process in a running container. burrow-init runs from the
  * host (its path in burrow's build, never one inside the container), joins the
@@ -68,43 +125,21 @@ const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'];
  */
 export async function execInContainer(store: Store, query: string, options: ExecOptions): Promise<number> {
   const record = findContainer(store, query);
-  const state = containerState(store, record);
-  const sandbox = state.sandbox;
-  if (state.status !== 'running' || sandbox === undefined) throw new BurrowError('INVALID_ARGUMENT', `container ${record.name} is not running: start it first`);
-  if (state.paused) throw new BurrowError('INVALID_ARGUMENT', `container ${record.name} is paused: unpause it first`);
   if (options.command.length === 0) throw new BurrowError('INVALID_ARGUMENT', 'exec needs a command');
-  // Started a moment ago by another command: its root may still be being built.
-  await waitForSandbox(sandbox.pid);
-  const user = options.user === undefined ? { uid: record.plan.process.uid, gid: record.plan.process.gid, groups: record.plan.process.groups } : resolveUser(options.user, record.plan.rootfs.lowers);
-  const environment = environmentBlock(mergeEnv([record.plan.process.env, callerEnv(options.env)]));
-  const seccomp = openSeccompFilter(containerDir(store, record.id), record);
-  const init = initArgs({
-    join: sandbox, ...user, cwd: options.workdir ?? record.plan.process.cwd, capabilities: record.plan.capabilities,
-    init: false, tty: options.tty, noNewPrivs: true, envFd: 3, seccompFd: seccomp === undefined ? undefined : 4,
-  });
-  const args = [...init, '--', ...options.command];
+  const sandbox = await runningSandbox(store, record);
   let pty: Pty | undefined;
-  let child: ChildProcess;
+  let started: ExecProcess;
   try {
     pty = options.tty ? (await import('./tty.js')).openPty() : undefined;
     const output = options.output ?? 'inherit';
-    const stdio: StdioOptions = [...(pty === undefined ? [options.interactive ? 'inherit' : 'ignore', output, output] as const : [pty.slave, pty.slave, pty.slave]), 'pipe', ...(seccomp === undefined ? [] : [seccomp])];
-    const spawnOptions = { stdio, env: hostEnv(), detached: true };
-    // Into the container's cgroup first (where it has one), so pause and limits hold for exec'd processes too.
-    const [command, ...rest] = [...(record.cgroup === undefined ? [] : entryArgv(record.cgroup)), INIT_BINARY, ...args];
-    child = spawn(command!, rest, spawnOptions);
-  } finally {
-    if (seccomp !== undefined) closeSync(seccomp);
+    started = spawnExec(store, record, sandbox, options, pty === undefined ? [options.interactive ? 'inherit' : 'ignore', output, output] : [pty.slave, pty.slave, pty.slave]);
+  } catch (error) {
+    pty?.closeSlave();
+    throw error;
   }
+  const { child } = started;
   pty?.closeSlave();
   options.onSpawn?.(child);
-  const envStream = child.stdio[3] as (Writable & NodeJS.ReadableStream) | null;
-  // A child that fails before reading its environment closes the socket: not our error to report.
-  envStream?.on('error', () => {});
-  // The cgroup entry reports a failed move on the same descriptor (a socket pair), then stops.
-  let report = '';
-  envStream?.on('data', (chunk: Buffer) => { report += chunk.toString(); });
-  envStream?.end(environment);
   const detach = pty?.attach(process.stdin, process.stdout, options.interactive);
   // To burrow-init outside the container, which passes it to the job's process group.
   const forward = (signal: NodeJS.Signals): void => {
@@ -117,7 +152,8 @@ export async function execInContainer(store: Store, query: string, options: Exec
       child.on('error', (error) => reject(new BurrowError('IO', `cannot run ${INIT_BINARY}: ${error.message} (run npm run build)`)));
       child.on('close', (exitCode, sig) => resolve([exitCode, sig]));
     });
-    if (code === 125 && report.includes('"burrow-error":"cgroup"')) throw cgroupEntryFailure(report, `cannot exec in container ${record.name}`);
+    const failure = started.failure(code);
+    if (failure !== undefined) throw failure;
     if (code !== null) return code;
     return 128 + (signal === null ? 0 : (constants.signals[signal] ?? 0));
   } finally {

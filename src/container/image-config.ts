@@ -2,6 +2,7 @@ import { constants } from 'node:os';
 import { posix } from 'node:path';
 import { BurrowError } from '../errors.js';
 import type { ExposedPort } from '../network/ports.js';
+import type { ImageHealthcheck } from './health-config.js';
 
 /**
  * An image's run-time settings (the `config` of its config blob) are data written
@@ -24,6 +25,8 @@ export interface ImageRuntimeConfig {
   stopSignal: string | undefined;
   /** ExposedPorts (`80/tcp`, `53/udp`, ranges): what -P publishes. */
   exposedPorts: ExposedPort[];
+  /** Healthcheck (Docker's JSON, checked), for container/health-config.ts to merge with the flags. */
+  healthcheck: ImageHealthcheck | undefined;
 }
 
 function invalid(image: string, field: string, problem: string): BurrowError {
@@ -73,8 +76,8 @@ export function parseSignal(text: string): number | undefined {
 
 const DURATIONS = ['Interval', 'Timeout', 'StartPeriod', 'StartInterval'];
 
-function checkHealthcheck(image: string, value: unknown): void {
-  if (value === undefined || value === null) return;
+function checkHealthcheck(image: string, value: unknown): ImageHealthcheck | undefined {
+  if (value === undefined || value === null) return undefined;
   if (!isRecord(value)) throw invalid(image, 'Healthcheck', 'is not an object');
   const test = stringList(image, 'Healthcheck.Test', value.Test);
   if (test !== undefined && test.length > 0 && !['NONE', 'CMD', 'CMD-SHELL'].includes(test[0]!)) {
@@ -86,11 +89,13 @@ function checkHealthcheck(image: string, value: unknown): void {
       throw invalid(image, `Healthcheck.${key}`, 'is not a whole number of at least 0');
     }
   }
+  if (test !== undefined && (test[0] === 'CMD' || test[0] === 'CMD-SHELL') && test.length < 2) throw invalid(image, 'Healthcheck.Test', `holds ${test[0]} without a command`);
+  return { ...(value as ImageHealthcheck), Test: test };
 }
 
 /** The checked run-time settings of an image config's `config` object. */
 export function imageRuntimeConfig(config: unknown, image: string): ImageRuntimeConfig {
-  if (config === undefined || config === null) return { user: undefined, env: [], entrypoint: undefined, cmd: undefined, workingDir: undefined, stopSignal: undefined, exposedPorts: [] };
+  if (config === undefined || config === null) return { user: undefined, env: [], entrypoint: undefined, cmd: undefined, workingDir: undefined, stopSignal: undefined, exposedPorts: [], healthcheck: undefined };
   if (!isRecord(config)) throw invalid(image, 'config', 'is not an object');
 
   const env = (stringList(image, 'Env', config.Env) ?? []).filter((entry, index) => {
@@ -126,7 +131,7 @@ export function imageRuntimeConfig(config: unknown, image: string): ImageRuntime
     if (parseSignal(stopSignal) === undefined) throw invalid(image, 'StopSignal', `("${stopSignal}") is not a signal`);
   }
 
-  checkHealthcheck(image, config.Healthcheck);
+  const healthcheck = checkHealthcheck(image, config.Healthcheck);
 
   // Keys as Docker writes them (nat.Port): PORT[-END][/tcp|udp|sctp]; sctp is kept out, neither helper carries it.
   const exposedPorts: ExposedPort[] = [];
@@ -148,6 +153,7 @@ export function imageRuntimeConfig(config: unknown, image: string): ImageRuntime
     workingDir,
     stopSignal,
     exposedPorts,
+    healthcheck,
   };
 }
 

@@ -2,6 +2,7 @@ import { BurrowError } from '../errors.js';
 import type { Store } from '../store/store.js';
 import { listRecords, type ContainerRecord } from './record.js';
 import { containerState, type ContainerState } from './state.js';
+import { matchesHealthFilter } from './health.js';
 
 /** A container as `ps` lists it: its record and its state now. */
 export interface ContainerSummary {
@@ -10,7 +11,7 @@ export interface ContainerSummary {
 }
 
 /** The keys `ps --filter` knows, as Docker's. */
-export type ContainerFilterKey = 'name' | 'id' | 'status' | 'label' | 'ancestor';
+export type ContainerFilterKey = 'name' | 'id' | 'status' | 'label' | 'ancestor' | 'health';
 
 /** One `ps --filter KEY=VALUE`: every filter given must match. */
 export interface ContainerFilter {
@@ -25,18 +26,21 @@ export interface ListOptions {
   filters?: ReadonlyArray<ContainerFilter | string>;
 }
 
-const KEYS: readonly string[] = ['name', 'id', 'status', 'label', 'ancestor'] satisfies ContainerFilterKey[];
+const KEYS: readonly string[] = ['name', 'id', 'status', 'label', 'ancestor', 'health'] satisfies ContainerFilterKey[];
 
 /** `name=web`, `label=tier=db`, `status=exited`… (the first `=` splits key and value). */
 export function parseContainerFilter(spec: string): ContainerFilter {
   const at = spec.indexOf('=');
   const [key, value] = at < 0 ? [spec, ''] : [spec.slice(0, at), spec.slice(at + 1)];
-  if (!KEYS.includes(key)) throw new BurrowError('INVALID_ARGUMENT', `unknown filter "${key}": use name, id, status, label or ancestor`);
+  if (!KEYS.includes(key)) throw new BurrowError('INVALID_ARGUMENT', `unknown filter "${key}": use name, id, status, label, ancestor or health`);
   return { key: key as ContainerFilterKey, value };
 }
 
-function matches({ record, state }: ContainerSummary, { key, value }: ContainerFilter): boolean {
+function matches(store: Store | undefined, { record, state }: ContainerSummary, { key, value }: ContainerFilter): boolean {
   switch (key) {
+    case 'health':
+      if (store === undefined) throw new BurrowError('INVALID_ARGUMENT', 'the health filter reads the containers\' health: pass the store to filterContainers');
+      return matchesHealthFilter(store, record, state, value);
     case 'name': return record.name.includes(value);
     case 'id': return record.id.startsWith(value);
     case 'status': return state.status === value;
@@ -48,10 +52,10 @@ function matches({ record, state }: ContainerSummary, { key, value }: ContainerF
   }
 }
 
-/** The containers every filter matches (a filter given as text is parsed first). */
-export function filterContainers(containers: ContainerSummary[], filters: ReadonlyArray<ContainerFilter | string>): ContainerSummary[] {
+/** The containers every filter matches (a filter given as text is parsed first); `health=` needs the store. */
+export function filterContainers(containers: ContainerSummary[], filters: ReadonlyArray<ContainerFilter | string>, store?: Store): ContainerSummary[] {
   const parsed = filters.map((filter) => (typeof filter === 'string' ? parseContainerFilter(filter) : filter));
-  return containers.filter((summary) => parsed.every((filter) => matches(summary, filter)));
+  return containers.filter((summary) => parsed.every((filter) => matches(store, summary, filter)));
 }
 
 /**
@@ -66,5 +70,5 @@ export function listContainers(store: Store, options: ListOptions | boolean = {}
     .map((record) => ({ record, state: containerState(store, record) }))
     .filter((summary) => withStopped || summary.state.status === 'running')
     .sort((a, b) => b.record.created.localeCompare(a.record.created));
-  return filterContainers(summaries, parsed);
+  return filterContainers(summaries, parsed, store);
 }

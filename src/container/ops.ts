@@ -17,6 +17,8 @@ import { inspectAttachments } from '../network/records.js';
 import { readNetworkState } from './network.js';
 import { inspectExposedPorts, inspectPortBindings, inspectPorts, portLines } from '../network/ports.js';
 import type { PublishedPort } from '../network/types.js';
+import { readHealth } from './health.js';
+import { inspectHealthcheck } from './health-config.js';
 
 export { listContainers, type ContainerSummary } from './list.js';
 export { readLogs, followLogs, type LogEntry } from './logs.js';
@@ -244,6 +246,7 @@ export function inspectContainer(store: Store, record: ContainerRecord): Record<
       Error: state.lost ? 'the monitor of this container died without recording an exit status' : '',
       // burrow's own: the cgroup the container runs in (while it runs), where it came from and what it enforces.
       Cgroup: state.status === 'running' && record.cgroup !== undefined ? cgroupInfo(record.cgroup) : null,
+      ...healthField(store, record, state),
     },
     Image: record.image.id,
     ImageName: record.image.name,
@@ -267,9 +270,16 @@ export function inspectContainer(store: Store, record: ContainerRecord): Record<
       StopSignal: record.stopSignal,
       Tty: record.tty,
       ...exposedConfig(record),
+      ...(record.plan.healthcheck === undefined ? {} : { Healthcheck: inspectHealthcheck(record.plan.healthcheck) }),
     },
     GraphDriver: { Name: record.plan.rootfs.driver, Data: { LowerDir: record.plan.rootfs.lowers.join(':'), UpperDir: record.plan.rootfs.upper, WorkDir: record.plan.rootfs.work } },
   };
+}
+
+/** State.Health, Docker's shape, for a container with a health check that has been started (left out otherwise, as Docker). */
+function healthField(store: Store, record: ContainerRecord, state: ContainerState): Record<string, unknown> {
+  const health = readHealth(store, record, state);
+  return health === undefined ? {} : { Health: health };
 }
 
 /** HostConfig's PortBindings (-p as asked) and PublishAllPorts (-P). */

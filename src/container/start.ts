@@ -19,6 +19,7 @@ import { prepareNetwork, type StartNetwork } from './network.js';
 import { killLeftoverHelper } from '../network/helpers.js';
 import { cgroupDirs, entryArgv, oomKilled, removeContainerCgroup, type ContainerCgroup } from '../cgroup/index.js';
 import { cgroupForStart } from './resources.js';
+import { monitorHealthArgs } from './health-config.js';
 import { containerDir, lockContainer, readRecord, writeRecord, type ContainerRecord } from './record.js';
 import { containerState, monitorFile, readRunFile, readSandbox, sandboxPidFile, waitForSandbox } from './state.js';
 import { isRunning, type ProcessIdentity } from '../util/process-identity.js';
@@ -172,6 +173,8 @@ async function launchAttached(store: Store, record: ContainerRecord, site: Rootf
   const { signal } = options;
   const plan = record.plan;
   const launcher = launcherArgv(plan, site, network.network);
+  // In the foreground this process is the monitor: its own timer runs the health checks while the job runs.
+  const health = plan.healthcheck === undefined ? undefined : (await import('./health.js')).healthTimer(store, record);
   // Behind the cgroup entry (or the network agent) a missing launcher would only be an exec error: say it as a spawn's ENOENT would.
   if ((entry.length > 0 || network.agent.length > 0) && !onPath(launcher[0]!)) throw new BurrowError('IO', `cannot start the container: ${notInstalled(launcher[0]!)}`);
   // The network agent goes first: it and its helper stay out of the container's cgroup (limits, freezer, the cgroup's removal).
@@ -193,6 +196,7 @@ async function launchAttached(store: Store, record: ContainerRecord, site: Rootf
       sandboxPid = pid;
       trace('sandbox up');
       writeFileAtomic(pidFile, sandboxPidFile(pid), 0o644, RUNTIME);
+      health?.start();
       options.onRunning();
       recordAutoChoice(store, record, site.dir, options.onNote);
     }
@@ -222,6 +226,7 @@ async function launchAttached(store: Store, record: ContainerRecord, site: Rootf
     if (result.signal !== null) return 128 + (constants.signals[result.signal] ?? 0);
     return 125;
   } finally {
+    await health?.stop();
     detach?.();
     process.off('SIGINT', onInt);
     process.off('SIGTERM', onTerm);
@@ -280,6 +285,8 @@ async function runDetached(store: Store, record: ContainerRecord, options: { onN
   writeEnvironmentFile(dir, plan);
   const network = await prepareNetwork(store, record, options.onNote);
   const cleanup = record.autoRemove ? ['--cleanup', process.execPath, CLI, '--root', store.root, 'rm', '--force', record.id] : [];
+  // The monitor keeps the health checks' schedule and starts burrow's own check when one is due: no Node stays resident.
+  const health = monitorHealthArgs(plan.healthcheck, [process.execPath, CLI, '--root', store.root, 'healthcheck', 'run', record.id]);
   // The monitor runs the launcher after burrow has returned: a launcher that is not
   // there would only show as a container that exited 127.
   const launcher = launcherArgv(plan, site, network.network)[0]!;
@@ -293,7 +300,7 @@ async function runDetached(store: Store, record: ContainerRecord, options: { onN
     const cgroup = await cgroupForStart(store, record, notes);
     const watch = cgroup === undefined ? [] : [...new Set(cgroupDirs(cgroup))].flatMap((path) => ['--cgroup', path]);
     const entry = cgroup === undefined ? [] : entryArgv(cgroup);
-    const result = await start(MONITOR_BINARY, [dir, '--restart', record.restart, '--log-max-size', String(record.logMaxSize ?? 10 * 1024 * 1024), ...(record.tty ? ['--tty'] : []), ...(plan.process.stdin ? ['--stdin'] : []), ...watch, ...cleanup, '--', ...network.agent, ...entry, ...launcherArgv(plan, site, network.network)], 'ignore').finished;
+    const result = await start(MONITOR_BINARY, [dir, '--restart', record.restart, '--log-max-size', String(record.logMaxSize ?? 10 * 1024 * 1024), ...(record.tty ? ['--tty'] : []), ...(plan.process.stdin ? ['--stdin'] : []), ...watch, ...health, ...cleanup, '--', ...network.agent, ...entry, ...launcherArgv(plan, site, network.network)], 'ignore').finished;
     if (result.exitCode !== 0) {
       await removeContainerCgroup(cgroup);
       throw new BurrowError('IO', `cannot start the container's monitor (${MONITOR_BINARY}): ${result.error?.message ?? `exit ${result.exitCode}`}`);

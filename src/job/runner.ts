@@ -33,7 +33,7 @@ import { idMapping } from '../userns/idmap.js';
 import { randomBytes } from '../util/random.js';
 import { readPeaks } from './peaks.js';
 import { tearDown, type JobResources } from './teardown.js';
-import { configuredHealthCheck, rememberHealthCheck, waitHealthy } from './standin-health.js';
+import { waitHealthy } from '../container/health.js';
 import { reclaimOwnership } from '../userns/reclaim.js';
 import type { JobDefinition, JobEvent, JobHealthCheck, JobPhase, JobResult, RunJobOptions, ServiceDefinition, StepDefinition, StepResult } from './types.js';
 
@@ -46,8 +46,6 @@ const LOG_LINES = 10;
 /** The job container's command: it only waits, the steps are exec'd beside it (GitHub's `tail -f /dev/null`). */
 const WAIT_FOREVER = ['sh', '-c', 'while :; do sleep 3600; done'];
 
-/** The contract's CreateOptions.healthcheck (src/container/health.ts), until that is merged. */
-type ServiceCreateOptions = CreateOptions & { healthcheck?: Partial<JobHealthCheck> | 'none' | undefined };
 
 class Reporter {
   constructor(private readonly emit: (event: JobEvent) => void) {}
@@ -118,7 +116,7 @@ async function startService(store: Store, service: ServiceDefinition, prefix: st
   for (let replica = 1; replica <= service.replicas; replica++) {
     interrupted(options.signal);
     const name = `${prefix}-${service.name}-${replica}`;
-    const create: ServiceCreateOptions = {
+    const create: CreateOptions = {
       ...baseOptions(options.signal, options.reporter, { ...options.labels, 'burrow.job.service': service.name }),
       image: service.image,
       command: service.command,
@@ -135,7 +133,6 @@ async function startService(store: Store, service: ServiceDefinition, prefix: st
     };
     const record = await createContainer(store, create);
     resources.containers.push(record.id);
-    rememberHealthCheck(record.name, service.healthcheck);
     await startDetached(store, record, { onNote: (text) => options.reporter.note(text), fresh: true });
     records.push(record);
   }
@@ -145,7 +142,7 @@ async function startService(store: Store, service: ServiceDefinition, prefix: st
 /** Every replica healthy (or running, without a check); the first that is not, with its log lines. */
 async function waitForService(store: Store, service: ServiceDefinition, records: ContainerRecord[], signal: AbortSignal | undefined): Promise<void> {
   await Promise.all(records.map(async (record) => {
-    const check = configuredHealthCheck(record);
+    const check = record.plan.healthcheck;
     try {
       if (check !== undefined) await waitHealthy(store, record.id, { timeoutMs: healthDeadline(check), signal });
       const state = containerState(store, record);

@@ -6,18 +6,12 @@
  * and docker compose (`replicas`, `healthcheck`, `ports`, `command`).
  */
 import type { Limits } from '../cgroup/index.js';
+import type { HealthConfig } from '../container/health-config.js';
 import type { MountRequest } from '../container/create.js';
 import type { PortMapping } from '../network/types.js';
 
-/** Docker's HEALTHCHECK as the contract of src/container/health.ts spells it (times in ms). */
-export interface JobHealthCheck {
-  /** `['CMD', ...argv]`, `['CMD-SHELL', script]` or `['NONE']`. */
-  test: string[];
-  intervalMs: number;
-  timeoutMs: number;
-  startPeriodMs: number;
-  retries: number;
-}
+/** Docker's HEALTHCHECK, as containers keep it (src/container/health-config.ts; times in ms). */
+export type JobHealthCheck = HealthConfig;
 
 export interface StepDefinition {
   /** As written, or `Run <first line of the script>` / the command. */

@@ -1,5 +1,6 @@
 import type { NameSettings, NetworkPlan } from '../network/types.js';
 import type { SecurityOptions } from './security.js';
+import type { HealthConfig } from '../container/health-config.js';
 
 /**
  * A container's setup as data (bubblewrap's idea): the ordered mounts, the process
@@ -51,6 +52,8 @@ export interface SetupPlan {
   process: ProcessPlan;
   /** Seccomp and --privileged (a record of a burrow from before seccomp reads as unconfined: record.ts). */
   security: SecurityOptions;
+  /** The health check (image's Healthcheck and --health-* flags, container/health-config.ts); absent: none. */
+  healthcheck?: HealthConfig | undefined;
 }
 
 /** Whether burrow-init loads a seccomp filter (the container's `seccomp.bpf`) for the job and each exec'd process. */

@@ -164,6 +164,7 @@ describe('image metadata is data', () => {
       [{ StopSignal: 'SIGNOPE' }, 'StopSignal \\("SIGNOPE"\\) is not a signal'],
       [{ Healthcheck: { Test: ['RUN', 'true'] } }, 'Healthcheck.Test\\[0\\] is "RUN", not NONE, CMD or CMD-SHELL'],
       [{ Healthcheck: { Test: ['CMD', 'true'], Interval: -5 } }, 'Healthcheck.Interval is not a whole number'],
+      [{ Healthcheck: { Test: ['CMD-SHELL'] } }, 'Healthcheck.Test holds CMD-SHELL without a command'],
     ];
     const before = (await run(box, ['ps', '-a', '-q', '--no-trunc'])).stdout;
     for (const [index, [config, message]] of cases.entries()) {
