@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BurrowError } from '../errors.js';
 import { unshareArgs } from '../userns/idmap.js';
+import { unshareProgram } from '../util/host-tools.js';
 import { runToEnd } from '../util/spawn.js';
 import type { RootfsDriver } from './driver.js';
 
@@ -30,7 +31,7 @@ export const copyDriver: RootfsDriver = {
     if (rootfsCopied(site.dir)) return;
     const { rootfs } = site;
     // The container's work/ (unused by this driver) is the worker's staging mount point.
-    const result = await runToEnd('unshare', [...unshareArgs(site.mapping), '--', process.execPath, WORKER, rootfs.work, rootfs.merged, ...rootfs.lowers]);
+    const result = await runToEnd(unshareProgram(), [...unshareArgs(site.mapping), '--', process.execPath, WORKER, rootfs.work, rootfs.merged, ...rootfs.lowers]);
     if (result.exitCode !== 0) {
       const detail = result.stderr.trim().split('\n')[0] || result.error?.message || `exit status ${result.exitCode}`;
       throw new BurrowError('IO', `cannot copy the image's layers (copy driver): ${detail}`);
