@@ -104,7 +104,8 @@ function idHelperCheck(facts: HostFacts, program: 'newuidmap' | 'newgidmap'): Do
   if (facts.userns?.ok === true && facts.userns.mapped > 1) return { name: program, status: 'ok', detail: 'not setuid: file capabilities (the mapping works)' };
   // With a range in /etc/subuid burrow uses it, and a helper without privileges then fails every start.
   const ranges = facts.subuid !== undefined && facts.subgid !== undefined;
-  return { name: program, status: ranges ? 'fail' : 'warn', detail: 'neither setuid root nor given file capabilities: it cannot write a user namespace\'s id map', fix: 'sudo apt-get install --reinstall uidmap' };
+  const seen = helper.owner === undefined ? '' : ` (owner uid ${helper.owner}, mode ${(helper.mode ?? 0).toString(8).padStart(4, '0')})`;
+  return { name: program, status: ranges ? 'fail' : 'warn', detail: `not setuid root${seen}, and the mapping did not show file capabilities: it cannot write a user namespace's id map`, fix: 'sudo apt-get install --reinstall uidmap' };
 }
 
 function rangeCheck(facts: HostFacts, file: 'subuid' | 'subgid'): DoctorCheck {

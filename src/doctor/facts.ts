@@ -26,6 +26,9 @@ export interface IdHelperFacts {
   found: boolean;
   /** Owned by root with the setuid bit (Debian's and Ubuntu's uidmap); false may still be file capabilities. */
   setuidRoot: boolean;
+  /** Its owner and mode, as this process sees them (in a user namespace root's files show as the overflow uid). */
+  owner?: number | undefined;
+  mode?: number | undefined;
 }
 
 export interface DiskFacts {
@@ -112,7 +115,7 @@ export function idHelperFacts(program: string): IdHelperFacts {
   const dir = (process.env.PATH || DEFAULT_HOST_PATH).split(':').find((entry) => entry !== '' && existsSync(join(entry, program)));
   if (dir === undefined) return { found: false, setuidRoot: false };
   const stat = statSync(join(dir, program));
-  return { found: true, setuidRoot: stat.uid === 0 && (stat.mode & 0o4000) !== 0 };
+  return { found: true, setuidRoot: stat.uid === 0 && (stat.mode & 0o4000) !== 0, owner: stat.uid, mode: stat.mode & 0o7777 };
 }
 
 export function fuseDeviceProblem(device = '/dev/fuse'): string | undefined {

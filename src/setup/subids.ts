@@ -20,11 +20,10 @@ export interface SubidPlan {
   added: SetupState;
 }
 
-/** The first start at or above 100000, on a 65536 boundary, past every range of both files. */
+/** 100000 (useradd's first) when no range is given out, else the first 65536 boundary past every range of both files. */
 export function freeStart(paths: HostPaths): number {
   const ends = ['subuid', 'subgid'].flatMap((file) => readSubordinateFile(join(paths.etc, file)).map((line) => line.start + line.count));
-  const highest = Math.max(FIRST_ID, ...ends);
-  return Math.ceil(highest / WANTED_IDS) * WANTED_IDS;
+  return Math.max(FIRST_ID, Math.ceil(Math.max(0, ...ends) / WANTED_IDS) * WANTED_IDS);
 }
 
 export function planSubids(user: SetupUser, options: PlanOptions): SubidPlan {
