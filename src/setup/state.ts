@@ -4,7 +4,8 @@
  * a package), so that `setup --undo` removes exactly that: one small JSON file
  * per user in paths.stateDir, root's.
  */
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, rmdir, writeFile } from 'node:fs/promises';
+import { errnoOf } from '../errors.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { HostPaths } from './host.js';
@@ -45,8 +46,23 @@ export function recordStep(paths: HostPaths, user: SetupUser, added: SetupState)
   };
 }
 
+/** Removes the user's record, and the record directory (and /var/lib/burrow) when nothing else is left in it. */
 export function forgetStep(paths: HostPaths, user: SetupUser): SetupStep | undefined {
   const file = statePath(paths, user);
   if (!existsSync(file)) return undefined;
-  return { command: `rm ${quote(file)}`, run: () => rm(file, { force: true }) };
+  const dirs = [paths.stateDir, dirname(paths.stateDir)];
+  return {
+    command: `rm ${quote(file)} && rmdir --ignore-fail-on-non-empty ${dirs.map(quote).join(' ')}`,
+    run: async () => {
+      await rm(file, { force: true });
+      for (const dir of dirs) {
+        try {
+          await rmdir(dir);
+        } catch (error) {
+          if (errnoOf(error) !== 'ENOTEMPTY' && errnoOf(error) !== 'EEXIST' && errnoOf(error) !== 'ENOENT') throw error;
+          return;
+        }
+      }
+    },
+  };
 }
