@@ -4,13 +4,12 @@
  * a kernel overlayfs mount and a fuse-overlayfs mount (one `unshare`, one short
  * shell script); bubblewrap's version. Each is a few milliseconds.
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { userNamespaceFailure } from '../userns/failure.js';
 import { idMapping, unshareArgs } from '../userns/idmap.js';
-import { hostEnv } from '../util/spawn.js';
+import { start, type Finished } from '../util/spawn.js';
 import { unshareProgram } from '../util/host-tools.js';
 
 export interface UsernsProbe {
@@ -41,13 +40,26 @@ else echo "fuse not installed"; fi
 rm -rf "$d"/*
 `;
 
-function run(file: string, args: string[], timeoutMs = 10_000): Promise<{ code: number | null; stdout: string; stderr: string; error?: NodeJS.ErrnoException }> {
-  return new Promise((resolve) => {
-    execFile(file, args, { env: hostEnv(), timeout: timeoutMs, killSignal: 'SIGKILL' }, (error, stdout, stderr) => {
-      const failure = error as (NodeJS.ErrnoException & { code?: unknown }) | null;
-      resolve({ code: failure === null ? 0 : typeof failure.code === 'number' ? failure.code : null, stdout: String(stdout), stderr: String(stderr), ...(failure !== null && typeof failure.code === 'string' ? { error: failure } : {}) });
-    });
-  });
+/**
+ * A program run to its end in a process group of its own, killed as a whole
+ * when it exits (util/spawn.ts: util-linux 2.38's unshare, refused by the kernel
+ * as on Ubuntu 24.04, leaves its newuidmap helper blocked for ever, holding the
+ * pipes), and killed after `timeoutMs` whatever happens.
+ */
+async function run(file: string, args: string[], timeoutMs = 10_000): Promise<Finished> {
+  const { child, finished } = start(file, args, ['ignore', 'pipe', 'pipe'], { ownGroup: true });
+  const timer = setTimeout(() => {
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }, timeoutMs);
+  try {
+    return await finished;
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** A scratch directory on the store's file system when the store is there (overlay's answer depends on it), else in the temporary directory. */
@@ -77,8 +89,8 @@ export async function probeUserNamespace(storeRoot: string | undefined): Promise
     const result = await run(program, [...args, '--', '/bin/sh', '-c', PROBE_SCRIPT, 'burrow-doctor', dir]);
     const line = (key: string): string | undefined => new RegExp(`^${key} (.*)$`, 'm').exec(result.stdout)?.[1]?.trim();
     const mapped = Number(line('map'));
-    if (result.code !== 0 || !Number.isInteger(mapped)) {
-      const error = result.error?.code === 'ENOENT' ? `${program} is not installed (Debian/Ubuntu: apt-get install util-linux)` : userNamespaceFailure(result.stderr)?.replace(/; run 'burrow doctor'$/, '') ?? (result.stderr.trim().split('\n')[0] || `${program} exited with ${result.code ?? 'a signal'}`);
+    if (result.exitCode !== 0 || !Number.isInteger(mapped)) {
+      const error = result.error?.code === 'ENOENT' ? `${program} is not installed (Debian/Ubuntu: apt-get install util-linux)` : userNamespaceFailure(result.stderr)?.replace(/; run 'burrow doctor'$/, '') ?? (result.stderr.trim().split('\n')[0] || `${program} exited with ${result.exitCode ?? result.signal ?? 'no status'}`);
       return { program, ok: false, mapped: 0, error };
     }
     return { program, ok: true, mapped: mapped === 1 ? 1 : 1 + Math.min(mapping.uidRange?.count ?? 0, mapping.gidRange?.count ?? 0), overlay: line('overlay'), fuseOverlayfs: line('fuse') };
@@ -92,6 +104,6 @@ export async function probeBwrap(): Promise<{ version: string } | { error: strin
   const result = await run('bwrap', ['--version']);
   if (result.error?.code === 'ENOENT') return { error: 'bwrap is not installed or not on PATH' };
   const version = result.stdout.trim();
-  if (result.code !== 0 || version === '') return { error: `bwrap --version failed: ${result.stderr.trim() || `exit ${result.code ?? 'by a signal'}`}` };
+  if (result.exitCode !== 0 || version === '') return { error: `bwrap --version failed: ${result.stderr.trim() || `exit ${result.exitCode ?? result.signal ?? 'no status'}`}` };
   return { version };
 }
