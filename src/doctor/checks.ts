@@ -70,7 +70,7 @@ function sysctlCheck(facts: HostFacts): DoctorCheck {
 
 /** The fix for a user namespace that could not be made, from why. */
 function usernsFix(error: string, facts: HostFacts): string | undefined {
-  if (/older than 2\.38|unrecognized option '--map-(users|groups)'/.test(error)) return 'util-linux 2.38 or later (Debian 12, Ubuntu 24.04; Ubuntu 22.04 has 2.37, whose unshare cannot map the ids: use an ubuntu-24.04 runner)';
+  if (/older than 2\.38|unrecognized option '--map-(users?|groups?)\b/.test(error)) return 'util-linux 2.38 or later (Debian 12, Ubuntu 24.04; Ubuntu 22.04 has 2.37, whose unshare cannot map the ids: use an ubuntu-24.04 runner)';
   if (/is not installed/.test(error)) return 'sudo apt-get install util-linux';
   if (/max_user_namespaces/.test(error)) return 'sudo sysctl -w user.max_user_namespaces=28633';
   if (/unprivileged_userns_clone/.test(error)) return 'sudo sysctl -w kernel.unprivileged_userns_clone=1';

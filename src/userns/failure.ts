@@ -28,7 +28,7 @@ export function userNamespaceFailure(output: string): string | undefined {
 }
 
 function failureReason(output: string): string | undefined {
-  if (/unrecognized option '--map-(users|groups)'/.test(output)) {
+  if (/unrecognized option '--map-(users?|groups?)\b/.test(output)) {
     return "util-linux's unshare is older than 2.38 (it has no --map-users): install util-linux 2.38 or later (Debian 12, Ubuntu 24.04)";
   }
   if (/unshare failed: No space left on device/.test(output)) {
