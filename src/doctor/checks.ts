@@ -61,8 +61,8 @@ function sysctlCheck(facts: HostFacts): DoctorCheck {
     return {
       name,
       status: facts.userns?.ok === true ? 'ok' : 'fail',
-      detail: `${values}: AppArmor takes the capabilities of an unprivileged program's user namespace away, and burrow's profile (for its own helper alone) is not installed`,
-      fix: `${SETUP} (a narrow AppArmor profile for burrow's helper; not sysctl -w kernel.apparmor_restrict_unprivileged_userns=0, which lifts the restriction for every program)`,
+      detail: `${values}: AppArmor takes the capabilities of an unprivileged program's user namespace away, and burrow's profile is not installed (setup's narrow profile lets burrow's own helper alone through; sysctl -w kernel.apparmor_restrict_unprivileged_userns=0 would lift the restriction for every program)`,
+      fix: SETUP,
     };
   }
   return { name, status: 'ok', detail: `${values}: unprivileged user namespaces are allowed` };
@@ -113,7 +113,7 @@ function rangeCheck(facts: HostFacts, file: 'subuid' | 'subgid'): DoctorCheck {
   const start = facts.freeSubidStart;
   const wanted = `${start}-${start + WANTED_IDS - 1}`;
   if (range === undefined) {
-    return { name: file, status: 'warn', detail: `no range for ${facts.user.name} in /etc/${file}: containers map only your own id`, fix: `sudo usermod --add-${file}s ${wanted} ${facts.user.name} (or: ${SETUP})` };
+    return { name: file, status: 'warn', detail: `no range for ${facts.user.name} in /etc/${file}: containers map only your own id (${SETUP} adds one too)`, fix: `sudo usermod --add-${file}s ${wanted} ${facts.user.name}` };
   }
   const span = `${range.start}-${range.start + range.count - 1} (${range.count} ids)`;
   if (range.count < WANTED_IDS) {
@@ -190,7 +190,7 @@ function diskCheck(facts: HostFacts): DoctorCheck {
   if (disk.freeBytes === undefined) return { name: 'disk', status: 'warn', detail: `cannot tell the free space under ${disk.path}: ${disk.error ?? 'no answer'}` };
   const gib = (disk.freeBytes / 1024 ** 3).toFixed(1);
   if (disk.freeBytes < LOW_DISK) {
-    return { name: 'disk', status: 'warn', detail: `${gib} GiB free under ${disk.path}, the store's file system: a pull may not fit`, fix: 'burrow system prune -a (or a store elsewhere: BURROW_ROOT=DIR or --root DIR)' };
+    return { name: 'disk', status: 'warn', detail: `${gib} GiB free under ${disk.path}, the store's file system: a pull may not fit (or put the store elsewhere: BURROW_ROOT=DIR or --root DIR)`, fix: 'burrow system prune -a' };
   }
   return { name: 'disk', status: 'ok', detail: `${gib} GiB free under ${disk.path}` };
 }

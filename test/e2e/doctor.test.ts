@@ -124,7 +124,7 @@ describe('burrow doctor', () => {
     const result = await nested(`mount --bind ${empty} /etc/subuid && mount --bind ${empty} /etc/subgid`, ['doctor']);
     expect(result.exitCode, result.stdout + result.stderr).toBe(0);
     const name = userInfo().username;
-    expect(result.stdout).toMatch(new RegExp(`^warn {2}subuid +no range for ${name} in /etc/subuid: containers map only your own id\\n +fix: sudo usermod --add-subuids \\d+-\\d+ ${name} \\(or: sudo burrow setup\\)$`, 'm'));
+    expect(result.stdout).toMatch(new RegExp(`^warn {2}subuid +no range for ${name} in /etc/subuid: containers map only your own id \\(sudo burrow setup adds one too\\)\\n +fix: sudo usermod --add-subuids \\d+-\\d+ ${name}$`, 'm'));
     expect(result.stdout).toMatch(/^warn {2}subgid /m);
     expect(result.stdout).toMatch(/^ok {4}user namespace +made by unshare, as a container start makes it \(only your own id mapped\)$/m);
   });
