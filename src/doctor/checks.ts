@@ -55,6 +55,9 @@ function sysctlCheck(facts: HostFacts): DoctorCheck {
   if (restricted(facts)) {
     const helper = facts.apparmor.helper;
     if (helper.usable && facts.apparmor.profileInstalled) {
+      if (facts.userns?.ok === false) {
+        return { name, status: 'fail', detail: `${values}: AppArmor restricts user namespaces; burrow's profile and its helper ${helper.path} are installed, but the helper could not make one (is the profile loaded?)`, fix: SETUP };
+      }
       return { name, status: 'ok', detail: `${values}: AppArmor restricts user namespaces, and burrow's profile lets its helper ${helper.path} through` };
     }
     // The proof decides: a namespace that could be made after all (a profile of the site's own) is not a failure.

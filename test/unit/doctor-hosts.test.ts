@@ -115,6 +115,10 @@ describe('ubuntu-24.04 runner (simulation: a tree written from GitHub\'s image; 
     expect(check(checks, 'sysctls')).toMatchObject({ status: 'ok', detail: expect.stringContaining(`burrow's profile lets its helper ${helper} through`) });
     expect(check(checks, 'user namespace')).toMatchObject({ status: 'ok', detail: `made by ${helper}, as a container start makes it (ids 0-65536 mapped)` });
     expect(checks.filter((entry) => entry.status !== 'ok')).toEqual([]);
+    // Installed but refused (the profile not loaded): setup again, which loads it.
+    const refused = diagnose(factsOf(paths, runner, { userns: { program: helper, ok: false, mapped: 0, error: 'cannot create a user namespace: AppArmor restricts them' } }));
+    expect(check(refused, 'sysctls')).toMatchObject({ status: 'fail', detail: expect.stringMatching(/could not make one \(is the profile loaded\?\)$/), fix: 'sudo burrow setup' });
+    expect(check(refused, 'user namespace')).toMatchObject({ status: 'fail', fix: 'sudo burrow setup' });
     // A helper copied before util-linux was upgraded: setup again.
     writeFileSync(join(paths.binDirs[1]!, 'unshare'), 'newer');
     expect(check(diagnose(factsOf(paths, runner, { userns: made(helper) })), 'user namespace')).toMatchObject({ status: 'warn', fix: 'sudo burrow setup' });
