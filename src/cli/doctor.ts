@@ -6,8 +6,9 @@ type Exit = (code: number) => void;
 
 /** `burrow doctor`: a status line per check; exit 1 when something `run` needs is missing. */
 export function doctorCommand(signal: AbortSignal, setExit: Exit): Command {
-  return new Command('doctor')
-    .description('Check what this host gives burrow: user namespaces, the programs run needs, the cgroup route and the limits it enforces')
+  const command = new Command('doctor');
+  return command
+    .description('Check what this host gives burrow (user namespaces, id mapping, overlays, bubblewrap, network helpers, cgroups and limits, disk), each failing check with the command that fixes it')
     .option('--format <format>', 'table (default) or json')
     .action(
       action<{ format?: string }>(signal, setExit, async (context, _args, flags) => {
@@ -15,7 +16,9 @@ export function doctorCommand(signal: AbortSignal, setExit: Exit): Command {
           throw new BurrowError('INVALID_ARGUMENT', `unknown --format "${flags.format}": use table or json`);
         }
         const { runDoctor } = await import('../doctor/index.js');
-        const report = runDoctor();
+        const { defaultStoreRoot } = await import('../store/layout.js');
+        // The store is only looked at, never made: doctor runs before anything else does.
+        const report = await runDoctor({ storeRoot: command.optsWithGlobals<{ root?: string }>().root ?? defaultStoreRoot() });
         if (flags.format === 'json') {
           context.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
         } else {
@@ -25,6 +28,8 @@ export function doctorCommand(signal: AbortSignal, setExit: Exit): Command {
             if (check.fix !== undefined && check.status !== 'ok') context.stdout.write(`${' '.repeat(width + 8)}fix: ${check.fix}\n`);
           }
           if (report.cgroup.more !== undefined) context.stdout.write(`for more limits: ${report.cgroup.more}\n`);
+          const failed = report.checks.filter((check) => check.status === 'fail').map((check) => check.name);
+          context.stdout.write(failed.length === 0 ? `burrow can run containers here (${report.durationMs} ms)\n` : `burrow cannot run containers here: ${failed.join(', ')} failed (${report.durationMs} ms)\n`);
         }
         return report.ok ? 0 : 1;
       }),

@@ -6,7 +6,7 @@ type Exit = (code: number) => void;
 /** `burrow setup`: the one command that needs root (sudo); it prints each command before it runs it. */
 export function setupCommand(signal: AbortSignal, setExit: Exit): Command {
   return new Command('setup')
-    .description("As root, once: give a user what resource limits need on this host (cgroup v1: a per-user cgroup subtree; cgroup v2: the user manager's delegation)")
+    .description("As root (sudo), once: give a user what burrow needs on this host: the Debian/Ubuntu packages, subordinate ids, the cgroup delegation limits need, and where AppArmor restricts user namespaces (Ubuntu 24.04) a profile that allows them for burrow's own helper alone")
     .option('--user <name>', 'the user who runs burrow (default: $SUDO_USER)')
     .option('--dry-run', 'print the commands, run none')
     .option('--undo', 'remove what setup added')

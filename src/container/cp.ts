@@ -6,7 +6,7 @@ import { holderScript, prepareRootfs, rootfsFailure } from '../rootfs/index.js';
 import { rootfsArgs } from '../rootfs/shell.js';
 import type { Store } from '../store/store.js';
 import { containerIdMapping, unshareArgs } from '../userns/idmap.js';
-import { notInstalled } from '../util/host-tools.js';
+import { notInstalled, RUN_DOCTOR, unshareProgram } from '../util/host-tools.js';
 import { hostEnv } from '../util/spawn.js';
 import { rootfsSite } from './launcher.js';
 import { findContainer, type ContainerRecord } from './record.js';
@@ -49,7 +49,7 @@ async function workerCommand(store: Store, record: ContainerRecord, args: string
   const mapping = containerIdMapping(record.userns);
   const site = rootfsSite(store, record, mapping);
   await prepareRootfs(site);
-  return ['unshare', ...unshareArgs(mapping), '--', '/bin/sh', '-c', holderScript(site.rootfs.driver), 'burrow-cp', ...rootfsArgs(site), process.execPath, WORKER, '.', ...args];
+  return [unshareProgram(), ...unshareArgs(mapping), '--', '/bin/sh', '-c', holderScript(site.rootfs.driver), 'burrow-cp', ...rootfsArgs(site), process.execPath, WORKER, '.', ...args];
 }
 
 /** How a holder's or the worker's failure reads. */
@@ -88,7 +88,7 @@ export async function copy(store: Store, sourceText: string, targetText: string,
   options.signal?.addEventListener('abort', stop);
   try {
     const status = await new Promise<number | null>((done, fail) => {
-      child.on('error', (error: NodeJS.ErrnoException) => fail(new BurrowError('IO', error.code === 'ENOENT' ? `cannot copy: ${notInstalled(command!)}` : `cannot start ${command}: ${error.message}`)));
+      child.on('error', (error: NodeJS.ErrnoException) => fail(new BurrowError('IO', error.code === 'ENOENT' ? `cannot copy: ${notInstalled(command!)}; ${RUN_DOCTOR}` : `cannot start ${command}: ${error.message}`)));
       child.on('close', (code) => done(code));
     });
     if (options.signal?.aborted === true) throw new BurrowError('INTERRUPTED', `burrow cp ${sourceText} ${targetText} interrupted`);

@@ -9,6 +9,7 @@ import { hasSeccompFilter, type RootfsDriverName, type SetupPlan } from '../sand
 import type { Store } from '../store/store.js';
 import { layersDir } from '../unpack/paths.js';
 import { unshareArgs, type IdMapping } from '../userns/idmap.js';
+import { unshareProgram } from '../util/host-tools.js';
 import { containerDir, type ContainerRecord } from './record.js';
 
 export const INIT_BINARY = fileURLToPath(new URL('../native/burrow-init', import.meta.url));
@@ -79,7 +80,7 @@ export function launcherArgv(plan: SetupPlan, site: RootfsSite, network: LaunchN
   const bwrap = bwrapArgs(plan, INIT_BINARY, 3, network.kind === 'none');
   const namespaces = network.kind === 'container'
     ? ['nsenter', `--target=${network.pid}`, '--user', '--net', '--preserve-credentials', '--', 'unshare', '--mount']
-    : ['unshare', ...unshareArgs(site.mapping), ...(network.kind === 'private' ? ['--net'] : [])];
+    : [unshareProgram(), ...unshareArgs(site.mapping), ...(network.kind === 'private' ? ['--net'] : [])];
   return [
     ...namespaces, '--', '/bin/sh', '-c', launchScript(plan.rootfs.driver, hasSeccompFilter(plan), `${DESTINATION.none}${bwrap.destinations}`, network.kind === 'private'), 'burrow-launch',
     ...rootfsArgs(site, plan.rootfs.volatile === true ? ',volatile' : ''),

@@ -3,7 +3,7 @@ import { constants } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { StdioOptions } from 'node:child_process';
-import { notInstalled, onPath } from '../util/host-tools.js';
+import { notInstalled, onPath, RUN_DOCTOR } from '../util/host-tools.js';
 import { start } from '../util/spawn.js';
 import { trace } from '../util/trace.js';
 import { BurrowError } from '../errors.js';
@@ -176,7 +176,7 @@ async function launchAttached(store: Store, record: ContainerRecord, site: Rootf
   // In the foreground this process is the monitor: its own timer runs the health checks while the job runs.
   const health = plan.healthcheck === undefined ? undefined : (await import('./health.js')).healthTimer(store, record);
   // Behind the cgroup entry (or the network agent) a missing launcher would only be an exec error: say it as a spawn's ENOENT would.
-  if ((entry.length > 0 || network.agent.length > 0) && !onPath(launcher[0]!)) throw new BurrowError('IO', `cannot start the container: ${notInstalled(launcher[0]!)}`);
+  if ((entry.length > 0 || network.agent.length > 0) && !onPath(launcher[0]!)) throw new BurrowError('IO', `cannot start the container: ${notInstalled(launcher[0]!)}; ${RUN_DOCTOR}`);
   // The network agent goes first: it and its helper stay out of the container's cgroup (limits, freezer, the cgroup's removal).
   const [command, ...args] = [...network.agent, ...entry, ...launcher];
   const pty = plan.process.tty ? (await import('./tty.js')).openPty() : undefined;
@@ -221,7 +221,7 @@ async function launchAttached(store: Store, record: ContainerRecord, site: Rootf
     const { failure } = launchInfo(info, plan.rootfs.driver);
     if (failure !== undefined) throw failure;
     // bwrap stops before starting the job (its own message is already on stderr).
-    if (sandboxPid === undefined) throw new BurrowError('IO', `cannot set up the container: ${entry.length > 0 ? 'entering its cgroup, ' : ''}unshare, newuidmap or bubblewrap failed before the job started (see the message above)`);
+    if (sandboxPid === undefined) throw new BurrowError('IO', `cannot set up the container: ${entry.length > 0 ? 'entering its cgroup, ' : ''}unshare, newuidmap or bubblewrap failed before the job started (see the message above); ${RUN_DOCTOR}`);
     if (result.exitCode !== null) return result.exitCode;
     if (result.signal !== null) return 128 + (constants.signals[result.signal] ?? 0);
     return 125;
@@ -290,7 +290,7 @@ async function runDetached(store: Store, record: ContainerRecord, options: { onN
   // The monitor runs the launcher after burrow has returned: a launcher that is not
   // there would only show as a container that exited 127.
   const launcher = launcherArgv(plan, site, network.network)[0]!;
-  if (!onPath(launcher)) throw new BurrowError('IO', `cannot start the container: ${notInstalled(launcher)}`);
+  if (!onPath(launcher)) throw new BurrowError('IO', `cannot start the container: ${notInstalled(launcher)}; ${RUN_DOCTOR}`);
   /**
    * Its own cgroup, limits written, made for each launch: the monitor watches it
    * for the OOM killer and removes it when the container ends (after its last

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BurrowError } from '../errors.js';
 import { defaultIdMapping, unshareArgs } from '../userns/idmap.js';
+import { unshareProgram } from '../util/host-tools.js';
 import { runToEnd } from '../util/spawn.js';
 import type { RootfsDriver } from './driver.js';
 
@@ -34,7 +35,7 @@ export const copyDriver: RootfsDriver = {
     const { keepId } = site.mapping;
     const shift = keepId === undefined ? [] : ['--keep-id', `${keepId.uid}:${keepId.gid}:${site.mapping.uidRange!.count}:${site.mapping.gidRange!.count}`];
     // The container's work/ (unused by this driver) is the worker's staging mount point.
-    const result = await runToEnd('unshare', [...unshareArgs(defaultIdMapping(site.mapping)), '--', process.execPath, WORKER, ...shift, rootfs.work, rootfs.merged, ...rootfs.lowers]);
+    const result = await runToEnd(unshareProgram(), [...unshareArgs(defaultIdMapping(site.mapping)), '--', process.execPath, WORKER, ...shift, rootfs.work, rootfs.merged, ...rootfs.lowers]);
     if (result.exitCode !== 0) {
       const detail = result.stderr.trim().split('\n')[0] || result.error?.message || `exit status ${result.exitCode}`;
       throw new BurrowError('IO', `cannot copy the image's layers (copy driver): ${detail}`);

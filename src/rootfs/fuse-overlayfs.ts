@@ -1,4 +1,4 @@
-import { notInstalled } from '../util/host-tools.js';
+import { notInstalled, RUN_DOCTOR } from '../util/host-tools.js';
 import type { RootfsDriver } from './driver.js';
 
 /**
@@ -17,9 +17,9 @@ unmount_fuse_overlayfs() { umount -n "$merged" 2>/dev/null || fusermount3 -u "$m
 `,
   mount: 'mount_fuse_overlayfs',
   mountFailure: (why) => {
-    if (why === 'not installed') return `fuse-overlayfs failed: ${notInstalled('fuse-overlayfs')}`;
-    if (why.includes('/dev/fuse')) return `fuse-overlayfs cannot open /dev/fuse (${why}): make it usable by you (as root: chmod 0666 /dev/fuse, the mode distributions ship it with)`;
-    return `fuse-overlayfs failed: install it (apt-get install fuse-overlayfs) and make /dev/fuse usable (mode 0666)${why === '' ? '' : `; ${why}`}`;
+    if (why === 'not installed') return `fuse-overlayfs failed: ${notInstalled('fuse-overlayfs')}; ${RUN_DOCTOR}`;
+    if (why.includes('/dev/fuse')) return `fuse-overlayfs cannot open /dev/fuse (${why}): make it usable by you (as root: chmod 0666 /dev/fuse, the mode distributions ship it with); ${RUN_DOCTOR}`;
+    return `fuse-overlayfs failed: install it (apt-get install fuse-overlayfs) and make /dev/fuse usable (mode 0666)${why === '' ? '' : `; ${why}`}; ${RUN_DOCTOR}`;
   },
   unmount: 'unmount_fuse_overlayfs',
 };

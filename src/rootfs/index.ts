@@ -1,5 +1,5 @@
 import { BurrowError } from '../errors.js';
-import { notInstalled } from '../util/host-tools.js';
+import { notInstalled, RUN_DOCTOR } from '../util/host-tools.js';
 import type { RootfsDriverName } from '../sandbox/plan.js';
 import { AUTO_MOUNT } from './auto.js';
 import { copyDriver } from './copy.js';
@@ -75,7 +75,7 @@ export function rootfsFailure(report: string, driver: RootfsDriverName, context:
       message = 'cannot enter the mounted root file system';
       break;
     case 'missing':
-      message = notInstalled(why);
+      message = `${notInstalled(why)}; ${RUN_DOCTOR}`;
       break;
     case 'handoff':
       message = `${why} cannot be read (recreate the container)`;

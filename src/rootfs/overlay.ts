@@ -1,3 +1,4 @@
+import { RUN_DOCTOR } from '../util/host-tools.js';
 import type { RootfsDriver } from './driver.js';
 
 /**
@@ -12,6 +13,6 @@ export const overlayDriver: RootfsDriver = {
   shellFunctions: `mount_overlay() { attempt mount -n -t overlay overlay -o "lowerdir=$lowers,upperdir=$upper,workdir=$work,userxattr$options" "$merged"; }
 `,
   mount: 'mount_overlay',
-  mountFailure: (why) => `the kernel refused an overlay mount in a user namespace (try --storage-driver fuse-overlayfs)${why === '' ? '' : `; ${why}`}`,
+  mountFailure: (why) => `the kernel refused an overlay mount in a user namespace (try --storage-driver fuse-overlayfs)${why === '' ? '' : `; ${why}`}; ${RUN_DOCTOR}`,
   unmount: undefined,
 };

@@ -51,16 +51,17 @@ export interface PlanOptions {
 }
 
 const execFileAsync = promisify(execFile);
-const defaultExec = async (file: string, args: string[]): Promise<void> => {
+/** Runs a program to its end (apt-get without questions), its error output in the error. */
+export const defaultExec = async (file: string, args: string[]): Promise<void> => {
   try {
-    await execFileAsync(file, args);
+    await execFileAsync(file, args, { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }, maxBuffer: 64 * 1024 * 1024 });
   } catch (error) {
     const stderr = String((error as { stderr?: unknown }).stderr ?? '').trim();
     throw new BurrowError('IO', `${file} ${args.join(' ')} failed: ${stderr || (error as Error).message}`, { cause: error });
   }
 };
 
-const quote = (word: string): string => (/^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", "'\\''")}'`);
+export const quote = (word: string): string => (/^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", "'\\''")}'`);
 
 export function subtreeName(user: SetupUser): string {
   return `burrow-${user.uid}`;

@@ -13,6 +13,7 @@ import type { Store } from '../store/store.js';
 import { decompressor } from '../util/decompress.js';
 import { userNamespaceFailure } from '../userns/failure.js';
 import { unshareArgs, type IdMapping } from '../userns/idmap.js';
+import { unshareProgram } from '../util/host-tools.js';
 import { writeFileAtomic } from '../store/atomic.js';
 import { type LayerInfo, type LayerSummary } from './layer-info.js';
 import { layerInfoPath } from './paths.js';
@@ -82,7 +83,7 @@ function checkDiffId(target: LayerTarget, actual: string): void {
  */
 async function extractInNode(input: Readable, extractorArgs: string[], compression: Compression, ceiling: number, target: LayerBlob): Promise<Extracted> {
   const hash = createHash('sha256');
-  const { child, finished } = start('unshare', extractorArgs, ['pipe', 'pipe', 'pipe'], { ownGroup: true });
+  const { child, finished } = start(unshareProgram(), extractorArgs, ['pipe', 'pipe', 'pipe'], { ownGroup: true });
   const decompress = decompressor(compression);
   const counted = meter(ceiling, hash);
   const feed = decompress === undefined ? pipeline(input, counted, child.stdin!) : pipeline(input, decompress, counted, child.stdin!);
@@ -105,7 +106,7 @@ async function extractInNode(input: Readable, extractorArgs: string[], compressi
  * pipe Node writes the bytes into as they download.
  */
 async function extractNatively(feed: Feed, extractorArgs: string[], inflaterArgs: string[], compression: Compression, ceiling: number, target: LayerBlob): Promise<Extracted> {
-  const extractor = start('unshare', extractorArgs, ['pipe', 'pipe', 'pipe'], { ownGroup: true });
+  const extractor = start(unshareProgram(), extractorArgs, ['pipe', 'pipe', 'pipe'], { ownGroup: true });
   let inflater: ReturnType<typeof start>;
   try {
     inflater = start(inflaterBinary(), inflaterArgs, ['blob' in feed ? feed.blob : 'pipe', extractor.child.stdin!, 'pipe']);

@@ -3,6 +3,7 @@ import { runToEnd } from '../util/spawn.js';
 import { BurrowError } from '../errors.js';
 import { userNamespaceFailure } from '../userns/failure.js';
 import { unshareArgs, type IdMapping } from '../userns/idmap.js';
+import { unshareProgram } from '../util/host-tools.js';
 
 /**
  * Removes trees that hold files owned by subordinate ids: the user cannot delete
@@ -22,7 +23,7 @@ export async function removeAllInUserNamespace(paths: string[], mapping: IdMappi
     }
   });
   if (left.length === 0) return;
-  const result = await runToEnd('unshare', [...unshareArgs(mapping), '--', 'rm', '-rf', '--one-file-system', '--', ...left], { ownGroup: true });
+  const result = await runToEnd(unshareProgram(), [...unshareArgs(mapping), '--', 'rm', '-rf', '--one-file-system', '--', ...left], { ownGroup: true });
   const still = left.filter((path) => existsSync(path));
   if (result.exitCode !== 0 && still.length > 0) {
     throw new BurrowError('IO', `cannot remove ${still[0]}${still.length > 1 ? ` and ${still.length - 1} more` : ''}: ${userNamespaceFailure(result.stderr) ?? (result.stderr.trim().split('\n')[0] || result.error?.message)}`);

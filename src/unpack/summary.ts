@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { BurrowError } from '../errors.js';
 import { userNamespaceFailure } from '../userns/failure.js';
 import { unshareArgs, type IdMapping } from '../userns/idmap.js';
+import { unshareProgram } from '../util/host-tools.js';
 import { runToEnd } from '../util/spawn.js';
 import type { LayerSummary } from './layer-info.js';
 
@@ -14,7 +15,7 @@ export const EXTRACTOR_BINARY = fileURLToPath(new URL('../native/burrow-unpack',
  * namespace: the files belong to mapped ids, some unreadable from outside).
  */
 export async function summarizeLayer(dir: string, mapping: IdMapping): Promise<LayerSummary> {
-  const result = await runToEnd('unshare', [...unshareArgs(mapping), '--', EXTRACTOR_BINARY, 'summarize', dir], { ownGroup: true });
+  const result = await runToEnd(unshareProgram(), [...unshareArgs(mapping), '--', EXTRACTOR_BINARY, 'summarize', dir], { ownGroup: true });
   if (result.exitCode !== 0) {
     throw new BurrowError('IO', `cannot read layer ${dir}: ${userNamespaceFailure(result.stderr) ?? (result.stderr.trim().split('\n')[0] || result.error?.message || 'the extractor failed')}`);
   }

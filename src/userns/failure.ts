@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { BurrowError } from '../errors.js';
+import { RUN_DOCTOR } from '../util/host-tools.js';
 
 /** A sysctl's value, or undefined where the kernel has no such knob. */
 function sysctl(path: string): string | undefined {
@@ -22,7 +23,12 @@ const RAISE_MAX = 'as root: sysctl -w user.max_user_namespaces=28633';
  * assertUserNamespacesAllowed refuses it before unshare runs.
  */
 export function userNamespaceFailure(output: string): string | undefined {
-  if (/unrecognized option '--map-(users|groups)'/.test(output)) {
+  const why = failureReason(output);
+  return why === undefined ? undefined : `${why}; ${RUN_DOCTOR}`;
+}
+
+function failureReason(output: string): string | undefined {
+  if (/unrecognized option '--map-(users?|groups?)\b/.test(output)) {
     return "util-linux's unshare is older than 2.38 (it has no --map-users): install util-linux 2.38 or later (Debian 12, Ubuntu 24.04)";
   }
   if (/unshare failed: No space left on device/.test(output)) {
@@ -30,7 +36,7 @@ export function userNamespaceFailure(output: string): string | undefined {
   }
   if (/unshare failed: Operation not permitted/.test(output)) {
     if (sysctl('kernel/apparmor_restrict_unprivileged_userns') === '1') {
-      return 'cannot create a user namespace: AppArmor restricts them for unprivileged programs (kernel.apparmor_restrict_unprivileged_userns=1, Ubuntu 24.04); as root: sysctl -w kernel.apparmor_restrict_unprivileged_userns=0, or an AppArmor profile that allows userns for burrow\'s helpers';
+      return "cannot create a user namespace: AppArmor restricts them for unprivileged programs (kernel.apparmor_restrict_unprivileged_userns=1, Ubuntu 24.04 and later): 'sudo burrow setup' allows them for burrow's own helper alone";
     }
     return 'cannot create a user namespace: the kernel refused it (Operation not permitted): unprivileged user namespaces are disabled here, or burrow runs in a container that forbids them';
   }
@@ -59,6 +65,6 @@ export function assertUserNamespacesAllowed(): void {
   } else if (sysctl('kernel/unprivileged_userns_clone') === '0') {
     refusal = 'cannot create a user namespace: unprivileged user namespaces are disabled (kernel.unprivileged_userns_clone=0); as root: sysctl -w kernel.unprivileged_userns_clone=1';
   }
-  if (refusal !== undefined) throw new BurrowError('NO_DRIVER', refusal);
+  if (refusal !== undefined) throw new BurrowError('NO_DRIVER', `${refusal}; ${RUN_DOCTOR}`);
   checked = true;
 }

@@ -2,7 +2,7 @@ import { lstatSync, realpathSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import { BurrowError } from '../errors.js';
-import { DEFAULT_HOST_PATH } from '../util/host-tools.js';
+import { DEFAULT_HOST_PATH, unshareProgram } from '../util/host-tools.js';
 import { start } from '../util/spawn.js';
 import { userNamespaceFailure } from './failure.js';
 import { idMapping, unshareArgs } from './idmap.js';
@@ -57,7 +57,7 @@ export async function reclaimOwnership(dir: string, options: { signal?: AbortSig
   }
   const args = [...unshareArgs(idMapping()), '--', ...FIND_SCRIPT.map((word) => (word === 'DIR' ? root : word))];
   // find refuses -execdir with a relative directory on PATH: a fixed one.
-  const { child, finished } = start('unshare', args, ['ignore', 'pipe', 'pipe'], { env: { PATH: DEFAULT_HOST_PATH }, ownGroup: true });
+  const { child, finished } = start(unshareProgram(), args, ['ignore', 'pipe', 'pipe'], { env: { PATH: DEFAULT_HOST_PATH }, ownGroup: true });
   const onAbort = (): void => { child.kill('SIGTERM'); };
   options.signal?.addEventListener('abort', onAbort);
   let result;
@@ -87,7 +87,7 @@ export async function reclaimOwnership(dir: string, options: { signal?: AbortSig
 export async function runInUserNamespace(argv: string[], options: { env?: NodeJS.ProcessEnv; signal?: AbortSignal | undefined } = {}): Promise<number> {
   if (argv.length === 0) throw new BurrowError('INVALID_ARGUMENT', 'burrow unshare needs a command to run');
   const args = [...unshareArgs(idMapping()), '--', ...argv];
-  const child = spawn('unshare', args, { stdio: 'inherit', env: options.env ?? process.env });
+  const child = spawn(unshareProgram(), args, { stdio: 'inherit', env: options.env ?? process.env });
   const onAbort = (): void => { child.kill('SIGTERM'); };
   options.signal?.addEventListener('abort', onAbort);
   try {

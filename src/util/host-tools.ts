@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { accessSync, constants, existsSync } from 'node:fs';
 import { basename } from 'node:path';
 
 /** Where host programs are found when the caller has no PATH. */
@@ -33,7 +33,39 @@ export function notInstalled(program: string): string {
   return found === undefined ? where : `${where} (Debian/Ubuntu: apt-get install ${found})`;
 }
 
-/** Whether `program` is found on the PATH burrow's host programs are run with. */
+/** Whether `program` is found on the PATH burrow's host programs are run with (a path: whether it exists). */
 export function onPath(program: string): boolean {
+  if (program.includes('/')) return existsSync(program);
   return (process.env.PATH || DEFAULT_HOST_PATH).split(':').some((dir) => dir !== '' && existsSync(`${dir}/${program}`));
+}
+
+/** What every error that comes from a missing prerequisite ends with. */
+export const RUN_DOCTOR = "run 'burrow doctor'";
+
+/**
+ * Where `burrow setup` puts root-owned copies of the programs that create
+ * burrow's user namespace, one directory per user (`<uid>/`, mode 0750, group
+ * the user's): on hosts whose AppArmor restricts user namespaces (Ubuntu 24.04),
+ * its profile (apparmor/burrow) allows `userns` for these paths alone.
+ */
+export const BURROW_LIBEXEC = '/usr/local/lib/burrow';
+
+let userNamespaceHelper: string | undefined;
+
+/**
+ * The program that creates burrow's user namespace: the copy `burrow setup`
+ * installed for this user when there is one this user may run, else util-linux's
+ * `unshare` from PATH. Looked up once per process (one access(2)).
+ */
+export function unshareProgram(): string {
+  if (userNamespaceHelper === undefined) {
+    const own = `${BURROW_LIBEXEC}/${process.getuid?.() ?? 0}/unshare`;
+    try {
+      accessSync(own, constants.X_OK);
+      userNamespaceHelper = own;
+    } catch {
+      userNamespaceHelper = 'unshare';
+    }
+  }
+  return userNamespaceHelper;
 }

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
-import { DEFAULT_HOST_PATH, notInstalled } from './host-tools.js';
+import { DEFAULT_HOST_PATH, notInstalled, RUN_DOCTOR } from './host-tools.js';
 
 /**
  * Child processes on `burrow run`'s start path. execa is the project's choice for
@@ -61,7 +61,7 @@ export function start(command: string, args: readonly string[], stdio: StdioOpti
   child.stderr?.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
   const finished = new Promise<Finished>((resolve) => {
     child.on('error', (error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT') error.message = notInstalled(command);
+      if (error.code === 'ENOENT') error.message = `${notInstalled(command)}; ${RUN_DOCTOR}`;
       resolve({ exitCode: null, signal: null, stdout, stderr, error });
     });
     child.on('close', (exitCode, signal) => resolve({ exitCode, signal, stdout, stderr }));

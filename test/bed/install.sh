@@ -30,8 +30,10 @@ PKGS=(docker-registry skopeo busybox-static bubblewrap uidmap fuse-overlayfs
       apache2-utils zstd python3 openssl curl gcc libc6-dev libisal-dev libssl-dev zlib1g-dev libzstd-dev)
 # The suite's besides. runc: Podman's crun refuses this kind of host (cgroup v1
 # hybrid); the Podman comparison test runs Podman with runc and the cgroupfs manager.
+# apparmor: its apparmor_parser checks the syntax of burrow's profile (apparmor/burrow)
+# in parse-only mode; this kernel has no AppArmor, so nothing is loaded or enforced.
 if [ "$PURPOSE" = tests ]; then
-  PKGS+=(umoci podman runc slirp4netns passt debootstrap)
+  PKGS+=(umoci podman runc slirp4netns passt debootstrap apparmor)
 fi
 missing=()
 for p in "${PKGS[@]}"; do

@@ -47,6 +47,8 @@ b unpause svc >/dev/null; echo "unpaused=$(b inspect svc | grep -c '"Paused": fa
 b stop -t 1 svc >/dev/null; echo "stopped=$(b inspect svc | grep -c '"Status": "exited"')"
 b rm svc >/dev/null; echo "left=$(b ps -a -q | wc -l)"
 echo "fuse=$(b run --rm --storage-driver fuse-overlayfs busybox sh -c 'grep " / " /proc/mounts | cut -d" " -f3')"
+b doctor --format json > /tmp/doctor.json; echo "doctor-status=$?"
+echo "doctor=$(tr -d '\n' < /tmp/doctor.json)"
 `;
 
 beforeAll(async () => {
@@ -94,5 +96,21 @@ describe.skipIf(!available)('on a pure cgroup v2 host (the GitHub runner VM)', (
     expect(value('exec-cgroup')).toBe('0::/');
     expect(value('stopped')).toBe('1');
     expect(value('left')).toBe('0');
+  });
+
+  it('burrow doctor there (--format json): user namespace, newuidmap, subordinate ids, both overlays and the cgroup route pass; no network helper in the image is a warning, not a failure', () => {
+    expect(value('doctor-status'), output).toBe('0');
+    const report = JSON.parse(value('doctor') ?? '{}') as { ok: boolean; checks: Array<{ name: string; status: string; detail: string }>; cgroup: { version: string; route: string; controllers: string[]; enforced: string[] }; facts: { userns: { ok: boolean; mapped: number } } };
+    const status = (name: string): string | undefined => report.checks.find((check) => check.name === name)?.status;
+    expect(report.ok).toBe(true);
+    expect(report.facts.userns).toMatchObject({ ok: true, mapped: 65_537 });
+    for (const name of ['sysctls', 'user namespace', 'newuidmap', 'newgidmap', 'subuid', 'subgid', 'overlay', 'fuse', 'fuse-overlayfs', 'bwrap', 'cgroup']) expect(`${name}: ${status(name)}`).toBe(`${name}: ok`);
+    expect(report.cgroup).toMatchObject({ version: 'v2', route: 'delegated-v2' });
+    expect(report.cgroup.controllers).toEqual(expect.arrayContaining(['cpu', 'memory', 'pids']));
+    // Stock systemd delegates no cpuset or io: those flags are refused, a warning naming what gives more.
+    expect(status('limits')).toBe('warn');
+    expect(report.cgroup.enforced).toEqual(expect.arrayContaining(['--memory', '--cpus', '--pids-limit', 'pause']));
+    // The image has neither pasta nor slirp4netns.
+    expect([status('pasta'), status('slirp4netns')]).toEqual(['warn', 'warn']);
   });
 });

@@ -51,20 +51,20 @@ describe('a missing host program: one line naming the package', () => {
     const cold = sandbox();
     expect((await run(cold, ['pull', '-q', busybox()])).exitCode).toBe(0);
     const unpack = await run(cold, ['run', '--rm', busybox(), 'true'], { env: noUnshare });
-    expect(expectOneLineError(unpack)).toMatch(/unshare is not installed or not on PATH \(Debian\/Ubuntu: apt-get install util-linux\)$/);
+    expect(expectOneLineError(unpack)).toMatch(/unshare is not installed or not on PATH \(Debian\/Ubuntu: apt-get install util-linux\); run 'burrow doctor'$/);
     const attached = await run(box, ['run', '--rm', busybox(), 'true'], { env: noUnshare });
-    expect(expectOneLineError(attached)).toBe('burrow: cannot start the container: unshare is not installed or not on PATH (Debian/Ubuntu: apt-get install util-linux)');
+    expect(expectOneLineError(attached)).toBe('burrow: cannot start the container: unshare is not installed or not on PATH (Debian/Ubuntu: apt-get install util-linux); run \'burrow doctor\'');
     // Detached, the monitor runs the launcher after burrow has returned: burrow must say it first, not leave a container that exited 127.
     const detached = await run(box, ['run', '-d', '--rm', busybox(), 'true'], { env: noUnshare });
-    expect(expectOneLineError(detached)).toBe('burrow: cannot start the container: unshare is not installed or not on PATH (Debian/Ubuntu: apt-get install util-linux)');
+    expect(expectOneLineError(detached)).toBe('burrow: cannot start the container: unshare is not installed or not on PATH (Debian/Ubuntu: apt-get install util-linux); run \'burrow doctor\'');
   });
 
   it('bwrap (bubblewrap): attached and detached starts, no shell "not found" line before it', async () => {
     const noBwrap = { PATH: pathWithout('bwrap') };
     const attached = await run(box, ['run', '--rm', busybox(), 'true'], { env: noBwrap });
-    expect(expectOneLineError(attached)).toBe('burrow: cannot set up the container: bwrap is not installed or not on PATH (Debian/Ubuntu: apt-get install bubblewrap)');
+    expect(expectOneLineError(attached)).toBe('burrow: cannot set up the container: bwrap is not installed or not on PATH (Debian/Ubuntu: apt-get install bubblewrap); run \'burrow doctor\'');
     const detached = await run(box, ['run', '-d', '--rm', busybox(), 'true'], { env: noBwrap });
-    expect(expectOneLineError(detached)).toBe('burrow: cannot set up the container: bwrap is not installed or not on PATH (Debian/Ubuntu: apt-get install bubblewrap)');
+    expect(expectOneLineError(detached)).toBe('burrow: cannot set up the container: bwrap is not installed or not on PATH (Debian/Ubuntu: apt-get install bubblewrap); run \'burrow doctor\'');
   });
 
   it('newuidmap and newgidmap (uidmap): the job still runs, mapping only the user, after one note naming the package', async () => {
@@ -77,13 +77,13 @@ describe('a missing host program: one line naming the package', () => {
 
   it('fuse-overlayfs, asked for with --storage-driver', async () => {
     const result = await run(box, ['run', '--rm', '--storage-driver', 'fuse-overlayfs', busybox(), 'true'], { env: { PATH: pathWithout('fuse-overlayfs') } });
-    expect(expectOneLineError(result)).toBe('burrow: cannot set up the container: fuse-overlayfs failed: fuse-overlayfs is not installed or not on PATH (Debian/Ubuntu: apt-get install fuse-overlayfs)');
+    expect(expectOneLineError(result)).toBe('burrow: cannot set up the container: fuse-overlayfs failed: fuse-overlayfs is not installed or not on PATH (Debian/Ubuntu: apt-get install fuse-overlayfs); run \'burrow doctor\'');
   });
 
   it('unshare for burrow cp from a stopped container', async () => {
     const id = (await run(box, ['create', busybox(), 'true'])).stdout.trim();
     const result = await run(box, ['cp', `${id}:/bin/busybox`, join(work, 'copied')], { env: { PATH: pathWithout('unshare') } });
-    expect(expectOneLineError(result)).toBe('burrow: cannot copy: unshare is not installed or not on PATH (Debian/Ubuntu: apt-get install util-linux)');
+    expect(expectOneLineError(result)).toBe('burrow: cannot copy: unshare is not installed or not on PATH (Debian/Ubuntu: apt-get install util-linux); run \'burrow doctor\'');
     await run(box, ['rm', id]);
   });
 });
@@ -132,7 +132,7 @@ describe('missing set-up: one line naming the fix', () => {
       });
       return { exitCode: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr) };
     };
-    const refusal = 'burrow: cannot create a user namespace: this host allows none (user.max_user_namespaces is 0); as root: sysctl -w user.max_user_namespaces=28633';
+    const refusal = 'burrow: cannot create a user namespace: this host allows none (user.max_user_namespaces is 0); as root: sysctl -w user.max_user_namespaces=28633; run \'burrow doctor\'';
     // The first run would unpack; the layers are then made outside, and the starts are refused the same way.
     const cold = await disabled(['run', '--rm', busybox(), 'true']);
     expect(cold.exitCode).toBe(125);
@@ -157,7 +157,7 @@ describe('missing set-up: one line naming the fix', () => {
     const lines = stderrLines(result);
     expect(lines[0]).toMatch(/^mapping only your own uid into the container: no range for /);
     // fuse-overlayfs's warnings before its error ("unknown argument ignored: …") are not what the user is told.
-    expect(lines.slice(1)).toEqual(['burrow: cannot set up the container: fuse-overlayfs cannot open /dev/fuse (fuse: failed to open /dev/fuse: Permission denied): make it usable by you (as root: chmod 0666 /dev/fuse, the mode distributions ship it with)']);
+    expect(lines.slice(1)).toEqual(['burrow: cannot set up the container: fuse-overlayfs cannot open /dev/fuse (fuse: failed to open /dev/fuse: Permission denied): make it usable by you (as root: chmod 0666 /dev/fuse, the mode distributions ship it with); run \'burrow doctor\'']);
   });
 
   it('a store root the user cannot write: names it and the way out', async () => {

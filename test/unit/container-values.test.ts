@@ -36,7 +36,7 @@ describe('ps filters (the library\'s, as Docker\'s)', () => {
   });
 
   it('refuses an unknown key with one line, even when no container is there to filter', () => {
-    expect(() => parseContainerFilter('colour=red')).toThrow(/^unknown filter "colour": use name, id, status, label or ancestor$/);
+    expect(() => parseContainerFilter('colour=red')).toThrow(/^unknown filter "colour": use name, id, status, label, ancestor or health$/);
     expect(() => filterContainers([], ['colour=red'])).toThrow(/unknown filter "colour"/);
     expect(parseContainerFilter('label=a=b')).toEqual({ key: 'label', value: 'a=b' });
   });

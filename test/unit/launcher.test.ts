@@ -156,7 +156,7 @@ describe('the launcher script', () => {
   it('words a named driver\'s failed mount with the tool\'s words', () => {
     const ran = launch(plan('overlay'), { MOUNT_FAILS: `${merged}: permission denied.` });
     expect(ran.status).toBe(125);
-    expect(launchInfo(ran.fd3, 'overlay').failure?.message).toBe(`cannot set up the container: the kernel refused an overlay mount in a user namespace (try --storage-driver fuse-overlayfs); mount: ${merged}: permission denied.`);
+    expect(launchInfo(ran.fd3, 'overlay').failure?.message).toBe(`cannot set up the container: the kernel refused an overlay mount in a user namespace (try --storage-driver fuse-overlayfs); mount: ${merged}: permission denied.; run 'burrow doctor'`);
   });
 
   it('reads the sandbox\'s pid from bwrap\'s info', () => {
@@ -273,6 +273,6 @@ describe('cp\'s holder', () => {
   it('reports a failed mount as the launcher does, worded by the same function', () => {
     const failed = hold('overlay', { MOUNT_FAILS: 'no' });
     expect(failed.status).toBe(125);
-    expect(rootfsFailure(failed.fd3, 'overlay', 'cannot reach the root of c1')?.message).toBe('cannot reach the root of c1: the kernel refused an overlay mount in a user namespace (try --storage-driver fuse-overlayfs); mount: no');
+    expect(rootfsFailure(failed.fd3, 'overlay', 'cannot reach the root of c1')?.message).toBe('cannot reach the root of c1: the kernel refused an overlay mount in a user namespace (try --storage-driver fuse-overlayfs); mount: no; run \'burrow doctor\'');
   });
 });
