@@ -12,7 +12,6 @@ import type { LocalImage } from '../image/local.js';
 import { layerCompression, type Compression } from '../image/media-types.js';
 import { acquireLock, type Lock } from '../store/flock.js';
 import type { Store } from '../store/store.js';
-import { decompressor } from '../util/decompress.js';
 import { userNamespaceFailure } from '../userns/failure.js';
 import { unshareArgs, type IdMapping } from '../userns/idmap.js';
 import { writeFileAtomic } from '../store/atomic.js';
@@ -83,6 +82,9 @@ function checkDiffId(target: LayerTarget, actual: string): void {
  * libcrypto for the inflater, and for zstd when it had no libzstd.
  */
 async function extractInNode(input: Readable, extractorArgs: string[], compression: Compression, ceiling: number, target: LayerBlob): Promise<Extracted> {
+  // Loaded here, not with this module: zlib and fzstd (from node_modules, outside the
+  // bundle's code cache) cost a cold run 10-25 ms of CPU that the inflater's path never uses.
+  const { decompressor } = await import('../util/decompress.js');
   const hash = createHash('sha256');
   const { child, finished } = start('unshare', extractorArgs, ['pipe', 'pipe', 'pipe'], { ownGroup: true });
   const decompress = decompressor(compression);
