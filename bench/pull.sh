@@ -34,6 +34,9 @@
 # Writes the section between <!-- pull:begin --> and <!-- pull:end --> of
 # BENCHMARKS.md at the root of the checkout this script is in.
 set -euo pipefail
+# runuser is in /usr/sbin: a root shell started with `env -i PATH=/usr/local/bin:/usr/bin:/bin`
+# (a clean environment for the measurement) would fail every run without it.
+export PATH="$PATH:/usr/sbin:/sbin"
 . "$(dirname "$0")/lib.sh"
 
 RUNS="${BENCH_RUNS:-5}"

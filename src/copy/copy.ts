@@ -12,6 +12,7 @@ import { upsertRecord } from '../store/records.js';
 import type { Store } from '../store/store.js';
 import { parseDigest } from '../util/digest.js';
 import { hasherFor } from '../util/hash.js';
+import { trace } from '../util/trace.js';
 import type { ImageSource, RawManifest } from './../transport/types.js';
 
 const MAX_CONFIG_BYTES = 8 * 1024 * 1024;
@@ -117,6 +118,7 @@ export async function copyImage(source: ImageSource, store: Store, options: Copy
       } else {
         options.onBlob?.(manifest.config, 'config', { kind: 'exists' });
       }
+      trace('pull: config read');
       return { config, bytes };
     })();
     // A refused config stops the layers, and they keep nothing to resume from; its

@@ -238,6 +238,7 @@ async function downloadOnce(paths: StorePaths, digest: string, size: number, sou
   let early: Error | undefined;
   const opening = source.open(offset, options.signal).then((opened) => {
     opened.stream.on('error', (error: Error) => { early ??= error; });
+    trace(`pull: blob ${digest.slice(7, 19)} answered`);
     return opened;
   });
   opening.catch(() => undefined); // Awaited below; not unhandled meanwhile.
@@ -246,6 +247,7 @@ async function downloadOnce(paths: StorePaths, digest: string, size: number, sou
     // One turn of the event loop: the request is written before the spawns hold it up.
     await new Promise((resolve) => setImmediate(resolve));
     tee = await askTee();
+    trace(`pull: blob ${digest.slice(7, 19)} tee ready`);
   }
   let stream: Readable;
   let start: number;

@@ -1,5 +1,5 @@
 import { closeSync, mkdirSync, openSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
 import { BurrowError, fsError } from '../errors.js';
 
@@ -28,10 +28,37 @@ export function prepareLocks(): void {
   }
 }
 
+/** The parts of koffi taking a lock needs (its native module has them all). */
+type Koffi = Pick<typeof import('koffi'), 'load' | 'decode'>;
+
+/**
+ * koffi's native module, loaded without the package's index where the layout is the
+ * one known: the index bundles its installer's tools, which load node:https (with
+ * tls and http) and node:zlib, none of which a cold run needs otherwise: 15-20 ms of
+ * CPU against 3-4 ms for the native module alone. Elsewhere (another architecture,
+ * musl, another koffi layout or version), the package itself.
+ */
+function loadKoffi(): Koffi {
+  const require = createRequire(import.meta.url);
+  const arch = process.arch === 'x64' || process.arch === 'arm64' ? process.arch : undefined;
+  if (process.platform === 'linux' && arch !== undefined) {
+    try {
+      const packageDir = dirname(require.resolve('koffi/package.json'));
+      const { version } = require(join(packageDir, 'package.json')) as { version: string };
+      const native = require(join(packageDir, 'build', 'koffi', `linux_${arch}`, 'koffi.node')) as Koffi & { version?: string };
+      // The check koffi's index makes: a native module of another version may not match its API.
+      if (native.version === version) return native;
+    } catch {
+      // Not this layout (or a musl system): the package's own loader finds what fits.
+    }
+  }
+  return require('koffi') as typeof import('koffi');
+}
+
 function loadFlock(): void {
   if (flockFn === undefined) {
-    // koffi loads on first lock, not at start-up (it costs ~15 ms).
-    const koffi = createRequire(import.meta.url)('koffi') as typeof import('koffi');
+    // koffi loads on first lock, not at start-up.
+    const koffi = loadKoffi();
     const libc = koffi.load('libc.so.6');
     flockFn = libc.func('int flock(int fd, int operation)') as (fd: number, operation: number) => number;
     const location = libc.func('int *__errno_location(void)') as () => unknown;

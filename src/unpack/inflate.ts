@@ -11,7 +11,7 @@ const INFLATER_BUILD = fileURLToPath(new URL('../native/inflate.json', import.me
 /** How `native/burrow-inflate.c` exits (see there). */
 export const INFLATER_EXIT = { invalid: 1, ceiling: 2, closed: 3, system: 4 } as const;
 
-/** What the inflater prints on stderr when the stream was whole. */
+/** What the inflater prints when the stream was whole (on fd 3 when it starts the extractor, as layer.ts runs it; else on stderr). */
 export interface InflaterReport {
   diffId: string;
   size: number;
@@ -60,7 +60,7 @@ function readBuild(): InflaterBuild {
   return built;
 }
 
-/** The inflater's report, from its stderr; undefined when it printed none. */
+/** The inflater's report, from its lines; undefined when it printed none. */
 export function parseInflaterReport(stderr: string): InflaterReport | undefined {
   try {
     const report = JSON.parse(stderr) as Partial<InflaterReport>;

@@ -1,16 +1,17 @@
 import { createHash, type Hash } from 'node:crypto';
 import { closeSync, createReadStream, existsSync, mkdirSync, openSync, renameSync, rmSync } from 'node:fs';
+import { constants } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Transform, type Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { start, type Finished } from '../util/spawn.js';
+import { notInstalled } from '../util/host-tools.js';
 import { trace } from '../util/trace.js';
 import { BurrowError, fsError, isBurrowError } from '../errors.js';
 import type { LocalImage } from '../image/local.js';
 import { layerCompression, type Compression } from '../image/media-types.js';
 import { acquireLock, type Lock } from '../store/flock.js';
 import type { Store } from '../store/store.js';
-import { decompressor } from '../util/decompress.js';
 import { userNamespaceFailure } from '../userns/failure.js';
 import { unshareArgs, type IdMapping } from '../userns/idmap.js';
 import { unshareProgram } from '../util/host-tools.js';
@@ -82,6 +83,9 @@ function checkDiffId(target: LayerTarget, actual: string): void {
  * libcrypto for the inflater, and for zstd when it had no libzstd.
  */
 async function extractInNode(input: Readable, extractorArgs: string[], compression: Compression, ceiling: number, target: LayerBlob): Promise<Extracted> {
+  // Loaded here, not with this module: zlib and fzstd (from node_modules, outside the
+  // bundle's code cache) cost a cold run 10-25 ms of CPU that the inflater's path never uses.
+  const { decompressor } = await import('../util/decompress.js');
   const hash = createHash('sha256');
   const { child, finished } = start(unshareProgram(), extractorArgs, ['pipe', 'pipe', 'pipe'], { ownGroup: true });
   const decompress = decompressor(compression);
@@ -98,30 +102,38 @@ async function extractInNode(input: Readable, extractorArgs: string[], compressi
 }
 
 /**
- * The layer through the inflater (`native/burrow-inflate.c`): its stdout is the
- * extractor's stdin, so the tar stream goes from one process to the other
- * (decompressed, counted and hashed on the way) and never through Node; the two
- * run side by side. Its stdin is the stored blob itself when the layer is
- * unpacked from the store (an open descriptor: Node reads none of it), else a
- * pipe Node writes the bytes into as they download.
+ * The layer through the inflater (`native/burrow-inflate.c`), which starts the
+ * extractor itself (`-- unshare … burrow-unpack extract …`) with a pipe of its own
+ * as the extractor's stdin: one spawn from Node per layer, not two (a spawn forks
+ * this ~100 MB process and holds the event loop still meanwhile), and the tar
+ * stream goes from one process to the other (decompressed, counted and hashed on
+ * the way), never through Node; the two run side by side. The extractor's stdout
+ * and stderr are the launch's own; the inflater's lines come on fd 3, the last one
+ * the extractor's outcome. Its stdin is the stored blob itself when the layer is
+ * unpacked from the store (an open descriptor: Node reads none of it), else a pipe
+ * Node writes the bytes into as they download.
  */
 async function extractNatively(feed: Feed, extractorArgs: string[], inflaterArgs: string[], compression: Compression, ceiling: number, target: LayerBlob): Promise<Extracted> {
-  const extractor = start(unshareProgram(), extractorArgs, ['pipe', 'pipe', 'pipe'], { ownGroup: true });
-  let inflater: ReturnType<typeof start>;
+  let launched: ReturnType<typeof start>;
   try {
-    inflater = start(inflaterBinary(), inflaterArgs, ['blob' in feed ? feed.blob : 'pipe', extractor.child.stdin!, 'pipe']);
+    // Its own process group, killed once it exits: see StartOptions.ownGroup (unshare's helper).
+    launched = start(inflaterBinary(), [...inflaterArgs, '--', unshareProgram(), ...extractorArgs], ['blob' in feed ? feed.blob : 'pipe', 'pipe', 'pipe', 'pipe'], { ownGroup: true });
   } finally {
     // The child has its own copy; ours would only keep the file open.
     if ('blob' in feed) closeSync(feed.blob);
   }
-  // The inflater holds the only writing end of the extractor's stdin now: the
-  // extractor sees the stream end when the inflater exits, and the inflater's
-  // writes fail (EPIPE) once the extractor has exited.
-  extractor.child.stdin!.destroy();
-  const fedFrom = 'blob' in feed ? Promise.resolve<Settled>({ status: 'fulfilled' }) : settle(pipeline(feed.stream, inflater.child.stdin!));
-  const [fed, inflated, outcome] = await Promise.all([fedFrom, inflater.finished, extractor.finished]);
+  let lines = '';
+  (launched.child.stdio[3] as Readable).on('data', (chunk: Buffer) => { lines += chunk.toString(); });
+  const fedFrom = 'blob' in feed ? Promise.resolve<Settled>({ status: 'fulfilled' }) : settle(pipeline(feed.stream, launched.child.stdin!));
+  const [fed, finished] = await Promise.all([fedFrom, launched.finished]);
+  const { inflated, outcome } = splitLaunch(finished, lines);
   if (inflated.exitCode === INFLATER_EXIT.ceiling) throw overCeiling(target, ceiling);
   if (inflated.error !== undefined) throw new BurrowError('IO', `cannot unpack layer ${target.digest} of ${target.imageName}: ${inflated.error.message}`);
+  if (outcome === undefined) {
+    // No word of the extractor: the inflater stopped before it started one, or was killed.
+    const why = firstLine(inflated.stderr) || (inflated.signal !== null ? `the inflater was killed by ${inflated.signal}` : `the inflater exited with ${inflated.exitCode}`);
+    throw new BurrowError('IO', `cannot unpack layer ${target.digest} of ${target.imageName}: ${why}`);
+  }
   if (outcome.exitCode !== 0) throw extractorFailed(target, outcome, fed);
   if (fed.status === 'rejected' && isBurrowError(fed.reason)) throw fed.reason;
   if (inflated.exitCode === INFLATER_EXIT.invalid) throw notAValidStream(target, compression, firstLine(inflated.stderr));
@@ -132,6 +144,46 @@ async function extractNatively(feed: Feed, extractorArgs: string[], inflaterArgs
   }
   if (fed.status === 'rejected') throw notAValidStream(target, compression, (fed.reason as Error).message);
   return { outcome, diffId: report.diffId };
+}
+
+/**
+ * One launch's outcome as the inflater's and the extractor's: the inflater's lines
+ * (fd 3) hold its own report, then the extractor's outcome; the extractor's output
+ * is the launch's stdout and stderr. The extractor's outcome is undefined when the
+ * inflater said nothing of it.
+ */
+function splitLaunch(finished: Finished, lines: string): { inflated: Finished; outcome: Finished | undefined } {
+  const all = lines.trimEnd().split('\n');
+  const extractor = parseExtractorLine(all.at(-1) ?? '');
+  const own = (extractor === undefined ? all : all.slice(0, -1)).join('\n');
+  const inflated: Finished = { exitCode: finished.exitCode, signal: finished.signal, stdout: '', stderr: own, error: finished.error };
+  if (extractor === undefined) return { inflated, outcome: undefined };
+  const outcome: Finished = { exitCode: extractor.exitCode ?? null, signal: extractor.signal === undefined ? null : signalName(extractor.signal), stdout: finished.stdout, stderr: finished.stderr };
+  if (extractor.error !== undefined) {
+    // posix_spawnp's error: ENOENT is unshare missing from PATH (notInstalled names the package).
+    outcome.error = Object.assign(new Error(extractor.error === 'ENOENT' ? notInstalled('unshare') : `cannot start unshare (${extractor.error})`), { code: extractor.error });
+  }
+  return { inflated, outcome };
+}
+
+function parseExtractorLine(line: string): { exitCode?: number; signal?: number; error?: string } | undefined {
+  try {
+    const parsed = JSON.parse(line) as { extractor?: { exitCode?: unknown; signal?: unknown; error?: unknown } };
+    const extractor = parsed.extractor;
+    if (typeof extractor !== 'object' || extractor === null) return undefined;
+    return {
+      exitCode: typeof extractor.exitCode === 'number' ? extractor.exitCode : undefined,
+      signal: typeof extractor.signal === 'number' ? extractor.signal : undefined,
+      error: typeof extractor.error === 'string' ? extractor.error : undefined,
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+function signalName(signal: number): NodeJS.Signals {
+  const found = Object.entries(constants.signals).find(([, number]) => number === signal);
+  return (found?.[0] ?? 'SIGKILL') as NodeJS.Signals;
 }
 
 /** Where a layer's compressed bytes come from: a stream the caller writes, or the stored blob, open. */

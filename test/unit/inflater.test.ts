@@ -171,7 +171,60 @@ describe.each(BUILDS)('burrow-inflate, %s', (_name, binary) => {
     expect(spawnSync(binary, ['gzip', '10x']).status).toBe(4);
     expect(spawnSync(binary, ['gzip', '0']).status).toBe(4);
   });
+
+  it('with an extractor (`-- COMMAND`): starts it on a pipe of its own, its output passed through, the inflater\'s lines and its outcome on fd 3', () => {
+    const data = layerLike(3 * MiB);
+    // The "extractor": counts what it reads, says which descriptors past 2 it holds (none: not fd 3), speaks on stderr.
+    const result = launch(binary, gzipSync(data), 10 * MiB, ['sh', '-c', 'wc -c; for fd in 3 4 5 6; do [ -e /proc/$$/fd/$fd ] && echo "fd $fd open"; done; echo extractor talking >&2']);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toBe(`${data.length}\n`);
+    expect(result.stderr).toBe('extractor talking\n');
+    expect(result.lines).toEqual([JSON.stringify({ diffId: sha256(data), size: data.length }), '{"extractor":{"exitCode":0}}']);
+  });
+
+  it('with an extractor: reports the extractor\'s failure, and its own (the extractor then sees the stream end)', () => {
+    // The extractor refuses the layer at once: the inflater's writes fail (exit 3), and it says how the extractor ended.
+    const refused = launch(binary, gzipSync(Buffer.alloc(8 * MiB)), 64 * MiB, ['sh', '-c', 'head -c 10 >/dev/null; echo refused >&2; exit 7']);
+    expect(refused.status).toBe(3);
+    expect(refused.stderr).toBe('refused\n');
+    expect(refused.lines).toEqual(['the extractor stopped reading the layer', '{"extractor":{"exitCode":7}}']);
+    // A stream cut short: the extractor reads to the end of what there was, the inflater exits 1.
+    const whole = gzipSync(layerLike(MiB));
+    const cut = launch(binary, whole.subarray(0, whole.length - 100), 64 * MiB, ['sh', '-c', 'wc -c']);
+    expect(cut.status).toBe(1);
+    expect(Number(cut.stdout)).toBeLessThan(MiB);
+    expect(cut.lines.at(-1)).toBe('{"extractor":{"exitCode":0}}');
+    // Killed: the signal's number.
+    const killed = launch(binary, gzipSync(layerLike(MiB)), 64 * MiB, ['sh', '-c', 'kill -9 $$']);
+    expect(killed.lines.at(-1)).toBe('{"extractor":{"signal":9}}');
+  });
+
+  it('with an extractor that cannot be started: exits 4 and says why, reading nothing', () => {
+    const result = launch(binary, gzipSync(Buffer.alloc(1024)), MiB, [join(scratch, 'no-such-extractor')]);
+    expect(result.status).toBe(4);
+    expect(result.lines.at(-1)).toBe('{"extractor":{"error":"ENOENT"}}');
+    expect(result.lines[0]).toMatch(/^cannot start the extractor .*No such file or directory$/);
+    // fd 3 is the caller's side of the bargain.
+    const noChannel = spawnSync(binary, ['gzip', String(MiB), '--', 'true'], { input: gzipSync(Buffer.alloc(1024)) });
+    expect(noChannel.status).toBe(4);
+    expect(noChannel.stderr.toString()).toMatch(/fd 3 must be open/);
+  });
 });
+
+interface Launched {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+  /** The inflater's own lines (fd 3). */
+  lines: string[];
+}
+
+/** The inflater starting `command` as the extractor, with fd 3 for its own lines, as layer.ts runs it. */
+function launch(binary: string, input: Buffer, ceiling: number, command: string[]): Launched {
+  const result = spawnSync(binary, ['gzip', String(ceiling), '--', ...command], { input, stdio: ['pipe', 'pipe', 'pipe', 'pipe'], maxBuffer: 64 * MiB, timeout: 60_000 });
+  const output = result.output as Array<Buffer | null>;
+  return { status: result.status, stdout: output[1]!.toString(), stderr: output[2]!.toString(), lines: output[3]!.toString().trimEnd().split('\n') };
+}
 
 /** zstd(1), as an image builder would run it; several frames when given several parts. */
 function zstd(...parts: Buffer[]): Buffer {
