@@ -10,9 +10,10 @@
  * burrow-init in the sandbox, just before the job) and fd 7 (bubblewrap's --info-fd),
  * keeps a read end of the last on fd 4 (below), and execs the launcher, so the pid
  * that Node or burrow-monitor waits for stays the launcher's. The child stays in the
- * host's namespaces as the user: once the launcher said `ready PID` (its user and
- * network namespaces exist; the rootfs is still being mounted, and bubblewrap then
- * builds the sandbox, all while the helper starts) it starts the helper against PID
+ * host's namespaces as the user: as soon as the launcher's `unshare` has made its user
+ * and network namespaces (seen in /proc; else once its shell says `ready PID`: while
+ * the id maps are written, the rootfs is mounted and bubblewrap builds the sandbox, the
+ * helper starts; the launcher's `ready` is still awaited) it starts the helper against PID
  * (none: no outbound access, the user networks alone, as for a container whose
  * networks are all internal), brings `lo` up in PID's network namespace meanwhile,
  * runs each attachment (burrow-netattach) for the DIR/ *.attach files as they are at
@@ -747,6 +748,72 @@ static int relay_info(void)
   return strstr(seen, "\n}\n") != NULL || seen_used == sizeof seen - 1;
 }
 
+/* PID's user or network namespace, as /proc names it (`net:[4026531840]`), in OUT. */
+static void namespace_name(const char *pid, const char *kind, char *out, size_t size)
+{
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%s/ns/%s", pid, kind);
+  ssize_t n = readlink(path, out, size - 1);
+  out[n > 0 ? n : 0] = '\0';
+}
+
+/* Whether PID's user and network namespaces are both others than this agent's: its `unshare` ran. */
+static int namespaces_differ(pid_t pid)
+{
+  static char own_user[64], own_net[64];
+  char text[24], user[64], net[64];
+  if (own_user[0] == '\0') {
+    namespace_name("self", "user", own_user, sizeof own_user);
+    namespace_name("self", "net", own_net, sizeof own_net);
+  }
+  snprintf(text, sizeof text, "%d", (int) pid);
+  namespace_name(text, "user", user, sizeof user);
+  namespace_name(text, "net", net, sizeof net);
+  return user[0] && net[0] && own_user[0] && own_net[0] && strcmp(user, own_user) != 0 && strcmp(net, own_net) != 0;
+}
+
+/*
+ * Whether the helper may start now, before the launcher says `ready`: once its `unshare` has made
+ * the user and network namespaces (one unshare(2) makes both), while newuidmap and newgidmap
+ * write the id maps and the launcher's shell starts, some milliseconds of the start's critical
+ * path (pasta itself takes tens). No event tells when a process has unshared: it is looked at
+ * every quarter of a millisecond, for at most a second, until then or until the shell says
+ * `ready` first (0: the helper starts after it, as it always may).
+ */
+static int namespaces_made_by(pid_t launcher)
+{
+  long long deadline = now_ms() + 1000;
+  while (now_ms() < deadline) {
+    if (namespaces_differ(launcher)) return launcher_alive();
+    struct pollfd watch[2] = { { .fd = READY_FD, .events = POLLIN }, { .fd = launcher_fd, .events = POLLIN } };
+    struct timespec quarter = { 0, 250000 };
+    if (ppoll(watch, 2, &quarter, NULL) > 0) return 0;
+  }
+  return 0;
+}
+
+/* The launcher's `ready PID`: 1 when it said it and is LAUNCHER; 0 when it ended before it could
+ * (its own failure, which it reports itself); -1 when it names another pid. */
+static int ready_said(pid_t launcher)
+{
+  char line[64];
+  read_line(READY_FD, line, sizeof line);
+  close(READY_FD);
+  pid_t said = 0;
+  if (sscanf(line, "ready %d", &said) != 1 || said <= 0) return 0;
+  return said == launcher ? 1 : -1;
+}
+
+/* After a helper started early could not start: nothing more to do when the launcher failed on
+ * its own meanwhile (its id maps, say), else the start fails with WHY. */
+static void early_failure(pid_t launcher, const char *why)
+{
+  int said = ready_said(launcher);
+  if (said == 0) _exit(0);
+  if (said < 0) fail_start("the launcher is not pid %d", (int) launcher);
+  fail_start("%s", why);
+}
+
 /* The agent proper: everything after the fork, in the child. */
 static void agent(pid_t launcher, int ready_read, int go_write, int relay_read)
 {
@@ -772,35 +839,51 @@ static void agent(pid_t launcher, int ready_read, int go_write, int relay_read)
   launcher_fd = pidfd_open_(launcher);
   if (launcher_fd < 0 || getppid() != launcher) _exit(0);
 
-  char line[64];
-  read_line(READY_FD, line, sizeof line);
-  close(READY_FD);
-  pid_t target = 0;
-  if (sscanf(line, "ready %d", &target) != 1 || target <= 0) _exit(0); /* the launcher failed before it could say */
-  /* Security: every helper is given the pid by number; only the launcher's (held by a pidfd, so
-   * never reused while it runs) may be, or another process's namespace would get this network. */
-  if (target != launcher) fail_start("the launcher said it was pid %d, not %d", (int) target, (int) launcher);
-
   char log_path[4096], why[1024] = "";
   if (chdir(dir) != 0) fail_start("cannot enter %s: %s", dir, strerror(errno));
   path_in_dir(log_path, sizeof log_path, "network-helper.log");
   int log = open(log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (log < 0) fail_start("cannot write %s: %s", log_path, strerror(errno));
-
   find_attachments();
+
+  /* Security: every helper is given the pid by number; only the launcher's (this agent's parent,
+   * held by a pidfd, so never reused while it runs) may be, or another process's namespace would
+   * get this network. */
+  pid_t target = launcher;
+  int early = strcmp(helper, "none") != 0 && namespaces_made_by(launcher);
+  if (!early) {
+    int said = ready_said(launcher);
+    if (said == 0) _exit(0); /* the launcher failed before it could say */
+    if (said < 0) fail_start("the launcher is not pid %d", (int) launcher);
+  }
   pid_t helper_pid = -1;
   int helper_fd = -1, loopback = -1;
   if (strcmp(helper, "none") == 0) {
     /* No outbound access: the loopback and the user networks alone; nothing to watch afterwards but the launcher. */
     loopback = loopback_up(target);
   } else {
-    if (strcmp(helper, "slirp4netns") == 0 && start_forwarder(target, why, sizeof why) != 0) fail_start("%s", why);
+    if (strcmp(helper, "slirp4netns") == 0 && start_forwarder(target, why, sizeof why) != 0) {
+      fwd_stop_connector();
+      if (early) early_failure(launcher, why);
+      fail_start("%s", why);
+    }
     int slirp_exit = -1;
     helper_pid = strcmp(helper, "pasta") == 0 ? start_pasta(target, log, &loopback, why, sizeof why) : start_slirp(target, log, &slirp_exit, &loopback, why, sizeof why);
-    if (helper_pid < 0) fail_start("%s", why);
+    if (helper_pid < 0) {
+      fwd_stop_connector();
+      if (early) early_failure(launcher, why);
+      fail_start("%s", why);
+    }
     helper_fd = pidfd_open_(helper_pid);
     record_helper(helper_pid);
-    if (helper_fd < 0) { end_helper(helper_pid, helper_fd); fail_start("the network helper ended as it started"); }
+    int said = early ? ready_said(launcher) : 1;
+    if (helper_fd < 0 || said != 1) {
+      end_helper(helper_pid, helper_fd);
+      fwd_stop_connector();
+      if (said == 0) _exit(0); /* the launcher failed on its own (its id maps, say) */
+      if (said < 0) fail_start("the launcher is not pid %d", (int) launcher);
+      fail_start("the network helper ended as it started");
+    }
   }
   if (loopback != 0 || run_attachments(target, log, why, sizeof why) != 0) {
     if (helper_pid > 0) end_helper(helper_pid, helper_fd);
