@@ -14,7 +14,9 @@
 # Env: BENCH_USER (burrowtest), BENCH_CACHE (/var/tmp/burrow-bench: bench/pull.sh's images),
 #      BENCH_PORT (5200, the registry), BENCH_SECONDS (3, per throughput sample),
 #      BENCH_ROUNDS (3, samples per path and tool; medians), BENCH_LAT_N (300 connections),
-#      BENCH_WARMUP (3), BENCH_RUNS (20) for the warm-run hyperfine rounds.
+#      BENCH_WARMUP (3), BENCH_RUNS (20) for the warm runs, in BENCH_WARM_ROUNDS (5) interleaved
+#      hyperfine rounds (order reversed every other round; medians over all the rounds' runs),
+#      so that a load that comes and goes (other users of the machine) weighs on every command alike.
 # Writes the section between <!-- net:begin --> and <!-- net:end --> of BENCHMARKS.md.
 set -euo pipefail
 LOG_TAG=net
@@ -25,6 +27,7 @@ ROUNDS="${BENCH_ROUNDS:-3}"
 LAT_N="${BENCH_LAT_N:-300}"
 WARMUP="${BENCH_WARMUP:-3}"
 RUNS="${BENCH_RUNS:-20}"
+WARM_ROUNDS="${BENCH_WARM_ROUNDS:-5}"
 
 require_root net.sh
 need=()
@@ -140,7 +143,7 @@ user_net burrow "${BURROW[@]}"
 [ ${#PODMAN[@]} -gt 0 ] && user_net podman "${PODMAN[@]}"
 
 # ---------------------------------------------------------------- 4. set-up cost of a warm run
-JSON="$WORK/warm.json"; chown "$BUSER": "$WORK"
+JSON="$WORK/warm"; mkdir -p "$JSON"; chown "$BUSER": "$WORK" "$JSON"
 set -- "burrow none" "$(q "${BURROW[@]}") run --rm --network none $BB /bin/busybox true" \
        "burrow pasta" "$(q "${BURROW[@]}") run --rm --network pasta $BB /bin/busybox true" \
        "burrow slirp4netns" "$(q "${BURROW[@]}") run --rm --network slirp4netns $BB /bin/busybox true"
@@ -148,8 +151,17 @@ if [ ${#PODMAN[@]} -gt 0 ]; then
   set -- "$@" "podman none" "$(q "${PODMAN[@]}") run --rm --network none $BB /bin/busybox true" \
               "podman slirp4netns" "$(q "${PODMAN[@]}") run --rm --network slirp4netns $BB /bin/busybox true"
 fi
-log "hyperfine: warm runs"
-hf_json "$JSON" "$@"
+# reversed PAIRS...: the label/command pairs in the other order
+reversed() { local out=(); while [ $# -gt 0 ]; do out=("$1" "$2" "${out[@]}"); shift 2; done; printf '%s\0' "${out[@]}"; }
+log "hyperfine: warm runs, $WARM_ROUNDS interleaved rounds"
+ALL_RUNS="$RUNS"
+RUNS=$(( (ALL_RUNS + WARM_ROUNDS - 1) / WARM_ROUNDS ))
+for round in $(seq "$WARM_ROUNDS"); do
+  if [ $((round % 2)) = 0 ]; then mapfile -d '' -t pairs < <(reversed "$@"); else pairs=("$@"); fi
+  hf_json "$JSON/round-$round.json" "${pairs[@]}"
+  [ "$round" = 1 ] && WARMUP=1
+done
+RUNS="$ALL_RUNS"
 
 # ---------------------------------------------------------------- report
 export_machine_info
@@ -160,7 +172,7 @@ SEC="$OUT/section.md"
 } > "$OUT/figures.txt"
 B_BURROW="$SNAP_GIT, built $SNAP_BUILT" B_PODMAN="$(podman --version | awk '{print $3}')" \
 B_PASTA="$(dpkg-query -W -f='${Version}' passt)" B_SLIRP="$(slirp4netns --version | head -1 | awk '{print $3}')" \
-B_SECONDS="$SECONDS_PER" B_ROUNDS="$ROUNDS" B_LATN="$LAT_N" B_OTHER="$(other_procs '^(node|vitest|docker-registry|podman|burrow)')" \
+B_SECONDS="$SECONDS_PER" B_ROUNDS="$ROUNDS" B_WARM_ROUNDS="$WARM_ROUNDS" B_LATN="$LAT_N" B_OTHER="$(other_procs '^(node|vitest|docker-registry|podman|burrow)')" \
 python3 - "$OUT/figures.txt" "$JSON" > "$SEC" <<'PY'
 import json, os, statistics, sys
 E = os.environ
@@ -169,7 +181,13 @@ for line in open(sys.argv[1]):
     kind, key, *value = line.split()
     if value and value[0]:
         (T if kind == "T" else L)[key] = float(value[0])
-warm = {r["command"]: r for r in json.load(open(sys.argv[2]))["results"]}
+# Every round's runs of a command together (hyperfine's "times", in seconds), in the first round's order.
+warm = {}
+for name in sorted(os.listdir(sys.argv[2])):
+    for r in json.load(open(os.path.join(sys.argv[2], name)))["results"]:
+        warm.setdefault(r["command"], {"times": []})["times"] += r["times"]
+for r in warm.values():
+    r["median"] = statistics.median(r["times"])
 def g(key): return f"{T[key]:.2f}" if key in T else "failed"
 def l(key): return f"{L[key]:.0f} µs" if key in L else "failed"
 def ratio(a, b): return f"{T[a] / T[b]:.2f}×" if a in T and b in T and T[b] > 0 else "–"
@@ -190,7 +208,7 @@ for path, label in (("port", "published port"), ("host", "to the host")):
     print(f"| {label} | {l('burrow-pasta-' + path)} | {l('burrow-slirp-' + path)} | {l('podman-' + path)} |")
 print(f"| user network | {l('burrow-net')} | | {l('podman-net')} |")
 print()
-print("Warm `run --rm busybox true` (hyperfine medians):\n")
+print(f"Warm `run --rm busybox true` (medians of {len(next(iter(warm.values()))['times']) if warm else 0} runs each, in {E['B_WARM_ROUNDS']} interleaved hyperfine rounds):\n")
 print("| command | median | added over `--network none` |")
 print("| --- | ---: | ---: |")
 for tool in ("burrow", "podman"):

@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { BurrowError } from '../errors.js';
 import { resolveDestinations } from '../rootfs/destinations.js';
 import { mountStep, rootfsFailure, type RootfsSite } from '../rootfs/index.js';
-import { FAIL, NETWORK_GO_STEP, NETWORK_READY_STEP, ROOTFS_PREAMBLE, RUN_STEP, rootfsArgs } from '../rootfs/shell.js';
+import { FAIL, NETWORK_READY_STEP, ROOTFS_PREAMBLE, RUN_STEP, rootfsArgs } from '../rootfs/shell.js';
 import { bwrapArgs, DESTINATION } from '../sandbox/bwrap.js';
 import { ENV_FD, ENV_FILE, SECCOMP_FD, SECCOMP_FILE } from '../sandbox/handoff.js';
 import { hasSeccompFilter, type RootfsDriverName, type SetupPlan } from '../sandbox/plan.js';
@@ -21,10 +21,21 @@ export const MONITOR_BINARY = fileURLToPath(new URL('../native/burrow-monitor', 
  * - none: bwrap makes one with a loopback only;
  * - host: the host's;
  * - private: the launcher's `unshare --net` makes it; burrow-net (in front of the
- *   launcher) connects it and says `go` on fd 6;
+ *   launcher) connects it and says `go` on fd 6 (NETWORK_GO_FD);
  * - container: the launcher joins PID's user and network namespaces (nsenter).
  */
 export type LaunchNetwork = { kind: 'none' } | { kind: 'host' } | { kind: 'private' } | { kind: 'container'; pid: number };
+
+/**
+ * What burrow-net (native/burrow-net.c) hands a private network's launcher besides `ready` on
+ * fd 5 (rootfs/shell.ts: NETWORK_READY_STEP): its answer, read by burrow-init just before the
+ * job (-N), so that the mounts and bubblewrap's sandbox are built while the helper starts; and
+ * the pipe that is bubblewrap's --info-fd, which the agent passes on to fd 3 once the network
+ * is up (so "the sandbox is up" still means a container with its network: the pid file, `run
+ * -d`, exec, network connect), or not at all when it could not be set up.
+ */
+export const NETWORK_GO_FD = 6;
+export const NETWORK_INFO_FD = 7;
 
 /** The launch network a plan means without a start's decisions (none and host as they are). */
 export function plainLaunchNetwork(plan: SetupPlan): LaunchNetwork {
@@ -66,7 +77,7 @@ const SECCOMP_STEP = `command exec ${SECCOMP_FD}<"$dir/${SECCOMP_FILE}" || { why
 
 /** The script; `destinations`: what each word of the bwrap command is (bwrap.ts: DESTINATION). */
 function launchScript(name: RootfsDriverName, seccomp: boolean, destinations: string, agent: boolean): string {
-  return `${FAIL}${agent ? NETWORK_READY_STEP : ''}${ROOTFS_PREAMBLE}${mountStep(name)}${ENV_STEP}${seccomp ? SECCOMP_STEP : ''}${resolveDestinations(destinations)}${agent ? NETWORK_GO_STEP : ''}${RUN_STEP}`;
+  return `${FAIL}${agent ? NETWORK_READY_STEP : ''}${ROOTFS_PREAMBLE}${mountStep(name)}${ENV_STEP}${seccomp ? SECCOMP_STEP : ''}${resolveDestinations(destinations)}${RUN_STEP}`;
 }
 
 /**
@@ -77,7 +88,9 @@ function launchScript(name: RootfsDriverName, seccomp: boolean, destinations: st
  * namespace. burrow-net, where there is one, goes in front of all of it.
  */
 export function launcherArgv(plan: SetupPlan, site: RootfsSite, network: LaunchNetwork = plainLaunchNetwork(plan)): string[] {
-  const bwrap = bwrapArgs(plan, INIT_BINARY, 3, network.kind === 'none');
+  const bwrap = network.kind === 'private'
+    ? bwrapArgs(plan, INIT_BINARY, NETWORK_INFO_FD, false, NETWORK_GO_FD)
+    : bwrapArgs(plan, INIT_BINARY, 3, network.kind === 'none');
   const namespaces = network.kind === 'container'
     ? ['nsenter', `--target=${network.pid}`, '--user', '--net', '--preserve-credentials', '--', 'unshare', '--mount']
     : [unshareProgram(), ...unshareArgs(site.mapping), ...(network.kind === 'private' ? ['--net'] : [])];

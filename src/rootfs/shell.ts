@@ -77,15 +77,11 @@ export function rootfsArgs(site: RootfsSite, extraOptions = ''): string[] {
 /**
  * The launcher's side of burrow-net (a private network): first thing, `ready PID`
  * on fd 5, so the agent starts the helper against this namespace while the root
- * file system is mounted; just before bwrap, the agent's answer on fd 6: `go`, or
- * `fail WHY` (reported as `network`). Both descriptors are closed before bwrap,
- * so neither the sandbox nor the job holds them.
+ * file system is mounted and bubblewrap builds the sandbox. Its answer (fd 6) is
+ * burrow-init's to wait for, just before the job (container/launcher.ts:
+ * NETWORK_GO_FD); fd 5 is closed here, so neither the sandbox nor the job holds it.
  */
 export const NETWORK_READY_STEP = `why=
 printf 'ready %s\\n' "$$" >&5 || { why='the network agent ended before the container started'; fail network; }
 exec 5>&-
-`;
-export const NETWORK_GO_STEP = `IFS= read -r answer <&6 || answer='fail the network agent ended before the network was ready'
-exec 6<&-
-case $answer in go) ;; *) why=\${answer#fail }; fail network ;; esac
 `;

@@ -44,8 +44,12 @@ export interface BwrapArgs {
  * through; Docker's masks and read-only paths follow them, as runc applies them
  * after every mount.
  */
-/** `unshareNet`: a network namespace of bwrap's own (none); false where the launcher made or joined it, or for host. */
-export function bwrapArgs(plan: SetupPlan, initBinary: string, infoFd: number, unshareNet = plan.network.mode === 'none'): BwrapArgs {
+/**
+ * `unshareNet`: a network namespace of bwrap's own (none); false where the launcher made or joined it, or for host.
+ * `networkFd`: where burrow-init waits for a private network's `go` (-N), so that bwrap builds the
+ * sandbox while the network helper starts, and the job still runs only once the network is up.
+ */
+export function bwrapArgs(plan: SetupPlan, initBinary: string, infoFd: number, unshareNet = plan.network.mode === 'none', networkFd?: number): BwrapArgs {
   const args: string[] = [];
   let destinations = '';
   /** An option whose last argument is a mount destination inside the container. */
@@ -98,6 +102,6 @@ export function bwrapArgs(plan: SetupPlan, initBinary: string, infoFd: number, u
   args.push('--cap-add', 'ALL');
   // The job's environment reaches burrow-init on a descriptor (handoff.ts), never on this command line.
   args.push('--clearenv');
-  args.push('--', INIT_PATH, ...initArgs({ ...plan.process, capabilities: plan.capabilities, envFd: ENV_FD, seccompFd: hasSeccompFilter(plan) ? SECCOMP_FD : undefined, noNewPrivs: false }), '--', ...plan.process.args);
+  args.push('--', INIT_PATH, ...initArgs({ ...plan.process, capabilities: plan.capabilities, envFd: ENV_FD, seccompFd: hasSeccompFilter(plan) ? SECCOMP_FD : undefined, noNewPrivs: false, networkFd }), '--', ...plan.process.args);
   return { args, destinations };
 }

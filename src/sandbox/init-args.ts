@@ -24,6 +24,8 @@ export interface InitOptions {
   noNewPrivs: boolean;
   /** -J: join the container whose PID 1 this is, from the host (exec). */
   join?: ProcessIdentity | undefined;
+  /** -N: the descriptor where a private network's agent answers `go` (native/burrow-net.c); the job waits for it. */
+  networkFd?: number | undefined;
 }
 
 /** burrow-init's options (without its path, the `--` and the command). */
@@ -35,6 +37,7 @@ export function initArgs(options: InitOptions): string[] {
   if (options.init) args.push('-i');
   if (options.tty) args.push('-t');
   if (options.noNewPrivs) args.push('-n');
+  if (options.networkFd !== undefined) args.push('-N', String(options.networkFd));
   // The filter is applied last of all, after burrow-init's own setup, as runc does: a strict profile cannot break the switch of user and directory.
   if (options.seccompFd !== undefined) args.push('-S', String(options.seccompFd));
   return args;

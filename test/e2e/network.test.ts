@@ -261,6 +261,57 @@ describe('burrow run: none, container:NAME and the errors', () => {
   });
 });
 
+describe('burrow-net: the job waits for the network, and "the sandbox is up" means with its network', () => {
+  /**
+   * burrow-net in front of `unshare` and a shell standing in for the launcher (it writes a
+   * bwrap-like info on fd 7, as bwrap's --info-fd, then reads the answer on fd 6, as
+   * burrow-init does), with a pasta on PATH that forks its "daemon" and is held on a FIFO
+   * until the test lets it go (simulated: the launcher's shell and pasta).
+   */
+  async function heldStart(name: string, release: string): Promise<{ heldInfo: string; info: string; answer: string }> {
+    const dir = join(box.dir, `relay-${name}`);
+    const fakes = join(dir, 'bin');
+    mkdirSync(fakes, { recursive: true });
+    const fifo = join(dir, 'let-go');
+    await execa('mkfifo', [fifo]);
+    writeFileSync(join(fakes, 'pasta'), `#!/bin/sh
+while [ $# -gt 1 ]; do [ "$1" = --pid ] && pidfile=$2; shift; done
+sleep 60 </dev/null >/dev/null 2>&1 &
+echo $! > "$pidfile"
+read -r word < ${fifo}
+[ "$word" = ok ] || { echo "pasta: $word" >&2; exit 1; }
+`);
+    chmodSync(join(fakes, 'pasta'), 0o755);
+    const written = join(dir, 'info-written');
+    const launcher = `echo "ready $$" >&5; exec 5>&-; printf '{\\n    "child-pid": 4242\\n}\\n' >&7; exec 7>&-; : > ${written}; read -r answer <&6; echo "$answer"`;
+    const child = execa(NET_AGENT, ['--dir', dir, '--helper', 'pasta', '--', 'unshare', '--user', '--map-root-user', '--net', '--', 'sh', '-c', launcher], {
+      reject: false, stdio: ['ignore', 'pipe', 'pipe', 'pipe'], env: { PATH: `${fakes}:${process.env.PATH ?? '/usr/bin:/bin'}` }, timeout: 60_000,
+    });
+    let info = '';
+    (child.stdio[3] as NodeJS.ReadableStream).on('data', (chunk: Buffer) => { info += chunk.toString(); });
+    // The info is in the pipe to the agent, and pasta is not up: nothing has reached the launcher's info channel.
+    await until(() => existsSync(written), 20_000, 'the launcher\'s info written');
+    const heldInfo = info;
+    writeFileSync(fifo, `${release}\n`);
+    const result = await child;
+    return { heldInfo, info, answer: String(result.stdout) };
+  }
+
+  it('holds bwrap\'s info back until the helper is up, then passes it on whole after `go`', async () => {
+    const started = await heldStart('up', 'ok');
+    expect(started.heldInfo).toBe('');
+    expect(started.answer).toBe('go');
+    expect(started.info).toBe('{\n    "child-pid": 4242\n}\n');
+  });
+
+  it('says a helper\'s failure on the info channel, as the launcher says its own, instead of the sandbox\'s pid, and answers `fail`', async () => {
+    const failed = await heldStart('failed', 'no tun');
+    expect(failed.heldInfo).toBe('');
+    expect(failed.answer).toBe('fail pasta failed: pasta: no tun');
+    expect(failed.info).toBe('burrow-why pasta failed: pasta: no tun\n{"burrow-error":"network"}\n');
+  });
+});
+
 describe('burrow run: a network helper that hangs, and the terminal\'s Ctrl-C', () => {
   it('a helper that never gets ready fails the start after 20 s with one line, and nothing is left running (simulated: a pasta and a slirp4netns on PATH that hang)', async () => {
     const fakes = join(box.dir, 'hanging-helpers');

@@ -1,8 +1,9 @@
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { identify } from '../../src/util/process-identity.js';
 import { describe, expect, it } from 'vitest';
+import { until } from '../helpers/poll.js';
 import { BPF, encodeBpf, SECCOMP_DATA, SECCOMP_RET, type BpfInstruction } from '../helpers/bpf.js';
 
 /*
@@ -84,6 +85,31 @@ describe.skipIf(!existsSync(INIT))('burrow-init', () => {
       const bad = await runInit(['-J', spec, '--', '/bin/true'], Buffer.alloc(0));
       expect(bad.stderr, spec).toBe(`burrow: invalid -J "${spec}" (PID:STARTTIME expected)\n`);
     }
+  });
+
+  it('-N: the job runs only once `go` is on the descriptor (a private network\'s answer), and the descriptor does not reach it', async () => {
+    const child = spawn(INIT, ['-N', '3', '--', '/bin/sh', '-c', 'echo ran; ls /proc/$$/fd'], { stdio: ['ignore', 'pipe', 'pipe', 'pipe'], env: { PATH: '/usr/bin:/bin' } });
+    let stdout = '';
+    child.stdout!.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
+    const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+    // Blocked reading the descriptor (read(2) on fd 3, seen from the host): it has not run the job.
+    const read = process.arch === 'arm64' ? 63 : 0;
+    await until(() => readFileSync(`/proc/${child.pid}/syscall`, 'latin1').startsWith(`${read} 0x3 `), 10_000, 'burrow-init waiting on fd 3');
+    expect(readFileSync(`/proc/${child.pid}/cmdline`, 'latin1')).toContain('burrow-init');
+    expect(stdout).toBe('');
+    (child.stdio[3] as NodeJS.WritableStream).end('go\n');
+    expect(await closed).toBe(0);
+    expect(stdout.split('\n').filter(Boolean)).toEqual(['ran', '0', '1', '2']);
+  });
+
+  it('-N: `fail WHY` ends it with 125 without a word (the agent has told burrow why), the end of the descriptor with one; the job never runs', async () => {
+    const failed = await runInit(['-N', '3', '--', '/bin/echo', 'ran'], Buffer.from('fail pasta failed: no tun\n'));
+    expect(failed).toEqual({ code: 125, stdout: '', stderr: '' });
+    const ended = await runInit(['-N', '3', '--', '/bin/echo', 'ran'], Buffer.alloc(0));
+    expect(ended).toEqual({ code: 125, stdout: '', stderr: 'burrow: the network agent ended before the container\'s network was ready\n' });
+    const garbled = await runInit(['-N', '3', '--', '/bin/echo', 'ran'], Buffer.from('gone\n'));
+    expect(garbled.code).toBe(125);
+    expect(garbled.stdout).toBe('');
   });
 
   it('has no hold mode (-P) any more: it kept every capability and nothing calls it', async () => {

@@ -4,7 +4,7 @@ import { normaliseNetworkPlan } from '../../src/container/record.js';
 import { chooseHelper, tunProblem } from '../../src/network/helpers.js';
 import { hostsFile, parseAddHost, wantsHostGateway } from '../../src/network/hosts.js';
 import { resolvConf } from '../../src/network/resolv.js';
-import { NETWORK_GO_STEP, NETWORK_READY_STEP } from '../../src/rootfs/shell.js';
+import { NETWORK_READY_STEP } from '../../src/rootfs/shell.js';
 import { spawnSync } from 'node:child_process';
 
 const names = { extraHosts: [], dns: [], dnsSearch: [], dnsOptions: [] };
@@ -90,12 +90,15 @@ describe('/etc/hosts and /etc/resolv.conf', () => {
 });
 
 describe('the launcher\'s side of burrow-net', () => {
-  const script = (answer: string): ReturnType<typeof spawnSync> => spawnSync('/bin/sh', ['-c', `fail() { printf 'fail %s %s\\n' "$1" "$why"; exit 125; }\nexec 5>/dev/null 6<<EOF\n${answer}\nEOF\n${NETWORK_READY_STEP}${NETWORK_GO_STEP}echo through`], { encoding: 'utf8' });
+  it('says `ready PID` on fd 5 and closes it, and leaves the answer on fd 6 to burrow-init (bwrap\'s sandbox is built meanwhile)', () => {
+    const ran = spawnSync('/bin/sh', ['-c', `fail() { printf 'fail %s %s\\n' "$1" "$why"; exit 125; }\nexec 5>&1 6<<EOF\ngo\nEOF\n${NETWORK_READY_STEP}{ echo more >&5; } 2>/dev/null || echo fd-5-closed; echo through; cat <&6`], { encoding: 'utf8' });
+    expect(ran.status).toBe(0);
+    expect(ran.stdout).toBe(`ready ${ran.pid}\nfd-5-closed\nthrough\ngo\n`);
+  });
 
-  it('goes on after `go`, and fails as `network` with the agent\'s words after `fail WHY`', () => {
-    expect(script('go').stdout).toBe('through\n');
-    const failed = script('fail pasta failed: no tun');
-    expect(failed.status).toBe(125);
-    expect(failed.stdout).toBe('fail network pasta failed: no tun\n');
+  it('fails as `network` when the agent is gone before the launcher could say ready', () => {
+    const ran = spawnSync('/bin/sh', ['-c', `fail() { printf 'fail %s %s\\n' "$1" "$why"; exit 125; }\ntrap '' PIPE\nexec 5>&-\n${NETWORK_READY_STEP}echo through`], { encoding: 'utf8' });
+    expect(ran.status).toBe(125);
+    expect(ran.stdout).toBe('fail network the network agent ended before the container started\n');
   });
 });
