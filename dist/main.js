@@ -5992,7 +5992,7 @@ var require_client_h1 = __commonJS({
       kResume,
       kHTTPContext
     } = require_symbols();
-    var constants12 = require_constants2();
+    var constants14 = require_constants2();
     var EMPTY_BUF = Buffer.alloc(0);
     var FastBuffer = Buffer[Symbol.species];
     var addListener = util5.addListener;
@@ -6067,7 +6067,7 @@ var require_client_h1 = __commonJS({
       constructor(client, socket, { exports: exports3 }) {
         assert4(Number.isFinite(client[kMaxHeadersSize]) && client[kMaxHeadersSize] > 0);
         this.llhttp = exports3;
-        this.ptr = this.llhttp.llhttp_alloc(constants12.TYPE.RESPONSE);
+        this.ptr = this.llhttp.llhttp_alloc(constants14.TYPE.RESPONSE);
         this.client = client;
         this.socket = socket;
         this.timeout = null;
@@ -6162,11 +6162,11 @@ var require_client_h1 = __commonJS({
             currentBufferRef = null;
           }
           const offset = llhttp.llhttp_get_error_pos(this.ptr) - currentBufferPtr;
-          if (ret !== constants12.ERROR.OK) {
+          if (ret !== constants14.ERROR.OK) {
             const body2 = data.subarray(offset);
-            if (ret === constants12.ERROR.PAUSED_UPGRADE) {
+            if (ret === constants14.ERROR.PAUSED_UPGRADE) {
               this.onUpgrade(body2);
-            } else if (ret === constants12.ERROR.PAUSED) {
+            } else if (ret === constants14.ERROR.PAUSED) {
               this.paused = true;
               socket.unshift(body2);
             } else {
@@ -6189,10 +6189,10 @@ var require_client_h1 = __commonJS({
         } finally {
           currentParser = null;
         }
-        if (ret === constants12.ERROR.OK) {
+        if (ret === constants14.ERROR.OK) {
           return null;
         }
-        if (ret === constants12.ERROR.PAUSED || ret === constants12.ERROR.PAUSED_UPGRADE) {
+        if (ret === constants14.ERROR.PAUSED || ret === constants14.ERROR.PAUSED_UPGRADE) {
           this.paused = true;
           return null;
         }
@@ -6209,7 +6209,7 @@ var require_client_h1 = __commonJS({
           const len = new Uint8Array(llhttp.memory.buffer, ptr).indexOf(0);
           message = "Response does not match the HTTP/1.1 protocol (" + Buffer.from(llhttp.memory.buffer, ptr, len).toString() + ")";
         }
-        return new HTTPParserError(message, constants12.ERROR[ret], data);
+        return new HTTPParserError(message, constants14.ERROR[ret], data);
       }
       destroy() {
         assert4(this.ptr != null);
@@ -6389,7 +6389,7 @@ var require_client_h1 = __commonJS({
           socket[kBlocking] = false;
           client[kResume]();
         }
-        return pause2 ? constants12.ERROR.PAUSED : 0;
+        return pause2 ? constants14.ERROR.PAUSED : 0;
       }
       onBody(buf) {
         const { client, socket, statusCode, maxResponseSize } = this;
@@ -6411,7 +6411,7 @@ var require_client_h1 = __commonJS({
         }
         this.bytesRead += buf.length;
         if (request.onData(buf) === false) {
-          return constants12.ERROR.PAUSED;
+          return constants14.ERROR.PAUSED;
         }
       }
       onMessageComplete() {
@@ -6447,13 +6447,13 @@ var require_client_h1 = __commonJS({
         if (socket[kWriting]) {
           assert4(client[kRunning] === 0);
           util5.destroy(socket, new InformationalError("reset"));
-          return constants12.ERROR.PAUSED;
+          return constants14.ERROR.PAUSED;
         } else if (!shouldKeepAlive) {
           util5.destroy(socket, new InformationalError("reset"));
-          return constants12.ERROR.PAUSED;
+          return constants14.ERROR.PAUSED;
         } else if (socket[kReset] && client[kRunning] === 0) {
           util5.destroy(socket, new InformationalError("reset"));
-          return constants12.ERROR.PAUSED;
+          return constants14.ERROR.PAUSED;
         } else if (client[kPipelining] == null || client[kPipelining] === 1) {
           setImmediate(() => client[kResume]());
         } else {
@@ -36112,8 +36112,8 @@ var init_environment = __esm({
 // src/container/user.ts
 import { closeSync as closeSync6, constants as constants7, fstatSync as fstatSync2, lstatSync, openSync as openSync6, readFileSync as readFileSync18 } from "node:fs";
 import { join as join20 } from "node:path";
-function readImageFile(layers, relative3, maxBytes = IMAGE_FILE_MAX_BYTES) {
-  const parts = relative3.split("/");
+function readImageFile(layers, relative4, maxBytes = IMAGE_FILE_MAX_BYTES) {
+  const parts = relative4.split("/");
   layer: for (let index = layers.length - 1; index >= 0; index--) {
     for (let depth = 1; depth < parts.length; depth++) {
       let stat2;
@@ -36126,7 +36126,7 @@ function readImageFile(layers, relative3, maxBytes = IMAGE_FILE_MAX_BYTES) {
     }
     let fd;
     try {
-      fd = openSync6(join20(layers[index], relative3), constants7.O_RDONLY | constants7.O_NOFOLLOW | constants7.O_NONBLOCK);
+      fd = openSync6(join20(layers[index], relative4), constants7.O_RDONLY | constants7.O_NOFOLLOW | constants7.O_NONBLOCK);
     } catch (error2) {
       const code2 = error2.code;
       if (code2 === "ENOENT" || code2 === "ENOTDIR") continue;
@@ -36136,7 +36136,7 @@ function readImageFile(layers, relative3, maxBytes = IMAGE_FILE_MAX_BYTES) {
       const stat2 = fstatSync2(fd);
       if (!stat2.isFile()) return void 0;
       if (stat2.size > maxBytes) {
-        throw new BurrowError("INVALID_ARGUMENT", `the image's /${relative3} is ${stat2.size} bytes, more than the ${maxBytes / (1024 * 1024)} MiB burrow reads of it: the image is damaged or hostile`);
+        throw new BurrowError("INVALID_ARGUMENT", `the image's /${relative4} is ${stat2.size} bytes, more than the ${maxBytes / (1024 * 1024)} MiB burrow reads of it: the image is damaged or hostile`);
       }
       return readFileSync18(fd, "utf8");
     } finally {
@@ -37034,12 +37034,12 @@ function parseMounts(text2) {
   return mounts;
 }
 function under(mount, path17) {
-  let relative3;
-  if (mount.root === "/") relative3 = path17;
-  else if (path17 === mount.root) relative3 = "";
-  else if (path17.startsWith(`${mount.root}/`)) relative3 = path17.slice(mount.root.length);
+  let relative4;
+  if (mount.root === "/") relative4 = path17;
+  else if (path17 === mount.root) relative4 = "";
+  else if (path17.startsWith(`${mount.root}/`)) relative4 = path17.slice(mount.root.length);
   else return void 0;
-  const dir = join24(mount.point, relative3);
+  const dir = join24(mount.point, relative4);
   return dir.length > 1 && dir.endsWith("/") ? dir.slice(0, -1) : dir;
 }
 function readPlaces(sources = SYSTEM_SOURCES) {
@@ -39431,23 +39431,85 @@ var init_start2 = __esm({
   }
 });
 
-// src/util/size.ts
-var init_size = __esm({
-  "src/util/size.ts"() {
-    "use strict";
-  }
-});
-
 // src/container/identity.ts
+import { closeSync as closeSync11 } from "node:fs";
+import { createRequire as createRequire5 } from "node:module";
+import { constants as constants11 } from "node:os";
+function pidfdApi() {
+  if (pidfd === void 0) {
+    const koffi = createRequire5(__burrowModuleUrl)("koffi");
+    const syscall = koffi.load("libc.so.6").func("long syscall(long number, ...)");
+    pidfd = {
+      open: (pid) => Number(syscall(SYS_PIDFD_OPEN, "int", pid, "unsigned int", 0)),
+      sendSignal: (fd, signal) => Number(syscall(SYS_PIDFD_SEND_SIGNAL, "int", fd, "int", signal, "void *", null, "unsigned int", 0)),
+      errno: () => koffi.errno()
+    };
+  }
+  return pidfd;
+}
+function signalProcess(identity3, signal) {
+  const number2 = typeof signal === "number" ? signal : constants11.signals[signal];
+  const api2 = pidfdApi();
+  const fd = api2.open(identity3.pid);
+  if (fd < 0) {
+    const errno = api2.errno();
+    if (errno === ESRCH) return false;
+    if (errno !== ENOSYS3) throw new BurrowError("IO", `cannot signal process ${identity3.pid}: pidfd_open failed (errno ${errno})`);
+    if (!isRunning(identity3)) return false;
+    try {
+      process.kill(identity3.pid, number2);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+  try {
+    if (!isRunning(identity3)) return false;
+    if (api2.sendSignal(fd, number2) === 0) return true;
+    if (api2.errno() === ESRCH) return false;
+    throw new BurrowError("IO", `cannot signal process ${identity3.pid}: pidfd_send_signal failed (errno ${api2.errno()})`);
+  } finally {
+    closeSync11(fd);
+  }
+}
+var pidfd, SYS_PIDFD_SEND_SIGNAL, SYS_PIDFD_OPEN, ESRCH, ENOSYS3;
 var init_identity = __esm({
   "src/container/identity.ts"() {
     "use strict";
     init_errors();
     init_process_identity();
+    SYS_PIDFD_SEND_SIGNAL = 424;
+    SYS_PIDFD_OPEN = 434;
+    ESRCH = 3;
+    ENOSYS3 = 38;
   }
 });
 
 // src/container/ops.ts
+import { existsSync as existsSync31, writeFileSync as writeFileSync12 } from "node:fs";
+import { constants as constants12 } from "node:os";
+import { join as join42 } from "node:path";
+function signalNumber(signal) {
+  const number2 = parseSignal(signal);
+  if (number2 === void 0) throw new BurrowError("INVALID_ARGUMENT", `invalid signal "${signal}": use a name such as SIGTERM or a number`);
+  return number2;
+}
+async function thaw(record, state3) {
+  if (state3.paused) await setFrozen(record.cgroup, false, record.name);
+}
+function sendSignal(state3, signal) {
+  if (state3.sandbox !== void 0) signalProcess(state3.sandbox, signal);
+}
+async function killContainer(store, query, signal = "SIGKILL") {
+  const record = findContainer(store, query);
+  const number2 = signalNumber(signal);
+  const state3 = containerState(store, record);
+  if (state3.status !== "running") throw new BurrowError("INVALID_ARGUMENT", `container ${record.name} is not running`);
+  if (number2 === constants12.signals.SIGKILL) writeFileSync12(join42(containerDir(store, record.id), "stopped"), "");
+  await thaw(record, state3);
+  sendSignal(state3, number2);
+  return record;
+}
 var init_ops = __esm({
   "src/container/ops.ts"() {
     "use strict";
@@ -39464,6 +39526,13 @@ var init_ops = __esm({
     init_records2();
     init_network();
     init_ports();
+  }
+});
+
+// src/util/size.ts
+var init_size = __esm({
+  "src/util/size.ts"() {
+    "use strict";
   }
 });
 
@@ -43279,6 +43348,7 @@ var init_options2 = __esm({
       "--init": toggle((s) => {
         s.init = true;
       }),
+      // The Action's container has it anyway.
       "--cap-add": value((s, v) => s.capAdd.push(v)),
       "--cap-drop": value((s, v) => s.capDrop.push(v)),
       "-l": value((s, v) => label(s, v)),
@@ -46982,10 +47052,10 @@ var require_truncate = __commonJS({
   "node_modules/semver/functions/truncate.js"(exports2, module) {
     "use strict";
     var parse2 = require_parse3();
-    var constants12 = require_constants6();
+    var constants14 = require_constants6();
     var SemVer = require_semver();
     var truncate = (version3, truncation, options) => {
-      if (!constants12.RELEASE_TYPES.includes(truncation)) {
+      if (!constants14.RELEASE_TYPES.includes(truncation)) {
         return null;
       }
       const clonedVersion = cloneInputVersion(version3, options);
@@ -48225,7 +48295,7 @@ var require_semver2 = __commonJS({
   "node_modules/semver/index.js"(exports2, module) {
     "use strict";
     var internalRe = require_re();
-    var constants12 = require_constants6();
+    var constants14 = require_constants6();
     var SemVer = require_semver();
     var identifiers = require_identifiers();
     var parse2 = require_parse3();
@@ -48309,8 +48379,8 @@ var require_semver2 = __commonJS({
       re: internalRe.re,
       src: internalRe.src,
       tokens: internalRe.t,
-      SEMVER_SPEC_VERSION: constants12.SEMVER_SPEC_VERSION,
-      RELEASE_TYPES: constants12.RELEASE_TYPES,
+      SEMVER_SPEC_VERSION: constants14.SEMVER_SPEC_VERSION,
+      RELEASE_TYPES: constants14.RELEASE_TYPES,
       compareIdentifiers: identifiers.compareIdentifiers,
       rcompareIdentifiers: identifiers.rcompareIdentifiers
     };
@@ -61400,7 +61470,7 @@ var init_bufferHelpers_common = __esm({
 });
 
 // node_modules/@azure/storage-common/dist/esm/crc64.js
-import { createRequire as createRequire5 } from "node:module";
+import { createRequire as createRequire6 } from "node:module";
 import { dirname as dirname14 } from "node:path";
 import { fileURLToPath as fileURLToPath12 } from "node:url";
 var __isNode__, require2, __filename, __dirname, NativeCRC64;
@@ -61408,7 +61478,7 @@ var init_crc64 = __esm({
   "node_modules/@azure/storage-common/dist/esm/crc64.js"() {
     __isNode__ = typeof process === "object" && typeof process.versions === "object" && typeof process.versions.node === "string";
     if (__isNode__) {
-      require2 = createRequire5(__burrowModuleUrl);
+      require2 = createRequire6(__burrowModuleUrl);
       __filename = fileURLToPath12(__burrowModuleUrl);
       __dirname = dirname14(__filename);
     }
@@ -92926,7 +92996,7 @@ var init_cacheTwirpClient = __esm({
 });
 
 // node_modules/@actions/cache/lib/internal/tar.js
-import { existsSync as existsSync32, writeFileSync as writeFileSync13 } from "fs";
+import { existsSync as existsSync33, writeFileSync as writeFileSync14 } from "fs";
 import * as path15 from "path";
 function getTarPath() {
   return __awaiter17(this, void 0, void 0, function* () {
@@ -92936,7 +93006,7 @@ function getTarPath() {
         const systemTar = SystemTarPathOnWindows;
         if (gnuTar) {
           return { path: gnuTar, type: ArchiveToolType.GNU };
-        } else if (existsSync32(systemTar)) {
+        } else if (existsSync33(systemTar)) {
           return { path: systemTar, type: ArchiveToolType.BSD };
         }
         break;
@@ -93107,7 +93177,7 @@ function extractTar(archivePath, compressionMethod) {
 }
 function createTar(archiveFolder, sourceDirectories, compressionMethod) {
   return __awaiter17(this, void 0, void 0, function* () {
-    writeFileSync13(path15.join(archiveFolder, ManifestFilename), sourceDirectories.join("\n"));
+    writeFileSync14(path15.join(archiveFolder, ManifestFilename), sourceDirectories.join("\n"));
     const { commands } = yield getCommands(compressionMethod, "create");
     yield execCommands(commands, archiveFolder);
   });
@@ -93603,8 +93673,8 @@ var init_cache3 = __esm({
 });
 
 // src/store/cache.ts
-import { closeSync as closeSync13, copyFileSync, createReadStream as createReadStream5, createWriteStream as createWriteStream4, existsSync as existsSync33, fsyncSync as fsyncSync2, linkSync as linkSync2, mkdirSync as mkdirSync14, openSync as openSync12, readdirSync as readdirSync10, readFileSync as readFileSync36, renameSync as renameSync5, rmSync as rmSync11, statSync as statSync6, writeFileSync as writeFileSync14 } from "node:fs";
-import { dirname as dirname15, join as join46, resolve as resolve7, sep as sep9 } from "node:path";
+import { closeSync as closeSync14, copyFileSync, createReadStream as createReadStream5, createWriteStream as createWriteStream4, existsSync as existsSync34, fsyncSync as fsyncSync2, linkSync as linkSync2, mkdirSync as mkdirSync14, openSync as openSync12, readdirSync as readdirSync10, readFileSync as readFileSync36, renameSync as renameSync5, rmSync as rmSync11, statSync as statSync6, writeFileSync as writeFileSync15 } from "node:fs";
+import { dirname as dirname15, join as join47, resolve as resolve7, sep as sep9 } from "node:path";
 import { Transform as Transform7 } from "node:stream";
 import { pipeline as pipeline5 } from "node:stream/promises";
 function isInside(path17, root) {
@@ -93616,13 +93686,13 @@ function prepareCacheDir(store, dir) {
     throw new BurrowError("INVALID_ARGUMENT", `the cache ${dir} and the store ${root} overlap: export to a directory outside the store`);
   }
   try {
-    if (existsSync33(dir)) {
+    if (existsSync34(dir)) {
       if (!statSync6(dir).isDirectory()) throw new BurrowError("INVALID_ARGUMENT", `${dir} is not a directory: export the cache to a directory`);
-      if (readdirSync10(dir).length > 0 && !existsSync33(join46(dir, MARKER))) {
+      if (readdirSync10(dir).length > 0 && !existsSync34(join47(dir, MARKER))) {
         throw new BurrowError("INVALID_ARGUMENT", `${dir} is not empty and holds no burrow cache (no ${MARKER}): export to a new or empty directory`);
       }
     }
-    mkdirSync14(join46(dir, "blobs", "sha256"), { recursive: true, mode: 448 });
+    mkdirSync14(join47(dir, "blobs", "sha256"), { recursive: true, mode: 448 });
   } catch (error2) {
     throw fsError(error2, `preparing the cache ${dir}`);
   }
@@ -93634,7 +93704,7 @@ function recordBlobs(store, record) {
   return digests;
 }
 function placeBlob(source, target) {
-  const temp = join46(dirname15(target), `.${randomBytes(6).toString("hex")}.tmp`);
+  const temp = join47(dirname15(target), `.${randomBytes(6).toString("hex")}.tmp`);
   let how = "linked";
   try {
     linkSync2(source, temp);
@@ -93676,10 +93746,10 @@ async function exportCache(store, target, options = {}) {
       options.signal?.throwIfAborted();
       const { algorithm, hex } = parseDigest(digest);
       const source = store.blobPath(digest);
-      const destination = join46(dir, "blobs", algorithm, hex);
+      const destination = join47(dir, "blobs", algorithm, hex);
       const size = statSync6(source).size;
       result.blobs++;
-      if (existsSync33(destination) && statSync6(destination).size === size) {
+      if (existsSync34(destination) && statSync6(destination).size === size) {
         result.present++;
         continue;
       }
@@ -93690,14 +93760,14 @@ async function exportCache(store, target, options = {}) {
         result.copiedBytes += size;
       }
     }
-    writeFileSync14(join46(dir, "oci-layout"), JSON.stringify({ imageLayoutVersion: "1.0.0" }));
-    writeFileAtomic(join46(dir, "index.json"), recordsFile(exported));
-    writeFileAtomic(join46(dir, MARKER), `${JSON.stringify({ format: 1, exported: (/* @__PURE__ */ new Date()).toISOString() })}
+    writeFileSync15(join47(dir, "oci-layout"), JSON.stringify({ imageLayoutVersion: "1.0.0" }));
+    writeFileAtomic(join47(dir, "index.json"), recordsFile(exported));
+    writeFileAtomic(join47(dir, MARKER), `${JSON.stringify({ format: 1, exported: (/* @__PURE__ */ new Date()).toISOString() })}
 `);
-    for (const algorithm of readdirSync10(join46(dir, "blobs"))) {
-      for (const name of readdirSync10(join46(dir, "blobs", algorithm))) {
+    for (const algorithm of readdirSync10(join47(dir, "blobs"))) {
+      for (const name of readdirSync10(join47(dir, "blobs", algorithm))) {
         if (wanted.has(`${algorithm}:${name}`)) continue;
-        rmSync11(join46(dir, "blobs", algorithm, name), { recursive: true, force: true });
+        rmSync11(join47(dir, "blobs", algorithm, name), { recursive: true, force: true });
         if (!name.startsWith(".")) result.removed++;
       }
     }
@@ -93711,21 +93781,21 @@ async function exportCache(store, target, options = {}) {
 }
 function cacheBlob(dir, digest) {
   const { algorithm, hex } = parseDigest(digest);
-  const path17 = join46(dir, "blobs", algorithm, hex);
-  return existsSync33(path17) ? path17 : void 0;
+  const path17 = join47(dir, "blobs", algorithm, hex);
+  return existsSync34(path17) ? path17 : void 0;
 }
 async function importCache(store, source, options = {}) {
   const dir = resolve7(source);
-  const result = { dir, found: existsSync33(dir), images: [], skipped: [], imported: 0, importedBytes: 0, present: 0 };
+  const result = { dir, found: existsSync34(dir), images: [], skipped: [], imported: 0, importedBytes: 0, present: 0 };
   if (!result.found) return result;
-  if (!existsSync33(join46(dir, "index.json"))) {
+  if (!existsSync34(join47(dir, "index.json"))) {
     throw new BurrowError("INVALID_ARGUMENT", `${dir} is not a burrow cache (no index.json): make one with burrow system cache export ${source}`);
   }
   let records;
   try {
     records = readRecords(storePaths(dir));
   } catch (error2) {
-    throw new BurrowError("INVALID_ARGUMENT", `the cache's ${join46(dir, "index.json")} is unreadable (${error2.cause?.message ?? error2.message}): export the cache again`, { cause: error2 });
+    throw new BurrowError("INVALID_ARGUMENT", `the cache's ${join47(dir, "index.json")} is unreadable (${error2.cause?.message ?? error2.message}): export the cache again`, { cause: error2 });
   }
   const lock = await store.lockStore("shared", options.signal);
   const importer = new Importer(store, dir, options.signal);
@@ -93817,7 +93887,7 @@ var init_cache4 = __esm({
         }
         const source = cacheBlob(this.dir, digest);
         if (source === void 0) throw new BurrowError("NOT_FOUND", `the cache lacks blob ${digest}`);
-        const temp = join46(this.scratchDir(), parseDigest(digest).hex);
+        const temp = join47(this.scratchDir(), parseDigest(digest).hex);
         const hash = hasherFor(digest);
         let bytes = 0;
         const hashing = new Transform7({
@@ -93837,7 +93907,7 @@ var init_cache4 = __esm({
         try {
           fsyncSync2(fd);
         } finally {
-          closeSync13(fd);
+          closeSync14(fd);
         }
         const target = blobPath(this.store.paths, digest);
         mkdirSync14(dirname15(target), { recursive: true });
@@ -93877,10 +93947,10 @@ var init_cache4 = __esm({
 
 // src/action/cache.ts
 import { createHash as createHash5 } from "node:crypto";
-import { join as join47 } from "node:path";
+import { join as join48 } from "node:path";
 import { tmpdir } from "node:os";
 function cacheDir(env = process.env) {
-  return join47(env.RUNNER_TEMP ?? tmpdir(), "burrow-blob-cache");
+  return join48(env.RUNNER_TEMP ?? tmpdir(), "burrow-blob-cache");
 }
 function keyPrefix(images) {
   const { os: os8, architecture } = hostPlatform();
@@ -101429,7 +101499,7 @@ __export(run_exports, {
   main: () => main
 });
 import { spawn as spawn5 } from "node:child_process";
-import { existsSync as existsSync34 } from "node:fs";
+import { existsSync as existsSync35 } from "node:fs";
 import { fileURLToPath as fileURLToPath13 } from "node:url";
 function watchPeaks(store, id) {
   let memoryBytes;
@@ -101474,7 +101544,9 @@ async function runScript(context3) {
     network: inputs.network ?? settings.network,
     volumes: [...workspace, ...settings.volumes ?? []],
     readOnly: settings.readOnly ?? false,
-    init: settings.init ?? false,
+    // burrow-init as PID 1 passes a cancelled job's SIGINT on to the script, which then
+    // stops as a `run:` step on the runner would (a shell as PID 1 ignores it).
+    init: true,
     interactive: false,
     tty: false,
     remove: true,
@@ -101488,6 +101560,10 @@ async function runScript(context3) {
   });
   state3.containers.push(record.id);
   saveActionState(state3);
+  const killLater = () => {
+    setTimeout(() => void killContainer(store, record.id, "SIGKILL").catch(() => void 0), 5e3).unref();
+  };
+  signal.addEventListener("abort", killLater, { once: true });
   const name = stepName(inputs.run);
   const stepBegan = Date.now();
   const exitCode = await group(`run: ${name}`, async () => {
@@ -101587,7 +101663,7 @@ async function main(began2) {
     const context3 = { inputs, store, config, state: state3, signal: controller.signal };
     outcome = inputs.jobFile === void 0 ? await runScript(context3) : await runJobFile(context3);
     exitCode = outcome.result.exitCode;
-    if (inputs.workspace !== void 0 && existsSync34(inputs.workspace)) {
+    if (inputs.workspace !== void 0 && existsSync35(inputs.workspace)) {
       await group("workspace: give it back to the runner user", async () => {
         await reclaimOwnership(inputs.workspace, { signal: controller.signal });
         info(`${inputs.workspace}: every file is the runner user's to remove`);
@@ -101654,6 +101730,7 @@ var init_run2 = __esm({
     init_create2();
     init_start2();
     init_record();
+    init_ops();
     init_stats2();
     init_random();
     init_inputs();
@@ -101676,18 +101753,18 @@ init_execa();
 init_spawn();
 import { createHash } from "node:crypto";
 import { cpSync, existsSync as existsSync3, mkdtempSync, readdirSync, readFileSync as readFileSync3, renameSync, rmSync, statSync as statSync2, writeFileSync as writeFileSync2 } from "node:fs";
-import { dirname as dirname3, join as join3 } from "node:path";
+import { dirname as dirname3, join as join3, relative as relative2 } from "node:path";
 import { fileURLToPath as fileURLToPath3 } from "node:url";
 var NATIVE_DIR = fileURLToPath3(new URL("../native/", __burrowModuleUrl));
 var SOURCES = fileURLToPath3(new URL("../../native-src/", __burrowModuleUrl));
-var STAMP = ".sources-sha256";
-function hashTree(dir) {
+var NATIVE_STAMP = ".sources-sha256";
+function sourcesHash(dir) {
   const hash = createHash("sha256");
   const walk = (at) => {
     for (const name of readdirSync(at).sort()) {
       const path17 = join3(at, name);
       if (statSync2(path17).isDirectory()) walk(path17);
-      else hash.update(`${path17.slice(dir.length)}\0`).update(readFileSync3(path17));
+      else hash.update(`${relative2(dir, path17)}\0`).update(readFileSync3(path17));
     }
   };
   walk(dir);
@@ -101695,8 +101772,8 @@ function hashTree(dir) {
 }
 async function prepareNative(log2) {
   if (!existsSync3(SOURCES)) return;
-  const wanted = hashTree(SOURCES);
-  const stampFile = join3(NATIVE_DIR, STAMP);
+  const wanted = sourcesHash(SOURCES);
+  const stampFile = join3(NATIVE_DIR, NATIVE_STAMP);
   if (existsSync3(stampFile) && readFileSync3(stampFile, "utf8") === wanted) {
     log2(`burrow's helpers: built already (${NATIVE_DIR})`);
     return;
@@ -101713,7 +101790,7 @@ async function prepareNative(log2) {
     }
     for (const line of stderr.trim().split("\n").filter((text2) => text2 !== "")) log2(line);
     const built2 = join3(work, "build", "native");
-    writeFileSync2(join3(built2, STAMP), wanted);
+    writeFileSync2(join3(built2, NATIVE_STAMP), wanted);
     rmSync(NATIVE_DIR, { recursive: true, force: true });
     try {
       renameSync(built2, NATIVE_DIR);

@@ -13,7 +13,7 @@
  */
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BurrowError } from '../errors.js';
 import { execa } from 'execa';
@@ -21,15 +21,17 @@ import { hostEnv } from '../util/spawn.js';
 
 const NATIVE_DIR = fileURLToPath(new URL('../native/', import.meta.url));
 const SOURCES = fileURLToPath(new URL('../../native-src/', import.meta.url));
-const STAMP = '.sources-sha256';
+/** In the helpers' directory: the hash of the sources they were built from. */
+export const NATIVE_STAMP = '.sources-sha256';
 
-function hashTree(dir: string): string {
+/** The sha256 of a tree's paths and contents: which sources a build came from. */
+export function sourcesHash(dir: string): string {
   const hash = createHash('sha256');
   const walk = (at: string): void => {
     for (const name of readdirSync(at).sort()) {
       const path = join(at, name);
       if (statSync(path).isDirectory()) walk(path);
-      else hash.update(`${path.slice(dir.length)}\0`).update(readFileSync(path));
+      else hash.update(`${relative(dir, path)}\0`).update(readFileSync(path));
     }
   };
   walk(dir);
@@ -39,8 +41,8 @@ function hashTree(dir: string): string {
 /** Ensures dist/lib/native holds helpers built from dist/native-src; says what it did. Outside the bundle: nothing to do. */
 export async function prepareNative(log: (line: string) => void): Promise<void> {
   if (!existsSync(SOURCES)) return; // Run from build/ or src/: npm run build made build/native.
-  const wanted = hashTree(SOURCES);
-  const stampFile = join(NATIVE_DIR, STAMP);
+  const wanted = sourcesHash(SOURCES);
+  const stampFile = join(NATIVE_DIR, NATIVE_STAMP);
   if (existsSync(stampFile) && readFileSync(stampFile, 'utf8') === wanted) {
     log(`burrow's helpers: built already (${NATIVE_DIR})`);
     return;
@@ -57,7 +59,7 @@ export async function prepareNative(log: (line: string) => void): Promise<void> 
     }
     for (const line of stderr.trim().split('\n').filter((text) => text !== '')) log(line);
     const built = join(work, 'build', 'native');
-    writeFileSync(join(built, STAMP), wanted);
+    writeFileSync(join(built, NATIVE_STAMP), wanted);
     // Another step (or job on a self-hosted runner) may have built them meanwhile: either build is good.
     rmSync(NATIVE_DIR, { recursive: true, force: true });
     try {

@@ -106,7 +106,7 @@ const FLAGS: Record<string, Flag> = {
   '--add-host': value((s, v) => s.addHost.push(v)),
   '--dns': value((s, v) => s.dns.push(v)),
   '--read-only': toggle((s) => { s.readOnly = true; }),
-  '--init': toggle((s) => { s.init = true; }),
+  '--init': toggle((s) => { s.init = true; }), // The Action's container has it anyway.
   '--cap-add': value((s, v) => s.capAdd.push(v)), '--cap-drop': value((s, v) => s.capDrop.push(v)),
   '-l': value((s, v) => label(s, v)), '--label': value((s, v) => label(s, v)),
   '--storage-driver': value((s, v) => { s.storageDriver = v; }),

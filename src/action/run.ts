@@ -19,6 +19,7 @@ import { login } from '../registry/login.js';
 import { createContainer, type MountRequest } from '../container/create.js';
 import { removeContainerFiles, startForeground } from '../container/start.js';
 import { readRecord } from '../container/record.js';
+import { killContainer } from '../container/ops.js';
 import { sampleStats, statsRow } from '../container/stats.js';
 import { randomBytes } from '../util/random.js';
 import { readInputs, type ActionInputs } from './inputs.js';
@@ -93,7 +94,9 @@ async function runScript(context: Context): Promise<Outcome> {
     network: inputs.network ?? settings.network,
     volumes: [...workspace, ...(settings.volumes ?? [])],
     readOnly: settings.readOnly ?? false,
-    init: settings.init ?? false,
+    // burrow-init as PID 1 passes a cancelled job's SIGINT on to the script, which then
+    // stops as a `run:` step on the runner would (a shell as PID 1 ignores it).
+    init: true,
     interactive: false,
     tty: false,
     remove: true,
@@ -107,6 +110,13 @@ async function runScript(context: Context): Promise<Outcome> {
   });
   state.containers.push(record.id);
   saveActionState(state);
+  // Cancelled: the script has had SIGINT (then SIGTERM); what still runs 5 s later is
+  // killed, so this step ends with its outputs and summary before the runner's SIGTERM
+  // (7.5 s) and its kill of the process tree (2.5 s after that).
+  const killLater = (): void => {
+    setTimeout(() => void killContainer(store, record.id, 'SIGKILL').catch(() => undefined), 5_000).unref();
+  };
+  signal.addEventListener('abort', killLater, { once: true });
   const name = stepName(inputs.run);
   const stepBegan = Date.now();
   const exitCode = await core.group(`run: ${name}`, async () => {

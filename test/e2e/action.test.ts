@@ -151,6 +151,25 @@ describe('the Action: main and post as the runner runs them', () => {
     expect((await run(box, ['ps', '-a', '-q'])).stdout).toBe('');
   });
 
+  it('stops the script on a cancelled job\'s SIGINT, still with its outputs and summary; post then finds nothing left', async () => {
+    const files = stepFiles();
+    const env = stepEnv(box, files, { image: busybox(), run: 'trap "echo got-SIGINT; exit 7" INT\necho started\nwhile true; do sleep 0.1; done' });
+    const main = runStep(action, 'main', env, files.workspace);
+    let log = '';
+    main.stdout?.on('data', (chunk: Buffer) => { log += chunk.toString(); });
+    await until(() => log.includes('started'), 60_000, 'the job to start');
+    main.kill('SIGINT');
+    const ended = await main;
+    expect(ended.exitCode, log).toBe(1);
+    // The script's own trap ran (SIGINT reached it through the container's init).
+    expect(log).toContain('got-SIGINT');
+    expect(readCommandFile(files.output)['exit-code']).toBe('7');
+    expect(readFileSync(files.summary, 'utf8')).toContain('failed (exit code 7)');
+    const post = await runStep(action, 'post', postEnv(env, files), files.workspace);
+    expect(post.exitCode, String(post.stderr)).toBe(0);
+    expect((await run(box, ['ps', '-a', '-q'])).stdout).toBe('');
+  });
+
   it('post removes the container and every process of a main that was killed mid-job (a cancelled run)', async () => {
     const files = stepFiles();
     const env = stepEnv(box, files, { image: busybox(), run: 'echo started; sleep 600' });

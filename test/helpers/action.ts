@@ -1,6 +1,7 @@
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa, type ResultPromise } from 'execa';
 import type { Sandbox } from './cli.js';
@@ -8,14 +9,20 @@ import type { Sandbox } from './cli.js';
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 
 /**
- * The Action as a runner has it: action.yml and the committed dist/ copied into a
- * directory of the user's own (the runner downloads the Action's repository per job;
- * burrow's helpers are compiled into it at first use).
+ * The Action as a runner has it: action.yml and dist/ as committed (the files git
+ * tracks, nothing a local build left beside them), copied into a directory of the
+ * user's own (the runner downloads the Action's repository per job; burrow's helpers
+ * are compiled into it at first use).
  */
 export function actionCheckout(): string {
   const dir = mkdtempSync(join(tmpdir(), 'burrow-action-'));
-  cpSync(join(REPO, 'action.yml'), join(dir, 'action.yml'));
-  cpSync(join(REPO, 'dist'), join(dir, 'dist'), { recursive: true });
+  // safe.directory: the checkout belongs to root, the tests run as burrowtest.
+  const tracked = execFileSync('git', ['-c', 'safe.directory=*', '-C', REPO, 'ls-files', '-z', '--', 'action.yml', 'dist'], { encoding: 'utf8' }).split('\0').filter(Boolean);
+  if (!tracked.includes('dist/main.js')) throw new Error('dist/main.js is not committed: npm run build:action and commit dist/');
+  for (const path of tracked) {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    cpSync(join(REPO, path), join(dir, path));
+  }
   return dir;
 }
 
