@@ -101560,17 +101560,16 @@ async function runScript(context3) {
   });
   state3.containers.push(record.id);
   saveActionState(state3);
-  const killLater = () => {
-    setTimeout(() => void killContainer(store, record.id, "SIGKILL").catch(() => void 0), 5e3).unref();
-  };
-  signal.addEventListener("abort", killLater, { once: true });
   const name = stepName(inputs.run);
   const stepBegan = Date.now();
   const exitCode = await group(`run: ${name}`, async () => {
     const peaks = watchPeaks(store, record.id);
+    context3.running.store = store;
+    context3.running.id = record.id;
     try {
       return { code: await startForeground(store, record, { signal, fresh: true, onNote: (line) => info(line) }), peaks: peaks() };
     } finally {
+      context3.running.id = void 0;
       await removeContainerFiles(store, record);
     }
   });
@@ -101633,12 +101632,18 @@ async function main(began2) {
   const password = getInput("registry-password", { trimWhitespace: false });
   if (password !== "") setSecret(password);
   const controller = new AbortController();
+  const running = {};
   let interrupts = 0;
   const onSignal = (signal) => {
     interrupts++;
-    warning(`burrow: ${signal}: stopping the job (the post step removes whatever is left)`);
-    controller.abort(new BurrowError("INTERRUPTED", `cancelled (${signal})`));
+    if (interrupts === 1) warning(`burrow: ${signal}: stopping the job (the post step removes whatever is left)`);
     if (interrupts > 2) process.exit(130);
+    const { store, id } = running;
+    if (id !== void 0 && store !== void 0 && !controller.signal.aborted) {
+      if (interrupts === 1) setTimeout(() => void killContainer(store, id, "SIGKILL").catch(() => void 0), 5e3).unref();
+      return;
+    }
+    controller.abort(new BurrowError("INTERRUPTED", `cancelled (${signal})`));
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
@@ -101660,7 +101665,7 @@ async function main(began2) {
       await group(`login ${server}`, async () => info(`credentials saved in ${await login(server, inputs.registry, config, controller.signal)}`));
     }
     const restored = inputs.cache ? await group("cache: restore", () => restoreBlobs(store, images, (line) => info(line))) : void 0;
-    const context3 = { inputs, store, config, state: state3, signal: controller.signal };
+    const context3 = { inputs, store, config, state: state3, signal: controller.signal, running };
     outcome = inputs.jobFile === void 0 ? await runScript(context3) : await runJobFile(context3);
     exitCode = outcome.result.exitCode;
     if (inputs.workspace !== void 0 && existsSync35(inputs.workspace)) {
@@ -101669,7 +101674,7 @@ async function main(began2) {
         info(`${inputs.workspace}: every file is the runner user's to remove`);
       });
     }
-    if (inputs.cache && outcome.manifestDigests.length > 0) {
+    if (inputs.cache && interrupts === 0 && outcome.manifestDigests.length > 0) {
       const done2 = outcome;
       await group("cache: save", async () => {
         try {

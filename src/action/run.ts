@@ -45,6 +45,13 @@ interface Context {
   config: BurrowConfig;
   state: ActionState;
   signal: AbortSignal;
+  /** The container running attached now, if any: a cancellation stops it (main's onSignal). */
+  running: Running;
+}
+
+interface Running {
+  store?: Store;
+  id?: string | undefined;
 }
 
 /** The highest memory and process counts of a running container's cgroup, sampled twice a second. */
@@ -110,20 +117,16 @@ async function runScript(context: Context): Promise<Outcome> {
   });
   state.containers.push(record.id);
   saveActionState(state);
-  // Cancelled: the script has had SIGINT (then SIGTERM); what still runs 5 s later is
-  // killed, so this step ends with its outputs and summary before the runner's SIGTERM
-  // (7.5 s) and its kill of the process tree (2.5 s after that).
-  const killLater = (): void => {
-    setTimeout(() => void killContainer(store, record.id, 'SIGKILL').catch(() => undefined), 5_000).unref();
-  };
-  signal.addEventListener('abort', killLater, { once: true });
   const name = stepName(inputs.run);
   const stepBegan = Date.now();
   const exitCode = await core.group(`run: ${name}`, async () => {
     const peaks = watchPeaks(store, record.id);
+    context.running.store = store;
+    context.running.id = record.id;
     try {
       return { code: await startForeground(store, record, { signal, fresh: true, onNote: (line) => core.info(line) }), peaks: peaks() };
     } finally {
+      context.running.id = undefined;
       await removeContainerFiles(store, record);
     }
   });
@@ -195,13 +198,24 @@ export async function main(began: number): Promise<number> {
   const password = core.getInput('registry-password', { trimWhitespace: false });
   if (password !== '') core.setSecret(password);
   const controller = new AbortController();
+  const running: Running = {};
   let interrupts = 0;
-  // A cancelled job: SIGINT, then SIGTERM 7.5 s later; the library forwards the first to the job.
+  // A cancelled job: SIGINT, SIGTERM 7.5 s later, the process tree killed 2.5 s after that.
+  // While a container runs attached, the library passes both signals to its PID 1
+  // (burrow-init, which passes them to the script): the script stops as a `run:` step
+  // would, and what still runs 5 s later is killed, so this step ends with its outputs
+  // and summary before the runner's SIGTERM. Any other phase (a pull, a job file's run,
+  // which stops its own containers) is aborted at once.
   const onSignal = (signal: NodeJS.Signals): void => {
     interrupts++;
-    core.warning(`burrow: ${signal}: stopping the job (the post step removes whatever is left)`);
-    controller.abort(new BurrowError('INTERRUPTED', `cancelled (${signal})`));
+    if (interrupts === 1) core.warning(`burrow: ${signal}: stopping the job (the post step removes whatever is left)`);
     if (interrupts > 2) process.exit(130);
+    const { store, id } = running;
+    if (id !== undefined && store !== undefined && !controller.signal.aborted) {
+      if (interrupts === 1) setTimeout(() => void killContainer(store, id, 'SIGKILL').catch(() => undefined), 5_000).unref();
+      return;
+    }
+    controller.abort(new BurrowError('INTERRUPTED', `cancelled (${signal})`));
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
@@ -223,7 +237,7 @@ export async function main(began: number): Promise<number> {
       await core.group(`login ${server}`, async () => core.info(`credentials saved in ${await login(server, inputs.registry!, config, controller.signal)}`));
     }
     const restored = inputs.cache ? await core.group('cache: restore', () => restoreBlobs(store, images, (line) => core.info(line))) : undefined;
-    const context: Context = { inputs, store, config, state, signal: controller.signal };
+    const context: Context = { inputs, store, config, state, signal: controller.signal, running };
     outcome = inputs.jobFile === undefined ? await runScript(context) : await runJobFile(context);
     exitCode = outcome.result.exitCode;
     if (inputs.workspace !== undefined && existsSync(inputs.workspace)) {
@@ -232,7 +246,8 @@ export async function main(began: number): Promise<number> {
         core.info(`${inputs.workspace}: every file is the runner user's to remove`);
       });
     }
-    if (inputs.cache && outcome.manifestDigests.length > 0) {
+    // A cancelled step saves no cache: the runner is about to stop it.
+    if (inputs.cache && interrupts === 0 && outcome.manifestDigests.length > 0) {
       const done = outcome;
       await core.group('cache: save', async () => {
         try {

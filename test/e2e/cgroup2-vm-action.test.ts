@@ -56,11 +56,21 @@ step() {  # a step's files, fresh
   export GITHUB_OUTPUT=/tmp/output GITHUB_STATE=/tmp/state GITHUB_STEP_SUMMARY=/tmp/summary GITHUB_WORKSPACE=/tmp/ws RUNNER_TEMP=/tmp/rt GITHUB_RUN_ID=1 GITHUB_ACTIONS=true
 }
 step
+# The job waits for /tmp/ws/go (the workspace is bound at the same path) while its cgroup is read from the host.
 env INPUT_IMAGE=127.0.0.1:5000/busybox:latest INPUT_NETWORK=none INPUT_MEMORY=64m INPUT_PIDS-LIMIT=50 INPUT_OPTIONS='-u 1000' \
-  INPUT_RUN='echo "memory-max=$(cat /sys/fs/cgroup/memory.max)"; echo "pids-max=$(cat /sys/fs/cgroup/pids.max)"; echo "job-uid=$(id -u)"; mkdir -p out/d && echo x >out/d/f && chmod 0500 out/d' \
-  node action/dist/main.js >/tmp/main.log 2>&1
+  INPUT_RUN='echo "job-uid=$(id -u)"; mkdir -p out/d && echo x >out/d/f && chmod 0500 out/d; echo ready; while [ ! -e /tmp/ws/go ]; do sleep 0.1; done' \
+  node action/dist/main.js >/tmp/main.log 2>&1 &
+main=$!
+for i in $(seq 600); do grep -q '^ready' /tmp/main.log && break; sleep 0.2; done
+pid=$(node action/dist/bin/burrow.js inspect $(node action/dist/bin/burrow.js ps -q) | grep '"Pid"' | head -n 1 | tr -dc 0-9)
+cg=/sys/fs/cgroup$(cut -d: -f3 /proc/$pid/cgroup)
+echo "memory-max=$(cat $cg/memory.max)"
+echo "pids-max=$(cat $cg/pids.max)"
+touch /tmp/ws/go
+wait $main
 echo "main-exit=$?"
-grep -E '^(memory-max|pids-max|job-uid)=' /tmp/main.log
+rm -f /tmp/ws/go
+grep -E '^job-uid=' /tmp/main.log
 echo "exit-code=$(value /tmp/output exit-code)"
 echo "image-digest=$(value /tmp/output image-digest)"
 echo "summary=$(tr '\n' ' ' </tmp/summary)"
