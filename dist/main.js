@@ -101653,7 +101653,7 @@ async function main(began2) {
   try {
     const inputs = readInputs();
     const store = new Store(defaultStoreRoot());
-    state3 = { root: store.root, token: `${process.env.GITHUB_RUN_ID ?? "local"}-${randomBytes(6).toString("hex")}`, started: (/* @__PURE__ */ new Date()).toISOString(), jobFile: inputs.jobFile !== void 0, containers: [] };
+    state3 = { root: store.root, token: `${process.env.GITHUB_RUN_ID ?? "local"}-${randomBytes(6).toString("hex")}`, started: (/* @__PURE__ */ new Date()).toISOString(), jobFile: inputs.jobFile !== void 0, containers: [], ...inputs.workspace === void 0 ? {} : { workspace: inputs.workspace } };
     saveActionState(state3);
     if (inputs.setup) await group("burrow setup (sudo)", runSetup);
     const config = loadConfig();

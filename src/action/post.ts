@@ -4,11 +4,14 @@
  * removes every container, network, mount and process main left (cleanup.ts), then
  * the credentials main saved. It reads only what main put in GITHUB_STATE.
  */
+import { existsSync } from 'node:fs';
 import * as core from '@actions/core';
 import { Store } from '../store/store.js';
 import { logout } from '../registry/login.js';
 import { cleanUp } from './cleanup.js';
 import { loadActionState } from './state.js';
+// A stand-in for src/userns/'s reclaimOwnership until it is merged (see there).
+import { reclaimOwnership } from './stand-ins.js';
 
 export async function post(): Promise<number> {
   const state = loadActionState();
@@ -24,6 +27,14 @@ export async function post(): Promise<number> {
     return done;
   });
   for (const failure of report.failures) core.warning(`burrow: not cleaned up: ${failure}`);
+  // main gives the workspace back as it ends; one that was killed could not.
+  if (state.finished === undefined && state.workspace !== undefined && existsSync(state.workspace)) {
+    try {
+      await core.group('workspace: give it back to the runner user', () => reclaimOwnership(state.workspace!));
+    } catch (error) {
+      core.warning(`burrow: ${(error as Error).message}`);
+    }
+  }
   if (state.loggedIn !== undefined) {
     try {
       if (await logout(state.loggedIn)) core.info(`logged out of ${state.loggedIn}`);

@@ -225,7 +225,7 @@ export async function main(began: number): Promise<number> {
   try {
     const inputs = readInputs();
     const store = new Store(defaultStoreRoot());
-    state = { root: store.root, token: `${process.env.GITHUB_RUN_ID ?? 'local'}-${randomBytes(6).toString('hex')}`, started: new Date().toISOString(), jobFile: inputs.jobFile !== undefined, containers: [] };
+    state = { root: store.root, token: `${process.env.GITHUB_RUN_ID ?? 'local'}-${randomBytes(6).toString('hex')}`, started: new Date().toISOString(), jobFile: inputs.jobFile !== undefined, containers: [], ...(inputs.workspace === undefined ? {} : { workspace: inputs.workspace }) };
     saveActionState(state);
     if (inputs.setup) await core.group('burrow setup (sudo)', runSetup);
     const config = loadConfig();

@@ -20,6 +20,8 @@ export interface ActionState {
   jobFile: boolean;
   /** Containers main created itself, by id. */
   containers: string[];
+  /** The workspace bound into the container: post gives it back to the runner user when main could not. */
+  workspace?: string;
   /** The registry main logged in to, for post to log out of. */
   loggedIn?: string;
 }
