@@ -28363,214 +28363,6 @@ var init_credentials = __esm({
   }
 });
 
-// src/util/host-tools.ts
-import { existsSync as existsSync7 } from "node:fs";
-import { basename as basename3 } from "node:path";
-function notInstalled(program) {
-  const name = basename3(program);
-  const found = PACKAGES[name];
-  const where = program.includes("/") ? `${program} does not exist` : `${name} is not installed or not on PATH`;
-  return found === void 0 ? where : `${where} (Debian/Ubuntu: apt-get install ${found})`;
-}
-function onPath(program) {
-  return (process.env.PATH || DEFAULT_HOST_PATH).split(":").some((dir) => dir !== "" && existsSync7(`${dir}/${program}`));
-}
-var DEFAULT_HOST_PATH, PACKAGES;
-var init_host_tools = __esm({
-  "src/util/host-tools.ts"() {
-    "use strict";
-    DEFAULT_HOST_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-    PACKAGES = {
-      unshare: "util-linux",
-      nsenter: "util-linux",
-      mount: "mount",
-      umount: "mount",
-      newuidmap: "uidmap",
-      newgidmap: "uidmap",
-      bwrap: "bubblewrap",
-      "fuse-overlayfs": "fuse-overlayfs",
-      fusermount3: "fuse3",
-      pasta: "passt",
-      slirp4netns: "slirp4netns",
-      sh: "dash",
-      rm: "coreutils",
-      cp: "coreutils"
-    };
-  }
-});
-
-// src/util/spawn.ts
-import { spawn as spawn2 } from "node:child_process";
-function hostEnv() {
-  return { PATH: process.env.PATH || DEFAULT_HOST_PATH };
-}
-function start(command, args, stdio = ["ignore", "pipe", "pipe"], options = {}) {
-  const child = spawn2(command, args, { stdio, env: options.env ?? hostEnv(), detached: options.detached ?? options.ownGroup ?? false });
-  if (options.ownGroup === true) {
-    child.on("exit", () => {
-      try {
-        process.kill(-child.pid, "SIGKILL");
-      } catch {
-      }
-    });
-  }
-  let stdout = "";
-  let stderr = "";
-  child.stdout?.on("data", (chunk) => {
-    stdout += chunk.toString();
-  });
-  child.stderr?.on("data", (chunk) => {
-    stderr += chunk.toString();
-  });
-  const finished7 = new Promise((resolve2) => {
-    child.on("error", (error) => {
-      if (error.code === "ENOENT") error.message = notInstalled(command);
-      resolve2({ exitCode: null, signal: null, stdout, stderr, error });
-    });
-    child.on("close", (exitCode, signal) => resolve2({ exitCode, signal, stdout, stderr }));
-  });
-  return { child, finished: finished7 };
-}
-function runToEnd(command, args, options = {}) {
-  return start(command, args, ["ignore", "pipe", "pipe"], options).finished;
-}
-var init_spawn = __esm({
-  "src/util/spawn.ts"() {
-    "use strict";
-    init_host_tools();
-    init_host_tools();
-  }
-});
-
-// src/userns/failure.ts
-import { readFileSync as readFileSync9 } from "node:fs";
-function sysctl(path6) {
-  try {
-    return readFileSync9(`/proc/sys/${path6}`, "latin1").trim();
-  } catch {
-    return void 0;
-  }
-}
-function userNamespaceFailure(output) {
-  if (/unrecognized option '--map-(users|groups)'/.test(output)) {
-    return "util-linux's unshare is older than 2.38 (it has no --map-users): install util-linux 2.38 or later (Debian 12, Ubuntu 24.04)";
-  }
-  if (/unshare failed: No space left on device/.test(output)) {
-    return `cannot create a user namespace: this user has as many as user.max_user_namespaces allows; ${RAISE_MAX}`;
-  }
-  if (/unshare failed: Operation not permitted/.test(output)) {
-    if (sysctl("kernel/apparmor_restrict_unprivileged_userns") === "1") {
-      return "cannot create a user namespace: AppArmor restricts them for unprivileged programs (kernel.apparmor_restrict_unprivileged_userns=1, Ubuntu 24.04); as root: sysctl -w kernel.apparmor_restrict_unprivileged_userns=0, or an AppArmor profile that allows userns for burrow's helpers";
-    }
-    return "cannot create a user namespace: the kernel refused it (Operation not permitted): unprivileged user namespaces are disabled here, or burrow runs in a container that forbids them";
-  }
-  const idmap = /new[ug]idmap: (.*)/.exec(output);
-  if (idmap !== null) {
-    return `newuidmap/newgidmap refused the id mapping (${idmap[1].trim()}): check your ranges in /etc/subuid and /etc/subgid, and that newuidmap and newgidmap are setuid root (Debian/Ubuntu: apt-get install --reinstall uidmap)`;
-  }
-  return void 0;
-}
-function assertUserNamespacesAllowed() {
-  if (checked) return;
-  let refusal;
-  if (sysctl("user/max_user_namespaces") === "0") {
-    refusal = `cannot create a user namespace: this host allows none (user.max_user_namespaces is 0); ${RAISE_MAX}`;
-  } else if (sysctl("kernel/unprivileged_userns_clone") === "0") {
-    refusal = "cannot create a user namespace: unprivileged user namespaces are disabled (kernel.unprivileged_userns_clone=0); as root: sysctl -w kernel.unprivileged_userns_clone=1";
-  }
-  if (refusal !== void 0) throw new BurrowError("NO_DRIVER", refusal);
-  checked = true;
-}
-var RAISE_MAX, checked;
-var init_failure = __esm({
-  "src/userns/failure.ts"() {
-    "use strict";
-    init_errors();
-    RAISE_MAX = "as root: sysctl -w user.max_user_namespaces=28633";
-    checked = false;
-  }
-});
-
-// src/userns/idmap.ts
-import { existsSync as existsSync8, readFileSync as readFileSync10 } from "node:fs";
-import { userInfo as userInfo2 } from "node:os";
-function findRange(file, name, id) {
-  if (!existsSync8(file)) return void 0;
-  for (const line of readFileSync10(file, "utf8").split("\n")) {
-    const [owner, start2, count2] = line.trim().split(":");
-    if (owner === void 0 || start2 === void 0 || count2 === void 0) continue;
-    if (owner !== name && owner !== String(id)) continue;
-    const range = { start: Number(start2), count: Number(count2) };
-    if (Number.isInteger(range.start) && Number.isInteger(range.count) && range.count > 0) return range;
-  }
-  return void 0;
-}
-function idMapping(files = { subuid: "/etc/subuid", subgid: "/etc/subgid" }) {
-  const { username, uid, gid } = userInfo2();
-  const uidRange = findRange(files.subuid, username, uid);
-  const gidRange = findRange(files.subgid, username, gid);
-  if (uidRange === void 0 || gidRange === void 0) {
-    return { uidRange: void 0, gidRange: void 0, single: true, reason: `no range for ${username} in ${uidRange === void 0 ? files.subuid : files.subgid} (add one as root: usermod --add-subuids 100000-165535 --add-subgids 100000-165535 ${username})` };
-  }
-  if (!onPath("newuidmap") || !onPath("newgidmap")) {
-    return { uidRange: void 0, gidRange: void 0, single: true, reason: "newuidmap/newgidmap are not installed (Debian/Ubuntu: apt-get install uidmap)" };
-  }
-  return { uidRange, gidRange, single: false };
-}
-function unshareArgs(mapping) {
-  assertUserNamespacesAllowed();
-  const base = ["--user", "--mount", "--map-user=0", "--map-group=0"];
-  if (mapping.single) return base;
-  return [...base, `--map-users=${mapping.uidRange.start},1,${mapping.uidRange.count}`, `--map-groups=${mapping.gidRange.start},1,${mapping.gidRange.count}`];
-}
-var init_idmap = __esm({
-  "src/userns/idmap.ts"() {
-    "use strict";
-    init_host_tools();
-    init_failure();
-  }
-});
-
-// src/unpack/remove.ts
-import { existsSync as existsSync9, rmSync as rmSync3 } from "node:fs";
-async function removeAllInUserNamespace(paths, mapping) {
-  const left = paths.filter((path6) => {
-    if (!existsSync9(path6)) return false;
-    try {
-      rmSync3(path6, { recursive: true, force: true });
-      return false;
-    } catch {
-      return true;
-    }
-  });
-  if (left.length === 0) return;
-  const result = await runToEnd("unshare", [...unshareArgs(mapping), "--", "rm", "-rf", "--one-file-system", "--", ...left], { ownGroup: true });
-  const still = left.filter((path6) => existsSync9(path6));
-  if (result.exitCode !== 0 && still.length > 0) {
-    throw new BurrowError("IO", `cannot remove ${still[0]}${still.length > 1 ? ` and ${still.length - 1} more` : ""}: ${userNamespaceFailure(result.stderr) ?? (result.stderr.trim().split("\n")[0] || result.error?.message)}`);
-  }
-}
-function removeInUserNamespace(path6, mapping) {
-  return removeAllInUserNamespace([path6], mapping);
-}
-var init_remove = __esm({
-  "src/unpack/remove.ts"() {
-    "use strict";
-    init_spawn();
-    init_errors();
-    init_failure();
-    init_idmap();
-  }
-});
-
-// src/unpack/paths.ts
-var init_paths = __esm({
-  "src/unpack/paths.ts"() {
-    "use strict";
-    init_process_identity();
-  }
-});
-
 // src/cgroup/hierarchy.ts
 var init_hierarchy = __esm({
   "src/cgroup/hierarchy.ts"() {
@@ -28658,27 +28450,27 @@ var init_resolve = __esm({
 });
 
 // src/cgroup/freezer.ts
-import { existsSync as existsSync12, readFileSync as readFileSync13, writeFileSync as writeFileSync4 } from "node:fs";
-import { join as join13 } from "node:path";
+import { existsSync as existsSync7, readFileSync as readFileSync9, writeFileSync as writeFileSync4 } from "node:fs";
+import { join as join11 } from "node:path";
 function freezerOf(cgroup) {
   if (cgroup === void 0) return void 0;
-  if ("v2" in cgroup.dirs) return existsSync12(join13(cgroup.dirs.v2, "cgroup.freeze")) ? { dir: cgroup.dirs.v2, v2: true } : void 0;
+  if ("v2" in cgroup.dirs) return existsSync7(join11(cgroup.dirs.v2, "cgroup.freeze")) ? { dir: cgroup.dirs.v2, v2: true } : void 0;
   const dir = cgroup.dirs.v1.freezer;
-  return dir !== void 0 && existsSync12(join13(dir, "freezer.state")) ? { dir, v2: false } : void 0;
+  return dir !== void 0 && existsSync7(join11(dir, "freezer.state")) ? { dir, v2: false } : void 0;
 }
 function isFrozen(cgroup) {
   const freezer = freezerOf(cgroup);
   if (freezer === void 0) return false;
   try {
-    if (freezer.v2) return readFileSync13(join13(freezer.dir, "cgroup.freeze"), "utf8").trim() === "1";
-    return readFileSync13(join13(freezer.dir, "freezer.state"), "utf8").trim() !== "THAWED";
+    if (freezer.v2) return readFileSync9(join11(freezer.dir, "cgroup.freeze"), "utf8").trim() === "1";
+    return readFileSync9(join11(freezer.dir, "freezer.state"), "utf8").trim() !== "THAWED";
   } catch {
     return false;
   }
 }
 function done(freezer, frozen) {
-  if (freezer.v2) return keyed(readFileSync13(join13(freezer.dir, "cgroup.events"), "utf8"), "frozen") === (frozen ? 1 : 0);
-  return readFileSync13(join13(freezer.dir, "freezer.state"), "utf8").trim() === (frozen ? "FROZEN" : "THAWED");
+  if (freezer.v2) return keyed(readFileSync9(join11(freezer.dir, "cgroup.events"), "utf8"), "frozen") === (frozen ? 1 : 0);
+  return readFileSync9(join11(freezer.dir, "freezer.state"), "utf8").trim() === (frozen ? "FROZEN" : "THAWED");
 }
 async function setFrozen(cgroup, frozen, name) {
   const verb = frozen ? "pause" : "unpause";
@@ -28687,8 +28479,8 @@ async function setFrozen(cgroup, frozen, name) {
     throw new BurrowError("INVALID_ARGUMENT", `cannot ${verb} ${name}: it has no freezer cgroup of its own (run 'burrow doctor' to see what this host delegates)`);
   }
   const write = () => {
-    if (freezer.v2) writeFileSync4(join13(freezer.dir, "cgroup.freeze"), frozen ? "1" : "0");
-    else writeFileSync4(join13(freezer.dir, "freezer.state"), frozen ? "FROZEN" : "THAWED");
+    if (freezer.v2) writeFileSync4(join11(freezer.dir, "cgroup.freeze"), frozen ? "1" : "0");
+    else writeFileSync4(join11(freezer.dir, "freezer.state"), frozen ? "FROZEN" : "THAWED");
   };
   write();
   for (let attempt = 0; attempt < 200; attempt++) {
@@ -28696,7 +28488,7 @@ async function setFrozen(cgroup, frozen, name) {
     if (!freezer.v2 && attempt % 10 === 9) write();
     await sleep2(10);
   }
-  if (frozen && !freezer.v2) writeFileSync4(join13(freezer.dir, "freezer.state"), "THAWED");
+  if (frozen && !freezer.v2) writeFileSync4(join11(freezer.dir, "freezer.state"), "THAWED");
   throw new BurrowError("IO", `${name} did not ${frozen ? "freeze" : "thaw"} within 2 s`);
 }
 var sleep2;
@@ -28733,7 +28525,7 @@ async function removeContainerCgroup(cgroup) {
   }
 }
 var sleep3;
-var init_remove2 = __esm({
+var init_remove = __esm({
   "src/cgroup/remove.ts"() {
     "use strict";
     init_delegated_v2();
@@ -28742,7 +28534,7 @@ var init_remove2 = __esm({
 });
 
 // src/cgroup/index.ts
-import { fileURLToPath as fileURLToPath6 } from "node:url";
+import { fileURLToPath as fileURLToPath3 } from "node:url";
 var CGEXEC_BINARY;
 var init_cgroup = __esm({
   "src/cgroup/index.ts"() {
@@ -28757,9 +28549,217 @@ var init_cgroup = __esm({
     init_resolve();
     init_stats();
     init_freezer();
-    init_remove2();
+    init_remove();
     init_route();
-    CGEXEC_BINARY = fileURLToPath6(new URL("../native/burrow-cgexec", __burrowModuleUrl));
+    CGEXEC_BINARY = fileURLToPath3(new URL("../native/burrow-cgexec", __burrowModuleUrl));
+  }
+});
+
+// src/util/host-tools.ts
+import { existsSync as existsSync9 } from "node:fs";
+import { basename as basename3 } from "node:path";
+function notInstalled(program) {
+  const name = basename3(program);
+  const found = PACKAGES[name];
+  const where = program.includes("/") ? `${program} does not exist` : `${name} is not installed or not on PATH`;
+  return found === void 0 ? where : `${where} (Debian/Ubuntu: apt-get install ${found})`;
+}
+function onPath(program) {
+  return (process.env.PATH || DEFAULT_HOST_PATH).split(":").some((dir) => dir !== "" && existsSync9(`${dir}/${program}`));
+}
+var DEFAULT_HOST_PATH, PACKAGES;
+var init_host_tools = __esm({
+  "src/util/host-tools.ts"() {
+    "use strict";
+    DEFAULT_HOST_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+    PACKAGES = {
+      unshare: "util-linux",
+      nsenter: "util-linux",
+      mount: "mount",
+      umount: "mount",
+      newuidmap: "uidmap",
+      newgidmap: "uidmap",
+      bwrap: "bubblewrap",
+      "fuse-overlayfs": "fuse-overlayfs",
+      fusermount3: "fuse3",
+      pasta: "passt",
+      slirp4netns: "slirp4netns",
+      sh: "dash",
+      rm: "coreutils",
+      cp: "coreutils"
+    };
+  }
+});
+
+// src/util/spawn.ts
+import { spawn as spawn2 } from "node:child_process";
+function hostEnv() {
+  return { PATH: process.env.PATH || DEFAULT_HOST_PATH };
+}
+function start(command, args, stdio = ["ignore", "pipe", "pipe"], options = {}) {
+  const child = spawn2(command, args, { stdio, env: options.env ?? hostEnv(), detached: options.detached ?? options.ownGroup ?? false });
+  if (options.ownGroup === true) {
+    child.on("exit", () => {
+      try {
+        process.kill(-child.pid, "SIGKILL");
+      } catch {
+      }
+    });
+  }
+  let stdout = "";
+  let stderr = "";
+  child.stdout?.on("data", (chunk) => {
+    stdout += chunk.toString();
+  });
+  child.stderr?.on("data", (chunk) => {
+    stderr += chunk.toString();
+  });
+  const finished7 = new Promise((resolve2) => {
+    child.on("error", (error) => {
+      if (error.code === "ENOENT") error.message = notInstalled(command);
+      resolve2({ exitCode: null, signal: null, stdout, stderr, error });
+    });
+    child.on("close", (exitCode, signal) => resolve2({ exitCode, signal, stdout, stderr }));
+  });
+  return { child, finished: finished7 };
+}
+function runToEnd(command, args, options = {}) {
+  return start(command, args, ["ignore", "pipe", "pipe"], options).finished;
+}
+var init_spawn = __esm({
+  "src/util/spawn.ts"() {
+    "use strict";
+    init_host_tools();
+    init_host_tools();
+  }
+});
+
+// src/userns/failure.ts
+import { readFileSync as readFileSync11 } from "node:fs";
+function sysctl(path6) {
+  try {
+    return readFileSync11(`/proc/sys/${path6}`, "latin1").trim();
+  } catch {
+    return void 0;
+  }
+}
+function userNamespaceFailure(output) {
+  if (/unrecognized option '--map-(users|groups)'/.test(output)) {
+    return "util-linux's unshare is older than 2.38 (it has no --map-users): install util-linux 2.38 or later (Debian 12, Ubuntu 24.04)";
+  }
+  if (/unshare failed: No space left on device/.test(output)) {
+    return `cannot create a user namespace: this user has as many as user.max_user_namespaces allows; ${RAISE_MAX}`;
+  }
+  if (/unshare failed: Operation not permitted/.test(output)) {
+    if (sysctl("kernel/apparmor_restrict_unprivileged_userns") === "1") {
+      return "cannot create a user namespace: AppArmor restricts them for unprivileged programs (kernel.apparmor_restrict_unprivileged_userns=1, Ubuntu 24.04); as root: sysctl -w kernel.apparmor_restrict_unprivileged_userns=0, or an AppArmor profile that allows userns for burrow's helpers";
+    }
+    return "cannot create a user namespace: the kernel refused it (Operation not permitted): unprivileged user namespaces are disabled here, or burrow runs in a container that forbids them";
+  }
+  const idmap = /new[ug]idmap: (.*)/.exec(output);
+  if (idmap !== null) {
+    return `newuidmap/newgidmap refused the id mapping (${idmap[1].trim()}): check your ranges in /etc/subuid and /etc/subgid, and that newuidmap and newgidmap are setuid root (Debian/Ubuntu: apt-get install --reinstall uidmap)`;
+  }
+  return void 0;
+}
+function assertUserNamespacesAllowed() {
+  if (checked) return;
+  let refusal;
+  if (sysctl("user/max_user_namespaces") === "0") {
+    refusal = `cannot create a user namespace: this host allows none (user.max_user_namespaces is 0); ${RAISE_MAX}`;
+  } else if (sysctl("kernel/unprivileged_userns_clone") === "0") {
+    refusal = "cannot create a user namespace: unprivileged user namespaces are disabled (kernel.unprivileged_userns_clone=0); as root: sysctl -w kernel.unprivileged_userns_clone=1";
+  }
+  if (refusal !== void 0) throw new BurrowError("NO_DRIVER", refusal);
+  checked = true;
+}
+var RAISE_MAX, checked;
+var init_failure = __esm({
+  "src/userns/failure.ts"() {
+    "use strict";
+    init_errors();
+    RAISE_MAX = "as root: sysctl -w user.max_user_namespaces=28633";
+    checked = false;
+  }
+});
+
+// src/userns/idmap.ts
+import { existsSync as existsSync10, readFileSync as readFileSync12 } from "node:fs";
+import { userInfo as userInfo2 } from "node:os";
+function findRange(file, name, id) {
+  if (!existsSync10(file)) return void 0;
+  for (const line of readFileSync12(file, "utf8").split("\n")) {
+    const [owner, start2, count2] = line.trim().split(":");
+    if (owner === void 0 || start2 === void 0 || count2 === void 0) continue;
+    if (owner !== name && owner !== String(id)) continue;
+    const range = { start: Number(start2), count: Number(count2) };
+    if (Number.isInteger(range.start) && Number.isInteger(range.count) && range.count > 0) return range;
+  }
+  return void 0;
+}
+function idMapping(files = { subuid: "/etc/subuid", subgid: "/etc/subgid" }) {
+  const { username, uid, gid } = userInfo2();
+  const uidRange = findRange(files.subuid, username, uid);
+  const gidRange = findRange(files.subgid, username, gid);
+  if (uidRange === void 0 || gidRange === void 0) {
+    return { uidRange: void 0, gidRange: void 0, single: true, reason: `no range for ${username} in ${uidRange === void 0 ? files.subuid : files.subgid} (add one as root: usermod --add-subuids 100000-165535 --add-subgids 100000-165535 ${username})` };
+  }
+  if (!onPath("newuidmap") || !onPath("newgidmap")) {
+    return { uidRange: void 0, gidRange: void 0, single: true, reason: "newuidmap/newgidmap are not installed (Debian/Ubuntu: apt-get install uidmap)" };
+  }
+  return { uidRange, gidRange, single: false };
+}
+function unshareArgs(mapping) {
+  assertUserNamespacesAllowed();
+  const base = ["--user", "--mount", "--map-user=0", "--map-group=0"];
+  if (mapping.single) return base;
+  return [...base, `--map-users=${mapping.uidRange.start},1,${mapping.uidRange.count}`, `--map-groups=${mapping.gidRange.start},1,${mapping.gidRange.count}`];
+}
+var init_idmap = __esm({
+  "src/userns/idmap.ts"() {
+    "use strict";
+    init_host_tools();
+    init_failure();
+  }
+});
+
+// src/unpack/remove.ts
+import { existsSync as existsSync11, rmSync as rmSync3 } from "node:fs";
+async function removeAllInUserNamespace(paths, mapping) {
+  const left = paths.filter((path6) => {
+    if (!existsSync11(path6)) return false;
+    try {
+      rmSync3(path6, { recursive: true, force: true });
+      return false;
+    } catch {
+      return true;
+    }
+  });
+  if (left.length === 0) return;
+  const result = await runToEnd("unshare", [...unshareArgs(mapping), "--", "rm", "-rf", "--one-file-system", "--", ...left], { ownGroup: true });
+  const still = left.filter((path6) => existsSync11(path6));
+  if (result.exitCode !== 0 && still.length > 0) {
+    throw new BurrowError("IO", `cannot remove ${still[0]}${still.length > 1 ? ` and ${still.length - 1} more` : ""}: ${userNamespaceFailure(result.stderr) ?? (result.stderr.trim().split("\n")[0] || result.error?.message)}`);
+  }
+}
+function removeInUserNamespace(path6, mapping) {
+  return removeAllInUserNamespace([path6], mapping);
+}
+var init_remove2 = __esm({
+  "src/unpack/remove.ts"() {
+    "use strict";
+    init_spawn();
+    init_errors();
+    init_failure();
+    init_idmap();
+  }
+});
+
+// src/unpack/paths.ts
+var init_paths = __esm({
+  "src/unpack/paths.ts"() {
+    "use strict";
+    init_process_identity();
   }
 });
 
@@ -37011,6 +37011,105 @@ function normaliseNetworkPlan(value) {
   return { mode: "none" };
 }
 
+// src/container/state.ts
+init_cgroup();
+import { existsSync as existsSync8, readFileSync as readFileSync10 } from "node:fs";
+import { join as join12 } from "node:path";
+init_process_identity();
+function readRunFile(path6) {
+  try {
+    return readFileSync10(path6, "utf8");
+  } catch {
+    return void 0;
+  }
+}
+function readJson(path6) {
+  const text = readRunFile(path6);
+  if (text === void 0) return void 0;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return void 0;
+  }
+}
+function readSandbox(dir) {
+  const text = readRunFile(join12(dir, "pid"))?.trim();
+  return text === void 0 ? void 0 : parseIdentity(text);
+}
+function monitorOf(file) {
+  return typeof file.monitor === "string" ? parseIdentity(file.monitor) : void 0;
+}
+function containerState(store, record) {
+  const dir = containerDir(store, record.id);
+  const monitorRecord = readJson(join12(dir, "monitor"));
+  const exit = readJson(join12(dir, "exit"));
+  const sandboxRecord = readSandbox(dir);
+  const base = { startedAt: monitorRecord?.startedAt, restarts: exit?.restarts ?? 0, lost: false, paused: false, oomKilled: exit?.oomKilled === true };
+  if (monitorRecord === void 0) {
+    return { ...base, sandbox: void 0, monitor: void 0, status: exit === void 0 ? "created" : "exited", exitCode: exit?.exitCode, finishedAt: exit?.finishedAt };
+  }
+  const recorded = monitorOf(monitorRecord);
+  const monitor = isRunning(recorded) ? recorded : void 0;
+  const sandbox = monitor !== void 0 && isRunning(sandboxRecord) ? sandboxRecord : void 0;
+  if (exit !== void 0 && (monitor === void 0 || !existsSync8(join12(dir, "pid")))) {
+    return { ...base, sandbox: void 0, monitor, status: "exited", exitCode: exit.exitCode, finishedAt: exit.finishedAt };
+  }
+  if (monitor !== void 0) return { ...base, status: "running", paused: isFrozen(record.cgroup), oomKilled: false, sandbox, monitor, exitCode: void 0, finishedAt: void 0 };
+  return { ...base, sandbox: void 0, monitor, status: "exited", exitCode: -1, finishedAt: void 0, lost: true };
+}
+
+// src/container/identity.ts
+init_errors();
+init_process_identity();
+import { closeSync as closeSync5 } from "node:fs";
+import { createRequire as createRequire2 } from "node:module";
+import { constants as constants6 } from "node:os";
+var pidfd;
+var SYS_PIDFD_SEND_SIGNAL = 424;
+var SYS_PIDFD_OPEN = 434;
+function pidfdApi() {
+  if (pidfd === void 0) {
+    const koffi = createRequire2(__burrowModuleUrl)("koffi");
+    const syscall = koffi.load("libc.so.6").func("long syscall(long number, ...)");
+    pidfd = {
+      open: (pid) => Number(syscall(SYS_PIDFD_OPEN, "int", pid, "unsigned int", 0)),
+      sendSignal: (fd, signal) => Number(syscall(SYS_PIDFD_SEND_SIGNAL, "int", fd, "int", signal, "void *", null, "unsigned int", 0)),
+      errno: () => koffi.errno()
+    };
+  }
+  return pidfd;
+}
+var ESRCH = 3;
+var ENOSYS = 38;
+function signalProcess(identity3, signal) {
+  const number = typeof signal === "number" ? signal : constants6.signals[signal];
+  const api = pidfdApi();
+  const fd = api.open(identity3.pid);
+  if (fd < 0) {
+    const errno = api.errno();
+    if (errno === ESRCH) return false;
+    if (errno !== ENOSYS) throw new BurrowError("IO", `cannot signal process ${identity3.pid}: pidfd_open failed (errno ${errno})`);
+    if (!isRunning(identity3)) return false;
+    try {
+      process.kill(identity3.pid, number);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+  try {
+    if (!isRunning(identity3)) return false;
+    if (api.sendSignal(fd, number) === 0) return true;
+    if (api.errno() === ESRCH) return false;
+    throw new BurrowError("IO", `cannot signal process ${identity3.pid}: pidfd_send_signal failed (errno ${api.errno()})`);
+  } finally {
+    closeSync5(fd);
+  }
+}
+
+// src/action/cleanup.ts
+init_process_identity();
+
 // src/container/ops.ts
 init_errors();
 import { existsSync as existsSync15, writeFileSync as writeFileSync5 } from "node:fs";
@@ -37024,7 +37123,7 @@ init_spawn();
 init_trace();
 init_errors();
 init_atomic();
-init_remove();
+init_remove2();
 init_idmap();
 import { join as join15 } from "node:path";
 import { fileURLToPath as fileURLToPath7 } from "node:url";
@@ -37078,8 +37177,8 @@ init_host_tools();
 init_errors();
 init_idmap();
 init_spawn();
-import { fileURLToPath as fileURLToPath3 } from "node:url";
-var WORKER = fileURLToPath3(new URL("../rootfs/copy-worker.js", __burrowModuleUrl));
+import { fileURLToPath as fileURLToPath4 } from "node:url";
+var WORKER = fileURLToPath4(new URL("../rootfs/copy-worker.js", __burrowModuleUrl));
 
 // src/sandbox/handoff.ts
 var ENV_FILE = "env";
@@ -37214,11 +37313,11 @@ d_register() {
 
 // src/container/launcher.ts
 init_errors();
-import { fileURLToPath as fileURLToPath4 } from "node:url";
+import { fileURLToPath as fileURLToPath5 } from "node:url";
 init_paths();
 init_idmap();
-var INIT_BINARY = fileURLToPath4(new URL("../native/burrow-init", __burrowModuleUrl));
-var MONITOR_BINARY = fileURLToPath4(new URL("../native/burrow-monitor", __burrowModuleUrl));
+var INIT_BINARY = fileURLToPath5(new URL("../native/burrow-init", __burrowModuleUrl));
+var MONITOR_BINARY = fileURLToPath5(new URL("../native/burrow-monitor", __burrowModuleUrl));
 var ENV_STEP = `command exec ${ENV_FD}<"$dir/${ENV_FILE}" || { why=$dir/${ENV_FILE}; fail handoff; }
 `;
 var SECCOMP_STEP = `command exec ${SECCOMP_FD}<"$dir/${SECCOMP_FILE}" || { why=$dir/${SECCOMP_FILE}; fail handoff; }
@@ -37235,30 +37334,30 @@ init_atomic();
 // src/network/records.ts
 init_errors();
 init_atomic();
-import { existsSync as existsSync10, mkdirSync as mkdirSync6, readdirSync as readdirSync3, readFileSync as readFileSync11, rmSync as rmSync4 } from "node:fs";
-import { join as join11 } from "node:path";
+import { existsSync as existsSync12, mkdirSync as mkdirSync6, readdirSync as readdirSync3, readFileSync as readFileSync13, rmSync as rmSync4 } from "node:fs";
+import { join as join13 } from "node:path";
 init_random();
 function networksDir(store) {
-  return join11(store.root, "networks");
+  return join13(store.root, "networks");
 }
 function networkDir(store, id) {
-  return join11(networksDir(store), id);
+  return join13(networksDir(store), id);
 }
 function recordPath(store, id) {
-  return join11(networksDir(store), `${id}.json`);
+  return join13(networksDir(store), `${id}.json`);
 }
 function networkLock(store, id) {
-  return join11(store.paths.locks, `network-${id}.lock`);
+  return join13(store.paths.locks, `network-${id}.lock`);
 }
 function readNetwork(store, id) {
   try {
-    return JSON.parse(readFileSync11(recordPath(store, id), "utf8"));
+    return JSON.parse(readFileSync13(recordPath(store, id), "utf8"));
   } catch {
     return void 0;
   }
 }
 function listNetworks(store) {
-  if (!existsSync10(networksDir(store))) return [];
+  if (!existsSync12(networksDir(store))) return [];
   return readdirSync3(networksDir(store)).filter((entry) => entry.endsWith(".json")).map((entry) => readNetwork(store, entry.slice(0, -".json".length))).filter((record) => record !== void 0).sort((a2, b) => a2.created.localeCompare(b.created));
 }
 function findNetwork(store, nameOrId) {
@@ -37274,17 +37373,17 @@ function requireNetwork(store, nameOrId) {
   return network;
 }
 function leasesPath(store, id) {
-  return join11(networkDir(store, id), "leases.json");
+  return join13(networkDir(store, id), "leases.json");
 }
 function readLeases(store, id) {
   try {
-    return JSON.parse(readFileSync11(leasesPath(store, id), "utf8"));
+    return JSON.parse(readFileSync13(leasesPath(store, id), "utf8"));
   } catch {
     return {};
   }
 }
 function containerExists(store, containerId) {
-  return existsSync10(join11(store.paths.containers, containerId));
+  return existsSync12(join13(store.paths.containers, containerId));
 }
 function liveLeases(store, id) {
   return Object.fromEntries(Object.entries(readLeases(store, id)).filter(([containerId]) => containerExists(store, containerId)));
@@ -37325,11 +37424,11 @@ init_sleep();
 init_spawn();
 
 // src/util/native.ts
-import { existsSync as existsSync11 } from "node:fs";
-import { fileURLToPath as fileURLToPath5 } from "node:url";
+import { existsSync as existsSync13 } from "node:fs";
+import { fileURLToPath as fileURLToPath6 } from "node:url";
 function nativeBinary(name) {
-  const beside = fileURLToPath5(new URL(`../native/${name}`, __burrowModuleUrl));
-  return existsSync11(beside) ? beside : fileURLToPath5(new URL(`../../build/native/${name}`, __burrowModuleUrl));
+  const beside = fileURLToPath6(new URL(`../native/${name}`, __burrowModuleUrl));
+  return existsSync13(beside) ? beside : fileURLToPath6(new URL(`../../build/native/${name}`, __burrowModuleUrl));
 }
 
 // src/network/switch.ts
@@ -37343,13 +37442,13 @@ init_errors();
 init_errors();
 init_host_tools();
 init_process_identity();
-import { closeSync as closeSync5, constants as constants6, openSync as openSync5, readFileSync as readFileSync12 } from "node:fs";
-import { join as join12 } from "node:path";
+import { closeSync as closeSync6, constants as constants7, openSync as openSync5, readFileSync as readFileSync14 } from "node:fs";
+import { join as join14 } from "node:path";
 var HELPER_FILE = "network-helper";
 function killLeftoverHelper(dir) {
   let text;
   try {
-    text = readFileSync12(join12(dir, HELPER_FILE), "latin1");
+    text = readFileSync14(join14(dir, HELPER_FILE), "latin1");
   } catch {
     return;
   }
@@ -37369,53 +37468,6 @@ init_errors();
 
 // src/network/helper-args.ts
 var NET_BINARY = nativeBinary("burrow-net");
-
-// src/container/state.ts
-init_cgroup();
-import { existsSync as existsSync13, readFileSync as readFileSync14 } from "node:fs";
-import { join as join14 } from "node:path";
-init_process_identity();
-function readRunFile(path6) {
-  try {
-    return readFileSync14(path6, "utf8");
-  } catch {
-    return void 0;
-  }
-}
-function readJson(path6) {
-  const text = readRunFile(path6);
-  if (text === void 0) return void 0;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return void 0;
-  }
-}
-function readSandbox(dir) {
-  const text = readRunFile(join14(dir, "pid"))?.trim();
-  return text === void 0 ? void 0 : parseIdentity(text);
-}
-function monitorOf(file) {
-  return typeof file.monitor === "string" ? parseIdentity(file.monitor) : void 0;
-}
-function containerState(store, record) {
-  const dir = containerDir(store, record.id);
-  const monitorRecord = readJson(join14(dir, "monitor"));
-  const exit = readJson(join14(dir, "exit"));
-  const sandboxRecord = readSandbox(dir);
-  const base = { startedAt: monitorRecord?.startedAt, restarts: exit?.restarts ?? 0, lost: false, paused: false, oomKilled: exit?.oomKilled === true };
-  if (monitorRecord === void 0) {
-    return { ...base, sandbox: void 0, monitor: void 0, status: exit === void 0 ? "created" : "exited", exitCode: exit?.exitCode, finishedAt: exit?.finishedAt };
-  }
-  const recorded = monitorOf(monitorRecord);
-  const monitor = isRunning(recorded) ? recorded : void 0;
-  const sandbox = monitor !== void 0 && isRunning(sandboxRecord) ? sandboxRecord : void 0;
-  if (exit !== void 0 && (monitor === void 0 || !existsSync13(join14(dir, "pid")))) {
-    return { ...base, sandbox: void 0, monitor, status: "exited", exitCode: exit.exitCode, finishedAt: exit.finishedAt };
-  }
-  if (monitor !== void 0) return { ...base, status: "running", paused: isFrozen(record.cgroup), oomKilled: false, sandbox, monitor, exitCode: void 0, finishedAt: void 0 };
-  return { ...base, sandbox: void 0, monitor, status: "exited", exitCode: -1, finishedAt: void 0, lost: true };
-}
 
 // src/container/start.ts
 init_cgroup();
@@ -37439,55 +37491,6 @@ async function removeContainerFiles(store, record, mapping = idMapping()) {
   }
   await removeInUserNamespace(containerDir(store, record.id), mapping);
   await removeContainerCgroup(record.cgroup);
-}
-
-// src/container/identity.ts
-init_errors();
-init_process_identity();
-import { closeSync as closeSync6 } from "node:fs";
-import { createRequire as createRequire2 } from "node:module";
-import { constants as constants7 } from "node:os";
-var pidfd;
-var SYS_PIDFD_SEND_SIGNAL = 424;
-var SYS_PIDFD_OPEN = 434;
-function pidfdApi() {
-  if (pidfd === void 0) {
-    const koffi = createRequire2(__burrowModuleUrl)("koffi");
-    const syscall = koffi.load("libc.so.6").func("long syscall(long number, ...)");
-    pidfd = {
-      open: (pid) => Number(syscall(SYS_PIDFD_OPEN, "int", pid, "unsigned int", 0)),
-      sendSignal: (fd, signal) => Number(syscall(SYS_PIDFD_SEND_SIGNAL, "int", fd, "int", signal, "void *", null, "unsigned int", 0)),
-      errno: () => koffi.errno()
-    };
-  }
-  return pidfd;
-}
-var ESRCH = 3;
-var ENOSYS = 38;
-function signalProcess(identity3, signal) {
-  const number = typeof signal === "number" ? signal : constants7.signals[signal];
-  const api = pidfdApi();
-  const fd = api.open(identity3.pid);
-  if (fd < 0) {
-    const errno = api.errno();
-    if (errno === ESRCH) return false;
-    if (errno !== ENOSYS) throw new BurrowError("IO", `cannot signal process ${identity3.pid}: pidfd_open failed (errno ${errno})`);
-    if (!isRunning(identity3)) return false;
-    try {
-      process.kill(identity3.pid, number);
-      return true;
-    } catch {
-      return false;
-    }
-  }
-  try {
-    if (!isRunning(identity3)) return false;
-    if (api.sendSignal(fd, number) === 0) return true;
-    if (api.errno() === ESRCH) return false;
-    throw new BurrowError("IO", `cannot signal process ${identity3.pid}: pidfd_send_signal failed (errno ${api.errno()})`);
-  } finally {
-    closeSync6(fd);
-  }
 }
 
 // src/container/image-config.ts
@@ -37548,6 +37551,10 @@ function loadActionState() {
 }
 
 // src/action/cleanup.ts
+function stopOrphanedSandbox(store, id) {
+  const sandbox = readSandbox(containerDir(store, id));
+  if (sandbox !== void 0 && isRunning(sandbox)) signalProcess(sandbox, "SIGKILL");
+}
 function inWindow(created, state, now) {
   const at = Date.parse(created);
   return at >= Date.parse(state.started) && at <= (state.finished === void 0 ? now.getTime() : Date.parse(state.finished));
@@ -37557,6 +37564,7 @@ async function cleanUp(store, state, now = /* @__PURE__ */ new Date()) {
   const mine = listRecords(store).filter((record) => state.containers.includes(record.id) || record.labels[ACTION_LABEL] === state.token || state.jobFile && inWindow(record.created, state, now));
   for (const record of mine) {
     try {
+      stopOrphanedSandbox(store, record.id);
       await removeContainer(store, record.id, true);
       report.containers.push(record.name);
     } catch (error) {
@@ -37608,7 +37616,7 @@ var IMAGE_FILE_MAX_BYTES = 4 * 1024 * 1024;
 // src/container/volumes.ts
 init_errors();
 init_atomic();
-init_remove();
+init_remove2();
 init_idmap();
 
 // src/container/limits.ts

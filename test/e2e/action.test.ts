@@ -35,6 +35,15 @@ async function mainThenPost(files: StepFiles, inputs: Record<string, string>) {
   return { main, post, outputs: readCommandFile(files.output), summary: readFileSync(files.summary, 'utf8') };
 }
 
+/** A process that runs (not gone, not a zombie). */
+function alive(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '')[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
 /** Every path under `dir`, with its owner. */
 function owners(dir: string): Array<{ path: string; uid: number }> {
   return readdirSync(dir, { recursive: true, encoding: 'utf8' }).map((path) => ({ path, uid: lstatSync(join(dir, path)).uid }));
@@ -188,16 +197,22 @@ describe('the Action: main and post as the runner runs them', { timeout: 300_000
     const sandboxPid = Number(JSON.parse((await run(box, ['inspect', running])).stdout)[0].State.Pid);
     expect(sandboxPid).toBeGreaterThan(0);
     // The runner's last resort: the step's process killed outright, nothing to clean up after itself.
+    const exited = new Promise((resolve) => main.once('exit', resolve));
     main.kill('SIGKILL');
-    await main;
+    // Its exit, not its pipes: the runner does not wait for what the step's processes left holding them.
+    await exited;
     const post = await runStep(action, 'post', postEnv(env, files), files.workspace);
     expect(post.exitCode, String(post.stderr)).toBe(0);
     expect(String(post.stdout)).toMatch(/removed 1 container\(s\)/);
     expect((await run(box, ['ps', '-a', '-q'])).stdout).toBe('');
-    // Killed and reaped (by the launcher it leaves behind, once that sees it go).
-    await until(() => !existsSync(`/proc/${sandboxPid}`), 10_000, 'the sandbox to be gone');
+    // Gone, or a zombie: this machine's PID 1 does not reap the orphans a killed main leaves.
+    // (As uid 1000 the container's init has changed its user, which clears its parent-death
+    // signal: it outlives main, and only post's kill ends it.)
+    await until(() => !alive(sandboxPid), 10_000, 'the sandbox to be gone');
     expect(existsSync(join(box.root, 'containers', running))).toBe(false);
     expect(owners(files.workspace).filter((entry) => entry.uid !== process.getuid!())).toEqual([]);
     rmSync(files.workspace, { recursive: true });
+    main.stdout?.destroy();
+    main.stderr?.destroy();
   });
 });
