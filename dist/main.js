@@ -8994,7 +8994,7 @@ var require_proxy_agent = __commonJS({
         }
         const { proxyTunnel = true } = opts;
         const url2 = this.#getUrl(opts);
-        const { href, origin, port, protocol, username, password, hostname: proxyHostname } = url2;
+        const { href, origin, port, protocol, username, password: password2, hostname: proxyHostname } = url2;
         this[kProxy] = { uri: href, protocol };
         this[kInterceptors] = opts.interceptors?.ProxyAgent && Array.isArray(opts.interceptors.ProxyAgent) ? opts.interceptors.ProxyAgent : [];
         this[kRequestTls] = opts.requestTls;
@@ -9007,8 +9007,8 @@ var require_proxy_agent = __commonJS({
           this[kProxyHeaders]["proxy-authorization"] = `Basic ${opts.auth}`;
         } else if (opts.token) {
           this[kProxyHeaders]["proxy-authorization"] = opts.token;
-        } else if (username && password) {
-          this[kProxyHeaders]["proxy-authorization"] = `Basic ${Buffer.from(`${decodeURIComponent(username)}:${decodeURIComponent(password)}`).toString("base64")}`;
+        } else if (username && password2) {
+          this[kProxyHeaders]["proxy-authorization"] = `Basic ${Buffer.from(`${decodeURIComponent(username)}:${decodeURIComponent(password2)}`).toString("base64")}`;
         }
         const connect2 = buildConnector({ ...opts.proxyTls });
         this[kConnectEndpoint] = buildConnector({ ...opts.requestTls });
@@ -39611,8 +39611,8 @@ function readInputs(env = process.env) {
     if (!/^[A-Za-z_][A-Za-z0-9_]*=/.test(line)) throw new BurrowError("INVALID_ARGUMENT", `input env: "${line.split("=")[0]}" is not NAME=value (one variable a line)`);
   }
   const username = optional("registry-username");
-  const password = getInput("registry-password", { trimWhitespace: false });
-  if (username === void 0 !== (password === "")) {
+  const password2 = getInput("registry-password", { trimWhitespace: false });
+  if (username === void 0 !== (password2 === "")) {
     throw new BurrowError("INVALID_ARGUMENT", "give registry-username and registry-password together");
   }
   return {
@@ -39626,7 +39626,7 @@ function readInputs(env = process.env) {
     cpus: optional("cpus"),
     pidsLimit: optional("pids-limit"),
     network: optional("network"),
-    registry: username === void 0 ? void 0 : { username, password },
+    registry: username === void 0 ? void 0 : { username, password: password2 },
     setup: flag("setup", false),
     cache: flag("cache", false)
   };
@@ -101629,8 +101629,6 @@ function imagesOf(inputs) {
   return [loadJobFile(inputs.jobFile).image];
 }
 async function main(began2) {
-  const password = getInput("registry-password", { trimWhitespace: false });
-  if (password !== "") setSecret(password);
   const controller = new AbortController();
   const running = {};
   let interrupts = 0;
@@ -101810,6 +101808,8 @@ async function prepareNative(log2) {
 
 // src/action/main.ts
 var began = Date.now();
+var password = getInput("registry-password", { trimWhitespace: false });
+if (password !== "") setSecret(password);
 var code;
 try {
   await group("prepare burrow", () => prepareNative((line) => info(line)));

@@ -8,6 +8,9 @@ import { BurrowError } from '../errors.js';
 import { prepareNative } from './native.js';
 
 const began = Date.now();
+// Masked before anything can print it (the runner replaces it with *** in the log from here on).
+const password = core.getInput('registry-password', { trimWhitespace: false });
+if (password !== '') core.setSecret(password);
 let code: number;
 try {
   await core.group('prepare burrow', () => prepareNative((line) => core.info(line)));

@@ -194,9 +194,6 @@ function imagesOf(inputs: ActionInputs): string[] {
 }
 
 export async function main(began: number): Promise<number> {
-  // Masked before anything can print it (the runner replaces it with *** in the log).
-  const password = core.getInput('registry-password', { trimWhitespace: false });
-  if (password !== '') core.setSecret(password);
   const controller = new AbortController();
   const running: Running = {};
   let interrupts = 0;

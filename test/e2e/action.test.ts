@@ -161,6 +161,21 @@ describe('the Action: main and post as the runner runs them', { timeout: 300_000
     expect((await run(box, ['ps', '-a', '-q'])).stdout).toBe('');
   });
 
+  it('logs in with the registry inputs, masks the password, and post logs out again', async () => {
+    const files = stepFiles();
+    const password = bed().users.alice;
+    const { main, post } = await mainThenPost(files, { image: `${bed().registries.basic}/private/busybox:latest`, run: 'echo pulled-with-credentials', 'registry-username': 'alice', 'registry-password': password });
+    const log = String(main.stdout);
+    expect(main.exitCode, log).toBe(0);
+    // The runner's masking command comes before anything else the step prints.
+    expect(log.split('\n')[0]).toBe(`::add-mask::${password}`);
+    expect(log.split('\n').slice(1).join('\n')).not.toContain(password);
+    expect(log).toContain('pulled-with-credentials');
+    expect(String(post.stdout)).toContain(`logged out of ${bed().registries.basic}`);
+    const config = JSON.parse(readFileSync(join(box.home, '.docker', 'config.json'), 'utf8')) as { auths?: Record<string, unknown> };
+    expect(config.auths?.[bed().registries.basic]).toBeUndefined();
+  });
+
   it('stops the script on a cancelled job\'s SIGINT, still with its outputs and summary; post then finds nothing left', async () => {
     const files = stepFiles();
     const env = stepEnv(box, files, { image: busybox(), run: 'trap "echo got-SIGINT; exit 7" INT\necho started\nwhile true; do sleep 0.1; done' });
