@@ -244,7 +244,7 @@ export async function runJob(store: Store, job: JobDefinition, options: RunJobOp
   const signal = options.signal;
   const workspace = checkWorkspace(options.workspace ?? job.workspace ?? process.cwd());
   const prefix = `${slug(job.name)}-${randomBytes(4).toString('hex')}`;
-  const labels = { 'burrow.job': prefix };
+  const labels = { ...options.labels, 'burrow.job': prefix };
   const resources: JobResources = { containers: [] };
   const steps: StepResult[] = [];
   let imageDigest = '';

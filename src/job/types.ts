@@ -99,4 +99,6 @@ export interface RunJobOptions {
   /** Overrides the file's `workspace` (the Action's $GITHUB_WORKSPACE, `--workspace`). */
   workspace?: string | undefined;
   onEvent?: (event: JobEvent) => void;
+  /** Labels for every container the job makes, beside its own `burrow.job` (the Action marks what its post step removes). */
+  labels?: Record<string, string> | undefined;
 }

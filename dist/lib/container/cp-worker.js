@@ -1,0 +1,176 @@
+import { createRequire as __burrowCreateRequire } from 'node:module';
+const require = __burrowCreateRequire(import.meta.url);
+
+// src/container/cp-worker.ts
+import { createRequire } from "node:module";
+import {
+  closeSync,
+  createReadStream,
+  createWriteStream,
+  fchmodSync,
+  fstatSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readlinkSync,
+  statSync,
+  symlinkSync,
+  unlinkSync,
+  constants as fs
+} from "node:fs";
+import { basename, dirname, join } from "node:path";
+import { pipeline } from "node:stream/promises";
+var SYS_OPENAT2 = 437;
+var RESOLVE_NO_MAGICLINKS = 2;
+var RESOLVE_NO_SYMLINKS = 4;
+var RESOLVE_BENEATH = 8;
+var RESOLVE_IN_ROOT = 16;
+var O_PATH = 2097152;
+var O_CLOEXEC = 524288;
+var CHUNK = 1024 * 1024;
+var koffi = createRequire(import.meta.url)("koffi");
+var libc = koffi.load("libc.so.6");
+var how = koffi.struct("burrow_open_how", { flags: "uint64", mode: "uint64", resolve: "uint64" });
+var syscall = libc.func("syscall", "long", ["long", "int", "const char *", koffi.pointer(how), "size_t"]);
+var errnoLocation = libc.func("int *__errno_location(void)");
+var errno = () => koffi.decode(errnoLocation(), "int");
+var readlinkat = libc.func("long readlinkat(int fd, const char *path, _Out_ uint8_t *buf, size_t size)");
+var mkdirat = libc.func("int mkdirat(int fd, const char *path, uint32_t mode)");
+var symlinkat = libc.func("int symlinkat(const char *target, int fd, const char *path)");
+var CopyFailure = class extends Error {
+  constructor(code, message) {
+    super(message);
+    this.code = code;
+  }
+  code;
+};
+function open2(dirfd, path, flags, resolve, what, mode = 420) {
+  const fd = syscall(SYS_OPENAT2, dirfd, path, { flags: BigInt(flags | O_CLOEXEC), mode: BigInt((flags & fs.O_CREAT) !== 0 ? mode : 0), resolve: BigInt(resolve) }, 24);
+  if (fd < 0) {
+    const code = errno();
+    if (code === 2) throw new CopyFailure("NOT_FOUND", `${what}: no such file or directory in the container`);
+    if (code === 38) throw new CopyFailure("IO", "this kernel has no openat2 (Linux 5.6 or later is needed for burrow cp)");
+    if (code === 40) throw new CopyFailure("IO", `${what}: a symlink in the container is in the way`);
+    if (code === 21) throw new CopyFailure("INVALID_ARGUMENT", `cannot overwrite directory "${what}" in the container with a non-directory`);
+    throw new CopyFailure("IO", `${what}: cannot open in the container (errno ${code})`);
+  }
+  return fd;
+}
+var fdPath = (fd) => `/proc/self/fd/${fd}`;
+function cannotOverwrite(target, from) {
+  return new CopyFailure("INVALID_ARGUMENT", `cannot overwrite directory "${target}" with non-directory "${from}"`);
+}
+function makeWayForNonDirectory(target, from) {
+  const existing = lstatSync(target, { throwIfNoEntry: false });
+  if (existing === void 0) return;
+  if (existing.isDirectory()) throw cannotOverwrite(target, from);
+  unlinkSync(target);
+}
+function hostDirectory(target, mode, named, from) {
+  const existing = lstatSync(target, { throwIfNoEntry: false });
+  if (existing?.isDirectory() === true) return;
+  if (existing !== void 0) {
+    if (named && existing.isSymbolicLink() && statSync(target, { throwIfNoEntry: false })?.isDirectory() === true) return;
+    if (named) throw new CopyFailure("INVALID_ARGUMENT", `cannot overwrite non-directory "${target}" with directory "${from}"`);
+    unlinkSync(target);
+  }
+  mkdirSync(target, { mode });
+}
+function hostFile(target, mode, named, from) {
+  if (!named) makeWayForNonDirectory(target, from);
+  try {
+    return openSync(target, fs.O_WRONLY | fs.O_CREAT | fs.O_TRUNC | O_CLOEXEC | (named ? 0 : fs.O_NOFOLLOW | fs.O_EXCL), mode);
+  } catch (error) {
+    if (error.code === "EISDIR") throw cannotOverwrite(target, from);
+    throw error;
+  }
+}
+async function copyOut(fd, target, named, from) {
+  const stat = fstatSync(fd);
+  if (stat.isSymbolicLink()) {
+    const buffer = Buffer.alloc(4096);
+    const length = readlinkat(fd, "", buffer, buffer.length);
+    makeWayForNonDirectory(target, from);
+    symlinkSync(buffer.subarray(0, Math.max(0, length)).toString(), target);
+  } else if (stat.isDirectory()) {
+    hostDirectory(target, stat.mode & 4095, named, from);
+    for (const name2 of readdirSync(fdPath(fd))) {
+      const child = open2(fd, name2, O_PATH | fs.O_NOFOLLOW, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS, name2);
+      try {
+        await copyOut(child, join(target, name2), false, `${from.replace(/\/$/, "")}/${name2}`);
+      } finally {
+        closeSync(child);
+      }
+    }
+  } else if (stat.isFile()) {
+    const output = hostFile(target, stat.mode & 511, named, from);
+    await pipeline(createReadStream(fdPath(fd), { highWaterMark: CHUNK }), createWriteStream(target, { fd: output, highWaterMark: CHUNK }));
+  }
+}
+async function copyIn(source, dirFd, name2) {
+  const stat = lstatSync(source);
+  if (stat.isSymbolicLink()) {
+    if (symlinkat(readlinkSync(source), dirFd, name2) !== 0) throw new CopyFailure("IO", `cannot create symlink ${name2} in the container (errno ${errno()})`);
+  } else if (stat.isDirectory()) {
+    if (mkdirat(dirFd, name2, stat.mode & 4095) !== 0 && errno() !== 17) throw new CopyFailure("IO", `cannot create directory ${name2} in the container (errno ${errno()})`);
+    const child = open2(dirFd, name2, O_PATH | fs.O_DIRECTORY, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS, name2);
+    try {
+      for (const entry of readdirSync(source)) await copyIn(join(source, entry), child, entry);
+    } finally {
+      closeSync(child);
+    }
+  } else if (stat.isFile()) {
+    const fd = open2(dirFd, name2, fs.O_WRONLY | fs.O_CREAT | fs.O_TRUNC | fs.O_NOFOLLOW, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS, name2, stat.mode & 511);
+    try {
+      fchmodSync(fd, stat.mode & 511);
+    } catch (error) {
+      closeSync(fd);
+      throw error;
+    }
+    await pipeline(createReadStream(source, { highWaterMark: CHUNK }), createWriteStream(fdPath(fd), { fd, highWaterMark: CHUNK }));
+  }
+}
+async function main(rootPath2, direction2, containerPath2, hostPath2, name2) {
+  const root = openSync(rootPath2, O_PATH | fs.O_DIRECTORY | O_CLOEXEC);
+  if (direction2 === "out") {
+    const fd = open2(root, containerPath2, O_PATH | fs.O_NOFOLLOW, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS, `${name2}:${containerPath2}`);
+    let destination = hostPath2;
+    if (statSync(destination, { throwIfNoEntry: false })?.isDirectory() === true) destination = join(destination, basename(containerPath2) || "root");
+    await copyOut(fd, destination, true, `${name2}:${containerPath2}`);
+    return;
+  }
+  if (lstatSync(hostPath2, { throwIfNoEntry: false }) === void 0) throw new CopyFailure("NOT_FOUND", `${hostPath2}: no such file or directory`);
+  let dirFd;
+  let entry;
+  try {
+    dirFd = open2(root, containerPath2, O_PATH | fs.O_DIRECTORY, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS, `${name2}:${containerPath2}`);
+    entry = basename(hostPath2);
+  } catch (error) {
+    if (!(error instanceof CopyFailure && error.code === "NOT_FOUND")) throw error;
+    dirFd = open2(root, dirname(containerPath2), O_PATH | fs.O_DIRECTORY, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS, `${name2}:${dirname(containerPath2)}`);
+    entry = basename(containerPath2);
+  }
+  await copyIn(hostPath2, dirFd, entry);
+}
+function report(code, message) {
+  process.stderr.write(`${JSON.stringify({ code, message })}
+`);
+  process.exit(1);
+}
+process.stdin.on("end", () => report("INTERRUPTED", "interrupted"));
+process.stdin.on("error", () => report("INTERRUPTED", "interrupted"));
+process.stdin.resume();
+var [rootPath, direction, containerPath, hostPath, name] = process.argv.slice(2);
+if (rootPath === void 0 || direction !== "in" && direction !== "out" || containerPath === void 0 || hostPath === void 0 || name === void 0) {
+  report("INVALID_ARGUMENT", "usage: cp-worker ROOT in|out CONTAINER_PATH HOST_PATH NAME");
+}
+main(rootPath, direction, containerPath, hostPath, name).then(
+  () => process.exit(0),
+  (error) => {
+    if (error instanceof CopyFailure) report(error.code, error.message);
+    const { code, message } = error;
+    if (code === "ENOSPC" || code === "EDQUOT") report("NO_SPACE", `no space left copying ${hostPath}`);
+    report("IO", `cannot copy ${direction === "out" ? `${name}:${containerPath}` : hostPath}: ${message}`);
+  }
+);

@@ -1,0 +1,138 @@
+import { createRequire as __burrowCreateRequire } from 'node:module';
+const require = __burrowCreateRequire(import.meta.url);
+
+// src/rootfs/copy-worker.ts
+import { createRequire } from "node:module";
+import {
+  chmodSync,
+  constants,
+  copyFileSync,
+  lchownSync,
+  linkSync,
+  lstatSync,
+  lutimesSync,
+  mkdirSync,
+  readdirSync,
+  readlinkSync,
+  rmSync,
+  symlinkSync,
+  unlinkSync
+} from "node:fs";
+var koffi = createRequire(import.meta.url)("koffi");
+var libc = koffi.load("libc.so.6");
+var mount = libc.func("int mount(const char *source, const char *target, const char *type, unsigned long flags, const char *data)");
+var chroot = libc.func("int chroot(const char *path)");
+var mountSetattr = libc.func("syscall", "long", ["long", "int", "const char *", "uint", "const uint8_t *", "size_t"]);
+var llistxattr = libc.func("long llistxattr(const char *path, _Out_ uint8_t *list, size_t size)");
+var lgetxattr = libc.func("long lgetxattr(const char *path, const char *name, _Out_ uint8_t *value, size_t size)");
+var lsetxattr = libc.func("int lsetxattr(const char *path, const char *name, const uint8_t *value, size_t size, int flags)");
+var errnoLocation = libc.func("int *__errno_location(void)");
+var errno = () => koffi.decode(errnoLocation(), "int");
+var MS_NOSUID = 2;
+var MS_NODEV = 4;
+var MS_BIND = 4096;
+var SYS_MOUNT_SETATTR = 442;
+var AT_FDCWD = -100;
+var MOUNT_ATTR_RDONLY = 1;
+var MOUNT_ATTR_NOSUID = 2;
+var MOUNT_ATTR_NODEV = 4;
+function fail(message) {
+  process.stderr.write(`${message}
+`);
+  process.exit(1);
+}
+var [staging, target, ...layers] = process.argv.slice(2);
+if (staging === void 0 || target === void 0) fail("usage: copy-worker STAGING TARGET LAYER…");
+if (mount("tmpfs", staging, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0700") !== 0) fail(`cannot mount a tmpfs on ${staging} (errno ${errno()})`);
+mkdirSync(`${staging}/target`);
+if (mount(target, `${staging}/target`, null, MS_BIND, null) !== 0) fail(`cannot bind ${target} (errno ${errno()})`);
+layers.forEach((layer, index) => {
+  const at = `${staging}/${index}`;
+  mkdirSync(at);
+  if (mount(layer, at, null, MS_BIND, null) !== 0) fail(`cannot bind ${layer} (errno ${errno()})`);
+  const attr = Buffer.alloc(32);
+  attr.writeBigUInt64LE(BigInt(MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV), 0);
+  if (mountSetattr(SYS_MOUNT_SETATTR, AT_FDCWD, at, 0, attr, attr.length) !== 0 && errno() !== 38) fail(`cannot make ${layer} read-only (errno ${errno()})`);
+});
+process.chdir(staging);
+if (chroot(".") !== 0) fail(`chroot ${staging} failed (errno ${errno()})`);
+process.chdir("/");
+var xattrList = Buffer.alloc(65536);
+var xattrValue = Buffer.alloc(65536);
+var OPAQUE = "user.overlay.opaque";
+function isWhiteout(stat) {
+  return stat.isCharacterDevice() && stat.rdev === 0;
+}
+function isOpaque(path) {
+  return lgetxattr(path, OPAQUE, xattrValue, xattrValue.length) === 1 && xattrValue[0] === 121;
+}
+function copyXattrs(from, to) {
+  const size = llistxattr(from, xattrList, xattrList.length);
+  if (size <= 0) return;
+  for (const name of xattrList.subarray(0, size).toString("utf8").split("\0")) {
+    if (!name.startsWith("user.") || name.startsWith("user.overlay.")) continue;
+    const length = lgetxattr(from, name, xattrValue, xattrValue.length);
+    if (length < 0) continue;
+    if (lsetxattr(to, name, xattrValue, length, 0) !== 0) throw new Error(`cannot set ${name} on ${to} (errno ${errno()})`);
+  }
+}
+var ROOT_OWNED = { uid: 0, gid: 0 };
+function copyMetadata(from, to, stat, made, current = ROOT_OWNED) {
+  const chowned = stat.uid !== current.uid || stat.gid !== current.gid;
+  if (chowned) lchownSync(to, stat.uid, stat.gid);
+  if (!stat.isSymbolicLink() && (made === "made" || chowned || (stat.mode & 3584) !== 0)) chmodSync(to, stat.mode & 4095);
+  copyXattrs(from, to);
+  lutimesSync(to, stat.atimeMs / 1e3, stat.mtimeMs / 1e3);
+}
+function remove(path, stat) {
+  if (stat.isDirectory()) rmSync(path, { recursive: true, force: true });
+  else unlinkSync(path);
+}
+function mergeDirectory(from, to, links) {
+  for (const name of readdirSync(from)) {
+    const source = `${from}/${name}`;
+    const destination = `${to}/${name}`;
+    const stat = lstatSync(source);
+    const existing = lstatSync(destination, { throwIfNoEntry: false });
+    if (isWhiteout(stat)) {
+      if (existing !== void 0) remove(destination, existing);
+      continue;
+    }
+    if (stat.isDirectory()) {
+      const keep = existing !== void 0 && existing.isDirectory() && !isOpaque(source);
+      if (!keep) {
+        if (existing !== void 0) remove(destination, existing);
+        mkdirSync(destination, { mode: 448 });
+      }
+      mergeDirectory(source, destination, links);
+      copyMetadata(source, destination, stat, "made", keep ? existing : ROOT_OWNED);
+      continue;
+    }
+    if (existing !== void 0) remove(destination, existing);
+    if (stat.isSymbolicLink()) {
+      symlinkSync(readlinkSync(source), destination);
+      copyMetadata(source, destination, stat, "made");
+    } else if (stat.isFile()) {
+      const first = stat.nlink > 1 ? links.get(stat.ino) : void 0;
+      if (first !== void 0) {
+        linkSync(first, destination);
+        continue;
+      }
+      copyFileSync(source, destination, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE);
+      copyMetadata(source, destination, stat, "copied");
+      if (stat.nlink > 1) links.set(stat.ino, destination);
+    }
+  }
+}
+var inImage = (text) => text.replace(/'\/(?:target|\d+)(\/[^']*)?'/g, (_match, rest) => `'${rest ?? "/"}'`);
+try {
+  for (const name of readdirSync("/target")) rmSync(`/target/${name}`, { recursive: true, force: true });
+  layers.forEach((_layer, index) => {
+    const root = `/${index}`;
+    mergeDirectory(root, "/target", /* @__PURE__ */ new Map());
+    copyMetadata(root, "/target", lstatSync(root), "made", lstatSync("/target"));
+  });
+} catch (error) {
+  fail(inImage(error.message));
+}
+process.exit(0);

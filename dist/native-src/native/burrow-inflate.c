@@ -1,0 +1,281 @@
+/*
+ * burrow-inflate: a layer's compressed stream into its tar stream, counted and
+ * hashed, beside the extractor.
+ *
+ *   burrow-inflate gzip|zstd|none CEILING   < layer blob   > tar stream
+ *
+ * Reads the layer's blob on stdin, decompresses it (gzip: ISA-L's igzip when it
+ * was there at build time, zlib otherwise; zstd: libzstd, when it was there;
+ * none: copied as it is), counts the
+ * uncompressed bytes, hashes them (sha256, OpenSSL's libcrypto: SHA-NI where the
+ * CPU has it) and writes them to stdout, which is the extractor's stdin
+ * (native/burrow-unpack.c): the tar stream goes from one process to the other
+ * and never through Node. It needs no user namespace and runs outside it; it
+ * opens nothing and writes no file. Decompression and extraction run side by
+ * side, one process each.
+ *
+ * gzip is read as Go's compress/gzip reads it (Docker, containerd, containers/
+ * image): any number of members, each with its trailer checked (CRC-32 and size);
+ * bytes after a member must be another member; an empty stream, a stream cut
+ * short and a wrong trailer are errors. zstd: any number of frames (skippable
+ * ones too), each checked against its checksum when it has one; the window is
+ * held to libzstd's default limit (128 MiB), so a frame cannot make it allocate
+ * more; an empty stream and one cut short are errors.
+ *
+ * A gzip bomb ends here: once the stream would grow past CEILING bytes nothing
+ * more is written and it exits 2 (the extractor's own limits are on what the tar
+ * headers declare; this one is on the stream, whatever they say).
+ *
+ * On success prints `{"diffId":"sha256:…","size":N}` on stderr and exits 0.
+ * Otherwise one line on stderr and:
+ *   1  the stream is not valid (the message says why);
+ *   2  the stream uncompresses to more than CEILING bytes;
+ *   3  stdout was closed: the extractor stopped reading (its own error says why);
+ *   4  a usage or system error (reading stdin, memory).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <openssl/evp.h>
+#ifdef BURROW_ISAL
+#include <isa-l/igzip_lib.h>
+#else
+#include <zlib.h>
+#endif
+#ifdef BURROW_ZSTD
+#include <zstd.h>
+#endif
+
+enum { EXIT_INVALID = 1, EXIT_CEILING = 2, EXIT_CLOSED = 3, EXIT_SYSTEM = 4 };
+
+static void fail(int status, const char *format, ...) __attribute__((noreturn, format(printf, 2, 3)));
+static void fail(int status, const char *format, ...) {
+  va_list args;
+  va_start(args, format);
+  vfprintf(stderr, format, args);
+  va_end(args);
+  fputc('\n', stderr);
+  exit(status);
+}
+
+/* 256 KiB reads (Node writes the blob in 1 MiB pieces, a pipe holds 64 KiB);
+ * 1 MiB of output per write keeps the system calls few. */
+static unsigned char input[256 * 1024];
+static unsigned char output[1024 * 1024];
+static bool input_eof;
+static uint64_t compressed_read;
+
+/* Fills `input` with what stdin has; 0 at its end. */
+static size_t read_input(void) {
+  for (;;) {
+    ssize_t got = read(0, input, sizeof input);
+    if (got > 0) {
+      compressed_read += (uint64_t)got;
+      return (size_t)got;
+    }
+    if (got == 0) {
+      input_eof = true;
+      return 0;
+    }
+    if (errno != EINTR) fail(EXIT_SYSTEM, "cannot read the layer: %s", strerror(errno));
+  }
+}
+
+static uint64_t ceiling, size;
+static EVP_MD_CTX *hash;
+
+/* Counts, hashes and writes out a piece of the tar stream. */
+static void emit(const unsigned char *bytes, size_t length) {
+  if (length == 0) return;
+  /* Compared before it is added: with a ceiling near 2^64 the sum would wrap. */
+  if (length > ceiling - size) fail(EXIT_CEILING, "the layer uncompresses to more than %" PRIu64 " bytes", ceiling);
+  size += length;
+  if (EVP_DigestUpdate(hash, bytes, length) != 1) fail(EXIT_SYSTEM, "cannot hash the layer");
+  while (length > 0) {
+    ssize_t put = write(1, bytes, length);
+    if (put < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EPIPE || errno == ECONNRESET) fail(EXIT_CLOSED, "the extractor stopped reading the layer");
+      fail(EXIT_SYSTEM, "cannot pass the layer on: %s", strerror(errno));
+    }
+    bytes += put;
+    length -= (size_t)put;
+  }
+}
+
+static void copy(void) {
+  size_t got;
+  while ((got = read_input()) > 0) emit(input, got);
+}
+
+#ifdef BURROW_ISAL
+static const char *isal_problem(int code, const struct inflate_state *at) {
+  /* The header's own CRC-16 fails with the same code as the trailer's CRC-32: the
+   * trailer is checked once the data is done, the header before a block starts. */
+  bool in_trailer = at->block_state == ISAL_BLOCK_INPUT_DONE || at->block_state == ISAL_BLOCK_FINISH || at->block_state == ISAL_CHECKSUM_CHECK;
+  if (code == ISAL_INCORRECT_CHECKSUM && !in_trailer) return "a gzip header whose CRC-16 does not match it";
+  switch (code) {
+  case ISAL_INVALID_BLOCK: return "an invalid deflate block";
+  case ISAL_INVALID_SYMBOL: return "an invalid deflate symbol";
+  case ISAL_INVALID_LOOKBACK: return "a deflate distance too far back";
+  case ISAL_INVALID_WRAPPER: return "an invalid gzip header";
+  case ISAL_UNSUPPORTED_METHOD: return "a gzip member not compressed with deflate";
+  case ISAL_INCORRECT_CHECKSUM: return "a gzip trailer that does not match its data (CRC-32 or size)";
+  default: return "an invalid gzip stream";
+  }
+}
+
+static struct inflate_state state;
+
+static void gunzip(void) {
+  uint64_t members = 0;
+  bool in_member = false;
+  isal_inflate_init(&state);
+  state.crc_flag = ISAL_GZIP;
+  for (;;) {
+    if (state.avail_in == 0 && !input_eof) {
+      state.next_in = input;
+      state.avail_in = (uint32_t)read_input();
+    }
+    if (state.avail_in == 0 && input_eof && !in_member) break;
+    in_member = true;
+    uint32_t before_in = state.avail_in;
+    state.next_out = output;
+    state.avail_out = sizeof output;
+    int result = isal_inflate(&state);
+    if (result < 0) fail(EXIT_INVALID, "%s near compressed byte %" PRIu64, isal_problem(result, &state), compressed_read - state.avail_in);
+    size_t produced = sizeof output - state.avail_out;
+    emit(output, produced);
+    if (state.block_state == ISAL_BLOCK_FINISH) {
+      /* A member ends, trailer checked; whatever follows must be another member. */
+      members++;
+      in_member = false;
+      uint8_t *next = state.next_in;
+      uint32_t left = state.avail_in;
+      isal_inflate_reset(&state);
+      state.crc_flag = ISAL_GZIP;
+      state.next_in = next;
+      state.avail_in = left;
+      continue;
+    }
+    if (produced == 0 && state.avail_in == before_in && state.avail_in == 0 && input_eof) {
+      fail(EXIT_INVALID, "the gzip stream ends in the middle of a member (at compressed byte %" PRIu64 ")", compressed_read);
+    }
+    if (produced == 0 && state.avail_in == before_in && before_in > 0) fail(EXIT_INVALID, "an invalid gzip stream near compressed byte %" PRIu64, compressed_read - state.avail_in);
+  }
+  if (members == 0) fail(EXIT_INVALID, "the gzip stream is empty");
+}
+#else
+static z_stream stream;
+
+static void gunzip(void) {
+  uint64_t members = 0;
+  bool in_member = false;
+  /* 16 + 15: a gzip wrapper (header and trailer checked), a 32 KiB window. */
+  if (inflateInit2(&stream, 16 + MAX_WBITS) != Z_OK) fail(EXIT_SYSTEM, "cannot start zlib");
+  for (;;) {
+    if (stream.avail_in == 0 && !input_eof) {
+      stream.next_in = input;
+      stream.avail_in = (uInt)read_input();
+    }
+    if (stream.avail_in == 0 && input_eof && !in_member) break;
+    in_member = true;
+    stream.next_out = output;
+    stream.avail_out = sizeof output;
+    int result = inflate(&stream, Z_NO_FLUSH);
+    emit(output, sizeof output - stream.avail_out);
+    if (result == Z_STREAM_END) {
+      members++;
+      in_member = false;
+      if (inflateReset(&stream) != Z_OK) fail(EXIT_SYSTEM, "cannot restart zlib");
+      continue;
+    }
+    if (result == Z_BUF_ERROR) {
+      /* No progress: more input is needed, and there is none. */
+      if (stream.avail_in == 0 && input_eof) fail(EXIT_INVALID, "the gzip stream ends in the middle of a member (at compressed byte %" PRIu64 ")", compressed_read);
+      continue;
+    }
+    if (result != Z_OK) {
+      const char *problem = result == Z_DATA_ERROR && stream.msg != NULL ? stream.msg : "an invalid gzip stream";
+      /* zlib's words for a trailer that does not match. */
+      if (strcmp(problem, "incorrect data check") == 0 || strcmp(problem, "incorrect length check") == 0) problem = "a gzip trailer that does not match its data (CRC-32 or size)";
+      if (strcmp(problem, "header crc mismatch") == 0) problem = "a gzip header whose CRC-16 does not match it";
+      fail(EXIT_INVALID, "%s near compressed byte %" PRIu64, problem, compressed_read - stream.avail_in);
+    }
+  }
+  if (members == 0) fail(EXIT_INVALID, "the gzip stream is empty");
+}
+#endif
+
+#ifdef BURROW_ZSTD
+static void unzstd(void) {
+  ZSTD_DCtx *context = ZSTD_createDCtx();
+  if (context == NULL) fail(EXIT_SYSTEM, "cannot start zstd");
+  ZSTD_inBuffer in = { input, 0, 0 };
+  /* 0 once a frame is decoded and flushed; before any input, not 0. */
+  size_t hint = 1;
+  for (;;) {
+    bool full;
+    do {
+      ZSTD_outBuffer out = { output, sizeof output, 0 };
+      hint = ZSTD_decompressStream(context, &out, &in);
+      if (ZSTD_isError(hint)) fail(EXIT_INVALID, "%s near compressed byte %" PRIu64, ZSTD_getErrorName(hint), compressed_read - (in.size - in.pos));
+      emit(output, out.pos);
+      full = out.pos == out.size;
+      /* A full buffer may hold more to flush, unless the frame just ended: another
+       * call then would start the next frame and return its header's size. */
+    } while (in.pos < in.size || (full && hint != 0));
+    size_t got = read_input();
+    if (got == 0) break;
+    in.size = got;
+    in.pos = 0;
+  }
+  if (compressed_read == 0) fail(EXIT_INVALID, "the zstd stream is empty");
+  if (hint != 0) fail(EXIT_INVALID, "the zstd stream ends in the middle of a frame (at compressed byte %" PRIu64 ")", compressed_read);
+  ZSTD_freeDCtx(context);
+}
+#endif
+
+int main(int argc, char **argv) {
+  const char *mode = argc == 3 ? argv[1] : "";
+#ifdef BURROW_ZSTD
+  bool zstd = strcmp(mode, "zstd") == 0;
+#else
+  bool zstd = false;
+#endif
+  if (strcmp(mode, "gzip") != 0 && !zstd && strcmp(mode, "none") != 0) fail(EXIT_SYSTEM, "usage: burrow-inflate gzip|zstd|none CEILING (zstd when built with libzstd)");
+  char *end;
+  errno = 0;
+  unsigned long long parsed = strtoull(argv[2], &end, 10);
+  if (errno != 0 || *end != '\0' || parsed == 0) fail(EXIT_SYSTEM, "burrow-inflate: the ceiling must be a number of bytes");
+  ceiling = parsed;
+  /* A closed stdout is an EPIPE to report, not a signal to die of (Node's children start with SIGPIPE's default). */
+  signal(SIGPIPE, SIG_IGN);
+  /* Blocking reads and writes: stdout may be a pipe end Node made non-blocking for itself. */
+  for (int fd = 0; fd <= 1; fd++) {
+    int flags = fcntl(fd, F_GETFL);
+    if (flags >= 0 && (flags & O_NONBLOCK) != 0) fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+  }
+  hash = EVP_MD_CTX_new();
+  if (hash == NULL || EVP_DigestInit_ex(hash, EVP_sha256(), NULL) != 1) fail(EXIT_SYSTEM, "cannot start sha256");
+  if (strcmp(mode, "gzip") == 0) gunzip();
+#ifdef BURROW_ZSTD
+  else if (zstd) unzstd();
+#endif
+  else copy();
+  unsigned char digest[32];
+  unsigned int length = 0;
+  if (EVP_DigestFinal_ex(hash, digest, &length) != 1 || length != sizeof digest) fail(EXIT_SYSTEM, "cannot hash the layer");
+  char hex[2 * sizeof digest + 1];
+  for (size_t i = 0; i < sizeof digest; i++) snprintf(hex + 2 * i, 3, "%02x", digest[i]);
+  fprintf(stderr, "{\"diffId\":\"sha256:%s\",\"size\":%" PRIu64 "}\n", hex, size);
+  return fflush(stderr) == 0 ? 0 : EXIT_SYSTEM;
+}

@@ -1,0 +1,65 @@
+/**
+ * Post's clean-up: every container main created (by the id it saved, and by its
+ * label), and, for a job file (whose containers and network runJob makes), every
+ * container and network made between main's start and its end, or now when main was
+ * killed. Removing a container kills whatever of it still runs (its sandbox, its
+ * monitor, its network helper) and undoes its mounts (they live in its own mount
+ * namespace); files of subordinate ids go from inside the user namespace.
+ */
+import { containerDir, listRecords } from '../container/record.js';
+import { readSandbox } from '../container/state.js';
+import { signalProcess } from '../container/identity.js';
+import { isRunning } from '../util/process-identity.js';
+import { removeContainer } from '../container/ops.js';
+import { listNetworks, removeNetwork } from '../network/records.js';
+import type { Store } from '../store/store.js';
+import { ACTION_LABEL, type ActionState } from './state.js';
+
+export interface CleanupReport {
+  containers: string[];
+  networks: string[];
+  failures: string[];
+}
+
+/**
+ * An attached container's "monitor" is the process that ran it: with main killed,
+ * the container counts as exited (lost), and `rm --force` kills nothing. Its sandbox
+ * usually died with main (bwrap's --die-with-parent), but not always (burrow-init as
+ * PID 1 that changed its user has lost its parent-death signal): the sandbox's PID 1,
+ * recorded with its start time, is killed here, and its pid namespace with it.
+ */
+function stopOrphanedSandbox(store: Store, id: string): void {
+  const sandbox = readSandbox(containerDir(store, id));
+  if (sandbox !== undefined && isRunning(sandbox)) signalProcess(sandbox, 'SIGKILL');
+}
+
+function inWindow(created: string, state: ActionState, now: Date): boolean {
+  const at = Date.parse(created);
+  return at >= Date.parse(state.started) && at <= (state.finished === undefined ? now.getTime() : Date.parse(state.finished));
+}
+
+export async function cleanUp(store: Store, state: ActionState, now = new Date()): Promise<CleanupReport> {
+  const report: CleanupReport = { containers: [], networks: [], failures: [] };
+  const mine = listRecords(store).filter((record) =>
+    state.containers.includes(record.id) || record.labels[ACTION_LABEL] === state.token || (state.jobFile && inWindow(record.created, state, now)));
+  for (const record of mine) {
+    try {
+      stopOrphanedSandbox(store, record.id);
+      await removeContainer(store, record.id, true);
+      report.containers.push(record.name);
+    } catch (error) {
+      report.failures.push(`container ${record.name}: ${(error as Error).message}`);
+    }
+  }
+  if (state.jobFile) {
+    for (const network of listNetworks(store).filter((candidate) => inWindow(candidate.created, state, now))) {
+      try {
+        removeNetwork(store, network.id);
+        report.networks.push(network.name);
+      } catch (error) {
+        report.failures.push(`network ${network.name}: ${(error as Error).message}`);
+      }
+    }
+  }
+  return report;
+}
