@@ -638,7 +638,7 @@ var require_errors = __commonJS({
       [kResponseStatusCodeError] = true;
     };
     var kInvalidArgumentError = /* @__PURE__ */ Symbol.for("undici.error.UND_ERR_INVALID_ARG");
-    var InvalidArgumentError2 = class extends UndiciError {
+    var InvalidArgumentError = class extends UndiciError {
       constructor(message) {
         super(message);
         this.name = "InvalidArgumentError";
@@ -891,7 +891,7 @@ var require_errors = __commonJS({
       RequestContentLengthMismatchError,
       ConnectTimeoutError,
       ResponseStatusCodeError,
-      InvalidArgumentError: InvalidArgumentError2,
+      InvalidArgumentError,
       InvalidReturnValueError,
       RequestAbortedError,
       ClientDestroyedError,
@@ -1178,7 +1178,7 @@ var require_util = __commonJS({
     var nodeUtil = __require("node:util");
     var { stringify } = __require("node:querystring");
     var { EventEmitter: EE } = __require("node:events");
-    var { InvalidArgumentError: InvalidArgumentError2 } = require_errors();
+    var { InvalidArgumentError } = require_errors();
     var { headerNameLowerCasedRecord } = require_constants();
     var { tree } = require_tree();
     var [nodeMajor, nodeMinor] = process.versions.node.split(".").map((v) => Number(v));
@@ -1253,31 +1253,31 @@ var require_util = __commonJS({
       if (typeof url2 === "string") {
         url2 = new URL(url2);
         if (!isHttpOrHttpsPrefixed(url2.origin || url2.protocol)) {
-          throw new InvalidArgumentError2("Invalid URL protocol: the URL must start with `http:` or `https:`.");
+          throw new InvalidArgumentError("Invalid URL protocol: the URL must start with `http:` or `https:`.");
         }
         return url2;
       }
       if (!url2 || typeof url2 !== "object") {
-        throw new InvalidArgumentError2("Invalid URL: The URL argument must be a non-null object.");
+        throw new InvalidArgumentError("Invalid URL: The URL argument must be a non-null object.");
       }
       if (!(url2 instanceof URL)) {
         if (url2.port != null && url2.port !== "" && isValidPort(url2.port) === false) {
-          throw new InvalidArgumentError2("Invalid URL: port must be a valid integer or a string representation of an integer.");
+          throw new InvalidArgumentError("Invalid URL: port must be a valid integer or a string representation of an integer.");
         }
         if (url2.path != null && typeof url2.path !== "string") {
-          throw new InvalidArgumentError2("Invalid URL path: the path must be a string or null/undefined.");
+          throw new InvalidArgumentError("Invalid URL path: the path must be a string or null/undefined.");
         }
         if (url2.pathname != null && typeof url2.pathname !== "string") {
-          throw new InvalidArgumentError2("Invalid URL pathname: the pathname must be a string or null/undefined.");
+          throw new InvalidArgumentError("Invalid URL pathname: the pathname must be a string or null/undefined.");
         }
         if (url2.hostname != null && typeof url2.hostname !== "string") {
-          throw new InvalidArgumentError2("Invalid URL hostname: the hostname must be a string or null/undefined.");
+          throw new InvalidArgumentError("Invalid URL hostname: the hostname must be a string or null/undefined.");
         }
         if (url2.origin != null && typeof url2.origin !== "string") {
-          throw new InvalidArgumentError2("Invalid URL origin: the origin must be a string or null/undefined.");
+          throw new InvalidArgumentError("Invalid URL origin: the origin must be a string or null/undefined.");
         }
         if (!isHttpOrHttpsPrefixed(url2.origin || url2.protocol)) {
-          throw new InvalidArgumentError2("Invalid URL protocol: the URL must start with `http:` or `https:`.");
+          throw new InvalidArgumentError("Invalid URL protocol: the URL must start with `http:` or `https:`.");
         }
         const port = url2.port != null ? url2.port : url2.protocol === "https:" ? 443 : 80;
         let origin = url2.origin != null ? url2.origin : `${url2.protocol || ""}//${url2.hostname || ""}:${port}`;
@@ -1291,14 +1291,14 @@ var require_util = __commonJS({
         return new URL(`${origin}${path17}`);
       }
       if (!isHttpOrHttpsPrefixed(url2.origin || url2.protocol)) {
-        throw new InvalidArgumentError2("Invalid URL protocol: the URL must start with `http:` or `https:`.");
+        throw new InvalidArgumentError("Invalid URL protocol: the URL must start with `http:` or `https:`.");
       }
       return url2;
     }
     function parseOrigin(url2) {
       url2 = parseURL(url2);
       if (url2.pathname !== "/" || url2.search || url2.hash) {
-        throw new InvalidArgumentError2("invalid url");
+        throw new InvalidArgumentError("invalid url");
       }
       return url2;
     }
@@ -1434,30 +1434,30 @@ var require_util = __commonJS({
     }
     function validateHandler(handler, method, upgrade) {
       if (!handler || typeof handler !== "object") {
-        throw new InvalidArgumentError2("handler must be an object");
+        throw new InvalidArgumentError("handler must be an object");
       }
       if (typeof handler.onConnect !== "function") {
-        throw new InvalidArgumentError2("invalid onConnect method");
+        throw new InvalidArgumentError("invalid onConnect method");
       }
       if (typeof handler.onError !== "function") {
-        throw new InvalidArgumentError2("invalid onError method");
+        throw new InvalidArgumentError("invalid onError method");
       }
       if (typeof handler.onBodySent !== "function" && handler.onBodySent !== void 0) {
-        throw new InvalidArgumentError2("invalid onBodySent method");
+        throw new InvalidArgumentError("invalid onBodySent method");
       }
       if (upgrade || method === "CONNECT") {
         if (typeof handler.onUpgrade !== "function") {
-          throw new InvalidArgumentError2("invalid onUpgrade method");
+          throw new InvalidArgumentError("invalid onUpgrade method");
         }
       } else {
         if (typeof handler.onHeaders !== "function") {
-          throw new InvalidArgumentError2("invalid onHeaders method");
+          throw new InvalidArgumentError("invalid onHeaders method");
         }
         if (typeof handler.onData !== "function") {
-          throw new InvalidArgumentError2("invalid onData method");
+          throw new InvalidArgumentError("invalid onData method");
         }
         if (typeof handler.onComplete !== "function") {
-          throw new InvalidArgumentError2("invalid onComplete method");
+          throw new InvalidArgumentError("invalid onComplete method");
         }
       }
     }
@@ -1861,7 +1861,7 @@ var require_request = __commonJS({
   "node_modules/undici/lib/core/request.js"(exports2, module) {
     "use strict";
     var {
-      InvalidArgumentError: InvalidArgumentError2,
+      InvalidArgumentError,
       NotSupportedError
     } = require_errors();
     var assert4 = __require("node:assert");
@@ -1901,34 +1901,34 @@ var require_request = __commonJS({
         servername
       }, handler) {
         if (typeof path17 !== "string") {
-          throw new InvalidArgumentError2("path must be a string");
+          throw new InvalidArgumentError("path must be a string");
         } else if (path17[0] !== "/" && !(path17.startsWith("http://") || path17.startsWith("https://")) && method !== "CONNECT") {
-          throw new InvalidArgumentError2("path must be an absolute URL or start with a slash");
+          throw new InvalidArgumentError("path must be an absolute URL or start with a slash");
         } else if (invalidPathRegex.test(path17)) {
-          throw new InvalidArgumentError2("invalid request path");
+          throw new InvalidArgumentError("invalid request path");
         }
         if (typeof method !== "string") {
-          throw new InvalidArgumentError2("method must be a string");
+          throw new InvalidArgumentError("method must be a string");
         } else if (normalizedMethodRecords[method] === void 0 && !isValidHTTPToken(method)) {
-          throw new InvalidArgumentError2("invalid request method");
+          throw new InvalidArgumentError("invalid request method");
         }
         if (upgrade && typeof upgrade !== "string") {
-          throw new InvalidArgumentError2("upgrade must be a string");
+          throw new InvalidArgumentError("upgrade must be a string");
         }
         if (upgrade && !isValidHeaderValue(upgrade)) {
-          throw new InvalidArgumentError2("invalid upgrade header");
+          throw new InvalidArgumentError("invalid upgrade header");
         }
         if (headersTimeout != null && (!Number.isFinite(headersTimeout) || headersTimeout < 0)) {
-          throw new InvalidArgumentError2("invalid headersTimeout");
+          throw new InvalidArgumentError("invalid headersTimeout");
         }
         if (bodyTimeout != null && (!Number.isFinite(bodyTimeout) || bodyTimeout < 0)) {
-          throw new InvalidArgumentError2("invalid bodyTimeout");
+          throw new InvalidArgumentError("invalid bodyTimeout");
         }
         if (reset2 != null && typeof reset2 !== "boolean") {
-          throw new InvalidArgumentError2("invalid reset");
+          throw new InvalidArgumentError("invalid reset");
         }
         if (expectContinue != null && typeof expectContinue !== "boolean") {
-          throw new InvalidArgumentError2("invalid expectContinue");
+          throw new InvalidArgumentError("invalid expectContinue");
         }
         this.headersTimeout = headersTimeout;
         this.bodyTimeout = bodyTimeout;
@@ -1965,7 +1965,7 @@ var require_request = __commonJS({
         } else if (isFormDataLike(body2) || isIterable(body2) || isBlobLike(body2)) {
           this.body = body2;
         } else {
-          throw new InvalidArgumentError2("body must be a string, a Buffer, a Readable stream, an iterable, or an async iterable");
+          throw new InvalidArgumentError("body must be a string, a Buffer, a Readable stream, an iterable, or an async iterable");
         }
         this.completed = false;
         this.aborted = false;
@@ -1982,7 +1982,7 @@ var require_request = __commonJS({
         this.expectContinue = expectContinue != null ? expectContinue : false;
         if (Array.isArray(headers)) {
           if (headers.length % 2 !== 0) {
-            throw new InvalidArgumentError2("headers array must be even");
+            throw new InvalidArgumentError("headers array must be even");
           }
           for (let i2 = 0; i2 < headers.length; i2 += 2) {
             processHeader(this, headers[i2], headers[i2 + 1]);
@@ -1991,7 +1991,7 @@ var require_request = __commonJS({
           if (headers[Symbol.iterator]) {
             for (const header of headers) {
               if (!Array.isArray(header) || header.length !== 2) {
-                throw new InvalidArgumentError2("headers must be in key-value pair format");
+                throw new InvalidArgumentError("headers must be in key-value pair format");
               }
               processHeader(this, header[0], header[1]);
             }
@@ -2002,7 +2002,7 @@ var require_request = __commonJS({
             }
           }
         } else if (headers != null) {
-          throw new InvalidArgumentError2("headers must be an object or an array");
+          throw new InvalidArgumentError("headers must be an object or an array");
         }
         validateHandler(handler, method, upgrade);
         this.servername = servername || getServerName(this.host);
@@ -2169,7 +2169,7 @@ var require_request = __commonJS({
     };
     function processHeader(request, key, val) {
       if (val && (typeof val === "object" && !Array.isArray(val))) {
-        throw new InvalidArgumentError2(`invalid ${key} header`);
+        throw new InvalidArgumentError(`invalid ${key} header`);
       } else if (val === void 0) {
         return;
       }
@@ -2177,7 +2177,7 @@ var require_request = __commonJS({
       if (headerName === void 0) {
         headerName = key.toLowerCase();
         if (headerNameLowerCasedRecord[headerName] === void 0 && !isValidHTTPToken(headerName)) {
-          throw new InvalidArgumentError2("invalid header key");
+          throw new InvalidArgumentError("invalid header key");
         }
       }
       if (Array.isArray(val)) {
@@ -2185,17 +2185,17 @@ var require_request = __commonJS({
         for (let i2 = 0; i2 < val.length; i2++) {
           if (typeof val[i2] === "string") {
             if (!isValidHeaderValue(val[i2])) {
-              throw new InvalidArgumentError2(`invalid ${key} header`);
+              throw new InvalidArgumentError(`invalid ${key} header`);
             }
             arr.push(val[i2]);
           } else if (val[i2] === null) {
             arr.push("");
           } else if (typeof val[i2] === "object") {
-            throw new InvalidArgumentError2(`invalid ${key} header`);
+            throw new InvalidArgumentError(`invalid ${key} header`);
           } else {
             const str = `${val[i2]}`;
             if (!isValidHeaderValue(str)) {
-              throw new InvalidArgumentError2(`invalid ${key} header`);
+              throw new InvalidArgumentError(`invalid ${key} header`);
             }
             arr.push(str);
           }
@@ -2203,41 +2203,41 @@ var require_request = __commonJS({
         val = arr;
       } else if (typeof val === "string") {
         if (!isValidHeaderValue(val)) {
-          throw new InvalidArgumentError2(`invalid ${key} header`);
+          throw new InvalidArgumentError(`invalid ${key} header`);
         }
       } else if (val === null) {
         val = "";
       } else {
         val = `${val}`;
         if (!isValidHeaderValue(val)) {
-          throw new InvalidArgumentError2(`invalid ${key} header`);
+          throw new InvalidArgumentError(`invalid ${key} header`);
         }
       }
       if (headerName === "host") {
         if (request.host !== null) {
-          throw new InvalidArgumentError2("duplicate host header");
+          throw new InvalidArgumentError("duplicate host header");
         }
         if (typeof val !== "string") {
-          throw new InvalidArgumentError2("invalid host header");
+          throw new InvalidArgumentError("invalid host header");
         }
         request.host = val;
       } else if (headerName === "content-length") {
         if (request.contentLength !== null) {
-          throw new InvalidArgumentError2("duplicate content-length header");
+          throw new InvalidArgumentError("duplicate content-length header");
         }
         request.contentLength = parseInt(val, 10);
         if (!Number.isFinite(request.contentLength)) {
-          throw new InvalidArgumentError2("invalid content-length header");
+          throw new InvalidArgumentError("invalid content-length header");
         }
       } else if (request.contentType === null && headerName === "content-type") {
         request.contentType = val;
         request.headers.push(key, val);
       } else if (headerName === "transfer-encoding" || headerName === "keep-alive" || headerName === "upgrade") {
-        throw new InvalidArgumentError2(`invalid ${headerName} header`);
+        throw new InvalidArgumentError(`invalid ${headerName} header`);
       } else if (headerName === "connection") {
         const value2 = typeof val === "string" ? val.toLowerCase() : null;
         if (value2 !== "close" && value2 !== "keep-alive") {
-          throw new InvalidArgumentError2("invalid connection header");
+          throw new InvalidArgumentError("invalid connection header");
         }
         if (value2 === "close") {
           request.reset = true;
@@ -2316,7 +2316,7 @@ var require_dispatcher_base = __commonJS({
     var {
       ClientDestroyedError,
       ClientClosedError,
-      InvalidArgumentError: InvalidArgumentError2
+      InvalidArgumentError
     } = require_errors();
     var { kDestroy, kClose, kClosed, kDestroyed, kDispatch, kInterceptors } = require_symbols();
     var kOnDestroyed = /* @__PURE__ */ Symbol("onDestroyed");
@@ -2359,7 +2359,7 @@ var require_dispatcher_base = __commonJS({
           for (let i2 = newInterceptors.length - 1; i2 >= 0; i2--) {
             const interceptor = this[kInterceptors][i2];
             if (typeof interceptor !== "function") {
-              throw new InvalidArgumentError2("interceptor must be an function");
+              throw new InvalidArgumentError("interceptor must be an function");
             }
           }
         }
@@ -2367,14 +2367,14 @@ var require_dispatcher_base = __commonJS({
       }
       close(callback) {
         if (callback === void 0) {
-          return new Promise((resolve8, reject) => {
+          return new Promise((resolve10, reject) => {
             this.close((err2, data) => {
-              return err2 ? reject(err2) : resolve8(data);
+              return err2 ? reject(err2) : resolve10(data);
             });
           });
         }
         if (typeof callback !== "function") {
-          throw new InvalidArgumentError2("invalid callback");
+          throw new InvalidArgumentError("invalid callback");
         }
         if (this[kDestroyed]) {
           queueMicrotask(() => callback(new ClientDestroyedError(), null));
@@ -2407,17 +2407,17 @@ var require_dispatcher_base = __commonJS({
           err2 = null;
         }
         if (callback === void 0) {
-          return new Promise((resolve8, reject) => {
+          return new Promise((resolve10, reject) => {
             this.destroy(err2, (err3, data) => {
               return err3 ? (
                 /* istanbul ignore next: should never error */
                 reject(err3)
-              ) : resolve8(data);
+              ) : resolve10(data);
             });
           });
         }
         if (typeof callback !== "function") {
-          throw new InvalidArgumentError2("invalid callback");
+          throw new InvalidArgumentError("invalid callback");
         }
         if (this[kDestroyed]) {
           if (this[kOnDestroyed]) {
@@ -2458,11 +2458,11 @@ var require_dispatcher_base = __commonJS({
       }
       dispatch(opts, handler) {
         if (!handler || typeof handler !== "object") {
-          throw new InvalidArgumentError2("handler must be an object");
+          throw new InvalidArgumentError("handler must be an object");
         }
         try {
           if (!opts || typeof opts !== "object") {
-            throw new InvalidArgumentError2("opts must be an object.");
+            throw new InvalidArgumentError("opts must be an object.");
           }
           if (this[kDestroyed] || this[kOnDestroyed]) {
             throw new ClientDestroyedError();
@@ -2473,7 +2473,7 @@ var require_dispatcher_base = __commonJS({
           return this[kInterceptedDispatch](opts, handler);
         } catch (err2) {
           if (typeof handler.onError !== "function") {
-            throw new InvalidArgumentError2("invalid onError method");
+            throw new InvalidArgumentError("invalid onError method");
           }
           handler.onError(err2);
           return false;
@@ -2722,7 +2722,7 @@ var require_connect = __commonJS({
     var net = __require("node:net");
     var assert4 = __require("node:assert");
     var util5 = require_util();
-    var { InvalidArgumentError: InvalidArgumentError2, ConnectTimeoutError } = require_errors();
+    var { InvalidArgumentError, ConnectTimeoutError } = require_errors();
     var timers = require_timers();
     function noop3() {
     }
@@ -2778,7 +2778,7 @@ var require_connect = __commonJS({
     }
     function buildConnector({ allowH2, maxCachedSessions, socketPath, timeout, session: customSession, ...opts }) {
       if (maxCachedSessions != null && (!Number.isInteger(maxCachedSessions) || maxCachedSessions < 0)) {
-        throw new InvalidArgumentError2("maxCachedSessions must be a positive integer or zero");
+        throw new InvalidArgumentError("maxCachedSessions must be a positive integer or zero");
       }
       const options = { path: socketPath, ...opts };
       const sessionCache = new SessionCache(maxCachedSessions == null ? 100 : maxCachedSessions);
@@ -4679,8 +4679,8 @@ var require_util2 = __commonJS({
     function createDeferredPromise() {
       let res;
       let rej;
-      const promise = new Promise((resolve8, reject) => {
-        res = resolve8;
+      const promise = new Promise((resolve10, reject) => {
+        res = resolve10;
         rej = reject;
       });
       return { promise, resolve: res, reject: rej };
@@ -5950,7 +5950,7 @@ var require_client_h1 = __commonJS({
       RequestContentLengthMismatchError,
       ResponseContentLengthMismatchError,
       RequestAbortedError,
-      InvalidArgumentError: InvalidArgumentError2,
+      InvalidArgumentError,
       HeadersTimeoutError,
       HeadersOverflowError,
       SocketError,
@@ -5992,7 +5992,7 @@ var require_client_h1 = __commonJS({
       kResume,
       kHTTPContext
     } = require_symbols();
-    var constants14 = require_constants2();
+    var constants17 = require_constants2();
     var EMPTY_BUF = Buffer.alloc(0);
     var FastBuffer = Buffer[Symbol.species];
     var addListener = util5.addListener;
@@ -6067,7 +6067,7 @@ var require_client_h1 = __commonJS({
       constructor(client, socket, { exports: exports3 }) {
         assert4(Number.isFinite(client[kMaxHeadersSize]) && client[kMaxHeadersSize] > 0);
         this.llhttp = exports3;
-        this.ptr = this.llhttp.llhttp_alloc(constants14.TYPE.RESPONSE);
+        this.ptr = this.llhttp.llhttp_alloc(constants17.TYPE.RESPONSE);
         this.client = client;
         this.socket = socket;
         this.timeout = null;
@@ -6162,11 +6162,11 @@ var require_client_h1 = __commonJS({
             currentBufferRef = null;
           }
           const offset = llhttp.llhttp_get_error_pos(this.ptr) - currentBufferPtr;
-          if (ret !== constants14.ERROR.OK) {
+          if (ret !== constants17.ERROR.OK) {
             const body2 = data.subarray(offset);
-            if (ret === constants14.ERROR.PAUSED_UPGRADE) {
+            if (ret === constants17.ERROR.PAUSED_UPGRADE) {
               this.onUpgrade(body2);
-            } else if (ret === constants14.ERROR.PAUSED) {
+            } else if (ret === constants17.ERROR.PAUSED) {
               this.paused = true;
               socket.unshift(body2);
             } else {
@@ -6189,10 +6189,10 @@ var require_client_h1 = __commonJS({
         } finally {
           currentParser = null;
         }
-        if (ret === constants14.ERROR.OK) {
+        if (ret === constants17.ERROR.OK) {
           return null;
         }
-        if (ret === constants14.ERROR.PAUSED || ret === constants14.ERROR.PAUSED_UPGRADE) {
+        if (ret === constants17.ERROR.PAUSED || ret === constants17.ERROR.PAUSED_UPGRADE) {
           this.paused = true;
           return null;
         }
@@ -6209,7 +6209,7 @@ var require_client_h1 = __commonJS({
           const len = new Uint8Array(llhttp.memory.buffer, ptr).indexOf(0);
           message = "Response does not match the HTTP/1.1 protocol (" + Buffer.from(llhttp.memory.buffer, ptr, len).toString() + ")";
         }
-        return new HTTPParserError(message, constants14.ERROR[ret], data);
+        return new HTTPParserError(message, constants17.ERROR[ret], data);
       }
       destroy() {
         assert4(this.ptr != null);
@@ -6375,7 +6375,7 @@ var require_client_h1 = __commonJS({
         } else {
           socket[kReset] = true;
         }
-        const pause2 = request.onHeaders(statusCode, headers, this.resume, statusText) === false;
+        const pause3 = request.onHeaders(statusCode, headers, this.resume, statusText) === false;
         if (request.aborted) {
           return -1;
         }
@@ -6389,7 +6389,7 @@ var require_client_h1 = __commonJS({
           socket[kBlocking] = false;
           client[kResume]();
         }
-        return pause2 ? constants14.ERROR.PAUSED : 0;
+        return pause3 ? constants17.ERROR.PAUSED : 0;
       }
       onBody(buf) {
         const { client, socket, statusCode, maxResponseSize } = this;
@@ -6411,7 +6411,7 @@ var require_client_h1 = __commonJS({
         }
         this.bytesRead += buf.length;
         if (request.onData(buf) === false) {
-          return constants14.ERROR.PAUSED;
+          return constants17.ERROR.PAUSED;
         }
       }
       onMessageComplete() {
@@ -6447,13 +6447,13 @@ var require_client_h1 = __commonJS({
         if (socket[kWriting]) {
           assert4(client[kRunning] === 0);
           util5.destroy(socket, new InformationalError("reset"));
-          return constants14.ERROR.PAUSED;
+          return constants17.ERROR.PAUSED;
         } else if (!shouldKeepAlive) {
           util5.destroy(socket, new InformationalError("reset"));
-          return constants14.ERROR.PAUSED;
+          return constants17.ERROR.PAUSED;
         } else if (socket[kReset] && client[kRunning] === 0) {
           util5.destroy(socket, new InformationalError("reset"));
-          return constants14.ERROR.PAUSED;
+          return constants17.ERROR.PAUSED;
         } else if (client[kPipelining] == null || client[kPipelining] === 1) {
           setImmediate(() => client[kResume]());
         } else {
@@ -6681,7 +6681,7 @@ var require_client_h1 = __commonJS({
         if (contentType2) {
           const contentTypeValue = `${contentType2}`;
           if (!util5.isValidHeaderValue(contentTypeValue)) {
-            util5.errorRequest(client, request, new InvalidArgumentError2("invalid content-type header"));
+            util5.errorRequest(client, request, new InvalidArgumentError("invalid content-type header"));
             return false;
           }
           headers.push("content-type", contentTypeValue);
@@ -6931,12 +6931,12 @@ upgrade: ${upgrade}\r
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve8, reject) => {
+      const waitForDrain = () => new Promise((resolve10, reject) => {
         assert4(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve8;
+          callback = resolve10;
         }
       });
       socket.on("close", onDrain).on("drain", onDrain);
@@ -7606,12 +7606,12 @@ var require_client_h2 = __commonJS({
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve8, reject) => {
+      const waitForDrain = () => new Promise((resolve10, reject) => {
         assert4(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve8;
+          callback = resolve10;
         }
       });
       h2stream.on("close", onDrain).on("drain", onDrain);
@@ -7649,7 +7649,7 @@ var require_redirect_handler = __commonJS({
     var util5 = require_util();
     var { kBodyUsed } = require_symbols();
     var assert4 = __require("node:assert");
-    var { InvalidArgumentError: InvalidArgumentError2 } = require_errors();
+    var { InvalidArgumentError } = require_errors();
     var EE = __require("node:events");
     var redirectableStatusCodes = [300, 301, 302, 303, 307, 308];
     var kBody = /* @__PURE__ */ Symbol("body");
@@ -7667,7 +7667,7 @@ var require_redirect_handler = __commonJS({
     var RedirectHandler = class {
       constructor(dispatch, maxRedirections, opts, handler) {
         if (maxRedirections != null && (!Number.isInteger(maxRedirections) || maxRedirections < 0)) {
-          throw new InvalidArgumentError2("maxRedirections must be a positive number");
+          throw new InvalidArgumentError("maxRedirections must be a positive number");
         }
         util5.validateHandler(handler, opts.method, opts.upgrade);
         this.dispatch = dispatch;
@@ -7835,7 +7835,7 @@ var require_client = __commonJS({
     var Request = require_request();
     var DispatcherBase = require_dispatcher_base();
     var {
-      InvalidArgumentError: InvalidArgumentError2,
+      InvalidArgumentError,
       InformationalError,
       ClientDestroyedError
     } = require_errors();
@@ -7931,67 +7931,67 @@ var require_client = __commonJS({
       } = {}) {
         super({ webSocket, eventSource });
         if (keepAlive !== void 0) {
-          throw new InvalidArgumentError2("unsupported keepAlive, use pipelining=0 instead");
+          throw new InvalidArgumentError("unsupported keepAlive, use pipelining=0 instead");
         }
         if (socketTimeout !== void 0) {
-          throw new InvalidArgumentError2("unsupported socketTimeout, use headersTimeout & bodyTimeout instead");
+          throw new InvalidArgumentError("unsupported socketTimeout, use headersTimeout & bodyTimeout instead");
         }
         if (requestTimeout !== void 0) {
-          throw new InvalidArgumentError2("unsupported requestTimeout, use headersTimeout & bodyTimeout instead");
+          throw new InvalidArgumentError("unsupported requestTimeout, use headersTimeout & bodyTimeout instead");
         }
         if (idleTimeout !== void 0) {
-          throw new InvalidArgumentError2("unsupported idleTimeout, use keepAliveTimeout instead");
+          throw new InvalidArgumentError("unsupported idleTimeout, use keepAliveTimeout instead");
         }
         if (maxKeepAliveTimeout !== void 0) {
-          throw new InvalidArgumentError2("unsupported maxKeepAliveTimeout, use keepAliveMaxTimeout instead");
+          throw new InvalidArgumentError("unsupported maxKeepAliveTimeout, use keepAliveMaxTimeout instead");
         }
         if (maxHeaderSize != null && !Number.isFinite(maxHeaderSize)) {
-          throw new InvalidArgumentError2("invalid maxHeaderSize");
+          throw new InvalidArgumentError("invalid maxHeaderSize");
         }
         if (socketPath != null && typeof socketPath !== "string") {
-          throw new InvalidArgumentError2("invalid socketPath");
+          throw new InvalidArgumentError("invalid socketPath");
         }
         if (connectTimeout != null && (!Number.isFinite(connectTimeout) || connectTimeout < 0)) {
-          throw new InvalidArgumentError2("invalid connectTimeout");
+          throw new InvalidArgumentError("invalid connectTimeout");
         }
         if (keepAliveTimeout != null && (!Number.isFinite(keepAliveTimeout) || keepAliveTimeout <= 0)) {
-          throw new InvalidArgumentError2("invalid keepAliveTimeout");
+          throw new InvalidArgumentError("invalid keepAliveTimeout");
         }
         if (keepAliveMaxTimeout != null && (!Number.isFinite(keepAliveMaxTimeout) || keepAliveMaxTimeout <= 0)) {
-          throw new InvalidArgumentError2("invalid keepAliveMaxTimeout");
+          throw new InvalidArgumentError("invalid keepAliveMaxTimeout");
         }
         if (keepAliveTimeoutThreshold != null && !Number.isFinite(keepAliveTimeoutThreshold)) {
-          throw new InvalidArgumentError2("invalid keepAliveTimeoutThreshold");
+          throw new InvalidArgumentError("invalid keepAliveTimeoutThreshold");
         }
         if (headersTimeout != null && (!Number.isInteger(headersTimeout) || headersTimeout < 0)) {
-          throw new InvalidArgumentError2("headersTimeout must be a positive integer or zero");
+          throw new InvalidArgumentError("headersTimeout must be a positive integer or zero");
         }
         if (bodyTimeout != null && (!Number.isInteger(bodyTimeout) || bodyTimeout < 0)) {
-          throw new InvalidArgumentError2("bodyTimeout must be a positive integer or zero");
+          throw new InvalidArgumentError("bodyTimeout must be a positive integer or zero");
         }
         if (connect3 != null && typeof connect3 !== "function" && typeof connect3 !== "object") {
-          throw new InvalidArgumentError2("connect must be a function or an object");
+          throw new InvalidArgumentError("connect must be a function or an object");
         }
         if (maxRedirections != null && (!Number.isInteger(maxRedirections) || maxRedirections < 0)) {
-          throw new InvalidArgumentError2("maxRedirections must be a positive number");
+          throw new InvalidArgumentError("maxRedirections must be a positive number");
         }
         if (maxRequestsPerClient != null && (!Number.isInteger(maxRequestsPerClient) || maxRequestsPerClient < 0)) {
-          throw new InvalidArgumentError2("maxRequestsPerClient must be a positive number");
+          throw new InvalidArgumentError("maxRequestsPerClient must be a positive number");
         }
         if (localAddress != null && (typeof localAddress !== "string" || net.isIP(localAddress) === 0)) {
-          throw new InvalidArgumentError2("localAddress must be valid string IP address");
+          throw new InvalidArgumentError("localAddress must be valid string IP address");
         }
         if (maxResponseSize != null && (!Number.isInteger(maxResponseSize) || maxResponseSize < -1)) {
-          throw new InvalidArgumentError2("maxResponseSize must be a positive number");
+          throw new InvalidArgumentError("maxResponseSize must be a positive number");
         }
         if (autoSelectFamilyAttemptTimeout != null && (!Number.isInteger(autoSelectFamilyAttemptTimeout) || autoSelectFamilyAttemptTimeout < -1)) {
-          throw new InvalidArgumentError2("autoSelectFamilyAttemptTimeout must be a positive number");
+          throw new InvalidArgumentError("autoSelectFamilyAttemptTimeout must be a positive number");
         }
         if (allowH2 != null && typeof allowH2 !== "boolean") {
-          throw new InvalidArgumentError2("allowH2 must be a valid boolean value");
+          throw new InvalidArgumentError("allowH2 must be a valid boolean value");
         }
         if (maxConcurrentStreams != null && (typeof maxConcurrentStreams !== "number" || maxConcurrentStreams < 1)) {
-          throw new InvalidArgumentError2("maxConcurrentStreams must be a positive integer, greater than 0");
+          throw new InvalidArgumentError("maxConcurrentStreams must be a positive integer, greater than 0");
         }
         if (typeof connect3 !== "function") {
           connect3 = buildConnector({
@@ -8090,16 +8090,16 @@ var require_client = __commonJS({
         return this[kNeedDrain] < 2;
       }
       async [kClose]() {
-        return new Promise((resolve8) => {
+        return new Promise((resolve10) => {
           if (this[kSize]) {
-            this[kClosedResolve] = resolve8;
+            this[kClosedResolve] = resolve10;
           } else {
-            resolve8(null);
+            resolve10(null);
           }
         });
       }
       async [kDestroy](err2) {
-        return new Promise((resolve8) => {
+        return new Promise((resolve10) => {
           const requests = this[kQueue].splice(this[kPendingIdx]);
           for (let i2 = 0; i2 < requests.length; i2++) {
             const request = requests[i2];
@@ -8110,7 +8110,7 @@ var require_client = __commonJS({
               this[kClosedResolve]();
               this[kClosedResolve] = null;
             }
-            resolve8(null);
+            resolve10(null);
           };
           if (this[kHTTPContext]) {
             this[kHTTPContext].destroy(err2, callback);
@@ -8161,7 +8161,7 @@ var require_client = __commonJS({
         });
       }
       try {
-        const socket = await new Promise((resolve8, reject) => {
+        const socket = await new Promise((resolve10, reject) => {
           client[kConnector]({
             host,
             hostname,
@@ -8173,7 +8173,7 @@ var require_client = __commonJS({
             if (err2) {
               reject(err2);
             } else {
-              resolve8(socket2);
+              resolve10(socket2);
             }
           });
         });
@@ -8509,8 +8509,8 @@ var require_pool_base = __commonJS({
         if (this[kQueue].isEmpty()) {
           await Promise.all(this[kClients].map((c3) => c3.close()));
         } else {
-          await new Promise((resolve8) => {
-            this[kClosedResolve] = resolve8;
+          await new Promise((resolve10) => {
+            this[kClosedResolve] = resolve10;
           });
         }
       }
@@ -8582,7 +8582,7 @@ var require_pool = __commonJS({
     } = require_pool_base();
     var Client = require_client();
     var {
-      InvalidArgumentError: InvalidArgumentError2
+      InvalidArgumentError
     } = require_errors();
     var util5 = require_util();
     var { kUrl, kInterceptors } = require_symbols();
@@ -8608,13 +8608,13 @@ var require_pool = __commonJS({
         ...options
       } = {}) {
         if (connections != null && (!Number.isFinite(connections) || connections < 0)) {
-          throw new InvalidArgumentError2("invalid connections");
+          throw new InvalidArgumentError("invalid connections");
         }
         if (typeof factory !== "function") {
-          throw new InvalidArgumentError2("factory must be a function.");
+          throw new InvalidArgumentError("factory must be a function.");
         }
         if (connect2 != null && typeof connect2 !== "function" && typeof connect2 !== "object") {
-          throw new InvalidArgumentError2("connect must be a function or an object");
+          throw new InvalidArgumentError("connect must be a function or an object");
         }
         if (typeof connect2 !== "function") {
           connect2 = buildConnector({
@@ -8666,7 +8666,7 @@ var require_balanced_pool = __commonJS({
     "use strict";
     var {
       BalancedPoolMissingUpstreamError,
-      InvalidArgumentError: InvalidArgumentError2
+      InvalidArgumentError
     } = require_errors();
     var {
       PoolBase,
@@ -8711,7 +8711,7 @@ var require_balanced_pool = __commonJS({
           upstreams = [upstreams];
         }
         if (typeof factory !== "function") {
-          throw new InvalidArgumentError2("factory must be a function.");
+          throw new InvalidArgumentError("factory must be a function.");
         }
         this[kInterceptors] = opts.interceptors?.BalancedPool && Array.isArray(opts.interceptors.BalancedPool) ? opts.interceptors.BalancedPool : [];
         this[kFactory] = factory;
@@ -8808,7 +8808,7 @@ var require_balanced_pool = __commonJS({
 var require_agent = __commonJS({
   "node_modules/undici/lib/dispatcher/agent.js"(exports2, module) {
     "use strict";
-    var { InvalidArgumentError: InvalidArgumentError2 } = require_errors();
+    var { InvalidArgumentError } = require_errors();
     var { kClients, kRunning, kClose, kDestroy, kDispatch, kInterceptors } = require_symbols();
     var DispatcherBase = require_dispatcher_base();
     var Pool = require_pool();
@@ -8828,13 +8828,13 @@ var require_agent = __commonJS({
     var Agent3 = class extends DispatcherBase {
       constructor({ factory = defaultFactory, maxRedirections = 0, connect: connect2, tls, ...options } = {}) {
         if (typeof factory !== "function") {
-          throw new InvalidArgumentError2("factory must be a function.");
+          throw new InvalidArgumentError("factory must be a function.");
         }
         if (connect2 != null && typeof connect2 !== "function" && typeof connect2 !== "object") {
-          throw new InvalidArgumentError2("connect must be a function or an object");
+          throw new InvalidArgumentError("connect must be a function or an object");
         }
         if (!Number.isInteger(maxRedirections) || maxRedirections < 0) {
-          throw new InvalidArgumentError2("maxRedirections must be a positive number");
+          throw new InvalidArgumentError("maxRedirections must be a positive number");
         }
         super(options);
         if (connect2 && typeof connect2 !== "function") {
@@ -8874,7 +8874,7 @@ var require_agent = __commonJS({
         if (opts.origin && (typeof opts.origin === "string" || opts.origin instanceof URL)) {
           key = String(opts.origin);
         } else {
-          throw new InvalidArgumentError2("opts.origin must be a non-empty string or URL.");
+          throw new InvalidArgumentError("opts.origin must be a non-empty string or URL.");
         }
         let dispatcher = this[kClients].get(key);
         if (!dispatcher) {
@@ -8913,7 +8913,7 @@ var require_proxy_agent = __commonJS({
     var Agent3 = require_agent();
     var Pool = require_pool();
     var DispatcherBase = require_dispatcher_base();
-    var { InvalidArgumentError: InvalidArgumentError2, RequestAbortedError, SecureProxyConnectionError } = require_errors();
+    var { InvalidArgumentError, RequestAbortedError, SecureProxyConnectionError } = require_errors();
     var buildConnector = require_connect();
     var Client = require_client();
     var kAgent = /* @__PURE__ */ Symbol("proxy agent");
@@ -8942,7 +8942,7 @@ var require_proxy_agent = __commonJS({
       constructor(proxyUrl, { headers = {}, connect: connect2, factory }) {
         super();
         if (!proxyUrl) {
-          throw new InvalidArgumentError2("Proxy URL is mandatory");
+          throw new InvalidArgumentError("Proxy URL is mandatory");
         }
         this[kProxyHeaders] = headers;
         if (factory) {
@@ -8956,7 +8956,7 @@ var require_proxy_agent = __commonJS({
         handler.onHeaders = function(statusCode, data, resume) {
           if (statusCode === 407) {
             if (typeof handler.onError === "function") {
-              handler.onError(new InvalidArgumentError2("Proxy Authentication Required (407)"));
+              handler.onError(new InvalidArgumentError("Proxy Authentication Required (407)"));
             }
             return;
           }
@@ -8986,11 +8986,11 @@ var require_proxy_agent = __commonJS({
       constructor(opts) {
         super();
         if (!opts || typeof opts === "object" && !(opts instanceof URL3) && !opts.uri) {
-          throw new InvalidArgumentError2("Proxy uri is mandatory");
+          throw new InvalidArgumentError("Proxy uri is mandatory");
         }
         const { clientFactory = defaultFactory } = opts;
         if (typeof clientFactory !== "function") {
-          throw new InvalidArgumentError2("Proxy opts.clientFactory must be a function.");
+          throw new InvalidArgumentError("Proxy opts.clientFactory must be a function.");
         }
         const { proxyTunnel = true } = opts;
         const url2 = this.#getUrl(opts);
@@ -9002,7 +9002,7 @@ var require_proxy_agent = __commonJS({
         this[kProxyHeaders] = opts.headers || {};
         this[kTunnelProxy] = proxyTunnel;
         if (opts.auth && opts.token) {
-          throw new InvalidArgumentError2("opts.auth cannot be used in combination with opts.token");
+          throw new InvalidArgumentError("opts.auth cannot be used in combination with opts.token");
         } else if (opts.auth) {
           this[kProxyHeaders]["proxy-authorization"] = `Basic ${opts.auth}`;
         } else if (opts.token) {
@@ -9120,7 +9120,7 @@ var require_proxy_agent = __commonJS({
     function throwIfProxyAuthIsSent(headers) {
       const existProxyAuth = headers && Object.keys(headers).find((key) => key.toLowerCase() === "proxy-authorization");
       if (existProxyAuth) {
-        throw new InvalidArgumentError2("Proxy-Authorization should be sent in ProxyAgent constructor");
+        throw new InvalidArgumentError("Proxy-Authorization should be sent in ProxyAgent constructor");
       }
     }
     module.exports = ProxyAgent2;
@@ -9653,7 +9653,7 @@ var require_readable = __commonJS({
     "use strict";
     var assert4 = __require("node:assert");
     var { Readable: Readable8 } = __require("node:stream");
-    var { RequestAbortedError, NotSupportedError, InvalidArgumentError: InvalidArgumentError2, AbortError: AbortError3 } = require_errors();
+    var { RequestAbortedError, NotSupportedError, InvalidArgumentError, AbortError: AbortError3 } = require_errors();
     var util5 = require_util();
     var { ReadableStreamFrom } = require_util();
     var kConsume = /* @__PURE__ */ Symbol("kConsume");
@@ -9773,13 +9773,13 @@ var require_readable = __commonJS({
         let limit2 = Number.isFinite(opts?.limit) ? opts.limit : 128 * 1024;
         const signal = opts?.signal;
         if (signal != null && (typeof signal !== "object" || !("aborted" in signal))) {
-          throw new InvalidArgumentError2("signal must be an AbortSignal");
+          throw new InvalidArgumentError("signal must be an AbortSignal");
         }
         signal?.throwIfAborted();
         if (this._readableState.closeEmitted) {
           return null;
         }
-        return await new Promise((resolve8, reject) => {
+        return await new Promise((resolve10, reject) => {
           if (this[kContentLength] > limit2) {
             this.destroy(new AbortError3());
           }
@@ -9792,7 +9792,7 @@ var require_readable = __commonJS({
             if (signal?.aborted) {
               reject(signal.reason ?? new AbortError3());
             } else {
-              resolve8(null);
+              resolve10(null);
             }
           }).on("error", noop3).on("data", function(chunk) {
             limit2 -= chunk.length;
@@ -9811,7 +9811,7 @@ var require_readable = __commonJS({
     }
     async function consume(stream2, type) {
       assert4(!stream2[kConsume]);
-      return new Promise((resolve8, reject) => {
+      return new Promise((resolve10, reject) => {
         if (isUnusable(stream2)) {
           const rState = stream2._readableState;
           if (rState.destroyed && rState.closeEmitted === false) {
@@ -9828,7 +9828,7 @@ var require_readable = __commonJS({
             stream2[kConsume] = {
               type,
               stream: stream2,
-              resolve: resolve8,
+              resolve: resolve10,
               reject,
               length: 0,
               body: []
@@ -9898,18 +9898,18 @@ var require_readable = __commonJS({
       return buffer3;
     }
     function consumeEnd(consume2) {
-      const { type, body: body2, resolve: resolve8, stream: stream2, length } = consume2;
+      const { type, body: body2, resolve: resolve10, stream: stream2, length } = consume2;
       try {
         if (type === "text") {
-          resolve8(chunksDecode(body2, length));
+          resolve10(chunksDecode(body2, length));
         } else if (type === "json") {
-          resolve8(JSON.parse(chunksDecode(body2, length)));
+          resolve10(JSON.parse(chunksDecode(body2, length)));
         } else if (type === "arrayBuffer") {
-          resolve8(chunksConcat(body2, length).buffer);
+          resolve10(chunksConcat(body2, length).buffer);
         } else if (type === "blob") {
-          resolve8(new Blob(body2, { type: stream2[kContentType] }));
+          resolve10(new Blob(body2, { type: stream2[kContentType] }));
         } else if (type === "bytes") {
-          resolve8(chunksConcat(body2, length));
+          resolve10(chunksConcat(body2, length));
         }
         consumeFinish(consume2);
       } catch (err2) {
@@ -10007,31 +10007,31 @@ var require_api_request = __commonJS({
     "use strict";
     var assert4 = __require("node:assert");
     var { Readable: Readable8 } = require_readable();
-    var { InvalidArgumentError: InvalidArgumentError2, RequestAbortedError } = require_errors();
+    var { InvalidArgumentError, RequestAbortedError } = require_errors();
     var util5 = require_util();
     var { getResolveErrorBodyCallback } = require_util3();
     var { AsyncResource } = __require("node:async_hooks");
     var RequestHandler = class extends AsyncResource {
       constructor(opts, callback) {
         if (!opts || typeof opts !== "object") {
-          throw new InvalidArgumentError2("invalid opts");
+          throw new InvalidArgumentError("invalid opts");
         }
         const { signal, method, opaque, body: body2, onInfo, responseHeaders, throwOnError, highWaterMark } = opts;
         try {
           if (typeof callback !== "function") {
-            throw new InvalidArgumentError2("invalid callback");
+            throw new InvalidArgumentError("invalid callback");
           }
           if (highWaterMark && (typeof highWaterMark !== "number" || highWaterMark < 0)) {
-            throw new InvalidArgumentError2("invalid highWaterMark");
+            throw new InvalidArgumentError("invalid highWaterMark");
           }
           if (signal && typeof signal.on !== "function" && typeof signal.addEventListener !== "function") {
-            throw new InvalidArgumentError2("signal must be an EventEmitter or EventTarget");
+            throw new InvalidArgumentError("signal must be an EventEmitter or EventTarget");
           }
           if (method === "CONNECT") {
-            throw new InvalidArgumentError2("invalid method");
+            throw new InvalidArgumentError("invalid method");
           }
           if (onInfo && typeof onInfo !== "function") {
-            throw new InvalidArgumentError2("invalid onInfo callback");
+            throw new InvalidArgumentError("invalid onInfo callback");
           }
           super("UNDICI_REQUEST");
         } catch (err2) {
@@ -10166,9 +10166,9 @@ var require_api_request = __commonJS({
     };
     function request(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve8, reject) => {
+        return new Promise((resolve10, reject) => {
           request.call(this, opts, (err2, data) => {
-            return err2 ? reject(err2) : resolve8(data);
+            return err2 ? reject(err2) : resolve10(data);
           });
         });
       }
@@ -10244,7 +10244,7 @@ var require_api_stream = __commonJS({
     "use strict";
     var assert4 = __require("node:assert");
     var { finished: finished7, PassThrough: PassThrough3 } = __require("node:stream");
-    var { InvalidArgumentError: InvalidArgumentError2, InvalidReturnValueError } = require_errors();
+    var { InvalidArgumentError, InvalidReturnValueError } = require_errors();
     var util5 = require_util();
     var { getResolveErrorBodyCallback } = require_util3();
     var { AsyncResource } = __require("node:async_hooks");
@@ -10252,24 +10252,24 @@ var require_api_stream = __commonJS({
     var StreamHandler = class extends AsyncResource {
       constructor(opts, factory, callback) {
         if (!opts || typeof opts !== "object") {
-          throw new InvalidArgumentError2("invalid opts");
+          throw new InvalidArgumentError("invalid opts");
         }
         const { signal, method, opaque, body: body2, onInfo, responseHeaders, throwOnError } = opts;
         try {
           if (typeof callback !== "function") {
-            throw new InvalidArgumentError2("invalid callback");
+            throw new InvalidArgumentError("invalid callback");
           }
           if (typeof factory !== "function") {
-            throw new InvalidArgumentError2("invalid factory");
+            throw new InvalidArgumentError("invalid factory");
           }
           if (signal && typeof signal.on !== "function" && typeof signal.addEventListener !== "function") {
-            throw new InvalidArgumentError2("signal must be an EventEmitter or EventTarget");
+            throw new InvalidArgumentError("signal must be an EventEmitter or EventTarget");
           }
           if (method === "CONNECT") {
-            throw new InvalidArgumentError2("invalid method");
+            throw new InvalidArgumentError("invalid method");
           }
           if (onInfo && typeof onInfo !== "function") {
-            throw new InvalidArgumentError2("invalid onInfo callback");
+            throw new InvalidArgumentError("invalid onInfo callback");
           }
           super("UNDICI_STREAM");
         } catch (err2) {
@@ -10391,9 +10391,9 @@ var require_api_stream = __commonJS({
     };
     function stream2(opts, factory, callback) {
       if (callback === void 0) {
-        return new Promise((resolve8, reject) => {
+        return new Promise((resolve10, reject) => {
           stream2.call(this, opts, factory, (err2, data) => {
-            return err2 ? reject(err2) : resolve8(data);
+            return err2 ? reject(err2) : resolve10(data);
           });
         });
       }
@@ -10421,7 +10421,7 @@ var require_api_pipeline = __commonJS({
       PassThrough: PassThrough3
     } = __require("node:stream");
     var {
-      InvalidArgumentError: InvalidArgumentError2,
+      InvalidArgumentError,
       InvalidReturnValueError,
       RequestAbortedError
     } = require_errors();
@@ -10465,20 +10465,20 @@ var require_api_pipeline = __commonJS({
     var PipelineHandler = class extends AsyncResource {
       constructor(opts, handler) {
         if (!opts || typeof opts !== "object") {
-          throw new InvalidArgumentError2("invalid opts");
+          throw new InvalidArgumentError("invalid opts");
         }
         if (typeof handler !== "function") {
-          throw new InvalidArgumentError2("invalid handler");
+          throw new InvalidArgumentError("invalid handler");
         }
         const { signal, method, opaque, onInfo, responseHeaders } = opts;
         if (signal && typeof signal.on !== "function" && typeof signal.addEventListener !== "function") {
-          throw new InvalidArgumentError2("signal must be an EventEmitter or EventTarget");
+          throw new InvalidArgumentError("signal must be an EventEmitter or EventTarget");
         }
         if (method === "CONNECT") {
-          throw new InvalidArgumentError2("invalid method");
+          throw new InvalidArgumentError("invalid method");
         }
         if (onInfo && typeof onInfo !== "function") {
-          throw new InvalidArgumentError2("invalid onInfo callback");
+          throw new InvalidArgumentError("invalid onInfo callback");
         }
         super("UNDICI_PIPELINE");
         this.opaque = opaque || null;
@@ -10615,7 +10615,7 @@ var require_api_pipeline = __commonJS({
 var require_api_upgrade = __commonJS({
   "node_modules/undici/lib/api/api-upgrade.js"(exports2, module) {
     "use strict";
-    var { InvalidArgumentError: InvalidArgumentError2, SocketError } = require_errors();
+    var { InvalidArgumentError, SocketError } = require_errors();
     var { AsyncResource } = __require("node:async_hooks");
     var util5 = require_util();
     var { addSignal, removeSignal } = require_abort_signal();
@@ -10623,14 +10623,14 @@ var require_api_upgrade = __commonJS({
     var UpgradeHandler = class extends AsyncResource {
       constructor(opts, callback) {
         if (!opts || typeof opts !== "object") {
-          throw new InvalidArgumentError2("invalid opts");
+          throw new InvalidArgumentError("invalid opts");
         }
         if (typeof callback !== "function") {
-          throw new InvalidArgumentError2("invalid callback");
+          throw new InvalidArgumentError("invalid callback");
         }
         const { signal, opaque, responseHeaders } = opts;
         if (signal && typeof signal.on !== "function" && typeof signal.addEventListener !== "function") {
-          throw new InvalidArgumentError2("signal must be an EventEmitter or EventTarget");
+          throw new InvalidArgumentError("signal must be an EventEmitter or EventTarget");
         }
         super("UNDICI_UPGRADE");
         this.responseHeaders = responseHeaders || null;
@@ -10678,9 +10678,9 @@ var require_api_upgrade = __commonJS({
     };
     function upgrade(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve8, reject) => {
+        return new Promise((resolve10, reject) => {
           upgrade.call(this, opts, (err2, data) => {
-            return err2 ? reject(err2) : resolve8(data);
+            return err2 ? reject(err2) : resolve10(data);
           });
         });
       }
@@ -10709,20 +10709,20 @@ var require_api_connect = __commonJS({
     "use strict";
     var assert4 = __require("node:assert");
     var { AsyncResource } = __require("node:async_hooks");
-    var { InvalidArgumentError: InvalidArgumentError2, SocketError } = require_errors();
+    var { InvalidArgumentError, SocketError } = require_errors();
     var util5 = require_util();
     var { addSignal, removeSignal } = require_abort_signal();
     var ConnectHandler = class extends AsyncResource {
       constructor(opts, callback) {
         if (!opts || typeof opts !== "object") {
-          throw new InvalidArgumentError2("invalid opts");
+          throw new InvalidArgumentError("invalid opts");
         }
         if (typeof callback !== "function") {
-          throw new InvalidArgumentError2("invalid callback");
+          throw new InvalidArgumentError("invalid callback");
         }
         const { signal, opaque, responseHeaders } = opts;
         if (signal && typeof signal.on !== "function" && typeof signal.addEventListener !== "function") {
-          throw new InvalidArgumentError2("signal must be an EventEmitter or EventTarget");
+          throw new InvalidArgumentError("signal must be an EventEmitter or EventTarget");
         }
         super("UNDICI_CONNECT");
         this.opaque = opaque || null;
@@ -10772,9 +10772,9 @@ var require_api_connect = __commonJS({
     };
     function connect2(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve8, reject) => {
+        return new Promise((resolve10, reject) => {
           connect2.call(this, opts, (err2, data) => {
-            return err2 ? reject(err2) : resolve8(data);
+            return err2 ? reject(err2) : resolve10(data);
           });
         });
       }
@@ -11167,7 +11167,7 @@ var require_mock_interceptor = __commonJS({
       kContentLength,
       kMockDispatch
     } = require_mock_symbols();
-    var { InvalidArgumentError: InvalidArgumentError2 } = require_errors();
+    var { InvalidArgumentError } = require_errors();
     var { buildURL } = require_util();
     var MockScope = class {
       constructor(mockDispatch) {
@@ -11178,7 +11178,7 @@ var require_mock_interceptor = __commonJS({
        */
       delay(waitInMs) {
         if (typeof waitInMs !== "number" || !Number.isInteger(waitInMs) || waitInMs <= 0) {
-          throw new InvalidArgumentError2("waitInMs must be a valid integer > 0");
+          throw new InvalidArgumentError("waitInMs must be a valid integer > 0");
         }
         this[kMockDispatch].delay = waitInMs;
         return this;
@@ -11195,7 +11195,7 @@ var require_mock_interceptor = __commonJS({
        */
       times(repeatTimes) {
         if (typeof repeatTimes !== "number" || !Number.isInteger(repeatTimes) || repeatTimes <= 0) {
-          throw new InvalidArgumentError2("repeatTimes must be a valid integer > 0");
+          throw new InvalidArgumentError("repeatTimes must be a valid integer > 0");
         }
         this[kMockDispatch].times = repeatTimes;
         return this;
@@ -11204,10 +11204,10 @@ var require_mock_interceptor = __commonJS({
     var MockInterceptor = class {
       constructor(opts, mockDispatches) {
         if (typeof opts !== "object") {
-          throw new InvalidArgumentError2("opts must be an object");
+          throw new InvalidArgumentError("opts must be an object");
         }
         if (typeof opts.path === "undefined") {
-          throw new InvalidArgumentError2("opts.path must be defined");
+          throw new InvalidArgumentError("opts.path must be defined");
         }
         if (typeof opts.method === "undefined") {
           opts.method = "GET";
@@ -11238,10 +11238,10 @@ var require_mock_interceptor = __commonJS({
       }
       validateReplyParameters(replyParameters) {
         if (typeof replyParameters.statusCode === "undefined") {
-          throw new InvalidArgumentError2("statusCode must be defined");
+          throw new InvalidArgumentError("statusCode must be defined");
         }
         if (typeof replyParameters.responseOptions !== "object" || replyParameters.responseOptions === null) {
-          throw new InvalidArgumentError2("responseOptions must be an object");
+          throw new InvalidArgumentError("responseOptions must be an object");
         }
       }
       /**
@@ -11252,7 +11252,7 @@ var require_mock_interceptor = __commonJS({
           const wrappedDefaultsCallback = (opts) => {
             const resolvedData = replyOptionsCallbackOrStatusCode(opts);
             if (typeof resolvedData !== "object" || resolvedData === null) {
-              throw new InvalidArgumentError2("reply options callback must return an object");
+              throw new InvalidArgumentError("reply options callback must return an object");
             }
             const replyParameters2 = { data: "", responseOptions: {}, ...resolvedData };
             this.validateReplyParameters(replyParameters2);
@@ -11278,7 +11278,7 @@ var require_mock_interceptor = __commonJS({
        */
       replyWithError(error2) {
         if (typeof error2 === "undefined") {
-          throw new InvalidArgumentError2("error must be defined");
+          throw new InvalidArgumentError("error must be defined");
         }
         const newMockDispatch = addMockDispatch(this[kDispatches], this[kDispatchKey], { error: error2 });
         return new MockScope(newMockDispatch);
@@ -11288,7 +11288,7 @@ var require_mock_interceptor = __commonJS({
        */
       defaultReplyHeaders(headers) {
         if (typeof headers === "undefined") {
-          throw new InvalidArgumentError2("headers must be defined");
+          throw new InvalidArgumentError("headers must be defined");
         }
         this[kDefaultHeaders] = headers;
         return this;
@@ -11298,7 +11298,7 @@ var require_mock_interceptor = __commonJS({
        */
       defaultReplyTrailers(trailers) {
         if (typeof trailers === "undefined") {
-          throw new InvalidArgumentError2("trailers must be defined");
+          throw new InvalidArgumentError("trailers must be defined");
         }
         this[kDefaultTrailers] = trailers;
         return this;
@@ -11334,12 +11334,12 @@ var require_mock_client = __commonJS({
     } = require_mock_symbols();
     var { MockInterceptor } = require_mock_interceptor();
     var Symbols = require_symbols();
-    var { InvalidArgumentError: InvalidArgumentError2 } = require_errors();
+    var { InvalidArgumentError } = require_errors();
     var MockClient = class extends Client {
       constructor(origin, opts) {
         super(origin, opts);
         if (!opts || !opts.agent || typeof opts.agent.dispatch !== "function") {
-          throw new InvalidArgumentError2("Argument opts.agent must implement Agent");
+          throw new InvalidArgumentError("Argument opts.agent must implement Agent");
         }
         this[kMockAgent] = opts.agent;
         this[kOrigin] = origin;
@@ -11387,12 +11387,12 @@ var require_mock_pool = __commonJS({
     } = require_mock_symbols();
     var { MockInterceptor } = require_mock_interceptor();
     var Symbols = require_symbols();
-    var { InvalidArgumentError: InvalidArgumentError2 } = require_errors();
+    var { InvalidArgumentError } = require_errors();
     var MockPool = class extends Pool {
       constructor(origin, opts) {
         super(origin, opts);
         if (!opts || !opts.agent || typeof opts.agent.dispatch !== "function") {
-          throw new InvalidArgumentError2("Argument opts.agent must implement Agent");
+          throw new InvalidArgumentError("Argument opts.agent must implement Agent");
         }
         this[kMockAgent] = opts.agent;
         this[kOrigin] = origin;
@@ -11514,7 +11514,7 @@ var require_mock_agent = __commonJS({
     var MockClient = require_mock_client();
     var MockPool = require_mock_pool();
     var { matchValue, buildMockOptions } = require_mock_utils();
-    var { InvalidArgumentError: InvalidArgumentError2, UndiciError } = require_errors();
+    var { InvalidArgumentError, UndiciError } = require_errors();
     var Dispatcher = require_dispatcher();
     var Pluralizer = require_pluralizer();
     var PendingInterceptorsFormatter = require_pending_interceptors_formatter();
@@ -11524,7 +11524,7 @@ var require_mock_agent = __commonJS({
         this[kNetConnect] = true;
         this[kIsMockActive] = true;
         if (opts?.agent && typeof opts.agent.dispatch !== "function") {
-          throw new InvalidArgumentError2("Argument opts.agent must implement Agent");
+          throw new InvalidArgumentError("Argument opts.agent must implement Agent");
         }
         const agent = opts?.agent ? opts.agent : new Agent3(opts);
         this[kAgent] = agent;
@@ -11563,7 +11563,7 @@ var require_mock_agent = __commonJS({
         } else if (typeof matcher === "undefined") {
           this[kNetConnect] = true;
         } else {
-          throw new InvalidArgumentError2("Unsupported matcher. Must be one of String|Function|RegExp.");
+          throw new InvalidArgumentError("Unsupported matcher. Must be one of String|Function|RegExp.");
         }
       }
       disableNetConnect() {
@@ -11629,14 +11629,14 @@ var require_global2 = __commonJS({
   "node_modules/undici/lib/global.js"(exports2, module) {
     "use strict";
     var globalDispatcher = /* @__PURE__ */ Symbol.for("undici.globalDispatcher.1");
-    var { InvalidArgumentError: InvalidArgumentError2 } = require_errors();
+    var { InvalidArgumentError } = require_errors();
     var Agent3 = require_agent();
     if (getGlobalDispatcher() === void 0) {
       setGlobalDispatcher(new Agent3());
     }
     function setGlobalDispatcher(agent) {
       if (!agent || typeof agent.dispatch !== "function") {
-        throw new InvalidArgumentError2("Argument agent must implement Agent");
+        throw new InvalidArgumentError("Argument agent must implement Agent");
       }
       Object.defineProperty(globalThis, globalDispatcher, {
         value: agent,
@@ -11750,7 +11750,7 @@ var require_dump = __commonJS({
   "node_modules/undici/lib/interceptor/dump.js"(exports2, module) {
     "use strict";
     var util5 = require_util();
-    var { InvalidArgumentError: InvalidArgumentError2, RequestAbortedError } = require_errors();
+    var { InvalidArgumentError, RequestAbortedError } = require_errors();
     var DecoratorHandler = require_decorator_handler();
     var DumpHandler = class extends DecoratorHandler {
       #maxSize = 1024 * 1024;
@@ -11763,7 +11763,7 @@ var require_dump = __commonJS({
       constructor({ maxSize: maxSize2 }, handler) {
         super(handler);
         if (maxSize2 != null && (!Number.isFinite(maxSize2) || maxSize2 < 1)) {
-          throw new InvalidArgumentError2("maxSize must be a number greater than 0");
+          throw new InvalidArgumentError("maxSize must be a number greater than 0");
         }
         this.#maxSize = maxSize2 ?? this.#maxSize;
         this.#handler = handler;
@@ -11850,7 +11850,7 @@ var require_dns = __commonJS({
     var { isIP: isIP4 } = __require("node:net");
     var { lookup } = __require("node:dns");
     var DecoratorHandler = require_decorator_handler();
-    var { InvalidArgumentError: InvalidArgumentError2, InformationalError } = require_errors();
+    var { InvalidArgumentError, InformationalError } = require_errors();
     var maxInt = Math.pow(2, 31) - 1;
     var DNSInstance = class {
       #maxTTL = 0;
@@ -12063,24 +12063,24 @@ var require_dns = __commonJS({
     };
     module.exports = (interceptorOpts) => {
       if (interceptorOpts?.maxTTL != null && (typeof interceptorOpts?.maxTTL !== "number" || interceptorOpts?.maxTTL < 0)) {
-        throw new InvalidArgumentError2("Invalid maxTTL. Must be a positive number");
+        throw new InvalidArgumentError("Invalid maxTTL. Must be a positive number");
       }
       if (interceptorOpts?.maxItems != null && (typeof interceptorOpts?.maxItems !== "number" || interceptorOpts?.maxItems < 1)) {
-        throw new InvalidArgumentError2(
+        throw new InvalidArgumentError(
           "Invalid maxItems. Must be a positive number and greater than zero"
         );
       }
       if (interceptorOpts?.affinity != null && interceptorOpts?.affinity !== 4 && interceptorOpts?.affinity !== 6) {
-        throw new InvalidArgumentError2("Invalid affinity. Must be either 4 or 6");
+        throw new InvalidArgumentError("Invalid affinity. Must be either 4 or 6");
       }
       if (interceptorOpts?.dualStack != null && typeof interceptorOpts?.dualStack !== "boolean") {
-        throw new InvalidArgumentError2("Invalid dualStack. Must be a boolean");
+        throw new InvalidArgumentError("Invalid dualStack. Must be a boolean");
       }
       if (interceptorOpts?.lookup != null && typeof interceptorOpts?.lookup !== "function") {
-        throw new InvalidArgumentError2("Invalid lookup. Must be a function");
+        throw new InvalidArgumentError("Invalid lookup. Must be a function");
       }
       if (interceptorOpts?.pick != null && typeof interceptorOpts?.pick !== "function") {
-        throw new InvalidArgumentError2("Invalid pick. Must be a function");
+        throw new InvalidArgumentError("Invalid pick. Must be a function");
       }
       const dualStack = interceptorOpts?.dualStack ?? true;
       let affinity;
@@ -14637,7 +14637,7 @@ var require_fetch = __commonJS({
       function dispatch({ body: body2 }) {
         const url2 = requestCurrentURL(request);
         const agent = fetchParams.controller.dispatcher;
-        return new Promise((resolve8, reject) => agent.dispatch(
+        return new Promise((resolve10, reject) => agent.dispatch(
           {
             path: url2.pathname + url2.search,
             origin: url2.origin,
@@ -14713,7 +14713,7 @@ var require_fetch = __commonJS({
               }
               this.body = new Readable8({ read: resume });
               const onError = this.onError.bind(this);
-              resolve8({
+              resolve10({
                 status,
                 statusText,
                 headersList,
@@ -14756,7 +14756,7 @@ var require_fetch = __commonJS({
               for (let i2 = 0; i2 < rawHeaders.length; i2 += 2) {
                 headersList.append(bufferToLowerCasedHeaderName(rawHeaders[i2]), rawHeaders[i2 + 1].toString("latin1"), true);
               }
-              resolve8({
+              resolve10({
                 status,
                 statusText: STATUS_CODES[status],
                 headersList,
@@ -18497,8 +18497,8 @@ var require_util8 = __commonJS({
       return true;
     }
     function delay4(ms) {
-      return new Promise((resolve8) => {
-        setTimeout(resolve8, ms).unref();
+      return new Promise((resolve10) => {
+        setTimeout(resolve10, ms).unref();
       });
     }
     module.exports = {
@@ -19228,7 +19228,7 @@ var require_undici = __commonJS({
     var RetryAgent = require_retry_agent();
     var errors = require_errors();
     var util5 = require_util();
-    var { InvalidArgumentError: InvalidArgumentError2 } = errors;
+    var { InvalidArgumentError } = errors;
     var api2 = require_api();
     var buildConnector = require_connect();
     var MockClient = require_mock_client();
@@ -19272,14 +19272,14 @@ var require_undici = __commonJS({
           opts = null;
         }
         if (!url2 || typeof url2 !== "string" && typeof url2 !== "object" && !(url2 instanceof URL)) {
-          throw new InvalidArgumentError2("invalid url");
+          throw new InvalidArgumentError("invalid url");
         }
         if (opts != null && typeof opts !== "object") {
-          throw new InvalidArgumentError2("invalid opts");
+          throw new InvalidArgumentError("invalid opts");
         }
         if (opts && opts.path != null) {
           if (typeof opts.path !== "string") {
-            throw new InvalidArgumentError2("invalid opts.path");
+            throw new InvalidArgumentError("invalid opts.path");
           }
           let path17 = opts.path;
           if (!opts.path.startsWith("/")) {
@@ -19294,7 +19294,7 @@ var require_undici = __commonJS({
         }
         const { agent, dispatcher = getGlobalDispatcher() } = opts;
         if (agent) {
-          throw new InvalidArgumentError2("unsupported opts.agent. Did you mean opts.client?");
+          throw new InvalidArgumentError("unsupported opts.agent. Did you mean opts.client?");
         }
         return fn.call(dispatcher, {
           ...opts,
@@ -19367,11 +19367,11 @@ var init_lib = __esm({
     import_undici = __toESM(require_undici(), 1);
     __awaiter = function(thisArg, _arguments, P, generator) {
       function adopt(value2) {
-        return value2 instanceof P ? value2 : new P(function(resolve8) {
-          resolve8(value2);
+        return value2 instanceof P ? value2 : new P(function(resolve10) {
+          resolve10(value2);
         });
       }
-      return new (P || (P = Promise))(function(resolve8, reject) {
+      return new (P || (P = Promise))(function(resolve10, reject) {
         function fulfilled(value2) {
           try {
             step(generator.next(value2));
@@ -19387,7 +19387,7 @@ var init_lib = __esm({
           }
         }
         function step(result) {
-          result.done ? resolve8(result.value) : adopt(result.value).then(fulfilled, rejected);
+          result.done ? resolve10(result.value) : adopt(result.value).then(fulfilled, rejected);
         }
         step((generator = generator.apply(thisArg, _arguments || [])).next());
       });
@@ -19457,26 +19457,26 @@ var init_lib = __esm({
       }
       readBody() {
         return __awaiter(this, void 0, void 0, function* () {
-          return new Promise((resolve8) => __awaiter(this, void 0, void 0, function* () {
+          return new Promise((resolve10) => __awaiter(this, void 0, void 0, function* () {
             let output = Buffer.alloc(0);
             this.message.on("data", (chunk) => {
               output = Buffer.concat([output, chunk]);
             });
             this.message.on("end", () => {
-              resolve8(output.toString());
+              resolve10(output.toString());
             });
           }));
         });
       }
       readBodyBuffer() {
         return __awaiter(this, void 0, void 0, function* () {
-          return new Promise((resolve8) => __awaiter(this, void 0, void 0, function* () {
+          return new Promise((resolve10) => __awaiter(this, void 0, void 0, function* () {
             const chunks = [];
             this.message.on("data", (chunk) => {
               chunks.push(chunk);
             });
             this.message.on("end", () => {
-              resolve8(Buffer.concat(chunks));
+              resolve10(Buffer.concat(chunks));
             });
           }));
         });
@@ -19679,14 +19679,14 @@ var init_lib = __esm({
        */
       requestRaw(info3, data) {
         return __awaiter(this, void 0, void 0, function* () {
-          return new Promise((resolve8, reject) => {
+          return new Promise((resolve10, reject) => {
             function callbackForResult(err2, res) {
               if (err2) {
                 reject(err2);
               } else if (!res) {
                 reject(new Error("Unknown error"));
               } else {
-                resolve8(res);
+                resolve10(res);
               }
             }
             this.requestRawWithCallback(info3, data, callbackForResult);
@@ -19930,12 +19930,12 @@ var init_lib = __esm({
         return __awaiter(this, void 0, void 0, function* () {
           retryNumber = Math.min(ExponentialBackoffCeiling, retryNumber);
           const ms = ExponentialBackoffTimeSlice * Math.pow(2, retryNumber);
-          return new Promise((resolve8) => setTimeout(() => resolve8(), ms));
+          return new Promise((resolve10) => setTimeout(() => resolve10(), ms));
         });
       }
       _processResponse(res, options) {
         return __awaiter(this, void 0, void 0, function* () {
-          return new Promise((resolve8, reject) => __awaiter(this, void 0, void 0, function* () {
+          return new Promise((resolve10, reject) => __awaiter(this, void 0, void 0, function* () {
             const statusCode = res.message.statusCode || 0;
             const response = {
               statusCode,
@@ -19943,7 +19943,7 @@ var init_lib = __esm({
               headers: {}
             };
             if (statusCode === HttpCodes.NotFound) {
-              resolve8(response);
+              resolve10(response);
             }
             function dateTimeDeserializer(key, value2) {
               if (typeof value2 === "string") {
@@ -19982,7 +19982,7 @@ var init_lib = __esm({
               err2.result = response.result;
               reject(err2);
             } else {
-              resolve8(response);
+              resolve10(response);
             }
           }));
         });
@@ -19998,11 +19998,11 @@ var init_auth = __esm({
   "node_modules/@actions/http-client/lib/auth.js"() {
     __awaiter2 = function(thisArg, _arguments, P, generator) {
       function adopt(value2) {
-        return value2 instanceof P ? value2 : new P(function(resolve8) {
-          resolve8(value2);
+        return value2 instanceof P ? value2 : new P(function(resolve10) {
+          resolve10(value2);
         });
       }
-      return new (P || (P = Promise))(function(resolve8, reject) {
+      return new (P || (P = Promise))(function(resolve10, reject) {
         function fulfilled(value2) {
           try {
             step(generator.next(value2));
@@ -20018,7 +20018,7 @@ var init_auth = __esm({
           }
         }
         function step(result) {
-          result.done ? resolve8(result.value) : adopt(result.value).then(fulfilled, rejected);
+          result.done ? resolve10(result.value) : adopt(result.value).then(fulfilled, rejected);
         }
         step((generator = generator.apply(thisArg, _arguments || [])).next());
       });
@@ -20065,11 +20065,11 @@ var init_summary = __esm({
   "node_modules/@actions/core/lib/summary.js"() {
     __awaiter3 = function(thisArg, _arguments, P, generator) {
       function adopt(value2) {
-        return value2 instanceof P ? value2 : new P(function(resolve8) {
-          resolve8(value2);
+        return value2 instanceof P ? value2 : new P(function(resolve10) {
+          resolve10(value2);
         });
       }
-      return new (P || (P = Promise))(function(resolve8, reject) {
+      return new (P || (P = Promise))(function(resolve10, reject) {
         function fulfilled(value2) {
           try {
             step(generator.next(value2));
@@ -20085,7 +20085,7 @@ var init_summary = __esm({
           }
         }
         function step(result) {
-          result.done ? resolve8(result.value) : adopt(result.value).then(fulfilled, rejected);
+          result.done ? resolve10(result.value) : adopt(result.value).then(fulfilled, rejected);
         }
         step((generator = generator.apply(thisArg, _arguments || [])).next());
       });
@@ -20453,11 +20453,11 @@ var init_io_util = __esm({
   "node_modules/@actions/io/lib/io-util.js"() {
     __awaiter4 = function(thisArg, _arguments, P, generator) {
       function adopt(value2) {
-        return value2 instanceof P ? value2 : new P(function(resolve8) {
-          resolve8(value2);
+        return value2 instanceof P ? value2 : new P(function(resolve10) {
+          resolve10(value2);
         });
       }
-      return new (P || (P = Promise))(function(resolve8, reject) {
+      return new (P || (P = Promise))(function(resolve10, reject) {
         function fulfilled(value2) {
           try {
             step(generator.next(value2));
@@ -20473,7 +20473,7 @@ var init_io_util = __esm({
           }
         }
         function step(result) {
-          result.done ? resolve8(result.value) : adopt(result.value).then(fulfilled, rejected);
+          result.done ? resolve10(result.value) : adopt(result.value).then(fulfilled, rejected);
         }
         step((generator = generator.apply(thisArg, _arguments || [])).next());
       });
@@ -20582,11 +20582,11 @@ var init_io = __esm({
     init_io_util();
     __awaiter5 = function(thisArg, _arguments, P, generator) {
       function adopt(value2) {
-        return value2 instanceof P ? value2 : new P(function(resolve8) {
-          resolve8(value2);
+        return value2 instanceof P ? value2 : new P(function(resolve10) {
+          resolve10(value2);
         });
       }
-      return new (P || (P = Promise))(function(resolve8, reject) {
+      return new (P || (P = Promise))(function(resolve10, reject) {
         function fulfilled(value2) {
           try {
             step(generator.next(value2));
@@ -20602,7 +20602,7 @@ var init_io = __esm({
           }
         }
         function step(result) {
-          result.done ? resolve8(result.value) : adopt(result.value).then(fulfilled, rejected);
+          result.done ? resolve10(result.value) : adopt(result.value).then(fulfilled, rejected);
         }
         step((generator = generator.apply(thisArg, _arguments || [])).next());
       });
@@ -20667,11 +20667,11 @@ var init_toolrunner = __esm({
     init_io_util();
     __awaiter6 = function(thisArg, _arguments, P, generator) {
       function adopt(value2) {
-        return value2 instanceof P ? value2 : new P(function(resolve8) {
-          resolve8(value2);
+        return value2 instanceof P ? value2 : new P(function(resolve10) {
+          resolve10(value2);
         });
       }
-      return new (P || (P = Promise))(function(resolve8, reject) {
+      return new (P || (P = Promise))(function(resolve10, reject) {
         function fulfilled(value2) {
           try {
             step(generator.next(value2));
@@ -20687,7 +20687,7 @@ var init_toolrunner = __esm({
           }
         }
         function step(result) {
-          result.done ? resolve8(result.value) : adopt(result.value).then(fulfilled, rejected);
+          result.done ? resolve10(result.value) : adopt(result.value).then(fulfilled, rejected);
         }
         step((generator = generator.apply(thisArg, _arguments || [])).next());
       });
@@ -20906,7 +20906,7 @@ var init_toolrunner = __esm({
             this.toolPath = path3.resolve(process.cwd(), this.options.cwd || process.cwd(), this.toolPath);
           }
           this.toolPath = yield which(this.toolPath, true);
-          return new Promise((resolve8, reject) => __awaiter6(this, void 0, void 0, function* () {
+          return new Promise((resolve10, reject) => __awaiter6(this, void 0, void 0, function* () {
             this._debug(`exec tool: ${this.toolPath}`);
             this._debug("arguments:");
             for (const arg of this.args) {
@@ -20989,7 +20989,7 @@ var init_toolrunner = __esm({
               if (error2) {
                 reject(error2);
               } else {
-                resolve8(exitCode);
+                resolve10(exitCode);
               }
             });
             if (this.options.input) {
@@ -21086,11 +21086,11 @@ var init_exec = __esm({
     init_toolrunner();
     __awaiter7 = function(thisArg, _arguments, P, generator) {
       function adopt(value2) {
-        return value2 instanceof P ? value2 : new P(function(resolve8) {
-          resolve8(value2);
+        return value2 instanceof P ? value2 : new P(function(resolve10) {
+          resolve10(value2);
         });
       }
-      return new (P || (P = Promise))(function(resolve8, reject) {
+      return new (P || (P = Promise))(function(resolve10, reject) {
         function fulfilled(value2) {
           try {
             step(generator.next(value2));
@@ -21106,7 +21106,7 @@ var init_exec = __esm({
           }
         }
         function step(result) {
-          result.done ? resolve8(result.value) : adopt(result.value).then(fulfilled, rejected);
+          result.done ? resolve10(result.value) : adopt(result.value).then(fulfilled, rejected);
         }
         step((generator = generator.apply(thisArg, _arguments || [])).next());
       });
@@ -21223,11 +21223,11 @@ var init_core = __esm({
     init_platform();
     __awaiter8 = function(thisArg, _arguments, P, generator) {
       function adopt(value2) {
-        return value2 instanceof P ? value2 : new P(function(resolve8) {
-          resolve8(value2);
+        return value2 instanceof P ? value2 : new P(function(resolve10) {
+          resolve10(value2);
         });
       }
-      return new (P || (P = Promise))(function(resolve8, reject) {
+      return new (P || (P = Promise))(function(resolve10, reject) {
         function fulfilled(value2) {
           try {
             step(generator.next(value2));
@@ -21243,7 +21243,7 @@ var init_core = __esm({
           }
         }
         function step(result) {
-          result.done ? resolve8(result.value) : adopt(result.value).then(fulfilled, rejected);
+          result.done ? resolve10(result.value) : adopt(result.value).then(fulfilled, rejected);
         }
         step((generator = generator.apply(thisArg, _arguments || [])).next());
       });
@@ -22370,12 +22370,12 @@ var require_isexe = __commonJS({
         if (typeof Promise !== "function") {
           throw new TypeError("callback not provided");
         }
-        return new Promise(function(resolve8, reject) {
+        return new Promise(function(resolve10, reject) {
           isexe(path17, options || {}, function(er, is) {
             if (er) {
               reject(er);
             } else {
-              resolve8(is);
+              resolve10(is);
             }
           });
         });
@@ -22441,27 +22441,27 @@ var require_which = __commonJS({
         opt = {};
       const { pathEnv, pathExt, pathExtExe } = getPathInfo(cmd, opt);
       const found = [];
-      const step = (i2) => new Promise((resolve8, reject) => {
+      const step = (i2) => new Promise((resolve10, reject) => {
         if (i2 === pathEnv.length)
-          return opt.all && found.length ? resolve8(found) : reject(getNotFoundError(cmd));
+          return opt.all && found.length ? resolve10(found) : reject(getNotFoundError(cmd));
         const ppRaw = pathEnv[i2];
         const pathPart = /^".*"$/.test(ppRaw) ? ppRaw.slice(1, -1) : ppRaw;
         const pCmd = path17.join(pathPart, cmd);
         const p = !pathPart && /^\.[\\\/]/.test(cmd) ? cmd.slice(0, 2) + pCmd : pCmd;
-        resolve8(subStep(p, i2, 0));
+        resolve10(subStep(p, i2, 0));
       });
-      const subStep = (p, i2, ii) => new Promise((resolve8, reject) => {
+      const subStep = (p, i2, ii) => new Promise((resolve10, reject) => {
         if (ii === pathExt.length)
-          return resolve8(step(i2 + 1));
+          return resolve10(step(i2 + 1));
         const ext2 = pathExt[ii];
         isexe(p + ext2, { pathExt: pathExtExe }, (er, is) => {
           if (!er && is) {
             if (opt.all)
               found.push(p + ext2);
             else
-              return resolve8(p + ext2);
+              return resolve10(p + ext2);
           }
-          return resolve8(subStep(p, i2, ii + 1));
+          return resolve10(subStep(p, i2, ii + 1));
         });
       });
       return cb ? step(0).then((res) => cb(null, res), cb) : step(0);
@@ -22753,7 +22753,7 @@ var require_cross_spawn = __commonJS({
     var cp = __require("child_process");
     var parse2 = require_parse2();
     var enoent = require_enoent();
-    function spawn6(command, args, options) {
+    function spawn7(command, args, options) {
       const parsed = parse2(command, args, options);
       const spawned = cp.spawn(parsed.command, parsed.args, parsed.options);
       enoent.hookChildProcess(spawned, parsed);
@@ -22765,8 +22765,8 @@ var require_cross_spawn = __commonJS({
       result.error = result.error || enoent.verifyENOENTSync(result.status, parsed);
       return result;
     }
-    module.exports = spawn6;
-    module.exports.spawn = spawn6;
+    module.exports = spawn7;
+    module.exports.spawn = spawn7;
     module.exports.sync = spawnSync2;
     module.exports._parse = parse2;
     module.exports._enoent = enoent;
@@ -23330,21 +23330,21 @@ ${getAvailableSignals()}`);
       throw new TypeError(`Invalid ${optionName} ${signalInteger}: this signal integer does not exist.
 ${getAvailableSignals()}`);
     };
-    getSignalsIntegerToName = () => new Map(Object.entries(constants5.signals).reverse().map(([signalName, signalInteger]) => [signalInteger, signalName]));
+    getSignalsIntegerToName = () => new Map(Object.entries(constants5.signals).reverse().map(([signalName2, signalInteger]) => [signalInteger, signalName2]));
     signalsIntegerToName = getSignalsIntegerToName();
-    normalizeSignalName = (signalName, optionName) => {
-      if (signalName in constants5.signals) {
-        return signalName;
+    normalizeSignalName = (signalName2, optionName) => {
+      if (signalName2 in constants5.signals) {
+        return signalName2;
       }
-      if (signalName.toUpperCase() in constants5.signals) {
-        throw new TypeError(`Invalid ${optionName} '${signalName}': please rename it to '${signalName.toUpperCase()}'.`);
+      if (signalName2.toUpperCase() in constants5.signals) {
+        throw new TypeError(`Invalid ${optionName} '${signalName2}': please rename it to '${signalName2.toUpperCase()}'.`);
       }
-      throw new TypeError(`Invalid ${optionName} '${signalName}': this signal name does not exist.
+      throw new TypeError(`Invalid ${optionName} '${signalName2}': this signal name does not exist.
 ${getAvailableSignals()}`);
     };
     getAvailableSignals = () => `Available signal names: ${getAvailableSignalNames()}.
 Available signal numbers: ${getAvailableSignalIntegers()}.`;
-    getAvailableSignalNames = () => Object.keys(constants5.signals).sort().map((signalName) => `'${signalName}'`).join(", ");
+    getAvailableSignalNames = () => Object.keys(constants5.signals).sort().map((signalName2) => `'${signalName2}'`).join(", ");
     getAvailableSignalIntegers = () => [...new Set(Object.values(constants5.signals).sort((signalInteger, signalIntegerTwo) => signalInteger - signalIntegerTwo))].join(", ");
     getSignalDescription = (signal) => signalsByName[signal].description;
   }
@@ -23541,8 +23541,8 @@ var init_deferred = __esm({
   "node_modules/execa/lib/utils/deferred.js"() {
     createDeferred = () => {
       const methods = {};
-      const promise = new Promise((resolve8, reject) => {
-        Object.assign(methods, { resolve: resolve8, reject });
+      const promise = new Promise((resolve10, reject) => {
+        Object.assign(methods, { resolve: resolve10, reject });
       });
       return Object.assign(promise, methods);
     };
@@ -28840,11 +28840,11 @@ var init_concurrent = __esm({
       const promises5 = weakMap.get(stream2);
       const promise = createDeferred();
       promises5.push(promise);
-      const resolve8 = promise.resolve.bind(promise);
-      return { resolve: resolve8, promises: promises5 };
+      const resolve10 = promise.resolve.bind(promise);
+      return { resolve: resolve10, promises: promises5 };
     };
-    waitForConcurrentStreams = async ({ resolve: resolve8, promises: promises5 }, subprocess) => {
-      resolve8();
+    waitForConcurrentStreams = async ({ resolve: resolve10, promises: promises5 }, subprocess) => {
+      resolve10();
       const [isSubprocessExit] = await Promise.race([
         Promise.allSettled([true, subprocess]),
         Promise.all([false, ...promises5])
@@ -29569,18 +29569,31 @@ var init_execa = __esm({
 });
 
 // src/util/host-tools.ts
-import { existsSync as existsSync2 } from "node:fs";
+import { accessSync, constants as constants6, existsSync as existsSync2 } from "node:fs";
 import { basename as basename3 } from "node:path";
-function notInstalled(program2) {
-  const name = basename3(program2);
+function notInstalled(program) {
+  const name = basename3(program);
   const found = PACKAGES[name];
-  const where2 = program2.includes("/") ? `${program2} does not exist` : `${name} is not installed or not on PATH`;
+  const where2 = program.includes("/") ? `${program} does not exist` : `${name} is not installed or not on PATH`;
   return found === void 0 ? where2 : `${where2} (Debian/Ubuntu: apt-get install ${found})`;
 }
-function onPath(program2) {
-  return (process.env.PATH || DEFAULT_HOST_PATH).split(":").some((dir) => dir !== "" && existsSync2(`${dir}/${program2}`));
+function onPath(program) {
+  if (program.includes("/")) return existsSync2(program);
+  return (process.env.PATH || DEFAULT_HOST_PATH).split(":").some((dir) => dir !== "" && existsSync2(`${dir}/${program}`));
 }
-var DEFAULT_HOST_PATH, PACKAGES;
+function unshareProgram() {
+  if (userNamespaceHelper === void 0) {
+    const own = `${BURROW_LIBEXEC}/${process.getuid?.() ?? 0}/unshare`;
+    try {
+      accessSync(own, constants6.X_OK);
+      userNamespaceHelper = own;
+    } catch {
+      userNamespaceHelper = "unshare";
+    }
+  }
+  return userNamespaceHelper;
+}
+var DEFAULT_HOST_PATH, PACKAGES, RUN_DOCTOR, BURROW_LIBEXEC, userNamespaceHelper;
 var init_host_tools = __esm({
   "src/util/host-tools.ts"() {
     "use strict";
@@ -29601,6 +29614,8 @@ var init_host_tools = __esm({
       rm: "coreutils",
       cp: "coreutils"
     };
+    RUN_DOCTOR = "run 'burrow doctor'";
+    BURROW_LIBEXEC = "/usr/local/lib/burrow";
   }
 });
 
@@ -29627,12 +29642,12 @@ function start(command, args, stdio = ["ignore", "pipe", "pipe"], options = {}) 
   child2.stderr?.on("data", (chunk) => {
     stderr += chunk.toString();
   });
-  const finished7 = new Promise((resolve8) => {
+  const finished7 = new Promise((resolve10) => {
     child2.on("error", (error2) => {
-      if (error2.code === "ENOENT") error2.message = notInstalled(command);
-      resolve8({ exitCode: null, signal: null, stdout, stderr, error: error2 });
+      if (error2.code === "ENOENT") error2.message = `${notInstalled(command)}; ${RUN_DOCTOR}`;
+      resolve10({ exitCode: null, signal: null, stdout, stderr, error: error2 });
     });
-    child2.on("close", (exitCode, signal) => resolve8({ exitCode, signal, stdout, stderr }));
+    child2.on("close", (exitCode, signal) => resolve10({ exitCode, signal, stdout, stderr }));
   });
   return { child: child2, finished: finished7 };
 }
@@ -29758,7 +29773,7 @@ var init_config = __esm({
 
 // src/store/flock.ts
 import { closeSync, mkdirSync, openSync } from "node:fs";
-import { dirname as dirname4 } from "node:path";
+import { dirname as dirname4, join as join6 } from "node:path";
 import { createRequire } from "node:module";
 function prepareLocks() {
   try {
@@ -29766,9 +29781,23 @@ function prepareLocks() {
   } catch {
   }
 }
+function loadKoffi() {
+  const require3 = createRequire(__burrowModuleUrl);
+  const arch2 = process.arch === "x64" || process.arch === "arm64" ? process.arch : void 0;
+  if (process.platform === "linux" && arch2 !== void 0) {
+    try {
+      const packageDir = dirname4(require3.resolve("koffi/package.json"));
+      const { version: version3 } = require3(join6(packageDir, "package.json"));
+      const native = require3(join6(packageDir, "build", "koffi", `linux_${arch2}`, "koffi.node"));
+      if (native.version === version3) return native;
+    } catch {
+    }
+  }
+  return require3("koffi");
+}
 function loadFlock() {
   if (flockFn === void 0) {
-    const koffi = createRequire(__burrowModuleUrl)("koffi");
+    const koffi = loadKoffi();
     const libc = koffi.load("libc.so.6");
     flockFn = libc.func("int flock(int fd, int operation)");
     const location = libc.func("int *__errno_location(void)");
@@ -29812,7 +29841,7 @@ async function acquireLock(path17, options = {}) {
       if (options.timeoutMs !== void 0 && Date.now() - started > options.timeoutMs) {
         throw new BurrowError("LOCKED", `${path17} is locked by another burrow process; try again when it has finished`);
       }
-      await new Promise((resolve8) => setTimeout(resolve8, delay4));
+      await new Promise((resolve10) => setTimeout(resolve10, delay4));
       delay4 = Math.min(delay4 * 2, 100);
     }
   } catch (error2) {
@@ -29872,30 +29901,30 @@ var init_digest = __esm({
 
 // src/store/layout.ts
 import { chmodSync, existsSync as existsSync5, mkdirSync as mkdirSync2, writeFileSync as writeFileSync3 } from "node:fs";
-import { join as join6, resolve as resolve2 } from "node:path";
+import { join as join7, resolve as resolve2 } from "node:path";
 function defaultStoreRoot(env = process.env) {
   if (env.BURROW_ROOT !== void 0 && env.BURROW_ROOT !== "") return resolve2(env.BURROW_ROOT);
-  const dataHome = xdgDirectory(env, "XDG_DATA_HOME", join6(".local", "share"));
+  const dataHome = xdgDirectory(env, "XDG_DATA_HOME", join7(".local", "share"));
   if (dataHome === void 0) {
     throw new BurrowError("INVALID_ARGUMENT", `no home directory for the store (HOME is ${env.HOME === void 0 ? "unset" : `'${env.HOME}'`} and your user has none in the password database): set HOME, or choose the store with BURROW_ROOT or --root`);
   }
-  return join6(dataHome, "burrow");
+  return join7(dataHome, "burrow");
 }
 function storePaths(root) {
   const absolute = resolve2(root);
   return {
     root: absolute,
-    blobs: join6(absolute, "blobs"),
-    index: join6(absolute, "index.json"),
-    tmp: join6(absolute, "tmp"),
-    locks: join6(absolute, "locks"),
-    pulls: join6(absolute, "pulls"),
-    containers: join6(absolute, "containers")
+    blobs: join7(absolute, "blobs"),
+    index: join7(absolute, "index.json"),
+    tmp: join7(absolute, "tmp"),
+    locks: join7(absolute, "locks"),
+    pulls: join7(absolute, "pulls"),
+    containers: join7(absolute, "containers")
   };
 }
 function blobPath(paths, digest) {
   const { algorithm, hex } = parseDigest(digest);
-  return join6(paths.blobs, algorithm, hex);
+  return join7(paths.blobs, algorithm, hex);
 }
 function ensureLayout(paths) {
   try {
@@ -29904,9 +29933,9 @@ function ensureLayout(paths) {
       chmodSync(paths.root, 448);
     } catch {
     }
-    if (existsSync5(join6(paths.root, "oci-layout"))) return;
-    for (const dir of [join6(paths.blobs, "sha256"), paths.tmp, paths.locks, paths.pulls]) mkdirSync2(dir, { recursive: true, mode: 448 });
-    writeFileSync3(join6(paths.root, "oci-layout"), JSON.stringify({ imageLayoutVersion: "1.0.0" }));
+    if (existsSync5(join7(paths.root, "oci-layout"))) return;
+    for (const dir of [join7(paths.blobs, "sha256"), paths.tmp, paths.locks, paths.pulls]) mkdirSync2(dir, { recursive: true, mode: 448 });
+    writeFileSync3(join7(paths.root, "oci-layout"), JSON.stringify({ imageLayoutVersion: "1.0.0" }));
   } catch (error2) {
     throw fsError(error2, `creating the store at ${paths.root}`);
   }
@@ -29941,9 +29970,9 @@ var init_random = __esm({
 
 // src/store/atomic.ts
 import { closeSync as closeSync3, fsyncSync, openSync as openSync3, renameSync as renameSync2, rmSync as rmSync2, writeSync } from "node:fs";
-import { basename as basename4, dirname as dirname5, join as join7 } from "node:path";
+import { basename as basename4, dirname as dirname5, join as join8 } from "node:path";
 function writeFileAtomic(path17, content, mode = 420, options = {}) {
-  const temp = join7(dirname5(path17), `.${basename4(path17)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
+  const temp = join8(dirname5(path17), `.${basename4(path17)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
   try {
     const fd = openSync3(temp, "w", mode);
     try {
@@ -29970,7 +29999,7 @@ var init_atomic = __esm({
 
 // src/store/records.ts
 import { existsSync as existsSync6, readFileSync as readFileSync5 } from "node:fs";
-import { join as join8 } from "node:path";
+import { join as join9 } from "node:path";
 function toRecord(descriptor) {
   const name = descriptor.annotations?.[REF_NAME];
   if (name === void 0) return void 0;
@@ -30010,7 +30039,7 @@ function recordsFile(records) {
 `;
 }
 async function updateRecords(paths, change) {
-  return withLock(join8(paths.locks, "records.lock"), {}, async () => {
+  return withLock(join9(paths.locks, "records.lock"), {}, async () => {
     const records = readRecords(paths);
     const result = change(records);
     writeFileAtomic(paths.index, recordsFile(records));
@@ -30055,6 +30084,9 @@ function startTimeOf(pid) {
   const stat2 = statOf(pid);
   return stat2 === void 0 || stat2.state === "Z" || stat2.state === "X" ? void 0 : stat2.startTime;
 }
+function parentOf(pid) {
+  return statOf(pid)?.ppid;
+}
 function identify(pid) {
   const startTime = startTimeOf(pid);
   return startTime === void 0 ? void 0 : { pid, startTime, bootId: bootId() };
@@ -30094,10 +30126,10 @@ var init_process_identity = __esm({
 
 // src/store/scratch.ts
 import { mkdtempSync as mkdtempSync2 } from "node:fs";
-import { join as join9 } from "node:path";
+import { join as join10 } from "node:path";
 function makeScratchDir(paths, kind) {
   try {
-    return mkdtempSync2(join9(paths.tmp, `${kind}.${formatIdentity(selfIdentity())}.`));
+    return mkdtempSync2(join10(paths.tmp, `${kind}.${formatIdentity(selfIdentity())}.`));
   } catch (error2) {
     throw fsError(error2, `preparing a scratch directory in ${paths.tmp}`);
   }
@@ -30129,12 +30161,12 @@ var init_hash = __esm({
 
 // src/util/sleep.ts
 function sleep(ms, signal) {
-  return new Promise((resolve8, reject) => {
+  return new Promise((resolve10, reject) => {
     if (signal?.aborted === true) {
       reject(new BurrowError("INTERRUPTED", "interrupted"));
       return;
     }
-    const timer = setTimeout(resolve8, ms);
+    const timer = setTimeout(resolve10, ms);
     signal?.addEventListener("abort", () => {
       clearTimeout(timer);
       reject(new BurrowError("INTERRUPTED", "interrupted"));
@@ -30170,16 +30202,16 @@ __export(blobs_exports, {
 });
 import { createReadStream as createReadStream2, createWriteStream as createWriteStream2, existsSync as existsSync7, renameSync as renameSync3, rmSync as rmSync3, statSync as statSync3, truncateSync, mkdirSync as mkdirSync3 } from "node:fs";
 import { open as open2 } from "node:fs/promises";
-import { dirname as dirname6, join as join10 } from "node:path";
+import { dirname as dirname6, join as join11 } from "node:path";
 import { Transform as Transform2 } from "node:stream";
 import { pipeline } from "node:stream/promises";
 function partialPath(paths, digest) {
   const { algorithm, hex } = parseDigest(digest);
-  return join10(paths.tmp, `${algorithm}-${hex}.partial`);
+  return join11(paths.tmp, `${algorithm}-${hex}.partial`);
 }
 function lockPath(paths, digest) {
   const { algorithm, hex } = parseDigest(digest);
-  return join10(paths.locks, `blob-${algorithm}-${hex}.lock`);
+  return join11(paths.locks, `blob-${algorithm}-${hex}.lock`);
 }
 function putBlob(paths, digest, bytes) {
   checkDigest(digest, bytes);
@@ -30203,7 +30235,7 @@ async function stageBlobs(paths, blobs) {
   mkdirSync3(paths.tmp, { recursive: true });
   const dir = makeScratchDir(paths, "blobs");
   const discard = () => rmSync3(dir, { recursive: true, force: true });
-  const staged = (digest) => join10(dir, digest.replace(":", "-"));
+  const staged = (digest) => join11(dir, digest.replace(":", "-"));
   try {
     await Promise.all(wanted.map(async ([digest, bytes]) => {
       const handle = await open2(staged(digest), "wx", 420);
@@ -30318,13 +30350,15 @@ async function downloadOnce(paths, digest, size, source, options, resume, askTee
     opened.stream.on("error", (error2) => {
       early ??= error2;
     });
+    trace(`pull: blob ${digest.slice(7, 19)} answered`);
     return opened;
   });
   opening.catch(() => void 0);
   let tee;
   if (offset === 0 && options.tee !== void 0) {
-    await new Promise((resolve8) => setImmediate(resolve8));
+    await new Promise((resolve10) => setImmediate(resolve10));
     tee = await askTee();
+    trace(`pull: blob ${digest.slice(7, 19)} tee ready`);
   }
   let stream2;
   let start2;
@@ -30445,7 +30479,7 @@ var init_blobs = __esm({
 
 // src/store/store.ts
 import { existsSync as existsSync8, readFileSync as readFileSync7 } from "node:fs";
-import { join as join11 } from "node:path";
+import { join as join12 } from "node:path";
 var Store;
 var init_store = __esm({
   "src/store/store.ts"() {
@@ -30507,13 +30541,13 @@ var init_store = __esm({
        * collection holds it exclusive, so it never deletes what a pull just fetched.
        */
       async lockStore(mode, signal, onWait) {
-        const lock = await acquireLock(join11(this.paths.locks, "store.lock"), { mode, signal, onWait });
+        const lock = await acquireLock(join12(this.paths.locks, "store.lock"), { mode, signal, onWait });
         return lock;
       }
       /** The exclusive store lock if no pull holds it now, else undefined. */
       async tryLockStoreExclusive() {
         let busy = false;
-        return acquireLock(join11(this.paths.locks, "store.lock"), { mode: "exclusive", onWait: () => {
+        return acquireLock(join12(this.paths.locks, "store.lock"), { mode: "exclusive", onWait: () => {
           busy = true;
         }, shouldStop: () => busy });
       }
@@ -30632,6 +30666,9 @@ function fieldName(instancePath, child2) {
   if (child2 === void 0) return path17 === "" ? "(top level)" : path17;
   return path17 === "" ? child2 : `${path17}.${child2}`;
 }
+function badPropertyName(error2) {
+  return error2.propertyName ?? (error2.keyword === "propertyNames" ? error2.params.propertyName : void 0);
+}
 function describeSchemaError(error2, document2) {
   switch (error2.keyword) {
     case "required":
@@ -30641,6 +30678,7 @@ function describeSchemaError(error2, document2) {
     case "enum":
       return `field "${fieldName(error2.instancePath)}" must be one of ${error2.params.allowedValues.join(", ")}`;
     default:
+      if (badPropertyName(error2) !== void 0) return `name "${badPropertyName(error2)}" in field "${fieldName(error2.instancePath)}" ${error2.message ?? "is invalid"}`;
       return `field "${fieldName(error2.instancePath)}" ${error2.message ?? "is invalid"}`;
   }
 }
@@ -30691,6 +30729,21 @@ var init_schema = __esm({
         if (validate3(value2)) return void 0;
         const first = validate3.errors?.[0];
         return first === void 0 ? "does not match its schema" : describeSchemaError(first, document2);
+      }
+      /**
+       * As `problem`, with where the problem is: the path of the value (or, for an
+       * unknown or badly named field, of its key) as segments, for a caller that
+       * maps it to a line of its file (a job file).
+       */
+      locate(name, value2, document2) {
+        const validate3 = this.validator(name);
+        if (validate3(value2)) return void 0;
+        const first = validate3.errors?.[0];
+        if (first === void 0) return { message: "does not match its schema", path: [], key: false };
+        const path17 = first.instancePath.split("/").slice(1).map((segment) => segment.replaceAll("~1", "/").replaceAll("~0", "~"));
+        const params = first.params;
+        const key = first.keyword === "additionalProperties" ? params.additionalProperty : badPropertyName(first);
+        return { message: describeSchemaError(first, document2), path: key === void 0 ? path17 : [...path17, key], key: key !== void 0 };
       }
     };
   }
@@ -31174,7 +31227,7 @@ var init_http = __esm({
             response = await dispatcher.request({ origin: url2.origin, path: `${url2.pathname}${url2.search}`, method, headers, body: options.body, signal });
           } catch (error2) {
             if (errnoOf(error2) === "UND_ERR_SOCKET") {
-              await new Promise((resolve8) => setImmediate(resolve8));
+              await new Promise((resolve10) => setImmediate(resolve10));
               const alert = this.tlsAlerts.get(url2.origin);
               if (alert !== void 0) throw networkError(alert, url2, timeoutMs);
             }
@@ -31355,15 +31408,15 @@ var init_auth2 = __esm({
 
 // src/registry/certs.ts
 import { existsSync as existsSync9, readdirSync as readdirSync2, readFileSync as readFileSync9 } from "node:fs";
-import { join as join12 } from "node:path";
+import { join as join13 } from "node:path";
 function certsDirRoots(env = process.env) {
   const home = homeForLookups(env);
-  return [join12(home, ".config", "containers", "certs.d"), "/etc/containers/certs.d", "/etc/docker/certs.d"];
+  return [join13(home, ".config", "containers", "certs.d"), "/etc/containers/certs.d", "/etc/docker/certs.d"];
 }
 function findCertsDir(host, roots = certsDirRoots()) {
   if (host === "" || host.includes("/") || host === "." || host === "..") return void 0;
   for (const root of roots) {
-    const dir = join12(root, host);
+    const dir = join13(root, host);
     if (existsSync9(dir)) return dir;
   }
   return void 0;
@@ -31382,18 +31435,18 @@ function readCertsDir(dir) {
   } catch (error2) {
     throw new BurrowError("INVALID_ARGUMENT", `cannot read the certificate directory ${dir} (${error2.code ?? error2.message})`, { cause: error2 });
   }
-  const ca = names.filter((name) => name.endsWith(".crt")).map((name) => readPem(join12(dir, name)));
+  const ca = names.filter((name) => name.endsWith(".crt")).map((name) => readPem(join13(dir, name)));
   const cert = [];
   const key = [];
   for (const name of names.filter((entry) => entry.endsWith(".cert"))) {
     const keyName = `${name.slice(0, -".cert".length)}.key`;
-    if (!names.includes(keyName)) throw new BurrowError("INVALID_ARGUMENT", `client certificate ${join12(dir, name)} has no key beside it (${keyName}): add the key or remove the certificate`);
-    cert.push(readPem(join12(dir, name)));
-    key.push(readPem(join12(dir, keyName)));
+    if (!names.includes(keyName)) throw new BurrowError("INVALID_ARGUMENT", `client certificate ${join13(dir, name)} has no key beside it (${keyName}): add the key or remove the certificate`);
+    cert.push(readPem(join13(dir, name)));
+    key.push(readPem(join13(dir, keyName)));
   }
   for (const name of names.filter((entry) => entry.endsWith(".key"))) {
     const certName = `${name.slice(0, -".key".length)}.cert`;
-    if (!names.includes(certName)) throw new BurrowError("INVALID_ARGUMENT", `key ${join12(dir, name)} has no client certificate beside it (${certName}): add the certificate or remove the key`);
+    if (!names.includes(certName)) throw new BurrowError("INVALID_ARGUMENT", `key ${join13(dir, name)} has no client certificate beside it (${certName}): add the certificate or remove the key`);
   }
   return { dir, ca, client: cert.length === 0 ? void 0 : { cert, key } };
 }
@@ -31668,10 +31721,10 @@ var init_client = __esm({
 
 // src/registry/credentials.ts
 import { existsSync as existsSync10, mkdirSync as mkdirSync4, readFileSync as readFileSync10 } from "node:fs";
-import { dirname as dirname7, join as join13 } from "node:path";
+import { dirname as dirname7, join as join14 } from "node:path";
 function dockerConfigPath(env = process.env) {
-  const dir = env.DOCKER_CONFIG !== void 0 && env.DOCKER_CONFIG !== "" ? env.DOCKER_CONFIG : join13(homeForLookups(env), ".docker");
-  return join13(dir, "config.json");
+  const dir = env.DOCKER_CONFIG !== void 0 && env.DOCKER_CONFIG !== "" ? env.DOCKER_CONFIG : join14(homeForLookups(env), ".docker");
+  return join14(dir, "config.json");
 }
 function configKey(domain) {
   return DOCKER_HUB_ALIASES.has(domain) ? DOCKER_HUB_KEY : domain;
@@ -31696,20 +31749,20 @@ function helperFor(config, domain) {
   return config.credsStore;
 }
 async function runHelper(helper, action5, input) {
-  const program2 = `docker-credential-${helper}`;
+  const program = `docker-credential-${helper}`;
   try {
     const { execa: execa2 } = await Promise.resolve().then(() => (init_execa(), execa_exports));
-    const result = await execa2(program2, [action5], { input, timeout: 3e4 });
+    const result = await execa2(program, [action5], { input, timeout: 3e4 });
     return result.stdout;
   } catch (error2) {
     const failure = error2;
     const errno = failure.code ?? failure.cause?.code;
     if (errno === "ENOENT" || errno === "EACCES") {
-      throw new BurrowError("INVALID_ARGUMENT", `credential helper ${program2} (named in your Docker config) is not on PATH or not executable: install it or remove it from the config`);
+      throw new BurrowError("INVALID_ARGUMENT", `credential helper ${program} (named in your Docker config) is not on PATH or not executable: install it or remove it from the config`);
     }
     const output = `${failure.stdout ?? ""} ${failure.stderr ?? ""}`;
     if (action5 === "get" && /credentials not found/i.test(output)) return "";
-    throw new BurrowError("INVALID_ARGUMENT", `credential helper ${program2} ${action5} failed: ${output.trim() || failure.shortMessage}`);
+    throw new BurrowError("INVALID_ARGUMENT", `credential helper ${program} ${action5} failed: ${output.trim() || failure.shortMessage}`);
   }
 }
 async function lookupCredentials(domain, path17 = dockerConfigPath()) {
@@ -31893,20 +31946,20 @@ function pLimit(concurrency) {
     activeCount--;
     resumeNext();
   };
-  const run = async (function_, resolve8, arguments_) => {
+  const run = async (function_, resolve10, arguments_) => {
     const result = (async () => function_(...arguments_))();
-    resolve8(result);
+    resolve10(result);
     try {
       await result;
     } catch {
     }
     next();
   };
-  const enqueue = (function_, resolve8, arguments_) => {
+  const enqueue = (function_, resolve10, arguments_) => {
     new Promise((internalResolve) => {
       queue.enqueue(internalResolve);
     }).then(
-      run.bind(void 0, function_, resolve8, arguments_)
+      run.bind(void 0, function_, resolve10, arguments_)
     );
     (async () => {
       await Promise.resolve();
@@ -31915,8 +31968,8 @@ function pLimit(concurrency) {
       }
     })();
   };
-  const generator = (function_, ...arguments_) => new Promise((resolve8) => {
-    enqueue(function_, resolve8, arguments_);
+  const generator = (function_, ...arguments_) => new Promise((resolve10) => {
+    enqueue(function_, resolve10, arguments_);
   });
   Object.defineProperties(generator, {
     activeCount: {
@@ -32030,6 +32083,7 @@ async function copyImage(source, store, options) {
       } else {
         options.onBlob?.(manifest.config, "config", { kind: "exists" });
       }
+      trace("pull: config read");
       return { config: config2, bytes };
     })();
     let configRefused = false;
@@ -32108,6 +32162,7 @@ var init_copy = __esm({
     init_records();
     init_digest();
     init_hash();
+    init_trace();
     MAX_CONFIG_BYTES = 8 * 1024 * 1024;
   }
 });
@@ -32165,7 +32220,7 @@ async function pullImage(referenceText, options) {
       if (ref.digest === void 0 && hasRecord(options.store, name)) {
         const heading = client.headManifest(ref.path, ref.tag);
         heading.catch(() => void 0);
-        await new Promise((resolve8) => setImmediate(resolve8));
+        await new Promise((resolve10) => setImmediate(resolve10));
         prepareLocks();
         const head = await heading;
         headDigest = head?.digest;
@@ -32177,7 +32232,7 @@ async function pullImage(referenceText, options) {
       } else {
         source = new RegistrySource(client, ref, ref.path);
         source.top().catch(() => void 0);
-        await new Promise((resolve8) => setImmediate(resolve8));
+        await new Promise((resolve10) => setImmediate(resolve10));
         prepareLocks();
       }
       const copy = await copyImage(source, options.store, {
@@ -34503,12 +34558,12 @@ var init_seccomp_filter = __esm({
 
 // src/sandbox/handoff.ts
 import { writeFileSync as writeFileSync4 } from "node:fs";
-import { join as join14 } from "node:path";
+import { join as join15 } from "node:path";
 function environmentBlock(entries) {
   return Buffer.from(entries.map((entry) => `${entry}\0`).join(""));
 }
 function writeEnvironmentFile(dir, plan) {
-  writeFileSync4(join14(dir, ENV_FILE), environmentBlock(plan.process.env), { mode: 384 });
+  writeFileSync4(join15(dir, ENV_FILE), environmentBlock(plan.process.env), { mode: 384 });
 }
 var ENV_FILE, ENV_FD, SECCOMP_FILE, SECCOMP_FD;
 var init_handoff = __esm({
@@ -34563,19 +34618,19 @@ var init_security = __esm({
 });
 
 // src/unpack/paths.ts
-import { join as join15 } from "node:path";
+import { join as join16 } from "node:path";
 function layersDir(store) {
-  return join15(store.root, "layers");
+  return join16(store.root, "layers");
 }
 function layerPath(store, diffId) {
-  return join15(layersDir(store), diffId.slice(diffId.indexOf(":") + 1));
+  return join16(layersDir(store), diffId.slice(diffId.indexOf(":") + 1));
 }
 function layerScratchPath(store, diffId) {
   const hex = diffId.slice(diffId.indexOf(":") + 1, diffId.indexOf(":") + 13);
-  return join15(layersDir(store), `${SCRATCH_PREFIX}${hex}.${formatIdentity(selfIdentity())}`);
+  return join16(layersDir(store), `${SCRATCH_PREFIX}${hex}.${formatIdentity(selfIdentity())}`);
 }
 function layerInfoPath(store, diffId) {
-  return join15(layersDir(store), `${diffId.slice(diffId.indexOf(":") + 1)}.json`);
+  return join16(layersDir(store), `${diffId.slice(diffId.indexOf(":") + 1)}.json`);
 }
 var SCRATCH_PREFIX;
 var init_paths = __esm({
@@ -34583,6 +34638,254 @@ var init_paths = __esm({
     "use strict";
     init_process_identity();
     SCRATCH_PREFIX = ".unpacking-";
+  }
+});
+
+// src/userns/failure.ts
+import { readFileSync as readFileSync13 } from "node:fs";
+function sysctl(path17) {
+  try {
+    return readFileSync13(`/proc/sys/${path17}`, "latin1").trim();
+  } catch {
+    return void 0;
+  }
+}
+function userNamespaceFailure(output) {
+  const why = failureReason(output);
+  return why === void 0 ? void 0 : `${why}; ${RUN_DOCTOR}`;
+}
+function failureReason(output) {
+  if (/unrecognized option '--map-(users?|groups?)\b/.test(output)) {
+    return "util-linux's unshare is older than 2.38 (it has no --map-users): install util-linux 2.38 or later (Debian 12, Ubuntu 24.04)";
+  }
+  if (/unshare failed: No space left on device/.test(output)) {
+    return `cannot create a user namespace: this user has as many as user.max_user_namespaces allows; ${RAISE_MAX}`;
+  }
+  if (/unshare failed: Operation not permitted/.test(output)) {
+    if (sysctl("kernel/apparmor_restrict_unprivileged_userns") === "1") {
+      return "cannot create a user namespace: AppArmor restricts them for unprivileged programs (kernel.apparmor_restrict_unprivileged_userns=1, Ubuntu 24.04 and later): 'sudo burrow setup' allows them for burrow's own helper alone";
+    }
+    return "cannot create a user namespace: the kernel refused it (Operation not permitted): unprivileged user namespaces are disabled here, or burrow runs in a container that forbids them";
+  }
+  const idmap = /new[ug]idmap: (.*)/.exec(output);
+  if (idmap !== null) {
+    return `newuidmap/newgidmap refused the id mapping (${idmap[1].trim()}): check your ranges in /etc/subuid and /etc/subgid, and that newuidmap and newgidmap are setuid root (Debian/Ubuntu: apt-get install --reinstall uidmap)`;
+  }
+  return void 0;
+}
+function assertUserNamespacesAllowed() {
+  if (checked) return;
+  let refusal;
+  if (sysctl("user/max_user_namespaces") === "0") {
+    refusal = `cannot create a user namespace: this host allows none (user.max_user_namespaces is 0); ${RAISE_MAX}`;
+  } else if (sysctl("kernel/unprivileged_userns_clone") === "0") {
+    refusal = "cannot create a user namespace: unprivileged user namespaces are disabled (kernel.unprivileged_userns_clone=0); as root: sysctl -w kernel.unprivileged_userns_clone=1";
+  }
+  if (refusal !== void 0) throw new BurrowError("NO_DRIVER", `${refusal}; ${RUN_DOCTOR}`);
+  checked = true;
+}
+var RAISE_MAX, checked;
+var init_failure = __esm({
+  "src/userns/failure.ts"() {
+    "use strict";
+    init_errors();
+    init_host_tools();
+    RAISE_MAX = "as root: sysctl -w user.max_user_namespaces=28633";
+    checked = false;
+  }
+});
+
+// src/userns/keep-id.ts
+function keepIdUnshareCount(kept, count2) {
+  return kept <= count2 ? count2 + 1 : count2;
+}
+var init_keep_id = __esm({
+  "src/userns/keep-id.ts"() {
+    "use strict";
+    init_errors();
+  }
+});
+
+// src/userns/idmap.ts
+import { existsSync as existsSync11, readFileSync as readFileSync14 } from "node:fs";
+import { userInfo as userInfo2 } from "node:os";
+function findRange(file, name, id) {
+  if (!existsSync11(file)) return void 0;
+  for (const line of readFileSync14(file, "utf8").split("\n")) {
+    const [owner, start2, count2] = line.trim().split(":");
+    if (owner === void 0 || start2 === void 0 || count2 === void 0) continue;
+    if (owner !== name && owner !== String(id)) continue;
+    const range3 = { start: Number(start2), count: Number(count2) };
+    if (Number.isInteger(range3.start) && Number.isInteger(range3.count) && range3.count > 0) return range3;
+  }
+  return void 0;
+}
+function idMapping(files = { subuid: "/etc/subuid", subgid: "/etc/subgid" }) {
+  const { username, uid, gid } = userInfo2();
+  const uidRange = findRange(files.subuid, username, uid);
+  const gidRange = findRange(files.subgid, username, gid);
+  if (uidRange === void 0 || gidRange === void 0) {
+    return { uidRange: void 0, gidRange: void 0, single: true, reason: `no range for ${username} in ${uidRange === void 0 ? files.subuid : files.subgid} (add one as root: usermod --add-subuids 100000-165535 --add-subgids 100000-165535 ${username})` };
+  }
+  if (!onPath("newuidmap") || !onPath("newgidmap")) {
+    return { uidRange: void 0, gidRange: void 0, single: true, reason: "newuidmap/newgidmap are not installed (Debian/Ubuntu: apt-get install uidmap)" };
+  }
+  return { uidRange, gidRange, single: false };
+}
+function containerIdMapping(userns, files) {
+  const mapping = idMapping(files);
+  if (userns === void 0) return mapping;
+  if (mapping.single) {
+    throw new BurrowError("INVALID_ARGUMENT", `--userns=keep-id needs subordinate ids: ${mapping.reason}; run 'burrow doctor'`);
+  }
+  return { ...mapping, keepId: userns };
+}
+function defaultIdMapping(mapping) {
+  if (mapping.keepId === void 0) return mapping;
+  const { keepId: _keepId, ...rest } = mapping;
+  return rest;
+}
+function unshareArgs(mapping) {
+  assertUserNamespacesAllowed();
+  const { keepId } = mapping;
+  if (keepId !== void 0 && !mapping.single) {
+    const uids = mapping.uidRange;
+    const gids = mapping.gidRange;
+    return [
+      "--user",
+      "--mount",
+      `--map-user=${keepId.uid}`,
+      `--map-group=${keepId.gid}`,
+      `--map-users=${uids.start},0,${keepIdUnshareCount(keepId.uid, uids.count)}`,
+      `--map-groups=${gids.start},0,${keepIdUnshareCount(keepId.gid, gids.count)}`,
+      "--setuid=0",
+      "--setgid=0"
+    ];
+  }
+  const base = ["--user", "--mount", "--map-user=0", "--map-group=0"];
+  if (mapping.single) return base;
+  return [...base, `--map-users=${mapping.uidRange.start},1,${mapping.uidRange.count}`, `--map-groups=${mapping.gidRange.start},1,${mapping.gidRange.count}`];
+}
+var init_idmap = __esm({
+  "src/userns/idmap.ts"() {
+    "use strict";
+    init_host_tools();
+    init_errors();
+    init_failure();
+    init_keep_id();
+  }
+});
+
+// src/unpack/inflate.ts
+import { existsSync as existsSync12, readFileSync as readFileSync15 } from "node:fs";
+import { join as join17 } from "node:path";
+import { fileURLToPath as fileURLToPath5 } from "node:url";
+function inflaterArgs(compression, ceiling) {
+  const build = readBuild();
+  if (build.gzip === null || compression === "zstd" && !build.zstd) return void 0;
+  return [compression, String(ceiling)];
+}
+function inflaterBinary() {
+  const build = readBuild();
+  if (build.fallback !== void 0 && !(build.needs ?? []).every((library) => existsSync12(library))) return join17(NATIVE, build.fallback);
+  return INFLATER_BINARY;
+}
+function readBuild() {
+  if (built === void 0) {
+    try {
+      const read3 = JSON.parse(readFileSync15(INFLATER_BUILD, "utf8"));
+      built = { gzip: read3.gzip ?? null, zstd: read3.zstd === true, needs: read3.needs, fallback: read3.fallback };
+    } catch {
+      built = { gzip: null, zstd: false };
+    }
+  }
+  return built;
+}
+function parseInflaterReport(stderr) {
+  try {
+    const report = JSON.parse(stderr);
+    if (typeof report.diffId !== "string" || !/^sha256:[0-9a-f]{64}$/.test(report.diffId) || typeof report.size !== "number") return void 0;
+    return { diffId: report.diffId, size: report.size };
+  } catch {
+    return void 0;
+  }
+}
+var NATIVE, INFLATER_BINARY, INFLATER_BUILD, INFLATER_EXIT, built;
+var init_inflate = __esm({
+  "src/unpack/inflate.ts"() {
+    "use strict";
+    NATIVE = fileURLToPath5(new URL("../native/", __burrowModuleUrl));
+    INFLATER_BINARY = join17(NATIVE, "burrow-inflate");
+    INFLATER_BUILD = fileURLToPath5(new URL("../native/inflate.json", __burrowModuleUrl));
+    INFLATER_EXIT = { invalid: 1, ceiling: 2, closed: 3, system: 4 };
+  }
+});
+
+// src/unpack/summary.ts
+import { fileURLToPath as fileURLToPath6 } from "node:url";
+var EXTRACTOR_BINARY;
+var init_summary2 = __esm({
+  "src/unpack/summary.ts"() {
+    "use strict";
+    init_errors();
+    init_failure();
+    init_idmap();
+    init_host_tools();
+    init_spawn();
+    EXTRACTOR_BINARY = fileURLToPath6(new URL("../native/burrow-unpack", __burrowModuleUrl));
+  }
+});
+
+// src/unpack/limits.ts
+function formatSize(bytes) {
+  const units = ["bytes", "KiB", "MiB", "GiB", "TiB", "PiB"];
+  let value2 = bytes;
+  let unit = 0;
+  while (value2 >= 1024 && unit < units.length - 1) {
+    value2 /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${bytes} bytes` : `${Number.isInteger(value2) ? value2 : value2.toFixed(1)} ${units[unit]}`;
+}
+function ceilingHint(ceiling) {
+  return `the most a layer may hold is ${formatSize(ceiling)} (maxLayerSize in burrow's config, or BURROW_MAX_LAYER_SIZE)`;
+}
+var init_limits = __esm({
+  "src/unpack/limits.ts"() {
+    "use strict";
+  }
+});
+
+// src/unpack/remove.ts
+import { existsSync as existsSync13, rmSync as rmSync4 } from "node:fs";
+async function removeAllInUserNamespace(paths, mapping) {
+  const left = paths.filter((path17) => {
+    if (!existsSync13(path17)) return false;
+    try {
+      rmSync4(path17, { recursive: true, force: true });
+      return false;
+    } catch {
+      return true;
+    }
+  });
+  if (left.length === 0) return;
+  const result = await runToEnd(unshareProgram(), [...unshareArgs(mapping), "--", "rm", "-rf", "--one-file-system", "--", ...left], { ownGroup: true });
+  const still = left.filter((path17) => existsSync13(path17));
+  if (result.exitCode !== 0 && still.length > 0) {
+    throw new BurrowError("IO", `cannot remove ${still[0]}${still.length > 1 ? ` and ${still.length - 1} more` : ""}: ${userNamespaceFailure(result.stderr) ?? (result.stderr.trim().split("\n")[0] || result.error?.message)}`);
+  }
+}
+function removeInUserNamespace(path17, mapping) {
+  return removeAllInUserNamespace([path17], mapping);
+}
+var init_remove = __esm({
+  "src/unpack/remove.ts"() {
+    "use strict";
+    init_spawn();
+    init_errors();
+    init_failure();
+    init_idmap();
+    init_host_tools();
   }
 });
 
@@ -35262,6 +35565,11 @@ var init_esm = __esm({
 });
 
 // src/util/decompress.ts
+var decompress_exports = {};
+__export(decompress_exports, {
+  decompressor: () => decompressor,
+  sniffCompression: () => sniffCompression
+});
 import { Transform as Transform4 } from "node:stream";
 import { createGunzip } from "node:zlib";
 function zstdDecompressor() {
@@ -35294,210 +35602,15 @@ function decompressor(compression) {
   if (compression === "zstd") return zstdDecompressor();
   return void 0;
 }
+function sniffCompression(head) {
+  if (head.length >= 2 && head[0] === 31 && head[1] === 139) return "gzip";
+  if (head.length >= 4 && head.readUInt32LE(0) === 4247762216) return "zstd";
+  return "none";
+}
 var init_decompress = __esm({
   "src/util/decompress.ts"() {
     "use strict";
     init_esm();
-  }
-});
-
-// src/userns/failure.ts
-import { readFileSync as readFileSync13 } from "node:fs";
-function sysctl(path17) {
-  try {
-    return readFileSync13(`/proc/sys/${path17}`, "latin1").trim();
-  } catch {
-    return void 0;
-  }
-}
-function userNamespaceFailure(output) {
-  if (/unrecognized option '--map-(users|groups)'/.test(output)) {
-    return "util-linux's unshare is older than 2.38 (it has no --map-users): install util-linux 2.38 or later (Debian 12, Ubuntu 24.04)";
-  }
-  if (/unshare failed: No space left on device/.test(output)) {
-    return `cannot create a user namespace: this user has as many as user.max_user_namespaces allows; ${RAISE_MAX}`;
-  }
-  if (/unshare failed: Operation not permitted/.test(output)) {
-    if (sysctl("kernel/apparmor_restrict_unprivileged_userns") === "1") {
-      return "cannot create a user namespace: AppArmor restricts them for unprivileged programs (kernel.apparmor_restrict_unprivileged_userns=1, Ubuntu 24.04); as root: sysctl -w kernel.apparmor_restrict_unprivileged_userns=0, or an AppArmor profile that allows userns for burrow's helpers";
-    }
-    return "cannot create a user namespace: the kernel refused it (Operation not permitted): unprivileged user namespaces are disabled here, or burrow runs in a container that forbids them";
-  }
-  const idmap = /new[ug]idmap: (.*)/.exec(output);
-  if (idmap !== null) {
-    return `newuidmap/newgidmap refused the id mapping (${idmap[1].trim()}): check your ranges in /etc/subuid and /etc/subgid, and that newuidmap and newgidmap are setuid root (Debian/Ubuntu: apt-get install --reinstall uidmap)`;
-  }
-  return void 0;
-}
-function assertUserNamespacesAllowed() {
-  if (checked) return;
-  let refusal;
-  if (sysctl("user/max_user_namespaces") === "0") {
-    refusal = `cannot create a user namespace: this host allows none (user.max_user_namespaces is 0); ${RAISE_MAX}`;
-  } else if (sysctl("kernel/unprivileged_userns_clone") === "0") {
-    refusal = "cannot create a user namespace: unprivileged user namespaces are disabled (kernel.unprivileged_userns_clone=0); as root: sysctl -w kernel.unprivileged_userns_clone=1";
-  }
-  if (refusal !== void 0) throw new BurrowError("NO_DRIVER", refusal);
-  checked = true;
-}
-var RAISE_MAX, checked;
-var init_failure = __esm({
-  "src/userns/failure.ts"() {
-    "use strict";
-    init_errors();
-    RAISE_MAX = "as root: sysctl -w user.max_user_namespaces=28633";
-    checked = false;
-  }
-});
-
-// src/userns/idmap.ts
-import { existsSync as existsSync11, readFileSync as readFileSync14 } from "node:fs";
-import { userInfo as userInfo2 } from "node:os";
-function findRange(file, name, id) {
-  if (!existsSync11(file)) return void 0;
-  for (const line of readFileSync14(file, "utf8").split("\n")) {
-    const [owner, start2, count2] = line.trim().split(":");
-    if (owner === void 0 || start2 === void 0 || count2 === void 0) continue;
-    if (owner !== name && owner !== String(id)) continue;
-    const range3 = { start: Number(start2), count: Number(count2) };
-    if (Number.isInteger(range3.start) && Number.isInteger(range3.count) && range3.count > 0) return range3;
-  }
-  return void 0;
-}
-function idMapping(files = { subuid: "/etc/subuid", subgid: "/etc/subgid" }) {
-  const { username, uid, gid } = userInfo2();
-  const uidRange = findRange(files.subuid, username, uid);
-  const gidRange = findRange(files.subgid, username, gid);
-  if (uidRange === void 0 || gidRange === void 0) {
-    return { uidRange: void 0, gidRange: void 0, single: true, reason: `no range for ${username} in ${uidRange === void 0 ? files.subuid : files.subgid} (add one as root: usermod --add-subuids 100000-165535 --add-subgids 100000-165535 ${username})` };
-  }
-  if (!onPath("newuidmap") || !onPath("newgidmap")) {
-    return { uidRange: void 0, gidRange: void 0, single: true, reason: "newuidmap/newgidmap are not installed (Debian/Ubuntu: apt-get install uidmap)" };
-  }
-  return { uidRange, gidRange, single: false };
-}
-function unshareArgs(mapping) {
-  assertUserNamespacesAllowed();
-  const base = ["--user", "--mount", "--map-user=0", "--map-group=0"];
-  if (mapping.single) return base;
-  return [...base, `--map-users=${mapping.uidRange.start},1,${mapping.uidRange.count}`, `--map-groups=${mapping.gidRange.start},1,${mapping.gidRange.count}`];
-}
-var init_idmap = __esm({
-  "src/userns/idmap.ts"() {
-    "use strict";
-    init_host_tools();
-    init_failure();
-  }
-});
-
-// src/unpack/inflate.ts
-import { existsSync as existsSync12, readFileSync as readFileSync15 } from "node:fs";
-import { join as join16 } from "node:path";
-import { fileURLToPath as fileURLToPath5 } from "node:url";
-function inflaterArgs(compression, ceiling) {
-  const build = readBuild();
-  if (build.gzip === null || compression === "zstd" && !build.zstd) return void 0;
-  return [compression, String(ceiling)];
-}
-function inflaterBinary() {
-  const build = readBuild();
-  if (build.fallback !== void 0 && !(build.needs ?? []).every((library) => existsSync12(library))) return join16(NATIVE, build.fallback);
-  return INFLATER_BINARY;
-}
-function readBuild() {
-  if (built === void 0) {
-    try {
-      const read3 = JSON.parse(readFileSync15(INFLATER_BUILD, "utf8"));
-      built = { gzip: read3.gzip ?? null, zstd: read3.zstd === true, needs: read3.needs, fallback: read3.fallback };
-    } catch {
-      built = { gzip: null, zstd: false };
-    }
-  }
-  return built;
-}
-function parseInflaterReport(stderr) {
-  try {
-    const report = JSON.parse(stderr);
-    if (typeof report.diffId !== "string" || !/^sha256:[0-9a-f]{64}$/.test(report.diffId) || typeof report.size !== "number") return void 0;
-    return { diffId: report.diffId, size: report.size };
-  } catch {
-    return void 0;
-  }
-}
-var NATIVE, INFLATER_BINARY, INFLATER_BUILD, INFLATER_EXIT, built;
-var init_inflate = __esm({
-  "src/unpack/inflate.ts"() {
-    "use strict";
-    NATIVE = fileURLToPath5(new URL("../native/", __burrowModuleUrl));
-    INFLATER_BINARY = join16(NATIVE, "burrow-inflate");
-    INFLATER_BUILD = fileURLToPath5(new URL("../native/inflate.json", __burrowModuleUrl));
-    INFLATER_EXIT = { invalid: 1, ceiling: 2, closed: 3, system: 4 };
-  }
-});
-
-// src/unpack/summary.ts
-import { fileURLToPath as fileURLToPath6 } from "node:url";
-var EXTRACTOR_BINARY;
-var init_summary2 = __esm({
-  "src/unpack/summary.ts"() {
-    "use strict";
-    init_errors();
-    init_failure();
-    init_idmap();
-    init_spawn();
-    EXTRACTOR_BINARY = fileURLToPath6(new URL("../native/burrow-unpack", __burrowModuleUrl));
-  }
-});
-
-// src/unpack/limits.ts
-function formatSize(bytes) {
-  const units = ["bytes", "KiB", "MiB", "GiB", "TiB", "PiB"];
-  let value2 = bytes;
-  let unit = 0;
-  while (value2 >= 1024 && unit < units.length - 1) {
-    value2 /= 1024;
-    unit++;
-  }
-  return unit === 0 ? `${bytes} bytes` : `${Number.isInteger(value2) ? value2 : value2.toFixed(1)} ${units[unit]}`;
-}
-function ceilingHint(ceiling) {
-  return `the most a layer may hold is ${formatSize(ceiling)} (maxLayerSize in burrow's config, or BURROW_MAX_LAYER_SIZE)`;
-}
-var init_limits = __esm({
-  "src/unpack/limits.ts"() {
-    "use strict";
-  }
-});
-
-// src/unpack/remove.ts
-import { existsSync as existsSync13, rmSync as rmSync4 } from "node:fs";
-async function removeAllInUserNamespace(paths, mapping) {
-  const left = paths.filter((path17) => {
-    if (!existsSync13(path17)) return false;
-    try {
-      rmSync4(path17, { recursive: true, force: true });
-      return false;
-    } catch {
-      return true;
-    }
-  });
-  if (left.length === 0) return;
-  const result = await runToEnd("unshare", [...unshareArgs(mapping), "--", "rm", "-rf", "--one-file-system", "--", ...left], { ownGroup: true });
-  const still = left.filter((path17) => existsSync13(path17));
-  if (result.exitCode !== 0 && still.length > 0) {
-    throw new BurrowError("IO", `cannot remove ${still[0]}${still.length > 1 ? ` and ${still.length - 1} more` : ""}: ${userNamespaceFailure(result.stderr) ?? (result.stderr.trim().split("\n")[0] || result.error?.message)}`);
-  }
-}
-function removeInUserNamespace(path17, mapping) {
-  return removeAllInUserNamespace([path17], mapping);
-}
-var init_remove = __esm({
-  "src/unpack/remove.ts"() {
-    "use strict";
-    init_spawn();
-    init_errors();
-    init_failure();
-    init_idmap();
   }
 });
 
@@ -35510,7 +35623,8 @@ __export(layer_exports, {
 });
 import { createHash as createHash3 } from "node:crypto";
 import { closeSync as closeSync4, createReadStream as createReadStream3, existsSync as existsSync14, mkdirSync as mkdirSync5, openSync as openSync4, renameSync as renameSync4, rmSync as rmSync5 } from "node:fs";
-import { join as join17 } from "node:path";
+import { constants as constants7 } from "node:os";
+import { join as join18 } from "node:path";
 import { PassThrough as PassThrough2, Transform as Transform5 } from "node:stream";
 import { pipeline as pipeline3 } from "node:stream/promises";
 function meter(ceiling, hash) {
@@ -35549,9 +35663,10 @@ function checkDiffId(target, actual) {
   }
 }
 async function extractInNode(input, extractorArgs, compression, ceiling, target) {
+  const { decompressor: decompressor2 } = await Promise.resolve().then(() => (init_decompress(), decompress_exports));
   const hash = createHash3("sha256");
-  const { child: child2, finished: finished7 } = start("unshare", extractorArgs, ["pipe", "pipe", "pipe"], { ownGroup: true });
-  const decompress = decompressor(compression);
+  const { child: child2, finished: finished7 } = start(unshareProgram(), extractorArgs, ["pipe", "pipe", "pipe"], { ownGroup: true });
+  const decompress = decompressor2(compression);
   const counted = meter(ceiling, hash);
   const feed = decompress === void 0 ? pipeline3(input, counted, child2.stdin) : pipeline3(input, decompress, counted, child2.stdin);
   const [fed, outcome] = await Promise.all([settle(feed), finished7]);
@@ -35564,18 +35679,25 @@ async function extractInNode(input, extractorArgs, compression, ceiling, target)
   return { outcome, diffId: `sha256:${hash.digest("hex")}` };
 }
 async function extractNatively(feed, extractorArgs, inflaterArgs2, compression, ceiling, target) {
-  const extractor = start("unshare", extractorArgs, ["pipe", "pipe", "pipe"], { ownGroup: true });
-  let inflater;
+  let launched;
   try {
-    inflater = start(inflaterBinary(), inflaterArgs2, ["blob" in feed ? feed.blob : "pipe", extractor.child.stdin, "pipe"]);
+    launched = start(inflaterBinary(), [...inflaterArgs2, "--", unshareProgram(), ...extractorArgs], ["blob" in feed ? feed.blob : "pipe", "pipe", "pipe", "pipe"], { ownGroup: true });
   } finally {
     if ("blob" in feed) closeSync4(feed.blob);
   }
-  extractor.child.stdin.destroy();
-  const fedFrom = "blob" in feed ? Promise.resolve({ status: "fulfilled" }) : settle(pipeline3(feed.stream, inflater.child.stdin));
-  const [fed, inflated, outcome] = await Promise.all([fedFrom, inflater.finished, extractor.finished]);
+  let lines = "";
+  launched.child.stdio[3].on("data", (chunk) => {
+    lines += chunk.toString();
+  });
+  const fedFrom = "blob" in feed ? Promise.resolve({ status: "fulfilled" }) : settle(pipeline3(feed.stream, launched.child.stdin));
+  const [fed, finished7] = await Promise.all([fedFrom, launched.finished]);
+  const { inflated, outcome } = splitLaunch(finished7, lines);
   if (inflated.exitCode === INFLATER_EXIT.ceiling) throw overCeiling(target, ceiling);
   if (inflated.error !== void 0) throw new BurrowError("IO", `cannot unpack layer ${target.digest} of ${target.imageName}: ${inflated.error.message}`);
+  if (outcome === void 0) {
+    const why = firstLine(inflated.stderr) || (inflated.signal !== null ? `the inflater was killed by ${inflated.signal}` : `the inflater exited with ${inflated.exitCode}`);
+    throw new BurrowError("IO", `cannot unpack layer ${target.digest} of ${target.imageName}: ${why}`);
+  }
   if (outcome.exitCode !== 0) throw extractorFailed(target, outcome, fed);
   if (fed.status === "rejected" && isBurrowError(fed.reason)) throw fed.reason;
   if (inflated.exitCode === INFLATER_EXIT.invalid) throw notAValidStream(target, compression, firstLine(inflated.stderr));
@@ -35586,6 +35708,36 @@ async function extractNatively(feed, extractorArgs, inflaterArgs2, compression, 
   }
   if (fed.status === "rejected") throw notAValidStream(target, compression, fed.reason.message);
   return { outcome, diffId: report.diffId };
+}
+function splitLaunch(finished7, lines) {
+  const all = lines.trimEnd().split("\n");
+  const extractor = parseExtractorLine(all.at(-1) ?? "");
+  const own = (extractor === void 0 ? all : all.slice(0, -1)).join("\n");
+  const inflated = { exitCode: finished7.exitCode, signal: finished7.signal, stdout: "", stderr: own, error: finished7.error };
+  if (extractor === void 0) return { inflated, outcome: void 0 };
+  const outcome = { exitCode: extractor.exitCode ?? null, signal: extractor.signal === void 0 ? null : signalName(extractor.signal), stdout: finished7.stdout, stderr: finished7.stderr };
+  if (extractor.error !== void 0) {
+    outcome.error = Object.assign(new Error(extractor.error === "ENOENT" ? notInstalled("unshare") : `cannot start unshare (${extractor.error})`), { code: extractor.error });
+  }
+  return { inflated, outcome };
+}
+function parseExtractorLine(line) {
+  try {
+    const parsed = JSON.parse(line);
+    const extractor = parsed.extractor;
+    if (typeof extractor !== "object" || extractor === null) return void 0;
+    return {
+      exitCode: typeof extractor.exitCode === "number" ? extractor.exitCode : void 0,
+      signal: typeof extractor.signal === "number" ? extractor.signal : void 0,
+      error: typeof extractor.error === "string" ? extractor.error : void 0
+    };
+  } catch {
+    return void 0;
+  }
+}
+function signalName(signal) {
+  const found = Object.entries(constants7.signals).find(([, number2]) => number2 === signal);
+  return found?.[0] ?? "SIGKILL";
 }
 async function startExtraction(store, target, mapping, ceiling, notes, options = {}) {
   const { diffId } = target;
@@ -35628,7 +35780,7 @@ async function claimLayer(store, diffId, wait) {
   const final = layerPath(store, diffId);
   if (existsSync14(final)) return void 0;
   let busy = false;
-  const lock = await acquireLock(join17(store.paths.locks, `layer-${diffId.replace(":", "-")}.lock`), {
+  const lock = await acquireLock(join18(store.paths.locks, `layer-${diffId.replace(":", "-")}.lock`), {
     onWait: () => {
       busy = true;
     },
@@ -35729,13 +35881,14 @@ var init_layer = __esm({
   "src/unpack/layer.ts"() {
     "use strict";
     init_spawn();
+    init_host_tools();
     init_trace();
     init_errors();
     init_media_types();
     init_flock();
-    init_decompress();
     init_failure();
     init_idmap();
+    init_host_tools();
     init_atomic();
     init_paths();
     init_inflate();
@@ -35794,7 +35947,7 @@ var init_names = __esm({
 
 // src/store/lockfile.ts
 import { closeSync as closeSync5, fstatSync, linkSync, mkdirSync as mkdirSync7, openSync as openSync5, readdirSync as readdirSync3, readFileSync as readFileSync16, unlinkSync, writeFileSync as writeFileSync5 } from "node:fs";
-import { basename as basename5, dirname as dirname8, join as join18 } from "node:path";
+import { basename as basename5, dirname as dirname8, join as join19 } from "node:path";
 function remove(path17) {
   try {
     unlinkSync(path17);
@@ -35806,7 +35959,7 @@ function parseHolder(text2) {
   return text2.endsWith("\n") ? parseIdentity(text2.slice(0, -1)) : void 0;
 }
 function draftOf(path17, holder) {
-  return join18(dirname8(path17), `.${basename5(path17)}.${formatIdentity(holder)}`);
+  return join19(dirname8(path17), `.${basename5(path17)}.${formatIdentity(holder)}`);
 }
 function tombstoneOf(path17, key) {
   return `${path17}.gone.${key}`;
@@ -35825,7 +35978,7 @@ function takeOver(path17, key, boot) {
   remove(path17);
   const prefix2 = `${basename5(path17)}.gone.`;
   for (const name of readdirSync3(dirname8(path17))) {
-    if (name.startsWith(prefix2) && !name.startsWith(`${prefix2}${boot}`)) remove(join18(dirname8(path17), name));
+    if (name.startsWith(prefix2) && !name.startsWith(`${prefix2}${boot}`)) remove(join19(dirname8(path17), name));
   }
 }
 function withLockFileSync(path17, body2, timeoutMs = 1e4) {
@@ -35905,17 +36058,17 @@ var init_lockfile = __esm({
 
 // src/container/record.ts
 import { existsSync as existsSync16, readdirSync as readdirSync4, readFileSync as readFileSync17 } from "node:fs";
-import { join as join19 } from "node:path";
+import { join as join20 } from "node:path";
 function containersDir(store) {
   return store.paths.containers;
 }
 function containerDir(store, id) {
-  return join19(store.paths.containers, id);
+  return join20(store.paths.containers, id);
 }
 function readRecord(store, id) {
   let record;
   try {
-    record = JSON.parse(readFileSync17(join19(containerDir(store, id), "container.json"), "utf8"));
+    record = JSON.parse(readFileSync17(join20(containerDir(store, id), "container.json"), "utf8"));
   } catch {
     return void 0;
   }
@@ -35926,11 +36079,11 @@ function readRecord(store, id) {
   return record;
 }
 function writeRecord(store, record) {
-  writeFileAtomic(join19(containerDir(store, record.id), "container.json"), `${JSON.stringify(record, null, 2)}
+  writeFileAtomic(join20(containerDir(store, record.id), "container.json"), `${JSON.stringify(record, null, 2)}
 `, 420, { durable: !record.autoRemove });
 }
 function writeNamedRecord(store, record, name) {
-  withLockFileSync(join19(store.paths.locks, "names.lock"), () => {
+  withLockFileSync(join20(store.paths.locks, "names.lock"), () => {
     const taken = new Set(listRecords(store).filter((other) => other.id !== record.id).map((other) => other.name));
     if (name !== void 0 && taken.has(name)) {
       throw new BurrowError("INVALID_ARGUMENT", `the container name "${name}" is already in use: remove that container or choose another name`);
@@ -35953,7 +36106,7 @@ function findContainer(store, query) {
   throw new BurrowError("NOT_FOUND", `no such container: ${query}`);
 }
 async function lockContainer(store, id, waitMs = 2e3) {
-  const lock = await acquireLock(join19(store.paths.locks, `container-${id}.lock`), { timeoutMs: waitMs });
+  const lock = await acquireLock(join20(store.paths.locks, `container-${id}.lock`), { timeoutMs: waitMs });
   if (lock === void 0) throw new BurrowError("LOCKED", `container ${id.slice(0, 12)} is busy with another burrow command: try again`);
   return lock;
 }
@@ -35974,7 +36127,7 @@ var init_record = __esm({
 });
 
 // src/container/image-config.ts
-import { constants as constants6 } from "node:os";
+import { constants as constants8 } from "node:os";
 import { posix } from "node:path";
 function invalid2(image, field, problem) {
   return new BurrowError("INVALID_ARGUMENT", `image ${image} has an invalid config: ${field} ${problem} (the image is malformed: rebuild it, or use another)`);
@@ -36009,10 +36162,10 @@ function parseSignal(text2) {
     const number2 = (realtime[1] === "IN" ? 34 : 64) + Number(realtime[2] ?? 0);
     return number2 >= 34 && number2 <= 64 ? number2 : void 0;
   }
-  return constants6.signals[`SIG${name}`];
+  return constants8.signals[`SIG${name}`];
 }
 function checkHealthcheck(image, value2) {
-  if (value2 === void 0 || value2 === null) return;
+  if (value2 === void 0 || value2 === null) return void 0;
   if (!isRecord(value2)) throw invalid2(image, "Healthcheck", "is not an object");
   const test = stringList2(image, "Healthcheck.Test", value2.Test);
   if (test !== void 0 && test.length > 0 && !["NONE", "CMD", "CMD-SHELL"].includes(test[0])) {
@@ -36024,9 +36177,11 @@ function checkHealthcheck(image, value2) {
       throw invalid2(image, `Healthcheck.${key}`, "is not a whole number of at least 0");
     }
   }
+  if (test !== void 0 && (test[0] === "CMD" || test[0] === "CMD-SHELL") && test.length < 2) throw invalid2(image, "Healthcheck.Test", `holds ${test[0]} without a command`);
+  return { ...value2, Test: test };
 }
 function imageRuntimeConfig(config, image) {
-  if (config === void 0 || config === null) return { user: void 0, env: [], entrypoint: void 0, cmd: void 0, workingDir: void 0, stopSignal: void 0, exposedPorts: [] };
+  if (config === void 0 || config === null) return { user: void 0, env: [], entrypoint: void 0, cmd: void 0, workingDir: void 0, stopSignal: void 0, exposedPorts: [], healthcheck: void 0 };
   if (!isRecord(config)) throw invalid2(image, "config", "is not an object");
   const env = (stringList2(image, "Env", config.Env) ?? []).filter((entry, index) => {
     const at = entry.indexOf("=");
@@ -36053,7 +36208,7 @@ function imageRuntimeConfig(config, image) {
     stopSignal = checkText(image, "StopSignal", config.StopSignal);
     if (parseSignal(stopSignal) === void 0) throw invalid2(image, "StopSignal", `("${stopSignal}") is not a signal`);
   }
-  checkHealthcheck(image, config.Healthcheck);
+  const healthcheck = checkHealthcheck(image, config.Healthcheck);
   const exposedPorts = [];
   for (const key of Object.keys(stringMap(image, "ExposedPorts", config.ExposedPorts))) {
     const match3 = /^(\d{1,5})(?:-(\d{1,5}))?(?:\/(tcp|udp|sctp))?$/i.exec(key);
@@ -36071,7 +36226,8 @@ function imageRuntimeConfig(config, image) {
     cmd: stringList2(image, "Cmd", config.Cmd),
     workingDir,
     stopSignal,
-    exposedPorts
+    exposedPorts,
+    healthcheck
   };
 }
 function callerEnv(entries, environment = process.env) {
@@ -36109,16 +36265,67 @@ var init_environment = __esm({
   }
 });
 
+// src/container/health-config.ts
+function formatDuration(ms) {
+  if (ms === 0) return "0s";
+  if (ms < 1e3) return `${ms}ms`;
+  const hours = Math.floor(ms / 36e5);
+  const minutes = Math.floor(ms % 36e5 / 6e4);
+  const seconds = ms % 6e4 / 1e3;
+  return `${hours > 0 ? `${hours}h` : ""}${hours > 0 || minutes > 0 ? `${minutes}m` : ""}${seconds}s`;
+}
+function fromNs(ns) {
+  return ns === void 0 || ns === null || ns === 0 ? void 0 : Math.max(1, Math.round(ns / 1e6));
+}
+function resolveHealthcheck(image, asked2) {
+  if (asked2 === "none") return void 0;
+  const test = asked2?.test !== void 0 && asked2.test.length > 0 ? asked2.test : image?.Test ?? [];
+  if (test.length === 0 || test[0] === "NONE") return void 0;
+  if (test[0] !== "CMD" && test[0] !== "CMD-SHELL") throw new BurrowError("INVALID_ARGUMENT", `invalid health check test "${test[0]}": use CMD, CMD-SHELL or NONE`);
+  if (test.length < 2) throw new BurrowError("INVALID_ARGUMENT", "the health check has no command: give one with --health-cmd");
+  const pick = (own, fromImage, fallback) => own !== void 0 && own > 0 ? own : fromImage ?? fallback;
+  const startInterval = pick(asked2?.startIntervalMs, fromNs(image?.StartInterval), 0);
+  return {
+    test,
+    intervalMs: pick(asked2?.intervalMs, fromNs(image?.Interval), HEALTH_DEFAULTS.intervalMs),
+    timeoutMs: pick(asked2?.timeoutMs, fromNs(image?.Timeout), HEALTH_DEFAULTS.timeoutMs),
+    startPeriodMs: pick(asked2?.startPeriodMs, fromNs(image?.StartPeriod), HEALTH_DEFAULTS.startPeriodMs),
+    retries: pick(asked2?.retries, image?.Retries === null || image?.Retries === 0 ? void 0 : image?.Retries, HEALTH_DEFAULTS.retries),
+    ...startInterval > 0 ? { startIntervalMs: startInterval } : {}
+  };
+}
+function checkArgv(config) {
+  return config.test[0] === "CMD-SHELL" ? ["/bin/sh", "-c", ...config.test.slice(1)] : config.test.slice(1);
+}
+function nextCheckDelayMs(config, elapsedMs, succeeded) {
+  if (succeeded || elapsedMs >= config.startPeriodMs) return config.intervalMs;
+  const startInterval = Math.min(config.startIntervalMs ?? HEALTH_DEFAULTS.startIntervalMs, config.intervalMs);
+  return Math.max(1, Math.min(startInterval, config.startPeriodMs - elapsedMs));
+}
+function monitorHealthArgs(config, command) {
+  if (config === void 0) return [];
+  const startInterval = config.startIntervalMs ?? HEALTH_DEFAULTS.startIntervalMs;
+  return ["--health", String(config.intervalMs), String(config.startPeriodMs), String(startInterval), String(config.timeoutMs), String(command.length), ...command];
+}
+var HEALTH_DEFAULTS;
+var init_health_config = __esm({
+  "src/container/health-config.ts"() {
+    "use strict";
+    init_errors();
+    HEALTH_DEFAULTS = { intervalMs: 3e4, timeoutMs: 3e4, startPeriodMs: 0, retries: 3, startIntervalMs: 5e3 };
+  }
+});
+
 // src/container/user.ts
-import { closeSync as closeSync6, constants as constants7, fstatSync as fstatSync2, lstatSync, openSync as openSync6, readFileSync as readFileSync18 } from "node:fs";
-import { join as join20 } from "node:path";
+import { closeSync as closeSync6, constants as constants9, fstatSync as fstatSync2, lstatSync, openSync as openSync6, readFileSync as readFileSync18 } from "node:fs";
+import { join as join21 } from "node:path";
 function readImageFile(layers, relative4, maxBytes = IMAGE_FILE_MAX_BYTES) {
   const parts = relative4.split("/");
   layer: for (let index = layers.length - 1; index >= 0; index--) {
     for (let depth = 1; depth < parts.length; depth++) {
       let stat2;
       try {
-        stat2 = lstatSync(join20(layers[index], ...parts.slice(0, depth)));
+        stat2 = lstatSync(join21(layers[index], ...parts.slice(0, depth)));
       } catch {
         continue layer;
       }
@@ -36126,7 +36333,7 @@ function readImageFile(layers, relative4, maxBytes = IMAGE_FILE_MAX_BYTES) {
     }
     let fd;
     try {
-      fd = openSync6(join20(layers[index], relative4), constants7.O_RDONLY | constants7.O_NOFOLLOW | constants7.O_NONBLOCK);
+      fd = openSync6(join21(layers[index], relative4), constants9.O_RDONLY | constants9.O_NOFOLLOW | constants9.O_NONBLOCK);
     } catch (error2) {
       const code2 = error2.code;
       if (code2 === "ENOENT" || code2 === "ENOTDIR") continue;
@@ -36206,13 +36413,13 @@ var init_user = __esm({
 
 // src/container/volumes.ts
 import { existsSync as existsSync17, mkdirSync as mkdirSync8, readdirSync as readdirSync5, readFileSync as readFileSync19 } from "node:fs";
-import { join as join21 } from "node:path";
+import { join as join22 } from "node:path";
 function volumesDir(store) {
-  return join21(store.root, "volumes");
+  return join22(store.root, "volumes");
 }
 function readVolume(store, name) {
   try {
-    return JSON.parse(readFileSync19(join21(volumesDir(store), name, "volume.json"), "utf8"));
+    return JSON.parse(readFileSync19(join22(volumesDir(store), name, "volume.json"), "utf8"));
   } catch {
     return void 0;
   }
@@ -36221,10 +36428,10 @@ function createVolume(store, name, labels = {}) {
   if (!VOLUME_NAME.test(name)) throw new BurrowError("INVALID_ARGUMENT", `invalid volume name "${name}": use [a-zA-Z0-9][a-zA-Z0-9_.-]+`);
   const existing = readVolume(store, name);
   if (existing !== void 0) return existing;
-  const dir = join21(volumesDir(store), name);
-  mkdirSync8(join21(dir, "_data"), { recursive: true, mode: 493 });
-  const record = { Name: name, Driver: "local", Mountpoint: join21(dir, "_data"), CreatedAt: (/* @__PURE__ */ new Date()).toISOString(), Labels: labels };
-  writeFileAtomic(join21(dir, "volume.json"), `${JSON.stringify(record, null, 2)}
+  const dir = join22(volumesDir(store), name);
+  mkdirSync8(join22(dir, "_data"), { recursive: true, mode: 493 });
+  const record = { Name: name, Driver: "local", Mountpoint: join22(dir, "_data"), CreatedAt: (/* @__PURE__ */ new Date()).toISOString(), Labels: labels };
+  writeFileAtomic(join22(dir, "volume.json"), `${JSON.stringify(record, null, 2)}
 `);
   return record;
 }
@@ -36243,21 +36450,24 @@ var init_volumes = __esm({
 
 // src/network/records.ts
 import { existsSync as existsSync18, mkdirSync as mkdirSync9, readdirSync as readdirSync6, readFileSync as readFileSync20, rmSync as rmSync6 } from "node:fs";
-import { join as join22 } from "node:path";
+import { join as join23 } from "node:path";
 function networksDir(store) {
-  return join22(store.root, "networks");
+  return join23(store.root, "networks");
 }
 function networkDir(store, id) {
-  return join22(networksDir(store), id);
+  return join23(networksDir(store), id);
 }
 function switchSocketPath(store, id) {
-  return join22(networkDir(store, id), "switch.sock");
+  return join23(networkDir(store, id), "switch.sock");
 }
 function recordPath(store, id) {
-  return join22(networksDir(store), `${id}.json`);
+  return join23(networksDir(store), `${id}.json`);
+}
+function namesLock(store) {
+  return join23(store.paths.locks, "networks.lock");
 }
 function networkLock(store, id) {
-  return join22(store.paths.locks, `network-${id}.lock`);
+  return join23(store.paths.locks, `network-${id}.lock`);
 }
 function parseAddress(text2) {
   const parts = text2.split(".");
@@ -36280,13 +36490,26 @@ function parseSubnet(text2) {
   }
   return { base, prefixLength };
 }
+function formatSubnet(subnet) {
+  return `${formatAddress(subnet.base)}/${subnet.prefixLength}`;
+}
 function subnetSize(subnet) {
   return 2 ** (32 - subnet.prefixLength);
+}
+function subnetsOverlap(a2, b) {
+  return a2.base < b.base + subnetSize(b) && b.base < a2.base + subnetSize(a2);
 }
 function macForAddress(address) {
   const value2 = parseAddress(address) ?? 0;
   const bytes = [2, 66, ...[24, 16, 8, 0].map((shift) => Math.floor(value2 / 2 ** shift) % 256)];
   return bytes.map((byte) => byte.toString(16).padStart(2, "0")).join(":");
+}
+function chooseSubnet(taken) {
+  for (let third = 0; third < 256; third++) {
+    const candidate = { base: parseAddress(`10.89.${third}.0`), prefixLength: 24 };
+    if (!taken.some((other) => subnetsOverlap(candidate, other))) return candidate;
+  }
+  throw new BurrowError("IN_USE", "every subnet of 10.89.0.0/16 is taken by a network: remove unused ones (burrow network prune) or give --subnet");
 }
 function lowestFreeAddress(subnet, taken) {
   const size = subnetSize(subnet);
@@ -36314,8 +36537,40 @@ function findNetwork(store, nameOrId) {
   const byPrefix = /^[a-f0-9]+$/.test(nameOrId) ? networks.filter((network) => network.id.startsWith(nameOrId)) : [];
   return byPrefix.length === 1 ? byPrefix[0] : void 0;
 }
+function requireNetwork(store, nameOrId) {
+  const network = findNetwork(store, nameOrId);
+  if (network === void 0) throw new BurrowError("NOT_FOUND", `no such network: ${nameOrId} (burrow network ls lists them; burrow network create ${nameOrId} makes it)`);
+  return network;
+}
+function createNetwork(store, name, options = {}) {
+  if (RESERVED_NAMES.has(name)) throw new BurrowError("INVALID_ARGUMENT", `"${name}" is a network mode, not a name a network can have: choose another`);
+  if (!NETWORK_NAME.test(name)) throw new BurrowError("INVALID_ARGUMENT", `invalid network name "${name}": use [a-zA-Z0-9][a-zA-Z0-9_.-]*`);
+  const wanted = options.subnet === void 0 ? void 0 : parseSubnet(options.subnet);
+  return withLockFileSync(namesLock(store), () => {
+    const networks = listNetworks(store);
+    if (networks.some((network) => network.name === name)) throw new BurrowError("IN_USE", `network with name ${name} already exists: remove it first or choose another name`);
+    const taken = networks.map((network) => parseSubnet(network.subnet));
+    if (wanted !== void 0) {
+      const clash = networks.find((network) => subnetsOverlap(wanted, parseSubnet(network.subnet)));
+      if (clash !== void 0) throw new BurrowError("IN_USE", `subnet ${formatSubnet(wanted)} overlaps network ${clash.name}'s ${clash.subnet}: choose another --subnet`);
+    }
+    const subnet = wanted ?? chooseSubnet(taken);
+    const record = {
+      id: randomBytes(32).toString("hex"),
+      name,
+      subnet: formatSubnet(subnet),
+      internal: options.internal === true,
+      created: (/* @__PURE__ */ new Date()).toISOString(),
+      labels: options.labels ?? {}
+    };
+    mkdirSync9(networkDir(store, record.id), { recursive: true, mode: 448 });
+    writeFileAtomic(recordPath(store, record.id), `${JSON.stringify(record, null, 2)}
+`);
+    return record;
+  });
+}
 function leasesPath(store, id) {
-  return join22(networkDir(store, id), "leases.json");
+  return join23(networkDir(store, id), "leases.json");
 }
 function readLeases(store, id) {
   try {
@@ -36325,10 +36580,14 @@ function readLeases(store, id) {
   }
 }
 function containerExists(store, containerId) {
-  return existsSync18(join22(store.paths.containers, containerId));
+  return existsSync18(join23(store.paths.containers, containerId));
 }
 function liveLeases(store, id) {
   return Object.fromEntries(Object.entries(readLeases(store, id)).filter(([containerId]) => containerExists(store, containerId)));
+}
+function attachmentsOf(record) {
+  const plan = record.plan.network;
+  return plan.mode === "private" ? plan.networks : [];
 }
 function joinNetwork(store, network, containerId, aliases, mac) {
   const subnet = parseSubnet(network.subnet);
@@ -36348,7 +36607,32 @@ function joinNetwork(store, network, containerId, aliases, mac) {
     return { network: network.id, name: network.name, address, prefixLength: subnet.prefixLength, gateway: network.gateway, mac: lease.mac, aliases };
   });
 }
-var NETWORK_NAME;
+function networkMembers(store, network) {
+  const members = [];
+  for (const record of listRecords(store)) {
+    const attachment = attachmentsOf(record).find((entry) => entry.network === network.id);
+    if (attachment !== void 0) members.push({ id: record.id, name: record.name, attachment });
+  }
+  return members;
+}
+function networkUsers(store, network) {
+  const members = networkMembers(store, network);
+  const users = new Set(members.map((member) => member.name));
+  const named = new Set(members.map((member) => member.id));
+  for (const containerId of Object.keys(liveLeases(store, network.id))) if (!named.has(containerId)) users.add(containerId.slice(0, 12));
+  return [...users];
+}
+function removeNetwork(store, nameOrId) {
+  const network = requireNetwork(store, nameOrId);
+  withLockFileSync(networkLock(store, network.id), () => {
+    const users = networkUsers(store, network);
+    if (users.length > 0) throw new BurrowError("IN_USE", `network ${network.name} is in use by container ${users.join(", ")}: remove the containers or disconnect them (burrow network disconnect ${network.name} CONTAINER) first`);
+    rmSync6(recordPath(store, network.id), { force: true });
+    rmSync6(networkDir(store, network.id), { recursive: true, force: true });
+  });
+  return network;
+}
+var NETWORK_NAME, RESERVED_NAMES;
 var init_records2 = __esm({
   "src/network/records.ts"() {
     "use strict";
@@ -36358,6 +36642,7 @@ var init_records2 = __esm({
     init_random();
     init_record();
     NETWORK_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+    RESERVED_NAMES = /* @__PURE__ */ new Set(["none", "host", "bridge", "default", "private", "pasta", "slirp4netns", "container"]);
   }
 });
 
@@ -36521,7 +36806,7 @@ var init_resolv = __esm({
 
 // src/network/files.ts
 import { closeSync as closeSync7, openSync as openSync7, readFileSync as readFileSync22, writeSync as writeSync2 } from "node:fs";
-import { join as join23 } from "node:path";
+import { join as join24 } from "node:path";
 function writeInPlace(path17, text2) {
   try {
     if (readFileSync22(path17, "utf8") === text2) return;
@@ -36547,13 +36832,13 @@ function writeNameFiles(dir, context3) {
 `,
     resolv: context3.network === "host" && context3.names.dns.length === 0 && context3.names.dnsSearch.length === 0 && context3.names.dnsOptions.length === 0 ? host : resolvConf({ nameservers: context3.network === "host" ? hostWords(host, "nameserver") : context3.nameservers, names: context3.names, host })
   };
-  writeInPlace(join23(dir, NAME_FILES.hosts), files.hosts);
-  writeInPlace(join23(dir, NAME_FILES.hostname), files.hostname);
-  writeInPlace(join23(dir, NAME_FILES.resolv), files.resolv);
+  writeInPlace(join24(dir, NAME_FILES.hosts), files.hosts);
+  writeInPlace(join24(dir, NAME_FILES.hostname), files.hostname);
+  writeInPlace(join24(dir, NAME_FILES.resolv), files.resolv);
   return [
-    { source: join23(dir, NAME_FILES.hosts), target: "/etc/hosts" },
-    { source: join23(dir, NAME_FILES.hostname), target: "/etc/hostname" },
-    { source: join23(dir, NAME_FILES.resolv), target: "/etc/resolv.conf" }
+    { source: join24(dir, NAME_FILES.hosts), target: "/etc/hosts" },
+    { source: join24(dir, NAME_FILES.hostname), target: "/etc/hostname" },
+    { source: join24(dir, NAME_FILES.resolv), target: "/etc/resolv.conf" }
   ];
 }
 var NAME_FILES, NO_NAMES;
@@ -36658,24 +36943,24 @@ function shownHostIp(hostIp) {
   return hostIp === "" ? "0.0.0.0" : hostIp;
 }
 function release3(held) {
-  return Promise.all(held.map((socket) => new Promise((resolve8) => {
+  return Promise.all(held.map((socket) => new Promise((resolve10) => {
     try {
-      socket.close(() => resolve8());
+      socket.close(() => resolve10());
     } catch {
-      resolve8();
+      resolve10();
     }
   }))).then(() => void 0);
 }
 function hold(protocol, hostIp, port, held) {
   const address = shownHostIp(hostIp);
-  return new Promise((resolve8, reject) => {
+  return new Promise((resolve10, reject) => {
     if (protocol === "tcp") {
       const server = createServer();
       server.once("error", reject);
       server.listen({ host: address, port, exclusive: true }, () => {
         held.push(server);
         const bound2 = server.address();
-        resolve8(typeof bound2 === "object" && bound2 !== null ? bound2.port : port);
+        resolve10(typeof bound2 === "object" && bound2 !== null ? bound2.port : port);
       });
       return;
     }
@@ -36683,7 +36968,7 @@ function hold(protocol, hostIp, port, held) {
     socket.once("error", reject);
     socket.bind({ address, port, exclusive: true }, () => {
       held.push(socket);
-      resolve8(socket.address().port);
+      resolve10(socket.address().port);
     });
   });
 }
@@ -37013,8 +37298,8 @@ var init_stream2 = __esm({
 });
 
 // src/cgroup/hierarchy.ts
-import { accessSync, constants as constants8, readFileSync as readFileSync23 } from "node:fs";
-import { join as join24 } from "node:path";
+import { accessSync as accessSync2, constants as constants10, readFileSync as readFileSync23 } from "node:fs";
+import { join as join25 } from "node:path";
 function unescapeMount(field) {
   if (!field.includes("\\")) return field;
   return field.replace(/\\([0-7]{3})/g, (_match, octal) => String.fromCharCode(parseInt(octal, 8)));
@@ -37039,7 +37324,7 @@ function under(mount, path17) {
   else if (path17 === mount.root) relative4 = "";
   else if (path17.startsWith(`${mount.root}/`)) relative4 = path17.slice(mount.root.length);
   else return void 0;
-  const dir = join24(mount.point, relative4);
+  const dir = join25(mount.point, relative4);
   return dir.length > 1 && dir.endsWith("/") ? dir.slice(0, -1) : dir;
 }
 function readPlaces(sources = SYSTEM_SOURCES) {
@@ -37081,7 +37366,7 @@ function readPlaces(sources = SYSTEM_SOURCES) {
 }
 function writable2(path17) {
   try {
-    accessSync(path17, constants8.W_OK);
+    accessSync2(path17, constants10.W_OK);
     return true;
   } catch {
     return false;
@@ -37129,7 +37414,7 @@ var init_types = __esm({
 
 // src/cgroup/limits-files.ts
 import { existsSync as existsSync19, readFileSync as readFileSync24, writeFileSync as writeFileSync6 } from "node:fs";
-import { join as join25 } from "node:path";
+import { join as join26 } from "node:path";
 function sharesToWeight(shares) {
   return Math.floor(1 + (shares - 2) * 9999 / 262142);
 }
@@ -37207,22 +37492,22 @@ function readV1State(memoryDir, blkioDir) {
   let currentMemory = Infinity;
   let swapAccounting = false;
   if (memoryDir !== void 0) {
-    swapAccounting = existsSync19(join25(memoryDir, "memory.memsw.limit_in_bytes"));
+    swapAccounting = existsSync19(join26(memoryDir, "memory.memsw.limit_in_bytes"));
     try {
-      currentMemory = v1Bytes(readFileSync24(join25(memoryDir, "memory.limit_in_bytes"), "utf8")) ?? Infinity;
+      currentMemory = v1Bytes(readFileSync24(join26(memoryDir, "memory.limit_in_bytes"), "utf8")) ?? Infinity;
     } catch {
     }
   }
-  const bfq = blkioDir !== void 0 && !existsSync19(join25(blkioDir, "blkio.weight")) && existsSync19(join25(blkioDir, "blkio.bfq.weight"));
+  const bfq = blkioDir !== void 0 && !existsSync19(join26(blkioDir, "blkio.weight")) && existsSync19(join26(blkioDir, "blkio.bfq.weight"));
   return { swapAccounting, currentMemory, blkioWeightFile: bfq ? "blkio.bfq.weight" : "blkio.weight" };
 }
 function writeLimit(dir, write) {
   try {
-    writeFileSync6(join25(dir, write.file), write.value);
+    writeFileSync6(join26(dir, write.file), write.value);
   } catch (error2) {
     const code2 = error2.code ?? "error";
     const why = code2 === "EINVAL" || code2 === "ERANGE" ? "the kernel refused the value" : code2 === "EBUSY" ? "the cgroup is busy" : error2.message;
-    throw new BurrowError("INVALID_ARGUMENT", `${write.flag}: cannot write ${write.value} to ${join25(dir, write.file)}: ${why} (${code2})`, { cause: error2 });
+    throw new BurrowError("INVALID_ARGUMENT", `${write.flag}: cannot write ${write.value} to ${join26(dir, write.file)}: ${why} (${code2})`, { cause: error2 });
   }
 }
 var CPU_PERIOD_US, unlimitedPids;
@@ -37238,7 +37523,7 @@ var init_limits_files = __esm({
 
 // src/cgroup/delegated-v2.ts
 import { existsSync as existsSync20, mkdirSync as mkdirSync10, readFileSync as readFileSync25, rmdirSync, writeFileSync as writeFileSync7 } from "node:fs";
-import { basename as basename6, dirname as dirname9, join as join26 } from "node:path";
+import { basename as basename6, dirname as dirname9, join as join27 } from "node:path";
 function readWords(path17) {
   try {
     return readFileSync25(path17, "utf8").split(/\s+/).filter((word) => word !== "");
@@ -37250,23 +37535,23 @@ function delegatedParent(place) {
   return basename6(place.own) === LEAF_NAME ? dirname9(place.own) : place.own;
 }
 function isDelegated(dir) {
-  return writable2(dir) && writable2(join26(dir, "cgroup.procs")) && writable2(join26(dir, "cgroup.subtree_control"));
+  return writable2(dir) && writable2(join27(dir, "cgroup.procs")) && writable2(join27(dir, "cgroup.subtree_control"));
 }
 function v2Controllers(dir) {
-  const available = readWords(join26(dir, "cgroup.controllers"));
+  const available = readWords(join27(dir, "cgroup.controllers"));
   const controllers = V2_RESOURCES.filter((name) => available.includes(name));
-  if (existsSync20(join26(dir, "cgroup.freeze"))) controllers.push("freezer");
+  if (existsSync20(join27(dir, "cgroup.freeze"))) controllers.push("freezer");
   return controllers;
 }
 function emptyIntoLeaf(parent) {
-  const leaf = join26(parent, LEAF_NAME);
+  const leaf = join27(parent, LEAF_NAME);
   mkdirSync10(leaf, { recursive: true });
   for (let round = 0; round < 20; round++) {
-    const pids = readWords(join26(parent, "cgroup.procs"));
+    const pids = readWords(join27(parent, "cgroup.procs"));
     if (pids.length === 0) return;
     for (const pid of pids) {
       try {
-        writeFileSync7(join26(leaf, "cgroup.procs"), pid);
+        writeFileSync7(join27(leaf, "cgroup.procs"), pid);
       } catch (error2) {
         if (error2.code !== "ESRCH") break;
       }
@@ -37275,14 +37560,14 @@ function emptyIntoLeaf(parent) {
 }
 function enableSubtree(parent, wanted) {
   const resources = wanted.filter((name) => name !== "freezer");
-  const enabled3 = readWords(join26(parent, "cgroup.subtree_control"));
+  const enabled3 = readWords(join27(parent, "cgroup.subtree_control"));
   const missing = resources.filter((name) => !enabled3.includes(name));
   if (missing.length === 0) return;
   const line = missing.map((name) => `+${name}`).join(" ");
   for (let attempt = 0; ; attempt++) {
     emptyIntoLeaf(parent);
     try {
-      writeFileSync7(join26(parent, "cgroup.subtree_control"), line);
+      writeFileSync7(join27(parent, "cgroup.subtree_control"), line);
       return;
     } catch (error2) {
       if (error2.code === "EBUSY" && attempt < 5) continue;
@@ -37291,14 +37576,14 @@ function enableSubtree(parent, wanted) {
   }
 }
 function containerDirV2(parent, id) {
-  return join26(parent, `${CONTAINER_PREFIX}${id.slice(0, 12)}`);
+  return join27(parent, `${CONTAINER_PREFIX}${id.slice(0, 12)}`);
 }
 function ioBfq(dir) {
-  return !existsSync20(join26(dir, "io.weight")) && existsSync20(join26(dir, "io.bfq.weight"));
+  return !existsSync20(join27(dir, "io.weight")) && existsSync20(join27(dir, "io.bfq.weight"));
 }
 function writeV2Limits(dir, limits) {
   for (const write of v2Writes(limits, ioBfq(dir))) {
-    if (write.file === "memory.swap.max" && !existsSync20(join26(dir, write.file))) continue;
+    if (write.file === "memory.swap.max" && !existsSync20(join27(dir, write.file))) continue;
     writeLimit(dir, write);
   }
 }
@@ -37338,7 +37623,7 @@ var init_delegated_v2 = __esm({
 
 // src/cgroup/delegated-v1.ts
 import { existsSync as existsSync21, mkdirSync as mkdirSync11, readFileSync as readFileSync26, rmdirSync as rmdirSync2, writeFileSync as writeFileSync8 } from "node:fs";
-import { dirname as dirname10, join as join27 } from "node:path";
+import { dirname as dirname10, join as join28 } from "node:path";
 function subtreeName(uid) {
   return `burrow-${uid}`;
 }
@@ -37349,9 +37634,9 @@ function findSubtrees(places, uid) {
     const place = places.v1[hierarchy];
     if (place === void 0) continue;
     for (let dir = place.own; ; dir = dirname10(dir)) {
-      const candidate = join27(dir, name);
+      const candidate = join28(dir, name);
       if (existsSync21(candidate)) {
-        if (writable2(candidate) && writable2(join27(candidate, "cgroup.procs"))) subtrees[hierarchy] = candidate;
+        if (writable2(candidate) && writable2(join28(candidate, "cgroup.procs"))) subtrees[hierarchy] = candidate;
         break;
       }
       if (dir === place.mount || !dir.startsWith(place.mount) || dir === dirname10(dir)) break;
@@ -37366,18 +37651,18 @@ function v1Controllers(subtrees) {
   if (subtrees.cpu !== void 0) controllers.push("cpu");
   if (subtrees.cpuset !== void 0) controllers.push("cpuset");
   const blkio = subtrees.blkio;
-  if (blkio !== void 0 && (existsSync21(join27(blkio, "blkio.weight")) || existsSync21(join27(blkio, "blkio.bfq.weight")))) controllers.push("io");
+  if (blkio !== void 0 && (existsSync21(join28(blkio, "blkio.weight")) || existsSync21(join28(blkio, "blkio.bfq.weight")))) controllers.push("io");
   if (subtrees.freezer !== void 0) controllers.push("freezer");
   return controllers;
 }
 function v1SwapAccounting(subtrees) {
-  return subtrees.memory !== void 0 && existsSync21(join27(subtrees.memory, "memory.memsw.limit_in_bytes"));
+  return subtrees.memory !== void 0 && existsSync21(join28(subtrees.memory, "memory.memsw.limit_in_bytes"));
 }
 function copyCpuset(dir) {
   for (const file of ["cpuset.cpus", "cpuset.mems"]) {
-    const mine = readFileSync26(join27(dir, file), "utf8").trim();
+    const mine = readFileSync26(join28(dir, file), "utf8").trim();
     if (mine !== "") continue;
-    writeFileSync8(join27(dir, file), readFileSync26(join27(dirname10(dir), file), "utf8").trim());
+    writeFileSync8(join28(dir, file), readFileSync26(join28(dirname10(dir), file), "utf8").trim());
   }
 }
 function writeV1Limits(dirs, limits) {
@@ -37409,7 +37694,7 @@ function createV1Cgroups(subtrees, id, limits) {
     for (const hierarchy of v1HierarchiesFor(limits)) {
       const subtree = subtrees[hierarchy];
       if (subtree === void 0) continue;
-      const dir = join27(subtree, id.slice(0, 12));
+      const dir = join28(subtree, id.slice(0, 12));
       try {
         mkdirSync11(dir);
       } catch (error2) {
@@ -37429,7 +37714,7 @@ function createV1Cgroups(subtrees, id, limits) {
 }
 function procsOf(dir) {
   try {
-    return readFileSync26(join27(dir, "cgroup.procs"), "utf8").split("\n").filter((line) => line !== "").map(Number);
+    return readFileSync26(join28(dir, "cgroup.procs"), "utf8").split("\n").filter((line) => line !== "").map(Number);
   } catch {
     return [];
   }
@@ -37446,7 +37731,7 @@ function extendV1Cgroups(dirs, subtrees, id, limits) {
       if (outside.length === 0) break;
       for (const pid of outside) {
         try {
-          writeFileSync8(join27(dir, "cgroup.procs"), String(pid));
+          writeFileSync8(join28(dir, "cgroup.procs"), String(pid));
         } catch {
         }
       }
@@ -37465,28 +37750,28 @@ var init_delegated_v1 = __esm({
 
 // src/cgroup/systemd-user.ts
 import { existsSync as existsSync22, readFileSync as readFileSync27 } from "node:fs";
-import { join as join28 } from "node:path";
+import { join as join29 } from "node:path";
 function runtimeDir(uid) {
   return process.env.XDG_RUNTIME_DIR ?? `/run/user/${uid}`;
 }
 function userManagerCgroup(place, uid) {
-  return join28(place.mount, "user.slice", `user-${uid}.slice`, `user@${uid}.service`);
+  return join29(place.mount, "user.slice", `user-${uid}.slice`, `user@${uid}.service`);
 }
 function holderCgroup(place, uid) {
-  return join28(userManagerCgroup(place, uid), HOLDER_SLICE, HOLDER_UNIT);
+  return join29(userManagerCgroup(place, uid), HOLDER_SLICE, HOLDER_UNIT);
 }
 function findUserManager(place, uid) {
   if (place === void 0 || !place.pure) return void 0;
-  if (!existsSync22(join28(runtimeDir(uid), "bus"))) return void 0;
+  if (!existsSync22(join29(runtimeDir(uid), "bus"))) return void 0;
   const manager = userManagerCgroup(place, uid);
-  if (!existsSync22(join28(manager, "cgroup.controllers"))) return void 0;
+  if (!existsSync22(join29(manager, "cgroup.controllers"))) return void 0;
   const controllers = v2Controllers(manager);
-  if (!controllers.includes("freezer") && existsSync22(join28(manager, "cgroup.freeze"))) controllers.push("freezer");
+  if (!controllers.includes("freezer") && existsSync22(join29(manager, "cgroup.freeze"))) controllers.push("freezer");
   return { holder: holderCgroup(place, uid), controllers };
 }
 function holderReady(holder, controllers) {
   try {
-    const enabled3 = readFileSync27(join28(holder, "cgroup.subtree_control"), "utf8");
+    const enabled3 = readFileSync27(join29(holder, "cgroup.subtree_control"), "utf8");
     return controllers.every((name) => name === "freezer" || enabled3.includes(name));
   } catch {
     return false;
@@ -37494,7 +37779,7 @@ function holderReady(holder, controllers) {
 }
 async function ensureHolder(manager, uid, holdArgv) {
   if (holderReady(manager.holder, manager.controllers)) return;
-  if (!existsSync22(join28(manager.holder, "cgroup.procs"))) {
+  if (!existsSync22(join29(manager.holder, "cgroup.procs"))) {
     const env = { XDG_RUNTIME_DIR: runtimeDir(uid) };
     const result = await execa(
       "systemd-run",
@@ -37507,7 +37792,7 @@ async function ensureHolder(manager, uid, holdArgv) {
     }
   }
   for (let attempt = 0; attempt < 500; attempt++) {
-    if (existsSync22(join28(manager.holder, "cgroup.procs"))) {
+    if (existsSync22(join29(manager.holder, "cgroup.procs"))) {
       enableSubtree(manager.holder, manager.controllers);
       if (holderReady(manager.holder, manager.controllers)) return;
     }
@@ -37524,7 +37809,7 @@ var init_systemd_user = __esm({
     init_delegated_v2();
     HOLDER_SLICE = "burrow.slice";
     HOLDER_UNIT = "burrow-holder.service";
-    sleep2 = (ms) => new Promise((resolve8) => setTimeout(resolve8, ms));
+    sleep2 = (ms) => new Promise((resolve10) => setTimeout(resolve10, ms));
   }
 });
 
@@ -37627,11 +37912,11 @@ var init_route = __esm({
 
 // src/cgroup/stats.ts
 import { readFileSync as readFileSync28 } from "node:fs";
-import { join as join29 } from "node:path";
+import { join as join30 } from "node:path";
 function read2(dir, file) {
   if (dir === void 0) return void 0;
   try {
-    return readFileSync28(join29(dir, file), "utf8");
+    return readFileSync28(join30(dir, file), "utf8");
   } catch {
     return void 0;
   }
@@ -37765,26 +38050,26 @@ var init_resolve = __esm({
 
 // src/cgroup/freezer.ts
 import { existsSync as existsSync23, readFileSync as readFileSync29, writeFileSync as writeFileSync9 } from "node:fs";
-import { join as join30 } from "node:path";
+import { join as join31 } from "node:path";
 function freezerOf(cgroup) {
   if (cgroup === void 0) return void 0;
-  if ("v2" in cgroup.dirs) return existsSync23(join30(cgroup.dirs.v2, "cgroup.freeze")) ? { dir: cgroup.dirs.v2, v2: true } : void 0;
+  if ("v2" in cgroup.dirs) return existsSync23(join31(cgroup.dirs.v2, "cgroup.freeze")) ? { dir: cgroup.dirs.v2, v2: true } : void 0;
   const dir = cgroup.dirs.v1.freezer;
-  return dir !== void 0 && existsSync23(join30(dir, "freezer.state")) ? { dir, v2: false } : void 0;
+  return dir !== void 0 && existsSync23(join31(dir, "freezer.state")) ? { dir, v2: false } : void 0;
 }
 function isFrozen(cgroup) {
   const freezer = freezerOf(cgroup);
   if (freezer === void 0) return false;
   try {
-    if (freezer.v2) return readFileSync29(join30(freezer.dir, "cgroup.freeze"), "utf8").trim() === "1";
-    return readFileSync29(join30(freezer.dir, "freezer.state"), "utf8").trim() !== "THAWED";
+    if (freezer.v2) return readFileSync29(join31(freezer.dir, "cgroup.freeze"), "utf8").trim() === "1";
+    return readFileSync29(join31(freezer.dir, "freezer.state"), "utf8").trim() !== "THAWED";
   } catch {
     return false;
   }
 }
 function done(freezer, frozen) {
-  if (freezer.v2) return keyed(readFileSync29(join30(freezer.dir, "cgroup.events"), "utf8"), "frozen") === (frozen ? 1 : 0);
-  return readFileSync29(join30(freezer.dir, "freezer.state"), "utf8").trim() === (frozen ? "FROZEN" : "THAWED");
+  if (freezer.v2) return keyed(readFileSync29(join31(freezer.dir, "cgroup.events"), "utf8"), "frozen") === (frozen ? 1 : 0);
+  return readFileSync29(join31(freezer.dir, "freezer.state"), "utf8").trim() === (frozen ? "FROZEN" : "THAWED");
 }
 async function setFrozen(cgroup, frozen, name) {
   const verb = frozen ? "pause" : "unpause";
@@ -37793,8 +38078,8 @@ async function setFrozen(cgroup, frozen, name) {
     throw new BurrowError("INVALID_ARGUMENT", `cannot ${verb} ${name}: it has no freezer cgroup of its own (run 'burrow doctor' to see what this host delegates)`);
   }
   const write = () => {
-    if (freezer.v2) writeFileSync9(join30(freezer.dir, "cgroup.freeze"), frozen ? "1" : "0");
-    else writeFileSync9(join30(freezer.dir, "freezer.state"), frozen ? "FROZEN" : "THAWED");
+    if (freezer.v2) writeFileSync9(join31(freezer.dir, "cgroup.freeze"), frozen ? "1" : "0");
+    else writeFileSync9(join31(freezer.dir, "freezer.state"), frozen ? "FROZEN" : "THAWED");
   };
   write();
   for (let attempt = 0; attempt < 200; attempt++) {
@@ -37802,7 +38087,7 @@ async function setFrozen(cgroup, frozen, name) {
     if (!freezer.v2 && attempt % 10 === 9) write();
     await sleep3(10);
   }
-  if (frozen && !freezer.v2) writeFileSync9(join30(freezer.dir, "freezer.state"), "THAWED");
+  if (frozen && !freezer.v2) writeFileSync9(join31(freezer.dir, "freezer.state"), "THAWED");
   throw new BurrowError("IO", `${name} did not ${frozen ? "freeze" : "thaw"} within 2 s`);
 }
 var sleep3;
@@ -37811,14 +38096,14 @@ var init_freezer = __esm({
     "use strict";
     init_errors();
     init_stats();
-    sleep3 = (ms) => new Promise((resolve8) => setTimeout(resolve8, ms));
+    sleep3 = (ms) => new Promise((resolve10) => setTimeout(resolve10, ms));
   }
 });
 
 // src/cgroup/remove.ts
 import { readdirSync as readdirSync7, rmdirSync as rmdirSync3 } from "node:fs";
 import { rmdir as rmdir2 } from "node:fs/promises";
-import { join as join31 } from "node:path";
+import { join as join32 } from "node:path";
 function cgroupDirs(cgroup) {
   return "v2" in cgroup.dirs ? [cgroup.dirs.v2] : Object.values(cgroup.dirs.v1).filter((dir) => dir !== void 0);
 }
@@ -37863,14 +38148,14 @@ function removeOrphanCgroups(host, isLive2) {
   if (host.v2Parent !== void 0 && (host.route === "delegated-v2" || host.route === "systemd-user")) {
     for (const name of children(host.v2Parent)) {
       const id = v2.exec(name)?.[1];
-      if (id !== void 0 && !isLive2(id)) tryRemove(join31(host.v2Parent, name));
+      if (id !== void 0 && !isLive2(id)) tryRemove(join32(host.v2Parent, name));
     }
   }
   if (host.route === "delegated-v1" && host.v1Subtrees !== void 0) {
     for (const subtree of Object.values(host.v1Subtrees)) {
       if (subtree === void 0) continue;
       for (const name of children(subtree)) {
-        if (/^[0-9a-f]{12}$/.test(name) && !isLive2(name)) tryRemove(join31(subtree, name));
+        if (/^[0-9a-f]{12}$/.test(name) && !isLive2(name)) tryRemove(join32(subtree, name));
       }
     }
   }
@@ -37880,7 +38165,7 @@ var init_remove2 = __esm({
   "src/cgroup/remove.ts"() {
     "use strict";
     init_delegated_v2();
-    sleep4 = (ms) => new Promise((resolve8) => setTimeout(resolve8, ms));
+    sleep4 = (ms) => new Promise((resolve10) => setTimeout(resolve10, ms));
   }
 });
 
@@ -37906,7 +38191,7 @@ __export(cgroup_exports, {
   resolveLimits: () => resolveLimits,
   setFrozen: () => setFrozen
 });
-import { join as join32 } from "node:path";
+import { join as join33 } from "node:path";
 import { fileURLToPath as fileURLToPath7 } from "node:url";
 function detectCgroupHost() {
   return detectCached();
@@ -37938,8 +38223,8 @@ function requireParent(host) {
 function entryArgv(cgroup) {
   const argv = [CGEXEC_BINARY];
   if (cgroup.systemd !== void 0) argv.push("--systemd", cgroup.systemd.unit, cgroup.systemd.subPath);
-  if ("v2" in cgroup.dirs) argv.push("--procs", join32(cgroup.dirs.v2, "cgroup.procs"));
-  else for (const dir of Object.values(cgroup.dirs.v1)) if (dir !== void 0) argv.push("--procs", join32(dir, "cgroup.procs"));
+  if ("v2" in cgroup.dirs) argv.push("--procs", join33(cgroup.dirs.v2, "cgroup.procs"));
+  else for (const dir of Object.values(cgroup.dirs.v1)) if (dir !== void 0) argv.push("--procs", join33(dir, "cgroup.procs"));
   argv.push("--");
   return argv;
 }
@@ -37978,7 +38263,7 @@ var init_cgroup = __esm({
 
 // src/container/create.ts
 import { existsSync as existsSync24, mkdirSync as mkdirSync12, rmSync as rmSync7, writeFileSync as writeFileSync10 } from "node:fs";
-import { isAbsolute as isAbsolute3, join as join33 } from "node:path";
+import { isAbsolute as isAbsolute3, join as join34 } from "node:path";
 async function resolveImage(store, reference, signal, onNote, mapping) {
   const found = findRecords(store, reference)[0];
   if (found !== void 0) return loadLocalImage(store, found);
@@ -38001,6 +38286,14 @@ async function resolveImage(store, reference, signal, onNote, mapping) {
   for (const note of unpacking?.notes ?? []) onNote(note);
   return loadLocalImage(store, findRecords(store, pulled.name)[0]);
 }
+function keepIdFor(userns) {
+  if (userns === void 0 || userns.mode === "default") return void 0;
+  return { mode: "keep-id", uid: userns.uid ?? process.getuid(), gid: userns.gid ?? process.getgid() };
+}
+function keepIdDriver(asked2) {
+  if (asked2 === void 0 || asked2 === "auto" || asked2 === "copy") return "copy";
+  throw new BurrowError("INVALID_ARGUMENT", `--storage-driver ${asked2} cannot be used with --userns=keep-id: its container's root is a copy with keep-id's owners (leave --storage-driver out, or use copy)`);
+}
 async function createContainer(store, options) {
   const note = options.onNote ?? (() => {
   });
@@ -38008,6 +38301,15 @@ async function createContainer(store, options) {
     throw new BurrowError("INVALID_ARGUMENT", `invalid container name "${options.name}": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
   }
   trace("create");
+  const keepId = keepIdFor(options.userns);
+  if (keepId !== void 0) {
+    containerIdMapping(keepId);
+    if (options.network?.startsWith("container:") === true) throw new BurrowError("INVALID_ARGUMENT", "--userns=keep-id cannot be used with --network container:NAME: the container would join the other one's user namespace");
+  }
+  const storageDriver = keepId === void 0 ? options.storageDriver : keepIdDriver(options.storageDriver);
+  const joinedName = options.network?.startsWith("container:") === true ? options.network.slice("container:".length) : "";
+  const joined = joinedName === "" ? void 0 : findContainer(store, joinedName);
+  if (joined?.userns !== void 0) throw new BurrowError("INVALID_ARGUMENT", `--network container:${joined.name} cannot join a container made with --userns=keep-id: its user namespace does not have burrow's default mapping`);
   const mapping = idMapping();
   const image = await resolveImage(store, options.image, options.signal, note, mapping);
   trace("image found");
@@ -38016,11 +38318,12 @@ async function createContainer(store, options) {
   trace("layers ready");
   const config = imageRuntimeConfig(image.config.config, image.record.name);
   const extraEnv = callerEnv(options.env);
-  const user = resolveUser(options.user ?? config.user, lowers);
+  const user = resolveUser(options.user ?? config.user ?? (keepId === void 0 ? void 0 : `${keepId.uid}:${keepId.gid}`), lowers);
   const entrypoint = options.entrypoint ?? config.entrypoint ?? [];
   const command = options.command.length > 0 ? options.command : options.entrypoint !== void 0 ? [] : config.cmd ?? [];
   const args = [...entrypoint, ...command];
   if (args.length === 0) throw new BurrowError("INVALID_ARGUMENT", `no command specified: ${image.record.name} has no Cmd or Entrypoint; give one after the image name`);
+  const healthcheck = resolveHealthcheck(config.healthcheck, options.healthcheck);
   const workdir = options.workdir ?? config.workingDir ?? "/";
   if (!isAbsolute3(workdir)) throw new BurrowError("INVALID_ARGUMENT", `the working directory "${workdir}" is invalid: it needs to be an absolute path`);
   for (const volume of options.volumes) {
@@ -38048,9 +38351,9 @@ async function createContainer(store, options) {
   const exposed = uniqueExposed([...config.exposedPorts, ...options.expose ?? []]);
   const hostname = options.hostname ?? id.slice(0, 12);
   const dir = containerDir(store, id);
-  const upper = join33(dir, "upper");
-  const work = join33(dir, "work");
-  const merged = join33(dir, "merged");
+  const upper = join34(dir, "upper");
+  const work = join34(dir, "work");
+  const merged = join34(dir, "merged");
   mkdirSync12(dir, { recursive: true, mode: 448 });
   let network;
   try {
@@ -38060,9 +38363,9 @@ async function createContainer(store, options) {
     throw error2;
   }
   for (const path17 of [upper, work, merged]) mkdirSync12(path17, { mode: 493 });
-  if (seccomp !== void 0) writeFileSync10(join33(dir, SECCOMP_FILE), seccomp, { mode: 292 });
+  if (seccomp !== void 0) writeFileSync10(join34(dir, SECCOMP_FILE), seccomp, { mode: 292 });
   const plan = {
-    rootfs: { driver: options.storageDriver ?? "auto", lowers, upper, work, merged, readOnly: options.readOnly, volatile: options.remove },
+    rootfs: { driver: storageDriver ?? "auto", lowers, upper, work, merged, readOnly: options.readOnly, volatile: options.remove },
     hostname,
     network,
     ...names === NO_NAMES ? {} : { names },
@@ -38081,7 +38384,8 @@ async function createContainer(store, options) {
       stdin: options.interactive,
       tty: options.tty
     },
-    security
+    security,
+    ...healthcheck === void 0 ? {} : { healthcheck }
   };
   const record = {
     id,
@@ -38096,7 +38400,8 @@ async function createContainer(store, options) {
     logMaxSize: options.logMaxSize,
     ...asksForLimits(limits) ? { limits } : {},
     ...limitMode.disabled || limitMode.ignoreMissing ? { limitMode } : {},
-    plan
+    plan,
+    ...keepId === void 0 ? {} : { userns: keepId }
   };
   try {
     writeNamedRecord(store, record, options.name);
@@ -38124,6 +38429,7 @@ var init_create2 = __esm({
     init_record();
     init_image_config();
     init_environment();
+    init_health_config();
     init_user();
     init_volumes();
     init_mode();
@@ -38152,9 +38458,9 @@ unmount_fuse_overlayfs() { umount -n "$merged" 2>/dev/null || fusermount3 -u "$m
 `,
       mount: "mount_fuse_overlayfs",
       mountFailure: (why) => {
-        if (why === "not installed") return `fuse-overlayfs failed: ${notInstalled("fuse-overlayfs")}`;
-        if (why.includes("/dev/fuse")) return `fuse-overlayfs cannot open /dev/fuse (${why}): make it usable by you (as root: chmod 0666 /dev/fuse, the mode distributions ship it with)`;
-        return `fuse-overlayfs failed: install it (apt-get install fuse-overlayfs) and make /dev/fuse usable (mode 0666)${why === "" ? "" : `; ${why}`}`;
+        if (why === "not installed") return `fuse-overlayfs failed: ${notInstalled("fuse-overlayfs")}; ${RUN_DOCTOR}`;
+        if (why.includes("/dev/fuse")) return `fuse-overlayfs cannot open /dev/fuse (${why}): make it usable by you (as root: chmod 0666 /dev/fuse, the mode distributions ship it with); ${RUN_DOCTOR}`;
+        return `fuse-overlayfs failed: install it (apt-get install fuse-overlayfs) and make /dev/fuse usable (mode 0666)${why === "" ? "" : `; ${why}`}; ${RUN_DOCTOR}`;
       },
       unmount: "unmount_fuse_overlayfs"
     };
@@ -38166,25 +38472,26 @@ var overlayDriver;
 var init_overlay = __esm({
   "src/rootfs/overlay.ts"() {
     "use strict";
+    init_host_tools();
     overlayDriver = {
       name: "overlay",
       prepare: () => Promise.resolve(),
       shellFunctions: `mount_overlay() { attempt mount -n -t overlay overlay -o "lowerdir=$lowers,upperdir=$upper,workdir=$work,userxattr$options" "$merged"; }
 `,
       mount: "mount_overlay",
-      mountFailure: (why) => `the kernel refused an overlay mount in a user namespace (try --storage-driver fuse-overlayfs)${why === "" ? "" : `; ${why}`}`,
+      mountFailure: (why) => `the kernel refused an overlay mount in a user namespace (try --storage-driver fuse-overlayfs)${why === "" ? "" : `; ${why}`}; ${RUN_DOCTOR}`,
       unmount: void 0
     };
   }
 });
 
 // src/rootfs/auto.ts
-import { join as join34 } from "node:path";
+import { join as join35 } from "node:path";
 import { readFileSync as readFileSync30 } from "node:fs";
 function autoFallbackNote(dir) {
   let why;
   try {
-    why = readFileSync30(join34(dir, AUTO_NOTE_FILE), "utf8").trim();
+    why = readFileSync30(join35(dir, AUTO_NOTE_FILE), "utf8").trim();
   } catch {
     return void 0;
   }
@@ -38212,10 +38519,10 @@ fi
 
 // src/rootfs/copy.ts
 import { existsSync as existsSync25, writeFileSync as writeFileSync11 } from "node:fs";
-import { join as join35 } from "node:path";
+import { join as join36 } from "node:path";
 import { fileURLToPath as fileURLToPath8 } from "node:url";
 function rootfsCopied(dir) {
-  return existsSync25(join35(dir, COPIED));
+  return existsSync25(join36(dir, COPIED));
 }
 var WORKER, COPIED, copyDriver;
 var init_copy2 = __esm({
@@ -38223,16 +38530,19 @@ var init_copy2 = __esm({
     "use strict";
     init_errors();
     init_idmap();
+    init_host_tools();
     init_spawn();
     WORKER = fileURLToPath8(new URL("../rootfs/copy-worker.js", __burrowModuleUrl));
     COPIED = "rootfs-copied";
     copyDriver = {
       name: "copy",
       async prepare(site) {
-        const marker2 = join35(site.dir, COPIED);
+        const marker2 = join36(site.dir, COPIED);
         if (rootfsCopied(site.dir)) return;
         const { rootfs } = site;
-        const result = await runToEnd("unshare", [...unshareArgs(site.mapping), "--", process.execPath, WORKER, rootfs.work, rootfs.merged, ...rootfs.lowers]);
+        const { keepId } = site.mapping;
+        const shift = keepId === void 0 ? [] : ["--keep-id", `${keepId.uid}:${keepId.gid}:${site.mapping.uidRange.count}:${site.mapping.gidRange.count}`];
+        const result = await runToEnd(unshareProgram(), [...unshareArgs(defaultIdMapping(site.mapping)), "--", process.execPath, WORKER, ...shift, rootfs.work, rootfs.merged, ...rootfs.lowers]);
         if (result.exitCode !== 0) {
           const detail = result.stderr.trim().split("\n")[0] || result.error?.message || `exit status ${result.exitCode}`;
           throw new BurrowError("IO", `cannot copy the image's layers (copy driver): ${detail}`);
@@ -38256,6 +38566,7 @@ function initArgs(options) {
   if (options.init) args.push("-i");
   if (options.tty) args.push("-t");
   if (options.noNewPrivs) args.push("-n");
+  if (options.networkFd !== void 0) args.push("-N", String(options.networkFd));
   if (options.seccompFd !== void 0) args.push("-S", String(options.seccompFd));
   return args;
 }
@@ -38293,7 +38604,7 @@ var init_plan = __esm({
 
 // src/sandbox/bwrap.ts
 import { existsSync as existsSync26, statSync as statSync4 } from "node:fs";
-function bwrapArgs(plan, initBinary, infoFd, unshareNet = plan.network.mode === "none") {
+function bwrapArgs(plan, initBinary, infoFd, unshareNet = plan.network.mode === "none", networkFd) {
   const args = [];
   let destinations = "";
   const mount = (kind, ...option) => {
@@ -38332,7 +38643,7 @@ function bwrapArgs(plan, initBinary, infoFd, unshareNet = plan.network.mode === 
   if (plan.rootfs.readOnly) args.push("--remount-ro", "/");
   args.push("--cap-add", "ALL");
   args.push("--clearenv");
-  args.push("--", INIT_PATH, ...initArgs({ ...plan.process, capabilities: plan.capabilities, envFd: ENV_FD, seccompFd: hasSeccompFilter(plan) ? SECCOMP_FD : void 0, noNewPrivs: false }), "--", ...plan.process.args);
+  args.push("--", INIT_PATH, ...initArgs({ ...plan.process, capabilities: plan.capabilities, envFd: ENV_FD, seccompFd: hasSeccompFilter(plan) ? SECCOMP_FD : void 0, noNewPrivs: false, networkFd }), "--", ...plan.process.args);
   return { args, destinations };
 }
 var INIT_PATH, DESTINATION;
@@ -38452,7 +38763,7 @@ function rootfsArgs(site, extraOptions = "") {
   const { rootfs } = site;
   return [site.layers, lowerDirOption(site), rootfs.upper, rootfs.work, rootfs.merged, extraOptions, site.dir];
 }
-var FAIL, ROOTFS_PREAMBLE, RUN_STEP, NETWORK_READY_STEP, NETWORK_GO_STEP;
+var FAIL, ROOTFS_PREAMBLE, RUN_STEP, NETWORK_READY_STEP;
 var init_shell2 = __esm({
   "src/rootfs/shell.ts"() {
     "use strict";
@@ -38488,10 +38799,6 @@ exit $status
 printf 'ready %s\\n' "$$" >&5 || { why='the network agent ended before the container started'; fail network; }
 exec 5>&-
 `;
-    NETWORK_GO_STEP = `IFS= read -r answer <&6 || answer='fail the network agent ended before the network was ready'
-exec 6<&-
-case $answer in go) ;; *) why=\${answer#fail }; fail network ;; esac
-`;
   }
 });
 
@@ -38524,7 +38831,7 @@ function rootfsFailure(report, driver, context3) {
       message = "cannot enter the mounted root file system";
       break;
     case "missing":
-      message = notInstalled(why);
+      message = `${notInstalled(why)}; ${RUN_DOCTOR}`;
       break;
     case "handoff":
       message = `${why} cannot be read (recreate the container)`;
@@ -38578,11 +38885,11 @@ function rootfsSite(store, record, mapping) {
   return { rootfs: record.plan.rootfs, layers: layersDir(store), dir: containerDir(store, record.id), mapping };
 }
 function launchScript(name, seccomp, destinations, agent) {
-  return `${FAIL}${agent ? NETWORK_READY_STEP : ""}${ROOTFS_PREAMBLE}${mountStep(name)}${ENV_STEP}${seccomp ? SECCOMP_STEP : ""}${resolveDestinations(destinations)}${agent ? NETWORK_GO_STEP : ""}${RUN_STEP}`;
+  return `${FAIL}${agent ? NETWORK_READY_STEP : ""}${ROOTFS_PREAMBLE}${mountStep(name)}${ENV_STEP}${seccomp ? SECCOMP_STEP : ""}${resolveDestinations(destinations)}${RUN_STEP}`;
 }
 function launcherArgv(plan, site, network = plainLaunchNetwork(plan)) {
-  const bwrap = bwrapArgs(plan, INIT_BINARY, 3, network.kind === "none");
-  const namespaces = network.kind === "container" ? ["nsenter", `--target=${network.pid}`, "--user", "--net", "--preserve-credentials", "--", "unshare", "--mount"] : ["unshare", ...unshareArgs(site.mapping), ...network.kind === "private" ? ["--net"] : []];
+  const bwrap = network.kind === "private" ? bwrapArgs(plan, INIT_BINARY, NETWORK_INFO_FD, false, NETWORK_GO_FD) : bwrapArgs(plan, INIT_BINARY, 3, network.kind === "none");
+  const namespaces = network.kind === "container" ? ["nsenter", `--target=${network.pid}`, "--user", "--net", "--preserve-credentials", "--", "unshare", "--mount"] : [unshareProgram(), ...unshareArgs(site.mapping), ...network.kind === "private" ? ["--net"] : []];
   return [
     ...namespaces,
     "--",
@@ -38610,7 +38917,7 @@ function cgroupEntryFailure(report, context3) {
   const why = /^burrow-why (.*)$/m.exec(report)?.[1]?.trim() ?? "";
   return new BurrowError("IO", `${context3}: cannot move it into its cgroup${why === "" ? "" : ` (${why})`}; run 'burrow doctor' to check the host's cgroup delegation`);
 }
-var INIT_BINARY, MONITOR_BINARY, ENV_STEP, SECCOMP_STEP;
+var INIT_BINARY, MONITOR_BINARY, NETWORK_GO_FD, NETWORK_INFO_FD, ENV_STEP, SECCOMP_STEP;
 var init_launcher = __esm({
   "src/container/launcher.ts"() {
     "use strict";
@@ -38623,9 +38930,12 @@ var init_launcher = __esm({
     init_plan();
     init_paths();
     init_idmap();
+    init_host_tools();
     init_record();
     INIT_BINARY = fileURLToPath9(new URL("../native/burrow-init", __burrowModuleUrl));
     MONITOR_BINARY = fileURLToPath9(new URL("../native/burrow-monitor", __burrowModuleUrl));
+    NETWORK_GO_FD = 6;
+    NETWORK_INFO_FD = 7;
     ENV_STEP = `command exec ${ENV_FD}<"$dir/${ENV_FILE}" || { why=$dir/${ENV_FILE}; fail handoff; }
 `;
     SECCOMP_STEP = `command exec ${SECCOMP_FD}<"$dir/${SECCOMP_FILE}" || { why=$dir/${SECCOMP_FILE}; fail handoff; }
@@ -38650,7 +38960,7 @@ var init_native2 = __esm({
 import { spawn as spawn4 } from "node:child_process";
 import { closeSync as closeSync8, existsSync as existsSync28, mkdirSync as mkdirSync13, openSync as openSync8, readFileSync as readFileSync31 } from "node:fs";
 import { connect } from "node:net";
-import { basename as basename7, dirname as dirname11, join as join36 } from "node:path";
+import { basename as basename7, dirname as dirname11, join as join37 } from "node:path";
 async function askSwitch(socketPath, request, timeoutMs = 2e3) {
   let directoryFd;
   let path17 = socketPath;
@@ -38663,12 +38973,12 @@ async function askSwitch(socketPath, request, timeoutMs = 2e3) {
     path17 = `/proc/self/fd/${directoryFd}/${basename7(socketPath)}`;
   }
   try {
-    return await new Promise((resolve8) => {
+    return await new Promise((resolve10) => {
       const socket = connect(path17);
       let answer = "";
       const timer = setTimeout(() => {
         socket.destroy();
-        resolve8(void 0);
+        resolve10(void 0);
       }, timeoutMs);
       socket.on("connect", () => socket.write(`${request}\0`));
       socket.on("data", (chunk) => {
@@ -38677,11 +38987,11 @@ async function askSwitch(socketPath, request, timeoutMs = 2e3) {
       });
       socket.on("error", () => {
         clearTimeout(timer);
-        resolve8(void 0);
+        resolve10(void 0);
       });
       socket.on("close", () => {
         clearTimeout(timer);
-        resolve8(answer.includes("\n") ? answer.slice(0, answer.indexOf("\n")) : void 0);
+        resolve10(answer.includes("\n") ? answer.slice(0, answer.indexOf("\n")) : void 0);
       });
     });
   } finally {
@@ -38694,7 +39004,7 @@ async function switchRunning(store, network) {
 async function ensureSwitch(store, network, timeoutMs = 5e3) {
   if (await switchRunning(store, network)) return;
   const dir = networkDir(store, network.id);
-  const logPath = join36(dir, "switch.log");
+  const logPath = join37(dir, "switch.log");
   const deadline = Date.now() + timeoutMs;
   for (; ; ) {
     const started = withLockFileSync(networkLock(store, network.id), () => {
@@ -38707,7 +39017,7 @@ async function ensureSwitch(store, network, timeoutMs = 5e3) {
         const why = lastLine(logPath) ?? (started.exited === -1 ? `${SWITCH_BINARY} could not be started (run npm run build)` : "it did not answer");
         throw new BurrowError("NETWORK", `the switch of network ${network.name} did not start: ${why}`);
       }
-      if (started.exited === 0 && !existsSync28(join36(dir, "switch.sock"))) break;
+      if (started.exited === 0 && !existsSync28(join37(dir, "switch.sock"))) break;
       await sleep(10, void 0);
     }
     await sleep(10, void 0);
@@ -38756,7 +39066,7 @@ var init_switch = __esm({
 
 // src/network/attach.ts
 import { readdirSync as readdirSync8, rmSync as rmSync8 } from "node:fs";
-import { join as join37 } from "node:path";
+import { join as join38 } from "node:path";
 async function prepareAttachments(store, containerId, containerName, hostsFile2, attachments) {
   const files = [];
   for (const [index, attachment] of attachments.entries()) {
@@ -38764,12 +39074,12 @@ async function prepareAttachments(store, containerId, containerName, hostsFile2,
   }
   const dir = containerDir(store, containerId);
   for (const name of readdirSync8(dir)) {
-    if (name.endsWith(ATTACH_SUFFIX) && !files.includes(join37(dir, name))) rmSync8(join37(dir, name), { force: true });
+    if (name.endsWith(ATTACH_SUFFIX) && !files.includes(join38(dir, name))) rmSync8(join38(dir, name), { force: true });
   }
   return files;
 }
 function attachFile(store, containerId, networkId) {
-  return join37(containerDir(store, containerId), `network-${networkId.slice(0, 12)}${ATTACH_SUFFIX}`);
+  return join38(containerDir(store, containerId), `network-${networkId.slice(0, 12)}${ATTACH_SUFFIX}`);
 }
 async function prepareAttachment(store, containerId, containerName, hostsFile2, attachment, ifname) {
   const network = findNetwork(store, attachment.network);
@@ -38811,11 +39121,11 @@ var init_attach = __esm({
 });
 
 // src/network/helpers.ts
-import { closeSync as closeSync9, constants as constants9, openSync as openSync9, readFileSync as readFileSync32 } from "node:fs";
-import { join as join38 } from "node:path";
+import { closeSync as closeSync9, constants as constants11, openSync as openSync9, readFileSync as readFileSync32 } from "node:fs";
+import { join as join39 } from "node:path";
 function tunProblem() {
   try {
-    closeSync9(openSync9(TUN, constants9.O_RDWR));
+    closeSync9(openSync9(TUN, constants11.O_RDWR));
     return void 0;
   } catch (error2) {
     const code2 = error2.code;
@@ -38855,7 +39165,7 @@ function chooseHelper(plan, outbound = true) {
 function killLeftoverHelper(dir) {
   let text2;
   try {
-    text2 = readFileSync32(join38(dir, HELPER_FILE), "latin1");
+    text2 = readFileSync32(join39(dir, HELPER_FILE), "latin1");
   } catch {
     return;
   }
@@ -38946,7 +39256,20 @@ var init_helper_args = __esm({
 
 // src/container/state.ts
 import { existsSync as existsSync29, readFileSync as readFileSync34 } from "node:fs";
-import { join as join39 } from "node:path";
+import { join as join40 } from "node:path";
+function sandboxReady(pid) {
+  try {
+    const parent = parentOf(pid);
+    if (parent === void 0) return true;
+    return readFileSync34(`/proc/${pid}/cmdline`, "latin1") !== readFileSync34(`/proc/${parent}/cmdline`, "latin1");
+  } catch {
+    return true;
+  }
+}
+async function waitForSandbox(pid, timeoutMs = 5e3) {
+  const deadline = Date.now() + timeoutMs;
+  while (!sandboxReady(pid) && Date.now() < deadline) await new Promise((resolve10) => setTimeout(resolve10, 2));
+}
 function readRunFile(path17) {
   try {
     return readFileSync34(path17, "utf8");
@@ -38964,7 +39287,7 @@ function readJson(path17) {
   }
 }
 function readSandbox(dir) {
-  const text2 = readRunFile(join39(dir, "pid"))?.trim();
+  const text2 = readRunFile(join40(dir, "pid"))?.trim();
   return text2 === void 0 ? void 0 : parseIdentity(text2);
 }
 function sandboxPidFile(pid) {
@@ -38980,8 +39303,8 @@ function monitorOf(file) {
 }
 function containerState(store, record) {
   const dir = containerDir(store, record.id);
-  const monitorRecord = readJson(join39(dir, "monitor"));
-  const exit = readJson(join39(dir, "exit"));
+  const monitorRecord = readJson(join40(dir, "monitor"));
+  const exit = readJson(join40(dir, "exit"));
   const sandboxRecord = readSandbox(dir);
   const base = { startedAt: monitorRecord?.startedAt, restarts: exit?.restarts ?? 0, lost: false, paused: false, oomKilled: exit?.oomKilled === true };
   if (monitorRecord === void 0) {
@@ -38990,7 +39313,7 @@ function containerState(store, record) {
   const recorded = monitorOf(monitorRecord);
   const monitor = isRunning(recorded) ? recorded : void 0;
   const sandbox = monitor !== void 0 && isRunning(sandboxRecord) ? sandboxRecord : void 0;
-  if (exit !== void 0 && (monitor === void 0 || !existsSync29(join39(dir, "pid")))) {
+  if (exit !== void 0 && (monitor === void 0 || !existsSync29(join40(dir, "pid")))) {
     return { ...base, sandbox: void 0, monitor, status: "exited", exitCode: exit.exitCode, finishedAt: exit.finishedAt };
   }
   if (monitor !== void 0) return { ...base, status: "running", paused: isFrozen(record.cgroup), oomKilled: false, sandbox, monitor, exitCode: void 0, finishedAt: void 0 };
@@ -39007,7 +39330,7 @@ var init_state = __esm({
 
 // src/container/network.ts
 import { readFileSync as readFileSync35, rmSync as rmSync9 } from "node:fs";
-import { join as join40 } from "node:path";
+import { join as join41 } from "node:path";
 async function prepareNetwork(store, record, onNote) {
   const dir = containerDir(store, record.id);
   const plan = record.plan;
@@ -39015,7 +39338,7 @@ async function prepareNetwork(store, record, onNote) {
   const names = plan.names ?? NO_NAMES;
   const base = { hostname: plan.hostname, name: record.name, names };
   killLeftoverHelper(dir);
-  rmSync9(join40(dir, NETWORK_FILE), { force: true });
+  rmSync9(join41(dir, NETWORK_FILE), { force: true });
   if (net.mode === "host") {
     writeNameFiles(dir, { ...base, network: "host", nameservers: [] });
     return { network: { kind: "host" }, agent: [] };
@@ -39036,9 +39359,9 @@ async function prepareNetwork(store, record, onNote) {
   const addresses = helper === "pasta" ? pastaAddresses() : { address: "10.0.2.100", gateway: SLIRP_HOST };
   const hostGateway = gatewayWanted ? helper === "pasta" ? addresses.gateway : SLIRP_HOST : void 0;
   writeNameFiles(dir, { ...base, network: helper, address: addresses.address, hostGateway, nameservers: [helper === "pasta" ? PASTA_DNS : SLIRP_DNS] });
-  await prepareAttachments(store, record.id, record.name, join40(dir, NAME_FILES.hosts), net.networks);
+  await prepareAttachments(store, record.id, record.name, join41(dir, NAME_FILES.hosts), net.networks);
   const state3 = { helper, ports, hostGateway, address: addresses.address, gateway: addresses.gateway, mac: net.mac };
-  writeFileAtomic(join40(dir, NETWORK_FILE), JSON.stringify(state3), 420, { durable: false });
+  writeFileAtomic(join41(dir, NETWORK_FILE), JSON.stringify(state3), 420, { durable: false });
   return { network: { kind: "private" }, agent: agentArgs(dir, helper, net, ports, hostGateway !== void 0) };
 }
 function hasOutbound(store, plan) {
@@ -39048,9 +39371,9 @@ async function networksOnly(store, record, dir, net, base, onNote) {
   if (net.ports.length > 0 || net.publishAll) onNote?.(`WARNING: Published ports are discarded: container ${record.name} has no outbound network (its networks are all internal)`);
   const address = net.networks[0]?.address;
   writeNameFiles(dir, { ...base, network: "none", address, nameservers: [] });
-  await prepareAttachments(store, record.id, record.name, join40(dir, NAME_FILES.hosts), net.networks);
+  await prepareAttachments(store, record.id, record.name, join41(dir, NAME_FILES.hosts), net.networks);
   const state3 = { helper: void 0, ports: [], address, mac: net.mac };
-  writeFileAtomic(join40(dir, NETWORK_FILE), JSON.stringify(state3), 420, { durable: false });
+  writeFileAtomic(join41(dir, NETWORK_FILE), JSON.stringify(state3), 420, { durable: false });
   return { network: { kind: "private" }, agent: networksOnlyAgentArgs(dir) };
 }
 function joinContainer(store, record, id) {
@@ -39068,11 +39391,11 @@ function joinContainer(store, record, id) {
   const otherDir = containerDir(store, other.id);
   for (const file of [NAME_FILES.hosts, NAME_FILES.resolv]) {
     try {
-      writeInPlace(join40(dir, file), readFileSync35(join40(otherDir, file), "utf8"));
+      writeInPlace(join41(dir, file), readFileSync35(join41(otherDir, file), "utf8"));
     } catch {
     }
   }
-  writeInPlace(join40(dir, NAME_FILES.hostname), `${record.plan.hostname}
+  writeInPlace(join41(dir, NAME_FILES.hostname), `${record.plan.hostname}
 `);
   if (other.plan.network.mode === "host") return { network: { kind: "host" }, agent: [] };
   return { network: { kind: "container", pid: state3.sandbox.pid }, agent: [] };
@@ -39240,15 +39563,385 @@ var init_tty = __esm({
   }
 });
 
+// src/container/exec.ts
+import { closeSync as closeSync11, constants as fsConstants, openSync as openSync10 } from "node:fs";
+import { constants as constants12 } from "node:os";
+import { join as join42 } from "node:path";
+import { spawn as spawn5 } from "node:child_process";
+function openSeccompFilter(dir, record) {
+  if (!hasSeccompFilter(record.plan)) return void 0;
+  try {
+    return openSync10(join42(dir, SECCOMP_FILE), fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW);
+  } catch (error2) {
+    throw new BurrowError("IO", `cannot read the seccomp filter of container ${record.name}: ${error2.message} (recreate the container)`);
+  }
+}
+async function runningSandbox(store, record) {
+  const state3 = containerState(store, record);
+  const sandbox = state3.sandbox;
+  if (state3.status !== "running" || sandbox === void 0) throw new BurrowError("INVALID_ARGUMENT", `container ${record.name} is not running: start it first`);
+  if (state3.paused) throw new BurrowError("INVALID_ARGUMENT", `container ${record.name} is paused: unpause it first`);
+  await waitForSandbox(sandbox.pid);
+  return sandbox;
+}
+function spawnExec(store, record, sandbox, options, stdio) {
+  const user = options.user === void 0 ? { uid: record.plan.process.uid, gid: record.plan.process.gid, groups: record.plan.process.groups } : resolveUser(options.user, record.plan.rootfs.lowers);
+  const environment = environmentBlock(mergeEnv([record.plan.process.env, callerEnv(options.env)]));
+  const seccomp = openSeccompFilter(containerDir(store, record.id), record);
+  const init = initArgs({
+    join: sandbox,
+    ...user,
+    cwd: options.workdir ?? record.plan.process.cwd,
+    capabilities: record.plan.capabilities,
+    init: false,
+    tty: options.tty,
+    noNewPrivs: true,
+    envFd: 3,
+    seccompFd: seccomp === void 0 ? void 0 : 4
+  });
+  const args = [...init, "--", ...options.command];
+  let child2;
+  try {
+    const spawnOptions = { stdio: [...stdio, "pipe", ...seccomp === void 0 ? [] : [seccomp]], env: hostEnv(), detached: true };
+    const [command, ...rest] = [...record.cgroup === void 0 ? [] : entryArgv(record.cgroup), INIT_BINARY, ...args];
+    child2 = spawn5(command, rest, spawnOptions);
+  } finally {
+    if (seccomp !== void 0) closeSync11(seccomp);
+  }
+  const envStream = child2.stdio[3];
+  envStream?.on("error", () => {
+  });
+  let report = "";
+  envStream?.on("data", (chunk) => {
+    report += chunk.toString();
+  });
+  envStream?.end(environment);
+  return {
+    child: child2,
+    failure: (code2) => code2 === 125 && report.includes('"burrow-error":"cgroup"') ? cgroupEntryFailure(report, `cannot exec in container ${record.name}`) : void 0
+  };
+}
+async function execInContainer(store, query, options) {
+  const record = findContainer(store, query);
+  if (options.command.length === 0) throw new BurrowError("INVALID_ARGUMENT", "exec needs a command");
+  const sandbox = await runningSandbox(store, record);
+  let pty;
+  let started;
+  try {
+    pty = options.tty ? (await Promise.resolve().then(() => (init_tty(), tty_exports))).openPty() : void 0;
+    const output = options.output ?? "inherit";
+    started = spawnExec(store, record, sandbox, options, pty === void 0 ? [options.interactive ? "inherit" : "ignore", output, output] : [pty.slave, pty.slave, pty.slave]);
+  } catch (error2) {
+    pty?.closeSlave();
+    throw error2;
+  }
+  const { child: child2 } = started;
+  pty?.closeSlave();
+  options.onSpawn?.(child2);
+  const detach = pty?.attach(process.stdin, process.stdout, options.interactive);
+  const forward = (signal) => {
+    try {
+      child2.kill(signal);
+    } catch {
+    }
+  };
+  const handlers = FORWARDED.map((signal) => [signal, () => forward(signal)]);
+  for (const [signal, handler] of handlers) process.on(signal, handler);
+  try {
+    const [code2, signal] = await new Promise((resolve10, reject) => {
+      child2.on("error", (error2) => reject(new BurrowError("IO", `cannot run ${INIT_BINARY}: ${error2.message} (run npm run build)`)));
+      child2.on("close", (exitCode, sig) => resolve10([exitCode, sig]));
+    });
+    const failure = started.failure(code2);
+    if (failure !== void 0) throw failure;
+    if (code2 !== null) return code2;
+    return 128 + (signal === null ? 0 : constants12.signals[signal] ?? 0);
+  } finally {
+    for (const [signal, handler] of handlers) process.off(signal, handler);
+    detach?.();
+  }
+}
+var FORWARDED;
+var init_exec2 = __esm({
+  "src/container/exec.ts"() {
+    "use strict";
+    init_errors();
+    init_handoff();
+    init_init_args();
+    init_plan();
+    init_spawn();
+    init_environment();
+    init_image_config();
+    init_cgroup();
+    init_launcher();
+    init_record();
+    init_state();
+    init_user();
+    FORWARDED = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT"];
+  }
+});
+
+// src/container/health.ts
+var health_exports = {};
+__export(health_exports, {
+  healthSuffix: () => healthSuffix,
+  healthTimer: () => healthTimer,
+  matchesHealthFilter: () => matchesHealthFilter,
+  readHealth: () => readHealth,
+  runHealthCheck: () => runHealthCheck,
+  waitHealthy: () => waitHealthy
+});
+import { existsSync as existsSync30, readFileSync as readFileSync36 } from "node:fs";
+import { join as join43 } from "node:path";
+function readHealthFile(dir) {
+  const text2 = readRunFile(join43(dir, HEALTH_FILE));
+  if (text2 === void 0) return void 0;
+  try {
+    const parsed = JSON.parse(text2);
+    return typeof parsed.Status === "string" && Array.isArray(parsed.Log) ? parsed : void 0;
+  } catch {
+    return void 0;
+  }
+}
+function readHealth(store, record, state3 = containerState(store, record)) {
+  if (record.plan.healthcheck === void 0 || state3.startedAt === void 0) return void 0;
+  const file = readHealthFile(containerDir(store, record.id));
+  if (file !== void 0 && file.Run === state3.startedAt) return { Status: file.Status, FailingStreak: file.FailingStreak, Log: file.Log };
+  return { Status: "starting", FailingStreak: 0, Log: file?.Log ?? [] };
+}
+function childrenOf(pid) {
+  try {
+    return readFileSync36(`/proc/${pid}/task/${pid}/children`, "latin1").split(" ").filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+function processState(pid) {
+  try {
+    const stat2 = readFileSync36(`/proc/${pid}/stat`, "latin1");
+    return stat2.slice(stat2.lastIndexOf(")") + 2, stat2.lastIndexOf(")") + 3);
+  } catch {
+    return void 0;
+  }
+}
+function killCheck(child2) {
+  const pid = child2.pid;
+  if (pid === void 0 || child2.exitCode !== null || child2.signalCode !== null) return;
+  try {
+    process.kill(pid, "SIGSTOP");
+  } catch {
+    return;
+  }
+  for (let waited = 0; waited < 200 && !["T", "t", "Z", void 0].includes(processState(pid)); waited++) Atomics.wait(pause2, 0, 0, 1);
+  for (const job of childrenOf(pid)) {
+    for (const target of [-job, job]) {
+      try {
+        process.kill(target, "SIGKILL");
+      } catch {
+      }
+    }
+  }
+  try {
+    process.kill(pid, "SIGKILL");
+  } catch {
+  }
+}
+function oneLine2(text2) {
+  return text2.replace(/\s*\n\s*/g, "; ").trim();
+}
+async function probe(store, record, sandbox, config, signal) {
+  const start2 = /* @__PURE__ */ new Date();
+  const entry = (exitCode, output2) => ({ Start: start2.toISOString(), End: (/* @__PURE__ */ new Date()).toISOString(), ExitCode: exitCode, Output: output2 });
+  let started;
+  try {
+    started = spawnExec(store, record, sandbox, { command: checkArgv(config), env: [], tty: false }, ["ignore", "pipe", "pipe"]);
+  } catch (error2) {
+    return entry(-1, oneLine2(error2.message));
+  }
+  const { child: child2 } = started;
+  const output = new CappedOutput();
+  child2.stdout?.on("data", (chunk) => output.add(chunk));
+  child2.stderr?.on("data", (chunk) => output.add(chunk));
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    killCheck(child2);
+  }, config.timeoutMs);
+  const onAbort = () => killCheck(child2);
+  signal?.addEventListener("abort", onAbort);
+  if (signal?.aborted === true) onAbort();
+  try {
+    const [code2, killedBy, spawnError] = await new Promise((resolve10) => {
+      child2.on("error", (error2) => resolve10([null, null, error2]));
+      child2.on("close", (exitCode, sig) => resolve10([exitCode, sig, void 0]));
+    });
+    if (spawnError !== void 0) return entry(-1, `cannot start the health check: ${spawnError.message}`);
+    const text2 = output.text();
+    if (timedOut) return entry(-1, `Health check exceeded timeout (${formatDuration(config.timeoutMs)})${text2 === "" ? "" : `: ${text2}`}`);
+    const failure = started.failure(code2);
+    if (failure !== void 0) return entry(-1, oneLine2(failure.message));
+    if (code2 !== null) return entry(code2, text2);
+    return entry(-1, `the health check was killed by ${killedBy ?? "a signal"}${text2 === "" ? "" : `: ${text2}`}`);
+  } finally {
+    clearTimeout(timer);
+    signal?.removeEventListener("abort", onAbort);
+  }
+}
+function recordResult(store, record, config, run, result) {
+  const dir = containerDir(store, record.id);
+  return withLockFileSync(join43(dir, "health.lock"), () => {
+    const file = readHealthFile(dir);
+    const current = file !== void 0 && file.Run === run ? file : { Status: "starting", FailingStreak: 0, Log: file?.Log ?? [] };
+    const next = { Status: current.Status, FailingStreak: current.FailingStreak, Log: [...current.Log, result].slice(-MAX_LOG_ENTRIES) };
+    if (result.ExitCode === 0) {
+      next.Status = "healthy";
+      next.FailingStreak = 0;
+    } else {
+      const withinStartPeriod = current.Status === "starting" && Date.parse(result.Start) - Date.parse(run) < config.startPeriodMs;
+      if (!withinStartPeriod) {
+        next.FailingStreak++;
+        if (next.FailingStreak >= config.retries) next.Status = "unhealthy";
+      }
+    }
+    writeFileAtomic(join43(dir, HEALTH_FILE), `${JSON.stringify({ ...next, Run: run })}
+`, 420, { durable: false });
+    return next;
+  });
+}
+function healthConfigOf(record) {
+  const config = record.plan.healthcheck;
+  if (config === void 0) throw new BurrowError("INVALID_ARGUMENT", `container ${record.name} has no health check: create it with --health-cmd, or from an image with a HEALTHCHECK`);
+  return config;
+}
+async function runHealthCheck(store, query, options = {}) {
+  const record = (FULL_ID.test(query) ? readRecord(store, query) : void 0) ?? findContainer(store, query);
+  const config = healthConfigOf(record);
+  const sandbox = await runningSandbox(store, record);
+  const run = containerState(store, record).startedAt;
+  if (run === void 0) throw new BurrowError("INVALID_ARGUMENT", `container ${record.name} is not running: start it first`);
+  const result = await probe(store, record, sandbox, config, options.signal);
+  if (options.signal?.aborted === true) throw new BurrowError("INTERRUPTED", `the health check of container ${record.name} was interrupted`);
+  const after = containerState(store, record);
+  if (after.status !== "running" || after.startedAt !== run || !existsSync30(containerDir(store, record.id))) {
+    throw new BurrowError("INVALID_ARGUMENT", `container ${record.name} stopped during its health check`);
+  }
+  return recordResult(store, record, config, run, result);
+}
+function lastCheck(health) {
+  const last = health.Log.at(-1);
+  if (last === void 0) return "no check has run yet";
+  const output = last.Output.trim();
+  return `the last check exited ${last.ExitCode}${output === "" ? "" : `: ${JSON.stringify(output.length > 200 ? `${output.slice(0, 200)}...` : output)}`}`;
+}
+async function waitHealthy(store, query, options) {
+  const record = findContainer(store, query);
+  healthConfigOf(record);
+  const deadline = Date.now() + options.timeoutMs;
+  for (; ; ) {
+    if (!existsSync30(join43(containerDir(store, record.id), "container.json"))) throw new BurrowError("NOT_FOUND", `container ${record.name} was removed before it became healthy`);
+    const state3 = containerState(store, record);
+    if (state3.status === "created") throw new BurrowError("INVALID_ARGUMENT", `container ${record.name} is not running: start it first`);
+    if (state3.status === "exited") throw new BurrowError("INVALID_ARGUMENT", `container ${record.name} exited (code ${state3.exitCode ?? -1}) before it became healthy`);
+    const health = readHealth(store, record, state3);
+    if (health?.Status === "healthy") return;
+    if (health?.Status === "unhealthy") throw new BurrowError("INVALID_ARGUMENT", `container ${record.name} is unhealthy: its health check failed ${health.FailingStreak} times in a row; ${lastCheck(health)}`);
+    if (options.signal?.aborted === true) throw new BurrowError("INTERRUPTED", `interrupted while waiting for container ${record.name} to become healthy`);
+    if (Date.now() >= deadline) {
+      throw new BurrowError("TIMEOUT", `container ${record.name} did not become healthy within ${formatDuration(options.timeoutMs)}: ${health === void 0 ? "no check has run yet" : `still ${health.Status}; ${lastCheck(health)}`}`);
+    }
+    await new Promise((resolve10) => setTimeout(resolve10, 100));
+  }
+}
+function healthTimer(store, record) {
+  const config = healthConfigOf(record);
+  const controller = new AbortController();
+  let timer;
+  let running;
+  let startedAt = 0;
+  let succeeded = false;
+  let stopped = false;
+  const schedule = () => {
+    if (stopped) return;
+    timer = setTimeout(tick, nextCheckDelayMs(config, Date.now() - startedAt, succeeded));
+    timer.unref();
+  };
+  const tick = () => {
+    running = runHealthCheck(store, record.id, { signal: controller.signal }).then((health) => {
+      succeeded ||= health.Log.at(-1)?.ExitCode === 0;
+    }).catch(() => void 0).finally(() => {
+      running = void 0;
+      schedule();
+    });
+  };
+  return {
+    start: () => {
+      if (startedAt !== 0) return;
+      startedAt = Date.now();
+      schedule();
+    },
+    stop: async () => {
+      stopped = true;
+      clearTimeout(timer);
+      controller.abort();
+      await running;
+    }
+  };
+}
+function healthSuffix(store, record, state3) {
+  if (state3.status !== "running" || state3.paused) return "";
+  const health = readHealth(store, record, state3);
+  if (health === void 0) return "";
+  return health.Status === "starting" ? " (health: starting)" : ` (${health.Status})`;
+}
+function matchesHealthFilter(store, record, state3, value2) {
+  if (!HEALTH_FILTER_VALUES.includes(value2)) throw new BurrowError("INVALID_ARGUMENT", `invalid filter "health=${value2}": use starting, healthy, unhealthy or none`);
+  return (readHealth(store, record, state3)?.Status ?? "none") === value2;
+}
+var HEALTH_FILE, FULL_ID, MAX_LOG_ENTRIES, MAX_OUTPUT, CappedOutput, pause2, HEALTH_FILTER_VALUES;
+var init_health = __esm({
+  "src/container/health.ts"() {
+    "use strict";
+    init_errors();
+    init_atomic();
+    init_lockfile();
+    init_exec2();
+    init_health_config();
+    init_record();
+    init_state();
+    HEALTH_FILE = "health.json";
+    FULL_ID = /^[a-f0-9]{64}$/;
+    MAX_LOG_ENTRIES = 5;
+    MAX_OUTPUT = 4096;
+    CappedOutput = class {
+      chunks = [];
+      size = 0;
+      cut = false;
+      add(chunk) {
+        const room = MAX_OUTPUT - this.size;
+        if (chunk.length > room) this.cut = true;
+        if (room <= 0) return;
+        const kept = chunk.subarray(0, room);
+        this.chunks.push(kept);
+        this.size += kept.length;
+      }
+      text() {
+        return `${Buffer.concat(this.chunks).toString("utf8")}${this.cut ? "..." : ""}`;
+      }
+    };
+    pause2 = new Int32Array(new SharedArrayBuffer(4));
+    HEALTH_FILTER_VALUES = ["starting", "healthy", "unhealthy", "none"];
+  }
+});
+
 // src/container/start.ts
-import { chmodSync as chmodSync2, existsSync as existsSync30, rmSync as rmSync10, unlinkSync as unlinkSync2 } from "node:fs";
-import { constants as constants10 } from "node:os";
-import { join as join41 } from "node:path";
+import { chmodSync as chmodSync2, existsSync as existsSync31, rmSync as rmSync10, unlinkSync as unlinkSync2 } from "node:fs";
+import { constants as constants13 } from "node:os";
+import { join as join44 } from "node:path";
 import { fileURLToPath as fileURLToPath11 } from "node:url";
 function clearRunFiles(dir) {
   for (const name of ["monitor", "pid", "exit", "stopped", "launch-error", AUTO_NOTE_FILE]) {
     try {
-      unlinkSync2(join41(dir, name));
+      unlinkSync2(join44(dir, name));
     } catch (error2) {
       if (error2.code !== "ENOENT") throw error2;
     }
@@ -39268,10 +39961,10 @@ function recordAutoChoice(store, record, dir, onNote) {
   record.plan.rootfs.driver = "fuse-overlayfs";
   writeRecord(store, record);
 }
-async function removeContainerFiles(store, record, mapping = idMapping()) {
+async function removeContainerFiles(store, record, mapping = containerIdMapping(record.userns)) {
   killLeftoverHelper(containerDir(store, record.id));
-  const work = join41(record.plan.rootfs.work, "work");
-  for (const dir of [work, join41(work, "incompat"), join41(work, "incompat", "volatile")]) {
+  const work = join44(record.plan.rootfs.work, "work");
+  for (const dir of [work, join44(work, "incompat"), join44(work, "incompat", "volatile")]) {
     try {
       chmodSync2(dir, 448);
     } catch {
@@ -39314,7 +40007,7 @@ async function startLocked(store, given, fresh) {
 }
 async function runForeground(store, record, options) {
   const dir = containerDir(store, record.id);
-  const mapping = idMapping();
+  const mapping = containerIdMapping(record.userns);
   clearRunFiles(dir);
   const site = rootfsSite(store, record, mapping);
   await prepareRootfs(site);
@@ -39325,7 +40018,7 @@ async function runForeground(store, record, options) {
   trace("cgroup ready");
   const entry = cgroup === void 0 ? [] : entryArgv(cgroup);
   const attempt = async () => {
-    writeFileAtomic(join41(dir, "monitor"), monitorFile(), 420, RUNTIME);
+    writeFileAtomic(join44(dir, "monitor"), monitorFile(), 420, RUNTIME);
     return launchAttached(store, record, site, entry, network, options);
   };
   let exitCode = 125;
@@ -39338,9 +40031,9 @@ async function runForeground(store, record, options) {
       exitCode = await attempt();
     }
   } finally {
-    rmSync10(join41(dir, "pid"), { force: true });
+    rmSync10(join44(dir, "pid"), { force: true });
     const oom = wasOomKilled(cgroup);
-    writeFileAtomic(join41(dir, "exit"), JSON.stringify({ exitCode, finishedAt: (/* @__PURE__ */ new Date()).toISOString(), ...oom ? { oomKilled: true } : {} }), 420, RUNTIME);
+    writeFileAtomic(join44(dir, "exit"), JSON.stringify({ exitCode, finishedAt: (/* @__PURE__ */ new Date()).toISOString(), ...oom ? { oomKilled: true } : {} }), 420, RUNTIME);
     await removeContainerCgroup(cgroup);
     trace("cgroup removed");
   }
@@ -39350,7 +40043,8 @@ async function launchAttached(store, record, site, entry, network, options) {
   const { signal } = options;
   const plan = record.plan;
   const launcher = launcherArgv(plan, site, network.network);
-  if ((entry.length > 0 || network.agent.length > 0) && !onPath(launcher[0])) throw new BurrowError("IO", `cannot start the container: ${notInstalled(launcher[0])}`);
+  const health = plan.healthcheck === void 0 ? void 0 : (await Promise.resolve().then(() => (init_health(), health_exports))).healthTimer(store, record);
+  if ((entry.length > 0 || network.agent.length > 0) && !onPath(launcher[0])) throw new BurrowError("IO", `cannot start the container: ${notInstalled(launcher[0])}; ${RUN_DOCTOR}`);
   const [command, ...args] = [...network.agent, ...entry, ...launcher];
   const pty = plan.process.tty ? (await Promise.resolve().then(() => (init_tty(), tty_exports))).openPty() : void 0;
   const stdio = pty === void 0 ? [plan.process.stdin ? "inherit" : "ignore", "inherit", "inherit", "pipe"] : [pty.slave, pty.slave, pty.slave, "pipe"];
@@ -39360,7 +40054,7 @@ async function launchAttached(store, record, site, entry, network, options) {
   const detach = pty?.attach(process.stdin, process.stdout, plan.process.stdin);
   let info3 = "";
   let sandboxPid;
-  const pidFile = join41(containerDir(store, record.id), "pid");
+  const pidFile = join44(containerDir(store, record.id), "pid");
   child2.stdio[3]?.on("data", (chunk) => {
     info3 += chunk.toString();
     const pid = launchInfo(info3, plan.rootfs.driver).pid;
@@ -39368,6 +40062,7 @@ async function launchAttached(store, record, site, entry, network, options) {
       sandboxPid = pid;
       trace("sandbox up");
       writeFileAtomic(pidFile, sandboxPidFile(pid), 420, RUNTIME);
+      health?.start();
       options.onRunning();
       recordAutoChoice(store, record, site.dir, options.onNote);
     }
@@ -39390,19 +40085,86 @@ async function launchAttached(store, record, site, entry, network, options) {
     const result = await finished7;
     trace("job exited");
     if (result.error !== void 0) throw new BurrowError("IO", `cannot start the container: ${result.error.message}`);
-    if (detach !== void 0) await new Promise((resolve8) => setTimeout(resolve8, 50));
+    if (detach !== void 0) await new Promise((resolve10) => setTimeout(resolve10, 50));
     const { failure } = launchInfo(info3, plan.rootfs.driver);
     if (failure !== void 0) throw failure;
-    if (sandboxPid === void 0) throw new BurrowError("IO", `cannot set up the container: ${entry.length > 0 ? "entering its cgroup, " : ""}unshare, newuidmap or bubblewrap failed before the job started (see the message above)`);
+    if (sandboxPid === void 0) throw new BurrowError("IO", `cannot set up the container: ${entry.length > 0 ? "entering its cgroup, " : ""}unshare, newuidmap or bubblewrap failed before the job started (see the message above); ${RUN_DOCTOR}`);
     if (result.exitCode !== null) return result.exitCode;
-    if (result.signal !== null) return 128 + (constants10.signals[result.signal] ?? 0);
+    if (result.signal !== null) return 128 + (constants13.signals[result.signal] ?? 0);
     return 125;
   } finally {
+    await health?.stop();
     detach?.();
     process.off("SIGINT", onInt);
     process.off("SIGTERM", onTerm);
     signal?.removeEventListener("abort", onAbort);
   }
+}
+async function monitorGone(monitor) {
+  const deadline = Date.now() + 5e3;
+  while (isRunning(monitor) && Date.now() < deadline) await new Promise((resolve10) => setTimeout(resolve10, 10));
+}
+async function waitForStart(dir, timeoutMs) {
+  const started = Date.now();
+  while (Date.now() - started < timeoutMs) {
+    const launchError = readRunFile(join44(dir, "launch-error"));
+    if (launchError !== void 0) return { launchError };
+    const sandbox = readSandbox(dir);
+    if (sandbox !== void 0) {
+      await waitForSandbox(sandbox.pid, Math.max(0, timeoutMs - (Date.now() - started)));
+      return { pid: sandbox.pid };
+    }
+    if (existsSync31(join44(dir, "exit"))) return { exited: true };
+    await new Promise((resolve10) => setTimeout(resolve10, 5));
+  }
+  return {};
+}
+async function startDetached(store, given, options = {}) {
+  const { record, release: release4 } = await startLocked(store, given, options.fresh === true);
+  try {
+    await runDetached(store, record, options);
+  } finally {
+    release4();
+  }
+}
+async function runDetached(store, record, options) {
+  const dir = containerDir(store, record.id);
+  const state3 = containerState(store, record);
+  if (state3.status === "running") throw new BurrowError("INVALID_ARGUMENT", `container ${record.name} is already running`);
+  await monitorGone(state3.monitor);
+  const mapping = containerIdMapping(record.userns);
+  clearRunFiles(dir);
+  const plan = record.plan;
+  const site = rootfsSite(store, record, mapping);
+  await prepareRootfs(site);
+  writeEnvironmentFile(dir, plan);
+  const network = await prepareNetwork(store, record, options.onNote);
+  const cleanup = record.autoRemove ? ["--cleanup", process.execPath, CLI, "--root", store.root, "rm", "--force", record.id] : [];
+  const health = monitorHealthArgs(plan.healthcheck, [process.execPath, CLI, "--root", store.root, "healthcheck", "run", record.id]);
+  const launcher = launcherArgv(plan, site, network.network)[0];
+  if (!onPath(launcher)) throw new BurrowError("IO", `cannot start the container: ${notInstalled(launcher)}; ${RUN_DOCTOR}`);
+  const launch = async (notes) => {
+    const cgroup = await cgroupForStart(store, record, notes);
+    const watch = cgroup === void 0 ? [] : [...new Set(cgroupDirs(cgroup))].flatMap((path17) => ["--cgroup", path17]);
+    const entry = cgroup === void 0 ? [] : entryArgv(cgroup);
+    const result = await start(MONITOR_BINARY, [dir, "--restart", record.restart, "--log-max-size", String(record.logMaxSize ?? 10 * 1024 * 1024), ...record.tty ? ["--tty"] : [], ...plan.process.stdin ? ["--stdin"] : [], ...watch, ...health, ...cleanup, "--", ...network.agent, ...entry, ...launcherArgv(plan, site, network.network)], "ignore").finished;
+    if (result.exitCode !== 0) {
+      await removeContainerCgroup(cgroup);
+      throw new BurrowError("IO", `cannot start the container's monitor (${MONITOR_BINARY}): ${result.error?.message ?? `exit ${result.exitCode}`}`);
+    }
+  };
+  await launch(options.onNote);
+  let outcome = await waitForStart(dir, 1e4);
+  const failure = outcome.launchError === void 0 ? void 0 : launchInfo(outcome.launchError, plan.rootfs.driver).failure;
+  if (failure instanceof NoOverlayError) {
+    await fallBackToCopy(store, record, site, failure.why, options.onNote);
+    await monitorGone(containerState(store, record).monitor);
+    clearRunFiles(dir);
+    await launch(void 0);
+    outcome = await waitForStart(dir, 1e4);
+  }
+  if (outcome.launchError !== void 0) throw launchInfo(outcome.launchError, plan.rootfs.driver).failure ?? new BurrowError("IO", "cannot set up the container");
+  recordAutoChoice(store, record, dir, options.onNote);
 }
 var RUNTIME, CLI;
 var init_start2 = __esm({
@@ -39423,6 +40185,7 @@ var init_start2 = __esm({
     init_helpers();
     init_cgroup();
     init_resources();
+    init_health_config();
     init_record();
     init_state();
     init_process_identity();
@@ -39431,10 +40194,21 @@ var init_start2 = __esm({
   }
 });
 
+// src/container/list.ts
+var init_list = __esm({
+  "src/container/list.ts"() {
+    "use strict";
+    init_errors();
+    init_record();
+    init_state();
+    init_health();
+  }
+});
+
 // src/container/identity.ts
-import { closeSync as closeSync11 } from "node:fs";
+import { closeSync as closeSync12 } from "node:fs";
 import { createRequire as createRequire5 } from "node:module";
-import { constants as constants11 } from "node:os";
+import { constants as constants14 } from "node:os";
 function pidfdApi() {
   if (pidfd === void 0) {
     const koffi = createRequire5(__burrowModuleUrl)("koffi");
@@ -39448,7 +40222,7 @@ function pidfdApi() {
   return pidfd;
 }
 function signalProcess(identity3, signal) {
-  const number2 = typeof signal === "number" ? signal : constants11.signals[signal];
+  const number2 = typeof signal === "number" ? signal : constants14.signals[signal];
   const api2 = pidfdApi();
   const fd = api2.open(identity3.pid);
   if (fd < 0) {
@@ -39469,7 +40243,7 @@ function signalProcess(identity3, signal) {
     if (api2.errno() === ESRCH) return false;
     throw new BurrowError("IO", `cannot signal process ${identity3.pid}: pidfd_send_signal failed (errno ${api2.errno()})`);
   } finally {
-    closeSync11(fd);
+    closeSync12(fd);
   }
 }
 var pidfd, SYS_PIDFD_SEND_SIGNAL, SYS_PIDFD_OPEN, ESRCH, ENOSYS3;
@@ -39485,14 +40259,55 @@ var init_identity = __esm({
   }
 });
 
+// src/util/time.ts
+var init_time = __esm({
+  "src/util/time.ts"() {
+    "use strict";
+  }
+});
+
+// src/container/logs.ts
+import { join as join45 } from "node:path";
+function readLogs(store, record) {
+  const dir = containerDir(store, record.id);
+  const entries = [];
+  for (const name of ["ctr.log.1", "ctr.log"]) {
+    for (const line of (readRunFile(join45(dir, name)) ?? "").split("\n")) {
+      if (line === "") continue;
+      try {
+        entries.push(JSON.parse(line));
+      } catch {
+      }
+    }
+  }
+  return entries;
+}
+var init_logs = __esm({
+  "src/container/logs.ts"() {
+    "use strict";
+    init_errors();
+    init_time();
+    init_record();
+    init_state();
+  }
+});
+
 // src/container/ops.ts
-import { existsSync as existsSync31, writeFileSync as writeFileSync12 } from "node:fs";
-import { constants as constants12 } from "node:os";
-import { join as join42 } from "node:path";
+import { existsSync as existsSync32, writeFileSync as writeFileSync12 } from "node:fs";
+import { constants as constants15 } from "node:os";
+import { join as join46 } from "node:path";
 function signalNumber(signal) {
   const number2 = parseSignal(signal);
   if (number2 === void 0) throw new BurrowError("INVALID_ARGUMENT", `invalid signal "${signal}": use a name such as SIGTERM or a number`);
   return number2;
+}
+async function waitUntilExited(store, record, timeoutMs) {
+  const started = Date.now();
+  for (; ; ) {
+    const state3 = containerState(store, record);
+    if (state3.status !== "running" || Date.now() - started >= timeoutMs) return state3;
+    await new Promise((resolve10) => setTimeout(resolve10, 20));
+  }
 }
 async function thaw(record, state3) {
   if (state3.paused) await setFrozen(record.cgroup, false, record.name);
@@ -39500,15 +40315,40 @@ async function thaw(record, state3) {
 function sendSignal(state3, signal) {
   if (state3.sandbox !== void 0) signalProcess(state3.sandbox, signal);
 }
+function stillThere(store, record) {
+  if (!existsSync32(join46(containerDir(store, record.id), "container.json"))) {
+    throw new BurrowError("NOT_FOUND", `no such container: ${record.name} (removed by another burrow command)`);
+  }
+}
 async function killContainer(store, query, signal = "SIGKILL") {
   const record = findContainer(store, query);
   const number2 = signalNumber(signal);
   const state3 = containerState(store, record);
   if (state3.status !== "running") throw new BurrowError("INVALID_ARGUMENT", `container ${record.name} is not running`);
-  if (number2 === constants12.signals.SIGKILL) writeFileSync12(join42(containerDir(store, record.id), "stopped"), "");
+  if (number2 === constants15.signals.SIGKILL) writeFileSync12(join46(containerDir(store, record.id), "stopped"), "");
   await thaw(record, state3);
   sendSignal(state3, number2);
   return record;
+}
+async function removeContainer(store, query, force) {
+  const record = findContainer(store, query);
+  const lock = await lockContainer(store, record.id);
+  try {
+    stillThere(store, record);
+    const state3 = containerState(store, record);
+    if (state3.status === "running") {
+      if (!force) throw new BurrowError("IN_USE", `cannot remove running container ${record.name}: stop it first, or use --force`);
+      writeFileSync12(join46(containerDir(store, record.id), "stopped"), "");
+      await thaw(record, state3);
+      sendSignal(state3, constants15.signals.SIGKILL);
+      await waitUntilExited(store, record, 1e4);
+    }
+    if (state3.monitor !== void 0) signalProcess(state3.monitor, "SIGKILL");
+    await removeContainerFiles(store, record);
+    return record;
+  } finally {
+    lock.release();
+  }
 }
 var init_ops = __esm({
   "src/container/ops.ts"() {
@@ -39516,6 +40356,7 @@ var init_ops = __esm({
     init_errors();
     init_record();
     init_start2();
+    init_list();
     init_state();
     init_identity();
     init_image_config();
@@ -39526,6 +40367,10 @@ var init_ops = __esm({
     init_records2();
     init_network();
     init_ports();
+    init_health();
+    init_health_config();
+    init_list();
+    init_logs();
   }
 });
 
@@ -39644,3483 +40489,7 @@ var init_inputs = __esm({
   }
 });
 
-// node_modules/commander/lib/error.js
-var require_error = __commonJS({
-  "node_modules/commander/lib/error.js"(exports2) {
-    var CommanderError2 = class extends Error {
-      /**
-       * Constructs the CommanderError class
-       * @param {number} exitCode suggested exit code which could be used with process.exit
-       * @param {string} code an id string representing the error
-       * @param {string} message human-readable description of the error
-       */
-      constructor(exitCode, code2, message) {
-        super(message);
-        Error.captureStackTrace(this, this.constructor);
-        this.name = this.constructor.name;
-        this.code = code2;
-        this.exitCode = exitCode;
-        this.nestedError = void 0;
-      }
-    };
-    var InvalidArgumentError2 = class extends CommanderError2 {
-      /**
-       * Constructs the InvalidArgumentError class
-       * @param {string} [message] explanation of why argument is invalid
-       */
-      constructor(message) {
-        super(1, "commander.invalidArgument", message);
-        Error.captureStackTrace(this, this.constructor);
-        this.name = this.constructor.name;
-      }
-    };
-    exports2.CommanderError = CommanderError2;
-    exports2.InvalidArgumentError = InvalidArgumentError2;
-  }
-});
-
-// node_modules/commander/lib/argument.js
-var require_argument = __commonJS({
-  "node_modules/commander/lib/argument.js"(exports2) {
-    var { InvalidArgumentError: InvalidArgumentError2 } = require_error();
-    var Argument2 = class {
-      /**
-       * Initialize a new command argument with the given name and description.
-       * The default is that the argument is required, and you can explicitly
-       * indicate this with <> around the name. Put [] around the name for an optional argument.
-       *
-       * @param {string} name
-       * @param {string} [description]
-       */
-      constructor(name, description) {
-        this.description = description || "";
-        this.variadic = false;
-        this.parseArg = void 0;
-        this.defaultValue = void 0;
-        this.defaultValueDescription = void 0;
-        this.argChoices = void 0;
-        switch (name[0]) {
-          case "<":
-            this.required = true;
-            this._name = name.slice(1, -1);
-            break;
-          case "[":
-            this.required = false;
-            this._name = name.slice(1, -1);
-            break;
-          default:
-            this.required = true;
-            this._name = name;
-            break;
-        }
-        if (this._name.endsWith("...")) {
-          this.variadic = true;
-          this._name = this._name.slice(0, -3);
-        }
-      }
-      /**
-       * Return argument name.
-       *
-       * @return {string}
-       */
-      name() {
-        return this._name;
-      }
-      /**
-       * @package
-       */
-      _collectValue(value2, previous) {
-        if (previous === this.defaultValue || !Array.isArray(previous)) {
-          return [value2];
-        }
-        previous.push(value2);
-        return previous;
-      }
-      /**
-       * Set the default value, and optionally supply the description to be displayed in the help.
-       *
-       * @param {*} value
-       * @param {string} [description]
-       * @return {Argument}
-       */
-      default(value2, description) {
-        this.defaultValue = value2;
-        this.defaultValueDescription = description;
-        return this;
-      }
-      /**
-       * Set the custom handler for processing CLI command arguments into argument values.
-       *
-       * @param {Function} [fn]
-       * @return {Argument}
-       */
-      argParser(fn) {
-        this.parseArg = fn;
-        return this;
-      }
-      /**
-       * Only allow argument value to be one of choices.
-       *
-       * @param {string[]} values
-       * @return {Argument}
-       */
-      choices(values) {
-        this.argChoices = values.slice();
-        this.parseArg = (arg, previous) => {
-          if (!this.argChoices.includes(arg)) {
-            throw new InvalidArgumentError2(
-              `Allowed choices are ${this.argChoices.join(", ")}.`
-            );
-          }
-          if (this.variadic) {
-            return this._collectValue(arg, previous);
-          }
-          return arg;
-        };
-        return this;
-      }
-      /**
-       * Make argument required.
-       *
-       * @returns {Argument}
-       */
-      argRequired() {
-        this.required = true;
-        return this;
-      }
-      /**
-       * Make argument optional.
-       *
-       * @returns {Argument}
-       */
-      argOptional() {
-        this.required = false;
-        return this;
-      }
-    };
-    function humanReadableArgName(arg) {
-      const nameOutput = arg.name() + (arg.variadic === true ? "..." : "");
-      return arg.required ? "<" + nameOutput + ">" : "[" + nameOutput + "]";
-    }
-    exports2.Argument = Argument2;
-    exports2.humanReadableArgName = humanReadableArgName;
-  }
-});
-
-// node_modules/commander/lib/help.js
-var require_help = __commonJS({
-  "node_modules/commander/lib/help.js"(exports2) {
-    var { humanReadableArgName } = require_argument();
-    var Help2 = class {
-      constructor() {
-        this.helpWidth = void 0;
-        this.minWidthToWrap = 40;
-        this.sortSubcommands = false;
-        this.sortOptions = false;
-        this.showGlobalOptions = false;
-      }
-      /**
-       * prepareContext is called by Commander after applying overrides from `Command.configureHelp()`
-       * and just before calling `formatHelp()`.
-       *
-       * Commander just uses the helpWidth and the rest is provided for optional use by more complex subclasses.
-       *
-       * @param {{ error?: boolean, helpWidth?: number, outputHasColors?: boolean }} contextOptions
-       */
-      prepareContext(contextOptions) {
-        this.helpWidth = this.helpWidth ?? contextOptions.helpWidth ?? 80;
-      }
-      /**
-       * Get an array of the visible subcommands. Includes a placeholder for the implicit help command, if there is one.
-       *
-       * @param {Command} cmd
-       * @returns {Command[]}
-       */
-      visibleCommands(cmd) {
-        const visibleCommands = cmd.commands.filter((cmd2) => !cmd2._hidden);
-        const helpCommand = cmd._getHelpCommand();
-        if (helpCommand && !helpCommand._hidden) {
-          visibleCommands.push(helpCommand);
-        }
-        if (this.sortSubcommands) {
-          visibleCommands.sort((a2, b) => {
-            return a2.name().localeCompare(b.name());
-          });
-        }
-        return visibleCommands;
-      }
-      /**
-       * Compare options for sort.
-       *
-       * @param {Option} a
-       * @param {Option} b
-       * @returns {number}
-       */
-      compareOptions(a2, b) {
-        const getSortKey = (option) => {
-          return option.short ? option.short.replace(/^-/, "") : option.long.replace(/^--/, "");
-        };
-        return getSortKey(a2).localeCompare(getSortKey(b));
-      }
-      /**
-       * Get an array of the visible options. Includes a placeholder for the implicit help option, if there is one.
-       *
-       * @param {Command} cmd
-       * @returns {Option[]}
-       */
-      visibleOptions(cmd) {
-        const visibleOptions = cmd.options.filter((option) => !option.hidden);
-        const helpOption = cmd._getHelpOption();
-        if (helpOption && !helpOption.hidden) {
-          const removeShort = helpOption.short && cmd._findOption(helpOption.short);
-          const removeLong = helpOption.long && cmd._findOption(helpOption.long);
-          if (!removeShort && !removeLong) {
-            visibleOptions.push(helpOption);
-          } else if (helpOption.long && !removeLong) {
-            visibleOptions.push(
-              cmd.createOption(helpOption.long, helpOption.description)
-            );
-          } else if (helpOption.short && !removeShort) {
-            visibleOptions.push(
-              cmd.createOption(helpOption.short, helpOption.description)
-            );
-          }
-        }
-        if (this.sortOptions) {
-          visibleOptions.sort(this.compareOptions);
-        }
-        return visibleOptions;
-      }
-      /**
-       * Get an array of the visible global options. (Not including help.)
-       *
-       * @param {Command} cmd
-       * @returns {Option[]}
-       */
-      visibleGlobalOptions(cmd) {
-        if (!this.showGlobalOptions) return [];
-        const globalOptions = [];
-        for (let ancestorCmd = cmd.parent; ancestorCmd; ancestorCmd = ancestorCmd.parent) {
-          const visibleOptions = ancestorCmd.options.filter(
-            (option) => !option.hidden
-          );
-          globalOptions.push(...visibleOptions);
-        }
-        if (this.sortOptions) {
-          globalOptions.sort(this.compareOptions);
-        }
-        return globalOptions;
-      }
-      /**
-       * Get an array of the arguments if any have a description.
-       *
-       * @param {Command} cmd
-       * @returns {Argument[]}
-       */
-      visibleArguments(cmd) {
-        if (cmd._argsDescription) {
-          cmd.registeredArguments.forEach((argument) => {
-            argument.description = argument.description || cmd._argsDescription[argument.name()] || "";
-          });
-        }
-        if (cmd.registeredArguments.find((argument) => argument.description)) {
-          return cmd.registeredArguments;
-        }
-        return [];
-      }
-      /**
-       * Get the command term to show in the list of subcommands.
-       *
-       * @param {Command} cmd
-       * @returns {string}
-       */
-      subcommandTerm(cmd) {
-        const args = cmd.registeredArguments.map((arg) => humanReadableArgName(arg)).join(" ");
-        return cmd._name + (cmd._aliases[0] ? "|" + cmd._aliases[0] : "") + (cmd.options.length ? " [options]" : "") + // simplistic check for non-help option
-        (args ? " " + args : "");
-      }
-      /**
-       * Get the option term to show in the list of options.
-       *
-       * @param {Option} option
-       * @returns {string}
-       */
-      optionTerm(option) {
-        return option.flags;
-      }
-      /**
-       * Get the argument term to show in the list of arguments.
-       *
-       * @param {Argument} argument
-       * @returns {string}
-       */
-      argumentTerm(argument) {
-        return argument.name();
-      }
-      /**
-       * Get the longest command term length.
-       *
-       * @param {Command} cmd
-       * @param {Help} helper
-       * @returns {number}
-       */
-      longestSubcommandTermLength(cmd, helper) {
-        return helper.visibleCommands(cmd).reduce((max, command) => {
-          return Math.max(
-            max,
-            this.displayWidth(
-              helper.styleSubcommandTerm(helper.subcommandTerm(command))
-            )
-          );
-        }, 0);
-      }
-      /**
-       * Get the longest option term length.
-       *
-       * @param {Command} cmd
-       * @param {Help} helper
-       * @returns {number}
-       */
-      longestOptionTermLength(cmd, helper) {
-        return helper.visibleOptions(cmd).reduce((max, option) => {
-          return Math.max(
-            max,
-            this.displayWidth(helper.styleOptionTerm(helper.optionTerm(option)))
-          );
-        }, 0);
-      }
-      /**
-       * Get the longest global option term length.
-       *
-       * @param {Command} cmd
-       * @param {Help} helper
-       * @returns {number}
-       */
-      longestGlobalOptionTermLength(cmd, helper) {
-        return helper.visibleGlobalOptions(cmd).reduce((max, option) => {
-          return Math.max(
-            max,
-            this.displayWidth(helper.styleOptionTerm(helper.optionTerm(option)))
-          );
-        }, 0);
-      }
-      /**
-       * Get the longest argument term length.
-       *
-       * @param {Command} cmd
-       * @param {Help} helper
-       * @returns {number}
-       */
-      longestArgumentTermLength(cmd, helper) {
-        return helper.visibleArguments(cmd).reduce((max, argument) => {
-          return Math.max(
-            max,
-            this.displayWidth(
-              helper.styleArgumentTerm(helper.argumentTerm(argument))
-            )
-          );
-        }, 0);
-      }
-      /**
-       * Get the command usage to be displayed at the top of the built-in help.
-       *
-       * @param {Command} cmd
-       * @returns {string}
-       */
-      commandUsage(cmd) {
-        let cmdName = cmd._name;
-        if (cmd._aliases[0]) {
-          cmdName = cmdName + "|" + cmd._aliases[0];
-        }
-        let ancestorCmdNames = "";
-        for (let ancestorCmd = cmd.parent; ancestorCmd; ancestorCmd = ancestorCmd.parent) {
-          ancestorCmdNames = ancestorCmd.name() + " " + ancestorCmdNames;
-        }
-        return ancestorCmdNames + cmdName + " " + cmd.usage();
-      }
-      /**
-       * Get the description for the command.
-       *
-       * @param {Command} cmd
-       * @returns {string}
-       */
-      commandDescription(cmd) {
-        return cmd.description();
-      }
-      /**
-       * Get the subcommand summary to show in the list of subcommands.
-       * (Fallback to description for backwards compatibility.)
-       *
-       * @param {Command} cmd
-       * @returns {string}
-       */
-      subcommandDescription(cmd) {
-        return cmd.summary() || cmd.description();
-      }
-      /**
-       * Get the option description to show in the list of options.
-       *
-       * @param {Option} option
-       * @return {string}
-       */
-      optionDescription(option) {
-        const extraInfo = [];
-        if (option.argChoices) {
-          extraInfo.push(
-            // use stringify to match the display of the default value
-            `choices: ${option.argChoices.map((choice) => JSON.stringify(choice)).join(", ")}`
-          );
-        }
-        if (option.defaultValue !== void 0) {
-          const showDefault = option.required || option.optional || option.isBoolean() && typeof option.defaultValue === "boolean";
-          if (showDefault) {
-            extraInfo.push(
-              `default: ${option.defaultValueDescription || JSON.stringify(option.defaultValue)}`
-            );
-          }
-        }
-        if (option.presetArg !== void 0 && option.optional) {
-          extraInfo.push(`preset: ${JSON.stringify(option.presetArg)}`);
-        }
-        if (option.envVar !== void 0) {
-          extraInfo.push(`env: ${option.envVar}`);
-        }
-        if (extraInfo.length > 0) {
-          const extraDescription = `(${extraInfo.join(", ")})`;
-          if (option.description) {
-            return `${option.description} ${extraDescription}`;
-          }
-          return extraDescription;
-        }
-        return option.description;
-      }
-      /**
-       * Get the argument description to show in the list of arguments.
-       *
-       * @param {Argument} argument
-       * @return {string}
-       */
-      argumentDescription(argument) {
-        const extraInfo = [];
-        if (argument.argChoices) {
-          extraInfo.push(
-            // use stringify to match the display of the default value
-            `choices: ${argument.argChoices.map((choice) => JSON.stringify(choice)).join(", ")}`
-          );
-        }
-        if (argument.defaultValue !== void 0) {
-          extraInfo.push(
-            `default: ${argument.defaultValueDescription || JSON.stringify(argument.defaultValue)}`
-          );
-        }
-        if (extraInfo.length > 0) {
-          const extraDescription = `(${extraInfo.join(", ")})`;
-          if (argument.description) {
-            return `${argument.description} ${extraDescription}`;
-          }
-          return extraDescription;
-        }
-        return argument.description;
-      }
-      /**
-       * Format a list of items, given a heading and an array of formatted items.
-       *
-       * @param {string} heading
-       * @param {string[]} items
-       * @param {Help} helper
-       * @returns string[]
-       */
-      formatItemList(heading, items, helper) {
-        if (items.length === 0) return [];
-        return [helper.styleTitle(heading), ...items, ""];
-      }
-      /**
-       * Group items by their help group heading.
-       *
-       * @param {Command[] | Option[]} unsortedItems
-       * @param {Command[] | Option[]} visibleItems
-       * @param {Function} getGroup
-       * @returns {Map<string, Command[] | Option[]>}
-       */
-      groupItems(unsortedItems, visibleItems, getGroup) {
-        const result = /* @__PURE__ */ new Map();
-        unsortedItems.forEach((item) => {
-          const group2 = getGroup(item);
-          if (!result.has(group2)) result.set(group2, []);
-        });
-        visibleItems.forEach((item) => {
-          const group2 = getGroup(item);
-          if (!result.has(group2)) {
-            result.set(group2, []);
-          }
-          result.get(group2).push(item);
-        });
-        return result;
-      }
-      /**
-       * Generate the built-in help text.
-       *
-       * @param {Command} cmd
-       * @param {Help} helper
-       * @returns {string}
-       */
-      formatHelp(cmd, helper) {
-        const termWidth = helper.padWidth(cmd, helper);
-        const helpWidth = helper.helpWidth ?? 80;
-        function callFormatItem(term, description) {
-          return helper.formatItem(term, termWidth, description, helper);
-        }
-        let output = [
-          `${helper.styleTitle("Usage:")} ${helper.styleUsage(helper.commandUsage(cmd))}`,
-          ""
-        ];
-        const commandDescription = helper.commandDescription(cmd);
-        if (commandDescription.length > 0) {
-          output = output.concat([
-            helper.boxWrap(
-              helper.styleCommandDescription(commandDescription),
-              helpWidth
-            ),
-            ""
-          ]);
-        }
-        const argumentList = helper.visibleArguments(cmd).map((argument) => {
-          return callFormatItem(
-            helper.styleArgumentTerm(helper.argumentTerm(argument)),
-            helper.styleArgumentDescription(helper.argumentDescription(argument))
-          );
-        });
-        output = output.concat(
-          this.formatItemList("Arguments:", argumentList, helper)
-        );
-        const optionGroups = this.groupItems(
-          cmd.options,
-          helper.visibleOptions(cmd),
-          (option) => option.helpGroupHeading ?? "Options:"
-        );
-        optionGroups.forEach((options, group2) => {
-          const optionList = options.map((option) => {
-            return callFormatItem(
-              helper.styleOptionTerm(helper.optionTerm(option)),
-              helper.styleOptionDescription(helper.optionDescription(option))
-            );
-          });
-          output = output.concat(this.formatItemList(group2, optionList, helper));
-        });
-        if (helper.showGlobalOptions) {
-          const globalOptionList = helper.visibleGlobalOptions(cmd).map((option) => {
-            return callFormatItem(
-              helper.styleOptionTerm(helper.optionTerm(option)),
-              helper.styleOptionDescription(helper.optionDescription(option))
-            );
-          });
-          output = output.concat(
-            this.formatItemList("Global Options:", globalOptionList, helper)
-          );
-        }
-        const commandGroups = this.groupItems(
-          cmd.commands,
-          helper.visibleCommands(cmd),
-          (sub) => sub.helpGroup() || "Commands:"
-        );
-        commandGroups.forEach((commands, group2) => {
-          const commandList = commands.map((sub) => {
-            return callFormatItem(
-              helper.styleSubcommandTerm(helper.subcommandTerm(sub)),
-              helper.styleSubcommandDescription(helper.subcommandDescription(sub))
-            );
-          });
-          output = output.concat(this.formatItemList(group2, commandList, helper));
-        });
-        return output.join("\n");
-      }
-      /**
-       * Return display width of string, ignoring ANSI escape sequences. Used in padding and wrapping calculations.
-       *
-       * @param {string} str
-       * @returns {number}
-       */
-      displayWidth(str) {
-        return stripColor(str).length;
-      }
-      /**
-       * Style the title for displaying in the help. Called with 'Usage:', 'Options:', etc.
-       *
-       * @param {string} str
-       * @returns {string}
-       */
-      styleTitle(str) {
-        return str;
-      }
-      styleUsage(str) {
-        return str.split(" ").map((word) => {
-          if (word === "[options]") return this.styleOptionText(word);
-          if (word === "[command]") return this.styleSubcommandText(word);
-          if (word[0] === "[" || word[0] === "<")
-            return this.styleArgumentText(word);
-          return this.styleCommandText(word);
-        }).join(" ");
-      }
-      styleCommandDescription(str) {
-        return this.styleDescriptionText(str);
-      }
-      styleOptionDescription(str) {
-        return this.styleDescriptionText(str);
-      }
-      styleSubcommandDescription(str) {
-        return this.styleDescriptionText(str);
-      }
-      styleArgumentDescription(str) {
-        return this.styleDescriptionText(str);
-      }
-      styleDescriptionText(str) {
-        return str;
-      }
-      styleOptionTerm(str) {
-        return this.styleOptionText(str);
-      }
-      styleSubcommandTerm(str) {
-        return str.split(" ").map((word) => {
-          if (word === "[options]") return this.styleOptionText(word);
-          if (word[0] === "[" || word[0] === "<")
-            return this.styleArgumentText(word);
-          return this.styleSubcommandText(word);
-        }).join(" ");
-      }
-      styleArgumentTerm(str) {
-        return this.styleArgumentText(str);
-      }
-      styleOptionText(str) {
-        return str;
-      }
-      styleArgumentText(str) {
-        return str;
-      }
-      styleSubcommandText(str) {
-        return str;
-      }
-      styleCommandText(str) {
-        return str;
-      }
-      /**
-       * Calculate the pad width from the maximum term length.
-       *
-       * @param {Command} cmd
-       * @param {Help} helper
-       * @returns {number}
-       */
-      padWidth(cmd, helper) {
-        return Math.max(
-          helper.longestOptionTermLength(cmd, helper),
-          helper.longestGlobalOptionTermLength(cmd, helper),
-          helper.longestSubcommandTermLength(cmd, helper),
-          helper.longestArgumentTermLength(cmd, helper)
-        );
-      }
-      /**
-       * Detect manually wrapped and indented strings by checking for line break followed by whitespace.
-       *
-       * @param {string} str
-       * @returns {boolean}
-       */
-      preformatted(str) {
-        return /\n[^\S\r\n]/.test(str);
-      }
-      /**
-       * Format the "item", which consists of a term and description. Pad the term and wrap the description, indenting the following lines.
-       *
-       * So "TTT", 5, "DDD DDDD DD DDD" might be formatted for this.helpWidth=17 like so:
-       *   TTT  DDD DDDD
-       *        DD DDD
-       *
-       * @param {string} term
-       * @param {number} termWidth
-       * @param {string} description
-       * @param {Help} helper
-       * @returns {string}
-       */
-      formatItem(term, termWidth, description, helper) {
-        const itemIndent = 2;
-        const itemIndentStr = " ".repeat(itemIndent);
-        if (!description) return itemIndentStr + term;
-        const paddedTerm = term.padEnd(
-          termWidth + term.length - helper.displayWidth(term)
-        );
-        const spacerWidth = 2;
-        const helpWidth = this.helpWidth ?? 80;
-        const remainingWidth = helpWidth - termWidth - spacerWidth - itemIndent;
-        let formattedDescription;
-        if (remainingWidth < this.minWidthToWrap || helper.preformatted(description)) {
-          formattedDescription = description;
-        } else {
-          const wrappedDescription = helper.boxWrap(description, remainingWidth);
-          formattedDescription = wrappedDescription.replace(
-            /\n/g,
-            "\n" + " ".repeat(termWidth + spacerWidth)
-          );
-        }
-        return itemIndentStr + paddedTerm + " ".repeat(spacerWidth) + formattedDescription.replace(/\n/g, `
-${itemIndentStr}`);
-      }
-      /**
-       * Wrap a string at whitespace, preserving existing line breaks.
-       * Wrapping is skipped if the width is less than `minWidthToWrap`.
-       *
-       * @param {string} str
-       * @param {number} width
-       * @returns {string}
-       */
-      boxWrap(str, width) {
-        if (width < this.minWidthToWrap) return str;
-        const rawLines = str.split(/\r\n|\n/);
-        const chunkPattern = /[\s]*[^\s]+/g;
-        const wrappedLines = [];
-        rawLines.forEach((line) => {
-          const chunks = line.match(chunkPattern);
-          if (chunks === null) {
-            wrappedLines.push("");
-            return;
-          }
-          let sumChunks = [chunks.shift()];
-          let sumWidth = this.displayWidth(sumChunks[0]);
-          chunks.forEach((chunk) => {
-            const visibleWidth = this.displayWidth(chunk);
-            if (sumWidth + visibleWidth <= width) {
-              sumChunks.push(chunk);
-              sumWidth += visibleWidth;
-              return;
-            }
-            wrappedLines.push(sumChunks.join(""));
-            const nextChunk = chunk.trimStart();
-            sumChunks = [nextChunk];
-            sumWidth = this.displayWidth(nextChunk);
-          });
-          wrappedLines.push(sumChunks.join(""));
-        });
-        return wrappedLines.join("\n");
-      }
-    };
-    function stripColor(str) {
-      const sgrPattern = /\x1b\[\d*(;\d*)*m/g;
-      return str.replace(sgrPattern, "");
-    }
-    exports2.Help = Help2;
-    exports2.stripColor = stripColor;
-  }
-});
-
-// node_modules/commander/lib/option.js
-var require_option = __commonJS({
-  "node_modules/commander/lib/option.js"(exports2) {
-    var { InvalidArgumentError: InvalidArgumentError2 } = require_error();
-    var Option2 = class {
-      /**
-       * Initialize a new `Option` with the given `flags` and `description`.
-       *
-       * @param {string} flags
-       * @param {string} [description]
-       */
-      constructor(flags, description) {
-        this.flags = flags;
-        this.description = description || "";
-        this.required = flags.includes("<");
-        this.optional = flags.includes("[");
-        this.variadic = /\w\.\.\.[>\]]$/.test(flags);
-        this.mandatory = false;
-        const optionFlags = splitOptionFlags(flags);
-        this.short = optionFlags.shortFlag;
-        this.long = optionFlags.longFlag;
-        this.negate = false;
-        if (this.long) {
-          this.negate = this.long.startsWith("--no-");
-        }
-        this.defaultValue = void 0;
-        this.defaultValueDescription = void 0;
-        this.presetArg = void 0;
-        this.envVar = void 0;
-        this.parseArg = void 0;
-        this.hidden = false;
-        this.argChoices = void 0;
-        this.conflictsWith = [];
-        this.implied = void 0;
-        this.helpGroupHeading = void 0;
-      }
-      /**
-       * Set the default value, and optionally supply the description to be displayed in the help.
-       *
-       * @param {*} value
-       * @param {string} [description]
-       * @return {Option}
-       */
-      default(value2, description) {
-        this.defaultValue = value2;
-        this.defaultValueDescription = description;
-        return this;
-      }
-      /**
-       * Preset to use when option used without option-argument, especially optional but also boolean and negated.
-       * The custom processing (parseArg) is called.
-       *
-       * @example
-       * new Option('--color').default('GREYSCALE').preset('RGB');
-       * new Option('--donate [amount]').preset('20').argParser(parseFloat);
-       *
-       * @param {*} arg
-       * @return {Option}
-       */
-      preset(arg) {
-        this.presetArg = arg;
-        return this;
-      }
-      /**
-       * Add option name(s) that conflict with this option.
-       * An error will be displayed if conflicting options are found during parsing.
-       *
-       * @example
-       * new Option('--rgb').conflicts('cmyk');
-       * new Option('--js').conflicts(['ts', 'jsx']);
-       *
-       * @param {(string | string[])} names
-       * @return {Option}
-       */
-      conflicts(names) {
-        this.conflictsWith = this.conflictsWith.concat(names);
-        return this;
-      }
-      /**
-       * Specify implied option values for when this option is set and the implied options are not.
-       *
-       * The custom processing (parseArg) is not called on the implied values.
-       *
-       * @example
-       * program
-       *   .addOption(new Option('--log', 'write logging information to file'))
-       *   .addOption(new Option('--trace', 'log extra details').implies({ log: 'trace.txt' }));
-       *
-       * @param {object} impliedOptionValues
-       * @return {Option}
-       */
-      implies(impliedOptionValues) {
-        let newImplied = impliedOptionValues;
-        if (typeof impliedOptionValues === "string") {
-          newImplied = { [impliedOptionValues]: true };
-        }
-        this.implied = Object.assign(this.implied || {}, newImplied);
-        return this;
-      }
-      /**
-       * Set environment variable to check for option value.
-       *
-       * An environment variable is only used if when processed the current option value is
-       * undefined, or the source of the current value is 'default' or 'config' or 'env'.
-       *
-       * @param {string} name
-       * @return {Option}
-       */
-      env(name) {
-        this.envVar = name;
-        return this;
-      }
-      /**
-       * Set the custom handler for processing CLI option arguments into option values.
-       *
-       * @param {Function} [fn]
-       * @return {Option}
-       */
-      argParser(fn) {
-        this.parseArg = fn;
-        return this;
-      }
-      /**
-       * Whether the option is mandatory and must have a value after parsing.
-       *
-       * @param {boolean} [mandatory=true]
-       * @return {Option}
-       */
-      makeOptionMandatory(mandatory = true) {
-        this.mandatory = !!mandatory;
-        return this;
-      }
-      /**
-       * Hide option in help.
-       *
-       * @param {boolean} [hide=true]
-       * @return {Option}
-       */
-      hideHelp(hide = true) {
-        this.hidden = !!hide;
-        return this;
-      }
-      /**
-       * @package
-       */
-      _collectValue(value2, previous) {
-        if (previous === this.defaultValue || !Array.isArray(previous)) {
-          return [value2];
-        }
-        previous.push(value2);
-        return previous;
-      }
-      /**
-       * Only allow option value to be one of choices.
-       *
-       * @param {string[]} values
-       * @return {Option}
-       */
-      choices(values) {
-        this.argChoices = values.slice();
-        this.parseArg = (arg, previous) => {
-          if (!this.argChoices.includes(arg)) {
-            throw new InvalidArgumentError2(
-              `Allowed choices are ${this.argChoices.join(", ")}.`
-            );
-          }
-          if (this.variadic) {
-            return this._collectValue(arg, previous);
-          }
-          return arg;
-        };
-        return this;
-      }
-      /**
-       * Return option name.
-       *
-       * @return {string}
-       */
-      name() {
-        if (this.long) {
-          return this.long.replace(/^--/, "");
-        }
-        return this.short.replace(/^-/, "");
-      }
-      /**
-       * Return option name, in a camelcase format that can be used
-       * as an object attribute key.
-       *
-       * @return {string}
-       */
-      attributeName() {
-        if (this.negate) {
-          return camelcase(this.name().replace(/^no-/, ""));
-        }
-        return camelcase(this.name());
-      }
-      /**
-       * Set the help group heading.
-       *
-       * @param {string} heading
-       * @return {Option}
-       */
-      helpGroup(heading) {
-        this.helpGroupHeading = heading;
-        return this;
-      }
-      /**
-       * Check if `arg` matches the short or long flag.
-       *
-       * @param {string} arg
-       * @return {boolean}
-       * @package
-       */
-      is(arg) {
-        return this.short === arg || this.long === arg;
-      }
-      /**
-       * Return whether a boolean option.
-       *
-       * Options are one of boolean, negated, required argument, or optional argument.
-       *
-       * @return {boolean}
-       * @package
-       */
-      isBoolean() {
-        return !this.required && !this.optional && !this.negate;
-      }
-    };
-    var DualOptions = class {
-      /**
-       * @param {Option[]} options
-       */
-      constructor(options) {
-        this.positiveOptions = /* @__PURE__ */ new Map();
-        this.negativeOptions = /* @__PURE__ */ new Map();
-        this.dualOptions = /* @__PURE__ */ new Set();
-        options.forEach((option) => {
-          if (option.negate) {
-            this.negativeOptions.set(option.attributeName(), option);
-          } else {
-            this.positiveOptions.set(option.attributeName(), option);
-          }
-        });
-        this.negativeOptions.forEach((value2, key) => {
-          if (this.positiveOptions.has(key)) {
-            this.dualOptions.add(key);
-          }
-        });
-      }
-      /**
-       * Did the value come from the option, and not from possible matching dual option?
-       *
-       * @param {*} value
-       * @param {Option} option
-       * @returns {boolean}
-       */
-      valueFromOption(value2, option) {
-        const optionKey = option.attributeName();
-        if (!this.dualOptions.has(optionKey)) return true;
-        const preset = this.negativeOptions.get(optionKey).presetArg;
-        const negativeValue = preset !== void 0 ? preset : false;
-        return option.negate === (negativeValue === value2);
-      }
-    };
-    function camelcase(str) {
-      return str.split("-").reduce((str2, word) => {
-        return str2 + word[0].toUpperCase() + word.slice(1);
-      });
-    }
-    function splitOptionFlags(flags) {
-      let shortFlag;
-      let longFlag;
-      const shortFlagExp = /^-[^-]$/;
-      const longFlagExp = /^--[^-]/;
-      const flagParts = flags.split(/[ |,]+/).concat("guard");
-      if (shortFlagExp.test(flagParts[0])) shortFlag = flagParts.shift();
-      if (longFlagExp.test(flagParts[0])) longFlag = flagParts.shift();
-      if (!shortFlag && shortFlagExp.test(flagParts[0]))
-        shortFlag = flagParts.shift();
-      if (!shortFlag && longFlagExp.test(flagParts[0])) {
-        shortFlag = longFlag;
-        longFlag = flagParts.shift();
-      }
-      if (flagParts[0].startsWith("-")) {
-        const unsupportedFlag = flagParts[0];
-        const baseError = `option creation failed due to '${unsupportedFlag}' in option flags '${flags}'`;
-        if (/^-[^-][^-]/.test(unsupportedFlag))
-          throw new Error(
-            `${baseError}
-- a short flag is a single dash and a single character
-  - either use a single dash and a single character (for a short flag)
-  - or use a double dash for a long option (and can have two, like '--ws, --workspace')`
-          );
-        if (shortFlagExp.test(unsupportedFlag))
-          throw new Error(`${baseError}
-- too many short flags`);
-        if (longFlagExp.test(unsupportedFlag))
-          throw new Error(`${baseError}
-- too many long flags`);
-        throw new Error(`${baseError}
-- unrecognised flag format`);
-      }
-      if (shortFlag === void 0 && longFlag === void 0)
-        throw new Error(
-          `option creation failed due to no flags found in '${flags}'.`
-        );
-      return { shortFlag, longFlag };
-    }
-    exports2.Option = Option2;
-    exports2.DualOptions = DualOptions;
-  }
-});
-
-// node_modules/commander/lib/suggestSimilar.js
-var require_suggestSimilar = __commonJS({
-  "node_modules/commander/lib/suggestSimilar.js"(exports2) {
-    var maxDistance = 3;
-    function editDistance(a2, b) {
-      if (Math.abs(a2.length - b.length) > maxDistance)
-        return Math.max(a2.length, b.length);
-      const d = [];
-      for (let i2 = 0; i2 <= a2.length; i2++) {
-        d[i2] = [i2];
-      }
-      for (let j = 0; j <= b.length; j++) {
-        d[0][j] = j;
-      }
-      for (let j = 1; j <= b.length; j++) {
-        for (let i2 = 1; i2 <= a2.length; i2++) {
-          let cost = 1;
-          if (a2[i2 - 1] === b[j - 1]) {
-            cost = 0;
-          } else {
-            cost = 1;
-          }
-          d[i2][j] = Math.min(
-            d[i2 - 1][j] + 1,
-            // deletion
-            d[i2][j - 1] + 1,
-            // insertion
-            d[i2 - 1][j - 1] + cost
-            // substitution
-          );
-          if (i2 > 1 && j > 1 && a2[i2 - 1] === b[j - 2] && a2[i2 - 2] === b[j - 1]) {
-            d[i2][j] = Math.min(d[i2][j], d[i2 - 2][j - 2] + 1);
-          }
-        }
-      }
-      return d[a2.length][b.length];
-    }
-    function suggestSimilar(word, candidates2) {
-      if (!candidates2 || candidates2.length === 0) return "";
-      candidates2 = Array.from(new Set(candidates2));
-      const searchingOptions = word.startsWith("--");
-      if (searchingOptions) {
-        word = word.slice(2);
-        candidates2 = candidates2.map((candidate) => candidate.slice(2));
-      }
-      let similar = [];
-      let bestDistance = maxDistance;
-      const minSimilarity = 0.4;
-      candidates2.forEach((candidate) => {
-        if (candidate.length <= 1) return;
-        const distance = editDistance(word, candidate);
-        const length = Math.max(word.length, candidate.length);
-        const similarity = (length - distance) / length;
-        if (similarity > minSimilarity) {
-          if (distance < bestDistance) {
-            bestDistance = distance;
-            similar = [candidate];
-          } else if (distance === bestDistance) {
-            similar.push(candidate);
-          }
-        }
-      });
-      similar.sort((a2, b) => a2.localeCompare(b));
-      if (searchingOptions) {
-        similar = similar.map((candidate) => `--${candidate}`);
-      }
-      if (similar.length > 1) {
-        return `
-(Did you mean one of ${similar.join(", ")}?)`;
-      }
-      if (similar.length === 1) {
-        return `
-(Did you mean ${similar[0]}?)`;
-      }
-      return "";
-    }
-    exports2.suggestSimilar = suggestSimilar;
-  }
-});
-
-// node_modules/commander/lib/command.js
-var require_command = __commonJS({
-  "node_modules/commander/lib/command.js"(exports2) {
-    var EventEmitter5 = __require("node:events").EventEmitter;
-    var childProcess = __require("node:child_process");
-    var path17 = __require("node:path");
-    var fs8 = __require("node:fs");
-    var process13 = __require("node:process");
-    var { Argument: Argument2, humanReadableArgName } = require_argument();
-    var { CommanderError: CommanderError2 } = require_error();
-    var { Help: Help2, stripColor } = require_help();
-    var { Option: Option2, DualOptions } = require_option();
-    var { suggestSimilar } = require_suggestSimilar();
-    var Command3 = class _Command extends EventEmitter5 {
-      /**
-       * Initialize a new `Command`.
-       *
-       * @param {string} [name]
-       */
-      constructor(name) {
-        super();
-        this.commands = [];
-        this.options = [];
-        this.parent = null;
-        this._allowUnknownOption = false;
-        this._allowExcessArguments = false;
-        this.registeredArguments = [];
-        this._args = this.registeredArguments;
-        this.args = [];
-        this.rawArgs = [];
-        this.processedArgs = [];
-        this._scriptPath = null;
-        this._name = name || "";
-        this._optionValues = {};
-        this._optionValueSources = {};
-        this._storeOptionsAsProperties = false;
-        this._actionHandler = null;
-        this._executableHandler = false;
-        this._executableFile = null;
-        this._executableDir = null;
-        this._defaultCommandName = null;
-        this._exitCallback = null;
-        this._aliases = [];
-        this._combineFlagAndOptionalValue = true;
-        this._description = "";
-        this._summary = "";
-        this._argsDescription = void 0;
-        this._enablePositionalOptions = false;
-        this._passThroughOptions = false;
-        this._lifeCycleHooks = {};
-        this._showHelpAfterError = false;
-        this._showSuggestionAfterError = true;
-        this._savedState = null;
-        this._outputConfiguration = {
-          writeOut: (str) => process13.stdout.write(str),
-          writeErr: (str) => process13.stderr.write(str),
-          outputError: (str, write) => write(str),
-          getOutHelpWidth: () => process13.stdout.isTTY ? process13.stdout.columns : void 0,
-          getErrHelpWidth: () => process13.stderr.isTTY ? process13.stderr.columns : void 0,
-          getOutHasColors: () => useColor() ?? (process13.stdout.isTTY && process13.stdout.hasColors?.()),
-          getErrHasColors: () => useColor() ?? (process13.stderr.isTTY && process13.stderr.hasColors?.()),
-          stripColor: (str) => stripColor(str)
-        };
-        this._hidden = false;
-        this._helpOption = void 0;
-        this._addImplicitHelpCommand = void 0;
-        this._helpCommand = void 0;
-        this._helpConfiguration = {};
-        this._helpGroupHeading = void 0;
-        this._defaultCommandGroup = void 0;
-        this._defaultOptionGroup = void 0;
-      }
-      /**
-       * Copy settings that are useful to have in common across root command and subcommands.
-       *
-       * (Used internally when adding a command using `.command()` so subcommands inherit parent settings.)
-       *
-       * @param {Command} sourceCommand
-       * @return {Command} `this` command for chaining
-       */
-      copyInheritedSettings(sourceCommand) {
-        this._outputConfiguration = sourceCommand._outputConfiguration;
-        this._helpOption = sourceCommand._helpOption;
-        this._helpCommand = sourceCommand._helpCommand;
-        this._helpConfiguration = sourceCommand._helpConfiguration;
-        this._exitCallback = sourceCommand._exitCallback;
-        this._storeOptionsAsProperties = sourceCommand._storeOptionsAsProperties;
-        this._combineFlagAndOptionalValue = sourceCommand._combineFlagAndOptionalValue;
-        this._allowExcessArguments = sourceCommand._allowExcessArguments;
-        this._enablePositionalOptions = sourceCommand._enablePositionalOptions;
-        this._showHelpAfterError = sourceCommand._showHelpAfterError;
-        this._showSuggestionAfterError = sourceCommand._showSuggestionAfterError;
-        return this;
-      }
-      /**
-       * @returns {Command[]}
-       * @private
-       */
-      _getCommandAndAncestors() {
-        const result = [];
-        for (let command = this; command; command = command.parent) {
-          result.push(command);
-        }
-        return result;
-      }
-      /**
-       * Define a command.
-       *
-       * There are two styles of command: pay attention to where to put the description.
-       *
-       * @example
-       * // Command implemented using action handler (description is supplied separately to `.command`)
-       * program
-       *   .command('clone <source> [destination]')
-       *   .description('clone a repository into a newly created directory')
-       *   .action((source, destination) => {
-       *     console.log('clone command called');
-       *   });
-       *
-       * // Command implemented using separate executable file (description is second parameter to `.command`)
-       * program
-       *   .command('start <service>', 'start named service')
-       *   .command('stop [service]', 'stop named service, or all if no name supplied');
-       *
-       * @param {string} nameAndArgs - command name and arguments, args are `<required>` or `[optional]` and last may also be `variadic...`
-       * @param {(object | string)} [actionOptsOrExecDesc] - configuration options (for action), or description (for executable)
-       * @param {object} [execOpts] - configuration options (for executable)
-       * @return {Command} returns new command for action handler, or `this` for executable command
-       */
-      command(nameAndArgs, actionOptsOrExecDesc, execOpts) {
-        let desc = actionOptsOrExecDesc;
-        let opts = execOpts;
-        if (typeof desc === "object" && desc !== null) {
-          opts = desc;
-          desc = null;
-        }
-        opts = opts || {};
-        const [, name, args] = nameAndArgs.match(/([^ ]+) *(.*)/);
-        const cmd = this.createCommand(name);
-        if (desc) {
-          cmd.description(desc);
-          cmd._executableHandler = true;
-        }
-        if (opts.isDefault) this._defaultCommandName = cmd._name;
-        cmd._hidden = !!(opts.noHelp || opts.hidden);
-        cmd._executableFile = opts.executableFile || null;
-        if (args) cmd.arguments(args);
-        this._registerCommand(cmd);
-        cmd.parent = this;
-        cmd.copyInheritedSettings(this);
-        if (desc) return this;
-        return cmd;
-      }
-      /**
-       * Factory routine to create a new unattached command.
-       *
-       * See .command() for creating an attached subcommand, which uses this routine to
-       * create the command. You can override createCommand to customise subcommands.
-       *
-       * @param {string} [name]
-       * @return {Command} new command
-       */
-      createCommand(name) {
-        return new _Command(name);
-      }
-      /**
-       * You can customise the help with a subclass of Help by overriding createHelp,
-       * or by overriding Help properties using configureHelp().
-       *
-       * @return {Help}
-       */
-      createHelp() {
-        return Object.assign(new Help2(), this.configureHelp());
-      }
-      /**
-       * You can customise the help by overriding Help properties using configureHelp(),
-       * or with a subclass of Help by overriding createHelp().
-       *
-       * @param {object} [configuration] - configuration options
-       * @return {(Command | object)} `this` command for chaining, or stored configuration
-       */
-      configureHelp(configuration) {
-        if (configuration === void 0) return this._helpConfiguration;
-        this._helpConfiguration = configuration;
-        return this;
-      }
-      /**
-       * The default output goes to stdout and stderr. You can customise this for special
-       * applications. You can also customise the display of errors by overriding outputError.
-       *
-       * The configuration properties are all functions:
-       *
-       *     // change how output being written, defaults to stdout and stderr
-       *     writeOut(str)
-       *     writeErr(str)
-       *     // change how output being written for errors, defaults to writeErr
-       *     outputError(str, write) // used for displaying errors and not used for displaying help
-       *     // specify width for wrapping help
-       *     getOutHelpWidth()
-       *     getErrHelpWidth()
-       *     // color support, currently only used with Help
-       *     getOutHasColors()
-       *     getErrHasColors()
-       *     stripColor() // used to remove ANSI escape codes if output does not have colors
-       *
-       * @param {object} [configuration] - configuration options
-       * @return {(Command | object)} `this` command for chaining, or stored configuration
-       */
-      configureOutput(configuration) {
-        if (configuration === void 0) return this._outputConfiguration;
-        this._outputConfiguration = {
-          ...this._outputConfiguration,
-          ...configuration
-        };
-        return this;
-      }
-      /**
-       * Display the help or a custom message after an error occurs.
-       *
-       * @param {(boolean|string)} [displayHelp]
-       * @return {Command} `this` command for chaining
-       */
-      showHelpAfterError(displayHelp = true) {
-        if (typeof displayHelp !== "string") displayHelp = !!displayHelp;
-        this._showHelpAfterError = displayHelp;
-        return this;
-      }
-      /**
-       * Display suggestion of similar commands for unknown commands, or options for unknown options.
-       *
-       * @param {boolean} [displaySuggestion]
-       * @return {Command} `this` command for chaining
-       */
-      showSuggestionAfterError(displaySuggestion = true) {
-        this._showSuggestionAfterError = !!displaySuggestion;
-        return this;
-      }
-      /**
-       * Add a prepared subcommand.
-       *
-       * See .command() for creating an attached subcommand which inherits settings from its parent.
-       *
-       * @param {Command} cmd - new subcommand
-       * @param {object} [opts] - configuration options
-       * @return {Command} `this` command for chaining
-       */
-      addCommand(cmd, opts) {
-        if (!cmd._name) {
-          throw new Error(`Command passed to .addCommand() must have a name
-- specify the name in Command constructor or using .name()`);
-        }
-        opts = opts || {};
-        if (opts.isDefault) this._defaultCommandName = cmd._name;
-        if (opts.noHelp || opts.hidden) cmd._hidden = true;
-        this._registerCommand(cmd);
-        cmd.parent = this;
-        cmd._checkForBrokenPassThrough();
-        return this;
-      }
-      /**
-       * Factory routine to create a new unattached argument.
-       *
-       * See .argument() for creating an attached argument, which uses this routine to
-       * create the argument. You can override createArgument to return a custom argument.
-       *
-       * @param {string} name
-       * @param {string} [description]
-       * @return {Argument} new argument
-       */
-      createArgument(name, description) {
-        return new Argument2(name, description);
-      }
-      /**
-       * Define argument syntax for command.
-       *
-       * The default is that the argument is required, and you can explicitly
-       * indicate this with <> around the name. Put [] around the name for an optional argument.
-       *
-       * @example
-       * program.argument('<input-file>');
-       * program.argument('[output-file]');
-       *
-       * @param {string} name
-       * @param {string} [description]
-       * @param {(Function|*)} [parseArg] - custom argument processing function or default value
-       * @param {*} [defaultValue]
-       * @return {Command} `this` command for chaining
-       */
-      argument(name, description, parseArg, defaultValue) {
-        const argument = this.createArgument(name, description);
-        if (typeof parseArg === "function") {
-          argument.default(defaultValue).argParser(parseArg);
-        } else {
-          argument.default(parseArg);
-        }
-        this.addArgument(argument);
-        return this;
-      }
-      /**
-       * Define argument syntax for command, adding multiple at once (without descriptions).
-       *
-       * See also .argument().
-       *
-       * @example
-       * program.arguments('<cmd> [env]');
-       *
-       * @param {string} names
-       * @return {Command} `this` command for chaining
-       */
-      arguments(names) {
-        names.trim().split(/ +/).forEach((detail) => {
-          this.argument(detail);
-        });
-        return this;
-      }
-      /**
-       * Define argument syntax for command, adding a prepared argument.
-       *
-       * @param {Argument} argument
-       * @return {Command} `this` command for chaining
-       */
-      addArgument(argument) {
-        const previousArgument = this.registeredArguments.slice(-1)[0];
-        if (previousArgument?.variadic) {
-          throw new Error(
-            `only the last argument can be variadic '${previousArgument.name()}'`
-          );
-        }
-        if (argument.required && argument.defaultValue !== void 0 && argument.parseArg === void 0) {
-          throw new Error(
-            `a default value for a required argument is never used: '${argument.name()}'`
-          );
-        }
-        this.registeredArguments.push(argument);
-        return this;
-      }
-      /**
-       * Customise or override default help command. By default a help command is automatically added if your command has subcommands.
-       *
-       * @example
-       *    program.helpCommand('help [cmd]');
-       *    program.helpCommand('help [cmd]', 'show help');
-       *    program.helpCommand(false); // suppress default help command
-       *    program.helpCommand(true); // add help command even if no subcommands
-       *
-       * @param {string|boolean} enableOrNameAndArgs - enable with custom name and/or arguments, or boolean to override whether added
-       * @param {string} [description] - custom description
-       * @return {Command} `this` command for chaining
-       */
-      helpCommand(enableOrNameAndArgs, description) {
-        if (typeof enableOrNameAndArgs === "boolean") {
-          this._addImplicitHelpCommand = enableOrNameAndArgs;
-          if (enableOrNameAndArgs && this._defaultCommandGroup) {
-            this._initCommandGroup(this._getHelpCommand());
-          }
-          return this;
-        }
-        const nameAndArgs = enableOrNameAndArgs ?? "help [command]";
-        const [, helpName, helpArgs] = nameAndArgs.match(/([^ ]+) *(.*)/);
-        const helpDescription = description ?? "display help for command";
-        const helpCommand = this.createCommand(helpName);
-        helpCommand.helpOption(false);
-        if (helpArgs) helpCommand.arguments(helpArgs);
-        if (helpDescription) helpCommand.description(helpDescription);
-        this._addImplicitHelpCommand = true;
-        this._helpCommand = helpCommand;
-        if (enableOrNameAndArgs || description) this._initCommandGroup(helpCommand);
-        return this;
-      }
-      /**
-       * Add prepared custom help command.
-       *
-       * @param {(Command|string|boolean)} helpCommand - custom help command, or deprecated enableOrNameAndArgs as for `.helpCommand()`
-       * @param {string} [deprecatedDescription] - deprecated custom description used with custom name only
-       * @return {Command} `this` command for chaining
-       */
-      addHelpCommand(helpCommand, deprecatedDescription) {
-        if (typeof helpCommand !== "object") {
-          this.helpCommand(helpCommand, deprecatedDescription);
-          return this;
-        }
-        this._addImplicitHelpCommand = true;
-        this._helpCommand = helpCommand;
-        this._initCommandGroup(helpCommand);
-        return this;
-      }
-      /**
-       * Lazy create help command.
-       *
-       * @return {(Command|null)}
-       * @package
-       */
-      _getHelpCommand() {
-        const hasImplicitHelpCommand = this._addImplicitHelpCommand ?? (this.commands.length && !this._actionHandler && !this._findCommand("help"));
-        if (hasImplicitHelpCommand) {
-          if (this._helpCommand === void 0) {
-            this.helpCommand(void 0, void 0);
-          }
-          return this._helpCommand;
-        }
-        return null;
-      }
-      /**
-       * Add hook for life cycle event.
-       *
-       * @param {string} event
-       * @param {Function} listener
-       * @return {Command} `this` command for chaining
-       */
-      hook(event, listener) {
-        const allowedValues = ["preSubcommand", "preAction", "postAction"];
-        if (!allowedValues.includes(event)) {
-          throw new Error(`Unexpected value for event passed to hook : '${event}'.
-Expecting one of '${allowedValues.join("', '")}'`);
-        }
-        if (this._lifeCycleHooks[event]) {
-          this._lifeCycleHooks[event].push(listener);
-        } else {
-          this._lifeCycleHooks[event] = [listener];
-        }
-        return this;
-      }
-      /**
-       * Register callback to use as replacement for calling process.exit.
-       *
-       * @param {Function} [fn] optional callback which will be passed a CommanderError, defaults to throwing
-       * @return {Command} `this` command for chaining
-       */
-      exitOverride(fn) {
-        if (fn) {
-          this._exitCallback = fn;
-        } else {
-          this._exitCallback = (err2) => {
-            if (err2.code !== "commander.executeSubCommandAsync") {
-              throw err2;
-            } else {
-            }
-          };
-        }
-        return this;
-      }
-      /**
-       * Call process.exit, and _exitCallback if defined.
-       *
-       * @param {number} exitCode exit code for using with process.exit
-       * @param {string} code an id string representing the error
-       * @param {string} message human-readable description of the error
-       * @return never
-       * @private
-       */
-      _exit(exitCode, code2, message) {
-        if (this._exitCallback) {
-          this._exitCallback(new CommanderError2(exitCode, code2, message));
-        }
-        process13.exit(exitCode);
-      }
-      /**
-       * Register callback `fn` for the command.
-       *
-       * @example
-       * program
-       *   .command('serve')
-       *   .description('start service')
-       *   .action(function() {
-       *      // do work here
-       *   });
-       *
-       * @param {Function} fn
-       * @return {Command} `this` command for chaining
-       */
-      action(fn) {
-        const listener = (args) => {
-          const expectedArgsCount = this.registeredArguments.length;
-          const actionArgs = args.slice(0, expectedArgsCount);
-          if (this._storeOptionsAsProperties) {
-            actionArgs[expectedArgsCount] = this;
-          } else {
-            actionArgs[expectedArgsCount] = this.opts();
-          }
-          actionArgs.push(this);
-          return fn.apply(this, actionArgs);
-        };
-        this._actionHandler = listener;
-        return this;
-      }
-      /**
-       * Factory routine to create a new unattached option.
-       *
-       * See .option() for creating an attached option, which uses this routine to
-       * create the option. You can override createOption to return a custom option.
-       *
-       * @param {string} flags
-       * @param {string} [description]
-       * @return {Option} new option
-       */
-      createOption(flags, description) {
-        return new Option2(flags, description);
-      }
-      /**
-       * Wrap parseArgs to catch 'commander.invalidArgument'.
-       *
-       * @param {(Option | Argument)} target
-       * @param {string} value
-       * @param {*} previous
-       * @param {string} invalidArgumentMessage
-       * @private
-       */
-      _callParseArg(target, value2, previous, invalidArgumentMessage) {
-        try {
-          return target.parseArg(value2, previous);
-        } catch (err2) {
-          if (err2.code === "commander.invalidArgument") {
-            const message = `${invalidArgumentMessage} ${err2.message}`;
-            this.error(message, { exitCode: err2.exitCode, code: err2.code });
-          }
-          throw err2;
-        }
-      }
-      /**
-       * Check for option flag conflicts.
-       * Register option if no conflicts found, or throw on conflict.
-       *
-       * @param {Option} option
-       * @private
-       */
-      _registerOption(option) {
-        const matchingOption = option.short && this._findOption(option.short) || option.long && this._findOption(option.long);
-        if (matchingOption) {
-          const matchingFlag = option.long && this._findOption(option.long) ? option.long : option.short;
-          throw new Error(`Cannot add option '${option.flags}'${this._name && ` to command '${this._name}'`} due to conflicting flag '${matchingFlag}'
--  already used by option '${matchingOption.flags}'`);
-        }
-        this._initOptionGroup(option);
-        this.options.push(option);
-      }
-      /**
-       * Check for command name and alias conflicts with existing commands.
-       * Register command if no conflicts found, or throw on conflict.
-       *
-       * @param {Command} command
-       * @private
-       */
-      _registerCommand(command) {
-        const knownBy = (cmd) => {
-          return [cmd.name()].concat(cmd.aliases());
-        };
-        const alreadyUsed = knownBy(command).find(
-          (name) => this._findCommand(name)
-        );
-        if (alreadyUsed) {
-          const existingCmd = knownBy(this._findCommand(alreadyUsed)).join("|");
-          const newCmd = knownBy(command).join("|");
-          throw new Error(
-            `cannot add command '${newCmd}' as already have command '${existingCmd}'`
-          );
-        }
-        this._initCommandGroup(command);
-        this.commands.push(command);
-      }
-      /**
-       * Add an option.
-       *
-       * @param {Option} option
-       * @return {Command} `this` command for chaining
-       */
-      addOption(option) {
-        this._registerOption(option);
-        const oname = option.name();
-        const name = option.attributeName();
-        if (option.negate) {
-          const positiveLongFlag = option.long.replace(/^--no-/, "--");
-          if (!this._findOption(positiveLongFlag)) {
-            this.setOptionValueWithSource(
-              name,
-              option.defaultValue === void 0 ? true : option.defaultValue,
-              "default"
-            );
-          }
-        } else if (option.defaultValue !== void 0) {
-          this.setOptionValueWithSource(name, option.defaultValue, "default");
-        }
-        const handleOptionValue = (val, invalidValueMessage, valueSource) => {
-          if (val == null && option.presetArg !== void 0) {
-            val = option.presetArg;
-          }
-          const oldValue = this.getOptionValue(name);
-          if (val !== null && option.parseArg) {
-            val = this._callParseArg(option, val, oldValue, invalidValueMessage);
-          } else if (val !== null && option.variadic) {
-            val = option._collectValue(val, oldValue);
-          }
-          if (val == null) {
-            if (option.negate) {
-              val = false;
-            } else if (option.isBoolean() || option.optional) {
-              val = true;
-            } else {
-              val = "";
-            }
-          }
-          this.setOptionValueWithSource(name, val, valueSource);
-        };
-        this.on("option:" + oname, (val) => {
-          const invalidValueMessage = `error: option '${option.flags}' argument '${val}' is invalid.`;
-          handleOptionValue(val, invalidValueMessage, "cli");
-        });
-        if (option.envVar) {
-          this.on("optionEnv:" + oname, (val) => {
-            const invalidValueMessage = `error: option '${option.flags}' value '${val}' from env '${option.envVar}' is invalid.`;
-            handleOptionValue(val, invalidValueMessage, "env");
-          });
-        }
-        return this;
-      }
-      /**
-       * Internal implementation shared by .option() and .requiredOption()
-       *
-       * @return {Command} `this` command for chaining
-       * @private
-       */
-      _optionEx(config, flags, description, fn, defaultValue) {
-        if (typeof flags === "object" && flags instanceof Option2) {
-          throw new Error(
-            "To add an Option object use addOption() instead of option() or requiredOption()"
-          );
-        }
-        const option = this.createOption(flags, description);
-        option.makeOptionMandatory(!!config.mandatory);
-        if (typeof fn === "function") {
-          option.default(defaultValue).argParser(fn);
-        } else if (fn instanceof RegExp) {
-          const regex = fn;
-          fn = (val, def) => {
-            const m = regex.exec(val);
-            return m ? m[0] : def;
-          };
-          option.default(defaultValue).argParser(fn);
-        } else {
-          option.default(fn);
-        }
-        return this.addOption(option);
-      }
-      /**
-       * Define option with `flags`, `description`, and optional argument parsing function or `defaultValue` or both.
-       *
-       * The `flags` string contains the short and/or long flags, separated by comma, a pipe or space. A required
-       * option-argument is indicated by `<>` and an optional option-argument by `[]`.
-       *
-       * See the README for more details, and see also addOption() and requiredOption().
-       *
-       * @example
-       * program
-       *     .option('-p, --pepper', 'add pepper')
-       *     .option('--pt, --pizza-type <TYPE>', 'type of pizza') // required option-argument
-       *     .option('-c, --cheese [CHEESE]', 'add extra cheese', 'mozzarella') // optional option-argument with default
-       *     .option('-t, --tip <VALUE>', 'add tip to purchase cost', parseFloat) // custom parse function
-       *
-       * @param {string} flags
-       * @param {string} [description]
-       * @param {(Function|*)} [parseArg] - custom option processing function or default value
-       * @param {*} [defaultValue]
-       * @return {Command} `this` command for chaining
-       */
-      option(flags, description, parseArg, defaultValue) {
-        return this._optionEx({}, flags, description, parseArg, defaultValue);
-      }
-      /**
-       * Add a required option which must have a value after parsing. This usually means
-       * the option must be specified on the command line. (Otherwise the same as .option().)
-       *
-       * The `flags` string contains the short and/or long flags, separated by comma, a pipe or space.
-       *
-       * @param {string} flags
-       * @param {string} [description]
-       * @param {(Function|*)} [parseArg] - custom option processing function or default value
-       * @param {*} [defaultValue]
-       * @return {Command} `this` command for chaining
-       */
-      requiredOption(flags, description, parseArg, defaultValue) {
-        return this._optionEx(
-          { mandatory: true },
-          flags,
-          description,
-          parseArg,
-          defaultValue
-        );
-      }
-      /**
-       * Alter parsing of short flags with optional values.
-       *
-       * @example
-       * // for `.option('-f,--flag [value]'):
-       * program.combineFlagAndOptionalValue(true);  // `-f80` is treated like `--flag=80`, this is the default behaviour
-       * program.combineFlagAndOptionalValue(false) // `-fb` is treated like `-f -b`
-       *
-       * @param {boolean} [combine] - if `true` or omitted, an optional value can be specified directly after the flag.
-       * @return {Command} `this` command for chaining
-       */
-      combineFlagAndOptionalValue(combine2 = true) {
-        this._combineFlagAndOptionalValue = !!combine2;
-        return this;
-      }
-      /**
-       * Allow unknown options on the command line.
-       *
-       * @param {boolean} [allowUnknown] - if `true` or omitted, no error will be thrown for unknown options.
-       * @return {Command} `this` command for chaining
-       */
-      allowUnknownOption(allowUnknown = true) {
-        this._allowUnknownOption = !!allowUnknown;
-        return this;
-      }
-      /**
-       * Allow excess command-arguments on the command line. Pass false to make excess arguments an error.
-       *
-       * @param {boolean} [allowExcess] - if `true` or omitted, no error will be thrown for excess arguments.
-       * @return {Command} `this` command for chaining
-       */
-      allowExcessArguments(allowExcess = true) {
-        this._allowExcessArguments = !!allowExcess;
-        return this;
-      }
-      /**
-       * Enable positional options. Positional means global options are specified before subcommands which lets
-       * subcommands reuse the same option names, and also enables subcommands to turn on passThroughOptions.
-       * The default behaviour is non-positional and global options may appear anywhere on the command line.
-       *
-       * @param {boolean} [positional]
-       * @return {Command} `this` command for chaining
-       */
-      enablePositionalOptions(positional = true) {
-        this._enablePositionalOptions = !!positional;
-        return this;
-      }
-      /**
-       * Pass through options that come after command-arguments rather than treat them as command-options,
-       * so actual command-options come before command-arguments. Turning this on for a subcommand requires
-       * positional options to have been enabled on the program (parent commands).
-       * The default behaviour is non-positional and options may appear before or after command-arguments.
-       *
-       * @param {boolean} [passThrough] for unknown options.
-       * @return {Command} `this` command for chaining
-       */
-      passThroughOptions(passThrough = true) {
-        this._passThroughOptions = !!passThrough;
-        this._checkForBrokenPassThrough();
-        return this;
-      }
-      /**
-       * @private
-       */
-      _checkForBrokenPassThrough() {
-        if (this.parent && this._passThroughOptions && !this.parent._enablePositionalOptions) {
-          throw new Error(
-            `passThroughOptions cannot be used for '${this._name}' without turning on enablePositionalOptions for parent command(s)`
-          );
-        }
-      }
-      /**
-       * Whether to store option values as properties on command object,
-       * or store separately (specify false). In both cases the option values can be accessed using .opts().
-       *
-       * @param {boolean} [storeAsProperties=true]
-       * @return {Command} `this` command for chaining
-       */
-      storeOptionsAsProperties(storeAsProperties = true) {
-        if (this.options.length) {
-          throw new Error("call .storeOptionsAsProperties() before adding options");
-        }
-        if (Object.keys(this._optionValues).length) {
-          throw new Error(
-            "call .storeOptionsAsProperties() before setting option values"
-          );
-        }
-        this._storeOptionsAsProperties = !!storeAsProperties;
-        return this;
-      }
-      /**
-       * Retrieve option value.
-       *
-       * @param {string} key
-       * @return {object} value
-       */
-      getOptionValue(key) {
-        if (this._storeOptionsAsProperties) {
-          return this[key];
-        }
-        return this._optionValues[key];
-      }
-      /**
-       * Store option value.
-       *
-       * @param {string} key
-       * @param {object} value
-       * @return {Command} `this` command for chaining
-       */
-      setOptionValue(key, value2) {
-        return this.setOptionValueWithSource(key, value2, void 0);
-      }
-      /**
-       * Store option value and where the value came from.
-       *
-       * @param {string} key
-       * @param {object} value
-       * @param {string} source - expected values are default/config/env/cli/implied
-       * @return {Command} `this` command for chaining
-       */
-      setOptionValueWithSource(key, value2, source) {
-        if (this._storeOptionsAsProperties) {
-          this[key] = value2;
-        } else {
-          this._optionValues[key] = value2;
-        }
-        this._optionValueSources[key] = source;
-        return this;
-      }
-      /**
-       * Get source of option value.
-       * Expected values are default | config | env | cli | implied
-       *
-       * @param {string} key
-       * @return {string}
-       */
-      getOptionValueSource(key) {
-        return this._optionValueSources[key];
-      }
-      /**
-       * Get source of option value. See also .optsWithGlobals().
-       * Expected values are default | config | env | cli | implied
-       *
-       * @param {string} key
-       * @return {string}
-       */
-      getOptionValueSourceWithGlobals(key) {
-        let source;
-        this._getCommandAndAncestors().forEach((cmd) => {
-          if (cmd.getOptionValueSource(key) !== void 0) {
-            source = cmd.getOptionValueSource(key);
-          }
-        });
-        return source;
-      }
-      /**
-       * Get user arguments from implied or explicit arguments.
-       * Side-effects: set _scriptPath if args included script. Used for default program name, and subcommand searches.
-       *
-       * @private
-       */
-      _prepareUserArgs(argv, parseOptions) {
-        if (argv !== void 0 && !Array.isArray(argv)) {
-          throw new Error("first parameter to parse must be array or undefined");
-        }
-        parseOptions = parseOptions || {};
-        if (argv === void 0 && parseOptions.from === void 0) {
-          if (process13.versions?.electron) {
-            parseOptions.from = "electron";
-          }
-          const execArgv2 = process13.execArgv ?? [];
-          if (execArgv2.includes("-e") || execArgv2.includes("--eval") || execArgv2.includes("-p") || execArgv2.includes("--print")) {
-            parseOptions.from = "eval";
-          }
-        }
-        if (argv === void 0) {
-          argv = process13.argv;
-        }
-        this.rawArgs = argv.slice();
-        let userArgs;
-        switch (parseOptions.from) {
-          case void 0:
-          case "node":
-            this._scriptPath = argv[1];
-            userArgs = argv.slice(2);
-            break;
-          case "electron":
-            if (process13.defaultApp) {
-              this._scriptPath = argv[1];
-              userArgs = argv.slice(2);
-            } else {
-              userArgs = argv.slice(1);
-            }
-            break;
-          case "user":
-            userArgs = argv.slice(0);
-            break;
-          case "eval":
-            userArgs = argv.slice(1);
-            break;
-          default:
-            throw new Error(
-              `unexpected parse option { from: '${parseOptions.from}' }`
-            );
-        }
-        if (!this._name && this._scriptPath)
-          this.nameFromFilename(this._scriptPath);
-        this._name = this._name || "program";
-        return userArgs;
-      }
-      /**
-       * Parse `argv`, setting options and invoking commands when defined.
-       *
-       * Use parseAsync instead of parse if any of your action handlers are async.
-       *
-       * Call with no parameters to parse `process.argv`. Detects Electron and special node options like `node --eval`. Easy mode!
-       *
-       * Or call with an array of strings to parse, and optionally where the user arguments start by specifying where the arguments are `from`:
-       * - `'node'`: default, `argv[0]` is the application and `argv[1]` is the script being run, with user arguments after that
-       * - `'electron'`: `argv[0]` is the application and `argv[1]` varies depending on whether the electron application is packaged
-       * - `'user'`: just user arguments
-       *
-       * @example
-       * program.parse(); // parse process.argv and auto-detect electron and special node flags
-       * program.parse(process.argv); // assume argv[0] is app and argv[1] is script
-       * program.parse(my-args, { from: 'user' }); // just user supplied arguments, nothing special about argv[0]
-       *
-       * @param {string[]} [argv] - optional, defaults to process.argv
-       * @param {object} [parseOptions] - optionally specify style of options with from: node/user/electron
-       * @param {string} [parseOptions.from] - where the args are from: 'node', 'user', 'electron'
-       * @return {Command} `this` command for chaining
-       */
-      parse(argv, parseOptions) {
-        this._prepareForParse();
-        const userArgs = this._prepareUserArgs(argv, parseOptions);
-        this._parseCommand([], userArgs);
-        return this;
-      }
-      /**
-       * Parse `argv`, setting options and invoking commands when defined.
-       *
-       * Call with no parameters to parse `process.argv`. Detects Electron and special node options like `node --eval`. Easy mode!
-       *
-       * Or call with an array of strings to parse, and optionally where the user arguments start by specifying where the arguments are `from`:
-       * - `'node'`: default, `argv[0]` is the application and `argv[1]` is the script being run, with user arguments after that
-       * - `'electron'`: `argv[0]` is the application and `argv[1]` varies depending on whether the electron application is packaged
-       * - `'user'`: just user arguments
-       *
-       * @example
-       * await program.parseAsync(); // parse process.argv and auto-detect electron and special node flags
-       * await program.parseAsync(process.argv); // assume argv[0] is app and argv[1] is script
-       * await program.parseAsync(my-args, { from: 'user' }); // just user supplied arguments, nothing special about argv[0]
-       *
-       * @param {string[]} [argv]
-       * @param {object} [parseOptions]
-       * @param {string} parseOptions.from - where the args are from: 'node', 'user', 'electron'
-       * @return {Promise}
-       */
-      async parseAsync(argv, parseOptions) {
-        this._prepareForParse();
-        const userArgs = this._prepareUserArgs(argv, parseOptions);
-        await this._parseCommand([], userArgs);
-        return this;
-      }
-      _prepareForParse() {
-        if (this._savedState === null) {
-          this.saveStateBeforeParse();
-        } else {
-          this.restoreStateBeforeParse();
-        }
-      }
-      /**
-       * Called the first time parse is called to save state and allow a restore before subsequent calls to parse.
-       * Not usually called directly, but available for subclasses to save their custom state.
-       *
-       * This is called in a lazy way. Only commands used in parsing chain will have state saved.
-       */
-      saveStateBeforeParse() {
-        this._savedState = {
-          // name is stable if supplied by author, but may be unspecified for root command and deduced during parsing
-          _name: this._name,
-          // option values before parse have default values (including false for negated options)
-          // shallow clones
-          _optionValues: { ...this._optionValues },
-          _optionValueSources: { ...this._optionValueSources }
-        };
-      }
-      /**
-       * Restore state before parse for calls after the first.
-       * Not usually called directly, but available for subclasses to save their custom state.
-       *
-       * This is called in a lazy way. Only commands used in parsing chain will have state restored.
-       */
-      restoreStateBeforeParse() {
-        if (this._storeOptionsAsProperties)
-          throw new Error(`Can not call parse again when storeOptionsAsProperties is true.
-- either make a new Command for each call to parse, or stop storing options as properties`);
-        this._name = this._savedState._name;
-        this._scriptPath = null;
-        this.rawArgs = [];
-        this._optionValues = { ...this._savedState._optionValues };
-        this._optionValueSources = { ...this._savedState._optionValueSources };
-        this.args = [];
-        this.processedArgs = [];
-      }
-      /**
-       * Throw if expected executable is missing. Add lots of help for author.
-       *
-       * @param {string} executableFile
-       * @param {string} executableDir
-       * @param {string} subcommandName
-       */
-      _checkForMissingExecutable(executableFile, executableDir, subcommandName) {
-        if (fs8.existsSync(executableFile)) return;
-        const executableDirMessage = executableDir ? `searched for local subcommand relative to directory '${executableDir}'` : "no directory for search for local subcommand, use .executableDir() to supply a custom directory";
-        const executableMissing = `'${executableFile}' does not exist
- - if '${subcommandName}' is not meant to be an executable command, remove description parameter from '.command()' and use '.description()' instead
- - if the default executable name is not suitable, use the executableFile option to supply a custom name or path
- - ${executableDirMessage}`;
-        throw new Error(executableMissing);
-      }
-      /**
-       * Execute a sub-command executable.
-       *
-       * @private
-       */
-      _executeSubCommand(subcommand, args) {
-        args = args.slice();
-        let launchWithNode = false;
-        const sourceExt = [".js", ".ts", ".tsx", ".mjs", ".cjs"];
-        function findFile(baseDir, baseName) {
-          const localBin = path17.resolve(baseDir, baseName);
-          if (fs8.existsSync(localBin)) return localBin;
-          if (sourceExt.includes(path17.extname(baseName))) return void 0;
-          const foundExt = sourceExt.find(
-            (ext2) => fs8.existsSync(`${localBin}${ext2}`)
-          );
-          if (foundExt) return `${localBin}${foundExt}`;
-          return void 0;
-        }
-        this._checkForMissingMandatoryOptions();
-        this._checkForConflictingOptions();
-        let executableFile = subcommand._executableFile || `${this._name}-${subcommand._name}`;
-        let executableDir = this._executableDir || "";
-        if (this._scriptPath) {
-          let resolvedScriptPath;
-          try {
-            resolvedScriptPath = fs8.realpathSync(this._scriptPath);
-          } catch {
-            resolvedScriptPath = this._scriptPath;
-          }
-          executableDir = path17.resolve(
-            path17.dirname(resolvedScriptPath),
-            executableDir
-          );
-        }
-        if (executableDir) {
-          let localFile = findFile(executableDir, executableFile);
-          if (!localFile && !subcommand._executableFile && this._scriptPath) {
-            const legacyName = path17.basename(
-              this._scriptPath,
-              path17.extname(this._scriptPath)
-            );
-            if (legacyName !== this._name) {
-              localFile = findFile(
-                executableDir,
-                `${legacyName}-${subcommand._name}`
-              );
-            }
-          }
-          executableFile = localFile || executableFile;
-        }
-        launchWithNode = sourceExt.includes(path17.extname(executableFile));
-        let proc;
-        if (process13.platform !== "win32") {
-          if (launchWithNode) {
-            args.unshift(executableFile);
-            args = incrementNodeInspectorPort(process13.execArgv).concat(args);
-            proc = childProcess.spawn(process13.argv[0], args, { stdio: "inherit" });
-          } else {
-            proc = childProcess.spawn(executableFile, args, { stdio: "inherit" });
-          }
-        } else {
-          this._checkForMissingExecutable(
-            executableFile,
-            executableDir,
-            subcommand._name
-          );
-          args.unshift(executableFile);
-          args = incrementNodeInspectorPort(process13.execArgv).concat(args);
-          proc = childProcess.spawn(process13.execPath, args, { stdio: "inherit" });
-        }
-        if (!proc.killed) {
-          const signals2 = ["SIGUSR1", "SIGUSR2", "SIGTERM", "SIGINT", "SIGHUP"];
-          signals2.forEach((signal) => {
-            process13.on(signal, () => {
-              if (proc.killed === false && proc.exitCode === null) {
-                proc.kill(signal);
-              }
-            });
-          });
-        }
-        const exitCallback = this._exitCallback;
-        proc.on("close", (code2) => {
-          code2 = code2 ?? 1;
-          if (!exitCallback) {
-            process13.exit(code2);
-          } else {
-            exitCallback(
-              new CommanderError2(
-                code2,
-                "commander.executeSubCommandAsync",
-                "(close)"
-              )
-            );
-          }
-        });
-        proc.on("error", (err2) => {
-          if (err2.code === "ENOENT") {
-            this._checkForMissingExecutable(
-              executableFile,
-              executableDir,
-              subcommand._name
-            );
-          } else if (err2.code === "EACCES") {
-            throw new Error(`'${executableFile}' not executable`);
-          }
-          if (!exitCallback) {
-            process13.exit(1);
-          } else {
-            const wrappedError = new CommanderError2(
-              1,
-              "commander.executeSubCommandAsync",
-              "(error)"
-            );
-            wrappedError.nestedError = err2;
-            exitCallback(wrappedError);
-          }
-        });
-        this.runningCommand = proc;
-      }
-      /**
-       * @private
-       */
-      _dispatchSubcommand(commandName, operands, unknown) {
-        const subCommand = this._findCommand(commandName);
-        if (!subCommand) this.help({ error: true });
-        subCommand._prepareForParse();
-        let promiseChain;
-        promiseChain = this._chainOrCallSubCommandHook(
-          promiseChain,
-          subCommand,
-          "preSubcommand"
-        );
-        promiseChain = this._chainOrCall(promiseChain, () => {
-          if (subCommand._executableHandler) {
-            this._executeSubCommand(subCommand, operands.concat(unknown));
-          } else {
-            return subCommand._parseCommand(operands, unknown);
-          }
-        });
-        return promiseChain;
-      }
-      /**
-       * Invoke help directly if possible, or dispatch if necessary.
-       * e.g. help foo
-       *
-       * @private
-       */
-      _dispatchHelpCommand(subcommandName) {
-        if (!subcommandName) {
-          this.help();
-        }
-        const subCommand = this._findCommand(subcommandName);
-        if (subCommand && !subCommand._executableHandler) {
-          subCommand.help();
-        }
-        return this._dispatchSubcommand(
-          subcommandName,
-          [],
-          [this._getHelpOption()?.long ?? this._getHelpOption()?.short ?? "--help"]
-        );
-      }
-      /**
-       * Check this.args against expected this.registeredArguments.
-       *
-       * @private
-       */
-      _checkNumberOfArguments() {
-        this.registeredArguments.forEach((arg, i2) => {
-          if (arg.required && this.args[i2] == null) {
-            this.missingArgument(arg.name());
-          }
-        });
-        if (this.registeredArguments.length > 0 && this.registeredArguments[this.registeredArguments.length - 1].variadic) {
-          return;
-        }
-        if (this.args.length > this.registeredArguments.length) {
-          this._excessArguments(this.args);
-        }
-      }
-      /**
-       * Process this.args using this.registeredArguments and save as this.processedArgs!
-       *
-       * @private
-       */
-      _processArguments() {
-        const myParseArg = (argument, value2, previous) => {
-          let parsedValue = value2;
-          if (value2 !== null && argument.parseArg) {
-            const invalidValueMessage = `error: command-argument value '${value2}' is invalid for argument '${argument.name()}'.`;
-            parsedValue = this._callParseArg(
-              argument,
-              value2,
-              previous,
-              invalidValueMessage
-            );
-          }
-          return parsedValue;
-        };
-        this._checkNumberOfArguments();
-        const processedArgs = [];
-        this.registeredArguments.forEach((declaredArg, index) => {
-          let value2 = declaredArg.defaultValue;
-          if (declaredArg.variadic) {
-            if (index < this.args.length) {
-              value2 = this.args.slice(index);
-              if (declaredArg.parseArg) {
-                value2 = value2.reduce((processed, v) => {
-                  return myParseArg(declaredArg, v, processed);
-                }, declaredArg.defaultValue);
-              }
-            } else if (value2 === void 0) {
-              value2 = [];
-            }
-          } else if (index < this.args.length) {
-            value2 = this.args[index];
-            if (declaredArg.parseArg) {
-              value2 = myParseArg(declaredArg, value2, declaredArg.defaultValue);
-            }
-          }
-          processedArgs[index] = value2;
-        });
-        this.processedArgs = processedArgs;
-      }
-      /**
-       * Once we have a promise we chain, but call synchronously until then.
-       *
-       * @param {(Promise|undefined)} promise
-       * @param {Function} fn
-       * @return {(Promise|undefined)}
-       * @private
-       */
-      _chainOrCall(promise, fn) {
-        if (promise?.then && typeof promise.then === "function") {
-          return promise.then(() => fn());
-        }
-        return fn();
-      }
-      /**
-       *
-       * @param {(Promise|undefined)} promise
-       * @param {string} event
-       * @return {(Promise|undefined)}
-       * @private
-       */
-      _chainOrCallHooks(promise, event) {
-        let result = promise;
-        const hooks = [];
-        this._getCommandAndAncestors().reverse().filter((cmd) => cmd._lifeCycleHooks[event] !== void 0).forEach((hookedCommand) => {
-          hookedCommand._lifeCycleHooks[event].forEach((callback) => {
-            hooks.push({ hookedCommand, callback });
-          });
-        });
-        if (event === "postAction") {
-          hooks.reverse();
-        }
-        hooks.forEach((hookDetail) => {
-          result = this._chainOrCall(result, () => {
-            return hookDetail.callback(hookDetail.hookedCommand, this);
-          });
-        });
-        return result;
-      }
-      /**
-       *
-       * @param {(Promise|undefined)} promise
-       * @param {Command} subCommand
-       * @param {string} event
-       * @return {(Promise|undefined)}
-       * @private
-       */
-      _chainOrCallSubCommandHook(promise, subCommand, event) {
-        let result = promise;
-        if (this._lifeCycleHooks[event] !== void 0) {
-          this._lifeCycleHooks[event].forEach((hook) => {
-            result = this._chainOrCall(result, () => {
-              return hook(this, subCommand);
-            });
-          });
-        }
-        return result;
-      }
-      /**
-       * Process arguments in context of this command.
-       * Returns action result, in case it is a promise.
-       *
-       * @private
-       */
-      _parseCommand(operands, unknown) {
-        const parsed = this.parseOptions(unknown);
-        this._parseOptionsEnv();
-        this._parseOptionsImplied();
-        operands = operands.concat(parsed.operands);
-        unknown = parsed.unknown;
-        this.args = operands.concat(unknown);
-        if (operands && this._findCommand(operands[0])) {
-          return this._dispatchSubcommand(operands[0], operands.slice(1), unknown);
-        }
-        if (this._getHelpCommand() && operands[0] === this._getHelpCommand().name()) {
-          return this._dispatchHelpCommand(operands[1]);
-        }
-        if (this._defaultCommandName) {
-          this._outputHelpIfRequested(unknown);
-          return this._dispatchSubcommand(
-            this._defaultCommandName,
-            operands,
-            unknown
-          );
-        }
-        if (this.commands.length && this.args.length === 0 && !this._actionHandler && !this._defaultCommandName) {
-          this.help({ error: true });
-        }
-        this._outputHelpIfRequested(parsed.unknown);
-        this._checkForMissingMandatoryOptions();
-        this._checkForConflictingOptions();
-        const checkForUnknownOptions = () => {
-          if (parsed.unknown.length > 0) {
-            this.unknownOption(parsed.unknown[0]);
-          }
-        };
-        const commandEvent = `command:${this.name()}`;
-        if (this._actionHandler) {
-          checkForUnknownOptions();
-          this._processArguments();
-          let promiseChain;
-          promiseChain = this._chainOrCallHooks(promiseChain, "preAction");
-          promiseChain = this._chainOrCall(
-            promiseChain,
-            () => this._actionHandler(this.processedArgs)
-          );
-          if (this.parent) {
-            promiseChain = this._chainOrCall(promiseChain, () => {
-              this.parent.emit(commandEvent, operands, unknown);
-            });
-          }
-          promiseChain = this._chainOrCallHooks(promiseChain, "postAction");
-          return promiseChain;
-        }
-        if (this.parent?.listenerCount(commandEvent)) {
-          checkForUnknownOptions();
-          this._processArguments();
-          this.parent.emit(commandEvent, operands, unknown);
-        } else if (operands.length) {
-          if (this._findCommand("*")) {
-            return this._dispatchSubcommand("*", operands, unknown);
-          }
-          if (this.listenerCount("command:*")) {
-            this.emit("command:*", operands, unknown);
-          } else if (this.commands.length) {
-            this.unknownCommand();
-          } else {
-            checkForUnknownOptions();
-            this._processArguments();
-          }
-        } else if (this.commands.length) {
-          checkForUnknownOptions();
-          this.help({ error: true });
-        } else {
-          checkForUnknownOptions();
-          this._processArguments();
-        }
-      }
-      /**
-       * Find matching command.
-       *
-       * @private
-       * @return {Command | undefined}
-       */
-      _findCommand(name) {
-        if (!name) return void 0;
-        return this.commands.find(
-          (cmd) => cmd._name === name || cmd._aliases.includes(name)
-        );
-      }
-      /**
-       * Return an option matching `arg` if any.
-       *
-       * @param {string} arg
-       * @return {Option}
-       * @package
-       */
-      _findOption(arg) {
-        return this.options.find((option) => option.is(arg));
-      }
-      /**
-       * Display an error message if a mandatory option does not have a value.
-       * Called after checking for help flags in leaf subcommand.
-       *
-       * @private
-       */
-      _checkForMissingMandatoryOptions() {
-        this._getCommandAndAncestors().forEach((cmd) => {
-          cmd.options.forEach((anOption) => {
-            if (anOption.mandatory && cmd.getOptionValue(anOption.attributeName()) === void 0) {
-              cmd.missingMandatoryOptionValue(anOption);
-            }
-          });
-        });
-      }
-      /**
-       * Display an error message if conflicting options are used together in this.
-       *
-       * @private
-       */
-      _checkForConflictingLocalOptions() {
-        const definedNonDefaultOptions = this.options.filter((option) => {
-          const optionKey = option.attributeName();
-          if (this.getOptionValue(optionKey) === void 0) {
-            return false;
-          }
-          return this.getOptionValueSource(optionKey) !== "default";
-        });
-        const optionsWithConflicting = definedNonDefaultOptions.filter(
-          (option) => option.conflictsWith.length > 0
-        );
-        optionsWithConflicting.forEach((option) => {
-          const conflictingAndDefined = definedNonDefaultOptions.find(
-            (defined) => option.conflictsWith.includes(defined.attributeName())
-          );
-          if (conflictingAndDefined) {
-            this._conflictingOption(option, conflictingAndDefined);
-          }
-        });
-      }
-      /**
-       * Display an error message if conflicting options are used together.
-       * Called after checking for help flags in leaf subcommand.
-       *
-       * @private
-       */
-      _checkForConflictingOptions() {
-        this._getCommandAndAncestors().forEach((cmd) => {
-          cmd._checkForConflictingLocalOptions();
-        });
-      }
-      /**
-       * Parse options from `argv` removing known options,
-       * and return argv split into operands and unknown arguments.
-       *
-       * Side effects: modifies command by storing options. Does not reset state if called again.
-       *
-       * Examples:
-       *
-       *     argv => operands, unknown
-       *     --known kkk op => [op], []
-       *     op --known kkk => [op], []
-       *     sub --unknown uuu op => [sub], [--unknown uuu op]
-       *     sub -- --unknown uuu op => [sub --unknown uuu op], []
-       *
-       * @param {string[]} args
-       * @return {{operands: string[], unknown: string[]}}
-       */
-      parseOptions(args) {
-        const operands = [];
-        const unknown = [];
-        let dest = operands;
-        function maybeOption(arg) {
-          return arg.length > 1 && arg[0] === "-";
-        }
-        const negativeNumberArg = (arg) => {
-          if (!/^-(\d+|\d*\.\d+)(e[+-]?\d+)?$/.test(arg)) return false;
-          return !this._getCommandAndAncestors().some(
-            (cmd) => cmd.options.map((opt) => opt.short).some((short2) => /^-\d$/.test(short2))
-          );
-        };
-        let activeVariadicOption = null;
-        let activeGroup = null;
-        let i2 = 0;
-        while (i2 < args.length || activeGroup) {
-          const arg = activeGroup ?? args[i2++];
-          activeGroup = null;
-          if (arg === "--") {
-            if (dest === unknown) dest.push(arg);
-            dest.push(...args.slice(i2));
-            break;
-          }
-          if (activeVariadicOption && (!maybeOption(arg) || negativeNumberArg(arg))) {
-            this.emit(`option:${activeVariadicOption.name()}`, arg);
-            continue;
-          }
-          activeVariadicOption = null;
-          if (maybeOption(arg)) {
-            const option = this._findOption(arg);
-            if (option) {
-              if (option.required) {
-                const value2 = args[i2++];
-                if (value2 === void 0) this.optionMissingArgument(option);
-                this.emit(`option:${option.name()}`, value2);
-              } else if (option.optional) {
-                let value2 = null;
-                if (i2 < args.length && (!maybeOption(args[i2]) || negativeNumberArg(args[i2]))) {
-                  value2 = args[i2++];
-                }
-                this.emit(`option:${option.name()}`, value2);
-              } else {
-                this.emit(`option:${option.name()}`);
-              }
-              activeVariadicOption = option.variadic ? option : null;
-              continue;
-            }
-          }
-          if (arg.length > 2 && arg[0] === "-" && arg[1] !== "-") {
-            const option = this._findOption(`-${arg[1]}`);
-            if (option) {
-              if (option.required || option.optional && this._combineFlagAndOptionalValue) {
-                this.emit(`option:${option.name()}`, arg.slice(2));
-              } else {
-                this.emit(`option:${option.name()}`);
-                activeGroup = `-${arg.slice(2)}`;
-              }
-              continue;
-            }
-          }
-          if (/^--[^=]+=/.test(arg)) {
-            const index = arg.indexOf("=");
-            const option = this._findOption(arg.slice(0, index));
-            if (option && (option.required || option.optional)) {
-              this.emit(`option:${option.name()}`, arg.slice(index + 1));
-              continue;
-            }
-          }
-          if (dest === operands && maybeOption(arg) && !(this.commands.length === 0 && negativeNumberArg(arg))) {
-            dest = unknown;
-          }
-          if ((this._enablePositionalOptions || this._passThroughOptions) && operands.length === 0 && unknown.length === 0) {
-            if (this._findCommand(arg)) {
-              operands.push(arg);
-              unknown.push(...args.slice(i2));
-              break;
-            } else if (this._getHelpCommand() && arg === this._getHelpCommand().name()) {
-              operands.push(arg, ...args.slice(i2));
-              break;
-            } else if (this._defaultCommandName) {
-              unknown.push(arg, ...args.slice(i2));
-              break;
-            }
-          }
-          if (this._passThroughOptions) {
-            dest.push(arg, ...args.slice(i2));
-            break;
-          }
-          dest.push(arg);
-        }
-        return { operands, unknown };
-      }
-      /**
-       * Return an object containing local option values as key-value pairs.
-       *
-       * @return {object}
-       */
-      opts() {
-        if (this._storeOptionsAsProperties) {
-          const result = {};
-          const len = this.options.length;
-          for (let i2 = 0; i2 < len; i2++) {
-            const key = this.options[i2].attributeName();
-            result[key] = key === this._versionOptionName ? this._version : this[key];
-          }
-          return result;
-        }
-        return this._optionValues;
-      }
-      /**
-       * Return an object containing merged local and global option values as key-value pairs.
-       *
-       * @return {object}
-       */
-      optsWithGlobals() {
-        return this._getCommandAndAncestors().reduce(
-          (combinedOptions, cmd) => Object.assign(combinedOptions, cmd.opts()),
-          {}
-        );
-      }
-      /**
-       * Display error message and exit (or call exitOverride).
-       *
-       * @param {string} message
-       * @param {object} [errorOptions]
-       * @param {string} [errorOptions.code] - an id string representing the error
-       * @param {number} [errorOptions.exitCode] - used with process.exit
-       */
-      error(message, errorOptions) {
-        this._outputConfiguration.outputError(
-          `${message}
-`,
-          this._outputConfiguration.writeErr
-        );
-        if (typeof this._showHelpAfterError === "string") {
-          this._outputConfiguration.writeErr(`${this._showHelpAfterError}
-`);
-        } else if (this._showHelpAfterError) {
-          this._outputConfiguration.writeErr("\n");
-          this.outputHelp({ error: true });
-        }
-        const config = errorOptions || {};
-        const exitCode = config.exitCode || 1;
-        const code2 = config.code || "commander.error";
-        this._exit(exitCode, code2, message);
-      }
-      /**
-       * Apply any option related environment variables, if option does
-       * not have a value from cli or client code.
-       *
-       * @private
-       */
-      _parseOptionsEnv() {
-        this.options.forEach((option) => {
-          if (option.envVar && option.envVar in process13.env) {
-            const optionKey = option.attributeName();
-            if (this.getOptionValue(optionKey) === void 0 || ["default", "config", "env"].includes(
-              this.getOptionValueSource(optionKey)
-            )) {
-              if (option.required || option.optional) {
-                this.emit(`optionEnv:${option.name()}`, process13.env[option.envVar]);
-              } else {
-                this.emit(`optionEnv:${option.name()}`);
-              }
-            }
-          }
-        });
-      }
-      /**
-       * Apply any implied option values, if option is undefined or default value.
-       *
-       * @private
-       */
-      _parseOptionsImplied() {
-        const dualHelper = new DualOptions(this.options);
-        const hasCustomOptionValue = (optionKey) => {
-          return this.getOptionValue(optionKey) !== void 0 && !["default", "implied"].includes(this.getOptionValueSource(optionKey));
-        };
-        this.options.filter(
-          (option) => option.implied !== void 0 && hasCustomOptionValue(option.attributeName()) && dualHelper.valueFromOption(
-            this.getOptionValue(option.attributeName()),
-            option
-          )
-        ).forEach((option) => {
-          Object.keys(option.implied).filter((impliedKey) => !hasCustomOptionValue(impliedKey)).forEach((impliedKey) => {
-            this.setOptionValueWithSource(
-              impliedKey,
-              option.implied[impliedKey],
-              "implied"
-            );
-          });
-        });
-      }
-      /**
-       * Argument `name` is missing.
-       *
-       * @param {string} name
-       * @private
-       */
-      missingArgument(name) {
-        const message = `error: missing required argument '${name}'`;
-        this.error(message, { code: "commander.missingArgument" });
-      }
-      /**
-       * `Option` is missing an argument.
-       *
-       * @param {Option} option
-       * @private
-       */
-      optionMissingArgument(option) {
-        const message = `error: option '${option.flags}' argument missing`;
-        this.error(message, { code: "commander.optionMissingArgument" });
-      }
-      /**
-       * `Option` does not have a value, and is a mandatory option.
-       *
-       * @param {Option} option
-       * @private
-       */
-      missingMandatoryOptionValue(option) {
-        const message = `error: required option '${option.flags}' not specified`;
-        this.error(message, { code: "commander.missingMandatoryOptionValue" });
-      }
-      /**
-       * `Option` conflicts with another option.
-       *
-       * @param {Option} option
-       * @param {Option} conflictingOption
-       * @private
-       */
-      _conflictingOption(option, conflictingOption) {
-        const findBestOptionFromValue = (option2) => {
-          const optionKey = option2.attributeName();
-          const optionValue = this.getOptionValue(optionKey);
-          const negativeOption = this.options.find(
-            (target) => target.negate && optionKey === target.attributeName()
-          );
-          const positiveOption = this.options.find(
-            (target) => !target.negate && optionKey === target.attributeName()
-          );
-          if (negativeOption && (negativeOption.presetArg === void 0 && optionValue === false || negativeOption.presetArg !== void 0 && optionValue === negativeOption.presetArg)) {
-            return negativeOption;
-          }
-          return positiveOption || option2;
-        };
-        const getErrorMessage2 = (option2) => {
-          const bestOption = findBestOptionFromValue(option2);
-          const optionKey = bestOption.attributeName();
-          const source = this.getOptionValueSource(optionKey);
-          if (source === "env") {
-            return `environment variable '${bestOption.envVar}'`;
-          }
-          return `option '${bestOption.flags}'`;
-        };
-        const message = `error: ${getErrorMessage2(option)} cannot be used with ${getErrorMessage2(conflictingOption)}`;
-        this.error(message, { code: "commander.conflictingOption" });
-      }
-      /**
-       * Unknown option `flag`.
-       *
-       * @param {string} flag
-       * @private
-       */
-      unknownOption(flag2) {
-        if (this._allowUnknownOption) return;
-        let suggestion = "";
-        if (flag2.startsWith("--") && this._showSuggestionAfterError) {
-          let candidateFlags = [];
-          let command = this;
-          do {
-            const moreFlags = command.createHelp().visibleOptions(command).filter((option) => option.long).map((option) => option.long);
-            candidateFlags = candidateFlags.concat(moreFlags);
-            command = command.parent;
-          } while (command && !command._enablePositionalOptions);
-          suggestion = suggestSimilar(flag2, candidateFlags);
-        }
-        const message = `error: unknown option '${flag2}'${suggestion}`;
-        this.error(message, { code: "commander.unknownOption" });
-      }
-      /**
-       * Excess arguments, more than expected.
-       *
-       * @param {string[]} receivedArgs
-       * @private
-       */
-      _excessArguments(receivedArgs) {
-        if (this._allowExcessArguments) return;
-        const expected = this.registeredArguments.length;
-        const s = expected === 1 ? "" : "s";
-        const forSubcommand = this.parent ? ` for '${this.name()}'` : "";
-        const message = `error: too many arguments${forSubcommand}. Expected ${expected} argument${s} but got ${receivedArgs.length}.`;
-        this.error(message, { code: "commander.excessArguments" });
-      }
-      /**
-       * Unknown command.
-       *
-       * @private
-       */
-      unknownCommand() {
-        const unknownName = this.args[0];
-        let suggestion = "";
-        if (this._showSuggestionAfterError) {
-          const candidateNames = [];
-          this.createHelp().visibleCommands(this).forEach((command) => {
-            candidateNames.push(command.name());
-            if (command.alias()) candidateNames.push(command.alias());
-          });
-          suggestion = suggestSimilar(unknownName, candidateNames);
-        }
-        const message = `error: unknown command '${unknownName}'${suggestion}`;
-        this.error(message, { code: "commander.unknownCommand" });
-      }
-      /**
-       * Get or set the program version.
-       *
-       * This method auto-registers the "-V, --version" option which will print the version number.
-       *
-       * You can optionally supply the flags and description to override the defaults.
-       *
-       * @param {string} [str]
-       * @param {string} [flags]
-       * @param {string} [description]
-       * @return {(this | string | undefined)} `this` command for chaining, or version string if no arguments
-       */
-      version(str, flags, description) {
-        if (str === void 0) return this._version;
-        this._version = str;
-        flags = flags || "-V, --version";
-        description = description || "output the version number";
-        const versionOption = this.createOption(flags, description);
-        this._versionOptionName = versionOption.attributeName();
-        this._registerOption(versionOption);
-        this.on("option:" + versionOption.name(), () => {
-          this._outputConfiguration.writeOut(`${str}
-`);
-          this._exit(0, "commander.version", str);
-        });
-        return this;
-      }
-      /**
-       * Set the description.
-       *
-       * @param {string} [str]
-       * @param {object} [argsDescription]
-       * @return {(string|Command)}
-       */
-      description(str, argsDescription) {
-        if (str === void 0 && argsDescription === void 0)
-          return this._description;
-        this._description = str;
-        if (argsDescription) {
-          this._argsDescription = argsDescription;
-        }
-        return this;
-      }
-      /**
-       * Set the summary. Used when listed as subcommand of parent.
-       *
-       * @param {string} [str]
-       * @return {(string|Command)}
-       */
-      summary(str) {
-        if (str === void 0) return this._summary;
-        this._summary = str;
-        return this;
-      }
-      /**
-       * Set an alias for the command.
-       *
-       * You may call more than once to add multiple aliases. Only the first alias is shown in the auto-generated help.
-       *
-       * @param {string} [alias]
-       * @return {(string|Command)}
-       */
-      alias(alias) {
-        if (alias === void 0) return this._aliases[0];
-        let command = this;
-        if (this.commands.length !== 0 && this.commands[this.commands.length - 1]._executableHandler) {
-          command = this.commands[this.commands.length - 1];
-        }
-        if (alias === command._name)
-          throw new Error("Command alias can't be the same as its name");
-        const matchingCommand = this.parent?._findCommand(alias);
-        if (matchingCommand) {
-          const existingCmd = [matchingCommand.name()].concat(matchingCommand.aliases()).join("|");
-          throw new Error(
-            `cannot add alias '${alias}' to command '${this.name()}' as already have command '${existingCmd}'`
-          );
-        }
-        command._aliases.push(alias);
-        return this;
-      }
-      /**
-       * Set aliases for the command.
-       *
-       * Only the first alias is shown in the auto-generated help.
-       *
-       * @param {string[]} [aliases]
-       * @return {(string[]|Command)}
-       */
-      aliases(aliases) {
-        if (aliases === void 0) return this._aliases;
-        aliases.forEach((alias) => this.alias(alias));
-        return this;
-      }
-      /**
-       * Set / get the command usage `str`.
-       *
-       * @param {string} [str]
-       * @return {(string|Command)}
-       */
-      usage(str) {
-        if (str === void 0) {
-          if (this._usage) return this._usage;
-          const args = this.registeredArguments.map((arg) => {
-            return humanReadableArgName(arg);
-          });
-          return [].concat(
-            this.options.length || this._helpOption !== null ? "[options]" : [],
-            this.commands.length ? "[command]" : [],
-            this.registeredArguments.length ? args : []
-          ).join(" ");
-        }
-        this._usage = str;
-        return this;
-      }
-      /**
-       * Get or set the name of the command.
-       *
-       * @param {string} [str]
-       * @return {(string|Command)}
-       */
-      name(str) {
-        if (str === void 0) return this._name;
-        this._name = str;
-        return this;
-      }
-      /**
-       * Set/get the help group heading for this subcommand in parent command's help.
-       *
-       * @param {string} [heading]
-       * @return {Command | string}
-       */
-      helpGroup(heading) {
-        if (heading === void 0) return this._helpGroupHeading ?? "";
-        this._helpGroupHeading = heading;
-        return this;
-      }
-      /**
-       * Set/get the default help group heading for subcommands added to this command.
-       * (This does not override a group set directly on the subcommand using .helpGroup().)
-       *
-       * @example
-       * program.commandsGroup('Development Commands:);
-       * program.command('watch')...
-       * program.command('lint')...
-       * ...
-       *
-       * @param {string} [heading]
-       * @returns {Command | string}
-       */
-      commandsGroup(heading) {
-        if (heading === void 0) return this._defaultCommandGroup ?? "";
-        this._defaultCommandGroup = heading;
-        return this;
-      }
-      /**
-       * Set/get the default help group heading for options added to this command.
-       * (This does not override a group set directly on the option using .helpGroup().)
-       *
-       * @example
-       * program
-       *   .optionsGroup('Development Options:')
-       *   .option('-d, --debug', 'output extra debugging')
-       *   .option('-p, --profile', 'output profiling information')
-       *
-       * @param {string} [heading]
-       * @returns {Command | string}
-       */
-      optionsGroup(heading) {
-        if (heading === void 0) return this._defaultOptionGroup ?? "";
-        this._defaultOptionGroup = heading;
-        return this;
-      }
-      /**
-       * @param {Option} option
-       * @private
-       */
-      _initOptionGroup(option) {
-        if (this._defaultOptionGroup && !option.helpGroupHeading)
-          option.helpGroup(this._defaultOptionGroup);
-      }
-      /**
-       * @param {Command} cmd
-       * @private
-       */
-      _initCommandGroup(cmd) {
-        if (this._defaultCommandGroup && !cmd.helpGroup())
-          cmd.helpGroup(this._defaultCommandGroup);
-      }
-      /**
-       * Set the name of the command from script filename, such as process.argv[1],
-       * or require.main.filename, or __filename.
-       *
-       * (Used internally and public although not documented in README.)
-       *
-       * @example
-       * program.nameFromFilename(require.main.filename);
-       *
-       * @param {string} filename
-       * @return {Command}
-       */
-      nameFromFilename(filename) {
-        this._name = path17.basename(filename, path17.extname(filename));
-        return this;
-      }
-      /**
-       * Get or set the directory for searching for executable subcommands of this command.
-       *
-       * @example
-       * program.executableDir(__dirname);
-       * // or
-       * program.executableDir('subcommands');
-       *
-       * @param {string} [path]
-       * @return {(string|null|Command)}
-       */
-      executableDir(path18) {
-        if (path18 === void 0) return this._executableDir;
-        this._executableDir = path18;
-        return this;
-      }
-      /**
-       * Return program help documentation.
-       *
-       * @param {{ error: boolean }} [contextOptions] - pass {error:true} to wrap for stderr instead of stdout
-       * @return {string}
-       */
-      helpInformation(contextOptions) {
-        const helper = this.createHelp();
-        const context3 = this._getOutputContext(contextOptions);
-        helper.prepareContext({
-          error: context3.error,
-          helpWidth: context3.helpWidth,
-          outputHasColors: context3.hasColors
-        });
-        const text2 = helper.formatHelp(this, helper);
-        if (context3.hasColors) return text2;
-        return this._outputConfiguration.stripColor(text2);
-      }
-      /**
-       * @typedef HelpContext
-       * @type {object}
-       * @property {boolean} error
-       * @property {number} helpWidth
-       * @property {boolean} hasColors
-       * @property {function} write - includes stripColor if needed
-       *
-       * @returns {HelpContext}
-       * @private
-       */
-      _getOutputContext(contextOptions) {
-        contextOptions = contextOptions || {};
-        const error2 = !!contextOptions.error;
-        let baseWrite;
-        let hasColors2;
-        let helpWidth;
-        if (error2) {
-          baseWrite = (str) => this._outputConfiguration.writeErr(str);
-          hasColors2 = this._outputConfiguration.getErrHasColors();
-          helpWidth = this._outputConfiguration.getErrHelpWidth();
-        } else {
-          baseWrite = (str) => this._outputConfiguration.writeOut(str);
-          hasColors2 = this._outputConfiguration.getOutHasColors();
-          helpWidth = this._outputConfiguration.getOutHelpWidth();
-        }
-        const write = (str) => {
-          if (!hasColors2) str = this._outputConfiguration.stripColor(str);
-          return baseWrite(str);
-        };
-        return { error: error2, write, hasColors: hasColors2, helpWidth };
-      }
-      /**
-       * Output help information for this command.
-       *
-       * Outputs built-in help, and custom text added using `.addHelpText()`.
-       *
-       * @param {{ error: boolean } | Function} [contextOptions] - pass {error:true} to write to stderr instead of stdout
-       */
-      outputHelp(contextOptions) {
-        let deprecatedCallback;
-        if (typeof contextOptions === "function") {
-          deprecatedCallback = contextOptions;
-          contextOptions = void 0;
-        }
-        const outputContext = this._getOutputContext(contextOptions);
-        const eventContext = {
-          error: outputContext.error,
-          write: outputContext.write,
-          command: this
-        };
-        this._getCommandAndAncestors().reverse().forEach((command) => command.emit("beforeAllHelp", eventContext));
-        this.emit("beforeHelp", eventContext);
-        let helpInformation = this.helpInformation({ error: outputContext.error });
-        if (deprecatedCallback) {
-          helpInformation = deprecatedCallback(helpInformation);
-          if (typeof helpInformation !== "string" && !Buffer.isBuffer(helpInformation)) {
-            throw new Error("outputHelp callback must return a string or a Buffer");
-          }
-        }
-        outputContext.write(helpInformation);
-        if (this._getHelpOption()?.long) {
-          this.emit(this._getHelpOption().long);
-        }
-        this.emit("afterHelp", eventContext);
-        this._getCommandAndAncestors().forEach(
-          (command) => command.emit("afterAllHelp", eventContext)
-        );
-      }
-      /**
-       * You can pass in flags and a description to customise the built-in help option.
-       * Pass in false to disable the built-in help option.
-       *
-       * @example
-       * program.helpOption('-?, --help' 'show help'); // customise
-       * program.helpOption(false); // disable
-       *
-       * @param {(string | boolean)} flags
-       * @param {string} [description]
-       * @return {Command} `this` command for chaining
-       */
-      helpOption(flags, description) {
-        if (typeof flags === "boolean") {
-          if (flags) {
-            if (this._helpOption === null) this._helpOption = void 0;
-            if (this._defaultOptionGroup) {
-              this._initOptionGroup(this._getHelpOption());
-            }
-          } else {
-            this._helpOption = null;
-          }
-          return this;
-        }
-        this._helpOption = this.createOption(
-          flags ?? "-h, --help",
-          description ?? "display help for command"
-        );
-        if (flags || description) this._initOptionGroup(this._helpOption);
-        return this;
-      }
-      /**
-       * Lazy create help option.
-       * Returns null if has been disabled with .helpOption(false).
-       *
-       * @returns {(Option | null)} the help option
-       * @package
-       */
-      _getHelpOption() {
-        if (this._helpOption === void 0) {
-          this.helpOption(void 0, void 0);
-        }
-        return this._helpOption;
-      }
-      /**
-       * Supply your own option to use for the built-in help option.
-       * This is an alternative to using helpOption() to customise the flags and description etc.
-       *
-       * @param {Option} option
-       * @return {Command} `this` command for chaining
-       */
-      addHelpOption(option) {
-        this._helpOption = option;
-        this._initOptionGroup(option);
-        return this;
-      }
-      /**
-       * Output help information and exit.
-       *
-       * Outputs built-in help, and custom text added using `.addHelpText()`.
-       *
-       * @param {{ error: boolean }} [contextOptions] - pass {error:true} to write to stderr instead of stdout
-       */
-      help(contextOptions) {
-        this.outputHelp(contextOptions);
-        let exitCode = Number(process13.exitCode ?? 0);
-        if (exitCode === 0 && contextOptions && typeof contextOptions !== "function" && contextOptions.error) {
-          exitCode = 1;
-        }
-        this._exit(exitCode, "commander.help", "(outputHelp)");
-      }
-      /**
-       * // Do a little typing to coordinate emit and listener for the help text events.
-       * @typedef HelpTextEventContext
-       * @type {object}
-       * @property {boolean} error
-       * @property {Command} command
-       * @property {function} write
-       */
-      /**
-       * Add additional text to be displayed with the built-in help.
-       *
-       * Position is 'before' or 'after' to affect just this command,
-       * and 'beforeAll' or 'afterAll' to affect this command and all its subcommands.
-       *
-       * @param {string} position - before or after built-in help
-       * @param {(string | Function)} text - string to add, or a function returning a string
-       * @return {Command} `this` command for chaining
-       */
-      addHelpText(position, text2) {
-        const allowedValues = ["beforeAll", "before", "after", "afterAll"];
-        if (!allowedValues.includes(position)) {
-          throw new Error(`Unexpected value for position to addHelpText.
-Expecting one of '${allowedValues.join("', '")}'`);
-        }
-        const helpEvent = `${position}Help`;
-        this.on(helpEvent, (context3) => {
-          let helpStr;
-          if (typeof text2 === "function") {
-            helpStr = text2({ error: context3.error, command: context3.command });
-          } else {
-            helpStr = text2;
-          }
-          if (helpStr) {
-            context3.write(`${helpStr}
-`);
-          }
-        });
-        return this;
-      }
-      /**
-       * Output help information if help flags specified
-       *
-       * @param {Array} args - array of options to search for help flags
-       * @private
-       */
-      _outputHelpIfRequested(args) {
-        const helpOption = this._getHelpOption();
-        const helpRequested = helpOption && args.find((arg) => helpOption.is(arg));
-        if (helpRequested) {
-          this.outputHelp();
-          this._exit(0, "commander.helpDisplayed", "(outputHelp)");
-        }
-      }
-    };
-    function incrementNodeInspectorPort(args) {
-      return args.map((arg) => {
-        if (!arg.startsWith("--inspect")) {
-          return arg;
-        }
-        let debugOption;
-        let debugHost = "127.0.0.1";
-        let debugPort = "9229";
-        let match3;
-        if ((match3 = arg.match(/^(--inspect(-brk)?)$/)) !== null) {
-          debugOption = match3[1];
-        } else if ((match3 = arg.match(/^(--inspect(-brk|-port)?)=([^:]+)$/)) !== null) {
-          debugOption = match3[1];
-          if (/^\d+$/.test(match3[3])) {
-            debugPort = match3[3];
-          } else {
-            debugHost = match3[3];
-          }
-        } else if ((match3 = arg.match(/^(--inspect(-brk|-port)?)=([^:]+):(\d+)$/)) !== null) {
-          debugOption = match3[1];
-          debugHost = match3[3];
-          debugPort = match3[4];
-        }
-        if (debugOption && debugPort !== "0") {
-          return `${debugOption}=${debugHost}:${parseInt(debugPort) + 1}`;
-        }
-        return arg;
-      });
-    }
-    function useColor() {
-      if (process13.env.NO_COLOR || process13.env.FORCE_COLOR === "0" || process13.env.FORCE_COLOR === "false")
-        return false;
-      if (process13.env.FORCE_COLOR || process13.env.CLICOLOR_FORCE !== void 0)
-        return true;
-      return void 0;
-    }
-    exports2.Command = Command3;
-    exports2.useColor = useColor;
-  }
-});
-
-// node_modules/commander/index.js
-var require_commander = __commonJS({
-  "node_modules/commander/index.js"(exports2) {
-    var { Argument: Argument2 } = require_argument();
-    var { Command: Command3 } = require_command();
-    var { CommanderError: CommanderError2, InvalidArgumentError: InvalidArgumentError2 } = require_error();
-    var { Help: Help2 } = require_help();
-    var { Option: Option2 } = require_option();
-    exports2.program = new Command3();
-    exports2.createCommand = (name) => new Command3(name);
-    exports2.createOption = (flags, description) => new Option2(flags, description);
-    exports2.createArgument = (name, description) => new Argument2(name, description);
-    exports2.Command = Command3;
-    exports2.Option = Option2;
-    exports2.Argument = Argument2;
-    exports2.Help = Help2;
-    exports2.CommanderError = CommanderError2;
-    exports2.InvalidArgumentError = InvalidArgumentError2;
-    exports2.InvalidOptionArgumentError = InvalidArgumentError2;
-  }
-});
-
-// node_modules/commander/esm.mjs
-var import_index, program, createCommand, createArgument, createOption, CommanderError, InvalidArgumentError, InvalidOptionArgumentError, Command2, Argument, Option, Help;
-var init_esm2 = __esm({
-  "node_modules/commander/esm.mjs"() {
-    import_index = __toESM(require_commander(), 1);
-    ({
-      program,
-      createCommand,
-      createArgument,
-      createOption,
-      CommanderError,
-      InvalidArgumentError,
-      InvalidOptionArgumentError,
-      Command: (
-        // deprecated old name
-        Command2
-      ),
-      Argument,
-      Option,
-      Help
-    } = import_index.default);
-  }
-});
-
-// src/cli/context.ts
-var init_context = __esm({
-  "src/cli/context.ts"() {
-    "use strict";
-    init_config();
-    init_layout();
-    init_store();
-  }
-});
-
-// src/cli/action.ts
-var init_action = __esm({
-  "src/cli/action.ts"() {
-    "use strict";
-    init_context();
-  }
-});
-
-// src/cli/limits.ts
-var init_limits3 = __esm({
-  "src/cli/limits.ts"() {
-    "use strict";
-    init_limits2();
-  }
-});
-
-// src/cli/run.ts
+// src/container/specs.ts
 import { resolve as resolve5 } from "node:path";
 function parseVolume(spec) {
   const parts = spec.split(":");
@@ -43160,16 +40529,10 @@ function parseMount(spec) {
   }
   throw new BurrowError("INVALID_ARGUMENT", `invalid --mount "${spec}": type must be bind, volume or tmpfs`);
 }
-var init_run = __esm({
-  "src/cli/run.ts"() {
+var init_specs = __esm({
+  "src/container/specs.ts"() {
     "use strict";
-    init_esm2();
     init_errors();
-    init_security();
-    init_action();
-    init_mode();
-    init_ports();
-    init_limits3();
   }
 });
 
@@ -43291,7 +40654,7 @@ var init_options2 = __esm({
     init_security();
     init_mode();
     init_ports();
-    init_run();
+    init_specs();
     value = (set) => ({ takes: true, set });
     toggle = (set) => ({ takes: false, set });
     limit = (key) => value((settings, text2) => {
@@ -43611,7 +40974,7 @@ var init_internal_pattern_helper = __esm({
 
 // node_modules/balanced-match/dist/esm/index.js
 var range;
-var init_esm3 = __esm({
+var init_esm2 = __esm({
   "node_modules/balanced-match/dist/esm/index.js"() {
     range = (a2, b, str) => {
       let begs, beg, left, right = void 0, result;
@@ -43968,9 +41331,9 @@ function expand_(str, max, maxLength, maxDepth, depth, maxRewrites, budget, isTo
   return acc;
 }
 var escSlash, escOpen, escClose, escComma, escPeriod, escSlashPattern, escOpenPattern, escClosePattern, escCommaPattern, escPeriodPattern, slashPattern, openPattern, closePattern, commaPattern, periodPattern, EXPANSION_MAX, EXPANSION_MAX_LENGTH, EXPANSION_MAX_DEPTH, EXPANSION_MAX_REWRITES, EXPANSION_MAX_STEPS, CALL_STEPS;
-var init_esm4 = __esm({
+var init_esm3 = __esm({
   "node_modules/brace-expansion/dist/esm/index.js"() {
-    init_esm3();
+    init_esm2();
     escSlash = "\0SLASH" + Math.random().toFixed(16) + "\0";
     escOpen = "\0OPEN" + Math.random().toFixed(16) + "\0";
     escClose = "\0CLOSE" + Math.random().toFixed(16) + "\0";
@@ -44803,9 +42166,9 @@ var init_escape2 = __esm({
 
 // node_modules/minimatch/dist/esm/index.js
 var minimatch, starDotExtRE, starDotExtTest, starDotExtTestDot, starDotExtTestNocase, starDotExtTestNocaseDot, starDotStarRE, starDotStarTest, starDotStarTestDot, dotStarRE, dotStarTest, starRE, starTest, starTestDot, qmarksRE, qmarksTestNocase, qmarksTestNocaseDot, qmarksTestDot, qmarksTest, qmarksTestNoExt, qmarksTestNoExtDot, defaultPlatform, path10, sep3, GLOBSTAR, qmark2, star2, twoStarDot, twoStarNoDot, filter, ext, defaults, braceExpand, makeRe, match2, globMagic, regExpEscape2, Minimatch;
-var init_esm5 = __esm({
+var init_esm4 = __esm({
   "node_modules/minimatch/dist/esm/index.js"() {
-    init_esm4();
+    init_esm3();
     init_assert_valid_pattern();
     init_ast();
     init_escape2();
@@ -45647,8 +43010,8 @@ var init_internal_path = __esm({
             let remaining = itemPath;
             let dir = dirname13(remaining);
             while (dir !== remaining) {
-              const basename10 = path11.basename(remaining);
-              this.segments.unshift(basename10);
+              const basename11 = path11.basename(remaining);
+              this.segments.unshift(basename11);
               remaining = dir;
               dir = dirname13(remaining);
             }
@@ -45699,7 +43062,7 @@ var IS_WINDOWS6, Pattern;
 var init_internal_pattern = __esm({
   "node_modules/@actions/glob/lib/internal-pattern.js"() {
     init_internal_path_helper();
-    init_esm5();
+    init_esm4();
     init_internal_match_kind();
     init_internal_path();
     IS_WINDOWS6 = process.platform === "win32";
@@ -45890,11 +43253,11 @@ var init_internal_globber = __esm({
     init_internal_search_state();
     __awaiter9 = function(thisArg, _arguments, P, generator) {
       function adopt(value2) {
-        return value2 instanceof P ? value2 : new P(function(resolve8) {
-          resolve8(value2);
+        return value2 instanceof P ? value2 : new P(function(resolve10) {
+          resolve10(value2);
         });
       }
-      return new (P || (P = Promise))(function(resolve8, reject) {
+      return new (P || (P = Promise))(function(resolve10, reject) {
         function fulfilled(value2) {
           try {
             step(generator.next(value2));
@@ -45910,7 +43273,7 @@ var init_internal_globber = __esm({
           }
         }
         function step(result) {
-          result.done ? resolve8(result.value) : adopt(result.value).then(fulfilled, rejected);
+          result.done ? resolve10(result.value) : adopt(result.value).then(fulfilled, rejected);
         }
         step((generator = generator.apply(thisArg, _arguments || [])).next());
       });
@@ -45923,14 +43286,14 @@ var init_internal_globber = __esm({
       }, i2);
       function verb(n2) {
         i2[n2] = o2[n2] && function(v) {
-          return new Promise(function(resolve8, reject) {
-            v = o2[n2](v), settle2(resolve8, reject, v.done, v.value);
+          return new Promise(function(resolve10, reject) {
+            v = o2[n2](v), settle2(resolve10, reject, v.done, v.value);
           });
         };
       }
-      function settle2(resolve8, reject, d, v) {
+      function settle2(resolve10, reject, d, v) {
         Promise.resolve(v).then(function(v2) {
-          resolve8({ value: v2, done: d });
+          resolve10({ value: v2, done: d });
         }, reject);
       }
     };
@@ -46146,11 +43509,11 @@ var init_glob = __esm({
     init_internal_hash_files();
     __awaiter10 = function(thisArg, _arguments, P, generator) {
       function adopt(value2) {
-        return value2 instanceof P ? value2 : new P(function(resolve8) {
-          resolve8(value2);
+        return value2 instanceof P ? value2 : new P(function(resolve10) {
+          resolve10(value2);
         });
       }
-      return new (P || (P = Promise))(function(resolve8, reject) {
+      return new (P || (P = Promise))(function(resolve10, reject) {
         function fulfilled(value2) {
           try {
             step(generator.next(value2));
@@ -46166,7 +43529,7 @@ var init_glob = __esm({
           }
         }
         function step(result) {
-          result.done ? resolve8(result.value) : adopt(result.value).then(fulfilled, rejected);
+          result.done ? resolve10(result.value) : adopt(result.value).then(fulfilled, rejected);
         }
         step((generator = generator.apply(thisArg, _arguments || [])).next());
       });
@@ -47052,10 +44415,10 @@ var require_truncate = __commonJS({
   "node_modules/semver/functions/truncate.js"(exports2, module) {
     "use strict";
     var parse2 = require_parse3();
-    var constants14 = require_constants6();
+    var constants17 = require_constants6();
     var SemVer = require_semver();
     var truncate = (version3, truncation, options) => {
-      if (!constants14.RELEASE_TYPES.includes(truncation)) {
+      if (!constants17.RELEASE_TYPES.includes(truncation)) {
         return null;
       }
       const clonedVersion = cloneInputVersion(version3, options);
@@ -48295,7 +45658,7 @@ var require_semver2 = __commonJS({
   "node_modules/semver/index.js"(exports2, module) {
     "use strict";
     var internalRe = require_re();
-    var constants14 = require_constants6();
+    var constants17 = require_constants6();
     var SemVer = require_semver();
     var identifiers = require_identifiers();
     var parse2 = require_parse3();
@@ -48379,8 +45742,8 @@ var require_semver2 = __commonJS({
       re: internalRe.re,
       src: internalRe.src,
       tokens: internalRe.t,
-      SEMVER_SPEC_VERSION: constants14.SEMVER_SPEC_VERSION,
-      RELEASE_TYPES: constants14.RELEASE_TYPES,
+      SEMVER_SPEC_VERSION: constants17.SEMVER_SPEC_VERSION,
+      RELEASE_TYPES: constants17.RELEASE_TYPES,
       compareIdentifiers: identifiers.compareIdentifiers,
       rcompareIdentifiers: identifiers.rcompareIdentifiers
     };
@@ -48566,11 +45929,11 @@ var init_cacheUtils = __esm({
     init_constants();
     __awaiter11 = function(thisArg, _arguments, P, generator) {
       function adopt(value2) {
-        return value2 instanceof P ? value2 : new P(function(resolve8) {
-          resolve8(value2);
+        return value2 instanceof P ? value2 : new P(function(resolve10) {
+          resolve10(value2);
         });
       }
-      return new (P || (P = Promise))(function(resolve8, reject) {
+      return new (P || (P = Promise))(function(resolve10, reject) {
         function fulfilled(value2) {
           try {
             step(generator.next(value2));
@@ -48586,7 +45949,7 @@ var init_cacheUtils = __esm({
           }
         }
         function step(result) {
-          result.done ? resolve8(result.value) : adopt(result.value).then(fulfilled, rejected);
+          result.done ? resolve10(result.value) : adopt(result.value).then(fulfilled, rejected);
         }
         step((generator = generator.apply(thisArg, _arguments || [])).next());
       });
@@ -48599,14 +45962,14 @@ var init_cacheUtils = __esm({
       }, i2);
       function verb(n2) {
         i2[n2] = o2[n2] && function(v) {
-          return new Promise(function(resolve8, reject) {
-            v = o2[n2](v), settle2(resolve8, reject, v.done, v.value);
+          return new Promise(function(resolve10, reject) {
+            v = o2[n2](v), settle2(resolve10, reject, v.done, v.value);
           });
         };
       }
-      function settle2(resolve8, reject, d, v) {
+      function settle2(resolve10, reject, d, v) {
         Promise.resolve(v).then(function(v2) {
-          resolve8({ value: v2, done: d });
+          resolve10({ value: v2, done: d });
         }, reject);
       }
     };
@@ -49536,9 +46899,9 @@ function isStreamComplete(stream2) {
   if (stream2.readable === false) {
     return Promise.resolve();
   }
-  return new Promise((resolve8) => {
+  return new Promise((resolve10) => {
     const handler = () => {
-      resolve8();
+      resolve10();
       stream2.removeListener("close", handler);
       stream2.removeListener("end", handler);
       stream2.removeListener("error", handler);
@@ -49579,7 +46942,7 @@ function getDecodedResponseStream(stream2, headers) {
   return stream2;
 }
 function streamToText(stream2) {
-  return new Promise((resolve8, reject) => {
+  return new Promise((resolve10, reject) => {
     const buffer3 = [];
     stream2.on("data", (chunk) => {
       if (Buffer.isBuffer(chunk)) {
@@ -49589,7 +46952,7 @@ function streamToText(stream2) {
       }
     });
     stream2.on("end", () => {
-      resolve8(Buffer.concat(buffer3).toString("utf8"));
+      resolve10(Buffer.concat(buffer3).toString("utf8"));
     });
     stream2.on("error", (e) => {
       if (e && e?.name === "AbortError") {
@@ -49771,8 +47134,8 @@ var init_nodeHttpClient = __esm({
           headers: request.headers.toJSON({ preserveCase: true }),
           ...request.requestOverrides
         };
-        return new Promise((resolve8, reject) => {
-          const req = isInsecure ? http2.request(options, resolve8) : https2.request(options, resolve8);
+        return new Promise((resolve10, reject) => {
+          const req = isInsecure ? http2.request(options, resolve10) : https2.request(options, resolve10);
           req.once("error", (err2) => {
             reject(new RestError(err2.message, { code: err2.code ?? RestError.REQUEST_SEND_ERROR, request }));
           });
@@ -49935,7 +47298,7 @@ var init_delay = __esm({
 
 // node_modules/@typespec/ts-http-runtime/dist/esm/util/helpers.js
 function delay(delayInMs, value2, options) {
-  return new Promise((resolve8, reject) => {
+  return new Promise((resolve10, reject) => {
     let timer = void 0;
     let onAborted = void 0;
     const rejectOnAbort = () => {
@@ -49958,7 +47321,7 @@ function delay(delayInMs, value2, options) {
     }
     timer = setTimeout(() => {
       removeListeners();
-      resolve8(value2);
+      resolve10(value2);
     }, delayInMs);
     if (options?.abortSignal) {
       options.abortSignal.addEventListener("abort", onAborted);
@@ -50252,21 +47615,21 @@ async function prepareFormData(formData, request) {
   }
   request.headers.set("Content-Type", contentType2 ?? "multipart/form-data");
   const parts = [];
-  for (const [fieldName2, values] of Object.entries(formData)) {
+  for (const [fieldName3, values] of Object.entries(formData)) {
     for (const value2 of Array.isArray(values) ? values : [values]) {
       if (typeof value2 === "string") {
         parts.push({
           headers: createHttpHeaders({
-            "Content-Disposition": `form-data; name="${fieldName2}"`
+            "Content-Disposition": `form-data; name="${fieldName3}"`
           }),
           body: stringToUint8Array2(value2, "utf-8")
         });
       } else if (value2 === void 0 || value2 === null || typeof value2 !== "object") {
-        throw new Error(`Unexpected value for key ${fieldName2}: ${value2}. Value should be serialized to string first.`);
+        throw new Error(`Unexpected value for key ${fieldName3}: ${value2}. Value should be serialized to string first.`);
       } else {
         const fileName = value2.name || "blob";
         const headers = createHttpHeaders();
-        headers.set("Content-Disposition", `form-data; name="${fieldName2}"; filename="${fileName}"`);
+        headers.set("Content-Disposition", `form-data; name="${fieldName3}"; filename="${fileName}"`);
         headers.set("Content-Type", value2.type || "application/octet-stream");
         parts.push({
           headers,
@@ -51033,8 +48396,8 @@ var require_helpers = __commonJS({
     function req(url2, opts = {}) {
       const href = typeof url2 === "string" ? url2 : url2.href;
       const req2 = (href.startsWith("https:") ? https3 : http3).request(url2, opts);
-      const promise = new Promise((resolve8, reject) => {
-        req2.once("response", resolve8).once("error", reject).end();
+      const promise = new Promise((resolve10, reject) => {
+        req2.once("response", resolve10).once("error", reject).end();
       });
       req2.then = promise.then.bind(promise);
       return req2;
@@ -51211,7 +48574,7 @@ var require_parse_proxy_response = __commonJS({
     var debug_1 = __importDefault(require_src());
     var debug2 = (0, debug_1.default)("https-proxy-agent:parse-proxy-response");
     function parseProxyResponse(socket) {
-      return new Promise((resolve8, reject) => {
+      return new Promise((resolve10, reject) => {
         let buffersLength = 0;
         const buffers = [];
         function read3() {
@@ -51277,7 +48640,7 @@ var require_parse_proxy_response = __commonJS({
           }
           debug2("got proxy server response: %o %o", firstLine2, headers);
           cleanup();
-          resolve8({
+          resolve10({
             connect: {
               statusCode,
               statusText,
@@ -52104,7 +49467,7 @@ var init_restError2 = __esm({
 });
 
 // node_modules/@typespec/ts-http-runtime/dist/esm/index.js
-var init_esm6 = __esm({
+var init_esm5 = __esm({
   "node_modules/@typespec/ts-http-runtime/dist/esm/index.js"() {
     init_AbortError();
     init_logger();
@@ -52126,7 +49489,7 @@ function createEmptyPipeline2() {
 }
 var init_pipeline3 = __esm({
   "node_modules/@azure/core-rest-pipeline/dist/esm/pipeline.js"() {
-    init_esm6();
+    init_esm5();
   }
 });
 
@@ -52142,7 +49505,7 @@ function createClientLogger2(namespace) {
   return context2.createClientLogger(namespace);
 }
 var context2, AzureLogger;
-var init_esm7 = __esm({
+var init_esm6 = __esm({
   "node_modules/@azure/logger/dist/esm/index.js"() {
     init_internal();
     context2 = createLoggerContext({
@@ -52157,7 +49520,7 @@ var init_esm7 = __esm({
 var logger2;
 var init_log4 = __esm({
   "node_modules/@azure/core-rest-pipeline/dist/esm/log.js"() {
-    init_esm7();
+    init_esm6();
     logger2 = createClientLogger2("core-rest-pipeline");
   }
 });
@@ -52357,7 +49720,7 @@ var init_AbortError2 = __esm({
 });
 
 // node_modules/@azure/abort-controller/dist/esm/index.js
-var init_esm8 = __esm({
+var init_esm7 = __esm({
   "node_modules/@azure/abort-controller/dist/esm/index.js"() {
     init_AbortError2();
   }
@@ -52366,7 +49729,7 @@ var init_esm8 = __esm({
 // node_modules/@azure/core-util/dist/esm/createAbortablePromise.js
 function createAbortablePromise(buildPromise, options) {
   const { cleanupBeforeAbort, abortSignal, abortErrorMsg } = options ?? {};
-  return new Promise((resolve8, reject) => {
+  return new Promise((resolve10, reject) => {
     function rejectOnAbort() {
       reject(new AbortError2(abortErrorMsg ?? "The operation was aborted."));
     }
@@ -52384,7 +49747,7 @@ function createAbortablePromise(buildPromise, options) {
     try {
       buildPromise((x) => {
         removeListeners();
-        resolve8(x);
+        resolve10(x);
       }, (x) => {
         removeListeners();
         reject(x);
@@ -52397,7 +49760,7 @@ function createAbortablePromise(buildPromise, options) {
 }
 var init_createAbortablePromise = __esm({
   "node_modules/@azure/core-util/dist/esm/createAbortablePromise.js"() {
-    init_esm8();
+    init_esm7();
   }
 });
 
@@ -52405,8 +49768,8 @@ var init_createAbortablePromise = __esm({
 function delay2(timeInMs, options) {
   let token;
   const { abortSignal, abortErrorMsg } = options ?? {};
-  return createAbortablePromise((resolve8) => {
-    token = setTimeout(resolve8, timeInMs);
+  return createAbortablePromise((resolve10) => {
+    token = setTimeout(resolve10, timeInMs);
   }, {
     cleanupBeforeAbort: () => clearTimeout(token),
     abortSignal,
@@ -52466,7 +49829,7 @@ function stringToUint8Array3(value2, format2) {
   return stringToUint8Array2(value2, format2);
 }
 var isNodeLike2;
-var init_esm9 = __esm({
+var init_esm8 = __esm({
   "node_modules/@azure/core-util/dist/esm/index.js"() {
     init_internal3();
     init_aborterUtils();
@@ -52492,7 +49855,7 @@ function getRawContent(blob) {
 var rawContent;
 var init_file = __esm({
   "node_modules/@azure/core-rest-pipeline/dist/esm/util/file.js"() {
-    init_esm9();
+    init_esm8();
     rawContent = /* @__PURE__ */ Symbol("rawContent");
   }
 });
@@ -52660,11 +50023,11 @@ var require_state = __commonJS({
 });
 
 // node_modules/@azure/core-tracing/dist/esm/state.js
-var import_state6, state;
+var import_state10, state;
 var init_state3 = __esm({
   "node_modules/@azure/core-tracing/dist/esm/state.js"() {
-    import_state6 = __toESM(require_state(), 1);
-    state = import_state6.state;
+    import_state10 = __toESM(require_state(), 1);
+    state = import_state10.state;
   }
 });
 
@@ -52778,7 +50141,7 @@ var init_tracingClient = __esm({
 });
 
 // node_modules/@azure/core-tracing/dist/esm/index.js
-var init_esm10 = __esm({
+var init_esm9 = __esm({
   "node_modules/@azure/core-tracing/dist/esm/index.js"() {
     init_instrumenter();
     init_tracingClient();
@@ -52792,7 +50155,7 @@ function isRestError2(e) {
 var RestError2;
 var init_restError3 = __esm({
   "node_modules/@azure/core-rest-pipeline/dist/esm/restError.js"() {
-    init_esm6();
+    init_esm5();
     RestError2 = RestError;
   }
 });
@@ -52901,11 +50264,11 @@ function tryProcessResponse(span2, response) {
 var tracingPolicyName;
 var init_tracingPolicy = __esm({
   "node_modules/@azure/core-rest-pipeline/dist/esm/policies/tracingPolicy.js"() {
-    init_esm10();
+    init_esm9();
     init_constants3();
     init_userAgent2();
     init_log4();
-    init_esm9();
+    init_esm8();
     init_restError3();
     init_internal3();
     tracingPolicyName = "tracingPolicy";
@@ -53004,7 +50367,7 @@ var init_createPipelineFromOptions2 = __esm({
     init_decompressResponsePolicy2();
     init_defaultRetryPolicy2();
     init_formDataPolicy2();
-    init_esm9();
+    init_esm8();
     init_proxyPolicy2();
     init_setClientRequestIdPolicy();
     init_agentPolicy2();
@@ -53031,7 +50394,7 @@ function createDefaultHttpClient2() {
 }
 var init_defaultHttpClient2 = __esm({
   "node_modules/@azure/core-rest-pipeline/dist/esm/defaultHttpClient.js"() {
-    init_esm6();
+    init_esm5();
     init_wrapAbortSignal();
   }
 });
@@ -53042,7 +50405,7 @@ function createHttpHeaders2(rawHeaders) {
 }
 var init_httpHeaders2 = __esm({
   "node_modules/@azure/core-rest-pipeline/dist/esm/httpHeaders.js"() {
-    init_esm6();
+    init_esm5();
   }
 });
 
@@ -53052,7 +50415,7 @@ function createPipelineRequest2(options) {
 }
 var init_pipelineRequest2 = __esm({
   "node_modules/@azure/core-rest-pipeline/dist/esm/pipelineRequest.js"() {
-    init_esm6();
+    init_esm5();
   }
 });
 
@@ -53081,7 +50444,7 @@ var init_throttlingRetryPolicy2 = __esm({
 var retryPolicyLogger2;
 var init_retryPolicy2 = __esm({
   "node_modules/@azure/core-rest-pipeline/dist/esm/policies/retryPolicy.js"() {
-    init_esm7();
+    init_esm6();
     init_constants3();
     init_internal2();
     retryPolicyLogger2 = createClientLogger2("core-rest-pipeline retryPolicy");
@@ -53189,7 +50552,7 @@ function createTokenCycler(credential, tokenCyclerOptions) {
 var DEFAULT_CYCLER_OPTIONS;
 var init_tokenCycler = __esm({
   "node_modules/@azure/core-rest-pipeline/dist/esm/util/tokenCycler.js"() {
-    init_esm9();
+    init_esm8();
     DEFAULT_CYCLER_OPTIONS = {
       forcedRefreshWindowInMs: 1e3,
       // Force waiting for a refresh 1s before the token expires
@@ -53392,7 +50755,7 @@ var init_auxiliaryAuthenticationHeaderPolicy = __esm({
 });
 
 // node_modules/@azure/core-rest-pipeline/dist/esm/index.js
-var init_esm11 = __esm({
+var init_esm10 = __esm({
   "node_modules/@azure/core-rest-pipeline/dist/esm/index.js"() {
     init_pipeline3();
     init_createPipelineFromOptions2();
@@ -53432,21 +50795,21 @@ var init_azureKeyCredential = __esm({
 // node_modules/@azure/core-auth/dist/esm/keyCredential.js
 var init_keyCredential = __esm({
   "node_modules/@azure/core-auth/dist/esm/keyCredential.js"() {
-    init_esm9();
+    init_esm8();
   }
 });
 
 // node_modules/@azure/core-auth/dist/esm/azureNamedKeyCredential.js
 var init_azureNamedKeyCredential = __esm({
   "node_modules/@azure/core-auth/dist/esm/azureNamedKeyCredential.js"() {
-    init_esm9();
+    init_esm8();
   }
 });
 
 // node_modules/@azure/core-auth/dist/esm/azureSASCredential.js
 var init_azureSASCredential = __esm({
   "node_modules/@azure/core-auth/dist/esm/azureSASCredential.js"() {
-    init_esm9();
+    init_esm8();
   }
 });
 
@@ -53461,7 +50824,7 @@ var init_tokenCredential = __esm({
 });
 
 // node_modules/@azure/core-auth/dist/esm/index.js
-var init_esm12 = __esm({
+var init_esm11 = __esm({
   "node_modules/@azure/core-auth/dist/esm/index.js"() {
     init_azureKeyCredential();
     init_keyCredential();
@@ -53500,7 +50863,7 @@ function decodeString(value2) {
 }
 var init_base64 = __esm({
   "node_modules/@azure/core-client/dist/esm/base64.js"() {
-    init_esm9();
+    init_esm8();
   }
 });
 
@@ -54648,7 +52011,7 @@ var defaultJsonContentTypes, defaultXmlContentTypes, deserializationPolicyName;
 var init_deserializationPolicy = __esm({
   "node_modules/@azure/core-client/dist/esm/deserializationPolicy.js"() {
     init_interfaces();
-    init_esm11();
+    init_esm10();
     init_serializer();
     init_operationHelpers();
     defaultJsonContentTypes = ["application/json", "text/json"];
@@ -54828,7 +52191,7 @@ function createClientPipeline(options = {}) {
 var init_pipeline4 = __esm({
   "node_modules/@azure/core-client/dist/esm/pipeline.js"() {
     init_deserializationPolicy();
-    init_esm11();
+    init_esm10();
     init_serializationPolicy();
   }
 });
@@ -54843,7 +52206,7 @@ function getCachedDefaultHttpClient() {
 var cachedHttpClient;
 var init_httpClientCache = __esm({
   "node_modules/@azure/core-client/dist/esm/httpClientCache.js"() {
-    init_esm11();
+    init_esm10();
   }
 });
 
@@ -55050,7 +52413,7 @@ var init_urlHelpers2 = __esm({
 var logger3;
 var init_log5 = __esm({
   "node_modules/@azure/core-client/dist/esm/log.js"() {
-    init_esm7();
+    init_esm6();
     logger3 = createClientLogger2("core-client");
   }
 });
@@ -55082,7 +52445,7 @@ function getCredentialScopes(options) {
 var ServiceClient;
 var init_serviceClient = __esm({
   "node_modules/@azure/core-client/dist/esm/serviceClient.js"() {
-    init_esm11();
+    init_esm10();
     init_pipeline4();
     init_utils3();
     init_httpClientCache();
@@ -55315,7 +52678,7 @@ var init_authorizeRequestOnTenantChallenge = __esm({
 });
 
 // node_modules/@azure/core-client/dist/esm/index.js
-var init_esm13 = __esm({
+var init_esm12 = __esm({
   "node_modules/@azure/core-client/dist/esm/index.js"() {
     init_serializer();
     init_serviceClient();
@@ -55443,7 +52806,7 @@ function getHeaderKey(headerName) {
 var originalRequestSymbol2, originalClientRequestSymbol, HttpHeaders;
 var init_util = __esm({
   "node_modules/@azure/core-http-compat/dist/esm/util.js"() {
-    init_esm11();
+    init_esm10();
     originalRequestSymbol2 = /* @__PURE__ */ Symbol("Original PipelineRequest");
     originalClientRequestSymbol = /* @__PURE__ */ Symbol.for("@azure/core-client original request");
     HttpHeaders = class _HttpHeaders {
@@ -55621,7 +52984,7 @@ function toPipelineResponse(compatResponse) {
 var originalResponse;
 var init_response = __esm({
   "node_modules/@azure/core-http-compat/dist/esm/response.js"() {
-    init_esm11();
+    init_esm10();
     init_util();
     originalResponse = /* @__PURE__ */ Symbol("Original FullOperationResponse");
   }
@@ -55632,8 +52995,8 @@ var ExtendedServiceClient;
 var init_extendedClient = __esm({
   "node_modules/@azure/core-http-compat/dist/esm/extendedClient.js"() {
     init_disableKeepAlivePolicy();
-    init_esm11();
-    init_esm13();
+    init_esm10();
+    init_esm12();
     init_response();
     ExtendedServiceClient = class extends ServiceClient {
       constructor(options) {
@@ -55739,7 +53102,7 @@ var init_httpClientAdapter = __esm({
 });
 
 // node_modules/@azure/core-http-compat/dist/esm/index.js
-var init_esm14 = __esm({
+var init_esm13 = __esm({
   "node_modules/@azure/core-http-compat/dist/esm/index.js"() {
     init_extendedClient();
     init_response();
@@ -61014,7 +58377,7 @@ var init_xml2 = __esm({
 });
 
 // node_modules/@azure/core-xml/dist/esm/index.js
-var init_esm15 = __esm({
+var init_esm14 = __esm({
   "node_modules/@azure/core-xml/dist/esm/index.js"() {
     init_xml2();
     init_xml_common();
@@ -61025,7 +58388,7 @@ var init_esm15 = __esm({
 var logger4;
 var init_log7 = __esm({
   "node_modules/@azure/storage-blob/dist/esm/log.js"() {
-    init_esm7();
+    init_esm6();
     logger4 = createClientLogger2("storage-blob");
   }
 });
@@ -61318,7 +58681,7 @@ var init_BufferScheduler = __esm({
        *
        */
       async do() {
-        return new Promise((resolve8, reject) => {
+        return new Promise((resolve10, reject) => {
           this.readable.on("data", (data) => {
             data = typeof data === "string" ? Buffer.from(data, this.encoding) : data;
             this.appendUnresolvedData(data);
@@ -61346,11 +58709,11 @@ var init_BufferScheduler = __esm({
             if (this.isStreamEnd && this.executingOutgoingHandlers === 0) {
               if (this.unresolvedLength > 0 && this.unresolvedLength < this.bufferSize) {
                 const buffer3 = this.shiftBufferFromUnresolvedDataArray();
-                this.outgoingHandler(() => buffer3.getReadableStream(), buffer3.size, this.offset).then(resolve8).catch(reject);
+                this.outgoingHandler(() => buffer3.getReadableStream(), buffer3.size, this.offset).then(resolve10).catch(reject);
               } else if (this.unresolvedLength >= this.bufferSize) {
                 return;
               } else {
-                resolve8();
+                resolve10();
               }
             }
           });
@@ -61489,8 +58852,8 @@ var init_crc64 = __esm({
         NativeCRC642 = NativeCRC642 || {};
         var Module = typeof NativeCRC642 != "undefined" ? NativeCRC642 : {};
         var readyPromiseResolve, readyPromiseReject;
-        Module["ready"] = new Promise(function(resolve8, reject) {
-          readyPromiseResolve = resolve8;
+        Module["ready"] = new Promise(function(resolve10, reject) {
+          readyPromiseResolve = resolve10;
           readyPromiseReject = reject;
         });
         ["_malloc", "_free", "_emscripten_bind_VoidPtr___destroy___0", "_emscripten_bind_Crc64Hash_Crc64Hash_0", "_emscripten_bind_Crc64Hash_OnAppend_2", "_emscripten_bind_Crc64Hash_OnFinal_3", "_emscripten_bind_Crc64Hash___destroy___0", "_fflush", "onRuntimeInitialized"].forEach((prop) => {
@@ -63765,7 +61128,7 @@ var init_StructuredMessageEncoding = __esm({
 // node_modules/@azure/storage-common/dist/esm/StructuredMessageEncodingStream.js
 var init_StructuredMessageEncodingStream = __esm({
   "node_modules/@azure/storage-common/dist/esm/StructuredMessageEncodingStream.js"() {
-    init_esm8();
+    init_esm7();
     init_StructuredMessageEncoding();
   }
 });
@@ -63788,7 +61151,7 @@ var init_StructuredMessageDecoding = __esm({
 // node_modules/@azure/storage-common/dist/esm/StructuredMessageDecodingStream.js
 var init_StructuredMessageDecodingStream = __esm({
   "node_modules/@azure/storage-common/dist/esm/StructuredMessageDecodingStream.js"() {
-    init_esm8();
+    init_esm7();
     init_StructuredMessageDecoding();
   }
 });
@@ -63796,7 +61159,7 @@ var init_StructuredMessageDecodingStream = __esm({
 // node_modules/@azure/storage-common/node_modules/@azure/core-rest-pipeline/dist/esm/pipeline.js
 var init_pipeline5 = __esm({
   "node_modules/@azure/storage-common/node_modules/@azure/core-rest-pipeline/dist/esm/pipeline.js"() {
-    init_esm6();
+    init_esm5();
   }
 });
 
@@ -63804,7 +61167,7 @@ var init_pipeline5 = __esm({
 var logger5;
 var init_log8 = __esm({
   "node_modules/@azure/storage-common/node_modules/@azure/core-rest-pipeline/dist/esm/log.js"() {
-    init_esm7();
+    init_esm6();
     logger5 = createClientLogger2("core-rest-pipeline");
   }
 });
@@ -63936,7 +61299,7 @@ function isRestError3(e) {
 var RestError3;
 var init_restError4 = __esm({
   "node_modules/@azure/storage-common/node_modules/@azure/core-rest-pipeline/dist/esm/restError.js"() {
-    init_esm6();
+    init_esm5();
     RestError3 = RestError;
   }
 });
@@ -63944,11 +61307,11 @@ var init_restError4 = __esm({
 // node_modules/@azure/storage-common/node_modules/@azure/core-rest-pipeline/dist/esm/policies/tracingPolicy.js
 var init_tracingPolicy2 = __esm({
   "node_modules/@azure/storage-common/node_modules/@azure/core-rest-pipeline/dist/esm/policies/tracingPolicy.js"() {
-    init_esm10();
+    init_esm9();
     init_constants4();
     init_userAgent3();
     init_log8();
-    init_esm9();
+    init_esm8();
     init_restError4();
     init_internal3();
   }
@@ -64002,7 +61365,7 @@ var init_createPipelineFromOptions3 = __esm({
     init_decompressResponsePolicy3();
     init_defaultRetryPolicy3();
     init_formDataPolicy3();
-    init_esm9();
+    init_esm8();
     init_proxyPolicy3();
     init_setClientRequestIdPolicy2();
     init_agentPolicy3();
@@ -64029,7 +61392,7 @@ function createDefaultHttpClient3() {
 }
 var init_defaultHttpClient3 = __esm({
   "node_modules/@azure/storage-common/node_modules/@azure/core-rest-pipeline/dist/esm/defaultHttpClient.js"() {
-    init_esm6();
+    init_esm5();
     init_wrapAbortSignal2();
   }
 });
@@ -64037,14 +61400,14 @@ var init_defaultHttpClient3 = __esm({
 // node_modules/@azure/storage-common/node_modules/@azure/core-rest-pipeline/dist/esm/httpHeaders.js
 var init_httpHeaders3 = __esm({
   "node_modules/@azure/storage-common/node_modules/@azure/core-rest-pipeline/dist/esm/httpHeaders.js"() {
-    init_esm6();
+    init_esm5();
   }
 });
 
 // node_modules/@azure/storage-common/node_modules/@azure/core-rest-pipeline/dist/esm/pipelineRequest.js
 var init_pipelineRequest3 = __esm({
   "node_modules/@azure/storage-common/node_modules/@azure/core-rest-pipeline/dist/esm/pipelineRequest.js"() {
-    init_esm6();
+    init_esm5();
   }
 });
 
@@ -64073,7 +61436,7 @@ var init_throttlingRetryPolicy3 = __esm({
 var retryPolicyLogger3;
 var init_retryPolicy3 = __esm({
   "node_modules/@azure/storage-common/node_modules/@azure/core-rest-pipeline/dist/esm/policies/retryPolicy.js"() {
-    init_esm7();
+    init_esm6();
     init_constants4();
     init_internal2();
     retryPolicyLogger3 = createClientLogger2("core-rest-pipeline retryPolicy");
@@ -64084,7 +61447,7 @@ var init_retryPolicy3 = __esm({
 var DEFAULT_CYCLER_OPTIONS2;
 var init_tokenCycler2 = __esm({
   "node_modules/@azure/storage-common/node_modules/@azure/core-rest-pipeline/dist/esm/util/tokenCycler.js"() {
-    init_esm9();
+    init_esm8();
     DEFAULT_CYCLER_OPTIONS2 = {
       forcedRefreshWindowInMs: 1e3,
       // Force waiting for a refresh 1s before the token expires
@@ -64120,7 +61483,7 @@ var init_auxiliaryAuthenticationHeaderPolicy2 = __esm({
 });
 
 // node_modules/@azure/storage-common/node_modules/@azure/core-rest-pipeline/dist/esm/index.js
-var init_esm16 = __esm({
+var init_esm15 = __esm({
   "node_modules/@azure/storage-common/node_modules/@azure/core-rest-pipeline/dist/esm/index.js"() {
     init_pipeline5();
     init_createPipelineFromOptions3();
@@ -64161,7 +61524,7 @@ function getCachedDefaultHttpClient2() {
 var _defaultHttpClient;
 var init_cache = __esm({
   "node_modules/@azure/storage-common/dist/esm/cache.js"() {
-    init_esm16();
+    init_esm15();
   }
 });
 
@@ -64431,7 +61794,7 @@ function getURLQueries(url2) {
   return queries;
 }
 async function delay3(timeInMs, aborter, abortError) {
-  return new Promise((resolve8, reject) => {
+  return new Promise((resolve10, reject) => {
     let timeout;
     const abortHandler = () => {
       if (timeout !== void 0) {
@@ -64443,7 +61806,7 @@ async function delay3(timeInMs, aborter, abortError) {
       if (aborter !== void 0) {
         aborter.removeEventListener("abort", abortHandler);
       }
-      resolve8();
+      resolve10();
     };
     timeout = setTimeout(resolveHandler, timeInMs);
     if (aborter !== void 0) {
@@ -64453,8 +61816,8 @@ async function delay3(timeInMs, aborter, abortError) {
 }
 var init_utils_common = __esm({
   "node_modules/@azure/storage-common/dist/esm/utils/utils.common.js"() {
-    init_esm16();
-    init_esm9();
+    init_esm15();
+    init_esm8();
     init_constants5();
   }
 });
@@ -65073,7 +62436,7 @@ var init_StorageSharedKeyCredential = __esm({
 var logger6;
 var init_log9 = __esm({
   "node_modules/@azure/storage-common/dist/esm/log.js"() {
-    init_esm7();
+    init_esm6();
     logger6 = createClientLogger2("storage-common");
   }
 });
@@ -65093,7 +62456,7 @@ var init_StorageRetryPolicyType = __esm({
 var DEFAULT_RETRY_OPTIONS, RETRY_ABORT_ERROR, StorageRetryPolicy;
 var init_StorageRetryPolicy = __esm({
   "node_modules/@azure/storage-common/dist/esm/policies/StorageRetryPolicy.js"() {
-    init_esm8();
+    init_esm7();
     init_RequestPolicy();
     init_constants5();
     init_utils_common();
@@ -65449,9 +62812,9 @@ function storageRetryPolicy(options = {}) {
 var storageRetryPolicyName, DEFAULT_RETRY_OPTIONS2, retriableErrors, RETRY_ABORT_ERROR2;
 var init_StorageRetryPolicyV2 = __esm({
   "node_modules/@azure/storage-common/dist/esm/policies/StorageRetryPolicyV2.js"() {
+    init_esm7();
+    init_esm15();
     init_esm8();
-    init_esm16();
-    init_esm9();
     init_StorageRetryPolicyFactory();
     init_constants5();
     init_utils_common();
@@ -65675,7 +63038,7 @@ var init_indexPlatform = __esm({
 });
 
 // node_modules/@azure/storage-common/dist/esm/index.js
-var init_esm17 = __esm({
+var init_esm16 = __esm({
   "node_modules/@azure/storage-common/dist/esm/index.js"() {
     init_indexPlatform();
   }
@@ -66066,13 +63429,13 @@ function isCoreHttpPolicyFactory(factory) {
 var Pipeline;
 var init_Pipeline = __esm({
   "node_modules/@azure/storage-blob/dist/esm/Pipeline.js"() {
+    init_esm13();
+    init_esm10();
+    init_esm12();
     init_esm14();
     init_esm11();
-    init_esm13();
-    init_esm15();
-    init_esm12();
     init_log7();
-    init_esm17();
+    init_esm16();
     init_constants6();
     Pipeline = class {
       /**
@@ -74756,7 +72119,7 @@ var init_mappers = __esm({
 });
 
 // node_modules/@azure/storage-blob/dist/esm/generated/src/models/parameters.js
-var contentType, blobServiceProperties, accept, url, restype, comp, timeoutInSeconds, version, requestId, accept1, comp1, comp2, prefix, marker, maxPageSize, include, keyInfo, comp3, restype1, body, comp4, contentLength, multipartContentType, comp5, where, restype2, metadata, access2, defaultEncryptionScope, preventEncryptionScopeOverride, leaseId, ifModifiedSince, ifUnmodifiedSince, comp6, comp7, containerAcl, comp8, deletedContainerName, deletedContainerVersion, comp9, sourceContainerName, sourceLeaseId, comp10, action2, duration, proposedLeaseId, action1, leaseId1, action22, action3, breakPeriod, action4, proposedLeaseId1, include1, startFrom, delimiter2, snapshot, versionId, range2, rangeGetContentMD5, rangeGetContentCRC64, encryptionKey, encryptionKeySha256, encryptionAlgorithm, ifMatch, ifNoneMatch, ifTags, deleteSnapshots, blobDeleteType, comp11, expiryOptions, expiresOn, blobCacheControl, blobContentType, blobContentMD5, blobContentEncoding, blobContentLanguage, blobContentDisposition, comp12, immutabilityPolicyExpiry, immutabilityPolicyMode, comp13, legalHold, encryptionScope, comp14, tier, rehydratePriority, sourceIfModifiedSince, sourceIfUnmodifiedSince, sourceIfMatch, sourceIfNoneMatch, sourceIfTags, copySource, blobTagsString, sealBlob, legalHold1, xMsRequiresSync, sourceContentMD5, copySourceAuthorization, copySourceTags, fileRequestIntent, comp15, copyActionAbortConstant, copyId, comp16, tier1, queryRequest, comp17, comp18, ifModifiedSince1, ifUnmodifiedSince1, ifMatch1, ifNoneMatch1, tags, transactionalContentMD5, transactionalContentCrc64, blobType, blobContentLength, blobSequenceNumber, contentType1, body1, accept2, comp19, pageWrite, ifSequenceNumberLessThanOrEqualTo, ifSequenceNumberLessThan, ifSequenceNumberEqualTo, pageWrite1, sourceUrl, sourceRange, sourceContentCrc64, range1, comp20, prevsnapshot, prevSnapshotUrl, sequenceNumberAction, comp21, blobType1, comp22, maxSize, appendPosition, sourceRange1, comp23, blobType2, copySourceBlobProperties, comp24, blockId, blocks, comp25, listType;
+var contentType, blobServiceProperties, accept, url, restype, comp, timeoutInSeconds, version, requestId, accept1, comp1, comp2, prefix, marker, maxPageSize, include, keyInfo, comp3, restype1, body, comp4, contentLength, multipartContentType, comp5, where, restype2, metadata, access2, defaultEncryptionScope, preventEncryptionScopeOverride, leaseId, ifModifiedSince, ifUnmodifiedSince, comp6, comp7, containerAcl, comp8, deletedContainerName, deletedContainerVersion, comp9, sourceContainerName, sourceLeaseId, comp10, action, duration, proposedLeaseId, action1, leaseId1, action2, action3, breakPeriod, action4, proposedLeaseId1, include1, startFrom, delimiter2, snapshot, versionId, range2, rangeGetContentMD5, rangeGetContentCRC64, encryptionKey, encryptionKeySha256, encryptionAlgorithm, ifMatch, ifNoneMatch, ifTags, deleteSnapshots, blobDeleteType, comp11, expiryOptions, expiresOn, blobCacheControl, blobContentType, blobContentMD5, blobContentEncoding, blobContentLanguage, blobContentDisposition, comp12, immutabilityPolicyExpiry, immutabilityPolicyMode, comp13, legalHold, encryptionScope, comp14, tier, rehydratePriority, sourceIfModifiedSince, sourceIfUnmodifiedSince, sourceIfMatch, sourceIfNoneMatch, sourceIfTags, copySource, blobTagsString, sealBlob, legalHold1, xMsRequiresSync, sourceContentMD5, copySourceAuthorization, copySourceTags, fileRequestIntent, comp15, copyActionAbortConstant, copyId, comp16, tier1, queryRequest, comp17, comp18, ifModifiedSince1, ifUnmodifiedSince1, ifMatch1, ifNoneMatch1, tags, transactionalContentMD5, transactionalContentCrc64, blobType, blobContentLength, blobSequenceNumber, contentType1, body1, accept2, comp19, pageWrite, ifSequenceNumberLessThanOrEqualTo, ifSequenceNumberLessThan, ifSequenceNumberEqualTo, pageWrite1, sourceUrl, sourceRange, sourceContentCrc64, range1, comp20, prevsnapshot, prevSnapshotUrl, sequenceNumberAction, comp21, blobType1, comp22, maxSize, appendPosition, sourceRange1, comp23, blobType2, copySourceBlobProperties, comp24, blockId, blocks, comp25, listType;
 var init_parameters2 = __esm({
   "node_modules/@azure/storage-blob/dist/esm/generated/src/models/parameters.js"() {
     init_mappers();
@@ -75235,7 +72598,7 @@ var init_parameters2 = __esm({
         }
       }
     };
-    action2 = {
+    action = {
       parameterPath: "action",
       mapper: {
         defaultValue: "acquire",
@@ -75288,7 +72651,7 @@ var init_parameters2 = __esm({
         }
       }
     };
-    action22 = {
+    action2 = {
       parameterPath: "action",
       mapper: {
         defaultValue: "renew",
@@ -76432,7 +73795,7 @@ var init_parameters2 = __esm({
 var ServiceImpl, xmlSerializer, setPropertiesOperationSpec, getPropertiesOperationSpec, getStatisticsOperationSpec, listContainersSegmentOperationSpec, getUserDelegationKeyOperationSpec, getAccountInfoOperationSpec, submitBatchOperationSpec, filterBlobsOperationSpec;
 var init_service = __esm({
   "node_modules/@azure/storage-blob/dist/esm/generated/src/operations/service.js"() {
-    init_esm13();
+    init_esm12();
     init_mappers();
     init_parameters2();
     ServiceImpl = class {
@@ -76757,7 +74120,7 @@ var init_service = __esm({
 var ContainerImpl, xmlSerializer2, createOperationSpec, getPropertiesOperationSpec2, deleteOperationSpec, setMetadataOperationSpec, getAccessPolicyOperationSpec, setAccessPolicyOperationSpec, restoreOperationSpec, renameOperationSpec, submitBatchOperationSpec2, filterBlobsOperationSpec2, acquireLeaseOperationSpec, releaseLeaseOperationSpec, renewLeaseOperationSpec, breakLeaseOperationSpec, changeLeaseOperationSpec, listBlobFlatSegmentOperationSpec, listBlobHierarchySegmentOperationSpec, getAccountInfoOperationSpec2;
 var init_container = __esm({
   "node_modules/@azure/storage-blob/dist/esm/generated/src/operations/container.js"() {
-    init_esm13();
+    init_esm12();
     init_mappers();
     init_parameters2();
     ContainerImpl = class {
@@ -77248,7 +74611,7 @@ var init_container = __esm({
         accept1,
         ifModifiedSince,
         ifUnmodifiedSince,
-        action2,
+        action,
         duration,
         proposedLeaseId
       ],
@@ -77310,7 +74673,7 @@ var init_container = __esm({
         ifModifiedSince,
         ifUnmodifiedSince,
         leaseId1,
-        action22
+        action2
       ],
       isXML: true,
       serializer: xmlSerializer2
@@ -77474,7 +74837,7 @@ var init_container = __esm({
 var BlobImpl, xmlSerializer3, downloadOperationSpec, getPropertiesOperationSpec3, deleteOperationSpec2, undeleteOperationSpec, setExpiryOperationSpec, setHttpHeadersOperationSpec, setImmutabilityPolicyOperationSpec, deleteImmutabilityPolicyOperationSpec, setLegalHoldOperationSpec, setMetadataOperationSpec2, acquireLeaseOperationSpec2, releaseLeaseOperationSpec2, renewLeaseOperationSpec2, changeLeaseOperationSpec2, breakLeaseOperationSpec2, createSnapshotOperationSpec, startCopyFromURLOperationSpec, copyFromURLOperationSpec, abortCopyFromURLOperationSpec, setTierOperationSpec, getAccountInfoOperationSpec3, queryOperationSpec, getTagsOperationSpec, setTagsOperationSpec;
 var init_blob = __esm({
   "node_modules/@azure/storage-blob/dist/esm/generated/src/operations/blob.js"() {
-    init_esm13();
+    init_esm12();
     init_mappers();
     init_parameters2();
     BlobImpl = class {
@@ -78041,7 +75404,7 @@ var init_blob = __esm({
         accept1,
         ifModifiedSince,
         ifUnmodifiedSince,
-        action2,
+        action,
         duration,
         proposedLeaseId,
         ifMatch,
@@ -78101,7 +75464,7 @@ var init_blob = __esm({
         ifModifiedSince,
         ifUnmodifiedSince,
         leaseId1,
-        action22,
+        action2,
         ifMatch,
         ifNoneMatch,
         ifTags
@@ -78505,7 +75868,7 @@ var init_blob = __esm({
 var PageBlobImpl, xmlSerializer4, createOperationSpec2, uploadPagesOperationSpec, clearPagesOperationSpec, uploadPagesFromURLOperationSpec, getPageRangesOperationSpec, getPageRangesDiffOperationSpec, resizeOperationSpec, updateSequenceNumberOperationSpec, copyIncrementalOperationSpec;
 var init_pageBlob = __esm({
   "node_modules/@azure/storage-blob/dist/esm/generated/src/operations/pageBlob.js"() {
-    init_esm13();
+    init_esm12();
     init_mappers();
     init_parameters2();
     PageBlobImpl = class {
@@ -78964,7 +76327,7 @@ var init_pageBlob = __esm({
 var AppendBlobImpl, xmlSerializer5, createOperationSpec3, appendBlockOperationSpec, appendBlockFromUrlOperationSpec, sealOperationSpec;
 var init_appendBlob = __esm({
   "node_modules/@azure/storage-blob/dist/esm/generated/src/operations/appendBlob.js"() {
-    init_esm13();
+    init_esm12();
     init_mappers();
     init_parameters2();
     AppendBlobImpl = class {
@@ -79188,7 +76551,7 @@ var init_appendBlob = __esm({
 var BlockBlobImpl, xmlSerializer6, uploadOperationSpec, putBlobFromUrlOperationSpec, stageBlockOperationSpec, stageBlockFromURLOperationSpec, commitBlockListOperationSpec, getBlockListOperationSpec;
 var init_blockBlob = __esm({
   "node_modules/@azure/storage-blob/dist/esm/generated/src/operations/blockBlob.js"() {
-    init_esm13();
+    init_esm12();
     init_mappers();
     init_parameters2();
     BlockBlobImpl = class {
@@ -79569,7 +76932,7 @@ var init_operations = __esm({
 var StorageClient;
 var init_storageClient = __esm({
   "node_modules/@azure/storage-blob/dist/esm/generated/src/storageClient.js"() {
-    init_esm14();
+    init_esm13();
     init_operations();
     StorageClient = class extends ExtendedServiceClient {
       url;
@@ -80057,8 +77420,8 @@ function assertResponse(response) {
 }
 var init_utils_common2 = __esm({
   "node_modules/@azure/storage-blob/dist/esm/utils/utils.common.js"() {
-    init_esm11();
-    init_esm9();
+    init_esm10();
+    init_esm8();
     init_constants6();
   }
 });
@@ -80117,7 +77480,7 @@ var init_StorageClient = __esm({
 var tracingClient;
 var init_tracing = __esm({
   "node_modules/@azure/storage-blob/dist/esm/utils/tracing.js"() {
-    init_esm10();
+    init_esm9();
     init_constants6();
     tracingClient = createTracingClient({
       packageName: "@azure/storage-blob",
@@ -81348,12 +78711,12 @@ var init_BlobSASSignatureValues = __esm({
   "node_modules/@azure/storage-blob/dist/esm/sas/BlobSASSignatureValues.js"() {
     init_BlobSASPermissions();
     init_ContainerSASPermissions();
-    init_esm17();
+    init_esm16();
     init_SasIPRange();
     init_SASQueryParameters();
     init_constants6();
     init_utils_common2();
-    init_esm17();
+    init_esm16();
   }
 });
 
@@ -81361,7 +78724,7 @@ var init_BlobSASSignatureValues = __esm({
 var BlobLeaseClient;
 var init_BlobLeaseClient = __esm({
   "node_modules/@azure/storage-blob/dist/esm/BlobLeaseClient.js"() {
-    init_esm9();
+    init_esm8();
     init_constants6();
     init_tracing();
     init_utils_common2();
@@ -81548,7 +78911,7 @@ import { Readable as Readable6 } from "node:stream";
 var RetriableReadableStream;
 var init_RetriableReadableStream = __esm({
   "node_modules/@azure/storage-blob/dist/esm/utils/RetriableReadableStream.js"() {
-    init_esm8();
+    init_esm7();
     RetriableReadableStream = class extends Readable6 {
       start;
       offset;
@@ -81654,7 +79017,7 @@ var init_RetriableReadableStream = __esm({
 var BlobDownloadResponse;
 var init_BlobDownloadResponse = __esm({
   "node_modules/@azure/storage-blob/dist/esm/BlobDownloadResponse.js"() {
-    init_esm9();
+    init_esm8();
     init_RetriableReadableStream();
     BlobDownloadResponse = class {
       /**
@@ -82577,7 +79940,7 @@ var ABORT_ERROR, AvroReadableFromStream;
 var init_AvroReadableFromStream = __esm({
   "node_modules/@azure/storage-blob/dist/esm/internal-avro/AvroReadableFromStream.js"() {
     init_AvroReadable();
-    init_esm8();
+    init_esm7();
     ABORT_ERROR = new AbortError2("Reading from the avro stream was aborted.");
     AvroReadableFromStream = class extends AvroReadable {
       _position;
@@ -82614,7 +79977,7 @@ var init_AvroReadableFromStream = __esm({
           this._position += chunk.length;
           return this.toUint8Array(chunk);
         } else {
-          return new Promise((resolve8, reject) => {
+          return new Promise((resolve10, reject) => {
             const cleanUp = () => {
               this._readable.removeListener("readable", readableCallback);
               this._readable.removeListener("error", rejectCallback);
@@ -82629,7 +79992,7 @@ var init_AvroReadableFromStream = __esm({
               if (callbackChunk) {
                 this._position += callbackChunk.length;
                 cleanUp();
-                resolve8(this.toUint8Array(callbackChunk));
+                resolve10(this.toUint8Array(callbackChunk));
               }
             };
             const rejectCallback = () => {
@@ -82782,7 +80145,7 @@ var init_BlobQuickQueryStream = __esm({
 var BlobQueryResponse;
 var init_BlobQueryResponse = __esm({
   "node_modules/@azure/storage-blob/dist/esm/BlobQueryResponse.js"() {
-    init_esm9();
+    init_esm8();
     init_BlobQuickQueryStream();
     BlobQueryResponse = class {
       /**
@@ -83222,7 +80585,7 @@ var init_PageBlobRangeResponse = __esm({
 var logger7;
 var init_logger2 = __esm({
   "node_modules/@azure/core-lro/dist/esm/logger.js"() {
-    init_esm7();
+    init_esm6();
     logger7 = createClientLogger2("core-lro");
   }
 });
@@ -83254,7 +80617,7 @@ var init_poller = __esm({
   "node_modules/@azure/core-lro/dist/esm/poller/poller.js"() {
     init_operation();
     init_constants7();
-    init_esm9();
+    init_esm8();
   }
 });
 
@@ -83363,8 +80726,8 @@ var init_poller3 = __esm({
         this.stopped = true;
         this.pollProgressCallbacks = [];
         this.operation = operation;
-        this.promise = new Promise((resolve8, reject) => {
-          this.resolve = resolve8;
+        this.promise = new Promise((resolve10, reject) => {
+          this.resolve = resolve10;
           this.reject = reject;
         });
         this.promise.catch(() => {
@@ -83616,7 +80979,7 @@ var init_pollOperation = __esm({
 });
 
 // node_modules/@azure/core-lro/dist/esm/index.js
-var init_esm18 = __esm({
+var init_esm17 = __esm({
   "node_modules/@azure/core-lro/dist/esm/index.js"() {
     init_poller2();
     init_lroEngine2();
@@ -83637,8 +81000,8 @@ function makeBlobBeginCopyFromURLPollOperation(state3) {
 var BlobBeginCopyFromUrlPoller, cancel, update, toString2;
 var init_BlobStartCopyFromUrlPoller = __esm({
   "node_modules/@azure/storage-blob/dist/esm/pollers/BlobStartCopyFromUrlPoller.js"() {
-    init_esm9();
-    init_esm18();
+    init_esm8();
+    init_esm17();
     BlobBeginCopyFromUrlPoller = class extends Poller {
       intervalInMs;
       constructor(options) {
@@ -83817,8 +81180,8 @@ var init_Batch = __esm({
           return Promise.resolve();
         }
         this.parallelExecute();
-        return new Promise((resolve8, reject) => {
-          this.emitter.on("finish", resolve8);
+        return new Promise((resolve10, reject) => {
+          this.emitter.on("finish", resolve10);
           this.emitter.on("error", (error2) => {
             this.state = BatchStates.Error;
             reject(error2);
@@ -83867,12 +81230,12 @@ import util3 from "node:util";
 async function streamToBuffer(stream2, buffer3, offset, end, encoding) {
   let pos = 0;
   const count2 = end - offset;
-  return new Promise((resolve8, reject) => {
+  return new Promise((resolve10, reject) => {
     const timeout = setTimeout(() => reject(new Error(`The operation cannot be completed in timeout.`)), REQUEST_TIMEOUT);
     stream2.on("readable", () => {
       if (pos >= count2) {
         clearTimeout(timeout);
-        resolve8();
+        resolve10();
         return;
       }
       let chunk = stream2.read();
@@ -83891,7 +81254,7 @@ async function streamToBuffer(stream2, buffer3, offset, end, encoding) {
       if (pos < count2) {
         reject(new Error(`Stream drains before getting enough data needed. Data read: ${pos}, data need: ${count2}`));
       }
-      resolve8();
+      resolve10();
     });
     stream2.on("error", (msg) => {
       clearTimeout(timeout);
@@ -83900,7 +81263,7 @@ async function streamToBuffer(stream2, buffer3, offset, end, encoding) {
   });
 }
 async function readStreamToLocalFile(rs, file) {
-  return new Promise((resolve8, reject) => {
+  return new Promise((resolve10, reject) => {
     const ws = fs5.createWriteStream(file);
     rs.on("error", (err2) => {
       reject(err2);
@@ -83908,7 +81271,7 @@ async function readStreamToLocalFile(rs, file) {
     ws.on("error", (err2) => {
       reject(err2);
     });
-    ws.on("close", resolve8);
+    ws.on("close", resolve10);
     rs.pipe(ws);
   });
 }
@@ -83925,13 +81288,13 @@ var init_utils4 = __esm({
 var BlobClient, AppendBlobClient, BlockBlobClient, PageBlobClient;
 var init_Clients = __esm({
   "node_modules/@azure/storage-blob/dist/esm/Clients.js"() {
+    init_esm10();
     init_esm11();
-    init_esm12();
-    init_esm9();
-    init_esm9();
+    init_esm8();
+    init_esm8();
     init_BlobDownloadResponse();
     init_BlobQueryResponse();
-    init_esm17();
+    init_esm16();
     init_models2();
     init_PageBlobRangeResponse();
     init_Pipeline();
@@ -83939,7 +81302,7 @@ var init_Clients = __esm({
     init_Range();
     init_StorageClient();
     init_Batch();
-    init_esm17();
+    init_esm16();
     init_constants6();
     init_tracing();
     init_utils_common2();
@@ -84850,7 +82213,7 @@ var init_Clients = __esm({
        * @returns The SAS URI consisting of the URI to the resource represented by this client, followed by the generated SAS token.
        */
       generateSasUrl(options) {
-        return new Promise((resolve8) => {
+        return new Promise((resolve10) => {
           if (!(this.credential instanceof StorageSharedKeyCredential)) {
             throw new RangeError("Can only generate the SAS when the client is initialized with a shared key credential");
           }
@@ -84861,7 +82224,7 @@ var init_Clients = __esm({
             versionId: this._versionId,
             ...options
           }, this.credential).toString();
-          resolve8(appendToURLQuery(this.url, sas));
+          resolve10(appendToURLQuery(this.url, sas));
         });
       }
       /**
@@ -84900,7 +82263,7 @@ var init_Clients = __esm({
        * @returns The SAS URI consisting of the URI to the resource represented by this client, followed by the generated SAS token.
        */
       generateUserDelegationSasUrl(options, userDelegationKey) {
-        return new Promise((resolve8) => {
+        return new Promise((resolve10) => {
           const sas = generateBlobSASQueryParameters({
             containerName: this._containerName,
             blobName: this._name,
@@ -84908,7 +82271,7 @@ var init_Clients = __esm({
             versionId: this._versionId,
             ...options
           }, userDelegationKey, this.accountName).toString();
-          resolve8(appendToURLQuery(this.url, sas));
+          resolve10(appendToURLQuery(this.url, sas));
         });
       }
       /**
@@ -86615,8 +83978,8 @@ var init_BatchUtils = __esm({
 // node_modules/@azure/storage-blob/dist/esm/BatchResponseParser.js
 var init_BatchResponseParser = __esm({
   "node_modules/@azure/storage-blob/dist/esm/BatchResponseParser.js"() {
-    init_esm11();
-    init_esm14();
+    init_esm10();
+    init_esm13();
     init_constants6();
     init_BatchUtils();
     init_log7();
@@ -86637,19 +84000,19 @@ var init_Mutex = __esm({
 // node_modules/@azure/storage-blob/dist/esm/BlobBatch.js
 var init_BlobBatch = __esm({
   "node_modules/@azure/storage-blob/dist/esm/BlobBatch.js"() {
-    init_esm9();
-    init_esm12();
+    init_esm8();
     init_esm11();
-    init_esm9();
-    init_esm17();
+    init_esm10();
+    init_esm8();
+    init_esm16();
     init_Clients();
     init_Mutex();
     init_Pipeline();
     init_utils_common2();
-    init_esm15();
+    init_esm14();
     init_constants6();
     init_tracing();
-    init_esm13();
+    init_esm12();
   }
 });
 
@@ -86660,7 +84023,7 @@ var init_BlobBatchClient = __esm({
     init_BatchUtils();
     init_BlobBatch();
     init_tracing();
-    init_esm17();
+    init_esm16();
     init_StorageContextClient();
     init_Pipeline();
     init_utils_common2();
@@ -86670,10 +84033,10 @@ var init_BlobBatchClient = __esm({
 // node_modules/@azure/storage-blob/dist/esm/ContainerClient.js
 var init_ContainerClient = __esm({
   "node_modules/@azure/storage-blob/dist/esm/ContainerClient.js"() {
+    init_esm10();
+    init_esm8();
     init_esm11();
-    init_esm9();
-    init_esm12();
-    init_esm17();
+    init_esm16();
     init_Pipeline();
     init_StorageClient();
     init_tracing();
@@ -86719,13 +84082,13 @@ var init_AccountSASSignatureValues = __esm({
 // node_modules/@azure/storage-blob/dist/esm/BlobServiceClient.js
 var init_BlobServiceClient = __esm({
   "node_modules/@azure/storage-blob/dist/esm/BlobServiceClient.js"() {
-    init_esm12();
     init_esm11();
-    init_esm9();
+    init_esm10();
+    init_esm8();
     init_Pipeline();
     init_ContainerClient();
     init_utils_common2();
-    init_esm17();
+    init_esm16();
     init_utils_common2();
     init_tracing();
     init_BlobBatchClient();
@@ -86753,9 +84116,9 @@ var init_generatedModels = __esm({
 });
 
 // node_modules/@azure/storage-blob/dist/esm/index.js
-var init_esm19 = __esm({
+var init_esm18 = __esm({
   "node_modules/@azure/storage-blob/dist/esm/index.js"() {
-    init_esm11();
+    init_esm10();
     init_BlobServiceClient();
     init_Clients();
     init_ContainerClient();
@@ -86772,7 +84135,7 @@ var init_esm19 = __esm({
     init_ContainerSASPermissions();
     init_models2();
     init_Pipeline();
-    init_esm17();
+    init_esm16();
     init_SASQueryParameters();
     init_generatedModels();
     init_log7();
@@ -86866,15 +84229,15 @@ var __awaiter12, UploadProgress;
 var init_uploadUtils = __esm({
   "node_modules/@actions/cache/lib/internal/uploadUtils.js"() {
     init_core();
-    init_esm19();
+    init_esm18();
     init_errors2();
     __awaiter12 = function(thisArg, _arguments, P, generator) {
       function adopt(value2) {
-        return value2 instanceof P ? value2 : new P(function(resolve8) {
-          resolve8(value2);
+        return value2 instanceof P ? value2 : new P(function(resolve10) {
+          resolve10(value2);
         });
       }
-      return new (P || (P = Promise))(function(resolve8, reject) {
+      return new (P || (P = Promise))(function(resolve10, reject) {
         function fulfilled(value2) {
           try {
             step(generator.next(value2));
@@ -86890,7 +84253,7 @@ var init_uploadUtils = __esm({
           }
         }
         function step(result) {
-          result.done ? resolve8(result.value) : adopt(result.value).then(fulfilled, rejected);
+          result.done ? resolve10(result.value) : adopt(result.value).then(fulfilled, rejected);
         }
         step((generator = generator.apply(thisArg, _arguments || [])).next());
       });
@@ -87003,7 +84366,7 @@ function isRetryableStatusCode(statusCode) {
 }
 function sleep5(milliseconds) {
   return __awaiter13(this, void 0, void 0, function* () {
-    return new Promise((resolve8) => setTimeout(resolve8, milliseconds));
+    return new Promise((resolve10) => setTimeout(resolve10, milliseconds));
   });
 }
 function retry(name_1, method_1, getStatusCode_1) {
@@ -87082,11 +84445,11 @@ var init_requestUtils = __esm({
     init_constants();
     __awaiter13 = function(thisArg, _arguments, P, generator) {
       function adopt(value2) {
-        return value2 instanceof P ? value2 : new P(function(resolve8) {
-          resolve8(value2);
+        return value2 instanceof P ? value2 : new P(function(resolve10) {
+          resolve10(value2);
         });
       }
-      return new (P || (P = Promise))(function(resolve8, reject) {
+      return new (P || (P = Promise))(function(resolve10, reject) {
         function fulfilled(value2) {
           try {
             step(generator.next(value2));
@@ -87102,7 +84465,7 @@ var init_requestUtils = __esm({
           }
         }
         function step(result) {
-          result.done ? resolve8(result.value) : adopt(result.value).then(fulfilled, rejected);
+          result.done ? resolve10(result.value) : adopt(result.value).then(fulfilled, rejected);
         }
         step((generator = generator.apply(thisArg, _arguments || [])).next());
       });
@@ -87297,17 +84660,17 @@ var init_downloadUtils = __esm({
   "node_modules/@actions/cache/lib/internal/downloadUtils.js"() {
     init_core();
     init_lib();
-    init_esm19();
+    init_esm18();
     init_cacheUtils();
     init_constants();
     init_requestUtils();
     __awaiter14 = function(thisArg, _arguments, P, generator) {
       function adopt(value2) {
-        return value2 instanceof P ? value2 : new P(function(resolve8) {
-          resolve8(value2);
+        return value2 instanceof P ? value2 : new P(function(resolve10) {
+          resolve10(value2);
         });
       }
-      return new (P || (P = Promise))(function(resolve8, reject) {
+      return new (P || (P = Promise))(function(resolve10, reject) {
         function fulfilled(value2) {
           try {
             step(generator.next(value2));
@@ -87323,7 +84686,7 @@ var init_downloadUtils = __esm({
           }
         }
         function step(result) {
-          result.done ? resolve8(result.value) : adopt(result.value).then(fulfilled, rejected);
+          result.done ? resolve10(result.value) : adopt(result.value).then(fulfilled, rejected);
         }
         step((generator = generator.apply(thisArg, _arguments || [])).next());
       });
@@ -87425,8 +84788,8 @@ var init_downloadUtils = __esm({
     };
     promiseWithTimeout = (timeoutMs, promise) => __awaiter14(void 0, void 0, void 0, function* () {
       let timeoutHandle;
-      const timeoutPromise = new Promise((resolve8) => {
-        timeoutHandle = setTimeout(() => resolve8("timeout"), timeoutMs);
+      const timeoutPromise = new Promise((resolve10) => {
+        timeoutHandle = setTimeout(() => resolve10("timeout"), timeoutMs);
       });
       return Promise.race([promise, timeoutPromise]).then((result) => {
         clearTimeout(timeoutHandle);
@@ -87855,11 +85218,11 @@ var init_cacheHttpClient = __esm({
     init_user_agent();
     __awaiter15 = function(thisArg, _arguments, P, generator) {
       function adopt(value2) {
-        return value2 instanceof P ? value2 : new P(function(resolve8) {
-          resolve8(value2);
+        return value2 instanceof P ? value2 : new P(function(resolve10) {
+          resolve10(value2);
         });
       }
-      return new (P || (P = Promise))(function(resolve8, reject) {
+      return new (P || (P = Promise))(function(resolve10, reject) {
         function fulfilled(value2) {
           try {
             step(generator.next(value2));
@@ -87875,7 +85238,7 @@ var init_cacheHttpClient = __esm({
           }
         }
         function step(result) {
-          result.done ? resolve8(result.value) : adopt(result.value).then(fulfilled, rejected);
+          result.done ? resolve10(result.value) : adopt(result.value).then(fulfilled, rejected);
         }
         step((generator = generator.apply(thisArg, _arguments || [])).next());
       });
@@ -89057,15 +86420,15 @@ var require_reflection_info = __commonJS({
       return field;
     }
     exports2.normalizeFieldInfo = normalizeFieldInfo;
-    function readFieldOptions(messageType, fieldName2, extensionName, extensionType) {
+    function readFieldOptions(messageType, fieldName3, extensionName, extensionType) {
       var _a2;
-      const options = (_a2 = messageType.fields.find((m, i2) => m.localName == fieldName2 || i2 == fieldName2)) === null || _a2 === void 0 ? void 0 : _a2.options;
+      const options = (_a2 = messageType.fields.find((m, i2) => m.localName == fieldName3 || i2 == fieldName3)) === null || _a2 === void 0 ? void 0 : _a2.options;
       return options && options[extensionName] ? extensionType.fromJson(options[extensionName]) : void 0;
     }
     exports2.readFieldOptions = readFieldOptions;
-    function readFieldOption(messageType, fieldName2, extensionName, extensionType) {
+    function readFieldOption(messageType, fieldName3, extensionName, extensionType) {
       var _a2;
-      const options = (_a2 = messageType.fields.find((m, i2) => m.localName == fieldName2 || i2 == fieldName2)) === null || _a2 === void 0 ? void 0 : _a2.options;
+      const options = (_a2 = messageType.fields.find((m, i2) => m.localName == fieldName3 || i2 == fieldName3)) === null || _a2 === void 0 ? void 0 : _a2.options;
       if (!options) {
         return void 0;
       }
@@ -89424,12 +86787,12 @@ var require_reflection_json_reader = __commonJS({
         }
       }
       // Cannot parse JSON <type of jsonValue> for <type name>#<fieldName>.
-      assert(condition, fieldName2, jsonValue) {
+      assert(condition, fieldName3, jsonValue) {
         if (!condition) {
           let what = json_typings_1.typeofJsonValue(jsonValue);
           if (what == "number" || what == "boolean")
             what = jsonValue.toString();
-          throw new Error(`Cannot parse JSON ${what} for ${this.info.typeName}#${fieldName2}`);
+          throw new Error(`Cannot parse JSON ${what} for ${this.info.typeName}#${fieldName3}`);
         }
       }
       /**
@@ -89550,14 +86913,14 @@ var require_reflection_json_reader = __commonJS({
        *
        * google.protobuf.NullValue accepts only JSON `null` (or the old `"NULL_VALUE"`).
        */
-      enum(type, json, fieldName2, ignoreUnknownFields) {
+      enum(type, json, fieldName3, ignoreUnknownFields) {
         if (type[0] == "google.protobuf.NullValue")
-          assert_1.assert(json === null || json === "NULL_VALUE", `Unable to parse field ${this.info.typeName}#${fieldName2}, enum ${type[0]} only accepts null.`);
+          assert_1.assert(json === null || json === "NULL_VALUE", `Unable to parse field ${this.info.typeName}#${fieldName3}, enum ${type[0]} only accepts null.`);
         if (json === null)
           return 0;
         switch (typeof json) {
           case "number":
-            assert_1.assert(Number.isInteger(json), `Unable to parse field ${this.info.typeName}#${fieldName2}, enum can only be integral number, got ${json}.`);
+            assert_1.assert(Number.isInteger(json), `Unable to parse field ${this.info.typeName}#${fieldName3}, enum can only be integral number, got ${json}.`);
             return json;
           case "string":
             let localEnumName = json;
@@ -89567,12 +86930,12 @@ var require_reflection_json_reader = __commonJS({
             if (typeof enumNumber === "undefined" && ignoreUnknownFields) {
               return false;
             }
-            assert_1.assert(typeof enumNumber == "number", `Unable to parse field ${this.info.typeName}#${fieldName2}, enum ${type[0]} has no value for "${json}".`);
+            assert_1.assert(typeof enumNumber == "number", `Unable to parse field ${this.info.typeName}#${fieldName3}, enum ${type[0]} has no value for "${json}".`);
             return enumNumber;
         }
-        assert_1.assert(false, `Unable to parse field ${this.info.typeName}#${fieldName2}, cannot parse enum value from ${typeof json}".`);
+        assert_1.assert(false, `Unable to parse field ${this.info.typeName}#${fieldName3}, cannot parse enum value from ${typeof json}".`);
       }
-      scalar(json, type, longType, fieldName2) {
+      scalar(json, type, longType, fieldName3) {
         let e;
         try {
           switch (type) {
@@ -89687,7 +87050,7 @@ var require_reflection_json_reader = __commonJS({
         } catch (error2) {
           e = error2.message;
         }
-        this.assert(false, fieldName2 + (e ? " - " + e : ""), json);
+        this.assert(false, fieldName3 + (e ? " - " + e : ""), json);
       }
     };
     exports2.ReflectionJsonReader = ReflectionJsonReader;
@@ -89813,7 +87176,7 @@ var require_reflection_json_writer = __commonJS({
       /**
        * Returns `null` as the default for google.protobuf.NullValue.
        */
-      enum(type, value2, fieldName2, optional2, emitDefaultValues, enumAsInteger) {
+      enum(type, value2, fieldName3, optional2, emitDefaultValues, enumAsInteger) {
         if (type[0] == "google.protobuf.NullValue")
           return !emitDefaultValues && !optional2 ? void 0 : null;
         if (value2 === void 0) {
@@ -89830,12 +87193,12 @@ var require_reflection_json_writer = __commonJS({
           return type[2] + type[1][value2];
         return type[1][value2];
       }
-      message(type, value2, fieldName2, options) {
+      message(type, value2, fieldName3, options) {
         if (value2 === void 0)
           return options.emitDefaultValues ? null : void 0;
         return type.internalJsonWrite(value2, options);
       }
-      scalar(type, value2, fieldName2, optional2, emitDefaultValues) {
+      scalar(type, value2, fieldName3, optional2, emitDefaultValues) {
         if (value2 === void 0) {
           assert_1.assert(optional2);
           return void 0;
@@ -91141,8 +88504,8 @@ var require_deferred = __commonJS({
        */
       constructor(preventUnhandledRejectionWarning = true) {
         this._state = DeferredState.PENDING;
-        this._promise = new Promise((resolve8, reject) => {
-          this._resolve = resolve8;
+        this._promise = new Promise((resolve10, reject) => {
+          this._resolve = resolve10;
           this._reject = reject;
         });
         if (preventUnhandledRejectionWarning) {
@@ -91357,11 +88720,11 @@ var require_unary_call = __commonJS({
     "use strict";
     var __awaiter19 = exports2 && exports2.__awaiter || function(thisArg, _arguments, P, generator) {
       function adopt(value2) {
-        return value2 instanceof P ? value2 : new P(function(resolve8) {
-          resolve8(value2);
+        return value2 instanceof P ? value2 : new P(function(resolve10) {
+          resolve10(value2);
         });
       }
-      return new (P || (P = Promise))(function(resolve8, reject) {
+      return new (P || (P = Promise))(function(resolve10, reject) {
         function fulfilled(value2) {
           try {
             step(generator.next(value2));
@@ -91377,7 +88740,7 @@ var require_unary_call = __commonJS({
           }
         }
         function step(result) {
-          result.done ? resolve8(result.value) : adopt(result.value).then(fulfilled, rejected);
+          result.done ? resolve10(result.value) : adopt(result.value).then(fulfilled, rejected);
         }
         step((generator = generator.apply(thisArg, _arguments || [])).next());
       });
@@ -91426,11 +88789,11 @@ var require_server_streaming_call = __commonJS({
     "use strict";
     var __awaiter19 = exports2 && exports2.__awaiter || function(thisArg, _arguments, P, generator) {
       function adopt(value2) {
-        return value2 instanceof P ? value2 : new P(function(resolve8) {
-          resolve8(value2);
+        return value2 instanceof P ? value2 : new P(function(resolve10) {
+          resolve10(value2);
         });
       }
-      return new (P || (P = Promise))(function(resolve8, reject) {
+      return new (P || (P = Promise))(function(resolve10, reject) {
         function fulfilled(value2) {
           try {
             step(generator.next(value2));
@@ -91446,7 +88809,7 @@ var require_server_streaming_call = __commonJS({
           }
         }
         function step(result) {
-          result.done ? resolve8(result.value) : adopt(result.value).then(fulfilled, rejected);
+          result.done ? resolve10(result.value) : adopt(result.value).then(fulfilled, rejected);
         }
         step((generator = generator.apply(thisArg, _arguments || [])).next());
       });
@@ -91496,11 +88859,11 @@ var require_client_streaming_call = __commonJS({
     "use strict";
     var __awaiter19 = exports2 && exports2.__awaiter || function(thisArg, _arguments, P, generator) {
       function adopt(value2) {
-        return value2 instanceof P ? value2 : new P(function(resolve8) {
-          resolve8(value2);
+        return value2 instanceof P ? value2 : new P(function(resolve10) {
+          resolve10(value2);
         });
       }
-      return new (P || (P = Promise))(function(resolve8, reject) {
+      return new (P || (P = Promise))(function(resolve10, reject) {
         function fulfilled(value2) {
           try {
             step(generator.next(value2));
@@ -91516,7 +88879,7 @@ var require_client_streaming_call = __commonJS({
           }
         }
         function step(result) {
-          result.done ? resolve8(result.value) : adopt(result.value).then(fulfilled, rejected);
+          result.done ? resolve10(result.value) : adopt(result.value).then(fulfilled, rejected);
         }
         step((generator = generator.apply(thisArg, _arguments || [])).next());
       });
@@ -91565,11 +88928,11 @@ var require_duplex_streaming_call = __commonJS({
     "use strict";
     var __awaiter19 = exports2 && exports2.__awaiter || function(thisArg, _arguments, P, generator) {
       function adopt(value2) {
-        return value2 instanceof P ? value2 : new P(function(resolve8) {
-          resolve8(value2);
+        return value2 instanceof P ? value2 : new P(function(resolve10) {
+          resolve10(value2);
         });
       }
-      return new (P || (P = Promise))(function(resolve8, reject) {
+      return new (P || (P = Promise))(function(resolve10, reject) {
         function fulfilled(value2) {
           try {
             step(generator.next(value2));
@@ -91585,7 +88948,7 @@ var require_duplex_streaming_call = __commonJS({
           }
         }
         function step(result) {
-          result.done ? resolve8(result.value) : adopt(result.value).then(fulfilled, rejected);
+          result.done ? resolve10(result.value) : adopt(result.value).then(fulfilled, rejected);
         }
         step((generator = generator.apply(thisArg, _arguments || [])).next());
       });
@@ -91633,11 +88996,11 @@ var require_test_transport = __commonJS({
     "use strict";
     var __awaiter19 = exports2 && exports2.__awaiter || function(thisArg, _arguments, P, generator) {
       function adopt(value2) {
-        return value2 instanceof P ? value2 : new P(function(resolve8) {
-          resolve8(value2);
+        return value2 instanceof P ? value2 : new P(function(resolve10) {
+          resolve10(value2);
         });
       }
-      return new (P || (P = Promise))(function(resolve8, reject) {
+      return new (P || (P = Promise))(function(resolve10, reject) {
         function fulfilled(value2) {
           try {
             step(generator.next(value2));
@@ -91653,7 +89016,7 @@ var require_test_transport = __commonJS({
           }
         }
         function step(result) {
-          result.done ? resolve8(result.value) : adopt(result.value).then(fulfilled, rejected);
+          result.done ? resolve10(result.value) : adopt(result.value).then(fulfilled, rejected);
         }
         step((generator = generator.apply(thisArg, _arguments || [])).next());
       });
@@ -91850,11 +89213,11 @@ var require_test_transport = __commonJS({
       responseTrailer: "test"
     };
     function delay4(ms, abort) {
-      return (v) => new Promise((resolve8, reject) => {
+      return (v) => new Promise((resolve10, reject) => {
         if (abort === null || abort === void 0 ? void 0 : abort.aborted) {
           reject(new rpc_error_1.RpcError("user cancel", "CANCELLED"));
         } else {
-          const id = setTimeout(() => resolve8(v), ms);
+          const id = setTimeout(() => resolve10(v), ms);
           if (abort) {
             abort.addEventListener("abort", (ev) => {
               clearTimeout(id);
@@ -92828,11 +90191,11 @@ var init_cacheTwirpClient = __esm({
     init_util4();
     __awaiter16 = function(thisArg, _arguments, P, generator) {
       function adopt(value2) {
-        return value2 instanceof P ? value2 : new P(function(resolve8) {
-          resolve8(value2);
+        return value2 instanceof P ? value2 : new P(function(resolve10) {
+          resolve10(value2);
         });
       }
-      return new (P || (P = Promise))(function(resolve8, reject) {
+      return new (P || (P = Promise))(function(resolve10, reject) {
         function fulfilled(value2) {
           try {
             step(generator.next(value2));
@@ -92848,7 +90211,7 @@ var init_cacheTwirpClient = __esm({
           }
         }
         function step(result) {
-          result.done ? resolve8(result.value) : adopt(result.value).then(fulfilled, rejected);
+          result.done ? resolve10(result.value) : adopt(result.value).then(fulfilled, rejected);
         }
         step((generator = generator.apply(thisArg, _arguments || [])).next());
       });
@@ -92977,7 +90340,7 @@ var init_cacheTwirpClient = __esm({
       }
       sleep(milliseconds) {
         return __awaiter16(this, void 0, void 0, function* () {
-          return new Promise((resolve8) => setTimeout(resolve8, milliseconds));
+          return new Promise((resolve10) => setTimeout(resolve10, milliseconds));
         });
       }
       getExponentialRetryTimeMilliseconds(attempt) {
@@ -92996,7 +90359,7 @@ var init_cacheTwirpClient = __esm({
 });
 
 // node_modules/@actions/cache/lib/internal/tar.js
-import { existsSync as existsSync33, writeFileSync as writeFileSync14 } from "fs";
+import { existsSync as existsSync34, writeFileSync as writeFileSync14 } from "fs";
 import * as path15 from "path";
 function getTarPath() {
   return __awaiter17(this, void 0, void 0, function* () {
@@ -93006,7 +90369,7 @@ function getTarPath() {
         const systemTar = SystemTarPathOnWindows;
         if (gnuTar) {
           return { path: gnuTar, type: ArchiveToolType.GNU };
-        } else if (existsSync33(systemTar)) {
+        } else if (existsSync34(systemTar)) {
           return { path: systemTar, type: ArchiveToolType.BSD };
         }
         break;
@@ -93192,11 +90555,11 @@ var init_tar = __esm({
     init_constants();
     __awaiter17 = function(thisArg, _arguments, P, generator) {
       function adopt(value2) {
-        return value2 instanceof P ? value2 : new P(function(resolve8) {
-          resolve8(value2);
+        return value2 instanceof P ? value2 : new P(function(resolve10) {
+          resolve10(value2);
         });
       }
-      return new (P || (P = Promise))(function(resolve8, reject) {
+      return new (P || (P = Promise))(function(resolve10, reject) {
         function fulfilled(value2) {
           try {
             step(generator.next(value2));
@@ -93212,7 +90575,7 @@ var init_tar = __esm({
           }
         }
         function step(result) {
-          result.done ? resolve8(result.value) : adopt(result.value).then(fulfilled, rejected);
+          result.done ? resolve10(result.value) : adopt(result.value).then(fulfilled, rejected);
         }
         step((generator = generator.apply(thisArg, _arguments || [])).next());
       });
@@ -93607,11 +90970,11 @@ var init_cache3 = __esm({
     init_constants();
     __awaiter18 = function(thisArg, _arguments, P, generator) {
       function adopt(value2) {
-        return value2 instanceof P ? value2 : new P(function(resolve8) {
-          resolve8(value2);
+        return value2 instanceof P ? value2 : new P(function(resolve10) {
+          resolve10(value2);
         });
       }
-      return new (P || (P = Promise))(function(resolve8, reject) {
+      return new (P || (P = Promise))(function(resolve10, reject) {
         function fulfilled(value2) {
           try {
             step(generator.next(value2));
@@ -93627,7 +90990,7 @@ var init_cache3 = __esm({
           }
         }
         function step(result) {
-          result.done ? resolve8(result.value) : adopt(result.value).then(fulfilled, rejected);
+          result.done ? resolve10(result.value) : adopt(result.value).then(fulfilled, rejected);
         }
         step((generator = generator.apply(thisArg, _arguments || [])).next());
       });
@@ -93673,8 +91036,8 @@ var init_cache3 = __esm({
 });
 
 // src/store/cache.ts
-import { closeSync as closeSync14, copyFileSync, createReadStream as createReadStream5, createWriteStream as createWriteStream4, existsSync as existsSync34, fsyncSync as fsyncSync2, linkSync as linkSync2, mkdirSync as mkdirSync14, openSync as openSync12, readdirSync as readdirSync10, readFileSync as readFileSync36, renameSync as renameSync5, rmSync as rmSync11, statSync as statSync6, writeFileSync as writeFileSync15 } from "node:fs";
-import { dirname as dirname15, join as join47, resolve as resolve7, sep as sep9 } from "node:path";
+import { closeSync as closeSync15, copyFileSync, createReadStream as createReadStream5, createWriteStream as createWriteStream4, existsSync as existsSync35, fsyncSync as fsyncSync2, linkSync as linkSync2, mkdirSync as mkdirSync14, openSync as openSync13, readdirSync as readdirSync10, readFileSync as readFileSync37, renameSync as renameSync5, rmSync as rmSync11, statSync as statSync6, writeFileSync as writeFileSync15 } from "node:fs";
+import { dirname as dirname15, join as join51, resolve as resolve7, sep as sep9 } from "node:path";
 import { Transform as Transform7 } from "node:stream";
 import { pipeline as pipeline5 } from "node:stream/promises";
 function isInside(path17, root) {
@@ -93686,13 +91049,13 @@ function prepareCacheDir(store, dir) {
     throw new BurrowError("INVALID_ARGUMENT", `the cache ${dir} and the store ${root} overlap: export to a directory outside the store`);
   }
   try {
-    if (existsSync34(dir)) {
+    if (existsSync35(dir)) {
       if (!statSync6(dir).isDirectory()) throw new BurrowError("INVALID_ARGUMENT", `${dir} is not a directory: export the cache to a directory`);
-      if (readdirSync10(dir).length > 0 && !existsSync34(join47(dir, MARKER))) {
+      if (readdirSync10(dir).length > 0 && !existsSync35(join51(dir, MARKER))) {
         throw new BurrowError("INVALID_ARGUMENT", `${dir} is not empty and holds no burrow cache (no ${MARKER}): export to a new or empty directory`);
       }
     }
-    mkdirSync14(join47(dir, "blobs", "sha256"), { recursive: true, mode: 448 });
+    mkdirSync14(join51(dir, "blobs", "sha256"), { recursive: true, mode: 448 });
   } catch (error2) {
     throw fsError(error2, `preparing the cache ${dir}`);
   }
@@ -93704,7 +91067,7 @@ function recordBlobs(store, record) {
   return digests;
 }
 function placeBlob(source, target) {
-  const temp = join47(dirname15(target), `.${randomBytes(6).toString("hex")}.tmp`);
+  const temp = join51(dirname15(target), `.${randomBytes(6).toString("hex")}.tmp`);
   let how = "linked";
   try {
     linkSync2(source, temp);
@@ -93746,10 +91109,10 @@ async function exportCache(store, target, options = {}) {
       options.signal?.throwIfAborted();
       const { algorithm, hex } = parseDigest(digest);
       const source = store.blobPath(digest);
-      const destination = join47(dir, "blobs", algorithm, hex);
+      const destination = join51(dir, "blobs", algorithm, hex);
       const size = statSync6(source).size;
       result.blobs++;
-      if (existsSync34(destination) && statSync6(destination).size === size) {
+      if (existsSync35(destination) && statSync6(destination).size === size) {
         result.present++;
         continue;
       }
@@ -93760,14 +91123,14 @@ async function exportCache(store, target, options = {}) {
         result.copiedBytes += size;
       }
     }
-    writeFileSync15(join47(dir, "oci-layout"), JSON.stringify({ imageLayoutVersion: "1.0.0" }));
-    writeFileAtomic(join47(dir, "index.json"), recordsFile(exported));
-    writeFileAtomic(join47(dir, MARKER), `${JSON.stringify({ format: 1, exported: (/* @__PURE__ */ new Date()).toISOString() })}
+    writeFileSync15(join51(dir, "oci-layout"), JSON.stringify({ imageLayoutVersion: "1.0.0" }));
+    writeFileAtomic(join51(dir, "index.json"), recordsFile(exported));
+    writeFileAtomic(join51(dir, MARKER), `${JSON.stringify({ format: 1, exported: (/* @__PURE__ */ new Date()).toISOString() })}
 `);
-    for (const algorithm of readdirSync10(join47(dir, "blobs"))) {
-      for (const name of readdirSync10(join47(dir, "blobs", algorithm))) {
+    for (const algorithm of readdirSync10(join51(dir, "blobs"))) {
+      for (const name of readdirSync10(join51(dir, "blobs", algorithm))) {
         if (wanted.has(`${algorithm}:${name}`)) continue;
-        rmSync11(join47(dir, "blobs", algorithm, name), { recursive: true, force: true });
+        rmSync11(join51(dir, "blobs", algorithm, name), { recursive: true, force: true });
         if (!name.startsWith(".")) result.removed++;
       }
     }
@@ -93781,21 +91144,21 @@ async function exportCache(store, target, options = {}) {
 }
 function cacheBlob(dir, digest) {
   const { algorithm, hex } = parseDigest(digest);
-  const path17 = join47(dir, "blobs", algorithm, hex);
-  return existsSync34(path17) ? path17 : void 0;
+  const path17 = join51(dir, "blobs", algorithm, hex);
+  return existsSync35(path17) ? path17 : void 0;
 }
 async function importCache(store, source, options = {}) {
   const dir = resolve7(source);
-  const result = { dir, found: existsSync34(dir), images: [], skipped: [], imported: 0, importedBytes: 0, present: 0 };
+  const result = { dir, found: existsSync35(dir), images: [], skipped: [], imported: 0, importedBytes: 0, present: 0 };
   if (!result.found) return result;
-  if (!existsSync34(join47(dir, "index.json"))) {
+  if (!existsSync35(join51(dir, "index.json"))) {
     throw new BurrowError("INVALID_ARGUMENT", `${dir} is not a burrow cache (no index.json): make one with burrow system cache export ${source}`);
   }
   let records;
   try {
     records = readRecords(storePaths(dir));
   } catch (error2) {
-    throw new BurrowError("INVALID_ARGUMENT", `the cache's ${join47(dir, "index.json")} is unreadable (${error2.cause?.message ?? error2.message}): export the cache again`, { cause: error2 });
+    throw new BurrowError("INVALID_ARGUMENT", `the cache's ${join51(dir, "index.json")} is unreadable (${error2.cause?.message ?? error2.message}): export the cache again`, { cause: error2 });
   }
   const lock = await store.lockStore("shared", options.signal);
   const importer = new Importer(store, dir, options.signal);
@@ -93887,7 +91250,7 @@ var init_cache4 = __esm({
         }
         const source = cacheBlob(this.dir, digest);
         if (source === void 0) throw new BurrowError("NOT_FOUND", `the cache lacks blob ${digest}`);
-        const temp = join47(this.scratchDir(), parseDigest(digest).hex);
+        const temp = join51(this.scratchDir(), parseDigest(digest).hex);
         const hash = hasherFor(digest);
         let bytes = 0;
         const hashing = new Transform7({
@@ -93903,11 +91266,11 @@ var init_cache4 = __esm({
           rmSync11(temp, { force: true });
           throw new BurrowError("DIGEST_MISMATCH", `the cache's blob ${digest} hashes to ${actual} (damaged)`);
         }
-        const fd = openSync12(temp, "r");
+        const fd = openSync13(temp, "r");
         try {
           fsyncSync2(fd);
         } finally {
-          closeSync14(fd);
+          closeSync15(fd);
         }
         const target = blobPath(this.store.paths, digest);
         mkdirSync14(dirname15(target), { recursive: true });
@@ -93921,7 +91284,7 @@ var init_cache4 = __esm({
         const source = cacheBlob(this.dir, digest);
         if (source !== void 0 && statSync6(source).size > MAX_JSON_BLOB) throw new BurrowError("INVALID_MANIFEST", `the cache's blob ${digest} is over ${MAX_JSON_BLOB} bytes: not a manifest or config`);
         await this.take(digest);
-        return parseJson(readFileSync36(this.store.blobPath(digest)), `blob ${digest}`);
+        return parseJson(readFileSync37(this.store.blobPath(digest)), `blob ${digest}`);
       }
       /** Takes everything `record` needs; returns its image id. Throws the first reason it cannot. */
       async record(record) {
@@ -93947,10 +91310,10 @@ var init_cache4 = __esm({
 
 // src/action/cache.ts
 import { createHash as createHash5 } from "node:crypto";
-import { join as join48 } from "node:path";
+import { join as join52 } from "node:path";
 import { tmpdir } from "node:os";
 function cacheDir(env = process.env) {
-  return join48(env.RUNNER_TEMP ?? tmpdir(), "burrow-blob-cache");
+  return join52(env.RUNNER_TEMP ?? tmpdir(), "burrow-blob-cache");
 }
 function keyPrefix(images) {
   const { os: os8, architecture } = hostPlatform();
@@ -94000,7 +91363,7 @@ var init_cache5 = __esm({
 });
 
 // src/action/summary.ts
-function formatDuration(ms) {
+function formatDuration2(ms) {
   if (ms < 1e3) return `${ms} ms`;
   if (ms < 6e4) return `${(ms / 1e3).toFixed(1)} s`;
   return `${Math.floor(ms / 6e4)} min ${Math.round(ms % 6e4 / 1e3)} s`;
@@ -94021,10 +91384,10 @@ async function writeSummary(data) {
   const pids = data.peaks?.pids;
   await summary.addHeading(`burrow: ${data.exitCode === 0 ? "passed" : `failed (exit code ${data.exitCode})`}`, 3).addTable([
     [{ data: "image", header: true }, { data: "digest", header: true }, { data: "duration", header: true }, { data: "peak memory", header: true }, { data: "peak processes", header: true }],
-    [text(data.image), data.digest === "" ? "–" : `<code>${data.digest}</code>`, formatDuration(data.durationMs), memory === void 0 ? "–" : formatBytes(memory), pids === void 0 ? "–" : String(pids)]
+    [text(data.image), data.digest === "" ? "–" : `<code>${data.digest}</code>`, formatDuration2(data.durationMs), memory === void 0 ? "–" : formatBytes(memory), pids === void 0 ? "–" : String(pids)]
   ]).addTable([
     [{ data: "step", header: true }, { data: "status", header: true }, { data: "exit code", header: true }, { data: "time", header: true }],
-    ...data.steps.map((step) => [text(step.name), OUTCOME[step.outcome], step.outcome === "skipped" ? "–" : String(step.exitCode), formatDuration(step.durationMs)])
+    ...data.steps.map((step) => [text(step.name), OUTCOME[step.outcome], step.outcome === "skipped" ? "–" : String(step.exitCode), formatDuration2(step.durationMs)])
   ]).write();
 }
 var OUTCOME, text;
@@ -94055,10 +91418,10 @@ var require_identity = __commonJS({
     var NODE_TYPE = /* @__PURE__ */ Symbol.for("yaml.node.type");
     var isAlias = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === ALIAS;
     var isDocument = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === DOC;
-    var isMap = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === MAP;
-    var isPair = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === PAIR;
-    var isScalar = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === SCALAR;
-    var isSeq = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === SEQ;
+    var isMap2 = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === MAP;
+    var isPair2 = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === PAIR;
+    var isScalar2 = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === SCALAR;
+    var isSeq2 = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === SEQ;
     function isCollection(node) {
       if (node && typeof node === "object")
         switch (node[NODE_TYPE]) {
@@ -94079,7 +91442,7 @@ var require_identity = __commonJS({
         }
       return false;
     }
-    var hasAnchor = (node) => (isScalar(node) || isCollection(node)) && !!node.anchor;
+    var hasAnchor = (node) => (isScalar2(node) || isCollection(node)) && !!node.anchor;
     exports2.ALIAS = ALIAS;
     exports2.DOC = DOC;
     exports2.MAP = MAP;
@@ -94091,11 +91454,11 @@ var require_identity = __commonJS({
     exports2.isAlias = isAlias;
     exports2.isCollection = isCollection;
     exports2.isDocument = isDocument;
-    exports2.isMap = isMap;
+    exports2.isMap = isMap2;
     exports2.isNode = isNode;
-    exports2.isPair = isPair;
-    exports2.isScalar = isScalar;
-    exports2.isSeq = isSeq;
+    exports2.isPair = isPair2;
+    exports2.isScalar = isScalar2;
+    exports2.isSeq = isSeq2;
   }
 });
 
@@ -97216,7 +94579,7 @@ var require_tags = __commonJS({
     var schema$2 = require_schema3();
     var set = require_set();
     var timestamp = require_timestamp();
-    var schemas = /* @__PURE__ */ new Map([
+    var schemas2 = /* @__PURE__ */ new Map([
       ["core", schema.schema],
       ["failsafe", [map.map, seq.seq, string.string]],
       ["json", schema$1.schema],
@@ -97252,7 +94615,7 @@ var require_tags = __commonJS({
       "tag:yaml.org,2002:timestamp": timestamp.timestamp
     };
     function getTags(customTags, schemaName, addMergeTag) {
-      const schemaTags = schemas.get(schemaName);
+      const schemaTags = schemas2.get(schemaName);
       if (schemaTags && !customTags) {
         return addMergeTag && !schemaTags.includes(merge.merge) ? schemaTags.concat(merge.merge) : schemaTags.slice();
       }
@@ -97261,7 +94624,7 @@ var require_tags = __commonJS({
         if (Array.isArray(customTags))
           tags2 = [];
         else {
-          const keys = Array.from(schemas.keys()).filter((key) => key !== "yaml11").map((key) => JSON.stringify(key)).join(", ");
+          const keys = Array.from(schemas2.keys()).filter((key) => key !== "yaml11").map((key) => JSON.stringify(key)).join(", ");
           throw new Error(`Unknown schema "${schemaName}"; use one of ${keys} or define customTags array`);
         }
       }
@@ -98203,9 +95566,9 @@ var require_resolve_flow_collection = __commonJS({
     var blockMsg = "Block collections are not allowed within flow collections";
     var isBlock = (token) => token && (token.type === "block-map" || token.type === "block-seq");
     function resolveFlowCollection({ composeNode, composeEmptyNode }, ctx, fc, onError, tag) {
-      const isMap = fc.start.source === "{";
-      const fcName = isMap ? "flow map" : "flow sequence";
-      const NodeClass = tag?.nodeClass ?? (isMap ? YAMLMap.YAMLMap : YAMLSeq.YAMLSeq);
+      const isMap2 = fc.start.source === "{";
+      const fcName = isMap2 ? "flow map" : "flow sequence";
+      const NodeClass = tag?.nodeClass ?? (isMap2 ? YAMLMap.YAMLMap : YAMLSeq.YAMLSeq);
       const coll = new NodeClass(ctx.schema);
       coll.flow = true;
       const atRoot = ctx.atRoot;
@@ -98241,7 +95604,7 @@ var require_resolve_flow_collection = __commonJS({
             offset = props.end;
             continue;
           }
-          if (!isMap && ctx.options.strict && utilContainsNewline.containsNewline(key))
+          if (!isMap2 && ctx.options.strict && utilContainsNewline.containsNewline(key))
             onError(
               key,
               // checked by containsNewline()
@@ -98281,7 +95644,7 @@ var require_resolve_flow_collection = __commonJS({
             }
           }
         }
-        if (!isMap && !sep10 && !props.found) {
+        if (!isMap2 && !sep10 && !props.found) {
           const valueNode = value2 ? composeNode(ctx, value2, props, onError) : composeEmptyNode(ctx, props.end, sep10, null, props, onError);
           coll.items.push(valueNode);
           offset = valueNode.range[2];
@@ -98304,7 +95667,7 @@ var require_resolve_flow_collection = __commonJS({
             startOnNewline: false
           });
           if (valueProps.found) {
-            if (!isMap && !props.found && ctx.options.strict) {
+            if (!isMap2 && !props.found && ctx.options.strict) {
               if (sep10)
                 for (const st of sep10) {
                   if (st === valueProps.found)
@@ -98336,7 +95699,7 @@ var require_resolve_flow_collection = __commonJS({
           const pair = new Pair.Pair(keyNode, valueNode);
           if (ctx.options.keepSourceTokens)
             pair.srcToken = collItem;
-          if (isMap) {
+          if (isMap2) {
             const map = coll;
             if (utilMapIncludes.mapIncludes(ctx, map.items, keyNode))
               onError(keyStart, "DUPLICATE_KEY", "Map keys must be unique");
@@ -98352,7 +95715,7 @@ var require_resolve_flow_collection = __commonJS({
           offset = valueNode ? valueNode.range[2] : valueProps.end;
         }
       }
-      const expectedEnd = isMap ? "}" : "]";
+      const expectedEnd = isMap2 ? "}" : "]";
       const [ce, ...ee] = fc.end;
       let cePos = offset;
       if (ce?.source === expectedEnd)
@@ -99639,7 +97002,7 @@ var require_cst = __commonJS({
     var FLOW_END = "";
     var SCALAR = "";
     var isCollection = (token) => !!token && "items" in token;
-    var isScalar = (token) => !!token && (token.type === "scalar" || token.type === "single-quoted-scalar" || token.type === "double-quoted-scalar" || token.type === "block-scalar");
+    var isScalar2 = (token) => !!token && (token.type === "scalar" || token.type === "single-quoted-scalar" || token.type === "double-quoted-scalar" || token.type === "block-scalar");
     function prettyToken(token) {
       switch (token) {
         case BOM:
@@ -99723,7 +97086,7 @@ var require_cst = __commonJS({
     exports2.FLOW_END = FLOW_END;
     exports2.SCALAR = SCALAR;
     exports2.isCollection = isCollection;
-    exports2.isScalar = isScalar;
+    exports2.isScalar = isScalar2;
     exports2.prettyToken = prettyToken;
     exports2.tokenType = tokenType;
   }
@@ -100322,7 +97685,7 @@ var require_lexer = __commonJS({
 var require_line_counter = __commonJS({
   "node_modules/yaml/dist/parse/line-counter.js"(exports2) {
     "use strict";
-    var LineCounter = class {
+    var LineCounter2 = class {
       constructor() {
         this.lineStarts = [];
         this.addNewLine = (offset) => this.lineStarts.push(offset);
@@ -100345,7 +97708,7 @@ var require_line_counter = __commonJS({
         };
       }
     };
-    exports2.LineCounter = LineCounter;
+    exports2.LineCounter = LineCounter2;
   }
 });
 
@@ -101253,7 +98616,7 @@ var require_public_api = __commonJS({
         return docs;
       return Object.assign([], { empty: true }, composer$1.streamInfo());
     }
-    function parseDocument(source, options = {}) {
+    function parseDocument2(source, options = {}) {
       const { lineCounter: lineCounter2, prettyErrors } = parseOptions(options);
       const parser$1 = new parser.Parser(lineCounter2?.addNewLine);
       const composer$1 = new composer.Composer(options);
@@ -101279,7 +98642,7 @@ var require_public_api = __commonJS({
       } else if (options === void 0 && reviver && typeof reviver === "object") {
         options = reviver;
       }
-      const doc = parseDocument(src, options);
+      const doc = parseDocument2(src, options);
       if (!doc)
         return null;
       doc.warnings.forEach((warning2) => log2.warn(doc.options.logLevel, warning2));
@@ -101315,7 +98678,7 @@ var require_public_api = __commonJS({
     }
     exports2.parse = parse2;
     exports2.parseAllDocuments = parseAllDocuments;
-    exports2.parseDocument = parseDocument;
+    exports2.parseDocument = parseDocument2;
     exports2.stringify = stringify;
   }
 });
@@ -101372,124 +98735,742 @@ var require_dist4 = __commonJS({
   }
 });
 
-// src/action/stand-ins.ts
-import { readFileSync as readFileSync37 } from "node:fs";
+// src/job/load.ts
+import { readFileSync as readFileSync38 } from "node:fs";
+import { basename as basename10, dirname as dirname16, isAbsolute as isAbsolute5, resolve as resolve8 } from "node:path";
+function fileError(file, line, message) {
+  return new BurrowError("INVALID_ARGUMENT", `${file}:${line}: ${message}`);
+}
+function fieldName2(path17) {
+  return path17.map((segment, index) => typeof segment === "number" ? `[${segment}]` : index === 0 ? segment : `.${segment}`).join("");
+}
+function parseDuration(value2) {
+  if (typeof value2 === "number") return value2 >= 0 && Number.isFinite(value2) ? Math.round(value2 * 1e3) : void 0;
+  const text2 = value2.trim();
+  if (/^\d+(\.\d+)?$/.test(text2)) return Math.round(Number(text2) * 1e3);
+  const parts = [...text2.matchAll(/(\d+(?:\.\d+)?)(h|ms|m|s|us|ns)/g)];
+  if (parts.length === 0 || parts.map((part) => part[0]).join("") !== text2) return void 0;
+  return Math.round(parts.reduce((sum, part) => sum + Number(part[1]) * DURATION_UNITS[part[2]], 0));
+}
+function envList(env) {
+  return Object.entries(env ?? {}).map(([name, value2]) => `${name}=${String(value2)}`);
+}
+function parseVolume2(spec, base) {
+  const parts = spec.split(":");
+  if (parts.length < 2 || parts.length > 3 || parts[0] === "" || parts[1] === "") return "expected SOURCE:TARGET[:ro|rw]";
+  const [source, target, mode] = parts;
+  if (!target.startsWith("/")) return "the container path must be absolute";
+  if (mode !== void 0 && mode !== "ro" && mode !== "rw") return "the mode must be ro or rw";
+  const readOnly = mode === "ro";
+  if (source.startsWith("/") || source.startsWith(".") || source.startsWith("~")) {
+    if (source.startsWith("~")) return "write the host path out (no ~)";
+    return { kind: "bind", source: isAbsolute5(source) ? source : resolve8(base, source), target, readOnly };
+  }
+  if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/.test(source)) return `"${source}" is neither a path nor a volume name`;
+  return { kind: "volume", name: source, target, readOnly };
+}
+function parseJobText(text2, file) {
+  const lines = new import_yaml.LineCounter();
+  const document2 = (0, import_yaml.parseDocument)(text2, { lineCounter: lines, prettyErrors: true, uniqueKeys: true });
+  const syntax = document2.errors[0];
+  if (syntax !== void 0) {
+    const line = syntax.linePos?.[0].line ?? 1;
+    const message = syntax.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
+    throw fileError(file, line, `not valid YAML: ${message}`);
+  }
+  const value2 = document2.toJS({ maxAliasCount: 100 });
+  const at = new Locator(document2.contents, lines);
+  if (value2 === null || value2 === void 0) throw fileError(file, 1, 'the job file is empty: it needs at least "image" and "steps"');
+  const problem = schemas.locate("job", value2, "job file");
+  if (problem !== void 0) {
+    const path17 = problem.path.map((segment) => /^\d+$/.test(segment) ? Number(segment) : segment);
+    throw fileError(file, at.line(path17, problem.key), problem.message);
+  }
+  return buildJob(value2, file, at);
+}
+function buildJob(raw, file, at) {
+  const base = dirname16(resolve8(file));
+  const fail = (path17, message) => {
+    throw fileError(file, at.line(path17), `field "${fieldName2(path17)}" ${message}`);
+  };
+  const duration2 = (path17, value2) => {
+    if (value2 === void 0) return void 0;
+    const ms = parseDuration(value2);
+    if (ms === void 0) fail(path17, `is not a duration: give seconds (90) or a duration such as 90s, 1m30s, 500ms`);
+    return ms;
+  };
+  const volumes = (path17, specs) => (specs ?? []).map((spec, index) => {
+    const parsed = parseVolume2(spec, base);
+    if (typeof parsed === "string") fail([...path17, index], `is not a volume ("${spec}"): ${parsed}`);
+    return parsed;
+  });
+  const guarded = (path17, parse2) => {
+    try {
+      return parse2();
+    } catch (error2) {
+      if (error2 instanceof BurrowError) fail(path17, `is invalid: ${error2.message}`);
+      throw error2;
+    }
+  };
+  const limitFields = [["memory", "memory"], ["cpus", "cpus"], ["pids-limit", "pidsLimit"]];
+  const flags = {};
+  for (const [field, flag2] of limitFields) {
+    const given = raw[field];
+    if (given === void 0) continue;
+    flags[flag2] = String(given);
+    guarded([field], () => parseLimits({ [flag2]: String(given) }));
+  }
+  const limits = guarded(["memory"], () => parseLimits(flags));
+  const steps = raw.steps.map((step, index) => {
+    const path17 = ["steps", index];
+    if (step.run === void 0 === (step.command === void 0)) fail(path17, 'needs one of "run" (a script for sh) or "command" (argv), not both');
+    if (step.run !== void 0 && step.run.trim() === "") fail([...path17, "run"], "is empty");
+    if (step["working-directory"] !== void 0 && !step["working-directory"].startsWith("/")) fail([...path17, "working-directory"], "must be an absolute path in the container");
+    const argv = step.run !== void 0 ? ["sh", "-e", "-c", step.run] : step.command;
+    const shown = step.run !== void 0 ? step.run.trim().split("\n")[0] : step.command.join(" ");
+    return {
+      name: step.name ?? `Run ${shown}`,
+      argv,
+      env: envList(step.env),
+      workingDirectory: step["working-directory"],
+      continueOnError: step["continue-on-error"] === true,
+      timeoutMs: duration2([...path17, "timeout"], step.timeout),
+      line: at.line(path17)
+    };
+  });
+  const services = Object.entries(raw.services ?? {}).map(([name, service]) => {
+    const path17 = ["services", name];
+    const ports = (service.ports ?? []).flatMap((port, index) => guarded([...path17, "ports", index], () => parsePublish(String(port))));
+    return {
+      name,
+      image: service.image,
+      env: envList(service.env),
+      ports,
+      command: service.command ?? [],
+      entrypoint: service.entrypoint,
+      replicas: service.replicas ?? 1,
+      user: service.user === void 0 ? void 0 : String(service.user),
+      volumes: volumes([...path17, "volumes"], service.volumes),
+      healthcheck: service.healthcheck === void 0 ? void 0 : healthCheck(service.healthcheck, [...path17, "healthcheck"], fail, duration2)
+    };
+  });
+  const workspace = raw.workspace === void 0 ? void 0 : resolve8(base, raw.workspace);
+  if (workspace !== void 0 && workspace === "/") fail(["workspace"], "cannot be /: give the directory the job works in");
+  return {
+    file,
+    name: raw.name ?? basename10(file).replace(/\.(ya?ml|json)$/i, ""),
+    image: raw.image,
+    env: envList(raw.env),
+    volumes: volumes(["volumes"], raw.volumes),
+    workspace,
+    user: raw.user === void 0 ? void 0 : String(raw.user),
+    limits,
+    network: raw.network,
+    services,
+    steps
+  };
+}
+function healthCheck(raw, path17, fail, duration2) {
+  if (raw.disable === true) return "none";
+  let test;
+  if (typeof raw.test === "string") test = ["CMD-SHELL", raw.test];
+  else if (raw.test !== void 0) {
+    const [kind, ...rest] = raw.test;
+    if (kind === "NONE") return "none";
+    if (kind !== "CMD" && kind !== "CMD-SHELL" || rest.length === 0) fail([...path17, "test"], 'must be a shell command, or ["CMD", ...argv], ["CMD-SHELL", "script"] or ["NONE"]');
+    if (kind === "CMD-SHELL" && rest.length !== 1) fail([...path17, "test"], 'takes one script after "CMD-SHELL"');
+    test = raw.test;
+  }
+  const interval = duration2([...path17, "interval"], raw.interval);
+  const timeout = duration2([...path17, "timeout"], raw.timeout);
+  const startPeriod = duration2([...path17, "start-period"], raw["start-period"]);
+  if (interval !== void 0 && interval !== 0 && interval < 1) fail([...path17, "interval"], "must be at least 1ms");
+  if (timeout !== void 0 && timeout !== 0 && timeout < 1) fail([...path17, "timeout"], "must be at least 1ms");
+  return {
+    ...test === void 0 ? {} : { test },
+    ...interval === void 0 || interval === 0 ? {} : { intervalMs: interval },
+    ...timeout === void 0 || timeout === 0 ? {} : { timeoutMs: timeout },
+    ...raw.retries === void 0 ? {} : { retries: raw.retries },
+    ...startPeriod === void 0 ? {} : { startPeriodMs: startPeriod }
+  };
+}
 function loadJobFile(path17) {
   let text2;
   try {
-    text2 = readFileSync37(path17, "utf8");
-  } catch {
-    throw new BurrowError("INVALID_ARGUMENT", `cannot read job file ${path17}: no such file or not readable`);
+    text2 = readFileSync38(path17, "utf8");
+  } catch (error2) {
+    const code2 = error2.code;
+    throw new BurrowError("INVALID_ARGUMENT", `cannot read the job file ${path17}: ${code2 === "ENOENT" ? "no such file" : code2 === "EISDIR" ? "it is a directory" : error2.message}`);
   }
-  const job = (0, import_yaml.parse)(text2);
-  if (job === null || typeof job !== "object" || typeof job.image !== "string" || !Array.isArray(job.steps)) {
-    throw new BurrowError("INVALID_ARGUMENT", `${path17}: a job needs "image" and "steps"`);
-  }
-  return job;
+  return parseJobText(text2, path17);
 }
-async function runJob(store, job, options) {
-  if (job.services !== void 0) throw new BurrowError("INVALID_ARGUMENT", "services need the jobs module (src/job/), not yet in this build");
-  const began2 = Date.now();
-  const emit = options.onEvent ?? (() => void 0);
-  emit({ kind: "phase-start", phase: "pull", name: job.image });
-  const pulled = await pullImage(job.image, { store, config: options.config, signal: options.signal });
-  emit({ kind: "phase-end", phase: "pull", name: job.image });
-  const steps = [];
-  let exitCode = 0;
-  for (const [index, step] of job.steps.entries()) {
-    const name = step.name ?? `step ${index + 1}`;
-    if (exitCode !== 0) {
-      steps.push({ name, exitCode: 0, durationMs: 0, outcome: "skipped" });
-      continue;
-    }
-    emit({ kind: "phase-start", phase: "step", name });
-    const stepBegan = Date.now();
-    const env = Object.entries({ ...job.env, ...step.env }).map(([key, value2]) => `${key}=${value2}`);
-    const volumes = options.workspace === void 0 ? [] : [{ kind: "bind", source: options.workspace, target: options.workspace, readOnly: false }];
-    const record = await createContainer(store, {
-      image: job.image,
-      command: ["sh", "-c", step.run],
-      env,
-      workdir: step["working-directory"] ?? options.workspace,
-      volumes,
-      readOnly: false,
-      init: false,
-      interactive: false,
-      tty: false,
-      remove: true,
-      capAdd: [],
-      capDrop: [],
-      labels: options.labels ?? {},
-      signal: options.signal,
-      onNote: (text2) => emit({ kind: "note", text: text2 })
-    });
-    let code2;
-    try {
-      code2 = await startForeground(store, record, { signal: options.signal, fresh: true, onNote: (text2) => emit({ kind: "note", text: text2 }) });
-    } finally {
-      await removeContainerFiles(store, record);
-    }
-    const durationMs = Date.now() - stepBegan;
-    const continued = code2 !== 0 && step["continue-on-error"] === true;
-    steps.push({ name, exitCode: code2, durationMs, outcome: code2 === 0 ? "success" : continued ? "continued" : "failure" });
-    emit({ kind: "phase-end", phase: "step", name, exitCode: code2, durationMs });
-    if (code2 !== 0 && !continued) exitCode = code2;
-  }
-  return { exitCode, durationMs: Date.now() - began2, imageDigest: pulled.sourceDigest, steps };
-}
-async function reclaimOwnership(dir, options = {}) {
-  void options;
-  const mapping = idMapping();
-  if (mapping.single) return { changed: 0 };
-  const argv = [
-    ...unshareArgs(mapping),
-    "--",
-    "find",
-    dir,
-    "-xdev",
-    "(",
-    "!",
-    "-uid",
-    "0",
-    "-o",
-    "!",
-    "-gid",
-    "0",
-    ")",
-    "-exec",
-    "chown",
-    "-h",
-    "0:0",
-    "{}",
-    "+",
-    ",",
-    "-type",
-    "d",
-    "!",
-    "-perm",
-    "-u=rwx",
-    "-exec",
-    "chmod",
-    "u+rwx",
-    "{}",
-    "+"
-  ];
-  const result = await runToEnd("unshare", argv, { ownGroup: true });
-  if (result.exitCode !== 0) throw new BurrowError("IO", `cannot give ${dir} back to its owner: ${userNamespaceFailure(result.stderr) ?? result.stderr.trim().split("\n")[0]}`);
-  return { changed: -1 };
-}
-var import_yaml;
-var init_stand_ins = __esm({
-  "src/action/stand-ins.ts"() {
+var import_yaml, schemas, Locator, DURATION_UNITS;
+var init_load = __esm({
+  "src/job/load.ts"() {
     "use strict";
     import_yaml = __toESM(require_dist4(), 1);
     init_errors();
+    init_limits2();
+    init_ports();
+    init_schema();
+    schemas = new SchemaSet("job", ["job"]);
+    Locator = class {
+      constructor(contents, lines) {
+        this.contents = contents;
+        this.lines = lines;
+      }
+      contents;
+      lines;
+      /** The 1-based line of the value at `path` (of its key with `key`), or of the nearest ancestor found. */
+      line(path17, key = false) {
+        let node = this.contents;
+        let found = node;
+        for (let i2 = 0; i2 < path17.length; i2++) {
+          const segment = path17[i2];
+          let next;
+          if ((0, import_yaml.isMap)(node)) {
+            const pair = node.items.find((item) => (0, import_yaml.isScalar)(item.key) && String(item.key.value) === String(segment));
+            if (pair === void 0) break;
+            if (key && i2 === path17.length - 1) {
+              found = pair.key;
+              break;
+            }
+            next = pair.value ?? pair.key;
+          } else if ((0, import_yaml.isSeq)(node)) {
+            next = node.items[Number(segment)];
+          } else if ((0, import_yaml.isPair)(node)) {
+            next = node.value;
+          }
+          if (next === void 0 || next === null) break;
+          node = next;
+          found = next;
+        }
+        const offset = found?.range?.[0] ?? 0;
+        return this.lines.linePos(offset).line;
+      }
+    };
+    DURATION_UNITS = { h: 36e5, m: 6e4, s: 1e3, ms: 1, us: 1e-3, ns: 1e-6 };
+  }
+});
+
+// src/job/peaks.ts
+import { readFileSync as readFileSync39 } from "node:fs";
+import { join as join53 } from "node:path";
+function readPeaks(cgroup) {
+  if (cgroup === void 0) return void 0;
+  const value2 = (dir, file) => {
+    if (dir === void 0) return void 0;
+    try {
+      const number2 = Number(readFileSync39(join53(dir, file), "utf8").trim());
+      return Number.isFinite(number2) ? number2 : void 0;
+    } catch {
+      return void 0;
+    }
+  };
+  const dirs = cgroup.dirs;
+  const memoryBytes = "v2" in dirs ? value2(dirs.v2, "memory.peak") : value2(dirs.v1.memory, "memory.max_usage_in_bytes");
+  const pids = "v2" in dirs ? value2(dirs.v2, "pids.peak") : void 0;
+  if (memoryBytes === void 0 && pids === void 0) return void 0;
+  return { ...memoryBytes === void 0 ? {} : { memoryBytes }, ...pids === void 0 ? {} : { pids } };
+}
+var init_peaks = __esm({
+  "src/job/peaks.ts"() {
+    "use strict";
+  }
+});
+
+// src/job/teardown.ts
+import { readdirSync as readdirSync11, readFileSync as readFileSync40, statSync as statSync7 } from "node:fs";
+import { join as join54 } from "node:path";
+function processesNaming(dirs) {
+  const found = [];
+  for (const entry of readdirSync11("/proc")) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    let cmdline;
+    try {
+      cmdline = readFileSync40(`/proc/${entry}/cmdline`, "utf8");
+    } catch {
+      continue;
+    }
+    if (dirs.some((dir) => cmdline.includes(dir))) found.push(Number(entry));
+  }
+  return found;
+}
+function flockHolders(path17) {
+  let dev;
+  let ino;
+  try {
+    ({ dev, ino } = statSync7(path17));
+  } catch {
+    return [];
+  }
+  const major = dev >> 8 & 4095 | Math.floor(dev / 2 ** 32) & ~4095;
+  const minor = dev & 255 | dev >> 12 & 1048320;
+  const holders = [];
+  for (const line of readFileSync40("/proc/locks", "utf8").split("\n")) {
+    const fields = line.trim().split(/\s+/);
+    if (fields[1] !== "FLOCK") continue;
+    const [maj, min, inode] = (fields[5] ?? "").split(":");
+    if (Number(inode) === ino && parseInt(maj ?? "", 16) === major && parseInt(min ?? "", 16) === minor) holders.push(Number(fields[4]));
+  }
+  return holders;
+}
+async function stopSwitch(store, network) {
+  const lock = join54(networkDir(store, network.id), "switch.lock");
+  for (const pid of flockHolders(lock)) {
+    try {
+      if (readFileSync40(`/proc/${pid}/comm`, "utf8").trim() === "burrow-switch") process.kill(pid, "SIGTERM");
+    } catch {
+    }
+  }
+  const deadline = Date.now() + 1e4;
+  while (flockHolders(lock).length > 0 && Date.now() < deadline) await sleep6(20);
+}
+async function tearDown(store, resources, onNote) {
+  const failures = [];
+  const dirs = resources.containers.map((id) => containerDir(store, id));
+  for (const id of [...resources.containers].reverse()) {
+    try {
+      await removeContainer(store, id, true);
+    } catch (error2) {
+      failures.push(`container ${id.slice(0, 12)}: ${error2.message}`);
+    }
+  }
+  const deadline = Date.now() + 1e4;
+  let left = processesNaming(dirs);
+  while (left.length > 0 && Date.now() < deadline) {
+    await sleep6(25);
+    left = processesNaming(dirs);
+  }
+  for (const pid of left) {
+    try {
+      process.kill(pid, "SIGKILL");
+      onNote(`killed process ${pid}, left by a container of the job`);
+    } catch {
+    }
+  }
+  if (resources.network !== void 0) {
+    try {
+      await stopSwitch(store, resources.network);
+      removeNetwork(store, resources.network.id);
+    } catch (error2) {
+      failures.push(`network ${resources.network.name}: ${error2.message}`);
+    }
+  }
+  return failures;
+}
+var sleep6;
+var init_teardown = __esm({
+  "src/job/teardown.ts"() {
+    "use strict";
+    init_ops();
+    init_record();
+    init_records2();
+    sleep6 = (ms) => new Promise((resolve10) => setTimeout(resolve10, ms));
+  }
+});
+
+// src/userns/reclaim.ts
+import { lstatSync as lstatSync2, realpathSync } from "node:fs";
+async function reclaimOwnership(dir, options = {}) {
+  let root;
+  try {
+    root = realpathSync(dir);
+    if (!lstatSync2(root).isDirectory()) throw new Error("not a directory");
+  } catch (error2) {
+    throw new BurrowError("INVALID_ARGUMENT", `cannot reclaim ${dir}: ${error2.code === "ENOENT" ? "no such directory" : error2.message}`);
+  }
+  const args = [...unshareArgs(idMapping()), "--", ...FIND_SCRIPT.map((word) => word === "DIR" ? root : word)];
+  const { child: child2, finished: finished7 } = start(unshareProgram(), args, ["ignore", "pipe", "pipe"], { env: { PATH: DEFAULT_HOST_PATH }, ownGroup: true });
+  const onAbort = () => {
+    child2.kill("SIGTERM");
+  };
+  options.signal?.addEventListener("abort", onAbort);
+  let result;
+  try {
+    result = await finished7;
+  } finally {
+    options.signal?.removeEventListener("abort", onAbort);
+  }
+  if (options.signal?.aborted === true) throw new BurrowError("INTERRUPTED", `reclaiming ${dir} was interrupted`);
+  const complaints = result.stderr.split("\n").filter((line) => line.trim() !== "");
+  const refused = complaints.filter((line) => NOT_OURS.test(line));
+  const other = complaints.filter((line) => !NOT_OURS.test(line));
+  if (result.error !== void 0 || other.length > 0 || result.exitCode !== 0 && refused.length === 0) {
+    const why = userNamespaceFailure(result.stderr) ?? other[0] ?? result.error?.message ?? `exit status ${result.exitCode}`;
+    throw new BurrowError("IO", `cannot reclaim ${dir}: ${why}`);
+  }
+  const matched = result.stdout.split("\0").filter((path17) => path17 !== "").length;
+  return { changed: Math.max(0, matched - refused.length) };
+}
+var FIND_SCRIPT, NOT_OURS;
+var init_reclaim = __esm({
+  "src/userns/reclaim.ts"() {
+    "use strict";
+    init_errors();
+    init_host_tools();
     init_spawn();
-    init_idmap();
     init_failure();
+    init_idmap();
+    FIND_SCRIPT = [
+      "find",
+      "-P",
+      "DIR",
+      "-xdev",
+      "(",
+      "(",
+      "!",
+      "-uid",
+      "0",
+      "-o",
+      "!",
+      "-gid",
+      "0",
+      "-o",
+      "(",
+      "-type",
+      "d",
+      "!",
+      "-perm",
+      "-u=rwx",
+      ")",
+      ")",
+      "-printf",
+      "%p\\0",
+      ")",
+      ",",
+      "(",
+      "(",
+      "!",
+      "-uid",
+      "0",
+      "-o",
+      "!",
+      "-gid",
+      "0",
+      ")",
+      "-execdir",
+      "chown",
+      "-h",
+      "0:0",
+      "--",
+      "{}",
+      "+",
+      ")",
+      ",",
+      "(",
+      "-type",
+      "d",
+      "!",
+      "-perm",
+      "-u=rwx",
+      "-execdir",
+      "chmod",
+      "u+rwx",
+      "--",
+      "{}",
+      "+",
+      ")"
+    ];
+    NOT_OURS = /(Operation not permitted|Permission denied)$/;
+  }
+});
+
+// src/job/runner.ts
+import { readFileSync as readFileSync41, statSync as statSync8 } from "node:fs";
+import { resolve as resolve9 } from "node:path";
+function slug(text2) {
+  return text2.replace(/[^a-zA-Z0-9_.-]+/g, "-").replace(/^[^a-zA-Z0-9]+/, "").slice(0, 40) || "job";
+}
+function checkWorkspace(path17) {
+  const workspace = resolve9(path17);
+  let isDirectory2 = false;
+  try {
+    isDirectory2 = statSync8(workspace).isDirectory();
+  } catch {
+  }
+  if (!isDirectory2) throw new BurrowError("INVALID_ARGUMENT", `the workspace ${workspace} is not a directory: create it, or give another with --workspace`);
+  if (workspace === "/") throw new BurrowError("INVALID_ARGUMENT", "the workspace cannot be /: give the directory the job works in");
+  return workspace;
+}
+function baseOptions(signal, reporter, labels) {
+  return {
+    readOnly: false,
+    init: false,
+    interactive: false,
+    tty: false,
+    remove: false,
+    capAdd: [],
+    capDrop: [],
+    labels,
+    signal,
+    onNote: (text2) => reporter.note(text2)
+  };
+}
+function interrupted(signal) {
+  if (signal?.aborted === true) throw new BurrowError("INTERRUPTED", "the job was interrupted");
+}
+function lastLogLines(store, record) {
+  const lines = readLogs(store, record).map((entry) => entry.log.replace(/\n$/, "")).slice(-LOG_LINES);
+  return lines.length === 0 ? "(it logged nothing)" : lines.join(" | ");
+}
+function healthDeadline(check2) {
+  if (check2 === void 0) return 0;
+  return check2.startPeriodMs + (check2.retries + 2) * (check2.intervalMs + check2.timeoutMs) + 6e4;
+}
+async function startService(store, service, prefix2, network, resources, options) {
+  const records = [];
+  for (let replica = 1; replica <= service.replicas; replica++) {
+    interrupted(options.signal);
+    const name = `${prefix2}-${service.name}-${replica}`;
+    const create2 = {
+      ...baseOptions(options.signal, options.reporter, { ...options.labels, "burrow.job.service": service.name }),
+      image: service.image,
+      command: service.command,
+      entrypoint: service.entrypoint,
+      env: service.env,
+      user: service.user,
+      name,
+      hostname: name,
+      network: network.name,
+      networkAliases: [service.name],
+      ports: service.ports,
+      volumes: service.volumes,
+      healthcheck: service.healthcheck
+    };
+    const record = await createContainer(store, create2);
+    resources.containers.push(record.id);
+    await startDetached(store, record, { onNote: (text2) => options.reporter.note(text2), fresh: true });
+    records.push(record);
+  }
+  return records;
+}
+async function waitForService(store, service, records, signal) {
+  await Promise.all(records.map(async (record) => {
+    const check2 = record.plan.healthcheck;
+    try {
+      if (check2 !== void 0) await waitHealthy(store, record.id, { timeoutMs: healthDeadline(check2), signal });
+      const state3 = containerState(store, record);
+      if (state3.status !== "running") throw new BurrowError("INVALID_ARGUMENT", `container ${record.name} exited (status ${state3.exitCode ?? -1})`);
+    } catch (error2) {
+      if (isBurrowError(error2, "INTERRUPTED")) throw error2;
+      const why = error2.message;
+      throw new BurrowError("INVALID_ARGUMENT", `service ${service.name} did not become ${check2 === void 0 ? "ready" : "healthy"}: ${why}; its last log lines: ${lastLogLines(store, findContainer(store, record.id))}`);
+    }
+  }));
+}
+function stopStep(child2) {
+  try {
+    child2.kill("SIGTERM");
+  } catch {
+  }
+  const timer = setTimeout(() => {
+    const pid = child2.pid;
+    if (pid === void 0 || child2.exitCode !== null || child2.signalCode !== null) return;
+    const leaders = (readProc(`/proc/${pid}/task/${pid}/children`) ?? "").trim().split(/\s+/).filter(Boolean).map(Number);
+    for (const leader of leaders) {
+      try {
+        process.kill(-leader, "SIGKILL");
+      } catch {
+        try {
+          process.kill(leader, "SIGKILL");
+        } catch {
+        }
+      }
+    }
+  }, STOP_GRACE_MS);
+  return () => clearTimeout(timer);
+}
+function readProc(path17) {
+  try {
+    return readFileSync41(path17, "utf8");
+  } catch {
+    return void 0;
+  }
+}
+async function runStep(store, container, step, workspace, reporter, signal) {
+  let timedOut = false;
+  let cancelStop;
+  let timer;
+  let onAbort;
+  const forward = (stream2) => (chunk) => reporter.event({ kind: "output", stream: stream2, text: chunk.toString(), phase: "step", name: step.name });
+  try {
+    const exitCode = await execInContainer(store, container, {
+      command: step.argv,
+      env: step.env,
+      workdir: step.workingDirectory ?? workspace,
+      interactive: false,
+      tty: false,
+      output: "pipe",
+      onSpawn: (child2) => {
+        child2.stdout?.on("data", forward("stdout"));
+        child2.stderr?.on("data", forward("stderr"));
+        if (step.timeoutMs !== void 0) {
+          timer = setTimeout(() => {
+            timedOut = true;
+            cancelStop = stopStep(child2);
+          }, step.timeoutMs);
+        }
+        onAbort = () => {
+          cancelStop ??= stopStep(child2);
+        };
+        if (signal?.aborted === true) onAbort();
+        else signal?.addEventListener("abort", onAbort, { once: true });
+      }
+    });
+    if (timedOut) return { exitCode: TIMEOUT_EXIT, error: `timed out after ${formatSeconds(step.timeoutMs)}` };
+    return { exitCode };
+  } finally {
+    if (timer !== void 0) clearTimeout(timer);
+    cancelStop?.();
+    if (onAbort !== void 0) signal?.removeEventListener("abort", onAbort);
+  }
+}
+function formatSeconds(ms) {
+  return `${Number((ms / 1e3).toFixed(3))} s`;
+}
+async function runJob(store, job, options = {}) {
+  const started = Date.now();
+  const reporter = new Reporter(options.onEvent ?? (() => {
+  }));
+  const signal = options.signal;
+  const workspace = checkWorkspace(options.workspace ?? job.workspace ?? process.cwd());
+  const prefix2 = `${slug(job.name)}-${randomBytes(4).toString("hex")}`;
+  const labels = { ...options.labels, "burrow.job": prefix2 };
+  const resources = { containers: [] };
+  const steps = [];
+  let imageDigest = "";
+  let outcome;
+  try {
+    await reporter.phase("pull", job.image, async () => {
+      const mapping = idMapping();
+      const images = [job.image, ...job.services.map((service) => service.image)];
+      for (const image of [...new Set(images)]) {
+        interrupted(signal);
+        const local = await resolveImage(store, image, signal, (text2) => reporter.note(text2), mapping);
+        if (image === job.image) imageDigest = local.record.sourceDigest;
+      }
+    });
+    interrupted(signal);
+    const network = job.network === void 0 ? createNetwork(store, prefix2, { labels }) : requireNetwork(store, job.network);
+    if (job.network === void 0) resources.network = network;
+    for (const service of job.services) {
+      await reporter.phase("services", service.name, async () => {
+        const records = await startService(store, service, prefix2, network, resources, { signal, reporter, labels });
+        await waitForService(store, service, records, signal);
+      });
+    }
+    interrupted(signal);
+    const jobName = `${prefix2}-job`;
+    const volumes = [...job.volumes, { kind: "bind", source: workspace, target: workspace, readOnly: false }];
+    const record = await createContainer(store, {
+      ...baseOptions(signal, reporter, labels),
+      image: job.image,
+      entrypoint: [],
+      command: WAIT_FOREVER,
+      // PID 1 reaps what the steps leave behind.
+      init: true,
+      env: job.env,
+      user: job.user,
+      name: jobName,
+      network: network.name,
+      workdir: workspace,
+      volumes,
+      limits: job.limits
+    });
+    resources.containers.push(record.id);
+    await startDetached(store, record, { onNote: (text2) => reporter.note(text2), fresh: true });
+    const state3 = containerState(store, record);
+    if (state3.status !== "running") {
+      throw new BurrowError("INVALID_ARGUMENT", `the job container exited at once (status ${state3.exitCode ?? -1}): its image needs sh and sleep to wait between steps; its last log lines: ${lastLogLines(store, record)}`);
+    }
+    let failed = false;
+    let exitCode = 0;
+    for (const step of job.steps) {
+      if (failed || signal?.aborted === true) {
+        steps.push({ name: step.name, exitCode: 0, durationMs: 0, outcome: "skipped" });
+        continue;
+      }
+      const stepStarted = Date.now();
+      reporter.event({ kind: "phase-start", phase: "step", name: step.name });
+      const result = await runStep(store, record.id, step, workspace, reporter, signal);
+      const durationMs = Date.now() - stepStarted;
+      const stepOutcome = result.exitCode === 0 ? "success" : step.continueOnError ? "continued" : "failure";
+      steps.push({ name: step.name, exitCode: result.exitCode, durationMs, outcome: stepOutcome, error: result.error });
+      reporter.event({ kind: "phase-end", phase: "step", name: step.name, durationMs, exitCode: result.exitCode, outcome: stepOutcome, error: result.error });
+      if (stepOutcome === "failure") {
+        failed = true;
+        exitCode = result.exitCode;
+      }
+    }
+    interrupted(signal);
+    const peaks = readPeaks(readRecord(store, record.id)?.cgroup);
+    return { exitCode, durationMs: Date.now() - started, imageDigest, steps, ...peaks === void 0 ? {} : { peaks } };
+  } catch (error2) {
+    outcome = error2;
+    throw error2;
+  } finally {
+    await reporter.phase("teardown", "teardown", async () => {
+      const failures = await tearDown(store, resources, (text2) => reporter.note(text2));
+      try {
+        await reclaimOwnership(workspace);
+      } catch (error2) {
+        failures.push(`workspace: ${error2.message}`);
+      }
+      if (failures.length > 0) {
+        const message = `the job's clean-up failed: ${failures.join("; ")}`;
+        if (outcome === void 0) throw new BurrowError("IO", message);
+        reporter.note(`warning: ${message}`);
+      }
+    });
+  }
+}
+var STOP_GRACE_MS, TIMEOUT_EXIT, LOG_LINES, WAIT_FOREVER, Reporter;
+var init_runner = __esm({
+  "src/job/runner.ts"() {
+    "use strict";
+    init_errors();
     init_create2();
+    init_exec2();
+    init_ops();
+    init_record();
     init_start2();
-    init_pull();
+    init_state();
+    init_records2();
+    init_idmap();
+    init_random();
+    init_peaks();
+    init_teardown();
+    init_health();
+    init_reclaim();
+    STOP_GRACE_MS = 5e3;
+    TIMEOUT_EXIT = 124;
+    LOG_LINES = 10;
+    WAIT_FOREVER = ["sh", "-c", "while :; do sleep 3600; done"];
+    Reporter = class {
+      constructor(emit) {
+        this.emit = emit;
+      }
+      emit;
+      note(text2) {
+        this.emit({ kind: "note", text: text2 });
+      }
+      async phase(phase, name, body2) {
+        const started = Date.now();
+        this.emit({ kind: "phase-start", phase, name });
+        try {
+          const value2 = await body2();
+          this.emit({ kind: "phase-end", phase, name, durationMs: Date.now() - started });
+          return value2;
+        } catch (error2) {
+          this.emit({ kind: "phase-end", phase, name, durationMs: Date.now() - started, error: error2.message });
+          throw error2;
+        }
+      }
+      event(event) {
+        this.emit(event);
+      }
+    };
   }
 });
 
@@ -101498,8 +99479,8 @@ var run_exports = {};
 __export(run_exports, {
   main: () => main
 });
-import { spawn as spawn5 } from "node:child_process";
-import { existsSync as existsSync35 } from "node:fs";
+import { spawn as spawn6 } from "node:child_process";
+import { existsSync as existsSync36 } from "node:fs";
 import { fileURLToPath as fileURLToPath13 } from "node:url";
 function watchPeaks(store, id) {
   let memoryBytes;
@@ -101604,23 +99585,22 @@ function renderEvent(event) {
   }
 }
 async function runJobFile(context3) {
-  const { inputs, store, config, state: state3, signal } = context3;
+  const { inputs, store, state: state3, signal } = context3;
   const job = loadJobFile(inputs.jobFile);
   const result = await runJob(store, job, {
     signal,
     ...inputs.workspace === void 0 ? {} : { workspace: inputs.workspace },
     onEvent: renderEvent,
-    config,
     labels: { [ACTION_LABEL]: state3.token }
   });
   const record = store.records().find((candidate) => candidate.sourceDigest === result.imageDigest);
   return { image: job.image, manifestDigests: record === void 0 ? [] : [record.manifest.digest], result };
 }
 async function runSetup() {
-  const code2 = await new Promise((resolve8) => {
-    const child2 = spawn5("sudo", ["-n", process.execPath, CLI2, "setup"], { stdio: ["ignore", "inherit", "inherit"] });
-    child2.on("error", () => resolve8(127));
-    child2.on("exit", (status) => resolve8(status ?? 1));
+  const code2 = await new Promise((resolve10) => {
+    const child2 = spawn6("sudo", ["-n", process.execPath, CLI2, "setup"], { stdio: ["ignore", "inherit", "inherit"] });
+    child2.on("error", () => resolve10(127));
+    child2.on("exit", (status) => resolve10(status ?? 1));
   });
   if (code2 !== 0) throw new BurrowError("IO", `sudo burrow setup failed (exit code ${code2}): the runner user needs password-less sudo for setup: true (GitHub-hosted runners have it)`);
 }
@@ -101666,7 +99646,7 @@ async function main(began2) {
     const context3 = { inputs, store, config, state: state3, signal: controller.signal, running };
     outcome = inputs.jobFile === void 0 ? await runScript(context3) : await runJobFile(context3);
     exitCode = outcome.result.exitCode;
-    if (inputs.workspace !== void 0 && existsSync35(inputs.workspace)) {
+    if (inputs.workspace !== void 0 && existsSync36(inputs.workspace)) {
       await group("workspace: give it back to the runner user", async () => {
         await reclaimOwnership(inputs.workspace, { signal: controller.signal });
         info(`${inputs.workspace}: every file is the runner user's to remove`);
@@ -101715,11 +99695,11 @@ async function main(began2) {
   } catch (error2) {
     warning(`the job summary was not written: ${error2.message}`);
   }
-  info(`burrow: exit code ${exitCode} after ${formatDuration(durationMs)}`);
+  info(`burrow: exit code ${exitCode} after ${formatDuration2(durationMs)}`);
   return exitCode === 0 ? 0 : 1;
 }
 var CLI2;
-var init_run2 = __esm({
+var init_run = __esm({
   "src/action/run.ts"() {
     "use strict";
     init_core();
@@ -101741,7 +99721,9 @@ var init_run2 = __esm({
     init_state2();
     init_cache5();
     init_summary3();
-    init_stand_ins();
+    init_load();
+    init_runner();
+    init_reclaim();
     CLI2 = fileURLToPath13(new URL("../../bin/burrow.js", __burrowModuleUrl));
   }
 });
@@ -101813,7 +99795,7 @@ if (password !== "") setSecret(password);
 var code;
 try {
   await group("prepare burrow", () => prepareNative((line) => info(line)));
-  const { main: main2 } = await Promise.resolve().then(() => (init_run2(), run_exports));
+  const { main: main2 } = await Promise.resolve().then(() => (init_run(), run_exports));
   code = await main2(began);
 } catch (error2) {
   setOutput("exit-code", "125");

@@ -18,6 +18,15 @@ import {
   symlinkSync,
   unlinkSync
 } from "node:fs";
+
+// src/userns/keep-id.ts
+function keepIdCopyOwner(id, kept, count) {
+  if (id < Math.min(kept, count)) return id + 1;
+  if (id === kept) return 0;
+  return id;
+}
+
+// src/rootfs/copy-worker.ts
 var koffi = createRequire(import.meta.url)("koffi");
 var libc = koffi.load("libc.so.6");
 var mount = libc.func("int mount(const char *source, const char *target, const char *type, unsigned long flags, const char *data)");
@@ -41,8 +50,17 @@ function fail(message) {
 `);
   process.exit(1);
 }
-var [staging, target, ...layers] = process.argv.slice(2);
-if (staging === void 0 || target === void 0) fail("usage: copy-worker STAGING TARGET LAYER…");
+var argv = process.argv.slice(2);
+var keepId = argv[0] === "--keep-id" ? argv[1].split(":").map(Number) : void 0;
+var [staging, target, ...layers] = keepId === void 0 ? argv : argv.slice(2);
+if (staging === void 0 || target === void 0 || keepId !== void 0 && (keepId.length !== 4 || keepId.some((id) => !Number.isInteger(id) || id < 0))) {
+  fail("usage: copy-worker [--keep-id UID:GID:UIDS:GIDS] STAGING TARGET LAYER…");
+}
+function owner(stat) {
+  if (keepId === void 0) return { uid: stat.uid, gid: stat.gid };
+  const [uid, gid, uids, gids] = keepId;
+  return { uid: keepIdCopyOwner(stat.uid, uid, uids), gid: keepIdCopyOwner(stat.gid, gid, gids) };
+}
 if (mount("tmpfs", staging, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0700") !== 0) fail(`cannot mount a tmpfs on ${staging} (errno ${errno()})`);
 mkdirSync(`${staging}/target`);
 if (mount(target, `${staging}/target`, null, MS_BIND, null) !== 0) fail(`cannot bind ${target} (errno ${errno()})`);
@@ -78,8 +96,9 @@ function copyXattrs(from, to) {
 }
 var ROOT_OWNED = { uid: 0, gid: 0 };
 function copyMetadata(from, to, stat, made, current = ROOT_OWNED) {
-  const chowned = stat.uid !== current.uid || stat.gid !== current.gid;
-  if (chowned) lchownSync(to, stat.uid, stat.gid);
+  const wanted = owner(stat);
+  const chowned = wanted.uid !== current.uid || wanted.gid !== current.gid;
+  if (chowned) lchownSync(to, wanted.uid, wanted.gid);
   if (!stat.isSymbolicLink() && (made === "made" || chowned || (stat.mode & 3584) !== 0)) chmodSync(to, stat.mode & 4095);
   copyXattrs(from, to);
   lutimesSync(to, stat.atimeMs / 1e3, stat.mtimeMs / 1e3);

@@ -3,6 +3,7 @@
  * hashed, beside the extractor.
  *
  *   burrow-inflate gzip|zstd|none CEILING   < layer blob   > tar stream
+ *   burrow-inflate gzip|zstd|none CEILING -- EXTRACTOR [ARG...]   < layer blob
  *
  * Reads the layer's blob on stdin, decompresses it (gzip: ISA-L's igzip when it
  * was there at build time, zlib otherwise; zstd: libzstd, when it was there;
@@ -13,6 +14,19 @@
  * and never through Node. It needs no user namespace and runs outside it; it
  * opens nothing and writes no file. Decompression and extraction run side by
  * side, one process each.
+ *
+ * With `-- EXTRACTOR...` (how burrow runs it: `unshare ... -- burrow-unpack extract
+ * ...`), the inflater starts the extractor itself, before it reads a byte, with a
+ * pipe of its own as the extractor's stdin; the extractor's stdout and stderr are
+ * the inflater's (its report, its errors), and the inflater's own lines go to fd 3
+ * instead. Node then starts one process per layer, not two: each spawn from Node
+ * forks a ~100 MB process and holds its event loop still for 5-15 ms, while a
+ * spawn from here costs well under a millisecond. The extractor is the same
+ * program, with the same arguments, in the same user namespace as when Node
+ * started it; the inflater stays outside, as before. The inflater waits for the
+ * extractor before it exits, and its last line on fd 3 is the extractor's
+ * outcome: `{"extractor":{"exitCode":N}}`, `{"extractor":{"signal":N}}`, or
+ * `{"extractor":{"error":"ENOENT"}}` when it could not be started.
  *
  * gzip is read as Go's compress/gzip reads it (Docker, containerd, containers/
  * image): any number of members, each with its trailer checked (CRC-32 and size);
@@ -26,17 +40,20 @@
  * more is written and it exits 2 (the extractor's own limits are on what the tar
  * headers declare; this one is on the stream, whatever they say).
  *
- * On success prints `{"diffId":"sha256:…","size":N}` on stderr and exits 0.
- * Otherwise one line on stderr and:
+ * On success prints `{"diffId":"sha256:…","size":N}` on stderr (fd 3 with an
+ * extractor) and exits 0. Otherwise one line there and:
  *   1  the stream is not valid (the message says why);
  *   2  the stream uncompresses to more than CEILING bytes;
  *   3  stdout was closed: the extractor stopped reading (its own error says why);
  *   4  a usage or system error (reading stdin, memory).
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -56,14 +73,76 @@
 
 enum { EXIT_INVALID = 1, EXIT_CEILING = 2, EXIT_CLOSED = 3, EXIT_SYSTEM = 4 };
 
+/* Where the inflater's own lines go: stderr, or fd 3 when it started the extractor. */
+static FILE *report;
+/* The extractor it started (0: none, or already waited for). */
+static pid_t extractor;
+
+/*
+ * Ends the tar stream (the extractor sees its end: a stream cut short is its
+ * error), waits for the extractor and reports how it ended, as the last line.
+ */
+static void finish_extractor(void) {
+  if (extractor <= 0) return;
+  close(1);
+  int status;
+  pid_t waited;
+  do waited = waitpid(extractor, &status, 0);
+  while (waited < 0 && errno == EINTR);
+  extractor = 0;
+  if (waited < 0) fprintf(report, "{\"extractor\":{\"error\":\"%s\"}}\n", strerrorname_np(errno));
+  else if (WIFSIGNALED(status)) fprintf(report, "{\"extractor\":{\"signal\":%d}}\n", WTERMSIG(status));
+  else fprintf(report, "{\"extractor\":{\"exitCode\":%d}}\n", WEXITSTATUS(status));
+}
+
 static void fail(int status, const char *format, ...) __attribute__((noreturn, format(printf, 2, 3)));
 static void fail(int status, const char *format, ...) {
   va_list args;
   va_start(args, format);
-  vfprintf(stderr, format, args);
+  vfprintf(report, format, args);
   va_end(args);
-  fputc('\n', stderr);
+  fputc('\n', report);
+  finish_extractor();
   exit(status);
+}
+
+/*
+ * Starts `command` (argv-style, found on PATH) with a new pipe as its stdin, the
+ * inflater's stdout and stderr as its own (fd 3 is close-on-exec); the pipe's
+ * writing end becomes the inflater's stdout. posix_spawn (a vfork, then exec) tells
+ * a command that could not be run apart from one that failed.
+ */
+static void start_extractor(char **command) {
+  int tar[2];
+  if (pipe2(tar, O_CLOEXEC) != 0) fail(EXIT_SYSTEM, "cannot make a pipe for the extractor: %s", strerror(errno));
+  /* Fewer wake-ups on both sides than the default 64 KiB (best effort: capped by fs.pipe-max-size). */
+  fcntl(tar[1], F_SETPIPE_SZ, 1024 * 1024);
+  posix_spawn_file_actions_t actions;
+  posix_spawnattr_t attributes;
+  sigset_t defaults;
+  sigemptyset(&defaults);
+  /* The extractor dies of a closed stdout as Node's children do; the inflater ignores SIGPIPE (below). */
+  sigaddset(&defaults, SIGPIPE);
+  if (posix_spawn_file_actions_init(&actions) != 0 || posix_spawnattr_init(&attributes) != 0 ||
+      posix_spawn_file_actions_adddup2(&actions, tar[0], 0) != 0 ||
+      posix_spawnattr_setsigdefault(&attributes, &defaults) != 0 ||
+      posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGDEF) != 0) {
+    fail(EXIT_SYSTEM, "cannot set up the extractor's start");
+  }
+  extern char **environ;
+  pid_t pid;
+  int error = posix_spawnp(&pid, command[0], &actions, &attributes, command, environ);
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attributes);
+  close(tar[0]);
+  if (error != 0) {
+    fprintf(report, "cannot start the extractor (%s): %s\n", command[0], strerror(error));
+    fprintf(report, "{\"extractor\":{\"error\":\"%s\"}}\n", strerrorname_np(error));
+    exit(EXIT_SYSTEM);
+  }
+  extractor = pid;
+  if (dup2(tar[1], 1) < 0) fail(EXIT_SYSTEM, "cannot pass the layer on: %s", strerror(errno));
+  close(tar[1]);
 }
 
 /* 256 KiB reads (Node writes the blob in 1 MiB pieces, a pipe holds 64 KiB);
@@ -245,7 +324,19 @@ static void unzstd(void) {
 #endif
 
 int main(int argc, char **argv) {
-  const char *mode = argc == 3 ? argv[1] : "";
+  report = stderr;
+  bool launch = argc >= 5 && strcmp(argv[3], "--") == 0;
+  if (launch) {
+    /* fd 3 must be there (the caller's channel for these lines); stderr is the extractor's. */
+    report = fcntl(3, F_GETFD) >= 0 ? fdopen(3, "w") : NULL;
+    if (report == NULL) {
+      report = stderr;
+      fail(EXIT_SYSTEM, "burrow-inflate: with an extractor, fd 3 must be open for the inflater's report");
+    }
+    /* Not the extractor's: it would keep the channel open after the inflater's end. */
+    fcntl(3, F_SETFD, FD_CLOEXEC);
+  }
+  const char *mode = argc == 3 || launch ? argv[1] : "";
 #ifdef BURROW_ZSTD
   bool zstd = strcmp(mode, "zstd") == 0;
 #else
@@ -264,6 +355,8 @@ int main(int argc, char **argv) {
     int flags = fcntl(fd, F_GETFL);
     if (flags >= 0 && (flags & O_NONBLOCK) != 0) fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
   }
+  /* Started first: its user namespace is being set up while the first bytes arrive. */
+  if (launch) start_extractor(argv + 4);
   hash = EVP_MD_CTX_new();
   if (hash == NULL || EVP_DigestInit_ex(hash, EVP_sha256(), NULL) != 1) fail(EXIT_SYSTEM, "cannot start sha256");
   if (strcmp(mode, "gzip") == 0) gunzip();
@@ -276,6 +369,7 @@ int main(int argc, char **argv) {
   if (EVP_DigestFinal_ex(hash, digest, &length) != 1 || length != sizeof digest) fail(EXIT_SYSTEM, "cannot hash the layer");
   char hex[2 * sizeof digest + 1];
   for (size_t i = 0; i < sizeof digest; i++) snprintf(hex + 2 * i, 3, "%02x", digest[i]);
-  fprintf(stderr, "{\"diffId\":\"sha256:%s\",\"size\":%" PRIu64 "}\n", hex, size);
-  return fflush(stderr) == 0 ? 0 : EXIT_SYSTEM;
+  fprintf(report, "{\"diffId\":\"sha256:%s\",\"size\":%" PRIu64 "}\n", hex, size);
+  finish_extractor();
+  return fflush(report) == 0 ? 0 : EXIT_SYSTEM;
 }

@@ -8,7 +8,7 @@
  * signals to the job (Docker's --init, after tini and catatonit).
  *
  *   burrow-init [-J PID:STARTTIME] [-u UID] [-g GID] [-G G1,G2] [-w DIR] [-i] [-t]
- *               [-c CAPMASK] [-n] [-E FD] [-S FD] -- COMMAND [ARG...]
+ *               [-c CAPMASK] [-n] [-E FD] [-S FD] [-N FD] -- COMMAND [ARG...]
  *
  *   -J PID:STARTTIME  `burrow exec`: started on the host, join the namespaces of the
  *          container whose PID 1 is PID (and started at STARTTIME, so that a reused
@@ -22,6 +22,11 @@
  *   -S FD  a classic BPF seccomp program (struct sock_filter[], 8 bytes each) read
  *          from FD to its end, applied right before exec, after the uid, capability
  *          and no_new_privs steps
+ *   -N FD  a private network's answer (native/burrow-net.c): wait for the line `go` on FD
+ *          before running the job, so that its first instruction comes after the network
+ *          is up while bubblewrap built the sandbox as the network helper started; `fail
+ *          WHY` (the agent has already told burrow why, on the launcher's info channel)
+ *          or the end of FD ends it with 125 and the job never runs
  *
  * Whatever started it, the job gets a session of its own (setsid: no controlling
  * terminal of the caller to push keystrokes into with TIOCSTI, CVE-2017-5226),
@@ -178,6 +183,32 @@ static void exec_job(char **argv)
   }
   fprintf(stderr, "burrow: exec: \"%s\": %s\n", argv[0], strerror(saved));
   exit(126);
+}
+
+/* -N: the network agent's answer, one line on FD; returns only on `go`. */
+static void wait_for_network(int fd)
+{
+  char line[1024];
+  size_t used = 0;
+  while (used < sizeof line - 1) {
+    ssize_t n = read(fd, line + used, 1);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0 || line[used] == '\n') break;
+    used++;
+  }
+  line[used] = '\0';
+  close(fd);
+  if (strcmp(line, "go") == 0) return;
+  /* The agent said why where burrow reads it: one line from burrow, not two. */
+  if (strncmp(line, "fail ", 5) == 0) exit(125);
+  die(125, "%s", "the network agent ended before the container's network was ready");
+}
+
+/* Every descriptor from 3 up but KEEP (-1: none). */
+static void close_descriptors(int keep)
+{
+  if (keep < 0 ? close_range(3, ~0U, 0) == 0 : (keep == 3 || close_range(3, (unsigned) keep - 1, 0) == 0) && close_range((unsigned) keep + 1, ~0U, 0) == 0) return;
+  for (int fd = 3; fd < 1024; fd++) if (fd != keep) close(fd);
 }
 
 static pid_t job = -1;
@@ -358,9 +389,10 @@ int main(int argc, char **argv)
   const char *caps = NULL;
   const char *join = NULL;
   int no_new_privs = 0;
+  int network = -1;
   char *environment = NULL;
   size_t environment_length = 0;
-  while ((opt = getopt(argc, argv, "+u:g:G:w:itc:nJ:E:S:")) != -1) {
+  while ((opt = getopt(argc, argv, "+u:g:G:w:itc:nJ:E:S:N:")) != -1) {
     switch (opt) {
     case 'u': uid = parse_id(optarg); break;
     case 'g': gid = parse_id(optarg); break;
@@ -373,14 +405,14 @@ int main(int argc, char **argv)
     case 'J': join = optarg; break;
     case 'E': environment = read_all(parse_fd(optarg), 16 << 20, &environment_length, "the environment"); break;
     case 'S': load_seccomp(parse_fd(optarg)); break;
-    default: die(125, "%s", "usage: burrow-init [-J pid:starttime] [-u uid] [-g gid] [-G g1,g2] [-w dir] [-i] [-t] [-c capmask] [-n] [-E fd] [-S fd] -- command [args]");
+    case 'N': network = parse_fd(optarg); break;
+    default: die(125, "%s", "usage: burrow-init [-J pid:starttime] [-u uid] [-g gid] [-G g1,g2] [-w dir] [-i] [-t] [-c capmask] [-n] [-E fd] [-S fd] [-N fd] -- command [args]");
     }
   }
   /* Descriptors beyond 0, 1 and 2 are someone else's: the monitor's, the launcher's,
-   * bwrap's, or whatever the caller of burrow had open. None reaches the job. */
-  if (close_range(3, ~0U, 0) != 0) {
-    for (int fd = 3; fd < 1024; fd++) close(fd);
-  }
+   * bwrap's, or whatever the caller of burrow had open. None reaches the job (the network's
+   * answer, -N, is read and closed before it runs). */
+  close_descriptors(network);
   if (optind >= argc) die(125, "%s", "no command given");
   if (join != NULL) {
     join_container(join);
@@ -442,6 +474,8 @@ int main(int argc, char **argv)
     if (syscall(SYS_capset, &header, data) != 0) die(125, "capset failed: %s", strerror(errno));
   }
   if (no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) die(125, "no_new_privs failed: %s", strerror(errno));
+  /* The sandbox is whole: now the job waits for its network, if it has one of its own. */
+  if (network >= 0) wait_for_network(network);
   /* The filter last, once our own setup is done (a strict profile cannot break the
    * switch of user, directory or capabilities), but before --init's PID 1 forks the
    * job: an init outside the filter would be a process the job could make call what

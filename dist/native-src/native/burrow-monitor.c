@@ -2,6 +2,7 @@
  * burrow-monitor: one small supervisor per detached container (Podman's conmon).
  *
  *   burrow-monitor DIR [--restart no|always|on-failure[:N]] [--log-max-size BYTES] [--cgroup DIR]...
+ *                      [--health INTERVAL_MS START_PERIOD_MS START_INTERVAL_MS TIMEOUT_MS N CHECK…]
  *                      [--cleanup CMD…] -- LAUNCHER…
  *
  * It detaches from the CLI (a new session; the CLI returns at once), runs the
@@ -13,7 +14,11 @@
  * (repeatable: the container's cgroup, one per v1 hierarchy) it notes whether the
  * kernel OOM-killed a process of the job (`"oomKilled":true` in DIR/exit) and
  * removes the cgroups at its end; the launcher is moved into them by
- * burrow-cgexec in front of it, not here. Files it writes are
+ * burrow-cgexec in front of it, not here. With --health it keeps the container's
+ * health-check schedule (src/container/health-config.ts: nextCheckDelayMs) and,
+ * while the sandbox runs, starts CHECK (N words: burrow's `healthcheck run ID`)
+ * when a check is due, one at a time: no Node process stays resident between
+ * checks. Files it writes are
  * replaced atomically (temp file, rename). A few hundred kilobytes of memory:
  * fifty containers cost fifty of these, not fifty Node processes.
  *
@@ -33,7 +38,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -385,6 +392,107 @@ static void remove_cgroups(void)
 
 static int oom_killed = 0;
 
+/* --health: the schedule (milliseconds) and burrow's check command (NULL: no health check). */
+static long long health_interval = 30000, health_start_period = 0, health_start_interval = 5000, health_timeout = 30000;
+static char **health_check = NULL;
+/* The check kills what it runs at its timeout; the monitor kills a check that is this much later still. */
+#define HEALTH_GRACE_MS 30000
+/* While a check runs, poll wakes this often to notice its end (SIGCHLD does not interrupt poll). */
+#define HEALTH_REAP_MS 100
+
+static long long monotonic_ms(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The time to the next check, `elapsed` ms into the run: nextCheckDelayMs in src/container/health-config.ts. */
+static long long health_delay(long long elapsed, int succeeded)
+{
+  if (succeeded || elapsed >= health_start_period) return health_interval;
+  long long step = health_start_interval < health_interval ? health_start_interval : health_interval;
+  long long left = health_start_period - elapsed;
+  long long delay = step < left ? step : left;
+  return delay < 1 ? 1 : delay;
+}
+
+/* One run's checks: when the next is due, and the one running (if any). */
+struct health_run {
+  long long started, next, deadline;
+  pid_t check;
+  int succeeded; /* a check has passed in this run: the start period's faster pace is over */
+};
+
+/* The check in a process group of its own, killed if the monitor dies (it would otherwise outlive the container). */
+static pid_t start_check(void)
+{
+  pid_t monitor = getpid();
+  pid_t pid = fork();
+  if (pid != 0) {
+    if (pid > 0) setpgid(pid, pid);
+    return pid;
+  }
+  setpgid(0, 0);
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (getppid() != monitor) _exit(125);
+  close_range(3, ~0U, 0);
+  signal(SIGPIPE, SIG_DFL);
+  signal(SIGHUP, SIG_DFL);
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, NULL);
+  execvp(health_check[0], health_check);
+  _exit(127);
+}
+
+static void kill_check(pid_t check)
+{
+  kill(-check, SIGKILL);
+  kill(check, SIGKILL);
+}
+
+/* Reaps, kills or starts the run's check as its time comes (a check is started only
+ * while the sandbox runs); returns how long poll may sleep (ms, -1: for ever). */
+static int health_tick(struct health_run *h, int sandbox_up)
+{
+  if (health_check == NULL) return -1;
+  long long now = monotonic_ms();
+  if (h->check > 0) {
+    int status;
+    if (waitpid(h->check, &status, WNOHANG) == h->check) {
+      if (WIFEXITED(status) && WEXITSTATUS(status) == 0) h->succeeded = 1;
+      h->check = -1;
+      h->next = now + health_delay(now - h->started, h->succeeded);
+    } else {
+      if (now >= h->deadline) {
+        kill_check(h->check);
+        h->deadline = now + HEALTH_GRACE_MS;
+      }
+      return HEALTH_REAP_MS;
+    }
+  }
+  if (now < h->next) return (int) (h->next - now < INT_MAX ? h->next - now : INT_MAX);
+  if (!sandbox_up) return HEALTH_REAP_MS;
+  h->check = start_check();
+  if (h->check < 0) {
+    h->check = -1;
+    h->next = now + health_interval;
+    return (int) (health_interval < INT_MAX ? health_interval : INT_MAX);
+  }
+  h->deadline = now + health_timeout + HEALTH_GRACE_MS;
+  return HEALTH_REAP_MS;
+}
+
+/* The job has ended: a check still running goes with it. */
+static void end_check(struct health_run *h)
+{
+  if (h->check <= 0) return;
+  kill_check(h->check);
+  while (waitpid(h->check, NULL, 0) < 0 && errno == EINTR) {}
+  h->check = -1;
+}
+
 static int run_once(char **launcher)
 {
   int out[2] = { -1, -1 }, err[2] = { -1, -1 }, info[2], in[2] = { -1, -1 };
@@ -420,9 +528,14 @@ static int run_once(char **launcher)
   char info_text[4096];
   size_t info_used = 0;
   int open_count = use_tty ? 2 : 3;
+  int sandbox_up = 0;
+  struct health_run health = { .check = -1 };
+  health.started = monotonic_ms();
+  health.next = health.started + health_delay(0, 0);
   enum { STDOUT, STDERR, INFO, LISTEN, INPUT, CLIENTS };
   for (;;) {
     if (open_count <= 0) break;
+    int wait_ms = health_tick(&health, sandbox_up);
     struct pollfd fds[CLIENTS + MAX_CLIENTS];
     fds[STDOUT] = (struct pollfd) { streams[0].fd, POLLIN, 0 };
     fds[STDERR] = (struct pollfd) { streams[1].fd, POLLIN, 0 };
@@ -434,7 +547,7 @@ static int run_once(char **launcher)
       short events = (short) ((clients[c].blocked ? 0 : POLLIN) | (clients[c].queued > 0 ? POLLOUT : 0));
       fds[CLIENTS + c] = (struct pollfd) { events == 0 ? -1 : clients[c].fd, events, 0 };
     }
-    if (poll(fds, CLIENTS + MAX_CLIENTS, -1) < 0) {
+    if (poll(fds, CLIENTS + MAX_CLIENTS, wait_ms) < 0) {
       if (errno == EINTR) continue;
       break;
     }
@@ -484,6 +597,7 @@ static int run_once(char **launcher)
             format_identity(content, sizeof content - 1, (pid_t) sandbox);
             strcat(content, "\n");
             write_file("pid", content);
+            sandbox_up = 1;
           }
           char *failure = strstr(info_text, "\"burrow-error\"");
           if (failure != NULL) write_file("launch-error", info_text);
@@ -501,6 +615,7 @@ static int run_once(char **launcher)
       }
     }
   }
+  end_check(&health);
   if (in[1] >= 0) close(in[1]);
   input_fd = -1;
   int status;
@@ -531,7 +646,7 @@ static void close_clients(void)
 int main(int argc, char **argv)
 {
   if (argc < 4) {
-    fprintf(stderr, "usage: burrow-monitor DIR [--restart POLICY] [--cgroup DIR]... [--cleanup CMD… ] -- LAUNCHER…\n");
+    fprintf(stderr, "usage: burrow-monitor DIR [--restart POLICY] [--cgroup DIR]... [--health INTERVAL START_PERIOD START_INTERVAL TIMEOUT N CHECK…] [--cleanup CMD… ] -- LAUNCHER…\n");
     return 125;
   }
   dir = argv[1];
@@ -544,6 +659,18 @@ int main(int argc, char **argv)
     else if (strcmp(argv[i], "--tty") == 0) use_tty = 1;
     else if (strcmp(argv[i], "--cgroup") == 0 && i + 1 < argc) { if (cgroup_count < MAX_CGROUPS) cgroup_dirs[cgroup_count++] = argv[i + 1]; i++; }
     else if (strcmp(argv[i], "--stdin") == 0) use_stdin = 1;
+    else if (strcmp(argv[i], "--health") == 0 && i + 6 < argc) {
+      health_interval = strtoll(argv[++i], NULL, 10);
+      health_start_period = strtoll(argv[++i], NULL, 10);
+      health_start_interval = strtoll(argv[++i], NULL, 10);
+      health_timeout = strtoll(argv[++i], NULL, 10);
+      long words = strtol(argv[++i], NULL, 10);
+      if (words < 1 || words >= argc - i || health_interval < 1 || health_start_interval < 1 || health_timeout < 1 || health_start_period < 0) return 125;
+      health_check = calloc((size_t) words + 1, sizeof *health_check);
+      if (health_check == NULL) return 125;
+      for (long w = 0; w < words; w++) health_check[w] = argv[i + 1 + w];
+      i += (int) words;
+    }
     else if (strcmp(argv[i], "--cleanup") == 0) {
       cleanup = &argv[i + 1];
       while (i < argc && strcmp(argv[i], "--") != 0) i++;

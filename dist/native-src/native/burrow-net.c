@@ -5,18 +5,27 @@
  *   burrow-net --dir DIR --helper pasta|slirp4netns|none [--helper-arg ARG]...
  *              [--slirp-hostfwd PROTO:HOSTIP:HOSTPORT:GUESTPORT]... -- LAUNCHER...
  *
- * It makes two pipes and forks. The parent puts their launcher ends on fd 5
- * (`ready PID`, written) and fd 6 (`go` or `fail WHY`, read) and execs the
- * launcher, so the pid that Node or burrow-monitor waits for stays the
- * launcher's. The child stays in the host's namespaces as the user: once the
- * launcher said `ready PID` (its user and network namespaces exist; the rootfs is
- * still being mounted) it brings `lo` up in PID's network namespace, starts the
- * helper against PID (none: no outbound access, the user networks alone, as for a
- * container whose networks are all internal), runs each attachment
- * (burrow-netattach) for the DIR/ *.attach files as they are at this launch (so a
- * restart by burrow-monitor rejoins the networks `network connect` added and not
- * those `network disconnect` removed), answers `go` (or `fail WHY`), and then
- * watches the launcher and the helper (and, with slirp4netns, forwards the published TCP
+ * It makes three pipes and forks. The parent puts their launcher ends on fd 5
+ * (`ready PID`, written by the launcher's shell), fd 6 (`go` or `fail WHY`, read by
+ * burrow-init in the sandbox, just before the job) and fd 7 (bubblewrap's --info-fd),
+ * keeps a read end of the last on fd 4 (below), and execs the launcher, so the pid
+ * that Node or burrow-monitor waits for stays the launcher's. The child stays in the
+ * host's namespaces as the user: as soon as the launcher's `unshare` has made its user
+ * and network namespaces (seen in /proc; else once its shell says `ready PID`: while
+ * the id maps are written, the rootfs is mounted and bubblewrap builds the sandbox, the
+ * helper starts; the launcher's `ready` is still awaited) it starts the helper against PID
+ * (none: no outbound access, the user networks alone, as for a container whose
+ * networks are all internal), brings `lo` up in PID's network namespace meanwhile,
+ * runs each attachment (burrow-netattach) for the DIR/ *.attach files as they are at
+ * this launch (so a restart by burrow-monitor rejoins the networks `network connect`
+ * added and not those `network disconnect` removed), answers `go`, and then passes
+ * bubblewrap's info (the sandbox's PID 1) on to fd 3, the launcher's info channel:
+ * Node and burrow-monitor learn that the sandbox is up only once its network is, so
+ * "running" (the pid file, `run -d` returning, exec, network connect) keeps meaning a
+ * container with its network. A failure is reported on fd 3 as the launcher reports
+ * its own (`burrow-why WHY` and `{"burrow-error":"network"}`) and answered `fail WHY`:
+ * burrow-init then ends without running the job. The agent then watches the
+ * launcher and the helper (and, with slirp4netns, forwards the published TCP
  * ports itself: port-forward.h). The launcher becomes
  * bwrap's outer process and lives exactly as long as the container: when it ends,
  * the helper is killed (pasta never exits on its own: it holds the tap, which
@@ -58,8 +67,16 @@
 
 #include "process-start.h"
 
+/* The launcher's info channel (Node's or burrow-monitor's pipe), when open. */
+#define INFO_FD 3
+/* In the launcher: a read end of the relay, held so that bubblewrap's write of its info never
+ * meets a closed pipe (a bwrap killed by SIGPIPE there would leave its sandbox's child waiting
+ * for ever on the eventfd that releases it) when the agent is gone. */
+#define RELAY_HOLD_FD 4
 #define READY_FD 5
 #define GO_FD 6
+/* bubblewrap's --info-fd in the launcher; the relay's read end in the agent. */
+#define RELAY_FD 7
 #define MAX_LIST 256
 /* How long a helper may take to start (pasta's first process, slirp4netns's ready-fd, each
  * burrow-netattach): generous for a loaded CI machine; a hung one fails the start rather than
@@ -148,6 +165,9 @@ static int enter_launcher_namespaces(pid_t target)
 
 #include "port-forward.h"
 
+/* bubblewrap's info on the relay (after port-forward.h's tags). */
+#define TAG_RELAY (TAG_CONNECTION + 1)
+
 static void usage(void)
 {
   fprintf(stderr, "usage: burrow-net --dir DIR --helper pasta|slirp4netns|none [--helper-arg ARG]... [--slirp-hostfwd SPEC]... -- LAUNCHER...\n");
@@ -178,17 +198,50 @@ static void first_line(const char *file, char *out, size_t size)
   memmove(out, line, strlen(line) + 1);
 }
 
-/* The reply on the go pipe: `go`, or `fail WHY` (one line). */
-static void answer(const char *fmt, ...)
+/* Whether the agent holds the launcher's info channel (fd 3): from the fork until bubblewrap's
+ * info is passed on, or the start fails; not at all when burrow-net was run without one. */
+static int info_open;
+
+/* SIZE bytes of DATA to FD, whatever the interruptions; 0, or -1. */
+static int write_all(int fd, const char *data, size_t size)
 {
-  char why[600];
+  while (size > 0) {
+    ssize_t n = write(fd, data, size);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return -1;
+    data += n;
+    size -= (size_t) n;
+  }
+  return 0;
+}
+
+static void close_info(void)
+{
+  if (info_open) close(INFO_FD);
+  info_open = 0;
+}
+
+/*
+ * The start fails: WHY on the launcher's info channel, worded as the launcher words its own
+ * failures (so Node says it in one line, container/launcher.ts: launchInfo, and burrow-monitor
+ * records it as the launch-error), then `fail WHY` on the go pipe: burrow-init, waiting in the
+ * sandbox, ends without running the job. In that order: the reason is there before anything ends.
+ */
+static void fail_start(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+static void fail_start(const char *fmt, ...)
+{
+  char why[600], text[700];
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(why, sizeof why, fmt, ap);
   va_end(ap);
   for (char *c = why; *c; c++) if (*c == '\n' || *c == '\r') *c = ' ';
-  dprintf(GO_FD, "%s\n", why);
-  close(GO_FD);
+  int n = snprintf(text, sizeof text, "burrow-why %s\n{\"burrow-error\":\"network\"}\n", why);
+  if (info_open) write_all(INFO_FD, text, (size_t) n);
+  close_info();
+  n = snprintf(text, sizeof text, "fail %s\n", why);
+  write_all(GO_FD, text, (size_t) n);
+  _exit(0);
 }
 
 /* `lo` up in PID's network namespace: a forked child enters its user and network namespaces. */
@@ -396,8 +449,10 @@ static pid_t read_pid_file(const char *file)
  * pasta: daemonizes once the namespace is configured (its first process writes the daemon's
  * pid to --pid FILE and exits 0). The daemon, orphaned then, is this agent's child (a child
  * subreaper), so it is found even if the file cannot be read, and nothing is left running.
+ * While it starts (tens of milliseconds, on the start's critical path), `lo` goes up
+ * (LOOPBACK: loopback_up's result).
  */
-static int start_pasta(pid_t target, int log, char *why, size_t why_size)
+static int start_pasta(pid_t target, int log, int *loopback, char *why, size_t why_size)
 {
   char pidfile[4096], log_path[4096], target_text[24];
   path_in_dir(pidfile, sizeof pidfile, "pasta.pid");
@@ -414,6 +469,7 @@ static int start_pasta(pid_t target, int log, char *why, size_t why_size)
   argv[argc] = NULL;
   pid_t child = spawn(argv, log, NULL, 0);
   if (child < 0) { snprintf(why, why_size, "cannot start pasta: %s", strerror(errno)); return -1; }
+  *loopback = loopback_up(target);
   int status;
   if (!wait_child(child, &status, now_ms() + START_TIMEOUT_S * 1000)) {
     kill_child(child);
@@ -491,8 +547,9 @@ static int slirp_hostfwd(const char *socket_path, const char *spec, char *why, s
   return 0;
 }
 
-/* slirp4netns: a child of this agent, ready when it writes on --ready-fd, gone when --exit-fd closes. */
-static int start_slirp(pid_t target, int log, int *exit_write, char *why, size_t why_size)
+/* slirp4netns: a child of this agent, ready when it writes on --ready-fd, gone when --exit-fd closes;
+ * `lo` goes up while it starts (LOOPBACK: loopback_up's result). */
+static int start_slirp(pid_t target, int log, int *exit_write, int *loopback, char *why, size_t why_size)
 {
   int ready[2], exit_pipe[2];
   /* Relative to DIR (the agent's working directory): a socket's path must fit in 108 bytes. */
@@ -524,6 +581,7 @@ static int start_slirp(pid_t target, int log, int *exit_write, char *why, size_t
   close(exit_pipe[0]);
   if (child < 0) { snprintf(why, why_size, "cannot start slirp4netns: %s", strerror(errno)); close(ready[0]); close(exit_pipe[1]); return -1; }
   *exit_write = exit_pipe[1];
+  *loopback = loopback_up(target);
   char byte = 0;
   ssize_t n = -1;
   struct pollfd watch = { .fd = ready[0], .events = POLLIN };
@@ -670,87 +728,198 @@ static void end_helper(pid_t helper_pid, int helper_fd)
   forget_helper();
 }
 
+/* bubblewrap's info, held back until the network is up, then passed on whole to the launcher's
+ * info channel (Node or burrow-monitor reads the sandbox's PID 1 there); 1 once it is all through
+ * (its closing brace, or the end of the pipe). */
+static int relay_info(void)
+{
+  static char seen[4096];
+  static size_t seen_used;
+  char chunk[1024];
+  ssize_t n;
+  while ((n = read(RELAY_FD, chunk, sizeof chunk)) < 0 && errno == EINTR) {}
+  if (n <= 0) return 1;
+  if (info_open) write_all(INFO_FD, chunk, (size_t) n);
+  /* bwrap ends its JSON with a line that is a closing brace, then writes nothing more. */
+  size_t keep = (size_t) n < sizeof seen - 1 - seen_used ? (size_t) n : sizeof seen - 1 - seen_used;
+  memcpy(seen + seen_used, chunk, keep);
+  seen_used += keep;
+  seen[seen_used] = '\0';
+  return strstr(seen, "\n}\n") != NULL || seen_used == sizeof seen - 1;
+}
+
+/* PID's user or network namespace, as /proc names it (`net:[4026531840]`), in OUT. */
+static void namespace_name(const char *pid, const char *kind, char *out, size_t size)
+{
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%s/ns/%s", pid, kind);
+  ssize_t n = readlink(path, out, size - 1);
+  out[n > 0 ? n : 0] = '\0';
+}
+
+/* Whether PID's user and network namespaces are both others than this agent's: its `unshare` ran. */
+static int namespaces_differ(pid_t pid)
+{
+  static char own_user[64], own_net[64];
+  char text[24], user[64], net[64];
+  if (own_user[0] == '\0') {
+    namespace_name("self", "user", own_user, sizeof own_user);
+    namespace_name("self", "net", own_net, sizeof own_net);
+  }
+  snprintf(text, sizeof text, "%d", (int) pid);
+  namespace_name(text, "user", user, sizeof user);
+  namespace_name(text, "net", net, sizeof net);
+  return user[0] && net[0] && own_user[0] && own_net[0] && strcmp(user, own_user) != 0 && strcmp(net, own_net) != 0;
+}
+
+/*
+ * Whether the helper may start now, before the launcher says `ready`: once its `unshare` has made
+ * the user and network namespaces (one unshare(2) makes both), while newuidmap and newgidmap
+ * write the id maps and the launcher's shell starts, some milliseconds of the start's critical
+ * path (pasta itself takes tens). No event tells when a process has unshared: it is looked at
+ * every quarter of a millisecond, for at most a second, until then or until the shell says
+ * `ready` first (0: the helper starts after it, as it always may).
+ */
+static int namespaces_made_by(pid_t launcher)
+{
+  long long deadline = now_ms() + 1000;
+  while (now_ms() < deadline) {
+    if (namespaces_differ(launcher)) return launcher_alive();
+    struct pollfd watch[2] = { { .fd = READY_FD, .events = POLLIN }, { .fd = launcher_fd, .events = POLLIN } };
+    struct timespec quarter = { 0, 250000 };
+    if (ppoll(watch, 2, &quarter, NULL) > 0) return 0;
+  }
+  return 0;
+}
+
+/* The launcher's `ready PID`: 1 when it said it and is LAUNCHER; 0 when it ended before it could
+ * (its own failure, which it reports itself); -1 when it names another pid. */
+static int ready_said(pid_t launcher)
+{
+  char line[64];
+  read_line(READY_FD, line, sizeof line);
+  close(READY_FD);
+  pid_t said = 0;
+  if (sscanf(line, "ready %d", &said) != 1 || said <= 0) return 0;
+  return said == launcher ? 1 : -1;
+}
+
+/* After a helper started early could not start: nothing more to do when the launcher failed on
+ * its own meanwhile (its id maps, say), else the start fails with WHY. */
+static void early_failure(pid_t launcher, const char *why)
+{
+  int said = ready_said(launcher);
+  if (said == 0) _exit(0);
+  if (said < 0) fail_start("the launcher is not pid %d", (int) launcher);
+  fail_start("%s", why);
+}
+
 /* The agent proper: everything after the fork, in the child. */
-static void agent(pid_t launcher, int ready_read, int go_write)
+static void agent(pid_t launcher, int ready_read, int go_write, int relay_read)
 {
   signal(SIGPIPE, SIG_IGN);
   terminal_signals(SIG_IGN);
   /* pasta's daemon, orphaned when its first process exits, becomes this agent's child: found and reaped here. */
   prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
-  /* Nobody waits on this process for EOF: not on the info channel (fd 3), not on stdin or stdout. */
+  /* Nobody waits on this process for EOF on stdin or stdout; the info channel (fd 3) is held only
+   * until bubblewrap's info is through (or the start fails). */
   int null = open("/dev/null", O_RDWR);
   dup2(null, 0);
   dup2(null, 1);
   if (null > 2) close(null);
-  /* Moved out of the way first: either pipe end may already sit on 5 or 6. */
+  /* Moved out of the way first: any pipe end may already sit on 5, 6 or 7. */
   ready_read = fcntl(ready_read, F_DUPFD_CLOEXEC, 16);
   go_write = fcntl(go_write, F_DUPFD_CLOEXEC, 16);
-  if (ready_read < 0 || go_write < 0 || dup2(ready_read, READY_FD) < 0 || dup2(go_write, GO_FD) < 0) _exit(1);
-  close_range(3, READY_FD - 1, 0);
-  close_range(GO_FD + 1, ~0U, 0);
+  relay_read = fcntl(relay_read, F_DUPFD_CLOEXEC, 16);
+  if (ready_read < 0 || go_write < 0 || relay_read < 0 || dup2(ready_read, READY_FD) < 0 || dup2(go_write, GO_FD) < 0 || dup2(relay_read, RELAY_FD) < 0) _exit(1);
+  if (info_open) fcntl(INFO_FD, F_SETFD, FD_CLOEXEC);
+  close_range(info_open ? INFO_FD + 1 : INFO_FD, READY_FD - 1, 0);
+  close_range(RELAY_FD + 1, ~0U, 0);
   /* Watched from the start: the launcher's end is its end. */
   launcher_fd = pidfd_open_(launcher);
   if (launcher_fd < 0 || getppid() != launcher) _exit(0);
 
-  char line[64];
-  read_line(READY_FD, line, sizeof line);
-  close(READY_FD);
-  pid_t target = 0;
-  if (sscanf(line, "ready %d", &target) != 1 || target <= 0) _exit(0); /* the launcher failed before it could say */
-  /* Security: every helper is given the pid by number; only the launcher's (held by a pidfd, so
-   * never reused while it runs) may be, or another process's namespace would get this network. */
-  if (target != launcher) { answer("fail the launcher said it was pid %d, not %d", (int) target, (int) launcher); _exit(0); }
-
   char log_path[4096], why[1024] = "";
-  if (chdir(dir) != 0) { answer("fail cannot enter %s: %s", dir, strerror(errno)); _exit(0); }
+  if (chdir(dir) != 0) fail_start("cannot enter %s: %s", dir, strerror(errno));
   path_in_dir(log_path, sizeof log_path, "network-helper.log");
   int log = open(log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (log < 0) { answer("fail cannot write %s: %s", log_path, strerror(errno)); _exit(0); }
-
-  if (loopback_up(target) != 0) { answer("fail cannot bring up the loopback interface in the container's network namespace"); _exit(0); }
+  if (log < 0) fail_start("cannot write %s: %s", log_path, strerror(errno));
   find_attachments();
+
+  /* Security: every helper is given the pid by number; only the launcher's (this agent's parent,
+   * held by a pidfd, so never reused while it runs) may be, or another process's namespace would
+   * get this network. */
+  pid_t target = launcher;
+  int early = strcmp(helper, "none") != 0 && namespaces_made_by(launcher);
+  if (!early) {
+    int said = ready_said(launcher);
+    if (said == 0) _exit(0); /* the launcher failed before it could say */
+    if (said < 0) fail_start("the launcher is not pid %d", (int) launcher);
+  }
+  pid_t helper_pid = -1;
+  int helper_fd = -1, loopback = -1;
   if (strcmp(helper, "none") == 0) {
     /* No outbound access: the loopback and the user networks alone; nothing to watch afterwards but the launcher. */
-    if (run_attachments(target, log, why, sizeof why) != 0) { answer("fail %s", why); _exit(0); }
-    if (!launcher_alive()) _exit(0); /* as below: the attachments had its pid by number */
-    answer("go");
-    struct pollfd launcher_watch = { .fd = launcher_fd, .events = POLLIN };
-    while (poll(&launcher_watch, 1, -1) < 0 && errno == EINTR) {}
-    _exit(0);
+    loopback = loopback_up(target);
+  } else {
+    if (strcmp(helper, "slirp4netns") == 0 && start_forwarder(target, why, sizeof why) != 0) {
+      fwd_stop_connector();
+      if (early) early_failure(launcher, why);
+      fail_start("%s", why);
+    }
+    int slirp_exit = -1;
+    helper_pid = strcmp(helper, "pasta") == 0 ? start_pasta(target, log, &loopback, why, sizeof why) : start_slirp(target, log, &slirp_exit, &loopback, why, sizeof why);
+    if (helper_pid < 0) {
+      fwd_stop_connector();
+      if (early) early_failure(launcher, why);
+      fail_start("%s", why);
+    }
+    helper_fd = pidfd_open_(helper_pid);
+    record_helper(helper_pid);
+    int said = early ? ready_said(launcher) : 1;
+    if (helper_fd < 0 || said != 1) {
+      end_helper(helper_pid, helper_fd);
+      fwd_stop_connector();
+      if (said == 0) _exit(0); /* the launcher failed on its own (its id maps, say) */
+      if (said < 0) fail_start("the launcher is not pid %d", (int) launcher);
+      fail_start("the network helper ended as it started");
+    }
   }
-  if (strcmp(helper, "slirp4netns") == 0 && start_forwarder(target, why, sizeof why) != 0) { answer("fail %s", why); _exit(0); }
-  int slirp_exit = -1;
-  pid_t helper_pid = strcmp(helper, "pasta") == 0 ? start_pasta(target, log, why, sizeof why) : start_slirp(target, log, &slirp_exit, why, sizeof why);
-  if (helper_pid < 0) { answer("fail %s", why); _exit(0); }
-  int helper_fd = pidfd_open_(helper_pid);
-  record_helper(helper_pid);
-  if (helper_fd < 0 || run_attachments(target, log, why, sizeof why) != 0) {
-    end_helper(helper_pid, helper_fd);
-    answer("fail %s", helper_fd < 0 ? "the network helper ended as it started" : why);
-    _exit(0);
+  if (loopback != 0 || run_attachments(target, log, why, sizeof why) != 0) {
+    if (helper_pid > 0) end_helper(helper_pid, helper_fd);
+    if (loopback != 0) fail_start("cannot bring up the loopback interface in the container's network namespace");
+    fail_start("%s", why);
   }
   /* Security: the helpers and attachments were given the launcher's pid by number: if it ended
    * meanwhile, they may have joined whichever process has that number now. */
-  if (!launcher_alive()) { end_helper(helper_pid, helper_fd); _exit(0); }
-  answer("go");
+  if (!launcher_alive()) {
+    if (helper_pid > 0) end_helper(helper_pid, helper_fd);
+    _exit(0);
+  }
+  write_all(GO_FD, "go\n", 3);
+  close(GO_FD);
 
-  /* One loop, single-threaded: the launcher's end, the helper's, and the forwarder's sockets. */
+  /* One loop, single-threaded: the launcher's end, bubblewrap's info, the helper's end, and the forwarder's sockets. */
   int epoll = epoll_create1(EPOLL_CLOEXEC);
-  static int launcher_tag = TAG_LAUNCHER, helper_tag = TAG_HELPER;
+  static int launcher_tag = TAG_LAUNCHER, helper_tag = TAG_HELPER, relay_tag = TAG_RELAY;
   struct epoll_event event = { .events = EPOLLIN, .data.ptr = &launcher_tag };
   if (epoll < 0 || epoll_ctl(epoll, EPOLL_CTL_ADD, launcher_fd, &event) != 0) {
     /* Nothing could watch the container's end: its network ends now rather than outlive it. */
-    end_helper(helper_pid, helper_fd);
+    if (helper_pid > 0) end_helper(helper_pid, helper_fd);
     fwd_stop_connector();
     _exit(0);
   }
-  event.data.ptr = &helper_tag;
-  epoll_ctl(epoll, EPOLL_CTL_ADD, helper_fd, &event);
+  event.data.ptr = &relay_tag;
+  int relaying = epoll_ctl(epoll, EPOLL_CTL_ADD, RELAY_FD, &event) == 0;
+  if (helper_fd >= 0) {
+    event.data.ptr = &helper_tag;
+    epoll_ctl(epoll, EPOLL_CTL_ADD, helper_fd, &event);
+  }
   for (int i = 0; i < n_fwd_listeners; i++) {
     event.data.ptr = &fwd_listeners[i];
     epoll_ctl(epoll, EPOLL_CTL_ADD, fwd_listeners[i].fd, &event);
   }
-  int helper_alive = 1, launcher_ended = 0;
+  int helper_alive = helper_pid > 0, launcher_ended = 0;
   while (!launcher_ended) {
     struct epoll_event events[64];
     int ready = epoll_wait(epoll, events, 64, -1);
@@ -759,7 +928,12 @@ static void agent(pid_t launcher, int ready_read, int go_write)
     for (int i = 0; i < ready; i++) {
       int tag = *(int *) events[i].data.ptr;
       if (tag == TAG_LAUNCHER) launcher_ended = 1;
-      else if (tag == TAG_HELPER && helper_alive) {
+      else if (tag == TAG_RELAY && relaying && relay_info()) {
+        relaying = 0;
+        epoll_ctl(epoll, EPOLL_CTL_DEL, RELAY_FD, NULL);
+        close(RELAY_FD);
+        close_info();
+      } else if (tag == TAG_HELPER && helper_alive) {
         helper_alive = 0;
         epoll_ctl(epoll, EPOLL_CTL_DEL, helper_fd, NULL);
         report_helper_end(helper_pid, log_path);
@@ -768,6 +942,8 @@ static void agent(pid_t launcher, int ready_read, int go_write)
     }
     fwd_free_dead();
   }
+  /* Nobody waits on the agent for the launcher's info any more. */
+  close_info();
   fwd_stop_connector();
   /* The container ended: so does its network. */
   if (helper_alive) end_helper(helper_pid, helper_fd);
@@ -791,26 +967,35 @@ int main(int argc, char **argv)
   if (i >= argc - 1 || dir == NULL || helper == NULL || (strcmp(helper, "pasta") != 0 && strcmp(helper, "slirp4netns") != 0 && strcmp(helper, "none") != 0)) usage();
   char **launcher = &argv[i + 1];
 
-  int ready[2], go[2];
-  if (pipe2(ready, O_CLOEXEC) != 0 || pipe2(go, O_CLOEXEC) != 0) { perror("burrow-net: pipe"); return 125; }
+  /* Before any pipe can take its number. */
+  info_open = fcntl(INFO_FD, F_GETFD) >= 0;
+  int ready[2], go[2], relay[2];
+  if (pipe2(ready, O_CLOEXEC) != 0 || pipe2(go, O_CLOEXEC) != 0 || pipe2(relay, O_CLOEXEC) != 0) { perror("burrow-net: pipe"); return 125; }
   pid_t self = getpid();
   pid_t child = fork();
   if (child < 0) { perror("burrow-net: fork"); return 125; }
   if (child == 0) {
     close(ready[1]);
     close(go[0]);
-    agent(self, ready[0], go[1]);
+    close(relay[1]);
+    agent(self, ready[0], go[1], relay[0]);
   }
-  /* The launcher: its ends on fds 5 and 6 (dup2 clears O_CLOEXEC on the copies). */
+  /* The launcher: its ends on fds 5, 6 and 7, and the relay's read end held on 4 (dup2 clears
+   * O_CLOEXEC on the copies). Moved out of the way first: any pipe end may already sit there. */
   close(ready[0]);
   close(go[1]);
-  /* Moved out of the way first: either pipe end may already sit on 5 or 6. */
   int ready_write = fcntl(ready[1], F_DUPFD_CLOEXEC, 16), go_read = fcntl(go[0], F_DUPFD_CLOEXEC, 16);
+  int relay_write = fcntl(relay[1], F_DUPFD_CLOEXEC, 16), relay_hold = fcntl(relay[0], F_DUPFD_CLOEXEC, 16);
   close(ready[1]);
   close(go[0]);
-  if (ready_write < 0 || go_read < 0 || dup2(ready_write, READY_FD) < 0 || dup2(go_read, GO_FD) < 0) { perror("burrow-net: dup2"); return 125; }
+  close(relay[0]);
+  close(relay[1]);
+  if (ready_write < 0 || go_read < 0 || relay_write < 0 || relay_hold < 0 || dup2(ready_write, READY_FD) < 0 || dup2(go_read, GO_FD) < 0 ||
+      dup2(relay_write, RELAY_FD) < 0 || dup2(relay_hold, RELAY_HOLD_FD) < 0) { perror("burrow-net: dup2"); return 125; }
   close(ready_write);
   close(go_read);
+  close(relay_write);
+  close(relay_hold);
   execvp(launcher[0], launcher);
   fprintf(stderr, "burrow-net: cannot run %s: %s\n", launcher[0], strerror(errno));
   return 127;
