@@ -168,6 +168,37 @@ describe('detached containers and their monitor', () => {
   });
 });
 
+describe('a foreground run whose CLI is killed', () => {
+  // burrow-init (PID 1 of the sandbox) holds bwrap's parent-death signal, which the kernel
+  // clears when it switches to the job's user: re-armed, the job of `-u 1000` dies with a
+  // SIGKILLed CLI like root's does, rather than running on where `rm -f` cannot see it.
+  for (const init of [false, true]) {
+    it(`ends the job as another user too${init ? ' (--init)' : ''}`, async () => {
+      const name = `killed-cli-${init ? 'init' : 'plain'}`;
+      const child = burrow(box, ['run', '--name', name, '-u', '1000', ...(init ? ['--init'] : []), busybox(), 'sleep', '300']);
+      child.catch(() => {});
+      let pid = 0;
+      await until(async () => {
+        const state = (await ps()).find((entry) => entry.Names === name);
+        if (state?.Pid !== undefined && state.State === 'running') pid = state.Pid;
+        return pid > 0;
+      }, 30_000, 'the job to run');
+      // The host sees the job (the sandbox's PID 1) as the test user's subordinate uid.
+      expect(readFileSync(`/proc/${pid}/status`, 'utf8')).toMatch(/^Uid:\s+\d+/m);
+      child.kill('SIGKILL');
+      const gone = (): boolean => {
+        try {
+          return /^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
+        } catch {
+          return true;
+        }
+      };
+      await until(async () => gone(), 30_000, 'the job to end with the CLI');
+      expect((await run(box, ['rm', '-f', name])).exitCode).toBe(0);
+    }, 60_000);
+  }
+});
+
 describe('names and ids', () => {
   it('generates a name, accepts unique prefixes and renames; refuses clashes', async () => {
     const id = (await run(box, ['create', busybox(), 'true'])).stdout.trim();
