@@ -7,7 +7,7 @@ type Exit = (code: number) => void;
  * `burrow job run FILE [--workspace DIR]` (src/job/): the steps' output as it
  * comes (stdout to stdout, stderr to stderr), and a header line on stderr for each
  * phase and step, so a CI log reads as GitHub's groups do. Exit status: the first
- * failed step's; 125 when the job could not run; 130 when interrupted.
+ * failed step's; 125 when the job could not run; 130 after Ctrl-C, 143 after SIGTERM.
  */
 export function jobCommand(signal: AbortSignal, setExit: Exit): Command {
   const job = new Command('job').description('Run jobs described in a file (steps in a container, beside service containers)');
@@ -53,7 +53,8 @@ export function jobCommand(signal: AbortSignal, setExit: Exit): Command {
       } catch (error) {
         if (!isBurrowError(error, 'INTERRUPTED')) throw error;
         say('burrow: job interrupted; its containers and network are removed');
-        return 130;
+        const { interruptedExitCode } = await import('./interrupt.js');
+        return interruptedExitCode();
       }
     }));
   return job;

@@ -1,3 +1,4 @@
+import { noteInterrupt } from './interrupt.js';
 import { Command, CommanderError } from 'commander';
 import { BurrowError, EXIT_BURROW_ERROR } from '../errors.js';
 import { trace } from '../util/trace.js';
@@ -96,6 +97,7 @@ export async function main(argv: string[]): Promise<number> {
   let interrupts = 0;
   const onSignal = (signal: NodeJS.Signals): void => {
     interrupts++;
+    noteInterrupt(signal);
     // A second Ctrl-C means "now": partial downloads stay for the next pull to resume.
     if (interrupts > 1) process.exit(signal === 'SIGINT' ? 130 : 143);
     controller.abort();

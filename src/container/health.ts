@@ -1,3 +1,4 @@
+import { quoteForTerminal } from '../util/printable.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
@@ -268,7 +269,7 @@ function lastCheck(health: HealthState): string {
   if (last === undefined) return 'no check has run yet';
   const output = last.Output.trim();
   // Quoted: what the container printed reaches a terminal only as escaped text (no control sequences).
-  return `the last check exited ${last.ExitCode}${output === '' ? '' : `: ${JSON.stringify(output.length > 200 ? `${output.slice(0, 200)}...` : output)}`}`;
+  return `the last check exited ${last.ExitCode}${output === '' ? '' : `: ${quoteForTerminal(output.length > 200 ? `${output.slice(0, 200)}...` : output)}`}`;
 }
 
 /**

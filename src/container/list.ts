@@ -55,7 +55,10 @@ function matches(store: Store | undefined, { record, state }: ContainerSummary, 
 /** The containers every filter matches (a filter given as text is parsed first); `health=` needs the store. */
 export function filterContainers(containers: ContainerSummary[], filters: ReadonlyArray<ContainerFilter | string>, store?: Store): ContainerSummary[] {
   const parsed = filters.map((filter) => (typeof filter === 'string' ? parseContainerFilter(filter) : filter));
-  return containers.filter((summary) => parsed.every((filter) => matches(store, summary, filter)));
+  // Docker's rule: filters of one key are alternatives (status=exited or status=created), different keys must all match.
+  const byKey = new Map<ContainerFilterKey, ContainerFilter[]>();
+  for (const filter of parsed) byKey.set(filter.key, [...(byKey.get(filter.key) ?? []), filter]);
+  return containers.filter((summary) => [...byKey.values()].every((alternatives) => alternatives.some((filter) => matches(store, summary, filter))));
 }
 
 /**

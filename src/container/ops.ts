@@ -254,6 +254,8 @@ export function inspectContainer(store: Store, record: ContainerRecord): Record<
     HostConfig: {
       AutoRemove: record.autoRemove, RestartPolicy: { Name: record.restart }, NetworkMode: networkModeName(record.plan.network, (id) => containerName(store, id)), ReadonlyRootfs: record.plan.rootfs.readOnly, CapAdd: record.plan.capabilities,
       Privileged: record.plan.security.privileged, SecurityOpt: securityOpt(record),
+      // Podman's spelling: "" for the default mapping (the caller is root inside).
+      UsernsMode: record.userns === undefined ? '' : 'keep-id',
       ...resourcesConfig(record, state),
       ...portsConfig(record),
     },

@@ -17,6 +17,7 @@
  *
  * Nothing here prints: progress and output are JobEvents for the caller.
  */
+import { quoteForTerminal } from '../util/printable.js';
 import { readFileSync, statSync } from 'node:fs';
 import type { ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
@@ -102,7 +103,7 @@ function interrupted(signal: AbortSignal | undefined): void {
 /** The service's last log lines, for the error of a replica that never got healthy. */
 function lastLogLines(store: Store, record: ContainerRecord): string {
   const lines = readLogs(store, record).map((entry) => entry.log.replace(/\n$/, '')).slice(-LOG_LINES);
-  return lines.length === 0 ? '(it logged nothing)' : lines.join(' | ');
+  return lines.length === 0 ? '(it logged nothing)' : lines.map(quoteForTerminal).join(' ');
 }
 
 /** How long to wait for a replica: its start period and every retry with its timeout, and a minute for the image's own check. */

@@ -39,8 +39,9 @@ export async function resolveUser(name: string | undefined, env: NodeJS.ProcessE
   } catch {
     throw new BurrowError('NOT_FOUND', `there is no user "${wanted}" on this host: pass --user with an existing user's name`);
   }
-  const [, , uid, gid] = line.split(':');
-  const user = { name: wanted, uid: Number(uid), gid: Number(gid) };
+  // The name as the password database spells it: `--user 1001` is burrowtest's setup, not a user called "1001".
+  const [listed, , uid, gid] = line.split(':');
+  const user = { name: listed || wanted, uid: Number(uid), gid: Number(gid) };
   if (!Number.isInteger(user.uid) || !Number.isInteger(user.gid)) throw new BurrowError('IO', `getent passwd ${wanted} gave no uid and gid: "${line}"`);
   if (user.uid === 0) throw new BurrowError('INVALID_ARGUMENT', 'setup is for the unprivileged user who runs burrow, not root: pass --user NAME');
   return user;

@@ -17,8 +17,11 @@ import { idMapping, unshareArgs } from './idmap.js';
 
 /**
  * GNU find, as root of burrow's user namespace (default mapping: 0 inside is the
- * user): every entry owned by another id is given to 0:0, every directory made
+ * user): every entry owned by another id is given to 0:0, and each such directory made
  * rwx for its owner; each changed entry is printed (NUL-terminated) for the count.
+ * Entries the caller owns already (uid 0 inside) are left exactly as they are, their
+ * group and mode too: a workspace may hold read-only trees of the runner's own (a Go
+ * module cache) and files of the runner's other groups, which are not the job's.
  *
  * No symlink is ever followed out of the tree: find walks without following
  * links (-P, the default), `chown -h` changes a link itself, -xdev stays on the
@@ -30,10 +33,11 @@ import { idMapping, unshareArgs } from './idmap.js';
  * (another host user's file) cannot be changed and is left alone.
  */
 const FIND_SCRIPT = [
-  'find', '-P', 'DIR', '-xdev',
-  '(', '(', '!', '-uid', '0', '-o', '!', '-gid', '0', '-o', '(', '-type', 'd', '!', '-perm', '-u=rwx', ')', ')', '-printf', '%p\\0', ')',
-  ',', '(', '(', '!', '-uid', '0', '-o', '!', '-gid', '0', ')', '-execdir', 'chown', '-h', '0:0', '--', '{}', '+', ')',
-  ',', '(', '-type', 'd', '!', '-perm', '-u=rwx', '-execdir', 'chmod', 'u+rwx', '--', '{}', '+', ')',
+  'find', '-P', 'DIR', '-xdev', '!', '-uid', '0', '(',
+  '-printf', '%p\\0',
+  ',', '-execdir', 'chown', '-h', '0:0', '--', '{}', '+',
+  ',', '-type', 'd', '-execdir', 'chmod', 'u+rwx', '--', '{}', '+',
+  ')',
 ];
 
 /** What chown, chmod or find say about an entry that is not the namespace's to change. */

@@ -122,7 +122,7 @@ image: ${busybox()}
 services:
   db:
     image: ${busybox()}
-    command: [sh, -c, "echo db-says-starting; echo db-says-broken >&2; sleep 300"]
+    command: [sh, -c, 'echo db-says-starting; printf "db-says-broken\\033]0;PWNED\\007\\n" >&2; sleep 300']
     healthcheck:
       test: [CMD, "false"]
       interval: 300ms
@@ -136,6 +136,9 @@ steps:
     const error = result.stderr.trim().split('\n').filter((line) => line.startsWith('burrow: '));
     expect(error).toHaveLength(1);
     expect(error[0]).toMatch(/service db did not become healthy: .*unhealthy.*db-says-starting.*db-says-broken/);
+    // The service's escape sequence (a window title) reaches the terminal only as text.
+    expect(result.stderr).not.toContain('\x1b');
+    expect(error[0]).toContain('db-says-broken\\u001b]0;PWNED\\u0007');
     expect(await leftovers()).toEqual(NOTHING);
   });
 
@@ -228,7 +231,7 @@ steps:
       expect(during.processes).toMatch(/burrow-switch/);
       child.kill(signal);
       const result = await child;
-      expect(result.exitCode).toBe(130);
+      expect(result.exitCode).toBe(signal === 'SIGINT' ? 130 : 143);
       expect(String(result.stdout)).not.toContain('must-not-run');
       expect(String(result.stderr)).toContain('job interrupted');
       expect(await leftovers()).toEqual(NOTHING);

@@ -33,6 +33,9 @@ describe('ps filters (the library\'s, as Docker\'s)', () => {
     expect(names(filterContainers(all, ['label=tier=front']))).toEqual(['web-1']);
     expect(names(filterContainers(all, [{ key: 'name', value: 'web' }, 'status=created']))).toEqual(['web-2']);
     expect(names(filterContainers(all, []))).toEqual(['web-1', 'db', 'web-2']);
+    // One key given twice: either value (Docker's rule); different keys: both.
+    expect(names(filterContainers(all, ['status=exited', 'status=created']))).toEqual(['db', 'web-2']);
+    expect(names(filterContainers(all, ['status=exited', 'status=created', 'name=web']))).toEqual(['web-2']);
   });
 
   it('refuses an unknown key with one line, even when no container is there to filter', () => {
