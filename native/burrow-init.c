@@ -451,8 +451,10 @@ int main(int argc, char **argv)
   if (gid >= 0 || uid >= 0 || groups != NULL) {
     /* bwrap's --die-with-parent is a parent-death signal on us, PID 1 of the sandbox:
      * whoever kills the CLI or the monitor that ran bwrap ends the whole container. The
-     * kernel clears that signal when our ids change, so without re-arming it a job run
-     * as another user (-u 1000) would outlive a SIGKILLed burrow, unseen by `rm -f`. */
+     * kernel clears it when our ids change: re-armed, it still works for another group
+     * (-u 0:1000). For another user the kernel then refuses it anyway (the dying bwrap
+     * has no CAP_KILL over a process of another uid): rm and the next start kill such
+     * an orphan by its recorded identity (src/container/start.ts: killOrphanedSandbox). */
     int death_signal = 0;
     pid_t parent = getppid();
     prctl(PR_GET_PDEATHSIG, &death_signal, 0, 0, 0);

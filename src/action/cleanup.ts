@@ -6,10 +6,7 @@
  * monitor, its network helper) and undoes its mounts (they live in its own mount
  * namespace); files of subordinate ids go from inside the user namespace.
  */
-import { containerDir, listRecords } from '../container/record.js';
-import { readSandbox } from '../container/state.js';
-import { signalProcess } from '../container/identity.js';
-import { isRunning } from '../util/process-identity.js';
+import { listRecords } from '../container/record.js';
 import { removeContainer } from '../container/ops.js';
 import { listNetworks, removeNetwork } from '../network/records.js';
 import type { Store } from '../store/store.js';
@@ -19,18 +16,6 @@ export interface CleanupReport {
   containers: string[];
   networks: string[];
   failures: string[];
-}
-
-/**
- * An attached container's "monitor" is the process that ran it: with main killed,
- * the container counts as exited (lost), and `rm --force` kills nothing. Its sandbox
- * usually died with main (bwrap's --die-with-parent), but not always (burrow-init as
- * PID 1 that changed its user has lost its parent-death signal): the sandbox's PID 1,
- * recorded with its start time, is killed here, and its pid namespace with it.
- */
-function stopOrphanedSandbox(store: Store, id: string): void {
-  const sandbox = readSandbox(containerDir(store, id));
-  if (sandbox !== undefined && isRunning(sandbox)) signalProcess(sandbox, 'SIGKILL');
 }
 
 function inWindow(created: string, state: ActionState, now: Date): boolean {
@@ -44,7 +29,7 @@ export async function cleanUp(store: Store, state: ActionState, now = new Date()
     state.containers.includes(record.id) || record.labels[ACTION_LABEL] === state.token || (state.jobFile && inWindow(record.created, state, now)));
   for (const record of mine) {
     try {
-      stopOrphanedSandbox(store, record.id);
+      // rm kills a sandbox that outlived a SIGKILLed main too (container/start.ts: killOrphanedSandbox).
       await removeContainer(store, record.id, true);
       report.containers.push(record.name);
     } catch (error) {

@@ -1,3 +1,4 @@
+import { signalProcess } from './identity.js';
 import { chmodSync, existsSync, rmSync, unlinkSync } from 'node:fs';
 import { constants } from 'node:os';
 import { join } from 'node:path';
@@ -28,8 +29,22 @@ import { isRunning, type ProcessIdentity } from '../util/process-identity.js';
 const RUNTIME = { durable: false };
 const CLI = fileURLToPath(new URL('../../bin/burrow.js', import.meta.url));
 
+/**
+ * A sandbox whose monitor died without writing `exit` (a SIGKILLed `burrow run` in the
+ * foreground) can outlive it: bwrap's parent-death signal reaches a PID 1 that switched
+ * to another user (`-u 1000`) only as a signal from the dying bwrap, which holds no
+ * CAP_KILL and so may not send it. Killed here by its recorded identity (pid and start
+ * time, never a reused pid), and its pid namespace with it, before the container's
+ * files go or it starts again: nothing of a removed container keeps running.
+ */
+function killOrphanedSandbox(dir: string): void {
+  const sandbox = readSandbox(dir);
+  if (sandbox !== undefined && isRunning(sandbox)) signalProcess(sandbox, 'SIGKILL');
+}
+
 /** Files from an earlier run of the same container go before it starts again. */
 function clearRunFiles(dir: string): void {
+  killOrphanedSandbox(dir);
   for (const name of ['monitor', 'pid', 'exit', 'stopped', 'launch-error', AUTO_NOTE_FILE]) {
     // unlink(2) alone: rmSync checks and retries first, 0.1 ms a file on every start.
     try {
@@ -69,6 +84,7 @@ export async function removeContainerFiles(store: Store, record: ContainerRecord
   // root (the user) is removed without entering a namespace (~10 ms saved).
   // A network helper that a crashed agent left running goes first: nothing outlives rm.
   killLeftoverHelper(containerDir(store, record.id));
+  killOrphanedSandbox(containerDir(store, record.id));
   const work = join(record.plan.rootfs.work, 'work');
   for (const dir of [work, join(work, 'incompat'), join(work, 'incompat', 'volatile')]) {
     try {
