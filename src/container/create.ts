@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
-import { BurrowError } from '../errors.js';
+import { BurrowError, isBurrowError } from '../errors.js';
 import { findRecords, loadLocalImage, type LocalImage } from '../image/local.js';
 import type { Store } from '../store/store.js';
 import { ALL_CAPABILITIES, containerCapabilities } from '../sandbox/capabilities.js';
@@ -132,6 +132,15 @@ function keepIdDriver(asked: RootfsDriverName | undefined): RootfsDriverName {
  * plan, and the container's directory and record. Everything that can be wrong is
  * checked before the directory exists.
  */
+function findContainerOrNone(store: Store, query: string): ContainerRecord | undefined {
+  try {
+    return findContainer(store, query);
+  } catch (error) {
+    if (isBurrowError(error, 'NOT_FOUND')) return undefined;
+    throw error;
+  }
+}
+
 export async function createContainer(store: Store, options: CreateOptions): Promise<ContainerRecord> {
   const note = options.onNote ?? (() => {});
   if (options.name !== undefined && !VALID_NAME.test(options.name)) {
@@ -148,7 +157,8 @@ export async function createContainer(store: Store, options: CreateOptions): Pro
   const storageDriver = keepId === undefined ? options.storageDriver : keepIdDriver(options.storageDriver);
   // Joining a keep-id container's namespaces: the user is not root there (and the launcher would have no capabilities).
   const joinedName = options.network?.startsWith('container:') === true ? options.network.slice('container:'.length) : '';
-  const joined = joinedName === '' ? undefined : findContainer(store, joinedName);
+  // A name that finds nothing is left to networkPlan, which reports it after the flags' own conflicts (-p with container:), as Docker orders them.
+  const joined = joinedName === '' ? undefined : findContainerOrNone(store, joinedName);
   if (joined?.userns !== undefined) throw new BurrowError('INVALID_ARGUMENT', `--network container:${joined.name} cannot join a container made with --userns=keep-id: its user namespace does not have burrow's default mapping`);
   // Layers are always unpacked for the default mapping (shared by every container).
   const mapping = idMapping();

@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import { PassThrough, Transform, type Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { start, type Finished } from '../util/spawn.js';
-import { notInstalled } from '../util/host-tools.js';
 import { trace } from '../util/trace.js';
 import { BurrowError, fsError, isBurrowError } from '../errors.js';
 import type { LocalImage } from '../image/local.js';
@@ -14,7 +13,7 @@ import { acquireLock, type Lock } from '../store/flock.js';
 import type { Store } from '../store/store.js';
 import { userNamespaceFailure } from '../userns/failure.js';
 import { unshareArgs, type IdMapping } from '../userns/idmap.js';
-import { unshareProgram } from '../util/host-tools.js';
+import { notInstalled, RUN_DOCTOR, unshareProgram } from '../util/host-tools.js';
 import { writeFileAtomic } from '../store/atomic.js';
 import { type LayerInfo, type LayerSummary } from './layer-info.js';
 import { layerInfoPath } from './paths.js';
@@ -161,7 +160,7 @@ function splitLaunch(finished: Finished, lines: string): { inflated: Finished; o
   const outcome: Finished = { exitCode: extractor.exitCode ?? null, signal: extractor.signal === undefined ? null : signalName(extractor.signal), stdout: finished.stdout, stderr: finished.stderr };
   if (extractor.error !== undefined) {
     // posix_spawnp's error: ENOENT is unshare missing from PATH (notInstalled names the package).
-    outcome.error = Object.assign(new Error(extractor.error === 'ENOENT' ? notInstalled('unshare') : `cannot start unshare (${extractor.error})`), { code: extractor.error });
+    outcome.error = Object.assign(new Error(extractor.error === 'ENOENT' ? `${notInstalled('unshare')}; ${RUN_DOCTOR}` : `cannot start unshare (${extractor.error})`), { code: extractor.error });
   }
   return { inflated, outcome };
 }
