@@ -42,9 +42,8 @@ rm -rf "$d"/*
 
 /**
  * A program run to its end in a process group of its own, killed as a whole
- * when it exits (util/spawn.ts: util-linux 2.38's unshare, refused by the kernel
- * as on Ubuntu 24.04, leaves its newuidmap helper blocked for ever, holding the
- * pipes), and killed after `timeoutMs` whatever happens.
+ * when it exits (util/spawn.ts: nothing it forked may hold the pipes open after
+ * it), and killed after `timeoutMs` whatever happens.
  */
 async function run(file: string, args: string[], timeoutMs = 10_000): Promise<Finished> {
   const { child, finished } = start(file, args, ['ignore', 'pipe', 'pipe'], { ownGroup: true });
