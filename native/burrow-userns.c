@@ -13,8 +13,7 @@
  * check them against /etc/subuid and /etc/subgid. They run from a child forked
  * before unshare(2): it waits on a pipe until this process has unshared (EOF
  * without a byte: it did not, and the child exits without mapping anything), runs
- * `newuidmap PID I O C...` and `newgidmap PID ...` side by side, and exits with
- * their status.
+ * `newuidmap PID I O C...` and `newgidmap PID ...`, and exits with their status.
  * Then the mount propagation is made private recursively (what util-linux
  * unshare --mount does by default: no mount made inside reaches the host's
  * namespace), and --setgid/--setuid switch ids as util-linux unshare's do
@@ -90,9 +89,9 @@ static void write_file(const char *path, const char *text) {
   close(fd);
 }
 
-/* Starts newuidmap/newgidmap PID LINES...; its pid, or -1. */
-static pid_t start_map_tool(const char *tool, pid_t target, const struct map_line *lines, int count) {
-  char words[1 + 3 * MAX_LINES][24];
+/* Runs newuidmap/newgidmap PID LINES...; 0 when it mapped them. */
+static int run_map_tool(const char *tool, pid_t target, const struct map_line *lines, int count) {
+  char words[1 + 1 + 3 * MAX_LINES][24];
   char *argv[2 + 3 * MAX_LINES + 1];
   int argc = 0;
   argv[argc++] = (char *)tool;
@@ -108,18 +107,12 @@ static pid_t start_map_tool(const char *tool, pid_t target, const struct map_lin
   }
   argv[argc] = NULL;
   pid_t pid = fork();
+  if (pid < 0) return -1;
   if (pid == 0) {
     execvp(tool, argv);
     fprintf(stderr, "burrow-userns: cannot run %s: %s\n", tool, strerror(errno));
     _exit(FAIL_STATUS);
   }
-  if (pid < 0) fprintf(stderr, "burrow-userns: cannot start %s: %s\n", tool, strerror(errno));
-  return pid;
-}
-
-/* Waits for a started tool; 0 when it mapped its ids. */
-static int finish_map_tool(const char *tool, pid_t pid) {
-  if (pid < 0) return -1;
   int status;
   while (waitpid(pid, &status, 0) < 0) {
     if (errno != EINTR) return -1;
@@ -184,12 +177,9 @@ int main(int argc, char **argv) {
       }
       // EOF: the parent could not unshare (or died); nothing to map.
       if (got != 1) _exit(FAIL_STATUS);
-      // Both at once: they write different files, and each costs an exec of a setuid program.
-      pid_t uid_tool = start_map_tool("newuidmap", parent, uid_lines, uid_count);
-      pid_t gid_tool = start_map_tool("newgidmap", parent, gid_lines, gid_count);
-      int uid_failed = finish_map_tool("newuidmap", uid_tool);
-      int gid_failed = finish_map_tool("newgidmap", gid_tool);
-      _exit(uid_failed != 0 || gid_failed != 0 ? FAIL_STATUS : 0);
+      if (run_map_tool("newuidmap", parent, uid_lines, uid_count) != 0) _exit(FAIL_STATUS);
+      if (run_map_tool("newgidmap", parent, gid_lines, gid_count) != 0) _exit(FAIL_STATUS);
+      _exit(0);
     }
     close(go[0]);
   }
