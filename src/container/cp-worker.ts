@@ -50,7 +50,7 @@ const symlinkat = libc.func('int symlinkat(const char *target, int fd, const cha
 
 /** A failure as burrow reports it: a BurrowError code and one line. */
 class CopyFailure extends Error {
-  constructor(readonly code: 'NOT_FOUND' | 'IO' | 'NO_SPACE' | 'INVALID_ARGUMENT', message: string) {
+  constructor(readonly code: 'NOT_FOUND' | 'IO' | 'NO_SPACE' | 'INVALID_ARGUMENT', message: string, readonly errno?: number) {
     super(message);
   }
 }
@@ -64,7 +64,7 @@ function open2(dirfd: number, path: string, flags: number, resolve: number, what
     if (code === 38) throw new CopyFailure('IO', 'this kernel has no openat2 (Linux 5.6 or later is needed for burrow cp)');
     if (code === 40) throw new CopyFailure('IO', `${what}: a symlink in the container is in the way`);
     if (code === 21) throw new CopyFailure('INVALID_ARGUMENT', `cannot overwrite directory "${what}" in the container with a non-directory`);
-    throw new CopyFailure('IO', `${what}: cannot open in the container (errno ${code})`);
+    throw new CopyFailure('IO', `${what}: cannot open in the container (errno ${code})`, code);
   }
   return fd;
 }
@@ -188,7 +188,8 @@ async function main(rootPath: string, direction: string, containerPath: string, 
     dirFd = open2(root, containerPath, O_PATH | fs.O_DIRECTORY, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS, `${name}:${containerPath}`);
     entry = basename(hostPath);
   } catch (error) {
-    if (!(error instanceof CopyFailure && error.code === 'NOT_FOUND')) throw error;
+    // Not there, or a file (ENOTDIR: an earlier, interrupted copy's): the last component is the name, replaced.
+    if (!(error instanceof CopyFailure && (error.code === 'NOT_FOUND' || error.errno === 20))) throw error;
     dirFd = open2(root, dirname(containerPath), O_PATH | fs.O_DIRECTORY, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS, `${name}:${dirname(containerPath)}`);
     entry = basename(containerPath);
   }

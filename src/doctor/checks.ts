@@ -73,8 +73,8 @@ function sysctlCheck(facts: HostFacts): DoctorCheck {
 
 /** The fix for a user namespace that could not be made, from why. */
 function usernsFix(error: string, facts: HostFacts): string | undefined {
-  if (/older than 2\.38|unrecognized option '--map-(users?|groups?)\b/.test(error)) return 'util-linux 2.38 or later (Debian 12, Ubuntu 24.04; Ubuntu 22.04 has 2.37, whose unshare cannot map the ids: use an ubuntu-24.04 runner)';
-  if (/is not installed/.test(error)) return 'sudo apt-get install util-linux';
+  if (/cannot run new[ug]idmap/.test(error)) return 'sudo apt-get install uidmap';
+  if (/does not exist/.test(error)) return 'npm run build (burrow-userns is built with burrow), or reinstall burrow';
   if (/max_user_namespaces/.test(error)) return 'sudo sysctl -w user.max_user_namespaces=28633';
   if (/unprivileged_userns_clone/.test(error)) return 'sudo sysctl -w kernel.unprivileged_userns_clone=1';
   if (/AppArmor|Operation not permitted/.test(error) && restricted(facts)) return SETUP;
@@ -93,7 +93,7 @@ function usernsCheck(facts: HostFacts): DoctorCheck {
   const ids = probe.mapped <= 1 ? 'only your own id mapped' : `ids 0-${probe.mapped - 1} mapped`;
   const stale = facts.apparmor.helper.usable && probe.program === facts.apparmor.helper.path && !facts.apparmor.helper.current;
   if (stale) {
-    return { name, status: 'warn', detail: `made by ${probe.program} (${ids}), a copy older than the unshare on PATH (util-linux was upgraded)`, fix: SETUP };
+    return { name, status: 'warn', detail: `made by ${probe.program} (${ids}), a copy unlike this burrow's burrow-userns (burrow was upgraded since setup copied it)`, fix: SETUP };
   }
   return { name, status: 'ok', detail: `made by ${probe.program}, as a container start makes it (${ids})` };
 }

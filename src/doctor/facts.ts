@@ -6,7 +6,7 @@
 import { accessSync, closeSync, constants, existsSync, openSync, readFileSync, statfsSync, statSync } from 'node:fs';
 import { release, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
-import { helperPaths } from '../setup/apparmor.js';
+import { helperPaths, helperSource } from '../setup/apparmor.js';
 import { appArmorEnabled, readSubordinateFile, readUsernsSysctls, subordinateRange, type HostPaths, type UsernsSysctls } from '../setup/host.js';
 import { tunProblem } from '../network/helpers.js';
 import { DEFAULT_HOST_PATH, onPath } from '../util/host-tools.js';
@@ -14,11 +14,11 @@ import { freeStart } from '../setup/subids.js';
 import type { UsernsProbe } from './probe.js';
 
 export interface HelperFacts {
-  /** /usr/local/lib/burrow/<uid>/unshare */
+  /** /usr/local/lib/burrow/<uid>/burrow-userns */
   path: string;
   /** There, and this user may run it. */
   usable: boolean;
-  /** The same bytes as the unshare on PATH (false: util-linux was upgraded since setup copied it). */
+  /** The same bytes as this burrow's burrow-userns (false: burrow was upgraded since setup copied it). */
   current: boolean;
 }
 
@@ -74,7 +74,7 @@ export interface HostFacts {
 
 /** The facts read from files (the rest comes from PATH and the probes). */
 export function readFileFacts(paths: HostPaths, user: HostFacts['user']): Pick<HostFacts, 'sysctls' | 'apparmor' | 'subuid' | 'subgid' | 'freeSubidStart'> {
-  const helper = helperPaths(paths.libexec, user).unshare;
+  const helper = helperPaths(paths.libexec, user).helper;
   const range = (file: 'subuid' | 'subgid', id: number): { start: number; count: number } | undefined => {
     const line = subordinateRange(readSubordinateFile(join(paths.etc, file)), user.name, id);
     return line === undefined ? undefined : { start: line.start, count: line.count };
@@ -84,7 +84,7 @@ export function readFileFacts(paths: HostPaths, user: HostFacts['user']): Pick<H
     apparmor: {
       enabled: appArmorEnabled(paths),
       profileInstalled: existsSync(join(paths.apparmorDir, 'burrow')),
-      helper: { path: helper, usable: canRun(helper), current: sameAsOnPath(helper, paths) },
+      helper: { path: helper, usable: canRun(helper), current: sameAsBuilt(helper) },
     },
     subuid: range('subuid', user.uid),
     subgid: range('subgid', user.gid),
@@ -101,11 +101,9 @@ function canRun(file: string): boolean {
   }
 }
 
-function sameAsOnPath(helper: string, paths: HostPaths): boolean {
-  const original = paths.binDirs.map((dir) => join(dir, 'unshare')).find((file) => existsSync(file));
-  if (original === undefined) return false;
+function sameAsBuilt(helper: string): boolean {
   try {
-    return readFileSync(helper).equals(readFileSync(original));
+    return readFileSync(helper).equals(readFileSync(helperSource()));
   } catch {
     return false;
   }

@@ -63,7 +63,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   const paths = options.paths ?? HOST_PATHS;
   const user = liveUser();
   const files = readFileFacts(paths, user);
-  // A sysctl that allows no user namespace at all: unshare is not run (util-linux 2.38 would leave its newuidmap helper hanging).
+  // A sysctl that allows no user namespace at all: burrow-userns is not run (the sysctl says more than its EPERM would).
   const allowed = files.sysctls.maxUserNamespaces !== 0 && files.sysctls.unprivilegedUsernsClone !== 0;
   const [userns, bwrap] = await Promise.all([allowed ? probeUserNamespace(options.storeRoot) : Promise.resolve(undefined), probeBwrap()]);
   const facts: HostFacts = { ...liveFacts(), user, ...files, userns, bwrap, disk: diskFacts(options.storeRoot), cgroup: cgroupInfo(paths) };

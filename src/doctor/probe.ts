@@ -1,7 +1,7 @@
 /**
  * What doctor proves by doing it, the way burrow does it: a user namespace made
  * by the program and with the id mapping a container start uses, and, inside it,
- * a kernel overlayfs mount and a fuse-overlayfs mount (one `unshare`, one short
+ * a kernel overlayfs mount and a fuse-overlayfs mount (one burrow-userns, one short
  * shell script); bubblewrap's version. Each is a few milliseconds.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -13,7 +13,7 @@ import { start, type Finished } from '../util/spawn.js';
 import { unshareProgram } from '../util/host-tools.js';
 
 export interface UsernsProbe {
-  /** The program that made it (burrow's AppArmor helper, or util-linux's unshare). */
+  /** The program that made it (setup's copy of burrow-userns, or the one built with burrow). */
   program: string;
   ok: boolean;
   /** How many ids the namespace maps (1: only the user's own). */
@@ -42,9 +42,8 @@ rm -rf "$d"/*
 
 /**
  * A program run to its end in a process group of its own, killed as a whole
- * when it exits (util/spawn.ts: util-linux 2.38's unshare, refused by the kernel
- * as on Ubuntu 24.04, leaves its newuidmap helper blocked for ever, holding the
- * pipes), and killed after `timeoutMs` whatever happens.
+ * when it exits (util/spawn.ts: nothing it forked may hold the pipes open after
+ * it), and killed after `timeoutMs` whatever happens.
  */
 async function run(file: string, args: string[], timeoutMs = 10_000): Promise<Finished> {
   const { child, finished } = start(file, args, ['ignore', 'pipe', 'pipe'], { ownGroup: true });
@@ -90,7 +89,7 @@ export async function probeUserNamespace(storeRoot: string | undefined): Promise
     const line = (key: string): string | undefined => new RegExp(`^${key} (.*)$`, 'm').exec(result.stdout)?.[1]?.trim();
     const mapped = Number(line('map'));
     if (result.exitCode !== 0 || !Number.isInteger(mapped)) {
-      const error = result.error?.code === 'ENOENT' ? `${program} is not installed (Debian/Ubuntu: apt-get install util-linux)` : userNamespaceFailure(result.stderr)?.replace(/; run 'burrow doctor'$/, '') ?? (result.stderr.trim().split('\n')[0] || `${program} exited with ${result.exitCode ?? result.signal ?? 'no status'}`);
+      const error = result.error?.code === 'ENOENT' ? `${program} does not exist (burrow-userns is built with burrow: npm run build, or reinstall burrow)` : userNamespaceFailure(result.stderr)?.replace(/; run 'burrow doctor'$/, '') ?? (result.stderr.trim().split('\n')[0] || `${program} exited with ${result.exitCode ?? result.signal ?? 'no status'}`);
       return { program, ok: false, mapped: 0, error };
     }
     return { program, ok: true, mapped: mapped === 1 ? 1 : 1 + Math.min(mapping.uidRange?.count ?? 0, mapping.gidRange?.count ?? 0), overlay: line('overlay'), fuseOverlayfs: line('fuse') };

@@ -1,8 +1,9 @@
 /**
  * On hosts whose AppArmor restricts unprivileged user namespaces (Ubuntu 24.04
  * and later: kernel.apparmor_restrict_unprivileged_userns=1), the narrow way
- * through for burrow: a root-owned copy of util-linux's `unshare` in
- * /usr/local/lib/burrow/<uid>/ (mode 0750, group the user's: only that user
+ * through for burrow: a root-owned copy of burrow's own helper `burrow-userns`
+ * (native/burrow-userns.c: it makes burrow's user namespace and nothing else)
+ * in /usr/local/lib/burrow/<uid>/ (mode 0750, group the user's: only that user
  * and its group can run it), and the profile apparmor/burrow, which allows
  * `userns` to that path alone. burrow runs the copy when it is there
  * (util/host-tools.ts: unshareProgram). The restriction stays for every other
@@ -13,12 +14,14 @@ import { chmod, chown, copyFile, mkdir, rename, rm, rmdir, writeFile } from 'nod
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { appArmorEnabled, appArmorRestrictsUserns, findProgram } from './host.js';
+import { nativeBinary } from '../util/native.js';
+import { USERNS_HELPER } from '../util/host-tools.js';
 import { defaultExec, quote, type PlanOptions, type SetupStep, type SetupUser } from './plan.js';
 
 /** The profile's file in the repository (and the package: package.json's files). */
 export const PROFILE_SOURCE = new URL('../../apparmor/burrow', import.meta.url);
 /** The profile's name in the kernel (what /sys/kernel/security/apparmor/profiles lists). */
-export const PROFILE_NAME = 'burrow-unshare';
+export const PROFILE_NAME = 'burrow-userns';
 const PROFILE_FILE = 'burrow';
 
 export function profileText(): string {
@@ -54,9 +57,14 @@ export function profileLoaded(securityfs: string): boolean {
 }
 
 /** The user's helper directory and the copy in it. */
-export function helperPaths(libexec: string, user: SetupUser): { dir: string; unshare: string } {
+export function helperPaths(libexec: string, user: SetupUser): { dir: string; helper: string } {
   const dir = join(libexec, String(user.uid));
-  return { dir, unshare: join(dir, 'unshare') };
+  return { dir, helper: join(dir, USERNS_HELPER) };
+}
+
+/** The helper setup copies: the one built beside this burrow. */
+export function helperSource(): string {
+  return nativeBinary(USERNS_HELPER);
 }
 
 export function planAppArmor(user: SetupUser, options: PlanOptions): AppArmorPlan {
@@ -67,9 +75,9 @@ export function planAppArmor(user: SetupUser, options: PlanOptions): AppArmorPla
   }
   const steps: SetupStep[] = [];
   const notes: string[] = [];
-  // apparmor_parser and unshare may come with this run's packages: looked for when the step runs.
-  const source = findProgram(paths, 'unshare') ?? '/usr/bin/unshare';
-  const { dir, unshare } = helperPaths(paths.libexec, user);
+  // apparmor_parser may come with this run's packages: looked for when the step runs.
+  const source = helperSource();
+  const { dir, helper: unshare } = helperPaths(paths.libexec, user);
   if (!existsSync(paths.libexec)) {
     steps.push({ command: `install -d -m 0755 ${quote(paths.libexec)}`, run: async () => { await mkdir(paths.libexec, { recursive: true }); await chmod(paths.libexec, 0o755); } });
   }
@@ -81,7 +89,7 @@ export function planAppArmor(user: SetupUser, options: PlanOptions): AppArmorPla
     });
   }
   const copyStat = existsSync(unshare) ? statSync(unshare) : undefined;
-  // A copy older than the host's unshare (util-linux was upgraded) is copied again.
+  // A copy unlike this burrow's helper (burrow was upgraded) is copied again.
   if (copyStat === undefined || copyStat.uid !== 0 || copyStat.gid !== 0 || (copyStat.mode & 0o7777) !== 0o755 || !sameContent(source, unshare)) {
     steps.push({
       command: `install -m 0755 -o root -g root ${quote(source)} ${quote(unshare)}`,
@@ -104,7 +112,7 @@ export function planAppArmor(user: SetupUser, options: PlanOptions): AppArmorPla
   if (changed || !profileLoaded(paths.securityfs)) {
     steps.push({ command: `apparmor_parser -r ${quote(target)}`, run: () => exec(findProgram(paths, 'apparmor_parser') ?? 'apparmor_parser', ['-r', target]) });
   }
-  if (steps.length > 0) notes.push(`burrow runs ${unshare} to create its user namespace; run 'burrow setup' again after util-linux is upgraded (burrow doctor says when the copy is older)`);
+  if (steps.length > 0) notes.push(`burrow runs ${unshare} to create its user namespace; run 'burrow setup' again after burrow is upgraded (burrow doctor says when the copy differs)`);
   return { steps, notes, nothing: `burrow's AppArmor profile and ${user.name}'s helper are in place` };
 }
 

@@ -19,7 +19,7 @@ import { planSubids, planSubidsUndo } from './subids.js';
 
 export { HOST_PATHS, appArmorEnabled, appArmorRestrictsUserns, cgroupVersion, findProgram, readCgroupMounts, readOsRelease, readSubordinateFile, readUsernsSysctls, subordinateRange, userManagerDelegation, WANTED_DELEGATION, type CgroupVersion, type HostPaths, type UsernsSysctls } from './host.js';
 export { planSetup, planUndo, subtreeName, tmpfilesConfig, type SetupPlan, type SetupStep, type SetupUser } from './plan.js';
-export { helperPaths, planAppArmor, planAppArmorUndo, profileText, PROFILE_NAME, PROFILE_SOURCE } from './apparmor.js';
+export { helperPaths, helperSource, planAppArmor, planAppArmorUndo, profileText, PROFILE_NAME, PROFILE_SOURCE } from './apparmor.js';
 export { missingPackages, networkPackage, planPackages } from './packages.js';
 export { freeStart, planSubids, WANTED_IDS } from './subids.js';
 export { readState, statePath } from './state.js';

@@ -3,7 +3,7 @@ import { userInfo } from 'node:os';
 import { onPath } from '../util/host-tools.js';
 import { BurrowError } from '../errors.js';
 import { assertUserNamespacesAllowed } from './failure.js';
-import { keepIdUnshareCount, type KeepId } from './keep-id.js';
+import { keepIdRanges, type IdRange, type KeepId } from './keep-id.js';
 
 /** One line of /etc/subuid or /etc/subgid that belongs to the user. */
 export interface SubordinateRange {
@@ -82,30 +82,40 @@ export function maxMappedId(mapping: IdMapping): number {
 }
 
 /**
- * util-linux `unshare` arguments that create the user namespace (plus a mount
- * namespace) and map it. unshare is single-threaded, so it can do what Node
- * cannot (EINVAL); with --map-users it runs newuidmap/newgidmap itself.
+ * The id map lines of burrow's user namespace (container id `inner` is host id
+ * `outer`, for `count` ids), uids then gids: the user as 0 and the range from 1,
+ * or keep-id's (keep-id.ts: keepIdRanges). Empty lists for a single mapping.
+ */
+export function idMapLines(mapping: IdMapping): { uid: IdRange[]; gid: IdRange[] } {
+  if (mapping.single) return { uid: [], gid: [] };
+  const uids = mapping.uidRange!;
+  const gids = mapping.gidRange!;
+  const uid = process.getuid?.() ?? 0;
+  const gid = process.getgid?.() ?? 0;
+  const kept = mapping.keepId ?? { uid: 0, gid: 0 };
+  return { uid: keepIdRanges(kept.uid, uid, uids.start, uids.count), gid: keepIdRanges(kept.gid, gid, gids.start, gids.count) };
+}
+
+/**
+ * burrow-userns's arguments (native/burrow-userns.c; the program is
+ * util/host-tools.ts: unshareProgram()) that create the user namespace plus a
+ * mount namespace and map it: the caller's ids alone, written by the helper
+ * itself, or every line through newuidmap/newgidmap. A helper of our own, not
+ * util-linux unshare: --map-users needs util-linux 2.38 (Ubuntu 22.04 has 2.37),
+ * and a single-threaded program must do it (Node gets EINVAL). Callers add
+ * `--net` before `--`, as they did with unshare.
  */
 export function unshareArgs(mapping: IdMapping): string[] {
   assertUserNamespacesAllowed();
-  const { keepId } = mapping;
-  if (keepId !== undefined && !mapping.single) {
-    const uids = mapping.uidRange!;
-    const gids = mapping.gidRange!;
-    // unshare maps the user to the kept ids and punches their hole into the
-    // ranges (keep-id.ts: keepIdUnshareCount). The user is then not root inside:
-    // --setuid/--setgid 0 make the launcher root of the namespace (a subordinate
-    // id on the host), so sh, mount and bwrap run with the namespace's
-    // capabilities, as under the default mapping (bwrap refuses to run as a
-    // non-root uid that holds capabilities).
-    return [
-      '--user', '--mount', `--map-user=${keepId.uid}`, `--map-group=${keepId.gid}`,
-      `--map-users=${uids.start},0,${keepIdUnshareCount(keepId.uid, uids.count)}`,
-      `--map-groups=${gids.start},0,${keepIdUnshareCount(keepId.gid, gids.count)}`,
-      '--setuid=0', '--setgid=0',
-    ];
-  }
-  const base = ['--user', '--mount', '--map-user=0', '--map-group=0'];
-  if (mapping.single) return base;
-  return [...base, `--map-users=${mapping.uidRange!.start},1,${mapping.uidRange!.count}`, `--map-groups=${mapping.gidRange!.start},1,${mapping.gidRange!.count}`];
+  if (mapping.single) return ['--self-map', '0', '0'];
+  const lines = idMapLines(mapping);
+  const args: string[] = [];
+  for (const line of lines.uid) args.push('--uid-map', `${line.inner}:${line.outer}:${line.count}`);
+  for (const line of lines.gid) args.push('--gid-map', `${line.inner}:${line.outer}:${line.count}`);
+  // keep-id: the user is the kept ids inside, not root. --setuid/--setgid 0 make
+  // the launcher root of the namespace (a subordinate id on the host), so sh,
+  // mount and bwrap run with the namespace's capabilities, as under the default
+  // mapping (bwrap refuses to run as a non-root uid that holds capabilities).
+  if (mapping.keepId !== undefined) args.push('--setuid', '0', '--setgid', '0');
+  return args;
 }

@@ -77,18 +77,6 @@ export function keepIdRanges(kept: number, caller: number, start: number, count:
 }
 
 /**
- * The `--map-users=START,0,N` (and groups) count that makes util-linux unshare
- * write exactly keepIdRanges' map when given with `--map-user=KEPT`: unshare
- * punches a hole for the single id into the range and shifts the rest up, so the
- * range asked for is one longer than the subordinate range when the hole falls
- * inside it. (Checked against unshare 2.38's and 2.39+'s hole arithmetic, and by
- * the tests against the kernel's uid_map.)
- */
-export function keepIdUnshareCount(kept: number, count: number): number {
-  return kept <= count ? count + 1 : count;
-}
-
-/**
  * The copy driver's ownership shift (see rootfs/copy.ts). The layers are
  * unpacked for the default mapping; the copy worker runs there too and gives each
  * copied file the owner whose host id the keep-id namespace shows as the image's

@@ -1,5 +1,6 @@
 import { accessSync, constants, existsSync } from 'node:fs';
 import { basename } from 'node:path';
+import { nativeBinary } from './native.js';
 
 /** Where host programs are found when the caller has no PATH. */
 export const DEFAULT_HOST_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -43,28 +44,33 @@ export function onPath(program: string): boolean {
 export const RUN_DOCTOR = "run 'burrow doctor'";
 
 /**
- * Where `burrow setup` puts root-owned copies of the programs that create
- * burrow's user namespace, one directory per user (`<uid>/`, mode 0750, group
- * the user's): on hosts whose AppArmor restricts user namespaces (Ubuntu 24.04),
- * its profile (apparmor/burrow) allows `userns` for these paths alone.
+ * Where `burrow setup` puts root-owned copies of the program that creates
+ * burrow's user namespace (burrow-userns), one directory per user (`<uid>/`,
+ * mode 0750, group the user's): on hosts whose AppArmor restricts user
+ * namespaces (Ubuntu 24.04), its profile (apparmor/burrow) allows `userns` for
+ * these paths alone.
  */
 export const BURROW_LIBEXEC = '/usr/local/lib/burrow';
+
+/** The name of burrow's user-namespace helper (native/burrow-userns.c), in build/native and in setup's copy. */
+export const USERNS_HELPER = 'burrow-userns';
 
 let userNamespaceHelper: string | undefined;
 
 /**
  * The program that creates burrow's user namespace: the copy `burrow setup`
- * installed for this user when there is one this user may run, else util-linux's
- * `unshare` from PATH. Looked up once per process (one access(2)).
+ * installed for this user when there is one this user may run, else the one
+ * built beside burrow. Looked up once per process (one access(2)). Never
+ * util-linux's unshare: its --map-users needs util-linux 2.38.
  */
 export function unshareProgram(): string {
   if (userNamespaceHelper === undefined) {
-    const own = `${BURROW_LIBEXEC}/${process.getuid?.() ?? 0}/unshare`;
+    const own = `${BURROW_LIBEXEC}/${process.getuid?.() ?? 0}/${USERNS_HELPER}`;
     try {
       accessSync(own, constants.X_OK);
       userNamespaceHelper = own;
     } catch {
-      userNamespaceHelper = 'unshare';
+      userNamespaceHelper = nativeBinary(USERNS_HELPER);
     }
   }
   return userNamespaceHelper;

@@ -36,10 +36,9 @@ export interface StartOptions {
   detached?: boolean;
   /**
    * A process group of its own (a new session), killed as a whole once the child
-   * exits. For `unshare` with --map-users: when unshare(2) fails (no user
-   * namespaces allowed), util-linux 2.38 exits and leaves the helper it forked to
-   * run newuidmap blocked on an eventfd for ever, holding the pipes, so the wait
-   * for them to close would never end.
+   * exits, so that nothing it forked can hold the pipes open after it (util-linux
+   * 2.38's unshare, failing, left its newuidmap helper blocked for ever;
+   * burrow-userns's mapper ends at EOF, but the guard costs nothing).
    */
   ownGroup?: boolean;
 }

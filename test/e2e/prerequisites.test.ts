@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -46,17 +46,20 @@ beforeAll(async () => {
 afterAll(() => removeAllContainers(box));
 
 describe('a missing host program: one line naming the package', () => {
-  it('unshare (util-linux): on the first unpack, and on attached and detached starts', async () => {
+  it('no unshare at all (util-linux\'s is not burrow\'s user-namespace maker: burrow-userns is): the first unpack, attached and detached starts run', async () => {
     const noUnshare = { PATH: pathWithout('unshare') };
     const cold = sandbox();
     expect((await run(cold, ['pull', '-q', busybox()])).exitCode).toBe(0);
-    const unpack = await run(cold, ['run', '--rm', busybox(), 'true'], { env: noUnshare });
-    expect(expectOneLineError(unpack)).toMatch(/unshare is not installed or not on PATH \(Debian\/Ubuntu: apt-get install util-linux\); run 'burrow doctor'$/);
+    const unpack = await run(cold, ['run', '--rm', busybox(), 'sh', '-c', 'id -u; wc -l < /proc/self/uid_map'], { env: noUnshare });
+    expect(unpack.exitCode, unpack.stderr).toBe(0);
+    expect(unpack.stdout).toBe('0\n2');
     const attached = await run(box, ['run', '--rm', busybox(), 'true'], { env: noUnshare });
-    expect(expectOneLineError(attached)).toBe('burrow: cannot start the container: unshare is not installed or not on PATH (Debian/Ubuntu: apt-get install util-linux); run \'burrow doctor\'');
-    // Detached, the monitor runs the launcher after burrow has returned: burrow must say it first, not leave a container that exited 127.
-    const detached = await run(box, ['run', '-d', '--rm', busybox(), 'true'], { env: noUnshare });
-    expect(expectOneLineError(detached)).toBe('burrow: cannot start the container: unshare is not installed or not on PATH (Debian/Ubuntu: apt-get install util-linux); run \'burrow doctor\'');
+    expect(attached.exitCode, attached.stderr).toBe(0);
+    const detached = await run(box, ['run', '-d', busybox(), 'true'], { env: noUnshare });
+    expect(detached.exitCode, detached.stderr).toBe(0);
+    const id = detached.stdout.trim();
+    expect((await run(box, ['wait', id])).stdout.trim()).toBe('0');
+    await run(box, ['rm', id]);
   });
 
   it('bwrap (bubblewrap): attached and detached starts, no shell "not found" line before it', async () => {
@@ -80,11 +83,71 @@ describe('a missing host program: one line naming the package', () => {
     expect(expectOneLineError(result)).toBe('burrow: cannot set up the container: fuse-overlayfs failed: fuse-overlayfs is not installed or not on PATH (Debian/Ubuntu: apt-get install fuse-overlayfs); run \'burrow doctor\'');
   });
 
-  it('unshare for burrow cp from a stopped container', async () => {
+  it('burrow cp from a stopped container needs no unshare either', async () => {
     const id = (await run(box, ['create', busybox(), 'true'])).stdout.trim();
     const result = await run(box, ['cp', `${id}:/bin/busybox`, join(work, 'copied')], { env: { PATH: pathWithout('unshare') } });
-    expect(expectOneLineError(result)).toBe('burrow: cannot copy: unshare is not installed or not on PATH (Debian/Ubuntu: apt-get install util-linux); run \'burrow doctor\'');
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(existsSync(join(work, 'copied'))).toBe(true);
     await run(box, ['rm', id]);
+  });
+});
+
+/**
+ * A PATH whose `unshare` behaves as util-linux 2.37's (ubuntu-22.04's) to
+ * --map-users/--map-groups (2.38's options): it refuses them with 2.37's words,
+ * and notes the refusal; anything else goes to the real one.
+ */
+function pathWithUtilLinux237(): { PATH: string; refusals: string } {
+  const bin = join(work, 'util-linux-2.37');
+  const refusals = join(work, 'util-linux-2.37-refusals');
+  if (!existsSync(bin)) {
+    mkdirSync(bin);
+    writeFileSync(join(bin, 'unshare'), `#!/bin/sh
+for arg in "$@"; do
+  case "$arg" in
+    --map-users*|--map-groups*) echo "$arg" >> '${refusals}'; echo "unshare: unrecognized option '$arg'" >&2; echo "Try 'unshare --help' for more information." >&2; exit 1 ;;
+    --) break ;;
+  esac
+done
+exec /usr/bin/unshare "$@"
+`, { mode: 0o755 });
+  }
+  return { PATH: `${bin}:${process.env.PATH ?? '/usr/bin:/bin'}`, refusals };
+}
+
+describe('ubuntu-22.04 (simulated: a fake util-linux 2.37 unshare, without --map-users, first on PATH)', () => {
+  it('the first unpack, attached, detached and keep-id starts, cp and burrow unshare run with the full id range, and nothing asks unshare for --map-users', async () => {
+    const old = pathWithUtilLinux237();
+    const env = { PATH: old.PATH };
+    // The simulation answers as 2.37 does (burrow's old arguments failed so on ubuntu-22.04).
+    const refused = await execa('unshare', ['--user', '--map-users=100000,1,65536', '--', 'true'], { env: { ...process.env, ...env }, reject: false });
+    expect(refused.exitCode).toBe(1);
+    expect(refused.stderr).toMatch(/^unshare: unrecognized option '--map-users=100000,1,65536'/);
+    rmSync(old.refusals);
+    const cold = sandbox();
+    expect((await run(cold, ['pull', '-q', busybox()])).exitCode).toBe(0);
+    const first = await run(cold, ['run', '--rm', busybox(), 'sh', '-c', 'id -u; cat /proc/self/uid_map'], { env });
+    expect(first.exitCode, first.stderr).toBe(0);
+    const [uid, ...map] = first.stdout.trim().split('\n').map((line) => line.trim().split(/\s+/).join(' '));
+    expect(uid).toBe('0');
+    expect(map).toHaveLength(2);
+    expect(map[0]).toBe(`0 ${userInfo().uid} 1`);
+    const keepId = await run(cold, ['run', '--rm', '--userns=keep-id', busybox(), 'id', '-u'], { env });
+    expect(keepId.exitCode, keepId.stderr).toBe(0);
+    expect(keepId.stdout.trim()).toBe(String(userInfo().uid));
+    const detached = await run(cold, ['run', '-d', busybox(), 'sh', '-c', 'echo made > /made'], { env });
+    expect(detached.exitCode, detached.stderr).toBe(0);
+    const id = detached.stdout.trim();
+    expect((await run(cold, ['wait', id], { env })).stdout.trim()).toBe('0');
+    const copied = await run(cold, ['cp', `${id}:/made`, join(work, 'made-2.37')], { env });
+    expect(copied.exitCode, copied.stderr).toBe(0);
+    const unshared = await run(cold, ['unshare', 'sh', '-c', 'id -u; wc -l < /proc/self/uid_map'], { env });
+    expect(unshared.exitCode, unshared.stderr).toBe(0);
+    expect(unshared.stdout).toBe('0\n2');
+    expect((await run(cold, ['rm', id], { env })).exitCode).toBe(0);
+    expect((await run(cold, ['rmi', busybox()], { env })).exitCode).toBe(0);
+    // The fake was on PATH (a refusal would have been noted), and nothing went to it with 2.38's options.
+    expect(existsSync(old.refusals)).toBe(false);
   });
 });
 

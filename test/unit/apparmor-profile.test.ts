@@ -54,12 +54,12 @@ describe.skipIf(!installed)("apparmor/burrow, the profile setup installs", () =>
     expect(rules).toEqual([
       'abi <abi/4.0>,',
       'include <tunables/global>',
-      `profile ${PROFILE_NAME} ${BURROW_LIBEXEC}/*/unshare flags=(unconfined) {`,
+      `profile ${PROFILE_NAME} ${BURROW_LIBEXEC}/*/burrow-userns flags=(unconfined) {`,
       '  userns,',
       `  include if exists <local/${PROFILE_NAME}>`,
       '}',
     ]);
-    // The path setup copies unshare to is what the profile's attachment matches (one directory level: the uid).
-    expect(helperPaths(BURROW_LIBEXEC, { name: 'runner', uid: 1001, gid: 118 }).unshare).toBe(`${BURROW_LIBEXEC}/1001/unshare`);
+    // The path setup copies burrow-userns to is what the profile's attachment matches (one directory level: the uid).
+    expect(helperPaths(BURROW_LIBEXEC, { name: 'runner', uid: 1001, gid: 118 }).helper).toBe(`${BURROW_LIBEXEC}/1001/burrow-userns`);
   });
 });

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { diagnose, readFileFacts, type DoctorCheck, type HostFacts, type UsernsProbe } from '../../src/doctor/index.js';
 import { userNamespaceFailure } from '../../src/userns/failure.js';
-import { helperPaths, planAll, planAllUndo, profileText, readCgroupMounts, setup, type HostPaths, type SetupUser } from '../../src/setup/index.js';
+import { helperPaths, helperSource, planAll, planAllUndo, profileText, readCgroupMounts, setup, type HostPaths, type SetupUser } from '../../src/setup/index.js';
 
 /**
  * doctor's decisions (which fixes it proposes) and setup's plan (what it would
@@ -97,7 +97,7 @@ describe('ubuntu-24.04 runner (simulation: a tree written from GitHub\'s image; 
       'systemctl daemon-reload',
       `install -d -m 0755 ${libexec}`,
       `install -d -m 0750 -o root -g 1001 ${libexec}/1001`,
-      `install -m 0755 -o root -g root ${paths.binDirs[1]}/unshare ${libexec}/1001/unshare`,
+      `install -m 0755 -o root -g root ${helperSource()} ${libexec}/1001/burrow-userns`,
       `cat > ${profile} <<'EOF'`,
       `apparmor_parser -r ${profile}`,
     ]);
@@ -105,10 +105,10 @@ describe('ubuntu-24.04 runner (simulation: a tree written from GitHub\'s image; 
 
   it('doctor after setup: the profile lets burrow\'s helper through, and the namespace it makes passes', () => {
     const paths = host('ubuntu-24.04-runner');
-    // What setup leaves (its own steps need root: chown to root); the helper is a copy of the tree's unshare.
-    const helper = helperPaths(paths.libexec, runner).unshare;
+    // What setup leaves (its own steps need root: chown to root); the helper is a copy of this build's burrow-userns.
+    const helper = helperPaths(paths.libexec, runner).helper;
     mkdirSync(join(helper, '..'), { recursive: true });
-    cpSync(join(paths.binDirs[1]!, 'unshare'), helper);
+    cpSync(helperSource(), helper);
     chmodSync(helper, 0o755);
     writeFileSync(join(paths.apparmorDir, 'burrow'), profileText());
     const checks = diagnose(factsOf(paths, runner, { userns: made(helper) }));
@@ -119,22 +119,23 @@ describe('ubuntu-24.04 runner (simulation: a tree written from GitHub\'s image; 
     const refused = diagnose(factsOf(paths, runner, { userns: { program: helper, ok: false, mapped: 0, error: 'cannot create a user namespace: AppArmor restricts them' } }));
     expect(check(refused, 'sysctls')).toMatchObject({ status: 'fail', detail: expect.stringMatching(/could not make one \(is the profile loaded\?\)$/), fix: 'sudo burrow setup' });
     expect(check(refused, 'user namespace')).toMatchObject({ status: 'fail', fix: 'sudo burrow setup' });
-    // A helper copied before util-linux was upgraded: setup again.
-    writeFileSync(join(paths.binDirs[1]!, 'unshare'), 'newer');
+    // A helper copied from an older burrow: setup again.
+    writeFileSync(helper, 'older');
     expect(check(diagnose(factsOf(paths, runner, { userns: made(helper) })), 'user namespace')).toMatchObject({ status: 'warn', fix: 'sudo burrow setup' });
   });
 });
 
 describe('ubuntu-22.04 runner (simulation: a tree written from GitHub\'s image)', () => {
-  it('doctor: user namespaces allowed, but util-linux 2.37\'s unshare cannot map the ids: the fix names 2.38', () => {
+  it('doctor: user namespaces allowed, but newuidmap missing (util-linux 2.37 does not matter: burrow-userns maps the ids): the fix installs uidmap', () => {
     const paths = host('ubuntu-22.04-runner');
-    // What util-linux 2.37's unshare says to burrow's arguments, as the probe words it.
-    const error = userNamespaceFailure("unshare: unrecognized option '--map-users=100000,1,65536'\nTry 'unshare --help' for more information.\n");
-    expect(error).toMatch(/^util-linux's unshare is older than 2\.38/);
-    const facts = factsOf(paths, runner, { userns: { program: 'unshare', ok: false, mapped: 0, error } });
+    // What burrow-userns says when newuidmap cannot be run, as the probe words it.
+    const error = userNamespaceFailure('burrow-userns: cannot run newuidmap: No such file or directory\n');
+    expect(error).toMatch(/^cannot run newuidmap \(No such file or directory\).*apt-get install uidmap/);
+    const program = helperSource();
+    const facts = factsOf(paths, runner, { userns: { program, ok: false, mapped: 0, error: error!.replace(/; run 'burrow doctor'$/, '') } });
     const checks = diagnose(facts);
     expect(check(checks, 'sysctls')).toMatchObject({ status: 'ok', detail: expect.stringContaining('kernel.apparmor_restrict_unprivileged_userns=0') });
-    expect(check(checks, 'user namespace')).toMatchObject({ status: 'fail', fix: expect.stringMatching(/^util-linux 2\.38 or later .*ubuntu-24\.04 runner/) });
+    expect(check(checks, 'user namespace')).toMatchObject({ status: 'fail', fix: 'sudo apt-get install uidmap' });
   });
 
   it('setup: slirp4netns (22.04 has no passt) and the drop-in for systemd 249; no AppArmor profile', () => {

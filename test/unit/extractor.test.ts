@@ -7,6 +7,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseByteSize } from '../../src/config/config.js';
 import { idMapping, unshareArgs } from '../../src/userns/idmap.js';
+import { unshareProgram } from '../../src/util/host-tools.js';
 import { paxRecords, TAR_END, tarArchive, tarEntryBlocks, tarHeader, type TarEntry } from '../helpers/tar-writer.js';
 
 /**
@@ -54,9 +55,9 @@ interface ExtractOptions {
 function extract(archive: Buffer, ceiling: number | bigint = GiB, options: ExtractOptions = {}): Extracted {
   const dir = join(scratch, String(count++));
   mkdirSync(dir);
-  const namespace = options.owners === 'subordinate' ? unshareArgs(SUBORDINATE!) : ['-r'];
+  const namespace = options.owners === 'subordinate' ? [unshareProgram(), ...unshareArgs(SUBORDINATE!)] : ['unshare', '-r'];
   const owners = options.owners === 'subordinate' ? 'mapped' : options.owners ?? 'single';
-  const command = [...(options.limits === undefined ? [] : ['prlimit', ...options.limits, '--']), 'unshare', ...namespace, '--', EXTRACTOR, 'extract', dir, owners, String(ceiling)];
+  const command = [...(options.limits === undefined ? [] : ['prlimit', ...options.limits, '--']), ...namespace, '--', EXTRACTOR, 'extract', dir, owners, String(ceiling)];
   // A hung extractor is killed, so the test fails on its output instead of waiting forever.
   const result = spawnSync(command[0]!, command.slice(1), { input: archive, maxBuffer: 64 * 1024 * 1024, timeout: 30_000 });
   const stdout = result.stdout.toString();
@@ -461,7 +462,7 @@ describe('burrow-unpack against malformed archives', () => {
       for (const name of ['secret', 'sub', 'link']) expect([name, lstatSync(join(dir, 'data', name)).gid]).toEqual([name, root.gid]);
     } finally {
       // Files of subordinate ids: removed inside the namespace.
-      spawnSync('unshare', [...unshareArgs(SUBORDINATE!), '--', 'rm', '-rf', dir]);
+      spawnSync(unshareProgram(), [...unshareArgs(SUBORDINATE!), '--', 'rm', '-rf', dir]);
     }
   });
 

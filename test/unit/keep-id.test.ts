@@ -1,12 +1,13 @@
 import { execa } from 'execa';
+import { unshareProgram } from '../../src/util/host-tools.js';
 import { describe, expect, it } from 'vitest';
 import { idMapping, unshareArgs, type IdMapping } from '../../src/userns/idmap.js';
 import { keepIdCopyOwner, keepIdRanges, parseUserns, type IdRange } from '../../src/userns/keep-id.js';
 
 /*
- * --userns=keep-id's arithmetic: the ranges around the kept id (Podman's), the
- * count util-linux unshare needs to write exactly them, and the copy driver's
- * ownership shift; the first two checked against the kernel's uid_map.
+ * --userns=keep-id's arithmetic: the ranges around the kept id (Podman's) and the
+ * copy driver's ownership shift; the ranges checked against the kernel's uid_map
+ * as burrow-userns has newuidmap write them.
  */
 
 const START = 100000;
@@ -89,9 +90,9 @@ describe('keepIdCopyOwner', () => {
   });
 });
 
-/** The maps unshare writes with burrow's keep-id arguments, read back from the kernel. */
+/** The maps burrow-userns has written with burrow's keep-id arguments, read back from the kernel. */
 async function kernelMaps(mapping: IdMapping): Promise<{ uid: IdRange[]; gid: IdRange[] }> {
-  const result = await execa('unshare', [...unshareArgs(mapping), '--', 'cat', '/proc/self/uid_map', '/proc/self/gid_map'], { reject: false });
+  const result = await execa(unshareProgram(), [...unshareArgs(mapping), '--', 'cat', '/proc/self/uid_map', '/proc/self/gid_map'], { reject: false });
   expect(result.exitCode, result.stderr).toBe(0);
   const lines = result.stdout.trim().split('\n').map((line) => line.trim().split(/\s+/).map(Number)).map(([inner, outer, count]) => ({ inner: inner!, outer: outer!, count: count! }));
   const sort = (ranges: IdRange[]): IdRange[] => [...ranges].sort((a, b) => a.inner - b.inner);
@@ -103,7 +104,7 @@ async function kernelMaps(mapping: IdMapping): Promise<{ uid: IdRange[]; gid: Id
 const own = idMapping();
 const ranges = own.single ? undefined : { uid: own.uidRange!, gid: own.gidRange! };
 
-describe.runIf(ranges !== undefined)('util-linux unshare with keep-id\'s arguments (the kernel\'s uid_map and gid_map)', () => {
+describe.runIf(ranges !== undefined)('burrow-userns with keep-id\'s arguments (the kernel\'s uid_map and gid_map)', () => {
   it.each([0, 1, 1000, 'count - 1', 'count', 'count + 1', 70000])('writes exactly keepIdRanges for kept id %s', async (which) => {
     const count = ranges!.uid.count;
     const kept = typeof which === 'number' ? which : which === 'count - 1' ? count - 1 : which === 'count' ? count : count + 1;
