@@ -123,6 +123,29 @@ static int run_map_tool(const char *tool, pid_t target, const struct map_line *l
   return -1;
 }
 
+/* `burrow setup` installs this program as /usr/local/lib/burrow/<uid>/burrow-userns,
+ * the one path its AppArmor profile lets make user namespaces where the kernel
+ * restricts them. That directory is open to the user's group (mode 0750): on a host
+ * where the group is shared (`users`), the copy refuses everyone but the user it was
+ * installed for. Stops other members of the group from getting unrestricted user
+ * namespaces, for any program, through this copy. */
+static void refuse_other_users_of_copy(void) {
+  static const char prefix[] = "/usr/local/lib/burrow/";
+  char exe[4096];
+  ssize_t length = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  if (length <= 0) return;
+  exe[length] = '\0';
+  if (strncmp(exe, prefix, sizeof prefix - 1) != 0) return;
+  char *end;
+  const char *digits = exe + sizeof prefix - 1;
+  unsigned long owner = strtoul(digits, &end, 10);
+  if (end == digits || *end != '/') return;
+  if (owner != (unsigned long)getuid()) {
+    fprintf(stderr, "burrow-userns: this copy is for uid %lu alone (run 'sudo burrow setup' for your own user)\n", owner);
+    exit(1);
+  }
+}
+
 int main(int argc, char **argv) {
   int flags = CLONE_NEWUSER | CLONE_NEWNS;
   struct map_line uid_lines[MAX_LINES], gid_lines[MAX_LINES];
@@ -131,6 +154,7 @@ int main(int argc, char **argv) {
   unsigned long self_uid = 0, self_gid = 0;
   long set_uid = -1, set_gid = -1;
   int index = 1;
+  refuse_other_users_of_copy();
   for (; index < argc; index++) {
     const char *arg = argv[index];
     if (strcmp(arg, "--") == 0) {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
-import { HOST_PATHS, planAppArmor, planAppArmorUndo, PROFILE_NAME, profileText, readCgroupMounts, type HostPaths, type SetupUser } from '../../src/setup/index.js';
+import { HOST_PATHS, helperSource, planAppArmor, planAppArmorUndo, PROFILE_NAME, profileText, readCgroupMounts, type HostPaths, type SetupUser } from '../../src/setup/index.js';
 import { BURROW_LIBEXEC } from '../../src/util/host-tools.js';
 import { BURROW_BIN, expectOneLineError, run, sandbox } from '../helpers/cli.js';
 
@@ -99,7 +99,7 @@ describe.skipIf(!isRoot || hierarchies.length === 0)('burrow setup as root on th
  * user cannot run it.
  */
 describe.skipIf(!isRoot)('burrow setup\'s AppArmor helper as root (simulation: the restriction read from a tree)', () => {
-  const helper = `${BURROW_LIBEXEC}/${NOBODY_UID}/unshare`;
+  const helper = `${BURROW_LIBEXEC}/${NOBODY_UID}/burrow-userns`;
   const tree = mkdtempSync(join(tmpdir(), 'burrow-apparmor-host-'));
   const paths: HostPaths = { ...HOST_PATHS, procSys: join(tree, 'proc/sys'), securityfs: join(tree, 'security'), apparmorDir: join(tree, 'apparmor.d'), stateDir: join(tree, 'state') };
   mkdirSync(join(tree, 'proc/sys/kernel'), { recursive: true });
@@ -115,7 +115,7 @@ describe.skipIf(!isRoot)('burrow setup\'s AppArmor helper as root (simulation: t
     rmSync(tree, { recursive: true, force: true });
   });
 
-  it.skipIf(existsSync(helper))('installs a root-owned copy of unshare only nobody can run, and the profile; a second run has nothing to do', async () => {
+  it.skipIf(existsSync(helper))('installs a root-owned copy of burrow-userns only nobody can run, and the profile; a second run has nothing to do', async () => {
     const plan = planAppArmor(nobody, { paths, exec });
     for (const step of plan.steps) await step.run();
     expect(ran).toEqual([expect.stringMatching(new RegExp(`^(/usr)?/sbin/apparmor_parser -r ${join(tree, 'apparmor.d/burrow')}$`))]);
@@ -123,7 +123,7 @@ describe.skipIf(!isRoot)('burrow setup\'s AppArmor helper as root (simulation: t
     expect([dir.uid, dir.gid, dir.mode & 0o7777]).toEqual([0, 65534, 0o750]);
     const copy = statSync(helper);
     expect([copy.uid, copy.gid, copy.mode & 0o7777]).toEqual([0, 0, 0o755]);
-    expect(readFileSync(helper).equals(readFileSync('/usr/bin/unshare'))).toBe(true);
+    expect(readFileSync(helper).equals(readFileSync(helperSource()))).toBe(true);
     expect(readFileSync(join(tree, 'apparmor.d/burrow'), 'utf8')).toBe(profileText());
     // The kernel now lists the profile (simulated): nothing left to do.
     writeFileSync(join(tree, 'security/apparmor/profiles'), `${PROFILE_NAME} (unconfined)\n`);
@@ -140,6 +140,10 @@ describe.skipIf(!isRoot)('burrow setup\'s AppArmor helper as root (simulation: t
     const other = await execa('runuser', ['-u', 'daemon', '--', helper, '--user', 'true'], { reject: false });
     expect(other.exitCode).not.toBe(0);
     expect(String(other.stderr)).toMatch(/Permission denied/);
+    // One who can reach it (its directory is open to nobody's group; root here) is refused by the copy itself.
+    const reached = await execa(helper, ['--self-map', '0', '0', '--', '/bin/true'], { reject: false });
+    expect(reached.exitCode).toBe(1);
+    expect(String(reached.stderr)).toBe(`burrow-userns: this copy is for uid ${NOBODY_UID} alone (run 'sudo burrow setup' for your own user)`);
   });
 
   it('--undo takes the copy away (and the directory, when no other user has one)', async () => {
