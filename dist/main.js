@@ -29568,8 +29568,21 @@ var init_execa = __esm({
   }
 });
 
+// src/util/native.ts
+import { existsSync as existsSync2 } from "node:fs";
+import { fileURLToPath as fileURLToPath3 } from "node:url";
+function nativeBinary(name) {
+  const beside = fileURLToPath3(new URL(`../native/${name}`, __burrowModuleUrl));
+  return existsSync2(beside) ? beside : fileURLToPath3(new URL(`../../build/native/${name}`, __burrowModuleUrl));
+}
+var init_native2 = __esm({
+  "src/util/native.ts"() {
+    "use strict";
+  }
+});
+
 // src/util/host-tools.ts
-import { accessSync, constants as constants6, existsSync as existsSync2 } from "node:fs";
+import { accessSync, constants as constants6, existsSync as existsSync3 } from "node:fs";
 import { basename as basename3 } from "node:path";
 function notInstalled(program) {
   const name = basename3(program);
@@ -29578,25 +29591,26 @@ function notInstalled(program) {
   return found === void 0 ? where2 : `${where2} (Debian/Ubuntu: apt-get install ${found})`;
 }
 function onPath(program) {
-  if (program.includes("/")) return existsSync2(program);
-  return (process.env.PATH || DEFAULT_HOST_PATH).split(":").some((dir) => dir !== "" && existsSync2(`${dir}/${program}`));
+  if (program.includes("/")) return existsSync3(program);
+  return (process.env.PATH || DEFAULT_HOST_PATH).split(":").some((dir) => dir !== "" && existsSync3(`${dir}/${program}`));
 }
 function unshareProgram() {
   if (userNamespaceHelper === void 0) {
-    const own = `${BURROW_LIBEXEC}/${process.getuid?.() ?? 0}/unshare`;
+    const own = `${BURROW_LIBEXEC}/${process.getuid?.() ?? 0}/${USERNS_HELPER}`;
     try {
       accessSync(own, constants6.X_OK);
       userNamespaceHelper = own;
     } catch {
-      userNamespaceHelper = "unshare";
+      userNamespaceHelper = nativeBinary(USERNS_HELPER);
     }
   }
   return userNamespaceHelper;
 }
-var DEFAULT_HOST_PATH, PACKAGES, RUN_DOCTOR, BURROW_LIBEXEC, userNamespaceHelper;
+var DEFAULT_HOST_PATH, PACKAGES, RUN_DOCTOR, BURROW_LIBEXEC, USERNS_HELPER, userNamespaceHelper;
 var init_host_tools = __esm({
   "src/util/host-tools.ts"() {
     "use strict";
+    init_native2();
     DEFAULT_HOST_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
     PACKAGES = {
       unshare: "util-linux",
@@ -29616,6 +29630,7 @@ var init_host_tools = __esm({
     };
     RUN_DOCTOR = "run 'burrow doctor'";
     BURROW_LIBEXEC = "/usr/local/lib/burrow";
+    USERNS_HELPER = "burrow-userns";
   }
 });
 
@@ -29697,7 +29712,7 @@ __export(config_exports, {
   loadConfig: () => loadConfig,
   parseByteSize: () => parseByteSize
 });
-import { existsSync as existsSync4, readFileSync as readFileSync4 } from "node:fs";
+import { existsSync as existsSync5, readFileSync as readFileSync4 } from "node:fs";
 import { join as join5 } from "node:path";
 function parseByteSize(value2) {
   if (typeof value2 === "number") return Number.isSafeInteger(value2) && value2 > 0 ? value2 : void 0;
@@ -29733,7 +29748,7 @@ function positiveNumber(path17, key, value2, fallback) {
 function loadConfig(env = process.env) {
   const path17 = configPath(env);
   let raw = {};
-  if (existsSync4(path17)) {
+  if (existsSync5(path17)) {
     try {
       raw = JSON.parse(readFileSync4(path17, "utf8"));
     } catch (error2) {
@@ -29900,7 +29915,7 @@ var init_digest = __esm({
 });
 
 // src/store/layout.ts
-import { chmodSync, existsSync as existsSync5, mkdirSync as mkdirSync2, writeFileSync as writeFileSync3 } from "node:fs";
+import { chmodSync, existsSync as existsSync6, mkdirSync as mkdirSync2, writeFileSync as writeFileSync3 } from "node:fs";
 import { join as join7, resolve as resolve2 } from "node:path";
 function defaultStoreRoot(env = process.env) {
   if (env.BURROW_ROOT !== void 0 && env.BURROW_ROOT !== "") return resolve2(env.BURROW_ROOT);
@@ -29933,7 +29948,7 @@ function ensureLayout(paths) {
       chmodSync(paths.root, 448);
     } catch {
     }
-    if (existsSync5(join7(paths.root, "oci-layout"))) return;
+    if (existsSync6(join7(paths.root, "oci-layout"))) return;
     for (const dir of [join7(paths.blobs, "sha256"), paths.tmp, paths.locks, paths.pulls]) mkdirSync2(dir, { recursive: true, mode: 448 });
     writeFileSync3(join7(paths.root, "oci-layout"), JSON.stringify({ imageLayoutVersion: "1.0.0" }));
   } catch (error2) {
@@ -29998,7 +30013,7 @@ var init_atomic = __esm({
 });
 
 // src/store/records.ts
-import { existsSync as existsSync6, readFileSync as readFileSync5 } from "node:fs";
+import { existsSync as existsSync7, readFileSync as readFileSync5 } from "node:fs";
 import { join as join9 } from "node:path";
 function toRecord(descriptor) {
   const name = descriptor.annotations?.[REF_NAME];
@@ -30020,7 +30035,7 @@ function toDescriptor(record) {
   return descriptor;
 }
 function readRecords(paths) {
-  if (!existsSync6(paths.index)) return [];
+  if (!existsSync7(paths.index)) return [];
   let parsed;
   try {
     parsed = JSON.parse(readFileSync5(paths.index, "utf8"));
@@ -30200,7 +30215,7 @@ __export(blobs_exports, {
   putBlob: () => putBlob,
   stageBlobs: () => stageBlobs
 });
-import { createReadStream as createReadStream2, createWriteStream as createWriteStream2, existsSync as existsSync7, renameSync as renameSync3, rmSync as rmSync3, statSync as statSync3, truncateSync, mkdirSync as mkdirSync3 } from "node:fs";
+import { createReadStream as createReadStream2, createWriteStream as createWriteStream2, existsSync as existsSync8, renameSync as renameSync3, rmSync as rmSync3, statSync as statSync3, truncateSync, mkdirSync as mkdirSync3 } from "node:fs";
 import { open as open2 } from "node:fs/promises";
 import { dirname as dirname6, join as join11 } from "node:path";
 import { Transform as Transform2 } from "node:stream";
@@ -30216,7 +30231,7 @@ function lockPath(paths, digest) {
 function putBlob(paths, digest, bytes) {
   checkDigest(digest, bytes);
   const target = blobPath(paths, digest);
-  if (existsSync7(target)) return;
+  if (existsSync8(target)) return;
   mkdirSync3(dirname6(target), { recursive: true });
   writeFileAtomic(target, bytes);
 }
@@ -30228,7 +30243,7 @@ function checkDigest(digest, bytes) {
 }
 async function stageBlobs(paths, blobs) {
   for (const [digest, bytes] of blobs) checkDigest(digest, bytes);
-  const wanted = blobs.filter(([digest]) => !existsSync7(blobPath(paths, digest)));
+  const wanted = blobs.filter(([digest]) => !existsSync8(blobPath(paths, digest)));
   if (wanted.length === 0) return { commit: () => {
   }, discard: () => {
   } };
@@ -30272,21 +30287,21 @@ async function hashExisting(path17, hash) {
 }
 async function ingestBlob(paths, digest, size, source, options = {}) {
   const target = blobPath(paths, digest);
-  if (existsSync7(target)) {
+  if (existsSync8(target)) {
     options.onEvent?.({ kind: "exists" });
     return "exists";
   }
   const lock = await acquireLock(lockPath(paths, digest), {
     signal: options.signal,
     onWait: () => options.onEvent?.({ kind: "waiting" }),
-    shouldStop: () => existsSync7(target)
+    shouldStop: () => existsSync8(target)
   });
   if (lock === void 0) {
     options.onEvent?.({ kind: "exists" });
     return "exists";
   }
   try {
-    if (existsSync7(target)) {
+    if (existsSync8(target)) {
       options.onEvent?.({ kind: "exists" });
       return "exists";
     }
@@ -30335,7 +30350,7 @@ async function downloadOnce(paths, digest, size, source, options, resume, askTee
   let offset = 0;
   try {
     mkdirSync3(paths.tmp, { recursive: true });
-    offset = existsSync7(partial) ? statSync3(partial).size : 0;
+    offset = existsSync8(partial) ? statSync3(partial).size : 0;
     if (offset > size) {
       truncateSync(partial, 0);
       offset = 0;
@@ -30478,7 +30493,7 @@ var init_blobs = __esm({
 });
 
 // src/store/store.ts
-import { existsSync as existsSync8, readFileSync as readFileSync7 } from "node:fs";
+import { existsSync as existsSync9, readFileSync as readFileSync7 } from "node:fs";
 import { join as join12 } from "node:path";
 var Store;
 var init_store = __esm({
@@ -30502,7 +30517,7 @@ var init_store = __esm({
         return blobPath(this.paths, digest);
       }
       hasBlob(digest) {
-        return existsSync8(this.blobPath(digest));
+        return existsSync9(this.blobPath(digest));
       }
       readBlob(digest) {
         try {
@@ -31407,7 +31422,7 @@ var init_auth2 = __esm({
 });
 
 // src/registry/certs.ts
-import { existsSync as existsSync9, readdirSync as readdirSync2, readFileSync as readFileSync9 } from "node:fs";
+import { existsSync as existsSync10, readdirSync as readdirSync2, readFileSync as readFileSync9 } from "node:fs";
 import { join as join13 } from "node:path";
 function certsDirRoots(env = process.env) {
   const home = homeForLookups(env);
@@ -31417,7 +31432,7 @@ function findCertsDir(host, roots = certsDirRoots()) {
   if (host === "" || host.includes("/") || host === "." || host === "..") return void 0;
   for (const root of roots) {
     const dir = join13(root, host);
-    if (existsSync9(dir)) return dir;
+    if (existsSync10(dir)) return dir;
   }
   return void 0;
 }
@@ -31720,7 +31735,7 @@ var init_client = __esm({
 });
 
 // src/registry/credentials.ts
-import { existsSync as existsSync10, mkdirSync as mkdirSync4, readFileSync as readFileSync10 } from "node:fs";
+import { existsSync as existsSync11, mkdirSync as mkdirSync4, readFileSync as readFileSync10 } from "node:fs";
 import { dirname as dirname7, join as join14 } from "node:path";
 function dockerConfigPath(env = process.env) {
   const dir = env.DOCKER_CONFIG !== void 0 && env.DOCKER_CONFIG !== "" ? env.DOCKER_CONFIG : join14(homeForLookups(env), ".docker");
@@ -31735,7 +31750,7 @@ function hostOfKey(key) {
   return DOCKER_HUB_ALIASES.has(host) ? DOCKER_HUB_DOMAIN : host;
 }
 function readDockerConfig(path17 = dockerConfigPath()) {
-  if (!existsSync10(path17)) return {};
+  if (!existsSync11(path17)) return {};
   try {
     return JSON.parse(readFileSync10(path17, "utf8"));
   } catch (error2) {
@@ -34517,7 +34532,7 @@ var init_seccomp = __esm({
 // src/sandbox/seccomp-filter.ts
 import { readFileSync as readFileSync12 } from "node:fs";
 import { release as release2 } from "node:os";
-import { fileURLToPath as fileURLToPath4 } from "node:url";
+import { fileURLToPath as fileURLToPath5 } from "node:url";
 async function containerSeccompFilter(choice, capabilities) {
   if (choice.kind === "unconfined") return void 0;
   const arch2 = hostSeccompArch();
@@ -34526,7 +34541,7 @@ async function containerSeccompFilter(choice, capabilities) {
   }
   if (choice.kind === "default" && sameSet(capabilities, DEFAULT_CAPABILITIES) && kernelAtLeast(release2(), PREBUILT_KERNEL)) {
     try {
-      return readFileSync12(fileURLToPath4(new URL(`../seccomp/${prebuiltFilterName(arch2)}`, __burrowModuleUrl)));
+      return readFileSync12(fileURLToPath5(new URL(`../seccomp/${prebuiltFilterName(arch2)}`, __burrowModuleUrl)));
     } catch {
     }
   }
@@ -34655,22 +34670,25 @@ function userNamespaceFailure(output) {
   return why === void 0 ? void 0 : `${why}; ${RUN_DOCTOR}`;
 }
 function failureReason(output) {
-  if (/unrecognized option '--map-(users?|groups?)\b/.test(output)) {
-    return "util-linux's unshare is older than 2.38 (it has no --map-users): install util-linux 2.38 or later (Debian 12, Ubuntu 24.04)";
-  }
   if (/unshare failed: No space left on device/.test(output)) {
     return `cannot create a user namespace: this user has as many as user.max_user_namespaces allows; ${RAISE_MAX}`;
   }
+  const restricted = sysctl("kernel/apparmor_restrict_unprivileged_userns") === "1";
   if (/unshare failed: Operation not permitted/.test(output)) {
-    if (sysctl("kernel/apparmor_restrict_unprivileged_userns") === "1") {
-      return "cannot create a user namespace: AppArmor restricts them for unprivileged programs (kernel.apparmor_restrict_unprivileged_userns=1, Ubuntu 24.04 and later): 'sudo burrow setup' allows them for burrow's own helper alone";
-    }
+    if (restricted) return APPARMOR;
     return "cannot create a user namespace: the kernel refused it (Operation not permitted): unprivileged user namespaces are disabled here, or burrow runs in a container that forbids them";
+  }
+  if (restricted && /(write \/proc\/self\/[ug]id_map failed|write to [ug]id_map failed): Operation not permitted/.test(output)) return APPARMOR;
+  const missing = /cannot run (new[ug]idmap): (.*)/.exec(output);
+  if (missing !== null) {
+    return `cannot run ${missing[1]} (${missing[2].trim()}): newuidmap and newgidmap map burrow's user namespace (Debian/Ubuntu: apt-get install uidmap)`;
   }
   const idmap = /new[ug]idmap: (.*)/.exec(output);
   if (idmap !== null) {
     return `newuidmap/newgidmap refused the id mapping (${idmap[1].trim()}): check your ranges in /etc/subuid and /etc/subgid, and that newuidmap and newgidmap are setuid root (Debian/Ubuntu: apt-get install --reinstall uidmap)`;
   }
+  const own = /burrow-userns: (write \/proc\/self\/\w+ failed: .*)/.exec(output);
+  if (own !== null) return `cannot map burrow's user namespace (${own[1].trim()})`;
   return void 0;
 }
 function assertUserNamespacesAllowed() {
@@ -34684,20 +34702,26 @@ function assertUserNamespacesAllowed() {
   if (refusal !== void 0) throw new BurrowError("NO_DRIVER", `${refusal}; ${RUN_DOCTOR}`);
   checked = true;
 }
-var RAISE_MAX, checked;
+var RAISE_MAX, APPARMOR, checked;
 var init_failure = __esm({
   "src/userns/failure.ts"() {
     "use strict";
     init_errors();
     init_host_tools();
     RAISE_MAX = "as root: sysctl -w user.max_user_namespaces=28633";
+    APPARMOR = "cannot create a user namespace: AppArmor restricts them for unprivileged programs (kernel.apparmor_restrict_unprivileged_userns=1, Ubuntu 24.04 and later): 'sudo burrow setup' allows them for burrow's own helper alone";
     checked = false;
   }
 });
 
 // src/userns/keep-id.ts
-function keepIdUnshareCount(kept, count2) {
-  return kept <= count2 ? count2 + 1 : count2;
+function keepIdRanges(kept, caller, start2, count2) {
+  const below = Math.min(kept, count2);
+  const ranges = [];
+  if (below > 0) ranges.push({ inner: 0, outer: start2, count: below });
+  ranges.push({ inner: kept, outer: caller, count: 1 });
+  if (count2 > below) ranges.push({ inner: kept + 1, outer: start2 + below, count: count2 - below });
+  return ranges;
 }
 var init_keep_id = __esm({
   "src/userns/keep-id.ts"() {
@@ -34707,10 +34731,10 @@ var init_keep_id = __esm({
 });
 
 // src/userns/idmap.ts
-import { existsSync as existsSync11, readFileSync as readFileSync14 } from "node:fs";
+import { existsSync as existsSync12, readFileSync as readFileSync14 } from "node:fs";
 import { userInfo as userInfo2 } from "node:os";
 function findRange(file, name, id) {
-  if (!existsSync11(file)) return void 0;
+  if (!existsSync12(file)) return void 0;
   for (const line of readFileSync14(file, "utf8").split("\n")) {
     const [owner, start2, count2] = line.trim().split(":");
     if (owner === void 0 || start2 === void 0 || count2 === void 0) continue;
@@ -34745,26 +34769,24 @@ function defaultIdMapping(mapping) {
   const { keepId: _keepId, ...rest } = mapping;
   return rest;
 }
+function idMapLines(mapping) {
+  if (mapping.single) return { uid: [], gid: [] };
+  const uids = mapping.uidRange;
+  const gids = mapping.gidRange;
+  const uid = process.getuid?.() ?? 0;
+  const gid = process.getgid?.() ?? 0;
+  const kept = mapping.keepId ?? { uid: 0, gid: 0 };
+  return { uid: keepIdRanges(kept.uid, uid, uids.start, uids.count), gid: keepIdRanges(kept.gid, gid, gids.start, gids.count) };
+}
 function unshareArgs(mapping) {
   assertUserNamespacesAllowed();
-  const { keepId } = mapping;
-  if (keepId !== void 0 && !mapping.single) {
-    const uids = mapping.uidRange;
-    const gids = mapping.gidRange;
-    return [
-      "--user",
-      "--mount",
-      `--map-user=${keepId.uid}`,
-      `--map-group=${keepId.gid}`,
-      `--map-users=${uids.start},0,${keepIdUnshareCount(keepId.uid, uids.count)}`,
-      `--map-groups=${gids.start},0,${keepIdUnshareCount(keepId.gid, gids.count)}`,
-      "--setuid=0",
-      "--setgid=0"
-    ];
-  }
-  const base = ["--user", "--mount", "--map-user=0", "--map-group=0"];
-  if (mapping.single) return base;
-  return [...base, `--map-users=${mapping.uidRange.start},1,${mapping.uidRange.count}`, `--map-groups=${mapping.gidRange.start},1,${mapping.gidRange.count}`];
+  if (mapping.single) return ["--self-map", "0", "0"];
+  const lines = idMapLines(mapping);
+  const args = [];
+  for (const line of lines.uid) args.push("--uid-map", `${line.inner}:${line.outer}:${line.count}`);
+  for (const line of lines.gid) args.push("--gid-map", `${line.inner}:${line.outer}:${line.count}`);
+  if (mapping.keepId !== void 0) args.push("--setuid", "0", "--setgid", "0");
+  return args;
 }
 var init_idmap = __esm({
   "src/userns/idmap.ts"() {
@@ -34777,9 +34799,9 @@ var init_idmap = __esm({
 });
 
 // src/unpack/inflate.ts
-import { existsSync as existsSync12, readFileSync as readFileSync15 } from "node:fs";
+import { existsSync as existsSync13, readFileSync as readFileSync15 } from "node:fs";
 import { join as join17 } from "node:path";
-import { fileURLToPath as fileURLToPath5 } from "node:url";
+import { fileURLToPath as fileURLToPath6 } from "node:url";
 function inflaterArgs(compression, ceiling) {
   const build = readBuild();
   if (build.gzip === null || compression === "zstd" && !build.zstd) return void 0;
@@ -34787,7 +34809,7 @@ function inflaterArgs(compression, ceiling) {
 }
 function inflaterBinary() {
   const build = readBuild();
-  if (build.fallback !== void 0 && !(build.needs ?? []).every((library) => existsSync12(library))) return join17(NATIVE, build.fallback);
+  if (build.fallback !== void 0 && !(build.needs ?? []).every((library) => existsSync13(library))) return join17(NATIVE, build.fallback);
   return INFLATER_BINARY;
 }
 function readBuild() {
@@ -34814,15 +34836,15 @@ var NATIVE, INFLATER_BINARY, INFLATER_BUILD, INFLATER_EXIT, built;
 var init_inflate = __esm({
   "src/unpack/inflate.ts"() {
     "use strict";
-    NATIVE = fileURLToPath5(new URL("../native/", __burrowModuleUrl));
+    NATIVE = fileURLToPath6(new URL("../native/", __burrowModuleUrl));
     INFLATER_BINARY = join17(NATIVE, "burrow-inflate");
-    INFLATER_BUILD = fileURLToPath5(new URL("../native/inflate.json", __burrowModuleUrl));
+    INFLATER_BUILD = fileURLToPath6(new URL("../native/inflate.json", __burrowModuleUrl));
     INFLATER_EXIT = { invalid: 1, ceiling: 2, closed: 3, system: 4 };
   }
 });
 
 // src/unpack/summary.ts
-import { fileURLToPath as fileURLToPath6 } from "node:url";
+import { fileURLToPath as fileURLToPath7 } from "node:url";
 var EXTRACTOR_BINARY;
 var init_summary2 = __esm({
   "src/unpack/summary.ts"() {
@@ -34832,7 +34854,7 @@ var init_summary2 = __esm({
     init_idmap();
     init_host_tools();
     init_spawn();
-    EXTRACTOR_BINARY = fileURLToPath6(new URL("../native/burrow-unpack", __burrowModuleUrl));
+    EXTRACTOR_BINARY = fileURLToPath7(new URL("../native/burrow-unpack", __burrowModuleUrl));
   }
 });
 
@@ -34857,10 +34879,10 @@ var init_limits = __esm({
 });
 
 // src/unpack/remove.ts
-import { existsSync as existsSync13, rmSync as rmSync4 } from "node:fs";
+import { existsSync as existsSync14, rmSync as rmSync4 } from "node:fs";
 async function removeAllInUserNamespace(paths, mapping) {
   const left = paths.filter((path17) => {
-    if (!existsSync13(path17)) return false;
+    if (!existsSync14(path17)) return false;
     try {
       rmSync4(path17, { recursive: true, force: true });
       return false;
@@ -34870,7 +34892,7 @@ async function removeAllInUserNamespace(paths, mapping) {
   });
   if (left.length === 0) return;
   const result = await runToEnd(unshareProgram(), [...unshareArgs(mapping), "--", "rm", "-rf", "--one-file-system", "--", ...left], { ownGroup: true });
-  const still = left.filter((path17) => existsSync13(path17));
+  const still = left.filter((path17) => existsSync14(path17));
   if (result.exitCode !== 0 && still.length > 0) {
     throw new BurrowError("IO", `cannot remove ${still[0]}${still.length > 1 ? ` and ${still.length - 1} more` : ""}: ${userNamespaceFailure(result.stderr) ?? (result.stderr.trim().split("\n")[0] || result.error?.message)}`);
   }
@@ -35622,7 +35644,7 @@ __export(layer_exports, {
   unpackLayer: () => unpackLayer
 });
 import { createHash as createHash3 } from "node:crypto";
-import { closeSync as closeSync4, createReadStream as createReadStream3, existsSync as existsSync14, mkdirSync as mkdirSync5, openSync as openSync4, renameSync as renameSync4, rmSync as rmSync5 } from "node:fs";
+import { closeSync as closeSync4, createReadStream as createReadStream3, existsSync as existsSync15, mkdirSync as mkdirSync5, openSync as openSync4, renameSync as renameSync4, rmSync as rmSync5 } from "node:fs";
 import { constants as constants7 } from "node:os";
 import { join as join18 } from "node:path";
 import { PassThrough as PassThrough2, Transform as Transform5 } from "node:stream";
@@ -35717,7 +35739,7 @@ function splitLaunch(finished7, lines) {
   if (extractor === void 0) return { inflated, outcome: void 0 };
   const outcome = { exitCode: extractor.exitCode ?? null, signal: extractor.signal === void 0 ? null : signalName(extractor.signal), stdout: finished7.stdout, stderr: finished7.stderr };
   if (extractor.error !== void 0) {
-    outcome.error = Object.assign(new Error(extractor.error === "ENOENT" ? notInstalled("unshare") : `cannot start unshare (${extractor.error})`), { code: extractor.error });
+    outcome.error = Object.assign(new Error(extractor.error === "ENOENT" ? `${notInstalled("unshare")}; ${RUN_DOCTOR}` : `cannot start unshare (${extractor.error})`), { code: extractor.error });
   }
   return { inflated, outcome };
 }
@@ -35778,15 +35800,15 @@ function startStreamedExtraction(store, blob, diffId, mapping, ceiling, notes) {
 }
 async function claimLayer(store, diffId, wait) {
   const final = layerPath(store, diffId);
-  if (existsSync14(final)) return void 0;
+  if (existsSync15(final)) return void 0;
   let busy = false;
   const lock = await acquireLock(join18(store.paths.locks, `layer-${diffId.replace(":", "-")}.lock`), {
     onWait: () => {
       busy = true;
     },
-    shouldStop: () => existsSync14(final) || busy && !wait
+    shouldStop: () => existsSync15(final) || busy && !wait
   });
-  if (lock === void 0 || existsSync14(final)) {
+  if (lock === void 0 || existsSync15(final)) {
     lock?.release();
     return void 0;
   }
@@ -35881,7 +35903,6 @@ var init_layer = __esm({
   "src/unpack/layer.ts"() {
     "use strict";
     init_spawn();
-    init_host_tools();
     init_trace();
     init_errors();
     init_media_types();
@@ -35902,11 +35923,11 @@ var init_layer = __esm({
 });
 
 // src/unpack/unpack.ts
-import { existsSync as existsSync15, mkdirSync as mkdirSync6 } from "node:fs";
+import { existsSync as existsSync16, mkdirSync as mkdirSync6 } from "node:fs";
 async function ensureLayers(store, image, mapping, onNote = () => {
 }, options = {}) {
   const paths = image.config.rootfs.diff_ids.map((diffId) => layerPath(store, diffId));
-  if (paths.every((path17) => existsSync15(path17))) return paths;
+  if (paths.every((path17) => existsSync16(path17))) return paths;
   mkdirSync6(layersDir(store), { recursive: true });
   const ceiling = options.maxLayerSize ?? (await Promise.resolve().then(() => (init_config(), config_exports))).loadConfig().maxLayerSize;
   const { unpackLayer: unpackLayer2 } = await Promise.resolve().then(() => (init_layer(), layer_exports));
@@ -36057,7 +36078,7 @@ var init_lockfile = __esm({
 });
 
 // src/container/record.ts
-import { existsSync as existsSync16, readdirSync as readdirSync4, readFileSync as readFileSync17 } from "node:fs";
+import { existsSync as existsSync17, readdirSync as readdirSync4, readFileSync as readFileSync17 } from "node:fs";
 import { join as join20 } from "node:path";
 function containersDir(store) {
   return store.paths.containers;
@@ -36093,7 +36114,7 @@ function writeNamedRecord(store, record, name) {
   });
 }
 function listRecords(store) {
-  if (!existsSync16(store.paths.containers)) return [];
+  if (!existsSync17(store.paths.containers)) return [];
   return readdirSync4(store.paths.containers).map((id) => readRecord(store, id)).filter((record) => record !== void 0);
 }
 function findContainer(store, query) {
@@ -36412,7 +36433,7 @@ var init_user = __esm({
 });
 
 // src/container/volumes.ts
-import { existsSync as existsSync17, mkdirSync as mkdirSync8, readdirSync as readdirSync5, readFileSync as readFileSync19 } from "node:fs";
+import { existsSync as existsSync18, mkdirSync as mkdirSync8, readdirSync as readdirSync5, readFileSync as readFileSync19 } from "node:fs";
 import { join as join22 } from "node:path";
 function volumesDir(store) {
   return join22(store.root, "volumes");
@@ -36449,7 +36470,7 @@ var init_volumes = __esm({
 });
 
 // src/network/records.ts
-import { existsSync as existsSync18, mkdirSync as mkdirSync9, readdirSync as readdirSync6, readFileSync as readFileSync20, rmSync as rmSync6 } from "node:fs";
+import { existsSync as existsSync19, mkdirSync as mkdirSync9, readdirSync as readdirSync6, readFileSync as readFileSync20, rmSync as rmSync6 } from "node:fs";
 import { join as join23 } from "node:path";
 function networksDir(store) {
   return join23(store.root, "networks");
@@ -36527,7 +36548,7 @@ function readNetwork(store, id) {
   }
 }
 function listNetworks(store) {
-  if (!existsSync18(networksDir(store))) return [];
+  if (!existsSync19(networksDir(store))) return [];
   return readdirSync6(networksDir(store)).filter((entry) => entry.endsWith(".json")).map((entry) => readNetwork(store, entry.slice(0, -".json".length))).filter((record) => record !== void 0).sort((a2, b) => a2.created.localeCompare(b.created));
 }
 function findNetwork(store, nameOrId) {
@@ -36580,7 +36601,7 @@ function readLeases(store, id) {
   }
 }
 function containerExists(store, containerId) {
-  return existsSync18(join23(store.paths.containers, containerId));
+  return existsSync19(join23(store.paths.containers, containerId));
 }
 function liveLeases(store, id) {
   return Object.fromEntries(Object.entries(readLeases(store, id)).filter(([containerId]) => containerExists(store, containerId)));
@@ -36594,7 +36615,7 @@ function joinNetwork(store, network, containerId, aliases, mac) {
   const bad = aliases.find((alias) => !NETWORK_NAME.test(alias));
   if (bad !== void 0) throw new BurrowError("INVALID_ARGUMENT", `invalid network alias "${bad}": use [a-zA-Z0-9][a-zA-Z0-9_.-]*`);
   return withLockFileSync(networkLock(store, network.id), () => {
-    if (!existsSync18(recordPath(store, network.id))) throw new BurrowError("NOT_FOUND", `no such network: ${network.name}`);
+    if (!existsSync19(recordPath(store, network.id))) throw new BurrowError("NOT_FOUND", `no such network: ${network.name}`);
     const leases = liveLeases(store, network.id);
     const taken = new Set(Object.entries(leases).filter(([owner]) => owner !== containerId).map(([, lease2]) => lease2.address));
     const own = leases[containerId];
@@ -37413,7 +37434,7 @@ var init_types = __esm({
 });
 
 // src/cgroup/limits-files.ts
-import { existsSync as existsSync19, readFileSync as readFileSync24, writeFileSync as writeFileSync6 } from "node:fs";
+import { existsSync as existsSync20, readFileSync as readFileSync24, writeFileSync as writeFileSync6 } from "node:fs";
 import { join as join26 } from "node:path";
 function sharesToWeight(shares) {
   return Math.floor(1 + (shares - 2) * 9999 / 262142);
@@ -37492,13 +37513,13 @@ function readV1State(memoryDir, blkioDir) {
   let currentMemory = Infinity;
   let swapAccounting = false;
   if (memoryDir !== void 0) {
-    swapAccounting = existsSync19(join26(memoryDir, "memory.memsw.limit_in_bytes"));
+    swapAccounting = existsSync20(join26(memoryDir, "memory.memsw.limit_in_bytes"));
     try {
       currentMemory = v1Bytes(readFileSync24(join26(memoryDir, "memory.limit_in_bytes"), "utf8")) ?? Infinity;
     } catch {
     }
   }
-  const bfq = blkioDir !== void 0 && !existsSync19(join26(blkioDir, "blkio.weight")) && existsSync19(join26(blkioDir, "blkio.bfq.weight"));
+  const bfq = blkioDir !== void 0 && !existsSync20(join26(blkioDir, "blkio.weight")) && existsSync20(join26(blkioDir, "blkio.bfq.weight"));
   return { swapAccounting, currentMemory, blkioWeightFile: bfq ? "blkio.bfq.weight" : "blkio.weight" };
 }
 function writeLimit(dir, write) {
@@ -37522,7 +37543,7 @@ var init_limits_files = __esm({
 });
 
 // src/cgroup/delegated-v2.ts
-import { existsSync as existsSync20, mkdirSync as mkdirSync10, readFileSync as readFileSync25, rmdirSync, writeFileSync as writeFileSync7 } from "node:fs";
+import { existsSync as existsSync21, mkdirSync as mkdirSync10, readFileSync as readFileSync25, rmdirSync, writeFileSync as writeFileSync7 } from "node:fs";
 import { basename as basename6, dirname as dirname9, join as join27 } from "node:path";
 function readWords(path17) {
   try {
@@ -37540,7 +37561,7 @@ function isDelegated(dir) {
 function v2Controllers(dir) {
   const available = readWords(join27(dir, "cgroup.controllers"));
   const controllers = V2_RESOURCES.filter((name) => available.includes(name));
-  if (existsSync20(join27(dir, "cgroup.freeze"))) controllers.push("freezer");
+  if (existsSync21(join27(dir, "cgroup.freeze"))) controllers.push("freezer");
   return controllers;
 }
 function emptyIntoLeaf(parent) {
@@ -37579,11 +37600,11 @@ function containerDirV2(parent, id) {
   return join27(parent, `${CONTAINER_PREFIX}${id.slice(0, 12)}`);
 }
 function ioBfq(dir) {
-  return !existsSync20(join27(dir, "io.weight")) && existsSync20(join27(dir, "io.bfq.weight"));
+  return !existsSync21(join27(dir, "io.weight")) && existsSync21(join27(dir, "io.bfq.weight"));
 }
 function writeV2Limits(dir, limits) {
   for (const write of v2Writes(limits, ioBfq(dir))) {
-    if (write.file === "memory.swap.max" && !existsSync20(join27(dir, write.file))) continue;
+    if (write.file === "memory.swap.max" && !existsSync21(join27(dir, write.file))) continue;
     writeLimit(dir, write);
   }
 }
@@ -37622,7 +37643,7 @@ var init_delegated_v2 = __esm({
 });
 
 // src/cgroup/delegated-v1.ts
-import { existsSync as existsSync21, mkdirSync as mkdirSync11, readFileSync as readFileSync26, rmdirSync as rmdirSync2, writeFileSync as writeFileSync8 } from "node:fs";
+import { existsSync as existsSync22, mkdirSync as mkdirSync11, readFileSync as readFileSync26, rmdirSync as rmdirSync2, writeFileSync as writeFileSync8 } from "node:fs";
 import { dirname as dirname10, join as join28 } from "node:path";
 function subtreeName(uid) {
   return `burrow-${uid}`;
@@ -37635,7 +37656,7 @@ function findSubtrees(places, uid) {
     if (place === void 0) continue;
     for (let dir = place.own; ; dir = dirname10(dir)) {
       const candidate = join28(dir, name);
-      if (existsSync21(candidate)) {
+      if (existsSync22(candidate)) {
         if (writable2(candidate) && writable2(join28(candidate, "cgroup.procs"))) subtrees[hierarchy] = candidate;
         break;
       }
@@ -37651,12 +37672,12 @@ function v1Controllers(subtrees) {
   if (subtrees.cpu !== void 0) controllers.push("cpu");
   if (subtrees.cpuset !== void 0) controllers.push("cpuset");
   const blkio = subtrees.blkio;
-  if (blkio !== void 0 && (existsSync21(join28(blkio, "blkio.weight")) || existsSync21(join28(blkio, "blkio.bfq.weight")))) controllers.push("io");
+  if (blkio !== void 0 && (existsSync22(join28(blkio, "blkio.weight")) || existsSync22(join28(blkio, "blkio.bfq.weight")))) controllers.push("io");
   if (subtrees.freezer !== void 0) controllers.push("freezer");
   return controllers;
 }
 function v1SwapAccounting(subtrees) {
-  return subtrees.memory !== void 0 && existsSync21(join28(subtrees.memory, "memory.memsw.limit_in_bytes"));
+  return subtrees.memory !== void 0 && existsSync22(join28(subtrees.memory, "memory.memsw.limit_in_bytes"));
 }
 function copyCpuset(dir) {
   for (const file of ["cpuset.cpus", "cpuset.mems"]) {
@@ -37749,7 +37770,7 @@ var init_delegated_v1 = __esm({
 });
 
 // src/cgroup/systemd-user.ts
-import { existsSync as existsSync22, readFileSync as readFileSync27 } from "node:fs";
+import { existsSync as existsSync23, readFileSync as readFileSync27 } from "node:fs";
 import { join as join29 } from "node:path";
 function runtimeDir(uid) {
   return process.env.XDG_RUNTIME_DIR ?? `/run/user/${uid}`;
@@ -37762,11 +37783,11 @@ function holderCgroup(place, uid) {
 }
 function findUserManager(place, uid) {
   if (place === void 0 || !place.pure) return void 0;
-  if (!existsSync22(join29(runtimeDir(uid), "bus"))) return void 0;
+  if (!existsSync23(join29(runtimeDir(uid), "bus"))) return void 0;
   const manager = userManagerCgroup(place, uid);
-  if (!existsSync22(join29(manager, "cgroup.controllers"))) return void 0;
+  if (!existsSync23(join29(manager, "cgroup.controllers"))) return void 0;
   const controllers = v2Controllers(manager);
-  if (!controllers.includes("freezer") && existsSync22(join29(manager, "cgroup.freeze"))) controllers.push("freezer");
+  if (!controllers.includes("freezer") && existsSync23(join29(manager, "cgroup.freeze"))) controllers.push("freezer");
   return { holder: holderCgroup(place, uid), controllers };
 }
 function holderReady(holder, controllers) {
@@ -37779,7 +37800,7 @@ function holderReady(holder, controllers) {
 }
 async function ensureHolder(manager, uid, holdArgv) {
   if (holderReady(manager.holder, manager.controllers)) return;
-  if (!existsSync22(join29(manager.holder, "cgroup.procs"))) {
+  if (!existsSync23(join29(manager.holder, "cgroup.procs"))) {
     const env = { XDG_RUNTIME_DIR: runtimeDir(uid) };
     const result = await execa(
       "systemd-run",
@@ -37792,7 +37813,7 @@ async function ensureHolder(manager, uid, holdArgv) {
     }
   }
   for (let attempt = 0; attempt < 500; attempt++) {
-    if (existsSync22(join29(manager.holder, "cgroup.procs"))) {
+    if (existsSync23(join29(manager.holder, "cgroup.procs"))) {
       enableSubtree(manager.holder, manager.controllers);
       if (holderReady(manager.holder, manager.controllers)) return;
     }
@@ -38049,13 +38070,13 @@ var init_resolve = __esm({
 });
 
 // src/cgroup/freezer.ts
-import { existsSync as existsSync23, readFileSync as readFileSync29, writeFileSync as writeFileSync9 } from "node:fs";
+import { existsSync as existsSync24, readFileSync as readFileSync29, writeFileSync as writeFileSync9 } from "node:fs";
 import { join as join31 } from "node:path";
 function freezerOf(cgroup) {
   if (cgroup === void 0) return void 0;
-  if ("v2" in cgroup.dirs) return existsSync23(join31(cgroup.dirs.v2, "cgroup.freeze")) ? { dir: cgroup.dirs.v2, v2: true } : void 0;
+  if ("v2" in cgroup.dirs) return existsSync24(join31(cgroup.dirs.v2, "cgroup.freeze")) ? { dir: cgroup.dirs.v2, v2: true } : void 0;
   const dir = cgroup.dirs.v1.freezer;
-  return dir !== void 0 && existsSync23(join31(dir, "freezer.state")) ? { dir, v2: false } : void 0;
+  return dir !== void 0 && existsSync24(join31(dir, "freezer.state")) ? { dir, v2: false } : void 0;
 }
 function isFrozen(cgroup) {
   const freezer = freezerOf(cgroup);
@@ -38192,7 +38213,7 @@ __export(cgroup_exports, {
   setFrozen: () => setFrozen
 });
 import { join as join33 } from "node:path";
-import { fileURLToPath as fileURLToPath7 } from "node:url";
+import { fileURLToPath as fileURLToPath8 } from "node:url";
 function detectCgroupHost() {
   return detectCached();
 }
@@ -38257,12 +38278,12 @@ var init_cgroup = __esm({
     init_freezer();
     init_remove2();
     init_route();
-    CGEXEC_BINARY = fileURLToPath7(new URL("../native/burrow-cgexec", __burrowModuleUrl));
+    CGEXEC_BINARY = fileURLToPath8(new URL("../native/burrow-cgexec", __burrowModuleUrl));
   }
 });
 
 // src/container/create.ts
-import { existsSync as existsSync24, mkdirSync as mkdirSync12, rmSync as rmSync7, writeFileSync as writeFileSync10 } from "node:fs";
+import { existsSync as existsSync25, mkdirSync as mkdirSync12, rmSync as rmSync7, writeFileSync as writeFileSync10 } from "node:fs";
 import { isAbsolute as isAbsolute3, join as join34 } from "node:path";
 async function resolveImage(store, reference, signal, onNote, mapping) {
   const found = findRecords(store, reference)[0];
@@ -38294,6 +38315,14 @@ function keepIdDriver(asked2) {
   if (asked2 === void 0 || asked2 === "auto" || asked2 === "copy") return "copy";
   throw new BurrowError("INVALID_ARGUMENT", `--storage-driver ${asked2} cannot be used with --userns=keep-id: its container's root is a copy with keep-id's owners (leave --storage-driver out, or use copy)`);
 }
+function findContainerOrNone(store, query) {
+  try {
+    return findContainer(store, query);
+  } catch (error2) {
+    if (isBurrowError(error2, "NOT_FOUND")) return void 0;
+    throw error2;
+  }
+}
 async function createContainer(store, options) {
   const note = options.onNote ?? (() => {
   });
@@ -38308,7 +38337,7 @@ async function createContainer(store, options) {
   }
   const storageDriver = keepId === void 0 ? options.storageDriver : keepIdDriver(options.storageDriver);
   const joinedName = options.network?.startsWith("container:") === true ? options.network.slice("container:".length) : "";
-  const joined = joinedName === "" ? void 0 : findContainer(store, joinedName);
+  const joined = joinedName === "" ? void 0 : findContainerOrNone(store, joinedName);
   if (joined?.userns !== void 0) throw new BurrowError("INVALID_ARGUMENT", `--network container:${joined.name} cannot join a container made with --userns=keep-id: its user namespace does not have burrow's default mapping`);
   const mapping = idMapping();
   const image = await resolveImage(store, options.image, options.signal, note, mapping);
@@ -38327,7 +38356,7 @@ async function createContainer(store, options) {
   const workdir = options.workdir ?? config.workingDir ?? "/";
   if (!isAbsolute3(workdir)) throw new BurrowError("INVALID_ARGUMENT", `the working directory "${workdir}" is invalid: it needs to be an absolute path`);
   for (const volume of options.volumes) {
-    if (volume.kind === "bind" && !existsSync24(volume.source)) {
+    if (volume.kind === "bind" && !existsSync25(volume.source)) {
       throw new BurrowError("INVALID_ARGUMENT", `invalid mount: bind source path does not exist: ${volume.source}`);
     }
   }
@@ -38441,6 +38470,60 @@ var init_create2 = __esm({
   }
 });
 
+// src/container/identity.ts
+import { closeSync as closeSync8 } from "node:fs";
+import { createRequire as createRequire4 } from "node:module";
+import { constants as constants11 } from "node:os";
+function pidfdApi() {
+  if (pidfd === void 0) {
+    const koffi = createRequire4(__burrowModuleUrl)("koffi");
+    const syscall = koffi.load("libc.so.6").func("long syscall(long number, ...)");
+    pidfd = {
+      open: (pid) => Number(syscall(SYS_PIDFD_OPEN, "int", pid, "unsigned int", 0)),
+      sendSignal: (fd, signal) => Number(syscall(SYS_PIDFD_SEND_SIGNAL, "int", fd, "int", signal, "void *", null, "unsigned int", 0)),
+      errno: () => koffi.errno()
+    };
+  }
+  return pidfd;
+}
+function signalProcess(identity3, signal) {
+  const number2 = typeof signal === "number" ? signal : constants11.signals[signal];
+  const api2 = pidfdApi();
+  const fd = api2.open(identity3.pid);
+  if (fd < 0) {
+    const errno = api2.errno();
+    if (errno === ESRCH) return false;
+    if (errno !== ENOSYS3) throw new BurrowError("IO", `cannot signal process ${identity3.pid}: pidfd_open failed (errno ${errno})`);
+    if (!isRunning(identity3)) return false;
+    try {
+      process.kill(identity3.pid, number2);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+  try {
+    if (!isRunning(identity3)) return false;
+    if (api2.sendSignal(fd, number2) === 0) return true;
+    if (api2.errno() === ESRCH) return false;
+    throw new BurrowError("IO", `cannot signal process ${identity3.pid}: pidfd_send_signal failed (errno ${api2.errno()})`);
+  } finally {
+    closeSync8(fd);
+  }
+}
+var pidfd, SYS_PIDFD_SEND_SIGNAL, SYS_PIDFD_OPEN, ESRCH, ENOSYS3;
+var init_identity = __esm({
+  "src/container/identity.ts"() {
+    "use strict";
+    init_errors();
+    init_process_identity();
+    SYS_PIDFD_SEND_SIGNAL = 424;
+    SYS_PIDFD_OPEN = 434;
+    ESRCH = 3;
+    ENOSYS3 = 38;
+  }
+});
+
 // src/rootfs/fuse-overlayfs.ts
 var fuseOverlayfsDriver;
 var init_fuse_overlayfs = __esm({
@@ -38518,11 +38601,11 @@ fi
 });
 
 // src/rootfs/copy.ts
-import { existsSync as existsSync25, writeFileSync as writeFileSync11 } from "node:fs";
+import { existsSync as existsSync26, writeFileSync as writeFileSync11 } from "node:fs";
 import { join as join36 } from "node:path";
-import { fileURLToPath as fileURLToPath8 } from "node:url";
+import { fileURLToPath as fileURLToPath9 } from "node:url";
 function rootfsCopied(dir) {
-  return existsSync25(join36(dir, COPIED));
+  return existsSync26(join36(dir, COPIED));
 }
 var WORKER, COPIED, copyDriver;
 var init_copy2 = __esm({
@@ -38532,7 +38615,7 @@ var init_copy2 = __esm({
     init_idmap();
     init_host_tools();
     init_spawn();
-    WORKER = fileURLToPath8(new URL("../rootfs/copy-worker.js", __burrowModuleUrl));
+    WORKER = fileURLToPath9(new URL("../rootfs/copy-worker.js", __burrowModuleUrl));
     COPIED = "rootfs-copied";
     copyDriver = {
       name: "copy",
@@ -38603,7 +38686,7 @@ var init_plan = __esm({
 });
 
 // src/sandbox/bwrap.ts
-import { existsSync as existsSync26, statSync as statSync4 } from "node:fs";
+import { existsSync as existsSync27, statSync as statSync4 } from "node:fs";
 function bwrapArgs(plan, initBinary, infoFd, unshareNet = plan.network.mode === "none", networkFd) {
   const args = [];
   let destinations = "";
@@ -38637,7 +38720,7 @@ function bwrapArgs(plan, initBinary, infoFd, unshareNet = plan.network.mode === 
     else args.push("--dev-bind", "/dev/null", path17);
   }
   for (const path17 of plan.security.privileged ? [] : READONLY_PATHS) {
-    if (existsSync26(path17)) args.push("--ro-bind", path17, path17);
+    if (existsSync27(path17)) args.push("--ro-bind", path17, path17);
   }
   args.push("--ro-bind", initBinary, INIT_PATH);
   if (plan.rootfs.readOnly) args.push("--remount-ro", "/");
@@ -38877,7 +38960,7 @@ var init_rootfs = __esm({
 });
 
 // src/container/launcher.ts
-import { fileURLToPath as fileURLToPath9 } from "node:url";
+import { fileURLToPath as fileURLToPath10 } from "node:url";
 function plainLaunchNetwork(plan) {
   return plan.network.mode === "host" ? { kind: "host" } : { kind: "none" };
 }
@@ -38932,8 +39015,8 @@ var init_launcher = __esm({
     init_idmap();
     init_host_tools();
     init_record();
-    INIT_BINARY = fileURLToPath9(new URL("../native/burrow-init", __burrowModuleUrl));
-    MONITOR_BINARY = fileURLToPath9(new URL("../native/burrow-monitor", __burrowModuleUrl));
+    INIT_BINARY = fileURLToPath10(new URL("../native/burrow-init", __burrowModuleUrl));
+    MONITOR_BINARY = fileURLToPath10(new URL("../native/burrow-monitor", __burrowModuleUrl));
     NETWORK_GO_FD = 6;
     NETWORK_INFO_FD = 7;
     ENV_STEP = `command exec ${ENV_FD}<"$dir/${ENV_FILE}" || { why=$dir/${ENV_FILE}; fail handoff; }
@@ -38943,22 +39026,9 @@ var init_launcher = __esm({
   }
 });
 
-// src/util/native.ts
-import { existsSync as existsSync27 } from "node:fs";
-import { fileURLToPath as fileURLToPath10 } from "node:url";
-function nativeBinary(name) {
-  const beside = fileURLToPath10(new URL(`../native/${name}`, __burrowModuleUrl));
-  return existsSync27(beside) ? beside : fileURLToPath10(new URL(`../../build/native/${name}`, __burrowModuleUrl));
-}
-var init_native2 = __esm({
-  "src/util/native.ts"() {
-    "use strict";
-  }
-});
-
 // src/network/switch.ts
 import { spawn as spawn4 } from "node:child_process";
-import { closeSync as closeSync8, existsSync as existsSync28, mkdirSync as mkdirSync13, openSync as openSync8, readFileSync as readFileSync31 } from "node:fs";
+import { closeSync as closeSync9, existsSync as existsSync28, mkdirSync as mkdirSync13, openSync as openSync8, readFileSync as readFileSync31 } from "node:fs";
 import { connect } from "node:net";
 import { basename as basename7, dirname as dirname11, join as join37 } from "node:path";
 async function askSwitch(socketPath, request, timeoutMs = 2e3) {
@@ -38995,7 +39065,7 @@ async function askSwitch(socketPath, request, timeoutMs = 2e3) {
       });
     });
   } finally {
-    if (directoryFd !== void 0) closeSync8(directoryFd);
+    if (directoryFd !== void 0) closeSync9(directoryFd);
   }
 }
 async function switchRunning(store, network) {
@@ -39037,7 +39107,7 @@ function startSwitch(dir, logPath, name) {
     });
     child2.unref();
   } finally {
-    closeSync8(log2);
+    closeSync9(log2);
   }
   return started;
 }
@@ -39121,11 +39191,11 @@ var init_attach = __esm({
 });
 
 // src/network/helpers.ts
-import { closeSync as closeSync9, constants as constants11, openSync as openSync9, readFileSync as readFileSync32 } from "node:fs";
+import { closeSync as closeSync10, constants as constants12, openSync as openSync9, readFileSync as readFileSync32 } from "node:fs";
 import { join as join39 } from "node:path";
 function tunProblem() {
   try {
-    closeSync9(openSync9(TUN, constants11.O_RDWR));
+    closeSync10(openSync9(TUN, constants12.O_RDWR));
     return void 0;
   } catch (error2) {
     const code2 = error2.code;
@@ -39487,17 +39557,27 @@ var init_resources = __esm({
   }
 });
 
+// src/util/printable.ts
+function quoteForTerminal(text2) {
+  return JSON.stringify(text2).replace(/[\u007f-\u009f]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+var init_printable = __esm({
+  "src/util/printable.ts"() {
+    "use strict";
+  }
+});
+
 // src/container/tty.ts
 var tty_exports = {};
 __export(tty_exports, {
   openPty: () => openPty
 });
-import { closeSync as closeSync10, writeSync as writeSync3 } from "node:fs";
-import { createRequire as createRequire4 } from "node:module";
+import { closeSync as closeSync11, writeSync as writeSync3 } from "node:fs";
+import { createRequire as createRequire5 } from "node:module";
 import { ReadStream } from "node:tty";
 function load2() {
   if (api === void 0) {
-    const koffi = createRequire4(__burrowModuleUrl)("koffi");
+    const koffi = createRequire5(__burrowModuleUrl)("koffi");
     const libc = koffi.load("libc.so.6");
     const winsize = koffi.struct("burrow_winsize", { ws_row: "uint16", ws_col: "uint16", ws_xpixel: "uint16", ws_ypixel: "uint16" });
     api = {
@@ -39524,7 +39604,7 @@ function openPty() {
   return {
     master: masterFd,
     slave: slaveFd,
-    closeSlave: () => closeSync10(slaveFd),
+    closeSlave: () => closeSync11(slaveFd),
     attach(input, output, forwardInput) {
       resize(output);
       const onResize = () => resize(output);
@@ -39564,8 +39644,8 @@ var init_tty = __esm({
 });
 
 // src/container/exec.ts
-import { closeSync as closeSync11, constants as fsConstants, openSync as openSync10 } from "node:fs";
-import { constants as constants12 } from "node:os";
+import { closeSync as closeSync12, constants as fsConstants, openSync as openSync10 } from "node:fs";
+import { constants as constants13 } from "node:os";
 import { join as join42 } from "node:path";
 import { spawn as spawn5 } from "node:child_process";
 function openSeccompFilter(dir, record) {
@@ -39606,7 +39686,7 @@ function spawnExec(store, record, sandbox, options, stdio) {
     const [command, ...rest] = [...record.cgroup === void 0 ? [] : entryArgv(record.cgroup), INIT_BINARY, ...args];
     child2 = spawn5(command, rest, spawnOptions);
   } finally {
-    if (seccomp !== void 0) closeSync11(seccomp);
+    if (seccomp !== void 0) closeSync12(seccomp);
   }
   const envStream = child2.stdio[3];
   envStream?.on("error", () => {
@@ -39655,7 +39735,7 @@ async function execInContainer(store, query, options) {
     const failure = started.failure(code2);
     if (failure !== void 0) throw failure;
     if (code2 !== null) return code2;
-    return 128 + (signal === null ? 0 : constants12.signals[signal] ?? 0);
+    return 128 + (signal === null ? 0 : constants13.signals[signal] ?? 0);
   } finally {
     for (const [signal, handler] of handlers) process.off(signal, handler);
     detach?.();
@@ -39831,7 +39911,7 @@ function lastCheck(health) {
   const last = health.Log.at(-1);
   if (last === void 0) return "no check has run yet";
   const output = last.Output.trim();
-  return `the last check exited ${last.ExitCode}${output === "" ? "" : `: ${JSON.stringify(output.length > 200 ? `${output.slice(0, 200)}...` : output)}`}`;
+  return `the last check exited ${last.ExitCode}${output === "" ? "" : `: ${quoteForTerminal(output.length > 200 ? `${output.slice(0, 200)}...` : output)}`}`;
 }
 async function waitHealthy(store, query, options) {
   const record = findContainer(store, query);
@@ -39901,6 +39981,7 @@ var HEALTH_FILE, FULL_ID, MAX_LOG_ENTRIES, MAX_OUTPUT, CappedOutput, pause2, HEA
 var init_health = __esm({
   "src/container/health.ts"() {
     "use strict";
+    init_printable();
     init_errors();
     init_atomic();
     init_lockfile();
@@ -39935,10 +40016,15 @@ var init_health = __esm({
 
 // src/container/start.ts
 import { chmodSync as chmodSync2, existsSync as existsSync31, rmSync as rmSync10, unlinkSync as unlinkSync2 } from "node:fs";
-import { constants as constants13 } from "node:os";
+import { constants as constants14 } from "node:os";
 import { join as join44 } from "node:path";
 import { fileURLToPath as fileURLToPath11 } from "node:url";
+function killOrphanedSandbox(dir) {
+  const sandbox = readSandbox(dir);
+  if (sandbox !== void 0 && isRunning(sandbox)) signalProcess(sandbox, "SIGKILL");
+}
 function clearRunFiles(dir) {
+  killOrphanedSandbox(dir);
   for (const name of ["monitor", "pid", "exit", "stopped", "launch-error", AUTO_NOTE_FILE]) {
     try {
       unlinkSync2(join44(dir, name));
@@ -39963,6 +40049,7 @@ function recordAutoChoice(store, record, dir, onNote) {
 }
 async function removeContainerFiles(store, record, mapping = containerIdMapping(record.userns)) {
   killLeftoverHelper(containerDir(store, record.id));
+  killOrphanedSandbox(containerDir(store, record.id));
   const work = join44(record.plan.rootfs.work, "work");
   for (const dir of [work, join44(work, "incompat"), join44(work, "incompat", "volatile")]) {
     try {
@@ -40090,7 +40177,7 @@ async function launchAttached(store, record, site, entry, network, options) {
     if (failure !== void 0) throw failure;
     if (sandboxPid === void 0) throw new BurrowError("IO", `cannot set up the container: ${entry.length > 0 ? "entering its cgroup, " : ""}unshare, newuidmap or bubblewrap failed before the job started (see the message above); ${RUN_DOCTOR}`);
     if (result.exitCode !== null) return result.exitCode;
-    if (result.signal !== null) return 128 + (constants13.signals[result.signal] ?? 0);
+    if (result.signal !== null) return 128 + (constants14.signals[result.signal] ?? 0);
     return 125;
   } finally {
     await health?.stop();
@@ -40170,6 +40257,7 @@ var RUNTIME, CLI;
 var init_start2 = __esm({
   "src/container/start.ts"() {
     "use strict";
+    init_identity();
     init_host_tools();
     init_spawn();
     init_trace();
@@ -40202,60 +40290,6 @@ var init_list = __esm({
     init_record();
     init_state();
     init_health();
-  }
-});
-
-// src/container/identity.ts
-import { closeSync as closeSync12 } from "node:fs";
-import { createRequire as createRequire5 } from "node:module";
-import { constants as constants14 } from "node:os";
-function pidfdApi() {
-  if (pidfd === void 0) {
-    const koffi = createRequire5(__burrowModuleUrl)("koffi");
-    const syscall = koffi.load("libc.so.6").func("long syscall(long number, ...)");
-    pidfd = {
-      open: (pid) => Number(syscall(SYS_PIDFD_OPEN, "int", pid, "unsigned int", 0)),
-      sendSignal: (fd, signal) => Number(syscall(SYS_PIDFD_SEND_SIGNAL, "int", fd, "int", signal, "void *", null, "unsigned int", 0)),
-      errno: () => koffi.errno()
-    };
-  }
-  return pidfd;
-}
-function signalProcess(identity3, signal) {
-  const number2 = typeof signal === "number" ? signal : constants14.signals[signal];
-  const api2 = pidfdApi();
-  const fd = api2.open(identity3.pid);
-  if (fd < 0) {
-    const errno = api2.errno();
-    if (errno === ESRCH) return false;
-    if (errno !== ENOSYS3) throw new BurrowError("IO", `cannot signal process ${identity3.pid}: pidfd_open failed (errno ${errno})`);
-    if (!isRunning(identity3)) return false;
-    try {
-      process.kill(identity3.pid, number2);
-      return true;
-    } catch {
-      return false;
-    }
-  }
-  try {
-    if (!isRunning(identity3)) return false;
-    if (api2.sendSignal(fd, number2) === 0) return true;
-    if (api2.errno() === ESRCH) return false;
-    throw new BurrowError("IO", `cannot signal process ${identity3.pid}: pidfd_send_signal failed (errno ${api2.errno()})`);
-  } finally {
-    closeSync12(fd);
-  }
-}
-var pidfd, SYS_PIDFD_SEND_SIGNAL, SYS_PIDFD_OPEN, ESRCH, ENOSYS3;
-var init_identity = __esm({
-  "src/container/identity.ts"() {
-    "use strict";
-    init_errors();
-    init_process_identity();
-    SYS_PIDFD_SEND_SIGNAL = 424;
-    SYS_PIDFD_OPEN = 434;
-    ESRCH = 3;
-    ENOSYS3 = 38;
   }
 });
 
@@ -99117,38 +99151,13 @@ var init_reclaim = __esm({
       "-P",
       "DIR",
       "-xdev",
-      "(",
-      "(",
       "!",
       "-uid",
       "0",
-      "-o",
-      "!",
-      "-gid",
-      "0",
-      "-o",
       "(",
-      "-type",
-      "d",
-      "!",
-      "-perm",
-      "-u=rwx",
-      ")",
-      ")",
       "-printf",
       "%p\\0",
-      ")",
       ",",
-      "(",
-      "(",
-      "!",
-      "-uid",
-      "0",
-      "-o",
-      "!",
-      "-gid",
-      "0",
-      ")",
       "-execdir",
       "chown",
       "-h",
@@ -99156,14 +99165,9 @@ var init_reclaim = __esm({
       "--",
       "{}",
       "+",
-      ")",
       ",",
-      "(",
       "-type",
       "d",
-      "!",
-      "-perm",
-      "-u=rwx",
       "-execdir",
       "chmod",
       "u+rwx",
@@ -99212,7 +99216,7 @@ function interrupted(signal) {
 }
 function lastLogLines(store, record) {
   const lines = readLogs(store, record).map((entry) => entry.log.replace(/\n$/, "")).slice(-LOG_LINES);
-  return lines.length === 0 ? "(it logged nothing)" : lines.join(" | ");
+  return lines.length === 0 ? "(it logged nothing)" : lines.map(quoteForTerminal).join(" ");
 }
 function healthDeadline(check2) {
   if (check2 === void 0) return 0;
@@ -99429,6 +99433,7 @@ var STOP_GRACE_MS, TIMEOUT_EXIT, LOG_LINES, WAIT_FOREVER, Reporter;
 var init_runner = __esm({
   "src/job/runner.ts"() {
     "use strict";
+    init_printable();
     init_errors();
     init_create2();
     init_exec2();
@@ -99737,11 +99742,11 @@ init_errors();
 init_execa();
 init_spawn();
 import { createHash } from "node:crypto";
-import { cpSync, existsSync as existsSync3, mkdtempSync, readdirSync, readFileSync as readFileSync3, renameSync, rmSync, statSync as statSync2, writeFileSync as writeFileSync2 } from "node:fs";
+import { cpSync, existsSync as existsSync4, mkdtempSync, readdirSync, readFileSync as readFileSync3, renameSync, rmSync, statSync as statSync2, writeFileSync as writeFileSync2 } from "node:fs";
 import { dirname as dirname3, join as join3, relative as relative2 } from "node:path";
-import { fileURLToPath as fileURLToPath3 } from "node:url";
-var NATIVE_DIR = fileURLToPath3(new URL("../native/", __burrowModuleUrl));
-var SOURCES = fileURLToPath3(new URL("../../native-src/", __burrowModuleUrl));
+import { fileURLToPath as fileURLToPath4 } from "node:url";
+var NATIVE_DIR = fileURLToPath4(new URL("../native/", __burrowModuleUrl));
+var SOURCES = fileURLToPath4(new URL("../../native-src/", __burrowModuleUrl));
 var NATIVE_STAMP = ".sources-sha256";
 function sourcesHash(dir) {
   const hash = createHash("sha256");
@@ -99756,10 +99761,10 @@ function sourcesHash(dir) {
   return hash.digest("hex");
 }
 async function prepareNative(log2) {
-  if (!existsSync3(SOURCES)) return;
+  if (!existsSync4(SOURCES)) return;
   const wanted = sourcesHash(SOURCES);
   const stampFile = join3(NATIVE_DIR, NATIVE_STAMP);
-  if (existsSync3(stampFile) && readFileSync3(stampFile, "utf8") === wanted) {
+  if (existsSync4(stampFile) && readFileSync3(stampFile, "utf8") === wanted) {
     log2(`burrow's helpers: built already (${NATIVE_DIR})`);
     return;
   }
@@ -99780,7 +99785,7 @@ async function prepareNative(log2) {
     try {
       renameSync(built2, NATIVE_DIR);
     } catch (error2) {
-      if (!existsSync3(stampFile)) throw error2;
+      if (!existsSync4(stampFile)) throw error2;
     }
     log2(`burrow's helpers: compiled in ${((Date.now() - began2) / 1e3).toFixed(1)} s into ${NATIVE_DIR} (${readFileSync3(join3(NATIVE_DIR, "inflate.json"), "utf8").trim()})`);
   } finally {

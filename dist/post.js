@@ -28302,253 +28302,21 @@ var init_record = __esm({
   }
 });
 
-// src/cgroup/hierarchy.ts
-var init_hierarchy = __esm({
-  "src/cgroup/hierarchy.ts"() {
-    "use strict";
-  }
-});
-
-// src/cgroup/types.ts
-var init_types = __esm({
-  "src/cgroup/types.ts"() {
-    "use strict";
-  }
-});
-
-// src/cgroup/limits-files.ts
-var init_limits_files = __esm({
-  "src/cgroup/limits-files.ts"() {
-    "use strict";
-    init_errors();
-    init_types();
-  }
-});
-
-// src/cgroup/delegated-v2.ts
-var init_delegated_v2 = __esm({
-  "src/cgroup/delegated-v2.ts"() {
-    "use strict";
-    init_errors();
-    init_hierarchy();
-    init_limits_files();
-  }
-});
-
-// src/cgroup/delegated-v1.ts
-var init_delegated_v1 = __esm({
-  "src/cgroup/delegated-v1.ts"() {
-    "use strict";
-    init_errors();
-    init_hierarchy();
-    init_limits_files();
-  }
-});
-
-// src/cgroup/systemd-user.ts
-var init_systemd_user = __esm({
-  "src/cgroup/systemd-user.ts"() {
-    "use strict";
-    init_errors();
-    init_delegated_v2();
-  }
-});
-
-// src/cgroup/route.ts
-var init_route = __esm({
-  "src/cgroup/route.ts"() {
-    "use strict";
-    init_errors();
-    init_delegated_v2();
-    init_delegated_v1();
-    init_hierarchy();
-    init_systemd_user();
-  }
-});
-
-// src/cgroup/stats.ts
-function keyed(text, key) {
-  if (text === void 0) return void 0;
-  const match = new RegExp(`^${key} (\\d+)$`, "m").exec(text);
-  return match === null ? void 0 : Number(match[1]);
-}
-var init_stats = __esm({
-  "src/cgroup/stats.ts"() {
-    "use strict";
-    init_limits_files();
-  }
-});
-
-// src/cgroup/resolve.ts
-var init_resolve = __esm({
-  "src/cgroup/resolve.ts"() {
-    "use strict";
-    init_errors();
-    init_types();
-  }
-});
-
-// src/cgroup/freezer.ts
-import { existsSync as existsSync7, readFileSync as readFileSync9, writeFileSync as writeFileSync4 } from "node:fs";
-import { join as join12 } from "node:path";
-function freezerOf(cgroup) {
-  if (cgroup === void 0) return void 0;
-  if ("v2" in cgroup.dirs) return existsSync7(join12(cgroup.dirs.v2, "cgroup.freeze")) ? { dir: cgroup.dirs.v2, v2: true } : void 0;
-  const dir = cgroup.dirs.v1.freezer;
-  return dir !== void 0 && existsSync7(join12(dir, "freezer.state")) ? { dir, v2: false } : void 0;
-}
-function isFrozen(cgroup) {
-  const freezer = freezerOf(cgroup);
-  if (freezer === void 0) return false;
-  try {
-    if (freezer.v2) return readFileSync9(join12(freezer.dir, "cgroup.freeze"), "utf8").trim() === "1";
-    return readFileSync9(join12(freezer.dir, "freezer.state"), "utf8").trim() !== "THAWED";
-  } catch {
-    return false;
-  }
-}
-function done(freezer, frozen) {
-  if (freezer.v2) return keyed(readFileSync9(join12(freezer.dir, "cgroup.events"), "utf8"), "frozen") === (frozen ? 1 : 0);
-  return readFileSync9(join12(freezer.dir, "freezer.state"), "utf8").trim() === (frozen ? "FROZEN" : "THAWED");
-}
-async function setFrozen(cgroup, frozen, name) {
-  const verb = frozen ? "pause" : "unpause";
-  const freezer = freezerOf(cgroup);
-  if (freezer === void 0) {
-    throw new BurrowError("INVALID_ARGUMENT", `cannot ${verb} ${name}: it has no freezer cgroup of its own (run 'burrow doctor' to see what this host delegates)`);
-  }
-  const write = () => {
-    if (freezer.v2) writeFileSync4(join12(freezer.dir, "cgroup.freeze"), frozen ? "1" : "0");
-    else writeFileSync4(join12(freezer.dir, "freezer.state"), frozen ? "FROZEN" : "THAWED");
-  };
-  write();
-  for (let attempt = 0; attempt < 200; attempt++) {
-    if (done(freezer, frozen)) return;
-    if (!freezer.v2 && attempt % 10 === 9) write();
-    await sleep2(10);
-  }
-  if (frozen && !freezer.v2) writeFileSync4(join12(freezer.dir, "freezer.state"), "THAWED");
-  throw new BurrowError("IO", `${name} did not ${frozen ? "freeze" : "thaw"} within 2 s`);
-}
-var sleep2;
-var init_freezer = __esm({
-  "src/cgroup/freezer.ts"() {
-    "use strict";
-    init_errors();
-    init_stats();
-    sleep2 = (ms) => new Promise((resolve2) => setTimeout(resolve2, ms));
-  }
-});
-
-// src/cgroup/remove.ts
-import { rmdir as rmdir2 } from "node:fs/promises";
-function cgroupDirs(cgroup) {
-  return "v2" in cgroup.dirs ? [cgroup.dirs.v2] : Object.values(cgroup.dirs.v1).filter((dir) => dir !== void 0);
-}
-async function tryRemoveAsync(dir) {
-  try {
-    await rmdir2(dir);
-    return true;
-  } catch (error) {
-    const code = error.code;
-    return !(code === "EBUSY" || code === "ENOTEMPTY");
-  }
-}
-async function removeContainerCgroup(cgroup) {
-  if (cgroup === void 0) return;
-  let left = [...new Set(cgroupDirs(cgroup))];
-  for (let attempt = 0; left.length > 0 && attempt < 50; attempt++) {
-    if (attempt > 0) await sleep3(20);
-    const gone = await Promise.all(left.map(tryRemoveAsync));
-    left = left.filter((_dir, index) => !gone[index]);
-  }
-}
-var sleep3;
-var init_remove = __esm({
-  "src/cgroup/remove.ts"() {
-    "use strict";
-    init_delegated_v2();
-    sleep3 = (ms) => new Promise((resolve2) => setTimeout(resolve2, ms));
-  }
-});
-
-// src/cgroup/index.ts
+// src/util/native.ts
+import { existsSync as existsSync7 } from "node:fs";
 import { fileURLToPath as fileURLToPath3 } from "node:url";
-var CGEXEC_BINARY;
-var init_cgroup = __esm({
-  "src/cgroup/index.ts"() {
+function nativeBinary(name) {
+  const beside = fileURLToPath3(new URL(`../native/${name}`, __burrowModuleUrl));
+  return existsSync7(beside) ? beside : fileURLToPath3(new URL(`../../build/native/${name}`, __burrowModuleUrl));
+}
+var init_native2 = __esm({
+  "src/util/native.ts"() {
     "use strict";
-    init_errors();
-    init_delegated_v2();
-    init_delegated_v1();
-    init_route();
-    init_stats();
-    init_systemd_user();
-    init_types();
-    init_resolve();
-    init_stats();
-    init_freezer();
-    init_remove();
-    init_route();
-    CGEXEC_BINARY = fileURLToPath3(new URL("../native/burrow-cgexec", __burrowModuleUrl));
-  }
-});
-
-// src/container/state.ts
-import { existsSync as existsSync8, readFileSync as readFileSync10 } from "node:fs";
-import { join as join13 } from "node:path";
-function readRunFile(path6) {
-  try {
-    return readFileSync10(path6, "utf8");
-  } catch {
-    return void 0;
-  }
-}
-function readJson(path6) {
-  const text = readRunFile(path6);
-  if (text === void 0) return void 0;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return void 0;
-  }
-}
-function readSandbox(dir) {
-  const text = readRunFile(join13(dir, "pid"))?.trim();
-  return text === void 0 ? void 0 : parseIdentity(text);
-}
-function monitorOf(file) {
-  return typeof file.monitor === "string" ? parseIdentity(file.monitor) : void 0;
-}
-function containerState(store, record) {
-  const dir = containerDir(store, record.id);
-  const monitorRecord = readJson(join13(dir, "monitor"));
-  const exit = readJson(join13(dir, "exit"));
-  const sandboxRecord = readSandbox(dir);
-  const base = { startedAt: monitorRecord?.startedAt, restarts: exit?.restarts ?? 0, lost: false, paused: false, oomKilled: exit?.oomKilled === true };
-  if (monitorRecord === void 0) {
-    return { ...base, sandbox: void 0, monitor: void 0, status: exit === void 0 ? "created" : "exited", exitCode: exit?.exitCode, finishedAt: exit?.finishedAt };
-  }
-  const recorded = monitorOf(monitorRecord);
-  const monitor = isRunning(recorded) ? recorded : void 0;
-  const sandbox = monitor !== void 0 && isRunning(sandboxRecord) ? sandboxRecord : void 0;
-  if (exit !== void 0 && (monitor === void 0 || !existsSync8(join13(dir, "pid")))) {
-    return { ...base, sandbox: void 0, monitor, status: "exited", exitCode: exit.exitCode, finishedAt: exit.finishedAt };
-  }
-  if (monitor !== void 0) return { ...base, status: "running", paused: isFrozen(record.cgroup), oomKilled: false, sandbox, monitor, exitCode: void 0, finishedAt: void 0 };
-  return { ...base, sandbox: void 0, monitor, status: "exited", exitCode: -1, finishedAt: void 0, lost: true };
-}
-var init_state = __esm({
-  "src/container/state.ts"() {
-    "use strict";
-    init_cgroup();
-    init_record();
-    init_process_identity();
   }
 });
 
 // src/util/host-tools.ts
-import { accessSync, constants as constants7, existsSync as existsSync9 } from "node:fs";
+import { accessSync, constants as constants7, existsSync as existsSync8 } from "node:fs";
 import { basename as basename3 } from "node:path";
 function notInstalled(program) {
   const name = basename3(program);
@@ -28557,25 +28325,26 @@ function notInstalled(program) {
   return found === void 0 ? where : `${where} (Debian/Ubuntu: apt-get install ${found})`;
 }
 function onPath(program) {
-  if (program.includes("/")) return existsSync9(program);
-  return (process.env.PATH || DEFAULT_HOST_PATH).split(":").some((dir) => dir !== "" && existsSync9(`${dir}/${program}`));
+  if (program.includes("/")) return existsSync8(program);
+  return (process.env.PATH || DEFAULT_HOST_PATH).split(":").some((dir) => dir !== "" && existsSync8(`${dir}/${program}`));
 }
 function unshareProgram() {
   if (userNamespaceHelper === void 0) {
-    const own = `${BURROW_LIBEXEC}/${process.getuid?.() ?? 0}/unshare`;
+    const own = `${BURROW_LIBEXEC}/${process.getuid?.() ?? 0}/${USERNS_HELPER}`;
     try {
       accessSync(own, constants7.X_OK);
       userNamespaceHelper = own;
     } catch {
-      userNamespaceHelper = "unshare";
+      userNamespaceHelper = nativeBinary(USERNS_HELPER);
     }
   }
   return userNamespaceHelper;
 }
-var DEFAULT_HOST_PATH, PACKAGES, RUN_DOCTOR, BURROW_LIBEXEC, userNamespaceHelper;
+var DEFAULT_HOST_PATH, PACKAGES, RUN_DOCTOR, BURROW_LIBEXEC, USERNS_HELPER, userNamespaceHelper;
 var init_host_tools = __esm({
   "src/util/host-tools.ts"() {
     "use strict";
+    init_native2();
     DEFAULT_HOST_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
     PACKAGES = {
       unshare: "util-linux",
@@ -28595,6 +28364,7 @@ var init_host_tools = __esm({
     };
     RUN_DOCTOR = "run 'burrow doctor'";
     BURROW_LIBEXEC = "/usr/local/lib/burrow";
+    USERNS_HELPER = "burrow-userns";
   }
 });
 
@@ -28642,10 +28412,10 @@ var init_spawn = __esm({
 });
 
 // src/userns/failure.ts
-import { readFileSync as readFileSync11 } from "node:fs";
+import { readFileSync as readFileSync9 } from "node:fs";
 function sysctl(path6) {
   try {
-    return readFileSync11(`/proc/sys/${path6}`, "latin1").trim();
+    return readFileSync9(`/proc/sys/${path6}`, "latin1").trim();
   } catch {
     return void 0;
   }
@@ -28655,22 +28425,25 @@ function userNamespaceFailure(output) {
   return why === void 0 ? void 0 : `${why}; ${RUN_DOCTOR}`;
 }
 function failureReason(output) {
-  if (/unrecognized option '--map-(users?|groups?)\b/.test(output)) {
-    return "util-linux's unshare is older than 2.38 (it has no --map-users): install util-linux 2.38 or later (Debian 12, Ubuntu 24.04)";
-  }
   if (/unshare failed: No space left on device/.test(output)) {
     return `cannot create a user namespace: this user has as many as user.max_user_namespaces allows; ${RAISE_MAX}`;
   }
+  const restricted = sysctl("kernel/apparmor_restrict_unprivileged_userns") === "1";
   if (/unshare failed: Operation not permitted/.test(output)) {
-    if (sysctl("kernel/apparmor_restrict_unprivileged_userns") === "1") {
-      return "cannot create a user namespace: AppArmor restricts them for unprivileged programs (kernel.apparmor_restrict_unprivileged_userns=1, Ubuntu 24.04 and later): 'sudo burrow setup' allows them for burrow's own helper alone";
-    }
+    if (restricted) return APPARMOR;
     return "cannot create a user namespace: the kernel refused it (Operation not permitted): unprivileged user namespaces are disabled here, or burrow runs in a container that forbids them";
+  }
+  if (restricted && /(write \/proc\/self\/[ug]id_map failed|write to [ug]id_map failed): Operation not permitted/.test(output)) return APPARMOR;
+  const missing = /cannot run (new[ug]idmap): (.*)/.exec(output);
+  if (missing !== null) {
+    return `cannot run ${missing[1]} (${missing[2].trim()}): newuidmap and newgidmap map burrow's user namespace (Debian/Ubuntu: apt-get install uidmap)`;
   }
   const idmap = /new[ug]idmap: (.*)/.exec(output);
   if (idmap !== null) {
     return `newuidmap/newgidmap refused the id mapping (${idmap[1].trim()}): check your ranges in /etc/subuid and /etc/subgid, and that newuidmap and newgidmap are setuid root (Debian/Ubuntu: apt-get install --reinstall uidmap)`;
   }
+  const own = /burrow-userns: (write \/proc\/self\/\w+ failed: .*)/.exec(output);
+  if (own !== null) return `cannot map burrow's user namespace (${own[1].trim()})`;
   return void 0;
 }
 function assertUserNamespacesAllowed() {
@@ -28684,20 +28457,26 @@ function assertUserNamespacesAllowed() {
   if (refusal !== void 0) throw new BurrowError("NO_DRIVER", `${refusal}; ${RUN_DOCTOR}`);
   checked = true;
 }
-var RAISE_MAX, checked;
+var RAISE_MAX, APPARMOR, checked;
 var init_failure = __esm({
   "src/userns/failure.ts"() {
     "use strict";
     init_errors();
     init_host_tools();
     RAISE_MAX = "as root: sysctl -w user.max_user_namespaces=28633";
+    APPARMOR = "cannot create a user namespace: AppArmor restricts them for unprivileged programs (kernel.apparmor_restrict_unprivileged_userns=1, Ubuntu 24.04 and later): 'sudo burrow setup' allows them for burrow's own helper alone";
     checked = false;
   }
 });
 
 // src/userns/keep-id.ts
-function keepIdUnshareCount(kept, count2) {
-  return kept <= count2 ? count2 + 1 : count2;
+function keepIdRanges(kept, caller, start2, count2) {
+  const below = Math.min(kept, count2);
+  const ranges = [];
+  if (below > 0) ranges.push({ inner: 0, outer: start2, count: below });
+  ranges.push({ inner: kept, outer: caller, count: 1 });
+  if (count2 > below) ranges.push({ inner: kept + 1, outer: start2 + below, count: count2 - below });
+  return ranges;
 }
 var init_keep_id = __esm({
   "src/userns/keep-id.ts"() {
@@ -28707,11 +28486,11 @@ var init_keep_id = __esm({
 });
 
 // src/userns/idmap.ts
-import { existsSync as existsSync10, readFileSync as readFileSync12 } from "node:fs";
+import { existsSync as existsSync9, readFileSync as readFileSync10 } from "node:fs";
 import { userInfo as userInfo2 } from "node:os";
 function findRange(file, name, id) {
-  if (!existsSync10(file)) return void 0;
-  for (const line of readFileSync12(file, "utf8").split("\n")) {
+  if (!existsSync9(file)) return void 0;
+  for (const line of readFileSync10(file, "utf8").split("\n")) {
     const [owner, start2, count2] = line.trim().split(":");
     if (owner === void 0 || start2 === void 0 || count2 === void 0) continue;
     if (owner !== name && owner !== String(id)) continue;
@@ -28740,26 +28519,24 @@ function containerIdMapping(userns, files) {
   }
   return { ...mapping, keepId: userns };
 }
+function idMapLines(mapping) {
+  if (mapping.single) return { uid: [], gid: [] };
+  const uids = mapping.uidRange;
+  const gids = mapping.gidRange;
+  const uid = process.getuid?.() ?? 0;
+  const gid = process.getgid?.() ?? 0;
+  const kept = mapping.keepId ?? { uid: 0, gid: 0 };
+  return { uid: keepIdRanges(kept.uid, uid, uids.start, uids.count), gid: keepIdRanges(kept.gid, gid, gids.start, gids.count) };
+}
 function unshareArgs(mapping) {
   assertUserNamespacesAllowed();
-  const { keepId } = mapping;
-  if (keepId !== void 0 && !mapping.single) {
-    const uids = mapping.uidRange;
-    const gids = mapping.gidRange;
-    return [
-      "--user",
-      "--mount",
-      `--map-user=${keepId.uid}`,
-      `--map-group=${keepId.gid}`,
-      `--map-users=${uids.start},0,${keepIdUnshareCount(keepId.uid, uids.count)}`,
-      `--map-groups=${gids.start},0,${keepIdUnshareCount(keepId.gid, gids.count)}`,
-      "--setuid=0",
-      "--setgid=0"
-    ];
-  }
-  const base = ["--user", "--mount", "--map-user=0", "--map-group=0"];
-  if (mapping.single) return base;
-  return [...base, `--map-users=${mapping.uidRange.start},1,${mapping.uidRange.count}`, `--map-groups=${mapping.gidRange.start},1,${mapping.gidRange.count}`];
+  if (mapping.single) return ["--self-map", "0", "0"];
+  const lines = idMapLines(mapping);
+  const args = [];
+  for (const line of lines.uid) args.push("--uid-map", `${line.inner}:${line.outer}:${line.count}`);
+  for (const line of lines.gid) args.push("--gid-map", `${line.inner}:${line.outer}:${line.count}`);
+  if (mapping.keepId !== void 0) args.push("--setuid", "0", "--setgid", "0");
+  return args;
 }
 var init_idmap = __esm({
   "src/userns/idmap.ts"() {
@@ -29077,11 +28854,263 @@ var init_launcher = __esm({
   }
 });
 
+// src/cgroup/hierarchy.ts
+var init_hierarchy = __esm({
+  "src/cgroup/hierarchy.ts"() {
+    "use strict";
+  }
+});
+
+// src/cgroup/types.ts
+var init_types = __esm({
+  "src/cgroup/types.ts"() {
+    "use strict";
+  }
+});
+
+// src/cgroup/limits-files.ts
+var init_limits_files = __esm({
+  "src/cgroup/limits-files.ts"() {
+    "use strict";
+    init_errors();
+    init_types();
+  }
+});
+
+// src/cgroup/delegated-v2.ts
+var init_delegated_v2 = __esm({
+  "src/cgroup/delegated-v2.ts"() {
+    "use strict";
+    init_errors();
+    init_hierarchy();
+    init_limits_files();
+  }
+});
+
+// src/cgroup/delegated-v1.ts
+var init_delegated_v1 = __esm({
+  "src/cgroup/delegated-v1.ts"() {
+    "use strict";
+    init_errors();
+    init_hierarchy();
+    init_limits_files();
+  }
+});
+
+// src/cgroup/systemd-user.ts
+var init_systemd_user = __esm({
+  "src/cgroup/systemd-user.ts"() {
+    "use strict";
+    init_errors();
+    init_delegated_v2();
+  }
+});
+
+// src/cgroup/route.ts
+var init_route = __esm({
+  "src/cgroup/route.ts"() {
+    "use strict";
+    init_errors();
+    init_delegated_v2();
+    init_delegated_v1();
+    init_hierarchy();
+    init_systemd_user();
+  }
+});
+
+// src/cgroup/stats.ts
+function keyed(text, key) {
+  if (text === void 0) return void 0;
+  const match = new RegExp(`^${key} (\\d+)$`, "m").exec(text);
+  return match === null ? void 0 : Number(match[1]);
+}
+var init_stats = __esm({
+  "src/cgroup/stats.ts"() {
+    "use strict";
+    init_limits_files();
+  }
+});
+
+// src/cgroup/resolve.ts
+var init_resolve = __esm({
+  "src/cgroup/resolve.ts"() {
+    "use strict";
+    init_errors();
+    init_types();
+  }
+});
+
+// src/cgroup/freezer.ts
+import { existsSync as existsSync12, readFileSync as readFileSync13, writeFileSync as writeFileSync4 } from "node:fs";
+import { join as join14 } from "node:path";
+function freezerOf(cgroup) {
+  if (cgroup === void 0) return void 0;
+  if ("v2" in cgroup.dirs) return existsSync12(join14(cgroup.dirs.v2, "cgroup.freeze")) ? { dir: cgroup.dirs.v2, v2: true } : void 0;
+  const dir = cgroup.dirs.v1.freezer;
+  return dir !== void 0 && existsSync12(join14(dir, "freezer.state")) ? { dir, v2: false } : void 0;
+}
+function isFrozen(cgroup) {
+  const freezer = freezerOf(cgroup);
+  if (freezer === void 0) return false;
+  try {
+    if (freezer.v2) return readFileSync13(join14(freezer.dir, "cgroup.freeze"), "utf8").trim() === "1";
+    return readFileSync13(join14(freezer.dir, "freezer.state"), "utf8").trim() !== "THAWED";
+  } catch {
+    return false;
+  }
+}
+function done(freezer, frozen) {
+  if (freezer.v2) return keyed(readFileSync13(join14(freezer.dir, "cgroup.events"), "utf8"), "frozen") === (frozen ? 1 : 0);
+  return readFileSync13(join14(freezer.dir, "freezer.state"), "utf8").trim() === (frozen ? "FROZEN" : "THAWED");
+}
+async function setFrozen(cgroup, frozen, name) {
+  const verb = frozen ? "pause" : "unpause";
+  const freezer = freezerOf(cgroup);
+  if (freezer === void 0) {
+    throw new BurrowError("INVALID_ARGUMENT", `cannot ${verb} ${name}: it has no freezer cgroup of its own (run 'burrow doctor' to see what this host delegates)`);
+  }
+  const write = () => {
+    if (freezer.v2) writeFileSync4(join14(freezer.dir, "cgroup.freeze"), frozen ? "1" : "0");
+    else writeFileSync4(join14(freezer.dir, "freezer.state"), frozen ? "FROZEN" : "THAWED");
+  };
+  write();
+  for (let attempt = 0; attempt < 200; attempt++) {
+    if (done(freezer, frozen)) return;
+    if (!freezer.v2 && attempt % 10 === 9) write();
+    await sleep2(10);
+  }
+  if (frozen && !freezer.v2) writeFileSync4(join14(freezer.dir, "freezer.state"), "THAWED");
+  throw new BurrowError("IO", `${name} did not ${frozen ? "freeze" : "thaw"} within 2 s`);
+}
+var sleep2;
+var init_freezer = __esm({
+  "src/cgroup/freezer.ts"() {
+    "use strict";
+    init_errors();
+    init_stats();
+    sleep2 = (ms) => new Promise((resolve2) => setTimeout(resolve2, ms));
+  }
+});
+
+// src/cgroup/remove.ts
+import { rmdir as rmdir2 } from "node:fs/promises";
+function cgroupDirs(cgroup) {
+  return "v2" in cgroup.dirs ? [cgroup.dirs.v2] : Object.values(cgroup.dirs.v1).filter((dir) => dir !== void 0);
+}
+async function tryRemoveAsync(dir) {
+  try {
+    await rmdir2(dir);
+    return true;
+  } catch (error) {
+    const code = error.code;
+    return !(code === "EBUSY" || code === "ENOTEMPTY");
+  }
+}
+async function removeContainerCgroup(cgroup) {
+  if (cgroup === void 0) return;
+  let left = [...new Set(cgroupDirs(cgroup))];
+  for (let attempt = 0; left.length > 0 && attempt < 50; attempt++) {
+    if (attempt > 0) await sleep3(20);
+    const gone = await Promise.all(left.map(tryRemoveAsync));
+    left = left.filter((_dir, index) => !gone[index]);
+  }
+}
+var sleep3;
+var init_remove = __esm({
+  "src/cgroup/remove.ts"() {
+    "use strict";
+    init_delegated_v2();
+    sleep3 = (ms) => new Promise((resolve2) => setTimeout(resolve2, ms));
+  }
+});
+
+// src/cgroup/index.ts
+import { fileURLToPath as fileURLToPath6 } from "node:url";
+var CGEXEC_BINARY;
+var init_cgroup = __esm({
+  "src/cgroup/index.ts"() {
+    "use strict";
+    init_errors();
+    init_delegated_v2();
+    init_delegated_v1();
+    init_route();
+    init_stats();
+    init_systemd_user();
+    init_types();
+    init_resolve();
+    init_stats();
+    init_freezer();
+    init_remove();
+    init_route();
+    CGEXEC_BINARY = fileURLToPath6(new URL("../native/burrow-cgexec", __burrowModuleUrl));
+  }
+});
+
+// src/container/state.ts
+import { existsSync as existsSync13, readFileSync as readFileSync14 } from "node:fs";
+import { join as join15 } from "node:path";
+function readRunFile(path6) {
+  try {
+    return readFileSync14(path6, "utf8");
+  } catch {
+    return void 0;
+  }
+}
+function readJson(path6) {
+  const text = readRunFile(path6);
+  if (text === void 0) return void 0;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return void 0;
+  }
+}
+function readSandbox(dir) {
+  const text = readRunFile(join15(dir, "pid"))?.trim();
+  return text === void 0 ? void 0 : parseIdentity(text);
+}
+function monitorOf(file) {
+  return typeof file.monitor === "string" ? parseIdentity(file.monitor) : void 0;
+}
+function containerState(store, record) {
+  const dir = containerDir(store, record.id);
+  const monitorRecord = readJson(join15(dir, "monitor"));
+  const exit = readJson(join15(dir, "exit"));
+  const sandboxRecord = readSandbox(dir);
+  const base = { startedAt: monitorRecord?.startedAt, restarts: exit?.restarts ?? 0, lost: false, paused: false, oomKilled: exit?.oomKilled === true };
+  if (monitorRecord === void 0) {
+    return { ...base, sandbox: void 0, monitor: void 0, status: exit === void 0 ? "created" : "exited", exitCode: exit?.exitCode, finishedAt: exit?.finishedAt };
+  }
+  const recorded = monitorOf(monitorRecord);
+  const monitor = isRunning(recorded) ? recorded : void 0;
+  const sandbox = monitor !== void 0 && isRunning(sandboxRecord) ? sandboxRecord : void 0;
+  if (exit !== void 0 && (monitor === void 0 || !existsSync13(join15(dir, "pid")))) {
+    return { ...base, sandbox: void 0, monitor, status: "exited", exitCode: exit.exitCode, finishedAt: exit.finishedAt };
+  }
+  if (monitor !== void 0) return { ...base, status: "running", paused: isFrozen(record.cgroup), oomKilled: false, sandbox, monitor, exitCode: void 0, finishedAt: void 0 };
+  return { ...base, sandbox: void 0, monitor, status: "exited", exitCode: -1, finishedAt: void 0, lost: true };
+}
+var init_state = __esm({
+  "src/container/state.ts"() {
+    "use strict";
+    init_cgroup();
+    init_record();
+    init_process_identity();
+  }
+});
+
 // src/container/health-config.ts
 var init_health_config = __esm({
   "src/container/health-config.ts"() {
     "use strict";
     init_errors();
+  }
+});
+
+// src/util/printable.ts
+var init_printable = __esm({
+  "src/util/printable.ts"() {
+    "use strict";
   }
 });
 
@@ -29134,6 +29163,7 @@ var pause2;
 var init_health = __esm({
   "src/container/health.ts"() {
     "use strict";
+    init_printable();
     init_errors();
     init_atomic();
     init_lockfile();
@@ -29917,7 +29947,13 @@ function logout(server) {
 
 // src/action/cleanup.ts
 init_record();
-init_state();
+
+// src/container/ops.ts
+init_errors();
+init_record();
+import { existsSync as existsSync15, writeFileSync as writeFileSync5 } from "node:fs";
+import { constants as constants9 } from "node:os";
+import { join as join17 } from "node:path";
 
 // src/container/identity.ts
 init_errors();
@@ -29968,16 +30004,6 @@ function signalProcess(identity3, signal) {
   }
 }
 
-// src/action/cleanup.ts
-init_process_identity();
-
-// src/container/ops.ts
-init_errors();
-init_record();
-import { existsSync as existsSync15, writeFileSync as writeFileSync5 } from "node:fs";
-import { constants as constants9 } from "node:os";
-import { join as join17 } from "node:path";
-
 // src/container/start.ts
 import { chmodSync as chmodSync2, existsSync as existsSync14, rmSync as rmSync5, unlinkSync as unlinkSync2 } from "node:fs";
 init_host_tools();
@@ -29994,10 +30020,10 @@ init_errors();
 init_failure();
 init_idmap();
 init_host_tools();
-import { existsSync as existsSync11, rmSync as rmSync3 } from "node:fs";
+import { existsSync as existsSync10, rmSync as rmSync3 } from "node:fs";
 async function removeAllInUserNamespace(paths, mapping) {
   const left = paths.filter((path6) => {
-    if (!existsSync11(path6)) return false;
+    if (!existsSync10(path6)) return false;
     try {
       rmSync3(path6, { recursive: true, force: true });
       return false;
@@ -30007,7 +30033,7 @@ async function removeAllInUserNamespace(paths, mapping) {
   });
   if (left.length === 0) return;
   const result = await runToEnd(unshareProgram(), [...unshareArgs(mapping), "--", "rm", "-rf", "--one-file-system", "--", ...left], { ownGroup: true });
-  const still = left.filter((path6) => existsSync11(path6));
+  const still = left.filter((path6) => existsSync10(path6));
   if (result.exitCode !== 0 && still.length > 0) {
     throw new BurrowError("IO", `cannot remove ${still[0]}${still.length > 1 ? ` and ${still.length - 1} more` : ""}: ${userNamespaceFailure(result.stderr) ?? (result.stderr.trim().split("\n")[0] || result.error?.message)}`);
   }
@@ -30038,29 +30064,29 @@ init_atomic();
 init_lockfile();
 init_random();
 init_record();
-import { existsSync as existsSync12, mkdirSync as mkdirSync6, readdirSync as readdirSync3, readFileSync as readFileSync13, rmSync as rmSync4 } from "node:fs";
-import { join as join14 } from "node:path";
+import { existsSync as existsSync11, mkdirSync as mkdirSync6, readdirSync as readdirSync3, readFileSync as readFileSync11, rmSync as rmSync4 } from "node:fs";
+import { join as join12 } from "node:path";
 function networksDir(store) {
-  return join14(store.root, "networks");
+  return join12(store.root, "networks");
 }
 function networkDir(store, id) {
-  return join14(networksDir(store), id);
+  return join12(networksDir(store), id);
 }
 function recordPath(store, id) {
-  return join14(networksDir(store), `${id}.json`);
+  return join12(networksDir(store), `${id}.json`);
 }
 function networkLock(store, id) {
-  return join14(store.paths.locks, `network-${id}.lock`);
+  return join12(store.paths.locks, `network-${id}.lock`);
 }
 function readNetwork(store, id) {
   try {
-    return JSON.parse(readFileSync13(recordPath(store, id), "utf8"));
+    return JSON.parse(readFileSync11(recordPath(store, id), "utf8"));
   } catch {
     return void 0;
   }
 }
 function listNetworks(store) {
-  if (!existsSync12(networksDir(store))) return [];
+  if (!existsSync11(networksDir(store))) return [];
   return readdirSync3(networksDir(store)).filter((entry) => entry.endsWith(".json")).map((entry) => readNetwork(store, entry.slice(0, -".json".length))).filter((record) => record !== void 0).sort((a2, b) => a2.created.localeCompare(b.created));
 }
 function findNetwork(store, nameOrId) {
@@ -30076,17 +30102,17 @@ function requireNetwork(store, nameOrId) {
   return network;
 }
 function leasesPath(store, id) {
-  return join14(networkDir(store, id), "leases.json");
+  return join12(networkDir(store, id), "leases.json");
 }
 function readLeases(store, id) {
   try {
-    return JSON.parse(readFileSync13(leasesPath(store, id), "utf8"));
+    return JSON.parse(readFileSync11(leasesPath(store, id), "utf8"));
   } catch {
     return {};
   }
 }
 function containerExists(store, containerId) {
-  return existsSync12(join14(store.paths.containers, containerId));
+  return existsSync11(join12(store.paths.containers, containerId));
 }
 function liveLeases(store, id) {
   return Object.fromEntries(Object.entries(readLeases(store, id)).filter(([containerId]) => containerExists(store, containerId)));
@@ -30126,33 +30152,27 @@ init_errors();
 init_sleep();
 init_spawn();
 init_lockfile();
-
-// src/util/native.ts
-import { existsSync as existsSync13 } from "node:fs";
-import { fileURLToPath as fileURLToPath6 } from "node:url";
-function nativeBinary(name) {
-  const beside = fileURLToPath6(new URL(`../native/${name}`, __burrowModuleUrl));
-  return existsSync13(beside) ? beside : fileURLToPath6(new URL(`../../build/native/${name}`, __burrowModuleUrl));
-}
-
-// src/network/switch.ts
+init_native2();
 var SWITCH_BINARY = nativeBinary("burrow-switch");
 var NETATTACH_BINARY = nativeBinary("burrow-netattach");
 
 // src/network/hosts.ts
 init_errors();
 
+// src/network/helper-args.ts
+init_native2();
+
 // src/network/helpers.ts
 init_errors();
 init_host_tools();
 init_process_identity();
-import { closeSync as closeSync6, constants as constants8, openSync as openSync5, readFileSync as readFileSync14 } from "node:fs";
-import { join as join15 } from "node:path";
+import { closeSync as closeSync6, constants as constants8, openSync as openSync5, readFileSync as readFileSync12 } from "node:fs";
+import { join as join13 } from "node:path";
 var HELPER_FILE = "network-helper";
 function killLeftoverHelper(dir) {
   let text;
   try {
-    text = readFileSync14(join15(dir, HELPER_FILE), "latin1");
+    text = readFileSync12(join13(dir, HELPER_FILE), "latin1");
   } catch {
     return;
   }
@@ -30192,8 +30212,13 @@ init_record();
 init_state();
 init_process_identity();
 var CLI = fileURLToPath7(new URL("../../bin/burrow.js", __burrowModuleUrl));
+function killOrphanedSandbox(dir) {
+  const sandbox = readSandbox(dir);
+  if (sandbox !== void 0 && isRunning(sandbox)) signalProcess(sandbox, "SIGKILL");
+}
 async function removeContainerFiles(store, record, mapping = containerIdMapping(record.userns)) {
   killLeftoverHelper(containerDir(store, record.id));
+  killOrphanedSandbox(containerDir(store, record.id));
   const work = join16(record.plan.rootfs.work, "work");
   for (const dir of [work, join16(work, "incompat"), join16(work, "incompat", "volatile")]) {
     try {
@@ -30279,10 +30304,6 @@ function loadActionState() {
 }
 
 // src/action/cleanup.ts
-function stopOrphanedSandbox(store, id) {
-  const sandbox = readSandbox(containerDir(store, id));
-  if (sandbox !== void 0 && isRunning(sandbox)) signalProcess(sandbox, "SIGKILL");
-}
 function inWindow(created, state, now) {
   const at = Date.parse(created);
   return at >= Date.parse(state.started) && at <= (state.finished === void 0 ? now.getTime() : Date.parse(state.finished));
@@ -30292,7 +30313,6 @@ async function cleanUp(store, state, now = /* @__PURE__ */ new Date()) {
   const mine = listRecords(store).filter((record) => state.containers.includes(record.id) || record.labels[ACTION_LABEL] === state.token || state.jobFile && inWindow(record.created, state, now));
   for (const record of mine) {
     try {
-      stopOrphanedSandbox(store, record.id);
       await removeContainer(store, record.id, true);
       report.containers.push(record.name);
     } catch (error) {
@@ -30324,38 +30344,13 @@ var FIND_SCRIPT = [
   "-P",
   "DIR",
   "-xdev",
-  "(",
-  "(",
   "!",
   "-uid",
   "0",
-  "-o",
-  "!",
-  "-gid",
-  "0",
-  "-o",
   "(",
-  "-type",
-  "d",
-  "!",
-  "-perm",
-  "-u=rwx",
-  ")",
-  ")",
   "-printf",
   "%p\\0",
-  ")",
   ",",
-  "(",
-  "(",
-  "!",
-  "-uid",
-  "0",
-  "-o",
-  "!",
-  "-gid",
-  "0",
-  ")",
   "-execdir",
   "chown",
   "-h",
@@ -30363,14 +30358,9 @@ var FIND_SCRIPT = [
   "--",
   "{}",
   "+",
-  ")",
   ",",
-  "(",
   "-type",
   "d",
-  "!",
-  "-perm",
-  "-u=rwx",
   "-execdir",
   "chmod",
   "u+rwx",

@@ -42,6 +42,25 @@ var __toESM = (mod, isNodeMode, target) => (target = mod != null ? __create(__ge
   mod
 ));
 
+// src/cli/interrupt.ts
+var interrupt_exports = {};
+__export(interrupt_exports, {
+  interruptedExitCode: () => interruptedExitCode,
+  noteInterrupt: () => noteInterrupt
+});
+function noteInterrupt(signal) {
+  interruptedBy ??= signal;
+}
+function interruptedExitCode() {
+  return interruptedBy === "SIGTERM" ? 143 : 130;
+}
+var interruptedBy;
+var init_interrupt = __esm({
+  "src/cli/interrupt.ts"() {
+    "use strict";
+  }
+});
+
 // node_modules/commander/lib/error.js
 var require_error = __commonJS({
   "node_modules/commander/lib/error.js"(exports2) {
@@ -4703,6 +4722,74 @@ var init_record = __esm({
   }
 });
 
+// src/container/identity.ts
+function pidfdApi() {
+  if (pidfd === void 0) {
+    const koffi = (0, import_node_module2.createRequire)(__burrowModuleUrl)("koffi");
+    const syscall = koffi.load("libc.so.6").func("long syscall(long number, ...)");
+    pidfd = {
+      open: (pid) => Number(syscall(SYS_PIDFD_OPEN, "int", pid, "unsigned int", 0)),
+      sendSignal: (fd, signal) => Number(syscall(SYS_PIDFD_SEND_SIGNAL, "int", fd, "int", signal, "void *", null, "unsigned int", 0)),
+      errno: () => koffi.errno()
+    };
+  }
+  return pidfd;
+}
+function signalProcess(identity3, signal) {
+  const number2 = typeof signal === "number" ? signal : import_node_os2.constants.signals[signal];
+  const api2 = pidfdApi();
+  const fd = api2.open(identity3.pid);
+  if (fd < 0) {
+    const errno = api2.errno();
+    if (errno === ESRCH) return false;
+    if (errno !== ENOSYS) throw new BurrowError("IO", `cannot signal process ${identity3.pid}: pidfd_open failed (errno ${errno})`);
+    if (!isRunning(identity3)) return false;
+    try {
+      process.kill(identity3.pid, number2);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+  try {
+    if (!isRunning(identity3)) return false;
+    if (api2.sendSignal(fd, number2) === 0) return true;
+    if (api2.errno() === ESRCH) return false;
+    throw new BurrowError("IO", `cannot signal process ${identity3.pid}: pidfd_send_signal failed (errno ${api2.errno()})`);
+  } finally {
+    (0, import_node_fs13.closeSync)(fd);
+  }
+}
+var import_node_fs13, import_node_module2, import_node_os2, pidfd, SYS_PIDFD_SEND_SIGNAL, SYS_PIDFD_OPEN, ESRCH, ENOSYS;
+var init_identity = __esm({
+  "src/container/identity.ts"() {
+    "use strict";
+    import_node_fs13 = require("node:fs");
+    import_node_module2 = require("node:module");
+    import_node_os2 = require("node:os");
+    init_errors();
+    init_process_identity();
+    SYS_PIDFD_SEND_SIGNAL = 424;
+    SYS_PIDFD_OPEN = 434;
+    ESRCH = 3;
+    ENOSYS = 38;
+  }
+});
+
+// src/util/native.ts
+function nativeBinary(name) {
+  const beside = (0, import_node_url.fileURLToPath)(new URL(`../native/${name}`, __burrowModuleUrl));
+  return (0, import_node_fs14.existsSync)(beside) ? beside : (0, import_node_url.fileURLToPath)(new URL(`../../build/native/${name}`, __burrowModuleUrl));
+}
+var import_node_fs14, import_node_url;
+var init_native = __esm({
+  "src/util/native.ts"() {
+    "use strict";
+    import_node_fs14 = require("node:fs");
+    import_node_url = require("node:url");
+  }
+});
+
 // src/util/host-tools.ts
 function notInstalled(program2) {
   const name = (0, import_node_path12.basename)(program2);
@@ -4711,27 +4798,28 @@ function notInstalled(program2) {
   return found === void 0 ? where : `${where} (Debian/Ubuntu: apt-get install ${found})`;
 }
 function onPath(program2) {
-  if (program2.includes("/")) return (0, import_node_fs13.existsSync)(program2);
-  return (process.env.PATH || DEFAULT_HOST_PATH).split(":").some((dir) => dir !== "" && (0, import_node_fs13.existsSync)(`${dir}/${program2}`));
+  if (program2.includes("/")) return (0, import_node_fs15.existsSync)(program2);
+  return (process.env.PATH || DEFAULT_HOST_PATH).split(":").some((dir) => dir !== "" && (0, import_node_fs15.existsSync)(`${dir}/${program2}`));
 }
 function unshareProgram() {
   if (userNamespaceHelper === void 0) {
-    const own = `${BURROW_LIBEXEC}/${process.getuid?.() ?? 0}/unshare`;
+    const own = `${BURROW_LIBEXEC}/${process.getuid?.() ?? 0}/${USERNS_HELPER}`;
     try {
-      (0, import_node_fs13.accessSync)(own, import_node_fs13.constants.X_OK);
+      (0, import_node_fs15.accessSync)(own, import_node_fs15.constants.X_OK);
       userNamespaceHelper = own;
     } catch {
-      userNamespaceHelper = "unshare";
+      userNamespaceHelper = nativeBinary(USERNS_HELPER);
     }
   }
   return userNamespaceHelper;
 }
-var import_node_fs13, import_node_path12, DEFAULT_HOST_PATH, PACKAGES, RUN_DOCTOR, BURROW_LIBEXEC, userNamespaceHelper;
+var import_node_fs15, import_node_path12, DEFAULT_HOST_PATH, PACKAGES, RUN_DOCTOR, BURROW_LIBEXEC, USERNS_HELPER, userNamespaceHelper;
 var init_host_tools = __esm({
   "src/util/host-tools.ts"() {
     "use strict";
-    import_node_fs13 = require("node:fs");
+    import_node_fs15 = require("node:fs");
     import_node_path12 = require("node:path");
+    init_native();
     DEFAULT_HOST_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
     PACKAGES = {
       unshare: "util-linux",
@@ -4751,6 +4839,7 @@ var init_host_tools = __esm({
     };
     RUN_DOCTOR = "run 'burrow doctor'";
     BURROW_LIBEXEC = "/usr/local/lib/burrow";
+    USERNS_HELPER = "burrow-userns";
   }
 });
 
@@ -4801,7 +4890,7 @@ var init_spawn = __esm({
 // src/userns/failure.ts
 function sysctl(path6) {
   try {
-    return (0, import_node_fs14.readFileSync)(`/proc/sys/${path6}`, "latin1").trim();
+    return (0, import_node_fs16.readFileSync)(`/proc/sys/${path6}`, "latin1").trim();
   } catch {
     return void 0;
   }
@@ -4811,22 +4900,25 @@ function userNamespaceFailure(output) {
   return why === void 0 ? void 0 : `${why}; ${RUN_DOCTOR}`;
 }
 function failureReason(output) {
-  if (/unrecognized option '--map-(users?|groups?)\b/.test(output)) {
-    return "util-linux's unshare is older than 2.38 (it has no --map-users): install util-linux 2.38 or later (Debian 12, Ubuntu 24.04)";
-  }
   if (/unshare failed: No space left on device/.test(output)) {
     return `cannot create a user namespace: this user has as many as user.max_user_namespaces allows; ${RAISE_MAX}`;
   }
+  const restricted2 = sysctl("kernel/apparmor_restrict_unprivileged_userns") === "1";
   if (/unshare failed: Operation not permitted/.test(output)) {
-    if (sysctl("kernel/apparmor_restrict_unprivileged_userns") === "1") {
-      return "cannot create a user namespace: AppArmor restricts them for unprivileged programs (kernel.apparmor_restrict_unprivileged_userns=1, Ubuntu 24.04 and later): 'sudo burrow setup' allows them for burrow's own helper alone";
-    }
+    if (restricted2) return APPARMOR;
     return "cannot create a user namespace: the kernel refused it (Operation not permitted): unprivileged user namespaces are disabled here, or burrow runs in a container that forbids them";
+  }
+  if (restricted2 && /(write \/proc\/self\/[ug]id_map failed|write to [ug]id_map failed): Operation not permitted/.test(output)) return APPARMOR;
+  const missing = /cannot run (new[ug]idmap): (.*)/.exec(output);
+  if (missing !== null) {
+    return `cannot run ${missing[1]} (${missing[2].trim()}): newuidmap and newgidmap map burrow's user namespace (Debian/Ubuntu: apt-get install uidmap)`;
   }
   const idmap = /new[ug]idmap: (.*)/.exec(output);
   if (idmap !== null) {
     return `newuidmap/newgidmap refused the id mapping (${idmap[1].trim()}): check your ranges in /etc/subuid and /etc/subgid, and that newuidmap and newgidmap are setuid root (Debian/Ubuntu: apt-get install --reinstall uidmap)`;
   }
+  const own = /burrow-userns: (write \/proc\/self\/\w+ failed: .*)/.exec(output);
+  if (own !== null) return `cannot map burrow's user namespace (${own[1].trim()})`;
   return void 0;
 }
 function assertUserNamespacesAllowed() {
@@ -4840,14 +4932,15 @@ function assertUserNamespacesAllowed() {
   if (refusal !== void 0) throw new BurrowError("NO_DRIVER", `${refusal}; ${RUN_DOCTOR}`);
   checked = true;
 }
-var import_node_fs14, RAISE_MAX, checked;
+var import_node_fs16, RAISE_MAX, APPARMOR, checked;
 var init_failure = __esm({
   "src/userns/failure.ts"() {
     "use strict";
-    import_node_fs14 = require("node:fs");
+    import_node_fs16 = require("node:fs");
     init_errors();
     init_host_tools();
     RAISE_MAX = "as root: sysctl -w user.max_user_namespaces=28633";
+    APPARMOR = "cannot create a user namespace: AppArmor restricts them for unprivileged programs (kernel.apparmor_restrict_unprivileged_userns=1, Ubuntu 24.04 and later): 'sudo burrow setup' allows them for burrow's own helper alone";
     checked = false;
   }
 });
@@ -4876,8 +4969,13 @@ function parseUserns(spec) {
   const why = spec === "" || spec === "host" ? "a rootless container always has a user namespace (leave --userns out: you are root inside)" : "it cannot be had rootless";
   throw new BurrowError("INVALID_ARGUMENT", `unsupported --userns "${spec}": ${why}; use keep-id or keep-id:uid=N,gid=N`);
 }
-function keepIdUnshareCount(kept, count2) {
-  return kept <= count2 ? count2 + 1 : count2;
+function keepIdRanges(kept, caller, start2, count2) {
+  const below = Math.min(kept, count2);
+  const ranges = [];
+  if (below > 0) ranges.push({ inner: 0, outer: start2, count: below });
+  ranges.push({ inner: kept, outer: caller, count: 1 });
+  if (count2 > below) ranges.push({ inner: kept + 1, outer: start2 + below, count: count2 - below });
+  return ranges;
 }
 var MAX_ID;
 var init_keep_id = __esm({
@@ -4890,8 +4988,8 @@ var init_keep_id = __esm({
 
 // src/userns/idmap.ts
 function findRange(file, name, id) {
-  if (!(0, import_node_fs15.existsSync)(file)) return void 0;
-  for (const line of (0, import_node_fs15.readFileSync)(file, "utf8").split("\n")) {
+  if (!(0, import_node_fs17.existsSync)(file)) return void 0;
+  for (const line of (0, import_node_fs17.readFileSync)(file, "utf8").split("\n")) {
     const [owner, start2, count2] = line.trim().split(":");
     if (owner === void 0 || start2 === void 0 || count2 === void 0) continue;
     if (owner !== name && owner !== String(id)) continue;
@@ -4901,7 +4999,7 @@ function findRange(file, name, id) {
   return void 0;
 }
 function idMapping(files = { subuid: "/etc/subuid", subgid: "/etc/subgid" }) {
-  const { username, uid, gid } = (0, import_node_os2.userInfo)();
+  const { username, uid, gid } = (0, import_node_os3.userInfo)();
   const uidRange = findRange(files.subuid, username, uid);
   const gidRange = findRange(files.subgid, username, gid);
   if (uidRange === void 0 || gidRange === void 0) {
@@ -4925,33 +5023,31 @@ function defaultIdMapping(mapping) {
   const { keepId: _keepId, ...rest } = mapping;
   return rest;
 }
+function idMapLines(mapping) {
+  if (mapping.single) return { uid: [], gid: [] };
+  const uids = mapping.uidRange;
+  const gids = mapping.gidRange;
+  const uid = process.getuid?.() ?? 0;
+  const gid = process.getgid?.() ?? 0;
+  const kept = mapping.keepId ?? { uid: 0, gid: 0 };
+  return { uid: keepIdRanges(kept.uid, uid, uids.start, uids.count), gid: keepIdRanges(kept.gid, gid, gids.start, gids.count) };
+}
 function unshareArgs(mapping) {
   assertUserNamespacesAllowed();
-  const { keepId } = mapping;
-  if (keepId !== void 0 && !mapping.single) {
-    const uids = mapping.uidRange;
-    const gids = mapping.gidRange;
-    return [
-      "--user",
-      "--mount",
-      `--map-user=${keepId.uid}`,
-      `--map-group=${keepId.gid}`,
-      `--map-users=${uids.start},0,${keepIdUnshareCount(keepId.uid, uids.count)}`,
-      `--map-groups=${gids.start},0,${keepIdUnshareCount(keepId.gid, gids.count)}`,
-      "--setuid=0",
-      "--setgid=0"
-    ];
-  }
-  const base = ["--user", "--mount", "--map-user=0", "--map-group=0"];
-  if (mapping.single) return base;
-  return [...base, `--map-users=${mapping.uidRange.start},1,${mapping.uidRange.count}`, `--map-groups=${mapping.gidRange.start},1,${mapping.gidRange.count}`];
+  if (mapping.single) return ["--self-map", "0", "0"];
+  const lines = idMapLines(mapping);
+  const args = [];
+  for (const line of lines.uid) args.push("--uid-map", `${line.inner}:${line.outer}:${line.count}`);
+  for (const line of lines.gid) args.push("--gid-map", `${line.inner}:${line.outer}:${line.count}`);
+  if (mapping.keepId !== void 0) args.push("--setuid", "0", "--setgid", "0");
+  return args;
 }
-var import_node_fs15, import_node_os2;
+var import_node_fs17, import_node_os3;
 var init_idmap = __esm({
   "src/userns/idmap.ts"() {
     "use strict";
-    import_node_fs15 = require("node:fs");
-    import_node_os2 = require("node:os");
+    import_node_fs17 = require("node:fs");
+    import_node_os3 = require("node:os");
     init_host_tools();
     init_errors();
     init_failure();
@@ -4962,9 +5058,9 @@ var init_idmap = __esm({
 // src/unpack/remove.ts
 async function removeAllInUserNamespace(paths, mapping) {
   const left = paths.filter((path6) => {
-    if (!(0, import_node_fs16.existsSync)(path6)) return false;
+    if (!(0, import_node_fs18.existsSync)(path6)) return false;
     try {
-      (0, import_node_fs16.rmSync)(path6, { recursive: true, force: true });
+      (0, import_node_fs18.rmSync)(path6, { recursive: true, force: true });
       return false;
     } catch {
       return true;
@@ -4972,7 +5068,7 @@ async function removeAllInUserNamespace(paths, mapping) {
   });
   if (left.length === 0) return;
   const result = await runToEnd(unshareProgram(), [...unshareArgs(mapping), "--", "rm", "-rf", "--one-file-system", "--", ...left], { ownGroup: true });
-  const still = left.filter((path6) => (0, import_node_fs16.existsSync)(path6));
+  const still = left.filter((path6) => (0, import_node_fs18.existsSync)(path6));
   if (result.exitCode !== 0 && still.length > 0) {
     throw new BurrowError("IO", `cannot remove ${still[0]}${still.length > 1 ? ` and ${still.length - 1} more` : ""}: ${userNamespaceFailure(result.stderr) ?? (result.stderr.trim().split("\n")[0] || result.error?.message)}`);
   }
@@ -4980,11 +5076,11 @@ async function removeAllInUserNamespace(paths, mapping) {
 function removeInUserNamespace(path6, mapping) {
   return removeAllInUserNamespace([path6], mapping);
 }
-var import_node_fs16;
+var import_node_fs18;
 var init_remove = __esm({
   "src/unpack/remove.ts"() {
     "use strict";
-    import_node_fs16 = require("node:fs");
+    import_node_fs18 = require("node:fs");
     init_spawn();
     init_errors();
     init_failure();
@@ -5041,7 +5137,7 @@ var init_overlay = __esm({
 function autoFallbackNote(dir) {
   let why;
   try {
-    why = (0, import_node_fs17.readFileSync)((0, import_node_path13.join)(dir, AUTO_NOTE_FILE), "utf8").trim();
+    why = (0, import_node_fs19.readFileSync)((0, import_node_path13.join)(dir, AUTO_NOTE_FILE), "utf8").trim();
   } catch {
     return void 0;
   }
@@ -5050,12 +5146,12 @@ function autoFallbackNote(dir) {
 function copyFallbackNote(why) {
   return `storage driver: copy, since neither the kernel's overlayfs nor fuse-overlayfs can mount here${why === "" ? "" : ` (${why})`}: copying the layers instead, which is slower (install fuse-overlayfs; make /dev/fuse mode 0666)`;
 }
-var import_node_path13, import_node_fs17, AUTO_NOTE_FILE, AUTO_MOUNT;
+var import_node_path13, import_node_fs19, AUTO_NOTE_FILE, AUTO_MOUNT;
 var init_auto = __esm({
   "src/rootfs/auto.ts"() {
     "use strict";
     import_node_path13 = require("node:path");
-    import_node_fs17 = require("node:fs");
+    import_node_fs19 = require("node:fs");
     init_fuse_overlayfs();
     init_overlay();
     AUTO_NOTE_FILE = "rootfs-note";
@@ -5071,20 +5167,20 @@ fi
 
 // src/rootfs/copy.ts
 function rootfsCopied(dir) {
-  return (0, import_node_fs18.existsSync)((0, import_node_path14.join)(dir, COPIED));
+  return (0, import_node_fs20.existsSync)((0, import_node_path14.join)(dir, COPIED));
 }
-var import_node_fs18, import_node_path14, import_node_url, WORKER, COPIED, copyDriver;
+var import_node_fs20, import_node_path14, import_node_url2, WORKER, COPIED, copyDriver;
 var init_copy = __esm({
   "src/rootfs/copy.ts"() {
     "use strict";
-    import_node_fs18 = require("node:fs");
+    import_node_fs20 = require("node:fs");
     import_node_path14 = require("node:path");
-    import_node_url = require("node:url");
+    import_node_url2 = require("node:url");
     init_errors();
     init_idmap();
     init_host_tools();
     init_spawn();
-    WORKER = (0, import_node_url.fileURLToPath)(new URL("../rootfs/copy-worker.js", __burrowModuleUrl));
+    WORKER = (0, import_node_url2.fileURLToPath)(new URL("../rootfs/copy-worker.js", __burrowModuleUrl));
     COPIED = "rootfs-copied";
     copyDriver = {
       name: "copy",
@@ -5099,7 +5195,7 @@ var init_copy = __esm({
           const detail = result.stderr.trim().split("\n")[0] || result.error?.message || `exit status ${result.exitCode}`;
           throw new BurrowError("IO", `cannot copy the image's layers (copy driver): ${detail}`);
         }
-        (0, import_node_fs18.writeFileSync)(marker, "");
+        (0, import_node_fs20.writeFileSync)(marker, "");
       },
       shellFunctions: "",
       mount: ":",
@@ -5114,13 +5210,13 @@ function environmentBlock(entries) {
   return Buffer.from(entries.map((entry) => `${entry}\0`).join(""));
 }
 function writeEnvironmentFile(dir, plan) {
-  (0, import_node_fs19.writeFileSync)((0, import_node_path15.join)(dir, ENV_FILE), environmentBlock(plan.process.env), { mode: 384 });
+  (0, import_node_fs21.writeFileSync)((0, import_node_path15.join)(dir, ENV_FILE), environmentBlock(plan.process.env), { mode: 384 });
 }
-var import_node_fs19, import_node_path15, ENV_FILE, ENV_FD, SECCOMP_FILE, SECCOMP_FD;
+var import_node_fs21, import_node_path15, ENV_FILE, ENV_FD, SECCOMP_FILE, SECCOMP_FD;
 var init_handoff = __esm({
   "src/sandbox/handoff.ts"() {
     "use strict";
-    import_node_fs19 = require("node:fs");
+    import_node_fs21 = require("node:fs");
     import_node_path15 = require("node:path");
     ENV_FILE = "env";
     ENV_FD = 8;
@@ -5299,13 +5395,13 @@ function bwrapArgs(plan, initBinary, infoFd, unshareNet = plan.network.mode === 
   args.push("--hostname", plan.hostname);
   const masks = plan.security.privileged ? [] : MASKED_PATHS;
   for (const path6 of masks) {
-    const stat = (0, import_node_fs20.statSync)(path6, { throwIfNoEntry: false });
+    const stat = (0, import_node_fs22.statSync)(path6, { throwIfNoEntry: false });
     if (stat === void 0) continue;
     if (stat.isDirectory()) args.push("--tmpfs", path6, "--remount-ro", path6);
     else args.push("--dev-bind", "/dev/null", path6);
   }
   for (const path6 of plan.security.privileged ? [] : READONLY_PATHS) {
-    if ((0, import_node_fs20.existsSync)(path6)) args.push("--ro-bind", path6, path6);
+    if ((0, import_node_fs22.existsSync)(path6)) args.push("--ro-bind", path6, path6);
   }
   args.push("--ro-bind", initBinary, INIT_PATH);
   if (plan.rootfs.readOnly) args.push("--remount-ro", "/");
@@ -5314,11 +5410,11 @@ function bwrapArgs(plan, initBinary, infoFd, unshareNet = plan.network.mode === 
   args.push("--", INIT_PATH, ...initArgs({ ...plan.process, capabilities: plan.capabilities, envFd: ENV_FD, seccompFd: hasSeccompFilter(plan) ? SECCOMP_FD : void 0, noNewPrivs: false, networkFd }), "--", ...plan.process.args);
   return { args, destinations };
 }
-var import_node_fs20, INIT_PATH, DESTINATION;
+var import_node_fs22, INIT_PATH, DESTINATION;
 var init_bwrap = __esm({
   "src/sandbox/bwrap.ts"() {
     "use strict";
-    import_node_fs20 = require("node:fs");
+    import_node_fs22 = require("node:fs");
     init_handoff();
     init_init_args();
     init_plan();
@@ -5622,11 +5718,11 @@ function cgroupEntryFailure(report2, context) {
   const why = /^burrow-why (.*)$/m.exec(report2)?.[1]?.trim() ?? "";
   return new BurrowError("IO", `${context}: cannot move it into its cgroup${why === "" ? "" : ` (${why})`}; run 'burrow doctor' to check the host's cgroup delegation`);
 }
-var import_node_url2, INIT_BINARY, MONITOR_BINARY, NETWORK_GO_FD, NETWORK_INFO_FD, ENV_STEP, SECCOMP_STEP;
+var import_node_url3, INIT_BINARY, MONITOR_BINARY, NETWORK_GO_FD, NETWORK_INFO_FD, ENV_STEP, SECCOMP_STEP;
 var init_launcher = __esm({
   "src/container/launcher.ts"() {
     "use strict";
-    import_node_url2 = require("node:url");
+    import_node_url3 = require("node:url");
     init_errors();
     init_destinations();
     init_rootfs();
@@ -5638,8 +5734,8 @@ var init_launcher = __esm({
     init_idmap();
     init_host_tools();
     init_record();
-    INIT_BINARY = (0, import_node_url2.fileURLToPath)(new URL("../native/burrow-init", __burrowModuleUrl));
-    MONITOR_BINARY = (0, import_node_url2.fileURLToPath)(new URL("../native/burrow-monitor", __burrowModuleUrl));
+    INIT_BINARY = (0, import_node_url3.fileURLToPath)(new URL("../native/burrow-init", __burrowModuleUrl));
+    MONITOR_BINARY = (0, import_node_url3.fileURLToPath)(new URL("../native/burrow-monitor", __burrowModuleUrl));
     NETWORK_GO_FD = 6;
     NETWORK_INFO_FD = 7;
     ENV_STEP = `command exec ${ENV_FD}<"$dir/${ENV_FILE}" || { why=$dir/${ENV_FILE}; fail handoff; }
@@ -5749,14 +5845,14 @@ function lowestFreeAddress(subnet, taken) {
 }
 function readNetwork(store, id) {
   try {
-    return JSON.parse((0, import_node_fs21.readFileSync)(recordPath(store, id), "utf8"));
+    return JSON.parse((0, import_node_fs23.readFileSync)(recordPath(store, id), "utf8"));
   } catch {
     return void 0;
   }
 }
 function listNetworks(store) {
-  if (!(0, import_node_fs21.existsSync)(networksDir(store))) return [];
-  return (0, import_node_fs21.readdirSync)(networksDir(store)).filter((entry) => entry.endsWith(".json")).map((entry) => readNetwork(store, entry.slice(0, -".json".length))).filter((record) => record !== void 0).sort((a2, b2) => a2.created.localeCompare(b2.created));
+  if (!(0, import_node_fs23.existsSync)(networksDir(store))) return [];
+  return (0, import_node_fs23.readdirSync)(networksDir(store)).filter((entry) => entry.endsWith(".json")).map((entry) => readNetwork(store, entry.slice(0, -".json".length))).filter((record) => record !== void 0).sort((a2, b2) => a2.created.localeCompare(b2.created));
 }
 function findNetwork(store, nameOrId) {
   const networks = listNetworks(store);
@@ -5794,7 +5890,7 @@ function createNetwork(store, name, options = {}) {
       created: (/* @__PURE__ */ new Date()).toISOString(),
       labels: options.labels ?? {}
     };
-    (0, import_node_fs21.mkdirSync)(networkDir(store, record.id), { recursive: true, mode: 448 });
+    (0, import_node_fs23.mkdirSync)(networkDir(store, record.id), { recursive: true, mode: 448 });
     writeFileAtomic(recordPath(store, record.id), `${JSON.stringify(record, null, 2)}
 `);
     return record;
@@ -5805,13 +5901,13 @@ function leasesPath(store, id) {
 }
 function readLeases(store, id) {
   try {
-    return JSON.parse((0, import_node_fs21.readFileSync)(leasesPath(store, id), "utf8"));
+    return JSON.parse((0, import_node_fs23.readFileSync)(leasesPath(store, id), "utf8"));
   } catch {
     return {};
   }
 }
 function containerExists(store, containerId) {
-  return (0, import_node_fs21.existsSync)((0, import_node_path17.join)(store.paths.containers, containerId));
+  return (0, import_node_fs23.existsSync)((0, import_node_path17.join)(store.paths.containers, containerId));
 }
 function liveLeases(store, id) {
   return Object.fromEntries(Object.entries(readLeases(store, id)).filter(([containerId]) => containerExists(store, containerId)));
@@ -5825,14 +5921,14 @@ function joinNetwork(store, network, containerId, aliases, mac) {
   const bad = aliases.find((alias) => !NETWORK_NAME.test(alias));
   if (bad !== void 0) throw new BurrowError("INVALID_ARGUMENT", `invalid network alias "${bad}": use [a-zA-Z0-9][a-zA-Z0-9_.-]*`);
   return withLockFileSync(networkLock(store, network.id), () => {
-    if (!(0, import_node_fs21.existsSync)(recordPath(store, network.id))) throw new BurrowError("NOT_FOUND", `no such network: ${network.name}`);
+    if (!(0, import_node_fs23.existsSync)(recordPath(store, network.id))) throw new BurrowError("NOT_FOUND", `no such network: ${network.name}`);
     const leases = liveLeases(store, network.id);
     const taken = new Set(Object.entries(leases).filter(([owner]) => owner !== containerId).map(([, lease2]) => lease2.address));
     const own = leases[containerId];
     const address = own?.address ?? lowestFreeAddress(subnet, taken);
     if (address === void 0) throw new BurrowError("IN_USE", `network ${network.name} has no free address left in ${network.subnet}: remove containers from it, or use a network with a larger --subnet`);
     const lease = { address, mac: mac ?? own?.mac ?? macForAddress(address) };
-    (0, import_node_fs21.mkdirSync)(networkDir(store, network.id), { recursive: true, mode: 448 });
+    (0, import_node_fs23.mkdirSync)(networkDir(store, network.id), { recursive: true, mode: 448 });
     writeFileAtomic(leasesPath(store, network.id), `${JSON.stringify({ ...leases, [containerId]: lease }, null, 2)}
 `);
     return { network: network.id, name: network.name, address, prefixLength: subnet.prefixLength, gateway: network.gateway, mac: lease.mac, aliases };
@@ -5866,8 +5962,8 @@ function removeNetwork(store, nameOrId) {
   withLockFileSync(networkLock(store, network.id), () => {
     const users = networkUsers(store, network);
     if (users.length > 0) throw new BurrowError("IN_USE", `network ${network.name} is in use by container ${users.join(", ")}: remove the containers or disconnect them (burrow network disconnect ${network.name} CONTAINER) first`);
-    (0, import_node_fs21.rmSync)(recordPath(store, network.id), { force: true });
-    (0, import_node_fs21.rmSync)(networkDir(store, network.id), { recursive: true, force: true });
+    (0, import_node_fs23.rmSync)(recordPath(store, network.id), { force: true });
+    (0, import_node_fs23.rmSync)(networkDir(store, network.id), { recursive: true, force: true });
   });
   return network;
 }
@@ -5917,11 +6013,11 @@ function inspectAttachments(record) {
     Aliases: attachment.aliases
   }]));
 }
-var import_node_fs21, import_node_path17, NETWORK_NAME, RESERVED_NAMES;
+var import_node_fs23, import_node_path17, NETWORK_NAME, RESERVED_NAMES;
 var init_records2 = __esm({
   "src/network/records.ts"() {
     "use strict";
-    import_node_fs21 = require("node:fs");
+    import_node_fs23 = require("node:fs");
     import_node_path17 = require("node:path");
     init_errors();
     init_atomic();
@@ -5933,27 +6029,13 @@ var init_records2 = __esm({
   }
 });
 
-// src/util/native.ts
-function nativeBinary(name) {
-  const beside = (0, import_node_url3.fileURLToPath)(new URL(`../native/${name}`, __burrowModuleUrl));
-  return (0, import_node_fs22.existsSync)(beside) ? beside : (0, import_node_url3.fileURLToPath)(new URL(`../../build/native/${name}`, __burrowModuleUrl));
-}
-var import_node_fs22, import_node_url3;
-var init_native = __esm({
-  "src/util/native.ts"() {
-    "use strict";
-    import_node_fs22 = require("node:fs");
-    import_node_url3 = require("node:url");
-  }
-});
-
 // src/network/switch.ts
 async function askSwitch(socketPath, request, timeoutMs = 2e3) {
   let directoryFd;
   let path6 = socketPath;
   if (Buffer.byteLength(socketPath) > SUN_PATH_MAX) {
     try {
-      directoryFd = (0, import_node_fs23.openSync)((0, import_node_path18.dirname)(socketPath), "r");
+      directoryFd = (0, import_node_fs24.openSync)((0, import_node_path18.dirname)(socketPath), "r");
     } catch {
       return void 0;
     }
@@ -5982,7 +6064,7 @@ async function askSwitch(socketPath, request, timeoutMs = 2e3) {
       });
     });
   } finally {
-    if (directoryFd !== void 0) (0, import_node_fs23.closeSync)(directoryFd);
+    if (directoryFd !== void 0) (0, import_node_fs24.closeSync)(directoryFd);
   }
 }
 async function switchRunning(store, network) {
@@ -6004,7 +6086,7 @@ async function ensureSwitch(store, network, timeoutMs = 5e3) {
         const why = lastLine(logPath) ?? (started.exited === -1 ? `${SWITCH_BINARY} could not be started (run npm run build)` : "it did not answer");
         throw new BurrowError("NETWORK", `the switch of network ${network.name} did not start: ${why}`);
       }
-      if (started.exited === 0 && !(0, import_node_fs23.existsSync)((0, import_node_path18.join)(dir, "switch.sock"))) break;
+      if (started.exited === 0 && !(0, import_node_fs24.existsSync)((0, import_node_path18.join)(dir, "switch.sock"))) break;
       await sleep(10, void 0);
     }
     await sleep(10, void 0);
@@ -6012,8 +6094,8 @@ async function ensureSwitch(store, network, timeoutMs = 5e3) {
 }
 function startSwitch(dir, logPath, name) {
   const started = { exited: void 0 };
-  (0, import_node_fs23.mkdirSync)(dir, { recursive: true, mode: 448 });
-  const log = (0, import_node_fs23.openSync)(logPath, "a", 384);
+  (0, import_node_fs24.mkdirSync)(dir, { recursive: true, mode: 448 });
+  const log = (0, import_node_fs24.openSync)(logPath, "a", 384);
   try {
     const child = (0, import_node_child_process2.spawn)(SWITCH_BINARY, [dir, name], { detached: true, stdio: ["ignore", log, log], env: hostEnv() });
     child.on("exit", (code) => {
@@ -6024,13 +6106,13 @@ function startSwitch(dir, logPath, name) {
     });
     child.unref();
   } finally {
-    (0, import_node_fs23.closeSync)(log);
+    (0, import_node_fs24.closeSync)(log);
   }
   return started;
 }
 function lastLine(path6) {
   try {
-    return (0, import_node_fs23.readFileSync)(path6, "utf8").trim().split("\n").pop() || void 0;
+    return (0, import_node_fs24.readFileSync)(path6, "utf8").trim().split("\n").pop() || void 0;
   } catch {
     return void 0;
   }
@@ -6038,12 +6120,12 @@ function lastLine(path6) {
 async function disconnectFromSwitch(store, network, containerId) {
   return await askSwitch(switchSocketPath(store, network.id), `disconnect ${containerId}`) === "ok";
 }
-var import_node_child_process2, import_node_fs23, import_node_net, import_node_path18, SWITCH_BINARY, NETATTACH_BINARY, SUN_PATH_MAX;
+var import_node_child_process2, import_node_fs24, import_node_net, import_node_path18, SWITCH_BINARY, NETATTACH_BINARY, SUN_PATH_MAX;
 var init_switch = __esm({
   "src/network/switch.ts"() {
     "use strict";
     import_node_child_process2 = require("node:child_process");
-    import_node_fs23 = require("node:fs");
+    import_node_fs24 = require("node:fs");
     import_node_net = require("node:net");
     import_node_path18 = require("node:path");
     init_errors();
@@ -6065,8 +6147,8 @@ async function prepareAttachments(store, containerId, containerName2, hostsFile2
     files.push(await prepareAttachment(store, containerId, containerName2, hostsFile2, attachment, `eth${index + 1}`));
   }
   const dir = containerDir(store, containerId);
-  for (const name of (0, import_node_fs24.readdirSync)(dir)) {
-    if (name.endsWith(ATTACH_SUFFIX) && !files.includes((0, import_node_path19.join)(dir, name))) (0, import_node_fs24.rmSync)((0, import_node_path19.join)(dir, name), { force: true });
+  for (const name of (0, import_node_fs25.readdirSync)(dir)) {
+    if (name.endsWith(ATTACH_SUFFIX) && !files.includes((0, import_node_path19.join)(dir, name))) (0, import_node_fs25.rmSync)((0, import_node_path19.join)(dir, name), { force: true });
   }
   return files;
 }
@@ -6074,7 +6156,7 @@ function attachFile(store, containerId, networkId) {
   return (0, import_node_path19.join)(containerDir(store, containerId), `network-${networkId.slice(0, 12)}${ATTACH_SUFFIX}`);
 }
 function forgetAttachment(store, containerId, networkId) {
-  (0, import_node_fs24.rmSync)(attachFile(store, containerId, networkId), { force: true });
+  (0, import_node_fs25.rmSync)(attachFile(store, containerId, networkId), { force: true });
 }
 async function prepareAttachment(store, containerId, containerName2, hostsFile2, attachment, ifname) {
   const network = findNetwork(store, attachment.network);
@@ -6102,11 +6184,11 @@ function attachText(fields) {
 `;
   }).join("");
 }
-var import_node_fs24, import_node_path19, ATTACH_SUFFIX;
+var import_node_fs25, import_node_path19, ATTACH_SUFFIX;
 var init_attach = __esm({
   "src/network/attach.ts"() {
     "use strict";
-    import_node_fs24 = require("node:fs");
+    import_node_fs25 = require("node:fs");
     import_node_path19 = require("node:path");
     init_record();
     init_errors();
@@ -6156,7 +6238,7 @@ var init_hosts = __esm({
 // src/network/resolv.ts
 function hostResolvConf(path6 = "/etc/resolv.conf") {
   try {
-    return (0, import_node_fs25.readFileSync)(path6, "utf8");
+    return (0, import_node_fs26.readFileSync)(path6, "utf8");
   } catch {
     return "";
   }
@@ -6178,25 +6260,25 @@ function resolvConf({ nameservers, names, host }) {
   ].map((line) => `${line}
 `).join("");
 }
-var import_node_fs25;
+var import_node_fs26;
 var init_resolv = __esm({
   "src/network/resolv.ts"() {
     "use strict";
-    import_node_fs25 = require("node:fs");
+    import_node_fs26 = require("node:fs");
   }
 });
 
 // src/network/files.ts
 function writeInPlace(path6, text) {
   try {
-    if ((0, import_node_fs26.readFileSync)(path6, "utf8") === text) return;
+    if ((0, import_node_fs27.readFileSync)(path6, "utf8") === text) return;
   } catch {
   }
-  const fd = (0, import_node_fs26.openSync)(path6, "w", 420);
+  const fd = (0, import_node_fs27.openSync)(path6, "w", 420);
   try {
-    (0, import_node_fs26.writeSync)(fd, text);
+    (0, import_node_fs27.writeSync)(fd, text);
   } finally {
-    (0, import_node_fs26.closeSync)(fd);
+    (0, import_node_fs27.closeSync)(fd);
   }
 }
 function writeNameFiles(dir, context) {
@@ -6221,11 +6303,11 @@ function writeNameFiles(dir, context) {
     { source: (0, import_node_path20.join)(dir, NAME_FILES.resolv), target: "/etc/resolv.conf" }
   ];
 }
-var import_node_fs26, import_node_path20, NAME_FILES, NO_NAMES;
+var import_node_fs27, import_node_path20, NAME_FILES, NO_NAMES;
 var init_files = __esm({
   "src/network/files.ts"() {
     "use strict";
-    import_node_fs26 = require("node:fs");
+    import_node_fs27 = require("node:fs");
     import_node_path20 = require("node:path");
     init_hosts();
     init_resolv();
@@ -6237,7 +6319,7 @@ var init_files = __esm({
 // src/network/helpers.ts
 function tunProblem() {
   try {
-    (0, import_node_fs27.closeSync)((0, import_node_fs27.openSync)(TUN, import_node_fs27.constants.O_RDWR));
+    (0, import_node_fs28.closeSync)((0, import_node_fs28.openSync)(TUN, import_node_fs28.constants.O_RDWR));
     return void 0;
   } catch (error) {
     const code = error.code;
@@ -6277,7 +6359,7 @@ function chooseHelper(plan, outbound = true) {
 function killLeftoverHelper(dir) {
   let text;
   try {
-    text = (0, import_node_fs27.readFileSync)((0, import_node_path21.join)(dir, HELPER_FILE), "latin1");
+    text = (0, import_node_fs28.readFileSync)((0, import_node_path21.join)(dir, HELPER_FILE), "latin1");
   } catch {
     return;
   }
@@ -6288,11 +6370,11 @@ function killLeftoverHelper(dir) {
   } catch {
   }
 }
-var import_node_fs27, import_node_path21, HELPERS, PASTA_DNS, SLIRP_DNS, SLIRP_HOST, TUN, HELPER_FILE;
+var import_node_fs28, import_node_path21, HELPERS, PASTA_DNS, SLIRP_DNS, SLIRP_HOST, TUN, HELPER_FILE;
 var init_helpers = __esm({
   "src/network/helpers.ts"() {
     "use strict";
-    import_node_fs27 = require("node:fs");
+    import_node_fs28 = require("node:fs");
     import_node_path21 = require("node:path");
     init_errors();
     init_host_tools();
@@ -6723,13 +6805,13 @@ function parseDefaultRoute(text) {
 function pastaAddresses() {
   let text;
   try {
-    text = (0, import_node_fs28.readFileSync)("/proc/net/route", "latin1");
+    text = (0, import_node_fs29.readFileSync)("/proc/net/route", "latin1");
   } catch {
     return {};
   }
   const route = parseDefaultRoute(text);
   if (route === void 0) return {};
-  const address = (0, import_node_os3.networkInterfaces)()[route.iface]?.find((entry) => entry.family === "IPv4")?.address;
+  const address = (0, import_node_os4.networkInterfaces)()[route.iface]?.find((entry) => entry.family === "IPv4")?.address;
   return { ...address === void 0 ? {} : { address }, gateway: route.gateway };
 }
 function withoutGiven(defaults, given) {
@@ -6757,12 +6839,12 @@ function agentArgs(dir, helper, plan, ports, hostGateway) {
 function networksOnlyAgentArgs(dir) {
   return [NET_BINARY, "--dir", dir, "--helper", "none", "--"];
 }
-var import_node_fs28, import_node_os3, NET_BINARY, PASTA_FORWARDS;
+var import_node_fs29, import_node_os4, NET_BINARY, PASTA_FORWARDS;
 var init_helper_args = __esm({
   "src/network/helper-args.ts"() {
     "use strict";
-    import_node_fs28 = require("node:fs");
-    import_node_os3 = require("node:os");
+    import_node_fs29 = require("node:fs");
+    import_node_os4 = require("node:os");
     init_native();
     init_helpers();
     init_mode();
@@ -6804,8 +6886,8 @@ function readPlaces(sources = SYSTEM_SOURCES) {
   let procText;
   let mountText;
   try {
-    procText = (0, import_node_fs29.readFileSync)(sources.procSelfCgroup, "utf8");
-    mountText = (0, import_node_fs29.readFileSync)(sources.mountinfo, "utf8");
+    procText = (0, import_node_fs30.readFileSync)(sources.procSelfCgroup, "utf8");
+    mountText = (0, import_node_fs30.readFileSync)(sources.mountinfo, "utf8");
   } catch {
     return { v1: {} };
   }
@@ -6839,17 +6921,17 @@ function readPlaces(sources = SYSTEM_SOURCES) {
 }
 function writable(path6) {
   try {
-    (0, import_node_fs29.accessSync)(path6, import_node_fs29.constants.W_OK);
+    (0, import_node_fs30.accessSync)(path6, import_node_fs30.constants.W_OK);
     return true;
   } catch {
     return false;
   }
 }
-var import_node_fs29, import_node_path22, V1_HIERARCHIES, SYSTEM_SOURCES;
+var import_node_fs30, import_node_path22, V1_HIERARCHIES, SYSTEM_SOURCES;
 var init_hierarchy = __esm({
   "src/cgroup/hierarchy.ts"() {
     "use strict";
-    import_node_fs29 = require("node:fs");
+    import_node_fs30 = require("node:fs");
     import_node_path22 = require("node:path");
     V1_HIERARCHIES = ["memory", "pids", "cpu", "cpuacct", "cpuset", "freezer", "blkio"];
     SYSTEM_SOURCES = { procSelfCgroup: "/proc/self/cgroup", mountinfo: "/proc/self/mountinfo" };
@@ -6965,29 +7047,29 @@ function readV1State(memoryDir, blkioDir) {
   let currentMemory = Infinity;
   let swapAccounting = false;
   if (memoryDir !== void 0) {
-    swapAccounting = (0, import_node_fs30.existsSync)((0, import_node_path23.join)(memoryDir, "memory.memsw.limit_in_bytes"));
+    swapAccounting = (0, import_node_fs31.existsSync)((0, import_node_path23.join)(memoryDir, "memory.memsw.limit_in_bytes"));
     try {
-      currentMemory = v1Bytes((0, import_node_fs30.readFileSync)((0, import_node_path23.join)(memoryDir, "memory.limit_in_bytes"), "utf8")) ?? Infinity;
+      currentMemory = v1Bytes((0, import_node_fs31.readFileSync)((0, import_node_path23.join)(memoryDir, "memory.limit_in_bytes"), "utf8")) ?? Infinity;
     } catch {
     }
   }
-  const bfq = blkioDir !== void 0 && !(0, import_node_fs30.existsSync)((0, import_node_path23.join)(blkioDir, "blkio.weight")) && (0, import_node_fs30.existsSync)((0, import_node_path23.join)(blkioDir, "blkio.bfq.weight"));
+  const bfq = blkioDir !== void 0 && !(0, import_node_fs31.existsSync)((0, import_node_path23.join)(blkioDir, "blkio.weight")) && (0, import_node_fs31.existsSync)((0, import_node_path23.join)(blkioDir, "blkio.bfq.weight"));
   return { swapAccounting, currentMemory, blkioWeightFile: bfq ? "blkio.bfq.weight" : "blkio.weight" };
 }
 function writeLimit(dir, write) {
   try {
-    (0, import_node_fs30.writeFileSync)((0, import_node_path23.join)(dir, write.file), write.value);
+    (0, import_node_fs31.writeFileSync)((0, import_node_path23.join)(dir, write.file), write.value);
   } catch (error) {
     const code = error.code ?? "error";
     const why = code === "EINVAL" || code === "ERANGE" ? "the kernel refused the value" : code === "EBUSY" ? "the cgroup is busy" : error.message;
     throw new BurrowError("INVALID_ARGUMENT", `${write.flag}: cannot write ${write.value} to ${(0, import_node_path23.join)(dir, write.file)}: ${why} (${code})`, { cause: error });
   }
 }
-var import_node_fs30, import_node_path23, CPU_PERIOD_US, unlimitedPids;
+var import_node_fs31, import_node_path23, CPU_PERIOD_US, unlimitedPids;
 var init_limits_files = __esm({
   "src/cgroup/limits-files.ts"() {
     "use strict";
-    import_node_fs30 = require("node:fs");
+    import_node_fs31 = require("node:fs");
     import_node_path23 = require("node:path");
     init_errors();
     init_types();
@@ -6999,7 +7081,7 @@ var init_limits_files = __esm({
 // src/cgroup/delegated-v2.ts
 function readWords(path6) {
   try {
-    return (0, import_node_fs31.readFileSync)(path6, "utf8").split(/\s+/).filter((word) => word !== "");
+    return (0, import_node_fs32.readFileSync)(path6, "utf8").split(/\s+/).filter((word) => word !== "");
   } catch {
     return [];
   }
@@ -7013,18 +7095,18 @@ function isDelegated(dir) {
 function v2Controllers(dir) {
   const available = readWords((0, import_node_path24.join)(dir, "cgroup.controllers"));
   const controllers = V2_RESOURCES.filter((name) => available.includes(name));
-  if ((0, import_node_fs31.existsSync)((0, import_node_path24.join)(dir, "cgroup.freeze"))) controllers.push("freezer");
+  if ((0, import_node_fs32.existsSync)((0, import_node_path24.join)(dir, "cgroup.freeze"))) controllers.push("freezer");
   return controllers;
 }
 function emptyIntoLeaf(parent) {
   const leaf = (0, import_node_path24.join)(parent, LEAF_NAME);
-  (0, import_node_fs31.mkdirSync)(leaf, { recursive: true });
+  (0, import_node_fs32.mkdirSync)(leaf, { recursive: true });
   for (let round = 0; round < 20; round++) {
     const pids = readWords((0, import_node_path24.join)(parent, "cgroup.procs"));
     if (pids.length === 0) return;
     for (const pid of pids) {
       try {
-        (0, import_node_fs31.writeFileSync)((0, import_node_path24.join)(leaf, "cgroup.procs"), pid);
+        (0, import_node_fs32.writeFileSync)((0, import_node_path24.join)(leaf, "cgroup.procs"), pid);
       } catch (error) {
         if (error.code !== "ESRCH") break;
       }
@@ -7040,7 +7122,7 @@ function enableSubtree(parent, wanted) {
   for (let attempt = 0; ; attempt++) {
     emptyIntoLeaf(parent);
     try {
-      (0, import_node_fs31.writeFileSync)((0, import_node_path24.join)(parent, "cgroup.subtree_control"), line);
+      (0, import_node_fs32.writeFileSync)((0, import_node_path24.join)(parent, "cgroup.subtree_control"), line);
       return;
     } catch (error) {
       if (error.code === "EBUSY" && attempt < 5) continue;
@@ -7052,11 +7134,11 @@ function containerDirV2(parent, id) {
   return (0, import_node_path24.join)(parent, `${CONTAINER_PREFIX}${id.slice(0, 12)}`);
 }
 function ioBfq(dir) {
-  return !(0, import_node_fs31.existsSync)((0, import_node_path24.join)(dir, "io.weight")) && (0, import_node_fs31.existsSync)((0, import_node_path24.join)(dir, "io.bfq.weight"));
+  return !(0, import_node_fs32.existsSync)((0, import_node_path24.join)(dir, "io.weight")) && (0, import_node_fs32.existsSync)((0, import_node_path24.join)(dir, "io.bfq.weight"));
 }
 function writeV2Limits(dir, limits) {
   for (const write of v2Writes(limits, ioBfq(dir))) {
-    if (write.file === "memory.swap.max" && !(0, import_node_fs31.existsSync)((0, import_node_path24.join)(dir, write.file))) continue;
+    if (write.file === "memory.swap.max" && !(0, import_node_fs32.existsSync)((0, import_node_path24.join)(dir, write.file))) continue;
     writeLimit(dir, write);
   }
 }
@@ -7064,7 +7146,7 @@ function createV2Cgroup(parent, controllers, id, limits) {
   enableSubtree(parent, controllers);
   const dir = containerDirV2(parent, id);
   try {
-    (0, import_node_fs31.mkdirSync)(dir);
+    (0, import_node_fs32.mkdirSync)(dir);
   } catch (error) {
     if (error.code !== "EEXIST") {
       throw new BurrowError("IO", `cannot make the container's cgroup ${dir}: ${error.message}`, { cause: error });
@@ -7074,18 +7156,18 @@ function createV2Cgroup(parent, controllers, id, limits) {
     writeV2Limits(dir, limits);
   } catch (error) {
     try {
-      (0, import_node_fs31.rmdirSync)(dir);
+      (0, import_node_fs32.rmdirSync)(dir);
     } catch {
     }
     throw error;
   }
   return dir;
 }
-var import_node_fs31, import_node_path24, LEAF_NAME, CONTAINER_PREFIX, V2_RESOURCES;
+var import_node_fs32, import_node_path24, LEAF_NAME, CONTAINER_PREFIX, V2_RESOURCES;
 var init_delegated_v2 = __esm({
   "src/cgroup/delegated-v2.ts"() {
     "use strict";
-    import_node_fs31 = require("node:fs");
+    import_node_fs32 = require("node:fs");
     import_node_path24 = require("node:path");
     init_errors();
     init_hierarchy();
@@ -7108,7 +7190,7 @@ function findSubtrees(places, uid) {
     if (place2 === void 0) continue;
     for (let dir = place2.own; ; dir = (0, import_node_path25.dirname)(dir)) {
       const candidate = (0, import_node_path25.join)(dir, name);
-      if ((0, import_node_fs32.existsSync)(candidate)) {
+      if ((0, import_node_fs33.existsSync)(candidate)) {
         if (writable(candidate) && writable((0, import_node_path25.join)(candidate, "cgroup.procs"))) subtrees[hierarchy] = candidate;
         break;
       }
@@ -7124,18 +7206,18 @@ function v1Controllers(subtrees) {
   if (subtrees.cpu !== void 0) controllers.push("cpu");
   if (subtrees.cpuset !== void 0) controllers.push("cpuset");
   const blkio = subtrees.blkio;
-  if (blkio !== void 0 && ((0, import_node_fs32.existsSync)((0, import_node_path25.join)(blkio, "blkio.weight")) || (0, import_node_fs32.existsSync)((0, import_node_path25.join)(blkio, "blkio.bfq.weight")))) controllers.push("io");
+  if (blkio !== void 0 && ((0, import_node_fs33.existsSync)((0, import_node_path25.join)(blkio, "blkio.weight")) || (0, import_node_fs33.existsSync)((0, import_node_path25.join)(blkio, "blkio.bfq.weight")))) controllers.push("io");
   if (subtrees.freezer !== void 0) controllers.push("freezer");
   return controllers;
 }
 function v1SwapAccounting(subtrees) {
-  return subtrees.memory !== void 0 && (0, import_node_fs32.existsSync)((0, import_node_path25.join)(subtrees.memory, "memory.memsw.limit_in_bytes"));
+  return subtrees.memory !== void 0 && (0, import_node_fs33.existsSync)((0, import_node_path25.join)(subtrees.memory, "memory.memsw.limit_in_bytes"));
 }
 function copyCpuset(dir) {
   for (const file of ["cpuset.cpus", "cpuset.mems"]) {
-    const mine = (0, import_node_fs32.readFileSync)((0, import_node_path25.join)(dir, file), "utf8").trim();
+    const mine = (0, import_node_fs33.readFileSync)((0, import_node_path25.join)(dir, file), "utf8").trim();
     if (mine !== "") continue;
-    (0, import_node_fs32.writeFileSync)((0, import_node_path25.join)(dir, file), (0, import_node_fs32.readFileSync)((0, import_node_path25.join)((0, import_node_path25.dirname)(dir), file), "utf8").trim());
+    (0, import_node_fs33.writeFileSync)((0, import_node_path25.join)(dir, file), (0, import_node_fs33.readFileSync)((0, import_node_path25.join)((0, import_node_path25.dirname)(dir), file), "utf8").trim());
   }
 }
 function writeV1Limits(dirs, limits) {
@@ -7149,7 +7231,7 @@ function writeV1Limits(dirs, limits) {
 function removeAll(dirs) {
   for (const dir of Object.values(dirs)) {
     try {
-      (0, import_node_fs32.rmdirSync)(dir);
+      (0, import_node_fs33.rmdirSync)(dir);
     } catch {
     }
   }
@@ -7169,7 +7251,7 @@ function createV1Cgroups(subtrees, id, limits) {
       if (subtree === void 0) continue;
       const dir = (0, import_node_path25.join)(subtree, id.slice(0, 12));
       try {
-        (0, import_node_fs32.mkdirSync)(dir);
+        (0, import_node_fs33.mkdirSync)(dir);
       } catch (error) {
         if (error.code !== "EEXIST") {
           throw new BurrowError("IO", `cannot make the container's cgroup ${dir}: ${error.message}`, { cause: error });
@@ -7187,7 +7269,7 @@ function createV1Cgroups(subtrees, id, limits) {
 }
 function procsOf(dir) {
   try {
-    return (0, import_node_fs32.readFileSync)((0, import_node_path25.join)(dir, "cgroup.procs"), "utf8").split("\n").filter((line) => line !== "").map(Number);
+    return (0, import_node_fs33.readFileSync)((0, import_node_path25.join)(dir, "cgroup.procs"), "utf8").split("\n").filter((line) => line !== "").map(Number);
   } catch {
     return [];
   }
@@ -7204,7 +7286,7 @@ function extendV1Cgroups(dirs, subtrees, id, limits) {
       if (outside.length === 0) break;
       for (const pid of outside) {
         try {
-          (0, import_node_fs32.writeFileSync)((0, import_node_path25.join)(dir, "cgroup.procs"), String(pid));
+          (0, import_node_fs33.writeFileSync)((0, import_node_path25.join)(dir, "cgroup.procs"), String(pid));
         } catch {
         }
       }
@@ -7212,11 +7294,11 @@ function extendV1Cgroups(dirs, subtrees, id, limits) {
   }
   return { ...dirs, ...added };
 }
-var import_node_fs32, import_node_path25;
+var import_node_fs33, import_node_path25;
 var init_delegated_v1 = __esm({
   "src/cgroup/delegated-v1.ts"() {
     "use strict";
-    import_node_fs32 = require("node:fs");
+    import_node_fs33 = require("node:fs");
     import_node_path25 = require("node:path");
     init_errors();
     init_hierarchy();
@@ -9137,10 +9219,10 @@ var init_core = __esm({
 });
 
 // node_modules/human-signals/build/src/signals.js
-var import_node_os4, getSignals, normalizeSignal;
+var import_node_os5, getSignals, normalizeSignal;
 var init_signals = __esm({
   "node_modules/human-signals/build/src/signals.js"() {
-    import_node_os4 = require("node:os");
+    import_node_os5 = require("node:os");
     init_core();
     init_realtime();
     getSignals = () => {
@@ -9158,7 +9240,7 @@ var init_signals = __esm({
     }) => {
       const {
         signals: { [name]: constantSignal }
-      } = import_node_os4.constants;
+      } = import_node_os5.constants;
       const supported = constantSignal !== void 0;
       const number2 = supported ? constantSignal : defaultNumber;
       return { name, number: number2, description, supported, action: action2, forced, standard };
@@ -9167,10 +9249,10 @@ var init_signals = __esm({
 });
 
 // node_modules/human-signals/build/src/main.js
-var import_node_os5, getSignalsByName, getSignalByName, signalsByName, getSignalsByNumber, getSignalByNumber, findSignalByNumber, signalsByNumber;
+var import_node_os6, getSignalsByName, getSignalByName, signalsByName, getSignalsByNumber, getSignalByNumber, findSignalByNumber, signalsByNumber;
 var init_main = __esm({
   "node_modules/human-signals/build/src/main.js"() {
-    import_node_os5 = require("node:os");
+    import_node_os6 = require("node:os");
     init_realtime();
     init_signals();
     getSignalsByName = () => {
@@ -9215,7 +9297,7 @@ var init_main = __esm({
       };
     };
     findSignalByNumber = (number2, signals2) => {
-      const signal = signals2.find(({ name }) => import_node_os5.constants.signals[name] === number2);
+      const signal = signals2.find(({ name }) => import_node_os6.constants.signals[name] === number2);
       if (signal !== void 0) {
         return signal;
       }
@@ -9226,10 +9308,10 @@ var init_main = __esm({
 });
 
 // node_modules/execa/lib/terminate/signal.js
-var import_node_os6, normalizeKillSignal, normalizeSignalArgument, normalizeSignal2, normalizeSignalInteger, getSignalsIntegerToName, signalsIntegerToName, normalizeSignalName, getAvailableSignals, getAvailableSignalNames, getAvailableSignalIntegers, getSignalDescription;
+var import_node_os7, normalizeKillSignal, normalizeSignalArgument, normalizeSignal2, normalizeSignalInteger, getSignalsIntegerToName, signalsIntegerToName, normalizeSignalName, getAvailableSignals, getAvailableSignalNames, getAvailableSignalIntegers, getSignalDescription;
 var init_signal = __esm({
   "node_modules/execa/lib/terminate/signal.js"() {
-    import_node_os6 = require("node:os");
+    import_node_os7 = require("node:os");
     init_main();
     normalizeKillSignal = (killSignal) => {
       const optionName = "option `killSignal`";
@@ -9256,13 +9338,13 @@ ${getAvailableSignals()}`);
       throw new TypeError(`Invalid ${optionName} ${signalInteger}: this signal integer does not exist.
 ${getAvailableSignals()}`);
     };
-    getSignalsIntegerToName = () => new Map(Object.entries(import_node_os6.constants.signals).reverse().map(([signalName2, signalInteger]) => [signalInteger, signalName2]));
+    getSignalsIntegerToName = () => new Map(Object.entries(import_node_os7.constants.signals).reverse().map(([signalName2, signalInteger]) => [signalInteger, signalName2]));
     signalsIntegerToName = getSignalsIntegerToName();
     normalizeSignalName = (signalName2, optionName) => {
-      if (signalName2 in import_node_os6.constants.signals) {
+      if (signalName2 in import_node_os7.constants.signals) {
         return signalName2;
       }
-      if (signalName2.toUpperCase() in import_node_os6.constants.signals) {
+      if (signalName2.toUpperCase() in import_node_os7.constants.signals) {
         throw new TypeError(`Invalid ${optionName} '${signalName2}': please rename it to '${signalName2.toUpperCase()}'.`);
       }
       throw new TypeError(`Invalid ${optionName} '${signalName2}': this signal name does not exist.
@@ -9270,8 +9352,8 @@ ${getAvailableSignals()}`);
     };
     getAvailableSignals = () => `Available signal names: ${getAvailableSignalNames()}.
 Available signal numbers: ${getAvailableSignalIntegers()}.`;
-    getAvailableSignalNames = () => Object.keys(import_node_os6.constants.signals).sort().map((signalName2) => `'${signalName2}'`).join(", ");
-    getAvailableSignalIntegers = () => [...new Set(Object.values(import_node_os6.constants.signals).sort((signalInteger, signalIntegerTwo) => signalInteger - signalIntegerTwo))].join(", ");
+    getAvailableSignalNames = () => Object.keys(import_node_os7.constants.signals).sort().map((signalName2) => `'${signalName2}'`).join(", ");
+    getAvailableSignalIntegers = () => [...new Set(Object.values(import_node_os7.constants.signals).sort((signalInteger, signalIntegerTwo) => signalInteger - signalIntegerTwo))].join(", ");
     getSignalDescription = (signal) => signalsByName[signal].description;
   }
 });
@@ -10204,10 +10286,10 @@ Please rename it to one of: ${correctEncodings}.`);
 });
 
 // node_modules/execa/lib/arguments/cwd.js
-var import_node_fs33, import_node_path29, import_node_process7, normalizeCwd, getDefaultCwd, fixCwdError;
+var import_node_fs34, import_node_path29, import_node_process7, normalizeCwd, getDefaultCwd, fixCwdError;
 var init_cwd = __esm({
   "node_modules/execa/lib/arguments/cwd.js"() {
-    import_node_fs33 = require("node:fs");
+    import_node_fs34 = require("node:fs");
     import_node_path29 = __toESM(require("node:path"), 1);
     import_node_process7 = __toESM(require("node:process"), 1);
     init_file_url();
@@ -10230,7 +10312,7 @@ ${error.message}`;
       }
       let cwdStat;
       try {
-        cwdStat = (0, import_node_fs33.statSync)(cwd);
+        cwdStat = (0, import_node_fs34.statSync)(cwd);
       } catch (error) {
         return `The "cwd" option is invalid: ${cwd}.
 ${error.message}
@@ -11774,10 +11856,10 @@ var init_stdio_option = __esm({
 });
 
 // node_modules/execa/lib/stdio/native.js
-var import_node_fs34, import_node_tty2, handleNativeStream, handleNativeStreamSync, getTargetFd, getTargetFdNumber, handleNativeStreamAsync, getStandardStream;
+var import_node_fs35, import_node_tty2, handleNativeStream, handleNativeStreamSync, getTargetFd, getTargetFdNumber, handleNativeStreamAsync, getStandardStream;
 var init_native2 = __esm({
   "node_modules/execa/lib/stdio/native.js"() {
-    import_node_fs34 = require("node:fs");
+    import_node_fs35 = require("node:fs");
     import_node_tty2 = __toESM(require("node:tty"), 1);
     init_is_stream();
     init_standard_stream();
@@ -11815,7 +11897,7 @@ var init_native2 = __esm({
       if (import_node_tty2.default.isatty(targetFdNumber)) {
         throw new TypeError(`The \`${optionName}: ${serializeOptionValue(value)}\` option is invalid: it cannot be a TTY with synchronous methods.`);
       }
-      return { type: "uint8Array", value: bufferToUint8Array((0, import_node_fs34.readFileSync)(targetFdNumber)), optionName };
+      return { type: "uint8Array", value: bufferToUint8Array((0, import_node_fs35.readFileSync)(targetFdNumber)), optionName };
     };
     getTargetFdNumber = (value, fdNumber) => {
       if (value === "inherit") {
@@ -12151,10 +12233,10 @@ For example, you can use the \`pathToFileURL()\` method of the \`url\` core modu
 });
 
 // node_modules/execa/lib/stdio/handle-sync.js
-var import_node_fs35, handleStdioSync, forbiddenIfSync, forbiddenNativeIfSync, throwInvalidSyncValue, addProperties, addPropertiesSync;
+var import_node_fs36, handleStdioSync, forbiddenIfSync, forbiddenNativeIfSync, throwInvalidSyncValue, addProperties, addPropertiesSync;
 var init_handle_sync = __esm({
   "node_modules/execa/lib/stdio/handle-sync.js"() {
-    import_node_fs35 = require("node:fs");
+    import_node_fs36 = require("node:fs");
     init_uint_array();
     init_handle();
     init_type();
@@ -12185,8 +12267,8 @@ var init_handle_sync = __esm({
     addPropertiesSync = {
       input: {
         ...addProperties,
-        fileUrl: ({ value }) => ({ contents: [bufferToUint8Array((0, import_node_fs35.readFileSync)(value))] }),
-        filePath: ({ value: { file } }) => ({ contents: [bufferToUint8Array((0, import_node_fs35.readFileSync)(file))] }),
+        fileUrl: ({ value }) => ({ contents: [bufferToUint8Array((0, import_node_fs36.readFileSync)(value))] }),
+        filePath: ({ value: { file } }) => ({ contents: [bufferToUint8Array((0, import_node_fs36.readFileSync)(file))] }),
         fileNumber: forbiddenIfSync,
         iterable: ({ value }) => ({ contents: [...value] }),
         string: ({ value }) => ({ contents: [value] }),
@@ -12620,10 +12702,10 @@ var init_output = __esm({
 });
 
 // node_modules/execa/lib/io/output-sync.js
-var import_node_fs36, transformOutputSync, transformOutputResultSync, runOutputGeneratorsSync, serializeChunks, logOutputSync, writeToFiles;
+var import_node_fs37, transformOutputSync, transformOutputResultSync, runOutputGeneratorsSync, serializeChunks, logOutputSync, writeToFiles;
 var init_output_sync = __esm({
   "node_modules/execa/lib/io/output-sync.js"() {
-    import_node_fs36 = require("node:fs");
+    import_node_fs37 = require("node:fs");
     init_output();
     init_generator();
     init_split();
@@ -12724,10 +12806,10 @@ var init_output_sync = __esm({
       for (const { path: path6, append } of stdioItems.filter(({ type }) => FILE_TYPES.has(type))) {
         const pathString = typeof path6 === "string" ? path6 : path6.toString();
         if (append || outputFiles.has(pathString)) {
-          (0, import_node_fs36.appendFileSync)(path6, serializedResult);
+          (0, import_node_fs37.appendFileSync)(path6, serializedResult);
         } else {
           outputFiles.add(pathString);
-          (0, import_node_fs36.writeFileSync)(path6, serializedResult);
+          (0, import_node_fs37.writeFileSync)(path6, serializedResult);
         }
       }
     };
@@ -13239,10 +13321,10 @@ var init_early_error = __esm({
 });
 
 // node_modules/execa/lib/stdio/handle-async.js
-var import_node_fs37, import_node_buffer3, import_node_stream4, handleStdioAsync, forbiddenIfAsync, addProperties2, addPropertiesAsync;
+var import_node_fs38, import_node_buffer3, import_node_stream4, handleStdioAsync, forbiddenIfAsync, addProperties2, addPropertiesAsync;
 var init_handle_async = __esm({
   "node_modules/execa/lib/stdio/handle-async.js"() {
-    import_node_fs37 = require("node:fs");
+    import_node_fs38 = require("node:fs");
     import_node_buffer3 = require("node:buffer");
     import_node_stream4 = require("node:stream");
     init_generator();
@@ -13269,8 +13351,8 @@ var init_handle_async = __esm({
     addPropertiesAsync = {
       input: {
         ...addProperties2,
-        fileUrl: ({ value }) => ({ stream: (0, import_node_fs37.createReadStream)(value) }),
-        filePath: ({ value: { file } }) => ({ stream: (0, import_node_fs37.createReadStream)(file) }),
+        fileUrl: ({ value }) => ({ stream: (0, import_node_fs38.createReadStream)(value) }),
+        filePath: ({ value: { file } }) => ({ stream: (0, import_node_fs38.createReadStream)(file) }),
         webStream: ({ value }) => ({ stream: import_node_stream4.Readable.fromWeb(value) }),
         iterable: ({ value }) => ({ stream: import_node_stream4.Readable.from(value) }),
         asyncIterable: ({ value }) => ({ stream: import_node_stream4.Readable.from(value) }),
@@ -13279,8 +13361,8 @@ var init_handle_async = __esm({
       },
       output: {
         ...addProperties2,
-        fileUrl: ({ value }) => ({ stream: (0, import_node_fs37.createWriteStream)(value) }),
-        filePath: ({ value: { file, append } }) => ({ stream: (0, import_node_fs37.createWriteStream)(file, append ? { flags: "a" } : {}) }),
+        fileUrl: ({ value }) => ({ stream: (0, import_node_fs38.createWriteStream)(value) }),
+        filePath: ({ value: { file, append } }) => ({ stream: (0, import_node_fs38.createWriteStream)(file, append ? { flags: "a" } : {}) }),
         webStream: ({ value }) => ({ stream: import_node_stream4.Writable.fromWeb(value) }),
         iterable: forbiddenIfAsync,
         asyncIterable: forbiddenIfAsync,
@@ -15502,16 +15584,16 @@ function holderCgroup(place2, uid) {
 }
 function findUserManager(place2, uid) {
   if (place2 === void 0 || !place2.pure) return void 0;
-  if (!(0, import_node_fs38.existsSync)((0, import_node_path31.join)(runtimeDir(uid), "bus"))) return void 0;
+  if (!(0, import_node_fs39.existsSync)((0, import_node_path31.join)(runtimeDir(uid), "bus"))) return void 0;
   const manager = userManagerCgroup(place2, uid);
-  if (!(0, import_node_fs38.existsSync)((0, import_node_path31.join)(manager, "cgroup.controllers"))) return void 0;
+  if (!(0, import_node_fs39.existsSync)((0, import_node_path31.join)(manager, "cgroup.controllers"))) return void 0;
   const controllers = v2Controllers(manager);
-  if (!controllers.includes("freezer") && (0, import_node_fs38.existsSync)((0, import_node_path31.join)(manager, "cgroup.freeze"))) controllers.push("freezer");
+  if (!controllers.includes("freezer") && (0, import_node_fs39.existsSync)((0, import_node_path31.join)(manager, "cgroup.freeze"))) controllers.push("freezer");
   return { holder: holderCgroup(place2, uid), controllers };
 }
 function holderReady(holder, controllers) {
   try {
-    const enabled2 = (0, import_node_fs38.readFileSync)((0, import_node_path31.join)(holder, "cgroup.subtree_control"), "utf8");
+    const enabled2 = (0, import_node_fs39.readFileSync)((0, import_node_path31.join)(holder, "cgroup.subtree_control"), "utf8");
     return controllers.every((name) => name === "freezer" || enabled2.includes(name));
   } catch {
     return false;
@@ -15519,7 +15601,7 @@ function holderReady(holder, controllers) {
 }
 async function ensureHolder(manager, uid, holdArgv) {
   if (holderReady(manager.holder, manager.controllers)) return;
-  if (!(0, import_node_fs38.existsSync)((0, import_node_path31.join)(manager.holder, "cgroup.procs"))) {
+  if (!(0, import_node_fs39.existsSync)((0, import_node_path31.join)(manager.holder, "cgroup.procs"))) {
     const env = { XDG_RUNTIME_DIR: runtimeDir(uid) };
     const result = await execa(
       "systemd-run",
@@ -15532,7 +15614,7 @@ async function ensureHolder(manager, uid, holdArgv) {
     }
   }
   for (let attempt = 0; attempt < 500; attempt++) {
-    if ((0, import_node_fs38.existsSync)((0, import_node_path31.join)(manager.holder, "cgroup.procs"))) {
+    if ((0, import_node_fs39.existsSync)((0, import_node_path31.join)(manager.holder, "cgroup.procs"))) {
       enableSubtree(manager.holder, manager.controllers);
       if (holderReady(manager.holder, manager.controllers)) return;
     }
@@ -15540,11 +15622,11 @@ async function ensureHolder(manager, uid, holdArgv) {
   }
   throw new BurrowError("IO", `the systemd user unit ${HOLDER_UNIT} did not come up within 10 s (see: journalctl --user -u ${HOLDER_UNIT})`);
 }
-var import_node_fs38, import_node_path31, HOLDER_SLICE, HOLDER_UNIT, sleep2;
+var import_node_fs39, import_node_path31, HOLDER_SLICE, HOLDER_UNIT, sleep2;
 var init_systemd_user = __esm({
   "src/cgroup/systemd-user.ts"() {
     "use strict";
-    import_node_fs38 = require("node:fs");
+    import_node_fs39 = require("node:fs");
     import_node_path31 = require("node:path");
     init_execa();
     init_errors();
@@ -15656,7 +15738,7 @@ var init_route = __esm({
 function read(dir, file) {
   if (dir === void 0) return void 0;
   try {
-    return (0, import_node_fs39.readFileSync)((0, import_node_path32.join)(dir, file), "utf8");
+    return (0, import_node_fs40.readFileSync)((0, import_node_path32.join)(dir, file), "utf8");
   } catch {
     return void 0;
   }
@@ -15724,11 +15806,11 @@ function oomKillCount(cgroup) {
   if ("v2" in cgroup.dirs) return keyed(read(cgroup.dirs.v2, "memory.events"), "oom_kill") ?? 0;
   return keyed(read(cgroup.dirs.v1.memory, "memory.oom_control"), "oom_kill") ?? 0;
 }
-var import_node_fs39, import_node_path32, number;
+var import_node_fs40, import_node_path32, number;
 var init_stats = __esm({
   "src/cgroup/stats.ts"() {
     "use strict";
-    import_node_fs39 = require("node:fs");
+    import_node_fs40 = require("node:fs");
     import_node_path32 = require("node:path");
     init_limits_files();
     number = (text) => {
@@ -15793,23 +15875,23 @@ var init_resolve = __esm({
 // src/cgroup/freezer.ts
 function freezerOf(cgroup) {
   if (cgroup === void 0) return void 0;
-  if ("v2" in cgroup.dirs) return (0, import_node_fs40.existsSync)((0, import_node_path33.join)(cgroup.dirs.v2, "cgroup.freeze")) ? { dir: cgroup.dirs.v2, v2: true } : void 0;
+  if ("v2" in cgroup.dirs) return (0, import_node_fs41.existsSync)((0, import_node_path33.join)(cgroup.dirs.v2, "cgroup.freeze")) ? { dir: cgroup.dirs.v2, v2: true } : void 0;
   const dir = cgroup.dirs.v1.freezer;
-  return dir !== void 0 && (0, import_node_fs40.existsSync)((0, import_node_path33.join)(dir, "freezer.state")) ? { dir, v2: false } : void 0;
+  return dir !== void 0 && (0, import_node_fs41.existsSync)((0, import_node_path33.join)(dir, "freezer.state")) ? { dir, v2: false } : void 0;
 }
 function isFrozen(cgroup) {
   const freezer = freezerOf(cgroup);
   if (freezer === void 0) return false;
   try {
-    if (freezer.v2) return (0, import_node_fs40.readFileSync)((0, import_node_path33.join)(freezer.dir, "cgroup.freeze"), "utf8").trim() === "1";
-    return (0, import_node_fs40.readFileSync)((0, import_node_path33.join)(freezer.dir, "freezer.state"), "utf8").trim() !== "THAWED";
+    if (freezer.v2) return (0, import_node_fs41.readFileSync)((0, import_node_path33.join)(freezer.dir, "cgroup.freeze"), "utf8").trim() === "1";
+    return (0, import_node_fs41.readFileSync)((0, import_node_path33.join)(freezer.dir, "freezer.state"), "utf8").trim() !== "THAWED";
   } catch {
     return false;
   }
 }
 function done(freezer, frozen) {
-  if (freezer.v2) return keyed((0, import_node_fs40.readFileSync)((0, import_node_path33.join)(freezer.dir, "cgroup.events"), "utf8"), "frozen") === (frozen ? 1 : 0);
-  return (0, import_node_fs40.readFileSync)((0, import_node_path33.join)(freezer.dir, "freezer.state"), "utf8").trim() === (frozen ? "FROZEN" : "THAWED");
+  if (freezer.v2) return keyed((0, import_node_fs41.readFileSync)((0, import_node_path33.join)(freezer.dir, "cgroup.events"), "utf8"), "frozen") === (frozen ? 1 : 0);
+  return (0, import_node_fs41.readFileSync)((0, import_node_path33.join)(freezer.dir, "freezer.state"), "utf8").trim() === (frozen ? "FROZEN" : "THAWED");
 }
 async function setFrozen(cgroup, frozen, name) {
   const verb = frozen ? "pause" : "unpause";
@@ -15818,8 +15900,8 @@ async function setFrozen(cgroup, frozen, name) {
     throw new BurrowError("INVALID_ARGUMENT", `cannot ${verb} ${name}: it has no freezer cgroup of its own (run 'burrow doctor' to see what this host delegates)`);
   }
   const write = () => {
-    if (freezer.v2) (0, import_node_fs40.writeFileSync)((0, import_node_path33.join)(freezer.dir, "cgroup.freeze"), frozen ? "1" : "0");
-    else (0, import_node_fs40.writeFileSync)((0, import_node_path33.join)(freezer.dir, "freezer.state"), frozen ? "FROZEN" : "THAWED");
+    if (freezer.v2) (0, import_node_fs41.writeFileSync)((0, import_node_path33.join)(freezer.dir, "cgroup.freeze"), frozen ? "1" : "0");
+    else (0, import_node_fs41.writeFileSync)((0, import_node_path33.join)(freezer.dir, "freezer.state"), frozen ? "FROZEN" : "THAWED");
   };
   write();
   for (let attempt = 0; attempt < 200; attempt++) {
@@ -15827,14 +15909,14 @@ async function setFrozen(cgroup, frozen, name) {
     if (!freezer.v2 && attempt % 10 === 9) write();
     await sleep3(10);
   }
-  if (frozen && !freezer.v2) (0, import_node_fs40.writeFileSync)((0, import_node_path33.join)(freezer.dir, "freezer.state"), "THAWED");
+  if (frozen && !freezer.v2) (0, import_node_fs41.writeFileSync)((0, import_node_path33.join)(freezer.dir, "freezer.state"), "THAWED");
   throw new BurrowError("IO", `${name} did not ${frozen ? "freeze" : "thaw"} within 2 s`);
 }
-var import_node_fs40, import_node_path33, sleep3;
+var import_node_fs41, import_node_path33, sleep3;
 var init_freezer = __esm({
   "src/cgroup/freezer.ts"() {
     "use strict";
-    import_node_fs40 = require("node:fs");
+    import_node_fs41 = require("node:fs");
     import_node_path33 = require("node:path");
     init_errors();
     init_stats();
@@ -15848,7 +15930,7 @@ function cgroupDirs(cgroup) {
 }
 function tryRemove(dir) {
   try {
-    (0, import_node_fs41.rmdirSync)(dir);
+    (0, import_node_fs42.rmdirSync)(dir);
     return true;
   } catch (error) {
     const code = error.code;
@@ -15877,7 +15959,7 @@ async function removeContainerCgroup(cgroup) {
 }
 function children(dir) {
   try {
-    return (0, import_node_fs41.readdirSync)(dir, { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => entry.name);
+    return (0, import_node_fs42.readdirSync)(dir, { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => entry.name);
   } catch {
     return [];
   }
@@ -15899,11 +15981,11 @@ function removeOrphanCgroups(host, isLive2) {
     }
   }
 }
-var import_node_fs41, import_promises14, import_node_path34, sleep4;
+var import_node_fs42, import_promises14, import_node_path34, sleep4;
 var init_remove2 = __esm({
   "src/cgroup/remove.ts"() {
     "use strict";
-    import_node_fs41 = require("node:fs");
+    import_node_fs42 = require("node:fs");
     import_promises14 = require("node:fs/promises");
     import_node_path34 = require("node:path");
     init_delegated_v2();
@@ -16008,7 +16090,7 @@ function sandboxReady(pid) {
   try {
     const parent = parentOf(pid);
     if (parent === void 0) return true;
-    return (0, import_node_fs42.readFileSync)(`/proc/${pid}/cmdline`, "latin1") !== (0, import_node_fs42.readFileSync)(`/proc/${parent}/cmdline`, "latin1");
+    return (0, import_node_fs43.readFileSync)(`/proc/${pid}/cmdline`, "latin1") !== (0, import_node_fs43.readFileSync)(`/proc/${parent}/cmdline`, "latin1");
   } catch {
     return true;
   }
@@ -16019,7 +16101,7 @@ async function waitForSandbox(pid, timeoutMs = 5e3) {
 }
 function readRunFile(path6) {
   try {
-    return (0, import_node_fs42.readFileSync)(path6, "utf8");
+    return (0, import_node_fs43.readFileSync)(path6, "utf8");
   } catch {
     return void 0;
   }
@@ -16060,17 +16142,17 @@ function containerState(store, record) {
   const recorded = monitorOf(monitorRecord);
   const monitor = isRunning(recorded) ? recorded : void 0;
   const sandbox = monitor !== void 0 && isRunning(sandboxRecord) ? sandboxRecord : void 0;
-  if (exit !== void 0 && (monitor === void 0 || !(0, import_node_fs42.existsSync)((0, import_node_path36.join)(dir, "pid")))) {
+  if (exit !== void 0 && (monitor === void 0 || !(0, import_node_fs43.existsSync)((0, import_node_path36.join)(dir, "pid")))) {
     return { ...base, sandbox: void 0, monitor, status: "exited", exitCode: exit.exitCode, finishedAt: exit.finishedAt };
   }
   if (monitor !== void 0) return { ...base, status: "running", paused: isFrozen(record.cgroup), oomKilled: false, sandbox, monitor, exitCode: void 0, finishedAt: void 0 };
   return { ...base, sandbox: void 0, monitor, status: "exited", exitCode: -1, finishedAt: void 0, lost: true };
 }
-var import_node_fs42, import_node_path36;
+var import_node_fs43, import_node_path36;
 var init_state = __esm({
   "src/container/state.ts"() {
     "use strict";
-    import_node_fs42 = require("node:fs");
+    import_node_fs43 = require("node:fs");
     import_node_path36 = require("node:path");
     init_cgroup();
     init_record();
@@ -16086,7 +16168,7 @@ async function prepareNetwork(store, record, onNote) {
   const names = plan.names ?? NO_NAMES;
   const base = { hostname: plan.hostname, name: record.name, names };
   killLeftoverHelper(dir);
-  (0, import_node_fs43.rmSync)((0, import_node_path37.join)(dir, NETWORK_FILE), { force: true });
+  (0, import_node_fs44.rmSync)((0, import_node_path37.join)(dir, NETWORK_FILE), { force: true });
   if (net.mode === "host") {
     writeNameFiles(dir, { ...base, network: "host", nameservers: [] });
     return { network: { kind: "host" }, agent: [] };
@@ -16139,7 +16221,7 @@ function joinContainer(store, record, id) {
   const otherDir = containerDir(store, other.id);
   for (const file of [NAME_FILES.hosts, NAME_FILES.resolv]) {
     try {
-      writeInPlace((0, import_node_path37.join)(dir, file), (0, import_node_fs43.readFileSync)((0, import_node_path37.join)(otherDir, file), "utf8"));
+      writeInPlace((0, import_node_path37.join)(dir, file), (0, import_node_fs44.readFileSync)((0, import_node_path37.join)(otherDir, file), "utf8"));
     } catch {
     }
   }
@@ -16150,16 +16232,16 @@ function joinContainer(store, record, id) {
 }
 function readNetworkState(store, id) {
   try {
-    return JSON.parse((0, import_node_fs43.readFileSync)((0, import_node_path37.join)(containerDir(store, id), NETWORK_FILE), "utf8"));
+    return JSON.parse((0, import_node_fs44.readFileSync)((0, import_node_path37.join)(containerDir(store, id), NETWORK_FILE), "utf8"));
   } catch {
     return void 0;
   }
 }
-var import_node_fs43, import_node_path37, NETWORK_FILE;
+var import_node_fs44, import_node_path37, NETWORK_FILE;
 var init_network = __esm({
   "src/container/network.ts"() {
     "use strict";
-    import_node_fs43 = require("node:fs");
+    import_node_fs44 = require("node:fs");
     import_node_path37 = require("node:path");
     init_errors();
     init_atomic();
@@ -16194,7 +16276,7 @@ function resolveWithWarning(host, limits, mode, onNote, only) {
 function isLive(store, containerId) {
   let ids;
   try {
-    ids = (0, import_node_fs44.readdirSync)(containersDir(store)).filter((id) => id.startsWith(containerId));
+    ids = (0, import_node_fs45.readdirSync)(containersDir(store)).filter((id) => id.startsWith(containerId));
   } catch {
     return true;
   }
@@ -16241,11 +16323,11 @@ function noCgroupError(record, what) {
   }
   return new BurrowError("INVALID_ARGUMENT", `cannot ${what} ${record.name}: it has no cgroup of its own (${host.reason}); run 'burrow doctor' to see what would give one`);
 }
-var import_node_fs44, DEFAULT_MODE;
+var import_node_fs45, DEFAULT_MODE;
 var init_resources = __esm({
   "src/container/resources.ts"() {
     "use strict";
-    import_node_fs44 = require("node:fs");
+    import_node_fs45 = require("node:fs");
     init_errors();
     init_cgroup();
     init_record();
@@ -16374,6 +16456,16 @@ var init_health_config = __esm({
   }
 });
 
+// src/util/printable.ts
+function quoteForTerminal(text) {
+  return JSON.stringify(text).replace(/[\u007f-\u009f]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+var init_printable = __esm({
+  "src/util/printable.ts"() {
+    "use strict";
+  }
+});
+
 // src/container/environment.ts
 function mergeEnv(layers, defaults = {}) {
   const env = new Map(Object.entries(defaults));
@@ -16423,7 +16515,7 @@ function parseSignal(text) {
     const number2 = (realtime[1] === "IN" ? 34 : 64) + Number(realtime[2] ?? 0);
     return number2 >= 34 && number2 <= 64 ? number2 : void 0;
   }
-  return import_node_os7.constants.signals[`SIG${name}`];
+  return import_node_os8.constants.signals[`SIG${name}`];
 }
 function checkHealthcheck(image, value) {
   if (value === void 0 || value === null) return void 0;
@@ -16501,11 +16593,11 @@ function callerEnv(entries, environment = process.env) {
     return value === void 0 ? [] : [`${entry}=${value}`];
   });
 }
-var import_node_os7, import_node_path38, CONTROL, DURATIONS;
+var import_node_os8, import_node_path38, CONTROL, DURATIONS;
 var init_image_config = __esm({
   "src/container/image-config.ts"() {
     "use strict";
-    import_node_os7 = require("node:os");
+    import_node_os8 = require("node:os");
     import_node_path38 = require("node:path");
     init_errors();
     CONTROL = /[\0\n]/;
@@ -16520,7 +16612,7 @@ function readImageFile(layers, relative, maxBytes = IMAGE_FILE_MAX_BYTES) {
     for (let depth = 1; depth < parts.length; depth++) {
       let stat;
       try {
-        stat = (0, import_node_fs45.lstatSync)((0, import_node_path39.join)(layers[index], ...parts.slice(0, depth)));
+        stat = (0, import_node_fs46.lstatSync)((0, import_node_path39.join)(layers[index], ...parts.slice(0, depth)));
       } catch {
         continue layer;
       }
@@ -16528,21 +16620,21 @@ function readImageFile(layers, relative, maxBytes = IMAGE_FILE_MAX_BYTES) {
     }
     let fd;
     try {
-      fd = (0, import_node_fs45.openSync)((0, import_node_path39.join)(layers[index], relative), import_node_fs45.constants.O_RDONLY | import_node_fs45.constants.O_NOFOLLOW | import_node_fs45.constants.O_NONBLOCK);
+      fd = (0, import_node_fs46.openSync)((0, import_node_path39.join)(layers[index], relative), import_node_fs46.constants.O_RDONLY | import_node_fs46.constants.O_NOFOLLOW | import_node_fs46.constants.O_NONBLOCK);
     } catch (error) {
       const code = error.code;
       if (code === "ENOENT" || code === "ENOTDIR") continue;
       return void 0;
     }
     try {
-      const stat = (0, import_node_fs45.fstatSync)(fd);
+      const stat = (0, import_node_fs46.fstatSync)(fd);
       if (!stat.isFile()) return void 0;
       if (stat.size > maxBytes) {
         throw new BurrowError("INVALID_ARGUMENT", `the image's /${relative} is ${stat.size} bytes, more than the ${maxBytes / (1024 * 1024)} MiB burrow reads of it: the image is damaged or hostile`);
       }
-      return (0, import_node_fs45.readFileSync)(fd, "utf8");
+      return (0, import_node_fs46.readFileSync)(fd, "utf8");
     } finally {
-      (0, import_node_fs45.closeSync)(fd);
+      (0, import_node_fs46.closeSync)(fd);
     }
   }
   return void 0;
@@ -16597,11 +16689,11 @@ function resolveUser(spec, layers) {
   const extra = supplementary.length === 0 && uid !== 0 ? [gid] : supplementary;
   return { uid, gid, groups: [...new Set(extra)], home };
 }
-var import_node_fs45, import_node_path39, IMAGE_FILE_MAX_BYTES;
+var import_node_fs46, import_node_path39, IMAGE_FILE_MAX_BYTES;
 var init_user = __esm({
   "src/container/user.ts"() {
     "use strict";
-    import_node_fs45 = require("node:fs");
+    import_node_fs46 = require("node:fs");
     import_node_path39 = require("node:path");
     init_errors();
     IMAGE_FILE_MAX_BYTES = 4 * 1024 * 1024;
@@ -16615,7 +16707,7 @@ __export(tty_exports, {
 });
 function load2() {
   if (api === void 0) {
-    const koffi = (0, import_node_module2.createRequire)(__burrowModuleUrl)("koffi");
+    const koffi = (0, import_node_module3.createRequire)(__burrowModuleUrl)("koffi");
     const libc = koffi.load("libc.so.6");
     const winsize = koffi.struct("burrow_winsize", { ws_row: "uint16", ws_col: "uint16", ws_xpixel: "uint16", ws_ypixel: "uint16" });
     api = {
@@ -16642,7 +16734,7 @@ function openPty() {
   return {
     master: masterFd,
     slave: slaveFd,
-    closeSlave: () => (0, import_node_fs46.closeSync)(slaveFd),
+    closeSlave: () => (0, import_node_fs47.closeSync)(slaveFd),
     attach(input, output, forwardInput) {
       resize(output);
       const onResize = () => resize(output);
@@ -16654,7 +16746,7 @@ function openPty() {
       reader.on("error", () => reader.destroy());
       const onInput = (chunk) => {
         try {
-          (0, import_node_fs46.writeSync)(masterFd, chunk);
+          (0, import_node_fs47.writeSync)(masterFd, chunk);
         } catch {
         }
       };
@@ -16671,12 +16763,12 @@ function openPty() {
     }
   };
 }
-var import_node_fs46, import_node_module2, import_node_tty3, TIOCSWINSZ, F_SETFD, FD_CLOEXEC, api;
+var import_node_fs47, import_node_module3, import_node_tty3, TIOCSWINSZ, F_SETFD, FD_CLOEXEC, api;
 var init_tty = __esm({
   "src/container/tty.ts"() {
     "use strict";
-    import_node_fs46 = require("node:fs");
-    import_node_module2 = require("node:module");
+    import_node_fs47 = require("node:fs");
+    import_node_module3 = require("node:module");
     import_node_tty3 = require("node:tty");
     TIOCSWINSZ = 21524;
     F_SETFD = 2;
@@ -16694,7 +16786,7 @@ __export(exec_exports, {
 function openSeccompFilter(dir, record) {
   if (!hasSeccompFilter(record.plan)) return void 0;
   try {
-    return (0, import_node_fs47.openSync)((0, import_node_path40.join)(dir, SECCOMP_FILE), import_node_fs47.constants.O_RDONLY | import_node_fs47.constants.O_NOFOLLOW);
+    return (0, import_node_fs48.openSync)((0, import_node_path40.join)(dir, SECCOMP_FILE), import_node_fs48.constants.O_RDONLY | import_node_fs48.constants.O_NOFOLLOW);
   } catch (error) {
     throw new BurrowError("IO", `cannot read the seccomp filter of container ${record.name}: ${error.message} (recreate the container)`);
   }
@@ -16729,7 +16821,7 @@ function spawnExec(store, record, sandbox, options, stdio) {
     const [command, ...rest] = [...record.cgroup === void 0 ? [] : entryArgv(record.cgroup), INIT_BINARY, ...args];
     child = (0, import_node_child_process8.spawn)(command, rest, spawnOptions);
   } finally {
-    if (seccomp !== void 0) (0, import_node_fs47.closeSync)(seccomp);
+    if (seccomp !== void 0) (0, import_node_fs48.closeSync)(seccomp);
   }
   const envStream = child.stdio[3];
   envStream?.on("error", () => {
@@ -16778,18 +16870,18 @@ async function execInContainer(store, query, options) {
     const failure2 = started.failure(code);
     if (failure2 !== void 0) throw failure2;
     if (code !== null) return code;
-    return 128 + (signal === null ? 0 : import_node_os8.constants.signals[signal] ?? 0);
+    return 128 + (signal === null ? 0 : import_node_os9.constants.signals[signal] ?? 0);
   } finally {
     for (const [signal, handler] of handlers) process.off(signal, handler);
     detach?.();
   }
 }
-var import_node_fs47, import_node_os8, import_node_path40, import_node_child_process8, FORWARDED;
+var import_node_fs48, import_node_os9, import_node_path40, import_node_child_process8, FORWARDED;
 var init_exec = __esm({
   "src/container/exec.ts"() {
     "use strict";
-    import_node_fs47 = require("node:fs");
-    import_node_os8 = require("node:os");
+    import_node_fs48 = require("node:fs");
+    import_node_os9 = require("node:os");
     import_node_path40 = require("node:path");
     import_node_child_process8 = require("node:child_process");
     init_errors();
@@ -16836,14 +16928,14 @@ function readHealth(store, record, state = containerState(store, record)) {
 }
 function childrenOf(pid) {
   try {
-    return (0, import_node_fs48.readFileSync)(`/proc/${pid}/task/${pid}/children`, "latin1").split(" ").filter(Boolean).map(Number);
+    return (0, import_node_fs49.readFileSync)(`/proc/${pid}/task/${pid}/children`, "latin1").split(" ").filter(Boolean).map(Number);
   } catch {
     return [];
   }
 }
 function processState(pid) {
   try {
-    const stat = (0, import_node_fs48.readFileSync)(`/proc/${pid}/stat`, "latin1");
+    const stat = (0, import_node_fs49.readFileSync)(`/proc/${pid}/stat`, "latin1");
     return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
   } catch {
     return void 0;
@@ -16947,7 +17039,7 @@ async function runHealthCheck(store, query, options = {}) {
   const result = await probe(store, record, sandbox, config, options.signal);
   if (options.signal?.aborted === true) throw new BurrowError("INTERRUPTED", `the health check of container ${record.name} was interrupted`);
   const after = containerState(store, record);
-  if (after.status !== "running" || after.startedAt !== run2 || !(0, import_node_fs48.existsSync)(containerDir(store, record.id))) {
+  if (after.status !== "running" || after.startedAt !== run2 || !(0, import_node_fs49.existsSync)(containerDir(store, record.id))) {
     throw new BurrowError("INVALID_ARGUMENT", `container ${record.name} stopped during its health check`);
   }
   return recordResult(store, record, config, run2, result);
@@ -16956,14 +17048,14 @@ function lastCheck(health) {
   const last = health.Log.at(-1);
   if (last === void 0) return "no check has run yet";
   const output = last.Output.trim();
-  return `the last check exited ${last.ExitCode}${output === "" ? "" : `: ${JSON.stringify(output.length > 200 ? `${output.slice(0, 200)}...` : output)}`}`;
+  return `the last check exited ${last.ExitCode}${output === "" ? "" : `: ${quoteForTerminal(output.length > 200 ? `${output.slice(0, 200)}...` : output)}`}`;
 }
 async function waitHealthy(store, query, options) {
   const record = findContainer(store, query);
   healthConfigOf(record);
   const deadline = Date.now() + options.timeoutMs;
   for (; ; ) {
-    if (!(0, import_node_fs48.existsSync)((0, import_node_path41.join)(containerDir(store, record.id), "container.json"))) throw new BurrowError("NOT_FOUND", `container ${record.name} was removed before it became healthy`);
+    if (!(0, import_node_fs49.existsSync)((0, import_node_path41.join)(containerDir(store, record.id), "container.json"))) throw new BurrowError("NOT_FOUND", `container ${record.name} was removed before it became healthy`);
     const state = containerState(store, record);
     if (state.status === "created") throw new BurrowError("INVALID_ARGUMENT", `container ${record.name} is not running: start it first`);
     if (state.status === "exited") throw new BurrowError("INVALID_ARGUMENT", `container ${record.name} exited (code ${state.exitCode ?? -1}) before it became healthy`);
@@ -17022,11 +17114,12 @@ function matchesHealthFilter(store, record, state, value) {
   if (!HEALTH_FILTER_VALUES.includes(value)) throw new BurrowError("INVALID_ARGUMENT", `invalid filter "health=${value}": use starting, healthy, unhealthy or none`);
   return (readHealth(store, record, state)?.Status ?? "none") === value;
 }
-var import_node_fs48, import_node_path41, HEALTH_FILE, FULL_ID, MAX_LOG_ENTRIES, MAX_OUTPUT, CappedOutput, pause2, HEALTH_FILTER_VALUES;
+var import_node_fs49, import_node_path41, HEALTH_FILE, FULL_ID, MAX_LOG_ENTRIES, MAX_OUTPUT, CappedOutput, pause2, HEALTH_FILTER_VALUES;
 var init_health = __esm({
   "src/container/health.ts"() {
     "use strict";
-    import_node_fs48 = require("node:fs");
+    init_printable();
+    import_node_fs49 = require("node:fs");
     import_node_path41 = require("node:path");
     init_errors();
     init_atomic();
@@ -17061,10 +17154,15 @@ var init_health = __esm({
 });
 
 // src/container/start.ts
+function killOrphanedSandbox(dir) {
+  const sandbox = readSandbox(dir);
+  if (sandbox !== void 0 && isRunning(sandbox)) signalProcess(sandbox, "SIGKILL");
+}
 function clearRunFiles(dir) {
+  killOrphanedSandbox(dir);
   for (const name of ["monitor", "pid", "exit", "stopped", "launch-error", AUTO_NOTE_FILE]) {
     try {
-      (0, import_node_fs49.unlinkSync)((0, import_node_path42.join)(dir, name));
+      (0, import_node_fs50.unlinkSync)((0, import_node_path42.join)(dir, name));
     } catch (error) {
       if (error.code !== "ENOENT") throw error;
     }
@@ -17086,10 +17184,11 @@ function recordAutoChoice(store, record, dir, onNote) {
 }
 async function removeContainerFiles(store, record, mapping = containerIdMapping(record.userns)) {
   killLeftoverHelper(containerDir(store, record.id));
+  killOrphanedSandbox(containerDir(store, record.id));
   const work = (0, import_node_path42.join)(record.plan.rootfs.work, "work");
   for (const dir of [work, (0, import_node_path42.join)(work, "incompat"), (0, import_node_path42.join)(work, "incompat", "volatile")]) {
     try {
-      (0, import_node_fs49.chmodSync)(dir, 448);
+      (0, import_node_fs50.chmodSync)(dir, 448);
     } catch {
       break;
     }
@@ -17154,7 +17253,7 @@ async function runForeground(store, record, options) {
       exitCode = await attempt();
     }
   } finally {
-    (0, import_node_fs49.rmSync)((0, import_node_path42.join)(dir, "pid"), { force: true });
+    (0, import_node_fs50.rmSync)((0, import_node_path42.join)(dir, "pid"), { force: true });
     const oom = wasOomKilled(cgroup);
     writeFileAtomic((0, import_node_path42.join)(dir, "exit"), JSON.stringify({ exitCode, finishedAt: (/* @__PURE__ */ new Date()).toISOString(), ...oom ? { oomKilled: true } : {} }), 420, RUNTIME);
     await removeContainerCgroup(cgroup);
@@ -17213,7 +17312,7 @@ async function launchAttached(store, record, site, entry, network, options) {
     if (failure2 !== void 0) throw failure2;
     if (sandboxPid === void 0) throw new BurrowError("IO", `cannot set up the container: ${entry.length > 0 ? "entering its cgroup, " : ""}unshare, newuidmap or bubblewrap failed before the job started (see the message above); ${RUN_DOCTOR}`);
     if (result.exitCode !== null) return result.exitCode;
-    if (result.signal !== null) return 128 + (import_node_os9.constants.signals[result.signal] ?? 0);
+    if (result.signal !== null) return 128 + (import_node_os10.constants.signals[result.signal] ?? 0);
     return 125;
   } finally {
     await health?.stop();
@@ -17237,7 +17336,7 @@ async function waitForStart(dir, timeoutMs) {
       await waitForSandbox(sandbox.pid, Math.max(0, timeoutMs - (Date.now() - started)));
       return { pid: sandbox.pid };
     }
-    if ((0, import_node_fs49.existsSync)((0, import_node_path42.join)(dir, "exit"))) return { exited: true };
+    if ((0, import_node_fs50.existsSync)((0, import_node_path42.join)(dir, "exit"))) return { exited: true };
     await new Promise((resolve8) => setTimeout(resolve8, 5));
   }
   return {};
@@ -17289,12 +17388,13 @@ async function runDetached(store, record, options) {
   if (outcome.launchError !== void 0) throw launchInfo(outcome.launchError, plan.rootfs.driver).failure ?? new BurrowError("IO", "cannot set up the container");
   recordAutoChoice(store, record, dir, options.onNote);
 }
-var import_node_fs49, import_node_os9, import_node_path42, import_node_url7, RUNTIME, CLI;
+var import_node_fs50, import_node_os10, import_node_path42, import_node_url7, RUNTIME, CLI;
 var init_start2 = __esm({
   "src/container/start.ts"() {
     "use strict";
-    import_node_fs49 = require("node:fs");
-    import_node_os9 = require("node:os");
+    init_identity();
+    import_node_fs50 = require("node:fs");
+    import_node_os10 = require("node:os");
     import_node_path42 = require("node:path");
     import_node_url7 = require("node:url");
     init_host_tools();
@@ -17355,7 +17455,9 @@ function matches(store, { record, state }, { key, value }) {
 }
 function filterContainers(containers, filters, store) {
   const parsed = filters.map((filter) => typeof filter === "string" ? parseContainerFilter(filter) : filter);
-  return containers.filter((summary) => parsed.every((filter) => matches(store, summary, filter)));
+  const byKey = /* @__PURE__ */ new Map();
+  for (const filter of parsed) byKey.set(filter.key, [...byKey.get(filter.key) ?? [], filter]);
+  return containers.filter((summary) => [...byKey.values()].every((alternatives) => alternatives.some((filter) => matches(store, summary, filter))));
 }
 function listContainers(store, options = {}) {
   const { all = false, filters = [] } = typeof options === "boolean" ? { all: options } : options;
@@ -17373,60 +17475,6 @@ var init_list = __esm({
     init_state();
     init_health();
     KEYS = ["name", "id", "status", "label", "ancestor", "health"];
-  }
-});
-
-// src/container/identity.ts
-function pidfdApi() {
-  if (pidfd === void 0) {
-    const koffi = (0, import_node_module3.createRequire)(__burrowModuleUrl)("koffi");
-    const syscall = koffi.load("libc.so.6").func("long syscall(long number, ...)");
-    pidfd = {
-      open: (pid) => Number(syscall(SYS_PIDFD_OPEN, "int", pid, "unsigned int", 0)),
-      sendSignal: (fd, signal) => Number(syscall(SYS_PIDFD_SEND_SIGNAL, "int", fd, "int", signal, "void *", null, "unsigned int", 0)),
-      errno: () => koffi.errno()
-    };
-  }
-  return pidfd;
-}
-function signalProcess(identity3, signal) {
-  const number2 = typeof signal === "number" ? signal : import_node_os10.constants.signals[signal];
-  const api2 = pidfdApi();
-  const fd = api2.open(identity3.pid);
-  if (fd < 0) {
-    const errno = api2.errno();
-    if (errno === ESRCH) return false;
-    if (errno !== ENOSYS) throw new BurrowError("IO", `cannot signal process ${identity3.pid}: pidfd_open failed (errno ${errno})`);
-    if (!isRunning(identity3)) return false;
-    try {
-      process.kill(identity3.pid, number2);
-      return true;
-    } catch {
-      return false;
-    }
-  }
-  try {
-    if (!isRunning(identity3)) return false;
-    if (api2.sendSignal(fd, number2) === 0) return true;
-    if (api2.errno() === ESRCH) return false;
-    throw new BurrowError("IO", `cannot signal process ${identity3.pid}: pidfd_send_signal failed (errno ${api2.errno()})`);
-  } finally {
-    (0, import_node_fs50.closeSync)(fd);
-  }
-}
-var import_node_fs50, import_node_module3, import_node_os10, pidfd, SYS_PIDFD_SEND_SIGNAL, SYS_PIDFD_OPEN, ESRCH, ENOSYS;
-var init_identity = __esm({
-  "src/container/identity.ts"() {
-    "use strict";
-    import_node_fs50 = require("node:fs");
-    import_node_module3 = require("node:module");
-    import_node_os10 = require("node:os");
-    init_errors();
-    init_process_identity();
-    SYS_PIDFD_SEND_SIGNAL = 424;
-    SYS_PIDFD_OPEN = 434;
-    ESRCH = 3;
-    ENOSYS = 38;
   }
 });
 
@@ -17735,6 +17783,8 @@ function inspectContainer(store, record) {
       CapAdd: record.plan.capabilities,
       Privileged: record.plan.security.privileged,
       SecurityOpt: securityOpt(record),
+      // Podman's spelling: "" for the default mapping (the caller is root inside).
+      UsernsMode: record.userns === void 0 ? "" : "keep-id",
       ...resourcesConfig(record, state),
       ...portsConfig(record)
     },
@@ -22655,7 +22705,7 @@ function splitLaunch(finished7, lines) {
   if (extractor === void 0) return { inflated, outcome: void 0 };
   const outcome = { exitCode: extractor.exitCode ?? null, signal: extractor.signal === void 0 ? null : signalName(extractor.signal), stdout: finished7.stdout, stderr: finished7.stderr };
   if (extractor.error !== void 0) {
-    outcome.error = Object.assign(new Error(extractor.error === "ENOENT" ? notInstalled("unshare") : `cannot start unshare (${extractor.error})`), { code: extractor.error });
+    outcome.error = Object.assign(new Error(extractor.error === "ENOENT" ? `${notInstalled("unshare")}; ${RUN_DOCTOR}` : `cannot start unshare (${extractor.error})`), { code: extractor.error });
   }
   return { inflated, outcome };
 }
@@ -22825,7 +22875,6 @@ var init_layer = __esm({
     import_node_stream11 = require("node:stream");
     import_promises15 = require("node:stream/promises");
     init_spawn();
-    init_host_tools();
     init_trace();
     init_errors();
     init_media_types();
@@ -33863,6 +33912,14 @@ function keepIdDriver(asked2) {
   if (asked2 === void 0 || asked2 === "auto" || asked2 === "copy") return "copy";
   throw new BurrowError("INVALID_ARGUMENT", `--storage-driver ${asked2} cannot be used with --userns=keep-id: its container's root is a copy with keep-id's owners (leave --storage-driver out, or use copy)`);
 }
+function findContainerOrNone(store, query) {
+  try {
+    return findContainer(store, query);
+  } catch (error) {
+    if (isBurrowError(error, "NOT_FOUND")) return void 0;
+    throw error;
+  }
+}
 async function createContainer(store, options) {
   const note = options.onNote ?? (() => {
   });
@@ -33877,7 +33934,7 @@ async function createContainer(store, options) {
   }
   const storageDriver = keepId === void 0 ? options.storageDriver : keepIdDriver(options.storageDriver);
   const joinedName = options.network?.startsWith("container:") === true ? options.network.slice("container:".length) : "";
-  const joined = joinedName === "" ? void 0 : findContainer(store, joinedName);
+  const joined = joinedName === "" ? void 0 : findContainerOrNone(store, joinedName);
   if (joined?.userns !== void 0) throw new BurrowError("INVALID_ARGUMENT", `--network container:${joined.name} cannot join a container made with --userns=keep-id: its user namespace does not have burrow's default mapping`);
   const mapping = idMapping();
   const image = await resolveImage(store, options.image, options.signal, note, mapping);
@@ -39713,7 +39770,10 @@ function profileLoaded(securityfs) {
 }
 function helperPaths(libexec, user) {
   const dir = (0, import_node_path74.join)(libexec, String(user.uid));
-  return { dir, unshare: (0, import_node_path74.join)(dir, "unshare") };
+  return { dir, helper: (0, import_node_path74.join)(dir, USERNS_HELPER) };
+}
+function helperSource() {
+  return nativeBinary(USERNS_HELPER);
 }
 function planAppArmor(user, options) {
   const { paths } = options;
@@ -39723,8 +39783,8 @@ function planAppArmor(user, options) {
   }
   const steps = [];
   const notes = [];
-  const source = findProgram(paths, "unshare") ?? "/usr/bin/unshare";
-  const { dir, unshare } = helperPaths(paths.libexec, user);
+  const source = helperSource();
+  const { dir, helper: unshare } = helperPaths(paths.libexec, user);
   if (!(0, import_node_fs84.existsSync)(paths.libexec)) {
     steps.push({ command: `install -d -m 0755 ${quote(paths.libexec)}`, run: async () => {
       await (0, import_promises23.mkdir)(paths.libexec, { recursive: true });
@@ -39768,7 +39828,7 @@ ${text}EOF`, run: async () => {
   if (changed || !profileLoaded(paths.securityfs)) {
     steps.push({ command: `apparmor_parser -r ${quote(target)}`, run: () => exec(findProgram(paths, "apparmor_parser") ?? "apparmor_parser", ["-r", target]) });
   }
-  if (steps.length > 0) notes.push(`burrow runs ${unshare} to create its user namespace; run 'burrow setup' again after util-linux is upgraded (burrow doctor says when the copy is older)`);
+  if (steps.length > 0) notes.push(`burrow runs ${unshare} to create its user namespace; run 'burrow setup' again after burrow is upgraded (burrow doctor says when the copy differs)`);
   return { steps, notes, nothing: `burrow's AppArmor profile and ${user.name}'s helper are in place` };
 }
 function planAppArmorUndo(user, options) {
@@ -39801,9 +39861,11 @@ var init_apparmor = __esm({
     import_node_fs84 = require("node:fs");
     import_node_path74 = require("node:path");
     init_host2();
+    init_native();
+    init_host_tools();
     init_plan2();
     PROFILE_SOURCE = new URL("../../apparmor/burrow", __burrowModuleUrl);
-    PROFILE_NAME = "burrow-unshare";
+    PROFILE_NAME = "burrow-userns";
     PROFILE_FILE = "burrow";
   }
 });
@@ -39980,6 +40042,7 @@ __export(setup_exports, {
   findProgram: () => findProgram,
   freeStart: () => freeStart,
   helperPaths: () => helperPaths,
+  helperSource: () => helperSource,
   missingPackages: () => missingPackages,
   networkPackage: () => networkPackage,
   planAll: () => planAll,
@@ -40016,8 +40079,8 @@ async function resolveUser2(name, env = process.env) {
   } catch {
     throw new BurrowError("NOT_FOUND", `there is no user "${wanted}" on this host: pass --user with an existing user's name`);
   }
-  const [, , uid, gid] = line.split(":");
-  const user = { name: wanted, uid: Number(uid), gid: Number(gid) };
+  const [listed, , uid, gid] = line.split(":");
+  const user = { name: listed || wanted, uid: Number(uid), gid: Number(gid) };
   if (!Number.isInteger(user.uid) || !Number.isInteger(user.gid)) throw new BurrowError("IO", `getent passwd ${wanted} gave no uid and gid: "${line}"`);
   if (user.uid === 0) throw new BurrowError("INVALID_ARGUMENT", "setup is for the unprivileged user who runs burrow, not root: pass --user NAME");
   return user;
@@ -40200,38 +40263,13 @@ var init_reclaim = __esm({
       "-P",
       "DIR",
       "-xdev",
-      "(",
-      "(",
       "!",
       "-uid",
       "0",
-      "-o",
-      "!",
-      "-gid",
-      "0",
-      "-o",
       "(",
-      "-type",
-      "d",
-      "!",
-      "-perm",
-      "-u=rwx",
-      ")",
-      ")",
       "-printf",
       "%p\\0",
-      ")",
       ",",
-      "(",
-      "(",
-      "!",
-      "-uid",
-      "0",
-      "-o",
-      "!",
-      "-gid",
-      "0",
-      ")",
       "-execdir",
       "chown",
       "-h",
@@ -40239,14 +40277,9 @@ var init_reclaim = __esm({
       "--",
       "{}",
       "+",
-      ")",
       ",",
-      "(",
       "-type",
       "d",
-      "!",
-      "-perm",
-      "-u=rwx",
       "-execdir",
       "chmod",
       "u+rwx",
@@ -40343,8 +40376,8 @@ function sysctlCheck(facts) {
   return { name, status: "ok", detail: `${values}: unprivileged user namespaces are allowed` };
 }
 function usernsFix(error, facts) {
-  if (/older than 2\.38|unrecognized option '--map-(users?|groups?)\b/.test(error)) return "util-linux 2.38 or later (Debian 12, Ubuntu 24.04; Ubuntu 22.04 has 2.37, whose unshare cannot map the ids: use an ubuntu-24.04 runner)";
-  if (/is not installed/.test(error)) return "sudo apt-get install util-linux";
+  if (/cannot run new[ug]idmap/.test(error)) return "sudo apt-get install uidmap";
+  if (/does not exist/.test(error)) return "npm run build (burrow-userns is built with burrow), or reinstall burrow";
   if (/max_user_namespaces/.test(error)) return "sudo sysctl -w user.max_user_namespaces=28633";
   if (/unprivileged_userns_clone/.test(error)) return "sudo sysctl -w kernel.unprivileged_userns_clone=1";
   if (/AppArmor|Operation not permitted/.test(error) && restricted(facts)) return SETUP;
@@ -40362,7 +40395,7 @@ function usernsCheck(facts) {
   const ids = probe2.mapped <= 1 ? "only your own id mapped" : `ids 0-${probe2.mapped - 1} mapped`;
   const stale = facts.apparmor.helper.usable && probe2.program === facts.apparmor.helper.path && !facts.apparmor.helper.current;
   if (stale) {
-    return { name, status: "warn", detail: `made by ${probe2.program} (${ids}), a copy older than the unshare on PATH (util-linux was upgraded)`, fix: SETUP };
+    return { name, status: "warn", detail: `made by ${probe2.program} (${ids}), a copy unlike this burrow's burrow-userns (burrow was upgraded since setup copied it)`, fix: SETUP };
   }
   return { name, status: "ok", detail: `made by ${probe2.program}, as a container start makes it (${ids})` };
 }
@@ -40473,7 +40506,7 @@ var init_checks = __esm({
 
 // src/doctor/facts.ts
 function readFileFacts(paths, user) {
-  const helper = helperPaths(paths.libexec, user).unshare;
+  const helper = helperPaths(paths.libexec, user).helper;
   const range = (file, id) => {
     const line = subordinateRange(readSubordinateFile((0, import_node_path77.join)(paths.etc, file)), user.name, id);
     return line === void 0 ? void 0 : { start: line.start, count: line.count };
@@ -40483,7 +40516,7 @@ function readFileFacts(paths, user) {
     apparmor: {
       enabled: appArmorEnabled(paths),
       profileInstalled: (0, import_node_fs87.existsSync)((0, import_node_path77.join)(paths.apparmorDir, "burrow")),
-      helper: { path: helper, usable: canRun(helper), current: sameAsOnPath(helper, paths) }
+      helper: { path: helper, usable: canRun(helper), current: sameAsBuilt(helper) }
     },
     subuid: range("subuid", user.uid),
     subgid: range("subgid", user.gid),
@@ -40498,11 +40531,9 @@ function canRun(file) {
     return false;
   }
 }
-function sameAsOnPath(helper, paths) {
-  const original = paths.binDirs.map((dir) => (0, import_node_path77.join)(dir, "unshare")).find((file) => (0, import_node_fs87.existsSync)(file));
-  if (original === void 0) return false;
+function sameAsBuilt(helper) {
   try {
-    return (0, import_node_fs87.readFileSync)(helper).equals((0, import_node_fs87.readFileSync)(original));
+    return (0, import_node_fs87.readFileSync)(helper).equals((0, import_node_fs87.readFileSync)(helperSource()));
   } catch {
     return false;
   }
@@ -40602,7 +40633,7 @@ async function probeUserNamespace(storeRoot) {
     const line = (key) => new RegExp(`^${key} (.*)$`, "m").exec(result.stdout)?.[1]?.trim();
     const mapped = Number(line("map"));
     if (result.exitCode !== 0 || !Number.isInteger(mapped)) {
-      const error = result.error?.code === "ENOENT" ? `${program2} is not installed (Debian/Ubuntu: apt-get install util-linux)` : userNamespaceFailure(result.stderr)?.replace(/; run 'burrow doctor'$/, "") ?? (result.stderr.trim().split("\n")[0] || `${program2} exited with ${result.exitCode ?? result.signal ?? "no status"}`);
+      const error = result.error?.code === "ENOENT" ? `${program2} does not exist (burrow-userns is built with burrow: npm run build, or reinstall burrow)` : userNamespaceFailure(result.stderr)?.replace(/; run 'burrow doctor'$/, "") ?? (result.stderr.trim().split("\n")[0] || `${program2} exited with ${result.exitCode ?? result.signal ?? "no status"}`);
       return { program: program2, ok: false, mapped: 0, error };
     }
     return { program: program2, ok: true, mapped: mapped === 1 ? 1 : 1 + Math.min(mapping.uidRange?.count ?? 0, mapping.gidRange?.count ?? 0), overlay: line("overlay"), fuseOverlayfs: line("fuse") };
@@ -48454,7 +48485,7 @@ function interrupted(signal) {
 }
 function lastLogLines(store, record) {
   const lines = readLogs(store, record).map((entry) => entry.log.replace(/\n$/, "")).slice(-LOG_LINES);
-  return lines.length === 0 ? "(it logged nothing)" : lines.join(" | ");
+  return lines.length === 0 ? "(it logged nothing)" : lines.map(quoteForTerminal).join(" ");
 }
 function healthDeadline(check2) {
   if (check2 === void 0) return 0;
@@ -48671,6 +48702,7 @@ var import_node_fs92, import_node_path82, STOP_GRACE_MS, TIMEOUT_EXIT, LOG_LINES
 var init_runner = __esm({
   "src/job/runner.ts"() {
     "use strict";
+    init_printable();
     import_node_fs92 = require("node:fs");
     import_node_path82 = require("node:path");
     init_errors();
@@ -48768,7 +48800,8 @@ function jobCommand(signal, setExit) {
     } catch (error) {
       if (!isBurrowError2(error, "INTERRUPTED")) throw error;
       say("burrow: job interrupted; its containers and network are removed");
-      return 130;
+      const { interruptedExitCode: interruptedExitCode2 } = await Promise.resolve().then(() => (init_interrupt(), interrupt_exports));
+      return interruptedExitCode2();
     }
   }));
   return job;
@@ -48782,6 +48815,7 @@ var init_job = __esm({
 });
 
 // src/cli/main.ts
+init_interrupt();
 init_esm();
 init_errors();
 init_trace();
@@ -48855,6 +48889,7 @@ async function main(argv) {
   let interrupts = 0;
   const onSignal = (signal) => {
     interrupts++;
+    noteInterrupt(signal);
     if (interrupts > 1) process.exit(signal === "SIGINT" ? 130 : 143);
     controller.abort();
   };

@@ -39,11 +39,13 @@ var readlinkat = libc.func("long readlinkat(int fd, const char *path, _Out_ uint
 var mkdirat = libc.func("int mkdirat(int fd, const char *path, uint32_t mode)");
 var symlinkat = libc.func("int symlinkat(const char *target, int fd, const char *path)");
 var CopyFailure = class extends Error {
-  constructor(code, message) {
+  constructor(code, message, errno2) {
     super(message);
     this.code = code;
+    this.errno = errno2;
   }
   code;
+  errno;
 };
 function open2(dirfd, path, flags, resolve, what, mode = 420) {
   const fd = syscall(SYS_OPENAT2, dirfd, path, { flags: BigInt(flags | O_CLOEXEC), mode: BigInt((flags & fs.O_CREAT) !== 0 ? mode : 0), resolve: BigInt(resolve) }, 24);
@@ -53,7 +55,7 @@ function open2(dirfd, path, flags, resolve, what, mode = 420) {
     if (code === 38) throw new CopyFailure("IO", "this kernel has no openat2 (Linux 5.6 or later is needed for burrow cp)");
     if (code === 40) throw new CopyFailure("IO", `${what}: a symlink in the container is in the way`);
     if (code === 21) throw new CopyFailure("INVALID_ARGUMENT", `cannot overwrite directory "${what}" in the container with a non-directory`);
-    throw new CopyFailure("IO", `${what}: cannot open in the container (errno ${code})`);
+    throw new CopyFailure("IO", `${what}: cannot open in the container (errno ${code})`, code);
   }
   return fd;
 }
@@ -147,7 +149,7 @@ async function main(rootPath2, direction2, containerPath2, hostPath2, name2) {
     dirFd = open2(root, containerPath2, O_PATH | fs.O_DIRECTORY, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS, `${name2}:${containerPath2}`);
     entry = basename(hostPath2);
   } catch (error) {
-    if (!(error instanceof CopyFailure && error.code === "NOT_FOUND")) throw error;
+    if (!(error instanceof CopyFailure && (error.code === "NOT_FOUND" || error.errno === 20))) throw error;
     dirFd = open2(root, dirname(containerPath2), O_PATH | fs.O_DIRECTORY, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS, `${name2}:${dirname(containerPath2)}`);
     entry = basename(containerPath2);
   }

@@ -449,6 +449,15 @@ int main(int argc, char **argv)
     }
   }
   if (gid >= 0 || uid >= 0 || groups != NULL) {
+    /* bwrap's --die-with-parent is a parent-death signal on us, PID 1 of the sandbox:
+     * whoever kills the CLI or the monitor that ran bwrap ends the whole container. The
+     * kernel clears it when our ids change: re-armed, it still works for another group
+     * (-u 0:1000). For another user the kernel then refuses it anyway (the dying bwrap
+     * has no CAP_KILL over a process of another uid): rm and the next start kill such
+     * an orphan by its recorded identity (src/container/start.ts: killOrphanedSandbox). */
+    int death_signal = 0;
+    pid_t parent = getppid();
+    prctl(PR_GET_PDEATHSIG, &death_signal, 0, 0, 0);
     gid_t list[64];
     size_t count = 0;
     for (char *item = groups ? strtok(groups, ",") : NULL; item && count < 64; item = strtok(NULL, ","))
@@ -459,6 +468,11 @@ int main(int argc, char **argv)
       die(125, "setgid failed: %s (is the group mapped? see /etc/subgid)", strerror(errno));
     if (uid >= 0 && setuid((uid_t) uid) != 0)
       die(125, "setuid failed: %s (is the user mapped? see /etc/subuid)", strerror(errno));
+    if (death_signal != 0) {
+      prctl(PR_SET_PDEATHSIG, death_signal, 0, 0, 0);
+      /* The parent died while the signal was off: act as the kernel would have. */
+      if (getppid() != parent) raise(death_signal);
+    }
   }
   if (caps != NULL) {
     /* -c MASK: the container's capability set, for every process that enters it.
