@@ -230,6 +230,10 @@ static void close_info(void)
 static void fail_start(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 static void fail_start(const char *fmt, ...)
 {
+  /* The launcher ended first (its root file system refused, say: it said why on the info
+   * channel itself): whatever failed here failed because its namespaces went with it, and a
+   * network error now would stand beside, or in place of, the launcher's own reason. */
+  if (launcher_fd >= 0 && !launcher_alive()) _exit(0);
   char why[600], text[700];
   va_list ap;
   va_start(ap, fmt);
