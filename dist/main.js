@@ -36287,6 +36287,21 @@ var init_environment = __esm({
 });
 
 // src/container/health-config.ts
+function parseDuration(text2) {
+  if (text2 === "0") return 0;
+  const whole = /^(?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|\u00b5s|\u03bcs|ms|s|m|h)/;
+  let rest = text2;
+  let total = 0;
+  if (rest === "") return void 0;
+  while (rest !== "") {
+    const match3 = whole.exec(rest);
+    if (match3 === null) return void 0;
+    const unit = /[a-z\u00b5\u03bc]+$/.exec(match3[0])[0];
+    total += Number(match3[0].slice(0, -unit.length)) * UNIT_MS[unit];
+    rest = rest.slice(match3[0].length);
+  }
+  return total;
+}
 function formatDuration(ms) {
   if (ms === 0) return "0s";
   if (ms < 1e3) return `${ms}ms`;
@@ -36328,12 +36343,13 @@ function monitorHealthArgs(config, command) {
   const startInterval = config.startIntervalMs ?? HEALTH_DEFAULTS.startIntervalMs;
   return ["--health", String(config.intervalMs), String(config.startPeriodMs), String(startInterval), String(config.timeoutMs), String(command.length), ...command];
 }
-var HEALTH_DEFAULTS;
+var HEALTH_DEFAULTS, UNIT_MS;
 var init_health_config = __esm({
   "src/container/health-config.ts"() {
     "use strict";
     init_errors();
     HEALTH_DEFAULTS = { intervalMs: 3e4, timeoutMs: 3e4, startPeriodMs: 0, retries: 3, startIntervalMs: 5e3 };
+    UNIT_MS = { ns: 1e-6, us: 1e-3, "µs": 1e-3, "μs": 1e-3, ms: 1, s: 1e3, m: 6e4, h: 36e5 };
   }
 });
 
@@ -98778,13 +98794,12 @@ function fileError(file, line, message) {
 function fieldName2(path17) {
   return path17.map((segment, index) => typeof segment === "number" ? `[${segment}]` : index === 0 ? segment : `.${segment}`).join("");
 }
-function parseDuration(value2) {
+function parseDuration2(value2) {
   if (typeof value2 === "number") return value2 >= 0 && Number.isFinite(value2) ? Math.round(value2 * 1e3) : void 0;
   const text2 = value2.trim();
   if (/^\d+(\.\d+)?$/.test(text2)) return Math.round(Number(text2) * 1e3);
-  const parts = [...text2.matchAll(/(\d+(?:\.\d+)?)(h|ms|m|s|us|ns)/g)];
-  if (parts.length === 0 || parts.map((part) => part[0]).join("") !== text2) return void 0;
-  return Math.round(parts.reduce((sum, part) => sum + Number(part[1]) * DURATION_UNITS[part[2]], 0));
+  const ms = parseDuration(text2);
+  return ms === void 0 ? void 0 : Math.round(ms);
 }
 function envList(env) {
   return Object.entries(env ?? {}).map(([name, value2]) => `${name}=${String(value2)}`);
@@ -98829,7 +98844,7 @@ function buildJob(raw, file, at) {
   };
   const duration2 = (path17, value2) => {
     if (value2 === void 0) return void 0;
-    const ms = parseDuration(value2);
+    const ms = parseDuration2(value2);
     if (ms === void 0) fail(path17, `is not a duration: give seconds (90) or a duration such as 90s, 1m30s, 500ms`);
     return ms;
   };
@@ -98938,10 +98953,11 @@ function loadJobFile(path17) {
   }
   return parseJobText(text2, path17);
 }
-var import_yaml, schemas, Locator, DURATION_UNITS;
+var import_yaml, schemas, Locator;
 var init_load = __esm({
   "src/job/load.ts"() {
     "use strict";
+    init_health_config();
     import_yaml = __toESM(require_dist4(), 1);
     init_errors();
     init_limits2();
@@ -98983,7 +98999,6 @@ var init_load = __esm({
         return this.lines.linePos(offset).line;
       }
     };
-    DURATION_UNITS = { h: 36e5, m: 6e4, s: 1e3, ms: 1, us: 1e-3, ns: 1e-6 };
   }
 });
 

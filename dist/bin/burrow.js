@@ -48105,7 +48105,6 @@ var require_dist = __commonJS({
 // src/job/load.ts
 var load_exports2 = {};
 __export(load_exports2, {
-  HEALTH_DEFAULTS: () => HEALTH_DEFAULTS2,
   loadJobFile: () => loadJobFile,
   parseDuration: () => parseDuration2,
   parseJobText: () => parseJobText
@@ -48120,9 +48119,8 @@ function parseDuration2(value) {
   if (typeof value === "number") return value >= 0 && Number.isFinite(value) ? Math.round(value * 1e3) : void 0;
   const text = value.trim();
   if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * 1e3);
-  const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(h|ms|m|s|us|ns)/g)];
-  if (parts.length === 0 || parts.map((part) => part[0]).join("") !== text) return void 0;
-  return Math.round(parts.reduce((sum, part) => sum + Number(part[1]) * DURATION_UNITS[part[2]], 0));
+  const ms2 = parseDuration(text);
+  return ms2 === void 0 ? void 0 : Math.round(ms2);
 }
 function envList(env) {
   return Object.entries(env ?? {}).map(([name, value]) => `${name}=${String(value)}`);
@@ -48276,10 +48274,11 @@ function loadJobFile(path6) {
   }
   return parseJobText(text, path6);
 }
-var import_node_fs89, import_node_path79, import_yaml, schemas, Locator, DURATION_UNITS, HEALTH_DEFAULTS2;
+var import_node_fs89, import_node_path79, import_yaml, schemas, Locator;
 var init_load2 = __esm({
   "src/job/load.ts"() {
     "use strict";
+    init_health_config();
     import_node_fs89 = require("node:fs");
     import_node_path79 = require("node:path");
     import_yaml = __toESM(require_dist(), 1);
@@ -48323,8 +48322,6 @@ var init_load2 = __esm({
         return this.lines.linePos(offset).line;
       }
     };
-    DURATION_UNITS = { h: 36e5, m: 6e4, s: 1e3, ms: 1, us: 1e-3, ns: 1e-6 };
-    HEALTH_DEFAULTS2 = { intervalMs: 3e4, timeoutMs: 3e4, retries: 3, startPeriodMs: 0 };
   }
 });
 

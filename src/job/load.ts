@@ -7,6 +7,7 @@
  * field`. The line comes from the YAML node at the path ajv reports, through
  * yaml's LineCounter, so JSON files get lines too.
  */
+import { parseDuration as parseGoDuration } from '../container/health-config.js';
 import { readFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, resolve } from 'node:path';
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode, type Pair } from 'yaml';
@@ -84,19 +85,17 @@ function fieldName(path: Array<string | number>): string {
   return path.map((segment, index) => (typeof segment === 'number' ? `[${segment}]` : index === 0 ? segment : `.${segment}`)).join('');
 }
 
-const DURATION_UNITS: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1, us: 0.001, ns: 0.000001 };
-
 /**
  * Seconds (a number, as GitHub's and compose's plain numbers), or Go's duration
- * syntax as Docker and compose write it (`90s`, `1m30s`, `500ms`): milliseconds.
+ * syntax as Docker and compose write it (`90s`, `1m30s`, `500ms`, read by the
+ * health flags' own parser): milliseconds.
  */
 export function parseDuration(value: number | string): number | undefined {
   if (typeof value === 'number') return value >= 0 && Number.isFinite(value) ? Math.round(value * 1000) : undefined;
   const text = value.trim();
   if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
-  const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(h|ms|m|s|us|ns)/g)];
-  if (parts.length === 0 || parts.map((part) => part[0]).join('') !== text) return undefined;
-  return Math.round(parts.reduce((sum, part) => sum + Number(part[1]) * DURATION_UNITS[part[2]!]!, 0));
+  const ms = parseGoDuration(text);
+  return ms === undefined ? undefined : Math.round(ms);
 }
 
 function envList(env: Env | undefined): string[] {
@@ -121,9 +120,6 @@ function parseVolume(spec: string, base: string): MountRequest | string {
   if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/.test(source)) return `"${source}" is neither a path nor a volume name`;
   return { kind: 'volume', name: source, target, readOnly };
 }
-
-/** Docker's defaults for a HEALTHCHECK field not given (30 s, 30 s, 3 retries, no start period). */
-export const HEALTH_DEFAULTS = { intervalMs: 30_000, timeoutMs: 30_000, retries: 3, startPeriodMs: 0 } as const;
 
 /** Parses a job file's text; `file` names it in errors, relative paths in it are from its directory. */
 export function parseJobText(text: string, file: string): JobDefinition {
