@@ -38446,7 +38446,8 @@ async function createContainer(store, options) {
     ...asksForLimits(limits) ? { limits } : {},
     ...limitMode.disabled || limitMode.ignoreMissing ? { limitMode } : {},
     plan,
-    ...keepId === void 0 ? {} : { userns: keepId }
+    ...keepId === void 0 ? {} : { userns: keepId },
+    command: { entrypoint, cmd: command, ...options.user === void 0 ? {} : { user: options.user } }
   };
   try {
     writeNamedRecord(store, record, options.name);

@@ -266,6 +266,7 @@ export async function createContainer(store: Store, options: CreateOptions): Pro
     ...(limitMode.disabled || limitMode.ignoreMissing ? { limitMode } : {}),
     plan,
     ...(keepId === undefined ? {} : { userns: keepId }),
+    command: { entrypoint, cmd: command, ...(options.user === undefined ? {} : { user: options.user }) },
   };
   try {
     writeNamedRecord(store, record, options.name);

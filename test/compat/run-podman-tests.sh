@@ -47,8 +47,8 @@ chown -R "$TEST_USER" "$OUT"
 for tool in $AGAINST; do
   home="$OUT/home-$tool"
   case $tool in
-    burrow) podman_cmd="$HERE/podman-shim" ;;
-    podman) podman_cmd=podman ;;
+    burrow) podman_cmd="$HERE/podman-shim" tool_cmd="node $ROOT/bin/burrow.js" ;;
+    podman) podman_cmd="$HERE/podman-shim" tool_cmd=podman ;;
     *) echo "run-podman-tests.sh: AGAINST names burrow or podman, not $tool" >&2; exit 2 ;;
   esac
   mkdir -p "$OUT/$tool"; chown "$TEST_USER" "$OUT/$tool"
@@ -60,11 +60,11 @@ for tool in $AGAINST; do
       set -u
       export HOME="$1" XDG_DATA_HOME="$1/data" XDG_CONFIG_HOME="$1/config" XDG_CACHE_HOME="$1/cache" XDG_RUNTIME_DIR="$1/run"
       mkdir -p "$XDG_RUNTIME_DIR" && chmod 700 "$XDG_RUNTIME_DIR"
-      export PODMAN="$2" BURROW="node $3/bin/burrow.js" PATH="$PATH:/usr/sbin:/sbin"
-      [ -e "$1/loaded" ] || { $PODMAN load -i "$4/testimage.tar" >/dev/null && touch "$1/loaded"; }
+      export PODMAN="$2" BURROW="$7" SHIM_TOOL="$6" TESTIMAGE_TAR="$4/testimage.tar" TESTIMAGE="quay.io/libpod/testimage:$8" PATH="$PATH:/usr/sbin:/sbin"
+      $BURROW load -i "$4/testimage.tar" >/dev/null 2>&1
       cd "$4/system" && timeout 1800 bats --tap "$5.bats" >"$4/$6/$5.tap" 2>"$4/$6/$5.err"
       echo "exit $?" >>"$4/$6/$5.err"
-    ' _ "$home" "$podman_cmd" "$ROOT" "$OUT" "$file" "$tool" || true
+    ' _ "$home" "$podman_cmd" "$ROOT" "$OUT" "$file" "$tool" "$tool_cmd" "$tag" || true
     grep -c '^ok' "$OUT/$tool/$file.tap" | sed 's/^/   ok: /' || true
     grep -c '^not ok' "$OUT/$tool/$file.tap" | sed 's/^/   not ok: /' || true
   done
