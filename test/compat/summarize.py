@@ -34,6 +34,19 @@ PODMAN_ONLY = [
 PODMAN_ONLY_RE = re.compile("|".join(PODMAN_ONLY))
 
 
+def read_verdicts(path):
+    """(file, test) -> (kind, why) from verdicts.tsv: a reader's sorting of a failure the words cannot sort."""
+    verdicts = {}
+    if not os.path.exists(path):
+        return verdicts
+    for line in open(path, encoding="utf-8"):
+        if line.startswith("#") or not line.strip():
+            continue
+        file, test, kind, why = (line.rstrip("\n").split("\t") + ["", "", "", ""])[:4]
+        verdicts[(file, test)] = (kind, why)
+    return verdicts
+
+
 def parse_tap(path):
     """[(number, name, state, lines)] with state ok | not ok | skip."""
     tests = []
@@ -75,6 +88,7 @@ def main():
     target = sys.argv[2] if len(sys.argv) > 2 else os.path.join(os.path.dirname(__file__), "..", "..", "COMPATIBILITY.md")
     files = open(os.path.join(out, "files")).read().split()
     ref = open(os.path.join(out, "ref")).read().strip()
+    verdicts = read_verdicts(os.path.join(os.path.dirname(os.path.abspath(__file__)), "verdicts.tsv"))
     rows, details = [], []
     totals = {"tests": 0, "burrow": 0, "podman": 0, "both_fail": 0, "podman_only": 0, "docker": 0}
     for name in files:
@@ -88,7 +102,12 @@ def main():
         sorted_gaps = []
         for n, test in gaps:
             command, said = failing_command(test[3])
-            kind = "podman-only" if PODMAN_ONLY_RE.search(command) or PODMAN_ONLY_RE.search(n) else "Docker behaviour"
+            verdict = verdicts.get((name, n))
+            if verdict is not None:
+                kind, why = verdict
+                said = f"{said} — {why}" if said else why
+            else:
+                kind = "podman-only" if PODMAN_ONLY_RE.search(command) or PODMAN_ONLY_RE.search(n) else "Docker behaviour"
             sorted_gaps.append((kind, n, command, said))
         podman_only = sum(1 for g in sorted_gaps if g[0] == "podman-only")
         docker = len(sorted_gaps) - podman_only
