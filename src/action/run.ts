@@ -250,7 +250,7 @@ export async function main(began: number): Promise<number> {
       const done = outcome;
       await core.group('cache: save', async () => {
         try {
-          await saveBlobs(store, images, done.manifestDigests, restored?.key, (line) => core.info(line));
+          await saveBlobs(store, images, done.manifestDigests, restored, (line) => core.info(line));
         } catch (error) {
           core.warning(`cache: not saved: ${(error as Error).message}`);
         }
