@@ -91381,6 +91381,9 @@ function holdsContent(key, images, manifestDigests) {
   const content = contentKey(images, manifestDigests);
   return key === content || key.startsWith(`${content}-`);
 }
+function manifestDigestsOf(store, images) {
+  return images.flatMap((image) => findRecords(store, image).slice(0, 1).map((record) => record.manifest.digest));
+}
 async function restoreBlobs(store, images, log2) {
   if (!isFeatureAvailable()) {
     log2("cache: the runner offers no cache service here: the images are pulled");
@@ -91425,9 +91428,10 @@ async function saveBlobs(store, images, manifestDigests, restored, log2) {
   const dir = cacheDir();
   rmSync12(dir, { recursive: true, force: true });
   try {
-    const exported = await exportCache(store, dir, { images: [...images] });
+    const present = images.filter((image) => findRecords(store, image).length > 0);
+    const exported = await exportCache(store, dir, { images: present });
     for (const skipped of exported.skipped) log2(`cache: ${skipped.name} left out: ${skipped.why}`);
-    if (exported.images.length === 0) {
+    if (present.length === 0 || exported.images.length === 0) {
       log2("cache: nothing whole to save");
       return;
     }
@@ -91444,6 +91448,7 @@ var init_cache5 = __esm({
     "use strict";
     init_cache3();
     init_cache4();
+    init_local();
     init_platform2();
     init_random();
     short = (text2) => createHash5("sha256").update(text2).digest("hex").slice(0, 16);
@@ -99652,8 +99657,7 @@ async function runJobFile(context3) {
     onEvent: renderEvent,
     labels: { [ACTION_LABEL]: state3.token }
   });
-  const record = store.records().find((candidate) => candidate.sourceDigest === result.imageDigest);
-  return { image: job.image, manifestDigests: record === void 0 ? [] : [record.manifest.digest], result };
+  return { image: job.image, manifestDigests: manifestDigestsOf(store, jobImages(job)), result };
 }
 async function runSetup() {
   const code2 = await new Promise((resolve10) => {
@@ -99665,7 +99669,10 @@ async function runSetup() {
 }
 function imagesOf(inputs) {
   if (inputs.image !== void 0) return [inputs.image];
-  return [loadJobFile(inputs.jobFile).image];
+  return jobImages(loadJobFile(inputs.jobFile));
+}
+function jobImages(job) {
+  return [.../* @__PURE__ */ new Set([job.image, ...job.services.map((service) => service.image)])];
 }
 async function main(began2) {
   const controller = new AbortController();

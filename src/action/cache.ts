@@ -25,6 +25,7 @@ import { tmpdir } from 'node:os';
 import * as cache from '@actions/cache';
 import { exportCache, importCache, type CacheImportResult } from '../store/cache.js';
 import type { Store } from '../store/store.js';
+import { findRecords } from '../image/local.js';
 import { hostPlatform } from '../image/platform.js';
 import { randomBytes } from '../util/random.js';
 
@@ -54,6 +55,11 @@ export function saveKey(images: readonly string[], manifestDigests: readonly str
 export function holdsContent(key: string, images: readonly string[], manifestDigests: readonly string[]): boolean {
   const content = contentKey(images, manifestDigests);
   return key === content || key.startsWith(`${content}-`);
+}
+
+/** The manifest digests of the store's records of `images`; an image the store lacks (a job that stopped before pulling it) is left out. */
+export function manifestDigestsOf(store: Store, images: readonly string[]): string[] {
+  return images.flatMap((image) => findRecords(store, image).slice(0, 1).map((record) => record.manifest.digest));
 }
 
 export interface Restored {
@@ -119,9 +125,11 @@ export async function saveBlobs(store: Store, images: readonly string[], manifes
   // A fresh export: nothing of a restore that failed half way is carried into the new cache.
   rmSync(dir, { recursive: true, force: true });
   try {
-    const exported = await exportCache(store, dir, { images: [...images] });
+    // The key names every image of the step (the prefix a restore asks for); the cache holds those pulled.
+    const present = images.filter((image) => findRecords(store, image).length > 0);
+    const exported = await exportCache(store, dir, { images: present });
     for (const skipped of exported.skipped) log(`cache: ${skipped.name} left out: ${skipped.why}`);
-    if (exported.images.length === 0) {
+    if (present.length === 0 || exported.images.length === 0) {
       log('cache: nothing whole to save');
       return;
     }

@@ -34,8 +34,9 @@ let registry: FaultProxy;
 const hash16 = (text: string): string => createHash('sha256').update(text).digest('hex').slice(0, 16);
 
 /** The key a run saves, worked out here from its parts: the images, their manifest digests, the run. */
-function expectedKey(image: string, manifestDigest: string, runId: number): string {
-  return `burrow-blobs-linux-amd64-${hash16(image)}-${hash16(manifestDigest)}-${runId}.1`;
+function expectedKey(image: string | string[], manifestDigest: string | string[], runId: number): string {
+  const sorted = (value: string | string[]): string => [value].flat().sort().join('\n');
+  return `burrow-blobs-linux-amd64-${hash16(sorted(image))}-${hash16(sorted(manifestDigest))}-${runId}.1`;
 }
 
 let runIds = 7000;
@@ -281,6 +282,37 @@ describe('the Action\'s cache: true against a simulated GitHub cache service', {
       expect(await imagesIn(runner.box)).toEqual([other]);
       const key = expectedKey(other, fixture('compression:gzip').digest, runner.runId);
       expect(service.keys()).toEqual([first.log.match(/cache: saved (\S+):/)![1], key]);
+    } finally {
+      await service.stop();
+    }
+  });
+
+  it('caches a job file\'s image and its services\' together: the next run starts the service and the steps with nothing pulled (simulation)', async () => {
+    const service = await new SimulatedCacheService().start();
+    try {
+      const image = `${registry.address}/busybox:latest`;
+      const db = `${registry.address}/compression:gzip`;
+      const job = ['image: ' + image, 'services:', '  db:', `    image: ${db}`, '    command: [sleep, "300"]', 'steps:', '  - name: reach the service', '    run: grep -qw db /etc/hosts && echo service-reachable'].join('\n');
+      const runner = new Runner();
+      runner.fresh();
+      writeFileSync(join(runner.files.workspace, 'job.yml'), job);
+      const first = await runAction(runner, service, { 'job-file': 'job.yml', cache: 'true' });
+      expect(first.exitCode, first.log).toBe(0);
+      expect(first.log).toContain('service-reachable');
+      const key = expectedKey([image, db], [fixture('busybox:latest').digest, fixture('compression:gzip').digest], runner.runId);
+      expect(service.keys()).toEqual([key]);
+      expect(first.log).toContain(`cache: saved ${key}: 2 image(s)`);
+
+      registry.seen.length = 0;
+      runner.fresh();
+      writeFileSync(join(runner.files.workspace, 'job.yml'), job);
+      const second = await runAction(runner, service, { 'job-file': 'job.yml', cache: 'true' });
+      expect(second.exitCode, second.log).toBe(0);
+      expect(second.log).toContain('service-reachable');
+      expect(second.log).toContain(`cache: restored ${key}: 2 image(s)`);
+      expect(registry.seen.filter((request) => isBlobGet(request) || isManifestGet(request))).toEqual([]);
+      expect(second.log).toContain(`cache: ${key} is up to date`);
+      expect((await imagesIn(runner.box)).sort()).toEqual([image, db].sort());
     } finally {
       await service.stop();
     }
