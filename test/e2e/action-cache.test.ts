@@ -40,11 +40,17 @@ function expectedKey(image: string | string[], manifestDigest: string | string[]
 }
 
 let runIds = 7000;
+/** Every runner's directories and stores, removed after the file. */
+const made: Array<{ dirs: string[]; box: Sandbox }> = [];
 
 class Runner {
   readonly files: StepFiles = stepFiles();
   box: Sandbox = sandbox();
   runId = 0;
+
+  constructor() {
+    made.push({ dirs: [this.files.dir, this.box.dir], box: this.box });
+  }
 
   /** A new machine at the same paths: empty workspace and temp, a new store, the next run id. */
   fresh(): this {
@@ -54,6 +60,7 @@ class Runner {
     }
     for (const file of [this.files.output, this.files.state, this.files.summary]) writeFileSync(file, '');
     this.box = sandbox();
+    made.push({ dirs: [this.box.dir], box: this.box });
     this.runId = ++runIds;
     return this;
   }
@@ -167,6 +174,11 @@ describe('the Action\'s cache: true against a simulated GitHub cache service', {
   afterAll(async () => {
     await registry?.stop();
     rmSync(action, { recursive: true, force: true });
+    // A store's unpacked layers hold files of subordinate ids: removed inside burrow's user namespace.
+    for (const { dirs, box } of made) {
+      if (existsSync(box.root)) await run(box, ['unshare', 'rm', '-rf', box.root]);
+      for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('a first run saves the image\'s blobs under its digest key; the next, on a fresh runner, restores them before the pull and pulls nothing (simulation)', async () => {
