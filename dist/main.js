@@ -55344,8 +55344,8 @@ var init_ExpressionSet = __esm({
       findMatch(matcher) {
         const depth = matcher.getDepth();
         const tag = matcher.getCurrentTag();
-        const exactKey2 = `${depth}:${tag}`;
-        const exactBucket = this._byDepthAndTag.get(exactKey2);
+        const exactKey = `${depth}:${tag}`;
+        const exactBucket = this._byDepthAndTag.get(exactKey);
         if (exactBucket) {
           for (let i2 = 0; i2 < exactBucket.length; i2++) {
             if (matcher.matches(exactBucket[i2])) return exactBucket[i2];
@@ -91361,6 +91361,7 @@ var init_cache4 = __esm({
 
 // src/action/cache.ts
 import { createHash as createHash5 } from "node:crypto";
+import { rmSync as rmSync12 } from "node:fs";
 import { join as join52 } from "node:path";
 import { tmpdir } from "node:os";
 function cacheDir(env = process.env) {
@@ -91370,46 +91371,89 @@ function keyPrefix(images) {
   const { os: os8, architecture } = hostPlatform();
   return `burrow-blobs-${os8}-${architecture}-${short([...images].sort().join("\n"))}-`;
 }
-function exactKey(images, manifestDigests) {
+function contentKey(images, manifestDigests) {
   return `${keyPrefix(images)}${short([...manifestDigests].sort().join("\n"))}`;
+}
+function saveKey(images, manifestDigests, env = process.env) {
+  const run = env.GITHUB_RUN_ID === void 0 || env.GITHUB_RUN_ID === "" ? `local${randomBytes(4).toString("hex")}` : `${env.GITHUB_RUN_ID}.${env.GITHUB_RUN_ATTEMPT ?? "1"}`;
+  return `${contentKey(images, manifestDigests)}-${run}`;
+}
+function holdsContent(key, images, manifestDigests) {
+  const content = contentKey(images, manifestDigests);
+  return key === content || key.startsWith(`${content}-`);
+}
+function manifestDigestsOf(store, images) {
+  return images.flatMap((image) => findRecords(store, image).slice(0, 1).map((record) => record.manifest.digest));
 }
 async function restoreBlobs(store, images, log2) {
   if (!isFeatureAvailable()) {
     log2("cache: the runner offers no cache service here: the images are pulled");
-    return { key: void 0, images: 0 };
+    return MISS;
   }
   const dir = cacheDir();
+  rmSync12(dir, { recursive: true, force: true });
   const prefix2 = keyPrefix(images);
-  const key = await restoreCache([dir], `${prefix2}none`, [prefix2]);
-  if (key === void 0) {
-    log2(`cache: no cache for these images yet (${prefix2}…)`);
-    return { key: void 0, images: 0 };
+  const primary = `${prefix2}none`;
+  try {
+    const key = await restoreCache([dir], primary, [prefix2]);
+    if (key === void 0) {
+      const found = await restoreCache([dir], primary, [prefix2], { lookupOnly: true });
+      if (found === void 0) {
+        log2(`cache: no cache for these images yet (${prefix2}…)`);
+        return MISS;
+      }
+      log2(`cache: ${found} could not be restored (see the warning above): the images are pulled, and a new cache saved`);
+      return { key: found, images: 0, damaged: true };
+    }
+    let result;
+    try {
+      result = await importCache(store, dir);
+    } catch (error2) {
+      log2(`cache: ${key} is unusable (${error2.message}): the images are pulled, and a new cache saved`);
+      return { key, images: 0, damaged: true };
+    }
+    for (const skipped of result.skipped) log2(`cache: ${skipped.name} left out: ${skipped.why}`);
+    log2(`cache: restored ${key}: ${result.images.length} image(s), ${result.imported} blob(s) taken into the store`);
+    return { key, images: result.images.length, damaged: !result.found || result.skipped.length > 0 || result.images.length === 0 };
+  } finally {
+    rmSync12(dir, { recursive: true, force: true });
   }
-  const result = await importCache(store, dir);
-  for (const skipped of result.skipped) log2(`cache: ${skipped.name} left out: ${skipped.why}`);
-  log2(`cache: restored ${key}: ${result.images.length} image(s), ${result.imported} blob(s) taken into the store`);
-  return { key, images: result.images.length };
 }
-async function saveBlobs(store, images, manifestDigests, restoredKey, log2) {
+async function saveBlobs(store, images, manifestDigests, restored, log2) {
   if (!isFeatureAvailable()) return;
-  const key = exactKey(images, manifestDigests);
-  if (key === restoredKey) {
-    log2(`cache: ${key} is up to date`);
+  if (restored?.key !== void 0 && !restored.damaged && holdsContent(restored.key, images, manifestDigests)) {
+    log2(`cache: ${restored.key} is up to date`);
     return;
   }
+  const key = saveKey(images, manifestDigests);
   const dir = cacheDir();
-  const exported = await exportCache(store, dir, { images: [...images] });
-  await saveCache2([dir], key);
-  log2(`cache: saved ${key}: ${exported.images.length} image(s), ${exported.blobs} blob(s)`);
+  rmSync12(dir, { recursive: true, force: true });
+  try {
+    const present = images.filter((image) => findRecords(store, image).length > 0);
+    const exported = await exportCache(store, dir, { images: present });
+    for (const skipped of exported.skipped) log2(`cache: ${skipped.name} left out: ${skipped.why}`);
+    if (present.length === 0 || exported.images.length === 0) {
+      log2("cache: nothing whole to save");
+      return;
+    }
+    const id = await saveCache2([dir], key);
+    if (id === -1) log2(`cache: ${key} not saved (see above)`);
+    else log2(`cache: saved ${key}: ${exported.images.length} image(s), ${exported.blobs} blob(s)`);
+  } finally {
+    rmSync12(dir, { recursive: true, force: true });
+  }
 }
-var short;
+var short, MISS;
 var init_cache5 = __esm({
   "src/action/cache.ts"() {
     "use strict";
     init_cache3();
     init_cache4();
+    init_local();
     init_platform2();
+    init_random();
     short = (text2) => createHash5("sha256").update(text2).digest("hex").slice(0, 16);
+    MISS = { key: void 0, images: 0, damaged: false };
   }
 });
 
@@ -99614,8 +99658,7 @@ async function runJobFile(context3) {
     onEvent: renderEvent,
     labels: { [ACTION_LABEL]: state3.token }
   });
-  const record = store.records().find((candidate) => candidate.sourceDigest === result.imageDigest);
-  return { image: job.image, manifestDigests: record === void 0 ? [] : [record.manifest.digest], result };
+  return { image: job.image, manifestDigests: manifestDigestsOf(store, jobImages(job)), result };
 }
 async function runSetup() {
   const code2 = await new Promise((resolve10) => {
@@ -99627,7 +99670,10 @@ async function runSetup() {
 }
 function imagesOf(inputs) {
   if (inputs.image !== void 0) return [inputs.image];
-  return [loadJobFile(inputs.jobFile).image];
+  return jobImages(loadJobFile(inputs.jobFile));
+}
+function jobImages(job) {
+  return [.../* @__PURE__ */ new Set([job.image, ...job.services.map((service) => service.image)])];
 }
 async function main(began2) {
   const controller = new AbortController();
@@ -99677,7 +99723,7 @@ async function main(began2) {
       const done2 = outcome;
       await group("cache: save", async () => {
         try {
-          await saveBlobs(store, images, done2.manifestDigests, restored?.key, (line) => info(line));
+          await saveBlobs(store, images, done2.manifestDigests, restored, (line) => info(line));
         } catch (error2) {
           warning(`cache: not saved: ${error2.message}`);
         }
