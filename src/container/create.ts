@@ -187,7 +187,7 @@ export async function createContainer(store: Store, options: CreateOptions): Pro
   const command = options.command.length > 0 ? options.command : options.entrypoint !== undefined ? [] : (config.cmd ?? []);
   const args = [...entrypoint, ...command];
   if (args.length === 0) throw new BurrowError('INVALID_ARGUMENT', `no command specified: ${image.record.name} has no Cmd or Entrypoint; give one after the image name`);
-  const healthcheck = resolveHealthcheck(config.healthcheck, options.healthcheck);
+  const healthcheck = resolveHealthcheck(config.healthcheck, options.healthcheck, config.shell);
   const workdir = options.workdir ?? config.workingDir ?? '/';
   if (!isAbsolute(workdir)) throw new BurrowError('INVALID_ARGUMENT', `the working directory "${workdir}" is invalid: it needs to be an absolute path`);
   for (const volume of options.volumes) {
