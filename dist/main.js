@@ -34723,10 +34723,26 @@ function keepIdRanges(kept, caller, start2, count2) {
   if (count2 > below) ranges.push({ inner: kept + 1, outer: start2 + below, count: count2 - below });
   return ranges;
 }
+function keptUserLines(keepId) {
+  const user = keepId.user;
+  if (user === void 0 || ![user.name, user.group, user.home].every((field) => FIELD.test(field))) return void 0;
+  return {
+    passwd: `${user.name}:*:${keepId.uid}:${keepId.gid}:${user.name}:${user.home}:/bin/sh`,
+    group: `${user.group}:x:${keepId.gid}:${user.name}`
+  };
+}
+function needsEntry(text2, name, id) {
+  return !text2.split("\n").some((line) => {
+    const fields = line.split(":");
+    return fields[0] === name || fields[2] !== void 0 && /^\d+$/.test(fields[2]) && Number(fields[2]) === id;
+  });
+}
+var FIELD;
 var init_keep_id = __esm({
   "src/userns/keep-id.ts"() {
     "use strict";
     init_errors();
+    FIELD = /^[^:\n\0]+$/;
   }
 });
 
@@ -34755,6 +34771,20 @@ function idMapping(files = { subuid: "/etc/subuid", subgid: "/etc/subgid" }) {
     return { uidRange: void 0, gidRange: void 0, single: true, reason: "newuidmap/newgidmap are not installed (Debian/Ubuntu: apt-get install uidmap)" };
   }
   return { uidRange, gidRange, single: false };
+}
+function callerAccount(groupFile = "/etc/group") {
+  const { username, homedir: homedir3, gid } = userInfo2();
+  let group2 = username;
+  if (existsSync12(groupFile)) {
+    for (const line of readFileSync14(groupFile, "utf8").split("\n")) {
+      const [name, , id] = line.split(":");
+      if (name !== void 0 && name !== "" && id === String(gid)) {
+        group2 = name;
+        break;
+      }
+    }
+  }
+  return { name: username, home: homedir3, group: group2 };
 }
 function containerIdMapping(userns, files) {
   const mapping = idMapping(files);
@@ -36202,7 +36232,7 @@ function checkHealthcheck(image, value2) {
   return { ...value2, Test: test };
 }
 function imageRuntimeConfig(config, image) {
-  if (config === void 0 || config === null) return { user: void 0, env: [], entrypoint: void 0, cmd: void 0, workingDir: void 0, stopSignal: void 0, exposedPorts: [], healthcheck: void 0 };
+  if (config === void 0 || config === null) return { user: void 0, env: [], entrypoint: void 0, cmd: void 0, workingDir: void 0, stopSignal: void 0, exposedPorts: [], healthcheck: void 0, shell: void 0 };
   if (!isRecord(config)) throw invalid2(image, "config", "is not an object");
   const env = (stringList2(image, "Env", config.Env) ?? []).filter((entry, index) => {
     const at = entry.indexOf("=");
@@ -36230,6 +36260,9 @@ function imageRuntimeConfig(config, image) {
     if (parseSignal(stopSignal) === void 0) throw invalid2(image, "StopSignal", `("${stopSignal}") is not a signal`);
   }
   const healthcheck = checkHealthcheck(image, config.Healthcheck);
+  let shell = stringList2(image, "Shell", config.Shell);
+  if (shell !== void 0 && shell.length === 0) shell = void 0;
+  if (shell !== void 0 && shell[0] === "") throw invalid2(image, "Shell[0]", "is empty, not a program");
   const exposedPorts = [];
   for (const key of Object.keys(stringMap(image, "ExposedPorts", config.ExposedPorts))) {
     const match3 = /^(\d{1,5})(?:-(\d{1,5}))?(?:\/(tcp|udp|sctp))?$/i.exec(key);
@@ -36248,7 +36281,8 @@ function imageRuntimeConfig(config, image) {
     workingDir,
     stopSignal,
     exposedPorts,
-    healthcheck
+    healthcheck,
+    shell
   };
 }
 function callerEnv(entries, environment = process.env) {
@@ -36313,7 +36347,7 @@ function formatDuration(ms) {
 function fromNs(ns) {
   return ns === void 0 || ns === null || ns === 0 ? void 0 : Math.max(1, Math.round(ns / 1e6));
 }
-function resolveHealthcheck(image, asked2) {
+function resolveHealthcheck(image, asked2, shell) {
   if (asked2 === "none") return void 0;
   const test = asked2?.test !== void 0 && asked2.test.length > 0 ? asked2.test : image?.Test ?? [];
   if (test.length === 0 || test[0] === "NONE") return void 0;
@@ -36327,11 +36361,13 @@ function resolveHealthcheck(image, asked2) {
     timeoutMs: pick(asked2?.timeoutMs, fromNs(image?.Timeout), HEALTH_DEFAULTS.timeoutMs),
     startPeriodMs: pick(asked2?.startPeriodMs, fromNs(image?.StartPeriod), HEALTH_DEFAULTS.startPeriodMs),
     retries: pick(asked2?.retries, image?.Retries === null || image?.Retries === 0 ? void 0 : image?.Retries, HEALTH_DEFAULTS.retries),
-    ...startInterval > 0 ? { startIntervalMs: startInterval } : {}
+    ...startInterval > 0 ? { startIntervalMs: startInterval } : {},
+    // Docker runs CMD-SHELL with the container's Shell (from the image: `docker run` has no flag for it), --health-cmd's too.
+    ...test[0] === "CMD-SHELL" && shell !== void 0 && shell.length > 0 ? { shell: [...shell] } : {}
   };
 }
 function checkArgv(config) {
-  return config.test[0] === "CMD-SHELL" ? ["/bin/sh", "-c", ...config.test.slice(1)] : config.test.slice(1);
+  return config.test[0] === "CMD-SHELL" ? [...config.shell ?? DEFAULT_SHELL, ...config.test.slice(1)] : config.test.slice(1);
 }
 function nextCheckDelayMs(config, elapsedMs, succeeded) {
   if (succeeded || elapsedMs >= config.startPeriodMs) return config.intervalMs;
@@ -36343,11 +36379,12 @@ function monitorHealthArgs(config, command) {
   const startInterval = config.startIntervalMs ?? HEALTH_DEFAULTS.startIntervalMs;
   return ["--health", String(config.intervalMs), String(config.startPeriodMs), String(startInterval), String(config.timeoutMs), String(command.length), ...command];
 }
-var HEALTH_DEFAULTS, UNIT_MS;
+var DEFAULT_SHELL, HEALTH_DEFAULTS, UNIT_MS;
 var init_health_config = __esm({
   "src/container/health-config.ts"() {
     "use strict";
     init_errors();
+    DEFAULT_SHELL = ["/bin/sh", "-c"];
     HEALTH_DEFAULTS = { intervalMs: 3e4, timeoutMs: 3e4, startPeriodMs: 0, retries: 3, startIntervalMs: 5e3 };
     UNIT_MS = { ns: 1e-6, us: 1e-3, "µs": 1e-3, "μs": 1e-3, ms: 1, s: 1e3, m: 6e4, h: 36e5 };
   }
@@ -38327,6 +38364,11 @@ function keepIdFor(userns) {
   if (userns === void 0 || userns.mode === "default") return void 0;
   return { mode: "keep-id", uid: userns.uid ?? process.getuid(), gid: userns.gid ?? process.getgid() };
 }
+function keptUser(mounts) {
+  const account = callerAccount();
+  const seen = mounts.some((mount) => mount.target === account.home || account.home.startsWith(`${mount.target.replace(/\/+$/, "")}/`));
+  return { ...account, home: seen ? account.home : "/" };
+}
 function keepIdDriver(asked2) {
   if (asked2 === void 0 || asked2 === "auto" || asked2 === "copy") return "copy";
   throw new BurrowError("INVALID_ARGUMENT", `--storage-driver ${asked2} cannot be used with --userns=keep-id: its container's root is a copy with keep-id's owners (leave --storage-driver out, or use copy)`);
@@ -38368,7 +38410,7 @@ async function createContainer(store, options) {
   const command = options.command.length > 0 ? options.command : options.entrypoint !== void 0 ? [] : config.cmd ?? [];
   const args = [...entrypoint, ...command];
   if (args.length === 0) throw new BurrowError("INVALID_ARGUMENT", `no command specified: ${image.record.name} has no Cmd or Entrypoint; give one after the image name`);
-  const healthcheck = resolveHealthcheck(config.healthcheck, options.healthcheck);
+  const healthcheck = resolveHealthcheck(config.healthcheck, options.healthcheck, config.shell);
   const workdir = options.workdir ?? config.workingDir ?? "/";
   if (!isAbsolute3(workdir)) throw new BurrowError("INVALID_ARGUMENT", `the working directory "${workdir}" is invalid: it needs to be an absolute path`);
   for (const volume of options.volumes) {
@@ -38408,6 +38450,8 @@ async function createContainer(store, options) {
     throw error2;
   }
   for (const path17 of [upper, work, merged]) mkdirSync12(path17, { mode: 493 });
+  const userns = keepId === void 0 ? void 0 : { ...keepId, user: keptUser(mounts) };
+  const home = userns !== void 0 && user.uid === userns.uid && needsEntry(readImageFile(lowers, "etc/passwd") ?? "", userns.user.name, userns.uid) ? userns.user.home : user.home;
   if (seccomp !== void 0) writeFileSync10(join34(dir, SECCOMP_FILE), seccomp, { mode: 292 });
   const plan = {
     rootfs: { driver: storageDriver ?? "auto", lowers, upper, work, merged, readOnly: options.readOnly, volatile: options.remove },
@@ -38420,7 +38464,7 @@ async function createContainer(store, options) {
     capabilities: caps,
     process: {
       args,
-      env: mergeEnv([config.env, extraEnv], { PATH: DEFAULT_PATH, HOSTNAME: hostname, HOME: user.home, ...options.tty ? { TERM: "xterm" } : {} }),
+      env: mergeEnv([config.env, extraEnv], { PATH: DEFAULT_PATH, HOSTNAME: hostname, HOME: home, ...options.tty ? { TERM: "xterm" } : {} }),
       cwd: workdir,
       uid: user.uid,
       gid: user.gid,
@@ -38446,8 +38490,7 @@ async function createContainer(store, options) {
     ...asksForLimits(limits) ? { limits } : {},
     ...limitMode.disabled || limitMode.ignoreMissing ? { limitMode } : {},
     plan,
-    ...keepId === void 0 ? {} : { userns: keepId },
-    command: { entrypoint, cmd: command, ...options.user === void 0 ? {} : { user: options.user } }
+    ...userns === void 0 ? {} : { userns }
   };
   try {
     writeNamedRecord(store, record, options.name);
@@ -38470,6 +38513,7 @@ var init_create2 = __esm({
     init_security();
     init_unpack();
     init_idmap();
+    init_keep_id();
     init_trace();
     init_names();
     init_record();
@@ -38630,6 +38674,7 @@ var init_copy2 = __esm({
     "use strict";
     init_errors();
     init_idmap();
+    init_keep_id();
     init_host_tools();
     init_spawn();
     WORKER = fileURLToPath9(new URL("../rootfs/copy-worker.js", __burrowModuleUrl));
@@ -38642,6 +38687,8 @@ var init_copy2 = __esm({
         const { rootfs } = site;
         const { keepId } = site.mapping;
         const shift = keepId === void 0 ? [] : ["--keep-id", `${keepId.uid}:${keepId.gid}:${site.mapping.uidRange.count}:${site.mapping.gidRange.count}`];
+        const lines = keepId === void 0 ? void 0 : keptUserLines(keepId);
+        if (lines !== void 0) shift.push("--passwd", lines.passwd, "--group", lines.group);
         const result = await runToEnd(unshareProgram(), [...unshareArgs(defaultIdMapping(site.mapping)), "--", process.execPath, WORKER, ...shift, rootfs.work, rootfs.merged, ...rootfs.lowers]);
         if (result.exitCode !== 0) {
           const detail = result.stderr.trim().split("\n")[0] || result.error?.message || `exit status ${result.exitCode}`;
@@ -55344,8 +55391,8 @@ var init_ExpressionSet = __esm({
       findMatch(matcher) {
         const depth = matcher.getDepth();
         const tag = matcher.getCurrentTag();
-        const exactKey = `${depth}:${tag}`;
-        const exactBucket = this._byDepthAndTag.get(exactKey);
+        const exactKey2 = `${depth}:${tag}`;
+        const exactBucket = this._byDepthAndTag.get(exactKey2);
         if (exactBucket) {
           for (let i2 = 0; i2 < exactBucket.length; i2++) {
             if (matcher.matches(exactBucket[i2])) return exactBucket[i2];
@@ -91361,7 +91408,6 @@ var init_cache4 = __esm({
 
 // src/action/cache.ts
 import { createHash as createHash5 } from "node:crypto";
-import { rmSync as rmSync12 } from "node:fs";
 import { join as join52 } from "node:path";
 import { tmpdir } from "node:os";
 function cacheDir(env = process.env) {
@@ -91371,89 +91417,46 @@ function keyPrefix(images) {
   const { os: os8, architecture } = hostPlatform();
   return `burrow-blobs-${os8}-${architecture}-${short([...images].sort().join("\n"))}-`;
 }
-function contentKey(images, manifestDigests) {
+function exactKey(images, manifestDigests) {
   return `${keyPrefix(images)}${short([...manifestDigests].sort().join("\n"))}`;
-}
-function saveKey(images, manifestDigests, env = process.env) {
-  const run = env.GITHUB_RUN_ID === void 0 || env.GITHUB_RUN_ID === "" ? `local${randomBytes(4).toString("hex")}` : `${env.GITHUB_RUN_ID}.${env.GITHUB_RUN_ATTEMPT ?? "1"}`;
-  return `${contentKey(images, manifestDigests)}-${run}`;
-}
-function holdsContent(key, images, manifestDigests) {
-  const content = contentKey(images, manifestDigests);
-  return key === content || key.startsWith(`${content}-`);
-}
-function manifestDigestsOf(store, images) {
-  return images.flatMap((image) => findRecords(store, image).slice(0, 1).map((record) => record.manifest.digest));
 }
 async function restoreBlobs(store, images, log2) {
   if (!isFeatureAvailable()) {
     log2("cache: the runner offers no cache service here: the images are pulled");
-    return MISS;
+    return { key: void 0, images: 0 };
   }
   const dir = cacheDir();
-  rmSync12(dir, { recursive: true, force: true });
   const prefix2 = keyPrefix(images);
-  const primary = `${prefix2}none`;
-  try {
-    const key = await restoreCache([dir], primary, [prefix2]);
-    if (key === void 0) {
-      const found = await restoreCache([dir], primary, [prefix2], { lookupOnly: true });
-      if (found === void 0) {
-        log2(`cache: no cache for these images yet (${prefix2}…)`);
-        return MISS;
-      }
-      log2(`cache: ${found} could not be restored (see the warning above): the images are pulled, and a new cache saved`);
-      return { key: found, images: 0, damaged: true };
-    }
-    let result;
-    try {
-      result = await importCache(store, dir);
-    } catch (error2) {
-      log2(`cache: ${key} is unusable (${error2.message}): the images are pulled, and a new cache saved`);
-      return { key, images: 0, damaged: true };
-    }
-    for (const skipped of result.skipped) log2(`cache: ${skipped.name} left out: ${skipped.why}`);
-    log2(`cache: restored ${key}: ${result.images.length} image(s), ${result.imported} blob(s) taken into the store`);
-    return { key, images: result.images.length, damaged: !result.found || result.skipped.length > 0 || result.images.length === 0 };
-  } finally {
-    rmSync12(dir, { recursive: true, force: true });
+  const key = await restoreCache([dir], `${prefix2}none`, [prefix2]);
+  if (key === void 0) {
+    log2(`cache: no cache for these images yet (${prefix2}…)`);
+    return { key: void 0, images: 0 };
   }
+  const result = await importCache(store, dir);
+  for (const skipped of result.skipped) log2(`cache: ${skipped.name} left out: ${skipped.why}`);
+  log2(`cache: restored ${key}: ${result.images.length} image(s), ${result.imported} blob(s) taken into the store`);
+  return { key, images: result.images.length };
 }
-async function saveBlobs(store, images, manifestDigests, restored, log2) {
+async function saveBlobs(store, images, manifestDigests, restoredKey, log2) {
   if (!isFeatureAvailable()) return;
-  if (restored?.key !== void 0 && !restored.damaged && holdsContent(restored.key, images, manifestDigests)) {
-    log2(`cache: ${restored.key} is up to date`);
+  const key = exactKey(images, manifestDigests);
+  if (key === restoredKey) {
+    log2(`cache: ${key} is up to date`);
     return;
   }
-  const key = saveKey(images, manifestDigests);
   const dir = cacheDir();
-  rmSync12(dir, { recursive: true, force: true });
-  try {
-    const present = images.filter((image) => findRecords(store, image).length > 0);
-    const exported = await exportCache(store, dir, { images: present });
-    for (const skipped of exported.skipped) log2(`cache: ${skipped.name} left out: ${skipped.why}`);
-    if (present.length === 0 || exported.images.length === 0) {
-      log2("cache: nothing whole to save");
-      return;
-    }
-    const id = await saveCache2([dir], key);
-    if (id === -1) log2(`cache: ${key} not saved (see above)`);
-    else log2(`cache: saved ${key}: ${exported.images.length} image(s), ${exported.blobs} blob(s)`);
-  } finally {
-    rmSync12(dir, { recursive: true, force: true });
-  }
+  const exported = await exportCache(store, dir, { images: [...images] });
+  await saveCache2([dir], key);
+  log2(`cache: saved ${key}: ${exported.images.length} image(s), ${exported.blobs} blob(s)`);
 }
-var short, MISS;
+var short;
 var init_cache5 = __esm({
   "src/action/cache.ts"() {
     "use strict";
     init_cache3();
     init_cache4();
-    init_local();
     init_platform2();
-    init_random();
     short = (text2) => createHash5("sha256").update(text2).digest("hex").slice(0, 16);
-    MISS = { key: void 0, images: 0, damaged: false };
   }
 });
 
@@ -91477,13 +91480,21 @@ async function writeSummary(data) {
   if (process.env.GITHUB_STEP_SUMMARY === void 0) return;
   const memory = data.peaks?.memoryBytes;
   const pids = data.peaks?.pids;
-  await summary.addHeading(`burrow: ${data.exitCode === 0 ? "passed" : `failed (exit code ${data.exitCode})`}`, 3).addTable([
+  summary.addHeading(`burrow: ${data.exitCode === 0 ? "passed" : `failed (exit code ${data.exitCode})`}`, 3).addTable([
     [{ data: "image", header: true }, { data: "digest", header: true }, { data: "duration", header: true }, { data: "peak memory", header: true }, { data: "peak processes", header: true }],
     [text(data.image), data.digest === "" ? "–" : `<code>${data.digest}</code>`, formatDuration2(data.durationMs), memory === void 0 ? "–" : formatBytes(memory), pids === void 0 ? "–" : String(pids)]
   ]).addTable([
     [{ data: "step", header: true }, { data: "status", header: true }, { data: "exit code", header: true }, { data: "time", header: true }],
     ...data.steps.map((step) => [text(step.name), OUTCOME[step.outcome], step.outcome === "skipped" ? "–" : String(step.exitCode), formatDuration2(step.durationMs)])
-  ]).write();
+  ]);
+  const exits = data.serviceExits ?? [];
+  if (exits.length > 0) {
+    summary.addTable([
+      [{ data: "service exited during the steps", header: true }, { data: "container", header: true }, { data: "exit code", header: true }, { data: "last log lines", header: true }],
+      ...exits.map((exit) => [text(exit.service), text(exit.container), String(exit.exitCode), `<code>${text(exit.lastLogLines)}</code>`])
+    ]);
+  }
+  await summary.write();
 }
 var OUTCOME, text;
 var init_summary3 = __esm({
@@ -99312,16 +99323,33 @@ async function startService(store, service, prefix2, network, resources, options
 async function waitForService(store, service, records, signal) {
   await Promise.all(records.map(async (record) => {
     const check2 = record.plan.healthcheck;
+    if (check2 === void 0) {
+      const [exit] = exitedReplicas(store, [{ service: service.name, record }], []);
+      if (exit !== void 0) throw new BurrowError("INVALID_ARGUMENT", describeExit(exit, "before the steps started"));
+      return;
+    }
     try {
-      if (check2 !== void 0) await waitHealthy(store, record.id, { timeoutMs: healthDeadline(check2), signal });
+      await waitHealthy(store, record.id, { timeoutMs: healthDeadline(check2), signal });
       const state3 = containerState(store, record);
       if (state3.status !== "running") throw new BurrowError("INVALID_ARGUMENT", `container ${record.name} exited (status ${state3.exitCode ?? -1})`);
     } catch (error2) {
       if (isBurrowError(error2, "INTERRUPTED")) throw error2;
       const why = error2.message;
-      throw new BurrowError("INVALID_ARGUMENT", `service ${service.name} did not become ${check2 === void 0 ? "ready" : "healthy"}: ${why}; its last log lines: ${lastLogLines(store, findContainer(store, record.id))}`);
+      throw new BurrowError("INVALID_ARGUMENT", `service ${service.name} did not become healthy: ${why}; its last log lines: ${lastLogLines(store, findContainer(store, record.id))}`);
     }
   }));
+}
+function exitedReplicas(store, replicas, known) {
+  return replicas.flatMap(({ service, record }) => {
+    const current = findContainer(store, record.id);
+    if (known.some((exit) => exit.container === current.name)) return [];
+    const state3 = containerState(store, current);
+    if (state3.status === "running") return [];
+    return [{ service, container: current.name, exitCode: state3.exitCode ?? -1, lastLogLines: lastLogLines(store, current) }];
+  });
+}
+function describeExit(exit, when) {
+  return `service ${exit.service} exited ${when} (container ${exit.container}, exit status ${exit.exitCode}); its last log lines: ${exit.lastLogLines}`;
 }
 function stopStep(child2) {
   try {
@@ -99418,9 +99446,11 @@ async function runJob(store, job, options = {}) {
     interrupted(signal);
     const network = job.network === void 0 ? createNetwork(store, prefix2, { labels }) : requireNetwork(store, job.network);
     if (job.network === void 0) resources.network = network;
+    const replicas = [];
     for (const service of job.services) {
       await reporter.phase("services", service.name, async () => {
         const records = await startService(store, service, prefix2, network, resources, { signal, reporter, labels });
+        replicas.push(...records.map((record2) => ({ service: service.name, record: record2 })));
         await waitForService(store, service, records, signal);
       });
     }
@@ -99448,10 +99478,19 @@ async function runJob(store, job, options = {}) {
     if (state3.status !== "running") {
       throw new BurrowError("INVALID_ARGUMENT", `the job container exited at once (status ${state3.exitCode ?? -1}): its image needs sh and sleep to wait between steps; its last log lines: ${lastLogLines(store, record)}`);
     }
+    const gone = exitedReplicas(store, replicas, []);
+    if (gone.length > 0) throw new BurrowError("INVALID_ARGUMENT", describeExit(gone[0], "before the steps started"));
     let failed = false;
     let exitCode = 0;
+    const serviceExits = [];
+    const checkServices = () => {
+      const exited = exitedReplicas(store, replicas, serviceExits);
+      for (const exit of exited) reporter.note(`error: ${describeExit(exit, "during the steps")}`);
+      serviceExits.push(...exited);
+    };
     for (const step of job.steps) {
-      if (failed || signal?.aborted === true) {
+      if (!failed && serviceExits.length === 0) checkServices();
+      if (failed || serviceExits.length > 0 || signal?.aborted === true) {
         steps.push({ name: step.name, exitCode: 0, durationMs: 0, outcome: "skipped" });
         continue;
       }
@@ -99468,8 +99507,10 @@ async function runJob(store, job, options = {}) {
       }
     }
     interrupted(signal);
+    if (serviceExits.length === 0) checkServices();
+    if (serviceExits.length > 0 && exitCode === 0) exitCode = EXIT_BURROW_ERROR;
     const peaks = readPeaks(readRecord(store, record.id)?.cgroup);
-    return { exitCode, durationMs: Date.now() - started, imageDigest, steps, ...peaks === void 0 ? {} : { peaks } };
+    return { exitCode, durationMs: Date.now() - started, imageDigest, steps, ...serviceExits.length === 0 ? {} : { serviceExits }, ...peaks === void 0 ? {} : { peaks } };
   } catch (error2) {
     outcome = error2;
     throw error2;
@@ -99658,7 +99699,8 @@ async function runJobFile(context3) {
     onEvent: renderEvent,
     labels: { [ACTION_LABEL]: state3.token }
   });
-  return { image: job.image, manifestDigests: manifestDigestsOf(store, jobImages(job)), result };
+  const record = store.records().find((candidate) => candidate.sourceDigest === result.imageDigest);
+  return { image: job.image, manifestDigests: record === void 0 ? [] : [record.manifest.digest], result };
 }
 async function runSetup() {
   const code2 = await new Promise((resolve10) => {
@@ -99670,10 +99712,7 @@ async function runSetup() {
 }
 function imagesOf(inputs) {
   if (inputs.image !== void 0) return [inputs.image];
-  return jobImages(loadJobFile(inputs.jobFile));
-}
-function jobImages(job) {
-  return [.../* @__PURE__ */ new Set([job.image, ...job.services.map((service) => service.image)])];
+  return [loadJobFile(inputs.jobFile).image];
 }
 async function main(began2) {
   const controller = new AbortController();
@@ -99723,7 +99762,7 @@ async function main(began2) {
       const done2 = outcome;
       await group("cache: save", async () => {
         try {
-          await saveBlobs(store, images, done2.manifestDigests, restored, (line) => info(line));
+          await saveBlobs(store, images, done2.manifestDigests, restored?.key, (line) => info(line));
         } catch (error2) {
           warning(`cache: not saved: ${error2.message}`);
         }
@@ -99733,6 +99772,9 @@ async function main(began2) {
       const text2 = `${step.name}: exit code ${step.exitCode}${step.outcome === "continued" ? " (continue-on-error)" : ""}`;
       if (step.outcome === "failure") error(text2, { title: "Step failed" });
       else warning(text2, { title: "Step failed (continue-on-error)" });
+    }
+    for (const exit of outcome.result.serviceExits ?? []) {
+      error(`${exit.container}: exit status ${exit.exitCode}; its last log lines: ${exit.lastLogLines}`, { title: `Service ${exit.service} exited during the steps` });
     }
   } catch (error2) {
     const message = error2 instanceof BurrowError ? error2.message : `internal error: ${error2.stack ?? String(error2)}`;
@@ -99757,6 +99799,7 @@ async function main(began2) {
       exitCode,
       durationMs,
       steps: outcome?.result.steps ?? [],
+      serviceExits: outcome?.result.serviceExits,
       peaks: outcome?.result.peaks
     });
   } catch (error2) {

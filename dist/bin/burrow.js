@@ -4977,12 +4977,27 @@ function keepIdRanges(kept, caller, start2, count2) {
   if (count2 > below) ranges.push({ inner: kept + 1, outer: start2 + below, count: count2 - below });
   return ranges;
 }
-var MAX_ID;
+function keptUserLines(keepId) {
+  const user = keepId.user;
+  if (user === void 0 || ![user.name, user.group, user.home].every((field) => FIELD.test(field))) return void 0;
+  return {
+    passwd: `${user.name}:*:${keepId.uid}:${keepId.gid}:${user.name}:${user.home}:/bin/sh`,
+    group: `${user.group}:x:${keepId.gid}:${user.name}`
+  };
+}
+function needsEntry(text, name, id) {
+  return !text.split("\n").some((line) => {
+    const fields = line.split(":");
+    return fields[0] === name || fields[2] !== void 0 && /^\d+$/.test(fields[2]) && Number(fields[2]) === id;
+  });
+}
+var MAX_ID, FIELD;
 var init_keep_id = __esm({
   "src/userns/keep-id.ts"() {
     "use strict";
     init_errors();
     MAX_ID = 4294967294;
+    FIELD = /^[^:\n\0]+$/;
   }
 });
 
@@ -5009,6 +5024,20 @@ function idMapping(files = { subuid: "/etc/subuid", subgid: "/etc/subgid" }) {
     return { uidRange: void 0, gidRange: void 0, single: true, reason: "newuidmap/newgidmap are not installed (Debian/Ubuntu: apt-get install uidmap)" };
   }
   return { uidRange, gidRange, single: false };
+}
+function callerAccount(groupFile = "/etc/group") {
+  const { username, homedir: homedir2, gid } = (0, import_node_os3.userInfo)();
+  let group = username;
+  if ((0, import_node_fs17.existsSync)(groupFile)) {
+    for (const line of (0, import_node_fs17.readFileSync)(groupFile, "utf8").split("\n")) {
+      const [name, , id] = line.split(":");
+      if (name !== void 0 && name !== "" && id === String(gid)) {
+        group = name;
+        break;
+      }
+    }
+  }
+  return { name: username, home: homedir2, group };
 }
 function containerIdMapping(userns, files) {
   const mapping = idMapping(files);
@@ -5178,6 +5207,7 @@ var init_copy = __esm({
     import_node_url2 = require("node:url");
     init_errors();
     init_idmap();
+    init_keep_id();
     init_host_tools();
     init_spawn();
     WORKER = (0, import_node_url2.fileURLToPath)(new URL("../rootfs/copy-worker.js", __burrowModuleUrl));
@@ -5190,6 +5220,8 @@ var init_copy = __esm({
         const { rootfs } = site;
         const { keepId } = site.mapping;
         const shift = keepId === void 0 ? [] : ["--keep-id", `${keepId.uid}:${keepId.gid}:${site.mapping.uidRange.count}:${site.mapping.gidRange.count}`];
+        const lines = keepId === void 0 ? void 0 : keptUserLines(keepId);
+        if (lines !== void 0) shift.push("--passwd", lines.passwd, "--group", lines.group);
         const result = await runToEnd(unshareProgram(), [...unshareArgs(defaultIdMapping(site.mapping)), "--", process.execPath, WORKER, ...shift, rootfs.work, rootfs.merged, ...rootfs.lowers]);
         if (result.exitCode !== 0) {
           const detail = result.stderr.trim().split("\n")[0] || result.error?.message || `exit status ${result.exitCode}`;
@@ -5438,16 +5470,16 @@ var init_bwrap = __esm({
 function resolveDestinations(kinds) {
   const last = kinds.replace(new RegExp(`\\${DESTINATION.none}+$`), "").length;
   if (last === 0) return "";
-  const words2 = Array.from({ length: last }, (_2, index) => index + 1);
-  const steps = words2.filter((word) => kinds[word - 1] !== DESTINATION.none).map((word) => {
+  const words = Array.from({ length: last }, (_2, index) => index + 1);
+  const steps = words.filter((word) => kinds[word - 1] !== DESTINATION.none).map((word) => {
     const kind = kinds[word - 1];
     const register = kind === DESTINATION.file ? "" : ` d_register ${kind}${kind === DESTINATION.bind ? ` "$d_${word - 1}"` : ""};`;
     return `d_resolve "$d_${word}";${register} d_${word}=$d_resolved
 `;
   });
-  return `${FUNCTIONS}${words2.map((word) => `d_${word}=\${${word}}`).join(" ")}
+  return `${FUNCTIONS}${words.map((word) => `d_${word}=\${${word}}`).join(" ")}
 shift ${last}
-${steps.join("")}set -- ${words2.map((word) => `"$d_${word}"`).join(" ")} "$@"
+${steps.join("")}set -- ${words.map((word) => `"$d_${word}"`).join(" ")} "$@"
 `;
 }
 var MAX_DESTINATION_LINKS, FUNCTIONS;
@@ -6245,8 +6277,8 @@ function hostResolvConf(path6 = "/etc/resolv.conf") {
 }
 function hostWords(host, keyword) {
   return host.split("\n").flatMap((line) => {
-    const words2 = line.trim().split(/\s+/);
-    return words2[0] === keyword ? words2.slice(1) : [];
+    const words = line.trim().split(/\s+/);
+    return words[0] === keyword ? words.slice(1) : [];
   });
 }
 function resolvConf({ nameservers, names, host }) {
@@ -8761,7 +8793,7 @@ var require_cross_spawn = __commonJS({
     var cp = require("child_process");
     var parse = require_parse();
     var enoent = require_enoent();
-    function spawn9(command, args, options) {
+    function spawn8(command, args, options) {
       const parsed = parse(command, args, options);
       const spawned = cp.spawn(parsed.command, parsed.args, parsed.options);
       enoent.hookChildProcess(spawned, parsed);
@@ -8773,8 +8805,8 @@ var require_cross_spawn = __commonJS({
       result.error = result.error || enoent.verifyENOENTSync(result.status, parsed);
       return result;
     }
-    module2.exports = spawn9;
-    module2.exports.spawn = spawn9;
+    module2.exports = spawn8;
+    module2.exports.spawn = spawn8;
     module2.exports.sync = spawnSync2;
     module2.exports._parse = parse;
     module2.exports._enoent = enoent;
@@ -16406,7 +16438,7 @@ function healthFromFlags(flags) {
 function fromNs(ns2) {
   return ns2 === void 0 || ns2 === null || ns2 === 0 ? void 0 : Math.max(1, Math.round(ns2 / 1e6));
 }
-function resolveHealthcheck(image, asked2) {
+function resolveHealthcheck(image, asked2, shell) {
   if (asked2 === "none") return void 0;
   const test = asked2?.test !== void 0 && asked2.test.length > 0 ? asked2.test : image?.Test ?? [];
   if (test.length === 0 || test[0] === "NONE") return void 0;
@@ -16420,11 +16452,13 @@ function resolveHealthcheck(image, asked2) {
     timeoutMs: pick(asked2?.timeoutMs, fromNs(image?.Timeout), HEALTH_DEFAULTS.timeoutMs),
     startPeriodMs: pick(asked2?.startPeriodMs, fromNs(image?.StartPeriod), HEALTH_DEFAULTS.startPeriodMs),
     retries: pick(asked2?.retries, image?.Retries === null || image?.Retries === 0 ? void 0 : image?.Retries, HEALTH_DEFAULTS.retries),
-    ...startInterval > 0 ? { startIntervalMs: startInterval } : {}
+    ...startInterval > 0 ? { startIntervalMs: startInterval } : {},
+    // Docker runs CMD-SHELL with the container's Shell (from the image: `docker run` has no flag for it), --health-cmd's too.
+    ...test[0] === "CMD-SHELL" && shell !== void 0 && shell.length > 0 ? { shell: [...shell] } : {}
   };
 }
 function checkArgv(config) {
-  return config.test[0] === "CMD-SHELL" ? ["/bin/sh", "-c", ...config.test.slice(1)] : config.test.slice(1);
+  return config.test[0] === "CMD-SHELL" ? [...config.shell ?? DEFAULT_SHELL, ...config.test.slice(1)] : config.test.slice(1);
 }
 function inspectHealthcheck(config) {
   return {
@@ -16446,11 +16480,12 @@ function monitorHealthArgs(config, command) {
   const startInterval = config.startIntervalMs ?? HEALTH_DEFAULTS.startIntervalMs;
   return ["--health", String(config.intervalMs), String(config.startPeriodMs), String(startInterval), String(config.timeoutMs), String(command.length), ...command];
 }
-var HEALTH_DEFAULTS, UNIT_MS;
+var DEFAULT_SHELL, HEALTH_DEFAULTS, UNIT_MS;
 var init_health_config = __esm({
   "src/container/health-config.ts"() {
     "use strict";
     init_errors();
+    DEFAULT_SHELL = ["/bin/sh", "-c"];
     HEALTH_DEFAULTS = { intervalMs: 3e4, timeoutMs: 3e4, startPeriodMs: 0, retries: 3, startIntervalMs: 5e3 };
     UNIT_MS = { ns: 1e-6, us: 1e-3, "µs": 1e-3, "μs": 1e-3, ms: 1, s: 1e3, m: 6e4, h: 36e5 };
   }
@@ -16534,7 +16569,7 @@ function checkHealthcheck(image, value) {
   return { ...value, Test: test };
 }
 function imageRuntimeConfig(config, image) {
-  if (config === void 0 || config === null) return { user: void 0, env: [], entrypoint: void 0, cmd: void 0, workingDir: void 0, stopSignal: void 0, exposedPorts: [], healthcheck: void 0 };
+  if (config === void 0 || config === null) return { user: void 0, env: [], entrypoint: void 0, cmd: void 0, workingDir: void 0, stopSignal: void 0, exposedPorts: [], healthcheck: void 0, shell: void 0 };
   if (!isRecord(config)) throw invalid(image, "config", "is not an object");
   const env = (stringList2(image, "Env", config.Env) ?? []).filter((entry, index) => {
     const at2 = entry.indexOf("=");
@@ -16562,6 +16597,9 @@ function imageRuntimeConfig(config, image) {
     if (parseSignal(stopSignal) === void 0) throw invalid(image, "StopSignal", `("${stopSignal}") is not a signal`);
   }
   const healthcheck = checkHealthcheck(image, config.Healthcheck);
+  let shell = stringList2(image, "Shell", config.Shell);
+  if (shell !== void 0 && shell.length === 0) shell = void 0;
+  if (shell !== void 0 && shell[0] === "") throw invalid(image, "Shell[0]", "is empty, not a program");
   const exposedPorts = [];
   for (const key of Object.keys(stringMap(image, "ExposedPorts", config.ExposedPorts))) {
     const match = /^(\d{1,5})(?:-(\d{1,5}))?(?:\/(tcp|udp|sctp))?$/i.exec(key);
@@ -16580,7 +16618,8 @@ function imageRuntimeConfig(config, image) {
     workingDir,
     stopSignal,
     exposedPorts,
-    healthcheck
+    healthcheck,
+    shell
   };
 }
 function callerEnv(entries, environment = process.env) {
@@ -18078,8 +18117,8 @@ function parseLogOptions(options) {
   }
   return logMaxSize;
 }
-function parseLabels(pairs2) {
-  return Object.fromEntries(pairs2.map((label) => {
+function parseLabels(pairs) {
+  return Object.fromEntries(pairs.map((label) => {
     const at2 = label.indexOf("=");
     return at2 < 0 ? [label, ""] : [label.slice(0, at2), label.slice(at2 + 1)];
   }));
@@ -18959,7 +18998,8 @@ async function copy(store, sourceText, targetText, options = {}) {
   }
   const out = source.container !== void 0;
   const record = findContainer(store, source.container ?? target.container);
-  const args = out ? ["out", source.path, (0, import_node_path46.resolve)(target.path), record.name] : ["in", target.path, (0, import_node_path46.resolve)(source.path), record.name];
+  const owner = record.userns === void 0 ? [] : [`${record.userns.uid}:${record.userns.gid}`];
+  const args = out ? ["out", source.path, (0, import_node_path46.resolve)(target.path), record.name, ...owner] : ["in", target.path, (0, import_node_path46.resolve)(source.path), record.name];
   const [command, ...rest] = await workerCommand(store, record, args);
   const child = (0, import_node_child_process9.spawn)(command, rest, { stdio: ["pipe", "ignore", "pipe"], env: hostEnv() });
   let stderr = "";
@@ -19419,4582 +19459,6 @@ var init_stats3 = __esm({
   }
 });
 
-// node_modules/yocto-queue/index.js
-var Node, Queue;
-var init_yocto_queue = __esm({
-  "node_modules/yocto-queue/index.js"() {
-    Node = class {
-      value;
-      next;
-      constructor(value) {
-        this.value = value;
-      }
-    };
-    Queue = class {
-      #head;
-      #tail;
-      #size;
-      constructor() {
-        this.clear();
-      }
-      enqueue(value) {
-        const node = new Node(value);
-        if (this.#head) {
-          this.#tail.next = node;
-          this.#tail = node;
-        } else {
-          this.#head = node;
-          this.#tail = node;
-        }
-        this.#size++;
-      }
-      dequeue() {
-        const current = this.#head;
-        if (!current) {
-          return;
-        }
-        this.#head = this.#head.next;
-        this.#size--;
-        if (!this.#head) {
-          this.#tail = void 0;
-        }
-        return current.value;
-      }
-      peek() {
-        if (!this.#head) {
-          return;
-        }
-        return this.#head.value;
-      }
-      clear() {
-        this.#head = void 0;
-        this.#tail = void 0;
-        this.#size = 0;
-      }
-      get size() {
-        return this.#size;
-      }
-      *[Symbol.iterator]() {
-        let current = this.#head;
-        while (current) {
-          yield current.value;
-          current = current.next;
-        }
-      }
-      *drain() {
-        while (this.#head) {
-          yield this.dequeue();
-        }
-      }
-    };
-  }
-});
-
-// node_modules/p-limit/index.js
-function pLimit(concurrency) {
-  validateConcurrency(concurrency);
-  const queue = new Queue();
-  let activeCount = 0;
-  const resumeNext = () => {
-    if (activeCount < concurrency && queue.size > 0) {
-      queue.dequeue()();
-      activeCount++;
-    }
-  };
-  const next = () => {
-    activeCount--;
-    resumeNext();
-  };
-  const run2 = async (function_, resolve8, arguments_) => {
-    const result = (async () => function_(...arguments_))();
-    resolve8(result);
-    try {
-      await result;
-    } catch {
-    }
-    next();
-  };
-  const enqueue = (function_, resolve8, arguments_) => {
-    new Promise((internalResolve) => {
-      queue.enqueue(internalResolve);
-    }).then(
-      run2.bind(void 0, function_, resolve8, arguments_)
-    );
-    (async () => {
-      await Promise.resolve();
-      if (activeCount < concurrency) {
-        resumeNext();
-      }
-    })();
-  };
-  const generator = (function_, ...arguments_) => new Promise((resolve8) => {
-    enqueue(function_, resolve8, arguments_);
-  });
-  Object.defineProperties(generator, {
-    activeCount: {
-      get: () => activeCount
-    },
-    pendingCount: {
-      get: () => queue.size
-    },
-    clearQueue: {
-      value() {
-        queue.clear();
-      }
-    },
-    concurrency: {
-      get: () => concurrency,
-      set(newConcurrency) {
-        validateConcurrency(newConcurrency);
-        concurrency = newConcurrency;
-        queueMicrotask(() => {
-          while (activeCount < concurrency && queue.size > 0) {
-            resumeNext();
-          }
-        });
-      }
-    }
-  });
-  return generator;
-}
-function validateConcurrency(concurrency) {
-  if (!((Number.isInteger(concurrency) || concurrency === Number.POSITIVE_INFINITY) && concurrency > 0)) {
-    throw new TypeError("Expected `concurrency` to be a number from 1 and up");
-  }
-}
-var init_p_limit = __esm({
-  "node_modules/p-limit/index.js"() {
-    init_yocto_queue();
-  }
-});
-
-// src/image/media-types.ts
-function layerCompression(mediaType) {
-  if (mediaType.endsWith("+zstd")) return "zstd";
-  if (mediaType.endsWith("+gzip") || mediaType.endsWith(".tar.gzip")) return "gzip";
-  if (mediaType.endsWith(".tar") || mediaType.endsWith(".diff.tar")) return "none";
-  return "gzip";
-}
-function isIndexType(mediaType) {
-  return mediaType !== void 0 && INDEX_TYPES.includes(mediaType);
-}
-var MediaType, MANIFEST_TYPES, INDEX_TYPES, MANIFEST_ACCEPT;
-var init_media_types = __esm({
-  "src/image/media-types.ts"() {
-    "use strict";
-    MediaType = {
-      ociManifest: "application/vnd.oci.image.manifest.v1+json",
-      ociIndex: "application/vnd.oci.image.index.v1+json",
-      ociConfig: "application/vnd.oci.image.config.v1+json",
-      ociLayer: "application/vnd.oci.image.layer.v1.tar",
-      ociLayerGzip: "application/vnd.oci.image.layer.v1.tar+gzip",
-      ociLayerZstd: "application/vnd.oci.image.layer.v1.tar+zstd",
-      ociLayerNondistributableGzip: "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip",
-      dockerManifest: "application/vnd.docker.distribution.manifest.v2+json",
-      dockerManifestList: "application/vnd.docker.distribution.manifest.list.v2+json",
-      dockerConfig: "application/vnd.docker.container.image.v1+json",
-      dockerLayerGzip: "application/vnd.docker.image.rootfs.diff.tar.gzip",
-      dockerLayer: "application/vnd.docker.image.rootfs.diff.tar",
-      dockerForeignLayerGzip: "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip",
-      dockerSchema1: "application/vnd.docker.distribution.manifest.v1+json",
-      dockerSchema1Signed: "application/vnd.docker.distribution.manifest.v1+prettyjws"
-    };
-    MANIFEST_TYPES = [MediaType.ociManifest, MediaType.dockerManifest];
-    INDEX_TYPES = [MediaType.ociIndex, MediaType.dockerManifestList];
-    MANIFEST_ACCEPT = [
-      MediaType.ociIndex,
-      MediaType.ociManifest,
-      MediaType.dockerManifestList,
-      MediaType.dockerManifest
-    ].join(", ");
-  }
-});
-
-// src/image/select.ts
-function selectPlatform(index, wanted, what) {
-  const candidates2 = index.manifests.filter((entry) => entry.platform !== void 0 && platformMatches(wanted, entry.platform));
-  const exact = candidates2.find((entry) => entry.platform?.variant === wanted.variant);
-  const chosen = exact ?? candidates2[0];
-  if (chosen !== void 0) return chosen;
-  const available = index.manifests.filter((entry) => entry.platform !== void 0 && entry.platform.architecture !== "unknown").map((entry) => formatPlatform(entry.platform));
-  throw new BurrowError("NO_PLATFORM", `${what} has no image for ${formatPlatform(wanted)}; it has: ${available.length > 0 ? available.join(", ") : "no platform entries"} (choose one with --platform)`);
-}
-var init_select = __esm({
-  "src/image/select.ts"() {
-    "use strict";
-    init_errors();
-    init_platform();
-  }
-});
-
-// src/copy/copy.ts
-async function readSmallBlob(source, descriptor, signal) {
-  if (descriptor.size > MAX_CONFIG_BYTES) {
-    throw new BurrowError("INVALID_MANIFEST", `${source.describe}: config ${descriptor.digest} claims ${descriptor.size} bytes; refusing configs over ${MAX_CONFIG_BYTES}`);
-  }
-  const { stream } = await source.blob(descriptor).open(0, signal);
-  const chunks = [];
-  let total = 0;
-  for await (const chunk of stream) {
-    total += chunk.length;
-    if (total > descriptor.size) {
-      stream.destroy();
-      break;
-    }
-    chunks.push(chunk);
-  }
-  const bytes = Buffer.concat(chunks);
-  const actual = `${parseDigest(descriptor.digest).algorithm}:${hasherFor(descriptor.digest).update(bytes).digest("hex")}`;
-  if (bytes.length !== descriptor.size || actual !== descriptor.digest) {
-    throw new BurrowError("DIGEST_MISMATCH", `${source.describe}: config ${descriptor.digest} failed verification (got ${bytes.length} bytes hashing to ${actual}); nothing was stored`);
-  }
-  return bytes;
-}
-async function resolveManifest(source, top, platform2) {
-  if (!isIndexType(top.mediaType)) return { raw: top, platform: void 0 };
-  const index = validateIndex(parseJson(top.bytes, `image index of ${source.describe}`), `image index of ${source.describe}`);
-  const entry = selectPlatform(index, platform2, source.describe);
-  const raw = await source.manifest(entry);
-  if (isIndexType(raw.mediaType)) throw new BurrowError("INVALID_MANIFEST", `${source.describe}: nested image indexes are not supported`);
-  return { raw, platform: entry.platform === void 0 ? void 0 : { os: entry.platform.os, architecture: entry.platform.architecture, variant: entry.platform.variant } };
-}
-async function copyImage(source, store, options) {
-  const lock = await store.lockStore("shared", options.signal);
-  try {
-    const top = await source.top();
-    const { raw, platform: platform2 } = await resolveManifest(source, top, options.platform);
-    const what = `image manifest of ${source.describe}`;
-    const manifest = validateManifest(parseJson(raw.bytes, what), what);
-    options.onPlan?.({ manifest, digest: raw.digest, platform: platform2 });
-    let fetched = 0;
-    const limit = pLimit(options.concurrency ?? 3);
-    const failure2 = new AbortController();
-    const signal = options.signal === void 0 ? failure2.signal : AbortSignal.any([options.signal, failure2.signal]);
-    const configRead = (async () => {
-      const stored = store.hasBlob(manifest.config.digest) ? store.readBlob(manifest.config.digest) : void 0;
-      const bytes = stored ?? await readSmallBlob(source, manifest.config, signal);
-      const configWhat = `image config ${manifest.config.digest} of ${source.describe}`;
-      const config2 = validateConfig(parseJson(bytes, configWhat), configWhat);
-      if (config2.rootfs.diff_ids.length !== manifest.layers.length) {
-        throw new BurrowError("INVALID_MANIFEST", `${source.describe}: the manifest lists ${manifest.layers.length} layers but the config's rootfs.diff_ids has ${config2.rootfs.diff_ids.length}`);
-      }
-      if (stored === void 0) {
-        fetched++;
-        options.onBlob?.(manifest.config, "config", { kind: "done" });
-      } else {
-        options.onBlob?.(manifest.config, "config", { kind: "exists" });
-      }
-      trace("pull: config read");
-      return { config: config2, bytes };
-    })();
-    let configRefused = false;
-    configRead.catch(() => {
-      if (signal.aborted) return;
-      configRefused = true;
-      failure2.abort();
-    });
-    const configReady = configRead.then(({ config: config2 }) => config2);
-    configReady.catch(() => void 0);
-    const manifests = [[raw.digest, raw.bytes]];
-    if (top.digest !== raw.digest) manifests.push([top.digest, top.bytes]);
-    const staging = [store.stageBlobs(manifests), configRead.then(({ bytes }) => store.stageBlobs([[manifest.config.digest, bytes]]))];
-    for (const staged of staging) staged.catch(() => void 0);
-    const results = await Promise.allSettled(
-      manifest.layers.map(
-        (layer, index) => limit(async () => {
-          if (signal.aborted) throw new BurrowError("INTERRUPTED", "stopped");
-          const sink = options.layerSink;
-          const outcome = await store.ingestBlob(layer.digest, layer.size, source.blob(layer), {
-            signal,
-            attempts: options.attempts,
-            tee: sink === void 0 ? void 0 : () => sink(layer, index, configReady),
-            beforeStore: () => configReady.then(() => void 0),
-            keepPartial: () => !configRefused,
-            onEvent: (event) => options.onBlob?.(layer, "layer", event)
-          });
-          if (outcome === "fetched") fetched++;
-        }).catch((error) => {
-          failure2.abort();
-          throw error;
-        })
-      )
-    );
-    const configFailure = await configRead.then(() => void 0, (error) => error);
-    const firstFailure = results.find((result) => result.status === "rejected");
-    if (configFailure !== void 0 || firstFailure !== void 0) {
-      for (const staged of staging) (await staged.catch(() => void 0))?.discard();
-      if (configRefused || firstFailure === void 0) throw configFailure;
-      const real = results.find((result) => result.status === "rejected" && !(result.reason instanceof BurrowError && result.reason.code === "INTERRUPTED" && options.signal?.aborted !== true));
-      throw (real ?? firstFailure).reason;
-    }
-    const { config } = await configRead;
-    for (const staged of await Promise.all(staging)) staged.commit();
-    const names = options.names.length === 0 && options.recordUntagged === true ? [`@${raw.digest}`] : options.names;
-    if (names.length > 0) {
-      const pulledAt = (/* @__PURE__ */ new Date()).toISOString();
-      const recordPlatform = platform2 ?? { os: config.os, architecture: config.architecture, variant: config.variant };
-      await store.updateRecords((records) => {
-        for (const name of names) {
-          const record = {
-            name,
-            manifest: { mediaType: raw.mediaType, digest: raw.digest, size: raw.bytes.length },
-            sourceDigest: top.digest,
-            pulledAt,
-            platform: recordPlatform
-          };
-          upsertRecord(records, record);
-        }
-      });
-    }
-    return { sourceDigest: top.digest, manifestDigest: raw.digest, manifest, config, platform: platform2, fetched };
-  } finally {
-    lock.release();
-  }
-}
-var MAX_CONFIG_BYTES;
-var init_copy2 = __esm({
-  "src/copy/copy.ts"() {
-    "use strict";
-    init_p_limit();
-    init_errors();
-    init_media_types();
-    init_select();
-    init_validate2();
-    init_records();
-    init_digest();
-    init_hash();
-    init_trace();
-    MAX_CONFIG_BYTES = 8 * 1024 * 1024;
-  }
-});
-
-// node_modules/tar/dist/esm/index.min.js
-function Zn(s3, t, e) {
-  let i2 = t, r = t ? t.next : s3.head, n2 = new ue(e, i2, r, s3);
-  return n2.next === void 0 && (s3.tail = n2), n2.prev === void 0 && (s3.head = n2), s3.length++, n2;
-}
-function Yn(s3, t) {
-  s3.tail = new ue(t, s3.tail, void 0, s3), s3.head || (s3.head = s3.tail), s3.length++;
-}
-function Kn(s3, t) {
-  s3.head = new ue(t, void 0, s3.head, s3), s3.tail || (s3.tail = s3.head), s3.length++;
-}
-var import_events, import_fs, import_node_events15, import_node_stream10, import_node_string_decoder3, import_node_path47, import_node_fs55, import_path, import_events2, import_assert, import_buffer, Ps, import_zlib, import_node_path48, import_node_path49, import_fs2, import_fs3, import_path2, import_node_path50, import_path3, import_node_fs56, import_node_assert, import_node_crypto2, import_node_fs57, import_node_path51, import_fs4, import_node_fs58, import_node_path52, import_node_fs59, import_promises15, import_node_path53, import_node_path54, import_node_fs60, import_node_path55, zr, Ur, Ds, Wr, Gr, Zr, Q, J, nt, De, qt, Ne, Ns, Ae, As, z, Mt, g, Qt, Bt, b, N, _, bi, Ie, L, S, _i, Oi, Is, Ti, Z, xi, Ce, Jt, Rt, C, jt, Yr, Kr, Vr, $r, Fe, Li, Xr, qr, A, Jr, ht, H, te, m, Ni, tt, Ai, ki, vi, ie, ke, Ut, Ht, Ii, Pt, at, U, ot, Y, zt, Ci, j, ee, Fi, ve, gt, Me, bt, _t, Be, et, Wt, jr, Fs, ks, vs, Ms, Bs, tn, se, K, sn, M, rn, zs, nn, Bi, Tt, Gt, Pi, re, Pe, ze, Ue, He, We, Ge, Ze, Ye, Ke, Us, hn, an, Hs, ln, cn, Ws, Gs, Hi, ne, dn, Ui, oe, Ve, un, F, mn, xt, Wi, pn, lt, En, wn, Sn, ct, yn, Rn, gn, Gi, bn, Lt, ft, On, Tn, xn, Ln, f, $e, Dt, Nn, Xi, qi, An, B, Nt, it, Zi, Zs, V, he, dt, Ys, p, st, ut, Yi, At, w, Xe, qe, Ki, Ks, Vs, ae, Vi, Qe, Yt, $2, Je, It, je, ti, $s, In, le, $i, Xs, Cn, rt, mt, vn, Qi, Mn, Bn, Ct, Ji, zn, qs, ce, ei, ji, Un, Hn, ts, Qs, rr, Wn, tr, er, ir, is, sr, fe, ii, ss, si, rs, ns, os, hs, pt, ri, as, es, q, de, ni, oi, Gn, hi, ue, pi, nr, li, me, W, pe, Et, Ft, Ee, ai, G, ls, ci, or, ds, us, fi, di, hr, cs, ui, lr, fs, wt, kt, Vn, $n, fr, dr, Xn, qn, Qn, Jn, Er, wr, ur, Sr, yr, Rr, jn, to, eo, mr, ms, ps, Ei, io, Es, so, ws, Se, St, no, gr, Ss, br, oo, _r, ys, Or, Vt, Tr, ho, ao, lo, yi, Lr, Dr, _s, Nr, Os, P, Ts, xs, gi, Ar, Ir, Re, Cr, Fr, Rs, yt, O, Ri, kr, $t, gs, bs, Ls, ge, be, _e, Oe, fo, Te, uo, mo, po, vr, Xt, ye, xe, Eo, wo, So, yo, Ro, go, bo, _o, vt, Oo, To;
-var init_index_min = __esm({
-  "node_modules/tar/dist/esm/index.min.js"() {
-    import_events = __toESM(require("events"), 1);
-    import_fs = __toESM(require("fs"), 1);
-    import_node_events15 = require("node:events");
-    import_node_stream10 = __toESM(require("node:stream"), 1);
-    import_node_string_decoder3 = require("node:string_decoder");
-    import_node_path47 = __toESM(require("node:path"), 1);
-    import_node_fs55 = __toESM(require("node:fs"), 1);
-    import_path = require("path");
-    import_events2 = require("events");
-    import_assert = __toESM(require("assert"), 1);
-    import_buffer = require("buffer");
-    Ps = __toESM(require("zlib"), 1);
-    import_zlib = __toESM(require("zlib"), 1);
-    import_node_path48 = require("node:path");
-    import_node_path49 = require("node:path");
-    import_fs2 = __toESM(require("fs"), 1);
-    import_fs3 = __toESM(require("fs"), 1);
-    import_path2 = __toESM(require("path"), 1);
-    import_node_path50 = require("node:path");
-    import_path3 = __toESM(require("path"), 1);
-    import_node_fs56 = __toESM(require("node:fs"), 1);
-    import_node_assert = __toESM(require("node:assert"), 1);
-    import_node_crypto2 = require("node:crypto");
-    import_node_fs57 = __toESM(require("node:fs"), 1);
-    import_node_path51 = __toESM(require("node:path"), 1);
-    import_fs4 = __toESM(require("fs"), 1);
-    import_node_fs58 = __toESM(require("node:fs"), 1);
-    import_node_path52 = __toESM(require("node:path"), 1);
-    import_node_fs59 = __toESM(require("node:fs"), 1);
-    import_promises15 = __toESM(require("node:fs/promises"), 1);
-    import_node_path53 = __toESM(require("node:path"), 1);
-    import_node_path54 = require("node:path");
-    import_node_fs60 = __toESM(require("node:fs"), 1);
-    import_node_path55 = __toESM(require("node:path"), 1);
-    zr = Object.defineProperty;
-    Ur = (s3, t) => {
-      for (var e in t) zr(s3, e, { get: t[e], enumerable: true });
-    };
-    Ds = typeof process == "object" && process ? process : { stdout: null, stderr: null };
-    Wr = (s3) => !!s3 && typeof s3 == "object" && (s3 instanceof A || s3 instanceof import_node_stream10.default || Gr(s3) || Zr(s3));
-    Gr = (s3) => !!s3 && typeof s3 == "object" && s3 instanceof import_node_events15.EventEmitter && typeof s3.pipe == "function" && s3.pipe !== import_node_stream10.default.Writable.prototype.pipe;
-    Zr = (s3) => !!s3 && typeof s3 == "object" && s3 instanceof import_node_events15.EventEmitter && typeof s3.write == "function" && typeof s3.end == "function";
-    Q = /* @__PURE__ */ Symbol("EOF");
-    J = /* @__PURE__ */ Symbol("maybeEmitEnd");
-    nt = /* @__PURE__ */ Symbol("emittedEnd");
-    De = /* @__PURE__ */ Symbol("emittingEnd");
-    qt = /* @__PURE__ */ Symbol("emittedError");
-    Ne = /* @__PURE__ */ Symbol("closed");
-    Ns = /* @__PURE__ */ Symbol("read");
-    Ae = /* @__PURE__ */ Symbol("flush");
-    As = /* @__PURE__ */ Symbol("flushChunk");
-    z = /* @__PURE__ */ Symbol("encoding");
-    Mt = /* @__PURE__ */ Symbol("decoder");
-    g = /* @__PURE__ */ Symbol("flowing");
-    Qt = /* @__PURE__ */ Symbol("paused");
-    Bt = /* @__PURE__ */ Symbol("resume");
-    b = /* @__PURE__ */ Symbol("buffer");
-    N = /* @__PURE__ */ Symbol("pipes");
-    _ = /* @__PURE__ */ Symbol("bufferLength");
-    bi = /* @__PURE__ */ Symbol("bufferPush");
-    Ie = /* @__PURE__ */ Symbol("bufferShift");
-    L = /* @__PURE__ */ Symbol("objectMode");
-    S = /* @__PURE__ */ Symbol("destroyed");
-    _i = /* @__PURE__ */ Symbol("error");
-    Oi = /* @__PURE__ */ Symbol("emitData");
-    Is = /* @__PURE__ */ Symbol("emitEnd");
-    Ti = /* @__PURE__ */ Symbol("emitEnd2");
-    Z = /* @__PURE__ */ Symbol("async");
-    xi = /* @__PURE__ */ Symbol("abort");
-    Ce = /* @__PURE__ */ Symbol("aborted");
-    Jt = /* @__PURE__ */ Symbol("signal");
-    Rt = /* @__PURE__ */ Symbol("dataListeners");
-    C = /* @__PURE__ */ Symbol("discarded");
-    jt = (s3) => Promise.resolve().then(s3);
-    Yr = (s3) => s3();
-    Kr = (s3) => s3 === "end" || s3 === "finish" || s3 === "prefinish";
-    Vr = (s3) => s3 instanceof ArrayBuffer || !!s3 && typeof s3 == "object" && s3.constructor && s3.constructor.name === "ArrayBuffer" && s3.byteLength >= 0;
-    $r = (s3) => !Buffer.isBuffer(s3) && ArrayBuffer.isView(s3);
-    Fe = class {
-      src;
-      dest;
-      opts;
-      ondrain;
-      constructor(t, e, i2) {
-        this.src = t, this.dest = e, this.opts = i2, this.ondrain = () => t[Bt](), this.dest.on("drain", this.ondrain);
-      }
-      unpipe() {
-        this.dest.removeListener("drain", this.ondrain);
-      }
-      proxyErrors(t) {
-      }
-      end() {
-        this.unpipe(), this.opts.end && this.dest.end();
-      }
-    };
-    Li = class extends Fe {
-      unpipe() {
-        this.src.removeListener("error", this.proxyErrors), super.unpipe();
-      }
-      constructor(t, e, i2) {
-        super(t, e, i2), this.proxyErrors = (r) => this.dest.emit("error", r), t.on("error", this.proxyErrors);
-      }
-    };
-    Xr = (s3) => !!s3.objectMode;
-    qr = (s3) => !s3.objectMode && !!s3.encoding && s3.encoding !== "buffer";
-    A = class extends import_node_events15.EventEmitter {
-      [g] = false;
-      [Qt] = false;
-      [N] = [];
-      [b] = [];
-      [L];
-      [z];
-      [Z];
-      [Mt];
-      [Q] = false;
-      [nt] = false;
-      [De] = false;
-      [Ne] = false;
-      [qt] = null;
-      [_] = 0;
-      [S] = false;
-      [Jt];
-      [Ce] = false;
-      [Rt] = 0;
-      [C] = false;
-      writable = true;
-      readable = true;
-      constructor(...t) {
-        let e = t[0] || {};
-        if (super(), e.objectMode && typeof e.encoding == "string") throw new TypeError("Encoding and objectMode may not be used together");
-        Xr(e) ? (this[L] = true, this[z] = null) : qr(e) ? (this[z] = e.encoding, this[L] = false) : (this[L] = false, this[z] = null), this[Z] = !!e.async, this[Mt] = this[z] ? new import_node_string_decoder3.StringDecoder(this[z]) : null, e && e.debugExposeBuffer === true && Object.defineProperty(this, "buffer", { get: () => this[b] }), e && e.debugExposePipes === true && Object.defineProperty(this, "pipes", { get: () => this[N] });
-        let { signal: i2 } = e;
-        i2 && (this[Jt] = i2, i2.aborted ? this[xi]() : i2.addEventListener("abort", () => this[xi]()));
-      }
-      get bufferLength() {
-        return this[_];
-      }
-      get encoding() {
-        return this[z];
-      }
-      set encoding(t) {
-        throw new Error("Encoding must be set at instantiation time");
-      }
-      setEncoding(t) {
-        throw new Error("Encoding must be set at instantiation time");
-      }
-      get objectMode() {
-        return this[L];
-      }
-      set objectMode(t) {
-        throw new Error("objectMode must be set at instantiation time");
-      }
-      get async() {
-        return this[Z];
-      }
-      set async(t) {
-        this[Z] = this[Z] || !!t;
-      }
-      [xi]() {
-        this[Ce] = true, this.emit("abort", this[Jt]?.reason), this.destroy(this[Jt]?.reason);
-      }
-      get aborted() {
-        return this[Ce];
-      }
-      set aborted(t) {
-      }
-      write(t, e, i2) {
-        if (this[Ce]) return false;
-        if (this[Q]) throw new Error("write after end");
-        if (this[S]) return this.emit("error", Object.assign(new Error("Cannot call write after a stream was destroyed"), { code: "ERR_STREAM_DESTROYED" })), true;
-        typeof e == "function" && (i2 = e, e = "utf8"), e || (e = "utf8");
-        let r = this[Z] ? jt : Yr;
-        if (!this[L] && !Buffer.isBuffer(t)) {
-          if ($r(t)) t = Buffer.from(t.buffer, t.byteOffset, t.byteLength);
-          else if (Vr(t)) t = Buffer.from(t);
-          else if (typeof t != "string") throw new Error("Non-contiguous data written to non-objectMode stream");
-        }
-        return this[L] ? (this[g] && this[_] !== 0 && this[Ae](true), this[g] ? this.emit("data", t) : this[bi](t), this[_] !== 0 && this.emit("readable"), i2 && r(i2), this[g]) : t.length ? (typeof t == "string" && !(e === this[z] && !this[Mt]?.lastNeed) && (t = Buffer.from(t, e)), Buffer.isBuffer(t) && this[z] && (t = this[Mt].write(t)), this[g] && this[_] !== 0 && this[Ae](true), this[g] ? this.emit("data", t) : this[bi](t), this[_] !== 0 && this.emit("readable"), i2 && r(i2), this[g]) : (this[_] !== 0 && this.emit("readable"), i2 && r(i2), this[g]);
-      }
-      read(t) {
-        if (this[S]) return null;
-        if (this[C] = false, this[_] === 0 || t === 0 || t && t > this[_]) return this[J](), null;
-        this[L] && (t = null), this[b].length > 1 && !this[L] && (this[b] = [this[z] ? this[b].join("") : Buffer.concat(this[b], this[_])]);
-        let e = this[Ns](t || null, this[b][0]);
-        return this[J](), e;
-      }
-      [Ns](t, e) {
-        if (this[L]) this[Ie]();
-        else {
-          let i2 = e;
-          t === i2.length || t === null ? this[Ie]() : typeof i2 == "string" ? (this[b][0] = i2.slice(t), e = i2.slice(0, t), this[_] -= t) : (this[b][0] = i2.subarray(t), e = i2.subarray(0, t), this[_] -= t);
-        }
-        return this.emit("data", e), !this[b].length && !this[Q] && this.emit("drain"), e;
-      }
-      end(t, e, i2) {
-        return typeof t == "function" && (i2 = t, t = void 0), typeof e == "function" && (i2 = e, e = "utf8"), t !== void 0 && this.write(t, e), i2 && this.once("end", i2), this[Q] = true, this.writable = false, (this[g] || !this[Qt]) && this[J](), this;
-      }
-      [Bt]() {
-        this[S] || (!this[Rt] && !this[N].length && (this[C] = true), this[Qt] = false, this[g] = true, this.emit("resume"), this[b].length ? this[Ae]() : this[Q] ? this[J]() : this.emit("drain"));
-      }
-      resume() {
-        return this[Bt]();
-      }
-      pause() {
-        this[g] = false, this[Qt] = true, this[C] = false;
-      }
-      get destroyed() {
-        return this[S];
-      }
-      get flowing() {
-        return this[g];
-      }
-      get paused() {
-        return this[Qt];
-      }
-      [bi](t) {
-        this[L] ? this[_] += 1 : this[_] += t.length, this[b].push(t);
-      }
-      [Ie]() {
-        return this[L] ? this[_] -= 1 : this[_] -= this[b][0].length, this[b].shift();
-      }
-      [Ae](t = false) {
-        do
-          ;
-        while (this[As](this[Ie]()) && this[b].length);
-        !t && !this[b].length && !this[Q] && this.emit("drain");
-      }
-      [As](t) {
-        return this.emit("data", t), this[g];
-      }
-      pipe(t, e) {
-        if (this[S]) return t;
-        this[C] = false;
-        let i2 = this[nt];
-        return e = e || {}, t === Ds.stdout || t === Ds.stderr ? e.end = false : e.end = e.end !== false, e.proxyErrors = !!e.proxyErrors, i2 ? e.end && t.end() : (this[N].push(e.proxyErrors ? new Li(this, t, e) : new Fe(this, t, e)), this[Z] ? jt(() => this[Bt]()) : this[Bt]()), t;
-      }
-      unpipe(t) {
-        let e = this[N].find((i2) => i2.dest === t);
-        e && (this[N].length === 1 ? (this[g] && this[Rt] === 0 && (this[g] = false), this[N] = []) : this[N].splice(this[N].indexOf(e), 1), e.unpipe());
-      }
-      addListener(t, e) {
-        return this.on(t, e);
-      }
-      on(t, e) {
-        let i2 = super.on(t, e);
-        if (t === "data") this[C] = false, this[Rt]++, !this[N].length && !this[g] && this[Bt]();
-        else if (t === "readable" && this[_] !== 0) super.emit("readable");
-        else if (Kr(t) && this[nt]) super.emit(t), this.removeAllListeners(t);
-        else if (t === "error" && this[qt]) {
-          let r = e;
-          this[Z] ? jt(() => r.call(this, this[qt])) : r.call(this, this[qt]);
-        }
-        return i2;
-      }
-      removeListener(t, e) {
-        return this.off(t, e);
-      }
-      off(t, e) {
-        let i2 = super.off(t, e);
-        return t === "data" && (this[Rt] = this.listeners("data").length, this[Rt] === 0 && !this[C] && !this[N].length && (this[g] = false)), i2;
-      }
-      removeAllListeners(t) {
-        let e = super.removeAllListeners(t);
-        return (t === "data" || t === void 0) && (this[Rt] = 0, !this[C] && !this[N].length && (this[g] = false)), e;
-      }
-      get emittedEnd() {
-        return this[nt];
-      }
-      [J]() {
-        !this[De] && !this[nt] && !this[S] && this[b].length === 0 && this[Q] && (this[De] = true, this.emit("end"), this.emit("prefinish"), this.emit("finish"), this[Ne] && this.emit("close"), this[De] = false);
-      }
-      emit(t, ...e) {
-        let i2 = e[0];
-        if (t !== "error" && t !== "close" && t !== S && this[S]) return false;
-        if (t === "data") return !this[L] && !i2 ? false : this[Z] ? (jt(() => this[Oi](i2)), true) : this[Oi](i2);
-        if (t === "end") return this[Is]();
-        if (t === "close") {
-          if (this[Ne] = true, !this[nt] && !this[S]) return false;
-          let n2 = super.emit("close");
-          return this.removeAllListeners("close"), n2;
-        } else if (t === "error") {
-          this[qt] = i2, super.emit(_i, i2);
-          let n2 = !this[Jt] || this.listeners("error").length ? super.emit("error", i2) : false;
-          return this[J](), n2;
-        } else if (t === "resume") {
-          let n2 = super.emit("resume");
-          return this[J](), n2;
-        } else if (t === "finish" || t === "prefinish") {
-          let n2 = super.emit(t);
-          return this.removeAllListeners(t), n2;
-        }
-        let r = super.emit(t, ...e);
-        return this[J](), r;
-      }
-      [Oi](t) {
-        for (let i2 of this[N]) i2.dest.write(t) === false && this.pause();
-        let e = this[C] ? false : super.emit("data", t);
-        return this[J](), e;
-      }
-      [Is]() {
-        return this[nt] ? false : (this[nt] = true, this.readable = false, this[Z] ? (jt(() => this[Ti]()), true) : this[Ti]());
-      }
-      [Ti]() {
-        if (this[Mt]) {
-          let e = this[Mt].end();
-          if (e) {
-            for (let i2 of this[N]) i2.dest.write(e);
-            this[C] || super.emit("data", e);
-          }
-        }
-        for (let e of this[N]) e.end();
-        let t = super.emit("end");
-        return this.removeAllListeners("end"), t;
-      }
-      async collect() {
-        let t = Object.assign([], { dataLength: 0 });
-        this[L] || (t.dataLength = 0);
-        let e = this.promise();
-        return this.on("data", (i2) => {
-          t.push(i2), this[L] || (t.dataLength += i2.length);
-        }), await e, t;
-      }
-      async concat() {
-        if (this[L]) throw new Error("cannot concat in objectMode");
-        let t = await this.collect();
-        return this[z] ? t.join("") : Buffer.concat(t, t.dataLength);
-      }
-      async promise() {
-        return new Promise((t, e) => {
-          this.on(S, () => e(new Error("stream destroyed"))), this.on("error", (i2) => e(i2)), this.on("end", () => t());
-        });
-      }
-      [Symbol.asyncIterator]() {
-        this[C] = false;
-        let t = false, e = async () => (this.pause(), t = true, { value: void 0, done: true });
-        return { next: () => {
-          if (t) return e();
-          let r = this.read();
-          if (r !== null) return Promise.resolve({ done: false, value: r });
-          if (this[Q]) return e();
-          let n2, o2, h2 = (d) => {
-            this.off("data", a2), this.off("end", l), this.off(S, c3), e(), o2(d);
-          }, a2 = (d) => {
-            this.off("error", h2), this.off("end", l), this.off(S, c3), this.pause(), n2({ value: d, done: !!this[Q] });
-          }, l = () => {
-            this.off("error", h2), this.off("data", a2), this.off(S, c3), e(), n2({ done: true, value: void 0 });
-          }, c3 = () => h2(new Error("stream destroyed"));
-          return new Promise((d, y) => {
-            o2 = y, n2 = d, this.once(S, c3), this.once("error", h2), this.once("end", l), this.once("data", a2);
-          });
-        }, throw: e, return: e, [Symbol.asyncIterator]() {
-          return this;
-        }, [Symbol.asyncDispose]: async () => {
-        } };
-      }
-      [Symbol.iterator]() {
-        this[C] = false;
-        let t = false, e = () => (this.pause(), this.off(_i, e), this.off(S, e), this.off("end", e), t = true, { done: true, value: void 0 }), i2 = () => {
-          if (t) return e();
-          let r = this.read();
-          return r === null ? e() : { done: false, value: r };
-        };
-        return this.once("end", e), this.once(_i, e), this.once(S, e), { next: i2, throw: e, return: e, [Symbol.iterator]() {
-          return this;
-        }, [Symbol.dispose]: () => {
-        } };
-      }
-      destroy(t) {
-        if (this[S]) return t ? this.emit("error", t) : this.emit(S), this;
-        this[S] = true, this[C] = true, this[b].length = 0, this[_] = 0;
-        let e = this;
-        return typeof e.close == "function" && !this[Ne] && e.close(), t ? this.emit("error", t) : this.emit(S), this;
-      }
-      static get isStream() {
-        return Wr;
-      }
-    };
-    Jr = import_fs.default.writev;
-    ht = /* @__PURE__ */ Symbol("_autoClose");
-    H = /* @__PURE__ */ Symbol("_close");
-    te = /* @__PURE__ */ Symbol("_ended");
-    m = /* @__PURE__ */ Symbol("_fd");
-    Ni = /* @__PURE__ */ Symbol("_finished");
-    tt = /* @__PURE__ */ Symbol("_flags");
-    Ai = /* @__PURE__ */ Symbol("_flush");
-    ki = /* @__PURE__ */ Symbol("_handleChunk");
-    vi = /* @__PURE__ */ Symbol("_makeBuf");
-    ie = /* @__PURE__ */ Symbol("_mode");
-    ke = /* @__PURE__ */ Symbol("_needDrain");
-    Ut = /* @__PURE__ */ Symbol("_onerror");
-    Ht = /* @__PURE__ */ Symbol("_onopen");
-    Ii = /* @__PURE__ */ Symbol("_onread");
-    Pt = /* @__PURE__ */ Symbol("_onwrite");
-    at = /* @__PURE__ */ Symbol("_open");
-    U = /* @__PURE__ */ Symbol("_path");
-    ot = /* @__PURE__ */ Symbol("_pos");
-    Y = /* @__PURE__ */ Symbol("_queue");
-    zt = /* @__PURE__ */ Symbol("_read");
-    Ci = /* @__PURE__ */ Symbol("_readSize");
-    j = /* @__PURE__ */ Symbol("_reading");
-    ee = /* @__PURE__ */ Symbol("_remain");
-    Fi = /* @__PURE__ */ Symbol("_size");
-    ve = /* @__PURE__ */ Symbol("_write");
-    gt = /* @__PURE__ */ Symbol("_writing");
-    Me = /* @__PURE__ */ Symbol("_defaultFlag");
-    bt = /* @__PURE__ */ Symbol("_errored");
-    _t = class extends A {
-      [bt] = false;
-      [m];
-      [U];
-      [Ci];
-      [j] = false;
-      [Fi];
-      [ee];
-      [ht];
-      constructor(t, e) {
-        if (e = e || {}, super(e), this.readable = true, this.writable = false, typeof t != "string") throw new TypeError("path must be a string");
-        this[bt] = false, this[m] = typeof e.fd == "number" ? e.fd : void 0, this[U] = t, this[Ci] = e.readSize || 16 * 1024 * 1024, this[j] = false, this[Fi] = typeof e.size == "number" ? e.size : 1 / 0, this[ee] = this[Fi], this[ht] = typeof e.autoClose == "boolean" ? e.autoClose : true, typeof this[m] == "number" ? this[zt]() : this[at]();
-      }
-      get fd() {
-        return this[m];
-      }
-      get path() {
-        return this[U];
-      }
-      write() {
-        throw new TypeError("this is a readable stream");
-      }
-      end() {
-        throw new TypeError("this is a readable stream");
-      }
-      [at]() {
-        import_fs.default.open(this[U], "r", (t, e) => this[Ht](t, e));
-      }
-      [Ht](t, e) {
-        t ? this[Ut](t) : (this[m] = e, this.emit("open", e), this[zt]());
-      }
-      [vi]() {
-        return Buffer.allocUnsafe(Math.min(this[Ci], this[ee]));
-      }
-      [zt]() {
-        if (!this[j]) {
-          this[j] = true;
-          let t = this[vi]();
-          if (t.length === 0) return process.nextTick(() => this[Ii](null, 0, t));
-          import_fs.default.read(this[m], t, 0, t.length, null, (e, i2, r) => this[Ii](e, i2, r));
-        }
-      }
-      [Ii](t, e, i2) {
-        this[j] = false, t ? this[Ut](t) : this[ki](e, i2) && this[zt]();
-      }
-      [H]() {
-        if (this[ht] && typeof this[m] == "number") {
-          let t = this[m];
-          this[m] = void 0, import_fs.default.close(t, (e) => e ? this.emit("error", e) : this.emit("close"));
-        }
-      }
-      [Ut](t) {
-        this[j] = true, this[H](), this.emit("error", t);
-      }
-      [ki](t, e) {
-        let i2 = false;
-        return this[ee] -= t, t > 0 && (i2 = super.write(t < e.length ? e.subarray(0, t) : e)), (t === 0 || this[ee] <= 0) && (i2 = false, this[H](), super.end()), i2;
-      }
-      emit(t, ...e) {
-        switch (t) {
-          case "prefinish":
-          case "finish":
-            return false;
-          case "drain":
-            return typeof this[m] == "number" && this[zt](), false;
-          case "error":
-            return this[bt] ? false : (this[bt] = true, super.emit(t, ...e));
-          default:
-            return super.emit(t, ...e);
-        }
-      }
-    };
-    Be = class extends _t {
-      [at]() {
-        let t = true;
-        try {
-          this[Ht](null, import_fs.default.openSync(this[U], "r")), t = false;
-        } finally {
-          t && this[H]();
-        }
-      }
-      [zt]() {
-        let t = true;
-        try {
-          if (!this[j]) {
-            this[j] = true;
-            do {
-              let e = this[vi](), i2 = e.length === 0 ? 0 : import_fs.default.readSync(this[m], e, 0, e.length, null);
-              if (!this[ki](i2, e)) break;
-            } while (true);
-            this[j] = false;
-          }
-          t = false;
-        } finally {
-          t && this[H]();
-        }
-      }
-      [H]() {
-        if (this[ht] && typeof this[m] == "number") {
-          let t = this[m];
-          this[m] = void 0, import_fs.default.closeSync(t), this.emit("close");
-        }
-      }
-    };
-    et = class extends import_events.default {
-      readable = false;
-      writable = true;
-      [bt] = false;
-      [gt] = false;
-      [te] = false;
-      [Y] = [];
-      [ke] = false;
-      [U];
-      [ie];
-      [ht];
-      [m];
-      [Me];
-      [tt];
-      [Ni] = false;
-      [ot];
-      constructor(t, e) {
-        e = e || {}, super(e), this[U] = t, this[m] = typeof e.fd == "number" ? e.fd : void 0, this[ie] = e.mode === void 0 ? 438 : e.mode, this[ot] = typeof e.start == "number" ? e.start : void 0, this[ht] = typeof e.autoClose == "boolean" ? e.autoClose : true;
-        let i2 = this[ot] !== void 0 ? "r+" : "w";
-        this[Me] = e.flags === void 0, this[tt] = e.flags === void 0 ? i2 : e.flags, this[m] === void 0 && this[at]();
-      }
-      emit(t, ...e) {
-        if (t === "error") {
-          if (this[bt]) return false;
-          this[bt] = true;
-        }
-        return super.emit(t, ...e);
-      }
-      get fd() {
-        return this[m];
-      }
-      get path() {
-        return this[U];
-      }
-      [Ut](t) {
-        this[H](), this[gt] = true, this.emit("error", t);
-      }
-      [at]() {
-        import_fs.default.open(this[U], this[tt], this[ie], (t, e) => this[Ht](t, e));
-      }
-      [Ht](t, e) {
-        this[Me] && this[tt] === "r+" && t && t.code === "ENOENT" ? (this[tt] = "w", this[at]()) : t ? this[Ut](t) : (this[m] = e, this.emit("open", e), this[gt] || this[Ai]());
-      }
-      end(t, e) {
-        return t && this.write(t, e), this[te] = true, !this[gt] && !this[Y].length && typeof this[m] == "number" && this[Pt](null, 0), this;
-      }
-      write(t, e) {
-        return typeof t == "string" && (t = Buffer.from(t, e)), this[te] ? (this.emit("error", new Error("write() after end()")), false) : this[m] === void 0 || this[gt] || this[Y].length ? (this[Y].push(t), this[ke] = true, false) : (this[gt] = true, this[ve](t), true);
-      }
-      [ve](t) {
-        import_fs.default.write(this[m], t, 0, t.length, this[ot], (e, i2) => this[Pt](e, i2));
-      }
-      [Pt](t, e) {
-        t ? this[Ut](t) : (this[ot] !== void 0 && typeof e == "number" && (this[ot] += e), this[Y].length ? this[Ai]() : (this[gt] = false, this[te] && !this[Ni] ? (this[Ni] = true, this[H](), this.emit("finish")) : this[ke] && (this[ke] = false, this.emit("drain"))));
-      }
-      [Ai]() {
-        if (this[Y].length === 0) this[te] && this[Pt](null, 0);
-        else if (this[Y].length === 1) this[ve](this[Y].pop());
-        else {
-          let t = this[Y];
-          this[Y] = [], Jr(this[m], t, this[ot], (e, i2) => this[Pt](e, i2));
-        }
-      }
-      [H]() {
-        if (this[ht] && typeof this[m] == "number") {
-          let t = this[m];
-          this[m] = void 0, import_fs.default.close(t, (e) => e ? this.emit("error", e) : this.emit("close"));
-        }
-      }
-    };
-    Wt = class extends et {
-      [at]() {
-        let t;
-        if (this[Me] && this[tt] === "r+") try {
-          t = import_fs.default.openSync(this[U], this[tt], this[ie]);
-        } catch (e) {
-          if (e?.code === "ENOENT") return this[tt] = "w", this[at]();
-          throw e;
-        }
-        else t = import_fs.default.openSync(this[U], this[tt], this[ie]);
-        this[Ht](null, t);
-      }
-      [H]() {
-        if (this[ht] && typeof this[m] == "number") {
-          let t = this[m];
-          this[m] = void 0, import_fs.default.closeSync(t), this.emit("close");
-        }
-      }
-      [ve](t) {
-        let e = true;
-        try {
-          this[Pt](null, import_fs.default.writeSync(this[m], t, 0, t.length, this[ot])), e = false;
-        } finally {
-          if (e) try {
-            this[H]();
-          } catch {
-          }
-        }
-      }
-    };
-    jr = /* @__PURE__ */ new Map([["C", "cwd"], ["f", "file"], ["z", "gzip"], ["P", "preservePaths"], ["U", "unlink"], ["strip-components", "strip"], ["stripComponents", "strip"], ["keep-newer", "newer"], ["keepNewer", "newer"], ["keep-newer-files", "newer"], ["keepNewerFiles", "newer"], ["k", "keep"], ["keep-existing", "keep"], ["keepExisting", "keep"], ["m", "noMtime"], ["no-mtime", "noMtime"], ["p", "preserveOwner"], ["L", "follow"], ["h", "follow"], ["onentry", "onReadEntry"]]);
-    Fs = (s3) => !!s3.sync && !!s3.file;
-    ks = (s3) => !s3.sync && !!s3.file;
-    vs = (s3) => !!s3.sync && !s3.file;
-    Ms = (s3) => !s3.sync && !s3.file;
-    Bs = (s3) => !!s3.file;
-    tn = (s3) => {
-      let t = jr.get(s3);
-      return t || s3;
-    };
-    se = (s3 = {}) => {
-      if (!s3) return {};
-      let t = {};
-      for (let [e, i2] of Object.entries(s3)) {
-        let r = tn(e);
-        t[r] = i2;
-      }
-      return t.chmod === void 0 && t.noChmod === false && (t.chmod = true), delete t.noChmod, t;
-    };
-    K = (s3, t, e, i2, r) => Object.assign((n2 = [], o2, h2) => {
-      Array.isArray(n2) && (o2 = n2, n2 = {}), typeof o2 == "function" && (h2 = o2, o2 = void 0), o2 = o2 ? Array.from(o2) : [];
-      let a2 = se(n2);
-      if (r?.(a2, o2), Fs(a2)) {
-        if (typeof h2 == "function") throw new TypeError("callback not supported for sync tar functions");
-        return s3(a2, o2);
-      } else if (ks(a2)) {
-        let l = t(a2, o2);
-        return h2 ? l.then(() => h2(), h2) : l;
-      } else if (vs(a2)) {
-        if (typeof h2 == "function") throw new TypeError("callback not supported for sync tar functions");
-        return e(a2, o2);
-      } else if (Ms(a2)) {
-        if (typeof h2 == "function") throw new TypeError("callback only supported with file option");
-        return i2(a2, o2);
-      }
-      throw new Error("impossible options??");
-    }, { syncFile: s3, asyncFile: t, syncNoFile: e, asyncNoFile: i2, validate: r });
-    sn = import_zlib.default.constants || { ZLIB_VERNUM: 4736 };
-    M = Object.freeze(Object.assign(/* @__PURE__ */ Object.create(null), { Z_NO_FLUSH: 0, Z_PARTIAL_FLUSH: 1, Z_SYNC_FLUSH: 2, Z_FULL_FLUSH: 3, Z_FINISH: 4, Z_BLOCK: 5, Z_OK: 0, Z_STREAM_END: 1, Z_NEED_DICT: 2, Z_ERRNO: -1, Z_STREAM_ERROR: -2, Z_DATA_ERROR: -3, Z_MEM_ERROR: -4, Z_BUF_ERROR: -5, Z_VERSION_ERROR: -6, Z_NO_COMPRESSION: 0, Z_BEST_SPEED: 1, Z_BEST_COMPRESSION: 9, Z_DEFAULT_COMPRESSION: -1, Z_FILTERED: 1, Z_HUFFMAN_ONLY: 2, Z_RLE: 3, Z_FIXED: 4, Z_DEFAULT_STRATEGY: 0, DEFLATE: 1, INFLATE: 2, GZIP: 3, GUNZIP: 4, DEFLATERAW: 5, INFLATERAW: 6, UNZIP: 7, BROTLI_DECODE: 8, BROTLI_ENCODE: 9, Z_MIN_WINDOWBITS: 8, Z_MAX_WINDOWBITS: 15, Z_DEFAULT_WINDOWBITS: 15, Z_MIN_CHUNK: 64, Z_MAX_CHUNK: 1 / 0, Z_DEFAULT_CHUNK: 16384, Z_MIN_MEMLEVEL: 1, Z_MAX_MEMLEVEL: 9, Z_DEFAULT_MEMLEVEL: 8, Z_MIN_LEVEL: -1, Z_MAX_LEVEL: 9, Z_DEFAULT_LEVEL: -1, BROTLI_OPERATION_PROCESS: 0, BROTLI_OPERATION_FLUSH: 1, BROTLI_OPERATION_FINISH: 2, BROTLI_OPERATION_EMIT_METADATA: 3, BROTLI_MODE_GENERIC: 0, BROTLI_MODE_TEXT: 1, BROTLI_MODE_FONT: 2, BROTLI_DEFAULT_MODE: 0, BROTLI_MIN_QUALITY: 0, BROTLI_MAX_QUALITY: 11, BROTLI_DEFAULT_QUALITY: 11, BROTLI_MIN_WINDOW_BITS: 10, BROTLI_MAX_WINDOW_BITS: 24, BROTLI_LARGE_MAX_WINDOW_BITS: 30, BROTLI_DEFAULT_WINDOW: 22, BROTLI_MIN_INPUT_BLOCK_BITS: 16, BROTLI_MAX_INPUT_BLOCK_BITS: 24, BROTLI_PARAM_MODE: 0, BROTLI_PARAM_QUALITY: 1, BROTLI_PARAM_LGWIN: 2, BROTLI_PARAM_LGBLOCK: 3, BROTLI_PARAM_DISABLE_LITERAL_CONTEXT_MODELING: 4, BROTLI_PARAM_SIZE_HINT: 5, BROTLI_PARAM_LARGE_WINDOW: 6, BROTLI_PARAM_NPOSTFIX: 7, BROTLI_PARAM_NDIRECT: 8, BROTLI_DECODER_RESULT_ERROR: 0, BROTLI_DECODER_RESULT_SUCCESS: 1, BROTLI_DECODER_RESULT_NEEDS_MORE_INPUT: 2, BROTLI_DECODER_RESULT_NEEDS_MORE_OUTPUT: 3, BROTLI_DECODER_PARAM_DISABLE_RING_BUFFER_REALLOCATION: 0, BROTLI_DECODER_PARAM_LARGE_WINDOW: 1, BROTLI_DECODER_NO_ERROR: 0, BROTLI_DECODER_SUCCESS: 1, BROTLI_DECODER_NEEDS_MORE_INPUT: 2, BROTLI_DECODER_NEEDS_MORE_OUTPUT: 3, BROTLI_DECODER_ERROR_FORMAT_EXUBERANT_NIBBLE: -1, BROTLI_DECODER_ERROR_FORMAT_RESERVED: -2, BROTLI_DECODER_ERROR_FORMAT_EXUBERANT_META_NIBBLE: -3, BROTLI_DECODER_ERROR_FORMAT_SIMPLE_HUFFMAN_ALPHABET: -4, BROTLI_DECODER_ERROR_FORMAT_SIMPLE_HUFFMAN_SAME: -5, BROTLI_DECODER_ERROR_FORMAT_CL_SPACE: -6, BROTLI_DECODER_ERROR_FORMAT_HUFFMAN_SPACE: -7, BROTLI_DECODER_ERROR_FORMAT_CONTEXT_MAP_REPEAT: -8, BROTLI_DECODER_ERROR_FORMAT_BLOCK_LENGTH_1: -9, BROTLI_DECODER_ERROR_FORMAT_BLOCK_LENGTH_2: -10, BROTLI_DECODER_ERROR_FORMAT_TRANSFORM: -11, BROTLI_DECODER_ERROR_FORMAT_DICTIONARY: -12, BROTLI_DECODER_ERROR_FORMAT_WINDOW_BITS: -13, BROTLI_DECODER_ERROR_FORMAT_PADDING_1: -14, BROTLI_DECODER_ERROR_FORMAT_PADDING_2: -15, BROTLI_DECODER_ERROR_FORMAT_DISTANCE: -16, BROTLI_DECODER_ERROR_DICTIONARY_NOT_SET: -19, BROTLI_DECODER_ERROR_INVALID_ARGUMENTS: -20, BROTLI_DECODER_ERROR_ALLOC_CONTEXT_MODES: -21, BROTLI_DECODER_ERROR_ALLOC_TREE_GROUPS: -22, BROTLI_DECODER_ERROR_ALLOC_CONTEXT_MAP: -25, BROTLI_DECODER_ERROR_ALLOC_RING_BUFFER_1: -26, BROTLI_DECODER_ERROR_ALLOC_RING_BUFFER_2: -27, BROTLI_DECODER_ERROR_ALLOC_BLOCK_TYPE_TREES: -30, BROTLI_DECODER_ERROR_UNREACHABLE: -31 }, sn));
-    rn = import_buffer.Buffer.concat;
-    zs = Object.getOwnPropertyDescriptor(import_buffer.Buffer, "concat");
-    nn = (s3) => s3;
-    Bi = zs?.writable === true || zs?.set !== void 0 ? (s3) => {
-      import_buffer.Buffer.concat = s3 ? nn : rn;
-    } : (s3) => {
-    };
-    Tt = /* @__PURE__ */ Symbol("_superWrite");
-    Gt = class extends Error {
-      code;
-      errno;
-      constructor(t, e) {
-        super("zlib: " + t.message, { cause: t }), this.code = t.code, this.errno = t.errno, this.code || (this.code = "ZLIB_ERROR"), this.message = "zlib: " + t.message, Error.captureStackTrace(this, e ?? this.constructor);
-      }
-      get name() {
-        return "ZlibError";
-      }
-    };
-    Pi = /* @__PURE__ */ Symbol("flushFlag");
-    re = class extends A {
-      #t = false;
-      #i = false;
-      #s;
-      #n;
-      #r;
-      #e;
-      #o;
-      get sawError() {
-        return this.#t;
-      }
-      get handle() {
-        return this.#e;
-      }
-      get flushFlag() {
-        return this.#s;
-      }
-      constructor(t, e) {
-        if (!t || typeof t != "object") throw new TypeError("invalid options for ZlibBase constructor");
-        if (super(t), this.#s = t.flush ?? 0, this.#n = t.finishFlush ?? 0, this.#r = t.fullFlushFlag ?? 0, typeof Ps[e] != "function") throw new TypeError("Compression method not supported: " + e);
-        try {
-          this.#e = new Ps[e](t);
-        } catch (i2) {
-          throw new Gt(i2, this.constructor);
-        }
-        this.#o = (i2) => {
-          this.#t || (this.#t = true, this.close(), this.emit("error", i2));
-        }, this.#e?.on("error", (i2) => this.#o(new Gt(i2))), this.once("end", () => this.close);
-      }
-      close() {
-        this.#e && (this.#e.close(), this.#e = void 0, this.emit("close"));
-      }
-      reset() {
-        if (!this.#t) return (0, import_assert.default)(this.#e, "zlib binding closed"), this.#e.reset?.();
-      }
-      flush(t) {
-        this.ended || (typeof t != "number" && (t = this.#r), this.write(Object.assign(import_buffer.Buffer.alloc(0), { [Pi]: t })));
-      }
-      end(t, e, i2) {
-        return typeof t == "function" && (i2 = t, e = void 0, t = void 0), typeof e == "function" && (i2 = e, e = void 0), t && (e ? this.write(t, e) : this.write(t)), this.flush(this.#n), this.#i = true, super.end(i2);
-      }
-      get ended() {
-        return this.#i;
-      }
-      [Tt](t) {
-        return super.write(t);
-      }
-      write(t, e, i2) {
-        if (typeof e == "function" && (i2 = e, e = "utf8"), typeof t == "string" && (t = import_buffer.Buffer.from(t, e)), this.#t) return;
-        (0, import_assert.default)(this.#e, "zlib binding closed");
-        let r = this.#e._handle, n2 = r.close;
-        r.close = () => {
-        };
-        let o2 = this.#e.close;
-        this.#e.close = () => {
-        }, Bi(true);
-        let h2;
-        try {
-          let l = typeof t[Pi] == "number" ? t[Pi] : this.#s;
-          h2 = this.#e._processChunk(t, l), Bi(false);
-        } catch (l) {
-          Bi(false), this.#o(new Gt(l, this.write));
-        } finally {
-          this.#e && (this.#e._handle = r, r.close = n2, this.#e.close = o2, this.#e.removeAllListeners("error"));
-        }
-        this.#e && this.#e.on("error", (l) => this.#o(new Gt(l, this.write)));
-        let a2;
-        if (h2) if (Array.isArray(h2) && h2.length > 0) {
-          let l = h2[0];
-          a2 = this[Tt](import_buffer.Buffer.from(l));
-          for (let c3 = 1; c3 < h2.length; c3++) a2 = this[Tt](h2[c3]);
-        } else a2 = this[Tt](import_buffer.Buffer.from(h2));
-        return i2 && i2(), a2;
-      }
-    };
-    Pe = class extends re {
-      #t;
-      #i;
-      constructor(t, e) {
-        t = t || {}, t.flush = t.flush || M.Z_NO_FLUSH, t.finishFlush = t.finishFlush || M.Z_FINISH, t.fullFlushFlag = M.Z_FULL_FLUSH, super(t, e), this.#t = t.level, this.#i = t.strategy;
-      }
-      params(t, e) {
-        if (!this.sawError) {
-          if (!this.handle) throw new Error("cannot switch params when binding is closed");
-          if (!this.handle.params) throw new Error("not supported in this implementation");
-          if (this.#t !== t || this.#i !== e) {
-            this.flush(M.Z_SYNC_FLUSH), (0, import_assert.default)(this.handle, "zlib binding closed");
-            let i2 = this.handle.flush;
-            this.handle.flush = (r, n2) => {
-              typeof r == "function" && (n2 = r, r = this.flushFlag), this.flush(r), n2?.();
-            };
-            try {
-              this.handle.params(t, e);
-            } finally {
-              this.handle.flush = i2;
-            }
-            this.handle && (this.#t = t, this.#i = e);
-          }
-        }
-      }
-    };
-    ze = class extends Pe {
-      #t;
-      constructor(t) {
-        super(t, "Gzip"), this.#t = t && !!t.portable;
-      }
-      [Tt](t) {
-        return this.#t ? (this.#t = false, t[9] = 255, super[Tt](t)) : super[Tt](t);
-      }
-    };
-    Ue = class extends Pe {
-      constructor(t) {
-        super(t, "Unzip");
-      }
-    };
-    He = class extends re {
-      constructor(t, e) {
-        t = t || {}, t.flush = t.flush || M.BROTLI_OPERATION_PROCESS, t.finishFlush = t.finishFlush || M.BROTLI_OPERATION_FINISH, t.fullFlushFlag = M.BROTLI_OPERATION_FLUSH, super(t, e);
-      }
-    };
-    We = class extends He {
-      constructor(t) {
-        super(t, "BrotliCompress");
-      }
-    };
-    Ge = class extends He {
-      constructor(t) {
-        super(t, "BrotliDecompress");
-      }
-    };
-    Ze = class extends re {
-      constructor(t, e) {
-        t = t || {}, t.flush = t.flush || M.ZSTD_e_continue, t.finishFlush = t.finishFlush || M.ZSTD_e_end, t.fullFlushFlag = M.ZSTD_e_flush, super(t, e);
-      }
-    };
-    Ye = class extends Ze {
-      constructor(t) {
-        super(t, "ZstdCompress");
-      }
-    };
-    Ke = class extends Ze {
-      constructor(t) {
-        super(t, "ZstdDecompress");
-      }
-    };
-    Us = (s3, t) => {
-      if (Number.isSafeInteger(s3)) s3 < 0 ? an(s3, t) : hn(s3, t);
-      else throw Error("cannot encode number outside of javascript safe integer range");
-      return t;
-    };
-    hn = (s3, t) => {
-      t[0] = 128;
-      for (var e = t.length; e > 1; e--) t[e - 1] = s3 & 255, s3 = Math.floor(s3 / 256);
-    };
-    an = (s3, t) => {
-      t[0] = 255;
-      var e = false;
-      s3 = s3 * -1;
-      for (var i2 = t.length; i2 > 1; i2--) {
-        var r = s3 & 255;
-        s3 = Math.floor(s3 / 256), e ? t[i2 - 1] = Ws(r) : r === 0 ? t[i2 - 1] = 0 : (e = true, t[i2 - 1] = Gs(r));
-      }
-    };
-    Hs = (s3) => {
-      let t = s3[0], e = t === 128 ? cn(s3.subarray(1, s3.length)) : t === 255 ? ln(s3) : null;
-      if (e === null) throw Error("invalid base256 encoding");
-      if (!Number.isSafeInteger(e)) throw Error("parsed number outside of javascript safe integer range");
-      return e;
-    };
-    ln = (s3) => {
-      for (var t = s3.length, e = 0, i2 = false, r = t - 1; r > -1; r--) {
-        var n2 = Number(s3[r]), o2;
-        i2 ? o2 = Ws(n2) : n2 === 0 ? o2 = n2 : (i2 = true, o2 = Gs(n2)), o2 !== 0 && (e -= o2 * Math.pow(256, t - r - 1));
-      }
-      return e;
-    };
-    cn = (s3) => {
-      for (var t = s3.length, e = 0, i2 = t - 1; i2 > -1; i2--) {
-        var r = Number(s3[i2]);
-        r !== 0 && (e += r * Math.pow(256, t - i2 - 1));
-      }
-      return e;
-    };
-    Ws = (s3) => (255 ^ s3) & 255;
-    Gs = (s3) => (255 ^ s3) + 1 & 255;
-    Hi = {};
-    Ur(Hi, { code: () => Ve, isCode: () => ne, isName: () => dn, name: () => oe, normalFsTypes: () => Ui });
-    ne = (s3) => oe.has(s3);
-    dn = (s3) => Ve.has(s3);
-    Ui = /* @__PURE__ */ new Set(["0", "", "1", "2", "3", "4", "5", "6", "7", "D"]);
-    oe = /* @__PURE__ */ new Map([["0", "File"], ["", "OldFile"], ["1", "Link"], ["2", "SymbolicLink"], ["3", "CharacterDevice"], ["4", "BlockDevice"], ["5", "Directory"], ["6", "FIFO"], ["7", "ContiguousFile"], ["g", "GlobalExtendedHeader"], ["x", "ExtendedHeader"], ["A", "SolarisACL"], ["D", "GNUDumpDir"], ["I", "Inode"], ["K", "NextFileHasLongLinkpath"], ["L", "NextFileHasLongPath"], ["M", "ContinuationFile"], ["N", "OldGnuLongPath"], ["S", "SparseFile"], ["V", "TapeVolumeHeader"], ["X", "OldExtendedHeader"]]);
-    Ve = new Map(Array.from(oe).map((s3) => [s3[1], s3[0]]));
-    un = (s3) => s3 === void 0 || s3 < 0 ? void 0 : s3;
-    F = class {
-      cksumValid = false;
-      needPax = false;
-      nullBlock = false;
-      block;
-      path;
-      mode;
-      uid;
-      gid;
-      size;
-      cksum;
-      #t = "Unsupported";
-      linkpath;
-      uname;
-      gname;
-      devmaj = 0;
-      devmin = 0;
-      atime;
-      ctime;
-      mtime;
-      charset;
-      comment;
-      constructor(t, e = 0, i2, r) {
-        Buffer.isBuffer(t) ? this.decode(t, e || 0, i2, r) : t && this.#i(t);
-      }
-      decode(t, e, i2, r) {
-        if (e || (e = 0), !t || !(t.length >= e + 512)) throw new Error("need 512 bytes for header");
-        let n2 = xt(t, e + 156, 1), o2 = Ui.has(n2), h2 = o2 ? i2 : void 0, a2 = o2 ? r : void 0;
-        if (this.path = h2?.path ?? xt(t, e, 100), this.mode = h2?.mode ?? a2?.mode ?? lt(t, e + 100, 8), this.uid = h2?.uid ?? a2?.uid ?? lt(t, e + 108, 8), this.gid = h2?.gid ?? a2?.gid ?? lt(t, e + 116, 8), this.size = un(h2?.size ?? a2?.size ?? lt(t, e + 124, 12)), this.mtime = h2?.mtime ?? a2?.mtime ?? Wi(t, e + 136, 12), this.cksum = lt(t, e + 148, 12), a2 && this.#i(a2, true), h2 && this.#i(h2), ne(n2) && (this.#t = n2 || "0"), this.#t === "0" && this.path.slice(-1) === "/" && (this.#t = "5"), this.#t === "5" && (this.size = 0), this.linkpath = xt(t, e + 157, 100), t.subarray(e + 257, e + 265).toString() === "ustar\x0000") if (this.uname = h2?.uname ?? a2?.uname ?? xt(t, e + 265, 32), this.gname = h2?.gname ?? a2?.gname ?? xt(t, e + 297, 32), this.devmaj = h2?.devmaj ?? a2?.devmaj ?? lt(t, e + 329, 8) ?? 0, this.devmin = h2?.devmin ?? a2?.devmin ?? lt(t, e + 337, 8) ?? 0, t[e + 475] !== 0) {
-          let c3 = xt(t, e + 345, 155);
-          this.path = c3 + "/" + this.path;
-        } else {
-          let c3 = xt(t, e + 345, 130);
-          c3 && (this.path = c3 + "/" + this.path), this.atime = i2?.atime ?? r?.atime ?? Wi(t, e + 476, 12), this.ctime = i2?.ctime ?? r?.ctime ?? Wi(t, e + 488, 12);
-        }
-        let l = 256;
-        for (let c3 = e; c3 < e + 148; c3++) l += t[c3];
-        for (let c3 = e + 156; c3 < e + 512; c3++) l += t[c3];
-        this.cksumValid = l === this.cksum, this.cksum === void 0 && l === 256 && (this.nullBlock = true);
-      }
-      #i(t, e = false) {
-        Object.assign(this, Object.fromEntries(Object.entries(t).filter(([i2, r]) => !(r == null || i2 === "size" && Number(r) < 0 || i2 === "path" && e || i2 === "linkpath" && e || i2 === "global"))));
-      }
-      encode(t, e = 0) {
-        if (t || (t = this.block = Buffer.alloc(512)), this.#t === "Unsupported" && (this.#t = "0"), !(t.length >= e + 512)) throw new Error("need 512 bytes for header");
-        let i2 = this.ctime || this.atime ? 130 : 155, r = mn(this.path || "", i2), n2 = r[0], o2 = r[1];
-        this.needPax = !!r[2], this.needPax = Lt(t, e, 100, n2) || this.needPax, this.needPax = ct(t, e + 100, 8, this.mode) || this.needPax, this.needPax = ct(t, e + 108, 8, this.uid) || this.needPax, this.needPax = ct(t, e + 116, 8, this.gid) || this.needPax, this.needPax = ct(t, e + 124, 12, this.size) || this.needPax, this.needPax = Gi(t, e + 136, 12, this.mtime) || this.needPax, t[e + 156] = Number(this.#t.codePointAt(0)), this.needPax = Lt(t, e + 157, 100, this.linkpath) || this.needPax, t.write("ustar\x0000", e + 257, 8), this.needPax = Lt(t, e + 265, 32, this.uname) || this.needPax, this.needPax = Lt(t, e + 297, 32, this.gname) || this.needPax, this.needPax = ct(t, e + 329, 8, this.devmaj) || this.needPax, this.needPax = ct(t, e + 337, 8, this.devmin) || this.needPax, this.needPax = Lt(t, e + 345, i2, o2) || this.needPax, t[e + 475] !== 0 ? this.needPax = Lt(t, e + 345, 155, o2) || this.needPax : (this.needPax = Lt(t, e + 345, 130, o2) || this.needPax, this.needPax = Gi(t, e + 476, 12, this.atime) || this.needPax, this.needPax = Gi(t, e + 488, 12, this.ctime) || this.needPax);
-        let h2 = 256;
-        for (let a2 = e; a2 < e + 148; a2++) h2 += t[a2];
-        for (let a2 = e + 156; a2 < e + 512; a2++) h2 += t[a2];
-        return this.cksum = h2, ct(t, e + 148, 8, this.cksum), this.cksumValid = true, this.needPax;
-      }
-      get type() {
-        return this.#t === "Unsupported" ? this.#t : oe.get(this.#t);
-      }
-      get typeKey() {
-        return this.#t;
-      }
-      set type(t) {
-        let e = String(Ve.get(t));
-        if (ne(e) || e === "Unsupported") this.#t = e;
-        else if (ne(t)) this.#t = t;
-        else throw new TypeError("invalid entry type: " + t);
-      }
-    };
-    mn = (s3, t) => {
-      let i2 = s3, r = "", n2, o2 = import_node_path48.posix.parse(s3).root || ".";
-      if (Buffer.byteLength(i2) < 100) n2 = [i2, r, false];
-      else {
-        r = import_node_path48.posix.dirname(i2), i2 = import_node_path48.posix.basename(i2);
-        do
-          Buffer.byteLength(i2) <= 100 && Buffer.byteLength(r) <= t ? n2 = [i2, r, false] : Buffer.byteLength(i2) > 100 && Buffer.byteLength(r) <= t ? n2 = [i2.slice(0, 99), r, true] : (i2 = import_node_path48.posix.join(import_node_path48.posix.basename(r), i2), r = import_node_path48.posix.dirname(r));
-        while (r !== o2 && n2 === void 0);
-        n2 || (n2 = [s3.slice(0, 99), "", true]);
-      }
-      return n2;
-    };
-    xt = (s3, t, e) => s3.subarray(t, t + e).toString("utf8").replace(/\0.*/, "");
-    Wi = (s3, t, e) => pn(lt(s3, t, e));
-    pn = (s3) => s3 === void 0 ? void 0 : new Date(s3 * 1e3);
-    lt = (s3, t, e) => Number(s3[t]) & 128 ? Hs(s3.subarray(t, t + e)) : wn(s3, t, e);
-    En = (s3) => isNaN(s3) ? void 0 : s3;
-    wn = (s3, t, e) => En(parseInt(s3.subarray(t, t + e).toString("utf8").replace(/\0.*$/, "").trim(), 8));
-    Sn = { 12: 8589934591, 8: 2097151 };
-    ct = (s3, t, e, i2) => i2 === void 0 ? false : i2 > Sn[e] || i2 < 0 ? (Us(i2, s3.subarray(t, t + e)), true) : (yn(s3, t, e, i2), false);
-    yn = (s3, t, e, i2) => s3.write(Rn(i2, e), t, e, "ascii");
-    Rn = (s3, t) => gn(Math.floor(s3).toString(8), t);
-    gn = (s3, t) => (s3.length === t - 1 ? s3 : new Array(t - s3.length - 1).join("0") + s3 + " ") + "\0";
-    Gi = (s3, t, e, i2) => i2 === void 0 ? false : ct(s3, t, e, i2.getTime() / 1e3);
-    bn = new Array(156).join("\0");
-    Lt = (s3, t, e, i2) => i2 === void 0 ? false : (s3.write(i2 + bn, t, e, "utf8"), i2.length !== Buffer.byteLength(i2) || i2.length > e);
-    ft = class s {
-      atime;
-      mtime;
-      ctime;
-      charset;
-      comment;
-      gid;
-      uid;
-      gname;
-      uname;
-      linkpath;
-      dev;
-      ino;
-      nlink;
-      path;
-      size;
-      mode;
-      global;
-      constructor(t, e = false) {
-        this.atime = t.atime, this.charset = t.charset, this.comment = t.comment, this.ctime = t.ctime, this.dev = t.dev, this.gid = t.gid, this.global = e, this.gname = t.gname, this.ino = t.ino, this.linkpath = t.linkpath, this.mtime = t.mtime, this.nlink = t.nlink, this.path = t.path, this.size = t.size, this.uid = t.uid, this.uname = t.uname;
-      }
-      encode() {
-        let t = this.encodeBody();
-        if (t === "") return Buffer.allocUnsafe(0);
-        let e = Buffer.byteLength(t), i2 = 512 * Math.ceil(1 + e / 512), r = Buffer.allocUnsafe(i2);
-        for (let n2 = 0; n2 < 512; n2++) r[n2] = 0;
-        new F({ path: ("PaxHeader/" + (0, import_node_path49.basename)(this.path ?? "")).slice(0, 99), mode: this.mode || 420, uid: this.uid, gid: this.gid, size: e, mtime: this.mtime, type: this.global ? "GlobalExtendedHeader" : "ExtendedHeader", linkpath: "", uname: this.uname || "", gname: this.gname || "", devmaj: 0, devmin: 0, atime: this.atime, ctime: this.ctime }).encode(r), r.write(t, 512, e, "utf8");
-        for (let n2 = e + 512; n2 < r.length; n2++) r[n2] = 0;
-        return r;
-      }
-      encodeBody() {
-        return this.encodeField("path") + this.encodeField("ctime") + this.encodeField("atime") + this.encodeField("dev") + this.encodeField("ino") + this.encodeField("nlink") + this.encodeField("charset") + this.encodeField("comment") + this.encodeField("gid") + this.encodeField("gname") + this.encodeField("linkpath") + this.encodeField("mtime") + this.encodeField("size") + this.encodeField("uid") + this.encodeField("uname");
-      }
-      encodeField(t) {
-        if (this[t] === void 0) return "";
-        let e = this[t], i2 = e instanceof Date ? e.getTime() / 1e3 : e, r = " " + (t === "dev" || t === "ino" || t === "nlink" ? "SCHILY." : "") + t + "=" + i2 + `
-`, n2 = Buffer.byteLength(r), o2 = Math.floor(Math.log(n2) / Math.log(10)) + 1;
-        return n2 + o2 >= Math.pow(10, o2) && (o2 += 1), o2 + n2 + r;
-      }
-      static parse(t, e, i2 = false) {
-        return new s(On(Tn(t), e), i2);
-      }
-    };
-    On = (s3, t) => t ? Object.assign({}, t, s3) : s3;
-    Tn = (s3) => s3.replace(/\n$/, "").split(`
-`).reduce(xn, /* @__PURE__ */ Object.create(null));
-    xn = (s3, t) => {
-      let e = parseInt(t, 10);
-      if (e !== Buffer.byteLength(t) + 1) return s3;
-      t = t.slice((e + " ").length);
-      let i2 = t.split("="), r = i2.shift();
-      if (!r) return s3;
-      let n2 = r.replace(/^SCHILY\.(dev|ino|nlink)/, "$1"), o2 = i2.join("=").replace(/\0.*/, "");
-      switch (n2) {
-        case "path":
-        case "linkpath":
-        case "type":
-        case "charset":
-        case "comment":
-        case "gname":
-        case "uname":
-          s3[n2] = o2;
-          break;
-        case "ctime":
-        case "atime":
-        case "mtime":
-          s3[n2] = new Date(Number(o2) * 1e3);
-          break;
-        case "size":
-          let h2 = +o2;
-          h2 >= 0 && (s3[n2] = h2);
-          break;
-        case "gid":
-        case "uid":
-        case "dev":
-        case "ino":
-        case "nlink":
-        case "mode":
-          s3[n2] = +o2;
-          break;
-      }
-      return s3;
-    };
-    Ln = process.env.TESTING_TAR_FAKE_PLATFORM || process.platform;
-    f = Ln !== "win32" ? (s3) => String(s3) : (s3) => String(s3).replaceAll(/\\/g, "/");
-    $e = class extends A {
-      extended;
-      globalExtended;
-      header;
-      startBlockSize;
-      blockRemain;
-      remain;
-      type;
-      meta = false;
-      ignore = false;
-      path;
-      mode;
-      uid;
-      gid;
-      uname;
-      gname;
-      size = 0;
-      mtime;
-      atime;
-      ctime;
-      linkpath;
-      dev;
-      ino;
-      nlink;
-      invalid = false;
-      absolute;
-      unsupported = false;
-      constructor(t, e, i2) {
-        switch (super({}), this.pause(), this.extended = e, this.globalExtended = i2, this.header = t, this.remain = t.size ?? 0, this.startBlockSize = 512 * Math.ceil(this.remain / 512), this.blockRemain = this.startBlockSize, this.type = t.type, this.type) {
-          case "File":
-          case "OldFile":
-          case "Link":
-          case "SymbolicLink":
-          case "CharacterDevice":
-          case "BlockDevice":
-          case "Directory":
-          case "FIFO":
-          case "ContiguousFile":
-          case "GNUDumpDir":
-            break;
-          case "NextFileHasLongLinkpath":
-          case "NextFileHasLongPath":
-          case "OldGnuLongPath":
-          case "GlobalExtendedHeader":
-          case "ExtendedHeader":
-          case "OldExtendedHeader":
-            this.meta = true;
-            break;
-          default:
-            this.ignore = true;
-        }
-        if (!t.path) throw new Error("no path provided for tar.ReadEntry");
-        this.path = f(t.path), this.mode = t.mode, this.mode && (this.mode = this.mode & 4095), this.uid = t.uid, this.gid = t.gid, this.uname = t.uname, this.gname = t.gname, this.size = this.remain, this.mtime = t.mtime, this.atime = t.atime, this.ctime = t.ctime, this.linkpath = t.linkpath ? f(t.linkpath) : void 0, this.uname = t.uname, this.gname = t.gname, e && this.#t(e), i2 && this.#t(i2, true);
-      }
-      write(t) {
-        let e = t.length;
-        if (e > this.blockRemain) throw new Error("writing more to entry than is appropriate");
-        let i2 = this.remain, r = this.blockRemain;
-        return this.remain = Math.max(0, i2 - e), this.blockRemain = Math.max(0, r - e), this.ignore ? true : i2 >= e ? super.write(t) : super.write(t.subarray(0, i2));
-      }
-      #t(t, e = false) {
-        t.path && (t.path = f(t.path)), t.linkpath && (t.linkpath = f(t.linkpath)), Object.assign(this, Object.fromEntries(Object.entries(t).filter(([i2, r]) => !(r == null || i2 === "path" && e))));
-      }
-    };
-    Dt = (s3, t, e, i2 = {}) => {
-      s3.file && (i2.file = s3.file), s3.cwd && (i2.cwd = s3.cwd), i2.code = e instanceof Error && e.code || t, i2.tarCode = t, !s3.strict && i2.recoverable !== false ? (e instanceof Error && (i2 = Object.assign(e, i2), e = e.message), s3.emit("warn", t, e, i2)) : e instanceof Error ? s3.emit("error", Object.assign(e, i2)) : s3.emit("error", Object.assign(new Error(`${t}: ${e}`), i2));
-    };
-    Nn = 1024 * 1024;
-    Xi = Buffer.from([31, 139]);
-    qi = Buffer.from([40, 181, 47, 253]);
-    An = Math.max(Xi.length, qi.length);
-    B = /* @__PURE__ */ Symbol("state");
-    Nt = /* @__PURE__ */ Symbol("writeEntry");
-    it = /* @__PURE__ */ Symbol("readEntry");
-    Zi = /* @__PURE__ */ Symbol("nextEntry");
-    Zs = /* @__PURE__ */ Symbol("processEntry");
-    V = /* @__PURE__ */ Symbol("extendedHeader");
-    he = /* @__PURE__ */ Symbol("globalExtendedHeader");
-    dt = /* @__PURE__ */ Symbol("meta");
-    Ys = /* @__PURE__ */ Symbol("emitMeta");
-    p = /* @__PURE__ */ Symbol("buffer");
-    st = /* @__PURE__ */ Symbol("queue");
-    ut = /* @__PURE__ */ Symbol("ended");
-    Yi = /* @__PURE__ */ Symbol("emittedEnd");
-    At = /* @__PURE__ */ Symbol("emit");
-    w = /* @__PURE__ */ Symbol("unzip");
-    Xe = /* @__PURE__ */ Symbol("consumeChunk");
-    qe = /* @__PURE__ */ Symbol("consumeChunkSub");
-    Ki = /* @__PURE__ */ Symbol("consumeBody");
-    Ks = /* @__PURE__ */ Symbol("consumeMeta");
-    Vs = /* @__PURE__ */ Symbol("consumeHeader");
-    ae = /* @__PURE__ */ Symbol("consuming");
-    Vi = /* @__PURE__ */ Symbol("bufferConcat");
-    Qe = /* @__PURE__ */ Symbol("maybeEnd");
-    Yt = /* @__PURE__ */ Symbol("writing");
-    $2 = /* @__PURE__ */ Symbol("aborted");
-    Je = /* @__PURE__ */ Symbol("onDone");
-    It = /* @__PURE__ */ Symbol("sawValidEntry");
-    je = /* @__PURE__ */ Symbol("sawNullBlock");
-    ti = /* @__PURE__ */ Symbol("sawEOF");
-    $s = /* @__PURE__ */ Symbol("closeStream");
-    In = 1e3;
-    le = /* @__PURE__ */ Symbol("compressedBytesRead");
-    $i = /* @__PURE__ */ Symbol("decompressedBytesRead");
-    Xs = /* @__PURE__ */ Symbol("checkDecompressionRatio");
-    Cn = () => true;
-    rt = class extends import_events2.EventEmitter {
-      file;
-      strict;
-      maxMetaEntrySize;
-      filter;
-      brotli;
-      zstd;
-      maxDecompressionRatio;
-      writable = true;
-      readable = false;
-      [st] = [];
-      [p];
-      [it];
-      [Nt];
-      [B] = "begin";
-      [dt] = "";
-      [V];
-      [he];
-      [ut] = false;
-      [w];
-      [$2] = false;
-      [It];
-      [je] = false;
-      [ti] = false;
-      [Yt] = false;
-      [ae] = false;
-      [Yi] = false;
-      [le] = 0;
-      [$i] = 0;
-      constructor(t = {}) {
-        super(), this.file = t.file || "", this.on(Je, () => {
-          (this[B] === "begin" || this[It] === false) && this.warn("TAR_BAD_ARCHIVE", "Unrecognized archive format");
-        }), t.ondone ? this.on(Je, t.ondone) : this.on(Je, () => {
-          this.emit("prefinish"), this.emit("finish"), this.emit("end");
-        }), this.strict = !!t.strict, this.maxDecompressionRatio = typeof t.maxDecompressionRatio == "number" ? t.maxDecompressionRatio : In, this.maxMetaEntrySize = t.maxMetaEntrySize || Nn, this.filter = typeof t.filter == "function" ? t.filter : Cn;
-        let e = t.file && (t.file.endsWith(".tar.br") || t.file.endsWith(".tbr"));
-        this.brotli = !(t.gzip || t.zstd) && t.brotli !== void 0 ? t.brotli : e ? void 0 : false;
-        let i2 = t.file && (t.file.endsWith(".tar.zst") || t.file.endsWith(".tzst"));
-        this.zstd = !(t.gzip || t.brotli) && t.zstd !== void 0 ? t.zstd : i2 ? true : void 0, this.on("end", () => this[$s]()), typeof t.onwarn == "function" && this.on("warn", t.onwarn), typeof t.onReadEntry == "function" && this.on("entry", t.onReadEntry);
-      }
-      warn(t, e, i2 = {}) {
-        Dt(this, t, e, i2);
-      }
-      [Vs](t, e) {
-        this[It] === void 0 && (this[It] = false);
-        let i2;
-        try {
-          i2 = new F(t, e, this[V], this[he]);
-        } catch (r) {
-          return this.warn("TAR_ENTRY_INVALID", r);
-        }
-        if (i2.nullBlock) this[je] ? (this[ti] = true, this[B] === "begin" && (this[B] = "header"), this[At]("eof")) : (this[je] = true, this[At]("nullBlock"));
-        else if (this[je] = false, !i2.cksumValid) this.warn("TAR_ENTRY_INVALID", "checksum failure", { header: i2 });
-        else if (!i2.path) this.warn("TAR_ENTRY_INVALID", "path is required", { header: i2 });
-        else {
-          let r = i2.type;
-          if (/^(Symbolic)?Link$/.test(r) && !i2.linkpath) this.warn("TAR_ENTRY_INVALID", "linkpath required", { header: i2 });
-          else if (!/^(Symbolic)?Link$/.test(r) && !/^(Global)?ExtendedHeader$/.test(r) && i2.linkpath) this.warn("TAR_ENTRY_INVALID", "linkpath forbidden", { header: i2 });
-          else {
-            let n2 = this[Nt] = new $e(i2, this[V], this[he]);
-            if (!this[It]) if (n2.remain) {
-              let o2 = () => {
-                n2.invalid || (this[It] = true);
-              };
-              n2.on("end", o2);
-            } else this[It] = true;
-            n2.meta ? n2.size > this.maxMetaEntrySize ? (n2.ignore = true, this[At]("ignoredEntry", n2), this[B] = "ignore", n2.resume()) : n2.size > 0 && (this[dt] = "", n2.on("data", (o2) => this[dt] += o2), this[B] = "meta") : (this[V] = void 0, n2.ignore = n2.ignore || !this.filter(n2.path, n2), n2.ignore ? (this[At]("ignoredEntry", n2), this[B] = n2.remain ? "ignore" : "header", n2.resume()) : (n2.remain ? this[B] = "body" : (this[B] = "header", n2.end()), this[it] ? this[st].push(n2) : (this[st].push(n2), this[Zi]())));
-          }
-        }
-      }
-      [$s]() {
-        queueMicrotask(() => this.emit("close"));
-      }
-      [Zs](t) {
-        let e = true;
-        if (!t) this[it] = void 0, e = false;
-        else if (Array.isArray(t)) {
-          let [i2, ...r] = t;
-          this.emit(i2, ...r);
-        } else this[it] = t, this.emit("entry", t), t.emittedEnd || (t.on("end", () => this[Zi]()), e = false);
-        return e;
-      }
-      [Zi]() {
-        do
-          ;
-        while (this[Zs](this[st].shift()));
-        if (this[st].length === 0) {
-          let t = this[it];
-          !t || t.flowing || t.size === t.remain ? this[Yt] || this.emit("drain") : t.once("drain", () => this.emit("drain"));
-        }
-      }
-      [Ki](t, e) {
-        let i2 = this[Nt];
-        if (!i2) throw new Error("attempt to consume body without entry??");
-        let r = i2.blockRemain ?? 0, n2 = r >= t.length && e === 0 ? t : t.subarray(e, e + r);
-        return i2.write(n2), i2.blockRemain || (this[B] = "header", this[Nt] = void 0, i2.end()), n2.length;
-      }
-      [Ks](t, e) {
-        let i2 = this[Nt], r = this[Ki](t, e);
-        return !this[Nt] && i2 && this[Ys](i2), r;
-      }
-      [At](t, e, i2) {
-        this[st].length === 0 && !this[it] ? this.emit(t, e, i2) : this[st].push([t, e, i2]);
-      }
-      [Ys](t) {
-        switch (this[At]("meta", this[dt]), t.type) {
-          case "ExtendedHeader":
-          case "OldExtendedHeader":
-            this[V] = ft.parse(this[dt], this[V], false);
-            break;
-          case "GlobalExtendedHeader":
-            this[he] = ft.parse(this[dt], this[he], true);
-            break;
-          case "NextFileHasLongPath":
-          case "OldGnuLongPath": {
-            let e = this[V] ?? /* @__PURE__ */ Object.create(null);
-            this[V] = e, e.path = this[dt].replace(/\0.*/, "");
-            break;
-          }
-          case "NextFileHasLongLinkpath": {
-            let e = this[V] || /* @__PURE__ */ Object.create(null);
-            this[V] = e, e.linkpath = this[dt].replace(/\0.*/, "");
-            break;
-          }
-          default:
-            throw new Error("unknown meta: " + t.type);
-        }
-      }
-      abort(t) {
-        if (!this[$2]) {
-          if (this[w]) {
-            let e = this[w];
-            e.write = () => true, e.end = () => e, e.emit = () => false, e.destroy?.();
-          }
-          this[$2] = true, this.emit("abort", t), this.warn("TAR_ABORT", t, { recoverable: false });
-        }
-      }
-      [Xs](t) {
-        this[$i] += t.length;
-        let e = this[$i] / this[le];
-        return e > this.maxDecompressionRatio ? (this.abort(new Error(`max decompression ratio exceeded: ${e.toFixed(2)} > ${this.maxDecompressionRatio}`)), false) : true;
-      }
-      write(t, e, i2) {
-        if (typeof e == "function" && (i2 = e, e = void 0), typeof t == "string" && (t = Buffer.from(t, typeof e == "string" ? e : "utf8")), this[$2]) return i2?.(), false;
-        if ((this[w] === void 0 || this.brotli === void 0 && this[w] === false) && t) {
-          if (this[p] && (t = Buffer.concat([this[p], t]), this[p] = void 0), t.length < An) return this[p] = t, i2?.(), true;
-          for (let a2 = 0; this[w] === void 0 && a2 < Xi.length; a2++) t[a2] !== Xi[a2] && (this[w] = false);
-          let o2 = false;
-          if (this[w] === false && this.zstd !== false) {
-            o2 = true;
-            for (let a2 = 0; a2 < qi.length; a2++) if (t[a2] !== qi[a2]) {
-              o2 = false;
-              break;
-            }
-          }
-          let h2 = this.brotli === void 0 && !o2;
-          if (this[w] === false && h2) if (t.length < 512) if (this[ut]) this.brotli = true;
-          else return this[p] = t, i2?.(), true;
-          else try {
-            new F(t.subarray(0, 512)), this.brotli = false;
-          } catch {
-            this.brotli = true;
-          }
-          if (this[w] === void 0 || this[w] === false && (this.brotli || o2)) {
-            let a2 = this[ut];
-            this[ut] = false, this[w] = this[w] === void 0 ? new Ue({}) : o2 ? new Ke({}) : new Ge({}), this[w].on("data", (c3) => {
-              this[Xs](c3) && this[Xe](c3);
-            }), this[w].on("error", (c3) => {
-              this[$2] || this.abort(c3);
-            }), this[w].on("end", () => {
-              this[ut] = true, this[Xe]();
-            }), this[Yt] = true, this[le] += t.length;
-            let l = !!this[w][a2 ? "end" : "write"](t);
-            return this[Yt] = false, i2?.(), l;
-          }
-        }
-        this[Yt] = true, this[w] ? (this[le] += t.length, this[w].write(t)) : this[Xe](t), this[Yt] = false;
-        let n2 = this[st].length > 0 ? false : this[it] ? this[it].flowing : true;
-        return !n2 && this[st].length === 0 && this[it]?.once("drain", () => this.emit("drain")), i2?.(), n2;
-      }
-      [Vi](t) {
-        t && !this[$2] && (this[p] = this[p] ? Buffer.concat([this[p], t]) : t);
-      }
-      [Qe]() {
-        if (this[ut] && !this[Yi] && !this[$2] && !this[ae]) {
-          this[Yi] = true;
-          let t = this[Nt];
-          if (t?.blockRemain) {
-            let e = this[p] ? this[p].length : 0;
-            this.warn("TAR_BAD_ARCHIVE", `Truncated input (needed ${t.blockRemain} more bytes, only ${e} available)`, { entry: t }), this[p] && t.write(this[p]), t.end();
-          }
-          this[At](Je);
-        }
-      }
-      [Xe](t) {
-        if (this[ae] && t) this[Vi](t);
-        else if (!t && !this[p]) this[Qe]();
-        else if (t) {
-          if (this[ae] = true, this[p]) {
-            this[Vi](t);
-            let e = this[p];
-            this[p] = void 0, this[qe](e);
-          } else this[qe](t);
-          for (; this[p] && this[p]?.length >= 512 && !this[$2] && !this[ti]; ) {
-            let e = this[p];
-            this[p] = void 0, this[qe](e);
-          }
-          this[ae] = false;
-        }
-        (!this[p] || this[ut]) && this[Qe]();
-      }
-      [qe](t) {
-        let e = 0, i2 = t.length;
-        for (; e + 512 <= i2 && !this[$2] && !this[ti]; ) switch (this[B]) {
-          case "begin":
-          case "header":
-            this[Vs](t, e), e += 512;
-            break;
-          case "ignore":
-          case "body":
-            e += this[Ki](t, e);
-            break;
-          case "meta":
-            e += this[Ks](t, e);
-            break;
-          default:
-            throw new Error("invalid state: " + this[B]);
-        }
-        e < i2 && (this[p] = this[p] ? Buffer.concat([t.subarray(e), this[p]]) : t.subarray(e));
-      }
-      end(t, e, i2) {
-        return typeof t == "function" && (i2 = t, e = void 0, t = void 0), typeof e == "function" && (i2 = e, e = void 0), typeof t == "string" && (t = Buffer.from(t, e)), i2 && this.once("finish", i2), this[$2] || (this[w] ? (t && (this[le] += t.length, this[w].write(t)), this[w].end()) : (this[ut] = true, (this.brotli === void 0 || this.zstd === void 0) && (t = t || Buffer.alloc(0)), t && this.write(t), this[Qe]())), this;
-      }
-    };
-    mt = (s3) => {
-      let t = s3.length - 1, e = -1;
-      for (; t > -1 && s3.charAt(t) === "/"; ) e = t, t--;
-      return e === -1 ? s3 : s3.slice(0, e);
-    };
-    vn = (s3) => {
-      let t = s3.onReadEntry;
-      s3.onReadEntry = t ? (e) => {
-        t(e), e.resume();
-      } : (e) => e.resume();
-    };
-    Qi = (s3, t) => {
-      let e = new Map(t.map((o2) => [mt(o2), true])), i2 = s3.filter, r = 100, n2 = (o2, h2 = "", a2 = 0) => {
-        if (a2 >= r) return e.set(o2, false), false;
-        let l = h2 || (0, import_path.parse)(o2).root || ".", c3;
-        if (o2 === l) c3 = false;
-        else {
-          let d = e.get(o2);
-          c3 = d !== void 0 ? d : n2((0, import_path.dirname)(o2), l, a2 + 1);
-        }
-        return e.set(o2, c3), c3;
-      };
-      s3.filter = i2 ? (o2, h2) => i2(o2, h2) && n2(mt(o2)) : (o2) => n2(mt(o2));
-    };
-    Mn = (s3) => {
-      let t = new rt(s3), e = s3.file, i2;
-      try {
-        i2 = import_node_fs55.default.openSync(e, "r");
-        let r = import_node_fs55.default.fstatSync(i2), n2 = s3.maxReadSize || 16 * 1024 * 1024;
-        if (r.size < n2) {
-          let o2 = Buffer.allocUnsafe(r.size), h2 = import_node_fs55.default.readSync(i2, o2, 0, r.size, 0);
-          t.end(h2 === o2.byteLength ? o2 : o2.subarray(0, h2));
-        } else {
-          let o2 = 0, h2 = Buffer.allocUnsafe(n2);
-          for (; o2 < r.size; ) {
-            let a2 = import_node_fs55.default.readSync(i2, h2, 0, n2, o2);
-            if (a2 === 0) break;
-            o2 += a2, t.write(h2.subarray(0, a2));
-          }
-          t.end();
-        }
-      } finally {
-        if (typeof i2 == "number") try {
-          import_node_fs55.default.closeSync(i2);
-        } catch {
-        }
-      }
-    };
-    Bn = (s3, t) => {
-      let e = new rt(s3), i2 = s3.maxReadSize || 16 * 1024 * 1024, r = s3.file;
-      return new Promise((o2, h2) => {
-        e.on("error", h2), e.on("end", o2), import_node_fs55.default.stat(r, (a2, l) => {
-          if (a2) h2(a2);
-          else {
-            let c3 = new _t(r, { readSize: i2, size: l.size });
-            c3.on("error", h2), c3.pipe(e);
-          }
-        });
-      });
-    };
-    Ct = K(Mn, Bn, (s3) => new rt(s3), (s3) => new rt(s3), (s3, t) => {
-      t?.length && Qi(s3, t), s3.noResume || vn(s3);
-    });
-    Ji = (s3, t, e) => (s3 &= 4095, e && (s3 = (s3 | 384) & -19), t && (s3 & 256 && (s3 |= 64), s3 & 32 && (s3 |= 8), s3 & 4 && (s3 |= 1)), s3);
-    ({ isAbsolute: zn, parse: qs } = import_node_path50.win32);
-    ce = (s3) => {
-      let t = "", e = qs(s3);
-      for (; zn(s3) || e.root; ) {
-        let i2 = s3.charAt(0) === "/" && s3.slice(0, 4) !== "//?/" ? "/" : e.root;
-        s3 = s3.slice(i2.length), t += i2, e = qs(s3);
-      }
-      return [t, s3];
-    };
-    ei = ["|", "<", ">", "?", ":"];
-    ji = ei.map((s3) => String.fromCodePoint(61440 + Number(s3.codePointAt(0))));
-    Un = new Map(ei.map((s3, t) => [s3, ji[t]]));
-    Hn = new Map(ji.map((s3, t) => [s3, ei[t]]));
-    ts = (s3) => ei.reduce((t, e) => t.split(e).join(Un.get(e)), s3);
-    Qs = (s3) => ji.reduce((t, e) => t.split(e).join(Hn.get(e)), s3);
-    rr = (s3, t) => t ? (s3 = f(s3).replace(/^\.(\/|$)/, ""), mt(t) + "/" + s3) : f(s3);
-    Wn = 16 * 1024 * 1024;
-    tr = /* @__PURE__ */ Symbol("process");
-    er = /* @__PURE__ */ Symbol("file");
-    ir = /* @__PURE__ */ Symbol("directory");
-    is = /* @__PURE__ */ Symbol("symlink");
-    sr = /* @__PURE__ */ Symbol("hardlink");
-    fe = /* @__PURE__ */ Symbol("header");
-    ii = /* @__PURE__ */ Symbol("read");
-    ss = /* @__PURE__ */ Symbol("lstat");
-    si = /* @__PURE__ */ Symbol("onlstat");
-    rs = /* @__PURE__ */ Symbol("onread");
-    ns = /* @__PURE__ */ Symbol("onreadlink");
-    os = /* @__PURE__ */ Symbol("openfile");
-    hs = /* @__PURE__ */ Symbol("onopenfile");
-    pt = /* @__PURE__ */ Symbol("close");
-    ri = /* @__PURE__ */ Symbol("mode");
-    as = /* @__PURE__ */ Symbol("awaitDrain");
-    es = /* @__PURE__ */ Symbol("ondrain");
-    q = /* @__PURE__ */ Symbol("prefix");
-    de = class extends A {
-      path;
-      portable;
-      myuid = process.getuid && process.getuid() || 0;
-      myuser = process.env.USER || "";
-      maxReadSize;
-      linkCache;
-      statCache;
-      preservePaths;
-      cwd;
-      strict;
-      mtime;
-      noPax;
-      noMtime;
-      prefix;
-      fd;
-      blockLen = 0;
-      blockRemain = 0;
-      buf;
-      pos = 0;
-      remain = 0;
-      length = 0;
-      offset = 0;
-      win32;
-      absolute;
-      header;
-      type;
-      linkpath;
-      stat;
-      onWriteEntry;
-      #t = false;
-      constructor(t, e = {}) {
-        let i2 = se(e);
-        super(), this.path = f(t), this.portable = !!i2.portable, this.maxReadSize = i2.maxReadSize || Wn, this.linkCache = i2.linkCache || /* @__PURE__ */ new Map(), this.statCache = i2.statCache || /* @__PURE__ */ new Map(), this.preservePaths = !!i2.preservePaths, this.cwd = f(i2.cwd || process.cwd()), this.strict = !!i2.strict, this.noPax = !!i2.noPax, this.noMtime = !!i2.noMtime, this.mtime = i2.mtime, this.prefix = i2.prefix ? f(i2.prefix) : void 0, this.onWriteEntry = i2.onWriteEntry, typeof i2.onwarn == "function" && this.on("warn", i2.onwarn);
-        let r = false;
-        if (!this.preservePaths) {
-          let [o2, h2] = ce(this.path);
-          o2 && typeof h2 == "string" && (this.path = h2, r = o2);
-        }
-        this.win32 = !!i2.win32 || process.platform === "win32", this.win32 && (this.path = Qs(this.path.replaceAll(/\\/g, "/")), t = t.replaceAll(/\\/g, "/")), this.absolute = f(i2.absolute || import_path2.default.resolve(this.cwd, t)), this.path === "" && (this.path = "./"), r && this.warn("TAR_ENTRY_INFO", `stripping ${r} from absolute path`, { entry: this, path: r + this.path });
-        let n2 = this.statCache.get(this.absolute);
-        n2 ? this[si](n2) : this[ss]();
-      }
-      warn(t, e, i2 = {}) {
-        return Dt(this, t, e, i2);
-      }
-      emit(t, ...e) {
-        return t === "error" && (this.#t = true), super.emit(t, ...e);
-      }
-      [ss]() {
-        import_fs3.default.lstat(this.absolute, (t, e) => {
-          if (t) return this.emit("error", t);
-          this[si](e);
-        });
-      }
-      [si](t) {
-        this.statCache.set(this.absolute, t), this.stat = t, t.isFile() || (t.size = 0), this.type = Gn(t), this.emit("stat", t), this[tr]();
-      }
-      [tr]() {
-        switch (this.type) {
-          case "File":
-            return this[er]();
-          case "Directory":
-            return this[ir]();
-          case "SymbolicLink":
-            return this[is]();
-          default:
-            return this.end();
-        }
-      }
-      [ri](t) {
-        return Ji(t, this.type === "Directory", this.portable);
-      }
-      [q](t) {
-        return rr(t, this.prefix);
-      }
-      [fe]() {
-        if (!this.stat) throw new Error("cannot write header before stat");
-        this.type === "Directory" && this.portable && (this.noMtime = true), this.onWriteEntry?.(this), this.header = new F({ path: this[q](this.path), linkpath: this.type === "Link" && this.linkpath !== void 0 ? this[q](this.linkpath) : this.linkpath, mode: this[ri](this.stat.mode), uid: this.portable ? void 0 : this.stat.uid, gid: this.portable ? void 0 : this.stat.gid, size: this.stat.size, mtime: this.noMtime ? void 0 : this.mtime || this.stat.mtime, type: this.type === "Unsupported" ? void 0 : this.type, uname: this.portable ? void 0 : this.stat.uid === this.myuid ? this.myuser : "", atime: this.portable ? void 0 : this.stat.atime, ctime: this.portable ? void 0 : this.stat.ctime }), this.header.encode() && !this.noPax && super.write(new ft({ atime: this.portable ? void 0 : this.header.atime, ctime: this.portable ? void 0 : this.header.ctime, gid: this.portable ? void 0 : this.header.gid, mtime: this.noMtime ? void 0 : this.mtime || this.header.mtime, path: this[q](this.path), linkpath: this.type === "Link" && this.linkpath !== void 0 ? this[q](this.linkpath) : this.linkpath, size: this.header.size, uid: this.portable ? void 0 : this.header.uid, uname: this.portable ? void 0 : this.header.uname, dev: this.portable ? void 0 : this.stat.dev, ino: this.portable ? void 0 : this.stat.ino, nlink: this.portable ? void 0 : this.stat.nlink }).encode());
-        let t = this.header?.block;
-        if (!t) throw new Error("failed to encode header");
-        super.write(t);
-      }
-      [ir]() {
-        if (!this.stat) throw new Error("cannot create directory entry without stat");
-        this.path.slice(-1) !== "/" && (this.path += "/"), this.stat.size = 0, this[fe](), this.end();
-      }
-      [is]() {
-        import_fs3.default.readlink(this.absolute, (t, e) => {
-          if (t) return this.emit("error", t);
-          this[ns](e);
-        });
-      }
-      [ns](t) {
-        this.linkpath = f(t), this[fe](), this.end();
-      }
-      [sr](t) {
-        if (!this.stat) throw new Error("cannot create link entry without stat");
-        this.type = "Link", this.linkpath = f(import_path2.default.relative(this.cwd, t)), this.stat.size = 0, this[fe](), this.end();
-      }
-      [er]() {
-        if (!this.stat) throw new Error("cannot create file entry without stat");
-        if (this.stat.nlink > 1) {
-          let t = `${this.stat.dev}:${this.stat.ino}`, e = this.linkCache.get(t);
-          if (e?.indexOf(this.cwd) === 0) return this[sr](e);
-          this.linkCache.set(t, this.absolute);
-        }
-        if (this[fe](), this.stat.size === 0) return this.end();
-        this[os]();
-      }
-      [os]() {
-        import_fs3.default.open(this.absolute, "r", (t, e) => {
-          if (t) return this.emit("error", t);
-          this[hs](e);
-        });
-      }
-      [hs](t) {
-        if (this.fd = t, this.#t) return this[pt]();
-        if (!this.stat) throw new Error("should stat before calling onopenfile");
-        this.blockLen = 512 * Math.ceil(this.stat.size / 512), this.blockRemain = this.blockLen;
-        let e = Math.min(this.blockLen, this.maxReadSize);
-        this.buf = Buffer.allocUnsafe(e), this.offset = 0, this.pos = 0, this.remain = this.stat.size, this.length = this.buf.length, this[ii]();
-      }
-      [ii]() {
-        let { fd: t, buf: e, offset: i2, length: r, pos: n2 } = this;
-        if (t === void 0 || e === void 0) throw new Error("cannot read file without first opening");
-        import_fs3.default.read(t, e, i2, r, n2, (o2, h2) => {
-          if (o2) return this[pt](() => this.emit("error", o2));
-          this[rs](h2);
-        });
-      }
-      [pt](t = () => {
-      }) {
-        this.fd !== void 0 && import_fs3.default.close(this.fd, t);
-      }
-      [rs](t) {
-        if (t <= 0 && this.remain > 0) {
-          let r = Object.assign(new Error("encountered unexpected EOF"), { path: this.absolute, syscall: "read", code: "EOF" });
-          return this[pt](() => this.emit("error", r));
-        }
-        if (t > this.remain) {
-          let r = Object.assign(new Error("did not encounter expected EOF"), { path: this.absolute, syscall: "read", code: "EOF" });
-          return this[pt](() => this.emit("error", r));
-        }
-        if (!this.buf) throw new Error("should have created buffer prior to reading");
-        if (t === this.remain) for (let r = t; r < this.length && t < this.blockRemain; r++) this.buf[r + this.offset] = 0, t++, this.remain++;
-        let e = this.offset === 0 && t === this.buf.length ? this.buf : this.buf.subarray(this.offset, this.offset + t);
-        this.write(e) ? this[es]() : this[as](() => this[es]());
-      }
-      [as](t) {
-        this.once("drain", t);
-      }
-      write(t, e, i2) {
-        if (typeof e == "function" && (i2 = e, e = void 0), typeof t == "string" && (t = Buffer.from(t, typeof e == "string" ? e : "utf8")), this.blockRemain < t.length) {
-          let r = Object.assign(new Error("writing more data than expected"), { path: this.absolute });
-          return this.emit("error", r);
-        }
-        return this.remain -= t.length, this.blockRemain -= t.length, this.pos += t.length, this.offset += t.length, super.write(t, null, i2);
-      }
-      [es]() {
-        if (!this.remain) return this.blockRemain && super.write(Buffer.alloc(this.blockRemain)), this[pt]((t) => t ? this.emit("error", t) : this.end());
-        if (!this.buf) throw new Error("buffer lost somehow in ONDRAIN");
-        this.offset >= this.length && (this.buf = Buffer.allocUnsafe(Math.min(this.blockRemain, this.buf.length)), this.offset = 0), this.length = this.buf.length - this.offset, this[ii]();
-      }
-    };
-    ni = class extends de {
-      sync = true;
-      [ss]() {
-        this[si](import_fs3.default.lstatSync(this.absolute));
-      }
-      [is]() {
-        this[ns](import_fs3.default.readlinkSync(this.absolute));
-      }
-      [os]() {
-        this[hs](import_fs3.default.openSync(this.absolute, "r"));
-      }
-      [ii]() {
-        let t = true;
-        try {
-          let { fd: e, buf: i2, offset: r, length: n2, pos: o2 } = this;
-          if (e === void 0 || i2 === void 0) throw new Error("fd and buf must be set in READ method");
-          let h2 = import_fs3.default.readSync(e, i2, r, n2, o2);
-          this[rs](h2), t = false;
-        } finally {
-          if (t) try {
-            this[pt](() => {
-            });
-          } catch {
-          }
-        }
-      }
-      [as](t) {
-        t();
-      }
-      [pt](t = () => {
-      }) {
-        this.fd !== void 0 && import_fs3.default.closeSync(this.fd), t();
-      }
-    };
-    oi = class extends A {
-      blockLen = 0;
-      blockRemain = 0;
-      buf = 0;
-      pos = 0;
-      remain = 0;
-      length = 0;
-      preservePaths;
-      portable;
-      strict;
-      noPax;
-      noMtime;
-      readEntry;
-      type;
-      prefix;
-      path;
-      mode;
-      uid;
-      gid;
-      uname;
-      gname;
-      header;
-      mtime;
-      atime;
-      ctime;
-      linkpath;
-      size;
-      onWriteEntry;
-      warn(t, e, i2 = {}) {
-        return Dt(this, t, e, i2);
-      }
-      constructor(t, e = {}) {
-        let i2 = se(e);
-        super(), this.preservePaths = !!i2.preservePaths, this.portable = !!i2.portable, this.strict = !!i2.strict, this.noPax = !!i2.noPax, this.noMtime = !!i2.noMtime, this.onWriteEntry = i2.onWriteEntry, this.readEntry = t;
-        let { type: r } = t;
-        if (r === "Unsupported") throw new Error("writing entry that should be ignored");
-        this.type = r, this.type === "Directory" && this.portable && (this.noMtime = true), this.prefix = i2.prefix, this.path = f(t.path), this.mode = t.mode !== void 0 ? this[ri](t.mode) : void 0, this.uid = this.portable ? void 0 : t.uid, this.gid = this.portable ? void 0 : t.gid, this.uname = this.portable ? void 0 : t.uname, this.gname = this.portable ? void 0 : t.gname, this.size = t.size, this.mtime = this.noMtime ? void 0 : i2.mtime || t.mtime, this.atime = this.portable ? void 0 : t.atime, this.ctime = this.portable ? void 0 : t.ctime, this.linkpath = t.linkpath !== void 0 ? f(t.linkpath) : void 0, typeof i2.onwarn == "function" && this.on("warn", i2.onwarn);
-        let n2 = false;
-        if (!this.preservePaths) {
-          let [h2, a2] = ce(this.path);
-          h2 && typeof a2 == "string" && (this.path = a2, n2 = h2);
-        }
-        this.remain = t.size, this.blockRemain = t.startBlockSize, this.onWriteEntry?.(this), this.header = new F({ path: this[q](this.path), linkpath: this.type === "Link" && this.linkpath !== void 0 ? this[q](this.linkpath) : this.linkpath, mode: this.mode, uid: this.portable ? void 0 : this.uid, gid: this.portable ? void 0 : this.gid, size: this.size, mtime: this.noMtime ? void 0 : this.mtime, type: this.type, uname: this.portable ? void 0 : this.uname, atime: this.portable ? void 0 : this.atime, ctime: this.portable ? void 0 : this.ctime }), n2 && this.warn("TAR_ENTRY_INFO", `stripping ${n2} from absolute path`, { entry: this, path: n2 + this.path }), this.header.encode() && !this.noPax && super.write(new ft({ atime: this.portable ? void 0 : this.atime, ctime: this.portable ? void 0 : this.ctime, gid: this.portable ? void 0 : this.gid, mtime: this.noMtime ? void 0 : this.mtime, path: this[q](this.path), linkpath: this.type === "Link" && this.linkpath !== void 0 ? this[q](this.linkpath) : this.linkpath, size: this.size, uid: this.portable ? void 0 : this.uid, uname: this.portable ? void 0 : this.uname, dev: this.portable ? void 0 : this.readEntry.dev, ino: this.portable ? void 0 : this.readEntry.ino, nlink: this.portable ? void 0 : this.readEntry.nlink }).encode());
-        let o2 = this.header?.block;
-        if (!o2) throw new Error("failed to encode header");
-        super.write(o2), t.pipe(this);
-      }
-      [q](t) {
-        return rr(t, this.prefix);
-      }
-      [ri](t) {
-        return Ji(t, this.type === "Directory", this.portable);
-      }
-      write(t, e, i2) {
-        typeof e == "function" && (i2 = e, e = void 0), typeof t == "string" && (t = Buffer.from(t, typeof e == "string" ? e : "utf8"));
-        let r = t.length;
-        if (r > this.blockRemain) throw new Error("writing more to entry than is appropriate");
-        return this.blockRemain -= r, super.write(t, i2);
-      }
-      end(t, e, i2) {
-        return this.blockRemain && super.write(Buffer.alloc(this.blockRemain)), typeof t == "function" && (i2 = t, e = void 0, t = void 0), typeof e == "function" && (i2 = e, e = void 0), typeof t == "string" && (t = Buffer.from(t, e ?? "utf8")), i2 && this.once("finish", i2), t ? super.end(t, i2) : super.end(i2), this;
-      }
-    };
-    Gn = (s3) => s3.isFile() ? "File" : s3.isDirectory() ? "Directory" : s3.isSymbolicLink() ? "SymbolicLink" : "Unsupported";
-    hi = class s2 {
-      tail;
-      head;
-      length = 0;
-      static create(t = []) {
-        return new s2(t);
-      }
-      constructor(t = []) {
-        for (let e of t) this.push(e);
-      }
-      *[Symbol.iterator]() {
-        for (let t = this.head; t; t = t.next) yield t.value;
-      }
-      removeNode(t) {
-        if (t.list !== this) throw new Error("removing node which does not belong to this list");
-        let e = t.next, i2 = t.prev;
-        return e && (e.prev = i2), i2 && (i2.next = e), t === this.head && (this.head = e), t === this.tail && (this.tail = i2), this.length--, t.next = void 0, t.prev = void 0, t.list = void 0, e;
-      }
-      unshiftNode(t) {
-        if (t === this.head) return;
-        t.list && t.list.removeNode(t);
-        let e = this.head;
-        t.list = this, t.next = e, e && (e.prev = t), this.head = t, this.tail || (this.tail = t), this.length++;
-      }
-      pushNode(t) {
-        if (t === this.tail) return;
-        t.list && t.list.removeNode(t);
-        let e = this.tail;
-        t.list = this, t.prev = e, e && (e.next = t), this.tail = t, this.head || (this.head = t), this.length++;
-      }
-      push(...t) {
-        for (let e = 0, i2 = t.length; e < i2; e++) Yn(this, t[e]);
-        return this.length;
-      }
-      unshift(...t) {
-        for (var e = 0, i2 = t.length; e < i2; e++) Kn(this, t[e]);
-        return this.length;
-      }
-      pop() {
-        if (!this.tail) return;
-        let t = this.tail.value, e = this.tail;
-        return this.tail = this.tail.prev, this.tail ? this.tail.next = void 0 : this.head = void 0, e.list = void 0, this.length--, t;
-      }
-      shift() {
-        if (!this.head) return;
-        let t = this.head.value, e = this.head;
-        return this.head = this.head.next, this.head ? this.head.prev = void 0 : this.tail = void 0, e.list = void 0, this.length--, t;
-      }
-      forEach(t, e) {
-        e = e || this;
-        for (let i2 = this.head, r = 0; i2; r++) t.call(e, i2.value, r, this), i2 = i2.next;
-      }
-      forEachReverse(t, e) {
-        e = e || this;
-        for (let i2 = this.tail, r = this.length - 1; i2; r--) t.call(e, i2.value, r, this), i2 = i2.prev;
-      }
-      get(t) {
-        let e = 0, i2 = this.head;
-        for (; i2 && e < t; e++) i2 = i2.next;
-        if (e === t && i2) return i2.value;
-      }
-      getReverse(t) {
-        let e = 0, i2 = this.tail;
-        for (; i2 && e < t; e++) i2 = i2.prev;
-        if (e === t && i2) return i2.value;
-      }
-      map(t, e) {
-        e = e || this;
-        let i2 = new s2();
-        for (let r = this.head; r; ) i2.push(t.call(e, r.value, this)), r = r.next;
-        return i2;
-      }
-      mapReverse(t, e) {
-        e = e || this;
-        var i2 = new s2();
-        for (let r = this.tail; r; ) i2.push(t.call(e, r.value, this)), r = r.prev;
-        return i2;
-      }
-      reduce(t, e) {
-        let i2, r = this.head;
-        if (arguments.length > 1) i2 = e;
-        else if (this.head) r = this.head.next, i2 = this.head.value;
-        else throw new TypeError("Reduce of empty list with no initial value");
-        for (var n2 = 0; r; n2++) i2 = t(i2, r.value, n2), r = r.next;
-        return i2;
-      }
-      reduceReverse(t, e) {
-        let i2, r = this.tail;
-        if (arguments.length > 1) i2 = e;
-        else if (this.tail) r = this.tail.prev, i2 = this.tail.value;
-        else throw new TypeError("Reduce of empty list with no initial value");
-        for (let n2 = this.length - 1; r; n2--) i2 = t(i2, r.value, n2), r = r.prev;
-        return i2;
-      }
-      toArray() {
-        let t = new Array(this.length);
-        for (let e = 0, i2 = this.head; i2; e++) t[e] = i2.value, i2 = i2.next;
-        return t;
-      }
-      toArrayReverse() {
-        let t = new Array(this.length);
-        for (let e = 0, i2 = this.tail; i2; e++) t[e] = i2.value, i2 = i2.prev;
-        return t;
-      }
-      slice(t = 0, e = this.length) {
-        e < 0 && (e += this.length), t < 0 && (t += this.length);
-        let i2 = new s2();
-        if (e < t || e < 0) return i2;
-        t < 0 && (t = 0), e > this.length && (e = this.length);
-        let r = this.head, n2 = 0;
-        for (n2 = 0; r && n2 < t; n2++) r = r.next;
-        for (; r && n2 < e; n2++, r = r.next) i2.push(r.value);
-        return i2;
-      }
-      sliceReverse(t = 0, e = this.length) {
-        e < 0 && (e += this.length), t < 0 && (t += this.length);
-        let i2 = new s2();
-        if (e < t || e < 0) return i2;
-        t < 0 && (t = 0), e > this.length && (e = this.length);
-        let r = this.length, n2 = this.tail;
-        for (; n2 && r > e; r--) n2 = n2.prev;
-        for (; n2 && r > t; r--, n2 = n2.prev) i2.push(n2.value);
-        return i2;
-      }
-      splice(t, e = 0, ...i2) {
-        t > this.length && (t = this.length - 1), t < 0 && (t = this.length + t);
-        let r = this.head;
-        for (let o2 = 0; r && o2 < t; o2++) r = r.next;
-        let n2 = [];
-        for (let o2 = 0; r && o2 < e; o2++) n2.push(r.value), r = this.removeNode(r);
-        r ? r !== this.tail && (r = r.prev) : r = this.tail;
-        for (let o2 of i2) r = Zn(this, r, o2);
-        return n2;
-      }
-      reverse() {
-        let t = this.head, e = this.tail;
-        for (let i2 = t; i2; i2 = i2.prev) {
-          let r = i2.prev;
-          i2.prev = i2.next, i2.next = r;
-        }
-        return this.head = e, this.tail = t, this;
-      }
-    };
-    ue = class {
-      list;
-      next;
-      prev;
-      value;
-      constructor(t, e, i2, r) {
-        this.list = r, this.value = t, e ? (e.next = this, this.prev = e) : this.prev = void 0, i2 ? (i2.prev = this, this.next = i2) : this.next = void 0;
-      }
-    };
-    pi = class {
-      path;
-      absolute;
-      entry;
-      stat;
-      readdir;
-      pending = false;
-      pendingLink = false;
-      ignore = false;
-      piped = false;
-      constructor(t, e) {
-        this.path = t || "./", this.absolute = e;
-      }
-    };
-    nr = Buffer.alloc(1024);
-    li = /* @__PURE__ */ Symbol("onStat");
-    me = /* @__PURE__ */ Symbol("ended");
-    W = /* @__PURE__ */ Symbol("queue");
-    pe = /* @__PURE__ */ Symbol("pendingLinks");
-    Et = /* @__PURE__ */ Symbol("current");
-    Ft = /* @__PURE__ */ Symbol("process");
-    Ee = /* @__PURE__ */ Symbol("processing");
-    ai = /* @__PURE__ */ Symbol("processJob");
-    G = /* @__PURE__ */ Symbol("jobs");
-    ls = /* @__PURE__ */ Symbol("jobDone");
-    ci = /* @__PURE__ */ Symbol("addFSEntry");
-    or = /* @__PURE__ */ Symbol("addTarEntry");
-    ds = /* @__PURE__ */ Symbol("stat");
-    us = /* @__PURE__ */ Symbol("readdir");
-    fi = /* @__PURE__ */ Symbol("onreaddir");
-    di = /* @__PURE__ */ Symbol("pipe");
-    hr = /* @__PURE__ */ Symbol("entry");
-    cs = /* @__PURE__ */ Symbol("entryOpt");
-    ui = /* @__PURE__ */ Symbol("writeEntryClass");
-    lr = /* @__PURE__ */ Symbol("write");
-    fs = /* @__PURE__ */ Symbol("ondrain");
-    wt = class extends A {
-      sync = false;
-      opt;
-      cwd;
-      maxReadSize;
-      preservePaths;
-      strict;
-      noPax;
-      prefix;
-      linkCache;
-      statCache;
-      file;
-      portable;
-      zip;
-      readdirCache;
-      noDirRecurse;
-      follow;
-      noMtime;
-      mtime;
-      filter;
-      jobs;
-      [ui];
-      onWriteEntry;
-      [W];
-      [pe] = /* @__PURE__ */ new Map();
-      [G] = 0;
-      [Ee] = false;
-      [me] = false;
-      constructor(t = {}) {
-        if (super(), this.opt = t, this.file = t.file || "", this.cwd = t.cwd || process.cwd(), this.maxReadSize = t.maxReadSize, this.preservePaths = !!t.preservePaths, this.strict = !!t.strict, this.noPax = !!t.noPax, this.prefix = f(t.prefix || ""), this.linkCache = t.linkCache || /* @__PURE__ */ new Map(), this.statCache = t.statCache || /* @__PURE__ */ new Map(), this.readdirCache = t.readdirCache || /* @__PURE__ */ new Map(), this.onWriteEntry = t.onWriteEntry, this[ui] = de, typeof t.onwarn == "function" && this.on("warn", t.onwarn), this.portable = !!t.portable, t.gzip || t.brotli || t.zstd) {
-          if ((t.gzip ? 1 : 0) + (t.brotli ? 1 : 0) + (t.zstd ? 1 : 0) > 1) throw new TypeError("gzip, brotli, zstd are mutually exclusive");
-          if (t.gzip && (typeof t.gzip != "object" && (t.gzip = {}), this.portable && (t.gzip.portable = true), this.zip = new ze(t.gzip)), t.brotli && (typeof t.brotli != "object" && (t.brotli = {}), this.zip = new We(t.brotli)), t.zstd && (typeof t.zstd != "object" && (t.zstd = {}), this.zip = new Ye(t.zstd)), !this.zip) throw new Error("impossible");
-          let e = this.zip;
-          e.on("data", (i2) => super.write(i2)), e.on("end", () => super.end()), e.on("drain", () => this[fs]()), this.on("resume", () => e.resume());
-        } else this.on("drain", this[fs]);
-        this.noDirRecurse = !!t.noDirRecurse, this.follow = !!t.follow, this.noMtime = !!t.noMtime, t.mtime && (this.mtime = t.mtime), this.filter = typeof t.filter == "function" ? t.filter : () => true, this[W] = new hi(), this[G] = 0, this.jobs = Number(t.jobs) || 4, this[Ee] = false, this[me] = false;
-      }
-      [lr](t) {
-        return super.write(t);
-      }
-      add(t) {
-        return this.write(t), this;
-      }
-      end(t, e, i2) {
-        return typeof t == "function" && (i2 = t, t = void 0), typeof e == "function" && (i2 = e, e = void 0), t && this.add(t), this[me] = true, this[Ft](), i2 && i2(), this;
-      }
-      write(t) {
-        if (this[me]) throw new Error("write after end");
-        return typeof t == "string" ? this[ci](t) : this[or](t), this.flowing;
-      }
-      [or](t) {
-        let e = f(import_path3.default.resolve(this.cwd, t.path));
-        if (!this.filter(t.path, t)) t.resume();
-        else {
-          let i2 = new pi(t.path, e);
-          i2.entry = new oi(t, this[cs](i2)), i2.entry.on("end", () => this[ls](i2)), this[G] += 1, this[W].push(i2);
-        }
-        this[Ft]();
-      }
-      [ci](t) {
-        let e = f(import_path3.default.resolve(this.cwd, t));
-        this[W].push(new pi(t, e)), this[Ft]();
-      }
-      [ds](t) {
-        t.pending = true, this[G] += 1;
-        let e = this.follow ? "stat" : "lstat";
-        import_fs2.default[e](t.absolute, (i2, r) => {
-          t.pending = false, this[G] -= 1, i2 ? this.emit("error", i2) : this[li](t, r);
-        });
-      }
-      [li](t, e) {
-        if (this.statCache.set(t.absolute, e), t.stat = e, !this.filter(t.path, e)) t.ignore = true;
-        else if (e.isFile() && e.nlink > 1 && !this.linkCache.get(`${e.dev}:${e.ino}`) && !this.sync) if (t === this[Et]) this[ai](t);
-        else {
-          let i2 = `${e.dev}:${e.ino}`, r = this[pe].get(i2);
-          r ? r.push(t) : this[pe].set(i2, [t]), t.pendingLink = true, t.pending = true;
-        }
-        this[Ft]();
-      }
-      [us](t) {
-        t.pending = true, this[G] += 1, import_fs2.default.readdir(t.absolute, (e, i2) => {
-          if (t.pending = false, this[G] -= 1, e) return this.emit("error", e);
-          this[fi](t, i2);
-        });
-      }
-      [fi](t, e) {
-        this.readdirCache.set(t.absolute, e), t.readdir = e, this[Ft]();
-      }
-      [Ft]() {
-        if (!this[Ee]) {
-          this[Ee] = true;
-          for (let t = this[W].head; t && this[G] < this.jobs; t = t.next) if (this[ai](t.value), t.value.ignore) {
-            let e = t.next;
-            this[W].removeNode(t), t.next = e;
-          }
-          this[Ee] = false, this[me] && this[W].length === 0 && this[G] === 0 && (this.zip ? this.zip.end(nr) : (super.write(nr), super.end()));
-        }
-      }
-      get [Et]() {
-        return this[W] && this[W].head && this[W].head.value;
-      }
-      [ls](t) {
-        this[W].shift(), this[G] -= 1;
-        let { stat: e } = t;
-        if (e && e.isFile() && e.nlink > 1) {
-          let i2 = `${e.dev}:${e.ino}`, r = this[pe].get(i2);
-          if (r) {
-            this[pe].delete(i2);
-            for (let n2 of r) n2.pending = false, this[ai](n2);
-          }
-        }
-        this[Ft]();
-      }
-      [ai](t) {
-        if (t.pending && t.pendingLink && t === this[Et] && (t.pending = false, t.pendingLink = false), !t.pending) {
-          if (t.entry) {
-            t === this[Et] && !t.piped && this[di](t);
-            return;
-          }
-          if (!t.stat) {
-            let e = this.statCache.get(t.absolute);
-            e ? this[li](t, e) : this[ds](t);
-          }
-          if (t.stat && !t.ignore) {
-            if (!this.noDirRecurse && t.stat.isDirectory() && !t.readdir) {
-              let e = this.readdirCache.get(t.absolute);
-              if (e ? this[fi](t, e) : this[us](t), !t.readdir) return;
-            }
-            if (t.entry = this[hr](t), !t.entry) {
-              t.ignore = true;
-              return;
-            }
-            t === this[Et] && !t.piped && this[di](t);
-          }
-        }
-      }
-      [cs](t) {
-        return { onwarn: (e, i2, r) => this.warn(e, i2, r), noPax: this.noPax, cwd: this.cwd, absolute: t.absolute, preservePaths: this.preservePaths, maxReadSize: this.maxReadSize, strict: this.strict, portable: this.portable, linkCache: this.linkCache, statCache: this.statCache, noMtime: this.noMtime, mtime: this.mtime, prefix: this.prefix, onWriteEntry: this.onWriteEntry };
-      }
-      [hr](t) {
-        this[G] += 1;
-        try {
-          return new this[ui](t.path, this[cs](t)).on("end", () => this[ls](t)).on("error", (i2) => this.emit("error", i2));
-        } catch (e) {
-          this.emit("error", e);
-        }
-      }
-      [fs]() {
-        this[Et] && this[Et].entry && this[Et].entry.resume();
-      }
-      [di](t) {
-        t.piped = true, t.readdir && t.readdir.forEach((r) => {
-          let n2 = t.path, o2 = n2 === "./" ? "" : n2.replace(/\/*$/, "/");
-          this[ci](o2 + r);
-        });
-        let e = t.entry, i2 = this.zip;
-        if (!e) throw new Error("cannot pipe without source");
-        i2 ? e.on("data", (r) => {
-          i2.write(r) || e.pause();
-        }) : e.on("data", (r) => {
-          super.write(r) || e.pause();
-        });
-      }
-      pause() {
-        return this.zip && this.zip.pause(), super.pause();
-      }
-      warn(t, e, i2 = {}) {
-        Dt(this, t, e, i2);
-      }
-    };
-    kt = class extends wt {
-      sync = true;
-      constructor(t) {
-        super(t), this[ui] = ni;
-      }
-      pause() {
-      }
-      resume() {
-      }
-      [ds](t) {
-        let e = this.follow ? "statSync" : "lstatSync";
-        this[li](t, import_fs2.default[e](t.absolute));
-      }
-      [us](t) {
-        this[fi](t, import_fs2.default.readdirSync(t.absolute));
-      }
-      [di](t) {
-        let e = t.entry, i2 = this.zip;
-        if (t.readdir && t.readdir.forEach((r) => {
-          let n2 = t.path, o2 = n2 === "./" ? "" : n2.replace(/\/*$/, "/");
-          this[ci](o2 + r);
-        }), !e) throw new Error("Cannot pipe without source");
-        i2 ? e.on("data", (r) => {
-          i2.write(r);
-        }) : e.on("data", (r) => {
-          super[lr](r);
-        });
-      }
-    };
-    Vn = (s3, t) => {
-      let e = new kt(s3), i2 = new Wt(s3.file, { mode: s3.mode || 438 });
-      e.pipe(i2), fr(e, t);
-    };
-    $n = (s3, t) => {
-      let e = new wt(s3), i2 = new et(s3.file, { mode: s3.mode || 438 });
-      e.pipe(i2);
-      let r = new Promise((n2, o2) => {
-        i2.on("error", o2), i2.on("close", n2), e.on("error", o2);
-      });
-      return dr(e, t).catch((n2) => e.emit("error", n2)), r;
-    };
-    fr = (s3, t) => {
-      t.forEach((e) => {
-        e.charAt(0) === "@" ? Ct({ file: import_node_path47.default.resolve(s3.cwd, e.slice(1)), sync: true, noResume: true, onReadEntry: (i2) => s3.add(i2) }) : s3.add(e);
-      }), s3.end();
-    };
-    dr = async (s3, t) => {
-      for (let e of t) e.charAt(0) === "@" ? await Ct({ file: import_node_path47.default.resolve(String(s3.cwd), e.slice(1)), noResume: true, onReadEntry: (i2) => {
-        s3.add(i2);
-      } }) : s3.add(e);
-      s3.end();
-    };
-    Xn = (s3, t) => {
-      let e = new kt(s3);
-      return fr(e, t), e;
-    };
-    qn = (s3, t) => {
-      let e = new wt(s3);
-      return dr(e, t).catch((i2) => e.emit("error", i2)), e;
-    };
-    Qn = K(Vn, $n, Xn, qn, (s3, t) => {
-      if (!t?.length) throw new TypeError("no paths specified to add to archive");
-    });
-    Jn = process.env.__FAKE_PLATFORM__ || process.platform;
-    Er = Jn === "win32";
-    ({ O_CREAT: wr, O_NOFOLLOW: ur, O_TRUNC: Sr, O_WRONLY: yr } = import_fs4.default.constants);
-    Rr = Number(process.env.__FAKE_FS_O_FILENAME__) || import_fs4.default.constants.UV_FS_O_FILEMAP || 0;
-    jn = Er && !!Rr;
-    to = 512 * 1024;
-    eo = Rr | Sr | wr | yr;
-    mr = !Er && typeof ur == "number" ? ur | Sr | wr | yr : null;
-    ms = mr !== null ? () => mr : jn ? (s3) => s3 < to ? eo : "w" : () => "w";
-    ps = (s3, t, e) => {
-      try {
-        return import_node_fs58.default.lchownSync(s3, t, e);
-      } catch (i2) {
-        if (i2?.code !== "ENOENT") throw i2;
-      }
-    };
-    Ei = (s3, t, e, i2) => {
-      import_node_fs58.default.lchown(s3, t, e, (r) => {
-        i2(r && r?.code !== "ENOENT" ? r : null);
-      });
-    };
-    io = (s3, t, e, i2, r) => {
-      if (t.isDirectory()) Es(import_node_path52.default.resolve(s3, t.name), e, i2, (n2) => {
-        if (n2) return r(n2);
-        let o2 = import_node_path52.default.resolve(s3, t.name);
-        Ei(o2, e, i2, r);
-      });
-      else {
-        let n2 = import_node_path52.default.resolve(s3, t.name);
-        Ei(n2, e, i2, r);
-      }
-    };
-    Es = (s3, t, e, i2) => {
-      import_node_fs58.default.readdir(s3, { withFileTypes: true }, (r, n2) => {
-        if (r) {
-          if (r.code === "ENOENT") return i2();
-          if (r.code !== "ENOTDIR" && r.code !== "ENOTSUP") return i2(r);
-        }
-        if (r || !n2.length) return Ei(s3, t, e, i2);
-        let o2 = n2.length, h2 = null, a2 = (l) => {
-          if (!h2) {
-            if (l) return i2(h2 = l);
-            if (--o2 === 0) return Ei(s3, t, e, i2);
-          }
-        };
-        for (let l of n2) io(s3, l, t, e, a2);
-      });
-    };
-    so = (s3, t, e, i2) => {
-      t.isDirectory() && ws(import_node_path52.default.resolve(s3, t.name), e, i2), ps(import_node_path52.default.resolve(s3, t.name), e, i2);
-    };
-    ws = (s3, t, e) => {
-      let i2;
-      try {
-        i2 = import_node_fs58.default.readdirSync(s3, { withFileTypes: true });
-      } catch (r) {
-        let n2 = r;
-        if (n2?.code === "ENOENT") return;
-        if (n2?.code === "ENOTDIR" || n2?.code === "ENOTSUP") return ps(s3, t, e);
-        throw n2;
-      }
-      for (let r of i2) so(s3, r, t, e);
-      return ps(s3, t, e);
-    };
-    Se = class extends Error {
-      path;
-      code;
-      syscall = "chdir";
-      constructor(t, e) {
-        super(`${e}: Cannot cd into '${t}'`), this.path = t, this.code = e;
-      }
-      get name() {
-        return "CwdError";
-      }
-    };
-    St = class extends Error {
-      path;
-      symlink;
-      syscall = "symlink";
-      code = "TAR_SYMLINK_ERROR";
-      constructor(t, e) {
-        super("TAR_SYMLINK_ERROR: Cannot extract through symbolic link"), this.symlink = t, this.path = e;
-      }
-      get name() {
-        return "SymlinkError";
-      }
-    };
-    no = (s3, t) => {
-      import_node_fs59.default.stat(s3, (e, i2) => {
-        (e || !i2.isDirectory()) && (e = new Se(s3, e?.code || "ENOTDIR")), t(e);
-      });
-    };
-    gr = (s3, t, e) => {
-      s3 = f(s3);
-      let i2 = t.umask ?? 18, r = t.mode | 448, n2 = (r & i2) !== 0, o2 = t.uid, h2 = t.gid, a2 = typeof o2 == "number" && typeof h2 == "number" && (o2 !== t.processUid || h2 !== t.processGid), l = t.preserve, c3 = t.unlink, d = f(t.cwd), y = (E, x) => {
-        E ? e(E) : x && a2 ? Es(x, o2, h2, (Le) => y(Le)) : n2 ? import_node_fs59.default.chmod(s3, r, e) : e();
-      };
-      if (s3 === d) return no(s3, y);
-      if (l) return import_promises15.default.mkdir(s3, { mode: r, recursive: true }).then((E) => y(null, E ?? void 0), y);
-      let D = f(import_node_path53.default.relative(d, s3)).split("/");
-      Ss(d, D, r, c3, d, void 0, y);
-    };
-    Ss = (s3, t, e, i2, r, n2, o2) => {
-      if (t.length === 0) return o2(null, n2);
-      let h2 = t.shift(), a2 = f(import_node_path53.default.resolve(s3 + "/" + h2));
-      import_node_fs59.default.mkdir(a2, e, br(a2, t, e, i2, r, n2, o2));
-    };
-    br = (s3, t, e, i2, r, n2, o2) => (h2) => {
-      h2 ? import_node_fs59.default.lstat(s3, (a2, l) => {
-        if (a2) a2.path = a2.path && f(a2.path), o2(a2);
-        else if (l.isDirectory()) Ss(s3, t, e, i2, r, n2, o2);
-        else if (i2) import_node_fs59.default.unlink(s3, (c3) => {
-          if (c3) return o2(c3);
-          import_node_fs59.default.mkdir(s3, e, br(s3, t, e, i2, r, n2, o2));
-        });
-        else {
-          if (l.isSymbolicLink()) return o2(new St(s3, s3 + "/" + t.join("/")));
-          o2(h2);
-        }
-      }) : (n2 = n2 || s3, Ss(s3, t, e, i2, r, n2, o2));
-    };
-    oo = (s3) => {
-      let t = false, e;
-      try {
-        t = import_node_fs59.default.statSync(s3).isDirectory();
-      } catch (i2) {
-        e = i2?.code;
-      } finally {
-        if (!t) throw new Se(s3, e ?? "ENOTDIR");
-      }
-    };
-    _r = (s3, t) => {
-      s3 = f(s3);
-      let e = t.umask ?? 18, i2 = t.mode | 448, r = (i2 & e) !== 0, n2 = t.uid, o2 = t.gid, h2 = typeof n2 == "number" && typeof o2 == "number" && (n2 !== t.processUid || o2 !== t.processGid), a2 = t.preserve, l = t.unlink, c3 = f(t.cwd), d = (E) => {
-        E && h2 && ws(E, n2, o2), r && import_node_fs59.default.chmodSync(s3, i2);
-      };
-      if (s3 === c3) return oo(c3), d();
-      if (a2) return d(import_node_fs59.default.mkdirSync(s3, { mode: i2, recursive: true }) ?? void 0);
-      let T = f(import_node_path53.default.relative(c3, s3)).split("/"), D;
-      for (let E = T.shift(), x = c3; E && (x += "/" + E); E = T.shift()) {
-        x = f(import_node_path53.default.resolve(x));
-        try {
-          import_node_fs59.default.mkdirSync(x, i2), D = D || x;
-        } catch {
-          let Le = import_node_fs59.default.lstatSync(x);
-          if (Le.isDirectory()) continue;
-          if (l) {
-            import_node_fs59.default.unlinkSync(x), import_node_fs59.default.mkdirSync(x, i2), D = D || x;
-            continue;
-          } else if (Le.isSymbolicLink()) return new St(x, x + "/" + T.join("/"));
-        }
-      }
-      return d(D);
-    };
-    ys = /* @__PURE__ */ Object.create(null);
-    Or = 1e4;
-    Vt = /* @__PURE__ */ new Set();
-    Tr = (s3) => {
-      Vt.has(s3) ? Vt.delete(s3) : ys[s3] = s3.normalize("NFD").toLocaleLowerCase("en").toLocaleUpperCase("en"), Vt.add(s3);
-      let t = ys[s3], e = Vt.size - Or;
-      if (e > Or / 10) {
-        for (let i2 of Vt) if (Vt.delete(i2), delete ys[i2], --e <= 0) break;
-      }
-      return t;
-    };
-    ho = process.env.TESTING_TAR_FAKE_PLATFORM || process.platform;
-    ao = ho === "win32";
-    lo = (s3) => s3.split("/").slice(0, -1).reduce((e, i2) => {
-      let r = e.at(-1);
-      return r !== void 0 && (i2 = (0, import_node_path54.join)(r, i2)), e.push(i2 || "/"), e;
-    }, []);
-    yi = class {
-      #t = /* @__PURE__ */ new Map();
-      #i = /* @__PURE__ */ new Map();
-      #s = /* @__PURE__ */ new Set();
-      reserve(t, e) {
-        t = ao ? ["win32 parallelization disabled"] : t.map((r) => mt((0, import_node_path54.join)(Tr(r))));
-        let i2 = new Set(t.map((r) => lo(r)).reduce((r, n2) => r.concat(n2)));
-        this.#i.set(e, { dirs: i2, paths: t });
-        for (let r of t) {
-          let n2 = this.#t.get(r);
-          n2 ? n2.push(e) : this.#t.set(r, [e]);
-        }
-        for (let r of i2) {
-          let n2 = this.#t.get(r);
-          if (!n2) this.#t.set(r, [/* @__PURE__ */ new Set([e])]);
-          else {
-            let o2 = n2.at(-1);
-            o2 instanceof Set ? o2.add(e) : n2.push(/* @__PURE__ */ new Set([e]));
-          }
-        }
-        return this.#r(e);
-      }
-      #n(t) {
-        let e = this.#i.get(t);
-        if (!e) throw new Error("function does not have any path reservations");
-        return { paths: e.paths.map((i2) => this.#t.get(i2)), dirs: [...e.dirs].map((i2) => this.#t.get(i2)) };
-      }
-      check(t) {
-        let { paths: e, dirs: i2 } = this.#n(t);
-        return e.every((r) => r && r[0] === t) && i2.every((r) => r && r[0] instanceof Set && r[0].has(t));
-      }
-      #r(t) {
-        return this.#s.has(t) || !this.check(t) ? false : (this.#s.add(t), t(() => this.#e(t)), true);
-      }
-      #e(t) {
-        if (!this.#s.has(t)) return false;
-        let e = this.#i.get(t);
-        if (!e) throw new Error("invalid reservation");
-        let { paths: i2, dirs: r } = e, n2 = /* @__PURE__ */ new Set();
-        for (let o2 of i2) {
-          let h2 = this.#t.get(o2);
-          if (!h2 || h2?.[0] !== t) continue;
-          let a2 = h2[1];
-          if (!a2) {
-            this.#t.delete(o2);
-            continue;
-          }
-          if (h2.shift(), typeof a2 == "function") n2.add(a2);
-          else for (let l of a2) n2.add(l);
-        }
-        for (let o2 of r) {
-          let h2 = this.#t.get(o2), a2 = h2?.[0];
-          if (!(!h2 || !(a2 instanceof Set))) if (a2.size === 1 && h2.length === 1) {
-            this.#t.delete(o2);
-            continue;
-          } else if (a2.size === 1) {
-            h2.shift();
-            let l = h2[0];
-            typeof l == "function" && n2.add(l);
-          } else a2.delete(t);
-        }
-        return this.#s.delete(t), n2.forEach((o2) => this.#r(o2)), true;
-      }
-    };
-    Lr = () => process.umask();
-    Dr = /* @__PURE__ */ Symbol("onEntry");
-    _s = /* @__PURE__ */ Symbol("checkFs");
-    Nr = /* @__PURE__ */ Symbol("checkFs2");
-    Os = /* @__PURE__ */ Symbol("isReusable");
-    P = /* @__PURE__ */ Symbol("makeFs");
-    Ts = /* @__PURE__ */ Symbol("file");
-    xs = /* @__PURE__ */ Symbol("directory");
-    gi = /* @__PURE__ */ Symbol("link");
-    Ar = /* @__PURE__ */ Symbol("symlink");
-    Ir = /* @__PURE__ */ Symbol("hardlink");
-    Re = /* @__PURE__ */ Symbol("ensureNoSymlink");
-    Cr = /* @__PURE__ */ Symbol("unsupported");
-    Fr = /* @__PURE__ */ Symbol("checkPath");
-    Rs = /* @__PURE__ */ Symbol("stripAbsolutePath");
-    yt = /* @__PURE__ */ Symbol("mkdir");
-    O = /* @__PURE__ */ Symbol("onError");
-    Ri = /* @__PURE__ */ Symbol("pending");
-    kr = /* @__PURE__ */ Symbol("pend");
-    $t = /* @__PURE__ */ Symbol("unpend");
-    gs = /* @__PURE__ */ Symbol("ended");
-    bs = /* @__PURE__ */ Symbol("maybeClose");
-    Ls = /* @__PURE__ */ Symbol("skip");
-    ge = /* @__PURE__ */ Symbol("doChown");
-    be = /* @__PURE__ */ Symbol("uid");
-    _e = /* @__PURE__ */ Symbol("gid");
-    Oe = /* @__PURE__ */ Symbol("checkedCwd");
-    fo = process.env.TESTING_TAR_FAKE_PLATFORM || process.platform;
-    Te = fo === "win32";
-    uo = 1024;
-    mo = (s3, t) => {
-      if (!Te) return import_node_fs57.default.unlink(s3, t);
-      let e = s3 + ".DELETE." + (0, import_node_crypto2.randomBytes)(16).toString("hex");
-      import_node_fs57.default.rename(s3, e, (i2) => {
-        if (i2) return t(i2);
-        import_node_fs57.default.unlink(e, t);
-      });
-    };
-    po = (s3) => {
-      if (!Te) return import_node_fs57.default.unlinkSync(s3);
-      let t = s3 + ".DELETE." + (0, import_node_crypto2.randomBytes)(16).toString("hex");
-      import_node_fs57.default.renameSync(s3, t), import_node_fs57.default.unlinkSync(t);
-    };
-    vr = (s3, t, e) => s3 !== void 0 && s3 === s3 >>> 0 ? s3 : t !== void 0 && t === t >>> 0 ? t : e;
-    Xt = class extends rt {
-      [gs] = false;
-      [Oe] = false;
-      [Ri] = 0;
-      reservations = new yi();
-      transform;
-      writable = true;
-      readable = false;
-      uid;
-      gid;
-      setOwner;
-      preserveOwner;
-      processGid;
-      processUid;
-      maxDepth;
-      forceChown;
-      win32;
-      newer;
-      keep;
-      noMtime;
-      preservePaths;
-      unlink;
-      cwd;
-      strip;
-      processUmask;
-      umask;
-      dmode;
-      fmode;
-      chmod;
-      constructor(t = {}) {
-        if (t.ondone = () => {
-          this[gs] = true, this[bs]();
-        }, super(t), this.transform = t.transform, this.chmod = !!t.chmod, typeof t.uid == "number" || typeof t.gid == "number") {
-          if (typeof t.uid != "number" || typeof t.gid != "number") throw new TypeError("cannot set owner without number uid and gid");
-          if (t.preserveOwner) throw new TypeError("cannot preserve owner in archive and also set owner explicitly");
-          this.uid = t.uid, this.gid = t.gid, this.setOwner = true;
-        } else this.uid = void 0, this.gid = void 0, this.setOwner = false;
-        this.preserveOwner = t.preserveOwner === void 0 && typeof t.uid != "number" ? process.getuid?.() === 0 : !!t.preserveOwner, this.processUid = (this.preserveOwner || this.setOwner) && process.getuid ? process.getuid() : void 0, this.processGid = (this.preserveOwner || this.setOwner) && process.getgid ? process.getgid() : void 0, this.maxDepth = typeof t.maxDepth == "number" ? t.maxDepth : uo, this.forceChown = t.forceChown === true, this.win32 = !!t.win32 || Te, this.newer = !!t.newer, this.keep = !!t.keep, this.noMtime = !!t.noMtime, this.preservePaths = !!t.preservePaths, this.unlink = !!t.unlink, this.cwd = f(import_node_path51.default.resolve(t.cwd || process.cwd())), this.strip = Number(t.strip) || 0, this.processUmask = this.chmod ? typeof t.processUmask == "number" ? t.processUmask : Lr() : 0, this.umask = typeof t.umask == "number" ? t.umask : this.processUmask, this.dmode = t.dmode || 511 & ~this.umask, this.fmode = t.fmode || 438 & ~this.umask, this.on("entry", (e) => this[Dr](e));
-      }
-      warn(t, e, i2 = {}) {
-        return (t === "TAR_BAD_ARCHIVE" || t === "TAR_ABORT") && (i2.recoverable = false), super.warn(t, e, i2);
-      }
-      [bs]() {
-        this[gs] && this[Ri] === 0 && (this.emit("prefinish"), this.emit("finish"), this.emit("end"));
-      }
-      [Rs](t, e) {
-        let i2 = t[e], { type: r } = t;
-        if (!i2 || this.preservePaths) return true;
-        let [n2, o2] = ce(i2), h2 = o2.replaceAll(/\\/g, "/").split("/");
-        if (h2.includes("..") || Te && /^[a-z]:\.\.$/i.test(h2[0] ?? "")) {
-          if (e === "path" || r === "Link") return this.warn("TAR_ENTRY_ERROR", `${e} contains '..'`, { entry: t, [e]: i2 }), false;
-          let a2 = import_node_path51.default.posix.dirname(t.path), l = import_node_path51.default.posix.normalize(import_node_path51.default.posix.join(a2, h2.join("/")));
-          if (l.startsWith("../") || l === "..") return this.warn("TAR_ENTRY_ERROR", `${e} escapes extraction directory`, { entry: t, [e]: i2 }), false;
-        }
-        return n2 && (t[e] = String(o2), this.warn("TAR_ENTRY_INFO", `stripping ${n2} from absolute ${e}`, { entry: t, [e]: i2 })), true;
-      }
-      [Fr](t) {
-        let e = f(t.path), i2 = e.split("/");
-        if (this.strip) {
-          if (i2.length < this.strip) return false;
-          if (t.type === "Link") {
-            let r = f(String(t.linkpath)).split("/");
-            if (r.length >= this.strip) t.linkpath = r.slice(this.strip).join("/");
-            else return false;
-          }
-          i2.splice(0, this.strip), t.path = i2.join("/");
-        }
-        if (isFinite(this.maxDepth) && i2.length > this.maxDepth) return this.warn("TAR_ENTRY_ERROR", "path excessively deep", { entry: t, path: e, depth: i2.length, maxDepth: this.maxDepth }), false;
-        if (!this[Rs](t, "path") || !this[Rs](t, "linkpath")) return false;
-        if (t.absolute = import_node_path51.default.isAbsolute(t.path) ? f(import_node_path51.default.resolve(t.path)) : f(import_node_path51.default.resolve(this.cwd, t.path)), !this.preservePaths && typeof t.absolute == "string" && t.absolute.indexOf(this.cwd + "/") !== 0 && t.absolute !== this.cwd) return this.warn("TAR_ENTRY_ERROR", "path escaped extraction target", { entry: t, path: f(t.path), resolvedPath: t.absolute, cwd: this.cwd }), false;
-        if (t.absolute === this.cwd && t.type !== "Directory" && t.type !== "GNUDumpDir") return false;
-        if (this.win32) {
-          let { root: r } = import_node_path51.default.win32.parse(String(t.absolute));
-          t.absolute = r + ts(String(t.absolute).slice(r.length));
-          let { root: n2 } = import_node_path51.default.win32.parse(t.path);
-          t.path = n2 + ts(t.path.slice(n2.length));
-        }
-        return true;
-      }
-      [Dr](t) {
-        if (!this[Fr](t)) return t.resume();
-        switch (import_node_assert.default.equal(typeof t.absolute, "string"), t.type) {
-          case "Directory":
-          case "GNUDumpDir":
-            t.mode && (t.mode = t.mode | 448);
-          case "File":
-          case "OldFile":
-          case "ContiguousFile":
-          case "Link":
-          case "SymbolicLink":
-            return this[_s](t);
-          default:
-            return this[Cr](t);
-        }
-      }
-      [O](t, e) {
-        t.name === "CwdError" ? this.emit("error", t) : (this.warn("TAR_ENTRY_ERROR", t, { entry: e }), this[$t](), e.resume());
-      }
-      [yt](t, e, i2) {
-        gr(f(t), { uid: this.uid, gid: this.gid, processUid: this.processUid, processGid: this.processGid, umask: this.processUmask, preserve: this.preservePaths, unlink: this.unlink, cwd: this.cwd, mode: e }, i2);
-      }
-      [ge](t) {
-        return this.forceChown || this.preserveOwner && (typeof t.uid == "number" && t.uid !== this.processUid || typeof t.gid == "number" && t.gid !== this.processGid) || typeof this.uid == "number" && this.uid !== this.processUid || typeof this.gid == "number" && this.gid !== this.processGid;
-      }
-      [be](t) {
-        return vr(this.uid, t.uid, this.processUid);
-      }
-      [_e](t) {
-        return vr(this.gid, t.gid, this.processGid);
-      }
-      [Ts](t, e) {
-        let i2 = typeof t.mode == "number" ? t.mode & 4095 : this.fmode, r = new et(String(t.absolute), { flags: ms(t.size), mode: i2, autoClose: false });
-        r.on("error", (a2) => {
-          r.fd && import_node_fs57.default.close(r.fd, () => {
-          }), r.write = () => true, this[O](a2, t), e();
-        });
-        let n2 = 1, o2 = (a2) => {
-          if (a2) {
-            r.fd && import_node_fs57.default.close(r.fd, () => {
-            }), this[O](a2, t), e();
-            return;
-          }
-          --n2 === 0 && r.fd !== void 0 && import_node_fs57.default.close(r.fd, (l) => {
-            l ? this[O](l, t) : this[$t](), e();
-          });
-        };
-        r.on("finish", () => {
-          let a2 = String(t.absolute), l = r.fd;
-          if (typeof l == "number" && t.mtime && !this.noMtime) {
-            n2++;
-            let c3 = t.atime || /* @__PURE__ */ new Date(), d = t.mtime;
-            import_node_fs57.default.futimes(l, c3, d, (y) => y ? import_node_fs57.default.utimes(a2, c3, d, (T) => o2(T && y)) : o2());
-          }
-          if (typeof l == "number" && this[ge](t)) {
-            n2++;
-            let c3 = this[be](t), d = this[_e](t);
-            typeof c3 == "number" && typeof d == "number" && import_node_fs57.default.fchown(l, c3, d, (y) => y ? import_node_fs57.default.chown(a2, c3, d, (T) => o2(T && y)) : o2());
-          }
-          o2();
-        });
-        let h2 = this.transform && this.transform(t) || t;
-        h2 !== t && (h2.on("error", (a2) => {
-          this[O](a2, t), e();
-        }), t.pipe(h2)), h2.pipe(r);
-      }
-      [xs](t, e) {
-        let i2 = typeof t.mode == "number" ? t.mode & 4095 : this.dmode;
-        this[yt](String(t.absolute), i2, (r) => {
-          if (r) {
-            this[O](r, t), e();
-            return;
-          }
-          let n2 = 1, o2 = () => {
-            --n2 === 0 && (e(), this[$t](), t.resume());
-          };
-          t.mtime && !this.noMtime && (n2++, import_node_fs57.default.utimes(String(t.absolute), t.atime || /* @__PURE__ */ new Date(), t.mtime, o2)), this[ge](t) && (n2++, import_node_fs57.default.chown(String(t.absolute), Number(this[be](t)), Number(this[_e](t)), o2)), o2();
-        });
-      }
-      [Cr](t) {
-        t.unsupported = true, this.warn("TAR_ENTRY_UNSUPPORTED", `unsupported entry type: ${t.type}`, { entry: t }), t.resume();
-      }
-      [Ar](t, e) {
-        let i2 = f(import_node_path51.default.relative(this.cwd, import_node_path51.default.resolve(import_node_path51.default.dirname(String(t.absolute)), String(t.linkpath)))).split("/");
-        this[Re](t, this.cwd, i2, () => this[gi](t, String(t.linkpath), "symlink", e), (r) => {
-          this[O](r, t), e();
-        });
-      }
-      [Ir](t, e) {
-        let i2 = f(import_node_path51.default.resolve(this.cwd, String(t.linkpath))), r = f(String(t.linkpath)).split("/");
-        this[Re](t, this.cwd, r, () => this[gi](t, i2, "link", e), (n2) => {
-          this[O](n2, t), e();
-        });
-      }
-      [Re](t, e, i2, r, n2) {
-        let o2 = i2.shift();
-        if (this.preservePaths || o2 === void 0) return r();
-        let h2 = import_node_path51.default.resolve(e, o2);
-        import_node_fs57.default.lstat(h2, (a2, l) => {
-          if (a2) return r();
-          if (l?.isSymbolicLink()) return n2(new St(h2, import_node_path51.default.resolve(h2, i2.join("/"))));
-          this[Re](t, h2, i2, r, n2);
-        });
-      }
-      [kr]() {
-        this[Ri]++;
-      }
-      [$t]() {
-        this[Ri]--, this[bs]();
-      }
-      [Ls](t) {
-        this[$t](), t.resume();
-      }
-      [Os](t, e) {
-        return t.type === "File" && !this.unlink && e.isFile() && e.nlink <= 1 && !Te;
-      }
-      [_s](t) {
-        this[kr]();
-        let e = [t.path];
-        t.linkpath && e.push(t.linkpath), this.reservations.reserve(e, (i2) => this[Nr](t, i2));
-      }
-      [Nr](t, e) {
-        let i2 = (h2) => {
-          e(h2);
-        }, r = () => {
-          this[yt](this.cwd, this.dmode, (h2) => {
-            if (h2) {
-              this[O](h2, t), i2();
-              return;
-            }
-            this[Oe] = true, n2();
-          });
-        }, n2 = () => {
-          if (t.absolute !== this.cwd) {
-            let h2 = f(import_node_path51.default.dirname(String(t.absolute)));
-            if (h2 !== this.cwd) return this[yt](h2, this.dmode, (a2) => {
-              if (a2) {
-                this[O](a2, t), i2();
-                return;
-              }
-              o2();
-            });
-          }
-          o2();
-        }, o2 = () => {
-          import_node_fs57.default.lstat(String(t.absolute), (h2, a2) => {
-            if (a2 && (this.keep || this.newer && a2.mtime > (t.mtime ?? a2.mtime))) {
-              this[Ls](t), i2();
-              return;
-            }
-            if (h2 || this[Os](t, a2)) return this[P](null, t, i2);
-            if (a2.isDirectory()) {
-              if (t.type === "Directory") {
-                let l = this.chmod && t.mode && (a2.mode & 4095) !== t.mode, c3 = (d) => this[P](d ?? null, t, i2);
-                return l ? import_node_fs57.default.chmod(String(t.absolute), Number(t.mode), c3) : c3();
-              }
-              if (t.absolute !== this.cwd) return import_node_fs57.default.rmdir(String(t.absolute), (l) => this[P](l ?? null, t, i2));
-            }
-            if (t.absolute === this.cwd) return this[P](null, t, i2);
-            mo(String(t.absolute), (l) => this[P](l ?? null, t, i2));
-          });
-        };
-        this[Oe] ? n2() : r();
-      }
-      [P](t, e, i2) {
-        if (t) {
-          this[O](t, e), i2();
-          return;
-        }
-        switch (e.type) {
-          case "File":
-          case "OldFile":
-          case "ContiguousFile":
-            return this[Ts](e, i2);
-          case "Link":
-            return this[Ir](e, i2);
-          case "SymbolicLink":
-            return this[Ar](e, i2);
-          case "Directory":
-          case "GNUDumpDir":
-            return this[xs](e, i2);
-        }
-      }
-      [gi](t, e, i2, r) {
-        import_node_fs57.default[i2](e, String(t.absolute), (n2) => {
-          n2 ? this[O](n2, t) : (this[$t](), t.resume()), r();
-        });
-      }
-    };
-    ye = (s3) => {
-      try {
-        return [null, s3()];
-      } catch (t) {
-        return [t, null];
-      }
-    };
-    xe = class extends Xt {
-      sync = true;
-      [P](t, e) {
-        return super[P](t, e, () => {
-        });
-      }
-      [_s](t) {
-        if (!this[Oe]) {
-          let n2 = this[yt](this.cwd, this.dmode);
-          if (n2) return this[O](n2, t);
-          this[Oe] = true;
-        }
-        if (t.absolute !== this.cwd) {
-          let n2 = f(import_node_path51.default.dirname(String(t.absolute)));
-          if (n2 !== this.cwd) {
-            let o2 = this[yt](n2, this.dmode);
-            if (o2) return this[O](o2, t);
-          }
-        }
-        let [e, i2] = ye(() => import_node_fs57.default.lstatSync(String(t.absolute)));
-        if (i2 && (this.keep || this.newer && i2.mtime > (t.mtime ?? i2.mtime))) return this[Ls](t);
-        if (e || this[Os](t, i2)) return this[P](null, t);
-        if (i2.isDirectory()) {
-          if (t.type === "Directory") {
-            let o2 = this.chmod && t.mode && (i2.mode & 4095) !== t.mode, [h2] = o2 ? ye(() => {
-              import_node_fs57.default.chmodSync(String(t.absolute), Number(t.mode));
-            }) : [];
-            return this[P](h2, t);
-          }
-          let [n2] = ye(() => import_node_fs57.default.rmdirSync(String(t.absolute)));
-          this[P](n2, t);
-        }
-        let [r] = t.absolute === this.cwd ? [] : ye(() => po(String(t.absolute)));
-        this[P](r, t);
-      }
-      [Ts](t, e) {
-        let i2 = typeof t.mode == "number" ? t.mode & 4095 : this.fmode, r = (h2) => {
-          let a2;
-          try {
-            import_node_fs57.default.closeSync(n2);
-          } catch (l) {
-            a2 = l;
-          }
-          (h2 || a2) && this[O](h2 || a2, t), e();
-        }, n2;
-        try {
-          n2 = import_node_fs57.default.openSync(String(t.absolute), ms(t.size), i2);
-        } catch (h2) {
-          return r(h2);
-        }
-        let o2 = this.transform && this.transform(t) || t;
-        o2 !== t && (o2.on("error", (h2) => this[O](h2, t)), t.pipe(o2)), o2.on("data", (h2) => {
-          try {
-            import_node_fs57.default.writeSync(n2, h2, 0, h2.length);
-          } catch (a2) {
-            r(a2);
-          }
-        }), o2.on("end", () => {
-          let h2 = null;
-          if (t.mtime && !this.noMtime) {
-            let a2 = t.atime || /* @__PURE__ */ new Date(), l = t.mtime;
-            try {
-              import_node_fs57.default.futimesSync(n2, a2, l);
-            } catch (c3) {
-              try {
-                import_node_fs57.default.utimesSync(String(t.absolute), a2, l);
-              } catch {
-                h2 = c3;
-              }
-            }
-          }
-          if (this[ge](t)) {
-            let a2 = this[be](t), l = this[_e](t);
-            try {
-              import_node_fs57.default.fchownSync(n2, Number(a2), Number(l));
-            } catch (c3) {
-              try {
-                import_node_fs57.default.chownSync(String(t.absolute), Number(a2), Number(l));
-              } catch {
-                h2 = h2 || c3;
-              }
-            }
-          }
-          r(h2);
-        });
-      }
-      [xs](t, e) {
-        let i2 = typeof t.mode == "number" ? t.mode & 4095 : this.dmode, r = this[yt](String(t.absolute), i2);
-        if (r) {
-          this[O](r, t), e();
-          return;
-        }
-        if (t.mtime && !this.noMtime) try {
-          import_node_fs57.default.utimesSync(String(t.absolute), t.atime || /* @__PURE__ */ new Date(), t.mtime);
-        } catch {
-        }
-        if (this[ge](t)) try {
-          import_node_fs57.default.chownSync(String(t.absolute), Number(this[be](t)), Number(this[_e](t)));
-        } catch {
-        }
-        e(), t.resume();
-      }
-      [yt](t, e) {
-        try {
-          return _r(f(t), { uid: this.uid, gid: this.gid, processUid: this.processUid, processGid: this.processGid, umask: this.processUmask, preserve: this.preservePaths, unlink: this.unlink, cwd: this.cwd, mode: e });
-        } catch (i2) {
-          return i2;
-        }
-      }
-      [Re](t, e, i2, r, n2) {
-        if (this.preservePaths || i2.length === 0) return r();
-        let o2 = e;
-        for (let h2 of i2) {
-          o2 = import_node_path51.default.resolve(o2, h2);
-          let [a2, l] = ye(() => import_node_fs57.default.lstatSync(o2));
-          if (a2) return r();
-          if (l.isSymbolicLink()) return n2(new St(o2, import_node_path51.default.resolve(e, i2.join("/"))));
-        }
-        r();
-      }
-      [gi](t, e, i2, r) {
-        let n2 = `${i2}Sync`;
-        try {
-          import_node_fs57.default[n2](e, String(t.absolute)), r(), t.resume();
-        } catch (o2) {
-          return this[O](o2, t);
-        }
-      }
-    };
-    Eo = (s3) => {
-      let t = new xe(s3), e = s3.file, i2 = import_node_fs56.default.statSync(e), r = s3.maxReadSize || 16 * 1024 * 1024;
-      new Be(e, { readSize: r, size: i2.size }).pipe(t);
-    };
-    wo = (s3, t) => {
-      let e = new Xt(s3), i2 = s3.maxReadSize || 16 * 1024 * 1024, r = s3.file;
-      return new Promise((o2, h2) => {
-        e.on("error", h2), e.on("close", o2), import_node_fs56.default.stat(r, (a2, l) => {
-          if (a2) h2(a2);
-          else {
-            let c3 = new _t(r, { readSize: i2, size: l.size });
-            c3.on("error", h2), c3.pipe(e);
-          }
-        });
-      });
-    };
-    So = K(Eo, wo, (s3) => new xe(s3), (s3) => new Xt(s3), (s3, t) => {
-      t?.length && Qi(s3, t);
-    });
-    yo = (s3, t) => {
-      let e = new kt(s3), i2 = true, r, n2;
-      try {
-        try {
-          r = import_node_fs60.default.openSync(s3.file, "r+");
-        } catch (a2) {
-          if (a2?.code === "ENOENT") r = import_node_fs60.default.openSync(s3.file, "w+");
-          else throw a2;
-        }
-        let o2 = import_node_fs60.default.fstatSync(r), h2 = Buffer.alloc(512);
-        t: for (n2 = 0; n2 < o2.size; n2 += 512) {
-          for (let c3 = 0, d = 0; c3 < 512; c3 += d) {
-            if (d = import_node_fs60.default.readSync(r, h2, c3, h2.length - c3, n2 + c3), n2 === 0 && h2[0] === 31 && h2[1] === 139) throw new Error("cannot append to compressed archives");
-            if (!d) break t;
-          }
-          let a2 = new F(h2);
-          if (!a2.cksumValid) break;
-          let l = 512 * Math.ceil((a2.size || 0) / 512);
-          if (n2 + l + 512 > o2.size) break;
-          n2 += l, s3.mtimeCache && a2.mtime && s3.mtimeCache.set(String(a2.path), a2.mtime);
-        }
-        i2 = false, Ro(s3, e, n2, r, t);
-      } finally {
-        if (i2) try {
-          import_node_fs60.default.closeSync(r);
-        } catch {
-        }
-      }
-    };
-    Ro = (s3, t, e, i2, r) => {
-      let n2 = new Wt(s3.file, { fd: i2, start: e });
-      t.pipe(n2), bo(t, r);
-    };
-    go = (s3, t) => {
-      t = Array.from(t);
-      let e = new wt(s3), i2 = (n2, o2, h2) => {
-        let a2 = (T, D) => {
-          T ? import_node_fs60.default.close(n2, (E) => h2(T)) : h2(null, D);
-        }, l = 0;
-        if (o2 === 0) return a2(null, 0);
-        let c3 = 0, d = Buffer.alloc(512), y = (T, D) => {
-          if (T || D === void 0) return a2(T);
-          if (c3 += D, c3 < 512 && D) return import_node_fs60.default.read(n2, d, c3, d.length - c3, l + c3, y);
-          if (l === 0 && d[0] === 31 && d[1] === 139) return a2(new Error("cannot append to compressed archives"));
-          if (c3 < 512) return a2(null, l);
-          let E = new F(d);
-          if (!E.cksumValid) return a2(null, l);
-          let x = 512 * Math.ceil((E.size ?? 0) / 512);
-          if (l + x + 512 > o2 || (l += x + 512, l >= o2)) return a2(null, l);
-          s3.mtimeCache && E.mtime && s3.mtimeCache.set(String(E.path), E.mtime), c3 = 0, import_node_fs60.default.read(n2, d, 0, 512, l, y);
-        };
-        import_node_fs60.default.read(n2, d, 0, 512, l, y);
-      };
-      return new Promise((n2, o2) => {
-        e.on("error", o2);
-        let h2 = "r+", a2 = (l, c3) => {
-          if (l && l.code === "ENOENT" && h2 === "r+") return h2 = "w+", import_node_fs60.default.open(s3.file, h2, a2);
-          if (l || !c3) return o2(l);
-          import_node_fs60.default.fstat(c3, (d, y) => {
-            if (d) return import_node_fs60.default.close(c3, () => o2(d));
-            i2(c3, y.size, (T, D) => {
-              if (T) return o2(T);
-              let E = new et(s3.file, { fd: c3, start: D });
-              e.pipe(E), E.on("error", o2), E.on("close", n2), _o(e, t);
-            });
-          });
-        };
-        import_node_fs60.default.open(s3.file, h2, a2);
-      });
-    };
-    bo = (s3, t) => {
-      t.forEach((e) => {
-        e.charAt(0) === "@" ? Ct({ file: import_node_path55.default.resolve(s3.cwd, e.slice(1)), sync: true, noResume: true, onReadEntry: (i2) => s3.add(i2) }) : s3.add(e);
-      }), s3.end();
-    };
-    _o = async (s3, t) => {
-      for (let e of t) e.charAt(0) === "@" ? await Ct({ file: import_node_path55.default.resolve(String(s3.cwd), e.slice(1)), noResume: true, onReadEntry: (i2) => s3.add(i2) }) : s3.add(e);
-      s3.end();
-    };
-    vt = K(yo, go, () => {
-      throw new TypeError("file is required");
-    }, () => {
-      throw new TypeError("file is required");
-    }, (s3, t) => {
-      if (!Bs(s3)) throw new TypeError("file is required");
-      if (s3.gzip || s3.brotli || s3.zstd || s3.file.endsWith(".br") || s3.file.endsWith(".tbr")) throw new TypeError("cannot append to compressed archives");
-      if (!t?.length) throw new TypeError("no paths specified to add/replace");
-    });
-    Oo = K(vt.syncFile, vt.asyncFile, vt.syncNoFile, vt.asyncNoFile, (s3, t = []) => {
-      vt.validate?.(s3, t), To(s3);
-    });
-    To = (s3) => {
-      let t = s3.filter;
-      s3.mtimeCache || (s3.mtimeCache = /* @__PURE__ */ new Map()), s3.filter = t ? (e, i2) => t(e, i2) && !((s3.mtimeCache?.get(e) ?? i2.mtime ?? 0) > (i2.mtime ?? 0)) : (e, i2) => !((s3.mtimeCache?.get(e) ?? i2.mtime ?? 0) > (i2.mtime ?? 0));
-    };
-  }
-});
-
-// node_modules/fzstd/esm/index.mjs
-var ab, u8, u16, i16, i32, slc, fill, cpw, ec, err, rb, b4, rzfh, msb, rfse, rhu, dllt, dmlt, doct, b2bl, llb, llbl, mlb, mlbl, dhu, dhu4, rzb, cct, Decompress;
-var init_esm2 = __esm({
-  "node_modules/fzstd/esm/index.mjs"() {
-    ab = ArrayBuffer;
-    u8 = Uint8Array;
-    u16 = Uint16Array;
-    i16 = Int16Array;
-    i32 = Int32Array;
-    slc = function(v2, s3, e) {
-      if (u8.prototype.slice)
-        return u8.prototype.slice.call(v2, s3, e);
-      if (s3 == null || s3 < 0)
-        s3 = 0;
-      if (e == null || e > v2.length)
-        e = v2.length;
-      var n2 = new u8(e - s3);
-      n2.set(v2.subarray(s3, e));
-      return n2;
-    };
-    fill = function(v2, n2, s3, e) {
-      if (u8.prototype.fill)
-        return u8.prototype.fill.call(v2, n2, s3, e);
-      if (s3 == null || s3 < 0)
-        s3 = 0;
-      if (e == null || e > v2.length)
-        e = v2.length;
-      for (; s3 < e; ++s3)
-        v2[s3] = n2;
-      return v2;
-    };
-    cpw = function(v2, t, s3, e) {
-      if (u8.prototype.copyWithin)
-        return u8.prototype.copyWithin.call(v2, t, s3, e);
-      if (s3 == null || s3 < 0)
-        s3 = 0;
-      if (e == null || e > v2.length)
-        e = v2.length;
-      while (s3 < e) {
-        v2[t++] = v2[s3++];
-      }
-    };
-    ec = [
-      "invalid zstd data",
-      "window size too large (>2046MB)",
-      "invalid block type",
-      "FSE accuracy too high",
-      "match distance too far back",
-      "unexpected EOF"
-    ];
-    err = function(ind, msg, nt2) {
-      var e = new Error(msg || ec[ind]);
-      e.code = ind;
-      if (Error.captureStackTrace)
-        Error.captureStackTrace(e, err);
-      if (!nt2)
-        throw e;
-      return e;
-    };
-    rb = function(d, b2, n2) {
-      var i2 = 0, o2 = 0;
-      for (; i2 < n2; ++i2)
-        o2 |= d[b2++] << (i2 << 3);
-      return o2;
-    };
-    b4 = function(d, b2) {
-      return (d[b2] | d[b2 + 1] << 8 | d[b2 + 2] << 16 | d[b2 + 3] << 24) >>> 0;
-    };
-    rzfh = function(dat, w2) {
-      var n3 = dat[0] | dat[1] << 8 | dat[2] << 16;
-      if (n3 == 3126568 && dat[3] == 253) {
-        var flg = dat[4];
-        var ss2 = flg >> 5 & 1, cc = flg >> 2 & 1, df = flg & 3, fcf = flg >> 6;
-        if (flg & 8)
-          err(0);
-        var bt2 = 6 - ss2;
-        var db = df == 3 ? 4 : df;
-        var di2 = rb(dat, bt2, db);
-        bt2 += db;
-        var fsb = fcf ? 1 << fcf : ss2;
-        var fss = rb(dat, bt2, fsb) + (fcf == 1 && 256);
-        var ws2 = fss;
-        if (!ss2) {
-          var wb = 1 << 10 + (dat[5] >> 3);
-          ws2 = wb + (wb >> 3) * (dat[5] & 7);
-        }
-        if (ws2 > 2145386496)
-          err(1);
-        var buf = new u8((w2 == 1 ? fss || ws2 : w2 ? 0 : ws2) + 12);
-        buf[0] = 1, buf[4] = 4, buf[8] = 8;
-        return {
-          b: bt2 + fsb,
-          y: 0,
-          l: 0,
-          d: di2,
-          w: w2 && w2 != 1 ? w2 : buf.subarray(12),
-          e: ws2,
-          o: new i32(buf.buffer, 0, 3),
-          u: fss,
-          c: cc,
-          m: Math.min(131072, ws2)
-        };
-      } else if ((n3 >> 4 | dat[3] << 20) == 25481893) {
-        return b4(dat, 4) + 8;
-      }
-      err(0);
-    };
-    msb = function(val) {
-      var bits = 0;
-      for (; 1 << bits <= val; ++bits)
-        ;
-      return bits - 1;
-    };
-    rfse = function(dat, bt2, mal) {
-      var tpos = (bt2 << 3) + 4;
-      var al = (dat[bt2] & 15) + 5;
-      if (al > mal)
-        err(3);
-      var sz = 1 << al;
-      var probs = sz, sym = -1, re2 = -1, i2 = -1, ht2 = sz;
-      var buf = new ab(512 + (sz << 2));
-      var freq = new i16(buf, 0, 256);
-      var dstate = new u16(buf, 0, 256);
-      var nstate = new u16(buf, 512, sz);
-      var bb1 = 512 + (sz << 1);
-      var syms = new u8(buf, bb1, sz);
-      var nbits = new u8(buf, bb1 + sz);
-      while (sym < 255 && probs > 0) {
-        var bits = msb(probs + 1);
-        var cbt = tpos >> 3;
-        var msk = (1 << bits + 1) - 1;
-        var val = (dat[cbt] | dat[cbt + 1] << 8 | dat[cbt + 2] << 16) >> (tpos & 7) & msk;
-        var msk1fb = (1 << bits) - 1;
-        var msv = msk - probs - 1;
-        var sval = val & msk1fb;
-        if (sval < msv)
-          tpos += bits, val = sval;
-        else {
-          tpos += bits + 1;
-          if (val > msk1fb)
-            val -= msv;
-        }
-        freq[++sym] = --val;
-        if (val == -1) {
-          probs += val;
-          syms[--ht2] = sym;
-        } else
-          probs -= val;
-        if (!val) {
-          do {
-            var rbt = tpos >> 3;
-            re2 = (dat[rbt] | dat[rbt + 1] << 8) >> (tpos & 7) & 3;
-            tpos += 2;
-            sym += re2;
-          } while (re2 == 3);
-        }
-      }
-      if (sym > 255 || probs)
-        err(0);
-      var sympos = 0;
-      var sstep = (sz >> 1) + (sz >> 3) + 3;
-      var smask = sz - 1;
-      for (var s3 = 0; s3 <= sym; ++s3) {
-        var sf = freq[s3];
-        if (sf < 1) {
-          dstate[s3] = -sf;
-          continue;
-        }
-        for (i2 = 0; i2 < sf; ++i2) {
-          syms[sympos] = s3;
-          do {
-            sympos = sympos + sstep & smask;
-          } while (sympos >= ht2);
-        }
-      }
-      if (sympos)
-        err(0);
-      for (i2 = 0; i2 < sz; ++i2) {
-        var ns2 = dstate[syms[i2]]++;
-        var nb = nbits[i2] = al - msb(ns2);
-        nstate[i2] = (ns2 << nb) - sz;
-      }
-      return [tpos + 7 >> 3, {
-        b: al,
-        s: syms,
-        n: nbits,
-        t: nstate
-      }];
-    };
-    rhu = function(dat, bt2) {
-      var i2 = 0, wc = -1;
-      var buf = new u8(292), hb = dat[bt2];
-      var hw = buf.subarray(0, 256);
-      var rc = buf.subarray(256, 268);
-      var ri2 = new u16(buf.buffer, 268);
-      if (hb < 128) {
-        var _a = rfse(dat, bt2 + 1, 6), ebt = _a[0], fdt = _a[1];
-        bt2 += hb;
-        var epos = ebt << 3;
-        var lb = dat[bt2];
-        if (!lb)
-          err(0);
-        var st1 = 0, st2 = 0, btr1 = fdt.b, btr2 = btr1;
-        var fpos = (++bt2 << 3) - 8 + msb(lb);
-        for (; ; ) {
-          fpos -= btr1;
-          if (fpos < epos)
-            break;
-          var cbt = fpos >> 3;
-          st1 += (dat[cbt] | dat[cbt + 1] << 8) >> (fpos & 7) & (1 << btr1) - 1;
-          hw[++wc] = fdt.s[st1];
-          fpos -= btr2;
-          if (fpos < epos)
-            break;
-          cbt = fpos >> 3;
-          st2 += (dat[cbt] | dat[cbt + 1] << 8) >> (fpos & 7) & (1 << btr2) - 1;
-          hw[++wc] = fdt.s[st2];
-          btr1 = fdt.n[st1];
-          st1 = fdt.t[st1];
-          btr2 = fdt.n[st2];
-          st2 = fdt.t[st2];
-        }
-        if (++wc > 255)
-          err(0);
-      } else {
-        wc = hb - 127;
-        for (; i2 < wc; i2 += 2) {
-          var byte = dat[++bt2];
-          hw[i2] = byte >> 4;
-          hw[i2 + 1] = byte & 15;
-        }
-        ++bt2;
-      }
-      var wes = 0;
-      for (i2 = 0; i2 < wc; ++i2) {
-        var wt2 = hw[i2];
-        if (wt2 > 11)
-          err(0);
-        wes += wt2 && 1 << wt2 - 1;
-      }
-      var mb = msb(wes) + 1;
-      var ts2 = 1 << mb;
-      var rem = ts2 - wes;
-      if (rem & rem - 1)
-        err(0);
-      hw[wc++] = msb(rem) + 1;
-      for (i2 = 0; i2 < wc; ++i2) {
-        var wt2 = hw[i2];
-        ++rc[hw[i2] = wt2 && mb + 1 - wt2];
-      }
-      var hbuf = new u8(ts2 << 1);
-      var syms = hbuf.subarray(0, ts2), nb = hbuf.subarray(ts2);
-      ri2[mb] = 0;
-      for (i2 = mb; i2 > 0; --i2) {
-        var pv = ri2[i2];
-        fill(nb, i2, pv, ri2[i2 - 1] = pv + rc[i2] * (1 << mb - i2));
-      }
-      if (ri2[0] != ts2)
-        err(0);
-      for (i2 = 0; i2 < wc; ++i2) {
-        var bits = hw[i2];
-        if (bits) {
-          var code = ri2[bits];
-          fill(syms, i2, code, ri2[bits] = code + (1 << mb - bits));
-        }
-      }
-      return [bt2, {
-        n: nb,
-        b: mb,
-        s: syms
-      }];
-    };
-    dllt = rfse(/* @__PURE__ */ new u8([
-      81,
-      16,
-      99,
-      140,
-      49,
-      198,
-      24,
-      99,
-      12,
-      33,
-      196,
-      24,
-      99,
-      102,
-      102,
-      134,
-      70,
-      146,
-      4
-    ]), 0, 6)[1];
-    dmlt = rfse(/* @__PURE__ */ new u8([
-      33,
-      20,
-      196,
-      24,
-      99,
-      140,
-      33,
-      132,
-      16,
-      66,
-      8,
-      33,
-      132,
-      16,
-      66,
-      8,
-      33,
-      68,
-      68,
-      68,
-      68,
-      68,
-      68,
-      68,
-      68,
-      36,
-      9
-    ]), 0, 6)[1];
-    doct = rfse(/* @__PURE__ */ new u8([
-      32,
-      132,
-      16,
-      66,
-      102,
-      70,
-      68,
-      68,
-      68,
-      68,
-      36,
-      73,
-      2
-    ]), 0, 5)[1];
-    b2bl = function(b2, s3) {
-      var len = b2.length, bl = new i32(len);
-      for (var i2 = 0; i2 < len; ++i2) {
-        bl[i2] = s3;
-        s3 += 1 << b2[i2];
-      }
-      return bl;
-    };
-    llb = /* @__PURE__ */ new u8((/* @__PURE__ */ new i32([
-      0,
-      0,
-      0,
-      0,
-      16843009,
-      50528770,
-      134678020,
-      202050057,
-      269422093
-    ])).buffer, 0, 36);
-    llbl = /* @__PURE__ */ b2bl(llb, 0);
-    mlb = /* @__PURE__ */ new u8((/* @__PURE__ */ new i32([
-      0,
-      0,
-      0,
-      0,
-      0,
-      0,
-      0,
-      0,
-      16843009,
-      50528770,
-      117769220,
-      185207048,
-      252579084,
-      16
-    ])).buffer, 0, 53);
-    mlbl = /* @__PURE__ */ b2bl(mlb, 3);
-    dhu = function(dat, out, hu) {
-      var len = dat.length, ss2 = out.length, lb = dat[len - 1], msk = (1 << hu.b) - 1, eb = -hu.b;
-      if (!lb)
-        err(0);
-      var st2 = 0, btr = hu.b, pos = (len << 3) - 8 + msb(lb) - btr, i2 = -1;
-      for (; pos > eb && i2 < ss2; ) {
-        var cbt = pos >> 3;
-        var val = (dat[cbt] | dat[cbt + 1] << 8 | dat[cbt + 2] << 16) >> (pos & 7);
-        st2 = (st2 << btr | val) & msk;
-        out[++i2] = hu.s[st2];
-        pos -= btr = hu.n[st2];
-      }
-      if (pos != eb || i2 + 1 != ss2)
-        err(0);
-    };
-    dhu4 = function(dat, out, hu) {
-      var bt2 = 6;
-      var ss2 = out.length, sz1 = ss2 + 3 >> 2, sz2 = sz1 << 1, sz3 = sz1 + sz2;
-      dhu(dat.subarray(bt2, bt2 += dat[0] | dat[1] << 8), out.subarray(0, sz1), hu);
-      dhu(dat.subarray(bt2, bt2 += dat[2] | dat[3] << 8), out.subarray(sz1, sz2), hu);
-      dhu(dat.subarray(bt2, bt2 += dat[4] | dat[5] << 8), out.subarray(sz2, sz3), hu);
-      dhu(dat.subarray(bt2), out.subarray(sz3), hu);
-    };
-    rzb = function(dat, st2, out) {
-      var _a;
-      var bt2 = st2.b;
-      var b0 = dat[bt2], btype = b0 >> 1 & 3;
-      st2.l = b0 & 1;
-      var sz = b0 >> 3 | dat[bt2 + 1] << 5 | dat[bt2 + 2] << 13;
-      var ebt = (bt2 += 3) + sz;
-      if (btype == 1) {
-        if (bt2 >= dat.length)
-          return;
-        st2.b = bt2 + 1;
-        if (out) {
-          fill(out, dat[bt2], st2.y, st2.y += sz);
-          return out;
-        }
-        return fill(new u8(sz), dat[bt2]);
-      }
-      if (ebt > dat.length)
-        return;
-      if (btype == 0) {
-        st2.b = ebt;
-        if (out) {
-          out.set(dat.subarray(bt2, ebt), st2.y);
-          st2.y += sz;
-          return out;
-        }
-        return slc(dat, bt2, ebt);
-      }
-      if (btype == 2) {
-        var b3 = dat[bt2], lbt = b3 & 3, sf = b3 >> 2 & 3;
-        var lss = b3 >> 4, lcs = 0, s4 = 0;
-        if (lbt < 2) {
-          if (sf & 1)
-            lss |= dat[++bt2] << 4 | (sf & 2 && dat[++bt2] << 12);
-          else
-            lss = b3 >> 3;
-        } else {
-          s4 = sf;
-          if (sf < 2)
-            lss |= (dat[++bt2] & 63) << 4, lcs = dat[bt2] >> 6 | dat[++bt2] << 2;
-          else if (sf == 2)
-            lss |= dat[++bt2] << 4 | (dat[++bt2] & 3) << 12, lcs = dat[bt2] >> 2 | dat[++bt2] << 6;
-          else
-            lss |= dat[++bt2] << 4 | (dat[++bt2] & 63) << 12, lcs = dat[bt2] >> 6 | dat[++bt2] << 2 | dat[++bt2] << 10;
-        }
-        ++bt2;
-        var buf = out ? out.subarray(st2.y, st2.y + st2.m) : new u8(st2.m);
-        var spl = buf.length - lss;
-        if (lbt == 0)
-          buf.set(dat.subarray(bt2, bt2 += lss), spl);
-        else if (lbt == 1)
-          fill(buf, dat[bt2++], spl);
-        else {
-          var hu = st2.h;
-          if (lbt == 2) {
-            var hud = rhu(dat, bt2);
-            lcs += bt2 - (bt2 = hud[0]);
-            st2.h = hu = hud[1];
-          } else if (!hu)
-            err(0);
-          (s4 ? dhu4 : dhu)(dat.subarray(bt2, bt2 += lcs), buf.subarray(spl), hu);
-        }
-        var ns2 = dat[bt2++];
-        if (ns2) {
-          if (ns2 == 255)
-            ns2 = (dat[bt2++] | dat[bt2++] << 8) + 32512;
-          else if (ns2 > 127)
-            ns2 = ns2 - 128 << 8 | dat[bt2++];
-          var scm = dat[bt2++];
-          if (scm & 3)
-            err(0);
-          var dts = [dmlt, doct, dllt];
-          for (var i2 = 2; i2 > -1; --i2) {
-            var md = scm >> (i2 << 1) + 2 & 3;
-            if (md == 1) {
-              var rbuf = new u8([0, 0, dat[bt2++]]);
-              dts[i2] = {
-                s: rbuf.subarray(2, 3),
-                n: rbuf.subarray(0, 1),
-                t: new u16(rbuf.buffer, 0, 1),
-                b: 0
-              };
-            } else if (md == 2) {
-              _a = rfse(dat, bt2, 9 - (i2 & 1)), bt2 = _a[0], dts[i2] = _a[1];
-            } else if (md == 3) {
-              if (!st2.t)
-                err(0);
-              dts[i2] = st2.t[i2];
-            }
-          }
-          var _b = st2.t = dts, mlt = _b[0], oct = _b[1], llt = _b[2];
-          var lb = dat[ebt - 1];
-          if (!lb)
-            err(0);
-          var spos = (ebt << 3) - 8 + msb(lb) - llt.b, cbt = spos >> 3, oubt = 0;
-          var lst = (dat[cbt] | dat[cbt + 1] << 8) >> (spos & 7) & (1 << llt.b) - 1;
-          cbt = (spos -= oct.b) >> 3;
-          var ost = (dat[cbt] | dat[cbt + 1] << 8) >> (spos & 7) & (1 << oct.b) - 1;
-          cbt = (spos -= mlt.b) >> 3;
-          var mst = (dat[cbt] | dat[cbt + 1] << 8) >> (spos & 7) & (1 << mlt.b) - 1;
-          for (++ns2; --ns2; ) {
-            var llc = llt.s[lst];
-            var lbtr = llt.n[lst];
-            var mlc = mlt.s[mst];
-            var mbtr = mlt.n[mst];
-            var ofc = oct.s[ost];
-            var obtr = oct.n[ost];
-            cbt = (spos -= ofc) >> 3;
-            var ofp = 1 << ofc;
-            var off = ofp + ((dat[cbt] | dat[cbt + 1] << 8 | dat[cbt + 2] << 16 | dat[cbt + 3] << 24) >>> (spos & 7) & ofp - 1);
-            cbt = (spos -= mlb[mlc]) >> 3;
-            var ml = mlbl[mlc] + ((dat[cbt] | dat[cbt + 1] << 8 | dat[cbt + 2] << 16) >> (spos & 7) & (1 << mlb[mlc]) - 1);
-            cbt = (spos -= llb[llc]) >> 3;
-            var ll = llbl[llc] + ((dat[cbt] | dat[cbt + 1] << 8 | dat[cbt + 2] << 16) >> (spos & 7) & (1 << llb[llc]) - 1);
-            cbt = (spos -= lbtr) >> 3;
-            lst = llt.t[lst] + ((dat[cbt] | dat[cbt + 1] << 8) >> (spos & 7) & (1 << lbtr) - 1);
-            cbt = (spos -= mbtr) >> 3;
-            mst = mlt.t[mst] + ((dat[cbt] | dat[cbt + 1] << 8) >> (spos & 7) & (1 << mbtr) - 1);
-            cbt = (spos -= obtr) >> 3;
-            ost = oct.t[ost] + ((dat[cbt] | dat[cbt + 1] << 8) >> (spos & 7) & (1 << obtr) - 1);
-            if (off > 3) {
-              st2.o[2] = st2.o[1];
-              st2.o[1] = st2.o[0];
-              st2.o[0] = off -= 3;
-            } else {
-              var idx = off - (ll != 0);
-              if (idx) {
-                off = idx == 3 ? st2.o[0] - 1 : st2.o[idx];
-                if (idx > 1)
-                  st2.o[2] = st2.o[1];
-                st2.o[1] = st2.o[0];
-                st2.o[0] = off;
-              } else
-                off = st2.o[0];
-            }
-            for (var i2 = 0; i2 < ll; ++i2) {
-              buf[oubt + i2] = buf[spl + i2];
-            }
-            oubt += ll, spl += ll;
-            var stin = oubt - off;
-            if (stin < 0) {
-              var len = -stin;
-              var bs2 = st2.e + stin;
-              if (len > ml)
-                len = ml;
-              for (var i2 = 0; i2 < len; ++i2) {
-                buf[oubt + i2] = st2.w[bs2 + i2];
-              }
-              oubt += len, ml -= len, stin = 0;
-            }
-            for (var i2 = 0; i2 < ml; ++i2) {
-              buf[oubt + i2] = buf[stin + i2];
-            }
-            oubt += ml;
-          }
-          if (oubt != spl) {
-            while (spl < buf.length) {
-              buf[oubt++] = buf[spl++];
-            }
-          } else
-            oubt = buf.length;
-          if (out)
-            st2.y += oubt;
-          else
-            buf = slc(buf, 0, oubt);
-        } else if (out) {
-          st2.y += lss;
-          if (spl) {
-            for (var i2 = 0; i2 < lss; ++i2) {
-              buf[i2] = buf[spl + i2];
-            }
-          }
-        } else if (spl)
-          buf = slc(buf, spl);
-        st2.b = ebt;
-        return buf;
-      }
-      err(2);
-    };
-    cct = function(bufs, ol) {
-      if (bufs.length == 1)
-        return bufs[0];
-      var buf = new u8(ol);
-      for (var i2 = 0, b2 = 0; i2 < bufs.length; ++i2) {
-        var chk = bufs[i2];
-        buf.set(chk, b2);
-        b2 += chk.length;
-      }
-      return buf;
-    };
-    Decompress = /* @__PURE__ */ (function() {
-      function Decompress2(ondata) {
-        this.ondata = ondata;
-        this.c = [];
-        this.l = 0;
-        this.z = 0;
-      }
-      Decompress2.prototype.push = function(chunk, final) {
-        if (typeof this.s == "number") {
-          var sub = Math.min(chunk.length, this.s);
-          chunk = chunk.subarray(sub);
-          this.s -= sub;
-        }
-        var sl = chunk.length;
-        var ncs = sl + this.l;
-        if (!this.s) {
-          if (final) {
-            if (!ncs) {
-              this.ondata(new u8(0), true);
-              return;
-            }
-            if (ncs < 5)
-              err(5);
-          } else if (ncs < 18) {
-            this.c.push(chunk);
-            this.l = ncs;
-            return;
-          }
-          if (this.l) {
-            this.c.push(chunk);
-            chunk = cct(this.c, ncs);
-            this.c = [];
-            this.l = 0;
-          }
-          if (typeof (this.s = rzfh(chunk)) == "number")
-            return this.push(chunk, final);
-        }
-        if (typeof this.s != "number") {
-          if (ncs < (this.z || 3)) {
-            if (final)
-              err(5);
-            this.c.push(chunk);
-            this.l = ncs;
-            return;
-          }
-          if (this.l) {
-            this.c.push(chunk);
-            chunk = cct(this.c, ncs);
-            this.c = [];
-            this.l = 0;
-          }
-          if (!this.z && ncs < (this.z = chunk[this.s.b] & 2 ? 4 : 3 + (chunk[this.s.b] >> 3 | chunk[this.s.b + 1] << 5 | chunk[this.s.b + 2] << 13))) {
-            if (final)
-              err(5);
-            this.c.push(chunk);
-            this.l = ncs;
-            return;
-          } else
-            this.z = 0;
-          for (; ; ) {
-            var blk = rzb(chunk, this.s);
-            if (!blk) {
-              if (final)
-                err(5);
-              var adc = chunk.subarray(this.s.b);
-              this.s.b = 0;
-              this.c.push(adc), this.l += adc.length;
-              return;
-            } else {
-              this.ondata(blk, false);
-              cpw(this.s.w, 0, blk.length);
-              this.s.w.set(blk, this.s.w.length - blk.length);
-            }
-            if (this.s.l) {
-              var rest = chunk.subarray(this.s.b);
-              this.s = this.s.c * 4;
-              this.push(rest, final);
-              return;
-            }
-          }
-        } else if (final)
-          err(5);
-      };
-      return Decompress2;
-    })();
-  }
-});
-
-// src/util/decompress.ts
-var decompress_exports = {};
-__export(decompress_exports, {
-  decompressor: () => decompressor,
-  sniffCompression: () => sniffCompression
-});
-function zstdDecompressor() {
-  let decoder;
-  const transform = new import_node_stream11.Transform({
-    transform(chunk, _encoding, callback) {
-      try {
-        decoder.push(chunk);
-        callback();
-      } catch (error) {
-        callback(error);
-      }
-    },
-    flush(callback) {
-      try {
-        decoder.push(new Uint8Array(0), true);
-        callback();
-      } catch (error) {
-        callback(error);
-      }
-    }
-  });
-  decoder = new Decompress((data) => {
-    transform.push(Buffer.from(data));
-  });
-  return transform;
-}
-function decompressor(compression) {
-  if (compression === "gzip") return (0, import_node_zlib.createGunzip)({ chunkSize: 256 * 1024 });
-  if (compression === "zstd") return zstdDecompressor();
-  return void 0;
-}
-function sniffCompression(head2) {
-  if (head2.length >= 2 && head2[0] === 31 && head2[1] === 139) return "gzip";
-  if (head2.length >= 4 && head2.readUInt32LE(0) === 4247762216) return "zstd";
-  return "none";
-}
-var import_node_stream11, import_node_zlib;
-var init_decompress = __esm({
-  "src/util/decompress.ts"() {
-    "use strict";
-    import_node_stream11 = require("node:stream");
-    import_node_zlib = require("node:zlib");
-    init_esm2();
-  }
-});
-
-// src/transport/archive-read.ts
-function normalizeEntry(name) {
-  const normalized = import_node_path56.posix.normalize(`/${name}`).slice(1);
-  if (normalized === "" || normalized.startsWith("..")) return void 0;
-  return normalized.replace(/\/$/, "");
-}
-async function extractArchive(file, scratch2) {
-  const paths = /* @__PURE__ */ new Map();
-  let counter = 0;
-  const writes = [];
-  const parser = new rt({
-    strict: true,
-    onReadEntry: (entry) => {
-      const name = normalizeEntry(entry.path);
-      if (entry.type !== "File" && entry.type !== "OldFile" && entry.type !== "ContiguousFile") {
-        entry.resume();
-        return;
-      }
-      if (name === void 0) {
-        entry.resume();
-        return;
-      }
-      const target = (0, import_node_path56.join)(scratch2, `entry-${counter++}`);
-      paths.set(name, target);
-      writes.push((0, import_promises16.pipeline)(entry, (0, import_node_fs61.createWriteStream)(target)));
-    }
-  });
-  try {
-    await (0, import_promises16.pipeline)((0, import_node_fs61.createReadStream)(file), parser);
-    await Promise.all(writes);
-  } catch (error) {
-    const errno = error.code;
-    if (errno === "ENOENT") throw new BurrowError("NOT_FOUND", `${file}: no such file`);
-    if (errno === "ENOSPC" || errno === "EACCES") throw fsError(error, `reading ${file}`);
-    throw new BurrowError("INVALID_ARGUMENT", `${file} is not a readable tar archive (${error.message})`, { cause: error });
-  }
-  return { file, paths };
-}
-function fileSource(path6, describe) {
-  return {
-    describe,
-    open: async (offset) => ({ stream: (0, import_node_fs61.createReadStream)(path6, { start: offset }), start: offset })
-  };
-}
-async function hashFile(path6) {
-  const hash = (0, import_node_crypto3.createHash)("sha256");
-  let size = 0;
-  for await (const chunk of (0, import_node_fs61.createReadStream)(path6)) {
-    hash.update(chunk);
-    size += chunk.length;
-  }
-  return { digest: `sha256:${hash.digest("hex")}`, size };
-}
-function head(path6) {
-  const fd = (0, import_node_fs62.openSync)(path6, "r");
-  try {
-    const buffer = Buffer.alloc(4);
-    const read2 = (0, import_node_fs62.readSync)(fd, buffer, 0, 4, 0);
-    return buffer.subarray(0, read2);
-  } finally {
-    (0, import_node_fs62.closeSync)(fd);
-  }
-}
-function need(files, name) {
-  const path6 = files.paths.get(normalizeEntry(name) ?? name);
-  if (path6 === void 0) throw new BurrowError("INVALID_ARGUMENT", `${files.file}: the archive names "${name}" but does not contain it`);
-  return path6;
-}
-function canonicalNames(file, tags) {
-  return tags.map((tag) => {
-    try {
-      return formatReference(parseReference(tag));
-    } catch (error) {
-      throw new BurrowError("INVALID_ARGUMENT", `${file}: ${error.message}`);
-    }
-  });
-}
-async function dockerArchiveImages(files) {
-  const parsed = parseJson((0, import_node_fs61.readFileSync)(need(files, "manifest.json")), `manifest.json of ${files.file}`);
-  if (!Array.isArray(parsed)) throw new BurrowError("INVALID_MANIFEST", `${files.file}: manifest.json is not a list of images`);
-  const images = [];
-  for (const entry of parsed) {
-    if (typeof entry.Config !== "string" || !Array.isArray(entry.Layers)) {
-      throw new BurrowError("INVALID_MANIFEST", `${files.file}: a manifest.json entry lacks "Config" or "Layers"`);
-    }
-    const byDigest = /* @__PURE__ */ new Map();
-    const configPath2 = need(files, entry.Config);
-    const configBytes = (0, import_node_fs61.readFileSync)(configPath2);
-    const configDigest = sha256(configBytes);
-    byDigest.set(configDigest, configPath2);
-    const layers = [];
-    for (const layerName of entry.Layers) {
-      const path6 = need(files, layerName);
-      const { digest, size } = await hashFile(path6);
-      byDigest.set(digest, path6);
-      const compression = sniffCompression(head(path6));
-      const mediaType = compression === "gzip" ? MediaType.dockerLayerGzip : compression === "zstd" ? MediaType.ociLayerZstd : MediaType.dockerLayer;
-      layers.push({ mediaType, digest, size });
-    }
-    const manifest = {
-      schemaVersion: 2,
-      mediaType: MediaType.dockerManifest,
-      config: { mediaType: MediaType.dockerConfig, digest: configDigest, size: configBytes.length },
-      layers
-    };
-    const bytes = Buffer.from(JSON.stringify(manifest));
-    const names = canonicalNames(files.file, entry.RepoTags ?? []);
-    const top = { bytes, mediaType: MediaType.dockerManifest, digest: sha256(bytes) };
-    images.push({
-      source: new ArchiveSource(`${files.file}${names[0] === void 0 ? "" : ` (${names[0]})`}`, top, (digest) => {
-        const path6 = byDigest.get(digest);
-        if (path6 === void 0) throw new BurrowError("NOT_FOUND", `${files.file}: no blob ${digest}`);
-        return path6;
-      }),
-      names
-    });
-  }
-  return images;
-}
-function ociArchiveImages(files) {
-  const index = validateIndex(parseJson((0, import_node_fs61.readFileSync)(need(files, "index.json")), `index.json of ${files.file}`), `index.json of ${files.file}`);
-  const blobFile = (digest) => need(files, `blobs/${digest.replace(":", "/")}`);
-  return index.manifests.map((descriptor) => {
-    const fullName = descriptor.annotations?.["io.containerd.image.name"];
-    const refName = descriptor.annotations?.["org.opencontainers.image.ref.name"];
-    const candidate = fullName ?? (refName?.includes("/") === true ? refName : void 0);
-    const names = candidate === void 0 ? [] : canonicalNames(files.file, [candidate]);
-    const top = { bytes: (0, import_node_fs61.readFileSync)(blobFile(descriptor.digest)), mediaType: descriptor.mediaType, digest: descriptor.digest };
-    return { source: new ArchiveSource(`${files.file}${names[0] === void 0 ? "" : ` (${names[0]})`}`, top, blobFile), names };
-  });
-}
-async function archiveImages(files) {
-  if (files.paths.has("manifest.json")) return dockerArchiveImages(files);
-  if (files.paths.has("index.json")) return ociArchiveImages(files);
-  throw new BurrowError("INVALID_ARGUMENT", `${files.file} is neither a docker save archive (no manifest.json) nor an OCI archive (no index.json)`);
-}
-var import_node_fs61, import_node_fs62, import_node_path56, import_promises16, import_node_crypto3, ArchiveSource;
-var init_archive_read = __esm({
-  "src/transport/archive-read.ts"() {
-    "use strict";
-    import_node_fs61 = require("node:fs");
-    import_node_fs62 = require("node:fs");
-    import_node_path56 = require("node:path");
-    import_promises16 = require("node:stream/promises");
-    init_index_min();
-    init_errors();
-    init_media_types();
-    init_validate2();
-    init_reference2();
-    init_hash();
-    init_decompress();
-    import_node_crypto3 = require("node:crypto");
-    ArchiveSource = class {
-      constructor(describe, topManifest, blobFile) {
-        this.describe = describe;
-        this.topManifest = topManifest;
-        this.blobFile = blobFile;
-      }
-      describe;
-      topManifest;
-      blobFile;
-      async top() {
-        return this.topManifest;
-      }
-      async manifest(descriptor) {
-        const bytes = (0, import_node_fs61.readFileSync)(this.blobFile(descriptor.digest));
-        return { bytes, mediaType: descriptor.mediaType, digest: descriptor.digest };
-      }
-      blob(descriptor) {
-        return fileSource(this.blobFile(descriptor.digest), this.describe);
-      }
-      async close() {
-      }
-    };
-  }
-});
-
-// src/image/changes.ts
-function invalid4(change, why) {
-  return new BurrowError("INVALID_ARGUMENT", `invalid --change "${change}": ${why}`);
-}
-function words(text, change) {
-  const found = [];
-  let current = "";
-  let inWord = false;
-  let quote2;
-  for (let index = 0; index < text.length; index++) {
-    const char = text[index];
-    if (quote2 !== void 0) {
-      if (char === quote2) quote2 = void 0;
-      else if (char === "\\" && quote2 === '"' && index + 1 < text.length) current += text[++index];
-      else current += char;
-    } else if (char === '"' || char === "'") {
-      quote2 = char;
-      inWord = true;
-    } else if (char === "\\" && index + 1 < text.length) {
-      current += text[++index];
-      inWord = true;
-    } else if (/\s/.test(char)) {
-      if (inWord) found.push(current);
-      current = "";
-      inWord = false;
-    } else {
-      current += char;
-      inWord = true;
-    }
-  }
-  if (quote2 !== void 0) throw invalid4(change, `unterminated ${quote2} quote`);
-  if (inWord) found.push(current);
-  return found;
-}
-function commandForm(args, change) {
-  if (args.startsWith("[")) {
-    try {
-      const parsed = JSON.parse(args);
-      if (Array.isArray(parsed) && parsed.every((item) => typeof item === "string")) return parsed;
-    } catch {
-    }
-  }
-  return ["/bin/sh", "-c", args];
-}
-function pairs(args, change) {
-  const list = words(args, change);
-  if (list.length === 0) throw invalid4(change, "it names nothing");
-  if (!list[0].includes("=")) {
-    const [key] = list;
-    const value = args.trim().slice(args.trim().indexOf(key) + key.length).trim();
-    if (value === "") throw invalid4(change, `${key} has no value`);
-    return [[key, value]];
-  }
-  return list.map((word) => {
-    const at2 = word.indexOf("=");
-    if (at2 <= 0) throw invalid4(change, `"${word}" is not KEY=VALUE`);
-    return [word.slice(0, at2), word.slice(at2 + 1)];
-  });
-}
-function parseChange(change) {
-  const match = /^\s*([A-Za-z]+)(?:\s+|=)([\s\S]*)$/.exec(change);
-  const instruction = match?.[1]?.toUpperCase();
-  if (match === null || instruction === void 0 || !INSTRUCTIONS.includes(instruction)) {
-    throw invalid4(change, `expected one of ${INSTRUCTIONS.join(", ")} followed by its arguments`);
-  }
-  const args = match[2].trim();
-  if (args === "") throw invalid4(change, `${instruction} needs an argument`);
-  const parsed = { instruction, args, change };
-  applyChanges({}, [parsed]);
-  return parsed;
-}
-function applyChanges(config, changes) {
-  const next = { ...config };
-  for (const { instruction, args, change } of changes) {
-    switch (instruction) {
-      case "CMD":
-        next.Cmd = commandForm(args, change);
-        break;
-      case "ENTRYPOINT":
-        next.Entrypoint = commandForm(args, change);
-        if (!changes.some((other) => other.instruction === "CMD")) next.Cmd = null;
-        break;
-      case "ENV": {
-        const env = [...next.Env ?? []];
-        for (const [key, value] of pairs(args, change)) {
-          const at2 = env.findIndex((entry) => entry.startsWith(`${key}=`));
-          if (at2 >= 0) env[at2] = `${key}=${value}`;
-          else env.push(`${key}=${value}`);
-        }
-        next.Env = env;
-        break;
-      }
-      case "LABEL":
-        next.Labels = { ...next.Labels ?? {}, ...Object.fromEntries(pairs(args, change)) };
-        break;
-      case "EXPOSE": {
-        const exposed = { ...next.ExposedPorts ?? {} };
-        for (const word of words(args, change)) {
-          const port = /^(\d{1,5})(?:\/(tcp|udp|sctp))?$/i.exec(word);
-          if (port === null || Number(port[1]) < 1 || Number(port[1]) > 65535) throw invalid4(change, `"${word}" is not a port (PORT or PORT/tcp|udp|sctp)`);
-          exposed[`${Number(port[1])}/${(port[2] ?? "tcp").toLowerCase()}`] = {};
-        }
-        next.ExposedPorts = exposed;
-        break;
-      }
-      case "VOLUME": {
-        const list = args.startsWith("[") ? commandForm(args, change) : words(args, change);
-        if (args.startsWith("[") && list[0] === "/bin/sh") throw invalid4(change, "VOLUME takes a JSON array of strings or paths");
-        const volumes = { ...next.Volumes ?? {} };
-        for (const path6 of list) {
-          if (!path6.startsWith("/")) throw invalid4(change, `the volume "${path6}" is not an absolute path`);
-          volumes[path6] = {};
-        }
-        next.Volumes = volumes;
-        break;
-      }
-      case "USER":
-        next.User = args;
-        break;
-      case "WORKDIR":
-        next.WorkingDir = import_node_path57.posix.resolve(next.WorkingDir === void 0 || next.WorkingDir === "" ? "/" : next.WorkingDir, args);
-        break;
-      case "STOPSIGNAL":
-        if (!/^(SIG)?[A-Z0-9+-]+$/i.test(args)) throw invalid4(change, `"${args}" is not a signal`);
-        next.StopSignal = args;
-        break;
-      case "ONBUILD":
-        next.OnBuild = [...next.OnBuild ?? [], args];
-        break;
-    }
-  }
-  return next;
-}
-var import_node_path57, INSTRUCTIONS;
-var init_changes = __esm({
-  "src/image/changes.ts"() {
-    "use strict";
-    import_node_path57 = require("node:path");
-    init_errors();
-    INSTRUCTIONS = ["CMD", "ENTRYPOINT", "ENV", "EXPOSE", "LABEL", "ONBUILD", "STOPSIGNAL", "USER", "VOLUME", "WORKDIR"];
-  }
-});
-
-// src/image/commit.ts
-var commit_exports = {};
-__export(commit_exports, {
-  commitContainer: () => commitContainer
-});
-function ociLayer(descriptor) {
-  const renamed = {
-    [MediaType.dockerLayerGzip]: MediaType.ociLayerGzip,
-    [MediaType.dockerLayer]: MediaType.ociLayer
-  };
-  return { mediaType: renamed[descriptor.mediaType] ?? descriptor.mediaType, digest: descriptor.digest, size: descriptor.size };
-}
-function baseImage(store, record) {
-  try {
-    return requireImage(store, record.image.id);
-  } catch {
-    throw new BurrowError("NOT_FOUND", `cannot commit ${record.name}: its image ${record.image.name} (${record.image.id.slice(7, 19)}) is no longer in the store; pull it again`);
-  }
-}
-function committedConfig(record, base, changes) {
-  const process10 = record.plan.process;
-  const from = base.config.config ?? {};
-  const command = record.command;
-  const imageKeys = new Set((from.Env ?? []).map((entry) => entry.slice(0, entry.indexOf("="))));
-  const addedAtRun = (entry) => entry === `HOSTNAME=${record.plan.hostname}` || entry.startsWith("HOME=") || record.tty && entry === "TERM=xterm";
-  const env = process10.env.filter((entry) => imageKeys.has(entry.slice(0, entry.indexOf("="))) || !addedAtRun(entry));
-  const config = {
-    ...from,
-    Env: env,
-    ...command === void 0 ? { Entrypoint: null, Cmd: process10.args } : { Entrypoint: command.entrypoint.length > 0 ? command.entrypoint : null, Cmd: command.cmd.length > 0 ? command.cmd : null },
-    WorkingDir: process10.cwd,
-    ...command?.user === void 0 ? {} : { User: command.user },
-    Labels: { ...from.Labels ?? {}, ...record.labels },
-    StopSignal: record.stopSignal
-  };
-  return applyChanges(config, changes);
-}
-async function writeLayer(record, file, signal) {
-  const rootfs = record.plan.rootfs;
-  const squash = rootfs.driver === "copy";
-  const skip = record.plan.files.flatMap((file2) => ["--skip-empty", file2.target]);
-  const mapping = containerIdMapping(record.userns);
-  const command = unshareProgram();
-  const child = (0, import_node_child_process10.spawn)(command, [...unshareArgs(mapping), "--", process.execPath, WORKER3, squash ? "tree" : "upper", squash ? rootfs.merged : rootfs.upper, ...skip], { stdio: ["ignore", "pipe", "pipe"], env: hostEnv(), signal });
-  let stderr = "";
-  child.stderr.on("data", (chunk) => {
-    stderr += chunk.toString();
-  });
-  const exited = new Promise((done2, fail) => {
-    child.on("error", (error) => fail(error.name === "AbortError" ? new BurrowError("INTERRUPTED", `burrow commit ${record.name} interrupted`) : new BurrowError("IO", error.code === "ENOENT" ? `cannot commit: ${notInstalled(command)}; ${RUN_DOCTOR}` : `cannot start ${command}: ${error.message}`)));
-    child.on("close", (code) => done2(code));
-  });
-  const uncompressed = new Hashing();
-  const compressed = new Hashing();
-  try {
-    await Promise.all([(0, import_promises17.pipeline)(child.stdout, uncompressed, (0, import_node_zlib2.createGzip)({ level: 6 }), compressed, (0, import_node_fs63.createWriteStream)(file)), exited]);
-  } catch (error) {
-    child.kill("SIGKILL");
-    if (error instanceof BurrowError) throw error;
-    if (signal?.aborted === true) throw new BurrowError("INTERRUPTED", `burrow commit ${record.name} interrupted`);
-    throw new BurrowError("IO", `cannot write the layer of ${record.name}: ${error.message}`);
-  }
-  const status = await exited;
-  if (status !== 0) {
-    for (const line of stderr.trim().split("\n").reverse()) {
-      if (!line.startsWith("{")) continue;
-      try {
-        const { message } = JSON.parse(line);
-        throw new BurrowError("IO", `cannot commit ${record.name}: ${message}`);
-      } catch (error) {
-        if (error instanceof BurrowError) throw error;
-      }
-    }
-    throw new BurrowError("IO", `cannot commit ${record.name}: ${stderr.trim().split("\n")[0] || `its helper exited with status ${status}`}`);
-  }
-  return { diffId: `sha256:${uncompressed.hash.digest("hex")}`, digest: `sha256:${compressed.hash.digest("hex")}`, size: compressed.size };
-}
-async function commitContainer(store, query, options = {}) {
-  const changes = (options.changes ?? []).map(parseChange);
-  let name;
-  if (options.reference !== void 0) {
-    let ref;
-    try {
-      ref = parseReference(options.reference);
-    } catch (error) {
-      throw new BurrowError("INVALID_ARGUMENT", `invalid reference "${options.reference}" for the new image: ${error.message}`);
-    }
-    if (ref.digest !== void 0) throw new BurrowError("INVALID_ARGUMENT", `cannot commit to a digest reference "${options.reference}": give REPOSITORY[:TAG]`);
-    name = formatReference(ref);
-  }
-  const record = findContainer(store, query);
-  const base = baseImage(store, record);
-  const squash = record.plan.rootfs.driver === "copy";
-  const scratch2 = store.scratchDir("commit");
-  try {
-    const blobs = /* @__PURE__ */ new Map();
-    const layerFile = (0, import_node_path58.join)(scratch2, "layer.tar.gz");
-    const layer = await writeLayer(record, layerFile, options.signal);
-    blobs.set(layer.digest, layerFile);
-    const created = (/* @__PURE__ */ new Date()).toISOString();
-    const previous = squash ? [] : base.config.history ?? [];
-    const config = {
-      ...base.config,
-      created,
-      ...options.author === void 0 ? {} : { author: options.author },
-      config: committedConfig(record, base, changes),
-      rootfs: { type: "layers", diff_ids: [...squash ? [] : base.config.rootfs.diff_ids, layer.diffId] },
-      history: [...previous, {
-        created,
-        created_by: record.plan.process.args.join(" "),
-        ...options.author === void 0 ? {} : { author: options.author },
-        ...options.message === void 0 ? {} : { comment: options.message }
-      }]
-    };
-    const configBytes = Buffer.from(JSON.stringify(config));
-    const configDigest = `sha256:${(0, import_node_crypto4.createHash)("sha256").update(configBytes).digest("hex")}`;
-    const manifest = {
-      schemaVersion: 2,
-      mediaType: MediaType.ociManifest,
-      config: { mediaType: MediaType.ociConfig, digest: configDigest, size: configBytes.length },
-      layers: [...squash ? [] : base.manifest.layers.map(ociLayer), { mediaType: MediaType.ociLayerGzip, digest: layer.digest, size: layer.size }]
-    };
-    const manifestBytes = Buffer.from(JSON.stringify(manifest));
-    const manifestDigest = `sha256:${(0, import_node_crypto4.createHash)("sha256").update(manifestBytes).digest("hex")}`;
-    (0, import_node_fs63.mkdirSync)((0, import_node_path58.join)(scratch2, "blobs"), { recursive: true });
-    for (const [digest, bytes] of [[configDigest, configBytes], [manifestDigest, manifestBytes]]) {
-      const path6 = (0, import_node_path58.join)(scratch2, "blobs", digest.slice("sha256:".length));
-      (0, import_node_fs63.writeFileSync)(path6, bytes);
-      blobs.set(digest, path6);
-    }
-    if (!squash) for (const descriptor of base.manifest.layers) blobs.set(descriptor.digest, store.blobPath(descriptor.digest));
-    const index = { schemaVersion: 2, mediaType: MediaType.ociIndex, manifests: [{ mediaType: MediaType.ociManifest, digest: manifestDigest, size: manifestBytes.length }] };
-    (0, import_node_fs63.writeFileSync)((0, import_node_path58.join)(scratch2, "index.json"), JSON.stringify(index));
-    (0, import_node_fs63.writeFileSync)((0, import_node_path58.join)(scratch2, "oci-layout"), JSON.stringify({ imageLayoutVersion: "1.0.0" }));
-    const paths = /* @__PURE__ */ new Map([["index.json", (0, import_node_path58.join)(scratch2, "index.json")], ["oci-layout", (0, import_node_path58.join)(scratch2, "oci-layout")]]);
-    for (const [digest, path6] of blobs) paths.set(`blobs/sha256/${digest.slice("sha256:".length)}`, path6);
-    const [image] = await archiveImages({ file: `the commit of ${record.name}`, paths });
-    const result = await copyImage(image.source, store, {
-      platform: { architecture: config.architecture, os: config.os, ...config.variant === void 0 ? {} : { variant: config.variant } },
-      names: name === void 0 ? [] : [name],
-      recordUntagged: true,
-      signal: options.signal
-    });
-    return { id: result.manifest.config.digest, manifestDigest: result.manifestDigest, name };
-  } finally {
-    (0, import_node_fs63.rmSync)(scratch2, { recursive: true, force: true });
-  }
-}
-var import_node_child_process10, import_node_fs63, import_node_path58, import_node_stream12, import_promises17, import_node_url9, import_node_zlib2, import_node_crypto4, WORKER3, Hashing;
-var init_commit = __esm({
-  "src/image/commit.ts"() {
-    "use strict";
-    import_node_child_process10 = require("node:child_process");
-    import_node_fs63 = require("node:fs");
-    import_node_path58 = require("node:path");
-    import_node_stream12 = require("node:stream");
-    import_promises17 = require("node:stream/promises");
-    import_node_url9 = require("node:url");
-    import_node_zlib2 = require("node:zlib");
-    import_node_crypto4 = require("node:crypto");
-    init_errors();
-    init_copy2();
-    init_record();
-    init_reference2();
-    init_archive_read();
-    init_idmap();
-    init_host_tools();
-    init_spawn();
-    init_changes();
-    init_local();
-    init_media_types();
-    WORKER3 = (0, import_node_url9.fileURLToPath)(new URL("../image/commit-worker.js", __burrowModuleUrl));
-    Hashing = class extends import_node_stream12.Transform {
-      hash = (0, import_node_crypto4.createHash)("sha256");
-      size = 0;
-      _transform(chunk, _encoding, done2) {
-        this.hash.update(chunk);
-        this.size += chunk.length;
-        done2(null, chunk);
-      }
-    };
-  }
-});
-
-// src/cli/commit.ts
-var commit_exports2 = {};
-__export(commit_exports2, {
-  commitCommand: () => commitCommand
-});
-function commitCommand(signal, setExit) {
-  return new Command("commit").description("Create a new image from a container's changes").argument("<container>").argument("[repository]", "REPOSITORY[:TAG] for the new image").option("-a, --author <author>", 'author (e.g. "Jane Doe <jane@example.com>")').option("-c, --change <instruction>", "apply a Dockerfile instruction: CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, ONBUILD, STOPSIGNAL, USER, VOLUME, WORKDIR (repeatable)", collect2, []).option("-m, --message <message>", "commit message").option("-p, --pause", "accepted for Docker's scripts; burrow commits without pausing (as Podman's default)").option("--no-pause", "do not pause the container (the behaviour either way)").option("-q, --quiet", "accepted (burrow prints only the id)").action(action(signal, setExit, async (context, [container, repository], flags) => {
-    const { commitContainer: commitContainer2 } = await Promise.resolve().then(() => (init_commit(), commit_exports));
-    const result = await commitContainer2(context.store(), container, { reference: repository, author: flags.author, message: flags.message, changes: flags.change, signal });
-    context.stdout.write(`${result.id}
-`);
-  }));
-}
-var collect2;
-var init_commit2 = __esm({
-  "src/cli/commit.ts"() {
-    "use strict";
-    init_esm();
-    init_action();
-    collect2 = (value, previous) => [...previous, value];
-  }
-});
-
 // src/container/status.ts
 var status_exports = {};
 __export(status_exports, {
@@ -24130,8 +19594,7 @@ var init_container = __esm({
       { name: "cp", load: async (signal, setExit) => (await Promise.resolve().then(() => (init_cp2(), cp_exports2))).cpCommand(signal, setExit) },
       { name: "port", load: async (signal, setExit) => (await Promise.resolve().then(() => (init_port(), port_exports))).portCommand(signal, setExit) },
       { name: "update", load: async (signal, setExit) => (await Promise.resolve().then(() => (init_update2(), update_exports2))).updateCommand(signal, setExit) },
-      { name: "stats", load: async (signal, setExit) => (await Promise.resolve().then(() => (init_stats3(), stats_exports2))).statsCommand(signal, setExit) },
-      { name: "commit", load: async (signal, setExit) => (await Promise.resolve().then(() => (init_commit2(), commit_exports2))).commitCommand(signal, setExit) }
+      { name: "stats", load: async (signal, setExit) => (await Promise.resolve().then(() => (init_stats3(), stats_exports2))).statsCommand(signal, setExit) }
     ];
   }
 });
@@ -24148,7 +19611,7 @@ function parseSecurityOptions(options, privileged, cwd = process.cwd()) {
     switch (key) {
       case "seccomp":
         if (value === void 0 || value === "") throw new BurrowError("INVALID_ARGUMENT", `invalid --security-opt "${option}": use seccomp=unconfined or seccomp=PROFILE.json`);
-        seccomp = value === "unconfined" ? { kind: "unconfined" } : { kind: "file", path: (0, import_node_path59.isAbsolute)(value) ? value : (0, import_node_path59.resolve)(cwd, value) };
+        seccomp = value === "unconfined" ? { kind: "unconfined" } : { kind: "file", path: (0, import_node_path47.isAbsolute)(value) ? value : (0, import_node_path47.resolve)(cwd, value) };
         break;
       case "no-new-privileges":
         if (value !== void 0 && value !== "true") {
@@ -24167,11 +19630,11 @@ function parseSecurityOptions(options, privileged, cwd = process.cwd()) {
   }
   return { seccomp, privileged };
 }
-var import_node_path59, DEFAULT_SECURITY;
+var import_node_path47, DEFAULT_SECURITY;
 var init_security = __esm({
   "src/sandbox/security.ts"() {
     "use strict";
-    import_node_path59 = require("node:path");
+    import_node_path47 = require("node:path");
     init_errors();
     DEFAULT_SECURITY = { seccomp: { kind: "default" }, privileged: false };
   }
@@ -24748,17 +20211,17 @@ function parseSeccompProfile(text, source) {
 function loadSeccompProfile(path6) {
   let text;
   try {
-    text = (0, import_node_fs64.readFileSync)(path6, "utf8");
+    text = (0, import_node_fs55.readFileSync)(path6, "utf8");
   } catch (error) {
     throw new BurrowError("INVALID_ARGUMENT", `cannot read seccomp profile ${path6}: ${error.message}`, { cause: error });
   }
   return parseSeccompProfile(text, path6);
 }
-var import_node_fs64, SECCOMP_SCHEMAS, UINT64_MAX, NO_AGENT;
+var import_node_fs55, SECCOMP_SCHEMAS, UINT64_MAX, NO_AGENT;
 var init_profile = __esm({
   "src/seccomp/profile.ts"() {
     "use strict";
-    import_node_fs64 = require("node:fs");
+    import_node_fs55 = require("node:fs");
     init_errors();
     init_schema();
     SECCOMP_SCHEMAS = new SchemaSet("seccomp", ["seccomp"]);
@@ -26002,13 +21465,13 @@ var init_bpf = __esm({
       /** The program in execution order, as the kernel's struct sock_filter array (8 bytes each, host byte order). */
       toBuffer() {
         const count2 = this.reversed.length;
-        const words2 = new Uint32Array(count2 * 2);
+        const words = new Uint32Array(count2 * 2);
         for (let index = 0; index < count2; index++) {
           const { code, jt: jt2, jf, k: k2 } = this.reversed[count2 - 1 - index];
-          words2[index * 2] = LITTLE_ENDIAN ? (code | jt2 << 16 | jf << 24) >>> 0 : (code << 16 | jt2 << 8 | jf) >>> 0;
-          words2[index * 2 + 1] = k2;
+          words[index * 2] = LITTLE_ENDIAN ? (code | jt2 << 16 | jf << 24) >>> 0 : (code << 16 | jt2 << 8 | jf) >>> 0;
+          words[index * 2 + 1] = k2;
         }
-        return Buffer.from(words2.buffer, 0, words2.byteLength);
+        return Buffer.from(words.buffer, 0, words.byteLength);
       }
     };
   }
@@ -26297,7 +21760,7 @@ async function containerSeccompFilter(choice, capabilities) {
   }
   if (choice.kind === "default" && sameSet(capabilities, DEFAULT_CAPABILITIES) && kernelAtLeast((0, import_node_os16.release)(), PREBUILT_KERNEL)) {
     try {
-      return (0, import_node_fs65.readFileSync)((0, import_node_url10.fileURLToPath)(new URL(`../seccomp/${prebuiltFilterName(arch)}`, __burrowModuleUrl)));
+      return (0, import_node_fs56.readFileSync)((0, import_node_url9.fileURLToPath)(new URL(`../seccomp/${prebuiltFilterName(arch)}`, __burrowModuleUrl)));
     } catch {
     }
   }
@@ -26316,17 +21779,59 @@ function kernelAtLeast(running, wanted) {
   const [wantMajor, wantMinor] = parseKernelVersion(wanted);
   return major > wantMajor || major === wantMajor && minor >= wantMinor;
 }
-var import_node_fs65, import_node_os16, import_node_url10, PREBUILT_KERNEL;
+var import_node_fs56, import_node_os16, import_node_url9, PREBUILT_KERNEL;
 var init_seccomp_filter = __esm({
   "src/sandbox/seccomp-filter.ts"() {
     "use strict";
-    import_node_fs65 = require("node:fs");
+    import_node_fs56 = require("node:fs");
     import_node_os16 = require("node:os");
-    import_node_url10 = require("node:url");
+    import_node_url9 = require("node:url");
     init_errors();
     init_host();
     init_capabilities();
     PREBUILT_KERNEL = "4.8";
+  }
+});
+
+// src/image/media-types.ts
+function layerCompression(mediaType) {
+  if (mediaType.endsWith("+zstd")) return "zstd";
+  if (mediaType.endsWith("+gzip") || mediaType.endsWith(".tar.gzip")) return "gzip";
+  if (mediaType.endsWith(".tar") || mediaType.endsWith(".diff.tar")) return "none";
+  return "gzip";
+}
+function isIndexType(mediaType) {
+  return mediaType !== void 0 && INDEX_TYPES.includes(mediaType);
+}
+var MediaType, MANIFEST_TYPES, INDEX_TYPES, MANIFEST_ACCEPT;
+var init_media_types = __esm({
+  "src/image/media-types.ts"() {
+    "use strict";
+    MediaType = {
+      ociManifest: "application/vnd.oci.image.manifest.v1+json",
+      ociIndex: "application/vnd.oci.image.index.v1+json",
+      ociConfig: "application/vnd.oci.image.config.v1+json",
+      ociLayer: "application/vnd.oci.image.layer.v1.tar",
+      ociLayerGzip: "application/vnd.oci.image.layer.v1.tar+gzip",
+      ociLayerZstd: "application/vnd.oci.image.layer.v1.tar+zstd",
+      ociLayerNondistributableGzip: "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip",
+      dockerManifest: "application/vnd.docker.distribution.manifest.v2+json",
+      dockerManifestList: "application/vnd.docker.distribution.manifest.list.v2+json",
+      dockerConfig: "application/vnd.docker.container.image.v1+json",
+      dockerLayerGzip: "application/vnd.docker.image.rootfs.diff.tar.gzip",
+      dockerLayer: "application/vnd.docker.image.rootfs.diff.tar",
+      dockerForeignLayerGzip: "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip",
+      dockerSchema1: "application/vnd.docker.distribution.manifest.v1+json",
+      dockerSchema1Signed: "application/vnd.docker.distribution.manifest.v1+prettyjws"
+    };
+    MANIFEST_TYPES = [MediaType.ociManifest, MediaType.dockerManifest];
+    INDEX_TYPES = [MediaType.ociIndex, MediaType.dockerManifestList];
+    MANIFEST_ACCEPT = [
+      MediaType.ociIndex,
+      MediaType.ociManifest,
+      MediaType.dockerManifestList,
+      MediaType.dockerManifest
+    ].join(", ");
   }
 });
 
@@ -26338,13 +21843,13 @@ function inflaterArgs(compression, ceiling) {
 }
 function inflaterBinary() {
   const build = readBuild();
-  if (build.fallback !== void 0 && !(build.needs ?? []).every((library) => (0, import_node_fs66.existsSync)(library))) return (0, import_node_path60.join)(NATIVE, build.fallback);
+  if (build.fallback !== void 0 && !(build.needs ?? []).every((library) => (0, import_node_fs57.existsSync)(library))) return (0, import_node_path48.join)(NATIVE, build.fallback);
   return INFLATER_BINARY;
 }
 function readBuild() {
   if (built === void 0) {
     try {
-      const read2 = JSON.parse((0, import_node_fs66.readFileSync)(INFLATER_BUILD, "utf8"));
+      const read2 = JSON.parse((0, import_node_fs57.readFileSync)(INFLATER_BUILD, "utf8"));
       built = { gzip: read2.gzip ?? null, zstd: read2.zstd === true, needs: read2.needs, fallback: read2.fallback };
     } catch {
       built = { gzip: null, zstd: false };
@@ -26361,16 +21866,16 @@ function parseInflaterReport(stderr) {
     return void 0;
   }
 }
-var import_node_fs66, import_node_path60, import_node_url11, NATIVE, INFLATER_BINARY, INFLATER_BUILD, INFLATER_EXIT, built;
+var import_node_fs57, import_node_path48, import_node_url10, NATIVE, INFLATER_BINARY, INFLATER_BUILD, INFLATER_EXIT, built;
 var init_inflate = __esm({
   "src/unpack/inflate.ts"() {
     "use strict";
-    import_node_fs66 = require("node:fs");
-    import_node_path60 = require("node:path");
-    import_node_url11 = require("node:url");
-    NATIVE = (0, import_node_url11.fileURLToPath)(new URL("../native/", __burrowModuleUrl));
-    INFLATER_BINARY = (0, import_node_path60.join)(NATIVE, "burrow-inflate");
-    INFLATER_BUILD = (0, import_node_url11.fileURLToPath)(new URL("../native/inflate.json", __burrowModuleUrl));
+    import_node_fs57 = require("node:fs");
+    import_node_path48 = require("node:path");
+    import_node_url10 = require("node:url");
+    NATIVE = (0, import_node_url10.fileURLToPath)(new URL("../native/", __burrowModuleUrl));
+    INFLATER_BINARY = (0, import_node_path48.join)(NATIVE, "burrow-inflate");
+    INFLATER_BUILD = (0, import_node_url10.fileURLToPath)(new URL("../native/inflate.json", __burrowModuleUrl));
     INFLATER_EXIT = { invalid: 1, ceiling: 2, closed: 3, system: 4 };
   }
 });
@@ -26383,17 +21888,17 @@ async function summarizeLayer(dir, mapping) {
   }
   return JSON.parse(result.stdout).summary;
 }
-var import_node_url12, EXTRACTOR_BINARY;
+var import_node_url11, EXTRACTOR_BINARY;
 var init_summary2 = __esm({
   "src/unpack/summary.ts"() {
     "use strict";
-    import_node_url12 = require("node:url");
+    import_node_url11 = require("node:url");
     init_errors();
     init_failure();
     init_idmap();
     init_host_tools();
     init_spawn();
-    EXTRACTOR_BINARY = (0, import_node_url12.fileURLToPath)(new URL("../native/burrow-unpack", __burrowModuleUrl));
+    EXTRACTOR_BINARY = (0, import_node_url11.fileURLToPath)(new URL("../native/burrow-unpack", __burrowModuleUrl));
   }
 });
 
@@ -26417,6 +21922,732 @@ var init_limits3 = __esm({
   }
 });
 
+// node_modules/fzstd/esm/index.mjs
+var ab, u8, u16, i16, i32, slc, fill, cpw, ec, err, rb, b4, rzfh, msb, rfse, rhu, dllt, dmlt, doct, b2bl, llb, llbl, mlb, mlbl, dhu, dhu4, rzb, cct, Decompress;
+var init_esm2 = __esm({
+  "node_modules/fzstd/esm/index.mjs"() {
+    ab = ArrayBuffer;
+    u8 = Uint8Array;
+    u16 = Uint16Array;
+    i16 = Int16Array;
+    i32 = Int32Array;
+    slc = function(v2, s3, e) {
+      if (u8.prototype.slice)
+        return u8.prototype.slice.call(v2, s3, e);
+      if (s3 == null || s3 < 0)
+        s3 = 0;
+      if (e == null || e > v2.length)
+        e = v2.length;
+      var n2 = new u8(e - s3);
+      n2.set(v2.subarray(s3, e));
+      return n2;
+    };
+    fill = function(v2, n2, s3, e) {
+      if (u8.prototype.fill)
+        return u8.prototype.fill.call(v2, n2, s3, e);
+      if (s3 == null || s3 < 0)
+        s3 = 0;
+      if (e == null || e > v2.length)
+        e = v2.length;
+      for (; s3 < e; ++s3)
+        v2[s3] = n2;
+      return v2;
+    };
+    cpw = function(v2, t, s3, e) {
+      if (u8.prototype.copyWithin)
+        return u8.prototype.copyWithin.call(v2, t, s3, e);
+      if (s3 == null || s3 < 0)
+        s3 = 0;
+      if (e == null || e > v2.length)
+        e = v2.length;
+      while (s3 < e) {
+        v2[t++] = v2[s3++];
+      }
+    };
+    ec = [
+      "invalid zstd data",
+      "window size too large (>2046MB)",
+      "invalid block type",
+      "FSE accuracy too high",
+      "match distance too far back",
+      "unexpected EOF"
+    ];
+    err = function(ind, msg, nt2) {
+      var e = new Error(msg || ec[ind]);
+      e.code = ind;
+      if (Error.captureStackTrace)
+        Error.captureStackTrace(e, err);
+      if (!nt2)
+        throw e;
+      return e;
+    };
+    rb = function(d, b2, n2) {
+      var i2 = 0, o2 = 0;
+      for (; i2 < n2; ++i2)
+        o2 |= d[b2++] << (i2 << 3);
+      return o2;
+    };
+    b4 = function(d, b2) {
+      return (d[b2] | d[b2 + 1] << 8 | d[b2 + 2] << 16 | d[b2 + 3] << 24) >>> 0;
+    };
+    rzfh = function(dat, w2) {
+      var n3 = dat[0] | dat[1] << 8 | dat[2] << 16;
+      if (n3 == 3126568 && dat[3] == 253) {
+        var flg = dat[4];
+        var ss2 = flg >> 5 & 1, cc = flg >> 2 & 1, df = flg & 3, fcf = flg >> 6;
+        if (flg & 8)
+          err(0);
+        var bt2 = 6 - ss2;
+        var db = df == 3 ? 4 : df;
+        var di2 = rb(dat, bt2, db);
+        bt2 += db;
+        var fsb = fcf ? 1 << fcf : ss2;
+        var fss = rb(dat, bt2, fsb) + (fcf == 1 && 256);
+        var ws2 = fss;
+        if (!ss2) {
+          var wb = 1 << 10 + (dat[5] >> 3);
+          ws2 = wb + (wb >> 3) * (dat[5] & 7);
+        }
+        if (ws2 > 2145386496)
+          err(1);
+        var buf = new u8((w2 == 1 ? fss || ws2 : w2 ? 0 : ws2) + 12);
+        buf[0] = 1, buf[4] = 4, buf[8] = 8;
+        return {
+          b: bt2 + fsb,
+          y: 0,
+          l: 0,
+          d: di2,
+          w: w2 && w2 != 1 ? w2 : buf.subarray(12),
+          e: ws2,
+          o: new i32(buf.buffer, 0, 3),
+          u: fss,
+          c: cc,
+          m: Math.min(131072, ws2)
+        };
+      } else if ((n3 >> 4 | dat[3] << 20) == 25481893) {
+        return b4(dat, 4) + 8;
+      }
+      err(0);
+    };
+    msb = function(val) {
+      var bits = 0;
+      for (; 1 << bits <= val; ++bits)
+        ;
+      return bits - 1;
+    };
+    rfse = function(dat, bt2, mal) {
+      var tpos = (bt2 << 3) + 4;
+      var al = (dat[bt2] & 15) + 5;
+      if (al > mal)
+        err(3);
+      var sz = 1 << al;
+      var probs = sz, sym = -1, re2 = -1, i2 = -1, ht2 = sz;
+      var buf = new ab(512 + (sz << 2));
+      var freq = new i16(buf, 0, 256);
+      var dstate = new u16(buf, 0, 256);
+      var nstate = new u16(buf, 512, sz);
+      var bb1 = 512 + (sz << 1);
+      var syms = new u8(buf, bb1, sz);
+      var nbits = new u8(buf, bb1 + sz);
+      while (sym < 255 && probs > 0) {
+        var bits = msb(probs + 1);
+        var cbt = tpos >> 3;
+        var msk = (1 << bits + 1) - 1;
+        var val = (dat[cbt] | dat[cbt + 1] << 8 | dat[cbt + 2] << 16) >> (tpos & 7) & msk;
+        var msk1fb = (1 << bits) - 1;
+        var msv = msk - probs - 1;
+        var sval = val & msk1fb;
+        if (sval < msv)
+          tpos += bits, val = sval;
+        else {
+          tpos += bits + 1;
+          if (val > msk1fb)
+            val -= msv;
+        }
+        freq[++sym] = --val;
+        if (val == -1) {
+          probs += val;
+          syms[--ht2] = sym;
+        } else
+          probs -= val;
+        if (!val) {
+          do {
+            var rbt = tpos >> 3;
+            re2 = (dat[rbt] | dat[rbt + 1] << 8) >> (tpos & 7) & 3;
+            tpos += 2;
+            sym += re2;
+          } while (re2 == 3);
+        }
+      }
+      if (sym > 255 || probs)
+        err(0);
+      var sympos = 0;
+      var sstep = (sz >> 1) + (sz >> 3) + 3;
+      var smask = sz - 1;
+      for (var s3 = 0; s3 <= sym; ++s3) {
+        var sf = freq[s3];
+        if (sf < 1) {
+          dstate[s3] = -sf;
+          continue;
+        }
+        for (i2 = 0; i2 < sf; ++i2) {
+          syms[sympos] = s3;
+          do {
+            sympos = sympos + sstep & smask;
+          } while (sympos >= ht2);
+        }
+      }
+      if (sympos)
+        err(0);
+      for (i2 = 0; i2 < sz; ++i2) {
+        var ns2 = dstate[syms[i2]]++;
+        var nb = nbits[i2] = al - msb(ns2);
+        nstate[i2] = (ns2 << nb) - sz;
+      }
+      return [tpos + 7 >> 3, {
+        b: al,
+        s: syms,
+        n: nbits,
+        t: nstate
+      }];
+    };
+    rhu = function(dat, bt2) {
+      var i2 = 0, wc = -1;
+      var buf = new u8(292), hb = dat[bt2];
+      var hw = buf.subarray(0, 256);
+      var rc = buf.subarray(256, 268);
+      var ri2 = new u16(buf.buffer, 268);
+      if (hb < 128) {
+        var _a = rfse(dat, bt2 + 1, 6), ebt = _a[0], fdt = _a[1];
+        bt2 += hb;
+        var epos = ebt << 3;
+        var lb = dat[bt2];
+        if (!lb)
+          err(0);
+        var st1 = 0, st2 = 0, btr1 = fdt.b, btr2 = btr1;
+        var fpos = (++bt2 << 3) - 8 + msb(lb);
+        for (; ; ) {
+          fpos -= btr1;
+          if (fpos < epos)
+            break;
+          var cbt = fpos >> 3;
+          st1 += (dat[cbt] | dat[cbt + 1] << 8) >> (fpos & 7) & (1 << btr1) - 1;
+          hw[++wc] = fdt.s[st1];
+          fpos -= btr2;
+          if (fpos < epos)
+            break;
+          cbt = fpos >> 3;
+          st2 += (dat[cbt] | dat[cbt + 1] << 8) >> (fpos & 7) & (1 << btr2) - 1;
+          hw[++wc] = fdt.s[st2];
+          btr1 = fdt.n[st1];
+          st1 = fdt.t[st1];
+          btr2 = fdt.n[st2];
+          st2 = fdt.t[st2];
+        }
+        if (++wc > 255)
+          err(0);
+      } else {
+        wc = hb - 127;
+        for (; i2 < wc; i2 += 2) {
+          var byte = dat[++bt2];
+          hw[i2] = byte >> 4;
+          hw[i2 + 1] = byte & 15;
+        }
+        ++bt2;
+      }
+      var wes = 0;
+      for (i2 = 0; i2 < wc; ++i2) {
+        var wt2 = hw[i2];
+        if (wt2 > 11)
+          err(0);
+        wes += wt2 && 1 << wt2 - 1;
+      }
+      var mb = msb(wes) + 1;
+      var ts2 = 1 << mb;
+      var rem = ts2 - wes;
+      if (rem & rem - 1)
+        err(0);
+      hw[wc++] = msb(rem) + 1;
+      for (i2 = 0; i2 < wc; ++i2) {
+        var wt2 = hw[i2];
+        ++rc[hw[i2] = wt2 && mb + 1 - wt2];
+      }
+      var hbuf = new u8(ts2 << 1);
+      var syms = hbuf.subarray(0, ts2), nb = hbuf.subarray(ts2);
+      ri2[mb] = 0;
+      for (i2 = mb; i2 > 0; --i2) {
+        var pv = ri2[i2];
+        fill(nb, i2, pv, ri2[i2 - 1] = pv + rc[i2] * (1 << mb - i2));
+      }
+      if (ri2[0] != ts2)
+        err(0);
+      for (i2 = 0; i2 < wc; ++i2) {
+        var bits = hw[i2];
+        if (bits) {
+          var code = ri2[bits];
+          fill(syms, i2, code, ri2[bits] = code + (1 << mb - bits));
+        }
+      }
+      return [bt2, {
+        n: nb,
+        b: mb,
+        s: syms
+      }];
+    };
+    dllt = rfse(/* @__PURE__ */ new u8([
+      81,
+      16,
+      99,
+      140,
+      49,
+      198,
+      24,
+      99,
+      12,
+      33,
+      196,
+      24,
+      99,
+      102,
+      102,
+      134,
+      70,
+      146,
+      4
+    ]), 0, 6)[1];
+    dmlt = rfse(/* @__PURE__ */ new u8([
+      33,
+      20,
+      196,
+      24,
+      99,
+      140,
+      33,
+      132,
+      16,
+      66,
+      8,
+      33,
+      132,
+      16,
+      66,
+      8,
+      33,
+      68,
+      68,
+      68,
+      68,
+      68,
+      68,
+      68,
+      68,
+      36,
+      9
+    ]), 0, 6)[1];
+    doct = rfse(/* @__PURE__ */ new u8([
+      32,
+      132,
+      16,
+      66,
+      102,
+      70,
+      68,
+      68,
+      68,
+      68,
+      36,
+      73,
+      2
+    ]), 0, 5)[1];
+    b2bl = function(b2, s3) {
+      var len = b2.length, bl = new i32(len);
+      for (var i2 = 0; i2 < len; ++i2) {
+        bl[i2] = s3;
+        s3 += 1 << b2[i2];
+      }
+      return bl;
+    };
+    llb = /* @__PURE__ */ new u8((/* @__PURE__ */ new i32([
+      0,
+      0,
+      0,
+      0,
+      16843009,
+      50528770,
+      134678020,
+      202050057,
+      269422093
+    ])).buffer, 0, 36);
+    llbl = /* @__PURE__ */ b2bl(llb, 0);
+    mlb = /* @__PURE__ */ new u8((/* @__PURE__ */ new i32([
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      16843009,
+      50528770,
+      117769220,
+      185207048,
+      252579084,
+      16
+    ])).buffer, 0, 53);
+    mlbl = /* @__PURE__ */ b2bl(mlb, 3);
+    dhu = function(dat, out, hu) {
+      var len = dat.length, ss2 = out.length, lb = dat[len - 1], msk = (1 << hu.b) - 1, eb = -hu.b;
+      if (!lb)
+        err(0);
+      var st2 = 0, btr = hu.b, pos = (len << 3) - 8 + msb(lb) - btr, i2 = -1;
+      for (; pos > eb && i2 < ss2; ) {
+        var cbt = pos >> 3;
+        var val = (dat[cbt] | dat[cbt + 1] << 8 | dat[cbt + 2] << 16) >> (pos & 7);
+        st2 = (st2 << btr | val) & msk;
+        out[++i2] = hu.s[st2];
+        pos -= btr = hu.n[st2];
+      }
+      if (pos != eb || i2 + 1 != ss2)
+        err(0);
+    };
+    dhu4 = function(dat, out, hu) {
+      var bt2 = 6;
+      var ss2 = out.length, sz1 = ss2 + 3 >> 2, sz2 = sz1 << 1, sz3 = sz1 + sz2;
+      dhu(dat.subarray(bt2, bt2 += dat[0] | dat[1] << 8), out.subarray(0, sz1), hu);
+      dhu(dat.subarray(bt2, bt2 += dat[2] | dat[3] << 8), out.subarray(sz1, sz2), hu);
+      dhu(dat.subarray(bt2, bt2 += dat[4] | dat[5] << 8), out.subarray(sz2, sz3), hu);
+      dhu(dat.subarray(bt2), out.subarray(sz3), hu);
+    };
+    rzb = function(dat, st2, out) {
+      var _a;
+      var bt2 = st2.b;
+      var b0 = dat[bt2], btype = b0 >> 1 & 3;
+      st2.l = b0 & 1;
+      var sz = b0 >> 3 | dat[bt2 + 1] << 5 | dat[bt2 + 2] << 13;
+      var ebt = (bt2 += 3) + sz;
+      if (btype == 1) {
+        if (bt2 >= dat.length)
+          return;
+        st2.b = bt2 + 1;
+        if (out) {
+          fill(out, dat[bt2], st2.y, st2.y += sz);
+          return out;
+        }
+        return fill(new u8(sz), dat[bt2]);
+      }
+      if (ebt > dat.length)
+        return;
+      if (btype == 0) {
+        st2.b = ebt;
+        if (out) {
+          out.set(dat.subarray(bt2, ebt), st2.y);
+          st2.y += sz;
+          return out;
+        }
+        return slc(dat, bt2, ebt);
+      }
+      if (btype == 2) {
+        var b3 = dat[bt2], lbt = b3 & 3, sf = b3 >> 2 & 3;
+        var lss = b3 >> 4, lcs = 0, s4 = 0;
+        if (lbt < 2) {
+          if (sf & 1)
+            lss |= dat[++bt2] << 4 | (sf & 2 && dat[++bt2] << 12);
+          else
+            lss = b3 >> 3;
+        } else {
+          s4 = sf;
+          if (sf < 2)
+            lss |= (dat[++bt2] & 63) << 4, lcs = dat[bt2] >> 6 | dat[++bt2] << 2;
+          else if (sf == 2)
+            lss |= dat[++bt2] << 4 | (dat[++bt2] & 3) << 12, lcs = dat[bt2] >> 2 | dat[++bt2] << 6;
+          else
+            lss |= dat[++bt2] << 4 | (dat[++bt2] & 63) << 12, lcs = dat[bt2] >> 6 | dat[++bt2] << 2 | dat[++bt2] << 10;
+        }
+        ++bt2;
+        var buf = out ? out.subarray(st2.y, st2.y + st2.m) : new u8(st2.m);
+        var spl = buf.length - lss;
+        if (lbt == 0)
+          buf.set(dat.subarray(bt2, bt2 += lss), spl);
+        else if (lbt == 1)
+          fill(buf, dat[bt2++], spl);
+        else {
+          var hu = st2.h;
+          if (lbt == 2) {
+            var hud = rhu(dat, bt2);
+            lcs += bt2 - (bt2 = hud[0]);
+            st2.h = hu = hud[1];
+          } else if (!hu)
+            err(0);
+          (s4 ? dhu4 : dhu)(dat.subarray(bt2, bt2 += lcs), buf.subarray(spl), hu);
+        }
+        var ns2 = dat[bt2++];
+        if (ns2) {
+          if (ns2 == 255)
+            ns2 = (dat[bt2++] | dat[bt2++] << 8) + 32512;
+          else if (ns2 > 127)
+            ns2 = ns2 - 128 << 8 | dat[bt2++];
+          var scm = dat[bt2++];
+          if (scm & 3)
+            err(0);
+          var dts = [dmlt, doct, dllt];
+          for (var i2 = 2; i2 > -1; --i2) {
+            var md = scm >> (i2 << 1) + 2 & 3;
+            if (md == 1) {
+              var rbuf = new u8([0, 0, dat[bt2++]]);
+              dts[i2] = {
+                s: rbuf.subarray(2, 3),
+                n: rbuf.subarray(0, 1),
+                t: new u16(rbuf.buffer, 0, 1),
+                b: 0
+              };
+            } else if (md == 2) {
+              _a = rfse(dat, bt2, 9 - (i2 & 1)), bt2 = _a[0], dts[i2] = _a[1];
+            } else if (md == 3) {
+              if (!st2.t)
+                err(0);
+              dts[i2] = st2.t[i2];
+            }
+          }
+          var _b = st2.t = dts, mlt = _b[0], oct = _b[1], llt = _b[2];
+          var lb = dat[ebt - 1];
+          if (!lb)
+            err(0);
+          var spos = (ebt << 3) - 8 + msb(lb) - llt.b, cbt = spos >> 3, oubt = 0;
+          var lst = (dat[cbt] | dat[cbt + 1] << 8) >> (spos & 7) & (1 << llt.b) - 1;
+          cbt = (spos -= oct.b) >> 3;
+          var ost = (dat[cbt] | dat[cbt + 1] << 8) >> (spos & 7) & (1 << oct.b) - 1;
+          cbt = (spos -= mlt.b) >> 3;
+          var mst = (dat[cbt] | dat[cbt + 1] << 8) >> (spos & 7) & (1 << mlt.b) - 1;
+          for (++ns2; --ns2; ) {
+            var llc = llt.s[lst];
+            var lbtr = llt.n[lst];
+            var mlc = mlt.s[mst];
+            var mbtr = mlt.n[mst];
+            var ofc = oct.s[ost];
+            var obtr = oct.n[ost];
+            cbt = (spos -= ofc) >> 3;
+            var ofp = 1 << ofc;
+            var off = ofp + ((dat[cbt] | dat[cbt + 1] << 8 | dat[cbt + 2] << 16 | dat[cbt + 3] << 24) >>> (spos & 7) & ofp - 1);
+            cbt = (spos -= mlb[mlc]) >> 3;
+            var ml = mlbl[mlc] + ((dat[cbt] | dat[cbt + 1] << 8 | dat[cbt + 2] << 16) >> (spos & 7) & (1 << mlb[mlc]) - 1);
+            cbt = (spos -= llb[llc]) >> 3;
+            var ll = llbl[llc] + ((dat[cbt] | dat[cbt + 1] << 8 | dat[cbt + 2] << 16) >> (spos & 7) & (1 << llb[llc]) - 1);
+            cbt = (spos -= lbtr) >> 3;
+            lst = llt.t[lst] + ((dat[cbt] | dat[cbt + 1] << 8) >> (spos & 7) & (1 << lbtr) - 1);
+            cbt = (spos -= mbtr) >> 3;
+            mst = mlt.t[mst] + ((dat[cbt] | dat[cbt + 1] << 8) >> (spos & 7) & (1 << mbtr) - 1);
+            cbt = (spos -= obtr) >> 3;
+            ost = oct.t[ost] + ((dat[cbt] | dat[cbt + 1] << 8) >> (spos & 7) & (1 << obtr) - 1);
+            if (off > 3) {
+              st2.o[2] = st2.o[1];
+              st2.o[1] = st2.o[0];
+              st2.o[0] = off -= 3;
+            } else {
+              var idx = off - (ll != 0);
+              if (idx) {
+                off = idx == 3 ? st2.o[0] - 1 : st2.o[idx];
+                if (idx > 1)
+                  st2.o[2] = st2.o[1];
+                st2.o[1] = st2.o[0];
+                st2.o[0] = off;
+              } else
+                off = st2.o[0];
+            }
+            for (var i2 = 0; i2 < ll; ++i2) {
+              buf[oubt + i2] = buf[spl + i2];
+            }
+            oubt += ll, spl += ll;
+            var stin = oubt - off;
+            if (stin < 0) {
+              var len = -stin;
+              var bs2 = st2.e + stin;
+              if (len > ml)
+                len = ml;
+              for (var i2 = 0; i2 < len; ++i2) {
+                buf[oubt + i2] = st2.w[bs2 + i2];
+              }
+              oubt += len, ml -= len, stin = 0;
+            }
+            for (var i2 = 0; i2 < ml; ++i2) {
+              buf[oubt + i2] = buf[stin + i2];
+            }
+            oubt += ml;
+          }
+          if (oubt != spl) {
+            while (spl < buf.length) {
+              buf[oubt++] = buf[spl++];
+            }
+          } else
+            oubt = buf.length;
+          if (out)
+            st2.y += oubt;
+          else
+            buf = slc(buf, 0, oubt);
+        } else if (out) {
+          st2.y += lss;
+          if (spl) {
+            for (var i2 = 0; i2 < lss; ++i2) {
+              buf[i2] = buf[spl + i2];
+            }
+          }
+        } else if (spl)
+          buf = slc(buf, spl);
+        st2.b = ebt;
+        return buf;
+      }
+      err(2);
+    };
+    cct = function(bufs, ol) {
+      if (bufs.length == 1)
+        return bufs[0];
+      var buf = new u8(ol);
+      for (var i2 = 0, b2 = 0; i2 < bufs.length; ++i2) {
+        var chk = bufs[i2];
+        buf.set(chk, b2);
+        b2 += chk.length;
+      }
+      return buf;
+    };
+    Decompress = /* @__PURE__ */ (function() {
+      function Decompress2(ondata) {
+        this.ondata = ondata;
+        this.c = [];
+        this.l = 0;
+        this.z = 0;
+      }
+      Decompress2.prototype.push = function(chunk, final) {
+        if (typeof this.s == "number") {
+          var sub = Math.min(chunk.length, this.s);
+          chunk = chunk.subarray(sub);
+          this.s -= sub;
+        }
+        var sl = chunk.length;
+        var ncs = sl + this.l;
+        if (!this.s) {
+          if (final) {
+            if (!ncs) {
+              this.ondata(new u8(0), true);
+              return;
+            }
+            if (ncs < 5)
+              err(5);
+          } else if (ncs < 18) {
+            this.c.push(chunk);
+            this.l = ncs;
+            return;
+          }
+          if (this.l) {
+            this.c.push(chunk);
+            chunk = cct(this.c, ncs);
+            this.c = [];
+            this.l = 0;
+          }
+          if (typeof (this.s = rzfh(chunk)) == "number")
+            return this.push(chunk, final);
+        }
+        if (typeof this.s != "number") {
+          if (ncs < (this.z || 3)) {
+            if (final)
+              err(5);
+            this.c.push(chunk);
+            this.l = ncs;
+            return;
+          }
+          if (this.l) {
+            this.c.push(chunk);
+            chunk = cct(this.c, ncs);
+            this.c = [];
+            this.l = 0;
+          }
+          if (!this.z && ncs < (this.z = chunk[this.s.b] & 2 ? 4 : 3 + (chunk[this.s.b] >> 3 | chunk[this.s.b + 1] << 5 | chunk[this.s.b + 2] << 13))) {
+            if (final)
+              err(5);
+            this.c.push(chunk);
+            this.l = ncs;
+            return;
+          } else
+            this.z = 0;
+          for (; ; ) {
+            var blk = rzb(chunk, this.s);
+            if (!blk) {
+              if (final)
+                err(5);
+              var adc = chunk.subarray(this.s.b);
+              this.s.b = 0;
+              this.c.push(adc), this.l += adc.length;
+              return;
+            } else {
+              this.ondata(blk, false);
+              cpw(this.s.w, 0, blk.length);
+              this.s.w.set(blk, this.s.w.length - blk.length);
+            }
+            if (this.s.l) {
+              var rest = chunk.subarray(this.s.b);
+              this.s = this.s.c * 4;
+              this.push(rest, final);
+              return;
+            }
+          }
+        } else if (final)
+          err(5);
+      };
+      return Decompress2;
+    })();
+  }
+});
+
+// src/util/decompress.ts
+var decompress_exports = {};
+__export(decompress_exports, {
+  decompressor: () => decompressor,
+  sniffCompression: () => sniffCompression
+});
+function zstdDecompressor() {
+  let decoder;
+  const transform = new import_node_stream10.Transform({
+    transform(chunk, _encoding, callback) {
+      try {
+        decoder.push(chunk);
+        callback();
+      } catch (error) {
+        callback(error);
+      }
+    },
+    flush(callback) {
+      try {
+        decoder.push(new Uint8Array(0), true);
+        callback();
+      } catch (error) {
+        callback(error);
+      }
+    }
+  });
+  decoder = new Decompress((data) => {
+    transform.push(Buffer.from(data));
+  });
+  return transform;
+}
+function decompressor(compression) {
+  if (compression === "gzip") return (0, import_node_zlib.createGunzip)({ chunkSize: 256 * 1024 });
+  if (compression === "zstd") return zstdDecompressor();
+  return void 0;
+}
+function sniffCompression(head2) {
+  if (head2.length >= 2 && head2[0] === 31 && head2[1] === 139) return "gzip";
+  if (head2.length >= 4 && head2.readUInt32LE(0) === 4247762216) return "zstd";
+  return "none";
+}
+var import_node_stream10, import_node_zlib;
+var init_decompress = __esm({
+  "src/util/decompress.ts"() {
+    "use strict";
+    import_node_stream10 = require("node:stream");
+    import_node_zlib = require("node:zlib");
+    init_esm2();
+  }
+});
+
 // src/unpack/layer.ts
 var layer_exports = {};
 __export(layer_exports, {
@@ -26426,7 +22657,7 @@ __export(layer_exports, {
 });
 function meter(ceiling, hash) {
   let seen = 0;
-  return new import_node_stream13.Transform({
+  return new import_node_stream11.Transform({
     transform(chunk, _encoding, callback) {
       seen += chunk.length;
       if (seen > ceiling) {
@@ -26461,11 +22692,11 @@ function checkDiffId(target, actual) {
 }
 async function extractInNode(input, extractorArgs, compression, ceiling, target) {
   const { decompressor: decompressor2 } = await Promise.resolve().then(() => (init_decompress(), decompress_exports));
-  const hash = (0, import_node_crypto5.createHash)("sha256");
+  const hash = (0, import_node_crypto2.createHash)("sha256");
   const { child, finished: finished7 } = start(unshareProgram(), extractorArgs, ["pipe", "pipe", "pipe"], { ownGroup: true });
   const decompress = decompressor2(compression);
   const counted = meter(ceiling, hash);
-  const feed = decompress === void 0 ? (0, import_promises18.pipeline)(input, counted, child.stdin) : (0, import_promises18.pipeline)(input, decompress, counted, child.stdin);
+  const feed = decompress === void 0 ? (0, import_promises15.pipeline)(input, counted, child.stdin) : (0, import_promises15.pipeline)(input, decompress, counted, child.stdin);
   const [fed, outcome] = await Promise.all([settle(feed), finished7]);
   if (fed.status === "rejected" && fed.reason instanceof OverCeiling) throw overCeiling(target, ceiling);
   if (outcome.exitCode !== 0) throw extractorFailed(target, outcome, fed);
@@ -26480,13 +22711,13 @@ async function extractNatively(feed, extractorArgs, inflaterArgs2, compression, 
   try {
     launched = start(inflaterBinary(), [...inflaterArgs2, "--", unshareProgram(), ...extractorArgs], ["blob" in feed ? feed.blob : "pipe", "pipe", "pipe", "pipe"], { ownGroup: true });
   } finally {
-    if ("blob" in feed) (0, import_node_fs67.closeSync)(feed.blob);
+    if ("blob" in feed) (0, import_node_fs58.closeSync)(feed.blob);
   }
   let lines = "";
   launched.child.stdio[3].on("data", (chunk) => {
     lines += chunk.toString();
   });
-  const fedFrom = "blob" in feed ? Promise.resolve({ status: "fulfilled" }) : settle((0, import_promises18.pipeline)(feed.stream, launched.child.stdin));
+  const fedFrom = "blob" in feed ? Promise.resolve({ status: "fulfilled" }) : settle((0, import_promises15.pipeline)(feed.stream, launched.child.stdin));
   const [fed, finished7] = await Promise.all([fedFrom, launched.finished]);
   const { inflated, outcome } = splitLaunch(finished7, lines);
   if (inflated.exitCode === INFLATER_EXIT.ceiling) throw overCeiling(target, ceiling);
@@ -26542,7 +22773,7 @@ async function startExtraction(store, target, mapping, ceiling, notes, options =
   if (lock === void 0) return void 0;
   const scratch2 = layerScratchPath(store, diffId);
   const from = options.from;
-  const input = from === void 0 ? new import_node_stream13.PassThrough({ highWaterMark: 1024 * 1024 }) : void 0;
+  const input = from === void 0 ? new import_node_stream11.PassThrough({ highWaterMark: 1024 * 1024 }) : void 0;
   const extracted = (async () => {
     const { report: report2, diffId: actual } = await runExtraction(target, scratch2, mapping, ceiling, notes, input, from);
     checkDiffId(target, actual);
@@ -26552,7 +22783,7 @@ async function startExtraction(store, target, mapping, ceiling, notes, options =
 }
 function startStreamedExtraction(store, blob, diffId, mapping, ceiling, notes) {
   const scratch2 = layerScratchPath(store, blob.digest);
-  const input = new import_node_stream13.PassThrough({ highWaterMark: 1024 * 1024 });
+  const input = new import_node_stream11.PassThrough({ highWaterMark: 1024 * 1024 });
   let claimed;
   const extracted = (async () => {
     const running = runExtraction(blob, scratch2, mapping, ceiling, notes, input, void 0);
@@ -26575,22 +22806,22 @@ function startStreamedExtraction(store, blob, diffId, mapping, ceiling, notes) {
 }
 async function claimLayer(store, diffId, wait) {
   const final = layerPath(store, diffId);
-  if ((0, import_node_fs67.existsSync)(final)) return void 0;
+  if ((0, import_node_fs58.existsSync)(final)) return void 0;
   let busy = false;
-  const lock = await acquireLock((0, import_node_path61.join)(store.paths.locks, `layer-${diffId.replace(":", "-")}.lock`), {
+  const lock = await acquireLock((0, import_node_path49.join)(store.paths.locks, `layer-${diffId.replace(":", "-")}.lock`), {
     onWait: () => {
       busy = true;
     },
-    shouldStop: () => (0, import_node_fs67.existsSync)(final) || busy && !wait
+    shouldStop: () => (0, import_node_fs58.existsSync)(final) || busy && !wait
   });
-  if (lock === void 0 || (0, import_node_fs67.existsSync)(final)) {
+  if (lock === void 0 || (0, import_node_fs58.existsSync)(final)) {
     lock?.release();
     return void 0;
   }
   return lock;
 }
 async function runExtraction(blob, scratch2, mapping, ceiling, notes, input, from) {
-  (0, import_node_fs67.mkdirSync)(scratch2, { recursive: true, mode: 493 });
+  (0, import_node_fs58.mkdirSync)(scratch2, { recursive: true, mode: 493 });
   const extractorArgs = [...unshareArgs(mapping), "--", EXTRACTOR_BINARY, "extract", scratch2, mapping.single ? "single" : "mapped", String(ceiling)];
   const compression = layerCompression(blob.mediaType);
   const native = inflaterArgs(compression, ceiling);
@@ -26643,9 +22874,9 @@ function extraction(store, blob, scratch2, mapping, input, extracted, claimed) {
         writeFileAtomic(layerInfoPath(store, diffId), `${JSON.stringify(info2)}
 `, 420, { durable: false });
         try {
-          (0, import_node_fs67.renameSync)(scratch2, final);
+          (0, import_node_fs58.renameSync)(scratch2, final);
         } catch (error) {
-          (0, import_node_fs67.rmSync)(layerInfoPath(store, diffId), { force: true });
+          (0, import_node_fs58.rmSync)(layerInfoPath(store, diffId), { force: true });
           throw fsError(error, `putting layer ${blob.digest} of ${blob.imageName} in place`);
         }
       } finally {
@@ -26657,13 +22888,13 @@ function extraction(store, blob, scratch2, mapping, input, extracted, claimed) {
 }
 function openBlob(path6, target) {
   try {
-    return (0, import_node_fs67.openSync)(path6, "r");
+    return (0, import_node_fs58.openSync)(path6, "r");
   } catch (error) {
     throw fsError(error, `reading layer ${target.digest} of ${target.imageName}`);
   }
 }
 function blobStream(path6) {
-  return (0, import_node_fs67.createReadStream)(path6, { highWaterMark: 1024 * 1024 });
+  return (0, import_node_fs58.createReadStream)(path6, { highWaterMark: 1024 * 1024 });
 }
 async function unpackLayer(store, image, index, mapping, ceiling, notes) {
   const layer = image.manifest.layers[index];
@@ -26673,16 +22904,16 @@ async function unpackLayer(store, image, index, mapping, ceiling, notes) {
   await extraction2.done;
   extraction2.commit();
 }
-var import_node_crypto5, import_node_fs67, import_node_os17, import_node_path61, import_node_stream13, import_promises18, OverCeiling;
+var import_node_crypto2, import_node_fs58, import_node_os17, import_node_path49, import_node_stream11, import_promises15, OverCeiling;
 var init_layer = __esm({
   "src/unpack/layer.ts"() {
     "use strict";
-    import_node_crypto5 = require("node:crypto");
-    import_node_fs67 = require("node:fs");
+    import_node_crypto2 = require("node:crypto");
+    import_node_fs58 = require("node:fs");
     import_node_os17 = require("node:os");
-    import_node_path61 = require("node:path");
-    import_node_stream13 = require("node:stream");
-    import_promises18 = require("node:stream/promises");
+    import_node_path49 = require("node:path");
+    import_node_stream11 = require("node:stream");
+    import_promises15 = require("node:stream/promises");
     init_spawn();
     init_trace();
     init_errors();
@@ -26707,8 +22938,8 @@ var init_layer = __esm({
 async function ensureLayers(store, image, mapping, onNote = () => {
 }, options = {}) {
   const paths = image.config.rootfs.diff_ids.map((diffId) => layerPath(store, diffId));
-  if (paths.every((path6) => (0, import_node_fs68.existsSync)(path6))) return paths;
-  (0, import_node_fs68.mkdirSync)(layersDir(store), { recursive: true });
+  if (paths.every((path6) => (0, import_node_fs59.existsSync)(path6))) return paths;
+  (0, import_node_fs59.mkdirSync)(layersDir(store), { recursive: true });
   const ceiling = options.maxLayerSize ?? (await Promise.resolve().then(() => (init_config(), config_exports))).loadConfig().maxLayerSize;
   const { unpackLayer: unpackLayer2 } = await Promise.resolve().then(() => (init_layer(), layer_exports));
   const notes = [];
@@ -26716,11 +22947,11 @@ async function ensureLayers(store, image, mapping, onNote = () => {
   for (const note of notes) onNote(note);
   return paths;
 }
-var import_node_fs68;
+var import_node_fs59;
 var init_unpack = __esm({
   "src/unpack/unpack.ts"() {
     "use strict";
-    import_node_fs68 = require("node:fs");
+    import_node_fs59 = require("node:fs");
     init_paths();
   }
 });
@@ -26737,14 +22968,14 @@ __export(volumes_exports, {
   volumeUsers: () => volumeUsers
 });
 function volumesDir(store) {
-  return (0, import_node_path62.join)(store.root, "volumes");
+  return (0, import_node_path50.join)(store.root, "volumes");
 }
 function isVolumeName(text) {
   return VOLUME_NAME.test(text);
 }
 function readVolume(store, name) {
   try {
-    return JSON.parse((0, import_node_fs69.readFileSync)((0, import_node_path62.join)(volumesDir(store), name, "volume.json"), "utf8"));
+    return JSON.parse((0, import_node_fs60.readFileSync)((0, import_node_path50.join)(volumesDir(store), name, "volume.json"), "utf8"));
   } catch {
     return void 0;
   }
@@ -26753,16 +22984,16 @@ function createVolume(store, name, labels = {}) {
   if (!VOLUME_NAME.test(name)) throw new BurrowError("INVALID_ARGUMENT", `invalid volume name "${name}": use [a-zA-Z0-9][a-zA-Z0-9_.-]+`);
   const existing = readVolume(store, name);
   if (existing !== void 0) return existing;
-  const dir = (0, import_node_path62.join)(volumesDir(store), name);
-  (0, import_node_fs69.mkdirSync)((0, import_node_path62.join)(dir, "_data"), { recursive: true, mode: 493 });
-  const record = { Name: name, Driver: "local", Mountpoint: (0, import_node_path62.join)(dir, "_data"), CreatedAt: (/* @__PURE__ */ new Date()).toISOString(), Labels: labels };
-  writeFileAtomic((0, import_node_path62.join)(dir, "volume.json"), `${JSON.stringify(record, null, 2)}
+  const dir = (0, import_node_path50.join)(volumesDir(store), name);
+  (0, import_node_fs60.mkdirSync)((0, import_node_path50.join)(dir, "_data"), { recursive: true, mode: 493 });
+  const record = { Name: name, Driver: "local", Mountpoint: (0, import_node_path50.join)(dir, "_data"), CreatedAt: (/* @__PURE__ */ new Date()).toISOString(), Labels: labels };
+  writeFileAtomic((0, import_node_path50.join)(dir, "volume.json"), `${JSON.stringify(record, null, 2)}
 `);
   return record;
 }
 function listVolumes(store) {
-  if (!(0, import_node_fs69.existsSync)(volumesDir(store))) return [];
-  return (0, import_node_fs69.readdirSync)(volumesDir(store)).map((name) => readVolume(store, name)).filter((volume) => volume !== void 0);
+  if (!(0, import_node_fs60.existsSync)(volumesDir(store))) return [];
+  return (0, import_node_fs60.readdirSync)(volumesDir(store)).map((name) => readVolume(store, name)).filter((volume) => volume !== void 0);
 }
 function volumeUsers(store, volume) {
   return listRecords(store).filter((record) => record.plan.mounts.some((mount) => mount.kind === "bind" && mount.source === volume.Mountpoint)).map((record) => record.name);
@@ -26772,7 +23003,7 @@ async function removeVolume(store, name, force = false) {
   if (volume === void 0) throw new BurrowError("NOT_FOUND", `no such volume: ${name}`);
   const users = volumeUsers(store, volume);
   if (users.length > 0 && !force) throw new BurrowError("IN_USE", `volume ${name} is in use by container ${users.join(", ")}: remove the container first, or use --force`);
-  await removeInUserNamespace((0, import_node_path62.join)(volumesDir(store), name), idMapping());
+  await removeInUserNamespace((0, import_node_path50.join)(volumesDir(store), name), idMapping());
 }
 async function pruneVolumes(store) {
   const removed = [];
@@ -26783,12 +23014,12 @@ async function pruneVolumes(store) {
   }
   return removed;
 }
-var import_node_fs69, import_node_path62, VOLUME_NAME;
+var import_node_fs60, import_node_path50, VOLUME_NAME;
 var init_volumes = __esm({
   "src/container/volumes.ts"() {
     "use strict";
-    import_node_fs69 = require("node:fs");
-    import_node_path62 = require("node:path");
+    import_node_fs60 = require("node:fs");
+    import_node_path50 = require("node:path");
     init_errors();
     init_atomic();
     init_remove();
@@ -29039,7 +25270,7 @@ var require_api_pipeline = __commonJS({
         util.destroy(ret, err2);
       }
     };
-    function pipeline9(opts, handler) {
+    function pipeline8(opts, handler) {
       try {
         const pipelineHandler = new PipelineHandler(opts, handler);
         this.dispatch({ ...opts, body: pipelineHandler.req }, pipelineHandler);
@@ -29048,7 +25279,7 @@ var require_api_pipeline = __commonJS({
         return new PassThrough3().destroy(err2);
       }
     }
-    module2.exports = pipeline9;
+    module2.exports = pipeline8;
   }
 });
 
@@ -32047,7 +28278,7 @@ var require_webidl = __commonJS({
 var require_util3 = __commonJS({
   "node_modules/undici/lib/web/fetch/util.js"(exports2, module2) {
     "use strict";
-    var { Transform: Transform9 } = require("node:stream");
+    var { Transform: Transform8 } = require("node:stream");
     var zlib = require("node:zlib");
     var { redirectStatusSet, referrerPolicySet: referrerPolicyTokens, badPortsSet } = require_constants3();
     var { getGlobalOrigin } = require_global();
@@ -32735,7 +28966,7 @@ var require_util3 = __commonJS({
       contentRange += isomorphicEncode(`${fullLength}`);
       return contentRange;
     }
-    var InflateStream = class extends Transform9 {
+    var InflateStream = class extends Transform8 {
       #zlibOptions;
       /** @param {zlib.ZlibOptions} [zlibOptions] */
       constructor(zlibOptions) {
@@ -34838,7 +31069,7 @@ var require_client_h2 = __commonJS({
     "use strict";
     var assert = require("node:assert");
     var { errorMonitor } = require("node:events");
-    var { pipeline: pipeline9 } = require("node:stream");
+    var { pipeline: pipeline8 } = require("node:stream");
     var util = require_util();
     var {
       RequestContentLengthMismatchError,
@@ -35317,7 +31548,7 @@ var require_client_h2 = __commonJS({
     }
     function writeStream(abort, socket, expectsPayload, h2stream, body, client, request, contentLength) {
       assert(contentLength !== 0 || client[kRunning] === 0, "stream body cannot be pipelined");
-      const pipe = pipeline9(
+      const pipe = pipeline8(
         body,
         h2stream,
         (err2) => {
@@ -36354,7 +32585,7 @@ async function drain(body, timeoutMs) {
 }
 function watched(raw, url, timeoutMs) {
   let windowBytes = 0;
-  const meter2 = new import_node_stream14.Transform({
+  const meter2 = new import_node_stream12.Transform({
     transform(chunk, _encoding, callback) {
       windowBytes += chunk.length;
       callback(null, chunk);
@@ -36369,7 +32600,7 @@ function watched(raw, url, timeoutMs) {
   }, timeoutMs);
   timer.unref();
   meter2.once("close", () => clearInterval(timer));
-  (0, import_node_stream14.pipeline)(raw, meter2, () => clearInterval(timer));
+  (0, import_node_stream12.pipeline)(raw, meter2, () => clearInterval(timer));
   return meter2;
 }
 function wrap(response, url, timeoutMs) {
@@ -36441,11 +32672,11 @@ function wrap(response, url, timeoutMs) {
     }
   };
 }
-var import_node_stream14, import_node_tls, MAX_REDIRECTS, MIN_BYTES_PER_WINDOW, undiciApi, RETRYABLE_ERRNO, TIMEOUT_ERRNO, UNTRUSTED_CERT_ERRNO, HttpClient;
+var import_node_stream12, import_node_tls, MAX_REDIRECTS, MIN_BYTES_PER_WINDOW, undiciApi, RETRYABLE_ERRNO, TIMEOUT_ERRNO, UNTRUSTED_CERT_ERRNO, HttpClient;
 var init_http = __esm({
   "src/registry/http.ts"() {
     "use strict";
-    import_node_stream14 = require("node:stream");
+    import_node_stream12 = require("node:stream");
     import_node_tls = require("node:tls");
     init_errors();
     init_redirect();
@@ -36712,19 +32943,19 @@ var init_auth = __esm({
 // src/registry/certs.ts
 function certsDirRoots(env = process.env) {
   const home = homeForLookups(env);
-  return [(0, import_node_path63.join)(home, ".config", "containers", "certs.d"), "/etc/containers/certs.d", "/etc/docker/certs.d"];
+  return [(0, import_node_path51.join)(home, ".config", "containers", "certs.d"), "/etc/containers/certs.d", "/etc/docker/certs.d"];
 }
 function findCertsDir(host, roots = certsDirRoots()) {
   if (host === "" || host.includes("/") || host === "." || host === "..") return void 0;
   for (const root of roots) {
-    const dir = (0, import_node_path63.join)(root, host);
-    if ((0, import_node_fs70.existsSync)(dir)) return dir;
+    const dir = (0, import_node_path51.join)(root, host);
+    if ((0, import_node_fs61.existsSync)(dir)) return dir;
   }
   return void 0;
 }
 function readPem(path6) {
   try {
-    return (0, import_node_fs70.readFileSync)(path6, "utf8");
+    return (0, import_node_fs61.readFileSync)(path6, "utf8");
   } catch (error) {
     throw new BurrowError("INVALID_ARGUMENT", `cannot read ${path6} (${error.code ?? error.message}): fix its permissions or remove it`, { cause: error });
   }
@@ -36732,22 +32963,22 @@ function readPem(path6) {
 function readCertsDir(dir) {
   let names;
   try {
-    names = (0, import_node_fs70.readdirSync)(dir).sort();
+    names = (0, import_node_fs61.readdirSync)(dir).sort();
   } catch (error) {
     throw new BurrowError("INVALID_ARGUMENT", `cannot read the certificate directory ${dir} (${error.code ?? error.message})`, { cause: error });
   }
-  const ca = names.filter((name) => name.endsWith(".crt")).map((name) => readPem((0, import_node_path63.join)(dir, name)));
+  const ca = names.filter((name) => name.endsWith(".crt")).map((name) => readPem((0, import_node_path51.join)(dir, name)));
   const cert = [];
   const key = [];
   for (const name of names.filter((entry) => entry.endsWith(".cert"))) {
     const keyName = `${name.slice(0, -".cert".length)}.key`;
-    if (!names.includes(keyName)) throw new BurrowError("INVALID_ARGUMENT", `client certificate ${(0, import_node_path63.join)(dir, name)} has no key beside it (${keyName}): add the key or remove the certificate`);
-    cert.push(readPem((0, import_node_path63.join)(dir, name)));
-    key.push(readPem((0, import_node_path63.join)(dir, keyName)));
+    if (!names.includes(keyName)) throw new BurrowError("INVALID_ARGUMENT", `client certificate ${(0, import_node_path51.join)(dir, name)} has no key beside it (${keyName}): add the key or remove the certificate`);
+    cert.push(readPem((0, import_node_path51.join)(dir, name)));
+    key.push(readPem((0, import_node_path51.join)(dir, keyName)));
   }
   for (const name of names.filter((entry) => entry.endsWith(".key"))) {
     const certName = `${name.slice(0, -".key".length)}.cert`;
-    if (!names.includes(certName)) throw new BurrowError("INVALID_ARGUMENT", `key ${(0, import_node_path63.join)(dir, name)} has no client certificate beside it (${certName}): add the certificate or remove the key`);
+    if (!names.includes(certName)) throw new BurrowError("INVALID_ARGUMENT", `key ${(0, import_node_path51.join)(dir, name)} has no client certificate beside it (${certName}): add the certificate or remove the key`);
   }
   return { dir, ca, client: cert.length === 0 ? void 0 : { cert, key } };
 }
@@ -36755,12 +32986,12 @@ function registryCerts(host, roots = certsDirRoots()) {
   const dir = findCertsDir(host, roots);
   return dir === void 0 ? void 0 : readCertsDir(dir);
 }
-var import_node_fs70, import_node_path63;
+var import_node_fs61, import_node_path51;
 var init_certs = __esm({
   "src/registry/certs.ts"() {
     "use strict";
-    import_node_fs70 = require("node:fs");
-    import_node_path63 = require("node:path");
+    import_node_fs61 = require("node:fs");
+    import_node_path51 = require("node:path");
     init_errors();
     init_home();
   }
@@ -37025,8 +33256,8 @@ var init_client = __esm({
 
 // src/registry/credentials.ts
 function dockerConfigPath(env = process.env) {
-  const dir = env.DOCKER_CONFIG !== void 0 && env.DOCKER_CONFIG !== "" ? env.DOCKER_CONFIG : (0, import_node_path64.join)(homeForLookups(env), ".docker");
-  return (0, import_node_path64.join)(dir, "config.json");
+  const dir = env.DOCKER_CONFIG !== void 0 && env.DOCKER_CONFIG !== "" ? env.DOCKER_CONFIG : (0, import_node_path52.join)(homeForLookups(env), ".docker");
+  return (0, import_node_path52.join)(dir, "config.json");
 }
 function configKey(domain) {
   return DOCKER_HUB_ALIASES.has(domain) ? DOCKER_HUB_KEY : domain;
@@ -37037,9 +33268,9 @@ function hostOfKey(key) {
   return DOCKER_HUB_ALIASES.has(host) ? DOCKER_HUB_DOMAIN : host;
 }
 function readDockerConfig(path6 = dockerConfigPath()) {
-  if (!(0, import_node_fs71.existsSync)(path6)) return {};
+  if (!(0, import_node_fs62.existsSync)(path6)) return {};
   try {
-    return JSON.parse((0, import_node_fs71.readFileSync)(path6, "utf8"));
+    return JSON.parse((0, import_node_fs62.readFileSync)(path6, "utf8"));
   } catch (error) {
     throw new BurrowError("INVALID_ARGUMENT", `${path6} is not valid JSON (${error.message}): fix it or remove it`);
   }
@@ -37106,7 +33337,7 @@ async function storeCredentials(domain, credentials, path6 = dockerConfigPath())
   const auths = config.auths ?? {};
   auths[configKey(domain)] = { auth: Buffer.from(`${credentials.username}:${credentials.password}`).toString("base64") };
   config.auths = auths;
-  (0, import_node_fs71.mkdirSync)((0, import_node_path64.dirname)(path6), { recursive: true, mode: 448 });
+  (0, import_node_fs62.mkdirSync)((0, import_node_path52.dirname)(path6), { recursive: true, mode: 448 });
   writeFileAtomic(path6, `${JSON.stringify(config, null, "	")}
 `, 384);
 }
@@ -37124,16 +33355,16 @@ async function eraseCredentials(domain, path6 = dockerConfigPath()) {
       erased = true;
     }
   }
-  if (erased && (0, import_node_fs71.existsSync)(path6)) writeFileAtomic(path6, `${JSON.stringify(config, null, "	")}
+  if (erased && (0, import_node_fs62.existsSync)(path6)) writeFileAtomic(path6, `${JSON.stringify(config, null, "	")}
 `, 384);
   return erased;
 }
-var import_node_fs71, import_node_path64, IDENTITY_TOKEN_USER, DOCKER_HUB_KEY, DOCKER_HUB_ALIASES;
+var import_node_fs62, import_node_path52, IDENTITY_TOKEN_USER, DOCKER_HUB_KEY, DOCKER_HUB_ALIASES;
 var init_credentials = __esm({
   "src/registry/credentials.ts"() {
     "use strict";
-    import_node_fs71 = require("node:fs");
-    import_node_path64 = require("node:path");
+    import_node_fs62 = require("node:fs");
+    import_node_path52 = require("node:path");
     init_errors();
     init_atomic();
     init_reference2();
@@ -37179,6 +33410,313 @@ var init_registry_source = __esm({
         return this.client.close();
       }
     };
+  }
+});
+
+// node_modules/yocto-queue/index.js
+var Node, Queue;
+var init_yocto_queue = __esm({
+  "node_modules/yocto-queue/index.js"() {
+    Node = class {
+      value;
+      next;
+      constructor(value) {
+        this.value = value;
+      }
+    };
+    Queue = class {
+      #head;
+      #tail;
+      #size;
+      constructor() {
+        this.clear();
+      }
+      enqueue(value) {
+        const node = new Node(value);
+        if (this.#head) {
+          this.#tail.next = node;
+          this.#tail = node;
+        } else {
+          this.#head = node;
+          this.#tail = node;
+        }
+        this.#size++;
+      }
+      dequeue() {
+        const current = this.#head;
+        if (!current) {
+          return;
+        }
+        this.#head = this.#head.next;
+        this.#size--;
+        if (!this.#head) {
+          this.#tail = void 0;
+        }
+        return current.value;
+      }
+      peek() {
+        if (!this.#head) {
+          return;
+        }
+        return this.#head.value;
+      }
+      clear() {
+        this.#head = void 0;
+        this.#tail = void 0;
+        this.#size = 0;
+      }
+      get size() {
+        return this.#size;
+      }
+      *[Symbol.iterator]() {
+        let current = this.#head;
+        while (current) {
+          yield current.value;
+          current = current.next;
+        }
+      }
+      *drain() {
+        while (this.#head) {
+          yield this.dequeue();
+        }
+      }
+    };
+  }
+});
+
+// node_modules/p-limit/index.js
+function pLimit(concurrency) {
+  validateConcurrency(concurrency);
+  const queue = new Queue();
+  let activeCount = 0;
+  const resumeNext = () => {
+    if (activeCount < concurrency && queue.size > 0) {
+      queue.dequeue()();
+      activeCount++;
+    }
+  };
+  const next = () => {
+    activeCount--;
+    resumeNext();
+  };
+  const run2 = async (function_, resolve8, arguments_) => {
+    const result = (async () => function_(...arguments_))();
+    resolve8(result);
+    try {
+      await result;
+    } catch {
+    }
+    next();
+  };
+  const enqueue = (function_, resolve8, arguments_) => {
+    new Promise((internalResolve) => {
+      queue.enqueue(internalResolve);
+    }).then(
+      run2.bind(void 0, function_, resolve8, arguments_)
+    );
+    (async () => {
+      await Promise.resolve();
+      if (activeCount < concurrency) {
+        resumeNext();
+      }
+    })();
+  };
+  const generator = (function_, ...arguments_) => new Promise((resolve8) => {
+    enqueue(function_, resolve8, arguments_);
+  });
+  Object.defineProperties(generator, {
+    activeCount: {
+      get: () => activeCount
+    },
+    pendingCount: {
+      get: () => queue.size
+    },
+    clearQueue: {
+      value() {
+        queue.clear();
+      }
+    },
+    concurrency: {
+      get: () => concurrency,
+      set(newConcurrency) {
+        validateConcurrency(newConcurrency);
+        concurrency = newConcurrency;
+        queueMicrotask(() => {
+          while (activeCount < concurrency && queue.size > 0) {
+            resumeNext();
+          }
+        });
+      }
+    }
+  });
+  return generator;
+}
+function validateConcurrency(concurrency) {
+  if (!((Number.isInteger(concurrency) || concurrency === Number.POSITIVE_INFINITY) && concurrency > 0)) {
+    throw new TypeError("Expected `concurrency` to be a number from 1 and up");
+  }
+}
+var init_p_limit = __esm({
+  "node_modules/p-limit/index.js"() {
+    init_yocto_queue();
+  }
+});
+
+// src/image/select.ts
+function selectPlatform(index, wanted, what) {
+  const candidates2 = index.manifests.filter((entry) => entry.platform !== void 0 && platformMatches(wanted, entry.platform));
+  const exact = candidates2.find((entry) => entry.platform?.variant === wanted.variant);
+  const chosen = exact ?? candidates2[0];
+  if (chosen !== void 0) return chosen;
+  const available = index.manifests.filter((entry) => entry.platform !== void 0 && entry.platform.architecture !== "unknown").map((entry) => formatPlatform(entry.platform));
+  throw new BurrowError("NO_PLATFORM", `${what} has no image for ${formatPlatform(wanted)}; it has: ${available.length > 0 ? available.join(", ") : "no platform entries"} (choose one with --platform)`);
+}
+var init_select = __esm({
+  "src/image/select.ts"() {
+    "use strict";
+    init_errors();
+    init_platform();
+  }
+});
+
+// src/copy/copy.ts
+async function readSmallBlob(source, descriptor, signal) {
+  if (descriptor.size > MAX_CONFIG_BYTES) {
+    throw new BurrowError("INVALID_MANIFEST", `${source.describe}: config ${descriptor.digest} claims ${descriptor.size} bytes; refusing configs over ${MAX_CONFIG_BYTES}`);
+  }
+  const { stream } = await source.blob(descriptor).open(0, signal);
+  const chunks = [];
+  let total = 0;
+  for await (const chunk of stream) {
+    total += chunk.length;
+    if (total > descriptor.size) {
+      stream.destroy();
+      break;
+    }
+    chunks.push(chunk);
+  }
+  const bytes = Buffer.concat(chunks);
+  const actual = `${parseDigest(descriptor.digest).algorithm}:${hasherFor(descriptor.digest).update(bytes).digest("hex")}`;
+  if (bytes.length !== descriptor.size || actual !== descriptor.digest) {
+    throw new BurrowError("DIGEST_MISMATCH", `${source.describe}: config ${descriptor.digest} failed verification (got ${bytes.length} bytes hashing to ${actual}); nothing was stored`);
+  }
+  return bytes;
+}
+async function resolveManifest(source, top, platform2) {
+  if (!isIndexType(top.mediaType)) return { raw: top, platform: void 0 };
+  const index = validateIndex(parseJson(top.bytes, `image index of ${source.describe}`), `image index of ${source.describe}`);
+  const entry = selectPlatform(index, platform2, source.describe);
+  const raw = await source.manifest(entry);
+  if (isIndexType(raw.mediaType)) throw new BurrowError("INVALID_MANIFEST", `${source.describe}: nested image indexes are not supported`);
+  return { raw, platform: entry.platform === void 0 ? void 0 : { os: entry.platform.os, architecture: entry.platform.architecture, variant: entry.platform.variant } };
+}
+async function copyImage(source, store, options) {
+  const lock = await store.lockStore("shared", options.signal);
+  try {
+    const top = await source.top();
+    const { raw, platform: platform2 } = await resolveManifest(source, top, options.platform);
+    const what = `image manifest of ${source.describe}`;
+    const manifest = validateManifest(parseJson(raw.bytes, what), what);
+    options.onPlan?.({ manifest, digest: raw.digest, platform: platform2 });
+    let fetched = 0;
+    const limit = pLimit(options.concurrency ?? 3);
+    const failure2 = new AbortController();
+    const signal = options.signal === void 0 ? failure2.signal : AbortSignal.any([options.signal, failure2.signal]);
+    const configRead = (async () => {
+      const stored = store.hasBlob(manifest.config.digest) ? store.readBlob(manifest.config.digest) : void 0;
+      const bytes = stored ?? await readSmallBlob(source, manifest.config, signal);
+      const configWhat = `image config ${manifest.config.digest} of ${source.describe}`;
+      const config2 = validateConfig(parseJson(bytes, configWhat), configWhat);
+      if (config2.rootfs.diff_ids.length !== manifest.layers.length) {
+        throw new BurrowError("INVALID_MANIFEST", `${source.describe}: the manifest lists ${manifest.layers.length} layers but the config's rootfs.diff_ids has ${config2.rootfs.diff_ids.length}`);
+      }
+      if (stored === void 0) {
+        fetched++;
+        options.onBlob?.(manifest.config, "config", { kind: "done" });
+      } else {
+        options.onBlob?.(manifest.config, "config", { kind: "exists" });
+      }
+      trace("pull: config read");
+      return { config: config2, bytes };
+    })();
+    let configRefused = false;
+    configRead.catch(() => {
+      if (signal.aborted) return;
+      configRefused = true;
+      failure2.abort();
+    });
+    const configReady = configRead.then(({ config: config2 }) => config2);
+    configReady.catch(() => void 0);
+    const manifests = [[raw.digest, raw.bytes]];
+    if (top.digest !== raw.digest) manifests.push([top.digest, top.bytes]);
+    const staging = [store.stageBlobs(manifests), configRead.then(({ bytes }) => store.stageBlobs([[manifest.config.digest, bytes]]))];
+    for (const staged of staging) staged.catch(() => void 0);
+    const results = await Promise.allSettled(
+      manifest.layers.map(
+        (layer, index) => limit(async () => {
+          if (signal.aborted) throw new BurrowError("INTERRUPTED", "stopped");
+          const sink = options.layerSink;
+          const outcome = await store.ingestBlob(layer.digest, layer.size, source.blob(layer), {
+            signal,
+            attempts: options.attempts,
+            tee: sink === void 0 ? void 0 : () => sink(layer, index, configReady),
+            beforeStore: () => configReady.then(() => void 0),
+            keepPartial: () => !configRefused,
+            onEvent: (event) => options.onBlob?.(layer, "layer", event)
+          });
+          if (outcome === "fetched") fetched++;
+        }).catch((error) => {
+          failure2.abort();
+          throw error;
+        })
+      )
+    );
+    const configFailure = await configRead.then(() => void 0, (error) => error);
+    const firstFailure = results.find((result) => result.status === "rejected");
+    if (configFailure !== void 0 || firstFailure !== void 0) {
+      for (const staged of staging) (await staged.catch(() => void 0))?.discard();
+      if (configRefused || firstFailure === void 0) throw configFailure;
+      const real = results.find((result) => result.status === "rejected" && !(result.reason instanceof BurrowError && result.reason.code === "INTERRUPTED" && options.signal?.aborted !== true));
+      throw (real ?? firstFailure).reason;
+    }
+    const { config } = await configRead;
+    for (const staged of await Promise.all(staging)) staged.commit();
+    const names = options.names.length === 0 && options.recordUntagged === true ? [`@${raw.digest}`] : options.names;
+    if (names.length > 0) {
+      const pulledAt = (/* @__PURE__ */ new Date()).toISOString();
+      const recordPlatform = platform2 ?? { os: config.os, architecture: config.architecture, variant: config.variant };
+      await store.updateRecords((records) => {
+        for (const name of names) {
+          const record = {
+            name,
+            manifest: { mediaType: raw.mediaType, digest: raw.digest, size: raw.bytes.length },
+            sourceDigest: top.digest,
+            pulledAt,
+            platform: recordPlatform
+          };
+          upsertRecord(records, record);
+        }
+      });
+    }
+    return { sourceDigest: top.digest, manifestDigest: raw.digest, manifest, config, platform: platform2, fetched };
+  } finally {
+    lock.release();
+  }
+}
+var MAX_CONFIG_BYTES;
+var init_copy2 = __esm({
+  "src/copy/copy.ts"() {
+    "use strict";
+    init_p_limit();
+    init_errors();
+    init_media_types();
+    init_select();
+    init_validate2();
+    init_records();
+    init_digest();
+    init_hash();
+    init_trace();
+    MAX_CONFIG_BYTES = 8 * 1024 * 1024;
   }
 });
 
@@ -37410,6 +33948,11 @@ function keepIdFor(userns) {
   if (userns === void 0 || userns.mode === "default") return void 0;
   return { mode: "keep-id", uid: userns.uid ?? process.getuid(), gid: userns.gid ?? process.getgid() };
 }
+function keptUser(mounts) {
+  const account = callerAccount();
+  const seen = mounts.some((mount) => mount.target === account.home || account.home.startsWith(`${mount.target.replace(/\/+$/, "")}/`));
+  return { ...account, home: seen ? account.home : "/" };
+}
 function keepIdDriver(asked2) {
   if (asked2 === void 0 || asked2 === "auto" || asked2 === "copy") return "copy";
   throw new BurrowError("INVALID_ARGUMENT", `--storage-driver ${asked2} cannot be used with --userns=keep-id: its container's root is a copy with keep-id's owners (leave --storage-driver out, or use copy)`);
@@ -37451,11 +33994,11 @@ async function createContainer(store, options) {
   const command = options.command.length > 0 ? options.command : options.entrypoint !== void 0 ? [] : config.cmd ?? [];
   const args = [...entrypoint, ...command];
   if (args.length === 0) throw new BurrowError("INVALID_ARGUMENT", `no command specified: ${image.record.name} has no Cmd or Entrypoint; give one after the image name`);
-  const healthcheck = resolveHealthcheck(config.healthcheck, options.healthcheck);
+  const healthcheck = resolveHealthcheck(config.healthcheck, options.healthcheck, config.shell);
   const workdir = options.workdir ?? config.workingDir ?? "/";
-  if (!(0, import_node_path65.isAbsolute)(workdir)) throw new BurrowError("INVALID_ARGUMENT", `the working directory "${workdir}" is invalid: it needs to be an absolute path`);
+  if (!(0, import_node_path53.isAbsolute)(workdir)) throw new BurrowError("INVALID_ARGUMENT", `the working directory "${workdir}" is invalid: it needs to be an absolute path`);
   for (const volume of options.volumes) {
-    if (volume.kind === "bind" && !(0, import_node_fs72.existsSync)(volume.source)) {
+    if (volume.kind === "bind" && !(0, import_node_fs63.existsSync)(volume.source)) {
       throw new BurrowError("INVALID_ARGUMENT", `invalid mount: bind source path does not exist: ${volume.source}`);
     }
   }
@@ -37479,19 +34022,21 @@ async function createContainer(store, options) {
   const exposed = uniqueExposed([...config.exposedPorts, ...options.expose ?? []]);
   const hostname = options.hostname ?? id.slice(0, 12);
   const dir = containerDir(store, id);
-  const upper = (0, import_node_path65.join)(dir, "upper");
-  const work = (0, import_node_path65.join)(dir, "work");
-  const merged = (0, import_node_path65.join)(dir, "merged");
-  (0, import_node_fs72.mkdirSync)(dir, { recursive: true, mode: 448 });
+  const upper = (0, import_node_path53.join)(dir, "upper");
+  const work = (0, import_node_path53.join)(dir, "work");
+  const merged = (0, import_node_path53.join)(dir, "merged");
+  (0, import_node_fs63.mkdirSync)(dir, { recursive: true, mode: 448 });
   let network;
   try {
     network = networkPlan(store, { spec: options.network, ports: options.ports ?? [], publishAll: options.publishAll === true, mac: options.macAddress, aliases: options.networkAliases ?? [] }, exposed, id, (name) => findContainer(store, name).id, note);
   } catch (error) {
-    (0, import_node_fs72.rmSync)(dir, { recursive: true, force: true });
+    (0, import_node_fs63.rmSync)(dir, { recursive: true, force: true });
     throw error;
   }
-  for (const path6 of [upper, work, merged]) (0, import_node_fs72.mkdirSync)(path6, { mode: 493 });
-  if (seccomp !== void 0) (0, import_node_fs72.writeFileSync)((0, import_node_path65.join)(dir, SECCOMP_FILE), seccomp, { mode: 292 });
+  for (const path6 of [upper, work, merged]) (0, import_node_fs63.mkdirSync)(path6, { mode: 493 });
+  const userns = keepId === void 0 ? void 0 : { ...keepId, user: keptUser(mounts) };
+  const home = userns !== void 0 && user.uid === userns.uid && needsEntry(readImageFile(lowers, "etc/passwd") ?? "", userns.user.name, userns.uid) ? userns.user.home : user.home;
+  if (seccomp !== void 0) (0, import_node_fs63.writeFileSync)((0, import_node_path53.join)(dir, SECCOMP_FILE), seccomp, { mode: 292 });
   const plan = {
     rootfs: { driver: storageDriver ?? "auto", lowers, upper, work, merged, readOnly: options.readOnly, volatile: options.remove },
     hostname,
@@ -37503,7 +34048,7 @@ async function createContainer(store, options) {
     capabilities: caps,
     process: {
       args,
-      env: mergeEnv([config.env, extraEnv], { PATH: DEFAULT_PATH, HOSTNAME: hostname, HOME: user.home, ...options.tty ? { TERM: "xterm" } : {} }),
+      env: mergeEnv([config.env, extraEnv], { PATH: DEFAULT_PATH, HOSTNAME: hostname, HOME: home, ...options.tty ? { TERM: "xterm" } : {} }),
       cwd: workdir,
       uid: user.uid,
       gid: user.gid,
@@ -37529,24 +34074,23 @@ async function createContainer(store, options) {
     ...asksForLimits(limits) ? { limits } : {},
     ...limitMode.disabled || limitMode.ignoreMissing ? { limitMode } : {},
     plan,
-    ...keepId === void 0 ? {} : { userns: keepId },
-    command: { entrypoint, cmd: command, ...options.user === void 0 ? {} : { user: options.user } }
+    ...userns === void 0 ? {} : { userns }
   };
   try {
     writeNamedRecord(store, record, options.name);
   } catch (error) {
-    (0, import_node_fs72.rmSync)(dir, { recursive: true, force: true });
+    (0, import_node_fs63.rmSync)(dir, { recursive: true, force: true });
     throw error;
   }
   trace("container created");
   return record;
 }
-var import_node_fs72, import_node_path65, DEFAULT_PATH;
+var import_node_fs63, import_node_path53, DEFAULT_PATH;
 var init_create2 = __esm({
   "src/container/create.ts"() {
     "use strict";
-    import_node_fs72 = require("node:fs");
-    import_node_path65 = require("node:path");
+    import_node_fs63 = require("node:fs");
+    import_node_path53 = require("node:path");
     init_errors();
     init_local();
     init_capabilities();
@@ -37555,6 +34099,7 @@ var init_create2 = __esm({
     init_security();
     init_unpack();
     init_idmap();
+    init_keep_id();
     init_trace();
     init_names();
     init_record();
@@ -37619,7 +34164,7 @@ __export(run_exports2, {
   withContainerOptions: () => withContainerOptions
 });
 function withContainerOptions(command) {
-  const withOthers = command.argument("<image>", "image to run (pulled when missing)").argument("[command...]", "command and arguments (default: the image's Entrypoint and Cmd)").passThroughOptions().option("-e, --env <NAME=value>", "set an environment variable (repeatable)", collect3, []).option("--env-file <file>", "read environment variables from a file", collect3, []).option("-v, --volume <host:container[:ro]>", "bind-mount a host path", collect3, []).option("--mount <spec>", "type=bind,source=…,target=…[,readonly] or type=tmpfs,target=…", collect3, []).option("--tmpfs <path>", "mount a tmpfs", collect3, []).option("-w, --workdir <dir>", "working directory inside the container").option("-u, --user <user[:group]>", "user name or uid, optionally with group").option("--name <name>", "container name").option("-h, --hostname <name>", "container host name").option("--entrypoint <command>", "override the image's entrypoint").option("--net, --network <mode>", "bridge (default: a private network through pasta or slirp4netns), none, host, pasta[:OPTIONS], slirp4netns[:OPTIONS], container:NAME or a network's name").option("--add-host <name:address>", "add a line to /etc/hosts (address host-gateway: the host, from inside)", collect3, []).option("--dns <address>", "a nameserver for /etc/resolv.conf (repeatable)", collect3, []).option("--dns-search <domain>", "a search domain for /etc/resolv.conf (repeatable)", collect3, []).option("--dns-option <option>", "an option for /etc/resolv.conf (repeatable)", collect3, []).option("--mac-address <mac>", "the MAC address of the container's interface").option("-p, --publish <[ip:][hostPort:]containerPort[/proto]>", "publish a container port on the host (repeatable)", collect3, []).option("-P, --publish-all", "publish the image's exposed ports on free host ports").option("--expose <port[-end][/proto]>", "expose a port (published by -P) beside the image's (repeatable)", collect3, []).option("--network-alias <alias>", "another name of the container on a user-defined network", collect3, []).option("--read-only", "mount the root file system read-only").option("--init", "run a minimal init as PID 1 (reaps zombies, forwards signals)").option("-i, --interactive", "keep standard input open").option("-t, --tty", "allocate a pseudo-terminal").option("--rm", "remove the container when it exits").option("--restart <policy>", "no, always or on-failure[:N] (kept by the monitor of a detached container)", "no").option("--cap-add <cap>", "add a capability", collect3, []).option("--cap-drop <cap>", "drop a capability", collect3, []).option("-l, --label <key=value>", "set a label", collect3, []).option("--storage-driver <driver>", "overlay, fuse-overlayfs or copy (default: the first that works)").option("--privileged", "all capabilities, no seccomp filter, /proc unmasked (still inside the user namespace)").option("--security-opt <option>", "seccomp=unconfined, seccomp=PROFILE.json (Docker's format) or no-new-privileges", collect3, []).option("--userns <mode>", "keep-id[:uid=N,gid=N]: your uid and gid are themselves inside (default: you are root inside)").option("--log-opt <key=value>", "json-file log option: max-size=10m (rotation size)", collect3, []);
+  const withOthers = command.argument("<image>", "image to run (pulled when missing)").argument("[command...]", "command and arguments (default: the image's Entrypoint and Cmd)").passThroughOptions().option("-e, --env <NAME=value>", "set an environment variable (repeatable)", collect2, []).option("--env-file <file>", "read environment variables from a file", collect2, []).option("-v, --volume <host:container[:ro]>", "bind-mount a host path", collect2, []).option("--mount <spec>", "type=bind,source=…,target=…[,readonly] or type=tmpfs,target=…", collect2, []).option("--tmpfs <path>", "mount a tmpfs", collect2, []).option("-w, --workdir <dir>", "working directory inside the container").option("-u, --user <user[:group]>", "user name or uid, optionally with group").option("--name <name>", "container name").option("-h, --hostname <name>", "container host name").option("--entrypoint <command>", "override the image's entrypoint").option("--net, --network <mode>", "bridge (default: a private network through pasta or slirp4netns), none, host, pasta[:OPTIONS], slirp4netns[:OPTIONS], container:NAME or a network's name").option("--add-host <name:address>", "add a line to /etc/hosts (address host-gateway: the host, from inside)", collect2, []).option("--dns <address>", "a nameserver for /etc/resolv.conf (repeatable)", collect2, []).option("--dns-search <domain>", "a search domain for /etc/resolv.conf (repeatable)", collect2, []).option("--dns-option <option>", "an option for /etc/resolv.conf (repeatable)", collect2, []).option("--mac-address <mac>", "the MAC address of the container's interface").option("-p, --publish <[ip:][hostPort:]containerPort[/proto]>", "publish a container port on the host (repeatable)", collect2, []).option("-P, --publish-all", "publish the image's exposed ports on free host ports").option("--expose <port[-end][/proto]>", "expose a port (published by -P) beside the image's (repeatable)", collect2, []).option("--network-alias <alias>", "another name of the container on a user-defined network", collect2, []).option("--read-only", "mount the root file system read-only").option("--init", "run a minimal init as PID 1 (reaps zombies, forwards signals)").option("-i, --interactive", "keep standard input open").option("-t, --tty", "allocate a pseudo-terminal").option("--rm", "remove the container when it exits").option("--restart <policy>", "no, always or on-failure[:N] (kept by the monitor of a detached container)", "no").option("--cap-add <cap>", "add a capability", collect2, []).option("--cap-drop <cap>", "drop a capability", collect2, []).option("-l, --label <key=value>", "set a label", collect2, []).option("--storage-driver <driver>", "overlay, fuse-overlayfs or copy (default: the first that works)").option("--privileged", "all capabilities, no seccomp filter, /proc unmasked (still inside the user namespace)").option("--security-opt <option>", "seccomp=unconfined, seccomp=PROFILE.json (Docker's format) or no-new-privileges", collect2, []).option("--userns <mode>", "keep-id[:uid=N,gid=N]: your uid and gid are themselves inside (default: you are root inside)").option("--log-opt <key=value>", "json-file log option: max-size=10m (rotation size)", collect2, []);
   return withHealthOptions(withLimitModeOptions(withLimitOptions(withOthers)));
 }
 function withHealthOptions(command) {
@@ -37695,7 +34240,7 @@ function runCommand(signal, setExit) {
     })
   );
 }
-var collect3;
+var collect2;
 var init_run2 = __esm({
   "src/cli/run.ts"() {
     "use strict";
@@ -37709,7 +34254,7 @@ var init_run2 = __esm({
     init_ports();
     init_limits2();
     init_health_config();
-    collect3 = (value, previous) => [...previous, value];
+    collect2 = (value, previous) => [...previous, value];
   }
 });
 
@@ -37744,7 +34289,7 @@ __export(volume_exports, {
 });
 function volumeCommand(signal, setExit) {
   const volume = new Command("volume").description("Manage named volumes (they outlive containers)");
-  volume.command("create").description("Create a volume").argument("<name>").option("-l, --label <key=value>", "set a label", collect4, []).action(action(signal, setExit, async (context, [name], flags) => {
+  volume.command("create").description("Create a volume").argument("<name>").option("-l, --label <key=value>", "set a label", collect3, []).action(action(signal, setExit, async (context, [name], flags) => {
     const { createVolume: createVolume2 } = await Promise.resolve().then(() => (init_volumes(), volumes_exports));
     const labels = Object.fromEntries(flags.label.map((label) => [label.split("=")[0], label.split("=").slice(1).join("=")]));
     context.stdout.write(`${createVolume2(context.store(), name, labels).Name}
@@ -37788,14 +34333,14 @@ ${removed.join("\n")}
   }));
   return volume;
 }
-var collect4;
+var collect3;
 var init_volume = __esm({
   "src/cli/volume.ts"() {
     "use strict";
     init_esm();
     init_action();
     init_format();
-    collect4 = (value, previous) => [...previous, value];
+    collect3 = (value, previous) => [...previous, value];
   }
 });
 
@@ -37828,7 +34373,7 @@ function hostsFileOf(record) {
 }
 async function netattach(pid, file) {
   const stderr = await new Promise((resolve8) => {
-    const child = (0, import_node_child_process11.spawn)(NETATTACH_BINARY, ["--target", String(pid), file], { stdio: ["ignore", "ignore", "pipe"], env: hostEnv() });
+    const child = (0, import_node_child_process10.spawn)(NETATTACH_BINARY, ["--target", String(pid), file], { stdio: ["ignore", "ignore", "pipe"], env: hostEnv() });
     let text = "";
     child.stderr.on("data", (chunk) => {
       text += chunk.toString();
@@ -37878,11 +34423,11 @@ async function disconnectLocked(store, network, record) {
   writeRecord(store, record);
   leaveNetwork(store, network, record.id);
 }
-var import_node_child_process11, LOCK_WAIT_MS;
+var import_node_child_process10, LOCK_WAIT_MS;
 var init_connect = __esm({
   "src/network/connect.ts"() {
     "use strict";
-    import_node_child_process11 = require("node:child_process");
+    import_node_child_process10 = require("node:child_process");
     init_record();
     init_state();
     init_errors();
@@ -37900,12 +34445,12 @@ var network_exports = {};
 __export(network_exports, {
   networkCommand: () => networkCommand
 });
-function labelsOf(pairs2) {
-  return Object.fromEntries(pairs2.map((label) => [label.split("=")[0], label.split("=").slice(1).join("=")]));
+function labelsOf(pairs) {
+  return Object.fromEntries(pairs.map((label) => [label.split("=")[0], label.split("=").slice(1).join("=")]));
 }
 function networkCommand(signal, setExit) {
   const network = new Command("network").description("Manage user-defined networks (containers on one reach each other by name)");
-  network.command("create").description("Create a network").argument("<name>").option("--subnet <cidr>", "the IPv4 subnet (default: a free 10.89.N.0/24)").option("--internal", "no outbound access for containers only on this network").option("-d, --driver <driver>", 'only "bridge"', "bridge").option("-l, --label <key=value>", "set a label", collect5, []).action(action(signal, setExit, async (context, [name], flags) => {
+  network.command("create").description("Create a network").argument("<name>").option("--subnet <cidr>", "the IPv4 subnet (default: a free 10.89.N.0/24)").option("--internal", "no outbound access for containers only on this network").option("-d, --driver <driver>", 'only "bridge"', "bridge").option("-l, --label <key=value>", "set a label", collect4, []).action(action(signal, setExit, async (context, [name], flags) => {
     const { BurrowError: BurrowError2 } = await Promise.resolve().then(() => (init_errors(), errors_exports));
     if (flags.driver !== "bridge") throw new BurrowError2("INVALID_ARGUMENT", `network driver "${flags.driver}" is not supported: burrow's networks are "bridge"`);
     const { createNetwork: createNetwork2 } = await Promise.resolve().then(() => (init_records2(), records_exports));
@@ -37944,7 +34489,7 @@ function networkCommand(signal, setExit) {
 ${removed.join("\n")}
 ` : "");
   }));
-  network.command("connect").description("Connect a container to a network (a running one at once)").argument("<network>").argument("<container>").option("--alias <name>", "another name peers find the container by", collect5, []).action(action(signal, setExit, async (context, [name, container], flags) => {
+  network.command("connect").description("Connect a container to a network (a running one at once)").argument("<network>").argument("<container>").option("--alias <name>", "another name peers find the container by", collect4, []).action(action(signal, setExit, async (context, [name, container], flags) => {
     const { connectContainer: connectContainer2 } = await Promise.resolve().then(() => (init_connect(), connect_exports));
     await connectContainer2(context.store(), name, container, flags.alias);
   }));
@@ -37954,14 +34499,14 @@ ${removed.join("\n")}
   }));
   return network;
 }
-var collect5;
+var collect4;
 var init_network2 = __esm({
   "src/cli/network.ts"() {
     "use strict";
     init_esm();
     init_action();
     init_format();
-    collect5 = (value, previous) => [...previous, value];
+    collect4 = (value, previous) => [...previous, value];
   }
 });
 
@@ -38113,15 +34658,15 @@ function treeSize(root, seen = /* @__PURE__ */ new Set()) {
     const dir = pending.pop();
     let names;
     try {
-      names = (0, import_node_fs73.readdirSync)(dir);
+      names = (0, import_node_fs64.readdirSync)(dir);
     } catch {
       continue;
     }
     for (const name of names) {
-      const path6 = (0, import_node_path66.join)(dir, name);
+      const path6 = (0, import_node_path54.join)(dir, name);
       let stat;
       try {
-        stat = (0, import_node_fs73.lstatSync)(path6);
+        stat = (0, import_node_fs64.lstatSync)(path6);
       } catch {
         continue;
       }
@@ -38139,19 +34684,19 @@ function treeSize(root, seen = /* @__PURE__ */ new Set()) {
   }
   return total;
 }
-var import_node_fs73, import_node_path66;
+var import_node_fs64, import_node_path54;
 var init_tree_size = __esm({
   "src/util/tree-size.ts"() {
     "use strict";
-    import_node_fs73 = require("node:fs");
-    import_node_path66 = require("node:path");
+    import_node_fs64 = require("node:fs");
+    import_node_path54 = require("node:path");
   }
 });
 
 // src/unpack/layer-info.ts
 function readLayerInfo(store, diffId) {
   try {
-    const info2 = JSON.parse((0, import_node_fs74.readFileSync)(layerInfoPath(store, diffId), "utf8"));
+    const info2 = JSON.parse((0, import_node_fs65.readFileSync)(layerInfoPath(store, diffId), "utf8"));
     const summary = info2.summary;
     if (info2.diffId !== diffId || summary === void 0 || typeof summary.entries !== "number" || typeof summary.bytes !== "number" || typeof summary.digest !== "string") return void 0;
     return { diffId, summary: { entries: summary.entries, bytes: summary.bytes, digest: summary.digest } };
@@ -38159,11 +34704,11 @@ function readLayerInfo(store, diffId) {
     return void 0;
   }
 }
-var import_node_fs74;
+var import_node_fs65;
 var init_layer_info = __esm({
   "src/unpack/layer-info.ts"() {
     "use strict";
-    import_node_fs74 = require("node:fs");
+    import_node_fs65 = require("node:fs");
     init_paths();
   }
 });
@@ -38172,8 +34717,8 @@ var init_layer_info = __esm({
 function listLayerEntries(store) {
   const entries = { layers: [], infos: [], scratch: [], retired: [], other: [] };
   const dir = layersDir(store);
-  if (!(0, import_node_fs75.existsSync)(dir)) return entries;
-  for (const name of (0, import_node_fs75.readdirSync)(dir)) {
+  if (!(0, import_node_fs66.existsSync)(dir)) return entries;
+  for (const name of (0, import_node_fs66.readdirSync)(dir)) {
     if (LAYER_NAME.test(name)) entries.layers.push(name);
     else if (INFO_NAME.test(name)) entries.infos.push(name.slice(0, 64));
     else if (isLayerScratch(name)) entries.scratch.push(name);
@@ -38183,7 +34728,7 @@ function listLayerEntries(store) {
   return entries;
 }
 function layerLockPath(store, hex) {
-  return (0, import_node_path67.join)(store.paths.locks, `layer-sha256-${hex}.lock`);
+  return (0, import_node_path55.join)(store.paths.locks, `layer-sha256-${hex}.lock`);
 }
 async function tryLockLayer(store, hex) {
   let busy = false;
@@ -38192,13 +34737,13 @@ async function tryLockLayer(store, hex) {
   }, shouldStop: () => busy });
 }
 function containerLayers(store) {
-  if (!(0, import_node_fs75.existsSync)(store.paths.containers)) return [];
+  if (!(0, import_node_fs66.existsSync)(store.paths.containers)) return [];
   const result = [];
-  for (const id of (0, import_node_fs75.readdirSync)(store.paths.containers)) {
-    const dir = (0, import_node_path67.join)(store.paths.containers, id);
+  for (const id of (0, import_node_fs66.readdirSync)(store.paths.containers)) {
+    const dir = (0, import_node_path55.join)(store.paths.containers, id);
     let record;
     try {
-      record = JSON.parse((0, import_node_fs75.readFileSync)((0, import_node_path67.join)(dir, "container.json"), "utf8"));
+      record = JSON.parse((0, import_node_fs66.readFileSync)((0, import_node_path55.join)(dir, "container.json"), "utf8"));
     } catch {
       continue;
     }
@@ -38208,7 +34753,7 @@ function containerLayers(store) {
     result.push({
       id,
       name: record.name ?? id.slice(0, 12),
-      layers: copied ? [] : lowers.filter((path6) => typeof path6 === "string").map((path6) => (0, import_node_path67.basename)(path6)).filter((name) => LAYER_NAME.test(name))
+      layers: copied ? [] : lowers.filter((path6) => typeof path6 === "string").map((path6) => (0, import_node_path55.basename)(path6)).filter((name) => LAYER_NAME.test(name))
     });
   }
   return result;
@@ -38232,34 +34777,34 @@ function neededLayers(store, containers = containerLayers(store)) {
   return needed;
 }
 function orphanContainerDirs(store, now = Date.now()) {
-  if (!(0, import_node_fs75.existsSync)(store.paths.containers)) return [];
-  return (0, import_node_fs75.readdirSync)(store.paths.containers).map((id) => (0, import_node_path67.join)(store.paths.containers, id)).filter((dir) => {
+  if (!(0, import_node_fs66.existsSync)(store.paths.containers)) return [];
+  return (0, import_node_fs66.readdirSync)(store.paths.containers).map((id) => (0, import_node_path55.join)(store.paths.containers, id)).filter((dir) => {
     try {
-      return !(0, import_node_fs75.existsSync)((0, import_node_path67.join)(dir, "container.json")) && now - (0, import_node_fs75.statSync)(dir).mtimeMs > ORPHAN_CONTAINER_KEEP_MS;
+      return !(0, import_node_fs66.existsSync)((0, import_node_path55.join)(dir, "container.json")) && now - (0, import_node_fs66.statSync)(dir).mtimeMs > ORPHAN_CONTAINER_KEEP_MS;
     } catch {
       return false;
     }
   });
 }
 function layerBytes(store, hex) {
-  return readLayerInfo(store, `sha256:${hex}`)?.summary.bytes ?? treeSize((0, import_node_path67.join)(layersDir(store), hex));
+  return readLayerInfo(store, `sha256:${hex}`)?.summary.bytes ?? treeSize((0, import_node_path55.join)(layersDir(store), hex));
 }
 function retireLayer(store, hex) {
   const dir = layersDir(store);
-  const retired = (0, import_node_path67.join)(dir, `${RETIRED_PREFIX}${hex}.${randomBytes(3).toString("hex")}`);
-  (0, import_node_fs75.renameSync)((0, import_node_path67.join)(dir, hex), retired);
-  (0, import_node_fs75.rmSync)(layerInfoPath(store, `sha256:${hex}`), { force: true });
+  const retired = (0, import_node_path55.join)(dir, `${RETIRED_PREFIX}${hex}.${randomBytes(3).toString("hex")}`);
+  (0, import_node_fs66.renameSync)((0, import_node_path55.join)(dir, hex), retired);
+  (0, import_node_fs66.rmSync)(layerInfoPath(store, `sha256:${hex}`), { force: true });
   return retired;
 }
 function layerEntryPath(store, name) {
-  return (0, import_node_path67.join)(layersDir(store), name);
+  return (0, import_node_path55.join)(layersDir(store), name);
 }
-var import_node_fs75, import_node_path67, LAYER_NAME, INFO_NAME, RETIRED_PREFIX, ORPHAN_CONTAINER_KEEP_MS;
+var import_node_fs66, import_node_path55, LAYER_NAME, INFO_NAME, RETIRED_PREFIX, ORPHAN_CONTAINER_KEEP_MS;
 var init_layers = __esm({
   "src/store/layers.ts"() {
     "use strict";
-    import_node_fs75 = require("node:fs");
-    import_node_path67 = require("node:path");
+    import_node_fs66 = require("node:fs");
+    import_node_path55 = require("node:path");
     init_local();
     init_copy();
     init_layer_info();
@@ -38292,21 +34837,21 @@ function reachableBlobs(store) {
 function listBlobs(store) {
   const result = [];
   const root = store.paths.blobs;
-  if (!(0, import_node_fs76.existsSync)(root)) return result;
-  for (const algorithm of (0, import_node_fs76.readdirSync)(root)) {
-    for (const hex of (0, import_node_fs76.readdirSync)((0, import_node_path68.join)(root, algorithm))) {
-      const path6 = (0, import_node_path68.join)(root, algorithm, hex);
-      result.push({ digest: `${algorithm}:${hex}`, path: path6, size: (0, import_node_fs76.statSync)(path6).size });
+  if (!(0, import_node_fs67.existsSync)(root)) return result;
+  for (const algorithm of (0, import_node_fs67.readdirSync)(root)) {
+    for (const hex of (0, import_node_fs67.readdirSync)((0, import_node_path56.join)(root, algorithm))) {
+      const path6 = (0, import_node_path56.join)(root, algorithm, hex);
+      result.push({ digest: `${algorithm}:${hex}`, path: path6, size: (0, import_node_fs67.statSync)(path6).size });
     }
   }
   return result;
 }
 function imagesInUse(store) {
   const users = /* @__PURE__ */ new Map();
-  if (!(0, import_node_fs76.existsSync)(store.paths.containers)) return users;
-  for (const id of (0, import_node_fs76.readdirSync)(store.paths.containers)) {
+  if (!(0, import_node_fs67.existsSync)(store.paths.containers)) return users;
+  for (const id of (0, import_node_fs67.readdirSync)(store.paths.containers)) {
     try {
-      const container = JSON.parse((0, import_node_fs76.readFileSync)((0, import_node_path68.join)(store.paths.containers, id, "container.json"), "utf8"));
+      const container = JSON.parse((0, import_node_fs67.readFileSync)((0, import_node_path56.join)(store.paths.containers, id, "container.json"), "utf8"));
       const imageId = container.image?.id;
       if (imageId !== void 0) users.set(imageId, [...users.get(imageId) ?? [], container.name ?? id.slice(0, 12)]);
     } catch {
@@ -38336,8 +34881,8 @@ async function collectTrees(store, result) {
     const lock = await tryLockLayer(store, hex);
     if (lock === void 0) continue;
     try {
-      if ((0, import_node_fs76.existsSync)(layerPath(store, `sha256:${hex}`))) continue;
-      (0, import_node_fs76.rmSync)(layerInfoPath(store, `sha256:${hex}`), { force: true });
+      if ((0, import_node_fs67.existsSync)(layerPath(store, `sha256:${hex}`))) continue;
+      (0, import_node_fs67.rmSync)(layerInfoPath(store, `sha256:${hex}`), { force: true });
       result.removedLeftovers++;
     } finally {
       lock.release();
@@ -38364,23 +34909,23 @@ async function collectGarbage2(store, options = {}) {
     const result = { removedBlobs: 0, removedLayers: [], removedLeftovers: 0, reclaimedBytes: 0 };
     for (const blob of listBlobs(store)) {
       if (reachable.has(blob.digest)) continue;
-      (0, import_node_fs76.rmSync)(blob.path, { force: true });
+      (0, import_node_fs67.rmSync)(blob.path, { force: true });
       result.removedBlobs++;
       result.reclaimedBytes += blob.size;
     }
-    if ((0, import_node_fs76.existsSync)(store.paths.tmp)) {
-      for (const name of (0, import_node_fs76.readdirSync)(store.paths.tmp)) {
-        const path6 = (0, import_node_path68.join)(store.paths.tmp, name);
-        if (!name.endsWith(".partial") && !scratchOwnerGone(name, (0, import_node_fs76.statSync)(path6).mtimeMs)) continue;
+    if ((0, import_node_fs67.existsSync)(store.paths.tmp)) {
+      for (const name of (0, import_node_fs67.readdirSync)(store.paths.tmp)) {
+        const path6 = (0, import_node_path56.join)(store.paths.tmp, name);
+        if (!name.endsWith(".partial") && !scratchOwnerGone(name, (0, import_node_fs67.statSync)(path6).mtimeMs)) continue;
         const lockName = name.endsWith(".partial") ? `blob-${name.slice(0, -".partial".length)}.lock` : void 0;
         let busy = false;
-        const blobLock = lockName === void 0 ? void 0 : await acquireLock((0, import_node_path68.join)(store.paths.locks, lockName), { onWait: () => {
+        const blobLock = lockName === void 0 ? void 0 : await acquireLock((0, import_node_path56.join)(store.paths.locks, lockName), { onWait: () => {
           busy = true;
         }, shouldStop: () => busy });
         if (lockName !== void 0 && blobLock === void 0) continue;
         try {
-          result.reclaimedBytes += name.endsWith(".partial") ? (0, import_node_fs76.statSync)(path6).size : treeSize(path6);
-          (0, import_node_fs76.rmSync)(path6, { recursive: true, force: true });
+          result.reclaimedBytes += name.endsWith(".partial") ? (0, import_node_fs67.statSync)(path6).size : treeSize(path6);
+          (0, import_node_fs67.rmSync)(path6, { recursive: true, force: true });
           result.removedLeftovers++;
         } finally {
           blobLock?.release();
@@ -38395,12 +34940,12 @@ async function collectGarbage2(store, options = {}) {
     lock.release();
   }
 }
-var import_node_fs76, import_node_path68;
+var import_node_fs67, import_node_path56;
 var init_gc2 = __esm({
   "src/store/gc.ts"() {
     "use strict";
-    import_node_fs76 = require("node:fs");
-    import_node_path68 = require("node:path");
+    import_node_fs67 = require("node:fs");
+    import_node_path56 = require("node:path");
     init_errors();
     init_local();
     init_remove();
@@ -38595,6 +35140,3157 @@ var init_images = __esm({
   }
 });
 
+// node_modules/tar/dist/esm/index.min.js
+function Zn(s3, t, e) {
+  let i2 = t, r = t ? t.next : s3.head, n2 = new ue(e, i2, r, s3);
+  return n2.next === void 0 && (s3.tail = n2), n2.prev === void 0 && (s3.head = n2), s3.length++, n2;
+}
+function Yn(s3, t) {
+  s3.tail = new ue(t, s3.tail, void 0, s3), s3.head || (s3.head = s3.tail), s3.length++;
+}
+function Kn(s3, t) {
+  s3.head = new ue(t, void 0, s3.head, s3), s3.tail || (s3.tail = s3.head), s3.length++;
+}
+var import_events, import_fs, import_node_events15, import_node_stream13, import_node_string_decoder3, import_node_path57, import_node_fs68, import_path, import_events2, import_assert, import_buffer, Ps, import_zlib, import_node_path58, import_node_path59, import_fs2, import_fs3, import_path2, import_node_path60, import_path3, import_node_fs69, import_node_assert, import_node_crypto3, import_node_fs70, import_node_path61, import_fs4, import_node_fs71, import_node_path62, import_node_fs72, import_promises16, import_node_path63, import_node_path64, import_node_fs73, import_node_path65, zr, Ur, Ds, Wr, Gr, Zr, Q, J, nt, De, qt, Ne, Ns, Ae, As, z, Mt, g, Qt, Bt, b, N, _, bi, Ie, L, S, _i, Oi, Is, Ti, Z, xi, Ce, Jt, Rt, C, jt, Yr, Kr, Vr, $r, Fe, Li, Xr, qr, A, Jr, ht, H, te, m, Ni, tt, Ai, ki, vi, ie, ke, Ut, Ht, Ii, Pt, at, U, ot, Y, zt, Ci, j, ee, Fi, ve, gt, Me, bt, _t, Be, et, Wt, jr, Fs, ks, vs, Ms, Bs, tn, se, K, sn, M, rn, zs, nn, Bi, Tt, Gt, Pi, re, Pe, ze, Ue, He, We, Ge, Ze, Ye, Ke, Us, hn, an, Hs, ln, cn, Ws, Gs, Hi, ne, dn, Ui, oe, Ve, un, F, mn, xt, Wi, pn, lt, En, wn, Sn, ct, yn, Rn, gn, Gi, bn, Lt, ft, On, Tn, xn, Ln, f, $e, Dt, Nn, Xi, qi, An, B, Nt, it, Zi, Zs, V, he, dt, Ys, p, st, ut, Yi, At, w, Xe, qe, Ki, Ks, Vs, ae, Vi, Qe, Yt, $2, Je, It, je, ti, $s, In, le, $i, Xs, Cn, rt, mt, vn, Qi, Mn, Bn, Ct, Ji, zn, qs, ce, ei, ji, Un, Hn, ts, Qs, rr, Wn, tr, er, ir, is, sr, fe, ii, ss, si, rs, ns, os, hs, pt, ri, as, es, q, de, ni, oi, Gn, hi, ue, pi, nr, li, me, W, pe, Et, Ft, Ee, ai, G, ls, ci, or, ds, us, fi, di, hr, cs, ui, lr, fs, wt, kt, Vn, $n, fr, dr, Xn, qn, Qn, Jn, Er, wr, ur, Sr, yr, Rr, jn, to, eo, mr, ms, ps, Ei, io, Es, so, ws, Se, St, no, gr, Ss, br, oo, _r, ys, Or, Vt, Tr, ho, ao, lo, yi, Lr, Dr, _s, Nr, Os, P, Ts, xs, gi, Ar, Ir, Re, Cr, Fr, Rs, yt, O, Ri, kr, $t, gs, bs, Ls, ge, be, _e, Oe, fo, Te, uo, mo, po, vr, Xt, ye, xe, Eo, wo, So, yo, Ro, go, bo, _o, vt, Oo, To;
+var init_index_min = __esm({
+  "node_modules/tar/dist/esm/index.min.js"() {
+    import_events = __toESM(require("events"), 1);
+    import_fs = __toESM(require("fs"), 1);
+    import_node_events15 = require("node:events");
+    import_node_stream13 = __toESM(require("node:stream"), 1);
+    import_node_string_decoder3 = require("node:string_decoder");
+    import_node_path57 = __toESM(require("node:path"), 1);
+    import_node_fs68 = __toESM(require("node:fs"), 1);
+    import_path = require("path");
+    import_events2 = require("events");
+    import_assert = __toESM(require("assert"), 1);
+    import_buffer = require("buffer");
+    Ps = __toESM(require("zlib"), 1);
+    import_zlib = __toESM(require("zlib"), 1);
+    import_node_path58 = require("node:path");
+    import_node_path59 = require("node:path");
+    import_fs2 = __toESM(require("fs"), 1);
+    import_fs3 = __toESM(require("fs"), 1);
+    import_path2 = __toESM(require("path"), 1);
+    import_node_path60 = require("node:path");
+    import_path3 = __toESM(require("path"), 1);
+    import_node_fs69 = __toESM(require("node:fs"), 1);
+    import_node_assert = __toESM(require("node:assert"), 1);
+    import_node_crypto3 = require("node:crypto");
+    import_node_fs70 = __toESM(require("node:fs"), 1);
+    import_node_path61 = __toESM(require("node:path"), 1);
+    import_fs4 = __toESM(require("fs"), 1);
+    import_node_fs71 = __toESM(require("node:fs"), 1);
+    import_node_path62 = __toESM(require("node:path"), 1);
+    import_node_fs72 = __toESM(require("node:fs"), 1);
+    import_promises16 = __toESM(require("node:fs/promises"), 1);
+    import_node_path63 = __toESM(require("node:path"), 1);
+    import_node_path64 = require("node:path");
+    import_node_fs73 = __toESM(require("node:fs"), 1);
+    import_node_path65 = __toESM(require("node:path"), 1);
+    zr = Object.defineProperty;
+    Ur = (s3, t) => {
+      for (var e in t) zr(s3, e, { get: t[e], enumerable: true });
+    };
+    Ds = typeof process == "object" && process ? process : { stdout: null, stderr: null };
+    Wr = (s3) => !!s3 && typeof s3 == "object" && (s3 instanceof A || s3 instanceof import_node_stream13.default || Gr(s3) || Zr(s3));
+    Gr = (s3) => !!s3 && typeof s3 == "object" && s3 instanceof import_node_events15.EventEmitter && typeof s3.pipe == "function" && s3.pipe !== import_node_stream13.default.Writable.prototype.pipe;
+    Zr = (s3) => !!s3 && typeof s3 == "object" && s3 instanceof import_node_events15.EventEmitter && typeof s3.write == "function" && typeof s3.end == "function";
+    Q = /* @__PURE__ */ Symbol("EOF");
+    J = /* @__PURE__ */ Symbol("maybeEmitEnd");
+    nt = /* @__PURE__ */ Symbol("emittedEnd");
+    De = /* @__PURE__ */ Symbol("emittingEnd");
+    qt = /* @__PURE__ */ Symbol("emittedError");
+    Ne = /* @__PURE__ */ Symbol("closed");
+    Ns = /* @__PURE__ */ Symbol("read");
+    Ae = /* @__PURE__ */ Symbol("flush");
+    As = /* @__PURE__ */ Symbol("flushChunk");
+    z = /* @__PURE__ */ Symbol("encoding");
+    Mt = /* @__PURE__ */ Symbol("decoder");
+    g = /* @__PURE__ */ Symbol("flowing");
+    Qt = /* @__PURE__ */ Symbol("paused");
+    Bt = /* @__PURE__ */ Symbol("resume");
+    b = /* @__PURE__ */ Symbol("buffer");
+    N = /* @__PURE__ */ Symbol("pipes");
+    _ = /* @__PURE__ */ Symbol("bufferLength");
+    bi = /* @__PURE__ */ Symbol("bufferPush");
+    Ie = /* @__PURE__ */ Symbol("bufferShift");
+    L = /* @__PURE__ */ Symbol("objectMode");
+    S = /* @__PURE__ */ Symbol("destroyed");
+    _i = /* @__PURE__ */ Symbol("error");
+    Oi = /* @__PURE__ */ Symbol("emitData");
+    Is = /* @__PURE__ */ Symbol("emitEnd");
+    Ti = /* @__PURE__ */ Symbol("emitEnd2");
+    Z = /* @__PURE__ */ Symbol("async");
+    xi = /* @__PURE__ */ Symbol("abort");
+    Ce = /* @__PURE__ */ Symbol("aborted");
+    Jt = /* @__PURE__ */ Symbol("signal");
+    Rt = /* @__PURE__ */ Symbol("dataListeners");
+    C = /* @__PURE__ */ Symbol("discarded");
+    jt = (s3) => Promise.resolve().then(s3);
+    Yr = (s3) => s3();
+    Kr = (s3) => s3 === "end" || s3 === "finish" || s3 === "prefinish";
+    Vr = (s3) => s3 instanceof ArrayBuffer || !!s3 && typeof s3 == "object" && s3.constructor && s3.constructor.name === "ArrayBuffer" && s3.byteLength >= 0;
+    $r = (s3) => !Buffer.isBuffer(s3) && ArrayBuffer.isView(s3);
+    Fe = class {
+      src;
+      dest;
+      opts;
+      ondrain;
+      constructor(t, e, i2) {
+        this.src = t, this.dest = e, this.opts = i2, this.ondrain = () => t[Bt](), this.dest.on("drain", this.ondrain);
+      }
+      unpipe() {
+        this.dest.removeListener("drain", this.ondrain);
+      }
+      proxyErrors(t) {
+      }
+      end() {
+        this.unpipe(), this.opts.end && this.dest.end();
+      }
+    };
+    Li = class extends Fe {
+      unpipe() {
+        this.src.removeListener("error", this.proxyErrors), super.unpipe();
+      }
+      constructor(t, e, i2) {
+        super(t, e, i2), this.proxyErrors = (r) => this.dest.emit("error", r), t.on("error", this.proxyErrors);
+      }
+    };
+    Xr = (s3) => !!s3.objectMode;
+    qr = (s3) => !s3.objectMode && !!s3.encoding && s3.encoding !== "buffer";
+    A = class extends import_node_events15.EventEmitter {
+      [g] = false;
+      [Qt] = false;
+      [N] = [];
+      [b] = [];
+      [L];
+      [z];
+      [Z];
+      [Mt];
+      [Q] = false;
+      [nt] = false;
+      [De] = false;
+      [Ne] = false;
+      [qt] = null;
+      [_] = 0;
+      [S] = false;
+      [Jt];
+      [Ce] = false;
+      [Rt] = 0;
+      [C] = false;
+      writable = true;
+      readable = true;
+      constructor(...t) {
+        let e = t[0] || {};
+        if (super(), e.objectMode && typeof e.encoding == "string") throw new TypeError("Encoding and objectMode may not be used together");
+        Xr(e) ? (this[L] = true, this[z] = null) : qr(e) ? (this[z] = e.encoding, this[L] = false) : (this[L] = false, this[z] = null), this[Z] = !!e.async, this[Mt] = this[z] ? new import_node_string_decoder3.StringDecoder(this[z]) : null, e && e.debugExposeBuffer === true && Object.defineProperty(this, "buffer", { get: () => this[b] }), e && e.debugExposePipes === true && Object.defineProperty(this, "pipes", { get: () => this[N] });
+        let { signal: i2 } = e;
+        i2 && (this[Jt] = i2, i2.aborted ? this[xi]() : i2.addEventListener("abort", () => this[xi]()));
+      }
+      get bufferLength() {
+        return this[_];
+      }
+      get encoding() {
+        return this[z];
+      }
+      set encoding(t) {
+        throw new Error("Encoding must be set at instantiation time");
+      }
+      setEncoding(t) {
+        throw new Error("Encoding must be set at instantiation time");
+      }
+      get objectMode() {
+        return this[L];
+      }
+      set objectMode(t) {
+        throw new Error("objectMode must be set at instantiation time");
+      }
+      get async() {
+        return this[Z];
+      }
+      set async(t) {
+        this[Z] = this[Z] || !!t;
+      }
+      [xi]() {
+        this[Ce] = true, this.emit("abort", this[Jt]?.reason), this.destroy(this[Jt]?.reason);
+      }
+      get aborted() {
+        return this[Ce];
+      }
+      set aborted(t) {
+      }
+      write(t, e, i2) {
+        if (this[Ce]) return false;
+        if (this[Q]) throw new Error("write after end");
+        if (this[S]) return this.emit("error", Object.assign(new Error("Cannot call write after a stream was destroyed"), { code: "ERR_STREAM_DESTROYED" })), true;
+        typeof e == "function" && (i2 = e, e = "utf8"), e || (e = "utf8");
+        let r = this[Z] ? jt : Yr;
+        if (!this[L] && !Buffer.isBuffer(t)) {
+          if ($r(t)) t = Buffer.from(t.buffer, t.byteOffset, t.byteLength);
+          else if (Vr(t)) t = Buffer.from(t);
+          else if (typeof t != "string") throw new Error("Non-contiguous data written to non-objectMode stream");
+        }
+        return this[L] ? (this[g] && this[_] !== 0 && this[Ae](true), this[g] ? this.emit("data", t) : this[bi](t), this[_] !== 0 && this.emit("readable"), i2 && r(i2), this[g]) : t.length ? (typeof t == "string" && !(e === this[z] && !this[Mt]?.lastNeed) && (t = Buffer.from(t, e)), Buffer.isBuffer(t) && this[z] && (t = this[Mt].write(t)), this[g] && this[_] !== 0 && this[Ae](true), this[g] ? this.emit("data", t) : this[bi](t), this[_] !== 0 && this.emit("readable"), i2 && r(i2), this[g]) : (this[_] !== 0 && this.emit("readable"), i2 && r(i2), this[g]);
+      }
+      read(t) {
+        if (this[S]) return null;
+        if (this[C] = false, this[_] === 0 || t === 0 || t && t > this[_]) return this[J](), null;
+        this[L] && (t = null), this[b].length > 1 && !this[L] && (this[b] = [this[z] ? this[b].join("") : Buffer.concat(this[b], this[_])]);
+        let e = this[Ns](t || null, this[b][0]);
+        return this[J](), e;
+      }
+      [Ns](t, e) {
+        if (this[L]) this[Ie]();
+        else {
+          let i2 = e;
+          t === i2.length || t === null ? this[Ie]() : typeof i2 == "string" ? (this[b][0] = i2.slice(t), e = i2.slice(0, t), this[_] -= t) : (this[b][0] = i2.subarray(t), e = i2.subarray(0, t), this[_] -= t);
+        }
+        return this.emit("data", e), !this[b].length && !this[Q] && this.emit("drain"), e;
+      }
+      end(t, e, i2) {
+        return typeof t == "function" && (i2 = t, t = void 0), typeof e == "function" && (i2 = e, e = "utf8"), t !== void 0 && this.write(t, e), i2 && this.once("end", i2), this[Q] = true, this.writable = false, (this[g] || !this[Qt]) && this[J](), this;
+      }
+      [Bt]() {
+        this[S] || (!this[Rt] && !this[N].length && (this[C] = true), this[Qt] = false, this[g] = true, this.emit("resume"), this[b].length ? this[Ae]() : this[Q] ? this[J]() : this.emit("drain"));
+      }
+      resume() {
+        return this[Bt]();
+      }
+      pause() {
+        this[g] = false, this[Qt] = true, this[C] = false;
+      }
+      get destroyed() {
+        return this[S];
+      }
+      get flowing() {
+        return this[g];
+      }
+      get paused() {
+        return this[Qt];
+      }
+      [bi](t) {
+        this[L] ? this[_] += 1 : this[_] += t.length, this[b].push(t);
+      }
+      [Ie]() {
+        return this[L] ? this[_] -= 1 : this[_] -= this[b][0].length, this[b].shift();
+      }
+      [Ae](t = false) {
+        do
+          ;
+        while (this[As](this[Ie]()) && this[b].length);
+        !t && !this[b].length && !this[Q] && this.emit("drain");
+      }
+      [As](t) {
+        return this.emit("data", t), this[g];
+      }
+      pipe(t, e) {
+        if (this[S]) return t;
+        this[C] = false;
+        let i2 = this[nt];
+        return e = e || {}, t === Ds.stdout || t === Ds.stderr ? e.end = false : e.end = e.end !== false, e.proxyErrors = !!e.proxyErrors, i2 ? e.end && t.end() : (this[N].push(e.proxyErrors ? new Li(this, t, e) : new Fe(this, t, e)), this[Z] ? jt(() => this[Bt]()) : this[Bt]()), t;
+      }
+      unpipe(t) {
+        let e = this[N].find((i2) => i2.dest === t);
+        e && (this[N].length === 1 ? (this[g] && this[Rt] === 0 && (this[g] = false), this[N] = []) : this[N].splice(this[N].indexOf(e), 1), e.unpipe());
+      }
+      addListener(t, e) {
+        return this.on(t, e);
+      }
+      on(t, e) {
+        let i2 = super.on(t, e);
+        if (t === "data") this[C] = false, this[Rt]++, !this[N].length && !this[g] && this[Bt]();
+        else if (t === "readable" && this[_] !== 0) super.emit("readable");
+        else if (Kr(t) && this[nt]) super.emit(t), this.removeAllListeners(t);
+        else if (t === "error" && this[qt]) {
+          let r = e;
+          this[Z] ? jt(() => r.call(this, this[qt])) : r.call(this, this[qt]);
+        }
+        return i2;
+      }
+      removeListener(t, e) {
+        return this.off(t, e);
+      }
+      off(t, e) {
+        let i2 = super.off(t, e);
+        return t === "data" && (this[Rt] = this.listeners("data").length, this[Rt] === 0 && !this[C] && !this[N].length && (this[g] = false)), i2;
+      }
+      removeAllListeners(t) {
+        let e = super.removeAllListeners(t);
+        return (t === "data" || t === void 0) && (this[Rt] = 0, !this[C] && !this[N].length && (this[g] = false)), e;
+      }
+      get emittedEnd() {
+        return this[nt];
+      }
+      [J]() {
+        !this[De] && !this[nt] && !this[S] && this[b].length === 0 && this[Q] && (this[De] = true, this.emit("end"), this.emit("prefinish"), this.emit("finish"), this[Ne] && this.emit("close"), this[De] = false);
+      }
+      emit(t, ...e) {
+        let i2 = e[0];
+        if (t !== "error" && t !== "close" && t !== S && this[S]) return false;
+        if (t === "data") return !this[L] && !i2 ? false : this[Z] ? (jt(() => this[Oi](i2)), true) : this[Oi](i2);
+        if (t === "end") return this[Is]();
+        if (t === "close") {
+          if (this[Ne] = true, !this[nt] && !this[S]) return false;
+          let n2 = super.emit("close");
+          return this.removeAllListeners("close"), n2;
+        } else if (t === "error") {
+          this[qt] = i2, super.emit(_i, i2);
+          let n2 = !this[Jt] || this.listeners("error").length ? super.emit("error", i2) : false;
+          return this[J](), n2;
+        } else if (t === "resume") {
+          let n2 = super.emit("resume");
+          return this[J](), n2;
+        } else if (t === "finish" || t === "prefinish") {
+          let n2 = super.emit(t);
+          return this.removeAllListeners(t), n2;
+        }
+        let r = super.emit(t, ...e);
+        return this[J](), r;
+      }
+      [Oi](t) {
+        for (let i2 of this[N]) i2.dest.write(t) === false && this.pause();
+        let e = this[C] ? false : super.emit("data", t);
+        return this[J](), e;
+      }
+      [Is]() {
+        return this[nt] ? false : (this[nt] = true, this.readable = false, this[Z] ? (jt(() => this[Ti]()), true) : this[Ti]());
+      }
+      [Ti]() {
+        if (this[Mt]) {
+          let e = this[Mt].end();
+          if (e) {
+            for (let i2 of this[N]) i2.dest.write(e);
+            this[C] || super.emit("data", e);
+          }
+        }
+        for (let e of this[N]) e.end();
+        let t = super.emit("end");
+        return this.removeAllListeners("end"), t;
+      }
+      async collect() {
+        let t = Object.assign([], { dataLength: 0 });
+        this[L] || (t.dataLength = 0);
+        let e = this.promise();
+        return this.on("data", (i2) => {
+          t.push(i2), this[L] || (t.dataLength += i2.length);
+        }), await e, t;
+      }
+      async concat() {
+        if (this[L]) throw new Error("cannot concat in objectMode");
+        let t = await this.collect();
+        return this[z] ? t.join("") : Buffer.concat(t, t.dataLength);
+      }
+      async promise() {
+        return new Promise((t, e) => {
+          this.on(S, () => e(new Error("stream destroyed"))), this.on("error", (i2) => e(i2)), this.on("end", () => t());
+        });
+      }
+      [Symbol.asyncIterator]() {
+        this[C] = false;
+        let t = false, e = async () => (this.pause(), t = true, { value: void 0, done: true });
+        return { next: () => {
+          if (t) return e();
+          let r = this.read();
+          if (r !== null) return Promise.resolve({ done: false, value: r });
+          if (this[Q]) return e();
+          let n2, o2, h2 = (d) => {
+            this.off("data", a2), this.off("end", l), this.off(S, c3), e(), o2(d);
+          }, a2 = (d) => {
+            this.off("error", h2), this.off("end", l), this.off(S, c3), this.pause(), n2({ value: d, done: !!this[Q] });
+          }, l = () => {
+            this.off("error", h2), this.off("data", a2), this.off(S, c3), e(), n2({ done: true, value: void 0 });
+          }, c3 = () => h2(new Error("stream destroyed"));
+          return new Promise((d, y) => {
+            o2 = y, n2 = d, this.once(S, c3), this.once("error", h2), this.once("end", l), this.once("data", a2);
+          });
+        }, throw: e, return: e, [Symbol.asyncIterator]() {
+          return this;
+        }, [Symbol.asyncDispose]: async () => {
+        } };
+      }
+      [Symbol.iterator]() {
+        this[C] = false;
+        let t = false, e = () => (this.pause(), this.off(_i, e), this.off(S, e), this.off("end", e), t = true, { done: true, value: void 0 }), i2 = () => {
+          if (t) return e();
+          let r = this.read();
+          return r === null ? e() : { done: false, value: r };
+        };
+        return this.once("end", e), this.once(_i, e), this.once(S, e), { next: i2, throw: e, return: e, [Symbol.iterator]() {
+          return this;
+        }, [Symbol.dispose]: () => {
+        } };
+      }
+      destroy(t) {
+        if (this[S]) return t ? this.emit("error", t) : this.emit(S), this;
+        this[S] = true, this[C] = true, this[b].length = 0, this[_] = 0;
+        let e = this;
+        return typeof e.close == "function" && !this[Ne] && e.close(), t ? this.emit("error", t) : this.emit(S), this;
+      }
+      static get isStream() {
+        return Wr;
+      }
+    };
+    Jr = import_fs.default.writev;
+    ht = /* @__PURE__ */ Symbol("_autoClose");
+    H = /* @__PURE__ */ Symbol("_close");
+    te = /* @__PURE__ */ Symbol("_ended");
+    m = /* @__PURE__ */ Symbol("_fd");
+    Ni = /* @__PURE__ */ Symbol("_finished");
+    tt = /* @__PURE__ */ Symbol("_flags");
+    Ai = /* @__PURE__ */ Symbol("_flush");
+    ki = /* @__PURE__ */ Symbol("_handleChunk");
+    vi = /* @__PURE__ */ Symbol("_makeBuf");
+    ie = /* @__PURE__ */ Symbol("_mode");
+    ke = /* @__PURE__ */ Symbol("_needDrain");
+    Ut = /* @__PURE__ */ Symbol("_onerror");
+    Ht = /* @__PURE__ */ Symbol("_onopen");
+    Ii = /* @__PURE__ */ Symbol("_onread");
+    Pt = /* @__PURE__ */ Symbol("_onwrite");
+    at = /* @__PURE__ */ Symbol("_open");
+    U = /* @__PURE__ */ Symbol("_path");
+    ot = /* @__PURE__ */ Symbol("_pos");
+    Y = /* @__PURE__ */ Symbol("_queue");
+    zt = /* @__PURE__ */ Symbol("_read");
+    Ci = /* @__PURE__ */ Symbol("_readSize");
+    j = /* @__PURE__ */ Symbol("_reading");
+    ee = /* @__PURE__ */ Symbol("_remain");
+    Fi = /* @__PURE__ */ Symbol("_size");
+    ve = /* @__PURE__ */ Symbol("_write");
+    gt = /* @__PURE__ */ Symbol("_writing");
+    Me = /* @__PURE__ */ Symbol("_defaultFlag");
+    bt = /* @__PURE__ */ Symbol("_errored");
+    _t = class extends A {
+      [bt] = false;
+      [m];
+      [U];
+      [Ci];
+      [j] = false;
+      [Fi];
+      [ee];
+      [ht];
+      constructor(t, e) {
+        if (e = e || {}, super(e), this.readable = true, this.writable = false, typeof t != "string") throw new TypeError("path must be a string");
+        this[bt] = false, this[m] = typeof e.fd == "number" ? e.fd : void 0, this[U] = t, this[Ci] = e.readSize || 16 * 1024 * 1024, this[j] = false, this[Fi] = typeof e.size == "number" ? e.size : 1 / 0, this[ee] = this[Fi], this[ht] = typeof e.autoClose == "boolean" ? e.autoClose : true, typeof this[m] == "number" ? this[zt]() : this[at]();
+      }
+      get fd() {
+        return this[m];
+      }
+      get path() {
+        return this[U];
+      }
+      write() {
+        throw new TypeError("this is a readable stream");
+      }
+      end() {
+        throw new TypeError("this is a readable stream");
+      }
+      [at]() {
+        import_fs.default.open(this[U], "r", (t, e) => this[Ht](t, e));
+      }
+      [Ht](t, e) {
+        t ? this[Ut](t) : (this[m] = e, this.emit("open", e), this[zt]());
+      }
+      [vi]() {
+        return Buffer.allocUnsafe(Math.min(this[Ci], this[ee]));
+      }
+      [zt]() {
+        if (!this[j]) {
+          this[j] = true;
+          let t = this[vi]();
+          if (t.length === 0) return process.nextTick(() => this[Ii](null, 0, t));
+          import_fs.default.read(this[m], t, 0, t.length, null, (e, i2, r) => this[Ii](e, i2, r));
+        }
+      }
+      [Ii](t, e, i2) {
+        this[j] = false, t ? this[Ut](t) : this[ki](e, i2) && this[zt]();
+      }
+      [H]() {
+        if (this[ht] && typeof this[m] == "number") {
+          let t = this[m];
+          this[m] = void 0, import_fs.default.close(t, (e) => e ? this.emit("error", e) : this.emit("close"));
+        }
+      }
+      [Ut](t) {
+        this[j] = true, this[H](), this.emit("error", t);
+      }
+      [ki](t, e) {
+        let i2 = false;
+        return this[ee] -= t, t > 0 && (i2 = super.write(t < e.length ? e.subarray(0, t) : e)), (t === 0 || this[ee] <= 0) && (i2 = false, this[H](), super.end()), i2;
+      }
+      emit(t, ...e) {
+        switch (t) {
+          case "prefinish":
+          case "finish":
+            return false;
+          case "drain":
+            return typeof this[m] == "number" && this[zt](), false;
+          case "error":
+            return this[bt] ? false : (this[bt] = true, super.emit(t, ...e));
+          default:
+            return super.emit(t, ...e);
+        }
+      }
+    };
+    Be = class extends _t {
+      [at]() {
+        let t = true;
+        try {
+          this[Ht](null, import_fs.default.openSync(this[U], "r")), t = false;
+        } finally {
+          t && this[H]();
+        }
+      }
+      [zt]() {
+        let t = true;
+        try {
+          if (!this[j]) {
+            this[j] = true;
+            do {
+              let e = this[vi](), i2 = e.length === 0 ? 0 : import_fs.default.readSync(this[m], e, 0, e.length, null);
+              if (!this[ki](i2, e)) break;
+            } while (true);
+            this[j] = false;
+          }
+          t = false;
+        } finally {
+          t && this[H]();
+        }
+      }
+      [H]() {
+        if (this[ht] && typeof this[m] == "number") {
+          let t = this[m];
+          this[m] = void 0, import_fs.default.closeSync(t), this.emit("close");
+        }
+      }
+    };
+    et = class extends import_events.default {
+      readable = false;
+      writable = true;
+      [bt] = false;
+      [gt] = false;
+      [te] = false;
+      [Y] = [];
+      [ke] = false;
+      [U];
+      [ie];
+      [ht];
+      [m];
+      [Me];
+      [tt];
+      [Ni] = false;
+      [ot];
+      constructor(t, e) {
+        e = e || {}, super(e), this[U] = t, this[m] = typeof e.fd == "number" ? e.fd : void 0, this[ie] = e.mode === void 0 ? 438 : e.mode, this[ot] = typeof e.start == "number" ? e.start : void 0, this[ht] = typeof e.autoClose == "boolean" ? e.autoClose : true;
+        let i2 = this[ot] !== void 0 ? "r+" : "w";
+        this[Me] = e.flags === void 0, this[tt] = e.flags === void 0 ? i2 : e.flags, this[m] === void 0 && this[at]();
+      }
+      emit(t, ...e) {
+        if (t === "error") {
+          if (this[bt]) return false;
+          this[bt] = true;
+        }
+        return super.emit(t, ...e);
+      }
+      get fd() {
+        return this[m];
+      }
+      get path() {
+        return this[U];
+      }
+      [Ut](t) {
+        this[H](), this[gt] = true, this.emit("error", t);
+      }
+      [at]() {
+        import_fs.default.open(this[U], this[tt], this[ie], (t, e) => this[Ht](t, e));
+      }
+      [Ht](t, e) {
+        this[Me] && this[tt] === "r+" && t && t.code === "ENOENT" ? (this[tt] = "w", this[at]()) : t ? this[Ut](t) : (this[m] = e, this.emit("open", e), this[gt] || this[Ai]());
+      }
+      end(t, e) {
+        return t && this.write(t, e), this[te] = true, !this[gt] && !this[Y].length && typeof this[m] == "number" && this[Pt](null, 0), this;
+      }
+      write(t, e) {
+        return typeof t == "string" && (t = Buffer.from(t, e)), this[te] ? (this.emit("error", new Error("write() after end()")), false) : this[m] === void 0 || this[gt] || this[Y].length ? (this[Y].push(t), this[ke] = true, false) : (this[gt] = true, this[ve](t), true);
+      }
+      [ve](t) {
+        import_fs.default.write(this[m], t, 0, t.length, this[ot], (e, i2) => this[Pt](e, i2));
+      }
+      [Pt](t, e) {
+        t ? this[Ut](t) : (this[ot] !== void 0 && typeof e == "number" && (this[ot] += e), this[Y].length ? this[Ai]() : (this[gt] = false, this[te] && !this[Ni] ? (this[Ni] = true, this[H](), this.emit("finish")) : this[ke] && (this[ke] = false, this.emit("drain"))));
+      }
+      [Ai]() {
+        if (this[Y].length === 0) this[te] && this[Pt](null, 0);
+        else if (this[Y].length === 1) this[ve](this[Y].pop());
+        else {
+          let t = this[Y];
+          this[Y] = [], Jr(this[m], t, this[ot], (e, i2) => this[Pt](e, i2));
+        }
+      }
+      [H]() {
+        if (this[ht] && typeof this[m] == "number") {
+          let t = this[m];
+          this[m] = void 0, import_fs.default.close(t, (e) => e ? this.emit("error", e) : this.emit("close"));
+        }
+      }
+    };
+    Wt = class extends et {
+      [at]() {
+        let t;
+        if (this[Me] && this[tt] === "r+") try {
+          t = import_fs.default.openSync(this[U], this[tt], this[ie]);
+        } catch (e) {
+          if (e?.code === "ENOENT") return this[tt] = "w", this[at]();
+          throw e;
+        }
+        else t = import_fs.default.openSync(this[U], this[tt], this[ie]);
+        this[Ht](null, t);
+      }
+      [H]() {
+        if (this[ht] && typeof this[m] == "number") {
+          let t = this[m];
+          this[m] = void 0, import_fs.default.closeSync(t), this.emit("close");
+        }
+      }
+      [ve](t) {
+        let e = true;
+        try {
+          this[Pt](null, import_fs.default.writeSync(this[m], t, 0, t.length, this[ot])), e = false;
+        } finally {
+          if (e) try {
+            this[H]();
+          } catch {
+          }
+        }
+      }
+    };
+    jr = /* @__PURE__ */ new Map([["C", "cwd"], ["f", "file"], ["z", "gzip"], ["P", "preservePaths"], ["U", "unlink"], ["strip-components", "strip"], ["stripComponents", "strip"], ["keep-newer", "newer"], ["keepNewer", "newer"], ["keep-newer-files", "newer"], ["keepNewerFiles", "newer"], ["k", "keep"], ["keep-existing", "keep"], ["keepExisting", "keep"], ["m", "noMtime"], ["no-mtime", "noMtime"], ["p", "preserveOwner"], ["L", "follow"], ["h", "follow"], ["onentry", "onReadEntry"]]);
+    Fs = (s3) => !!s3.sync && !!s3.file;
+    ks = (s3) => !s3.sync && !!s3.file;
+    vs = (s3) => !!s3.sync && !s3.file;
+    Ms = (s3) => !s3.sync && !s3.file;
+    Bs = (s3) => !!s3.file;
+    tn = (s3) => {
+      let t = jr.get(s3);
+      return t || s3;
+    };
+    se = (s3 = {}) => {
+      if (!s3) return {};
+      let t = {};
+      for (let [e, i2] of Object.entries(s3)) {
+        let r = tn(e);
+        t[r] = i2;
+      }
+      return t.chmod === void 0 && t.noChmod === false && (t.chmod = true), delete t.noChmod, t;
+    };
+    K = (s3, t, e, i2, r) => Object.assign((n2 = [], o2, h2) => {
+      Array.isArray(n2) && (o2 = n2, n2 = {}), typeof o2 == "function" && (h2 = o2, o2 = void 0), o2 = o2 ? Array.from(o2) : [];
+      let a2 = se(n2);
+      if (r?.(a2, o2), Fs(a2)) {
+        if (typeof h2 == "function") throw new TypeError("callback not supported for sync tar functions");
+        return s3(a2, o2);
+      } else if (ks(a2)) {
+        let l = t(a2, o2);
+        return h2 ? l.then(() => h2(), h2) : l;
+      } else if (vs(a2)) {
+        if (typeof h2 == "function") throw new TypeError("callback not supported for sync tar functions");
+        return e(a2, o2);
+      } else if (Ms(a2)) {
+        if (typeof h2 == "function") throw new TypeError("callback only supported with file option");
+        return i2(a2, o2);
+      }
+      throw new Error("impossible options??");
+    }, { syncFile: s3, asyncFile: t, syncNoFile: e, asyncNoFile: i2, validate: r });
+    sn = import_zlib.default.constants || { ZLIB_VERNUM: 4736 };
+    M = Object.freeze(Object.assign(/* @__PURE__ */ Object.create(null), { Z_NO_FLUSH: 0, Z_PARTIAL_FLUSH: 1, Z_SYNC_FLUSH: 2, Z_FULL_FLUSH: 3, Z_FINISH: 4, Z_BLOCK: 5, Z_OK: 0, Z_STREAM_END: 1, Z_NEED_DICT: 2, Z_ERRNO: -1, Z_STREAM_ERROR: -2, Z_DATA_ERROR: -3, Z_MEM_ERROR: -4, Z_BUF_ERROR: -5, Z_VERSION_ERROR: -6, Z_NO_COMPRESSION: 0, Z_BEST_SPEED: 1, Z_BEST_COMPRESSION: 9, Z_DEFAULT_COMPRESSION: -1, Z_FILTERED: 1, Z_HUFFMAN_ONLY: 2, Z_RLE: 3, Z_FIXED: 4, Z_DEFAULT_STRATEGY: 0, DEFLATE: 1, INFLATE: 2, GZIP: 3, GUNZIP: 4, DEFLATERAW: 5, INFLATERAW: 6, UNZIP: 7, BROTLI_DECODE: 8, BROTLI_ENCODE: 9, Z_MIN_WINDOWBITS: 8, Z_MAX_WINDOWBITS: 15, Z_DEFAULT_WINDOWBITS: 15, Z_MIN_CHUNK: 64, Z_MAX_CHUNK: 1 / 0, Z_DEFAULT_CHUNK: 16384, Z_MIN_MEMLEVEL: 1, Z_MAX_MEMLEVEL: 9, Z_DEFAULT_MEMLEVEL: 8, Z_MIN_LEVEL: -1, Z_MAX_LEVEL: 9, Z_DEFAULT_LEVEL: -1, BROTLI_OPERATION_PROCESS: 0, BROTLI_OPERATION_FLUSH: 1, BROTLI_OPERATION_FINISH: 2, BROTLI_OPERATION_EMIT_METADATA: 3, BROTLI_MODE_GENERIC: 0, BROTLI_MODE_TEXT: 1, BROTLI_MODE_FONT: 2, BROTLI_DEFAULT_MODE: 0, BROTLI_MIN_QUALITY: 0, BROTLI_MAX_QUALITY: 11, BROTLI_DEFAULT_QUALITY: 11, BROTLI_MIN_WINDOW_BITS: 10, BROTLI_MAX_WINDOW_BITS: 24, BROTLI_LARGE_MAX_WINDOW_BITS: 30, BROTLI_DEFAULT_WINDOW: 22, BROTLI_MIN_INPUT_BLOCK_BITS: 16, BROTLI_MAX_INPUT_BLOCK_BITS: 24, BROTLI_PARAM_MODE: 0, BROTLI_PARAM_QUALITY: 1, BROTLI_PARAM_LGWIN: 2, BROTLI_PARAM_LGBLOCK: 3, BROTLI_PARAM_DISABLE_LITERAL_CONTEXT_MODELING: 4, BROTLI_PARAM_SIZE_HINT: 5, BROTLI_PARAM_LARGE_WINDOW: 6, BROTLI_PARAM_NPOSTFIX: 7, BROTLI_PARAM_NDIRECT: 8, BROTLI_DECODER_RESULT_ERROR: 0, BROTLI_DECODER_RESULT_SUCCESS: 1, BROTLI_DECODER_RESULT_NEEDS_MORE_INPUT: 2, BROTLI_DECODER_RESULT_NEEDS_MORE_OUTPUT: 3, BROTLI_DECODER_PARAM_DISABLE_RING_BUFFER_REALLOCATION: 0, BROTLI_DECODER_PARAM_LARGE_WINDOW: 1, BROTLI_DECODER_NO_ERROR: 0, BROTLI_DECODER_SUCCESS: 1, BROTLI_DECODER_NEEDS_MORE_INPUT: 2, BROTLI_DECODER_NEEDS_MORE_OUTPUT: 3, BROTLI_DECODER_ERROR_FORMAT_EXUBERANT_NIBBLE: -1, BROTLI_DECODER_ERROR_FORMAT_RESERVED: -2, BROTLI_DECODER_ERROR_FORMAT_EXUBERANT_META_NIBBLE: -3, BROTLI_DECODER_ERROR_FORMAT_SIMPLE_HUFFMAN_ALPHABET: -4, BROTLI_DECODER_ERROR_FORMAT_SIMPLE_HUFFMAN_SAME: -5, BROTLI_DECODER_ERROR_FORMAT_CL_SPACE: -6, BROTLI_DECODER_ERROR_FORMAT_HUFFMAN_SPACE: -7, BROTLI_DECODER_ERROR_FORMAT_CONTEXT_MAP_REPEAT: -8, BROTLI_DECODER_ERROR_FORMAT_BLOCK_LENGTH_1: -9, BROTLI_DECODER_ERROR_FORMAT_BLOCK_LENGTH_2: -10, BROTLI_DECODER_ERROR_FORMAT_TRANSFORM: -11, BROTLI_DECODER_ERROR_FORMAT_DICTIONARY: -12, BROTLI_DECODER_ERROR_FORMAT_WINDOW_BITS: -13, BROTLI_DECODER_ERROR_FORMAT_PADDING_1: -14, BROTLI_DECODER_ERROR_FORMAT_PADDING_2: -15, BROTLI_DECODER_ERROR_FORMAT_DISTANCE: -16, BROTLI_DECODER_ERROR_DICTIONARY_NOT_SET: -19, BROTLI_DECODER_ERROR_INVALID_ARGUMENTS: -20, BROTLI_DECODER_ERROR_ALLOC_CONTEXT_MODES: -21, BROTLI_DECODER_ERROR_ALLOC_TREE_GROUPS: -22, BROTLI_DECODER_ERROR_ALLOC_CONTEXT_MAP: -25, BROTLI_DECODER_ERROR_ALLOC_RING_BUFFER_1: -26, BROTLI_DECODER_ERROR_ALLOC_RING_BUFFER_2: -27, BROTLI_DECODER_ERROR_ALLOC_BLOCK_TYPE_TREES: -30, BROTLI_DECODER_ERROR_UNREACHABLE: -31 }, sn));
+    rn = import_buffer.Buffer.concat;
+    zs = Object.getOwnPropertyDescriptor(import_buffer.Buffer, "concat");
+    nn = (s3) => s3;
+    Bi = zs?.writable === true || zs?.set !== void 0 ? (s3) => {
+      import_buffer.Buffer.concat = s3 ? nn : rn;
+    } : (s3) => {
+    };
+    Tt = /* @__PURE__ */ Symbol("_superWrite");
+    Gt = class extends Error {
+      code;
+      errno;
+      constructor(t, e) {
+        super("zlib: " + t.message, { cause: t }), this.code = t.code, this.errno = t.errno, this.code || (this.code = "ZLIB_ERROR"), this.message = "zlib: " + t.message, Error.captureStackTrace(this, e ?? this.constructor);
+      }
+      get name() {
+        return "ZlibError";
+      }
+    };
+    Pi = /* @__PURE__ */ Symbol("flushFlag");
+    re = class extends A {
+      #t = false;
+      #i = false;
+      #s;
+      #n;
+      #r;
+      #e;
+      #o;
+      get sawError() {
+        return this.#t;
+      }
+      get handle() {
+        return this.#e;
+      }
+      get flushFlag() {
+        return this.#s;
+      }
+      constructor(t, e) {
+        if (!t || typeof t != "object") throw new TypeError("invalid options for ZlibBase constructor");
+        if (super(t), this.#s = t.flush ?? 0, this.#n = t.finishFlush ?? 0, this.#r = t.fullFlushFlag ?? 0, typeof Ps[e] != "function") throw new TypeError("Compression method not supported: " + e);
+        try {
+          this.#e = new Ps[e](t);
+        } catch (i2) {
+          throw new Gt(i2, this.constructor);
+        }
+        this.#o = (i2) => {
+          this.#t || (this.#t = true, this.close(), this.emit("error", i2));
+        }, this.#e?.on("error", (i2) => this.#o(new Gt(i2))), this.once("end", () => this.close);
+      }
+      close() {
+        this.#e && (this.#e.close(), this.#e = void 0, this.emit("close"));
+      }
+      reset() {
+        if (!this.#t) return (0, import_assert.default)(this.#e, "zlib binding closed"), this.#e.reset?.();
+      }
+      flush(t) {
+        this.ended || (typeof t != "number" && (t = this.#r), this.write(Object.assign(import_buffer.Buffer.alloc(0), { [Pi]: t })));
+      }
+      end(t, e, i2) {
+        return typeof t == "function" && (i2 = t, e = void 0, t = void 0), typeof e == "function" && (i2 = e, e = void 0), t && (e ? this.write(t, e) : this.write(t)), this.flush(this.#n), this.#i = true, super.end(i2);
+      }
+      get ended() {
+        return this.#i;
+      }
+      [Tt](t) {
+        return super.write(t);
+      }
+      write(t, e, i2) {
+        if (typeof e == "function" && (i2 = e, e = "utf8"), typeof t == "string" && (t = import_buffer.Buffer.from(t, e)), this.#t) return;
+        (0, import_assert.default)(this.#e, "zlib binding closed");
+        let r = this.#e._handle, n2 = r.close;
+        r.close = () => {
+        };
+        let o2 = this.#e.close;
+        this.#e.close = () => {
+        }, Bi(true);
+        let h2;
+        try {
+          let l = typeof t[Pi] == "number" ? t[Pi] : this.#s;
+          h2 = this.#e._processChunk(t, l), Bi(false);
+        } catch (l) {
+          Bi(false), this.#o(new Gt(l, this.write));
+        } finally {
+          this.#e && (this.#e._handle = r, r.close = n2, this.#e.close = o2, this.#e.removeAllListeners("error"));
+        }
+        this.#e && this.#e.on("error", (l) => this.#o(new Gt(l, this.write)));
+        let a2;
+        if (h2) if (Array.isArray(h2) && h2.length > 0) {
+          let l = h2[0];
+          a2 = this[Tt](import_buffer.Buffer.from(l));
+          for (let c3 = 1; c3 < h2.length; c3++) a2 = this[Tt](h2[c3]);
+        } else a2 = this[Tt](import_buffer.Buffer.from(h2));
+        return i2 && i2(), a2;
+      }
+    };
+    Pe = class extends re {
+      #t;
+      #i;
+      constructor(t, e) {
+        t = t || {}, t.flush = t.flush || M.Z_NO_FLUSH, t.finishFlush = t.finishFlush || M.Z_FINISH, t.fullFlushFlag = M.Z_FULL_FLUSH, super(t, e), this.#t = t.level, this.#i = t.strategy;
+      }
+      params(t, e) {
+        if (!this.sawError) {
+          if (!this.handle) throw new Error("cannot switch params when binding is closed");
+          if (!this.handle.params) throw new Error("not supported in this implementation");
+          if (this.#t !== t || this.#i !== e) {
+            this.flush(M.Z_SYNC_FLUSH), (0, import_assert.default)(this.handle, "zlib binding closed");
+            let i2 = this.handle.flush;
+            this.handle.flush = (r, n2) => {
+              typeof r == "function" && (n2 = r, r = this.flushFlag), this.flush(r), n2?.();
+            };
+            try {
+              this.handle.params(t, e);
+            } finally {
+              this.handle.flush = i2;
+            }
+            this.handle && (this.#t = t, this.#i = e);
+          }
+        }
+      }
+    };
+    ze = class extends Pe {
+      #t;
+      constructor(t) {
+        super(t, "Gzip"), this.#t = t && !!t.portable;
+      }
+      [Tt](t) {
+        return this.#t ? (this.#t = false, t[9] = 255, super[Tt](t)) : super[Tt](t);
+      }
+    };
+    Ue = class extends Pe {
+      constructor(t) {
+        super(t, "Unzip");
+      }
+    };
+    He = class extends re {
+      constructor(t, e) {
+        t = t || {}, t.flush = t.flush || M.BROTLI_OPERATION_PROCESS, t.finishFlush = t.finishFlush || M.BROTLI_OPERATION_FINISH, t.fullFlushFlag = M.BROTLI_OPERATION_FLUSH, super(t, e);
+      }
+    };
+    We = class extends He {
+      constructor(t) {
+        super(t, "BrotliCompress");
+      }
+    };
+    Ge = class extends He {
+      constructor(t) {
+        super(t, "BrotliDecompress");
+      }
+    };
+    Ze = class extends re {
+      constructor(t, e) {
+        t = t || {}, t.flush = t.flush || M.ZSTD_e_continue, t.finishFlush = t.finishFlush || M.ZSTD_e_end, t.fullFlushFlag = M.ZSTD_e_flush, super(t, e);
+      }
+    };
+    Ye = class extends Ze {
+      constructor(t) {
+        super(t, "ZstdCompress");
+      }
+    };
+    Ke = class extends Ze {
+      constructor(t) {
+        super(t, "ZstdDecompress");
+      }
+    };
+    Us = (s3, t) => {
+      if (Number.isSafeInteger(s3)) s3 < 0 ? an(s3, t) : hn(s3, t);
+      else throw Error("cannot encode number outside of javascript safe integer range");
+      return t;
+    };
+    hn = (s3, t) => {
+      t[0] = 128;
+      for (var e = t.length; e > 1; e--) t[e - 1] = s3 & 255, s3 = Math.floor(s3 / 256);
+    };
+    an = (s3, t) => {
+      t[0] = 255;
+      var e = false;
+      s3 = s3 * -1;
+      for (var i2 = t.length; i2 > 1; i2--) {
+        var r = s3 & 255;
+        s3 = Math.floor(s3 / 256), e ? t[i2 - 1] = Ws(r) : r === 0 ? t[i2 - 1] = 0 : (e = true, t[i2 - 1] = Gs(r));
+      }
+    };
+    Hs = (s3) => {
+      let t = s3[0], e = t === 128 ? cn(s3.subarray(1, s3.length)) : t === 255 ? ln(s3) : null;
+      if (e === null) throw Error("invalid base256 encoding");
+      if (!Number.isSafeInteger(e)) throw Error("parsed number outside of javascript safe integer range");
+      return e;
+    };
+    ln = (s3) => {
+      for (var t = s3.length, e = 0, i2 = false, r = t - 1; r > -1; r--) {
+        var n2 = Number(s3[r]), o2;
+        i2 ? o2 = Ws(n2) : n2 === 0 ? o2 = n2 : (i2 = true, o2 = Gs(n2)), o2 !== 0 && (e -= o2 * Math.pow(256, t - r - 1));
+      }
+      return e;
+    };
+    cn = (s3) => {
+      for (var t = s3.length, e = 0, i2 = t - 1; i2 > -1; i2--) {
+        var r = Number(s3[i2]);
+        r !== 0 && (e += r * Math.pow(256, t - i2 - 1));
+      }
+      return e;
+    };
+    Ws = (s3) => (255 ^ s3) & 255;
+    Gs = (s3) => (255 ^ s3) + 1 & 255;
+    Hi = {};
+    Ur(Hi, { code: () => Ve, isCode: () => ne, isName: () => dn, name: () => oe, normalFsTypes: () => Ui });
+    ne = (s3) => oe.has(s3);
+    dn = (s3) => Ve.has(s3);
+    Ui = /* @__PURE__ */ new Set(["0", "", "1", "2", "3", "4", "5", "6", "7", "D"]);
+    oe = /* @__PURE__ */ new Map([["0", "File"], ["", "OldFile"], ["1", "Link"], ["2", "SymbolicLink"], ["3", "CharacterDevice"], ["4", "BlockDevice"], ["5", "Directory"], ["6", "FIFO"], ["7", "ContiguousFile"], ["g", "GlobalExtendedHeader"], ["x", "ExtendedHeader"], ["A", "SolarisACL"], ["D", "GNUDumpDir"], ["I", "Inode"], ["K", "NextFileHasLongLinkpath"], ["L", "NextFileHasLongPath"], ["M", "ContinuationFile"], ["N", "OldGnuLongPath"], ["S", "SparseFile"], ["V", "TapeVolumeHeader"], ["X", "OldExtendedHeader"]]);
+    Ve = new Map(Array.from(oe).map((s3) => [s3[1], s3[0]]));
+    un = (s3) => s3 === void 0 || s3 < 0 ? void 0 : s3;
+    F = class {
+      cksumValid = false;
+      needPax = false;
+      nullBlock = false;
+      block;
+      path;
+      mode;
+      uid;
+      gid;
+      size;
+      cksum;
+      #t = "Unsupported";
+      linkpath;
+      uname;
+      gname;
+      devmaj = 0;
+      devmin = 0;
+      atime;
+      ctime;
+      mtime;
+      charset;
+      comment;
+      constructor(t, e = 0, i2, r) {
+        Buffer.isBuffer(t) ? this.decode(t, e || 0, i2, r) : t && this.#i(t);
+      }
+      decode(t, e, i2, r) {
+        if (e || (e = 0), !t || !(t.length >= e + 512)) throw new Error("need 512 bytes for header");
+        let n2 = xt(t, e + 156, 1), o2 = Ui.has(n2), h2 = o2 ? i2 : void 0, a2 = o2 ? r : void 0;
+        if (this.path = h2?.path ?? xt(t, e, 100), this.mode = h2?.mode ?? a2?.mode ?? lt(t, e + 100, 8), this.uid = h2?.uid ?? a2?.uid ?? lt(t, e + 108, 8), this.gid = h2?.gid ?? a2?.gid ?? lt(t, e + 116, 8), this.size = un(h2?.size ?? a2?.size ?? lt(t, e + 124, 12)), this.mtime = h2?.mtime ?? a2?.mtime ?? Wi(t, e + 136, 12), this.cksum = lt(t, e + 148, 12), a2 && this.#i(a2, true), h2 && this.#i(h2), ne(n2) && (this.#t = n2 || "0"), this.#t === "0" && this.path.slice(-1) === "/" && (this.#t = "5"), this.#t === "5" && (this.size = 0), this.linkpath = xt(t, e + 157, 100), t.subarray(e + 257, e + 265).toString() === "ustar\x0000") if (this.uname = h2?.uname ?? a2?.uname ?? xt(t, e + 265, 32), this.gname = h2?.gname ?? a2?.gname ?? xt(t, e + 297, 32), this.devmaj = h2?.devmaj ?? a2?.devmaj ?? lt(t, e + 329, 8) ?? 0, this.devmin = h2?.devmin ?? a2?.devmin ?? lt(t, e + 337, 8) ?? 0, t[e + 475] !== 0) {
+          let c3 = xt(t, e + 345, 155);
+          this.path = c3 + "/" + this.path;
+        } else {
+          let c3 = xt(t, e + 345, 130);
+          c3 && (this.path = c3 + "/" + this.path), this.atime = i2?.atime ?? r?.atime ?? Wi(t, e + 476, 12), this.ctime = i2?.ctime ?? r?.ctime ?? Wi(t, e + 488, 12);
+        }
+        let l = 256;
+        for (let c3 = e; c3 < e + 148; c3++) l += t[c3];
+        for (let c3 = e + 156; c3 < e + 512; c3++) l += t[c3];
+        this.cksumValid = l === this.cksum, this.cksum === void 0 && l === 256 && (this.nullBlock = true);
+      }
+      #i(t, e = false) {
+        Object.assign(this, Object.fromEntries(Object.entries(t).filter(([i2, r]) => !(r == null || i2 === "size" && Number(r) < 0 || i2 === "path" && e || i2 === "linkpath" && e || i2 === "global"))));
+      }
+      encode(t, e = 0) {
+        if (t || (t = this.block = Buffer.alloc(512)), this.#t === "Unsupported" && (this.#t = "0"), !(t.length >= e + 512)) throw new Error("need 512 bytes for header");
+        let i2 = this.ctime || this.atime ? 130 : 155, r = mn(this.path || "", i2), n2 = r[0], o2 = r[1];
+        this.needPax = !!r[2], this.needPax = Lt(t, e, 100, n2) || this.needPax, this.needPax = ct(t, e + 100, 8, this.mode) || this.needPax, this.needPax = ct(t, e + 108, 8, this.uid) || this.needPax, this.needPax = ct(t, e + 116, 8, this.gid) || this.needPax, this.needPax = ct(t, e + 124, 12, this.size) || this.needPax, this.needPax = Gi(t, e + 136, 12, this.mtime) || this.needPax, t[e + 156] = Number(this.#t.codePointAt(0)), this.needPax = Lt(t, e + 157, 100, this.linkpath) || this.needPax, t.write("ustar\x0000", e + 257, 8), this.needPax = Lt(t, e + 265, 32, this.uname) || this.needPax, this.needPax = Lt(t, e + 297, 32, this.gname) || this.needPax, this.needPax = ct(t, e + 329, 8, this.devmaj) || this.needPax, this.needPax = ct(t, e + 337, 8, this.devmin) || this.needPax, this.needPax = Lt(t, e + 345, i2, o2) || this.needPax, t[e + 475] !== 0 ? this.needPax = Lt(t, e + 345, 155, o2) || this.needPax : (this.needPax = Lt(t, e + 345, 130, o2) || this.needPax, this.needPax = Gi(t, e + 476, 12, this.atime) || this.needPax, this.needPax = Gi(t, e + 488, 12, this.ctime) || this.needPax);
+        let h2 = 256;
+        for (let a2 = e; a2 < e + 148; a2++) h2 += t[a2];
+        for (let a2 = e + 156; a2 < e + 512; a2++) h2 += t[a2];
+        return this.cksum = h2, ct(t, e + 148, 8, this.cksum), this.cksumValid = true, this.needPax;
+      }
+      get type() {
+        return this.#t === "Unsupported" ? this.#t : oe.get(this.#t);
+      }
+      get typeKey() {
+        return this.#t;
+      }
+      set type(t) {
+        let e = String(Ve.get(t));
+        if (ne(e) || e === "Unsupported") this.#t = e;
+        else if (ne(t)) this.#t = t;
+        else throw new TypeError("invalid entry type: " + t);
+      }
+    };
+    mn = (s3, t) => {
+      let i2 = s3, r = "", n2, o2 = import_node_path58.posix.parse(s3).root || ".";
+      if (Buffer.byteLength(i2) < 100) n2 = [i2, r, false];
+      else {
+        r = import_node_path58.posix.dirname(i2), i2 = import_node_path58.posix.basename(i2);
+        do
+          Buffer.byteLength(i2) <= 100 && Buffer.byteLength(r) <= t ? n2 = [i2, r, false] : Buffer.byteLength(i2) > 100 && Buffer.byteLength(r) <= t ? n2 = [i2.slice(0, 99), r, true] : (i2 = import_node_path58.posix.join(import_node_path58.posix.basename(r), i2), r = import_node_path58.posix.dirname(r));
+        while (r !== o2 && n2 === void 0);
+        n2 || (n2 = [s3.slice(0, 99), "", true]);
+      }
+      return n2;
+    };
+    xt = (s3, t, e) => s3.subarray(t, t + e).toString("utf8").replace(/\0.*/, "");
+    Wi = (s3, t, e) => pn(lt(s3, t, e));
+    pn = (s3) => s3 === void 0 ? void 0 : new Date(s3 * 1e3);
+    lt = (s3, t, e) => Number(s3[t]) & 128 ? Hs(s3.subarray(t, t + e)) : wn(s3, t, e);
+    En = (s3) => isNaN(s3) ? void 0 : s3;
+    wn = (s3, t, e) => En(parseInt(s3.subarray(t, t + e).toString("utf8").replace(/\0.*$/, "").trim(), 8));
+    Sn = { 12: 8589934591, 8: 2097151 };
+    ct = (s3, t, e, i2) => i2 === void 0 ? false : i2 > Sn[e] || i2 < 0 ? (Us(i2, s3.subarray(t, t + e)), true) : (yn(s3, t, e, i2), false);
+    yn = (s3, t, e, i2) => s3.write(Rn(i2, e), t, e, "ascii");
+    Rn = (s3, t) => gn(Math.floor(s3).toString(8), t);
+    gn = (s3, t) => (s3.length === t - 1 ? s3 : new Array(t - s3.length - 1).join("0") + s3 + " ") + "\0";
+    Gi = (s3, t, e, i2) => i2 === void 0 ? false : ct(s3, t, e, i2.getTime() / 1e3);
+    bn = new Array(156).join("\0");
+    Lt = (s3, t, e, i2) => i2 === void 0 ? false : (s3.write(i2 + bn, t, e, "utf8"), i2.length !== Buffer.byteLength(i2) || i2.length > e);
+    ft = class s {
+      atime;
+      mtime;
+      ctime;
+      charset;
+      comment;
+      gid;
+      uid;
+      gname;
+      uname;
+      linkpath;
+      dev;
+      ino;
+      nlink;
+      path;
+      size;
+      mode;
+      global;
+      constructor(t, e = false) {
+        this.atime = t.atime, this.charset = t.charset, this.comment = t.comment, this.ctime = t.ctime, this.dev = t.dev, this.gid = t.gid, this.global = e, this.gname = t.gname, this.ino = t.ino, this.linkpath = t.linkpath, this.mtime = t.mtime, this.nlink = t.nlink, this.path = t.path, this.size = t.size, this.uid = t.uid, this.uname = t.uname;
+      }
+      encode() {
+        let t = this.encodeBody();
+        if (t === "") return Buffer.allocUnsafe(0);
+        let e = Buffer.byteLength(t), i2 = 512 * Math.ceil(1 + e / 512), r = Buffer.allocUnsafe(i2);
+        for (let n2 = 0; n2 < 512; n2++) r[n2] = 0;
+        new F({ path: ("PaxHeader/" + (0, import_node_path59.basename)(this.path ?? "")).slice(0, 99), mode: this.mode || 420, uid: this.uid, gid: this.gid, size: e, mtime: this.mtime, type: this.global ? "GlobalExtendedHeader" : "ExtendedHeader", linkpath: "", uname: this.uname || "", gname: this.gname || "", devmaj: 0, devmin: 0, atime: this.atime, ctime: this.ctime }).encode(r), r.write(t, 512, e, "utf8");
+        for (let n2 = e + 512; n2 < r.length; n2++) r[n2] = 0;
+        return r;
+      }
+      encodeBody() {
+        return this.encodeField("path") + this.encodeField("ctime") + this.encodeField("atime") + this.encodeField("dev") + this.encodeField("ino") + this.encodeField("nlink") + this.encodeField("charset") + this.encodeField("comment") + this.encodeField("gid") + this.encodeField("gname") + this.encodeField("linkpath") + this.encodeField("mtime") + this.encodeField("size") + this.encodeField("uid") + this.encodeField("uname");
+      }
+      encodeField(t) {
+        if (this[t] === void 0) return "";
+        let e = this[t], i2 = e instanceof Date ? e.getTime() / 1e3 : e, r = " " + (t === "dev" || t === "ino" || t === "nlink" ? "SCHILY." : "") + t + "=" + i2 + `
+`, n2 = Buffer.byteLength(r), o2 = Math.floor(Math.log(n2) / Math.log(10)) + 1;
+        return n2 + o2 >= Math.pow(10, o2) && (o2 += 1), o2 + n2 + r;
+      }
+      static parse(t, e, i2 = false) {
+        return new s(On(Tn(t), e), i2);
+      }
+    };
+    On = (s3, t) => t ? Object.assign({}, t, s3) : s3;
+    Tn = (s3) => s3.replace(/\n$/, "").split(`
+`).reduce(xn, /* @__PURE__ */ Object.create(null));
+    xn = (s3, t) => {
+      let e = parseInt(t, 10);
+      if (e !== Buffer.byteLength(t) + 1) return s3;
+      t = t.slice((e + " ").length);
+      let i2 = t.split("="), r = i2.shift();
+      if (!r) return s3;
+      let n2 = r.replace(/^SCHILY\.(dev|ino|nlink)/, "$1"), o2 = i2.join("=").replace(/\0.*/, "");
+      switch (n2) {
+        case "path":
+        case "linkpath":
+        case "type":
+        case "charset":
+        case "comment":
+        case "gname":
+        case "uname":
+          s3[n2] = o2;
+          break;
+        case "ctime":
+        case "atime":
+        case "mtime":
+          s3[n2] = new Date(Number(o2) * 1e3);
+          break;
+        case "size":
+          let h2 = +o2;
+          h2 >= 0 && (s3[n2] = h2);
+          break;
+        case "gid":
+        case "uid":
+        case "dev":
+        case "ino":
+        case "nlink":
+        case "mode":
+          s3[n2] = +o2;
+          break;
+      }
+      return s3;
+    };
+    Ln = process.env.TESTING_TAR_FAKE_PLATFORM || process.platform;
+    f = Ln !== "win32" ? (s3) => String(s3) : (s3) => String(s3).replaceAll(/\\/g, "/");
+    $e = class extends A {
+      extended;
+      globalExtended;
+      header;
+      startBlockSize;
+      blockRemain;
+      remain;
+      type;
+      meta = false;
+      ignore = false;
+      path;
+      mode;
+      uid;
+      gid;
+      uname;
+      gname;
+      size = 0;
+      mtime;
+      atime;
+      ctime;
+      linkpath;
+      dev;
+      ino;
+      nlink;
+      invalid = false;
+      absolute;
+      unsupported = false;
+      constructor(t, e, i2) {
+        switch (super({}), this.pause(), this.extended = e, this.globalExtended = i2, this.header = t, this.remain = t.size ?? 0, this.startBlockSize = 512 * Math.ceil(this.remain / 512), this.blockRemain = this.startBlockSize, this.type = t.type, this.type) {
+          case "File":
+          case "OldFile":
+          case "Link":
+          case "SymbolicLink":
+          case "CharacterDevice":
+          case "BlockDevice":
+          case "Directory":
+          case "FIFO":
+          case "ContiguousFile":
+          case "GNUDumpDir":
+            break;
+          case "NextFileHasLongLinkpath":
+          case "NextFileHasLongPath":
+          case "OldGnuLongPath":
+          case "GlobalExtendedHeader":
+          case "ExtendedHeader":
+          case "OldExtendedHeader":
+            this.meta = true;
+            break;
+          default:
+            this.ignore = true;
+        }
+        if (!t.path) throw new Error("no path provided for tar.ReadEntry");
+        this.path = f(t.path), this.mode = t.mode, this.mode && (this.mode = this.mode & 4095), this.uid = t.uid, this.gid = t.gid, this.uname = t.uname, this.gname = t.gname, this.size = this.remain, this.mtime = t.mtime, this.atime = t.atime, this.ctime = t.ctime, this.linkpath = t.linkpath ? f(t.linkpath) : void 0, this.uname = t.uname, this.gname = t.gname, e && this.#t(e), i2 && this.#t(i2, true);
+      }
+      write(t) {
+        let e = t.length;
+        if (e > this.blockRemain) throw new Error("writing more to entry than is appropriate");
+        let i2 = this.remain, r = this.blockRemain;
+        return this.remain = Math.max(0, i2 - e), this.blockRemain = Math.max(0, r - e), this.ignore ? true : i2 >= e ? super.write(t) : super.write(t.subarray(0, i2));
+      }
+      #t(t, e = false) {
+        t.path && (t.path = f(t.path)), t.linkpath && (t.linkpath = f(t.linkpath)), Object.assign(this, Object.fromEntries(Object.entries(t).filter(([i2, r]) => !(r == null || i2 === "path" && e))));
+      }
+    };
+    Dt = (s3, t, e, i2 = {}) => {
+      s3.file && (i2.file = s3.file), s3.cwd && (i2.cwd = s3.cwd), i2.code = e instanceof Error && e.code || t, i2.tarCode = t, !s3.strict && i2.recoverable !== false ? (e instanceof Error && (i2 = Object.assign(e, i2), e = e.message), s3.emit("warn", t, e, i2)) : e instanceof Error ? s3.emit("error", Object.assign(e, i2)) : s3.emit("error", Object.assign(new Error(`${t}: ${e}`), i2));
+    };
+    Nn = 1024 * 1024;
+    Xi = Buffer.from([31, 139]);
+    qi = Buffer.from([40, 181, 47, 253]);
+    An = Math.max(Xi.length, qi.length);
+    B = /* @__PURE__ */ Symbol("state");
+    Nt = /* @__PURE__ */ Symbol("writeEntry");
+    it = /* @__PURE__ */ Symbol("readEntry");
+    Zi = /* @__PURE__ */ Symbol("nextEntry");
+    Zs = /* @__PURE__ */ Symbol("processEntry");
+    V = /* @__PURE__ */ Symbol("extendedHeader");
+    he = /* @__PURE__ */ Symbol("globalExtendedHeader");
+    dt = /* @__PURE__ */ Symbol("meta");
+    Ys = /* @__PURE__ */ Symbol("emitMeta");
+    p = /* @__PURE__ */ Symbol("buffer");
+    st = /* @__PURE__ */ Symbol("queue");
+    ut = /* @__PURE__ */ Symbol("ended");
+    Yi = /* @__PURE__ */ Symbol("emittedEnd");
+    At = /* @__PURE__ */ Symbol("emit");
+    w = /* @__PURE__ */ Symbol("unzip");
+    Xe = /* @__PURE__ */ Symbol("consumeChunk");
+    qe = /* @__PURE__ */ Symbol("consumeChunkSub");
+    Ki = /* @__PURE__ */ Symbol("consumeBody");
+    Ks = /* @__PURE__ */ Symbol("consumeMeta");
+    Vs = /* @__PURE__ */ Symbol("consumeHeader");
+    ae = /* @__PURE__ */ Symbol("consuming");
+    Vi = /* @__PURE__ */ Symbol("bufferConcat");
+    Qe = /* @__PURE__ */ Symbol("maybeEnd");
+    Yt = /* @__PURE__ */ Symbol("writing");
+    $2 = /* @__PURE__ */ Symbol("aborted");
+    Je = /* @__PURE__ */ Symbol("onDone");
+    It = /* @__PURE__ */ Symbol("sawValidEntry");
+    je = /* @__PURE__ */ Symbol("sawNullBlock");
+    ti = /* @__PURE__ */ Symbol("sawEOF");
+    $s = /* @__PURE__ */ Symbol("closeStream");
+    In = 1e3;
+    le = /* @__PURE__ */ Symbol("compressedBytesRead");
+    $i = /* @__PURE__ */ Symbol("decompressedBytesRead");
+    Xs = /* @__PURE__ */ Symbol("checkDecompressionRatio");
+    Cn = () => true;
+    rt = class extends import_events2.EventEmitter {
+      file;
+      strict;
+      maxMetaEntrySize;
+      filter;
+      brotli;
+      zstd;
+      maxDecompressionRatio;
+      writable = true;
+      readable = false;
+      [st] = [];
+      [p];
+      [it];
+      [Nt];
+      [B] = "begin";
+      [dt] = "";
+      [V];
+      [he];
+      [ut] = false;
+      [w];
+      [$2] = false;
+      [It];
+      [je] = false;
+      [ti] = false;
+      [Yt] = false;
+      [ae] = false;
+      [Yi] = false;
+      [le] = 0;
+      [$i] = 0;
+      constructor(t = {}) {
+        super(), this.file = t.file || "", this.on(Je, () => {
+          (this[B] === "begin" || this[It] === false) && this.warn("TAR_BAD_ARCHIVE", "Unrecognized archive format");
+        }), t.ondone ? this.on(Je, t.ondone) : this.on(Je, () => {
+          this.emit("prefinish"), this.emit("finish"), this.emit("end");
+        }), this.strict = !!t.strict, this.maxDecompressionRatio = typeof t.maxDecompressionRatio == "number" ? t.maxDecompressionRatio : In, this.maxMetaEntrySize = t.maxMetaEntrySize || Nn, this.filter = typeof t.filter == "function" ? t.filter : Cn;
+        let e = t.file && (t.file.endsWith(".tar.br") || t.file.endsWith(".tbr"));
+        this.brotli = !(t.gzip || t.zstd) && t.brotli !== void 0 ? t.brotli : e ? void 0 : false;
+        let i2 = t.file && (t.file.endsWith(".tar.zst") || t.file.endsWith(".tzst"));
+        this.zstd = !(t.gzip || t.brotli) && t.zstd !== void 0 ? t.zstd : i2 ? true : void 0, this.on("end", () => this[$s]()), typeof t.onwarn == "function" && this.on("warn", t.onwarn), typeof t.onReadEntry == "function" && this.on("entry", t.onReadEntry);
+      }
+      warn(t, e, i2 = {}) {
+        Dt(this, t, e, i2);
+      }
+      [Vs](t, e) {
+        this[It] === void 0 && (this[It] = false);
+        let i2;
+        try {
+          i2 = new F(t, e, this[V], this[he]);
+        } catch (r) {
+          return this.warn("TAR_ENTRY_INVALID", r);
+        }
+        if (i2.nullBlock) this[je] ? (this[ti] = true, this[B] === "begin" && (this[B] = "header"), this[At]("eof")) : (this[je] = true, this[At]("nullBlock"));
+        else if (this[je] = false, !i2.cksumValid) this.warn("TAR_ENTRY_INVALID", "checksum failure", { header: i2 });
+        else if (!i2.path) this.warn("TAR_ENTRY_INVALID", "path is required", { header: i2 });
+        else {
+          let r = i2.type;
+          if (/^(Symbolic)?Link$/.test(r) && !i2.linkpath) this.warn("TAR_ENTRY_INVALID", "linkpath required", { header: i2 });
+          else if (!/^(Symbolic)?Link$/.test(r) && !/^(Global)?ExtendedHeader$/.test(r) && i2.linkpath) this.warn("TAR_ENTRY_INVALID", "linkpath forbidden", { header: i2 });
+          else {
+            let n2 = this[Nt] = new $e(i2, this[V], this[he]);
+            if (!this[It]) if (n2.remain) {
+              let o2 = () => {
+                n2.invalid || (this[It] = true);
+              };
+              n2.on("end", o2);
+            } else this[It] = true;
+            n2.meta ? n2.size > this.maxMetaEntrySize ? (n2.ignore = true, this[At]("ignoredEntry", n2), this[B] = "ignore", n2.resume()) : n2.size > 0 && (this[dt] = "", n2.on("data", (o2) => this[dt] += o2), this[B] = "meta") : (this[V] = void 0, n2.ignore = n2.ignore || !this.filter(n2.path, n2), n2.ignore ? (this[At]("ignoredEntry", n2), this[B] = n2.remain ? "ignore" : "header", n2.resume()) : (n2.remain ? this[B] = "body" : (this[B] = "header", n2.end()), this[it] ? this[st].push(n2) : (this[st].push(n2), this[Zi]())));
+          }
+        }
+      }
+      [$s]() {
+        queueMicrotask(() => this.emit("close"));
+      }
+      [Zs](t) {
+        let e = true;
+        if (!t) this[it] = void 0, e = false;
+        else if (Array.isArray(t)) {
+          let [i2, ...r] = t;
+          this.emit(i2, ...r);
+        } else this[it] = t, this.emit("entry", t), t.emittedEnd || (t.on("end", () => this[Zi]()), e = false);
+        return e;
+      }
+      [Zi]() {
+        do
+          ;
+        while (this[Zs](this[st].shift()));
+        if (this[st].length === 0) {
+          let t = this[it];
+          !t || t.flowing || t.size === t.remain ? this[Yt] || this.emit("drain") : t.once("drain", () => this.emit("drain"));
+        }
+      }
+      [Ki](t, e) {
+        let i2 = this[Nt];
+        if (!i2) throw new Error("attempt to consume body without entry??");
+        let r = i2.blockRemain ?? 0, n2 = r >= t.length && e === 0 ? t : t.subarray(e, e + r);
+        return i2.write(n2), i2.blockRemain || (this[B] = "header", this[Nt] = void 0, i2.end()), n2.length;
+      }
+      [Ks](t, e) {
+        let i2 = this[Nt], r = this[Ki](t, e);
+        return !this[Nt] && i2 && this[Ys](i2), r;
+      }
+      [At](t, e, i2) {
+        this[st].length === 0 && !this[it] ? this.emit(t, e, i2) : this[st].push([t, e, i2]);
+      }
+      [Ys](t) {
+        switch (this[At]("meta", this[dt]), t.type) {
+          case "ExtendedHeader":
+          case "OldExtendedHeader":
+            this[V] = ft.parse(this[dt], this[V], false);
+            break;
+          case "GlobalExtendedHeader":
+            this[he] = ft.parse(this[dt], this[he], true);
+            break;
+          case "NextFileHasLongPath":
+          case "OldGnuLongPath": {
+            let e = this[V] ?? /* @__PURE__ */ Object.create(null);
+            this[V] = e, e.path = this[dt].replace(/\0.*/, "");
+            break;
+          }
+          case "NextFileHasLongLinkpath": {
+            let e = this[V] || /* @__PURE__ */ Object.create(null);
+            this[V] = e, e.linkpath = this[dt].replace(/\0.*/, "");
+            break;
+          }
+          default:
+            throw new Error("unknown meta: " + t.type);
+        }
+      }
+      abort(t) {
+        if (!this[$2]) {
+          if (this[w]) {
+            let e = this[w];
+            e.write = () => true, e.end = () => e, e.emit = () => false, e.destroy?.();
+          }
+          this[$2] = true, this.emit("abort", t), this.warn("TAR_ABORT", t, { recoverable: false });
+        }
+      }
+      [Xs](t) {
+        this[$i] += t.length;
+        let e = this[$i] / this[le];
+        return e > this.maxDecompressionRatio ? (this.abort(new Error(`max decompression ratio exceeded: ${e.toFixed(2)} > ${this.maxDecompressionRatio}`)), false) : true;
+      }
+      write(t, e, i2) {
+        if (typeof e == "function" && (i2 = e, e = void 0), typeof t == "string" && (t = Buffer.from(t, typeof e == "string" ? e : "utf8")), this[$2]) return i2?.(), false;
+        if ((this[w] === void 0 || this.brotli === void 0 && this[w] === false) && t) {
+          if (this[p] && (t = Buffer.concat([this[p], t]), this[p] = void 0), t.length < An) return this[p] = t, i2?.(), true;
+          for (let a2 = 0; this[w] === void 0 && a2 < Xi.length; a2++) t[a2] !== Xi[a2] && (this[w] = false);
+          let o2 = false;
+          if (this[w] === false && this.zstd !== false) {
+            o2 = true;
+            for (let a2 = 0; a2 < qi.length; a2++) if (t[a2] !== qi[a2]) {
+              o2 = false;
+              break;
+            }
+          }
+          let h2 = this.brotli === void 0 && !o2;
+          if (this[w] === false && h2) if (t.length < 512) if (this[ut]) this.brotli = true;
+          else return this[p] = t, i2?.(), true;
+          else try {
+            new F(t.subarray(0, 512)), this.brotli = false;
+          } catch {
+            this.brotli = true;
+          }
+          if (this[w] === void 0 || this[w] === false && (this.brotli || o2)) {
+            let a2 = this[ut];
+            this[ut] = false, this[w] = this[w] === void 0 ? new Ue({}) : o2 ? new Ke({}) : new Ge({}), this[w].on("data", (c3) => {
+              this[Xs](c3) && this[Xe](c3);
+            }), this[w].on("error", (c3) => {
+              this[$2] || this.abort(c3);
+            }), this[w].on("end", () => {
+              this[ut] = true, this[Xe]();
+            }), this[Yt] = true, this[le] += t.length;
+            let l = !!this[w][a2 ? "end" : "write"](t);
+            return this[Yt] = false, i2?.(), l;
+          }
+        }
+        this[Yt] = true, this[w] ? (this[le] += t.length, this[w].write(t)) : this[Xe](t), this[Yt] = false;
+        let n2 = this[st].length > 0 ? false : this[it] ? this[it].flowing : true;
+        return !n2 && this[st].length === 0 && this[it]?.once("drain", () => this.emit("drain")), i2?.(), n2;
+      }
+      [Vi](t) {
+        t && !this[$2] && (this[p] = this[p] ? Buffer.concat([this[p], t]) : t);
+      }
+      [Qe]() {
+        if (this[ut] && !this[Yi] && !this[$2] && !this[ae]) {
+          this[Yi] = true;
+          let t = this[Nt];
+          if (t?.blockRemain) {
+            let e = this[p] ? this[p].length : 0;
+            this.warn("TAR_BAD_ARCHIVE", `Truncated input (needed ${t.blockRemain} more bytes, only ${e} available)`, { entry: t }), this[p] && t.write(this[p]), t.end();
+          }
+          this[At](Je);
+        }
+      }
+      [Xe](t) {
+        if (this[ae] && t) this[Vi](t);
+        else if (!t && !this[p]) this[Qe]();
+        else if (t) {
+          if (this[ae] = true, this[p]) {
+            this[Vi](t);
+            let e = this[p];
+            this[p] = void 0, this[qe](e);
+          } else this[qe](t);
+          for (; this[p] && this[p]?.length >= 512 && !this[$2] && !this[ti]; ) {
+            let e = this[p];
+            this[p] = void 0, this[qe](e);
+          }
+          this[ae] = false;
+        }
+        (!this[p] || this[ut]) && this[Qe]();
+      }
+      [qe](t) {
+        let e = 0, i2 = t.length;
+        for (; e + 512 <= i2 && !this[$2] && !this[ti]; ) switch (this[B]) {
+          case "begin":
+          case "header":
+            this[Vs](t, e), e += 512;
+            break;
+          case "ignore":
+          case "body":
+            e += this[Ki](t, e);
+            break;
+          case "meta":
+            e += this[Ks](t, e);
+            break;
+          default:
+            throw new Error("invalid state: " + this[B]);
+        }
+        e < i2 && (this[p] = this[p] ? Buffer.concat([t.subarray(e), this[p]]) : t.subarray(e));
+      }
+      end(t, e, i2) {
+        return typeof t == "function" && (i2 = t, e = void 0, t = void 0), typeof e == "function" && (i2 = e, e = void 0), typeof t == "string" && (t = Buffer.from(t, e)), i2 && this.once("finish", i2), this[$2] || (this[w] ? (t && (this[le] += t.length, this[w].write(t)), this[w].end()) : (this[ut] = true, (this.brotli === void 0 || this.zstd === void 0) && (t = t || Buffer.alloc(0)), t && this.write(t), this[Qe]())), this;
+      }
+    };
+    mt = (s3) => {
+      let t = s3.length - 1, e = -1;
+      for (; t > -1 && s3.charAt(t) === "/"; ) e = t, t--;
+      return e === -1 ? s3 : s3.slice(0, e);
+    };
+    vn = (s3) => {
+      let t = s3.onReadEntry;
+      s3.onReadEntry = t ? (e) => {
+        t(e), e.resume();
+      } : (e) => e.resume();
+    };
+    Qi = (s3, t) => {
+      let e = new Map(t.map((o2) => [mt(o2), true])), i2 = s3.filter, r = 100, n2 = (o2, h2 = "", a2 = 0) => {
+        if (a2 >= r) return e.set(o2, false), false;
+        let l = h2 || (0, import_path.parse)(o2).root || ".", c3;
+        if (o2 === l) c3 = false;
+        else {
+          let d = e.get(o2);
+          c3 = d !== void 0 ? d : n2((0, import_path.dirname)(o2), l, a2 + 1);
+        }
+        return e.set(o2, c3), c3;
+      };
+      s3.filter = i2 ? (o2, h2) => i2(o2, h2) && n2(mt(o2)) : (o2) => n2(mt(o2));
+    };
+    Mn = (s3) => {
+      let t = new rt(s3), e = s3.file, i2;
+      try {
+        i2 = import_node_fs68.default.openSync(e, "r");
+        let r = import_node_fs68.default.fstatSync(i2), n2 = s3.maxReadSize || 16 * 1024 * 1024;
+        if (r.size < n2) {
+          let o2 = Buffer.allocUnsafe(r.size), h2 = import_node_fs68.default.readSync(i2, o2, 0, r.size, 0);
+          t.end(h2 === o2.byteLength ? o2 : o2.subarray(0, h2));
+        } else {
+          let o2 = 0, h2 = Buffer.allocUnsafe(n2);
+          for (; o2 < r.size; ) {
+            let a2 = import_node_fs68.default.readSync(i2, h2, 0, n2, o2);
+            if (a2 === 0) break;
+            o2 += a2, t.write(h2.subarray(0, a2));
+          }
+          t.end();
+        }
+      } finally {
+        if (typeof i2 == "number") try {
+          import_node_fs68.default.closeSync(i2);
+        } catch {
+        }
+      }
+    };
+    Bn = (s3, t) => {
+      let e = new rt(s3), i2 = s3.maxReadSize || 16 * 1024 * 1024, r = s3.file;
+      return new Promise((o2, h2) => {
+        e.on("error", h2), e.on("end", o2), import_node_fs68.default.stat(r, (a2, l) => {
+          if (a2) h2(a2);
+          else {
+            let c3 = new _t(r, { readSize: i2, size: l.size });
+            c3.on("error", h2), c3.pipe(e);
+          }
+        });
+      });
+    };
+    Ct = K(Mn, Bn, (s3) => new rt(s3), (s3) => new rt(s3), (s3, t) => {
+      t?.length && Qi(s3, t), s3.noResume || vn(s3);
+    });
+    Ji = (s3, t, e) => (s3 &= 4095, e && (s3 = (s3 | 384) & -19), t && (s3 & 256 && (s3 |= 64), s3 & 32 && (s3 |= 8), s3 & 4 && (s3 |= 1)), s3);
+    ({ isAbsolute: zn, parse: qs } = import_node_path60.win32);
+    ce = (s3) => {
+      let t = "", e = qs(s3);
+      for (; zn(s3) || e.root; ) {
+        let i2 = s3.charAt(0) === "/" && s3.slice(0, 4) !== "//?/" ? "/" : e.root;
+        s3 = s3.slice(i2.length), t += i2, e = qs(s3);
+      }
+      return [t, s3];
+    };
+    ei = ["|", "<", ">", "?", ":"];
+    ji = ei.map((s3) => String.fromCodePoint(61440 + Number(s3.codePointAt(0))));
+    Un = new Map(ei.map((s3, t) => [s3, ji[t]]));
+    Hn = new Map(ji.map((s3, t) => [s3, ei[t]]));
+    ts = (s3) => ei.reduce((t, e) => t.split(e).join(Un.get(e)), s3);
+    Qs = (s3) => ji.reduce((t, e) => t.split(e).join(Hn.get(e)), s3);
+    rr = (s3, t) => t ? (s3 = f(s3).replace(/^\.(\/|$)/, ""), mt(t) + "/" + s3) : f(s3);
+    Wn = 16 * 1024 * 1024;
+    tr = /* @__PURE__ */ Symbol("process");
+    er = /* @__PURE__ */ Symbol("file");
+    ir = /* @__PURE__ */ Symbol("directory");
+    is = /* @__PURE__ */ Symbol("symlink");
+    sr = /* @__PURE__ */ Symbol("hardlink");
+    fe = /* @__PURE__ */ Symbol("header");
+    ii = /* @__PURE__ */ Symbol("read");
+    ss = /* @__PURE__ */ Symbol("lstat");
+    si = /* @__PURE__ */ Symbol("onlstat");
+    rs = /* @__PURE__ */ Symbol("onread");
+    ns = /* @__PURE__ */ Symbol("onreadlink");
+    os = /* @__PURE__ */ Symbol("openfile");
+    hs = /* @__PURE__ */ Symbol("onopenfile");
+    pt = /* @__PURE__ */ Symbol("close");
+    ri = /* @__PURE__ */ Symbol("mode");
+    as = /* @__PURE__ */ Symbol("awaitDrain");
+    es = /* @__PURE__ */ Symbol("ondrain");
+    q = /* @__PURE__ */ Symbol("prefix");
+    de = class extends A {
+      path;
+      portable;
+      myuid = process.getuid && process.getuid() || 0;
+      myuser = process.env.USER || "";
+      maxReadSize;
+      linkCache;
+      statCache;
+      preservePaths;
+      cwd;
+      strict;
+      mtime;
+      noPax;
+      noMtime;
+      prefix;
+      fd;
+      blockLen = 0;
+      blockRemain = 0;
+      buf;
+      pos = 0;
+      remain = 0;
+      length = 0;
+      offset = 0;
+      win32;
+      absolute;
+      header;
+      type;
+      linkpath;
+      stat;
+      onWriteEntry;
+      #t = false;
+      constructor(t, e = {}) {
+        let i2 = se(e);
+        super(), this.path = f(t), this.portable = !!i2.portable, this.maxReadSize = i2.maxReadSize || Wn, this.linkCache = i2.linkCache || /* @__PURE__ */ new Map(), this.statCache = i2.statCache || /* @__PURE__ */ new Map(), this.preservePaths = !!i2.preservePaths, this.cwd = f(i2.cwd || process.cwd()), this.strict = !!i2.strict, this.noPax = !!i2.noPax, this.noMtime = !!i2.noMtime, this.mtime = i2.mtime, this.prefix = i2.prefix ? f(i2.prefix) : void 0, this.onWriteEntry = i2.onWriteEntry, typeof i2.onwarn == "function" && this.on("warn", i2.onwarn);
+        let r = false;
+        if (!this.preservePaths) {
+          let [o2, h2] = ce(this.path);
+          o2 && typeof h2 == "string" && (this.path = h2, r = o2);
+        }
+        this.win32 = !!i2.win32 || process.platform === "win32", this.win32 && (this.path = Qs(this.path.replaceAll(/\\/g, "/")), t = t.replaceAll(/\\/g, "/")), this.absolute = f(i2.absolute || import_path2.default.resolve(this.cwd, t)), this.path === "" && (this.path = "./"), r && this.warn("TAR_ENTRY_INFO", `stripping ${r} from absolute path`, { entry: this, path: r + this.path });
+        let n2 = this.statCache.get(this.absolute);
+        n2 ? this[si](n2) : this[ss]();
+      }
+      warn(t, e, i2 = {}) {
+        return Dt(this, t, e, i2);
+      }
+      emit(t, ...e) {
+        return t === "error" && (this.#t = true), super.emit(t, ...e);
+      }
+      [ss]() {
+        import_fs3.default.lstat(this.absolute, (t, e) => {
+          if (t) return this.emit("error", t);
+          this[si](e);
+        });
+      }
+      [si](t) {
+        this.statCache.set(this.absolute, t), this.stat = t, t.isFile() || (t.size = 0), this.type = Gn(t), this.emit("stat", t), this[tr]();
+      }
+      [tr]() {
+        switch (this.type) {
+          case "File":
+            return this[er]();
+          case "Directory":
+            return this[ir]();
+          case "SymbolicLink":
+            return this[is]();
+          default:
+            return this.end();
+        }
+      }
+      [ri](t) {
+        return Ji(t, this.type === "Directory", this.portable);
+      }
+      [q](t) {
+        return rr(t, this.prefix);
+      }
+      [fe]() {
+        if (!this.stat) throw new Error("cannot write header before stat");
+        this.type === "Directory" && this.portable && (this.noMtime = true), this.onWriteEntry?.(this), this.header = new F({ path: this[q](this.path), linkpath: this.type === "Link" && this.linkpath !== void 0 ? this[q](this.linkpath) : this.linkpath, mode: this[ri](this.stat.mode), uid: this.portable ? void 0 : this.stat.uid, gid: this.portable ? void 0 : this.stat.gid, size: this.stat.size, mtime: this.noMtime ? void 0 : this.mtime || this.stat.mtime, type: this.type === "Unsupported" ? void 0 : this.type, uname: this.portable ? void 0 : this.stat.uid === this.myuid ? this.myuser : "", atime: this.portable ? void 0 : this.stat.atime, ctime: this.portable ? void 0 : this.stat.ctime }), this.header.encode() && !this.noPax && super.write(new ft({ atime: this.portable ? void 0 : this.header.atime, ctime: this.portable ? void 0 : this.header.ctime, gid: this.portable ? void 0 : this.header.gid, mtime: this.noMtime ? void 0 : this.mtime || this.header.mtime, path: this[q](this.path), linkpath: this.type === "Link" && this.linkpath !== void 0 ? this[q](this.linkpath) : this.linkpath, size: this.header.size, uid: this.portable ? void 0 : this.header.uid, uname: this.portable ? void 0 : this.header.uname, dev: this.portable ? void 0 : this.stat.dev, ino: this.portable ? void 0 : this.stat.ino, nlink: this.portable ? void 0 : this.stat.nlink }).encode());
+        let t = this.header?.block;
+        if (!t) throw new Error("failed to encode header");
+        super.write(t);
+      }
+      [ir]() {
+        if (!this.stat) throw new Error("cannot create directory entry without stat");
+        this.path.slice(-1) !== "/" && (this.path += "/"), this.stat.size = 0, this[fe](), this.end();
+      }
+      [is]() {
+        import_fs3.default.readlink(this.absolute, (t, e) => {
+          if (t) return this.emit("error", t);
+          this[ns](e);
+        });
+      }
+      [ns](t) {
+        this.linkpath = f(t), this[fe](), this.end();
+      }
+      [sr](t) {
+        if (!this.stat) throw new Error("cannot create link entry without stat");
+        this.type = "Link", this.linkpath = f(import_path2.default.relative(this.cwd, t)), this.stat.size = 0, this[fe](), this.end();
+      }
+      [er]() {
+        if (!this.stat) throw new Error("cannot create file entry without stat");
+        if (this.stat.nlink > 1) {
+          let t = `${this.stat.dev}:${this.stat.ino}`, e = this.linkCache.get(t);
+          if (e?.indexOf(this.cwd) === 0) return this[sr](e);
+          this.linkCache.set(t, this.absolute);
+        }
+        if (this[fe](), this.stat.size === 0) return this.end();
+        this[os]();
+      }
+      [os]() {
+        import_fs3.default.open(this.absolute, "r", (t, e) => {
+          if (t) return this.emit("error", t);
+          this[hs](e);
+        });
+      }
+      [hs](t) {
+        if (this.fd = t, this.#t) return this[pt]();
+        if (!this.stat) throw new Error("should stat before calling onopenfile");
+        this.blockLen = 512 * Math.ceil(this.stat.size / 512), this.blockRemain = this.blockLen;
+        let e = Math.min(this.blockLen, this.maxReadSize);
+        this.buf = Buffer.allocUnsafe(e), this.offset = 0, this.pos = 0, this.remain = this.stat.size, this.length = this.buf.length, this[ii]();
+      }
+      [ii]() {
+        let { fd: t, buf: e, offset: i2, length: r, pos: n2 } = this;
+        if (t === void 0 || e === void 0) throw new Error("cannot read file without first opening");
+        import_fs3.default.read(t, e, i2, r, n2, (o2, h2) => {
+          if (o2) return this[pt](() => this.emit("error", o2));
+          this[rs](h2);
+        });
+      }
+      [pt](t = () => {
+      }) {
+        this.fd !== void 0 && import_fs3.default.close(this.fd, t);
+      }
+      [rs](t) {
+        if (t <= 0 && this.remain > 0) {
+          let r = Object.assign(new Error("encountered unexpected EOF"), { path: this.absolute, syscall: "read", code: "EOF" });
+          return this[pt](() => this.emit("error", r));
+        }
+        if (t > this.remain) {
+          let r = Object.assign(new Error("did not encounter expected EOF"), { path: this.absolute, syscall: "read", code: "EOF" });
+          return this[pt](() => this.emit("error", r));
+        }
+        if (!this.buf) throw new Error("should have created buffer prior to reading");
+        if (t === this.remain) for (let r = t; r < this.length && t < this.blockRemain; r++) this.buf[r + this.offset] = 0, t++, this.remain++;
+        let e = this.offset === 0 && t === this.buf.length ? this.buf : this.buf.subarray(this.offset, this.offset + t);
+        this.write(e) ? this[es]() : this[as](() => this[es]());
+      }
+      [as](t) {
+        this.once("drain", t);
+      }
+      write(t, e, i2) {
+        if (typeof e == "function" && (i2 = e, e = void 0), typeof t == "string" && (t = Buffer.from(t, typeof e == "string" ? e : "utf8")), this.blockRemain < t.length) {
+          let r = Object.assign(new Error("writing more data than expected"), { path: this.absolute });
+          return this.emit("error", r);
+        }
+        return this.remain -= t.length, this.blockRemain -= t.length, this.pos += t.length, this.offset += t.length, super.write(t, null, i2);
+      }
+      [es]() {
+        if (!this.remain) return this.blockRemain && super.write(Buffer.alloc(this.blockRemain)), this[pt]((t) => t ? this.emit("error", t) : this.end());
+        if (!this.buf) throw new Error("buffer lost somehow in ONDRAIN");
+        this.offset >= this.length && (this.buf = Buffer.allocUnsafe(Math.min(this.blockRemain, this.buf.length)), this.offset = 0), this.length = this.buf.length - this.offset, this[ii]();
+      }
+    };
+    ni = class extends de {
+      sync = true;
+      [ss]() {
+        this[si](import_fs3.default.lstatSync(this.absolute));
+      }
+      [is]() {
+        this[ns](import_fs3.default.readlinkSync(this.absolute));
+      }
+      [os]() {
+        this[hs](import_fs3.default.openSync(this.absolute, "r"));
+      }
+      [ii]() {
+        let t = true;
+        try {
+          let { fd: e, buf: i2, offset: r, length: n2, pos: o2 } = this;
+          if (e === void 0 || i2 === void 0) throw new Error("fd and buf must be set in READ method");
+          let h2 = import_fs3.default.readSync(e, i2, r, n2, o2);
+          this[rs](h2), t = false;
+        } finally {
+          if (t) try {
+            this[pt](() => {
+            });
+          } catch {
+          }
+        }
+      }
+      [as](t) {
+        t();
+      }
+      [pt](t = () => {
+      }) {
+        this.fd !== void 0 && import_fs3.default.closeSync(this.fd), t();
+      }
+    };
+    oi = class extends A {
+      blockLen = 0;
+      blockRemain = 0;
+      buf = 0;
+      pos = 0;
+      remain = 0;
+      length = 0;
+      preservePaths;
+      portable;
+      strict;
+      noPax;
+      noMtime;
+      readEntry;
+      type;
+      prefix;
+      path;
+      mode;
+      uid;
+      gid;
+      uname;
+      gname;
+      header;
+      mtime;
+      atime;
+      ctime;
+      linkpath;
+      size;
+      onWriteEntry;
+      warn(t, e, i2 = {}) {
+        return Dt(this, t, e, i2);
+      }
+      constructor(t, e = {}) {
+        let i2 = se(e);
+        super(), this.preservePaths = !!i2.preservePaths, this.portable = !!i2.portable, this.strict = !!i2.strict, this.noPax = !!i2.noPax, this.noMtime = !!i2.noMtime, this.onWriteEntry = i2.onWriteEntry, this.readEntry = t;
+        let { type: r } = t;
+        if (r === "Unsupported") throw new Error("writing entry that should be ignored");
+        this.type = r, this.type === "Directory" && this.portable && (this.noMtime = true), this.prefix = i2.prefix, this.path = f(t.path), this.mode = t.mode !== void 0 ? this[ri](t.mode) : void 0, this.uid = this.portable ? void 0 : t.uid, this.gid = this.portable ? void 0 : t.gid, this.uname = this.portable ? void 0 : t.uname, this.gname = this.portable ? void 0 : t.gname, this.size = t.size, this.mtime = this.noMtime ? void 0 : i2.mtime || t.mtime, this.atime = this.portable ? void 0 : t.atime, this.ctime = this.portable ? void 0 : t.ctime, this.linkpath = t.linkpath !== void 0 ? f(t.linkpath) : void 0, typeof i2.onwarn == "function" && this.on("warn", i2.onwarn);
+        let n2 = false;
+        if (!this.preservePaths) {
+          let [h2, a2] = ce(this.path);
+          h2 && typeof a2 == "string" && (this.path = a2, n2 = h2);
+        }
+        this.remain = t.size, this.blockRemain = t.startBlockSize, this.onWriteEntry?.(this), this.header = new F({ path: this[q](this.path), linkpath: this.type === "Link" && this.linkpath !== void 0 ? this[q](this.linkpath) : this.linkpath, mode: this.mode, uid: this.portable ? void 0 : this.uid, gid: this.portable ? void 0 : this.gid, size: this.size, mtime: this.noMtime ? void 0 : this.mtime, type: this.type, uname: this.portable ? void 0 : this.uname, atime: this.portable ? void 0 : this.atime, ctime: this.portable ? void 0 : this.ctime }), n2 && this.warn("TAR_ENTRY_INFO", `stripping ${n2} from absolute path`, { entry: this, path: n2 + this.path }), this.header.encode() && !this.noPax && super.write(new ft({ atime: this.portable ? void 0 : this.atime, ctime: this.portable ? void 0 : this.ctime, gid: this.portable ? void 0 : this.gid, mtime: this.noMtime ? void 0 : this.mtime, path: this[q](this.path), linkpath: this.type === "Link" && this.linkpath !== void 0 ? this[q](this.linkpath) : this.linkpath, size: this.size, uid: this.portable ? void 0 : this.uid, uname: this.portable ? void 0 : this.uname, dev: this.portable ? void 0 : this.readEntry.dev, ino: this.portable ? void 0 : this.readEntry.ino, nlink: this.portable ? void 0 : this.readEntry.nlink }).encode());
+        let o2 = this.header?.block;
+        if (!o2) throw new Error("failed to encode header");
+        super.write(o2), t.pipe(this);
+      }
+      [q](t) {
+        return rr(t, this.prefix);
+      }
+      [ri](t) {
+        return Ji(t, this.type === "Directory", this.portable);
+      }
+      write(t, e, i2) {
+        typeof e == "function" && (i2 = e, e = void 0), typeof t == "string" && (t = Buffer.from(t, typeof e == "string" ? e : "utf8"));
+        let r = t.length;
+        if (r > this.blockRemain) throw new Error("writing more to entry than is appropriate");
+        return this.blockRemain -= r, super.write(t, i2);
+      }
+      end(t, e, i2) {
+        return this.blockRemain && super.write(Buffer.alloc(this.blockRemain)), typeof t == "function" && (i2 = t, e = void 0, t = void 0), typeof e == "function" && (i2 = e, e = void 0), typeof t == "string" && (t = Buffer.from(t, e ?? "utf8")), i2 && this.once("finish", i2), t ? super.end(t, i2) : super.end(i2), this;
+      }
+    };
+    Gn = (s3) => s3.isFile() ? "File" : s3.isDirectory() ? "Directory" : s3.isSymbolicLink() ? "SymbolicLink" : "Unsupported";
+    hi = class s2 {
+      tail;
+      head;
+      length = 0;
+      static create(t = []) {
+        return new s2(t);
+      }
+      constructor(t = []) {
+        for (let e of t) this.push(e);
+      }
+      *[Symbol.iterator]() {
+        for (let t = this.head; t; t = t.next) yield t.value;
+      }
+      removeNode(t) {
+        if (t.list !== this) throw new Error("removing node which does not belong to this list");
+        let e = t.next, i2 = t.prev;
+        return e && (e.prev = i2), i2 && (i2.next = e), t === this.head && (this.head = e), t === this.tail && (this.tail = i2), this.length--, t.next = void 0, t.prev = void 0, t.list = void 0, e;
+      }
+      unshiftNode(t) {
+        if (t === this.head) return;
+        t.list && t.list.removeNode(t);
+        let e = this.head;
+        t.list = this, t.next = e, e && (e.prev = t), this.head = t, this.tail || (this.tail = t), this.length++;
+      }
+      pushNode(t) {
+        if (t === this.tail) return;
+        t.list && t.list.removeNode(t);
+        let e = this.tail;
+        t.list = this, t.prev = e, e && (e.next = t), this.tail = t, this.head || (this.head = t), this.length++;
+      }
+      push(...t) {
+        for (let e = 0, i2 = t.length; e < i2; e++) Yn(this, t[e]);
+        return this.length;
+      }
+      unshift(...t) {
+        for (var e = 0, i2 = t.length; e < i2; e++) Kn(this, t[e]);
+        return this.length;
+      }
+      pop() {
+        if (!this.tail) return;
+        let t = this.tail.value, e = this.tail;
+        return this.tail = this.tail.prev, this.tail ? this.tail.next = void 0 : this.head = void 0, e.list = void 0, this.length--, t;
+      }
+      shift() {
+        if (!this.head) return;
+        let t = this.head.value, e = this.head;
+        return this.head = this.head.next, this.head ? this.head.prev = void 0 : this.tail = void 0, e.list = void 0, this.length--, t;
+      }
+      forEach(t, e) {
+        e = e || this;
+        for (let i2 = this.head, r = 0; i2; r++) t.call(e, i2.value, r, this), i2 = i2.next;
+      }
+      forEachReverse(t, e) {
+        e = e || this;
+        for (let i2 = this.tail, r = this.length - 1; i2; r--) t.call(e, i2.value, r, this), i2 = i2.prev;
+      }
+      get(t) {
+        let e = 0, i2 = this.head;
+        for (; i2 && e < t; e++) i2 = i2.next;
+        if (e === t && i2) return i2.value;
+      }
+      getReverse(t) {
+        let e = 0, i2 = this.tail;
+        for (; i2 && e < t; e++) i2 = i2.prev;
+        if (e === t && i2) return i2.value;
+      }
+      map(t, e) {
+        e = e || this;
+        let i2 = new s2();
+        for (let r = this.head; r; ) i2.push(t.call(e, r.value, this)), r = r.next;
+        return i2;
+      }
+      mapReverse(t, e) {
+        e = e || this;
+        var i2 = new s2();
+        for (let r = this.tail; r; ) i2.push(t.call(e, r.value, this)), r = r.prev;
+        return i2;
+      }
+      reduce(t, e) {
+        let i2, r = this.head;
+        if (arguments.length > 1) i2 = e;
+        else if (this.head) r = this.head.next, i2 = this.head.value;
+        else throw new TypeError("Reduce of empty list with no initial value");
+        for (var n2 = 0; r; n2++) i2 = t(i2, r.value, n2), r = r.next;
+        return i2;
+      }
+      reduceReverse(t, e) {
+        let i2, r = this.tail;
+        if (arguments.length > 1) i2 = e;
+        else if (this.tail) r = this.tail.prev, i2 = this.tail.value;
+        else throw new TypeError("Reduce of empty list with no initial value");
+        for (let n2 = this.length - 1; r; n2--) i2 = t(i2, r.value, n2), r = r.prev;
+        return i2;
+      }
+      toArray() {
+        let t = new Array(this.length);
+        for (let e = 0, i2 = this.head; i2; e++) t[e] = i2.value, i2 = i2.next;
+        return t;
+      }
+      toArrayReverse() {
+        let t = new Array(this.length);
+        for (let e = 0, i2 = this.tail; i2; e++) t[e] = i2.value, i2 = i2.prev;
+        return t;
+      }
+      slice(t = 0, e = this.length) {
+        e < 0 && (e += this.length), t < 0 && (t += this.length);
+        let i2 = new s2();
+        if (e < t || e < 0) return i2;
+        t < 0 && (t = 0), e > this.length && (e = this.length);
+        let r = this.head, n2 = 0;
+        for (n2 = 0; r && n2 < t; n2++) r = r.next;
+        for (; r && n2 < e; n2++, r = r.next) i2.push(r.value);
+        return i2;
+      }
+      sliceReverse(t = 0, e = this.length) {
+        e < 0 && (e += this.length), t < 0 && (t += this.length);
+        let i2 = new s2();
+        if (e < t || e < 0) return i2;
+        t < 0 && (t = 0), e > this.length && (e = this.length);
+        let r = this.length, n2 = this.tail;
+        for (; n2 && r > e; r--) n2 = n2.prev;
+        for (; n2 && r > t; r--, n2 = n2.prev) i2.push(n2.value);
+        return i2;
+      }
+      splice(t, e = 0, ...i2) {
+        t > this.length && (t = this.length - 1), t < 0 && (t = this.length + t);
+        let r = this.head;
+        for (let o2 = 0; r && o2 < t; o2++) r = r.next;
+        let n2 = [];
+        for (let o2 = 0; r && o2 < e; o2++) n2.push(r.value), r = this.removeNode(r);
+        r ? r !== this.tail && (r = r.prev) : r = this.tail;
+        for (let o2 of i2) r = Zn(this, r, o2);
+        return n2;
+      }
+      reverse() {
+        let t = this.head, e = this.tail;
+        for (let i2 = t; i2; i2 = i2.prev) {
+          let r = i2.prev;
+          i2.prev = i2.next, i2.next = r;
+        }
+        return this.head = e, this.tail = t, this;
+      }
+    };
+    ue = class {
+      list;
+      next;
+      prev;
+      value;
+      constructor(t, e, i2, r) {
+        this.list = r, this.value = t, e ? (e.next = this, this.prev = e) : this.prev = void 0, i2 ? (i2.prev = this, this.next = i2) : this.next = void 0;
+      }
+    };
+    pi = class {
+      path;
+      absolute;
+      entry;
+      stat;
+      readdir;
+      pending = false;
+      pendingLink = false;
+      ignore = false;
+      piped = false;
+      constructor(t, e) {
+        this.path = t || "./", this.absolute = e;
+      }
+    };
+    nr = Buffer.alloc(1024);
+    li = /* @__PURE__ */ Symbol("onStat");
+    me = /* @__PURE__ */ Symbol("ended");
+    W = /* @__PURE__ */ Symbol("queue");
+    pe = /* @__PURE__ */ Symbol("pendingLinks");
+    Et = /* @__PURE__ */ Symbol("current");
+    Ft = /* @__PURE__ */ Symbol("process");
+    Ee = /* @__PURE__ */ Symbol("processing");
+    ai = /* @__PURE__ */ Symbol("processJob");
+    G = /* @__PURE__ */ Symbol("jobs");
+    ls = /* @__PURE__ */ Symbol("jobDone");
+    ci = /* @__PURE__ */ Symbol("addFSEntry");
+    or = /* @__PURE__ */ Symbol("addTarEntry");
+    ds = /* @__PURE__ */ Symbol("stat");
+    us = /* @__PURE__ */ Symbol("readdir");
+    fi = /* @__PURE__ */ Symbol("onreaddir");
+    di = /* @__PURE__ */ Symbol("pipe");
+    hr = /* @__PURE__ */ Symbol("entry");
+    cs = /* @__PURE__ */ Symbol("entryOpt");
+    ui = /* @__PURE__ */ Symbol("writeEntryClass");
+    lr = /* @__PURE__ */ Symbol("write");
+    fs = /* @__PURE__ */ Symbol("ondrain");
+    wt = class extends A {
+      sync = false;
+      opt;
+      cwd;
+      maxReadSize;
+      preservePaths;
+      strict;
+      noPax;
+      prefix;
+      linkCache;
+      statCache;
+      file;
+      portable;
+      zip;
+      readdirCache;
+      noDirRecurse;
+      follow;
+      noMtime;
+      mtime;
+      filter;
+      jobs;
+      [ui];
+      onWriteEntry;
+      [W];
+      [pe] = /* @__PURE__ */ new Map();
+      [G] = 0;
+      [Ee] = false;
+      [me] = false;
+      constructor(t = {}) {
+        if (super(), this.opt = t, this.file = t.file || "", this.cwd = t.cwd || process.cwd(), this.maxReadSize = t.maxReadSize, this.preservePaths = !!t.preservePaths, this.strict = !!t.strict, this.noPax = !!t.noPax, this.prefix = f(t.prefix || ""), this.linkCache = t.linkCache || /* @__PURE__ */ new Map(), this.statCache = t.statCache || /* @__PURE__ */ new Map(), this.readdirCache = t.readdirCache || /* @__PURE__ */ new Map(), this.onWriteEntry = t.onWriteEntry, this[ui] = de, typeof t.onwarn == "function" && this.on("warn", t.onwarn), this.portable = !!t.portable, t.gzip || t.brotli || t.zstd) {
+          if ((t.gzip ? 1 : 0) + (t.brotli ? 1 : 0) + (t.zstd ? 1 : 0) > 1) throw new TypeError("gzip, brotli, zstd are mutually exclusive");
+          if (t.gzip && (typeof t.gzip != "object" && (t.gzip = {}), this.portable && (t.gzip.portable = true), this.zip = new ze(t.gzip)), t.brotli && (typeof t.brotli != "object" && (t.brotli = {}), this.zip = new We(t.brotli)), t.zstd && (typeof t.zstd != "object" && (t.zstd = {}), this.zip = new Ye(t.zstd)), !this.zip) throw new Error("impossible");
+          let e = this.zip;
+          e.on("data", (i2) => super.write(i2)), e.on("end", () => super.end()), e.on("drain", () => this[fs]()), this.on("resume", () => e.resume());
+        } else this.on("drain", this[fs]);
+        this.noDirRecurse = !!t.noDirRecurse, this.follow = !!t.follow, this.noMtime = !!t.noMtime, t.mtime && (this.mtime = t.mtime), this.filter = typeof t.filter == "function" ? t.filter : () => true, this[W] = new hi(), this[G] = 0, this.jobs = Number(t.jobs) || 4, this[Ee] = false, this[me] = false;
+      }
+      [lr](t) {
+        return super.write(t);
+      }
+      add(t) {
+        return this.write(t), this;
+      }
+      end(t, e, i2) {
+        return typeof t == "function" && (i2 = t, t = void 0), typeof e == "function" && (i2 = e, e = void 0), t && this.add(t), this[me] = true, this[Ft](), i2 && i2(), this;
+      }
+      write(t) {
+        if (this[me]) throw new Error("write after end");
+        return typeof t == "string" ? this[ci](t) : this[or](t), this.flowing;
+      }
+      [or](t) {
+        let e = f(import_path3.default.resolve(this.cwd, t.path));
+        if (!this.filter(t.path, t)) t.resume();
+        else {
+          let i2 = new pi(t.path, e);
+          i2.entry = new oi(t, this[cs](i2)), i2.entry.on("end", () => this[ls](i2)), this[G] += 1, this[W].push(i2);
+        }
+        this[Ft]();
+      }
+      [ci](t) {
+        let e = f(import_path3.default.resolve(this.cwd, t));
+        this[W].push(new pi(t, e)), this[Ft]();
+      }
+      [ds](t) {
+        t.pending = true, this[G] += 1;
+        let e = this.follow ? "stat" : "lstat";
+        import_fs2.default[e](t.absolute, (i2, r) => {
+          t.pending = false, this[G] -= 1, i2 ? this.emit("error", i2) : this[li](t, r);
+        });
+      }
+      [li](t, e) {
+        if (this.statCache.set(t.absolute, e), t.stat = e, !this.filter(t.path, e)) t.ignore = true;
+        else if (e.isFile() && e.nlink > 1 && !this.linkCache.get(`${e.dev}:${e.ino}`) && !this.sync) if (t === this[Et]) this[ai](t);
+        else {
+          let i2 = `${e.dev}:${e.ino}`, r = this[pe].get(i2);
+          r ? r.push(t) : this[pe].set(i2, [t]), t.pendingLink = true, t.pending = true;
+        }
+        this[Ft]();
+      }
+      [us](t) {
+        t.pending = true, this[G] += 1, import_fs2.default.readdir(t.absolute, (e, i2) => {
+          if (t.pending = false, this[G] -= 1, e) return this.emit("error", e);
+          this[fi](t, i2);
+        });
+      }
+      [fi](t, e) {
+        this.readdirCache.set(t.absolute, e), t.readdir = e, this[Ft]();
+      }
+      [Ft]() {
+        if (!this[Ee]) {
+          this[Ee] = true;
+          for (let t = this[W].head; t && this[G] < this.jobs; t = t.next) if (this[ai](t.value), t.value.ignore) {
+            let e = t.next;
+            this[W].removeNode(t), t.next = e;
+          }
+          this[Ee] = false, this[me] && this[W].length === 0 && this[G] === 0 && (this.zip ? this.zip.end(nr) : (super.write(nr), super.end()));
+        }
+      }
+      get [Et]() {
+        return this[W] && this[W].head && this[W].head.value;
+      }
+      [ls](t) {
+        this[W].shift(), this[G] -= 1;
+        let { stat: e } = t;
+        if (e && e.isFile() && e.nlink > 1) {
+          let i2 = `${e.dev}:${e.ino}`, r = this[pe].get(i2);
+          if (r) {
+            this[pe].delete(i2);
+            for (let n2 of r) n2.pending = false, this[ai](n2);
+          }
+        }
+        this[Ft]();
+      }
+      [ai](t) {
+        if (t.pending && t.pendingLink && t === this[Et] && (t.pending = false, t.pendingLink = false), !t.pending) {
+          if (t.entry) {
+            t === this[Et] && !t.piped && this[di](t);
+            return;
+          }
+          if (!t.stat) {
+            let e = this.statCache.get(t.absolute);
+            e ? this[li](t, e) : this[ds](t);
+          }
+          if (t.stat && !t.ignore) {
+            if (!this.noDirRecurse && t.stat.isDirectory() && !t.readdir) {
+              let e = this.readdirCache.get(t.absolute);
+              if (e ? this[fi](t, e) : this[us](t), !t.readdir) return;
+            }
+            if (t.entry = this[hr](t), !t.entry) {
+              t.ignore = true;
+              return;
+            }
+            t === this[Et] && !t.piped && this[di](t);
+          }
+        }
+      }
+      [cs](t) {
+        return { onwarn: (e, i2, r) => this.warn(e, i2, r), noPax: this.noPax, cwd: this.cwd, absolute: t.absolute, preservePaths: this.preservePaths, maxReadSize: this.maxReadSize, strict: this.strict, portable: this.portable, linkCache: this.linkCache, statCache: this.statCache, noMtime: this.noMtime, mtime: this.mtime, prefix: this.prefix, onWriteEntry: this.onWriteEntry };
+      }
+      [hr](t) {
+        this[G] += 1;
+        try {
+          return new this[ui](t.path, this[cs](t)).on("end", () => this[ls](t)).on("error", (i2) => this.emit("error", i2));
+        } catch (e) {
+          this.emit("error", e);
+        }
+      }
+      [fs]() {
+        this[Et] && this[Et].entry && this[Et].entry.resume();
+      }
+      [di](t) {
+        t.piped = true, t.readdir && t.readdir.forEach((r) => {
+          let n2 = t.path, o2 = n2 === "./" ? "" : n2.replace(/\/*$/, "/");
+          this[ci](o2 + r);
+        });
+        let e = t.entry, i2 = this.zip;
+        if (!e) throw new Error("cannot pipe without source");
+        i2 ? e.on("data", (r) => {
+          i2.write(r) || e.pause();
+        }) : e.on("data", (r) => {
+          super.write(r) || e.pause();
+        });
+      }
+      pause() {
+        return this.zip && this.zip.pause(), super.pause();
+      }
+      warn(t, e, i2 = {}) {
+        Dt(this, t, e, i2);
+      }
+    };
+    kt = class extends wt {
+      sync = true;
+      constructor(t) {
+        super(t), this[ui] = ni;
+      }
+      pause() {
+      }
+      resume() {
+      }
+      [ds](t) {
+        let e = this.follow ? "statSync" : "lstatSync";
+        this[li](t, import_fs2.default[e](t.absolute));
+      }
+      [us](t) {
+        this[fi](t, import_fs2.default.readdirSync(t.absolute));
+      }
+      [di](t) {
+        let e = t.entry, i2 = this.zip;
+        if (t.readdir && t.readdir.forEach((r) => {
+          let n2 = t.path, o2 = n2 === "./" ? "" : n2.replace(/\/*$/, "/");
+          this[ci](o2 + r);
+        }), !e) throw new Error("Cannot pipe without source");
+        i2 ? e.on("data", (r) => {
+          i2.write(r);
+        }) : e.on("data", (r) => {
+          super[lr](r);
+        });
+      }
+    };
+    Vn = (s3, t) => {
+      let e = new kt(s3), i2 = new Wt(s3.file, { mode: s3.mode || 438 });
+      e.pipe(i2), fr(e, t);
+    };
+    $n = (s3, t) => {
+      let e = new wt(s3), i2 = new et(s3.file, { mode: s3.mode || 438 });
+      e.pipe(i2);
+      let r = new Promise((n2, o2) => {
+        i2.on("error", o2), i2.on("close", n2), e.on("error", o2);
+      });
+      return dr(e, t).catch((n2) => e.emit("error", n2)), r;
+    };
+    fr = (s3, t) => {
+      t.forEach((e) => {
+        e.charAt(0) === "@" ? Ct({ file: import_node_path57.default.resolve(s3.cwd, e.slice(1)), sync: true, noResume: true, onReadEntry: (i2) => s3.add(i2) }) : s3.add(e);
+      }), s3.end();
+    };
+    dr = async (s3, t) => {
+      for (let e of t) e.charAt(0) === "@" ? await Ct({ file: import_node_path57.default.resolve(String(s3.cwd), e.slice(1)), noResume: true, onReadEntry: (i2) => {
+        s3.add(i2);
+      } }) : s3.add(e);
+      s3.end();
+    };
+    Xn = (s3, t) => {
+      let e = new kt(s3);
+      return fr(e, t), e;
+    };
+    qn = (s3, t) => {
+      let e = new wt(s3);
+      return dr(e, t).catch((i2) => e.emit("error", i2)), e;
+    };
+    Qn = K(Vn, $n, Xn, qn, (s3, t) => {
+      if (!t?.length) throw new TypeError("no paths specified to add to archive");
+    });
+    Jn = process.env.__FAKE_PLATFORM__ || process.platform;
+    Er = Jn === "win32";
+    ({ O_CREAT: wr, O_NOFOLLOW: ur, O_TRUNC: Sr, O_WRONLY: yr } = import_fs4.default.constants);
+    Rr = Number(process.env.__FAKE_FS_O_FILENAME__) || import_fs4.default.constants.UV_FS_O_FILEMAP || 0;
+    jn = Er && !!Rr;
+    to = 512 * 1024;
+    eo = Rr | Sr | wr | yr;
+    mr = !Er && typeof ur == "number" ? ur | Sr | wr | yr : null;
+    ms = mr !== null ? () => mr : jn ? (s3) => s3 < to ? eo : "w" : () => "w";
+    ps = (s3, t, e) => {
+      try {
+        return import_node_fs71.default.lchownSync(s3, t, e);
+      } catch (i2) {
+        if (i2?.code !== "ENOENT") throw i2;
+      }
+    };
+    Ei = (s3, t, e, i2) => {
+      import_node_fs71.default.lchown(s3, t, e, (r) => {
+        i2(r && r?.code !== "ENOENT" ? r : null);
+      });
+    };
+    io = (s3, t, e, i2, r) => {
+      if (t.isDirectory()) Es(import_node_path62.default.resolve(s3, t.name), e, i2, (n2) => {
+        if (n2) return r(n2);
+        let o2 = import_node_path62.default.resolve(s3, t.name);
+        Ei(o2, e, i2, r);
+      });
+      else {
+        let n2 = import_node_path62.default.resolve(s3, t.name);
+        Ei(n2, e, i2, r);
+      }
+    };
+    Es = (s3, t, e, i2) => {
+      import_node_fs71.default.readdir(s3, { withFileTypes: true }, (r, n2) => {
+        if (r) {
+          if (r.code === "ENOENT") return i2();
+          if (r.code !== "ENOTDIR" && r.code !== "ENOTSUP") return i2(r);
+        }
+        if (r || !n2.length) return Ei(s3, t, e, i2);
+        let o2 = n2.length, h2 = null, a2 = (l) => {
+          if (!h2) {
+            if (l) return i2(h2 = l);
+            if (--o2 === 0) return Ei(s3, t, e, i2);
+          }
+        };
+        for (let l of n2) io(s3, l, t, e, a2);
+      });
+    };
+    so = (s3, t, e, i2) => {
+      t.isDirectory() && ws(import_node_path62.default.resolve(s3, t.name), e, i2), ps(import_node_path62.default.resolve(s3, t.name), e, i2);
+    };
+    ws = (s3, t, e) => {
+      let i2;
+      try {
+        i2 = import_node_fs71.default.readdirSync(s3, { withFileTypes: true });
+      } catch (r) {
+        let n2 = r;
+        if (n2?.code === "ENOENT") return;
+        if (n2?.code === "ENOTDIR" || n2?.code === "ENOTSUP") return ps(s3, t, e);
+        throw n2;
+      }
+      for (let r of i2) so(s3, r, t, e);
+      return ps(s3, t, e);
+    };
+    Se = class extends Error {
+      path;
+      code;
+      syscall = "chdir";
+      constructor(t, e) {
+        super(`${e}: Cannot cd into '${t}'`), this.path = t, this.code = e;
+      }
+      get name() {
+        return "CwdError";
+      }
+    };
+    St = class extends Error {
+      path;
+      symlink;
+      syscall = "symlink";
+      code = "TAR_SYMLINK_ERROR";
+      constructor(t, e) {
+        super("TAR_SYMLINK_ERROR: Cannot extract through symbolic link"), this.symlink = t, this.path = e;
+      }
+      get name() {
+        return "SymlinkError";
+      }
+    };
+    no = (s3, t) => {
+      import_node_fs72.default.stat(s3, (e, i2) => {
+        (e || !i2.isDirectory()) && (e = new Se(s3, e?.code || "ENOTDIR")), t(e);
+      });
+    };
+    gr = (s3, t, e) => {
+      s3 = f(s3);
+      let i2 = t.umask ?? 18, r = t.mode | 448, n2 = (r & i2) !== 0, o2 = t.uid, h2 = t.gid, a2 = typeof o2 == "number" && typeof h2 == "number" && (o2 !== t.processUid || h2 !== t.processGid), l = t.preserve, c3 = t.unlink, d = f(t.cwd), y = (E, x) => {
+        E ? e(E) : x && a2 ? Es(x, o2, h2, (Le) => y(Le)) : n2 ? import_node_fs72.default.chmod(s3, r, e) : e();
+      };
+      if (s3 === d) return no(s3, y);
+      if (l) return import_promises16.default.mkdir(s3, { mode: r, recursive: true }).then((E) => y(null, E ?? void 0), y);
+      let D = f(import_node_path63.default.relative(d, s3)).split("/");
+      Ss(d, D, r, c3, d, void 0, y);
+    };
+    Ss = (s3, t, e, i2, r, n2, o2) => {
+      if (t.length === 0) return o2(null, n2);
+      let h2 = t.shift(), a2 = f(import_node_path63.default.resolve(s3 + "/" + h2));
+      import_node_fs72.default.mkdir(a2, e, br(a2, t, e, i2, r, n2, o2));
+    };
+    br = (s3, t, e, i2, r, n2, o2) => (h2) => {
+      h2 ? import_node_fs72.default.lstat(s3, (a2, l) => {
+        if (a2) a2.path = a2.path && f(a2.path), o2(a2);
+        else if (l.isDirectory()) Ss(s3, t, e, i2, r, n2, o2);
+        else if (i2) import_node_fs72.default.unlink(s3, (c3) => {
+          if (c3) return o2(c3);
+          import_node_fs72.default.mkdir(s3, e, br(s3, t, e, i2, r, n2, o2));
+        });
+        else {
+          if (l.isSymbolicLink()) return o2(new St(s3, s3 + "/" + t.join("/")));
+          o2(h2);
+        }
+      }) : (n2 = n2 || s3, Ss(s3, t, e, i2, r, n2, o2));
+    };
+    oo = (s3) => {
+      let t = false, e;
+      try {
+        t = import_node_fs72.default.statSync(s3).isDirectory();
+      } catch (i2) {
+        e = i2?.code;
+      } finally {
+        if (!t) throw new Se(s3, e ?? "ENOTDIR");
+      }
+    };
+    _r = (s3, t) => {
+      s3 = f(s3);
+      let e = t.umask ?? 18, i2 = t.mode | 448, r = (i2 & e) !== 0, n2 = t.uid, o2 = t.gid, h2 = typeof n2 == "number" && typeof o2 == "number" && (n2 !== t.processUid || o2 !== t.processGid), a2 = t.preserve, l = t.unlink, c3 = f(t.cwd), d = (E) => {
+        E && h2 && ws(E, n2, o2), r && import_node_fs72.default.chmodSync(s3, i2);
+      };
+      if (s3 === c3) return oo(c3), d();
+      if (a2) return d(import_node_fs72.default.mkdirSync(s3, { mode: i2, recursive: true }) ?? void 0);
+      let T = f(import_node_path63.default.relative(c3, s3)).split("/"), D;
+      for (let E = T.shift(), x = c3; E && (x += "/" + E); E = T.shift()) {
+        x = f(import_node_path63.default.resolve(x));
+        try {
+          import_node_fs72.default.mkdirSync(x, i2), D = D || x;
+        } catch {
+          let Le = import_node_fs72.default.lstatSync(x);
+          if (Le.isDirectory()) continue;
+          if (l) {
+            import_node_fs72.default.unlinkSync(x), import_node_fs72.default.mkdirSync(x, i2), D = D || x;
+            continue;
+          } else if (Le.isSymbolicLink()) return new St(x, x + "/" + T.join("/"));
+        }
+      }
+      return d(D);
+    };
+    ys = /* @__PURE__ */ Object.create(null);
+    Or = 1e4;
+    Vt = /* @__PURE__ */ new Set();
+    Tr = (s3) => {
+      Vt.has(s3) ? Vt.delete(s3) : ys[s3] = s3.normalize("NFD").toLocaleLowerCase("en").toLocaleUpperCase("en"), Vt.add(s3);
+      let t = ys[s3], e = Vt.size - Or;
+      if (e > Or / 10) {
+        for (let i2 of Vt) if (Vt.delete(i2), delete ys[i2], --e <= 0) break;
+      }
+      return t;
+    };
+    ho = process.env.TESTING_TAR_FAKE_PLATFORM || process.platform;
+    ao = ho === "win32";
+    lo = (s3) => s3.split("/").slice(0, -1).reduce((e, i2) => {
+      let r = e.at(-1);
+      return r !== void 0 && (i2 = (0, import_node_path64.join)(r, i2)), e.push(i2 || "/"), e;
+    }, []);
+    yi = class {
+      #t = /* @__PURE__ */ new Map();
+      #i = /* @__PURE__ */ new Map();
+      #s = /* @__PURE__ */ new Set();
+      reserve(t, e) {
+        t = ao ? ["win32 parallelization disabled"] : t.map((r) => mt((0, import_node_path64.join)(Tr(r))));
+        let i2 = new Set(t.map((r) => lo(r)).reduce((r, n2) => r.concat(n2)));
+        this.#i.set(e, { dirs: i2, paths: t });
+        for (let r of t) {
+          let n2 = this.#t.get(r);
+          n2 ? n2.push(e) : this.#t.set(r, [e]);
+        }
+        for (let r of i2) {
+          let n2 = this.#t.get(r);
+          if (!n2) this.#t.set(r, [/* @__PURE__ */ new Set([e])]);
+          else {
+            let o2 = n2.at(-1);
+            o2 instanceof Set ? o2.add(e) : n2.push(/* @__PURE__ */ new Set([e]));
+          }
+        }
+        return this.#r(e);
+      }
+      #n(t) {
+        let e = this.#i.get(t);
+        if (!e) throw new Error("function does not have any path reservations");
+        return { paths: e.paths.map((i2) => this.#t.get(i2)), dirs: [...e.dirs].map((i2) => this.#t.get(i2)) };
+      }
+      check(t) {
+        let { paths: e, dirs: i2 } = this.#n(t);
+        return e.every((r) => r && r[0] === t) && i2.every((r) => r && r[0] instanceof Set && r[0].has(t));
+      }
+      #r(t) {
+        return this.#s.has(t) || !this.check(t) ? false : (this.#s.add(t), t(() => this.#e(t)), true);
+      }
+      #e(t) {
+        if (!this.#s.has(t)) return false;
+        let e = this.#i.get(t);
+        if (!e) throw new Error("invalid reservation");
+        let { paths: i2, dirs: r } = e, n2 = /* @__PURE__ */ new Set();
+        for (let o2 of i2) {
+          let h2 = this.#t.get(o2);
+          if (!h2 || h2?.[0] !== t) continue;
+          let a2 = h2[1];
+          if (!a2) {
+            this.#t.delete(o2);
+            continue;
+          }
+          if (h2.shift(), typeof a2 == "function") n2.add(a2);
+          else for (let l of a2) n2.add(l);
+        }
+        for (let o2 of r) {
+          let h2 = this.#t.get(o2), a2 = h2?.[0];
+          if (!(!h2 || !(a2 instanceof Set))) if (a2.size === 1 && h2.length === 1) {
+            this.#t.delete(o2);
+            continue;
+          } else if (a2.size === 1) {
+            h2.shift();
+            let l = h2[0];
+            typeof l == "function" && n2.add(l);
+          } else a2.delete(t);
+        }
+        return this.#s.delete(t), n2.forEach((o2) => this.#r(o2)), true;
+      }
+    };
+    Lr = () => process.umask();
+    Dr = /* @__PURE__ */ Symbol("onEntry");
+    _s = /* @__PURE__ */ Symbol("checkFs");
+    Nr = /* @__PURE__ */ Symbol("checkFs2");
+    Os = /* @__PURE__ */ Symbol("isReusable");
+    P = /* @__PURE__ */ Symbol("makeFs");
+    Ts = /* @__PURE__ */ Symbol("file");
+    xs = /* @__PURE__ */ Symbol("directory");
+    gi = /* @__PURE__ */ Symbol("link");
+    Ar = /* @__PURE__ */ Symbol("symlink");
+    Ir = /* @__PURE__ */ Symbol("hardlink");
+    Re = /* @__PURE__ */ Symbol("ensureNoSymlink");
+    Cr = /* @__PURE__ */ Symbol("unsupported");
+    Fr = /* @__PURE__ */ Symbol("checkPath");
+    Rs = /* @__PURE__ */ Symbol("stripAbsolutePath");
+    yt = /* @__PURE__ */ Symbol("mkdir");
+    O = /* @__PURE__ */ Symbol("onError");
+    Ri = /* @__PURE__ */ Symbol("pending");
+    kr = /* @__PURE__ */ Symbol("pend");
+    $t = /* @__PURE__ */ Symbol("unpend");
+    gs = /* @__PURE__ */ Symbol("ended");
+    bs = /* @__PURE__ */ Symbol("maybeClose");
+    Ls = /* @__PURE__ */ Symbol("skip");
+    ge = /* @__PURE__ */ Symbol("doChown");
+    be = /* @__PURE__ */ Symbol("uid");
+    _e = /* @__PURE__ */ Symbol("gid");
+    Oe = /* @__PURE__ */ Symbol("checkedCwd");
+    fo = process.env.TESTING_TAR_FAKE_PLATFORM || process.platform;
+    Te = fo === "win32";
+    uo = 1024;
+    mo = (s3, t) => {
+      if (!Te) return import_node_fs70.default.unlink(s3, t);
+      let e = s3 + ".DELETE." + (0, import_node_crypto3.randomBytes)(16).toString("hex");
+      import_node_fs70.default.rename(s3, e, (i2) => {
+        if (i2) return t(i2);
+        import_node_fs70.default.unlink(e, t);
+      });
+    };
+    po = (s3) => {
+      if (!Te) return import_node_fs70.default.unlinkSync(s3);
+      let t = s3 + ".DELETE." + (0, import_node_crypto3.randomBytes)(16).toString("hex");
+      import_node_fs70.default.renameSync(s3, t), import_node_fs70.default.unlinkSync(t);
+    };
+    vr = (s3, t, e) => s3 !== void 0 && s3 === s3 >>> 0 ? s3 : t !== void 0 && t === t >>> 0 ? t : e;
+    Xt = class extends rt {
+      [gs] = false;
+      [Oe] = false;
+      [Ri] = 0;
+      reservations = new yi();
+      transform;
+      writable = true;
+      readable = false;
+      uid;
+      gid;
+      setOwner;
+      preserveOwner;
+      processGid;
+      processUid;
+      maxDepth;
+      forceChown;
+      win32;
+      newer;
+      keep;
+      noMtime;
+      preservePaths;
+      unlink;
+      cwd;
+      strip;
+      processUmask;
+      umask;
+      dmode;
+      fmode;
+      chmod;
+      constructor(t = {}) {
+        if (t.ondone = () => {
+          this[gs] = true, this[bs]();
+        }, super(t), this.transform = t.transform, this.chmod = !!t.chmod, typeof t.uid == "number" || typeof t.gid == "number") {
+          if (typeof t.uid != "number" || typeof t.gid != "number") throw new TypeError("cannot set owner without number uid and gid");
+          if (t.preserveOwner) throw new TypeError("cannot preserve owner in archive and also set owner explicitly");
+          this.uid = t.uid, this.gid = t.gid, this.setOwner = true;
+        } else this.uid = void 0, this.gid = void 0, this.setOwner = false;
+        this.preserveOwner = t.preserveOwner === void 0 && typeof t.uid != "number" ? process.getuid?.() === 0 : !!t.preserveOwner, this.processUid = (this.preserveOwner || this.setOwner) && process.getuid ? process.getuid() : void 0, this.processGid = (this.preserveOwner || this.setOwner) && process.getgid ? process.getgid() : void 0, this.maxDepth = typeof t.maxDepth == "number" ? t.maxDepth : uo, this.forceChown = t.forceChown === true, this.win32 = !!t.win32 || Te, this.newer = !!t.newer, this.keep = !!t.keep, this.noMtime = !!t.noMtime, this.preservePaths = !!t.preservePaths, this.unlink = !!t.unlink, this.cwd = f(import_node_path61.default.resolve(t.cwd || process.cwd())), this.strip = Number(t.strip) || 0, this.processUmask = this.chmod ? typeof t.processUmask == "number" ? t.processUmask : Lr() : 0, this.umask = typeof t.umask == "number" ? t.umask : this.processUmask, this.dmode = t.dmode || 511 & ~this.umask, this.fmode = t.fmode || 438 & ~this.umask, this.on("entry", (e) => this[Dr](e));
+      }
+      warn(t, e, i2 = {}) {
+        return (t === "TAR_BAD_ARCHIVE" || t === "TAR_ABORT") && (i2.recoverable = false), super.warn(t, e, i2);
+      }
+      [bs]() {
+        this[gs] && this[Ri] === 0 && (this.emit("prefinish"), this.emit("finish"), this.emit("end"));
+      }
+      [Rs](t, e) {
+        let i2 = t[e], { type: r } = t;
+        if (!i2 || this.preservePaths) return true;
+        let [n2, o2] = ce(i2), h2 = o2.replaceAll(/\\/g, "/").split("/");
+        if (h2.includes("..") || Te && /^[a-z]:\.\.$/i.test(h2[0] ?? "")) {
+          if (e === "path" || r === "Link") return this.warn("TAR_ENTRY_ERROR", `${e} contains '..'`, { entry: t, [e]: i2 }), false;
+          let a2 = import_node_path61.default.posix.dirname(t.path), l = import_node_path61.default.posix.normalize(import_node_path61.default.posix.join(a2, h2.join("/")));
+          if (l.startsWith("../") || l === "..") return this.warn("TAR_ENTRY_ERROR", `${e} escapes extraction directory`, { entry: t, [e]: i2 }), false;
+        }
+        return n2 && (t[e] = String(o2), this.warn("TAR_ENTRY_INFO", `stripping ${n2} from absolute ${e}`, { entry: t, [e]: i2 })), true;
+      }
+      [Fr](t) {
+        let e = f(t.path), i2 = e.split("/");
+        if (this.strip) {
+          if (i2.length < this.strip) return false;
+          if (t.type === "Link") {
+            let r = f(String(t.linkpath)).split("/");
+            if (r.length >= this.strip) t.linkpath = r.slice(this.strip).join("/");
+            else return false;
+          }
+          i2.splice(0, this.strip), t.path = i2.join("/");
+        }
+        if (isFinite(this.maxDepth) && i2.length > this.maxDepth) return this.warn("TAR_ENTRY_ERROR", "path excessively deep", { entry: t, path: e, depth: i2.length, maxDepth: this.maxDepth }), false;
+        if (!this[Rs](t, "path") || !this[Rs](t, "linkpath")) return false;
+        if (t.absolute = import_node_path61.default.isAbsolute(t.path) ? f(import_node_path61.default.resolve(t.path)) : f(import_node_path61.default.resolve(this.cwd, t.path)), !this.preservePaths && typeof t.absolute == "string" && t.absolute.indexOf(this.cwd + "/") !== 0 && t.absolute !== this.cwd) return this.warn("TAR_ENTRY_ERROR", "path escaped extraction target", { entry: t, path: f(t.path), resolvedPath: t.absolute, cwd: this.cwd }), false;
+        if (t.absolute === this.cwd && t.type !== "Directory" && t.type !== "GNUDumpDir") return false;
+        if (this.win32) {
+          let { root: r } = import_node_path61.default.win32.parse(String(t.absolute));
+          t.absolute = r + ts(String(t.absolute).slice(r.length));
+          let { root: n2 } = import_node_path61.default.win32.parse(t.path);
+          t.path = n2 + ts(t.path.slice(n2.length));
+        }
+        return true;
+      }
+      [Dr](t) {
+        if (!this[Fr](t)) return t.resume();
+        switch (import_node_assert.default.equal(typeof t.absolute, "string"), t.type) {
+          case "Directory":
+          case "GNUDumpDir":
+            t.mode && (t.mode = t.mode | 448);
+          case "File":
+          case "OldFile":
+          case "ContiguousFile":
+          case "Link":
+          case "SymbolicLink":
+            return this[_s](t);
+          default:
+            return this[Cr](t);
+        }
+      }
+      [O](t, e) {
+        t.name === "CwdError" ? this.emit("error", t) : (this.warn("TAR_ENTRY_ERROR", t, { entry: e }), this[$t](), e.resume());
+      }
+      [yt](t, e, i2) {
+        gr(f(t), { uid: this.uid, gid: this.gid, processUid: this.processUid, processGid: this.processGid, umask: this.processUmask, preserve: this.preservePaths, unlink: this.unlink, cwd: this.cwd, mode: e }, i2);
+      }
+      [ge](t) {
+        return this.forceChown || this.preserveOwner && (typeof t.uid == "number" && t.uid !== this.processUid || typeof t.gid == "number" && t.gid !== this.processGid) || typeof this.uid == "number" && this.uid !== this.processUid || typeof this.gid == "number" && this.gid !== this.processGid;
+      }
+      [be](t) {
+        return vr(this.uid, t.uid, this.processUid);
+      }
+      [_e](t) {
+        return vr(this.gid, t.gid, this.processGid);
+      }
+      [Ts](t, e) {
+        let i2 = typeof t.mode == "number" ? t.mode & 4095 : this.fmode, r = new et(String(t.absolute), { flags: ms(t.size), mode: i2, autoClose: false });
+        r.on("error", (a2) => {
+          r.fd && import_node_fs70.default.close(r.fd, () => {
+          }), r.write = () => true, this[O](a2, t), e();
+        });
+        let n2 = 1, o2 = (a2) => {
+          if (a2) {
+            r.fd && import_node_fs70.default.close(r.fd, () => {
+            }), this[O](a2, t), e();
+            return;
+          }
+          --n2 === 0 && r.fd !== void 0 && import_node_fs70.default.close(r.fd, (l) => {
+            l ? this[O](l, t) : this[$t](), e();
+          });
+        };
+        r.on("finish", () => {
+          let a2 = String(t.absolute), l = r.fd;
+          if (typeof l == "number" && t.mtime && !this.noMtime) {
+            n2++;
+            let c3 = t.atime || /* @__PURE__ */ new Date(), d = t.mtime;
+            import_node_fs70.default.futimes(l, c3, d, (y) => y ? import_node_fs70.default.utimes(a2, c3, d, (T) => o2(T && y)) : o2());
+          }
+          if (typeof l == "number" && this[ge](t)) {
+            n2++;
+            let c3 = this[be](t), d = this[_e](t);
+            typeof c3 == "number" && typeof d == "number" && import_node_fs70.default.fchown(l, c3, d, (y) => y ? import_node_fs70.default.chown(a2, c3, d, (T) => o2(T && y)) : o2());
+          }
+          o2();
+        });
+        let h2 = this.transform && this.transform(t) || t;
+        h2 !== t && (h2.on("error", (a2) => {
+          this[O](a2, t), e();
+        }), t.pipe(h2)), h2.pipe(r);
+      }
+      [xs](t, e) {
+        let i2 = typeof t.mode == "number" ? t.mode & 4095 : this.dmode;
+        this[yt](String(t.absolute), i2, (r) => {
+          if (r) {
+            this[O](r, t), e();
+            return;
+          }
+          let n2 = 1, o2 = () => {
+            --n2 === 0 && (e(), this[$t](), t.resume());
+          };
+          t.mtime && !this.noMtime && (n2++, import_node_fs70.default.utimes(String(t.absolute), t.atime || /* @__PURE__ */ new Date(), t.mtime, o2)), this[ge](t) && (n2++, import_node_fs70.default.chown(String(t.absolute), Number(this[be](t)), Number(this[_e](t)), o2)), o2();
+        });
+      }
+      [Cr](t) {
+        t.unsupported = true, this.warn("TAR_ENTRY_UNSUPPORTED", `unsupported entry type: ${t.type}`, { entry: t }), t.resume();
+      }
+      [Ar](t, e) {
+        let i2 = f(import_node_path61.default.relative(this.cwd, import_node_path61.default.resolve(import_node_path61.default.dirname(String(t.absolute)), String(t.linkpath)))).split("/");
+        this[Re](t, this.cwd, i2, () => this[gi](t, String(t.linkpath), "symlink", e), (r) => {
+          this[O](r, t), e();
+        });
+      }
+      [Ir](t, e) {
+        let i2 = f(import_node_path61.default.resolve(this.cwd, String(t.linkpath))), r = f(String(t.linkpath)).split("/");
+        this[Re](t, this.cwd, r, () => this[gi](t, i2, "link", e), (n2) => {
+          this[O](n2, t), e();
+        });
+      }
+      [Re](t, e, i2, r, n2) {
+        let o2 = i2.shift();
+        if (this.preservePaths || o2 === void 0) return r();
+        let h2 = import_node_path61.default.resolve(e, o2);
+        import_node_fs70.default.lstat(h2, (a2, l) => {
+          if (a2) return r();
+          if (l?.isSymbolicLink()) return n2(new St(h2, import_node_path61.default.resolve(h2, i2.join("/"))));
+          this[Re](t, h2, i2, r, n2);
+        });
+      }
+      [kr]() {
+        this[Ri]++;
+      }
+      [$t]() {
+        this[Ri]--, this[bs]();
+      }
+      [Ls](t) {
+        this[$t](), t.resume();
+      }
+      [Os](t, e) {
+        return t.type === "File" && !this.unlink && e.isFile() && e.nlink <= 1 && !Te;
+      }
+      [_s](t) {
+        this[kr]();
+        let e = [t.path];
+        t.linkpath && e.push(t.linkpath), this.reservations.reserve(e, (i2) => this[Nr](t, i2));
+      }
+      [Nr](t, e) {
+        let i2 = (h2) => {
+          e(h2);
+        }, r = () => {
+          this[yt](this.cwd, this.dmode, (h2) => {
+            if (h2) {
+              this[O](h2, t), i2();
+              return;
+            }
+            this[Oe] = true, n2();
+          });
+        }, n2 = () => {
+          if (t.absolute !== this.cwd) {
+            let h2 = f(import_node_path61.default.dirname(String(t.absolute)));
+            if (h2 !== this.cwd) return this[yt](h2, this.dmode, (a2) => {
+              if (a2) {
+                this[O](a2, t), i2();
+                return;
+              }
+              o2();
+            });
+          }
+          o2();
+        }, o2 = () => {
+          import_node_fs70.default.lstat(String(t.absolute), (h2, a2) => {
+            if (a2 && (this.keep || this.newer && a2.mtime > (t.mtime ?? a2.mtime))) {
+              this[Ls](t), i2();
+              return;
+            }
+            if (h2 || this[Os](t, a2)) return this[P](null, t, i2);
+            if (a2.isDirectory()) {
+              if (t.type === "Directory") {
+                let l = this.chmod && t.mode && (a2.mode & 4095) !== t.mode, c3 = (d) => this[P](d ?? null, t, i2);
+                return l ? import_node_fs70.default.chmod(String(t.absolute), Number(t.mode), c3) : c3();
+              }
+              if (t.absolute !== this.cwd) return import_node_fs70.default.rmdir(String(t.absolute), (l) => this[P](l ?? null, t, i2));
+            }
+            if (t.absolute === this.cwd) return this[P](null, t, i2);
+            mo(String(t.absolute), (l) => this[P](l ?? null, t, i2));
+          });
+        };
+        this[Oe] ? n2() : r();
+      }
+      [P](t, e, i2) {
+        if (t) {
+          this[O](t, e), i2();
+          return;
+        }
+        switch (e.type) {
+          case "File":
+          case "OldFile":
+          case "ContiguousFile":
+            return this[Ts](e, i2);
+          case "Link":
+            return this[Ir](e, i2);
+          case "SymbolicLink":
+            return this[Ar](e, i2);
+          case "Directory":
+          case "GNUDumpDir":
+            return this[xs](e, i2);
+        }
+      }
+      [gi](t, e, i2, r) {
+        import_node_fs70.default[i2](e, String(t.absolute), (n2) => {
+          n2 ? this[O](n2, t) : (this[$t](), t.resume()), r();
+        });
+      }
+    };
+    ye = (s3) => {
+      try {
+        return [null, s3()];
+      } catch (t) {
+        return [t, null];
+      }
+    };
+    xe = class extends Xt {
+      sync = true;
+      [P](t, e) {
+        return super[P](t, e, () => {
+        });
+      }
+      [_s](t) {
+        if (!this[Oe]) {
+          let n2 = this[yt](this.cwd, this.dmode);
+          if (n2) return this[O](n2, t);
+          this[Oe] = true;
+        }
+        if (t.absolute !== this.cwd) {
+          let n2 = f(import_node_path61.default.dirname(String(t.absolute)));
+          if (n2 !== this.cwd) {
+            let o2 = this[yt](n2, this.dmode);
+            if (o2) return this[O](o2, t);
+          }
+        }
+        let [e, i2] = ye(() => import_node_fs70.default.lstatSync(String(t.absolute)));
+        if (i2 && (this.keep || this.newer && i2.mtime > (t.mtime ?? i2.mtime))) return this[Ls](t);
+        if (e || this[Os](t, i2)) return this[P](null, t);
+        if (i2.isDirectory()) {
+          if (t.type === "Directory") {
+            let o2 = this.chmod && t.mode && (i2.mode & 4095) !== t.mode, [h2] = o2 ? ye(() => {
+              import_node_fs70.default.chmodSync(String(t.absolute), Number(t.mode));
+            }) : [];
+            return this[P](h2, t);
+          }
+          let [n2] = ye(() => import_node_fs70.default.rmdirSync(String(t.absolute)));
+          this[P](n2, t);
+        }
+        let [r] = t.absolute === this.cwd ? [] : ye(() => po(String(t.absolute)));
+        this[P](r, t);
+      }
+      [Ts](t, e) {
+        let i2 = typeof t.mode == "number" ? t.mode & 4095 : this.fmode, r = (h2) => {
+          let a2;
+          try {
+            import_node_fs70.default.closeSync(n2);
+          } catch (l) {
+            a2 = l;
+          }
+          (h2 || a2) && this[O](h2 || a2, t), e();
+        }, n2;
+        try {
+          n2 = import_node_fs70.default.openSync(String(t.absolute), ms(t.size), i2);
+        } catch (h2) {
+          return r(h2);
+        }
+        let o2 = this.transform && this.transform(t) || t;
+        o2 !== t && (o2.on("error", (h2) => this[O](h2, t)), t.pipe(o2)), o2.on("data", (h2) => {
+          try {
+            import_node_fs70.default.writeSync(n2, h2, 0, h2.length);
+          } catch (a2) {
+            r(a2);
+          }
+        }), o2.on("end", () => {
+          let h2 = null;
+          if (t.mtime && !this.noMtime) {
+            let a2 = t.atime || /* @__PURE__ */ new Date(), l = t.mtime;
+            try {
+              import_node_fs70.default.futimesSync(n2, a2, l);
+            } catch (c3) {
+              try {
+                import_node_fs70.default.utimesSync(String(t.absolute), a2, l);
+              } catch {
+                h2 = c3;
+              }
+            }
+          }
+          if (this[ge](t)) {
+            let a2 = this[be](t), l = this[_e](t);
+            try {
+              import_node_fs70.default.fchownSync(n2, Number(a2), Number(l));
+            } catch (c3) {
+              try {
+                import_node_fs70.default.chownSync(String(t.absolute), Number(a2), Number(l));
+              } catch {
+                h2 = h2 || c3;
+              }
+            }
+          }
+          r(h2);
+        });
+      }
+      [xs](t, e) {
+        let i2 = typeof t.mode == "number" ? t.mode & 4095 : this.dmode, r = this[yt](String(t.absolute), i2);
+        if (r) {
+          this[O](r, t), e();
+          return;
+        }
+        if (t.mtime && !this.noMtime) try {
+          import_node_fs70.default.utimesSync(String(t.absolute), t.atime || /* @__PURE__ */ new Date(), t.mtime);
+        } catch {
+        }
+        if (this[ge](t)) try {
+          import_node_fs70.default.chownSync(String(t.absolute), Number(this[be](t)), Number(this[_e](t)));
+        } catch {
+        }
+        e(), t.resume();
+      }
+      [yt](t, e) {
+        try {
+          return _r(f(t), { uid: this.uid, gid: this.gid, processUid: this.processUid, processGid: this.processGid, umask: this.processUmask, preserve: this.preservePaths, unlink: this.unlink, cwd: this.cwd, mode: e });
+        } catch (i2) {
+          return i2;
+        }
+      }
+      [Re](t, e, i2, r, n2) {
+        if (this.preservePaths || i2.length === 0) return r();
+        let o2 = e;
+        for (let h2 of i2) {
+          o2 = import_node_path61.default.resolve(o2, h2);
+          let [a2, l] = ye(() => import_node_fs70.default.lstatSync(o2));
+          if (a2) return r();
+          if (l.isSymbolicLink()) return n2(new St(o2, import_node_path61.default.resolve(e, i2.join("/"))));
+        }
+        r();
+      }
+      [gi](t, e, i2, r) {
+        let n2 = `${i2}Sync`;
+        try {
+          import_node_fs70.default[n2](e, String(t.absolute)), r(), t.resume();
+        } catch (o2) {
+          return this[O](o2, t);
+        }
+      }
+    };
+    Eo = (s3) => {
+      let t = new xe(s3), e = s3.file, i2 = import_node_fs69.default.statSync(e), r = s3.maxReadSize || 16 * 1024 * 1024;
+      new Be(e, { readSize: r, size: i2.size }).pipe(t);
+    };
+    wo = (s3, t) => {
+      let e = new Xt(s3), i2 = s3.maxReadSize || 16 * 1024 * 1024, r = s3.file;
+      return new Promise((o2, h2) => {
+        e.on("error", h2), e.on("close", o2), import_node_fs69.default.stat(r, (a2, l) => {
+          if (a2) h2(a2);
+          else {
+            let c3 = new _t(r, { readSize: i2, size: l.size });
+            c3.on("error", h2), c3.pipe(e);
+          }
+        });
+      });
+    };
+    So = K(Eo, wo, (s3) => new xe(s3), (s3) => new Xt(s3), (s3, t) => {
+      t?.length && Qi(s3, t);
+    });
+    yo = (s3, t) => {
+      let e = new kt(s3), i2 = true, r, n2;
+      try {
+        try {
+          r = import_node_fs73.default.openSync(s3.file, "r+");
+        } catch (a2) {
+          if (a2?.code === "ENOENT") r = import_node_fs73.default.openSync(s3.file, "w+");
+          else throw a2;
+        }
+        let o2 = import_node_fs73.default.fstatSync(r), h2 = Buffer.alloc(512);
+        t: for (n2 = 0; n2 < o2.size; n2 += 512) {
+          for (let c3 = 0, d = 0; c3 < 512; c3 += d) {
+            if (d = import_node_fs73.default.readSync(r, h2, c3, h2.length - c3, n2 + c3), n2 === 0 && h2[0] === 31 && h2[1] === 139) throw new Error("cannot append to compressed archives");
+            if (!d) break t;
+          }
+          let a2 = new F(h2);
+          if (!a2.cksumValid) break;
+          let l = 512 * Math.ceil((a2.size || 0) / 512);
+          if (n2 + l + 512 > o2.size) break;
+          n2 += l, s3.mtimeCache && a2.mtime && s3.mtimeCache.set(String(a2.path), a2.mtime);
+        }
+        i2 = false, Ro(s3, e, n2, r, t);
+      } finally {
+        if (i2) try {
+          import_node_fs73.default.closeSync(r);
+        } catch {
+        }
+      }
+    };
+    Ro = (s3, t, e, i2, r) => {
+      let n2 = new Wt(s3.file, { fd: i2, start: e });
+      t.pipe(n2), bo(t, r);
+    };
+    go = (s3, t) => {
+      t = Array.from(t);
+      let e = new wt(s3), i2 = (n2, o2, h2) => {
+        let a2 = (T, D) => {
+          T ? import_node_fs73.default.close(n2, (E) => h2(T)) : h2(null, D);
+        }, l = 0;
+        if (o2 === 0) return a2(null, 0);
+        let c3 = 0, d = Buffer.alloc(512), y = (T, D) => {
+          if (T || D === void 0) return a2(T);
+          if (c3 += D, c3 < 512 && D) return import_node_fs73.default.read(n2, d, c3, d.length - c3, l + c3, y);
+          if (l === 0 && d[0] === 31 && d[1] === 139) return a2(new Error("cannot append to compressed archives"));
+          if (c3 < 512) return a2(null, l);
+          let E = new F(d);
+          if (!E.cksumValid) return a2(null, l);
+          let x = 512 * Math.ceil((E.size ?? 0) / 512);
+          if (l + x + 512 > o2 || (l += x + 512, l >= o2)) return a2(null, l);
+          s3.mtimeCache && E.mtime && s3.mtimeCache.set(String(E.path), E.mtime), c3 = 0, import_node_fs73.default.read(n2, d, 0, 512, l, y);
+        };
+        import_node_fs73.default.read(n2, d, 0, 512, l, y);
+      };
+      return new Promise((n2, o2) => {
+        e.on("error", o2);
+        let h2 = "r+", a2 = (l, c3) => {
+          if (l && l.code === "ENOENT" && h2 === "r+") return h2 = "w+", import_node_fs73.default.open(s3.file, h2, a2);
+          if (l || !c3) return o2(l);
+          import_node_fs73.default.fstat(c3, (d, y) => {
+            if (d) return import_node_fs73.default.close(c3, () => o2(d));
+            i2(c3, y.size, (T, D) => {
+              if (T) return o2(T);
+              let E = new et(s3.file, { fd: c3, start: D });
+              e.pipe(E), E.on("error", o2), E.on("close", n2), _o(e, t);
+            });
+          });
+        };
+        import_node_fs73.default.open(s3.file, h2, a2);
+      });
+    };
+    bo = (s3, t) => {
+      t.forEach((e) => {
+        e.charAt(0) === "@" ? Ct({ file: import_node_path65.default.resolve(s3.cwd, e.slice(1)), sync: true, noResume: true, onReadEntry: (i2) => s3.add(i2) }) : s3.add(e);
+      }), s3.end();
+    };
+    _o = async (s3, t) => {
+      for (let e of t) e.charAt(0) === "@" ? await Ct({ file: import_node_path65.default.resolve(String(s3.cwd), e.slice(1)), noResume: true, onReadEntry: (i2) => s3.add(i2) }) : s3.add(e);
+      s3.end();
+    };
+    vt = K(yo, go, () => {
+      throw new TypeError("file is required");
+    }, () => {
+      throw new TypeError("file is required");
+    }, (s3, t) => {
+      if (!Bs(s3)) throw new TypeError("file is required");
+      if (s3.gzip || s3.brotli || s3.zstd || s3.file.endsWith(".br") || s3.file.endsWith(".tbr")) throw new TypeError("cannot append to compressed archives");
+      if (!t?.length) throw new TypeError("no paths specified to add/replace");
+    });
+    Oo = K(vt.syncFile, vt.asyncFile, vt.syncNoFile, vt.asyncNoFile, (s3, t = []) => {
+      vt.validate?.(s3, t), To(s3);
+    });
+    To = (s3) => {
+      let t = s3.filter;
+      s3.mtimeCache || (s3.mtimeCache = /* @__PURE__ */ new Map()), s3.filter = t ? (e, i2) => t(e, i2) && !((s3.mtimeCache?.get(e) ?? i2.mtime ?? 0) > (i2.mtime ?? 0)) : (e, i2) => !((s3.mtimeCache?.get(e) ?? i2.mtime ?? 0) > (i2.mtime ?? 0));
+    };
+  }
+});
+
+// src/transport/archive-read.ts
+function normalizeEntry(name) {
+  const normalized = import_node_path66.posix.normalize(`/${name}`).slice(1);
+  if (normalized === "" || normalized.startsWith("..")) return void 0;
+  return normalized.replace(/\/$/, "");
+}
+async function extractArchive(file, scratch2) {
+  const paths = /* @__PURE__ */ new Map();
+  let counter = 0;
+  const writes = [];
+  const parser = new rt({
+    strict: true,
+    onReadEntry: (entry) => {
+      const name = normalizeEntry(entry.path);
+      if (entry.type !== "File" && entry.type !== "OldFile" && entry.type !== "ContiguousFile") {
+        entry.resume();
+        return;
+      }
+      if (name === void 0) {
+        entry.resume();
+        return;
+      }
+      const target = (0, import_node_path66.join)(scratch2, `entry-${counter++}`);
+      paths.set(name, target);
+      writes.push((0, import_promises17.pipeline)(entry, (0, import_node_fs74.createWriteStream)(target)));
+    }
+  });
+  try {
+    await (0, import_promises17.pipeline)((0, import_node_fs74.createReadStream)(file), parser);
+    await Promise.all(writes);
+  } catch (error) {
+    const errno = error.code;
+    if (errno === "ENOENT") throw new BurrowError("NOT_FOUND", `${file}: no such file`);
+    if (errno === "ENOSPC" || errno === "EACCES") throw fsError(error, `reading ${file}`);
+    throw new BurrowError("INVALID_ARGUMENT", `${file} is not a readable tar archive (${error.message})`, { cause: error });
+  }
+  return { file, paths };
+}
+function fileSource(path6, describe) {
+  return {
+    describe,
+    open: async (offset) => ({ stream: (0, import_node_fs74.createReadStream)(path6, { start: offset }), start: offset })
+  };
+}
+async function hashFile(path6) {
+  const hash = (0, import_node_crypto4.createHash)("sha256");
+  let size = 0;
+  for await (const chunk of (0, import_node_fs74.createReadStream)(path6)) {
+    hash.update(chunk);
+    size += chunk.length;
+  }
+  return { digest: `sha256:${hash.digest("hex")}`, size };
+}
+function head(path6) {
+  const fd = (0, import_node_fs75.openSync)(path6, "r");
+  try {
+    const buffer = Buffer.alloc(4);
+    const read2 = (0, import_node_fs75.readSync)(fd, buffer, 0, 4, 0);
+    return buffer.subarray(0, read2);
+  } finally {
+    (0, import_node_fs75.closeSync)(fd);
+  }
+}
+function need(files, name) {
+  const path6 = files.paths.get(normalizeEntry(name) ?? name);
+  if (path6 === void 0) throw new BurrowError("INVALID_ARGUMENT", `${files.file}: the archive names "${name}" but does not contain it`);
+  return path6;
+}
+function canonicalNames(file, tags) {
+  return tags.map((tag) => {
+    try {
+      return formatReference(parseReference(tag));
+    } catch (error) {
+      throw new BurrowError("INVALID_ARGUMENT", `${file}: ${error.message}`);
+    }
+  });
+}
+async function dockerArchiveImages(files) {
+  const parsed = parseJson((0, import_node_fs74.readFileSync)(need(files, "manifest.json")), `manifest.json of ${files.file}`);
+  if (!Array.isArray(parsed)) throw new BurrowError("INVALID_MANIFEST", `${files.file}: manifest.json is not a list of images`);
+  const images = [];
+  for (const entry of parsed) {
+    if (typeof entry.Config !== "string" || !Array.isArray(entry.Layers)) {
+      throw new BurrowError("INVALID_MANIFEST", `${files.file}: a manifest.json entry lacks "Config" or "Layers"`);
+    }
+    const byDigest = /* @__PURE__ */ new Map();
+    const configPath2 = need(files, entry.Config);
+    const configBytes = (0, import_node_fs74.readFileSync)(configPath2);
+    const configDigest = sha256(configBytes);
+    byDigest.set(configDigest, configPath2);
+    const layers = [];
+    for (const layerName of entry.Layers) {
+      const path6 = need(files, layerName);
+      const { digest, size } = await hashFile(path6);
+      byDigest.set(digest, path6);
+      const compression = sniffCompression(head(path6));
+      const mediaType = compression === "gzip" ? MediaType.dockerLayerGzip : compression === "zstd" ? MediaType.ociLayerZstd : MediaType.dockerLayer;
+      layers.push({ mediaType, digest, size });
+    }
+    const manifest = {
+      schemaVersion: 2,
+      mediaType: MediaType.dockerManifest,
+      config: { mediaType: MediaType.dockerConfig, digest: configDigest, size: configBytes.length },
+      layers
+    };
+    const bytes = Buffer.from(JSON.stringify(manifest));
+    const names = canonicalNames(files.file, entry.RepoTags ?? []);
+    const top = { bytes, mediaType: MediaType.dockerManifest, digest: sha256(bytes) };
+    images.push({
+      source: new ArchiveSource(`${files.file}${names[0] === void 0 ? "" : ` (${names[0]})`}`, top, (digest) => {
+        const path6 = byDigest.get(digest);
+        if (path6 === void 0) throw new BurrowError("NOT_FOUND", `${files.file}: no blob ${digest}`);
+        return path6;
+      }),
+      names
+    });
+  }
+  return images;
+}
+function ociArchiveImages(files) {
+  const index = validateIndex(parseJson((0, import_node_fs74.readFileSync)(need(files, "index.json")), `index.json of ${files.file}`), `index.json of ${files.file}`);
+  const blobFile = (digest) => need(files, `blobs/${digest.replace(":", "/")}`);
+  return index.manifests.map((descriptor) => {
+    const fullName = descriptor.annotations?.["io.containerd.image.name"];
+    const refName = descriptor.annotations?.["org.opencontainers.image.ref.name"];
+    const candidate = fullName ?? (refName?.includes("/") === true ? refName : void 0);
+    const names = candidate === void 0 ? [] : canonicalNames(files.file, [candidate]);
+    const top = { bytes: (0, import_node_fs74.readFileSync)(blobFile(descriptor.digest)), mediaType: descriptor.mediaType, digest: descriptor.digest };
+    return { source: new ArchiveSource(`${files.file}${names[0] === void 0 ? "" : ` (${names[0]})`}`, top, blobFile), names };
+  });
+}
+async function archiveImages(files) {
+  if (files.paths.has("manifest.json")) return dockerArchiveImages(files);
+  if (files.paths.has("index.json")) return ociArchiveImages(files);
+  throw new BurrowError("INVALID_ARGUMENT", `${files.file} is neither a docker save archive (no manifest.json) nor an OCI archive (no index.json)`);
+}
+var import_node_fs74, import_node_fs75, import_node_path66, import_promises17, import_node_crypto4, ArchiveSource;
+var init_archive_read = __esm({
+  "src/transport/archive-read.ts"() {
+    "use strict";
+    import_node_fs74 = require("node:fs");
+    import_node_fs75 = require("node:fs");
+    import_node_path66 = require("node:path");
+    import_promises17 = require("node:stream/promises");
+    init_index_min();
+    init_errors();
+    init_media_types();
+    init_validate2();
+    init_reference2();
+    init_hash();
+    init_decompress();
+    import_node_crypto4 = require("node:crypto");
+    ArchiveSource = class {
+      constructor(describe, topManifest, blobFile) {
+        this.describe = describe;
+        this.topManifest = topManifest;
+        this.blobFile = blobFile;
+      }
+      describe;
+      topManifest;
+      blobFile;
+      async top() {
+        return this.topManifest;
+      }
+      async manifest(descriptor) {
+        const bytes = (0, import_node_fs74.readFileSync)(this.blobFile(descriptor.digest));
+        return { bytes, mediaType: descriptor.mediaType, digest: descriptor.digest };
+      }
+      blob(descriptor) {
+        return fileSource(this.blobFile(descriptor.digest), this.describe);
+      }
+      async close() {
+      }
+    };
+  }
+});
+
 // src/copy/load.ts
 var load_exports = {};
 __export(load_exports, {
@@ -38617,14 +38313,14 @@ async function loadArchive(store, file, options = {}) {
     }
     return loaded;
   } finally {
-    (0, import_node_fs77.rmSync)(scratch2, { recursive: true, force: true });
+    (0, import_node_fs76.rmSync)(scratch2, { recursive: true, force: true });
   }
 }
-var import_node_fs77;
+var import_node_fs76;
 var init_load = __esm({
   "src/copy/load.ts"() {
     "use strict";
-    import_node_fs77 = require("node:fs");
+    import_node_fs76 = require("node:fs");
     init_platform();
     init_archive_read();
     init_copy2();
@@ -38637,29 +38333,29 @@ __export(archive_write_exports, {
   saveImages: () => saveImages
 });
 function place(source, target) {
-  (0, import_node_fs78.mkdirSync)((0, import_node_path69.dirname)(target), { recursive: true });
+  (0, import_node_fs77.mkdirSync)((0, import_node_path67.dirname)(target), { recursive: true });
   try {
-    (0, import_node_fs78.linkSync)(source, target);
+    (0, import_node_fs77.linkSync)(source, target);
   } catch {
-    (0, import_node_fs78.copyFileSync)(source, target);
+    (0, import_node_fs77.copyFileSync)(source, target);
   }
 }
 async function placeUncompressed(store, image, index, staging) {
   const layer = image.manifest.layers[index];
   const diffId = image.config.rootfs.diff_ids[index];
-  const target = (0, import_node_path69.join)(staging, "blobs", "sha256", diffId.slice("sha256:".length));
+  const target = (0, import_node_path67.join)(staging, "blobs", "sha256", diffId.slice("sha256:".length));
   const decompress = decompressor(layerCompression(layer.mediaType));
   if (decompress === void 0) {
     place(store.blobPath(layer.digest), target);
     return `blobs/sha256/${diffId.slice("sha256:".length)}`;
   }
-  (0, import_node_fs78.mkdirSync)((0, import_node_path69.dirname)(target), { recursive: true });
-  const hash = (0, import_node_crypto6.createHash)("sha256");
-  const tee = new import_node_stream15.Transform({ transform(chunk, _e2, callback) {
+  (0, import_node_fs77.mkdirSync)((0, import_node_path67.dirname)(target), { recursive: true });
+  const hash = (0, import_node_crypto5.createHash)("sha256");
+  const tee = new import_node_stream14.Transform({ transform(chunk, _e2, callback) {
     hash.update(chunk);
     callback(null, chunk);
   } });
-  await (0, import_promises19.pipeline)((0, import_node_fs78.createReadStream)(store.blobPath(layer.digest)), decompress, tee, (0, import_node_fs78.createWriteStream)(target));
+  await (0, import_promises18.pipeline)((0, import_node_fs77.createReadStream)(store.blobPath(layer.digest)), decompress, tee, (0, import_node_fs77.createWriteStream)(target));
   const actual = `sha256:${hash.digest("hex")}`;
   if (actual !== diffId) {
     throw new BurrowError("DIGEST_MISMATCH", `layer ${layer.digest} of ${image.record.name} uncompresses to ${actual}, not its diff_id ${diffId}: the store is damaged; pull the image again`);
@@ -38675,18 +38371,18 @@ async function stageDocker(store, images, staging) {
   const entries = [];
   for (const image of images) {
     const configName = `blobs/sha256/${image.id.slice("sha256:".length)}`;
-    place(store.blobPath(image.id), (0, import_node_path69.join)(staging, configName));
+    place(store.blobPath(image.id), (0, import_node_path67.join)(staging, configName));
     const layers = [];
     for (let index = 0; index < image.manifest.layers.length; index++) layers.push(await placeUncompressed(store, image, index, staging));
     const tags = [dockerTag(image.record.name)].filter((tag) => tag !== void 0);
     entries.push({ Config: configName, RepoTags: tags, Layers: layers });
   }
-  (0, import_node_fs78.writeFileSync)((0, import_node_path69.join)(staging, "manifest.json"), JSON.stringify(entries));
+  (0, import_node_fs77.writeFileSync)((0, import_node_path67.join)(staging, "manifest.json"), JSON.stringify(entries));
 }
 function stageOci(store, images, staging) {
   const manifests = images.map((image) => {
     for (const digest of [image.record.manifest.digest, image.id, ...image.manifest.layers.map((layer) => layer.digest)]) {
-      place(store.blobPath(digest), (0, import_node_path69.join)(staging, "blobs", digest.replace(":", "/")));
+      place(store.blobPath(digest), (0, import_node_path67.join)(staging, "blobs", digest.replace(":", "/")));
     }
     const annotations = {};
     if (!image.record.name.startsWith("@")) {
@@ -38696,34 +38392,34 @@ function stageOci(store, images, staging) {
     }
     return { mediaType: image.record.manifest.mediaType || MediaType.ociManifest, digest: image.record.manifest.digest, size: image.record.manifest.size, annotations };
   });
-  (0, import_node_fs78.writeFileSync)((0, import_node_path69.join)(staging, "oci-layout"), JSON.stringify({ imageLayoutVersion: "1.0.0" }));
-  (0, import_node_fs78.writeFileSync)((0, import_node_path69.join)(staging, "index.json"), JSON.stringify({ schemaVersion: 2, mediaType: MediaType.ociIndex, manifests }));
+  (0, import_node_fs77.writeFileSync)((0, import_node_path67.join)(staging, "oci-layout"), JSON.stringify({ imageLayoutVersion: "1.0.0" }));
+  (0, import_node_fs77.writeFileSync)((0, import_node_path67.join)(staging, "index.json"), JSON.stringify({ schemaVersion: 2, mediaType: MediaType.ociIndex, manifests }));
 }
 async function saveImages(store, images, file, format2) {
   const staging = store.scratchDir("save");
-  const partial = (0, import_node_path69.join)((0, import_node_path69.dirname)(file), `.${(0, import_node_path69.basename)(file)}.${process.pid}.partial`);
+  const partial = (0, import_node_path67.join)((0, import_node_path67.dirname)(file), `.${(0, import_node_path67.basename)(file)}.${process.pid}.partial`);
   try {
     if (format2 === "docker-archive") await stageDocker(store, images, staging);
     else stageOci(store, images, staging);
     const entries = format2 === "docker-archive" ? ["manifest.json", "blobs"] : ["oci-layout", "index.json", "blobs"];
     await Qn({ file: partial, cwd: staging, portable: true, noMtime: true }, entries);
-    (0, import_node_fs78.renameSync)(partial, file);
+    (0, import_node_fs77.renameSync)(partial, file);
   } catch (error) {
-    (0, import_node_fs78.rmSync)(partial, { force: true });
+    (0, import_node_fs77.rmSync)(partial, { force: true });
     throw fsError(error, `saving to ${file}`);
   } finally {
-    (0, import_node_fs78.rmSync)(staging, { recursive: true, force: true });
+    (0, import_node_fs77.rmSync)(staging, { recursive: true, force: true });
   }
 }
-var import_node_fs78, import_node_crypto6, import_node_path69, import_node_stream15, import_promises19;
+var import_node_fs77, import_node_crypto5, import_node_path67, import_node_stream14, import_promises18;
 var init_archive_write = __esm({
   "src/transport/archive-write.ts"() {
     "use strict";
-    import_node_fs78 = require("node:fs");
-    import_node_crypto6 = require("node:crypto");
-    import_node_path69 = require("node:path");
-    import_node_stream15 = require("node:stream");
-    import_promises19 = require("node:stream/promises");
+    import_node_fs77 = require("node:fs");
+    import_node_crypto5 = require("node:crypto");
+    import_node_path67 = require("node:path");
+    import_node_stream14 = require("node:stream");
+    import_promises18 = require("node:stream/promises");
     init_index_min();
     init_errors();
     init_media_types();
@@ -38748,8 +38444,8 @@ function loadCommand(signal, setExit) {
       if (file === void 0) {
         if (process.stdin.isTTY === true) throw new BurrowError("INVALID_ARGUMENT", "no archive given: use -i FILE or pipe one into standard input");
         scratch2 = store.scratchDir("stdin");
-        file = (0, import_node_path70.join)(scratch2, "archive.tar");
-        await (0, import_promises20.pipeline)(process.stdin, (0, import_node_fs79.createWriteStream)(file));
+        file = (0, import_node_path68.join)(scratch2, "archive.tar");
+        await (0, import_promises19.pipeline)(process.stdin, (0, import_node_fs78.createWriteStream)(file));
       }
       try {
         const loaded = await loadArchive2(store, file, { signal: context.signal });
@@ -38762,7 +38458,7 @@ function loadCommand(signal, setExit) {
           }
         }
       } finally {
-        if (scratch2 !== void 0) (0, import_node_fs79.rmSync)(scratch2, { recursive: true, force: true });
+        if (scratch2 !== void 0) (0, import_node_fs78.rmSync)(scratch2, { recursive: true, force: true });
       }
     })
   );
@@ -38783,22 +38479,22 @@ function saveCommand(signal, setExit) {
       if (process.stdout.isTTY === true) throw new BurrowError("INVALID_ARGUMENT", "refusing to write an archive to a terminal: use -o FILE or redirect standard output");
       const scratch2 = store.scratchDir("stdout");
       try {
-        const file = (0, import_node_path70.join)(scratch2, "archive.tar");
+        const file = (0, import_node_path68.join)(scratch2, "archive.tar");
         await saveImages2(store, images, file, flags.format);
-        await (0, import_promises20.pipeline)((0, import_node_fs79.createReadStream)(file), process.stdout, { end: false });
+        await (0, import_promises19.pipeline)((0, import_node_fs78.createReadStream)(file), process.stdout, { end: false });
       } finally {
-        (0, import_node_fs79.rmSync)(scratch2, { recursive: true, force: true });
+        (0, import_node_fs78.rmSync)(scratch2, { recursive: true, force: true });
       }
     })
   );
 }
-var import_node_fs79, import_node_path70, import_promises20;
+var import_node_fs78, import_node_path68, import_promises19;
 var init_archive = __esm({
   "src/cli/archive.ts"() {
     "use strict";
-    import_node_fs79 = require("node:fs");
-    import_node_path70 = require("node:path");
-    import_promises20 = require("node:stream/promises");
+    import_node_fs78 = require("node:fs");
+    import_node_path68 = require("node:path");
+    import_promises19 = require("node:stream/promises");
     init_esm();
     init_errors();
     init_local();
@@ -38895,21 +38591,21 @@ __export(cache_exports, {
   importCache: () => importCache
 });
 function isInside(path6, root) {
-  return path6 === root || path6.startsWith(`${root}${import_node_path71.sep}`);
+  return path6 === root || path6.startsWith(`${root}${import_node_path69.sep}`);
 }
 function prepareCacheDir(store, dir) {
-  const root = (0, import_node_path71.resolve)(store.root);
+  const root = (0, import_node_path69.resolve)(store.root);
   if (isInside(dir, root) || isInside(root, dir)) {
     throw new BurrowError("INVALID_ARGUMENT", `the cache ${dir} and the store ${root} overlap: export to a directory outside the store`);
   }
   try {
-    if ((0, import_node_fs80.existsSync)(dir)) {
-      if (!(0, import_node_fs80.statSync)(dir).isDirectory()) throw new BurrowError("INVALID_ARGUMENT", `${dir} is not a directory: export the cache to a directory`);
-      if ((0, import_node_fs80.readdirSync)(dir).length > 0 && !(0, import_node_fs80.existsSync)((0, import_node_path71.join)(dir, MARKER))) {
+    if ((0, import_node_fs79.existsSync)(dir)) {
+      if (!(0, import_node_fs79.statSync)(dir).isDirectory()) throw new BurrowError("INVALID_ARGUMENT", `${dir} is not a directory: export the cache to a directory`);
+      if ((0, import_node_fs79.readdirSync)(dir).length > 0 && !(0, import_node_fs79.existsSync)((0, import_node_path69.join)(dir, MARKER))) {
         throw new BurrowError("INVALID_ARGUMENT", `${dir} is not empty and holds no burrow cache (no ${MARKER}): export to a new or empty directory`);
       }
     }
-    (0, import_node_fs80.mkdirSync)((0, import_node_path71.join)(dir, "blobs", "sha256"), { recursive: true, mode: 448 });
+    (0, import_node_fs79.mkdirSync)((0, import_node_path69.join)(dir, "blobs", "sha256"), { recursive: true, mode: 448 });
   } catch (error) {
     throw fsError(error, `preparing the cache ${dir}`);
   }
@@ -38921,25 +38617,25 @@ function recordBlobs(store, record) {
   return digests;
 }
 function placeBlob(source, target) {
-  const temp = (0, import_node_path71.join)((0, import_node_path71.dirname)(target), `.${randomBytes(6).toString("hex")}.tmp`);
+  const temp = (0, import_node_path69.join)((0, import_node_path69.dirname)(target), `.${randomBytes(6).toString("hex")}.tmp`);
   let how = "linked";
   try {
-    (0, import_node_fs80.linkSync)(source, temp);
+    (0, import_node_fs79.linkSync)(source, temp);
   } catch (error) {
     if (!["EXDEV", "EPERM", "EMLINK", "ENOTSUP", "EOPNOTSUPP"].includes(errnoOf(error) ?? "")) throw error;
-    (0, import_node_fs80.copyFileSync)(source, temp);
+    (0, import_node_fs79.copyFileSync)(source, temp);
     how = "copied";
   }
   try {
-    (0, import_node_fs80.renameSync)(temp, target);
+    (0, import_node_fs79.renameSync)(temp, target);
   } catch (error) {
-    (0, import_node_fs80.rmSync)(temp, { force: true });
+    (0, import_node_fs79.rmSync)(temp, { force: true });
     throw error;
   }
   return how;
 }
 async function exportCache(store, target, options = {}) {
-  const dir = (0, import_node_path71.resolve)(target);
+  const dir = (0, import_node_path69.resolve)(target);
   const records = options.images === void 0 || options.images.length === 0 ? store.records() : [...new Map(options.images.flatMap((query) => {
     const found = findRecords(store, query);
     if (found.length === 0) throw new BurrowError("NOT_FOUND", `no such image: ${query} (see "burrow images")`);
@@ -38963,28 +38659,28 @@ async function exportCache(store, target, options = {}) {
       options.signal?.throwIfAborted();
       const { algorithm, hex } = parseDigest(digest);
       const source = store.blobPath(digest);
-      const destination = (0, import_node_path71.join)(dir, "blobs", algorithm, hex);
-      const size = (0, import_node_fs80.statSync)(source).size;
+      const destination = (0, import_node_path69.join)(dir, "blobs", algorithm, hex);
+      const size = (0, import_node_fs79.statSync)(source).size;
       result.blobs++;
-      if ((0, import_node_fs80.existsSync)(destination) && (0, import_node_fs80.statSync)(destination).size === size) {
+      if ((0, import_node_fs79.existsSync)(destination) && (0, import_node_fs79.statSync)(destination).size === size) {
         result.present++;
         continue;
       }
-      (0, import_node_fs80.mkdirSync)((0, import_node_path71.dirname)(destination), { recursive: true, mode: 448 });
+      (0, import_node_fs79.mkdirSync)((0, import_node_path69.dirname)(destination), { recursive: true, mode: 448 });
       if (placeBlob(source, destination) === "linked") result.linked++;
       else {
         result.copied++;
         result.copiedBytes += size;
       }
     }
-    (0, import_node_fs80.writeFileSync)((0, import_node_path71.join)(dir, "oci-layout"), JSON.stringify({ imageLayoutVersion: "1.0.0" }));
-    writeFileAtomic((0, import_node_path71.join)(dir, "index.json"), recordsFile(exported));
-    writeFileAtomic((0, import_node_path71.join)(dir, MARKER), `${JSON.stringify({ format: 1, exported: (/* @__PURE__ */ new Date()).toISOString() })}
+    (0, import_node_fs79.writeFileSync)((0, import_node_path69.join)(dir, "oci-layout"), JSON.stringify({ imageLayoutVersion: "1.0.0" }));
+    writeFileAtomic((0, import_node_path69.join)(dir, "index.json"), recordsFile(exported));
+    writeFileAtomic((0, import_node_path69.join)(dir, MARKER), `${JSON.stringify({ format: 1, exported: (/* @__PURE__ */ new Date()).toISOString() })}
 `);
-    for (const algorithm of (0, import_node_fs80.readdirSync)((0, import_node_path71.join)(dir, "blobs"))) {
-      for (const name of (0, import_node_fs80.readdirSync)((0, import_node_path71.join)(dir, "blobs", algorithm))) {
+    for (const algorithm of (0, import_node_fs79.readdirSync)((0, import_node_path69.join)(dir, "blobs"))) {
+      for (const name of (0, import_node_fs79.readdirSync)((0, import_node_path69.join)(dir, "blobs", algorithm))) {
         if (wanted.has(`${algorithm}:${name}`)) continue;
-        (0, import_node_fs80.rmSync)((0, import_node_path71.join)(dir, "blobs", algorithm, name), { recursive: true, force: true });
+        (0, import_node_fs79.rmSync)((0, import_node_path69.join)(dir, "blobs", algorithm, name), { recursive: true, force: true });
         if (!name.startsWith(".")) result.removed++;
       }
     }
@@ -38998,21 +38694,21 @@ async function exportCache(store, target, options = {}) {
 }
 function cacheBlob(dir, digest) {
   const { algorithm, hex } = parseDigest(digest);
-  const path6 = (0, import_node_path71.join)(dir, "blobs", algorithm, hex);
-  return (0, import_node_fs80.existsSync)(path6) ? path6 : void 0;
+  const path6 = (0, import_node_path69.join)(dir, "blobs", algorithm, hex);
+  return (0, import_node_fs79.existsSync)(path6) ? path6 : void 0;
 }
 async function importCache(store, source, options = {}) {
-  const dir = (0, import_node_path71.resolve)(source);
-  const result = { dir, found: (0, import_node_fs80.existsSync)(dir), images: [], skipped: [], imported: 0, importedBytes: 0, present: 0 };
+  const dir = (0, import_node_path69.resolve)(source);
+  const result = { dir, found: (0, import_node_fs79.existsSync)(dir), images: [], skipped: [], imported: 0, importedBytes: 0, present: 0 };
   if (!result.found) return result;
-  if (!(0, import_node_fs80.existsSync)((0, import_node_path71.join)(dir, "index.json"))) {
+  if (!(0, import_node_fs79.existsSync)((0, import_node_path69.join)(dir, "index.json"))) {
     throw new BurrowError("INVALID_ARGUMENT", `${dir} is not a burrow cache (no index.json): make one with burrow system cache export ${source}`);
   }
   let records;
   try {
     records = readRecords(storePaths(dir));
   } catch (error) {
-    throw new BurrowError("INVALID_ARGUMENT", `the cache's ${(0, import_node_path71.join)(dir, "index.json")} is unreadable (${error.cause?.message ?? error.message}): export the cache again`, { cause: error });
+    throw new BurrowError("INVALID_ARGUMENT", `the cache's ${(0, import_node_path69.join)(dir, "index.json")} is unreadable (${error.cause?.message ?? error.message}): export the cache again`, { cause: error });
   }
   const lock = await store.lockStore("shared", options.signal);
   const importer = new Importer(store, dir, options.signal);
@@ -39054,14 +38750,14 @@ async function importCache(store, source, options = {}) {
     lock.release();
   }
 }
-var import_node_fs80, import_node_path71, import_node_stream16, import_promises21, MARKER, MAX_JSON_BLOB, SKIPS, Importer;
+var import_node_fs79, import_node_path69, import_node_stream15, import_promises20, MARKER, MAX_JSON_BLOB, SKIPS, Importer;
 var init_cache = __esm({
   "src/store/cache.ts"() {
     "use strict";
-    import_node_fs80 = require("node:fs");
-    import_node_path71 = require("node:path");
-    import_node_stream16 = require("node:stream");
-    import_promises21 = require("node:stream/promises");
+    import_node_fs79 = require("node:fs");
+    import_node_path69 = require("node:path");
+    import_node_stream15 = require("node:stream");
+    import_promises20 = require("node:stream/promises");
     init_errors();
     init_local();
     init_validate2();
@@ -39108,31 +38804,31 @@ var init_cache = __esm({
         }
         const source = cacheBlob(this.dir, digest);
         if (source === void 0) throw new BurrowError("NOT_FOUND", `the cache lacks blob ${digest}`);
-        const temp = (0, import_node_path71.join)(this.scratchDir(), parseDigest(digest).hex);
+        const temp = (0, import_node_path69.join)(this.scratchDir(), parseDigest(digest).hex);
         const hash = hasherFor(digest);
         let bytes = 0;
-        const hashing = new import_node_stream16.Transform({
+        const hashing = new import_node_stream15.Transform({
           transform(chunk, _encoding, callback) {
             hash.update(chunk);
             bytes += chunk.length;
             callback(null, chunk);
           }
         });
-        await (0, import_promises21.pipeline)((0, import_node_fs80.createReadStream)(source), hashing, (0, import_node_fs80.createWriteStream)(temp, { mode: 420 }), { signal: this.signal });
+        await (0, import_promises20.pipeline)((0, import_node_fs79.createReadStream)(source), hashing, (0, import_node_fs79.createWriteStream)(temp, { mode: 420 }), { signal: this.signal });
         const actual = `${parseDigest(digest).algorithm}:${hash.digest("hex")}`;
         if (actual !== digest) {
-          (0, import_node_fs80.rmSync)(temp, { force: true });
+          (0, import_node_fs79.rmSync)(temp, { force: true });
           throw new BurrowError("DIGEST_MISMATCH", `the cache's blob ${digest} hashes to ${actual} (damaged)`);
         }
-        const fd = (0, import_node_fs80.openSync)(temp, "r");
+        const fd = (0, import_node_fs79.openSync)(temp, "r");
         try {
-          (0, import_node_fs80.fsyncSync)(fd);
+          (0, import_node_fs79.fsyncSync)(fd);
         } finally {
-          (0, import_node_fs80.closeSync)(fd);
+          (0, import_node_fs79.closeSync)(fd);
         }
         const target = blobPath(this.store.paths, digest);
-        (0, import_node_fs80.mkdirSync)((0, import_node_path71.dirname)(target), { recursive: true });
-        (0, import_node_fs80.renameSync)(temp, target);
+        (0, import_node_fs79.mkdirSync)((0, import_node_path69.dirname)(target), { recursive: true });
+        (0, import_node_fs79.renameSync)(temp, target);
         this.seen.add(digest);
         this.imported++;
         this.importedBytes += bytes;
@@ -39140,9 +38836,9 @@ var init_cache = __esm({
       /** A JSON blob (manifest, config, index) of the cache, checked against its digest before it is parsed. */
       async takeJson(digest) {
         const source = cacheBlob(this.dir, digest);
-        if (source !== void 0 && (0, import_node_fs80.statSync)(source).size > MAX_JSON_BLOB) throw new BurrowError("INVALID_MANIFEST", `the cache's blob ${digest} is over ${MAX_JSON_BLOB} bytes: not a manifest or config`);
+        if (source !== void 0 && (0, import_node_fs79.statSync)(source).size > MAX_JSON_BLOB) throw new BurrowError("INVALID_MANIFEST", `the cache's blob ${digest} is over ${MAX_JSON_BLOB} bytes: not a manifest or config`);
         await this.take(digest);
-        return parseJson((0, import_node_fs80.readFileSync)(this.store.blobPath(digest)), `blob ${digest}`);
+        return parseJson((0, import_node_fs79.readFileSync)(this.store.blobPath(digest)), `blob ${digest}`);
       }
       /** Takes everything `record` needs; returns its image id. Throws the first reason it cannot. */
       async record(record) {
@@ -39160,7 +38856,7 @@ var init_cache = __esm({
         return manifest.config.digest;
       }
       close() {
-        if (this.scratch !== void 0) (0, import_node_fs80.rmSync)(this.scratch, { recursive: true, force: true });
+        if (this.scratch !== void 0) (0, import_node_fs79.rmSync)(this.scratch, { recursive: true, force: true });
       }
     };
   }
@@ -39172,9 +38868,9 @@ __export(usage_exports, {
   diskUsage: () => diskUsage
 });
 function containerRecords(store) {
-  if (!(0, import_node_fs81.existsSync)(store.paths.containers)) return [];
+  if (!(0, import_node_fs80.existsSync)(store.paths.containers)) return [];
   const records = [];
-  for (const id of (0, import_node_fs81.readdirSync)(store.paths.containers)) {
+  for (const id of (0, import_node_fs80.readdirSync)(store.paths.containers)) {
     try {
       const record = readRecord(store, id);
       if (record !== void 0 && Array.isArray(record.plan.mounts)) records.push(record);
@@ -39204,7 +38900,7 @@ function containersRow(store, records) {
   const row = { type: "Containers", total: 0, active: 0, size: 0, reclaimable: 0 };
   for (const record of records) {
     const dir = containerDir(store, record.id);
-    const size = treeSize((0, import_node_path72.join)(dir, "upper")) + treeSize((0, import_node_path72.join)(dir, "merged"));
+    const size = treeSize((0, import_node_path70.join)(dir, "upper")) + treeSize((0, import_node_path70.join)(dir, "merged"));
     const running = containerState(store, record).status === "running";
     row.total++;
     row.size += size;
@@ -39252,12 +38948,12 @@ function diskUsage(store) {
     rows: [imagesRow(store, imagesInUse(store)), containersRow(store, records), volumesRow(store, records), layersRow(store)]
   };
 }
-var import_node_fs81, import_node_path72;
+var import_node_fs80, import_node_path70;
 var init_usage = __esm({
   "src/store/usage.ts"() {
     "use strict";
-    import_node_fs81 = require("node:fs");
-    import_node_path72 = require("node:path");
+    import_node_fs80 = require("node:fs");
+    import_node_path70 = require("node:path");
     init_state();
     init_record();
     init_volumes();
@@ -39275,7 +38971,7 @@ __export(check_exports, {
 });
 async function hashFile2(path6, digest) {
   const hash = hasherFor(digest);
-  for await (const chunk of (0, import_node_fs82.createReadStream)(path6)) hash.update(chunk);
+  for await (const chunk of (0, import_node_fs81.createReadStream)(path6)) hash.update(chunk);
   return `${digest.slice(0, digest.indexOf(":"))}:${hash.digest("hex")}`;
 }
 function sameSummary(a2, b2) {
@@ -39309,12 +39005,12 @@ async function checkStore(store, options = {}) {
     lock.release();
   }
 }
-var import_node_fs82, import_node_path73, HEX_LENGTH2, Checker;
+var import_node_fs81, import_node_path71, HEX_LENGTH2, Checker;
 var init_check = __esm({
   "src/store/check.ts"() {
     "use strict";
-    import_node_fs82 = require("node:fs");
-    import_node_path73 = require("node:path");
+    import_node_fs81 = require("node:fs");
+    import_node_path71 = require("node:path");
     init_record();
     init_state();
     init_errors();
@@ -39362,18 +39058,18 @@ var init_check = __esm({
       /** Every file under blobs/ hashes to its name. */
       async blobs() {
         const root = this.store.paths.blobs;
-        if (!(0, import_node_fs82.existsSync)(root)) return;
-        for (const algorithm of (0, import_node_fs82.readdirSync)(root)) {
-          const dir = (0, import_node_path73.join)(root, algorithm);
-          if (!(algorithm in HEX_LENGTH2) || !(0, import_node_fs82.statSync)(dir).isDirectory()) {
+        if (!(0, import_node_fs81.existsSync)(root)) return;
+        for (const algorithm of (0, import_node_fs81.readdirSync)(root)) {
+          const dir = (0, import_node_path71.join)(root, algorithm);
+          if (!(algorithm in HEX_LENGTH2) || !(0, import_node_fs81.statSync)(dir).isDirectory()) {
             await this.damagedEntry("blob", dir, "not a digest algorithm burrow writes (sha256, sha512)");
             continue;
           }
-          for (const hex of (0, import_node_fs82.readdirSync)(dir)) {
+          for (const hex of (0, import_node_fs81.readdirSync)(dir)) {
             this.options.signal?.throwIfAborted();
-            const path6 = (0, import_node_path73.join)(dir, hex);
+            const path6 = (0, import_node_path71.join)(dir, hex);
             const digest = `${algorithm}:${hex}`;
-            if (!new RegExp(`^[0-9a-f]{${HEX_LENGTH2[algorithm]}}$`).test(hex) || !(0, import_node_fs82.lstatSync)(path6).isFile()) {
+            if (!new RegExp(`^[0-9a-f]{${HEX_LENGTH2[algorithm]}}$`).test(hex) || !(0, import_node_fs81.lstatSync)(path6).isFile()) {
               await this.damagedEntry("blob", path6, "not a blob: its name is not a digest, or it is not a regular file");
               continue;
             }
@@ -39386,7 +39082,7 @@ var init_check = __esm({
               this.problem("blob", digest, `${why} (damaged: --repair removes it; pull the images that need it again)`);
               continue;
             }
-            (0, import_node_fs82.rmSync)(path6, { force: true });
+            (0, import_node_fs81.rmSync)(path6, { force: true });
             this.repaired("removed", "blob", digest, why);
           }
         }
@@ -39497,7 +39193,7 @@ var init_check = __esm({
           const lock = await tryLockLayer(this.store, hex);
           if (lock === void 0) continue;
           lock.release();
-          if (!(0, import_node_fs82.existsSync)(layerPath(this.store, `sha256:${hex}`))) this.garbage("leftover", `layers/${hex}.json`, "an info file without its layer (left by an unpack that was killed)");
+          if (!(0, import_node_fs81.existsSync)(layerPath(this.store, `sha256:${hex}`))) this.garbage("leftover", `layers/${hex}.json`, "an info file without its layer (left by an unpack that was killed)");
         }
         for (const name of scratch2) {
           if (layerScratchOwnerGone(name)) this.garbage("leftover", `layers/${name}`, "left by an unpack that was killed");
@@ -39511,7 +39207,7 @@ var init_check = __esm({
       async containers(records, containers, running) {
         const byId = new Map(records.map((record) => [record.id, record]));
         for (const container of containers) {
-          const missing = container.layers.filter((hex) => !(0, import_node_fs82.existsSync)((0, import_node_path73.join)(layersDir(this.store), hex)));
+          const missing = container.layers.filter((hex) => !(0, import_node_fs81.existsSync)((0, import_node_path71.join)(layersDir(this.store), hex)));
           if (missing.length === 0) continue;
           const record = byId.get(container.id);
           if (this.repair && record !== void 0 && !running.has(container.name)) {
@@ -39541,14 +39237,14 @@ var init_check = __esm({
           } catch {
           }
         }
-        return missing.filter((hex) => (0, import_node_fs82.existsSync)((0, import_node_path73.join)(layersDir(this.store), hex)));
+        return missing.filter((hex) => (0, import_node_fs81.existsSync)((0, import_node_path71.join)(layersDir(this.store), hex)));
       }
       /** The containers whose records read; a record that does not is damaged, a directory without one a killed create's leftover. */
       async containerRecords() {
         const records = [];
-        if (!(0, import_node_fs82.existsSync)(this.store.paths.containers)) return records;
+        if (!(0, import_node_fs81.existsSync)(this.store.paths.containers)) return records;
         const orphans = new Set(orphanContainerDirs(this.store));
-        for (const id of (0, import_node_fs82.readdirSync)(this.store.paths.containers)) {
+        for (const id of (0, import_node_fs81.readdirSync)(this.store.paths.containers)) {
           const dir = containerDir(this.store, id);
           let record;
           try {
@@ -39561,7 +39257,7 @@ var init_check = __esm({
             records.push(record);
             continue;
           }
-          if (!(0, import_node_fs82.existsSync)((0, import_node_path73.join)(dir, "container.json"))) {
+          if (!(0, import_node_fs81.existsSync)((0, import_node_path71.join)(dir, "container.json"))) {
             if (orphans.has(dir)) this.garbage("leftover", `containers/${id}`, "a container directory without a record (left by a create that was killed)");
             continue;
           }
@@ -39573,12 +39269,12 @@ var init_check = __esm({
       /** Partial downloads and scratch directories of processes that are gone. */
       async tmp() {
         const tmp = this.store.paths.tmp;
-        if (!(0, import_node_fs82.existsSync)(tmp)) return;
-        for (const name of (0, import_node_fs82.readdirSync)(tmp)) {
-          const path6 = (0, import_node_path73.join)(tmp, name);
+        if (!(0, import_node_fs81.existsSync)(tmp)) return;
+        for (const name of (0, import_node_fs81.readdirSync)(tmp)) {
+          const path6 = (0, import_node_path71.join)(tmp, name);
           if (name.endsWith(".partial")) {
             let busy = false;
-            const lock = await acquireLock((0, import_node_path73.join)(this.store.paths.locks, `blob-${name.slice(0, -".partial".length)}.lock`), { onWait: () => {
+            const lock = await acquireLock((0, import_node_path71.join)(this.store.paths.locks, `blob-${name.slice(0, -".partial".length)}.lock`), { onWait: () => {
               busy = true;
             }, shouldStop: () => busy });
             if (lock === void 0) continue;
@@ -39588,7 +39284,7 @@ var init_check = __esm({
           }
           let mtime = 0;
           try {
-            mtime = (0, import_node_fs82.statSync)(path6).mtimeMs;
+            mtime = (0, import_node_fs81.statSync)(path6).mtimeMs;
           } catch {
             continue;
           }
@@ -39599,10 +39295,10 @@ var init_check = __esm({
       unreferencedBlobs() {
         const reachable = reachableBlobs(this.store);
         const root = this.store.paths.blobs;
-        if (!(0, import_node_fs82.existsSync)(root)) return;
-        for (const algorithm of (0, import_node_fs82.readdirSync)(root)) {
+        if (!(0, import_node_fs81.existsSync)(root)) return;
+        for (const algorithm of (0, import_node_fs81.readdirSync)(root)) {
           if (!(algorithm in HEX_LENGTH2)) continue;
-          for (const hex of (0, import_node_fs82.readdirSync)((0, import_node_path73.join)(root, algorithm))) {
+          for (const hex of (0, import_node_fs81.readdirSync)((0, import_node_path71.join)(root, algorithm))) {
             const digest = `${algorithm}:${hex}`;
             if (!reachable.has(digest) && !this.damagedBlobs.has(digest)) this.garbage("blob", digest, "no image uses it");
           }
@@ -39621,7 +39317,7 @@ async function confirm(question) {
   if (process.stdin.isTTY !== true) {
     throw new BurrowError("INVALID_ARGUMENT", "refusing to prune without confirmation: not on a terminal, so pass --force");
   }
-  const prompt = (0, import_promises22.createInterface)({ input: process.stdin, output: process.stderr });
+  const prompt = (0, import_promises21.createInterface)({ input: process.stdin, output: process.stderr });
   try {
     return /^y(es)?$/i.test((await prompt.question(`${question} [y/N] `)).trim());
   } finally {
@@ -39750,11 +39446,11 @@ ${networks.join("\n")}
   system.addCommand(cacheCommand(signal, setExit));
   return system;
 }
-var import_promises22, plural;
+var import_promises21, plural;
 var init_system = __esm({
   "src/cli/system.ts"() {
     "use strict";
-    import_promises22 = require("node:readline/promises");
+    import_promises21 = require("node:readline/promises");
     init_esm();
     init_errors();
     init_action();
@@ -39766,7 +39462,7 @@ var init_system = __esm({
 // src/setup/host.ts
 function readSysctl(paths, name) {
   try {
-    const value = Number((0, import_node_fs83.readFileSync)((0, import_node_path74.join)(paths.procSys, name), "latin1").trim());
+    const value = Number((0, import_node_fs82.readFileSync)((0, import_node_path72.join)(paths.procSys, name), "latin1").trim());
     return Number.isFinite(value) ? value : void 0;
   } catch {
     return void 0;
@@ -39780,7 +39476,7 @@ function readUsernsSysctls(paths = HOST_PATHS) {
   };
 }
 function appArmorEnabled(paths = HOST_PATHS) {
-  return (0, import_node_fs83.existsSync)((0, import_node_path74.join)(paths.securityfs, "apparmor"));
+  return (0, import_node_fs82.existsSync)((0, import_node_path72.join)(paths.securityfs, "apparmor"));
 }
 function appArmorRestrictsUserns(paths = HOST_PATHS) {
   return readUsernsSysctls(paths).apparmorRestrict === 1 && appArmorEnabled(paths);
@@ -39788,7 +39484,7 @@ function appArmorRestrictsUserns(paths = HOST_PATHS) {
 function readSubordinateFile(file) {
   let text = "";
   try {
-    text = (0, import_node_fs83.readFileSync)(file, "utf8");
+    text = (0, import_node_fs82.readFileSync)(file, "utf8");
   } catch {
     return [];
   }
@@ -39807,7 +39503,7 @@ function subordinateRange(lines, name, id) {
 function readOsRelease(paths = HOST_PATHS) {
   let text;
   try {
-    text = (0, import_node_fs83.readFileSync)((0, import_node_path74.join)(paths.etc, "os-release"), "utf8");
+    text = (0, import_node_fs82.readFileSync)((0, import_node_path72.join)(paths.etc, "os-release"), "utf8");
   } catch {
     return void 0;
   }
@@ -39815,13 +39511,13 @@ function readOsRelease(paths = HOST_PATHS) {
   return { id: field("ID"), versionId: field("VERSION_ID") };
 }
 function findProgram(paths, program2) {
-  return paths.binDirs.map((dir) => (0, import_node_path74.join)(dir, program2)).find((file) => (0, import_node_fs83.existsSync)(file));
+  return paths.binDirs.map((dir) => (0, import_node_path72.join)(dir, program2)).find((file) => (0, import_node_fs82.existsSync)(file));
 }
 function readCgroupMounts(paths = HOST_PATHS) {
   const mounts = { v1: [], v2: void 0 };
   let text = "";
   try {
-    text = (0, import_node_fs83.readFileSync)(paths.mountinfo, "utf8");
+    text = (0, import_node_fs82.readFileSync)(paths.mountinfo, "utf8");
   } catch {
     return mounts;
   }
@@ -39847,29 +39543,29 @@ function cgroupVersion(mounts) {
   return mounts.v2 === void 0 ? "none" : "v2";
 }
 function systemdIsInit(paths = HOST_PATHS) {
-  return (0, import_node_fs83.existsSync)(paths.systemdRunDir);
+  return (0, import_node_fs82.existsSync)(paths.systemdRunDir);
 }
 function delegateDropInPath(paths = HOST_PATHS) {
-  return (0, import_node_path74.join)(paths.etc, "systemd/system/user@.service.d/burrow-delegate.conf");
+  return (0, import_node_path72.join)(paths.etc, "systemd/system/user@.service.d/burrow-delegate.conf");
 }
 function userManagerDelegation(paths = HOST_PATHS) {
-  const unit = paths.unitDirs.map((dir) => (0, import_node_path74.join)(dir, "user@.service")).find((file) => (0, import_node_fs83.existsSync)(file));
+  const unit = paths.unitDirs.map((dir) => (0, import_node_path72.join)(dir, "user@.service")).find((file) => (0, import_node_fs82.existsSync)(file));
   if (unit === void 0) return void 0;
   const files = [unit];
-  for (const dir of [...paths.unitDirs.map((d) => (0, import_node_path74.join)(d, "user@.service.d")), (0, import_node_path74.join)(paths.etc, "systemd/system/user@.service.d")]) {
+  for (const dir of [...paths.unitDirs.map((d) => (0, import_node_path72.join)(d, "user@.service.d")), (0, import_node_path72.join)(paths.etc, "systemd/system/user@.service.d")]) {
     let names = [];
     try {
-      names = (0, import_node_fs83.readdirSync)(dir).filter((name) => name.endsWith(".conf"));
+      names = (0, import_node_fs82.readdirSync)(dir).filter((name) => name.endsWith(".conf"));
     } catch {
       continue;
     }
-    files.push(...names.sort().map((name) => (0, import_node_path74.join)(dir, name)));
+    files.push(...names.sort().map((name) => (0, import_node_path72.join)(dir, name)));
   }
   const [main2, ...dropIns] = files;
   dropIns.sort((a2, b2) => a2.split("/").pop() < b2.split("/").pop() ? -1 : 1);
   let delegated = /* @__PURE__ */ new Set();
   for (const file of [main2, ...dropIns]) {
-    for (const line of (0, import_node_fs83.readFileSync)(file, "utf8").split("\n")) {
+    for (const line of (0, import_node_fs82.readFileSync)(file, "utf8").split("\n")) {
       const match = /^\s*Delegate\s*=\s*(.*?)\s*$/.exec(line);
       if (match === null) continue;
       const value = match[1];
@@ -39881,12 +39577,12 @@ function userManagerDelegation(paths = HOST_PATHS) {
   }
   return [...delegated].sort();
 }
-var import_node_fs83, import_node_path74, HOST_PATHS, V1_CONTROLLERS, WANTED_DELEGATION;
+var import_node_fs82, import_node_path72, HOST_PATHS, V1_CONTROLLERS, WANTED_DELEGATION;
 var init_host2 = __esm({
   "src/setup/host.ts"() {
     "use strict";
-    import_node_fs83 = require("node:fs");
-    import_node_path74 = require("node:path");
+    import_node_fs82 = require("node:fs");
+    import_node_path72 = require("node:path");
     init_host_tools();
     HOST_PATHS = {
       mountinfo: "/proc/self/mountinfo",
@@ -39911,42 +39607,42 @@ function subtreeName2(user) {
   return `burrow-${user.uid}`;
 }
 function tmpfilesPath(paths, user) {
-  return (0, import_node_path75.join)(paths.etc, "tmpfiles.d", `burrow-${user.name}.conf`);
+  return (0, import_node_path73.join)(paths.etc, "tmpfiles.d", `burrow-${user.name}.conf`);
 }
 function v1Subtrees(paths, user) {
-  return readCgroupMounts(paths).v1.map((mount) => ({ dir: (0, import_node_path75.join)(mount.mountPoint, subtreeName2(user)), cpuset: mount.controllers.includes("cpuset") }));
+  return readCgroupMounts(paths).v1.map((mount) => ({ dir: (0, import_node_path73.join)(mount.mountPoint, subtreeName2(user)), cpuset: mount.controllers.includes("cpuset") }));
 }
 function readTrimmed(file) {
   try {
-    return (0, import_node_fs84.readFileSync)(file, "utf8").trim();
+    return (0, import_node_fs83.readFileSync)(file, "utf8").trim();
   } catch {
     return "";
   }
 }
 function needsChown(dir, user) {
   const owned = (path6) => {
-    const stat = (0, import_node_fs84.statSync)(path6);
+    const stat = (0, import_node_fs83.statSync)(path6);
     return stat.uid === user.uid && stat.gid === user.gid;
   };
   if (!owned(dir)) return true;
-  return (0, import_node_fs84.readdirSync)(dir).some((name) => !owned((0, import_node_path75.join)(dir, name)));
+  return (0, import_node_fs83.readdirSync)(dir).some((name) => !owned((0, import_node_path73.join)(dir, name)));
 }
 async function chownTree(path6, user) {
-  await (0, import_promises23.chown)(path6, user.uid, user.gid);
-  if ((await (0, import_promises23.lstat)(path6)).isDirectory()) {
-    for (const name of await (0, import_promises23.readdir)(path6)) await chownTree((0, import_node_path75.join)(path6, name), user);
+  await (0, import_promises22.chown)(path6, user.uid, user.gid);
+  if ((await (0, import_promises22.lstat)(path6)).isDirectory()) {
+    for (const name of await (0, import_promises22.readdir)(path6)) await chownTree((0, import_node_path73.join)(path6, name), user);
   }
 }
 function directV1Steps(paths, user) {
   const steps = [];
   for (const { dir, cpuset } of v1Subtrees(paths, user)) {
-    const exists = (0, import_node_fs84.existsSync)(dir);
-    if (!exists) steps.push({ command: `mkdir ${quote(dir)}`, run: () => (0, import_promises23.mkdir)(dir).then(() => void 0) });
+    const exists = (0, import_node_fs83.existsSync)(dir);
+    if (!exists) steps.push({ command: `mkdir ${quote(dir)}`, run: () => (0, import_promises22.mkdir)(dir).then(() => void 0) });
     if (cpuset) {
       for (const file of ["cpuset.cpus", "cpuset.mems"]) {
-        if (!exists || readTrimmed((0, import_node_path75.join)(dir, file)) === "") steps.push(writeStep((0, import_node_path75.join)(dir, file), readTrimmed((0, import_node_path75.join)((0, import_node_path75.dirname)(dir), file))));
+        if (!exists || readTrimmed((0, import_node_path73.join)(dir, file)) === "") steps.push(writeStep((0, import_node_path73.join)(dir, file), readTrimmed((0, import_node_path73.join)((0, import_node_path73.dirname)(dir), file))));
       }
-      if (!exists || readTrimmed((0, import_node_path75.join)(dir, "cgroup.clone_children")) !== "1") steps.push(writeStep((0, import_node_path75.join)(dir, "cgroup.clone_children"), "1"));
+      if (!exists || readTrimmed((0, import_node_path73.join)(dir, "cgroup.clone_children")) !== "1") steps.push(writeStep((0, import_node_path73.join)(dir, "cgroup.clone_children"), "1"));
     }
     if (!exists || needsChown(dir, user)) {
       steps.push({ command: `chown -R ${user.uid}:${user.gid} ${quote(dir)}`, run: () => chownTree(dir, user) });
@@ -39959,8 +39655,8 @@ function tmpfilesConfig(paths, user) {
   for (const { dir, cpuset } of v1Subtrees(paths, user)) {
     lines.push(`d ${dir} 0755 ${user.uid} ${user.gid} -`);
     if (cpuset) {
-      for (const file of ["cpuset.cpus", "cpuset.mems"]) lines.push(`w ${(0, import_node_path75.join)(dir, file)} - - - - ${readTrimmed((0, import_node_path75.join)((0, import_node_path75.dirname)(dir), file))}`);
-      lines.push(`w ${(0, import_node_path75.join)(dir, "cgroup.clone_children")} - - - - 1`);
+      for (const file of ["cpuset.cpus", "cpuset.mems"]) lines.push(`w ${(0, import_node_path73.join)(dir, file)} - - - - ${readTrimmed((0, import_node_path73.join)((0, import_node_path73.dirname)(dir), file))}`);
+      lines.push(`w ${(0, import_node_path73.join)(dir, "cgroup.clone_children")} - - - - 1`);
     }
     lines.push(`Z ${dir} - ${user.uid} ${user.gid} -`);
   }
@@ -39981,8 +39677,8 @@ function planSetup(user, options) {
       if (readTrimmed(conf) !== wanted.trim()) {
         steps.push({ command: `cat > ${quote(conf)} <<'EOF'
 ${wanted}EOF`, run: async () => {
-          await (0, import_promises23.mkdir)((0, import_node_path75.dirname)(conf), { recursive: true });
-          await (0, import_promises23.writeFile)(conf, wanted);
+          await (0, import_promises22.mkdir)((0, import_node_path73.dirname)(conf), { recursive: true });
+          await (0, import_promises22.writeFile)(conf, wanted);
         } });
       }
       if (steps.length > 0 || directV1Steps(paths, user).length > 0) {
@@ -40005,9 +39701,9 @@ ${wanted}EOF`, run: async () => {
     }
     const dropIn = delegateDropInPath(paths);
     const steps = [
-      { command: `mkdir -p ${quote((0, import_node_path75.dirname)(dropIn))}`, run: () => (0, import_promises23.mkdir)((0, import_node_path75.dirname)(dropIn), { recursive: true }).then(() => void 0) },
+      { command: `mkdir -p ${quote((0, import_node_path73.dirname)(dropIn))}`, run: () => (0, import_promises22.mkdir)((0, import_node_path73.dirname)(dropIn), { recursive: true }).then(() => void 0) },
       { command: `cat > ${quote(dropIn)} <<'EOF'
-${DROP_IN}EOF`, run: () => (0, import_promises23.writeFile)(dropIn, DROP_IN) }
+${DROP_IN}EOF`, run: () => (0, import_promises22.writeFile)(dropIn, DROP_IN) }
     ];
     if (systemdIsInit(paths)) steps.push({ command: "systemctl daemon-reload", run: () => exec("systemctl", ["daemon-reload"]) });
     return {
@@ -40022,30 +39718,30 @@ ${DROP_IN}EOF`, run: () => (0, import_promises23.writeFile)(dropIn, DROP_IN) }
 function planUndo(user, options) {
   const { paths } = options;
   const exec = options.exec ?? defaultExec;
-  const removeCgroup = options.removeCgroup ?? import_promises23.rmdir;
+  const removeCgroup = options.removeCgroup ?? import_promises22.rmdir;
   const version = cgroupVersion(readCgroupMounts(paths));
   const steps = [];
   const conf = tmpfilesPath(paths, user);
-  if ((0, import_node_fs84.existsSync)(conf)) steps.push({ command: `rm ${quote(conf)}`, run: () => (0, import_promises23.rm)(conf) });
+  if ((0, import_node_fs83.existsSync)(conf)) steps.push({ command: `rm ${quote(conf)}`, run: () => (0, import_promises22.rm)(conf) });
   if (version === "v1" || version === "hybrid") {
     for (const { dir } of v1Subtrees(paths, user)) {
-      if (!(0, import_node_fs84.existsSync)(dir)) continue;
+      if (!(0, import_node_fs83.existsSync)(dir)) continue;
       for (const child of childCgroups(dir)) steps.push(rmdirStep(child, removeCgroup));
       steps.push(rmdirStep(dir, removeCgroup));
     }
   }
   const dropIn = delegateDropInPath(paths);
-  if ((0, import_node_fs84.existsSync)(dropIn)) {
-    steps.push({ command: `rm ${quote(dropIn)}`, run: () => (0, import_promises23.rm)(dropIn) });
+  if ((0, import_node_fs83.existsSync)(dropIn)) {
+    steps.push({ command: `rm ${quote(dropIn)}`, run: () => (0, import_promises22.rm)(dropIn) });
     if (systemdIsInit(paths)) steps.push({ command: "systemctl daemon-reload", run: () => exec("systemctl", ["daemon-reload"]) });
   }
   return { cgroupVersion: version, steps, notes: [], nothing: `nothing to do: burrow setup has made nothing for ${user.name} here` };
 }
 function childCgroups(dir) {
   const found = [];
-  for (const entry of (0, import_node_fs84.readdirSync)(dir, { withFileTypes: true })) {
+  for (const entry of (0, import_node_fs83.readdirSync)(dir, { withFileTypes: true })) {
     if (!entry.isDirectory()) continue;
-    const child = (0, import_node_path75.join)(dir, entry.name);
+    const child = (0, import_node_path73.join)(dir, entry.name);
     found.push(...childCgroups(child), child);
   }
   return found;
@@ -40063,18 +39759,18 @@ function rmdirStep(dir, remove2) {
     }
   };
 }
-var import_node_child_process12, import_promises23, import_node_fs84, import_node_path75, import_node_util12, execFileAsync, defaultExec, quote, DROP_IN, writeStep;
+var import_node_child_process11, import_promises22, import_node_fs83, import_node_path73, import_node_util12, execFileAsync, defaultExec, quote, DROP_IN, writeStep;
 var init_plan2 = __esm({
   "src/setup/plan.ts"() {
     "use strict";
-    import_node_child_process12 = require("node:child_process");
-    import_promises23 = require("node:fs/promises");
-    import_node_fs84 = require("node:fs");
-    import_node_path75 = require("node:path");
+    import_node_child_process11 = require("node:child_process");
+    import_promises22 = require("node:fs/promises");
+    import_node_fs83 = require("node:fs");
+    import_node_path73 = require("node:path");
     import_node_util12 = require("node:util");
     init_errors();
     init_host2();
-    execFileAsync = (0, import_node_util12.promisify)(import_node_child_process12.execFile);
+    execFileAsync = (0, import_node_util12.promisify)(import_node_child_process11.execFile);
     defaultExec = async (file, args) => {
       try {
         await execFileAsync(file, args, { env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" }, maxBuffer: 64 * 1024 * 1024 });
@@ -40092,7 +39788,7 @@ Delegate=${WANTED_DELEGATION.join(" ")}
 `;
     writeStep = (file, value) => ({
       command: `echo ${quote(value)} > ${quote(file)}`,
-      run: () => (0, import_promises23.writeFile)(file, `${value}
+      run: () => (0, import_promises22.writeFile)(file, `${value}
 `)
     });
   }
@@ -40100,29 +39796,29 @@ Delegate=${WANTED_DELEGATION.join(" ")}
 
 // src/setup/apparmor.ts
 function profileText() {
-  return (0, import_node_fs85.readFileSync)(PROFILE_SOURCE, "utf8");
+  return (0, import_node_fs84.readFileSync)(PROFILE_SOURCE, "utf8");
 }
 function sameContent(a2, b2) {
   try {
-    return (0, import_node_fs85.readFileSync)(a2).equals((0, import_node_fs85.readFileSync)(b2));
+    return (0, import_node_fs84.readFileSync)(a2).equals((0, import_node_fs84.readFileSync)(b2));
   } catch {
     return false;
   }
 }
 function readText(file) {
   try {
-    return (0, import_node_fs85.readFileSync)(file, "utf8");
+    return (0, import_node_fs84.readFileSync)(file, "utf8");
   } catch {
     return void 0;
   }
 }
 function profileLoaded(securityfs) {
-  const list = readText((0, import_node_path76.join)(securityfs, "apparmor/profiles"));
+  const list = readText((0, import_node_path74.join)(securityfs, "apparmor/profiles"));
   return list !== void 0 && list.split("\n").some((line) => line.startsWith(`${PROFILE_NAME} `));
 }
 function helperPaths(libexec, user) {
-  const dir = (0, import_node_path76.join)(libexec, String(user.uid));
-  return { dir, helper: (0, import_node_path76.join)(dir, USERNS_HELPER) };
+  const dir = (0, import_node_path74.join)(libexec, String(user.uid));
+  return { dir, helper: (0, import_node_path74.join)(dir, USERNS_HELPER) };
 }
 function helperSource() {
   return nativeBinary(USERNS_HELPER);
@@ -40137,44 +39833,44 @@ function planAppArmor(user, options) {
   const notes = [];
   const source = helperSource();
   const { dir, helper: unshare } = helperPaths(paths.libexec, user);
-  if (!(0, import_node_fs85.existsSync)(paths.libexec)) {
+  if (!(0, import_node_fs84.existsSync)(paths.libexec)) {
     steps.push({ command: `install -d -m 0755 ${quote(paths.libexec)}`, run: async () => {
-      await (0, import_promises24.mkdir)(paths.libexec, { recursive: true });
-      await (0, import_promises24.chmod)(paths.libexec, 493);
+      await (0, import_promises23.mkdir)(paths.libexec, { recursive: true });
+      await (0, import_promises23.chmod)(paths.libexec, 493);
     } });
   }
-  const dirStat = (0, import_node_fs85.existsSync)(dir) ? (0, import_node_fs85.statSync)(dir) : void 0;
+  const dirStat = (0, import_node_fs84.existsSync)(dir) ? (0, import_node_fs84.statSync)(dir) : void 0;
   if (dirStat === void 0 || dirStat.uid !== 0 || dirStat.gid !== user.gid || (dirStat.mode & 4095) !== 488) {
     steps.push({
       command: `install -d -m 0750 -o root -g ${user.gid} ${quote(dir)}`,
       run: async () => {
-        await (0, import_promises24.mkdir)(dir, { recursive: true });
-        await (0, import_promises24.chown)(dir, 0, user.gid);
-        await (0, import_promises24.chmod)(dir, 488);
+        await (0, import_promises23.mkdir)(dir, { recursive: true });
+        await (0, import_promises23.chown)(dir, 0, user.gid);
+        await (0, import_promises23.chmod)(dir, 488);
       }
     });
   }
-  const copyStat = (0, import_node_fs85.existsSync)(unshare) ? (0, import_node_fs85.statSync)(unshare) : void 0;
+  const copyStat = (0, import_node_fs84.existsSync)(unshare) ? (0, import_node_fs84.statSync)(unshare) : void 0;
   if (copyStat === void 0 || copyStat.uid !== 0 || copyStat.gid !== 0 || (copyStat.mode & 4095) !== 493 || !sameContent(source, unshare)) {
     steps.push({
       command: `install -m 0755 -o root -g root ${quote(source)} ${quote(unshare)}`,
       run: async () => {
         const partial = `${unshare}.partial`;
-        await (0, import_promises24.copyFile)(source, partial);
-        await (0, import_promises24.chown)(partial, 0, 0);
-        await (0, import_promises24.chmod)(partial, 493);
-        await (0, import_promises24.rename)(partial, unshare);
+        await (0, import_promises23.copyFile)(source, partial);
+        await (0, import_promises23.chown)(partial, 0, 0);
+        await (0, import_promises23.chmod)(partial, 493);
+        await (0, import_promises23.rename)(partial, unshare);
       }
     });
   }
-  const target = (0, import_node_path76.join)(paths.apparmorDir, PROFILE_FILE);
+  const target = (0, import_node_path74.join)(paths.apparmorDir, PROFILE_FILE);
   const text = profileText();
   const changed = readText(target) !== text;
   if (changed) {
     steps.push({ command: `cat > ${quote(target)} <<'EOF'
 ${text}EOF`, run: async () => {
-      await (0, import_promises24.mkdir)(paths.apparmorDir, { recursive: true });
-      await (0, import_promises24.writeFile)(target, text, { mode: 420 });
+      await (0, import_promises23.mkdir)(paths.apparmorDir, { recursive: true });
+      await (0, import_promises23.writeFile)(target, text, { mode: 420 });
     } });
   }
   if (changed || !profileLoaded(paths.securityfs)) {
@@ -40188,30 +39884,30 @@ function planAppArmorUndo(user, options) {
   const exec = options.exec ?? defaultExec;
   const steps = [];
   const { dir } = helperPaths(paths.libexec, user);
-  if ((0, import_node_fs85.existsSync)(dir)) steps.push({ command: `rm -r ${quote(dir)}`, run: () => (0, import_promises24.rm)(dir, { recursive: true, force: true }) });
+  if ((0, import_node_fs84.existsSync)(dir)) steps.push({ command: `rm -r ${quote(dir)}`, run: () => (0, import_promises23.rm)(dir, { recursive: true, force: true }) });
   let others = [];
   try {
-    others = (0, import_node_fs85.readdirSync)(paths.libexec).filter((name) => name !== String(user.uid));
+    others = (0, import_node_fs84.readdirSync)(paths.libexec).filter((name) => name !== String(user.uid));
   } catch {
   }
   if (others.length > 0) return steps;
-  const target = (0, import_node_path76.join)(paths.apparmorDir, PROFILE_FILE);
-  if ((0, import_node_fs85.existsSync)(target)) {
+  const target = (0, import_node_path74.join)(paths.apparmorDir, PROFILE_FILE);
+  if ((0, import_node_fs84.existsSync)(target)) {
     if (appArmorEnabled(paths) && profileLoaded(paths.securityfs)) {
       steps.push({ command: `apparmor_parser -R ${quote(target)}`, run: () => exec(findProgram(paths, "apparmor_parser") ?? "apparmor_parser", ["-R", target]) });
     }
-    steps.push({ command: `rm ${quote(target)}`, run: () => (0, import_promises24.rm)(target, { force: true }) });
+    steps.push({ command: `rm ${quote(target)}`, run: () => (0, import_promises23.rm)(target, { force: true }) });
   }
-  if ((0, import_node_fs85.existsSync)(paths.libexec)) steps.push({ command: `rmdir ${quote(paths.libexec)}`, run: () => (0, import_promises24.rmdir)(paths.libexec) });
+  if ((0, import_node_fs84.existsSync)(paths.libexec)) steps.push({ command: `rmdir ${quote(paths.libexec)}`, run: () => (0, import_promises23.rmdir)(paths.libexec) });
   return steps;
 }
-var import_promises24, import_node_fs85, import_node_path76, PROFILE_SOURCE, PROFILE_NAME, PROFILE_FILE;
+var import_promises23, import_node_fs84, import_node_path74, PROFILE_SOURCE, PROFILE_NAME, PROFILE_FILE;
 var init_apparmor = __esm({
   "src/setup/apparmor.ts"() {
     "use strict";
-    import_promises24 = require("node:fs/promises");
-    import_node_fs85 = require("node:fs");
-    import_node_path76 = require("node:path");
+    import_promises23 = require("node:fs/promises");
+    import_node_fs84 = require("node:fs");
+    import_node_path74 = require("node:path");
     init_host2();
     init_native();
     init_host_tools();
@@ -40271,11 +39967,11 @@ var init_packages = __esm({
 
 // src/setup/state.ts
 function statePath(paths, user) {
-  return (0, import_node_path77.join)(paths.stateDir, `${user.name}.json`);
+  return (0, import_node_path75.join)(paths.stateDir, `${user.name}.json`);
 }
 function readState(paths, user) {
   try {
-    return JSON.parse((0, import_node_fs86.readFileSync)(statePath(paths, user), "utf8"));
+    return JSON.parse((0, import_node_fs85.readFileSync)(statePath(paths, user), "utf8"));
   } catch {
     return {};
   }
@@ -40288,24 +39984,24 @@ function recordStep(paths, user, added) {
   const text = `${JSON.stringify(state)}
 `;
   return {
-    command: `mkdir -p ${quote((0, import_node_path77.dirname)(file))} && echo ${quote(text.trim())} > ${quote(file)}`,
+    command: `mkdir -p ${quote((0, import_node_path75.dirname)(file))} && echo ${quote(text.trim())} > ${quote(file)}`,
     run: async () => {
-      await (0, import_promises25.mkdir)((0, import_node_path77.dirname)(file), { recursive: true, mode: 493 });
-      await (0, import_promises25.writeFile)(file, text, { mode: 420 });
+      await (0, import_promises24.mkdir)((0, import_node_path75.dirname)(file), { recursive: true, mode: 493 });
+      await (0, import_promises24.writeFile)(file, text, { mode: 420 });
     }
   };
 }
 function forgetStep(paths, user) {
   const file = statePath(paths, user);
-  if (!(0, import_node_fs86.existsSync)(file)) return void 0;
-  const dirs = [paths.stateDir, (0, import_node_path77.dirname)(paths.stateDir)];
+  if (!(0, import_node_fs85.existsSync)(file)) return void 0;
+  const dirs = [paths.stateDir, (0, import_node_path75.dirname)(paths.stateDir)];
   return {
     command: `rm ${quote(file)} && rmdir --ignore-fail-on-non-empty ${dirs.map(quote).join(" ")}`,
     run: async () => {
-      await (0, import_promises25.rm)(file, { force: true });
+      await (0, import_promises24.rm)(file, { force: true });
       for (const dir of dirs) {
         try {
-          await (0, import_promises25.rmdir)(dir);
+          await (0, import_promises24.rmdir)(dir);
         } catch (error) {
           if (errnoOf(error) !== "ENOTEMPTY" && errnoOf(error) !== "EEXIST" && errnoOf(error) !== "ENOENT") throw error;
           return;
@@ -40314,21 +40010,21 @@ function forgetStep(paths, user) {
     }
   };
 }
-var import_promises25, import_node_fs86, import_node_path77;
+var import_promises24, import_node_fs85, import_node_path75;
 var init_state2 = __esm({
   "src/setup/state.ts"() {
     "use strict";
-    import_promises25 = require("node:fs/promises");
+    import_promises24 = require("node:fs/promises");
     init_errors();
-    import_node_fs86 = require("node:fs");
-    import_node_path77 = require("node:path");
+    import_node_fs85 = require("node:fs");
+    import_node_path75 = require("node:path");
     init_plan2();
   }
 });
 
 // src/setup/subids.ts
 function freeStart(paths) {
-  const ends = ["subuid", "subgid"].flatMap((file) => readSubordinateFile((0, import_node_path78.join)(paths.etc, file)).map((line) => line.start + line.count));
+  const ends = ["subuid", "subgid"].flatMap((file) => readSubordinateFile((0, import_node_path76.join)(paths.etc, file)).map((line) => line.start + line.count));
   return Math.max(FIRST_ID, Math.ceil(Math.max(0, ...ends) / WANTED_IDS) * WANTED_IDS);
 }
 function planSubids(user, options) {
@@ -40338,7 +40034,7 @@ function planSubids(user, options) {
   const plan = { steps: [], notes: [], nothing: `${user.name} has subordinate ids`, added: {} };
   const args = [];
   for (const [file, id, flag] of [["subuid", user.uid, "--add-subuids"], ["subgid", user.gid, "--add-subgids"]]) {
-    const range = subordinateRange(readSubordinateFile((0, import_node_path78.join)(paths.etc, file)), user.name, id);
+    const range = subordinateRange(readSubordinateFile((0, import_node_path76.join)(paths.etc, file)), user.name, id);
     if (range === void 0) {
       args.push(flag, `${start2}-${start2 + WANTED_IDS - 1}`);
       plan.added[file] = { start: start2, count: WANTED_IDS };
@@ -40360,18 +40056,18 @@ function planSubidsUndo(user, options) {
   for (const [file, flag] of [["subuid", "--del-subuids"], ["subgid", "--del-subgids"]]) {
     const added = state[file];
     if (added === void 0) continue;
-    const present = readSubordinateFile((0, import_node_path78.join)(paths.etc, file)).some((line) => (line.owner === user.name || line.owner === String(file === "subuid" ? user.uid : user.gid)) && line.start === added.start && line.count === added.count);
+    const present = readSubordinateFile((0, import_node_path76.join)(paths.etc, file)).some((line) => (line.owner === user.name || line.owner === String(file === "subuid" ? user.uid : user.gid)) && line.start === added.start && line.count === added.count);
     if (present) args.push(flag, `${added.start}-${added.start + added.count - 1}`);
   }
   if (args.length === 0) return [];
   const argv = [...args, user.name];
   return [{ command: `usermod ${argv.map(quote).join(" ")}`, run: () => exec("usermod", argv) }];
 }
-var import_node_path78, WANTED_IDS, FIRST_ID;
+var import_node_path76, WANTED_IDS, FIRST_ID;
 var init_subids = __esm({
   "src/setup/subids.ts"() {
     "use strict";
-    import_node_path78 = require("node:path");
+    import_node_path76 = require("node:path");
     init_host2();
     init_plan2();
     init_state2();
@@ -40482,7 +40178,7 @@ async function setup(user, options) {
     if (byHand.length > 0 && plan.steps.some((step) => step.command.startsWith("systemd-tmpfiles"))) {
       const conf = tmpfilesPath(planOptions.paths, user);
       options.onCommand(`rm ${conf}`);
-      await (0, import_promises26.rm)(conf, { force: true });
+      await (0, import_promises25.rm)(conf, { force: true });
       await apply(left.steps, options);
       steps += byHand.length + 1;
       const note = notes.findIndex((text) => /cgroup/.test(text));
@@ -40491,12 +40187,12 @@ async function setup(user, options) {
   }
   return { steps, notes, nothing: plan.nothing };
 }
-var import_node_child_process13, import_promises26, import_node_util13, execFileAsync2;
+var import_node_child_process12, import_promises25, import_node_util13, execFileAsync2;
 var init_setup2 = __esm({
   "src/setup/index.ts"() {
     "use strict";
-    import_node_child_process13 = require("node:child_process");
-    import_promises26 = require("node:fs/promises");
+    import_node_child_process12 = require("node:child_process");
+    import_promises25 = require("node:fs/promises");
     import_node_util13 = require("node:util");
     init_errors();
     init_apparmor();
@@ -40511,7 +40207,7 @@ var init_setup2 = __esm({
     init_packages();
     init_subids();
     init_state2();
-    execFileAsync2 = (0, import_node_util13.promisify)(import_node_child_process13.execFile);
+    execFileAsync2 = (0, import_node_util13.promisify)(import_node_child_process12.execFile);
   }
 });
 
@@ -40553,8 +40249,8 @@ __export(reclaim_exports, {
 async function reclaimOwnership(dir, options = {}) {
   let root;
   try {
-    root = (0, import_node_fs87.realpathSync)(dir);
-    if (!(0, import_node_fs87.lstatSync)(root).isDirectory()) throw new Error("not a directory");
+    root = (0, import_node_fs86.realpathSync)(dir);
+    if (!(0, import_node_fs86.lstatSync)(root).isDirectory()) throw new Error("not a directory");
   } catch (error) {
     throw new BurrowError("INVALID_ARGUMENT", `cannot reclaim ${dir}: ${error.code === "ENOENT" ? "no such directory" : error.message}`);
   }
@@ -40584,7 +40280,7 @@ async function reclaimOwnership(dir, options = {}) {
 async function runInUserNamespace(argv, options = {}) {
   if (argv.length === 0) throw new BurrowError("INVALID_ARGUMENT", "burrow unshare needs a command to run");
   const args = [...unshareArgs(idMapping()), "--", ...argv];
-  const child = (0, import_node_child_process14.spawn)(unshareProgram(), args, { stdio: "inherit", env: options.env ?? process.env });
+  const child = (0, import_node_child_process13.spawn)(unshareProgram(), args, { stdio: "inherit", env: options.env ?? process.env });
   const onAbort = () => {
     child.kill("SIGTERM");
   };
@@ -40598,12 +40294,12 @@ async function runInUserNamespace(argv, options = {}) {
     options.signal?.removeEventListener("abort", onAbort);
   }
 }
-var import_node_fs87, import_node_child_process14, import_node_os18, FIND_SCRIPT, NOT_OURS;
+var import_node_fs86, import_node_child_process13, import_node_os18, FIND_SCRIPT, NOT_OURS;
 var init_reclaim = __esm({
   "src/userns/reclaim.ts"() {
     "use strict";
-    import_node_fs87 = require("node:fs");
-    import_node_child_process14 = require("node:child_process");
+    import_node_fs86 = require("node:fs");
+    import_node_child_process13 = require("node:child_process");
     import_node_os18 = require("node:os");
     init_errors();
     init_host_tools();
@@ -40693,10 +40389,10 @@ var init_healthcheck = __esm({
 // src/doctor/checks.ts
 function sysctlWords(facts) {
   const { maxUserNamespaces, unprivilegedUsernsClone, apparmorRestrict } = facts.sysctls;
-  const words2 = [`user.max_user_namespaces=${maxUserNamespaces ?? "(none)"}`];
-  if (unprivilegedUsernsClone !== void 0) words2.push(`kernel.unprivileged_userns_clone=${unprivilegedUsernsClone}`);
-  if (apparmorRestrict !== void 0) words2.push(`kernel.apparmor_restrict_unprivileged_userns=${apparmorRestrict}`);
-  return words2.join(", ");
+  const words = [`user.max_user_namespaces=${maxUserNamespaces ?? "(none)"}`];
+  if (unprivilegedUsernsClone !== void 0) words.push(`kernel.unprivileged_userns_clone=${unprivilegedUsernsClone}`);
+  if (apparmorRestrict !== void 0) words.push(`kernel.apparmor_restrict_unprivileged_userns=${apparmorRestrict}`);
+  return words.join(", ");
 }
 function restricted(facts) {
   return facts.sysctls.apparmorRestrict === 1 && facts.apparmor.enabled;
@@ -40860,14 +40556,14 @@ var init_checks = __esm({
 function readFileFacts(paths, user) {
   const helper = helperPaths(paths.libexec, user).helper;
   const range = (file, id) => {
-    const line = subordinateRange(readSubordinateFile((0, import_node_path79.join)(paths.etc, file)), user.name, id);
+    const line = subordinateRange(readSubordinateFile((0, import_node_path77.join)(paths.etc, file)), user.name, id);
     return line === void 0 ? void 0 : { start: line.start, count: line.count };
   };
   return {
     sysctls: readUsernsSysctls(paths),
     apparmor: {
       enabled: appArmorEnabled(paths),
-      profileInstalled: (0, import_node_fs88.existsSync)((0, import_node_path79.join)(paths.apparmorDir, "burrow")),
+      profileInstalled: (0, import_node_fs87.existsSync)((0, import_node_path77.join)(paths.apparmorDir, "burrow")),
       helper: { path: helper, usable: canRun(helper), current: sameAsBuilt(helper) }
     },
     subuid: range("subuid", user.uid),
@@ -40877,7 +40573,7 @@ function readFileFacts(paths, user) {
 }
 function canRun(file) {
   try {
-    (0, import_node_fs88.accessSync)(file, import_node_fs88.constants.X_OK);
+    (0, import_node_fs87.accessSync)(file, import_node_fs87.constants.X_OK);
     return true;
   } catch {
     return false;
@@ -40885,20 +40581,20 @@ function canRun(file) {
 }
 function sameAsBuilt(helper) {
   try {
-    return (0, import_node_fs88.readFileSync)(helper).equals((0, import_node_fs88.readFileSync)(helperSource()));
+    return (0, import_node_fs87.readFileSync)(helper).equals((0, import_node_fs87.readFileSync)(helperSource()));
   } catch {
     return false;
   }
 }
 function idHelperFacts(program2) {
-  const dir = (process.env.PATH || DEFAULT_HOST_PATH).split(":").find((entry) => entry !== "" && (0, import_node_fs88.existsSync)((0, import_node_path79.join)(entry, program2)));
+  const dir = (process.env.PATH || DEFAULT_HOST_PATH).split(":").find((entry) => entry !== "" && (0, import_node_fs87.existsSync)((0, import_node_path77.join)(entry, program2)));
   if (dir === void 0) return { found: false, setuidRoot: false };
-  const stat = (0, import_node_fs88.statSync)((0, import_node_path79.join)(dir, program2));
+  const stat = (0, import_node_fs87.statSync)((0, import_node_path77.join)(dir, program2));
   return { found: true, setuidRoot: stat.uid === 0 && (stat.mode & 2048) !== 0, owner: stat.uid, mode: stat.mode & 4095 };
 }
 function fuseDeviceProblem(device = "/dev/fuse") {
   try {
-    (0, import_node_fs88.closeSync)((0, import_node_fs88.openSync)(device, import_node_fs88.constants.O_RDWR));
+    (0, import_node_fs87.closeSync)((0, import_node_fs87.openSync)(device, import_node_fs87.constants.O_RDWR));
     return void 0;
   } catch (error) {
     const code = error.code;
@@ -40909,9 +40605,9 @@ function fuseDeviceProblem(device = "/dev/fuse") {
 }
 function diskFacts(storeRoot) {
   let path6 = storeRoot;
-  while (!(0, import_node_fs88.existsSync)(path6) && (0, import_node_path79.dirname)(path6) !== path6) path6 = (0, import_node_path79.dirname)(path6);
+  while (!(0, import_node_fs87.existsSync)(path6) && (0, import_node_path77.dirname)(path6) !== path6) path6 = (0, import_node_path77.dirname)(path6);
   try {
-    const stats = (0, import_node_fs88.statfsSync)(path6);
+    const stats = (0, import_node_fs87.statfsSync)(path6);
     return { path: path6, freeBytes: stats.bavail * stats.bsize };
   } catch (error) {
     return { path: path6, error: error.message };
@@ -40931,13 +40627,13 @@ function liveFacts() {
     tun: tunProblem()
   };
 }
-var import_node_fs88, import_node_os19, import_node_path79;
+var import_node_fs87, import_node_os19, import_node_path77;
 var init_facts = __esm({
   "src/doctor/facts.ts"() {
     "use strict";
-    import_node_fs88 = require("node:fs");
+    import_node_fs87 = require("node:fs");
     import_node_os19 = require("node:os");
-    import_node_path79 = require("node:path");
+    import_node_path77 = require("node:path");
     init_apparmor();
     init_host2();
     init_helpers();
@@ -40964,11 +40660,11 @@ async function run(file, args, timeoutMs = 1e4) {
 function scratch(storeRoot) {
   if (storeRoot !== void 0) {
     try {
-      return (0, import_node_fs89.mkdtempSync)((0, import_node_path80.join)(storeRoot, ".doctor-"));
+      return (0, import_node_fs88.mkdtempSync)((0, import_node_path78.join)(storeRoot, ".doctor-"));
     } catch {
     }
   }
-  return (0, import_node_fs89.mkdtempSync)((0, import_node_path80.join)((0, import_node_os20.tmpdir)(), "burrow-doctor-"));
+  return (0, import_node_fs88.mkdtempSync)((0, import_node_path78.join)((0, import_node_os20.tmpdir)(), "burrow-doctor-"));
 }
 async function probeUserNamespace(storeRoot) {
   const program2 = unshareProgram();
@@ -40990,7 +40686,7 @@ async function probeUserNamespace(storeRoot) {
     }
     return { program: program2, ok: true, mapped: mapped === 1 ? 1 : 1 + Math.min(mapping.uidRange?.count ?? 0, mapping.gidRange?.count ?? 0), overlay: line("overlay"), fuseOverlayfs: line("fuse") };
   } finally {
-    (0, import_node_fs89.rmSync)(dir, { recursive: true, force: true });
+    (0, import_node_fs88.rmSync)(dir, { recursive: true, force: true });
   }
 }
 async function probeBwrap() {
@@ -41000,13 +40696,13 @@ async function probeBwrap() {
   if (result.exitCode !== 0 || version === "") return { error: `bwrap --version failed: ${result.stderr.trim() || `exit ${result.exitCode ?? result.signal ?? "no status"}`}` };
   return { version };
 }
-var import_node_fs89, import_node_os20, import_node_path80, PROBE_SCRIPT;
+var import_node_fs88, import_node_os20, import_node_path78, PROBE_SCRIPT;
 var init_probe = __esm({
   "src/doctor/probe.ts"() {
     "use strict";
-    import_node_fs89 = require("node:fs");
+    import_node_fs88 = require("node:fs");
     import_node_os20 = require("node:os");
-    import_node_path80 = require("node:path");
+    import_node_path78 = require("node:path");
     init_failure();
     init_idmap();
     init_spawn();
@@ -43777,8 +43473,8 @@ ${cn2.comment}` : item.comment;
     }
     function createPairs(schema, iterable, ctx) {
       const { replacer } = ctx;
-      const pairs3 = new YAMLSeq.YAMLSeq(schema);
-      pairs3.tag = "tag:yaml.org,2002:pairs";
+      const pairs2 = new YAMLSeq.YAMLSeq(schema);
+      pairs2.tag = "tag:yaml.org,2002:pairs";
       let i2 = 0;
       if (iterable && Symbol.iterator in Object(iterable))
         for (let it2 of iterable) {
@@ -43802,11 +43498,11 @@ ${cn2.comment}` : item.comment;
           } else {
             key = it2;
           }
-          pairs3.items.push(Pair.createPair(key, value, ctx));
+          pairs2.items.push(Pair.createPair(key, value, ctx));
         }
-      return pairs3;
+      return pairs2;
     }
-    var pairs2 = {
+    var pairs = {
       collection: "seq",
       default: false,
       tag: "tag:yaml.org,2002:pairs",
@@ -43814,7 +43510,7 @@ ${cn2.comment}` : item.comment;
       createNode: createPairs
     };
     exports2.createPairs = createPairs;
-    exports2.pairs = pairs2;
+    exports2.pairs = pairs;
     exports2.resolvePairs = resolvePairs;
   }
 });
@@ -43827,7 +43523,7 @@ var require_omap = __commonJS({
     var toJS = require_toJS();
     var YAMLMap = require_YAMLMap();
     var YAMLSeq = require_YAMLSeq();
-    var pairs2 = require_pairs();
+    var pairs = require_pairs();
     var YAMLOMap = class _YAMLOMap extends YAMLSeq.YAMLSeq {
       constructor() {
         super();
@@ -43863,7 +43559,7 @@ var require_omap = __commonJS({
         return map;
       }
       static from(schema, iterable, ctx) {
-        const pairs$1 = pairs2.createPairs(schema, iterable, ctx);
+        const pairs$1 = pairs.createPairs(schema, iterable, ctx);
         const omap2 = new this();
         omap2.items = pairs$1.items;
         return omap2;
@@ -43877,7 +43573,7 @@ var require_omap = __commonJS({
       default: false,
       tag: "tag:yaml.org,2002:omap",
       resolve(seq, onError) {
-        const pairs$1 = pairs2.resolvePairs(seq, onError);
+        const pairs$1 = pairs.resolvePairs(seq, onError);
         const seenKeys = [];
         for (const { key } of pairs$1.items) {
           if (identity3.isScalar(key)) {
@@ -44248,7 +43944,7 @@ var require_schema3 = __commonJS({
     var int = require_int2();
     var merge = require_merge();
     var omap = require_omap();
-    var pairs2 = require_pairs();
+    var pairs = require_pairs();
     var set = require_set();
     var timestamp = require_timestamp();
     var schema = [
@@ -44268,7 +43964,7 @@ var require_schema3 = __commonJS({
       binary.binary,
       merge.merge,
       omap.omap,
-      pairs2.pairs,
+      pairs.pairs,
       set.set,
       timestamp.intTime,
       timestamp.floatTime,
@@ -44294,7 +43990,7 @@ var require_tags = __commonJS({
     var binary = require_binary();
     var merge = require_merge();
     var omap = require_omap();
-    var pairs2 = require_pairs();
+    var pairs = require_pairs();
     var schema$2 = require_schema3();
     var set = require_set();
     var timestamp = require_timestamp();
@@ -44320,7 +44016,7 @@ var require_tags = __commonJS({
       merge: merge.merge,
       null: _null.nullTag,
       omap: omap.omap,
-      pairs: pairs2.pairs,
+      pairs: pairs.pairs,
       seq: seq.seq,
       set: set.set,
       timestamp: timestamp.timestamp
@@ -44329,7 +44025,7 @@ var require_tags = __commonJS({
       "tag:yaml.org,2002:binary": binary.binary,
       "tag:yaml.org,2002:merge": merge.merge,
       "tag:yaml.org,2002:omap": omap.omap,
-      "tag:yaml.org,2002:pairs": pairs2.pairs,
+      "tag:yaml.org,2002:pairs": pairs.pairs,
       "tag:yaml.org,2002:set": set.set,
       "tag:yaml.org,2002:timestamp": timestamp.timestamp
     };
@@ -48486,7 +48182,7 @@ function parseVolume2(spec, base) {
   const readOnly = mode === "ro";
   if (source.startsWith("/") || source.startsWith(".") || source.startsWith("~")) {
     if (source.startsWith("~")) return "write the host path out (no ~)";
-    return { kind: "bind", source: (0, import_node_path81.isAbsolute)(source) ? source : (0, import_node_path81.resolve)(base, source), target, readOnly };
+    return { kind: "bind", source: (0, import_node_path79.isAbsolute)(source) ? source : (0, import_node_path79.resolve)(base, source), target, readOnly };
   }
   if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/.test(source)) return `"${source}" is neither a path nor a volume name`;
   return { kind: "volume", name: source, target, readOnly };
@@ -48511,7 +48207,7 @@ function parseJobText(text, file) {
   return buildJob(value, file, at2);
 }
 function buildJob(raw, file, at2) {
-  const base = (0, import_node_path81.dirname)((0, import_node_path81.resolve)(file));
+  const base = (0, import_node_path79.dirname)((0, import_node_path79.resolve)(file));
   const fail = (path6, message) => {
     throw fileError(file, at2.line(path6), `field "${fieldName2(path6)}" ${message}`);
   };
@@ -48576,11 +48272,11 @@ function buildJob(raw, file, at2) {
       healthcheck: service.healthcheck === void 0 ? void 0 : healthCheck(service.healthcheck, [...path6, "healthcheck"], fail, duration)
     };
   });
-  const workspace = raw.workspace === void 0 ? void 0 : (0, import_node_path81.resolve)(base, raw.workspace);
+  const workspace = raw.workspace === void 0 ? void 0 : (0, import_node_path79.resolve)(base, raw.workspace);
   if (workspace !== void 0 && workspace === "/") fail(["workspace"], "cannot be /: give the directory the job works in");
   return {
     file,
-    name: raw.name ?? (0, import_node_path81.basename)(file).replace(/\.(ya?ml|json)$/i, ""),
+    name: raw.name ?? (0, import_node_path79.basename)(file).replace(/\.(ya?ml|json)$/i, ""),
     image: raw.image,
     env: envList(raw.env),
     volumes: volumes(["volumes"], raw.volumes),
@@ -48619,20 +48315,20 @@ function healthCheck(raw, path6, fail, duration) {
 function loadJobFile(path6) {
   let text;
   try {
-    text = (0, import_node_fs90.readFileSync)(path6, "utf8");
+    text = (0, import_node_fs89.readFileSync)(path6, "utf8");
   } catch (error) {
     const code = error.code;
     throw new BurrowError("INVALID_ARGUMENT", `cannot read the job file ${path6}: ${code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory" : error.message}`);
   }
   return parseJobText(text, path6);
 }
-var import_node_fs90, import_node_path81, import_yaml, schemas, Locator;
+var import_node_fs89, import_node_path79, import_yaml, schemas, Locator;
 var init_load2 = __esm({
   "src/job/load.ts"() {
     "use strict";
     init_health_config();
-    import_node_fs90 = require("node:fs");
-    import_node_path81 = require("node:path");
+    import_node_fs89 = require("node:fs");
+    import_node_path79 = require("node:path");
     import_yaml = __toESM(require_dist(), 1);
     init_errors();
     init_limits();
@@ -48683,7 +48379,7 @@ function readPeaks(cgroup) {
   const value = (dir, file) => {
     if (dir === void 0) return void 0;
     try {
-      const number2 = Number((0, import_node_fs91.readFileSync)((0, import_node_path82.join)(dir, file), "utf8").trim());
+      const number2 = Number((0, import_node_fs90.readFileSync)((0, import_node_path80.join)(dir, file), "utf8").trim());
       return Number.isFinite(number2) ? number2 : void 0;
     } catch {
       return void 0;
@@ -48695,23 +48391,23 @@ function readPeaks(cgroup) {
   if (memoryBytes === void 0 && pids === void 0) return void 0;
   return { ...memoryBytes === void 0 ? {} : { memoryBytes }, ...pids === void 0 ? {} : { pids } };
 }
-var import_node_fs91, import_node_path82;
+var import_node_fs90, import_node_path80;
 var init_peaks = __esm({
   "src/job/peaks.ts"() {
     "use strict";
-    import_node_fs91 = require("node:fs");
-    import_node_path82 = require("node:path");
+    import_node_fs90 = require("node:fs");
+    import_node_path80 = require("node:path");
   }
 });
 
 // src/job/teardown.ts
 function processesNaming(dirs) {
   const found = [];
-  for (const entry of (0, import_node_fs92.readdirSync)("/proc")) {
+  for (const entry of (0, import_node_fs91.readdirSync)("/proc")) {
     if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
     let cmdline;
     try {
-      cmdline = (0, import_node_fs92.readFileSync)(`/proc/${entry}/cmdline`, "utf8");
+      cmdline = (0, import_node_fs91.readFileSync)(`/proc/${entry}/cmdline`, "utf8");
     } catch {
       continue;
     }
@@ -48723,14 +48419,14 @@ function flockHolders(path6) {
   let dev;
   let ino;
   try {
-    ({ dev, ino } = (0, import_node_fs92.statSync)(path6));
+    ({ dev, ino } = (0, import_node_fs91.statSync)(path6));
   } catch {
     return [];
   }
   const major = dev >> 8 & 4095 | Math.floor(dev / 2 ** 32) & ~4095;
   const minor = dev & 255 | dev >> 12 & 1048320;
   const holders = [];
-  for (const line of (0, import_node_fs92.readFileSync)("/proc/locks", "utf8").split("\n")) {
+  for (const line of (0, import_node_fs91.readFileSync)("/proc/locks", "utf8").split("\n")) {
     const fields = line.trim().split(/\s+/);
     if (fields[1] !== "FLOCK") continue;
     const [maj, min, inode] = (fields[5] ?? "").split(":");
@@ -48739,10 +48435,10 @@ function flockHolders(path6) {
   return holders;
 }
 async function stopSwitch(store, network) {
-  const lock = (0, import_node_path83.join)(networkDir(store, network.id), "switch.lock");
+  const lock = (0, import_node_path81.join)(networkDir(store, network.id), "switch.lock");
   for (const pid of flockHolders(lock)) {
     try {
-      if ((0, import_node_fs92.readFileSync)(`/proc/${pid}/comm`, "utf8").trim() === "burrow-switch") process.kill(pid, "SIGTERM");
+      if ((0, import_node_fs91.readFileSync)(`/proc/${pid}/comm`, "utf8").trim() === "burrow-switch") process.kill(pid, "SIGTERM");
     } catch {
     }
   }
@@ -48782,12 +48478,12 @@ async function tearDown(store, resources, onNote) {
   }
   return failures;
 }
-var import_node_fs92, import_node_path83, sleep5;
+var import_node_fs91, import_node_path81, sleep5;
 var init_teardown = __esm({
   "src/job/teardown.ts"() {
     "use strict";
-    import_node_fs92 = require("node:fs");
-    import_node_path83 = require("node:path");
+    import_node_fs91 = require("node:fs");
+    import_node_path81 = require("node:path");
     init_ops();
     init_record();
     init_records2();
@@ -48805,10 +48501,10 @@ function slug(text) {
   return text.replace(/[^a-zA-Z0-9_.-]+/g, "-").replace(/^[^a-zA-Z0-9]+/, "").slice(0, 40) || "job";
 }
 function checkWorkspace(path6) {
-  const workspace = (0, import_node_path84.resolve)(path6);
+  const workspace = (0, import_node_path82.resolve)(path6);
   let isDirectory = false;
   try {
-    isDirectory = (0, import_node_fs93.statSync)(workspace).isDirectory();
+    isDirectory = (0, import_node_fs92.statSync)(workspace).isDirectory();
   } catch {
   }
   if (!isDirectory) throw new BurrowError("INVALID_ARGUMENT", `the workspace ${workspace} is not a directory: create it, or give another with --workspace`);
@@ -48870,16 +48566,33 @@ async function startService(store, service, prefix, network, resources, options)
 async function waitForService(store, service, records, signal) {
   await Promise.all(records.map(async (record) => {
     const check2 = record.plan.healthcheck;
+    if (check2 === void 0) {
+      const [exit] = exitedReplicas(store, [{ service: service.name, record }], []);
+      if (exit !== void 0) throw new BurrowError("INVALID_ARGUMENT", describeExit(exit, "before the steps started"));
+      return;
+    }
     try {
-      if (check2 !== void 0) await waitHealthy(store, record.id, { timeoutMs: healthDeadline(check2), signal });
+      await waitHealthy(store, record.id, { timeoutMs: healthDeadline(check2), signal });
       const state = containerState(store, record);
       if (state.status !== "running") throw new BurrowError("INVALID_ARGUMENT", `container ${record.name} exited (status ${state.exitCode ?? -1})`);
     } catch (error) {
       if (isBurrowError(error, "INTERRUPTED")) throw error;
       const why = error.message;
-      throw new BurrowError("INVALID_ARGUMENT", `service ${service.name} did not become ${check2 === void 0 ? "ready" : "healthy"}: ${why}; its last log lines: ${lastLogLines(store, findContainer(store, record.id))}`);
+      throw new BurrowError("INVALID_ARGUMENT", `service ${service.name} did not become healthy: ${why}; its last log lines: ${lastLogLines(store, findContainer(store, record.id))}`);
     }
   }));
+}
+function exitedReplicas(store, replicas, known) {
+  return replicas.flatMap(({ service, record }) => {
+    const current = findContainer(store, record.id);
+    if (known.some((exit) => exit.container === current.name)) return [];
+    const state = containerState(store, current);
+    if (state.status === "running") return [];
+    return [{ service, container: current.name, exitCode: state.exitCode ?? -1, lastLogLines: lastLogLines(store, current) }];
+  });
+}
+function describeExit(exit, when) {
+  return `service ${exit.service} exited ${when} (container ${exit.container}, exit status ${exit.exitCode}); its last log lines: ${exit.lastLogLines}`;
 }
 function stopStep(child) {
   try {
@@ -48905,7 +48618,7 @@ function stopStep(child) {
 }
 function readProc(path6) {
   try {
-    return (0, import_node_fs93.readFileSync)(path6, "utf8");
+    return (0, import_node_fs92.readFileSync)(path6, "utf8");
   } catch {
     return void 0;
   }
@@ -48976,9 +48689,11 @@ async function runJob(store, job, options = {}) {
     interrupted(signal);
     const network = job.network === void 0 ? createNetwork(store, prefix, { labels }) : requireNetwork(store, job.network);
     if (job.network === void 0) resources.network = network;
+    const replicas = [];
     for (const service of job.services) {
       await reporter.phase("services", service.name, async () => {
         const records = await startService(store, service, prefix, network, resources, { signal, reporter, labels });
+        replicas.push(...records.map((record2) => ({ service: service.name, record: record2 })));
         await waitForService(store, service, records, signal);
       });
     }
@@ -49006,10 +48721,19 @@ async function runJob(store, job, options = {}) {
     if (state.status !== "running") {
       throw new BurrowError("INVALID_ARGUMENT", `the job container exited at once (status ${state.exitCode ?? -1}): its image needs sh and sleep to wait between steps; its last log lines: ${lastLogLines(store, record)}`);
     }
+    const gone = exitedReplicas(store, replicas, []);
+    if (gone.length > 0) throw new BurrowError("INVALID_ARGUMENT", describeExit(gone[0], "before the steps started"));
     let failed = false;
     let exitCode = 0;
+    const serviceExits = [];
+    const checkServices = () => {
+      const exited = exitedReplicas(store, replicas, serviceExits);
+      for (const exit of exited) reporter.note(`error: ${describeExit(exit, "during the steps")}`);
+      serviceExits.push(...exited);
+    };
     for (const step of job.steps) {
-      if (failed || signal?.aborted === true) {
+      if (!failed && serviceExits.length === 0) checkServices();
+      if (failed || serviceExits.length > 0 || signal?.aborted === true) {
         steps.push({ name: step.name, exitCode: 0, durationMs: 0, outcome: "skipped" });
         continue;
       }
@@ -49026,8 +48750,10 @@ async function runJob(store, job, options = {}) {
       }
     }
     interrupted(signal);
+    if (serviceExits.length === 0) checkServices();
+    if (serviceExits.length > 0 && exitCode === 0) exitCode = EXIT_BURROW_ERROR;
     const peaks = readPeaks(readRecord(store, record.id)?.cgroup);
-    return { exitCode, durationMs: Date.now() - started, imageDigest, steps, ...peaks === void 0 ? {} : { peaks } };
+    return { exitCode, durationMs: Date.now() - started, imageDigest, steps, ...serviceExits.length === 0 ? {} : { serviceExits }, ...peaks === void 0 ? {} : { peaks } };
   } catch (error) {
     outcome = error;
     throw error;
@@ -49047,13 +48773,13 @@ async function runJob(store, job, options = {}) {
     });
   }
 }
-var import_node_fs93, import_node_path84, STOP_GRACE_MS, TIMEOUT_EXIT, LOG_LINES, WAIT_FOREVER, Reporter;
+var import_node_fs92, import_node_path82, STOP_GRACE_MS, TIMEOUT_EXIT, LOG_LINES, WAIT_FOREVER, Reporter;
 var init_runner = __esm({
   "src/job/runner.ts"() {
     "use strict";
     init_printable();
-    import_node_fs93 = require("node:fs");
-    import_node_path84 = require("node:path");
+    import_node_fs92 = require("node:fs");
+    import_node_path82 = require("node:path");
     init_errors();
     init_create2();
     init_exec();
@@ -49142,6 +48868,7 @@ function jobCommand(signal, setExit) {
         }
       });
       for (const step of result.steps) if (step.outcome === "skipped") say(`--- skipped: ${step.name}`);
+      for (const exit of result.serviceExits ?? []) say(`--- service ${exit.service} (${exit.container}) exited during the steps, exit status ${exit.exitCode}`);
       const { binarySize: binarySize2 } = await Promise.resolve().then(() => (init_size(), size_exports));
       const peak = result.peaks?.memoryBytes === void 0 ? "" : `, memory peak ${binarySize2(result.peaks.memoryBytes)}`;
       say(`--- job ${definition.name}: ${result.exitCode === 0 ? "succeeded" : `failed (exit status ${result.exitCode})`}, ${seconds(result.durationMs)}${peak}`);

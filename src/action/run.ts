@@ -265,6 +265,9 @@ export async function main(began: number): Promise<number> {
       if (step.outcome === 'failure') core.error(text, { title: 'Step failed' });
       else core.warning(text, { title: 'Step failed (continue-on-error)' });
     }
+    for (const exit of outcome.result.serviceExits ?? []) {
+      core.error(`${exit.container}: exit status ${exit.exitCode}; its last log lines: ${exit.lastLogLines}`, { title: `Service ${exit.service} exited during the steps` });
+    }
   } catch (error) {
     const message = error instanceof BurrowError ? error.message : `internal error: ${(error as Error).stack ?? String(error)}`;
     core.error(message.replace(/\s*\n\s*/g, '; '), { title: 'burrow' });
@@ -288,6 +291,7 @@ export async function main(began: number): Promise<number> {
       exitCode,
       durationMs,
       steps: outcome?.result.steps ?? [],
+      serviceExits: outcome?.result.serviceExits,
       peaks: outcome?.result.peaks,
     });
   } catch (error) {

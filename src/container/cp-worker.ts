@@ -5,8 +5,16 @@
  * read a fuse-overlayfs root at all, and read and write the files of the
  * container's other users (mapped ids) as the container's root does.
  *
- *   node cp-worker.js ROOT out CONTAINER_PATH HOST_PATH NAME
+ *   node cp-worker.js ROOT out CONTAINER_PATH HOST_PATH NAME [UID:GID]
  *   node cp-worker.js ROOT in  CONTAINER_PATH HOST_PATH NAME
+ *
+ * `UID:GID` (out, under --userns=keep-id): the ids, in the container's user
+ * namespace, that are the caller's on the host. There the worker is the
+ * namespace's root, a subordinate id on the host, and what it makes would belong
+ * to that id; each file, directory and symlink it makes on the host is given to
+ * these ids instead, so the caller owns what it copied out, as `docker cp` gives
+ * the caller what it copies out. (Under the default mapping the worker already
+ * runs as the caller.)
  *
  * Confined: every path inside the container is resolved by the kernel with
  * openat2(RESOLVE_IN_ROOT) against ROOT, so a symlink in the container that
@@ -23,7 +31,7 @@
  */
 import { createRequire } from 'node:module';
 import {
-  closeSync, createReadStream, createWriteStream, fchmodSync, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readlinkSync, statSync, symlinkSync, unlinkSync, constants as fs,
+  closeSync, createReadStream, createWriteStream, fchmodSync, fchownSync, fstatSync, lchownSync, lstatSync, mkdirSync, openSync, readdirSync, readlinkSync, statSync, symlinkSync, unlinkSync, constants as fs,
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -71,6 +79,9 @@ function open2(dirfd: number, path: string, flags: number, resolve: number, what
 
 const fdPath = (fd: number): string => `/proc/self/fd/${fd}`;
 
+/** Who gets what `out` makes on the host (the caller's ids in this namespace); undefined: the worker's own ids. */
+let hostOwner: { uid: number; gid: number } | undefined;
+
 /** Docker's words for a directory in the way of a file or a symlink. */
 function cannotOverwrite(target: string, from: string): CopyFailure {
   return new CopyFailure('INVALID_ARGUMENT', `cannot overwrite directory "${target}" with non-directory "${from}"`);
@@ -102,6 +113,7 @@ function hostDirectory(target: string, mode: number, named: boolean, from: strin
     unlinkSync(target);
   }
   mkdirSync(target, { mode });
+  if (hostOwner !== undefined) lchownSync(target, hostOwner.uid, hostOwner.gid);
 }
 
 /**
@@ -127,6 +139,7 @@ async function copyOut(fd: number, target: string, named: boolean, from: string)
     const length = readlinkat(fd, '', buffer, buffer.length);
     makeWayForNonDirectory(target, from);
     symlinkSync(buffer.subarray(0, Math.max(0, length)).toString(), target);
+    if (hostOwner !== undefined) lchownSync(target, hostOwner.uid, hostOwner.gid);
   } else if (stat.isDirectory()) {
     hostDirectory(target, stat.mode & 0o7777, named, from);
     for (const name of readdirSync(fdPath(fd))) {
@@ -140,6 +153,15 @@ async function copyOut(fd: number, target: string, named: boolean, from: string)
   } else if (stat.isFile()) {
     // Reopening the O_PATH descriptor through /proc reads the very inode it names.
     const output = hostFile(target, stat.mode & 0o777, named, from);
+    if (hostOwner !== undefined) {
+      try {
+        // On the descriptor just opened: never a path a symlink could have replaced since.
+        fchownSync(output, hostOwner.uid, hostOwner.gid);
+      } catch (error) {
+        closeSync(output);
+        throw error;
+      }
+    }
     await pipeline(createReadStream(fdPath(fd), { highWaterMark: CHUNK }), createWriteStream(target, { fd: output, highWaterMark: CHUNK }));
   }
 }
@@ -206,10 +228,13 @@ process.stdin.on('end', () => report('INTERRUPTED', 'interrupted'));
 process.stdin.on('error', () => report('INTERRUPTED', 'interrupted'));
 process.stdin.resume();
 
-const [rootPath, direction, containerPath, hostPath, name] = process.argv.slice(2);
-if (rootPath === undefined || (direction !== 'in' && direction !== 'out') || containerPath === undefined || hostPath === undefined || name === undefined) {
-  report('INVALID_ARGUMENT', 'usage: cp-worker ROOT in|out CONTAINER_PATH HOST_PATH NAME');
+const [rootPath, direction, containerPath, hostPath, name, owner] = process.argv.slice(2);
+const ids = owner === undefined ? undefined : /^(\d+):(\d+)$/.exec(owner);
+if (rootPath === undefined || (direction !== 'in' && direction !== 'out') || containerPath === undefined || hostPath === undefined || name === undefined
+  || (owner !== undefined && (direction !== 'out' || ids === null))) {
+  report('INVALID_ARGUMENT', 'usage: cp-worker ROOT in|out CONTAINER_PATH HOST_PATH NAME [UID:GID (out)]');
 }
+if (ids !== undefined && ids !== null) hostOwner = { uid: Number(ids[1]), gid: Number(ids[2]) };
 main(rootPath, direction, containerPath, hostPath, name).then(
   () => process.exit(0),
   (error: unknown) => {

@@ -78,7 +78,10 @@ export async function copy(store: Store, sourceText: string, targetText: string,
   const out = source.container !== undefined;
   const record = findContainer(store, (source.container ?? target.container)!);
   // Host paths as this process sees them: the worker's working directory is the container's root.
-  const args = out ? ['out', source.path, resolve(target.path), record.name] : ['in', target.path, resolve(source.path), record.name];
+  // Under keep-id the worker is the namespace's root, not the caller: what it copies out goes to
+  // the kept ids, which are the caller's on the host (cp-worker.ts).
+  const owner = record.userns === undefined ? [] : [`${record.userns.uid}:${record.userns.gid}`];
+  const args = out ? ['out', source.path, resolve(target.path), record.name, ...owner] : ['in', target.path, resolve(source.path), record.name];
   const [command, ...rest] = await workerCommand(store, record, args);
   const child = spawn(command!, rest, { stdio: ['pipe', 'ignore', 'pipe'], env: hostEnv() });
   let stderr = '';
