@@ -27,12 +27,17 @@ export const EXIT_BURROW_ERROR = 125;
 /** Every other command's own errors exit 1, as the docker CLI's do. */
 export const EXIT_COMMAND_ERROR = 1;
 
-/** The commands whose own errors are 125, so that a script tells them from the container's 126, 127 or exit status. */
-const RUNNER_COMMANDS: ReadonlySet<string> = new Set(['run', 'create', 'start']);
+/**
+ * The commands whose own errors are 125, so that a script tells them from the
+ * container's 126, 127 or exit status: Docker's run, create and start; burrow's
+ * `job` (its status is the failed step's) and Podman's `healthcheck run` (1 is
+ * "unhealthy").
+ */
+const RUNNER_COMMANDS: ReadonlySet<string> = new Set(['run', 'create', 'start', 'job', 'healthcheck']);
 
 /** The exit status of `error` ending `command` (its words, as `container start`). */
-export function exitStatusFor(error: BurrowError, command: string | undefined): number {
-  if (error.explicitExit) return error.exitCode;
+export function exitStatusFor(error: BurrowError | undefined, command: string | undefined): number {
+  if (error?.explicitExit === true) return error.exitCode;
   return command !== undefined && RUNNER_COMMANDS.has(command) ? EXIT_BURROW_ERROR : EXIT_COMMAND_ERROR;
 }
 

@@ -1,6 +1,6 @@
 import { noteInterrupt } from './interrupt.js';
 import { Command, CommanderError, Option } from 'commander';
-import { BurrowError, EXIT_BURROW_ERROR, EXIT_COMMAND_ERROR, exitStatusFor } from '../errors.js';
+import { BurrowError, EXIT_BURROW_ERROR, exitStatusFor } from '../errors.js';
 import { trace } from '../util/trace.js';
 import { CONTAINER_VERBS } from './container.js';
 import { VERSION } from '../version.js';
@@ -166,5 +166,5 @@ function report(error: unknown, interrupted: boolean, command: string | undefine
   const message = error instanceof Error ? error.message : String(error);
   process.stderr.write(`burrow: internal error: ${message} (run with BURROW_DEBUG=1 for details, and please report it)\n`);
   if (process.env.BURROW_DEBUG === '1' && error instanceof Error) process.stderr.write(`${error.stack}\n`);
-  return command === 'run' || command === 'create' || command === 'start' ? EXIT_BURROW_ERROR : EXIT_COMMAND_ERROR;
+  return exitStatusFor(undefined, command);
 }

@@ -5,9 +5,8 @@
  * `table` template's header shows. Methods that take an argument (`.Label "k"`)
  * are non-enumerable, so `{{json .}}` gives the fields alone, as Docker's.
  */
-import { join } from 'node:path';
 import type { ContainerSummary } from '../container/list.js';
-import type { VolumeRecord } from '../container/volumes.js';
+import { volumeNameOf, type VolumeRecord } from '../container/volumes.js';
 import type { ImageSummary } from '../image/summary.js';
 import type { NetworkRecord } from '../network/records.js';
 import type { Store } from '../store/store.js';
@@ -44,12 +43,6 @@ export const PS_HEADERS: Headers = {
   Size: 'SIZE', Names: 'NAMES', Labels: 'LABELS', Label: () => 'LABEL', Mounts: 'MOUNTS', Networks: 'NETWORKS', LocalVolumes: 'LOCAL VOLUMES',
 };
 
-/** The volume a bind of a named volume comes from (`<store>/volumes/NAME/_data`). */
-function volumeName(store: Store, source: string): string | undefined {
-  const prefix = `${join(store.root, 'volumes')}/`;
-  return source.startsWith(prefix) && source.endsWith('/_data') ? source.slice(prefix.length, -'/_data'.length) : undefined;
-}
-
 export interface PsRowParts {
   store: Store;
   summary: ContainerSummary;
@@ -62,8 +55,8 @@ export interface PsRowParts {
 /** One `ps` row. */
 export function psRow({ store, summary: { record, state }, trunc, status, ports, networks }: PsRowParts): Record<string, string> {
   const command = record.plan.process.args.join(' ');
-  const volumes = record.plan.mounts.flatMap((mount) => (mount.kind === 'bind' ? [volumeName(store, mount.source)] : [])).filter((name): name is string => name !== undefined);
-  const mounts = record.plan.mounts.map((mount) => (mount.kind === 'bind' ? (volumeName(store, mount.source) ?? mount.source) : mount.target));
+  const volumes = record.plan.mounts.flatMap((mount) => (mount.kind === 'bind' ? [volumeNameOf(store, mount.source)] : [])).filter((name): name is string => name !== undefined);
+  const mounts = record.plan.mounts.map((mount) => (mount.kind === 'bind' ? (volumeNameOf(store, mount.source) ?? mount.source) : mount.target));
   return withLabel({
     Command: JSON.stringify(trunc ? ellipsis(command, 20) : command),
     CreatedAt: goTime(record.created),

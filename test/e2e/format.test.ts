@@ -38,7 +38,8 @@ describe('inspect --format (Go templates, as docker inspect)', () => {
     expect(await ok(['inspect', '-f', '{{.Config.Labels}}', 'fmt-made'])).toBe('map[com.example.version:1.0 tier:db]');
     expect(await ok(['inspect', '-f', '{{index .Config.Labels "com.example.version"}}', 'fmt-made'])).toBe('1.0');
     expect(JSON.parse(await ok(['inspect', '-f', '{{json .Config.Labels}}', 'fmt-made']))).toEqual({ 'com.example.version': '1.0', tier: 'db' });
-    expect(await ok(['inspect', '-f', '{{range .Mounts}}{{.Destination}}{{end}}', 'fmt-made'])).toBe('/data');
+    expect(await ok(['inspect', '-f', '{{range .Mounts}}{{.Type}} {{.Name}} {{.Driver}} {{.Destination}} {{.RW}}{{end}}', 'fmt-made'])).toBe('volume fmt-data local /data true');
+    expect(await ok(['inspect', '-f', '{{.State.Dead}} {{.State.Restarting}} {{.RestartCount}} {{.Platform}}', 'fmt-made'])).toBe('false false 0 linux');
     expect(await ok(['inspect', '-f', '{{if eq .State.Status "running"}}up {{.State.Pid}}{{else}}down{{end}}', 'fmt-up', 'fmt-made'])).toMatch(/^up [1-9]\d*\ndown$/);
     expect(await ok(['container', 'inspect', '-f', '{{.Config.Image}}', 'fmt-made'])).toBe(`${busybox()}`);
   });

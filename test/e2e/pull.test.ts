@@ -132,7 +132,7 @@ describe('burrow pull from a real registry', () => {
     ] as const) {
       const result = await run(box, ['pull', reference]);
       expect(expectOneLineError(result)).toMatch(reason);
-      expect(result.exitCode).toBe(125);
+      expect(result.exitCode).toBe(1);
     }
   });
 
