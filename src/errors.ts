@@ -21,14 +21,33 @@ export type ErrorCode =
   | 'NO_DRIVER'
   | 'IO';
 
-/** Docker's convention: 125 is "the runner itself failed". */
+/** Docker's convention: 125 is "the runner itself failed" (run, create, start, and a command line that does not parse). */
 export const EXIT_BURROW_ERROR = 125;
+
+/** Every other command's own errors exit 1, as the docker CLI's do. */
+export const EXIT_COMMAND_ERROR = 1;
+
+/**
+ * The commands whose own errors are 125, so that a script tells them from the
+ * container's 126, 127 or exit status: Docker's run, create and start; burrow's
+ * `job` (its status is the failed step's) and Podman's `healthcheck run` (1 is
+ * "unhealthy").
+ */
+const RUNNER_COMMANDS: ReadonlySet<string> = new Set(['run', 'create', 'start', 'job', 'healthcheck']);
+
+/** The exit status of `error` ending `command` (its words, as `container start`). */
+export function exitStatusFor(error: BurrowError | undefined, command: string | undefined): number {
+  if (error?.explicitExit === true) return error.exitCode;
+  return command !== undefined && RUNNER_COMMANDS.has(command) ? EXIT_BURROW_ERROR : EXIT_COMMAND_ERROR;
+}
 
 export class BurrowError extends Error {
   readonly code: ErrorCode;
   readonly exitCode: number;
   /** A network hiccup worth another attempt (with Range, for a blob). */
   readonly retryable: boolean;
+  /** The exit status was chosen where the error was made (or is an interruption's): the CLI keeps it. */
+  readonly explicitExit: boolean;
 
   constructor(code: ErrorCode, message: string, options: { cause?: unknown; exitCode?: number; retryable?: boolean } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -36,6 +55,7 @@ export class BurrowError extends Error {
     this.code = code;
     this.exitCode = options.exitCode ?? (code === 'INTERRUPTED' ? 130 : EXIT_BURROW_ERROR);
     this.retryable = options.retryable ?? false;
+    this.explicitExit = options.exitCode !== undefined || code === 'INTERRUPTED';
   }
 }
 

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
-import { BurrowError } from '../errors.js';
+import { chooseFormat, renderOne, renderRows } from '../format/render.js';
+import { filterImages } from '../image/filter.js';
 import { requireImage } from '../image/local.js';
 import { removeImages } from '../image/remove.js';
 import { inspectImage, listImages } from '../image/summary.js';
@@ -8,23 +9,31 @@ import { action } from './action.js';
 import { humanSize, table, timeAgo } from './format.js';
 
 type Exit = (code: number) => void;
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 export function imagesCommand(signal: AbortSignal, setExit: Exit): Command {
   return new Command('images')
     .description('List images in the store')
+    .argument('[repository]', 'only this repository, REPOSITORY[:TAG] (a glob, as --filter reference=)')
+    .option('-a, --all', 'accepted for Docker compatibility: burrow keeps no intermediate images, so every image is listed anyway')
     .option('-q, --quiet', 'only show image ids')
     .option('--digests', 'show digests')
     .option('--no-trunc', 'do not truncate ids')
-    .option('--format <format>', 'table (default) or json')
+    .option('-f, --filter <key=value>', 'filter: reference=, label=, dangling=true|false, before=IMAGE, since=IMAGE', collect, [])
+    .option('--format <format>', 'table (default), json (an array), or a Go template (`table TEMPLATE` for columns): .ID .Repository .Tag .Digest .CreatedSince .CreatedAt .Size')
     .action(
-      action<{ quiet?: boolean; digests?: boolean; trunc: boolean; format?: string }>(signal, setExit, async (context, _args, flags) => {
-        const images = listImages(context.store());
-        if (flags.format === 'json') {
-          context.stdout.write(`${JSON.stringify(images, null, 2)}\n`);
+      action<{ quiet?: boolean; digests?: boolean; trunc: boolean; filter: string[]; format?: string }>(signal, setExit, async (context, [repository], flags) => {
+        const choice = chooseFormat(flags.format);
+        const filters = repository === undefined ? flags.filter : [...flags.filter, `reference=${repository}`];
+        const images = filterImages(context.store(), listImages(context.store()), filters);
+        if (choice.kind === 'template') {
+          const { imageRow, IMAGE_HEADERS } = await import('../format/rows.js');
+          context.stdout.write(renderRows(choice, images.map((image) => imageRow(image, flags.trunc)), IMAGE_HEADERS));
           return;
         }
-        if (flags.format !== undefined && flags.format !== 'table') {
-          throw new BurrowError('INVALID_ARGUMENT', `unknown --format "${flags.format}": use table or json`);
+        if (choice.kind === 'json') {
+          context.stdout.write(`${JSON.stringify(images, null, 2)}\n`);
+          return;
         }
         const id = (digest: string): string => (flags.trunc ? shortId(digest) : digest);
         if (flags.quiet === true) {
@@ -60,11 +69,14 @@ export function inspectCommand(signal: AbortSignal, setExit: Exit): Command {
   return new Command('inspect')
     .description('Show the details of images as JSON')
     .argument('<image...>', 'names or ids')
+    .option('-f, --format <format>', 'a Go template for each image (default: all of them as a JSON array)')
     .action(
-      action(signal, setExit, async (context, images) => {
+      action<{ format?: string }>(signal, setExit, async (context, images, flags) => {
+        const choice = chooseFormat(flags.format);
         const store = context.store();
         const details = images.map((query) => inspectImage(store, requireImage(store, query)));
-        context.stdout.write(`${JSON.stringify(details, null, 2)}\n`);
+        if (choice.kind === 'template') context.stdout.write(details.map((detail) => renderOne(choice.template, detail)).join(''));
+        else context.stdout.write(`${JSON.stringify(details, null, 2)}\n`);
       }),
     );
 }

@@ -1,10 +1,10 @@
 import { noteInterrupt } from './interrupt.js';
-import { Command, CommanderError } from 'commander';
-import { BurrowError, EXIT_BURROW_ERROR } from '../errors.js';
+import { Command, CommanderError, Option } from 'commander';
+import { BurrowError, EXIT_BURROW_ERROR, exitStatusFor } from '../errors.js';
 import { trace } from '../util/trace.js';
 import { CONTAINER_VERBS } from './container.js';
+import { VERSION } from '../version.js';
 
-const VERSION = '0.1.0';
 
 type Exit = (code: number) => void;
 type CommandModule = (signal: AbortSignal, setExit: Exit) => Promise<Command[]>;
@@ -31,6 +31,8 @@ const COMMANDS: Array<{ names: string[]; load: CommandModule }> = [
   { names: ['login'], load: async (signal, setExit) => [(await import('./login.js')).loginCommand(signal, setExit)] },
   { names: ['logout'], load: async (signal, setExit) => [(await import('./login.js')).logoutCommand(signal, setExit)] },
   { names: ['system'], load: async (signal, setExit) => [(await import('./system.js')).systemCommand(signal, setExit)] },
+  { names: ['info'], load: async (signal, setExit) => [(await import('./info.js')).infoCommand(signal, setExit)] },
+  { names: ['version'], load: async (signal, setExit) => [(await import('./info.js')).versionCommand(signal, setExit)] },
   { names: ['setup'], load: async (signal, setExit) => [(await import('./setup.js')).setupCommand(signal, setExit)] },
   { names: ['unshare'], load: async (signal, setExit) => [(await import('./unshare.js')).unshareCommand(signal, setExit)] },
 
@@ -53,13 +55,24 @@ async function imageGroup(signal: AbortSignal, setExit: Exit): Promise<Command[]
   return [image];
 }
 
+/** `--log-level debug` before the command word: errors carry their stack, as with BURROW_DEBUG=1. */
+function applyLogLevel(argv: string[]): void {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (!arg.startsWith('-')) return;
+    const level = arg === '--log-level' || arg === '-l' ? argv[++i] : arg.startsWith('--log-level=') ? arg.slice('--log-level='.length) : undefined;
+    if (level === 'debug') process.env.BURROW_DEBUG = '1';
+    if (arg === '--root') i++;
+  }
+}
+
 /** The command word of argv (after the global `--root DIR`), if any. */
 function commandWord(argv: string[]): string | undefined {
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
-    if (arg === '--root') i++;
+    if (arg === '--root' || arg === '--log-level' || arg === '-l') i++;
     else if (!arg.startsWith('-')) return arg;
-    else if (!arg.startsWith('--root=')) return undefined;
+    else if (!arg.startsWith('--root=') && !arg.startsWith('--log-level=')) return undefined;
   }
   return undefined;
 }
@@ -69,6 +82,7 @@ async function buildProgram(argv: string[], signal: AbortSignal, setExit: Exit):
     .description('Rootless, daemonless containers for CI')
     .version(VERSION, '-v, --version')
     .option('--root <dir>', 'store directory (default: $BURROW_ROOT or $XDG_DATA_HOME/burrow)')
+    .addOption(new Option('-l, --log-level <level>', "how much burrow says of itself: debug adds the stack of an error (as BURROW_DEBUG=1); the others are Docker's, accepted").choices(['debug', 'info', 'warn', 'error', 'fatal']))
     .enablePositionalOptions()
     .showSuggestionAfterError()
     .exitOverride();
@@ -105,6 +119,7 @@ export async function main(argv: string[]): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   let exitCode = 0;
+  applyLogLevel(argv);
   try {
     const program = await buildProgram(argv, controller.signal, (code) => {
       exitCode = code;
@@ -119,16 +134,23 @@ export async function main(argv: string[]): Promise<number> {
     // A command that finished on its own has its own status (run: the job's, even after a forwarded signal).
     return exitCode;
   } catch (error) {
-    return report(error, controller.signal.aborted);
+    return report(error, controller.signal.aborted, runnerWord(argv));
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
 }
 
-function report(error: unknown, interrupted: boolean): number {
+/** The command whose errors decide the exit status: `container start` is start. */
+function runnerWord(argv: string[]): string | undefined {
+  const word = commandWord(argv);
+  if (word !== 'container') return word;
+  return commandWord(argv.slice(argv.indexOf('container') + 1));
+}
+
+function report(error: unknown, interrupted: boolean, command: string | undefined): number {
   if (error instanceof CommanderError) {
-    // Commander has printed its message (or the help) already.
+    // Commander has printed its message (or the help) already; a command line that does not parse is 125, as Docker's.
     return error.exitCode === 0 ? 0 : EXIT_BURROW_ERROR;
   }
   if (interrupted) {
@@ -139,10 +161,10 @@ function report(error: unknown, interrupted: boolean): number {
     // One line, always: a message built from another program's output may hold newlines.
     process.stderr.write(`burrow: ${error.message.replace(/\s*\n\s*/g, '; ')}\n`);
     if (process.env.BURROW_DEBUG === '1' && error.cause !== undefined) process.stderr.write(`${String((error.cause as Error)?.stack ?? error.cause)}\n`);
-    return error.exitCode;
+    return exitStatusFor(error, command);
   }
   const message = error instanceof Error ? error.message : String(error);
   process.stderr.write(`burrow: internal error: ${message} (run with BURROW_DEBUG=1 for details, and please report it)\n`);
   if (process.env.BURROW_DEBUG === '1' && error instanceof Error) process.stderr.write(`${error.stack}\n`);
-  return EXIT_BURROW_ERROR;
+  return exitStatusFor(undefined, command);
 }

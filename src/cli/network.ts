@@ -23,20 +23,31 @@ export function networkCommand(signal: AbortSignal, setExit: Exit): Command {
       const { createNetwork } = await import('../network/records.js');
       context.stdout.write(`${createNetwork(context.store(), name!, { subnet: flags.subnet, internal: flags.internal, labels: labelsOf(flags.label) }).id}\n`);
     }));
-  network.command('ls').alias('list').description('List networks').option('-q, --quiet', 'only ids').option('--format <format>', 'table or json')
-    .action(action<{ quiet?: boolean; format?: string }>(signal, setExit, async (context, _args, flags) => {
+  network.command('ls').alias('list').description('List networks').option('-q, --quiet', 'only ids').option('--no-trunc', 'do not truncate ids')
+    .option('--format <format>', 'table (default), json (an array), or a Go template (`table TEMPLATE` for columns): .ID .Name .Driver .Scope .IPv6 .Internal .Labels .Label .CreatedAt')
+    .action(action<{ quiet?: boolean; trunc: boolean; format?: string }>(signal, setExit, async (context, _args, flags) => {
+      const { chooseFormat, renderRows } = await import('../format/render.js');
+      const choice = chooseFormat(flags.format);
       const { inspectNetwork, listNetworks } = await import('../network/records.js');
       const store = context.store();
       const networks = listNetworks(store);
-      if (flags.format === 'json') context.stdout.write(`${JSON.stringify(networks.map((entry) => inspectNetwork(store, entry)), null, 2)}\n`);
+      if (choice.kind === 'template' && flags.quiet !== true) {
+        const { networkRow, NETWORK_HEADERS } = await import('../format/rows.js');
+        context.stdout.write(renderRows(choice, networks.map((entry) => networkRow(entry, flags.trunc)), NETWORK_HEADERS));
+      } else if (choice.kind === 'json') context.stdout.write(`${JSON.stringify(networks.map((entry) => inspectNetwork(store, entry)), null, 2)}\n`);
       else if (flags.quiet === true) context.stdout.write(networks.map((entry) => `${entry.id.slice(0, 12)}\n`).join(''));
       else context.stdout.write(`${table(['NETWORK ID', 'NAME', 'DRIVER', 'SCOPE'], networks.map((entry) => [entry.id.slice(0, 12), entry.name, 'bridge', 'local']))}\n`);
     }));
   network.command('inspect').description('Show networks as JSON').argument('<network...>')
-    .action(action(signal, setExit, async (context, names) => {
+    .option('-f, --format <format>', 'a Go template for each network (default: all of them as a JSON array)')
+    .action(action<{ format?: string }>(signal, setExit, async (context, names, flags) => {
+      const { chooseFormat, renderOne } = await import('../format/render.js');
+      const choice = chooseFormat(flags.format);
       const { inspectNetwork, requireNetwork } = await import('../network/records.js');
       const store = context.store();
-      context.stdout.write(`${JSON.stringify(names.map((name) => inspectNetwork(store, requireNetwork(store, name))), null, 2)}\n`);
+      const found = names.map((name) => inspectNetwork(store, requireNetwork(store, name)));
+      if (choice.kind === 'template') context.stdout.write(found.map((entry) => renderOne(choice.template, entry)).join(''));
+      else context.stdout.write(`${JSON.stringify(found, null, 2)}\n`);
     }));
   network.command('rm').alias('remove').description('Remove networks (none may have containers)').argument('<network...>')
     .action(action(signal, setExit, async (context, names) => {

@@ -11,9 +11,11 @@ export function psCommand(signal: AbortSignal, setExit: SetExit): Command {
     .option('-q, --quiet', 'only show ids')
     .option('--no-trunc', 'do not truncate ids')
     .option('-f, --filter <key=value>', 'filter: name=, status=, label=, id=, ancestor=, health=', collect, [])
-    .option('--format <format>', 'table (default) or json')
+    .option('--format <format>', 'table (default), json (an array), or a Go template (`table TEMPLATE` for columns): .ID .Image .Command .CreatedAt .RunningFor .Ports .State .Status .Size .Names .Labels .Label .Mounts .Networks .LocalVolumes')
     .action(
       action<{ all?: boolean; quiet?: boolean; trunc: boolean; filter: string[]; format?: string }>(signal, setExit, async (context, _args, flags) => {
+        const { chooseFormat, renderRows } = await import('../format/render.js');
+        const choice = chooseFormat(flags.format);
         const { listContainers } = await import('../container/list.js');
         const { publishedPorts } = await import('../container/ops.js');
         const { statusText } = await import('../container/status.js');
@@ -25,7 +27,20 @@ export function psCommand(signal: AbortSignal, setExit: SetExit): Command {
           context.stdout.write(containers.map(({ record }) => `${id(record.id)}\n`).join(''));
           return;
         }
-        if (flags.format === 'json') {
+        if (choice.kind === 'template') {
+          const { psRow, PS_HEADERS } = await import('../format/rows.js');
+          const { networkModeName } = await import('../network/mode.js');
+          const { inspectAttachments } = await import('../network/records.js');
+          const rows = containers.map((summary) => psRow({
+            store: context.store(), summary, trunc: flags.trunc,
+            status: statusText(summary.state) + healthSuffix(context.store(), summary.record, summary.state),
+            ports: portsColumn(publishedPorts(context.store(), summary.record, summary.state)),
+            networks: [...new Set([networkModeName(summary.record.plan.network), ...Object.keys(inspectAttachments(summary.record))])],
+          }));
+          context.stdout.write(renderRows(choice, rows, PS_HEADERS));
+          return;
+        }
+        if (choice.kind === 'json') {
           context.stdout.write(`${JSON.stringify(containers.map(({ record, state }) => ({
             Id: record.id, Names: record.name, Image: record.image.name, Command: record.plan.process.args.join(' '), CreatedAt: record.created,
             State: state.status, Status: statusText(state) + healthSuffix(context.store(), record, state), Paused: state.paused, ExitCode: state.exitCode, Pid: state.sandbox?.pid, Labels: record.labels,

@@ -10,8 +10,15 @@ export function rmCommand(signal: AbortSignal, setExit: SetExit): Command {
     .option('-v, --volumes', 'accepted for Docker compatibility (no anonymous volumes yet)')
     .action(action<{ force?: boolean }>(signal, setExit, async (context, names, flags) => {
       const { removeContainer } = await import('../container/ops.js');
+      const { isBurrowError } = await import('../errors.js');
       await forEach(names, async (name) => {
-        await removeContainer(context.store(), name, flags.force === true);
+        try {
+          await removeContainer(context.store(), name, flags.force === true);
+        } catch (error) {
+          // Docker's rm -f: a container that is not there is already removed (cleanup scripts rely on it).
+          if (flags.force === true && isBurrowError(error, 'NOT_FOUND')) return;
+          throw error;
+        }
         context.stdout.write(`${name}\n`);
       });
     }));

@@ -74,13 +74,20 @@ export function systemCommand(signal: AbortSignal, setExit: Exit): Command {
   system
     .command('df')
     .description('Show how much space the store takes')
-    .option('--format <format>', 'table (default) or json')
+    .option('--format <format>', 'table (default), json, or a Go template (`table TEMPLATE` for columns): .Type .TotalCount .Active .Size .Reclaimable')
+    .option('-v, --verbose', 'accepted for Docker compatibility (the same table)')
     .action(
       action<{ format?: string }>(signal, setExit, async (context, _args, flags) => {
-        const json = wantsJson(flags.format);
+        const { chooseFormat, renderRows } = await import('../format/render.js');
+        const choice = chooseFormat(flags.format);
         const { diskUsage } = await import('../store/usage.js');
         const usage = diskUsage(context.store());
-        if (json) {
+        if (choice.kind === 'template') {
+          const { diskUsageRow, DF_HEADERS } = await import('../format/rows.js');
+          context.stdout.write(renderRows(choice, usage.rows.map(diskUsageRow), DF_HEADERS));
+          return;
+        }
+        if (choice.kind === 'json') {
           context.stdout.write(`${JSON.stringify(usage, null, 2)}\n`);
           return;
         }

@@ -13,24 +13,37 @@ export function volumeCommand(signal: AbortSignal, setExit: Exit): Command {
       const labels = Object.fromEntries(flags.label.map((label) => [label.split('=')[0]!, label.split('=').slice(1).join('=')]));
       context.stdout.write(`${createVolume(context.store(), name!, labels).Name}\n`);
     }));
-  volume.command('ls').description('List volumes').option('-q, --quiet', 'only names').option('--format <format>', 'table or json')
-    .action(action<{ quiet?: boolean; format?: string }>(signal, setExit, async (context, _args, flags) => {
+  volume.command('ls').alias('list').description('List volumes').option('-q, --quiet', 'only names')
+    .option('-f, --filter <key=value>', 'filter: name=, label=, dangling=true|false, driver=local', collect, [])
+    .option('--format <format>', 'table (default), json (an array), or a Go template (`table TEMPLATE` for columns): .Name .Driver .Scope .Mountpoint .Labels .Label .CreatedAt')
+    .action(action<{ quiet?: boolean; filter: string[]; format?: string }>(signal, setExit, async (context, _args, flags) => {
+      const { chooseFormat, renderRows } = await import('../format/render.js');
+      const choice = chooseFormat(flags.format);
       const { listVolumes } = await import('../container/volumes.js');
-      const volumes = listVolumes(context.store());
-      if (flags.format === 'json') context.stdout.write(`${JSON.stringify(volumes, null, 2)}\n`);
-      else if (flags.quiet === true) context.stdout.write(volumes.map((entry) => `${entry.Name}\n`).join(''));
-      else context.stdout.write(`${table(['DRIVER', 'VOLUME NAME'], volumes.map((entry) => [entry.Driver, entry.Name]))}\n`);
+      const { filterVolumes } = await import('../container/volume-filter.js');
+      const volumes = filterVolumes(context.store(), listVolumes(context.store()), flags.filter).sort((a, b) => a.Name.localeCompare(b.Name));
+      if (flags.quiet === true) context.stdout.write(volumes.map((entry) => `${entry.Name}\n`).join(''));
+      else if (choice.kind === 'json') context.stdout.write(`${JSON.stringify(volumes, null, 2)}\n`);
+      else if (choice.kind === 'template') {
+        const { volumeRow, VOLUME_HEADERS } = await import('../format/rows.js');
+        context.stdout.write(renderRows(choice, volumes.map(volumeRow), VOLUME_HEADERS));
+      } else context.stdout.write(`${table(['DRIVER', 'VOLUME NAME'], volumes.map((entry) => [entry.Driver, entry.Name]))}\n`);
     }));
   volume.command('inspect').description('Show volumes as JSON').argument('<name...>')
-    .action(action(signal, setExit, async (context, names) => {
+    .option('-f, --format <format>', 'a Go template for each volume (default: all of them as a JSON array)')
+    .action(action<{ format?: string }>(signal, setExit, async (context, names, flags) => {
+      const { chooseFormat, renderOne } = await import('../format/render.js');
+      const choice = chooseFormat(flags.format);
       const { readVolume } = await import('../container/volumes.js');
       const { BurrowError } = await import('../errors.js');
       const found = names.map((name) => {
         const entry = readVolume(context.store(), name);
         if (entry === undefined) throw new BurrowError('NOT_FOUND', `no such volume: ${name}`);
-        return entry;
+        // Docker's shape: Options and Scope too.
+        return { Options: {}, ...entry, Scope: 'local' };
       });
-      context.stdout.write(`${JSON.stringify(found, null, 2)}\n`);
+      if (choice.kind === 'template') context.stdout.write(found.map((entry) => renderOne(choice.template, entry)).join(''));
+      else context.stdout.write(`${JSON.stringify(found, null, 2)}\n`);
     }));
   volume.command('rm').description('Remove volumes').argument('<name...>').option('-f, --force', 'even if a container uses it')
     .action(action<{ force?: boolean }>(signal, setExit, async (context, names, flags) => {

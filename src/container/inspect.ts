@@ -7,17 +7,20 @@ import { findContainer } from './record.js';
 
 /**
  * `burrow inspect NAME`: a container's details, or else an image's (Docker's order:
- * a container of that name wins over an image).
+ * a container of that name wins over an image); `type` looks for one kind only.
  */
-export function inspectObject(store: Store, name: string): Record<string, unknown> {
-  try {
-    return inspectContainer(store, findContainer(store, name));
-  } catch (error) {
-    if (!(error instanceof BurrowError && error.code === 'NOT_FOUND')) throw error;
+export function inspectObject(store: Store, name: string, type?: 'container' | 'image'): Record<string, unknown> {
+  if (type !== 'image') {
     try {
-      return inspectImage(store, requireImage(store, name));
-    } catch {
-      throw new BurrowError('NOT_FOUND', `no such object: ${name}`);
+      return inspectContainer(store, findContainer(store, name));
+    } catch (error) {
+      if (!(error instanceof BurrowError && error.code === 'NOT_FOUND')) throw error;
+      if (type === 'container') throw new BurrowError('NOT_FOUND', `no such container: ${name}`);
     }
+  }
+  try {
+    return inspectImage(store, requireImage(store, name));
+  } catch {
+    throw new BurrowError('NOT_FOUND', type === 'image' ? `no such image: ${name}` : `no such object: ${name}`);
   }
 }

@@ -19,6 +19,8 @@ import { inspectExposedPorts, inspectPortBindings, inspectPorts, portLines } fro
 import type { PublishedPort } from '../network/types.js';
 import { readHealth } from './health.js';
 import { inspectHealthcheck } from './health-config.js';
+import { volumeNameOf } from './volumes.js';
+import type { SetupPlan } from '../sandbox/plan.js';
 
 export { listContainers, type ContainerSummary } from './list.js';
 export { readLogs, followLogs, type LogEntry } from './logs.js';
@@ -242,7 +244,9 @@ export function inspectContainer(store: Store, record: ContainerRecord): Record<
       StartedAt: state.startedAt ?? '0001-01-01T00:00:00Z',
       FinishedAt: state.finishedAt ?? '0001-01-01T00:00:00Z',
       RestartCount: state.restarts,
+      Restarting: false,
       OOMKilled: state.oomKilled,
+      Dead: false,
       Error: state.lost ? 'the monitor of this container died without recording an exit status' : '',
       // burrow's own: the cgroup the container runs in (while it runs), where it came from and what it enforces.
       Cgroup: state.status === 'running' && record.cgroup !== undefined ? cgroupInfo(record.cgroup) : null,
@@ -250,6 +254,9 @@ export function inspectContainer(store: Store, record: ContainerRecord): Record<
     },
     Image: record.image.id,
     ImageName: record.image.name,
+    RestartCount: state.restarts,
+    Driver: record.plan.rootfs.driver,
+    Platform: 'linux',
     LogPath: join(containerDir(store, record.id), 'ctr.log'),
     HostConfig: {
       AutoRemove: record.autoRemove, RestartPolicy: { Name: record.restart }, NetworkMode: networkModeName(record.plan.network, (id) => containerName(store, id)), ReadonlyRootfs: record.plan.rootfs.readOnly, CapAdd: record.plan.capabilities,
@@ -260,7 +267,7 @@ export function inspectContainer(store: Store, record: ContainerRecord): Record<
       ...portsConfig(record),
     },
     NetworkSettings: networkSettings(store, record, state.status === 'running'),
-    Mounts: record.plan.mounts.map((mount) => (mount.kind === 'bind' ? { Type: 'bind', Source: mount.source, Destination: mount.target, RW: !mount.readOnly } : { Type: 'tmpfs', Destination: mount.target, RW: true })),
+    Mounts: record.plan.mounts.map((mount) => inspectMount(store, mount)),
     Config: {
       Hostname: record.plan.hostname,
       User: `${record.plan.process.uid}:${record.plan.process.gid}`,
@@ -276,6 +283,14 @@ export function inspectContainer(store: Store, record: ContainerRecord): Record<
     },
     GraphDriver: { Name: record.plan.rootfs.driver, Data: { LowerDir: record.plan.rootfs.lowers.join(':'), UpperDir: record.plan.rootfs.upper, WorkDir: record.plan.rootfs.work } },
   };
+}
+
+/** One of Mounts, Docker's shape: a named volume's bind is Type volume with its Name. */
+function inspectMount(store: Store, mount: SetupPlan['mounts'][number]): Record<string, unknown> {
+  if (mount.kind !== 'bind') return { Type: 'tmpfs', Source: '', Destination: mount.target, Mode: '', RW: true, Propagation: '' };
+  const volume = volumeNameOf(store, mount.source);
+  if (volume !== undefined) return { Type: 'volume', Name: volume, Source: mount.source, Destination: mount.target, Driver: 'local', Mode: '', RW: !mount.readOnly, Propagation: '' };
+  return { Type: 'bind', Source: mount.source, Destination: mount.target, Mode: '', RW: !mount.readOnly, Propagation: 'rprivate' };
 }
 
 /** State.Health, Docker's shape, for a container with a health check that has been started (left out otherwise, as Docker). */

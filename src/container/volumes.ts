@@ -72,3 +72,11 @@ export async function pruneVolumes(store: Store): Promise<string[]> {
   }
   return removed;
 }
+
+/** The named volume a bind mount's source is (`<store>/volumes/NAME/_data`), if it is one. */
+export function volumeNameOf(store: Store, source: string): string | undefined {
+  const prefix = `${volumesDir(store)}/`;
+  if (!source.startsWith(prefix) || !source.endsWith('/_data')) return undefined;
+  const name = source.slice(prefix.length, -'/_data'.length);
+  return isVolumeName(name) ? name : undefined;
+}

@@ -27,7 +27,11 @@ export async function removeImages(store: Store, queries: string[], options: { f
   const doomed = new Set<string>();
   for (const query of queries) {
     const matches = findRecords(store, query);
-    if (matches.length === 0) throw new BurrowError('NOT_FOUND', `no such image: ${query}`);
+    if (matches.length === 0) {
+      // Docker's rmi -f: an image that is not there is already removed (cleanup scripts rely on it).
+      if (options.force === true) continue;
+      throw new BurrowError('NOT_FOUND', `no such image: ${query}`);
+    }
     const byId = /^(sha256:)?[a-f0-9]{4,64}$/.test(query) && !matches.some((record) => record.name.endsWith(`:${query}`));
     if (byId && matches.length > 1 && options.force !== true) {
       throw new BurrowError('IN_USE', `image ${query} has ${matches.length} names (${matches.map((record) => record.name).join(', ')}): remove them by name, or use --force`);

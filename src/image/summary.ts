@@ -13,6 +13,8 @@ export interface ImageSummary {
   Created: string | undefined;
   Size: number;
   Platform: string;
+  /** The image's labels (`images --filter label=`). */
+  Labels: Record<string, string>;
 }
 
 export function imageSize(image: LocalImage): number {
@@ -38,6 +40,7 @@ export function listImages(store: Store): ImageSummary[] {
       Created: image.config.created,
       Size: imageSize(image),
       Platform: formatPlatform({ os: image.config.os, architecture: image.config.architecture, variant: image.config.variant }),
+      Labels: image.config.config?.Labels ?? {},
     });
   }
   return summaries;

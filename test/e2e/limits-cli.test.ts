@@ -197,7 +197,11 @@ describe('update, stats and pause of containers without a cgroup', () => {
     const all = await burrow(['stats', '--no-stream', '-a', '--format', 'json']);
     expect(all.stdout.split('\n').map((line) => (JSON.parse(line) as { Name: string }).Name)).toContain('watched');
     expect(expectOneLineError(await burrow(['stats', '--no-stream', 'no-such-container']))).toBe('burrow: no such container: no-such-container');
-    expect(expectOneLineError(await burrow(['stats', '--no-stream', '--format', '{{.Name}}']))).toBe('burrow: unsupported --format "{{.Name}}": use table or json (Go templates are not supported)');
+    expect((await burrow(['stats', '--no-stream', '-a', '--format', '{{.Name}} {{.PIDs}}', 'watched'])).stdout).toBe('watched --');
+    expect((await burrow(['stats', '--no-stream', '-a', '--format', 'table {{.Name}}\\t{{.MemPeak}}', 'watched'])).stdout).toBe('NAME      MEM PEAK\nwatched   --');
+    const wrong = await burrow(['stats', '--no-stream', '-a', '--format', '{{.Nope}}', 'watched']);
+    expect(expectOneLineError(wrong)).toMatch(/^burrow: template: :1:2: executing "" at <\.Nope>: can't evaluate field Nope/);
+    expect(wrong.exitCode).toBe(1);
     await burrow(['rm', 'watched']);
   });
 });
