@@ -489,8 +489,9 @@ static int start_pasta(pid_t target, int log, int *loopback, char *why, size_t w
     snprintf(why, why_size, "pasta failed%s%s", line[0] ? ": " : "", line);
     return -1;
   }
+  /* pasta's pid file stays until the helper is recorded (record_helper): an agent killed
+   * in between leaves it to name pasta for rm and the next start (network/helpers.ts). */
   pid_t pid = read_pid_file(pidfile);
-  unlink(pidfile);
   if (pid <= 0 || parent_of(pid) != getpid()) pid = find_child();
   if (pid <= 0) { snprintf(why, why_size, "pasta started but its process cannot be found (if one runs, it holds the container's published ports)"); return -1; }
   return pid;
@@ -880,6 +881,7 @@ static void agent(pid_t launcher, int ready_read, int go_write, int relay_read)
     }
     helper_fd = pidfd_open_(helper_pid);
     record_helper(helper_pid);
+    unlink("pasta.pid"); /* recorded: the agent's working directory is DIR */
     int said = early ? ready_said(launcher) : 1;
     if (helper_fd < 0 || said != 1) {
       end_helper(helper_pid, helper_fd);

@@ -1,8 +1,8 @@
-import { closeSync, constants, openSync, readFileSync } from 'node:fs';
+import { closeSync, constants, openSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { BurrowError } from '../errors.js';
 import { notInstalled, onPath } from '../util/host-tools.js';
-import { isGone, parseIdentity } from '../util/process-identity.js';
+import { identifyWriter, isGone, parseIdentity } from '../util/process-identity.js';
 import type { NetworkHelperName, NetworkPlan } from './types.js';
 
 /**
@@ -92,17 +92,56 @@ export const HELPER_FILE = 'network-helper';
  * another process is left alone.
  */
 export function killLeftoverHelper(dir: string): void {
-  let text: string;
+  let text: string | undefined;
   try {
     text = readFileSync(join(dir, HELPER_FILE), 'latin1');
   } catch {
-    return;
+    text = undefined;
   }
-  const identity = parseIdentity(text.trim());
-  if (identity === undefined || isGone(identity)) return;
+  const identity = text === undefined ? undefined : parseIdentity(text.trim());
+  if (identity !== undefined && !isGone(identity)) signalLeftover(identity.pid);
+  killUnrecordedPasta(dir);
+}
+
+function signalLeftover(pid: number): void {
   try {
-    process.kill(identity.pid, 'SIGKILL');
+    process.kill(pid, 'SIGKILL');
   } catch {
     // Gone meanwhile.
+  }
+}
+
+/** pasta's own pid file (`--pid`), which the agent removes once it has recorded the helper. */
+export const PASTA_PID_FILE = 'pasta.pid';
+
+/**
+ * An agent killed while pasta started (before it recorded the helper) leaves pasta
+ * running with only pasta's own pid file to name it: a bare pid, checked against the
+ * file's time (the writer started before it wrote; a later owner of the pid did not)
+ * and pasta's name, then killed.
+ */
+function killUnrecordedPasta(dir: string): void {
+  const path = join(dir, PASTA_PID_FILE);
+  let pid: number;
+  let writtenAt: number;
+  try {
+    pid = Number(readFileSync(path, 'latin1').trim());
+    writtenAt = statSync(path).mtimeMs;
+  } catch {
+    return;
+  }
+  if (!Number.isSafeInteger(pid) || pid <= 1) return;
+  const writer = identifyWriter(pid, writtenAt);
+  if (writer === undefined || !/^pass?t/.test(commandName(pid))) return;
+  signalLeftover(writer.pid);
+  rmSync(path, { force: true });
+}
+
+/** /proc/PID/comm, or '' when there is no such process. */
+function commandName(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'latin1').trim();
+  } catch {
+    return '';
   }
 }
