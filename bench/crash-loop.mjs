@@ -233,6 +233,25 @@ async function imageNames() {
   return JSON.parse(result.stdout).map((image) => image.Name);
 }
 
+/** The image is named in the store (read from index.json: the harness's shortcut), else pulled. */
+async function ensureImage(name) {
+  try {
+    if (readFileSync(join(storeRoot, 'index.json'), 'utf8').includes(`"${name}"`)) return;
+  } catch {
+    // no store yet
+  }
+  await must(['pull', '-q', name]);
+}
+
+/** Container directories of the store (the harness's shortcut: `ps` only when there are some). */
+function containerDirs() {
+  try {
+    return readdirSync(join(storeRoot, 'containers')).filter((name) => /^[0-9a-f]{64}$/.test(name));
+  } catch {
+    return [];
+  }
+}
+
 // ---------------------------------------------------------------- the kinds
 /**
  * Each kind: `prepare` (unkilled, must succeed), `command` (killed), `next` (the next
@@ -256,22 +275,22 @@ const STEPS = {
     next: async () => { await must(['run', '--rm', '--network', 'none', BIG, 'true']); },
   },
   'run-start': {
-    prepare: async () => { await must(['run', '--rm', '--network', 'none', SMALL, 'true']); },
+    prepare: async () => { await ensureImage(SMALL); },
     command: (n) => ['run', '--name', `cl-${n}`, SMALL, 'true'],
     next: async (n) => { await must(['run', '--name', `cl-${n}-next`, SMALL, 'true']); },
   },
   'run-job': {
-    prepare: async () => { await must(['run', '--rm', '--network', 'none', SMALL, 'true']); },
+    prepare: async () => { await ensureImage(SMALL); },
     command: (n) => ['run', '--name', `cl-${n}`, SMALL, 'sh', '-c', 'i=0; while [ $i -lt 15 ]; do sleep 0.1; i=$((i+1)); done'],
     next: async (n) => { await must(['run', '--name', `cl-${n}-next`, SMALL, 'sh', '-c', 'sleep 0.2']); },
   },
   'run-detached': {
-    prepare: async () => { await must(['run', '--rm', '--network', 'none', SMALL, 'true']); },
+    prepare: async () => { await ensureImage(SMALL); },
     command: (n) => ['run', '-d', '--name', `cl-${n}`, SMALL, 'sleep', '1000'],
     next: async (n) => { await must(['run', '-d', '--name', `cl-${n}-next`, SMALL, 'sleep', '1000']); },
   },
   rm: {
-    prepare: async (n) => { await must(['run', '-d', '--name', `cl-${n}`, SMALL, 'sleep', '1000']); },
+    prepare: async (n) => { await ensureImage(SMALL); await must(['run', '-d', '--name', `cl-${n}`, SMALL, 'sleep', '1000']); },
     command: (n) => ['rm', '-f', `cl-${n}`],
     next: async (n) => {
       if ((await containerNames()).includes(`cl-${n}`)) await must(['rm', '-f', `cl-${n}`]);
@@ -292,7 +311,7 @@ const STEPS = {
     prepare: async () => {
       await must(['pull', '-q', MULTI]);
       await must(['run', '--rm', '--network', 'none', MULTI, 'true']);
-      await must(['pull', '-q', SMALL]);
+      await ensureImage(SMALL);
     },
     command: () => ['system', 'prune', '-a', '-f'],
     next: async () => { await must(['system', 'prune', '-a', '-f']); },
@@ -357,7 +376,7 @@ async function systemCheck() {
 /** Removes every container; then nothing burrow started may be alive, and no cgroup of theirs left. */
 async function cleanAndCheckLeaks() {
   scanContainers();
-  const ids = (await must(['ps', '-a', '-q', '--no-trunc'])).stdout.split('\n').filter(Boolean);
+  const ids = containerDirs().length === 0 ? [] : (await must(['ps', '-a', '-q', '--no-trunc'])).stdout.split('\n').filter(Boolean);
   if (ids.length > 0) await must(['rm', '-f', ...ids]);
   const problems = [];
   // A process killed a moment ago may still be on its way out: give it a little time.

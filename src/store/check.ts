@@ -1,6 +1,6 @@
 import { createReadStream, existsSync, lstatSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { containerDir, readRecord, type ContainerRecord } from '../container/record.js';
+import { CONTAINER_ID, containerDir, readRecord, RETIRED_CONTAINER, type ContainerRecord } from '../container/record.js';
 import { containerState } from '../container/state.js';
 import { fsError } from '../errors.js';
 import { loadLocalImage, type LocalImage } from '../image/local.js';
@@ -325,6 +325,14 @@ class Checker {
     const orphans = new Set(orphanContainerDirs(this.store));
     for (const id of readdirSync(this.store.paths.containers)) {
       const dir = containerDir(this.store, id);
+      if (RETIRED_CONTAINER.test(id)) {
+        this.garbage('leftover', `containers/${id}`, 'a container whose removal was cut short (it is no longer listed)');
+        continue;
+      }
+      if (!CONTAINER_ID.test(id)) {
+        this.problem('container', `containers/${id}`, 'not a container directory: burrow never writes it; remove it by hand');
+        continue;
+      }
       let record: ContainerRecord | undefined;
       try {
         record = readRecord(this.store, id);
