@@ -444,32 +444,39 @@ async function main() {
 
   const fromStep = Number(opts['from-step']);
   let step = 0;
-  let attempts = 0;
-  while (report.kills < KILLS && attempts < KILLS * 4) {
+  while (report.kills < KILLS && step < fromStep + KILLS * 2) {
     step++;
-    // The draws happen for every step, so that --from-step N replays step N of the same seed.
+    // Two draws for every step, so that --from-step N replays step N of the same seed.
     const kind = kinds[Math.floor(random() * kinds.length)];
     const fraction = random();
     if (step < fromStep) continue;
-    attempts++;
-    const delay = opts['delay-ms'] !== undefined ? Number(opts['delay-ms']) : Math.round(fraction * span[kind] * 1.1);
-    const where = `seed ${SEED} step ${step} ${kind} kill after ${delay} ms`;
+    // A command that ends before its kill is run again with a new moment (up to 5 times), drawn
+    // from a sequence of this step's own: the step's kind still gets its kill.
+    const retry = prng((SEED ^ Math.imul(step, 0x9e3779b1)) >>> 0);
     const stats = (report.byKind[kind] ??= { kills: 0, corrupt: 0, notLanded: 0 });
-    try {
-      await STEPS[kind].prepare(step);
-    } catch (error) {
-      // Damage from an earlier step that only shows now.
-      report.failures.push({ seed: SEED, step, kind, delay, phase: 'prepare', why: error.message });
-      report.corrupt++;
-      stats.corrupt++;
-      console.log(`CORRUPT ${where}: preparing: ${error.message}`);
-      await cleanAndCheckLeaks().catch(() => undefined);
-      continue;
-    }
-    scanContainers();
-    const killed = await burrow(STEPS[kind].command(step), { killAfterMs: delay });
-    if (!killed.killed) {
-      // It ended before the kill: a shorter span next time, and no kill to count.
+    let killed;
+    let delay = 0;
+    let where = '';
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const drawn = attempt === 0 ? fraction : retry();
+      delay = opts['delay-ms'] !== undefined ? Number(opts['delay-ms']) : Math.round(drawn * span[kind] * 1.1);
+      where = `seed ${SEED} step ${step} ${kind} kill after ${delay} ms`;
+      try {
+        await STEPS[kind].prepare(step);
+      } catch (error) {
+        // Damage from an earlier step that only shows now.
+        report.failures.push({ seed: SEED, step, kind, delay, phase: 'prepare', why: error.message });
+        report.corrupt++;
+        stats.corrupt++;
+        console.log(`CORRUPT ${where}: preparing: ${error.message}`);
+        await cleanAndCheckLeaks().catch(() => undefined);
+        killed = undefined;
+        break;
+      }
+      scanContainers();
+      killed = await burrow(STEPS[kind].command(step), { killAfterMs: delay });
+      if (killed.killed) break;
+      // It ended before the kill: a shorter span from now on, and no kill to count.
       report.notLanded++;
       stats.notLanded++;
       span[kind] = Math.max(20, Math.min(span[kind], killed.ms));
@@ -480,8 +487,9 @@ async function main() {
         console.log(`CORRUPT ${where}: the command failed unkilled: ${show(killed)}`);
       }
       await cleanAndCheckLeaks().catch(() => undefined);
-      continue;
+      killed = undefined;
     }
+    if (killed === undefined) continue;
     report.kills++;
     stats.kills++;
     const problems = [];

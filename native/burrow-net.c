@@ -305,11 +305,15 @@ static pid_t spawn(char *const argv[], int log, const int *keep, int n_keep)
   _exit(127);
 }
 
+/* The boot id burrow handed over (--boot-id, src/util/process-identity.ts: one reader), if any. */
+static char given_boot_id[64] = "";
+
 /* Writes DIR/network-helper: the helper's identity, for a cleanup after a crash. */
 static void record_helper(pid_t pid)
 {
   char boot[64] = "", path[4096], tmp[4096];
-  int fd = open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);
+  int fd = given_boot_id[0] != '\0' ? -1 : open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);
+  if (given_boot_id[0] != '\0') snprintf(boot, sizeof boot, "%s", given_boot_id);
   if (fd >= 0) {
     ssize_t n = read(fd, boot, sizeof boot - 1);
     close(fd);
@@ -964,6 +968,7 @@ int main(int argc, char **argv)
     if (i + 1 >= argc) usage();
     if (strcmp(argv[i], "--dir") == 0) dir = argv[++i];
     else if (strcmp(argv[i], "--helper") == 0) helper = argv[++i];
+    else if (strcmp(argv[i], "--boot-id") == 0) snprintf(given_boot_id, sizeof given_boot_id, "%s", argv[++i]);
     else if (strcmp(argv[i], "--helper-arg") == 0 && n_helper_args < MAX_LIST) helper_args[n_helper_args++] = argv[++i];
     else if (strcmp(argv[i], "--slirp-hostfwd") == 0 && n_hostfwds < MAX_LIST) hostfwds[n_hostfwds++] = argv[++i];
     /* A monitor started by an older burrow still names the start's files: they are in DIR, found there. */

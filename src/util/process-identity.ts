@@ -21,9 +21,17 @@ export interface ProcessIdentity {
 
 let currentBoot: string | undefined;
 
-/** This boot's id (a new one after every reboot). */
+/**
+ * This boot's id (a new one after every reboot). The one place burrow reads it: the
+ * C helpers that record identities (burrow-monitor, burrow-net) are handed it as
+ * `--boot-id`. BURROW_BOOT_ID replaces it for tests that simulate a reboot (hex
+ * digits and dashes, as the kernel's); nothing else reads that variable.
+ */
 export function bootId(): string {
-  currentBoot ??= readFileSync('/proc/sys/kernel/random/boot_id', 'latin1').trim();
+  if (currentBoot === undefined) {
+    const simulated = process.env.BURROW_BOOT_ID;
+    currentBoot = simulated !== undefined && /^[0-9a-f-]{1,64}$/.test(simulated) ? simulated : readFileSync('/proc/sys/kernel/random/boot_id', 'latin1').trim();
+  }
   return currentBoot;
 }
 

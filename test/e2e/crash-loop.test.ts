@@ -1,0 +1,46 @@
+import { readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import { describe, expect, it } from 'vitest';
+import { bed } from '../helpers/bed.js';
+
+/**
+ * The crash loop's short version (issue 13; bench/crash-loop.mjs, whose long run's figures
+ * are in BENCHMARKS.md): burrow SIGKILLed with its process group at moments a fixed seed
+ * draws, over pull, load, run (unpacking, starting, the job, detached), rm, rmi and system
+ * prune, as the test user. After each kill: system check passes, the next command of the
+ * same kind succeeds, and once every container is removed no process, store mount or
+ * cgroup of theirs is left (checked from the host). Not one kill may leave damage.
+ */
+
+const LOOP = fileURLToPath(new URL('../../bench/crash-loop.mjs', import.meta.url));
+const KILLS = 27;
+const SEED = 1313;
+
+interface Report {
+  kills: number;
+  clean: number;
+  corrupt: number;
+  failures: Array<{ step: number; kind: string; delay: number; phase: string; why: string }>;
+  byKind: Record<string, { kills: number }>;
+}
+
+describe('the crash loop, short', () => {
+  it(`${KILLS} kills at random moments (seed ${SEED}): 0 corrupt`, async () => {
+    const work = mkdtempSync(join(tmpdir(), 'burrow-crash-'));
+    const json = join(work, 'report.json');
+    const result = await execa(process.execPath, [LOOP, '--kills', String(KILLS), '--seed', String(SEED), '--registry', bed().registries.anon, '--archive', bed().archives['busybox-docker'], '--work', join(work, 'loop'), '--json', json], { reject: false, timeout: 1_500_000, all: true });
+    const report = JSON.parse(readFileSync(json, 'utf8')) as Report;
+    // The failures, each with its seed and step to replay it, are the message.
+    expect(report.failures.map((failure) => `step ${failure.step} ${failure.kind} after ${failure.delay} ms (${failure.phase}): ${failure.why}`), String(result.all)).toEqual([]);
+    expect(report.kills).toBe(KILLS);
+    expect(report.clean).toBe(KILLS);
+    expect(report.corrupt).toBe(0);
+    // Every kind was killed at least once (the seed spreads them).
+    expect(Object.keys(report.byKind).filter((kind) => report.byKind[kind]!.kills > 0).sort()).toEqual(['load', 'prune', 'pull', 'rm', 'rmi', 'run-detached', 'run-job', 'run-start', 'run-unpack']);
+    expect(result.exitCode).toBe(0);
+  }, 1_800_000);
+});
