@@ -39265,15 +39265,23 @@ function chooseHelper(plan, outbound = true) {
   return { helper: void 0, networksOnly: false, note: `burrow: the container runs without a network (as --network none): ${tun ?? missing}; run 'burrow doctor'` };
 }
 function killLeftoverHelper(dir) {
+  const recorded = recordedHelper(dir);
+  if (recorded !== void 0) signalLeftover(recorded.pid);
+  const unrecorded = unrecordedPasta(dir);
+  if (unrecorded !== void 0) {
+    signalLeftover(unrecorded.pid);
+    rmSync9(join39(dir, PASTA_PID_FILE), { force: true });
+  }
+}
+function recordedHelper(dir) {
   let text2;
   try {
     text2 = readFileSync32(join39(dir, HELPER_FILE), "latin1");
   } catch {
-    text2 = void 0;
+    return void 0;
   }
-  const identity3 = text2 === void 0 ? void 0 : parseIdentity(text2.trim());
-  if (identity3 !== void 0 && !isGone(identity3)) signalLeftover(identity3.pid);
-  killUnrecordedPasta(dir);
+  const identity3 = parseIdentity(text2.trim());
+  return identity3 !== void 0 && !isGone(identity3) ? identity3 : void 0;
 }
 function signalLeftover(pid) {
   try {
@@ -39281,7 +39289,7 @@ function signalLeftover(pid) {
   } catch {
   }
 }
-function killUnrecordedPasta(dir) {
+function unrecordedPasta(dir) {
   const path17 = join39(dir, PASTA_PID_FILE);
   let pid;
   let writtenAt;
@@ -39289,13 +39297,11 @@ function killUnrecordedPasta(dir) {
     pid = Number(readFileSync32(path17, "latin1").trim());
     writtenAt = statSync5(path17).mtimeMs;
   } catch {
-    return;
+    return void 0;
   }
-  if (!Number.isSafeInteger(pid) || pid <= 1) return;
+  if (!Number.isSafeInteger(pid) || pid <= 1) return void 0;
   const writer = identifyWriter(pid, writtenAt);
-  if (writer === void 0 || !/^pass?t/.test(commandName(pid))) return;
-  signalLeftover(writer.pid);
-  rmSync9(path17, { force: true });
+  return writer !== void 0 && /^pass?t/.test(commandName(pid)) ? writer : void 0;
 }
 function commandName(pid) {
   try {

@@ -30473,15 +30473,23 @@ import { closeSync as closeSync6, constants as constants8, openSync as openSync5
 import { join as join13 } from "node:path";
 var HELPER_FILE = "network-helper";
 function killLeftoverHelper(dir) {
+  const recorded = recordedHelper(dir);
+  if (recorded !== void 0) signalLeftover(recorded.pid);
+  const unrecorded = unrecordedPasta(dir);
+  if (unrecorded !== void 0) {
+    signalLeftover(unrecorded.pid);
+    rmSync5(join13(dir, PASTA_PID_FILE), { force: true });
+  }
+}
+function recordedHelper(dir) {
   let text;
   try {
     text = readFileSync12(join13(dir, HELPER_FILE), "latin1");
   } catch {
-    text = void 0;
+    return void 0;
   }
-  const identity3 = text === void 0 ? void 0 : parseIdentity(text.trim());
-  if (identity3 !== void 0 && !isGone(identity3)) signalLeftover(identity3.pid);
-  killUnrecordedPasta(dir);
+  const identity3 = parseIdentity(text.trim());
+  return identity3 !== void 0 && !isGone(identity3) ? identity3 : void 0;
 }
 function signalLeftover(pid) {
   try {
@@ -30490,7 +30498,7 @@ function signalLeftover(pid) {
   }
 }
 var PASTA_PID_FILE = "pasta.pid";
-function killUnrecordedPasta(dir) {
+function unrecordedPasta(dir) {
   const path6 = join13(dir, PASTA_PID_FILE);
   let pid;
   let writtenAt;
@@ -30498,13 +30506,11 @@ function killUnrecordedPasta(dir) {
     pid = Number(readFileSync12(path6, "latin1").trim());
     writtenAt = statSync3(path6).mtimeMs;
   } catch {
-    return;
+    return void 0;
   }
-  if (!Number.isSafeInteger(pid) || pid <= 1) return;
+  if (!Number.isSafeInteger(pid) || pid <= 1) return void 0;
   const writer = identifyWriter(pid, writtenAt);
-  if (writer === void 0 || !/^pass?t/.test(commandName(pid))) return;
-  signalLeftover(writer.pid);
-  rmSync5(path6, { force: true });
+  return writer !== void 0 && /^pass?t/.test(commandName(pid)) ? writer : void 0;
 }
 function commandName(pid) {
   try {

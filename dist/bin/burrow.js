@@ -6373,15 +6373,26 @@ function chooseHelper(plan, outbound = true) {
   return { helper: void 0, networksOnly: false, note: `burrow: the container runs without a network (as --network none): ${tun ?? missing}; run 'burrow doctor'` };
 }
 function killLeftoverHelper(dir) {
+  const recorded = recordedHelper(dir);
+  if (recorded !== void 0) signalLeftover(recorded.pid);
+  const unrecorded = unrecordedPasta(dir);
+  if (unrecorded !== void 0) {
+    signalLeftover(unrecorded.pid);
+    (0, import_node_fs28.rmSync)((0, import_node_path21.join)(dir, PASTA_PID_FILE), { force: true });
+  }
+}
+function leftoverHelper(dir) {
+  return recordedHelper(dir) ?? unrecordedPasta(dir);
+}
+function recordedHelper(dir) {
   let text;
   try {
     text = (0, import_node_fs28.readFileSync)((0, import_node_path21.join)(dir, HELPER_FILE), "latin1");
   } catch {
-    text = void 0;
+    return void 0;
   }
-  const identity3 = text === void 0 ? void 0 : parseIdentity(text.trim());
-  if (identity3 !== void 0 && !isGone(identity3)) signalLeftover(identity3.pid);
-  killUnrecordedPasta(dir);
+  const identity3 = parseIdentity(text.trim());
+  return identity3 !== void 0 && !isGone(identity3) ? identity3 : void 0;
 }
 function signalLeftover(pid) {
   try {
@@ -6389,7 +6400,7 @@ function signalLeftover(pid) {
   } catch {
   }
 }
-function killUnrecordedPasta(dir) {
+function unrecordedPasta(dir) {
   const path6 = (0, import_node_path21.join)(dir, PASTA_PID_FILE);
   let pid;
   let writtenAt;
@@ -6397,13 +6408,11 @@ function killUnrecordedPasta(dir) {
     pid = Number((0, import_node_fs28.readFileSync)(path6, "latin1").trim());
     writtenAt = (0, import_node_fs28.statSync)(path6).mtimeMs;
   } catch {
-    return;
+    return void 0;
   }
-  if (!Number.isSafeInteger(pid) || pid <= 1) return;
+  if (!Number.isSafeInteger(pid) || pid <= 1) return void 0;
   const writer = identifyWriter(pid, writtenAt);
-  if (writer === void 0 || !/^pass?t/.test(commandName(pid))) return;
-  signalLeftover(writer.pid);
-  (0, import_node_fs28.rmSync)(path6, { force: true });
+  return writer !== void 0 && /^pass?t/.test(commandName(pid)) ? writer : void 0;
 }
 function commandName(pid) {
   try {
@@ -39022,6 +39031,7 @@ async function checkStore(store, options = {}) {
     const running = new Set(records.filter((record) => containerState(store, record).status === "running").map((record) => record.name));
     await checker.layers(containers, running);
     await checker.containers(records, containers, running);
+    checker.processes(records);
     await checker.tmp();
     checker.unreferencedBlobs();
     checker.report.ok = checker.report.problems.length === 0;
@@ -39040,6 +39050,9 @@ var init_check = __esm({
     import_node_path71 = require("node:path");
     init_record();
     init_state();
+    init_identity();
+    init_helpers();
+    init_process_identity();
     init_errors();
     init_local();
     init_layer_info();
@@ -39244,6 +39257,32 @@ var init_check = __esm({
             if (missing.length === 0) continue;
           }
           this.problem("container", container.name, `its root needs layer ${missing.map((hex) => `sha256:${hex}`).join(", ")}, which is not in the store and no image in the store can unpack it again: remove the container (burrow rm -f ${container.name})`);
+        }
+      }
+      /**
+       * Processes a killed burrow left behind for a container that is not running: a network
+       * helper (pasta outlives its agent) or a sandbox of another uid (its PID 1 outlives a
+       * killed foreground CLI: architecture step 7). The container's rm or next start ends
+       * them; listed as leftovers, ended by repair (by identity: never a process that took the pid).
+       */
+      processes(records) {
+        for (const record of records) {
+          const state = containerState(this.store, record);
+          if (state.monitor !== void 0) continue;
+          const dir = containerDir(this.store, record.id);
+          const helper = leftoverHelper(dir);
+          const sandbox = readSandbox(dir);
+          const leftovers = [
+            ...helper === void 0 ? [] : [{ what: "network helper", identity: helper }],
+            ...sandbox !== void 0 && isRunning(sandbox) ? [{ what: "sandbox (its PID 1)", identity: sandbox }] : []
+          ];
+          for (const { what, identity: identity3 } of leftovers) {
+            const detail = `its ${what}, pid ${identity3.pid}, still runs: left by a burrow that was killed`;
+            if (this.repair) {
+              signalProcess(identity3, "SIGKILL");
+              this.repaired("ended", "container", record.name, detail);
+            } else this.garbage("leftover", `containers/${record.name}`, `${detail} (burrow rm or start of the container ends it, system check --repair too)`);
+          }
         }
       }
       /** Unpacks a container's missing layers again from any image in the store that has their blobs; returns those restored. */
@@ -39452,7 +39491,7 @@ ${networks.join("\n")}
 `);
     })
   );
-  system.command("check").description("Verify every blob, image record, container and unpacked layer; list leftovers prune removes").option("--repair", "remove what is damaged (a blob, an image whose content is missing, a layer unlike its info file), saying why").option("--format <format>", "table (default) or json").action(
+  system.command("check").description("Verify every blob, image record, container and unpacked layer; list leftovers prune removes").option("--repair", "remove what is damaged (a blob, an image whose content is missing, a layer unlike its info file) and end processes a killed burrow left, saying why").option("--format <format>", "table (default) or json").action(
     action(signal, setExit, async (context, _args, flags) => {
       const json = wantsJson(flags.format);
       const { checkStore: checkStore2 } = await Promise.resolve().then(() => (init_check(), check_exports));

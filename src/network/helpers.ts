@@ -2,7 +2,7 @@ import { closeSync, constants, openSync, readFileSync, rmSync, statSync } from '
 import { join } from 'node:path';
 import { BurrowError } from '../errors.js';
 import { notInstalled, onPath } from '../util/host-tools.js';
-import { identifyWriter, isGone, parseIdentity } from '../util/process-identity.js';
+import { identifyWriter, isGone, parseIdentity, type ProcessIdentity } from '../util/process-identity.js';
 import type { NetworkHelperName, NetworkPlan } from './types.js';
 
 /**
@@ -92,15 +92,30 @@ export const HELPER_FILE = 'network-helper';
  * another process is left alone.
  */
 export function killLeftoverHelper(dir: string): void {
-  let text: string | undefined;
+  const recorded = recordedHelper(dir);
+  if (recorded !== undefined) signalLeftover(recorded.pid);
+  const unrecorded = unrecordedPasta(dir);
+  if (unrecorded !== undefined) {
+    signalLeftover(unrecorded.pid);
+    rmSync(join(dir, PASTA_PID_FILE), { force: true });
+  }
+}
+
+/** A network helper of the container's directory that still runs (recorded, or named only by pasta's pid file), for system check. */
+export function leftoverHelper(dir: string): ProcessIdentity | undefined {
+  return recordedHelper(dir) ?? unrecordedPasta(dir);
+}
+
+/** The helper DIR/network-helper names, while it runs. */
+function recordedHelper(dir: string): ProcessIdentity | undefined {
+  let text: string;
   try {
     text = readFileSync(join(dir, HELPER_FILE), 'latin1');
   } catch {
-    text = undefined;
+    return undefined;
   }
-  const identity = text === undefined ? undefined : parseIdentity(text.trim());
-  if (identity !== undefined && !isGone(identity)) signalLeftover(identity.pid);
-  killUnrecordedPasta(dir);
+  const identity = parseIdentity(text.trim());
+  return identity !== undefined && !isGone(identity) ? identity : undefined;
 }
 
 function signalLeftover(pid: number): void {
@@ -120,7 +135,7 @@ export const PASTA_PID_FILE = 'pasta.pid';
  * file's time (the writer started before it wrote; a later owner of the pid did not)
  * and pasta's name, then killed.
  */
-function killUnrecordedPasta(dir: string): void {
+function unrecordedPasta(dir: string): ProcessIdentity | undefined {
   const path = join(dir, PASTA_PID_FILE);
   let pid: number;
   let writtenAt: number;
@@ -128,13 +143,11 @@ function killUnrecordedPasta(dir: string): void {
     pid = Number(readFileSync(path, 'latin1').trim());
     writtenAt = statSync(path).mtimeMs;
   } catch {
-    return;
+    return undefined;
   }
-  if (!Number.isSafeInteger(pid) || pid <= 1) return;
+  if (!Number.isSafeInteger(pid) || pid <= 1) return undefined;
   const writer = identifyWriter(pid, writtenAt);
-  if (writer === undefined || !/^pass?t/.test(commandName(pid))) return;
-  signalLeftover(writer.pid);
-  rmSync(path, { force: true });
+  return writer !== undefined && /^pass?t/.test(commandName(pid)) ? writer : undefined;
 }
 
 /** /proc/PID/comm, or '' when there is no such process. */
