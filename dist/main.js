@@ -30082,7 +30082,10 @@ var init_records = __esm({
 // src/util/process-identity.ts
 import { readFileSync as readFileSync6 } from "node:fs";
 function bootId() {
-  currentBoot ??= readFileSync6("/proc/sys/kernel/random/boot_id", "latin1").trim();
+  if (currentBoot === void 0) {
+    const simulated = process.env.BURROW_BOOT_ID;
+    currentBoot = simulated !== void 0 && /^[0-9a-f-]{1,64}$/.test(simulated) ? simulated : readFileSync6("/proc/sys/kernel/random/boot_id", "latin1").trim();
+  }
   return currentBoot;
 }
 function statOf(pid) {
@@ -30114,6 +30117,16 @@ function isGone(identity3) {
   if (identity3.bootId !== bootId()) return true;
   return startTimeOf(identity3.pid) !== identity3.startTime;
 }
+function bootTime() {
+  bootTimeMs ??= Number(/^btime (\d+)$/m.exec(readFileSync6("/proc/stat", "latin1"))?.[1] ?? 0) * 1e3;
+  return bootTimeMs;
+}
+function identifyWriter(pid, writtenAtMs) {
+  const startTime = startTimeOf(pid);
+  if (startTime === void 0) return void 0;
+  const startedAtMs = bootTime() + Number(startTime) * 1e3 / TICKS_PER_SECOND;
+  return startedAtMs <= writtenAtMs ? { pid, startTime, bootId: bootId() } : void 0;
+}
 function isRunning(identity3) {
   return identity3 !== void 0 && !isGone(identity3);
 }
@@ -30132,10 +30145,11 @@ function parseIdentity(text2) {
   const match3 = /^(\d+)\.(\d+)\.([0-9a-f-]+)$/.exec(text2);
   return match3 === null ? void 0 : identityOf(match3[1], match3[2], match3[3]);
 }
-var currentBoot, self2;
+var currentBoot, self2, bootTimeMs, TICKS_PER_SECOND;
 var init_process_identity = __esm({
   "src/util/process-identity.ts"() {
     "use strict";
+    TICKS_PER_SECOND = 100;
   }
 });
 
@@ -36145,7 +36159,7 @@ function writeNamedRecord(store, record, name) {
 }
 function listRecords(store) {
   if (!existsSync17(store.paths.containers)) return [];
-  return readdirSync4(store.paths.containers).map((id) => readRecord(store, id)).filter((record) => record !== void 0);
+  return readdirSync4(store.paths.containers).filter((id) => CONTAINER_ID.test(id)).map((id) => readRecord(store, id)).filter((record) => record !== void 0);
 }
 function findContainer(store, query) {
   const records = listRecords(store);
@@ -36166,6 +36180,7 @@ function normaliseNetworkPlan(value2) {
   if (typeof value2 === "object" && value2 !== null && "mode" in value2) return value2;
   return { mode: "none" };
 }
+var CONTAINER_ID;
 var init_record = __esm({
   "src/container/record.ts"() {
     "use strict";
@@ -36174,6 +36189,7 @@ var init_record = __esm({
     init_flock();
     init_lockfile();
     init_names();
+    CONTAINER_ID = /^[0-9a-f]{64}$/;
   }
 });
 
@@ -36393,8 +36409,8 @@ var init_health_config = __esm({
 // src/container/user.ts
 import { closeSync as closeSync6, constants as constants9, fstatSync as fstatSync2, lstatSync, openSync as openSync6, readFileSync as readFileSync18 } from "node:fs";
 import { join as join21 } from "node:path";
-function readImageFile(layers, relative4, maxBytes = IMAGE_FILE_MAX_BYTES) {
-  const parts = relative4.split("/");
+function readImageFile(layers, relative5, maxBytes = IMAGE_FILE_MAX_BYTES) {
+  const parts = relative5.split("/");
   layer: for (let index = layers.length - 1; index >= 0; index--) {
     for (let depth = 1; depth < parts.length; depth++) {
       let stat2;
@@ -36407,7 +36423,7 @@ function readImageFile(layers, relative4, maxBytes = IMAGE_FILE_MAX_BYTES) {
     }
     let fd;
     try {
-      fd = openSync6(join21(layers[index], relative4), constants9.O_RDONLY | constants9.O_NOFOLLOW | constants9.O_NONBLOCK);
+      fd = openSync6(join21(layers[index], relative5), constants9.O_RDONLY | constants9.O_NOFOLLOW | constants9.O_NONBLOCK);
     } catch (error2) {
       const code2 = error2.code;
       if (code2 === "ENOENT" || code2 === "ENOTDIR") continue;
@@ -36417,7 +36433,7 @@ function readImageFile(layers, relative4, maxBytes = IMAGE_FILE_MAX_BYTES) {
       const stat2 = fstatSync2(fd);
       if (!stat2.isFile()) return void 0;
       if (stat2.size > maxBytes) {
-        throw new BurrowError("INVALID_ARGUMENT", `the image's /${relative4} is ${stat2.size} bytes, more than the ${maxBytes / (1024 * 1024)} MiB burrow reads of it: the image is damaged or hostile`);
+        throw new BurrowError("INVALID_ARGUMENT", `the image's /${relative5} is ${stat2.size} bytes, more than the ${maxBytes / (1024 * 1024)} MiB burrow reads of it: the image is damaged or hostile`);
       }
       return readFileSync18(fd, "utf8");
     } finally {
@@ -37393,12 +37409,12 @@ function parseMounts(text2) {
   return mounts;
 }
 function under(mount, path17) {
-  let relative4;
-  if (mount.root === "/") relative4 = path17;
-  else if (path17 === mount.root) relative4 = "";
-  else if (path17.startsWith(`${mount.root}/`)) relative4 = path17.slice(mount.root.length);
+  let relative5;
+  if (mount.root === "/") relative5 = path17;
+  else if (path17 === mount.root) relative5 = "";
+  else if (path17.startsWith(`${mount.root}/`)) relative5 = path17.slice(mount.root.length);
   else return void 0;
-  const dir = join25(mount.point, relative4);
+  const dir = join25(mount.point, relative5);
   return dir.length > 1 && dir.endsWith("/") ? dir.slice(0, -1) : dir;
 }
 function readPlaces(sources = SYSTEM_SOURCES) {
@@ -39255,7 +39271,7 @@ var init_attach = __esm({
 });
 
 // src/network/helpers.ts
-import { closeSync as closeSync10, constants as constants12, openSync as openSync9, readFileSync as readFileSync32 } from "node:fs";
+import { closeSync as closeSync10, constants as constants12, openSync as openSync9, readFileSync as readFileSync32, rmSync as rmSync9, statSync as statSync5 } from "node:fs";
 import { join as join39 } from "node:path";
 function tunProblem() {
   try {
@@ -39297,20 +39313,52 @@ function chooseHelper(plan, outbound = true) {
   return { helper: void 0, networksOnly: false, note: `burrow: the container runs without a network (as --network none): ${tun ?? missing}; run 'burrow doctor'` };
 }
 function killLeftoverHelper(dir) {
+  const recorded = recordedHelper(dir);
+  if (recorded !== void 0) signalLeftover(recorded.pid);
+  const unrecorded = unrecordedPasta(dir);
+  if (unrecorded !== void 0) {
+    signalLeftover(unrecorded.pid);
+    rmSync9(join39(dir, PASTA_PID_FILE), { force: true });
+  }
+}
+function recordedHelper(dir) {
   let text2;
   try {
     text2 = readFileSync32(join39(dir, HELPER_FILE), "latin1");
   } catch {
-    return;
+    return void 0;
   }
   const identity3 = parseIdentity(text2.trim());
-  if (identity3 === void 0 || isGone(identity3)) return;
+  return identity3 !== void 0 && !isGone(identity3) ? identity3 : void 0;
+}
+function signalLeftover(pid) {
   try {
-    process.kill(identity3.pid, "SIGKILL");
+    process.kill(pid, "SIGKILL");
   } catch {
   }
 }
-var HELPERS, PASTA_DNS, SLIRP_DNS, SLIRP_HOST, TUN, HELPER_FILE;
+function unrecordedPasta(dir) {
+  const path17 = join39(dir, PASTA_PID_FILE);
+  let pid;
+  let writtenAt;
+  try {
+    pid = Number(readFileSync32(path17, "latin1").trim());
+    writtenAt = statSync5(path17).mtimeMs;
+  } catch {
+    return void 0;
+  }
+  if (!Number.isSafeInteger(pid) || pid <= 1) return void 0;
+  const writer = identifyWriter(pid, writtenAt);
+  return writer !== void 0 && /^pass?t/.test(commandName(pid)) ? writer : void 0;
+}
+function commandName(pid) {
+  try {
+    return readFileSync32(`/proc/${pid}/comm`, "latin1").trim();
+  } catch {
+    return "";
+  }
+}
+var HELPERS, PASTA_DNS, SLIRP_DNS, SLIRP_HOST, TUN, HELPER_FILE, PASTA_PID_FILE;
 var init_helpers = __esm({
   "src/network/helpers.ts"() {
     "use strict";
@@ -39323,6 +39371,7 @@ var init_helpers = __esm({
     SLIRP_HOST = "10.0.2.2";
     TUN = "/dev/net/tun";
     HELPER_FILE = "network-helper";
+    PASTA_PID_FILE = "pasta.pid";
   }
 });
 
@@ -39370,16 +39419,17 @@ function agentArgs(dir, helper, plan, ports, hostGateway) {
     helperArgs = ["--configure", "--mtu=65520", ...allowLoopback ? [] : ["--disable-host-loopback"], ...plan.mac === void 0 ? [] : [`--macaddress=${plan.mac}`], ...slirpOptionArgs(plan.helperOptions)];
     extra = slirpHostfwdArgs(ports);
   }
-  return [NET_BINARY, "--dir", dir, "--helper", helper, ...helperArgs.flatMap((arg) => ["--helper-arg", arg]), ...extra, "--"];
+  return [NET_BINARY, "--dir", dir, "--boot-id", bootId(), "--helper", helper, ...helperArgs.flatMap((arg) => ["--helper-arg", arg]), ...extra, "--"];
 }
 function networksOnlyAgentArgs(dir) {
-  return [NET_BINARY, "--dir", dir, "--helper", "none", "--"];
+  return [NET_BINARY, "--dir", dir, "--boot-id", bootId(), "--helper", "none", "--"];
 }
 var NET_BINARY, PASTA_FORWARDS;
 var init_helper_args = __esm({
   "src/network/helper-args.ts"() {
     "use strict";
     init_native2();
+    init_process_identity();
     init_helpers();
     init_mode();
     init_ports();
@@ -39463,7 +39513,7 @@ var init_state = __esm({
 });
 
 // src/container/network.ts
-import { readFileSync as readFileSync35, rmSync as rmSync9 } from "node:fs";
+import { readFileSync as readFileSync35, rmSync as rmSync10 } from "node:fs";
 import { join as join41 } from "node:path";
 async function prepareNetwork(store, record, onNote) {
   const dir = containerDir(store, record.id);
@@ -39472,7 +39522,7 @@ async function prepareNetwork(store, record, onNote) {
   const names = plan.names ?? NO_NAMES;
   const base = { hostname: plan.hostname, name: record.name, names };
   killLeftoverHelper(dir);
-  rmSync9(join41(dir, NETWORK_FILE), { force: true });
+  rmSync10(join41(dir, NETWORK_FILE), { force: true });
   if (net.mode === "host") {
     writeNameFiles(dir, { ...base, network: "host", nameservers: [] });
     return { network: { kind: "host" }, agent: [] };
@@ -39572,7 +39622,7 @@ function resolveWithWarning(host, limits, mode, onNote, only) {
 function isLive(store, containerId) {
   let ids;
   try {
-    ids = readdirSync9(containersDir(store)).filter((id) => id.startsWith(containerId));
+    ids = readdirSync9(containersDir(store)).filter((id) => CONTAINER_ID.test(id) && id.startsWith(containerId));
   } catch {
     return true;
   }
@@ -39608,6 +39658,17 @@ async function cgroupForStart(store, record, onNote) {
     writeRecord(store, record);
   }
   return cgroup;
+}
+function removeCgroupsOf(id) {
+  let host;
+  try {
+    host = detectCgroupHost();
+  } catch {
+    return;
+  }
+  if (host.route === "none") return;
+  const id12 = id.slice(0, 12);
+  removeOrphanCgroups(host, (candidate) => candidate !== id12);
 }
 var DEFAULT_MODE;
 var init_resources = __esm({
@@ -40079,9 +40140,9 @@ var init_health = __esm({
 });
 
 // src/container/start.ts
-import { chmodSync as chmodSync2, existsSync as existsSync31, rmSync as rmSync10, unlinkSync as unlinkSync2 } from "node:fs";
+import { chmodSync as chmodSync2, existsSync as existsSync31, renameSync as renameSync5, rmSync as rmSync11, unlinkSync as unlinkSync2 } from "node:fs";
 import { constants as constants14 } from "node:os";
-import { join as join44 } from "node:path";
+import { join as join44, relative as relative3 } from "node:path";
 import { fileURLToPath as fileURLToPath11 } from "node:url";
 function killOrphanedSandbox(dir) {
   const sandbox = readSandbox(dir);
@@ -40112,18 +40173,27 @@ function recordAutoChoice(store, record, dir, onNote) {
   writeRecord(store, record);
 }
 async function removeContainerFiles(store, record, mapping = containerIdMapping(record.userns)) {
-  killLeftoverHelper(containerDir(store, record.id));
-  killOrphanedSandbox(containerDir(store, record.id));
-  const work = join44(record.plan.rootfs.work, "work");
-  for (const dir of [work, join44(work, "incompat"), join44(work, "incompat", "volatile")]) {
+  const dir = containerDir(store, record.id);
+  killLeftoverHelper(dir);
+  killOrphanedSandbox(dir);
+  await removeContainerCgroup(record.cgroup);
+  removeCgroupsOf(record.id);
+  const retired = join44(containersDir(store), `.removing-${record.id}.${randomBytes(4).toString("hex")}`);
+  try {
+    renameSync5(dir, retired);
+  } catch (error2) {
+    if (error2.code === "ENOENT") return;
+    throw error2;
+  }
+  const work = join44(retired, relative3(dir, record.plan.rootfs.work), "work");
+  for (const dir2 of [work, join44(work, "incompat"), join44(work, "incompat", "volatile")]) {
     try {
-      chmodSync2(dir, 448);
+      chmodSync2(dir2, 448);
     } catch {
       break;
     }
   }
-  await removeInUserNamespace(containerDir(store, record.id), mapping);
-  await removeContainerCgroup(record.cgroup);
+  await removeInUserNamespace(retired, mapping);
 }
 function wasOomKilled(cgroup) {
   if (cgroup === void 0) return false;
@@ -40182,7 +40252,7 @@ async function runForeground(store, record, options) {
       exitCode = await attempt();
     }
   } finally {
-    rmSync10(join44(dir, "pid"), { force: true });
+    rmSync11(join44(dir, "pid"), { force: true });
     const oom = wasOomKilled(cgroup);
     writeFileAtomic(join44(dir, "exit"), JSON.stringify({ exitCode, finishedAt: (/* @__PURE__ */ new Date()).toISOString(), ...oom ? { oomKilled: true } : {} }), 420, RUNTIME);
     await removeContainerCgroup(cgroup);
@@ -40298,7 +40368,7 @@ async function runDetached(store, record, options) {
     const cgroup = await cgroupForStart(store, record, notes);
     const watch = cgroup === void 0 ? [] : [...new Set(cgroupDirs(cgroup))].flatMap((path17) => ["--cgroup", path17]);
     const entry = cgroup === void 0 ? [] : entryArgv(cgroup);
-    const result = await start(MONITOR_BINARY, [dir, "--restart", record.restart, "--log-max-size", String(record.logMaxSize ?? 10 * 1024 * 1024), ...record.tty ? ["--tty"] : [], ...plan.process.stdin ? ["--stdin"] : [], ...watch, ...health, ...cleanup, "--", ...network.agent, ...entry, ...launcherArgv(plan, site, network.network)], "ignore").finished;
+    const result = await start(MONITOR_BINARY, [dir, "--boot-id", bootId(), "--restart", record.restart, "--log-max-size", String(record.logMaxSize ?? 10 * 1024 * 1024), ...record.tty ? ["--tty"] : [], ...plan.process.stdin ? ["--stdin"] : [], ...watch, ...health, ...cleanup, "--", ...network.agent, ...entry, ...launcherArgv(plan, site, network.network)], "ignore").finished;
     if (result.exitCode !== 0) {
       await removeContainerCgroup(cgroup);
       throw new BurrowError("IO", `cannot start the container's monitor (${MONITOR_BINARY}): ${result.error?.message ?? `exit ${result.exitCode}`}`);
@@ -40337,8 +40407,10 @@ var init_start2 = __esm({
     init_helpers();
     init_cgroup();
     init_resources();
+    init_resources();
     init_health_config();
     init_record();
+    init_random();
     init_state();
     init_process_identity();
     RUNTIME = { durable: false };
@@ -91134,7 +91206,7 @@ var init_cache3 = __esm({
 });
 
 // src/store/cache.ts
-import { closeSync as closeSync15, copyFileSync, createReadStream as createReadStream5, createWriteStream as createWriteStream4, existsSync as existsSync35, fsyncSync as fsyncSync2, linkSync as linkSync2, mkdirSync as mkdirSync14, openSync as openSync13, readdirSync as readdirSync10, readFileSync as readFileSync37, renameSync as renameSync5, rmSync as rmSync11, statSync as statSync6, writeFileSync as writeFileSync15 } from "node:fs";
+import { closeSync as closeSync15, copyFileSync, createReadStream as createReadStream5, createWriteStream as createWriteStream4, existsSync as existsSync35, fsyncSync as fsyncSync2, linkSync as linkSync2, mkdirSync as mkdirSync14, openSync as openSync13, readdirSync as readdirSync10, readFileSync as readFileSync37, renameSync as renameSync6, rmSync as rmSync12, statSync as statSync7, writeFileSync as writeFileSync15 } from "node:fs";
 import { dirname as dirname15, join as join51, resolve as resolve7, sep as sep9 } from "node:path";
 import { Transform as Transform7 } from "node:stream";
 import { pipeline as pipeline5 } from "node:stream/promises";
@@ -91148,7 +91220,7 @@ function prepareCacheDir(store, dir) {
   }
   try {
     if (existsSync35(dir)) {
-      if (!statSync6(dir).isDirectory()) throw new BurrowError("INVALID_ARGUMENT", `${dir} is not a directory: export the cache to a directory`);
+      if (!statSync7(dir).isDirectory()) throw new BurrowError("INVALID_ARGUMENT", `${dir} is not a directory: export the cache to a directory`);
       if (readdirSync10(dir).length > 0 && !existsSync35(join51(dir, MARKER))) {
         throw new BurrowError("INVALID_ARGUMENT", `${dir} is not empty and holds no burrow cache (no ${MARKER}): export to a new or empty directory`);
       }
@@ -91175,9 +91247,9 @@ function placeBlob(source, target) {
     how = "copied";
   }
   try {
-    renameSync5(temp, target);
+    renameSync6(temp, target);
   } catch (error2) {
-    rmSync11(temp, { force: true });
+    rmSync12(temp, { force: true });
     throw error2;
   }
   return how;
@@ -91208,9 +91280,9 @@ async function exportCache(store, target, options = {}) {
       const { algorithm, hex } = parseDigest(digest);
       const source = store.blobPath(digest);
       const destination = join51(dir, "blobs", algorithm, hex);
-      const size = statSync6(source).size;
+      const size = statSync7(source).size;
       result.blobs++;
-      if (existsSync35(destination) && statSync6(destination).size === size) {
+      if (existsSync35(destination) && statSync7(destination).size === size) {
         result.present++;
         continue;
       }
@@ -91228,7 +91300,7 @@ async function exportCache(store, target, options = {}) {
     for (const algorithm of readdirSync10(join51(dir, "blobs"))) {
       for (const name of readdirSync10(join51(dir, "blobs", algorithm))) {
         if (wanted.has(`${algorithm}:${name}`)) continue;
-        rmSync11(join51(dir, "blobs", algorithm, name), { recursive: true, force: true });
+        rmSync12(join51(dir, "blobs", algorithm, name), { recursive: true, force: true });
         if (!name.startsWith(".")) result.removed++;
       }
     }
@@ -91361,7 +91433,7 @@ var init_cache4 = __esm({
         await pipeline5(createReadStream5(source), hashing, createWriteStream4(temp, { mode: 420 }), { signal: this.signal });
         const actual = `${parseDigest(digest).algorithm}:${hash.digest("hex")}`;
         if (actual !== digest) {
-          rmSync11(temp, { force: true });
+          rmSync12(temp, { force: true });
           throw new BurrowError("DIGEST_MISMATCH", `the cache's blob ${digest} hashes to ${actual} (damaged)`);
         }
         const fd = openSync13(temp, "r");
@@ -91372,7 +91444,7 @@ var init_cache4 = __esm({
         }
         const target = blobPath(this.store.paths, digest);
         mkdirSync14(dirname15(target), { recursive: true });
-        renameSync5(temp, target);
+        renameSync6(temp, target);
         this.seen.add(digest);
         this.imported++;
         this.importedBytes += bytes;
@@ -91380,7 +91452,7 @@ var init_cache4 = __esm({
       /** A JSON blob (manifest, config, index) of the cache, checked against its digest before it is parsed. */
       async takeJson(digest) {
         const source = cacheBlob(this.dir, digest);
-        if (source !== void 0 && statSync6(source).size > MAX_JSON_BLOB) throw new BurrowError("INVALID_MANIFEST", `the cache's blob ${digest} is over ${MAX_JSON_BLOB} bytes: not a manifest or config`);
+        if (source !== void 0 && statSync7(source).size > MAX_JSON_BLOB) throw new BurrowError("INVALID_MANIFEST", `the cache's blob ${digest} is over ${MAX_JSON_BLOB} bytes: not a manifest or config`);
         await this.take(digest);
         return parseJson(readFileSync37(this.store.blobPath(digest)), `blob ${digest}`);
       }
@@ -91400,7 +91472,7 @@ var init_cache4 = __esm({
         return manifest.config.digest;
       }
       close() {
-        if (this.scratch !== void 0) rmSync11(this.scratch, { recursive: true, force: true });
+        if (this.scratch !== void 0) rmSync12(this.scratch, { recursive: true, force: true });
       }
     };
   }
@@ -99085,7 +99157,7 @@ var init_peaks = __esm({
 });
 
 // src/job/teardown.ts
-import { readdirSync as readdirSync11, readFileSync as readFileSync40, statSync as statSync7 } from "node:fs";
+import { readdirSync as readdirSync11, readFileSync as readFileSync40, statSync as statSync8 } from "node:fs";
 import { join as join54 } from "node:path";
 function processesNaming(dirs) {
   const found = [];
@@ -99105,7 +99177,7 @@ function flockHolders(path17) {
   let dev;
   let ino;
   try {
-    ({ dev, ino } = statSync7(path17));
+    ({ dev, ino } = statSync8(path17));
   } catch {
     return [];
   }
@@ -99252,7 +99324,7 @@ var init_reclaim = __esm({
 });
 
 // src/job/runner.ts
-import { readFileSync as readFileSync41, statSync as statSync8 } from "node:fs";
+import { readFileSync as readFileSync41, statSync as statSync9 } from "node:fs";
 import { resolve as resolve9 } from "node:path";
 function slug(text2) {
   return text2.replace(/[^a-zA-Z0-9_.-]+/g, "-").replace(/^[^a-zA-Z0-9]+/, "").slice(0, 40) || "job";
@@ -99261,7 +99333,7 @@ function checkWorkspace(path17) {
   const workspace = resolve9(path17);
   let isDirectory2 = false;
   try {
-    isDirectory2 = statSync8(workspace).isDirectory();
+    isDirectory2 = statSync9(workspace).isDirectory();
   } catch {
   }
   if (!isDirectory2) throw new BurrowError("INVALID_ARGUMENT", `the workspace ${workspace} is not a directory: create it, or give another with --workspace`);

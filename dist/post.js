@@ -5799,7 +5799,7 @@ var require_client_h1 = __commonJS({
       kResume,
       kHTTPContext
     } = require_symbols();
-    var constants10 = require_constants2();
+    var constants11 = require_constants2();
     var EMPTY_BUF = Buffer.alloc(0);
     var FastBuffer = Buffer[Symbol.species];
     var addListener = util.addListener;
@@ -5874,7 +5874,7 @@ var require_client_h1 = __commonJS({
       constructor(client, socket, { exports: exports2 }) {
         assert(Number.isFinite(client[kMaxHeadersSize]) && client[kMaxHeadersSize] > 0);
         this.llhttp = exports2;
-        this.ptr = this.llhttp.llhttp_alloc(constants10.TYPE.RESPONSE);
+        this.ptr = this.llhttp.llhttp_alloc(constants11.TYPE.RESPONSE);
         this.client = client;
         this.socket = socket;
         this.timeout = null;
@@ -5969,11 +5969,11 @@ var require_client_h1 = __commonJS({
             currentBufferRef = null;
           }
           const offset = llhttp.llhttp_get_error_pos(this.ptr) - currentBufferPtr;
-          if (ret !== constants10.ERROR.OK) {
+          if (ret !== constants11.ERROR.OK) {
             const body = data.subarray(offset);
-            if (ret === constants10.ERROR.PAUSED_UPGRADE) {
+            if (ret === constants11.ERROR.PAUSED_UPGRADE) {
               this.onUpgrade(body);
-            } else if (ret === constants10.ERROR.PAUSED) {
+            } else if (ret === constants11.ERROR.PAUSED) {
               this.paused = true;
               socket.unshift(body);
             } else {
@@ -5996,10 +5996,10 @@ var require_client_h1 = __commonJS({
         } finally {
           currentParser = null;
         }
-        if (ret === constants10.ERROR.OK) {
+        if (ret === constants11.ERROR.OK) {
           return null;
         }
-        if (ret === constants10.ERROR.PAUSED || ret === constants10.ERROR.PAUSED_UPGRADE) {
+        if (ret === constants11.ERROR.PAUSED || ret === constants11.ERROR.PAUSED_UPGRADE) {
           this.paused = true;
           return null;
         }
@@ -6016,7 +6016,7 @@ var require_client_h1 = __commonJS({
           const len = new Uint8Array(llhttp.memory.buffer, ptr).indexOf(0);
           message = "Response does not match the HTTP/1.1 protocol (" + Buffer.from(llhttp.memory.buffer, ptr, len).toString() + ")";
         }
-        return new HTTPParserError(message, constants10.ERROR[ret], data);
+        return new HTTPParserError(message, constants11.ERROR[ret], data);
       }
       destroy() {
         assert(this.ptr != null);
@@ -6196,7 +6196,7 @@ var require_client_h1 = __commonJS({
           socket[kBlocking] = false;
           client[kResume]();
         }
-        return pause3 ? constants10.ERROR.PAUSED : 0;
+        return pause3 ? constants11.ERROR.PAUSED : 0;
       }
       onBody(buf) {
         const { client, socket, statusCode, maxResponseSize } = this;
@@ -6218,7 +6218,7 @@ var require_client_h1 = __commonJS({
         }
         this.bytesRead += buf.length;
         if (request.onData(buf) === false) {
-          return constants10.ERROR.PAUSED;
+          return constants11.ERROR.PAUSED;
         }
       }
       onMessageComplete() {
@@ -6254,13 +6254,13 @@ var require_client_h1 = __commonJS({
         if (socket[kWriting]) {
           assert(client[kRunning] === 0);
           util.destroy(socket, new InformationalError("reset"));
-          return constants10.ERROR.PAUSED;
+          return constants11.ERROR.PAUSED;
         } else if (!shouldKeepAlive) {
           util.destroy(socket, new InformationalError("reset"));
-          return constants10.ERROR.PAUSED;
+          return constants11.ERROR.PAUSED;
         } else if (socket[kReset] && client[kRunning] === 0) {
           util.destroy(socket, new InformationalError("reset"));
-          return constants10.ERROR.PAUSED;
+          return constants11.ERROR.PAUSED;
         } else if (client[kPipelining] == null || client[kPipelining] === 1) {
           setImmediate(() => client[kResume]());
         } else {
@@ -19323,11 +19323,11 @@ function homeDirectory(env = process.env) {
     return void 0;
   }
 }
-function xdgDirectory(env, variable, under) {
+function xdgDirectory(env, variable, under2) {
   const value = env[variable];
   if (value !== void 0 && isAbsolute(value)) return value;
   const home = homeDirectory(env);
-  return home === void 0 ? void 0 : join2(home, under);
+  return home === void 0 ? void 0 : join2(home, under2);
 }
 function homeForLookups(env = process.env) {
   return homeDirectory(env) ?? homedir();
@@ -19457,7 +19457,10 @@ var init_atomic = __esm({
 // src/util/process-identity.ts
 import { readFileSync as readFileSync2 } from "node:fs";
 function bootId() {
-  currentBoot ??= readFileSync2("/proc/sys/kernel/random/boot_id", "latin1").trim();
+  if (currentBoot === void 0) {
+    const simulated = process.env.BURROW_BOOT_ID;
+    currentBoot = simulated !== void 0 && /^[0-9a-f-]{1,64}$/.test(simulated) ? simulated : readFileSync2("/proc/sys/kernel/random/boot_id", "latin1").trim();
+  }
   return currentBoot;
 }
 function statOf(pid) {
@@ -19486,6 +19489,16 @@ function isGone(identity3) {
   if (identity3.bootId !== bootId()) return true;
   return startTimeOf(identity3.pid) !== identity3.startTime;
 }
+function bootTime() {
+  bootTimeMs ??= Number(/^btime (\d+)$/m.exec(readFileSync2("/proc/stat", "latin1"))?.[1] ?? 0) * 1e3;
+  return bootTimeMs;
+}
+function identifyWriter(pid, writtenAtMs) {
+  const startTime = startTimeOf(pid);
+  if (startTime === void 0) return void 0;
+  const startedAtMs = bootTime() + Number(startTime) * 1e3 / TICKS_PER_SECOND;
+  return startedAtMs <= writtenAtMs ? { pid, startTime, bootId: bootId() } : void 0;
+}
 function isRunning(identity3) {
   return identity3 !== void 0 && !isGone(identity3);
 }
@@ -19504,10 +19517,11 @@ function parseIdentity(text) {
   const match = /^(\d+)\.(\d+)\.([0-9a-f-]+)$/.exec(text);
   return match === null ? void 0 : identityOf(match[1], match[2], match[3]);
 }
-var currentBoot, self;
+var currentBoot, self, bootTimeMs, TICKS_PER_SECOND;
 var init_process_identity = __esm({
   "src/util/process-identity.ts"() {
     "use strict";
+    TICKS_PER_SECOND = 100;
   }
 });
 
@@ -28252,6 +28266,9 @@ var init_names = __esm({
 // src/container/record.ts
 import { existsSync as existsSync6, readdirSync as readdirSync2, readFileSync as readFileSync8 } from "node:fs";
 import { join as join11 } from "node:path";
+function containersDir(store) {
+  return store.paths.containers;
+}
 function containerDir(store, id) {
   return join11(store.paths.containers, id);
 }
@@ -28270,7 +28287,7 @@ function readRecord(store, id) {
 }
 function listRecords(store) {
   if (!existsSync6(store.paths.containers)) return [];
-  return readdirSync2(store.paths.containers).map((id) => readRecord(store, id)).filter((record) => record !== void 0);
+  return readdirSync2(store.paths.containers).filter((id) => CONTAINER_ID.test(id)).map((id) => readRecord(store, id)).filter((record) => record !== void 0);
 }
 function findContainer(store, query) {
   const records = listRecords(store);
@@ -28291,6 +28308,7 @@ function normaliseNetworkPlan(value) {
   if (typeof value === "object" && value !== null && "mode" in value) return value;
   return { mode: "none" };
 }
+var CONTAINER_ID;
 var init_record = __esm({
   "src/container/record.ts"() {
     "use strict";
@@ -28299,6 +28317,7 @@ var init_record = __esm({
     init_flock();
     init_lockfile();
     init_names();
+    CONTAINER_ID = /^[0-9a-f]{64}$/;
   }
 });
 
@@ -28856,9 +28875,86 @@ var init_launcher = __esm({
 });
 
 // src/cgroup/hierarchy.ts
+import { accessSync as accessSync2, constants as constants9, readFileSync as readFileSync13 } from "node:fs";
+import { join as join14 } from "node:path";
+function unescapeMount(field) {
+  if (!field.includes("\\")) return field;
+  return field.replace(/\\([0-7]{3})/g, (_match, octal) => String.fromCharCode(parseInt(octal, 8)));
+}
+function parseMounts(text) {
+  const mounts = [];
+  for (const line of text.split("\n")) {
+    if (!line.includes(" - cgroup")) continue;
+    const separator = line.indexOf(" - ");
+    if (separator < 0) continue;
+    const before = line.slice(0, separator).split(" ");
+    const after = line.slice(separator + 3).split(" ");
+    const type = after[0];
+    if (type !== "cgroup" && type !== "cgroup2" || before.length < 5) continue;
+    mounts.push({ point: unescapeMount(before[4]), root: unescapeMount(before[3]), type, options: (after[2] ?? "").split(",") });
+  }
+  return mounts;
+}
+function under(mount, path6) {
+  let relative2;
+  if (mount.root === "/") relative2 = path6;
+  else if (path6 === mount.root) relative2 = "";
+  else if (path6.startsWith(`${mount.root}/`)) relative2 = path6.slice(mount.root.length);
+  else return void 0;
+  const dir = join14(mount.point, relative2);
+  return dir.length > 1 && dir.endsWith("/") ? dir.slice(0, -1) : dir;
+}
+function readPlaces(sources = SYSTEM_SOURCES) {
+  let procText;
+  let mountText;
+  try {
+    procText = readFileSync13(sources.procSelfCgroup, "utf8");
+    mountText = readFileSync13(sources.mountinfo, "utf8");
+  } catch {
+    return { v1: {} };
+  }
+  const mounts = parseMounts(mountText);
+  const places = { v1: {} };
+  const v1Mounts = mounts.filter((mount) => mount.type === "cgroup");
+  for (const line of procText.split("\n")) {
+    const first = line.indexOf(":");
+    const second = line.indexOf(":", first + 1);
+    if (first < 0 || second < 0) continue;
+    const controllers = line.slice(first + 1, second);
+    const path6 = line.slice(second + 1);
+    if (line.slice(0, first) === "0" && controllers === "") {
+      for (const mount of mounts.filter((entry) => entry.type === "cgroup2")) {
+        const own = under(mount, path6);
+        if (own !== void 0) {
+          places.v2 = { mount: mount.point, own, pure: v1Mounts.length === 0 };
+          break;
+        }
+      }
+      continue;
+    }
+    for (const name of controllers.split(",")) {
+      if (!V1_HIERARCHIES.includes(name)) continue;
+      const mount = v1Mounts.find((entry) => entry.options.includes(name));
+      const own = mount === void 0 ? void 0 : under(mount, path6);
+      if (mount !== void 0 && own !== void 0) places.v1[name] = { mount: mount.point, own };
+    }
+  }
+  return places;
+}
+function writable2(path6) {
+  try {
+    accessSync2(path6, constants9.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+var V1_HIERARCHIES, SYSTEM_SOURCES;
 var init_hierarchy = __esm({
   "src/cgroup/hierarchy.ts"() {
     "use strict";
+    V1_HIERARCHIES = ["memory", "pids", "cpu", "cpuacct", "cpuset", "freezer", "blkio"];
+    SYSTEM_SOURCES = { procSelfCgroup: "/proc/self/cgroup", mountinfo: "/proc/self/mountinfo" };
   }
 });
 
@@ -28879,16 +28975,77 @@ var init_limits_files = __esm({
 });
 
 // src/cgroup/delegated-v2.ts
+import { existsSync as existsSync12, mkdirSync as mkdirSync7, readFileSync as readFileSync14, rmdirSync, writeFileSync as writeFileSync4 } from "node:fs";
+import { basename as basename4, dirname as dirname6, join as join15 } from "node:path";
+function readWords(path6) {
+  try {
+    return readFileSync14(path6, "utf8").split(/\s+/).filter((word) => word !== "");
+  } catch {
+    return [];
+  }
+}
+function delegatedParent(place) {
+  return basename4(place.own) === LEAF_NAME ? dirname6(place.own) : place.own;
+}
+function isDelegated(dir) {
+  return writable2(dir) && writable2(join15(dir, "cgroup.procs")) && writable2(join15(dir, "cgroup.subtree_control"));
+}
+function v2Controllers(dir) {
+  const available = readWords(join15(dir, "cgroup.controllers"));
+  const controllers = V2_RESOURCES.filter((name) => available.includes(name));
+  if (existsSync12(join15(dir, "cgroup.freeze"))) controllers.push("freezer");
+  return controllers;
+}
+var LEAF_NAME, CONTAINER_PREFIX, V2_RESOURCES;
 var init_delegated_v2 = __esm({
   "src/cgroup/delegated-v2.ts"() {
     "use strict";
     init_errors();
     init_hierarchy();
     init_limits_files();
+    LEAF_NAME = "burrow-leaf";
+    CONTAINER_PREFIX = "burrow-";
+    V2_RESOURCES = ["memory", "pids", "cpu", "cpuset", "io"];
   }
 });
 
 // src/cgroup/delegated-v1.ts
+import { existsSync as existsSync13, mkdirSync as mkdirSync8, readFileSync as readFileSync15, rmdirSync as rmdirSync2, writeFileSync as writeFileSync5 } from "node:fs";
+import { dirname as dirname7, join as join16 } from "node:path";
+function subtreeName(uid) {
+  return `burrow-${uid}`;
+}
+function findSubtrees(places, uid) {
+  const subtrees = {};
+  const name = subtreeName(uid);
+  for (const hierarchy of V1_HIERARCHIES) {
+    const place = places.v1[hierarchy];
+    if (place === void 0) continue;
+    for (let dir = place.own; ; dir = dirname7(dir)) {
+      const candidate = join16(dir, name);
+      if (existsSync13(candidate)) {
+        if (writable2(candidate) && writable2(join16(candidate, "cgroup.procs"))) subtrees[hierarchy] = candidate;
+        break;
+      }
+      if (dir === place.mount || !dir.startsWith(place.mount) || dir === dirname7(dir)) break;
+    }
+  }
+  return subtrees;
+}
+function v1Controllers(subtrees) {
+  const controllers = [];
+  if (subtrees.memory !== void 0) controllers.push("memory");
+  if (subtrees.pids !== void 0) controllers.push("pids");
+  if (subtrees.cpu !== void 0) controllers.push("cpu");
+  if (subtrees.cpuset !== void 0) controllers.push("cpuset");
+  const blkio = subtrees.blkio;
+  if (blkio !== void 0 && (existsSync13(join16(blkio, "blkio.weight")) || existsSync13(join16(blkio, "blkio.bfq.weight")))) controllers.push("io");
+  if (subtrees.freezer !== void 0) controllers.push("freezer");
+  return controllers;
+}
+function v1SwapAccounting(subtrees) {
+  return subtrees.memory !== void 0 && existsSync13(join16(subtrees.memory, "memory.memsw.limit_in_bytes"));
+}
 var init_delegated_v1 = __esm({
   "src/cgroup/delegated-v1.ts"() {
     "use strict";
@@ -28899,15 +29056,118 @@ var init_delegated_v1 = __esm({
 });
 
 // src/cgroup/systemd-user.ts
+import { existsSync as existsSync14, readFileSync as readFileSync16 } from "node:fs";
+import { join as join17 } from "node:path";
+function runtimeDir(uid) {
+  return process.env.XDG_RUNTIME_DIR ?? `/run/user/${uid}`;
+}
+function userManagerCgroup(place, uid) {
+  return join17(place.mount, "user.slice", `user-${uid}.slice`, `user@${uid}.service`);
+}
+function holderCgroup(place, uid) {
+  return join17(userManagerCgroup(place, uid), HOLDER_SLICE, HOLDER_UNIT);
+}
+function findUserManager(place, uid) {
+  if (place === void 0 || !place.pure) return void 0;
+  if (!existsSync14(join17(runtimeDir(uid), "bus"))) return void 0;
+  const manager = userManagerCgroup(place, uid);
+  if (!existsSync14(join17(manager, "cgroup.controllers"))) return void 0;
+  const controllers = v2Controllers(manager);
+  if (!controllers.includes("freezer") && existsSync14(join17(manager, "cgroup.freeze"))) controllers.push("freezer");
+  return { holder: holderCgroup(place, uid), controllers };
+}
+var HOLDER_SLICE, HOLDER_UNIT;
 var init_systemd_user = __esm({
   "src/cgroup/systemd-user.ts"() {
     "use strict";
     init_errors();
     init_delegated_v2();
+    HOLDER_SLICE = "burrow.slice";
+    HOLDER_UNIT = "burrow-holder.service";
   }
 });
 
 // src/cgroup/route.ts
+function candidates(places, uid) {
+  const found = {};
+  const v2 = places.v2;
+  if (v2 !== void 0) {
+    const parent = delegatedParent(v2);
+    if (parent !== v2.mount && isDelegated(parent)) {
+      const controllers = v2.pure ? v2Controllers(parent) : v2Controllers(parent).filter((name) => name === "freezer");
+      found["delegated-v2"] = { route: "delegated-v2", controllers, reason: `the cgroup v2 ${parent} is delegated to you`, v2Parent: parent };
+    }
+    const manager = findUserManager(v2, uid);
+    if (manager !== void 0) {
+      found["systemd-user"] = {
+        route: "systemd-user",
+        controllers: manager.controllers,
+        v2Parent: manager.holder,
+        reason: `the systemd user manager of uid ${uid} delegates a cgroup to the unit that holds the containers`
+      };
+    }
+  }
+  const subtrees = findSubtrees(places, uid);
+  const v1 = v1Controllers(subtrees);
+  if (v1.length > 0) {
+    const where = Object.values(subtrees).join(", ");
+    found["delegated-v1"] = {
+      route: "delegated-v1",
+      controllers: v1,
+      reason: `cgroup v1 subtrees delegated to you: ${where}`,
+      swapLimit: v1SwapAccounting(subtrees),
+      v1Subtrees: subtrees
+    };
+  }
+  return found;
+}
+function noneHost(places, uid) {
+  const hasV1 = Object.keys(places.v1).length > 0;
+  if (hasV1) {
+    return {
+      route: "none",
+      controllers: [],
+      reason: `cgroup v1 with no subtree delegated to uid ${uid} (no ${subtreeName(uid)} in the memory, pids or cpu hierarchy)`,
+      more: "sudo burrow setup"
+    };
+  }
+  return {
+    route: "none",
+    controllers: [],
+    reason: "cgroup v2, but the cgroup burrow runs in is not delegated to you and no systemd user manager is reachable",
+    more: `sudo loginctl enable-linger ${process.env.USER ?? `$(id -un)`}`
+  };
+}
+function detect(options = {}) {
+  const force = options.force ?? "auto";
+  if (!ROUTE_NAMES.includes(force)) {
+    throw new BurrowError("INVALID_ARGUMENT", `BURROW_CGROUP_ROUTE=${force} is not a route: use one of ${ROUTE_NAMES.join(", ")}`);
+  }
+  const uid = options.uid ?? process.getuid?.() ?? 0;
+  const places = readPlaces(options.sources ?? SYSTEM_SOURCES);
+  if (force === "none") return { route: "none", controllers: [], reason: "BURROW_CGROUP_ROUTE=none" };
+  const found = candidates(places, uid);
+  if (force !== "auto") {
+    const chosen = found[force];
+    if (chosen === void 0) {
+      throw new BurrowError("INVALID_ARGUMENT", `BURROW_CGROUP_ROUTE=${force}: this host does not offer that route (${noneHost(places, uid).reason}; see 'burrow doctor')`);
+    }
+    return chosen;
+  }
+  const v2 = found["delegated-v2"];
+  const user = found["systemd-user"];
+  const v1 = found["delegated-v1"];
+  if (v2 !== void 0 && (v2.controllers.some(RESOURCE) || v1 === void 0 && user === void 0)) return v2;
+  if (user !== void 0 && (user.controllers.some(RESOURCE) || v1 === void 0)) return user;
+  if (v1 !== void 0) return v1;
+  if (v2 !== void 0) return v2;
+  return noneHost(places, uid);
+}
+function detectCached() {
+  cached ??= detect({ force: process.env.BURROW_CGROUP_ROUTE });
+  return cached;
+}
+var ROUTE_NAMES, RESOURCE, cached;
 var init_route = __esm({
   "src/cgroup/route.ts"() {
     "use strict";
@@ -28916,6 +29176,8 @@ var init_route = __esm({
     init_delegated_v1();
     init_hierarchy();
     init_systemd_user();
+    ROUTE_NAMES = ["auto", "delegated-v2", "systemd-user", "delegated-v1", "none"];
+    RESOURCE = (name) => name !== "freezer";
   }
 });
 
@@ -28942,27 +29204,27 @@ var init_resolve = __esm({
 });
 
 // src/cgroup/freezer.ts
-import { existsSync as existsSync12, readFileSync as readFileSync13, writeFileSync as writeFileSync4 } from "node:fs";
-import { join as join14 } from "node:path";
+import { existsSync as existsSync15, readFileSync as readFileSync17, writeFileSync as writeFileSync6 } from "node:fs";
+import { join as join18 } from "node:path";
 function freezerOf(cgroup) {
   if (cgroup === void 0) return void 0;
-  if ("v2" in cgroup.dirs) return existsSync12(join14(cgroup.dirs.v2, "cgroup.freeze")) ? { dir: cgroup.dirs.v2, v2: true } : void 0;
+  if ("v2" in cgroup.dirs) return existsSync15(join18(cgroup.dirs.v2, "cgroup.freeze")) ? { dir: cgroup.dirs.v2, v2: true } : void 0;
   const dir = cgroup.dirs.v1.freezer;
-  return dir !== void 0 && existsSync12(join14(dir, "freezer.state")) ? { dir, v2: false } : void 0;
+  return dir !== void 0 && existsSync15(join18(dir, "freezer.state")) ? { dir, v2: false } : void 0;
 }
 function isFrozen(cgroup) {
   const freezer = freezerOf(cgroup);
   if (freezer === void 0) return false;
   try {
-    if (freezer.v2) return readFileSync13(join14(freezer.dir, "cgroup.freeze"), "utf8").trim() === "1";
-    return readFileSync13(join14(freezer.dir, "freezer.state"), "utf8").trim() !== "THAWED";
+    if (freezer.v2) return readFileSync17(join18(freezer.dir, "cgroup.freeze"), "utf8").trim() === "1";
+    return readFileSync17(join18(freezer.dir, "freezer.state"), "utf8").trim() !== "THAWED";
   } catch {
     return false;
   }
 }
 function done(freezer, frozen) {
-  if (freezer.v2) return keyed(readFileSync13(join14(freezer.dir, "cgroup.events"), "utf8"), "frozen") === (frozen ? 1 : 0);
-  return readFileSync13(join14(freezer.dir, "freezer.state"), "utf8").trim() === (frozen ? "FROZEN" : "THAWED");
+  if (freezer.v2) return keyed(readFileSync17(join18(freezer.dir, "cgroup.events"), "utf8"), "frozen") === (frozen ? 1 : 0);
+  return readFileSync17(join18(freezer.dir, "freezer.state"), "utf8").trim() === (frozen ? "FROZEN" : "THAWED");
 }
 async function setFrozen(cgroup, frozen, name) {
   const verb = frozen ? "pause" : "unpause";
@@ -28971,8 +29233,8 @@ async function setFrozen(cgroup, frozen, name) {
     throw new BurrowError("INVALID_ARGUMENT", `cannot ${verb} ${name}: it has no freezer cgroup of its own (run 'burrow doctor' to see what this host delegates)`);
   }
   const write = () => {
-    if (freezer.v2) writeFileSync4(join14(freezer.dir, "cgroup.freeze"), frozen ? "1" : "0");
-    else writeFileSync4(join14(freezer.dir, "freezer.state"), frozen ? "FROZEN" : "THAWED");
+    if (freezer.v2) writeFileSync6(join18(freezer.dir, "cgroup.freeze"), frozen ? "1" : "0");
+    else writeFileSync6(join18(freezer.dir, "freezer.state"), frozen ? "FROZEN" : "THAWED");
   };
   write();
   for (let attempt = 0; attempt < 200; attempt++) {
@@ -28980,7 +29242,7 @@ async function setFrozen(cgroup, frozen, name) {
     if (!freezer.v2 && attempt % 10 === 9) write();
     await sleep2(10);
   }
-  if (frozen && !freezer.v2) writeFileSync4(join14(freezer.dir, "freezer.state"), "THAWED");
+  if (frozen && !freezer.v2) writeFileSync6(join18(freezer.dir, "freezer.state"), "THAWED");
   throw new BurrowError("IO", `${name} did not ${frozen ? "freeze" : "thaw"} within 2 s`);
 }
 var sleep2;
@@ -28994,9 +29256,22 @@ var init_freezer = __esm({
 });
 
 // src/cgroup/remove.ts
+import { readdirSync as readdirSync4, rmdirSync as rmdirSync3 } from "node:fs";
 import { rmdir as rmdir2 } from "node:fs/promises";
+import { join as join19 } from "node:path";
 function cgroupDirs(cgroup) {
   return "v2" in cgroup.dirs ? [cgroup.dirs.v2] : Object.values(cgroup.dirs.v1).filter((dir) => dir !== void 0);
+}
+function tryRemove(dir) {
+  try {
+    rmdirSync3(dir);
+    return true;
+  } catch (error) {
+    const code = error.code;
+    if (code === "ENOENT") return true;
+    if (code === "EBUSY" || code === "ENOTEMPTY") return false;
+    return true;
+  }
 }
 async function tryRemoveAsync(dir) {
   try {
@@ -29016,6 +29291,30 @@ async function removeContainerCgroup(cgroup) {
     left = left.filter((_dir, index) => !gone[index]);
   }
 }
+function children(dir) {
+  try {
+    return readdirSync4(dir, { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => entry.name);
+  } catch {
+    return [];
+  }
+}
+function removeOrphanCgroups(host, isLive) {
+  const v2 = new RegExp(`^${CONTAINER_PREFIX}([0-9a-f]{12})$`);
+  if (host.v2Parent !== void 0 && (host.route === "delegated-v2" || host.route === "systemd-user")) {
+    for (const name of children(host.v2Parent)) {
+      const id = v2.exec(name)?.[1];
+      if (id !== void 0 && !isLive(id)) tryRemove(join19(host.v2Parent, name));
+    }
+  }
+  if (host.route === "delegated-v1" && host.v1Subtrees !== void 0) {
+    for (const subtree of Object.values(host.v1Subtrees)) {
+      if (subtree === void 0) continue;
+      for (const name of children(subtree)) {
+        if (/^[0-9a-f]{12}$/.test(name) && !isLive(name)) tryRemove(join19(subtree, name));
+      }
+    }
+  }
+}
 var sleep3;
 var init_remove = __esm({
   "src/cgroup/remove.ts"() {
@@ -29027,6 +29326,9 @@ var init_remove = __esm({
 
 // src/cgroup/index.ts
 import { fileURLToPath as fileURLToPath6 } from "node:url";
+function detectCgroupHost() {
+  return detectCached();
+}
 var CGEXEC_BINARY;
 var init_cgroup = __esm({
   "src/cgroup/index.ts"() {
@@ -29048,11 +29350,11 @@ var init_cgroup = __esm({
 });
 
 // src/container/state.ts
-import { existsSync as existsSync13, readFileSync as readFileSync14 } from "node:fs";
-import { join as join15 } from "node:path";
+import { existsSync as existsSync16, readFileSync as readFileSync18 } from "node:fs";
+import { join as join20 } from "node:path";
 function readRunFile(path6) {
   try {
-    return readFileSync14(path6, "utf8");
+    return readFileSync18(path6, "utf8");
   } catch {
     return void 0;
   }
@@ -29067,7 +29369,7 @@ function readJson(path6) {
   }
 }
 function readSandbox(dir) {
-  const text = readRunFile(join15(dir, "pid"))?.trim();
+  const text = readRunFile(join20(dir, "pid"))?.trim();
   return text === void 0 ? void 0 : parseIdentity(text);
 }
 function monitorOf(file) {
@@ -29075,8 +29377,8 @@ function monitorOf(file) {
 }
 function containerState(store, record) {
   const dir = containerDir(store, record.id);
-  const monitorRecord = readJson(join15(dir, "monitor"));
-  const exit = readJson(join15(dir, "exit"));
+  const monitorRecord = readJson(join20(dir, "monitor"));
+  const exit = readJson(join20(dir, "exit"));
   const sandboxRecord = readSandbox(dir);
   const base = { startedAt: monitorRecord?.startedAt, restarts: exit?.restarts ?? 0, lost: false, paused: false, oomKilled: exit?.oomKilled === true };
   if (monitorRecord === void 0) {
@@ -29085,7 +29387,7 @@ function containerState(store, record) {
   const recorded = monitorOf(monitorRecord);
   const monitor = isRunning(recorded) ? recorded : void 0;
   const sandbox = monitor !== void 0 && isRunning(sandboxRecord) ? sandboxRecord : void 0;
-  if (exit !== void 0 && (monitor === void 0 || !existsSync13(join15(dir, "pid")))) {
+  if (exit !== void 0 && (monitor === void 0 || !existsSync16(join20(dir, "pid")))) {
     return { ...base, sandbox: void 0, monitor, status: "exited", exitCode: exit.exitCode, finishedAt: exit.finishedAt };
   }
   if (monitor !== void 0) return { ...base, status: "running", paused: isFrozen(record.cgroup), oomKilled: false, sandbox, monitor, exitCode: void 0, finishedAt: void 0 };
@@ -29177,7 +29479,7 @@ var init_health = __esm({
 });
 
 // src/action/post.ts
-import { existsSync as existsSync16 } from "node:fs";
+import { existsSync as existsSync19 } from "node:fs";
 
 // node_modules/@actions/core/lib/command.js
 import * as os from "os";
@@ -29952,9 +30254,9 @@ init_record();
 // src/container/ops.ts
 init_errors();
 init_record();
-import { existsSync as existsSync15, writeFileSync as writeFileSync5 } from "node:fs";
-import { constants as constants9 } from "node:os";
-import { join as join17 } from "node:path";
+import { existsSync as existsSync18, writeFileSync as writeFileSync7 } from "node:fs";
+import { constants as constants10 } from "node:os";
+import { join as join22 } from "node:path";
 
 // src/container/identity.ts
 init_errors();
@@ -30006,13 +30308,13 @@ function signalProcess(identity3, signal) {
 }
 
 // src/container/start.ts
-import { chmodSync as chmodSync2, existsSync as existsSync14, rmSync as rmSync5, unlinkSync as unlinkSync2 } from "node:fs";
+import { chmodSync as chmodSync2, existsSync as existsSync17, renameSync as renameSync3, rmSync as rmSync6, unlinkSync as unlinkSync2 } from "node:fs";
 init_host_tools();
 init_spawn();
 init_trace();
 init_errors();
 init_atomic();
-import { join as join16 } from "node:path";
+import { join as join21, relative } from "node:path";
 import { fileURLToPath as fileURLToPath7 } from "node:url";
 
 // src/unpack/remove.ts
@@ -30162,26 +30464,60 @@ init_errors();
 
 // src/network/helper-args.ts
 init_native2();
+init_process_identity();
 
 // src/network/helpers.ts
 init_errors();
 init_host_tools();
 init_process_identity();
-import { closeSync as closeSync6, constants as constants8, openSync as openSync5, readFileSync as readFileSync12 } from "node:fs";
+import { closeSync as closeSync6, constants as constants8, openSync as openSync5, readFileSync as readFileSync12, rmSync as rmSync5, statSync as statSync3 } from "node:fs";
 import { join as join13 } from "node:path";
 var HELPER_FILE = "network-helper";
 function killLeftoverHelper(dir) {
+  const recorded = recordedHelper(dir);
+  if (recorded !== void 0) signalLeftover(recorded.pid);
+  const unrecorded = unrecordedPasta(dir);
+  if (unrecorded !== void 0) {
+    signalLeftover(unrecorded.pid);
+    rmSync5(join13(dir, PASTA_PID_FILE), { force: true });
+  }
+}
+function recordedHelper(dir) {
   let text;
   try {
     text = readFileSync12(join13(dir, HELPER_FILE), "latin1");
   } catch {
-    return;
+    return void 0;
   }
   const identity3 = parseIdentity(text.trim());
-  if (identity3 === void 0 || isGone(identity3)) return;
+  return identity3 !== void 0 && !isGone(identity3) ? identity3 : void 0;
+}
+function signalLeftover(pid) {
   try {
-    process.kill(identity3.pid, "SIGKILL");
+    process.kill(pid, "SIGKILL");
   } catch {
+  }
+}
+var PASTA_PID_FILE = "pasta.pid";
+function unrecordedPasta(dir) {
+  const path6 = join13(dir, PASTA_PID_FILE);
+  let pid;
+  let writtenAt;
+  try {
+    pid = Number(readFileSync12(path6, "latin1").trim());
+    writtenAt = statSync3(path6).mtimeMs;
+  } catch {
+    return void 0;
+  }
+  if (!Number.isSafeInteger(pid) || pid <= 1) return void 0;
+  const writer = identifyWriter(pid, writtenAt);
+  return writer !== void 0 && /^pass?t/.test(commandName(pid)) ? writer : void 0;
+}
+function commandName(pid) {
+  try {
+    return readFileSync12(`/proc/${pid}/comm`, "latin1").trim();
+  } catch {
+    return "";
   }
 }
 
@@ -30206,10 +30542,22 @@ init_errors();
 init_cgroup();
 init_record();
 init_state();
+function removeCgroupsOf(id) {
+  let host;
+  try {
+    host = detectCgroupHost();
+  } catch {
+    return;
+  }
+  if (host.route === "none") return;
+  const id12 = id.slice(0, 12);
+  removeOrphanCgroups(host, (candidate) => candidate !== id12);
+}
 
 // src/container/start.ts
 init_health_config();
 init_record();
+init_random();
 init_state();
 init_process_identity();
 var CLI = fileURLToPath7(new URL("../../bin/burrow.js", __burrowModuleUrl));
@@ -30218,18 +30566,27 @@ function killOrphanedSandbox(dir) {
   if (sandbox !== void 0 && isRunning(sandbox)) signalProcess(sandbox, "SIGKILL");
 }
 async function removeContainerFiles(store, record, mapping = containerIdMapping(record.userns)) {
-  killLeftoverHelper(containerDir(store, record.id));
-  killOrphanedSandbox(containerDir(store, record.id));
-  const work = join16(record.plan.rootfs.work, "work");
-  for (const dir of [work, join16(work, "incompat"), join16(work, "incompat", "volatile")]) {
+  const dir = containerDir(store, record.id);
+  killLeftoverHelper(dir);
+  killOrphanedSandbox(dir);
+  await removeContainerCgroup(record.cgroup);
+  removeCgroupsOf(record.id);
+  const retired = join21(containersDir(store), `.removing-${record.id}.${randomBytes(4).toString("hex")}`);
+  try {
+    renameSync3(dir, retired);
+  } catch (error) {
+    if (error.code === "ENOENT") return;
+    throw error;
+  }
+  const work = join21(retired, relative(dir, record.plan.rootfs.work), "work");
+  for (const dir2 of [work, join21(work, "incompat"), join21(work, "incompat", "volatile")]) {
     try {
-      chmodSync2(dir, 448);
+      chmodSync2(dir2, 448);
     } catch {
       break;
     }
   }
-  await removeInUserNamespace(containerDir(store, record.id), mapping);
-  await removeContainerCgroup(record.cgroup);
+  await removeInUserNamespace(retired, mapping);
 }
 
 // src/container/list.ts
@@ -30267,7 +30624,7 @@ function sendSignal(state, signal) {
   if (state.sandbox !== void 0) signalProcess(state.sandbox, signal);
 }
 function stillThere(store, record) {
-  if (!existsSync15(join17(containerDir(store, record.id), "container.json"))) {
+  if (!existsSync18(join22(containerDir(store, record.id), "container.json"))) {
     throw new BurrowError("NOT_FOUND", `no such container: ${record.name} (removed by another burrow command)`);
   }
 }
@@ -30279,9 +30636,9 @@ async function removeContainer(store, query, force) {
     const state = containerState(store, record);
     if (state.status === "running") {
       if (!force) throw new BurrowError("IN_USE", `cannot remove running container ${record.name}: stop it first, or use --force`);
-      writeFileSync5(join17(containerDir(store, record.id), "stopped"), "");
+      writeFileSync7(join22(containerDir(store, record.id), "stopped"), "");
       await thaw(record, state);
-      sendSignal(state, constants9.signals.SIGKILL);
+      sendSignal(state, constants10.signals.SIGKILL);
       await waitUntilExited(store, record, 1e4);
     }
     if (state.monitor !== void 0) signalProcess(state.monitor, "SIGKILL");
@@ -30418,7 +30775,7 @@ async function post() {
     return done2;
   });
   for (const failure of report.failures) warning(`burrow: not cleaned up: ${failure}`);
-  if (state.finished === void 0 && state.workspace !== void 0 && existsSync16(state.workspace)) {
+  if (state.finished === void 0 && state.workspace !== void 0 && existsSync19(state.workspace)) {
     try {
       await group("workspace: give it back to the runner user", () => reclaimOwnership(state.workspace));
     } catch (error) {

@@ -88,8 +88,10 @@ static void format_identity(char *out, size_t size, pid_t pid)
   snprintf(out, size, "%d.%llu.%s", (int) pid, start_time(pid), boot_id);
 }
 
+/* burrow hands it over (--boot-id, src/util/process-identity.ts: one reader); read here only without it. */
 static void read_boot_id(void)
 {
+  if (boot_id[0] != '\0') return;
   int fd = open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);
   if (fd < 0) return;
   ssize_t n = read(fd, boot_id, sizeof boot_id - 1);
@@ -659,6 +661,7 @@ int main(int argc, char **argv)
     else if (strcmp(argv[i], "--tty") == 0) use_tty = 1;
     else if (strcmp(argv[i], "--cgroup") == 0 && i + 1 < argc) { if (cgroup_count < MAX_CGROUPS) cgroup_dirs[cgroup_count++] = argv[i + 1]; i++; }
     else if (strcmp(argv[i], "--stdin") == 0) use_stdin = 1;
+    else if (strcmp(argv[i], "--boot-id") == 0 && i + 1 < argc) snprintf(boot_id, sizeof boot_id, "%s", argv[++i]);
     else if (strcmp(argv[i], "--health") == 0 && i + 6 < argc) {
       health_interval = strtoll(argv[++i], NULL, 10);
       health_start_period = strtoll(argv[++i], NULL, 10);

@@ -2350,8 +2350,8 @@ Expecting one of '${allowedValues.join("', '")}'`);
       /**
        * @private
        */
-      _dispatchSubcommand(commandName, operands, unknown) {
-        const subCommand = this._findCommand(commandName);
+      _dispatchSubcommand(commandName2, operands, unknown) {
+        const subCommand = this._findCommand(commandName2);
         if (!subCommand) this.help({ error: true });
         subCommand._prepareForParse();
         let promiseChain;
@@ -3994,7 +3994,10 @@ var init_records = __esm({
 
 // src/util/process-identity.ts
 function bootId() {
-  currentBoot ??= (0, import_node_fs7.readFileSync)("/proc/sys/kernel/random/boot_id", "latin1").trim();
+  if (currentBoot === void 0) {
+    const simulated = process.env.BURROW_BOOT_ID;
+    currentBoot = simulated !== void 0 && /^[0-9a-f-]{1,64}$/.test(simulated) ? simulated : (0, import_node_fs7.readFileSync)("/proc/sys/kernel/random/boot_id", "latin1").trim();
+  }
   return currentBoot;
 }
 function statOf(pid) {
@@ -4026,6 +4029,16 @@ function isGone(identity3) {
   if (identity3.bootId !== bootId()) return true;
   return startTimeOf(identity3.pid) !== identity3.startTime;
 }
+function bootTime() {
+  bootTimeMs ??= Number(/^btime (\d+)$/m.exec((0, import_node_fs7.readFileSync)("/proc/stat", "latin1"))?.[1] ?? 0) * 1e3;
+  return bootTimeMs;
+}
+function identifyWriter(pid, writtenAtMs) {
+  const startTime = startTimeOf(pid);
+  if (startTime === void 0) return void 0;
+  const startedAtMs = bootTime() + Number(startTime) * 1e3 / TICKS_PER_SECOND;
+  return startedAtMs <= writtenAtMs ? { pid, startTime, bootId: bootId() } : void 0;
+}
 function isRunning(identity3) {
   return identity3 !== void 0 && !isGone(identity3);
 }
@@ -4044,11 +4057,12 @@ function parseIdentity(text) {
   const match = /^(\d+)\.(\d+)\.([0-9a-f-]+)$/.exec(text);
   return match === null ? void 0 : identityOf(match[1], match[2], match[3]);
 }
-var import_node_fs7, currentBoot, self;
+var import_node_fs7, currentBoot, self, bootTimeMs, TICKS_PER_SECOND;
 var init_process_identity = __esm({
   "src/util/process-identity.ts"() {
     "use strict";
     import_node_fs7 = require("node:fs");
+    TICKS_PER_SECOND = 100;
   }
 });
 
@@ -4687,7 +4701,7 @@ function writeNamedRecord(store, record, name) {
 }
 function listRecords(store) {
   if (!(0, import_node_fs12.existsSync)(store.paths.containers)) return [];
-  return (0, import_node_fs12.readdirSync)(store.paths.containers).map((id) => readRecord(store, id)).filter((record) => record !== void 0);
+  return (0, import_node_fs12.readdirSync)(store.paths.containers).filter((id) => CONTAINER_ID.test(id)).map((id) => readRecord(store, id)).filter((record) => record !== void 0);
 }
 function findContainer(store, query) {
   const records = listRecords(store);
@@ -4708,7 +4722,7 @@ function normaliseNetworkPlan(value) {
   if (typeof value === "object" && value !== null && "mode" in value) return value;
   return { mode: "none" };
 }
-var import_node_fs12, import_node_path11;
+var import_node_fs12, import_node_path11, CONTAINER_ID, RETIRED_CONTAINER;
 var init_record = __esm({
   "src/container/record.ts"() {
     "use strict";
@@ -4719,6 +4733,8 @@ var init_record = __esm({
     init_flock();
     init_lockfile();
     init_names();
+    CONTAINER_ID = /^[0-9a-f]{64}$/;
+    RETIRED_CONTAINER = /^\.removing-[0-9a-f]{64}\.[0-9a-f]+$/;
   }
 });
 
@@ -6389,20 +6405,55 @@ function chooseHelper(plan, outbound = true) {
   return { helper: void 0, networksOnly: false, note: `burrow: the container runs without a network (as --network none): ${tun ?? missing}; run 'burrow doctor'` };
 }
 function killLeftoverHelper(dir) {
+  const recorded = recordedHelper(dir);
+  if (recorded !== void 0) signalLeftover(recorded.pid);
+  const unrecorded = unrecordedPasta(dir);
+  if (unrecorded !== void 0) {
+    signalLeftover(unrecorded.pid);
+    (0, import_node_fs28.rmSync)((0, import_node_path21.join)(dir, PASTA_PID_FILE), { force: true });
+  }
+}
+function leftoverHelper(dir) {
+  return recordedHelper(dir) ?? unrecordedPasta(dir);
+}
+function recordedHelper(dir) {
   let text;
   try {
     text = (0, import_node_fs28.readFileSync)((0, import_node_path21.join)(dir, HELPER_FILE), "latin1");
   } catch {
-    return;
+    return void 0;
   }
   const identity3 = parseIdentity(text.trim());
-  if (identity3 === void 0 || isGone(identity3)) return;
+  return identity3 !== void 0 && !isGone(identity3) ? identity3 : void 0;
+}
+function signalLeftover(pid) {
   try {
-    process.kill(identity3.pid, "SIGKILL");
+    process.kill(pid, "SIGKILL");
   } catch {
   }
 }
-var import_node_fs28, import_node_path21, HELPERS, PASTA_DNS, SLIRP_DNS, SLIRP_HOST, TUN, HELPER_FILE;
+function unrecordedPasta(dir) {
+  const path6 = (0, import_node_path21.join)(dir, PASTA_PID_FILE);
+  let pid;
+  let writtenAt;
+  try {
+    pid = Number((0, import_node_fs28.readFileSync)(path6, "latin1").trim());
+    writtenAt = (0, import_node_fs28.statSync)(path6).mtimeMs;
+  } catch {
+    return void 0;
+  }
+  if (!Number.isSafeInteger(pid) || pid <= 1) return void 0;
+  const writer = identifyWriter(pid, writtenAt);
+  return writer !== void 0 && /^pass?t/.test(commandName(pid)) ? writer : void 0;
+}
+function commandName(pid) {
+  try {
+    return (0, import_node_fs28.readFileSync)(`/proc/${pid}/comm`, "latin1").trim();
+  } catch {
+    return "";
+  }
+}
+var import_node_fs28, import_node_path21, HELPERS, PASTA_DNS, SLIRP_DNS, SLIRP_HOST, TUN, HELPER_FILE, PASTA_PID_FILE;
 var init_helpers = __esm({
   "src/network/helpers.ts"() {
     "use strict";
@@ -6417,6 +6468,7 @@ var init_helpers = __esm({
     SLIRP_HOST = "10.0.2.2";
     TUN = "/dev/net/tun";
     HELPER_FILE = "network-helper";
+    PASTA_PID_FILE = "pasta.pid";
   }
 });
 
@@ -6866,10 +6918,10 @@ function agentArgs(dir, helper, plan, ports, hostGateway) {
     helperArgs = ["--configure", "--mtu=65520", ...allowLoopback ? [] : ["--disable-host-loopback"], ...plan.mac === void 0 ? [] : [`--macaddress=${plan.mac}`], ...slirpOptionArgs(plan.helperOptions)];
     extra = slirpHostfwdArgs(ports);
   }
-  return [NET_BINARY, "--dir", dir, "--helper", helper, ...helperArgs.flatMap((arg) => ["--helper-arg", arg]), ...extra, "--"];
+  return [NET_BINARY, "--dir", dir, "--boot-id", bootId(), "--helper", helper, ...helperArgs.flatMap((arg) => ["--helper-arg", arg]), ...extra, "--"];
 }
 function networksOnlyAgentArgs(dir) {
-  return [NET_BINARY, "--dir", dir, "--helper", "none", "--"];
+  return [NET_BINARY, "--dir", dir, "--boot-id", bootId(), "--helper", "none", "--"];
 }
 var import_node_fs29, import_node_os4, NET_BINARY, PASTA_FORWARDS;
 var init_helper_args = __esm({
@@ -6878,6 +6930,7 @@ var init_helper_args = __esm({
     import_node_fs29 = require("node:fs");
     import_node_os4 = require("node:os");
     init_native();
+    init_process_identity();
     init_helpers();
     init_mode();
     init_ports();
@@ -6906,12 +6959,12 @@ function parseMounts(text) {
   return mounts;
 }
 function under(mount, path6) {
-  let relative;
-  if (mount.root === "/") relative = path6;
-  else if (path6 === mount.root) relative = "";
-  else if (path6.startsWith(`${mount.root}/`)) relative = path6.slice(mount.root.length);
+  let relative2;
+  if (mount.root === "/") relative2 = path6;
+  else if (path6 === mount.root) relative2 = "";
+  else if (path6.startsWith(`${mount.root}/`)) relative2 = path6.slice(mount.root.length);
   else return void 0;
-  const dir = (0, import_node_path22.join)(mount.point, relative);
+  const dir = (0, import_node_path22.join)(mount.point, relative2);
   return dir.length > 1 && dir.endsWith("/") ? dir.slice(0, -1) : dir;
 }
 function readPlaces(sources = SYSTEM_SOURCES) {
@@ -16308,7 +16361,7 @@ function resolveWithWarning(host, limits, mode, onNote, only) {
 function isLive(store, containerId) {
   let ids;
   try {
-    ids = (0, import_node_fs45.readdirSync)(containersDir(store)).filter((id) => id.startsWith(containerId));
+    ids = (0, import_node_fs45.readdirSync)(containersDir(store)).filter((id) => CONTAINER_ID.test(id) && id.startsWith(containerId));
   } catch {
     return true;
   }
@@ -16354,6 +16407,17 @@ function noCgroupError(record, what) {
     return new BurrowError("INVALID_ARGUMENT", `cannot ${what} ${record.name}: it was started without a cgroup of its own (none was delegated then): restart it`);
   }
   return new BurrowError("INVALID_ARGUMENT", `cannot ${what} ${record.name}: it has no cgroup of its own (${host.reason}); run 'burrow doctor' to see what would give one`);
+}
+function removeCgroupsOf(id) {
+  let host;
+  try {
+    host = detectCgroupHost();
+  } catch {
+    return;
+  }
+  if (host.route === "none") return;
+  const id12 = id.slice(0, 12);
+  removeOrphanCgroups(host, (candidate) => candidate !== id12);
 }
 var import_node_fs45, DEFAULT_MODE;
 var init_resources = __esm({
@@ -16645,8 +16709,8 @@ var init_image_config = __esm({
 });
 
 // src/container/user.ts
-function readImageFile(layers, relative, maxBytes = IMAGE_FILE_MAX_BYTES) {
-  const parts = relative.split("/");
+function readImageFile(layers, relative2, maxBytes = IMAGE_FILE_MAX_BYTES) {
+  const parts = relative2.split("/");
   layer: for (let index = layers.length - 1; index >= 0; index--) {
     for (let depth = 1; depth < parts.length; depth++) {
       let stat;
@@ -16659,7 +16723,7 @@ function readImageFile(layers, relative, maxBytes = IMAGE_FILE_MAX_BYTES) {
     }
     let fd;
     try {
-      fd = (0, import_node_fs46.openSync)((0, import_node_path39.join)(layers[index], relative), import_node_fs46.constants.O_RDONLY | import_node_fs46.constants.O_NOFOLLOW | import_node_fs46.constants.O_NONBLOCK);
+      fd = (0, import_node_fs46.openSync)((0, import_node_path39.join)(layers[index], relative2), import_node_fs46.constants.O_RDONLY | import_node_fs46.constants.O_NOFOLLOW | import_node_fs46.constants.O_NONBLOCK);
     } catch (error) {
       const code = error.code;
       if (code === "ENOENT" || code === "ENOTDIR") continue;
@@ -16669,7 +16733,7 @@ function readImageFile(layers, relative, maxBytes = IMAGE_FILE_MAX_BYTES) {
       const stat = (0, import_node_fs46.fstatSync)(fd);
       if (!stat.isFile()) return void 0;
       if (stat.size > maxBytes) {
-        throw new BurrowError("INVALID_ARGUMENT", `the image's /${relative} is ${stat.size} bytes, more than the ${maxBytes / (1024 * 1024)} MiB burrow reads of it: the image is damaged or hostile`);
+        throw new BurrowError("INVALID_ARGUMENT", `the image's /${relative2} is ${stat.size} bytes, more than the ${maxBytes / (1024 * 1024)} MiB burrow reads of it: the image is damaged or hostile`);
       }
       return (0, import_node_fs46.readFileSync)(fd, "utf8");
     } finally {
@@ -17222,18 +17286,27 @@ function recordAutoChoice(store, record, dir, onNote) {
   writeRecord(store, record);
 }
 async function removeContainerFiles(store, record, mapping = containerIdMapping(record.userns)) {
-  killLeftoverHelper(containerDir(store, record.id));
-  killOrphanedSandbox(containerDir(store, record.id));
-  const work = (0, import_node_path42.join)(record.plan.rootfs.work, "work");
-  for (const dir of [work, (0, import_node_path42.join)(work, "incompat"), (0, import_node_path42.join)(work, "incompat", "volatile")]) {
+  const dir = containerDir(store, record.id);
+  killLeftoverHelper(dir);
+  killOrphanedSandbox(dir);
+  await removeContainerCgroup(record.cgroup);
+  removeCgroupsOf(record.id);
+  const retired = (0, import_node_path42.join)(containersDir(store), `.removing-${record.id}.${randomBytes(4).toString("hex")}`);
+  try {
+    (0, import_node_fs50.renameSync)(dir, retired);
+  } catch (error) {
+    if (error.code === "ENOENT") return;
+    throw error;
+  }
+  const work = (0, import_node_path42.join)(retired, (0, import_node_path42.relative)(dir, record.plan.rootfs.work), "work");
+  for (const dir2 of [work, (0, import_node_path42.join)(work, "incompat"), (0, import_node_path42.join)(work, "incompat", "volatile")]) {
     try {
-      (0, import_node_fs50.chmodSync)(dir, 448);
+      (0, import_node_fs50.chmodSync)(dir2, 448);
     } catch {
       break;
     }
   }
-  await removeInUserNamespace(containerDir(store, record.id), mapping);
-  await removeContainerCgroup(record.cgroup);
+  await removeInUserNamespace(retired, mapping);
 }
 function wasOomKilled(cgroup) {
   if (cgroup === void 0) return false;
@@ -17408,7 +17481,7 @@ async function runDetached(store, record, options) {
     const cgroup = await cgroupForStart(store, record, notes);
     const watch = cgroup === void 0 ? [] : [...new Set(cgroupDirs(cgroup))].flatMap((path6) => ["--cgroup", path6]);
     const entry = cgroup === void 0 ? [] : entryArgv(cgroup);
-    const result = await start(MONITOR_BINARY, [dir, "--restart", record.restart, "--log-max-size", String(record.logMaxSize ?? 10 * 1024 * 1024), ...record.tty ? ["--tty"] : [], ...plan.process.stdin ? ["--stdin"] : [], ...watch, ...health, ...cleanup, "--", ...network.agent, ...entry, ...launcherArgv(plan, site, network.network)], "ignore").finished;
+    const result = await start(MONITOR_BINARY, [dir, "--boot-id", bootId(), "--restart", record.restart, "--log-max-size", String(record.logMaxSize ?? 10 * 1024 * 1024), ...record.tty ? ["--tty"] : [], ...plan.process.stdin ? ["--stdin"] : [], ...watch, ...health, ...cleanup, "--", ...network.agent, ...entry, ...launcherArgv(plan, site, network.network)], "ignore").finished;
     if (result.exitCode !== 0) {
       await removeContainerCgroup(cgroup);
       throw new BurrowError("IO", `cannot start the container's monitor (${MONITOR_BINARY}): ${result.error?.message ?? `exit ${result.exitCode}`}`);
@@ -17451,8 +17524,10 @@ var init_start2 = __esm({
     init_helpers();
     init_cgroup();
     init_resources();
+    init_resources();
     init_health_config();
     init_record();
+    init_random();
     init_state();
     init_process_identity();
     RUNTIME = { durable: false };
@@ -34740,6 +34815,7 @@ function containerLayers(store) {
   if (!(0, import_node_fs66.existsSync)(store.paths.containers)) return [];
   const result = [];
   for (const id of (0, import_node_fs66.readdirSync)(store.paths.containers)) {
+    if (!CONTAINER_ID.test(id)) continue;
     const dir = (0, import_node_path55.join)(store.paths.containers, id);
     let record;
     try {
@@ -34778,13 +34854,17 @@ function neededLayers(store, containers = containerLayers(store)) {
 }
 function orphanContainerDirs(store, now = Date.now()) {
   if (!(0, import_node_fs66.existsSync)(store.paths.containers)) return [];
-  return (0, import_node_fs66.readdirSync)(store.paths.containers).map((id) => (0, import_node_path55.join)(store.paths.containers, id)).filter((dir) => {
+  return (0, import_node_fs66.readdirSync)(store.paths.containers).filter((id) => CONTAINER_ID.test(id)).map((id) => (0, import_node_path55.join)(store.paths.containers, id)).filter((dir) => {
     try {
       return !(0, import_node_fs66.existsSync)((0, import_node_path55.join)(dir, "container.json")) && now - (0, import_node_fs66.statSync)(dir).mtimeMs > ORPHAN_CONTAINER_KEEP_MS;
     } catch {
       return false;
     }
   });
+}
+function retiredContainerDirs(store) {
+  if (!(0, import_node_fs66.existsSync)(store.paths.containers)) return [];
+  return (0, import_node_fs66.readdirSync)(store.paths.containers).filter((name) => RETIRED_CONTAINER.test(name)).map((name) => (0, import_node_path55.join)(store.paths.containers, name));
 }
 function layerBytes(store, hex) {
   return readLayerInfo(store, `sha256:${hex}`)?.summary.bytes ?? treeSize((0, import_node_path55.join)(layersDir(store), hex));
@@ -34812,6 +34892,7 @@ var init_layers = __esm({
     init_random();
     init_tree_size();
     init_flock();
+    init_record();
     LAYER_NAME = /^[0-9a-f]{64}$/;
     INFO_NAME = /^([0-9a-f]{64})\.json$/;
     RETIRED_PREFIX = ".removing-";
@@ -34850,6 +34931,7 @@ function imagesInUse(store) {
   const users = /* @__PURE__ */ new Map();
   if (!(0, import_node_fs67.existsSync)(store.paths.containers)) return users;
   for (const id of (0, import_node_fs67.readdirSync)(store.paths.containers)) {
+    if (!CONTAINER_ID.test(id)) continue;
     try {
       const container = JSON.parse((0, import_node_fs67.readFileSync)((0, import_node_path56.join)(store.paths.containers, id, "container.json"), "utf8"));
       const imageId = container.image?.id;
@@ -34894,7 +34976,7 @@ async function collectTrees(store, result) {
     doomed.push(path6);
     result.removedLeftovers++;
   }
-  for (const dir of orphanContainerDirs(store)) {
+  for (const dir of [...orphanContainerDirs(store), ...retiredContainerDirs(store)]) {
     result.reclaimedBytes += treeSize(dir);
     doomed.push(dir);
     result.removedLeftovers++;
@@ -34955,6 +35037,7 @@ var init_gc2 = __esm({
     init_flock();
     init_layers();
     init_scratch();
+    init_record();
   }
 });
 
@@ -38871,6 +38954,7 @@ function containerRecords(store) {
   if (!(0, import_node_fs80.existsSync)(store.paths.containers)) return [];
   const records = [];
   for (const id of (0, import_node_fs80.readdirSync)(store.paths.containers)) {
+    if (!CONTAINER_ID.test(id)) continue;
     try {
       const record = readRecord(store, id);
       if (record !== void 0 && Array.isArray(record.plan.mounts)) records.push(record);
@@ -38995,6 +39079,7 @@ async function checkStore(store, options = {}) {
     const running = new Set(records.filter((record) => containerState(store, record).status === "running").map((record) => record.name));
     await checker.layers(containers, running);
     await checker.containers(records, containers, running);
+    checker.processes(records);
     await checker.tmp();
     checker.unreferencedBlobs();
     checker.report.ok = checker.report.problems.length === 0;
@@ -39013,6 +39098,9 @@ var init_check = __esm({
     import_node_path71 = require("node:path");
     init_record();
     init_state();
+    init_identity();
+    init_helpers();
+    init_process_identity();
     init_errors();
     init_local();
     init_layer_info();
@@ -39219,6 +39307,32 @@ var init_check = __esm({
           this.problem("container", container.name, `its root needs layer ${missing.map((hex) => `sha256:${hex}`).join(", ")}, which is not in the store and no image in the store can unpack it again: remove the container (burrow rm -f ${container.name})`);
         }
       }
+      /**
+       * Processes a killed burrow left behind for a container that is not running: a network
+       * helper (pasta outlives its agent) or a sandbox of another uid (its PID 1 outlives a
+       * killed foreground CLI: architecture step 7). The container's rm or next start ends
+       * them; listed as leftovers, ended by repair (by identity: never a process that took the pid).
+       */
+      processes(records) {
+        for (const record of records) {
+          const state = containerState(this.store, record);
+          if (state.monitor !== void 0) continue;
+          const dir = containerDir(this.store, record.id);
+          const helper = leftoverHelper(dir);
+          const sandbox = readSandbox(dir);
+          const leftovers = [
+            ...helper === void 0 ? [] : [{ what: "network helper", identity: helper }],
+            ...sandbox !== void 0 && isRunning(sandbox) ? [{ what: "sandbox (its PID 1)", identity: sandbox }] : []
+          ];
+          for (const { what, identity: identity3 } of leftovers) {
+            const detail = `its ${what}, pid ${identity3.pid}, still runs: left by a burrow that was killed`;
+            if (this.repair) {
+              signalProcess(identity3, "SIGKILL");
+              this.repaired("ended", "container", record.name, detail);
+            } else this.garbage("leftover", `containers/${record.name}`, `${detail} (burrow rm or start of the container ends it, system check --repair too)`);
+          }
+        }
+      }
       /** Unpacks a container's missing layers again from any image in the store that has their blobs; returns those restored. */
       async restore(record, missing) {
         const images = [];
@@ -39246,6 +39360,14 @@ var init_check = __esm({
         const orphans = new Set(orphanContainerDirs(this.store));
         for (const id of (0, import_node_fs81.readdirSync)(this.store.paths.containers)) {
           const dir = containerDir(this.store, id);
+          if (RETIRED_CONTAINER.test(id)) {
+            this.garbage("leftover", `containers/${id}`, "a container whose removal was cut short (it is no longer listed)");
+            continue;
+          }
+          if (!CONTAINER_ID.test(id)) {
+            this.problem("container", `containers/${id}`, "not a container directory: burrow never writes it; remove it by hand");
+            continue;
+          }
           let record;
           try {
             record = readRecord(this.store, id);
@@ -39417,7 +39539,7 @@ ${networks.join("\n")}
 `);
     })
   );
-  system.command("check").description("Verify every blob, image record, container and unpacked layer; list leftovers prune removes").option("--repair", "remove what is damaged (a blob, an image whose content is missing, a layer unlike its info file), saying why").option("--format <format>", "table (default) or json").action(
+  system.command("check").description("Verify every blob, image record, container and unpacked layer; list leftovers prune removes").option("--repair", "remove what is damaged (a blob, an image whose content is missing, a layer unlike its info file) and end processes a killed burrow left, saying why").option("--format <format>", "table (default) or json").action(
     action(signal, setExit, async (context, _args, flags) => {
       const json = wantsJson(flags.format);
       const { checkStore: checkStore2 } = await Promise.resolve().then(() => (init_check(), check_exports));

@@ -131,7 +131,7 @@ export function systemCommand(signal: AbortSignal, setExit: Exit): Command {
   system
     .command('check')
     .description('Verify every blob, image record, container and unpacked layer; list leftovers prune removes')
-    .option('--repair', 'remove what is damaged (a blob, an image whose content is missing, a layer unlike its info file), saying why')
+    .option('--repair', 'remove what is damaged (a blob, an image whose content is missing, a layer unlike its info file) and end processes a killed burrow left, saying why')
     .option('--format <format>', 'table (default) or json')
     .action(
       action<{ repair?: boolean; format?: string }>(signal, setExit, async (context, _args, flags) => {

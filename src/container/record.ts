@@ -42,6 +42,15 @@ export interface ContainerRecord {
   command?: { entrypoint: string[]; cmd: string[]; user?: string | undefined } | undefined;
 }
 
+/** A container's directory name: its id. */
+export const CONTAINER_ID = /^[0-9a-f]{64}$/;
+/**
+ * A container being removed: its directory renamed first (one atomic step, so no
+ * listing ever shows it half-deleted), then deleted. A removal cut short leaves a
+ * tree under this name, which the next `system prune` deletes.
+ */
+export const RETIRED_CONTAINER = /^\.removing-[0-9a-f]{64}\.[0-9a-f]+$/;
+
 export function containersDir(store: Store): string {
   return store.paths.containers;
 }
@@ -91,6 +100,7 @@ export function writeNamedRecord(store: Store, record: ContainerRecord, name: st
 export function listRecords(store: Store): ContainerRecord[] {
   if (!existsSync(store.paths.containers)) return [];
   return readdirSync(store.paths.containers)
+    .filter((id) => CONTAINER_ID.test(id))
     .map((id) => readRecord(store, id))
     .filter((record): record is ContainerRecord => record !== undefined);
 }

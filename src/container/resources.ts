@@ -5,7 +5,7 @@ import {
   type CgroupHost, type ContainerCgroup, type LimitMode, type Limits, type ResolvedLimits,
 } from '../cgroup/index.js';
 import type { Store } from '../store/store.js';
-import { containersDir, readRecord, writeRecord, type ContainerRecord } from './record.js';
+import { CONTAINER_ID, containersDir, readRecord, writeRecord, type ContainerRecord } from './record.js';
 import { containerState } from './state.js';
 
 /**
@@ -49,7 +49,7 @@ export function resolveWithWarning(host: CgroupHost, limits: Limits, mode: Limit
 function isLive(store: Store, containerId: string): boolean {
   let ids: string[];
   try {
-    ids = readdirSync(containersDir(store)).filter((id) => id.startsWith(containerId));
+    ids = readdirSync(containersDir(store)).filter((id) => CONTAINER_ID.test(id) && id.startsWith(containerId));
   } catch {
     return true;
   }
@@ -108,4 +108,21 @@ export function noCgroupError(record: ContainerRecord, what: string): BurrowErro
     return new BurrowError('INVALID_ARGUMENT', `cannot ${what} ${record.name}: it was started without a cgroup of its own (none was delegated then): restart it`);
   }
   return new BurrowError('INVALID_ARGUMENT', `cannot ${what} ${record.name}: it has no cgroup of its own (${host.reason}); run 'burrow doctor' to see what would give one`);
+}
+
+/**
+ * The container's cgroups found by name (`<id12>`, `burrow-<id12>`), for `rm`: a start
+ * killed between making its cgroup and recording it leaves one that only its name
+ * finds. Empty ones go (rmdir); a populated one stays.
+ */
+export function removeCgroupsOf(id: string): void {
+  let host: CgroupHost;
+  try {
+    host = detectCgroupHost();
+  } catch {
+    return; // A bad BURROW_CGROUP_ROUTE: the start that reads it says so.
+  }
+  if (host.route === 'none') return;
+  const id12 = id.slice(0, 12);
+  removeOrphanCgroups(host, (candidate) => candidate !== id12);
 }

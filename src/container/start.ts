@@ -1,7 +1,7 @@
 import { signalProcess } from './identity.js';
-import { chmodSync, existsSync, rmSync, unlinkSync } from 'node:fs';
+import { chmodSync, existsSync, renameSync, rmSync, unlinkSync } from 'node:fs';
 import { constants } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { StdioOptions } from 'node:child_process';
 import { notInstalled, onPath, RUN_DOCTOR } from '../util/host-tools.js';
@@ -19,11 +19,13 @@ import { launcherArgv, launchInfo, MONITOR_BINARY, rootfsSite } from './launcher
 import { prepareNetwork, type StartNetwork } from './network.js';
 import { killLeftoverHelper } from '../network/helpers.js';
 import { cgroupDirs, entryArgv, oomKilled, removeContainerCgroup, type ContainerCgroup } from '../cgroup/index.js';
+import { removeCgroupsOf } from './resources.js';
 import { cgroupForStart } from './resources.js';
 import { monitorHealthArgs } from './health-config.js';
-import { containerDir, lockContainer, readRecord, writeRecord, type ContainerRecord } from './record.js';
+import { containerDir, containersDir, lockContainer, readRecord, writeRecord, type ContainerRecord } from './record.js';
+import { randomBytes } from '../util/random.js';
 import { containerState, monitorFile, readRunFile, readSandbox, sandboxPidFile, waitForSandbox } from './state.js';
-import { isRunning, type ProcessIdentity } from '../util/process-identity.js';
+import { bootId, isRunning, type ProcessIdentity } from '../util/process-identity.js';
 
 /** Run-time state files: re-derived after a crash, so not worth an fsync each. */
 const RUNTIME = { durable: false };
@@ -83,9 +85,23 @@ export async function removeContainerFiles(store: Store, record: ContainerRecord
   // its volatile/) at mode 000; opened up, a container whose job wrote only as
   // root (the user) is removed without entering a namespace (~10 ms saved).
   // A network helper that a crashed agent left running goes first: nothing outlives rm.
-  killLeftoverHelper(containerDir(store, record.id));
-  killOrphanedSandbox(containerDir(store, record.id));
-  const work = join(record.plan.rootfs.work, 'work');
+  const dir = containerDir(store, record.id);
+  killLeftoverHelper(dir);
+  killOrphanedSandbox(dir);
+  // The cgroups before the directory: once the directory is gone the container's id is
+  // unknown, and a cgroup of an unknown id may be another store's, so nothing would collect it.
+  await removeContainerCgroup(record.cgroup);
+  removeCgroupsOf(record.id);
+  // Renamed first: from here on no command lists it, and a removal cut short leaves a
+  // `.removing-…` tree that system prune finishes, never a container without its record.
+  const retired = join(containersDir(store), `.removing-${record.id}.${randomBytes(4).toString('hex')}`);
+  try {
+    renameSync(dir, retired);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return; // removed meanwhile by another burrow
+    throw error;
+  }
+  const work = join(retired, relative(dir, record.plan.rootfs.work), 'work');
   for (const dir of [work, join(work, 'incompat'), join(work, 'incompat', 'volatile')]) {
     try {
       chmodSync(dir, 0o700);
@@ -94,8 +110,7 @@ export async function removeContainerFiles(store: Store, record: ContainerRecord
       break;
     }
   }
-  await removeInUserNamespace(containerDir(store, record.id), mapping);
-  await removeContainerCgroup(record.cgroup);
+  await removeInUserNamespace(retired, mapping);
 }
 
 /** Whether the kernel's OOM killer struck in the cgroup; a cgroup already gone tells nothing. */
@@ -316,7 +331,7 @@ async function runDetached(store: Store, record: ContainerRecord, options: { onN
     const cgroup = await cgroupForStart(store, record, notes);
     const watch = cgroup === undefined ? [] : [...new Set(cgroupDirs(cgroup))].flatMap((path) => ['--cgroup', path]);
     const entry = cgroup === undefined ? [] : entryArgv(cgroup);
-    const result = await start(MONITOR_BINARY, [dir, '--restart', record.restart, '--log-max-size', String(record.logMaxSize ?? 10 * 1024 * 1024), ...(record.tty ? ['--tty'] : []), ...(plan.process.stdin ? ['--stdin'] : []), ...watch, ...health, ...cleanup, '--', ...network.agent, ...entry, ...launcherArgv(plan, site, network.network)], 'ignore').finished;
+    const result = await start(MONITOR_BINARY, [dir, '--boot-id', bootId(), '--restart', record.restart, '--log-max-size', String(record.logMaxSize ?? 10 * 1024 * 1024), ...(record.tty ? ['--tty'] : []), ...(plan.process.stdin ? ['--stdin'] : []), ...watch, ...health, ...cleanup, '--', ...network.agent, ...entry, ...launcherArgv(plan, site, network.network)], 'ignore').finished;
     if (result.exitCode !== 0) {
       await removeContainerCgroup(cgroup);
       throw new BurrowError('IO', `cannot start the container's monitor (${MONITOR_BINARY}): ${result.error?.message ?? `exit ${result.exitCode}`}`);

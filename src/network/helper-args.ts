@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { nativeBinary } from '../util/native.js';
+import { bootId } from '../util/process-identity.js';
 import { PASTA_DNS } from './helpers.js';
 import { slirpOptionArgs } from './mode.js';
 import { pastaPortArgs, slirpHostfwdArgs } from './ports.js';
@@ -69,10 +70,10 @@ export function agentArgs(dir: string, helper: NetworkHelperName, plan: PrivateP
     helperArgs = ['--configure', '--mtu=65520', ...(allowLoopback ? [] : ['--disable-host-loopback']), ...(plan.mac === undefined ? [] : [`--macaddress=${plan.mac}`]), ...slirpOptionArgs(plan.helperOptions)];
     extra = slirpHostfwdArgs(ports);
   }
-  return [NET_BINARY, '--dir', dir, '--helper', helper, ...helperArgs.flatMap((arg) => ['--helper-arg', arg]), ...extra, '--'];
+  return [NET_BINARY, '--dir', dir, '--boot-id', bootId(), '--helper', helper, ...helperArgs.flatMap((arg) => ['--helper-arg', arg]), ...extra, '--'];
 }
 
 /** burrow-net's command without a helper: the loopback and the user networks alone. */
 export function networksOnlyAgentArgs(dir: string): string[] {
-  return [NET_BINARY, '--dir', dir, '--helper', 'none', '--'];
+  return [NET_BINARY, '--dir', dir, '--boot-id', bootId(), '--helper', 'none', '--'];
 }

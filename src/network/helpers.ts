@@ -1,8 +1,8 @@
-import { closeSync, constants, openSync, readFileSync } from 'node:fs';
+import { closeSync, constants, openSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { BurrowError } from '../errors.js';
 import { notInstalled, onPath } from '../util/host-tools.js';
-import { isGone, parseIdentity } from '../util/process-identity.js';
+import { identifyWriter, isGone, parseIdentity, type ProcessIdentity } from '../util/process-identity.js';
 import type { NetworkHelperName, NetworkPlan } from './types.js';
 
 /**
@@ -92,17 +92,69 @@ export const HELPER_FILE = 'network-helper';
  * another process is left alone.
  */
 export function killLeftoverHelper(dir: string): void {
+  const recorded = recordedHelper(dir);
+  if (recorded !== undefined) signalLeftover(recorded.pid);
+  const unrecorded = unrecordedPasta(dir);
+  if (unrecorded !== undefined) {
+    signalLeftover(unrecorded.pid);
+    rmSync(join(dir, PASTA_PID_FILE), { force: true });
+  }
+}
+
+/** A network helper of the container's directory that still runs (recorded, or named only by pasta's pid file), for system check. */
+export function leftoverHelper(dir: string): ProcessIdentity | undefined {
+  return recordedHelper(dir) ?? unrecordedPasta(dir);
+}
+
+/** The helper DIR/network-helper names, while it runs. */
+function recordedHelper(dir: string): ProcessIdentity | undefined {
   let text: string;
   try {
     text = readFileSync(join(dir, HELPER_FILE), 'latin1');
   } catch {
-    return;
+    return undefined;
   }
   const identity = parseIdentity(text.trim());
-  if (identity === undefined || isGone(identity)) return;
+  return identity !== undefined && !isGone(identity) ? identity : undefined;
+}
+
+function signalLeftover(pid: number): void {
   try {
-    process.kill(identity.pid, 'SIGKILL');
+    process.kill(pid, 'SIGKILL');
   } catch {
     // Gone meanwhile.
+  }
+}
+
+/** pasta's own pid file (`--pid`), which the agent removes once it has recorded the helper. */
+export const PASTA_PID_FILE = 'pasta.pid';
+
+/**
+ * An agent killed while pasta started (before it recorded the helper) leaves pasta
+ * running with only pasta's own pid file to name it: a bare pid, checked against the
+ * file's time (the writer started before it wrote; a later owner of the pid did not)
+ * and pasta's name, then killed.
+ */
+function unrecordedPasta(dir: string): ProcessIdentity | undefined {
+  const path = join(dir, PASTA_PID_FILE);
+  let pid: number;
+  let writtenAt: number;
+  try {
+    pid = Number(readFileSync(path, 'latin1').trim());
+    writtenAt = statSync(path).mtimeMs;
+  } catch {
+    return undefined;
+  }
+  if (!Number.isSafeInteger(pid) || pid <= 1) return undefined;
+  const writer = identifyWriter(pid, writtenAt);
+  return writer !== undefined && /^pass?t/.test(commandName(pid)) ? writer : undefined;
+}
+
+/** /proc/PID/comm, or '' when there is no such process. */
+function commandName(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'latin1').trim();
+  } catch {
+    return '';
   }
 }

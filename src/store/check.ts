@@ -1,7 +1,10 @@
 import { createReadStream, existsSync, lstatSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { containerDir, readRecord, type ContainerRecord } from '../container/record.js';
-import { containerState } from '../container/state.js';
+import { CONTAINER_ID, containerDir, readRecord, RETIRED_CONTAINER, type ContainerRecord } from '../container/record.js';
+import { containerState, readSandbox } from '../container/state.js';
+import { signalProcess } from '../container/identity.js';
+import { leftoverHelper } from '../network/helpers.js';
+import { isRunning } from '../util/process-identity.js';
 import { fsError } from '../errors.js';
 import { loadLocalImage, type LocalImage } from '../image/local.js';
 import { readLayerInfo, type LayerSummary } from '../unpack/layer-info.js';
@@ -49,7 +52,7 @@ export interface Finding {
 }
 
 export interface Repair extends Finding {
-  action: 'removed' | 'unpacked again';
+  action: 'removed' | 'unpacked again' | 'ended';
 }
 
 export interface CheckReport {
@@ -295,6 +298,33 @@ class Checker {
     }
   }
 
+  /**
+   * Processes a killed burrow left behind for a container that is not running: a network
+   * helper (pasta outlives its agent) or a sandbox of another uid (its PID 1 outlives a
+   * killed foreground CLI: architecture step 7). The container's rm or next start ends
+   * them; listed as leftovers, ended by repair (by identity: never a process that took the pid).
+   */
+  processes(records: ContainerRecord[]): void {
+    for (const record of records) {
+      const state = containerState(this.store, record);
+      if (state.monitor !== undefined) continue;
+      const dir = containerDir(this.store, record.id);
+      const helper = leftoverHelper(dir);
+      const sandbox = readSandbox(dir);
+      const leftovers = [
+        ...(helper === undefined ? [] : [{ what: 'network helper', identity: helper }]),
+        ...(sandbox !== undefined && isRunning(sandbox) ? [{ what: 'sandbox (its PID 1)', identity: sandbox }] : []),
+      ];
+      for (const { what, identity } of leftovers) {
+        const detail = `its ${what}, pid ${identity.pid}, still runs: left by a burrow that was killed`;
+        if (this.repair) {
+          signalProcess(identity, 'SIGKILL');
+          this.repaired('ended', 'container', record.name, detail);
+        } else this.garbage('leftover', `containers/${record.name}`, `${detail} (burrow rm or start of the container ends it, system check --repair too)`);
+      }
+    }
+  }
+
   /** Unpacks a container's missing layers again from any image in the store that has their blobs; returns those restored. */
   private async restore(record: ContainerRecord, missing: string[]): Promise<string[]> {
     const images: LocalImage[] = [];
@@ -325,6 +355,14 @@ class Checker {
     const orphans = new Set(orphanContainerDirs(this.store));
     for (const id of readdirSync(this.store.paths.containers)) {
       const dir = containerDir(this.store, id);
+      if (RETIRED_CONTAINER.test(id)) {
+        this.garbage('leftover', `containers/${id}`, 'a container whose removal was cut short (it is no longer listed)');
+        continue;
+      }
+      if (!CONTAINER_ID.test(id)) {
+        this.problem('container', `containers/${id}`, 'not a container directory: burrow never writes it; remove it by hand');
+        continue;
+      }
       let record: ContainerRecord | undefined;
       try {
         record = readRecord(this.store, id);
@@ -401,6 +439,7 @@ export async function checkStore(store: Store, options: CheckOptions = {}): Prom
     const running = new Set(records.filter((record) => containerState(store, record).status === 'running').map((record) => record.name));
     await checker.layers(containers, running);
     await checker.containers(records, containers, running);
+    checker.processes(records);
     await checker.tmp();
     checker.unreferencedBlobs();
     checker.report.ok = checker.report.problems.length === 0;

@@ -7,8 +7,9 @@ import { layerInfoPath, layerPath, layerScratchOwnerGone } from '../unpack/paths
 import { idMapping } from '../userns/idmap.js';
 import { treeSize } from '../util/tree-size.js';
 import { acquireLock } from './flock.js';
-import { layerBytes, layerEntryPath, listLayerEntries, neededLayers, orphanContainerDirs, retireLayer, tryLockLayer } from './layers.js';
+import { layerBytes, layerEntryPath, listLayerEntries, neededLayers, orphanContainerDirs, retiredContainerDirs, retireLayer, tryLockLayer } from './layers.js';
 import { scratchOwnerGone } from './scratch.js';
+import { CONTAINER_ID } from '../container/record.js';
 import type { Store } from './store.js';
 
 export interface GcResult {
@@ -61,6 +62,7 @@ export function imagesInUse(store: Store): Map<string, string[]> {
   const users = new Map<string, string[]>();
   if (!existsSync(store.paths.containers)) return users;
   for (const id of readdirSync(store.paths.containers)) {
+    if (!CONTAINER_ID.test(id)) continue;
     try {
       const container = JSON.parse(readFileSync(join(store.paths.containers, id, 'container.json'), 'utf8')) as { image?: { id?: string }; name?: string };
       const imageId = container.image?.id;
@@ -117,7 +119,7 @@ async function collectTrees(store: Store, result: GcResult): Promise<void> {
     doomed.push(path);
     result.removedLeftovers++;
   }
-  for (const dir of orphanContainerDirs(store)) {
+  for (const dir of [...orphanContainerDirs(store), ...retiredContainerDirs(store)]) {
     result.reclaimedBytes += treeSize(dir);
     doomed.push(dir);
     result.removedLeftovers++;

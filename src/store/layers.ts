@@ -7,6 +7,7 @@ import { isLayerScratch, layerInfoPath, layersDir } from '../unpack/paths.js';
 import { randomBytes } from '../util/random.js';
 import { treeSize } from '../util/tree-size.js';
 import { acquireLock, type Lock } from './flock.js';
+import { CONTAINER_ID, RETIRED_CONTAINER } from '../container/record.js';
 import type { Store } from './store.js';
 
 /**
@@ -86,6 +87,7 @@ export function containerLayers(store: Store): ContainerLayers[] {
   if (!existsSync(store.paths.containers)) return [];
   const result: ContainerLayers[] = [];
   for (const id of readdirSync(store.paths.containers)) {
+    if (!CONTAINER_ID.test(id)) continue;
     const dir = join(store.paths.containers, id);
     let record: ContainerFile;
     try {
@@ -140,6 +142,7 @@ const ORPHAN_CONTAINER_KEEP_MS = 60 * 60 * 1000;
 export function orphanContainerDirs(store: Store, now = Date.now()): string[] {
   if (!existsSync(store.paths.containers)) return [];
   return readdirSync(store.paths.containers)
+    .filter((id) => CONTAINER_ID.test(id))
     .map((id) => join(store.paths.containers, id))
     .filter((dir) => {
       try {
@@ -148,6 +151,14 @@ export function orphanContainerDirs(store: Store, now = Date.now()): string[] {
         return false;
       }
     });
+}
+
+/** Container directories whose removal was cut short (`containers/.removing-…`): nothing names them, they go whole. */
+export function retiredContainerDirs(store: Store): string[] {
+  if (!existsSync(store.paths.containers)) return [];
+  return readdirSync(store.paths.containers)
+    .filter((name) => RETIRED_CONTAINER.test(name))
+    .map((name) => join(store.paths.containers, name));
 }
 
 /** What a layer directory holds: its info file's count (cheap), else what lstat sees from the host. */

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { containerState } from '../container/state.js';
-import { containerDir, readRecord, type ContainerRecord } from '../container/record.js';
+import { CONTAINER_ID, containerDir, readRecord, type ContainerRecord } from '../container/record.js';
 import { listVolumes } from '../container/volumes.js';
 import { loadLocalImage } from '../image/local.js';
 import { treeSize } from '../util/tree-size.js';
@@ -14,6 +14,7 @@ function containerRecords(store: Store): ContainerRecord[] {
   if (!existsSync(store.paths.containers)) return [];
   const records: ContainerRecord[] = [];
   for (const id of readdirSync(store.paths.containers)) {
+    if (!CONTAINER_ID.test(id)) continue;
     try {
       const record = readRecord(store, id);
       if (record !== undefined && Array.isArray(record.plan.mounts)) records.push(record);

@@ -21,9 +21,17 @@ export interface ProcessIdentity {
 
 let currentBoot: string | undefined;
 
-/** This boot's id (a new one after every reboot). */
+/**
+ * This boot's id (a new one after every reboot). The one place burrow reads it: the
+ * C helpers that record identities (burrow-monitor, burrow-net) are handed it as
+ * `--boot-id`. BURROW_BOOT_ID replaces it for tests that simulate a reboot (hex
+ * digits and dashes, as the kernel's); nothing else reads that variable.
+ */
 export function bootId(): string {
-  currentBoot ??= readFileSync('/proc/sys/kernel/random/boot_id', 'latin1').trim();
+  if (currentBoot === undefined) {
+    const simulated = process.env.BURROW_BOOT_ID;
+    currentBoot = simulated !== undefined && /^[0-9a-f-]{1,64}$/.test(simulated) ? simulated : readFileSync('/proc/sys/kernel/random/boot_id', 'latin1').trim();
+  }
   return currentBoot;
 }
 
@@ -77,6 +85,32 @@ export function selfIdentity(): ProcessIdentity {
 export function isGone(identity: ProcessIdentity): boolean {
   if (identity.bootId !== bootId()) return true;
   return startTimeOf(identity.pid) !== identity.startTime;
+}
+
+let bootTimeMs: number | undefined;
+
+/** When this boot began (the `btime` line of /proc/stat), in ms since the epoch. */
+function bootTime(): number {
+  bootTimeMs ??= Number(/^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'latin1'))?.[1] ?? 0) * 1000;
+  return bootTimeMs;
+}
+
+/** Clock ticks a second in /proc/PID/stat's start time: USER_HZ, 100 on every Linux ABI Node runs on. */
+const TICKS_PER_SECOND = 100;
+
+/**
+ * For a pid that a file written by the process itself names (pasta's `--pid` file),
+ * without a start time: the process that has `pid` now, if it started no later than
+ * `writtenAtMs` (the file's mtime). A process that took the pid later started after
+ * the file was written (the writer was alive then), and after a reboot every process
+ * started after any file of the boot before: either is never taken for the writer.
+ */
+export function identifyWriter(pid: number, writtenAtMs: number): ProcessIdentity | undefined {
+  const startTime = startTimeOf(pid);
+  if (startTime === undefined) return undefined;
+  // btime is rounded down to a second, so this is never later than the true start: the writer always passes.
+  const startedAtMs = bootTime() + (Number(startTime) * 1000) / TICKS_PER_SECOND;
+  return startedAtMs <= writtenAtMs ? { pid, startTime, bootId: bootId() } : undefined;
 }
 
 /** The process recorded as `identity` still runs (not a later one with its pid). */

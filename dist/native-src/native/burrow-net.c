@@ -305,11 +305,15 @@ static pid_t spawn(char *const argv[], int log, const int *keep, int n_keep)
   _exit(127);
 }
 
+/* The boot id burrow handed over (--boot-id, src/util/process-identity.ts: one reader), if any. */
+static char given_boot_id[64] = "";
+
 /* Writes DIR/network-helper: the helper's identity, for a cleanup after a crash. */
 static void record_helper(pid_t pid)
 {
   char boot[64] = "", path[4096], tmp[4096];
-  int fd = open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);
+  int fd = given_boot_id[0] != '\0' ? -1 : open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);
+  if (given_boot_id[0] != '\0') snprintf(boot, sizeof boot, "%s", given_boot_id);
   if (fd >= 0) {
     ssize_t n = read(fd, boot, sizeof boot - 1);
     close(fd);
@@ -489,8 +493,9 @@ static int start_pasta(pid_t target, int log, int *loopback, char *why, size_t w
     snprintf(why, why_size, "pasta failed%s%s", line[0] ? ": " : "", line);
     return -1;
   }
+  /* pasta's pid file stays until the helper is recorded (record_helper): an agent killed
+   * in between leaves it to name pasta for rm and the next start (network/helpers.ts). */
   pid_t pid = read_pid_file(pidfile);
-  unlink(pidfile);
   if (pid <= 0 || parent_of(pid) != getpid()) pid = find_child();
   if (pid <= 0) { snprintf(why, why_size, "pasta started but its process cannot be found (if one runs, it holds the container's published ports)"); return -1; }
   return pid;
@@ -880,6 +885,7 @@ static void agent(pid_t launcher, int ready_read, int go_write, int relay_read)
     }
     helper_fd = pidfd_open_(helper_pid);
     record_helper(helper_pid);
+    unlink("pasta.pid"); /* recorded: the agent's working directory is DIR */
     int said = early ? ready_said(launcher) : 1;
     if (helper_fd < 0 || said != 1) {
       end_helper(helper_pid, helper_fd);
@@ -962,6 +968,7 @@ int main(int argc, char **argv)
     if (i + 1 >= argc) usage();
     if (strcmp(argv[i], "--dir") == 0) dir = argv[++i];
     else if (strcmp(argv[i], "--helper") == 0) helper = argv[++i];
+    else if (strcmp(argv[i], "--boot-id") == 0) snprintf(given_boot_id, sizeof given_boot_id, "%s", argv[++i]);
     else if (strcmp(argv[i], "--helper-arg") == 0 && n_helper_args < MAX_LIST) helper_args[n_helper_args++] = argv[++i];
     else if (strcmp(argv[i], "--slirp-hostfwd") == 0 && n_hostfwds < MAX_LIST) hostfwds[n_hostfwds++] = argv[++i];
     /* A monitor started by an older burrow still names the start's files: they are in DIR, found there. */
