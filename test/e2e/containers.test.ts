@@ -306,7 +306,9 @@ describe('volumes, top, restart, attach, pause, log rotation', () => {
     const id = (await run(box, ['create', '-v', 'shared:/data', busybox(), 'true'])).stdout.trim();
     expect(expectOneLineError(await run(box, ['volume', 'rm', 'shared']))).toMatch(/volume shared is in use by container/);
     await run(box, ['rm', id]);
-    expect((await run(box, ['volume', 'prune', '-f'])).stdout).toMatch(/Deleted Volumes:\n(auto-made\nshared|shared\nauto-made)/);
+    expect((await run(box, ['volume', 'prune', '-f'])).stdout).toBe('Deleted Volumes: none');
+    // Named volumes are the user's data: only -a removes them.
+    expect((await run(box, ['volume', 'prune', '-a', '-f'])).stdout).toMatch(/Deleted Volumes:\n(auto-made\nshared|shared\nauto-made)/);
     expect(expectOneLineError(await run(box, ['volume', 'inspect', 'shared']))).toMatch(/no such volume: shared/);
   });
 
