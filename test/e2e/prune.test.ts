@@ -1,6 +1,9 @@
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bed } from '../helpers/bed.js';
-import { BURROW_BIN, expectOneLineError, inTerminal, run, sandbox, removeAllContainers, type Sandbox } from '../helpers/cli.js';
+import { BURROW_BIN, burrow, expectOneLineError, inTerminal, run, sandbox, removeAllContainers, type Sandbox } from '../helpers/cli.js';
+import { until } from '../helpers/poll.js';
 
 /**
  * Nothing deleted that the user did not mean to delete (issue 13): every prune asks
@@ -130,4 +133,67 @@ describe('image prune and system prune', () => {
     expect(accepted).toContain('status=0');
     expect(await images()).toBe(0);
   });
+});
+
+/** A process waits for an exclusive flock on `path` (a `->` line of /proc/locks names the waiter and the file's inode). */
+function flockWaiter(path: string): boolean {
+  let inode: number;
+  try {
+    inode = statSync(path).ino;
+  } catch {
+    return false;
+  }
+  return readFileSync('/proc/locks', 'utf8').split('\n').some((line) => /^\d+: -> FLOCK\s+ADVISORY\s+WRITE\s/.test(line) && line.split(/\s+/)[6]?.split(':')[2] === String(inode));
+}
+
+describe('create --rm, then start -a', () => {
+  it('a client held up (SIGSTOP) while its job ends and the monitor cleans up still gets every line and the exit status; the container goes once the client has them', async () => {
+    const gate = mkdtempSync(join(box.dir, 'gate-'));
+    const id = await ok(['create', '--rm', '-v', `${gate}:/gate`, busybox(), 'sh', '-c', 'echo before; while [ ! -e /gate/go ]; do sleep 0.05; done; echo after; echo late >&2; exit 5']);
+    const dir = join(box.root, 'containers', id);
+    const client = burrow(box, ['start', '-a', id]);
+    let shown = '';
+    client.stdout!.on('data', (chunk: Buffer) => { shown += chunk.toString(); });
+    await until(() => shown.includes('before'), 30_000, 'the job\'s first line on the attached client');
+    process.kill(client.pid!, 'SIGSTOP');
+    try {
+      writeFileSync(join(gate, 'go'), '');
+      // The --rm clean-up has had its chance: either it removed the container under the stopped
+      // client (the race this guards against) or the monitor waits for the client's hold.
+      await until(() => !existsSync(dir) || flockWaiter(join(dir, 'attach-hold')), 30_000, 'the container to be removed, or its monitor to wait for the attached client');
+      expect(existsSync(join(dir, 'exit')), 'the container was removed under its attached client').toBe(true);
+    } finally {
+      process.kill(client.pid!, 'SIGCONT');
+    }
+    const result = await client;
+    expect({ exitCode: result.exitCode, stdout: String(result.stdout), stderr: String(result.stderr) }).toEqual({ exitCode: 5, stdout: 'before\nafter', stderr: 'late' });
+    await until(() => !existsSync(dir), 30_000, 'the --rm container to be removed once its client let go');
+  });
+
+  it('returns the exit status and all the output of every one of 30 tries, and the container goes afterwards', async () => {
+    const failures: string[] = [];
+    for (let attempt = 1; attempt <= 30; attempt++) {
+      const status = (attempt % 7) + 1;
+      const id = await ok(['create', '--rm', busybox(), 'sh', '-c', `echo out-${attempt}; echo err-${attempt} >&2; echo more-${attempt}; exit ${status}`]);
+      const started = await run(box, ['start', '-a', id]);
+      const expected = { exitCode: status, stdout: `out-${attempt}\nmore-${attempt}`, stderr: `err-${attempt}` };
+      if (JSON.stringify({ exitCode: started.exitCode, stdout: started.stdout, stderr: started.stderr }) !== JSON.stringify(expected)) {
+        failures.push(`try ${attempt}: exit ${started.exitCode}, stdout ${JSON.stringify(started.stdout)}, stderr ${JSON.stringify(started.stderr)}`);
+      }
+    }
+    expect(failures).toEqual([]);
+    // --rm still removes each, once its client has what it came for.
+    await until(async () => (await containers()).length === 0, 30_000, 'the --rm containers to be removed');
+  }, 600_000);
+
+  it('with -i: start -a -i feeds the input and returns the status and output, 10 tries out of 10', async () => {
+    const failures: string[] = [];
+    for (let attempt = 1; attempt <= 10; attempt++) {
+      const id = await ok(['create', '--rm', '-i', busybox(), 'sh', '-c', `cat; echo end-${attempt}; exit 3`]);
+      const started = await run(box, ['start', '-a', '-i', id], { input: `in-${attempt}\n` });
+      if (started.exitCode !== 3 || started.stdout !== `in-${attempt}\nend-${attempt}`) failures.push(`try ${attempt}: exit ${started.exitCode}, stdout ${JSON.stringify(started.stdout)}, stderr ${JSON.stringify(started.stderr)}`);
+    }
+    expect(failures).toEqual([]);
+    await until(async () => (await containers()).length === 0, 30_000, 'the --rm containers to be removed');
+  }, 300_000);
 });
