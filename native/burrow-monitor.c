@@ -10,7 +10,8 @@
  * DIR/ctr.log in Docker's json-file format (rotated at 10 MB), notes the sandbox's
  * PID 1 (bubblewrap's info on fd 3) in DIR/pid, and when the job ends writes its
  * exit status to DIR/exit. With a restart policy it starts the launcher again;
- * with --cleanup it runs CMD (the --rm clean-up) at the end. With --cgroup DIR
+ * with --cleanup it runs CMD (the --rm clean-up) at the end, once no attached client
+ * holds DIR/attach-hold (it waits for them: wait_for_attached_clients). With --cgroup DIR
  * (repeatable: the container's cgroup, one per v1 hierarchy) it notes whether the
  * kernel OOM-killed a process of the job (`"oomKilled":true` in DIR/exit) and
  * removes the cgroups at its end; the launcher is moved into them by
@@ -39,6 +40,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <limits.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -645,6 +647,22 @@ static void close_clients(void)
   for (int c = 0; c < MAX_CLIENTS; c++) drop_client(&clients[c]);
 }
 
+/*
+ * `start -a` and `attach` of a --rm container hold DIR/attach-hold (a shared flock)
+ * until they have the job's last output and its exit status: the clean-up waits
+ * for them, else it could remove the container under a client still reading it
+ * (exit 125, "no such container", output lost). A client that dies lets go with it.
+ */
+static void wait_for_attached_clients(void)
+{
+  char path[4096];
+  snprintf(path, sizeof path, "%s/attach-hold", dir);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return;
+  while (flock(fd, LOCK_EX) < 0 && errno == EINTR) {}
+  close(fd);
+}
+
 int main(int argc, char **argv)
 {
   if (argc < 4) {
@@ -740,6 +758,7 @@ int main(int argc, char **argv)
   }
   remove_cgroups();
   if (cleanup != NULL && cleanup[0] != NULL) {
+    wait_for_attached_clients();
     pid_t child = fork();
     if (child == 0) { execvp(cleanup[0], cleanup); _exit(127); }
     int status;

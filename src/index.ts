@@ -57,7 +57,7 @@ export {
   type NetworkRecord, type CreateNetworkOptions, type NetworkInspect,
 } from './network/records.js';
 export { connectContainer, disconnectContainer } from './network/connect.js';
-export { createVolume, listVolumes, readVolume, removeVolume, pruneVolumes, type VolumeRecord } from './container/volumes.js';
+export { createVolume, listVolumes, readVolume, removeVolume, pruneVolumes, isAnonymousVolume, ANONYMOUS_VOLUME_LABEL, type VolumeRecord } from './container/volumes.js';
 
 // Jobs: steps beside service containers (`burrow job run FILE`).
 export { loadJobFile, parseJobText } from './job/load.js';

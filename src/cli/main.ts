@@ -43,7 +43,7 @@ const COMMANDS: Array<{ names: string[]; load: CommandModule }> = [
 ];
 
 async function imageGroup(signal: AbortSignal, setExit: Exit): Promise<Command[]> {
-  const [pull, images, archive] = await Promise.all([import('./pull.js'), import('./images.js'), import('./archive.js')]);
+  const [pull, images, archive, prune] = await Promise.all([import('./pull.js'), import('./images.js'), import('./archive.js'), import('./prune.js')]);
   const image = new Command('image').description('Manage images');
   image.addCommand(pull.pullCommand(signal, setExit));
   image.addCommand(images.imagesCommand(signal, setExit).name('ls'));
@@ -52,6 +52,7 @@ async function imageGroup(signal: AbortSignal, setExit: Exit): Promise<Command[]
   image.addCommand(images.tagCommand(signal, setExit));
   image.addCommand(archive.loadCommand(signal, setExit));
   image.addCommand(archive.saveCommand(signal, setExit));
+  image.addCommand(prune.imagePruneCommand(signal, setExit));
   return [image];
 }
 

@@ -1,11 +1,35 @@
 import { Command } from 'commander';
 import { action, type SetExit } from './action.js';
+import { confirmPrune, pruneCancelled } from './confirm.js';
+import { humanSize } from './format.js';
 
-/** `burrow container prune`. */
+/** `burrow container prune`: asks first on a terminal (Docker's question), refuses without one unless -f. */
 export function pruneCommand(signal: AbortSignal, setExit: SetExit): Command {
-  return new Command('prune').description('Remove all stopped containers').option('-f, --force', 'do not ask').action(action(signal, setExit, async (context) => {
-    const { pruneContainers } = await import('../container/ops.js');
-    const removed = await pruneContainers(context.store());
-    context.stdout.write(removed.length > 0 ? `Deleted Containers:\n${removed.join('\n')}\n` : 'Deleted Containers: none\n');
-  }));
+  return new Command('prune').description('Remove all stopped containers').option('-f, --force', 'do not ask for confirmation')
+    .action(action<{ force?: boolean }>(signal, setExit, async (context, _args, flags) => {
+      if (flags.force !== true && !(await confirmPrune('prune containers', 'all stopped containers.'))) throw pruneCancelled('container prune');
+      const { pruneContainers } = await import('../container/ops.js');
+      const removed = await pruneContainers(context.store());
+      context.stdout.write(removed.length > 0 ? `Deleted Containers:\n${removed.join('\n')}\n` : 'Deleted Containers: none\n');
+    }));
+}
+
+/** `burrow image prune`: untagged images (with -a, every image no container uses) and what only they needed. */
+export function imagePruneCommand(signal: AbortSignal, setExit: SetExit): Command {
+  return new Command('prune').description('Remove untagged images (with -a: every image no container uses)')
+    .option('-a, --all', 'remove every image no container uses, not only untagged ones')
+    .option('-f, --force', 'do not ask for confirmation')
+    .action(action<{ all?: boolean; force?: boolean }>(signal, setExit, async (context, _args, flags) => {
+      const warning = flags.all === true ? 'all images without at least one container associated to them.' : 'all dangling images.';
+      if (flags.force !== true && !(await confirmPrune('prune images', warning))) throw pruneCancelled('image prune');
+      const { pruneImages } = await import('../image/remove.js');
+      const result = await pruneImages(context.store(), { all: flags.all === true });
+      if (result.untagged.length + result.deleted.length > 0) {
+        context.stdout.write('Deleted Images:\n');
+        for (const name of result.untagged) context.stdout.write(`untagged: ${name}\n`);
+        for (const id of result.deleted) context.stdout.write(`deleted: ${id}\n`);
+        context.stdout.write('\n');
+      }
+      context.stdout.write(`Total reclaimed space: ${humanSize(result.gc?.reclaimedBytes ?? 0)}\n`);
+    }));
 }

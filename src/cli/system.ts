@@ -1,22 +1,10 @@
-import { createInterface } from 'node:readline/promises';
 import { Command } from 'commander';
 import { BurrowError } from '../errors.js';
 import { action } from './action.js';
+import { confirmPrune, pruneCancelled } from './confirm.js';
 import { humanSize, table } from './format.js';
 
 type Exit = (code: number) => void;
-
-async function confirm(question: string): Promise<boolean> {
-  if (process.stdin.isTTY !== true) {
-    throw new BurrowError('INVALID_ARGUMENT', 'refusing to prune without confirmation: not on a terminal, so pass --force');
-  }
-  const prompt = createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    return /^y(es)?$/i.test((await prompt.question(`${question} [y/N] `)).trim());
-  } finally {
-    prompt.close();
-  }
-}
 
 /** `--format`: table (the default) or json. */
 function wantsJson(format: string | undefined): boolean {
@@ -104,8 +92,8 @@ export function systemCommand(signal: AbortSignal, setExit: Exit): Command {
     .action(
       action<{ all?: boolean; force?: boolean }>(signal, setExit, async (context, _args, flags) => {
         if (flags.force !== true) {
-          const what = flags.all === true ? 'all images without a container and all unreferenced content' : 'untagged images and all unreferenced content';
-          if (!(await confirm(`WARNING! This will remove ${what}. Are you sure you want to continue?`))) return 1;
+          const what = flags.all === true ? 'all images without at least one container associated to them' : 'all dangling images';
+          if (!(await confirmPrune('prune', `${what}, all networks not used by at least one container and all unreferenced content.`))) throw pruneCancelled('system prune');
         }
         const { pruneImages } = await import('../image/remove.js');
         const result = await pruneImages(context.store(), { all: flags.all === true });

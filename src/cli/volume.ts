@@ -53,10 +53,15 @@ export function volumeCommand(signal: AbortSignal, setExit: Exit): Command {
         context.stdout.write(`${name}\n`);
       }
     }));
-  volume.command('prune').description('Remove volumes no container uses').option('-f, --force', 'do not ask')
-    .action(action(signal, setExit, async (context) => {
+  volume.command('prune').description('Remove anonymous volumes no container uses (with -a: every volume no container uses)')
+    .option('-a, --all', 'also named volumes: they hold data the user asked to keep')
+    .option('-f, --force', 'do not ask for confirmation')
+    .action(action<{ all?: boolean; force?: boolean }>(signal, setExit, async (context, _args, flags) => {
+      const { confirmPrune, pruneCancelled } = await import('./confirm.js');
+      const warning = `${flags.all === true ? 'all local volumes' : 'anonymous local volumes'} not used by at least one container.`;
+      if (flags.force !== true && !(await confirmPrune('prune volumes', warning))) throw pruneCancelled('volume prune');
       const { pruneVolumes } = await import('../container/volumes.js');
-      const removed = await pruneVolumes(context.store());
+      const removed = await pruneVolumes(context.store(), { all: flags.all === true });
       context.stdout.write(removed.length > 0 ? `Deleted Volumes:\n${removed.join('\n')}\n` : 'Deleted Volumes: none\n');
     }));
   return volume;

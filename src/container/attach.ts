@@ -1,9 +1,35 @@
+import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
+import { join } from 'node:path';
 import { BurrowError } from '../errors.js';
+import { acquireLock, type Lock } from '../store/flock.js';
 import type { Store } from '../store/store.js';
 import { waitContainer } from './ops.js';
-import { containerDir, findContainer } from './record.js';
+import { containerDir, findContainer, type ContainerRecord } from './record.js';
+import { ATTACH_HOLD_FILE } from './start.js';
 import { containerState } from './state.js';
+
+
+/**
+ * Keeps a --rm container from being removed while this process still reads it:
+ * the monitor runs the --rm clean-up only once every holder has let go, so an
+ * attached client gets the job's last output and its exit status before the
+ * container goes (Docker's client waits for the daemon the same way). The kernel
+ * drops the lock when the holder dies, so a killed client never keeps a container.
+ * Undefined for a container without --rm: nothing removes it under the client.
+ */
+export async function holdForAttach(store: Store, record: ContainerRecord): Promise<Lock | undefined> {
+  if (!record.autoRemove) return undefined;
+  const dir = containerDir(store, record.id);
+  if (!existsSync(dir)) throw new BurrowError('NOT_FOUND', `no such container: ${record.name} (removed by another burrow command)`);
+  try {
+    // Never made here: a container removed meanwhile must not come back as an empty directory.
+    return await acquireLock(join(dir, ATTACH_HOLD_FILE), { mode: 'shared', createParent: false });
+  } catch (error) {
+    if (!existsSync(dir)) throw new BurrowError('NOT_FOUND', `no such container: ${record.name} (removed by another burrow command)`);
+    throw error;
+  }
+}
 
 /** A frame to the monitor: type, 16-bit length, payload (see native/burrow-monitor.c). */
 function frame(type: 'd' | 'r' | 'e', payload: Buffer = Buffer.alloc(0)): Buffer {
@@ -19,6 +45,16 @@ function frame(type: 'd' | 'r' | 'e', payload: Buffer = Buffer.alloc(0)): Buffer
  */
 export async function attachContainer(store: Store, query: string, options: { signal?: AbortSignal | undefined } = {}): Promise<number> {
   const record = findContainer(store, query);
+  // Taken before the state is read: a --rm container found running then stays until this client has its exit status.
+  const hold = await holdForAttach(store, record);
+  try {
+    return await attachRunning(store, record, options);
+  } finally {
+    hold?.release();
+  }
+}
+
+async function attachRunning(store: Store, record: ContainerRecord, options: { signal?: AbortSignal | undefined }): Promise<number> {
   if (containerState(store, record).status !== 'running') throw new BurrowError('INVALID_ARGUMENT', `container ${record.name} is not running: use "burrow logs"`);
   const stdin = record.plan.process.stdin;
   const input = process.stdin;

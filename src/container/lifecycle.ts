@@ -1,5 +1,5 @@
 import type { Store } from '../store/store.js';
-import { attachContainer } from './attach.js';
+import { attachContainer, holdForAttach } from './attach.js';
 import { followLogs, type LogEntry } from './logs.js';
 import { stopContainer, waitContainer } from './ops.js';
 import { findContainer, type ContainerRecord } from './record.js';
@@ -24,15 +24,26 @@ export interface StartOptions {
  */
 export async function startContainer(store: Store, query: string, options: StartOptions = {}): Promise<number | undefined> {
   const record = findContainer(store, query);
-  await startDetached(store, record, { onNote: options.onNote });
-  if (options.attach !== true) return undefined;
-  if (record.plan.process.stdin || record.tty) return attachContainer(store, record.id, { signal: options.signal });
-  // Output only: follow the log from its first line, so nothing printed before
-  // this process caught up is lost.
-  await followLogs(store, record, 0, (entries) => {
-    for (const entry of entries) options.onOutput?.(entry);
-  }, options.signal);
-  return waitContainer(store, record.id, options.signal);
+  if (options.attach !== true) {
+    await startDetached(store, record, { onNote: options.onNote });
+    return undefined;
+  }
+  // Held from before the job starts: a --rm container's clean-up waits until this
+  // process has all the output and the exit status (else a quick job could be
+  // removed under it: exit 125, "no such container", output lost).
+  const hold = await holdForAttach(store, record);
+  try {
+    await startDetached(store, record, { onNote: options.onNote });
+    if (record.plan.process.stdin || record.tty) return await attachContainer(store, record.id, { signal: options.signal });
+    // Output only: follow the log from its first line, so nothing printed before
+    // this process caught up is lost.
+    await followLogs(store, record, 0, (entries) => {
+      for (const entry of entries) options.onOutput?.(entry);
+    }, options.signal);
+    return await waitContainer(store, record.id, options.signal);
+  } finally {
+    hold?.release();
+  }
 }
 
 /** `burrow restart`: stop (StopSignal, then SIGKILL after the timeout), then start detached. */

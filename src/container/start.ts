@@ -1,5 +1,5 @@
 import { signalProcess } from './identity.js';
-import { chmodSync, existsSync, renameSync, rmSync, unlinkSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, openSync, renameSync, rmSync, unlinkSync } from 'node:fs';
 import { constants } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -78,6 +78,13 @@ function recordAutoChoice(store: Store, record: ContainerRecord, dir: string, on
   record.plan.rootfs.driver = 'fuse-overlayfs';
   writeRecord(store, record);
 }
+
+/**
+ * The file attached clients of a --rm container hold (a shared flock, container/attach.ts:
+ * holdForAttach) until they have its output and exit status; the monitor runs the
+ * --rm clean-up only once it can lock it exclusively (native/burrow-monitor.c).
+ */
+export const ATTACH_HOLD_FILE = 'attach-hold';
 
 /** Removes the container's directory (its writable layer holds files of mapped ids). */
 export async function removeContainerFiles(store: Store, record: ContainerRecord, mapping: IdMapping = containerIdMapping(record.userns)): Promise<void> {
@@ -316,6 +323,9 @@ async function runDetached(store: Store, record: ContainerRecord, options: { onN
   writeEnvironmentFile(dir, plan);
   const network = await prepareNetwork(store, record, options.onNote);
   const cleanup = record.autoRemove ? ['--cleanup', process.execPath, CLI, '--root', store.root, 'rm', '--force', record.id] : [];
+  // Made before the monitor exists, so that its clean-up always looks for holders: an `attach` that comes later holds it too.
+  // Appended to, never replaced: a `start -a` may hold it already.
+  if (record.autoRemove) closeSync(openSync(join(dir, ATTACH_HOLD_FILE), 'a'));
   // The monitor keeps the health checks' schedule and starts burrow's own check when one is due: no Node stays resident.
   const health = monitorHealthArgs(plan.healthcheck, [process.execPath, CLI, '--root', store.root, 'healthcheck', 'run', record.id]);
   // The monitor runs the launcher after burrow has returned: a launcher that is not

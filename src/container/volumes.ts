@@ -18,6 +18,17 @@ export interface VolumeRecord {
 
 const VOLUME_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
 
+/**
+ * Docker's mark of an anonymous volume (one made for `-v /path` or an image's
+ * VOLUME, named by a random id): the only kind `volume prune` removes without
+ * --all (Docker 23 and later). A volume without it was named by the user: data.
+ */
+export const ANONYMOUS_VOLUME_LABEL = 'com.docker.volume.anonymous';
+
+export function isAnonymousVolume(volume: VolumeRecord): boolean {
+  return Object.hasOwn(volume.Labels ?? {}, ANONYMOUS_VOLUME_LABEL);
+}
+
 function volumesDir(store: Store): string {
   return join(store.root, 'volumes');
 }
@@ -63,9 +74,14 @@ export async function removeVolume(store: Store, name: string, force = false): P
   await removeInUserNamespace(join(volumesDir(store), name), idMapping());
 }
 
-export async function pruneVolumes(store: Store): Promise<string[]> {
+/**
+ * `volume prune`: the anonymous volumes no container uses; with `all`, every volume
+ * no container uses (named ones hold the user's data: only when asked).
+ */
+export async function pruneVolumes(store: Store, options: { all?: boolean } = {}): Promise<string[]> {
   const removed: string[] = [];
   for (const volume of listVolumes(store)) {
+    if (options.all !== true && !isAnonymousVolume(volume)) continue;
     if (volumeUsers(store, volume).length > 0) continue;
     await removeVolume(store, volume.Name);
     removed.push(volume.Name);

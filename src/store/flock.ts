@@ -89,6 +89,8 @@ export interface AcquireOptions {
   timeoutMs?: number;
   /** Checked between attempts: a true result stops waiting without the lock. */
   shouldStop?: () => boolean;
+  /** Make the lock file's directory when missing (default true); false for a lock inside something another process may remove. */
+  createParent?: boolean;
 }
 
 function tryLock(fd: number, mode: LockMode): boolean {
@@ -108,7 +110,7 @@ export async function acquireLock(path: string, options: AcquireOptions = {}): P
   const mode = options.mode ?? 'exclusive';
   let fd: number;
   try {
-    mkdirSync(dirname(path), { recursive: true });
+    if (options.createParent !== false) mkdirSync(dirname(path), { recursive: true });
     fd = openSync(path, 'a');
   } catch (error) {
     throw fsError(error, `opening lock ${path}`);

@@ -1,6 +1,7 @@
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { BURROW_BIN, expectOneLineError, run, sandbox } from '../helpers/cli.js';
@@ -17,6 +18,29 @@ function installCopy(): { root: string; cacheDir: string; cli: string[] } {
   mkdirSync(cacheDir, { recursive: true });
   copyFileSync(join(BUNDLE_DIR, 'main.cjs'), join(cacheDir, 'main.cjs'));
   return { root, cacheDir, cli: [join(root, 'bin', 'burrow.js')] };
+}
+
+/** A module-load hook: each file module Node loads, appended to the file it is given. */
+const TRACE_HOOKS = `import { appendFileSync } from 'node:fs';
+let trace;
+export async function initialize(data) { trace = data.trace; }
+export async function load(url, context, next) { if (url.startsWith('file:')) appendFileSync(trace, url + '\\n'); return next(url, context); }`;
+
+/**
+ * The command modules (build/cli/*.js, what the bundle is made of) that one invocation
+ * evaluates: the CLI's main run unbundled under a module-load hook, so the trace
+ * shows each module as Node loads it.
+ */
+async function commandModulesLoaded(dir: string, env: Record<string, string>, args: string[]): Promise<string[]> {
+  const trace = join(dir, `modules-${args.join('-').replace(/[^a-z]/g, '')}.txt`);
+  writeFileSync(trace, '');
+  const hook = join(dir, 'trace-hook.mjs');
+  writeFileSync(hook, `import { register } from 'node:module';\nregister(${JSON.stringify(`data:text/javascript,${encodeURIComponent(TRACE_HOOKS)}`)}, { data: { trace: ${JSON.stringify(trace)} } });\n`);
+  const main = pathToFileURL(join(REPO, 'build', 'cli', 'main.js')).href;
+  const result = await execa(process.execPath, ['--import', pathToFileURL(hook).href, '--input-type=module', '-e', `const { main } = await import(${JSON.stringify(main)}); process.exitCode = await main(${JSON.stringify(args)});`], { env: { ...process.env, ...env }, extendEnv: false, reject: false });
+  expect(result.exitCode, String(result.stderr)).toBe(0);
+  const cli = join(REPO, 'build', 'cli');
+  return readFileSync(trace, 'utf8').split('\n').filter((url) => url.startsWith('file:')).map((url) => fileURLToPath(url)).filter((path) => dirname(path) === cli).map((path) => basename(path));
 }
 
 const caches = (dir: string): string[] => readdirSync(dir).filter((name) => name.endsWith('.cache'));
@@ -97,5 +121,14 @@ describe('the CLI entry point', () => {
       expect(result.stdout).toBe('');
     }
     expect(readdirSync(join(box.dir, 'other'))).toContain('oci-layout');
+    // Loading, traced: `images` evaluates its own module and none of the others' …
+    const others = ['run.js', 'create.js', 'exec.js', 'pull.js', 'archive.js', 'system.js', 'volume.js', 'network.js', 'job.js', 'doctor.js', 'setup.js', 'prune.js'];
+    const forImages = await commandModulesLoaded(box.dir, box.env, ['--root', join(box.dir, 'other'), 'images', '-q']);
+    expect(forImages).toContain('main.js');
+    expect(forImages).toContain('images.js');
+    expect(forImages.filter((name) => others.includes(name))).toEqual([]);
+    // … while help loads them all (so the trace does see a command module when one loads).
+    const forHelp = await commandModulesLoaded(box.dir, box.env, ['--help']);
+    expect(others.filter((name) => !forHelp.includes(name))).toEqual([]);
   });
 });

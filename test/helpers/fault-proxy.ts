@@ -22,6 +22,8 @@ export interface SeenRequest {
   method: string;
   path: string;
   headers: IncomingMessage['headers'];
+  /** When the proxy received it (Date.now()): what a client waited between two requests, seen from the server. */
+  receivedAt: number;
 }
 
 export type FaultRule = (request: SeenRequest, count: number) => FaultAction | undefined;
@@ -64,7 +66,7 @@ export class FaultProxy {
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
-    const seen: SeenRequest = { method: req.method ?? 'GET', path: req.url ?? '/', headers: req.headers };
+    const seen: SeenRequest = { method: req.method ?? 'GET', path: req.url ?? '/', headers: req.headers, receivedAt: Date.now() };
     this.seen.push(seen);
     const sameSoFar = this.seen.filter((other) => other.method === seen.method && other.path === seen.path).length;
     const action = this.rule(seen, sameSoFar) ?? { kind: 'pass' };
