@@ -299,6 +299,9 @@ class Execution {
       if (value === undefined || value === null) this.fail(position, `nil pointer evaluating ${typeName(value) === '<nil>' ? 'interface {}' : typeName(value)}.${name}`);
       if (typeof value !== 'object') this.fail(position, `can't evaluate field ${name} in type ${typeName(value)}`);
       const record = value as Record<string, unknown>;
+      // docker inspect's objects are Go structs whose field ID is the JSON key "Id": Docker's
+      // templates take both spellings (the struct's, then the map's), so scripts use both.
+      if (name === 'ID' && !Object.hasOwn(record, 'ID') && Object.hasOwn(record, 'Id')) name = 'Id';
       const found = record[name];
       if (typeof found === 'function') {
         const given = last ? args.map((arg) => arg()) : [];

@@ -26,6 +26,12 @@ describe('Go templates: the examples of Docker\'s "Format command and log output
     expect(run('{{.NetworkSettings.IPAddress}}', container)).toBe('10.88.0.2');
   });
 
+  it("takes .ID for inspect's Id, as Docker's templates do (the Go struct's field name)", () => {
+    expect(run('{{.ID}} {{.Id}}', container)).toBe('c0ffee c0ffee');
+    // Only there: a struct without Id still has no field ID.
+    expect(() => run('{{.State.ID}}', container)).toThrow(/can't evaluate field ID/);
+  });
+
   it('join, lower, upper, title, split, truncate, pad', () => {
     expect(run('{{join .Args " , "}}', container)).toBe('-g , daemon off;');
     expect(run('{{lower .State.Status}} {{upper .State.Status}} {{title "hello big world"}}', container)).toBe('exited EXITED Hello Big World');
