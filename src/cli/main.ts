@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { BurrowError, EXIT_BURROW_ERROR } from '../errors.js';
 import { trace } from '../util/trace.js';
 import { CONTAINER_VERBS } from './container.js';
+import { explicitBooleans } from './booleans.js';
 
 const VERSION = '0.1.0';
 
@@ -114,7 +115,8 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     trace('commands loaded');
-    await program.parseAsync(argv, { from: 'user' });
+    // `-t=false`, `--rm=true`: Docker's spelling of a boolean flag's value.
+    await program.parseAsync(explicitBooleans(program, argv), { from: 'user' });
     trace('done');
     // A command that finished on its own has its own status (run: the job's, even after a forwarded signal).
     return exitCode;

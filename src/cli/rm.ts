@@ -7,11 +7,11 @@ export function rmCommand(signal: AbortSignal, setExit: SetExit): Command {
     .description('Remove containers')
     .argument('<container...>')
     .option('-f, --force', 'kill a running container first')
-    .option('-v, --volumes', 'accepted for Docker compatibility (no anonymous volumes yet)')
-    .action(action<{ force?: boolean }>(signal, setExit, async (context, names, flags) => {
+    .option('-v, --volumes', 'remove the container\'s anonymous volumes (-v /path) too')
+    .action(action<{ force?: boolean; volumes?: boolean }>(signal, setExit, async (context, names, flags) => {
       const { removeContainer } = await import('../container/ops.js');
       await forEach(names, async (name) => {
-        await removeContainer(context.store(), name, flags.force === true);
+        await removeContainer(context.store(), name, flags.force === true, { volumes: flags.volumes === true });
         context.stdout.write(`${name}\n`);
       });
     }));
