@@ -2,7 +2,8 @@ import { accessSync, constants, existsSync, mkdirSync, readFileSync, writeFileSy
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bed, busyboxLayerTar } from '../helpers/bed.js';
-import { expectOneLineError, removeAllContainers, run, sandbox, type Sandbox } from '../helpers/cli.js';
+import { execa } from 'execa';
+import { BURROW_BIN, expectOneLineError, removeAllContainers, run, sandbox, type Sandbox } from '../helpers/cli.js';
 import { until } from '../helpers/poll.js';
 import { dockerArchive, tarArchive } from '../helpers/tar-writer.js';
 
@@ -311,5 +312,93 @@ describe('exec, logs, top', () => {
 
   it('ps has Docker\'s PORTS column', async () => {
     expect((await ok(['ps'])).split('\n')[0]).toMatch(/^CONTAINER ID\s+IMAGE\s+COMMAND\s+CREATED\s+STATUS\s+PORTS\s+NAMES$/);
+  });
+});
+
+describe('cp: archives, -a, mounts of a stopped container, symlinks, Docker\'s errors', () => {
+  const hostFile = (name: string, content: string): string => {
+    const path = join(box.dir, name);
+    writeFileSync(path, content);
+    return path;
+  };
+  /** burrow with stdout as bytes (a tar archive), and stdin from a buffer. */
+  const raw = async (args: string[], input?: Buffer): Promise<{ exitCode: number; stdout: Buffer; stderr: string }> => {
+    const result = await execa(process.execPath, [BURROW_BIN, ...args], { env: { ...process.env, ...box.env }, extendEnv: false, reject: false, encoding: 'buffer', ...(input === undefined ? { stdin: 'ignore' as const } : { input }) });
+    return { exitCode: result.exitCode ?? -1, stdout: Buffer.from(result.stdout), stderr: Buffer.from(result.stderr).toString() };
+  };
+
+  beforeAll(async () => {
+    await ok(['run', '-d', '--name', 'cp-target', busybox(), 'sh', '-c', 'mkdir /target; ln -s /target /dirlink; echo old > /file; ln -s /file /filelink; ln -s ../../../etc /climb; while true; do sleep 0.1; done']);
+    await until(async () => (await run(box, ['exec', 'cp-target', 'test', '-L', '/climb'])).exitCode === 0, 30_000, 'the links');
+  });
+
+  it('copies into a volume and a bind mount of a created container, and out of them once it has stopped', async () => {
+    const bindDir = join(box.dir, 'cp-bind');
+    mkdirSync(bindDir);
+    await ok(['create', '--name', 'cp-created', '-v', 'cp-volume:/vol', '-v', `${bindDir}:/bind`, busybox(), 'sh', '-c', 'cat /vol/f /bind/g; echo fresh > /vol/out']);
+    await ok(['cp', hostFile('f', 'into the volume\n'), 'cp-created:/vol/f']);
+    await ok(['cp', hostFile('g', 'into the bind\n'), 'cp-created:/bind/']);
+    expect(readFileSync(join(bindDir, 'g'), 'utf8')).toBe('into the bind\n');
+    expect(await ok(['start', '-a', 'cp-created'])).toBe('into the volume\ninto the bind');
+    await ok(['cp', 'cp-created:/vol/out', join(box.dir, 'from-volume')]);
+    expect(readFileSync(join(box.dir, 'from-volume'), 'utf8')).toBe('fresh\n');
+    await ok(['create', '--name', 'cp-ro', '-v', `${bindDir}:/ro:ro`, busybox(), 'true']);
+    expect(expectOneLineError(await run(box, ['cp', hostFile('h', 'x'), 'cp-ro:/ro/h']))).toMatch(/read-only mount/);
+    expect(existsSync(join(bindDir, 'h'))).toBe(false);
+    await ok(['rm', 'cp-created', 'cp-ro']);
+    await ok(['volume', 'rm', 'cp-volume']);
+  });
+
+  it('follows a symlink at the destination, as Docker does, inside the container\'s root', async () => {
+    await ok(['cp', hostFile('through-dir', 'in target\n'), 'cp-target:/dirlink']);
+    expect(await ok(['exec', 'cp-target', 'cat', '/target/through-dir'])).toBe('in target');
+    await ok(['cp', hostFile('new-content', 'new\n'), 'cp-target:/filelink']);
+    expect(await ok(['exec', 'cp-target', 'sh', '-c', 'cat /file; readlink /filelink'])).toBe('new\n/file');
+    // A link that climbs out stays in the container: its /etc gets the file, the host's does not.
+    await ok(['cp', hostFile('climbed', 'contained\n'), 'cp-target:/climb']);
+    expect(await ok(['exec', 'cp-target', 'cat', '/etc/climbed'])).toBe('contained');
+    expect(existsSync('/etc/climbed')).toBe(false);
+  });
+
+  it('cp CTR:/f HOSTDIR, where HOSTDIR/f is a directory, gives Docker\'s error', async () => {
+    const dir = join(box.dir, 'has-dir');
+    mkdirSync(join(dir, 'file'), { recursive: true });
+    const result = await run(box, ['cp', 'cp-target:/file', dir]);
+    expect(expectOneLineError(result)).toMatch(/cannot overwrite directory ".*has-dir\/file" with non-directory "cp-target:\/file"/);
+  });
+
+  it('cp - CTR:DIR unpacks a tar from stdin into DIR; DIR must be a directory', async () => {
+    const archive = tarArchive([{ name: 'from-tar/', type: 'dir', mode: 0o755 }, { name: 'from-tar/a.txt', content: 'A\n' }, { name: 'b.txt', content: 'B\n', mode: 0o600 }]);
+    const result = await raw(['cp', '-', 'cp-target:/target'], archive);
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(await ok(['exec', 'cp-target', 'sh', '-c', 'cat /target/from-tar/a.txt /target/b.txt; stat -c %a /target/b.txt'])).toBe('A\nB\n600');
+    expect(expectOneLineError({ ...(await raw(['cp', '-', 'cp-target:/file'], archive)), stdout: '' })).toMatch(/must be a directory/);
+    expect(expectOneLineError({ ...(await raw(['cp', '-', 'cp-target:/target'], Buffer.from('not a tar at all'.repeat(64)))), stdout: '' })).toMatch(/not a tar archive/);
+  });
+
+  it('cp CTR:DIR - writes a tar of DIR to stdout', async () => {
+    await ok(['exec', 'cp-target', 'sh', '-c', 'mkdir -p /out/sub && echo one > /out/sub/one && ln -s sub/one /out/link']);
+    const result = await raw(['cp', 'cp-target:/out', '-']);
+    expect(result.exitCode, result.stderr).toBe(0);
+    const entries: Record<string, string> = {};
+    const { Parser } = await import('tar');
+    await new Promise<void>((resolve, reject) => {
+      const parser = new Parser({ onReadEntry: (entry) => {
+        let body = '';
+        entry.on('data', (chunk: Buffer) => { body += chunk.toString(); });
+        entry.on('end', () => { entries[entry.path] = entry.type === 'SymbolicLink' ? `-> ${entry.linkpath}` : body; });
+      } });
+      parser.on('end', resolve);
+      parser.on('error', reject);
+      parser.end(result.stdout);
+    });
+    expect(entries).toEqual({ 'out/': '', 'out/sub/': '', 'out/sub/one': 'one\n', 'out/link': '-> sub/one' });
+  });
+
+  it('cp -a keeps the uid and gid of what it copies in; without -a it belongs to the container\'s root', async () => {
+    const file = hostFile('owned', 'mine\n');
+    await ok(['cp', file, 'cp-target:/plain']);
+    await ok(['cp', '-a', file, 'cp-target:/kept']);
+    expect(await ok(['exec', 'cp-target', 'stat', '-c', '%u:%g', '/plain', '/kept'])).toBe(`0:0\n${process.getuid!()}:${process.getgid!()}`);
   });
 });
