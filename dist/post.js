@@ -28618,6 +28618,7 @@ var init_copy = __esm({
     "use strict";
     init_errors();
     init_idmap();
+    init_keep_id();
     init_host_tools();
     init_spawn();
     WORKER = fileURLToPath4(new URL("../rootfs/copy-worker.js", __burrowModuleUrl));

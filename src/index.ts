@@ -21,6 +21,8 @@ export { saveImages, type ArchiveFormat } from './transport/archive-write.js';
 export { requireImage, findRecords, loadLocalImage, type LocalImage } from './image/local.js';
 export { listImages, inspectImage } from './image/summary.js';
 export { removeImages, pruneImages } from './image/remove.js';
+export { commitContainer, type CommitOptions, type CommitResult } from './image/commit.js';
+export { parseChange, applyChanges, type ParsedChange } from './image/changes.js';
 
 // Containers: the operations the CLI's container verbs call (src/cli/<verb>.ts), with their options and results.
 export { createContainer, ANONYMOUS_VOLUME_LABEL, type CreateOptions, type MountRequest, type PullPolicy } from './container/create.js';

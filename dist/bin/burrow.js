@@ -4977,12 +4977,27 @@ function keepIdRanges(kept, caller, start2, count2) {
   if (count2 > below) ranges.push({ inner: kept + 1, outer: start2 + below, count: count2 - below });
   return ranges;
 }
-var MAX_ID;
+function keptUserLines(keepId) {
+  const user = keepId.user;
+  if (user === void 0 || ![user.name, user.group, user.home].every((field) => FIELD.test(field))) return void 0;
+  return {
+    passwd: `${user.name}:*:${keepId.uid}:${keepId.gid}:${user.name}:${user.home}:/bin/sh`,
+    group: `${user.group}:x:${keepId.gid}:${user.name}`
+  };
+}
+function needsEntry(text, name, id) {
+  return !text.split("\n").some((line) => {
+    const fields = line.split(":");
+    return fields[0] === name || fields[2] !== void 0 && /^\d+$/.test(fields[2]) && Number(fields[2]) === id;
+  });
+}
+var MAX_ID, FIELD;
 var init_keep_id = __esm({
   "src/userns/keep-id.ts"() {
     "use strict";
     init_errors();
     MAX_ID = 4294967294;
+    FIELD = /^[^:\n\0]+$/;
   }
 });
 
@@ -5009,6 +5024,20 @@ function idMapping(files = { subuid: "/etc/subuid", subgid: "/etc/subgid" }) {
     return { uidRange: void 0, gidRange: void 0, single: true, reason: "newuidmap/newgidmap are not installed (Debian/Ubuntu: apt-get install uidmap)" };
   }
   return { uidRange, gidRange, single: false };
+}
+function callerAccount(groupFile = "/etc/group") {
+  const { username, homedir: homedir2, gid } = (0, import_node_os3.userInfo)();
+  let group = username;
+  if ((0, import_node_fs17.existsSync)(groupFile)) {
+    for (const line of (0, import_node_fs17.readFileSync)(groupFile, "utf8").split("\n")) {
+      const [name, , id] = line.split(":");
+      if (name !== void 0 && name !== "" && id === String(gid)) {
+        group = name;
+        break;
+      }
+    }
+  }
+  return { name: username, home: homedir2, group };
 }
 function containerIdMapping(userns, files) {
   const mapping = idMapping(files);
@@ -5178,6 +5207,7 @@ var init_copy = __esm({
     import_node_url2 = require("node:url");
     init_errors();
     init_idmap();
+    init_keep_id();
     init_host_tools();
     init_spawn();
     WORKER = (0, import_node_url2.fileURLToPath)(new URL("../rootfs/copy-worker.js", __burrowModuleUrl));
@@ -5190,6 +5220,8 @@ var init_copy = __esm({
         const { rootfs } = site;
         const { keepId } = site.mapping;
         const shift = keepId === void 0 ? [] : ["--keep-id", `${keepId.uid}:${keepId.gid}:${site.mapping.uidRange.count}:${site.mapping.gidRange.count}`];
+        const lines = keepId === void 0 ? void 0 : keptUserLines(keepId);
+        if (lines !== void 0) shift.push("--passwd", lines.passwd, "--group", lines.group);
         const result = await runToEnd(unshareProgram(), [...unshareArgs(defaultIdMapping(site.mapping)), "--", process.execPath, WORKER, ...shift, rootfs.work, rootfs.merged, ...rootfs.lowers]);
         if (result.exitCode !== 0) {
           const detail = result.stderr.trim().split("\n")[0] || result.error?.message || `exit status ${result.exitCode}`;
@@ -16406,7 +16438,7 @@ function healthFromFlags(flags) {
 function fromNs(ns2) {
   return ns2 === void 0 || ns2 === null || ns2 === 0 ? void 0 : Math.max(1, Math.round(ns2 / 1e6));
 }
-function resolveHealthcheck(image, asked2) {
+function resolveHealthcheck(image, asked2, shell) {
   if (asked2 === "none") return void 0;
   const test = asked2?.test !== void 0 && asked2.test.length > 0 ? asked2.test : image?.Test ?? [];
   if (test.length === 0 || test[0] === "NONE") return void 0;
@@ -16420,11 +16452,13 @@ function resolveHealthcheck(image, asked2) {
     timeoutMs: pick(asked2?.timeoutMs, fromNs(image?.Timeout), HEALTH_DEFAULTS.timeoutMs),
     startPeriodMs: pick(asked2?.startPeriodMs, fromNs(image?.StartPeriod), HEALTH_DEFAULTS.startPeriodMs),
     retries: pick(asked2?.retries, image?.Retries === null || image?.Retries === 0 ? void 0 : image?.Retries, HEALTH_DEFAULTS.retries),
-    ...startInterval > 0 ? { startIntervalMs: startInterval } : {}
+    ...startInterval > 0 ? { startIntervalMs: startInterval } : {},
+    // Docker runs CMD-SHELL with the container's Shell (from the image: `docker run` has no flag for it), --health-cmd's too.
+    ...test[0] === "CMD-SHELL" && shell !== void 0 && shell.length > 0 ? { shell: [...shell] } : {}
   };
 }
 function checkArgv(config) {
-  return config.test[0] === "CMD-SHELL" ? ["/bin/sh", "-c", ...config.test.slice(1)] : config.test.slice(1);
+  return config.test[0] === "CMD-SHELL" ? [...config.shell ?? DEFAULT_SHELL, ...config.test.slice(1)] : config.test.slice(1);
 }
 function inspectHealthcheck(config) {
   return {
@@ -16446,11 +16480,12 @@ function monitorHealthArgs(config, command) {
   const startInterval = config.startIntervalMs ?? HEALTH_DEFAULTS.startIntervalMs;
   return ["--health", String(config.intervalMs), String(config.startPeriodMs), String(startInterval), String(config.timeoutMs), String(command.length), ...command];
 }
-var HEALTH_DEFAULTS, UNIT_MS;
+var DEFAULT_SHELL, HEALTH_DEFAULTS, UNIT_MS;
 var init_health_config = __esm({
   "src/container/health-config.ts"() {
     "use strict";
     init_errors();
+    DEFAULT_SHELL = ["/bin/sh", "-c"];
     HEALTH_DEFAULTS = { intervalMs: 3e4, timeoutMs: 3e4, startPeriodMs: 0, retries: 3, startIntervalMs: 5e3 };
     UNIT_MS = { ns: 1e-6, us: 1e-3, "µs": 1e-3, "μs": 1e-3, ms: 1, s: 1e3, m: 6e4, h: 36e5 };
   }
@@ -16534,7 +16569,7 @@ function checkHealthcheck(image, value) {
   return { ...value, Test: test };
 }
 function imageRuntimeConfig(config, image) {
-  if (config === void 0 || config === null) return { user: void 0, env: [], entrypoint: void 0, cmd: void 0, workingDir: void 0, stopSignal: void 0, exposedPorts: [], healthcheck: void 0 };
+  if (config === void 0 || config === null) return { user: void 0, env: [], entrypoint: void 0, cmd: void 0, workingDir: void 0, stopSignal: void 0, exposedPorts: [], healthcheck: void 0, shell: void 0 };
   if (!isRecord(config)) throw invalid(image, "config", "is not an object");
   const env = (stringList2(image, "Env", config.Env) ?? []).filter((entry, index) => {
     const at2 = entry.indexOf("=");
@@ -16562,6 +16597,9 @@ function imageRuntimeConfig(config, image) {
     if (parseSignal(stopSignal) === void 0) throw invalid(image, "StopSignal", `("${stopSignal}") is not a signal`);
   }
   const healthcheck = checkHealthcheck(image, config.Healthcheck);
+  let shell = stringList2(image, "Shell", config.Shell);
+  if (shell !== void 0 && shell.length === 0) shell = void 0;
+  if (shell !== void 0 && shell[0] === "") throw invalid(image, "Shell[0]", "is empty, not a program");
   const exposedPorts = [];
   for (const key of Object.keys(stringMap(image, "ExposedPorts", config.ExposedPorts))) {
     const match = /^(\d{1,5})(?:-(\d{1,5}))?(?:\/(tcp|udp|sctp))?$/i.exec(key);
@@ -16580,7 +16618,8 @@ function imageRuntimeConfig(config, image) {
     workingDir,
     stopSignal,
     exposedPorts,
-    healthcheck
+    healthcheck,
+    shell
   };
 }
 function callerEnv(entries, environment = process.env) {
@@ -18959,7 +18998,8 @@ async function copy(store, sourceText, targetText, options = {}) {
   }
   const out = source.container !== void 0;
   const record = findContainer(store, source.container ?? target.container);
-  const args = out ? ["out", source.path, (0, import_node_path46.resolve)(target.path), record.name] : ["in", target.path, (0, import_node_path46.resolve)(source.path), record.name];
+  const owner = record.userns === void 0 ? [] : [`${record.userns.uid}:${record.userns.gid}`];
+  const args = out ? ["out", source.path, (0, import_node_path46.resolve)(target.path), record.name, ...owner] : ["in", target.path, (0, import_node_path46.resolve)(source.path), record.name];
   const [command, ...rest] = await workerCommand(store, record, args);
   const child = (0, import_node_child_process9.spawn)(command, rest, { stdio: ["pipe", "ignore", "pipe"], env: hostEnv() });
   let stderr = "";
@@ -33908,6 +33948,11 @@ function keepIdFor(userns) {
   if (userns === void 0 || userns.mode === "default") return void 0;
   return { mode: "keep-id", uid: userns.uid ?? process.getuid(), gid: userns.gid ?? process.getgid() };
 }
+function keptUser(mounts) {
+  const account = callerAccount();
+  const seen = mounts.some((mount) => mount.target === account.home || account.home.startsWith(`${mount.target.replace(/\/+$/, "")}/`));
+  return { ...account, home: seen ? account.home : "/" };
+}
 function keepIdDriver(asked2) {
   if (asked2 === void 0 || asked2 === "auto" || asked2 === "copy") return "copy";
   throw new BurrowError("INVALID_ARGUMENT", `--storage-driver ${asked2} cannot be used with --userns=keep-id: its container's root is a copy with keep-id's owners (leave --storage-driver out, or use copy)`);
@@ -33949,7 +33994,7 @@ async function createContainer(store, options) {
   const command = options.command.length > 0 ? options.command : options.entrypoint !== void 0 ? [] : config.cmd ?? [];
   const args = [...entrypoint, ...command];
   if (args.length === 0) throw new BurrowError("INVALID_ARGUMENT", `no command specified: ${image.record.name} has no Cmd or Entrypoint; give one after the image name`);
-  const healthcheck = resolveHealthcheck(config.healthcheck, options.healthcheck);
+  const healthcheck = resolveHealthcheck(config.healthcheck, options.healthcheck, config.shell);
   const workdir = options.workdir ?? config.workingDir ?? "/";
   if (!(0, import_node_path53.isAbsolute)(workdir)) throw new BurrowError("INVALID_ARGUMENT", `the working directory "${workdir}" is invalid: it needs to be an absolute path`);
   for (const volume of options.volumes) {
@@ -33989,6 +34034,8 @@ async function createContainer(store, options) {
     throw error;
   }
   for (const path6 of [upper, work, merged]) (0, import_node_fs63.mkdirSync)(path6, { mode: 493 });
+  const userns = keepId === void 0 ? void 0 : { ...keepId, user: keptUser(mounts) };
+  const home = userns !== void 0 && user.uid === userns.uid && needsEntry(readImageFile(lowers, "etc/passwd") ?? "", userns.user.name, userns.uid) ? userns.user.home : user.home;
   if (seccomp !== void 0) (0, import_node_fs63.writeFileSync)((0, import_node_path53.join)(dir, SECCOMP_FILE), seccomp, { mode: 292 });
   const plan = {
     rootfs: { driver: storageDriver ?? "auto", lowers, upper, work, merged, readOnly: options.readOnly, volatile: options.remove },
@@ -34001,7 +34048,7 @@ async function createContainer(store, options) {
     capabilities: caps,
     process: {
       args,
-      env: mergeEnv([config.env, extraEnv], { PATH: DEFAULT_PATH, HOSTNAME: hostname, HOME: user.home, ...options.tty ? { TERM: "xterm" } : {} }),
+      env: mergeEnv([config.env, extraEnv], { PATH: DEFAULT_PATH, HOSTNAME: hostname, HOME: home, ...options.tty ? { TERM: "xterm" } : {} }),
       cwd: workdir,
       uid: user.uid,
       gid: user.gid,
@@ -34027,7 +34074,7 @@ async function createContainer(store, options) {
     ...asksForLimits(limits) ? { limits } : {},
     ...limitMode.disabled || limitMode.ignoreMissing ? { limitMode } : {},
     plan,
-    ...keepId === void 0 ? {} : { userns: keepId }
+    ...userns === void 0 ? {} : { userns }
   };
   try {
     writeNamedRecord(store, record, options.name);
@@ -34052,6 +34099,7 @@ var init_create2 = __esm({
     init_security();
     init_unpack();
     init_idmap();
+    init_keep_id();
     init_trace();
     init_names();
     init_record();
@@ -48518,16 +48566,33 @@ async function startService(store, service, prefix, network, resources, options)
 async function waitForService(store, service, records, signal) {
   await Promise.all(records.map(async (record) => {
     const check2 = record.plan.healthcheck;
+    if (check2 === void 0) {
+      const [exit] = exitedReplicas(store, [{ service: service.name, record }], []);
+      if (exit !== void 0) throw new BurrowError("INVALID_ARGUMENT", describeExit(exit, "before the steps started"));
+      return;
+    }
     try {
-      if (check2 !== void 0) await waitHealthy(store, record.id, { timeoutMs: healthDeadline(check2), signal });
+      await waitHealthy(store, record.id, { timeoutMs: healthDeadline(check2), signal });
       const state = containerState(store, record);
       if (state.status !== "running") throw new BurrowError("INVALID_ARGUMENT", `container ${record.name} exited (status ${state.exitCode ?? -1})`);
     } catch (error) {
       if (isBurrowError(error, "INTERRUPTED")) throw error;
       const why = error.message;
-      throw new BurrowError("INVALID_ARGUMENT", `service ${service.name} did not become ${check2 === void 0 ? "ready" : "healthy"}: ${why}; its last log lines: ${lastLogLines(store, findContainer(store, record.id))}`);
+      throw new BurrowError("INVALID_ARGUMENT", `service ${service.name} did not become healthy: ${why}; its last log lines: ${lastLogLines(store, findContainer(store, record.id))}`);
     }
   }));
+}
+function exitedReplicas(store, replicas, known) {
+  return replicas.flatMap(({ service, record }) => {
+    const current = findContainer(store, record.id);
+    if (known.some((exit) => exit.container === current.name)) return [];
+    const state = containerState(store, current);
+    if (state.status === "running") return [];
+    return [{ service, container: current.name, exitCode: state.exitCode ?? -1, lastLogLines: lastLogLines(store, current) }];
+  });
+}
+function describeExit(exit, when) {
+  return `service ${exit.service} exited ${when} (container ${exit.container}, exit status ${exit.exitCode}); its last log lines: ${exit.lastLogLines}`;
 }
 function stopStep(child) {
   try {
@@ -48624,9 +48689,11 @@ async function runJob(store, job, options = {}) {
     interrupted(signal);
     const network = job.network === void 0 ? createNetwork(store, prefix, { labels }) : requireNetwork(store, job.network);
     if (job.network === void 0) resources.network = network;
+    const replicas = [];
     for (const service of job.services) {
       await reporter.phase("services", service.name, async () => {
         const records = await startService(store, service, prefix, network, resources, { signal, reporter, labels });
+        replicas.push(...records.map((record2) => ({ service: service.name, record: record2 })));
         await waitForService(store, service, records, signal);
       });
     }
@@ -48654,10 +48721,19 @@ async function runJob(store, job, options = {}) {
     if (state.status !== "running") {
       throw new BurrowError("INVALID_ARGUMENT", `the job container exited at once (status ${state.exitCode ?? -1}): its image needs sh and sleep to wait between steps; its last log lines: ${lastLogLines(store, record)}`);
     }
+    const gone = exitedReplicas(store, replicas, []);
+    if (gone.length > 0) throw new BurrowError("INVALID_ARGUMENT", describeExit(gone[0], "before the steps started"));
     let failed = false;
     let exitCode = 0;
+    const serviceExits = [];
+    const checkServices = () => {
+      const exited = exitedReplicas(store, replicas, serviceExits);
+      for (const exit of exited) reporter.note(`error: ${describeExit(exit, "during the steps")}`);
+      serviceExits.push(...exited);
+    };
     for (const step of job.steps) {
-      if (failed || signal?.aborted === true) {
+      if (!failed && serviceExits.length === 0) checkServices();
+      if (failed || serviceExits.length > 0 || signal?.aborted === true) {
         steps.push({ name: step.name, exitCode: 0, durationMs: 0, outcome: "skipped" });
         continue;
       }
@@ -48674,8 +48750,10 @@ async function runJob(store, job, options = {}) {
       }
     }
     interrupted(signal);
+    if (serviceExits.length === 0) checkServices();
+    if (serviceExits.length > 0 && exitCode === 0) exitCode = EXIT_BURROW_ERROR;
     const peaks = readPeaks(readRecord(store, record.id)?.cgroup);
-    return { exitCode, durationMs: Date.now() - started, imageDigest, steps, ...peaks === void 0 ? {} : { peaks } };
+    return { exitCode, durationMs: Date.now() - started, imageDigest, steps, ...serviceExits.length === 0 ? {} : { serviceExits }, ...peaks === void 0 ? {} : { peaks } };
   } catch (error) {
     outcome = error;
     throw error;
@@ -48790,6 +48868,7 @@ function jobCommand(signal, setExit) {
         }
       });
       for (const step of result.steps) if (step.outcome === "skipped") say(`--- skipped: ${step.name}`);
+      for (const exit of result.serviceExits ?? []) say(`--- service ${exit.service} (${exit.container}) exited during the steps, exit status ${exit.exitCode}`);
       const { binarySize: binarySize2 } = await Promise.resolve().then(() => (init_size(), size_exports));
       const peak = result.peaks?.memoryBytes === void 0 ? "" : `, memory peak ${binarySize2(result.peaks.memoryBytes)}`;
       say(`--- job ${definition.name}: ${result.exitCode === 0 ? "succeeded" : `failed (exit status ${result.exitCode})`}, ${seconds(result.durationMs)}${peak}`);

@@ -25,12 +25,12 @@ import { randomBytes } from '../util/random.js';
 import { readInputs, type ActionInputs } from './inputs.js';
 import { parseRunOptions, runLimits } from './options.js';
 import { ACTION_LABEL, saveActionState, type ActionState } from './state.js';
-import { restoreBlobs, saveBlobs } from './cache.js';
+import { manifestDigestsOf, restoreBlobs, saveBlobs } from './cache.js';
 import { formatDuration, writeSummary } from './summary.js';
 // Stand-ins for src/job/ and src/userns/'s reclaimOwnership until they are merged (see there).
 import { loadJobFile } from '../job/load.js';
 import { runJob } from '../job/runner.js';
-import type { JobEvent, JobResult } from '../job/types.js';
+import type { JobDefinition, JobEvent, JobResult } from '../job/types.js';
 import { reclaimOwnership } from '../userns/reclaim.js';
 
 /** The CLI beside the bundle (dist/bin/burrow.js), or the checkout's: for `sudo burrow setup`. */
@@ -175,8 +175,7 @@ async function runJobFile(context: Context): Promise<Outcome> {
     onEvent: renderEvent,
     labels: { [ACTION_LABEL]: state.token },
   });
-  const record = store.records().find((candidate) => candidate.sourceDigest === result.imageDigest);
-  return { image: job.image, manifestDigests: record === undefined ? [] : [record.manifest.digest], result };
+  return { image: job.image, manifestDigests: manifestDigestsOf(store, jobImages(job)), result };
 }
 
 /** `sudo burrow setup`: the one step that needs root, asked for by the workflow (setup: true). */
@@ -189,10 +188,15 @@ async function runSetup(): Promise<void> {
   if (code !== 0) throw new BurrowError('IO', `sudo burrow setup failed (exit code ${code}): the runner user needs password-less sudo for setup: true (GitHub-hosted runners have it)`);
 }
 
-/** The images a step will pull, for the cache key: the input's, or the job file's. */
+/** The images a step will pull, for the cache key: the input's, or the job file's and its services'. */
 function imagesOf(inputs: ActionInputs): string[] {
   if (inputs.image !== undefined) return [inputs.image];
-  return [loadJobFile(inputs.jobFile!).image];
+  return jobImages(loadJobFile(inputs.jobFile!));
+}
+
+/** A job file's images: its own first (the registry a login is for), then its services' (cached with it). */
+function jobImages(job: JobDefinition): string[] {
+  return [...new Set([job.image, ...job.services.map((service) => service.image)])];
 }
 
 export async function main(began: number): Promise<number> {
@@ -250,7 +254,7 @@ export async function main(began: number): Promise<number> {
       const done = outcome;
       await core.group('cache: save', async () => {
         try {
-          await saveBlobs(store, images, done.manifestDigests, restored?.key, (line) => core.info(line));
+          await saveBlobs(store, images, done.manifestDigests, restored, (line) => core.info(line));
         } catch (error) {
           core.warning(`cache: not saved: ${(error as Error).message}`);
         }
@@ -260,6 +264,9 @@ export async function main(began: number): Promise<number> {
       const text = `${step.name}: exit code ${step.exitCode}${step.outcome === 'continued' ? ' (continue-on-error)' : ''}`;
       if (step.outcome === 'failure') core.error(text, { title: 'Step failed' });
       else core.warning(text, { title: 'Step failed (continue-on-error)' });
+    }
+    for (const exit of outcome.result.serviceExits ?? []) {
+      core.error(`${exit.container}: exit status ${exit.exitCode}; its last log lines: ${exit.lastLogLines}`, { title: `Service ${exit.service} exited during the steps` });
     }
   } catch (error) {
     const message = error instanceof BurrowError ? error.message : `internal error: ${(error as Error).stack ?? String(error)}`;
@@ -284,6 +291,7 @@ export async function main(began: number): Promise<number> {
       exitCode,
       durationMs,
       steps: outcome?.result.steps ?? [],
+      serviceExits: outcome?.result.serviceExits,
       peaks: outcome?.result.peaks,
     });
   } catch (error) {

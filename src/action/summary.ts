@@ -4,7 +4,7 @@
  * same step results the outputs come from, so the two cannot disagree.
  */
 import { summary } from '@actions/core';
-import type { StepResult as JobStepResult } from '../job/types.js';
+import type { StepResult as JobStepResult, ServiceExit } from '../job/types.js';
 
 export interface SummaryData {
   image: string;
@@ -12,6 +12,8 @@ export interface SummaryData {
   exitCode: number;
   durationMs: number;
   steps: JobStepResult[];
+  /** A job file's services that exited during its steps. */
+  serviceExits?: ServiceExit[] | undefined;
   peaks?: { memoryBytes?: number | undefined; pids?: number | undefined } | undefined;
 }
 
@@ -46,7 +48,7 @@ export async function writeSummary(data: SummaryData): Promise<void> {
   if (process.env.GITHUB_STEP_SUMMARY === undefined) return;
   const memory = data.peaks?.memoryBytes;
   const pids = data.peaks?.pids;
-  await summary
+  summary
     .addHeading(`burrow: ${data.exitCode === 0 ? 'passed' : `failed (exit code ${data.exitCode})`}`, 3)
     .addTable([
       [{ data: 'image', header: true }, { data: 'digest', header: true }, { data: 'duration', header: true }, { data: 'peak memory', header: true }, { data: 'peak processes', header: true }],
@@ -55,6 +57,13 @@ export async function writeSummary(data: SummaryData): Promise<void> {
     .addTable([
       [{ data: 'step', header: true }, { data: 'status', header: true }, { data: 'exit code', header: true }, { data: 'time', header: true }],
       ...data.steps.map((step) => [text(step.name), OUTCOME[step.outcome], step.outcome === 'skipped' ? '–' : String(step.exitCode), formatDuration(step.durationMs)]),
-    ])
-    .write();
+    ]);
+  const exits = data.serviceExits ?? [];
+  if (exits.length > 0) {
+    summary.addTable([
+      [{ data: 'service exited during the steps', header: true }, { data: 'container', header: true }, { data: 'exit code', header: true }, { data: 'last log lines', header: true }],
+      ...exits.map((exit) => [text(exit.service), text(exit.container), String(exit.exitCode), `<code>${text(exit.lastLogLines)}</code>`]),
+    ]);
+  }
+  await summary.write();
 }

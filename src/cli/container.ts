@@ -27,6 +27,7 @@ export const CONTAINER_VERBS: ReadonlyArray<{ name: string; load: CommandLoader 
   { name: 'port', load: async (signal, setExit) => (await import('./port.js')).portCommand(signal, setExit) },
   { name: 'update', load: async (signal, setExit) => (await import('./update.js')).updateCommand(signal, setExit) },
   { name: 'stats', load: async (signal, setExit) => (await import('./stats.js')).statsCommand(signal, setExit) },
+  { name: 'commit', load: async (signal, setExit) => (await import('./commit.js')).commitCommand(signal, setExit) },
 ];
 
 /** `burrow container …`: ls (ps), every verb above, and prune. */

@@ -7,7 +7,8 @@ type Exit = (code: number) => void;
  * `burrow job run FILE [--workspace DIR]` (src/job/): the steps' output as it
  * comes (stdout to stdout, stderr to stderr), and a header line on stderr for each
  * phase and step, so a CI log reads as GitHub's groups do. Exit status: the first
- * failed step's; 125 when the job could not run; 130 after Ctrl-C, 143 after SIGTERM.
+ * failed step's; 125 when the job could not run or a service exited during it;
+ * 130 after Ctrl-C, 143 after SIGTERM.
  */
 export function jobCommand(signal: AbortSignal, setExit: Exit): Command {
   const job = new Command('job').description('Run jobs described in a file (steps in a container, beside service containers)');
@@ -46,6 +47,7 @@ export function jobCommand(signal: AbortSignal, setExit: Exit): Command {
           },
         });
         for (const step of result.steps) if (step.outcome === 'skipped') say(`--- skipped: ${step.name}`);
+        for (const exit of result.serviceExits ?? []) say(`--- service ${exit.service} (${exit.container}) exited during the steps, exit status ${exit.exitCode}`);
         const { binarySize } = await import('../util/size.js');
         const peak = result.peaks?.memoryBytes === undefined ? '' : `, memory peak ${binarySize(result.peaks.memoryBytes)}`;
         say(`--- job ${definition.name}: ${result.exitCode === 0 ? 'succeeded' : `failed (exit status ${result.exitCode})`}, ${seconds(result.durationMs)}${peak}`);

@@ -9,9 +9,18 @@
  *   node cp-worker.js ROOT in  CONTAINER_PATH HOST_PATH NAME [FLAGS]
  *
  * FLAGS, a comma list (or -): `archive:UID:GID` (cp -a: what is copied in keeps its
- * owner's ids; UID:GID are the caller's), `into-directory` (cp -: CONTAINER_PATH must be a directory, and
- * HOST_PATH goes into it under its own name). A symlink at the destination in
- * the container is followed, inside the container's root, as Docker does.
+ * owner's ids; UID:GID are the caller's), `into-directory` (cp -: CONTAINER_PATH
+ * must be a directory, and HOST_PATH goes into it under its own name),
+ * `owner:UID:GID` (below). A symlink at the destination in the container is
+ * followed, inside the container's root, as Docker does.
+ *
+ * `owner:UID:GID` (out, under --userns=keep-id): the ids, in the container's user
+ * namespace, that are the caller's on the host. There the worker is the
+ * namespace's root, a subordinate id on the host, and what it makes would belong
+ * to that id; each file, directory and symlink it makes on the host is given to
+ * these ids instead, so the caller owns what it copied out, as `docker cp` gives
+ * the caller what it copies out. (Under the default mapping the worker already
+ * runs as the caller.)
  *
  * Confined: every path inside the container is resolved by the kernel with
  * openat2(RESOLVE_IN_ROOT) against ROOT, so a symlink in the container that
@@ -28,7 +37,7 @@
  */
 import { createRequire } from 'node:module';
 import {
-  closeSync, createReadStream, createWriteStream, fchmodSync, fchownSync, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readlinkSync, statSync, symlinkSync, unlinkSync, constants as fs,
+  closeSync, createReadStream, createWriteStream, fchmodSync, fchownSync, fstatSync, lchownSync, lstatSync, mkdirSync, openSync, readdirSync, readlinkSync, statSync, symlinkSync, unlinkSync, constants as fs,
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -66,13 +75,13 @@ const MAX_LINKS = 40;
 let keepOwners = false;
 let callerIds = { uid: 0, gid: 0 };
 
-function hostOwner(stat: { uid: number; gid: number }): { uid: number; gid: number } {
+function archiveOwner(stat: { uid: number; gid: number }): { uid: number; gid: number } {
   return { uid: stat.uid === 0 ? callerIds.uid : stat.uid, gid: stat.gid === 0 ? callerIds.gid : stat.gid };
 }
 
 /** -a: the entry `name` of `dirFd` (just made from `stat`'s file) gets that file's owner, never through a link. */
 function ownLike(dirFd: number, name: string, stat: { uid: number; gid: number }): void {
-  const owner = hostOwner(stat);
+  const owner = archiveOwner(stat);
   if (keepOwners && fchownat(dirFd, name, owner.uid, owner.gid, AT_SYMLINK_NOFOLLOW) !== 0) {
     throw new CopyFailure('IO', `cp -a: cannot give ${name} the owner ${owner.uid}:${owner.gid} in the container (errno ${errno()}: is that id mapped? see /etc/subuid)`);
   }
@@ -100,6 +109,9 @@ function open2(dirfd: number, path: string, flags: number, resolve: number, what
 }
 
 const fdPath = (fd: number): string => `/proc/self/fd/${fd}`;
+
+/** Who gets what `out` makes on the host (the caller's ids in this namespace); undefined: the worker's own ids. */
+let hostOwner: { uid: number; gid: number } | undefined;
 
 /** Docker's words for a directory in the way of a file or a symlink. */
 function cannotOverwrite(target: string, from: string): CopyFailure {
@@ -132,6 +144,7 @@ function hostDirectory(target: string, mode: number, named: boolean, from: strin
     unlinkSync(target);
   }
   mkdirSync(target, { mode });
+  if (hostOwner !== undefined) lchownSync(target, hostOwner.uid, hostOwner.gid);
 }
 
 /**
@@ -157,6 +170,7 @@ async function copyOut(fd: number, target: string, named: boolean, from: string)
     const length = readlinkat(fd, '', buffer, buffer.length);
     makeWayForNonDirectory(target, from);
     symlinkSync(buffer.subarray(0, Math.max(0, length)).toString(), target);
+    if (hostOwner !== undefined) lchownSync(target, hostOwner.uid, hostOwner.gid);
   } else if (stat.isDirectory()) {
     hostDirectory(target, stat.mode & 0o7777, named, from);
     for (const name of readdirSync(fdPath(fd))) {
@@ -170,6 +184,15 @@ async function copyOut(fd: number, target: string, named: boolean, from: string)
   } else if (stat.isFile()) {
     // Reopening the O_PATH descriptor through /proc reads the very inode it names.
     const output = hostFile(target, stat.mode & 0o777, named, from);
+    if (hostOwner !== undefined) {
+      try {
+        // On the descriptor just opened: never a path a symlink could have replaced since.
+        fchownSync(output, hostOwner.uid, hostOwner.gid);
+      } catch (error) {
+        closeSync(output);
+        throw error;
+      }
+    }
     await pipeline(createReadStream(fdPath(fd), { highWaterMark: CHUNK }), createWriteStream(target, { fd: output, highWaterMark: CHUNK }));
   }
 }
@@ -192,7 +215,7 @@ async function copyIn(source: string, dirFd: number, name: string): Promise<void
   } else if (stat.isFile()) {
     const fd = open2(dirFd, name, fs.O_WRONLY | fs.O_CREAT | fs.O_TRUNC | fs.O_NOFOLLOW, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS, name, stat.mode & 0o777);
     try {
-      if (keepOwners) fchownSync(fd, hostOwner(stat).uid, hostOwner(stat).gid);
+      if (keepOwners) fchownSync(fd, archiveOwner(stat).uid, archiveOwner(stat).gid);
       fchmodSync(fd, stat.mode & 0o777);
     } catch (error) {
       closeSync(fd);
@@ -284,11 +307,16 @@ process.stdin.on('end', () => report('INTERRUPTED', 'interrupted'));
 process.stdin.on('error', () => report('INTERRUPTED', 'interrupted'));
 process.stdin.resume();
 
-const [rootPath, direction, containerPath, hostPath, name, flags = '-'] = process.argv.slice(2);
-if (rootPath === undefined || (direction !== 'in' && direction !== 'out') || containerPath === undefined || hostPath === undefined || name === undefined) {
-  report('INVALID_ARGUMENT', 'usage: cp-worker ROOT in|out CONTAINER_PATH HOST_PATH NAME [FLAGS]');
+const [rootPath, direction, containerPath, hostPath, name, flagText = '-'] = process.argv.slice(2);
+const flags = flagText.split(',');
+const ownerFlag = flags.find((flag) => flag.startsWith('owner:'));
+const ids = ownerFlag === undefined ? undefined : /^owner:(\d+):(\d+)$/.exec(ownerFlag);
+if (rootPath === undefined || (direction !== 'in' && direction !== 'out') || containerPath === undefined || hostPath === undefined || name === undefined
+  || (ownerFlag !== undefined && (direction !== 'out' || ids === null))) {
+  report('INVALID_ARGUMENT', 'usage: cp-worker ROOT in|out CONTAINER_PATH HOST_PATH NAME [FLAGS: archive:UID:GID, into-directory, owner:UID:GID (out)]');
 }
-main(rootPath, direction, containerPath, hostPath, name, flags.split(',')).then(
+if (ids !== undefined && ids !== null) hostOwner = { uid: Number(ids[1]), gid: Number(ids[2]) };
+main(rootPath, direction, containerPath, hostPath, name, flags).then(
   () => process.exit(0),
   (error: unknown) => {
     if (error instanceof CopyFailure) report(error.code, error.message);

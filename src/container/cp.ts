@@ -184,6 +184,9 @@ async function copyArchiveOut(store: Store, container: string, path: string, opt
 async function runWorker(store: Store, record: ContainerRecord, args: string[], options: CopyOptions, what: string, flags: string[] = []): Promise<void> {
   // -a: the worker sees the caller's own files as root's (it runs as root of the container's namespace): it is told the caller's ids.
   const all = [...flags, ...(options.archive === true ? [`archive:${process.getuid!()}:${process.getgid!()}`] : [])];
+  // Under keep-id the worker is the namespace's root, not the caller: what it copies out goes to
+  // the kept ids, which are the caller's on the host (cp-worker.ts).
+  if (args[0] === 'out' && record.userns !== undefined) all.push(`owner:${record.userns.uid}:${record.userns.gid}`);
   const [command, ...rest] = await workerCommand(store, record, [...args, all.length === 0 ? '-' : all.join(',')]);
   const child = spawn(command!, rest, { stdio: ['pipe', 'ignore', 'pipe'], env: hostEnv() });
   let stderr = '';

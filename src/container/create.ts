@@ -9,15 +9,15 @@ import { containerSeccompFilter } from '../sandbox/seccomp-filter.js';
 import { SECCOMP_FILE } from '../sandbox/handoff.js';
 import { DEFAULT_SECURITY, type SecurityOptions } from '../sandbox/security.js';
 import { ensureLayers } from '../unpack/unpack.js';
-import { containerIdMapping, idMapping, type IdMapping } from '../userns/idmap.js';
-import type { KeepId, UsernsOption } from '../userns/keep-id.js';
+import { callerAccount, containerIdMapping, idMapping, type IdMapping } from '../userns/idmap.js';
+import { needsEntry, type KeepId, type KeptUser, type UsernsOption } from '../userns/keep-id.js';
 import { trace } from '../util/trace.js';
 import { newContainerId, VALID_NAME } from './names.js';
 import { containerDir, findContainer, writeNamedRecord, type ContainerRecord, type LogDriver, type RestartPolicy } from './record.js';
 import { callerEnv, imageRuntimeConfig } from './image-config.js';
 import { mergeEnv } from './environment.js';
 import { resolveHealthcheck, type HealthConfig } from './health-config.js';
-import { resolveGroups, resolveUser } from './user.js';
+import { readImageFile, resolveGroups, resolveUser } from './user.js';
 import { anonymousVolumeName, createVolume, volumeMount } from './volumes.js';
 import type { DeviceRequest, Ulimit } from './specs.js';
 import { formatPlatform, platformMatches, type Platform } from '../image/platform.js';
@@ -157,6 +157,17 @@ function keepIdFor(userns: UsernsOption | undefined): KeepId | undefined {
 }
 
 /**
+ * The caller as keep-id's /etc/passwd line shows it (Podman's): the host's user
+ * and group names, and the host home where a mount shows it at the same path,
+ * else `/`.
+ */
+function keptUser(mounts: readonly MountPlan[]): KeptUser {
+  const account = callerAccount();
+  const seen = mounts.some((mount) => mount.target === account.home || account.home.startsWith(`${mount.target.replace(/\/+$/, '')}/`));
+  return { ...account, home: seen ? account.home : '/' };
+}
+
+/**
  * The root file system of a keep-id container is a copy (rootfs/copy.ts): the
  * shared layers are unpacked for the default mapping, where the image's root
  * files belong to the user, who is not root under keep-id; the copy gives them
@@ -258,7 +269,7 @@ export async function createContainer(store: Store, options: CreateOptions): Pro
   const command = options.command.length > 0 ? options.command : options.entrypoint !== undefined ? [] : (config.cmd ?? []);
   const args = [...entrypoint, ...command];
   if (args.length === 0) throw new BurrowError('INVALID_ARGUMENT', `no command specified: ${image.record.name} has no Cmd or Entrypoint; give one after the image name`);
-  const healthcheck = resolveHealthcheck(config.healthcheck, options.healthcheck);
+  const healthcheck = resolveHealthcheck(config.healthcheck, options.healthcheck, config.shell);
   const workdir = options.workdir ?? config.workingDir ?? '/';
   if (!isAbsolute(workdir)) throw new BurrowError('INVALID_ARGUMENT', `the working directory "${workdir}" is invalid: it needs to be an absolute path`);
   for (const volume of options.volumes) {
@@ -315,6 +326,10 @@ export async function createContainer(store: Store, options: CreateOptions): Pro
     throw error;
   }
   for (const path of [upper, work, merged]) mkdirSync(path, { mode: 0o755 });
+  // keep-id: the kept user's /etc/passwd line, written into the copied root when the image has none
+  // for its uid (rootfs/copy-worker.ts); running as that user, HOME is the line's home.
+  const userns = keepId === undefined ? undefined : { ...keepId, user: keptUser(mounts) };
+  const home = userns !== undefined && user.uid === userns.uid && needsEntry(readImageFile(lowers, 'etc/passwd') ?? '', userns.user.name, userns.uid) ? userns.user.home : user.home;
   if (seccomp !== undefined) writeFileSync(join(dir, SECCOMP_FILE), seccomp, { mode: 0o444 });
 
   const plan: SetupPlan = {
@@ -328,7 +343,7 @@ export async function createContainer(store: Store, options: CreateOptions): Pro
     capabilities: caps,
     process: {
       args,
-      env: mergeEnv([config.env, extraEnv], { PATH: DEFAULT_PATH, HOSTNAME: hostname, HOME: user.home, ...(options.tty ? { TERM: 'xterm' } : {}) }),
+      env: mergeEnv([config.env, extraEnv], { PATH: DEFAULT_PATH, HOSTNAME: hostname, HOME: home, ...(options.tty ? { TERM: 'xterm' } : {}) }),
       cwd: workdir,
       uid: user.uid,
       gid: user.gid,
@@ -359,7 +374,8 @@ export async function createContainer(store: Store, options: CreateOptions): Pro
     ...(asksForLimits(limits) ? { limits } : {}),
     ...(limitMode.disabled || limitMode.ignoreMissing ? { limitMode } : {}),
     plan,
-    ...(keepId === undefined ? {} : { userns: keepId }),
+    ...(userns === undefined ? {} : { userns }),
+    command: { entrypoint, cmd: command, ...(options.user === undefined ? {} : { user: options.user }) },
   };
   try {
     writeNamedRecord(store, record, name);

@@ -7,7 +7,8 @@ import { BurrowError } from '../errors.js';
  * `record.plan.healthcheck` (undefined: the container has none).
  *
  * `test` is Docker's form: `['CMD', ...argv]` (run as it is), `['CMD-SHELL', script]`
- * (run by `/bin/sh -c`) or `['NONE']` (no check: never stored, it resolves to undefined).
+ * (run by the image's `Shell`, `/bin/sh -c` by default) or `['NONE']` (no check:
+ * never stored, it resolves to undefined).
  */
 export interface HealthConfig {
   test: string[];
@@ -17,7 +18,12 @@ export interface HealthConfig {
   retries: number;
   /** Between checks during the start period until the first success (Docker 25's StartInterval); absent: Docker's 5 s. */
   startIntervalMs?: number | undefined;
+  /** What runs a CMD-SHELL test: the image's `Shell` (Dockerfile's SHELL), kept only when it set one; absent: `/bin/sh -c`. */
+  shell?: string[] | undefined;
 }
+
+/** Docker's shell for CMD-SHELL when the image sets none (moby: container.Config.Shell's default). */
+export const DEFAULT_SHELL: readonly string[] = ['/bin/sh', '-c'];
 
 /** Docker's defaults (moby daemon/health.go). */
 export const HEALTH_DEFAULTS = { intervalMs: 30_000, timeoutMs: 30_000, startPeriodMs: 0, retries: 3, startIntervalMs: 5_000 } as const;
@@ -144,7 +150,7 @@ function fromNs(ns: number | null | undefined): number | undefined {
  * default, as in moby's merge), or undefined for none (no test anywhere, a `NONE`
  * test, or --no-healthcheck).
  */
-export function resolveHealthcheck(image: ImageHealthcheck | undefined, asked: Partial<HealthConfig> | 'none' | undefined): HealthConfig | undefined {
+export function resolveHealthcheck(image: ImageHealthcheck | undefined, asked: Partial<HealthConfig> | 'none' | undefined, shell?: readonly string[] | undefined): HealthConfig | undefined {
   if (asked === 'none') return undefined;
   const test = asked?.test !== undefined && asked.test.length > 0 ? asked.test : (image?.Test ?? []);
   if (test.length === 0 || test[0] === 'NONE') return undefined;
@@ -159,12 +165,14 @@ export function resolveHealthcheck(image: ImageHealthcheck | undefined, asked: P
     startPeriodMs: pick(asked?.startPeriodMs, fromNs(image?.StartPeriod), HEALTH_DEFAULTS.startPeriodMs),
     retries: pick(asked?.retries, image?.Retries === null || image?.Retries === 0 ? undefined : image?.Retries, HEALTH_DEFAULTS.retries),
     ...(startInterval > 0 ? { startIntervalMs: startInterval } : {}),
+    // Docker runs CMD-SHELL with the container's Shell (from the image: `docker run` has no flag for it), --health-cmd's too.
+    ...(test[0] === 'CMD-SHELL' && shell !== undefined && shell.length > 0 ? { shell: [...shell] } : {}),
   };
 }
 
-/** The argv a check runs in the container: CMD as it is, CMD-SHELL's words after /bin/sh -c (Docker's default shell, as moby appends them). */
+/** The argv a check runs in the container: CMD as it is, CMD-SHELL's words after the image's Shell or /bin/sh -c (as moby appends them). */
 export function checkArgv(config: HealthConfig): string[] {
-  return config.test[0] === 'CMD-SHELL' ? ['/bin/sh', '-c', ...config.test.slice(1)] : config.test.slice(1);
+  return config.test[0] === 'CMD-SHELL' ? [...(config.shell ?? DEFAULT_SHELL), ...config.test.slice(1)] : config.test.slice(1);
 }
 
 /** Docker's `Config.Healthcheck` for inspect: durations in nanoseconds. */

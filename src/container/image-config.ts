@@ -27,6 +27,8 @@ export interface ImageRuntimeConfig {
   exposedPorts: ExposedPort[];
   /** Healthcheck (Docker's JSON, checked), for container/health-config.ts to merge with the flags. */
   healthcheck: ImageHealthcheck | undefined;
+  /** Shell (Dockerfile's SHELL): what runs a CMD-SHELL health check; undefined: Docker's `/bin/sh -c`. */
+  shell: string[] | undefined;
 }
 
 function invalid(image: string, field: string, problem: string): BurrowError {
@@ -95,7 +97,7 @@ function checkHealthcheck(image: string, value: unknown): ImageHealthcheck | und
 
 /** The checked run-time settings of an image config's `config` object. */
 export function imageRuntimeConfig(config: unknown, image: string): ImageRuntimeConfig {
-  if (config === undefined || config === null) return { user: undefined, env: [], entrypoint: undefined, cmd: undefined, workingDir: undefined, stopSignal: undefined, exposedPorts: [], healthcheck: undefined };
+  if (config === undefined || config === null) return { user: undefined, env: [], entrypoint: undefined, cmd: undefined, workingDir: undefined, stopSignal: undefined, exposedPorts: [], healthcheck: undefined, shell: undefined };
   if (!isRecord(config)) throw invalid(image, 'config', 'is not an object');
 
   const env = (stringList(image, 'Env', config.Env) ?? []).filter((entry, index) => {
@@ -133,6 +135,11 @@ export function imageRuntimeConfig(config: unknown, image: string): ImageRuntime
 
   const healthcheck = checkHealthcheck(image, config.Healthcheck);
 
+  // An empty list is Docker's "not set"; a set one needs a program to run (burrow-init execs it in the container).
+  let shell = stringList(image, 'Shell', config.Shell);
+  if (shell !== undefined && shell.length === 0) shell = undefined;
+  if (shell !== undefined && shell[0] === '') throw invalid(image, 'Shell[0]', 'is empty, not a program');
+
   // Keys as Docker writes them (nat.Port): PORT[-END][/tcp|udp|sctp]; sctp is kept out, neither helper carries it.
   const exposedPorts: ExposedPort[] = [];
   for (const key of Object.keys(stringMap(image, 'ExposedPorts', config.ExposedPorts))) {
@@ -154,6 +161,7 @@ export function imageRuntimeConfig(config: unknown, image: string): ImageRuntime
     stopSignal,
     exposedPorts,
     healthcheck,
+    shell,
   };
 }
 

@@ -72,14 +72,17 @@ export function parseLimits(flags: LimitFlags, hostCpus: number = availableParal
   const limits: Limits = {};
   if (flags.memory !== undefined) {
     limits.memory = parseSize('--memory', flags.memory);
-    if (limits.memory < MIN_MEMORY) throw invalid('--memory', flags.memory, 'Minimum memory limit allowed is 6MB: give 6m or more');
+    // 0 is Docker's "no limit" (HostConfig.Memory's default), as scripts spell it.
+    if (limits.memory === 0) delete limits.memory;
+    else if (limits.memory < MIN_MEMORY) throw invalid('--memory', flags.memory, 'Minimum memory limit allowed is 6MB: give 6m or more');
   }
   if (flags.memorySwap !== undefined) {
     limits.memorySwap = flags.memorySwap.trim() === '-1' ? -1 : parseSize('--memory-swap', flags.memorySwap);
   }
   if (flags.memoryReservation !== undefined) {
     limits.memoryReservation = parseSize('--memory-reservation', flags.memoryReservation);
-    if (limits.memoryReservation < MIN_MEMORY) throw invalid('--memory-reservation', flags.memoryReservation, 'Minimum memory reservation allowed is 6MB: give 6m or more');
+    if (limits.memoryReservation === 0) delete limits.memoryReservation;
+    else if (limits.memoryReservation < MIN_MEMORY) throw invalid('--memory-reservation', flags.memoryReservation, 'Minimum memory reservation allowed is 6MB: give 6m or more');
   }
   if (flags.cpus !== undefined) {
     const value = flags.cpus.trim();

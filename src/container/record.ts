@@ -47,6 +47,8 @@ export interface ContainerRecord {
   plan: SetupPlan;
   /** --userns=keep-id: the ids the caller appears as inside (userns/idmap.ts: containerIdMapping); absent: the default mapping. */
   userns?: KeepId | undefined;
+  /** The command as Docker keeps it apart (plan.process.args is both joined) and the user as given, for `commit`; absent in records from before it. */
+  command?: { entrypoint: string[]; cmd: string[]; user?: string | undefined } | undefined;
 }
 
 export function containersDir(store: Store): string {

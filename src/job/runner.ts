@@ -11,7 +11,12 @@
  *             health check), else an error with the service's last log lines
  *   steps     one job container, started once with a command that waits, and
  *             each step exec'd in it: files and installed packages carry from
- *             step to step (GitHub's container jobs do the same)
+ *             step to step (GitHub's container jobs do the same). Every service
+ *             must stay up for the whole job (fail fast): one already exited when
+ *             the steps would start fails the job with its exit status and last
+ *             log lines; one found exited before a later step, or after the
+ *             last, skips the remaining steps and fails the job, and the result
+ *             names it (`serviceExits`)
  *   teardown  containers, processes, switch and network, whatever ended the job;
  *             then the workspace is given back to the caller (reclaimOwnership)
  *
@@ -21,7 +26,7 @@ import { quoteForTerminal } from '../util/printable.js';
 import { readFileSync, statSync } from 'node:fs';
 import type { ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
-import { BurrowError, isBurrowError } from '../errors.js';
+import { BurrowError, EXIT_BURROW_ERROR, isBurrowError } from '../errors.js';
 import { createContainer, resolveImage, type CreateOptions, type MountRequest } from '../container/create.js';
 import { execInContainer } from '../container/exec.js';
 import { readLogs } from '../container/ops.js';
@@ -36,7 +41,7 @@ import { readPeaks } from './peaks.js';
 import { tearDown, type JobResources } from './teardown.js';
 import { waitHealthy } from '../container/health.js';
 import { reclaimOwnership } from '../userns/reclaim.js';
-import type { JobDefinition, JobEvent, JobHealthCheck, JobPhase, JobResult, RunJobOptions, ServiceDefinition, StepDefinition, StepResult } from './types.js';
+import type { JobDefinition, JobEvent, JobHealthCheck, JobPhase, JobResult, RunJobOptions, ServiceDefinition, ServiceExit, StepDefinition, StepResult } from './types.js';
 
 /** How long a step that got SIGTERM at its timeout (or on cancellation) has before its process group is killed. */
 const STOP_GRACE_MS = 5_000;
@@ -140,20 +145,57 @@ async function startService(store: Store, service: ServiceDefinition, prefix: st
   return records;
 }
 
-/** Every replica healthy (or running, without a check); the first that is not, with its log lines. */
+/**
+ * Every replica healthy (or running, without a health check); the first that is
+ * not, with its log lines. One without a check that has exited reads as the
+ * check before the steps says it (runJob), whichever of the two sees it first.
+ */
 async function waitForService(store: Store, service: ServiceDefinition, records: ContainerRecord[], signal: AbortSignal | undefined): Promise<void> {
   await Promise.all(records.map(async (record) => {
     const check = record.plan.healthcheck;
+    if (check === undefined) {
+      const [exit] = exitedReplicas(store, [{ service: service.name, record }], []);
+      if (exit !== undefined) throw new BurrowError('INVALID_ARGUMENT', describeExit(exit, 'before the steps started'));
+      return;
+    }
     try {
-      if (check !== undefined) await waitHealthy(store, record.id, { timeoutMs: healthDeadline(check), signal });
+      await waitHealthy(store, record.id, { timeoutMs: healthDeadline(check), signal });
       const state = containerState(store, record);
       if (state.status !== 'running') throw new BurrowError('INVALID_ARGUMENT', `container ${record.name} exited (status ${state.exitCode ?? -1})`);
     } catch (error) {
       if (isBurrowError(error, 'INTERRUPTED')) throw error;
       const why = (error as Error).message;
-      throw new BurrowError('INVALID_ARGUMENT', `service ${service.name} did not become ${check === undefined ? 'ready' : 'healthy'}: ${why}; its last log lines: ${lastLogLines(store, findContainer(store, record.id))}`);
+      throw new BurrowError('INVALID_ARGUMENT', `service ${service.name} did not become healthy: ${why}; its last log lines: ${lastLogLines(store, findContainer(store, record.id))}`);
     }
   }));
+}
+
+/** A started service replica. */
+interface Replica {
+  service: string;
+  record: ContainerRecord;
+}
+
+/**
+ * The replicas that are no longer running (beyond `known`, already reported),
+ * each with its exit status and last log lines. docker compose's
+ * `service_started` looks only at the start; a CI job needs its services for all
+ * of its steps, and a step run against a service that is gone fails in a way that
+ * names the wrong culprit (a refused connection), so the job names the service.
+ */
+function exitedReplicas(store: Store, replicas: readonly Replica[], known: readonly ServiceExit[]): ServiceExit[] {
+  return replicas.flatMap(({ service, record }) => {
+    const current = findContainer(store, record.id);
+    if (known.some((exit) => exit.container === current.name)) return [];
+    const state = containerState(store, current);
+    if (state.status === 'running') return [];
+    return [{ service, container: current.name, exitCode: state.exitCode ?? -1, lastLogLines: lastLogLines(store, current) }];
+  });
+}
+
+/** One line for a replica that exited: the service, its container, its exit status and its last log lines. */
+function describeExit(exit: ServiceExit, when: string): string {
+  return `service ${exit.service} exited ${when} (container ${exit.container}, exit status ${exit.exitCode}); its last log lines: ${exit.lastLogLines}`;
 }
 
 /**
@@ -265,9 +307,11 @@ export async function runJob(store: Store, job: JobDefinition, options: RunJobOp
     const network = job.network === undefined ? createNetwork(store, prefix, { labels }) : requireNetwork(store, job.network);
     if (job.network === undefined) resources.network = network;
 
+    const replicas: Replica[] = [];
     for (const service of job.services) {
       await reporter.phase('services', service.name, async () => {
         const records = await startService(store, service, prefix, network, resources, { signal, reporter, labels });
+        replicas.push(...records.map((record) => ({ service: service.name, record })));
         await waitForService(store, service, records, signal);
       });
     }
@@ -297,10 +341,22 @@ export async function runJob(store: Store, job: JobDefinition, options: RunJobOp
       throw new BurrowError('INVALID_ARGUMENT', `the job container exited at once (status ${state.exitCode ?? -1}): its image needs sh and sleep to wait between steps; its last log lines: ${lastLogLines(store, record)}`);
     }
 
+    // A service gone by now (one without a health check that exited a moment after it started) fails the job before any step.
+    const gone = exitedReplicas(store, replicas, []);
+    if (gone.length > 0) throw new BurrowError('INVALID_ARGUMENT', describeExit(gone[0]!, 'before the steps started'));
+
     let failed = false;
     let exitCode = 0;
+    const serviceExits: ServiceExit[] = [];
+    /** Services found exited since the last look: said now, and the job fails. */
+    const checkServices = (): void => {
+      const exited = exitedReplicas(store, replicas, serviceExits);
+      for (const exit of exited) reporter.note(`error: ${describeExit(exit, 'during the steps')}`);
+      serviceExits.push(...exited);
+    };
     for (const step of job.steps) {
-      if (failed || signal?.aborted === true) {
+      if (!failed && serviceExits.length === 0) checkServices();
+      if (failed || serviceExits.length > 0 || signal?.aborted === true) {
         steps.push({ name: step.name, exitCode: 0, durationMs: 0, outcome: 'skipped' });
         continue;
       }
@@ -317,8 +373,11 @@ export async function runJob(store: Store, job: JobDefinition, options: RunJobOp
       }
     }
     interrupted(signal);
+    // One that died during the last step counts as much as one that died before it.
+    if (serviceExits.length === 0) checkServices();
+    if (serviceExits.length > 0 && exitCode === 0) exitCode = EXIT_BURROW_ERROR;
     const peaks = readPeaks(readRecord(store, record.id)?.cgroup);
-    return { exitCode, durationMs: Date.now() - started, imageDigest, steps, ...(peaks === undefined ? {} : { peaks }) };
+    return { exitCode, durationMs: Date.now() - started, imageDigest, steps, ...(serviceExits.length === 0 ? {} : { serviceExits }), ...(peaks === undefined ? {} : { peaks }) };
   } catch (error) {
     outcome = error;
     throw error;

@@ -70,7 +70,8 @@ export type JobEvent =
 
 /**
  * success / failure as GitHub shows them; `continued`: failed under
- * continue-on-error; `skipped`: not run because an earlier step failed.
+ * continue-on-error; `skipped`: not run because an earlier step failed or a
+ * service exited.
  */
 export type StepOutcome = 'success' | 'failure' | 'skipped' | 'continued';
 
@@ -83,13 +84,28 @@ export interface StepResult {
   error?: string | undefined;
 }
 
+/** A service replica found exited while the steps ran (runner.ts: every service must stay up for the whole job). */
+export interface ServiceExit {
+  service: string;
+  /** The replica's container name (`JOB-NAME-N`). */
+  container: string;
+  exitCode: number;
+  /** Its last log lines, on one line. */
+  lastLogLines: string;
+}
+
 export interface JobResult {
-  /** The first failed step's exit status (continue-on-error steps do not count); 0 when all passed. */
+  /**
+   * The first failed step's exit status (continue-on-error steps do not count);
+   * else 125 when a service exited during the steps; 0 when all passed.
+   */
   exitCode: number;
   durationMs: number;
   /** The job image's manifest digest. */
   imageDigest: string;
   steps: StepResult[];
+  /** Service replicas that exited during the steps (absent: none did). */
+  serviceExits?: ServiceExit[] | undefined;
   peaks?: { memoryBytes?: number; pids?: number } | undefined;
 }
 

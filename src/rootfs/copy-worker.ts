@@ -2,11 +2,14 @@
  * The copy driver's worker: the image's layers merged into one directory with
  * overlayfs's semantics, for hosts where neither overlay can mount.
  *
- *   node copy-worker.js [--keep-id UID:GID:UIDS:GIDS] STAGING TARGET LAYER…   (lowest layer first)
+ *   node copy-worker.js [--keep-id UID:GID:UIDS:GIDS [--passwd LINE --group LINE]] STAGING TARGET LAYER…   (lowest layer first)
  *
  * `--keep-id`: the container runs under --userns=keep-id with these kept ids and
  * range sizes, and each copy gets the owner that keep-id's namespace shows as the
- * layer file's (userns/keep-id.ts: keepIdCopyOwner).
+ * layer file's (userns/keep-id.ts: keepIdCopyOwner). `--passwd`/`--group`: the
+ * kept user's lines, appended to the copy's /etc/passwd and /etc/group when they
+ * name neither its name nor its id (keep-id.ts: needsEntry), so `whoami` and
+ * `id -un` know the user; the image's layers are never written.
  *
  * Runs as root of burrow's user namespace (started through `unshare`, so owners
  * are kept) in a mount namespace of its own, and never touches a layer from the
@@ -27,9 +30,9 @@
  */
 import { createRequire } from 'node:module';
 import {
-  chmodSync, constants, copyFileSync, lchownSync, linkSync, lstatSync, lutimesSync, mkdirSync, readdirSync, readlinkSync, rmSync, symlinkSync, unlinkSync, type Stats,
+  chmodSync, closeSync, constants, copyFileSync, fstatSync, lchownSync, linkSync, lstatSync, lutimesSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, unlinkSync, writeSync, type Stats,
 } from 'node:fs';
-import { keepIdCopyOwner } from '../userns/keep-id.js';
+import { keepIdCopyOwner, needsEntry } from '../userns/keep-id.js';
 
 const koffi = createRequire(import.meta.url)('koffi') as typeof import('koffi');
 const libc = koffi.load('libc.so.6');
@@ -57,10 +60,16 @@ function fail(message: string): never {
 }
 
 const argv = process.argv.slice(2);
-const keepId = argv[0] === '--keep-id' ? argv[1]!.split(':').map(Number) : undefined;
-const [staging, target, ...layers] = keepId === undefined ? argv : argv.slice(2);
-if (staging === undefined || target === undefined || (keepId !== undefined && (keepId.length !== 4 || keepId.some((id) => !Number.isInteger(id) || id < 0)))) {
-  fail('usage: copy-worker [--keep-id UID:GID:UIDS:GIDS] STAGING TARGET LAYER…');
+const flags = new Map<string, string>();
+while (argv[0] !== undefined && ['--keep-id', '--passwd', '--group'].includes(argv[0]) && argv[1] !== undefined) {
+  const [flag, value] = argv.splice(0, 2) as [string, string];
+  flags.set(flag, value);
+}
+const keepId = flags.get('--keep-id')?.split(':').map(Number);
+const [staging, target, ...layers] = argv;
+if (staging === undefined || target === undefined || (keepId !== undefined && (keepId.length !== 4 || keepId.some((id) => !Number.isInteger(id) || id < 0)))
+  || (keepId === undefined && flags.size > 0) || [flags.get('--passwd'), flags.get('--group')].some((line) => line?.includes('\n'))) {
+  fail('usage: copy-worker [--keep-id UID:GID:UIDS:GIDS [--passwd LINE --group LINE]] STAGING TARGET LAYER…');
 }
 
 /** The owner a copy gets: the layer file's, or under keep-id the one its namespace shows as that. */
@@ -179,6 +188,35 @@ function mergeDirectory(from: string, to: string, links: Map<number, string>): v
   }
 }
 
+/** The most of an /etc/passwd or /etc/group read to add a line (as container/user.ts reads them). */
+const ACCOUNT_FILE_MAX_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Appends `line` to the copy's /etc/FILE when that holds neither its name nor its
+ * id. Only a real /etc directory and a regular file there are written (never
+ * through a symlink, which in here could lead into a layer); an image without
+ * the file keeps having none.
+ */
+function addAccountLine(file: 'passwd' | 'group', line: string): void {
+  if (lstatSync('/target/etc', { throwIfNoEntry: false })?.isDirectory() !== true) return;
+  let fd: number;
+  try {
+    fd = openSync(`/target/etc/${file}`, constants.O_RDWR | constants.O_APPEND | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch {
+    return; // missing, or a symlink (ELOOP)
+  }
+  try {
+    const stat = fstatSync(fd);
+    if (!stat.isFile() || stat.size > ACCOUNT_FILE_MAX_BYTES) return;
+    const text = readFileSync(fd, 'utf8');
+    const fields = line.split(':');
+    if (!needsEntry(text, fields[0]!, Number(fields[2]))) return;
+    writeSync(fd, `${text === '' || text.endsWith('\n') ? '' : '\n'}${line}\n`);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** Paths as the image names them, not the staging tree's. */
 const inImage = (text: string): string => text.replace(/'\/(?:target|\d+)(\/[^']*)?'/g, (_match, rest: string | undefined) => `'${rest ?? '/'}'`);
 
@@ -190,6 +228,10 @@ try {
     mergeDirectory(root, '/target', new Map());
     copyMetadata(root, '/target', lstatSync(root), 'made', lstatSync('/target'));
   });
+  const passwd = flags.get('--passwd');
+  const group = flags.get('--group');
+  if (passwd !== undefined) addAccountLine('passwd', passwd);
+  if (group !== undefined) addAccountLine('group', group);
 } catch (error) {
   fail(inImage((error as Error).message));
 }

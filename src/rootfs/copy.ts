@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BurrowError } from '../errors.js';
 import { defaultIdMapping, unshareArgs } from '../userns/idmap.js';
+import { keptUserLines } from '../userns/keep-id.js';
 import { unshareProgram } from '../util/host-tools.js';
 import { runToEnd } from '../util/spawn.js';
 import type { RootfsDriver } from './driver.js';
@@ -34,6 +35,9 @@ export const copyDriver: RootfsDriver = {
     // layers' owners are the image's, and gives each copy the owner keep-id shows as that.
     const { keepId } = site.mapping;
     const shift = keepId === undefined ? [] : ['--keep-id', `${keepId.uid}:${keepId.gid}:${site.mapping.uidRange!.count}:${site.mapping.gidRange!.count}`];
+    // And the kept user's lines, for an /etc/passwd and /etc/group that have none for its ids (Podman's).
+    const lines = keepId === undefined ? undefined : keptUserLines(keepId);
+    if (lines !== undefined) shift.push('--passwd', lines.passwd, '--group', lines.group);
     // The container's work/ (unused by this driver) is the worker's staging mount point.
     const result = await runToEnd(unshareProgram(), [...unshareArgs(defaultIdMapping(site.mapping)), '--', process.execPath, WORKER, ...shift, rootfs.work, rootfs.merged, ...rootfs.lowers]);
     if (result.exitCode !== 0) {

@@ -56,6 +56,27 @@ export function idMapping(files = { subuid: '/etc/subuid', subgid: '/etc/subgid'
 }
 
 /**
+ * The caller's user name, home and primary group's name on the host, for the
+ * kept user's /etc/passwd and /etc/group lines under keep-id (keep-id.ts:
+ * keptUserLines). The group has the user's name when /etc/group names no group
+ * of that gid.
+ */
+export function callerAccount(groupFile = '/etc/group'): { name: string; home: string; group: string } {
+  const { username, homedir, gid } = userInfo();
+  let group = username;
+  if (existsSync(groupFile)) {
+    for (const line of readFileSync(groupFile, 'utf8').split('\n')) {
+      const [name, , id] = line.split(':');
+      if (name !== undefined && name !== '' && id === String(gid)) {
+        group = name;
+        break;
+      }
+    }
+  }
+  return { name: username, home: homedir, group };
+}
+
+/**
  * A container's mapping: the default one, or keep-id as its record says
  * (`record.userns`). keep-id needs the subordinate ranges: without them there is
  * nothing to place around the user's id, and the container would have no root.

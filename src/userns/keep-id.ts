@@ -4,7 +4,8 @@ import { BurrowError } from '../errors.js';
  * `--userns=keep-id[:uid=N,gid=N]` (Podman's spelling and semantics): the caller's
  * uid and gid appear inside the container as themselves (or as N), the container's
  * other ids are the caller's subordinate range around them. Pure arithmetic and
- * parsing: no file, no process (the copy worker imports it too).
+ * parsing: no file, no process (the copy worker imports it too), and the kept
+ * user's /etc/passwd and /etc/group lines.
  */
 
 /** What `create` asks for (`CreateOptions.userns`). */
@@ -15,6 +16,21 @@ export interface KeepId {
   mode: 'keep-id';
   uid: number;
   gid: number;
+  /**
+   * The caller as the container's /etc/passwd and /etc/group get it when they
+   * have no line for these ids (keptUserLines); absent in records made before.
+   */
+  user?: KeptUser | undefined;
+}
+
+/** The caller's account as keep-id shows it inside (Podman's passwd entry for the kept user). */
+export interface KeptUser {
+  /** The caller's user name on the host. */
+  name: string;
+  /** The caller's primary group's name on the host (the user name when it has none). */
+  group: string;
+  /** The caller's home when the container sees it at that path (a mount), else `/`. */
+  home: string;
 }
 
 /** One line of a uid_map or gid_map: container ids [inner, inner+count) are host ids [outer, outer+count). */
@@ -87,4 +103,32 @@ export function keepIdCopyOwner(id: number, kept: number, count: number): number
   if (id < Math.min(kept, count)) return id + 1;
   if (id === kept) return 0;
   return id;
+}
+
+/** A name or path that fits one field of a passwd or group line (no separator, no line end). */
+const FIELD = /^[^:\n\0]+$/;
+
+/**
+ * The lines Podman adds for the kept user (`NAME:*:UID:GID:NAME:HOME:/bin/sh`,
+ * `GROUP:x:GID:NAME`), or undefined when a name would break the file's format.
+ */
+export function keptUserLines(keepId: KeepId): { passwd: string; group: string } | undefined {
+  const user = keepId.user;
+  if (user === undefined || ![user.name, user.group, user.home].every((field) => FIELD.test(field))) return undefined;
+  return {
+    passwd: `${user.name}:*:${keepId.uid}:${keepId.gid}:${user.name}:${user.home}:/bin/sh`,
+    group: `${user.group}:x:${keepId.gid}:${user.name}`,
+  };
+}
+
+/**
+ * Whether a passwd or group file's text lacks both this name and this id (the
+ * first and third fields): only then is the kept user's line added, as Podman
+ * does, so an image that knows the uid (or the name) keeps its own line.
+ */
+export function needsEntry(text: string, name: string, id: number): boolean {
+  return !text.split('\n').some((line) => {
+    const fields = line.split(':');
+    return fields[0] === name || (fields[2] !== undefined && /^\d+$/.test(fields[2]) && Number(fields[2]) === id);
+  });
 }

@@ -222,6 +222,31 @@ describe('the image\'s HEALTHCHECK, --no-healthcheck, and healthcheck run', () =
     await run(box, ['rm', '-f', 'from-image', 'overridden', 'unchecked']);
   });
 
+  it('runs a CMD-SHELL check with the image\'s Shell (Dockerfile SHELL), the image\'s check and --health-cmd alike; /bin/sh -c without one', async () => {
+    // The image's Shell marks what it runs: busybox env sets CHECK_SHELL, then sh -c runs the check.
+    const archive = join(box.dir, 'with-shell.tar');
+    writeFileSync(archive, dockerArchive('with-shell:latest', [busyboxLayerTar()], {
+      Cmd: ['sleep', '1000'],
+      Shell: ['/bin/busybox', 'env', 'CHECK_SHELL=image-shell', 'sh', '-c'],
+      Healthcheck: { Test: ['CMD-SHELL', 'echo "shell=$CHECK_SHELL"; test -n "$CHECK_SHELL"'], Interval: 3600e9, Retries: 1 },
+    }));
+    const loaded = await run(box, ['load', '-q', '-i', archive]);
+    expect(loaded.exitCode, loaded.stderr).toBe(0);
+    // Checks run by hand (an interval of an hour): each result is the one asked for.
+    await runDetached(['--name', 'image-shell', 'with-shell:latest']);
+    const passed = await run(box, ['healthcheck', 'run', 'image-shell']);
+    expect(passed.exitCode, passed.stderr).toBe(0);
+    expect((await health('image-shell'))!.Log.at(-1)).toMatchObject({ ExitCode: 0, Output: 'shell=image-shell\n' });
+    await runDetached(['--name', 'flag-shell', '--health-cmd', 'echo "flag=$CHECK_SHELL"', '--health-interval', '1h', 'with-shell:latest']);
+    expect((await run(box, ['healthcheck', 'run', 'flag-shell'])).exitCode).toBe(0);
+    expect((await health('flag-shell'))!.Log.at(-1)).toMatchObject({ ExitCode: 0, Output: 'flag=image-shell\n' });
+    // The same check in an image without a Shell: Docker's /bin/sh -c, which sets nothing.
+    await runDetached(['--name', 'default-shell', '--health-cmd', 'echo "shell=$CHECK_SHELL"; test -n "$CHECK_SHELL"', '--health-interval', '1h', '--health-retries', '1', busybox(), 'sleep', '1000']);
+    expect((await run(box, ['healthcheck', 'run', 'default-shell'])).exitCode).toBe(1);
+    expect((await health('default-shell'))!.Log.at(-1)).toMatchObject({ ExitCode: 1, Output: 'shell=\n' });
+    await run(box, ['rm', '-f', 'image-shell', 'flag-shell', 'default-shell']);
+  });
+
   it('refuses bad --health-* values in one line before anything is created', async () => {
     const before = (await run(box, ['ps', '-a', '-q'])).stdout;
     expect(expectOneLineError(await run(box, ['run', '-d', '--health-cmd', 'true', '--health-interval', '5', busybox(), 'true']))).toBe('burrow: invalid --health-interval "5": use a duration such as 30s, 500ms or 1m30s');

@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -139,6 +139,59 @@ steps:
     // The service's escape sequence (a window title) reaches the terminal only as text.
     expect(result.stderr).not.toContain('\x1b');
     expect(error[0]).toContain('db-says-broken\\u001b]0;PWNED\\u0007');
+    expect(await leftovers()).toEqual(NOTHING);
+  });
+
+  it('fails before any step, in one line with its exit status and last log lines, when a service without a health check has already exited', async () => {
+    const file = jobFile('exits-at-once.yml', `
+image: ${busybox()}
+services:
+  db:
+    image: ${busybox()}
+    command: [sh, -c, 'echo db-says-starting; echo db-says-no-config >&2; exit 3']
+steps:
+  - run: echo must-not-run
+`);
+    const result = await runJob(file, workspace('exits-at-once'));
+    expect(result.exitCode).toBe(125);
+    expect(result.stdout).not.toContain('must-not-run');
+    const error = result.stderr.trim().split('\n').filter((line) => line.startsWith('burrow: '));
+    expect(error).toHaveLength(1);
+    expect(error[0]).toMatch(/^burrow: service db exited before the steps started \(container \S+-db-1, exit status 3\); its last log lines: .*db-says-starting.*db-says-no-config/);
+    expect(await leftovers()).toEqual(NOTHING);
+  });
+
+  it('skips the remaining steps and fails the job when a service exits during the steps, naming it (exit status 125)', async () => {
+    // The service ends when the test says so (a file in a directory it shares with the host); the step waits until the host has seen it exit.
+    const signals = workspace('service-dies-signals');
+    chmodSync(signals, 0o777);
+    const file = jobFile('service-dies.yml', `
+image: ${busybox()}
+services:
+  db:
+    image: ${busybox()}
+    volumes: ["${signals}:/signals"]
+    command: [sh, -c, 'echo db-up; until [ -e /signals/stop ]; do sleep 0.1; done; echo db-going-down >&2; exit 4']
+steps:
+  - name: first
+    run: touch first-ran; until [ -e go-on ]; do sleep 0.1; done
+  - name: second
+    run: echo must-not-run
+`);
+    const dir = workspace('service-dies');
+    chmodSync(dir, 0o777);
+    const child = burrow(box, ['job', 'run', file, '--workspace', dir], { timeout: 180_000 });
+    await until(() => existsSync(join(dir, 'first-ran')), 120_000, 'the first step to run');
+    writeFileSync(join(signals, 'stop'), '');
+    await until(async () => (await run(box, ['ps', '-q', '--filter', 'status=exited', '--filter', 'label=burrow.job.service=db'])).stdout.trim() !== '', 60_000, 'the service to exit');
+    writeFileSync(join(dir, 'go-on'), '');
+    const result = await child;
+    const stderr = String(result.stderr);
+    expect(result.exitCode, stderr).toBe(125);
+    expect(String(result.stdout)).not.toContain('must-not-run');
+    expect(stderr).toMatch(/service db exited during the steps \(container \S+-db-1, exit status 4\); its last log lines: .*db-up.*db-going-down/);
+    expect(stderr).toContain('--- skipped: second');
+    expect(stderr).toMatch(/--- service db \(\S+-db-1\) exited during the steps, exit status 4/);
     expect(await leftovers()).toEqual(NOTHING);
   });
 

@@ -1,4 +1,5 @@
 import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reclaimOwnership } from '../../src/index.js';
@@ -163,7 +164,7 @@ describe('--userns=keep-id', () => {
     expect(created.exitCode, created.stderr).toBe(0);
     const id = created.stdout.trim();
     const record = JSON.parse(readFileSync(join(box.root, 'containers', id, 'container.json'), 'utf8')) as { userns?: unknown; plan: { rootfs: { driver: string } } };
-    expect(record.userns).toEqual({ mode: 'keep-id', uid: runner.uid, gid: runner.gid });
+    expect(record.userns).toMatchObject({ mode: 'keep-id', uid: runner.uid, gid: runner.gid });
     expect(record.plan.rootfs.driver).toBe('copy');
     // cp into the stopped container (its holder namespace), then into the running one (nsenter): root's files inside, as Docker's cp makes them.
     const file = join(box.dir, 'copied');
@@ -182,6 +183,66 @@ describe('--userns=keep-id', () => {
     const removed = await run(box, ['rm', '-f', id]);
     expect(removed.exitCode, removed.stderr).toBe(0);
     expect(existsSync(join(box.root, 'containers', id))).toBe(false);
+  });
+
+  it('gives the runner what burrow cp copies out (files of root and of the kept user, a directory, a symlink), from a running and a stopped container', async () => {
+    const made = 'umask 077; mkdir /tmp/out; echo mine > /tmp/out/mine; busybox ln -s mine /tmp/out/link; sleep 300';
+    const created = await run(box, ['run', '-d', '--userns=keep-id', busybox(), 'sh', '-c', made]);
+    expect(created.exitCode, created.stderr).toBe(0);
+    const id = created.stdout.trim();
+    // Root's: a private file, and a directory of root's with a file in it.
+    const asRoot = await run(box, ['exec', '-u', '0', id, 'sh', '-c', 'umask 077; until [ -e /tmp/out/link ]; do sleep 0.1; done; echo secret > /tmp/by-root; mkdir /tmp/out/root-dir; echo inner > /tmp/out/root-dir/inner; stat -c %u /tmp/by-root /tmp/out/mine']);
+    expect(asRoot.exitCode, asRoot.stderr).toBe(0);
+    expect(asRoot.stdout.trim().split('\n')).toEqual(['0', String(runner.uid)]);
+    const copyOut = async (into: string): Promise<void> => {
+      for (const path of ['/tmp/by-root', '/tmp/out']) {
+        const copied = await run(box, ['cp', `${id}:${path}`, into]);
+        expect(copied.exitCode, copied.stderr).toBe(0);
+      }
+      // Every copy is the runner's on the host, readable and removable as it is: no burrow unshare.
+      for (const name of ['by-root', 'out', 'out/mine', 'out/link', 'out/root-dir', 'out/root-dir/inner']) {
+        expect([lstatSync(join(into, name)).uid, lstatSync(join(into, name)).gid], name).toEqual([runner.uid, runner.gid]);
+      }
+      expect(readFileSync(join(into, 'by-root'), 'utf8')).toBe('secret\n');
+      expect(statSync(join(into, 'by-root')).mode & 0o777).toBe(0o600);
+      expect(readFileSync(join(into, 'out', 'root-dir', 'inner'), 'utf8')).toBe('inner\n');
+      expect(readFileSync(join(into, 'out', 'link'), 'utf8')).toBe('mine\n');
+      rmSync(join(into, 'by-root'));
+      rmSync(join(into, 'out'), { recursive: true });
+      expect(existsSync(join(into, 'out'))).toBe(false);
+    };
+    // Running: the worker enters the container's namespace; stopped: a holder mounts its root.
+    await copyOut(workspace());
+    expect((await run(box, ['stop', '-t', '0', id])).exitCode).toBe(0);
+    await copyOut(workspace());
+    expect((await run(box, ['rm', '-f', id])).exitCode).toBe(0);
+  });
+
+  it('adds the runner to the container\'s /etc/passwd and /etc/group (Podman\'s line), leaving the image as it was', async () => {
+    const { username, homedir } = userInfo();
+    const groupName = readFileSync('/etc/group', 'utf8').split('\n').map((line) => line.split(':')).find((fields) => fields[2] === String(runner.gid))?.[0] ?? username;
+    const script = 'id -un; whoami; id -gn; echo "$HOME"; stat -c %u:%g /etc/passwd /etc/group; grep "^[^:]*:[^:]*:$(id -u):" /etc/passwd; grep "^[^:]*:[^:]*:$(id -g):" /etc/group';
+    const kept = await run(box, ['run', '--rm', '--userns=keep-id', busybox(), 'sh', '-c', script]);
+    expect(kept.exitCode, kept.stderr).toBe(0);
+    expect(kept.stdout.trim().split('\n')).toEqual([
+      username, username, groupName, '/',
+      // Written into the container's own copy of the file: still root's, not a bind mount of the runner's.
+      '0:0', '0:0',
+      `${username}:*:${runner.uid}:${runner.gid}:${username}:/:/bin/sh`,
+      `${groupName}:x:${runner.gid}:${username}`,
+    ]);
+    // With the host home mounted at its own path, that is the line's home and $HOME.
+    const home = await run(box, ['run', '--rm', '--userns=keep-id', '-v', `${homedir}:${homedir}:ro`, busybox(), 'sh', '-c', 'echo "$HOME"; grep "^$(id -un):" /etc/passwd | busybox cut -d: -f6']);
+    expect(home.exitCode, home.stderr).toBe(0);
+    expect(home.stdout.trim().split('\n')).toEqual([homedir, homedir]);
+    // The image's layers are unchanged: a container of the default mapping has no such line.
+    const plain = await run(box, ['run', '--rm', busybox(), 'sh', '-c', `grep -c "^${username}:" /etc/passwd; true`]);
+    expect(plain.stdout.trim()).toBe('0');
+    // An image whose passwd has the kept uid already keeps its own files, byte for byte.
+    const image = await run(box, ['run', '--rm', 'node-user:latest', 'cat', '/etc/passwd', '/etc/group']);
+    const known = await run(box, ['run', '--rm', '--userns=keep-id:uid=1000,gid=1000', 'node-user:latest', 'sh', '-c', 'cat /etc/passwd /etc/group; id -un; whoami']);
+    expect(known.exitCode, known.stderr).toBe(0);
+    expect(known.stdout).toBe(`${image.stdout}\nnode\nnode`);
   });
 
   it('refuses what cannot be had rootless, and an overlay over the shared layers, in one line', async () => {

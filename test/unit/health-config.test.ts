@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BurrowError } from '../../src/errors.js';
-import { formatDuration, healthFromFlags, inspectHealthcheck, monitorHealthArgs, nextCheckDelayMs, parseDuration, resolveHealthcheck, type HealthConfig } from '../../src/container/health-config.js';
+import { checkArgv, formatDuration, healthFromFlags, inspectHealthcheck, monitorHealthArgs, nextCheckDelayMs, parseDuration, resolveHealthcheck, type HealthConfig } from '../../src/container/health-config.js';
+import { imageRuntimeConfig } from '../../src/container/image-config.js';
 
 function failure(body: () => unknown): string {
   try {
@@ -81,6 +82,19 @@ describe('the image\'s Healthcheck and the flags together', () => {
     expect(resolveHealthcheck({ Test: ['NONE'] }, undefined)).toBeUndefined();
     expect(resolveHealthcheck(undefined, { intervalMs: 1000 })).toBeUndefined();
     expect(resolveHealthcheck(undefined, undefined)).toBeUndefined();
+  });
+
+  it('runs CMD-SHELL with the image\'s Shell (Docker\'s /bin/sh -c without one); CMD as it is', () => {
+    const shell = imageRuntimeConfig({ Shell: ['/bin/bash', '-o', 'pipefail', '-c'] }, 'img').shell;
+    expect(checkArgv(resolveHealthcheck({ Test: ['CMD-SHELL', 'pg_isready'] }, undefined, shell)!)).toEqual(['/bin/bash', '-o', 'pipefail', '-c', 'pg_isready']);
+    expect(checkArgv(resolveHealthcheck(undefined, { test: ['CMD-SHELL', 'exit 0'] }, shell)!)).toEqual(['/bin/bash', '-o', 'pipefail', '-c', 'exit 0']);
+    expect(checkArgv(resolveHealthcheck({ Test: ['CMD-SHELL', 'pg_isready'] }, undefined, imageRuntimeConfig({ Shell: [] }, 'img').shell)!)).toEqual(['/bin/sh', '-c', 'pg_isready']);
+    expect(checkArgv(resolveHealthcheck({ Test: ['CMD-SHELL', 'pg_isready'] }, undefined)!)).toEqual(['/bin/sh', '-c', 'pg_isready']);
+    // A CMD check keeps no shell at all.
+    expect(resolveHealthcheck(image, undefined, shell)).not.toHaveProperty('shell');
+    expect(checkArgv(resolveHealthcheck(image, undefined, shell)!)).toEqual(['/bin/check', '--quick']);
+    expect(() => imageRuntimeConfig({ Shell: '/bin/bash -c' }, 'img')).toThrow(/Shell is string, not a list of strings/);
+    expect(() => imageRuntimeConfig({ Shell: ['', '-c'] }, 'img')).toThrow(/Shell\[0\] is empty/);
   });
 
   it('shows in inspect as Docker does: nanoseconds', () => {

@@ -2,7 +2,7 @@ import { execa } from 'execa';
 import { unshareProgram } from '../../src/util/host-tools.js';
 import { describe, expect, it } from 'vitest';
 import { idMapping, unshareArgs, type IdMapping } from '../../src/userns/idmap.js';
-import { keepIdCopyOwner, keepIdRanges, parseUserns, type IdRange } from '../../src/userns/keep-id.js';
+import { keepIdCopyOwner, keepIdRanges, keptUserLines, needsEntry, parseUserns, type IdRange } from '../../src/userns/keep-id.js';
 
 /*
  * --userns=keep-id's arithmetic: the ranges around the kept id (Podman's) and the
@@ -113,5 +113,29 @@ describe.runIf(ranges !== undefined)('burrow-userns with keep-id\'s arguments (t
     const sort = (list: IdRange[]): IdRange[] => [...list].sort((a, b) => a.inner - b.inner);
     expect(maps.uid).toEqual(sort(keepIdRanges(kept, process.getuid!(), ranges!.uid.start, ranges!.uid.count)));
     expect(maps.gid).toEqual(sort(keepIdRanges(kept, process.getgid!(), ranges!.gid.start, ranges!.gid.count)));
+  });
+});
+
+describe('the kept user\'s /etc/passwd and /etc/group lines (Podman\'s)', () => {
+  const keepId = { mode: 'keep-id' as const, uid: 1001, gid: 1002, user: { name: 'runner', group: 'docker', home: '/home/runner' } };
+
+  it('names the caller with the kept ids, its home and /bin/sh, and a group of its gid with it as member', () => {
+    expect(keptUserLines(keepId)).toEqual({ passwd: 'runner:*:1001:1002:runner:/home/runner:/bin/sh', group: 'docker:x:1002:runner' });
+  });
+
+  it('adds none for a record made before (no user) or a name that would break the file\'s format', () => {
+    expect(keptUserLines({ mode: 'keep-id', uid: 1001, gid: 1002 })).toBeUndefined();
+    expect(keptUserLines({ ...keepId, user: { ...keepId.user, name: 'a:b' } })).toBeUndefined();
+    expect(keptUserLines({ ...keepId, user: { ...keepId.user, home: '/x\nroot::0:0::/:/bin/sh' } })).toBeUndefined();
+  });
+
+  it('is needed only when the file holds neither the name nor the id', () => {
+    const passwd = 'root:x:0:0:root:/root:/bin/sh\nnode:x:1000:1000::/home/node:/bin/sh\n';
+    expect(needsEntry(passwd, 'runner', 1001)).toBe(true);
+    expect(needsEntry(passwd, 'runner', 1000)).toBe(false);
+    expect(needsEntry(passwd, 'node', 1001)).toBe(false);
+    expect(needsEntry('', 'runner', 1001)).toBe(true);
+    // A line whose id field is not a number matches no id.
+    expect(needsEntry('odd:x::1001::/:/bin/sh\n', 'runner', 0)).toBe(true);
   });
 });

@@ -59,6 +59,12 @@ describe('parseLimits: flags to Limits', () => {
     expect(parseLimits({ pidsLimit: '0' }, 2).pidsLimit).toBe(-1);
   });
 
+  it('takes --memory 0 and --memory-reservation 0 as no limit (Docker\'s default value, as scripts spell it)', () => {
+    expect(parseLimits({ memory: '0' }, 2)).toEqual({});
+    expect(parseLimits({ memory: '0', memoryReservation: '0' }, 2)).toEqual({});
+    expect(parseLimits({ memory: '0b' }, 2)).toEqual({});
+  });
+
   it('keeps --cpus exact in nano-CPUs, from 0.01 to the host\'s cores', () => {
     expect(parseLimits({ cpus: '0.01' }, 2).nanoCpus).toBe(10_000_000);
     expect(parseLimits({ cpus: '1.5' }, 2).nanoCpus).toBe(1_500_000_000);

@@ -8,7 +8,9 @@ import {
   createReadStream,
   createWriteStream,
   fchmodSync,
+  fchownSync,
   fstatSync,
+  lchownSync,
   lstatSync,
   mkdirSync,
   openSync,
@@ -60,6 +62,7 @@ function open2(dirfd, path, flags, resolve, what, mode = 420) {
   return fd;
 }
 var fdPath = (fd) => `/proc/self/fd/${fd}`;
+var hostOwner;
 function cannotOverwrite(target, from) {
   return new CopyFailure("INVALID_ARGUMENT", `cannot overwrite directory "${target}" with non-directory "${from}"`);
 }
@@ -78,6 +81,7 @@ function hostDirectory(target, mode, named, from) {
     unlinkSync(target);
   }
   mkdirSync(target, { mode });
+  if (hostOwner !== void 0) lchownSync(target, hostOwner.uid, hostOwner.gid);
 }
 function hostFile(target, mode, named, from) {
   if (!named) makeWayForNonDirectory(target, from);
@@ -95,6 +99,7 @@ async function copyOut(fd, target, named, from) {
     const length = readlinkat(fd, "", buffer, buffer.length);
     makeWayForNonDirectory(target, from);
     symlinkSync(buffer.subarray(0, Math.max(0, length)).toString(), target);
+    if (hostOwner !== void 0) lchownSync(target, hostOwner.uid, hostOwner.gid);
   } else if (stat.isDirectory()) {
     hostDirectory(target, stat.mode & 4095, named, from);
     for (const name2 of readdirSync(fdPath(fd))) {
@@ -107,6 +112,14 @@ async function copyOut(fd, target, named, from) {
     }
   } else if (stat.isFile()) {
     const output = hostFile(target, stat.mode & 511, named, from);
+    if (hostOwner !== void 0) {
+      try {
+        fchownSync(output, hostOwner.uid, hostOwner.gid);
+      } catch (error) {
+        closeSync(output);
+        throw error;
+      }
+    }
     await pipeline(createReadStream(fdPath(fd), { highWaterMark: CHUNK }), createWriteStream(target, { fd: output, highWaterMark: CHUNK }));
   }
 }
@@ -163,10 +176,12 @@ function report(code, message) {
 process.stdin.on("end", () => report("INTERRUPTED", "interrupted"));
 process.stdin.on("error", () => report("INTERRUPTED", "interrupted"));
 process.stdin.resume();
-var [rootPath, direction, containerPath, hostPath, name] = process.argv.slice(2);
-if (rootPath === void 0 || direction !== "in" && direction !== "out" || containerPath === void 0 || hostPath === void 0 || name === void 0) {
-  report("INVALID_ARGUMENT", "usage: cp-worker ROOT in|out CONTAINER_PATH HOST_PATH NAME");
+var [rootPath, direction, containerPath, hostPath, name, owner] = process.argv.slice(2);
+var ids = owner === void 0 ? void 0 : /^(\d+):(\d+)$/.exec(owner);
+if (rootPath === void 0 || direction !== "in" && direction !== "out" || containerPath === void 0 || hostPath === void 0 || name === void 0 || owner !== void 0 && (direction !== "out" || ids === null)) {
+  report("INVALID_ARGUMENT", "usage: cp-worker ROOT in|out CONTAINER_PATH HOST_PATH NAME [UID:GID (out)]");
 }
+if (ids !== void 0 && ids !== null) hostOwner = { uid: Number(ids[1]), gid: Number(ids[2]) };
 main(rootPath, direction, containerPath, hostPath, name).then(
   () => process.exit(0),
   (error) => {

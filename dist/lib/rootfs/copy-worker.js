@@ -5,18 +5,23 @@ const require = __burrowCreateRequire(import.meta.url);
 import { createRequire } from "node:module";
 import {
   chmodSync,
+  closeSync,
   constants,
   copyFileSync,
+  fstatSync,
   lchownSync,
   linkSync,
   lstatSync,
   lutimesSync,
   mkdirSync,
+  openSync,
   readdirSync,
+  readFileSync,
   readlinkSync,
   rmSync,
   symlinkSync,
-  unlinkSync
+  unlinkSync,
+  writeSync
 } from "node:fs";
 
 // src/userns/keep-id.ts
@@ -24,6 +29,12 @@ function keepIdCopyOwner(id, kept, count) {
   if (id < Math.min(kept, count)) return id + 1;
   if (id === kept) return 0;
   return id;
+}
+function needsEntry(text, name, id) {
+  return !text.split("\n").some((line) => {
+    const fields = line.split(":");
+    return fields[0] === name || fields[2] !== void 0 && /^\d+$/.test(fields[2]) && Number(fields[2]) === id;
+  });
 }
 
 // src/rootfs/copy-worker.ts
@@ -51,10 +62,15 @@ function fail(message) {
   process.exit(1);
 }
 var argv = process.argv.slice(2);
-var keepId = argv[0] === "--keep-id" ? argv[1].split(":").map(Number) : void 0;
-var [staging, target, ...layers] = keepId === void 0 ? argv : argv.slice(2);
-if (staging === void 0 || target === void 0 || keepId !== void 0 && (keepId.length !== 4 || keepId.some((id) => !Number.isInteger(id) || id < 0))) {
-  fail("usage: copy-worker [--keep-id UID:GID:UIDS:GIDS] STAGING TARGET LAYER…");
+var flags = /* @__PURE__ */ new Map();
+while (argv[0] !== void 0 && ["--keep-id", "--passwd", "--group"].includes(argv[0]) && argv[1] !== void 0) {
+  const [flag, value] = argv.splice(0, 2);
+  flags.set(flag, value);
+}
+var keepId = flags.get("--keep-id")?.split(":").map(Number);
+var [staging, target, ...layers] = argv;
+if (staging === void 0 || target === void 0 || keepId !== void 0 && (keepId.length !== 4 || keepId.some((id) => !Number.isInteger(id) || id < 0)) || keepId === void 0 && flags.size > 0 || [flags.get("--passwd"), flags.get("--group")].some((line) => line?.includes("\n"))) {
+  fail("usage: copy-worker [--keep-id UID:GID:UIDS:GIDS [--passwd LINE --group LINE]] STAGING TARGET LAYER…");
 }
 function owner(stat) {
   if (keepId === void 0) return { uid: stat.uid, gid: stat.gid };
@@ -143,6 +159,27 @@ function mergeDirectory(from, to, links) {
     }
   }
 }
+var ACCOUNT_FILE_MAX_BYTES = 4 * 1024 * 1024;
+function addAccountLine(file, line) {
+  if (lstatSync("/target/etc", { throwIfNoEntry: false })?.isDirectory() !== true) return;
+  let fd;
+  try {
+    fd = openSync(`/target/etc/${file}`, constants.O_RDWR | constants.O_APPEND | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch {
+    return;
+  }
+  try {
+    const stat = fstatSync(fd);
+    if (!stat.isFile() || stat.size > ACCOUNT_FILE_MAX_BYTES) return;
+    const text = readFileSync(fd, "utf8");
+    const fields = line.split(":");
+    if (!needsEntry(text, fields[0], Number(fields[2]))) return;
+    writeSync(fd, `${text === "" || text.endsWith("\n") ? "" : "\n"}${line}
+`);
+  } finally {
+    closeSync(fd);
+  }
+}
 var inImage = (text) => text.replace(/'\/(?:target|\d+)(\/[^']*)?'/g, (_match, rest) => `'${rest ?? "/"}'`);
 try {
   for (const name of readdirSync("/target")) rmSync(`/target/${name}`, { recursive: true, force: true });
@@ -151,6 +188,10 @@ try {
     mergeDirectory(root, "/target", /* @__PURE__ */ new Map());
     copyMetadata(root, "/target", lstatSync(root), "made", lstatSync("/target"));
   });
+  const passwd = flags.get("--passwd");
+  const group = flags.get("--group");
+  if (passwd !== void 0) addAccountLine("passwd", passwd);
+  if (group !== void 0) addAccountLine("group", group);
 } catch (error) {
   fail(inImage(error.message));
 }
