@@ -1,7 +1,7 @@
 /*
  * burrow-monitor: one small supervisor per detached container (Podman's conmon).
  *
- *   burrow-monitor DIR [--restart no|always|on-failure[:N]] [--log-max-size BYTES] [--cgroup DIR]...
+ *   burrow-monitor DIR [--restart no|always|on-failure[:N]] [--log-max-size BYTES] [--no-log] [--cgroup DIR]...
  *                      [--health INTERVAL_MS START_PERIOD_MS START_INTERVAL_MS TIMEOUT_MS N CHECK…]
  *                      [--cleanup CMD…] -- LAUNCHER…
  *
@@ -56,6 +56,7 @@ static long long log_limit = 10LL * 1024 * 1024;
 
 static const char *dir;
 static int log_fd = -1;
+static int keep_log = 1;
 static off_t log_size = 0;
 
 static void write_file(const char *name, const char *content)
@@ -677,6 +678,7 @@ int main(int argc, char **argv)
     if (strcmp(argv[i], "--restart") == 0 && i + 1 < argc) restart = argv[++i];
     else if (strcmp(argv[i], "--log-max-size") == 0 && i + 1 < argc) log_limit = strtoll(argv[++i], NULL, 10);
     else if (strcmp(argv[i], "--tty") == 0) use_tty = 1;
+    else if (strcmp(argv[i], "--no-log") == 0) keep_log = 0; /* --log-driver none: output is read and dropped */
     else if (strcmp(argv[i], "--cgroup") == 0 && i + 1 < argc) { if (cgroup_count < MAX_CGROUPS) cgroup_dirs[cgroup_count++] = argv[i + 1]; i++; }
     else if (strcmp(argv[i], "--stdin") == 0) use_stdin = 1;
     else if (strcmp(argv[i], "--boot-id") == 0 && i + 1 < argc) snprintf(boot_id, sizeof boot_id, "%s", argv[++i]);
@@ -724,7 +726,7 @@ int main(int argc, char **argv)
   if (null > 2) close(null);
   read_boot_id();
   for (int c = 0; c < MAX_CLIENTS; c++) clients[c].fd = -1;
-  open_log();
+  if (keep_log) open_log();
   if (chdir(dir) == 0) open_attach_socket();
 
   long max_restarts = -1;

@@ -25,7 +25,7 @@ export { commitContainer, type CommitOptions, type CommitResult } from './image/
 export { parseChange, applyChanges, type ParsedChange } from './image/changes.js';
 
 // Containers: the operations the CLI's container verbs call (src/cli/<verb>.ts), with their options and results.
-export { createContainer, type CreateOptions, type MountRequest } from './container/create.js';
+export { createContainer, type CreateOptions, type MountRequest, type PullPolicy } from './container/create.js';
 export { runContainer, containerOptions, type RunOptions, type RunResult } from './container/run.js';
 export { startForeground, startDetached } from './container/start.js';
 export { startContainer, restartContainer, type StartOptions } from './container/lifecycle.js';
@@ -39,13 +39,13 @@ export { containerLogs, readContainerLogs, readLogs, followLogs, type LogEntry, 
 export { execInContainer, type ExecOptions } from './container/exec.js';
 export { attachContainer } from './container/attach.js';
 export { inspectObject } from './container/inspect.js';
-export { containerProcesses, type ProcessRow } from './container/top.js';
+export { containerProcesses, containerTop, type ProcessRow, type TopResult } from './container/top.js';
 export { copy as copyFiles, parseCpPath } from './container/cp.js';
 export { sampleStats, statsRow, statsTargets, watchStats, dockerStats, type StatsSample, type StatsRow, type DockerStats, type WatchOptions } from './container/stats.js';
 export { updateContainer } from './container/update.js';
 export { parseLimits, parseLimitMode, parseSize, type LimitFlags } from './container/limits.js';
 export type { Limits, LimitMode } from './cgroup/index.js';
-export { parseVolume, parseMount, parseLabels, parseLogOptions, readEnvFile, parseStopTimeout } from './container/specs.js';
+export { parseVolume, parseMount, parseLabels, parseLogOptions, readEnvFile, parseStopTimeout, parseByteSize, parseUlimit, parseDevice, parseStopSignal, type Ulimit, type DeviceRequest } from './container/specs.js';
 export { findContainer, type ContainerRecord, type RestartPolicy } from './container/record.js';
 export { containerState, type ContainerState, type ContainerStatus } from './container/state.js';
 export { parsePublish, parseExpose } from './network/ports.js';
@@ -57,7 +57,7 @@ export {
   type NetworkRecord, type CreateNetworkOptions, type NetworkInspect,
 } from './network/records.js';
 export { connectContainer, disconnectContainer } from './network/connect.js';
-export { createVolume, listVolumes, readVolume, removeVolume, pruneVolumes, isAnonymousVolume, ANONYMOUS_VOLUME_LABEL, type VolumeRecord } from './container/volumes.js';
+export { createVolume, listVolumes, readVolume, removeVolume, pruneVolumes, removeAnonymousVolumes, parseVolumeOptions, isAnonymousVolume, ANONYMOUS_VOLUME_LABEL, type VolumeRecord } from './container/volumes.js';
 
 // Jobs: steps beside service containers (`burrow job run FILE`).
 export { loadJobFile, parseJobText } from './job/load.js';

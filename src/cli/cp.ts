@@ -4,10 +4,11 @@ import { action, type SetExit } from './action.js';
 export function cpCommand(signal: AbortSignal, setExit: SetExit): Command {
   return new Command('cp')
     .description('Copy files between a container and the host (CONTAINER:PATH on one side)')
-    .argument('<source>')
-    .argument('<destination>')
-    .action(action(signal, setExit, async (context, [source, destination]) => {
+    .argument('<source>', 'CONTAINER:PATH, a host path, or - (a tar archive on standard input)')
+    .argument('<destination>', 'CONTAINER:PATH, a host path, or - (a tar archive on standard output)')
+    .option('-a, --archive', 'keep the uid and gid of what is copied in')
+    .action(action<{ archive?: boolean }>(signal, setExit, async (context, [source, destination], flags) => {
       const { copy } = await import('../container/cp.js');
-      await copy(context.store(), source!, destination!, { signal: context.signal });
+      await copy(context.store(), source!, destination!, { signal: context.signal, archive: flags.archive === true, input: process.stdin, output: context.stdout });
     }));
 }

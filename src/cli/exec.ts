@@ -13,8 +13,9 @@ export function execCommand(signal: AbortSignal, setExit: SetExit): Command {
     .option('-e, --env <NAME=value>', 'set an environment variable', collect, [])
     .option('-w, --workdir <dir>', 'working directory')
     .option('-u, --user <user[:group]>', 'user name or uid')
-    .action(action<{ interactive?: boolean; tty?: boolean; env: string[]; workdir?: string; user?: string }>(signal, setExit, async (context, [name, ...command], flags) => {
+    .option('-d, --detach', 'start the command and return at once')
+    .action(action<{ interactive?: boolean; tty?: boolean; env: string[]; workdir?: string; user?: string; detach?: boolean }>(signal, setExit, async (context, [name, ...command], flags) => {
       const { execInContainer } = await import('../container/exec.js');
-      return execInContainer(context.store(), name!, { command, env: flags.env, workdir: flags.workdir, user: flags.user, interactive: flags.interactive === true, tty: flags.tty === true });
+      return execInContainer(context.store(), name!, { command, env: flags.env, workdir: flags.workdir, user: flags.user, interactive: flags.interactive === true, tty: flags.tty === true, detach: flags.detach === true });
     }));
 }

@@ -6,7 +6,7 @@ export function logsCommand(signal: AbortSignal, setExit: SetExit): Command {
     .description("Show a container's output")
     .argument('<container>')
     .option('-f, --follow', 'keep printing new output until the container exits')
-    .option('--tail <n>', 'only the last n lines', 'all')
+    .option('-n, --tail <n>', 'only the last n lines', 'all')
     .option('--since <time>', 'only lines since an RFC 3339 time or a duration such as 10m')
     .option('--until <time>', 'only lines until an RFC 3339 time or a duration such as 10m')
     .option('-t, --timestamps', 'prefix each line with its time')

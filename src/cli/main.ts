@@ -4,6 +4,7 @@ import { BurrowError, EXIT_BURROW_ERROR, exitStatusFor } from '../errors.js';
 import { trace } from '../util/trace.js';
 import { CONTAINER_VERBS } from './container.js';
 import { VERSION } from '../version.js';
+import { explicitBooleans } from './booleans.js';
 
 
 type Exit = (code: number) => void;
@@ -130,7 +131,8 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     trace('commands loaded');
-    await program.parseAsync(argv, { from: 'user' });
+    // `-t=false`, `--rm=true`: Docker's spelling of a boolean flag's value.
+    await program.parseAsync(explicitBooleans(program, argv), { from: 'user' });
     trace('done');
     // A command that finished on its own has its own status (run: the job's, even after a forwarded signal).
     return exitCode;

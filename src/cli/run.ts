@@ -1,10 +1,14 @@
+import { existsSync, writeFileSync } from 'node:fs';
 import { Command } from 'commander';
+import type { AttachedStreams } from '../container/start.js';
 import { BurrowError } from '../errors.js';
-import type { CreateOptions } from '../container/create.js';
+import type { CreateOptions, PullPolicy } from '../container/create.js';
 import type { RestartPolicy } from '../container/record.js';
 import type { RootfsDriverName } from '../sandbox/plan.js';
 import type { MountRequest } from '../container/create.js';
-import { parseLabels, parseLogOptions, parseMount, parseVolume, readEnvFile } from '../container/specs.js';
+import { parseDetachKeys, parseDevice, parseLabels, parseLogOptions, parseMount, parseStopSignal, parseStopTimeoutFlag, parseUlimit, parseVolume, readEnvFile } from '../container/specs.js';
+import { parsePlatform } from '../image/platform.js';
+import type { LogDriver } from '../container/record.js';
 import { parseSecurityOptions } from '../sandbox/security.js';
 import { parseUserns } from '../userns/keep-id.js';
 import { action } from './action.js';
@@ -49,6 +53,19 @@ export interface RunFlags extends LimitFlags, LimitModeFlags, HealthFlags {
   restart: string;
   logOpt: string[];
   userns?: string;
+  quiet?: boolean;
+  attach: string[];
+  pull: string;
+  platform?: string;
+  ulimit: string[];
+  oomScoreAdj?: string;
+  stopSignal?: string;
+  stopTimeout?: string;
+  detachKeys?: string;
+  cidfile?: string;
+  groupAdd: string[];
+  device: string[];
+  logDriver: string;
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -92,7 +109,20 @@ export function withContainerOptions(command: Command): Command {
     .option('--privileged', 'all capabilities, no seccomp filter, /proc unmasked (still inside the user namespace)')
     .option('--security-opt <option>', 'seccomp=unconfined, seccomp=PROFILE.json (Docker\'s format) or no-new-privileges', collect, [])
     .option('--userns <mode>', 'keep-id[:uid=N,gid=N]: your uid and gid are themselves inside (default: you are root inside)')
-    .option('--log-opt <key=value>', 'json-file log option: max-size=10m (rotation size)', collect, []);
+    .option('--log-opt <key=value>', 'json-file log option: max-size=10m (rotation size; fractions such as 1.5m too)', collect, [])
+    .option('--log-driver <driver>', 'json-file (the default: logs reads it) or none (a detached container\'s output is dropped)', 'json-file')
+    .option('-q, --quiet', 'no notes about pulling the image')
+    .option('-a, --attach <stream>', 'attach only these of stdin, stdout, stderr (repeatable)', collect, [])
+    .option('--pull <policy>', 'pull the image: missing (the default), always or never', 'missing')
+    .option('--platform <os/arch[/variant]>', "the image's platform (pulled for it; a stored image of another is refused)")
+    .option('--ulimit <name=soft[:hard]>', 'a resource limit such as nofile=1024:2048 (repeatable; a rootless container can lower limits, not raise them above the host\'s)', collect, [])
+    .option('--oom-score-adj <score>', 'the OOM killer\'s score adjustment, -1000..1000 (a rootless container can only raise it)')
+    .option('--stop-signal <signal>', 'the signal stop sends first (default: the image\'s StopSignal, else SIGTERM)')
+    .option('--stop-timeout <seconds>', 'seconds stop and restart wait before SIGKILL when -t is not given (default 10; -1: for ever)')
+    .option('--detach-keys <keys>', 'accepted for Docker compatibility (burrow never reads keys from the terminal: a foreground container lives with burrow)')
+    .option('--cidfile <file>', 'write the container id to this file (which must not exist)')
+    .option('--group-add <group>', 'a further supplementary group: a gid or a name from the image\'s /etc/group (repeatable)', collect, [])
+    .option('--device <host[:container][:rwm]>', 'bind a host device node your user may open (repeatable)', collect, []);
   return withHealthOptions(withLimitModeOptions(withLimitOptions(withOthers)));
 }
 
@@ -121,6 +151,13 @@ export function createOptions(image: string, command: string[], flags: RunFlags,
     throw new BurrowError('INVALID_ARGUMENT', 'the input device is not a TTY: drop -t, or run burrow from a terminal');
   }
   const logMaxSize = parseLogOptions(flags.logOpt);
+  if (flags.logDriver !== 'json-file' && flags.logDriver !== 'none') throw new BurrowError('INVALID_ARGUMENT', `unsupported --log-driver "${flags.logDriver}": use json-file or none`);
+  if (!['always', 'missing', 'never'].includes(flags.pull)) throw new BurrowError('INVALID_ARGUMENT', `invalid --pull "${flags.pull}": use always, missing or never`);
+  if (flags.detachKeys !== undefined) parseDetachKeys(flags.detachKeys);
+  const oomScoreAdj = flags.oomScoreAdj === undefined ? undefined : Number(flags.oomScoreAdj);
+  if (oomScoreAdj !== undefined && (!/^-?\d+$/.test(flags.oomScoreAdj!) || oomScoreAdj < -1000 || oomScoreAdj > 1000)) {
+    throw new BurrowError('INVALID_ARGUMENT', `invalid --oom-score-adj "${flags.oomScoreAdj}": give a whole number from -1000 to 1000`);
+  }
   const limits = limitsFromFlags(flags);
   const limitMode = limitModeFromFlags(flags, limits);
   const labels = parseLabels(flags.label);
@@ -157,8 +194,45 @@ export function createOptions(image: string, command: string[], flags: RunFlags,
     limits,
     limitMode,
     healthcheck: healthFromFlags(flags),
+    quiet: flags.quiet === true,
+    pull: flags.pull as PullPolicy,
+    platform: flags.platform === undefined ? undefined : parsePlatform(flags.platform),
+    ulimits: flags.ulimit.map(parseUlimit),
+    oomScoreAdj,
+    stopSignal: flags.stopSignal === undefined ? undefined : parseStopSignal(flags.stopSignal),
+    stopTimeout: flags.stopTimeout === undefined ? undefined : parseStopTimeoutFlag(flags.stopTimeout),
+    groupAdd: flags.groupAdd,
+    devices: flags.device.map(parseDevice),
+    logDriver: flags.logDriver as LogDriver,
     signal,
     onNote: (text) => stderr.write(`${text}\n`),
+  };
+}
+
+/** `-a stdout -a stderr`: the streams named (none named: all three, as Docker). */
+function attachedStreams(names: string[]): AttachedStreams | undefined {
+  if (names.length === 0) return undefined;
+  for (const name of names) {
+    if (!['stdin', 'stdout', 'stderr'].includes(name.toLowerCase())) throw new BurrowError('INVALID_ARGUMENT', `invalid -a "${name}": use stdin, stdout or stderr`);
+  }
+  const named = new Set(names.map((name) => name.toLowerCase()));
+  return { stdin: named.has('stdin'), stdout: named.has('stdout'), stderr: named.has('stderr') };
+}
+
+/**
+ * `--cidfile FILE`: refused before anything is created if the file exists (as
+ * Docker: it may belong to a container still running); written once the
+ * container exists, so a script can `kill $(cat FILE)` while it runs.
+ */
+export function cidFileWriter(path: string | undefined): ((record: { id: string }) => void) | undefined {
+  if (path === undefined) return undefined;
+  if (existsSync(path)) throw new BurrowError('INVALID_ARGUMENT', `container ID file found, make sure the other container isn't running or delete ${path}`);
+  return (record) => {
+    try {
+      writeFileSync(path, record.id, { flag: 'wx' });
+    } catch (error) {
+      throw new BurrowError('IO', `cannot write --cidfile ${path}: ${(error as Error).message}`);
+    }
   };
 }
 
@@ -170,8 +244,10 @@ export function runCommand(signal: AbortSignal, setExit: (code: number) => void)
         if (flags.detach === true && flags.rm === true && flags.restart !== 'no') {
           throw new BurrowError('INVALID_ARGUMENT', '--rm and --restart exclude each other');
         }
+        if (flags.detach === true && flags.attach.length > 0) throw new BurrowError('INVALID_ARGUMENT', 'conflicting options: -a and -d (a detached container is attached to nothing)');
+        const options = createOptions(image!, command, flags, context.signal, context.stderr);
         const { runContainer } = await import('../container/run.js');
-        const result = await runContainer(context.store(), { ...createOptions(image!, command, flags, context.signal, context.stderr), detach: flags.detach === true });
+        const result = await runContainer(context.store(), { ...options, detach: flags.detach === true, streams: attachedStreams(flags.attach), onCreated: cidFileWriter(flags.cidfile) });
         if (result.exitCode === undefined) {
           context.stdout.write(`${result.id}\n`);
           return 0;

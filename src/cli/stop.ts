@@ -6,11 +6,11 @@ export function stopCommand(signal: AbortSignal, setExit: SetExit): Command {
   return new Command('stop')
     .description('Stop running containers (StopSignal, then SIGKILL after the timeout)')
     .argument('<container...>')
-    .option('-t, --time <seconds>', 'seconds to wait before SIGKILL', '10')
-    .action(action<{ time: string }>(signal, setExit, async (context, names, flags) => {
+    .option('-t, --time <seconds>', 'seconds to wait before SIGKILL (default: the container\'s --stop-timeout, else 10)')
+    .action(action<{ time?: string }>(signal, setExit, async (context, names, flags) => {
       const { stopContainer } = await import('../container/ops.js');
       const { parseStopTimeout } = await import('../container/specs.js');
-      const seconds = parseStopTimeout(flags.time);
+      const seconds = flags.time === undefined ? undefined : parseStopTimeout(flags.time);
       // In parallel, as Docker: fifty containers that ignore SIGTERM take one timeout, not fifty.
       await forEach(names, async (name) => {
         await stopContainer(context.store(), name, seconds);

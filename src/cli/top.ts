@@ -6,9 +6,12 @@ export function topCommand(signal: AbortSignal, setExit: SetExit): Command {
   return new Command('top')
     .description('Show the processes of a running container')
     .argument('<container>')
-    .action(action(signal, setExit, async (context, [name]) => {
-      const { containerProcesses } = await import('../container/top.js');
-      const rows = containerProcesses(context.store(), name!);
-      context.stdout.write(`${table(['PID', 'UID', 'PPID', 'STAT', 'CMD'], rows.map((row) => [String(row.pid), String(row.uid), String(row.ppid), row.state, row.command]))}\n`);
+    .argument('[ps-options...]', 'options for ps (default -ef)')
+    .passThroughOptions()
+    .allowUnknownOption()
+    .action(action(signal, setExit, async (context, [name, ...psOptions]) => {
+      const { containerTop } = await import('../container/top.js');
+      const result = containerTop(context.store(), name!, psOptions);
+      context.stdout.write(`${table(result.titles, result.processes)}\n`);
     }));
 }

@@ -7,11 +7,16 @@ const collect = (value: string, previous: string[]): string[] => [...previous, v
 
 export function volumeCommand(signal: AbortSignal, setExit: Exit): Command {
   const volume = new Command('volume').description('Manage named volumes (they outlive containers)');
-  volume.command('create').description('Create a volume').argument('<name>').option('-l, --label <key=value>', 'set a label', collect, [])
-    .action(action<{ label: string[] }>(signal, setExit, async (context, [name], flags) => {
-      const { createVolume } = await import('../container/volumes.js');
+  volume.command('create').description('Create a volume (without a name: a random one)').argument('[name]').option('-l, --label <key=value>', 'set a label', collect, [])
+    .option('-d, --driver <driver>', 'local (the only driver)', 'local')
+    .option('-o, --opt <key=value>', 'local driver option: type=tmpfs (o=size=64m,mode=1777), or type=none,o=bind,device=/host/path (repeatable)', collect, [])
+    .action(action<{ label: string[]; driver: string; opt: string[] }>(signal, setExit, async (context, [name], flags) => {
+      const { anonymousVolumeName, createVolume, parseVolumeOptions } = await import('../container/volumes.js');
+      const { BurrowError } = await import('../errors.js');
+      if (flags.driver !== 'local') throw new BurrowError('INVALID_ARGUMENT', `volume driver "${flags.driver}" is not available: burrow has the local driver only`);
+      const options = parseVolumeOptions(flags.opt);
       const labels = Object.fromEntries(flags.label.map((label) => [label.split('=')[0]!, label.split('=').slice(1).join('=')]));
-      context.stdout.write(`${createVolume(context.store(), name!, labels).Name}\n`);
+      context.stdout.write(`${createVolume(context.store(), name ?? anonymousVolumeName(), labels, options).Name}\n`);
     }));
   volume.command('ls').alias('list').description('List volumes').option('-q, --quiet', 'only names')
     .option('-f, --filter <key=value>', 'filter: name=, label=, dangling=true|false, driver=local', collect, [])

@@ -5,10 +5,16 @@
  * read a fuse-overlayfs root at all, and read and write the files of the
  * container's other users (mapped ids) as the container's root does.
  *
- *   node cp-worker.js ROOT out CONTAINER_PATH HOST_PATH NAME [UID:GID]
- *   node cp-worker.js ROOT in  CONTAINER_PATH HOST_PATH NAME
+ *   node cp-worker.js ROOT out CONTAINER_PATH HOST_PATH NAME [FLAGS]
+ *   node cp-worker.js ROOT in  CONTAINER_PATH HOST_PATH NAME [FLAGS]
  *
- * `UID:GID` (out, under --userns=keep-id): the ids, in the container's user
+ * FLAGS, a comma list (or -): `archive:UID:GID` (cp -a: what is copied in keeps its
+ * owner's ids; UID:GID are the caller's), `into-directory` (cp -: CONTAINER_PATH
+ * must be a directory, and HOST_PATH goes into it under its own name),
+ * `owner:UID:GID` (below). A symlink at the destination in the container is
+ * followed, inside the container's root, as Docker does.
+ *
+ * `owner:UID:GID` (out, under --userns=keep-id): the ids, in the container's user
  * namespace, that are the caller's on the host. There the worker is the
  * namespace's root, a subordinate id on the host, and what it makes would belong
  * to that id; each file, directory and symlink it makes on the host is given to
@@ -55,6 +61,31 @@ const errno = (): number => koffi.decode(errnoLocation(), 'int') as number;
 const readlinkat = libc.func('long readlinkat(int fd, const char *path, _Out_ uint8_t *buf, size_t size)') as (fd: number, path: string, buffer: Buffer, size: number) => number;
 const mkdirat = libc.func('int mkdirat(int fd, const char *path, uint32_t mode)') as (fd: number, path: string, mode: number) => number;
 const symlinkat = libc.func('int symlinkat(const char *target, int fd, const char *path)') as (target: string, fd: number, path: string) => number;
+const fchownat = libc.func('int fchownat(int fd, const char *path, uint32_t owner, uint32_t group, int flags)') as (fd: number, path: string, owner: number, group: number, flags: number) => number;
+const AT_SYMLINK_NOFOLLOW = 0x100;
+/** The largest number of links followed to a destination in the container (the kernel's MAXSYMLINKS). */
+const MAX_LINKS = 40;
+
+/**
+ * `cp -a`: what is copied in keeps its host owner's uid and gid, as numbers
+ * inside the container. This worker runs as root of the container's user
+ * namespace, where the caller's own files show as 0:0: `callerIds` are the
+ * caller's ids on the host, which such a file gets back.
+ */
+let keepOwners = false;
+let callerIds = { uid: 0, gid: 0 };
+
+function archiveOwner(stat: { uid: number; gid: number }): { uid: number; gid: number } {
+  return { uid: stat.uid === 0 ? callerIds.uid : stat.uid, gid: stat.gid === 0 ? callerIds.gid : stat.gid };
+}
+
+/** -a: the entry `name` of `dirFd` (just made from `stat`'s file) gets that file's owner, never through a link. */
+function ownLike(dirFd: number, name: string, stat: { uid: number; gid: number }): void {
+  const owner = archiveOwner(stat);
+  if (keepOwners && fchownat(dirFd, name, owner.uid, owner.gid, AT_SYMLINK_NOFOLLOW) !== 0) {
+    throw new CopyFailure('IO', `cp -a: cannot give ${name} the owner ${owner.uid}:${owner.gid} in the container (errno ${errno()}: is that id mapped? see /etc/subuid)`);
+  }
+}
 
 /** A failure as burrow reports it: a BurrowError code and one line. */
 class CopyFailure extends Error {
@@ -171,8 +202,10 @@ async function copyIn(source: string, dirFd: number, name: string): Promise<void
   const stat = lstatSync(source);
   if (stat.isSymbolicLink()) {
     if (symlinkat(readlinkSync(source), dirFd, name) !== 0) throw new CopyFailure('IO', `cannot create symlink ${name} in the container (errno ${errno()})`);
+    ownLike(dirFd, name, stat);
   } else if (stat.isDirectory()) {
     if (mkdirat(dirFd, name, stat.mode & 0o7777) !== 0 && errno() !== 17) throw new CopyFailure('IO', `cannot create directory ${name} in the container (errno ${errno()})`);
+    ownLike(dirFd, name, stat);
     const child = open2(dirFd, name, O_PATH | fs.O_DIRECTORY, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS, name);
     try {
       for (const entry of readdirSync(source)) await copyIn(join(source, entry), child, entry);
@@ -182,6 +215,7 @@ async function copyIn(source: string, dirFd: number, name: string): Promise<void
   } else if (stat.isFile()) {
     const fd = open2(dirFd, name, fs.O_WRONLY | fs.O_CREAT | fs.O_TRUNC | fs.O_NOFOLLOW, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS, name, stat.mode & 0o777);
     try {
+      if (keepOwners) fchownSync(fd, archiveOwner(stat).uid, archiveOwner(stat).gid);
       fchmodSync(fd, stat.mode & 0o777);
     } catch (error) {
       closeSync(fd);
@@ -192,8 +226,53 @@ async function copyIn(source: string, dirFd: number, name: string): Promise<void
   }
 }
 
-async function main(rootPath: string, direction: string, containerPath: string, hostPath: string, name: string): Promise<void> {
+/**
+ * Docker follows a symlink at the destination in the container: the path it
+ * names, found again inside the container's root (openat2 RESOLVE_IN_ROOT reads
+ * each hop), so a link to `/etc` is the container's /etc, never the host's.
+ */
+function followDestinationLinks(root: number, containerPath: string, name: string): string {
+  let path = containerPath;
+  for (let hops = 0; hops < MAX_LINKS; hops++) {
+    let fd: number;
+    try {
+      fd = open2(root, path, O_PATH | fs.O_NOFOLLOW, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS, `${name}:${path}`);
+    } catch (error) {
+      if (error instanceof CopyFailure && error.code === 'NOT_FOUND') return path;
+      throw error;
+    }
+    try {
+      if (!fstatSync(fd).isSymbolicLink()) return path;
+      const buffer = Buffer.alloc(4096);
+      const length = readlinkat(fd, '', buffer, buffer.length);
+      if (length < 0) throw new CopyFailure('IO', `${name}:${path}: cannot read the link (errno ${errno()})`);
+      const link = buffer.subarray(0, length).toString();
+      path = link.startsWith('/') ? link : join(dirname(path), link);
+    } finally {
+      closeSync(fd);
+    }
+  }
+  throw new CopyFailure('INVALID_ARGUMENT', `${name}:${containerPath}: too many levels of symbolic links`);
+}
+
+async function main(rootPath: string, direction: string, givenPath: string, hostPath: string, name: string, flags: string[]): Promise<void> {
   const root = openSync(rootPath, O_PATH | fs.O_DIRECTORY | O_CLOEXEC);
+  const archive = flags.find((flag) => flag.startsWith('archive:'))?.split(':');
+  keepOwners = archive !== undefined;
+  if (archive !== undefined) callerIds = { uid: Number(archive[1]), gid: Number(archive[2]) };
+  const containerPath = direction === 'in' ? followDestinationLinks(root, givenPath, name) : givenPath;
+  if (flags.includes('into-directory')) {
+    // `cp - CONTAINER:DIR`: the archive's entries go into DIR, which must be a directory (Docker's rule).
+    let dir: number;
+    try {
+      dir = open2(root, containerPath, O_PATH | fs.O_DIRECTORY, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS, `${name}:${givenPath}`);
+    } catch (error) {
+      if (error instanceof CopyFailure && (error.code === 'NOT_FOUND' || error.errno === 20)) throw new CopyFailure('INVALID_ARGUMENT', `destination "${name}:${givenPath}" must be a directory`);
+      throw error;
+    }
+    await copyIn(hostPath, dir, basename(hostPath));
+    return;
+  }
   if (direction === 'out') {
     const fd = open2(root, containerPath, O_PATH | fs.O_NOFOLLOW, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS, `${name}:${containerPath}`);
     let destination = hostPath;
@@ -228,14 +307,16 @@ process.stdin.on('end', () => report('INTERRUPTED', 'interrupted'));
 process.stdin.on('error', () => report('INTERRUPTED', 'interrupted'));
 process.stdin.resume();
 
-const [rootPath, direction, containerPath, hostPath, name, owner] = process.argv.slice(2);
-const ids = owner === undefined ? undefined : /^(\d+):(\d+)$/.exec(owner);
+const [rootPath, direction, containerPath, hostPath, name, flagText = '-'] = process.argv.slice(2);
+const flags = flagText.split(',');
+const ownerFlag = flags.find((flag) => flag.startsWith('owner:'));
+const ids = ownerFlag === undefined ? undefined : /^owner:(\d+):(\d+)$/.exec(ownerFlag);
 if (rootPath === undefined || (direction !== 'in' && direction !== 'out') || containerPath === undefined || hostPath === undefined || name === undefined
-  || (owner !== undefined && (direction !== 'out' || ids === null))) {
-  report('INVALID_ARGUMENT', 'usage: cp-worker ROOT in|out CONTAINER_PATH HOST_PATH NAME [UID:GID (out)]');
+  || (ownerFlag !== undefined && (direction !== 'out' || ids === null))) {
+  report('INVALID_ARGUMENT', 'usage: cp-worker ROOT in|out CONTAINER_PATH HOST_PATH NAME [FLAGS: archive:UID:GID, into-directory, owner:UID:GID (out)]');
 }
 if (ids !== undefined && ids !== null) hostOwner = { uid: Number(ids[1]), gid: Number(ids[2]) };
-main(rootPath, direction, containerPath, hostPath, name).then(
+main(rootPath, direction, containerPath, hostPath, name, flags).then(
   () => process.exit(0),
   (error: unknown) => {
     if (error instanceof CopyFailure) report(error.code, error.message);

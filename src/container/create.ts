@@ -1,5 +1,5 @@
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { isAbsolute, join } from 'node:path';
+import { accessSync, constants as fsConstants, existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { isAbsolute, join, posix } from 'node:path';
 import { BurrowError, isBurrowError } from '../errors.js';
 import { findRecords, loadLocalImage, type LocalImage } from '../image/local.js';
 import type { Store } from '../store/store.js';
@@ -13,12 +13,14 @@ import { callerAccount, containerIdMapping, idMapping, type IdMapping } from '..
 import { needsEntry, type KeepId, type KeptUser, type UsernsOption } from '../userns/keep-id.js';
 import { trace } from '../util/trace.js';
 import { newContainerId, VALID_NAME } from './names.js';
-import { containerDir, findContainer, writeNamedRecord, type ContainerRecord, type RestartPolicy } from './record.js';
+import { containerDir, findContainer, writeNamedRecord, type ContainerRecord, type LogDriver, type RestartPolicy } from './record.js';
 import { callerEnv, imageRuntimeConfig } from './image-config.js';
 import { mergeEnv } from './environment.js';
 import { resolveHealthcheck, type HealthConfig } from './health-config.js';
-import { readImageFile, resolveUser } from './user.js';
-import { createVolume } from './volumes.js';
+import { readImageFile, resolveGroups, resolveUser } from './user.js';
+import { anonymousVolumeName, createVolume, volumeMount } from './volumes.js';
+import type { DeviceRequest, Ulimit } from './specs.js';
+import { formatPlatform, platformMatches, type Platform } from '../image/platform.js';
 import { networkPlan } from '../network/mode.js';
 import { NO_NAMES, writeNameFiles } from '../network/files.js';
 import { parseAddHost } from '../network/hosts.js';
@@ -30,7 +32,12 @@ import type { LimitMode, Limits } from '../cgroup/index.js';
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 /** A mount as asked for: a named volume becomes a bind of its directory at create time. */
-export type MountRequest = MountPlan | { kind: 'volume'; name: string; target: string; readOnly: boolean };
+export type MountRequest = MountPlan | { kind: 'volume'; name: string; target: string; readOnly: boolean; anonymous?: boolean | undefined };
+
+/** The label Docker puts on an anonymous volume (`-v /path`); `volume prune` and `rm -v` go by it. */
+
+/** `--pull`: when `run` and `create` pull the image (Docker's default: missing). */
+export type PullPolicy = 'always' | 'missing' | 'never';
 
 export interface CreateOptions {
   image: string;
@@ -74,6 +81,23 @@ export interface CreateOptions {
   /** --userns (userns/keep-id.ts: parseUserns); default: the user is root inside. */
   userns?: UsernsOption | undefined;
 
+  /** --group-add: more supplementary groups (gids, or names from the image's /etc/group). */
+  groupAdd?: string[] | undefined;
+  /** --stop-signal over the image's StopSignal; --stop-timeout (seconds, -1: none) for stop and restart without -t. */
+  stopSignal?: string | undefined;
+  stopTimeout?: number | undefined;
+  /** --pull (default missing), --platform (default this host's), -q (no notes about the pull). */
+  pull?: PullPolicy | undefined;
+  platform?: Platform | undefined;
+  quiet?: boolean | undefined;
+  /** --ulimit, --oom-score-adj: set by burrow-init for the job and each exec'd process. */
+  ulimits?: Ulimit[] | undefined;
+  oomScoreAdj?: number | undefined;
+  /** --device: host device nodes bound into the container. */
+  devices?: DeviceRequest[] | undefined;
+  /** --log-driver: json-file (the default) or none (a detached container's output is dropped). */
+  logDriver?: LogDriver | undefined;
+
   /** --health-* flags over the image's Healthcheck (health-config.ts: healthFromFlags), or 'none' (--no-healthcheck). */
   healthcheck?: Partial<HealthConfig> | 'none' | undefined;
   signal?: AbortSignal | undefined;
@@ -86,10 +110,16 @@ export interface CreateOptions {
  * download when `mapping` says how (the run's first start then waits for the
  * slower of download and unpacking, not for both in turn).
  */
-export async function resolveImage(store: Store, reference: string, signal: AbortSignal | undefined, onNote: (note: string) => void, mapping?: IdMapping): Promise<LocalImage> {
-  const found = findRecords(store, reference)[0];
-  if (found !== undefined) return loadLocalImage(store, found);
-  onNote(`Unable to find image '${reference}' locally`);
+export async function resolveImage(store: Store, reference: string, signal: AbortSignal | undefined, onNote: (note: string) => void, mapping?: IdMapping, policy: { pull?: PullPolicy | undefined; platform?: Platform | undefined } = {}): Promise<LocalImage> {
+  const pull = policy.pull ?? 'missing';
+  const found = pull === 'always' ? undefined : findRecords(store, reference)[0];
+  if (found !== undefined) {
+    const image = loadLocalImage(store, found);
+    if (policy.platform !== undefined) checkImagePlatform(image, policy.platform, reference);
+    return image;
+  }
+  if (pull === 'never') throw new BurrowError('NOT_FOUND', `no such image: ${reference} (--pull never: pull it first, or use --pull missing)`);
+  if (pull === 'missing') onNote(`Unable to find image '${reference}' locally`);
   const { pullImage } = await import('../copy/pull.js');
   const { loadConfig } = await import('../config/config.js');
   const { UnpackWhilePulling } = await import('../unpack/stream.js');
@@ -98,7 +128,7 @@ export async function resolveImage(store: Store, reference: string, signal: Abor
   trace('pull: code loaded');
   let pulled: Awaited<ReturnType<typeof pullImage>>;
   try {
-    pulled = await pullImage(reference, { store, config, signal, layerSink: unpacking?.sink, onPlan: () => trace('pull: manifest read') });
+    pulled = await pullImage(reference, { store, config, signal, ...(policy.platform === undefined ? {} : { platform: policy.platform }), layerSink: unpacking?.sink, onPlan: () => trace('pull: manifest read') });
   } catch (error) {
     await unpacking?.settle(false);
     throw error;
@@ -107,6 +137,16 @@ export async function resolveImage(store: Store, reference: string, signal: Abor
   await unpacking?.settle(true);
   for (const note of unpacking?.notes ?? []) onNote(note);
   return loadLocalImage(store, findRecords(store, pulled.name)[0]!);
+}
+
+/** --platform against a stored image: the image's own platform must be the one asked for (Docker refuses the mismatch). */
+function checkImagePlatform(image: LocalImage, wanted: Platform, reference: string): void {
+  const config = image.config as { os?: string; architecture?: string; variant?: string };
+  if (config.os === undefined || config.architecture === undefined) return;
+  const own = { os: config.os, architecture: config.architecture, variant: config.variant };
+  if (!platformMatches(wanted, own)) {
+    throw new BurrowError('INVALID_ARGUMENT', `image ${reference} is ${formatPlatform(own)}, not the --platform ${formatPlatform(wanted)} asked for: pull it with --platform ${formatPlatform(wanted)}, or use --pull always`);
+  }
 }
 
 /** keep-id's ids: the caller's own unless uid=/gid= say otherwise (Podman's keep-id). */
@@ -152,11 +192,51 @@ function findContainerOrNone(store: Store, query: string): ContainerRecord | und
   }
 }
 
+/**
+ * Two mounts on one target: Docker refuses them (burrow took the last one before).
+ * Targets are compared as cleaned paths, so `/data` and `/data/` are one.
+ */
+function checkMountTargets(volumes: readonly MountRequest[], devices: readonly DeviceRequest[]): void {
+  const seen = new Set<string>();
+  for (const target of [...volumes.map((volume) => volume.target), ...devices.map((device) => device.target)]) {
+    const clean = posix.normalize(target).replace(/(.)\/$/, '$1');
+    if (seen.has(clean)) throw new BurrowError('INVALID_ARGUMENT', `duplicate mount point: ${clean} (give each target one -v, --mount, --tmpfs or --device)`);
+    seen.add(clean);
+  }
+}
+
+/**
+ * `--device`: the host's device node, bound in as it is. A user namespace cannot
+ * make device nodes, nor open one the user may not open on the host: a node the
+ * user can read or write is bound (the kernel still checks its mode at each
+ * open); any other is refused here, in one line, rather than failing inside.
+ */
+function checkDevice(device: DeviceRequest): DeviceRequest {
+  let stat;
+  try {
+    stat = statSync(device.source);
+  } catch {
+    throw new BurrowError('INVALID_ARGUMENT', `--device ${device.source}: no such device on this host`);
+  }
+  if (!stat.isCharacterDevice() && !stat.isBlockDevice()) throw new BurrowError('INVALID_ARGUMENT', `--device ${device.source}: not a device node`);
+  const wanted = (device.permissions.includes('r') ? fsConstants.R_OK : 0) | (device.permissions.includes('w') ? fsConstants.W_OK : 0);
+  try {
+    accessSync(device.source, wanted === 0 ? fsConstants.R_OK : wanted);
+  } catch {
+    throw new BurrowError('INVALID_ARGUMENT', `--device ${device.source}: your user may not open it on the host, so a rootless container cannot either (add yourself to its group, or leave --device out)`);
+  }
+  return device;
+}
+
 export async function createContainer(store: Store, options: CreateOptions): Promise<ContainerRecord> {
   const note = options.onNote ?? (() => {});
-  if (options.name !== undefined && !VALID_NAME.test(options.name)) {
+  // Docker's names are shown with a leading slash (inspect's Name), and `--name /x` is accepted as x.
+  const name = options.name?.replace(/^\//, '');
+  if (name !== undefined && !VALID_NAME.test(name)) {
     throw new BurrowError('INVALID_ARGUMENT', `invalid container name "${options.name}": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
   }
+  checkMountTargets(options.volumes, options.devices ?? []);
+  const devices = (options.devices ?? []).map(checkDevice);
   trace('create');
   const keepId = keepIdFor(options.userns);
   // Checked before anything is pulled: keep-id needs the subordinate ranges.
@@ -173,7 +253,7 @@ export async function createContainer(store: Store, options: CreateOptions): Pro
   if (joined?.userns !== undefined) throw new BurrowError('INVALID_ARGUMENT', `--network container:${joined.name} cannot join a container made with --userns=keep-id: its user namespace does not have burrow's default mapping`);
   // Layers are always unpacked for the default mapping (shared by every container).
   const mapping = idMapping();
-  const image = await resolveImage(store, options.image, options.signal, note, mapping);
+  const image = await resolveImage(store, options.image, options.signal, options.quiet === true ? () => {} : note, mapping, { pull: options.pull, platform: options.platform });
   trace('image found');
   if (mapping.single) note(`mapping only your own uid into the container: ${mapping.reason}`);
   const lowers = await ensureLayers(store, image, mapping, note);
@@ -183,6 +263,7 @@ export async function createContainer(store: Store, options: CreateOptions): Pro
   const extraEnv = callerEnv(options.env);
   // Podman's order: -u, else the image's User, else (keep-id) the caller's kept ids.
   const user = resolveUser(options.user ?? config.user ?? (keepId === undefined ? undefined : `${keepId.uid}:${keepId.gid}`), lowers);
+  const groups = [...new Set([...user.groups, ...resolveGroups(options.groupAdd ?? [], lowers)])];
   const entrypoint = options.entrypoint ?? config.entrypoint ?? [];
   const command = options.command.length > 0 ? options.command : options.entrypoint !== undefined ? [] : (config.cmd ?? []);
   const args = [...entrypoint, ...command];
@@ -195,11 +276,18 @@ export async function createContainer(store: Store, options: CreateOptions): Pro
       throw new BurrowError('INVALID_ARGUMENT', `invalid mount: bind source path does not exist: ${volume.source}`);
     }
   }
-  // Named volumes are created on first use, as Docker does.
+  // Named volumes are created on first use, as Docker does; an anonymous one is new, with a random name and Docker's label.
+  const anonymousVolumes: string[] = [];
   const mounts: MountPlan[] = options.volumes.map((volume) => {
     if (volume.kind !== 'volume') return volume;
-    return { kind: 'bind', source: createVolume(store, volume.name).Mountpoint, target: volume.target, readOnly: volume.readOnly };
+    if (volume.anonymous === true) {
+      const created = createVolume(store, anonymousVolumeName(), { [ANONYMOUS_VOLUME_LABEL]: '' });
+      anonymousVolumes.push(created.Name);
+      return { kind: 'bind', source: created.Mountpoint, target: volume.target, readOnly: volume.readOnly };
+    }
+    return volumeMount(createVolume(store, volume.name), volume.target, volume.readOnly);
   });
+  for (const device of devices) mounts.push({ kind: 'bind', source: device.source, target: device.target, readOnly: false, device: true });
 
   const security = options.security ?? DEFAULT_SECURITY;
   // --privileged: every capability, as Docker gives it (inside burrow's user namespace).
@@ -258,7 +346,9 @@ export async function createContainer(store: Store, options: CreateOptions): Pro
       cwd: workdir,
       uid: user.uid,
       gid: user.gid,
-      groups: user.groups,
+      groups,
+      ...(options.ulimits === undefined || options.ulimits.length === 0 ? {} : { rlimits: options.ulimits }),
+      ...(options.oomScoreAdj === undefined ? {} : { oomScoreAdj: options.oomScoreAdj }),
       init: options.init,
       stdin: options.interactive,
       tty: options.tty,
@@ -274,7 +364,10 @@ export async function createContainer(store: Store, options: CreateOptions): Pro
     labels: options.labels,
     autoRemove: options.remove,
     restart: options.restart ?? 'no',
-    stopSignal: config.stopSignal ?? 'SIGTERM',
+    stopSignal: options.stopSignal ?? config.stopSignal ?? 'SIGTERM',
+    ...(options.stopTimeout === undefined ? {} : { stopTimeout: options.stopTimeout }),
+    ...(anonymousVolumes.length === 0 ? {} : { anonymousVolumes }),
+    ...(options.logDriver === undefined || options.logDriver === 'json-file' ? {} : { logDriver: options.logDriver }),
     tty: options.tty,
     logMaxSize: options.logMaxSize,
     ...(asksForLimits(limits) ? { limits } : {}),
@@ -284,7 +377,7 @@ export async function createContainer(store: Store, options: CreateOptions): Pro
     command: { entrypoint, cmd: command, ...(options.user === undefined ? {} : { user: options.user }) },
   };
   try {
-    writeNamedRecord(store, record, options.name);
+    writeNamedRecord(store, record, name);
   } catch (error) {
     rmSync(dir, { recursive: true, force: true });
     throw error;

@@ -27,6 +27,8 @@ export interface ExecOptions {
   user?: string | undefined;
   interactive: boolean;
   tty: boolean;
+  /** -d: start the command and return at once (its output goes nowhere, as Docker's exec -d). */
+  detach?: boolean | undefined;
   /** Where the command's stdout and stderr go: burrow's own (the default), or pipes the caller reads from `onSpawn`'s child (a job's steps). */
   output?: 'inherit' | 'pipe' | undefined;
   /** Handed the burrow-init process once it runs (its signals reach the command's process group). */
@@ -75,11 +77,13 @@ export interface ExecProcess {
  */
 export function spawnExec(store: Store, record: ContainerRecord, sandbox: ProcessIdentity, options: Omit<ExecOptions, 'interactive'>, stdio: ReadonlyArray<'ignore' | 'inherit' | 'pipe' | number>): ExecProcess {
   const user = options.user === undefined ? { uid: record.plan.process.uid, gid: record.plan.process.gid, groups: record.plan.process.groups } : resolveUser(options.user, record.plan.rootfs.lowers);
-  const environment = environmentBlock(mergeEnv([record.plan.process.env, callerEnv(options.env)]));
+  // -t: TERM=xterm, as `run -t` and Docker's exec -t give it (the container's or -e's own TERM wins).
+  const environment = environmentBlock(mergeEnv([options.tty ? ['TERM=xterm'] : [], record.plan.process.env, callerEnv(options.env)]));
   const seccomp = openSeccompFilter(containerDir(store, record.id), record);
   const init = initArgs({
     join: sandbox, ...user, cwd: options.workdir ?? record.plan.process.cwd, capabilities: record.plan.capabilities,
     init: false, tty: options.tty, noNewPrivs: true, envFd: 3, seccompFd: seccomp === undefined ? undefined : 4,
+    rlimits: record.plan.process.rlimits, oomScoreAdj: record.plan.process.oomScoreAdj,
   });
   const args = [...init, '--', ...options.command];
   let child: ChildProcess;
@@ -127,6 +131,7 @@ export async function execInContainer(store: Store, query: string, options: Exec
   const record = findContainer(store, query);
   if (options.command.length === 0) throw new BurrowError('INVALID_ARGUMENT', 'exec needs a command');
   const sandbox = await runningSandbox(store, record);
+  if (options.detach === true) return execDetached(store, record, sandbox, options);
   let pty: Pty | undefined;
   let started: ExecProcess;
   try {
@@ -160,4 +165,24 @@ export async function execInContainer(store: Store, query: string, options: Exec
     for (const [signal, handler] of handlers) process.off(signal, handler);
     detach?.();
   }
+}
+
+/**
+ * `exec -d`: the command runs on after burrow returns (burrow-init leads a session
+ * of its own, outside burrow's). burrow waits only until burrow-init has read the
+ * environment (it closes that descriptor before the command runs), or has failed.
+ */
+async function execDetached(store: Store, record: ContainerRecord, sandbox: ProcessIdentity, options: ExecOptions): Promise<number> {
+  if (options.tty || options.interactive) throw new BurrowError('INVALID_ARGUMENT', 'exec -d cannot be used with -i or -t: nothing would be attached');
+  const started = spawnExec(store, record, sandbox, options, ['ignore', 'ignore', 'ignore']);
+  const { child } = started;
+  const exited = await new Promise<number | null | undefined>((resolve, reject) => {
+    child.on('error', (error) => reject(new BurrowError('IO', `cannot run ${INIT_BINARY}: ${error.message} (run npm run build)`)));
+    child.on('exit', (code) => resolve(code));
+    (child.stdio[3] as NodeJS.ReadableStream | null)?.on('close', () => resolve(undefined));
+  });
+  const failure = exited === undefined ? undefined : started.failure(exited);
+  if (failure !== undefined) throw failure;
+  child.unref();
+  return 0;
 }

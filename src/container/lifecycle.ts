@@ -48,7 +48,7 @@ export async function startContainer(store: Store, query: string, options: Start
 
 /** `burrow restart`: stop (StopSignal, then SIGKILL after the timeout), then start detached. */
 export async function restartContainer(store: Store, query: string, options: { timeoutSeconds?: number; onNote?: (note: string) => void } = {}): Promise<ContainerRecord> {
-  const record = await stopContainer(store, query, options.timeoutSeconds ?? 10);
+  const record = await stopContainer(store, query, options.timeoutSeconds);
   await startDetached(store, record, { onNote: options.onNote });
   return record;
 }

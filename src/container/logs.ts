@@ -86,6 +86,7 @@ export async function containerLogs(store: Store, query: string, options: LogOpt
   const until = timeBound(options.until, 'until', Infinity);
   const tail = tailCount(options.tail);
   const record = findContainer(store, query);
+  if (record.logDriver === 'none') throw new BurrowError('INVALID_ARGUMENT', `configured logging driver does not support reading: container ${record.name} was made with --log-driver none`);
   const inRange = (entries: LogEntry[]): LogEntry[] => entries.filter((entry) => {
     const at = Date.parse(entry.time);
     return !(at < since) && !(at > until);

@@ -18,6 +18,7 @@ import { readNetworkState } from './network.js';
 import { inspectExposedPorts, inspectPortBindings, inspectPorts, portLines } from '../network/ports.js';
 import type { PublishedPort } from '../network/types.js';
 import { readHealth } from './health.js';
+import { removeAnonymousVolumes } from './volumes.js';
 import { inspectHealthcheck } from './health-config.js';
 import { volumeNameOf } from './volumes.js';
 import type { SetupPlan } from '../sandbox/plan.js';
@@ -91,9 +92,10 @@ export async function killContainer(store: Store, query: string, signal = 'SIGKI
   return record;
 }
 
-/** `burrow stop`: the image's StopSignal, then SIGKILL after the timeout; no restart afterwards. */
-export async function stopContainer(store: Store, query: string, timeoutSeconds = 10): Promise<ContainerRecord> {
+/** `burrow stop`: the StopSignal (--stop-signal, else the image's), then SIGKILL after the timeout (-t, else --stop-timeout, else 10 s; -1: none); no restart afterwards. */
+export async function stopContainer(store: Store, query: string, timeoutSeconds?: number): Promise<ContainerRecord> {
   const record = findContainer(store, query);
+  const seconds = timeoutSeconds ?? record.stopTimeout ?? 10;
   const lock = await lockContainer(store, record.id);
   try {
     stillThere(store, record);
@@ -103,7 +105,7 @@ export async function stopContainer(store: Store, query: string, timeoutSeconds 
     if (state.status !== 'running') return record;
     await thaw(record, state);
     sendSignal(state, signalNumber(record.stopSignal));
-    const after = await waitUntilExited(store, record, timeoutSeconds * 1000);
+    const after = await waitUntilExited(store, record, seconds < 0 ? Number.POSITIVE_INFINITY : seconds * 1000);
     if (after.status === 'running') {
       sendSignal(after, constants.signals.SIGKILL);
       await waitUntilExited(store, record, 10_000);
@@ -115,7 +117,7 @@ export async function stopContainer(store: Store, query: string, timeoutSeconds 
 }
 
 /** `burrow rm`: refuses a running container unless forced. */
-export async function removeContainer(store: Store, query: string, force: boolean): Promise<ContainerRecord> {
+export async function removeContainer(store: Store, query: string, force: boolean, options: { volumes?: boolean } = {}): Promise<ContainerRecord> {
   const record = findContainer(store, query);
   const lock = await lockContainer(store, record.id);
   try {
@@ -131,6 +133,8 @@ export async function removeContainer(store: Store, query: string, force: boolea
     // A monitor between two runs of a restart policy would start the job again: it goes first.
     if (state.monitor !== undefined) signalProcess(state.monitor, 'SIGKILL');
     await removeContainerFiles(store, record);
+    // -v: its anonymous volumes go with it (named ones stay, as in Docker).
+    if (options.volumes === true && record.anonymousVolumes !== undefined) await removeAnonymousVolumes(store, record.anonymousVolumes);
     return record;
   } finally {
     lock.release();
@@ -277,6 +281,8 @@ export function inspectContainer(store: Store, record: ContainerRecord): Record<
       WorkingDir: record.plan.process.cwd,
       Labels: record.labels,
       StopSignal: record.stopSignal,
+      // Docker shows StopTimeout only when --stop-timeout was given.
+      ...(record.stopTimeout === undefined ? {} : { StopTimeout: record.stopTimeout }),
       Tty: record.tty,
       ...exposedConfig(record),
       ...(record.plan.healthcheck === undefined ? {} : { Healthcheck: inspectHealthcheck(record.plan.healthcheck) }),

@@ -13,6 +13,9 @@ import type { KeepId } from '../userns/keep-id.js';
 
 export type RestartPolicy = 'no' | 'always' | `on-failure${string}`;
 
+/** Docker's --log-driver values burrow has: json-file (ctr.log) and none (output dropped). */
+export type LogDriver = 'json-file' | 'none';
+
 /** What `create` decides once; the state (running, exited…) is derived from files the monitor writes. */
 export interface ContainerRecord {
   id: string;
@@ -24,6 +27,12 @@ export interface ContainerRecord {
   restart: RestartPolicy;
   /** Docker's StopSignal, from the image. */
   stopSignal: string;
+  /** --stop-timeout: seconds `stop` and `restart` wait without -t (absent: 10; -1: for ever). */
+  stopTimeout?: number | undefined;
+  /** Anonymous volumes (`-v /path`) made for this container: `rm -v` and `--rm` remove them with it. */
+  anonymousVolumes?: string[] | undefined;
+  /** --log-driver none (absent: json-file). */
+  logDriver?: LogDriver | undefined;
   tty: boolean;
   /** json-file rotation size in bytes (Docker's --log-opt max-size). */
   logMaxSize?: number | undefined;

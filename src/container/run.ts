@@ -1,10 +1,16 @@
 import type { Store } from '../store/store.js';
 import { createContainer, type CreateOptions } from './create.js';
-import { removeContainerFiles, startDetached, startForeground } from './start.js';
+import { removeContainerFiles, startDetached, startForeground, type AttachedStreams } from './start.js';
+import type { ContainerRecord } from './record.js';
 import { trace } from '../util/trace.js';
+import { removeAnonymousVolumes } from './volumes.js';
 
 export interface RunOptions extends CreateOptions {
   detach: boolean;
+  /** -a: the standard streams the job is attached to (default: all three; stdin only with -i). */
+  streams?: AttachedStreams | undefined;
+  /** Called once the container exists, before it starts (--cidfile). */
+  onCreated?: ((record: ContainerRecord) => void) | undefined;
 }
 
 export interface RunResult {
@@ -17,6 +23,12 @@ export interface RunResult {
 /** `burrow run`: create, then start attached (the job's exit status) or detached (the id). */
 export async function runContainer(store: Store, options: RunOptions): Promise<RunResult> {
   const record = await createContainer(store, options);
+  try {
+    options.onCreated?.(record);
+  } catch (error) {
+    await removeContainerFiles(store, record);
+    throw error;
+  }
   if (options.detach) {
     try {
       await startDetached(store, record, { onNote: options.onNote, fresh: true });
@@ -27,11 +39,13 @@ export async function runContainer(store: Store, options: RunOptions): Promise<R
     return { id: record.id, name: record.name, exitCode: undefined };
   }
   try {
-    const exitCode = await startForeground(store, record, { signal: options.signal, onNote: options.onNote, fresh: true });
+    const exitCode = await startForeground(store, record, { signal: options.signal, onNote: options.onNote, fresh: true, streams: options.streams });
     return { id: record.id, name: record.name, exitCode };
   } finally {
     if (options.remove) {
       await removeContainerFiles(store, record);
+      // --rm takes the anonymous volumes too, as Docker's does.
+      if (record.anonymousVolumes !== undefined) await removeAnonymousVolumes(store, record.anonymousVolumes);
       trace('removed');
     }
   }

@@ -135,7 +135,14 @@ function wasOomKilled(cgroup: ContainerCgroup | undefined): boolean {
  * burrow go to its PID 1, and the exit status is returned. The same state files
  * as a detached container's monitor are written, with burrow as the monitor.
  */
-export async function startForeground(store: Store, given: ContainerRecord, options: { signal?: AbortSignal | undefined; onNote?: (note: string) => void; fresh?: boolean } = {}): Promise<number> {
+/** `run -a`: which of the caller's standard streams the job gets (the others: /dev/null). */
+export interface AttachedStreams {
+  stdin: boolean;
+  stdout: boolean;
+  stderr: boolean;
+}
+
+export async function startForeground(store: Store, given: ContainerRecord, options: { signal?: AbortSignal | undefined; onNote?: (note: string) => void; fresh?: boolean; streams?: AttachedStreams | undefined } = {}): Promise<number> {
   // Until the job runs: a network connect meanwhile waits, then finds it running (startLocked).
   const { record, release } = await startLocked(store, given, options.fresh === true);
   try {
@@ -170,7 +177,7 @@ async function startLocked(store: Store, given: ContainerRecord, fresh: boolean)
   return { record, release };
 }
 
-async function runForeground(store: Store, record: ContainerRecord, options: { signal?: AbortSignal | undefined; onNote?: (note: string) => void; onRunning: () => void }): Promise<number> {
+async function runForeground(store: Store, record: ContainerRecord, options: { signal?: AbortSignal | undefined; onNote?: (note: string) => void; onRunning: () => void; streams?: AttachedStreams | undefined }): Promise<number> {
   const dir = containerDir(store, record.id);
   const mapping = containerIdMapping(record.userns);
   clearRunFiles(dir);
@@ -207,7 +214,7 @@ async function runForeground(store: Store, record: ContainerRecord, options: { s
   return exitCode;
 }
 
-async function launchAttached(store: Store, record: ContainerRecord, site: RootfsSite, entry: string[], network: StartNetwork, options: { signal?: AbortSignal | undefined; onNote?: (note: string) => void; onRunning: () => void }): Promise<number> {
+async function launchAttached(store: Store, record: ContainerRecord, site: RootfsSite, entry: string[], network: StartNetwork, options: { signal?: AbortSignal | undefined; onNote?: (note: string) => void; onRunning: () => void; streams?: AttachedStreams | undefined }): Promise<number> {
   const { signal } = options;
   const plan = record.plan;
   const launcher = launcherArgv(plan, site, network.network);
@@ -218,7 +225,8 @@ async function launchAttached(store: Store, record: ContainerRecord, site: Rootf
   // The network agent goes first: it and its helper stay out of the container's cgroup (limits, freezer, the cgroup's removal).
   const [command, ...args] = [...network.agent, ...entry, ...launcher];
   const pty = plan.process.tty ? (await import('./tty.js')).openPty() : undefined;
-  const stdio: StdioOptions = pty === undefined ? [plan.process.stdin ? 'inherit' : 'ignore', 'inherit', 'inherit', 'pipe'] : [pty.slave, pty.slave, pty.slave, 'pipe'];
+  const streams = options.streams ?? { stdin: true, stdout: true, stderr: true };
+  const stdio: StdioOptions = pty === undefined ? [plan.process.stdin && streams.stdin ? 'inherit' : 'ignore', streams.stdout ? 'inherit' : 'ignore', streams.stderr ? 'inherit' : 'ignore', 'pipe'] : [pty.slave, pty.slave, pty.slave, 'pipe'];
   trace('launcher');
   const { child, finished } = start(command!, args, stdio);
   pty?.closeSlave();
@@ -322,7 +330,7 @@ async function runDetached(store: Store, record: ContainerRecord, options: { onN
   await prepareRootfs(site);
   writeEnvironmentFile(dir, plan);
   const network = await prepareNetwork(store, record, options.onNote);
-  const cleanup = record.autoRemove ? ['--cleanup', process.execPath, CLI, '--root', store.root, 'rm', '--force', record.id] : [];
+  const cleanup = record.autoRemove ? ['--cleanup', process.execPath, CLI, '--root', store.root, 'rm', '--force', '--volumes', record.id] : [];
   // Made before the monitor exists, so that its clean-up always looks for holders: an `attach` that comes later holds it too.
   // Appended to, never replaced: a `start -a` may hold it already.
   if (record.autoRemove) closeSync(openSync(join(dir, ATTACH_HOLD_FILE), 'a'));
@@ -341,7 +349,7 @@ async function runDetached(store: Store, record: ContainerRecord, options: { onN
     const cgroup = await cgroupForStart(store, record, notes);
     const watch = cgroup === undefined ? [] : [...new Set(cgroupDirs(cgroup))].flatMap((path) => ['--cgroup', path]);
     const entry = cgroup === undefined ? [] : entryArgv(cgroup);
-    const result = await start(MONITOR_BINARY, [dir, '--boot-id', bootId(), '--restart', record.restart, '--log-max-size', String(record.logMaxSize ?? 10 * 1024 * 1024), ...(record.tty ? ['--tty'] : []), ...(plan.process.stdin ? ['--stdin'] : []), ...watch, ...health, ...cleanup, '--', ...network.agent, ...entry, ...launcherArgv(plan, site, network.network)], 'ignore').finished;
+    const result = await start(MONITOR_BINARY, [dir, '--boot-id', bootId(), '--restart', record.restart, '--log-max-size', String(record.logMaxSize ?? 10 * 1024 * 1024), ...(record.tty ? ['--tty'] : []), ...(record.logDriver === 'none' ? ['--no-log'] : []), ...(plan.process.stdin ? ['--stdin'] : []), ...watch, ...health, ...cleanup, '--', ...network.agent, ...entry, ...launcherArgv(plan, site, network.network)], 'ignore').finished;
     if (result.exitCode !== 0) {
       await removeContainerCgroup(cgroup);
       throw new BurrowError('IO', `cannot start the container's monitor (${MONITOR_BINARY}): ${result.error?.message ?? `exit ${result.exitCode}`}`);

@@ -111,9 +111,23 @@ export function resolveUser(spec: string | undefined, layers: readonly string[])
       gid = group.gid;
     }
   }
-  const supplementary = name === undefined ? [] : groups.filter((group) => group.members.includes(name!)).map((group) => group.gid);
+  // A group given with the user (`-u root:root`) is the only group, as in Docker: no /etc/group memberships.
+  const groupGiven = groupPart !== undefined && groupPart !== '';
+  const supplementary = name === undefined || groupGiven ? [] : groups.filter((group) => group.members.includes(name!)).map((group) => group.gid);
   // Supplementary groups: the /etc/group memberships; a non-root user with none
   // keeps its primary group there, as runc (Docker, Podman) does.
   const extra = supplementary.length === 0 && uid !== 0 ? [gid] : supplementary;
   return { uid, gid, groups: [...new Set(extra)], home };
+}
+
+/** `--group-add`: gids, or group names looked up in the image's /etc/group. */
+export function resolveGroups(specs: readonly string[], layers: readonly string[]): number[] {
+  if (specs.length === 0) return [];
+  const groups = parseGroup(readImageFile(layers, 'etc/group'));
+  return specs.map((spec) => {
+    if (/^\d+$/.test(spec)) return Number(spec);
+    const group = groups.find((candidate) => candidate.name === spec);
+    if (group === undefined) throw new BurrowError('INVALID_ARGUMENT', `--group-add ${spec}: unable to find group ${spec} in the image's /etc/group (give a gid instead)`);
+    return group.gid;
+  });
 }

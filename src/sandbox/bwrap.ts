@@ -64,7 +64,9 @@ export function bwrapArgs(plan: SetupPlan, initBinary: string, infoFd: number, u
   mount(DESTINATION.kernel, '--ro-bind', '/sys', '/sys');
   for (const file of plan.files) mount(DESTINATION.file, '--bind', file.source, file.target);
   for (const volume of plan.mounts) {
-    if (volume.kind === 'bind') mount(DESTINATION.bind, volume.readOnly ? '--ro-bind' : '--bind', volume.source, volume.target);
+    // A device is a host node, as the /etc files are host files: nothing is mounted below it.
+    if (volume.kind === 'bind' && volume.device === true) mount(DESTINATION.file, '--dev-bind', volume.source, volume.target);
+    else if (volume.kind === 'bind') mount(DESTINATION.bind, volume.readOnly ? '--ro-bind' : '--bind', volume.source, volume.target);
     else {
       if (volume.mode !== undefined) args.push('--perms', volume.mode);
       if (volume.size !== undefined) args.push('--size', volume.size);

@@ -1,6 +1,12 @@
 import type { ProcessIdentity } from '../util/process-identity.js';
 import { capabilityMask } from './capabilities.js';
 
+/** The resources `--ulimit` names, as Docker's (go-units' ulimit table), in setrlimit's numbering on Linux. */
+export const ULIMIT_RESOURCES: Readonly<Record<string, number>> = {
+  cpu: 0, fsize: 1, data: 2, stack: 3, core: 4, rss: 5, nproc: 6, nofile: 7, memlock: 8, as: 9,
+  locks: 10, sigpending: 11, msgqueue: 12, nice: 13, rtprio: 14, rttime: 15,
+};
+
 /**
  * What burrow-init (native/burrow-init.c) is told, for the container's PID 1
  * (under bubblewrap, sandbox/bwrap.ts) and for each `exec` (container/exec.ts):
@@ -26,6 +32,10 @@ export interface InitOptions {
   join?: ProcessIdentity | undefined;
   /** -N: the descriptor where a private network's agent answers `go` (native/burrow-net.c); the job waits for it. */
   networkFd?: number | undefined;
+  /** -R: resource limits (--ulimit), setrlimit before the job runs. */
+  rlimits?: ReadonlyArray<{ name: string; soft: number; hard: number }> | undefined;
+  /** -O: the OOM score adjustment (--oom-score-adj). */
+  oomScoreAdj?: number | undefined;
 }
 
 /** burrow-init's options (without its path, the `--` and the command). */
@@ -38,6 +48,9 @@ export function initArgs(options: InitOptions): string[] {
   if (options.tty) args.push('-t');
   if (options.noNewPrivs) args.push('-n');
   if (options.networkFd !== undefined) args.push('-N', String(options.networkFd));
+  // RESOURCE:SOFT:HARD in setrlimit's numbering, -1 for unlimited.
+  for (const limit of options.rlimits ?? []) args.push('-R', `${ULIMIT_RESOURCES[limit.name]}:${limit.soft}:${limit.hard}`);
+  if (options.oomScoreAdj !== undefined) args.push('-O', String(options.oomScoreAdj));
   // The filter is applied last of all, after burrow-init's own setup, as runc does: a strict profile cannot break the switch of user and directory.
   if (options.seccompFd !== undefined) args.push('-S', String(options.seccompFd));
   return args;

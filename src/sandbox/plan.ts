@@ -22,8 +22,12 @@ export interface RootfsPlan {
 }
 
 export type MountPlan =
-  | { kind: 'bind'; source: string; target: string; readOnly: boolean }
-  | { kind: 'tmpfs'; target: string; size?: string | undefined; mode?: string | undefined };
+  /**
+   * device: a host device node (--device), bound with its device semantics (bwrap's --dev-bind).
+   * volume: the named volume this mount is, where its source does not say (a tmpfs or bind volume).
+   */
+  | { kind: 'bind'; source: string; target: string; readOnly: boolean; device?: boolean | undefined; volume?: string | undefined }
+  | { kind: 'tmpfs'; target: string; size?: string | undefined; mode?: string | undefined; volume?: string | undefined };
 
 export interface ProcessPlan {
   args: string[];
@@ -37,6 +41,10 @@ export interface ProcessPlan {
   stdin: boolean;
   /** A pseudo-terminal as the job's stdio and controlling terminal. */
   tty: boolean;
+  /** --ulimit (setrlimit by burrow-init, for the job and each exec'd process). */
+  rlimits?: Array<{ name: string; soft: number; hard: number }> | undefined;
+  /** --oom-score-adj (written by burrow-init to /proc/self/oom_score_adj). */
+  oomScoreAdj?: number | undefined;
 }
 
 export interface SetupPlan {

@@ -322,7 +322,7 @@ describe('volumes, top, restart, attach, pause, log rotation', () => {
   it('top lists the container\'s processes; restart runs the job again; attach follows it', async () => {
     const id = (await run(box, ['run', '-d', '--name', 'again', busybox(), 'sh', '-c', 'echo run; while true; do sleep 0.1; done'])).stdout.trim();
     const top = await run(box, ['top', 'again']);
-    expect(top.stdout.split('\n')[0]).toMatch(/^PID\s+UID\s+PPID\s+STAT\s+CMD$/);
+    expect(top.stdout.split('\n')[0]).toMatch(/^UID\s+PID\s+PPID\s+C\s+STIME\s+TTY\s+TIME\s+CMD$/);
     expect(top.stdout).toContain('while true');
     expect((await run(box, ['restart', '-t', '1', 'again'])).stdout).toBe('again');
     expect((await inspect('again')).State.Status).toBe('running');
