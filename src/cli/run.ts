@@ -4,7 +4,7 @@ import type { CreateOptions } from '../container/create.js';
 import type { RestartPolicy } from '../container/record.js';
 import type { RootfsDriverName } from '../sandbox/plan.js';
 import type { MountRequest } from '../container/create.js';
-import { parseLabels, parseLogOptions, parseMount, parseVolume, readEnvFile } from '../container/specs.js';
+import { parseLabels, parseLogMaxFiles, parseLogOptions, parseMount, parseVolume, readEnvFile } from '../container/specs.js';
 import { parseSecurityOptions } from '../sandbox/security.js';
 import { parseUserns } from '../userns/keep-id.js';
 import { action } from './action.js';
@@ -92,7 +92,7 @@ export function withContainerOptions(command: Command): Command {
     .option('--privileged', 'all capabilities, no seccomp filter, /proc unmasked (still inside the user namespace)')
     .option('--security-opt <option>', 'seccomp=unconfined, seccomp=PROFILE.json (Docker\'s format) or no-new-privileges', collect, [])
     .option('--userns <mode>', 'keep-id[:uid=N,gid=N]: your uid and gid are themselves inside (default: you are root inside)')
-    .option('--log-opt <key=value>', 'json-file log option: max-size=10m (rotation size)', collect, []);
+    .option('--log-opt <key=value>', 'json-file log option: max-size=10m (rotation size), max-file=N (files kept, 2 by default)', collect, []);
   return withHealthOptions(withLimitModeOptions(withLimitOptions(withOthers)));
 }
 
@@ -121,6 +121,7 @@ export function createOptions(image: string, command: string[], flags: RunFlags,
     throw new BurrowError('INVALID_ARGUMENT', 'the input device is not a TTY: drop -t, or run burrow from a terminal');
   }
   const logMaxSize = parseLogOptions(flags.logOpt);
+  const logMaxFiles = parseLogMaxFiles(flags.logOpt);
   const limits = limitsFromFlags(flags);
   const limitMode = limitModeFromFlags(flags, limits);
   const labels = parseLabels(flags.label);
@@ -148,6 +149,7 @@ export function createOptions(image: string, command: string[], flags: RunFlags,
     remove: flags.rm === true,
     restart: flags.restart as RestartPolicy,
     logMaxSize,
+    logMaxFiles,
     capAdd: flags.capAdd,
     capDrop: flags.capDrop,
     labels,

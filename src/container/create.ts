@@ -61,6 +61,8 @@ export interface CreateOptions {
   remove: boolean;
   restart?: RestartPolicy | undefined;
   logMaxSize?: number | undefined;
+  /** json-file files kept by rotation, the current one included (Docker's --log-opt max-file; 2 when not given). */
+  logMaxFiles?: number | undefined;
   capAdd: string[];
   capDrop: string[];
   labels: Record<string, string>;
@@ -262,6 +264,7 @@ export async function createContainer(store: Store, options: CreateOptions): Pro
     stopSignal: config.stopSignal ?? 'SIGTERM',
     tty: options.tty,
     logMaxSize: options.logMaxSize,
+    ...(options.logMaxFiles !== undefined ? { logMaxFiles: options.logMaxFiles } : {}),
     ...(asksForLimits(limits) ? { limits } : {}),
     ...(limitMode.disabled || limitMode.ignoreMissing ? { limitMode } : {}),
     plan,
