@@ -18,7 +18,7 @@ export interface LogEntry {
  * client whose output is slow (a pipe nobody reads) is not given more than it can
  * take, so memory stays bounded whatever the job writes.
  */
-export type LogSink = (entries: LogEntry[]) => void | Promise<void>;
+export type LogSink = (entries: LogEntry[]) => unknown;
 
 /** The log file the monitor writes (burrow-monitor.c: open_log); rotation renames it to ctr.log.1, ctr.log.2… (the highest number oldest). */
 const LOG_NAME = 'ctr.log';
