@@ -45,7 +45,7 @@ function parseLine(line: Buffer): LogEntry | undefined {
 export function readLogs(store: Store, record: ContainerRecord): LogEntry[] {
   const dir = containerDir(store, record.id);
   const names = [LOG_NAME];
-  for (let index = 1; index < MAX_LOG_FILES && readRunFile(join(dir, `${LOG_NAME}.${index}`)) !== undefined; index++) names.unshift(`${LOG_NAME}.${index}`);
+  for (let index = 1; index < MAX_LOG_FILES && statSync(join(dir, `${LOG_NAME}.${index}`), { throwIfNoEntry: false }) !== undefined; index++) names.unshift(`${LOG_NAME}.${index}`);
   const entries: LogEntry[] = [];
   for (const name of names) {
     // Not there (yet), or renamed away by a rotation between two reads: nothing to show from it.
