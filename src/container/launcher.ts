@@ -1,6 +1,8 @@
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BurrowError } from '../errors.js';
+import { AUTO_NOTE_FILE } from '../rootfs/auto.js';
 import { resolveDestinations } from '../rootfs/destinations.js';
 import { mountStep, rootfsFailure, type RootfsSite } from '../rootfs/index.js';
 import { FAIL, LAUNCH_STEP, NETWORK_READY_STEP, ROOTFS_PREAMBLE, rootfsArgs } from '../rootfs/shell.js';
@@ -96,7 +98,7 @@ export function launcherArgv(plan: SetupPlan, site: RootfsSite, network: LaunchN
     ? ['nsenter', `--target=${network.pid}`, '--user', '--net', '--preserve-credentials', '--', 'unshare', '--mount']
     : [unshareProgram(), ...unshareArgs(site.mapping), ...(network.kind === 'private' ? ['--net'] : [])];
   return [
-    ...namespaces, '--', ...deathWatch(plan.rootfs.driver), '/bin/sh', '-c', launchScript(plan.rootfs.driver, hasSeccompFilter(plan), `${DESTINATION.none}${bwrap.destinations}`, network.kind === 'private'), 'burrow-launch',
+    ...namespaces, '--', ...deathWatch(plan.rootfs.driver, site.dir), '/bin/sh', '-c', launchScript(plan.rootfs.driver, hasSeccompFilter(plan), `${DESTINATION.none}${bwrap.destinations}`, network.kind === 'private'), 'burrow-launch',
     ...rootfsArgs(site, plan.rootfs.volatile === true ? ',volatile' : ''),
     'bwrap', ...bwrap.args,
   ];
@@ -105,16 +107,20 @@ export function launcherArgv(plan: SetupPlan, site: RootfsSite, network: LaunchN
 const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((path) => existsSync(path));
 
 /**
- * A launcher that keeps bwrap as a child (a driver whose mount is undone after
- * it: fuse-overlayfs, or `auto`, which may pick it) gets SIGTERM when its parent
- * dies, and then ends the sandbox and the mount (shell.ts: LAUNCH_STEP); bwrap's
- * own --die-with-parent would only fire for the launcher's death. util-linux's
- * setpriv sets it and executes sh in its place: no process more. The kernel
- * overlay and copy drivers exec bwrap from the launcher, so they need none.
+ * A launcher that keeps bwrap as a child (fuse-overlayfs, whose mount is undone
+ * after it) gets SIGTERM when its parent dies, and then ends the sandbox and the
+ * mount (shell.ts: LAUNCH_STEP); bwrap's own --die-with-parent would only fire
+ * for the launcher's death. util-linux's setpriv sets it and executes sh in its
+ * place: no process more, but an exec of a few milliseconds, so only where it
+ * is needed: fuse-overlayfs asked for, or `auto` for a container whose earlier
+ * start fell back to it (its rootfs-note). The kernel overlay and copy drivers
+ * exec bwrap from the launcher and need none; `auto` on a host without the
+ * kernel overlay is covered from its second start on.
  */
-function deathWatch(driver: RootfsDriverName): string[] {
-  if (driver === 'overlay' || driver === 'copy' || SETPRIV === undefined) return [];
-  return [SETPRIV, '--pdeathsig', 'TERM', '--'];
+function deathWatch(driver: RootfsDriverName, dir: string): string[] {
+  if (SETPRIV === undefined) return [];
+  if (driver === 'fuse-overlayfs' || (driver === 'auto' && existsSync(join(dir, AUTO_NOTE_FILE)))) return [SETPRIV, '--pdeathsig', 'TERM', '--'];
+  return [];
 }
 
 /**

@@ -251,7 +251,10 @@ describe('fuse-overlayfs containers die with their monitor or CLI', () => {
     const ns = pidNamespace(Pid)!;
     process.kill(recordedMonitor(join(box.root, 'containers', id)).pid, 'SIGKILL');
     await until(() => inNamespace(ns).live.length === 0, 15_000, 'the job to die with its monitor');
-    await until(async () => (await fuseDaemons(id)) === '', 15_000, 'fuse-overlayfs to exit');
+    await until(async () => (await fuseDaemons(id)) === '', 15_000, 'fuse-overlayfs to exit').catch(async (error: unknown) => {
+      // Which process is left (fuse-overlayfs itself, or the launcher whose script names it), in the failure's words.
+      throw new Error(`${String(error)}: ${(await fuseDaemons(id)).split('\n').map((line) => line.slice(0, 60)).join(' | ')}`);
+    });
     expect((await run(box, ['rm', id])).exitCode).toBe(0);
   });
 
