@@ -45,7 +45,7 @@ export { sampleStats, statsRow, statsTargets, watchStats, dockerStats, type Stat
 export { updateContainer } from './container/update.js';
 export { parseLimits, parseLimitMode, parseSize, type LimitFlags } from './container/limits.js';
 export type { Limits, LimitMode } from './cgroup/index.js';
-export { parseVolume, parseMount, parseLabels, parseLogOptions, readEnvFile, parseStopTimeout, parseByteSize, parseUlimit, parseDevice, parseStopSignal, type Ulimit, type DeviceRequest } from './container/specs.js';
+export { parseVolume, parseMount, parseLabels, parseLogOptions, parseLogMaxFiles, readEnvFile, parseStopTimeout, parseByteSize, parseUlimit, parseDevice, parseStopSignal, type Ulimit, type DeviceRequest } from './container/specs.js';
 export { findContainer, type ContainerRecord, type RestartPolicy } from './container/record.js';
 export { containerState, type ContainerState, type ContainerStatus } from './container/state.js';
 export { parsePublish, parseExpose } from './network/ports.js';

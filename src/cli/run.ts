@@ -6,7 +6,7 @@ import type { CreateOptions, PullPolicy } from '../container/create.js';
 import type { RestartPolicy } from '../container/record.js';
 import type { RootfsDriverName } from '../sandbox/plan.js';
 import type { MountRequest } from '../container/create.js';
-import { parseDetachKeys, parseDevice, parseLabels, parseLogOptions, parseMount, parseStopSignal, parseStopTimeoutFlag, parseUlimit, parseVolume, readEnvFile } from '../container/specs.js';
+import { parseDetachKeys, parseDevice, parseLabels, parseLogMaxFiles, parseLogOptions, parseMount, parseStopSignal, parseStopTimeoutFlag, parseUlimit, parseVolume, readEnvFile } from '../container/specs.js';
 import { parsePlatform } from '../image/platform.js';
 import type { LogDriver } from '../container/record.js';
 import { parseSecurityOptions } from '../sandbox/security.js';
@@ -109,7 +109,7 @@ export function withContainerOptions(command: Command): Command {
     .option('--privileged', 'all capabilities, no seccomp filter, /proc unmasked (still inside the user namespace)')
     .option('--security-opt <option>', 'seccomp=unconfined, seccomp=PROFILE.json (Docker\'s format) or no-new-privileges', collect, [])
     .option('--userns <mode>', 'keep-id[:uid=N,gid=N]: your uid and gid are themselves inside (default: you are root inside)')
-    .option('--log-opt <key=value>', 'json-file log option: max-size=10m (rotation size; fractions such as 1.5m too)', collect, [])
+    .option('--log-opt <key=value>', 'json-file log option: max-size=10m (rotation size; fractions such as 1.5m too), max-file=N (files kept, 2 by default)', collect, [])
     .option('--log-driver <driver>', 'json-file (the default: logs reads it) or none (a detached container\'s output is dropped)', 'json-file')
     .option('-q, --quiet', 'no notes about pulling the image')
     .option('-a, --attach <stream>', 'attach only these of stdin, stdout, stderr (repeatable)', collect, [])
@@ -158,6 +158,7 @@ export function createOptions(image: string, command: string[], flags: RunFlags,
   if (oomScoreAdj !== undefined && (!/^-?\d+$/.test(flags.oomScoreAdj!) || oomScoreAdj < -1000 || oomScoreAdj > 1000)) {
     throw new BurrowError('INVALID_ARGUMENT', `invalid --oom-score-adj "${flags.oomScoreAdj}": give a whole number from -1000 to 1000`);
   }
+  const logMaxFiles = parseLogMaxFiles(flags.logOpt);
   const limits = limitsFromFlags(flags);
   const limitMode = limitModeFromFlags(flags, limits);
   const labels = parseLabels(flags.label);
@@ -185,6 +186,7 @@ export function createOptions(image: string, command: string[], flags: RunFlags,
     remove: flags.rm === true,
     restart: flags.restart as RestartPolicy,
     logMaxSize,
+    logMaxFiles,
     capAdd: flags.capAdd,
     capDrop: flags.capDrop,
     labels,

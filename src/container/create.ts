@@ -18,7 +18,7 @@ import { callerEnv, imageRuntimeConfig } from './image-config.js';
 import { mergeEnv } from './environment.js';
 import { resolveHealthcheck, type HealthConfig } from './health-config.js';
 import { readImageFile, resolveGroups, resolveUser } from './user.js';
-import { anonymousVolumeName, createVolume, volumeMount } from './volumes.js';
+import { ANONYMOUS_VOLUME_LABEL, anonymousVolumeName, createVolume, volumeMount } from './volumes.js';
 import type { DeviceRequest, Ulimit } from './specs.js';
 import { formatPlatform, platformMatches, type Platform } from '../image/platform.js';
 import { networkPlan } from '../network/mode.js';
@@ -68,6 +68,8 @@ export interface CreateOptions {
   remove: boolean;
   restart?: RestartPolicy | undefined;
   logMaxSize?: number | undefined;
+  /** json-file files kept by rotation, the current one included (Docker's --log-opt max-file; 2 when not given). */
+  logMaxFiles?: number | undefined;
   capAdd: string[];
   capDrop: string[];
   labels: Record<string, string>;
@@ -370,6 +372,7 @@ export async function createContainer(store: Store, options: CreateOptions): Pro
     ...(options.logDriver === undefined || options.logDriver === 'json-file' ? {} : { logDriver: options.logDriver }),
     tty: options.tty,
     logMaxSize: options.logMaxSize,
+    ...(options.logMaxFiles !== undefined ? { logMaxFiles: options.logMaxFiles } : {}),
     ...(asksForLimits(limits) ? { limits } : {}),
     ...(limitMode.disabled || limitMode.ignoreMissing ? { limitMode } : {}),
     plan,

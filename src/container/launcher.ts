@@ -1,8 +1,11 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BurrowError } from '../errors.js';
+import { AUTO_NOTE_FILE } from '../rootfs/auto.js';
 import { resolveDestinations } from '../rootfs/destinations.js';
 import { mountStep, rootfsFailure, type RootfsSite } from '../rootfs/index.js';
-import { FAIL, NETWORK_READY_STEP, ROOTFS_PREAMBLE, RUN_STEP, rootfsArgs } from '../rootfs/shell.js';
+import { FAIL, LAUNCH_STEP, NETWORK_READY_STEP, ROOTFS_PREAMBLE, rootfsArgs } from '../rootfs/shell.js';
 import { bwrapArgs, DESTINATION } from '../sandbox/bwrap.js';
 import { ENV_FD, ENV_FILE, SECCOMP_FD, SECCOMP_FILE } from '../sandbox/handoff.js';
 import { hasSeccompFilter, type RootfsDriverName, type SetupPlan } from '../sandbox/plan.js';
@@ -57,7 +60,7 @@ export function rootfsSite(store: Store, record: ContainerRecord, mapping: IdMap
  *   the mount step        the driver's (rootfs/*.ts), or `auto`'s;
  *   the handoff           the descriptors burrow-init reads;
  *   resolveDestinations   bwrap's mount destinations resolved inside the root;
- *   RUN_STEP              `exec bwrap …`, or bwrap as a child and the unmount after it.
+ *   LAUNCH_STEP           `exec bwrap …`, or bwrap as a child and the unmount after it (and on the parent's death).
  *
  * A step that needs a descriptor for bwrap goes with the handoff, and its bwrap
  * arguments into bwrapArgs.
@@ -77,7 +80,7 @@ const SECCOMP_STEP = `command exec ${SECCOMP_FD}<"$dir/${SECCOMP_FILE}" || { why
 
 /** The script; `destinations`: what each word of the bwrap command is (bwrap.ts: DESTINATION). */
 function launchScript(name: RootfsDriverName, seccomp: boolean, destinations: string, agent: boolean): string {
-  return `${FAIL}${agent ? NETWORK_READY_STEP : ''}${ROOTFS_PREAMBLE}${mountStep(name)}${ENV_STEP}${seccomp ? SECCOMP_STEP : ''}${resolveDestinations(destinations)}${RUN_STEP}`;
+  return `${FAIL}${agent ? NETWORK_READY_STEP : ''}${ROOTFS_PREAMBLE}${mountStep(name)}${ENV_STEP}${seccomp ? SECCOMP_STEP : ''}${resolveDestinations(destinations)}${LAUNCH_STEP}`;
 }
 
 /**
@@ -95,10 +98,29 @@ export function launcherArgv(plan: SetupPlan, site: RootfsSite, network: LaunchN
     ? ['nsenter', `--target=${network.pid}`, '--user', '--net', '--preserve-credentials', '--', 'unshare', '--mount']
     : [unshareProgram(), ...unshareArgs(site.mapping), ...(network.kind === 'private' ? ['--net'] : [])];
   return [
-    ...namespaces, '--', '/bin/sh', '-c', launchScript(plan.rootfs.driver, hasSeccompFilter(plan), `${DESTINATION.none}${bwrap.destinations}`, network.kind === 'private'), 'burrow-launch',
+    ...namespaces, '--', ...deathWatch(plan.rootfs.driver, site.dir), '/bin/sh', '-c', launchScript(plan.rootfs.driver, hasSeccompFilter(plan), `${DESTINATION.none}${bwrap.destinations}`, network.kind === 'private'), 'burrow-launch',
     ...rootfsArgs(site, plan.rootfs.volatile === true ? ',volatile' : ''),
     'bwrap', ...bwrap.args,
   ];
+}
+
+const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((path) => existsSync(path));
+
+/**
+ * A launcher that keeps bwrap as a child (fuse-overlayfs, whose mount is undone
+ * after it) gets SIGTERM when its parent dies, and then ends the sandbox and the
+ * mount (shell.ts: LAUNCH_STEP); bwrap's own --die-with-parent would only fire
+ * for the launcher's death. util-linux's setpriv sets it and executes sh in its
+ * place: no process more, but an exec of a few milliseconds, so only where it
+ * is needed: fuse-overlayfs asked for, or `auto` for a container whose earlier
+ * start fell back to it (its rootfs-note). The kernel overlay and copy drivers
+ * exec bwrap from the launcher and need none; `auto` on a host without the
+ * kernel overlay is covered from its second start on.
+ */
+function deathWatch(driver: RootfsDriverName, dir: string): string[] {
+  if (SETPRIV === undefined) return [];
+  if (driver === 'fuse-overlayfs' || (driver === 'auto' && existsSync(join(dir, AUTO_NOTE_FILE)))) return [SETPRIV, '--pdeathsig', 'TERM', '--'];
+  return [];
 }
 
 /**

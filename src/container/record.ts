@@ -36,6 +36,8 @@ export interface ContainerRecord {
   tty: boolean;
   /** json-file rotation size in bytes (Docker's --log-opt max-size). */
   logMaxSize?: number | undefined;
+  /** json-file files kept by rotation (Docker's --log-opt max-file); 2 when not given. */
+  logMaxFiles?: number | undefined;
   /** The resource limits asked for (run, create, update), kept for every later start. */
   limits?: Limits | undefined;
   /** --cgroups disabled / --ignore-missing-limits, as asked. */

@@ -76,12 +76,13 @@ export function parseByteSize(text: string): number | undefined {
   return Math.floor(Number(match[1]) * 1024 ** power);
 }
 
-/** `--log-opt max-size=10m` (the only json-file option): the rotation size in bytes, or undefined when none is given. */
+/** `--log-opt max-size=10m` (json-file): the rotation size in bytes, or undefined when none is given; max-file is read by parseLogMaxFiles. */
 export function parseLogOptions(options: string[]): number | undefined {
   let logMaxSize: number | undefined;
   for (const option of options) {
+    if (/^max-file=/i.test(option)) continue;
     const size = option.startsWith('max-size=') ? parseByteSize(option.slice('max-size='.length)) : undefined;
-    if (size === undefined || size <= 0) throw new BurrowError('INVALID_ARGUMENT', `unsupported --log-opt "${option}": use max-size=SIZE (for example 10m or 1.5m)`);
+    if (size === undefined || size <= 0) throw new BurrowError('INVALID_ARGUMENT', `unsupported --log-opt "${option}": use max-size=SIZE (for example 10m or 1.5m) or max-file=N`);
     logMaxSize = size;
   }
   return logMaxSize;
@@ -149,6 +150,24 @@ export function parseDetachKeys(text: string): string[] {
 export function parseStopTimeoutFlag(text: string): number {
   if (!/^-?\d+$/.test(text) || Number(text) < -1) throw new BurrowError('INVALID_ARGUMENT', `invalid --stop-timeout "${text}": give whole seconds (-1: no timeout)`);
   return Number(text);
+}
+
+/**
+ * `--log-opt max-file=N` (json-file): how many log files rotation keeps, the one being
+ * written included, or undefined when not given (burrow keeps two: ctr.log and
+ * ctr.log.1). A `logs -f` that falls more than N-1 files behind a job loses what
+ * was rotated away before it could open it, so a job with a small max-size and
+ * heavy output wants a few.
+ */
+export function parseLogMaxFiles(options: string[]): number | undefined {
+  let files: number | undefined;
+  for (const option of options) {
+    const match = /^max-file=(.*)$/i.exec(option);
+    if (match === null) continue;
+    if (!/^\d+$/.test(match[1]!) || Number(match[1]) < 1 || Number(match[1]) > 99) throw new BurrowError('INVALID_ARGUMENT', `invalid --log-opt "${option}": max-file must be a number from 1 to 99`);
+    files = Number(match[1]);
+  }
+  return files;
 }
 
 /** `-l key=value` (or `key`, an empty value). */

@@ -349,7 +349,7 @@ async function runDetached(store: Store, record: ContainerRecord, options: { onN
     const cgroup = await cgroupForStart(store, record, notes);
     const watch = cgroup === undefined ? [] : [...new Set(cgroupDirs(cgroup))].flatMap((path) => ['--cgroup', path]);
     const entry = cgroup === undefined ? [] : entryArgv(cgroup);
-    const result = await start(MONITOR_BINARY, [dir, '--boot-id', bootId(), '--restart', record.restart, '--log-max-size', String(record.logMaxSize ?? 10 * 1024 * 1024), ...(record.tty ? ['--tty'] : []), ...(record.logDriver === 'none' ? ['--no-log'] : []), ...(plan.process.stdin ? ['--stdin'] : []), ...watch, ...health, ...cleanup, '--', ...network.agent, ...entry, ...launcherArgv(plan, site, network.network)], 'ignore').finished;
+    const result = await start(MONITOR_BINARY, [dir, '--boot-id', bootId(), '--restart', record.restart, '--log-max-size', String(record.logMaxSize ?? 10 * 1024 * 1024), '--log-max-files', String(record.logMaxFiles ?? 2), ...(record.tty ? ['--tty'] : []), ...(record.logDriver === 'none' ? ['--no-log'] : []), ...(plan.process.stdin ? ['--stdin'] : []), ...watch, ...health, ...cleanup, '--', ...network.agent, ...entry, ...launcherArgv(plan, site, network.network)], 'ignore').finished;
     if (result.exitCode !== 0) {
       await removeContainerCgroup(cgroup);
       throw new BurrowError('IO', `cannot start the container's monitor (${MONITOR_BINARY}): ${result.error?.message ?? `exit ${result.exitCode}`}`);

@@ -61,6 +61,32 @@ exit $status
 `;
 
 /**
+ * The launcher's last step: RUN_STEP, except that bwrap, when it runs as a child
+ * (fuse-overlayfs: the mount is undone after it), is waited for in a way a signal
+ * interrupts. The launcher runs under `setpriv --pdeathsig TERM` (launcher.ts), so
+ * when its parent dies (kill -9 of the monitor, or of the CLI of a foreground
+ * run) it kills bwrap, whose sandbox goes with it (its pid namespace), and
+ * unmounts: fuse-overlayfs exits instead of living on in a namespace nobody uses.
+ * sh gives an asynchronous command /dev/null for stdin: the job's stdin goes to
+ * it on fd 4 instead (the one the launcher's other steps leave free).
+ */
+export const LAUNCH_STEP = `command -v "$1" >/dev/null 2>&1 || { why=$1; fail missing; }
+[ -n "$unmount" ] || exec "$@"
+child=
+dying=
+trap 'dying=1; [ -z "$child" ] || kill -KILL $child 2>/dev/null' TERM HUP
+exec 4<&0
+"$@" 0<&4 4<&- &
+child=$!
+exec 4<&-
+[ -z "$dying" ] || kill -KILL $child 2>/dev/null
+while :; do wait $child; status=$?; kill -0 $child 2>/dev/null || break; done
+cd /
+$unmount
+exit $status
+`;
+
+/**
  * The lower layers as overlayfs wants them: topmost first, `:`-separated, relative
  * to the layers directory. The one place the list is computed.
  */

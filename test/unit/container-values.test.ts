@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { filterContainers, parseContainerFilter, type ContainerSummary } from '../../src/container/list.js';
-import { parseLabels, parseLogOptions, parseStopTimeout } from '../../src/container/specs.js';
+import { parseLabels, parseLogMaxFiles, parseLogOptions, parseStopTimeout } from '../../src/container/specs.js';
 import { statusText } from '../../src/container/status.js';
 import type { ContainerRecord } from '../../src/container/record.js';
 import type { ContainerState } from '../../src/container/state.js';
@@ -61,7 +61,11 @@ describe('values of logs, stop and run flags', () => {
     expect(() => parseStopTimeout('soon')).toThrow(/invalid --time/);
     expect(parseLogOptions([])).toBeUndefined();
     expect(parseLogOptions(['max-size=10m'])).toBe(10 * 1024 ** 2);
-    expect(() => parseLogOptions(['max-file=3'])).toThrow(/unsupported --log-opt "max-file=3"/);
+    expect(parseLogOptions(['max-file=3', 'max-size=1k'])).toBe(1024);
+    expect(() => parseLogOptions(['mode=non-blocking'])).toThrow(/unsupported --log-opt "mode=non-blocking"/);
+    expect(parseLogMaxFiles(['max-size=1k'])).toBeUndefined();
+    expect(parseLogMaxFiles(['max-file=5'])).toBe(5);
+    expect(() => parseLogMaxFiles(['max-file=0'])).toThrow(/max-file must be a number from 1 to 99/);
     expect(parseLabels(['a=1', 'b', 'c=x=y'])).toEqual({ a: '1', b: '', c: 'x=y' });
   });
 });
