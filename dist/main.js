@@ -21288,12 +21288,15 @@ var init_errors = __esm({
       exitCode;
       /** A network hiccup worth another attempt (with Range, for a blob). */
       retryable;
+      /** The exit status was chosen where the error was made (or is an interruption's): the CLI keeps it. */
+      explicitExit;
       constructor(code2, message, options = {}) {
         super(message, options.cause === void 0 ? void 0 : { cause: options.cause });
         this.name = "BurrowError";
         this.code = code2;
         this.exitCode = options.exitCode ?? (code2 === "INTERRUPTED" ? 130 : EXIT_BURROW_ERROR);
         this.retryable = options.retryable ?? false;
+        this.explicitExit = options.exitCode !== void 0 || code2 === "INTERRUPTED";
       }
     };
   }
@@ -29834,7 +29837,7 @@ async function acquireLock(path17, options = {}) {
   const mode = options.mode ?? "exclusive";
   let fd;
   try {
-    mkdirSync(dirname4(path17), { recursive: true });
+    if (options.createParent !== false) mkdirSync(dirname4(path17), { recursive: true });
     fd = openSync(path17, "a");
   } catch (error2) {
     throw fsError(error2, `opening lock ${path17}`);
@@ -36488,9 +36491,20 @@ function resolveUser(spec, layers) {
       gid = group2.gid;
     }
   }
-  const supplementary = name === void 0 ? [] : groups.filter((group2) => group2.members.includes(name)).map((group2) => group2.gid);
+  const groupGiven = groupPart !== void 0 && groupPart !== "";
+  const supplementary = name === void 0 || groupGiven ? [] : groups.filter((group2) => group2.members.includes(name)).map((group2) => group2.gid);
   const extra = supplementary.length === 0 && uid !== 0 ? [gid] : supplementary;
   return { uid, gid, groups: [...new Set(extra)], home };
+}
+function resolveGroups(specs, layers) {
+  if (specs.length === 0) return [];
+  const groups = parseGroup(readImageFile(layers, "etc/group"));
+  return specs.map((spec) => {
+    if (/^\d+$/.test(spec)) return Number(spec);
+    const group2 = groups.find((candidate) => candidate.name === spec);
+    if (group2 === void 0) throw new BurrowError("INVALID_ARGUMENT", `--group-add ${spec}: unable to find group ${spec} in the image's /etc/group (give a gid instead)`);
+    return group2.gid;
+  });
 }
 var IMAGE_FILE_MAX_BYTES;
 var init_user = __esm({
@@ -36501,9 +36515,125 @@ var init_user = __esm({
   }
 });
 
+// src/sandbox/init-args.ts
+function initArgs(options) {
+  const args = [];
+  if (options.join !== void 0) args.push("-J", `${options.join.pid}:${options.join.startTime}`);
+  args.push("-u", String(options.uid), "-g", String(options.gid), "-w", options.cwd, "-c", capabilityMask(options.capabilities), "-E", String(options.envFd));
+  if (options.groups.length > 0) args.push("-G", options.groups.join(","));
+  if (options.init) args.push("-i");
+  if (options.tty) args.push("-t");
+  if (options.noNewPrivs) args.push("-n");
+  if (options.networkFd !== void 0) args.push("-N", String(options.networkFd));
+  for (const limit2 of options.rlimits ?? []) args.push("-R", `${ULIMIT_RESOURCES[limit2.name]}:${limit2.soft}:${limit2.hard}`);
+  if (options.oomScoreAdj !== void 0) args.push("-O", String(options.oomScoreAdj));
+  if (options.seccompFd !== void 0) args.push("-S", String(options.seccompFd));
+  return args;
+}
+var ULIMIT_RESOURCES;
+var init_init_args = __esm({
+  "src/sandbox/init-args.ts"() {
+    "use strict";
+    init_capabilities();
+    ULIMIT_RESOURCES = {
+      cpu: 0,
+      fsize: 1,
+      data: 2,
+      stack: 3,
+      core: 4,
+      rss: 5,
+      nproc: 6,
+      nofile: 7,
+      memlock: 8,
+      as: 9,
+      locks: 10,
+      sigpending: 11,
+      msgqueue: 12,
+      nice: 13,
+      rtprio: 14,
+      rttime: 15
+    };
+  }
+});
+
+// src/container/specs.ts
+import { resolve as resolve4 } from "node:path";
+function parseVolume(spec) {
+  const parts = spec.split(":");
+  if (parts.length === 1 && spec.startsWith("/")) return { kind: "volume", name: "", anonymous: true, target: spec, readOnly: false };
+  if (parts.length < 2 || parts.length > 3 || parts[0] === "" || parts[1] === "") {
+    throw new BurrowError("INVALID_ARGUMENT", `invalid volume "${spec}": expected /host/path:/container/path[:ro], NAME:/container/path or /container/path`);
+  }
+  const [source, target, modes] = parts;
+  const modeList = modes === void 0 ? [] : modes.split(",");
+  for (const mode of modeList) {
+    if (!["ro", "rw", "z", "Z"].includes(mode)) throw new BurrowError("INVALID_ARGUMENT", `invalid volume "${spec}": mode "${mode}" is not one of ro, rw, z, Z`);
+  }
+  if (modeList.includes("ro") && modeList.includes("rw")) throw new BurrowError("INVALID_ARGUMENT", `invalid volume "${spec}": ro and rw exclude each other`);
+  const readOnly = modeList.includes("ro");
+  if (!target.startsWith("/")) throw new BurrowError("INVALID_ARGUMENT", `invalid volume "${spec}": the container path must be absolute`);
+  if (!source.startsWith("/") && !source.startsWith(".")) {
+    if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/.test(source)) throw new BurrowError("INVALID_ARGUMENT", `invalid volume "${spec}": "${source}" is neither a path nor a volume name`);
+    return { kind: "volume", name: source, target, readOnly };
+  }
+  return { kind: "bind", source: resolve4(source), target, readOnly };
+}
+function parseMount(spec) {
+  const fields = /* @__PURE__ */ new Map();
+  for (const part of spec.split(",")) {
+    const at = part.indexOf("=");
+    fields.set(at < 0 ? part : part.slice(0, at), at < 0 ? "true" : part.slice(at + 1));
+  }
+  const target = fields.get("target") ?? fields.get("destination") ?? fields.get("dst");
+  if (target === void 0 || !target.startsWith("/")) throw new BurrowError("INVALID_ARGUMENT", `invalid --mount "${spec}": target=/absolute/path is required`);
+  const type = fields.get("type") ?? "volume";
+  if (type === "bind") {
+    const source = fields.get("source") ?? fields.get("src");
+    if (source === void 0) throw new BurrowError("INVALID_ARGUMENT", `invalid --mount "${spec}": source= is required for type=bind`);
+    const readOnly = ["readonly", "ro"].some((key) => fields.has(key) && fields.get(key) !== "false");
+    return { kind: "bind", source: resolve4(source), target, readOnly };
+  }
+  if (type === "tmpfs") return { kind: "tmpfs", target, size: fields.get("tmpfs-size"), mode: fields.get("tmpfs-mode") };
+  if (type === "volume") {
+    const source = fields.get("source") ?? fields.get("src");
+    if (source === void 0) throw new BurrowError("INVALID_ARGUMENT", `invalid --mount "${spec}": source=NAME is required for type=volume`);
+    return { kind: "volume", name: source, target, readOnly: ["readonly", "ro"].some((key) => fields.has(key) && fields.get(key) !== "false") };
+  }
+  throw new BurrowError("INVALID_ARGUMENT", `invalid --mount "${spec}": type must be bind, volume or tmpfs`);
+}
+function parseByteSize2(text2) {
+  const match3 = /^(\d+(?:\.\d+)?) ?([kmgtp])?(?:i?b)?$/i.exec(text2);
+  if (match3 === null) return void 0;
+  const power = match3[2] === void 0 ? 0 : "kmgtp".indexOf(match3[2].toLowerCase()) + 1;
+  return Math.floor(Number(match3[1]) * 1024 ** power);
+}
+var init_specs = __esm({
+  "src/container/specs.ts"() {
+    "use strict";
+    init_errors();
+    init_image_config();
+    init_init_args();
+  }
+});
+
 // src/container/volumes.ts
 import { existsSync as existsSync18, mkdirSync as mkdirSync8, readdirSync as readdirSync5, readFileSync as readFileSync19 } from "node:fs";
-import { join as join22 } from "node:path";
+import { randomBytes as randomBytes2 } from "node:crypto";
+import { isAbsolute as isAbsolute3, join as join22 } from "node:path";
+function volumeMount(volume, target, readOnly) {
+  const options = volume.Options ?? {};
+  if (options.type === "tmpfs") {
+    const parts = (options.o ?? "").split(",");
+    const value2 = (key) => parts.find((part) => part.startsWith(`${key}=`))?.slice(key.length + 1);
+    const size = value2("size");
+    return { kind: "tmpfs", target, size: size === void 0 ? void 0 : String(parseByteSize2(size)), mode: value2("mode"), volume: volume.Name };
+  }
+  if (options.type === "none" && options.device !== void 0) {
+    if (!existsSync18(options.device)) throw new BurrowError("INVALID_ARGUMENT", `volume ${volume.Name}: its device ${options.device} does not exist`);
+    return { kind: "bind", source: options.device, target, readOnly, volume: volume.Name };
+  }
+  return { kind: "bind", source: volume.Mountpoint, target, readOnly };
+}
 function volumesDir(store) {
   return join22(store.root, "volumes");
 }
@@ -36514,27 +36644,42 @@ function readVolume(store, name) {
     return void 0;
   }
 }
-function createVolume(store, name, labels = {}) {
+function anonymousVolumeName() {
+  return randomBytes2(32).toString("hex");
+}
+function createVolume(store, name, labels = {}, options = {}) {
   if (!VOLUME_NAME.test(name)) throw new BurrowError("INVALID_ARGUMENT", `invalid volume name "${name}": use [a-zA-Z0-9][a-zA-Z0-9_.-]+`);
   const existing = readVolume(store, name);
   if (existing !== void 0) return existing;
   const dir = join22(volumesDir(store), name);
   mkdirSync8(join22(dir, "_data"), { recursive: true, mode: 493 });
-  const record = { Name: name, Driver: "local", Mountpoint: join22(dir, "_data"), CreatedAt: (/* @__PURE__ */ new Date()).toISOString(), Labels: labels };
+  const record = { Name: name, Driver: "local", Mountpoint: join22(dir, "_data"), CreatedAt: (/* @__PURE__ */ new Date()).toISOString(), Labels: labels, Options: Object.keys(options).length === 0 ? null : options };
   writeFileAtomic(join22(dir, "volume.json"), `${JSON.stringify(record, null, 2)}
 `);
   return record;
 }
-var VOLUME_NAME;
+function volumeUsers(store, volume) {
+  return listRecords(store).filter((record) => record.plan.mounts.some((mount) => mount.volume === volume.Name || mount.kind === "bind" && mount.source === volume.Mountpoint)).map((record) => record.name);
+}
+async function removeAnonymousVolumes(store, names) {
+  for (const name of names) {
+    const volume = readVolume(store, name);
+    if (volume === void 0 || volumeUsers(store, volume).length > 0) continue;
+    await removeInUserNamespace(join22(volumesDir(store), name), idMapping());
+  }
+}
+var VOLUME_NAME, ANONYMOUS_VOLUME_LABEL;
 var init_volumes = __esm({
   "src/container/volumes.ts"() {
     "use strict";
+    init_specs();
     init_errors();
     init_atomic();
     init_remove();
     init_idmap();
     init_record();
     VOLUME_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
+    ANONYMOUS_VOLUME_LABEL = "com.docker.volume.anonymous";
   }
 });
 
@@ -37223,14 +37368,16 @@ function parseLimits(flags, hostCpus = availableParallelism()) {
   const limits = {};
   if (flags.memory !== void 0) {
     limits.memory = parseSize("--memory", flags.memory);
-    if (limits.memory < MIN_MEMORY) throw invalid3("--memory", flags.memory, "Minimum memory limit allowed is 6MB: give 6m or more");
+    if (limits.memory === 0) delete limits.memory;
+    else if (limits.memory < MIN_MEMORY) throw invalid3("--memory", flags.memory, "Minimum memory limit allowed is 6MB: give 6m or more");
   }
   if (flags.memorySwap !== void 0) {
     limits.memorySwap = flags.memorySwap.trim() === "-1" ? -1 : parseSize("--memory-swap", flags.memorySwap);
   }
   if (flags.memoryReservation !== void 0) {
     limits.memoryReservation = parseSize("--memory-reservation", flags.memoryReservation);
-    if (limits.memoryReservation < MIN_MEMORY) throw invalid3("--memory-reservation", flags.memoryReservation, "Minimum memory reservation allowed is 6MB: give 6m or more");
+    if (limits.memoryReservation === 0) delete limits.memoryReservation;
+    else if (limits.memoryReservation < MIN_MEMORY) throw invalid3("--memory-reservation", flags.memoryReservation, "Minimum memory reservation allowed is 6MB: give 6m or more");
   }
   if (flags.cpus !== void 0) {
     const value2 = flags.cpus.trim();
@@ -38352,12 +38499,18 @@ var init_cgroup = __esm({
 });
 
 // src/container/create.ts
-import { existsSync as existsSync25, mkdirSync as mkdirSync12, rmSync as rmSync7, writeFileSync as writeFileSync10 } from "node:fs";
-import { isAbsolute as isAbsolute3, join as join34 } from "node:path";
-async function resolveImage(store, reference, signal, onNote, mapping) {
-  const found = findRecords(store, reference)[0];
-  if (found !== void 0) return loadLocalImage(store, found);
-  onNote(`Unable to find image '${reference}' locally`);
+import { accessSync as accessSync3, constants as fsConstants, existsSync as existsSync25, mkdirSync as mkdirSync12, rmSync as rmSync7, statSync as statSync4, writeFileSync as writeFileSync10 } from "node:fs";
+import { isAbsolute as isAbsolute4, join as join34, posix as posix2 } from "node:path";
+async function resolveImage(store, reference, signal, onNote, mapping, policy = {}) {
+  const pull = policy.pull ?? "missing";
+  const found = pull === "always" ? void 0 : findRecords(store, reference)[0];
+  if (found !== void 0) {
+    const image = loadLocalImage(store, found);
+    if (policy.platform !== void 0) checkImagePlatform(image, policy.platform, reference);
+    return image;
+  }
+  if (pull === "never") throw new BurrowError("NOT_FOUND", `no such image: ${reference} (--pull never: pull it first, or use --pull missing)`);
+  if (pull === "missing") onNote(`Unable to find image '${reference}' locally`);
   const { pullImage: pullImage2 } = await Promise.resolve().then(() => (init_pull(), pull_exports));
   const { loadConfig: loadConfig2 } = await Promise.resolve().then(() => (init_config(), config_exports));
   const { UnpackWhilePulling: UnpackWhilePulling2 } = await Promise.resolve().then(() => (init_stream2(), stream_exports));
@@ -38366,7 +38519,7 @@ async function resolveImage(store, reference, signal, onNote, mapping) {
   trace("pull: code loaded");
   let pulled;
   try {
-    pulled = await pullImage2(reference, { store, config, signal, layerSink: unpacking?.sink, onPlan: () => trace("pull: manifest read") });
+    pulled = await pullImage2(reference, { store, config, signal, ...policy.platform === void 0 ? {} : { platform: policy.platform }, layerSink: unpacking?.sink, onPlan: () => trace("pull: manifest read") });
   } catch (error2) {
     await unpacking?.settle(false);
     throw error2;
@@ -38375,6 +38528,14 @@ async function resolveImage(store, reference, signal, onNote, mapping) {
   await unpacking?.settle(true);
   for (const note of unpacking?.notes ?? []) onNote(note);
   return loadLocalImage(store, findRecords(store, pulled.name)[0]);
+}
+function checkImagePlatform(image, wanted, reference) {
+  const config = image.config;
+  if (config.os === void 0 || config.architecture === void 0) return;
+  const own = { os: config.os, architecture: config.architecture, variant: config.variant };
+  if (!platformMatches(wanted, own)) {
+    throw new BurrowError("INVALID_ARGUMENT", `image ${reference} is ${formatPlatform(own)}, not the --platform ${formatPlatform(wanted)} asked for: pull it with --platform ${formatPlatform(wanted)}, or use --pull always`);
+  }
 }
 function keepIdFor(userns) {
   if (userns === void 0 || userns.mode === "default") return void 0;
@@ -38397,12 +38558,39 @@ function findContainerOrNone(store, query) {
     throw error2;
   }
 }
+function checkMountTargets(volumes, devices) {
+  const seen = /* @__PURE__ */ new Set();
+  for (const target of [...volumes.map((volume) => volume.target), ...devices.map((device) => device.target)]) {
+    const clean2 = posix2.normalize(target).replace(/(.)\/$/, "$1");
+    if (seen.has(clean2)) throw new BurrowError("INVALID_ARGUMENT", `duplicate mount point: ${clean2} (give each target one -v, --mount, --tmpfs or --device)`);
+    seen.add(clean2);
+  }
+}
+function checkDevice(device) {
+  let stat2;
+  try {
+    stat2 = statSync4(device.source);
+  } catch {
+    throw new BurrowError("INVALID_ARGUMENT", `--device ${device.source}: no such device on this host`);
+  }
+  if (!stat2.isCharacterDevice() && !stat2.isBlockDevice()) throw new BurrowError("INVALID_ARGUMENT", `--device ${device.source}: not a device node`);
+  const wanted = (device.permissions.includes("r") ? fsConstants.R_OK : 0) | (device.permissions.includes("w") ? fsConstants.W_OK : 0);
+  try {
+    accessSync3(device.source, wanted === 0 ? fsConstants.R_OK : wanted);
+  } catch {
+    throw new BurrowError("INVALID_ARGUMENT", `--device ${device.source}: your user may not open it on the host, so a rootless container cannot either (add yourself to its group, or leave --device out)`);
+  }
+  return device;
+}
 async function createContainer(store, options) {
   const note = options.onNote ?? (() => {
   });
-  if (options.name !== void 0 && !VALID_NAME.test(options.name)) {
+  const name = options.name?.replace(/^\//, "");
+  if (name !== void 0 && !VALID_NAME.test(name)) {
     throw new BurrowError("INVALID_ARGUMENT", `invalid container name "${options.name}": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
   }
+  checkMountTargets(options.volumes, options.devices ?? []);
+  const devices = (options.devices ?? []).map(checkDevice);
   trace("create");
   const keepId = keepIdFor(options.userns);
   if (keepId !== void 0) {
@@ -38414,7 +38602,8 @@ async function createContainer(store, options) {
   const joined = joinedName === "" ? void 0 : findContainerOrNone(store, joinedName);
   if (joined?.userns !== void 0) throw new BurrowError("INVALID_ARGUMENT", `--network container:${joined.name} cannot join a container made with --userns=keep-id: its user namespace does not have burrow's default mapping`);
   const mapping = idMapping();
-  const image = await resolveImage(store, options.image, options.signal, note, mapping);
+  const image = await resolveImage(store, options.image, options.signal, options.quiet === true ? () => {
+  } : note, mapping, { pull: options.pull, platform: options.platform });
   trace("image found");
   if (mapping.single) note(`mapping only your own uid into the container: ${mapping.reason}`);
   const lowers = await ensureLayers(store, image, mapping, note);
@@ -38422,22 +38611,30 @@ async function createContainer(store, options) {
   const config = imageRuntimeConfig(image.config.config, image.record.name);
   const extraEnv = callerEnv(options.env);
   const user = resolveUser(options.user ?? config.user ?? (keepId === void 0 ? void 0 : `${keepId.uid}:${keepId.gid}`), lowers);
+  const groups = [.../* @__PURE__ */ new Set([...user.groups, ...resolveGroups(options.groupAdd ?? [], lowers)])];
   const entrypoint = options.entrypoint ?? config.entrypoint ?? [];
   const command = options.command.length > 0 ? options.command : options.entrypoint !== void 0 ? [] : config.cmd ?? [];
   const args = [...entrypoint, ...command];
   if (args.length === 0) throw new BurrowError("INVALID_ARGUMENT", `no command specified: ${image.record.name} has no Cmd or Entrypoint; give one after the image name`);
   const healthcheck = resolveHealthcheck(config.healthcheck, options.healthcheck, config.shell);
   const workdir = options.workdir ?? config.workingDir ?? "/";
-  if (!isAbsolute3(workdir)) throw new BurrowError("INVALID_ARGUMENT", `the working directory "${workdir}" is invalid: it needs to be an absolute path`);
+  if (!isAbsolute4(workdir)) throw new BurrowError("INVALID_ARGUMENT", `the working directory "${workdir}" is invalid: it needs to be an absolute path`);
   for (const volume of options.volumes) {
     if (volume.kind === "bind" && !existsSync25(volume.source)) {
       throw new BurrowError("INVALID_ARGUMENT", `invalid mount: bind source path does not exist: ${volume.source}`);
     }
   }
+  const anonymousVolumes = [];
   const mounts = options.volumes.map((volume) => {
     if (volume.kind !== "volume") return volume;
-    return { kind: "bind", source: createVolume(store, volume.name).Mountpoint, target: volume.target, readOnly: volume.readOnly };
+    if (volume.anonymous === true) {
+      const created = createVolume(store, anonymousVolumeName(), { [ANONYMOUS_VOLUME_LABEL]: "" });
+      anonymousVolumes.push(created.Name);
+      return { kind: "bind", source: created.Mountpoint, target: volume.target, readOnly: volume.readOnly };
+    }
+    return volumeMount(createVolume(store, volume.name), volume.target, volume.readOnly);
   });
+  for (const device of devices) mounts.push({ kind: "bind", source: device.source, target: device.target, readOnly: false, device: true });
   const security = options.security ?? DEFAULT_SECURITY;
   const caps = security.privileged ? [...ALL_CAPABILITIES] : containerCapabilities(options.capAdd, options.capDrop);
   const seccomp = await containerSeccompFilter(security.seccomp, caps);
@@ -38460,7 +38657,7 @@ async function createContainer(store, options) {
   mkdirSync12(dir, { recursive: true, mode: 448 });
   let network;
   try {
-    network = networkPlan(store, { spec: options.network, ports: options.ports ?? [], publishAll: options.publishAll === true, mac: options.macAddress, aliases: options.networkAliases ?? [] }, exposed, id, (name) => findContainer(store, name).id, note);
+    network = networkPlan(store, { spec: options.network, ports: options.ports ?? [], publishAll: options.publishAll === true, mac: options.macAddress, aliases: options.networkAliases ?? [] }, exposed, id, (name2) => findContainer(store, name2).id, note);
   } catch (error2) {
     rmSync7(dir, { recursive: true, force: true });
     throw error2;
@@ -38484,7 +38681,9 @@ async function createContainer(store, options) {
       cwd: workdir,
       uid: user.uid,
       gid: user.gid,
-      groups: user.groups,
+      groups,
+      ...options.ulimits === void 0 || options.ulimits.length === 0 ? {} : { rlimits: options.ulimits },
+      ...options.oomScoreAdj === void 0 ? {} : { oomScoreAdj: options.oomScoreAdj },
       init: options.init,
       stdin: options.interactive,
       tty: options.tty
@@ -38500,16 +38699,21 @@ async function createContainer(store, options) {
     labels: options.labels,
     autoRemove: options.remove,
     restart: options.restart ?? "no",
-    stopSignal: config.stopSignal ?? "SIGTERM",
+    stopSignal: options.stopSignal ?? config.stopSignal ?? "SIGTERM",
+    ...options.stopTimeout === void 0 ? {} : { stopTimeout: options.stopTimeout },
+    ...anonymousVolumes.length === 0 ? {} : { anonymousVolumes },
+    ...options.logDriver === void 0 || options.logDriver === "json-file" ? {} : { logDriver: options.logDriver },
     tty: options.tty,
     logMaxSize: options.logMaxSize,
+    ...options.logMaxFiles !== void 0 ? { logMaxFiles: options.logMaxFiles } : {},
     ...asksForLimits(limits) ? { limits } : {},
     ...limitMode.disabled || limitMode.ignoreMissing ? { limitMode } : {},
     plan,
-    ...userns === void 0 ? {} : { userns }
+    ...userns === void 0 ? {} : { userns },
+    command: { entrypoint, cmd: command, ...options.user === void 0 ? {} : { user: options.user } }
   };
   try {
-    writeNamedRecord(store, record, options.name);
+    writeNamedRecord(store, record, name);
   } catch (error2) {
     rmSync7(dir, { recursive: true, force: true });
     throw error2;
@@ -38538,6 +38742,7 @@ var init_create2 = __esm({
     init_health_config();
     init_user();
     init_volumes();
+    init_platform2();
     init_mode();
     init_files();
     init_hosts2();
@@ -38720,26 +38925,6 @@ var init_copy2 = __esm({
   }
 });
 
-// src/sandbox/init-args.ts
-function initArgs(options) {
-  const args = [];
-  if (options.join !== void 0) args.push("-J", `${options.join.pid}:${options.join.startTime}`);
-  args.push("-u", String(options.uid), "-g", String(options.gid), "-w", options.cwd, "-c", capabilityMask(options.capabilities), "-E", String(options.envFd));
-  if (options.groups.length > 0) args.push("-G", options.groups.join(","));
-  if (options.init) args.push("-i");
-  if (options.tty) args.push("-t");
-  if (options.noNewPrivs) args.push("-n");
-  if (options.networkFd !== void 0) args.push("-N", String(options.networkFd));
-  if (options.seccompFd !== void 0) args.push("-S", String(options.seccompFd));
-  return args;
-}
-var init_init_args = __esm({
-  "src/sandbox/init-args.ts"() {
-    "use strict";
-    init_capabilities();
-  }
-});
-
 // src/sandbox/plan.ts
 function hasSeccompFilter(plan) {
   return plan.security.seccomp.kind !== "unconfined";
@@ -38766,7 +38951,7 @@ var init_plan = __esm({
 });
 
 // src/sandbox/bwrap.ts
-import { existsSync as existsSync27, statSync as statSync4 } from "node:fs";
+import { existsSync as existsSync27, statSync as statSync5 } from "node:fs";
 function bwrapArgs(plan, initBinary, infoFd, unshareNet = plan.network.mode === "none", networkFd) {
   const args = [];
   let destinations = "";
@@ -38780,7 +38965,8 @@ function bwrapArgs(plan, initBinary, infoFd, unshareNet = plan.network.mode === 
   mount(DESTINATION.kernel, "--ro-bind", "/sys", "/sys");
   for (const file of plan.files) mount(DESTINATION.file, "--bind", file.source, file.target);
   for (const volume of plan.mounts) {
-    if (volume.kind === "bind") mount(DESTINATION.bind, volume.readOnly ? "--ro-bind" : "--bind", volume.source, volume.target);
+    if (volume.kind === "bind" && volume.device === true) mount(DESTINATION.file, "--dev-bind", volume.source, volume.target);
+    else if (volume.kind === "bind") mount(DESTINATION.bind, volume.readOnly ? "--ro-bind" : "--bind", volume.source, volume.target);
     else {
       if (volume.mode !== void 0) args.push("--perms", volume.mode);
       if (volume.size !== void 0) args.push("--size", volume.size);
@@ -38794,7 +38980,7 @@ function bwrapArgs(plan, initBinary, infoFd, unshareNet = plan.network.mode === 
   args.push("--hostname", plan.hostname);
   const masks = plan.security.privileged ? [] : MASKED_PATHS;
   for (const path17 of masks) {
-    const stat2 = statSync4(path17, { throwIfNoEntry: false });
+    const stat2 = statSync5(path17, { throwIfNoEntry: false });
     if (stat2 === void 0) continue;
     if (stat2.isDirectory()) args.push("--tmpfs", path17, "--remount-ro", path17);
     else args.push("--dev-bind", "/dev/null", path17);
@@ -38926,7 +39112,7 @@ function rootfsArgs(site, extraOptions = "") {
   const { rootfs } = site;
   return [site.layers, lowerDirOption(site), rootfs.upper, rootfs.work, rootfs.merged, extraOptions, site.dir];
 }
-var FAIL, ROOTFS_PREAMBLE, RUN_STEP, NETWORK_READY_STEP;
+var FAIL, ROOTFS_PREAMBLE, LAUNCH_STEP, NETWORK_READY_STEP;
 var init_shell2 = __esm({
   "src/rootfs/shell.ts"() {
     "use strict";
@@ -38951,9 +39137,17 @@ attempt() {
 }
 cd "$layers" || { why=$layers; fail layers; }
 `;
-    RUN_STEP = `command -v "$1" >/dev/null 2>&1 || { why=$1; fail missing; }
+    LAUNCH_STEP = `command -v "$1" >/dev/null 2>&1 || { why=$1; fail missing; }
 [ -n "$unmount" ] || exec "$@"
-"$@"; status=$?
+child=
+dying=
+trap 'dying=1; [ -z "$child" ] || kill -KILL $child 2>/dev/null' TERM HUP
+exec 4<&0
+"$@" 0<&4 4<&- &
+child=$!
+exec 4<&-
+[ -z "$dying" ] || kill -KILL $child 2>/dev/null
+while :; do wait $child; status=$?; kill -0 $child 2>/dev/null || break; done
 cd /
 $unmount
 exit $status
@@ -39040,6 +39234,8 @@ var init_rootfs = __esm({
 });
 
 // src/container/launcher.ts
+import { existsSync as existsSync28 } from "node:fs";
+import { join as join37 } from "node:path";
 import { fileURLToPath as fileURLToPath10 } from "node:url";
 function plainLaunchNetwork(plan) {
   return plan.network.mode === "host" ? { kind: "host" } : { kind: "none" };
@@ -39048,7 +39244,7 @@ function rootfsSite(store, record, mapping) {
   return { rootfs: record.plan.rootfs, layers: layersDir(store), dir: containerDir(store, record.id), mapping };
 }
 function launchScript(name, seccomp, destinations, agent) {
-  return `${FAIL}${agent ? NETWORK_READY_STEP : ""}${ROOTFS_PREAMBLE}${mountStep(name)}${ENV_STEP}${seccomp ? SECCOMP_STEP : ""}${resolveDestinations(destinations)}${RUN_STEP}`;
+  return `${FAIL}${agent ? NETWORK_READY_STEP : ""}${ROOTFS_PREAMBLE}${mountStep(name)}${ENV_STEP}${seccomp ? SECCOMP_STEP : ""}${resolveDestinations(destinations)}${LAUNCH_STEP}`;
 }
 function launcherArgv(plan, site, network = plainLaunchNetwork(plan)) {
   const bwrap = network.kind === "private" ? bwrapArgs(plan, INIT_BINARY, NETWORK_INFO_FD, false, NETWORK_GO_FD) : bwrapArgs(plan, INIT_BINARY, 3, network.kind === "none");
@@ -39056,6 +39252,7 @@ function launcherArgv(plan, site, network = plainLaunchNetwork(plan)) {
   return [
     ...namespaces,
     "--",
+    ...deathWatch(plan.rootfs.driver, site.dir),
     "/bin/sh",
     "-c",
     launchScript(plan.rootfs.driver, hasSeccompFilter(plan), `${DESTINATION.none}${bwrap.destinations}`, network.kind === "private"),
@@ -39064,6 +39261,11 @@ function launcherArgv(plan, site, network = plainLaunchNetwork(plan)) {
     "bwrap",
     ...bwrap.args
   ];
+}
+function deathWatch(driver, dir) {
+  if (SETPRIV === void 0) return [];
+  if (driver === "fuse-overlayfs" || driver === "auto" && existsSync28(join37(dir, AUTO_NOTE_FILE))) return [SETPRIV, "--pdeathsig", "TERM", "--"];
+  return [];
 }
 function launchInfo(info3, driver) {
   const pidMatch = /"child-pid":\s*(\d+)/.exec(info3);
@@ -39080,11 +39282,12 @@ function cgroupEntryFailure(report, context3) {
   const why = /^burrow-why (.*)$/m.exec(report)?.[1]?.trim() ?? "";
   return new BurrowError("IO", `${context3}: cannot move it into its cgroup${why === "" ? "" : ` (${why})`}; run 'burrow doctor' to check the host's cgroup delegation`);
 }
-var INIT_BINARY, MONITOR_BINARY, NETWORK_GO_FD, NETWORK_INFO_FD, ENV_STEP, SECCOMP_STEP;
+var INIT_BINARY, MONITOR_BINARY, NETWORK_GO_FD, NETWORK_INFO_FD, ENV_STEP, SECCOMP_STEP, SETPRIV;
 var init_launcher = __esm({
   "src/container/launcher.ts"() {
     "use strict";
     init_errors();
+    init_auto();
     init_destinations();
     init_rootfs();
     init_shell2();
@@ -39103,14 +39306,15 @@ var init_launcher = __esm({
 `;
     SECCOMP_STEP = `command exec ${SECCOMP_FD}<"$dir/${SECCOMP_FILE}" || { why=$dir/${SECCOMP_FILE}; fail handoff; }
 `;
+    SETPRIV = ["/usr/bin/setpriv", "/bin/setpriv"].find((path17) => existsSync28(path17));
   }
 });
 
 // src/network/switch.ts
 import { spawn as spawn4 } from "node:child_process";
-import { closeSync as closeSync9, existsSync as existsSync28, mkdirSync as mkdirSync13, openSync as openSync8, readFileSync as readFileSync31 } from "node:fs";
+import { closeSync as closeSync9, existsSync as existsSync29, mkdirSync as mkdirSync13, openSync as openSync8, readFileSync as readFileSync31 } from "node:fs";
 import { connect } from "node:net";
-import { basename as basename7, dirname as dirname11, join as join37 } from "node:path";
+import { basename as basename7, dirname as dirname11, join as join38 } from "node:path";
 async function askSwitch(socketPath, request, timeoutMs = 2e3) {
   let directoryFd;
   let path17 = socketPath;
@@ -39154,7 +39358,7 @@ async function switchRunning(store, network) {
 async function ensureSwitch(store, network, timeoutMs = 5e3) {
   if (await switchRunning(store, network)) return;
   const dir = networkDir(store, network.id);
-  const logPath = join37(dir, "switch.log");
+  const logPath = join38(dir, "switch.log");
   const deadline = Date.now() + timeoutMs;
   for (; ; ) {
     const started = withLockFileSync(networkLock(store, network.id), () => {
@@ -39167,7 +39371,7 @@ async function ensureSwitch(store, network, timeoutMs = 5e3) {
         const why = lastLine(logPath) ?? (started.exited === -1 ? `${SWITCH_BINARY} could not be started (run npm run build)` : "it did not answer");
         throw new BurrowError("NETWORK", `the switch of network ${network.name} did not start: ${why}`);
       }
-      if (started.exited === 0 && !existsSync28(join37(dir, "switch.sock"))) break;
+      if (started.exited === 0 && !existsSync29(join38(dir, "switch.sock"))) break;
       await sleep(10, void 0);
     }
     await sleep(10, void 0);
@@ -39216,7 +39420,7 @@ var init_switch = __esm({
 
 // src/network/attach.ts
 import { readdirSync as readdirSync8, rmSync as rmSync8 } from "node:fs";
-import { join as join38 } from "node:path";
+import { join as join39 } from "node:path";
 async function prepareAttachments(store, containerId, containerName, hostsFile2, attachments) {
   const files = [];
   for (const [index, attachment] of attachments.entries()) {
@@ -39224,12 +39428,12 @@ async function prepareAttachments(store, containerId, containerName, hostsFile2,
   }
   const dir = containerDir(store, containerId);
   for (const name of readdirSync8(dir)) {
-    if (name.endsWith(ATTACH_SUFFIX) && !files.includes(join38(dir, name))) rmSync8(join38(dir, name), { force: true });
+    if (name.endsWith(ATTACH_SUFFIX) && !files.includes(join39(dir, name))) rmSync8(join39(dir, name), { force: true });
   }
   return files;
 }
 function attachFile(store, containerId, networkId) {
-  return join38(containerDir(store, containerId), `network-${networkId.slice(0, 12)}${ATTACH_SUFFIX}`);
+  return join39(containerDir(store, containerId), `network-${networkId.slice(0, 12)}${ATTACH_SUFFIX}`);
 }
 async function prepareAttachment(store, containerId, containerName, hostsFile2, attachment, ifname) {
   const network = findNetwork(store, attachment.network);
@@ -39271,8 +39475,8 @@ var init_attach = __esm({
 });
 
 // src/network/helpers.ts
-import { closeSync as closeSync10, constants as constants12, openSync as openSync9, readFileSync as readFileSync32, rmSync as rmSync9, statSync as statSync5 } from "node:fs";
-import { join as join39 } from "node:path";
+import { closeSync as closeSync10, constants as constants12, openSync as openSync9, readFileSync as readFileSync32, rmSync as rmSync9, statSync as statSync6 } from "node:fs";
+import { join as join40 } from "node:path";
 function tunProblem() {
   try {
     closeSync10(openSync9(TUN, constants12.O_RDWR));
@@ -39318,13 +39522,13 @@ function killLeftoverHelper(dir) {
   const unrecorded = unrecordedPasta(dir);
   if (unrecorded !== void 0) {
     signalLeftover(unrecorded.pid);
-    rmSync9(join39(dir, PASTA_PID_FILE), { force: true });
+    rmSync9(join40(dir, PASTA_PID_FILE), { force: true });
   }
 }
 function recordedHelper(dir) {
   let text2;
   try {
-    text2 = readFileSync32(join39(dir, HELPER_FILE), "latin1");
+    text2 = readFileSync32(join40(dir, HELPER_FILE), "latin1");
   } catch {
     return void 0;
   }
@@ -39338,12 +39542,12 @@ function signalLeftover(pid) {
   }
 }
 function unrecordedPasta(dir) {
-  const path17 = join39(dir, PASTA_PID_FILE);
+  const path17 = join40(dir, PASTA_PID_FILE);
   let pid;
   let writtenAt;
   try {
     pid = Number(readFileSync32(path17, "latin1").trim());
-    writtenAt = statSync5(path17).mtimeMs;
+    writtenAt = statSync6(path17).mtimeMs;
   } catch {
     return void 0;
   }
@@ -39439,8 +39643,8 @@ var init_helper_args = __esm({
 });
 
 // src/container/state.ts
-import { existsSync as existsSync29, readFileSync as readFileSync34 } from "node:fs";
-import { join as join40 } from "node:path";
+import { existsSync as existsSync30, readFileSync as readFileSync34 } from "node:fs";
+import { join as join41 } from "node:path";
 function sandboxReady(pid) {
   try {
     const parent = parentOf(pid);
@@ -39471,7 +39675,7 @@ function readJson(path17) {
   }
 }
 function readSandbox(dir) {
-  const text2 = readRunFile(join40(dir, "pid"))?.trim();
+  const text2 = readRunFile(join41(dir, "pid"))?.trim();
   return text2 === void 0 ? void 0 : parseIdentity(text2);
 }
 function sandboxPidFile(pid) {
@@ -39487,8 +39691,8 @@ function monitorOf(file) {
 }
 function containerState(store, record) {
   const dir = containerDir(store, record.id);
-  const monitorRecord = readJson(join40(dir, "monitor"));
-  const exit = readJson(join40(dir, "exit"));
+  const monitorRecord = readJson(join41(dir, "monitor"));
+  const exit = readJson(join41(dir, "exit"));
   const sandboxRecord = readSandbox(dir);
   const base = { startedAt: monitorRecord?.startedAt, restarts: exit?.restarts ?? 0, lost: false, paused: false, oomKilled: exit?.oomKilled === true };
   if (monitorRecord === void 0) {
@@ -39497,7 +39701,7 @@ function containerState(store, record) {
   const recorded = monitorOf(monitorRecord);
   const monitor = isRunning(recorded) ? recorded : void 0;
   const sandbox = monitor !== void 0 && isRunning(sandboxRecord) ? sandboxRecord : void 0;
-  if (exit !== void 0 && (monitor === void 0 || !existsSync29(join40(dir, "pid")))) {
+  if (exit !== void 0 && (monitor === void 0 || !existsSync30(join41(dir, "pid")))) {
     return { ...base, sandbox: void 0, monitor, status: "exited", exitCode: exit.exitCode, finishedAt: exit.finishedAt };
   }
   if (monitor !== void 0) return { ...base, status: "running", paused: isFrozen(record.cgroup), oomKilled: false, sandbox, monitor, exitCode: void 0, finishedAt: void 0 };
@@ -39514,7 +39718,7 @@ var init_state = __esm({
 
 // src/container/network.ts
 import { readFileSync as readFileSync35, rmSync as rmSync10 } from "node:fs";
-import { join as join41 } from "node:path";
+import { join as join42 } from "node:path";
 async function prepareNetwork(store, record, onNote) {
   const dir = containerDir(store, record.id);
   const plan = record.plan;
@@ -39522,7 +39726,7 @@ async function prepareNetwork(store, record, onNote) {
   const names = plan.names ?? NO_NAMES;
   const base = { hostname: plan.hostname, name: record.name, names };
   killLeftoverHelper(dir);
-  rmSync10(join41(dir, NETWORK_FILE), { force: true });
+  rmSync10(join42(dir, NETWORK_FILE), { force: true });
   if (net.mode === "host") {
     writeNameFiles(dir, { ...base, network: "host", nameservers: [] });
     return { network: { kind: "host" }, agent: [] };
@@ -39543,9 +39747,9 @@ async function prepareNetwork(store, record, onNote) {
   const addresses = helper === "pasta" ? pastaAddresses() : { address: "10.0.2.100", gateway: SLIRP_HOST };
   const hostGateway = gatewayWanted ? helper === "pasta" ? addresses.gateway : SLIRP_HOST : void 0;
   writeNameFiles(dir, { ...base, network: helper, address: addresses.address, hostGateway, nameservers: [helper === "pasta" ? PASTA_DNS : SLIRP_DNS] });
-  await prepareAttachments(store, record.id, record.name, join41(dir, NAME_FILES.hosts), net.networks);
+  await prepareAttachments(store, record.id, record.name, join42(dir, NAME_FILES.hosts), net.networks);
   const state3 = { helper, ports, hostGateway, address: addresses.address, gateway: addresses.gateway, mac: net.mac };
-  writeFileAtomic(join41(dir, NETWORK_FILE), JSON.stringify(state3), 420, { durable: false });
+  writeFileAtomic(join42(dir, NETWORK_FILE), JSON.stringify(state3), 420, { durable: false });
   return { network: { kind: "private" }, agent: agentArgs(dir, helper, net, ports, hostGateway !== void 0) };
 }
 function hasOutbound(store, plan) {
@@ -39555,9 +39759,9 @@ async function networksOnly(store, record, dir, net, base, onNote) {
   if (net.ports.length > 0 || net.publishAll) onNote?.(`WARNING: Published ports are discarded: container ${record.name} has no outbound network (its networks are all internal)`);
   const address = net.networks[0]?.address;
   writeNameFiles(dir, { ...base, network: "none", address, nameservers: [] });
-  await prepareAttachments(store, record.id, record.name, join41(dir, NAME_FILES.hosts), net.networks);
+  await prepareAttachments(store, record.id, record.name, join42(dir, NAME_FILES.hosts), net.networks);
   const state3 = { helper: void 0, ports: [], address, mac: net.mac };
-  writeFileAtomic(join41(dir, NETWORK_FILE), JSON.stringify(state3), 420, { durable: false });
+  writeFileAtomic(join42(dir, NETWORK_FILE), JSON.stringify(state3), 420, { durable: false });
   return { network: { kind: "private" }, agent: networksOnlyAgentArgs(dir) };
 }
 function joinContainer(store, record, id) {
@@ -39575,11 +39779,11 @@ function joinContainer(store, record, id) {
   const otherDir = containerDir(store, other.id);
   for (const file of [NAME_FILES.hosts, NAME_FILES.resolv]) {
     try {
-      writeInPlace(join41(dir, file), readFileSync35(join41(otherDir, file), "utf8"));
+      writeInPlace(join42(dir, file), readFileSync35(join42(otherDir, file), "utf8"));
     } catch {
     }
   }
-  writeInPlace(join41(dir, NAME_FILES.hostname), `${record.plan.hostname}
+  writeInPlace(join42(dir, NAME_FILES.hostname), `${record.plan.hostname}
 `);
   if (other.plan.network.mode === "host") return { network: { kind: "host" }, agent: [] };
   return { network: { kind: "container", pid: state3.sandbox.pid }, agent: [] };
@@ -39769,14 +39973,14 @@ var init_tty = __esm({
 });
 
 // src/container/exec.ts
-import { closeSync as closeSync12, constants as fsConstants, openSync as openSync10 } from "node:fs";
+import { closeSync as closeSync12, constants as fsConstants2, openSync as openSync10 } from "node:fs";
 import { constants as constants13 } from "node:os";
-import { join as join42 } from "node:path";
+import { join as join43 } from "node:path";
 import { spawn as spawn5 } from "node:child_process";
 function openSeccompFilter(dir, record) {
   if (!hasSeccompFilter(record.plan)) return void 0;
   try {
-    return openSync10(join42(dir, SECCOMP_FILE), fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW);
+    return openSync10(join43(dir, SECCOMP_FILE), fsConstants2.O_RDONLY | fsConstants2.O_NOFOLLOW);
   } catch (error2) {
     throw new BurrowError("IO", `cannot read the seccomp filter of container ${record.name}: ${error2.message} (recreate the container)`);
   }
@@ -39791,7 +39995,7 @@ async function runningSandbox(store, record) {
 }
 function spawnExec(store, record, sandbox, options, stdio) {
   const user = options.user === void 0 ? { uid: record.plan.process.uid, gid: record.plan.process.gid, groups: record.plan.process.groups } : resolveUser(options.user, record.plan.rootfs.lowers);
-  const environment = environmentBlock(mergeEnv([record.plan.process.env, callerEnv(options.env)]));
+  const environment = environmentBlock(mergeEnv([options.tty ? ["TERM=xterm"] : [], record.plan.process.env, callerEnv(options.env)]));
   const seccomp = openSeccompFilter(containerDir(store, record.id), record);
   const init = initArgs({
     join: sandbox,
@@ -39802,7 +40006,9 @@ function spawnExec(store, record, sandbox, options, stdio) {
     tty: options.tty,
     noNewPrivs: true,
     envFd: 3,
-    seccompFd: seccomp === void 0 ? void 0 : 4
+    seccompFd: seccomp === void 0 ? void 0 : 4,
+    rlimits: record.plan.process.rlimits,
+    oomScoreAdj: record.plan.process.oomScoreAdj
   });
   const args = [...init, "--", ...options.command];
   let child2;
@@ -39830,6 +40036,7 @@ async function execInContainer(store, query, options) {
   const record = findContainer(store, query);
   if (options.command.length === 0) throw new BurrowError("INVALID_ARGUMENT", "exec needs a command");
   const sandbox = await runningSandbox(store, record);
+  if (options.detach === true) return execDetached(store, record, sandbox, options);
   let pty;
   let started;
   try {
@@ -39866,6 +40073,20 @@ async function execInContainer(store, query, options) {
     detach?.();
   }
 }
+async function execDetached(store, record, sandbox, options) {
+  if (options.tty || options.interactive) throw new BurrowError("INVALID_ARGUMENT", "exec -d cannot be used with -i or -t: nothing would be attached");
+  const started = spawnExec(store, record, sandbox, options, ["ignore", "ignore", "ignore"]);
+  const { child: child2 } = started;
+  const exited = await new Promise((resolve10, reject) => {
+    child2.on("error", (error2) => reject(new BurrowError("IO", `cannot run ${INIT_BINARY}: ${error2.message} (run npm run build)`)));
+    child2.on("exit", (code2) => resolve10(code2));
+    child2.stdio[3]?.on("close", () => resolve10(void 0));
+  });
+  const failure = exited === void 0 ? void 0 : started.failure(exited);
+  if (failure !== void 0) throw failure;
+  child2.unref();
+  return 0;
+}
 var FORWARDED;
 var init_exec2 = __esm({
   "src/container/exec.ts"() {
@@ -39896,10 +40117,10 @@ __export(health_exports, {
   runHealthCheck: () => runHealthCheck,
   waitHealthy: () => waitHealthy
 });
-import { existsSync as existsSync30, readFileSync as readFileSync36 } from "node:fs";
-import { join as join43 } from "node:path";
+import { existsSync as existsSync31, readFileSync as readFileSync36 } from "node:fs";
+import { join as join44 } from "node:path";
 function readHealthFile(dir) {
-  const text2 = readRunFile(join43(dir, HEALTH_FILE));
+  const text2 = readRunFile(join44(dir, HEALTH_FILE));
   if (text2 === void 0) return void 0;
   try {
     const parsed = JSON.parse(text2);
@@ -39994,7 +40215,7 @@ async function probe(store, record, sandbox, config, signal) {
 }
 function recordResult(store, record, config, run, result) {
   const dir = containerDir(store, record.id);
-  return withLockFileSync(join43(dir, "health.lock"), () => {
+  return withLockFileSync(join44(dir, "health.lock"), () => {
     const file = readHealthFile(dir);
     const current = file !== void 0 && file.Run === run ? file : { Status: "starting", FailingStreak: 0, Log: file?.Log ?? [] };
     const next = { Status: current.Status, FailingStreak: current.FailingStreak, Log: [...current.Log, result].slice(-MAX_LOG_ENTRIES) };
@@ -40008,7 +40229,7 @@ function recordResult(store, record, config, run, result) {
         if (next.FailingStreak >= config.retries) next.Status = "unhealthy";
       }
     }
-    writeFileAtomic(join43(dir, HEALTH_FILE), `${JSON.stringify({ ...next, Run: run })}
+    writeFileAtomic(join44(dir, HEALTH_FILE), `${JSON.stringify({ ...next, Run: run })}
 `, 420, { durable: false });
     return next;
   });
@@ -40027,7 +40248,7 @@ async function runHealthCheck(store, query, options = {}) {
   const result = await probe(store, record, sandbox, config, options.signal);
   if (options.signal?.aborted === true) throw new BurrowError("INTERRUPTED", `the health check of container ${record.name} was interrupted`);
   const after = containerState(store, record);
-  if (after.status !== "running" || after.startedAt !== run || !existsSync30(containerDir(store, record.id))) {
+  if (after.status !== "running" || after.startedAt !== run || !existsSync31(containerDir(store, record.id))) {
     throw new BurrowError("INVALID_ARGUMENT", `container ${record.name} stopped during its health check`);
   }
   return recordResult(store, record, config, run, result);
@@ -40043,7 +40264,7 @@ async function waitHealthy(store, query, options) {
   healthConfigOf(record);
   const deadline = Date.now() + options.timeoutMs;
   for (; ; ) {
-    if (!existsSync30(join43(containerDir(store, record.id), "container.json"))) throw new BurrowError("NOT_FOUND", `container ${record.name} was removed before it became healthy`);
+    if (!existsSync31(join44(containerDir(store, record.id), "container.json"))) throw new BurrowError("NOT_FOUND", `container ${record.name} was removed before it became healthy`);
     const state3 = containerState(store, record);
     if (state3.status === "created") throw new BurrowError("INVALID_ARGUMENT", `container ${record.name} is not running: start it first`);
     if (state3.status === "exited") throw new BurrowError("INVALID_ARGUMENT", `container ${record.name} exited (code ${state3.exitCode ?? -1}) before it became healthy`);
@@ -40140,9 +40361,9 @@ var init_health = __esm({
 });
 
 // src/container/start.ts
-import { chmodSync as chmodSync2, existsSync as existsSync31, renameSync as renameSync5, rmSync as rmSync11, unlinkSync as unlinkSync2 } from "node:fs";
+import { chmodSync as chmodSync2, closeSync as closeSync13, existsSync as existsSync32, openSync as openSync11, renameSync as renameSync5, rmSync as rmSync11, unlinkSync as unlinkSync2 } from "node:fs";
 import { constants as constants14 } from "node:os";
-import { join as join44, relative as relative3 } from "node:path";
+import { join as join45, relative as relative3 } from "node:path";
 import { fileURLToPath as fileURLToPath11 } from "node:url";
 function killOrphanedSandbox(dir) {
   const sandbox = readSandbox(dir);
@@ -40152,7 +40373,7 @@ function clearRunFiles(dir) {
   killOrphanedSandbox(dir);
   for (const name of ["monitor", "pid", "exit", "stopped", "launch-error", AUTO_NOTE_FILE]) {
     try {
-      unlinkSync2(join44(dir, name));
+      unlinkSync2(join45(dir, name));
     } catch (error2) {
       if (error2.code !== "ENOENT") throw error2;
     }
@@ -40178,15 +40399,15 @@ async function removeContainerFiles(store, record, mapping = containerIdMapping(
   killOrphanedSandbox(dir);
   await removeContainerCgroup(record.cgroup);
   removeCgroupsOf(record.id);
-  const retired = join44(containersDir(store), `.removing-${record.id}.${randomBytes(4).toString("hex")}`);
+  const retired = join45(containersDir(store), `.removing-${record.id}.${randomBytes(4).toString("hex")}`);
   try {
     renameSync5(dir, retired);
   } catch (error2) {
     if (error2.code === "ENOENT") return;
     throw error2;
   }
-  const work = join44(retired, relative3(dir, record.plan.rootfs.work), "work");
-  for (const dir2 of [work, join44(work, "incompat"), join44(work, "incompat", "volatile")]) {
+  const work = join45(retired, relative3(dir, record.plan.rootfs.work), "work");
+  for (const dir2 of [work, join45(work, "incompat"), join45(work, "incompat", "volatile")]) {
     try {
       chmodSync2(dir2, 448);
     } catch {
@@ -40239,7 +40460,7 @@ async function runForeground(store, record, options) {
   trace("cgroup ready");
   const entry = cgroup === void 0 ? [] : entryArgv(cgroup);
   const attempt = async () => {
-    writeFileAtomic(join44(dir, "monitor"), monitorFile(), 420, RUNTIME);
+    writeFileAtomic(join45(dir, "monitor"), monitorFile(), 420, RUNTIME);
     return launchAttached(store, record, site, entry, network, options);
   };
   let exitCode = 125;
@@ -40252,9 +40473,9 @@ async function runForeground(store, record, options) {
       exitCode = await attempt();
     }
   } finally {
-    rmSync11(join44(dir, "pid"), { force: true });
+    rmSync11(join45(dir, "pid"), { force: true });
     const oom = wasOomKilled(cgroup);
-    writeFileAtomic(join44(dir, "exit"), JSON.stringify({ exitCode, finishedAt: (/* @__PURE__ */ new Date()).toISOString(), ...oom ? { oomKilled: true } : {} }), 420, RUNTIME);
+    writeFileAtomic(join45(dir, "exit"), JSON.stringify({ exitCode, finishedAt: (/* @__PURE__ */ new Date()).toISOString(), ...oom ? { oomKilled: true } : {} }), 420, RUNTIME);
     await removeContainerCgroup(cgroup);
     trace("cgroup removed");
   }
@@ -40268,14 +40489,15 @@ async function launchAttached(store, record, site, entry, network, options) {
   if ((entry.length > 0 || network.agent.length > 0) && !onPath(launcher[0])) throw new BurrowError("IO", `cannot start the container: ${notInstalled(launcher[0])}; ${RUN_DOCTOR}`);
   const [command, ...args] = [...network.agent, ...entry, ...launcher];
   const pty = plan.process.tty ? (await Promise.resolve().then(() => (init_tty(), tty_exports))).openPty() : void 0;
-  const stdio = pty === void 0 ? [plan.process.stdin ? "inherit" : "ignore", "inherit", "inherit", "pipe"] : [pty.slave, pty.slave, pty.slave, "pipe"];
+  const streams = options.streams ?? { stdin: true, stdout: true, stderr: true };
+  const stdio = pty === void 0 ? [plan.process.stdin && streams.stdin ? "inherit" : "ignore", streams.stdout ? "inherit" : "ignore", streams.stderr ? "inherit" : "ignore", "pipe"] : [pty.slave, pty.slave, pty.slave, "pipe"];
   trace("launcher");
   const { child: child2, finished: finished7 } = start(command, args, stdio);
   pty?.closeSlave();
   const detach = pty?.attach(process.stdin, process.stdout, plan.process.stdin);
   let info3 = "";
   let sandboxPid;
-  const pidFile = join44(containerDir(store, record.id), "pid");
+  const pidFile = join45(containerDir(store, record.id), "pid");
   child2.stdio[3]?.on("data", (chunk) => {
     info3 += chunk.toString();
     const pid = launchInfo(info3, plan.rootfs.driver).pid;
@@ -40328,14 +40550,14 @@ async function monitorGone(monitor) {
 async function waitForStart(dir, timeoutMs) {
   const started = Date.now();
   while (Date.now() - started < timeoutMs) {
-    const launchError = readRunFile(join44(dir, "launch-error"));
+    const launchError = readRunFile(join45(dir, "launch-error"));
     if (launchError !== void 0) return { launchError };
     const sandbox = readSandbox(dir);
     if (sandbox !== void 0) {
       await waitForSandbox(sandbox.pid, Math.max(0, timeoutMs - (Date.now() - started)));
       return { pid: sandbox.pid };
     }
-    if (existsSync31(join44(dir, "exit"))) return { exited: true };
+    if (existsSync32(join45(dir, "exit"))) return { exited: true };
     await new Promise((resolve10) => setTimeout(resolve10, 5));
   }
   return {};
@@ -40360,15 +40582,16 @@ async function runDetached(store, record, options) {
   await prepareRootfs(site);
   writeEnvironmentFile(dir, plan);
   const network = await prepareNetwork(store, record, options.onNote);
-  const cleanup = record.autoRemove ? ["--cleanup", process.execPath, CLI, "--root", store.root, "rm", "--force", record.id] : [];
+  const cleanup = record.autoRemove ? ["--cleanup", process.execPath, CLI, "--root", store.root, "rm", "--force", "--volumes", record.id] : [];
+  if (record.autoRemove) closeSync13(openSync11(join45(dir, ATTACH_HOLD_FILE), "a"));
   const health = monitorHealthArgs(plan.healthcheck, [process.execPath, CLI, "--root", store.root, "healthcheck", "run", record.id]);
   const launcher = launcherArgv(plan, site, network.network)[0];
   if (!onPath(launcher)) throw new BurrowError("IO", `cannot start the container: ${notInstalled(launcher)}; ${RUN_DOCTOR}`);
   const launch = async (notes) => {
     const cgroup = await cgroupForStart(store, record, notes);
-    const watch = cgroup === void 0 ? [] : [...new Set(cgroupDirs(cgroup))].flatMap((path17) => ["--cgroup", path17]);
+    const watch2 = cgroup === void 0 ? [] : [...new Set(cgroupDirs(cgroup))].flatMap((path17) => ["--cgroup", path17]);
     const entry = cgroup === void 0 ? [] : entryArgv(cgroup);
-    const result = await start(MONITOR_BINARY, [dir, "--boot-id", bootId(), "--restart", record.restart, "--log-max-size", String(record.logMaxSize ?? 10 * 1024 * 1024), ...record.tty ? ["--tty"] : [], ...plan.process.stdin ? ["--stdin"] : [], ...watch, ...health, ...cleanup, "--", ...network.agent, ...entry, ...launcherArgv(plan, site, network.network)], "ignore").finished;
+    const result = await start(MONITOR_BINARY, [dir, "--boot-id", bootId(), "--restart", record.restart, "--log-max-size", String(record.logMaxSize ?? 10 * 1024 * 1024), "--log-max-files", String(record.logMaxFiles ?? 2), ...record.tty ? ["--tty"] : [], ...record.logDriver === "none" ? ["--no-log"] : [], ...plan.process.stdin ? ["--stdin"] : [], ...watch2, ...health, ...cleanup, "--", ...network.agent, ...entry, ...launcherArgv(plan, site, network.network)], "ignore").finished;
     if (result.exitCode !== 0) {
       await removeContainerCgroup(cgroup);
       throw new BurrowError("IO", `cannot start the container's monitor (${MONITOR_BINARY}): ${result.error?.message ?? `exit ${result.exitCode}`}`);
@@ -40387,7 +40610,7 @@ async function runDetached(store, record, options) {
   if (outcome.launchError !== void 0) throw launchInfo(outcome.launchError, plan.rootfs.driver).failure ?? new BurrowError("IO", "cannot set up the container");
   recordAutoChoice(store, record, dir, options.onNote);
 }
-var RUNTIME, CLI;
+var RUNTIME, CLI, ATTACH_HOLD_FILE;
 var init_start2 = __esm({
   "src/container/start.ts"() {
     "use strict";
@@ -40415,6 +40638,7 @@ var init_start2 = __esm({
     init_process_identity();
     RUNTIME = { durable: false };
     CLI = fileURLToPath11(new URL("../../bin/burrow.js", __burrowModuleUrl));
+    ATTACH_HOLD_FILE = "attach-hold";
   }
 });
 
@@ -40437,21 +40661,30 @@ var init_time = __esm({
 });
 
 // src/container/logs.ts
-import { join as join45 } from "node:path";
+import { closeSync as closeSync14, fstatSync as fstatSync3, openSync as openSync12, readSync as readSync2, statSync as statSync7, watch } from "node:fs";
+import { join as join46 } from "node:path";
+function parseLine(line) {
+  if (line.length === 0) return void 0;
+  try {
+    return JSON.parse(line.toString("utf8"));
+  } catch {
+    return void 0;
+  }
+}
 function readLogs(store, record) {
   const dir = containerDir(store, record.id);
+  const names = [LOG_NAME];
+  for (let index = 1; index < MAX_LOG_FILES && statSync7(join46(dir, `${LOG_NAME}.${index}`), { throwIfNoEntry: false }) !== void 0; index++) names.unshift(`${LOG_NAME}.${index}`);
   const entries = [];
-  for (const name of ["ctr.log.1", "ctr.log"]) {
-    for (const line of (readRunFile(join45(dir, name)) ?? "").split("\n")) {
-      if (line === "") continue;
-      try {
-        entries.push(JSON.parse(line));
-      } catch {
-      }
+  for (const name of names) {
+    for (const line of (readRunFile(join46(dir, name)) ?? "").split("\n")) {
+      const entry = parseLine(Buffer.from(line));
+      if (entry !== void 0) entries.push(entry);
     }
   }
   return entries;
 }
+var LOG_NAME, MAX_LOG_FILES, CHUNK_BYTES, MAX_LINE_BYTES;
 var init_logs = __esm({
   "src/container/logs.ts"() {
     "use strict";
@@ -40459,13 +40692,17 @@ var init_logs = __esm({
     init_time();
     init_record();
     init_state();
+    LOG_NAME = "ctr.log";
+    MAX_LOG_FILES = 100;
+    CHUNK_BYTES = 64 * 1024;
+    MAX_LINE_BYTES = 1024 * 1024;
   }
 });
 
 // src/container/ops.ts
-import { existsSync as existsSync32, writeFileSync as writeFileSync12 } from "node:fs";
+import { existsSync as existsSync33, writeFileSync as writeFileSync12 } from "node:fs";
 import { constants as constants15 } from "node:os";
-import { join as join46 } from "node:path";
+import { join as join47 } from "node:path";
 function signalNumber(signal) {
   const number2 = parseSignal(signal);
   if (number2 === void 0) throw new BurrowError("INVALID_ARGUMENT", `invalid signal "${signal}": use a name such as SIGTERM or a number`);
@@ -40486,7 +40723,7 @@ function sendSignal(state3, signal) {
   if (state3.sandbox !== void 0) signalProcess(state3.sandbox, signal);
 }
 function stillThere(store, record) {
-  if (!existsSync32(join46(containerDir(store, record.id), "container.json"))) {
+  if (!existsSync33(join47(containerDir(store, record.id), "container.json"))) {
     throw new BurrowError("NOT_FOUND", `no such container: ${record.name} (removed by another burrow command)`);
   }
 }
@@ -40495,12 +40732,12 @@ async function killContainer(store, query, signal = "SIGKILL") {
   const number2 = signalNumber(signal);
   const state3 = containerState(store, record);
   if (state3.status !== "running") throw new BurrowError("INVALID_ARGUMENT", `container ${record.name} is not running`);
-  if (number2 === constants15.signals.SIGKILL) writeFileSync12(join46(containerDir(store, record.id), "stopped"), "");
+  if (number2 === constants15.signals.SIGKILL) writeFileSync12(join47(containerDir(store, record.id), "stopped"), "");
   await thaw(record, state3);
   sendSignal(state3, number2);
   return record;
 }
-async function removeContainer(store, query, force) {
+async function removeContainer(store, query, force, options = {}) {
   const record = findContainer(store, query);
   const lock = await lockContainer(store, record.id);
   try {
@@ -40508,13 +40745,14 @@ async function removeContainer(store, query, force) {
     const state3 = containerState(store, record);
     if (state3.status === "running") {
       if (!force) throw new BurrowError("IN_USE", `cannot remove running container ${record.name}: stop it first, or use --force`);
-      writeFileSync12(join46(containerDir(store, record.id), "stopped"), "");
+      writeFileSync12(join47(containerDir(store, record.id), "stopped"), "");
       await thaw(record, state3);
       sendSignal(state3, constants15.signals.SIGKILL);
       await waitUntilExited(store, record, 1e4);
     }
     if (state3.monitor !== void 0) signalProcess(state3.monitor, "SIGKILL");
     await removeContainerFiles(store, record);
+    if (options.volumes === true && record.anonymousVolumes !== void 0) await removeAnonymousVolumes(store, record.anonymousVolumes);
     return record;
   } finally {
     lock.release();
@@ -40538,7 +40776,9 @@ var init_ops = __esm({
     init_network();
     init_ports();
     init_health();
+    init_volumes();
     init_health_config();
+    init_volumes();
     init_list();
     init_logs();
   }
@@ -40601,7 +40841,7 @@ var init_stats2 = __esm({
 });
 
 // src/action/inputs.ts
-import { isAbsolute as isAbsolute4, resolve as resolve4 } from "node:path";
+import { isAbsolute as isAbsolute5, resolve as resolve5 } from "node:path";
 function flag(name, fallback) {
   if (getInput(name) === "") return fallback;
   try {
@@ -40619,8 +40859,8 @@ function readInputs(env = process.env) {
     throw new BurrowError("INVALID_ARGUMENT", "job-file names its own image and steps: leave out the inputs image and run");
   }
   const workspaceText = getInput("workspace");
-  const workspace = workspaceText === "none" ? void 0 : workspaceText !== "" ? resolve4(workspaceText) : env.GITHUB_WORKSPACE;
-  if (workspace !== void 0 && !isAbsolute4(workspace)) throw new BurrowError("INVALID_ARGUMENT", `workspace "${workspace}" is not an absolute path`);
+  const workspace = workspaceText === "none" ? void 0 : workspaceText !== "" ? resolve5(workspaceText) : env.GITHUB_WORKSPACE;
+  if (workspace !== void 0 && !isAbsolute5(workspace)) throw new BurrowError("INVALID_ARGUMENT", `workspace "${workspace}" is not an absolute path`);
   const envLines = getMultilineInput("env");
   for (const line of envLines) {
     if (!/^[A-Za-z_][A-Za-z0-9_]*=/.test(line)) throw new BurrowError("INVALID_ARGUMENT", `input env: "${line.split("=")[0]}" is not NAME=value (one variable a line)`);
@@ -40634,7 +40874,7 @@ function readInputs(env = process.env) {
     image,
     run,
     options: getInput("options"),
-    jobFile: jobFile === void 0 ? void 0 : resolve4(env.GITHUB_WORKSPACE ?? process.cwd(), jobFile),
+    jobFile: jobFile === void 0 ? void 0 : resolve5(env.GITHUB_WORKSPACE ?? process.cwd(), jobFile),
     workspace,
     env: envLines,
     memory: optional("memory"),
@@ -40656,53 +40896,6 @@ var init_inputs = __esm({
       const text2 = getInput(name);
       return text2 === "" ? void 0 : text2;
     };
-  }
-});
-
-// src/container/specs.ts
-import { resolve as resolve5 } from "node:path";
-function parseVolume(spec) {
-  const parts = spec.split(":");
-  if (parts.length < 2 || parts.length > 3 || parts[0] === "" || parts[1] === "") {
-    throw new BurrowError("INVALID_ARGUMENT", `invalid volume "${spec}": expected /host/path:/container/path[:ro]`);
-  }
-  const [source, target, mode] = parts;
-  if (!source.startsWith("/") && !source.startsWith(".")) {
-    if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/.test(source)) throw new BurrowError("INVALID_ARGUMENT", `invalid volume "${spec}": "${source}" is neither a path nor a volume name`);
-    if (!target.startsWith("/")) throw new BurrowError("INVALID_ARGUMENT", `invalid volume "${spec}": the container path must be absolute`);
-    return { kind: "volume", name: source, target, readOnly: mode === "ro" };
-  }
-  if (!target.startsWith("/")) throw new BurrowError("INVALID_ARGUMENT", `invalid volume "${spec}": the container path must be absolute`);
-  if (mode !== void 0 && !["ro", "rw"].includes(mode)) throw new BurrowError("INVALID_ARGUMENT", `invalid volume "${spec}": mode must be ro or rw`);
-  return { kind: "bind", source: resolve5(source), target, readOnly: mode === "ro" };
-}
-function parseMount(spec) {
-  const fields = /* @__PURE__ */ new Map();
-  for (const part of spec.split(",")) {
-    const at = part.indexOf("=");
-    fields.set(at < 0 ? part : part.slice(0, at), at < 0 ? "true" : part.slice(at + 1));
-  }
-  const target = fields.get("target") ?? fields.get("destination") ?? fields.get("dst");
-  if (target === void 0 || !target.startsWith("/")) throw new BurrowError("INVALID_ARGUMENT", `invalid --mount "${spec}": target=/absolute/path is required`);
-  const type = fields.get("type") ?? "volume";
-  if (type === "bind") {
-    const source = fields.get("source") ?? fields.get("src");
-    if (source === void 0) throw new BurrowError("INVALID_ARGUMENT", `invalid --mount "${spec}": source= is required for type=bind`);
-    const readOnly = ["readonly", "ro"].some((key) => fields.has(key) && fields.get(key) !== "false");
-    return { kind: "bind", source: resolve5(source), target, readOnly };
-  }
-  if (type === "tmpfs") return { kind: "tmpfs", target, size: fields.get("tmpfs-size"), mode: fields.get("tmpfs-mode") };
-  if (type === "volume") {
-    const source = fields.get("source") ?? fields.get("src");
-    if (source === void 0) throw new BurrowError("INVALID_ARGUMENT", `invalid --mount "${spec}": source=NAME is required for type=volume`);
-    return { kind: "volume", name: source, target, readOnly: ["readonly", "ro"].some((key) => fields.has(key) && fields.get(key) !== "false") };
-  }
-  throw new BurrowError("INVALID_ARGUMENT", `invalid --mount "${spec}": type must be bind, volume or tmpfs`);
-}
-var init_specs = __esm({
-  "src/container/specs.ts"() {
-    "use strict";
-    init_errors();
   }
 });
 
@@ -55463,8 +55656,8 @@ var init_ExpressionSet = __esm({
       findMatch(matcher) {
         const depth = matcher.getDepth();
         const tag = matcher.getCurrentTag();
-        const exactKey2 = `${depth}:${tag}`;
-        const exactBucket = this._byDepthAndTag.get(exactKey2);
+        const exactKey = `${depth}:${tag}`;
+        const exactBucket = this._byDepthAndTag.get(exactKey);
         if (exactBucket) {
           for (let i2 = 0; i2 < exactBucket.length; i2++) {
             if (matcher.matches(exactBucket[i2])) return exactBucket[i2];
@@ -90529,7 +90722,7 @@ var init_cacheTwirpClient = __esm({
 });
 
 // node_modules/@actions/cache/lib/internal/tar.js
-import { existsSync as existsSync34, writeFileSync as writeFileSync14 } from "fs";
+import { existsSync as existsSync35, writeFileSync as writeFileSync14 } from "fs";
 import * as path15 from "path";
 function getTarPath() {
   return __awaiter17(this, void 0, void 0, function* () {
@@ -90539,7 +90732,7 @@ function getTarPath() {
         const systemTar = SystemTarPathOnWindows;
         if (gnuTar) {
           return { path: gnuTar, type: ArchiveToolType.GNU };
-        } else if (existsSync34(systemTar)) {
+        } else if (existsSync35(systemTar)) {
           return { path: systemTar, type: ArchiveToolType.BSD };
         }
         break;
@@ -91206,8 +91399,8 @@ var init_cache3 = __esm({
 });
 
 // src/store/cache.ts
-import { closeSync as closeSync15, copyFileSync, createReadStream as createReadStream5, createWriteStream as createWriteStream4, existsSync as existsSync35, fsyncSync as fsyncSync2, linkSync as linkSync2, mkdirSync as mkdirSync14, openSync as openSync13, readdirSync as readdirSync10, readFileSync as readFileSync37, renameSync as renameSync6, rmSync as rmSync12, statSync as statSync7, writeFileSync as writeFileSync15 } from "node:fs";
-import { dirname as dirname15, join as join51, resolve as resolve7, sep as sep9 } from "node:path";
+import { closeSync as closeSync17, copyFileSync, createReadStream as createReadStream5, createWriteStream as createWriteStream4, existsSync as existsSync36, fsyncSync as fsyncSync2, linkSync as linkSync2, mkdirSync as mkdirSync14, openSync as openSync15, readdirSync as readdirSync10, readFileSync as readFileSync37, renameSync as renameSync6, rmSync as rmSync12, statSync as statSync9, writeFileSync as writeFileSync15 } from "node:fs";
+import { dirname as dirname15, join as join52, resolve as resolve7, sep as sep9 } from "node:path";
 import { Transform as Transform7 } from "node:stream";
 import { pipeline as pipeline5 } from "node:stream/promises";
 function isInside(path17, root) {
@@ -91219,13 +91412,13 @@ function prepareCacheDir(store, dir) {
     throw new BurrowError("INVALID_ARGUMENT", `the cache ${dir} and the store ${root} overlap: export to a directory outside the store`);
   }
   try {
-    if (existsSync35(dir)) {
-      if (!statSync7(dir).isDirectory()) throw new BurrowError("INVALID_ARGUMENT", `${dir} is not a directory: export the cache to a directory`);
-      if (readdirSync10(dir).length > 0 && !existsSync35(join51(dir, MARKER))) {
+    if (existsSync36(dir)) {
+      if (!statSync9(dir).isDirectory()) throw new BurrowError("INVALID_ARGUMENT", `${dir} is not a directory: export the cache to a directory`);
+      if (readdirSync10(dir).length > 0 && !existsSync36(join52(dir, MARKER))) {
         throw new BurrowError("INVALID_ARGUMENT", `${dir} is not empty and holds no burrow cache (no ${MARKER}): export to a new or empty directory`);
       }
     }
-    mkdirSync14(join51(dir, "blobs", "sha256"), { recursive: true, mode: 448 });
+    mkdirSync14(join52(dir, "blobs", "sha256"), { recursive: true, mode: 448 });
   } catch (error2) {
     throw fsError(error2, `preparing the cache ${dir}`);
   }
@@ -91237,7 +91430,7 @@ function recordBlobs(store, record) {
   return digests;
 }
 function placeBlob(source, target) {
-  const temp = join51(dirname15(target), `.${randomBytes(6).toString("hex")}.tmp`);
+  const temp = join52(dirname15(target), `.${randomBytes(6).toString("hex")}.tmp`);
   let how = "linked";
   try {
     linkSync2(source, temp);
@@ -91279,10 +91472,10 @@ async function exportCache(store, target, options = {}) {
       options.signal?.throwIfAborted();
       const { algorithm, hex } = parseDigest(digest);
       const source = store.blobPath(digest);
-      const destination = join51(dir, "blobs", algorithm, hex);
-      const size = statSync7(source).size;
+      const destination = join52(dir, "blobs", algorithm, hex);
+      const size = statSync9(source).size;
       result.blobs++;
-      if (existsSync35(destination) && statSync7(destination).size === size) {
+      if (existsSync36(destination) && statSync9(destination).size === size) {
         result.present++;
         continue;
       }
@@ -91293,14 +91486,14 @@ async function exportCache(store, target, options = {}) {
         result.copiedBytes += size;
       }
     }
-    writeFileSync15(join51(dir, "oci-layout"), JSON.stringify({ imageLayoutVersion: "1.0.0" }));
-    writeFileAtomic(join51(dir, "index.json"), recordsFile(exported));
-    writeFileAtomic(join51(dir, MARKER), `${JSON.stringify({ format: 1, exported: (/* @__PURE__ */ new Date()).toISOString() })}
+    writeFileSync15(join52(dir, "oci-layout"), JSON.stringify({ imageLayoutVersion: "1.0.0" }));
+    writeFileAtomic(join52(dir, "index.json"), recordsFile(exported));
+    writeFileAtomic(join52(dir, MARKER), `${JSON.stringify({ format: 1, exported: (/* @__PURE__ */ new Date()).toISOString() })}
 `);
-    for (const algorithm of readdirSync10(join51(dir, "blobs"))) {
-      for (const name of readdirSync10(join51(dir, "blobs", algorithm))) {
+    for (const algorithm of readdirSync10(join52(dir, "blobs"))) {
+      for (const name of readdirSync10(join52(dir, "blobs", algorithm))) {
         if (wanted.has(`${algorithm}:${name}`)) continue;
-        rmSync12(join51(dir, "blobs", algorithm, name), { recursive: true, force: true });
+        rmSync12(join52(dir, "blobs", algorithm, name), { recursive: true, force: true });
         if (!name.startsWith(".")) result.removed++;
       }
     }
@@ -91314,21 +91507,21 @@ async function exportCache(store, target, options = {}) {
 }
 function cacheBlob(dir, digest) {
   const { algorithm, hex } = parseDigest(digest);
-  const path17 = join51(dir, "blobs", algorithm, hex);
-  return existsSync35(path17) ? path17 : void 0;
+  const path17 = join52(dir, "blobs", algorithm, hex);
+  return existsSync36(path17) ? path17 : void 0;
 }
 async function importCache(store, source, options = {}) {
   const dir = resolve7(source);
-  const result = { dir, found: existsSync35(dir), images: [], skipped: [], imported: 0, importedBytes: 0, present: 0 };
+  const result = { dir, found: existsSync36(dir), images: [], skipped: [], imported: 0, importedBytes: 0, present: 0 };
   if (!result.found) return result;
-  if (!existsSync35(join51(dir, "index.json"))) {
+  if (!existsSync36(join52(dir, "index.json"))) {
     throw new BurrowError("INVALID_ARGUMENT", `${dir} is not a burrow cache (no index.json): make one with burrow system cache export ${source}`);
   }
   let records;
   try {
     records = readRecords(storePaths(dir));
   } catch (error2) {
-    throw new BurrowError("INVALID_ARGUMENT", `the cache's ${join51(dir, "index.json")} is unreadable (${error2.cause?.message ?? error2.message}): export the cache again`, { cause: error2 });
+    throw new BurrowError("INVALID_ARGUMENT", `the cache's ${join52(dir, "index.json")} is unreadable (${error2.cause?.message ?? error2.message}): export the cache again`, { cause: error2 });
   }
   const lock = await store.lockStore("shared", options.signal);
   const importer = new Importer(store, dir, options.signal);
@@ -91420,7 +91613,7 @@ var init_cache4 = __esm({
         }
         const source = cacheBlob(this.dir, digest);
         if (source === void 0) throw new BurrowError("NOT_FOUND", `the cache lacks blob ${digest}`);
-        const temp = join51(this.scratchDir(), parseDigest(digest).hex);
+        const temp = join52(this.scratchDir(), parseDigest(digest).hex);
         const hash = hasherFor(digest);
         let bytes = 0;
         const hashing = new Transform7({
@@ -91436,11 +91629,11 @@ var init_cache4 = __esm({
           rmSync12(temp, { force: true });
           throw new BurrowError("DIGEST_MISMATCH", `the cache's blob ${digest} hashes to ${actual} (damaged)`);
         }
-        const fd = openSync13(temp, "r");
+        const fd = openSync15(temp, "r");
         try {
           fsyncSync2(fd);
         } finally {
-          closeSync15(fd);
+          closeSync17(fd);
         }
         const target = blobPath(this.store.paths, digest);
         mkdirSync14(dirname15(target), { recursive: true });
@@ -91452,7 +91645,7 @@ var init_cache4 = __esm({
       /** A JSON blob (manifest, config, index) of the cache, checked against its digest before it is parsed. */
       async takeJson(digest) {
         const source = cacheBlob(this.dir, digest);
-        if (source !== void 0 && statSync7(source).size > MAX_JSON_BLOB) throw new BurrowError("INVALID_MANIFEST", `the cache's blob ${digest} is over ${MAX_JSON_BLOB} bytes: not a manifest or config`);
+        if (source !== void 0 && statSync9(source).size > MAX_JSON_BLOB) throw new BurrowError("INVALID_MANIFEST", `the cache's blob ${digest} is over ${MAX_JSON_BLOB} bytes: not a manifest or config`);
         await this.take(digest);
         return parseJson(readFileSync37(this.store.blobPath(digest)), `blob ${digest}`);
       }
@@ -91480,55 +91673,99 @@ var init_cache4 = __esm({
 
 // src/action/cache.ts
 import { createHash as createHash5 } from "node:crypto";
-import { join as join52 } from "node:path";
+import { rmSync as rmSync13 } from "node:fs";
+import { join as join53 } from "node:path";
 import { tmpdir } from "node:os";
 function cacheDir(env = process.env) {
-  return join52(env.RUNNER_TEMP ?? tmpdir(), "burrow-blob-cache");
+  return join53(env.RUNNER_TEMP ?? tmpdir(), "burrow-blob-cache");
 }
 function keyPrefix(images) {
   const { os: os8, architecture } = hostPlatform();
   return `burrow-blobs-${os8}-${architecture}-${short([...images].sort().join("\n"))}-`;
 }
-function exactKey(images, manifestDigests) {
+function contentKey(images, manifestDigests) {
   return `${keyPrefix(images)}${short([...manifestDigests].sort().join("\n"))}`;
+}
+function saveKey(images, manifestDigests, env = process.env) {
+  const run = env.GITHUB_RUN_ID === void 0 || env.GITHUB_RUN_ID === "" ? `local${randomBytes(4).toString("hex")}` : `${env.GITHUB_RUN_ID}.${env.GITHUB_RUN_ATTEMPT ?? "1"}`;
+  return `${contentKey(images, manifestDigests)}-${run}`;
+}
+function holdsContent(key, images, manifestDigests) {
+  const content = contentKey(images, manifestDigests);
+  return key === content || key.startsWith(`${content}-`);
+}
+function manifestDigestsOf(store, images) {
+  return images.flatMap((image) => findRecords(store, image).slice(0, 1).map((record) => record.manifest.digest));
 }
 async function restoreBlobs(store, images, log2) {
   if (!isFeatureAvailable()) {
     log2("cache: the runner offers no cache service here: the images are pulled");
-    return { key: void 0, images: 0 };
+    return MISS;
   }
   const dir = cacheDir();
+  rmSync13(dir, { recursive: true, force: true });
   const prefix2 = keyPrefix(images);
-  const key = await restoreCache([dir], `${prefix2}none`, [prefix2]);
-  if (key === void 0) {
-    log2(`cache: no cache for these images yet (${prefix2}…)`);
-    return { key: void 0, images: 0 };
+  const primary = `${prefix2}none`;
+  try {
+    const key = await restoreCache([dir], primary, [prefix2]);
+    if (key === void 0) {
+      const found = await restoreCache([dir], primary, [prefix2], { lookupOnly: true });
+      if (found === void 0) {
+        log2(`cache: no cache for these images yet (${prefix2}…)`);
+        return MISS;
+      }
+      log2(`cache: ${found} could not be restored (see the warning above): the images are pulled, and a new cache saved`);
+      return { key: found, images: 0, damaged: true };
+    }
+    let result;
+    try {
+      result = await importCache(store, dir);
+    } catch (error2) {
+      log2(`cache: ${key} is unusable (${error2.message}): the images are pulled, and a new cache saved`);
+      return { key, images: 0, damaged: true };
+    }
+    for (const skipped of result.skipped) log2(`cache: ${skipped.name} left out: ${skipped.why}`);
+    log2(`cache: restored ${key}: ${result.images.length} image(s), ${result.imported} blob(s) taken into the store`);
+    return { key, images: result.images.length, damaged: !result.found || result.skipped.length > 0 || result.images.length === 0 };
+  } finally {
+    rmSync13(dir, { recursive: true, force: true });
   }
-  const result = await importCache(store, dir);
-  for (const skipped of result.skipped) log2(`cache: ${skipped.name} left out: ${skipped.why}`);
-  log2(`cache: restored ${key}: ${result.images.length} image(s), ${result.imported} blob(s) taken into the store`);
-  return { key, images: result.images.length };
 }
-async function saveBlobs(store, images, manifestDigests, restoredKey, log2) {
+async function saveBlobs(store, images, manifestDigests, restored, log2) {
   if (!isFeatureAvailable()) return;
-  const key = exactKey(images, manifestDigests);
-  if (key === restoredKey) {
-    log2(`cache: ${key} is up to date`);
+  if (restored?.key !== void 0 && !restored.damaged && holdsContent(restored.key, images, manifestDigests)) {
+    log2(`cache: ${restored.key} is up to date`);
     return;
   }
+  const key = saveKey(images, manifestDigests);
   const dir = cacheDir();
-  const exported = await exportCache(store, dir, { images: [...images] });
-  await saveCache2([dir], key);
-  log2(`cache: saved ${key}: ${exported.images.length} image(s), ${exported.blobs} blob(s)`);
+  rmSync13(dir, { recursive: true, force: true });
+  try {
+    const present = images.filter((image) => findRecords(store, image).length > 0);
+    const exported = await exportCache(store, dir, { images: present });
+    for (const skipped of exported.skipped) log2(`cache: ${skipped.name} left out: ${skipped.why}`);
+    if (present.length === 0 || exported.images.length === 0) {
+      log2("cache: nothing whole to save");
+      return;
+    }
+    const id = await saveCache2([dir], key);
+    if (id === -1) log2(`cache: ${key} not saved (see above)`);
+    else log2(`cache: saved ${key}: ${exported.images.length} image(s), ${exported.blobs} blob(s)`);
+  } finally {
+    rmSync13(dir, { recursive: true, force: true });
+  }
 }
-var short;
+var short, MISS;
 var init_cache5 = __esm({
   "src/action/cache.ts"() {
     "use strict";
     init_cache3();
     init_cache4();
+    init_local();
     init_platform2();
+    init_random();
     short = (text2) => createHash5("sha256").update(text2).digest("hex").slice(0, 16);
+    MISS = { key: void 0, images: 0, damaged: false };
   }
 });
 
@@ -98915,7 +99152,7 @@ var require_dist4 = __commonJS({
 
 // src/job/load.ts
 import { readFileSync as readFileSync38 } from "node:fs";
-import { basename as basename10, dirname as dirname16, isAbsolute as isAbsolute5, resolve as resolve8 } from "node:path";
+import { basename as basename10, dirname as dirname16, isAbsolute as isAbsolute6, resolve as resolve8 } from "node:path";
 function fileError(file, line, message) {
   return new BurrowError("INVALID_ARGUMENT", `${file}:${line}: ${message}`);
 }
@@ -98941,7 +99178,7 @@ function parseVolume2(spec, base) {
   const readOnly = mode === "ro";
   if (source.startsWith("/") || source.startsWith(".") || source.startsWith("~")) {
     if (source.startsWith("~")) return "write the host path out (no ~)";
-    return { kind: "bind", source: isAbsolute5(source) ? source : resolve8(base, source), target, readOnly };
+    return { kind: "bind", source: isAbsolute6(source) ? source : resolve8(base, source), target, readOnly };
   }
   if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/.test(source)) return `"${source}" is neither a path nor a volume name`;
   return { kind: "volume", name: source, target, readOnly };
@@ -99132,13 +99369,13 @@ var init_load = __esm({
 
 // src/job/peaks.ts
 import { readFileSync as readFileSync39 } from "node:fs";
-import { join as join53 } from "node:path";
+import { join as join54 } from "node:path";
 function readPeaks(cgroup) {
   if (cgroup === void 0) return void 0;
   const value2 = (dir, file) => {
     if (dir === void 0) return void 0;
     try {
-      const number2 = Number(readFileSync39(join53(dir, file), "utf8").trim());
+      const number2 = Number(readFileSync39(join54(dir, file), "utf8").trim());
       return Number.isFinite(number2) ? number2 : void 0;
     } catch {
       return void 0;
@@ -99157,8 +99394,8 @@ var init_peaks = __esm({
 });
 
 // src/job/teardown.ts
-import { readdirSync as readdirSync11, readFileSync as readFileSync40, statSync as statSync8 } from "node:fs";
-import { join as join54 } from "node:path";
+import { readdirSync as readdirSync11, readFileSync as readFileSync40, statSync as statSync10 } from "node:fs";
+import { join as join55 } from "node:path";
 function processesNaming(dirs) {
   const found = [];
   for (const entry of readdirSync11("/proc")) {
@@ -99177,7 +99414,7 @@ function flockHolders(path17) {
   let dev;
   let ino;
   try {
-    ({ dev, ino } = statSync8(path17));
+    ({ dev, ino } = statSync10(path17));
   } catch {
     return [];
   }
@@ -99193,7 +99430,7 @@ function flockHolders(path17) {
   return holders;
 }
 async function stopSwitch(store, network) {
-  const lock = join54(networkDir(store, network.id), "switch.lock");
+  const lock = join55(networkDir(store, network.id), "switch.lock");
   for (const pid of flockHolders(lock)) {
     try {
       if (readFileSync40(`/proc/${pid}/comm`, "utf8").trim() === "burrow-switch") process.kill(pid, "SIGTERM");
@@ -99324,7 +99561,7 @@ var init_reclaim = __esm({
 });
 
 // src/job/runner.ts
-import { readFileSync as readFileSync41, statSync as statSync9 } from "node:fs";
+import { readFileSync as readFileSync41, statSync as statSync11 } from "node:fs";
 import { resolve as resolve9 } from "node:path";
 function slug(text2) {
   return text2.replace(/[^a-zA-Z0-9_.-]+/g, "-").replace(/^[^a-zA-Z0-9]+/, "").slice(0, 40) || "job";
@@ -99333,7 +99570,7 @@ function checkWorkspace(path17) {
   const workspace = resolve9(path17);
   let isDirectory2 = false;
   try {
-    isDirectory2 = statSync9(workspace).isDirectory();
+    isDirectory2 = statSync11(workspace).isDirectory();
   } catch {
   }
   if (!isDirectory2) throw new BurrowError("INVALID_ARGUMENT", `the workspace ${workspace} is not a directory: create it, or give another with --workspace`);
@@ -99658,7 +99895,7 @@ __export(run_exports, {
   main: () => main
 });
 import { spawn as spawn6 } from "node:child_process";
-import { existsSync as existsSync36 } from "node:fs";
+import { existsSync as existsSync37 } from "node:fs";
 import { fileURLToPath as fileURLToPath13 } from "node:url";
 function watchPeaks(store, id) {
   let memoryBytes;
@@ -99771,8 +100008,7 @@ async function runJobFile(context3) {
     onEvent: renderEvent,
     labels: { [ACTION_LABEL]: state3.token }
   });
-  const record = store.records().find((candidate) => candidate.sourceDigest === result.imageDigest);
-  return { image: job.image, manifestDigests: record === void 0 ? [] : [record.manifest.digest], result };
+  return { image: job.image, manifestDigests: manifestDigestsOf(store, jobImages(job)), result };
 }
 async function runSetup() {
   const code2 = await new Promise((resolve10) => {
@@ -99784,7 +100020,10 @@ async function runSetup() {
 }
 function imagesOf(inputs) {
   if (inputs.image !== void 0) return [inputs.image];
-  return [loadJobFile(inputs.jobFile).image];
+  return jobImages(loadJobFile(inputs.jobFile));
+}
+function jobImages(job) {
+  return [.../* @__PURE__ */ new Set([job.image, ...job.services.map((service) => service.image)])];
 }
 async function main(began2) {
   const controller = new AbortController();
@@ -99824,7 +100063,7 @@ async function main(began2) {
     const context3 = { inputs, store, config, state: state3, signal: controller.signal, running };
     outcome = inputs.jobFile === void 0 ? await runScript(context3) : await runJobFile(context3);
     exitCode = outcome.result.exitCode;
-    if (inputs.workspace !== void 0 && existsSync36(inputs.workspace)) {
+    if (inputs.workspace !== void 0 && existsSync37(inputs.workspace)) {
       await group("workspace: give it back to the runner user", async () => {
         await reclaimOwnership(inputs.workspace, { signal: controller.signal });
         info(`${inputs.workspace}: every file is the runner user's to remove`);
@@ -99834,7 +100073,7 @@ async function main(began2) {
       const done2 = outcome;
       await group("cache: save", async () => {
         try {
-          await saveBlobs(store, images, done2.manifestDigests, restored?.key, (line) => info(line));
+          await saveBlobs(store, images, done2.manifestDigests, restored, (line) => info(line));
         } catch (error2) {
           warning(`cache: not saved: ${error2.message}`);
         }

@@ -19196,12 +19196,15 @@ var init_errors = __esm({
       exitCode;
       /** A network hiccup worth another attempt (with Range, for a blob). */
       retryable;
+      /** The exit status was chosen where the error was made (or is an interruption's): the CLI keeps it. */
+      explicitExit;
       constructor(code, message, options = {}) {
         super(message, options.cause === void 0 ? void 0 : { cause: options.cause });
         this.name = "BurrowError";
         this.code = code;
         this.exitCode = options.exitCode ?? (code === "INTERRUPTED" ? 130 : EXIT_BURROW_ERROR);
         this.retryable = options.retryable ?? false;
+        this.explicitExit = options.exitCode !== void 0 || code === "INTERRUPTED";
       }
     };
   }
@@ -19249,7 +19252,7 @@ async function acquireLock(path6, options = {}) {
   const mode = options.mode ?? "exclusive";
   let fd;
   try {
-    mkdirSync(dirname(path6), { recursive: true });
+    if (options.createParent !== false) mkdirSync(dirname(path6), { recursive: true });
     fd = openSync(path6, "a");
   } catch (error) {
     throw fsError(error, `opening lock ${path6}`);
@@ -28849,12 +28852,14 @@ var init_paths = __esm({
 });
 
 // src/container/launcher.ts
+import { existsSync as existsSync11 } from "node:fs";
 import { fileURLToPath as fileURLToPath5 } from "node:url";
-var INIT_BINARY, MONITOR_BINARY, ENV_STEP, SECCOMP_STEP;
+var INIT_BINARY, MONITOR_BINARY, ENV_STEP, SECCOMP_STEP, SETPRIV;
 var init_launcher = __esm({
   "src/container/launcher.ts"() {
     "use strict";
     init_errors();
+    init_auto();
     init_destinations();
     init_rootfs();
     init_shell2();
@@ -28871,6 +28876,7 @@ var init_launcher = __esm({
 `;
     SECCOMP_STEP = `command exec ${SECCOMP_FD}<"$dir/${SECCOMP_FILE}" || { why=$dir/${SECCOMP_FILE}; fail handoff; }
 `;
+    SETPRIV = ["/usr/bin/setpriv", "/bin/setpriv"].find((path6) => existsSync11(path6));
   }
 });
 
@@ -28975,7 +28981,7 @@ var init_limits_files = __esm({
 });
 
 // src/cgroup/delegated-v2.ts
-import { existsSync as existsSync12, mkdirSync as mkdirSync7, readFileSync as readFileSync14, rmdirSync, writeFileSync as writeFileSync4 } from "node:fs";
+import { existsSync as existsSync13, mkdirSync as mkdirSync7, readFileSync as readFileSync14, rmdirSync, writeFileSync as writeFileSync4 } from "node:fs";
 import { basename as basename4, dirname as dirname6, join as join15 } from "node:path";
 function readWords(path6) {
   try {
@@ -28993,7 +28999,7 @@ function isDelegated(dir) {
 function v2Controllers(dir) {
   const available = readWords(join15(dir, "cgroup.controllers"));
   const controllers = V2_RESOURCES.filter((name) => available.includes(name));
-  if (existsSync12(join15(dir, "cgroup.freeze"))) controllers.push("freezer");
+  if (existsSync13(join15(dir, "cgroup.freeze"))) controllers.push("freezer");
   return controllers;
 }
 var LEAF_NAME, CONTAINER_PREFIX, V2_RESOURCES;
@@ -29010,7 +29016,7 @@ var init_delegated_v2 = __esm({
 });
 
 // src/cgroup/delegated-v1.ts
-import { existsSync as existsSync13, mkdirSync as mkdirSync8, readFileSync as readFileSync15, rmdirSync as rmdirSync2, writeFileSync as writeFileSync5 } from "node:fs";
+import { existsSync as existsSync14, mkdirSync as mkdirSync8, readFileSync as readFileSync15, rmdirSync as rmdirSync2, writeFileSync as writeFileSync5 } from "node:fs";
 import { dirname as dirname7, join as join16 } from "node:path";
 function subtreeName(uid) {
   return `burrow-${uid}`;
@@ -29023,7 +29029,7 @@ function findSubtrees(places, uid) {
     if (place === void 0) continue;
     for (let dir = place.own; ; dir = dirname7(dir)) {
       const candidate = join16(dir, name);
-      if (existsSync13(candidate)) {
+      if (existsSync14(candidate)) {
         if (writable2(candidate) && writable2(join16(candidate, "cgroup.procs"))) subtrees[hierarchy] = candidate;
         break;
       }
@@ -29039,12 +29045,12 @@ function v1Controllers(subtrees) {
   if (subtrees.cpu !== void 0) controllers.push("cpu");
   if (subtrees.cpuset !== void 0) controllers.push("cpuset");
   const blkio = subtrees.blkio;
-  if (blkio !== void 0 && (existsSync13(join16(blkio, "blkio.weight")) || existsSync13(join16(blkio, "blkio.bfq.weight")))) controllers.push("io");
+  if (blkio !== void 0 && (existsSync14(join16(blkio, "blkio.weight")) || existsSync14(join16(blkio, "blkio.bfq.weight")))) controllers.push("io");
   if (subtrees.freezer !== void 0) controllers.push("freezer");
   return controllers;
 }
 function v1SwapAccounting(subtrees) {
-  return subtrees.memory !== void 0 && existsSync13(join16(subtrees.memory, "memory.memsw.limit_in_bytes"));
+  return subtrees.memory !== void 0 && existsSync14(join16(subtrees.memory, "memory.memsw.limit_in_bytes"));
 }
 var init_delegated_v1 = __esm({
   "src/cgroup/delegated-v1.ts"() {
@@ -29056,7 +29062,7 @@ var init_delegated_v1 = __esm({
 });
 
 // src/cgroup/systemd-user.ts
-import { existsSync as existsSync14, readFileSync as readFileSync16 } from "node:fs";
+import { existsSync as existsSync15, readFileSync as readFileSync16 } from "node:fs";
 import { join as join17 } from "node:path";
 function runtimeDir(uid) {
   return process.env.XDG_RUNTIME_DIR ?? `/run/user/${uid}`;
@@ -29069,11 +29075,11 @@ function holderCgroup(place, uid) {
 }
 function findUserManager(place, uid) {
   if (place === void 0 || !place.pure) return void 0;
-  if (!existsSync14(join17(runtimeDir(uid), "bus"))) return void 0;
+  if (!existsSync15(join17(runtimeDir(uid), "bus"))) return void 0;
   const manager = userManagerCgroup(place, uid);
-  if (!existsSync14(join17(manager, "cgroup.controllers"))) return void 0;
+  if (!existsSync15(join17(manager, "cgroup.controllers"))) return void 0;
   const controllers = v2Controllers(manager);
-  if (!controllers.includes("freezer") && existsSync14(join17(manager, "cgroup.freeze"))) controllers.push("freezer");
+  if (!controllers.includes("freezer") && existsSync15(join17(manager, "cgroup.freeze"))) controllers.push("freezer");
   return { holder: holderCgroup(place, uid), controllers };
 }
 var HOLDER_SLICE, HOLDER_UNIT;
@@ -29204,13 +29210,13 @@ var init_resolve = __esm({
 });
 
 // src/cgroup/freezer.ts
-import { existsSync as existsSync15, readFileSync as readFileSync17, writeFileSync as writeFileSync6 } from "node:fs";
+import { existsSync as existsSync16, readFileSync as readFileSync17, writeFileSync as writeFileSync6 } from "node:fs";
 import { join as join18 } from "node:path";
 function freezerOf(cgroup) {
   if (cgroup === void 0) return void 0;
-  if ("v2" in cgroup.dirs) return existsSync15(join18(cgroup.dirs.v2, "cgroup.freeze")) ? { dir: cgroup.dirs.v2, v2: true } : void 0;
+  if ("v2" in cgroup.dirs) return existsSync16(join18(cgroup.dirs.v2, "cgroup.freeze")) ? { dir: cgroup.dirs.v2, v2: true } : void 0;
   const dir = cgroup.dirs.v1.freezer;
-  return dir !== void 0 && existsSync15(join18(dir, "freezer.state")) ? { dir, v2: false } : void 0;
+  return dir !== void 0 && existsSync16(join18(dir, "freezer.state")) ? { dir, v2: false } : void 0;
 }
 function isFrozen(cgroup) {
   const freezer = freezerOf(cgroup);
@@ -29350,7 +29356,7 @@ var init_cgroup = __esm({
 });
 
 // src/container/state.ts
-import { existsSync as existsSync16, readFileSync as readFileSync18 } from "node:fs";
+import { existsSync as existsSync17, readFileSync as readFileSync18 } from "node:fs";
 import { join as join20 } from "node:path";
 function readRunFile(path6) {
   try {
@@ -29387,7 +29393,7 @@ function containerState(store, record) {
   const recorded = monitorOf(monitorRecord);
   const monitor = isRunning(recorded) ? recorded : void 0;
   const sandbox = monitor !== void 0 && isRunning(sandboxRecord) ? sandboxRecord : void 0;
-  if (exit !== void 0 && (monitor === void 0 || !existsSync16(join20(dir, "pid")))) {
+  if (exit !== void 0 && (monitor === void 0 || !existsSync17(join20(dir, "pid")))) {
     return { ...base, sandbox: void 0, monitor, status: "exited", exitCode: exit.exitCode, finishedAt: exit.finishedAt };
   }
   if (monitor !== void 0) return { ...base, status: "running", paused: isFrozen(record.cgroup), oomKilled: false, sandbox, monitor, exitCode: void 0, finishedAt: void 0 };
@@ -29479,7 +29485,7 @@ var init_health = __esm({
 });
 
 // src/action/post.ts
-import { existsSync as existsSync19 } from "node:fs";
+import { existsSync as existsSync21 } from "node:fs";
 
 // node_modules/@actions/core/lib/command.js
 import * as os from "os";
@@ -30254,9 +30260,9 @@ init_record();
 // src/container/ops.ts
 init_errors();
 init_record();
-import { existsSync as existsSync18, writeFileSync as writeFileSync7 } from "node:fs";
+import { existsSync as existsSync20, writeFileSync as writeFileSync7 } from "node:fs";
 import { constants as constants10 } from "node:os";
-import { join as join22 } from "node:path";
+import { join as join23 } from "node:path";
 
 // src/container/identity.ts
 init_errors();
@@ -30308,7 +30314,7 @@ function signalProcess(identity3, signal) {
 }
 
 // src/container/start.ts
-import { chmodSync as chmodSync2, existsSync as existsSync17, renameSync as renameSync3, rmSync as rmSync6, unlinkSync as unlinkSync2 } from "node:fs";
+import { chmodSync as chmodSync2, closeSync as closeSync7, existsSync as existsSync18, openSync as openSync6, renameSync as renameSync3, rmSync as rmSync6, unlinkSync as unlinkSync2 } from "node:fs";
 init_host_tools();
 init_spawn();
 init_trace();
@@ -30367,7 +30373,7 @@ init_atomic();
 init_lockfile();
 init_random();
 init_record();
-import { existsSync as existsSync11, mkdirSync as mkdirSync6, readdirSync as readdirSync3, readFileSync as readFileSync11, rmSync as rmSync4 } from "node:fs";
+import { existsSync as existsSync12, mkdirSync as mkdirSync6, readdirSync as readdirSync3, readFileSync as readFileSync11, rmSync as rmSync4 } from "node:fs";
 import { join as join12 } from "node:path";
 function networksDir(store) {
   return join12(store.root, "networks");
@@ -30389,7 +30395,7 @@ function readNetwork(store, id) {
   }
 }
 function listNetworks(store) {
-  if (!existsSync11(networksDir(store))) return [];
+  if (!existsSync12(networksDir(store))) return [];
   return readdirSync3(networksDir(store)).filter((entry) => entry.endsWith(".json")).map((entry) => readNetwork(store, entry.slice(0, -".json".length))).filter((record) => record !== void 0).sort((a2, b) => a2.created.localeCompare(b.created));
 }
 function findNetwork(store, nameOrId) {
@@ -30415,7 +30421,7 @@ function readLeases(store, id) {
   }
 }
 function containerExists(store, containerId) {
-  return existsSync11(join12(store.paths.containers, containerId));
+  return existsSync12(join12(store.paths.containers, containerId));
 }
 function liveLeases(store, id) {
   return Object.fromEntries(Object.entries(readLeases(store, id)).filter(([containerId]) => containerExists(store, containerId)));
@@ -30601,12 +30607,51 @@ init_image_config();
 init_names();
 init_cgroup();
 init_health();
+
+// src/container/volumes.ts
+import { existsSync as existsSync19, mkdirSync as mkdirSync9, readdirSync as readdirSync5, readFileSync as readFileSync19 } from "node:fs";
+import { isAbsolute as isAbsolute2, join as join22 } from "node:path";
+
+// src/container/specs.ts
+init_errors();
+init_image_config();
+init_init_args();
+
+// src/container/volumes.ts
+init_errors();
+init_atomic();
+init_idmap();
+init_record();
+function volumesDir(store) {
+  return join22(store.root, "volumes");
+}
+function readVolume(store, name) {
+  try {
+    return JSON.parse(readFileSync19(join22(volumesDir(store), name, "volume.json"), "utf8"));
+  } catch {
+    return void 0;
+  }
+}
+function volumeUsers(store, volume) {
+  return listRecords(store).filter((record) => record.plan.mounts.some((mount) => mount.volume === volume.Name || mount.kind === "bind" && mount.source === volume.Mountpoint)).map((record) => record.name);
+}
+async function removeAnonymousVolumes(store, names) {
+  for (const name of names) {
+    const volume = readVolume(store, name);
+    if (volume === void 0 || volumeUsers(store, volume).length > 0) continue;
+    await removeInUserNamespace(join22(volumesDir(store), name), idMapping());
+  }
+}
+
+// src/container/ops.ts
 init_health_config();
 
 // src/container/logs.ts
 init_errors();
 init_record();
 init_state();
+var CHUNK_BYTES = 64 * 1024;
+var MAX_LINE_BYTES = 1024 * 1024;
 
 // src/container/ops.ts
 async function waitUntilExited(store, record, timeoutMs) {
@@ -30624,11 +30669,11 @@ function sendSignal(state, signal) {
   if (state.sandbox !== void 0) signalProcess(state.sandbox, signal);
 }
 function stillThere(store, record) {
-  if (!existsSync18(join22(containerDir(store, record.id), "container.json"))) {
+  if (!existsSync20(join23(containerDir(store, record.id), "container.json"))) {
     throw new BurrowError("NOT_FOUND", `no such container: ${record.name} (removed by another burrow command)`);
   }
 }
-async function removeContainer(store, query, force) {
+async function removeContainer(store, query, force, options = {}) {
   const record = findContainer(store, query);
   const lock = await lockContainer(store, record.id);
   try {
@@ -30636,13 +30681,14 @@ async function removeContainer(store, query, force) {
     const state = containerState(store, record);
     if (state.status === "running") {
       if (!force) throw new BurrowError("IN_USE", `cannot remove running container ${record.name}: stop it first, or use --force`);
-      writeFileSync7(join22(containerDir(store, record.id), "stopped"), "");
+      writeFileSync7(join23(containerDir(store, record.id), "stopped"), "");
       await thaw(record, state);
       sendSignal(state, constants10.signals.SIGKILL);
       await waitUntilExited(store, record, 1e4);
     }
     if (state.monitor !== void 0) signalProcess(state.monitor, "SIGKILL");
     await removeContainerFiles(store, record);
+    if (options.volumes === true && record.anonymousVolumes !== void 0) await removeAnonymousVolumes(store, record.anonymousVolumes);
     return record;
   } finally {
     lock.release();
@@ -30775,7 +30821,7 @@ async function post() {
     return done2;
   });
   for (const failure of report.failures) warning(`burrow: not cleaned up: ${failure}`);
-  if (state.finished === void 0 && state.workspace !== void 0 && existsSync19(state.workspace)) {
+  if (state.finished === void 0 && state.workspace !== void 0 && existsSync21(state.workspace)) {
     try {
       await group("workspace: give it back to the runner user", () => reclaimOwnership(state.workspace));
     } catch (error) {

@@ -1190,8 +1190,8 @@ var require_suggestSimilar = __commonJS({
       candidates2.forEach((candidate) => {
         if (candidate.length <= 1) return;
         const distance = editDistance(word, candidate);
-        const length = Math.max(word.length, candidate.length);
-        const similarity = (length - distance) / length;
+        const length2 = Math.max(word.length, candidate.length);
+        const similarity = (length2 - distance) / length2;
         if (similarity > minSimilarity) {
           if (distance < bestDistance) {
             bestDistance = distance;
@@ -3516,10 +3516,16 @@ var errors_exports = {};
 __export(errors_exports, {
   BurrowError: () => BurrowError,
   EXIT_BURROW_ERROR: () => EXIT_BURROW_ERROR,
+  EXIT_COMMAND_ERROR: () => EXIT_COMMAND_ERROR,
   errnoOf: () => errnoOf,
+  exitStatusFor: () => exitStatusFor,
   fsError: () => fsError,
   isBurrowError: () => isBurrowError
 });
+function exitStatusFor(error, command) {
+  if (error?.explicitExit === true) return error.exitCode;
+  return command !== void 0 && RUNNER_COMMANDS.has(command) ? EXIT_BURROW_ERROR : EXIT_COMMAND_ERROR;
+}
 function isBurrowError(error, code) {
   return error instanceof BurrowError && (code === void 0 || error.code === code);
 }
@@ -3542,22 +3548,27 @@ function fsError(error, what) {
   const detail = error instanceof Error ? error.message : String(error);
   return new BurrowError("IO", `${what} failed: ${detail}`, { cause: error });
 }
-var EXIT_BURROW_ERROR, BurrowError;
+var EXIT_BURROW_ERROR, EXIT_COMMAND_ERROR, RUNNER_COMMANDS, BurrowError;
 var init_errors = __esm({
   "src/errors.ts"() {
     "use strict";
     EXIT_BURROW_ERROR = 125;
+    EXIT_COMMAND_ERROR = 1;
+    RUNNER_COMMANDS = /* @__PURE__ */ new Set(["run", "create", "start", "job", "healthcheck"]);
     BurrowError = class extends Error {
       code;
       exitCode;
       /** A network hiccup worth another attempt (with Range, for a blob). */
       retryable;
+      /** The exit status was chosen where the error was made (or is an interruption's): the CLI keeps it. */
+      explicitExit;
       constructor(code, message, options = {}) {
         super(message, options.cause === void 0 ? void 0 : { cause: options.cause });
         this.name = "BurrowError";
         this.code = code;
         this.exitCode = options.exitCode ?? (code === "INTERRUPTED" ? 130 : EXIT_BURROW_ERROR);
         this.retryable = options.retryable ?? false;
+        this.explicitExit = options.exitCode !== void 0 || code === "INTERRUPTED";
       }
     };
   }
@@ -3774,12 +3785,12 @@ function prepareLocks() {
 }
 function loadKoffi() {
   const require2 = (0, import_node_module.createRequire)(__burrowModuleUrl);
-  const arch = process.arch === "x64" || process.arch === "arm64" ? process.arch : void 0;
-  if (process.platform === "linux" && arch !== void 0) {
+  const arch2 = process.arch === "x64" || process.arch === "arm64" ? process.arch : void 0;
+  if (process.platform === "linux" && arch2 !== void 0) {
     try {
       const packageDir = (0, import_node_path4.dirname)(require2.resolve("koffi/package.json"));
       const { version } = require2((0, import_node_path4.join)(packageDir, "package.json"));
-      const native = require2((0, import_node_path4.join)(packageDir, "build", "koffi", `linux_${arch}`, "koffi.node"));
+      const native = require2((0, import_node_path4.join)(packageDir, "build", "koffi", `linux_${arch2}`, "koffi.node"));
       if (native.version === version) return native;
     } catch {
     }
@@ -3810,7 +3821,7 @@ async function acquireLock(path6, options = {}) {
   const mode = options.mode ?? "exclusive";
   let fd;
   try {
-    (0, import_node_fs3.mkdirSync)((0, import_node_path4.dirname)(path6), { recursive: true });
+    if (options.createParent !== false) (0, import_node_fs3.mkdirSync)((0, import_node_path4.dirname)(path6), { recursive: true });
     fd = (0, import_node_fs3.openSync)(path6, "a");
   } catch (error) {
     throw fsError(error, `opening lock ${path6}`);
@@ -5380,13 +5391,34 @@ function initArgs(options) {
   if (options.tty) args.push("-t");
   if (options.noNewPrivs) args.push("-n");
   if (options.networkFd !== void 0) args.push("-N", String(options.networkFd));
+  for (const limit of options.rlimits ?? []) args.push("-R", `${ULIMIT_RESOURCES[limit.name]}:${limit.soft}:${limit.hard}`);
+  if (options.oomScoreAdj !== void 0) args.push("-O", String(options.oomScoreAdj));
   if (options.seccompFd !== void 0) args.push("-S", String(options.seccompFd));
   return args;
 }
+var ULIMIT_RESOURCES;
 var init_init_args = __esm({
   "src/sandbox/init-args.ts"() {
     "use strict";
     init_capabilities();
+    ULIMIT_RESOURCES = {
+      cpu: 0,
+      fsize: 1,
+      data: 2,
+      stack: 3,
+      core: 4,
+      rss: 5,
+      nproc: 6,
+      nofile: 7,
+      memlock: 8,
+      as: 9,
+      locks: 10,
+      sigpending: 11,
+      msgqueue: 12,
+      nice: 13,
+      rtprio: 14,
+      rttime: 15
+    };
   }
 });
 
@@ -5429,7 +5461,8 @@ function bwrapArgs(plan, initBinary, infoFd, unshareNet = plan.network.mode === 
   mount(DESTINATION.kernel, "--ro-bind", "/sys", "/sys");
   for (const file of plan.files) mount(DESTINATION.file, "--bind", file.source, file.target);
   for (const volume of plan.mounts) {
-    if (volume.kind === "bind") mount(DESTINATION.bind, volume.readOnly ? "--ro-bind" : "--bind", volume.source, volume.target);
+    if (volume.kind === "bind" && volume.device === true) mount(DESTINATION.file, "--dev-bind", volume.source, volume.target);
+    else if (volume.kind === "bind") mount(DESTINATION.bind, volume.readOnly ? "--ro-bind" : "--bind", volume.source, volume.target);
     else {
       if (volume.mode !== void 0) args.push("--perms", volume.mode);
       if (volume.size !== void 0) args.push("--size", volume.size);
@@ -5486,16 +5519,16 @@ var init_bwrap = __esm({
 function resolveDestinations(kinds) {
   const last = kinds.replace(new RegExp(`\\${DESTINATION.none}+$`), "").length;
   if (last === 0) return "";
-  const words = Array.from({ length: last }, (_2, index) => index + 1);
-  const steps = words.filter((word) => kinds[word - 1] !== DESTINATION.none).map((word) => {
+  const words2 = Array.from({ length: last }, (_2, index) => index + 1);
+  const steps = words2.filter((word) => kinds[word - 1] !== DESTINATION.none).map((word) => {
     const kind = kinds[word - 1];
     const register = kind === DESTINATION.file ? "" : ` d_register ${kind}${kind === DESTINATION.bind ? ` "$d_${word - 1}"` : ""};`;
     return `d_resolve "$d_${word}";${register} d_${word}=$d_resolved
 `;
   });
-  return `${FUNCTIONS}${words.map((word) => `d_${word}=\${${word}}`).join(" ")}
+  return `${FUNCTIONS}${words2.map((word) => `d_${word}=\${${word}}`).join(" ")}
 shift ${last}
-${steps.join("")}set -- ${words.map((word) => `"$d_${word}"`).join(" ")} "$@"
+${steps.join("")}set -- ${words2.map((word) => `"$d_${word}"`).join(" ")} "$@"
 `;
 }
 var MAX_DESTINATION_LINKS, FUNCTIONS;
@@ -5576,7 +5609,7 @@ function rootfsArgs(site, extraOptions = "") {
   const { rootfs } = site;
   return [site.layers, lowerDirOption(site), rootfs.upper, rootfs.work, rootfs.merged, extraOptions, site.dir];
 }
-var FAIL, ROOTFS_PREAMBLE, RUN_STEP, NETWORK_READY_STEP;
+var FAIL, ROOTFS_PREAMBLE, RUN_STEP, LAUNCH_STEP, NETWORK_READY_STEP;
 var init_shell = __esm({
   "src/rootfs/shell.ts"() {
     "use strict";
@@ -5604,6 +5637,21 @@ cd "$layers" || { why=$layers; fail layers; }
     RUN_STEP = `command -v "$1" >/dev/null 2>&1 || { why=$1; fail missing; }
 [ -n "$unmount" ] || exec "$@"
 "$@"; status=$?
+cd /
+$unmount
+exit $status
+`;
+    LAUNCH_STEP = `command -v "$1" >/dev/null 2>&1 || { why=$1; fail missing; }
+[ -n "$unmount" ] || exec "$@"
+child=
+dying=
+trap 'dying=1; [ -z "$child" ] || kill -KILL $child 2>/dev/null' TERM HUP
+exec 4<&0
+"$@" 0<&4 4<&- &
+child=$!
+exec 4<&-
+[ -z "$dying" ] || kill -KILL $child 2>/dev/null
+while :; do wait $child; status=$?; kill -0 $child 2>/dev/null || break; done
 cd /
 $unmount
 exit $status
@@ -5734,7 +5782,7 @@ function rootfsSite(store, record, mapping) {
   return { rootfs: record.plan.rootfs, layers: layersDir(store), dir: containerDir(store, record.id), mapping };
 }
 function launchScript(name, seccomp, destinations, agent) {
-  return `${FAIL}${agent ? NETWORK_READY_STEP : ""}${ROOTFS_PREAMBLE}${mountStep(name)}${ENV_STEP}${seccomp ? SECCOMP_STEP : ""}${resolveDestinations(destinations)}${RUN_STEP}`;
+  return `${FAIL}${agent ? NETWORK_READY_STEP : ""}${ROOTFS_PREAMBLE}${mountStep(name)}${ENV_STEP}${seccomp ? SECCOMP_STEP : ""}${resolveDestinations(destinations)}${LAUNCH_STEP}`;
 }
 function launcherArgv(plan, site, network = plainLaunchNetwork(plan)) {
   const bwrap = network.kind === "private" ? bwrapArgs(plan, INIT_BINARY, NETWORK_INFO_FD, false, NETWORK_GO_FD) : bwrapArgs(plan, INIT_BINARY, 3, network.kind === "none");
@@ -5742,6 +5790,7 @@ function launcherArgv(plan, site, network = plainLaunchNetwork(plan)) {
   return [
     ...namespaces,
     "--",
+    ...deathWatch(plan.rootfs.driver, site.dir),
     "/bin/sh",
     "-c",
     launchScript(plan.rootfs.driver, hasSeccompFilter(plan), `${DESTINATION.none}${bwrap.destinations}`, network.kind === "private"),
@@ -5750,6 +5799,11 @@ function launcherArgv(plan, site, network = plainLaunchNetwork(plan)) {
     "bwrap",
     ...bwrap.args
   ];
+}
+function deathWatch(driver, dir) {
+  if (SETPRIV === void 0) return [];
+  if (driver === "fuse-overlayfs" || driver === "auto" && (0, import_node_fs23.existsSync)((0, import_node_path17.join)(dir, AUTO_NOTE_FILE))) return [SETPRIV, "--pdeathsig", "TERM", "--"];
+  return [];
 }
 function launchInfo(info2, driver) {
   const pidMatch = /"child-pid":\s*(\d+)/.exec(info2);
@@ -5766,12 +5820,15 @@ function cgroupEntryFailure(report2, context) {
   const why = /^burrow-why (.*)$/m.exec(report2)?.[1]?.trim() ?? "";
   return new BurrowError("IO", `${context}: cannot move it into its cgroup${why === "" ? "" : ` (${why})`}; run 'burrow doctor' to check the host's cgroup delegation`);
 }
-var import_node_url3, INIT_BINARY, MONITOR_BINARY, NETWORK_GO_FD, NETWORK_INFO_FD, ENV_STEP, SECCOMP_STEP;
+var import_node_fs23, import_node_path17, import_node_url3, INIT_BINARY, MONITOR_BINARY, NETWORK_GO_FD, NETWORK_INFO_FD, ENV_STEP, SECCOMP_STEP, SETPRIV;
 var init_launcher = __esm({
   "src/container/launcher.ts"() {
     "use strict";
+    import_node_fs23 = require("node:fs");
+    import_node_path17 = require("node:path");
     import_node_url3 = require("node:url");
     init_errors();
+    init_auto();
     init_destinations();
     init_rootfs();
     init_shell();
@@ -5790,6 +5847,7 @@ var init_launcher = __esm({
 `;
     SECCOMP_STEP = `command exec ${SECCOMP_FD}<"$dir/${SECCOMP_FILE}" || { why=$dir/${SECCOMP_FILE}; fail handoff; }
 `;
+    SETPRIV = ["/usr/bin/setpriv", "/bin/setpriv"].find((path6) => (0, import_node_fs23.existsSync)(path6));
   }
 });
 
@@ -5824,22 +5882,22 @@ __export(records_exports, {
   switchSocketPath: () => switchSocketPath
 });
 function networksDir(store) {
-  return (0, import_node_path17.join)(store.root, "networks");
+  return (0, import_node_path18.join)(store.root, "networks");
 }
 function networkDir(store, id) {
-  return (0, import_node_path17.join)(networksDir(store), id);
+  return (0, import_node_path18.join)(networksDir(store), id);
 }
 function switchSocketPath(store, id) {
-  return (0, import_node_path17.join)(networkDir(store, id), "switch.sock");
+  return (0, import_node_path18.join)(networkDir(store, id), "switch.sock");
 }
 function recordPath(store, id) {
-  return (0, import_node_path17.join)(networksDir(store), `${id}.json`);
+  return (0, import_node_path18.join)(networksDir(store), `${id}.json`);
 }
 function namesLock(store) {
-  return (0, import_node_path17.join)(store.paths.locks, "networks.lock");
+  return (0, import_node_path18.join)(store.paths.locks, "networks.lock");
 }
 function networkLock(store, id) {
-  return (0, import_node_path17.join)(store.paths.locks, `network-${id}.lock`);
+  return (0, import_node_path18.join)(store.paths.locks, `network-${id}.lock`);
 }
 function parseAddress(text) {
   const parts = text.split(".");
@@ -5893,14 +5951,14 @@ function lowestFreeAddress(subnet, taken) {
 }
 function readNetwork(store, id) {
   try {
-    return JSON.parse((0, import_node_fs23.readFileSync)(recordPath(store, id), "utf8"));
+    return JSON.parse((0, import_node_fs24.readFileSync)(recordPath(store, id), "utf8"));
   } catch {
     return void 0;
   }
 }
 function listNetworks(store) {
-  if (!(0, import_node_fs23.existsSync)(networksDir(store))) return [];
-  return (0, import_node_fs23.readdirSync)(networksDir(store)).filter((entry) => entry.endsWith(".json")).map((entry) => readNetwork(store, entry.slice(0, -".json".length))).filter((record) => record !== void 0).sort((a2, b2) => a2.created.localeCompare(b2.created));
+  if (!(0, import_node_fs24.existsSync)(networksDir(store))) return [];
+  return (0, import_node_fs24.readdirSync)(networksDir(store)).filter((entry) => entry.endsWith(".json")).map((entry) => readNetwork(store, entry.slice(0, -".json".length))).filter((record) => record !== void 0).sort((a2, b2) => a2.created.localeCompare(b2.created));
 }
 function findNetwork(store, nameOrId) {
   const networks = listNetworks(store);
@@ -5938,24 +5996,24 @@ function createNetwork(store, name, options = {}) {
       created: (/* @__PURE__ */ new Date()).toISOString(),
       labels: options.labels ?? {}
     };
-    (0, import_node_fs23.mkdirSync)(networkDir(store, record.id), { recursive: true, mode: 448 });
+    (0, import_node_fs24.mkdirSync)(networkDir(store, record.id), { recursive: true, mode: 448 });
     writeFileAtomic(recordPath(store, record.id), `${JSON.stringify(record, null, 2)}
 `);
     return record;
   });
 }
 function leasesPath(store, id) {
-  return (0, import_node_path17.join)(networkDir(store, id), "leases.json");
+  return (0, import_node_path18.join)(networkDir(store, id), "leases.json");
 }
 function readLeases(store, id) {
   try {
-    return JSON.parse((0, import_node_fs23.readFileSync)(leasesPath(store, id), "utf8"));
+    return JSON.parse((0, import_node_fs24.readFileSync)(leasesPath(store, id), "utf8"));
   } catch {
     return {};
   }
 }
 function containerExists(store, containerId) {
-  return (0, import_node_fs23.existsSync)((0, import_node_path17.join)(store.paths.containers, containerId));
+  return (0, import_node_fs24.existsSync)((0, import_node_path18.join)(store.paths.containers, containerId));
 }
 function liveLeases(store, id) {
   return Object.fromEntries(Object.entries(readLeases(store, id)).filter(([containerId]) => containerExists(store, containerId)));
@@ -5969,14 +6027,14 @@ function joinNetwork(store, network, containerId, aliases, mac) {
   const bad = aliases.find((alias) => !NETWORK_NAME.test(alias));
   if (bad !== void 0) throw new BurrowError("INVALID_ARGUMENT", `invalid network alias "${bad}": use [a-zA-Z0-9][a-zA-Z0-9_.-]*`);
   return withLockFileSync(networkLock(store, network.id), () => {
-    if (!(0, import_node_fs23.existsSync)(recordPath(store, network.id))) throw new BurrowError("NOT_FOUND", `no such network: ${network.name}`);
+    if (!(0, import_node_fs24.existsSync)(recordPath(store, network.id))) throw new BurrowError("NOT_FOUND", `no such network: ${network.name}`);
     const leases = liveLeases(store, network.id);
     const taken = new Set(Object.entries(leases).filter(([owner]) => owner !== containerId).map(([, lease2]) => lease2.address));
     const own = leases[containerId];
     const address = own?.address ?? lowestFreeAddress(subnet, taken);
     if (address === void 0) throw new BurrowError("IN_USE", `network ${network.name} has no free address left in ${network.subnet}: remove containers from it, or use a network with a larger --subnet`);
     const lease = { address, mac: mac ?? own?.mac ?? macForAddress(address) };
-    (0, import_node_fs23.mkdirSync)(networkDir(store, network.id), { recursive: true, mode: 448 });
+    (0, import_node_fs24.mkdirSync)(networkDir(store, network.id), { recursive: true, mode: 448 });
     writeFileAtomic(leasesPath(store, network.id), `${JSON.stringify({ ...leases, [containerId]: lease }, null, 2)}
 `);
     return { network: network.id, name: network.name, address, prefixLength: subnet.prefixLength, gateway: network.gateway, mac: lease.mac, aliases };
@@ -6010,8 +6068,8 @@ function removeNetwork(store, nameOrId) {
   withLockFileSync(networkLock(store, network.id), () => {
     const users = networkUsers(store, network);
     if (users.length > 0) throw new BurrowError("IN_USE", `network ${network.name} is in use by container ${users.join(", ")}: remove the containers or disconnect them (burrow network disconnect ${network.name} CONTAINER) first`);
-    (0, import_node_fs23.rmSync)(recordPath(store, network.id), { force: true });
-    (0, import_node_fs23.rmSync)(networkDir(store, network.id), { recursive: true, force: true });
+    (0, import_node_fs24.rmSync)(recordPath(store, network.id), { force: true });
+    (0, import_node_fs24.rmSync)(networkDir(store, network.id), { recursive: true, force: true });
   });
   return network;
 }
@@ -6061,12 +6119,12 @@ function inspectAttachments(record) {
     Aliases: attachment.aliases
   }]));
 }
-var import_node_fs23, import_node_path17, NETWORK_NAME, RESERVED_NAMES;
+var import_node_fs24, import_node_path18, NETWORK_NAME, RESERVED_NAMES;
 var init_records2 = __esm({
   "src/network/records.ts"() {
     "use strict";
-    import_node_fs23 = require("node:fs");
-    import_node_path17 = require("node:path");
+    import_node_fs24 = require("node:fs");
+    import_node_path18 = require("node:path");
     init_errors();
     init_atomic();
     init_lockfile();
@@ -6083,11 +6141,11 @@ async function askSwitch(socketPath, request, timeoutMs = 2e3) {
   let path6 = socketPath;
   if (Buffer.byteLength(socketPath) > SUN_PATH_MAX) {
     try {
-      directoryFd = (0, import_node_fs24.openSync)((0, import_node_path18.dirname)(socketPath), "r");
+      directoryFd = (0, import_node_fs25.openSync)((0, import_node_path19.dirname)(socketPath), "r");
     } catch {
       return void 0;
     }
-    path6 = `/proc/self/fd/${directoryFd}/${(0, import_node_path18.basename)(socketPath)}`;
+    path6 = `/proc/self/fd/${directoryFd}/${(0, import_node_path19.basename)(socketPath)}`;
   }
   try {
     return await new Promise((resolve8) => {
@@ -6112,7 +6170,7 @@ async function askSwitch(socketPath, request, timeoutMs = 2e3) {
       });
     });
   } finally {
-    if (directoryFd !== void 0) (0, import_node_fs24.closeSync)(directoryFd);
+    if (directoryFd !== void 0) (0, import_node_fs25.closeSync)(directoryFd);
   }
 }
 async function switchRunning(store, network) {
@@ -6121,7 +6179,7 @@ async function switchRunning(store, network) {
 async function ensureSwitch(store, network, timeoutMs = 5e3) {
   if (await switchRunning(store, network)) return;
   const dir = networkDir(store, network.id);
-  const logPath = (0, import_node_path18.join)(dir, "switch.log");
+  const logPath = (0, import_node_path19.join)(dir, "switch.log");
   const deadline = Date.now() + timeoutMs;
   for (; ; ) {
     const started = withLockFileSync(networkLock(store, network.id), () => {
@@ -6134,7 +6192,7 @@ async function ensureSwitch(store, network, timeoutMs = 5e3) {
         const why = lastLine(logPath) ?? (started.exited === -1 ? `${SWITCH_BINARY} could not be started (run npm run build)` : "it did not answer");
         throw new BurrowError("NETWORK", `the switch of network ${network.name} did not start: ${why}`);
       }
-      if (started.exited === 0 && !(0, import_node_fs24.existsSync)((0, import_node_path18.join)(dir, "switch.sock"))) break;
+      if (started.exited === 0 && !(0, import_node_fs25.existsSync)((0, import_node_path19.join)(dir, "switch.sock"))) break;
       await sleep(10, void 0);
     }
     await sleep(10, void 0);
@@ -6142,8 +6200,8 @@ async function ensureSwitch(store, network, timeoutMs = 5e3) {
 }
 function startSwitch(dir, logPath, name) {
   const started = { exited: void 0 };
-  (0, import_node_fs24.mkdirSync)(dir, { recursive: true, mode: 448 });
-  const log = (0, import_node_fs24.openSync)(logPath, "a", 384);
+  (0, import_node_fs25.mkdirSync)(dir, { recursive: true, mode: 448 });
+  const log = (0, import_node_fs25.openSync)(logPath, "a", 384);
   try {
     const child = (0, import_node_child_process2.spawn)(SWITCH_BINARY, [dir, name], { detached: true, stdio: ["ignore", log, log], env: hostEnv() });
     child.on("exit", (code) => {
@@ -6154,13 +6212,13 @@ function startSwitch(dir, logPath, name) {
     });
     child.unref();
   } finally {
-    (0, import_node_fs24.closeSync)(log);
+    (0, import_node_fs25.closeSync)(log);
   }
   return started;
 }
 function lastLine(path6) {
   try {
-    return (0, import_node_fs24.readFileSync)(path6, "utf8").trim().split("\n").pop() || void 0;
+    return (0, import_node_fs25.readFileSync)(path6, "utf8").trim().split("\n").pop() || void 0;
   } catch {
     return void 0;
   }
@@ -6168,14 +6226,14 @@ function lastLine(path6) {
 async function disconnectFromSwitch(store, network, containerId) {
   return await askSwitch(switchSocketPath(store, network.id), `disconnect ${containerId}`) === "ok";
 }
-var import_node_child_process2, import_node_fs24, import_node_net, import_node_path18, SWITCH_BINARY, NETATTACH_BINARY, SUN_PATH_MAX;
+var import_node_child_process2, import_node_fs25, import_node_net, import_node_path19, SWITCH_BINARY, NETATTACH_BINARY, SUN_PATH_MAX;
 var init_switch = __esm({
   "src/network/switch.ts"() {
     "use strict";
     import_node_child_process2 = require("node:child_process");
-    import_node_fs24 = require("node:fs");
+    import_node_fs25 = require("node:fs");
     import_node_net = require("node:net");
-    import_node_path18 = require("node:path");
+    import_node_path19 = require("node:path");
     init_errors();
     init_sleep();
     init_spawn();
@@ -6195,16 +6253,16 @@ async function prepareAttachments(store, containerId, containerName2, hostsFile2
     files.push(await prepareAttachment(store, containerId, containerName2, hostsFile2, attachment, `eth${index + 1}`));
   }
   const dir = containerDir(store, containerId);
-  for (const name of (0, import_node_fs25.readdirSync)(dir)) {
-    if (name.endsWith(ATTACH_SUFFIX) && !files.includes((0, import_node_path19.join)(dir, name))) (0, import_node_fs25.rmSync)((0, import_node_path19.join)(dir, name), { force: true });
+  for (const name of (0, import_node_fs26.readdirSync)(dir)) {
+    if (name.endsWith(ATTACH_SUFFIX) && !files.includes((0, import_node_path20.join)(dir, name))) (0, import_node_fs26.rmSync)((0, import_node_path20.join)(dir, name), { force: true });
   }
   return files;
 }
 function attachFile(store, containerId, networkId) {
-  return (0, import_node_path19.join)(containerDir(store, containerId), `network-${networkId.slice(0, 12)}${ATTACH_SUFFIX}`);
+  return (0, import_node_path20.join)(containerDir(store, containerId), `network-${networkId.slice(0, 12)}${ATTACH_SUFFIX}`);
 }
 function forgetAttachment(store, containerId, networkId) {
-  (0, import_node_fs25.rmSync)(attachFile(store, containerId, networkId), { force: true });
+  (0, import_node_fs26.rmSync)(attachFile(store, containerId, networkId), { force: true });
 }
 async function prepareAttachment(store, containerId, containerName2, hostsFile2, attachment, ifname) {
   const network = findNetwork(store, attachment.network);
@@ -6232,12 +6290,12 @@ function attachText(fields) {
 `;
   }).join("");
 }
-var import_node_fs25, import_node_path19, ATTACH_SUFFIX;
+var import_node_fs26, import_node_path20, ATTACH_SUFFIX;
 var init_attach = __esm({
   "src/network/attach.ts"() {
     "use strict";
-    import_node_fs25 = require("node:fs");
-    import_node_path19 = require("node:path");
+    import_node_fs26 = require("node:fs");
+    import_node_path20 = require("node:path");
     init_record();
     init_errors();
     init_atomic();
@@ -6261,8 +6319,8 @@ function parseAddHost(spec) {
 function wantsHostGateway(extraHosts) {
   return extraHosts.some((spec) => parseAddHost(spec).address === HOST_GATEWAY);
 }
-function hostsFile({ hostname, name, address, extraHosts }) {
-  const own = [.../* @__PURE__ */ new Set([hostname, ...name === void 0 || name === "" ? [] : [name]])].join(" ");
+function hostsFile({ hostname: hostname2, name, address, extraHosts }) {
+  const own = [.../* @__PURE__ */ new Set([hostname2, ...name === void 0 || name === "" ? [] : [name]])].join(" ");
   const lines = [
     "127.0.0.1	localhost",
     "::1	localhost ip6-localhost ip6-loopback",
@@ -6286,15 +6344,15 @@ var init_hosts = __esm({
 // src/network/resolv.ts
 function hostResolvConf(path6 = "/etc/resolv.conf") {
   try {
-    return (0, import_node_fs26.readFileSync)(path6, "utf8");
+    return (0, import_node_fs27.readFileSync)(path6, "utf8");
   } catch {
     return "";
   }
 }
 function hostWords(host, keyword) {
   return host.split("\n").flatMap((line) => {
-    const words = line.trim().split(/\s+/);
-    return words[0] === keyword ? words.slice(1) : [];
+    const words2 = line.trim().split(/\s+/);
+    return words2[0] === keyword ? words2.slice(1) : [];
   });
 }
 function resolvConf({ nameservers, names, host }) {
@@ -6308,25 +6366,25 @@ function resolvConf({ nameservers, names, host }) {
   ].map((line) => `${line}
 `).join("");
 }
-var import_node_fs26;
+var import_node_fs27;
 var init_resolv = __esm({
   "src/network/resolv.ts"() {
     "use strict";
-    import_node_fs26 = require("node:fs");
+    import_node_fs27 = require("node:fs");
   }
 });
 
 // src/network/files.ts
 function writeInPlace(path6, text) {
   try {
-    if ((0, import_node_fs27.readFileSync)(path6, "utf8") === text) return;
+    if ((0, import_node_fs28.readFileSync)(path6, "utf8") === text) return;
   } catch {
   }
-  const fd = (0, import_node_fs27.openSync)(path6, "w", 420);
+  const fd = (0, import_node_fs28.openSync)(path6, "w", 420);
   try {
-    (0, import_node_fs27.writeSync)(fd, text);
+    (0, import_node_fs28.writeSync)(fd, text);
   } finally {
-    (0, import_node_fs27.closeSync)(fd);
+    (0, import_node_fs28.closeSync)(fd);
   }
 }
 function writeNameFiles(dir, context) {
@@ -6342,21 +6400,21 @@ function writeNameFiles(dir, context) {
 `,
     resolv: context.network === "host" && context.names.dns.length === 0 && context.names.dnsSearch.length === 0 && context.names.dnsOptions.length === 0 ? host : resolvConf({ nameservers: context.network === "host" ? hostWords(host, "nameserver") : context.nameservers, names: context.names, host })
   };
-  writeInPlace((0, import_node_path20.join)(dir, NAME_FILES.hosts), files.hosts);
-  writeInPlace((0, import_node_path20.join)(dir, NAME_FILES.hostname), files.hostname);
-  writeInPlace((0, import_node_path20.join)(dir, NAME_FILES.resolv), files.resolv);
+  writeInPlace((0, import_node_path21.join)(dir, NAME_FILES.hosts), files.hosts);
+  writeInPlace((0, import_node_path21.join)(dir, NAME_FILES.hostname), files.hostname);
+  writeInPlace((0, import_node_path21.join)(dir, NAME_FILES.resolv), files.resolv);
   return [
-    { source: (0, import_node_path20.join)(dir, NAME_FILES.hosts), target: "/etc/hosts" },
-    { source: (0, import_node_path20.join)(dir, NAME_FILES.hostname), target: "/etc/hostname" },
-    { source: (0, import_node_path20.join)(dir, NAME_FILES.resolv), target: "/etc/resolv.conf" }
+    { source: (0, import_node_path21.join)(dir, NAME_FILES.hosts), target: "/etc/hosts" },
+    { source: (0, import_node_path21.join)(dir, NAME_FILES.hostname), target: "/etc/hostname" },
+    { source: (0, import_node_path21.join)(dir, NAME_FILES.resolv), target: "/etc/resolv.conf" }
   ];
 }
-var import_node_fs27, import_node_path20, NAME_FILES, NO_NAMES;
+var import_node_fs28, import_node_path21, NAME_FILES, NO_NAMES;
 var init_files = __esm({
   "src/network/files.ts"() {
     "use strict";
-    import_node_fs27 = require("node:fs");
-    import_node_path20 = require("node:path");
+    import_node_fs28 = require("node:fs");
+    import_node_path21 = require("node:path");
     init_hosts();
     init_resolv();
     NAME_FILES = { hosts: "hosts", hostname: "hostname", resolv: "resolv.conf" };
@@ -6367,7 +6425,7 @@ var init_files = __esm({
 // src/network/helpers.ts
 function tunProblem() {
   try {
-    (0, import_node_fs28.closeSync)((0, import_node_fs28.openSync)(TUN, import_node_fs28.constants.O_RDWR));
+    (0, import_node_fs29.closeSync)((0, import_node_fs29.openSync)(TUN, import_node_fs29.constants.O_RDWR));
     return void 0;
   } catch (error) {
     const code = error.code;
@@ -6410,7 +6468,7 @@ function killLeftoverHelper(dir) {
   const unrecorded = unrecordedPasta(dir);
   if (unrecorded !== void 0) {
     signalLeftover(unrecorded.pid);
-    (0, import_node_fs28.rmSync)((0, import_node_path21.join)(dir, PASTA_PID_FILE), { force: true });
+    (0, import_node_fs29.rmSync)((0, import_node_path22.join)(dir, PASTA_PID_FILE), { force: true });
   }
 }
 function leftoverHelper(dir) {
@@ -6419,7 +6477,7 @@ function leftoverHelper(dir) {
 function recordedHelper(dir) {
   let text;
   try {
-    text = (0, import_node_fs28.readFileSync)((0, import_node_path21.join)(dir, HELPER_FILE), "latin1");
+    text = (0, import_node_fs29.readFileSync)((0, import_node_path22.join)(dir, HELPER_FILE), "latin1");
   } catch {
     return void 0;
   }
@@ -6433,12 +6491,12 @@ function signalLeftover(pid) {
   }
 }
 function unrecordedPasta(dir) {
-  const path6 = (0, import_node_path21.join)(dir, PASTA_PID_FILE);
+  const path6 = (0, import_node_path22.join)(dir, PASTA_PID_FILE);
   let pid;
   let writtenAt;
   try {
-    pid = Number((0, import_node_fs28.readFileSync)(path6, "latin1").trim());
-    writtenAt = (0, import_node_fs28.statSync)(path6).mtimeMs;
+    pid = Number((0, import_node_fs29.readFileSync)(path6, "latin1").trim());
+    writtenAt = (0, import_node_fs29.statSync)(path6).mtimeMs;
   } catch {
     return void 0;
   }
@@ -6448,17 +6506,17 @@ function unrecordedPasta(dir) {
 }
 function commandName(pid) {
   try {
-    return (0, import_node_fs28.readFileSync)(`/proc/${pid}/comm`, "latin1").trim();
+    return (0, import_node_fs29.readFileSync)(`/proc/${pid}/comm`, "latin1").trim();
   } catch {
     return "";
   }
 }
-var import_node_fs28, import_node_path21, HELPERS, PASTA_DNS, SLIRP_DNS, SLIRP_HOST, TUN, HELPER_FILE, PASTA_PID_FILE;
+var import_node_fs29, import_node_path22, HELPERS, PASTA_DNS, SLIRP_DNS, SLIRP_HOST, TUN, HELPER_FILE, PASTA_PID_FILE;
 var init_helpers = __esm({
   "src/network/helpers.ts"() {
     "use strict";
-    import_node_fs28 = require("node:fs");
-    import_node_path21 = require("node:path");
+    import_node_fs29 = require("node:fs");
+    import_node_path22 = require("node:path");
     init_errors();
     init_host_tools();
     init_process_identity();
@@ -6473,6 +6531,14 @@ var init_helpers = __esm({
 });
 
 // src/network/mode.ts
+var mode_exports = {};
+__export(mode_exports, {
+  networkModeName: () => networkModeName,
+  networkPlan: () => networkPlan,
+  onDefaultNetwork: () => onDefaultNetwork,
+  parseNetworkMode: () => parseNetworkMode,
+  slirpOptionArgs: () => slirpOptionArgs
+});
 function parseNetworkMode(spec) {
   if (spec === void 0 || PRIVATE_NAMES.has(spec)) return { kind: "private", helper: "auto", options: [] };
   if (spec === "none" || spec === "host") return { kind: spec };
@@ -6889,7 +6955,7 @@ function parseDefaultRoute(text) {
 function pastaAddresses() {
   let text;
   try {
-    text = (0, import_node_fs29.readFileSync)("/proc/net/route", "latin1");
+    text = (0, import_node_fs30.readFileSync)("/proc/net/route", "latin1");
   } catch {
     return {};
   }
@@ -6923,11 +6989,11 @@ function agentArgs(dir, helper, plan, ports, hostGateway) {
 function networksOnlyAgentArgs(dir) {
   return [NET_BINARY, "--dir", dir, "--boot-id", bootId(), "--helper", "none", "--"];
 }
-var import_node_fs29, import_node_os4, NET_BINARY, PASTA_FORWARDS;
+var import_node_fs30, import_node_os4, NET_BINARY, PASTA_FORWARDS;
 var init_helper_args = __esm({
   "src/network/helper-args.ts"() {
     "use strict";
-    import_node_fs29 = require("node:fs");
+    import_node_fs30 = require("node:fs");
     import_node_os4 = require("node:os");
     init_native();
     init_process_identity();
@@ -6964,15 +7030,15 @@ function under(mount, path6) {
   else if (path6 === mount.root) relative2 = "";
   else if (path6.startsWith(`${mount.root}/`)) relative2 = path6.slice(mount.root.length);
   else return void 0;
-  const dir = (0, import_node_path22.join)(mount.point, relative2);
+  const dir = (0, import_node_path23.join)(mount.point, relative2);
   return dir.length > 1 && dir.endsWith("/") ? dir.slice(0, -1) : dir;
 }
 function readPlaces(sources = SYSTEM_SOURCES) {
   let procText;
   let mountText;
   try {
-    procText = (0, import_node_fs30.readFileSync)(sources.procSelfCgroup, "utf8");
-    mountText = (0, import_node_fs30.readFileSync)(sources.mountinfo, "utf8");
+    procText = (0, import_node_fs31.readFileSync)(sources.procSelfCgroup, "utf8");
+    mountText = (0, import_node_fs31.readFileSync)(sources.mountinfo, "utf8");
   } catch {
     return { v1: {} };
   }
@@ -7006,18 +7072,18 @@ function readPlaces(sources = SYSTEM_SOURCES) {
 }
 function writable(path6) {
   try {
-    (0, import_node_fs30.accessSync)(path6, import_node_fs30.constants.W_OK);
+    (0, import_node_fs31.accessSync)(path6, import_node_fs31.constants.W_OK);
     return true;
   } catch {
     return false;
   }
 }
-var import_node_fs30, import_node_path22, V1_HIERARCHIES, SYSTEM_SOURCES;
+var import_node_fs31, import_node_path23, V1_HIERARCHIES, SYSTEM_SOURCES;
 var init_hierarchy = __esm({
   "src/cgroup/hierarchy.ts"() {
     "use strict";
-    import_node_fs30 = require("node:fs");
-    import_node_path22 = require("node:path");
+    import_node_fs31 = require("node:fs");
+    import_node_path23 = require("node:path");
     V1_HIERARCHIES = ["memory", "pids", "cpu", "cpuacct", "cpuset", "freezer", "blkio"];
     SYSTEM_SOURCES = { procSelfCgroup: "/proc/self/cgroup", mountinfo: "/proc/self/mountinfo" };
   }
@@ -7132,30 +7198,30 @@ function readV1State(memoryDir, blkioDir) {
   let currentMemory = Infinity;
   let swapAccounting = false;
   if (memoryDir !== void 0) {
-    swapAccounting = (0, import_node_fs31.existsSync)((0, import_node_path23.join)(memoryDir, "memory.memsw.limit_in_bytes"));
+    swapAccounting = (0, import_node_fs32.existsSync)((0, import_node_path24.join)(memoryDir, "memory.memsw.limit_in_bytes"));
     try {
-      currentMemory = v1Bytes((0, import_node_fs31.readFileSync)((0, import_node_path23.join)(memoryDir, "memory.limit_in_bytes"), "utf8")) ?? Infinity;
+      currentMemory = v1Bytes((0, import_node_fs32.readFileSync)((0, import_node_path24.join)(memoryDir, "memory.limit_in_bytes"), "utf8")) ?? Infinity;
     } catch {
     }
   }
-  const bfq = blkioDir !== void 0 && !(0, import_node_fs31.existsSync)((0, import_node_path23.join)(blkioDir, "blkio.weight")) && (0, import_node_fs31.existsSync)((0, import_node_path23.join)(blkioDir, "blkio.bfq.weight"));
+  const bfq = blkioDir !== void 0 && !(0, import_node_fs32.existsSync)((0, import_node_path24.join)(blkioDir, "blkio.weight")) && (0, import_node_fs32.existsSync)((0, import_node_path24.join)(blkioDir, "blkio.bfq.weight"));
   return { swapAccounting, currentMemory, blkioWeightFile: bfq ? "blkio.bfq.weight" : "blkio.weight" };
 }
 function writeLimit(dir, write) {
   try {
-    (0, import_node_fs31.writeFileSync)((0, import_node_path23.join)(dir, write.file), write.value);
+    (0, import_node_fs32.writeFileSync)((0, import_node_path24.join)(dir, write.file), write.value);
   } catch (error) {
     const code = error.code ?? "error";
     const why = code === "EINVAL" || code === "ERANGE" ? "the kernel refused the value" : code === "EBUSY" ? "the cgroup is busy" : error.message;
-    throw new BurrowError("INVALID_ARGUMENT", `${write.flag}: cannot write ${write.value} to ${(0, import_node_path23.join)(dir, write.file)}: ${why} (${code})`, { cause: error });
+    throw new BurrowError("INVALID_ARGUMENT", `${write.flag}: cannot write ${write.value} to ${(0, import_node_path24.join)(dir, write.file)}: ${why} (${code})`, { cause: error });
   }
 }
-var import_node_fs31, import_node_path23, CPU_PERIOD_US, unlimitedPids;
+var import_node_fs32, import_node_path24, CPU_PERIOD_US, unlimitedPids;
 var init_limits_files = __esm({
   "src/cgroup/limits-files.ts"() {
     "use strict";
-    import_node_fs31 = require("node:fs");
-    import_node_path23 = require("node:path");
+    import_node_fs32 = require("node:fs");
+    import_node_path24 = require("node:path");
     init_errors();
     init_types();
     CPU_PERIOD_US = 1e5;
@@ -7166,32 +7232,32 @@ var init_limits_files = __esm({
 // src/cgroup/delegated-v2.ts
 function readWords(path6) {
   try {
-    return (0, import_node_fs32.readFileSync)(path6, "utf8").split(/\s+/).filter((word) => word !== "");
+    return (0, import_node_fs33.readFileSync)(path6, "utf8").split(/\s+/).filter((word) => word !== "");
   } catch {
     return [];
   }
 }
 function delegatedParent(place2) {
-  return (0, import_node_path24.basename)(place2.own) === LEAF_NAME ? (0, import_node_path24.dirname)(place2.own) : place2.own;
+  return (0, import_node_path25.basename)(place2.own) === LEAF_NAME ? (0, import_node_path25.dirname)(place2.own) : place2.own;
 }
 function isDelegated(dir) {
-  return writable(dir) && writable((0, import_node_path24.join)(dir, "cgroup.procs")) && writable((0, import_node_path24.join)(dir, "cgroup.subtree_control"));
+  return writable(dir) && writable((0, import_node_path25.join)(dir, "cgroup.procs")) && writable((0, import_node_path25.join)(dir, "cgroup.subtree_control"));
 }
 function v2Controllers(dir) {
-  const available = readWords((0, import_node_path24.join)(dir, "cgroup.controllers"));
+  const available = readWords((0, import_node_path25.join)(dir, "cgroup.controllers"));
   const controllers = V2_RESOURCES.filter((name) => available.includes(name));
-  if ((0, import_node_fs32.existsSync)((0, import_node_path24.join)(dir, "cgroup.freeze"))) controllers.push("freezer");
+  if ((0, import_node_fs33.existsSync)((0, import_node_path25.join)(dir, "cgroup.freeze"))) controllers.push("freezer");
   return controllers;
 }
 function emptyIntoLeaf(parent) {
-  const leaf = (0, import_node_path24.join)(parent, LEAF_NAME);
-  (0, import_node_fs32.mkdirSync)(leaf, { recursive: true });
+  const leaf = (0, import_node_path25.join)(parent, LEAF_NAME);
+  (0, import_node_fs33.mkdirSync)(leaf, { recursive: true });
   for (let round = 0; round < 20; round++) {
-    const pids = readWords((0, import_node_path24.join)(parent, "cgroup.procs"));
+    const pids = readWords((0, import_node_path25.join)(parent, "cgroup.procs"));
     if (pids.length === 0) return;
     for (const pid of pids) {
       try {
-        (0, import_node_fs32.writeFileSync)((0, import_node_path24.join)(leaf, "cgroup.procs"), pid);
+        (0, import_node_fs33.writeFileSync)((0, import_node_path25.join)(leaf, "cgroup.procs"), pid);
       } catch (error) {
         if (error.code !== "ESRCH") break;
       }
@@ -7200,14 +7266,14 @@ function emptyIntoLeaf(parent) {
 }
 function enableSubtree(parent, wanted) {
   const resources = wanted.filter((name) => name !== "freezer");
-  const enabled2 = readWords((0, import_node_path24.join)(parent, "cgroup.subtree_control"));
+  const enabled2 = readWords((0, import_node_path25.join)(parent, "cgroup.subtree_control"));
   const missing = resources.filter((name) => !enabled2.includes(name));
   if (missing.length === 0) return;
   const line = missing.map((name) => `+${name}`).join(" ");
   for (let attempt = 0; ; attempt++) {
     emptyIntoLeaf(parent);
     try {
-      (0, import_node_fs32.writeFileSync)((0, import_node_path24.join)(parent, "cgroup.subtree_control"), line);
+      (0, import_node_fs33.writeFileSync)((0, import_node_path25.join)(parent, "cgroup.subtree_control"), line);
       return;
     } catch (error) {
       if (error.code === "EBUSY" && attempt < 5) continue;
@@ -7216,14 +7282,14 @@ function enableSubtree(parent, wanted) {
   }
 }
 function containerDirV2(parent, id) {
-  return (0, import_node_path24.join)(parent, `${CONTAINER_PREFIX}${id.slice(0, 12)}`);
+  return (0, import_node_path25.join)(parent, `${CONTAINER_PREFIX}${id.slice(0, 12)}`);
 }
 function ioBfq(dir) {
-  return !(0, import_node_fs32.existsSync)((0, import_node_path24.join)(dir, "io.weight")) && (0, import_node_fs32.existsSync)((0, import_node_path24.join)(dir, "io.bfq.weight"));
+  return !(0, import_node_fs33.existsSync)((0, import_node_path25.join)(dir, "io.weight")) && (0, import_node_fs33.existsSync)((0, import_node_path25.join)(dir, "io.bfq.weight"));
 }
 function writeV2Limits(dir, limits) {
   for (const write of v2Writes(limits, ioBfq(dir))) {
-    if (write.file === "memory.swap.max" && !(0, import_node_fs32.existsSync)((0, import_node_path24.join)(dir, write.file))) continue;
+    if (write.file === "memory.swap.max" && !(0, import_node_fs33.existsSync)((0, import_node_path25.join)(dir, write.file))) continue;
     writeLimit(dir, write);
   }
 }
@@ -7231,7 +7297,7 @@ function createV2Cgroup(parent, controllers, id, limits) {
   enableSubtree(parent, controllers);
   const dir = containerDirV2(parent, id);
   try {
-    (0, import_node_fs32.mkdirSync)(dir);
+    (0, import_node_fs33.mkdirSync)(dir);
   } catch (error) {
     if (error.code !== "EEXIST") {
       throw new BurrowError("IO", `cannot make the container's cgroup ${dir}: ${error.message}`, { cause: error });
@@ -7241,19 +7307,19 @@ function createV2Cgroup(parent, controllers, id, limits) {
     writeV2Limits(dir, limits);
   } catch (error) {
     try {
-      (0, import_node_fs32.rmdirSync)(dir);
+      (0, import_node_fs33.rmdirSync)(dir);
     } catch {
     }
     throw error;
   }
   return dir;
 }
-var import_node_fs32, import_node_path24, LEAF_NAME, CONTAINER_PREFIX, V2_RESOURCES;
+var import_node_fs33, import_node_path25, LEAF_NAME, CONTAINER_PREFIX, V2_RESOURCES;
 var init_delegated_v2 = __esm({
   "src/cgroup/delegated-v2.ts"() {
     "use strict";
-    import_node_fs32 = require("node:fs");
-    import_node_path24 = require("node:path");
+    import_node_fs33 = require("node:fs");
+    import_node_path25 = require("node:path");
     init_errors();
     init_hierarchy();
     init_limits_files();
@@ -7273,13 +7339,13 @@ function findSubtrees(places, uid) {
   for (const hierarchy of V1_HIERARCHIES) {
     const place2 = places.v1[hierarchy];
     if (place2 === void 0) continue;
-    for (let dir = place2.own; ; dir = (0, import_node_path25.dirname)(dir)) {
-      const candidate = (0, import_node_path25.join)(dir, name);
-      if ((0, import_node_fs33.existsSync)(candidate)) {
-        if (writable(candidate) && writable((0, import_node_path25.join)(candidate, "cgroup.procs"))) subtrees[hierarchy] = candidate;
+    for (let dir = place2.own; ; dir = (0, import_node_path26.dirname)(dir)) {
+      const candidate = (0, import_node_path26.join)(dir, name);
+      if ((0, import_node_fs34.existsSync)(candidate)) {
+        if (writable(candidate) && writable((0, import_node_path26.join)(candidate, "cgroup.procs"))) subtrees[hierarchy] = candidate;
         break;
       }
-      if (dir === place2.mount || !dir.startsWith(place2.mount) || dir === (0, import_node_path25.dirname)(dir)) break;
+      if (dir === place2.mount || !dir.startsWith(place2.mount) || dir === (0, import_node_path26.dirname)(dir)) break;
     }
   }
   return subtrees;
@@ -7291,18 +7357,18 @@ function v1Controllers(subtrees) {
   if (subtrees.cpu !== void 0) controllers.push("cpu");
   if (subtrees.cpuset !== void 0) controllers.push("cpuset");
   const blkio = subtrees.blkio;
-  if (blkio !== void 0 && ((0, import_node_fs33.existsSync)((0, import_node_path25.join)(blkio, "blkio.weight")) || (0, import_node_fs33.existsSync)((0, import_node_path25.join)(blkio, "blkio.bfq.weight")))) controllers.push("io");
+  if (blkio !== void 0 && ((0, import_node_fs34.existsSync)((0, import_node_path26.join)(blkio, "blkio.weight")) || (0, import_node_fs34.existsSync)((0, import_node_path26.join)(blkio, "blkio.bfq.weight")))) controllers.push("io");
   if (subtrees.freezer !== void 0) controllers.push("freezer");
   return controllers;
 }
 function v1SwapAccounting(subtrees) {
-  return subtrees.memory !== void 0 && (0, import_node_fs33.existsSync)((0, import_node_path25.join)(subtrees.memory, "memory.memsw.limit_in_bytes"));
+  return subtrees.memory !== void 0 && (0, import_node_fs34.existsSync)((0, import_node_path26.join)(subtrees.memory, "memory.memsw.limit_in_bytes"));
 }
 function copyCpuset(dir) {
   for (const file of ["cpuset.cpus", "cpuset.mems"]) {
-    const mine = (0, import_node_fs33.readFileSync)((0, import_node_path25.join)(dir, file), "utf8").trim();
+    const mine = (0, import_node_fs34.readFileSync)((0, import_node_path26.join)(dir, file), "utf8").trim();
     if (mine !== "") continue;
-    (0, import_node_fs33.writeFileSync)((0, import_node_path25.join)(dir, file), (0, import_node_fs33.readFileSync)((0, import_node_path25.join)((0, import_node_path25.dirname)(dir), file), "utf8").trim());
+    (0, import_node_fs34.writeFileSync)((0, import_node_path26.join)(dir, file), (0, import_node_fs34.readFileSync)((0, import_node_path26.join)((0, import_node_path26.dirname)(dir), file), "utf8").trim());
   }
 }
 function writeV1Limits(dirs, limits) {
@@ -7316,7 +7382,7 @@ function writeV1Limits(dirs, limits) {
 function removeAll(dirs) {
   for (const dir of Object.values(dirs)) {
     try {
-      (0, import_node_fs33.rmdirSync)(dir);
+      (0, import_node_fs34.rmdirSync)(dir);
     } catch {
     }
   }
@@ -7334,9 +7400,9 @@ function createV1Cgroups(subtrees, id, limits) {
     for (const hierarchy of v1HierarchiesFor(limits)) {
       const subtree = subtrees[hierarchy];
       if (subtree === void 0) continue;
-      const dir = (0, import_node_path25.join)(subtree, id.slice(0, 12));
+      const dir = (0, import_node_path26.join)(subtree, id.slice(0, 12));
       try {
-        (0, import_node_fs33.mkdirSync)(dir);
+        (0, import_node_fs34.mkdirSync)(dir);
       } catch (error) {
         if (error.code !== "EEXIST") {
           throw new BurrowError("IO", `cannot make the container's cgroup ${dir}: ${error.message}`, { cause: error });
@@ -7354,7 +7420,7 @@ function createV1Cgroups(subtrees, id, limits) {
 }
 function procsOf(dir) {
   try {
-    return (0, import_node_fs33.readFileSync)((0, import_node_path25.join)(dir, "cgroup.procs"), "utf8").split("\n").filter((line) => line !== "").map(Number);
+    return (0, import_node_fs34.readFileSync)((0, import_node_path26.join)(dir, "cgroup.procs"), "utf8").split("\n").filter((line) => line !== "").map(Number);
   } catch {
     return [];
   }
@@ -7371,7 +7437,7 @@ function extendV1Cgroups(dirs, subtrees, id, limits) {
       if (outside.length === 0) break;
       for (const pid of outside) {
         try {
-          (0, import_node_fs33.writeFileSync)((0, import_node_path25.join)(dir, "cgroup.procs"), String(pid));
+          (0, import_node_fs34.writeFileSync)((0, import_node_path26.join)(dir, "cgroup.procs"), String(pid));
         } catch {
         }
       }
@@ -7379,12 +7445,12 @@ function extendV1Cgroups(dirs, subtrees, id, limits) {
   }
   return { ...dirs, ...added };
 }
-var import_node_fs33, import_node_path25;
+var import_node_fs34, import_node_path26;
 var init_delegated_v1 = __esm({
   "src/cgroup/delegated-v1.ts"() {
     "use strict";
-    import_node_fs33 = require("node:fs");
-    import_node_path25 = require("node:path");
+    import_node_fs34 = require("node:fs");
+    import_node_path26 = require("node:path");
     init_errors();
     init_hierarchy();
     init_limits_files();
@@ -8766,7 +8832,7 @@ var require_parse = __commonJS({
       }
       return parsed;
     }
-    function parse(command, args, options) {
+    function parse2(command, args, options) {
       if (args && !Array.isArray(args)) {
         options = args;
         args = null;
@@ -8785,7 +8851,7 @@ var require_parse = __commonJS({
       };
       return options.shell ? parsed : parseNonShell(parsed);
     }
-    module2.exports = parse;
+    module2.exports = parse2;
   }
 });
 
@@ -8844,24 +8910,24 @@ var require_cross_spawn = __commonJS({
   "node_modules/cross-spawn/index.js"(exports2, module2) {
     "use strict";
     var cp = require("child_process");
-    var parse = require_parse();
+    var parse2 = require_parse();
     var enoent = require_enoent();
-    function spawn8(command, args, options) {
-      const parsed = parse(command, args, options);
+    function spawn9(command, args, options) {
+      const parsed = parse2(command, args, options);
       const spawned = cp.spawn(parsed.command, parsed.args, parsed.options);
       enoent.hookChildProcess(spawned, parsed);
       return spawned;
     }
     function spawnSync2(command, args, options) {
-      const parsed = parse(command, args, options);
+      const parsed = parse2(command, args, options);
       const result = cp.spawnSync(parsed.command, parsed.args, parsed.options);
       result.error = result.error || enoent.verifyENOENTSync(result.status, parsed);
       return result;
     }
-    module2.exports = spawn8;
-    module2.exports.spawn = spawn8;
+    module2.exports = spawn9;
+    module2.exports.spawn = spawn9;
     module2.exports.sync = spawnSync2;
-    module2.exports._parse = parse;
+    module2.exports._parse = parse2;
     module2.exports._enoent = enoent;
   }
 });
@@ -8895,22 +8961,22 @@ function toPath(urlOrPath) {
 function traversePathUp(startPath) {
   return {
     *[Symbol.iterator]() {
-      let currentPath = import_node_path26.default.resolve(toPath(startPath));
+      let currentPath = import_node_path27.default.resolve(toPath(startPath));
       let previousPath;
       while (previousPath !== currentPath) {
         yield currentPath;
         previousPath = currentPath;
-        currentPath = import_node_path26.default.resolve(currentPath, "..");
+        currentPath = import_node_path27.default.resolve(currentPath, "..");
       }
     }
   };
 }
-var import_node_util4, import_node_child_process4, import_node_path26, import_node_url5, execFileOriginal, TEN_MEGABYTES_IN_BYTES;
+var import_node_util4, import_node_child_process4, import_node_path27, import_node_url5, execFileOriginal, TEN_MEGABYTES_IN_BYTES;
 var init_node = __esm({
   "node_modules/unicorn-magic/node.js"() {
     import_node_util4 = require("node:util");
     import_node_child_process4 = require("node:child_process");
-    import_node_path26 = __toESM(require("node:path"), 1);
+    import_node_path27 = __toESM(require("node:path"), 1);
     import_node_url5 = require("node:url");
     init_default2();
     execFileOriginal = (0, import_node_util4.promisify)(import_node_child_process4.execFile);
@@ -8919,11 +8985,11 @@ var init_node = __esm({
 });
 
 // node_modules/npm-run-path/index.js
-var import_node_process5, import_node_path27, npmRunPath, applyPreferLocal, applyExecPath, npmRunPathEnv;
+var import_node_process5, import_node_path28, npmRunPath, applyPreferLocal, applyExecPath, npmRunPathEnv;
 var init_npm_run_path = __esm({
   "node_modules/npm-run-path/index.js"() {
     import_node_process5 = __toESM(require("node:process"), 1);
-    import_node_path27 = __toESM(require("node:path"), 1);
+    import_node_path28 = __toESM(require("node:path"), 1);
     init_path_key();
     init_node();
     npmRunPath = ({
@@ -8933,27 +8999,27 @@ var init_npm_run_path = __esm({
       execPath: execPath2 = import_node_process5.default.execPath,
       addExecPath = true
     } = {}) => {
-      const cwdPath = import_node_path27.default.resolve(toPath(cwd));
+      const cwdPath = import_node_path28.default.resolve(toPath(cwd));
       const result = [];
-      const pathParts = pathOption.split(import_node_path27.default.delimiter);
+      const pathParts = pathOption.split(import_node_path28.default.delimiter);
       if (preferLocal) {
         applyPreferLocal(result, pathParts, cwdPath);
       }
       if (addExecPath) {
         applyExecPath(result, pathParts, execPath2, cwdPath);
       }
-      return pathOption === "" || pathOption === import_node_path27.default.delimiter ? `${result.join(import_node_path27.default.delimiter)}${pathOption}` : [...result, pathOption].join(import_node_path27.default.delimiter);
+      return pathOption === "" || pathOption === import_node_path28.default.delimiter ? `${result.join(import_node_path28.default.delimiter)}${pathOption}` : [...result, pathOption].join(import_node_path28.default.delimiter);
     };
     applyPreferLocal = (result, pathParts, cwdPath) => {
       for (const directory of traversePathUp(cwdPath)) {
-        const pathPart = import_node_path27.default.join(directory, "node_modules/.bin");
+        const pathPart = import_node_path28.default.join(directory, "node_modules/.bin");
         if (!pathParts.includes(pathPart)) {
           result.push(pathPart);
         }
       }
     };
     applyExecPath = (result, pathParts, execPath2, cwdPath) => {
-      const pathPart = import_node_path27.default.resolve(cwdPath, toPath(execPath2), "..");
+      const pathPart = import_node_path28.default.resolve(cwdPath, toPath(execPath2), "..");
       if (!pathParts.includes(pathPart)) {
         result.push(pathPart);
       }
@@ -9010,8 +9076,8 @@ var getRealtimeSignals, getRealtimeSignal, SIGRTMIN, SIGRTMAX;
 var init_realtime = __esm({
   "node_modules/human-signals/build/src/realtime.js"() {
     getRealtimeSignals = () => {
-      const length = SIGRTMAX - SIGRTMIN + 1;
-      return Array.from({ length }, getRealtimeSignal);
+      const length2 = SIGRTMAX - SIGRTMIN + 1;
+      return Array.from({ length: length2 }, getRealtimeSignal);
     };
     getRealtimeSignal = (value, index) => ({
       name: `SIGRT${index + 1}`,
@@ -9356,9 +9422,9 @@ var init_main = __esm({
     signalsByName = getSignalsByName();
     getSignalsByNumber = () => {
       const signals2 = getSignals();
-      const length = SIGRTMAX + 1;
+      const length2 = SIGRTMAX + 1;
       const signalsA = Array.from(
-        { length },
+        { length: length2 },
         (value, number2) => getSignalByNumber(number2, signals2)
       );
       return Object.assign({}, ...signalsA);
@@ -9891,8 +9957,8 @@ var init_strict = __esm({
     init_validation();
     init_forward();
     init_outgoing();
-    handleSendStrict = ({ anyProcess, channel, isSubprocess, message, strict }) => {
-      if (!strict) {
+    handleSendStrict = ({ anyProcess, channel, isSubprocess, message, strict: strict2 }) => {
+      if (!strict2) {
         return message;
       }
       const ipcEmitter = getIpcEmitter(anyProcess, channel, isSubprocess);
@@ -9983,13 +10049,13 @@ var init_outgoing = __esm({
     init_specific();
     init_fd_options();
     init_strict();
-    startSendMessage = (anyProcess, wrappedMessage, strict) => {
+    startSendMessage = (anyProcess, wrappedMessage, strict2) => {
       if (!OUTGOING_MESSAGES.has(anyProcess)) {
         OUTGOING_MESSAGES.set(anyProcess, /* @__PURE__ */ new Set());
       }
       const outgoingMessages = OUTGOING_MESSAGES.get(anyProcess);
       const onMessageSent = createDeferred();
-      const id = strict ? wrappedMessage.id : void 0;
+      const id = strict2 ? wrappedMessage.id : void 0;
       const outgoingMessage = { onMessageSent, id };
       outgoingMessages.add(outgoingMessage);
       return { outgoingMessages, outgoingMessage };
@@ -10019,7 +10085,7 @@ var init_send = __esm({
     init_validation();
     init_outgoing();
     init_strict();
-    sendMessage = ({ anyProcess, channel, isSubprocess, ipc }, message, { strict = false } = {}) => {
+    sendMessage = ({ anyProcess, channel, isSubprocess, ipc }, message, { strict: strict2 = false } = {}) => {
       const methodName = "sendMessage";
       validateIpcMethod({
         methodName,
@@ -10033,18 +10099,18 @@ var init_send = __esm({
         methodName,
         isSubprocess,
         message,
-        strict
+        strict: strict2
       });
     };
-    sendMessageAsync = async ({ anyProcess, channel, methodName, isSubprocess, message, strict }) => {
+    sendMessageAsync = async ({ anyProcess, channel, methodName, isSubprocess, message, strict: strict2 }) => {
       const wrappedMessage = handleSendStrict({
         anyProcess,
         channel,
         isSubprocess,
         message,
-        strict
+        strict: strict2
       });
-      const outgoingMessagesState = startSendMessage(anyProcess, wrappedMessage, strict);
+      const outgoingMessagesState = startSendMessage(anyProcess, wrappedMessage, strict2);
       try {
         await sendOneMessage({
           anyProcess,
@@ -10236,11 +10302,11 @@ var init_timeout = __esm({
 });
 
 // node_modules/execa/lib/methods/node.js
-var import_node_process6, import_node_path28, mapNode, handleNodeOption;
+var import_node_process6, import_node_path29, mapNode, handleNodeOption;
 var init_node2 = __esm({
   "node_modules/execa/lib/methods/node.js"() {
     import_node_process6 = require("node:process");
-    import_node_path28 = __toESM(require("node:path"), 1);
+    import_node_path29 = __toESM(require("node:path"), 1);
     init_file_url();
     mapNode = ({ options }) => {
       if (options.node === false) {
@@ -10260,7 +10326,7 @@ var init_node2 = __esm({
         throw new TypeError('The "execPath" option has been removed. Please use the "nodePath" option instead.');
       }
       const normalizedNodePath = safeNormalizeFileUrl(nodePath, 'The "nodePath" option');
-      const resolvedNodePath = import_node_path28.default.resolve(cwd, normalizedNodePath);
+      const resolvedNodePath = import_node_path29.default.resolve(cwd, normalizedNodePath);
       const newOptions = {
         ...options,
         nodePath: resolvedNodePath,
@@ -10270,7 +10336,7 @@ var init_node2 = __esm({
       if (!shouldHandleNode) {
         return [file, commandArguments, newOptions];
       }
-      if (import_node_path28.default.basename(file, ".exe") === "node") {
+      if (import_node_path29.default.basename(file, ".exe") === "node") {
         throw new TypeError('When the "node" option is true, the first argument does not need to be "node".');
       }
       return [
@@ -10371,16 +10437,16 @@ Please rename it to one of: ${correctEncodings}.`);
 });
 
 // node_modules/execa/lib/arguments/cwd.js
-var import_node_fs34, import_node_path29, import_node_process7, normalizeCwd, getDefaultCwd, fixCwdError;
+var import_node_fs35, import_node_path30, import_node_process7, normalizeCwd, getDefaultCwd, fixCwdError;
 var init_cwd = __esm({
   "node_modules/execa/lib/arguments/cwd.js"() {
-    import_node_fs34 = require("node:fs");
-    import_node_path29 = __toESM(require("node:path"), 1);
+    import_node_fs35 = require("node:fs");
+    import_node_path30 = __toESM(require("node:path"), 1);
     import_node_process7 = __toESM(require("node:process"), 1);
     init_file_url();
     normalizeCwd = (cwd = getDefaultCwd()) => {
       const cwdString = safeNormalizeFileUrl(cwd, 'The "cwd" option');
-      return import_node_path29.default.resolve(cwdString);
+      return import_node_path30.default.resolve(cwdString);
     };
     getDefaultCwd = () => {
       try {
@@ -10397,7 +10463,7 @@ ${error.message}`;
       }
       let cwdStat;
       try {
-        cwdStat = (0, import_node_fs34.statSync)(cwd);
+        cwdStat = (0, import_node_fs35.statSync)(cwd);
       } catch (error) {
         return `The "cwd" option is invalid: ${cwd}.
 ${error.message}
@@ -10413,10 +10479,10 @@ ${originalMessage}`;
 });
 
 // node_modules/execa/lib/arguments/options.js
-var import_node_path30, import_node_process8, import_cross_spawn, normalizeOptions, addDefaultOptions, getEnv;
+var import_node_path31, import_node_process8, import_cross_spawn, normalizeOptions, addDefaultOptions, getEnv;
 var init_options = __esm({
   "node_modules/execa/lib/arguments/options.js"() {
-    import_node_path30 = __toESM(require("node:path"), 1);
+    import_node_path31 = __toESM(require("node:path"), 1);
     import_node_process8 = __toESM(require("node:process"), 1);
     import_cross_spawn = __toESM(require_cross_spawn(), 1);
     init_npm_run_path();
@@ -10447,7 +10513,7 @@ var init_options = __esm({
       options.killSignal = normalizeKillSignal(options.killSignal);
       options.forceKillAfterDelay = normalizeForceKillAfterDelay(options.forceKillAfterDelay);
       options.lines = options.lines.map((lines, fdNumber) => lines && !BINARY_ENCODINGS.has(options.encoding) && options.buffer[fdNumber]);
-      if (import_node_process8.default.platform === "win32" && import_node_path30.default.basename(file, ".exe") === "cmd") {
+      if (import_node_process8.default.platform === "win32" && import_node_path31.default.basename(file, ".exe") === "cmd") {
         commandArguments.unshift("/q");
       }
       return { file, commandArguments, options };
@@ -10877,31 +10943,31 @@ var init_array_buffer = __esm({
     useUint8Array = (chunk) => new Uint8Array(chunk);
     useUint8ArrayWithOffset = (chunk) => new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     truncateArrayBufferChunk = (convertedChunk, chunkSize) => convertedChunk.slice(0, chunkSize);
-    addArrayBufferChunk = (convertedChunk, { contents, length: previousLength }, length) => {
-      const newContents = hasArrayBufferResize() ? resizeArrayBuffer(contents, length) : resizeArrayBufferSlow(contents, length);
+    addArrayBufferChunk = (convertedChunk, { contents, length: previousLength }, length2) => {
+      const newContents = hasArrayBufferResize() ? resizeArrayBuffer(contents, length2) : resizeArrayBufferSlow(contents, length2);
       new Uint8Array(newContents).set(convertedChunk, previousLength);
       return newContents;
     };
-    resizeArrayBufferSlow = (contents, length) => {
-      if (length <= contents.byteLength) {
+    resizeArrayBufferSlow = (contents, length2) => {
+      if (length2 <= contents.byteLength) {
         return contents;
       }
-      const arrayBuffer = new ArrayBuffer(getNewContentsLength(length));
+      const arrayBuffer = new ArrayBuffer(getNewContentsLength(length2));
       new Uint8Array(arrayBuffer).set(new Uint8Array(contents), 0);
       return arrayBuffer;
     };
-    resizeArrayBuffer = (contents, length) => {
-      if (length <= contents.maxByteLength) {
-        contents.resize(length);
+    resizeArrayBuffer = (contents, length2) => {
+      if (length2 <= contents.maxByteLength) {
+        contents.resize(length2);
         return contents;
       }
-      const arrayBuffer = new ArrayBuffer(length, { maxByteLength: getNewContentsLength(length) });
+      const arrayBuffer = new ArrayBuffer(length2, { maxByteLength: getNewContentsLength(length2) });
       new Uint8Array(arrayBuffer).set(new Uint8Array(contents), 0);
       return arrayBuffer;
     };
-    getNewContentsLength = (length) => SCALE_FACTOR ** Math.ceil(Math.log(length) / Math.log(SCALE_FACTOR));
+    getNewContentsLength = (length2) => SCALE_FACTOR ** Math.ceil(Math.log(length2) / Math.log(SCALE_FACTOR));
     SCALE_FACTOR = 2;
-    finalizeArrayBuffer = ({ contents, length }) => hasArrayBufferResize() ? contents : contents.slice(0, length);
+    finalizeArrayBuffer = ({ contents, length: length2 }) => hasArrayBufferResize() ? contents : contents.slice(0, length2);
     hasArrayBufferResize = () => "resize" in ArrayBuffer.prototype;
     arrayBufferMethods = {
       init: initArrayBuffer,
@@ -11630,14 +11696,14 @@ var init_type = __esm({
       validateNonGeneratorType(value, optionName, "web TransformStream");
       return "webTransform";
     };
-    validateNonGeneratorType = ({ final, binary, objectMode }, optionName, typeName) => {
-      checkUndefinedOption(final, `${optionName}.final`, typeName);
-      checkUndefinedOption(binary, `${optionName}.binary`, typeName);
+    validateNonGeneratorType = ({ final, binary, objectMode }, optionName, typeName2) => {
+      checkUndefinedOption(final, `${optionName}.final`, typeName2);
+      checkUndefinedOption(binary, `${optionName}.binary`, typeName2);
       checkBooleanOption(objectMode, `${optionName}.objectMode`);
     };
-    checkUndefinedOption = (value, optionName, typeName) => {
+    checkUndefinedOption = (value, optionName, typeName2) => {
       if (value !== void 0) {
-        throw new TypeError(`The \`${optionName}\` option can only be defined when using a generator, not a ${typeName}.`);
+        throw new TypeError(`The \`${optionName}\` option can only be defined when using a generator, not a ${typeName2}.`);
       }
     };
     getGeneratorObjectType = ({ transform, final, binary, objectMode }, optionName) => {
@@ -11922,8 +11988,8 @@ var init_stdio_option = __esm({
       if (!Array.isArray(stdio)) {
         throw new TypeError(`Expected \`stdio\` to be of type \`string\` or \`Array\`, got \`${typeof stdio}\``);
       }
-      const length = Math.max(stdio.length, STANDARD_STREAMS_ALIASES.length);
-      return Array.from({ length }, (_2, fdNumber) => stdio[fdNumber]);
+      const length2 = Math.max(stdio.length, STANDARD_STREAMS_ALIASES.length);
+      return Array.from({ length: length2 }, (_2, fdNumber) => stdio[fdNumber]);
     };
     hasAlias = (options) => STANDARD_STREAMS_ALIASES.some((alias) => options[alias] !== void 0);
     addDefaultValue2 = (stdioOption, fdNumber) => {
@@ -11941,10 +12007,10 @@ var init_stdio_option = __esm({
 });
 
 // node_modules/execa/lib/stdio/native.js
-var import_node_fs35, import_node_tty2, handleNativeStream, handleNativeStreamSync, getTargetFd, getTargetFdNumber, handleNativeStreamAsync, getStandardStream;
+var import_node_fs36, import_node_tty2, handleNativeStream, handleNativeStreamSync, getTargetFd, getTargetFdNumber, handleNativeStreamAsync, getStandardStream;
 var init_native2 = __esm({
   "node_modules/execa/lib/stdio/native.js"() {
-    import_node_fs35 = require("node:fs");
+    import_node_fs36 = require("node:fs");
     import_node_tty2 = __toESM(require("node:tty"), 1);
     init_is_stream();
     init_standard_stream();
@@ -11982,7 +12048,7 @@ var init_native2 = __esm({
       if (import_node_tty2.default.isatty(targetFdNumber)) {
         throw new TypeError(`The \`${optionName}: ${serializeOptionValue(value)}\` option is invalid: it cannot be a TTY with synchronous methods.`);
       }
-      return { type: "uint8Array", value: bufferToUint8Array((0, import_node_fs35.readFileSync)(targetFdNumber)), optionName };
+      return { type: "uint8Array", value: bufferToUint8Array((0, import_node_fs36.readFileSync)(targetFdNumber)), optionName };
     };
     getTargetFdNumber = (value, fdNumber) => {
       if (value === "inherit") {
@@ -12318,10 +12384,10 @@ For example, you can use the \`pathToFileURL()\` method of the \`url\` core modu
 });
 
 // node_modules/execa/lib/stdio/handle-sync.js
-var import_node_fs36, handleStdioSync, forbiddenIfSync, forbiddenNativeIfSync, throwInvalidSyncValue, addProperties, addPropertiesSync;
+var import_node_fs37, handleStdioSync, forbiddenIfSync, forbiddenNativeIfSync, throwInvalidSyncValue, addProperties, addPropertiesSync;
 var init_handle_sync = __esm({
   "node_modules/execa/lib/stdio/handle-sync.js"() {
-    import_node_fs36 = require("node:fs");
+    import_node_fs37 = require("node:fs");
     init_uint_array();
     init_handle();
     init_type();
@@ -12352,8 +12418,8 @@ var init_handle_sync = __esm({
     addPropertiesSync = {
       input: {
         ...addProperties,
-        fileUrl: ({ value }) => ({ contents: [bufferToUint8Array((0, import_node_fs36.readFileSync)(value))] }),
-        filePath: ({ value: { file } }) => ({ contents: [bufferToUint8Array((0, import_node_fs36.readFileSync)(file))] }),
+        fileUrl: ({ value }) => ({ contents: [bufferToUint8Array((0, import_node_fs37.readFileSync)(value))] }),
+        filePath: ({ value: { file } }) => ({ contents: [bufferToUint8Array((0, import_node_fs37.readFileSync)(file))] }),
         fileNumber: forbiddenIfSync,
         iterable: ({ value }) => ({ contents: [...value] }),
         string: ({ value }) => ({ contents: [value] }),
@@ -12787,10 +12853,10 @@ var init_output = __esm({
 });
 
 // node_modules/execa/lib/io/output-sync.js
-var import_node_fs37, transformOutputSync, transformOutputResultSync, runOutputGeneratorsSync, serializeChunks, logOutputSync, writeToFiles;
+var import_node_fs38, transformOutputSync, transformOutputResultSync, runOutputGeneratorsSync, serializeChunks, logOutputSync, writeToFiles;
 var init_output_sync = __esm({
   "node_modules/execa/lib/io/output-sync.js"() {
-    import_node_fs37 = require("node:fs");
+    import_node_fs38 = require("node:fs");
     init_output();
     init_generator();
     init_split();
@@ -12891,10 +12957,10 @@ var init_output_sync = __esm({
       for (const { path: path6, append } of stdioItems.filter(({ type }) => FILE_TYPES.has(type))) {
         const pathString = typeof path6 === "string" ? path6 : path6.toString();
         if (append || outputFiles.has(pathString)) {
-          (0, import_node_fs37.appendFileSync)(path6, serializedResult);
+          (0, import_node_fs38.appendFileSync)(path6, serializedResult);
         } else {
           outputFiles.add(pathString);
-          (0, import_node_fs37.writeFileSync)(path6, serializedResult);
+          (0, import_node_fs38.writeFileSync)(path6, serializedResult);
         }
       }
     };
@@ -13406,10 +13472,10 @@ var init_early_error = __esm({
 });
 
 // node_modules/execa/lib/stdio/handle-async.js
-var import_node_fs38, import_node_buffer3, import_node_stream4, handleStdioAsync, forbiddenIfAsync, addProperties2, addPropertiesAsync;
+var import_node_fs39, import_node_buffer3, import_node_stream4, handleStdioAsync, forbiddenIfAsync, addProperties2, addPropertiesAsync;
 var init_handle_async = __esm({
   "node_modules/execa/lib/stdio/handle-async.js"() {
-    import_node_fs38 = require("node:fs");
+    import_node_fs39 = require("node:fs");
     import_node_buffer3 = require("node:buffer");
     import_node_stream4 = require("node:stream");
     init_generator();
@@ -13436,8 +13502,8 @@ var init_handle_async = __esm({
     addPropertiesAsync = {
       input: {
         ...addProperties2,
-        fileUrl: ({ value }) => ({ stream: (0, import_node_fs38.createReadStream)(value) }),
-        filePath: ({ value: { file } }) => ({ stream: (0, import_node_fs38.createReadStream)(file) }),
+        fileUrl: ({ value }) => ({ stream: (0, import_node_fs39.createReadStream)(value) }),
+        filePath: ({ value: { file } }) => ({ stream: (0, import_node_fs39.createReadStream)(file) }),
         webStream: ({ value }) => ({ stream: import_node_stream4.Readable.fromWeb(value) }),
         iterable: ({ value }) => ({ stream: import_node_stream4.Readable.from(value) }),
         asyncIterable: ({ value }) => ({ stream: import_node_stream4.Readable.from(value) }),
@@ -13446,8 +13512,8 @@ var init_handle_async = __esm({
       },
       output: {
         ...addProperties2,
-        fileUrl: ({ value }) => ({ stream: (0, import_node_fs38.createWriteStream)(value) }),
-        filePath: ({ value: { file, append } }) => ({ stream: (0, import_node_fs38.createWriteStream)(file, append ? { flags: "a" } : {}) }),
+        fileUrl: ({ value }) => ({ stream: (0, import_node_fs39.createWriteStream)(value) }),
+        filePath: ({ value: { file, append } }) => ({ stream: (0, import_node_fs39.createWriteStream)(file, append ? { flags: "a" } : {}) }),
         webStream: ({ value }) => ({ stream: import_node_stream4.Writable.fromWeb(value) }),
         iterable: forbiddenIfAsync,
         asyncIterable: forbiddenIfAsync,
@@ -15662,23 +15728,23 @@ function runtimeDir(uid) {
   return process.env.XDG_RUNTIME_DIR ?? `/run/user/${uid}`;
 }
 function userManagerCgroup(place2, uid) {
-  return (0, import_node_path31.join)(place2.mount, "user.slice", `user-${uid}.slice`, `user@${uid}.service`);
+  return (0, import_node_path32.join)(place2.mount, "user.slice", `user-${uid}.slice`, `user@${uid}.service`);
 }
 function holderCgroup(place2, uid) {
-  return (0, import_node_path31.join)(userManagerCgroup(place2, uid), HOLDER_SLICE, HOLDER_UNIT);
+  return (0, import_node_path32.join)(userManagerCgroup(place2, uid), HOLDER_SLICE, HOLDER_UNIT);
 }
 function findUserManager(place2, uid) {
   if (place2 === void 0 || !place2.pure) return void 0;
-  if (!(0, import_node_fs39.existsSync)((0, import_node_path31.join)(runtimeDir(uid), "bus"))) return void 0;
+  if (!(0, import_node_fs40.existsSync)((0, import_node_path32.join)(runtimeDir(uid), "bus"))) return void 0;
   const manager = userManagerCgroup(place2, uid);
-  if (!(0, import_node_fs39.existsSync)((0, import_node_path31.join)(manager, "cgroup.controllers"))) return void 0;
+  if (!(0, import_node_fs40.existsSync)((0, import_node_path32.join)(manager, "cgroup.controllers"))) return void 0;
   const controllers = v2Controllers(manager);
-  if (!controllers.includes("freezer") && (0, import_node_fs39.existsSync)((0, import_node_path31.join)(manager, "cgroup.freeze"))) controllers.push("freezer");
+  if (!controllers.includes("freezer") && (0, import_node_fs40.existsSync)((0, import_node_path32.join)(manager, "cgroup.freeze"))) controllers.push("freezer");
   return { holder: holderCgroup(place2, uid), controllers };
 }
 function holderReady(holder, controllers) {
   try {
-    const enabled2 = (0, import_node_fs39.readFileSync)((0, import_node_path31.join)(holder, "cgroup.subtree_control"), "utf8");
+    const enabled2 = (0, import_node_fs40.readFileSync)((0, import_node_path32.join)(holder, "cgroup.subtree_control"), "utf8");
     return controllers.every((name) => name === "freezer" || enabled2.includes(name));
   } catch {
     return false;
@@ -15686,7 +15752,7 @@ function holderReady(holder, controllers) {
 }
 async function ensureHolder(manager, uid, holdArgv) {
   if (holderReady(manager.holder, manager.controllers)) return;
-  if (!(0, import_node_fs39.existsSync)((0, import_node_path31.join)(manager.holder, "cgroup.procs"))) {
+  if (!(0, import_node_fs40.existsSync)((0, import_node_path32.join)(manager.holder, "cgroup.procs"))) {
     const env = { XDG_RUNTIME_DIR: runtimeDir(uid) };
     const result = await execa(
       "systemd-run",
@@ -15699,7 +15765,7 @@ async function ensureHolder(manager, uid, holdArgv) {
     }
   }
   for (let attempt = 0; attempt < 500; attempt++) {
-    if ((0, import_node_fs39.existsSync)((0, import_node_path31.join)(manager.holder, "cgroup.procs"))) {
+    if ((0, import_node_fs40.existsSync)((0, import_node_path32.join)(manager.holder, "cgroup.procs"))) {
       enableSubtree(manager.holder, manager.controllers);
       if (holderReady(manager.holder, manager.controllers)) return;
     }
@@ -15707,12 +15773,12 @@ async function ensureHolder(manager, uid, holdArgv) {
   }
   throw new BurrowError("IO", `the systemd user unit ${HOLDER_UNIT} did not come up within 10 s (see: journalctl --user -u ${HOLDER_UNIT})`);
 }
-var import_node_fs39, import_node_path31, HOLDER_SLICE, HOLDER_UNIT, sleep2;
+var import_node_fs40, import_node_path32, HOLDER_SLICE, HOLDER_UNIT, sleep2;
 var init_systemd_user = __esm({
   "src/cgroup/systemd-user.ts"() {
     "use strict";
-    import_node_fs39 = require("node:fs");
-    import_node_path31 = require("node:path");
+    import_node_fs40 = require("node:fs");
+    import_node_path32 = require("node:path");
     init_execa();
     init_errors();
     init_delegated_v2();
@@ -15823,7 +15889,7 @@ var init_route = __esm({
 function read(dir, file) {
   if (dir === void 0) return void 0;
   try {
-    return (0, import_node_fs40.readFileSync)((0, import_node_path32.join)(dir, file), "utf8");
+    return (0, import_node_fs41.readFileSync)((0, import_node_path33.join)(dir, file), "utf8");
   } catch {
     return void 0;
   }
@@ -15891,12 +15957,12 @@ function oomKillCount(cgroup) {
   if ("v2" in cgroup.dirs) return keyed(read(cgroup.dirs.v2, "memory.events"), "oom_kill") ?? 0;
   return keyed(read(cgroup.dirs.v1.memory, "memory.oom_control"), "oom_kill") ?? 0;
 }
-var import_node_fs40, import_node_path32, number;
+var import_node_fs41, import_node_path33, number;
 var init_stats = __esm({
   "src/cgroup/stats.ts"() {
     "use strict";
-    import_node_fs40 = require("node:fs");
-    import_node_path32 = require("node:path");
+    import_node_fs41 = require("node:fs");
+    import_node_path33 = require("node:path");
     init_limits_files();
     number = (text) => {
       if (text === void 0) return void 0;
@@ -15960,23 +16026,23 @@ var init_resolve = __esm({
 // src/cgroup/freezer.ts
 function freezerOf(cgroup) {
   if (cgroup === void 0) return void 0;
-  if ("v2" in cgroup.dirs) return (0, import_node_fs41.existsSync)((0, import_node_path33.join)(cgroup.dirs.v2, "cgroup.freeze")) ? { dir: cgroup.dirs.v2, v2: true } : void 0;
+  if ("v2" in cgroup.dirs) return (0, import_node_fs42.existsSync)((0, import_node_path34.join)(cgroup.dirs.v2, "cgroup.freeze")) ? { dir: cgroup.dirs.v2, v2: true } : void 0;
   const dir = cgroup.dirs.v1.freezer;
-  return dir !== void 0 && (0, import_node_fs41.existsSync)((0, import_node_path33.join)(dir, "freezer.state")) ? { dir, v2: false } : void 0;
+  return dir !== void 0 && (0, import_node_fs42.existsSync)((0, import_node_path34.join)(dir, "freezer.state")) ? { dir, v2: false } : void 0;
 }
 function isFrozen(cgroup) {
   const freezer = freezerOf(cgroup);
   if (freezer === void 0) return false;
   try {
-    if (freezer.v2) return (0, import_node_fs41.readFileSync)((0, import_node_path33.join)(freezer.dir, "cgroup.freeze"), "utf8").trim() === "1";
-    return (0, import_node_fs41.readFileSync)((0, import_node_path33.join)(freezer.dir, "freezer.state"), "utf8").trim() !== "THAWED";
+    if (freezer.v2) return (0, import_node_fs42.readFileSync)((0, import_node_path34.join)(freezer.dir, "cgroup.freeze"), "utf8").trim() === "1";
+    return (0, import_node_fs42.readFileSync)((0, import_node_path34.join)(freezer.dir, "freezer.state"), "utf8").trim() !== "THAWED";
   } catch {
     return false;
   }
 }
 function done(freezer, frozen) {
-  if (freezer.v2) return keyed((0, import_node_fs41.readFileSync)((0, import_node_path33.join)(freezer.dir, "cgroup.events"), "utf8"), "frozen") === (frozen ? 1 : 0);
-  return (0, import_node_fs41.readFileSync)((0, import_node_path33.join)(freezer.dir, "freezer.state"), "utf8").trim() === (frozen ? "FROZEN" : "THAWED");
+  if (freezer.v2) return keyed((0, import_node_fs42.readFileSync)((0, import_node_path34.join)(freezer.dir, "cgroup.events"), "utf8"), "frozen") === (frozen ? 1 : 0);
+  return (0, import_node_fs42.readFileSync)((0, import_node_path34.join)(freezer.dir, "freezer.state"), "utf8").trim() === (frozen ? "FROZEN" : "THAWED");
 }
 async function setFrozen(cgroup, frozen, name) {
   const verb = frozen ? "pause" : "unpause";
@@ -15985,8 +16051,8 @@ async function setFrozen(cgroup, frozen, name) {
     throw new BurrowError("INVALID_ARGUMENT", `cannot ${verb} ${name}: it has no freezer cgroup of its own (run 'burrow doctor' to see what this host delegates)`);
   }
   const write = () => {
-    if (freezer.v2) (0, import_node_fs41.writeFileSync)((0, import_node_path33.join)(freezer.dir, "cgroup.freeze"), frozen ? "1" : "0");
-    else (0, import_node_fs41.writeFileSync)((0, import_node_path33.join)(freezer.dir, "freezer.state"), frozen ? "FROZEN" : "THAWED");
+    if (freezer.v2) (0, import_node_fs42.writeFileSync)((0, import_node_path34.join)(freezer.dir, "cgroup.freeze"), frozen ? "1" : "0");
+    else (0, import_node_fs42.writeFileSync)((0, import_node_path34.join)(freezer.dir, "freezer.state"), frozen ? "FROZEN" : "THAWED");
   };
   write();
   for (let attempt = 0; attempt < 200; attempt++) {
@@ -15994,15 +16060,15 @@ async function setFrozen(cgroup, frozen, name) {
     if (!freezer.v2 && attempt % 10 === 9) write();
     await sleep3(10);
   }
-  if (frozen && !freezer.v2) (0, import_node_fs41.writeFileSync)((0, import_node_path33.join)(freezer.dir, "freezer.state"), "THAWED");
+  if (frozen && !freezer.v2) (0, import_node_fs42.writeFileSync)((0, import_node_path34.join)(freezer.dir, "freezer.state"), "THAWED");
   throw new BurrowError("IO", `${name} did not ${frozen ? "freeze" : "thaw"} within 2 s`);
 }
-var import_node_fs41, import_node_path33, sleep3;
+var import_node_fs42, import_node_path34, sleep3;
 var init_freezer = __esm({
   "src/cgroup/freezer.ts"() {
     "use strict";
-    import_node_fs41 = require("node:fs");
-    import_node_path33 = require("node:path");
+    import_node_fs42 = require("node:fs");
+    import_node_path34 = require("node:path");
     init_errors();
     init_stats();
     sleep3 = (ms2) => new Promise((resolve8) => setTimeout(resolve8, ms2));
@@ -16015,7 +16081,7 @@ function cgroupDirs(cgroup) {
 }
 function tryRemove(dir) {
   try {
-    (0, import_node_fs42.rmdirSync)(dir);
+    (0, import_node_fs43.rmdirSync)(dir);
     return true;
   } catch (error) {
     const code = error.code;
@@ -16044,7 +16110,7 @@ async function removeContainerCgroup(cgroup) {
 }
 function children(dir) {
   try {
-    return (0, import_node_fs42.readdirSync)(dir, { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => entry.name);
+    return (0, import_node_fs43.readdirSync)(dir, { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => entry.name);
   } catch {
     return [];
   }
@@ -16054,25 +16120,25 @@ function removeOrphanCgroups(host, isLive2) {
   if (host.v2Parent !== void 0 && (host.route === "delegated-v2" || host.route === "systemd-user")) {
     for (const name of children(host.v2Parent)) {
       const id = v2.exec(name)?.[1];
-      if (id !== void 0 && !isLive2(id)) tryRemove((0, import_node_path34.join)(host.v2Parent, name));
+      if (id !== void 0 && !isLive2(id)) tryRemove((0, import_node_path35.join)(host.v2Parent, name));
     }
   }
   if (host.route === "delegated-v1" && host.v1Subtrees !== void 0) {
     for (const subtree of Object.values(host.v1Subtrees)) {
       if (subtree === void 0) continue;
       for (const name of children(subtree)) {
-        if (/^[0-9a-f]{12}$/.test(name) && !isLive2(name)) tryRemove((0, import_node_path34.join)(subtree, name));
+        if (/^[0-9a-f]{12}$/.test(name) && !isLive2(name)) tryRemove((0, import_node_path35.join)(subtree, name));
       }
     }
   }
 }
-var import_node_fs42, import_promises14, import_node_path34, sleep4;
+var import_node_fs43, import_promises14, import_node_path35, sleep4;
 var init_remove2 = __esm({
   "src/cgroup/remove.ts"() {
     "use strict";
-    import_node_fs42 = require("node:fs");
+    import_node_fs43 = require("node:fs");
     import_promises14 = require("node:fs/promises");
-    import_node_path34 = require("node:path");
+    import_node_path35 = require("node:path");
     init_delegated_v2();
     sleep4 = (ms2) => new Promise((resolve8) => setTimeout(resolve8, ms2));
   }
@@ -16130,8 +16196,8 @@ function requireParent(host) {
 function entryArgv(cgroup) {
   const argv = [CGEXEC_BINARY];
   if (cgroup.systemd !== void 0) argv.push("--systemd", cgroup.systemd.unit, cgroup.systemd.subPath);
-  if ("v2" in cgroup.dirs) argv.push("--procs", (0, import_node_path35.join)(cgroup.dirs.v2, "cgroup.procs"));
-  else for (const dir of Object.values(cgroup.dirs.v1)) if (dir !== void 0) argv.push("--procs", (0, import_node_path35.join)(dir, "cgroup.procs"));
+  if ("v2" in cgroup.dirs) argv.push("--procs", (0, import_node_path36.join)(cgroup.dirs.v2, "cgroup.procs"));
+  else for (const dir of Object.values(cgroup.dirs.v1)) if (dir !== void 0) argv.push("--procs", (0, import_node_path36.join)(dir, "cgroup.procs"));
   argv.push("--");
   return argv;
 }
@@ -16148,11 +16214,11 @@ function applyLimits(cgroup, limits, id, host = detectCached) {
 function oomKilled(cgroup) {
   return oomKillCount(cgroup) > 0;
 }
-var import_node_path35, import_node_url6, CGEXEC_BINARY;
+var import_node_path36, import_node_url6, CGEXEC_BINARY;
 var init_cgroup = __esm({
   "src/cgroup/index.ts"() {
     "use strict";
-    import_node_path35 = require("node:path");
+    import_node_path36 = require("node:path");
     import_node_url6 = require("node:url");
     init_errors();
     init_delegated_v2();
@@ -16175,7 +16241,7 @@ function sandboxReady(pid) {
   try {
     const parent = parentOf(pid);
     if (parent === void 0) return true;
-    return (0, import_node_fs43.readFileSync)(`/proc/${pid}/cmdline`, "latin1") !== (0, import_node_fs43.readFileSync)(`/proc/${parent}/cmdline`, "latin1");
+    return (0, import_node_fs44.readFileSync)(`/proc/${pid}/cmdline`, "latin1") !== (0, import_node_fs44.readFileSync)(`/proc/${parent}/cmdline`, "latin1");
   } catch {
     return true;
   }
@@ -16186,7 +16252,7 @@ async function waitForSandbox(pid, timeoutMs = 5e3) {
 }
 function readRunFile(path6) {
   try {
-    return (0, import_node_fs43.readFileSync)(path6, "utf8");
+    return (0, import_node_fs44.readFileSync)(path6, "utf8");
   } catch {
     return void 0;
   }
@@ -16201,7 +16267,7 @@ function readJson(path6) {
   }
 }
 function readSandbox(dir) {
-  const text = readRunFile((0, import_node_path36.join)(dir, "pid"))?.trim();
+  const text = readRunFile((0, import_node_path37.join)(dir, "pid"))?.trim();
   return text === void 0 ? void 0 : parseIdentity(text);
 }
 function sandboxPidFile(pid) {
@@ -16217,8 +16283,8 @@ function monitorOf(file) {
 }
 function containerState(store, record) {
   const dir = containerDir(store, record.id);
-  const monitorRecord = readJson((0, import_node_path36.join)(dir, "monitor"));
-  const exit = readJson((0, import_node_path36.join)(dir, "exit"));
+  const monitorRecord = readJson((0, import_node_path37.join)(dir, "monitor"));
+  const exit = readJson((0, import_node_path37.join)(dir, "exit"));
   const sandboxRecord = readSandbox(dir);
   const base = { startedAt: monitorRecord?.startedAt, restarts: exit?.restarts ?? 0, lost: false, paused: false, oomKilled: exit?.oomKilled === true };
   if (monitorRecord === void 0) {
@@ -16227,18 +16293,18 @@ function containerState(store, record) {
   const recorded = monitorOf(monitorRecord);
   const monitor = isRunning(recorded) ? recorded : void 0;
   const sandbox = monitor !== void 0 && isRunning(sandboxRecord) ? sandboxRecord : void 0;
-  if (exit !== void 0 && (monitor === void 0 || !(0, import_node_fs43.existsSync)((0, import_node_path36.join)(dir, "pid")))) {
+  if (exit !== void 0 && (monitor === void 0 || !(0, import_node_fs44.existsSync)((0, import_node_path37.join)(dir, "pid")))) {
     return { ...base, sandbox: void 0, monitor, status: "exited", exitCode: exit.exitCode, finishedAt: exit.finishedAt };
   }
   if (monitor !== void 0) return { ...base, status: "running", paused: isFrozen(record.cgroup), oomKilled: false, sandbox, monitor, exitCode: void 0, finishedAt: void 0 };
   return { ...base, sandbox: void 0, monitor, status: "exited", exitCode: -1, finishedAt: void 0, lost: true };
 }
-var import_node_fs43, import_node_path36;
+var import_node_fs44, import_node_path37;
 var init_state = __esm({
   "src/container/state.ts"() {
     "use strict";
-    import_node_fs43 = require("node:fs");
-    import_node_path36 = require("node:path");
+    import_node_fs44 = require("node:fs");
+    import_node_path37 = require("node:path");
     init_cgroup();
     init_record();
     init_process_identity();
@@ -16253,7 +16319,7 @@ async function prepareNetwork(store, record, onNote) {
   const names = plan.names ?? NO_NAMES;
   const base = { hostname: plan.hostname, name: record.name, names };
   killLeftoverHelper(dir);
-  (0, import_node_fs44.rmSync)((0, import_node_path37.join)(dir, NETWORK_FILE), { force: true });
+  (0, import_node_fs45.rmSync)((0, import_node_path38.join)(dir, NETWORK_FILE), { force: true });
   if (net.mode === "host") {
     writeNameFiles(dir, { ...base, network: "host", nameservers: [] });
     return { network: { kind: "host" }, agent: [] };
@@ -16274,9 +16340,9 @@ async function prepareNetwork(store, record, onNote) {
   const addresses = helper === "pasta" ? pastaAddresses() : { address: "10.0.2.100", gateway: SLIRP_HOST };
   const hostGateway = gatewayWanted ? helper === "pasta" ? addresses.gateway : SLIRP_HOST : void 0;
   writeNameFiles(dir, { ...base, network: helper, address: addresses.address, hostGateway, nameservers: [helper === "pasta" ? PASTA_DNS : SLIRP_DNS] });
-  await prepareAttachments(store, record.id, record.name, (0, import_node_path37.join)(dir, NAME_FILES.hosts), net.networks);
+  await prepareAttachments(store, record.id, record.name, (0, import_node_path38.join)(dir, NAME_FILES.hosts), net.networks);
   const state = { helper, ports, hostGateway, address: addresses.address, gateway: addresses.gateway, mac: net.mac };
-  writeFileAtomic((0, import_node_path37.join)(dir, NETWORK_FILE), JSON.stringify(state), 420, { durable: false });
+  writeFileAtomic((0, import_node_path38.join)(dir, NETWORK_FILE), JSON.stringify(state), 420, { durable: false });
   return { network: { kind: "private" }, agent: agentArgs(dir, helper, net, ports, hostGateway !== void 0) };
 }
 function hasOutbound(store, plan) {
@@ -16286,9 +16352,9 @@ async function networksOnly(store, record, dir, net, base, onNote) {
   if (net.ports.length > 0 || net.publishAll) onNote?.(`WARNING: Published ports are discarded: container ${record.name} has no outbound network (its networks are all internal)`);
   const address = net.networks[0]?.address;
   writeNameFiles(dir, { ...base, network: "none", address, nameservers: [] });
-  await prepareAttachments(store, record.id, record.name, (0, import_node_path37.join)(dir, NAME_FILES.hosts), net.networks);
+  await prepareAttachments(store, record.id, record.name, (0, import_node_path38.join)(dir, NAME_FILES.hosts), net.networks);
   const state = { helper: void 0, ports: [], address, mac: net.mac };
-  writeFileAtomic((0, import_node_path37.join)(dir, NETWORK_FILE), JSON.stringify(state), 420, { durable: false });
+  writeFileAtomic((0, import_node_path38.join)(dir, NETWORK_FILE), JSON.stringify(state), 420, { durable: false });
   return { network: { kind: "private" }, agent: networksOnlyAgentArgs(dir) };
 }
 function joinContainer(store, record, id) {
@@ -16306,28 +16372,28 @@ function joinContainer(store, record, id) {
   const otherDir = containerDir(store, other.id);
   for (const file of [NAME_FILES.hosts, NAME_FILES.resolv]) {
     try {
-      writeInPlace((0, import_node_path37.join)(dir, file), (0, import_node_fs44.readFileSync)((0, import_node_path37.join)(otherDir, file), "utf8"));
+      writeInPlace((0, import_node_path38.join)(dir, file), (0, import_node_fs45.readFileSync)((0, import_node_path38.join)(otherDir, file), "utf8"));
     } catch {
     }
   }
-  writeInPlace((0, import_node_path37.join)(dir, NAME_FILES.hostname), `${record.plan.hostname}
+  writeInPlace((0, import_node_path38.join)(dir, NAME_FILES.hostname), `${record.plan.hostname}
 `);
   if (other.plan.network.mode === "host") return { network: { kind: "host" }, agent: [] };
   return { network: { kind: "container", pid: state.sandbox.pid }, agent: [] };
 }
 function readNetworkState(store, id) {
   try {
-    return JSON.parse((0, import_node_fs44.readFileSync)((0, import_node_path37.join)(containerDir(store, id), NETWORK_FILE), "utf8"));
+    return JSON.parse((0, import_node_fs45.readFileSync)((0, import_node_path38.join)(containerDir(store, id), NETWORK_FILE), "utf8"));
   } catch {
     return void 0;
   }
 }
-var import_node_fs44, import_node_path37, NETWORK_FILE;
+var import_node_fs45, import_node_path38, NETWORK_FILE;
 var init_network = __esm({
   "src/container/network.ts"() {
     "use strict";
-    import_node_fs44 = require("node:fs");
-    import_node_path37 = require("node:path");
+    import_node_fs45 = require("node:fs");
+    import_node_path38 = require("node:path");
     init_errors();
     init_atomic();
     init_attach();
@@ -16361,7 +16427,7 @@ function resolveWithWarning(host, limits, mode, onNote, only) {
 function isLive(store, containerId) {
   let ids;
   try {
-    ids = (0, import_node_fs45.readdirSync)(containersDir(store)).filter((id) => CONTAINER_ID.test(id) && id.startsWith(containerId));
+    ids = (0, import_node_fs46.readdirSync)(containersDir(store)).filter((id) => CONTAINER_ID.test(id) && id.startsWith(containerId));
   } catch {
     return true;
   }
@@ -16419,11 +16485,11 @@ function removeCgroupsOf(id) {
   const id12 = id.slice(0, 12);
   removeOrphanCgroups(host, (candidate) => candidate !== id12);
 }
-var import_node_fs45, DEFAULT_MODE;
+var import_node_fs46, DEFAULT_MODE;
 var init_resources = __esm({
   "src/container/resources.ts"() {
     "use strict";
-    import_node_fs45 = require("node:fs");
+    import_node_fs46 = require("node:fs");
     init_errors();
     init_cgroup();
     init_record();
@@ -16649,10 +16715,10 @@ function imageRuntimeConfig(config, image) {
   let workingDir;
   if (config.WorkingDir !== void 0 && config.WorkingDir !== null && config.WorkingDir !== "") {
     workingDir = checkText(image, "WorkingDir", config.WorkingDir);
-    if (!import_node_path38.posix.isAbsolute(workingDir)) throw invalid(image, "WorkingDir", `("${workingDir}") is not an absolute path`);
+    if (!import_node_path39.posix.isAbsolute(workingDir)) throw invalid(image, "WorkingDir", `("${workingDir}") is not an absolute path`);
   }
   for (const volume of Object.keys(stringMap(image, "Volumes", config.Volumes))) {
-    if (!import_node_path38.posix.isAbsolute(volume)) throw invalid(image, "Volumes", `names "${volume}", not an absolute path in the container`);
+    if (!import_node_path39.posix.isAbsolute(volume)) throw invalid(image, "Volumes", `names "${volume}", not an absolute path in the container`);
   }
   for (const [key, value] of Object.entries(stringMap(image, "Labels", config.Labels))) checkText(image, `Labels["${key}"]`, value);
   let stopSignal;
@@ -16696,12 +16762,12 @@ function callerEnv(entries, environment = process.env) {
     return value === void 0 ? [] : [`${entry}=${value}`];
   });
 }
-var import_node_os8, import_node_path38, CONTROL, DURATIONS;
+var import_node_os8, import_node_path39, CONTROL, DURATIONS;
 var init_image_config = __esm({
   "src/container/image-config.ts"() {
     "use strict";
     import_node_os8 = require("node:os");
-    import_node_path38 = require("node:path");
+    import_node_path39 = require("node:path");
     init_errors();
     CONTROL = /[\0\n]/;
     DURATIONS = ["Interval", "Timeout", "StartPeriod", "StartInterval"];
@@ -16715,7 +16781,7 @@ function readImageFile(layers, relative2, maxBytes = IMAGE_FILE_MAX_BYTES) {
     for (let depth = 1; depth < parts.length; depth++) {
       let stat;
       try {
-        stat = (0, import_node_fs46.lstatSync)((0, import_node_path39.join)(layers[index], ...parts.slice(0, depth)));
+        stat = (0, import_node_fs47.lstatSync)((0, import_node_path40.join)(layers[index], ...parts.slice(0, depth)));
       } catch {
         continue layer;
       }
@@ -16723,21 +16789,21 @@ function readImageFile(layers, relative2, maxBytes = IMAGE_FILE_MAX_BYTES) {
     }
     let fd;
     try {
-      fd = (0, import_node_fs46.openSync)((0, import_node_path39.join)(layers[index], relative2), import_node_fs46.constants.O_RDONLY | import_node_fs46.constants.O_NOFOLLOW | import_node_fs46.constants.O_NONBLOCK);
+      fd = (0, import_node_fs47.openSync)((0, import_node_path40.join)(layers[index], relative2), import_node_fs47.constants.O_RDONLY | import_node_fs47.constants.O_NOFOLLOW | import_node_fs47.constants.O_NONBLOCK);
     } catch (error) {
       const code = error.code;
       if (code === "ENOENT" || code === "ENOTDIR") continue;
       return void 0;
     }
     try {
-      const stat = (0, import_node_fs46.fstatSync)(fd);
+      const stat = (0, import_node_fs47.fstatSync)(fd);
       if (!stat.isFile()) return void 0;
       if (stat.size > maxBytes) {
         throw new BurrowError("INVALID_ARGUMENT", `the image's /${relative2} is ${stat.size} bytes, more than the ${maxBytes / (1024 * 1024)} MiB burrow reads of it: the image is damaged or hostile`);
       }
-      return (0, import_node_fs46.readFileSync)(fd, "utf8");
+      return (0, import_node_fs47.readFileSync)(fd, "utf8");
     } finally {
-      (0, import_node_fs46.closeSync)(fd);
+      (0, import_node_fs47.closeSync)(fd);
     }
   }
   return void 0;
@@ -16788,16 +16854,27 @@ function resolveUser(spec, layers) {
       gid = group.gid;
     }
   }
-  const supplementary = name === void 0 ? [] : groups.filter((group) => group.members.includes(name)).map((group) => group.gid);
+  const groupGiven = groupPart !== void 0 && groupPart !== "";
+  const supplementary = name === void 0 || groupGiven ? [] : groups.filter((group) => group.members.includes(name)).map((group) => group.gid);
   const extra = supplementary.length === 0 && uid !== 0 ? [gid] : supplementary;
   return { uid, gid, groups: [...new Set(extra)], home };
 }
-var import_node_fs46, import_node_path39, IMAGE_FILE_MAX_BYTES;
+function resolveGroups(specs, layers) {
+  if (specs.length === 0) return [];
+  const groups = parseGroup(readImageFile(layers, "etc/group"));
+  return specs.map((spec) => {
+    if (/^\d+$/.test(spec)) return Number(spec);
+    const group = groups.find((candidate) => candidate.name === spec);
+    if (group === void 0) throw new BurrowError("INVALID_ARGUMENT", `--group-add ${spec}: unable to find group ${spec} in the image's /etc/group (give a gid instead)`);
+    return group.gid;
+  });
+}
+var import_node_fs47, import_node_path40, IMAGE_FILE_MAX_BYTES;
 var init_user = __esm({
   "src/container/user.ts"() {
     "use strict";
-    import_node_fs46 = require("node:fs");
-    import_node_path39 = require("node:path");
+    import_node_fs47 = require("node:fs");
+    import_node_path40 = require("node:path");
     init_errors();
     IMAGE_FILE_MAX_BYTES = 4 * 1024 * 1024;
   }
@@ -16837,7 +16914,7 @@ function openPty() {
   return {
     master: masterFd,
     slave: slaveFd,
-    closeSlave: () => (0, import_node_fs47.closeSync)(slaveFd),
+    closeSlave: () => (0, import_node_fs48.closeSync)(slaveFd),
     attach(input, output, forwardInput) {
       resize(output);
       const onResize = () => resize(output);
@@ -16849,7 +16926,7 @@ function openPty() {
       reader.on("error", () => reader.destroy());
       const onInput = (chunk) => {
         try {
-          (0, import_node_fs47.writeSync)(masterFd, chunk);
+          (0, import_node_fs48.writeSync)(masterFd, chunk);
         } catch {
         }
       };
@@ -16866,11 +16943,11 @@ function openPty() {
     }
   };
 }
-var import_node_fs47, import_node_module3, import_node_tty3, TIOCSWINSZ, F_SETFD, FD_CLOEXEC, api;
+var import_node_fs48, import_node_module3, import_node_tty3, TIOCSWINSZ, F_SETFD, FD_CLOEXEC, api;
 var init_tty = __esm({
   "src/container/tty.ts"() {
     "use strict";
-    import_node_fs47 = require("node:fs");
+    import_node_fs48 = require("node:fs");
     import_node_module3 = require("node:module");
     import_node_tty3 = require("node:tty");
     TIOCSWINSZ = 21524;
@@ -16889,7 +16966,7 @@ __export(exec_exports, {
 function openSeccompFilter(dir, record) {
   if (!hasSeccompFilter(record.plan)) return void 0;
   try {
-    return (0, import_node_fs48.openSync)((0, import_node_path40.join)(dir, SECCOMP_FILE), import_node_fs48.constants.O_RDONLY | import_node_fs48.constants.O_NOFOLLOW);
+    return (0, import_node_fs49.openSync)((0, import_node_path41.join)(dir, SECCOMP_FILE), import_node_fs49.constants.O_RDONLY | import_node_fs49.constants.O_NOFOLLOW);
   } catch (error) {
     throw new BurrowError("IO", `cannot read the seccomp filter of container ${record.name}: ${error.message} (recreate the container)`);
   }
@@ -16904,7 +16981,7 @@ async function runningSandbox(store, record) {
 }
 function spawnExec(store, record, sandbox, options, stdio) {
   const user = options.user === void 0 ? { uid: record.plan.process.uid, gid: record.plan.process.gid, groups: record.plan.process.groups } : resolveUser(options.user, record.plan.rootfs.lowers);
-  const environment = environmentBlock(mergeEnv([record.plan.process.env, callerEnv(options.env)]));
+  const environment = environmentBlock(mergeEnv([options.tty ? ["TERM=xterm"] : [], record.plan.process.env, callerEnv(options.env)]));
   const seccomp = openSeccompFilter(containerDir(store, record.id), record);
   const init = initArgs({
     join: sandbox,
@@ -16915,7 +16992,9 @@ function spawnExec(store, record, sandbox, options, stdio) {
     tty: options.tty,
     noNewPrivs: true,
     envFd: 3,
-    seccompFd: seccomp === void 0 ? void 0 : 4
+    seccompFd: seccomp === void 0 ? void 0 : 4,
+    rlimits: record.plan.process.rlimits,
+    oomScoreAdj: record.plan.process.oomScoreAdj
   });
   const args = [...init, "--", ...options.command];
   let child;
@@ -16924,7 +17003,7 @@ function spawnExec(store, record, sandbox, options, stdio) {
     const [command, ...rest] = [...record.cgroup === void 0 ? [] : entryArgv(record.cgroup), INIT_BINARY, ...args];
     child = (0, import_node_child_process8.spawn)(command, rest, spawnOptions);
   } finally {
-    if (seccomp !== void 0) (0, import_node_fs48.closeSync)(seccomp);
+    if (seccomp !== void 0) (0, import_node_fs49.closeSync)(seccomp);
   }
   const envStream = child.stdio[3];
   envStream?.on("error", () => {
@@ -16943,6 +17022,7 @@ async function execInContainer(store, query, options) {
   const record = findContainer(store, query);
   if (options.command.length === 0) throw new BurrowError("INVALID_ARGUMENT", "exec needs a command");
   const sandbox = await runningSandbox(store, record);
+  if (options.detach === true) return execDetached(store, record, sandbox, options);
   let pty;
   let started;
   try {
@@ -16979,13 +17059,27 @@ async function execInContainer(store, query, options) {
     detach?.();
   }
 }
-var import_node_fs48, import_node_os9, import_node_path40, import_node_child_process8, FORWARDED;
+async function execDetached(store, record, sandbox, options) {
+  if (options.tty || options.interactive) throw new BurrowError("INVALID_ARGUMENT", "exec -d cannot be used with -i or -t: nothing would be attached");
+  const started = spawnExec(store, record, sandbox, options, ["ignore", "ignore", "ignore"]);
+  const { child } = started;
+  const exited = await new Promise((resolve8, reject) => {
+    child.on("error", (error) => reject(new BurrowError("IO", `cannot run ${INIT_BINARY}: ${error.message} (run npm run build)`)));
+    child.on("exit", (code) => resolve8(code));
+    child.stdio[3]?.on("close", () => resolve8(void 0));
+  });
+  const failure2 = exited === void 0 ? void 0 : started.failure(exited);
+  if (failure2 !== void 0) throw failure2;
+  child.unref();
+  return 0;
+}
+var import_node_fs49, import_node_os9, import_node_path41, import_node_child_process8, FORWARDED;
 var init_exec = __esm({
   "src/container/exec.ts"() {
     "use strict";
-    import_node_fs48 = require("node:fs");
+    import_node_fs49 = require("node:fs");
     import_node_os9 = require("node:os");
-    import_node_path40 = require("node:path");
+    import_node_path41 = require("node:path");
     import_node_child_process8 = require("node:child_process");
     init_errors();
     init_handoff();
@@ -17014,7 +17108,7 @@ __export(health_exports, {
   waitHealthy: () => waitHealthy
 });
 function readHealthFile(dir) {
-  const text = readRunFile((0, import_node_path41.join)(dir, HEALTH_FILE));
+  const text = readRunFile((0, import_node_path42.join)(dir, HEALTH_FILE));
   if (text === void 0) return void 0;
   try {
     const parsed = JSON.parse(text);
@@ -17031,14 +17125,14 @@ function readHealth(store, record, state = containerState(store, record)) {
 }
 function childrenOf(pid) {
   try {
-    return (0, import_node_fs49.readFileSync)(`/proc/${pid}/task/${pid}/children`, "latin1").split(" ").filter(Boolean).map(Number);
+    return (0, import_node_fs50.readFileSync)(`/proc/${pid}/task/${pid}/children`, "latin1").split(" ").filter(Boolean).map(Number);
   } catch {
     return [];
   }
 }
 function processState(pid) {
   try {
-    const stat = (0, import_node_fs49.readFileSync)(`/proc/${pid}/stat`, "latin1");
+    const stat = (0, import_node_fs50.readFileSync)(`/proc/${pid}/stat`, "latin1");
     return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
   } catch {
     return void 0;
@@ -17109,7 +17203,7 @@ async function probe(store, record, sandbox, config, signal) {
 }
 function recordResult(store, record, config, run2, result) {
   const dir = containerDir(store, record.id);
-  return withLockFileSync((0, import_node_path41.join)(dir, "health.lock"), () => {
+  return withLockFileSync((0, import_node_path42.join)(dir, "health.lock"), () => {
     const file = readHealthFile(dir);
     const current = file !== void 0 && file.Run === run2 ? file : { Status: "starting", FailingStreak: 0, Log: file?.Log ?? [] };
     const next = { Status: current.Status, FailingStreak: current.FailingStreak, Log: [...current.Log, result].slice(-MAX_LOG_ENTRIES) };
@@ -17123,7 +17217,7 @@ function recordResult(store, record, config, run2, result) {
         if (next.FailingStreak >= config.retries) next.Status = "unhealthy";
       }
     }
-    writeFileAtomic((0, import_node_path41.join)(dir, HEALTH_FILE), `${JSON.stringify({ ...next, Run: run2 })}
+    writeFileAtomic((0, import_node_path42.join)(dir, HEALTH_FILE), `${JSON.stringify({ ...next, Run: run2 })}
 `, 420, { durable: false });
     return next;
   });
@@ -17142,7 +17236,7 @@ async function runHealthCheck(store, query, options = {}) {
   const result = await probe(store, record, sandbox, config, options.signal);
   if (options.signal?.aborted === true) throw new BurrowError("INTERRUPTED", `the health check of container ${record.name} was interrupted`);
   const after = containerState(store, record);
-  if (after.status !== "running" || after.startedAt !== run2 || !(0, import_node_fs49.existsSync)(containerDir(store, record.id))) {
+  if (after.status !== "running" || after.startedAt !== run2 || !(0, import_node_fs50.existsSync)(containerDir(store, record.id))) {
     throw new BurrowError("INVALID_ARGUMENT", `container ${record.name} stopped during its health check`);
   }
   return recordResult(store, record, config, run2, result);
@@ -17158,7 +17252,7 @@ async function waitHealthy(store, query, options) {
   healthConfigOf(record);
   const deadline = Date.now() + options.timeoutMs;
   for (; ; ) {
-    if (!(0, import_node_fs49.existsSync)((0, import_node_path41.join)(containerDir(store, record.id), "container.json"))) throw new BurrowError("NOT_FOUND", `container ${record.name} was removed before it became healthy`);
+    if (!(0, import_node_fs50.existsSync)((0, import_node_path42.join)(containerDir(store, record.id), "container.json"))) throw new BurrowError("NOT_FOUND", `container ${record.name} was removed before it became healthy`);
     const state = containerState(store, record);
     if (state.status === "created") throw new BurrowError("INVALID_ARGUMENT", `container ${record.name} is not running: start it first`);
     if (state.status === "exited") throw new BurrowError("INVALID_ARGUMENT", `container ${record.name} exited (code ${state.exitCode ?? -1}) before it became healthy`);
@@ -17217,13 +17311,13 @@ function matchesHealthFilter(store, record, state, value) {
   if (!HEALTH_FILTER_VALUES.includes(value)) throw new BurrowError("INVALID_ARGUMENT", `invalid filter "health=${value}": use starting, healthy, unhealthy or none`);
   return (readHealth(store, record, state)?.Status ?? "none") === value;
 }
-var import_node_fs49, import_node_path41, HEALTH_FILE, FULL_ID, MAX_LOG_ENTRIES, MAX_OUTPUT, CappedOutput, pause2, HEALTH_FILTER_VALUES;
+var import_node_fs50, import_node_path42, HEALTH_FILE, FULL_ID, MAX_LOG_ENTRIES, MAX_OUTPUT, CappedOutput, pause2, HEALTH_FILTER_VALUES;
 var init_health = __esm({
   "src/container/health.ts"() {
     "use strict";
     init_printable();
-    import_node_fs49 = require("node:fs");
-    import_node_path41 = require("node:path");
+    import_node_fs50 = require("node:fs");
+    import_node_path42 = require("node:path");
     init_errors();
     init_atomic();
     init_lockfile();
@@ -17265,7 +17359,7 @@ function clearRunFiles(dir) {
   killOrphanedSandbox(dir);
   for (const name of ["monitor", "pid", "exit", "stopped", "launch-error", AUTO_NOTE_FILE]) {
     try {
-      (0, import_node_fs50.unlinkSync)((0, import_node_path42.join)(dir, name));
+      (0, import_node_fs51.unlinkSync)((0, import_node_path43.join)(dir, name));
     } catch (error) {
       if (error.code !== "ENOENT") throw error;
     }
@@ -17291,17 +17385,17 @@ async function removeContainerFiles(store, record, mapping = containerIdMapping(
   killOrphanedSandbox(dir);
   await removeContainerCgroup(record.cgroup);
   removeCgroupsOf(record.id);
-  const retired = (0, import_node_path42.join)(containersDir(store), `.removing-${record.id}.${randomBytes(4).toString("hex")}`);
+  const retired = (0, import_node_path43.join)(containersDir(store), `.removing-${record.id}.${randomBytes(4).toString("hex")}`);
   try {
-    (0, import_node_fs50.renameSync)(dir, retired);
+    (0, import_node_fs51.renameSync)(dir, retired);
   } catch (error) {
     if (error.code === "ENOENT") return;
     throw error;
   }
-  const work = (0, import_node_path42.join)(retired, (0, import_node_path42.relative)(dir, record.plan.rootfs.work), "work");
-  for (const dir2 of [work, (0, import_node_path42.join)(work, "incompat"), (0, import_node_path42.join)(work, "incompat", "volatile")]) {
+  const work = (0, import_node_path43.join)(retired, (0, import_node_path43.relative)(dir, record.plan.rootfs.work), "work");
+  for (const dir2 of [work, (0, import_node_path43.join)(work, "incompat"), (0, import_node_path43.join)(work, "incompat", "volatile")]) {
     try {
-      (0, import_node_fs50.chmodSync)(dir2, 448);
+      (0, import_node_fs51.chmodSync)(dir2, 448);
     } catch {
       break;
     }
@@ -17317,27 +17411,27 @@ function wasOomKilled(cgroup) {
   }
 }
 async function startForeground(store, given, options = {}) {
-  const { record, release: release5 } = await startLocked(store, given, options.fresh === true);
+  const { record, release: release6 } = await startLocked(store, given, options.fresh === true);
   try {
-    return await runForeground(store, record, { ...options, onRunning: release5 });
+    return await runForeground(store, record, { ...options, onRunning: release6 });
   } finally {
-    release5();
+    release6();
   }
 }
 async function startLocked(store, given, fresh) {
   if (fresh) return { record: given, release: () => void 0 };
   const lock = await lockContainer(store, given.id);
   let held = true;
-  const release5 = () => {
+  const release6 = () => {
     if (held) lock.release();
     held = false;
   };
   const record = readRecord(store, given.id);
   if (record === void 0) {
-    release5();
+    release6();
     throw new BurrowError("NOT_FOUND", `no such container: ${given.name} (removed by another burrow command)`);
   }
-  return { record, release: release5 };
+  return { record, release: release6 };
 }
 async function runForeground(store, record, options) {
   const dir = containerDir(store, record.id);
@@ -17352,7 +17446,7 @@ async function runForeground(store, record, options) {
   trace("cgroup ready");
   const entry = cgroup === void 0 ? [] : entryArgv(cgroup);
   const attempt = async () => {
-    writeFileAtomic((0, import_node_path42.join)(dir, "monitor"), monitorFile(), 420, RUNTIME);
+    writeFileAtomic((0, import_node_path43.join)(dir, "monitor"), monitorFile(), 420, RUNTIME);
     return launchAttached(store, record, site, entry, network, options);
   };
   let exitCode = 125;
@@ -17365,9 +17459,9 @@ async function runForeground(store, record, options) {
       exitCode = await attempt();
     }
   } finally {
-    (0, import_node_fs50.rmSync)((0, import_node_path42.join)(dir, "pid"), { force: true });
+    (0, import_node_fs51.rmSync)((0, import_node_path43.join)(dir, "pid"), { force: true });
     const oom = wasOomKilled(cgroup);
-    writeFileAtomic((0, import_node_path42.join)(dir, "exit"), JSON.stringify({ exitCode, finishedAt: (/* @__PURE__ */ new Date()).toISOString(), ...oom ? { oomKilled: true } : {} }), 420, RUNTIME);
+    writeFileAtomic((0, import_node_path43.join)(dir, "exit"), JSON.stringify({ exitCode, finishedAt: (/* @__PURE__ */ new Date()).toISOString(), ...oom ? { oomKilled: true } : {} }), 420, RUNTIME);
     await removeContainerCgroup(cgroup);
     trace("cgroup removed");
   }
@@ -17381,14 +17475,15 @@ async function launchAttached(store, record, site, entry, network, options) {
   if ((entry.length > 0 || network.agent.length > 0) && !onPath(launcher[0])) throw new BurrowError("IO", `cannot start the container: ${notInstalled(launcher[0])}; ${RUN_DOCTOR}`);
   const [command, ...args] = [...network.agent, ...entry, ...launcher];
   const pty = plan.process.tty ? (await Promise.resolve().then(() => (init_tty(), tty_exports))).openPty() : void 0;
-  const stdio = pty === void 0 ? [plan.process.stdin ? "inherit" : "ignore", "inherit", "inherit", "pipe"] : [pty.slave, pty.slave, pty.slave, "pipe"];
+  const streams = options.streams ?? { stdin: true, stdout: true, stderr: true };
+  const stdio = pty === void 0 ? [plan.process.stdin && streams.stdin ? "inherit" : "ignore", streams.stdout ? "inherit" : "ignore", streams.stderr ? "inherit" : "ignore", "pipe"] : [pty.slave, pty.slave, pty.slave, "pipe"];
   trace("launcher");
   const { child, finished: finished7 } = start(command, args, stdio);
   pty?.closeSlave();
   const detach = pty?.attach(process.stdin, process.stdout, plan.process.stdin);
   let info2 = "";
   let sandboxPid;
-  const pidFile = (0, import_node_path42.join)(containerDir(store, record.id), "pid");
+  const pidFile = (0, import_node_path43.join)(containerDir(store, record.id), "pid");
   child.stdio[3]?.on("data", (chunk) => {
     info2 += chunk.toString();
     const pid = launchInfo(info2, plan.rootfs.driver).pid;
@@ -17441,24 +17536,24 @@ async function monitorGone(monitor) {
 async function waitForStart(dir, timeoutMs) {
   const started = Date.now();
   while (Date.now() - started < timeoutMs) {
-    const launchError = readRunFile((0, import_node_path42.join)(dir, "launch-error"));
+    const launchError = readRunFile((0, import_node_path43.join)(dir, "launch-error"));
     if (launchError !== void 0) return { launchError };
     const sandbox = readSandbox(dir);
     if (sandbox !== void 0) {
       await waitForSandbox(sandbox.pid, Math.max(0, timeoutMs - (Date.now() - started)));
       return { pid: sandbox.pid };
     }
-    if ((0, import_node_fs50.existsSync)((0, import_node_path42.join)(dir, "exit"))) return { exited: true };
+    if ((0, import_node_fs51.existsSync)((0, import_node_path43.join)(dir, "exit"))) return { exited: true };
     await new Promise((resolve8) => setTimeout(resolve8, 5));
   }
   return {};
 }
 async function startDetached(store, given, options = {}) {
-  const { record, release: release5 } = await startLocked(store, given, options.fresh === true);
+  const { record, release: release6 } = await startLocked(store, given, options.fresh === true);
   try {
     await runDetached(store, record, options);
   } finally {
-    release5();
+    release6();
   }
 }
 async function runDetached(store, record, options) {
@@ -17473,15 +17568,16 @@ async function runDetached(store, record, options) {
   await prepareRootfs(site);
   writeEnvironmentFile(dir, plan);
   const network = await prepareNetwork(store, record, options.onNote);
-  const cleanup = record.autoRemove ? ["--cleanup", process.execPath, CLI, "--root", store.root, "rm", "--force", record.id] : [];
+  const cleanup = record.autoRemove ? ["--cleanup", process.execPath, CLI, "--root", store.root, "rm", "--force", "--volumes", record.id] : [];
+  if (record.autoRemove) (0, import_node_fs51.closeSync)((0, import_node_fs51.openSync)((0, import_node_path43.join)(dir, ATTACH_HOLD_FILE), "a"));
   const health = monitorHealthArgs(plan.healthcheck, [process.execPath, CLI, "--root", store.root, "healthcheck", "run", record.id]);
   const launcher = launcherArgv(plan, site, network.network)[0];
   if (!onPath(launcher)) throw new BurrowError("IO", `cannot start the container: ${notInstalled(launcher)}; ${RUN_DOCTOR}`);
   const launch = async (notes) => {
     const cgroup = await cgroupForStart(store, record, notes);
-    const watch = cgroup === void 0 ? [] : [...new Set(cgroupDirs(cgroup))].flatMap((path6) => ["--cgroup", path6]);
+    const watch2 = cgroup === void 0 ? [] : [...new Set(cgroupDirs(cgroup))].flatMap((path6) => ["--cgroup", path6]);
     const entry = cgroup === void 0 ? [] : entryArgv(cgroup);
-    const result = await start(MONITOR_BINARY, [dir, "--boot-id", bootId(), "--restart", record.restart, "--log-max-size", String(record.logMaxSize ?? 10 * 1024 * 1024), ...record.tty ? ["--tty"] : [], ...plan.process.stdin ? ["--stdin"] : [], ...watch, ...health, ...cleanup, "--", ...network.agent, ...entry, ...launcherArgv(plan, site, network.network)], "ignore").finished;
+    const result = await start(MONITOR_BINARY, [dir, "--boot-id", bootId(), "--restart", record.restart, "--log-max-size", String(record.logMaxSize ?? 10 * 1024 * 1024), "--log-max-files", String(record.logMaxFiles ?? 2), ...record.tty ? ["--tty"] : [], ...record.logDriver === "none" ? ["--no-log"] : [], ...plan.process.stdin ? ["--stdin"] : [], ...watch2, ...health, ...cleanup, "--", ...network.agent, ...entry, ...launcherArgv(plan, site, network.network)], "ignore").finished;
     if (result.exitCode !== 0) {
       await removeContainerCgroup(cgroup);
       throw new BurrowError("IO", `cannot start the container's monitor (${MONITOR_BINARY}): ${result.error?.message ?? `exit ${result.exitCode}`}`);
@@ -17500,14 +17596,14 @@ async function runDetached(store, record, options) {
   if (outcome.launchError !== void 0) throw launchInfo(outcome.launchError, plan.rootfs.driver).failure ?? new BurrowError("IO", "cannot set up the container");
   recordAutoChoice(store, record, dir, options.onNote);
 }
-var import_node_fs50, import_node_os10, import_node_path42, import_node_url7, RUNTIME, CLI;
+var import_node_fs51, import_node_os10, import_node_path43, import_node_url7, RUNTIME, CLI, ATTACH_HOLD_FILE;
 var init_start2 = __esm({
   "src/container/start.ts"() {
     "use strict";
     init_identity();
-    import_node_fs50 = require("node:fs");
+    import_node_fs51 = require("node:fs");
     import_node_os10 = require("node:os");
-    import_node_path42 = require("node:path");
+    import_node_path43 = require("node:path");
     import_node_url7 = require("node:url");
     init_host_tools();
     init_spawn();
@@ -17532,6 +17628,7 @@ var init_start2 = __esm({
     init_process_identity();
     RUNTIME = { durable: false };
     CLI = (0, import_node_url7.fileURLToPath)(new URL("../../bin/burrow.js", __burrowModuleUrl));
+    ATTACH_HOLD_FILE = "attach-hold";
   }
 });
 
@@ -17592,6 +17689,308 @@ var init_list = __esm({
   }
 });
 
+// src/container/specs.ts
+var specs_exports = {};
+__export(specs_exports, {
+  parseByteSize: () => parseByteSize2,
+  parseDetachKeys: () => parseDetachKeys,
+  parseDevice: () => parseDevice,
+  parseLabels: () => parseLabels,
+  parseLogMaxFiles: () => parseLogMaxFiles,
+  parseLogOptions: () => parseLogOptions,
+  parseMount: () => parseMount,
+  parseStopSignal: () => parseStopSignal,
+  parseStopTimeout: () => parseStopTimeout,
+  parseStopTimeoutFlag: () => parseStopTimeoutFlag,
+  parseUlimit: () => parseUlimit,
+  parseVolume: () => parseVolume,
+  readEnvFile: () => readEnvFile
+});
+function parseVolume(spec) {
+  const parts = spec.split(":");
+  if (parts.length === 1 && spec.startsWith("/")) return { kind: "volume", name: "", anonymous: true, target: spec, readOnly: false };
+  if (parts.length < 2 || parts.length > 3 || parts[0] === "" || parts[1] === "") {
+    throw new BurrowError("INVALID_ARGUMENT", `invalid volume "${spec}": expected /host/path:/container/path[:ro], NAME:/container/path or /container/path`);
+  }
+  const [source, target, modes] = parts;
+  const modeList = modes === void 0 ? [] : modes.split(",");
+  for (const mode of modeList) {
+    if (!["ro", "rw", "z", "Z"].includes(mode)) throw new BurrowError("INVALID_ARGUMENT", `invalid volume "${spec}": mode "${mode}" is not one of ro, rw, z, Z`);
+  }
+  if (modeList.includes("ro") && modeList.includes("rw")) throw new BurrowError("INVALID_ARGUMENT", `invalid volume "${spec}": ro and rw exclude each other`);
+  const readOnly = modeList.includes("ro");
+  if (!target.startsWith("/")) throw new BurrowError("INVALID_ARGUMENT", `invalid volume "${spec}": the container path must be absolute`);
+  if (!source.startsWith("/") && !source.startsWith(".")) {
+    if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/.test(source)) throw new BurrowError("INVALID_ARGUMENT", `invalid volume "${spec}": "${source}" is neither a path nor a volume name`);
+    return { kind: "volume", name: source, target, readOnly };
+  }
+  return { kind: "bind", source: (0, import_node_path44.resolve)(source), target, readOnly };
+}
+function parseMount(spec) {
+  const fields = /* @__PURE__ */ new Map();
+  for (const part of spec.split(",")) {
+    const at2 = part.indexOf("=");
+    fields.set(at2 < 0 ? part : part.slice(0, at2), at2 < 0 ? "true" : part.slice(at2 + 1));
+  }
+  const target = fields.get("target") ?? fields.get("destination") ?? fields.get("dst");
+  if (target === void 0 || !target.startsWith("/")) throw new BurrowError("INVALID_ARGUMENT", `invalid --mount "${spec}": target=/absolute/path is required`);
+  const type = fields.get("type") ?? "volume";
+  if (type === "bind") {
+    const source = fields.get("source") ?? fields.get("src");
+    if (source === void 0) throw new BurrowError("INVALID_ARGUMENT", `invalid --mount "${spec}": source= is required for type=bind`);
+    const readOnly = ["readonly", "ro"].some((key) => fields.has(key) && fields.get(key) !== "false");
+    return { kind: "bind", source: (0, import_node_path44.resolve)(source), target, readOnly };
+  }
+  if (type === "tmpfs") return { kind: "tmpfs", target, size: fields.get("tmpfs-size"), mode: fields.get("tmpfs-mode") };
+  if (type === "volume") {
+    const source = fields.get("source") ?? fields.get("src");
+    if (source === void 0) throw new BurrowError("INVALID_ARGUMENT", `invalid --mount "${spec}": source=NAME is required for type=volume`);
+    return { kind: "volume", name: source, target, readOnly: ["readonly", "ro"].some((key) => fields.has(key) && fields.get(key) !== "false") };
+  }
+  throw new BurrowError("INVALID_ARGUMENT", `invalid --mount "${spec}": type must be bind, volume or tmpfs`);
+}
+function parseByteSize2(text) {
+  const match = /^(\d+(?:\.\d+)?) ?([kmgtp])?(?:i?b)?$/i.exec(text);
+  if (match === null) return void 0;
+  const power = match[2] === void 0 ? 0 : "kmgtp".indexOf(match[2].toLowerCase()) + 1;
+  return Math.floor(Number(match[1]) * 1024 ** power);
+}
+function parseLogOptions(options) {
+  let logMaxSize;
+  for (const option of options) {
+    if (/^max-file=/i.test(option)) continue;
+    const size = option.startsWith("max-size=") ? parseByteSize2(option.slice("max-size=".length)) : void 0;
+    if (size === void 0 || size <= 0) throw new BurrowError("INVALID_ARGUMENT", `unsupported --log-opt "${option}": use max-size=SIZE (for example 10m or 1.5m) or max-file=N`);
+    logMaxSize = size;
+  }
+  return logMaxSize;
+}
+function parseUlimit(spec) {
+  const match = /^([a-z]+)=(-1|\d+)(?::(-1|\d+))?$/.exec(spec);
+  if (match === null || ULIMIT_RESOURCES[match[1]] === void 0) {
+    throw new BurrowError("INVALID_ARGUMENT", `invalid --ulimit "${spec}": expected NAME=SOFT[:HARD] with NAME one of ${Object.keys(ULIMIT_RESOURCES).join(", ")}`);
+  }
+  const soft = Number(match[2]);
+  const hard = match[3] === void 0 ? soft : Number(match[3]);
+  if (hard !== -1 && (soft === -1 || soft > hard)) throw new BurrowError("INVALID_ARGUMENT", `invalid --ulimit "${spec}": the soft limit ${soft} is above the hard limit ${hard}`);
+  return { name: match[1], soft, hard };
+}
+function parseDevice(spec) {
+  const parts = spec.split(":");
+  const permissionsLast = parts.length > 1 && /^[rwm]+$/.test(parts[parts.length - 1]);
+  const permissions = permissionsLast ? parts.pop() : "rwm";
+  const [source, target = source] = parts;
+  if (parts.length > 2 || !source.startsWith("/") || !target.startsWith("/")) {
+    throw new BurrowError("INVALID_ARGUMENT", `invalid --device "${spec}": expected /dev/HOST[:/dev/CONTAINER][:rwm]`);
+  }
+  return { source: (0, import_node_path44.resolve)(source), target, permissions };
+}
+function parseStopSignal(text) {
+  if (parseSignal(text) === void 0) throw new BurrowError("INVALID_ARGUMENT", `invalid --stop-signal "${text}": use a name such as SIGTERM or a number`);
+  return /^\d+$/.test(text) ? text : text.toUpperCase().startsWith("SIG") ? text.toUpperCase() : `SIG${text.toUpperCase()}`;
+}
+function parseDetachKeys(text) {
+  if (text === "") return [];
+  const keys = text.split(",");
+  for (const key of keys) {
+    if (!/^(ctrl-[a-z@[\\\]^_]|.)$/.test(key)) throw new BurrowError("INVALID_ARGUMENT", `invalid --detach-keys "${text}": use a comma list of ctrl-<a-z, @, [, \\, ], ^, _> or single characters`);
+  }
+  return keys;
+}
+function parseStopTimeoutFlag(text) {
+  if (!/^-?\d+$/.test(text) || Number(text) < -1) throw new BurrowError("INVALID_ARGUMENT", `invalid --stop-timeout "${text}": give whole seconds (-1: no timeout)`);
+  return Number(text);
+}
+function parseLogMaxFiles(options) {
+  let files;
+  for (const option of options) {
+    const match = /^max-file=(.*)$/i.exec(option);
+    if (match === null) continue;
+    if (!/^\d+$/.test(match[1]) || Number(match[1]) < 1 || Number(match[1]) > 99) throw new BurrowError("INVALID_ARGUMENT", `invalid --log-opt "${option}": max-file must be a number from 1 to 99`);
+    files = Number(match[1]);
+  }
+  return files;
+}
+function parseLabels(pairs2) {
+  return Object.fromEntries(pairs2.map((label) => {
+    const at2 = label.indexOf("=");
+    return at2 < 0 ? [label, ""] : [label.slice(0, at2), label.slice(at2 + 1)];
+  }));
+}
+function readEnvFile(path6) {
+  let text;
+  try {
+    text = (0, import_node_fs52.readFileSync)(path6, "utf8");
+  } catch {
+    throw new BurrowError("INVALID_ARGUMENT", `cannot read --env-file ${path6}: no such file or not readable`);
+  }
+  return text.split("\n").map((line) => line.trim()).filter((line) => line !== "" && !line.startsWith("#"));
+}
+function parseStopTimeout(text) {
+  const seconds = Number(text);
+  if (!Number.isFinite(seconds) || seconds < 0) throw new BurrowError("INVALID_ARGUMENT", `invalid --time "${text}": give seconds`);
+  return seconds;
+}
+var import_node_fs52, import_node_path44;
+var init_specs = __esm({
+  "src/container/specs.ts"() {
+    "use strict";
+    import_node_fs52 = require("node:fs");
+    import_node_path44 = require("node:path");
+    init_errors();
+    init_image_config();
+    init_init_args();
+  }
+});
+
+// src/container/volumes.ts
+var volumes_exports = {};
+__export(volumes_exports, {
+  ANONYMOUS_VOLUME_LABEL: () => ANONYMOUS_VOLUME_LABEL,
+  anonymousVolumeName: () => anonymousVolumeName,
+  createVolume: () => createVolume,
+  isAnonymousVolume: () => isAnonymousVolume,
+  isVolumeName: () => isVolumeName,
+  listVolumes: () => listVolumes,
+  parseVolumeOptions: () => parseVolumeOptions,
+  pruneVolumes: () => pruneVolumes,
+  readVolume: () => readVolume,
+  removeAnonymousVolumes: () => removeAnonymousVolumes,
+  removeVolume: () => removeVolume,
+  volumeMount: () => volumeMount,
+  volumeNameOf: () => volumeNameOf,
+  volumeUsers: () => volumeUsers
+});
+function parseVolumeOptions(specs) {
+  const options = {};
+  for (const spec of specs) {
+    let key;
+    for (const piece of spec.split(",")) {
+      const at2 = piece.indexOf("=");
+      const named = at2 > 0 ? piece.slice(0, at2) : "";
+      if (["type", "device", "o"].includes(named) || key === void 0) {
+        if (at2 <= 0) throw new BurrowError("INVALID_ARGUMENT", `invalid volume option "${spec}": expected KEY=VALUE (type, device or o)`);
+        key = named;
+        options[key] = piece.slice(at2 + 1);
+      } else options[key] = `${options[key]},${piece}`;
+    }
+  }
+  for (const key of Object.keys(options)) {
+    if (!["type", "device", "o"].includes(key)) throw new BurrowError("INVALID_ARGUMENT", `unknown volume option "${key}": the local driver takes type, device and o`);
+  }
+  const type = options.type;
+  if (type === void 0) {
+    if (Object.keys(options).length > 0) throw new BurrowError("INVALID_ARGUMENT", "volume options need type=tmpfs, or type=none with o=bind and device=/host/path");
+  } else if (type === "tmpfs") {
+    for (const part of (options.o ?? "").split(",").filter(Boolean)) {
+      if (!/^(size=\d+[kmg]?|mode=[0-7]{3,4}|nr_inodes=\d+[kmg]?|uid=\d+|gid=\d+)$/i.test(part)) throw new BurrowError("INVALID_ARGUMENT", `unsupported tmpfs option "${part}": use size=…, mode=… (o=size=64m,mode=1777)`);
+    }
+  } else if (type === "none" && (options.o ?? "").split(",").some((part) => part === "bind" || part === "rbind")) {
+    if (options.device === void 0 || !(0, import_node_path45.isAbsolute)(options.device)) throw new BurrowError("INVALID_ARGUMENT", "a bind volume (type=none,o=bind) needs device=/absolute/host/path");
+  } else {
+    throw new BurrowError("INVALID_ARGUMENT", `volume type "${type}" needs a mount on the host, which a rootless burrow cannot make: use type=tmpfs, or type=none,o=bind,device=/host/path`);
+  }
+  return options;
+}
+function volumeMount(volume, target, readOnly) {
+  const options = volume.Options ?? {};
+  if (options.type === "tmpfs") {
+    const parts = (options.o ?? "").split(",");
+    const value = (key) => parts.find((part) => part.startsWith(`${key}=`))?.slice(key.length + 1);
+    const size = value("size");
+    return { kind: "tmpfs", target, size: size === void 0 ? void 0 : String(parseByteSize2(size)), mode: value("mode"), volume: volume.Name };
+  }
+  if (options.type === "none" && options.device !== void 0) {
+    if (!(0, import_node_fs53.existsSync)(options.device)) throw new BurrowError("INVALID_ARGUMENT", `volume ${volume.Name}: its device ${options.device} does not exist`);
+    return { kind: "bind", source: options.device, target, readOnly, volume: volume.Name };
+  }
+  return { kind: "bind", source: volume.Mountpoint, target, readOnly };
+}
+function isAnonymousVolume(volume) {
+  return Object.hasOwn(volume.Labels ?? {}, ANONYMOUS_VOLUME_LABEL);
+}
+function volumesDir(store) {
+  return (0, import_node_path45.join)(store.root, "volumes");
+}
+function isVolumeName(text) {
+  return VOLUME_NAME.test(text);
+}
+function readVolume(store, name) {
+  try {
+    return JSON.parse((0, import_node_fs53.readFileSync)((0, import_node_path45.join)(volumesDir(store), name, "volume.json"), "utf8"));
+  } catch {
+    return void 0;
+  }
+}
+function anonymousVolumeName() {
+  return (0, import_node_crypto2.randomBytes)(32).toString("hex");
+}
+function createVolume(store, name, labels = {}, options = {}) {
+  if (!VOLUME_NAME.test(name)) throw new BurrowError("INVALID_ARGUMENT", `invalid volume name "${name}": use [a-zA-Z0-9][a-zA-Z0-9_.-]+`);
+  const existing = readVolume(store, name);
+  if (existing !== void 0) return existing;
+  const dir = (0, import_node_path45.join)(volumesDir(store), name);
+  (0, import_node_fs53.mkdirSync)((0, import_node_path45.join)(dir, "_data"), { recursive: true, mode: 493 });
+  const record = { Name: name, Driver: "local", Mountpoint: (0, import_node_path45.join)(dir, "_data"), CreatedAt: (/* @__PURE__ */ new Date()).toISOString(), Labels: labels, Options: Object.keys(options).length === 0 ? null : options };
+  writeFileAtomic((0, import_node_path45.join)(dir, "volume.json"), `${JSON.stringify(record, null, 2)}
+`);
+  return record;
+}
+function listVolumes(store) {
+  if (!(0, import_node_fs53.existsSync)(volumesDir(store))) return [];
+  return (0, import_node_fs53.readdirSync)(volumesDir(store)).map((name) => readVolume(store, name)).filter((volume) => volume !== void 0);
+}
+function volumeUsers(store, volume) {
+  return listRecords(store).filter((record) => record.plan.mounts.some((mount) => mount.volume === volume.Name || mount.kind === "bind" && mount.source === volume.Mountpoint)).map((record) => record.name);
+}
+async function removeVolume(store, name, force = false) {
+  const volume = readVolume(store, name);
+  if (volume === void 0) throw new BurrowError("NOT_FOUND", `no such volume: ${name}`);
+  const users = volumeUsers(store, volume);
+  if (users.length > 0 && !force) throw new BurrowError("IN_USE", `volume ${name} is in use by container ${users.join(", ")}: remove the container first, or use --force`);
+  await removeInUserNamespace((0, import_node_path45.join)(volumesDir(store), name), idMapping());
+}
+async function removeAnonymousVolumes(store, names) {
+  for (const name of names) {
+    const volume = readVolume(store, name);
+    if (volume === void 0 || volumeUsers(store, volume).length > 0) continue;
+    await removeInUserNamespace((0, import_node_path45.join)(volumesDir(store), name), idMapping());
+  }
+}
+async function pruneVolumes(store, options = {}) {
+  const removed = [];
+  for (const volume of listVolumes(store)) {
+    if (options.all !== true && !isAnonymousVolume(volume)) continue;
+    if (volumeUsers(store, volume).length > 0) continue;
+    await removeVolume(store, volume.Name);
+    removed.push(volume.Name);
+  }
+  return removed;
+}
+function volumeNameOf(store, source) {
+  const prefix = `${volumesDir(store)}/`;
+  if (!source.startsWith(prefix) || !source.endsWith("/_data")) return void 0;
+  const name = source.slice(prefix.length, -"/_data".length);
+  return isVolumeName(name) ? name : void 0;
+}
+var import_node_fs53, import_node_crypto2, import_node_path45, VOLUME_NAME, ANONYMOUS_VOLUME_LABEL;
+var init_volumes = __esm({
+  "src/container/volumes.ts"() {
+    "use strict";
+    import_node_fs53 = require("node:fs");
+    import_node_crypto2 = require("node:crypto");
+    import_node_path45 = require("node:path");
+    init_specs();
+    init_errors();
+    init_atomic();
+    init_remove();
+    init_idmap();
+    init_record();
+    VOLUME_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
+    ANONYMOUS_VOLUME_LABEL = "com.docker.volume.anonymous";
+  }
+});
+
 // src/util/time.ts
 function timeAgo(iso, now = Date.now()) {
   if (iso === void 0) return "N/A";
@@ -17621,34 +18020,77 @@ var init_time = __esm({
 // src/container/logs.ts
 var logs_exports = {};
 __export(logs_exports, {
+  LogReader: () => LogReader,
   containerLogs: () => containerLogs,
   followLogs: () => followLogs,
   readContainerLogs: () => readContainerLogs,
   readLogs: () => readLogs
 });
+function parseLine(line) {
+  if (line.length === 0) return void 0;
+  try {
+    return JSON.parse(line.toString("utf8"));
+  } catch {
+    return void 0;
+  }
+}
 function readLogs(store, record) {
   const dir = containerDir(store, record.id);
+  const names = [LOG_NAME];
+  for (let index = 1; index < MAX_LOG_FILES && (0, import_node_fs54.statSync)((0, import_node_path46.join)(dir, `${LOG_NAME}.${index}`), { throwIfNoEntry: false }) !== void 0; index++) names.unshift(`${LOG_NAME}.${index}`);
   const entries = [];
-  for (const name of ["ctr.log.1", "ctr.log"]) {
-    for (const line of (readRunFile((0, import_node_path43.join)(dir, name)) ?? "").split("\n")) {
-      if (line === "") continue;
-      try {
-        entries.push(JSON.parse(line));
-      } catch {
-      }
+  for (const name of names) {
+    for (const line of (readRunFile((0, import_node_path46.join)(dir, name)) ?? "").split("\n")) {
+      const entry = parseLine(Buffer.from(line));
+      if (entry !== void 0) entries.push(entry);
     }
   }
   return entries;
 }
+function changeOrTimeout(wake, ms2, signal) {
+  return new Promise((resolve8) => {
+    const done2 = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done2);
+      wake.notify = void 0;
+      resolve8();
+    };
+    const timer = setTimeout(done2, ms2);
+    signal?.addEventListener("abort", done2, { once: true });
+    wake.notify = done2;
+  });
+}
+async function follow(store, record, reader, emit, signal, stopAtMs) {
+  const wake = {};
+  const unwatch = reader.watch(() => wake.notify?.());
+  let count2 = 0;
+  try {
+    for (; ; ) {
+      const running = containerState(store, record).status === "running";
+      for (let entries = reader.read(); entries.length > 0; entries = reader.read()) {
+        count2 += entries.length;
+        await emit(entries);
+        if (signal?.aborted === true) return count2;
+      }
+      if (!running || signal?.aborted === true || Date.now() > stopAtMs) return count2;
+      await changeOrTimeout(wake, IDLE_POLL_MS, signal);
+    }
+  } finally {
+    unwatch();
+  }
+}
 async function followLogs(store, record, from, emit, signal, stopAtMs = Infinity) {
-  let seen = from;
-  for (; ; ) {
-    const running = containerState(store, record).status === "running";
-    const all = readLogs(store, record);
-    emit(all.slice(seen));
-    seen = all.length;
-    if (!running || signal?.aborted === true || Date.now() > stopAtMs) return seen;
-    await new Promise((resolve8) => setTimeout(resolve8, 100));
+  const reader = new LogReader(containerDir(store, record.id));
+  try {
+    let skipped = 0;
+    const count2 = await follow(store, record, reader, async (entries) => {
+      const skip = Math.min(entries.length, Math.max(0, from - skipped));
+      skipped += skip;
+      if (skip < entries.length) await emit(entries.slice(skip));
+    }, signal, stopAtMs);
+    return count2;
+  } finally {
+    reader.close();
   }
 }
 function timeBound(value, name, fallback) {
@@ -17667,28 +18109,181 @@ async function containerLogs(store, query, options, emit) {
   const until = timeBound(options.until, "until", Infinity);
   const tail = tailCount(options.tail);
   const record = findContainer(store, query);
-  const inRange = (entries2) => entries2.filter((entry) => {
+  if (record.logDriver === "none") throw new BurrowError("INVALID_ARGUMENT", `configured logging driver does not support reading: container ${record.name} was made with --log-driver none`);
+  const inRange = (entries) => entries.filter((entry) => {
     const at2 = Date.parse(entry.time);
     return !(at2 < since) && !(at2 > until);
   });
-  const entries = readLogs(store, record);
-  emit(inRange(tail === void 0 ? entries : entries.slice(Math.max(0, entries.length - tail))));
-  if (options.follow === true) await followLogs(store, record, entries.length, (more) => emit(inRange(more)), options.signal, until);
+  const reader = new LogReader(containerDir(store, record.id));
+  try {
+    let last = [];
+    for (let entries = reader.read(); entries.length > 0; entries = reader.read()) {
+      if (tail === void 0) {
+        const shown = inRange(entries);
+        if (shown.length > 0) await emit(shown);
+      } else if (tail > 0) {
+        last.push(...entries);
+        if (last.length > 2 * tail + 1024) last = last.slice(-tail);
+      }
+      if (options.signal?.aborted === true) return;
+    }
+    if (tail !== void 0) {
+      const shown = inRange(last.slice(Math.max(0, last.length - tail)));
+      if (shown.length > 0) await emit(shown);
+    }
+    if (options.follow === true) {
+      await follow(store, record, reader, async (more) => {
+        const shown = inRange(more);
+        if (shown.length > 0) await emit(shown);
+      }, options.signal, until);
+    }
+  } finally {
+    reader.close();
+  }
 }
 async function readContainerLogs(store, query, options = {}) {
   const collected = [];
-  await containerLogs(store, query, options, (entries) => collected.push(...entries));
+  await containerLogs(store, query, options, (entries) => {
+    collected.push(...entries);
+  });
   return collected;
 }
-var import_node_path43;
+var import_node_fs54, import_node_path46, LOG_NAME, MAX_LOG_FILES, CHUNK_BYTES, MAX_LINE_BYTES, IDLE_POLL_MS, LogReader;
 var init_logs = __esm({
   "src/container/logs.ts"() {
     "use strict";
-    import_node_path43 = require("node:path");
+    import_node_fs54 = require("node:fs");
+    import_node_path46 = require("node:path");
     init_errors();
     init_time();
     init_record();
     init_state();
+    LOG_NAME = "ctr.log";
+    MAX_LOG_FILES = 100;
+    CHUNK_BYTES = 64 * 1024;
+    MAX_LINE_BYTES = 1024 * 1024;
+    IDLE_POLL_MS = 100;
+    LogReader = class {
+      constructor(dir) {
+        this.dir = dir;
+        this.discover();
+      }
+      dir;
+      /** Open files, oldest first; the last one is the one being written. */
+      files = [];
+      /**
+       * Files read to their end that are still in the directory (as ctr.log.N): kept
+       * open so that they are not taken for new ones, and so that their inode number
+       * cannot go to a new file while they are remembered by it.
+       */
+      finished = [];
+      /** Bytes of a line whose end is not written yet (of files[0]). */
+      partial = Buffer.alloc(0);
+      buffer = Buffer.allocUnsafe(CHUNK_BYTES);
+      closed = false;
+      /**
+       * Opens the log files it does not know yet. A file it has not seen was created
+       * after every file it has (the monitor creates only ctr.log, and each file was
+       * ctr.log first), and among new ones a higher rotation number is older. Names
+       * are looked at from ctr.log upwards: a file renamed during the look is seen
+       * twice (kept once), never missed.
+       */
+      discover() {
+        if (this.closed) return;
+        const found = [];
+        const present = [];
+        for (let index = 0, missing = 0; index < MAX_LOG_FILES && missing < 2; index++) {
+          const path6 = (0, import_node_path46.join)(this.dir, index === 0 ? LOG_NAME : `${LOG_NAME}.${index}`);
+          const seen = (0, import_node_fs54.statSync)(path6, { throwIfNoEntry: false });
+          missing = seen === void 0 ? missing + 1 : 0;
+          if (seen === void 0) continue;
+          present.push({ dev: seen.dev, ino: seen.ino });
+          if (this.known(seen.dev, seen.ino, found)) continue;
+          let fd;
+          try {
+            fd = (0, import_node_fs54.openSync)(path6, "r");
+          } catch {
+            continue;
+          }
+          const opened = (0, import_node_fs54.fstatSync)(fd);
+          if (this.known(opened.dev, opened.ino, found)) {
+            (0, import_node_fs54.closeSync)(fd);
+            continue;
+          }
+          found.push({ fd, dev: opened.dev, ino: opened.ino, offset: 0 });
+        }
+        this.files.push(...found.reverse());
+        this.finished = this.finished.filter((file) => {
+          if (present.some((seen) => seen.dev === file.dev && seen.ino === file.ino)) return true;
+          (0, import_node_fs54.closeSync)(file.fd);
+          return false;
+        });
+      }
+      /**
+       * Opens new log files the moment the directory changes, not when the reader gets
+       * to them: a reader held up (a slow client) still has every file it must read,
+       * as long as it is less than max-file - 1 files behind. Returns what stops it.
+       */
+      watch(onChange) {
+        let watcher;
+        try {
+          watcher = (0, import_node_fs54.watch)(this.dir, { persistent: false }, () => {
+            this.discover();
+            onChange();
+          });
+          watcher.on("error", () => watcher?.close());
+        } catch {
+        }
+        return () => watcher?.close();
+      }
+      known(dev, ino, found) {
+        return [...this.files, ...this.finished, ...found].some((file) => file.dev === dev && file.ino === ino);
+      }
+      /**
+       * The next entries written (at most a chunk's worth), or an empty list when
+       * everything written so far has been read.
+       */
+      read() {
+        this.discover();
+        for (; ; ) {
+          const file = this.files[0];
+          if (file === void 0) return [];
+          const count2 = (0, import_node_fs54.readSync)(file.fd, this.buffer, 0, CHUNK_BYTES, file.offset);
+          if (count2 > 0) {
+            file.offset += count2;
+            const entries = this.split(this.buffer.subarray(0, count2));
+            if (entries.length > 0 || this.files.length === 1) return entries;
+            continue;
+          }
+          if (this.files.length === 1) {
+            this.discover();
+            if (this.files.length === 1) return [];
+            continue;
+          }
+          const last = parseLine(this.partial);
+          this.partial = Buffer.alloc(0);
+          this.finished.push(file);
+          this.files.shift();
+          if (last !== void 0) return [last];
+        }
+      }
+      split(chunk) {
+        const entries = [];
+        let data = this.partial.length > 0 ? Buffer.concat([this.partial, chunk]) : chunk;
+        for (let newline = data.indexOf(10); newline >= 0; newline = data.indexOf(10)) {
+          const entry = parseLine(data.subarray(0, newline));
+          if (entry !== void 0) entries.push(entry);
+          data = data.subarray(newline + 1);
+        }
+        this.partial = data.length > MAX_LINE_BYTES ? Buffer.alloc(0) : Buffer.from(data);
+        return entries;
+      }
+      close() {
+        if (this.closed) return;
+        this.closed = true;
+        for (const file of [...this.files.splice(0), ...this.finished.splice(0)]) (0, import_node_fs54.closeSync)(file.fd);
+      }
+    };
   }
 });
 
@@ -17741,7 +18336,7 @@ function sendSignal(state, signal) {
   if (state.sandbox !== void 0) signalProcess(state.sandbox, signal);
 }
 function stillThere(store, record) {
-  if (!(0, import_node_fs51.existsSync)((0, import_node_path44.join)(containerDir(store, record.id), "container.json"))) {
+  if (!(0, import_node_fs55.existsSync)((0, import_node_path47.join)(containerDir(store, record.id), "container.json"))) {
     throw new BurrowError("NOT_FOUND", `no such container: ${record.name} (removed by another burrow command)`);
   }
 }
@@ -17750,22 +18345,23 @@ async function killContainer(store, query, signal = "SIGKILL") {
   const number2 = signalNumber(signal);
   const state = containerState(store, record);
   if (state.status !== "running") throw new BurrowError("INVALID_ARGUMENT", `container ${record.name} is not running`);
-  if (number2 === import_node_os11.constants.signals.SIGKILL) (0, import_node_fs51.writeFileSync)((0, import_node_path44.join)(containerDir(store, record.id), "stopped"), "");
+  if (number2 === import_node_os11.constants.signals.SIGKILL) (0, import_node_fs55.writeFileSync)((0, import_node_path47.join)(containerDir(store, record.id), "stopped"), "");
   await thaw(record, state);
   sendSignal(state, number2);
   return record;
 }
-async function stopContainer(store, query, timeoutSeconds = 10) {
+async function stopContainer(store, query, timeoutSeconds) {
   const record = findContainer(store, query);
+  const seconds = timeoutSeconds ?? record.stopTimeout ?? 10;
   const lock = await lockContainer(store, record.id);
   try {
     stillThere(store, record);
-    (0, import_node_fs51.writeFileSync)((0, import_node_path44.join)(containerDir(store, record.id), "stopped"), "");
+    (0, import_node_fs55.writeFileSync)((0, import_node_path47.join)(containerDir(store, record.id), "stopped"), "");
     const state = containerState(store, record);
     if (state.status !== "running") return record;
     await thaw(record, state);
     sendSignal(state, signalNumber(record.stopSignal));
-    const after = await waitUntilExited(store, record, timeoutSeconds * 1e3);
+    const after = await waitUntilExited(store, record, seconds < 0 ? Number.POSITIVE_INFINITY : seconds * 1e3);
     if (after.status === "running") {
       sendSignal(after, import_node_os11.constants.signals.SIGKILL);
       await waitUntilExited(store, record, 1e4);
@@ -17775,7 +18371,7 @@ async function stopContainer(store, query, timeoutSeconds = 10) {
     lock.release();
   }
 }
-async function removeContainer(store, query, force) {
+async function removeContainer(store, query, force, options = {}) {
   const record = findContainer(store, query);
   const lock = await lockContainer(store, record.id);
   try {
@@ -17783,13 +18379,14 @@ async function removeContainer(store, query, force) {
     const state = containerState(store, record);
     if (state.status === "running") {
       if (!force) throw new BurrowError("IN_USE", `cannot remove running container ${record.name}: stop it first, or use --force`);
-      (0, import_node_fs51.writeFileSync)((0, import_node_path44.join)(containerDir(store, record.id), "stopped"), "");
+      (0, import_node_fs55.writeFileSync)((0, import_node_path47.join)(containerDir(store, record.id), "stopped"), "");
       await thaw(record, state);
       sendSignal(state, import_node_os11.constants.signals.SIGKILL);
       await waitUntilExited(store, record, 1e4);
     }
     if (state.monitor !== void 0) signalProcess(state.monitor, "SIGKILL");
     await removeContainerFiles(store, record);
+    if (options.volumes === true && record.anonymousVolumes !== void 0) await removeAnonymousVolumes(store, record.anonymousVolumes);
     return record;
   } finally {
     lock.release();
@@ -17806,7 +18403,7 @@ async function pauseContainer(store, query, paused) {
 async function waitContainer(store, query, signal) {
   const record = findContainer(store, query);
   for (; ; ) {
-    if (!(0, import_node_fs51.existsSync)(containerDir(store, record.id))) throw new BurrowError("NOT_FOUND", `no such container: ${query} (removed while waiting)`);
+    if (!(0, import_node_fs55.existsSync)(containerDir(store, record.id))) throw new BurrowError("NOT_FOUND", `no such container: ${query} (removed while waiting)`);
     const state = containerState(store, record);
     if (state.status === "exited") return state.exitCode ?? -1;
     if (state.status === "created") throw new BurrowError("INVALID_ARGUMENT", `container ${record.name} has not been started`);
@@ -17880,7 +18477,9 @@ function inspectContainer(store, record) {
       StartedAt: state.startedAt ?? "0001-01-01T00:00:00Z",
       FinishedAt: state.finishedAt ?? "0001-01-01T00:00:00Z",
       RestartCount: state.restarts,
+      Restarting: false,
       OOMKilled: state.oomKilled,
+      Dead: false,
       Error: state.lost ? "the monitor of this container died without recording an exit status" : "",
       // burrow's own: the cgroup the container runs in (while it runs), where it came from and what it enforces.
       Cgroup: state.status === "running" && record.cgroup !== void 0 ? cgroupInfo(record.cgroup) : null,
@@ -17888,7 +18487,10 @@ function inspectContainer(store, record) {
     },
     Image: record.image.id,
     ImageName: record.image.name,
-    LogPath: (0, import_node_path44.join)(containerDir(store, record.id), "ctr.log"),
+    RestartCount: state.restarts,
+    Driver: record.plan.rootfs.driver,
+    Platform: "linux",
+    LogPath: (0, import_node_path47.join)(containerDir(store, record.id), "ctr.log"),
     HostConfig: {
       AutoRemove: record.autoRemove,
       RestartPolicy: { Name: record.restart },
@@ -17903,7 +18505,7 @@ function inspectContainer(store, record) {
       ...portsConfig(record)
     },
     NetworkSettings: networkSettings(store, record, state.status === "running"),
-    Mounts: record.plan.mounts.map((mount) => mount.kind === "bind" ? { Type: "bind", Source: mount.source, Destination: mount.target, RW: !mount.readOnly } : { Type: "tmpfs", Destination: mount.target, RW: true }),
+    Mounts: record.plan.mounts.map((mount) => inspectMount(store, mount)),
     Config: {
       Hostname: record.plan.hostname,
       User: `${record.plan.process.uid}:${record.plan.process.gid}`,
@@ -17913,12 +18515,20 @@ function inspectContainer(store, record) {
       WorkingDir: record.plan.process.cwd,
       Labels: record.labels,
       StopSignal: record.stopSignal,
+      // Docker shows StopTimeout only when --stop-timeout was given.
+      ...record.stopTimeout === void 0 ? {} : { StopTimeout: record.stopTimeout },
       Tty: record.tty,
       ...exposedConfig(record),
       ...record.plan.healthcheck === void 0 ? {} : { Healthcheck: inspectHealthcheck(record.plan.healthcheck) }
     },
     GraphDriver: { Name: record.plan.rootfs.driver, Data: { LowerDir: record.plan.rootfs.lowers.join(":"), UpperDir: record.plan.rootfs.upper, WorkDir: record.plan.rootfs.work } }
   };
+}
+function inspectMount(store, mount) {
+  if (mount.kind !== "bind") return { Type: "tmpfs", Source: "", Destination: mount.target, Mode: "", RW: true, Propagation: "" };
+  const volume = volumeNameOf(store, mount.source);
+  if (volume !== void 0) return { Type: "volume", Name: volume, Source: mount.source, Destination: mount.target, Driver: "local", Mode: "", RW: !mount.readOnly, Propagation: "" };
+  return { Type: "bind", Source: mount.source, Destination: mount.target, Mode: "", RW: !mount.readOnly, Propagation: "rprivate" };
 }
 function healthField(store, record, state) {
   const health = readHealth(store, record, state);
@@ -17954,13 +18564,13 @@ function networkSettings(store, record, running) {
     ...state?.helperError === void 0 ? {} : { HelperError: state.helperError }
   };
 }
-var import_node_fs51, import_node_os11, import_node_path44;
+var import_node_fs55, import_node_os11, import_node_path47;
 var init_ops = __esm({
   "src/container/ops.ts"() {
     "use strict";
-    import_node_fs51 = require("node:fs");
+    import_node_fs55 = require("node:fs");
     import_node_os11 = require("node:os");
-    import_node_path44 = require("node:path");
+    import_node_path47 = require("node:path");
     init_errors();
     init_record();
     init_start2();
@@ -17976,7 +18586,9 @@ var init_ops = __esm({
     init_network();
     init_ports();
     init_health();
+    init_volumes();
     init_health_config();
+    init_volumes();
     init_list();
     init_logs();
   }
@@ -17985,14 +18597,34 @@ var init_ops = __esm({
 // src/container/attach.ts
 var attach_exports = {};
 __export(attach_exports, {
-  attachContainer: () => attachContainer
+  attachContainer: () => attachContainer,
+  holdForAttach: () => holdForAttach
 });
+async function holdForAttach(store, record) {
+  if (!record.autoRemove) return void 0;
+  const dir = containerDir(store, record.id);
+  if (!(0, import_node_fs56.existsSync)(dir)) throw new BurrowError("NOT_FOUND", `no such container: ${record.name} (removed by another burrow command)`);
+  try {
+    return await acquireLock((0, import_node_path48.join)(dir, ATTACH_HOLD_FILE), { mode: "shared", createParent: false });
+  } catch (error) {
+    if (!(0, import_node_fs56.existsSync)(dir)) throw new BurrowError("NOT_FOUND", `no such container: ${record.name} (removed by another burrow command)`);
+    throw error;
+  }
+}
 function frame(type, payload = Buffer.alloc(0)) {
   const head2 = Buffer.from([type.charCodeAt(0), payload.length >> 8, payload.length & 255]);
   return Buffer.concat([head2, payload]);
 }
 async function attachContainer(store, query, options = {}) {
   const record = findContainer(store, query);
+  const hold2 = await holdForAttach(store, record);
+  try {
+    return await attachRunning(store, record, options);
+  } finally {
+    hold2?.release();
+  }
+}
+async function attachRunning(store, record, options) {
   if (containerState(store, record).status !== "running") throw new BurrowError("INVALID_ARGUMENT", `container ${record.name} is not running: use "burrow logs"`);
   const stdin = record.plan.process.stdin;
   const input = process.stdin;
@@ -18045,14 +18677,18 @@ async function attachContainer(store, query, options = {}) {
   }
   return waitContainer(store, record.id, options.signal);
 }
-var import_node_net4;
+var import_node_fs56, import_node_net4, import_node_path48;
 var init_attach2 = __esm({
   "src/container/attach.ts"() {
     "use strict";
+    import_node_fs56 = require("node:fs");
     import_node_net4 = require("node:net");
+    import_node_path48 = require("node:path");
     init_errors();
+    init_flock();
     init_ops();
     init_record();
+    init_start2();
     init_state();
   }
 });
@@ -18065,16 +18701,24 @@ __export(lifecycle_exports, {
 });
 async function startContainer(store, query, options = {}) {
   const record = findContainer(store, query);
-  await startDetached(store, record, { onNote: options.onNote });
-  if (options.attach !== true) return void 0;
-  if (record.plan.process.stdin || record.tty) return attachContainer(store, record.id, { signal: options.signal });
-  await followLogs(store, record, 0, (entries) => {
-    for (const entry of entries) options.onOutput?.(entry);
-  }, options.signal);
-  return waitContainer(store, record.id, options.signal);
+  if (options.attach !== true) {
+    await startDetached(store, record, { onNote: options.onNote });
+    return void 0;
+  }
+  const hold2 = await holdForAttach(store, record);
+  try {
+    await startDetached(store, record, { onNote: options.onNote });
+    if (record.plan.process.stdin || record.tty) return await attachContainer(store, record.id, { signal: options.signal });
+    await followLogs(store, record, 0, (entries) => {
+      for (const entry of entries) options.onOutput?.(entry);
+    }, options.signal);
+    return await waitContainer(store, record.id, options.signal);
+  } finally {
+    hold2?.release();
+  }
 }
 async function restartContainer(store, query, options = {}) {
-  const record = await stopContainer(store, query, options.timeoutSeconds ?? 10);
+  const record = await stopContainer(store, query, options.timeoutSeconds);
   await startDetached(store, record, { onNote: options.onNote });
   return record;
 }
@@ -18135,103 +18779,16 @@ var init_each = __esm({
   }
 });
 
-// src/container/specs.ts
-var specs_exports = {};
-__export(specs_exports, {
-  parseLabels: () => parseLabels,
-  parseLogOptions: () => parseLogOptions,
-  parseMount: () => parseMount,
-  parseStopTimeout: () => parseStopTimeout,
-  parseVolume: () => parseVolume,
-  readEnvFile: () => readEnvFile
-});
-function parseVolume(spec) {
-  const parts = spec.split(":");
-  if (parts.length < 2 || parts.length > 3 || parts[0] === "" || parts[1] === "") {
-    throw new BurrowError("INVALID_ARGUMENT", `invalid volume "${spec}": expected /host/path:/container/path[:ro]`);
-  }
-  const [source, target, mode] = parts;
-  if (!source.startsWith("/") && !source.startsWith(".")) {
-    if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/.test(source)) throw new BurrowError("INVALID_ARGUMENT", `invalid volume "${spec}": "${source}" is neither a path nor a volume name`);
-    if (!target.startsWith("/")) throw new BurrowError("INVALID_ARGUMENT", `invalid volume "${spec}": the container path must be absolute`);
-    return { kind: "volume", name: source, target, readOnly: mode === "ro" };
-  }
-  if (!target.startsWith("/")) throw new BurrowError("INVALID_ARGUMENT", `invalid volume "${spec}": the container path must be absolute`);
-  if (mode !== void 0 && !["ro", "rw"].includes(mode)) throw new BurrowError("INVALID_ARGUMENT", `invalid volume "${spec}": mode must be ro or rw`);
-  return { kind: "bind", source: (0, import_node_path45.resolve)(source), target, readOnly: mode === "ro" };
-}
-function parseMount(spec) {
-  const fields = /* @__PURE__ */ new Map();
-  for (const part of spec.split(",")) {
-    const at2 = part.indexOf("=");
-    fields.set(at2 < 0 ? part : part.slice(0, at2), at2 < 0 ? "true" : part.slice(at2 + 1));
-  }
-  const target = fields.get("target") ?? fields.get("destination") ?? fields.get("dst");
-  if (target === void 0 || !target.startsWith("/")) throw new BurrowError("INVALID_ARGUMENT", `invalid --mount "${spec}": target=/absolute/path is required`);
-  const type = fields.get("type") ?? "volume";
-  if (type === "bind") {
-    const source = fields.get("source") ?? fields.get("src");
-    if (source === void 0) throw new BurrowError("INVALID_ARGUMENT", `invalid --mount "${spec}": source= is required for type=bind`);
-    const readOnly = ["readonly", "ro"].some((key) => fields.has(key) && fields.get(key) !== "false");
-    return { kind: "bind", source: (0, import_node_path45.resolve)(source), target, readOnly };
-  }
-  if (type === "tmpfs") return { kind: "tmpfs", target, size: fields.get("tmpfs-size"), mode: fields.get("tmpfs-mode") };
-  if (type === "volume") {
-    const source = fields.get("source") ?? fields.get("src");
-    if (source === void 0) throw new BurrowError("INVALID_ARGUMENT", `invalid --mount "${spec}": source=NAME is required for type=volume`);
-    return { kind: "volume", name: source, target, readOnly: ["readonly", "ro"].some((key) => fields.has(key) && fields.get(key) !== "false") };
-  }
-  throw new BurrowError("INVALID_ARGUMENT", `invalid --mount "${spec}": type must be bind, volume or tmpfs`);
-}
-function parseLogOptions(options) {
-  let logMaxSize;
-  for (const option of options) {
-    const match = /^max-size=(\d+)([kmg]?)$/i.exec(option);
-    if (match === null) throw new BurrowError("INVALID_ARGUMENT", `unsupported --log-opt "${option}": use max-size=SIZE (for example 10m)`);
-    logMaxSize = Number(match[1]) * { "": 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[match[2].toLowerCase()];
-  }
-  return logMaxSize;
-}
-function parseLabels(pairs) {
-  return Object.fromEntries(pairs.map((label) => {
-    const at2 = label.indexOf("=");
-    return at2 < 0 ? [label, ""] : [label.slice(0, at2), label.slice(at2 + 1)];
-  }));
-}
-function readEnvFile(path6) {
-  let text;
-  try {
-    text = (0, import_node_fs52.readFileSync)(path6, "utf8");
-  } catch {
-    throw new BurrowError("INVALID_ARGUMENT", `cannot read --env-file ${path6}: no such file or not readable`);
-  }
-  return text.split("\n").map((line) => line.trim()).filter((line) => line !== "" && !line.startsWith("#"));
-}
-function parseStopTimeout(text) {
-  const seconds = Number(text);
-  if (!Number.isFinite(seconds) || seconds < 0) throw new BurrowError("INVALID_ARGUMENT", `invalid --time "${text}": give seconds`);
-  return seconds;
-}
-var import_node_fs52, import_node_path45;
-var init_specs = __esm({
-  "src/container/specs.ts"() {
-    "use strict";
-    import_node_fs52 = require("node:fs");
-    import_node_path45 = require("node:path");
-    init_errors();
-  }
-});
-
 // src/cli/stop.ts
 var stop_exports = {};
 __export(stop_exports, {
   stopCommand: () => stopCommand
 });
 function stopCommand(signal, setExit) {
-  return new Command("stop").description("Stop running containers (StopSignal, then SIGKILL after the timeout)").argument("<container...>").option("-t, --time <seconds>", "seconds to wait before SIGKILL", "10").action(action(signal, setExit, async (context, names, flags) => {
+  return new Command("stop").description("Stop running containers (StopSignal, then SIGKILL after the timeout)").argument("<container...>").option("-t, --time <seconds>", "seconds to wait before SIGKILL (default: the container's --stop-timeout, else 10)").action(action(signal, setExit, async (context, names, flags) => {
     const { stopContainer: stopContainer2 } = await Promise.resolve().then(() => (init_ops(), ops_exports));
     const { parseStopTimeout: parseStopTimeout2 } = await Promise.resolve().then(() => (init_specs(), specs_exports));
-    const seconds = parseStopTimeout2(flags.time);
+    const seconds = flags.time === void 0 ? void 0 : parseStopTimeout2(flags.time);
     await forEach(names, async (name) => {
       await stopContainer2(context.store(), name, seconds);
       context.stdout.write(`${name}
@@ -18277,10 +18834,16 @@ __export(rm_exports, {
   rmCommand: () => rmCommand
 });
 function rmCommand(signal, setExit) {
-  return new Command("rm").description("Remove containers").argument("<container...>").option("-f, --force", "kill a running container first").option("-v, --volumes", "accepted for Docker compatibility (no anonymous volumes yet)").action(action(signal, setExit, async (context, names, flags) => {
+  return new Command("rm").description("Remove containers").argument("<container...>").option("-f, --force", "kill a running container first").option("-v, --volumes", "remove the container's anonymous volumes (-v /path) too").action(action(signal, setExit, async (context, names, flags) => {
     const { removeContainer: removeContainer2 } = await Promise.resolve().then(() => (init_ops(), ops_exports));
+    const { isBurrowError: isBurrowError2 } = await Promise.resolve().then(() => (init_errors(), errors_exports));
     await forEach(names, async (name) => {
-      await removeContainer2(context.store(), name, flags.force === true);
+      try {
+        await removeContainer2(context.store(), name, flags.force === true, { volumes: flags.volumes === true });
+      } catch (error) {
+        if (flags.force === true && isBurrowError2(error, "NOT_FOUND")) return;
+        throw error;
+      }
       context.stdout.write(`${name}
 `);
     });
@@ -18321,12 +18884,29 @@ __export(logs_exports2, {
   logsCommand: () => logsCommand
 });
 function logsCommand(signal, setExit) {
-  return new Command("logs").description("Show a container's output").argument("<container>").option("-f, --follow", "keep printing new output until the container exits").option("--tail <n>", "only the last n lines", "all").option("--since <time>", "only lines since an RFC 3339 time or a duration such as 10m").option("--until <time>", "only lines until an RFC 3339 time or a duration such as 10m").option("-t, --timestamps", "prefix each line with its time").action(action(signal, setExit, async (context, [name], flags) => {
+  return new Command("logs").description("Show a container's output").argument("<container>").option("-f, --follow", "keep printing new output until the container exits").option("-n, --tail <n>", "only the last n lines", "all").option("--since <time>", "only lines since an RFC 3339 time or a duration such as 10m").option("--until <time>", "only lines until an RFC 3339 time or a duration such as 10m").option("-t, --timestamps", "prefix each line with its time").action(action(signal, setExit, async (context, [name], flags) => {
     const { containerLogs: containerLogs2 } = await Promise.resolve().then(() => (init_logs(), logs_exports));
-    await containerLogs2(context.store(), name, { follow: flags.follow, tail: flags.tail, since: flags.since, until: flags.until, signal: context.signal }, (entries) => {
-      for (const entry of entries) (entry.stream === "stderr" ? context.stderr : context.stdout).write(flags.timestamps === true ? `${entry.time} ${entry.log}` : entry.log);
+    await containerLogs2(context.store(), name, { follow: flags.follow, tail: flags.tail, since: flags.since, until: flags.until, signal: context.signal }, async (entries) => {
+      const full = /* @__PURE__ */ new Set();
+      for (let start2 = 0; start2 < entries.length; ) {
+        const stream = entries[start2].stream;
+        let text = "";
+        for (; start2 < entries.length && entries[start2].stream === stream; start2++) text += flags.timestamps === true ? `${entries[start2].time} ${entries[start2].log}` : entries[start2].log;
+        const out = stream === "stderr" ? context.stderr : context.stdout;
+        if (!out.write(text)) full.add(out);
+      }
+      for (const out of full) await drained(out);
     });
   }));
+}
+function drained(out) {
+  return new Promise((resolve8) => {
+    const done2 = () => {
+      for (const event of ["drain", "close", "error"]) out.off(event, done2);
+      resolve8();
+    };
+    for (const event of ["drain", "close", "error"]) out.on(event, done2);
+  });
 }
 var init_logs2 = __esm({
   "src/cli/logs.ts"() {
@@ -18342,9 +18922,9 @@ __export(exec_exports2, {
   execCommand: () => execCommand
 });
 function execCommand(signal, setExit) {
-  return new Command("exec").description("Run a command in a running container").argument("<container>").argument("<command...>").passThroughOptions().option("-i, --interactive", "keep standard input open").option("-t, --tty", "allocate a pseudo-terminal").option("-e, --env <NAME=value>", "set an environment variable", collect, []).option("-w, --workdir <dir>", "working directory").option("-u, --user <user[:group]>", "user name or uid").action(action(signal, setExit, async (context, [name, ...command], flags) => {
+  return new Command("exec").description("Run a command in a running container").argument("<container>").argument("<command...>").passThroughOptions().option("-i, --interactive", "keep standard input open").option("-t, --tty", "allocate a pseudo-terminal").option("-e, --env <NAME=value>", "set an environment variable", collect, []).option("-w, --workdir <dir>", "working directory").option("-u, --user <user[:group]>", "user name or uid").option("-d, --detach", "start the command and return at once").action(action(signal, setExit, async (context, [name, ...command], flags) => {
     const { execInContainer: execInContainer2 } = await Promise.resolve().then(() => (init_exec(), exec_exports));
-    return execInContainer2(context.store(), name, { command, env: flags.env, workdir: flags.workdir, user: flags.user, interactive: flags.interactive === true, tty: flags.tty === true });
+    return execInContainer2(context.store(), name, { command, env: flags.env, workdir: flags.workdir, user: flags.user, interactive: flags.interactive === true, tty: flags.tty === true, detach: flags.detach === true });
   }));
 }
 var init_exec2 = __esm({
@@ -18372,6 +18952,939 @@ var init_rename = __esm({
     "use strict";
     init_esm();
     init_action();
+  }
+});
+
+// src/format/parse.ts
+function positionOf(source, offset) {
+  const before = source.slice(0, offset);
+  const line = before.split("\n").length;
+  return `:${line}:${offset - before.lastIndexOf("\n") - 1}`;
+}
+function lineOf(source, offset) {
+  return `:${source.slice(0, offset).split("\n").length}`;
+}
+function unescape(body, fail) {
+  let out = "";
+  for (let i2 = 0; i2 < body.length; i2++) {
+    const char = body[i2];
+    if (char !== "\\") {
+      out += char;
+      continue;
+    }
+    const next = body[++i2];
+    if (next === void 0) fail("unterminated escape");
+    if (ESCAPES[next] !== void 0) out += ESCAPES[next];
+    else if (next === "x" || next === "u" || next === "U") {
+      const length2 = next === "x" ? 2 : next === "u" ? 4 : 8;
+      const hex = body.slice(i2 + 1, i2 + 1 + length2);
+      if (!new RegExp(`^[0-9a-fA-F]{${length2}}$`).test(hex)) fail(`invalid escape \\${next}${hex}`);
+      out += next === "x" ? String.fromCharCode(parseInt(hex, 16)) : String.fromCodePoint(parseInt(hex, 16));
+      i2 += length2;
+    } else if (/[0-7]/.test(next)) {
+      const octal = body.slice(i2, i2 + 3);
+      if (!/^[0-7]{3}$/.test(octal)) fail(`invalid escape \\${octal}`);
+      out += String.fromCharCode(parseInt(octal, 8));
+      i2 += 2;
+    } else fail(`unknown escape sequence \\${next}`);
+  }
+  return out;
+}
+function lex(source) {
+  const pieces = [];
+  let pos = 0;
+  let trimNext = false;
+  while (pos <= source.length) {
+    const open2 = source.indexOf("{{", pos);
+    let text = source.slice(pos, open2 === -1 ? source.length : open2);
+    if (trimNext) text = text.replace(/^[ \t\r\n]+/, "");
+    trimNext = false;
+    let start2 = open2 + 2;
+    const trimBefore = open2 !== -1 && source[start2] === "-" && SPACE.test(source[start2 + 1] ?? "");
+    if (trimBefore) {
+      text = text.replace(/[ \t\r\n]+$/, "");
+      start2 += 2;
+    }
+    if (text !== "") pieces.push({ kind: "text", text });
+    if (open2 === -1) break;
+    const fail = (why) => {
+      throw new TemplateError(`template: ${lineOf(source, open2)}: ${why}`);
+    };
+    let i2 = start2;
+    while (i2 < source.length && SPACE.test(source[i2])) i2++;
+    if (source.startsWith("/*", i2)) {
+      const end = source.indexOf("*/", i2 + 2);
+      if (end === -1) fail("unclosed comment");
+      let after = end + 2;
+      if (source.startsWith(" -}}", after)) {
+        trimNext = true;
+        after += 4;
+      } else if (source.startsWith("}}", after)) after += 2;
+      else fail("comment ends before closing delimiter");
+      pos = after;
+      continue;
+    }
+    const tokens = [];
+    const at2 = i2;
+    let spaced = true;
+    for (; ; ) {
+      if (i2 >= source.length) fail("unclosed action");
+      const char = source[i2];
+      if (SPACE.test(char)) {
+        if (source[i2 + 1] === "-" && source.startsWith("}}", i2 + 2)) {
+          trimNext = true;
+          i2 += 4;
+          break;
+        }
+        i2++;
+        spaced = true;
+        continue;
+      }
+      if (source.startsWith("}}", i2)) {
+        i2 += 2;
+        break;
+      }
+      const adjacent = !spaced;
+      spaced = false;
+      if (char === '"') {
+        let end = i2 + 1;
+        while (end < source.length && source[end] !== '"') {
+          if (source[end] === "\\") end++;
+          if (source[end] === "\n") fail("unterminated quoted string");
+          end++;
+        }
+        if (end >= source.length) fail("unterminated quoted string");
+        tokens.push({ kind: "string", value: unescape(source.slice(i2 + 1, end), fail), text: source.slice(i2, end + 1) });
+        i2 = end + 1;
+      } else if (char === "`") {
+        const end = source.indexOf("`", i2 + 1);
+        if (end === -1) fail("unterminated raw quoted string");
+        tokens.push({ kind: "string", value: source.slice(i2 + 1, end), text: source.slice(i2, end + 1) });
+        i2 = end + 1;
+      } else if (char === "'") {
+        const end = source.indexOf("'", i2 + 2);
+        if (end === -1) fail("unterminated character constant");
+        const value = unescape(source.slice(i2 + 1, end), fail);
+        if ([...value].length !== 1) fail(`malformed character constant: ${source.slice(i2, end + 1)}`);
+        tokens.push({ kind: "number", value: value.codePointAt(0), text: source.slice(i2, end + 1) });
+        i2 = end + 1;
+      } else if (char === "." && /[A-Za-z_]/.test(source[i2 + 1] ?? "")) {
+        const chain = [];
+        let end = i2;
+        while (source[end] === "." && /[A-Za-z_]/.test(source[end + 1] ?? "")) {
+          IDENTIFIER.lastIndex = end + 1;
+          const name = IDENTIFIER.exec(source)[0];
+          chain.push(name);
+          end += 1 + name.length;
+        }
+        tokens.push({ kind: "field", chain, text: source.slice(i2, end), adjacent });
+        i2 = end;
+      } else if (char === "$") {
+        IDENTIFIER.lastIndex = i2 + 1;
+        const match = IDENTIFIER.exec(source);
+        const name = `$${match?.index === i2 + 1 ? match[0] : ""}`;
+        let end = i2 + name.length;
+        const chain = [];
+        while (source[end] === "." && /[A-Za-z_]/.test(source[end + 1] ?? "")) {
+          IDENTIFIER.lastIndex = end + 1;
+          const field = IDENTIFIER.exec(source)[0];
+          chain.push(field);
+          end += 1 + field.length;
+        }
+        tokens.push({ kind: "variable", name, chain, text: source.slice(i2, end) });
+        i2 = end;
+      } else if (/[0-9+\-.]/.test(char) && (NUMBER.lastIndex = i2, NUMBER.exec(source)?.index === i2)) {
+        NUMBER.lastIndex = i2;
+        const text2 = NUMBER.exec(source)[0];
+        const value = Number(text2.replace(/_/g, "").replace(/^([+-]?)0[oO]/, "$10o"));
+        if (Number.isNaN(value)) fail(`bad number syntax: "${text2}"`);
+        tokens.push({ kind: "number", value, text: text2 });
+        i2 += text2.length;
+      } else if (char === ".") {
+        tokens.push({ kind: "dot", text: "." });
+        i2++;
+      } else if (char === "|") {
+        tokens.push({ kind: "pipe", text: "|" });
+        i2++;
+      } else if (char === "(") {
+        tokens.push({ kind: "open", text: "(" });
+        i2++;
+      } else if (char === ")") {
+        tokens.push({ kind: "close", text: ")" });
+        i2++;
+      } else if (char === ",") {
+        tokens.push({ kind: "comma", text: "," });
+        i2++;
+      } else if (source.startsWith(":=", i2)) {
+        tokens.push({ kind: "declare", text: ":=" });
+        i2 += 2;
+      } else if (char === "=") {
+        tokens.push({ kind: "assign", text: "=" });
+        i2++;
+      } else if (/[A-Za-z_]/.test(char)) {
+        IDENTIFIER.lastIndex = i2;
+        const name = IDENTIFIER.exec(source)[0];
+        tokens.push({ kind: "identifier", text: name });
+        i2 += name.length;
+      } else fail(`unexpected "${char}" in command`);
+    }
+    pieces.push({ kind: "action", action: { tokens, position: positionOf(source, at2) } });
+    pos = i2;
+  }
+  return pieces;
+}
+function parseTemplate2(source, functions) {
+  const root = [];
+  const lists = [root];
+  const frames = [{ kind: "root" }];
+  let loops = 0;
+  const current = () => lists[lists.length - 1];
+  for (const piece of lex(source)) {
+    if (piece.kind === "text") {
+      current().push({ kind: "text", text: piece.text });
+      continue;
+    }
+    const parser = new ActionParser(piece.action, functions);
+    const first = parser.peek();
+    if (first === void 0) parser.fail("missing value for command");
+    const keyword = first.kind === "identifier" && KEYWORDS.has(first.text) ? first.text : void 0;
+    if (keyword === void 0) {
+      current().push({ kind: "action", pipeline: parser.pipeline("command") });
+      if (!parser.atEnd()) parser.fail(`unexpected "${parser.peek().text}" in command`);
+      continue;
+    }
+    parser.next();
+    const frame2 = frames[frames.length - 1];
+    if (keyword === "if" || keyword === "with" || keyword === "range") {
+      const pipeline10 = parser.pipeline(keyword, keyword === "range");
+      if (!parser.atEnd()) parser.fail(`unexpected "${parser.peek().text}" in ${keyword}`);
+      const node = { kind: keyword, pipeline: pipeline10, list: [], elseList: [] };
+      current().push(node);
+      frames.push({ kind: keyword, node, inElse: false });
+      lists.push(node.list);
+      if (keyword === "range") loops++;
+    } else if (keyword === "else") {
+      if (frame2.kind === "root" || frame2.inElse) parser.fail("unexpected {{else}}");
+      if (frame2.kind === "range") loops--;
+      frame2.inElse = true;
+      lists.pop();
+      lists.push(frame2.node.elseList);
+      const chainedKeyword = parser.peek();
+      if (chainedKeyword?.kind === "identifier" && (chainedKeyword.text === "if" || chainedKeyword.text === "with")) {
+        parser.next();
+        const pipeline10 = parser.pipeline(chainedKeyword.text);
+        const node = { kind: chainedKeyword.text === "if" ? "if" : "with", pipeline: pipeline10, list: [], elseList: [] };
+        frame2.node.elseList.push(node);
+        frames.pop();
+        frames.push({ kind: node.kind, node, inElse: false });
+        lists.pop();
+        lists.push(node.list);
+      }
+      if (!parser.atEnd()) parser.fail(`unexpected "${parser.peek().text}" in else`);
+    } else if (keyword === "end") {
+      if (frame2.kind === "root") parser.fail("unexpected {{end}}");
+      if (!parser.atEnd()) parser.fail(`unexpected "${parser.peek().text}" in end`);
+      if (frame2.kind === "range" && !frame2.inElse) loops--;
+      frames.pop();
+      lists.pop();
+    } else if (keyword === "break" || keyword === "continue") {
+      if (loops === 0) parser.fail(`{{${keyword}}} outside {{range}}`);
+      if (!parser.atEnd()) parser.fail(`unexpected "${parser.peek().text}" in ${keyword}`);
+      current().push({ kind: keyword, position: piece.action.position });
+    } else parser.fail(`{{${keyword}}} is not supported in a --format template`);
+  }
+  const open2 = frames[frames.length - 1];
+  if (open2.kind !== "root") throw new TemplateError(`template: :${source.split("\n").length}: unexpected EOF`);
+  return root;
+}
+var TemplateError, IDENTIFIER, NUMBER, SPACE, ESCAPES, KEYWORDS, ActionParser;
+var init_parse = __esm({
+  "src/format/parse.ts"() {
+    "use strict";
+    TemplateError = class extends Error {
+      constructor(message) {
+        super(message);
+        this.name = "TemplateError";
+      }
+    };
+    IDENTIFIER = /[A-Za-z_][A-Za-z0-9_]*/y;
+    NUMBER = /[+-]?(?:0[xX][0-9a-fA-F_]+|0[bB][01_]+|0[oO][0-7_]+|(?:\d[\d_]*(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)/y;
+    SPACE = /[ \t\r\n]/;
+    ESCAPES = { a: "\x07", b: "\b", f: "\f", n: "\n", r: "\r", t: "	", v: "\v", "\\": "\\", '"': '"', "'": "'" };
+    KEYWORDS = /* @__PURE__ */ new Set(["if", "else", "end", "range", "with", "break", "continue", "define", "template", "block"]);
+    ActionParser = class {
+      constructor(action2, functions) {
+        this.action = action2;
+        this.functions = functions;
+      }
+      action;
+      functions;
+      index = 0;
+      fail(why) {
+        throw new TemplateError(`template: ${this.action.position.replace(/:\d+$/, "")}: ${why}`);
+      }
+      peek() {
+        return this.action.tokens[this.index];
+      }
+      next() {
+        return this.action.tokens[this.index++];
+      }
+      atEnd() {
+        return this.index >= this.action.tokens.length;
+      }
+      /** `[$a [, $b] (:=|=)] command ('|' command)*`, up to `)` or the action's end. */
+      pipeline(context, range = false) {
+        const variables = [];
+        let assign = false;
+        const tokens = this.action.tokens;
+        const first = tokens[this.index];
+        if (first?.kind === "variable" && first.chain.length === 0) {
+          const second = tokens[this.index + 1];
+          if (second?.kind === "declare" || second?.kind === "assign") {
+            variables.push(first.name);
+            assign = second.kind === "assign";
+            this.index += 2;
+          } else if (range && second?.kind === "comma") {
+            const third = tokens[this.index + 2];
+            const fourth = tokens[this.index + 3];
+            if (third?.kind !== "variable" || third.chain.length > 0 || fourth?.kind !== "declare" && fourth?.kind !== "assign") this.fail("range can only initialize variables");
+            variables.push(first.name, third.name);
+            assign = fourth.kind === "assign";
+            this.index += 4;
+          }
+        }
+        const commands = [];
+        for (; ; ) {
+          const operands = [];
+          while (!this.atEnd() && this.peek().kind !== "pipe" && this.peek().kind !== "close") operands.push(this.operand());
+          if (operands.length === 0) this.fail(`missing value for ${context}`);
+          commands.push({ operands });
+          if (this.peek()?.kind !== "pipe") break;
+          this.next();
+        }
+        return { variables, assign, commands, position: this.action.position };
+      }
+      operand() {
+        const token = this.next();
+        let operand;
+        switch (token.kind) {
+          case "field":
+            operand = { kind: "field", chain: token.chain, text: token.text };
+            break;
+          case "variable":
+            operand = { kind: "variable", name: token.name, chain: token.chain, text: token.text };
+            break;
+          case "dot":
+            operand = { kind: "dot", text: "." };
+            break;
+          case "string":
+          case "number":
+            operand = { kind: "literal", value: token.value, text: token.text };
+            break;
+          case "identifier":
+            if (token.text === "nil") operand = { kind: "nil", text: "nil" };
+            else if (token.text === "true" || token.text === "false") operand = { kind: "literal", value: token.text === "true", text: token.text };
+            else if (KEYWORDS.has(token.text)) this.fail(`unexpected <${token.text}> in command`);
+            else if (!this.functions.has(token.text)) this.fail(`function "${token.text}" not defined`);
+            else operand = { kind: "function", name: token.text, text: token.text };
+            break;
+          case "open": {
+            const inner = this.pipeline("parenthesized pipeline");
+            if (this.next()?.kind !== "close") this.fail("unclosed left paren");
+            operand = { kind: "pipeline", pipeline: inner, chain: [], text: "(…)" };
+            break;
+          }
+          default:
+            this.fail(`unexpected "${token.text}" in operand`);
+        }
+        const after = this.peek();
+        if (operand.kind === "pipeline" && after?.kind === "field" && after.adjacent) {
+          this.next();
+          operand.chain = after.chain;
+        }
+        return operand;
+      }
+    };
+  }
+});
+
+// src/format/values.ts
+var values_exports = {};
+__export(values_exports, {
+  formatFloat: () => formatFloat,
+  goJson: () => goJson,
+  isMap: () => isMap,
+  isStruct: () => isStruct,
+  printValue: () => printValue,
+  sprint: () => sprint,
+  sprintf: () => sprintf,
+  truth: () => truth,
+  typeName: () => typeName
+});
+function isStruct(value) {
+  const keys = Object.keys(value);
+  if (Object.values(value).some((entry) => typeof entry === "function")) return true;
+  return keys.length > 0 && keys.every((key) => /^[A-Z][A-Za-z0-9]*$/.test(key)) && keys.some((key) => /[a-z]/.test(key));
+}
+function isMap(value) {
+  return typeof value === "object" && value !== null && !Array.isArray(value) && !isStruct(value);
+}
+function truth(value) {
+  if (value === void 0 || value === null || value === false || value === 0 || value === "") return false;
+  if (Array.isArray(value)) return value.length > 0;
+  if (typeof value === "object") return isStruct(value) || Object.keys(value).length > 0;
+  return true;
+}
+function typeName(value) {
+  if (value === void 0 || value === null) return "<nil>";
+  if (typeof value === "string") return "string";
+  if (typeof value === "number") return Number.isInteger(value) ? "int" : "float64";
+  if (typeof value === "boolean") return "bool";
+  if (Array.isArray(value)) return "[]interface {}";
+  if (typeof value === "object") return isStruct(value) ? "struct" : "map[string]interface {}";
+  return typeof value;
+}
+function formatFloat(value) {
+  if (Number.isNaN(value)) return "NaN";
+  if (!Number.isFinite(value)) return value > 0 ? "+Inf" : "-Inf";
+  if (Number.isInteger(value) && Math.abs(value) < 1e21) return String(value);
+  const exponent = value === 0 ? 0 : Math.floor(Math.log10(Math.abs(value)));
+  if (exponent >= -4 && exponent < 21) return String(value);
+  const [mantissa, power] = value.toExponential().split("e");
+  const sign = power.startsWith("-") ? "-" : "+";
+  return `${mantissa}e${sign}${power.replace(/^[+-]/, "").padStart(2, "0")}`;
+}
+function printValue(value, nested = true) {
+  if (value === void 0) return nested ? "<nil>" : "<no value>";
+  if (value === null) return "<nil>";
+  if (typeof value === "string") return value;
+  if (typeof value === "number") return formatFloat(value);
+  if (typeof value === "boolean" || typeof value === "bigint") return String(value);
+  if (typeof value === "function") return "<func>";
+  if (Array.isArray(value)) return `[${value.map((entry) => printValue(entry)).join(" ")}]`;
+  if (typeof value === "object") {
+    if (isStruct(value)) return `{${Object.values(value).filter((entry) => typeof entry !== "function").map((entry) => printValue(entry)).join(" ")}}`;
+    const record = value;
+    return `map[${Object.keys(record).sort().map((key) => `${key}:${printValue(record[key])}`).join(" ")}]`;
+  }
+  return String(value);
+}
+function goJson(value) {
+  const sorted = (entry) => {
+    if (Array.isArray(entry)) return entry.map(sorted);
+    if (typeof entry === "object" && entry !== null) {
+      const record = entry;
+      const keys = isStruct(entry) ? Object.keys(record) : Object.keys(record).sort();
+      return Object.fromEntries(keys.filter((key) => typeof record[key] !== "function" && record[key] !== void 0).map((key) => [key, sorted(record[key])]));
+    }
+    return entry;
+  };
+  return (JSON.stringify(sorted(value)) ?? "null").replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029");
+}
+function quote(text) {
+  return JSON.stringify(text).replace(/\\u007f/g, "\\x7f");
+}
+function pad(text, spec, numeric) {
+  if (spec.width === void 0 || text.length >= spec.width) return text;
+  if (spec.minus) return text.padEnd(spec.width);
+  if (spec.zero && numeric) {
+    const sign = /^[+-]/.test(text) ? text[0] : "";
+    return sign + text.slice(sign.length).padStart(spec.width - sign.length, "0");
+  }
+  return text.padStart(spec.width);
+}
+function signed(text, negative, spec) {
+  if (negative) return `-${text}`;
+  if (spec.plus) return `+${text}`;
+  if (spec.space) return ` ${text}`;
+  return text;
+}
+function badVerb(verb, value) {
+  return `%!${verb}(${typeName(value)}=${printValue(value)})`;
+}
+function formatOne(verb, value, spec) {
+  switch (verb) {
+    case "v":
+      return pad(spec.sharp && typeof value === "string" ? quote(value) : printValue(value), spec, false);
+    case "s":
+      if (typeof value === "number" || typeof value === "boolean") return badVerb(verb, value);
+      {
+        const text = typeof value === "string" ? value : printValue(value);
+        return pad(spec.precision === void 0 ? text : [...text].slice(0, spec.precision).join(""), spec, false);
+      }
+    case "q":
+      if (typeof value === "string") return pad(quote(value), spec, false);
+      if (typeof value === "number" && Number.isInteger(value)) return pad(`'${String.fromCodePoint(value)}'`, spec, false);
+      return badVerb(verb, value);
+    case "t":
+      return typeof value === "boolean" ? pad(String(value), spec, false) : badVerb(verb, value);
+    case "d":
+    case "b":
+    case "o":
+    case "x":
+    case "X":
+    case "c": {
+      if (typeof value === "string" && (verb === "x" || verb === "X")) {
+        const hex = Buffer.from(value).toString("hex");
+        return pad(verb === "X" ? hex.toUpperCase() : hex, spec, false);
+      }
+      if (typeof value !== "number" || !Number.isInteger(value)) {
+        if (typeof value === "number" && (verb === "x" || verb === "X")) return pad(value.toString(16), spec, true);
+        return badVerb(verb, value);
+      }
+      if (verb === "c") return pad(String.fromCodePoint(value), spec, false);
+      const radix = { d: 10, b: 2, o: 8, x: 16, X: 16 }[verb];
+      let digits = Math.abs(value).toString(radix);
+      if (verb === "X") digits = digits.toUpperCase();
+      if (spec.precision !== void 0) digits = digits.padStart(spec.precision, "0");
+      if (spec.sharp && verb === "x") digits = `0x${digits}`;
+      if (spec.sharp && verb === "X") digits = `0X${digits}`;
+      if (spec.sharp && verb === "o") digits = `0${digits}`;
+      return pad(signed(digits, value < 0, spec), spec, spec.precision === void 0);
+    }
+    case "f":
+    case "F":
+    case "e":
+    case "E":
+    case "g":
+    case "G": {
+      if (typeof value !== "number") return badVerb(verb, value);
+      const magnitude = Math.abs(value);
+      let text;
+      if (verb === "f" || verb === "F") text = magnitude.toFixed(spec.precision ?? 6);
+      else if (verb === "e" || verb === "E") text = magnitude.toExponential(spec.precision ?? 6).replace(/e([+-])(\d)$/, "e$10$2");
+      else text = spec.precision === void 0 ? formatFloat(magnitude) : String(Number(magnitude.toPrecision(spec.precision)));
+      if (verb === "E" || verb === "G") text = text.toUpperCase();
+      return pad(signed(text, value < 0 || Object.is(value, -0), spec), spec, true);
+    }
+    default:
+      return `%!${verb}(${typeName(value)}=${printValue(value)})`;
+  }
+}
+function sprintf(format2, args) {
+  let out = "";
+  let next = 0;
+  const pattern = /%([-+# 0]*)(\d+|\*)?(?:\.(\d*|\*))?([a-zA-Z%])?/gy;
+  let index = 0;
+  while (index < format2.length) {
+    const percent = format2.indexOf("%", index);
+    if (percent === -1) {
+      out += format2.slice(index);
+      break;
+    }
+    out += format2.slice(index, percent);
+    pattern.lastIndex = percent;
+    const match = pattern.exec(format2);
+    index = pattern.lastIndex;
+    const [, flags = "", widthText, precisionText, verb] = match;
+    if (verb === void 0) {
+      out += "%!(NOVERB)";
+      continue;
+    }
+    if (verb === "%") {
+      out += "%";
+      continue;
+    }
+    const fromArgs = (text) => {
+      if (text === void 0) return void 0;
+      if (text === "*") {
+        const value = args[next++];
+        return typeof value === "number" ? value : void 0;
+      }
+      return text === "" ? 0 : Number(text);
+    };
+    const spec = {
+      minus: flags.includes("-"),
+      plus: flags.includes("+"),
+      zero: flags.includes("0"),
+      space: flags.includes(" "),
+      sharp: flags.includes("#"),
+      width: fromArgs(widthText),
+      precision: fromArgs(precisionText)
+    };
+    if (next >= args.length) {
+      out += `%!${verb}(MISSING)`;
+      continue;
+    }
+    out += formatOne(verb, args[next++], spec);
+  }
+  if (next < args.length) out += `%!(EXTRA ${args.slice(next).map((value) => `${typeName(value)}=${printValue(value)}`).join(", ")})`;
+  return out;
+}
+function sprint(args) {
+  let out = "";
+  args.forEach((value, position) => {
+    if (position > 0 && typeof value !== "string" && typeof args[position - 1] !== "string") out += " ";
+    out += printValue(value);
+  });
+  return out;
+}
+var init_values2 = __esm({
+  "src/format/values.ts"() {
+    "use strict";
+  }
+});
+
+// src/format/template.ts
+function needString(value, what) {
+  if (typeof value !== "string") throw new ExecError(`${what}: expected string; found ${printValue(value)}`);
+  return value;
+}
+function needInt(value, what) {
+  if (typeof value !== "number" || !Number.isInteger(value)) throw new ExecError(`${what}: expected integer; found ${printValue(value)}`);
+  return value;
+}
+function basicKind(value) {
+  if (value === void 0 || value === null) return "nil";
+  if (typeof value === "number" || typeof value === "string" || typeof value === "boolean") return typeof value;
+  return "other";
+}
+function equal(left, right) {
+  const kinds = [basicKind(left), basicKind(right)];
+  if (kinds.includes("other")) throw new ExecError("error calling eq: invalid type for comparison");
+  if (kinds[0] === "nil" || kinds[1] === "nil") return kinds[0] === kinds[1];
+  if (kinds[0] !== kinds[1]) throw new ExecError("error calling eq: incompatible types for comparison");
+  return left === right;
+}
+function less(left, right, name) {
+  const kinds = [basicKind(left), basicKind(right)];
+  if (!(kinds[0] === "number" || kinds[0] === "string") || kinds[0] !== kinds[1]) throw new ExecError(`error calling ${name}: ${kinds[0] !== kinds[1] ? "incompatible types for comparison" : "invalid type for comparison"}`);
+  return left < right;
+}
+function indexInto(collection, keys) {
+  let value = collection;
+  for (const key of keys) {
+    if (value === void 0 || value === null) throw new ExecError("error calling index: index of untyped nil");
+    if (Array.isArray(value) || typeof value === "string") {
+      const position = needInt(key, "error calling index: cannot index slice/array with type");
+      const length2 = typeof value === "string" ? Buffer.byteLength(value) : value.length;
+      if (position < 0 || position >= length2) throw new ExecError(`error calling index: index out of range: ${position}`);
+      value = typeof value === "string" ? Buffer.from(value)[position] : value[position];
+    } else if (isMap(value)) {
+      if (typeof key !== "string") throw new ExecError(`error calling index: value has type ${typeName(key)}; should be string`);
+      value = Object.hasOwn(value, key) ? value[key] : "";
+    } else throw new ExecError(`error calling index: can't index item of type ${typeName(value)}`);
+  }
+  return value;
+}
+function length(value) {
+  if (typeof value === "string") return Buffer.byteLength(value);
+  if (Array.isArray(value)) return value.length;
+  if (isMap(value)) return Object.keys(value).length;
+  throw new ExecError(`error calling len: len of type ${typeName(value)}`);
+}
+function compileTemplate(source) {
+  const nodes = parseTemplate2(source, FUNCTION_NAMES);
+  return {
+    execute(data) {
+      const execution = new Execution(data);
+      execution.list(nodes, data);
+      return execution.out;
+    }
+  };
+}
+var ExecError, LoopControl, strict, title, BUILTINS, FUNCTION_NAMES, NONE, Execution;
+var init_template2 = __esm({
+  "src/format/template.ts"() {
+    "use strict";
+    init_parse();
+    init_values2();
+    init_parse();
+    ExecError = class extends Error {
+    };
+    LoopControl = class {
+      constructor(kind) {
+        this.kind = kind;
+      }
+      kind;
+    };
+    strict = (fn, arity, name) => (args) => {
+      if (arity !== void 0 && args.length !== arity) throw new ExecError(`wrong number of args for ${name}: want ${arity} got ${args.length}`);
+      return fn(...args.map((arg) => arg()));
+    };
+    title = (text) => text.replace(new RegExp("(^|[^\\p{L}\\p{N}_'])(\\p{L})", "gu"), (_match, before, letter) => before + letter.toUpperCase());
+    BUILTINS = {
+      and: (args) => {
+        let value;
+        for (const arg of args) if (!truth(value = arg())) return value;
+        return value;
+      },
+      or: (args) => {
+        let value;
+        for (const arg of args) if (truth(value = arg())) return value;
+        return value;
+      },
+      not: strict((value) => !truth(value), 1, "not"),
+      len: strict((value) => length(value), 1, "len"),
+      index: (args) => {
+        if (args.length === 0) throw new ExecError("wrong number of args for index: want at least 1 got 0");
+        const [collection, ...keys] = args.map((arg) => arg());
+        return indexInto(collection, keys);
+      },
+      slice: (args) => {
+        const [value, ...bounds] = args.map((arg) => arg());
+        const numbers = bounds.map((bound) => needInt(bound, "error calling slice"));
+        if (typeof value !== "string" && !Array.isArray(value)) throw new ExecError(`error calling slice: can't slice item of type ${typeName(value)}`);
+        return value.slice(numbers[0] ?? 0, numbers[1] ?? value.length);
+      },
+      print: (args) => sprint(args.map((arg) => arg())),
+      println: (args) => `${args.map((arg) => printValue(arg())).join(" ")}
+`,
+      printf: (args) => {
+        const [format2, ...rest] = args.map((arg) => arg());
+        return sprintf(needString(format2, "error calling printf"), rest);
+      },
+      eq: (args) => {
+        if (args.length < 2) throw new ExecError("error calling eq: missing argument for comparison");
+        const [first, ...rest] = args.map((arg) => arg());
+        return rest.some((other) => equal(first, other));
+      },
+      ne: strict((left, right) => !equal(left, right), 2, "ne"),
+      lt: strict((left, right) => less(left, right, "lt"), 2, "lt"),
+      le: strict((left, right) => less(left, right, "le") || equal(left, right), 2, "le"),
+      gt: strict((left, right) => !less(left, right, "gt") && !equal(left, right), 2, "gt"),
+      ge: strict((left, right) => !less(left, right, "ge"), 2, "ge"),
+      urlquery: (args) => encodeURIComponent(sprint(args.map((arg) => arg()))),
+      html: (args) => sprint(args.map((arg) => arg())).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&#34;").replace(/'/g, "&#39;"),
+      // Docker's own (cli/templates): the functions its documentation shows.
+      json: strict((value) => goJson(value), 1, "json"),
+      split: strict((text, separator) => needString(text, "error calling split").split(needString(separator, "error calling split")), 2, "split"),
+      join: strict((list, separator) => {
+        if (!Array.isArray(list)) throw new ExecError(`error calling join: wrong type for value; expected []string; got ${typeName(list)}`);
+        return list.map((entry) => printValue(entry)).join(needString(separator, "error calling join"));
+      }, 2, "join"),
+      title: strict((text) => title(needString(text, "error calling title")), 1, "title"),
+      lower: strict((text) => needString(text, "error calling lower").toLowerCase(), 1, "lower"),
+      upper: strict((text) => needString(text, "error calling upper").toUpperCase(), 1, "upper"),
+      pad: strict((text, before, after) => `${" ".repeat(needInt(before, "error calling pad"))}${needString(text, "error calling pad")}${" ".repeat(needInt(after, "error calling pad"))}`, 3, "pad"),
+      truncate: strict((text, size) => [...needString(text, "error calling truncate")].slice(0, needInt(size, "error calling truncate")).join(""), 2, "truncate")
+    };
+    FUNCTION_NAMES = new Set(Object.keys(BUILTINS));
+    NONE = /* @__PURE__ */ Symbol("none");
+    Execution = class {
+      variables;
+      at = "";
+      out = "";
+      constructor(data) {
+        this.variables = [{ name: "$", value: data }];
+      }
+      fail(position, why) {
+        throw new TemplateError(`template: ${position}: executing "" at <${this.at}>: ${why}`);
+      }
+      list(nodes, dot) {
+        for (const node of nodes) this.node(node, dot);
+      }
+      node(node, dot) {
+        switch (node.kind) {
+          case "text":
+            this.out += node.text;
+            return;
+          case "action": {
+            const value = this.pipeline(node.pipeline, dot);
+            if (node.pipeline.variables.length === 0) this.out += printValue(value, false);
+            return;
+          }
+          case "break":
+          case "continue":
+            throw new LoopControl(node.kind);
+          case "if":
+          case "with": {
+            const mark = this.variables.length;
+            const value = this.pipeline(node.pipeline, dot);
+            if (truth(value)) this.list(node.list, node.kind === "with" ? value : dot);
+            else this.list(node.elseList, dot);
+            this.variables.length = mark;
+            return;
+          }
+          case "range":
+            this.range(node, dot);
+        }
+      }
+      range(node, dot) {
+        const mark = this.variables.length;
+        const pipeline10 = { ...node.pipeline, variables: [] };
+        const value = this.pipeline(pipeline10, dot);
+        let entries;
+        if (Array.isArray(value)) entries = value.map((entry, position) => [position, entry]);
+        else if (typeof value === "number" && Number.isInteger(value)) entries = Array.from({ length: Math.max(0, value) }, (_unused, position) => [position, position]);
+        else if (value === void 0 || value === null) entries = [];
+        else if (isMap(value)) entries = Object.keys(value).sort().map((key) => [key, value[key]]);
+        else this.fail(node.pipeline.position, `range can't iterate over ${printValue(value)}`);
+        const names = node.pipeline.variables;
+        for (const [key, entry] of entries) {
+          const inner = this.variables.length;
+          if (names.length === 1) this.bind(names[0], entry, node.pipeline.assign, node.pipeline.position);
+          if (names.length === 2) {
+            this.bind(names[0], key, node.pipeline.assign, node.pipeline.position);
+            this.bind(names[1], entry, node.pipeline.assign, node.pipeline.position);
+          }
+          try {
+            this.list(node.list, entry);
+          } catch (error) {
+            if (!(error instanceof LoopControl)) throw error;
+            if (error.kind === "break") {
+              this.variables.length = inner;
+              break;
+            }
+          }
+          this.variables.length = inner;
+        }
+        if (entries.length === 0) this.list(node.elseList, dot);
+        this.variables.length = mark;
+      }
+      bind(name, value, assign, position) {
+        if (!assign) {
+          this.variables.push({ name, value });
+          return;
+        }
+        for (let i2 = this.variables.length - 1; i2 >= 0; i2--) {
+          if (this.variables[i2].name === name) {
+            this.variables[i2].value = value;
+            return;
+          }
+        }
+        this.fail(position, `undefined variable: ${name}`);
+      }
+      variable(name, position) {
+        for (let i2 = this.variables.length - 1; i2 >= 0; i2--) if (this.variables[i2].name === name) return this.variables[i2].value;
+        throw new TemplateError(`template: ${position.replace(/:\d+$/, "")}: undefined variable "${name}"`);
+      }
+      pipeline(pipeline10, dot) {
+        let value = NONE;
+        for (const command of pipeline10.commands) value = this.command(command, dot, value, pipeline10.position);
+        if (pipeline10.variables.length > 0) this.bind(pipeline10.variables[0], value, pipeline10.assign, pipeline10.position);
+        return value;
+      }
+      command(command, dot, final, position) {
+        const [first, ...rest] = command.operands;
+        this.at = first.text;
+        const args = rest.map((operand) => () => this.argument(operand, dot, position));
+        if (final !== NONE) args.push(() => final);
+        try {
+          switch (first.kind) {
+            case "field":
+              return this.chain(dot, first.chain, args, position, "");
+            case "variable":
+              return this.chain(this.variable(first.name, position), first.chain, args, position, first.name);
+            case "pipeline":
+              return this.chain(this.pipeline(first.pipeline, dot), first.chain, args, position, "");
+            case "function":
+              return BUILTINS[first.name](args);
+            default:
+              if (args.length > 0) this.fail(position, `can't give argument to non-function ${first.text}`);
+              return this.argument(first, dot, position);
+          }
+        } catch (error) {
+          if (error instanceof ExecError) this.fail(position, error.message);
+          throw error;
+        }
+      }
+      argument(operand, dot, position) {
+        switch (operand.kind) {
+          case "dot":
+            return dot;
+          case "nil":
+            return null;
+          case "literal":
+            return operand.value;
+          case "field":
+            return this.chain(dot, operand.chain, [], position, "");
+          case "variable":
+            return this.chain(this.variable(operand.name, position), operand.chain, [], position, operand.name);
+          case "pipeline":
+            return this.chain(this.pipeline(operand.pipeline, dot), operand.chain, [], position, "");
+          case "function":
+            return BUILTINS[operand.name]([]);
+        }
+      }
+      /** `.A.B.C`: each name a field or map key; the last, if a method, is called with `args`. */
+      chain(receiver, names, args, position, prefix) {
+        let value = receiver;
+        if (names.length === 0 && args.length > 0) this.fail(position, `can't give argument to non-function ${prefix || "."}`);
+        names.forEach((name, position_) => {
+          const last = position_ === names.length - 1;
+          const path6 = `${prefix}.${names.slice(0, position_ + 1).join(".")}`;
+          if (value === void 0 || value === null) this.fail(position, `nil pointer evaluating ${typeName(value) === "<nil>" ? "interface {}" : typeName(value)}.${name}`);
+          if (typeof value !== "object") this.fail(position, `can't evaluate field ${name} in type ${typeName(value)}`);
+          const record = value;
+          if (name === "ID" && !Object.hasOwn(record, "ID") && Object.hasOwn(record, "Id")) name = "Id";
+          const found = record[name];
+          if (typeof found === "function") {
+            const given = last ? args.map((arg) => arg()) : [];
+            value = found.call(record, ...given);
+            return;
+          }
+          if (last && args.length > 0) this.fail(position, `${path6} has arguments but cannot be invoked as function`);
+          if (Array.isArray(value)) this.fail(position, `can't evaluate field ${name} in type []interface {}`);
+          if (isStruct(value) && !Object.hasOwn(record, name)) this.fail(position, `can't evaluate field ${name} in type ${typeName(value)}`);
+          value = Object.hasOwn(record, name) ? found : void 0;
+        });
+        return value;
+      }
+    };
+  }
+});
+
+// src/format/render.ts
+var render_exports = {};
+__export(render_exports, {
+  chooseFormat: () => chooseFormat,
+  execute: () => execute,
+  renderOne: () => renderOne,
+  renderRows: () => renderRows,
+  tabwrite: () => tabwrite
+});
+function compile(source) {
+  try {
+    return compileTemplate(source);
+  } catch (error) {
+    if (error instanceof TemplateError) throw new BurrowError("INVALID_ARGUMENT", `template parsing error: ${error.message}`);
+    throw error;
+  }
+}
+function chooseFormat(format2) {
+  if (format2 === void 0 || format2 === "" || format2.trim() === "table") return { kind: "table" };
+  if (format2.trim() === "json") return { kind: "json" };
+  const table2 = format2.startsWith("table");
+  const body = (table2 ? format2.slice("table".length) : format2).replace(/^ +| +$/g, "").replace(/\\t/g, "	").replace(/\\n/g, "\n");
+  return { kind: "template", template: compile(body), table: table2 };
+}
+function execute(template, data) {
+  try {
+    return template.execute(data);
+  } catch (error) {
+    if (error instanceof TemplateError) throw new BurrowError("INVALID_ARGUMENT", error.message);
+    throw error;
+  }
+}
+function tabwrite(text) {
+  const lines = text.split("\n");
+  const cells = lines.map((line) => line.split("	"));
+  const widths = [];
+  for (const row of cells) {
+    row.slice(0, -1).forEach((cell, column) => {
+      widths[column] = Math.max(widths[column] ?? 10, [...cell].length + 3);
+    });
+  }
+  return cells.map((row) => row.map((cell, column) => column === row.length - 1 ? cell : cell + " ".repeat(Math.max(0, widths[column] - [...cell].length))).join("")).join("\n");
+}
+function renderRows(choice, rows, headers) {
+  const lines = rows.map((row) => `${execute(choice.template, row)}
+`);
+  if (!choice.table) return lines.join("");
+  const header = execute(choice.template, { ...headers });
+  return tabwrite([header.trim() === "" ? "" : `${header}
+`, ...lines].join(""));
+}
+function renderOne(template, value) {
+  return `${execute(template, value)}
+`;
+}
+var init_render = __esm({
+  "src/format/render.ts"() {
+    "use strict";
+    init_errors();
+    init_template2();
   }
 });
 
@@ -18510,11 +20023,11 @@ function describeSchemaError(error, document) {
       return `field "${fieldName(error.instancePath)}" ${error.message ?? "is invalid"}`;
   }
 }
-var import_node_fs53, import_node_module4, SCHEMA_DIR, SchemaSet;
+var import_node_fs57, import_node_module4, SCHEMA_DIR, SchemaSet;
 var init_schema = __esm({
   "src/util/schema.ts"() {
     "use strict";
-    import_node_fs53 = require("node:fs");
+    import_node_fs57 = require("node:fs");
     import_node_module4 = require("node:module");
     SCHEMA_DIR = new URL("../../schemas/", __burrowModuleUrl);
     SchemaSet = class {
@@ -18541,7 +20054,7 @@ var init_schema = __esm({
           if (this.ajv === void 0) {
             const { Ajv: AjvClass } = require2("ajv");
             this.ajv = new AjvClass({ allErrors: false, strict: false });
-            for (const file of this.names) this.ajv.addSchema(JSON.parse((0, import_node_fs53.readFileSync)(new URL(`${file}.schema.json`, SCHEMA_DIR), "utf8")));
+            for (const file of this.names) this.ajv.addSchema(JSON.parse((0, import_node_fs57.readFileSync)(new URL(`${file}.schema.json`, SCHEMA_DIR), "utf8")));
           }
           validate2 = this.ajv.getSchema(schemaId(name));
           if (validate2 === void 0) throw new Error(`schema ${name} missing from schemas/`);
@@ -18764,7 +20277,8 @@ function listImages(store) {
       Digest: record.sourceDigest,
       Created: image.config.created,
       Size: imageSize(image),
-      Platform: formatPlatform({ os: image.config.os, architecture: image.config.architecture, variant: image.config.variant })
+      Platform: formatPlatform({ os: image.config.os, architecture: image.config.architecture, variant: image.config.variant }),
+      Labels: image.config.config?.Labels ?? {}
     });
   }
   return summaries;
@@ -18807,16 +20321,19 @@ var inspect_exports = {};
 __export(inspect_exports, {
   inspectObject: () => inspectObject
 });
-function inspectObject(store, name) {
-  try {
-    return inspectContainer(store, findContainer(store, name));
-  } catch (error) {
-    if (!(error instanceof BurrowError && error.code === "NOT_FOUND")) throw error;
+function inspectObject(store, name, type) {
+  if (type !== "image") {
     try {
-      return inspectImage(store, requireImage(store, name));
-    } catch {
-      throw new BurrowError("NOT_FOUND", `no such object: ${name}`);
+      return inspectContainer(store, findContainer(store, name));
+    } catch (error) {
+      if (!(error instanceof BurrowError && error.code === "NOT_FOUND")) throw error;
+      if (type === "container") throw new BurrowError("NOT_FOUND", `no such container: ${name}`);
     }
+  }
+  try {
+    return inspectImage(store, requireImage(store, name));
+  } catch {
+    throw new BurrowError("NOT_FOUND", type === "image" ? `no such image: ${name}` : `no such object: ${name}`);
   }
 }
 var init_inspect = __esm({
@@ -18836,10 +20353,18 @@ __export(inspect_exports2, {
   inspectCommand: () => inspectCommand
 });
 function inspectCommand(signal, setExit) {
-  return new Command("inspect").description("Show details of containers or images as JSON").argument("<name...>").action(action(signal, setExit, async (context, names) => {
+  return new Command("inspect").description("Show details of containers or images as JSON").argument("<name...>").option("-f, --format <format>", "a Go template for each object, e.g. '{{.State.Status}}' (default: all of them as a JSON array)").option("--type <type>", "only look for a container or an image").option("-s, --size", "accepted for Docker compatibility").action(action(signal, setExit, async (context, names, flags) => {
+    const { chooseFormat: chooseFormat2, renderOne: renderOne2 } = await Promise.resolve().then(() => (init_render(), render_exports));
     const { inspectObject: inspectObject2 } = await Promise.resolve().then(() => (init_inspect(), inspect_exports));
+    const choice = chooseFormat2(flags.format);
+    if (flags.type !== void 0 && flags.type !== "container" && flags.type !== "image") {
+      const { BurrowError: BurrowError2 } = await Promise.resolve().then(() => (init_errors(), errors_exports));
+      throw new BurrowError2("INVALID_ARGUMENT", `"${flags.type}" is not a valid value for --type: use container or image (volume inspect and network inspect show the others)`);
+    }
     const store = context.store();
-    context.stdout.write(`${JSON.stringify(names.map((name) => inspectObject2(store, name)), null, 2)}
+    const objects = names.map((name) => inspectObject2(store, name, flags.type));
+    if (choice.kind === "template") context.stdout.write(objects.map((object) => renderOne2(choice.template, object)).join(""));
+    else context.stdout.write(`${JSON.stringify(objects, null, 2)}
 `);
   }));
 }
@@ -18857,10 +20382,10 @@ __export(restart_exports, {
   restartCommand: () => restartCommand
 });
 function restartCommand(signal, setExit) {
-  return new Command("restart").description("Stop, then start containers").argument("<container...>").option("-t, --time <seconds>", "seconds to wait before SIGKILL", "10").action(action(signal, setExit, async (context, names, flags) => {
+  return new Command("restart").description("Stop, then start containers").argument("<container...>").option("-t, --time <seconds>", "seconds to wait before SIGKILL (default: the container's --stop-timeout, else 10)").action(action(signal, setExit, async (context, names, flags) => {
     const { restartContainer: restartContainer2 } = await Promise.resolve().then(() => (init_lifecycle(), lifecycle_exports));
     const { parseStopTimeout: parseStopTimeout2 } = await Promise.resolve().then(() => (init_specs(), specs_exports));
-    const timeoutSeconds = parseStopTimeout2(flags.time);
+    const timeoutSeconds = flags.time === void 0 ? void 0 : parseStopTimeout2(flags.time);
     for (const name of names) {
       await restartContainer2(context.store(), name, { timeoutSeconds });
       context.stdout.write(`${name}
@@ -18928,7 +20453,7 @@ var init_size = __esm({
 
 // src/cli/format.ts
 function table(header, rows) {
-  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? "").length)));
+  const widths = header.map((title2, column) => Math.max(title2.length, ...rows.map((row) => (row[column] ?? "").length)));
   const line = (cells) => cells.map((cell, column) => column === cells.length - 1 ? cell : cell.padEnd(widths[column] + 3)).join("").trimEnd();
   return [line(header), ...rows.map(line)].join("\n");
 }
@@ -18943,32 +20468,55 @@ var init_format = __esm({
 // src/container/top.ts
 var top_exports = {};
 __export(top_exports, {
-  containerProcesses: () => containerProcesses
+  containerProcesses: () => containerProcesses,
+  containerTop: () => containerTop
 });
 function containerProcesses(store, query) {
   const record = findContainer(store, query);
   const state = containerState(store, record);
   if (state.status !== "running" || state.sandbox === void 0) throw new BurrowError("INVALID_ARGUMENT", `container ${record.name} is not running`);
-  const namespace = (0, import_node_fs54.readlinkSync)(`/proc/${state.sandbox.pid}/ns/pid`);
+  const namespace = (0, import_node_fs58.readlinkSync)(`/proc/${state.sandbox.pid}/ns/pid`);
   const rows = [];
-  for (const entry of (0, import_node_fs54.readdirSync)("/proc")) {
+  for (const entry of (0, import_node_fs58.readdirSync)("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      if ((0, import_node_fs54.readlinkSync)(`/proc/${entry}/ns/pid`) !== namespace) continue;
-      const status = (0, import_node_fs54.readFileSync)(`/proc/${entry}/status`, "utf8");
+      if ((0, import_node_fs58.readlinkSync)(`/proc/${entry}/ns/pid`) !== namespace) continue;
+      const status = (0, import_node_fs58.readFileSync)(`/proc/${entry}/status`, "utf8");
       const field = (name) => new RegExp(`^${name}:\\s*(.*)$`, "m").exec(status)?.[1] ?? "";
-      const command = (0, import_node_fs54.readFileSync)(`/proc/${entry}/cmdline`, "utf8").split("\0").filter(Boolean).join(" ");
+      const command = (0, import_node_fs58.readFileSync)(`/proc/${entry}/cmdline`, "utf8").split("\0").filter(Boolean).join(" ");
       rows.push({ pid: Number(entry), ppid: Number(field("PPid")), uid: Number(field("Uid").split(/\s+/)[0]), state: field("State").split(" ")[0] ?? "", command });
     } catch {
     }
   }
   return rows;
 }
-var import_node_fs54;
+function containerTop(store, query, psOptions) {
+  const pids = new Set(containerProcesses(store, query).map((row) => String(row.pid)));
+  let output;
+  try {
+    output = (0, import_node_child_process9.execFileSync)("ps", psOptions.length === 0 ? ["-ef"] : [...psOptions], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], env: { PATH: "/usr/bin:/bin", LC_ALL: "C" } });
+  } catch (error) {
+    const stderr = String(error.stderr ?? "").trim().split("\n")[0];
+    throw new BurrowError("INVALID_ARGUMENT", `ps ${psOptions.join(" ")} failed: ${stderr || error.message}`);
+  }
+  const lines = output.split("\n").filter((line) => line.trim() !== "");
+  const titles = (lines[0] ?? "").trim().split(/\s+/);
+  const pidColumn = titles.indexOf("PID");
+  if (pidColumn < 0) throw new BurrowError("INVALID_ARGUMENT", `couldn't find PID field in ps output: give ps options that show it (such as -ef, aux or -o pid,comm)`);
+  const processes = [];
+  for (const line of lines.slice(1)) {
+    const fields = line.trim().split(/\s+/);
+    if (!pids.has(fields[pidColumn] ?? "")) continue;
+    processes.push([...fields.slice(0, titles.length - 1), fields.slice(titles.length - 1).join(" ")]);
+  }
+  return { titles, processes };
+}
+var import_node_child_process9, import_node_fs58;
 var init_top = __esm({
   "src/container/top.ts"() {
     "use strict";
-    import_node_fs54 = require("node:fs");
+    import_node_child_process9 = require("node:child_process");
+    import_node_fs58 = require("node:fs");
     init_errors();
     init_record();
     init_state();
@@ -18981,10 +20529,10 @@ __export(top_exports2, {
   topCommand: () => topCommand
 });
 function topCommand(signal, setExit) {
-  return new Command("top").description("Show the processes of a running container").argument("<container>").action(action(signal, setExit, async (context, [name]) => {
-    const { containerProcesses: containerProcesses2 } = await Promise.resolve().then(() => (init_top(), top_exports));
-    const rows = containerProcesses2(context.store(), name);
-    context.stdout.write(`${table(["PID", "UID", "PPID", "STAT", "CMD"], rows.map((row) => [String(row.pid), String(row.uid), String(row.ppid), row.state, row.command]))}
+  return new Command("top").description("Show the processes of a running container").argument("<container>").argument("[ps-options...]", "options for ps (default -ef)").passThroughOptions().allowUnknownOption().action(action(signal, setExit, async (context, [name, ...psOptions]) => {
+    const { containerTop: containerTop2 } = await Promise.resolve().then(() => (init_top(), top_exports));
+    const result = containerTop2(context.store(), name, psOptions);
+    context.stdout.write(`${table(result.titles, result.processes)}
 `);
   }));
 }
@@ -19038,9 +20586,25 @@ function parseCpPath(text) {
   if (colon > 0 && !text.startsWith("/") && !text.startsWith(".")) return { container: text.slice(0, colon), path: text.slice(colon + 1) || "/" };
   return { path: text };
 }
+function mountHolding(record, path6) {
+  const clean = import_node_path49.posix.normalize(`/${path6}`);
+  let best;
+  for (const mount of record.plan.mounts) {
+    if (mount.kind !== "bind" || mount.device === true) continue;
+    const target = import_node_path49.posix.normalize(mount.target).replace(/(.)\/$/, "$1");
+    if (clean !== target && !clean.startsWith(`${target}/`)) continue;
+    if (best === void 0 || target.length > best.depth) best = { source: mount.source, rest: clean.slice(target.length) || "/", readOnly: mount.readOnly, depth: target.length };
+  }
+  return best === void 0 ? void 0 : { source: best.source, rest: best.rest, readOnly: best.readOnly };
+}
 async function workerCommand(store, record, args) {
   const state = containerState(store, record);
   const pid = state.status === "running" ? state.sandbox?.pid : void 0;
+  const mount = pid === void 0 ? mountHolding(record, args[1]) : void 0;
+  if (mount !== void 0) {
+    if (mount.readOnly && args[0] === "in") throw new BurrowError("INVALID_ARGUMENT", `cannot copy into ${record.name}:${args[1]}: it is a read-only mount`);
+    return [unshareProgram(), ...unshareArgs(containerIdMapping(record.userns)), "--", process.execPath, WORKER2, mount.source, args[0], mount.rest, ...args.slice(2)];
+  }
   if (pid !== void 0) {
     await waitForSandbox(pid);
     const credentials = record.userns === void 0 ? ["--preserve-credentials"] : [];
@@ -19071,12 +20635,66 @@ async function copy(store, sourceText, targetText, options = {}) {
   if (source.container === void 0 === (target.container === void 0)) {
     throw new BurrowError("INVALID_ARGUMENT", "burrow cp copies between a container and the host: give exactly one CONTAINER:PATH");
   }
+  if (source.container === void 0 && source.path === "-") return copyArchiveIn(store, target.container, target.path, options);
+  if (target.container === void 0 && target.path === "-") return copyArchiveOut(store, source.container, source.path, options);
   const out = source.container !== void 0;
   const record = findContainer(store, source.container ?? target.container);
-  const owner = record.userns === void 0 ? [] : [`${record.userns.uid}:${record.userns.gid}`];
-  const args = out ? ["out", source.path, (0, import_node_path46.resolve)(target.path), record.name, ...owner] : ["in", target.path, (0, import_node_path46.resolve)(source.path), record.name];
-  const [command, ...rest] = await workerCommand(store, record, args);
-  const child = (0, import_node_child_process9.spawn)(command, rest, { stdio: ["pipe", "ignore", "pipe"], env: hostEnv() });
+  const args = out ? ["out", source.path, (0, import_node_path49.resolve)(target.path), record.name] : ["in", target.path, (0, import_node_path49.resolve)(source.path), record.name];
+  await runWorker(store, record, args, options, `burrow cp ${sourceText} ${targetText}`);
+}
+function scratch() {
+  const dir = (0, import_node_fs59.mkdtempSync)((0, import_node_path49.join)((0, import_node_os12.tmpdir)(), "burrow-cp-"));
+  const open2 = (path6) => {
+    const stat = (0, import_node_fs59.lstatSync)(path6, { throwIfNoEntry: false });
+    if (stat?.isDirectory() !== true) return;
+    (0, import_node_fs59.chmodSync)(path6, 448);
+    for (const name of (0, import_node_fs59.readdirSync)(path6)) open2((0, import_node_path49.join)(path6, name));
+  };
+  return { dir, remove: () => {
+    try {
+      open2(dir);
+    } catch {
+    }
+    (0, import_node_fs59.rmSync)(dir, { recursive: true, force: true });
+  } };
+}
+async function copyArchiveIn(store, container, path6, options) {
+  if (options.input === void 0) throw new BurrowError("INVALID_ARGUMENT", "cp - CONTAINER:DIR reads a tar archive from standard input: none was given");
+  const record = findContainer(store, container);
+  const { x: extract } = loadTar();
+  const place2 = scratch();
+  try {
+    try {
+      await (0, import_promises15.pipeline)(options.input, extract({ cwd: place2.dir, strict: true, preserveOwner: false }));
+    } catch (error) {
+      throw new BurrowError("INVALID_ARGUMENT", `cp -: standard input is not a tar archive burrow can read: ${error.message}`);
+    }
+    for (const name of (0, import_node_fs59.readdirSync)(place2.dir)) {
+      await runWorker(store, record, ["in", path6, (0, import_node_path49.join)(place2.dir, name), record.name], options, `burrow cp - ${container}:${path6}`, ["into-directory"]);
+    }
+  } finally {
+    place2.remove();
+  }
+}
+async function copyArchiveOut(store, container, path6, options) {
+  if (options.output === void 0) throw new BurrowError("INVALID_ARGUMENT", "cp CONTAINER:PATH - writes a tar archive to standard output: none was given");
+  const record = findContainer(store, container);
+  const { c: createTar } = loadTar();
+  const place2 = scratch();
+  try {
+    await runWorker(store, record, ["out", path6, place2.dir, record.name], options, `burrow cp ${container}:${path6} -`);
+    for await (const chunk of createTar({ cwd: place2.dir, portable: true }, (0, import_node_fs59.readdirSync)(place2.dir))) {
+      if (!options.output.write(chunk)) await (0, import_node_events15.once)(options.output, "drain");
+    }
+  } finally {
+    place2.remove();
+  }
+}
+async function runWorker(store, record, args, options, what, flags = []) {
+  const all = [...flags, ...options.archive === true ? [`archive:${process.getuid()}:${process.getgid()}`] : []];
+  if (args[0] === "out" && record.userns !== void 0) all.push(`owner:${record.userns.uid}:${record.userns.gid}`);
+  const [command, ...rest] = await workerCommand(store, record, [...args, all.length === 0 ? "-" : all.join(",")]);
+  const child = (0, import_node_child_process10.spawn)(command, rest, { stdio: ["pipe", "ignore", "pipe"], env: hostEnv() });
   let stderr = "";
   child.stderr.on("data", (chunk) => {
     stderr += chunk.toString();
@@ -19090,19 +20708,24 @@ async function copy(store, sourceText, targetText, options = {}) {
       child.on("error", (error) => fail(new BurrowError("IO", error.code === "ENOENT" ? `cannot copy: ${notInstalled(command)}; ${RUN_DOCTOR}` : `cannot start ${command}: ${error.message}`)));
       child.on("close", (code) => done2(code));
     });
-    if (options.signal?.aborted === true) throw new BurrowError("INTERRUPTED", `burrow cp ${sourceText} ${targetText} interrupted`);
+    if (options.signal?.aborted === true) throw new BurrowError("INTERRUPTED", `${what} interrupted`);
     if (status !== 0) throw failure(stderr, record);
   } finally {
     options.signal?.removeEventListener("abort", stop);
     child.stdin.destroy();
   }
 }
-var import_node_child_process9, import_node_path46, import_node_url8, WORKER2;
+var import_node_child_process10, import_node_fs59, import_node_os12, import_node_path49, import_promises15, import_node_events15, import_node_module5, import_node_url8, WORKER2, loadTar;
 var init_cp = __esm({
   "src/container/cp.ts"() {
     "use strict";
-    import_node_child_process9 = require("node:child_process");
-    import_node_path46 = require("node:path");
+    import_node_child_process10 = require("node:child_process");
+    import_node_fs59 = require("node:fs");
+    import_node_os12 = require("node:os");
+    import_node_path49 = require("node:path");
+    import_promises15 = require("node:stream/promises");
+    import_node_events15 = require("node:events");
+    import_node_module5 = require("node:module");
     import_node_url8 = require("node:url");
     init_errors();
     init_rootfs();
@@ -19114,6 +20737,7 @@ var init_cp = __esm({
     init_record();
     init_state();
     WORKER2 = (0, import_node_url8.fileURLToPath)(new URL("../container/cp-worker.js", __burrowModuleUrl));
+    loadTar = () => (0, import_node_module5.createRequire)(__burrowModuleUrl)("tar");
   }
 });
 
@@ -19123,9 +20747,9 @@ __export(cp_exports2, {
   cpCommand: () => cpCommand
 });
 function cpCommand(signal, setExit) {
-  return new Command("cp").description("Copy files between a container and the host (CONTAINER:PATH on one side)").argument("<source>").argument("<destination>").action(action(signal, setExit, async (context, [source, destination]) => {
+  return new Command("cp").description("Copy files between a container and the host (CONTAINER:PATH on one side)").argument("<source>", "CONTAINER:PATH, a host path, or - (a tar archive on standard input)").argument("<destination>", "CONTAINER:PATH, a host path, or - (a tar archive on standard output)").option("-a, --archive", "keep the uid and gid of what is copied in").action(action(signal, setExit, async (context, [source, destination], flags) => {
     const { copy: copy2 } = await Promise.resolve().then(() => (init_cp(), cp_exports));
-    await copy2(context.store(), source, destination, { signal: context.signal });
+    await copy2(context.store(), source, destination, { signal: context.signal, archive: flags.archive === true, input: process.stdin, output: context.stdout });
   }));
 }
 var init_cp2 = __esm({
@@ -19175,46 +20799,48 @@ function parseInteger(flag, value, min, max, range) {
   return number2;
 }
 function cpuList(value) {
-  const cpus = [];
+  const cpus2 = [];
   for (const part of value.split(",")) {
     const range = /^(\d+)(?:-(\d+))?$/.exec(part.trim());
     if (range === null) return void 0;
     const first = Number(range[1]);
     const last = range[2] === void 0 ? first : Number(range[2]);
     if (last < first || last - first > 4096) return void 0;
-    for (let cpu = first; cpu <= last; cpu++) cpus.push(cpu);
+    for (let cpu = first; cpu <= last; cpu++) cpus2.push(cpu);
   }
-  return cpus;
+  return cpus2;
 }
-function parseLimits(flags, hostCpus = (0, import_node_os12.availableParallelism)()) {
+function parseLimits(flags, hostCpus = (0, import_node_os13.availableParallelism)()) {
   const limits = {};
   if (flags.memory !== void 0) {
     limits.memory = parseSize("--memory", flags.memory);
-    if (limits.memory < MIN_MEMORY) throw invalid3("--memory", flags.memory, "Minimum memory limit allowed is 6MB: give 6m or more");
+    if (limits.memory === 0) delete limits.memory;
+    else if (limits.memory < MIN_MEMORY) throw invalid3("--memory", flags.memory, "Minimum memory limit allowed is 6MB: give 6m or more");
   }
   if (flags.memorySwap !== void 0) {
     limits.memorySwap = flags.memorySwap.trim() === "-1" ? -1 : parseSize("--memory-swap", flags.memorySwap);
   }
   if (flags.memoryReservation !== void 0) {
     limits.memoryReservation = parseSize("--memory-reservation", flags.memoryReservation);
-    if (limits.memoryReservation < MIN_MEMORY) throw invalid3("--memory-reservation", flags.memoryReservation, "Minimum memory reservation allowed is 6MB: give 6m or more");
+    if (limits.memoryReservation === 0) delete limits.memoryReservation;
+    else if (limits.memoryReservation < MIN_MEMORY) throw invalid3("--memory-reservation", flags.memoryReservation, "Minimum memory reservation allowed is 6MB: give 6m or more");
   }
   if (flags.cpus !== void 0) {
     const value = flags.cpus.trim();
-    const cpus = /^(\d+(\.\d*)?|\.\d+)$/.test(value) ? Number(value) : Number.NaN;
+    const cpus2 = /^(\d+(\.\d*)?|\.\d+)$/.test(value) ? Number(value) : Number.NaN;
     const range = `Range of CPUs is from 0.01 to ${hostCpus.toFixed(2)}, as there are only ${hostCpus} CPUs available`;
-    if (!Number.isFinite(cpus)) throw invalid3("--cpus", flags.cpus, `give a number of CPUs such as 0.5 or 2 (${range})`);
-    const nanoCpus = Math.round(cpus * 1e9);
-    if (nanoCpus < 1e7 || cpus > hostCpus) throw invalid3("--cpus", flags.cpus, range);
+    if (!Number.isFinite(cpus2)) throw invalid3("--cpus", flags.cpus, `give a number of CPUs such as 0.5 or 2 (${range})`);
+    const nanoCpus = Math.round(cpus2 * 1e9);
+    if (nanoCpus < 1e7 || cpus2 > hostCpus) throw invalid3("--cpus", flags.cpus, range);
     limits.nanoCpus = nanoCpus;
   }
   if (flags.cpuShares !== void 0) limits.cpuShares = parseInteger("--cpu-shares", flags.cpuShares, 2, 262144, "the range is 2 to 262144; 1024 is the default weight");
   if (flags.cpuWeight !== void 0) limits.cpuWeight = parseInteger("--cpu-weight", flags.cpuWeight, 1, 1e4, "the range is 1 to 10000; 100 is the default weight");
   if (flags.cpusetCpus !== void 0) {
-    const cpus = cpuList(flags.cpusetCpus);
+    const cpus2 = cpuList(flags.cpusetCpus);
     const available = hostCpus === 1 ? "0" : `0-${hostCpus - 1}`;
-    if (cpus === void 0 || cpus.length === 0) throw invalid3("--cpuset-cpus", flags.cpusetCpus, "give CPU numbers and ranges such as 0-1,3");
-    if (cpus.some((cpu) => cpu >= hostCpus)) throw invalid3("--cpuset-cpus", flags.cpusetCpus, `Requested CPUs are not available - requested ${flags.cpusetCpus}, available: ${available}`);
+    if (cpus2 === void 0 || cpus2.length === 0) throw invalid3("--cpuset-cpus", flags.cpusetCpus, "give CPU numbers and ranges such as 0-1,3");
+    if (cpus2.some((cpu) => cpu >= hostCpus)) throw invalid3("--cpuset-cpus", flags.cpusetCpus, `Requested CPUs are not available - requested ${flags.cpusetCpus}, available: ${available}`);
     limits.cpusetCpus = flags.cpusetCpus.trim();
   }
   if (flags.pidsLimit !== void 0) {
@@ -19267,11 +20893,11 @@ function checkLimitMode(mode, limits) {
     throw new BurrowError("INVALID_ARGUMENT", "--cgroups disabled runs the container without a cgroup, so it cannot have resource limits: drop one or the other");
   }
 }
-var import_node_os12, MIN_MEMORY, UNITS;
+var import_node_os13, MIN_MEMORY, UNITS;
 var init_limits = __esm({
   "src/container/limits.ts"() {
     "use strict";
-    import_node_os12 = require("node:os");
+    import_node_os13 = require("node:os");
     init_errors();
     MIN_MEMORY = 6 * 1024 * 1024;
     UNITS = { "": 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4, p: 1024 ** 5 };
@@ -19412,7 +21038,7 @@ function statsRow(current, previous) {
     const cpu = stats.cpuNanos - previous.stats.cpuNanos;
     cpuPercent = wall > 0 && cpu >= 0 ? cpu / wall * 100 : 0;
   }
-  const limit = stats.memoryLimitBytes ?? (0, import_node_os13.totalmem)();
+  const limit = stats.memoryLimitBytes ?? (0, import_node_os14.totalmem)();
   return {
     ...base,
     cpuPercent,
@@ -19429,18 +21055,18 @@ function statsRow(current, previous) {
 }
 function dockerStats(row, options) {
   const id = options.noTrunc ? row.id : row.id.slice(0, 12);
-  const percent = (value) => value === void 0 ? NONE : `${value.toFixed(2)}%`;
+  const percent = (value) => value === void 0 ? NONE2 : `${value.toFixed(2)}%`;
   return {
-    BlockIO: row.block === void 0 ? NONE : `${decimalSize(row.block.read)} / ${decimalSize(row.block.write)}`,
+    BlockIO: row.block === void 0 ? NONE2 : `${decimalSize(row.block.read)} / ${decimalSize(row.block.write)}`,
     CPUPerc: percent(row.cpuPercent),
     Container: row.container === row.id ? id : row.container,
     ID: id,
     MemPerc: percent(row.memoryPercent),
-    MemUsage: row.memoryBytes === void 0 ? `${NONE} / ${NONE}` : `${binarySize(row.memoryBytes)} / ${binarySize(row.memoryLimitBytes ?? 0)}`,
+    MemUsage: row.memoryBytes === void 0 ? `${NONE2} / ${NONE2}` : `${binarySize(row.memoryBytes)} / ${binarySize(row.memoryLimitBytes ?? 0)}`,
     Name: row.name,
-    NetIO: row.network === void 0 ? NONE : `${decimalSize(row.network.rx)} / ${decimalSize(row.network.tx)}`,
-    PIDs: row.pids === void 0 ? NONE : String(row.pids),
-    MemPeak: row.memoryPeakBytes === void 0 ? NONE : binarySize(row.memoryPeakBytes)
+    NetIO: row.network === void 0 ? NONE2 : `${decimalSize(row.network.rx)} / ${decimalSize(row.network.tx)}`,
+    PIDs: row.pids === void 0 ? NONE2 : String(row.pids),
+    MemPeak: row.memoryPeakBytes === void 0 ? NONE2 : binarySize(row.memoryPeakBytes)
   };
 }
 async function pause3(ms2, signal) {
@@ -19473,17 +21099,17 @@ async function watchStats(store, options, onFrame) {
     previous = current;
   }
 }
-var import_node_os13, NONE, STATS_COLUMNS, aborted2;
+var import_node_os14, NONE2, STATS_COLUMNS, aborted2;
 var init_stats2 = __esm({
   "src/container/stats.ts"() {
     "use strict";
-    import_node_os13 = require("node:os");
+    import_node_os14 = require("node:os");
     init_cgroup();
     init_size();
     init_record();
     init_state();
     init_ops();
-    NONE = "--";
+    NONE2 = "--";
     STATS_COLUMNS = [
       ["CONTAINER ID", "ID"],
       ["NAME", "Name"],
@@ -19499,17 +21125,193 @@ var init_stats2 = __esm({
   }
 });
 
+// src/format/rows.ts
+var rows_exports = {};
+__export(rows_exports, {
+  DF_HEADERS: () => DF_HEADERS,
+  IMAGE_HEADERS: () => IMAGE_HEADERS,
+  NETWORK_HEADERS: () => NETWORK_HEADERS,
+  PS_HEADERS: () => PS_HEADERS,
+  STATS_HEADERS: () => STATS_HEADERS,
+  VOLUME_HEADERS: () => VOLUME_HEADERS,
+  diskUsageRow: () => diskUsageRow,
+  goTime: () => goTime,
+  imageRow: () => imageRow,
+  networkRow: () => networkRow,
+  psRow: () => psRow,
+  volumeRow: () => volumeRow
+});
+function labelText(labels) {
+  return Object.keys(labels).sort().map((key) => `${key}=${labels[key]}`).join(",");
+}
+function withLabel(row, labels) {
+  Object.defineProperty(row, "Label", { value: (key) => labels[String(key)] ?? "", enumerable: false });
+  return row;
+}
+function goTime(iso) {
+  if (iso === void 0 || !Number.isFinite(Date.parse(iso))) return "";
+  return `${new Date(Date.parse(iso)).toISOString().replace("T", " ").replace(/\.\d+Z$/, "").replace(/Z$/, "")} +0000 UTC`;
+}
+function ellipsis(text, size) {
+  const chars = [...text];
+  return chars.length <= size ? text : `${chars.slice(0, size - 1).join("")}…`;
+}
+function psRow({ store, summary: { record, state }, trunc, status, ports, networks }) {
+  const command = record.plan.process.args.join(" ");
+  const volumes = record.plan.mounts.flatMap((mount) => mount.kind === "bind" ? [volumeNameOf(store, mount.source)] : []).filter((name) => name !== void 0);
+  const mounts = record.plan.mounts.map((mount) => mount.kind === "bind" ? volumeNameOf(store, mount.source) ?? mount.source : mount.target);
+  return withLabel({
+    Command: JSON.stringify(trunc ? ellipsis(command, 20) : command),
+    CreatedAt: goTime(record.created),
+    ID: trunc ? shortId(record.id) : record.id,
+    Image: record.image.name,
+    Labels: labelText(record.labels),
+    LocalVolumes: String(volumes.length),
+    Mounts: mounts.map((mount) => trunc ? ellipsis(mount, 15) : mount).join(","),
+    Names: record.name,
+    Networks: networks.join(","),
+    Ports: ports,
+    RunningFor: timeAgo(record.created),
+    Size: "0B",
+    State: state.status,
+    Status: status
+  }, record.labels);
+}
+function imageRow(image, trunc) {
+  const size = decimalSize(image.Size);
+  return {
+    Containers: "N/A",
+    CreatedAt: goTime(image.Created),
+    CreatedSince: timeAgo(image.Created),
+    Digest: image.Digest === "" ? "<none>" : image.Digest,
+    ID: trunc ? shortId(image.Id) : image.Id,
+    Repository: image.Repository,
+    SharedSize: "N/A",
+    Size: size,
+    Tag: image.Tag,
+    UniqueSize: "N/A",
+    VirtualSize: size,
+    Platform: image.Platform
+  };
+}
+function volumeRow(volume) {
+  return withLabel({
+    CreatedAt: goTime(volume.CreatedAt),
+    Driver: volume.Driver,
+    Labels: labelText(volume.Labels),
+    Links: "N/A",
+    Mountpoint: volume.Mountpoint,
+    Name: volume.Name,
+    Scope: "local",
+    Size: "N/A"
+  }, volume.Labels);
+}
+function networkRow(network, trunc) {
+  return withLabel({
+    CreatedAt: goTime(network.created),
+    Driver: "bridge",
+    ID: trunc ? network.id.slice(0, 12) : network.id,
+    IPv6: "false",
+    Internal: String(network.internal),
+    Labels: labelText(network.labels),
+    Name: network.name,
+    Scope: "local"
+  }, network.labels);
+}
+function diskUsageRow(row) {
+  const percent = row.size === 0 ? "0%" : `${Math.round(row.reclaimable / row.size * 100)}%`;
+  return { Type: row.type, TotalCount: String(row.total), Active: String(row.active), Size: decimalSize(row.size), Reclaimable: `${decimalSize(row.reclaimable)} (${percent})` };
+}
+var PS_HEADERS, IMAGE_HEADERS, VOLUME_HEADERS, NETWORK_HEADERS, DF_HEADERS, STATS_HEADERS;
+var init_rows = __esm({
+  "src/format/rows.ts"() {
+    "use strict";
+    init_volumes();
+    init_digest();
+    init_size();
+    init_time();
+    PS_HEADERS = {
+      ID: "CONTAINER ID",
+      Image: "IMAGE",
+      Command: "COMMAND",
+      CreatedAt: "CREATED AT",
+      RunningFor: "CREATED",
+      Ports: "PORTS",
+      State: "STATE",
+      Status: "STATUS",
+      Size: "SIZE",
+      Names: "NAMES",
+      Labels: "LABELS",
+      Label: () => "LABEL",
+      Mounts: "MOUNTS",
+      Networks: "NETWORKS",
+      LocalVolumes: "LOCAL VOLUMES"
+    };
+    IMAGE_HEADERS = {
+      ID: "IMAGE ID",
+      Repository: "REPOSITORY",
+      Tag: "TAG",
+      Digest: "DIGEST",
+      CreatedSince: "CREATED",
+      CreatedAt: "CREATED AT",
+      Size: "SIZE",
+      Containers: "CONTAINERS",
+      VirtualSize: "SIZE",
+      SharedSize: "SHARED SIZE",
+      UniqueSize: "UNIQUE SIZE",
+      Platform: "PLATFORM"
+    };
+    VOLUME_HEADERS = {
+      Name: "VOLUME NAME",
+      Driver: "DRIVER",
+      Scope: "SCOPE",
+      Mountpoint: "MOUNTPOINT",
+      Labels: "LABELS",
+      Label: () => "LABEL",
+      Links: "LINKS",
+      Size: "SIZE",
+      CreatedAt: "CREATED AT"
+    };
+    NETWORK_HEADERS = {
+      ID: "NETWORK ID",
+      Name: "NAME",
+      Driver: "DRIVER",
+      Scope: "SCOPE",
+      IPv6: "IPV6",
+      Internal: "INTERNAL",
+      Labels: "LABELS",
+      Label: () => "LABEL",
+      CreatedAt: "CREATED AT"
+    };
+    DF_HEADERS = { Type: "TYPE", TotalCount: "TOTAL", Active: "ACTIVE", Size: "SIZE", Reclaimable: "RECLAIMABLE" };
+    STATS_HEADERS = {
+      Container: "CONTAINER",
+      ID: "CONTAINER ID",
+      Name: "NAME",
+      CPUPerc: "CPU %",
+      MemUsage: "MEM USAGE / LIMIT",
+      MemPerc: "MEM %",
+      MemPeak: "MEM PEAK",
+      NetIO: "NET I/O",
+      BlockIO: "BLOCK I/O",
+      PIDs: "PIDS"
+    };
+  }
+});
+
 // src/cli/stats.ts
 var stats_exports2 = {};
 __export(stats_exports2, {
   statsCommand: () => statsCommand
 });
 function statsCommand(signal, setExit) {
-  return new Command("stats").description("Show containers' resource use: CPU, memory (current and peak), pids, I/O").argument("[container...]", "containers to show (default: every running one)").option("-a, --all", "show every container, not only running ones").option("--no-stream", "print one sample and exit (default: redraw every second until interrupted)").option("--no-trunc", "do not truncate ids").option("--format <format>", "table (default) or json (one object per container and sample, a line each)").action(action(signal, setExit, async (context, names, flags) => {
-    const format2 = flags.format ?? "table";
-    if (format2 !== "table" && format2 !== "json") throw new BurrowError("INVALID_ARGUMENT", `unsupported --format "${format2}": use table or json (Go templates are not supported)`);
+  return new Command("stats").description("Show containers' resource use: CPU, memory (current and peak), pids, I/O").argument("[container...]", "containers to show (default: every running one)").option("-a, --all", "show every container, not only running ones").option("--no-stream", "print one sample and exit (default: redraw every second until interrupted)").option("--no-trunc", "do not truncate ids").option("--format <format>", "table (default), json (one object per container and sample, a line each), or a Go template (`table TEMPLATE` for columns): .Container .ID .Name .CPUPerc .MemUsage .MemPerc .MemPeak .NetIO .BlockIO .PIDs").action(action(signal, setExit, async (context, names, flags) => {
+    const { chooseFormat: chooseFormat2, renderRows: renderRows2 } = await Promise.resolve().then(() => (init_render(), render_exports));
+    const choice = chooseFormat2(flags.format);
+    const format2 = choice.kind;
     const { dockerStats: dockerStats2, STATS_COLUMNS: STATS_COLUMNS2, watchStats: watchStats2 } = await Promise.resolve().then(() => (init_stats2(), stats_exports));
-    const redraw = flags.stream && format2 === "table" && context.stdout.isTTY === true;
+    const { STATS_HEADERS: STATS_HEADERS2 } = await Promise.resolve().then(() => (init_rows(), rows_exports));
+    const redraw = flags.stream && (choice.kind === "table" || choice.kind === "template" && choice.table) && context.stdout.isTTY === true;
     await watchStats2(context.store(), { names, all: flags.all === true, noStream: !flags.stream, signal: context.signal }, (rows) => {
       const shown = rows.map((row) => dockerStats2(row, { noTrunc: !flags.trunc }));
       if (format2 === "json") {
@@ -19517,7 +21319,11 @@ function statsCommand(signal, setExit) {
 `).join(""));
         return;
       }
-      const text = table(STATS_COLUMNS2.map(([title]) => title), shown.map((entry) => STATS_COLUMNS2.map(([, key]) => entry[key])));
+      if (choice.kind === "template") {
+        context.stdout.write(`${redraw ? "\x1B[2J\x1B[H" : ""}${renderRows2(choice, shown, STATS_HEADERS2)}`);
+        return;
+      }
+      const text = table(STATS_COLUMNS2.map(([title2]) => title2), shown.map((entry) => STATS_COLUMNS2.map(([, key]) => entry[key])));
       context.stdout.write(`${redraw ? "\x1B[2J\x1B[H" : ""}${text}
 `);
     });
@@ -19528,9 +21334,4584 @@ var init_stats3 = __esm({
   "src/cli/stats.ts"() {
     "use strict";
     init_esm();
-    init_errors();
     init_action();
     init_format();
+  }
+});
+
+// node_modules/yocto-queue/index.js
+var Node, Queue;
+var init_yocto_queue = __esm({
+  "node_modules/yocto-queue/index.js"() {
+    Node = class {
+      value;
+      next;
+      constructor(value) {
+        this.value = value;
+      }
+    };
+    Queue = class {
+      #head;
+      #tail;
+      #size;
+      constructor() {
+        this.clear();
+      }
+      enqueue(value) {
+        const node = new Node(value);
+        if (this.#head) {
+          this.#tail.next = node;
+          this.#tail = node;
+        } else {
+          this.#head = node;
+          this.#tail = node;
+        }
+        this.#size++;
+      }
+      dequeue() {
+        const current = this.#head;
+        if (!current) {
+          return;
+        }
+        this.#head = this.#head.next;
+        this.#size--;
+        if (!this.#head) {
+          this.#tail = void 0;
+        }
+        return current.value;
+      }
+      peek() {
+        if (!this.#head) {
+          return;
+        }
+        return this.#head.value;
+      }
+      clear() {
+        this.#head = void 0;
+        this.#tail = void 0;
+        this.#size = 0;
+      }
+      get size() {
+        return this.#size;
+      }
+      *[Symbol.iterator]() {
+        let current = this.#head;
+        while (current) {
+          yield current.value;
+          current = current.next;
+        }
+      }
+      *drain() {
+        while (this.#head) {
+          yield this.dequeue();
+        }
+      }
+    };
+  }
+});
+
+// node_modules/p-limit/index.js
+function pLimit(concurrency) {
+  validateConcurrency(concurrency);
+  const queue = new Queue();
+  let activeCount = 0;
+  const resumeNext = () => {
+    if (activeCount < concurrency && queue.size > 0) {
+      queue.dequeue()();
+      activeCount++;
+    }
+  };
+  const next = () => {
+    activeCount--;
+    resumeNext();
+  };
+  const run2 = async (function_, resolve8, arguments_) => {
+    const result = (async () => function_(...arguments_))();
+    resolve8(result);
+    try {
+      await result;
+    } catch {
+    }
+    next();
+  };
+  const enqueue = (function_, resolve8, arguments_) => {
+    new Promise((internalResolve) => {
+      queue.enqueue(internalResolve);
+    }).then(
+      run2.bind(void 0, function_, resolve8, arguments_)
+    );
+    (async () => {
+      await Promise.resolve();
+      if (activeCount < concurrency) {
+        resumeNext();
+      }
+    })();
+  };
+  const generator = (function_, ...arguments_) => new Promise((resolve8) => {
+    enqueue(function_, resolve8, arguments_);
+  });
+  Object.defineProperties(generator, {
+    activeCount: {
+      get: () => activeCount
+    },
+    pendingCount: {
+      get: () => queue.size
+    },
+    clearQueue: {
+      value() {
+        queue.clear();
+      }
+    },
+    concurrency: {
+      get: () => concurrency,
+      set(newConcurrency) {
+        validateConcurrency(newConcurrency);
+        concurrency = newConcurrency;
+        queueMicrotask(() => {
+          while (activeCount < concurrency && queue.size > 0) {
+            resumeNext();
+          }
+        });
+      }
+    }
+  });
+  return generator;
+}
+function validateConcurrency(concurrency) {
+  if (!((Number.isInteger(concurrency) || concurrency === Number.POSITIVE_INFINITY) && concurrency > 0)) {
+    throw new TypeError("Expected `concurrency` to be a number from 1 and up");
+  }
+}
+var init_p_limit = __esm({
+  "node_modules/p-limit/index.js"() {
+    init_yocto_queue();
+  }
+});
+
+// src/image/media-types.ts
+function layerCompression(mediaType) {
+  if (mediaType.endsWith("+zstd")) return "zstd";
+  if (mediaType.endsWith("+gzip") || mediaType.endsWith(".tar.gzip")) return "gzip";
+  if (mediaType.endsWith(".tar") || mediaType.endsWith(".diff.tar")) return "none";
+  return "gzip";
+}
+function isIndexType(mediaType) {
+  return mediaType !== void 0 && INDEX_TYPES.includes(mediaType);
+}
+var MediaType, MANIFEST_TYPES, INDEX_TYPES, MANIFEST_ACCEPT;
+var init_media_types = __esm({
+  "src/image/media-types.ts"() {
+    "use strict";
+    MediaType = {
+      ociManifest: "application/vnd.oci.image.manifest.v1+json",
+      ociIndex: "application/vnd.oci.image.index.v1+json",
+      ociConfig: "application/vnd.oci.image.config.v1+json",
+      ociLayer: "application/vnd.oci.image.layer.v1.tar",
+      ociLayerGzip: "application/vnd.oci.image.layer.v1.tar+gzip",
+      ociLayerZstd: "application/vnd.oci.image.layer.v1.tar+zstd",
+      ociLayerNondistributableGzip: "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip",
+      dockerManifest: "application/vnd.docker.distribution.manifest.v2+json",
+      dockerManifestList: "application/vnd.docker.distribution.manifest.list.v2+json",
+      dockerConfig: "application/vnd.docker.container.image.v1+json",
+      dockerLayerGzip: "application/vnd.docker.image.rootfs.diff.tar.gzip",
+      dockerLayer: "application/vnd.docker.image.rootfs.diff.tar",
+      dockerForeignLayerGzip: "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip",
+      dockerSchema1: "application/vnd.docker.distribution.manifest.v1+json",
+      dockerSchema1Signed: "application/vnd.docker.distribution.manifest.v1+prettyjws"
+    };
+    MANIFEST_TYPES = [MediaType.ociManifest, MediaType.dockerManifest];
+    INDEX_TYPES = [MediaType.ociIndex, MediaType.dockerManifestList];
+    MANIFEST_ACCEPT = [
+      MediaType.ociIndex,
+      MediaType.ociManifest,
+      MediaType.dockerManifestList,
+      MediaType.dockerManifest
+    ].join(", ");
+  }
+});
+
+// src/image/select.ts
+function selectPlatform(index, wanted, what) {
+  const candidates2 = index.manifests.filter((entry) => entry.platform !== void 0 && platformMatches(wanted, entry.platform));
+  const exact = candidates2.find((entry) => entry.platform?.variant === wanted.variant);
+  const chosen = exact ?? candidates2[0];
+  if (chosen !== void 0) return chosen;
+  const available = index.manifests.filter((entry) => entry.platform !== void 0 && entry.platform.architecture !== "unknown").map((entry) => formatPlatform(entry.platform));
+  throw new BurrowError("NO_PLATFORM", `${what} has no image for ${formatPlatform(wanted)}; it has: ${available.length > 0 ? available.join(", ") : "no platform entries"} (choose one with --platform)`);
+}
+var init_select = __esm({
+  "src/image/select.ts"() {
+    "use strict";
+    init_errors();
+    init_platform();
+  }
+});
+
+// src/copy/copy.ts
+async function readSmallBlob(source, descriptor, signal) {
+  if (descriptor.size > MAX_CONFIG_BYTES) {
+    throw new BurrowError("INVALID_MANIFEST", `${source.describe}: config ${descriptor.digest} claims ${descriptor.size} bytes; refusing configs over ${MAX_CONFIG_BYTES}`);
+  }
+  const { stream } = await source.blob(descriptor).open(0, signal);
+  const chunks = [];
+  let total = 0;
+  for await (const chunk of stream) {
+    total += chunk.length;
+    if (total > descriptor.size) {
+      stream.destroy();
+      break;
+    }
+    chunks.push(chunk);
+  }
+  const bytes = Buffer.concat(chunks);
+  const actual = `${parseDigest(descriptor.digest).algorithm}:${hasherFor(descriptor.digest).update(bytes).digest("hex")}`;
+  if (bytes.length !== descriptor.size || actual !== descriptor.digest) {
+    throw new BurrowError("DIGEST_MISMATCH", `${source.describe}: config ${descriptor.digest} failed verification (got ${bytes.length} bytes hashing to ${actual}); nothing was stored`);
+  }
+  return bytes;
+}
+async function resolveManifest(source, top, platform2) {
+  if (!isIndexType(top.mediaType)) return { raw: top, platform: void 0 };
+  const index = validateIndex(parseJson(top.bytes, `image index of ${source.describe}`), `image index of ${source.describe}`);
+  const entry = selectPlatform(index, platform2, source.describe);
+  const raw = await source.manifest(entry);
+  if (isIndexType(raw.mediaType)) throw new BurrowError("INVALID_MANIFEST", `${source.describe}: nested image indexes are not supported`);
+  return { raw, platform: entry.platform === void 0 ? void 0 : { os: entry.platform.os, architecture: entry.platform.architecture, variant: entry.platform.variant } };
+}
+async function copyImage(source, store, options) {
+  const lock = await store.lockStore("shared", options.signal);
+  try {
+    const top = await source.top();
+    const { raw, platform: platform2 } = await resolveManifest(source, top, options.platform);
+    const what = `image manifest of ${source.describe}`;
+    const manifest = validateManifest(parseJson(raw.bytes, what), what);
+    options.onPlan?.({ manifest, digest: raw.digest, platform: platform2 });
+    let fetched = 0;
+    const limit = pLimit(options.concurrency ?? 3);
+    const failure2 = new AbortController();
+    const signal = options.signal === void 0 ? failure2.signal : AbortSignal.any([options.signal, failure2.signal]);
+    const configRead = (async () => {
+      const stored = store.hasBlob(manifest.config.digest) ? store.readBlob(manifest.config.digest) : void 0;
+      const bytes = stored ?? await readSmallBlob(source, manifest.config, signal);
+      const configWhat = `image config ${manifest.config.digest} of ${source.describe}`;
+      const config2 = validateConfig(parseJson(bytes, configWhat), configWhat);
+      if (config2.rootfs.diff_ids.length !== manifest.layers.length) {
+        throw new BurrowError("INVALID_MANIFEST", `${source.describe}: the manifest lists ${manifest.layers.length} layers but the config's rootfs.diff_ids has ${config2.rootfs.diff_ids.length}`);
+      }
+      if (stored === void 0) {
+        fetched++;
+        options.onBlob?.(manifest.config, "config", { kind: "done" });
+      } else {
+        options.onBlob?.(manifest.config, "config", { kind: "exists" });
+      }
+      trace("pull: config read");
+      return { config: config2, bytes };
+    })();
+    let configRefused = false;
+    configRead.catch(() => {
+      if (signal.aborted) return;
+      configRefused = true;
+      failure2.abort();
+    });
+    const configReady = configRead.then(({ config: config2 }) => config2);
+    configReady.catch(() => void 0);
+    const manifests = [[raw.digest, raw.bytes]];
+    if (top.digest !== raw.digest) manifests.push([top.digest, top.bytes]);
+    const staging = [store.stageBlobs(manifests), configRead.then(({ bytes }) => store.stageBlobs([[manifest.config.digest, bytes]]))];
+    for (const staged of staging) staged.catch(() => void 0);
+    const results = await Promise.allSettled(
+      manifest.layers.map(
+        (layer, index) => limit(async () => {
+          if (signal.aborted) throw new BurrowError("INTERRUPTED", "stopped");
+          const sink = options.layerSink;
+          const outcome = await store.ingestBlob(layer.digest, layer.size, source.blob(layer), {
+            signal,
+            attempts: options.attempts,
+            tee: sink === void 0 ? void 0 : () => sink(layer, index, configReady),
+            beforeStore: () => configReady.then(() => void 0),
+            keepPartial: () => !configRefused,
+            onEvent: (event) => options.onBlob?.(layer, "layer", event)
+          });
+          if (outcome === "fetched") fetched++;
+        }).catch((error) => {
+          failure2.abort();
+          throw error;
+        })
+      )
+    );
+    const configFailure = await configRead.then(() => void 0, (error) => error);
+    const firstFailure = results.find((result) => result.status === "rejected");
+    if (configFailure !== void 0 || firstFailure !== void 0) {
+      for (const staged of staging) (await staged.catch(() => void 0))?.discard();
+      if (configRefused || firstFailure === void 0) throw configFailure;
+      const real = results.find((result) => result.status === "rejected" && !(result.reason instanceof BurrowError && result.reason.code === "INTERRUPTED" && options.signal?.aborted !== true));
+      throw (real ?? firstFailure).reason;
+    }
+    const { config } = await configRead;
+    for (const staged of await Promise.all(staging)) staged.commit();
+    const names = options.names.length === 0 && options.recordUntagged === true ? [`@${raw.digest}`] : options.names;
+    if (names.length > 0) {
+      const pulledAt = (/* @__PURE__ */ new Date()).toISOString();
+      const recordPlatform = platform2 ?? { os: config.os, architecture: config.architecture, variant: config.variant };
+      await store.updateRecords((records) => {
+        for (const name of names) {
+          const record = {
+            name,
+            manifest: { mediaType: raw.mediaType, digest: raw.digest, size: raw.bytes.length },
+            sourceDigest: top.digest,
+            pulledAt,
+            platform: recordPlatform
+          };
+          upsertRecord(records, record);
+        }
+      });
+    }
+    return { sourceDigest: top.digest, manifestDigest: raw.digest, manifest, config, platform: platform2, fetched };
+  } finally {
+    lock.release();
+  }
+}
+var MAX_CONFIG_BYTES;
+var init_copy2 = __esm({
+  "src/copy/copy.ts"() {
+    "use strict";
+    init_p_limit();
+    init_errors();
+    init_media_types();
+    init_select();
+    init_validate2();
+    init_records();
+    init_digest();
+    init_hash();
+    init_trace();
+    MAX_CONFIG_BYTES = 8 * 1024 * 1024;
+  }
+});
+
+// node_modules/tar/dist/esm/index.min.js
+function Zn(s3, t, e) {
+  let i2 = t, r = t ? t.next : s3.head, n2 = new ue(e, i2, r, s3);
+  return n2.next === void 0 && (s3.tail = n2), n2.prev === void 0 && (s3.head = n2), s3.length++, n2;
+}
+function Yn(s3, t) {
+  s3.tail = new ue(t, s3.tail, void 0, s3), s3.head || (s3.head = s3.tail), s3.length++;
+}
+function Kn(s3, t) {
+  s3.head = new ue(t, void 0, s3.head, s3), s3.tail || (s3.tail = s3.head), s3.length++;
+}
+var import_events, import_fs, import_node_events16, import_node_stream10, import_node_string_decoder3, import_node_path50, import_node_fs60, import_path, import_events2, import_assert, import_buffer, Ps, import_zlib, import_node_path51, import_node_path52, import_fs2, import_fs3, import_path2, import_node_path53, import_path3, import_node_fs61, import_node_assert, import_node_crypto3, import_node_fs62, import_node_path54, import_fs4, import_node_fs63, import_node_path55, import_node_fs64, import_promises16, import_node_path56, import_node_path57, import_node_fs65, import_node_path58, zr, Ur, Ds, Wr, Gr, Zr, Q, J, nt, De, qt, Ne, Ns, Ae, As, z, Mt, g, Qt, Bt, b, N, _, bi, Ie, L, S, _i, Oi, Is, Ti, Z, xi, Ce, Jt, Rt, C, jt, Yr, Kr, Vr, $r, Fe, Li, Xr, qr, A, Jr, ht, H, te, m, Ni, tt, Ai, ki, vi, ie, ke, Ut, Ht, Ii, Pt, at, U, ot, Y, zt, Ci, j, ee, Fi, ve, gt, Me, bt, _t, Be, et, Wt, jr, Fs, ks, vs, Ms, Bs, tn, se, K, sn, M, rn, zs, nn, Bi, Tt, Gt, Pi, re, Pe, ze, Ue, He, We, Ge, Ze, Ye, Ke, Us, hn, an, Hs, ln, cn, Ws, Gs, Hi, ne, dn, Ui, oe, Ve, un, F, mn, xt, Wi, pn, lt, En, wn, Sn, ct, yn, Rn, gn, Gi, bn, Lt, ft, On, Tn, xn, Ln, f, $e, Dt, Nn, Xi, qi, An, B, Nt, it, Zi, Zs, V, he, dt, Ys, p, st, ut, Yi, At, w, Xe, qe, Ki, Ks, Vs, ae, Vi, Qe, Yt, $2, Je, It, je, ti, $s, In, le, $i, Xs, Cn, rt, mt, vn, Qi, Mn, Bn, Ct, Ji, zn, qs, ce, ei, ji, Un, Hn, ts, Qs, rr, Wn, tr, er, ir, is, sr, fe, ii, ss, si, rs, ns, os, hs, pt, ri, as, es, q, de, ni, oi, Gn, hi, ue, pi, nr, li, me, W, pe, Et, Ft, Ee, ai, G, ls, ci, or, ds, us, fi, di, hr, cs, ui, lr, fs, wt, kt, Vn, $n, fr, dr, Xn, qn, Qn, Jn, Er, wr, ur, Sr, yr, Rr, jn, to, eo, mr, ms, ps, Ei, io, Es, so, ws, Se, St, no, gr, Ss, br, oo, _r, ys, Or, Vt, Tr, ho, ao, lo, yi, Lr, Dr, _s, Nr, Os, P, Ts, xs, gi, Ar, Ir, Re, Cr, Fr, Rs, yt, O, Ri, kr, $t, gs, bs, Ls, ge, be, _e, Oe, fo, Te, uo, mo, po, vr, Xt, ye, xe, Eo, wo, So, yo, Ro, go, bo, _o, vt, Oo, To;
+var init_index_min = __esm({
+  "node_modules/tar/dist/esm/index.min.js"() {
+    import_events = __toESM(require("events"), 1);
+    import_fs = __toESM(require("fs"), 1);
+    import_node_events16 = require("node:events");
+    import_node_stream10 = __toESM(require("node:stream"), 1);
+    import_node_string_decoder3 = require("node:string_decoder");
+    import_node_path50 = __toESM(require("node:path"), 1);
+    import_node_fs60 = __toESM(require("node:fs"), 1);
+    import_path = require("path");
+    import_events2 = require("events");
+    import_assert = __toESM(require("assert"), 1);
+    import_buffer = require("buffer");
+    Ps = __toESM(require("zlib"), 1);
+    import_zlib = __toESM(require("zlib"), 1);
+    import_node_path51 = require("node:path");
+    import_node_path52 = require("node:path");
+    import_fs2 = __toESM(require("fs"), 1);
+    import_fs3 = __toESM(require("fs"), 1);
+    import_path2 = __toESM(require("path"), 1);
+    import_node_path53 = require("node:path");
+    import_path3 = __toESM(require("path"), 1);
+    import_node_fs61 = __toESM(require("node:fs"), 1);
+    import_node_assert = __toESM(require("node:assert"), 1);
+    import_node_crypto3 = require("node:crypto");
+    import_node_fs62 = __toESM(require("node:fs"), 1);
+    import_node_path54 = __toESM(require("node:path"), 1);
+    import_fs4 = __toESM(require("fs"), 1);
+    import_node_fs63 = __toESM(require("node:fs"), 1);
+    import_node_path55 = __toESM(require("node:path"), 1);
+    import_node_fs64 = __toESM(require("node:fs"), 1);
+    import_promises16 = __toESM(require("node:fs/promises"), 1);
+    import_node_path56 = __toESM(require("node:path"), 1);
+    import_node_path57 = require("node:path");
+    import_node_fs65 = __toESM(require("node:fs"), 1);
+    import_node_path58 = __toESM(require("node:path"), 1);
+    zr = Object.defineProperty;
+    Ur = (s3, t) => {
+      for (var e in t) zr(s3, e, { get: t[e], enumerable: true });
+    };
+    Ds = typeof process == "object" && process ? process : { stdout: null, stderr: null };
+    Wr = (s3) => !!s3 && typeof s3 == "object" && (s3 instanceof A || s3 instanceof import_node_stream10.default || Gr(s3) || Zr(s3));
+    Gr = (s3) => !!s3 && typeof s3 == "object" && s3 instanceof import_node_events16.EventEmitter && typeof s3.pipe == "function" && s3.pipe !== import_node_stream10.default.Writable.prototype.pipe;
+    Zr = (s3) => !!s3 && typeof s3 == "object" && s3 instanceof import_node_events16.EventEmitter && typeof s3.write == "function" && typeof s3.end == "function";
+    Q = /* @__PURE__ */ Symbol("EOF");
+    J = /* @__PURE__ */ Symbol("maybeEmitEnd");
+    nt = /* @__PURE__ */ Symbol("emittedEnd");
+    De = /* @__PURE__ */ Symbol("emittingEnd");
+    qt = /* @__PURE__ */ Symbol("emittedError");
+    Ne = /* @__PURE__ */ Symbol("closed");
+    Ns = /* @__PURE__ */ Symbol("read");
+    Ae = /* @__PURE__ */ Symbol("flush");
+    As = /* @__PURE__ */ Symbol("flushChunk");
+    z = /* @__PURE__ */ Symbol("encoding");
+    Mt = /* @__PURE__ */ Symbol("decoder");
+    g = /* @__PURE__ */ Symbol("flowing");
+    Qt = /* @__PURE__ */ Symbol("paused");
+    Bt = /* @__PURE__ */ Symbol("resume");
+    b = /* @__PURE__ */ Symbol("buffer");
+    N = /* @__PURE__ */ Symbol("pipes");
+    _ = /* @__PURE__ */ Symbol("bufferLength");
+    bi = /* @__PURE__ */ Symbol("bufferPush");
+    Ie = /* @__PURE__ */ Symbol("bufferShift");
+    L = /* @__PURE__ */ Symbol("objectMode");
+    S = /* @__PURE__ */ Symbol("destroyed");
+    _i = /* @__PURE__ */ Symbol("error");
+    Oi = /* @__PURE__ */ Symbol("emitData");
+    Is = /* @__PURE__ */ Symbol("emitEnd");
+    Ti = /* @__PURE__ */ Symbol("emitEnd2");
+    Z = /* @__PURE__ */ Symbol("async");
+    xi = /* @__PURE__ */ Symbol("abort");
+    Ce = /* @__PURE__ */ Symbol("aborted");
+    Jt = /* @__PURE__ */ Symbol("signal");
+    Rt = /* @__PURE__ */ Symbol("dataListeners");
+    C = /* @__PURE__ */ Symbol("discarded");
+    jt = (s3) => Promise.resolve().then(s3);
+    Yr = (s3) => s3();
+    Kr = (s3) => s3 === "end" || s3 === "finish" || s3 === "prefinish";
+    Vr = (s3) => s3 instanceof ArrayBuffer || !!s3 && typeof s3 == "object" && s3.constructor && s3.constructor.name === "ArrayBuffer" && s3.byteLength >= 0;
+    $r = (s3) => !Buffer.isBuffer(s3) && ArrayBuffer.isView(s3);
+    Fe = class {
+      src;
+      dest;
+      opts;
+      ondrain;
+      constructor(t, e, i2) {
+        this.src = t, this.dest = e, this.opts = i2, this.ondrain = () => t[Bt](), this.dest.on("drain", this.ondrain);
+      }
+      unpipe() {
+        this.dest.removeListener("drain", this.ondrain);
+      }
+      proxyErrors(t) {
+      }
+      end() {
+        this.unpipe(), this.opts.end && this.dest.end();
+      }
+    };
+    Li = class extends Fe {
+      unpipe() {
+        this.src.removeListener("error", this.proxyErrors), super.unpipe();
+      }
+      constructor(t, e, i2) {
+        super(t, e, i2), this.proxyErrors = (r) => this.dest.emit("error", r), t.on("error", this.proxyErrors);
+      }
+    };
+    Xr = (s3) => !!s3.objectMode;
+    qr = (s3) => !s3.objectMode && !!s3.encoding && s3.encoding !== "buffer";
+    A = class extends import_node_events16.EventEmitter {
+      [g] = false;
+      [Qt] = false;
+      [N] = [];
+      [b] = [];
+      [L];
+      [z];
+      [Z];
+      [Mt];
+      [Q] = false;
+      [nt] = false;
+      [De] = false;
+      [Ne] = false;
+      [qt] = null;
+      [_] = 0;
+      [S] = false;
+      [Jt];
+      [Ce] = false;
+      [Rt] = 0;
+      [C] = false;
+      writable = true;
+      readable = true;
+      constructor(...t) {
+        let e = t[0] || {};
+        if (super(), e.objectMode && typeof e.encoding == "string") throw new TypeError("Encoding and objectMode may not be used together");
+        Xr(e) ? (this[L] = true, this[z] = null) : qr(e) ? (this[z] = e.encoding, this[L] = false) : (this[L] = false, this[z] = null), this[Z] = !!e.async, this[Mt] = this[z] ? new import_node_string_decoder3.StringDecoder(this[z]) : null, e && e.debugExposeBuffer === true && Object.defineProperty(this, "buffer", { get: () => this[b] }), e && e.debugExposePipes === true && Object.defineProperty(this, "pipes", { get: () => this[N] });
+        let { signal: i2 } = e;
+        i2 && (this[Jt] = i2, i2.aborted ? this[xi]() : i2.addEventListener("abort", () => this[xi]()));
+      }
+      get bufferLength() {
+        return this[_];
+      }
+      get encoding() {
+        return this[z];
+      }
+      set encoding(t) {
+        throw new Error("Encoding must be set at instantiation time");
+      }
+      setEncoding(t) {
+        throw new Error("Encoding must be set at instantiation time");
+      }
+      get objectMode() {
+        return this[L];
+      }
+      set objectMode(t) {
+        throw new Error("objectMode must be set at instantiation time");
+      }
+      get async() {
+        return this[Z];
+      }
+      set async(t) {
+        this[Z] = this[Z] || !!t;
+      }
+      [xi]() {
+        this[Ce] = true, this.emit("abort", this[Jt]?.reason), this.destroy(this[Jt]?.reason);
+      }
+      get aborted() {
+        return this[Ce];
+      }
+      set aborted(t) {
+      }
+      write(t, e, i2) {
+        if (this[Ce]) return false;
+        if (this[Q]) throw new Error("write after end");
+        if (this[S]) return this.emit("error", Object.assign(new Error("Cannot call write after a stream was destroyed"), { code: "ERR_STREAM_DESTROYED" })), true;
+        typeof e == "function" && (i2 = e, e = "utf8"), e || (e = "utf8");
+        let r = this[Z] ? jt : Yr;
+        if (!this[L] && !Buffer.isBuffer(t)) {
+          if ($r(t)) t = Buffer.from(t.buffer, t.byteOffset, t.byteLength);
+          else if (Vr(t)) t = Buffer.from(t);
+          else if (typeof t != "string") throw new Error("Non-contiguous data written to non-objectMode stream");
+        }
+        return this[L] ? (this[g] && this[_] !== 0 && this[Ae](true), this[g] ? this.emit("data", t) : this[bi](t), this[_] !== 0 && this.emit("readable"), i2 && r(i2), this[g]) : t.length ? (typeof t == "string" && !(e === this[z] && !this[Mt]?.lastNeed) && (t = Buffer.from(t, e)), Buffer.isBuffer(t) && this[z] && (t = this[Mt].write(t)), this[g] && this[_] !== 0 && this[Ae](true), this[g] ? this.emit("data", t) : this[bi](t), this[_] !== 0 && this.emit("readable"), i2 && r(i2), this[g]) : (this[_] !== 0 && this.emit("readable"), i2 && r(i2), this[g]);
+      }
+      read(t) {
+        if (this[S]) return null;
+        if (this[C] = false, this[_] === 0 || t === 0 || t && t > this[_]) return this[J](), null;
+        this[L] && (t = null), this[b].length > 1 && !this[L] && (this[b] = [this[z] ? this[b].join("") : Buffer.concat(this[b], this[_])]);
+        let e = this[Ns](t || null, this[b][0]);
+        return this[J](), e;
+      }
+      [Ns](t, e) {
+        if (this[L]) this[Ie]();
+        else {
+          let i2 = e;
+          t === i2.length || t === null ? this[Ie]() : typeof i2 == "string" ? (this[b][0] = i2.slice(t), e = i2.slice(0, t), this[_] -= t) : (this[b][0] = i2.subarray(t), e = i2.subarray(0, t), this[_] -= t);
+        }
+        return this.emit("data", e), !this[b].length && !this[Q] && this.emit("drain"), e;
+      }
+      end(t, e, i2) {
+        return typeof t == "function" && (i2 = t, t = void 0), typeof e == "function" && (i2 = e, e = "utf8"), t !== void 0 && this.write(t, e), i2 && this.once("end", i2), this[Q] = true, this.writable = false, (this[g] || !this[Qt]) && this[J](), this;
+      }
+      [Bt]() {
+        this[S] || (!this[Rt] && !this[N].length && (this[C] = true), this[Qt] = false, this[g] = true, this.emit("resume"), this[b].length ? this[Ae]() : this[Q] ? this[J]() : this.emit("drain"));
+      }
+      resume() {
+        return this[Bt]();
+      }
+      pause() {
+        this[g] = false, this[Qt] = true, this[C] = false;
+      }
+      get destroyed() {
+        return this[S];
+      }
+      get flowing() {
+        return this[g];
+      }
+      get paused() {
+        return this[Qt];
+      }
+      [bi](t) {
+        this[L] ? this[_] += 1 : this[_] += t.length, this[b].push(t);
+      }
+      [Ie]() {
+        return this[L] ? this[_] -= 1 : this[_] -= this[b][0].length, this[b].shift();
+      }
+      [Ae](t = false) {
+        do
+          ;
+        while (this[As](this[Ie]()) && this[b].length);
+        !t && !this[b].length && !this[Q] && this.emit("drain");
+      }
+      [As](t) {
+        return this.emit("data", t), this[g];
+      }
+      pipe(t, e) {
+        if (this[S]) return t;
+        this[C] = false;
+        let i2 = this[nt];
+        return e = e || {}, t === Ds.stdout || t === Ds.stderr ? e.end = false : e.end = e.end !== false, e.proxyErrors = !!e.proxyErrors, i2 ? e.end && t.end() : (this[N].push(e.proxyErrors ? new Li(this, t, e) : new Fe(this, t, e)), this[Z] ? jt(() => this[Bt]()) : this[Bt]()), t;
+      }
+      unpipe(t) {
+        let e = this[N].find((i2) => i2.dest === t);
+        e && (this[N].length === 1 ? (this[g] && this[Rt] === 0 && (this[g] = false), this[N] = []) : this[N].splice(this[N].indexOf(e), 1), e.unpipe());
+      }
+      addListener(t, e) {
+        return this.on(t, e);
+      }
+      on(t, e) {
+        let i2 = super.on(t, e);
+        if (t === "data") this[C] = false, this[Rt]++, !this[N].length && !this[g] && this[Bt]();
+        else if (t === "readable" && this[_] !== 0) super.emit("readable");
+        else if (Kr(t) && this[nt]) super.emit(t), this.removeAllListeners(t);
+        else if (t === "error" && this[qt]) {
+          let r = e;
+          this[Z] ? jt(() => r.call(this, this[qt])) : r.call(this, this[qt]);
+        }
+        return i2;
+      }
+      removeListener(t, e) {
+        return this.off(t, e);
+      }
+      off(t, e) {
+        let i2 = super.off(t, e);
+        return t === "data" && (this[Rt] = this.listeners("data").length, this[Rt] === 0 && !this[C] && !this[N].length && (this[g] = false)), i2;
+      }
+      removeAllListeners(t) {
+        let e = super.removeAllListeners(t);
+        return (t === "data" || t === void 0) && (this[Rt] = 0, !this[C] && !this[N].length && (this[g] = false)), e;
+      }
+      get emittedEnd() {
+        return this[nt];
+      }
+      [J]() {
+        !this[De] && !this[nt] && !this[S] && this[b].length === 0 && this[Q] && (this[De] = true, this.emit("end"), this.emit("prefinish"), this.emit("finish"), this[Ne] && this.emit("close"), this[De] = false);
+      }
+      emit(t, ...e) {
+        let i2 = e[0];
+        if (t !== "error" && t !== "close" && t !== S && this[S]) return false;
+        if (t === "data") return !this[L] && !i2 ? false : this[Z] ? (jt(() => this[Oi](i2)), true) : this[Oi](i2);
+        if (t === "end") return this[Is]();
+        if (t === "close") {
+          if (this[Ne] = true, !this[nt] && !this[S]) return false;
+          let n2 = super.emit("close");
+          return this.removeAllListeners("close"), n2;
+        } else if (t === "error") {
+          this[qt] = i2, super.emit(_i, i2);
+          let n2 = !this[Jt] || this.listeners("error").length ? super.emit("error", i2) : false;
+          return this[J](), n2;
+        } else if (t === "resume") {
+          let n2 = super.emit("resume");
+          return this[J](), n2;
+        } else if (t === "finish" || t === "prefinish") {
+          let n2 = super.emit(t);
+          return this.removeAllListeners(t), n2;
+        }
+        let r = super.emit(t, ...e);
+        return this[J](), r;
+      }
+      [Oi](t) {
+        for (let i2 of this[N]) i2.dest.write(t) === false && this.pause();
+        let e = this[C] ? false : super.emit("data", t);
+        return this[J](), e;
+      }
+      [Is]() {
+        return this[nt] ? false : (this[nt] = true, this.readable = false, this[Z] ? (jt(() => this[Ti]()), true) : this[Ti]());
+      }
+      [Ti]() {
+        if (this[Mt]) {
+          let e = this[Mt].end();
+          if (e) {
+            for (let i2 of this[N]) i2.dest.write(e);
+            this[C] || super.emit("data", e);
+          }
+        }
+        for (let e of this[N]) e.end();
+        let t = super.emit("end");
+        return this.removeAllListeners("end"), t;
+      }
+      async collect() {
+        let t = Object.assign([], { dataLength: 0 });
+        this[L] || (t.dataLength = 0);
+        let e = this.promise();
+        return this.on("data", (i2) => {
+          t.push(i2), this[L] || (t.dataLength += i2.length);
+        }), await e, t;
+      }
+      async concat() {
+        if (this[L]) throw new Error("cannot concat in objectMode");
+        let t = await this.collect();
+        return this[z] ? t.join("") : Buffer.concat(t, t.dataLength);
+      }
+      async promise() {
+        return new Promise((t, e) => {
+          this.on(S, () => e(new Error("stream destroyed"))), this.on("error", (i2) => e(i2)), this.on("end", () => t());
+        });
+      }
+      [Symbol.asyncIterator]() {
+        this[C] = false;
+        let t = false, e = async () => (this.pause(), t = true, { value: void 0, done: true });
+        return { next: () => {
+          if (t) return e();
+          let r = this.read();
+          if (r !== null) return Promise.resolve({ done: false, value: r });
+          if (this[Q]) return e();
+          let n2, o2, h2 = (d) => {
+            this.off("data", a2), this.off("end", l), this.off(S, c3), e(), o2(d);
+          }, a2 = (d) => {
+            this.off("error", h2), this.off("end", l), this.off(S, c3), this.pause(), n2({ value: d, done: !!this[Q] });
+          }, l = () => {
+            this.off("error", h2), this.off("data", a2), this.off(S, c3), e(), n2({ done: true, value: void 0 });
+          }, c3 = () => h2(new Error("stream destroyed"));
+          return new Promise((d, y) => {
+            o2 = y, n2 = d, this.once(S, c3), this.once("error", h2), this.once("end", l), this.once("data", a2);
+          });
+        }, throw: e, return: e, [Symbol.asyncIterator]() {
+          return this;
+        }, [Symbol.asyncDispose]: async () => {
+        } };
+      }
+      [Symbol.iterator]() {
+        this[C] = false;
+        let t = false, e = () => (this.pause(), this.off(_i, e), this.off(S, e), this.off("end", e), t = true, { done: true, value: void 0 }), i2 = () => {
+          if (t) return e();
+          let r = this.read();
+          return r === null ? e() : { done: false, value: r };
+        };
+        return this.once("end", e), this.once(_i, e), this.once(S, e), { next: i2, throw: e, return: e, [Symbol.iterator]() {
+          return this;
+        }, [Symbol.dispose]: () => {
+        } };
+      }
+      destroy(t) {
+        if (this[S]) return t ? this.emit("error", t) : this.emit(S), this;
+        this[S] = true, this[C] = true, this[b].length = 0, this[_] = 0;
+        let e = this;
+        return typeof e.close == "function" && !this[Ne] && e.close(), t ? this.emit("error", t) : this.emit(S), this;
+      }
+      static get isStream() {
+        return Wr;
+      }
+    };
+    Jr = import_fs.default.writev;
+    ht = /* @__PURE__ */ Symbol("_autoClose");
+    H = /* @__PURE__ */ Symbol("_close");
+    te = /* @__PURE__ */ Symbol("_ended");
+    m = /* @__PURE__ */ Symbol("_fd");
+    Ni = /* @__PURE__ */ Symbol("_finished");
+    tt = /* @__PURE__ */ Symbol("_flags");
+    Ai = /* @__PURE__ */ Symbol("_flush");
+    ki = /* @__PURE__ */ Symbol("_handleChunk");
+    vi = /* @__PURE__ */ Symbol("_makeBuf");
+    ie = /* @__PURE__ */ Symbol("_mode");
+    ke = /* @__PURE__ */ Symbol("_needDrain");
+    Ut = /* @__PURE__ */ Symbol("_onerror");
+    Ht = /* @__PURE__ */ Symbol("_onopen");
+    Ii = /* @__PURE__ */ Symbol("_onread");
+    Pt = /* @__PURE__ */ Symbol("_onwrite");
+    at = /* @__PURE__ */ Symbol("_open");
+    U = /* @__PURE__ */ Symbol("_path");
+    ot = /* @__PURE__ */ Symbol("_pos");
+    Y = /* @__PURE__ */ Symbol("_queue");
+    zt = /* @__PURE__ */ Symbol("_read");
+    Ci = /* @__PURE__ */ Symbol("_readSize");
+    j = /* @__PURE__ */ Symbol("_reading");
+    ee = /* @__PURE__ */ Symbol("_remain");
+    Fi = /* @__PURE__ */ Symbol("_size");
+    ve = /* @__PURE__ */ Symbol("_write");
+    gt = /* @__PURE__ */ Symbol("_writing");
+    Me = /* @__PURE__ */ Symbol("_defaultFlag");
+    bt = /* @__PURE__ */ Symbol("_errored");
+    _t = class extends A {
+      [bt] = false;
+      [m];
+      [U];
+      [Ci];
+      [j] = false;
+      [Fi];
+      [ee];
+      [ht];
+      constructor(t, e) {
+        if (e = e || {}, super(e), this.readable = true, this.writable = false, typeof t != "string") throw new TypeError("path must be a string");
+        this[bt] = false, this[m] = typeof e.fd == "number" ? e.fd : void 0, this[U] = t, this[Ci] = e.readSize || 16 * 1024 * 1024, this[j] = false, this[Fi] = typeof e.size == "number" ? e.size : 1 / 0, this[ee] = this[Fi], this[ht] = typeof e.autoClose == "boolean" ? e.autoClose : true, typeof this[m] == "number" ? this[zt]() : this[at]();
+      }
+      get fd() {
+        return this[m];
+      }
+      get path() {
+        return this[U];
+      }
+      write() {
+        throw new TypeError("this is a readable stream");
+      }
+      end() {
+        throw new TypeError("this is a readable stream");
+      }
+      [at]() {
+        import_fs.default.open(this[U], "r", (t, e) => this[Ht](t, e));
+      }
+      [Ht](t, e) {
+        t ? this[Ut](t) : (this[m] = e, this.emit("open", e), this[zt]());
+      }
+      [vi]() {
+        return Buffer.allocUnsafe(Math.min(this[Ci], this[ee]));
+      }
+      [zt]() {
+        if (!this[j]) {
+          this[j] = true;
+          let t = this[vi]();
+          if (t.length === 0) return process.nextTick(() => this[Ii](null, 0, t));
+          import_fs.default.read(this[m], t, 0, t.length, null, (e, i2, r) => this[Ii](e, i2, r));
+        }
+      }
+      [Ii](t, e, i2) {
+        this[j] = false, t ? this[Ut](t) : this[ki](e, i2) && this[zt]();
+      }
+      [H]() {
+        if (this[ht] && typeof this[m] == "number") {
+          let t = this[m];
+          this[m] = void 0, import_fs.default.close(t, (e) => e ? this.emit("error", e) : this.emit("close"));
+        }
+      }
+      [Ut](t) {
+        this[j] = true, this[H](), this.emit("error", t);
+      }
+      [ki](t, e) {
+        let i2 = false;
+        return this[ee] -= t, t > 0 && (i2 = super.write(t < e.length ? e.subarray(0, t) : e)), (t === 0 || this[ee] <= 0) && (i2 = false, this[H](), super.end()), i2;
+      }
+      emit(t, ...e) {
+        switch (t) {
+          case "prefinish":
+          case "finish":
+            return false;
+          case "drain":
+            return typeof this[m] == "number" && this[zt](), false;
+          case "error":
+            return this[bt] ? false : (this[bt] = true, super.emit(t, ...e));
+          default:
+            return super.emit(t, ...e);
+        }
+      }
+    };
+    Be = class extends _t {
+      [at]() {
+        let t = true;
+        try {
+          this[Ht](null, import_fs.default.openSync(this[U], "r")), t = false;
+        } finally {
+          t && this[H]();
+        }
+      }
+      [zt]() {
+        let t = true;
+        try {
+          if (!this[j]) {
+            this[j] = true;
+            do {
+              let e = this[vi](), i2 = e.length === 0 ? 0 : import_fs.default.readSync(this[m], e, 0, e.length, null);
+              if (!this[ki](i2, e)) break;
+            } while (true);
+            this[j] = false;
+          }
+          t = false;
+        } finally {
+          t && this[H]();
+        }
+      }
+      [H]() {
+        if (this[ht] && typeof this[m] == "number") {
+          let t = this[m];
+          this[m] = void 0, import_fs.default.closeSync(t), this.emit("close");
+        }
+      }
+    };
+    et = class extends import_events.default {
+      readable = false;
+      writable = true;
+      [bt] = false;
+      [gt] = false;
+      [te] = false;
+      [Y] = [];
+      [ke] = false;
+      [U];
+      [ie];
+      [ht];
+      [m];
+      [Me];
+      [tt];
+      [Ni] = false;
+      [ot];
+      constructor(t, e) {
+        e = e || {}, super(e), this[U] = t, this[m] = typeof e.fd == "number" ? e.fd : void 0, this[ie] = e.mode === void 0 ? 438 : e.mode, this[ot] = typeof e.start == "number" ? e.start : void 0, this[ht] = typeof e.autoClose == "boolean" ? e.autoClose : true;
+        let i2 = this[ot] !== void 0 ? "r+" : "w";
+        this[Me] = e.flags === void 0, this[tt] = e.flags === void 0 ? i2 : e.flags, this[m] === void 0 && this[at]();
+      }
+      emit(t, ...e) {
+        if (t === "error") {
+          if (this[bt]) return false;
+          this[bt] = true;
+        }
+        return super.emit(t, ...e);
+      }
+      get fd() {
+        return this[m];
+      }
+      get path() {
+        return this[U];
+      }
+      [Ut](t) {
+        this[H](), this[gt] = true, this.emit("error", t);
+      }
+      [at]() {
+        import_fs.default.open(this[U], this[tt], this[ie], (t, e) => this[Ht](t, e));
+      }
+      [Ht](t, e) {
+        this[Me] && this[tt] === "r+" && t && t.code === "ENOENT" ? (this[tt] = "w", this[at]()) : t ? this[Ut](t) : (this[m] = e, this.emit("open", e), this[gt] || this[Ai]());
+      }
+      end(t, e) {
+        return t && this.write(t, e), this[te] = true, !this[gt] && !this[Y].length && typeof this[m] == "number" && this[Pt](null, 0), this;
+      }
+      write(t, e) {
+        return typeof t == "string" && (t = Buffer.from(t, e)), this[te] ? (this.emit("error", new Error("write() after end()")), false) : this[m] === void 0 || this[gt] || this[Y].length ? (this[Y].push(t), this[ke] = true, false) : (this[gt] = true, this[ve](t), true);
+      }
+      [ve](t) {
+        import_fs.default.write(this[m], t, 0, t.length, this[ot], (e, i2) => this[Pt](e, i2));
+      }
+      [Pt](t, e) {
+        t ? this[Ut](t) : (this[ot] !== void 0 && typeof e == "number" && (this[ot] += e), this[Y].length ? this[Ai]() : (this[gt] = false, this[te] && !this[Ni] ? (this[Ni] = true, this[H](), this.emit("finish")) : this[ke] && (this[ke] = false, this.emit("drain"))));
+      }
+      [Ai]() {
+        if (this[Y].length === 0) this[te] && this[Pt](null, 0);
+        else if (this[Y].length === 1) this[ve](this[Y].pop());
+        else {
+          let t = this[Y];
+          this[Y] = [], Jr(this[m], t, this[ot], (e, i2) => this[Pt](e, i2));
+        }
+      }
+      [H]() {
+        if (this[ht] && typeof this[m] == "number") {
+          let t = this[m];
+          this[m] = void 0, import_fs.default.close(t, (e) => e ? this.emit("error", e) : this.emit("close"));
+        }
+      }
+    };
+    Wt = class extends et {
+      [at]() {
+        let t;
+        if (this[Me] && this[tt] === "r+") try {
+          t = import_fs.default.openSync(this[U], this[tt], this[ie]);
+        } catch (e) {
+          if (e?.code === "ENOENT") return this[tt] = "w", this[at]();
+          throw e;
+        }
+        else t = import_fs.default.openSync(this[U], this[tt], this[ie]);
+        this[Ht](null, t);
+      }
+      [H]() {
+        if (this[ht] && typeof this[m] == "number") {
+          let t = this[m];
+          this[m] = void 0, import_fs.default.closeSync(t), this.emit("close");
+        }
+      }
+      [ve](t) {
+        let e = true;
+        try {
+          this[Pt](null, import_fs.default.writeSync(this[m], t, 0, t.length, this[ot])), e = false;
+        } finally {
+          if (e) try {
+            this[H]();
+          } catch {
+          }
+        }
+      }
+    };
+    jr = /* @__PURE__ */ new Map([["C", "cwd"], ["f", "file"], ["z", "gzip"], ["P", "preservePaths"], ["U", "unlink"], ["strip-components", "strip"], ["stripComponents", "strip"], ["keep-newer", "newer"], ["keepNewer", "newer"], ["keep-newer-files", "newer"], ["keepNewerFiles", "newer"], ["k", "keep"], ["keep-existing", "keep"], ["keepExisting", "keep"], ["m", "noMtime"], ["no-mtime", "noMtime"], ["p", "preserveOwner"], ["L", "follow"], ["h", "follow"], ["onentry", "onReadEntry"]]);
+    Fs = (s3) => !!s3.sync && !!s3.file;
+    ks = (s3) => !s3.sync && !!s3.file;
+    vs = (s3) => !!s3.sync && !s3.file;
+    Ms = (s3) => !s3.sync && !s3.file;
+    Bs = (s3) => !!s3.file;
+    tn = (s3) => {
+      let t = jr.get(s3);
+      return t || s3;
+    };
+    se = (s3 = {}) => {
+      if (!s3) return {};
+      let t = {};
+      for (let [e, i2] of Object.entries(s3)) {
+        let r = tn(e);
+        t[r] = i2;
+      }
+      return t.chmod === void 0 && t.noChmod === false && (t.chmod = true), delete t.noChmod, t;
+    };
+    K = (s3, t, e, i2, r) => Object.assign((n2 = [], o2, h2) => {
+      Array.isArray(n2) && (o2 = n2, n2 = {}), typeof o2 == "function" && (h2 = o2, o2 = void 0), o2 = o2 ? Array.from(o2) : [];
+      let a2 = se(n2);
+      if (r?.(a2, o2), Fs(a2)) {
+        if (typeof h2 == "function") throw new TypeError("callback not supported for sync tar functions");
+        return s3(a2, o2);
+      } else if (ks(a2)) {
+        let l = t(a2, o2);
+        return h2 ? l.then(() => h2(), h2) : l;
+      } else if (vs(a2)) {
+        if (typeof h2 == "function") throw new TypeError("callback not supported for sync tar functions");
+        return e(a2, o2);
+      } else if (Ms(a2)) {
+        if (typeof h2 == "function") throw new TypeError("callback only supported with file option");
+        return i2(a2, o2);
+      }
+      throw new Error("impossible options??");
+    }, { syncFile: s3, asyncFile: t, syncNoFile: e, asyncNoFile: i2, validate: r });
+    sn = import_zlib.default.constants || { ZLIB_VERNUM: 4736 };
+    M = Object.freeze(Object.assign(/* @__PURE__ */ Object.create(null), { Z_NO_FLUSH: 0, Z_PARTIAL_FLUSH: 1, Z_SYNC_FLUSH: 2, Z_FULL_FLUSH: 3, Z_FINISH: 4, Z_BLOCK: 5, Z_OK: 0, Z_STREAM_END: 1, Z_NEED_DICT: 2, Z_ERRNO: -1, Z_STREAM_ERROR: -2, Z_DATA_ERROR: -3, Z_MEM_ERROR: -4, Z_BUF_ERROR: -5, Z_VERSION_ERROR: -6, Z_NO_COMPRESSION: 0, Z_BEST_SPEED: 1, Z_BEST_COMPRESSION: 9, Z_DEFAULT_COMPRESSION: -1, Z_FILTERED: 1, Z_HUFFMAN_ONLY: 2, Z_RLE: 3, Z_FIXED: 4, Z_DEFAULT_STRATEGY: 0, DEFLATE: 1, INFLATE: 2, GZIP: 3, GUNZIP: 4, DEFLATERAW: 5, INFLATERAW: 6, UNZIP: 7, BROTLI_DECODE: 8, BROTLI_ENCODE: 9, Z_MIN_WINDOWBITS: 8, Z_MAX_WINDOWBITS: 15, Z_DEFAULT_WINDOWBITS: 15, Z_MIN_CHUNK: 64, Z_MAX_CHUNK: 1 / 0, Z_DEFAULT_CHUNK: 16384, Z_MIN_MEMLEVEL: 1, Z_MAX_MEMLEVEL: 9, Z_DEFAULT_MEMLEVEL: 8, Z_MIN_LEVEL: -1, Z_MAX_LEVEL: 9, Z_DEFAULT_LEVEL: -1, BROTLI_OPERATION_PROCESS: 0, BROTLI_OPERATION_FLUSH: 1, BROTLI_OPERATION_FINISH: 2, BROTLI_OPERATION_EMIT_METADATA: 3, BROTLI_MODE_GENERIC: 0, BROTLI_MODE_TEXT: 1, BROTLI_MODE_FONT: 2, BROTLI_DEFAULT_MODE: 0, BROTLI_MIN_QUALITY: 0, BROTLI_MAX_QUALITY: 11, BROTLI_DEFAULT_QUALITY: 11, BROTLI_MIN_WINDOW_BITS: 10, BROTLI_MAX_WINDOW_BITS: 24, BROTLI_LARGE_MAX_WINDOW_BITS: 30, BROTLI_DEFAULT_WINDOW: 22, BROTLI_MIN_INPUT_BLOCK_BITS: 16, BROTLI_MAX_INPUT_BLOCK_BITS: 24, BROTLI_PARAM_MODE: 0, BROTLI_PARAM_QUALITY: 1, BROTLI_PARAM_LGWIN: 2, BROTLI_PARAM_LGBLOCK: 3, BROTLI_PARAM_DISABLE_LITERAL_CONTEXT_MODELING: 4, BROTLI_PARAM_SIZE_HINT: 5, BROTLI_PARAM_LARGE_WINDOW: 6, BROTLI_PARAM_NPOSTFIX: 7, BROTLI_PARAM_NDIRECT: 8, BROTLI_DECODER_RESULT_ERROR: 0, BROTLI_DECODER_RESULT_SUCCESS: 1, BROTLI_DECODER_RESULT_NEEDS_MORE_INPUT: 2, BROTLI_DECODER_RESULT_NEEDS_MORE_OUTPUT: 3, BROTLI_DECODER_PARAM_DISABLE_RING_BUFFER_REALLOCATION: 0, BROTLI_DECODER_PARAM_LARGE_WINDOW: 1, BROTLI_DECODER_NO_ERROR: 0, BROTLI_DECODER_SUCCESS: 1, BROTLI_DECODER_NEEDS_MORE_INPUT: 2, BROTLI_DECODER_NEEDS_MORE_OUTPUT: 3, BROTLI_DECODER_ERROR_FORMAT_EXUBERANT_NIBBLE: -1, BROTLI_DECODER_ERROR_FORMAT_RESERVED: -2, BROTLI_DECODER_ERROR_FORMAT_EXUBERANT_META_NIBBLE: -3, BROTLI_DECODER_ERROR_FORMAT_SIMPLE_HUFFMAN_ALPHABET: -4, BROTLI_DECODER_ERROR_FORMAT_SIMPLE_HUFFMAN_SAME: -5, BROTLI_DECODER_ERROR_FORMAT_CL_SPACE: -6, BROTLI_DECODER_ERROR_FORMAT_HUFFMAN_SPACE: -7, BROTLI_DECODER_ERROR_FORMAT_CONTEXT_MAP_REPEAT: -8, BROTLI_DECODER_ERROR_FORMAT_BLOCK_LENGTH_1: -9, BROTLI_DECODER_ERROR_FORMAT_BLOCK_LENGTH_2: -10, BROTLI_DECODER_ERROR_FORMAT_TRANSFORM: -11, BROTLI_DECODER_ERROR_FORMAT_DICTIONARY: -12, BROTLI_DECODER_ERROR_FORMAT_WINDOW_BITS: -13, BROTLI_DECODER_ERROR_FORMAT_PADDING_1: -14, BROTLI_DECODER_ERROR_FORMAT_PADDING_2: -15, BROTLI_DECODER_ERROR_FORMAT_DISTANCE: -16, BROTLI_DECODER_ERROR_DICTIONARY_NOT_SET: -19, BROTLI_DECODER_ERROR_INVALID_ARGUMENTS: -20, BROTLI_DECODER_ERROR_ALLOC_CONTEXT_MODES: -21, BROTLI_DECODER_ERROR_ALLOC_TREE_GROUPS: -22, BROTLI_DECODER_ERROR_ALLOC_CONTEXT_MAP: -25, BROTLI_DECODER_ERROR_ALLOC_RING_BUFFER_1: -26, BROTLI_DECODER_ERROR_ALLOC_RING_BUFFER_2: -27, BROTLI_DECODER_ERROR_ALLOC_BLOCK_TYPE_TREES: -30, BROTLI_DECODER_ERROR_UNREACHABLE: -31 }, sn));
+    rn = import_buffer.Buffer.concat;
+    zs = Object.getOwnPropertyDescriptor(import_buffer.Buffer, "concat");
+    nn = (s3) => s3;
+    Bi = zs?.writable === true || zs?.set !== void 0 ? (s3) => {
+      import_buffer.Buffer.concat = s3 ? nn : rn;
+    } : (s3) => {
+    };
+    Tt = /* @__PURE__ */ Symbol("_superWrite");
+    Gt = class extends Error {
+      code;
+      errno;
+      constructor(t, e) {
+        super("zlib: " + t.message, { cause: t }), this.code = t.code, this.errno = t.errno, this.code || (this.code = "ZLIB_ERROR"), this.message = "zlib: " + t.message, Error.captureStackTrace(this, e ?? this.constructor);
+      }
+      get name() {
+        return "ZlibError";
+      }
+    };
+    Pi = /* @__PURE__ */ Symbol("flushFlag");
+    re = class extends A {
+      #t = false;
+      #i = false;
+      #s;
+      #n;
+      #r;
+      #e;
+      #o;
+      get sawError() {
+        return this.#t;
+      }
+      get handle() {
+        return this.#e;
+      }
+      get flushFlag() {
+        return this.#s;
+      }
+      constructor(t, e) {
+        if (!t || typeof t != "object") throw new TypeError("invalid options for ZlibBase constructor");
+        if (super(t), this.#s = t.flush ?? 0, this.#n = t.finishFlush ?? 0, this.#r = t.fullFlushFlag ?? 0, typeof Ps[e] != "function") throw new TypeError("Compression method not supported: " + e);
+        try {
+          this.#e = new Ps[e](t);
+        } catch (i2) {
+          throw new Gt(i2, this.constructor);
+        }
+        this.#o = (i2) => {
+          this.#t || (this.#t = true, this.close(), this.emit("error", i2));
+        }, this.#e?.on("error", (i2) => this.#o(new Gt(i2))), this.once("end", () => this.close);
+      }
+      close() {
+        this.#e && (this.#e.close(), this.#e = void 0, this.emit("close"));
+      }
+      reset() {
+        if (!this.#t) return (0, import_assert.default)(this.#e, "zlib binding closed"), this.#e.reset?.();
+      }
+      flush(t) {
+        this.ended || (typeof t != "number" && (t = this.#r), this.write(Object.assign(import_buffer.Buffer.alloc(0), { [Pi]: t })));
+      }
+      end(t, e, i2) {
+        return typeof t == "function" && (i2 = t, e = void 0, t = void 0), typeof e == "function" && (i2 = e, e = void 0), t && (e ? this.write(t, e) : this.write(t)), this.flush(this.#n), this.#i = true, super.end(i2);
+      }
+      get ended() {
+        return this.#i;
+      }
+      [Tt](t) {
+        return super.write(t);
+      }
+      write(t, e, i2) {
+        if (typeof e == "function" && (i2 = e, e = "utf8"), typeof t == "string" && (t = import_buffer.Buffer.from(t, e)), this.#t) return;
+        (0, import_assert.default)(this.#e, "zlib binding closed");
+        let r = this.#e._handle, n2 = r.close;
+        r.close = () => {
+        };
+        let o2 = this.#e.close;
+        this.#e.close = () => {
+        }, Bi(true);
+        let h2;
+        try {
+          let l = typeof t[Pi] == "number" ? t[Pi] : this.#s;
+          h2 = this.#e._processChunk(t, l), Bi(false);
+        } catch (l) {
+          Bi(false), this.#o(new Gt(l, this.write));
+        } finally {
+          this.#e && (this.#e._handle = r, r.close = n2, this.#e.close = o2, this.#e.removeAllListeners("error"));
+        }
+        this.#e && this.#e.on("error", (l) => this.#o(new Gt(l, this.write)));
+        let a2;
+        if (h2) if (Array.isArray(h2) && h2.length > 0) {
+          let l = h2[0];
+          a2 = this[Tt](import_buffer.Buffer.from(l));
+          for (let c3 = 1; c3 < h2.length; c3++) a2 = this[Tt](h2[c3]);
+        } else a2 = this[Tt](import_buffer.Buffer.from(h2));
+        return i2 && i2(), a2;
+      }
+    };
+    Pe = class extends re {
+      #t;
+      #i;
+      constructor(t, e) {
+        t = t || {}, t.flush = t.flush || M.Z_NO_FLUSH, t.finishFlush = t.finishFlush || M.Z_FINISH, t.fullFlushFlag = M.Z_FULL_FLUSH, super(t, e), this.#t = t.level, this.#i = t.strategy;
+      }
+      params(t, e) {
+        if (!this.sawError) {
+          if (!this.handle) throw new Error("cannot switch params when binding is closed");
+          if (!this.handle.params) throw new Error("not supported in this implementation");
+          if (this.#t !== t || this.#i !== e) {
+            this.flush(M.Z_SYNC_FLUSH), (0, import_assert.default)(this.handle, "zlib binding closed");
+            let i2 = this.handle.flush;
+            this.handle.flush = (r, n2) => {
+              typeof r == "function" && (n2 = r, r = this.flushFlag), this.flush(r), n2?.();
+            };
+            try {
+              this.handle.params(t, e);
+            } finally {
+              this.handle.flush = i2;
+            }
+            this.handle && (this.#t = t, this.#i = e);
+          }
+        }
+      }
+    };
+    ze = class extends Pe {
+      #t;
+      constructor(t) {
+        super(t, "Gzip"), this.#t = t && !!t.portable;
+      }
+      [Tt](t) {
+        return this.#t ? (this.#t = false, t[9] = 255, super[Tt](t)) : super[Tt](t);
+      }
+    };
+    Ue = class extends Pe {
+      constructor(t) {
+        super(t, "Unzip");
+      }
+    };
+    He = class extends re {
+      constructor(t, e) {
+        t = t || {}, t.flush = t.flush || M.BROTLI_OPERATION_PROCESS, t.finishFlush = t.finishFlush || M.BROTLI_OPERATION_FINISH, t.fullFlushFlag = M.BROTLI_OPERATION_FLUSH, super(t, e);
+      }
+    };
+    We = class extends He {
+      constructor(t) {
+        super(t, "BrotliCompress");
+      }
+    };
+    Ge = class extends He {
+      constructor(t) {
+        super(t, "BrotliDecompress");
+      }
+    };
+    Ze = class extends re {
+      constructor(t, e) {
+        t = t || {}, t.flush = t.flush || M.ZSTD_e_continue, t.finishFlush = t.finishFlush || M.ZSTD_e_end, t.fullFlushFlag = M.ZSTD_e_flush, super(t, e);
+      }
+    };
+    Ye = class extends Ze {
+      constructor(t) {
+        super(t, "ZstdCompress");
+      }
+    };
+    Ke = class extends Ze {
+      constructor(t) {
+        super(t, "ZstdDecompress");
+      }
+    };
+    Us = (s3, t) => {
+      if (Number.isSafeInteger(s3)) s3 < 0 ? an(s3, t) : hn(s3, t);
+      else throw Error("cannot encode number outside of javascript safe integer range");
+      return t;
+    };
+    hn = (s3, t) => {
+      t[0] = 128;
+      for (var e = t.length; e > 1; e--) t[e - 1] = s3 & 255, s3 = Math.floor(s3 / 256);
+    };
+    an = (s3, t) => {
+      t[0] = 255;
+      var e = false;
+      s3 = s3 * -1;
+      for (var i2 = t.length; i2 > 1; i2--) {
+        var r = s3 & 255;
+        s3 = Math.floor(s3 / 256), e ? t[i2 - 1] = Ws(r) : r === 0 ? t[i2 - 1] = 0 : (e = true, t[i2 - 1] = Gs(r));
+      }
+    };
+    Hs = (s3) => {
+      let t = s3[0], e = t === 128 ? cn(s3.subarray(1, s3.length)) : t === 255 ? ln(s3) : null;
+      if (e === null) throw Error("invalid base256 encoding");
+      if (!Number.isSafeInteger(e)) throw Error("parsed number outside of javascript safe integer range");
+      return e;
+    };
+    ln = (s3) => {
+      for (var t = s3.length, e = 0, i2 = false, r = t - 1; r > -1; r--) {
+        var n2 = Number(s3[r]), o2;
+        i2 ? o2 = Ws(n2) : n2 === 0 ? o2 = n2 : (i2 = true, o2 = Gs(n2)), o2 !== 0 && (e -= o2 * Math.pow(256, t - r - 1));
+      }
+      return e;
+    };
+    cn = (s3) => {
+      for (var t = s3.length, e = 0, i2 = t - 1; i2 > -1; i2--) {
+        var r = Number(s3[i2]);
+        r !== 0 && (e += r * Math.pow(256, t - i2 - 1));
+      }
+      return e;
+    };
+    Ws = (s3) => (255 ^ s3) & 255;
+    Gs = (s3) => (255 ^ s3) + 1 & 255;
+    Hi = {};
+    Ur(Hi, { code: () => Ve, isCode: () => ne, isName: () => dn, name: () => oe, normalFsTypes: () => Ui });
+    ne = (s3) => oe.has(s3);
+    dn = (s3) => Ve.has(s3);
+    Ui = /* @__PURE__ */ new Set(["0", "", "1", "2", "3", "4", "5", "6", "7", "D"]);
+    oe = /* @__PURE__ */ new Map([["0", "File"], ["", "OldFile"], ["1", "Link"], ["2", "SymbolicLink"], ["3", "CharacterDevice"], ["4", "BlockDevice"], ["5", "Directory"], ["6", "FIFO"], ["7", "ContiguousFile"], ["g", "GlobalExtendedHeader"], ["x", "ExtendedHeader"], ["A", "SolarisACL"], ["D", "GNUDumpDir"], ["I", "Inode"], ["K", "NextFileHasLongLinkpath"], ["L", "NextFileHasLongPath"], ["M", "ContinuationFile"], ["N", "OldGnuLongPath"], ["S", "SparseFile"], ["V", "TapeVolumeHeader"], ["X", "OldExtendedHeader"]]);
+    Ve = new Map(Array.from(oe).map((s3) => [s3[1], s3[0]]));
+    un = (s3) => s3 === void 0 || s3 < 0 ? void 0 : s3;
+    F = class {
+      cksumValid = false;
+      needPax = false;
+      nullBlock = false;
+      block;
+      path;
+      mode;
+      uid;
+      gid;
+      size;
+      cksum;
+      #t = "Unsupported";
+      linkpath;
+      uname;
+      gname;
+      devmaj = 0;
+      devmin = 0;
+      atime;
+      ctime;
+      mtime;
+      charset;
+      comment;
+      constructor(t, e = 0, i2, r) {
+        Buffer.isBuffer(t) ? this.decode(t, e || 0, i2, r) : t && this.#i(t);
+      }
+      decode(t, e, i2, r) {
+        if (e || (e = 0), !t || !(t.length >= e + 512)) throw new Error("need 512 bytes for header");
+        let n2 = xt(t, e + 156, 1), o2 = Ui.has(n2), h2 = o2 ? i2 : void 0, a2 = o2 ? r : void 0;
+        if (this.path = h2?.path ?? xt(t, e, 100), this.mode = h2?.mode ?? a2?.mode ?? lt(t, e + 100, 8), this.uid = h2?.uid ?? a2?.uid ?? lt(t, e + 108, 8), this.gid = h2?.gid ?? a2?.gid ?? lt(t, e + 116, 8), this.size = un(h2?.size ?? a2?.size ?? lt(t, e + 124, 12)), this.mtime = h2?.mtime ?? a2?.mtime ?? Wi(t, e + 136, 12), this.cksum = lt(t, e + 148, 12), a2 && this.#i(a2, true), h2 && this.#i(h2), ne(n2) && (this.#t = n2 || "0"), this.#t === "0" && this.path.slice(-1) === "/" && (this.#t = "5"), this.#t === "5" && (this.size = 0), this.linkpath = xt(t, e + 157, 100), t.subarray(e + 257, e + 265).toString() === "ustar\x0000") if (this.uname = h2?.uname ?? a2?.uname ?? xt(t, e + 265, 32), this.gname = h2?.gname ?? a2?.gname ?? xt(t, e + 297, 32), this.devmaj = h2?.devmaj ?? a2?.devmaj ?? lt(t, e + 329, 8) ?? 0, this.devmin = h2?.devmin ?? a2?.devmin ?? lt(t, e + 337, 8) ?? 0, t[e + 475] !== 0) {
+          let c3 = xt(t, e + 345, 155);
+          this.path = c3 + "/" + this.path;
+        } else {
+          let c3 = xt(t, e + 345, 130);
+          c3 && (this.path = c3 + "/" + this.path), this.atime = i2?.atime ?? r?.atime ?? Wi(t, e + 476, 12), this.ctime = i2?.ctime ?? r?.ctime ?? Wi(t, e + 488, 12);
+        }
+        let l = 256;
+        for (let c3 = e; c3 < e + 148; c3++) l += t[c3];
+        for (let c3 = e + 156; c3 < e + 512; c3++) l += t[c3];
+        this.cksumValid = l === this.cksum, this.cksum === void 0 && l === 256 && (this.nullBlock = true);
+      }
+      #i(t, e = false) {
+        Object.assign(this, Object.fromEntries(Object.entries(t).filter(([i2, r]) => !(r == null || i2 === "size" && Number(r) < 0 || i2 === "path" && e || i2 === "linkpath" && e || i2 === "global"))));
+      }
+      encode(t, e = 0) {
+        if (t || (t = this.block = Buffer.alloc(512)), this.#t === "Unsupported" && (this.#t = "0"), !(t.length >= e + 512)) throw new Error("need 512 bytes for header");
+        let i2 = this.ctime || this.atime ? 130 : 155, r = mn(this.path || "", i2), n2 = r[0], o2 = r[1];
+        this.needPax = !!r[2], this.needPax = Lt(t, e, 100, n2) || this.needPax, this.needPax = ct(t, e + 100, 8, this.mode) || this.needPax, this.needPax = ct(t, e + 108, 8, this.uid) || this.needPax, this.needPax = ct(t, e + 116, 8, this.gid) || this.needPax, this.needPax = ct(t, e + 124, 12, this.size) || this.needPax, this.needPax = Gi(t, e + 136, 12, this.mtime) || this.needPax, t[e + 156] = Number(this.#t.codePointAt(0)), this.needPax = Lt(t, e + 157, 100, this.linkpath) || this.needPax, t.write("ustar\x0000", e + 257, 8), this.needPax = Lt(t, e + 265, 32, this.uname) || this.needPax, this.needPax = Lt(t, e + 297, 32, this.gname) || this.needPax, this.needPax = ct(t, e + 329, 8, this.devmaj) || this.needPax, this.needPax = ct(t, e + 337, 8, this.devmin) || this.needPax, this.needPax = Lt(t, e + 345, i2, o2) || this.needPax, t[e + 475] !== 0 ? this.needPax = Lt(t, e + 345, 155, o2) || this.needPax : (this.needPax = Lt(t, e + 345, 130, o2) || this.needPax, this.needPax = Gi(t, e + 476, 12, this.atime) || this.needPax, this.needPax = Gi(t, e + 488, 12, this.ctime) || this.needPax);
+        let h2 = 256;
+        for (let a2 = e; a2 < e + 148; a2++) h2 += t[a2];
+        for (let a2 = e + 156; a2 < e + 512; a2++) h2 += t[a2];
+        return this.cksum = h2, ct(t, e + 148, 8, this.cksum), this.cksumValid = true, this.needPax;
+      }
+      get type() {
+        return this.#t === "Unsupported" ? this.#t : oe.get(this.#t);
+      }
+      get typeKey() {
+        return this.#t;
+      }
+      set type(t) {
+        let e = String(Ve.get(t));
+        if (ne(e) || e === "Unsupported") this.#t = e;
+        else if (ne(t)) this.#t = t;
+        else throw new TypeError("invalid entry type: " + t);
+      }
+    };
+    mn = (s3, t) => {
+      let i2 = s3, r = "", n2, o2 = import_node_path51.posix.parse(s3).root || ".";
+      if (Buffer.byteLength(i2) < 100) n2 = [i2, r, false];
+      else {
+        r = import_node_path51.posix.dirname(i2), i2 = import_node_path51.posix.basename(i2);
+        do
+          Buffer.byteLength(i2) <= 100 && Buffer.byteLength(r) <= t ? n2 = [i2, r, false] : Buffer.byteLength(i2) > 100 && Buffer.byteLength(r) <= t ? n2 = [i2.slice(0, 99), r, true] : (i2 = import_node_path51.posix.join(import_node_path51.posix.basename(r), i2), r = import_node_path51.posix.dirname(r));
+        while (r !== o2 && n2 === void 0);
+        n2 || (n2 = [s3.slice(0, 99), "", true]);
+      }
+      return n2;
+    };
+    xt = (s3, t, e) => s3.subarray(t, t + e).toString("utf8").replace(/\0.*/, "");
+    Wi = (s3, t, e) => pn(lt(s3, t, e));
+    pn = (s3) => s3 === void 0 ? void 0 : new Date(s3 * 1e3);
+    lt = (s3, t, e) => Number(s3[t]) & 128 ? Hs(s3.subarray(t, t + e)) : wn(s3, t, e);
+    En = (s3) => isNaN(s3) ? void 0 : s3;
+    wn = (s3, t, e) => En(parseInt(s3.subarray(t, t + e).toString("utf8").replace(/\0.*$/, "").trim(), 8));
+    Sn = { 12: 8589934591, 8: 2097151 };
+    ct = (s3, t, e, i2) => i2 === void 0 ? false : i2 > Sn[e] || i2 < 0 ? (Us(i2, s3.subarray(t, t + e)), true) : (yn(s3, t, e, i2), false);
+    yn = (s3, t, e, i2) => s3.write(Rn(i2, e), t, e, "ascii");
+    Rn = (s3, t) => gn(Math.floor(s3).toString(8), t);
+    gn = (s3, t) => (s3.length === t - 1 ? s3 : new Array(t - s3.length - 1).join("0") + s3 + " ") + "\0";
+    Gi = (s3, t, e, i2) => i2 === void 0 ? false : ct(s3, t, e, i2.getTime() / 1e3);
+    bn = new Array(156).join("\0");
+    Lt = (s3, t, e, i2) => i2 === void 0 ? false : (s3.write(i2 + bn, t, e, "utf8"), i2.length !== Buffer.byteLength(i2) || i2.length > e);
+    ft = class s {
+      atime;
+      mtime;
+      ctime;
+      charset;
+      comment;
+      gid;
+      uid;
+      gname;
+      uname;
+      linkpath;
+      dev;
+      ino;
+      nlink;
+      path;
+      size;
+      mode;
+      global;
+      constructor(t, e = false) {
+        this.atime = t.atime, this.charset = t.charset, this.comment = t.comment, this.ctime = t.ctime, this.dev = t.dev, this.gid = t.gid, this.global = e, this.gname = t.gname, this.ino = t.ino, this.linkpath = t.linkpath, this.mtime = t.mtime, this.nlink = t.nlink, this.path = t.path, this.size = t.size, this.uid = t.uid, this.uname = t.uname;
+      }
+      encode() {
+        let t = this.encodeBody();
+        if (t === "") return Buffer.allocUnsafe(0);
+        let e = Buffer.byteLength(t), i2 = 512 * Math.ceil(1 + e / 512), r = Buffer.allocUnsafe(i2);
+        for (let n2 = 0; n2 < 512; n2++) r[n2] = 0;
+        new F({ path: ("PaxHeader/" + (0, import_node_path52.basename)(this.path ?? "")).slice(0, 99), mode: this.mode || 420, uid: this.uid, gid: this.gid, size: e, mtime: this.mtime, type: this.global ? "GlobalExtendedHeader" : "ExtendedHeader", linkpath: "", uname: this.uname || "", gname: this.gname || "", devmaj: 0, devmin: 0, atime: this.atime, ctime: this.ctime }).encode(r), r.write(t, 512, e, "utf8");
+        for (let n2 = e + 512; n2 < r.length; n2++) r[n2] = 0;
+        return r;
+      }
+      encodeBody() {
+        return this.encodeField("path") + this.encodeField("ctime") + this.encodeField("atime") + this.encodeField("dev") + this.encodeField("ino") + this.encodeField("nlink") + this.encodeField("charset") + this.encodeField("comment") + this.encodeField("gid") + this.encodeField("gname") + this.encodeField("linkpath") + this.encodeField("mtime") + this.encodeField("size") + this.encodeField("uid") + this.encodeField("uname");
+      }
+      encodeField(t) {
+        if (this[t] === void 0) return "";
+        let e = this[t], i2 = e instanceof Date ? e.getTime() / 1e3 : e, r = " " + (t === "dev" || t === "ino" || t === "nlink" ? "SCHILY." : "") + t + "=" + i2 + `
+`, n2 = Buffer.byteLength(r), o2 = Math.floor(Math.log(n2) / Math.log(10)) + 1;
+        return n2 + o2 >= Math.pow(10, o2) && (o2 += 1), o2 + n2 + r;
+      }
+      static parse(t, e, i2 = false) {
+        return new s(On(Tn(t), e), i2);
+      }
+    };
+    On = (s3, t) => t ? Object.assign({}, t, s3) : s3;
+    Tn = (s3) => s3.replace(/\n$/, "").split(`
+`).reduce(xn, /* @__PURE__ */ Object.create(null));
+    xn = (s3, t) => {
+      let e = parseInt(t, 10);
+      if (e !== Buffer.byteLength(t) + 1) return s3;
+      t = t.slice((e + " ").length);
+      let i2 = t.split("="), r = i2.shift();
+      if (!r) return s3;
+      let n2 = r.replace(/^SCHILY\.(dev|ino|nlink)/, "$1"), o2 = i2.join("=").replace(/\0.*/, "");
+      switch (n2) {
+        case "path":
+        case "linkpath":
+        case "type":
+        case "charset":
+        case "comment":
+        case "gname":
+        case "uname":
+          s3[n2] = o2;
+          break;
+        case "ctime":
+        case "atime":
+        case "mtime":
+          s3[n2] = new Date(Number(o2) * 1e3);
+          break;
+        case "size":
+          let h2 = +o2;
+          h2 >= 0 && (s3[n2] = h2);
+          break;
+        case "gid":
+        case "uid":
+        case "dev":
+        case "ino":
+        case "nlink":
+        case "mode":
+          s3[n2] = +o2;
+          break;
+      }
+      return s3;
+    };
+    Ln = process.env.TESTING_TAR_FAKE_PLATFORM || process.platform;
+    f = Ln !== "win32" ? (s3) => String(s3) : (s3) => String(s3).replaceAll(/\\/g, "/");
+    $e = class extends A {
+      extended;
+      globalExtended;
+      header;
+      startBlockSize;
+      blockRemain;
+      remain;
+      type;
+      meta = false;
+      ignore = false;
+      path;
+      mode;
+      uid;
+      gid;
+      uname;
+      gname;
+      size = 0;
+      mtime;
+      atime;
+      ctime;
+      linkpath;
+      dev;
+      ino;
+      nlink;
+      invalid = false;
+      absolute;
+      unsupported = false;
+      constructor(t, e, i2) {
+        switch (super({}), this.pause(), this.extended = e, this.globalExtended = i2, this.header = t, this.remain = t.size ?? 0, this.startBlockSize = 512 * Math.ceil(this.remain / 512), this.blockRemain = this.startBlockSize, this.type = t.type, this.type) {
+          case "File":
+          case "OldFile":
+          case "Link":
+          case "SymbolicLink":
+          case "CharacterDevice":
+          case "BlockDevice":
+          case "Directory":
+          case "FIFO":
+          case "ContiguousFile":
+          case "GNUDumpDir":
+            break;
+          case "NextFileHasLongLinkpath":
+          case "NextFileHasLongPath":
+          case "OldGnuLongPath":
+          case "GlobalExtendedHeader":
+          case "ExtendedHeader":
+          case "OldExtendedHeader":
+            this.meta = true;
+            break;
+          default:
+            this.ignore = true;
+        }
+        if (!t.path) throw new Error("no path provided for tar.ReadEntry");
+        this.path = f(t.path), this.mode = t.mode, this.mode && (this.mode = this.mode & 4095), this.uid = t.uid, this.gid = t.gid, this.uname = t.uname, this.gname = t.gname, this.size = this.remain, this.mtime = t.mtime, this.atime = t.atime, this.ctime = t.ctime, this.linkpath = t.linkpath ? f(t.linkpath) : void 0, this.uname = t.uname, this.gname = t.gname, e && this.#t(e), i2 && this.#t(i2, true);
+      }
+      write(t) {
+        let e = t.length;
+        if (e > this.blockRemain) throw new Error("writing more to entry than is appropriate");
+        let i2 = this.remain, r = this.blockRemain;
+        return this.remain = Math.max(0, i2 - e), this.blockRemain = Math.max(0, r - e), this.ignore ? true : i2 >= e ? super.write(t) : super.write(t.subarray(0, i2));
+      }
+      #t(t, e = false) {
+        t.path && (t.path = f(t.path)), t.linkpath && (t.linkpath = f(t.linkpath)), Object.assign(this, Object.fromEntries(Object.entries(t).filter(([i2, r]) => !(r == null || i2 === "path" && e))));
+      }
+    };
+    Dt = (s3, t, e, i2 = {}) => {
+      s3.file && (i2.file = s3.file), s3.cwd && (i2.cwd = s3.cwd), i2.code = e instanceof Error && e.code || t, i2.tarCode = t, !s3.strict && i2.recoverable !== false ? (e instanceof Error && (i2 = Object.assign(e, i2), e = e.message), s3.emit("warn", t, e, i2)) : e instanceof Error ? s3.emit("error", Object.assign(e, i2)) : s3.emit("error", Object.assign(new Error(`${t}: ${e}`), i2));
+    };
+    Nn = 1024 * 1024;
+    Xi = Buffer.from([31, 139]);
+    qi = Buffer.from([40, 181, 47, 253]);
+    An = Math.max(Xi.length, qi.length);
+    B = /* @__PURE__ */ Symbol("state");
+    Nt = /* @__PURE__ */ Symbol("writeEntry");
+    it = /* @__PURE__ */ Symbol("readEntry");
+    Zi = /* @__PURE__ */ Symbol("nextEntry");
+    Zs = /* @__PURE__ */ Symbol("processEntry");
+    V = /* @__PURE__ */ Symbol("extendedHeader");
+    he = /* @__PURE__ */ Symbol("globalExtendedHeader");
+    dt = /* @__PURE__ */ Symbol("meta");
+    Ys = /* @__PURE__ */ Symbol("emitMeta");
+    p = /* @__PURE__ */ Symbol("buffer");
+    st = /* @__PURE__ */ Symbol("queue");
+    ut = /* @__PURE__ */ Symbol("ended");
+    Yi = /* @__PURE__ */ Symbol("emittedEnd");
+    At = /* @__PURE__ */ Symbol("emit");
+    w = /* @__PURE__ */ Symbol("unzip");
+    Xe = /* @__PURE__ */ Symbol("consumeChunk");
+    qe = /* @__PURE__ */ Symbol("consumeChunkSub");
+    Ki = /* @__PURE__ */ Symbol("consumeBody");
+    Ks = /* @__PURE__ */ Symbol("consumeMeta");
+    Vs = /* @__PURE__ */ Symbol("consumeHeader");
+    ae = /* @__PURE__ */ Symbol("consuming");
+    Vi = /* @__PURE__ */ Symbol("bufferConcat");
+    Qe = /* @__PURE__ */ Symbol("maybeEnd");
+    Yt = /* @__PURE__ */ Symbol("writing");
+    $2 = /* @__PURE__ */ Symbol("aborted");
+    Je = /* @__PURE__ */ Symbol("onDone");
+    It = /* @__PURE__ */ Symbol("sawValidEntry");
+    je = /* @__PURE__ */ Symbol("sawNullBlock");
+    ti = /* @__PURE__ */ Symbol("sawEOF");
+    $s = /* @__PURE__ */ Symbol("closeStream");
+    In = 1e3;
+    le = /* @__PURE__ */ Symbol("compressedBytesRead");
+    $i = /* @__PURE__ */ Symbol("decompressedBytesRead");
+    Xs = /* @__PURE__ */ Symbol("checkDecompressionRatio");
+    Cn = () => true;
+    rt = class extends import_events2.EventEmitter {
+      file;
+      strict;
+      maxMetaEntrySize;
+      filter;
+      brotli;
+      zstd;
+      maxDecompressionRatio;
+      writable = true;
+      readable = false;
+      [st] = [];
+      [p];
+      [it];
+      [Nt];
+      [B] = "begin";
+      [dt] = "";
+      [V];
+      [he];
+      [ut] = false;
+      [w];
+      [$2] = false;
+      [It];
+      [je] = false;
+      [ti] = false;
+      [Yt] = false;
+      [ae] = false;
+      [Yi] = false;
+      [le] = 0;
+      [$i] = 0;
+      constructor(t = {}) {
+        super(), this.file = t.file || "", this.on(Je, () => {
+          (this[B] === "begin" || this[It] === false) && this.warn("TAR_BAD_ARCHIVE", "Unrecognized archive format");
+        }), t.ondone ? this.on(Je, t.ondone) : this.on(Je, () => {
+          this.emit("prefinish"), this.emit("finish"), this.emit("end");
+        }), this.strict = !!t.strict, this.maxDecompressionRatio = typeof t.maxDecompressionRatio == "number" ? t.maxDecompressionRatio : In, this.maxMetaEntrySize = t.maxMetaEntrySize || Nn, this.filter = typeof t.filter == "function" ? t.filter : Cn;
+        let e = t.file && (t.file.endsWith(".tar.br") || t.file.endsWith(".tbr"));
+        this.brotli = !(t.gzip || t.zstd) && t.brotli !== void 0 ? t.brotli : e ? void 0 : false;
+        let i2 = t.file && (t.file.endsWith(".tar.zst") || t.file.endsWith(".tzst"));
+        this.zstd = !(t.gzip || t.brotli) && t.zstd !== void 0 ? t.zstd : i2 ? true : void 0, this.on("end", () => this[$s]()), typeof t.onwarn == "function" && this.on("warn", t.onwarn), typeof t.onReadEntry == "function" && this.on("entry", t.onReadEntry);
+      }
+      warn(t, e, i2 = {}) {
+        Dt(this, t, e, i2);
+      }
+      [Vs](t, e) {
+        this[It] === void 0 && (this[It] = false);
+        let i2;
+        try {
+          i2 = new F(t, e, this[V], this[he]);
+        } catch (r) {
+          return this.warn("TAR_ENTRY_INVALID", r);
+        }
+        if (i2.nullBlock) this[je] ? (this[ti] = true, this[B] === "begin" && (this[B] = "header"), this[At]("eof")) : (this[je] = true, this[At]("nullBlock"));
+        else if (this[je] = false, !i2.cksumValid) this.warn("TAR_ENTRY_INVALID", "checksum failure", { header: i2 });
+        else if (!i2.path) this.warn("TAR_ENTRY_INVALID", "path is required", { header: i2 });
+        else {
+          let r = i2.type;
+          if (/^(Symbolic)?Link$/.test(r) && !i2.linkpath) this.warn("TAR_ENTRY_INVALID", "linkpath required", { header: i2 });
+          else if (!/^(Symbolic)?Link$/.test(r) && !/^(Global)?ExtendedHeader$/.test(r) && i2.linkpath) this.warn("TAR_ENTRY_INVALID", "linkpath forbidden", { header: i2 });
+          else {
+            let n2 = this[Nt] = new $e(i2, this[V], this[he]);
+            if (!this[It]) if (n2.remain) {
+              let o2 = () => {
+                n2.invalid || (this[It] = true);
+              };
+              n2.on("end", o2);
+            } else this[It] = true;
+            n2.meta ? n2.size > this.maxMetaEntrySize ? (n2.ignore = true, this[At]("ignoredEntry", n2), this[B] = "ignore", n2.resume()) : n2.size > 0 && (this[dt] = "", n2.on("data", (o2) => this[dt] += o2), this[B] = "meta") : (this[V] = void 0, n2.ignore = n2.ignore || !this.filter(n2.path, n2), n2.ignore ? (this[At]("ignoredEntry", n2), this[B] = n2.remain ? "ignore" : "header", n2.resume()) : (n2.remain ? this[B] = "body" : (this[B] = "header", n2.end()), this[it] ? this[st].push(n2) : (this[st].push(n2), this[Zi]())));
+          }
+        }
+      }
+      [$s]() {
+        queueMicrotask(() => this.emit("close"));
+      }
+      [Zs](t) {
+        let e = true;
+        if (!t) this[it] = void 0, e = false;
+        else if (Array.isArray(t)) {
+          let [i2, ...r] = t;
+          this.emit(i2, ...r);
+        } else this[it] = t, this.emit("entry", t), t.emittedEnd || (t.on("end", () => this[Zi]()), e = false);
+        return e;
+      }
+      [Zi]() {
+        do
+          ;
+        while (this[Zs](this[st].shift()));
+        if (this[st].length === 0) {
+          let t = this[it];
+          !t || t.flowing || t.size === t.remain ? this[Yt] || this.emit("drain") : t.once("drain", () => this.emit("drain"));
+        }
+      }
+      [Ki](t, e) {
+        let i2 = this[Nt];
+        if (!i2) throw new Error("attempt to consume body without entry??");
+        let r = i2.blockRemain ?? 0, n2 = r >= t.length && e === 0 ? t : t.subarray(e, e + r);
+        return i2.write(n2), i2.blockRemain || (this[B] = "header", this[Nt] = void 0, i2.end()), n2.length;
+      }
+      [Ks](t, e) {
+        let i2 = this[Nt], r = this[Ki](t, e);
+        return !this[Nt] && i2 && this[Ys](i2), r;
+      }
+      [At](t, e, i2) {
+        this[st].length === 0 && !this[it] ? this.emit(t, e, i2) : this[st].push([t, e, i2]);
+      }
+      [Ys](t) {
+        switch (this[At]("meta", this[dt]), t.type) {
+          case "ExtendedHeader":
+          case "OldExtendedHeader":
+            this[V] = ft.parse(this[dt], this[V], false);
+            break;
+          case "GlobalExtendedHeader":
+            this[he] = ft.parse(this[dt], this[he], true);
+            break;
+          case "NextFileHasLongPath":
+          case "OldGnuLongPath": {
+            let e = this[V] ?? /* @__PURE__ */ Object.create(null);
+            this[V] = e, e.path = this[dt].replace(/\0.*/, "");
+            break;
+          }
+          case "NextFileHasLongLinkpath": {
+            let e = this[V] || /* @__PURE__ */ Object.create(null);
+            this[V] = e, e.linkpath = this[dt].replace(/\0.*/, "");
+            break;
+          }
+          default:
+            throw new Error("unknown meta: " + t.type);
+        }
+      }
+      abort(t) {
+        if (!this[$2]) {
+          if (this[w]) {
+            let e = this[w];
+            e.write = () => true, e.end = () => e, e.emit = () => false, e.destroy?.();
+          }
+          this[$2] = true, this.emit("abort", t), this.warn("TAR_ABORT", t, { recoverable: false });
+        }
+      }
+      [Xs](t) {
+        this[$i] += t.length;
+        let e = this[$i] / this[le];
+        return e > this.maxDecompressionRatio ? (this.abort(new Error(`max decompression ratio exceeded: ${e.toFixed(2)} > ${this.maxDecompressionRatio}`)), false) : true;
+      }
+      write(t, e, i2) {
+        if (typeof e == "function" && (i2 = e, e = void 0), typeof t == "string" && (t = Buffer.from(t, typeof e == "string" ? e : "utf8")), this[$2]) return i2?.(), false;
+        if ((this[w] === void 0 || this.brotli === void 0 && this[w] === false) && t) {
+          if (this[p] && (t = Buffer.concat([this[p], t]), this[p] = void 0), t.length < An) return this[p] = t, i2?.(), true;
+          for (let a2 = 0; this[w] === void 0 && a2 < Xi.length; a2++) t[a2] !== Xi[a2] && (this[w] = false);
+          let o2 = false;
+          if (this[w] === false && this.zstd !== false) {
+            o2 = true;
+            for (let a2 = 0; a2 < qi.length; a2++) if (t[a2] !== qi[a2]) {
+              o2 = false;
+              break;
+            }
+          }
+          let h2 = this.brotli === void 0 && !o2;
+          if (this[w] === false && h2) if (t.length < 512) if (this[ut]) this.brotli = true;
+          else return this[p] = t, i2?.(), true;
+          else try {
+            new F(t.subarray(0, 512)), this.brotli = false;
+          } catch {
+            this.brotli = true;
+          }
+          if (this[w] === void 0 || this[w] === false && (this.brotli || o2)) {
+            let a2 = this[ut];
+            this[ut] = false, this[w] = this[w] === void 0 ? new Ue({}) : o2 ? new Ke({}) : new Ge({}), this[w].on("data", (c3) => {
+              this[Xs](c3) && this[Xe](c3);
+            }), this[w].on("error", (c3) => {
+              this[$2] || this.abort(c3);
+            }), this[w].on("end", () => {
+              this[ut] = true, this[Xe]();
+            }), this[Yt] = true, this[le] += t.length;
+            let l = !!this[w][a2 ? "end" : "write"](t);
+            return this[Yt] = false, i2?.(), l;
+          }
+        }
+        this[Yt] = true, this[w] ? (this[le] += t.length, this[w].write(t)) : this[Xe](t), this[Yt] = false;
+        let n2 = this[st].length > 0 ? false : this[it] ? this[it].flowing : true;
+        return !n2 && this[st].length === 0 && this[it]?.once("drain", () => this.emit("drain")), i2?.(), n2;
+      }
+      [Vi](t) {
+        t && !this[$2] && (this[p] = this[p] ? Buffer.concat([this[p], t]) : t);
+      }
+      [Qe]() {
+        if (this[ut] && !this[Yi] && !this[$2] && !this[ae]) {
+          this[Yi] = true;
+          let t = this[Nt];
+          if (t?.blockRemain) {
+            let e = this[p] ? this[p].length : 0;
+            this.warn("TAR_BAD_ARCHIVE", `Truncated input (needed ${t.blockRemain} more bytes, only ${e} available)`, { entry: t }), this[p] && t.write(this[p]), t.end();
+          }
+          this[At](Je);
+        }
+      }
+      [Xe](t) {
+        if (this[ae] && t) this[Vi](t);
+        else if (!t && !this[p]) this[Qe]();
+        else if (t) {
+          if (this[ae] = true, this[p]) {
+            this[Vi](t);
+            let e = this[p];
+            this[p] = void 0, this[qe](e);
+          } else this[qe](t);
+          for (; this[p] && this[p]?.length >= 512 && !this[$2] && !this[ti]; ) {
+            let e = this[p];
+            this[p] = void 0, this[qe](e);
+          }
+          this[ae] = false;
+        }
+        (!this[p] || this[ut]) && this[Qe]();
+      }
+      [qe](t) {
+        let e = 0, i2 = t.length;
+        for (; e + 512 <= i2 && !this[$2] && !this[ti]; ) switch (this[B]) {
+          case "begin":
+          case "header":
+            this[Vs](t, e), e += 512;
+            break;
+          case "ignore":
+          case "body":
+            e += this[Ki](t, e);
+            break;
+          case "meta":
+            e += this[Ks](t, e);
+            break;
+          default:
+            throw new Error("invalid state: " + this[B]);
+        }
+        e < i2 && (this[p] = this[p] ? Buffer.concat([t.subarray(e), this[p]]) : t.subarray(e));
+      }
+      end(t, e, i2) {
+        return typeof t == "function" && (i2 = t, e = void 0, t = void 0), typeof e == "function" && (i2 = e, e = void 0), typeof t == "string" && (t = Buffer.from(t, e)), i2 && this.once("finish", i2), this[$2] || (this[w] ? (t && (this[le] += t.length, this[w].write(t)), this[w].end()) : (this[ut] = true, (this.brotli === void 0 || this.zstd === void 0) && (t = t || Buffer.alloc(0)), t && this.write(t), this[Qe]())), this;
+      }
+    };
+    mt = (s3) => {
+      let t = s3.length - 1, e = -1;
+      for (; t > -1 && s3.charAt(t) === "/"; ) e = t, t--;
+      return e === -1 ? s3 : s3.slice(0, e);
+    };
+    vn = (s3) => {
+      let t = s3.onReadEntry;
+      s3.onReadEntry = t ? (e) => {
+        t(e), e.resume();
+      } : (e) => e.resume();
+    };
+    Qi = (s3, t) => {
+      let e = new Map(t.map((o2) => [mt(o2), true])), i2 = s3.filter, r = 100, n2 = (o2, h2 = "", a2 = 0) => {
+        if (a2 >= r) return e.set(o2, false), false;
+        let l = h2 || (0, import_path.parse)(o2).root || ".", c3;
+        if (o2 === l) c3 = false;
+        else {
+          let d = e.get(o2);
+          c3 = d !== void 0 ? d : n2((0, import_path.dirname)(o2), l, a2 + 1);
+        }
+        return e.set(o2, c3), c3;
+      };
+      s3.filter = i2 ? (o2, h2) => i2(o2, h2) && n2(mt(o2)) : (o2) => n2(mt(o2));
+    };
+    Mn = (s3) => {
+      let t = new rt(s3), e = s3.file, i2;
+      try {
+        i2 = import_node_fs60.default.openSync(e, "r");
+        let r = import_node_fs60.default.fstatSync(i2), n2 = s3.maxReadSize || 16 * 1024 * 1024;
+        if (r.size < n2) {
+          let o2 = Buffer.allocUnsafe(r.size), h2 = import_node_fs60.default.readSync(i2, o2, 0, r.size, 0);
+          t.end(h2 === o2.byteLength ? o2 : o2.subarray(0, h2));
+        } else {
+          let o2 = 0, h2 = Buffer.allocUnsafe(n2);
+          for (; o2 < r.size; ) {
+            let a2 = import_node_fs60.default.readSync(i2, h2, 0, n2, o2);
+            if (a2 === 0) break;
+            o2 += a2, t.write(h2.subarray(0, a2));
+          }
+          t.end();
+        }
+      } finally {
+        if (typeof i2 == "number") try {
+          import_node_fs60.default.closeSync(i2);
+        } catch {
+        }
+      }
+    };
+    Bn = (s3, t) => {
+      let e = new rt(s3), i2 = s3.maxReadSize || 16 * 1024 * 1024, r = s3.file;
+      return new Promise((o2, h2) => {
+        e.on("error", h2), e.on("end", o2), import_node_fs60.default.stat(r, (a2, l) => {
+          if (a2) h2(a2);
+          else {
+            let c3 = new _t(r, { readSize: i2, size: l.size });
+            c3.on("error", h2), c3.pipe(e);
+          }
+        });
+      });
+    };
+    Ct = K(Mn, Bn, (s3) => new rt(s3), (s3) => new rt(s3), (s3, t) => {
+      t?.length && Qi(s3, t), s3.noResume || vn(s3);
+    });
+    Ji = (s3, t, e) => (s3 &= 4095, e && (s3 = (s3 | 384) & -19), t && (s3 & 256 && (s3 |= 64), s3 & 32 && (s3 |= 8), s3 & 4 && (s3 |= 1)), s3);
+    ({ isAbsolute: zn, parse: qs } = import_node_path53.win32);
+    ce = (s3) => {
+      let t = "", e = qs(s3);
+      for (; zn(s3) || e.root; ) {
+        let i2 = s3.charAt(0) === "/" && s3.slice(0, 4) !== "//?/" ? "/" : e.root;
+        s3 = s3.slice(i2.length), t += i2, e = qs(s3);
+      }
+      return [t, s3];
+    };
+    ei = ["|", "<", ">", "?", ":"];
+    ji = ei.map((s3) => String.fromCodePoint(61440 + Number(s3.codePointAt(0))));
+    Un = new Map(ei.map((s3, t) => [s3, ji[t]]));
+    Hn = new Map(ji.map((s3, t) => [s3, ei[t]]));
+    ts = (s3) => ei.reduce((t, e) => t.split(e).join(Un.get(e)), s3);
+    Qs = (s3) => ji.reduce((t, e) => t.split(e).join(Hn.get(e)), s3);
+    rr = (s3, t) => t ? (s3 = f(s3).replace(/^\.(\/|$)/, ""), mt(t) + "/" + s3) : f(s3);
+    Wn = 16 * 1024 * 1024;
+    tr = /* @__PURE__ */ Symbol("process");
+    er = /* @__PURE__ */ Symbol("file");
+    ir = /* @__PURE__ */ Symbol("directory");
+    is = /* @__PURE__ */ Symbol("symlink");
+    sr = /* @__PURE__ */ Symbol("hardlink");
+    fe = /* @__PURE__ */ Symbol("header");
+    ii = /* @__PURE__ */ Symbol("read");
+    ss = /* @__PURE__ */ Symbol("lstat");
+    si = /* @__PURE__ */ Symbol("onlstat");
+    rs = /* @__PURE__ */ Symbol("onread");
+    ns = /* @__PURE__ */ Symbol("onreadlink");
+    os = /* @__PURE__ */ Symbol("openfile");
+    hs = /* @__PURE__ */ Symbol("onopenfile");
+    pt = /* @__PURE__ */ Symbol("close");
+    ri = /* @__PURE__ */ Symbol("mode");
+    as = /* @__PURE__ */ Symbol("awaitDrain");
+    es = /* @__PURE__ */ Symbol("ondrain");
+    q = /* @__PURE__ */ Symbol("prefix");
+    de = class extends A {
+      path;
+      portable;
+      myuid = process.getuid && process.getuid() || 0;
+      myuser = process.env.USER || "";
+      maxReadSize;
+      linkCache;
+      statCache;
+      preservePaths;
+      cwd;
+      strict;
+      mtime;
+      noPax;
+      noMtime;
+      prefix;
+      fd;
+      blockLen = 0;
+      blockRemain = 0;
+      buf;
+      pos = 0;
+      remain = 0;
+      length = 0;
+      offset = 0;
+      win32;
+      absolute;
+      header;
+      type;
+      linkpath;
+      stat;
+      onWriteEntry;
+      #t = false;
+      constructor(t, e = {}) {
+        let i2 = se(e);
+        super(), this.path = f(t), this.portable = !!i2.portable, this.maxReadSize = i2.maxReadSize || Wn, this.linkCache = i2.linkCache || /* @__PURE__ */ new Map(), this.statCache = i2.statCache || /* @__PURE__ */ new Map(), this.preservePaths = !!i2.preservePaths, this.cwd = f(i2.cwd || process.cwd()), this.strict = !!i2.strict, this.noPax = !!i2.noPax, this.noMtime = !!i2.noMtime, this.mtime = i2.mtime, this.prefix = i2.prefix ? f(i2.prefix) : void 0, this.onWriteEntry = i2.onWriteEntry, typeof i2.onwarn == "function" && this.on("warn", i2.onwarn);
+        let r = false;
+        if (!this.preservePaths) {
+          let [o2, h2] = ce(this.path);
+          o2 && typeof h2 == "string" && (this.path = h2, r = o2);
+        }
+        this.win32 = !!i2.win32 || process.platform === "win32", this.win32 && (this.path = Qs(this.path.replaceAll(/\\/g, "/")), t = t.replaceAll(/\\/g, "/")), this.absolute = f(i2.absolute || import_path2.default.resolve(this.cwd, t)), this.path === "" && (this.path = "./"), r && this.warn("TAR_ENTRY_INFO", `stripping ${r} from absolute path`, { entry: this, path: r + this.path });
+        let n2 = this.statCache.get(this.absolute);
+        n2 ? this[si](n2) : this[ss]();
+      }
+      warn(t, e, i2 = {}) {
+        return Dt(this, t, e, i2);
+      }
+      emit(t, ...e) {
+        return t === "error" && (this.#t = true), super.emit(t, ...e);
+      }
+      [ss]() {
+        import_fs3.default.lstat(this.absolute, (t, e) => {
+          if (t) return this.emit("error", t);
+          this[si](e);
+        });
+      }
+      [si](t) {
+        this.statCache.set(this.absolute, t), this.stat = t, t.isFile() || (t.size = 0), this.type = Gn(t), this.emit("stat", t), this[tr]();
+      }
+      [tr]() {
+        switch (this.type) {
+          case "File":
+            return this[er]();
+          case "Directory":
+            return this[ir]();
+          case "SymbolicLink":
+            return this[is]();
+          default:
+            return this.end();
+        }
+      }
+      [ri](t) {
+        return Ji(t, this.type === "Directory", this.portable);
+      }
+      [q](t) {
+        return rr(t, this.prefix);
+      }
+      [fe]() {
+        if (!this.stat) throw new Error("cannot write header before stat");
+        this.type === "Directory" && this.portable && (this.noMtime = true), this.onWriteEntry?.(this), this.header = new F({ path: this[q](this.path), linkpath: this.type === "Link" && this.linkpath !== void 0 ? this[q](this.linkpath) : this.linkpath, mode: this[ri](this.stat.mode), uid: this.portable ? void 0 : this.stat.uid, gid: this.portable ? void 0 : this.stat.gid, size: this.stat.size, mtime: this.noMtime ? void 0 : this.mtime || this.stat.mtime, type: this.type === "Unsupported" ? void 0 : this.type, uname: this.portable ? void 0 : this.stat.uid === this.myuid ? this.myuser : "", atime: this.portable ? void 0 : this.stat.atime, ctime: this.portable ? void 0 : this.stat.ctime }), this.header.encode() && !this.noPax && super.write(new ft({ atime: this.portable ? void 0 : this.header.atime, ctime: this.portable ? void 0 : this.header.ctime, gid: this.portable ? void 0 : this.header.gid, mtime: this.noMtime ? void 0 : this.mtime || this.header.mtime, path: this[q](this.path), linkpath: this.type === "Link" && this.linkpath !== void 0 ? this[q](this.linkpath) : this.linkpath, size: this.header.size, uid: this.portable ? void 0 : this.header.uid, uname: this.portable ? void 0 : this.header.uname, dev: this.portable ? void 0 : this.stat.dev, ino: this.portable ? void 0 : this.stat.ino, nlink: this.portable ? void 0 : this.stat.nlink }).encode());
+        let t = this.header?.block;
+        if (!t) throw new Error("failed to encode header");
+        super.write(t);
+      }
+      [ir]() {
+        if (!this.stat) throw new Error("cannot create directory entry without stat");
+        this.path.slice(-1) !== "/" && (this.path += "/"), this.stat.size = 0, this[fe](), this.end();
+      }
+      [is]() {
+        import_fs3.default.readlink(this.absolute, (t, e) => {
+          if (t) return this.emit("error", t);
+          this[ns](e);
+        });
+      }
+      [ns](t) {
+        this.linkpath = f(t), this[fe](), this.end();
+      }
+      [sr](t) {
+        if (!this.stat) throw new Error("cannot create link entry without stat");
+        this.type = "Link", this.linkpath = f(import_path2.default.relative(this.cwd, t)), this.stat.size = 0, this[fe](), this.end();
+      }
+      [er]() {
+        if (!this.stat) throw new Error("cannot create file entry without stat");
+        if (this.stat.nlink > 1) {
+          let t = `${this.stat.dev}:${this.stat.ino}`, e = this.linkCache.get(t);
+          if (e?.indexOf(this.cwd) === 0) return this[sr](e);
+          this.linkCache.set(t, this.absolute);
+        }
+        if (this[fe](), this.stat.size === 0) return this.end();
+        this[os]();
+      }
+      [os]() {
+        import_fs3.default.open(this.absolute, "r", (t, e) => {
+          if (t) return this.emit("error", t);
+          this[hs](e);
+        });
+      }
+      [hs](t) {
+        if (this.fd = t, this.#t) return this[pt]();
+        if (!this.stat) throw new Error("should stat before calling onopenfile");
+        this.blockLen = 512 * Math.ceil(this.stat.size / 512), this.blockRemain = this.blockLen;
+        let e = Math.min(this.blockLen, this.maxReadSize);
+        this.buf = Buffer.allocUnsafe(e), this.offset = 0, this.pos = 0, this.remain = this.stat.size, this.length = this.buf.length, this[ii]();
+      }
+      [ii]() {
+        let { fd: t, buf: e, offset: i2, length: r, pos: n2 } = this;
+        if (t === void 0 || e === void 0) throw new Error("cannot read file without first opening");
+        import_fs3.default.read(t, e, i2, r, n2, (o2, h2) => {
+          if (o2) return this[pt](() => this.emit("error", o2));
+          this[rs](h2);
+        });
+      }
+      [pt](t = () => {
+      }) {
+        this.fd !== void 0 && import_fs3.default.close(this.fd, t);
+      }
+      [rs](t) {
+        if (t <= 0 && this.remain > 0) {
+          let r = Object.assign(new Error("encountered unexpected EOF"), { path: this.absolute, syscall: "read", code: "EOF" });
+          return this[pt](() => this.emit("error", r));
+        }
+        if (t > this.remain) {
+          let r = Object.assign(new Error("did not encounter expected EOF"), { path: this.absolute, syscall: "read", code: "EOF" });
+          return this[pt](() => this.emit("error", r));
+        }
+        if (!this.buf) throw new Error("should have created buffer prior to reading");
+        if (t === this.remain) for (let r = t; r < this.length && t < this.blockRemain; r++) this.buf[r + this.offset] = 0, t++, this.remain++;
+        let e = this.offset === 0 && t === this.buf.length ? this.buf : this.buf.subarray(this.offset, this.offset + t);
+        this.write(e) ? this[es]() : this[as](() => this[es]());
+      }
+      [as](t) {
+        this.once("drain", t);
+      }
+      write(t, e, i2) {
+        if (typeof e == "function" && (i2 = e, e = void 0), typeof t == "string" && (t = Buffer.from(t, typeof e == "string" ? e : "utf8")), this.blockRemain < t.length) {
+          let r = Object.assign(new Error("writing more data than expected"), { path: this.absolute });
+          return this.emit("error", r);
+        }
+        return this.remain -= t.length, this.blockRemain -= t.length, this.pos += t.length, this.offset += t.length, super.write(t, null, i2);
+      }
+      [es]() {
+        if (!this.remain) return this.blockRemain && super.write(Buffer.alloc(this.blockRemain)), this[pt]((t) => t ? this.emit("error", t) : this.end());
+        if (!this.buf) throw new Error("buffer lost somehow in ONDRAIN");
+        this.offset >= this.length && (this.buf = Buffer.allocUnsafe(Math.min(this.blockRemain, this.buf.length)), this.offset = 0), this.length = this.buf.length - this.offset, this[ii]();
+      }
+    };
+    ni = class extends de {
+      sync = true;
+      [ss]() {
+        this[si](import_fs3.default.lstatSync(this.absolute));
+      }
+      [is]() {
+        this[ns](import_fs3.default.readlinkSync(this.absolute));
+      }
+      [os]() {
+        this[hs](import_fs3.default.openSync(this.absolute, "r"));
+      }
+      [ii]() {
+        let t = true;
+        try {
+          let { fd: e, buf: i2, offset: r, length: n2, pos: o2 } = this;
+          if (e === void 0 || i2 === void 0) throw new Error("fd and buf must be set in READ method");
+          let h2 = import_fs3.default.readSync(e, i2, r, n2, o2);
+          this[rs](h2), t = false;
+        } finally {
+          if (t) try {
+            this[pt](() => {
+            });
+          } catch {
+          }
+        }
+      }
+      [as](t) {
+        t();
+      }
+      [pt](t = () => {
+      }) {
+        this.fd !== void 0 && import_fs3.default.closeSync(this.fd), t();
+      }
+    };
+    oi = class extends A {
+      blockLen = 0;
+      blockRemain = 0;
+      buf = 0;
+      pos = 0;
+      remain = 0;
+      length = 0;
+      preservePaths;
+      portable;
+      strict;
+      noPax;
+      noMtime;
+      readEntry;
+      type;
+      prefix;
+      path;
+      mode;
+      uid;
+      gid;
+      uname;
+      gname;
+      header;
+      mtime;
+      atime;
+      ctime;
+      linkpath;
+      size;
+      onWriteEntry;
+      warn(t, e, i2 = {}) {
+        return Dt(this, t, e, i2);
+      }
+      constructor(t, e = {}) {
+        let i2 = se(e);
+        super(), this.preservePaths = !!i2.preservePaths, this.portable = !!i2.portable, this.strict = !!i2.strict, this.noPax = !!i2.noPax, this.noMtime = !!i2.noMtime, this.onWriteEntry = i2.onWriteEntry, this.readEntry = t;
+        let { type: r } = t;
+        if (r === "Unsupported") throw new Error("writing entry that should be ignored");
+        this.type = r, this.type === "Directory" && this.portable && (this.noMtime = true), this.prefix = i2.prefix, this.path = f(t.path), this.mode = t.mode !== void 0 ? this[ri](t.mode) : void 0, this.uid = this.portable ? void 0 : t.uid, this.gid = this.portable ? void 0 : t.gid, this.uname = this.portable ? void 0 : t.uname, this.gname = this.portable ? void 0 : t.gname, this.size = t.size, this.mtime = this.noMtime ? void 0 : i2.mtime || t.mtime, this.atime = this.portable ? void 0 : t.atime, this.ctime = this.portable ? void 0 : t.ctime, this.linkpath = t.linkpath !== void 0 ? f(t.linkpath) : void 0, typeof i2.onwarn == "function" && this.on("warn", i2.onwarn);
+        let n2 = false;
+        if (!this.preservePaths) {
+          let [h2, a2] = ce(this.path);
+          h2 && typeof a2 == "string" && (this.path = a2, n2 = h2);
+        }
+        this.remain = t.size, this.blockRemain = t.startBlockSize, this.onWriteEntry?.(this), this.header = new F({ path: this[q](this.path), linkpath: this.type === "Link" && this.linkpath !== void 0 ? this[q](this.linkpath) : this.linkpath, mode: this.mode, uid: this.portable ? void 0 : this.uid, gid: this.portable ? void 0 : this.gid, size: this.size, mtime: this.noMtime ? void 0 : this.mtime, type: this.type, uname: this.portable ? void 0 : this.uname, atime: this.portable ? void 0 : this.atime, ctime: this.portable ? void 0 : this.ctime }), n2 && this.warn("TAR_ENTRY_INFO", `stripping ${n2} from absolute path`, { entry: this, path: n2 + this.path }), this.header.encode() && !this.noPax && super.write(new ft({ atime: this.portable ? void 0 : this.atime, ctime: this.portable ? void 0 : this.ctime, gid: this.portable ? void 0 : this.gid, mtime: this.noMtime ? void 0 : this.mtime, path: this[q](this.path), linkpath: this.type === "Link" && this.linkpath !== void 0 ? this[q](this.linkpath) : this.linkpath, size: this.size, uid: this.portable ? void 0 : this.uid, uname: this.portable ? void 0 : this.uname, dev: this.portable ? void 0 : this.readEntry.dev, ino: this.portable ? void 0 : this.readEntry.ino, nlink: this.portable ? void 0 : this.readEntry.nlink }).encode());
+        let o2 = this.header?.block;
+        if (!o2) throw new Error("failed to encode header");
+        super.write(o2), t.pipe(this);
+      }
+      [q](t) {
+        return rr(t, this.prefix);
+      }
+      [ri](t) {
+        return Ji(t, this.type === "Directory", this.portable);
+      }
+      write(t, e, i2) {
+        typeof e == "function" && (i2 = e, e = void 0), typeof t == "string" && (t = Buffer.from(t, typeof e == "string" ? e : "utf8"));
+        let r = t.length;
+        if (r > this.blockRemain) throw new Error("writing more to entry than is appropriate");
+        return this.blockRemain -= r, super.write(t, i2);
+      }
+      end(t, e, i2) {
+        return this.blockRemain && super.write(Buffer.alloc(this.blockRemain)), typeof t == "function" && (i2 = t, e = void 0, t = void 0), typeof e == "function" && (i2 = e, e = void 0), typeof t == "string" && (t = Buffer.from(t, e ?? "utf8")), i2 && this.once("finish", i2), t ? super.end(t, i2) : super.end(i2), this;
+      }
+    };
+    Gn = (s3) => s3.isFile() ? "File" : s3.isDirectory() ? "Directory" : s3.isSymbolicLink() ? "SymbolicLink" : "Unsupported";
+    hi = class s2 {
+      tail;
+      head;
+      length = 0;
+      static create(t = []) {
+        return new s2(t);
+      }
+      constructor(t = []) {
+        for (let e of t) this.push(e);
+      }
+      *[Symbol.iterator]() {
+        for (let t = this.head; t; t = t.next) yield t.value;
+      }
+      removeNode(t) {
+        if (t.list !== this) throw new Error("removing node which does not belong to this list");
+        let e = t.next, i2 = t.prev;
+        return e && (e.prev = i2), i2 && (i2.next = e), t === this.head && (this.head = e), t === this.tail && (this.tail = i2), this.length--, t.next = void 0, t.prev = void 0, t.list = void 0, e;
+      }
+      unshiftNode(t) {
+        if (t === this.head) return;
+        t.list && t.list.removeNode(t);
+        let e = this.head;
+        t.list = this, t.next = e, e && (e.prev = t), this.head = t, this.tail || (this.tail = t), this.length++;
+      }
+      pushNode(t) {
+        if (t === this.tail) return;
+        t.list && t.list.removeNode(t);
+        let e = this.tail;
+        t.list = this, t.prev = e, e && (e.next = t), this.tail = t, this.head || (this.head = t), this.length++;
+      }
+      push(...t) {
+        for (let e = 0, i2 = t.length; e < i2; e++) Yn(this, t[e]);
+        return this.length;
+      }
+      unshift(...t) {
+        for (var e = 0, i2 = t.length; e < i2; e++) Kn(this, t[e]);
+        return this.length;
+      }
+      pop() {
+        if (!this.tail) return;
+        let t = this.tail.value, e = this.tail;
+        return this.tail = this.tail.prev, this.tail ? this.tail.next = void 0 : this.head = void 0, e.list = void 0, this.length--, t;
+      }
+      shift() {
+        if (!this.head) return;
+        let t = this.head.value, e = this.head;
+        return this.head = this.head.next, this.head ? this.head.prev = void 0 : this.tail = void 0, e.list = void 0, this.length--, t;
+      }
+      forEach(t, e) {
+        e = e || this;
+        for (let i2 = this.head, r = 0; i2; r++) t.call(e, i2.value, r, this), i2 = i2.next;
+      }
+      forEachReverse(t, e) {
+        e = e || this;
+        for (let i2 = this.tail, r = this.length - 1; i2; r--) t.call(e, i2.value, r, this), i2 = i2.prev;
+      }
+      get(t) {
+        let e = 0, i2 = this.head;
+        for (; i2 && e < t; e++) i2 = i2.next;
+        if (e === t && i2) return i2.value;
+      }
+      getReverse(t) {
+        let e = 0, i2 = this.tail;
+        for (; i2 && e < t; e++) i2 = i2.prev;
+        if (e === t && i2) return i2.value;
+      }
+      map(t, e) {
+        e = e || this;
+        let i2 = new s2();
+        for (let r = this.head; r; ) i2.push(t.call(e, r.value, this)), r = r.next;
+        return i2;
+      }
+      mapReverse(t, e) {
+        e = e || this;
+        var i2 = new s2();
+        for (let r = this.tail; r; ) i2.push(t.call(e, r.value, this)), r = r.prev;
+        return i2;
+      }
+      reduce(t, e) {
+        let i2, r = this.head;
+        if (arguments.length > 1) i2 = e;
+        else if (this.head) r = this.head.next, i2 = this.head.value;
+        else throw new TypeError("Reduce of empty list with no initial value");
+        for (var n2 = 0; r; n2++) i2 = t(i2, r.value, n2), r = r.next;
+        return i2;
+      }
+      reduceReverse(t, e) {
+        let i2, r = this.tail;
+        if (arguments.length > 1) i2 = e;
+        else if (this.tail) r = this.tail.prev, i2 = this.tail.value;
+        else throw new TypeError("Reduce of empty list with no initial value");
+        for (let n2 = this.length - 1; r; n2--) i2 = t(i2, r.value, n2), r = r.prev;
+        return i2;
+      }
+      toArray() {
+        let t = new Array(this.length);
+        for (let e = 0, i2 = this.head; i2; e++) t[e] = i2.value, i2 = i2.next;
+        return t;
+      }
+      toArrayReverse() {
+        let t = new Array(this.length);
+        for (let e = 0, i2 = this.tail; i2; e++) t[e] = i2.value, i2 = i2.prev;
+        return t;
+      }
+      slice(t = 0, e = this.length) {
+        e < 0 && (e += this.length), t < 0 && (t += this.length);
+        let i2 = new s2();
+        if (e < t || e < 0) return i2;
+        t < 0 && (t = 0), e > this.length && (e = this.length);
+        let r = this.head, n2 = 0;
+        for (n2 = 0; r && n2 < t; n2++) r = r.next;
+        for (; r && n2 < e; n2++, r = r.next) i2.push(r.value);
+        return i2;
+      }
+      sliceReverse(t = 0, e = this.length) {
+        e < 0 && (e += this.length), t < 0 && (t += this.length);
+        let i2 = new s2();
+        if (e < t || e < 0) return i2;
+        t < 0 && (t = 0), e > this.length && (e = this.length);
+        let r = this.length, n2 = this.tail;
+        for (; n2 && r > e; r--) n2 = n2.prev;
+        for (; n2 && r > t; r--, n2 = n2.prev) i2.push(n2.value);
+        return i2;
+      }
+      splice(t, e = 0, ...i2) {
+        t > this.length && (t = this.length - 1), t < 0 && (t = this.length + t);
+        let r = this.head;
+        for (let o2 = 0; r && o2 < t; o2++) r = r.next;
+        let n2 = [];
+        for (let o2 = 0; r && o2 < e; o2++) n2.push(r.value), r = this.removeNode(r);
+        r ? r !== this.tail && (r = r.prev) : r = this.tail;
+        for (let o2 of i2) r = Zn(this, r, o2);
+        return n2;
+      }
+      reverse() {
+        let t = this.head, e = this.tail;
+        for (let i2 = t; i2; i2 = i2.prev) {
+          let r = i2.prev;
+          i2.prev = i2.next, i2.next = r;
+        }
+        return this.head = e, this.tail = t, this;
+      }
+    };
+    ue = class {
+      list;
+      next;
+      prev;
+      value;
+      constructor(t, e, i2, r) {
+        this.list = r, this.value = t, e ? (e.next = this, this.prev = e) : this.prev = void 0, i2 ? (i2.prev = this, this.next = i2) : this.next = void 0;
+      }
+    };
+    pi = class {
+      path;
+      absolute;
+      entry;
+      stat;
+      readdir;
+      pending = false;
+      pendingLink = false;
+      ignore = false;
+      piped = false;
+      constructor(t, e) {
+        this.path = t || "./", this.absolute = e;
+      }
+    };
+    nr = Buffer.alloc(1024);
+    li = /* @__PURE__ */ Symbol("onStat");
+    me = /* @__PURE__ */ Symbol("ended");
+    W = /* @__PURE__ */ Symbol("queue");
+    pe = /* @__PURE__ */ Symbol("pendingLinks");
+    Et = /* @__PURE__ */ Symbol("current");
+    Ft = /* @__PURE__ */ Symbol("process");
+    Ee = /* @__PURE__ */ Symbol("processing");
+    ai = /* @__PURE__ */ Symbol("processJob");
+    G = /* @__PURE__ */ Symbol("jobs");
+    ls = /* @__PURE__ */ Symbol("jobDone");
+    ci = /* @__PURE__ */ Symbol("addFSEntry");
+    or = /* @__PURE__ */ Symbol("addTarEntry");
+    ds = /* @__PURE__ */ Symbol("stat");
+    us = /* @__PURE__ */ Symbol("readdir");
+    fi = /* @__PURE__ */ Symbol("onreaddir");
+    di = /* @__PURE__ */ Symbol("pipe");
+    hr = /* @__PURE__ */ Symbol("entry");
+    cs = /* @__PURE__ */ Symbol("entryOpt");
+    ui = /* @__PURE__ */ Symbol("writeEntryClass");
+    lr = /* @__PURE__ */ Symbol("write");
+    fs = /* @__PURE__ */ Symbol("ondrain");
+    wt = class extends A {
+      sync = false;
+      opt;
+      cwd;
+      maxReadSize;
+      preservePaths;
+      strict;
+      noPax;
+      prefix;
+      linkCache;
+      statCache;
+      file;
+      portable;
+      zip;
+      readdirCache;
+      noDirRecurse;
+      follow;
+      noMtime;
+      mtime;
+      filter;
+      jobs;
+      [ui];
+      onWriteEntry;
+      [W];
+      [pe] = /* @__PURE__ */ new Map();
+      [G] = 0;
+      [Ee] = false;
+      [me] = false;
+      constructor(t = {}) {
+        if (super(), this.opt = t, this.file = t.file || "", this.cwd = t.cwd || process.cwd(), this.maxReadSize = t.maxReadSize, this.preservePaths = !!t.preservePaths, this.strict = !!t.strict, this.noPax = !!t.noPax, this.prefix = f(t.prefix || ""), this.linkCache = t.linkCache || /* @__PURE__ */ new Map(), this.statCache = t.statCache || /* @__PURE__ */ new Map(), this.readdirCache = t.readdirCache || /* @__PURE__ */ new Map(), this.onWriteEntry = t.onWriteEntry, this[ui] = de, typeof t.onwarn == "function" && this.on("warn", t.onwarn), this.portable = !!t.portable, t.gzip || t.brotli || t.zstd) {
+          if ((t.gzip ? 1 : 0) + (t.brotli ? 1 : 0) + (t.zstd ? 1 : 0) > 1) throw new TypeError("gzip, brotli, zstd are mutually exclusive");
+          if (t.gzip && (typeof t.gzip != "object" && (t.gzip = {}), this.portable && (t.gzip.portable = true), this.zip = new ze(t.gzip)), t.brotli && (typeof t.brotli != "object" && (t.brotli = {}), this.zip = new We(t.brotli)), t.zstd && (typeof t.zstd != "object" && (t.zstd = {}), this.zip = new Ye(t.zstd)), !this.zip) throw new Error("impossible");
+          let e = this.zip;
+          e.on("data", (i2) => super.write(i2)), e.on("end", () => super.end()), e.on("drain", () => this[fs]()), this.on("resume", () => e.resume());
+        } else this.on("drain", this[fs]);
+        this.noDirRecurse = !!t.noDirRecurse, this.follow = !!t.follow, this.noMtime = !!t.noMtime, t.mtime && (this.mtime = t.mtime), this.filter = typeof t.filter == "function" ? t.filter : () => true, this[W] = new hi(), this[G] = 0, this.jobs = Number(t.jobs) || 4, this[Ee] = false, this[me] = false;
+      }
+      [lr](t) {
+        return super.write(t);
+      }
+      add(t) {
+        return this.write(t), this;
+      }
+      end(t, e, i2) {
+        return typeof t == "function" && (i2 = t, t = void 0), typeof e == "function" && (i2 = e, e = void 0), t && this.add(t), this[me] = true, this[Ft](), i2 && i2(), this;
+      }
+      write(t) {
+        if (this[me]) throw new Error("write after end");
+        return typeof t == "string" ? this[ci](t) : this[or](t), this.flowing;
+      }
+      [or](t) {
+        let e = f(import_path3.default.resolve(this.cwd, t.path));
+        if (!this.filter(t.path, t)) t.resume();
+        else {
+          let i2 = new pi(t.path, e);
+          i2.entry = new oi(t, this[cs](i2)), i2.entry.on("end", () => this[ls](i2)), this[G] += 1, this[W].push(i2);
+        }
+        this[Ft]();
+      }
+      [ci](t) {
+        let e = f(import_path3.default.resolve(this.cwd, t));
+        this[W].push(new pi(t, e)), this[Ft]();
+      }
+      [ds](t) {
+        t.pending = true, this[G] += 1;
+        let e = this.follow ? "stat" : "lstat";
+        import_fs2.default[e](t.absolute, (i2, r) => {
+          t.pending = false, this[G] -= 1, i2 ? this.emit("error", i2) : this[li](t, r);
+        });
+      }
+      [li](t, e) {
+        if (this.statCache.set(t.absolute, e), t.stat = e, !this.filter(t.path, e)) t.ignore = true;
+        else if (e.isFile() && e.nlink > 1 && !this.linkCache.get(`${e.dev}:${e.ino}`) && !this.sync) if (t === this[Et]) this[ai](t);
+        else {
+          let i2 = `${e.dev}:${e.ino}`, r = this[pe].get(i2);
+          r ? r.push(t) : this[pe].set(i2, [t]), t.pendingLink = true, t.pending = true;
+        }
+        this[Ft]();
+      }
+      [us](t) {
+        t.pending = true, this[G] += 1, import_fs2.default.readdir(t.absolute, (e, i2) => {
+          if (t.pending = false, this[G] -= 1, e) return this.emit("error", e);
+          this[fi](t, i2);
+        });
+      }
+      [fi](t, e) {
+        this.readdirCache.set(t.absolute, e), t.readdir = e, this[Ft]();
+      }
+      [Ft]() {
+        if (!this[Ee]) {
+          this[Ee] = true;
+          for (let t = this[W].head; t && this[G] < this.jobs; t = t.next) if (this[ai](t.value), t.value.ignore) {
+            let e = t.next;
+            this[W].removeNode(t), t.next = e;
+          }
+          this[Ee] = false, this[me] && this[W].length === 0 && this[G] === 0 && (this.zip ? this.zip.end(nr) : (super.write(nr), super.end()));
+        }
+      }
+      get [Et]() {
+        return this[W] && this[W].head && this[W].head.value;
+      }
+      [ls](t) {
+        this[W].shift(), this[G] -= 1;
+        let { stat: e } = t;
+        if (e && e.isFile() && e.nlink > 1) {
+          let i2 = `${e.dev}:${e.ino}`, r = this[pe].get(i2);
+          if (r) {
+            this[pe].delete(i2);
+            for (let n2 of r) n2.pending = false, this[ai](n2);
+          }
+        }
+        this[Ft]();
+      }
+      [ai](t) {
+        if (t.pending && t.pendingLink && t === this[Et] && (t.pending = false, t.pendingLink = false), !t.pending) {
+          if (t.entry) {
+            t === this[Et] && !t.piped && this[di](t);
+            return;
+          }
+          if (!t.stat) {
+            let e = this.statCache.get(t.absolute);
+            e ? this[li](t, e) : this[ds](t);
+          }
+          if (t.stat && !t.ignore) {
+            if (!this.noDirRecurse && t.stat.isDirectory() && !t.readdir) {
+              let e = this.readdirCache.get(t.absolute);
+              if (e ? this[fi](t, e) : this[us](t), !t.readdir) return;
+            }
+            if (t.entry = this[hr](t), !t.entry) {
+              t.ignore = true;
+              return;
+            }
+            t === this[Et] && !t.piped && this[di](t);
+          }
+        }
+      }
+      [cs](t) {
+        return { onwarn: (e, i2, r) => this.warn(e, i2, r), noPax: this.noPax, cwd: this.cwd, absolute: t.absolute, preservePaths: this.preservePaths, maxReadSize: this.maxReadSize, strict: this.strict, portable: this.portable, linkCache: this.linkCache, statCache: this.statCache, noMtime: this.noMtime, mtime: this.mtime, prefix: this.prefix, onWriteEntry: this.onWriteEntry };
+      }
+      [hr](t) {
+        this[G] += 1;
+        try {
+          return new this[ui](t.path, this[cs](t)).on("end", () => this[ls](t)).on("error", (i2) => this.emit("error", i2));
+        } catch (e) {
+          this.emit("error", e);
+        }
+      }
+      [fs]() {
+        this[Et] && this[Et].entry && this[Et].entry.resume();
+      }
+      [di](t) {
+        t.piped = true, t.readdir && t.readdir.forEach((r) => {
+          let n2 = t.path, o2 = n2 === "./" ? "" : n2.replace(/\/*$/, "/");
+          this[ci](o2 + r);
+        });
+        let e = t.entry, i2 = this.zip;
+        if (!e) throw new Error("cannot pipe without source");
+        i2 ? e.on("data", (r) => {
+          i2.write(r) || e.pause();
+        }) : e.on("data", (r) => {
+          super.write(r) || e.pause();
+        });
+      }
+      pause() {
+        return this.zip && this.zip.pause(), super.pause();
+      }
+      warn(t, e, i2 = {}) {
+        Dt(this, t, e, i2);
+      }
+    };
+    kt = class extends wt {
+      sync = true;
+      constructor(t) {
+        super(t), this[ui] = ni;
+      }
+      pause() {
+      }
+      resume() {
+      }
+      [ds](t) {
+        let e = this.follow ? "statSync" : "lstatSync";
+        this[li](t, import_fs2.default[e](t.absolute));
+      }
+      [us](t) {
+        this[fi](t, import_fs2.default.readdirSync(t.absolute));
+      }
+      [di](t) {
+        let e = t.entry, i2 = this.zip;
+        if (t.readdir && t.readdir.forEach((r) => {
+          let n2 = t.path, o2 = n2 === "./" ? "" : n2.replace(/\/*$/, "/");
+          this[ci](o2 + r);
+        }), !e) throw new Error("Cannot pipe without source");
+        i2 ? e.on("data", (r) => {
+          i2.write(r);
+        }) : e.on("data", (r) => {
+          super[lr](r);
+        });
+      }
+    };
+    Vn = (s3, t) => {
+      let e = new kt(s3), i2 = new Wt(s3.file, { mode: s3.mode || 438 });
+      e.pipe(i2), fr(e, t);
+    };
+    $n = (s3, t) => {
+      let e = new wt(s3), i2 = new et(s3.file, { mode: s3.mode || 438 });
+      e.pipe(i2);
+      let r = new Promise((n2, o2) => {
+        i2.on("error", o2), i2.on("close", n2), e.on("error", o2);
+      });
+      return dr(e, t).catch((n2) => e.emit("error", n2)), r;
+    };
+    fr = (s3, t) => {
+      t.forEach((e) => {
+        e.charAt(0) === "@" ? Ct({ file: import_node_path50.default.resolve(s3.cwd, e.slice(1)), sync: true, noResume: true, onReadEntry: (i2) => s3.add(i2) }) : s3.add(e);
+      }), s3.end();
+    };
+    dr = async (s3, t) => {
+      for (let e of t) e.charAt(0) === "@" ? await Ct({ file: import_node_path50.default.resolve(String(s3.cwd), e.slice(1)), noResume: true, onReadEntry: (i2) => {
+        s3.add(i2);
+      } }) : s3.add(e);
+      s3.end();
+    };
+    Xn = (s3, t) => {
+      let e = new kt(s3);
+      return fr(e, t), e;
+    };
+    qn = (s3, t) => {
+      let e = new wt(s3);
+      return dr(e, t).catch((i2) => e.emit("error", i2)), e;
+    };
+    Qn = K(Vn, $n, Xn, qn, (s3, t) => {
+      if (!t?.length) throw new TypeError("no paths specified to add to archive");
+    });
+    Jn = process.env.__FAKE_PLATFORM__ || process.platform;
+    Er = Jn === "win32";
+    ({ O_CREAT: wr, O_NOFOLLOW: ur, O_TRUNC: Sr, O_WRONLY: yr } = import_fs4.default.constants);
+    Rr = Number(process.env.__FAKE_FS_O_FILENAME__) || import_fs4.default.constants.UV_FS_O_FILEMAP || 0;
+    jn = Er && !!Rr;
+    to = 512 * 1024;
+    eo = Rr | Sr | wr | yr;
+    mr = !Er && typeof ur == "number" ? ur | Sr | wr | yr : null;
+    ms = mr !== null ? () => mr : jn ? (s3) => s3 < to ? eo : "w" : () => "w";
+    ps = (s3, t, e) => {
+      try {
+        return import_node_fs63.default.lchownSync(s3, t, e);
+      } catch (i2) {
+        if (i2?.code !== "ENOENT") throw i2;
+      }
+    };
+    Ei = (s3, t, e, i2) => {
+      import_node_fs63.default.lchown(s3, t, e, (r) => {
+        i2(r && r?.code !== "ENOENT" ? r : null);
+      });
+    };
+    io = (s3, t, e, i2, r) => {
+      if (t.isDirectory()) Es(import_node_path55.default.resolve(s3, t.name), e, i2, (n2) => {
+        if (n2) return r(n2);
+        let o2 = import_node_path55.default.resolve(s3, t.name);
+        Ei(o2, e, i2, r);
+      });
+      else {
+        let n2 = import_node_path55.default.resolve(s3, t.name);
+        Ei(n2, e, i2, r);
+      }
+    };
+    Es = (s3, t, e, i2) => {
+      import_node_fs63.default.readdir(s3, { withFileTypes: true }, (r, n2) => {
+        if (r) {
+          if (r.code === "ENOENT") return i2();
+          if (r.code !== "ENOTDIR" && r.code !== "ENOTSUP") return i2(r);
+        }
+        if (r || !n2.length) return Ei(s3, t, e, i2);
+        let o2 = n2.length, h2 = null, a2 = (l) => {
+          if (!h2) {
+            if (l) return i2(h2 = l);
+            if (--o2 === 0) return Ei(s3, t, e, i2);
+          }
+        };
+        for (let l of n2) io(s3, l, t, e, a2);
+      });
+    };
+    so = (s3, t, e, i2) => {
+      t.isDirectory() && ws(import_node_path55.default.resolve(s3, t.name), e, i2), ps(import_node_path55.default.resolve(s3, t.name), e, i2);
+    };
+    ws = (s3, t, e) => {
+      let i2;
+      try {
+        i2 = import_node_fs63.default.readdirSync(s3, { withFileTypes: true });
+      } catch (r) {
+        let n2 = r;
+        if (n2?.code === "ENOENT") return;
+        if (n2?.code === "ENOTDIR" || n2?.code === "ENOTSUP") return ps(s3, t, e);
+        throw n2;
+      }
+      for (let r of i2) so(s3, r, t, e);
+      return ps(s3, t, e);
+    };
+    Se = class extends Error {
+      path;
+      code;
+      syscall = "chdir";
+      constructor(t, e) {
+        super(`${e}: Cannot cd into '${t}'`), this.path = t, this.code = e;
+      }
+      get name() {
+        return "CwdError";
+      }
+    };
+    St = class extends Error {
+      path;
+      symlink;
+      syscall = "symlink";
+      code = "TAR_SYMLINK_ERROR";
+      constructor(t, e) {
+        super("TAR_SYMLINK_ERROR: Cannot extract through symbolic link"), this.symlink = t, this.path = e;
+      }
+      get name() {
+        return "SymlinkError";
+      }
+    };
+    no = (s3, t) => {
+      import_node_fs64.default.stat(s3, (e, i2) => {
+        (e || !i2.isDirectory()) && (e = new Se(s3, e?.code || "ENOTDIR")), t(e);
+      });
+    };
+    gr = (s3, t, e) => {
+      s3 = f(s3);
+      let i2 = t.umask ?? 18, r = t.mode | 448, n2 = (r & i2) !== 0, o2 = t.uid, h2 = t.gid, a2 = typeof o2 == "number" && typeof h2 == "number" && (o2 !== t.processUid || h2 !== t.processGid), l = t.preserve, c3 = t.unlink, d = f(t.cwd), y = (E, x) => {
+        E ? e(E) : x && a2 ? Es(x, o2, h2, (Le) => y(Le)) : n2 ? import_node_fs64.default.chmod(s3, r, e) : e();
+      };
+      if (s3 === d) return no(s3, y);
+      if (l) return import_promises16.default.mkdir(s3, { mode: r, recursive: true }).then((E) => y(null, E ?? void 0), y);
+      let D = f(import_node_path56.default.relative(d, s3)).split("/");
+      Ss(d, D, r, c3, d, void 0, y);
+    };
+    Ss = (s3, t, e, i2, r, n2, o2) => {
+      if (t.length === 0) return o2(null, n2);
+      let h2 = t.shift(), a2 = f(import_node_path56.default.resolve(s3 + "/" + h2));
+      import_node_fs64.default.mkdir(a2, e, br(a2, t, e, i2, r, n2, o2));
+    };
+    br = (s3, t, e, i2, r, n2, o2) => (h2) => {
+      h2 ? import_node_fs64.default.lstat(s3, (a2, l) => {
+        if (a2) a2.path = a2.path && f(a2.path), o2(a2);
+        else if (l.isDirectory()) Ss(s3, t, e, i2, r, n2, o2);
+        else if (i2) import_node_fs64.default.unlink(s3, (c3) => {
+          if (c3) return o2(c3);
+          import_node_fs64.default.mkdir(s3, e, br(s3, t, e, i2, r, n2, o2));
+        });
+        else {
+          if (l.isSymbolicLink()) return o2(new St(s3, s3 + "/" + t.join("/")));
+          o2(h2);
+        }
+      }) : (n2 = n2 || s3, Ss(s3, t, e, i2, r, n2, o2));
+    };
+    oo = (s3) => {
+      let t = false, e;
+      try {
+        t = import_node_fs64.default.statSync(s3).isDirectory();
+      } catch (i2) {
+        e = i2?.code;
+      } finally {
+        if (!t) throw new Se(s3, e ?? "ENOTDIR");
+      }
+    };
+    _r = (s3, t) => {
+      s3 = f(s3);
+      let e = t.umask ?? 18, i2 = t.mode | 448, r = (i2 & e) !== 0, n2 = t.uid, o2 = t.gid, h2 = typeof n2 == "number" && typeof o2 == "number" && (n2 !== t.processUid || o2 !== t.processGid), a2 = t.preserve, l = t.unlink, c3 = f(t.cwd), d = (E) => {
+        E && h2 && ws(E, n2, o2), r && import_node_fs64.default.chmodSync(s3, i2);
+      };
+      if (s3 === c3) return oo(c3), d();
+      if (a2) return d(import_node_fs64.default.mkdirSync(s3, { mode: i2, recursive: true }) ?? void 0);
+      let T = f(import_node_path56.default.relative(c3, s3)).split("/"), D;
+      for (let E = T.shift(), x = c3; E && (x += "/" + E); E = T.shift()) {
+        x = f(import_node_path56.default.resolve(x));
+        try {
+          import_node_fs64.default.mkdirSync(x, i2), D = D || x;
+        } catch {
+          let Le = import_node_fs64.default.lstatSync(x);
+          if (Le.isDirectory()) continue;
+          if (l) {
+            import_node_fs64.default.unlinkSync(x), import_node_fs64.default.mkdirSync(x, i2), D = D || x;
+            continue;
+          } else if (Le.isSymbolicLink()) return new St(x, x + "/" + T.join("/"));
+        }
+      }
+      return d(D);
+    };
+    ys = /* @__PURE__ */ Object.create(null);
+    Or = 1e4;
+    Vt = /* @__PURE__ */ new Set();
+    Tr = (s3) => {
+      Vt.has(s3) ? Vt.delete(s3) : ys[s3] = s3.normalize("NFD").toLocaleLowerCase("en").toLocaleUpperCase("en"), Vt.add(s3);
+      let t = ys[s3], e = Vt.size - Or;
+      if (e > Or / 10) {
+        for (let i2 of Vt) if (Vt.delete(i2), delete ys[i2], --e <= 0) break;
+      }
+      return t;
+    };
+    ho = process.env.TESTING_TAR_FAKE_PLATFORM || process.platform;
+    ao = ho === "win32";
+    lo = (s3) => s3.split("/").slice(0, -1).reduce((e, i2) => {
+      let r = e.at(-1);
+      return r !== void 0 && (i2 = (0, import_node_path57.join)(r, i2)), e.push(i2 || "/"), e;
+    }, []);
+    yi = class {
+      #t = /* @__PURE__ */ new Map();
+      #i = /* @__PURE__ */ new Map();
+      #s = /* @__PURE__ */ new Set();
+      reserve(t, e) {
+        t = ao ? ["win32 parallelization disabled"] : t.map((r) => mt((0, import_node_path57.join)(Tr(r))));
+        let i2 = new Set(t.map((r) => lo(r)).reduce((r, n2) => r.concat(n2)));
+        this.#i.set(e, { dirs: i2, paths: t });
+        for (let r of t) {
+          let n2 = this.#t.get(r);
+          n2 ? n2.push(e) : this.#t.set(r, [e]);
+        }
+        for (let r of i2) {
+          let n2 = this.#t.get(r);
+          if (!n2) this.#t.set(r, [/* @__PURE__ */ new Set([e])]);
+          else {
+            let o2 = n2.at(-1);
+            o2 instanceof Set ? o2.add(e) : n2.push(/* @__PURE__ */ new Set([e]));
+          }
+        }
+        return this.#r(e);
+      }
+      #n(t) {
+        let e = this.#i.get(t);
+        if (!e) throw new Error("function does not have any path reservations");
+        return { paths: e.paths.map((i2) => this.#t.get(i2)), dirs: [...e.dirs].map((i2) => this.#t.get(i2)) };
+      }
+      check(t) {
+        let { paths: e, dirs: i2 } = this.#n(t);
+        return e.every((r) => r && r[0] === t) && i2.every((r) => r && r[0] instanceof Set && r[0].has(t));
+      }
+      #r(t) {
+        return this.#s.has(t) || !this.check(t) ? false : (this.#s.add(t), t(() => this.#e(t)), true);
+      }
+      #e(t) {
+        if (!this.#s.has(t)) return false;
+        let e = this.#i.get(t);
+        if (!e) throw new Error("invalid reservation");
+        let { paths: i2, dirs: r } = e, n2 = /* @__PURE__ */ new Set();
+        for (let o2 of i2) {
+          let h2 = this.#t.get(o2);
+          if (!h2 || h2?.[0] !== t) continue;
+          let a2 = h2[1];
+          if (!a2) {
+            this.#t.delete(o2);
+            continue;
+          }
+          if (h2.shift(), typeof a2 == "function") n2.add(a2);
+          else for (let l of a2) n2.add(l);
+        }
+        for (let o2 of r) {
+          let h2 = this.#t.get(o2), a2 = h2?.[0];
+          if (!(!h2 || !(a2 instanceof Set))) if (a2.size === 1 && h2.length === 1) {
+            this.#t.delete(o2);
+            continue;
+          } else if (a2.size === 1) {
+            h2.shift();
+            let l = h2[0];
+            typeof l == "function" && n2.add(l);
+          } else a2.delete(t);
+        }
+        return this.#s.delete(t), n2.forEach((o2) => this.#r(o2)), true;
+      }
+    };
+    Lr = () => process.umask();
+    Dr = /* @__PURE__ */ Symbol("onEntry");
+    _s = /* @__PURE__ */ Symbol("checkFs");
+    Nr = /* @__PURE__ */ Symbol("checkFs2");
+    Os = /* @__PURE__ */ Symbol("isReusable");
+    P = /* @__PURE__ */ Symbol("makeFs");
+    Ts = /* @__PURE__ */ Symbol("file");
+    xs = /* @__PURE__ */ Symbol("directory");
+    gi = /* @__PURE__ */ Symbol("link");
+    Ar = /* @__PURE__ */ Symbol("symlink");
+    Ir = /* @__PURE__ */ Symbol("hardlink");
+    Re = /* @__PURE__ */ Symbol("ensureNoSymlink");
+    Cr = /* @__PURE__ */ Symbol("unsupported");
+    Fr = /* @__PURE__ */ Symbol("checkPath");
+    Rs = /* @__PURE__ */ Symbol("stripAbsolutePath");
+    yt = /* @__PURE__ */ Symbol("mkdir");
+    O = /* @__PURE__ */ Symbol("onError");
+    Ri = /* @__PURE__ */ Symbol("pending");
+    kr = /* @__PURE__ */ Symbol("pend");
+    $t = /* @__PURE__ */ Symbol("unpend");
+    gs = /* @__PURE__ */ Symbol("ended");
+    bs = /* @__PURE__ */ Symbol("maybeClose");
+    Ls = /* @__PURE__ */ Symbol("skip");
+    ge = /* @__PURE__ */ Symbol("doChown");
+    be = /* @__PURE__ */ Symbol("uid");
+    _e = /* @__PURE__ */ Symbol("gid");
+    Oe = /* @__PURE__ */ Symbol("checkedCwd");
+    fo = process.env.TESTING_TAR_FAKE_PLATFORM || process.platform;
+    Te = fo === "win32";
+    uo = 1024;
+    mo = (s3, t) => {
+      if (!Te) return import_node_fs62.default.unlink(s3, t);
+      let e = s3 + ".DELETE." + (0, import_node_crypto3.randomBytes)(16).toString("hex");
+      import_node_fs62.default.rename(s3, e, (i2) => {
+        if (i2) return t(i2);
+        import_node_fs62.default.unlink(e, t);
+      });
+    };
+    po = (s3) => {
+      if (!Te) return import_node_fs62.default.unlinkSync(s3);
+      let t = s3 + ".DELETE." + (0, import_node_crypto3.randomBytes)(16).toString("hex");
+      import_node_fs62.default.renameSync(s3, t), import_node_fs62.default.unlinkSync(t);
+    };
+    vr = (s3, t, e) => s3 !== void 0 && s3 === s3 >>> 0 ? s3 : t !== void 0 && t === t >>> 0 ? t : e;
+    Xt = class extends rt {
+      [gs] = false;
+      [Oe] = false;
+      [Ri] = 0;
+      reservations = new yi();
+      transform;
+      writable = true;
+      readable = false;
+      uid;
+      gid;
+      setOwner;
+      preserveOwner;
+      processGid;
+      processUid;
+      maxDepth;
+      forceChown;
+      win32;
+      newer;
+      keep;
+      noMtime;
+      preservePaths;
+      unlink;
+      cwd;
+      strip;
+      processUmask;
+      umask;
+      dmode;
+      fmode;
+      chmod;
+      constructor(t = {}) {
+        if (t.ondone = () => {
+          this[gs] = true, this[bs]();
+        }, super(t), this.transform = t.transform, this.chmod = !!t.chmod, typeof t.uid == "number" || typeof t.gid == "number") {
+          if (typeof t.uid != "number" || typeof t.gid != "number") throw new TypeError("cannot set owner without number uid and gid");
+          if (t.preserveOwner) throw new TypeError("cannot preserve owner in archive and also set owner explicitly");
+          this.uid = t.uid, this.gid = t.gid, this.setOwner = true;
+        } else this.uid = void 0, this.gid = void 0, this.setOwner = false;
+        this.preserveOwner = t.preserveOwner === void 0 && typeof t.uid != "number" ? process.getuid?.() === 0 : !!t.preserveOwner, this.processUid = (this.preserveOwner || this.setOwner) && process.getuid ? process.getuid() : void 0, this.processGid = (this.preserveOwner || this.setOwner) && process.getgid ? process.getgid() : void 0, this.maxDepth = typeof t.maxDepth == "number" ? t.maxDepth : uo, this.forceChown = t.forceChown === true, this.win32 = !!t.win32 || Te, this.newer = !!t.newer, this.keep = !!t.keep, this.noMtime = !!t.noMtime, this.preservePaths = !!t.preservePaths, this.unlink = !!t.unlink, this.cwd = f(import_node_path54.default.resolve(t.cwd || process.cwd())), this.strip = Number(t.strip) || 0, this.processUmask = this.chmod ? typeof t.processUmask == "number" ? t.processUmask : Lr() : 0, this.umask = typeof t.umask == "number" ? t.umask : this.processUmask, this.dmode = t.dmode || 511 & ~this.umask, this.fmode = t.fmode || 438 & ~this.umask, this.on("entry", (e) => this[Dr](e));
+      }
+      warn(t, e, i2 = {}) {
+        return (t === "TAR_BAD_ARCHIVE" || t === "TAR_ABORT") && (i2.recoverable = false), super.warn(t, e, i2);
+      }
+      [bs]() {
+        this[gs] && this[Ri] === 0 && (this.emit("prefinish"), this.emit("finish"), this.emit("end"));
+      }
+      [Rs](t, e) {
+        let i2 = t[e], { type: r } = t;
+        if (!i2 || this.preservePaths) return true;
+        let [n2, o2] = ce(i2), h2 = o2.replaceAll(/\\/g, "/").split("/");
+        if (h2.includes("..") || Te && /^[a-z]:\.\.$/i.test(h2[0] ?? "")) {
+          if (e === "path" || r === "Link") return this.warn("TAR_ENTRY_ERROR", `${e} contains '..'`, { entry: t, [e]: i2 }), false;
+          let a2 = import_node_path54.default.posix.dirname(t.path), l = import_node_path54.default.posix.normalize(import_node_path54.default.posix.join(a2, h2.join("/")));
+          if (l.startsWith("../") || l === "..") return this.warn("TAR_ENTRY_ERROR", `${e} escapes extraction directory`, { entry: t, [e]: i2 }), false;
+        }
+        return n2 && (t[e] = String(o2), this.warn("TAR_ENTRY_INFO", `stripping ${n2} from absolute ${e}`, { entry: t, [e]: i2 })), true;
+      }
+      [Fr](t) {
+        let e = f(t.path), i2 = e.split("/");
+        if (this.strip) {
+          if (i2.length < this.strip) return false;
+          if (t.type === "Link") {
+            let r = f(String(t.linkpath)).split("/");
+            if (r.length >= this.strip) t.linkpath = r.slice(this.strip).join("/");
+            else return false;
+          }
+          i2.splice(0, this.strip), t.path = i2.join("/");
+        }
+        if (isFinite(this.maxDepth) && i2.length > this.maxDepth) return this.warn("TAR_ENTRY_ERROR", "path excessively deep", { entry: t, path: e, depth: i2.length, maxDepth: this.maxDepth }), false;
+        if (!this[Rs](t, "path") || !this[Rs](t, "linkpath")) return false;
+        if (t.absolute = import_node_path54.default.isAbsolute(t.path) ? f(import_node_path54.default.resolve(t.path)) : f(import_node_path54.default.resolve(this.cwd, t.path)), !this.preservePaths && typeof t.absolute == "string" && t.absolute.indexOf(this.cwd + "/") !== 0 && t.absolute !== this.cwd) return this.warn("TAR_ENTRY_ERROR", "path escaped extraction target", { entry: t, path: f(t.path), resolvedPath: t.absolute, cwd: this.cwd }), false;
+        if (t.absolute === this.cwd && t.type !== "Directory" && t.type !== "GNUDumpDir") return false;
+        if (this.win32) {
+          let { root: r } = import_node_path54.default.win32.parse(String(t.absolute));
+          t.absolute = r + ts(String(t.absolute).slice(r.length));
+          let { root: n2 } = import_node_path54.default.win32.parse(t.path);
+          t.path = n2 + ts(t.path.slice(n2.length));
+        }
+        return true;
+      }
+      [Dr](t) {
+        if (!this[Fr](t)) return t.resume();
+        switch (import_node_assert.default.equal(typeof t.absolute, "string"), t.type) {
+          case "Directory":
+          case "GNUDumpDir":
+            t.mode && (t.mode = t.mode | 448);
+          case "File":
+          case "OldFile":
+          case "ContiguousFile":
+          case "Link":
+          case "SymbolicLink":
+            return this[_s](t);
+          default:
+            return this[Cr](t);
+        }
+      }
+      [O](t, e) {
+        t.name === "CwdError" ? this.emit("error", t) : (this.warn("TAR_ENTRY_ERROR", t, { entry: e }), this[$t](), e.resume());
+      }
+      [yt](t, e, i2) {
+        gr(f(t), { uid: this.uid, gid: this.gid, processUid: this.processUid, processGid: this.processGid, umask: this.processUmask, preserve: this.preservePaths, unlink: this.unlink, cwd: this.cwd, mode: e }, i2);
+      }
+      [ge](t) {
+        return this.forceChown || this.preserveOwner && (typeof t.uid == "number" && t.uid !== this.processUid || typeof t.gid == "number" && t.gid !== this.processGid) || typeof this.uid == "number" && this.uid !== this.processUid || typeof this.gid == "number" && this.gid !== this.processGid;
+      }
+      [be](t) {
+        return vr(this.uid, t.uid, this.processUid);
+      }
+      [_e](t) {
+        return vr(this.gid, t.gid, this.processGid);
+      }
+      [Ts](t, e) {
+        let i2 = typeof t.mode == "number" ? t.mode & 4095 : this.fmode, r = new et(String(t.absolute), { flags: ms(t.size), mode: i2, autoClose: false });
+        r.on("error", (a2) => {
+          r.fd && import_node_fs62.default.close(r.fd, () => {
+          }), r.write = () => true, this[O](a2, t), e();
+        });
+        let n2 = 1, o2 = (a2) => {
+          if (a2) {
+            r.fd && import_node_fs62.default.close(r.fd, () => {
+            }), this[O](a2, t), e();
+            return;
+          }
+          --n2 === 0 && r.fd !== void 0 && import_node_fs62.default.close(r.fd, (l) => {
+            l ? this[O](l, t) : this[$t](), e();
+          });
+        };
+        r.on("finish", () => {
+          let a2 = String(t.absolute), l = r.fd;
+          if (typeof l == "number" && t.mtime && !this.noMtime) {
+            n2++;
+            let c3 = t.atime || /* @__PURE__ */ new Date(), d = t.mtime;
+            import_node_fs62.default.futimes(l, c3, d, (y) => y ? import_node_fs62.default.utimes(a2, c3, d, (T) => o2(T && y)) : o2());
+          }
+          if (typeof l == "number" && this[ge](t)) {
+            n2++;
+            let c3 = this[be](t), d = this[_e](t);
+            typeof c3 == "number" && typeof d == "number" && import_node_fs62.default.fchown(l, c3, d, (y) => y ? import_node_fs62.default.chown(a2, c3, d, (T) => o2(T && y)) : o2());
+          }
+          o2();
+        });
+        let h2 = this.transform && this.transform(t) || t;
+        h2 !== t && (h2.on("error", (a2) => {
+          this[O](a2, t), e();
+        }), t.pipe(h2)), h2.pipe(r);
+      }
+      [xs](t, e) {
+        let i2 = typeof t.mode == "number" ? t.mode & 4095 : this.dmode;
+        this[yt](String(t.absolute), i2, (r) => {
+          if (r) {
+            this[O](r, t), e();
+            return;
+          }
+          let n2 = 1, o2 = () => {
+            --n2 === 0 && (e(), this[$t](), t.resume());
+          };
+          t.mtime && !this.noMtime && (n2++, import_node_fs62.default.utimes(String(t.absolute), t.atime || /* @__PURE__ */ new Date(), t.mtime, o2)), this[ge](t) && (n2++, import_node_fs62.default.chown(String(t.absolute), Number(this[be](t)), Number(this[_e](t)), o2)), o2();
+        });
+      }
+      [Cr](t) {
+        t.unsupported = true, this.warn("TAR_ENTRY_UNSUPPORTED", `unsupported entry type: ${t.type}`, { entry: t }), t.resume();
+      }
+      [Ar](t, e) {
+        let i2 = f(import_node_path54.default.relative(this.cwd, import_node_path54.default.resolve(import_node_path54.default.dirname(String(t.absolute)), String(t.linkpath)))).split("/");
+        this[Re](t, this.cwd, i2, () => this[gi](t, String(t.linkpath), "symlink", e), (r) => {
+          this[O](r, t), e();
+        });
+      }
+      [Ir](t, e) {
+        let i2 = f(import_node_path54.default.resolve(this.cwd, String(t.linkpath))), r = f(String(t.linkpath)).split("/");
+        this[Re](t, this.cwd, r, () => this[gi](t, i2, "link", e), (n2) => {
+          this[O](n2, t), e();
+        });
+      }
+      [Re](t, e, i2, r, n2) {
+        let o2 = i2.shift();
+        if (this.preservePaths || o2 === void 0) return r();
+        let h2 = import_node_path54.default.resolve(e, o2);
+        import_node_fs62.default.lstat(h2, (a2, l) => {
+          if (a2) return r();
+          if (l?.isSymbolicLink()) return n2(new St(h2, import_node_path54.default.resolve(h2, i2.join("/"))));
+          this[Re](t, h2, i2, r, n2);
+        });
+      }
+      [kr]() {
+        this[Ri]++;
+      }
+      [$t]() {
+        this[Ri]--, this[bs]();
+      }
+      [Ls](t) {
+        this[$t](), t.resume();
+      }
+      [Os](t, e) {
+        return t.type === "File" && !this.unlink && e.isFile() && e.nlink <= 1 && !Te;
+      }
+      [_s](t) {
+        this[kr]();
+        let e = [t.path];
+        t.linkpath && e.push(t.linkpath), this.reservations.reserve(e, (i2) => this[Nr](t, i2));
+      }
+      [Nr](t, e) {
+        let i2 = (h2) => {
+          e(h2);
+        }, r = () => {
+          this[yt](this.cwd, this.dmode, (h2) => {
+            if (h2) {
+              this[O](h2, t), i2();
+              return;
+            }
+            this[Oe] = true, n2();
+          });
+        }, n2 = () => {
+          if (t.absolute !== this.cwd) {
+            let h2 = f(import_node_path54.default.dirname(String(t.absolute)));
+            if (h2 !== this.cwd) return this[yt](h2, this.dmode, (a2) => {
+              if (a2) {
+                this[O](a2, t), i2();
+                return;
+              }
+              o2();
+            });
+          }
+          o2();
+        }, o2 = () => {
+          import_node_fs62.default.lstat(String(t.absolute), (h2, a2) => {
+            if (a2 && (this.keep || this.newer && a2.mtime > (t.mtime ?? a2.mtime))) {
+              this[Ls](t), i2();
+              return;
+            }
+            if (h2 || this[Os](t, a2)) return this[P](null, t, i2);
+            if (a2.isDirectory()) {
+              if (t.type === "Directory") {
+                let l = this.chmod && t.mode && (a2.mode & 4095) !== t.mode, c3 = (d) => this[P](d ?? null, t, i2);
+                return l ? import_node_fs62.default.chmod(String(t.absolute), Number(t.mode), c3) : c3();
+              }
+              if (t.absolute !== this.cwd) return import_node_fs62.default.rmdir(String(t.absolute), (l) => this[P](l ?? null, t, i2));
+            }
+            if (t.absolute === this.cwd) return this[P](null, t, i2);
+            mo(String(t.absolute), (l) => this[P](l ?? null, t, i2));
+          });
+        };
+        this[Oe] ? n2() : r();
+      }
+      [P](t, e, i2) {
+        if (t) {
+          this[O](t, e), i2();
+          return;
+        }
+        switch (e.type) {
+          case "File":
+          case "OldFile":
+          case "ContiguousFile":
+            return this[Ts](e, i2);
+          case "Link":
+            return this[Ir](e, i2);
+          case "SymbolicLink":
+            return this[Ar](e, i2);
+          case "Directory":
+          case "GNUDumpDir":
+            return this[xs](e, i2);
+        }
+      }
+      [gi](t, e, i2, r) {
+        import_node_fs62.default[i2](e, String(t.absolute), (n2) => {
+          n2 ? this[O](n2, t) : (this[$t](), t.resume()), r();
+        });
+      }
+    };
+    ye = (s3) => {
+      try {
+        return [null, s3()];
+      } catch (t) {
+        return [t, null];
+      }
+    };
+    xe = class extends Xt {
+      sync = true;
+      [P](t, e) {
+        return super[P](t, e, () => {
+        });
+      }
+      [_s](t) {
+        if (!this[Oe]) {
+          let n2 = this[yt](this.cwd, this.dmode);
+          if (n2) return this[O](n2, t);
+          this[Oe] = true;
+        }
+        if (t.absolute !== this.cwd) {
+          let n2 = f(import_node_path54.default.dirname(String(t.absolute)));
+          if (n2 !== this.cwd) {
+            let o2 = this[yt](n2, this.dmode);
+            if (o2) return this[O](o2, t);
+          }
+        }
+        let [e, i2] = ye(() => import_node_fs62.default.lstatSync(String(t.absolute)));
+        if (i2 && (this.keep || this.newer && i2.mtime > (t.mtime ?? i2.mtime))) return this[Ls](t);
+        if (e || this[Os](t, i2)) return this[P](null, t);
+        if (i2.isDirectory()) {
+          if (t.type === "Directory") {
+            let o2 = this.chmod && t.mode && (i2.mode & 4095) !== t.mode, [h2] = o2 ? ye(() => {
+              import_node_fs62.default.chmodSync(String(t.absolute), Number(t.mode));
+            }) : [];
+            return this[P](h2, t);
+          }
+          let [n2] = ye(() => import_node_fs62.default.rmdirSync(String(t.absolute)));
+          this[P](n2, t);
+        }
+        let [r] = t.absolute === this.cwd ? [] : ye(() => po(String(t.absolute)));
+        this[P](r, t);
+      }
+      [Ts](t, e) {
+        let i2 = typeof t.mode == "number" ? t.mode & 4095 : this.fmode, r = (h2) => {
+          let a2;
+          try {
+            import_node_fs62.default.closeSync(n2);
+          } catch (l) {
+            a2 = l;
+          }
+          (h2 || a2) && this[O](h2 || a2, t), e();
+        }, n2;
+        try {
+          n2 = import_node_fs62.default.openSync(String(t.absolute), ms(t.size), i2);
+        } catch (h2) {
+          return r(h2);
+        }
+        let o2 = this.transform && this.transform(t) || t;
+        o2 !== t && (o2.on("error", (h2) => this[O](h2, t)), t.pipe(o2)), o2.on("data", (h2) => {
+          try {
+            import_node_fs62.default.writeSync(n2, h2, 0, h2.length);
+          } catch (a2) {
+            r(a2);
+          }
+        }), o2.on("end", () => {
+          let h2 = null;
+          if (t.mtime && !this.noMtime) {
+            let a2 = t.atime || /* @__PURE__ */ new Date(), l = t.mtime;
+            try {
+              import_node_fs62.default.futimesSync(n2, a2, l);
+            } catch (c3) {
+              try {
+                import_node_fs62.default.utimesSync(String(t.absolute), a2, l);
+              } catch {
+                h2 = c3;
+              }
+            }
+          }
+          if (this[ge](t)) {
+            let a2 = this[be](t), l = this[_e](t);
+            try {
+              import_node_fs62.default.fchownSync(n2, Number(a2), Number(l));
+            } catch (c3) {
+              try {
+                import_node_fs62.default.chownSync(String(t.absolute), Number(a2), Number(l));
+              } catch {
+                h2 = h2 || c3;
+              }
+            }
+          }
+          r(h2);
+        });
+      }
+      [xs](t, e) {
+        let i2 = typeof t.mode == "number" ? t.mode & 4095 : this.dmode, r = this[yt](String(t.absolute), i2);
+        if (r) {
+          this[O](r, t), e();
+          return;
+        }
+        if (t.mtime && !this.noMtime) try {
+          import_node_fs62.default.utimesSync(String(t.absolute), t.atime || /* @__PURE__ */ new Date(), t.mtime);
+        } catch {
+        }
+        if (this[ge](t)) try {
+          import_node_fs62.default.chownSync(String(t.absolute), Number(this[be](t)), Number(this[_e](t)));
+        } catch {
+        }
+        e(), t.resume();
+      }
+      [yt](t, e) {
+        try {
+          return _r(f(t), { uid: this.uid, gid: this.gid, processUid: this.processUid, processGid: this.processGid, umask: this.processUmask, preserve: this.preservePaths, unlink: this.unlink, cwd: this.cwd, mode: e });
+        } catch (i2) {
+          return i2;
+        }
+      }
+      [Re](t, e, i2, r, n2) {
+        if (this.preservePaths || i2.length === 0) return r();
+        let o2 = e;
+        for (let h2 of i2) {
+          o2 = import_node_path54.default.resolve(o2, h2);
+          let [a2, l] = ye(() => import_node_fs62.default.lstatSync(o2));
+          if (a2) return r();
+          if (l.isSymbolicLink()) return n2(new St(o2, import_node_path54.default.resolve(e, i2.join("/"))));
+        }
+        r();
+      }
+      [gi](t, e, i2, r) {
+        let n2 = `${i2}Sync`;
+        try {
+          import_node_fs62.default[n2](e, String(t.absolute)), r(), t.resume();
+        } catch (o2) {
+          return this[O](o2, t);
+        }
+      }
+    };
+    Eo = (s3) => {
+      let t = new xe(s3), e = s3.file, i2 = import_node_fs61.default.statSync(e), r = s3.maxReadSize || 16 * 1024 * 1024;
+      new Be(e, { readSize: r, size: i2.size }).pipe(t);
+    };
+    wo = (s3, t) => {
+      let e = new Xt(s3), i2 = s3.maxReadSize || 16 * 1024 * 1024, r = s3.file;
+      return new Promise((o2, h2) => {
+        e.on("error", h2), e.on("close", o2), import_node_fs61.default.stat(r, (a2, l) => {
+          if (a2) h2(a2);
+          else {
+            let c3 = new _t(r, { readSize: i2, size: l.size });
+            c3.on("error", h2), c3.pipe(e);
+          }
+        });
+      });
+    };
+    So = K(Eo, wo, (s3) => new xe(s3), (s3) => new Xt(s3), (s3, t) => {
+      t?.length && Qi(s3, t);
+    });
+    yo = (s3, t) => {
+      let e = new kt(s3), i2 = true, r, n2;
+      try {
+        try {
+          r = import_node_fs65.default.openSync(s3.file, "r+");
+        } catch (a2) {
+          if (a2?.code === "ENOENT") r = import_node_fs65.default.openSync(s3.file, "w+");
+          else throw a2;
+        }
+        let o2 = import_node_fs65.default.fstatSync(r), h2 = Buffer.alloc(512);
+        t: for (n2 = 0; n2 < o2.size; n2 += 512) {
+          for (let c3 = 0, d = 0; c3 < 512; c3 += d) {
+            if (d = import_node_fs65.default.readSync(r, h2, c3, h2.length - c3, n2 + c3), n2 === 0 && h2[0] === 31 && h2[1] === 139) throw new Error("cannot append to compressed archives");
+            if (!d) break t;
+          }
+          let a2 = new F(h2);
+          if (!a2.cksumValid) break;
+          let l = 512 * Math.ceil((a2.size || 0) / 512);
+          if (n2 + l + 512 > o2.size) break;
+          n2 += l, s3.mtimeCache && a2.mtime && s3.mtimeCache.set(String(a2.path), a2.mtime);
+        }
+        i2 = false, Ro(s3, e, n2, r, t);
+      } finally {
+        if (i2) try {
+          import_node_fs65.default.closeSync(r);
+        } catch {
+        }
+      }
+    };
+    Ro = (s3, t, e, i2, r) => {
+      let n2 = new Wt(s3.file, { fd: i2, start: e });
+      t.pipe(n2), bo(t, r);
+    };
+    go = (s3, t) => {
+      t = Array.from(t);
+      let e = new wt(s3), i2 = (n2, o2, h2) => {
+        let a2 = (T, D) => {
+          T ? import_node_fs65.default.close(n2, (E) => h2(T)) : h2(null, D);
+        }, l = 0;
+        if (o2 === 0) return a2(null, 0);
+        let c3 = 0, d = Buffer.alloc(512), y = (T, D) => {
+          if (T || D === void 0) return a2(T);
+          if (c3 += D, c3 < 512 && D) return import_node_fs65.default.read(n2, d, c3, d.length - c3, l + c3, y);
+          if (l === 0 && d[0] === 31 && d[1] === 139) return a2(new Error("cannot append to compressed archives"));
+          if (c3 < 512) return a2(null, l);
+          let E = new F(d);
+          if (!E.cksumValid) return a2(null, l);
+          let x = 512 * Math.ceil((E.size ?? 0) / 512);
+          if (l + x + 512 > o2 || (l += x + 512, l >= o2)) return a2(null, l);
+          s3.mtimeCache && E.mtime && s3.mtimeCache.set(String(E.path), E.mtime), c3 = 0, import_node_fs65.default.read(n2, d, 0, 512, l, y);
+        };
+        import_node_fs65.default.read(n2, d, 0, 512, l, y);
+      };
+      return new Promise((n2, o2) => {
+        e.on("error", o2);
+        let h2 = "r+", a2 = (l, c3) => {
+          if (l && l.code === "ENOENT" && h2 === "r+") return h2 = "w+", import_node_fs65.default.open(s3.file, h2, a2);
+          if (l || !c3) return o2(l);
+          import_node_fs65.default.fstat(c3, (d, y) => {
+            if (d) return import_node_fs65.default.close(c3, () => o2(d));
+            i2(c3, y.size, (T, D) => {
+              if (T) return o2(T);
+              let E = new et(s3.file, { fd: c3, start: D });
+              e.pipe(E), E.on("error", o2), E.on("close", n2), _o(e, t);
+            });
+          });
+        };
+        import_node_fs65.default.open(s3.file, h2, a2);
+      });
+    };
+    bo = (s3, t) => {
+      t.forEach((e) => {
+        e.charAt(0) === "@" ? Ct({ file: import_node_path58.default.resolve(s3.cwd, e.slice(1)), sync: true, noResume: true, onReadEntry: (i2) => s3.add(i2) }) : s3.add(e);
+      }), s3.end();
+    };
+    _o = async (s3, t) => {
+      for (let e of t) e.charAt(0) === "@" ? await Ct({ file: import_node_path58.default.resolve(String(s3.cwd), e.slice(1)), noResume: true, onReadEntry: (i2) => s3.add(i2) }) : s3.add(e);
+      s3.end();
+    };
+    vt = K(yo, go, () => {
+      throw new TypeError("file is required");
+    }, () => {
+      throw new TypeError("file is required");
+    }, (s3, t) => {
+      if (!Bs(s3)) throw new TypeError("file is required");
+      if (s3.gzip || s3.brotli || s3.zstd || s3.file.endsWith(".br") || s3.file.endsWith(".tbr")) throw new TypeError("cannot append to compressed archives");
+      if (!t?.length) throw new TypeError("no paths specified to add/replace");
+    });
+    Oo = K(vt.syncFile, vt.asyncFile, vt.syncNoFile, vt.asyncNoFile, (s3, t = []) => {
+      vt.validate?.(s3, t), To(s3);
+    });
+    To = (s3) => {
+      let t = s3.filter;
+      s3.mtimeCache || (s3.mtimeCache = /* @__PURE__ */ new Map()), s3.filter = t ? (e, i2) => t(e, i2) && !((s3.mtimeCache?.get(e) ?? i2.mtime ?? 0) > (i2.mtime ?? 0)) : (e, i2) => !((s3.mtimeCache?.get(e) ?? i2.mtime ?? 0) > (i2.mtime ?? 0));
+    };
+  }
+});
+
+// node_modules/fzstd/esm/index.mjs
+var ab, u8, u16, i16, i32, slc, fill, cpw, ec, err, rb, b4, rzfh, msb, rfse, rhu, dllt, dmlt, doct, b2bl, llb, llbl, mlb, mlbl, dhu, dhu4, rzb, cct, Decompress;
+var init_esm2 = __esm({
+  "node_modules/fzstd/esm/index.mjs"() {
+    ab = ArrayBuffer;
+    u8 = Uint8Array;
+    u16 = Uint16Array;
+    i16 = Int16Array;
+    i32 = Int32Array;
+    slc = function(v2, s3, e) {
+      if (u8.prototype.slice)
+        return u8.prototype.slice.call(v2, s3, e);
+      if (s3 == null || s3 < 0)
+        s3 = 0;
+      if (e == null || e > v2.length)
+        e = v2.length;
+      var n2 = new u8(e - s3);
+      n2.set(v2.subarray(s3, e));
+      return n2;
+    };
+    fill = function(v2, n2, s3, e) {
+      if (u8.prototype.fill)
+        return u8.prototype.fill.call(v2, n2, s3, e);
+      if (s3 == null || s3 < 0)
+        s3 = 0;
+      if (e == null || e > v2.length)
+        e = v2.length;
+      for (; s3 < e; ++s3)
+        v2[s3] = n2;
+      return v2;
+    };
+    cpw = function(v2, t, s3, e) {
+      if (u8.prototype.copyWithin)
+        return u8.prototype.copyWithin.call(v2, t, s3, e);
+      if (s3 == null || s3 < 0)
+        s3 = 0;
+      if (e == null || e > v2.length)
+        e = v2.length;
+      while (s3 < e) {
+        v2[t++] = v2[s3++];
+      }
+    };
+    ec = [
+      "invalid zstd data",
+      "window size too large (>2046MB)",
+      "invalid block type",
+      "FSE accuracy too high",
+      "match distance too far back",
+      "unexpected EOF"
+    ];
+    err = function(ind, msg, nt2) {
+      var e = new Error(msg || ec[ind]);
+      e.code = ind;
+      if (Error.captureStackTrace)
+        Error.captureStackTrace(e, err);
+      if (!nt2)
+        throw e;
+      return e;
+    };
+    rb = function(d, b2, n2) {
+      var i2 = 0, o2 = 0;
+      for (; i2 < n2; ++i2)
+        o2 |= d[b2++] << (i2 << 3);
+      return o2;
+    };
+    b4 = function(d, b2) {
+      return (d[b2] | d[b2 + 1] << 8 | d[b2 + 2] << 16 | d[b2 + 3] << 24) >>> 0;
+    };
+    rzfh = function(dat, w2) {
+      var n3 = dat[0] | dat[1] << 8 | dat[2] << 16;
+      if (n3 == 3126568 && dat[3] == 253) {
+        var flg = dat[4];
+        var ss2 = flg >> 5 & 1, cc = flg >> 2 & 1, df = flg & 3, fcf = flg >> 6;
+        if (flg & 8)
+          err(0);
+        var bt2 = 6 - ss2;
+        var db = df == 3 ? 4 : df;
+        var di2 = rb(dat, bt2, db);
+        bt2 += db;
+        var fsb = fcf ? 1 << fcf : ss2;
+        var fss = rb(dat, bt2, fsb) + (fcf == 1 && 256);
+        var ws2 = fss;
+        if (!ss2) {
+          var wb = 1 << 10 + (dat[5] >> 3);
+          ws2 = wb + (wb >> 3) * (dat[5] & 7);
+        }
+        if (ws2 > 2145386496)
+          err(1);
+        var buf = new u8((w2 == 1 ? fss || ws2 : w2 ? 0 : ws2) + 12);
+        buf[0] = 1, buf[4] = 4, buf[8] = 8;
+        return {
+          b: bt2 + fsb,
+          y: 0,
+          l: 0,
+          d: di2,
+          w: w2 && w2 != 1 ? w2 : buf.subarray(12),
+          e: ws2,
+          o: new i32(buf.buffer, 0, 3),
+          u: fss,
+          c: cc,
+          m: Math.min(131072, ws2)
+        };
+      } else if ((n3 >> 4 | dat[3] << 20) == 25481893) {
+        return b4(dat, 4) + 8;
+      }
+      err(0);
+    };
+    msb = function(val) {
+      var bits = 0;
+      for (; 1 << bits <= val; ++bits)
+        ;
+      return bits - 1;
+    };
+    rfse = function(dat, bt2, mal) {
+      var tpos = (bt2 << 3) + 4;
+      var al = (dat[bt2] & 15) + 5;
+      if (al > mal)
+        err(3);
+      var sz = 1 << al;
+      var probs = sz, sym = -1, re2 = -1, i2 = -1, ht2 = sz;
+      var buf = new ab(512 + (sz << 2));
+      var freq = new i16(buf, 0, 256);
+      var dstate = new u16(buf, 0, 256);
+      var nstate = new u16(buf, 512, sz);
+      var bb1 = 512 + (sz << 1);
+      var syms = new u8(buf, bb1, sz);
+      var nbits = new u8(buf, bb1 + sz);
+      while (sym < 255 && probs > 0) {
+        var bits = msb(probs + 1);
+        var cbt = tpos >> 3;
+        var msk = (1 << bits + 1) - 1;
+        var val = (dat[cbt] | dat[cbt + 1] << 8 | dat[cbt + 2] << 16) >> (tpos & 7) & msk;
+        var msk1fb = (1 << bits) - 1;
+        var msv = msk - probs - 1;
+        var sval = val & msk1fb;
+        if (sval < msv)
+          tpos += bits, val = sval;
+        else {
+          tpos += bits + 1;
+          if (val > msk1fb)
+            val -= msv;
+        }
+        freq[++sym] = --val;
+        if (val == -1) {
+          probs += val;
+          syms[--ht2] = sym;
+        } else
+          probs -= val;
+        if (!val) {
+          do {
+            var rbt = tpos >> 3;
+            re2 = (dat[rbt] | dat[rbt + 1] << 8) >> (tpos & 7) & 3;
+            tpos += 2;
+            sym += re2;
+          } while (re2 == 3);
+        }
+      }
+      if (sym > 255 || probs)
+        err(0);
+      var sympos = 0;
+      var sstep = (sz >> 1) + (sz >> 3) + 3;
+      var smask = sz - 1;
+      for (var s3 = 0; s3 <= sym; ++s3) {
+        var sf = freq[s3];
+        if (sf < 1) {
+          dstate[s3] = -sf;
+          continue;
+        }
+        for (i2 = 0; i2 < sf; ++i2) {
+          syms[sympos] = s3;
+          do {
+            sympos = sympos + sstep & smask;
+          } while (sympos >= ht2);
+        }
+      }
+      if (sympos)
+        err(0);
+      for (i2 = 0; i2 < sz; ++i2) {
+        var ns2 = dstate[syms[i2]]++;
+        var nb = nbits[i2] = al - msb(ns2);
+        nstate[i2] = (ns2 << nb) - sz;
+      }
+      return [tpos + 7 >> 3, {
+        b: al,
+        s: syms,
+        n: nbits,
+        t: nstate
+      }];
+    };
+    rhu = function(dat, bt2) {
+      var i2 = 0, wc = -1;
+      var buf = new u8(292), hb = dat[bt2];
+      var hw = buf.subarray(0, 256);
+      var rc = buf.subarray(256, 268);
+      var ri2 = new u16(buf.buffer, 268);
+      if (hb < 128) {
+        var _a = rfse(dat, bt2 + 1, 6), ebt = _a[0], fdt = _a[1];
+        bt2 += hb;
+        var epos = ebt << 3;
+        var lb = dat[bt2];
+        if (!lb)
+          err(0);
+        var st1 = 0, st2 = 0, btr1 = fdt.b, btr2 = btr1;
+        var fpos = (++bt2 << 3) - 8 + msb(lb);
+        for (; ; ) {
+          fpos -= btr1;
+          if (fpos < epos)
+            break;
+          var cbt = fpos >> 3;
+          st1 += (dat[cbt] | dat[cbt + 1] << 8) >> (fpos & 7) & (1 << btr1) - 1;
+          hw[++wc] = fdt.s[st1];
+          fpos -= btr2;
+          if (fpos < epos)
+            break;
+          cbt = fpos >> 3;
+          st2 += (dat[cbt] | dat[cbt + 1] << 8) >> (fpos & 7) & (1 << btr2) - 1;
+          hw[++wc] = fdt.s[st2];
+          btr1 = fdt.n[st1];
+          st1 = fdt.t[st1];
+          btr2 = fdt.n[st2];
+          st2 = fdt.t[st2];
+        }
+        if (++wc > 255)
+          err(0);
+      } else {
+        wc = hb - 127;
+        for (; i2 < wc; i2 += 2) {
+          var byte = dat[++bt2];
+          hw[i2] = byte >> 4;
+          hw[i2 + 1] = byte & 15;
+        }
+        ++bt2;
+      }
+      var wes = 0;
+      for (i2 = 0; i2 < wc; ++i2) {
+        var wt2 = hw[i2];
+        if (wt2 > 11)
+          err(0);
+        wes += wt2 && 1 << wt2 - 1;
+      }
+      var mb = msb(wes) + 1;
+      var ts2 = 1 << mb;
+      var rem = ts2 - wes;
+      if (rem & rem - 1)
+        err(0);
+      hw[wc++] = msb(rem) + 1;
+      for (i2 = 0; i2 < wc; ++i2) {
+        var wt2 = hw[i2];
+        ++rc[hw[i2] = wt2 && mb + 1 - wt2];
+      }
+      var hbuf = new u8(ts2 << 1);
+      var syms = hbuf.subarray(0, ts2), nb = hbuf.subarray(ts2);
+      ri2[mb] = 0;
+      for (i2 = mb; i2 > 0; --i2) {
+        var pv = ri2[i2];
+        fill(nb, i2, pv, ri2[i2 - 1] = pv + rc[i2] * (1 << mb - i2));
+      }
+      if (ri2[0] != ts2)
+        err(0);
+      for (i2 = 0; i2 < wc; ++i2) {
+        var bits = hw[i2];
+        if (bits) {
+          var code = ri2[bits];
+          fill(syms, i2, code, ri2[bits] = code + (1 << mb - bits));
+        }
+      }
+      return [bt2, {
+        n: nb,
+        b: mb,
+        s: syms
+      }];
+    };
+    dllt = rfse(/* @__PURE__ */ new u8([
+      81,
+      16,
+      99,
+      140,
+      49,
+      198,
+      24,
+      99,
+      12,
+      33,
+      196,
+      24,
+      99,
+      102,
+      102,
+      134,
+      70,
+      146,
+      4
+    ]), 0, 6)[1];
+    dmlt = rfse(/* @__PURE__ */ new u8([
+      33,
+      20,
+      196,
+      24,
+      99,
+      140,
+      33,
+      132,
+      16,
+      66,
+      8,
+      33,
+      132,
+      16,
+      66,
+      8,
+      33,
+      68,
+      68,
+      68,
+      68,
+      68,
+      68,
+      68,
+      68,
+      36,
+      9
+    ]), 0, 6)[1];
+    doct = rfse(/* @__PURE__ */ new u8([
+      32,
+      132,
+      16,
+      66,
+      102,
+      70,
+      68,
+      68,
+      68,
+      68,
+      36,
+      73,
+      2
+    ]), 0, 5)[1];
+    b2bl = function(b2, s3) {
+      var len = b2.length, bl = new i32(len);
+      for (var i2 = 0; i2 < len; ++i2) {
+        bl[i2] = s3;
+        s3 += 1 << b2[i2];
+      }
+      return bl;
+    };
+    llb = /* @__PURE__ */ new u8((/* @__PURE__ */ new i32([
+      0,
+      0,
+      0,
+      0,
+      16843009,
+      50528770,
+      134678020,
+      202050057,
+      269422093
+    ])).buffer, 0, 36);
+    llbl = /* @__PURE__ */ b2bl(llb, 0);
+    mlb = /* @__PURE__ */ new u8((/* @__PURE__ */ new i32([
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      16843009,
+      50528770,
+      117769220,
+      185207048,
+      252579084,
+      16
+    ])).buffer, 0, 53);
+    mlbl = /* @__PURE__ */ b2bl(mlb, 3);
+    dhu = function(dat, out, hu) {
+      var len = dat.length, ss2 = out.length, lb = dat[len - 1], msk = (1 << hu.b) - 1, eb = -hu.b;
+      if (!lb)
+        err(0);
+      var st2 = 0, btr = hu.b, pos = (len << 3) - 8 + msb(lb) - btr, i2 = -1;
+      for (; pos > eb && i2 < ss2; ) {
+        var cbt = pos >> 3;
+        var val = (dat[cbt] | dat[cbt + 1] << 8 | dat[cbt + 2] << 16) >> (pos & 7);
+        st2 = (st2 << btr | val) & msk;
+        out[++i2] = hu.s[st2];
+        pos -= btr = hu.n[st2];
+      }
+      if (pos != eb || i2 + 1 != ss2)
+        err(0);
+    };
+    dhu4 = function(dat, out, hu) {
+      var bt2 = 6;
+      var ss2 = out.length, sz1 = ss2 + 3 >> 2, sz2 = sz1 << 1, sz3 = sz1 + sz2;
+      dhu(dat.subarray(bt2, bt2 += dat[0] | dat[1] << 8), out.subarray(0, sz1), hu);
+      dhu(dat.subarray(bt2, bt2 += dat[2] | dat[3] << 8), out.subarray(sz1, sz2), hu);
+      dhu(dat.subarray(bt2, bt2 += dat[4] | dat[5] << 8), out.subarray(sz2, sz3), hu);
+      dhu(dat.subarray(bt2), out.subarray(sz3), hu);
+    };
+    rzb = function(dat, st2, out) {
+      var _a;
+      var bt2 = st2.b;
+      var b0 = dat[bt2], btype = b0 >> 1 & 3;
+      st2.l = b0 & 1;
+      var sz = b0 >> 3 | dat[bt2 + 1] << 5 | dat[bt2 + 2] << 13;
+      var ebt = (bt2 += 3) + sz;
+      if (btype == 1) {
+        if (bt2 >= dat.length)
+          return;
+        st2.b = bt2 + 1;
+        if (out) {
+          fill(out, dat[bt2], st2.y, st2.y += sz);
+          return out;
+        }
+        return fill(new u8(sz), dat[bt2]);
+      }
+      if (ebt > dat.length)
+        return;
+      if (btype == 0) {
+        st2.b = ebt;
+        if (out) {
+          out.set(dat.subarray(bt2, ebt), st2.y);
+          st2.y += sz;
+          return out;
+        }
+        return slc(dat, bt2, ebt);
+      }
+      if (btype == 2) {
+        var b3 = dat[bt2], lbt = b3 & 3, sf = b3 >> 2 & 3;
+        var lss = b3 >> 4, lcs = 0, s4 = 0;
+        if (lbt < 2) {
+          if (sf & 1)
+            lss |= dat[++bt2] << 4 | (sf & 2 && dat[++bt2] << 12);
+          else
+            lss = b3 >> 3;
+        } else {
+          s4 = sf;
+          if (sf < 2)
+            lss |= (dat[++bt2] & 63) << 4, lcs = dat[bt2] >> 6 | dat[++bt2] << 2;
+          else if (sf == 2)
+            lss |= dat[++bt2] << 4 | (dat[++bt2] & 3) << 12, lcs = dat[bt2] >> 2 | dat[++bt2] << 6;
+          else
+            lss |= dat[++bt2] << 4 | (dat[++bt2] & 63) << 12, lcs = dat[bt2] >> 6 | dat[++bt2] << 2 | dat[++bt2] << 10;
+        }
+        ++bt2;
+        var buf = out ? out.subarray(st2.y, st2.y + st2.m) : new u8(st2.m);
+        var spl = buf.length - lss;
+        if (lbt == 0)
+          buf.set(dat.subarray(bt2, bt2 += lss), spl);
+        else if (lbt == 1)
+          fill(buf, dat[bt2++], spl);
+        else {
+          var hu = st2.h;
+          if (lbt == 2) {
+            var hud = rhu(dat, bt2);
+            lcs += bt2 - (bt2 = hud[0]);
+            st2.h = hu = hud[1];
+          } else if (!hu)
+            err(0);
+          (s4 ? dhu4 : dhu)(dat.subarray(bt2, bt2 += lcs), buf.subarray(spl), hu);
+        }
+        var ns2 = dat[bt2++];
+        if (ns2) {
+          if (ns2 == 255)
+            ns2 = (dat[bt2++] | dat[bt2++] << 8) + 32512;
+          else if (ns2 > 127)
+            ns2 = ns2 - 128 << 8 | dat[bt2++];
+          var scm = dat[bt2++];
+          if (scm & 3)
+            err(0);
+          var dts = [dmlt, doct, dllt];
+          for (var i2 = 2; i2 > -1; --i2) {
+            var md = scm >> (i2 << 1) + 2 & 3;
+            if (md == 1) {
+              var rbuf = new u8([0, 0, dat[bt2++]]);
+              dts[i2] = {
+                s: rbuf.subarray(2, 3),
+                n: rbuf.subarray(0, 1),
+                t: new u16(rbuf.buffer, 0, 1),
+                b: 0
+              };
+            } else if (md == 2) {
+              _a = rfse(dat, bt2, 9 - (i2 & 1)), bt2 = _a[0], dts[i2] = _a[1];
+            } else if (md == 3) {
+              if (!st2.t)
+                err(0);
+              dts[i2] = st2.t[i2];
+            }
+          }
+          var _b = st2.t = dts, mlt = _b[0], oct = _b[1], llt = _b[2];
+          var lb = dat[ebt - 1];
+          if (!lb)
+            err(0);
+          var spos = (ebt << 3) - 8 + msb(lb) - llt.b, cbt = spos >> 3, oubt = 0;
+          var lst = (dat[cbt] | dat[cbt + 1] << 8) >> (spos & 7) & (1 << llt.b) - 1;
+          cbt = (spos -= oct.b) >> 3;
+          var ost = (dat[cbt] | dat[cbt + 1] << 8) >> (spos & 7) & (1 << oct.b) - 1;
+          cbt = (spos -= mlt.b) >> 3;
+          var mst = (dat[cbt] | dat[cbt + 1] << 8) >> (spos & 7) & (1 << mlt.b) - 1;
+          for (++ns2; --ns2; ) {
+            var llc = llt.s[lst];
+            var lbtr = llt.n[lst];
+            var mlc = mlt.s[mst];
+            var mbtr = mlt.n[mst];
+            var ofc = oct.s[ost];
+            var obtr = oct.n[ost];
+            cbt = (spos -= ofc) >> 3;
+            var ofp = 1 << ofc;
+            var off = ofp + ((dat[cbt] | dat[cbt + 1] << 8 | dat[cbt + 2] << 16 | dat[cbt + 3] << 24) >>> (spos & 7) & ofp - 1);
+            cbt = (spos -= mlb[mlc]) >> 3;
+            var ml = mlbl[mlc] + ((dat[cbt] | dat[cbt + 1] << 8 | dat[cbt + 2] << 16) >> (spos & 7) & (1 << mlb[mlc]) - 1);
+            cbt = (spos -= llb[llc]) >> 3;
+            var ll = llbl[llc] + ((dat[cbt] | dat[cbt + 1] << 8 | dat[cbt + 2] << 16) >> (spos & 7) & (1 << llb[llc]) - 1);
+            cbt = (spos -= lbtr) >> 3;
+            lst = llt.t[lst] + ((dat[cbt] | dat[cbt + 1] << 8) >> (spos & 7) & (1 << lbtr) - 1);
+            cbt = (spos -= mbtr) >> 3;
+            mst = mlt.t[mst] + ((dat[cbt] | dat[cbt + 1] << 8) >> (spos & 7) & (1 << mbtr) - 1);
+            cbt = (spos -= obtr) >> 3;
+            ost = oct.t[ost] + ((dat[cbt] | dat[cbt + 1] << 8) >> (spos & 7) & (1 << obtr) - 1);
+            if (off > 3) {
+              st2.o[2] = st2.o[1];
+              st2.o[1] = st2.o[0];
+              st2.o[0] = off -= 3;
+            } else {
+              var idx = off - (ll != 0);
+              if (idx) {
+                off = idx == 3 ? st2.o[0] - 1 : st2.o[idx];
+                if (idx > 1)
+                  st2.o[2] = st2.o[1];
+                st2.o[1] = st2.o[0];
+                st2.o[0] = off;
+              } else
+                off = st2.o[0];
+            }
+            for (var i2 = 0; i2 < ll; ++i2) {
+              buf[oubt + i2] = buf[spl + i2];
+            }
+            oubt += ll, spl += ll;
+            var stin = oubt - off;
+            if (stin < 0) {
+              var len = -stin;
+              var bs2 = st2.e + stin;
+              if (len > ml)
+                len = ml;
+              for (var i2 = 0; i2 < len; ++i2) {
+                buf[oubt + i2] = st2.w[bs2 + i2];
+              }
+              oubt += len, ml -= len, stin = 0;
+            }
+            for (var i2 = 0; i2 < ml; ++i2) {
+              buf[oubt + i2] = buf[stin + i2];
+            }
+            oubt += ml;
+          }
+          if (oubt != spl) {
+            while (spl < buf.length) {
+              buf[oubt++] = buf[spl++];
+            }
+          } else
+            oubt = buf.length;
+          if (out)
+            st2.y += oubt;
+          else
+            buf = slc(buf, 0, oubt);
+        } else if (out) {
+          st2.y += lss;
+          if (spl) {
+            for (var i2 = 0; i2 < lss; ++i2) {
+              buf[i2] = buf[spl + i2];
+            }
+          }
+        } else if (spl)
+          buf = slc(buf, spl);
+        st2.b = ebt;
+        return buf;
+      }
+      err(2);
+    };
+    cct = function(bufs, ol) {
+      if (bufs.length == 1)
+        return bufs[0];
+      var buf = new u8(ol);
+      for (var i2 = 0, b2 = 0; i2 < bufs.length; ++i2) {
+        var chk = bufs[i2];
+        buf.set(chk, b2);
+        b2 += chk.length;
+      }
+      return buf;
+    };
+    Decompress = /* @__PURE__ */ (function() {
+      function Decompress2(ondata) {
+        this.ondata = ondata;
+        this.c = [];
+        this.l = 0;
+        this.z = 0;
+      }
+      Decompress2.prototype.push = function(chunk, final) {
+        if (typeof this.s == "number") {
+          var sub = Math.min(chunk.length, this.s);
+          chunk = chunk.subarray(sub);
+          this.s -= sub;
+        }
+        var sl = chunk.length;
+        var ncs = sl + this.l;
+        if (!this.s) {
+          if (final) {
+            if (!ncs) {
+              this.ondata(new u8(0), true);
+              return;
+            }
+            if (ncs < 5)
+              err(5);
+          } else if (ncs < 18) {
+            this.c.push(chunk);
+            this.l = ncs;
+            return;
+          }
+          if (this.l) {
+            this.c.push(chunk);
+            chunk = cct(this.c, ncs);
+            this.c = [];
+            this.l = 0;
+          }
+          if (typeof (this.s = rzfh(chunk)) == "number")
+            return this.push(chunk, final);
+        }
+        if (typeof this.s != "number") {
+          if (ncs < (this.z || 3)) {
+            if (final)
+              err(5);
+            this.c.push(chunk);
+            this.l = ncs;
+            return;
+          }
+          if (this.l) {
+            this.c.push(chunk);
+            chunk = cct(this.c, ncs);
+            this.c = [];
+            this.l = 0;
+          }
+          if (!this.z && ncs < (this.z = chunk[this.s.b] & 2 ? 4 : 3 + (chunk[this.s.b] >> 3 | chunk[this.s.b + 1] << 5 | chunk[this.s.b + 2] << 13))) {
+            if (final)
+              err(5);
+            this.c.push(chunk);
+            this.l = ncs;
+            return;
+          } else
+            this.z = 0;
+          for (; ; ) {
+            var blk = rzb(chunk, this.s);
+            if (!blk) {
+              if (final)
+                err(5);
+              var adc = chunk.subarray(this.s.b);
+              this.s.b = 0;
+              this.c.push(adc), this.l += adc.length;
+              return;
+            } else {
+              this.ondata(blk, false);
+              cpw(this.s.w, 0, blk.length);
+              this.s.w.set(blk, this.s.w.length - blk.length);
+            }
+            if (this.s.l) {
+              var rest = chunk.subarray(this.s.b);
+              this.s = this.s.c * 4;
+              this.push(rest, final);
+              return;
+            }
+          }
+        } else if (final)
+          err(5);
+      };
+      return Decompress2;
+    })();
+  }
+});
+
+// src/util/decompress.ts
+var decompress_exports = {};
+__export(decompress_exports, {
+  decompressor: () => decompressor,
+  sniffCompression: () => sniffCompression
+});
+function zstdDecompressor() {
+  let decoder;
+  const transform = new import_node_stream11.Transform({
+    transform(chunk, _encoding, callback) {
+      try {
+        decoder.push(chunk);
+        callback();
+      } catch (error) {
+        callback(error);
+      }
+    },
+    flush(callback) {
+      try {
+        decoder.push(new Uint8Array(0), true);
+        callback();
+      } catch (error) {
+        callback(error);
+      }
+    }
+  });
+  decoder = new Decompress((data) => {
+    transform.push(Buffer.from(data));
+  });
+  return transform;
+}
+function decompressor(compression) {
+  if (compression === "gzip") return (0, import_node_zlib.createGunzip)({ chunkSize: 256 * 1024 });
+  if (compression === "zstd") return zstdDecompressor();
+  return void 0;
+}
+function sniffCompression(head2) {
+  if (head2.length >= 2 && head2[0] === 31 && head2[1] === 139) return "gzip";
+  if (head2.length >= 4 && head2.readUInt32LE(0) === 4247762216) return "zstd";
+  return "none";
+}
+var import_node_stream11, import_node_zlib;
+var init_decompress = __esm({
+  "src/util/decompress.ts"() {
+    "use strict";
+    import_node_stream11 = require("node:stream");
+    import_node_zlib = require("node:zlib");
+    init_esm2();
+  }
+});
+
+// src/transport/archive-read.ts
+function normalizeEntry(name) {
+  const normalized = import_node_path59.posix.normalize(`/${name}`).slice(1);
+  if (normalized === "" || normalized.startsWith("..")) return void 0;
+  return normalized.replace(/\/$/, "");
+}
+async function extractArchive(file, scratch3) {
+  const paths = /* @__PURE__ */ new Map();
+  let counter = 0;
+  const writes = [];
+  const parser = new rt({
+    strict: true,
+    onReadEntry: (entry) => {
+      const name = normalizeEntry(entry.path);
+      if (entry.type !== "File" && entry.type !== "OldFile" && entry.type !== "ContiguousFile") {
+        entry.resume();
+        return;
+      }
+      if (name === void 0) {
+        entry.resume();
+        return;
+      }
+      const target = (0, import_node_path59.join)(scratch3, `entry-${counter++}`);
+      paths.set(name, target);
+      writes.push((0, import_promises17.pipeline)(entry, (0, import_node_fs66.createWriteStream)(target)));
+    }
+  });
+  try {
+    await (0, import_promises17.pipeline)((0, import_node_fs66.createReadStream)(file), parser);
+    await Promise.all(writes);
+  } catch (error) {
+    const errno = error.code;
+    if (errno === "ENOENT") throw new BurrowError("NOT_FOUND", `${file}: no such file`);
+    if (errno === "ENOSPC" || errno === "EACCES") throw fsError(error, `reading ${file}`);
+    throw new BurrowError("INVALID_ARGUMENT", `${file} is not a readable tar archive (${error.message})`, { cause: error });
+  }
+  return { file, paths };
+}
+function fileSource(path6, describe) {
+  return {
+    describe,
+    open: async (offset) => ({ stream: (0, import_node_fs66.createReadStream)(path6, { start: offset }), start: offset })
+  };
+}
+async function hashFile(path6) {
+  const hash = (0, import_node_crypto4.createHash)("sha256");
+  let size = 0;
+  for await (const chunk of (0, import_node_fs66.createReadStream)(path6)) {
+    hash.update(chunk);
+    size += chunk.length;
+  }
+  return { digest: `sha256:${hash.digest("hex")}`, size };
+}
+function head(path6) {
+  const fd = (0, import_node_fs67.openSync)(path6, "r");
+  try {
+    const buffer = Buffer.alloc(4);
+    const read2 = (0, import_node_fs67.readSync)(fd, buffer, 0, 4, 0);
+    return buffer.subarray(0, read2);
+  } finally {
+    (0, import_node_fs67.closeSync)(fd);
+  }
+}
+function need(files, name) {
+  const path6 = files.paths.get(normalizeEntry(name) ?? name);
+  if (path6 === void 0) throw new BurrowError("INVALID_ARGUMENT", `${files.file}: the archive names "${name}" but does not contain it`);
+  return path6;
+}
+function canonicalNames(file, tags) {
+  return tags.map((tag) => {
+    try {
+      return formatReference(parseReference(tag));
+    } catch (error) {
+      throw new BurrowError("INVALID_ARGUMENT", `${file}: ${error.message}`);
+    }
+  });
+}
+async function dockerArchiveImages(files) {
+  const parsed = parseJson((0, import_node_fs66.readFileSync)(need(files, "manifest.json")), `manifest.json of ${files.file}`);
+  if (!Array.isArray(parsed)) throw new BurrowError("INVALID_MANIFEST", `${files.file}: manifest.json is not a list of images`);
+  const images = [];
+  for (const entry of parsed) {
+    if (typeof entry.Config !== "string" || !Array.isArray(entry.Layers)) {
+      throw new BurrowError("INVALID_MANIFEST", `${files.file}: a manifest.json entry lacks "Config" or "Layers"`);
+    }
+    const byDigest = /* @__PURE__ */ new Map();
+    const configPath2 = need(files, entry.Config);
+    const configBytes = (0, import_node_fs66.readFileSync)(configPath2);
+    const configDigest = sha256(configBytes);
+    byDigest.set(configDigest, configPath2);
+    const layers = [];
+    for (const layerName of entry.Layers) {
+      const path6 = need(files, layerName);
+      const { digest, size } = await hashFile(path6);
+      byDigest.set(digest, path6);
+      const compression = sniffCompression(head(path6));
+      const mediaType = compression === "gzip" ? MediaType.dockerLayerGzip : compression === "zstd" ? MediaType.ociLayerZstd : MediaType.dockerLayer;
+      layers.push({ mediaType, digest, size });
+    }
+    const manifest = {
+      schemaVersion: 2,
+      mediaType: MediaType.dockerManifest,
+      config: { mediaType: MediaType.dockerConfig, digest: configDigest, size: configBytes.length },
+      layers
+    };
+    const bytes = Buffer.from(JSON.stringify(manifest));
+    const names = canonicalNames(files.file, entry.RepoTags ?? []);
+    const top = { bytes, mediaType: MediaType.dockerManifest, digest: sha256(bytes) };
+    images.push({
+      source: new ArchiveSource(`${files.file}${names[0] === void 0 ? "" : ` (${names[0]})`}`, top, (digest) => {
+        const path6 = byDigest.get(digest);
+        if (path6 === void 0) throw new BurrowError("NOT_FOUND", `${files.file}: no blob ${digest}`);
+        return path6;
+      }),
+      names
+    });
+  }
+  return images;
+}
+function ociArchiveImages(files) {
+  const index = validateIndex(parseJson((0, import_node_fs66.readFileSync)(need(files, "index.json")), `index.json of ${files.file}`), `index.json of ${files.file}`);
+  const blobFile = (digest) => need(files, `blobs/${digest.replace(":", "/")}`);
+  return index.manifests.map((descriptor) => {
+    const fullName = descriptor.annotations?.["io.containerd.image.name"];
+    const refName = descriptor.annotations?.["org.opencontainers.image.ref.name"];
+    const candidate = fullName ?? (refName?.includes("/") === true ? refName : void 0);
+    const names = candidate === void 0 ? [] : canonicalNames(files.file, [candidate]);
+    const top = { bytes: (0, import_node_fs66.readFileSync)(blobFile(descriptor.digest)), mediaType: descriptor.mediaType, digest: descriptor.digest };
+    return { source: new ArchiveSource(`${files.file}${names[0] === void 0 ? "" : ` (${names[0]})`}`, top, blobFile), names };
+  });
+}
+async function archiveImages(files) {
+  if (files.paths.has("manifest.json")) return dockerArchiveImages(files);
+  if (files.paths.has("index.json")) return ociArchiveImages(files);
+  throw new BurrowError("INVALID_ARGUMENT", `${files.file} is neither a docker save archive (no manifest.json) nor an OCI archive (no index.json)`);
+}
+var import_node_fs66, import_node_fs67, import_node_path59, import_promises17, import_node_crypto4, ArchiveSource;
+var init_archive_read = __esm({
+  "src/transport/archive-read.ts"() {
+    "use strict";
+    import_node_fs66 = require("node:fs");
+    import_node_fs67 = require("node:fs");
+    import_node_path59 = require("node:path");
+    import_promises17 = require("node:stream/promises");
+    init_index_min();
+    init_errors();
+    init_media_types();
+    init_validate2();
+    init_reference2();
+    init_hash();
+    init_decompress();
+    import_node_crypto4 = require("node:crypto");
+    ArchiveSource = class {
+      constructor(describe, topManifest, blobFile) {
+        this.describe = describe;
+        this.topManifest = topManifest;
+        this.blobFile = blobFile;
+      }
+      describe;
+      topManifest;
+      blobFile;
+      async top() {
+        return this.topManifest;
+      }
+      async manifest(descriptor) {
+        const bytes = (0, import_node_fs66.readFileSync)(this.blobFile(descriptor.digest));
+        return { bytes, mediaType: descriptor.mediaType, digest: descriptor.digest };
+      }
+      blob(descriptor) {
+        return fileSource(this.blobFile(descriptor.digest), this.describe);
+      }
+      async close() {
+      }
+    };
+  }
+});
+
+// src/image/changes.ts
+function invalid4(change, why) {
+  return new BurrowError("INVALID_ARGUMENT", `invalid --change "${change}": ${why}`);
+}
+function words(text, change) {
+  const found = [];
+  let current = "";
+  let inWord = false;
+  let quote3;
+  for (let index = 0; index < text.length; index++) {
+    const char = text[index];
+    if (quote3 !== void 0) {
+      if (char === quote3) quote3 = void 0;
+      else if (char === "\\" && quote3 === '"' && index + 1 < text.length) current += text[++index];
+      else current += char;
+    } else if (char === '"' || char === "'") {
+      quote3 = char;
+      inWord = true;
+    } else if (char === "\\" && index + 1 < text.length) {
+      current += text[++index];
+      inWord = true;
+    } else if (/\s/.test(char)) {
+      if (inWord) found.push(current);
+      current = "";
+      inWord = false;
+    } else {
+      current += char;
+      inWord = true;
+    }
+  }
+  if (quote3 !== void 0) throw invalid4(change, `unterminated ${quote3} quote`);
+  if (inWord) found.push(current);
+  return found;
+}
+function commandForm(args, change) {
+  if (args.startsWith("[")) {
+    try {
+      const parsed = JSON.parse(args);
+      if (Array.isArray(parsed) && parsed.every((item) => typeof item === "string")) return parsed;
+    } catch {
+    }
+  }
+  return ["/bin/sh", "-c", args];
+}
+function pairs(args, change) {
+  const list = words(args, change);
+  if (list.length === 0) throw invalid4(change, "it names nothing");
+  if (!list[0].includes("=")) {
+    const [key] = list;
+    const value = args.trim().slice(args.trim().indexOf(key) + key.length).trim();
+    if (value === "") throw invalid4(change, `${key} has no value`);
+    return [[key, value]];
+  }
+  return list.map((word) => {
+    const at2 = word.indexOf("=");
+    if (at2 <= 0) throw invalid4(change, `"${word}" is not KEY=VALUE`);
+    return [word.slice(0, at2), word.slice(at2 + 1)];
+  });
+}
+function parseChange(change) {
+  const match = /^\s*([A-Za-z]+)(?:\s+|=)([\s\S]*)$/.exec(change);
+  const instruction = match?.[1]?.toUpperCase();
+  if (match === null || instruction === void 0 || !INSTRUCTIONS.includes(instruction)) {
+    throw invalid4(change, `expected one of ${INSTRUCTIONS.join(", ")} followed by its arguments`);
+  }
+  const args = match[2].trim();
+  if (args === "") throw invalid4(change, `${instruction} needs an argument`);
+  const parsed = { instruction, args, change };
+  applyChanges({}, [parsed]);
+  return parsed;
+}
+function applyChanges(config, changes) {
+  const next = { ...config };
+  for (const { instruction, args, change } of changes) {
+    switch (instruction) {
+      case "CMD":
+        next.Cmd = commandForm(args, change);
+        break;
+      case "ENTRYPOINT":
+        next.Entrypoint = commandForm(args, change);
+        if (!changes.some((other) => other.instruction === "CMD")) next.Cmd = null;
+        break;
+      case "ENV": {
+        const env = [...next.Env ?? []];
+        for (const [key, value] of pairs(args, change)) {
+          const at2 = env.findIndex((entry) => entry.startsWith(`${key}=`));
+          if (at2 >= 0) env[at2] = `${key}=${value}`;
+          else env.push(`${key}=${value}`);
+        }
+        next.Env = env;
+        break;
+      }
+      case "LABEL":
+        next.Labels = { ...next.Labels ?? {}, ...Object.fromEntries(pairs(args, change)) };
+        break;
+      case "EXPOSE": {
+        const exposed = { ...next.ExposedPorts ?? {} };
+        for (const word of words(args, change)) {
+          const port = /^(\d{1,5})(?:\/(tcp|udp|sctp))?$/i.exec(word);
+          if (port === null || Number(port[1]) < 1 || Number(port[1]) > 65535) throw invalid4(change, `"${word}" is not a port (PORT or PORT/tcp|udp|sctp)`);
+          exposed[`${Number(port[1])}/${(port[2] ?? "tcp").toLowerCase()}`] = {};
+        }
+        next.ExposedPorts = exposed;
+        break;
+      }
+      case "VOLUME": {
+        const list = args.startsWith("[") ? commandForm(args, change) : words(args, change);
+        if (args.startsWith("[") && list[0] === "/bin/sh") throw invalid4(change, "VOLUME takes a JSON array of strings or paths");
+        const volumes = { ...next.Volumes ?? {} };
+        for (const path6 of list) {
+          if (!path6.startsWith("/")) throw invalid4(change, `the volume "${path6}" is not an absolute path`);
+          volumes[path6] = {};
+        }
+        next.Volumes = volumes;
+        break;
+      }
+      case "USER":
+        next.User = args;
+        break;
+      case "WORKDIR":
+        next.WorkingDir = import_node_path60.posix.resolve(next.WorkingDir === void 0 || next.WorkingDir === "" ? "/" : next.WorkingDir, args);
+        break;
+      case "STOPSIGNAL":
+        if (!/^(SIG)?[A-Z0-9+-]+$/i.test(args)) throw invalid4(change, `"${args}" is not a signal`);
+        next.StopSignal = args;
+        break;
+      case "ONBUILD":
+        next.OnBuild = [...next.OnBuild ?? [], args];
+        break;
+    }
+  }
+  return next;
+}
+var import_node_path60, INSTRUCTIONS;
+var init_changes = __esm({
+  "src/image/changes.ts"() {
+    "use strict";
+    import_node_path60 = require("node:path");
+    init_errors();
+    INSTRUCTIONS = ["CMD", "ENTRYPOINT", "ENV", "EXPOSE", "LABEL", "ONBUILD", "STOPSIGNAL", "USER", "VOLUME", "WORKDIR"];
+  }
+});
+
+// src/image/commit.ts
+var commit_exports = {};
+__export(commit_exports, {
+  commitContainer: () => commitContainer
+});
+function ociLayer(descriptor) {
+  const renamed = {
+    [MediaType.dockerLayerGzip]: MediaType.ociLayerGzip,
+    [MediaType.dockerLayer]: MediaType.ociLayer
+  };
+  return { mediaType: renamed[descriptor.mediaType] ?? descriptor.mediaType, digest: descriptor.digest, size: descriptor.size };
+}
+function baseImage(store, record) {
+  try {
+    return requireImage(store, record.image.id);
+  } catch {
+    throw new BurrowError("NOT_FOUND", `cannot commit ${record.name}: its image ${record.image.name} (${record.image.id.slice(7, 19)}) is no longer in the store; pull it again`);
+  }
+}
+function committedConfig(record, base, changes) {
+  const process10 = record.plan.process;
+  const from = base.config.config ?? {};
+  const command = record.command;
+  const imageKeys = new Set((from.Env ?? []).map((entry) => entry.slice(0, entry.indexOf("="))));
+  const addedAtRun = (entry) => entry === `HOSTNAME=${record.plan.hostname}` || entry.startsWith("HOME=") || record.tty && entry === "TERM=xterm";
+  const env = process10.env.filter((entry) => imageKeys.has(entry.slice(0, entry.indexOf("="))) || !addedAtRun(entry));
+  const config = {
+    ...from,
+    Env: env,
+    ...command === void 0 ? { Entrypoint: null, Cmd: process10.args } : { Entrypoint: command.entrypoint.length > 0 ? command.entrypoint : null, Cmd: command.cmd.length > 0 ? command.cmd : null },
+    WorkingDir: process10.cwd,
+    ...command?.user === void 0 ? {} : { User: command.user },
+    Labels: { ...from.Labels ?? {}, ...record.labels },
+    StopSignal: record.stopSignal
+  };
+  return applyChanges(config, changes);
+}
+async function writeLayer(record, file, signal) {
+  const rootfs = record.plan.rootfs;
+  const squash = rootfs.driver === "copy";
+  const skip = record.plan.files.flatMap((file2) => ["--skip-empty", file2.target]);
+  const mapping = containerIdMapping(record.userns);
+  const command = unshareProgram();
+  const child = (0, import_node_child_process11.spawn)(command, [...unshareArgs(mapping), "--", process.execPath, WORKER3, squash ? "tree" : "upper", squash ? rootfs.merged : rootfs.upper, ...skip], { stdio: ["ignore", "pipe", "pipe"], env: hostEnv(), signal });
+  let stderr = "";
+  child.stderr.on("data", (chunk) => {
+    stderr += chunk.toString();
+  });
+  const exited = new Promise((done2, fail) => {
+    child.on("error", (error) => fail(error.name === "AbortError" ? new BurrowError("INTERRUPTED", `burrow commit ${record.name} interrupted`) : new BurrowError("IO", error.code === "ENOENT" ? `cannot commit: ${notInstalled(command)}; ${RUN_DOCTOR}` : `cannot start ${command}: ${error.message}`)));
+    child.on("close", (code) => done2(code));
+  });
+  const uncompressed = new Hashing();
+  const compressed = new Hashing();
+  try {
+    await Promise.all([(0, import_promises18.pipeline)(child.stdout, uncompressed, (0, import_node_zlib2.createGzip)({ level: 6 }), compressed, (0, import_node_fs68.createWriteStream)(file)), exited]);
+  } catch (error) {
+    child.kill("SIGKILL");
+    if (error instanceof BurrowError) throw error;
+    if (signal?.aborted === true) throw new BurrowError("INTERRUPTED", `burrow commit ${record.name} interrupted`);
+    throw new BurrowError("IO", `cannot write the layer of ${record.name}: ${error.message}`);
+  }
+  const status = await exited;
+  if (status !== 0) {
+    for (const line of stderr.trim().split("\n").reverse()) {
+      if (!line.startsWith("{")) continue;
+      try {
+        const { message } = JSON.parse(line);
+        throw new BurrowError("IO", `cannot commit ${record.name}: ${message}`);
+      } catch (error) {
+        if (error instanceof BurrowError) throw error;
+      }
+    }
+    throw new BurrowError("IO", `cannot commit ${record.name}: ${stderr.trim().split("\n")[0] || `its helper exited with status ${status}`}`);
+  }
+  return { diffId: `sha256:${uncompressed.hash.digest("hex")}`, digest: `sha256:${compressed.hash.digest("hex")}`, size: compressed.size };
+}
+async function commitContainer(store, query, options = {}) {
+  const changes = (options.changes ?? []).map(parseChange);
+  let name;
+  if (options.reference !== void 0) {
+    let ref;
+    try {
+      ref = parseReference(options.reference);
+    } catch (error) {
+      throw new BurrowError("INVALID_ARGUMENT", `invalid reference "${options.reference}" for the new image: ${error.message}`);
+    }
+    if (ref.digest !== void 0) throw new BurrowError("INVALID_ARGUMENT", `cannot commit to a digest reference "${options.reference}": give REPOSITORY[:TAG]`);
+    name = formatReference(ref);
+  }
+  const record = findContainer(store, query);
+  const base = baseImage(store, record);
+  const squash = record.plan.rootfs.driver === "copy";
+  const scratch3 = store.scratchDir("commit");
+  try {
+    const blobs = /* @__PURE__ */ new Map();
+    const layerFile = (0, import_node_path61.join)(scratch3, "layer.tar.gz");
+    const layer = await writeLayer(record, layerFile, options.signal);
+    blobs.set(layer.digest, layerFile);
+    const created2 = (/* @__PURE__ */ new Date()).toISOString();
+    const previous = squash ? [] : base.config.history ?? [];
+    const config = {
+      ...base.config,
+      created: created2,
+      ...options.author === void 0 ? {} : { author: options.author },
+      config: committedConfig(record, base, changes),
+      rootfs: { type: "layers", diff_ids: [...squash ? [] : base.config.rootfs.diff_ids, layer.diffId] },
+      history: [...previous, {
+        created: created2,
+        created_by: record.plan.process.args.join(" "),
+        ...options.author === void 0 ? {} : { author: options.author },
+        ...options.message === void 0 ? {} : { comment: options.message }
+      }]
+    };
+    const configBytes = Buffer.from(JSON.stringify(config));
+    const configDigest = `sha256:${(0, import_node_crypto5.createHash)("sha256").update(configBytes).digest("hex")}`;
+    const manifest = {
+      schemaVersion: 2,
+      mediaType: MediaType.ociManifest,
+      config: { mediaType: MediaType.ociConfig, digest: configDigest, size: configBytes.length },
+      layers: [...squash ? [] : base.manifest.layers.map(ociLayer), { mediaType: MediaType.ociLayerGzip, digest: layer.digest, size: layer.size }]
+    };
+    const manifestBytes = Buffer.from(JSON.stringify(manifest));
+    const manifestDigest = `sha256:${(0, import_node_crypto5.createHash)("sha256").update(manifestBytes).digest("hex")}`;
+    (0, import_node_fs68.mkdirSync)((0, import_node_path61.join)(scratch3, "blobs"), { recursive: true });
+    for (const [digest, bytes] of [[configDigest, configBytes], [manifestDigest, manifestBytes]]) {
+      const path6 = (0, import_node_path61.join)(scratch3, "blobs", digest.slice("sha256:".length));
+      (0, import_node_fs68.writeFileSync)(path6, bytes);
+      blobs.set(digest, path6);
+    }
+    if (!squash) for (const descriptor of base.manifest.layers) blobs.set(descriptor.digest, store.blobPath(descriptor.digest));
+    const index = { schemaVersion: 2, mediaType: MediaType.ociIndex, manifests: [{ mediaType: MediaType.ociManifest, digest: manifestDigest, size: manifestBytes.length }] };
+    (0, import_node_fs68.writeFileSync)((0, import_node_path61.join)(scratch3, "index.json"), JSON.stringify(index));
+    (0, import_node_fs68.writeFileSync)((0, import_node_path61.join)(scratch3, "oci-layout"), JSON.stringify({ imageLayoutVersion: "1.0.0" }));
+    const paths = /* @__PURE__ */ new Map([["index.json", (0, import_node_path61.join)(scratch3, "index.json")], ["oci-layout", (0, import_node_path61.join)(scratch3, "oci-layout")]]);
+    for (const [digest, path6] of blobs) paths.set(`blobs/sha256/${digest.slice("sha256:".length)}`, path6);
+    const [image] = await archiveImages({ file: `the commit of ${record.name}`, paths });
+    const result = await copyImage(image.source, store, {
+      platform: { architecture: config.architecture, os: config.os, ...config.variant === void 0 ? {} : { variant: config.variant } },
+      names: name === void 0 ? [] : [name],
+      recordUntagged: true,
+      signal: options.signal
+    });
+    return { id: result.manifest.config.digest, manifestDigest: result.manifestDigest, name };
+  } finally {
+    (0, import_node_fs68.rmSync)(scratch3, { recursive: true, force: true });
+  }
+}
+var import_node_child_process11, import_node_fs68, import_node_path61, import_node_stream12, import_promises18, import_node_url9, import_node_zlib2, import_node_crypto5, WORKER3, Hashing;
+var init_commit = __esm({
+  "src/image/commit.ts"() {
+    "use strict";
+    import_node_child_process11 = require("node:child_process");
+    import_node_fs68 = require("node:fs");
+    import_node_path61 = require("node:path");
+    import_node_stream12 = require("node:stream");
+    import_promises18 = require("node:stream/promises");
+    import_node_url9 = require("node:url");
+    import_node_zlib2 = require("node:zlib");
+    import_node_crypto5 = require("node:crypto");
+    init_errors();
+    init_copy2();
+    init_record();
+    init_reference2();
+    init_archive_read();
+    init_idmap();
+    init_host_tools();
+    init_spawn();
+    init_changes();
+    init_local();
+    init_media_types();
+    WORKER3 = (0, import_node_url9.fileURLToPath)(new URL("../image/commit-worker.js", __burrowModuleUrl));
+    Hashing = class extends import_node_stream12.Transform {
+      hash = (0, import_node_crypto5.createHash)("sha256");
+      size = 0;
+      _transform(chunk, _encoding, done2) {
+        this.hash.update(chunk);
+        this.size += chunk.length;
+        done2(null, chunk);
+      }
+    };
+  }
+});
+
+// src/cli/commit.ts
+var commit_exports2 = {};
+__export(commit_exports2, {
+  commitCommand: () => commitCommand
+});
+function commitCommand(signal, setExit) {
+  return new Command("commit").description("Create a new image from a container's changes").argument("<container>").argument("[repository]", "REPOSITORY[:TAG] for the new image").option("-a, --author <author>", 'author (e.g. "Jane Doe <jane@example.com>")').option("-c, --change <instruction>", "apply a Dockerfile instruction: CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, ONBUILD, STOPSIGNAL, USER, VOLUME, WORKDIR (repeatable)", collect2, []).option("-m, --message <message>", "commit message").option("-p, --pause", "accepted for Docker's scripts; burrow commits without pausing (as Podman's default)").option("--no-pause", "do not pause the container (the behaviour either way)").option("-q, --quiet", "accepted (burrow prints only the id)").action(action(signal, setExit, async (context, [container, repository], flags) => {
+    const { commitContainer: commitContainer2 } = await Promise.resolve().then(() => (init_commit(), commit_exports));
+    const result = await commitContainer2(context.store(), container, { reference: repository, author: flags.author, message: flags.message, changes: flags.change, signal });
+    context.stdout.write(`${result.id}
+`);
+  }));
+}
+var collect2;
+var init_commit2 = __esm({
+  "src/cli/commit.ts"() {
+    "use strict";
+    init_esm();
+    init_action();
+    collect2 = (value, previous) => [...previous, value];
   }
 });
 
@@ -19557,8 +25938,10 @@ __export(ps_exports, {
   psCommand: () => psCommand
 });
 function psCommand(signal, setExit) {
-  return new Command("ps").description("List containers").option("-a, --all", "show all containers (default: running ones)").option("-q, --quiet", "only show ids").option("--no-trunc", "do not truncate ids").option("-f, --filter <key=value>", "filter: name=, status=, label=, id=, ancestor=, health=", collect, []).option("--format <format>", "table (default) or json").action(
+  return new Command("ps").description("List containers").option("-a, --all", "show all containers (default: running ones)").option("-q, --quiet", "only show ids").option("--no-trunc", "do not truncate ids").option("-f, --filter <key=value>", "filter: name=, status=, label=, id=, ancestor=, health=", collect, []).option("--format <format>", "table (default), json (an array), or a Go template (`table TEMPLATE` for columns): .ID .Image .Command .CreatedAt .RunningFor .Ports .State .Status .Size .Names .Labels .Label .Mounts .Networks .LocalVolumes").action(
     action(signal, setExit, async (context, _args, flags) => {
+      const { chooseFormat: chooseFormat2, renderRows: renderRows2 } = await Promise.resolve().then(() => (init_render(), render_exports));
+      const choice = chooseFormat2(flags.format);
       const { listContainers: listContainers2 } = await Promise.resolve().then(() => (init_list(), list_exports));
       const { publishedPorts: publishedPorts2 } = await Promise.resolve().then(() => (init_ops(), ops_exports));
       const { statusText: statusText2 } = await Promise.resolve().then(() => (init_status(), status_exports));
@@ -19571,7 +25954,22 @@ function psCommand(signal, setExit) {
 `).join(""));
         return;
       }
-      if (flags.format === "json") {
+      if (choice.kind === "template") {
+        const { psRow: psRow2, PS_HEADERS: PS_HEADERS2 } = await Promise.resolve().then(() => (init_rows(), rows_exports));
+        const { networkModeName: networkModeName2 } = await Promise.resolve().then(() => (init_mode(), mode_exports));
+        const { inspectAttachments: inspectAttachments2 } = await Promise.resolve().then(() => (init_records2(), records_exports));
+        const rows2 = containers.map((summary) => psRow2({
+          store: context.store(),
+          summary,
+          trunc: flags.trunc,
+          status: statusText2(summary.state) + healthSuffix2(context.store(), summary.record, summary.state),
+          ports: portsColumn2(publishedPorts2(context.store(), summary.record, summary.state)),
+          networks: [.../* @__PURE__ */ new Set([networkModeName2(summary.record.plan.network), ...Object.keys(inspectAttachments2(summary.record))])]
+        }));
+        context.stdout.write(renderRows2(choice, rows2, PS_HEADERS2));
+        return;
+      }
+      if (choice.kind === "json") {
         context.stdout.write(`${JSON.stringify(containers.map(({ record, state }) => ({
           Id: record.id,
           Names: record.name,
@@ -19606,13 +26004,439 @@ var init_ps = __esm({
   }
 });
 
+// src/cli/confirm.ts
+var confirm_exports = {};
+__export(confirm_exports, {
+  confirmPrune: () => confirmPrune,
+  pruneCancelled: () => pruneCancelled
+});
+async function confirmPrune(what, warning) {
+  if (process.stdin.isTTY !== true) {
+    throw new BurrowError("INVALID_ARGUMENT", `refusing to ${what} without confirmation: not on a terminal, so pass --force`);
+  }
+  const prompt = (0, import_promises19.createInterface)({ input: process.stdin, output: process.stderr });
+  const ended = new Promise((resolve8) => prompt.once("close", () => resolve8("")));
+  try {
+    const answer = await Promise.race([prompt.question(`WARNING! This will remove ${warning}
+Are you sure you want to continue? [y/N] `), ended]);
+    return /^y(es)?$/i.test(answer.trim());
+  } finally {
+    prompt.close();
+  }
+}
+function pruneCancelled(what) {
+  return new BurrowError("INTERRUPTED", `${what} cancelled: nothing was removed`, { exitCode: 1 });
+}
+var import_promises19;
+var init_confirm = __esm({
+  "src/cli/confirm.ts"() {
+    "use strict";
+    import_promises19 = require("node:readline/promises");
+    init_errors();
+  }
+});
+
+// src/util/tree-size.ts
+function treeSize(root, seen = /* @__PURE__ */ new Set()) {
+  let total = 0;
+  const pending = [root];
+  while (pending.length > 0) {
+    const dir = pending.pop();
+    let names;
+    try {
+      names = (0, import_node_fs69.readdirSync)(dir);
+    } catch {
+      continue;
+    }
+    for (const name of names) {
+      const path6 = (0, import_node_path62.join)(dir, name);
+      let stat;
+      try {
+        stat = (0, import_node_fs69.lstatSync)(path6);
+      } catch {
+        continue;
+      }
+      if (stat.isDirectory()) {
+        pending.push(path6);
+        continue;
+      }
+      const inode = `${stat.dev}:${stat.ino}`;
+      if (stat.nlink > 1) {
+        if (seen.has(inode)) continue;
+        seen.add(inode);
+      }
+      total += stat.size;
+    }
+  }
+  return total;
+}
+var import_node_fs69, import_node_path62;
+var init_tree_size = __esm({
+  "src/util/tree-size.ts"() {
+    "use strict";
+    import_node_fs69 = require("node:fs");
+    import_node_path62 = require("node:path");
+  }
+});
+
+// src/unpack/layer-info.ts
+function readLayerInfo(store, diffId) {
+  try {
+    const info2 = JSON.parse((0, import_node_fs70.readFileSync)(layerInfoPath(store, diffId), "utf8"));
+    const summary = info2.summary;
+    if (info2.diffId !== diffId || summary === void 0 || typeof summary.entries !== "number" || typeof summary.bytes !== "number" || typeof summary.digest !== "string") return void 0;
+    return { diffId, summary: { entries: summary.entries, bytes: summary.bytes, digest: summary.digest } };
+  } catch {
+    return void 0;
+  }
+}
+var import_node_fs70;
+var init_layer_info = __esm({
+  "src/unpack/layer-info.ts"() {
+    "use strict";
+    import_node_fs70 = require("node:fs");
+    init_paths();
+  }
+});
+
+// src/store/layers.ts
+function listLayerEntries(store) {
+  const entries = { layers: [], infos: [], scratch: [], retired: [], other: [] };
+  const dir = layersDir(store);
+  if (!(0, import_node_fs71.existsSync)(dir)) return entries;
+  for (const name of (0, import_node_fs71.readdirSync)(dir)) {
+    if (LAYER_NAME.test(name)) entries.layers.push(name);
+    else if (INFO_NAME.test(name)) entries.infos.push(name.slice(0, 64));
+    else if (isLayerScratch(name)) entries.scratch.push(name);
+    else if (name.startsWith(RETIRED_PREFIX)) entries.retired.push(name);
+    else entries.other.push(name);
+  }
+  return entries;
+}
+function layerLockPath(store, hex) {
+  return (0, import_node_path63.join)(store.paths.locks, `layer-sha256-${hex}.lock`);
+}
+async function tryLockLayer(store, hex) {
+  let busy = false;
+  return acquireLock(layerLockPath(store, hex), { onWait: () => {
+    busy = true;
+  }, shouldStop: () => busy });
+}
+function containerLayers(store) {
+  if (!(0, import_node_fs71.existsSync)(store.paths.containers)) return [];
+  const result = [];
+  for (const id of (0, import_node_fs71.readdirSync)(store.paths.containers)) {
+    if (!CONTAINER_ID.test(id)) continue;
+    const dir = (0, import_node_path63.join)(store.paths.containers, id);
+    let record;
+    try {
+      record = JSON.parse((0, import_node_fs71.readFileSync)((0, import_node_path63.join)(dir, "container.json"), "utf8"));
+    } catch {
+      continue;
+    }
+    const planned = record.plan?.rootfs?.lowers;
+    const lowers = Array.isArray(planned) ? planned : [];
+    const copied = record.plan?.rootfs?.driver === "copy" && rootfsCopied(dir);
+    result.push({
+      id,
+      name: record.name ?? id.slice(0, 12),
+      layers: copied ? [] : lowers.filter((path6) => typeof path6 === "string").map((path6) => (0, import_node_path63.basename)(path6)).filter((name) => LAYER_NAME.test(name))
+    });
+  }
+  return result;
+}
+function imageLayers(store) {
+  const users = /* @__PURE__ */ new Map();
+  for (const record of store.records()) {
+    try {
+      for (const diffId of loadLocalImage(store, record).config.rootfs.diff_ids) {
+        const hex = diffId.slice(diffId.indexOf(":") + 1);
+        users.set(hex, [...users.get(hex) ?? [], record.name]);
+      }
+    } catch {
+    }
+  }
+  return users;
+}
+function neededLayers(store, containers = containerLayers(store)) {
+  const needed = new Set(imageLayers(store).keys());
+  for (const container of containers) for (const hex of container.layers) needed.add(hex);
+  return needed;
+}
+function orphanContainerDirs(store, now = Date.now()) {
+  if (!(0, import_node_fs71.existsSync)(store.paths.containers)) return [];
+  return (0, import_node_fs71.readdirSync)(store.paths.containers).filter((id) => CONTAINER_ID.test(id)).map((id) => (0, import_node_path63.join)(store.paths.containers, id)).filter((dir) => {
+    try {
+      return !(0, import_node_fs71.existsSync)((0, import_node_path63.join)(dir, "container.json")) && now - (0, import_node_fs71.statSync)(dir).mtimeMs > ORPHAN_CONTAINER_KEEP_MS;
+    } catch {
+      return false;
+    }
+  });
+}
+function retiredContainerDirs(store) {
+  if (!(0, import_node_fs71.existsSync)(store.paths.containers)) return [];
+  return (0, import_node_fs71.readdirSync)(store.paths.containers).filter((name) => RETIRED_CONTAINER.test(name)).map((name) => (0, import_node_path63.join)(store.paths.containers, name));
+}
+function layerBytes(store, hex) {
+  return readLayerInfo(store, `sha256:${hex}`)?.summary.bytes ?? treeSize((0, import_node_path63.join)(layersDir(store), hex));
+}
+function retireLayer(store, hex) {
+  const dir = layersDir(store);
+  const retired = (0, import_node_path63.join)(dir, `${RETIRED_PREFIX}${hex}.${randomBytes(3).toString("hex")}`);
+  (0, import_node_fs71.renameSync)((0, import_node_path63.join)(dir, hex), retired);
+  (0, import_node_fs71.rmSync)(layerInfoPath(store, `sha256:${hex}`), { force: true });
+  return retired;
+}
+function layerEntryPath(store, name) {
+  return (0, import_node_path63.join)(layersDir(store), name);
+}
+var import_node_fs71, import_node_path63, LAYER_NAME, INFO_NAME, RETIRED_PREFIX, ORPHAN_CONTAINER_KEEP_MS;
+var init_layers = __esm({
+  "src/store/layers.ts"() {
+    "use strict";
+    import_node_fs71 = require("node:fs");
+    import_node_path63 = require("node:path");
+    init_local();
+    init_copy();
+    init_layer_info();
+    init_paths();
+    init_random();
+    init_tree_size();
+    init_flock();
+    init_record();
+    LAYER_NAME = /^[0-9a-f]{64}$/;
+    INFO_NAME = /^([0-9a-f]{64})\.json$/;
+    RETIRED_PREFIX = ".removing-";
+    ORPHAN_CONTAINER_KEEP_MS = 60 * 60 * 1e3;
+  }
+});
+
+// src/store/gc.ts
+function reachableBlobs(store) {
+  const reachable = /* @__PURE__ */ new Set();
+  for (const record of store.records()) {
+    reachable.add(record.manifest.digest);
+    reachable.add(record.sourceDigest);
+    try {
+      const manifest = readManifest(store, record.manifest.digest);
+      reachable.add(manifest.config.digest);
+      for (const layer of manifest.layers) reachable.add(layer.digest);
+    } catch {
+    }
+  }
+  return reachable;
+}
+function listBlobs(store) {
+  const result = [];
+  const root = store.paths.blobs;
+  if (!(0, import_node_fs72.existsSync)(root)) return result;
+  for (const algorithm of (0, import_node_fs72.readdirSync)(root)) {
+    for (const hex of (0, import_node_fs72.readdirSync)((0, import_node_path64.join)(root, algorithm))) {
+      const path6 = (0, import_node_path64.join)(root, algorithm, hex);
+      result.push({ digest: `${algorithm}:${hex}`, path: path6, size: (0, import_node_fs72.statSync)(path6).size });
+    }
+  }
+  return result;
+}
+function imagesInUse(store) {
+  const users = /* @__PURE__ */ new Map();
+  if (!(0, import_node_fs72.existsSync)(store.paths.containers)) return users;
+  for (const id of (0, import_node_fs72.readdirSync)(store.paths.containers)) {
+    if (!CONTAINER_ID.test(id)) continue;
+    try {
+      const container = JSON.parse((0, import_node_fs72.readFileSync)((0, import_node_path64.join)(store.paths.containers, id, "container.json"), "utf8"));
+      const imageId = container.image?.id;
+      if (imageId !== void 0) users.set(imageId, [...users.get(imageId) ?? [], container.name ?? id.slice(0, 12)]);
+    } catch {
+    }
+  }
+  return users;
+}
+async function collectTrees(store, result) {
+  const entries = listLayerEntries(store);
+  const needed = neededLayers(store);
+  const doomed = [];
+  for (const hex of entries.layers) {
+    if (needed.has(hex)) continue;
+    const lock = await tryLockLayer(store, hex);
+    if (lock === void 0) continue;
+    try {
+      result.reclaimedBytes += layerBytes(store, hex);
+      doomed.push(retireLayer(store, hex));
+      result.removedLayers.push(`sha256:${hex}`);
+    } finally {
+      lock.release();
+    }
+  }
+  const layers = new Set(entries.layers);
+  for (const hex of entries.infos) {
+    if (layers.has(hex)) continue;
+    const lock = await tryLockLayer(store, hex);
+    if (lock === void 0) continue;
+    try {
+      if ((0, import_node_fs72.existsSync)(layerPath(store, `sha256:${hex}`))) continue;
+      (0, import_node_fs72.rmSync)(layerInfoPath(store, `sha256:${hex}`), { force: true });
+      result.removedLeftovers++;
+    } finally {
+      lock.release();
+    }
+  }
+  for (const name of [...entries.scratch.filter((scratch3) => layerScratchOwnerGone(scratch3)), ...entries.retired]) {
+    const path6 = layerEntryPath(store, name);
+    result.reclaimedBytes += treeSize(path6);
+    doomed.push(path6);
+    result.removedLeftovers++;
+  }
+  for (const dir of [...orphanContainerDirs(store), ...retiredContainerDirs(store)]) {
+    result.reclaimedBytes += treeSize(dir);
+    doomed.push(dir);
+    result.removedLeftovers++;
+  }
+  await removeAllInUserNamespace(doomed, idMapping());
+}
+async function collectGarbage(store, options = {}) {
+  const lock = options.wait === false ? await store.tryLockStoreExclusive() : await store.lockStore("exclusive");
+  if (lock === void 0) return void 0;
+  try {
+    const reachable = reachableBlobs(store);
+    const result = { removedBlobs: 0, removedLayers: [], removedLeftovers: 0, reclaimedBytes: 0 };
+    for (const blob of listBlobs(store)) {
+      if (reachable.has(blob.digest)) continue;
+      (0, import_node_fs72.rmSync)(blob.path, { force: true });
+      result.removedBlobs++;
+      result.reclaimedBytes += blob.size;
+    }
+    if ((0, import_node_fs72.existsSync)(store.paths.tmp)) {
+      for (const name of (0, import_node_fs72.readdirSync)(store.paths.tmp)) {
+        const path6 = (0, import_node_path64.join)(store.paths.tmp, name);
+        if (!name.endsWith(".partial") && !scratchOwnerGone(name, (0, import_node_fs72.statSync)(path6).mtimeMs)) continue;
+        const lockName = name.endsWith(".partial") ? `blob-${name.slice(0, -".partial".length)}.lock` : void 0;
+        let busy = false;
+        const blobLock = lockName === void 0 ? void 0 : await acquireLock((0, import_node_path64.join)(store.paths.locks, lockName), { onWait: () => {
+          busy = true;
+        }, shouldStop: () => busy });
+        if (lockName !== void 0 && blobLock === void 0) continue;
+        try {
+          result.reclaimedBytes += name.endsWith(".partial") ? (0, import_node_fs72.statSync)(path6).size : treeSize(path6);
+          (0, import_node_fs72.rmSync)(path6, { recursive: true, force: true });
+          result.removedLeftovers++;
+        } finally {
+          blobLock?.release();
+        }
+      }
+    }
+    await collectTrees(store, result);
+    return result;
+  } catch (error) {
+    throw fsError(error, "collecting garbage in the store");
+  } finally {
+    lock.release();
+  }
+}
+var import_node_fs72, import_node_path64;
+var init_gc = __esm({
+  "src/store/gc.ts"() {
+    "use strict";
+    import_node_fs72 = require("node:fs");
+    import_node_path64 = require("node:path");
+    init_errors();
+    init_local();
+    init_remove();
+    init_paths();
+    init_idmap();
+    init_tree_size();
+    init_flock();
+    init_layers();
+    init_scratch();
+    init_record();
+  }
+});
+
+// src/image/remove.ts
+var remove_exports = {};
+__export(remove_exports, {
+  pruneImages: () => pruneImages,
+  removeImages: () => removeImages
+});
+function imageIdOf(store, record) {
+  try {
+    return readManifest(store, record.manifest.digest).config.digest;
+  } catch {
+    return void 0;
+  }
+}
+async function removeImages(store, queries, options = {}) {
+  const doomed = /* @__PURE__ */ new Set();
+  for (const query of queries) {
+    const matches2 = findRecords(store, query);
+    if (matches2.length === 0) {
+      if (options.force === true) continue;
+      throw new BurrowError("NOT_FOUND", `no such image: ${query}`);
+    }
+    const byId = /^(sha256:)?[a-f0-9]{4,64}$/.test(query) && !matches2.some((record) => record.name.endsWith(`:${query}`));
+    if (byId && matches2.length > 1 && options.force !== true) {
+      throw new BurrowError("IN_USE", `image ${query} has ${matches2.length} names (${matches2.map((record) => record.name).join(", ")}): remove them by name, or use --force`);
+    }
+    for (const record of matches2) doomed.add(record.name);
+  }
+  const users = imagesInUse(store);
+  const remaining = store.records().filter((record) => !doomed.has(record.name));
+  const remainingIds = new Set(remaining.map((record) => imageIdOf(store, record)));
+  const deleted = /* @__PURE__ */ new Set();
+  for (const record of store.records().filter((candidate) => doomed.has(candidate.name))) {
+    const id = imageIdOf(store, record);
+    if (id === void 0 || remainingIds.has(id)) continue;
+    const containers = users.get(id);
+    if (containers !== void 0 && options.force !== true) {
+      throw new BurrowError("IN_USE", `image ${record.name} is used by container ${containers.join(", ")}: remove the container first, or use --force`);
+    }
+    deleted.add(id);
+  }
+  await store.updateRecords((records) => {
+    for (let at2 = records.length - 1; at2 >= 0; at2--) if (doomed.has(records[at2].name)) records.splice(at2, 1);
+  });
+  const gc = await collectGarbage(store, { wait: false });
+  return { untagged: [...doomed].filter((name) => !name.startsWith("@")), deleted: [...deleted], gc };
+}
+async function pruneImages(store, options = {}) {
+  const users = imagesInUse(store);
+  const doomed = store.records().filter((record) => {
+    if (isDangling(record)) return true;
+    if (options.all !== true) return false;
+    const id = imageIdOf(store, record);
+    return id === void 0 || !users.has(id);
+  });
+  const result = { untagged: [], deleted: [], gc: void 0 };
+  if (doomed.length > 0) {
+    const ids = doomed.map((record) => imageIdOf(store, record)).filter((id) => id !== void 0);
+    await store.updateRecords((records) => {
+      for (let at2 = records.length - 1; at2 >= 0; at2--) if (doomed.some((record) => record.name === records[at2].name)) records.splice(at2, 1);
+    });
+    const stillNamed = new Set(store.records().map((record) => imageIdOf(store, record)));
+    result.untagged = doomed.map((record) => record.name).filter((name) => !name.startsWith("@"));
+    result.deleted = [...new Set(ids)].filter((id) => !stillNamed.has(id));
+  }
+  result.gc = await collectGarbage(store);
+  return result;
+}
+var init_remove3 = __esm({
+  "src/image/remove.ts"() {
+    "use strict";
+    init_errors();
+    init_gc();
+    init_local();
+  }
+});
+
 // src/cli/prune.ts
 var prune_exports = {};
 __export(prune_exports, {
+  imagePruneCommand: () => imagePruneCommand,
   pruneCommand: () => pruneCommand
 });
 function pruneCommand(signal, setExit) {
-  return new Command("prune").description("Remove all stopped containers").option("-f, --force", "do not ask").action(action(signal, setExit, async (context) => {
+  return new Command("prune").description("Remove all stopped containers").option("-f, --force", "do not ask for confirmation").action(action(signal, setExit, async (context, _args, flags) => {
+    if (flags.force !== true && !await confirmPrune("prune containers", "all stopped containers.")) throw pruneCancelled("container prune");
     const { pruneContainers: pruneContainers2 } = await Promise.resolve().then(() => (init_ops(), ops_exports));
     const removed = await pruneContainers2(context.store());
     context.stdout.write(removed.length > 0 ? `Deleted Containers:
@@ -19620,11 +26444,31 @@ ${removed.join("\n")}
 ` : "Deleted Containers: none\n");
   }));
 }
+function imagePruneCommand(signal, setExit) {
+  return new Command("prune").description("Remove untagged images (with -a: every image no container uses)").option("-a, --all", "remove every image no container uses, not only untagged ones").option("-f, --force", "do not ask for confirmation").action(action(signal, setExit, async (context, _args, flags) => {
+    const warning = flags.all === true ? "all images without at least one container associated to them." : "all dangling images.";
+    if (flags.force !== true && !await confirmPrune("prune images", warning)) throw pruneCancelled("image prune");
+    const { pruneImages: pruneImages2 } = await Promise.resolve().then(() => (init_remove3(), remove_exports));
+    const result = await pruneImages2(context.store(), { all: flags.all === true });
+    if (result.untagged.length + result.deleted.length > 0) {
+      context.stdout.write("Deleted Images:\n");
+      for (const name of result.untagged) context.stdout.write(`untagged: ${name}
+`);
+      for (const id of result.deleted) context.stdout.write(`deleted: ${id}
+`);
+      context.stdout.write("\n");
+    }
+    context.stdout.write(`Total reclaimed space: ${decimalSize(result.gc?.reclaimedBytes ?? 0)}
+`);
+  }));
+}
 var init_prune = __esm({
   "src/cli/prune.ts"() {
     "use strict";
     init_esm();
     init_action();
+    init_confirm();
+    init_format();
   }
 });
 
@@ -19669,8 +26513,18 @@ var init_container = __esm({
       { name: "cp", load: async (signal, setExit) => (await Promise.resolve().then(() => (init_cp2(), cp_exports2))).cpCommand(signal, setExit) },
       { name: "port", load: async (signal, setExit) => (await Promise.resolve().then(() => (init_port(), port_exports))).portCommand(signal, setExit) },
       { name: "update", load: async (signal, setExit) => (await Promise.resolve().then(() => (init_update2(), update_exports2))).updateCommand(signal, setExit) },
-      { name: "stats", load: async (signal, setExit) => (await Promise.resolve().then(() => (init_stats3(), stats_exports2))).statsCommand(signal, setExit) }
+      { name: "stats", load: async (signal, setExit) => (await Promise.resolve().then(() => (init_stats3(), stats_exports2))).statsCommand(signal, setExit) },
+      { name: "commit", load: async (signal, setExit) => (await Promise.resolve().then(() => (init_commit2(), commit_exports2))).commitCommand(signal, setExit) }
     ];
+  }
+});
+
+// src/version.ts
+var VERSION;
+var init_version = __esm({
+  "src/version.ts"() {
+    "use strict";
+    VERSION = "0.1.0";
   }
 });
 
@@ -19686,7 +26540,7 @@ function parseSecurityOptions(options, privileged, cwd = process.cwd()) {
     switch (key) {
       case "seccomp":
         if (value === void 0 || value === "") throw new BurrowError("INVALID_ARGUMENT", `invalid --security-opt "${option}": use seccomp=unconfined or seccomp=PROFILE.json`);
-        seccomp = value === "unconfined" ? { kind: "unconfined" } : { kind: "file", path: (0, import_node_path47.isAbsolute)(value) ? value : (0, import_node_path47.resolve)(cwd, value) };
+        seccomp = value === "unconfined" ? { kind: "unconfined" } : { kind: "file", path: (0, import_node_path65.isAbsolute)(value) ? value : (0, import_node_path65.resolve)(cwd, value) };
         break;
       case "no-new-privileges":
         if (value !== void 0 && value !== "true") {
@@ -19705,11 +26559,11 @@ function parseSecurityOptions(options, privileged, cwd = process.cwd()) {
   }
   return { seccomp, privileged };
 }
-var import_node_path47, DEFAULT_SECURITY;
+var import_node_path65, DEFAULT_SECURITY;
 var init_security = __esm({
   "src/sandbox/security.ts"() {
     "use strict";
-    import_node_path47 = require("node:path");
+    import_node_path65 = require("node:path");
     init_errors();
     DEFAULT_SECURITY = { seccomp: { kind: "default" }, privileged: false };
   }
@@ -19721,8 +26575,8 @@ function hostSeccompArch(nodeArch = process.arch) {
   if (nodeArch === "arm64") return "aarch64";
   return void 0;
 }
-function parseKernelVersion(release5) {
-  const match = /^(\d+)\.(\d+)/.exec(release5);
+function parseKernelVersion(release6) {
+  const match = /^(\d+)\.(\d+)/.exec(release6);
   return match === null ? void 0 : [Number(match[1]), Number(match[2])];
 }
 var init_host = __esm({
@@ -20286,17 +27140,17 @@ function parseSeccompProfile(text, source) {
 function loadSeccompProfile(path6) {
   let text;
   try {
-    text = (0, import_node_fs55.readFileSync)(path6, "utf8");
+    text = (0, import_node_fs73.readFileSync)(path6, "utf8");
   } catch (error) {
     throw new BurrowError("INVALID_ARGUMENT", `cannot read seccomp profile ${path6}: ${error.message}`, { cause: error });
   }
   return parseSeccompProfile(text, path6);
 }
-var import_node_fs55, SECCOMP_SCHEMAS, UINT64_MAX, NO_AGENT;
+var import_node_fs73, SECCOMP_SCHEMAS, UINT64_MAX, NO_AGENT;
 var init_profile = __esm({
   "src/seccomp/profile.ts"() {
     "use strict";
-    import_node_fs55 = require("node:fs");
+    import_node_fs73 = require("node:fs");
     init_errors();
     init_schema();
     SECCOMP_SCHEMAS = new SchemaSet("seccomp", ["seccomp"]);
@@ -21434,8 +28288,8 @@ var init_syscall_tables = __esm({
 function info(name, auditArch, table2, is32Bit, scmpName) {
   return { name, auditArch, table: table2, highestNumber: Math.max(...Object.values(table2)), is32Bit, scmpName };
 }
-function syscallNumber(arch, name) {
-  return FILTER_ARCHES[arch].table[name];
+function syscallNumber(arch2, name) {
+  return FILTER_ARCHES[arch2].table[name];
 }
 var FILTER_ARCHES, HOST_FILTER_ARCHES, GO_ARCH_NAME, X32_SYSCALL_BIT;
 var init_arch = __esm({
@@ -21458,11 +28312,11 @@ var init_arch = __esm({
 });
 
 // src/seccomp/bpf.ts
-var import_node_os14, BPF, BPF_MAX_INSTRUCTIONS, SECCOMP_RET, LITTLE_ENDIAN, SECCOMP_DATA, MAX_SHORT_JUMP, BackwardAssembler;
+var import_node_os15, BPF, BPF_MAX_INSTRUCTIONS, SECCOMP_RET, LITTLE_ENDIAN, SECCOMP_DATA, MAX_SHORT_JUMP, BackwardAssembler;
 var init_bpf = __esm({
   "src/seccomp/bpf.ts"() {
     "use strict";
-    import_node_os14 = require("node:os");
+    import_node_os15 = require("node:os");
     BPF = {
       LD_W_ABS: 32,
       ALU_AND_K: 84,
@@ -21486,7 +28340,7 @@ var init_bpf = __esm({
       ACTION_FULL: 4294901760,
       DATA: 65535
     };
-    LITTLE_ENDIAN = (0, import_node_os14.endianness)() === "LE";
+    LITTLE_ENDIAN = (0, import_node_os15.endianness)() === "LE";
     SECCOMP_DATA = {
       NR: 0,
       ARCH: 4,
@@ -21540,13 +28394,13 @@ var init_bpf = __esm({
       /** The program in execution order, as the kernel's struct sock_filter array (8 bytes each, host byte order). */
       toBuffer() {
         const count2 = this.reversed.length;
-        const words = new Uint32Array(count2 * 2);
+        const words2 = new Uint32Array(count2 * 2);
         for (let index = 0; index < count2; index++) {
           const { code, jt: jt2, jf, k: k2 } = this.reversed[count2 - 1 - index];
-          words[index * 2] = LITTLE_ENDIAN ? (code | jt2 << 16 | jf << 24) >>> 0 : (code << 16 | jt2 << 8 | jf) >>> 0;
-          words[index * 2 + 1] = k2;
+          words2[index * 2] = LITTLE_ENDIAN ? (code | jt2 << 16 | jf << 24) >>> 0 : (code << 16 | jt2 << 8 | jf) >>> 0;
+          words2[index * 2 + 1] = k2;
         }
-        return Buffer.from(words.buffer, 0, words.byteLength);
+        return Buffer.from(words2.buffer, 0, words2.byteLength);
       }
     };
   }
@@ -21605,10 +28459,10 @@ function foldComparison(comparison, is32Bit) {
     }
   }
 }
-function rulesByNumber(profile, arch, context) {
-  const byNumber = new Array(arch.highestNumber + 1).fill(void 0);
+function rulesByNumber(profile, arch2, context) {
+  const byNumber = new Array(arch2.highestNumber + 1).fill(void 0);
   const add = (name, rule) => {
-    const number2 = arch.table[name];
+    const number2 = arch2.table[name];
     if (number2 === void 0) return;
     const list = byNumber[number2];
     if (list === void 0) byNumber[number2] = [rule];
@@ -21619,7 +28473,7 @@ function rulesByNumber(profile, arch, context) {
     const comparisons = [];
     for (const arg of rule.args ?? []) {
       const comparison = { index: arg.index, op: arg.op, value: toBigInt(arg.value), valueTwo: toBigInt(arg.valueTwo) };
-      const folded = foldComparison(comparison, arch.is32Bit);
+      const folded = foldComparison(comparison, arch2.is32Bit);
       if (folded === false) return;
       if (folded !== true) comparisons.push(folded);
     }
@@ -21717,21 +28571,21 @@ function emitSearch(asm, ranges, from, to2, is32Bit) {
   const lower = emitSearch(asm, ranges, from, middle - 1, is32Bit);
   return asm.jump(BPF.JMP_JGE_K, ranges[middle].first, upper, lower);
 }
-function emitArchSection(asm, arch, profile, context, defaultRet) {
-  const byNumber = rulesByNumber(profile, arch, context);
+function emitArchSection(asm, arch2, profile, context, defaultRet) {
+  const byNumber = rulesByNumber(profile, arch2, context);
   const defaultAllows = defaultRet === SECCOMP_RET.ALLOW || defaultRet === SECCOMP_RET.LOG;
   const newerThanTables = defaultAllows ? defaultRet : (SECCOMP_RET.ERRNO | ENOSYS3) >>> 0;
   const ranges = [];
   let previous;
-  for (let number2 = 0; number2 <= arch.highestNumber; number2++) {
+  for (let number2 = 0; number2 <= arch2.highestNumber; number2++) {
     const rules2 = byNumber[number2];
     const decision = rules2 === void 0 ? defaultRet : decide(rules2, defaultRet);
     if (typeof decision !== "number" || decision !== previous) ranges.push({ first: number2, decision });
     previous = decision;
   }
-  if (previous !== newerThanTables) ranges.push({ first: arch.highestNumber + 1, decision: newerThanTables });
-  let start2 = emitSearch(asm, ranges, 0, ranges.length - 1, arch.is32Bit);
-  if (arch.name === "x86_64") {
+  if (previous !== newerThanTables) ranges.push({ first: arch2.highestNumber + 1, decision: newerThanTables });
+  let start2 = emitSearch(asm, ranges, 0, ranges.length - 1, arch2.is32Bit);
+  if (arch2.name === "x86_64") {
     const x32 = asm.jump(BPF.JMP_JEQ_K, 4294967295, { ret: newerThanTables }, { ret: SECCOMP_RET.KILL_PROCESS });
     start2 = asm.jump(BPF.JMP_JGE_K, X32_SYSCALL_BIT, x32, start2);
   }
@@ -21747,28 +28601,28 @@ function filterArches(profile, host) {
     listed.add(entry.architecture);
     for (const sub of entry.subArchitectures ?? []) listed.add(sub);
   }
-  return possible.filter((arch, position) => position === 0 || listed.has(FILTER_ARCHES[arch].scmpName));
+  return possible.filter((arch2, position) => position === 0 || listed.has(FILTER_ARCHES[arch2].scmpName));
 }
 function compileSeccomp(profile, options) {
   const defaultRet = actionValue(profile.defaultAction, profile.defaultErrnoRet);
-  const context = new RuleContext(GO_ARCH_NAME[options.arch], options.capabilities, options.kernelRelease ?? (0, import_node_os15.release)());
+  const context = new RuleContext(GO_ARCH_NAME[options.arch], options.capabilities, options.kernelRelease ?? (0, import_node_os16.release)());
   const asm = new BackwardAssembler();
   const arches = filterArches(profile, options.arch);
   const sections = /* @__PURE__ */ new Map();
-  for (const arch of [...arches].reverse()) sections.set(arch, emitArchSection(asm, FILTER_ARCHES[arch], profile, context, defaultRet));
+  for (const arch2 of [...arches].reverse()) sections.set(arch2, emitArchSection(asm, FILTER_ARCHES[arch2], profile, context, defaultRet));
   let next = { ret: SECCOMP_RET.KILL_PROCESS };
-  for (const arch of [...arches].reverse()) next = asm.jump(BPF.JMP_JEQ_K, FILTER_ARCHES[arch].auditArch, sections.get(arch), next);
+  for (const arch2 of [...arches].reverse()) next = asm.jump(BPF.JMP_JEQ_K, FILTER_ARCHES[arch2].auditArch, sections.get(arch2), next);
   asm.load(SECCOMP_DATA.ARCH);
   if (asm.length > BPF_MAX_INSTRUCTIONS) {
     throw new BurrowError("INVALID_ARGUMENT", `seccomp profile compiles to ${asm.length} BPF instructions, more than the kernel's ${BPF_MAX_INSTRUCTIONS}: use fewer argument rules`);
   }
   return asm.toBuffer();
 }
-var import_node_os15, EPERM2, ENOSYS3, UINT64_MAX2, UINT32_MAX, RuleContext;
+var import_node_os16, EPERM2, ENOSYS3, UINT64_MAX2, UINT32_MAX, RuleContext;
 var init_compile = __esm({
   "src/seccomp/compile.ts"() {
     "use strict";
-    import_node_os15 = require("node:os");
+    import_node_os16 = require("node:os");
     init_errors();
     init_arch();
     init_bpf();
@@ -21777,8 +28631,8 @@ var init_compile = __esm({
     UINT64_MAX2 = (1n << 64n) - 1n;
     UINT32_MAX = 4294967295;
     RuleContext = class {
-      constructor(goArch, capabilities, kernelRelease) {
-        this.goArch = goArch;
+      constructor(goArch2, capabilities, kernelRelease) {
+        this.goArch = goArch2;
         this.capabilities = new Set(capabilities.map(normalizeCapability));
         this.kernel = parseKernelVersion(kernelRelease);
       }
@@ -21829,22 +28683,22 @@ var init_seccomp = __esm({
 // src/sandbox/seccomp-filter.ts
 async function containerSeccompFilter(choice, capabilities) {
   if (choice.kind === "unconfined") return void 0;
-  const arch = hostSeccompArch();
-  if (arch === void 0) {
+  const arch2 = hostSeccompArch();
+  if (arch2 === void 0) {
     throw new BurrowError("INVALID_ARGUMENT", `burrow has no seccomp syscall tables for ${process.arch}: run with --security-opt seccomp=unconfined to go without a filter`);
   }
-  if (choice.kind === "default" && sameSet(capabilities, DEFAULT_CAPABILITIES) && kernelAtLeast((0, import_node_os16.release)(), PREBUILT_KERNEL)) {
+  if (choice.kind === "default" && sameSet(capabilities, DEFAULT_CAPABILITIES) && kernelAtLeast((0, import_node_os17.release)(), PREBUILT_KERNEL)) {
     try {
-      return (0, import_node_fs56.readFileSync)((0, import_node_url9.fileURLToPath)(new URL(`../seccomp/${prebuiltFilterName(arch)}`, __burrowModuleUrl)));
+      return (0, import_node_fs74.readFileSync)((0, import_node_url10.fileURLToPath)(new URL(`../seccomp/${prebuiltFilterName(arch2)}`, __burrowModuleUrl)));
     } catch {
     }
   }
   const { compileSeccomp: compileSeccomp2, DEFAULT_SECCOMP_PROFILE: DEFAULT_SECCOMP_PROFILE2, loadSeccompProfile: loadSeccompProfile2 } = await Promise.resolve().then(() => (init_seccomp(), seccomp_exports));
   const profile = choice.kind === "default" ? DEFAULT_SECCOMP_PROFILE2 : loadSeccompProfile2(choice.path);
-  return compileSeccomp2(profile, { arch, capabilities });
+  return compileSeccomp2(profile, { arch: arch2, capabilities });
 }
-function prebuiltFilterName(arch) {
-  return `default-${arch}.bpf`;
+function prebuiltFilterName(arch2) {
+  return `default-${arch2}.bpf`;
 }
 function sameSet(a2, b2) {
   return a2.length === b2.length && b2.every((item) => a2.includes(item));
@@ -21854,59 +28708,17 @@ function kernelAtLeast(running, wanted) {
   const [wantMajor, wantMinor] = parseKernelVersion(wanted);
   return major > wantMajor || major === wantMajor && minor >= wantMinor;
 }
-var import_node_fs56, import_node_os16, import_node_url9, PREBUILT_KERNEL;
+var import_node_fs74, import_node_os17, import_node_url10, PREBUILT_KERNEL;
 var init_seccomp_filter = __esm({
   "src/sandbox/seccomp-filter.ts"() {
     "use strict";
-    import_node_fs56 = require("node:fs");
-    import_node_os16 = require("node:os");
-    import_node_url9 = require("node:url");
+    import_node_fs74 = require("node:fs");
+    import_node_os17 = require("node:os");
+    import_node_url10 = require("node:url");
     init_errors();
     init_host();
     init_capabilities();
     PREBUILT_KERNEL = "4.8";
-  }
-});
-
-// src/image/media-types.ts
-function layerCompression(mediaType) {
-  if (mediaType.endsWith("+zstd")) return "zstd";
-  if (mediaType.endsWith("+gzip") || mediaType.endsWith(".tar.gzip")) return "gzip";
-  if (mediaType.endsWith(".tar") || mediaType.endsWith(".diff.tar")) return "none";
-  return "gzip";
-}
-function isIndexType(mediaType) {
-  return mediaType !== void 0 && INDEX_TYPES.includes(mediaType);
-}
-var MediaType, MANIFEST_TYPES, INDEX_TYPES, MANIFEST_ACCEPT;
-var init_media_types = __esm({
-  "src/image/media-types.ts"() {
-    "use strict";
-    MediaType = {
-      ociManifest: "application/vnd.oci.image.manifest.v1+json",
-      ociIndex: "application/vnd.oci.image.index.v1+json",
-      ociConfig: "application/vnd.oci.image.config.v1+json",
-      ociLayer: "application/vnd.oci.image.layer.v1.tar",
-      ociLayerGzip: "application/vnd.oci.image.layer.v1.tar+gzip",
-      ociLayerZstd: "application/vnd.oci.image.layer.v1.tar+zstd",
-      ociLayerNondistributableGzip: "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip",
-      dockerManifest: "application/vnd.docker.distribution.manifest.v2+json",
-      dockerManifestList: "application/vnd.docker.distribution.manifest.list.v2+json",
-      dockerConfig: "application/vnd.docker.container.image.v1+json",
-      dockerLayerGzip: "application/vnd.docker.image.rootfs.diff.tar.gzip",
-      dockerLayer: "application/vnd.docker.image.rootfs.diff.tar",
-      dockerForeignLayerGzip: "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip",
-      dockerSchema1: "application/vnd.docker.distribution.manifest.v1+json",
-      dockerSchema1Signed: "application/vnd.docker.distribution.manifest.v1+prettyjws"
-    };
-    MANIFEST_TYPES = [MediaType.ociManifest, MediaType.dockerManifest];
-    INDEX_TYPES = [MediaType.ociIndex, MediaType.dockerManifestList];
-    MANIFEST_ACCEPT = [
-      MediaType.ociIndex,
-      MediaType.ociManifest,
-      MediaType.dockerManifestList,
-      MediaType.dockerManifest
-    ].join(", ");
   }
 });
 
@@ -21918,13 +28730,13 @@ function inflaterArgs(compression, ceiling) {
 }
 function inflaterBinary() {
   const build = readBuild();
-  if (build.fallback !== void 0 && !(build.needs ?? []).every((library) => (0, import_node_fs57.existsSync)(library))) return (0, import_node_path48.join)(NATIVE, build.fallback);
+  if (build.fallback !== void 0 && !(build.needs ?? []).every((library) => (0, import_node_fs75.existsSync)(library))) return (0, import_node_path66.join)(NATIVE, build.fallback);
   return INFLATER_BINARY;
 }
 function readBuild() {
   if (built === void 0) {
     try {
-      const read2 = JSON.parse((0, import_node_fs57.readFileSync)(INFLATER_BUILD, "utf8"));
+      const read2 = JSON.parse((0, import_node_fs75.readFileSync)(INFLATER_BUILD, "utf8"));
       built = { gzip: read2.gzip ?? null, zstd: read2.zstd === true, needs: read2.needs, fallback: read2.fallback };
     } catch {
       built = { gzip: null, zstd: false };
@@ -21941,16 +28753,16 @@ function parseInflaterReport(stderr) {
     return void 0;
   }
 }
-var import_node_fs57, import_node_path48, import_node_url10, NATIVE, INFLATER_BINARY, INFLATER_BUILD, INFLATER_EXIT, built;
+var import_node_fs75, import_node_path66, import_node_url11, NATIVE, INFLATER_BINARY, INFLATER_BUILD, INFLATER_EXIT, built;
 var init_inflate = __esm({
   "src/unpack/inflate.ts"() {
     "use strict";
-    import_node_fs57 = require("node:fs");
-    import_node_path48 = require("node:path");
-    import_node_url10 = require("node:url");
-    NATIVE = (0, import_node_url10.fileURLToPath)(new URL("../native/", __burrowModuleUrl));
-    INFLATER_BINARY = (0, import_node_path48.join)(NATIVE, "burrow-inflate");
-    INFLATER_BUILD = (0, import_node_url10.fileURLToPath)(new URL("../native/inflate.json", __burrowModuleUrl));
+    import_node_fs75 = require("node:fs");
+    import_node_path66 = require("node:path");
+    import_node_url11 = require("node:url");
+    NATIVE = (0, import_node_url11.fileURLToPath)(new URL("../native/", __burrowModuleUrl));
+    INFLATER_BINARY = (0, import_node_path66.join)(NATIVE, "burrow-inflate");
+    INFLATER_BUILD = (0, import_node_url11.fileURLToPath)(new URL("../native/inflate.json", __burrowModuleUrl));
     INFLATER_EXIT = { invalid: 1, ceiling: 2, closed: 3, system: 4 };
   }
 });
@@ -21963,17 +28775,17 @@ async function summarizeLayer(dir, mapping) {
   }
   return JSON.parse(result.stdout).summary;
 }
-var import_node_url11, EXTRACTOR_BINARY;
+var import_node_url12, EXTRACTOR_BINARY;
 var init_summary2 = __esm({
   "src/unpack/summary.ts"() {
     "use strict";
-    import_node_url11 = require("node:url");
+    import_node_url12 = require("node:url");
     init_errors();
     init_failure();
     init_idmap();
     init_host_tools();
     init_spawn();
-    EXTRACTOR_BINARY = (0, import_node_url11.fileURLToPath)(new URL("../native/burrow-unpack", __burrowModuleUrl));
+    EXTRACTOR_BINARY = (0, import_node_url12.fileURLToPath)(new URL("../native/burrow-unpack", __burrowModuleUrl));
   }
 });
 
@@ -21997,732 +28809,6 @@ var init_limits3 = __esm({
   }
 });
 
-// node_modules/fzstd/esm/index.mjs
-var ab, u8, u16, i16, i32, slc, fill, cpw, ec, err, rb, b4, rzfh, msb, rfse, rhu, dllt, dmlt, doct, b2bl, llb, llbl, mlb, mlbl, dhu, dhu4, rzb, cct, Decompress;
-var init_esm2 = __esm({
-  "node_modules/fzstd/esm/index.mjs"() {
-    ab = ArrayBuffer;
-    u8 = Uint8Array;
-    u16 = Uint16Array;
-    i16 = Int16Array;
-    i32 = Int32Array;
-    slc = function(v2, s3, e) {
-      if (u8.prototype.slice)
-        return u8.prototype.slice.call(v2, s3, e);
-      if (s3 == null || s3 < 0)
-        s3 = 0;
-      if (e == null || e > v2.length)
-        e = v2.length;
-      var n2 = new u8(e - s3);
-      n2.set(v2.subarray(s3, e));
-      return n2;
-    };
-    fill = function(v2, n2, s3, e) {
-      if (u8.prototype.fill)
-        return u8.prototype.fill.call(v2, n2, s3, e);
-      if (s3 == null || s3 < 0)
-        s3 = 0;
-      if (e == null || e > v2.length)
-        e = v2.length;
-      for (; s3 < e; ++s3)
-        v2[s3] = n2;
-      return v2;
-    };
-    cpw = function(v2, t, s3, e) {
-      if (u8.prototype.copyWithin)
-        return u8.prototype.copyWithin.call(v2, t, s3, e);
-      if (s3 == null || s3 < 0)
-        s3 = 0;
-      if (e == null || e > v2.length)
-        e = v2.length;
-      while (s3 < e) {
-        v2[t++] = v2[s3++];
-      }
-    };
-    ec = [
-      "invalid zstd data",
-      "window size too large (>2046MB)",
-      "invalid block type",
-      "FSE accuracy too high",
-      "match distance too far back",
-      "unexpected EOF"
-    ];
-    err = function(ind, msg, nt2) {
-      var e = new Error(msg || ec[ind]);
-      e.code = ind;
-      if (Error.captureStackTrace)
-        Error.captureStackTrace(e, err);
-      if (!nt2)
-        throw e;
-      return e;
-    };
-    rb = function(d, b2, n2) {
-      var i2 = 0, o2 = 0;
-      for (; i2 < n2; ++i2)
-        o2 |= d[b2++] << (i2 << 3);
-      return o2;
-    };
-    b4 = function(d, b2) {
-      return (d[b2] | d[b2 + 1] << 8 | d[b2 + 2] << 16 | d[b2 + 3] << 24) >>> 0;
-    };
-    rzfh = function(dat, w2) {
-      var n3 = dat[0] | dat[1] << 8 | dat[2] << 16;
-      if (n3 == 3126568 && dat[3] == 253) {
-        var flg = dat[4];
-        var ss2 = flg >> 5 & 1, cc = flg >> 2 & 1, df = flg & 3, fcf = flg >> 6;
-        if (flg & 8)
-          err(0);
-        var bt2 = 6 - ss2;
-        var db = df == 3 ? 4 : df;
-        var di2 = rb(dat, bt2, db);
-        bt2 += db;
-        var fsb = fcf ? 1 << fcf : ss2;
-        var fss = rb(dat, bt2, fsb) + (fcf == 1 && 256);
-        var ws2 = fss;
-        if (!ss2) {
-          var wb = 1 << 10 + (dat[5] >> 3);
-          ws2 = wb + (wb >> 3) * (dat[5] & 7);
-        }
-        if (ws2 > 2145386496)
-          err(1);
-        var buf = new u8((w2 == 1 ? fss || ws2 : w2 ? 0 : ws2) + 12);
-        buf[0] = 1, buf[4] = 4, buf[8] = 8;
-        return {
-          b: bt2 + fsb,
-          y: 0,
-          l: 0,
-          d: di2,
-          w: w2 && w2 != 1 ? w2 : buf.subarray(12),
-          e: ws2,
-          o: new i32(buf.buffer, 0, 3),
-          u: fss,
-          c: cc,
-          m: Math.min(131072, ws2)
-        };
-      } else if ((n3 >> 4 | dat[3] << 20) == 25481893) {
-        return b4(dat, 4) + 8;
-      }
-      err(0);
-    };
-    msb = function(val) {
-      var bits = 0;
-      for (; 1 << bits <= val; ++bits)
-        ;
-      return bits - 1;
-    };
-    rfse = function(dat, bt2, mal) {
-      var tpos = (bt2 << 3) + 4;
-      var al = (dat[bt2] & 15) + 5;
-      if (al > mal)
-        err(3);
-      var sz = 1 << al;
-      var probs = sz, sym = -1, re2 = -1, i2 = -1, ht2 = sz;
-      var buf = new ab(512 + (sz << 2));
-      var freq = new i16(buf, 0, 256);
-      var dstate = new u16(buf, 0, 256);
-      var nstate = new u16(buf, 512, sz);
-      var bb1 = 512 + (sz << 1);
-      var syms = new u8(buf, bb1, sz);
-      var nbits = new u8(buf, bb1 + sz);
-      while (sym < 255 && probs > 0) {
-        var bits = msb(probs + 1);
-        var cbt = tpos >> 3;
-        var msk = (1 << bits + 1) - 1;
-        var val = (dat[cbt] | dat[cbt + 1] << 8 | dat[cbt + 2] << 16) >> (tpos & 7) & msk;
-        var msk1fb = (1 << bits) - 1;
-        var msv = msk - probs - 1;
-        var sval = val & msk1fb;
-        if (sval < msv)
-          tpos += bits, val = sval;
-        else {
-          tpos += bits + 1;
-          if (val > msk1fb)
-            val -= msv;
-        }
-        freq[++sym] = --val;
-        if (val == -1) {
-          probs += val;
-          syms[--ht2] = sym;
-        } else
-          probs -= val;
-        if (!val) {
-          do {
-            var rbt = tpos >> 3;
-            re2 = (dat[rbt] | dat[rbt + 1] << 8) >> (tpos & 7) & 3;
-            tpos += 2;
-            sym += re2;
-          } while (re2 == 3);
-        }
-      }
-      if (sym > 255 || probs)
-        err(0);
-      var sympos = 0;
-      var sstep = (sz >> 1) + (sz >> 3) + 3;
-      var smask = sz - 1;
-      for (var s3 = 0; s3 <= sym; ++s3) {
-        var sf = freq[s3];
-        if (sf < 1) {
-          dstate[s3] = -sf;
-          continue;
-        }
-        for (i2 = 0; i2 < sf; ++i2) {
-          syms[sympos] = s3;
-          do {
-            sympos = sympos + sstep & smask;
-          } while (sympos >= ht2);
-        }
-      }
-      if (sympos)
-        err(0);
-      for (i2 = 0; i2 < sz; ++i2) {
-        var ns2 = dstate[syms[i2]]++;
-        var nb = nbits[i2] = al - msb(ns2);
-        nstate[i2] = (ns2 << nb) - sz;
-      }
-      return [tpos + 7 >> 3, {
-        b: al,
-        s: syms,
-        n: nbits,
-        t: nstate
-      }];
-    };
-    rhu = function(dat, bt2) {
-      var i2 = 0, wc = -1;
-      var buf = new u8(292), hb = dat[bt2];
-      var hw = buf.subarray(0, 256);
-      var rc = buf.subarray(256, 268);
-      var ri2 = new u16(buf.buffer, 268);
-      if (hb < 128) {
-        var _a = rfse(dat, bt2 + 1, 6), ebt = _a[0], fdt = _a[1];
-        bt2 += hb;
-        var epos = ebt << 3;
-        var lb = dat[bt2];
-        if (!lb)
-          err(0);
-        var st1 = 0, st2 = 0, btr1 = fdt.b, btr2 = btr1;
-        var fpos = (++bt2 << 3) - 8 + msb(lb);
-        for (; ; ) {
-          fpos -= btr1;
-          if (fpos < epos)
-            break;
-          var cbt = fpos >> 3;
-          st1 += (dat[cbt] | dat[cbt + 1] << 8) >> (fpos & 7) & (1 << btr1) - 1;
-          hw[++wc] = fdt.s[st1];
-          fpos -= btr2;
-          if (fpos < epos)
-            break;
-          cbt = fpos >> 3;
-          st2 += (dat[cbt] | dat[cbt + 1] << 8) >> (fpos & 7) & (1 << btr2) - 1;
-          hw[++wc] = fdt.s[st2];
-          btr1 = fdt.n[st1];
-          st1 = fdt.t[st1];
-          btr2 = fdt.n[st2];
-          st2 = fdt.t[st2];
-        }
-        if (++wc > 255)
-          err(0);
-      } else {
-        wc = hb - 127;
-        for (; i2 < wc; i2 += 2) {
-          var byte = dat[++bt2];
-          hw[i2] = byte >> 4;
-          hw[i2 + 1] = byte & 15;
-        }
-        ++bt2;
-      }
-      var wes = 0;
-      for (i2 = 0; i2 < wc; ++i2) {
-        var wt2 = hw[i2];
-        if (wt2 > 11)
-          err(0);
-        wes += wt2 && 1 << wt2 - 1;
-      }
-      var mb = msb(wes) + 1;
-      var ts2 = 1 << mb;
-      var rem = ts2 - wes;
-      if (rem & rem - 1)
-        err(0);
-      hw[wc++] = msb(rem) + 1;
-      for (i2 = 0; i2 < wc; ++i2) {
-        var wt2 = hw[i2];
-        ++rc[hw[i2] = wt2 && mb + 1 - wt2];
-      }
-      var hbuf = new u8(ts2 << 1);
-      var syms = hbuf.subarray(0, ts2), nb = hbuf.subarray(ts2);
-      ri2[mb] = 0;
-      for (i2 = mb; i2 > 0; --i2) {
-        var pv = ri2[i2];
-        fill(nb, i2, pv, ri2[i2 - 1] = pv + rc[i2] * (1 << mb - i2));
-      }
-      if (ri2[0] != ts2)
-        err(0);
-      for (i2 = 0; i2 < wc; ++i2) {
-        var bits = hw[i2];
-        if (bits) {
-          var code = ri2[bits];
-          fill(syms, i2, code, ri2[bits] = code + (1 << mb - bits));
-        }
-      }
-      return [bt2, {
-        n: nb,
-        b: mb,
-        s: syms
-      }];
-    };
-    dllt = rfse(/* @__PURE__ */ new u8([
-      81,
-      16,
-      99,
-      140,
-      49,
-      198,
-      24,
-      99,
-      12,
-      33,
-      196,
-      24,
-      99,
-      102,
-      102,
-      134,
-      70,
-      146,
-      4
-    ]), 0, 6)[1];
-    dmlt = rfse(/* @__PURE__ */ new u8([
-      33,
-      20,
-      196,
-      24,
-      99,
-      140,
-      33,
-      132,
-      16,
-      66,
-      8,
-      33,
-      132,
-      16,
-      66,
-      8,
-      33,
-      68,
-      68,
-      68,
-      68,
-      68,
-      68,
-      68,
-      68,
-      36,
-      9
-    ]), 0, 6)[1];
-    doct = rfse(/* @__PURE__ */ new u8([
-      32,
-      132,
-      16,
-      66,
-      102,
-      70,
-      68,
-      68,
-      68,
-      68,
-      36,
-      73,
-      2
-    ]), 0, 5)[1];
-    b2bl = function(b2, s3) {
-      var len = b2.length, bl = new i32(len);
-      for (var i2 = 0; i2 < len; ++i2) {
-        bl[i2] = s3;
-        s3 += 1 << b2[i2];
-      }
-      return bl;
-    };
-    llb = /* @__PURE__ */ new u8((/* @__PURE__ */ new i32([
-      0,
-      0,
-      0,
-      0,
-      16843009,
-      50528770,
-      134678020,
-      202050057,
-      269422093
-    ])).buffer, 0, 36);
-    llbl = /* @__PURE__ */ b2bl(llb, 0);
-    mlb = /* @__PURE__ */ new u8((/* @__PURE__ */ new i32([
-      0,
-      0,
-      0,
-      0,
-      0,
-      0,
-      0,
-      0,
-      16843009,
-      50528770,
-      117769220,
-      185207048,
-      252579084,
-      16
-    ])).buffer, 0, 53);
-    mlbl = /* @__PURE__ */ b2bl(mlb, 3);
-    dhu = function(dat, out, hu) {
-      var len = dat.length, ss2 = out.length, lb = dat[len - 1], msk = (1 << hu.b) - 1, eb = -hu.b;
-      if (!lb)
-        err(0);
-      var st2 = 0, btr = hu.b, pos = (len << 3) - 8 + msb(lb) - btr, i2 = -1;
-      for (; pos > eb && i2 < ss2; ) {
-        var cbt = pos >> 3;
-        var val = (dat[cbt] | dat[cbt + 1] << 8 | dat[cbt + 2] << 16) >> (pos & 7);
-        st2 = (st2 << btr | val) & msk;
-        out[++i2] = hu.s[st2];
-        pos -= btr = hu.n[st2];
-      }
-      if (pos != eb || i2 + 1 != ss2)
-        err(0);
-    };
-    dhu4 = function(dat, out, hu) {
-      var bt2 = 6;
-      var ss2 = out.length, sz1 = ss2 + 3 >> 2, sz2 = sz1 << 1, sz3 = sz1 + sz2;
-      dhu(dat.subarray(bt2, bt2 += dat[0] | dat[1] << 8), out.subarray(0, sz1), hu);
-      dhu(dat.subarray(bt2, bt2 += dat[2] | dat[3] << 8), out.subarray(sz1, sz2), hu);
-      dhu(dat.subarray(bt2, bt2 += dat[4] | dat[5] << 8), out.subarray(sz2, sz3), hu);
-      dhu(dat.subarray(bt2), out.subarray(sz3), hu);
-    };
-    rzb = function(dat, st2, out) {
-      var _a;
-      var bt2 = st2.b;
-      var b0 = dat[bt2], btype = b0 >> 1 & 3;
-      st2.l = b0 & 1;
-      var sz = b0 >> 3 | dat[bt2 + 1] << 5 | dat[bt2 + 2] << 13;
-      var ebt = (bt2 += 3) + sz;
-      if (btype == 1) {
-        if (bt2 >= dat.length)
-          return;
-        st2.b = bt2 + 1;
-        if (out) {
-          fill(out, dat[bt2], st2.y, st2.y += sz);
-          return out;
-        }
-        return fill(new u8(sz), dat[bt2]);
-      }
-      if (ebt > dat.length)
-        return;
-      if (btype == 0) {
-        st2.b = ebt;
-        if (out) {
-          out.set(dat.subarray(bt2, ebt), st2.y);
-          st2.y += sz;
-          return out;
-        }
-        return slc(dat, bt2, ebt);
-      }
-      if (btype == 2) {
-        var b3 = dat[bt2], lbt = b3 & 3, sf = b3 >> 2 & 3;
-        var lss = b3 >> 4, lcs = 0, s4 = 0;
-        if (lbt < 2) {
-          if (sf & 1)
-            lss |= dat[++bt2] << 4 | (sf & 2 && dat[++bt2] << 12);
-          else
-            lss = b3 >> 3;
-        } else {
-          s4 = sf;
-          if (sf < 2)
-            lss |= (dat[++bt2] & 63) << 4, lcs = dat[bt2] >> 6 | dat[++bt2] << 2;
-          else if (sf == 2)
-            lss |= dat[++bt2] << 4 | (dat[++bt2] & 3) << 12, lcs = dat[bt2] >> 2 | dat[++bt2] << 6;
-          else
-            lss |= dat[++bt2] << 4 | (dat[++bt2] & 63) << 12, lcs = dat[bt2] >> 6 | dat[++bt2] << 2 | dat[++bt2] << 10;
-        }
-        ++bt2;
-        var buf = out ? out.subarray(st2.y, st2.y + st2.m) : new u8(st2.m);
-        var spl = buf.length - lss;
-        if (lbt == 0)
-          buf.set(dat.subarray(bt2, bt2 += lss), spl);
-        else if (lbt == 1)
-          fill(buf, dat[bt2++], spl);
-        else {
-          var hu = st2.h;
-          if (lbt == 2) {
-            var hud = rhu(dat, bt2);
-            lcs += bt2 - (bt2 = hud[0]);
-            st2.h = hu = hud[1];
-          } else if (!hu)
-            err(0);
-          (s4 ? dhu4 : dhu)(dat.subarray(bt2, bt2 += lcs), buf.subarray(spl), hu);
-        }
-        var ns2 = dat[bt2++];
-        if (ns2) {
-          if (ns2 == 255)
-            ns2 = (dat[bt2++] | dat[bt2++] << 8) + 32512;
-          else if (ns2 > 127)
-            ns2 = ns2 - 128 << 8 | dat[bt2++];
-          var scm = dat[bt2++];
-          if (scm & 3)
-            err(0);
-          var dts = [dmlt, doct, dllt];
-          for (var i2 = 2; i2 > -1; --i2) {
-            var md = scm >> (i2 << 1) + 2 & 3;
-            if (md == 1) {
-              var rbuf = new u8([0, 0, dat[bt2++]]);
-              dts[i2] = {
-                s: rbuf.subarray(2, 3),
-                n: rbuf.subarray(0, 1),
-                t: new u16(rbuf.buffer, 0, 1),
-                b: 0
-              };
-            } else if (md == 2) {
-              _a = rfse(dat, bt2, 9 - (i2 & 1)), bt2 = _a[0], dts[i2] = _a[1];
-            } else if (md == 3) {
-              if (!st2.t)
-                err(0);
-              dts[i2] = st2.t[i2];
-            }
-          }
-          var _b = st2.t = dts, mlt = _b[0], oct = _b[1], llt = _b[2];
-          var lb = dat[ebt - 1];
-          if (!lb)
-            err(0);
-          var spos = (ebt << 3) - 8 + msb(lb) - llt.b, cbt = spos >> 3, oubt = 0;
-          var lst = (dat[cbt] | dat[cbt + 1] << 8) >> (spos & 7) & (1 << llt.b) - 1;
-          cbt = (spos -= oct.b) >> 3;
-          var ost = (dat[cbt] | dat[cbt + 1] << 8) >> (spos & 7) & (1 << oct.b) - 1;
-          cbt = (spos -= mlt.b) >> 3;
-          var mst = (dat[cbt] | dat[cbt + 1] << 8) >> (spos & 7) & (1 << mlt.b) - 1;
-          for (++ns2; --ns2; ) {
-            var llc = llt.s[lst];
-            var lbtr = llt.n[lst];
-            var mlc = mlt.s[mst];
-            var mbtr = mlt.n[mst];
-            var ofc = oct.s[ost];
-            var obtr = oct.n[ost];
-            cbt = (spos -= ofc) >> 3;
-            var ofp = 1 << ofc;
-            var off = ofp + ((dat[cbt] | dat[cbt + 1] << 8 | dat[cbt + 2] << 16 | dat[cbt + 3] << 24) >>> (spos & 7) & ofp - 1);
-            cbt = (spos -= mlb[mlc]) >> 3;
-            var ml = mlbl[mlc] + ((dat[cbt] | dat[cbt + 1] << 8 | dat[cbt + 2] << 16) >> (spos & 7) & (1 << mlb[mlc]) - 1);
-            cbt = (spos -= llb[llc]) >> 3;
-            var ll = llbl[llc] + ((dat[cbt] | dat[cbt + 1] << 8 | dat[cbt + 2] << 16) >> (spos & 7) & (1 << llb[llc]) - 1);
-            cbt = (spos -= lbtr) >> 3;
-            lst = llt.t[lst] + ((dat[cbt] | dat[cbt + 1] << 8) >> (spos & 7) & (1 << lbtr) - 1);
-            cbt = (spos -= mbtr) >> 3;
-            mst = mlt.t[mst] + ((dat[cbt] | dat[cbt + 1] << 8) >> (spos & 7) & (1 << mbtr) - 1);
-            cbt = (spos -= obtr) >> 3;
-            ost = oct.t[ost] + ((dat[cbt] | dat[cbt + 1] << 8) >> (spos & 7) & (1 << obtr) - 1);
-            if (off > 3) {
-              st2.o[2] = st2.o[1];
-              st2.o[1] = st2.o[0];
-              st2.o[0] = off -= 3;
-            } else {
-              var idx = off - (ll != 0);
-              if (idx) {
-                off = idx == 3 ? st2.o[0] - 1 : st2.o[idx];
-                if (idx > 1)
-                  st2.o[2] = st2.o[1];
-                st2.o[1] = st2.o[0];
-                st2.o[0] = off;
-              } else
-                off = st2.o[0];
-            }
-            for (var i2 = 0; i2 < ll; ++i2) {
-              buf[oubt + i2] = buf[spl + i2];
-            }
-            oubt += ll, spl += ll;
-            var stin = oubt - off;
-            if (stin < 0) {
-              var len = -stin;
-              var bs2 = st2.e + stin;
-              if (len > ml)
-                len = ml;
-              for (var i2 = 0; i2 < len; ++i2) {
-                buf[oubt + i2] = st2.w[bs2 + i2];
-              }
-              oubt += len, ml -= len, stin = 0;
-            }
-            for (var i2 = 0; i2 < ml; ++i2) {
-              buf[oubt + i2] = buf[stin + i2];
-            }
-            oubt += ml;
-          }
-          if (oubt != spl) {
-            while (spl < buf.length) {
-              buf[oubt++] = buf[spl++];
-            }
-          } else
-            oubt = buf.length;
-          if (out)
-            st2.y += oubt;
-          else
-            buf = slc(buf, 0, oubt);
-        } else if (out) {
-          st2.y += lss;
-          if (spl) {
-            for (var i2 = 0; i2 < lss; ++i2) {
-              buf[i2] = buf[spl + i2];
-            }
-          }
-        } else if (spl)
-          buf = slc(buf, spl);
-        st2.b = ebt;
-        return buf;
-      }
-      err(2);
-    };
-    cct = function(bufs, ol) {
-      if (bufs.length == 1)
-        return bufs[0];
-      var buf = new u8(ol);
-      for (var i2 = 0, b2 = 0; i2 < bufs.length; ++i2) {
-        var chk = bufs[i2];
-        buf.set(chk, b2);
-        b2 += chk.length;
-      }
-      return buf;
-    };
-    Decompress = /* @__PURE__ */ (function() {
-      function Decompress2(ondata) {
-        this.ondata = ondata;
-        this.c = [];
-        this.l = 0;
-        this.z = 0;
-      }
-      Decompress2.prototype.push = function(chunk, final) {
-        if (typeof this.s == "number") {
-          var sub = Math.min(chunk.length, this.s);
-          chunk = chunk.subarray(sub);
-          this.s -= sub;
-        }
-        var sl = chunk.length;
-        var ncs = sl + this.l;
-        if (!this.s) {
-          if (final) {
-            if (!ncs) {
-              this.ondata(new u8(0), true);
-              return;
-            }
-            if (ncs < 5)
-              err(5);
-          } else if (ncs < 18) {
-            this.c.push(chunk);
-            this.l = ncs;
-            return;
-          }
-          if (this.l) {
-            this.c.push(chunk);
-            chunk = cct(this.c, ncs);
-            this.c = [];
-            this.l = 0;
-          }
-          if (typeof (this.s = rzfh(chunk)) == "number")
-            return this.push(chunk, final);
-        }
-        if (typeof this.s != "number") {
-          if (ncs < (this.z || 3)) {
-            if (final)
-              err(5);
-            this.c.push(chunk);
-            this.l = ncs;
-            return;
-          }
-          if (this.l) {
-            this.c.push(chunk);
-            chunk = cct(this.c, ncs);
-            this.c = [];
-            this.l = 0;
-          }
-          if (!this.z && ncs < (this.z = chunk[this.s.b] & 2 ? 4 : 3 + (chunk[this.s.b] >> 3 | chunk[this.s.b + 1] << 5 | chunk[this.s.b + 2] << 13))) {
-            if (final)
-              err(5);
-            this.c.push(chunk);
-            this.l = ncs;
-            return;
-          } else
-            this.z = 0;
-          for (; ; ) {
-            var blk = rzb(chunk, this.s);
-            if (!blk) {
-              if (final)
-                err(5);
-              var adc = chunk.subarray(this.s.b);
-              this.s.b = 0;
-              this.c.push(adc), this.l += adc.length;
-              return;
-            } else {
-              this.ondata(blk, false);
-              cpw(this.s.w, 0, blk.length);
-              this.s.w.set(blk, this.s.w.length - blk.length);
-            }
-            if (this.s.l) {
-              var rest = chunk.subarray(this.s.b);
-              this.s = this.s.c * 4;
-              this.push(rest, final);
-              return;
-            }
-          }
-        } else if (final)
-          err(5);
-      };
-      return Decompress2;
-    })();
-  }
-});
-
-// src/util/decompress.ts
-var decompress_exports = {};
-__export(decompress_exports, {
-  decompressor: () => decompressor,
-  sniffCompression: () => sniffCompression
-});
-function zstdDecompressor() {
-  let decoder;
-  const transform = new import_node_stream10.Transform({
-    transform(chunk, _encoding, callback) {
-      try {
-        decoder.push(chunk);
-        callback();
-      } catch (error) {
-        callback(error);
-      }
-    },
-    flush(callback) {
-      try {
-        decoder.push(new Uint8Array(0), true);
-        callback();
-      } catch (error) {
-        callback(error);
-      }
-    }
-  });
-  decoder = new Decompress((data) => {
-    transform.push(Buffer.from(data));
-  });
-  return transform;
-}
-function decompressor(compression) {
-  if (compression === "gzip") return (0, import_node_zlib.createGunzip)({ chunkSize: 256 * 1024 });
-  if (compression === "zstd") return zstdDecompressor();
-  return void 0;
-}
-function sniffCompression(head2) {
-  if (head2.length >= 2 && head2[0] === 31 && head2[1] === 139) return "gzip";
-  if (head2.length >= 4 && head2.readUInt32LE(0) === 4247762216) return "zstd";
-  return "none";
-}
-var import_node_stream10, import_node_zlib;
-var init_decompress = __esm({
-  "src/util/decompress.ts"() {
-    "use strict";
-    import_node_stream10 = require("node:stream");
-    import_node_zlib = require("node:zlib");
-    init_esm2();
-  }
-});
-
 // src/unpack/layer.ts
 var layer_exports = {};
 __export(layer_exports, {
@@ -22732,7 +28818,7 @@ __export(layer_exports, {
 });
 function meter(ceiling, hash) {
   let seen = 0;
-  return new import_node_stream11.Transform({
+  return new import_node_stream13.Transform({
     transform(chunk, _encoding, callback) {
       seen += chunk.length;
       if (seen > ceiling) {
@@ -22767,11 +28853,11 @@ function checkDiffId(target, actual) {
 }
 async function extractInNode(input, extractorArgs, compression, ceiling, target) {
   const { decompressor: decompressor2 } = await Promise.resolve().then(() => (init_decompress(), decompress_exports));
-  const hash = (0, import_node_crypto2.createHash)("sha256");
+  const hash = (0, import_node_crypto6.createHash)("sha256");
   const { child, finished: finished7 } = start(unshareProgram(), extractorArgs, ["pipe", "pipe", "pipe"], { ownGroup: true });
   const decompress = decompressor2(compression);
   const counted = meter(ceiling, hash);
-  const feed = decompress === void 0 ? (0, import_promises15.pipeline)(input, counted, child.stdin) : (0, import_promises15.pipeline)(input, decompress, counted, child.stdin);
+  const feed = decompress === void 0 ? (0, import_promises20.pipeline)(input, counted, child.stdin) : (0, import_promises20.pipeline)(input, decompress, counted, child.stdin);
   const [fed, outcome] = await Promise.all([settle(feed), finished7]);
   if (fed.status === "rejected" && fed.reason instanceof OverCeiling) throw overCeiling(target, ceiling);
   if (outcome.exitCode !== 0) throw extractorFailed(target, outcome, fed);
@@ -22786,13 +28872,13 @@ async function extractNatively(feed, extractorArgs, inflaterArgs2, compression, 
   try {
     launched = start(inflaterBinary(), [...inflaterArgs2, "--", unshareProgram(), ...extractorArgs], ["blob" in feed ? feed.blob : "pipe", "pipe", "pipe", "pipe"], { ownGroup: true });
   } finally {
-    if ("blob" in feed) (0, import_node_fs58.closeSync)(feed.blob);
+    if ("blob" in feed) (0, import_node_fs76.closeSync)(feed.blob);
   }
   let lines = "";
   launched.child.stdio[3].on("data", (chunk) => {
     lines += chunk.toString();
   });
-  const fedFrom = "blob" in feed ? Promise.resolve({ status: "fulfilled" }) : settle((0, import_promises15.pipeline)(feed.stream, launched.child.stdin));
+  const fedFrom = "blob" in feed ? Promise.resolve({ status: "fulfilled" }) : settle((0, import_promises20.pipeline)(feed.stream, launched.child.stdin));
   const [fed, finished7] = await Promise.all([fedFrom, launched.finished]);
   const { inflated, outcome } = splitLaunch(finished7, lines);
   if (inflated.exitCode === INFLATER_EXIT.ceiling) throw overCeiling(target, ceiling);
@@ -22839,29 +28925,29 @@ function parseExtractorLine(line) {
   }
 }
 function signalName(signal) {
-  const found = Object.entries(import_node_os17.constants.signals).find(([, number2]) => number2 === signal);
+  const found = Object.entries(import_node_os18.constants.signals).find(([, number2]) => number2 === signal);
   return found?.[0] ?? "SIGKILL";
 }
 async function startExtraction(store, target, mapping, ceiling, notes, options = {}) {
   const { diffId } = target;
   const lock = await claimLayer(store, diffId, options.wait !== false);
   if (lock === void 0) return void 0;
-  const scratch2 = layerScratchPath(store, diffId);
+  const scratch3 = layerScratchPath(store, diffId);
   const from = options.from;
-  const input = from === void 0 ? new import_node_stream11.PassThrough({ highWaterMark: 1024 * 1024 }) : void 0;
+  const input = from === void 0 ? new import_node_stream13.PassThrough({ highWaterMark: 1024 * 1024 }) : void 0;
   const extracted = (async () => {
-    const { report: report2, diffId: actual } = await runExtraction(target, scratch2, mapping, ceiling, notes, input, from);
+    const { report: report2, diffId: actual } = await runExtraction(target, scratch3, mapping, ceiling, notes, input, from);
     checkDiffId(target, actual);
     return report2;
   })();
-  return extraction(store, target, scratch2, mapping, input, extracted, () => ({ diffId, lock }));
+  return extraction(store, target, scratch3, mapping, input, extracted, () => ({ diffId, lock }));
 }
 function startStreamedExtraction(store, blob, diffId, mapping, ceiling, notes) {
-  const scratch2 = layerScratchPath(store, blob.digest);
-  const input = new import_node_stream11.PassThrough({ highWaterMark: 1024 * 1024 });
+  const scratch3 = layerScratchPath(store, blob.digest);
+  const input = new import_node_stream13.PassThrough({ highWaterMark: 1024 * 1024 });
   let claimed;
   const extracted = (async () => {
-    const running = runExtraction(blob, scratch2, mapping, ceiling, notes, input, void 0);
+    const running = runExtraction(blob, scratch3, mapping, ceiling, notes, input, void 0);
     running.catch(() => void 0);
     try {
       const expected = await diffId;
@@ -22877,27 +28963,27 @@ function startStreamedExtraction(store, blob, diffId, mapping, ceiling, notes) {
     checkDiffId({ ...blob, diffId: claimed.diffId }, actual);
     return report2;
   })();
-  return extraction(store, blob, scratch2, mapping, input, extracted, () => claimed);
+  return extraction(store, blob, scratch3, mapping, input, extracted, () => claimed);
 }
 async function claimLayer(store, diffId, wait) {
   const final = layerPath(store, diffId);
-  if ((0, import_node_fs58.existsSync)(final)) return void 0;
+  if ((0, import_node_fs76.existsSync)(final)) return void 0;
   let busy = false;
-  const lock = await acquireLock((0, import_node_path49.join)(store.paths.locks, `layer-${diffId.replace(":", "-")}.lock`), {
+  const lock = await acquireLock((0, import_node_path67.join)(store.paths.locks, `layer-${diffId.replace(":", "-")}.lock`), {
     onWait: () => {
       busy = true;
     },
-    shouldStop: () => (0, import_node_fs58.existsSync)(final) || busy && !wait
+    shouldStop: () => (0, import_node_fs76.existsSync)(final) || busy && !wait
   });
-  if (lock === void 0 || (0, import_node_fs58.existsSync)(final)) {
+  if (lock === void 0 || (0, import_node_fs76.existsSync)(final)) {
     lock?.release();
     return void 0;
   }
   return lock;
 }
-async function runExtraction(blob, scratch2, mapping, ceiling, notes, input, from) {
-  (0, import_node_fs58.mkdirSync)(scratch2, { recursive: true, mode: 493 });
-  const extractorArgs = [...unshareArgs(mapping), "--", EXTRACTOR_BINARY, "extract", scratch2, mapping.single ? "single" : "mapped", String(ceiling)];
+async function runExtraction(blob, scratch3, mapping, ceiling, notes, input, from) {
+  (0, import_node_fs76.mkdirSync)(scratch3, { recursive: true, mode: 493 });
+  const extractorArgs = [...unshareArgs(mapping), "--", EXTRACTOR_BINARY, "extract", scratch3, mapping.single ? "single" : "mapped", String(ceiling)];
   const compression = layerCompression(blob.mediaType);
   const native = inflaterArgs(compression, ceiling);
   let extracted;
@@ -22916,15 +29002,15 @@ async function runExtraction(blob, scratch2, mapping, ceiling, notes, input, fro
   }
   return { report: report2, diffId: extracted.diffId };
 }
-function extraction(store, blob, scratch2, mapping, input, extracted, claimed) {
+function extraction(store, blob, scratch3, mapping, input, extracted, claimed) {
   let released = false;
-  const release5 = () => {
+  const release6 = () => {
     if (!released) claimed()?.lock.release();
     released = true;
   };
   const discard = async () => {
-    await removeInUserNamespace(scratch2, mapping).catch(() => void 0);
-    release5();
+    await removeInUserNamespace(scratch3, mapping).catch(() => void 0);
+    release6();
   };
   let report2;
   const done2 = extracted.then(
@@ -22949,13 +29035,13 @@ function extraction(store, blob, scratch2, mapping, input, extracted, claimed) {
         writeFileAtomic(layerInfoPath(store, diffId), `${JSON.stringify(info2)}
 `, 420, { durable: false });
         try {
-          (0, import_node_fs58.renameSync)(scratch2, final);
+          (0, import_node_fs76.renameSync)(scratch3, final);
         } catch (error) {
-          (0, import_node_fs58.rmSync)(layerInfoPath(store, diffId), { force: true });
+          (0, import_node_fs76.rmSync)(layerInfoPath(store, diffId), { force: true });
           throw fsError(error, `putting layer ${blob.digest} of ${blob.imageName} in place`);
         }
       } finally {
-        release5();
+        release6();
       }
     },
     discard
@@ -22963,13 +29049,13 @@ function extraction(store, blob, scratch2, mapping, input, extracted, claimed) {
 }
 function openBlob(path6, target) {
   try {
-    return (0, import_node_fs58.openSync)(path6, "r");
+    return (0, import_node_fs76.openSync)(path6, "r");
   } catch (error) {
     throw fsError(error, `reading layer ${target.digest} of ${target.imageName}`);
   }
 }
 function blobStream(path6) {
-  return (0, import_node_fs58.createReadStream)(path6, { highWaterMark: 1024 * 1024 });
+  return (0, import_node_fs76.createReadStream)(path6, { highWaterMark: 1024 * 1024 });
 }
 async function unpackLayer(store, image, index, mapping, ceiling, notes) {
   const layer = image.manifest.layers[index];
@@ -22979,16 +29065,16 @@ async function unpackLayer(store, image, index, mapping, ceiling, notes) {
   await extraction2.done;
   extraction2.commit();
 }
-var import_node_crypto2, import_node_fs58, import_node_os17, import_node_path49, import_node_stream11, import_promises15, OverCeiling;
+var import_node_crypto6, import_node_fs76, import_node_os18, import_node_path67, import_node_stream13, import_promises20, OverCeiling;
 var init_layer = __esm({
   "src/unpack/layer.ts"() {
     "use strict";
-    import_node_crypto2 = require("node:crypto");
-    import_node_fs58 = require("node:fs");
-    import_node_os17 = require("node:os");
-    import_node_path49 = require("node:path");
-    import_node_stream11 = require("node:stream");
-    import_promises15 = require("node:stream/promises");
+    import_node_crypto6 = require("node:crypto");
+    import_node_fs76 = require("node:fs");
+    import_node_os18 = require("node:os");
+    import_node_path67 = require("node:path");
+    import_node_stream13 = require("node:stream");
+    import_promises20 = require("node:stream/promises");
     init_spawn();
     init_trace();
     init_errors();
@@ -23013,8 +29099,8 @@ var init_layer = __esm({
 async function ensureLayers(store, image, mapping, onNote = () => {
 }, options = {}) {
   const paths = image.config.rootfs.diff_ids.map((diffId) => layerPath(store, diffId));
-  if (paths.every((path6) => (0, import_node_fs59.existsSync)(path6))) return paths;
-  (0, import_node_fs59.mkdirSync)(layersDir(store), { recursive: true });
+  if (paths.every((path6) => (0, import_node_fs77.existsSync)(path6))) return paths;
+  (0, import_node_fs77.mkdirSync)(layersDir(store), { recursive: true });
   const ceiling = options.maxLayerSize ?? (await Promise.resolve().then(() => (init_config(), config_exports))).loadConfig().maxLayerSize;
   const { unpackLayer: unpackLayer2 } = await Promise.resolve().then(() => (init_layer(), layer_exports));
   const notes = [];
@@ -23022,93 +29108,20 @@ async function ensureLayers(store, image, mapping, onNote = () => {
   for (const note of notes) onNote(note);
   return paths;
 }
-var import_node_fs59;
+var import_node_fs77;
 var init_unpack = __esm({
   "src/unpack/unpack.ts"() {
     "use strict";
-    import_node_fs59 = require("node:fs");
+    import_node_fs77 = require("node:fs");
     init_paths();
-  }
-});
-
-// src/container/volumes.ts
-var volumes_exports = {};
-__export(volumes_exports, {
-  createVolume: () => createVolume,
-  isVolumeName: () => isVolumeName,
-  listVolumes: () => listVolumes,
-  pruneVolumes: () => pruneVolumes,
-  readVolume: () => readVolume,
-  removeVolume: () => removeVolume,
-  volumeUsers: () => volumeUsers
-});
-function volumesDir(store) {
-  return (0, import_node_path50.join)(store.root, "volumes");
-}
-function isVolumeName(text) {
-  return VOLUME_NAME.test(text);
-}
-function readVolume(store, name) {
-  try {
-    return JSON.parse((0, import_node_fs60.readFileSync)((0, import_node_path50.join)(volumesDir(store), name, "volume.json"), "utf8"));
-  } catch {
-    return void 0;
-  }
-}
-function createVolume(store, name, labels = {}) {
-  if (!VOLUME_NAME.test(name)) throw new BurrowError("INVALID_ARGUMENT", `invalid volume name "${name}": use [a-zA-Z0-9][a-zA-Z0-9_.-]+`);
-  const existing = readVolume(store, name);
-  if (existing !== void 0) return existing;
-  const dir = (0, import_node_path50.join)(volumesDir(store), name);
-  (0, import_node_fs60.mkdirSync)((0, import_node_path50.join)(dir, "_data"), { recursive: true, mode: 493 });
-  const record = { Name: name, Driver: "local", Mountpoint: (0, import_node_path50.join)(dir, "_data"), CreatedAt: (/* @__PURE__ */ new Date()).toISOString(), Labels: labels };
-  writeFileAtomic((0, import_node_path50.join)(dir, "volume.json"), `${JSON.stringify(record, null, 2)}
-`);
-  return record;
-}
-function listVolumes(store) {
-  if (!(0, import_node_fs60.existsSync)(volumesDir(store))) return [];
-  return (0, import_node_fs60.readdirSync)(volumesDir(store)).map((name) => readVolume(store, name)).filter((volume) => volume !== void 0);
-}
-function volumeUsers(store, volume) {
-  return listRecords(store).filter((record) => record.plan.mounts.some((mount) => mount.kind === "bind" && mount.source === volume.Mountpoint)).map((record) => record.name);
-}
-async function removeVolume(store, name, force = false) {
-  const volume = readVolume(store, name);
-  if (volume === void 0) throw new BurrowError("NOT_FOUND", `no such volume: ${name}`);
-  const users = volumeUsers(store, volume);
-  if (users.length > 0 && !force) throw new BurrowError("IN_USE", `volume ${name} is in use by container ${users.join(", ")}: remove the container first, or use --force`);
-  await removeInUserNamespace((0, import_node_path50.join)(volumesDir(store), name), idMapping());
-}
-async function pruneVolumes(store) {
-  const removed = [];
-  for (const volume of listVolumes(store)) {
-    if (volumeUsers(store, volume).length > 0) continue;
-    await removeVolume(store, volume.Name);
-    removed.push(volume.Name);
-  }
-  return removed;
-}
-var import_node_fs60, import_node_path50, VOLUME_NAME;
-var init_volumes = __esm({
-  "src/container/volumes.ts"() {
-    "use strict";
-    import_node_fs60 = require("node:fs");
-    import_node_path50 = require("node:path");
-    init_errors();
-    init_atomic();
-    init_remove();
-    init_idmap();
-    init_record();
-    VOLUME_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
   }
 });
 
 // src/registry/hosts.ts
 function isLoopback2(host) {
-  const hostname = host.startsWith("[") ? host.slice(1, host.indexOf("]")) : host.replace(/:\d+$/, "");
-  if (hostname === "localhost" || hostname === "::1") return true;
-  return (0, import_node_net5.isIP)(hostname) === 4 && hostname.startsWith("127.");
+  const hostname2 = host.startsWith("[") ? host.slice(1, host.indexOf("]")) : host.replace(/:\d+$/, "");
+  if (hostname2 === "localhost" || hostname2 === "::1") return true;
+  return (0, import_node_net5.isIP)(hostname2) === 4 && hostname2.startsWith("127.");
 }
 function isListedInsecure(domain, insecure) {
   return insecure.some((entry) => entry.replace(/^[a-z]+:\/\//, "").replace(/\/$/, "") === domain);
@@ -23791,8 +29804,8 @@ var require_tree = __commonJS({
        * @param {any} value
        */
       add(key, value) {
-        const length = key.length;
-        if (length === 0) {
+        const length2 = key.length;
+        if (length2 === 0) {
           throw new TypeError("Unreachable");
         }
         let index = 0;
@@ -23803,7 +29816,7 @@ var require_tree = __commonJS({
             throw new TypeError("key must be ascii string");
           }
           if (node.code === code) {
-            if (length === ++index) {
+            if (length2 === ++index) {
               node.value = value;
               break;
             } else if (node.middle !== null) {
@@ -24619,23 +30632,23 @@ var require_readable = __commonJS({
       while (consume2.stream.read() != null) {
       }
     }
-    function chunksDecode(chunks, length) {
-      if (chunks.length === 0 || length === 0) {
+    function chunksDecode(chunks, length2) {
+      if (chunks.length === 0 || length2 === 0) {
         return "";
       }
-      const buffer = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, length);
+      const buffer = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, length2);
       const bufferLength = buffer.length;
       const start2 = bufferLength > 2 && buffer[0] === 239 && buffer[1] === 187 && buffer[2] === 191 ? 3 : 0;
       return buffer.utf8Slice(start2, bufferLength);
     }
-    function chunksConcat(chunks, length) {
-      if (chunks.length === 0 || length === 0) {
+    function chunksConcat(chunks, length2) {
+      if (chunks.length === 0 || length2 === 0) {
         return new Uint8Array(0);
       }
       if (chunks.length === 1) {
         return new Uint8Array(chunks[0]);
       }
-      const buffer = new Uint8Array(Buffer.allocUnsafeSlow(length).buffer);
+      const buffer = new Uint8Array(Buffer.allocUnsafeSlow(length2).buffer);
       let offset = 0;
       for (let i2 = 0; i2 < chunks.length; ++i2) {
         const chunk = chunks[i2];
@@ -24645,18 +30658,18 @@ var require_readable = __commonJS({
       return buffer;
     }
     function consumeEnd(consume2) {
-      const { type, body, resolve: resolve8, stream, length } = consume2;
+      const { type, body, resolve: resolve8, stream, length: length2 } = consume2;
       try {
         if (type === "text") {
-          resolve8(chunksDecode(body, length));
+          resolve8(chunksDecode(body, length2));
         } else if (type === "json") {
-          resolve8(JSON.parse(chunksDecode(body, length)));
+          resolve8(JSON.parse(chunksDecode(body, length2)));
         } else if (type === "arrayBuffer") {
-          resolve8(chunksConcat(body, length).buffer);
+          resolve8(chunksConcat(body, length2).buffer);
         } else if (type === "blob") {
           resolve8(new Blob(body, { type: stream[kContentType] }));
         } else if (type === "bytes") {
-          resolve8(chunksConcat(body, length));
+          resolve8(chunksConcat(body, length2));
         }
         consumeFinish(consume2);
       } catch (err2) {
@@ -24699,23 +30712,23 @@ var require_util2 = __commonJS({
     async function getResolveErrorBodyCallback({ callback, body, contentType, statusCode, statusMessage, headers }) {
       assert(body);
       let chunks = [];
-      let length = 0;
+      let length2 = 0;
       try {
         for await (const chunk of body) {
           chunks.push(chunk);
-          length += chunk.length;
-          if (length > CHUNK_LIMIT) {
+          length2 += chunk.length;
+          if (length2 > CHUNK_LIMIT) {
             chunks = [];
-            length = 0;
+            length2 = 0;
             break;
           }
         }
       } catch {
         chunks = [];
-        length = 0;
+        length2 = 0;
       }
       const message = `Response status code ${statusCode}${statusMessage ? `: ${statusMessage}` : ""}`;
-      if (statusCode === 204 || !contentType || !length) {
+      if (statusCode === 204 || !contentType || !length2) {
         queueMicrotask(() => callback(new ResponseStatusCodeError(message, statusCode, headers)));
         return;
       }
@@ -24724,9 +30737,9 @@ var require_util2 = __commonJS({
       let payload;
       try {
         if (isContentTypeApplicationJson(contentType)) {
-          payload = JSON.parse(chunksDecode(chunks, length));
+          payload = JSON.parse(chunksDecode(chunks, length2));
         } else if (isContentTypeText(contentType)) {
-          payload = chunksDecode(chunks, length);
+          payload = chunksDecode(chunks, length2);
         }
       } catch {
       } finally {
@@ -25345,7 +31358,7 @@ var require_api_pipeline = __commonJS({
         util.destroy(ret, err2);
       }
     };
-    function pipeline8(opts, handler) {
+    function pipeline10(opts, handler) {
       try {
         const pipelineHandler = new PipelineHandler(opts, handler);
         this.dispatch({ ...opts, body: pipelineHandler.req }, pipelineHandler);
@@ -25354,7 +31367,7 @@ var require_api_pipeline = __commonJS({
         return new PassThrough3().destroy(err2);
       }
     }
-    module2.exports = pipeline8;
+    module2.exports = pipeline10;
   }
 });
 
@@ -26854,14 +32867,14 @@ var require_connect = __commonJS({
       const sessionCache = new SessionCache(maxCachedSessions == null ? 100 : maxCachedSessions);
       timeout = timeout == null ? 1e4 : timeout;
       allowH2 = allowH2 != null ? allowH2 : false;
-      return function connect3({ hostname, host, protocol, port, servername, localAddress, httpSocket }, callback) {
+      return function connect3({ hostname: hostname2, host, protocol, port, servername, localAddress, httpSocket }, callback) {
         let socket;
         if (protocol === "https:") {
           if (!tls) {
             tls = require("node:tls");
           }
           servername = servername || options.servername || util.getServerName(host) || null;
-          const sessionKey = servername || hostname;
+          const sessionKey = servername || hostname2;
           assert(sessionKey);
           const session = customSession || sessionCache.get(sessionKey) || null;
           port = port || 443;
@@ -26877,7 +32890,7 @@ var require_connect = __commonJS({
             socket: httpSocket,
             // upgrade socket connection
             port,
-            host: hostname
+            host: hostname2
           });
           socket.on("session", function(session2) {
             sessionCache.set(sessionKey, session2);
@@ -26891,14 +32904,14 @@ var require_connect = __commonJS({
             ...options,
             localAddress,
             port,
-            host: hostname
+            host: hostname2
           });
         }
         if (options.keepAlive == null || options.keepAlive) {
           const keepAliveInitialDelay = options.keepAliveInitialDelay === void 0 ? 6e4 : options.keepAliveInitialDelay;
           socket.setKeepAlive(true, keepAliveInitialDelay);
         }
-        const clearConnectTimeout = setupConnectTimeout(new WeakRef(socket), { timeout, hostname, port });
+        const clearConnectTimeout = setupConnectTimeout(new WeakRef(socket), { timeout, hostname: hostname2, port });
         socket.setNoDelay(true).once(protocol === "https:" ? "secureConnect" : "connect", function() {
           queueMicrotask(clearConnectTimeout);
           if (callback) {
@@ -27669,10 +33682,10 @@ var require_data_url = __commonJS({
       );
     }
     function percentDecode(input) {
-      const length = input.length;
-      const output = new Uint8Array(length);
+      const length2 = input.length;
+      const output = new Uint8Array(length2);
       let j2 = 0;
-      for (let i2 = 0; i2 < length; ++i2) {
+      for (let i2 = 0; i2 < length2; ++i2) {
         const byte = input[i2];
         if (byte !== 37) {
           output[j2++] = byte;
@@ -27683,7 +33696,7 @@ var require_data_url = __commonJS({
           i2 += 2;
         }
       }
-      return length === j2 ? output : output.subarray(0, j2);
+      return length2 === j2 ? output : output.subarray(0, j2);
     }
     function parseMIMEType(input) {
       input = removeHTTPWhitespace(input, true, true);
@@ -27861,16 +33874,16 @@ var require_data_url = __commonJS({
       return lead === 0 && trail === str.length - 1 ? str : str.slice(lead, trail + 1);
     }
     function isomorphicDecode(input) {
-      const length = input.length;
-      if ((2 << 15) - 1 > length) {
+      const length2 = input.length;
+      if ((2 << 15) - 1 > length2) {
         return String.fromCharCode.apply(null, input);
       }
       let result = "";
       let i2 = 0;
       let addition = (2 << 15) - 1;
-      while (i2 < length) {
-        if (i2 + addition > length) {
-          addition = length - i2;
+      while (i2 < length2) {
+        if (i2 + addition > length2) {
+          addition = length2 - i2;
         }
         result += String.fromCharCode.apply(null, input.subarray(i2, i2 += addition));
       }
@@ -27973,10 +33986,10 @@ var require_webidl = __commonJS({
         }
       }
     };
-    webidl.argumentLengthCheck = function({ length }, min, ctx) {
-      if (length < min) {
+    webidl.argumentLengthCheck = function({ length: length2 }, min, ctx) {
+      if (length2 < min) {
         throw webidl.errors.exception({
-          message: `${min} argument${min !== 1 ? "s" : ""} required, but${length ? " only" : ""} ${length} found.`,
+          message: `${min} argument${min !== 1 ? "s" : ""} required, but${length2 ? " only" : ""} ${length2} found.`,
           header: ctx
         });
       }
@@ -28353,7 +34366,7 @@ var require_webidl = __commonJS({
 var require_util3 = __commonJS({
   "node_modules/undici/lib/web/fetch/util.js"(exports2, module2) {
     "use strict";
-    var { Transform: Transform8 } = require("node:stream");
+    var { Transform: Transform9 } = require("node:stream");
     var zlib = require("node:zlib");
     var { redirectStatusSet, referrerPolicySet: referrerPolicyTokens, badPortsSet } = require_constants3();
     var { getGlobalOrigin } = require_global();
@@ -28373,8 +34386,8 @@ var require_util3 = __commonJS({
     }
     function responseURL(response) {
       const urlList = response.urlList;
-      const length = urlList.length;
-      return length === 0 ? null : urlList[length - 1].toString();
+      const length2 = urlList.length;
+      return length2 === 0 ? null : urlList[length2 - 1].toString();
     }
     function responseLocationURL(response, requestFragment) {
       if (!redirectStatusSet.has(response.status)) {
@@ -29041,7 +35054,7 @@ var require_util3 = __commonJS({
       contentRange += isomorphicEncode(`${fullLength}`);
       return contentRange;
     }
-    var InflateStream = class extends Transform8 {
+    var InflateStream = class extends Transform9 {
       #zlibOptions;
       /** @param {zlib.ZlibOptions} [zlibOptions] */
       constructor(zlibOptions) {
@@ -29468,11 +35481,11 @@ var require_formdata_parser = __commonJS({
       return true;
     }
     function validateBoundary(boundary) {
-      const length = boundary.length;
-      if (length < 27 || length > 70) {
+      const length2 = boundary.length;
+      if (length2 < 27 || length2 > 70) {
         return false;
       }
-      for (let i2 = 0; i2 < length; ++i2) {
+      for (let i2 = 0; i2 < length2; ++i2) {
         const cp = boundary.charCodeAt(i2);
         if (!(cp >= 48 && cp <= 57 || cp >= 65 && cp <= 90 || cp >= 97 && cp <= 122 || cp === 39 || cp === 45 || cp === 95)) {
           return false;
@@ -29761,7 +35774,7 @@ var require_body = __commonJS({
       assert(isReadableStreamLike(stream));
       let action2 = null;
       let source = null;
-      let length = null;
+      let length2 = null;
       let type = null;
       if (typeof object === "string") {
         source = object;
@@ -29781,7 +35794,7 @@ Content-Disposition: form-data`;
         const normalizeLinefeeds = (value) => value.replace(/\r?\n|\r/g, "\r\n");
         const blobParts = [];
         const rn2 = new Uint8Array([13, 10]);
-        length = 0;
+        length2 = 0;
         let hasUnknownSizeValue = false;
         for (const [name, value] of object) {
           if (typeof value === "string") {
@@ -29790,7 +35803,7 @@ Content-Disposition: form-data`;
 ${normalizeLinefeeds(value)}\r
 `);
             blobParts.push(chunk2);
-            length += chunk2.byteLength;
+            length2 += chunk2.byteLength;
           } else {
             const chunk2 = textEncoder3.encode(`${prefix}; name="${escape(normalizeLinefeeds(name))}"` + (value.name ? `; filename="${escape(value.name)}"` : "") + `\r
 Content-Type: ${value.type || "application/octet-stream"}\r
@@ -29798,7 +35811,7 @@ Content-Type: ${value.type || "application/octet-stream"}\r
 `);
             blobParts.push(chunk2, value, rn2);
             if (typeof value.size === "number") {
-              length += chunk2.byteLength + value.size + rn2.byteLength;
+              length2 += chunk2.byteLength + value.size + rn2.byteLength;
             } else {
               hasUnknownSizeValue = true;
             }
@@ -29807,9 +35820,9 @@ Content-Type: ${value.type || "application/octet-stream"}\r
         const chunk = textEncoder3.encode(`--${boundary}--\r
 `);
         blobParts.push(chunk);
-        length += chunk.byteLength;
+        length2 += chunk.byteLength;
         if (hasUnknownSizeValue) {
-          length = null;
+          length2 = null;
         }
         source = object;
         action2 = async function* () {
@@ -29824,7 +35837,7 @@ Content-Type: ${value.type || "application/octet-stream"}\r
         type = `multipart/form-data; boundary=${boundary}`;
       } else if (isBlobLike(object)) {
         source = object;
-        length = object.size;
+        length2 = object.size;
         if (object.type) {
           type = object.type;
         }
@@ -29840,7 +35853,7 @@ Content-Type: ${value.type || "application/octet-stream"}\r
         stream = object instanceof ReadableStream ? object : ReadableStreamFrom(object);
       }
       if (typeof source === "string" || util.isBuffer(source)) {
-        length = Buffer.byteLength(source);
+        length2 = Buffer.byteLength(source);
       }
       if (action2 != null) {
         let iterator;
@@ -29871,7 +35884,7 @@ Content-Type: ${value.type || "application/octet-stream"}\r
           type: "bytes"
         });
       }
-      const body = { stream, source, length };
+      const body = { stream, source, length: length2 };
       return [body, type];
     }
     function safelyExtractBody(object, keepalive = false) {
@@ -31144,7 +37157,7 @@ var require_client_h2 = __commonJS({
     "use strict";
     var assert = require("node:assert");
     var { errorMonitor } = require("node:events");
-    var { pipeline: pipeline8 } = require("node:stream");
+    var { pipeline: pipeline10 } = require("node:stream");
     var util = require_util();
     var {
       RequestContentLengthMismatchError,
@@ -31366,8 +37379,8 @@ var require_client_h2 = __commonJS({
         }
       }
       let stream;
-      const { hostname, port } = client[kUrl];
-      headers[HTTP2_HEADER_AUTHORITY] = host || `${hostname}${port ? `:${port}` : ""}`;
+      const { hostname: hostname2, port } = client[kUrl];
+      headers[HTTP2_HEADER_AUTHORITY] = host || `${hostname2}${port ? `:${port}` : ""}`;
       headers[HTTP2_HEADER_METHOD] = method;
       const abort = (error) => {
         if (request.aborted) {
@@ -31623,7 +37636,7 @@ var require_client_h2 = __commonJS({
     }
     function writeStream(abort, socket, expectsPayload, h2stream, body, client, request, contentLength) {
       assert(contentLength !== 0 || client[kRunning] === 0, "stream body cannot be pipelined");
-      const pipe = pipeline8(
+      const pipe = pipeline10(
         body,
         h2stream,
         (err2) => {
@@ -32207,20 +38220,20 @@ var require_client = __commonJS({
     async function connect3(client) {
       assert(!client[kConnecting]);
       assert(!client[kHTTPContext]);
-      let { host, hostname, protocol, port } = client[kUrl];
-      if (hostname[0] === "[") {
-        const idx = hostname.indexOf("]");
+      let { host, hostname: hostname2, protocol, port } = client[kUrl];
+      if (hostname2[0] === "[") {
+        const idx = hostname2.indexOf("]");
         assert(idx !== -1);
-        const ip = hostname.substring(1, idx);
+        const ip = hostname2.substring(1, idx);
         assert(net.isIP(ip));
-        hostname = ip;
+        hostname2 = ip;
       }
       client[kConnecting] = true;
       if (channels.beforeConnect.hasSubscribers) {
         channels.beforeConnect.publish({
           connectParams: {
             host,
-            hostname,
+            hostname: hostname2,
             protocol,
             port,
             version: client[kHTTPContext]?.version,
@@ -32234,7 +38247,7 @@ var require_client = __commonJS({
         const socket = await new Promise((resolve8, reject) => {
           client[kConnector]({
             host,
-            hostname,
+            hostname: hostname2,
             protocol,
             port,
             servername: client[kServerName],
@@ -32267,7 +38280,7 @@ var require_client = __commonJS({
           channels.connected.publish({
             connectParams: {
               host,
-              hostname,
+              hostname: hostname2,
               protocol,
               port,
               version: client[kHTTPContext]?.version,
@@ -32288,7 +38301,7 @@ var require_client = __commonJS({
           channels.connectError.publish({
             connectParams: {
               host,
-              hostname,
+              hostname: hostname2,
               protocol,
               port,
               version: client[kHTTPContext]?.version,
@@ -32660,7 +38673,7 @@ async function drain(body, timeoutMs) {
 }
 function watched(raw, url, timeoutMs) {
   let windowBytes = 0;
-  const meter2 = new import_node_stream12.Transform({
+  const meter2 = new import_node_stream14.Transform({
     transform(chunk, _encoding, callback) {
       windowBytes += chunk.length;
       callback(null, chunk);
@@ -32675,7 +38688,7 @@ function watched(raw, url, timeoutMs) {
   }, timeoutMs);
   timer.unref();
   meter2.once("close", () => clearInterval(timer));
-  (0, import_node_stream12.pipeline)(raw, meter2, () => clearInterval(timer));
+  (0, import_node_stream14.pipeline)(raw, meter2, () => clearInterval(timer));
   return meter2;
 }
 function wrap(response, url, timeoutMs) {
@@ -32685,7 +38698,7 @@ function wrap(response, url, timeoutMs) {
     return Array.isArray(value) ? value : [value];
   };
   const announced = headerAll("content-length")[0];
-  const length = announced !== void 0 && /^\d+$/.test(announced) ? Number(announced) : void 0;
+  const length2 = announced !== void 0 && /^\d+$/.test(announced) ? Number(announced) : void 0;
   const raw = response.body;
   let stream;
   const readCapped = async (limit, over, what) => {
@@ -32718,14 +38731,14 @@ function wrap(response, url, timeoutMs) {
     url,
     header: (name) => headerAll(name)[0],
     headerAll,
-    length,
+    length: length2,
     get body() {
       stream ??= watched(raw, url, timeoutMs);
       return stream;
     },
     async bytes(limit, what, code = "REGISTRY") {
       const tooBig = () => new BurrowError(code, `${url.host}${url.pathname} sent ${what} of more than ${limit} bytes: refusing it`);
-      if (length !== void 0 && length > limit) {
+      if (length2 !== void 0 && length2 > limit) {
         abandon(raw);
         throw tooBig();
       }
@@ -32747,11 +38760,11 @@ function wrap(response, url, timeoutMs) {
     }
   };
 }
-var import_node_stream12, import_node_tls, MAX_REDIRECTS, MIN_BYTES_PER_WINDOW, undiciApi, RETRYABLE_ERRNO, TIMEOUT_ERRNO, UNTRUSTED_CERT_ERRNO, HttpClient;
+var import_node_stream14, import_node_tls, MAX_REDIRECTS, MIN_BYTES_PER_WINDOW, undiciApi, RETRYABLE_ERRNO, TIMEOUT_ERRNO, UNTRUSTED_CERT_ERRNO, HttpClient;
 var init_http = __esm({
   "src/registry/http.ts"() {
     "use strict";
-    import_node_stream12 = require("node:stream");
+    import_node_stream14 = require("node:stream");
     import_node_tls = require("node:tls");
     init_errors();
     init_redirect();
@@ -33018,19 +39031,19 @@ var init_auth = __esm({
 // src/registry/certs.ts
 function certsDirRoots(env = process.env) {
   const home = homeForLookups(env);
-  return [(0, import_node_path51.join)(home, ".config", "containers", "certs.d"), "/etc/containers/certs.d", "/etc/docker/certs.d"];
+  return [(0, import_node_path68.join)(home, ".config", "containers", "certs.d"), "/etc/containers/certs.d", "/etc/docker/certs.d"];
 }
 function findCertsDir(host, roots = certsDirRoots()) {
   if (host === "" || host.includes("/") || host === "." || host === "..") return void 0;
   for (const root of roots) {
-    const dir = (0, import_node_path51.join)(root, host);
-    if ((0, import_node_fs61.existsSync)(dir)) return dir;
+    const dir = (0, import_node_path68.join)(root, host);
+    if ((0, import_node_fs78.existsSync)(dir)) return dir;
   }
   return void 0;
 }
 function readPem(path6) {
   try {
-    return (0, import_node_fs61.readFileSync)(path6, "utf8");
+    return (0, import_node_fs78.readFileSync)(path6, "utf8");
   } catch (error) {
     throw new BurrowError("INVALID_ARGUMENT", `cannot read ${path6} (${error.code ?? error.message}): fix its permissions or remove it`, { cause: error });
   }
@@ -33038,22 +39051,22 @@ function readPem(path6) {
 function readCertsDir(dir) {
   let names;
   try {
-    names = (0, import_node_fs61.readdirSync)(dir).sort();
+    names = (0, import_node_fs78.readdirSync)(dir).sort();
   } catch (error) {
     throw new BurrowError("INVALID_ARGUMENT", `cannot read the certificate directory ${dir} (${error.code ?? error.message})`, { cause: error });
   }
-  const ca = names.filter((name) => name.endsWith(".crt")).map((name) => readPem((0, import_node_path51.join)(dir, name)));
+  const ca = names.filter((name) => name.endsWith(".crt")).map((name) => readPem((0, import_node_path68.join)(dir, name)));
   const cert = [];
   const key = [];
   for (const name of names.filter((entry) => entry.endsWith(".cert"))) {
     const keyName = `${name.slice(0, -".cert".length)}.key`;
-    if (!names.includes(keyName)) throw new BurrowError("INVALID_ARGUMENT", `client certificate ${(0, import_node_path51.join)(dir, name)} has no key beside it (${keyName}): add the key or remove the certificate`);
-    cert.push(readPem((0, import_node_path51.join)(dir, name)));
-    key.push(readPem((0, import_node_path51.join)(dir, keyName)));
+    if (!names.includes(keyName)) throw new BurrowError("INVALID_ARGUMENT", `client certificate ${(0, import_node_path68.join)(dir, name)} has no key beside it (${keyName}): add the key or remove the certificate`);
+    cert.push(readPem((0, import_node_path68.join)(dir, name)));
+    key.push(readPem((0, import_node_path68.join)(dir, keyName)));
   }
   for (const name of names.filter((entry) => entry.endsWith(".key"))) {
     const certName = `${name.slice(0, -".key".length)}.cert`;
-    if (!names.includes(certName)) throw new BurrowError("INVALID_ARGUMENT", `key ${(0, import_node_path51.join)(dir, name)} has no client certificate beside it (${certName}): add the certificate or remove the key`);
+    if (!names.includes(certName)) throw new BurrowError("INVALID_ARGUMENT", `key ${(0, import_node_path68.join)(dir, name)} has no client certificate beside it (${certName}): add the certificate or remove the key`);
   }
   return { dir, ca, client: cert.length === 0 ? void 0 : { cert, key } };
 }
@@ -33061,12 +39074,12 @@ function registryCerts(host, roots = certsDirRoots()) {
   const dir = findCertsDir(host, roots);
   return dir === void 0 ? void 0 : readCertsDir(dir);
 }
-var import_node_fs61, import_node_path51;
+var import_node_fs78, import_node_path68;
 var init_certs = __esm({
   "src/registry/certs.ts"() {
     "use strict";
-    import_node_fs61 = require("node:fs");
-    import_node_path51 = require("node:path");
+    import_node_fs78 = require("node:fs");
+    import_node_path68 = require("node:path");
     init_errors();
     init_home();
   }
@@ -33262,12 +39275,12 @@ var init_client = __esm({
         const response = await this.request("HEAD", `/v2/${path6}/manifests/${selector}`, this.scope(path6), { accept: MANIFEST_ACCEPT });
         await response.discard();
         if (response.status !== 200) return void 0;
-        const length = response.header("content-length");
+        const length2 = response.header("content-length");
         const digest = response.header("docker-content-digest");
         return {
           digest: digest !== void 0 && isDigest(digest) ? digest : void 0,
           mediaType: response.header("content-type")?.split(";")[0]?.trim(),
-          size: length === void 0 ? void 0 : Number(length)
+          size: length2 === void 0 ? void 0 : Number(length2)
         };
       }
       /**
@@ -33331,8 +39344,8 @@ var init_client = __esm({
 
 // src/registry/credentials.ts
 function dockerConfigPath(env = process.env) {
-  const dir = env.DOCKER_CONFIG !== void 0 && env.DOCKER_CONFIG !== "" ? env.DOCKER_CONFIG : (0, import_node_path52.join)(homeForLookups(env), ".docker");
-  return (0, import_node_path52.join)(dir, "config.json");
+  const dir = env.DOCKER_CONFIG !== void 0 && env.DOCKER_CONFIG !== "" ? env.DOCKER_CONFIG : (0, import_node_path69.join)(homeForLookups(env), ".docker");
+  return (0, import_node_path69.join)(dir, "config.json");
 }
 function configKey(domain) {
   return DOCKER_HUB_ALIASES.has(domain) ? DOCKER_HUB_KEY : domain;
@@ -33343,9 +39356,9 @@ function hostOfKey(key) {
   return DOCKER_HUB_ALIASES.has(host) ? DOCKER_HUB_DOMAIN : host;
 }
 function readDockerConfig(path6 = dockerConfigPath()) {
-  if (!(0, import_node_fs62.existsSync)(path6)) return {};
+  if (!(0, import_node_fs79.existsSync)(path6)) return {};
   try {
-    return JSON.parse((0, import_node_fs62.readFileSync)(path6, "utf8"));
+    return JSON.parse((0, import_node_fs79.readFileSync)(path6, "utf8"));
   } catch (error) {
     throw new BurrowError("INVALID_ARGUMENT", `${path6} is not valid JSON (${error.message}): fix it or remove it`);
   }
@@ -33412,7 +39425,7 @@ async function storeCredentials(domain, credentials, path6 = dockerConfigPath())
   const auths = config.auths ?? {};
   auths[configKey(domain)] = { auth: Buffer.from(`${credentials.username}:${credentials.password}`).toString("base64") };
   config.auths = auths;
-  (0, import_node_fs62.mkdirSync)((0, import_node_path52.dirname)(path6), { recursive: true, mode: 448 });
+  (0, import_node_fs79.mkdirSync)((0, import_node_path69.dirname)(path6), { recursive: true, mode: 448 });
   writeFileAtomic(path6, `${JSON.stringify(config, null, "	")}
 `, 384);
 }
@@ -33430,16 +39443,16 @@ async function eraseCredentials(domain, path6 = dockerConfigPath()) {
       erased = true;
     }
   }
-  if (erased && (0, import_node_fs62.existsSync)(path6)) writeFileAtomic(path6, `${JSON.stringify(config, null, "	")}
+  if (erased && (0, import_node_fs79.existsSync)(path6)) writeFileAtomic(path6, `${JSON.stringify(config, null, "	")}
 `, 384);
   return erased;
 }
-var import_node_fs62, import_node_path52, IDENTITY_TOKEN_USER, DOCKER_HUB_KEY, DOCKER_HUB_ALIASES;
+var import_node_fs79, import_node_path69, IDENTITY_TOKEN_USER, DOCKER_HUB_KEY, DOCKER_HUB_ALIASES;
 var init_credentials = __esm({
   "src/registry/credentials.ts"() {
     "use strict";
-    import_node_fs62 = require("node:fs");
-    import_node_path52 = require("node:path");
+    import_node_fs79 = require("node:fs");
+    import_node_path69 = require("node:path");
     init_errors();
     init_atomic();
     init_reference2();
@@ -33485,313 +39498,6 @@ var init_registry_source = __esm({
         return this.client.close();
       }
     };
-  }
-});
-
-// node_modules/yocto-queue/index.js
-var Node, Queue;
-var init_yocto_queue = __esm({
-  "node_modules/yocto-queue/index.js"() {
-    Node = class {
-      value;
-      next;
-      constructor(value) {
-        this.value = value;
-      }
-    };
-    Queue = class {
-      #head;
-      #tail;
-      #size;
-      constructor() {
-        this.clear();
-      }
-      enqueue(value) {
-        const node = new Node(value);
-        if (this.#head) {
-          this.#tail.next = node;
-          this.#tail = node;
-        } else {
-          this.#head = node;
-          this.#tail = node;
-        }
-        this.#size++;
-      }
-      dequeue() {
-        const current = this.#head;
-        if (!current) {
-          return;
-        }
-        this.#head = this.#head.next;
-        this.#size--;
-        if (!this.#head) {
-          this.#tail = void 0;
-        }
-        return current.value;
-      }
-      peek() {
-        if (!this.#head) {
-          return;
-        }
-        return this.#head.value;
-      }
-      clear() {
-        this.#head = void 0;
-        this.#tail = void 0;
-        this.#size = 0;
-      }
-      get size() {
-        return this.#size;
-      }
-      *[Symbol.iterator]() {
-        let current = this.#head;
-        while (current) {
-          yield current.value;
-          current = current.next;
-        }
-      }
-      *drain() {
-        while (this.#head) {
-          yield this.dequeue();
-        }
-      }
-    };
-  }
-});
-
-// node_modules/p-limit/index.js
-function pLimit(concurrency) {
-  validateConcurrency(concurrency);
-  const queue = new Queue();
-  let activeCount = 0;
-  const resumeNext = () => {
-    if (activeCount < concurrency && queue.size > 0) {
-      queue.dequeue()();
-      activeCount++;
-    }
-  };
-  const next = () => {
-    activeCount--;
-    resumeNext();
-  };
-  const run2 = async (function_, resolve8, arguments_) => {
-    const result = (async () => function_(...arguments_))();
-    resolve8(result);
-    try {
-      await result;
-    } catch {
-    }
-    next();
-  };
-  const enqueue = (function_, resolve8, arguments_) => {
-    new Promise((internalResolve) => {
-      queue.enqueue(internalResolve);
-    }).then(
-      run2.bind(void 0, function_, resolve8, arguments_)
-    );
-    (async () => {
-      await Promise.resolve();
-      if (activeCount < concurrency) {
-        resumeNext();
-      }
-    })();
-  };
-  const generator = (function_, ...arguments_) => new Promise((resolve8) => {
-    enqueue(function_, resolve8, arguments_);
-  });
-  Object.defineProperties(generator, {
-    activeCount: {
-      get: () => activeCount
-    },
-    pendingCount: {
-      get: () => queue.size
-    },
-    clearQueue: {
-      value() {
-        queue.clear();
-      }
-    },
-    concurrency: {
-      get: () => concurrency,
-      set(newConcurrency) {
-        validateConcurrency(newConcurrency);
-        concurrency = newConcurrency;
-        queueMicrotask(() => {
-          while (activeCount < concurrency && queue.size > 0) {
-            resumeNext();
-          }
-        });
-      }
-    }
-  });
-  return generator;
-}
-function validateConcurrency(concurrency) {
-  if (!((Number.isInteger(concurrency) || concurrency === Number.POSITIVE_INFINITY) && concurrency > 0)) {
-    throw new TypeError("Expected `concurrency` to be a number from 1 and up");
-  }
-}
-var init_p_limit = __esm({
-  "node_modules/p-limit/index.js"() {
-    init_yocto_queue();
-  }
-});
-
-// src/image/select.ts
-function selectPlatform(index, wanted, what) {
-  const candidates2 = index.manifests.filter((entry) => entry.platform !== void 0 && platformMatches(wanted, entry.platform));
-  const exact = candidates2.find((entry) => entry.platform?.variant === wanted.variant);
-  const chosen = exact ?? candidates2[0];
-  if (chosen !== void 0) return chosen;
-  const available = index.manifests.filter((entry) => entry.platform !== void 0 && entry.platform.architecture !== "unknown").map((entry) => formatPlatform(entry.platform));
-  throw new BurrowError("NO_PLATFORM", `${what} has no image for ${formatPlatform(wanted)}; it has: ${available.length > 0 ? available.join(", ") : "no platform entries"} (choose one with --platform)`);
-}
-var init_select = __esm({
-  "src/image/select.ts"() {
-    "use strict";
-    init_errors();
-    init_platform();
-  }
-});
-
-// src/copy/copy.ts
-async function readSmallBlob(source, descriptor, signal) {
-  if (descriptor.size > MAX_CONFIG_BYTES) {
-    throw new BurrowError("INVALID_MANIFEST", `${source.describe}: config ${descriptor.digest} claims ${descriptor.size} bytes; refusing configs over ${MAX_CONFIG_BYTES}`);
-  }
-  const { stream } = await source.blob(descriptor).open(0, signal);
-  const chunks = [];
-  let total = 0;
-  for await (const chunk of stream) {
-    total += chunk.length;
-    if (total > descriptor.size) {
-      stream.destroy();
-      break;
-    }
-    chunks.push(chunk);
-  }
-  const bytes = Buffer.concat(chunks);
-  const actual = `${parseDigest(descriptor.digest).algorithm}:${hasherFor(descriptor.digest).update(bytes).digest("hex")}`;
-  if (bytes.length !== descriptor.size || actual !== descriptor.digest) {
-    throw new BurrowError("DIGEST_MISMATCH", `${source.describe}: config ${descriptor.digest} failed verification (got ${bytes.length} bytes hashing to ${actual}); nothing was stored`);
-  }
-  return bytes;
-}
-async function resolveManifest(source, top, platform2) {
-  if (!isIndexType(top.mediaType)) return { raw: top, platform: void 0 };
-  const index = validateIndex(parseJson(top.bytes, `image index of ${source.describe}`), `image index of ${source.describe}`);
-  const entry = selectPlatform(index, platform2, source.describe);
-  const raw = await source.manifest(entry);
-  if (isIndexType(raw.mediaType)) throw new BurrowError("INVALID_MANIFEST", `${source.describe}: nested image indexes are not supported`);
-  return { raw, platform: entry.platform === void 0 ? void 0 : { os: entry.platform.os, architecture: entry.platform.architecture, variant: entry.platform.variant } };
-}
-async function copyImage(source, store, options) {
-  const lock = await store.lockStore("shared", options.signal);
-  try {
-    const top = await source.top();
-    const { raw, platform: platform2 } = await resolveManifest(source, top, options.platform);
-    const what = `image manifest of ${source.describe}`;
-    const manifest = validateManifest(parseJson(raw.bytes, what), what);
-    options.onPlan?.({ manifest, digest: raw.digest, platform: platform2 });
-    let fetched = 0;
-    const limit = pLimit(options.concurrency ?? 3);
-    const failure2 = new AbortController();
-    const signal = options.signal === void 0 ? failure2.signal : AbortSignal.any([options.signal, failure2.signal]);
-    const configRead = (async () => {
-      const stored = store.hasBlob(manifest.config.digest) ? store.readBlob(manifest.config.digest) : void 0;
-      const bytes = stored ?? await readSmallBlob(source, manifest.config, signal);
-      const configWhat = `image config ${manifest.config.digest} of ${source.describe}`;
-      const config2 = validateConfig(parseJson(bytes, configWhat), configWhat);
-      if (config2.rootfs.diff_ids.length !== manifest.layers.length) {
-        throw new BurrowError("INVALID_MANIFEST", `${source.describe}: the manifest lists ${manifest.layers.length} layers but the config's rootfs.diff_ids has ${config2.rootfs.diff_ids.length}`);
-      }
-      if (stored === void 0) {
-        fetched++;
-        options.onBlob?.(manifest.config, "config", { kind: "done" });
-      } else {
-        options.onBlob?.(manifest.config, "config", { kind: "exists" });
-      }
-      trace("pull: config read");
-      return { config: config2, bytes };
-    })();
-    let configRefused = false;
-    configRead.catch(() => {
-      if (signal.aborted) return;
-      configRefused = true;
-      failure2.abort();
-    });
-    const configReady = configRead.then(({ config: config2 }) => config2);
-    configReady.catch(() => void 0);
-    const manifests = [[raw.digest, raw.bytes]];
-    if (top.digest !== raw.digest) manifests.push([top.digest, top.bytes]);
-    const staging = [store.stageBlobs(manifests), configRead.then(({ bytes }) => store.stageBlobs([[manifest.config.digest, bytes]]))];
-    for (const staged of staging) staged.catch(() => void 0);
-    const results = await Promise.allSettled(
-      manifest.layers.map(
-        (layer, index) => limit(async () => {
-          if (signal.aborted) throw new BurrowError("INTERRUPTED", "stopped");
-          const sink = options.layerSink;
-          const outcome = await store.ingestBlob(layer.digest, layer.size, source.blob(layer), {
-            signal,
-            attempts: options.attempts,
-            tee: sink === void 0 ? void 0 : () => sink(layer, index, configReady),
-            beforeStore: () => configReady.then(() => void 0),
-            keepPartial: () => !configRefused,
-            onEvent: (event) => options.onBlob?.(layer, "layer", event)
-          });
-          if (outcome === "fetched") fetched++;
-        }).catch((error) => {
-          failure2.abort();
-          throw error;
-        })
-      )
-    );
-    const configFailure = await configRead.then(() => void 0, (error) => error);
-    const firstFailure = results.find((result) => result.status === "rejected");
-    if (configFailure !== void 0 || firstFailure !== void 0) {
-      for (const staged of staging) (await staged.catch(() => void 0))?.discard();
-      if (configRefused || firstFailure === void 0) throw configFailure;
-      const real = results.find((result) => result.status === "rejected" && !(result.reason instanceof BurrowError && result.reason.code === "INTERRUPTED" && options.signal?.aborted !== true));
-      throw (real ?? firstFailure).reason;
-    }
-    const { config } = await configRead;
-    for (const staged of await Promise.all(staging)) staged.commit();
-    const names = options.names.length === 0 && options.recordUntagged === true ? [`@${raw.digest}`] : options.names;
-    if (names.length > 0) {
-      const pulledAt = (/* @__PURE__ */ new Date()).toISOString();
-      const recordPlatform = platform2 ?? { os: config.os, architecture: config.architecture, variant: config.variant };
-      await store.updateRecords((records) => {
-        for (const name of names) {
-          const record = {
-            name,
-            manifest: { mediaType: raw.mediaType, digest: raw.digest, size: raw.bytes.length },
-            sourceDigest: top.digest,
-            pulledAt,
-            platform: recordPlatform
-          };
-          upsertRecord(records, record);
-        }
-      });
-    }
-    return { sourceDigest: top.digest, manifestDigest: raw.digest, manifest, config, platform: platform2, fetched };
-  } finally {
-    lock.release();
-  }
-}
-var MAX_CONFIG_BYTES;
-var init_copy2 = __esm({
-  "src/copy/copy.ts"() {
-    "use strict";
-    init_p_limit();
-    init_errors();
-    init_media_types();
-    init_select();
-    init_validate2();
-    init_records();
-    init_digest();
-    init_hash();
-    init_trace();
-    MAX_CONFIG_BYTES = 8 * 1024 * 1024;
   }
 });
 
@@ -33902,20 +39608,20 @@ var init_pull = __esm({
 });
 
 // src/util/gc.ts
-function collectGarbage() {
+function collectGarbage2() {
   (0, import_node_v82.setFlagsFromString)("--expose-gc");
   (0, import_node_vm.runInNewContext)("gc")();
   if (mallocTrim === void 0) {
-    const koffi = (0, import_node_module5.createRequire)(__burrowModuleUrl)("koffi");
+    const koffi = (0, import_node_module6.createRequire)(__burrowModuleUrl)("koffi");
     mallocTrim = koffi.load("libc.so.6").func("int malloc_trim(size_t pad)");
   }
   mallocTrim(0);
 }
-var import_node_module5, import_node_v82, import_node_vm, mallocTrim;
-var init_gc = __esm({
+var import_node_module6, import_node_v82, import_node_vm, mallocTrim;
+var init_gc2 = __esm({
   "src/util/gc.ts"() {
     "use strict";
-    import_node_module5 = require("node:module");
+    import_node_module6 = require("node:module");
     import_node_v82 = require("node:v8");
     import_node_vm = require("node:vm");
   }
@@ -33930,7 +39636,7 @@ var COLLECT_AFTER_BYTES, UnpackWhilePulling;
 var init_stream2 = __esm({
   "src/unpack/stream.ts"() {
     "use strict";
-    init_gc();
+    init_gc2();
     init_trace();
     init_layer();
     COLLECT_AFTER_BYTES = 16 * 1024 * 1024;
@@ -33970,7 +39676,7 @@ var init_stream2 = __esm({
       /** Once the pull is over: puts in place what was extracted and checked when `pulled`, else throws it all away. */
       async settle(pulled) {
         if (pulled && this.streamed >= COLLECT_AFTER_BYTES) {
-          collectGarbage();
+          collectGarbage2();
           trace("unpack: garbage collected");
         }
         await Promise.all(
@@ -33997,10 +39703,16 @@ __export(create_exports, {
   createContainer: () => createContainer,
   resolveImage: () => resolveImage
 });
-async function resolveImage(store, reference, signal, onNote, mapping) {
-  const found = findRecords(store, reference)[0];
-  if (found !== void 0) return loadLocalImage(store, found);
-  onNote(`Unable to find image '${reference}' locally`);
+async function resolveImage(store, reference, signal, onNote, mapping, policy = {}) {
+  const pull = policy.pull ?? "missing";
+  const found = pull === "always" ? void 0 : findRecords(store, reference)[0];
+  if (found !== void 0) {
+    const image = loadLocalImage(store, found);
+    if (policy.platform !== void 0) checkImagePlatform(image, policy.platform, reference);
+    return image;
+  }
+  if (pull === "never") throw new BurrowError("NOT_FOUND", `no such image: ${reference} (--pull never: pull it first, or use --pull missing)`);
+  if (pull === "missing") onNote(`Unable to find image '${reference}' locally`);
   const { pullImage: pullImage2 } = await Promise.resolve().then(() => (init_pull(), pull_exports));
   const { loadConfig: loadConfig2 } = await Promise.resolve().then(() => (init_config(), config_exports));
   const { UnpackWhilePulling: UnpackWhilePulling2 } = await Promise.resolve().then(() => (init_stream2(), stream_exports));
@@ -34009,7 +39721,7 @@ async function resolveImage(store, reference, signal, onNote, mapping) {
   trace("pull: code loaded");
   let pulled;
   try {
-    pulled = await pullImage2(reference, { store, config, signal, layerSink: unpacking?.sink, onPlan: () => trace("pull: manifest read") });
+    pulled = await pullImage2(reference, { store, config, signal, ...policy.platform === void 0 ? {} : { platform: policy.platform }, layerSink: unpacking?.sink, onPlan: () => trace("pull: manifest read") });
   } catch (error) {
     await unpacking?.settle(false);
     throw error;
@@ -34018,6 +39730,14 @@ async function resolveImage(store, reference, signal, onNote, mapping) {
   await unpacking?.settle(true);
   for (const note of unpacking?.notes ?? []) onNote(note);
   return loadLocalImage(store, findRecords(store, pulled.name)[0]);
+}
+function checkImagePlatform(image, wanted, reference) {
+  const config = image.config;
+  if (config.os === void 0 || config.architecture === void 0) return;
+  const own = { os: config.os, architecture: config.architecture, variant: config.variant };
+  if (!platformMatches(wanted, own)) {
+    throw new BurrowError("INVALID_ARGUMENT", `image ${reference} is ${formatPlatform(own)}, not the --platform ${formatPlatform(wanted)} asked for: pull it with --platform ${formatPlatform(wanted)}, or use --pull always`);
+  }
 }
 function keepIdFor(userns) {
   if (userns === void 0 || userns.mode === "default") return void 0;
@@ -34040,12 +39760,39 @@ function findContainerOrNone(store, query) {
     throw error;
   }
 }
+function checkMountTargets(volumes, devices) {
+  const seen = /* @__PURE__ */ new Set();
+  for (const target of [...volumes.map((volume) => volume.target), ...devices.map((device) => device.target)]) {
+    const clean = import_node_path70.posix.normalize(target).replace(/(.)\/$/, "$1");
+    if (seen.has(clean)) throw new BurrowError("INVALID_ARGUMENT", `duplicate mount point: ${clean} (give each target one -v, --mount, --tmpfs or --device)`);
+    seen.add(clean);
+  }
+}
+function checkDevice(device) {
+  let stat;
+  try {
+    stat = (0, import_node_fs80.statSync)(device.source);
+  } catch {
+    throw new BurrowError("INVALID_ARGUMENT", `--device ${device.source}: no such device on this host`);
+  }
+  if (!stat.isCharacterDevice() && !stat.isBlockDevice()) throw new BurrowError("INVALID_ARGUMENT", `--device ${device.source}: not a device node`);
+  const wanted = (device.permissions.includes("r") ? import_node_fs80.constants.R_OK : 0) | (device.permissions.includes("w") ? import_node_fs80.constants.W_OK : 0);
+  try {
+    (0, import_node_fs80.accessSync)(device.source, wanted === 0 ? import_node_fs80.constants.R_OK : wanted);
+  } catch {
+    throw new BurrowError("INVALID_ARGUMENT", `--device ${device.source}: your user may not open it on the host, so a rootless container cannot either (add yourself to its group, or leave --device out)`);
+  }
+  return device;
+}
 async function createContainer(store, options) {
   const note = options.onNote ?? (() => {
   });
-  if (options.name !== void 0 && !VALID_NAME.test(options.name)) {
+  const name = options.name?.replace(/^\//, "");
+  if (name !== void 0 && !VALID_NAME.test(name)) {
     throw new BurrowError("INVALID_ARGUMENT", `invalid container name "${options.name}": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
   }
+  checkMountTargets(options.volumes, options.devices ?? []);
+  const devices = (options.devices ?? []).map(checkDevice);
   trace("create");
   const keepId = keepIdFor(options.userns);
   if (keepId !== void 0) {
@@ -34057,7 +39804,8 @@ async function createContainer(store, options) {
   const joined = joinedName === "" ? void 0 : findContainerOrNone(store, joinedName);
   if (joined?.userns !== void 0) throw new BurrowError("INVALID_ARGUMENT", `--network container:${joined.name} cannot join a container made with --userns=keep-id: its user namespace does not have burrow's default mapping`);
   const mapping = idMapping();
-  const image = await resolveImage(store, options.image, options.signal, note, mapping);
+  const image = await resolveImage(store, options.image, options.signal, options.quiet === true ? () => {
+  } : note, mapping, { pull: options.pull, platform: options.platform });
   trace("image found");
   if (mapping.single) note(`mapping only your own uid into the container: ${mapping.reason}`);
   const lowers = await ensureLayers(store, image, mapping, note);
@@ -34065,22 +39813,30 @@ async function createContainer(store, options) {
   const config = imageRuntimeConfig(image.config.config, image.record.name);
   const extraEnv = callerEnv(options.env);
   const user = resolveUser(options.user ?? config.user ?? (keepId === void 0 ? void 0 : `${keepId.uid}:${keepId.gid}`), lowers);
+  const groups = [.../* @__PURE__ */ new Set([...user.groups, ...resolveGroups(options.groupAdd ?? [], lowers)])];
   const entrypoint = options.entrypoint ?? config.entrypoint ?? [];
   const command = options.command.length > 0 ? options.command : options.entrypoint !== void 0 ? [] : config.cmd ?? [];
   const args = [...entrypoint, ...command];
   if (args.length === 0) throw new BurrowError("INVALID_ARGUMENT", `no command specified: ${image.record.name} has no Cmd or Entrypoint; give one after the image name`);
   const healthcheck = resolveHealthcheck(config.healthcheck, options.healthcheck, config.shell);
   const workdir = options.workdir ?? config.workingDir ?? "/";
-  if (!(0, import_node_path53.isAbsolute)(workdir)) throw new BurrowError("INVALID_ARGUMENT", `the working directory "${workdir}" is invalid: it needs to be an absolute path`);
+  if (!(0, import_node_path70.isAbsolute)(workdir)) throw new BurrowError("INVALID_ARGUMENT", `the working directory "${workdir}" is invalid: it needs to be an absolute path`);
   for (const volume of options.volumes) {
-    if (volume.kind === "bind" && !(0, import_node_fs63.existsSync)(volume.source)) {
+    if (volume.kind === "bind" && !(0, import_node_fs80.existsSync)(volume.source)) {
       throw new BurrowError("INVALID_ARGUMENT", `invalid mount: bind source path does not exist: ${volume.source}`);
     }
   }
+  const anonymousVolumes = [];
   const mounts = options.volumes.map((volume) => {
     if (volume.kind !== "volume") return volume;
-    return { kind: "bind", source: createVolume(store, volume.name).Mountpoint, target: volume.target, readOnly: volume.readOnly };
+    if (volume.anonymous === true) {
+      const created2 = createVolume(store, anonymousVolumeName(), { [ANONYMOUS_VOLUME_LABEL]: "" });
+      anonymousVolumes.push(created2.Name);
+      return { kind: "bind", source: created2.Mountpoint, target: volume.target, readOnly: volume.readOnly };
+    }
+    return volumeMount(createVolume(store, volume.name), volume.target, volume.readOnly);
   });
+  for (const device of devices) mounts.push({ kind: "bind", source: device.source, target: device.target, readOnly: false, device: true });
   const security = options.security ?? DEFAULT_SECURITY;
   const caps = security.privileged ? [...ALL_CAPABILITIES] : containerCapabilities(options.capAdd, options.capDrop);
   const seccomp = await containerSeccompFilter(security.seccomp, caps);
@@ -34095,39 +39851,41 @@ async function createContainer(store, options) {
   const names = options.names ?? NO_NAMES;
   for (const host of names.extraHosts) parseAddHost(host);
   const exposed = uniqueExposed([...config.exposedPorts, ...options.expose ?? []]);
-  const hostname = options.hostname ?? id.slice(0, 12);
+  const hostname2 = options.hostname ?? id.slice(0, 12);
   const dir = containerDir(store, id);
-  const upper = (0, import_node_path53.join)(dir, "upper");
-  const work = (0, import_node_path53.join)(dir, "work");
-  const merged = (0, import_node_path53.join)(dir, "merged");
-  (0, import_node_fs63.mkdirSync)(dir, { recursive: true, mode: 448 });
+  const upper = (0, import_node_path70.join)(dir, "upper");
+  const work = (0, import_node_path70.join)(dir, "work");
+  const merged = (0, import_node_path70.join)(dir, "merged");
+  (0, import_node_fs80.mkdirSync)(dir, { recursive: true, mode: 448 });
   let network;
   try {
-    network = networkPlan(store, { spec: options.network, ports: options.ports ?? [], publishAll: options.publishAll === true, mac: options.macAddress, aliases: options.networkAliases ?? [] }, exposed, id, (name) => findContainer(store, name).id, note);
+    network = networkPlan(store, { spec: options.network, ports: options.ports ?? [], publishAll: options.publishAll === true, mac: options.macAddress, aliases: options.networkAliases ?? [] }, exposed, id, (name2) => findContainer(store, name2).id, note);
   } catch (error) {
-    (0, import_node_fs63.rmSync)(dir, { recursive: true, force: true });
+    (0, import_node_fs80.rmSync)(dir, { recursive: true, force: true });
     throw error;
   }
-  for (const path6 of [upper, work, merged]) (0, import_node_fs63.mkdirSync)(path6, { mode: 493 });
+  for (const path6 of [upper, work, merged]) (0, import_node_fs80.mkdirSync)(path6, { mode: 493 });
   const userns = keepId === void 0 ? void 0 : { ...keepId, user: keptUser(mounts) };
   const home = userns !== void 0 && user.uid === userns.uid && needsEntry(readImageFile(lowers, "etc/passwd") ?? "", userns.user.name, userns.uid) ? userns.user.home : user.home;
-  if (seccomp !== void 0) (0, import_node_fs63.writeFileSync)((0, import_node_path53.join)(dir, SECCOMP_FILE), seccomp, { mode: 292 });
+  if (seccomp !== void 0) (0, import_node_fs80.writeFileSync)((0, import_node_path70.join)(dir, SECCOMP_FILE), seccomp, { mode: 292 });
   const plan = {
     rootfs: { driver: storageDriver ?? "auto", lowers, upper, work, merged, readOnly: options.readOnly, volatile: options.remove },
-    hostname,
+    hostname: hostname2,
     network,
     ...names === NO_NAMES ? {} : { names },
     // Written again at each start, for what it resolves (network/files.ts).
-    files: writeNameFiles(dir, { hostname, network: network.mode === "host" ? "host" : "none", names, nameservers: [] }),
+    files: writeNameFiles(dir, { hostname: hostname2, network: network.mode === "host" ? "host" : "none", names, nameservers: [] }),
     mounts,
     capabilities: caps,
     process: {
       args,
-      env: mergeEnv([config.env, extraEnv], { PATH: DEFAULT_PATH, HOSTNAME: hostname, HOME: home, ...options.tty ? { TERM: "xterm" } : {} }),
+      env: mergeEnv([config.env, extraEnv], { PATH: DEFAULT_PATH, HOSTNAME: hostname2, HOME: home, ...options.tty ? { TERM: "xterm" } : {} }),
       cwd: workdir,
       uid: user.uid,
       gid: user.gid,
-      groups: user.groups,
+      groups,
+      ...options.ulimits === void 0 || options.ulimits.length === 0 ? {} : { rlimits: options.ulimits },
+      ...options.oomScoreAdj === void 0 ? {} : { oomScoreAdj: options.oomScoreAdj },
       init: options.init,
       stdin: options.interactive,
       tty: options.tty
@@ -34143,29 +39901,34 @@ async function createContainer(store, options) {
     labels: options.labels,
     autoRemove: options.remove,
     restart: options.restart ?? "no",
-    stopSignal: config.stopSignal ?? "SIGTERM",
+    stopSignal: options.stopSignal ?? config.stopSignal ?? "SIGTERM",
+    ...options.stopTimeout === void 0 ? {} : { stopTimeout: options.stopTimeout },
+    ...anonymousVolumes.length === 0 ? {} : { anonymousVolumes },
+    ...options.logDriver === void 0 || options.logDriver === "json-file" ? {} : { logDriver: options.logDriver },
     tty: options.tty,
     logMaxSize: options.logMaxSize,
+    ...options.logMaxFiles !== void 0 ? { logMaxFiles: options.logMaxFiles } : {},
     ...asksForLimits(limits) ? { limits } : {},
     ...limitMode.disabled || limitMode.ignoreMissing ? { limitMode } : {},
     plan,
-    ...userns === void 0 ? {} : { userns }
+    ...userns === void 0 ? {} : { userns },
+    command: { entrypoint, cmd: command, ...options.user === void 0 ? {} : { user: options.user } }
   };
   try {
-    writeNamedRecord(store, record, options.name);
+    writeNamedRecord(store, record, name);
   } catch (error) {
-    (0, import_node_fs63.rmSync)(dir, { recursive: true, force: true });
+    (0, import_node_fs80.rmSync)(dir, { recursive: true, force: true });
     throw error;
   }
   trace("container created");
   return record;
 }
-var import_node_fs63, import_node_path53, DEFAULT_PATH;
+var import_node_fs80, import_node_path70, DEFAULT_PATH;
 var init_create2 = __esm({
   "src/container/create.ts"() {
     "use strict";
-    import_node_fs63 = require("node:fs");
-    import_node_path53 = require("node:path");
+    import_node_fs80 = require("node:fs");
+    import_node_path70 = require("node:path");
     init_errors();
     init_local();
     init_capabilities();
@@ -34183,6 +39946,7 @@ var init_create2 = __esm({
     init_health_config();
     init_user();
     init_volumes();
+    init_platform();
     init_mode();
     init_files();
     init_hosts();
@@ -34200,6 +39964,12 @@ __export(run_exports, {
 });
 async function runContainer(store, options) {
   const record = await createContainer(store, options);
+  try {
+    options.onCreated?.(record);
+  } catch (error) {
+    await removeContainerFiles(store, record);
+    throw error;
+  }
   if (options.detach) {
     try {
       await startDetached(store, record, { onNote: options.onNote, fresh: true });
@@ -34210,11 +39980,12 @@ async function runContainer(store, options) {
     return { id: record.id, name: record.name, exitCode: void 0 };
   }
   try {
-    const exitCode = await startForeground(store, record, { signal: options.signal, onNote: options.onNote, fresh: true });
+    const exitCode = await startForeground(store, record, { signal: options.signal, onNote: options.onNote, fresh: true, streams: options.streams });
     return { id: record.id, name: record.name, exitCode };
   } finally {
     if (options.remove) {
       await removeContainerFiles(store, record);
+      if (record.anonymousVolumes !== void 0) await removeAnonymousVolumes(store, record.anonymousVolumes);
       trace("removed");
     }
   }
@@ -34228,18 +39999,20 @@ var init_run = __esm({
     init_create2();
     init_start2();
     init_trace();
+    init_volumes();
   }
 });
 
 // src/cli/run.ts
 var run_exports2 = {};
 __export(run_exports2, {
+  cidFileWriter: () => cidFileWriter,
   createOptions: () => createOptions,
   runCommand: () => runCommand,
   withContainerOptions: () => withContainerOptions
 });
 function withContainerOptions(command) {
-  const withOthers = command.argument("<image>", "image to run (pulled when missing)").argument("[command...]", "command and arguments (default: the image's Entrypoint and Cmd)").passThroughOptions().option("-e, --env <NAME=value>", "set an environment variable (repeatable)", collect2, []).option("--env-file <file>", "read environment variables from a file", collect2, []).option("-v, --volume <host:container[:ro]>", "bind-mount a host path", collect2, []).option("--mount <spec>", "type=bind,source=…,target=…[,readonly] or type=tmpfs,target=…", collect2, []).option("--tmpfs <path>", "mount a tmpfs", collect2, []).option("-w, --workdir <dir>", "working directory inside the container").option("-u, --user <user[:group]>", "user name or uid, optionally with group").option("--name <name>", "container name").option("-h, --hostname <name>", "container host name").option("--entrypoint <command>", "override the image's entrypoint").option("--net, --network <mode>", "bridge (default: a private network through pasta or slirp4netns), none, host, pasta[:OPTIONS], slirp4netns[:OPTIONS], container:NAME or a network's name").option("--add-host <name:address>", "add a line to /etc/hosts (address host-gateway: the host, from inside)", collect2, []).option("--dns <address>", "a nameserver for /etc/resolv.conf (repeatable)", collect2, []).option("--dns-search <domain>", "a search domain for /etc/resolv.conf (repeatable)", collect2, []).option("--dns-option <option>", "an option for /etc/resolv.conf (repeatable)", collect2, []).option("--mac-address <mac>", "the MAC address of the container's interface").option("-p, --publish <[ip:][hostPort:]containerPort[/proto]>", "publish a container port on the host (repeatable)", collect2, []).option("-P, --publish-all", "publish the image's exposed ports on free host ports").option("--expose <port[-end][/proto]>", "expose a port (published by -P) beside the image's (repeatable)", collect2, []).option("--network-alias <alias>", "another name of the container on a user-defined network", collect2, []).option("--read-only", "mount the root file system read-only").option("--init", "run a minimal init as PID 1 (reaps zombies, forwards signals)").option("-i, --interactive", "keep standard input open").option("-t, --tty", "allocate a pseudo-terminal").option("--rm", "remove the container when it exits").option("--restart <policy>", "no, always or on-failure[:N] (kept by the monitor of a detached container)", "no").option("--cap-add <cap>", "add a capability", collect2, []).option("--cap-drop <cap>", "drop a capability", collect2, []).option("-l, --label <key=value>", "set a label", collect2, []).option("--storage-driver <driver>", "overlay, fuse-overlayfs or copy (default: the first that works)").option("--privileged", "all capabilities, no seccomp filter, /proc unmasked (still inside the user namespace)").option("--security-opt <option>", "seccomp=unconfined, seccomp=PROFILE.json (Docker's format) or no-new-privileges", collect2, []).option("--userns <mode>", "keep-id[:uid=N,gid=N]: your uid and gid are themselves inside (default: you are root inside)").option("--log-opt <key=value>", "json-file log option: max-size=10m (rotation size)", collect2, []);
+  const withOthers = command.argument("<image>", "image to run (pulled when missing)").argument("[command...]", "command and arguments (default: the image's Entrypoint and Cmd)").passThroughOptions().option("-e, --env <NAME=value>", "set an environment variable (repeatable)", collect3, []).option("--env-file <file>", "read environment variables from a file", collect3, []).option("-v, --volume <host:container[:ro]>", "bind-mount a host path", collect3, []).option("--mount <spec>", "type=bind,source=…,target=…[,readonly] or type=tmpfs,target=…", collect3, []).option("--tmpfs <path>", "mount a tmpfs", collect3, []).option("-w, --workdir <dir>", "working directory inside the container").option("-u, --user <user[:group]>", "user name or uid, optionally with group").option("--name <name>", "container name").option("-h, --hostname <name>", "container host name").option("--entrypoint <command>", "override the image's entrypoint").option("--net, --network <mode>", "bridge (default: a private network through pasta or slirp4netns), none, host, pasta[:OPTIONS], slirp4netns[:OPTIONS], container:NAME or a network's name").option("--add-host <name:address>", "add a line to /etc/hosts (address host-gateway: the host, from inside)", collect3, []).option("--dns <address>", "a nameserver for /etc/resolv.conf (repeatable)", collect3, []).option("--dns-search <domain>", "a search domain for /etc/resolv.conf (repeatable)", collect3, []).option("--dns-option <option>", "an option for /etc/resolv.conf (repeatable)", collect3, []).option("--mac-address <mac>", "the MAC address of the container's interface").option("-p, --publish <[ip:][hostPort:]containerPort[/proto]>", "publish a container port on the host (repeatable)", collect3, []).option("-P, --publish-all", "publish the image's exposed ports on free host ports").option("--expose <port[-end][/proto]>", "expose a port (published by -P) beside the image's (repeatable)", collect3, []).option("--network-alias <alias>", "another name of the container on a user-defined network", collect3, []).option("--read-only", "mount the root file system read-only").option("--init", "run a minimal init as PID 1 (reaps zombies, forwards signals)").option("-i, --interactive", "keep standard input open").option("-t, --tty", "allocate a pseudo-terminal").option("--rm", "remove the container when it exits").option("--restart <policy>", "no, always or on-failure[:N] (kept by the monitor of a detached container)", "no").option("--cap-add <cap>", "add a capability", collect3, []).option("--cap-drop <cap>", "drop a capability", collect3, []).option("-l, --label <key=value>", "set a label", collect3, []).option("--storage-driver <driver>", "overlay, fuse-overlayfs or copy (default: the first that works)").option("--privileged", "all capabilities, no seccomp filter, /proc unmasked (still inside the user namespace)").option("--security-opt <option>", "seccomp=unconfined, seccomp=PROFILE.json (Docker's format) or no-new-privileges", collect3, []).option("--userns <mode>", "keep-id[:uid=N,gid=N]: your uid and gid are themselves inside (default: you are root inside)").option("--log-opt <key=value>", "json-file log option: max-size=10m (rotation size; fractions such as 1.5m too), max-file=N (files kept, 2 by default)", collect3, []).option("--log-driver <driver>", "json-file (the default: logs reads it) or none (a detached container's output is dropped)", "json-file").option("-q, --quiet", "no notes about pulling the image").option("-a, --attach <stream>", "attach only these of stdin, stdout, stderr (repeatable)", collect3, []).option("--pull <policy>", "pull the image: missing (the default), always or never", "missing").option("--platform <os/arch[/variant]>", "the image's platform (pulled for it; a stored image of another is refused)").option("--ulimit <name=soft[:hard]>", "a resource limit such as nofile=1024:2048 (repeatable; a rootless container can lower limits, not raise them above the host's)", collect3, []).option("--oom-score-adj <score>", "the OOM killer's score adjustment, -1000..1000 (a rootless container can only raise it)").option("--stop-signal <signal>", "the signal stop sends first (default: the image's StopSignal, else SIGTERM)").option("--stop-timeout <seconds>", "seconds stop and restart wait before SIGKILL when -t is not given (default 10; -1: for ever)").option("--detach-keys <keys>", "accepted for Docker compatibility (burrow never reads keys from the terminal: a foreground container lives with burrow)").option("--cidfile <file>", "write the container id to this file (which must not exist)").option("--group-add <group>", "a further supplementary group: a gid or a name from the image's /etc/group (repeatable)", collect3, []).option("--device <host[:container][:rwm]>", "bind a host device node your user may open (repeatable)", collect3, []);
   return withHealthOptions(withLimitModeOptions(withLimitOptions(withOthers)));
 }
 function withHealthOptions(command) {
@@ -34257,6 +40030,14 @@ function createOptions(image, command, flags, signal, stderr) {
     throw new BurrowError("INVALID_ARGUMENT", "the input device is not a TTY: drop -t, or run burrow from a terminal");
   }
   const logMaxSize = parseLogOptions(flags.logOpt);
+  if (flags.logDriver !== "json-file" && flags.logDriver !== "none") throw new BurrowError("INVALID_ARGUMENT", `unsupported --log-driver "${flags.logDriver}": use json-file or none`);
+  if (!["always", "missing", "never"].includes(flags.pull)) throw new BurrowError("INVALID_ARGUMENT", `invalid --pull "${flags.pull}": use always, missing or never`);
+  if (flags.detachKeys !== void 0) parseDetachKeys(flags.detachKeys);
+  const oomScoreAdj = flags.oomScoreAdj === void 0 ? void 0 : Number(flags.oomScoreAdj);
+  if (oomScoreAdj !== void 0 && (!/^-?\d+$/.test(flags.oomScoreAdj) || oomScoreAdj < -1e3 || oomScoreAdj > 1e3)) {
+    throw new BurrowError("INVALID_ARGUMENT", `invalid --oom-score-adj "${flags.oomScoreAdj}": give a whole number from -1000 to 1000`);
+  }
+  const logMaxFiles = parseLogMaxFiles(flags.logOpt);
   const limits = limitsFromFlags(flags);
   const limitMode = limitModeFromFlags(flags, limits);
   const labels = parseLabels(flags.label);
@@ -34284,6 +40065,7 @@ function createOptions(image, command, flags, signal, stderr) {
     remove: flags.rm === true,
     restart: flags.restart,
     logMaxSize,
+    logMaxFiles,
     capAdd: flags.capAdd,
     capDrop: flags.capDrop,
     labels,
@@ -34293,9 +40075,38 @@ function createOptions(image, command, flags, signal, stderr) {
     limits,
     limitMode,
     healthcheck: healthFromFlags(flags),
+    quiet: flags.quiet === true,
+    pull: flags.pull,
+    platform: flags.platform === void 0 ? void 0 : parsePlatform(flags.platform),
+    ulimits: flags.ulimit.map(parseUlimit),
+    oomScoreAdj,
+    stopSignal: flags.stopSignal === void 0 ? void 0 : parseStopSignal(flags.stopSignal),
+    stopTimeout: flags.stopTimeout === void 0 ? void 0 : parseStopTimeoutFlag(flags.stopTimeout),
+    groupAdd: flags.groupAdd,
+    devices: flags.device.map(parseDevice),
+    logDriver: flags.logDriver,
     signal,
     onNote: (text) => stderr.write(`${text}
 `)
+  };
+}
+function attachedStreams(names) {
+  if (names.length === 0) return void 0;
+  for (const name of names) {
+    if (!["stdin", "stdout", "stderr"].includes(name.toLowerCase())) throw new BurrowError("INVALID_ARGUMENT", `invalid -a "${name}": use stdin, stdout or stderr`);
+  }
+  const named = new Set(names.map((name) => name.toLowerCase()));
+  return { stdin: named.has("stdin"), stdout: named.has("stdout"), stderr: named.has("stderr") };
+}
+function cidFileWriter(path6) {
+  if (path6 === void 0) return void 0;
+  if ((0, import_node_fs81.existsSync)(path6)) throw new BurrowError("INVALID_ARGUMENT", `container ID file found, make sure the other container isn't running or delete ${path6}`);
+  return (record) => {
+    try {
+      (0, import_node_fs81.writeFileSync)(path6, record.id, { flag: "wx" });
+    } catch (error) {
+      throw new BurrowError("IO", `cannot write --cidfile ${path6}: ${error.message}`);
+    }
   };
 }
 function runCommand(signal, setExit) {
@@ -34304,8 +40115,10 @@ function runCommand(signal, setExit) {
       if (flags.detach === true && flags.rm === true && flags.restart !== "no") {
         throw new BurrowError("INVALID_ARGUMENT", "--rm and --restart exclude each other");
       }
+      if (flags.detach === true && flags.attach.length > 0) throw new BurrowError("INVALID_ARGUMENT", "conflicting options: -a and -d (a detached container is attached to nothing)");
+      const options = createOptions(image, command, flags, context.signal, context.stderr);
       const { runContainer: runContainer2 } = await Promise.resolve().then(() => (init_run(), run_exports));
-      const result = await runContainer2(context.store(), { ...createOptions(image, command, flags, context.signal, context.stderr), detach: flags.detach === true });
+      const result = await runContainer2(context.store(), { ...options, detach: flags.detach === true, streams: attachedStreams(flags.attach), onCreated: cidFileWriter(flags.cidfile) });
       if (result.exitCode === void 0) {
         context.stdout.write(`${result.id}
 `);
@@ -34315,13 +40128,15 @@ function runCommand(signal, setExit) {
     })
   );
 }
-var collect2;
+var import_node_fs81, collect3;
 var init_run2 = __esm({
   "src/cli/run.ts"() {
     "use strict";
+    import_node_fs81 = require("node:fs");
     init_esm();
     init_errors();
     init_specs();
+    init_platform();
     init_security();
     init_keep_id();
     init_action();
@@ -34329,7 +40144,7 @@ var init_run2 = __esm({
     init_ports();
     init_limits2();
     init_health_config();
-    collect2 = (value, previous) => [...previous, value];
+    collect3 = (value, previous) => [...previous, value];
   }
 });
 
@@ -34341,8 +40156,19 @@ __export(create_exports2, {
 function createCommand2(signal, setExit) {
   return withContainerOptions(new Command("create").description("Create a container without starting it")).action(
     action(signal, setExit, async (context, [image, ...command], flags) => {
+      const options = createOptions(image, command, flags, context.signal, context.stderr);
+      const writeCidFile = cidFileWriter(flags.cidfile);
       const { createContainer: createContainer2 } = await Promise.resolve().then(() => (init_create2(), create_exports));
-      const record = await createContainer2(context.store(), createOptions(image, command, flags, context.signal, context.stderr));
+      const record = await createContainer2(context.store(), options);
+      if (writeCidFile !== void 0) {
+        try {
+          writeCidFile(record);
+        } catch (error) {
+          const { removeContainer: removeContainer2 } = await Promise.resolve().then(() => (init_ops(), ops_exports));
+          await removeContainer2(context.store(), record.id, true, { volumes: true });
+          throw error;
+        }
+      }
       context.stdout.write(`${record.id}
 `);
     })
@@ -34357,6 +40183,47 @@ var init_create3 = __esm({
   }
 });
 
+// src/container/volume-filter.ts
+var volume_filter_exports = {};
+__export(volume_filter_exports, {
+  filterVolumes: () => filterVolumes
+});
+function filterVolumes(store, volumes, specs) {
+  const byKey = /* @__PURE__ */ new Map();
+  for (const spec of specs) {
+    const at2 = spec.indexOf("=");
+    const key = at2 < 0 ? spec : spec.slice(0, at2);
+    if (!KEYS2.includes(key)) throw new BurrowError("INVALID_ARGUMENT", `invalid filter "${key}": volumes filter on name, label, dangling or driver`);
+    const value = at2 < 0 ? "" : spec.slice(at2 + 1);
+    if (key === "dangling" && !["true", "false", "1", "0"].includes(value)) throw new BurrowError("INVALID_ARGUMENT", `invalid filter 'dangling=${value}': use true or false`);
+    byKey.set(key, [...byKey.get(key) ?? [], value]);
+  }
+  const matches2 = (volume, key, value) => {
+    switch (key) {
+      case "name":
+        return volume.Name.includes(value);
+      case "driver":
+        return volume.Driver === value;
+      case "dangling":
+        return volumeUsers(store, volume).length === 0 === (value === "true" || value === "1");
+      case "label": {
+        const at2 = value.indexOf("=");
+        return at2 < 0 ? Object.hasOwn(volume.Labels, value) : volume.Labels[value.slice(0, at2)] === value.slice(at2 + 1);
+      }
+    }
+  };
+  return volumes.filter((volume) => [...byKey].every(([key, values]) => values.some((value) => matches2(volume, key, value))));
+}
+var KEYS2;
+var init_volume_filter = __esm({
+  "src/container/volume-filter.ts"() {
+    "use strict";
+    init_errors();
+    init_volumes();
+    KEYS2 = ["name", "label", "dangling", "driver"];
+  }
+});
+
 // src/cli/volume.ts
 var volume_exports = {};
 __export(volume_exports, {
@@ -34364,31 +40231,43 @@ __export(volume_exports, {
 });
 function volumeCommand(signal, setExit) {
   const volume = new Command("volume").description("Manage named volumes (they outlive containers)");
-  volume.command("create").description("Create a volume").argument("<name>").option("-l, --label <key=value>", "set a label", collect3, []).action(action(signal, setExit, async (context, [name], flags) => {
-    const { createVolume: createVolume2 } = await Promise.resolve().then(() => (init_volumes(), volumes_exports));
+  volume.command("create").description("Create a volume (without a name: a random one)").argument("[name]").option("-l, --label <key=value>", "set a label", collect4, []).option("-d, --driver <driver>", "local (the only driver)", "local").option("-o, --opt <key=value>", "local driver option: type=tmpfs (o=size=64m,mode=1777), or type=none,o=bind,device=/host/path (repeatable)", collect4, []).action(action(signal, setExit, async (context, [name], flags) => {
+    const { anonymousVolumeName: anonymousVolumeName2, createVolume: createVolume2, parseVolumeOptions: parseVolumeOptions2 } = await Promise.resolve().then(() => (init_volumes(), volumes_exports));
+    const { BurrowError: BurrowError2 } = await Promise.resolve().then(() => (init_errors(), errors_exports));
+    if (flags.driver !== "local") throw new BurrowError2("INVALID_ARGUMENT", `volume driver "${flags.driver}" is not available: burrow has the local driver only`);
+    const options = parseVolumeOptions2(flags.opt);
     const labels = Object.fromEntries(flags.label.map((label) => [label.split("=")[0], label.split("=").slice(1).join("=")]));
-    context.stdout.write(`${createVolume2(context.store(), name, labels).Name}
+    context.stdout.write(`${createVolume2(context.store(), name ?? anonymousVolumeName2(), labels, options).Name}
 `);
   }));
-  volume.command("ls").description("List volumes").option("-q, --quiet", "only names").option("--format <format>", "table or json").action(action(signal, setExit, async (context, _args, flags) => {
+  volume.command("ls").alias("list").description("List volumes").option("-q, --quiet", "only names").option("-f, --filter <key=value>", "filter: name=, label=, dangling=true|false, driver=local", collect4, []).option("--format <format>", "table (default), json (an array), or a Go template (`table TEMPLATE` for columns): .Name .Driver .Scope .Mountpoint .Labels .Label .CreatedAt").action(action(signal, setExit, async (context, _args, flags) => {
+    const { chooseFormat: chooseFormat2, renderRows: renderRows2 } = await Promise.resolve().then(() => (init_render(), render_exports));
+    const choice = chooseFormat2(flags.format);
     const { listVolumes: listVolumes2 } = await Promise.resolve().then(() => (init_volumes(), volumes_exports));
-    const volumes = listVolumes2(context.store());
-    if (flags.format === "json") context.stdout.write(`${JSON.stringify(volumes, null, 2)}
-`);
-    else if (flags.quiet === true) context.stdout.write(volumes.map((entry) => `${entry.Name}
+    const { filterVolumes: filterVolumes2 } = await Promise.resolve().then(() => (init_volume_filter(), volume_filter_exports));
+    const volumes = filterVolumes2(context.store(), listVolumes2(context.store()), flags.filter).sort((a2, b2) => a2.Name.localeCompare(b2.Name));
+    if (flags.quiet === true) context.stdout.write(volumes.map((entry) => `${entry.Name}
 `).join(""));
-    else context.stdout.write(`${table(["DRIVER", "VOLUME NAME"], volumes.map((entry) => [entry.Driver, entry.Name]))}
+    else if (choice.kind === "json") context.stdout.write(`${JSON.stringify(volumes, null, 2)}
+`);
+    else if (choice.kind === "template") {
+      const { volumeRow: volumeRow2, VOLUME_HEADERS: VOLUME_HEADERS2 } = await Promise.resolve().then(() => (init_rows(), rows_exports));
+      context.stdout.write(renderRows2(choice, volumes.map(volumeRow2), VOLUME_HEADERS2));
+    } else context.stdout.write(`${table(["DRIVER", "VOLUME NAME"], volumes.map((entry) => [entry.Driver, entry.Name]))}
 `);
   }));
-  volume.command("inspect").description("Show volumes as JSON").argument("<name...>").action(action(signal, setExit, async (context, names) => {
+  volume.command("inspect").description("Show volumes as JSON").argument("<name...>").option("-f, --format <format>", "a Go template for each volume (default: all of them as a JSON array)").action(action(signal, setExit, async (context, names, flags) => {
+    const { chooseFormat: chooseFormat2, renderOne: renderOne2 } = await Promise.resolve().then(() => (init_render(), render_exports));
+    const choice = chooseFormat2(flags.format);
     const { readVolume: readVolume2 } = await Promise.resolve().then(() => (init_volumes(), volumes_exports));
     const { BurrowError: BurrowError2 } = await Promise.resolve().then(() => (init_errors(), errors_exports));
     const found = names.map((name) => {
       const entry = readVolume2(context.store(), name);
       if (entry === void 0) throw new BurrowError2("NOT_FOUND", `no such volume: ${name}`);
-      return entry;
+      return { Options: {}, ...entry, Scope: "local" };
     });
-    context.stdout.write(`${JSON.stringify(found, null, 2)}
+    if (choice.kind === "template") context.stdout.write(found.map((entry) => renderOne2(choice.template, entry)).join(""));
+    else context.stdout.write(`${JSON.stringify(found, null, 2)}
 `);
   }));
   volume.command("rm").description("Remove volumes").argument("<name...>").option("-f, --force", "even if a container uses it").action(action(signal, setExit, async (context, names, flags) => {
@@ -34399,23 +40278,26 @@ function volumeCommand(signal, setExit) {
 `);
     }
   }));
-  volume.command("prune").description("Remove volumes no container uses").option("-f, --force", "do not ask").action(action(signal, setExit, async (context) => {
+  volume.command("prune").description("Remove anonymous volumes no container uses (with -a: every volume no container uses)").option("-a, --all", "also named volumes: they hold data the user asked to keep").option("-f, --force", "do not ask for confirmation").action(action(signal, setExit, async (context, _args, flags) => {
+    const { confirmPrune: confirmPrune2, pruneCancelled: pruneCancelled2 } = await Promise.resolve().then(() => (init_confirm(), confirm_exports));
+    const warning = `${flags.all === true ? "all local volumes" : "anonymous local volumes"} not used by at least one container.`;
+    if (flags.force !== true && !await confirmPrune2("prune volumes", warning)) throw pruneCancelled2("volume prune");
     const { pruneVolumes: pruneVolumes2 } = await Promise.resolve().then(() => (init_volumes(), volumes_exports));
-    const removed = await pruneVolumes2(context.store());
+    const removed = await pruneVolumes2(context.store(), { all: flags.all === true });
     context.stdout.write(removed.length > 0 ? `Deleted Volumes:
 ${removed.join("\n")}
 ` : "Deleted Volumes: none\n");
   }));
   return volume;
 }
-var collect3;
+var collect4;
 var init_volume = __esm({
   "src/cli/volume.ts"() {
     "use strict";
     init_esm();
     init_action();
     init_format();
-    collect3 = (value, previous) => [...previous, value];
+    collect4 = (value, previous) => [...previous, value];
   }
 });
 
@@ -34448,7 +40330,7 @@ function hostsFileOf(record) {
 }
 async function netattach(pid, file) {
   const stderr = await new Promise((resolve8) => {
-    const child = (0, import_node_child_process10.spawn)(NETATTACH_BINARY, ["--target", String(pid), file], { stdio: ["ignore", "ignore", "pipe"], env: hostEnv() });
+    const child = (0, import_node_child_process12.spawn)(NETATTACH_BINARY, ["--target", String(pid), file], { stdio: ["ignore", "ignore", "pipe"], env: hostEnv() });
     let text = "";
     child.stderr.on("data", (chunk) => {
       text += chunk.toString();
@@ -34498,11 +40380,11 @@ async function disconnectLocked(store, network, record) {
   writeRecord(store, record);
   leaveNetwork(store, network, record.id);
 }
-var import_node_child_process10, LOCK_WAIT_MS;
+var import_node_child_process12, LOCK_WAIT_MS;
 var init_connect = __esm({
   "src/network/connect.ts"() {
     "use strict";
-    import_node_child_process10 = require("node:child_process");
+    import_node_child_process12 = require("node:child_process");
     init_record();
     init_state();
     init_errors();
@@ -34520,33 +40402,42 @@ var network_exports = {};
 __export(network_exports, {
   networkCommand: () => networkCommand
 });
-function labelsOf(pairs) {
-  return Object.fromEntries(pairs.map((label) => [label.split("=")[0], label.split("=").slice(1).join("=")]));
+function labelsOf(pairs2) {
+  return Object.fromEntries(pairs2.map((label) => [label.split("=")[0], label.split("=").slice(1).join("=")]));
 }
 function networkCommand(signal, setExit) {
   const network = new Command("network").description("Manage user-defined networks (containers on one reach each other by name)");
-  network.command("create").description("Create a network").argument("<name>").option("--subnet <cidr>", "the IPv4 subnet (default: a free 10.89.N.0/24)").option("--internal", "no outbound access for containers only on this network").option("-d, --driver <driver>", 'only "bridge"', "bridge").option("-l, --label <key=value>", "set a label", collect4, []).action(action(signal, setExit, async (context, [name], flags) => {
+  network.command("create").description("Create a network").argument("<name>").option("--subnet <cidr>", "the IPv4 subnet (default: a free 10.89.N.0/24)").option("--internal", "no outbound access for containers only on this network").option("-d, --driver <driver>", 'only "bridge"', "bridge").option("-l, --label <key=value>", "set a label", collect5, []).action(action(signal, setExit, async (context, [name], flags) => {
     const { BurrowError: BurrowError2 } = await Promise.resolve().then(() => (init_errors(), errors_exports));
     if (flags.driver !== "bridge") throw new BurrowError2("INVALID_ARGUMENT", `network driver "${flags.driver}" is not supported: burrow's networks are "bridge"`);
     const { createNetwork: createNetwork2 } = await Promise.resolve().then(() => (init_records2(), records_exports));
     context.stdout.write(`${createNetwork2(context.store(), name, { subnet: flags.subnet, internal: flags.internal, labels: labelsOf(flags.label) }).id}
 `);
   }));
-  network.command("ls").alias("list").description("List networks").option("-q, --quiet", "only ids").option("--format <format>", "table or json").action(action(signal, setExit, async (context, _args, flags) => {
+  network.command("ls").alias("list").description("List networks").option("-q, --quiet", "only ids").option("--no-trunc", "do not truncate ids").option("--format <format>", "table (default), json (an array), or a Go template (`table TEMPLATE` for columns): .ID .Name .Driver .Scope .IPv6 .Internal .Labels .Label .CreatedAt").action(action(signal, setExit, async (context, _args, flags) => {
+    const { chooseFormat: chooseFormat2, renderRows: renderRows2 } = await Promise.resolve().then(() => (init_render(), render_exports));
+    const choice = chooseFormat2(flags.format);
     const { inspectNetwork: inspectNetwork2, listNetworks: listNetworks2 } = await Promise.resolve().then(() => (init_records2(), records_exports));
     const store = context.store();
     const networks = listNetworks2(store);
-    if (flags.format === "json") context.stdout.write(`${JSON.stringify(networks.map((entry) => inspectNetwork2(store, entry)), null, 2)}
+    if (choice.kind === "template" && flags.quiet !== true) {
+      const { networkRow: networkRow2, NETWORK_HEADERS: NETWORK_HEADERS2 } = await Promise.resolve().then(() => (init_rows(), rows_exports));
+      context.stdout.write(renderRows2(choice, networks.map((entry) => networkRow2(entry, flags.trunc)), NETWORK_HEADERS2));
+    } else if (choice.kind === "json") context.stdout.write(`${JSON.stringify(networks.map((entry) => inspectNetwork2(store, entry)), null, 2)}
 `);
     else if (flags.quiet === true) context.stdout.write(networks.map((entry) => `${entry.id.slice(0, 12)}
 `).join(""));
     else context.stdout.write(`${table(["NETWORK ID", "NAME", "DRIVER", "SCOPE"], networks.map((entry) => [entry.id.slice(0, 12), entry.name, "bridge", "local"]))}
 `);
   }));
-  network.command("inspect").description("Show networks as JSON").argument("<network...>").action(action(signal, setExit, async (context, names) => {
+  network.command("inspect").description("Show networks as JSON").argument("<network...>").option("-f, --format <format>", "a Go template for each network (default: all of them as a JSON array)").action(action(signal, setExit, async (context, names, flags) => {
+    const { chooseFormat: chooseFormat2, renderOne: renderOne2 } = await Promise.resolve().then(() => (init_render(), render_exports));
+    const choice = chooseFormat2(flags.format);
     const { inspectNetwork: inspectNetwork2, requireNetwork: requireNetwork2 } = await Promise.resolve().then(() => (init_records2(), records_exports));
     const store = context.store();
-    context.stdout.write(`${JSON.stringify(names.map((name) => inspectNetwork2(store, requireNetwork2(store, name))), null, 2)}
+    const found = names.map((name) => inspectNetwork2(store, requireNetwork2(store, name)));
+    if (choice.kind === "template") context.stdout.write(found.map((entry) => renderOne2(choice.template, entry)).join(""));
+    else context.stdout.write(`${JSON.stringify(found, null, 2)}
 `);
   }));
   network.command("rm").alias("remove").description("Remove networks (none may have containers)").argument("<network...>").action(action(signal, setExit, async (context, names) => {
@@ -34564,7 +40455,7 @@ function networkCommand(signal, setExit) {
 ${removed.join("\n")}
 ` : "");
   }));
-  network.command("connect").description("Connect a container to a network (a running one at once)").argument("<network>").argument("<container>").option("--alias <name>", "another name peers find the container by", collect4, []).action(action(signal, setExit, async (context, [name, container], flags) => {
+  network.command("connect").description("Connect a container to a network (a running one at once)").argument("<network>").argument("<container>").option("--alias <name>", "another name peers find the container by", collect5, []).action(action(signal, setExit, async (context, [name, container], flags) => {
     const { connectContainer: connectContainer2 } = await Promise.resolve().then(() => (init_connect(), connect_exports));
     await connectContainer2(context.store(), name, container, flags.alias);
   }));
@@ -34574,14 +40465,14 @@ ${removed.join("\n")}
   }));
   return network;
 }
-var collect4;
+var collect5;
 var init_network2 = __esm({
   "src/cli/network.ts"() {
     "use strict";
     init_esm();
     init_action();
     init_format();
-    collect4 = (value, previous) => [...previous, value];
+    collect5 = (value, previous) => [...previous, value];
   }
 });
 
@@ -34590,11 +40481,11 @@ function progressMode(stream, quiet) {
   if (quiet) return "quiet";
   return stream.isTTY === true && process.env.TERM !== "dumb" ? "bars" : "lines";
 }
-var import_node_module6, BlobProgress;
+var import_node_module7, BlobProgress;
 var init_progress = __esm({
   "src/cli/progress.ts"() {
     "use strict";
-    import_node_module6 = require("node:module");
+    import_node_module7 = require("node:module");
     init_digest();
     init_format();
     BlobProgress = class _BlobProgress {
@@ -34621,7 +40512,7 @@ var init_progress = __esm({
       multibar;
       bars = /* @__PURE__ */ new Map();
       static async create(stream, mode) {
-        const cliProgress = mode === "bars" ? (0, import_node_module6.createRequire)(__burrowModuleUrl)("cli-progress") : void 0;
+        const cliProgress = mode === "bars" ? (0, import_node_module7.createRequire)(__burrowModuleUrl)("cli-progress") : void 0;
         return new _BlobProgress(stream, mode, cliProgress);
       }
       line(text) {
@@ -34725,392 +40616,68 @@ var init_pull2 = __esm({
   }
 });
 
-// src/util/tree-size.ts
-function treeSize(root, seen = /* @__PURE__ */ new Set()) {
-  let total = 0;
-  const pending = [root];
-  while (pending.length > 0) {
-    const dir = pending.pop();
-    let names;
-    try {
-      names = (0, import_node_fs64.readdirSync)(dir);
-    } catch {
-      continue;
-    }
-    for (const name of names) {
-      const path6 = (0, import_node_path54.join)(dir, name);
-      let stat;
-      try {
-        stat = (0, import_node_fs64.lstatSync)(path6);
-      } catch {
-        continue;
-      }
-      if (stat.isDirectory()) {
-        pending.push(path6);
-        continue;
-      }
-      const inode = `${stat.dev}:${stat.ino}`;
-      if (stat.nlink > 1) {
-        if (seen.has(inode)) continue;
-        seen.add(inode);
-      }
-      total += stat.size;
-    }
+// src/image/filter.ts
+function globMatch(pattern, text) {
+  let source = "";
+  for (let i2 = 0; i2 < pattern.length; i2++) {
+    const char = pattern[i2];
+    if (char === "*") source += "[^/]*";
+    else if (char === "?") source += "[^/]";
+    else if (char === "[") {
+      const end = pattern.indexOf("]", i2 + 1);
+      if (end === -1) throw new BurrowError("INVALID_ARGUMENT", `bad reference filter "${pattern}": unclosed [`);
+      source += `[${pattern.slice(i2 + 1, end).replace(/\\/g, "\\\\")}]`;
+      i2 = end;
+    } else if (char === "\\" && i2 + 1 < pattern.length) source += `\\${pattern[++i2]}`;
+    else source += char.replace(/[.+^${}()|\\]/g, "\\$&");
   }
-  return total;
+  return new RegExp(`^${source}$`).test(text);
 }
-var import_node_fs64, import_node_path54;
-var init_tree_size = __esm({
-  "src/util/tree-size.ts"() {
-    "use strict";
-    import_node_fs64 = require("node:fs");
-    import_node_path54 = require("node:path");
-  }
-});
-
-// src/unpack/layer-info.ts
-function readLayerInfo(store, diffId) {
-  try {
-    const info2 = JSON.parse((0, import_node_fs65.readFileSync)(layerInfoPath(store, diffId), "utf8"));
-    const summary = info2.summary;
-    if (info2.diffId !== diffId || summary === void 0 || typeof summary.entries !== "number" || typeof summary.bytes !== "number" || typeof summary.digest !== "string") return void 0;
-    return { diffId, summary: { entries: summary.entries, bytes: summary.bytes, digest: summary.digest } };
-  } catch {
-    return void 0;
-  }
+function parse(spec) {
+  const at2 = spec.indexOf("=");
+  const key = at2 < 0 ? spec : spec.slice(0, at2);
+  if (!KEYS3.includes(key)) throw new BurrowError("INVALID_ARGUMENT", `invalid filter "${key}": images filter on reference, label, dangling, before or since`);
+  return { key, value: at2 < 0 ? "" : spec.slice(at2 + 1) };
 }
-var import_node_fs65;
-var init_layer_info = __esm({
-  "src/unpack/layer-info.ts"() {
-    "use strict";
-    import_node_fs65 = require("node:fs");
-    init_paths();
-  }
-});
-
-// src/store/layers.ts
-function listLayerEntries(store) {
-  const entries = { layers: [], infos: [], scratch: [], retired: [], other: [] };
-  const dir = layersDir(store);
-  if (!(0, import_node_fs66.existsSync)(dir)) return entries;
-  for (const name of (0, import_node_fs66.readdirSync)(dir)) {
-    if (LAYER_NAME.test(name)) entries.layers.push(name);
-    else if (INFO_NAME.test(name)) entries.infos.push(name.slice(0, 64));
-    else if (isLayerScratch(name)) entries.scratch.push(name);
-    else if (name.startsWith(RETIRED_PREFIX)) entries.retired.push(name);
-    else entries.other.push(name);
-  }
-  return entries;
+function created(image) {
+  return Date.parse(image.Created ?? "") || 0;
 }
-function layerLockPath(store, hex) {
-  return (0, import_node_path55.join)(store.paths.locks, `layer-sha256-${hex}.lock`);
-}
-async function tryLockLayer(store, hex) {
-  let busy = false;
-  return acquireLock(layerLockPath(store, hex), { onWait: () => {
-    busy = true;
-  }, shouldStop: () => busy });
-}
-function containerLayers(store) {
-  if (!(0, import_node_fs66.existsSync)(store.paths.containers)) return [];
-  const result = [];
-  for (const id of (0, import_node_fs66.readdirSync)(store.paths.containers)) {
-    if (!CONTAINER_ID.test(id)) continue;
-    const dir = (0, import_node_path55.join)(store.paths.containers, id);
-    let record;
-    try {
-      record = JSON.parse((0, import_node_fs66.readFileSync)((0, import_node_path55.join)(dir, "container.json"), "utf8"));
-    } catch {
-      continue;
-    }
-    const planned = record.plan?.rootfs?.lowers;
-    const lowers = Array.isArray(planned) ? planned : [];
-    const copied = record.plan?.rootfs?.driver === "copy" && rootfsCopied(dir);
-    result.push({
-      id,
-      name: record.name ?? id.slice(0, 12),
-      layers: copied ? [] : lowers.filter((path6) => typeof path6 === "string").map((path6) => (0, import_node_path55.basename)(path6)).filter((name) => LAYER_NAME.test(name))
-    });
-  }
-  return result;
-}
-function imageLayers(store) {
-  const users = /* @__PURE__ */ new Map();
-  for (const record of store.records()) {
-    try {
-      for (const diffId of loadLocalImage(store, record).config.rootfs.diff_ids) {
-        const hex = diffId.slice(diffId.indexOf(":") + 1);
-        users.set(hex, [...users.get(hex) ?? [], record.name]);
-      }
-    } catch {
-    }
-  }
-  return users;
-}
-function neededLayers(store, containers = containerLayers(store)) {
-  const needed = new Set(imageLayers(store).keys());
-  for (const container of containers) for (const hex of container.layers) needed.add(hex);
-  return needed;
-}
-function orphanContainerDirs(store, now = Date.now()) {
-  if (!(0, import_node_fs66.existsSync)(store.paths.containers)) return [];
-  return (0, import_node_fs66.readdirSync)(store.paths.containers).filter((id) => CONTAINER_ID.test(id)).map((id) => (0, import_node_path55.join)(store.paths.containers, id)).filter((dir) => {
-    try {
-      return !(0, import_node_fs66.existsSync)((0, import_node_path55.join)(dir, "container.json")) && now - (0, import_node_fs66.statSync)(dir).mtimeMs > ORPHAN_CONTAINER_KEEP_MS;
-    } catch {
-      return false;
-    }
-  });
-}
-function retiredContainerDirs(store) {
-  if (!(0, import_node_fs66.existsSync)(store.paths.containers)) return [];
-  return (0, import_node_fs66.readdirSync)(store.paths.containers).filter((name) => RETIRED_CONTAINER.test(name)).map((name) => (0, import_node_path55.join)(store.paths.containers, name));
-}
-function layerBytes(store, hex) {
-  return readLayerInfo(store, `sha256:${hex}`)?.summary.bytes ?? treeSize((0, import_node_path55.join)(layersDir(store), hex));
-}
-function retireLayer(store, hex) {
-  const dir = layersDir(store);
-  const retired = (0, import_node_path55.join)(dir, `${RETIRED_PREFIX}${hex}.${randomBytes(3).toString("hex")}`);
-  (0, import_node_fs66.renameSync)((0, import_node_path55.join)(dir, hex), retired);
-  (0, import_node_fs66.rmSync)(layerInfoPath(store, `sha256:${hex}`), { force: true });
-  return retired;
-}
-function layerEntryPath(store, name) {
-  return (0, import_node_path55.join)(layersDir(store), name);
-}
-var import_node_fs66, import_node_path55, LAYER_NAME, INFO_NAME, RETIRED_PREFIX, ORPHAN_CONTAINER_KEEP_MS;
-var init_layers = __esm({
-  "src/store/layers.ts"() {
-    "use strict";
-    import_node_fs66 = require("node:fs");
-    import_node_path55 = require("node:path");
-    init_local();
-    init_copy();
-    init_layer_info();
-    init_paths();
-    init_random();
-    init_tree_size();
-    init_flock();
-    init_record();
-    LAYER_NAME = /^[0-9a-f]{64}$/;
-    INFO_NAME = /^([0-9a-f]{64})\.json$/;
-    RETIRED_PREFIX = ".removing-";
-    ORPHAN_CONTAINER_KEEP_MS = 60 * 60 * 1e3;
-  }
-});
-
-// src/store/gc.ts
-function reachableBlobs(store) {
-  const reachable = /* @__PURE__ */ new Set();
-  for (const record of store.records()) {
-    reachable.add(record.manifest.digest);
-    reachable.add(record.sourceDigest);
-    try {
-      const manifest = readManifest(store, record.manifest.digest);
-      reachable.add(manifest.config.digest);
-      for (const layer of manifest.layers) reachable.add(layer.digest);
-    } catch {
-    }
-  }
-  return reachable;
-}
-function listBlobs(store) {
-  const result = [];
-  const root = store.paths.blobs;
-  if (!(0, import_node_fs67.existsSync)(root)) return result;
-  for (const algorithm of (0, import_node_fs67.readdirSync)(root)) {
-    for (const hex of (0, import_node_fs67.readdirSync)((0, import_node_path56.join)(root, algorithm))) {
-      const path6 = (0, import_node_path56.join)(root, algorithm, hex);
-      result.push({ digest: `${algorithm}:${hex}`, path: path6, size: (0, import_node_fs67.statSync)(path6).size });
-    }
-  }
-  return result;
-}
-function imagesInUse(store) {
-  const users = /* @__PURE__ */ new Map();
-  if (!(0, import_node_fs67.existsSync)(store.paths.containers)) return users;
-  for (const id of (0, import_node_fs67.readdirSync)(store.paths.containers)) {
-    if (!CONTAINER_ID.test(id)) continue;
-    try {
-      const container = JSON.parse((0, import_node_fs67.readFileSync)((0, import_node_path56.join)(store.paths.containers, id, "container.json"), "utf8"));
-      const imageId = container.image?.id;
-      if (imageId !== void 0) users.set(imageId, [...users.get(imageId) ?? [], container.name ?? id.slice(0, 12)]);
-    } catch {
-    }
-  }
-  return users;
-}
-async function collectTrees(store, result) {
-  const entries = listLayerEntries(store);
-  const needed = neededLayers(store);
-  const doomed = [];
-  for (const hex of entries.layers) {
-    if (needed.has(hex)) continue;
-    const lock = await tryLockLayer(store, hex);
-    if (lock === void 0) continue;
-    try {
-      result.reclaimedBytes += layerBytes(store, hex);
-      doomed.push(retireLayer(store, hex));
-      result.removedLayers.push(`sha256:${hex}`);
-    } finally {
-      lock.release();
-    }
-  }
-  const layers = new Set(entries.layers);
-  for (const hex of entries.infos) {
-    if (layers.has(hex)) continue;
-    const lock = await tryLockLayer(store, hex);
-    if (lock === void 0) continue;
-    try {
-      if ((0, import_node_fs67.existsSync)(layerPath(store, `sha256:${hex}`))) continue;
-      (0, import_node_fs67.rmSync)(layerInfoPath(store, `sha256:${hex}`), { force: true });
-      result.removedLeftovers++;
-    } finally {
-      lock.release();
-    }
-  }
-  for (const name of [...entries.scratch.filter((scratch2) => layerScratchOwnerGone(scratch2)), ...entries.retired]) {
-    const path6 = layerEntryPath(store, name);
-    result.reclaimedBytes += treeSize(path6);
-    doomed.push(path6);
-    result.removedLeftovers++;
-  }
-  for (const dir of [...orphanContainerDirs(store), ...retiredContainerDirs(store)]) {
-    result.reclaimedBytes += treeSize(dir);
-    doomed.push(dir);
-    result.removedLeftovers++;
-  }
-  await removeAllInUserNamespace(doomed, idMapping());
-}
-async function collectGarbage2(store, options = {}) {
-  const lock = options.wait === false ? await store.tryLockStoreExclusive() : await store.lockStore("exclusive");
-  if (lock === void 0) return void 0;
-  try {
-    const reachable = reachableBlobs(store);
-    const result = { removedBlobs: 0, removedLayers: [], removedLeftovers: 0, reclaimedBytes: 0 };
-    for (const blob of listBlobs(store)) {
-      if (reachable.has(blob.digest)) continue;
-      (0, import_node_fs67.rmSync)(blob.path, { force: true });
-      result.removedBlobs++;
-      result.reclaimedBytes += blob.size;
-    }
-    if ((0, import_node_fs67.existsSync)(store.paths.tmp)) {
-      for (const name of (0, import_node_fs67.readdirSync)(store.paths.tmp)) {
-        const path6 = (0, import_node_path56.join)(store.paths.tmp, name);
-        if (!name.endsWith(".partial") && !scratchOwnerGone(name, (0, import_node_fs67.statSync)(path6).mtimeMs)) continue;
-        const lockName = name.endsWith(".partial") ? `blob-${name.slice(0, -".partial".length)}.lock` : void 0;
-        let busy = false;
-        const blobLock = lockName === void 0 ? void 0 : await acquireLock((0, import_node_path56.join)(store.paths.locks, lockName), { onWait: () => {
-          busy = true;
-        }, shouldStop: () => busy });
-        if (lockName !== void 0 && blobLock === void 0) continue;
-        try {
-          result.reclaimedBytes += name.endsWith(".partial") ? (0, import_node_fs67.statSync)(path6).size : treeSize(path6);
-          (0, import_node_fs67.rmSync)(path6, { recursive: true, force: true });
-          result.removedLeftovers++;
-        } finally {
-          blobLock?.release();
-        }
+function filterImages(store, images, specs) {
+  const byKey = /* @__PURE__ */ new Map();
+  for (const { key, value } of specs.map(parse)) byKey.set(key, [...byKey.get(key) ?? [], value]);
+  const tests = [];
+  for (const [key, values] of byKey) {
+    switch (key) {
+      case "reference":
+        tests.push((image) => image.Repository !== "<none>" && values.some((pattern) => globMatch(pattern, image.Repository) || globMatch(pattern, `${image.Repository}:${image.Tag}`)));
+        break;
+      case "label":
+        tests.push((image) => values.some((value) => {
+          const at2 = value.indexOf("=");
+          return at2 < 0 ? Object.hasOwn(image.Labels, value) : image.Labels[value.slice(0, at2)] === value.slice(at2 + 1);
+        }));
+        break;
+      case "dangling":
+        for (const value of values) if (value !== "true" && value !== "false") throw new BurrowError("INVALID_ARGUMENT", `invalid filter 'dangling=${value}': use true or false`);
+        tests.push((image) => values.includes(String(image.Repository === "<none>")));
+        break;
+      case "before":
+      case "since": {
+        const times = values.map((query) => Date.parse(requireImage(store, query).config.created ?? "") || 0);
+        tests.push((image) => times.some((time) => key === "before" ? created(image) < time : created(image) > time));
+        break;
       }
     }
-    await collectTrees(store, result);
-    return result;
-  } catch (error) {
-    throw fsError(error, "collecting garbage in the store");
-  } finally {
-    lock.release();
   }
+  return images.filter((image) => tests.every((test) => test(image)));
 }
-var import_node_fs67, import_node_path56;
-var init_gc2 = __esm({
-  "src/store/gc.ts"() {
-    "use strict";
-    import_node_fs67 = require("node:fs");
-    import_node_path56 = require("node:path");
-    init_errors();
-    init_local();
-    init_remove();
-    init_paths();
-    init_idmap();
-    init_tree_size();
-    init_flock();
-    init_layers();
-    init_scratch();
-    init_record();
-  }
-});
-
-// src/image/remove.ts
-var remove_exports = {};
-__export(remove_exports, {
-  pruneImages: () => pruneImages,
-  removeImages: () => removeImages
-});
-function imageIdOf(store, record) {
-  try {
-    return readManifest(store, record.manifest.digest).config.digest;
-  } catch {
-    return void 0;
-  }
-}
-async function removeImages(store, queries, options = {}) {
-  const doomed = /* @__PURE__ */ new Set();
-  for (const query of queries) {
-    const matches2 = findRecords(store, query);
-    if (matches2.length === 0) throw new BurrowError("NOT_FOUND", `no such image: ${query}`);
-    const byId = /^(sha256:)?[a-f0-9]{4,64}$/.test(query) && !matches2.some((record) => record.name.endsWith(`:${query}`));
-    if (byId && matches2.length > 1 && options.force !== true) {
-      throw new BurrowError("IN_USE", `image ${query} has ${matches2.length} names (${matches2.map((record) => record.name).join(", ")}): remove them by name, or use --force`);
-    }
-    for (const record of matches2) doomed.add(record.name);
-  }
-  const users = imagesInUse(store);
-  const remaining = store.records().filter((record) => !doomed.has(record.name));
-  const remainingIds = new Set(remaining.map((record) => imageIdOf(store, record)));
-  const deleted = /* @__PURE__ */ new Set();
-  for (const record of store.records().filter((candidate) => doomed.has(candidate.name))) {
-    const id = imageIdOf(store, record);
-    if (id === void 0 || remainingIds.has(id)) continue;
-    const containers = users.get(id);
-    if (containers !== void 0 && options.force !== true) {
-      throw new BurrowError("IN_USE", `image ${record.name} is used by container ${containers.join(", ")}: remove the container first, or use --force`);
-    }
-    deleted.add(id);
-  }
-  await store.updateRecords((records) => {
-    for (let at2 = records.length - 1; at2 >= 0; at2--) if (doomed.has(records[at2].name)) records.splice(at2, 1);
-  });
-  const gc = await collectGarbage2(store, { wait: false });
-  return { untagged: [...doomed].filter((name) => !name.startsWith("@")), deleted: [...deleted], gc };
-}
-async function pruneImages(store, options = {}) {
-  const users = imagesInUse(store);
-  const doomed = store.records().filter((record) => {
-    if (isDangling(record)) return true;
-    if (options.all !== true) return false;
-    const id = imageIdOf(store, record);
-    return id === void 0 || !users.has(id);
-  });
-  const result = { untagged: [], deleted: [], gc: void 0 };
-  if (doomed.length > 0) {
-    const ids = doomed.map((record) => imageIdOf(store, record)).filter((id) => id !== void 0);
-    await store.updateRecords((records) => {
-      for (let at2 = records.length - 1; at2 >= 0; at2--) if (doomed.some((record) => record.name === records[at2].name)) records.splice(at2, 1);
-    });
-    const stillNamed = new Set(store.records().map((record) => imageIdOf(store, record)));
-    result.untagged = doomed.map((record) => record.name).filter((name) => !name.startsWith("@"));
-    result.deleted = [...new Set(ids)].filter((id) => !stillNamed.has(id));
-  }
-  result.gc = await collectGarbage2(store);
-  return result;
-}
-var init_remove3 = __esm({
-  "src/image/remove.ts"() {
+var KEYS3;
+var init_filter = __esm({
+  "src/image/filter.ts"() {
     "use strict";
     init_errors();
-    init_gc2();
     init_local();
+    KEYS3 = ["reference", "label", "dangling", "before", "since"];
   }
 });
 
@@ -35152,16 +40719,20 @@ __export(images_exports, {
   tagCommand: () => tagCommand
 });
 function imagesCommand(signal, setExit) {
-  return new Command("images").description("List images in the store").option("-q, --quiet", "only show image ids").option("--digests", "show digests").option("--no-trunc", "do not truncate ids").option("--format <format>", "table (default) or json").action(
-    action(signal, setExit, async (context, _args, flags) => {
-      const images = listImages(context.store());
-      if (flags.format === "json") {
+  return new Command("images").description("List images in the store").argument("[repository]", "only this repository, REPOSITORY[:TAG] (a glob, as --filter reference=)").option("-a, --all", "accepted for Docker compatibility: burrow keeps no intermediate images, so every image is listed anyway").option("-q, --quiet", "only show image ids").option("--digests", "show digests").option("--no-trunc", "do not truncate ids").option("-f, --filter <key=value>", "filter: reference=, label=, dangling=true|false, before=IMAGE, since=IMAGE", collect6, []).option("--format <format>", "table (default), json (an array), or a Go template (`table TEMPLATE` for columns): .ID .Repository .Tag .Digest .CreatedSince .CreatedAt .Size").action(
+    action(signal, setExit, async (context, [repository], flags) => {
+      const choice = chooseFormat(flags.format);
+      const filters = repository === void 0 ? flags.filter : [...flags.filter, `reference=${repository}`];
+      const images = filterImages(context.store(), listImages(context.store()), filters);
+      if (choice.kind === "template") {
+        const { imageRow: imageRow2, IMAGE_HEADERS: IMAGE_HEADERS2 } = await Promise.resolve().then(() => (init_rows(), rows_exports));
+        context.stdout.write(renderRows(choice, images.map((image) => imageRow2(image, flags.trunc)), IMAGE_HEADERS2));
+        return;
+      }
+      if (choice.kind === "json") {
         context.stdout.write(`${JSON.stringify(images, null, 2)}
 `);
         return;
-      }
-      if (flags.format !== void 0 && flags.format !== "table") {
-        throw new BurrowError("INVALID_ARGUMENT", `unknown --format "${flags.format}": use table or json`);
       }
       const id = (digest) => flags.trunc ? shortId(digest) : digest;
       if (flags.quiet === true) {
@@ -35192,11 +40763,13 @@ function rmiCommand(signal, setExit) {
   );
 }
 function inspectCommand2(signal, setExit) {
-  return new Command("inspect").description("Show the details of images as JSON").argument("<image...>", "names or ids").action(
-    action(signal, setExit, async (context, images) => {
+  return new Command("inspect").description("Show the details of images as JSON").argument("<image...>", "names or ids").option("-f, --format <format>", "a Go template for each image (default: all of them as a JSON array)").action(
+    action(signal, setExit, async (context, images, flags) => {
+      const choice = chooseFormat(flags.format);
       const store = context.store();
       const details = images.map((query) => inspectImage(store, requireImage(store, query)));
-      context.stdout.write(`${JSON.stringify(details, null, 2)}
+      if (choice.kind === "template") context.stdout.write(details.map((detail) => renderOne(choice.template, detail)).join(""));
+      else context.stdout.write(`${JSON.stringify(details, null, 2)}
 `);
     })
   );
@@ -35209,3168 +40782,20 @@ function tagCommand(signal, setExit) {
     })
   );
 }
+var collect6;
 var init_images = __esm({
   "src/cli/images.ts"() {
     "use strict";
     init_esm();
-    init_errors();
+    init_render();
+    init_filter();
     init_local();
     init_remove3();
     init_summary();
     init_digest();
     init_action();
     init_format();
-  }
-});
-
-// node_modules/tar/dist/esm/index.min.js
-function Zn(s3, t, e) {
-  let i2 = t, r = t ? t.next : s3.head, n2 = new ue(e, i2, r, s3);
-  return n2.next === void 0 && (s3.tail = n2), n2.prev === void 0 && (s3.head = n2), s3.length++, n2;
-}
-function Yn(s3, t) {
-  s3.tail = new ue(t, s3.tail, void 0, s3), s3.head || (s3.head = s3.tail), s3.length++;
-}
-function Kn(s3, t) {
-  s3.head = new ue(t, void 0, s3.head, s3), s3.tail || (s3.tail = s3.head), s3.length++;
-}
-var import_events, import_fs, import_node_events15, import_node_stream13, import_node_string_decoder3, import_node_path57, import_node_fs68, import_path, import_events2, import_assert, import_buffer, Ps, import_zlib, import_node_path58, import_node_path59, import_fs2, import_fs3, import_path2, import_node_path60, import_path3, import_node_fs69, import_node_assert, import_node_crypto3, import_node_fs70, import_node_path61, import_fs4, import_node_fs71, import_node_path62, import_node_fs72, import_promises16, import_node_path63, import_node_path64, import_node_fs73, import_node_path65, zr, Ur, Ds, Wr, Gr, Zr, Q, J, nt, De, qt, Ne, Ns, Ae, As, z, Mt, g, Qt, Bt, b, N, _, bi, Ie, L, S, _i, Oi, Is, Ti, Z, xi, Ce, Jt, Rt, C, jt, Yr, Kr, Vr, $r, Fe, Li, Xr, qr, A, Jr, ht, H, te, m, Ni, tt, Ai, ki, vi, ie, ke, Ut, Ht, Ii, Pt, at, U, ot, Y, zt, Ci, j, ee, Fi, ve, gt, Me, bt, _t, Be, et, Wt, jr, Fs, ks, vs, Ms, Bs, tn, se, K, sn, M, rn, zs, nn, Bi, Tt, Gt, Pi, re, Pe, ze, Ue, He, We, Ge, Ze, Ye, Ke, Us, hn, an, Hs, ln, cn, Ws, Gs, Hi, ne, dn, Ui, oe, Ve, un, F, mn, xt, Wi, pn, lt, En, wn, Sn, ct, yn, Rn, gn, Gi, bn, Lt, ft, On, Tn, xn, Ln, f, $e, Dt, Nn, Xi, qi, An, B, Nt, it, Zi, Zs, V, he, dt, Ys, p, st, ut, Yi, At, w, Xe, qe, Ki, Ks, Vs, ae, Vi, Qe, Yt, $2, Je, It, je, ti, $s, In, le, $i, Xs, Cn, rt, mt, vn, Qi, Mn, Bn, Ct, Ji, zn, qs, ce, ei, ji, Un, Hn, ts, Qs, rr, Wn, tr, er, ir, is, sr, fe, ii, ss, si, rs, ns, os, hs, pt, ri, as, es, q, de, ni, oi, Gn, hi, ue, pi, nr, li, me, W, pe, Et, Ft, Ee, ai, G, ls, ci, or, ds, us, fi, di, hr, cs, ui, lr, fs, wt, kt, Vn, $n, fr, dr, Xn, qn, Qn, Jn, Er, wr, ur, Sr, yr, Rr, jn, to, eo, mr, ms, ps, Ei, io, Es, so, ws, Se, St, no, gr, Ss, br, oo, _r, ys, Or, Vt, Tr, ho, ao, lo, yi, Lr, Dr, _s, Nr, Os, P, Ts, xs, gi, Ar, Ir, Re, Cr, Fr, Rs, yt, O, Ri, kr, $t, gs, bs, Ls, ge, be, _e, Oe, fo, Te, uo, mo, po, vr, Xt, ye, xe, Eo, wo, So, yo, Ro, go, bo, _o, vt, Oo, To;
-var init_index_min = __esm({
-  "node_modules/tar/dist/esm/index.min.js"() {
-    import_events = __toESM(require("events"), 1);
-    import_fs = __toESM(require("fs"), 1);
-    import_node_events15 = require("node:events");
-    import_node_stream13 = __toESM(require("node:stream"), 1);
-    import_node_string_decoder3 = require("node:string_decoder");
-    import_node_path57 = __toESM(require("node:path"), 1);
-    import_node_fs68 = __toESM(require("node:fs"), 1);
-    import_path = require("path");
-    import_events2 = require("events");
-    import_assert = __toESM(require("assert"), 1);
-    import_buffer = require("buffer");
-    Ps = __toESM(require("zlib"), 1);
-    import_zlib = __toESM(require("zlib"), 1);
-    import_node_path58 = require("node:path");
-    import_node_path59 = require("node:path");
-    import_fs2 = __toESM(require("fs"), 1);
-    import_fs3 = __toESM(require("fs"), 1);
-    import_path2 = __toESM(require("path"), 1);
-    import_node_path60 = require("node:path");
-    import_path3 = __toESM(require("path"), 1);
-    import_node_fs69 = __toESM(require("node:fs"), 1);
-    import_node_assert = __toESM(require("node:assert"), 1);
-    import_node_crypto3 = require("node:crypto");
-    import_node_fs70 = __toESM(require("node:fs"), 1);
-    import_node_path61 = __toESM(require("node:path"), 1);
-    import_fs4 = __toESM(require("fs"), 1);
-    import_node_fs71 = __toESM(require("node:fs"), 1);
-    import_node_path62 = __toESM(require("node:path"), 1);
-    import_node_fs72 = __toESM(require("node:fs"), 1);
-    import_promises16 = __toESM(require("node:fs/promises"), 1);
-    import_node_path63 = __toESM(require("node:path"), 1);
-    import_node_path64 = require("node:path");
-    import_node_fs73 = __toESM(require("node:fs"), 1);
-    import_node_path65 = __toESM(require("node:path"), 1);
-    zr = Object.defineProperty;
-    Ur = (s3, t) => {
-      for (var e in t) zr(s3, e, { get: t[e], enumerable: true });
-    };
-    Ds = typeof process == "object" && process ? process : { stdout: null, stderr: null };
-    Wr = (s3) => !!s3 && typeof s3 == "object" && (s3 instanceof A || s3 instanceof import_node_stream13.default || Gr(s3) || Zr(s3));
-    Gr = (s3) => !!s3 && typeof s3 == "object" && s3 instanceof import_node_events15.EventEmitter && typeof s3.pipe == "function" && s3.pipe !== import_node_stream13.default.Writable.prototype.pipe;
-    Zr = (s3) => !!s3 && typeof s3 == "object" && s3 instanceof import_node_events15.EventEmitter && typeof s3.write == "function" && typeof s3.end == "function";
-    Q = /* @__PURE__ */ Symbol("EOF");
-    J = /* @__PURE__ */ Symbol("maybeEmitEnd");
-    nt = /* @__PURE__ */ Symbol("emittedEnd");
-    De = /* @__PURE__ */ Symbol("emittingEnd");
-    qt = /* @__PURE__ */ Symbol("emittedError");
-    Ne = /* @__PURE__ */ Symbol("closed");
-    Ns = /* @__PURE__ */ Symbol("read");
-    Ae = /* @__PURE__ */ Symbol("flush");
-    As = /* @__PURE__ */ Symbol("flushChunk");
-    z = /* @__PURE__ */ Symbol("encoding");
-    Mt = /* @__PURE__ */ Symbol("decoder");
-    g = /* @__PURE__ */ Symbol("flowing");
-    Qt = /* @__PURE__ */ Symbol("paused");
-    Bt = /* @__PURE__ */ Symbol("resume");
-    b = /* @__PURE__ */ Symbol("buffer");
-    N = /* @__PURE__ */ Symbol("pipes");
-    _ = /* @__PURE__ */ Symbol("bufferLength");
-    bi = /* @__PURE__ */ Symbol("bufferPush");
-    Ie = /* @__PURE__ */ Symbol("bufferShift");
-    L = /* @__PURE__ */ Symbol("objectMode");
-    S = /* @__PURE__ */ Symbol("destroyed");
-    _i = /* @__PURE__ */ Symbol("error");
-    Oi = /* @__PURE__ */ Symbol("emitData");
-    Is = /* @__PURE__ */ Symbol("emitEnd");
-    Ti = /* @__PURE__ */ Symbol("emitEnd2");
-    Z = /* @__PURE__ */ Symbol("async");
-    xi = /* @__PURE__ */ Symbol("abort");
-    Ce = /* @__PURE__ */ Symbol("aborted");
-    Jt = /* @__PURE__ */ Symbol("signal");
-    Rt = /* @__PURE__ */ Symbol("dataListeners");
-    C = /* @__PURE__ */ Symbol("discarded");
-    jt = (s3) => Promise.resolve().then(s3);
-    Yr = (s3) => s3();
-    Kr = (s3) => s3 === "end" || s3 === "finish" || s3 === "prefinish";
-    Vr = (s3) => s3 instanceof ArrayBuffer || !!s3 && typeof s3 == "object" && s3.constructor && s3.constructor.name === "ArrayBuffer" && s3.byteLength >= 0;
-    $r = (s3) => !Buffer.isBuffer(s3) && ArrayBuffer.isView(s3);
-    Fe = class {
-      src;
-      dest;
-      opts;
-      ondrain;
-      constructor(t, e, i2) {
-        this.src = t, this.dest = e, this.opts = i2, this.ondrain = () => t[Bt](), this.dest.on("drain", this.ondrain);
-      }
-      unpipe() {
-        this.dest.removeListener("drain", this.ondrain);
-      }
-      proxyErrors(t) {
-      }
-      end() {
-        this.unpipe(), this.opts.end && this.dest.end();
-      }
-    };
-    Li = class extends Fe {
-      unpipe() {
-        this.src.removeListener("error", this.proxyErrors), super.unpipe();
-      }
-      constructor(t, e, i2) {
-        super(t, e, i2), this.proxyErrors = (r) => this.dest.emit("error", r), t.on("error", this.proxyErrors);
-      }
-    };
-    Xr = (s3) => !!s3.objectMode;
-    qr = (s3) => !s3.objectMode && !!s3.encoding && s3.encoding !== "buffer";
-    A = class extends import_node_events15.EventEmitter {
-      [g] = false;
-      [Qt] = false;
-      [N] = [];
-      [b] = [];
-      [L];
-      [z];
-      [Z];
-      [Mt];
-      [Q] = false;
-      [nt] = false;
-      [De] = false;
-      [Ne] = false;
-      [qt] = null;
-      [_] = 0;
-      [S] = false;
-      [Jt];
-      [Ce] = false;
-      [Rt] = 0;
-      [C] = false;
-      writable = true;
-      readable = true;
-      constructor(...t) {
-        let e = t[0] || {};
-        if (super(), e.objectMode && typeof e.encoding == "string") throw new TypeError("Encoding and objectMode may not be used together");
-        Xr(e) ? (this[L] = true, this[z] = null) : qr(e) ? (this[z] = e.encoding, this[L] = false) : (this[L] = false, this[z] = null), this[Z] = !!e.async, this[Mt] = this[z] ? new import_node_string_decoder3.StringDecoder(this[z]) : null, e && e.debugExposeBuffer === true && Object.defineProperty(this, "buffer", { get: () => this[b] }), e && e.debugExposePipes === true && Object.defineProperty(this, "pipes", { get: () => this[N] });
-        let { signal: i2 } = e;
-        i2 && (this[Jt] = i2, i2.aborted ? this[xi]() : i2.addEventListener("abort", () => this[xi]()));
-      }
-      get bufferLength() {
-        return this[_];
-      }
-      get encoding() {
-        return this[z];
-      }
-      set encoding(t) {
-        throw new Error("Encoding must be set at instantiation time");
-      }
-      setEncoding(t) {
-        throw new Error("Encoding must be set at instantiation time");
-      }
-      get objectMode() {
-        return this[L];
-      }
-      set objectMode(t) {
-        throw new Error("objectMode must be set at instantiation time");
-      }
-      get async() {
-        return this[Z];
-      }
-      set async(t) {
-        this[Z] = this[Z] || !!t;
-      }
-      [xi]() {
-        this[Ce] = true, this.emit("abort", this[Jt]?.reason), this.destroy(this[Jt]?.reason);
-      }
-      get aborted() {
-        return this[Ce];
-      }
-      set aborted(t) {
-      }
-      write(t, e, i2) {
-        if (this[Ce]) return false;
-        if (this[Q]) throw new Error("write after end");
-        if (this[S]) return this.emit("error", Object.assign(new Error("Cannot call write after a stream was destroyed"), { code: "ERR_STREAM_DESTROYED" })), true;
-        typeof e == "function" && (i2 = e, e = "utf8"), e || (e = "utf8");
-        let r = this[Z] ? jt : Yr;
-        if (!this[L] && !Buffer.isBuffer(t)) {
-          if ($r(t)) t = Buffer.from(t.buffer, t.byteOffset, t.byteLength);
-          else if (Vr(t)) t = Buffer.from(t);
-          else if (typeof t != "string") throw new Error("Non-contiguous data written to non-objectMode stream");
-        }
-        return this[L] ? (this[g] && this[_] !== 0 && this[Ae](true), this[g] ? this.emit("data", t) : this[bi](t), this[_] !== 0 && this.emit("readable"), i2 && r(i2), this[g]) : t.length ? (typeof t == "string" && !(e === this[z] && !this[Mt]?.lastNeed) && (t = Buffer.from(t, e)), Buffer.isBuffer(t) && this[z] && (t = this[Mt].write(t)), this[g] && this[_] !== 0 && this[Ae](true), this[g] ? this.emit("data", t) : this[bi](t), this[_] !== 0 && this.emit("readable"), i2 && r(i2), this[g]) : (this[_] !== 0 && this.emit("readable"), i2 && r(i2), this[g]);
-      }
-      read(t) {
-        if (this[S]) return null;
-        if (this[C] = false, this[_] === 0 || t === 0 || t && t > this[_]) return this[J](), null;
-        this[L] && (t = null), this[b].length > 1 && !this[L] && (this[b] = [this[z] ? this[b].join("") : Buffer.concat(this[b], this[_])]);
-        let e = this[Ns](t || null, this[b][0]);
-        return this[J](), e;
-      }
-      [Ns](t, e) {
-        if (this[L]) this[Ie]();
-        else {
-          let i2 = e;
-          t === i2.length || t === null ? this[Ie]() : typeof i2 == "string" ? (this[b][0] = i2.slice(t), e = i2.slice(0, t), this[_] -= t) : (this[b][0] = i2.subarray(t), e = i2.subarray(0, t), this[_] -= t);
-        }
-        return this.emit("data", e), !this[b].length && !this[Q] && this.emit("drain"), e;
-      }
-      end(t, e, i2) {
-        return typeof t == "function" && (i2 = t, t = void 0), typeof e == "function" && (i2 = e, e = "utf8"), t !== void 0 && this.write(t, e), i2 && this.once("end", i2), this[Q] = true, this.writable = false, (this[g] || !this[Qt]) && this[J](), this;
-      }
-      [Bt]() {
-        this[S] || (!this[Rt] && !this[N].length && (this[C] = true), this[Qt] = false, this[g] = true, this.emit("resume"), this[b].length ? this[Ae]() : this[Q] ? this[J]() : this.emit("drain"));
-      }
-      resume() {
-        return this[Bt]();
-      }
-      pause() {
-        this[g] = false, this[Qt] = true, this[C] = false;
-      }
-      get destroyed() {
-        return this[S];
-      }
-      get flowing() {
-        return this[g];
-      }
-      get paused() {
-        return this[Qt];
-      }
-      [bi](t) {
-        this[L] ? this[_] += 1 : this[_] += t.length, this[b].push(t);
-      }
-      [Ie]() {
-        return this[L] ? this[_] -= 1 : this[_] -= this[b][0].length, this[b].shift();
-      }
-      [Ae](t = false) {
-        do
-          ;
-        while (this[As](this[Ie]()) && this[b].length);
-        !t && !this[b].length && !this[Q] && this.emit("drain");
-      }
-      [As](t) {
-        return this.emit("data", t), this[g];
-      }
-      pipe(t, e) {
-        if (this[S]) return t;
-        this[C] = false;
-        let i2 = this[nt];
-        return e = e || {}, t === Ds.stdout || t === Ds.stderr ? e.end = false : e.end = e.end !== false, e.proxyErrors = !!e.proxyErrors, i2 ? e.end && t.end() : (this[N].push(e.proxyErrors ? new Li(this, t, e) : new Fe(this, t, e)), this[Z] ? jt(() => this[Bt]()) : this[Bt]()), t;
-      }
-      unpipe(t) {
-        let e = this[N].find((i2) => i2.dest === t);
-        e && (this[N].length === 1 ? (this[g] && this[Rt] === 0 && (this[g] = false), this[N] = []) : this[N].splice(this[N].indexOf(e), 1), e.unpipe());
-      }
-      addListener(t, e) {
-        return this.on(t, e);
-      }
-      on(t, e) {
-        let i2 = super.on(t, e);
-        if (t === "data") this[C] = false, this[Rt]++, !this[N].length && !this[g] && this[Bt]();
-        else if (t === "readable" && this[_] !== 0) super.emit("readable");
-        else if (Kr(t) && this[nt]) super.emit(t), this.removeAllListeners(t);
-        else if (t === "error" && this[qt]) {
-          let r = e;
-          this[Z] ? jt(() => r.call(this, this[qt])) : r.call(this, this[qt]);
-        }
-        return i2;
-      }
-      removeListener(t, e) {
-        return this.off(t, e);
-      }
-      off(t, e) {
-        let i2 = super.off(t, e);
-        return t === "data" && (this[Rt] = this.listeners("data").length, this[Rt] === 0 && !this[C] && !this[N].length && (this[g] = false)), i2;
-      }
-      removeAllListeners(t) {
-        let e = super.removeAllListeners(t);
-        return (t === "data" || t === void 0) && (this[Rt] = 0, !this[C] && !this[N].length && (this[g] = false)), e;
-      }
-      get emittedEnd() {
-        return this[nt];
-      }
-      [J]() {
-        !this[De] && !this[nt] && !this[S] && this[b].length === 0 && this[Q] && (this[De] = true, this.emit("end"), this.emit("prefinish"), this.emit("finish"), this[Ne] && this.emit("close"), this[De] = false);
-      }
-      emit(t, ...e) {
-        let i2 = e[0];
-        if (t !== "error" && t !== "close" && t !== S && this[S]) return false;
-        if (t === "data") return !this[L] && !i2 ? false : this[Z] ? (jt(() => this[Oi](i2)), true) : this[Oi](i2);
-        if (t === "end") return this[Is]();
-        if (t === "close") {
-          if (this[Ne] = true, !this[nt] && !this[S]) return false;
-          let n2 = super.emit("close");
-          return this.removeAllListeners("close"), n2;
-        } else if (t === "error") {
-          this[qt] = i2, super.emit(_i, i2);
-          let n2 = !this[Jt] || this.listeners("error").length ? super.emit("error", i2) : false;
-          return this[J](), n2;
-        } else if (t === "resume") {
-          let n2 = super.emit("resume");
-          return this[J](), n2;
-        } else if (t === "finish" || t === "prefinish") {
-          let n2 = super.emit(t);
-          return this.removeAllListeners(t), n2;
-        }
-        let r = super.emit(t, ...e);
-        return this[J](), r;
-      }
-      [Oi](t) {
-        for (let i2 of this[N]) i2.dest.write(t) === false && this.pause();
-        let e = this[C] ? false : super.emit("data", t);
-        return this[J](), e;
-      }
-      [Is]() {
-        return this[nt] ? false : (this[nt] = true, this.readable = false, this[Z] ? (jt(() => this[Ti]()), true) : this[Ti]());
-      }
-      [Ti]() {
-        if (this[Mt]) {
-          let e = this[Mt].end();
-          if (e) {
-            for (let i2 of this[N]) i2.dest.write(e);
-            this[C] || super.emit("data", e);
-          }
-        }
-        for (let e of this[N]) e.end();
-        let t = super.emit("end");
-        return this.removeAllListeners("end"), t;
-      }
-      async collect() {
-        let t = Object.assign([], { dataLength: 0 });
-        this[L] || (t.dataLength = 0);
-        let e = this.promise();
-        return this.on("data", (i2) => {
-          t.push(i2), this[L] || (t.dataLength += i2.length);
-        }), await e, t;
-      }
-      async concat() {
-        if (this[L]) throw new Error("cannot concat in objectMode");
-        let t = await this.collect();
-        return this[z] ? t.join("") : Buffer.concat(t, t.dataLength);
-      }
-      async promise() {
-        return new Promise((t, e) => {
-          this.on(S, () => e(new Error("stream destroyed"))), this.on("error", (i2) => e(i2)), this.on("end", () => t());
-        });
-      }
-      [Symbol.asyncIterator]() {
-        this[C] = false;
-        let t = false, e = async () => (this.pause(), t = true, { value: void 0, done: true });
-        return { next: () => {
-          if (t) return e();
-          let r = this.read();
-          if (r !== null) return Promise.resolve({ done: false, value: r });
-          if (this[Q]) return e();
-          let n2, o2, h2 = (d) => {
-            this.off("data", a2), this.off("end", l), this.off(S, c3), e(), o2(d);
-          }, a2 = (d) => {
-            this.off("error", h2), this.off("end", l), this.off(S, c3), this.pause(), n2({ value: d, done: !!this[Q] });
-          }, l = () => {
-            this.off("error", h2), this.off("data", a2), this.off(S, c3), e(), n2({ done: true, value: void 0 });
-          }, c3 = () => h2(new Error("stream destroyed"));
-          return new Promise((d, y) => {
-            o2 = y, n2 = d, this.once(S, c3), this.once("error", h2), this.once("end", l), this.once("data", a2);
-          });
-        }, throw: e, return: e, [Symbol.asyncIterator]() {
-          return this;
-        }, [Symbol.asyncDispose]: async () => {
-        } };
-      }
-      [Symbol.iterator]() {
-        this[C] = false;
-        let t = false, e = () => (this.pause(), this.off(_i, e), this.off(S, e), this.off("end", e), t = true, { done: true, value: void 0 }), i2 = () => {
-          if (t) return e();
-          let r = this.read();
-          return r === null ? e() : { done: false, value: r };
-        };
-        return this.once("end", e), this.once(_i, e), this.once(S, e), { next: i2, throw: e, return: e, [Symbol.iterator]() {
-          return this;
-        }, [Symbol.dispose]: () => {
-        } };
-      }
-      destroy(t) {
-        if (this[S]) return t ? this.emit("error", t) : this.emit(S), this;
-        this[S] = true, this[C] = true, this[b].length = 0, this[_] = 0;
-        let e = this;
-        return typeof e.close == "function" && !this[Ne] && e.close(), t ? this.emit("error", t) : this.emit(S), this;
-      }
-      static get isStream() {
-        return Wr;
-      }
-    };
-    Jr = import_fs.default.writev;
-    ht = /* @__PURE__ */ Symbol("_autoClose");
-    H = /* @__PURE__ */ Symbol("_close");
-    te = /* @__PURE__ */ Symbol("_ended");
-    m = /* @__PURE__ */ Symbol("_fd");
-    Ni = /* @__PURE__ */ Symbol("_finished");
-    tt = /* @__PURE__ */ Symbol("_flags");
-    Ai = /* @__PURE__ */ Symbol("_flush");
-    ki = /* @__PURE__ */ Symbol("_handleChunk");
-    vi = /* @__PURE__ */ Symbol("_makeBuf");
-    ie = /* @__PURE__ */ Symbol("_mode");
-    ke = /* @__PURE__ */ Symbol("_needDrain");
-    Ut = /* @__PURE__ */ Symbol("_onerror");
-    Ht = /* @__PURE__ */ Symbol("_onopen");
-    Ii = /* @__PURE__ */ Symbol("_onread");
-    Pt = /* @__PURE__ */ Symbol("_onwrite");
-    at = /* @__PURE__ */ Symbol("_open");
-    U = /* @__PURE__ */ Symbol("_path");
-    ot = /* @__PURE__ */ Symbol("_pos");
-    Y = /* @__PURE__ */ Symbol("_queue");
-    zt = /* @__PURE__ */ Symbol("_read");
-    Ci = /* @__PURE__ */ Symbol("_readSize");
-    j = /* @__PURE__ */ Symbol("_reading");
-    ee = /* @__PURE__ */ Symbol("_remain");
-    Fi = /* @__PURE__ */ Symbol("_size");
-    ve = /* @__PURE__ */ Symbol("_write");
-    gt = /* @__PURE__ */ Symbol("_writing");
-    Me = /* @__PURE__ */ Symbol("_defaultFlag");
-    bt = /* @__PURE__ */ Symbol("_errored");
-    _t = class extends A {
-      [bt] = false;
-      [m];
-      [U];
-      [Ci];
-      [j] = false;
-      [Fi];
-      [ee];
-      [ht];
-      constructor(t, e) {
-        if (e = e || {}, super(e), this.readable = true, this.writable = false, typeof t != "string") throw new TypeError("path must be a string");
-        this[bt] = false, this[m] = typeof e.fd == "number" ? e.fd : void 0, this[U] = t, this[Ci] = e.readSize || 16 * 1024 * 1024, this[j] = false, this[Fi] = typeof e.size == "number" ? e.size : 1 / 0, this[ee] = this[Fi], this[ht] = typeof e.autoClose == "boolean" ? e.autoClose : true, typeof this[m] == "number" ? this[zt]() : this[at]();
-      }
-      get fd() {
-        return this[m];
-      }
-      get path() {
-        return this[U];
-      }
-      write() {
-        throw new TypeError("this is a readable stream");
-      }
-      end() {
-        throw new TypeError("this is a readable stream");
-      }
-      [at]() {
-        import_fs.default.open(this[U], "r", (t, e) => this[Ht](t, e));
-      }
-      [Ht](t, e) {
-        t ? this[Ut](t) : (this[m] = e, this.emit("open", e), this[zt]());
-      }
-      [vi]() {
-        return Buffer.allocUnsafe(Math.min(this[Ci], this[ee]));
-      }
-      [zt]() {
-        if (!this[j]) {
-          this[j] = true;
-          let t = this[vi]();
-          if (t.length === 0) return process.nextTick(() => this[Ii](null, 0, t));
-          import_fs.default.read(this[m], t, 0, t.length, null, (e, i2, r) => this[Ii](e, i2, r));
-        }
-      }
-      [Ii](t, e, i2) {
-        this[j] = false, t ? this[Ut](t) : this[ki](e, i2) && this[zt]();
-      }
-      [H]() {
-        if (this[ht] && typeof this[m] == "number") {
-          let t = this[m];
-          this[m] = void 0, import_fs.default.close(t, (e) => e ? this.emit("error", e) : this.emit("close"));
-        }
-      }
-      [Ut](t) {
-        this[j] = true, this[H](), this.emit("error", t);
-      }
-      [ki](t, e) {
-        let i2 = false;
-        return this[ee] -= t, t > 0 && (i2 = super.write(t < e.length ? e.subarray(0, t) : e)), (t === 0 || this[ee] <= 0) && (i2 = false, this[H](), super.end()), i2;
-      }
-      emit(t, ...e) {
-        switch (t) {
-          case "prefinish":
-          case "finish":
-            return false;
-          case "drain":
-            return typeof this[m] == "number" && this[zt](), false;
-          case "error":
-            return this[bt] ? false : (this[bt] = true, super.emit(t, ...e));
-          default:
-            return super.emit(t, ...e);
-        }
-      }
-    };
-    Be = class extends _t {
-      [at]() {
-        let t = true;
-        try {
-          this[Ht](null, import_fs.default.openSync(this[U], "r")), t = false;
-        } finally {
-          t && this[H]();
-        }
-      }
-      [zt]() {
-        let t = true;
-        try {
-          if (!this[j]) {
-            this[j] = true;
-            do {
-              let e = this[vi](), i2 = e.length === 0 ? 0 : import_fs.default.readSync(this[m], e, 0, e.length, null);
-              if (!this[ki](i2, e)) break;
-            } while (true);
-            this[j] = false;
-          }
-          t = false;
-        } finally {
-          t && this[H]();
-        }
-      }
-      [H]() {
-        if (this[ht] && typeof this[m] == "number") {
-          let t = this[m];
-          this[m] = void 0, import_fs.default.closeSync(t), this.emit("close");
-        }
-      }
-    };
-    et = class extends import_events.default {
-      readable = false;
-      writable = true;
-      [bt] = false;
-      [gt] = false;
-      [te] = false;
-      [Y] = [];
-      [ke] = false;
-      [U];
-      [ie];
-      [ht];
-      [m];
-      [Me];
-      [tt];
-      [Ni] = false;
-      [ot];
-      constructor(t, e) {
-        e = e || {}, super(e), this[U] = t, this[m] = typeof e.fd == "number" ? e.fd : void 0, this[ie] = e.mode === void 0 ? 438 : e.mode, this[ot] = typeof e.start == "number" ? e.start : void 0, this[ht] = typeof e.autoClose == "boolean" ? e.autoClose : true;
-        let i2 = this[ot] !== void 0 ? "r+" : "w";
-        this[Me] = e.flags === void 0, this[tt] = e.flags === void 0 ? i2 : e.flags, this[m] === void 0 && this[at]();
-      }
-      emit(t, ...e) {
-        if (t === "error") {
-          if (this[bt]) return false;
-          this[bt] = true;
-        }
-        return super.emit(t, ...e);
-      }
-      get fd() {
-        return this[m];
-      }
-      get path() {
-        return this[U];
-      }
-      [Ut](t) {
-        this[H](), this[gt] = true, this.emit("error", t);
-      }
-      [at]() {
-        import_fs.default.open(this[U], this[tt], this[ie], (t, e) => this[Ht](t, e));
-      }
-      [Ht](t, e) {
-        this[Me] && this[tt] === "r+" && t && t.code === "ENOENT" ? (this[tt] = "w", this[at]()) : t ? this[Ut](t) : (this[m] = e, this.emit("open", e), this[gt] || this[Ai]());
-      }
-      end(t, e) {
-        return t && this.write(t, e), this[te] = true, !this[gt] && !this[Y].length && typeof this[m] == "number" && this[Pt](null, 0), this;
-      }
-      write(t, e) {
-        return typeof t == "string" && (t = Buffer.from(t, e)), this[te] ? (this.emit("error", new Error("write() after end()")), false) : this[m] === void 0 || this[gt] || this[Y].length ? (this[Y].push(t), this[ke] = true, false) : (this[gt] = true, this[ve](t), true);
-      }
-      [ve](t) {
-        import_fs.default.write(this[m], t, 0, t.length, this[ot], (e, i2) => this[Pt](e, i2));
-      }
-      [Pt](t, e) {
-        t ? this[Ut](t) : (this[ot] !== void 0 && typeof e == "number" && (this[ot] += e), this[Y].length ? this[Ai]() : (this[gt] = false, this[te] && !this[Ni] ? (this[Ni] = true, this[H](), this.emit("finish")) : this[ke] && (this[ke] = false, this.emit("drain"))));
-      }
-      [Ai]() {
-        if (this[Y].length === 0) this[te] && this[Pt](null, 0);
-        else if (this[Y].length === 1) this[ve](this[Y].pop());
-        else {
-          let t = this[Y];
-          this[Y] = [], Jr(this[m], t, this[ot], (e, i2) => this[Pt](e, i2));
-        }
-      }
-      [H]() {
-        if (this[ht] && typeof this[m] == "number") {
-          let t = this[m];
-          this[m] = void 0, import_fs.default.close(t, (e) => e ? this.emit("error", e) : this.emit("close"));
-        }
-      }
-    };
-    Wt = class extends et {
-      [at]() {
-        let t;
-        if (this[Me] && this[tt] === "r+") try {
-          t = import_fs.default.openSync(this[U], this[tt], this[ie]);
-        } catch (e) {
-          if (e?.code === "ENOENT") return this[tt] = "w", this[at]();
-          throw e;
-        }
-        else t = import_fs.default.openSync(this[U], this[tt], this[ie]);
-        this[Ht](null, t);
-      }
-      [H]() {
-        if (this[ht] && typeof this[m] == "number") {
-          let t = this[m];
-          this[m] = void 0, import_fs.default.closeSync(t), this.emit("close");
-        }
-      }
-      [ve](t) {
-        let e = true;
-        try {
-          this[Pt](null, import_fs.default.writeSync(this[m], t, 0, t.length, this[ot])), e = false;
-        } finally {
-          if (e) try {
-            this[H]();
-          } catch {
-          }
-        }
-      }
-    };
-    jr = /* @__PURE__ */ new Map([["C", "cwd"], ["f", "file"], ["z", "gzip"], ["P", "preservePaths"], ["U", "unlink"], ["strip-components", "strip"], ["stripComponents", "strip"], ["keep-newer", "newer"], ["keepNewer", "newer"], ["keep-newer-files", "newer"], ["keepNewerFiles", "newer"], ["k", "keep"], ["keep-existing", "keep"], ["keepExisting", "keep"], ["m", "noMtime"], ["no-mtime", "noMtime"], ["p", "preserveOwner"], ["L", "follow"], ["h", "follow"], ["onentry", "onReadEntry"]]);
-    Fs = (s3) => !!s3.sync && !!s3.file;
-    ks = (s3) => !s3.sync && !!s3.file;
-    vs = (s3) => !!s3.sync && !s3.file;
-    Ms = (s3) => !s3.sync && !s3.file;
-    Bs = (s3) => !!s3.file;
-    tn = (s3) => {
-      let t = jr.get(s3);
-      return t || s3;
-    };
-    se = (s3 = {}) => {
-      if (!s3) return {};
-      let t = {};
-      for (let [e, i2] of Object.entries(s3)) {
-        let r = tn(e);
-        t[r] = i2;
-      }
-      return t.chmod === void 0 && t.noChmod === false && (t.chmod = true), delete t.noChmod, t;
-    };
-    K = (s3, t, e, i2, r) => Object.assign((n2 = [], o2, h2) => {
-      Array.isArray(n2) && (o2 = n2, n2 = {}), typeof o2 == "function" && (h2 = o2, o2 = void 0), o2 = o2 ? Array.from(o2) : [];
-      let a2 = se(n2);
-      if (r?.(a2, o2), Fs(a2)) {
-        if (typeof h2 == "function") throw new TypeError("callback not supported for sync tar functions");
-        return s3(a2, o2);
-      } else if (ks(a2)) {
-        let l = t(a2, o2);
-        return h2 ? l.then(() => h2(), h2) : l;
-      } else if (vs(a2)) {
-        if (typeof h2 == "function") throw new TypeError("callback not supported for sync tar functions");
-        return e(a2, o2);
-      } else if (Ms(a2)) {
-        if (typeof h2 == "function") throw new TypeError("callback only supported with file option");
-        return i2(a2, o2);
-      }
-      throw new Error("impossible options??");
-    }, { syncFile: s3, asyncFile: t, syncNoFile: e, asyncNoFile: i2, validate: r });
-    sn = import_zlib.default.constants || { ZLIB_VERNUM: 4736 };
-    M = Object.freeze(Object.assign(/* @__PURE__ */ Object.create(null), { Z_NO_FLUSH: 0, Z_PARTIAL_FLUSH: 1, Z_SYNC_FLUSH: 2, Z_FULL_FLUSH: 3, Z_FINISH: 4, Z_BLOCK: 5, Z_OK: 0, Z_STREAM_END: 1, Z_NEED_DICT: 2, Z_ERRNO: -1, Z_STREAM_ERROR: -2, Z_DATA_ERROR: -3, Z_MEM_ERROR: -4, Z_BUF_ERROR: -5, Z_VERSION_ERROR: -6, Z_NO_COMPRESSION: 0, Z_BEST_SPEED: 1, Z_BEST_COMPRESSION: 9, Z_DEFAULT_COMPRESSION: -1, Z_FILTERED: 1, Z_HUFFMAN_ONLY: 2, Z_RLE: 3, Z_FIXED: 4, Z_DEFAULT_STRATEGY: 0, DEFLATE: 1, INFLATE: 2, GZIP: 3, GUNZIP: 4, DEFLATERAW: 5, INFLATERAW: 6, UNZIP: 7, BROTLI_DECODE: 8, BROTLI_ENCODE: 9, Z_MIN_WINDOWBITS: 8, Z_MAX_WINDOWBITS: 15, Z_DEFAULT_WINDOWBITS: 15, Z_MIN_CHUNK: 64, Z_MAX_CHUNK: 1 / 0, Z_DEFAULT_CHUNK: 16384, Z_MIN_MEMLEVEL: 1, Z_MAX_MEMLEVEL: 9, Z_DEFAULT_MEMLEVEL: 8, Z_MIN_LEVEL: -1, Z_MAX_LEVEL: 9, Z_DEFAULT_LEVEL: -1, BROTLI_OPERATION_PROCESS: 0, BROTLI_OPERATION_FLUSH: 1, BROTLI_OPERATION_FINISH: 2, BROTLI_OPERATION_EMIT_METADATA: 3, BROTLI_MODE_GENERIC: 0, BROTLI_MODE_TEXT: 1, BROTLI_MODE_FONT: 2, BROTLI_DEFAULT_MODE: 0, BROTLI_MIN_QUALITY: 0, BROTLI_MAX_QUALITY: 11, BROTLI_DEFAULT_QUALITY: 11, BROTLI_MIN_WINDOW_BITS: 10, BROTLI_MAX_WINDOW_BITS: 24, BROTLI_LARGE_MAX_WINDOW_BITS: 30, BROTLI_DEFAULT_WINDOW: 22, BROTLI_MIN_INPUT_BLOCK_BITS: 16, BROTLI_MAX_INPUT_BLOCK_BITS: 24, BROTLI_PARAM_MODE: 0, BROTLI_PARAM_QUALITY: 1, BROTLI_PARAM_LGWIN: 2, BROTLI_PARAM_LGBLOCK: 3, BROTLI_PARAM_DISABLE_LITERAL_CONTEXT_MODELING: 4, BROTLI_PARAM_SIZE_HINT: 5, BROTLI_PARAM_LARGE_WINDOW: 6, BROTLI_PARAM_NPOSTFIX: 7, BROTLI_PARAM_NDIRECT: 8, BROTLI_DECODER_RESULT_ERROR: 0, BROTLI_DECODER_RESULT_SUCCESS: 1, BROTLI_DECODER_RESULT_NEEDS_MORE_INPUT: 2, BROTLI_DECODER_RESULT_NEEDS_MORE_OUTPUT: 3, BROTLI_DECODER_PARAM_DISABLE_RING_BUFFER_REALLOCATION: 0, BROTLI_DECODER_PARAM_LARGE_WINDOW: 1, BROTLI_DECODER_NO_ERROR: 0, BROTLI_DECODER_SUCCESS: 1, BROTLI_DECODER_NEEDS_MORE_INPUT: 2, BROTLI_DECODER_NEEDS_MORE_OUTPUT: 3, BROTLI_DECODER_ERROR_FORMAT_EXUBERANT_NIBBLE: -1, BROTLI_DECODER_ERROR_FORMAT_RESERVED: -2, BROTLI_DECODER_ERROR_FORMAT_EXUBERANT_META_NIBBLE: -3, BROTLI_DECODER_ERROR_FORMAT_SIMPLE_HUFFMAN_ALPHABET: -4, BROTLI_DECODER_ERROR_FORMAT_SIMPLE_HUFFMAN_SAME: -5, BROTLI_DECODER_ERROR_FORMAT_CL_SPACE: -6, BROTLI_DECODER_ERROR_FORMAT_HUFFMAN_SPACE: -7, BROTLI_DECODER_ERROR_FORMAT_CONTEXT_MAP_REPEAT: -8, BROTLI_DECODER_ERROR_FORMAT_BLOCK_LENGTH_1: -9, BROTLI_DECODER_ERROR_FORMAT_BLOCK_LENGTH_2: -10, BROTLI_DECODER_ERROR_FORMAT_TRANSFORM: -11, BROTLI_DECODER_ERROR_FORMAT_DICTIONARY: -12, BROTLI_DECODER_ERROR_FORMAT_WINDOW_BITS: -13, BROTLI_DECODER_ERROR_FORMAT_PADDING_1: -14, BROTLI_DECODER_ERROR_FORMAT_PADDING_2: -15, BROTLI_DECODER_ERROR_FORMAT_DISTANCE: -16, BROTLI_DECODER_ERROR_DICTIONARY_NOT_SET: -19, BROTLI_DECODER_ERROR_INVALID_ARGUMENTS: -20, BROTLI_DECODER_ERROR_ALLOC_CONTEXT_MODES: -21, BROTLI_DECODER_ERROR_ALLOC_TREE_GROUPS: -22, BROTLI_DECODER_ERROR_ALLOC_CONTEXT_MAP: -25, BROTLI_DECODER_ERROR_ALLOC_RING_BUFFER_1: -26, BROTLI_DECODER_ERROR_ALLOC_RING_BUFFER_2: -27, BROTLI_DECODER_ERROR_ALLOC_BLOCK_TYPE_TREES: -30, BROTLI_DECODER_ERROR_UNREACHABLE: -31 }, sn));
-    rn = import_buffer.Buffer.concat;
-    zs = Object.getOwnPropertyDescriptor(import_buffer.Buffer, "concat");
-    nn = (s3) => s3;
-    Bi = zs?.writable === true || zs?.set !== void 0 ? (s3) => {
-      import_buffer.Buffer.concat = s3 ? nn : rn;
-    } : (s3) => {
-    };
-    Tt = /* @__PURE__ */ Symbol("_superWrite");
-    Gt = class extends Error {
-      code;
-      errno;
-      constructor(t, e) {
-        super("zlib: " + t.message, { cause: t }), this.code = t.code, this.errno = t.errno, this.code || (this.code = "ZLIB_ERROR"), this.message = "zlib: " + t.message, Error.captureStackTrace(this, e ?? this.constructor);
-      }
-      get name() {
-        return "ZlibError";
-      }
-    };
-    Pi = /* @__PURE__ */ Symbol("flushFlag");
-    re = class extends A {
-      #t = false;
-      #i = false;
-      #s;
-      #n;
-      #r;
-      #e;
-      #o;
-      get sawError() {
-        return this.#t;
-      }
-      get handle() {
-        return this.#e;
-      }
-      get flushFlag() {
-        return this.#s;
-      }
-      constructor(t, e) {
-        if (!t || typeof t != "object") throw new TypeError("invalid options for ZlibBase constructor");
-        if (super(t), this.#s = t.flush ?? 0, this.#n = t.finishFlush ?? 0, this.#r = t.fullFlushFlag ?? 0, typeof Ps[e] != "function") throw new TypeError("Compression method not supported: " + e);
-        try {
-          this.#e = new Ps[e](t);
-        } catch (i2) {
-          throw new Gt(i2, this.constructor);
-        }
-        this.#o = (i2) => {
-          this.#t || (this.#t = true, this.close(), this.emit("error", i2));
-        }, this.#e?.on("error", (i2) => this.#o(new Gt(i2))), this.once("end", () => this.close);
-      }
-      close() {
-        this.#e && (this.#e.close(), this.#e = void 0, this.emit("close"));
-      }
-      reset() {
-        if (!this.#t) return (0, import_assert.default)(this.#e, "zlib binding closed"), this.#e.reset?.();
-      }
-      flush(t) {
-        this.ended || (typeof t != "number" && (t = this.#r), this.write(Object.assign(import_buffer.Buffer.alloc(0), { [Pi]: t })));
-      }
-      end(t, e, i2) {
-        return typeof t == "function" && (i2 = t, e = void 0, t = void 0), typeof e == "function" && (i2 = e, e = void 0), t && (e ? this.write(t, e) : this.write(t)), this.flush(this.#n), this.#i = true, super.end(i2);
-      }
-      get ended() {
-        return this.#i;
-      }
-      [Tt](t) {
-        return super.write(t);
-      }
-      write(t, e, i2) {
-        if (typeof e == "function" && (i2 = e, e = "utf8"), typeof t == "string" && (t = import_buffer.Buffer.from(t, e)), this.#t) return;
-        (0, import_assert.default)(this.#e, "zlib binding closed");
-        let r = this.#e._handle, n2 = r.close;
-        r.close = () => {
-        };
-        let o2 = this.#e.close;
-        this.#e.close = () => {
-        }, Bi(true);
-        let h2;
-        try {
-          let l = typeof t[Pi] == "number" ? t[Pi] : this.#s;
-          h2 = this.#e._processChunk(t, l), Bi(false);
-        } catch (l) {
-          Bi(false), this.#o(new Gt(l, this.write));
-        } finally {
-          this.#e && (this.#e._handle = r, r.close = n2, this.#e.close = o2, this.#e.removeAllListeners("error"));
-        }
-        this.#e && this.#e.on("error", (l) => this.#o(new Gt(l, this.write)));
-        let a2;
-        if (h2) if (Array.isArray(h2) && h2.length > 0) {
-          let l = h2[0];
-          a2 = this[Tt](import_buffer.Buffer.from(l));
-          for (let c3 = 1; c3 < h2.length; c3++) a2 = this[Tt](h2[c3]);
-        } else a2 = this[Tt](import_buffer.Buffer.from(h2));
-        return i2 && i2(), a2;
-      }
-    };
-    Pe = class extends re {
-      #t;
-      #i;
-      constructor(t, e) {
-        t = t || {}, t.flush = t.flush || M.Z_NO_FLUSH, t.finishFlush = t.finishFlush || M.Z_FINISH, t.fullFlushFlag = M.Z_FULL_FLUSH, super(t, e), this.#t = t.level, this.#i = t.strategy;
-      }
-      params(t, e) {
-        if (!this.sawError) {
-          if (!this.handle) throw new Error("cannot switch params when binding is closed");
-          if (!this.handle.params) throw new Error("not supported in this implementation");
-          if (this.#t !== t || this.#i !== e) {
-            this.flush(M.Z_SYNC_FLUSH), (0, import_assert.default)(this.handle, "zlib binding closed");
-            let i2 = this.handle.flush;
-            this.handle.flush = (r, n2) => {
-              typeof r == "function" && (n2 = r, r = this.flushFlag), this.flush(r), n2?.();
-            };
-            try {
-              this.handle.params(t, e);
-            } finally {
-              this.handle.flush = i2;
-            }
-            this.handle && (this.#t = t, this.#i = e);
-          }
-        }
-      }
-    };
-    ze = class extends Pe {
-      #t;
-      constructor(t) {
-        super(t, "Gzip"), this.#t = t && !!t.portable;
-      }
-      [Tt](t) {
-        return this.#t ? (this.#t = false, t[9] = 255, super[Tt](t)) : super[Tt](t);
-      }
-    };
-    Ue = class extends Pe {
-      constructor(t) {
-        super(t, "Unzip");
-      }
-    };
-    He = class extends re {
-      constructor(t, e) {
-        t = t || {}, t.flush = t.flush || M.BROTLI_OPERATION_PROCESS, t.finishFlush = t.finishFlush || M.BROTLI_OPERATION_FINISH, t.fullFlushFlag = M.BROTLI_OPERATION_FLUSH, super(t, e);
-      }
-    };
-    We = class extends He {
-      constructor(t) {
-        super(t, "BrotliCompress");
-      }
-    };
-    Ge = class extends He {
-      constructor(t) {
-        super(t, "BrotliDecompress");
-      }
-    };
-    Ze = class extends re {
-      constructor(t, e) {
-        t = t || {}, t.flush = t.flush || M.ZSTD_e_continue, t.finishFlush = t.finishFlush || M.ZSTD_e_end, t.fullFlushFlag = M.ZSTD_e_flush, super(t, e);
-      }
-    };
-    Ye = class extends Ze {
-      constructor(t) {
-        super(t, "ZstdCompress");
-      }
-    };
-    Ke = class extends Ze {
-      constructor(t) {
-        super(t, "ZstdDecompress");
-      }
-    };
-    Us = (s3, t) => {
-      if (Number.isSafeInteger(s3)) s3 < 0 ? an(s3, t) : hn(s3, t);
-      else throw Error("cannot encode number outside of javascript safe integer range");
-      return t;
-    };
-    hn = (s3, t) => {
-      t[0] = 128;
-      for (var e = t.length; e > 1; e--) t[e - 1] = s3 & 255, s3 = Math.floor(s3 / 256);
-    };
-    an = (s3, t) => {
-      t[0] = 255;
-      var e = false;
-      s3 = s3 * -1;
-      for (var i2 = t.length; i2 > 1; i2--) {
-        var r = s3 & 255;
-        s3 = Math.floor(s3 / 256), e ? t[i2 - 1] = Ws(r) : r === 0 ? t[i2 - 1] = 0 : (e = true, t[i2 - 1] = Gs(r));
-      }
-    };
-    Hs = (s3) => {
-      let t = s3[0], e = t === 128 ? cn(s3.subarray(1, s3.length)) : t === 255 ? ln(s3) : null;
-      if (e === null) throw Error("invalid base256 encoding");
-      if (!Number.isSafeInteger(e)) throw Error("parsed number outside of javascript safe integer range");
-      return e;
-    };
-    ln = (s3) => {
-      for (var t = s3.length, e = 0, i2 = false, r = t - 1; r > -1; r--) {
-        var n2 = Number(s3[r]), o2;
-        i2 ? o2 = Ws(n2) : n2 === 0 ? o2 = n2 : (i2 = true, o2 = Gs(n2)), o2 !== 0 && (e -= o2 * Math.pow(256, t - r - 1));
-      }
-      return e;
-    };
-    cn = (s3) => {
-      for (var t = s3.length, e = 0, i2 = t - 1; i2 > -1; i2--) {
-        var r = Number(s3[i2]);
-        r !== 0 && (e += r * Math.pow(256, t - i2 - 1));
-      }
-      return e;
-    };
-    Ws = (s3) => (255 ^ s3) & 255;
-    Gs = (s3) => (255 ^ s3) + 1 & 255;
-    Hi = {};
-    Ur(Hi, { code: () => Ve, isCode: () => ne, isName: () => dn, name: () => oe, normalFsTypes: () => Ui });
-    ne = (s3) => oe.has(s3);
-    dn = (s3) => Ve.has(s3);
-    Ui = /* @__PURE__ */ new Set(["0", "", "1", "2", "3", "4", "5", "6", "7", "D"]);
-    oe = /* @__PURE__ */ new Map([["0", "File"], ["", "OldFile"], ["1", "Link"], ["2", "SymbolicLink"], ["3", "CharacterDevice"], ["4", "BlockDevice"], ["5", "Directory"], ["6", "FIFO"], ["7", "ContiguousFile"], ["g", "GlobalExtendedHeader"], ["x", "ExtendedHeader"], ["A", "SolarisACL"], ["D", "GNUDumpDir"], ["I", "Inode"], ["K", "NextFileHasLongLinkpath"], ["L", "NextFileHasLongPath"], ["M", "ContinuationFile"], ["N", "OldGnuLongPath"], ["S", "SparseFile"], ["V", "TapeVolumeHeader"], ["X", "OldExtendedHeader"]]);
-    Ve = new Map(Array.from(oe).map((s3) => [s3[1], s3[0]]));
-    un = (s3) => s3 === void 0 || s3 < 0 ? void 0 : s3;
-    F = class {
-      cksumValid = false;
-      needPax = false;
-      nullBlock = false;
-      block;
-      path;
-      mode;
-      uid;
-      gid;
-      size;
-      cksum;
-      #t = "Unsupported";
-      linkpath;
-      uname;
-      gname;
-      devmaj = 0;
-      devmin = 0;
-      atime;
-      ctime;
-      mtime;
-      charset;
-      comment;
-      constructor(t, e = 0, i2, r) {
-        Buffer.isBuffer(t) ? this.decode(t, e || 0, i2, r) : t && this.#i(t);
-      }
-      decode(t, e, i2, r) {
-        if (e || (e = 0), !t || !(t.length >= e + 512)) throw new Error("need 512 bytes for header");
-        let n2 = xt(t, e + 156, 1), o2 = Ui.has(n2), h2 = o2 ? i2 : void 0, a2 = o2 ? r : void 0;
-        if (this.path = h2?.path ?? xt(t, e, 100), this.mode = h2?.mode ?? a2?.mode ?? lt(t, e + 100, 8), this.uid = h2?.uid ?? a2?.uid ?? lt(t, e + 108, 8), this.gid = h2?.gid ?? a2?.gid ?? lt(t, e + 116, 8), this.size = un(h2?.size ?? a2?.size ?? lt(t, e + 124, 12)), this.mtime = h2?.mtime ?? a2?.mtime ?? Wi(t, e + 136, 12), this.cksum = lt(t, e + 148, 12), a2 && this.#i(a2, true), h2 && this.#i(h2), ne(n2) && (this.#t = n2 || "0"), this.#t === "0" && this.path.slice(-1) === "/" && (this.#t = "5"), this.#t === "5" && (this.size = 0), this.linkpath = xt(t, e + 157, 100), t.subarray(e + 257, e + 265).toString() === "ustar\x0000") if (this.uname = h2?.uname ?? a2?.uname ?? xt(t, e + 265, 32), this.gname = h2?.gname ?? a2?.gname ?? xt(t, e + 297, 32), this.devmaj = h2?.devmaj ?? a2?.devmaj ?? lt(t, e + 329, 8) ?? 0, this.devmin = h2?.devmin ?? a2?.devmin ?? lt(t, e + 337, 8) ?? 0, t[e + 475] !== 0) {
-          let c3 = xt(t, e + 345, 155);
-          this.path = c3 + "/" + this.path;
-        } else {
-          let c3 = xt(t, e + 345, 130);
-          c3 && (this.path = c3 + "/" + this.path), this.atime = i2?.atime ?? r?.atime ?? Wi(t, e + 476, 12), this.ctime = i2?.ctime ?? r?.ctime ?? Wi(t, e + 488, 12);
-        }
-        let l = 256;
-        for (let c3 = e; c3 < e + 148; c3++) l += t[c3];
-        for (let c3 = e + 156; c3 < e + 512; c3++) l += t[c3];
-        this.cksumValid = l === this.cksum, this.cksum === void 0 && l === 256 && (this.nullBlock = true);
-      }
-      #i(t, e = false) {
-        Object.assign(this, Object.fromEntries(Object.entries(t).filter(([i2, r]) => !(r == null || i2 === "size" && Number(r) < 0 || i2 === "path" && e || i2 === "linkpath" && e || i2 === "global"))));
-      }
-      encode(t, e = 0) {
-        if (t || (t = this.block = Buffer.alloc(512)), this.#t === "Unsupported" && (this.#t = "0"), !(t.length >= e + 512)) throw new Error("need 512 bytes for header");
-        let i2 = this.ctime || this.atime ? 130 : 155, r = mn(this.path || "", i2), n2 = r[0], o2 = r[1];
-        this.needPax = !!r[2], this.needPax = Lt(t, e, 100, n2) || this.needPax, this.needPax = ct(t, e + 100, 8, this.mode) || this.needPax, this.needPax = ct(t, e + 108, 8, this.uid) || this.needPax, this.needPax = ct(t, e + 116, 8, this.gid) || this.needPax, this.needPax = ct(t, e + 124, 12, this.size) || this.needPax, this.needPax = Gi(t, e + 136, 12, this.mtime) || this.needPax, t[e + 156] = Number(this.#t.codePointAt(0)), this.needPax = Lt(t, e + 157, 100, this.linkpath) || this.needPax, t.write("ustar\x0000", e + 257, 8), this.needPax = Lt(t, e + 265, 32, this.uname) || this.needPax, this.needPax = Lt(t, e + 297, 32, this.gname) || this.needPax, this.needPax = ct(t, e + 329, 8, this.devmaj) || this.needPax, this.needPax = ct(t, e + 337, 8, this.devmin) || this.needPax, this.needPax = Lt(t, e + 345, i2, o2) || this.needPax, t[e + 475] !== 0 ? this.needPax = Lt(t, e + 345, 155, o2) || this.needPax : (this.needPax = Lt(t, e + 345, 130, o2) || this.needPax, this.needPax = Gi(t, e + 476, 12, this.atime) || this.needPax, this.needPax = Gi(t, e + 488, 12, this.ctime) || this.needPax);
-        let h2 = 256;
-        for (let a2 = e; a2 < e + 148; a2++) h2 += t[a2];
-        for (let a2 = e + 156; a2 < e + 512; a2++) h2 += t[a2];
-        return this.cksum = h2, ct(t, e + 148, 8, this.cksum), this.cksumValid = true, this.needPax;
-      }
-      get type() {
-        return this.#t === "Unsupported" ? this.#t : oe.get(this.#t);
-      }
-      get typeKey() {
-        return this.#t;
-      }
-      set type(t) {
-        let e = String(Ve.get(t));
-        if (ne(e) || e === "Unsupported") this.#t = e;
-        else if (ne(t)) this.#t = t;
-        else throw new TypeError("invalid entry type: " + t);
-      }
-    };
-    mn = (s3, t) => {
-      let i2 = s3, r = "", n2, o2 = import_node_path58.posix.parse(s3).root || ".";
-      if (Buffer.byteLength(i2) < 100) n2 = [i2, r, false];
-      else {
-        r = import_node_path58.posix.dirname(i2), i2 = import_node_path58.posix.basename(i2);
-        do
-          Buffer.byteLength(i2) <= 100 && Buffer.byteLength(r) <= t ? n2 = [i2, r, false] : Buffer.byteLength(i2) > 100 && Buffer.byteLength(r) <= t ? n2 = [i2.slice(0, 99), r, true] : (i2 = import_node_path58.posix.join(import_node_path58.posix.basename(r), i2), r = import_node_path58.posix.dirname(r));
-        while (r !== o2 && n2 === void 0);
-        n2 || (n2 = [s3.slice(0, 99), "", true]);
-      }
-      return n2;
-    };
-    xt = (s3, t, e) => s3.subarray(t, t + e).toString("utf8").replace(/\0.*/, "");
-    Wi = (s3, t, e) => pn(lt(s3, t, e));
-    pn = (s3) => s3 === void 0 ? void 0 : new Date(s3 * 1e3);
-    lt = (s3, t, e) => Number(s3[t]) & 128 ? Hs(s3.subarray(t, t + e)) : wn(s3, t, e);
-    En = (s3) => isNaN(s3) ? void 0 : s3;
-    wn = (s3, t, e) => En(parseInt(s3.subarray(t, t + e).toString("utf8").replace(/\0.*$/, "").trim(), 8));
-    Sn = { 12: 8589934591, 8: 2097151 };
-    ct = (s3, t, e, i2) => i2 === void 0 ? false : i2 > Sn[e] || i2 < 0 ? (Us(i2, s3.subarray(t, t + e)), true) : (yn(s3, t, e, i2), false);
-    yn = (s3, t, e, i2) => s3.write(Rn(i2, e), t, e, "ascii");
-    Rn = (s3, t) => gn(Math.floor(s3).toString(8), t);
-    gn = (s3, t) => (s3.length === t - 1 ? s3 : new Array(t - s3.length - 1).join("0") + s3 + " ") + "\0";
-    Gi = (s3, t, e, i2) => i2 === void 0 ? false : ct(s3, t, e, i2.getTime() / 1e3);
-    bn = new Array(156).join("\0");
-    Lt = (s3, t, e, i2) => i2 === void 0 ? false : (s3.write(i2 + bn, t, e, "utf8"), i2.length !== Buffer.byteLength(i2) || i2.length > e);
-    ft = class s {
-      atime;
-      mtime;
-      ctime;
-      charset;
-      comment;
-      gid;
-      uid;
-      gname;
-      uname;
-      linkpath;
-      dev;
-      ino;
-      nlink;
-      path;
-      size;
-      mode;
-      global;
-      constructor(t, e = false) {
-        this.atime = t.atime, this.charset = t.charset, this.comment = t.comment, this.ctime = t.ctime, this.dev = t.dev, this.gid = t.gid, this.global = e, this.gname = t.gname, this.ino = t.ino, this.linkpath = t.linkpath, this.mtime = t.mtime, this.nlink = t.nlink, this.path = t.path, this.size = t.size, this.uid = t.uid, this.uname = t.uname;
-      }
-      encode() {
-        let t = this.encodeBody();
-        if (t === "") return Buffer.allocUnsafe(0);
-        let e = Buffer.byteLength(t), i2 = 512 * Math.ceil(1 + e / 512), r = Buffer.allocUnsafe(i2);
-        for (let n2 = 0; n2 < 512; n2++) r[n2] = 0;
-        new F({ path: ("PaxHeader/" + (0, import_node_path59.basename)(this.path ?? "")).slice(0, 99), mode: this.mode || 420, uid: this.uid, gid: this.gid, size: e, mtime: this.mtime, type: this.global ? "GlobalExtendedHeader" : "ExtendedHeader", linkpath: "", uname: this.uname || "", gname: this.gname || "", devmaj: 0, devmin: 0, atime: this.atime, ctime: this.ctime }).encode(r), r.write(t, 512, e, "utf8");
-        for (let n2 = e + 512; n2 < r.length; n2++) r[n2] = 0;
-        return r;
-      }
-      encodeBody() {
-        return this.encodeField("path") + this.encodeField("ctime") + this.encodeField("atime") + this.encodeField("dev") + this.encodeField("ino") + this.encodeField("nlink") + this.encodeField("charset") + this.encodeField("comment") + this.encodeField("gid") + this.encodeField("gname") + this.encodeField("linkpath") + this.encodeField("mtime") + this.encodeField("size") + this.encodeField("uid") + this.encodeField("uname");
-      }
-      encodeField(t) {
-        if (this[t] === void 0) return "";
-        let e = this[t], i2 = e instanceof Date ? e.getTime() / 1e3 : e, r = " " + (t === "dev" || t === "ino" || t === "nlink" ? "SCHILY." : "") + t + "=" + i2 + `
-`, n2 = Buffer.byteLength(r), o2 = Math.floor(Math.log(n2) / Math.log(10)) + 1;
-        return n2 + o2 >= Math.pow(10, o2) && (o2 += 1), o2 + n2 + r;
-      }
-      static parse(t, e, i2 = false) {
-        return new s(On(Tn(t), e), i2);
-      }
-    };
-    On = (s3, t) => t ? Object.assign({}, t, s3) : s3;
-    Tn = (s3) => s3.replace(/\n$/, "").split(`
-`).reduce(xn, /* @__PURE__ */ Object.create(null));
-    xn = (s3, t) => {
-      let e = parseInt(t, 10);
-      if (e !== Buffer.byteLength(t) + 1) return s3;
-      t = t.slice((e + " ").length);
-      let i2 = t.split("="), r = i2.shift();
-      if (!r) return s3;
-      let n2 = r.replace(/^SCHILY\.(dev|ino|nlink)/, "$1"), o2 = i2.join("=").replace(/\0.*/, "");
-      switch (n2) {
-        case "path":
-        case "linkpath":
-        case "type":
-        case "charset":
-        case "comment":
-        case "gname":
-        case "uname":
-          s3[n2] = o2;
-          break;
-        case "ctime":
-        case "atime":
-        case "mtime":
-          s3[n2] = new Date(Number(o2) * 1e3);
-          break;
-        case "size":
-          let h2 = +o2;
-          h2 >= 0 && (s3[n2] = h2);
-          break;
-        case "gid":
-        case "uid":
-        case "dev":
-        case "ino":
-        case "nlink":
-        case "mode":
-          s3[n2] = +o2;
-          break;
-      }
-      return s3;
-    };
-    Ln = process.env.TESTING_TAR_FAKE_PLATFORM || process.platform;
-    f = Ln !== "win32" ? (s3) => String(s3) : (s3) => String(s3).replaceAll(/\\/g, "/");
-    $e = class extends A {
-      extended;
-      globalExtended;
-      header;
-      startBlockSize;
-      blockRemain;
-      remain;
-      type;
-      meta = false;
-      ignore = false;
-      path;
-      mode;
-      uid;
-      gid;
-      uname;
-      gname;
-      size = 0;
-      mtime;
-      atime;
-      ctime;
-      linkpath;
-      dev;
-      ino;
-      nlink;
-      invalid = false;
-      absolute;
-      unsupported = false;
-      constructor(t, e, i2) {
-        switch (super({}), this.pause(), this.extended = e, this.globalExtended = i2, this.header = t, this.remain = t.size ?? 0, this.startBlockSize = 512 * Math.ceil(this.remain / 512), this.blockRemain = this.startBlockSize, this.type = t.type, this.type) {
-          case "File":
-          case "OldFile":
-          case "Link":
-          case "SymbolicLink":
-          case "CharacterDevice":
-          case "BlockDevice":
-          case "Directory":
-          case "FIFO":
-          case "ContiguousFile":
-          case "GNUDumpDir":
-            break;
-          case "NextFileHasLongLinkpath":
-          case "NextFileHasLongPath":
-          case "OldGnuLongPath":
-          case "GlobalExtendedHeader":
-          case "ExtendedHeader":
-          case "OldExtendedHeader":
-            this.meta = true;
-            break;
-          default:
-            this.ignore = true;
-        }
-        if (!t.path) throw new Error("no path provided for tar.ReadEntry");
-        this.path = f(t.path), this.mode = t.mode, this.mode && (this.mode = this.mode & 4095), this.uid = t.uid, this.gid = t.gid, this.uname = t.uname, this.gname = t.gname, this.size = this.remain, this.mtime = t.mtime, this.atime = t.atime, this.ctime = t.ctime, this.linkpath = t.linkpath ? f(t.linkpath) : void 0, this.uname = t.uname, this.gname = t.gname, e && this.#t(e), i2 && this.#t(i2, true);
-      }
-      write(t) {
-        let e = t.length;
-        if (e > this.blockRemain) throw new Error("writing more to entry than is appropriate");
-        let i2 = this.remain, r = this.blockRemain;
-        return this.remain = Math.max(0, i2 - e), this.blockRemain = Math.max(0, r - e), this.ignore ? true : i2 >= e ? super.write(t) : super.write(t.subarray(0, i2));
-      }
-      #t(t, e = false) {
-        t.path && (t.path = f(t.path)), t.linkpath && (t.linkpath = f(t.linkpath)), Object.assign(this, Object.fromEntries(Object.entries(t).filter(([i2, r]) => !(r == null || i2 === "path" && e))));
-      }
-    };
-    Dt = (s3, t, e, i2 = {}) => {
-      s3.file && (i2.file = s3.file), s3.cwd && (i2.cwd = s3.cwd), i2.code = e instanceof Error && e.code || t, i2.tarCode = t, !s3.strict && i2.recoverable !== false ? (e instanceof Error && (i2 = Object.assign(e, i2), e = e.message), s3.emit("warn", t, e, i2)) : e instanceof Error ? s3.emit("error", Object.assign(e, i2)) : s3.emit("error", Object.assign(new Error(`${t}: ${e}`), i2));
-    };
-    Nn = 1024 * 1024;
-    Xi = Buffer.from([31, 139]);
-    qi = Buffer.from([40, 181, 47, 253]);
-    An = Math.max(Xi.length, qi.length);
-    B = /* @__PURE__ */ Symbol("state");
-    Nt = /* @__PURE__ */ Symbol("writeEntry");
-    it = /* @__PURE__ */ Symbol("readEntry");
-    Zi = /* @__PURE__ */ Symbol("nextEntry");
-    Zs = /* @__PURE__ */ Symbol("processEntry");
-    V = /* @__PURE__ */ Symbol("extendedHeader");
-    he = /* @__PURE__ */ Symbol("globalExtendedHeader");
-    dt = /* @__PURE__ */ Symbol("meta");
-    Ys = /* @__PURE__ */ Symbol("emitMeta");
-    p = /* @__PURE__ */ Symbol("buffer");
-    st = /* @__PURE__ */ Symbol("queue");
-    ut = /* @__PURE__ */ Symbol("ended");
-    Yi = /* @__PURE__ */ Symbol("emittedEnd");
-    At = /* @__PURE__ */ Symbol("emit");
-    w = /* @__PURE__ */ Symbol("unzip");
-    Xe = /* @__PURE__ */ Symbol("consumeChunk");
-    qe = /* @__PURE__ */ Symbol("consumeChunkSub");
-    Ki = /* @__PURE__ */ Symbol("consumeBody");
-    Ks = /* @__PURE__ */ Symbol("consumeMeta");
-    Vs = /* @__PURE__ */ Symbol("consumeHeader");
-    ae = /* @__PURE__ */ Symbol("consuming");
-    Vi = /* @__PURE__ */ Symbol("bufferConcat");
-    Qe = /* @__PURE__ */ Symbol("maybeEnd");
-    Yt = /* @__PURE__ */ Symbol("writing");
-    $2 = /* @__PURE__ */ Symbol("aborted");
-    Je = /* @__PURE__ */ Symbol("onDone");
-    It = /* @__PURE__ */ Symbol("sawValidEntry");
-    je = /* @__PURE__ */ Symbol("sawNullBlock");
-    ti = /* @__PURE__ */ Symbol("sawEOF");
-    $s = /* @__PURE__ */ Symbol("closeStream");
-    In = 1e3;
-    le = /* @__PURE__ */ Symbol("compressedBytesRead");
-    $i = /* @__PURE__ */ Symbol("decompressedBytesRead");
-    Xs = /* @__PURE__ */ Symbol("checkDecompressionRatio");
-    Cn = () => true;
-    rt = class extends import_events2.EventEmitter {
-      file;
-      strict;
-      maxMetaEntrySize;
-      filter;
-      brotli;
-      zstd;
-      maxDecompressionRatio;
-      writable = true;
-      readable = false;
-      [st] = [];
-      [p];
-      [it];
-      [Nt];
-      [B] = "begin";
-      [dt] = "";
-      [V];
-      [he];
-      [ut] = false;
-      [w];
-      [$2] = false;
-      [It];
-      [je] = false;
-      [ti] = false;
-      [Yt] = false;
-      [ae] = false;
-      [Yi] = false;
-      [le] = 0;
-      [$i] = 0;
-      constructor(t = {}) {
-        super(), this.file = t.file || "", this.on(Je, () => {
-          (this[B] === "begin" || this[It] === false) && this.warn("TAR_BAD_ARCHIVE", "Unrecognized archive format");
-        }), t.ondone ? this.on(Je, t.ondone) : this.on(Je, () => {
-          this.emit("prefinish"), this.emit("finish"), this.emit("end");
-        }), this.strict = !!t.strict, this.maxDecompressionRatio = typeof t.maxDecompressionRatio == "number" ? t.maxDecompressionRatio : In, this.maxMetaEntrySize = t.maxMetaEntrySize || Nn, this.filter = typeof t.filter == "function" ? t.filter : Cn;
-        let e = t.file && (t.file.endsWith(".tar.br") || t.file.endsWith(".tbr"));
-        this.brotli = !(t.gzip || t.zstd) && t.brotli !== void 0 ? t.brotli : e ? void 0 : false;
-        let i2 = t.file && (t.file.endsWith(".tar.zst") || t.file.endsWith(".tzst"));
-        this.zstd = !(t.gzip || t.brotli) && t.zstd !== void 0 ? t.zstd : i2 ? true : void 0, this.on("end", () => this[$s]()), typeof t.onwarn == "function" && this.on("warn", t.onwarn), typeof t.onReadEntry == "function" && this.on("entry", t.onReadEntry);
-      }
-      warn(t, e, i2 = {}) {
-        Dt(this, t, e, i2);
-      }
-      [Vs](t, e) {
-        this[It] === void 0 && (this[It] = false);
-        let i2;
-        try {
-          i2 = new F(t, e, this[V], this[he]);
-        } catch (r) {
-          return this.warn("TAR_ENTRY_INVALID", r);
-        }
-        if (i2.nullBlock) this[je] ? (this[ti] = true, this[B] === "begin" && (this[B] = "header"), this[At]("eof")) : (this[je] = true, this[At]("nullBlock"));
-        else if (this[je] = false, !i2.cksumValid) this.warn("TAR_ENTRY_INVALID", "checksum failure", { header: i2 });
-        else if (!i2.path) this.warn("TAR_ENTRY_INVALID", "path is required", { header: i2 });
-        else {
-          let r = i2.type;
-          if (/^(Symbolic)?Link$/.test(r) && !i2.linkpath) this.warn("TAR_ENTRY_INVALID", "linkpath required", { header: i2 });
-          else if (!/^(Symbolic)?Link$/.test(r) && !/^(Global)?ExtendedHeader$/.test(r) && i2.linkpath) this.warn("TAR_ENTRY_INVALID", "linkpath forbidden", { header: i2 });
-          else {
-            let n2 = this[Nt] = new $e(i2, this[V], this[he]);
-            if (!this[It]) if (n2.remain) {
-              let o2 = () => {
-                n2.invalid || (this[It] = true);
-              };
-              n2.on("end", o2);
-            } else this[It] = true;
-            n2.meta ? n2.size > this.maxMetaEntrySize ? (n2.ignore = true, this[At]("ignoredEntry", n2), this[B] = "ignore", n2.resume()) : n2.size > 0 && (this[dt] = "", n2.on("data", (o2) => this[dt] += o2), this[B] = "meta") : (this[V] = void 0, n2.ignore = n2.ignore || !this.filter(n2.path, n2), n2.ignore ? (this[At]("ignoredEntry", n2), this[B] = n2.remain ? "ignore" : "header", n2.resume()) : (n2.remain ? this[B] = "body" : (this[B] = "header", n2.end()), this[it] ? this[st].push(n2) : (this[st].push(n2), this[Zi]())));
-          }
-        }
-      }
-      [$s]() {
-        queueMicrotask(() => this.emit("close"));
-      }
-      [Zs](t) {
-        let e = true;
-        if (!t) this[it] = void 0, e = false;
-        else if (Array.isArray(t)) {
-          let [i2, ...r] = t;
-          this.emit(i2, ...r);
-        } else this[it] = t, this.emit("entry", t), t.emittedEnd || (t.on("end", () => this[Zi]()), e = false);
-        return e;
-      }
-      [Zi]() {
-        do
-          ;
-        while (this[Zs](this[st].shift()));
-        if (this[st].length === 0) {
-          let t = this[it];
-          !t || t.flowing || t.size === t.remain ? this[Yt] || this.emit("drain") : t.once("drain", () => this.emit("drain"));
-        }
-      }
-      [Ki](t, e) {
-        let i2 = this[Nt];
-        if (!i2) throw new Error("attempt to consume body without entry??");
-        let r = i2.blockRemain ?? 0, n2 = r >= t.length && e === 0 ? t : t.subarray(e, e + r);
-        return i2.write(n2), i2.blockRemain || (this[B] = "header", this[Nt] = void 0, i2.end()), n2.length;
-      }
-      [Ks](t, e) {
-        let i2 = this[Nt], r = this[Ki](t, e);
-        return !this[Nt] && i2 && this[Ys](i2), r;
-      }
-      [At](t, e, i2) {
-        this[st].length === 0 && !this[it] ? this.emit(t, e, i2) : this[st].push([t, e, i2]);
-      }
-      [Ys](t) {
-        switch (this[At]("meta", this[dt]), t.type) {
-          case "ExtendedHeader":
-          case "OldExtendedHeader":
-            this[V] = ft.parse(this[dt], this[V], false);
-            break;
-          case "GlobalExtendedHeader":
-            this[he] = ft.parse(this[dt], this[he], true);
-            break;
-          case "NextFileHasLongPath":
-          case "OldGnuLongPath": {
-            let e = this[V] ?? /* @__PURE__ */ Object.create(null);
-            this[V] = e, e.path = this[dt].replace(/\0.*/, "");
-            break;
-          }
-          case "NextFileHasLongLinkpath": {
-            let e = this[V] || /* @__PURE__ */ Object.create(null);
-            this[V] = e, e.linkpath = this[dt].replace(/\0.*/, "");
-            break;
-          }
-          default:
-            throw new Error("unknown meta: " + t.type);
-        }
-      }
-      abort(t) {
-        if (!this[$2]) {
-          if (this[w]) {
-            let e = this[w];
-            e.write = () => true, e.end = () => e, e.emit = () => false, e.destroy?.();
-          }
-          this[$2] = true, this.emit("abort", t), this.warn("TAR_ABORT", t, { recoverable: false });
-        }
-      }
-      [Xs](t) {
-        this[$i] += t.length;
-        let e = this[$i] / this[le];
-        return e > this.maxDecompressionRatio ? (this.abort(new Error(`max decompression ratio exceeded: ${e.toFixed(2)} > ${this.maxDecompressionRatio}`)), false) : true;
-      }
-      write(t, e, i2) {
-        if (typeof e == "function" && (i2 = e, e = void 0), typeof t == "string" && (t = Buffer.from(t, typeof e == "string" ? e : "utf8")), this[$2]) return i2?.(), false;
-        if ((this[w] === void 0 || this.brotli === void 0 && this[w] === false) && t) {
-          if (this[p] && (t = Buffer.concat([this[p], t]), this[p] = void 0), t.length < An) return this[p] = t, i2?.(), true;
-          for (let a2 = 0; this[w] === void 0 && a2 < Xi.length; a2++) t[a2] !== Xi[a2] && (this[w] = false);
-          let o2 = false;
-          if (this[w] === false && this.zstd !== false) {
-            o2 = true;
-            for (let a2 = 0; a2 < qi.length; a2++) if (t[a2] !== qi[a2]) {
-              o2 = false;
-              break;
-            }
-          }
-          let h2 = this.brotli === void 0 && !o2;
-          if (this[w] === false && h2) if (t.length < 512) if (this[ut]) this.brotli = true;
-          else return this[p] = t, i2?.(), true;
-          else try {
-            new F(t.subarray(0, 512)), this.brotli = false;
-          } catch {
-            this.brotli = true;
-          }
-          if (this[w] === void 0 || this[w] === false && (this.brotli || o2)) {
-            let a2 = this[ut];
-            this[ut] = false, this[w] = this[w] === void 0 ? new Ue({}) : o2 ? new Ke({}) : new Ge({}), this[w].on("data", (c3) => {
-              this[Xs](c3) && this[Xe](c3);
-            }), this[w].on("error", (c3) => {
-              this[$2] || this.abort(c3);
-            }), this[w].on("end", () => {
-              this[ut] = true, this[Xe]();
-            }), this[Yt] = true, this[le] += t.length;
-            let l = !!this[w][a2 ? "end" : "write"](t);
-            return this[Yt] = false, i2?.(), l;
-          }
-        }
-        this[Yt] = true, this[w] ? (this[le] += t.length, this[w].write(t)) : this[Xe](t), this[Yt] = false;
-        let n2 = this[st].length > 0 ? false : this[it] ? this[it].flowing : true;
-        return !n2 && this[st].length === 0 && this[it]?.once("drain", () => this.emit("drain")), i2?.(), n2;
-      }
-      [Vi](t) {
-        t && !this[$2] && (this[p] = this[p] ? Buffer.concat([this[p], t]) : t);
-      }
-      [Qe]() {
-        if (this[ut] && !this[Yi] && !this[$2] && !this[ae]) {
-          this[Yi] = true;
-          let t = this[Nt];
-          if (t?.blockRemain) {
-            let e = this[p] ? this[p].length : 0;
-            this.warn("TAR_BAD_ARCHIVE", `Truncated input (needed ${t.blockRemain} more bytes, only ${e} available)`, { entry: t }), this[p] && t.write(this[p]), t.end();
-          }
-          this[At](Je);
-        }
-      }
-      [Xe](t) {
-        if (this[ae] && t) this[Vi](t);
-        else if (!t && !this[p]) this[Qe]();
-        else if (t) {
-          if (this[ae] = true, this[p]) {
-            this[Vi](t);
-            let e = this[p];
-            this[p] = void 0, this[qe](e);
-          } else this[qe](t);
-          for (; this[p] && this[p]?.length >= 512 && !this[$2] && !this[ti]; ) {
-            let e = this[p];
-            this[p] = void 0, this[qe](e);
-          }
-          this[ae] = false;
-        }
-        (!this[p] || this[ut]) && this[Qe]();
-      }
-      [qe](t) {
-        let e = 0, i2 = t.length;
-        for (; e + 512 <= i2 && !this[$2] && !this[ti]; ) switch (this[B]) {
-          case "begin":
-          case "header":
-            this[Vs](t, e), e += 512;
-            break;
-          case "ignore":
-          case "body":
-            e += this[Ki](t, e);
-            break;
-          case "meta":
-            e += this[Ks](t, e);
-            break;
-          default:
-            throw new Error("invalid state: " + this[B]);
-        }
-        e < i2 && (this[p] = this[p] ? Buffer.concat([t.subarray(e), this[p]]) : t.subarray(e));
-      }
-      end(t, e, i2) {
-        return typeof t == "function" && (i2 = t, e = void 0, t = void 0), typeof e == "function" && (i2 = e, e = void 0), typeof t == "string" && (t = Buffer.from(t, e)), i2 && this.once("finish", i2), this[$2] || (this[w] ? (t && (this[le] += t.length, this[w].write(t)), this[w].end()) : (this[ut] = true, (this.brotli === void 0 || this.zstd === void 0) && (t = t || Buffer.alloc(0)), t && this.write(t), this[Qe]())), this;
-      }
-    };
-    mt = (s3) => {
-      let t = s3.length - 1, e = -1;
-      for (; t > -1 && s3.charAt(t) === "/"; ) e = t, t--;
-      return e === -1 ? s3 : s3.slice(0, e);
-    };
-    vn = (s3) => {
-      let t = s3.onReadEntry;
-      s3.onReadEntry = t ? (e) => {
-        t(e), e.resume();
-      } : (e) => e.resume();
-    };
-    Qi = (s3, t) => {
-      let e = new Map(t.map((o2) => [mt(o2), true])), i2 = s3.filter, r = 100, n2 = (o2, h2 = "", a2 = 0) => {
-        if (a2 >= r) return e.set(o2, false), false;
-        let l = h2 || (0, import_path.parse)(o2).root || ".", c3;
-        if (o2 === l) c3 = false;
-        else {
-          let d = e.get(o2);
-          c3 = d !== void 0 ? d : n2((0, import_path.dirname)(o2), l, a2 + 1);
-        }
-        return e.set(o2, c3), c3;
-      };
-      s3.filter = i2 ? (o2, h2) => i2(o2, h2) && n2(mt(o2)) : (o2) => n2(mt(o2));
-    };
-    Mn = (s3) => {
-      let t = new rt(s3), e = s3.file, i2;
-      try {
-        i2 = import_node_fs68.default.openSync(e, "r");
-        let r = import_node_fs68.default.fstatSync(i2), n2 = s3.maxReadSize || 16 * 1024 * 1024;
-        if (r.size < n2) {
-          let o2 = Buffer.allocUnsafe(r.size), h2 = import_node_fs68.default.readSync(i2, o2, 0, r.size, 0);
-          t.end(h2 === o2.byteLength ? o2 : o2.subarray(0, h2));
-        } else {
-          let o2 = 0, h2 = Buffer.allocUnsafe(n2);
-          for (; o2 < r.size; ) {
-            let a2 = import_node_fs68.default.readSync(i2, h2, 0, n2, o2);
-            if (a2 === 0) break;
-            o2 += a2, t.write(h2.subarray(0, a2));
-          }
-          t.end();
-        }
-      } finally {
-        if (typeof i2 == "number") try {
-          import_node_fs68.default.closeSync(i2);
-        } catch {
-        }
-      }
-    };
-    Bn = (s3, t) => {
-      let e = new rt(s3), i2 = s3.maxReadSize || 16 * 1024 * 1024, r = s3.file;
-      return new Promise((o2, h2) => {
-        e.on("error", h2), e.on("end", o2), import_node_fs68.default.stat(r, (a2, l) => {
-          if (a2) h2(a2);
-          else {
-            let c3 = new _t(r, { readSize: i2, size: l.size });
-            c3.on("error", h2), c3.pipe(e);
-          }
-        });
-      });
-    };
-    Ct = K(Mn, Bn, (s3) => new rt(s3), (s3) => new rt(s3), (s3, t) => {
-      t?.length && Qi(s3, t), s3.noResume || vn(s3);
-    });
-    Ji = (s3, t, e) => (s3 &= 4095, e && (s3 = (s3 | 384) & -19), t && (s3 & 256 && (s3 |= 64), s3 & 32 && (s3 |= 8), s3 & 4 && (s3 |= 1)), s3);
-    ({ isAbsolute: zn, parse: qs } = import_node_path60.win32);
-    ce = (s3) => {
-      let t = "", e = qs(s3);
-      for (; zn(s3) || e.root; ) {
-        let i2 = s3.charAt(0) === "/" && s3.slice(0, 4) !== "//?/" ? "/" : e.root;
-        s3 = s3.slice(i2.length), t += i2, e = qs(s3);
-      }
-      return [t, s3];
-    };
-    ei = ["|", "<", ">", "?", ":"];
-    ji = ei.map((s3) => String.fromCodePoint(61440 + Number(s3.codePointAt(0))));
-    Un = new Map(ei.map((s3, t) => [s3, ji[t]]));
-    Hn = new Map(ji.map((s3, t) => [s3, ei[t]]));
-    ts = (s3) => ei.reduce((t, e) => t.split(e).join(Un.get(e)), s3);
-    Qs = (s3) => ji.reduce((t, e) => t.split(e).join(Hn.get(e)), s3);
-    rr = (s3, t) => t ? (s3 = f(s3).replace(/^\.(\/|$)/, ""), mt(t) + "/" + s3) : f(s3);
-    Wn = 16 * 1024 * 1024;
-    tr = /* @__PURE__ */ Symbol("process");
-    er = /* @__PURE__ */ Symbol("file");
-    ir = /* @__PURE__ */ Symbol("directory");
-    is = /* @__PURE__ */ Symbol("symlink");
-    sr = /* @__PURE__ */ Symbol("hardlink");
-    fe = /* @__PURE__ */ Symbol("header");
-    ii = /* @__PURE__ */ Symbol("read");
-    ss = /* @__PURE__ */ Symbol("lstat");
-    si = /* @__PURE__ */ Symbol("onlstat");
-    rs = /* @__PURE__ */ Symbol("onread");
-    ns = /* @__PURE__ */ Symbol("onreadlink");
-    os = /* @__PURE__ */ Symbol("openfile");
-    hs = /* @__PURE__ */ Symbol("onopenfile");
-    pt = /* @__PURE__ */ Symbol("close");
-    ri = /* @__PURE__ */ Symbol("mode");
-    as = /* @__PURE__ */ Symbol("awaitDrain");
-    es = /* @__PURE__ */ Symbol("ondrain");
-    q = /* @__PURE__ */ Symbol("prefix");
-    de = class extends A {
-      path;
-      portable;
-      myuid = process.getuid && process.getuid() || 0;
-      myuser = process.env.USER || "";
-      maxReadSize;
-      linkCache;
-      statCache;
-      preservePaths;
-      cwd;
-      strict;
-      mtime;
-      noPax;
-      noMtime;
-      prefix;
-      fd;
-      blockLen = 0;
-      blockRemain = 0;
-      buf;
-      pos = 0;
-      remain = 0;
-      length = 0;
-      offset = 0;
-      win32;
-      absolute;
-      header;
-      type;
-      linkpath;
-      stat;
-      onWriteEntry;
-      #t = false;
-      constructor(t, e = {}) {
-        let i2 = se(e);
-        super(), this.path = f(t), this.portable = !!i2.portable, this.maxReadSize = i2.maxReadSize || Wn, this.linkCache = i2.linkCache || /* @__PURE__ */ new Map(), this.statCache = i2.statCache || /* @__PURE__ */ new Map(), this.preservePaths = !!i2.preservePaths, this.cwd = f(i2.cwd || process.cwd()), this.strict = !!i2.strict, this.noPax = !!i2.noPax, this.noMtime = !!i2.noMtime, this.mtime = i2.mtime, this.prefix = i2.prefix ? f(i2.prefix) : void 0, this.onWriteEntry = i2.onWriteEntry, typeof i2.onwarn == "function" && this.on("warn", i2.onwarn);
-        let r = false;
-        if (!this.preservePaths) {
-          let [o2, h2] = ce(this.path);
-          o2 && typeof h2 == "string" && (this.path = h2, r = o2);
-        }
-        this.win32 = !!i2.win32 || process.platform === "win32", this.win32 && (this.path = Qs(this.path.replaceAll(/\\/g, "/")), t = t.replaceAll(/\\/g, "/")), this.absolute = f(i2.absolute || import_path2.default.resolve(this.cwd, t)), this.path === "" && (this.path = "./"), r && this.warn("TAR_ENTRY_INFO", `stripping ${r} from absolute path`, { entry: this, path: r + this.path });
-        let n2 = this.statCache.get(this.absolute);
-        n2 ? this[si](n2) : this[ss]();
-      }
-      warn(t, e, i2 = {}) {
-        return Dt(this, t, e, i2);
-      }
-      emit(t, ...e) {
-        return t === "error" && (this.#t = true), super.emit(t, ...e);
-      }
-      [ss]() {
-        import_fs3.default.lstat(this.absolute, (t, e) => {
-          if (t) return this.emit("error", t);
-          this[si](e);
-        });
-      }
-      [si](t) {
-        this.statCache.set(this.absolute, t), this.stat = t, t.isFile() || (t.size = 0), this.type = Gn(t), this.emit("stat", t), this[tr]();
-      }
-      [tr]() {
-        switch (this.type) {
-          case "File":
-            return this[er]();
-          case "Directory":
-            return this[ir]();
-          case "SymbolicLink":
-            return this[is]();
-          default:
-            return this.end();
-        }
-      }
-      [ri](t) {
-        return Ji(t, this.type === "Directory", this.portable);
-      }
-      [q](t) {
-        return rr(t, this.prefix);
-      }
-      [fe]() {
-        if (!this.stat) throw new Error("cannot write header before stat");
-        this.type === "Directory" && this.portable && (this.noMtime = true), this.onWriteEntry?.(this), this.header = new F({ path: this[q](this.path), linkpath: this.type === "Link" && this.linkpath !== void 0 ? this[q](this.linkpath) : this.linkpath, mode: this[ri](this.stat.mode), uid: this.portable ? void 0 : this.stat.uid, gid: this.portable ? void 0 : this.stat.gid, size: this.stat.size, mtime: this.noMtime ? void 0 : this.mtime || this.stat.mtime, type: this.type === "Unsupported" ? void 0 : this.type, uname: this.portable ? void 0 : this.stat.uid === this.myuid ? this.myuser : "", atime: this.portable ? void 0 : this.stat.atime, ctime: this.portable ? void 0 : this.stat.ctime }), this.header.encode() && !this.noPax && super.write(new ft({ atime: this.portable ? void 0 : this.header.atime, ctime: this.portable ? void 0 : this.header.ctime, gid: this.portable ? void 0 : this.header.gid, mtime: this.noMtime ? void 0 : this.mtime || this.header.mtime, path: this[q](this.path), linkpath: this.type === "Link" && this.linkpath !== void 0 ? this[q](this.linkpath) : this.linkpath, size: this.header.size, uid: this.portable ? void 0 : this.header.uid, uname: this.portable ? void 0 : this.header.uname, dev: this.portable ? void 0 : this.stat.dev, ino: this.portable ? void 0 : this.stat.ino, nlink: this.portable ? void 0 : this.stat.nlink }).encode());
-        let t = this.header?.block;
-        if (!t) throw new Error("failed to encode header");
-        super.write(t);
-      }
-      [ir]() {
-        if (!this.stat) throw new Error("cannot create directory entry without stat");
-        this.path.slice(-1) !== "/" && (this.path += "/"), this.stat.size = 0, this[fe](), this.end();
-      }
-      [is]() {
-        import_fs3.default.readlink(this.absolute, (t, e) => {
-          if (t) return this.emit("error", t);
-          this[ns](e);
-        });
-      }
-      [ns](t) {
-        this.linkpath = f(t), this[fe](), this.end();
-      }
-      [sr](t) {
-        if (!this.stat) throw new Error("cannot create link entry without stat");
-        this.type = "Link", this.linkpath = f(import_path2.default.relative(this.cwd, t)), this.stat.size = 0, this[fe](), this.end();
-      }
-      [er]() {
-        if (!this.stat) throw new Error("cannot create file entry without stat");
-        if (this.stat.nlink > 1) {
-          let t = `${this.stat.dev}:${this.stat.ino}`, e = this.linkCache.get(t);
-          if (e?.indexOf(this.cwd) === 0) return this[sr](e);
-          this.linkCache.set(t, this.absolute);
-        }
-        if (this[fe](), this.stat.size === 0) return this.end();
-        this[os]();
-      }
-      [os]() {
-        import_fs3.default.open(this.absolute, "r", (t, e) => {
-          if (t) return this.emit("error", t);
-          this[hs](e);
-        });
-      }
-      [hs](t) {
-        if (this.fd = t, this.#t) return this[pt]();
-        if (!this.stat) throw new Error("should stat before calling onopenfile");
-        this.blockLen = 512 * Math.ceil(this.stat.size / 512), this.blockRemain = this.blockLen;
-        let e = Math.min(this.blockLen, this.maxReadSize);
-        this.buf = Buffer.allocUnsafe(e), this.offset = 0, this.pos = 0, this.remain = this.stat.size, this.length = this.buf.length, this[ii]();
-      }
-      [ii]() {
-        let { fd: t, buf: e, offset: i2, length: r, pos: n2 } = this;
-        if (t === void 0 || e === void 0) throw new Error("cannot read file without first opening");
-        import_fs3.default.read(t, e, i2, r, n2, (o2, h2) => {
-          if (o2) return this[pt](() => this.emit("error", o2));
-          this[rs](h2);
-        });
-      }
-      [pt](t = () => {
-      }) {
-        this.fd !== void 0 && import_fs3.default.close(this.fd, t);
-      }
-      [rs](t) {
-        if (t <= 0 && this.remain > 0) {
-          let r = Object.assign(new Error("encountered unexpected EOF"), { path: this.absolute, syscall: "read", code: "EOF" });
-          return this[pt](() => this.emit("error", r));
-        }
-        if (t > this.remain) {
-          let r = Object.assign(new Error("did not encounter expected EOF"), { path: this.absolute, syscall: "read", code: "EOF" });
-          return this[pt](() => this.emit("error", r));
-        }
-        if (!this.buf) throw new Error("should have created buffer prior to reading");
-        if (t === this.remain) for (let r = t; r < this.length && t < this.blockRemain; r++) this.buf[r + this.offset] = 0, t++, this.remain++;
-        let e = this.offset === 0 && t === this.buf.length ? this.buf : this.buf.subarray(this.offset, this.offset + t);
-        this.write(e) ? this[es]() : this[as](() => this[es]());
-      }
-      [as](t) {
-        this.once("drain", t);
-      }
-      write(t, e, i2) {
-        if (typeof e == "function" && (i2 = e, e = void 0), typeof t == "string" && (t = Buffer.from(t, typeof e == "string" ? e : "utf8")), this.blockRemain < t.length) {
-          let r = Object.assign(new Error("writing more data than expected"), { path: this.absolute });
-          return this.emit("error", r);
-        }
-        return this.remain -= t.length, this.blockRemain -= t.length, this.pos += t.length, this.offset += t.length, super.write(t, null, i2);
-      }
-      [es]() {
-        if (!this.remain) return this.blockRemain && super.write(Buffer.alloc(this.blockRemain)), this[pt]((t) => t ? this.emit("error", t) : this.end());
-        if (!this.buf) throw new Error("buffer lost somehow in ONDRAIN");
-        this.offset >= this.length && (this.buf = Buffer.allocUnsafe(Math.min(this.blockRemain, this.buf.length)), this.offset = 0), this.length = this.buf.length - this.offset, this[ii]();
-      }
-    };
-    ni = class extends de {
-      sync = true;
-      [ss]() {
-        this[si](import_fs3.default.lstatSync(this.absolute));
-      }
-      [is]() {
-        this[ns](import_fs3.default.readlinkSync(this.absolute));
-      }
-      [os]() {
-        this[hs](import_fs3.default.openSync(this.absolute, "r"));
-      }
-      [ii]() {
-        let t = true;
-        try {
-          let { fd: e, buf: i2, offset: r, length: n2, pos: o2 } = this;
-          if (e === void 0 || i2 === void 0) throw new Error("fd and buf must be set in READ method");
-          let h2 = import_fs3.default.readSync(e, i2, r, n2, o2);
-          this[rs](h2), t = false;
-        } finally {
-          if (t) try {
-            this[pt](() => {
-            });
-          } catch {
-          }
-        }
-      }
-      [as](t) {
-        t();
-      }
-      [pt](t = () => {
-      }) {
-        this.fd !== void 0 && import_fs3.default.closeSync(this.fd), t();
-      }
-    };
-    oi = class extends A {
-      blockLen = 0;
-      blockRemain = 0;
-      buf = 0;
-      pos = 0;
-      remain = 0;
-      length = 0;
-      preservePaths;
-      portable;
-      strict;
-      noPax;
-      noMtime;
-      readEntry;
-      type;
-      prefix;
-      path;
-      mode;
-      uid;
-      gid;
-      uname;
-      gname;
-      header;
-      mtime;
-      atime;
-      ctime;
-      linkpath;
-      size;
-      onWriteEntry;
-      warn(t, e, i2 = {}) {
-        return Dt(this, t, e, i2);
-      }
-      constructor(t, e = {}) {
-        let i2 = se(e);
-        super(), this.preservePaths = !!i2.preservePaths, this.portable = !!i2.portable, this.strict = !!i2.strict, this.noPax = !!i2.noPax, this.noMtime = !!i2.noMtime, this.onWriteEntry = i2.onWriteEntry, this.readEntry = t;
-        let { type: r } = t;
-        if (r === "Unsupported") throw new Error("writing entry that should be ignored");
-        this.type = r, this.type === "Directory" && this.portable && (this.noMtime = true), this.prefix = i2.prefix, this.path = f(t.path), this.mode = t.mode !== void 0 ? this[ri](t.mode) : void 0, this.uid = this.portable ? void 0 : t.uid, this.gid = this.portable ? void 0 : t.gid, this.uname = this.portable ? void 0 : t.uname, this.gname = this.portable ? void 0 : t.gname, this.size = t.size, this.mtime = this.noMtime ? void 0 : i2.mtime || t.mtime, this.atime = this.portable ? void 0 : t.atime, this.ctime = this.portable ? void 0 : t.ctime, this.linkpath = t.linkpath !== void 0 ? f(t.linkpath) : void 0, typeof i2.onwarn == "function" && this.on("warn", i2.onwarn);
-        let n2 = false;
-        if (!this.preservePaths) {
-          let [h2, a2] = ce(this.path);
-          h2 && typeof a2 == "string" && (this.path = a2, n2 = h2);
-        }
-        this.remain = t.size, this.blockRemain = t.startBlockSize, this.onWriteEntry?.(this), this.header = new F({ path: this[q](this.path), linkpath: this.type === "Link" && this.linkpath !== void 0 ? this[q](this.linkpath) : this.linkpath, mode: this.mode, uid: this.portable ? void 0 : this.uid, gid: this.portable ? void 0 : this.gid, size: this.size, mtime: this.noMtime ? void 0 : this.mtime, type: this.type, uname: this.portable ? void 0 : this.uname, atime: this.portable ? void 0 : this.atime, ctime: this.portable ? void 0 : this.ctime }), n2 && this.warn("TAR_ENTRY_INFO", `stripping ${n2} from absolute path`, { entry: this, path: n2 + this.path }), this.header.encode() && !this.noPax && super.write(new ft({ atime: this.portable ? void 0 : this.atime, ctime: this.portable ? void 0 : this.ctime, gid: this.portable ? void 0 : this.gid, mtime: this.noMtime ? void 0 : this.mtime, path: this[q](this.path), linkpath: this.type === "Link" && this.linkpath !== void 0 ? this[q](this.linkpath) : this.linkpath, size: this.size, uid: this.portable ? void 0 : this.uid, uname: this.portable ? void 0 : this.uname, dev: this.portable ? void 0 : this.readEntry.dev, ino: this.portable ? void 0 : this.readEntry.ino, nlink: this.portable ? void 0 : this.readEntry.nlink }).encode());
-        let o2 = this.header?.block;
-        if (!o2) throw new Error("failed to encode header");
-        super.write(o2), t.pipe(this);
-      }
-      [q](t) {
-        return rr(t, this.prefix);
-      }
-      [ri](t) {
-        return Ji(t, this.type === "Directory", this.portable);
-      }
-      write(t, e, i2) {
-        typeof e == "function" && (i2 = e, e = void 0), typeof t == "string" && (t = Buffer.from(t, typeof e == "string" ? e : "utf8"));
-        let r = t.length;
-        if (r > this.blockRemain) throw new Error("writing more to entry than is appropriate");
-        return this.blockRemain -= r, super.write(t, i2);
-      }
-      end(t, e, i2) {
-        return this.blockRemain && super.write(Buffer.alloc(this.blockRemain)), typeof t == "function" && (i2 = t, e = void 0, t = void 0), typeof e == "function" && (i2 = e, e = void 0), typeof t == "string" && (t = Buffer.from(t, e ?? "utf8")), i2 && this.once("finish", i2), t ? super.end(t, i2) : super.end(i2), this;
-      }
-    };
-    Gn = (s3) => s3.isFile() ? "File" : s3.isDirectory() ? "Directory" : s3.isSymbolicLink() ? "SymbolicLink" : "Unsupported";
-    hi = class s2 {
-      tail;
-      head;
-      length = 0;
-      static create(t = []) {
-        return new s2(t);
-      }
-      constructor(t = []) {
-        for (let e of t) this.push(e);
-      }
-      *[Symbol.iterator]() {
-        for (let t = this.head; t; t = t.next) yield t.value;
-      }
-      removeNode(t) {
-        if (t.list !== this) throw new Error("removing node which does not belong to this list");
-        let e = t.next, i2 = t.prev;
-        return e && (e.prev = i2), i2 && (i2.next = e), t === this.head && (this.head = e), t === this.tail && (this.tail = i2), this.length--, t.next = void 0, t.prev = void 0, t.list = void 0, e;
-      }
-      unshiftNode(t) {
-        if (t === this.head) return;
-        t.list && t.list.removeNode(t);
-        let e = this.head;
-        t.list = this, t.next = e, e && (e.prev = t), this.head = t, this.tail || (this.tail = t), this.length++;
-      }
-      pushNode(t) {
-        if (t === this.tail) return;
-        t.list && t.list.removeNode(t);
-        let e = this.tail;
-        t.list = this, t.prev = e, e && (e.next = t), this.tail = t, this.head || (this.head = t), this.length++;
-      }
-      push(...t) {
-        for (let e = 0, i2 = t.length; e < i2; e++) Yn(this, t[e]);
-        return this.length;
-      }
-      unshift(...t) {
-        for (var e = 0, i2 = t.length; e < i2; e++) Kn(this, t[e]);
-        return this.length;
-      }
-      pop() {
-        if (!this.tail) return;
-        let t = this.tail.value, e = this.tail;
-        return this.tail = this.tail.prev, this.tail ? this.tail.next = void 0 : this.head = void 0, e.list = void 0, this.length--, t;
-      }
-      shift() {
-        if (!this.head) return;
-        let t = this.head.value, e = this.head;
-        return this.head = this.head.next, this.head ? this.head.prev = void 0 : this.tail = void 0, e.list = void 0, this.length--, t;
-      }
-      forEach(t, e) {
-        e = e || this;
-        for (let i2 = this.head, r = 0; i2; r++) t.call(e, i2.value, r, this), i2 = i2.next;
-      }
-      forEachReverse(t, e) {
-        e = e || this;
-        for (let i2 = this.tail, r = this.length - 1; i2; r--) t.call(e, i2.value, r, this), i2 = i2.prev;
-      }
-      get(t) {
-        let e = 0, i2 = this.head;
-        for (; i2 && e < t; e++) i2 = i2.next;
-        if (e === t && i2) return i2.value;
-      }
-      getReverse(t) {
-        let e = 0, i2 = this.tail;
-        for (; i2 && e < t; e++) i2 = i2.prev;
-        if (e === t && i2) return i2.value;
-      }
-      map(t, e) {
-        e = e || this;
-        let i2 = new s2();
-        for (let r = this.head; r; ) i2.push(t.call(e, r.value, this)), r = r.next;
-        return i2;
-      }
-      mapReverse(t, e) {
-        e = e || this;
-        var i2 = new s2();
-        for (let r = this.tail; r; ) i2.push(t.call(e, r.value, this)), r = r.prev;
-        return i2;
-      }
-      reduce(t, e) {
-        let i2, r = this.head;
-        if (arguments.length > 1) i2 = e;
-        else if (this.head) r = this.head.next, i2 = this.head.value;
-        else throw new TypeError("Reduce of empty list with no initial value");
-        for (var n2 = 0; r; n2++) i2 = t(i2, r.value, n2), r = r.next;
-        return i2;
-      }
-      reduceReverse(t, e) {
-        let i2, r = this.tail;
-        if (arguments.length > 1) i2 = e;
-        else if (this.tail) r = this.tail.prev, i2 = this.tail.value;
-        else throw new TypeError("Reduce of empty list with no initial value");
-        for (let n2 = this.length - 1; r; n2--) i2 = t(i2, r.value, n2), r = r.prev;
-        return i2;
-      }
-      toArray() {
-        let t = new Array(this.length);
-        for (let e = 0, i2 = this.head; i2; e++) t[e] = i2.value, i2 = i2.next;
-        return t;
-      }
-      toArrayReverse() {
-        let t = new Array(this.length);
-        for (let e = 0, i2 = this.tail; i2; e++) t[e] = i2.value, i2 = i2.prev;
-        return t;
-      }
-      slice(t = 0, e = this.length) {
-        e < 0 && (e += this.length), t < 0 && (t += this.length);
-        let i2 = new s2();
-        if (e < t || e < 0) return i2;
-        t < 0 && (t = 0), e > this.length && (e = this.length);
-        let r = this.head, n2 = 0;
-        for (n2 = 0; r && n2 < t; n2++) r = r.next;
-        for (; r && n2 < e; n2++, r = r.next) i2.push(r.value);
-        return i2;
-      }
-      sliceReverse(t = 0, e = this.length) {
-        e < 0 && (e += this.length), t < 0 && (t += this.length);
-        let i2 = new s2();
-        if (e < t || e < 0) return i2;
-        t < 0 && (t = 0), e > this.length && (e = this.length);
-        let r = this.length, n2 = this.tail;
-        for (; n2 && r > e; r--) n2 = n2.prev;
-        for (; n2 && r > t; r--, n2 = n2.prev) i2.push(n2.value);
-        return i2;
-      }
-      splice(t, e = 0, ...i2) {
-        t > this.length && (t = this.length - 1), t < 0 && (t = this.length + t);
-        let r = this.head;
-        for (let o2 = 0; r && o2 < t; o2++) r = r.next;
-        let n2 = [];
-        for (let o2 = 0; r && o2 < e; o2++) n2.push(r.value), r = this.removeNode(r);
-        r ? r !== this.tail && (r = r.prev) : r = this.tail;
-        for (let o2 of i2) r = Zn(this, r, o2);
-        return n2;
-      }
-      reverse() {
-        let t = this.head, e = this.tail;
-        for (let i2 = t; i2; i2 = i2.prev) {
-          let r = i2.prev;
-          i2.prev = i2.next, i2.next = r;
-        }
-        return this.head = e, this.tail = t, this;
-      }
-    };
-    ue = class {
-      list;
-      next;
-      prev;
-      value;
-      constructor(t, e, i2, r) {
-        this.list = r, this.value = t, e ? (e.next = this, this.prev = e) : this.prev = void 0, i2 ? (i2.prev = this, this.next = i2) : this.next = void 0;
-      }
-    };
-    pi = class {
-      path;
-      absolute;
-      entry;
-      stat;
-      readdir;
-      pending = false;
-      pendingLink = false;
-      ignore = false;
-      piped = false;
-      constructor(t, e) {
-        this.path = t || "./", this.absolute = e;
-      }
-    };
-    nr = Buffer.alloc(1024);
-    li = /* @__PURE__ */ Symbol("onStat");
-    me = /* @__PURE__ */ Symbol("ended");
-    W = /* @__PURE__ */ Symbol("queue");
-    pe = /* @__PURE__ */ Symbol("pendingLinks");
-    Et = /* @__PURE__ */ Symbol("current");
-    Ft = /* @__PURE__ */ Symbol("process");
-    Ee = /* @__PURE__ */ Symbol("processing");
-    ai = /* @__PURE__ */ Symbol("processJob");
-    G = /* @__PURE__ */ Symbol("jobs");
-    ls = /* @__PURE__ */ Symbol("jobDone");
-    ci = /* @__PURE__ */ Symbol("addFSEntry");
-    or = /* @__PURE__ */ Symbol("addTarEntry");
-    ds = /* @__PURE__ */ Symbol("stat");
-    us = /* @__PURE__ */ Symbol("readdir");
-    fi = /* @__PURE__ */ Symbol("onreaddir");
-    di = /* @__PURE__ */ Symbol("pipe");
-    hr = /* @__PURE__ */ Symbol("entry");
-    cs = /* @__PURE__ */ Symbol("entryOpt");
-    ui = /* @__PURE__ */ Symbol("writeEntryClass");
-    lr = /* @__PURE__ */ Symbol("write");
-    fs = /* @__PURE__ */ Symbol("ondrain");
-    wt = class extends A {
-      sync = false;
-      opt;
-      cwd;
-      maxReadSize;
-      preservePaths;
-      strict;
-      noPax;
-      prefix;
-      linkCache;
-      statCache;
-      file;
-      portable;
-      zip;
-      readdirCache;
-      noDirRecurse;
-      follow;
-      noMtime;
-      mtime;
-      filter;
-      jobs;
-      [ui];
-      onWriteEntry;
-      [W];
-      [pe] = /* @__PURE__ */ new Map();
-      [G] = 0;
-      [Ee] = false;
-      [me] = false;
-      constructor(t = {}) {
-        if (super(), this.opt = t, this.file = t.file || "", this.cwd = t.cwd || process.cwd(), this.maxReadSize = t.maxReadSize, this.preservePaths = !!t.preservePaths, this.strict = !!t.strict, this.noPax = !!t.noPax, this.prefix = f(t.prefix || ""), this.linkCache = t.linkCache || /* @__PURE__ */ new Map(), this.statCache = t.statCache || /* @__PURE__ */ new Map(), this.readdirCache = t.readdirCache || /* @__PURE__ */ new Map(), this.onWriteEntry = t.onWriteEntry, this[ui] = de, typeof t.onwarn == "function" && this.on("warn", t.onwarn), this.portable = !!t.portable, t.gzip || t.brotli || t.zstd) {
-          if ((t.gzip ? 1 : 0) + (t.brotli ? 1 : 0) + (t.zstd ? 1 : 0) > 1) throw new TypeError("gzip, brotli, zstd are mutually exclusive");
-          if (t.gzip && (typeof t.gzip != "object" && (t.gzip = {}), this.portable && (t.gzip.portable = true), this.zip = new ze(t.gzip)), t.brotli && (typeof t.brotli != "object" && (t.brotli = {}), this.zip = new We(t.brotli)), t.zstd && (typeof t.zstd != "object" && (t.zstd = {}), this.zip = new Ye(t.zstd)), !this.zip) throw new Error("impossible");
-          let e = this.zip;
-          e.on("data", (i2) => super.write(i2)), e.on("end", () => super.end()), e.on("drain", () => this[fs]()), this.on("resume", () => e.resume());
-        } else this.on("drain", this[fs]);
-        this.noDirRecurse = !!t.noDirRecurse, this.follow = !!t.follow, this.noMtime = !!t.noMtime, t.mtime && (this.mtime = t.mtime), this.filter = typeof t.filter == "function" ? t.filter : () => true, this[W] = new hi(), this[G] = 0, this.jobs = Number(t.jobs) || 4, this[Ee] = false, this[me] = false;
-      }
-      [lr](t) {
-        return super.write(t);
-      }
-      add(t) {
-        return this.write(t), this;
-      }
-      end(t, e, i2) {
-        return typeof t == "function" && (i2 = t, t = void 0), typeof e == "function" && (i2 = e, e = void 0), t && this.add(t), this[me] = true, this[Ft](), i2 && i2(), this;
-      }
-      write(t) {
-        if (this[me]) throw new Error("write after end");
-        return typeof t == "string" ? this[ci](t) : this[or](t), this.flowing;
-      }
-      [or](t) {
-        let e = f(import_path3.default.resolve(this.cwd, t.path));
-        if (!this.filter(t.path, t)) t.resume();
-        else {
-          let i2 = new pi(t.path, e);
-          i2.entry = new oi(t, this[cs](i2)), i2.entry.on("end", () => this[ls](i2)), this[G] += 1, this[W].push(i2);
-        }
-        this[Ft]();
-      }
-      [ci](t) {
-        let e = f(import_path3.default.resolve(this.cwd, t));
-        this[W].push(new pi(t, e)), this[Ft]();
-      }
-      [ds](t) {
-        t.pending = true, this[G] += 1;
-        let e = this.follow ? "stat" : "lstat";
-        import_fs2.default[e](t.absolute, (i2, r) => {
-          t.pending = false, this[G] -= 1, i2 ? this.emit("error", i2) : this[li](t, r);
-        });
-      }
-      [li](t, e) {
-        if (this.statCache.set(t.absolute, e), t.stat = e, !this.filter(t.path, e)) t.ignore = true;
-        else if (e.isFile() && e.nlink > 1 && !this.linkCache.get(`${e.dev}:${e.ino}`) && !this.sync) if (t === this[Et]) this[ai](t);
-        else {
-          let i2 = `${e.dev}:${e.ino}`, r = this[pe].get(i2);
-          r ? r.push(t) : this[pe].set(i2, [t]), t.pendingLink = true, t.pending = true;
-        }
-        this[Ft]();
-      }
-      [us](t) {
-        t.pending = true, this[G] += 1, import_fs2.default.readdir(t.absolute, (e, i2) => {
-          if (t.pending = false, this[G] -= 1, e) return this.emit("error", e);
-          this[fi](t, i2);
-        });
-      }
-      [fi](t, e) {
-        this.readdirCache.set(t.absolute, e), t.readdir = e, this[Ft]();
-      }
-      [Ft]() {
-        if (!this[Ee]) {
-          this[Ee] = true;
-          for (let t = this[W].head; t && this[G] < this.jobs; t = t.next) if (this[ai](t.value), t.value.ignore) {
-            let e = t.next;
-            this[W].removeNode(t), t.next = e;
-          }
-          this[Ee] = false, this[me] && this[W].length === 0 && this[G] === 0 && (this.zip ? this.zip.end(nr) : (super.write(nr), super.end()));
-        }
-      }
-      get [Et]() {
-        return this[W] && this[W].head && this[W].head.value;
-      }
-      [ls](t) {
-        this[W].shift(), this[G] -= 1;
-        let { stat: e } = t;
-        if (e && e.isFile() && e.nlink > 1) {
-          let i2 = `${e.dev}:${e.ino}`, r = this[pe].get(i2);
-          if (r) {
-            this[pe].delete(i2);
-            for (let n2 of r) n2.pending = false, this[ai](n2);
-          }
-        }
-        this[Ft]();
-      }
-      [ai](t) {
-        if (t.pending && t.pendingLink && t === this[Et] && (t.pending = false, t.pendingLink = false), !t.pending) {
-          if (t.entry) {
-            t === this[Et] && !t.piped && this[di](t);
-            return;
-          }
-          if (!t.stat) {
-            let e = this.statCache.get(t.absolute);
-            e ? this[li](t, e) : this[ds](t);
-          }
-          if (t.stat && !t.ignore) {
-            if (!this.noDirRecurse && t.stat.isDirectory() && !t.readdir) {
-              let e = this.readdirCache.get(t.absolute);
-              if (e ? this[fi](t, e) : this[us](t), !t.readdir) return;
-            }
-            if (t.entry = this[hr](t), !t.entry) {
-              t.ignore = true;
-              return;
-            }
-            t === this[Et] && !t.piped && this[di](t);
-          }
-        }
-      }
-      [cs](t) {
-        return { onwarn: (e, i2, r) => this.warn(e, i2, r), noPax: this.noPax, cwd: this.cwd, absolute: t.absolute, preservePaths: this.preservePaths, maxReadSize: this.maxReadSize, strict: this.strict, portable: this.portable, linkCache: this.linkCache, statCache: this.statCache, noMtime: this.noMtime, mtime: this.mtime, prefix: this.prefix, onWriteEntry: this.onWriteEntry };
-      }
-      [hr](t) {
-        this[G] += 1;
-        try {
-          return new this[ui](t.path, this[cs](t)).on("end", () => this[ls](t)).on("error", (i2) => this.emit("error", i2));
-        } catch (e) {
-          this.emit("error", e);
-        }
-      }
-      [fs]() {
-        this[Et] && this[Et].entry && this[Et].entry.resume();
-      }
-      [di](t) {
-        t.piped = true, t.readdir && t.readdir.forEach((r) => {
-          let n2 = t.path, o2 = n2 === "./" ? "" : n2.replace(/\/*$/, "/");
-          this[ci](o2 + r);
-        });
-        let e = t.entry, i2 = this.zip;
-        if (!e) throw new Error("cannot pipe without source");
-        i2 ? e.on("data", (r) => {
-          i2.write(r) || e.pause();
-        }) : e.on("data", (r) => {
-          super.write(r) || e.pause();
-        });
-      }
-      pause() {
-        return this.zip && this.zip.pause(), super.pause();
-      }
-      warn(t, e, i2 = {}) {
-        Dt(this, t, e, i2);
-      }
-    };
-    kt = class extends wt {
-      sync = true;
-      constructor(t) {
-        super(t), this[ui] = ni;
-      }
-      pause() {
-      }
-      resume() {
-      }
-      [ds](t) {
-        let e = this.follow ? "statSync" : "lstatSync";
-        this[li](t, import_fs2.default[e](t.absolute));
-      }
-      [us](t) {
-        this[fi](t, import_fs2.default.readdirSync(t.absolute));
-      }
-      [di](t) {
-        let e = t.entry, i2 = this.zip;
-        if (t.readdir && t.readdir.forEach((r) => {
-          let n2 = t.path, o2 = n2 === "./" ? "" : n2.replace(/\/*$/, "/");
-          this[ci](o2 + r);
-        }), !e) throw new Error("Cannot pipe without source");
-        i2 ? e.on("data", (r) => {
-          i2.write(r);
-        }) : e.on("data", (r) => {
-          super[lr](r);
-        });
-      }
-    };
-    Vn = (s3, t) => {
-      let e = new kt(s3), i2 = new Wt(s3.file, { mode: s3.mode || 438 });
-      e.pipe(i2), fr(e, t);
-    };
-    $n = (s3, t) => {
-      let e = new wt(s3), i2 = new et(s3.file, { mode: s3.mode || 438 });
-      e.pipe(i2);
-      let r = new Promise((n2, o2) => {
-        i2.on("error", o2), i2.on("close", n2), e.on("error", o2);
-      });
-      return dr(e, t).catch((n2) => e.emit("error", n2)), r;
-    };
-    fr = (s3, t) => {
-      t.forEach((e) => {
-        e.charAt(0) === "@" ? Ct({ file: import_node_path57.default.resolve(s3.cwd, e.slice(1)), sync: true, noResume: true, onReadEntry: (i2) => s3.add(i2) }) : s3.add(e);
-      }), s3.end();
-    };
-    dr = async (s3, t) => {
-      for (let e of t) e.charAt(0) === "@" ? await Ct({ file: import_node_path57.default.resolve(String(s3.cwd), e.slice(1)), noResume: true, onReadEntry: (i2) => {
-        s3.add(i2);
-      } }) : s3.add(e);
-      s3.end();
-    };
-    Xn = (s3, t) => {
-      let e = new kt(s3);
-      return fr(e, t), e;
-    };
-    qn = (s3, t) => {
-      let e = new wt(s3);
-      return dr(e, t).catch((i2) => e.emit("error", i2)), e;
-    };
-    Qn = K(Vn, $n, Xn, qn, (s3, t) => {
-      if (!t?.length) throw new TypeError("no paths specified to add to archive");
-    });
-    Jn = process.env.__FAKE_PLATFORM__ || process.platform;
-    Er = Jn === "win32";
-    ({ O_CREAT: wr, O_NOFOLLOW: ur, O_TRUNC: Sr, O_WRONLY: yr } = import_fs4.default.constants);
-    Rr = Number(process.env.__FAKE_FS_O_FILENAME__) || import_fs4.default.constants.UV_FS_O_FILEMAP || 0;
-    jn = Er && !!Rr;
-    to = 512 * 1024;
-    eo = Rr | Sr | wr | yr;
-    mr = !Er && typeof ur == "number" ? ur | Sr | wr | yr : null;
-    ms = mr !== null ? () => mr : jn ? (s3) => s3 < to ? eo : "w" : () => "w";
-    ps = (s3, t, e) => {
-      try {
-        return import_node_fs71.default.lchownSync(s3, t, e);
-      } catch (i2) {
-        if (i2?.code !== "ENOENT") throw i2;
-      }
-    };
-    Ei = (s3, t, e, i2) => {
-      import_node_fs71.default.lchown(s3, t, e, (r) => {
-        i2(r && r?.code !== "ENOENT" ? r : null);
-      });
-    };
-    io = (s3, t, e, i2, r) => {
-      if (t.isDirectory()) Es(import_node_path62.default.resolve(s3, t.name), e, i2, (n2) => {
-        if (n2) return r(n2);
-        let o2 = import_node_path62.default.resolve(s3, t.name);
-        Ei(o2, e, i2, r);
-      });
-      else {
-        let n2 = import_node_path62.default.resolve(s3, t.name);
-        Ei(n2, e, i2, r);
-      }
-    };
-    Es = (s3, t, e, i2) => {
-      import_node_fs71.default.readdir(s3, { withFileTypes: true }, (r, n2) => {
-        if (r) {
-          if (r.code === "ENOENT") return i2();
-          if (r.code !== "ENOTDIR" && r.code !== "ENOTSUP") return i2(r);
-        }
-        if (r || !n2.length) return Ei(s3, t, e, i2);
-        let o2 = n2.length, h2 = null, a2 = (l) => {
-          if (!h2) {
-            if (l) return i2(h2 = l);
-            if (--o2 === 0) return Ei(s3, t, e, i2);
-          }
-        };
-        for (let l of n2) io(s3, l, t, e, a2);
-      });
-    };
-    so = (s3, t, e, i2) => {
-      t.isDirectory() && ws(import_node_path62.default.resolve(s3, t.name), e, i2), ps(import_node_path62.default.resolve(s3, t.name), e, i2);
-    };
-    ws = (s3, t, e) => {
-      let i2;
-      try {
-        i2 = import_node_fs71.default.readdirSync(s3, { withFileTypes: true });
-      } catch (r) {
-        let n2 = r;
-        if (n2?.code === "ENOENT") return;
-        if (n2?.code === "ENOTDIR" || n2?.code === "ENOTSUP") return ps(s3, t, e);
-        throw n2;
-      }
-      for (let r of i2) so(s3, r, t, e);
-      return ps(s3, t, e);
-    };
-    Se = class extends Error {
-      path;
-      code;
-      syscall = "chdir";
-      constructor(t, e) {
-        super(`${e}: Cannot cd into '${t}'`), this.path = t, this.code = e;
-      }
-      get name() {
-        return "CwdError";
-      }
-    };
-    St = class extends Error {
-      path;
-      symlink;
-      syscall = "symlink";
-      code = "TAR_SYMLINK_ERROR";
-      constructor(t, e) {
-        super("TAR_SYMLINK_ERROR: Cannot extract through symbolic link"), this.symlink = t, this.path = e;
-      }
-      get name() {
-        return "SymlinkError";
-      }
-    };
-    no = (s3, t) => {
-      import_node_fs72.default.stat(s3, (e, i2) => {
-        (e || !i2.isDirectory()) && (e = new Se(s3, e?.code || "ENOTDIR")), t(e);
-      });
-    };
-    gr = (s3, t, e) => {
-      s3 = f(s3);
-      let i2 = t.umask ?? 18, r = t.mode | 448, n2 = (r & i2) !== 0, o2 = t.uid, h2 = t.gid, a2 = typeof o2 == "number" && typeof h2 == "number" && (o2 !== t.processUid || h2 !== t.processGid), l = t.preserve, c3 = t.unlink, d = f(t.cwd), y = (E, x) => {
-        E ? e(E) : x && a2 ? Es(x, o2, h2, (Le) => y(Le)) : n2 ? import_node_fs72.default.chmod(s3, r, e) : e();
-      };
-      if (s3 === d) return no(s3, y);
-      if (l) return import_promises16.default.mkdir(s3, { mode: r, recursive: true }).then((E) => y(null, E ?? void 0), y);
-      let D = f(import_node_path63.default.relative(d, s3)).split("/");
-      Ss(d, D, r, c3, d, void 0, y);
-    };
-    Ss = (s3, t, e, i2, r, n2, o2) => {
-      if (t.length === 0) return o2(null, n2);
-      let h2 = t.shift(), a2 = f(import_node_path63.default.resolve(s3 + "/" + h2));
-      import_node_fs72.default.mkdir(a2, e, br(a2, t, e, i2, r, n2, o2));
-    };
-    br = (s3, t, e, i2, r, n2, o2) => (h2) => {
-      h2 ? import_node_fs72.default.lstat(s3, (a2, l) => {
-        if (a2) a2.path = a2.path && f(a2.path), o2(a2);
-        else if (l.isDirectory()) Ss(s3, t, e, i2, r, n2, o2);
-        else if (i2) import_node_fs72.default.unlink(s3, (c3) => {
-          if (c3) return o2(c3);
-          import_node_fs72.default.mkdir(s3, e, br(s3, t, e, i2, r, n2, o2));
-        });
-        else {
-          if (l.isSymbolicLink()) return o2(new St(s3, s3 + "/" + t.join("/")));
-          o2(h2);
-        }
-      }) : (n2 = n2 || s3, Ss(s3, t, e, i2, r, n2, o2));
-    };
-    oo = (s3) => {
-      let t = false, e;
-      try {
-        t = import_node_fs72.default.statSync(s3).isDirectory();
-      } catch (i2) {
-        e = i2?.code;
-      } finally {
-        if (!t) throw new Se(s3, e ?? "ENOTDIR");
-      }
-    };
-    _r = (s3, t) => {
-      s3 = f(s3);
-      let e = t.umask ?? 18, i2 = t.mode | 448, r = (i2 & e) !== 0, n2 = t.uid, o2 = t.gid, h2 = typeof n2 == "number" && typeof o2 == "number" && (n2 !== t.processUid || o2 !== t.processGid), a2 = t.preserve, l = t.unlink, c3 = f(t.cwd), d = (E) => {
-        E && h2 && ws(E, n2, o2), r && import_node_fs72.default.chmodSync(s3, i2);
-      };
-      if (s3 === c3) return oo(c3), d();
-      if (a2) return d(import_node_fs72.default.mkdirSync(s3, { mode: i2, recursive: true }) ?? void 0);
-      let T = f(import_node_path63.default.relative(c3, s3)).split("/"), D;
-      for (let E = T.shift(), x = c3; E && (x += "/" + E); E = T.shift()) {
-        x = f(import_node_path63.default.resolve(x));
-        try {
-          import_node_fs72.default.mkdirSync(x, i2), D = D || x;
-        } catch {
-          let Le = import_node_fs72.default.lstatSync(x);
-          if (Le.isDirectory()) continue;
-          if (l) {
-            import_node_fs72.default.unlinkSync(x), import_node_fs72.default.mkdirSync(x, i2), D = D || x;
-            continue;
-          } else if (Le.isSymbolicLink()) return new St(x, x + "/" + T.join("/"));
-        }
-      }
-      return d(D);
-    };
-    ys = /* @__PURE__ */ Object.create(null);
-    Or = 1e4;
-    Vt = /* @__PURE__ */ new Set();
-    Tr = (s3) => {
-      Vt.has(s3) ? Vt.delete(s3) : ys[s3] = s3.normalize("NFD").toLocaleLowerCase("en").toLocaleUpperCase("en"), Vt.add(s3);
-      let t = ys[s3], e = Vt.size - Or;
-      if (e > Or / 10) {
-        for (let i2 of Vt) if (Vt.delete(i2), delete ys[i2], --e <= 0) break;
-      }
-      return t;
-    };
-    ho = process.env.TESTING_TAR_FAKE_PLATFORM || process.platform;
-    ao = ho === "win32";
-    lo = (s3) => s3.split("/").slice(0, -1).reduce((e, i2) => {
-      let r = e.at(-1);
-      return r !== void 0 && (i2 = (0, import_node_path64.join)(r, i2)), e.push(i2 || "/"), e;
-    }, []);
-    yi = class {
-      #t = /* @__PURE__ */ new Map();
-      #i = /* @__PURE__ */ new Map();
-      #s = /* @__PURE__ */ new Set();
-      reserve(t, e) {
-        t = ao ? ["win32 parallelization disabled"] : t.map((r) => mt((0, import_node_path64.join)(Tr(r))));
-        let i2 = new Set(t.map((r) => lo(r)).reduce((r, n2) => r.concat(n2)));
-        this.#i.set(e, { dirs: i2, paths: t });
-        for (let r of t) {
-          let n2 = this.#t.get(r);
-          n2 ? n2.push(e) : this.#t.set(r, [e]);
-        }
-        for (let r of i2) {
-          let n2 = this.#t.get(r);
-          if (!n2) this.#t.set(r, [/* @__PURE__ */ new Set([e])]);
-          else {
-            let o2 = n2.at(-1);
-            o2 instanceof Set ? o2.add(e) : n2.push(/* @__PURE__ */ new Set([e]));
-          }
-        }
-        return this.#r(e);
-      }
-      #n(t) {
-        let e = this.#i.get(t);
-        if (!e) throw new Error("function does not have any path reservations");
-        return { paths: e.paths.map((i2) => this.#t.get(i2)), dirs: [...e.dirs].map((i2) => this.#t.get(i2)) };
-      }
-      check(t) {
-        let { paths: e, dirs: i2 } = this.#n(t);
-        return e.every((r) => r && r[0] === t) && i2.every((r) => r && r[0] instanceof Set && r[0].has(t));
-      }
-      #r(t) {
-        return this.#s.has(t) || !this.check(t) ? false : (this.#s.add(t), t(() => this.#e(t)), true);
-      }
-      #e(t) {
-        if (!this.#s.has(t)) return false;
-        let e = this.#i.get(t);
-        if (!e) throw new Error("invalid reservation");
-        let { paths: i2, dirs: r } = e, n2 = /* @__PURE__ */ new Set();
-        for (let o2 of i2) {
-          let h2 = this.#t.get(o2);
-          if (!h2 || h2?.[0] !== t) continue;
-          let a2 = h2[1];
-          if (!a2) {
-            this.#t.delete(o2);
-            continue;
-          }
-          if (h2.shift(), typeof a2 == "function") n2.add(a2);
-          else for (let l of a2) n2.add(l);
-        }
-        for (let o2 of r) {
-          let h2 = this.#t.get(o2), a2 = h2?.[0];
-          if (!(!h2 || !(a2 instanceof Set))) if (a2.size === 1 && h2.length === 1) {
-            this.#t.delete(o2);
-            continue;
-          } else if (a2.size === 1) {
-            h2.shift();
-            let l = h2[0];
-            typeof l == "function" && n2.add(l);
-          } else a2.delete(t);
-        }
-        return this.#s.delete(t), n2.forEach((o2) => this.#r(o2)), true;
-      }
-    };
-    Lr = () => process.umask();
-    Dr = /* @__PURE__ */ Symbol("onEntry");
-    _s = /* @__PURE__ */ Symbol("checkFs");
-    Nr = /* @__PURE__ */ Symbol("checkFs2");
-    Os = /* @__PURE__ */ Symbol("isReusable");
-    P = /* @__PURE__ */ Symbol("makeFs");
-    Ts = /* @__PURE__ */ Symbol("file");
-    xs = /* @__PURE__ */ Symbol("directory");
-    gi = /* @__PURE__ */ Symbol("link");
-    Ar = /* @__PURE__ */ Symbol("symlink");
-    Ir = /* @__PURE__ */ Symbol("hardlink");
-    Re = /* @__PURE__ */ Symbol("ensureNoSymlink");
-    Cr = /* @__PURE__ */ Symbol("unsupported");
-    Fr = /* @__PURE__ */ Symbol("checkPath");
-    Rs = /* @__PURE__ */ Symbol("stripAbsolutePath");
-    yt = /* @__PURE__ */ Symbol("mkdir");
-    O = /* @__PURE__ */ Symbol("onError");
-    Ri = /* @__PURE__ */ Symbol("pending");
-    kr = /* @__PURE__ */ Symbol("pend");
-    $t = /* @__PURE__ */ Symbol("unpend");
-    gs = /* @__PURE__ */ Symbol("ended");
-    bs = /* @__PURE__ */ Symbol("maybeClose");
-    Ls = /* @__PURE__ */ Symbol("skip");
-    ge = /* @__PURE__ */ Symbol("doChown");
-    be = /* @__PURE__ */ Symbol("uid");
-    _e = /* @__PURE__ */ Symbol("gid");
-    Oe = /* @__PURE__ */ Symbol("checkedCwd");
-    fo = process.env.TESTING_TAR_FAKE_PLATFORM || process.platform;
-    Te = fo === "win32";
-    uo = 1024;
-    mo = (s3, t) => {
-      if (!Te) return import_node_fs70.default.unlink(s3, t);
-      let e = s3 + ".DELETE." + (0, import_node_crypto3.randomBytes)(16).toString("hex");
-      import_node_fs70.default.rename(s3, e, (i2) => {
-        if (i2) return t(i2);
-        import_node_fs70.default.unlink(e, t);
-      });
-    };
-    po = (s3) => {
-      if (!Te) return import_node_fs70.default.unlinkSync(s3);
-      let t = s3 + ".DELETE." + (0, import_node_crypto3.randomBytes)(16).toString("hex");
-      import_node_fs70.default.renameSync(s3, t), import_node_fs70.default.unlinkSync(t);
-    };
-    vr = (s3, t, e) => s3 !== void 0 && s3 === s3 >>> 0 ? s3 : t !== void 0 && t === t >>> 0 ? t : e;
-    Xt = class extends rt {
-      [gs] = false;
-      [Oe] = false;
-      [Ri] = 0;
-      reservations = new yi();
-      transform;
-      writable = true;
-      readable = false;
-      uid;
-      gid;
-      setOwner;
-      preserveOwner;
-      processGid;
-      processUid;
-      maxDepth;
-      forceChown;
-      win32;
-      newer;
-      keep;
-      noMtime;
-      preservePaths;
-      unlink;
-      cwd;
-      strip;
-      processUmask;
-      umask;
-      dmode;
-      fmode;
-      chmod;
-      constructor(t = {}) {
-        if (t.ondone = () => {
-          this[gs] = true, this[bs]();
-        }, super(t), this.transform = t.transform, this.chmod = !!t.chmod, typeof t.uid == "number" || typeof t.gid == "number") {
-          if (typeof t.uid != "number" || typeof t.gid != "number") throw new TypeError("cannot set owner without number uid and gid");
-          if (t.preserveOwner) throw new TypeError("cannot preserve owner in archive and also set owner explicitly");
-          this.uid = t.uid, this.gid = t.gid, this.setOwner = true;
-        } else this.uid = void 0, this.gid = void 0, this.setOwner = false;
-        this.preserveOwner = t.preserveOwner === void 0 && typeof t.uid != "number" ? process.getuid?.() === 0 : !!t.preserveOwner, this.processUid = (this.preserveOwner || this.setOwner) && process.getuid ? process.getuid() : void 0, this.processGid = (this.preserveOwner || this.setOwner) && process.getgid ? process.getgid() : void 0, this.maxDepth = typeof t.maxDepth == "number" ? t.maxDepth : uo, this.forceChown = t.forceChown === true, this.win32 = !!t.win32 || Te, this.newer = !!t.newer, this.keep = !!t.keep, this.noMtime = !!t.noMtime, this.preservePaths = !!t.preservePaths, this.unlink = !!t.unlink, this.cwd = f(import_node_path61.default.resolve(t.cwd || process.cwd())), this.strip = Number(t.strip) || 0, this.processUmask = this.chmod ? typeof t.processUmask == "number" ? t.processUmask : Lr() : 0, this.umask = typeof t.umask == "number" ? t.umask : this.processUmask, this.dmode = t.dmode || 511 & ~this.umask, this.fmode = t.fmode || 438 & ~this.umask, this.on("entry", (e) => this[Dr](e));
-      }
-      warn(t, e, i2 = {}) {
-        return (t === "TAR_BAD_ARCHIVE" || t === "TAR_ABORT") && (i2.recoverable = false), super.warn(t, e, i2);
-      }
-      [bs]() {
-        this[gs] && this[Ri] === 0 && (this.emit("prefinish"), this.emit("finish"), this.emit("end"));
-      }
-      [Rs](t, e) {
-        let i2 = t[e], { type: r } = t;
-        if (!i2 || this.preservePaths) return true;
-        let [n2, o2] = ce(i2), h2 = o2.replaceAll(/\\/g, "/").split("/");
-        if (h2.includes("..") || Te && /^[a-z]:\.\.$/i.test(h2[0] ?? "")) {
-          if (e === "path" || r === "Link") return this.warn("TAR_ENTRY_ERROR", `${e} contains '..'`, { entry: t, [e]: i2 }), false;
-          let a2 = import_node_path61.default.posix.dirname(t.path), l = import_node_path61.default.posix.normalize(import_node_path61.default.posix.join(a2, h2.join("/")));
-          if (l.startsWith("../") || l === "..") return this.warn("TAR_ENTRY_ERROR", `${e} escapes extraction directory`, { entry: t, [e]: i2 }), false;
-        }
-        return n2 && (t[e] = String(o2), this.warn("TAR_ENTRY_INFO", `stripping ${n2} from absolute ${e}`, { entry: t, [e]: i2 })), true;
-      }
-      [Fr](t) {
-        let e = f(t.path), i2 = e.split("/");
-        if (this.strip) {
-          if (i2.length < this.strip) return false;
-          if (t.type === "Link") {
-            let r = f(String(t.linkpath)).split("/");
-            if (r.length >= this.strip) t.linkpath = r.slice(this.strip).join("/");
-            else return false;
-          }
-          i2.splice(0, this.strip), t.path = i2.join("/");
-        }
-        if (isFinite(this.maxDepth) && i2.length > this.maxDepth) return this.warn("TAR_ENTRY_ERROR", "path excessively deep", { entry: t, path: e, depth: i2.length, maxDepth: this.maxDepth }), false;
-        if (!this[Rs](t, "path") || !this[Rs](t, "linkpath")) return false;
-        if (t.absolute = import_node_path61.default.isAbsolute(t.path) ? f(import_node_path61.default.resolve(t.path)) : f(import_node_path61.default.resolve(this.cwd, t.path)), !this.preservePaths && typeof t.absolute == "string" && t.absolute.indexOf(this.cwd + "/") !== 0 && t.absolute !== this.cwd) return this.warn("TAR_ENTRY_ERROR", "path escaped extraction target", { entry: t, path: f(t.path), resolvedPath: t.absolute, cwd: this.cwd }), false;
-        if (t.absolute === this.cwd && t.type !== "Directory" && t.type !== "GNUDumpDir") return false;
-        if (this.win32) {
-          let { root: r } = import_node_path61.default.win32.parse(String(t.absolute));
-          t.absolute = r + ts(String(t.absolute).slice(r.length));
-          let { root: n2 } = import_node_path61.default.win32.parse(t.path);
-          t.path = n2 + ts(t.path.slice(n2.length));
-        }
-        return true;
-      }
-      [Dr](t) {
-        if (!this[Fr](t)) return t.resume();
-        switch (import_node_assert.default.equal(typeof t.absolute, "string"), t.type) {
-          case "Directory":
-          case "GNUDumpDir":
-            t.mode && (t.mode = t.mode | 448);
-          case "File":
-          case "OldFile":
-          case "ContiguousFile":
-          case "Link":
-          case "SymbolicLink":
-            return this[_s](t);
-          default:
-            return this[Cr](t);
-        }
-      }
-      [O](t, e) {
-        t.name === "CwdError" ? this.emit("error", t) : (this.warn("TAR_ENTRY_ERROR", t, { entry: e }), this[$t](), e.resume());
-      }
-      [yt](t, e, i2) {
-        gr(f(t), { uid: this.uid, gid: this.gid, processUid: this.processUid, processGid: this.processGid, umask: this.processUmask, preserve: this.preservePaths, unlink: this.unlink, cwd: this.cwd, mode: e }, i2);
-      }
-      [ge](t) {
-        return this.forceChown || this.preserveOwner && (typeof t.uid == "number" && t.uid !== this.processUid || typeof t.gid == "number" && t.gid !== this.processGid) || typeof this.uid == "number" && this.uid !== this.processUid || typeof this.gid == "number" && this.gid !== this.processGid;
-      }
-      [be](t) {
-        return vr(this.uid, t.uid, this.processUid);
-      }
-      [_e](t) {
-        return vr(this.gid, t.gid, this.processGid);
-      }
-      [Ts](t, e) {
-        let i2 = typeof t.mode == "number" ? t.mode & 4095 : this.fmode, r = new et(String(t.absolute), { flags: ms(t.size), mode: i2, autoClose: false });
-        r.on("error", (a2) => {
-          r.fd && import_node_fs70.default.close(r.fd, () => {
-          }), r.write = () => true, this[O](a2, t), e();
-        });
-        let n2 = 1, o2 = (a2) => {
-          if (a2) {
-            r.fd && import_node_fs70.default.close(r.fd, () => {
-            }), this[O](a2, t), e();
-            return;
-          }
-          --n2 === 0 && r.fd !== void 0 && import_node_fs70.default.close(r.fd, (l) => {
-            l ? this[O](l, t) : this[$t](), e();
-          });
-        };
-        r.on("finish", () => {
-          let a2 = String(t.absolute), l = r.fd;
-          if (typeof l == "number" && t.mtime && !this.noMtime) {
-            n2++;
-            let c3 = t.atime || /* @__PURE__ */ new Date(), d = t.mtime;
-            import_node_fs70.default.futimes(l, c3, d, (y) => y ? import_node_fs70.default.utimes(a2, c3, d, (T) => o2(T && y)) : o2());
-          }
-          if (typeof l == "number" && this[ge](t)) {
-            n2++;
-            let c3 = this[be](t), d = this[_e](t);
-            typeof c3 == "number" && typeof d == "number" && import_node_fs70.default.fchown(l, c3, d, (y) => y ? import_node_fs70.default.chown(a2, c3, d, (T) => o2(T && y)) : o2());
-          }
-          o2();
-        });
-        let h2 = this.transform && this.transform(t) || t;
-        h2 !== t && (h2.on("error", (a2) => {
-          this[O](a2, t), e();
-        }), t.pipe(h2)), h2.pipe(r);
-      }
-      [xs](t, e) {
-        let i2 = typeof t.mode == "number" ? t.mode & 4095 : this.dmode;
-        this[yt](String(t.absolute), i2, (r) => {
-          if (r) {
-            this[O](r, t), e();
-            return;
-          }
-          let n2 = 1, o2 = () => {
-            --n2 === 0 && (e(), this[$t](), t.resume());
-          };
-          t.mtime && !this.noMtime && (n2++, import_node_fs70.default.utimes(String(t.absolute), t.atime || /* @__PURE__ */ new Date(), t.mtime, o2)), this[ge](t) && (n2++, import_node_fs70.default.chown(String(t.absolute), Number(this[be](t)), Number(this[_e](t)), o2)), o2();
-        });
-      }
-      [Cr](t) {
-        t.unsupported = true, this.warn("TAR_ENTRY_UNSUPPORTED", `unsupported entry type: ${t.type}`, { entry: t }), t.resume();
-      }
-      [Ar](t, e) {
-        let i2 = f(import_node_path61.default.relative(this.cwd, import_node_path61.default.resolve(import_node_path61.default.dirname(String(t.absolute)), String(t.linkpath)))).split("/");
-        this[Re](t, this.cwd, i2, () => this[gi](t, String(t.linkpath), "symlink", e), (r) => {
-          this[O](r, t), e();
-        });
-      }
-      [Ir](t, e) {
-        let i2 = f(import_node_path61.default.resolve(this.cwd, String(t.linkpath))), r = f(String(t.linkpath)).split("/");
-        this[Re](t, this.cwd, r, () => this[gi](t, i2, "link", e), (n2) => {
-          this[O](n2, t), e();
-        });
-      }
-      [Re](t, e, i2, r, n2) {
-        let o2 = i2.shift();
-        if (this.preservePaths || o2 === void 0) return r();
-        let h2 = import_node_path61.default.resolve(e, o2);
-        import_node_fs70.default.lstat(h2, (a2, l) => {
-          if (a2) return r();
-          if (l?.isSymbolicLink()) return n2(new St(h2, import_node_path61.default.resolve(h2, i2.join("/"))));
-          this[Re](t, h2, i2, r, n2);
-        });
-      }
-      [kr]() {
-        this[Ri]++;
-      }
-      [$t]() {
-        this[Ri]--, this[bs]();
-      }
-      [Ls](t) {
-        this[$t](), t.resume();
-      }
-      [Os](t, e) {
-        return t.type === "File" && !this.unlink && e.isFile() && e.nlink <= 1 && !Te;
-      }
-      [_s](t) {
-        this[kr]();
-        let e = [t.path];
-        t.linkpath && e.push(t.linkpath), this.reservations.reserve(e, (i2) => this[Nr](t, i2));
-      }
-      [Nr](t, e) {
-        let i2 = (h2) => {
-          e(h2);
-        }, r = () => {
-          this[yt](this.cwd, this.dmode, (h2) => {
-            if (h2) {
-              this[O](h2, t), i2();
-              return;
-            }
-            this[Oe] = true, n2();
-          });
-        }, n2 = () => {
-          if (t.absolute !== this.cwd) {
-            let h2 = f(import_node_path61.default.dirname(String(t.absolute)));
-            if (h2 !== this.cwd) return this[yt](h2, this.dmode, (a2) => {
-              if (a2) {
-                this[O](a2, t), i2();
-                return;
-              }
-              o2();
-            });
-          }
-          o2();
-        }, o2 = () => {
-          import_node_fs70.default.lstat(String(t.absolute), (h2, a2) => {
-            if (a2 && (this.keep || this.newer && a2.mtime > (t.mtime ?? a2.mtime))) {
-              this[Ls](t), i2();
-              return;
-            }
-            if (h2 || this[Os](t, a2)) return this[P](null, t, i2);
-            if (a2.isDirectory()) {
-              if (t.type === "Directory") {
-                let l = this.chmod && t.mode && (a2.mode & 4095) !== t.mode, c3 = (d) => this[P](d ?? null, t, i2);
-                return l ? import_node_fs70.default.chmod(String(t.absolute), Number(t.mode), c3) : c3();
-              }
-              if (t.absolute !== this.cwd) return import_node_fs70.default.rmdir(String(t.absolute), (l) => this[P](l ?? null, t, i2));
-            }
-            if (t.absolute === this.cwd) return this[P](null, t, i2);
-            mo(String(t.absolute), (l) => this[P](l ?? null, t, i2));
-          });
-        };
-        this[Oe] ? n2() : r();
-      }
-      [P](t, e, i2) {
-        if (t) {
-          this[O](t, e), i2();
-          return;
-        }
-        switch (e.type) {
-          case "File":
-          case "OldFile":
-          case "ContiguousFile":
-            return this[Ts](e, i2);
-          case "Link":
-            return this[Ir](e, i2);
-          case "SymbolicLink":
-            return this[Ar](e, i2);
-          case "Directory":
-          case "GNUDumpDir":
-            return this[xs](e, i2);
-        }
-      }
-      [gi](t, e, i2, r) {
-        import_node_fs70.default[i2](e, String(t.absolute), (n2) => {
-          n2 ? this[O](n2, t) : (this[$t](), t.resume()), r();
-        });
-      }
-    };
-    ye = (s3) => {
-      try {
-        return [null, s3()];
-      } catch (t) {
-        return [t, null];
-      }
-    };
-    xe = class extends Xt {
-      sync = true;
-      [P](t, e) {
-        return super[P](t, e, () => {
-        });
-      }
-      [_s](t) {
-        if (!this[Oe]) {
-          let n2 = this[yt](this.cwd, this.dmode);
-          if (n2) return this[O](n2, t);
-          this[Oe] = true;
-        }
-        if (t.absolute !== this.cwd) {
-          let n2 = f(import_node_path61.default.dirname(String(t.absolute)));
-          if (n2 !== this.cwd) {
-            let o2 = this[yt](n2, this.dmode);
-            if (o2) return this[O](o2, t);
-          }
-        }
-        let [e, i2] = ye(() => import_node_fs70.default.lstatSync(String(t.absolute)));
-        if (i2 && (this.keep || this.newer && i2.mtime > (t.mtime ?? i2.mtime))) return this[Ls](t);
-        if (e || this[Os](t, i2)) return this[P](null, t);
-        if (i2.isDirectory()) {
-          if (t.type === "Directory") {
-            let o2 = this.chmod && t.mode && (i2.mode & 4095) !== t.mode, [h2] = o2 ? ye(() => {
-              import_node_fs70.default.chmodSync(String(t.absolute), Number(t.mode));
-            }) : [];
-            return this[P](h2, t);
-          }
-          let [n2] = ye(() => import_node_fs70.default.rmdirSync(String(t.absolute)));
-          this[P](n2, t);
-        }
-        let [r] = t.absolute === this.cwd ? [] : ye(() => po(String(t.absolute)));
-        this[P](r, t);
-      }
-      [Ts](t, e) {
-        let i2 = typeof t.mode == "number" ? t.mode & 4095 : this.fmode, r = (h2) => {
-          let a2;
-          try {
-            import_node_fs70.default.closeSync(n2);
-          } catch (l) {
-            a2 = l;
-          }
-          (h2 || a2) && this[O](h2 || a2, t), e();
-        }, n2;
-        try {
-          n2 = import_node_fs70.default.openSync(String(t.absolute), ms(t.size), i2);
-        } catch (h2) {
-          return r(h2);
-        }
-        let o2 = this.transform && this.transform(t) || t;
-        o2 !== t && (o2.on("error", (h2) => this[O](h2, t)), t.pipe(o2)), o2.on("data", (h2) => {
-          try {
-            import_node_fs70.default.writeSync(n2, h2, 0, h2.length);
-          } catch (a2) {
-            r(a2);
-          }
-        }), o2.on("end", () => {
-          let h2 = null;
-          if (t.mtime && !this.noMtime) {
-            let a2 = t.atime || /* @__PURE__ */ new Date(), l = t.mtime;
-            try {
-              import_node_fs70.default.futimesSync(n2, a2, l);
-            } catch (c3) {
-              try {
-                import_node_fs70.default.utimesSync(String(t.absolute), a2, l);
-              } catch {
-                h2 = c3;
-              }
-            }
-          }
-          if (this[ge](t)) {
-            let a2 = this[be](t), l = this[_e](t);
-            try {
-              import_node_fs70.default.fchownSync(n2, Number(a2), Number(l));
-            } catch (c3) {
-              try {
-                import_node_fs70.default.chownSync(String(t.absolute), Number(a2), Number(l));
-              } catch {
-                h2 = h2 || c3;
-              }
-            }
-          }
-          r(h2);
-        });
-      }
-      [xs](t, e) {
-        let i2 = typeof t.mode == "number" ? t.mode & 4095 : this.dmode, r = this[yt](String(t.absolute), i2);
-        if (r) {
-          this[O](r, t), e();
-          return;
-        }
-        if (t.mtime && !this.noMtime) try {
-          import_node_fs70.default.utimesSync(String(t.absolute), t.atime || /* @__PURE__ */ new Date(), t.mtime);
-        } catch {
-        }
-        if (this[ge](t)) try {
-          import_node_fs70.default.chownSync(String(t.absolute), Number(this[be](t)), Number(this[_e](t)));
-        } catch {
-        }
-        e(), t.resume();
-      }
-      [yt](t, e) {
-        try {
-          return _r(f(t), { uid: this.uid, gid: this.gid, processUid: this.processUid, processGid: this.processGid, umask: this.processUmask, preserve: this.preservePaths, unlink: this.unlink, cwd: this.cwd, mode: e });
-        } catch (i2) {
-          return i2;
-        }
-      }
-      [Re](t, e, i2, r, n2) {
-        if (this.preservePaths || i2.length === 0) return r();
-        let o2 = e;
-        for (let h2 of i2) {
-          o2 = import_node_path61.default.resolve(o2, h2);
-          let [a2, l] = ye(() => import_node_fs70.default.lstatSync(o2));
-          if (a2) return r();
-          if (l.isSymbolicLink()) return n2(new St(o2, import_node_path61.default.resolve(e, i2.join("/"))));
-        }
-        r();
-      }
-      [gi](t, e, i2, r) {
-        let n2 = `${i2}Sync`;
-        try {
-          import_node_fs70.default[n2](e, String(t.absolute)), r(), t.resume();
-        } catch (o2) {
-          return this[O](o2, t);
-        }
-      }
-    };
-    Eo = (s3) => {
-      let t = new xe(s3), e = s3.file, i2 = import_node_fs69.default.statSync(e), r = s3.maxReadSize || 16 * 1024 * 1024;
-      new Be(e, { readSize: r, size: i2.size }).pipe(t);
-    };
-    wo = (s3, t) => {
-      let e = new Xt(s3), i2 = s3.maxReadSize || 16 * 1024 * 1024, r = s3.file;
-      return new Promise((o2, h2) => {
-        e.on("error", h2), e.on("close", o2), import_node_fs69.default.stat(r, (a2, l) => {
-          if (a2) h2(a2);
-          else {
-            let c3 = new _t(r, { readSize: i2, size: l.size });
-            c3.on("error", h2), c3.pipe(e);
-          }
-        });
-      });
-    };
-    So = K(Eo, wo, (s3) => new xe(s3), (s3) => new Xt(s3), (s3, t) => {
-      t?.length && Qi(s3, t);
-    });
-    yo = (s3, t) => {
-      let e = new kt(s3), i2 = true, r, n2;
-      try {
-        try {
-          r = import_node_fs73.default.openSync(s3.file, "r+");
-        } catch (a2) {
-          if (a2?.code === "ENOENT") r = import_node_fs73.default.openSync(s3.file, "w+");
-          else throw a2;
-        }
-        let o2 = import_node_fs73.default.fstatSync(r), h2 = Buffer.alloc(512);
-        t: for (n2 = 0; n2 < o2.size; n2 += 512) {
-          for (let c3 = 0, d = 0; c3 < 512; c3 += d) {
-            if (d = import_node_fs73.default.readSync(r, h2, c3, h2.length - c3, n2 + c3), n2 === 0 && h2[0] === 31 && h2[1] === 139) throw new Error("cannot append to compressed archives");
-            if (!d) break t;
-          }
-          let a2 = new F(h2);
-          if (!a2.cksumValid) break;
-          let l = 512 * Math.ceil((a2.size || 0) / 512);
-          if (n2 + l + 512 > o2.size) break;
-          n2 += l, s3.mtimeCache && a2.mtime && s3.mtimeCache.set(String(a2.path), a2.mtime);
-        }
-        i2 = false, Ro(s3, e, n2, r, t);
-      } finally {
-        if (i2) try {
-          import_node_fs73.default.closeSync(r);
-        } catch {
-        }
-      }
-    };
-    Ro = (s3, t, e, i2, r) => {
-      let n2 = new Wt(s3.file, { fd: i2, start: e });
-      t.pipe(n2), bo(t, r);
-    };
-    go = (s3, t) => {
-      t = Array.from(t);
-      let e = new wt(s3), i2 = (n2, o2, h2) => {
-        let a2 = (T, D) => {
-          T ? import_node_fs73.default.close(n2, (E) => h2(T)) : h2(null, D);
-        }, l = 0;
-        if (o2 === 0) return a2(null, 0);
-        let c3 = 0, d = Buffer.alloc(512), y = (T, D) => {
-          if (T || D === void 0) return a2(T);
-          if (c3 += D, c3 < 512 && D) return import_node_fs73.default.read(n2, d, c3, d.length - c3, l + c3, y);
-          if (l === 0 && d[0] === 31 && d[1] === 139) return a2(new Error("cannot append to compressed archives"));
-          if (c3 < 512) return a2(null, l);
-          let E = new F(d);
-          if (!E.cksumValid) return a2(null, l);
-          let x = 512 * Math.ceil((E.size ?? 0) / 512);
-          if (l + x + 512 > o2 || (l += x + 512, l >= o2)) return a2(null, l);
-          s3.mtimeCache && E.mtime && s3.mtimeCache.set(String(E.path), E.mtime), c3 = 0, import_node_fs73.default.read(n2, d, 0, 512, l, y);
-        };
-        import_node_fs73.default.read(n2, d, 0, 512, l, y);
-      };
-      return new Promise((n2, o2) => {
-        e.on("error", o2);
-        let h2 = "r+", a2 = (l, c3) => {
-          if (l && l.code === "ENOENT" && h2 === "r+") return h2 = "w+", import_node_fs73.default.open(s3.file, h2, a2);
-          if (l || !c3) return o2(l);
-          import_node_fs73.default.fstat(c3, (d, y) => {
-            if (d) return import_node_fs73.default.close(c3, () => o2(d));
-            i2(c3, y.size, (T, D) => {
-              if (T) return o2(T);
-              let E = new et(s3.file, { fd: c3, start: D });
-              e.pipe(E), E.on("error", o2), E.on("close", n2), _o(e, t);
-            });
-          });
-        };
-        import_node_fs73.default.open(s3.file, h2, a2);
-      });
-    };
-    bo = (s3, t) => {
-      t.forEach((e) => {
-        e.charAt(0) === "@" ? Ct({ file: import_node_path65.default.resolve(s3.cwd, e.slice(1)), sync: true, noResume: true, onReadEntry: (i2) => s3.add(i2) }) : s3.add(e);
-      }), s3.end();
-    };
-    _o = async (s3, t) => {
-      for (let e of t) e.charAt(0) === "@" ? await Ct({ file: import_node_path65.default.resolve(String(s3.cwd), e.slice(1)), noResume: true, onReadEntry: (i2) => s3.add(i2) }) : s3.add(e);
-      s3.end();
-    };
-    vt = K(yo, go, () => {
-      throw new TypeError("file is required");
-    }, () => {
-      throw new TypeError("file is required");
-    }, (s3, t) => {
-      if (!Bs(s3)) throw new TypeError("file is required");
-      if (s3.gzip || s3.brotli || s3.zstd || s3.file.endsWith(".br") || s3.file.endsWith(".tbr")) throw new TypeError("cannot append to compressed archives");
-      if (!t?.length) throw new TypeError("no paths specified to add/replace");
-    });
-    Oo = K(vt.syncFile, vt.asyncFile, vt.syncNoFile, vt.asyncNoFile, (s3, t = []) => {
-      vt.validate?.(s3, t), To(s3);
-    });
-    To = (s3) => {
-      let t = s3.filter;
-      s3.mtimeCache || (s3.mtimeCache = /* @__PURE__ */ new Map()), s3.filter = t ? (e, i2) => t(e, i2) && !((s3.mtimeCache?.get(e) ?? i2.mtime ?? 0) > (i2.mtime ?? 0)) : (e, i2) => !((s3.mtimeCache?.get(e) ?? i2.mtime ?? 0) > (i2.mtime ?? 0));
-    };
-  }
-});
-
-// src/transport/archive-read.ts
-function normalizeEntry(name) {
-  const normalized = import_node_path66.posix.normalize(`/${name}`).slice(1);
-  if (normalized === "" || normalized.startsWith("..")) return void 0;
-  return normalized.replace(/\/$/, "");
-}
-async function extractArchive(file, scratch2) {
-  const paths = /* @__PURE__ */ new Map();
-  let counter = 0;
-  const writes = [];
-  const parser = new rt({
-    strict: true,
-    onReadEntry: (entry) => {
-      const name = normalizeEntry(entry.path);
-      if (entry.type !== "File" && entry.type !== "OldFile" && entry.type !== "ContiguousFile") {
-        entry.resume();
-        return;
-      }
-      if (name === void 0) {
-        entry.resume();
-        return;
-      }
-      const target = (0, import_node_path66.join)(scratch2, `entry-${counter++}`);
-      paths.set(name, target);
-      writes.push((0, import_promises17.pipeline)(entry, (0, import_node_fs74.createWriteStream)(target)));
-    }
-  });
-  try {
-    await (0, import_promises17.pipeline)((0, import_node_fs74.createReadStream)(file), parser);
-    await Promise.all(writes);
-  } catch (error) {
-    const errno = error.code;
-    if (errno === "ENOENT") throw new BurrowError("NOT_FOUND", `${file}: no such file`);
-    if (errno === "ENOSPC" || errno === "EACCES") throw fsError(error, `reading ${file}`);
-    throw new BurrowError("INVALID_ARGUMENT", `${file} is not a readable tar archive (${error.message})`, { cause: error });
-  }
-  return { file, paths };
-}
-function fileSource(path6, describe) {
-  return {
-    describe,
-    open: async (offset) => ({ stream: (0, import_node_fs74.createReadStream)(path6, { start: offset }), start: offset })
-  };
-}
-async function hashFile(path6) {
-  const hash = (0, import_node_crypto4.createHash)("sha256");
-  let size = 0;
-  for await (const chunk of (0, import_node_fs74.createReadStream)(path6)) {
-    hash.update(chunk);
-    size += chunk.length;
-  }
-  return { digest: `sha256:${hash.digest("hex")}`, size };
-}
-function head(path6) {
-  const fd = (0, import_node_fs75.openSync)(path6, "r");
-  try {
-    const buffer = Buffer.alloc(4);
-    const read2 = (0, import_node_fs75.readSync)(fd, buffer, 0, 4, 0);
-    return buffer.subarray(0, read2);
-  } finally {
-    (0, import_node_fs75.closeSync)(fd);
-  }
-}
-function need(files, name) {
-  const path6 = files.paths.get(normalizeEntry(name) ?? name);
-  if (path6 === void 0) throw new BurrowError("INVALID_ARGUMENT", `${files.file}: the archive names "${name}" but does not contain it`);
-  return path6;
-}
-function canonicalNames(file, tags) {
-  return tags.map((tag) => {
-    try {
-      return formatReference(parseReference(tag));
-    } catch (error) {
-      throw new BurrowError("INVALID_ARGUMENT", `${file}: ${error.message}`);
-    }
-  });
-}
-async function dockerArchiveImages(files) {
-  const parsed = parseJson((0, import_node_fs74.readFileSync)(need(files, "manifest.json")), `manifest.json of ${files.file}`);
-  if (!Array.isArray(parsed)) throw new BurrowError("INVALID_MANIFEST", `${files.file}: manifest.json is not a list of images`);
-  const images = [];
-  for (const entry of parsed) {
-    if (typeof entry.Config !== "string" || !Array.isArray(entry.Layers)) {
-      throw new BurrowError("INVALID_MANIFEST", `${files.file}: a manifest.json entry lacks "Config" or "Layers"`);
-    }
-    const byDigest = /* @__PURE__ */ new Map();
-    const configPath2 = need(files, entry.Config);
-    const configBytes = (0, import_node_fs74.readFileSync)(configPath2);
-    const configDigest = sha256(configBytes);
-    byDigest.set(configDigest, configPath2);
-    const layers = [];
-    for (const layerName of entry.Layers) {
-      const path6 = need(files, layerName);
-      const { digest, size } = await hashFile(path6);
-      byDigest.set(digest, path6);
-      const compression = sniffCompression(head(path6));
-      const mediaType = compression === "gzip" ? MediaType.dockerLayerGzip : compression === "zstd" ? MediaType.ociLayerZstd : MediaType.dockerLayer;
-      layers.push({ mediaType, digest, size });
-    }
-    const manifest = {
-      schemaVersion: 2,
-      mediaType: MediaType.dockerManifest,
-      config: { mediaType: MediaType.dockerConfig, digest: configDigest, size: configBytes.length },
-      layers
-    };
-    const bytes = Buffer.from(JSON.stringify(manifest));
-    const names = canonicalNames(files.file, entry.RepoTags ?? []);
-    const top = { bytes, mediaType: MediaType.dockerManifest, digest: sha256(bytes) };
-    images.push({
-      source: new ArchiveSource(`${files.file}${names[0] === void 0 ? "" : ` (${names[0]})`}`, top, (digest) => {
-        const path6 = byDigest.get(digest);
-        if (path6 === void 0) throw new BurrowError("NOT_FOUND", `${files.file}: no blob ${digest}`);
-        return path6;
-      }),
-      names
-    });
-  }
-  return images;
-}
-function ociArchiveImages(files) {
-  const index = validateIndex(parseJson((0, import_node_fs74.readFileSync)(need(files, "index.json")), `index.json of ${files.file}`), `index.json of ${files.file}`);
-  const blobFile = (digest) => need(files, `blobs/${digest.replace(":", "/")}`);
-  return index.manifests.map((descriptor) => {
-    const fullName = descriptor.annotations?.["io.containerd.image.name"];
-    const refName = descriptor.annotations?.["org.opencontainers.image.ref.name"];
-    const candidate = fullName ?? (refName?.includes("/") === true ? refName : void 0);
-    const names = candidate === void 0 ? [] : canonicalNames(files.file, [candidate]);
-    const top = { bytes: (0, import_node_fs74.readFileSync)(blobFile(descriptor.digest)), mediaType: descriptor.mediaType, digest: descriptor.digest };
-    return { source: new ArchiveSource(`${files.file}${names[0] === void 0 ? "" : ` (${names[0]})`}`, top, blobFile), names };
-  });
-}
-async function archiveImages(files) {
-  if (files.paths.has("manifest.json")) return dockerArchiveImages(files);
-  if (files.paths.has("index.json")) return ociArchiveImages(files);
-  throw new BurrowError("INVALID_ARGUMENT", `${files.file} is neither a docker save archive (no manifest.json) nor an OCI archive (no index.json)`);
-}
-var import_node_fs74, import_node_fs75, import_node_path66, import_promises17, import_node_crypto4, ArchiveSource;
-var init_archive_read = __esm({
-  "src/transport/archive-read.ts"() {
-    "use strict";
-    import_node_fs74 = require("node:fs");
-    import_node_fs75 = require("node:fs");
-    import_node_path66 = require("node:path");
-    import_promises17 = require("node:stream/promises");
-    init_index_min();
-    init_errors();
-    init_media_types();
-    init_validate2();
-    init_reference2();
-    init_hash();
-    init_decompress();
-    import_node_crypto4 = require("node:crypto");
-    ArchiveSource = class {
-      constructor(describe, topManifest, blobFile) {
-        this.describe = describe;
-        this.topManifest = topManifest;
-        this.blobFile = blobFile;
-      }
-      describe;
-      topManifest;
-      blobFile;
-      async top() {
-        return this.topManifest;
-      }
-      async manifest(descriptor) {
-        const bytes = (0, import_node_fs74.readFileSync)(this.blobFile(descriptor.digest));
-        return { bytes, mediaType: descriptor.mediaType, digest: descriptor.digest };
-      }
-      blob(descriptor) {
-        return fileSource(this.blobFile(descriptor.digest), this.describe);
-      }
-      async close() {
-      }
-    };
+    collect6 = (value, previous) => [...previous, value];
   }
 });
 
@@ -38380,9 +40805,9 @@ __export(load_exports, {
   loadArchive: () => loadArchive
 });
 async function loadArchive(store, file, options = {}) {
-  const scratch2 = store.scratchDir("load");
+  const scratch3 = store.scratchDir("load");
   try {
-    const files = await extractArchive(file, scratch2);
+    const files = await extractArchive(file, scratch3);
     const loaded = [];
     for (const image of await archiveImages(files)) {
       const result = await copyImage(image.source, store, {
@@ -38396,14 +40821,14 @@ async function loadArchive(store, file, options = {}) {
     }
     return loaded;
   } finally {
-    (0, import_node_fs76.rmSync)(scratch2, { recursive: true, force: true });
+    (0, import_node_fs82.rmSync)(scratch3, { recursive: true, force: true });
   }
 }
-var import_node_fs76;
+var import_node_fs82;
 var init_load = __esm({
   "src/copy/load.ts"() {
     "use strict";
-    import_node_fs76 = require("node:fs");
+    import_node_fs82 = require("node:fs");
     init_platform();
     init_archive_read();
     init_copy2();
@@ -38416,29 +40841,29 @@ __export(archive_write_exports, {
   saveImages: () => saveImages
 });
 function place(source, target) {
-  (0, import_node_fs77.mkdirSync)((0, import_node_path67.dirname)(target), { recursive: true });
+  (0, import_node_fs83.mkdirSync)((0, import_node_path71.dirname)(target), { recursive: true });
   try {
-    (0, import_node_fs77.linkSync)(source, target);
+    (0, import_node_fs83.linkSync)(source, target);
   } catch {
-    (0, import_node_fs77.copyFileSync)(source, target);
+    (0, import_node_fs83.copyFileSync)(source, target);
   }
 }
 async function placeUncompressed(store, image, index, staging) {
   const layer = image.manifest.layers[index];
   const diffId = image.config.rootfs.diff_ids[index];
-  const target = (0, import_node_path67.join)(staging, "blobs", "sha256", diffId.slice("sha256:".length));
+  const target = (0, import_node_path71.join)(staging, "blobs", "sha256", diffId.slice("sha256:".length));
   const decompress = decompressor(layerCompression(layer.mediaType));
   if (decompress === void 0) {
     place(store.blobPath(layer.digest), target);
     return `blobs/sha256/${diffId.slice("sha256:".length)}`;
   }
-  (0, import_node_fs77.mkdirSync)((0, import_node_path67.dirname)(target), { recursive: true });
-  const hash = (0, import_node_crypto5.createHash)("sha256");
-  const tee = new import_node_stream14.Transform({ transform(chunk, _e2, callback) {
+  (0, import_node_fs83.mkdirSync)((0, import_node_path71.dirname)(target), { recursive: true });
+  const hash = (0, import_node_crypto7.createHash)("sha256");
+  const tee = new import_node_stream15.Transform({ transform(chunk, _e2, callback) {
     hash.update(chunk);
     callback(null, chunk);
   } });
-  await (0, import_promises18.pipeline)((0, import_node_fs77.createReadStream)(store.blobPath(layer.digest)), decompress, tee, (0, import_node_fs77.createWriteStream)(target));
+  await (0, import_promises21.pipeline)((0, import_node_fs83.createReadStream)(store.blobPath(layer.digest)), decompress, tee, (0, import_node_fs83.createWriteStream)(target));
   const actual = `sha256:${hash.digest("hex")}`;
   if (actual !== diffId) {
     throw new BurrowError("DIGEST_MISMATCH", `layer ${layer.digest} of ${image.record.name} uncompresses to ${actual}, not its diff_id ${diffId}: the store is damaged; pull the image again`);
@@ -38454,18 +40879,18 @@ async function stageDocker(store, images, staging) {
   const entries = [];
   for (const image of images) {
     const configName = `blobs/sha256/${image.id.slice("sha256:".length)}`;
-    place(store.blobPath(image.id), (0, import_node_path67.join)(staging, configName));
+    place(store.blobPath(image.id), (0, import_node_path71.join)(staging, configName));
     const layers = [];
     for (let index = 0; index < image.manifest.layers.length; index++) layers.push(await placeUncompressed(store, image, index, staging));
     const tags = [dockerTag(image.record.name)].filter((tag) => tag !== void 0);
     entries.push({ Config: configName, RepoTags: tags, Layers: layers });
   }
-  (0, import_node_fs77.writeFileSync)((0, import_node_path67.join)(staging, "manifest.json"), JSON.stringify(entries));
+  (0, import_node_fs83.writeFileSync)((0, import_node_path71.join)(staging, "manifest.json"), JSON.stringify(entries));
 }
 function stageOci(store, images, staging) {
   const manifests = images.map((image) => {
     for (const digest of [image.record.manifest.digest, image.id, ...image.manifest.layers.map((layer) => layer.digest)]) {
-      place(store.blobPath(digest), (0, import_node_path67.join)(staging, "blobs", digest.replace(":", "/")));
+      place(store.blobPath(digest), (0, import_node_path71.join)(staging, "blobs", digest.replace(":", "/")));
     }
     const annotations = {};
     if (!image.record.name.startsWith("@")) {
@@ -38475,34 +40900,34 @@ function stageOci(store, images, staging) {
     }
     return { mediaType: image.record.manifest.mediaType || MediaType.ociManifest, digest: image.record.manifest.digest, size: image.record.manifest.size, annotations };
   });
-  (0, import_node_fs77.writeFileSync)((0, import_node_path67.join)(staging, "oci-layout"), JSON.stringify({ imageLayoutVersion: "1.0.0" }));
-  (0, import_node_fs77.writeFileSync)((0, import_node_path67.join)(staging, "index.json"), JSON.stringify({ schemaVersion: 2, mediaType: MediaType.ociIndex, manifests }));
+  (0, import_node_fs83.writeFileSync)((0, import_node_path71.join)(staging, "oci-layout"), JSON.stringify({ imageLayoutVersion: "1.0.0" }));
+  (0, import_node_fs83.writeFileSync)((0, import_node_path71.join)(staging, "index.json"), JSON.stringify({ schemaVersion: 2, mediaType: MediaType.ociIndex, manifests }));
 }
 async function saveImages(store, images, file, format2) {
   const staging = store.scratchDir("save");
-  const partial = (0, import_node_path67.join)((0, import_node_path67.dirname)(file), `.${(0, import_node_path67.basename)(file)}.${process.pid}.partial`);
+  const partial = (0, import_node_path71.join)((0, import_node_path71.dirname)(file), `.${(0, import_node_path71.basename)(file)}.${process.pid}.partial`);
   try {
     if (format2 === "docker-archive") await stageDocker(store, images, staging);
     else stageOci(store, images, staging);
     const entries = format2 === "docker-archive" ? ["manifest.json", "blobs"] : ["oci-layout", "index.json", "blobs"];
     await Qn({ file: partial, cwd: staging, portable: true, noMtime: true }, entries);
-    (0, import_node_fs77.renameSync)(partial, file);
+    (0, import_node_fs83.renameSync)(partial, file);
   } catch (error) {
-    (0, import_node_fs77.rmSync)(partial, { force: true });
+    (0, import_node_fs83.rmSync)(partial, { force: true });
     throw fsError(error, `saving to ${file}`);
   } finally {
-    (0, import_node_fs77.rmSync)(staging, { recursive: true, force: true });
+    (0, import_node_fs83.rmSync)(staging, { recursive: true, force: true });
   }
 }
-var import_node_fs77, import_node_crypto5, import_node_path67, import_node_stream14, import_promises18;
+var import_node_fs83, import_node_crypto7, import_node_path71, import_node_stream15, import_promises21;
 var init_archive_write = __esm({
   "src/transport/archive-write.ts"() {
     "use strict";
-    import_node_fs77 = require("node:fs");
-    import_node_crypto5 = require("node:crypto");
-    import_node_path67 = require("node:path");
-    import_node_stream14 = require("node:stream");
-    import_promises18 = require("node:stream/promises");
+    import_node_fs83 = require("node:fs");
+    import_node_crypto7 = require("node:crypto");
+    import_node_path71 = require("node:path");
+    import_node_stream15 = require("node:stream");
+    import_promises21 = require("node:stream/promises");
     init_index_min();
     init_errors();
     init_media_types();
@@ -38523,12 +40948,12 @@ function loadCommand(signal, setExit) {
       const { loadArchive: loadArchive2 } = await Promise.resolve().then(() => (init_load(), load_exports));
       const store = context.store();
       let file = flags.input;
-      let scratch2;
+      let scratch3;
       if (file === void 0) {
         if (process.stdin.isTTY === true) throw new BurrowError("INVALID_ARGUMENT", "no archive given: use -i FILE or pipe one into standard input");
-        scratch2 = store.scratchDir("stdin");
-        file = (0, import_node_path68.join)(scratch2, "archive.tar");
-        await (0, import_promises19.pipeline)(process.stdin, (0, import_node_fs78.createWriteStream)(file));
+        scratch3 = store.scratchDir("stdin");
+        file = (0, import_node_path72.join)(scratch3, "archive.tar");
+        await (0, import_promises22.pipeline)(process.stdin, (0, import_node_fs84.createWriteStream)(file));
       }
       try {
         const loaded = await loadArchive2(store, file, { signal: context.signal });
@@ -38541,7 +40966,7 @@ function loadCommand(signal, setExit) {
           }
         }
       } finally {
-        if (scratch2 !== void 0) (0, import_node_fs78.rmSync)(scratch2, { recursive: true, force: true });
+        if (scratch3 !== void 0) (0, import_node_fs84.rmSync)(scratch3, { recursive: true, force: true });
       }
     })
   );
@@ -38560,24 +40985,24 @@ function saveCommand(signal, setExit) {
         return;
       }
       if (process.stdout.isTTY === true) throw new BurrowError("INVALID_ARGUMENT", "refusing to write an archive to a terminal: use -o FILE or redirect standard output");
-      const scratch2 = store.scratchDir("stdout");
+      const scratch3 = store.scratchDir("stdout");
       try {
-        const file = (0, import_node_path68.join)(scratch2, "archive.tar");
+        const file = (0, import_node_path72.join)(scratch3, "archive.tar");
         await saveImages2(store, images, file, flags.format);
-        await (0, import_promises19.pipeline)((0, import_node_fs78.createReadStream)(file), process.stdout, { end: false });
+        await (0, import_promises22.pipeline)((0, import_node_fs84.createReadStream)(file), process.stdout, { end: false });
       } finally {
-        (0, import_node_fs78.rmSync)(scratch2, { recursive: true, force: true });
+        (0, import_node_fs84.rmSync)(scratch3, { recursive: true, force: true });
       }
     })
   );
 }
-var import_node_fs78, import_node_path68, import_promises19;
+var import_node_fs84, import_node_path72, import_promises22;
 var init_archive = __esm({
   "src/cli/archive.ts"() {
     "use strict";
-    import_node_fs78 = require("node:fs");
-    import_node_path68 = require("node:path");
-    import_promises19 = require("node:stream/promises");
+    import_node_fs84 = require("node:fs");
+    import_node_path72 = require("node:path");
+    import_promises22 = require("node:stream/promises");
     init_esm();
     init_errors();
     init_local();
@@ -38674,21 +41099,21 @@ __export(cache_exports, {
   importCache: () => importCache
 });
 function isInside(path6, root) {
-  return path6 === root || path6.startsWith(`${root}${import_node_path69.sep}`);
+  return path6 === root || path6.startsWith(`${root}${import_node_path73.sep}`);
 }
 function prepareCacheDir(store, dir) {
-  const root = (0, import_node_path69.resolve)(store.root);
+  const root = (0, import_node_path73.resolve)(store.root);
   if (isInside(dir, root) || isInside(root, dir)) {
     throw new BurrowError("INVALID_ARGUMENT", `the cache ${dir} and the store ${root} overlap: export to a directory outside the store`);
   }
   try {
-    if ((0, import_node_fs79.existsSync)(dir)) {
-      if (!(0, import_node_fs79.statSync)(dir).isDirectory()) throw new BurrowError("INVALID_ARGUMENT", `${dir} is not a directory: export the cache to a directory`);
-      if ((0, import_node_fs79.readdirSync)(dir).length > 0 && !(0, import_node_fs79.existsSync)((0, import_node_path69.join)(dir, MARKER))) {
+    if ((0, import_node_fs85.existsSync)(dir)) {
+      if (!(0, import_node_fs85.statSync)(dir).isDirectory()) throw new BurrowError("INVALID_ARGUMENT", `${dir} is not a directory: export the cache to a directory`);
+      if ((0, import_node_fs85.readdirSync)(dir).length > 0 && !(0, import_node_fs85.existsSync)((0, import_node_path73.join)(dir, MARKER))) {
         throw new BurrowError("INVALID_ARGUMENT", `${dir} is not empty and holds no burrow cache (no ${MARKER}): export to a new or empty directory`);
       }
     }
-    (0, import_node_fs79.mkdirSync)((0, import_node_path69.join)(dir, "blobs", "sha256"), { recursive: true, mode: 448 });
+    (0, import_node_fs85.mkdirSync)((0, import_node_path73.join)(dir, "blobs", "sha256"), { recursive: true, mode: 448 });
   } catch (error) {
     throw fsError(error, `preparing the cache ${dir}`);
   }
@@ -38700,25 +41125,25 @@ function recordBlobs(store, record) {
   return digests;
 }
 function placeBlob(source, target) {
-  const temp = (0, import_node_path69.join)((0, import_node_path69.dirname)(target), `.${randomBytes(6).toString("hex")}.tmp`);
+  const temp = (0, import_node_path73.join)((0, import_node_path73.dirname)(target), `.${randomBytes(6).toString("hex")}.tmp`);
   let how = "linked";
   try {
-    (0, import_node_fs79.linkSync)(source, temp);
+    (0, import_node_fs85.linkSync)(source, temp);
   } catch (error) {
     if (!["EXDEV", "EPERM", "EMLINK", "ENOTSUP", "EOPNOTSUPP"].includes(errnoOf(error) ?? "")) throw error;
-    (0, import_node_fs79.copyFileSync)(source, temp);
+    (0, import_node_fs85.copyFileSync)(source, temp);
     how = "copied";
   }
   try {
-    (0, import_node_fs79.renameSync)(temp, target);
+    (0, import_node_fs85.renameSync)(temp, target);
   } catch (error) {
-    (0, import_node_fs79.rmSync)(temp, { force: true });
+    (0, import_node_fs85.rmSync)(temp, { force: true });
     throw error;
   }
   return how;
 }
 async function exportCache(store, target, options = {}) {
-  const dir = (0, import_node_path69.resolve)(target);
+  const dir = (0, import_node_path73.resolve)(target);
   const records = options.images === void 0 || options.images.length === 0 ? store.records() : [...new Map(options.images.flatMap((query) => {
     const found = findRecords(store, query);
     if (found.length === 0) throw new BurrowError("NOT_FOUND", `no such image: ${query} (see "burrow images")`);
@@ -38742,28 +41167,28 @@ async function exportCache(store, target, options = {}) {
       options.signal?.throwIfAborted();
       const { algorithm, hex } = parseDigest(digest);
       const source = store.blobPath(digest);
-      const destination = (0, import_node_path69.join)(dir, "blobs", algorithm, hex);
-      const size = (0, import_node_fs79.statSync)(source).size;
+      const destination = (0, import_node_path73.join)(dir, "blobs", algorithm, hex);
+      const size = (0, import_node_fs85.statSync)(source).size;
       result.blobs++;
-      if ((0, import_node_fs79.existsSync)(destination) && (0, import_node_fs79.statSync)(destination).size === size) {
+      if ((0, import_node_fs85.existsSync)(destination) && (0, import_node_fs85.statSync)(destination).size === size) {
         result.present++;
         continue;
       }
-      (0, import_node_fs79.mkdirSync)((0, import_node_path69.dirname)(destination), { recursive: true, mode: 448 });
+      (0, import_node_fs85.mkdirSync)((0, import_node_path73.dirname)(destination), { recursive: true, mode: 448 });
       if (placeBlob(source, destination) === "linked") result.linked++;
       else {
         result.copied++;
         result.copiedBytes += size;
       }
     }
-    (0, import_node_fs79.writeFileSync)((0, import_node_path69.join)(dir, "oci-layout"), JSON.stringify({ imageLayoutVersion: "1.0.0" }));
-    writeFileAtomic((0, import_node_path69.join)(dir, "index.json"), recordsFile(exported));
-    writeFileAtomic((0, import_node_path69.join)(dir, MARKER), `${JSON.stringify({ format: 1, exported: (/* @__PURE__ */ new Date()).toISOString() })}
+    (0, import_node_fs85.writeFileSync)((0, import_node_path73.join)(dir, "oci-layout"), JSON.stringify({ imageLayoutVersion: "1.0.0" }));
+    writeFileAtomic((0, import_node_path73.join)(dir, "index.json"), recordsFile(exported));
+    writeFileAtomic((0, import_node_path73.join)(dir, MARKER), `${JSON.stringify({ format: 1, exported: (/* @__PURE__ */ new Date()).toISOString() })}
 `);
-    for (const algorithm of (0, import_node_fs79.readdirSync)((0, import_node_path69.join)(dir, "blobs"))) {
-      for (const name of (0, import_node_fs79.readdirSync)((0, import_node_path69.join)(dir, "blobs", algorithm))) {
+    for (const algorithm of (0, import_node_fs85.readdirSync)((0, import_node_path73.join)(dir, "blobs"))) {
+      for (const name of (0, import_node_fs85.readdirSync)((0, import_node_path73.join)(dir, "blobs", algorithm))) {
         if (wanted.has(`${algorithm}:${name}`)) continue;
-        (0, import_node_fs79.rmSync)((0, import_node_path69.join)(dir, "blobs", algorithm, name), { recursive: true, force: true });
+        (0, import_node_fs85.rmSync)((0, import_node_path73.join)(dir, "blobs", algorithm, name), { recursive: true, force: true });
         if (!name.startsWith(".")) result.removed++;
       }
     }
@@ -38777,21 +41202,21 @@ async function exportCache(store, target, options = {}) {
 }
 function cacheBlob(dir, digest) {
   const { algorithm, hex } = parseDigest(digest);
-  const path6 = (0, import_node_path69.join)(dir, "blobs", algorithm, hex);
-  return (0, import_node_fs79.existsSync)(path6) ? path6 : void 0;
+  const path6 = (0, import_node_path73.join)(dir, "blobs", algorithm, hex);
+  return (0, import_node_fs85.existsSync)(path6) ? path6 : void 0;
 }
 async function importCache(store, source, options = {}) {
-  const dir = (0, import_node_path69.resolve)(source);
-  const result = { dir, found: (0, import_node_fs79.existsSync)(dir), images: [], skipped: [], imported: 0, importedBytes: 0, present: 0 };
+  const dir = (0, import_node_path73.resolve)(source);
+  const result = { dir, found: (0, import_node_fs85.existsSync)(dir), images: [], skipped: [], imported: 0, importedBytes: 0, present: 0 };
   if (!result.found) return result;
-  if (!(0, import_node_fs79.existsSync)((0, import_node_path69.join)(dir, "index.json"))) {
+  if (!(0, import_node_fs85.existsSync)((0, import_node_path73.join)(dir, "index.json"))) {
     throw new BurrowError("INVALID_ARGUMENT", `${dir} is not a burrow cache (no index.json): make one with burrow system cache export ${source}`);
   }
   let records;
   try {
     records = readRecords(storePaths(dir));
   } catch (error) {
-    throw new BurrowError("INVALID_ARGUMENT", `the cache's ${(0, import_node_path69.join)(dir, "index.json")} is unreadable (${error.cause?.message ?? error.message}): export the cache again`, { cause: error });
+    throw new BurrowError("INVALID_ARGUMENT", `the cache's ${(0, import_node_path73.join)(dir, "index.json")} is unreadable (${error.cause?.message ?? error.message}): export the cache again`, { cause: error });
   }
   const lock = await store.lockStore("shared", options.signal);
   const importer = new Importer(store, dir, options.signal);
@@ -38833,14 +41258,14 @@ async function importCache(store, source, options = {}) {
     lock.release();
   }
 }
-var import_node_fs79, import_node_path69, import_node_stream15, import_promises20, MARKER, MAX_JSON_BLOB, SKIPS, Importer;
+var import_node_fs85, import_node_path73, import_node_stream16, import_promises23, MARKER, MAX_JSON_BLOB, SKIPS, Importer;
 var init_cache = __esm({
   "src/store/cache.ts"() {
     "use strict";
-    import_node_fs79 = require("node:fs");
-    import_node_path69 = require("node:path");
-    import_node_stream15 = require("node:stream");
-    import_promises20 = require("node:stream/promises");
+    import_node_fs85 = require("node:fs");
+    import_node_path73 = require("node:path");
+    import_node_stream16 = require("node:stream");
+    import_promises23 = require("node:stream/promises");
     init_errors();
     init_local();
     init_validate2();
@@ -38887,31 +41312,31 @@ var init_cache = __esm({
         }
         const source = cacheBlob(this.dir, digest);
         if (source === void 0) throw new BurrowError("NOT_FOUND", `the cache lacks blob ${digest}`);
-        const temp = (0, import_node_path69.join)(this.scratchDir(), parseDigest(digest).hex);
+        const temp = (0, import_node_path73.join)(this.scratchDir(), parseDigest(digest).hex);
         const hash = hasherFor(digest);
         let bytes = 0;
-        const hashing = new import_node_stream15.Transform({
+        const hashing = new import_node_stream16.Transform({
           transform(chunk, _encoding, callback) {
             hash.update(chunk);
             bytes += chunk.length;
             callback(null, chunk);
           }
         });
-        await (0, import_promises20.pipeline)((0, import_node_fs79.createReadStream)(source), hashing, (0, import_node_fs79.createWriteStream)(temp, { mode: 420 }), { signal: this.signal });
+        await (0, import_promises23.pipeline)((0, import_node_fs85.createReadStream)(source), hashing, (0, import_node_fs85.createWriteStream)(temp, { mode: 420 }), { signal: this.signal });
         const actual = `${parseDigest(digest).algorithm}:${hash.digest("hex")}`;
         if (actual !== digest) {
-          (0, import_node_fs79.rmSync)(temp, { force: true });
+          (0, import_node_fs85.rmSync)(temp, { force: true });
           throw new BurrowError("DIGEST_MISMATCH", `the cache's blob ${digest} hashes to ${actual} (damaged)`);
         }
-        const fd = (0, import_node_fs79.openSync)(temp, "r");
+        const fd = (0, import_node_fs85.openSync)(temp, "r");
         try {
-          (0, import_node_fs79.fsyncSync)(fd);
+          (0, import_node_fs85.fsyncSync)(fd);
         } finally {
-          (0, import_node_fs79.closeSync)(fd);
+          (0, import_node_fs85.closeSync)(fd);
         }
         const target = blobPath(this.store.paths, digest);
-        (0, import_node_fs79.mkdirSync)((0, import_node_path69.dirname)(target), { recursive: true });
-        (0, import_node_fs79.renameSync)(temp, target);
+        (0, import_node_fs85.mkdirSync)((0, import_node_path73.dirname)(target), { recursive: true });
+        (0, import_node_fs85.renameSync)(temp, target);
         this.seen.add(digest);
         this.imported++;
         this.importedBytes += bytes;
@@ -38919,9 +41344,9 @@ var init_cache = __esm({
       /** A JSON blob (manifest, config, index) of the cache, checked against its digest before it is parsed. */
       async takeJson(digest) {
         const source = cacheBlob(this.dir, digest);
-        if (source !== void 0 && (0, import_node_fs79.statSync)(source).size > MAX_JSON_BLOB) throw new BurrowError("INVALID_MANIFEST", `the cache's blob ${digest} is over ${MAX_JSON_BLOB} bytes: not a manifest or config`);
+        if (source !== void 0 && (0, import_node_fs85.statSync)(source).size > MAX_JSON_BLOB) throw new BurrowError("INVALID_MANIFEST", `the cache's blob ${digest} is over ${MAX_JSON_BLOB} bytes: not a manifest or config`);
         await this.take(digest);
-        return parseJson((0, import_node_fs79.readFileSync)(this.store.blobPath(digest)), `blob ${digest}`);
+        return parseJson((0, import_node_fs85.readFileSync)(this.store.blobPath(digest)), `blob ${digest}`);
       }
       /** Takes everything `record` needs; returns its image id. Throws the first reason it cannot. */
       async record(record) {
@@ -38939,7 +41364,7 @@ var init_cache = __esm({
         return manifest.config.digest;
       }
       close() {
-        if (this.scratch !== void 0) (0, import_node_fs79.rmSync)(this.scratch, { recursive: true, force: true });
+        if (this.scratch !== void 0) (0, import_node_fs85.rmSync)(this.scratch, { recursive: true, force: true });
       }
     };
   }
@@ -38951,9 +41376,9 @@ __export(usage_exports, {
   diskUsage: () => diskUsage
 });
 function containerRecords(store) {
-  if (!(0, import_node_fs80.existsSync)(store.paths.containers)) return [];
+  if (!(0, import_node_fs86.existsSync)(store.paths.containers)) return [];
   const records = [];
-  for (const id of (0, import_node_fs80.readdirSync)(store.paths.containers)) {
+  for (const id of (0, import_node_fs86.readdirSync)(store.paths.containers)) {
     if (!CONTAINER_ID.test(id)) continue;
     try {
       const record = readRecord(store, id);
@@ -38984,7 +41409,7 @@ function containersRow(store, records) {
   const row = { type: "Containers", total: 0, active: 0, size: 0, reclaimable: 0 };
   for (const record of records) {
     const dir = containerDir(store, record.id);
-    const size = treeSize((0, import_node_path70.join)(dir, "upper")) + treeSize((0, import_node_path70.join)(dir, "merged"));
+    const size = treeSize((0, import_node_path74.join)(dir, "upper")) + treeSize((0, import_node_path74.join)(dir, "merged"));
     const running = containerState(store, record).status === "running";
     row.total++;
     row.size += size;
@@ -39032,18 +41457,18 @@ function diskUsage(store) {
     rows: [imagesRow(store, imagesInUse(store)), containersRow(store, records), volumesRow(store, records), layersRow(store)]
   };
 }
-var import_node_fs80, import_node_path70;
+var import_node_fs86, import_node_path74;
 var init_usage = __esm({
   "src/store/usage.ts"() {
     "use strict";
-    import_node_fs80 = require("node:fs");
-    import_node_path70 = require("node:path");
+    import_node_fs86 = require("node:fs");
+    import_node_path74 = require("node:path");
     init_state();
     init_record();
     init_volumes();
     init_local();
     init_tree_size();
-    init_gc2();
+    init_gc();
     init_layers();
   }
 });
@@ -39055,7 +41480,7 @@ __export(check_exports, {
 });
 async function hashFile2(path6, digest) {
   const hash = hasherFor(digest);
-  for await (const chunk of (0, import_node_fs81.createReadStream)(path6)) hash.update(chunk);
+  for await (const chunk of (0, import_node_fs87.createReadStream)(path6)) hash.update(chunk);
   return `${digest.slice(0, digest.indexOf(":"))}:${hash.digest("hex")}`;
 }
 function sameSummary(a2, b2) {
@@ -39090,12 +41515,12 @@ async function checkStore(store, options = {}) {
     lock.release();
   }
 }
-var import_node_fs81, import_node_path71, HEX_LENGTH2, Checker;
+var import_node_fs87, import_node_path75, HEX_LENGTH2, Checker;
 var init_check = __esm({
   "src/store/check.ts"() {
     "use strict";
-    import_node_fs81 = require("node:fs");
-    import_node_path71 = require("node:path");
+    import_node_fs87 = require("node:fs");
+    import_node_path75 = require("node:path");
     init_record();
     init_state();
     init_identity();
@@ -39111,7 +41536,7 @@ var init_check = __esm({
     init_idmap();
     init_hash();
     init_flock();
-    init_gc2();
+    init_gc();
     init_layers();
     init_scratch();
     HEX_LENGTH2 = { sha256: 64, sha512: 128 };
@@ -39146,18 +41571,18 @@ var init_check = __esm({
       /** Every file under blobs/ hashes to its name. */
       async blobs() {
         const root = this.store.paths.blobs;
-        if (!(0, import_node_fs81.existsSync)(root)) return;
-        for (const algorithm of (0, import_node_fs81.readdirSync)(root)) {
-          const dir = (0, import_node_path71.join)(root, algorithm);
-          if (!(algorithm in HEX_LENGTH2) || !(0, import_node_fs81.statSync)(dir).isDirectory()) {
+        if (!(0, import_node_fs87.existsSync)(root)) return;
+        for (const algorithm of (0, import_node_fs87.readdirSync)(root)) {
+          const dir = (0, import_node_path75.join)(root, algorithm);
+          if (!(algorithm in HEX_LENGTH2) || !(0, import_node_fs87.statSync)(dir).isDirectory()) {
             await this.damagedEntry("blob", dir, "not a digest algorithm burrow writes (sha256, sha512)");
             continue;
           }
-          for (const hex of (0, import_node_fs81.readdirSync)(dir)) {
+          for (const hex of (0, import_node_fs87.readdirSync)(dir)) {
             this.options.signal?.throwIfAborted();
-            const path6 = (0, import_node_path71.join)(dir, hex);
+            const path6 = (0, import_node_path75.join)(dir, hex);
             const digest = `${algorithm}:${hex}`;
-            if (!new RegExp(`^[0-9a-f]{${HEX_LENGTH2[algorithm]}}$`).test(hex) || !(0, import_node_fs81.lstatSync)(path6).isFile()) {
+            if (!new RegExp(`^[0-9a-f]{${HEX_LENGTH2[algorithm]}}$`).test(hex) || !(0, import_node_fs87.lstatSync)(path6).isFile()) {
               await this.damagedEntry("blob", path6, "not a blob: its name is not a digest, or it is not a regular file");
               continue;
             }
@@ -39170,7 +41595,7 @@ var init_check = __esm({
               this.problem("blob", digest, `${why} (damaged: --repair removes it; pull the images that need it again)`);
               continue;
             }
-            (0, import_node_fs81.rmSync)(path6, { force: true });
+            (0, import_node_fs87.rmSync)(path6, { force: true });
             this.repaired("removed", "blob", digest, why);
           }
         }
@@ -39274,16 +41699,16 @@ var init_check = __esm({
         }
         return sameSummary(info2.summary, found) ? void 0 : `its files do not match its info file: ${summaryDifference(info2.summary, found)}`;
       }
-      async layerLeftovers(layers, infos, scratch2, retired, other) {
+      async layerLeftovers(layers, infos, scratch3, retired, other) {
         const present = new Set(layers);
         for (const hex of infos) {
           if (present.has(hex)) continue;
           const lock = await tryLockLayer(this.store, hex);
           if (lock === void 0) continue;
           lock.release();
-          if (!(0, import_node_fs81.existsSync)(layerPath(this.store, `sha256:${hex}`))) this.garbage("leftover", `layers/${hex}.json`, "an info file without its layer (left by an unpack that was killed)");
+          if (!(0, import_node_fs87.existsSync)(layerPath(this.store, `sha256:${hex}`))) this.garbage("leftover", `layers/${hex}.json`, "an info file without its layer (left by an unpack that was killed)");
         }
-        for (const name of scratch2) {
+        for (const name of scratch3) {
           if (layerScratchOwnerGone(name)) this.garbage("leftover", `layers/${name}`, "left by an unpack that was killed");
         }
         for (const name of retired) this.garbage("leftover", `layers/${name}`, "a layer whose removal was cut short");
@@ -39295,7 +41720,7 @@ var init_check = __esm({
       async containers(records, containers, running) {
         const byId = new Map(records.map((record) => [record.id, record]));
         for (const container of containers) {
-          const missing = container.layers.filter((hex) => !(0, import_node_fs81.existsSync)((0, import_node_path71.join)(layersDir(this.store), hex)));
+          const missing = container.layers.filter((hex) => !(0, import_node_fs87.existsSync)((0, import_node_path75.join)(layersDir(this.store), hex)));
           if (missing.length === 0) continue;
           const record = byId.get(container.id);
           if (this.repair && record !== void 0 && !running.has(container.name)) {
@@ -39351,14 +41776,14 @@ var init_check = __esm({
           } catch {
           }
         }
-        return missing.filter((hex) => (0, import_node_fs81.existsSync)((0, import_node_path71.join)(layersDir(this.store), hex)));
+        return missing.filter((hex) => (0, import_node_fs87.existsSync)((0, import_node_path75.join)(layersDir(this.store), hex)));
       }
       /** The containers whose records read; a record that does not is damaged, a directory without one a killed create's leftover. */
       async containerRecords() {
         const records = [];
-        if (!(0, import_node_fs81.existsSync)(this.store.paths.containers)) return records;
+        if (!(0, import_node_fs87.existsSync)(this.store.paths.containers)) return records;
         const orphans = new Set(orphanContainerDirs(this.store));
-        for (const id of (0, import_node_fs81.readdirSync)(this.store.paths.containers)) {
+        for (const id of (0, import_node_fs87.readdirSync)(this.store.paths.containers)) {
           const dir = containerDir(this.store, id);
           if (RETIRED_CONTAINER.test(id)) {
             this.garbage("leftover", `containers/${id}`, "a container whose removal was cut short (it is no longer listed)");
@@ -39379,7 +41804,7 @@ var init_check = __esm({
             records.push(record);
             continue;
           }
-          if (!(0, import_node_fs81.existsSync)((0, import_node_path71.join)(dir, "container.json"))) {
+          if (!(0, import_node_fs87.existsSync)((0, import_node_path75.join)(dir, "container.json"))) {
             if (orphans.has(dir)) this.garbage("leftover", `containers/${id}`, "a container directory without a record (left by a create that was killed)");
             continue;
           }
@@ -39391,12 +41816,12 @@ var init_check = __esm({
       /** Partial downloads and scratch directories of processes that are gone. */
       async tmp() {
         const tmp = this.store.paths.tmp;
-        if (!(0, import_node_fs81.existsSync)(tmp)) return;
-        for (const name of (0, import_node_fs81.readdirSync)(tmp)) {
-          const path6 = (0, import_node_path71.join)(tmp, name);
+        if (!(0, import_node_fs87.existsSync)(tmp)) return;
+        for (const name of (0, import_node_fs87.readdirSync)(tmp)) {
+          const path6 = (0, import_node_path75.join)(tmp, name);
           if (name.endsWith(".partial")) {
             let busy = false;
-            const lock = await acquireLock((0, import_node_path71.join)(this.store.paths.locks, `blob-${name.slice(0, -".partial".length)}.lock`), { onWait: () => {
+            const lock = await acquireLock((0, import_node_path75.join)(this.store.paths.locks, `blob-${name.slice(0, -".partial".length)}.lock`), { onWait: () => {
               busy = true;
             }, shouldStop: () => busy });
             if (lock === void 0) continue;
@@ -39406,7 +41831,7 @@ var init_check = __esm({
           }
           let mtime = 0;
           try {
-            mtime = (0, import_node_fs81.statSync)(path6).mtimeMs;
+            mtime = (0, import_node_fs87.statSync)(path6).mtimeMs;
           } catch {
             continue;
           }
@@ -39417,10 +41842,10 @@ var init_check = __esm({
       unreferencedBlobs() {
         const reachable = reachableBlobs(this.store);
         const root = this.store.paths.blobs;
-        if (!(0, import_node_fs81.existsSync)(root)) return;
-        for (const algorithm of (0, import_node_fs81.readdirSync)(root)) {
+        if (!(0, import_node_fs87.existsSync)(root)) return;
+        for (const algorithm of (0, import_node_fs87.readdirSync)(root)) {
           if (!(algorithm in HEX_LENGTH2)) continue;
-          for (const hex of (0, import_node_fs81.readdirSync)((0, import_node_path71.join)(root, algorithm))) {
+          for (const hex of (0, import_node_fs87.readdirSync)((0, import_node_path75.join)(root, algorithm))) {
             const digest = `${algorithm}:${hex}`;
             if (!reachable.has(digest) && !this.damagedBlobs.has(digest)) this.garbage("blob", digest, "no image uses it");
           }
@@ -39435,17 +41860,6 @@ var system_exports = {};
 __export(system_exports, {
   systemCommand: () => systemCommand
 });
-async function confirm(question) {
-  if (process.stdin.isTTY !== true) {
-    throw new BurrowError("INVALID_ARGUMENT", "refusing to prune without confirmation: not on a terminal, so pass --force");
-  }
-  const prompt = (0, import_promises21.createInterface)({ input: process.stdin, output: process.stderr });
-  try {
-    return /^y(es)?$/i.test((await prompt.question(`${question} [y/N] `)).trim());
-  } finally {
-    prompt.close();
-  }
-}
 function wantsJson(format2) {
   if (format2 === void 0 || format2 === "table") return false;
   if (format2 === "json") return true;
@@ -39490,12 +41904,18 @@ function cacheCommand(signal, setExit) {
 }
 function systemCommand(signal, setExit) {
   const system = new Command("system").description("Manage the store");
-  system.command("df").description("Show how much space the store takes").option("--format <format>", "table (default) or json").action(
+  system.command("df").description("Show how much space the store takes").option("--format <format>", "table (default), json, or a Go template (`table TEMPLATE` for columns): .Type .TotalCount .Active .Size .Reclaimable").option("-v, --verbose", "accepted for Docker compatibility (the same table)").action(
     action(signal, setExit, async (context, _args, flags) => {
-      const json = wantsJson(flags.format);
+      const { chooseFormat: chooseFormat2, renderRows: renderRows2 } = await Promise.resolve().then(() => (init_render(), render_exports));
+      const choice = chooseFormat2(flags.format);
       const { diskUsage: diskUsage2 } = await Promise.resolve().then(() => (init_usage(), usage_exports));
       const usage = diskUsage2(context.store());
-      if (json) {
+      if (choice.kind === "template") {
+        const { diskUsageRow: diskUsageRow2, DF_HEADERS: DF_HEADERS2 } = await Promise.resolve().then(() => (init_rows(), rows_exports));
+        context.stdout.write(renderRows2(choice, usage.rows.map(diskUsageRow2), DF_HEADERS2));
+        return;
+      }
+      if (choice.kind === "json") {
         context.stdout.write(`${JSON.stringify(usage, null, 2)}
 `);
         return;
@@ -39509,8 +41929,8 @@ function systemCommand(signal, setExit) {
   system.command("prune").description("Remove untagged images, networks no container uses, and content, unpacked layers and leftovers nothing needs").option("-a, --all", "also remove every image no container uses").option("-f, --force", "do not ask for confirmation").action(
     action(signal, setExit, async (context, _args, flags) => {
       if (flags.force !== true) {
-        const what = flags.all === true ? "all images without a container and all unreferenced content" : "untagged images and all unreferenced content";
-        if (!await confirm(`WARNING! This will remove ${what}. Are you sure you want to continue?`)) return 1;
+        const what = flags.all === true ? "all images without at least one container associated to them" : "all dangling images";
+        if (!await confirmPrune("prune", `${what}, all networks not used by at least one container and all unreferenced content.`)) throw pruneCancelled("system prune");
       }
       const { pruneImages: pruneImages2 } = await Promise.resolve().then(() => (init_remove3(), remove_exports));
       const result = await pruneImages2(context.store(), { all: flags.all === true });
@@ -39568,23 +41988,177 @@ ${networks.join("\n")}
   system.addCommand(cacheCommand(signal, setExit));
   return system;
 }
-var import_promises21, plural;
+var plural;
 var init_system = __esm({
   "src/cli/system.ts"() {
     "use strict";
-    import_promises21 = require("node:readline/promises");
     init_esm();
     init_errors();
     init_action();
+    init_confirm();
     init_format();
     plural = (count2, word) => `${count2} ${word}${count2 === 1 ? "" : "s"}`;
+  }
+});
+
+// src/system/info.ts
+var info_exports = {};
+__export(info_exports, {
+  systemInfo: () => systemInfo,
+  versionInfo: () => versionInfo
+});
+function goArch() {
+  return { x64: "amd64", ia32: "386", arm64: "arm64", arm: "arm", ppc64: "ppc64le", s390x: "s390x", riscv64: "riscv64" }[(0, import_node_os19.arch)()] ?? (0, import_node_os19.arch)();
+}
+function machine() {
+  return { amd64: "x86_64", arm64: "aarch64", "386": "i686" }[goArch()] ?? goArch();
+}
+function operatingSystem() {
+  try {
+    return /^PRETTY_NAME="?([^"\n]*)"?$/m.exec((0, import_node_fs88.readFileSync)("/etc/os-release", "utf8"))?.[1] ?? "Linux";
+  } catch {
+    return "Linux";
+  }
+}
+function systemInfo(store) {
+  const containers = listContainers(store, { all: true });
+  const running = containers.filter(({ state }) => state.status === "running");
+  const paused = running.filter(({ state }) => state.paused).length;
+  return {
+    ID: "",
+    Containers: containers.length,
+    ContainersRunning: running.length - paused,
+    ContainersPaused: paused,
+    ContainersStopped: containers.length - running.length,
+    Images: new Set(listImages(store).map((image) => image.Id)).size,
+    // Chosen per container at its first start: overlay, else fuse-overlayfs, else copy.
+    Driver: "auto",
+    LoggingDriver: "json-file",
+    CgroupDriver: "cgroupfs",
+    CgroupVersion: (0, import_node_fs88.existsSync)("/sys/fs/cgroup/cgroup.controllers") ? "2" : "1",
+    KernelVersion: (0, import_node_os19.release)(),
+    OperatingSystem: operatingSystem(),
+    OSType: "linux",
+    Architecture: machine(),
+    NCPU: (0, import_node_os19.cpus)().length,
+    MemTotal: (0, import_node_os19.totalmem)(),
+    DockerRootDir: store.root,
+    Name: (0, import_node_os19.hostname)(),
+    ServerVersion: VERSION,
+    DefaultRuntime: "burrow",
+    SecurityOptions: ["name=seccomp,profile=builtin", "name=rootless"],
+    Rootless: true,
+    Warnings: [],
+    ClientInfo: { Version: VERSION, Context: "default", Debug: false }
+  };
+}
+function versionInfo() {
+  const platform2 = { Name: "burrow (rootless, daemonless)" };
+  return {
+    Client: { Platform: platform2, Version: VERSION, NodeVersion: process.version, Os: "linux", Arch: goArch(), Context: "default" },
+    Server: { Platform: platform2, Version: VERSION, Os: "linux", Arch: goArch(), KernelVersion: (0, import_node_os19.release)(), Components: [{ Name: "Engine", Version: VERSION }] }
+  };
+}
+var import_node_fs88, import_node_os19;
+var init_info2 = __esm({
+  "src/system/info.ts"() {
+    "use strict";
+    import_node_fs88 = require("node:fs");
+    import_node_os19 = require("node:os");
+    init_list();
+    init_summary();
+    init_version();
+  }
+});
+
+// src/cli/info.ts
+var info_exports2 = {};
+__export(info_exports2, {
+  infoCommand: () => infoCommand,
+  versionCommand: () => versionCommand
+});
+function infoCommand(signal, setExit) {
+  return new Command("info").description("Show system-wide information: containers, images, store, host").option("-f, --format <format>", "json, or a Go template, e.g. '{{.ServerVersion}}'").action(action(signal, setExit, async (context, _args, flags) => {
+    const { chooseFormat: chooseFormat2, renderOne: renderOne2 } = await Promise.resolve().then(() => (init_render(), render_exports));
+    const { goJson: goJson2 } = await Promise.resolve().then(() => (init_values2(), values_exports));
+    const choice = chooseFormat2(flags.format);
+    const { systemInfo: systemInfo2 } = await Promise.resolve().then(() => (init_info2(), info_exports));
+    const info2 = systemInfo2(context.store());
+    if (choice.kind === "template") return void context.stdout.write(renderOne2(choice.template, info2));
+    if (choice.kind === "json") return void context.stdout.write(`${goJson2(info2)}
+`);
+    const security = info2.SecurityOptions.map((option) => option.replace(/^name=/, "").split(",")).flatMap(([name, ...rest]) => [`  ${name}`, ...rest.map((pair) => `   ${pair.split("=").map((part, at2) => at2 === 0 ? `${part[0].toUpperCase()}${part.slice(1)}:` : part).join(" ")}`)]);
+    context.stdout.write([
+      "Client:",
+      ` Version:    ${info2.ClientInfo.Version}`,
+      ` Context:    ${info2.ClientInfo.Context}`,
+      "",
+      "Server:",
+      ` Containers: ${info2.Containers}`,
+      `  Running: ${info2.ContainersRunning}`,
+      `  Paused: ${info2.ContainersPaused}`,
+      `  Stopped: ${info2.ContainersStopped}`,
+      ` Images: ${info2.Images}`,
+      ` Server Version: ${info2.ServerVersion}`,
+      ` Storage Driver: ${info2.Driver} (overlay, else fuse-overlayfs, else copy)`,
+      ` Logging Driver: ${info2.LoggingDriver}`,
+      ` Cgroup Driver: ${info2.CgroupDriver}`,
+      ` Cgroup Version: ${info2.CgroupVersion}`,
+      ` Default Runtime: ${info2.DefaultRuntime}`,
+      " Security Options:",
+      ...security,
+      ` Kernel Version: ${info2.KernelVersion}`,
+      ` Operating System: ${info2.OperatingSystem}`,
+      ` OSType: ${info2.OSType}`,
+      ` Architecture: ${info2.Architecture}`,
+      ` CPUs: ${info2.NCPU}`,
+      ` Total Memory: ${binarySize(info2.MemTotal)}`,
+      ` Name: ${info2.Name}`,
+      ` Docker Root Dir: ${info2.DockerRootDir}`,
+      ""
+    ].join("\n"));
+  }));
+}
+function versionCommand(signal, setExit) {
+  return new Command("version").description("Show the version").option("-f, --format <format>", "json, or a Go template, e.g. '{{.Client.Version}}'").action(action(signal, setExit, async (context, _args, flags) => {
+    const { chooseFormat: chooseFormat2, renderOne: renderOne2 } = await Promise.resolve().then(() => (init_render(), render_exports));
+    const { goJson: goJson2 } = await Promise.resolve().then(() => (init_values2(), values_exports));
+    const choice = chooseFormat2(flags.format);
+    const { versionInfo: versionInfo2 } = await Promise.resolve().then(() => (init_info2(), info_exports));
+    const version = versionInfo2();
+    if (choice.kind === "template") return void context.stdout.write(renderOne2(choice.template, version));
+    if (choice.kind === "json") return void context.stdout.write(`${goJson2(version)}
+`);
+    const { Client: client, Server: server } = version;
+    context.stdout.write([
+      "Client:",
+      ` Version:           ${client.Version}`,
+      ` Node version:      ${client.NodeVersion}`,
+      ` OS/Arch:           ${client.Os}/${client.Arch}`,
+      ` Context:           ${client.Context}`,
+      "",
+      `Server: ${server.Platform.Name}`,
+      " Engine:",
+      `  Version:          ${server.Version}`,
+      `  OS/Arch:          ${server.Os}/${server.Arch}`,
+      `  Kernel:           ${server.KernelVersion}`,
+      ""
+    ].join("\n"));
+  }));
+}
+var init_info3 = __esm({
+  "src/cli/info.ts"() {
+    "use strict";
+    init_esm();
+    init_action();
+    init_size();
   }
 });
 
 // src/setup/host.ts
 function readSysctl(paths, name) {
   try {
-    const value = Number((0, import_node_fs82.readFileSync)((0, import_node_path72.join)(paths.procSys, name), "latin1").trim());
+    const value = Number((0, import_node_fs89.readFileSync)((0, import_node_path76.join)(paths.procSys, name), "latin1").trim());
     return Number.isFinite(value) ? value : void 0;
   } catch {
     return void 0;
@@ -39598,7 +42172,7 @@ function readUsernsSysctls(paths = HOST_PATHS) {
   };
 }
 function appArmorEnabled(paths = HOST_PATHS) {
-  return (0, import_node_fs82.existsSync)((0, import_node_path72.join)(paths.securityfs, "apparmor"));
+  return (0, import_node_fs89.existsSync)((0, import_node_path76.join)(paths.securityfs, "apparmor"));
 }
 function appArmorRestrictsUserns(paths = HOST_PATHS) {
   return readUsernsSysctls(paths).apparmorRestrict === 1 && appArmorEnabled(paths);
@@ -39606,7 +42180,7 @@ function appArmorRestrictsUserns(paths = HOST_PATHS) {
 function readSubordinateFile(file) {
   let text = "";
   try {
-    text = (0, import_node_fs82.readFileSync)(file, "utf8");
+    text = (0, import_node_fs89.readFileSync)(file, "utf8");
   } catch {
     return [];
   }
@@ -39625,7 +42199,7 @@ function subordinateRange(lines, name, id) {
 function readOsRelease(paths = HOST_PATHS) {
   let text;
   try {
-    text = (0, import_node_fs82.readFileSync)((0, import_node_path72.join)(paths.etc, "os-release"), "utf8");
+    text = (0, import_node_fs89.readFileSync)((0, import_node_path76.join)(paths.etc, "os-release"), "utf8");
   } catch {
     return void 0;
   }
@@ -39633,13 +42207,13 @@ function readOsRelease(paths = HOST_PATHS) {
   return { id: field("ID"), versionId: field("VERSION_ID") };
 }
 function findProgram(paths, program2) {
-  return paths.binDirs.map((dir) => (0, import_node_path72.join)(dir, program2)).find((file) => (0, import_node_fs82.existsSync)(file));
+  return paths.binDirs.map((dir) => (0, import_node_path76.join)(dir, program2)).find((file) => (0, import_node_fs89.existsSync)(file));
 }
 function readCgroupMounts(paths = HOST_PATHS) {
   const mounts = { v1: [], v2: void 0 };
   let text = "";
   try {
-    text = (0, import_node_fs82.readFileSync)(paths.mountinfo, "utf8");
+    text = (0, import_node_fs89.readFileSync)(paths.mountinfo, "utf8");
   } catch {
     return mounts;
   }
@@ -39665,29 +42239,29 @@ function cgroupVersion(mounts) {
   return mounts.v2 === void 0 ? "none" : "v2";
 }
 function systemdIsInit(paths = HOST_PATHS) {
-  return (0, import_node_fs82.existsSync)(paths.systemdRunDir);
+  return (0, import_node_fs89.existsSync)(paths.systemdRunDir);
 }
 function delegateDropInPath(paths = HOST_PATHS) {
-  return (0, import_node_path72.join)(paths.etc, "systemd/system/user@.service.d/burrow-delegate.conf");
+  return (0, import_node_path76.join)(paths.etc, "systemd/system/user@.service.d/burrow-delegate.conf");
 }
 function userManagerDelegation(paths = HOST_PATHS) {
-  const unit = paths.unitDirs.map((dir) => (0, import_node_path72.join)(dir, "user@.service")).find((file) => (0, import_node_fs82.existsSync)(file));
+  const unit = paths.unitDirs.map((dir) => (0, import_node_path76.join)(dir, "user@.service")).find((file) => (0, import_node_fs89.existsSync)(file));
   if (unit === void 0) return void 0;
   const files = [unit];
-  for (const dir of [...paths.unitDirs.map((d) => (0, import_node_path72.join)(d, "user@.service.d")), (0, import_node_path72.join)(paths.etc, "systemd/system/user@.service.d")]) {
+  for (const dir of [...paths.unitDirs.map((d) => (0, import_node_path76.join)(d, "user@.service.d")), (0, import_node_path76.join)(paths.etc, "systemd/system/user@.service.d")]) {
     let names = [];
     try {
-      names = (0, import_node_fs82.readdirSync)(dir).filter((name) => name.endsWith(".conf"));
+      names = (0, import_node_fs89.readdirSync)(dir).filter((name) => name.endsWith(".conf"));
     } catch {
       continue;
     }
-    files.push(...names.sort().map((name) => (0, import_node_path72.join)(dir, name)));
+    files.push(...names.sort().map((name) => (0, import_node_path76.join)(dir, name)));
   }
   const [main2, ...dropIns] = files;
   dropIns.sort((a2, b2) => a2.split("/").pop() < b2.split("/").pop() ? -1 : 1);
   let delegated = /* @__PURE__ */ new Set();
   for (const file of [main2, ...dropIns]) {
-    for (const line of (0, import_node_fs82.readFileSync)(file, "utf8").split("\n")) {
+    for (const line of (0, import_node_fs89.readFileSync)(file, "utf8").split("\n")) {
       const match = /^\s*Delegate\s*=\s*(.*?)\s*$/.exec(line);
       if (match === null) continue;
       const value = match[1];
@@ -39699,12 +42273,12 @@ function userManagerDelegation(paths = HOST_PATHS) {
   }
   return [...delegated].sort();
 }
-var import_node_fs82, import_node_path72, HOST_PATHS, V1_CONTROLLERS, WANTED_DELEGATION;
+var import_node_fs89, import_node_path76, HOST_PATHS, V1_CONTROLLERS, WANTED_DELEGATION;
 var init_host2 = __esm({
   "src/setup/host.ts"() {
     "use strict";
-    import_node_fs82 = require("node:fs");
-    import_node_path72 = require("node:path");
+    import_node_fs89 = require("node:fs");
+    import_node_path76 = require("node:path");
     init_host_tools();
     HOST_PATHS = {
       mountinfo: "/proc/self/mountinfo",
@@ -39729,45 +42303,45 @@ function subtreeName2(user) {
   return `burrow-${user.uid}`;
 }
 function tmpfilesPath(paths, user) {
-  return (0, import_node_path73.join)(paths.etc, "tmpfiles.d", `burrow-${user.name}.conf`);
+  return (0, import_node_path77.join)(paths.etc, "tmpfiles.d", `burrow-${user.name}.conf`);
 }
 function v1Subtrees(paths, user) {
-  return readCgroupMounts(paths).v1.map((mount) => ({ dir: (0, import_node_path73.join)(mount.mountPoint, subtreeName2(user)), cpuset: mount.controllers.includes("cpuset") }));
+  return readCgroupMounts(paths).v1.map((mount) => ({ dir: (0, import_node_path77.join)(mount.mountPoint, subtreeName2(user)), cpuset: mount.controllers.includes("cpuset") }));
 }
 function readTrimmed(file) {
   try {
-    return (0, import_node_fs83.readFileSync)(file, "utf8").trim();
+    return (0, import_node_fs90.readFileSync)(file, "utf8").trim();
   } catch {
     return "";
   }
 }
 function needsChown(dir, user) {
   const owned = (path6) => {
-    const stat = (0, import_node_fs83.statSync)(path6);
+    const stat = (0, import_node_fs90.statSync)(path6);
     return stat.uid === user.uid && stat.gid === user.gid;
   };
   if (!owned(dir)) return true;
-  return (0, import_node_fs83.readdirSync)(dir).some((name) => !owned((0, import_node_path73.join)(dir, name)));
+  return (0, import_node_fs90.readdirSync)(dir).some((name) => !owned((0, import_node_path77.join)(dir, name)));
 }
 async function chownTree(path6, user) {
-  await (0, import_promises22.chown)(path6, user.uid, user.gid);
-  if ((await (0, import_promises22.lstat)(path6)).isDirectory()) {
-    for (const name of await (0, import_promises22.readdir)(path6)) await chownTree((0, import_node_path73.join)(path6, name), user);
+  await (0, import_promises24.chown)(path6, user.uid, user.gid);
+  if ((await (0, import_promises24.lstat)(path6)).isDirectory()) {
+    for (const name of await (0, import_promises24.readdir)(path6)) await chownTree((0, import_node_path77.join)(path6, name), user);
   }
 }
 function directV1Steps(paths, user) {
   const steps = [];
   for (const { dir, cpuset } of v1Subtrees(paths, user)) {
-    const exists = (0, import_node_fs83.existsSync)(dir);
-    if (!exists) steps.push({ command: `mkdir ${quote(dir)}`, run: () => (0, import_promises22.mkdir)(dir).then(() => void 0) });
+    const exists = (0, import_node_fs90.existsSync)(dir);
+    if (!exists) steps.push({ command: `mkdir ${quote2(dir)}`, run: () => (0, import_promises24.mkdir)(dir).then(() => void 0) });
     if (cpuset) {
       for (const file of ["cpuset.cpus", "cpuset.mems"]) {
-        if (!exists || readTrimmed((0, import_node_path73.join)(dir, file)) === "") steps.push(writeStep((0, import_node_path73.join)(dir, file), readTrimmed((0, import_node_path73.join)((0, import_node_path73.dirname)(dir), file))));
+        if (!exists || readTrimmed((0, import_node_path77.join)(dir, file)) === "") steps.push(writeStep((0, import_node_path77.join)(dir, file), readTrimmed((0, import_node_path77.join)((0, import_node_path77.dirname)(dir), file))));
       }
-      if (!exists || readTrimmed((0, import_node_path73.join)(dir, "cgroup.clone_children")) !== "1") steps.push(writeStep((0, import_node_path73.join)(dir, "cgroup.clone_children"), "1"));
+      if (!exists || readTrimmed((0, import_node_path77.join)(dir, "cgroup.clone_children")) !== "1") steps.push(writeStep((0, import_node_path77.join)(dir, "cgroup.clone_children"), "1"));
     }
     if (!exists || needsChown(dir, user)) {
-      steps.push({ command: `chown -R ${user.uid}:${user.gid} ${quote(dir)}`, run: () => chownTree(dir, user) });
+      steps.push({ command: `chown -R ${user.uid}:${user.gid} ${quote2(dir)}`, run: () => chownTree(dir, user) });
     }
   }
   return steps;
@@ -39777,8 +42351,8 @@ function tmpfilesConfig(paths, user) {
   for (const { dir, cpuset } of v1Subtrees(paths, user)) {
     lines.push(`d ${dir} 0755 ${user.uid} ${user.gid} -`);
     if (cpuset) {
-      for (const file of ["cpuset.cpus", "cpuset.mems"]) lines.push(`w ${(0, import_node_path73.join)(dir, file)} - - - - ${readTrimmed((0, import_node_path73.join)((0, import_node_path73.dirname)(dir), file))}`);
-      lines.push(`w ${(0, import_node_path73.join)(dir, "cgroup.clone_children")} - - - - 1`);
+      for (const file of ["cpuset.cpus", "cpuset.mems"]) lines.push(`w ${(0, import_node_path77.join)(dir, file)} - - - - ${readTrimmed((0, import_node_path77.join)((0, import_node_path77.dirname)(dir), file))}`);
+      lines.push(`w ${(0, import_node_path77.join)(dir, "cgroup.clone_children")} - - - - 1`);
     }
     lines.push(`Z ${dir} - ${user.uid} ${user.gid} -`);
   }
@@ -39797,14 +42371,14 @@ function planSetup(user, options) {
     if (atBoot) {
       const wanted = tmpfilesConfig(paths, user);
       if (readTrimmed(conf) !== wanted.trim()) {
-        steps.push({ command: `cat > ${quote(conf)} <<'EOF'
+        steps.push({ command: `cat > ${quote2(conf)} <<'EOF'
 ${wanted}EOF`, run: async () => {
-          await (0, import_promises22.mkdir)((0, import_node_path73.dirname)(conf), { recursive: true });
-          await (0, import_promises22.writeFile)(conf, wanted);
+          await (0, import_promises24.mkdir)((0, import_node_path77.dirname)(conf), { recursive: true });
+          await (0, import_promises24.writeFile)(conf, wanted);
         } });
       }
       if (steps.length > 0 || directV1Steps(paths, user).length > 0) {
-        steps.push({ command: `systemd-tmpfiles --create ${quote(conf)}`, run: () => exec("systemd-tmpfiles", ["--create", conf]) });
+        steps.push({ command: `systemd-tmpfiles --create ${quote2(conf)}`, run: () => exec("systemd-tmpfiles", ["--create", conf]) });
       }
     } else {
       steps.push(...directV1Steps(paths, user));
@@ -39823,9 +42397,9 @@ ${wanted}EOF`, run: async () => {
     }
     const dropIn = delegateDropInPath(paths);
     const steps = [
-      { command: `mkdir -p ${quote((0, import_node_path73.dirname)(dropIn))}`, run: () => (0, import_promises22.mkdir)((0, import_node_path73.dirname)(dropIn), { recursive: true }).then(() => void 0) },
-      { command: `cat > ${quote(dropIn)} <<'EOF'
-${DROP_IN}EOF`, run: () => (0, import_promises22.writeFile)(dropIn, DROP_IN) }
+      { command: `mkdir -p ${quote2((0, import_node_path77.dirname)(dropIn))}`, run: () => (0, import_promises24.mkdir)((0, import_node_path77.dirname)(dropIn), { recursive: true }).then(() => void 0) },
+      { command: `cat > ${quote2(dropIn)} <<'EOF'
+${DROP_IN}EOF`, run: () => (0, import_promises24.writeFile)(dropIn, DROP_IN) }
     ];
     if (systemdIsInit(paths)) steps.push({ command: "systemctl daemon-reload", run: () => exec("systemctl", ["daemon-reload"]) });
     return {
@@ -39840,37 +42414,37 @@ ${DROP_IN}EOF`, run: () => (0, import_promises22.writeFile)(dropIn, DROP_IN) }
 function planUndo(user, options) {
   const { paths } = options;
   const exec = options.exec ?? defaultExec;
-  const removeCgroup = options.removeCgroup ?? import_promises22.rmdir;
+  const removeCgroup = options.removeCgroup ?? import_promises24.rmdir;
   const version = cgroupVersion(readCgroupMounts(paths));
   const steps = [];
   const conf = tmpfilesPath(paths, user);
-  if ((0, import_node_fs83.existsSync)(conf)) steps.push({ command: `rm ${quote(conf)}`, run: () => (0, import_promises22.rm)(conf) });
+  if ((0, import_node_fs90.existsSync)(conf)) steps.push({ command: `rm ${quote2(conf)}`, run: () => (0, import_promises24.rm)(conf) });
   if (version === "v1" || version === "hybrid") {
     for (const { dir } of v1Subtrees(paths, user)) {
-      if (!(0, import_node_fs83.existsSync)(dir)) continue;
+      if (!(0, import_node_fs90.existsSync)(dir)) continue;
       for (const child of childCgroups(dir)) steps.push(rmdirStep(child, removeCgroup));
       steps.push(rmdirStep(dir, removeCgroup));
     }
   }
   const dropIn = delegateDropInPath(paths);
-  if ((0, import_node_fs83.existsSync)(dropIn)) {
-    steps.push({ command: `rm ${quote(dropIn)}`, run: () => (0, import_promises22.rm)(dropIn) });
+  if ((0, import_node_fs90.existsSync)(dropIn)) {
+    steps.push({ command: `rm ${quote2(dropIn)}`, run: () => (0, import_promises24.rm)(dropIn) });
     if (systemdIsInit(paths)) steps.push({ command: "systemctl daemon-reload", run: () => exec("systemctl", ["daemon-reload"]) });
   }
   return { cgroupVersion: version, steps, notes: [], nothing: `nothing to do: burrow setup has made nothing for ${user.name} here` };
 }
 function childCgroups(dir) {
   const found = [];
-  for (const entry of (0, import_node_fs83.readdirSync)(dir, { withFileTypes: true })) {
+  for (const entry of (0, import_node_fs90.readdirSync)(dir, { withFileTypes: true })) {
     if (!entry.isDirectory()) continue;
-    const child = (0, import_node_path73.join)(dir, entry.name);
+    const child = (0, import_node_path77.join)(dir, entry.name);
     found.push(...childCgroups(child), child);
   }
   return found;
 }
 function rmdirStep(dir, remove2) {
   return {
-    command: `rmdir ${quote(dir)}`,
+    command: `rmdir ${quote2(dir)}`,
     run: async () => {
       try {
         await remove2(dir);
@@ -39881,18 +42455,18 @@ function rmdirStep(dir, remove2) {
     }
   };
 }
-var import_node_child_process11, import_promises22, import_node_fs83, import_node_path73, import_node_util12, execFileAsync, defaultExec, quote, DROP_IN, writeStep;
+var import_node_child_process13, import_promises24, import_node_fs90, import_node_path77, import_node_util12, execFileAsync, defaultExec, quote2, DROP_IN, writeStep;
 var init_plan2 = __esm({
   "src/setup/plan.ts"() {
     "use strict";
-    import_node_child_process11 = require("node:child_process");
-    import_promises22 = require("node:fs/promises");
-    import_node_fs83 = require("node:fs");
-    import_node_path73 = require("node:path");
+    import_node_child_process13 = require("node:child_process");
+    import_promises24 = require("node:fs/promises");
+    import_node_fs90 = require("node:fs");
+    import_node_path77 = require("node:path");
     import_node_util12 = require("node:util");
     init_errors();
     init_host2();
-    execFileAsync = (0, import_node_util12.promisify)(import_node_child_process11.execFile);
+    execFileAsync = (0, import_node_util12.promisify)(import_node_child_process13.execFile);
     defaultExec = async (file, args) => {
       try {
         await execFileAsync(file, args, { env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" }, maxBuffer: 64 * 1024 * 1024 });
@@ -39901,7 +42475,7 @@ var init_plan2 = __esm({
         throw new BurrowError("IO", `${file} ${args.join(" ")} failed: ${stderr || error.message}`, { cause: error });
       }
     };
-    quote = (word) => /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", "'\\''")}'`;
+    quote2 = (word) => /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", "'\\''")}'`;
     DROP_IN = `# Written by 'burrow setup' (remove with 'burrow setup --undo'): the controllers each
 # user's systemd manager hands to its units, so rootless containers can be limited
 # (systemd < 252 delegates no cpu). Podman's documentation advises the same.
@@ -39909,8 +42483,8 @@ var init_plan2 = __esm({
 Delegate=${WANTED_DELEGATION.join(" ")}
 `;
     writeStep = (file, value) => ({
-      command: `echo ${quote(value)} > ${quote(file)}`,
-      run: () => (0, import_promises22.writeFile)(file, `${value}
+      command: `echo ${quote2(value)} > ${quote2(file)}`,
+      run: () => (0, import_promises24.writeFile)(file, `${value}
 `)
     });
   }
@@ -39918,29 +42492,29 @@ Delegate=${WANTED_DELEGATION.join(" ")}
 
 // src/setup/apparmor.ts
 function profileText() {
-  return (0, import_node_fs84.readFileSync)(PROFILE_SOURCE, "utf8");
+  return (0, import_node_fs91.readFileSync)(PROFILE_SOURCE, "utf8");
 }
 function sameContent(a2, b2) {
   try {
-    return (0, import_node_fs84.readFileSync)(a2).equals((0, import_node_fs84.readFileSync)(b2));
+    return (0, import_node_fs91.readFileSync)(a2).equals((0, import_node_fs91.readFileSync)(b2));
   } catch {
     return false;
   }
 }
 function readText(file) {
   try {
-    return (0, import_node_fs84.readFileSync)(file, "utf8");
+    return (0, import_node_fs91.readFileSync)(file, "utf8");
   } catch {
     return void 0;
   }
 }
 function profileLoaded(securityfs) {
-  const list = readText((0, import_node_path74.join)(securityfs, "apparmor/profiles"));
+  const list = readText((0, import_node_path78.join)(securityfs, "apparmor/profiles"));
   return list !== void 0 && list.split("\n").some((line) => line.startsWith(`${PROFILE_NAME} `));
 }
 function helperPaths(libexec, user) {
-  const dir = (0, import_node_path74.join)(libexec, String(user.uid));
-  return { dir, helper: (0, import_node_path74.join)(dir, USERNS_HELPER) };
+  const dir = (0, import_node_path78.join)(libexec, String(user.uid));
+  return { dir, helper: (0, import_node_path78.join)(dir, USERNS_HELPER) };
 }
 function helperSource() {
   return nativeBinary(USERNS_HELPER);
@@ -39955,48 +42529,48 @@ function planAppArmor(user, options) {
   const notes = [];
   const source = helperSource();
   const { dir, helper: unshare } = helperPaths(paths.libexec, user);
-  if (!(0, import_node_fs84.existsSync)(paths.libexec)) {
-    steps.push({ command: `install -d -m 0755 ${quote(paths.libexec)}`, run: async () => {
-      await (0, import_promises23.mkdir)(paths.libexec, { recursive: true });
-      await (0, import_promises23.chmod)(paths.libexec, 493);
+  if (!(0, import_node_fs91.existsSync)(paths.libexec)) {
+    steps.push({ command: `install -d -m 0755 ${quote2(paths.libexec)}`, run: async () => {
+      await (0, import_promises25.mkdir)(paths.libexec, { recursive: true });
+      await (0, import_promises25.chmod)(paths.libexec, 493);
     } });
   }
-  const dirStat = (0, import_node_fs84.existsSync)(dir) ? (0, import_node_fs84.statSync)(dir) : void 0;
+  const dirStat = (0, import_node_fs91.existsSync)(dir) ? (0, import_node_fs91.statSync)(dir) : void 0;
   if (dirStat === void 0 || dirStat.uid !== 0 || dirStat.gid !== user.gid || (dirStat.mode & 4095) !== 488) {
     steps.push({
-      command: `install -d -m 0750 -o root -g ${user.gid} ${quote(dir)}`,
+      command: `install -d -m 0750 -o root -g ${user.gid} ${quote2(dir)}`,
       run: async () => {
-        await (0, import_promises23.mkdir)(dir, { recursive: true });
-        await (0, import_promises23.chown)(dir, 0, user.gid);
-        await (0, import_promises23.chmod)(dir, 488);
+        await (0, import_promises25.mkdir)(dir, { recursive: true });
+        await (0, import_promises25.chown)(dir, 0, user.gid);
+        await (0, import_promises25.chmod)(dir, 488);
       }
     });
   }
-  const copyStat = (0, import_node_fs84.existsSync)(unshare) ? (0, import_node_fs84.statSync)(unshare) : void 0;
+  const copyStat = (0, import_node_fs91.existsSync)(unshare) ? (0, import_node_fs91.statSync)(unshare) : void 0;
   if (copyStat === void 0 || copyStat.uid !== 0 || copyStat.gid !== 0 || (copyStat.mode & 4095) !== 493 || !sameContent(source, unshare)) {
     steps.push({
-      command: `install -m 0755 -o root -g root ${quote(source)} ${quote(unshare)}`,
+      command: `install -m 0755 -o root -g root ${quote2(source)} ${quote2(unshare)}`,
       run: async () => {
         const partial = `${unshare}.partial`;
-        await (0, import_promises23.copyFile)(source, partial);
-        await (0, import_promises23.chown)(partial, 0, 0);
-        await (0, import_promises23.chmod)(partial, 493);
-        await (0, import_promises23.rename)(partial, unshare);
+        await (0, import_promises25.copyFile)(source, partial);
+        await (0, import_promises25.chown)(partial, 0, 0);
+        await (0, import_promises25.chmod)(partial, 493);
+        await (0, import_promises25.rename)(partial, unshare);
       }
     });
   }
-  const target = (0, import_node_path74.join)(paths.apparmorDir, PROFILE_FILE);
+  const target = (0, import_node_path78.join)(paths.apparmorDir, PROFILE_FILE);
   const text = profileText();
   const changed = readText(target) !== text;
   if (changed) {
-    steps.push({ command: `cat > ${quote(target)} <<'EOF'
+    steps.push({ command: `cat > ${quote2(target)} <<'EOF'
 ${text}EOF`, run: async () => {
-      await (0, import_promises23.mkdir)(paths.apparmorDir, { recursive: true });
-      await (0, import_promises23.writeFile)(target, text, { mode: 420 });
+      await (0, import_promises25.mkdir)(paths.apparmorDir, { recursive: true });
+      await (0, import_promises25.writeFile)(target, text, { mode: 420 });
     } });
   }
   if (changed || !profileLoaded(paths.securityfs)) {
-    steps.push({ command: `apparmor_parser -r ${quote(target)}`, run: () => exec(findProgram(paths, "apparmor_parser") ?? "apparmor_parser", ["-r", target]) });
+    steps.push({ command: `apparmor_parser -r ${quote2(target)}`, run: () => exec(findProgram(paths, "apparmor_parser") ?? "apparmor_parser", ["-r", target]) });
   }
   if (steps.length > 0) notes.push(`burrow runs ${unshare} to create its user namespace; run 'burrow setup' again after burrow is upgraded (burrow doctor says when the copy differs)`);
   return { steps, notes, nothing: `burrow's AppArmor profile and ${user.name}'s helper are in place` };
@@ -40006,30 +42580,30 @@ function planAppArmorUndo(user, options) {
   const exec = options.exec ?? defaultExec;
   const steps = [];
   const { dir } = helperPaths(paths.libexec, user);
-  if ((0, import_node_fs84.existsSync)(dir)) steps.push({ command: `rm -r ${quote(dir)}`, run: () => (0, import_promises23.rm)(dir, { recursive: true, force: true }) });
+  if ((0, import_node_fs91.existsSync)(dir)) steps.push({ command: `rm -r ${quote2(dir)}`, run: () => (0, import_promises25.rm)(dir, { recursive: true, force: true }) });
   let others = [];
   try {
-    others = (0, import_node_fs84.readdirSync)(paths.libexec).filter((name) => name !== String(user.uid));
+    others = (0, import_node_fs91.readdirSync)(paths.libexec).filter((name) => name !== String(user.uid));
   } catch {
   }
   if (others.length > 0) return steps;
-  const target = (0, import_node_path74.join)(paths.apparmorDir, PROFILE_FILE);
-  if ((0, import_node_fs84.existsSync)(target)) {
+  const target = (0, import_node_path78.join)(paths.apparmorDir, PROFILE_FILE);
+  if ((0, import_node_fs91.existsSync)(target)) {
     if (appArmorEnabled(paths) && profileLoaded(paths.securityfs)) {
-      steps.push({ command: `apparmor_parser -R ${quote(target)}`, run: () => exec(findProgram(paths, "apparmor_parser") ?? "apparmor_parser", ["-R", target]) });
+      steps.push({ command: `apparmor_parser -R ${quote2(target)}`, run: () => exec(findProgram(paths, "apparmor_parser") ?? "apparmor_parser", ["-R", target]) });
     }
-    steps.push({ command: `rm ${quote(target)}`, run: () => (0, import_promises23.rm)(target, { force: true }) });
+    steps.push({ command: `rm ${quote2(target)}`, run: () => (0, import_promises25.rm)(target, { force: true }) });
   }
-  if ((0, import_node_fs84.existsSync)(paths.libexec)) steps.push({ command: `rmdir ${quote(paths.libexec)}`, run: () => (0, import_promises23.rmdir)(paths.libexec) });
+  if ((0, import_node_fs91.existsSync)(paths.libexec)) steps.push({ command: `rmdir ${quote2(paths.libexec)}`, run: () => (0, import_promises25.rmdir)(paths.libexec) });
   return steps;
 }
-var import_promises23, import_node_fs84, import_node_path74, PROFILE_SOURCE, PROFILE_NAME, PROFILE_FILE;
+var import_promises25, import_node_fs91, import_node_path78, PROFILE_SOURCE, PROFILE_NAME, PROFILE_FILE;
 var init_apparmor = __esm({
   "src/setup/apparmor.ts"() {
     "use strict";
-    import_promises23 = require("node:fs/promises");
-    import_node_fs84 = require("node:fs");
-    import_node_path74 = require("node:path");
+    import_promises25 = require("node:fs/promises");
+    import_node_fs91 = require("node:fs");
+    import_node_path78 = require("node:path");
     init_host2();
     init_native();
     init_host_tools();
@@ -40089,11 +42663,11 @@ var init_packages = __esm({
 
 // src/setup/state.ts
 function statePath(paths, user) {
-  return (0, import_node_path75.join)(paths.stateDir, `${user.name}.json`);
+  return (0, import_node_path79.join)(paths.stateDir, `${user.name}.json`);
 }
 function readState(paths, user) {
   try {
-    return JSON.parse((0, import_node_fs85.readFileSync)(statePath(paths, user), "utf8"));
+    return JSON.parse((0, import_node_fs92.readFileSync)(statePath(paths, user), "utf8"));
   } catch {
     return {};
   }
@@ -40106,24 +42680,24 @@ function recordStep(paths, user, added) {
   const text = `${JSON.stringify(state)}
 `;
   return {
-    command: `mkdir -p ${quote((0, import_node_path75.dirname)(file))} && echo ${quote(text.trim())} > ${quote(file)}`,
+    command: `mkdir -p ${quote2((0, import_node_path79.dirname)(file))} && echo ${quote2(text.trim())} > ${quote2(file)}`,
     run: async () => {
-      await (0, import_promises24.mkdir)((0, import_node_path75.dirname)(file), { recursive: true, mode: 493 });
-      await (0, import_promises24.writeFile)(file, text, { mode: 420 });
+      await (0, import_promises26.mkdir)((0, import_node_path79.dirname)(file), { recursive: true, mode: 493 });
+      await (0, import_promises26.writeFile)(file, text, { mode: 420 });
     }
   };
 }
 function forgetStep(paths, user) {
   const file = statePath(paths, user);
-  if (!(0, import_node_fs85.existsSync)(file)) return void 0;
-  const dirs = [paths.stateDir, (0, import_node_path75.dirname)(paths.stateDir)];
+  if (!(0, import_node_fs92.existsSync)(file)) return void 0;
+  const dirs = [paths.stateDir, (0, import_node_path79.dirname)(paths.stateDir)];
   return {
-    command: `rm ${quote(file)} && rmdir --ignore-fail-on-non-empty ${dirs.map(quote).join(" ")}`,
+    command: `rm ${quote2(file)} && rmdir --ignore-fail-on-non-empty ${dirs.map(quote2).join(" ")}`,
     run: async () => {
-      await (0, import_promises24.rm)(file, { force: true });
+      await (0, import_promises26.rm)(file, { force: true });
       for (const dir of dirs) {
         try {
-          await (0, import_promises24.rmdir)(dir);
+          await (0, import_promises26.rmdir)(dir);
         } catch (error) {
           if (errnoOf(error) !== "ENOTEMPTY" && errnoOf(error) !== "EEXIST" && errnoOf(error) !== "ENOENT") throw error;
           return;
@@ -40132,21 +42706,21 @@ function forgetStep(paths, user) {
     }
   };
 }
-var import_promises24, import_node_fs85, import_node_path75;
+var import_promises26, import_node_fs92, import_node_path79;
 var init_state2 = __esm({
   "src/setup/state.ts"() {
     "use strict";
-    import_promises24 = require("node:fs/promises");
+    import_promises26 = require("node:fs/promises");
     init_errors();
-    import_node_fs85 = require("node:fs");
-    import_node_path75 = require("node:path");
+    import_node_fs92 = require("node:fs");
+    import_node_path79 = require("node:path");
     init_plan2();
   }
 });
 
 // src/setup/subids.ts
 function freeStart(paths) {
-  const ends = ["subuid", "subgid"].flatMap((file) => readSubordinateFile((0, import_node_path76.join)(paths.etc, file)).map((line) => line.start + line.count));
+  const ends = ["subuid", "subgid"].flatMap((file) => readSubordinateFile((0, import_node_path80.join)(paths.etc, file)).map((line) => line.start + line.count));
   return Math.max(FIRST_ID, Math.ceil(Math.max(0, ...ends) / WANTED_IDS) * WANTED_IDS);
 }
 function planSubids(user, options) {
@@ -40156,7 +42730,7 @@ function planSubids(user, options) {
   const plan = { steps: [], notes: [], nothing: `${user.name} has subordinate ids`, added: {} };
   const args = [];
   for (const [file, id, flag] of [["subuid", user.uid, "--add-subuids"], ["subgid", user.gid, "--add-subgids"]]) {
-    const range = subordinateRange(readSubordinateFile((0, import_node_path76.join)(paths.etc, file)), user.name, id);
+    const range = subordinateRange(readSubordinateFile((0, import_node_path80.join)(paths.etc, file)), user.name, id);
     if (range === void 0) {
       args.push(flag, `${start2}-${start2 + WANTED_IDS - 1}`);
       plan.added[file] = { start: start2, count: WANTED_IDS };
@@ -40166,7 +42740,7 @@ function planSubids(user, options) {
   }
   if (args.length > 0) {
     const argv = [...args, user.name];
-    plan.steps.push({ command: `usermod ${argv.map(quote).join(" ")}`, run: () => exec("usermod", argv) });
+    plan.steps.push({ command: `usermod ${argv.map(quote2).join(" ")}`, run: () => exec("usermod", argv) });
   }
   return plan;
 }
@@ -40178,18 +42752,18 @@ function planSubidsUndo(user, options) {
   for (const [file, flag] of [["subuid", "--del-subuids"], ["subgid", "--del-subgids"]]) {
     const added = state[file];
     if (added === void 0) continue;
-    const present = readSubordinateFile((0, import_node_path76.join)(paths.etc, file)).some((line) => (line.owner === user.name || line.owner === String(file === "subuid" ? user.uid : user.gid)) && line.start === added.start && line.count === added.count);
+    const present = readSubordinateFile((0, import_node_path80.join)(paths.etc, file)).some((line) => (line.owner === user.name || line.owner === String(file === "subuid" ? user.uid : user.gid)) && line.start === added.start && line.count === added.count);
     if (present) args.push(flag, `${added.start}-${added.start + added.count - 1}`);
   }
   if (args.length === 0) return [];
   const argv = [...args, user.name];
-  return [{ command: `usermod ${argv.map(quote).join(" ")}`, run: () => exec("usermod", argv) }];
+  return [{ command: `usermod ${argv.map(quote2).join(" ")}`, run: () => exec("usermod", argv) }];
 }
-var import_node_path76, WANTED_IDS, FIRST_ID;
+var import_node_path80, WANTED_IDS, FIRST_ID;
 var init_subids = __esm({
   "src/setup/subids.ts"() {
     "use strict";
-    import_node_path76 = require("node:path");
+    import_node_path80 = require("node:path");
     init_host2();
     init_plan2();
     init_state2();
@@ -40300,7 +42874,7 @@ async function setup(user, options) {
     if (byHand.length > 0 && plan.steps.some((step) => step.command.startsWith("systemd-tmpfiles"))) {
       const conf = tmpfilesPath(planOptions.paths, user);
       options.onCommand(`rm ${conf}`);
-      await (0, import_promises25.rm)(conf, { force: true });
+      await (0, import_promises27.rm)(conf, { force: true });
       await apply(left.steps, options);
       steps += byHand.length + 1;
       const note = notes.findIndex((text) => /cgroup/.test(text));
@@ -40309,12 +42883,12 @@ async function setup(user, options) {
   }
   return { steps, notes, nothing: plan.nothing };
 }
-var import_node_child_process12, import_promises25, import_node_util13, execFileAsync2;
+var import_node_child_process14, import_promises27, import_node_util13, execFileAsync2;
 var init_setup2 = __esm({
   "src/setup/index.ts"() {
     "use strict";
-    import_node_child_process12 = require("node:child_process");
-    import_promises25 = require("node:fs/promises");
+    import_node_child_process14 = require("node:child_process");
+    import_promises27 = require("node:fs/promises");
     import_node_util13 = require("node:util");
     init_errors();
     init_apparmor();
@@ -40329,7 +42903,7 @@ var init_setup2 = __esm({
     init_packages();
     init_subids();
     init_state2();
-    execFileAsync2 = (0, import_node_util13.promisify)(import_node_child_process12.execFile);
+    execFileAsync2 = (0, import_node_util13.promisify)(import_node_child_process14.execFile);
   }
 });
 
@@ -40371,8 +42945,8 @@ __export(reclaim_exports, {
 async function reclaimOwnership(dir, options = {}) {
   let root;
   try {
-    root = (0, import_node_fs86.realpathSync)(dir);
-    if (!(0, import_node_fs86.lstatSync)(root).isDirectory()) throw new Error("not a directory");
+    root = (0, import_node_fs93.realpathSync)(dir);
+    if (!(0, import_node_fs93.lstatSync)(root).isDirectory()) throw new Error("not a directory");
   } catch (error) {
     throw new BurrowError("INVALID_ARGUMENT", `cannot reclaim ${dir}: ${error.code === "ENOENT" ? "no such directory" : error.message}`);
   }
@@ -40402,7 +42976,7 @@ async function reclaimOwnership(dir, options = {}) {
 async function runInUserNamespace(argv, options = {}) {
   if (argv.length === 0) throw new BurrowError("INVALID_ARGUMENT", "burrow unshare needs a command to run");
   const args = [...unshareArgs(idMapping()), "--", ...argv];
-  const child = (0, import_node_child_process13.spawn)(unshareProgram(), args, { stdio: "inherit", env: options.env ?? process.env });
+  const child = (0, import_node_child_process15.spawn)(unshareProgram(), args, { stdio: "inherit", env: options.env ?? process.env });
   const onAbort = () => {
     child.kill("SIGTERM");
   };
@@ -40410,19 +42984,19 @@ async function runInUserNamespace(argv, options = {}) {
   try {
     return await new Promise((resolve8, reject) => {
       child.on("error", (error) => reject(new BurrowError("IO", `cannot run unshare: ${error.message}`)));
-      child.on("close", (code, signal) => resolve8(code ?? (signal === null ? 125 : 128 + (import_node_os18.constants.signals[signal] ?? 0))));
+      child.on("close", (code, signal) => resolve8(code ?? (signal === null ? 125 : 128 + (import_node_os20.constants.signals[signal] ?? 0))));
     });
   } finally {
     options.signal?.removeEventListener("abort", onAbort);
   }
 }
-var import_node_fs86, import_node_child_process13, import_node_os18, FIND_SCRIPT, NOT_OURS;
+var import_node_fs93, import_node_child_process15, import_node_os20, FIND_SCRIPT, NOT_OURS;
 var init_reclaim = __esm({
   "src/userns/reclaim.ts"() {
     "use strict";
-    import_node_fs86 = require("node:fs");
-    import_node_child_process13 = require("node:child_process");
-    import_node_os18 = require("node:os");
+    import_node_fs93 = require("node:fs");
+    import_node_child_process15 = require("node:child_process");
+    import_node_os20 = require("node:os");
     init_errors();
     init_host_tools();
     init_spawn();
@@ -40511,10 +43085,10 @@ var init_healthcheck = __esm({
 // src/doctor/checks.ts
 function sysctlWords(facts) {
   const { maxUserNamespaces, unprivilegedUsernsClone, apparmorRestrict } = facts.sysctls;
-  const words = [`user.max_user_namespaces=${maxUserNamespaces ?? "(none)"}`];
-  if (unprivilegedUsernsClone !== void 0) words.push(`kernel.unprivileged_userns_clone=${unprivilegedUsernsClone}`);
-  if (apparmorRestrict !== void 0) words.push(`kernel.apparmor_restrict_unprivileged_userns=${apparmorRestrict}`);
-  return words.join(", ");
+  const words2 = [`user.max_user_namespaces=${maxUserNamespaces ?? "(none)"}`];
+  if (unprivilegedUsernsClone !== void 0) words2.push(`kernel.unprivileged_userns_clone=${unprivilegedUsernsClone}`);
+  if (apparmorRestrict !== void 0) words2.push(`kernel.apparmor_restrict_unprivileged_userns=${apparmorRestrict}`);
+  return words2.join(", ");
 }
 function restricted(facts) {
   return facts.sysctls.apparmorRestrict === 1 && facts.apparmor.enabled;
@@ -40678,14 +43252,14 @@ var init_checks = __esm({
 function readFileFacts(paths, user) {
   const helper = helperPaths(paths.libexec, user).helper;
   const range = (file, id) => {
-    const line = subordinateRange(readSubordinateFile((0, import_node_path77.join)(paths.etc, file)), user.name, id);
+    const line = subordinateRange(readSubordinateFile((0, import_node_path81.join)(paths.etc, file)), user.name, id);
     return line === void 0 ? void 0 : { start: line.start, count: line.count };
   };
   return {
     sysctls: readUsernsSysctls(paths),
     apparmor: {
       enabled: appArmorEnabled(paths),
-      profileInstalled: (0, import_node_fs87.existsSync)((0, import_node_path77.join)(paths.apparmorDir, "burrow")),
+      profileInstalled: (0, import_node_fs94.existsSync)((0, import_node_path81.join)(paths.apparmorDir, "burrow")),
       helper: { path: helper, usable: canRun(helper), current: sameAsBuilt(helper) }
     },
     subuid: range("subuid", user.uid),
@@ -40695,7 +43269,7 @@ function readFileFacts(paths, user) {
 }
 function canRun(file) {
   try {
-    (0, import_node_fs87.accessSync)(file, import_node_fs87.constants.X_OK);
+    (0, import_node_fs94.accessSync)(file, import_node_fs94.constants.X_OK);
     return true;
   } catch {
     return false;
@@ -40703,20 +43277,20 @@ function canRun(file) {
 }
 function sameAsBuilt(helper) {
   try {
-    return (0, import_node_fs87.readFileSync)(helper).equals((0, import_node_fs87.readFileSync)(helperSource()));
+    return (0, import_node_fs94.readFileSync)(helper).equals((0, import_node_fs94.readFileSync)(helperSource()));
   } catch {
     return false;
   }
 }
 function idHelperFacts(program2) {
-  const dir = (process.env.PATH || DEFAULT_HOST_PATH).split(":").find((entry) => entry !== "" && (0, import_node_fs87.existsSync)((0, import_node_path77.join)(entry, program2)));
+  const dir = (process.env.PATH || DEFAULT_HOST_PATH).split(":").find((entry) => entry !== "" && (0, import_node_fs94.existsSync)((0, import_node_path81.join)(entry, program2)));
   if (dir === void 0) return { found: false, setuidRoot: false };
-  const stat = (0, import_node_fs87.statSync)((0, import_node_path77.join)(dir, program2));
+  const stat = (0, import_node_fs94.statSync)((0, import_node_path81.join)(dir, program2));
   return { found: true, setuidRoot: stat.uid === 0 && (stat.mode & 2048) !== 0, owner: stat.uid, mode: stat.mode & 4095 };
 }
 function fuseDeviceProblem(device = "/dev/fuse") {
   try {
-    (0, import_node_fs87.closeSync)((0, import_node_fs87.openSync)(device, import_node_fs87.constants.O_RDWR));
+    (0, import_node_fs94.closeSync)((0, import_node_fs94.openSync)(device, import_node_fs94.constants.O_RDWR));
     return void 0;
   } catch (error) {
     const code = error.code;
@@ -40727,21 +43301,21 @@ function fuseDeviceProblem(device = "/dev/fuse") {
 }
 function diskFacts(storeRoot) {
   let path6 = storeRoot;
-  while (!(0, import_node_fs87.existsSync)(path6) && (0, import_node_path77.dirname)(path6) !== path6) path6 = (0, import_node_path77.dirname)(path6);
+  while (!(0, import_node_fs94.existsSync)(path6) && (0, import_node_path81.dirname)(path6) !== path6) path6 = (0, import_node_path81.dirname)(path6);
   try {
-    const stats = (0, import_node_fs87.statfsSync)(path6);
+    const stats = (0, import_node_fs94.statfsSync)(path6);
     return { path: path6, freeBytes: stats.bavail * stats.bsize };
   } catch (error) {
     return { path: path6, error: error.message };
   }
 }
 function liveUser() {
-  const info2 = (0, import_node_os19.userInfo)();
+  const info2 = (0, import_node_os21.userInfo)();
   return { name: info2.username, uid: info2.uid, gid: info2.gid };
 }
 function liveFacts() {
   return {
-    kernel: (0, import_node_os19.release)(),
+    kernel: (0, import_node_os21.release)(),
     programs: { unshare: onPath("unshare"), bwrap: onPath("bwrap"), "fuse-overlayfs": onPath("fuse-overlayfs"), pasta: onPath("pasta"), slirp4netns: onPath("slirp4netns") },
     newuidmap: idHelperFacts("newuidmap"),
     newgidmap: idHelperFacts("newgidmap"),
@@ -40749,13 +43323,13 @@ function liveFacts() {
     tun: tunProblem()
   };
 }
-var import_node_fs87, import_node_os19, import_node_path77;
+var import_node_fs94, import_node_os21, import_node_path81;
 var init_facts = __esm({
   "src/doctor/facts.ts"() {
     "use strict";
-    import_node_fs87 = require("node:fs");
-    import_node_os19 = require("node:os");
-    import_node_path77 = require("node:path");
+    import_node_fs94 = require("node:fs");
+    import_node_os21 = require("node:os");
+    import_node_path81 = require("node:path");
     init_apparmor();
     init_host2();
     init_helpers();
@@ -40779,14 +43353,14 @@ async function run(file, args, timeoutMs = 1e4) {
     clearTimeout(timer);
   }
 }
-function scratch(storeRoot) {
+function scratch2(storeRoot) {
   if (storeRoot !== void 0) {
     try {
-      return (0, import_node_fs88.mkdtempSync)((0, import_node_path78.join)(storeRoot, ".doctor-"));
+      return (0, import_node_fs95.mkdtempSync)((0, import_node_path82.join)(storeRoot, ".doctor-"));
     } catch {
     }
   }
-  return (0, import_node_fs88.mkdtempSync)((0, import_node_path78.join)((0, import_node_os20.tmpdir)(), "burrow-doctor-"));
+  return (0, import_node_fs95.mkdtempSync)((0, import_node_path82.join)((0, import_node_os22.tmpdir)(), "burrow-doctor-"));
 }
 async function probeUserNamespace(storeRoot) {
   const program2 = unshareProgram();
@@ -40797,7 +43371,7 @@ async function probeUserNamespace(storeRoot) {
   } catch (error) {
     return { program: program2, ok: false, mapped: 0, error: error.message };
   }
-  const dir = scratch(storeRoot);
+  const dir = scratch2(storeRoot);
   try {
     const result = await run(program2, [...args, "--", "/bin/sh", "-c", PROBE_SCRIPT, "burrow-doctor", dir]);
     const line = (key) => new RegExp(`^${key} (.*)$`, "m").exec(result.stdout)?.[1]?.trim();
@@ -40808,7 +43382,7 @@ async function probeUserNamespace(storeRoot) {
     }
     return { program: program2, ok: true, mapped: mapped === 1 ? 1 : 1 + Math.min(mapping.uidRange?.count ?? 0, mapping.gidRange?.count ?? 0), overlay: line("overlay"), fuseOverlayfs: line("fuse") };
   } finally {
-    (0, import_node_fs88.rmSync)(dir, { recursive: true, force: true });
+    (0, import_node_fs95.rmSync)(dir, { recursive: true, force: true });
   }
 }
 async function probeBwrap() {
@@ -40818,13 +43392,13 @@ async function probeBwrap() {
   if (result.exitCode !== 0 || version === "") return { error: `bwrap --version failed: ${result.stderr.trim() || `exit ${result.exitCode ?? result.signal ?? "no status"}`}` };
   return { version };
 }
-var import_node_fs88, import_node_os20, import_node_path78, PROBE_SCRIPT;
+var import_node_fs95, import_node_os22, import_node_path82, PROBE_SCRIPT;
 var init_probe = __esm({
   "src/doctor/probe.ts"() {
     "use strict";
-    import_node_fs88 = require("node:fs");
-    import_node_os20 = require("node:os");
-    import_node_path78 = require("node:path");
+    import_node_fs95 = require("node:fs");
+    import_node_os22 = require("node:os");
+    import_node_path82 = require("node:path");
     init_failure();
     init_idmap();
     init_spawn();
@@ -40955,7 +43529,7 @@ var require_identity = __commonJS({
     var NODE_TYPE = /* @__PURE__ */ Symbol.for("yaml.node.type");
     var isAlias = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === ALIAS;
     var isDocument = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === DOC;
-    var isMap2 = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === MAP;
+    var isMap3 = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === MAP;
     var isPair2 = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === PAIR;
     var isScalar2 = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === SCALAR;
     var isSeq2 = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === SEQ;
@@ -40991,7 +43565,7 @@ var require_identity = __commonJS({
     exports2.isAlias = isAlias;
     exports2.isCollection = isCollection;
     exports2.isDocument = isDocument;
-    exports2.isMap = isMap2;
+    exports2.isMap = isMap3;
     exports2.isNode = isNode;
     exports2.isPair = isPair2;
     exports2.isScalar = isScalar2;
@@ -43595,8 +46169,8 @@ ${cn2.comment}` : item.comment;
     }
     function createPairs(schema, iterable, ctx) {
       const { replacer } = ctx;
-      const pairs2 = new YAMLSeq.YAMLSeq(schema);
-      pairs2.tag = "tag:yaml.org,2002:pairs";
+      const pairs3 = new YAMLSeq.YAMLSeq(schema);
+      pairs3.tag = "tag:yaml.org,2002:pairs";
       let i2 = 0;
       if (iterable && Symbol.iterator in Object(iterable))
         for (let it2 of iterable) {
@@ -43620,11 +46194,11 @@ ${cn2.comment}` : item.comment;
           } else {
             key = it2;
           }
-          pairs2.items.push(Pair.createPair(key, value, ctx));
+          pairs3.items.push(Pair.createPair(key, value, ctx));
         }
-      return pairs2;
+      return pairs3;
     }
-    var pairs = {
+    var pairs2 = {
       collection: "seq",
       default: false,
       tag: "tag:yaml.org,2002:pairs",
@@ -43632,7 +46206,7 @@ ${cn2.comment}` : item.comment;
       createNode: createPairs
     };
     exports2.createPairs = createPairs;
-    exports2.pairs = pairs;
+    exports2.pairs = pairs2;
     exports2.resolvePairs = resolvePairs;
   }
 });
@@ -43645,7 +46219,7 @@ var require_omap = __commonJS({
     var toJS = require_toJS();
     var YAMLMap = require_YAMLMap();
     var YAMLSeq = require_YAMLSeq();
-    var pairs = require_pairs();
+    var pairs2 = require_pairs();
     var YAMLOMap = class _YAMLOMap extends YAMLSeq.YAMLSeq {
       constructor() {
         super();
@@ -43681,7 +46255,7 @@ var require_omap = __commonJS({
         return map;
       }
       static from(schema, iterable, ctx) {
-        const pairs$1 = pairs.createPairs(schema, iterable, ctx);
+        const pairs$1 = pairs2.createPairs(schema, iterable, ctx);
         const omap2 = new this();
         omap2.items = pairs$1.items;
         return omap2;
@@ -43695,7 +46269,7 @@ var require_omap = __commonJS({
       default: false,
       tag: "tag:yaml.org,2002:omap",
       resolve(seq, onError) {
-        const pairs$1 = pairs.resolvePairs(seq, onError);
+        const pairs$1 = pairs2.resolvePairs(seq, onError);
         const seenKeys = [];
         for (const { key } of pairs$1.items) {
           if (identity3.isScalar(key)) {
@@ -44066,7 +46640,7 @@ var require_schema3 = __commonJS({
     var int = require_int2();
     var merge = require_merge();
     var omap = require_omap();
-    var pairs = require_pairs();
+    var pairs2 = require_pairs();
     var set = require_set();
     var timestamp = require_timestamp();
     var schema = [
@@ -44086,7 +46660,7 @@ var require_schema3 = __commonJS({
       binary.binary,
       merge.merge,
       omap.omap,
-      pairs.pairs,
+      pairs2.pairs,
       set.set,
       timestamp.intTime,
       timestamp.floatTime,
@@ -44112,7 +46686,7 @@ var require_tags = __commonJS({
     var binary = require_binary();
     var merge = require_merge();
     var omap = require_omap();
-    var pairs = require_pairs();
+    var pairs2 = require_pairs();
     var schema$2 = require_schema3();
     var set = require_set();
     var timestamp = require_timestamp();
@@ -44138,7 +46712,7 @@ var require_tags = __commonJS({
       merge: merge.merge,
       null: _null.nullTag,
       omap: omap.omap,
-      pairs: pairs.pairs,
+      pairs: pairs2.pairs,
       seq: seq.seq,
       set: set.set,
       timestamp: timestamp.timestamp
@@ -44147,7 +46721,7 @@ var require_tags = __commonJS({
       "tag:yaml.org,2002:binary": binary.binary,
       "tag:yaml.org,2002:merge": merge.merge,
       "tag:yaml.org,2002:omap": omap.omap,
-      "tag:yaml.org,2002:pairs": pairs.pairs,
+      "tag:yaml.org,2002:pairs": pairs2.pairs,
       "tag:yaml.org,2002:set": set.set,
       "tag:yaml.org,2002:timestamp": timestamp.timestamp
     };
@@ -45103,9 +47677,9 @@ var require_resolve_flow_collection = __commonJS({
     var blockMsg = "Block collections are not allowed within flow collections";
     var isBlock = (token) => token && (token.type === "block-map" || token.type === "block-seq");
     function resolveFlowCollection({ composeNode, composeEmptyNode }, ctx, fc, onError, tag) {
-      const isMap2 = fc.start.source === "{";
-      const fcName = isMap2 ? "flow map" : "flow sequence";
-      const NodeClass = tag?.nodeClass ?? (isMap2 ? YAMLMap.YAMLMap : YAMLSeq.YAMLSeq);
+      const isMap3 = fc.start.source === "{";
+      const fcName = isMap3 ? "flow map" : "flow sequence";
+      const NodeClass = tag?.nodeClass ?? (isMap3 ? YAMLMap.YAMLMap : YAMLSeq.YAMLSeq);
       const coll = new NodeClass(ctx.schema);
       coll.flow = true;
       const atRoot = ctx.atRoot;
@@ -45141,7 +47715,7 @@ var require_resolve_flow_collection = __commonJS({
             offset = props.end;
             continue;
           }
-          if (!isMap2 && ctx.options.strict && utilContainsNewline.containsNewline(key))
+          if (!isMap3 && ctx.options.strict && utilContainsNewline.containsNewline(key))
             onError(
               key,
               // checked by containsNewline()
@@ -45181,7 +47755,7 @@ var require_resolve_flow_collection = __commonJS({
             }
           }
         }
-        if (!isMap2 && !sep2 && !props.found) {
+        if (!isMap3 && !sep2 && !props.found) {
           const valueNode = value ? composeNode(ctx, value, props, onError) : composeEmptyNode(ctx, props.end, sep2, null, props, onError);
           coll.items.push(valueNode);
           offset = valueNode.range[2];
@@ -45204,7 +47778,7 @@ var require_resolve_flow_collection = __commonJS({
             startOnNewline: false
           });
           if (valueProps.found) {
-            if (!isMap2 && !props.found && ctx.options.strict) {
+            if (!isMap3 && !props.found && ctx.options.strict) {
               if (sep2)
                 for (const st2 of sep2) {
                   if (st2 === valueProps.found)
@@ -45236,7 +47810,7 @@ var require_resolve_flow_collection = __commonJS({
           const pair = new Pair.Pair(keyNode, valueNode);
           if (ctx.options.keepSourceTokens)
             pair.srcToken = collItem;
-          if (isMap2) {
+          if (isMap3) {
             const map = coll;
             if (utilMapIncludes.mapIncludes(ctx, map.items, keyNode))
               onError(keyStart, "DUPLICATE_KEY", "Map keys must be unique");
@@ -45252,7 +47826,7 @@ var require_resolve_flow_collection = __commonJS({
           offset = valueNode ? valueNode.range[2] : valueProps.end;
         }
       }
-      const expectedEnd = isMap2 ? "}" : "]";
+      const expectedEnd = isMap3 ? "}" : "]";
       const [ce2, ...ee2] = fc.end;
       let cePos = offset;
       if (ce2?.source === expectedEnd)
@@ -45456,7 +48030,7 @@ var require_resolve_block_scalar = __commonJS({
       const end = start2 + header.length + scalar.source.length;
       return { value, type, comment: header.comment, range: [start2, end, end] };
     }
-    function parseBlockScalarHeader({ offset, props }, strict, onError) {
+    function parseBlockScalarHeader({ offset, props }, strict2, onError) {
       if (props[0].type !== "block-scalar-header") {
         onError(props[0], "IMPOSSIBLE", "Block scalar header not found");
         return null;
@@ -45482,7 +48056,7 @@ var require_resolve_block_scalar = __commonJS({
         onError(error, "UNEXPECTED_TOKEN", `Block scalar header includes extra characters: ${source}`);
       let hasSpace = false;
       let comment = "";
-      let length = source.length;
+      let length2 = source.length;
       for (let i2 = 1; i2 < props.length; ++i2) {
         const token = props[i2];
         switch (token.type) {
@@ -45490,19 +48064,19 @@ var require_resolve_block_scalar = __commonJS({
             hasSpace = true;
           // fallthrough
           case "newline":
-            length += token.source.length;
+            length2 += token.source.length;
             break;
           case "comment":
-            if (strict && !hasSpace) {
+            if (strict2 && !hasSpace) {
               const message = "Comments must be separated from other tokens by white space characters";
               onError(token, "MISSING_CHAR", message);
             }
-            length += token.source.length;
+            length2 += token.source.length;
             comment = token.source.substring(1);
             break;
           case "error":
             onError(token, "UNEXPECTED_TOKEN", token.message);
-            length += token.source.length;
+            length2 += token.source.length;
             break;
           /* istanbul ignore next should not happen */
           default: {
@@ -45510,11 +48084,11 @@ var require_resolve_block_scalar = __commonJS({
             onError(token, "UNEXPECTED_TOKEN", message);
             const ts2 = token.source;
             if (ts2 && typeof ts2 === "string")
-              length += ts2.length;
+              length2 += ts2.length;
           }
         }
       }
-      return { mode, indent, chomp, comment, length };
+      return { mode, indent, chomp, comment, length: length2 };
     }
     function splitLines(source) {
       const split2 = source.split(/\n( *)/);
@@ -45536,7 +48110,7 @@ var require_resolve_flow_scalar = __commonJS({
     "use strict";
     var Scalar = require_Scalar();
     var resolveEnd = require_resolve_end();
-    function resolveFlowScalar(scalar, strict, onError) {
+    function resolveFlowScalar(scalar, strict2, onError) {
       const { offset, type, source, end } = scalar;
       let _type;
       let value;
@@ -45565,7 +48139,7 @@ var require_resolve_flow_scalar = __commonJS({
           };
       }
       const valueEnd = offset + source.length;
-      const re2 = resolveEnd.resolveEnd(end, valueEnd, strict, onError);
+      const re2 = resolveEnd.resolveEnd(end, valueEnd, strict2, onError);
       return {
         value,
         type: _type,
@@ -45664,9 +48238,9 @@ var require_resolve_flow_scalar = __commonJS({
             while (next === " " || next === "	")
               next = source[++i2 + 1];
           } else if (next === "x" || next === "u" || next === "U") {
-            const length = next === "x" ? 2 : next === "u" ? 4 : 8;
-            res += parseCharCode(source, i2 + 1, length, onError);
-            i2 += length;
+            const length2 = next === "x" ? 2 : next === "u" ? 4 : 8;
+            res += parseCharCode(source, i2 + 1, length2, onError);
+            i2 += length2;
           } else {
             const raw = source.substr(i2 - 1, 2);
             onError(i2 - 1, "BAD_DQ_ESCAPE", `Invalid escape sequence ${raw}`);
@@ -45735,14 +48309,14 @@ var require_resolve_flow_scalar = __commonJS({
       "\\": "\\",
       "	": "	"
     };
-    function parseCharCode(source, offset, length, onError) {
-      const cc = source.substr(offset, length);
-      const ok = cc.length === length && /^[0-9a-fA-F]+$/.test(cc);
+    function parseCharCode(source, offset, length2, onError) {
+      const cc = source.substr(offset, length2);
+      const ok = cc.length === length2 && /^[0-9a-fA-F]+$/.test(cc);
       const code = ok ? parseInt(cc, 16) : NaN;
       try {
         return String.fromCodePoint(code);
       } catch {
-        const raw = source.substr(offset - 2, length + 2);
+        const raw = source.substr(offset - 2, length2 + 2);
         onError(offset - 2, "BAD_DQ_ESCAPE", `Invalid escape sequence ${raw}`);
         return raw;
       }
@@ -46227,7 +48801,7 @@ var require_cst_scalar = __commonJS({
     var resolveFlowScalar = require_resolve_flow_scalar();
     var errors = require_errors2();
     var stringifyString = require_stringifyString();
-    function resolveAsScalar(token, strict = true, onError) {
+    function resolveAsScalar(token, strict2 = true, onError) {
       if (token) {
         const _onError = (pos, code, message) => {
           const offset = typeof pos === "number" ? pos : Array.isArray(pos) ? pos[0] : pos.offset;
@@ -46240,9 +48814,9 @@ var require_cst_scalar = __commonJS({
           case "scalar":
           case "single-quoted-scalar":
           case "double-quoted-scalar":
-            return resolveFlowScalar.resolveFlowScalar(token, strict, _onError);
+            return resolveFlowScalar.resolveFlowScalar(token, strict2, _onError);
           case "block-scalar":
-            return resolveBlockScalar.resolveBlockScalar({ options: { strict } }, token, _onError);
+            return resolveBlockScalar.resolveBlockScalar({ options: { strict: strict2 } }, token, _onError);
         }
       }
       return null;
@@ -46947,9 +49521,9 @@ var require_lexer = __commonJS({
         }
       }
       *parseQuotedScalar() {
-        const quote2 = this.charAt(0);
-        let end = this.buffer.indexOf(quote2, this.pos + 1);
-        if (quote2 === "'") {
+        const quote3 = this.charAt(0);
+        let end = this.buffer.indexOf(quote3, this.pos + 1);
+        if (quote3 === "'") {
           while (end !== -1 && this.buffer[end + 1] === "'")
             end = this.buffer.indexOf("'", end + 2);
         } else {
@@ -48172,7 +50746,7 @@ var require_public_api = __commonJS({
       }
       return doc;
     }
-    function parse(src, reviver, options) {
+    function parse2(src, reviver, options) {
       let _reviver = void 0;
       if (typeof reviver === "function") {
         _reviver = reviver;
@@ -48213,7 +50787,7 @@ var require_public_api = __commonJS({
         return value.toString(options);
       return new Document.Document(value, _replacer, options).toString(options);
     }
-    exports2.parse = parse;
+    exports2.parse = parse2;
     exports2.parseAllDocuments = parseAllDocuments;
     exports2.parseDocument = parseDocument2;
     exports2.stringify = stringify;
@@ -48304,7 +50878,7 @@ function parseVolume2(spec, base) {
   const readOnly = mode === "ro";
   if (source.startsWith("/") || source.startsWith(".") || source.startsWith("~")) {
     if (source.startsWith("~")) return "write the host path out (no ~)";
-    return { kind: "bind", source: (0, import_node_path79.isAbsolute)(source) ? source : (0, import_node_path79.resolve)(base, source), target, readOnly };
+    return { kind: "bind", source: (0, import_node_path83.isAbsolute)(source) ? source : (0, import_node_path83.resolve)(base, source), target, readOnly };
   }
   if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/.test(source)) return `"${source}" is neither a path nor a volume name`;
   return { kind: "volume", name: source, target, readOnly };
@@ -48329,7 +50903,7 @@ function parseJobText(text, file) {
   return buildJob(value, file, at2);
 }
 function buildJob(raw, file, at2) {
-  const base = (0, import_node_path79.dirname)((0, import_node_path79.resolve)(file));
+  const base = (0, import_node_path83.dirname)((0, import_node_path83.resolve)(file));
   const fail = (path6, message) => {
     throw fileError(file, at2.line(path6), `field "${fieldName2(path6)}" ${message}`);
   };
@@ -48344,9 +50918,9 @@ function buildJob(raw, file, at2) {
     if (typeof parsed === "string") fail([...path6, index], `is not a volume ("${spec}"): ${parsed}`);
     return parsed;
   });
-  const guarded = (path6, parse) => {
+  const guarded = (path6, parse2) => {
     try {
-      return parse();
+      return parse2();
     } catch (error) {
       if (error instanceof BurrowError) fail(path6, `is invalid: ${error.message}`);
       throw error;
@@ -48394,11 +50968,11 @@ function buildJob(raw, file, at2) {
       healthcheck: service.healthcheck === void 0 ? void 0 : healthCheck(service.healthcheck, [...path6, "healthcheck"], fail, duration)
     };
   });
-  const workspace = raw.workspace === void 0 ? void 0 : (0, import_node_path79.resolve)(base, raw.workspace);
+  const workspace = raw.workspace === void 0 ? void 0 : (0, import_node_path83.resolve)(base, raw.workspace);
   if (workspace !== void 0 && workspace === "/") fail(["workspace"], "cannot be /: give the directory the job works in");
   return {
     file,
-    name: raw.name ?? (0, import_node_path79.basename)(file).replace(/\.(ya?ml|json)$/i, ""),
+    name: raw.name ?? (0, import_node_path83.basename)(file).replace(/\.(ya?ml|json)$/i, ""),
     image: raw.image,
     env: envList(raw.env),
     volumes: volumes(["volumes"], raw.volumes),
@@ -48437,20 +51011,20 @@ function healthCheck(raw, path6, fail, duration) {
 function loadJobFile(path6) {
   let text;
   try {
-    text = (0, import_node_fs89.readFileSync)(path6, "utf8");
+    text = (0, import_node_fs96.readFileSync)(path6, "utf8");
   } catch (error) {
     const code = error.code;
     throw new BurrowError("INVALID_ARGUMENT", `cannot read the job file ${path6}: ${code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory" : error.message}`);
   }
   return parseJobText(text, path6);
 }
-var import_node_fs89, import_node_path79, import_yaml, schemas, Locator;
+var import_node_fs96, import_node_path83, import_yaml, schemas, Locator;
 var init_load2 = __esm({
   "src/job/load.ts"() {
     "use strict";
     init_health_config();
-    import_node_fs89 = require("node:fs");
-    import_node_path79 = require("node:path");
+    import_node_fs96 = require("node:fs");
+    import_node_path83 = require("node:path");
     import_yaml = __toESM(require_dist(), 1);
     init_errors();
     init_limits();
@@ -48501,7 +51075,7 @@ function readPeaks(cgroup) {
   const value = (dir, file) => {
     if (dir === void 0) return void 0;
     try {
-      const number2 = Number((0, import_node_fs90.readFileSync)((0, import_node_path80.join)(dir, file), "utf8").trim());
+      const number2 = Number((0, import_node_fs97.readFileSync)((0, import_node_path84.join)(dir, file), "utf8").trim());
       return Number.isFinite(number2) ? number2 : void 0;
     } catch {
       return void 0;
@@ -48513,23 +51087,23 @@ function readPeaks(cgroup) {
   if (memoryBytes === void 0 && pids === void 0) return void 0;
   return { ...memoryBytes === void 0 ? {} : { memoryBytes }, ...pids === void 0 ? {} : { pids } };
 }
-var import_node_fs90, import_node_path80;
+var import_node_fs97, import_node_path84;
 var init_peaks = __esm({
   "src/job/peaks.ts"() {
     "use strict";
-    import_node_fs90 = require("node:fs");
-    import_node_path80 = require("node:path");
+    import_node_fs97 = require("node:fs");
+    import_node_path84 = require("node:path");
   }
 });
 
 // src/job/teardown.ts
 function processesNaming(dirs) {
   const found = [];
-  for (const entry of (0, import_node_fs91.readdirSync)("/proc")) {
+  for (const entry of (0, import_node_fs98.readdirSync)("/proc")) {
     if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
     let cmdline;
     try {
-      cmdline = (0, import_node_fs91.readFileSync)(`/proc/${entry}/cmdline`, "utf8");
+      cmdline = (0, import_node_fs98.readFileSync)(`/proc/${entry}/cmdline`, "utf8");
     } catch {
       continue;
     }
@@ -48541,14 +51115,14 @@ function flockHolders(path6) {
   let dev;
   let ino;
   try {
-    ({ dev, ino } = (0, import_node_fs91.statSync)(path6));
+    ({ dev, ino } = (0, import_node_fs98.statSync)(path6));
   } catch {
     return [];
   }
   const major = dev >> 8 & 4095 | Math.floor(dev / 2 ** 32) & ~4095;
   const minor = dev & 255 | dev >> 12 & 1048320;
   const holders = [];
-  for (const line of (0, import_node_fs91.readFileSync)("/proc/locks", "utf8").split("\n")) {
+  for (const line of (0, import_node_fs98.readFileSync)("/proc/locks", "utf8").split("\n")) {
     const fields = line.trim().split(/\s+/);
     if (fields[1] !== "FLOCK") continue;
     const [maj, min, inode] = (fields[5] ?? "").split(":");
@@ -48557,10 +51131,10 @@ function flockHolders(path6) {
   return holders;
 }
 async function stopSwitch(store, network) {
-  const lock = (0, import_node_path81.join)(networkDir(store, network.id), "switch.lock");
+  const lock = (0, import_node_path85.join)(networkDir(store, network.id), "switch.lock");
   for (const pid of flockHolders(lock)) {
     try {
-      if ((0, import_node_fs91.readFileSync)(`/proc/${pid}/comm`, "utf8").trim() === "burrow-switch") process.kill(pid, "SIGTERM");
+      if ((0, import_node_fs98.readFileSync)(`/proc/${pid}/comm`, "utf8").trim() === "burrow-switch") process.kill(pid, "SIGTERM");
     } catch {
     }
   }
@@ -48600,12 +51174,12 @@ async function tearDown(store, resources, onNote) {
   }
   return failures;
 }
-var import_node_fs91, import_node_path81, sleep5;
+var import_node_fs98, import_node_path85, sleep5;
 var init_teardown = __esm({
   "src/job/teardown.ts"() {
     "use strict";
-    import_node_fs91 = require("node:fs");
-    import_node_path81 = require("node:path");
+    import_node_fs98 = require("node:fs");
+    import_node_path85 = require("node:path");
     init_ops();
     init_record();
     init_records2();
@@ -48623,10 +51197,10 @@ function slug(text) {
   return text.replace(/[^a-zA-Z0-9_.-]+/g, "-").replace(/^[^a-zA-Z0-9]+/, "").slice(0, 40) || "job";
 }
 function checkWorkspace(path6) {
-  const workspace = (0, import_node_path82.resolve)(path6);
+  const workspace = (0, import_node_path86.resolve)(path6);
   let isDirectory = false;
   try {
-    isDirectory = (0, import_node_fs92.statSync)(workspace).isDirectory();
+    isDirectory = (0, import_node_fs99.statSync)(workspace).isDirectory();
   } catch {
   }
   if (!isDirectory) throw new BurrowError("INVALID_ARGUMENT", `the workspace ${workspace} is not a directory: create it, or give another with --workspace`);
@@ -48740,7 +51314,7 @@ function stopStep(child) {
 }
 function readProc(path6) {
   try {
-    return (0, import_node_fs92.readFileSync)(path6, "utf8");
+    return (0, import_node_fs99.readFileSync)(path6, "utf8");
   } catch {
     return void 0;
   }
@@ -48895,13 +51469,13 @@ async function runJob(store, job, options = {}) {
     });
   }
 }
-var import_node_fs92, import_node_path82, STOP_GRACE_MS, TIMEOUT_EXIT, LOG_LINES, WAIT_FOREVER, Reporter;
+var import_node_fs99, import_node_path86, STOP_GRACE_MS, TIMEOUT_EXIT, LOG_LINES, WAIT_FOREVER, Reporter;
 var init_runner = __esm({
   "src/job/runner.ts"() {
     "use strict";
     init_printable();
-    import_node_fs92 = require("node:fs");
-    import_node_path82 = require("node:path");
+    import_node_fs99 = require("node:fs");
+    import_node_path86 = require("node:path");
     init_errors();
     init_create2();
     init_exec();
@@ -49018,7 +51592,59 @@ init_esm();
 init_errors();
 init_trace();
 init_container();
-var VERSION = "0.1.0";
+init_version();
+
+// src/cli/booleans.ts
+function explicitBooleans(program2, argv) {
+  const out = [...argv];
+  let command;
+  let index = 0;
+  for (; index < out.length; index++) {
+    const arg = out[index];
+    if (arg === "--root") index++;
+    else if (arg.startsWith("-")) continue;
+    else {
+      const found = (command ?? program2).commands.find((candidate) => candidate.name() === arg || candidate.aliases().includes(arg));
+      if (found === void 0) break;
+      command = found;
+      if (found.commands.length === 0) {
+        index++;
+        break;
+      }
+    }
+  }
+  if (command === void 0) return out;
+  const options = command.options;
+  const find = (flag) => options.find((option) => option.long === flag || option.short === flag);
+  const takesValue = (option) => option !== void 0 && (option.required || option.optional);
+  for (; index < out.length; index++) {
+    const arg = out[index];
+    if (arg === "--" || !arg.startsWith("-") || arg === "-") break;
+    const explicit = /^(-[a-zA-Z]|--[a-zA-Z0-9-]+)=(true|false)$/i.exec(arg);
+    const option = find(explicit?.[1] ?? arg.split("=")[0]);
+    if (explicit !== null && option !== void 0 && !takesValue(option)) {
+      if (explicit[2].toLowerCase() === "true") out[index] = explicit[1];
+      else {
+        out.splice(index, 1);
+        index--;
+      }
+      continue;
+    }
+    if (arg.startsWith("--")) {
+      if (!arg.includes("=") && takesValue(option)) index++;
+      continue;
+    }
+    for (let at2 = 1; at2 < arg.length; at2++) {
+      if (takesValue(find(`-${arg[at2]}`))) {
+        if (at2 === arg.length - 1) index++;
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+// src/cli/main.ts
 var COMMANDS = [
   { names: ["run"], load: async (signal, setExit) => [(await Promise.resolve().then(() => (init_run2(), run_exports2))).runCommand(signal, setExit)] },
   { names: ["create"], load: async (signal, setExit) => [(await Promise.resolve().then(() => (init_create3(), create_exports2))).createCommand(signal, setExit)] },
@@ -49036,6 +51662,8 @@ var COMMANDS = [
   { names: ["login"], load: async (signal, setExit) => [(await Promise.resolve().then(() => (init_login2(), login_exports))).loginCommand(signal, setExit)] },
   { names: ["logout"], load: async (signal, setExit) => [(await Promise.resolve().then(() => (init_login2(), login_exports))).logoutCommand(signal, setExit)] },
   { names: ["system"], load: async (signal, setExit) => [(await Promise.resolve().then(() => (init_system(), system_exports))).systemCommand(signal, setExit)] },
+  { names: ["info"], load: async (signal, setExit) => [(await Promise.resolve().then(() => (init_info3(), info_exports2))).infoCommand(signal, setExit)] },
+  { names: ["version"], load: async (signal, setExit) => [(await Promise.resolve().then(() => (init_info3(), info_exports2))).versionCommand(signal, setExit)] },
   { names: ["setup"], load: async (signal, setExit) => [(await Promise.resolve().then(() => (init_setup3(), setup_exports2))).setupCommand(signal, setExit)] },
   { names: ["unshare"], load: async (signal, setExit) => [(await Promise.resolve().then(() => (init_unshare(), unshare_exports))).unshareCommand(signal, setExit)] },
   { names: ["healthcheck"], load: async (signal, setExit) => [(await Promise.resolve().then(() => (init_healthcheck(), healthcheck_exports))).healthcheckCommand(signal, setExit)] },
@@ -49044,7 +51672,7 @@ var COMMANDS = [
   { names: ["image"], load: imageGroup }
 ];
 async function imageGroup(signal, setExit) {
-  const [pull, images, archive] = await Promise.all([Promise.resolve().then(() => (init_pull2(), pull_exports2)), Promise.resolve().then(() => (init_images(), images_exports)), Promise.resolve().then(() => (init_archive(), archive_exports))]);
+  const [pull, images, archive, prune] = await Promise.all([Promise.resolve().then(() => (init_pull2(), pull_exports2)), Promise.resolve().then(() => (init_images(), images_exports)), Promise.resolve().then(() => (init_archive(), archive_exports)), Promise.resolve().then(() => (init_prune(), prune_exports))]);
   const image = new Command("image").description("Manage images");
   image.addCommand(pull.pullCommand(signal, setExit));
   image.addCommand(images.imagesCommand(signal, setExit).name("ls"));
@@ -49053,19 +51681,29 @@ async function imageGroup(signal, setExit) {
   image.addCommand(images.tagCommand(signal, setExit));
   image.addCommand(archive.loadCommand(signal, setExit));
   image.addCommand(archive.saveCommand(signal, setExit));
+  image.addCommand(prune.imagePruneCommand(signal, setExit));
   return [image];
+}
+function applyLogLevel(argv) {
+  for (let i2 = 0; i2 < argv.length; i2++) {
+    const arg = argv[i2];
+    if (!arg.startsWith("-")) return;
+    const level = arg === "--log-level" || arg === "-l" ? argv[++i2] : arg.startsWith("--log-level=") ? arg.slice("--log-level=".length) : void 0;
+    if (level === "debug") process.env.BURROW_DEBUG = "1";
+    if (arg === "--root") i2++;
+  }
 }
 function commandWord(argv) {
   for (let i2 = 0; i2 < argv.length; i2++) {
     const arg = argv[i2];
-    if (arg === "--root") i2++;
+    if (arg === "--root" || arg === "--log-level" || arg === "-l") i2++;
     else if (!arg.startsWith("-")) return arg;
-    else if (!arg.startsWith("--root=")) return void 0;
+    else if (!arg.startsWith("--root=") && !arg.startsWith("--log-level=")) return void 0;
   }
   return void 0;
 }
 async function buildProgram(argv, signal, setExit) {
-  const program2 = new Command("burrow").description("Rootless, daemonless containers for CI").version(VERSION, "-v, --version").option("--root <dir>", "store directory (default: $BURROW_ROOT or $XDG_DATA_HOME/burrow)").enablePositionalOptions().showSuggestionAfterError().exitOverride();
+  const program2 = new Command("burrow").description("Rootless, daemonless containers for CI").version(VERSION, "-v, --version").option("--root <dir>", "store directory (default: $BURROW_ROOT or $XDG_DATA_HOME/burrow)").addOption(new Option("-l, --log-level <level>", "how much burrow says of itself: debug adds the stack of an error (as BURROW_DEBUG=1); the others are Docker's, accepted").choices(["debug", "info", "warn", "error", "fatal"])).enablePositionalOptions().showSuggestionAfterError().exitOverride();
   const word = commandWord(argv);
   const own = word === void 0 ? void 0 : COMMANDS.find((entry) => entry.names.includes(word));
   const versionOnly = argv.length === 1 && (argv[0] === "--version" || argv[0] === "-v");
@@ -49094,6 +51732,7 @@ async function main(argv) {
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   let exitCode = 0;
+  applyLogLevel(argv);
   try {
     const program2 = await buildProgram(argv, controller.signal, (code) => {
       exitCode = code;
@@ -49103,17 +51742,22 @@ async function main(argv) {
       return 0;
     }
     trace("commands loaded");
-    await program2.parseAsync(argv, { from: "user" });
+    await program2.parseAsync(explicitBooleans(program2, argv), { from: "user" });
     trace("done");
     return exitCode;
   } catch (error) {
-    return report(error, controller.signal.aborted);
+    return report(error, controller.signal.aborted, runnerWord(argv));
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
   }
 }
-function report(error, interrupted2) {
+function runnerWord(argv) {
+  const word = commandWord(argv);
+  if (word !== "container") return word;
+  return commandWord(argv.slice(argv.indexOf("container") + 1));
+}
+function report(error, interrupted2, command) {
   if (error instanceof CommanderError) {
     return error.exitCode === 0 ? 0 : EXIT_BURROW_ERROR;
   }
@@ -49126,14 +51770,14 @@ function report(error, interrupted2) {
 `);
     if (process.env.BURROW_DEBUG === "1" && error.cause !== void 0) process.stderr.write(`${String(error.cause?.stack ?? error.cause)}
 `);
-    return error.exitCode;
+    return exitStatusFor(error, command);
   }
   const message = error instanceof Error ? error.message : String(error);
   process.stderr.write(`burrow: internal error: ${message} (run with BURROW_DEBUG=1 for details, and please report it)
 `);
   if (process.env.BURROW_DEBUG === "1" && error instanceof Error) process.stderr.write(`${error.stack}
 `);
-  return EXIT_BURROW_ERROR;
+  return exitStatusFor(void 0, command);
 }
 
 // dist-cli.ts

@@ -40,6 +40,20 @@ var errno = () => koffi.decode(errnoLocation(), "int");
 var readlinkat = libc.func("long readlinkat(int fd, const char *path, _Out_ uint8_t *buf, size_t size)");
 var mkdirat = libc.func("int mkdirat(int fd, const char *path, uint32_t mode)");
 var symlinkat = libc.func("int symlinkat(const char *target, int fd, const char *path)");
+var fchownat = libc.func("int fchownat(int fd, const char *path, uint32_t owner, uint32_t group, int flags)");
+var AT_SYMLINK_NOFOLLOW = 256;
+var MAX_LINKS = 40;
+var keepOwners = false;
+var callerIds = { uid: 0, gid: 0 };
+function archiveOwner(stat) {
+  return { uid: stat.uid === 0 ? callerIds.uid : stat.uid, gid: stat.gid === 0 ? callerIds.gid : stat.gid };
+}
+function ownLike(dirFd, name2, stat) {
+  const owner = archiveOwner(stat);
+  if (keepOwners && fchownat(dirFd, name2, owner.uid, owner.gid, AT_SYMLINK_NOFOLLOW) !== 0) {
+    throw new CopyFailure("IO", `cp -a: cannot give ${name2} the owner ${owner.uid}:${owner.gid} in the container (errno ${errno()}: is that id mapped? see /etc/subuid)`);
+  }
+}
 var CopyFailure = class extends Error {
   constructor(code, message, errno2) {
     super(message);
@@ -49,8 +63,8 @@ var CopyFailure = class extends Error {
   code;
   errno;
 };
-function open2(dirfd, path, flags, resolve, what, mode = 420) {
-  const fd = syscall(SYS_OPENAT2, dirfd, path, { flags: BigInt(flags | O_CLOEXEC), mode: BigInt((flags & fs.O_CREAT) !== 0 ? mode : 0), resolve: BigInt(resolve) }, 24);
+function open2(dirfd, path, flags2, resolve, what, mode = 420) {
+  const fd = syscall(SYS_OPENAT2, dirfd, path, { flags: BigInt(flags2 | O_CLOEXEC), mode: BigInt((flags2 & fs.O_CREAT) !== 0 ? mode : 0), resolve: BigInt(resolve) }, 24);
   if (fd < 0) {
     const code = errno();
     if (code === 2) throw new CopyFailure("NOT_FOUND", `${what}: no such file or directory in the container`);
@@ -127,8 +141,10 @@ async function copyIn(source, dirFd, name2) {
   const stat = lstatSync(source);
   if (stat.isSymbolicLink()) {
     if (symlinkat(readlinkSync(source), dirFd, name2) !== 0) throw new CopyFailure("IO", `cannot create symlink ${name2} in the container (errno ${errno()})`);
+    ownLike(dirFd, name2, stat);
   } else if (stat.isDirectory()) {
     if (mkdirat(dirFd, name2, stat.mode & 4095) !== 0 && errno() !== 17) throw new CopyFailure("IO", `cannot create directory ${name2} in the container (errno ${errno()})`);
+    ownLike(dirFd, name2, stat);
     const child = open2(dirFd, name2, O_PATH | fs.O_DIRECTORY, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS, name2);
     try {
       for (const entry of readdirSync(source)) await copyIn(join(source, entry), child, entry);
@@ -138,6 +154,7 @@ async function copyIn(source, dirFd, name2) {
   } else if (stat.isFile()) {
     const fd = open2(dirFd, name2, fs.O_WRONLY | fs.O_CREAT | fs.O_TRUNC | fs.O_NOFOLLOW, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS, name2, stat.mode & 511);
     try {
+      if (keepOwners) fchownSync(fd, archiveOwner(stat).uid, archiveOwner(stat).gid);
       fchmodSync(fd, stat.mode & 511);
     } catch (error) {
       closeSync(fd);
@@ -146,8 +163,46 @@ async function copyIn(source, dirFd, name2) {
     await pipeline(createReadStream(source, { highWaterMark: CHUNK }), createWriteStream(fdPath(fd), { fd, highWaterMark: CHUNK }));
   }
 }
-async function main(rootPath2, direction2, containerPath2, hostPath2, name2) {
+function followDestinationLinks(root, containerPath2, name2) {
+  let path = containerPath2;
+  for (let hops = 0; hops < MAX_LINKS; hops++) {
+    let fd;
+    try {
+      fd = open2(root, path, O_PATH | fs.O_NOFOLLOW, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS, `${name2}:${path}`);
+    } catch (error) {
+      if (error instanceof CopyFailure && error.code === "NOT_FOUND") return path;
+      throw error;
+    }
+    try {
+      if (!fstatSync(fd).isSymbolicLink()) return path;
+      const buffer = Buffer.alloc(4096);
+      const length = readlinkat(fd, "", buffer, buffer.length);
+      if (length < 0) throw new CopyFailure("IO", `${name2}:${path}: cannot read the link (errno ${errno()})`);
+      const link = buffer.subarray(0, length).toString();
+      path = link.startsWith("/") ? link : join(dirname(path), link);
+    } finally {
+      closeSync(fd);
+    }
+  }
+  throw new CopyFailure("INVALID_ARGUMENT", `${name2}:${containerPath2}: too many levels of symbolic links`);
+}
+async function main(rootPath2, direction2, givenPath, hostPath2, name2, flags2) {
   const root = openSync(rootPath2, O_PATH | fs.O_DIRECTORY | O_CLOEXEC);
+  const archive = flags2.find((flag) => flag.startsWith("archive:"))?.split(":");
+  keepOwners = archive !== void 0;
+  if (archive !== void 0) callerIds = { uid: Number(archive[1]), gid: Number(archive[2]) };
+  const containerPath2 = direction2 === "in" ? followDestinationLinks(root, givenPath, name2) : givenPath;
+  if (flags2.includes("into-directory")) {
+    let dir;
+    try {
+      dir = open2(root, containerPath2, O_PATH | fs.O_DIRECTORY, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS, `${name2}:${givenPath}`);
+    } catch (error) {
+      if (error instanceof CopyFailure && (error.code === "NOT_FOUND" || error.errno === 20)) throw new CopyFailure("INVALID_ARGUMENT", `destination "${name2}:${givenPath}" must be a directory`);
+      throw error;
+    }
+    await copyIn(hostPath2, dir, basename(hostPath2));
+    return;
+  }
   if (direction2 === "out") {
     const fd = open2(root, containerPath2, O_PATH | fs.O_NOFOLLOW, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS, `${name2}:${containerPath2}`);
     let destination = hostPath2;
@@ -176,13 +231,15 @@ function report(code, message) {
 process.stdin.on("end", () => report("INTERRUPTED", "interrupted"));
 process.stdin.on("error", () => report("INTERRUPTED", "interrupted"));
 process.stdin.resume();
-var [rootPath, direction, containerPath, hostPath, name, owner] = process.argv.slice(2);
-var ids = owner === void 0 ? void 0 : /^(\d+):(\d+)$/.exec(owner);
-if (rootPath === void 0 || direction !== "in" && direction !== "out" || containerPath === void 0 || hostPath === void 0 || name === void 0 || owner !== void 0 && (direction !== "out" || ids === null)) {
-  report("INVALID_ARGUMENT", "usage: cp-worker ROOT in|out CONTAINER_PATH HOST_PATH NAME [UID:GID (out)]");
+var [rootPath, direction, containerPath, hostPath, name, flagText = "-"] = process.argv.slice(2);
+var flags = flagText.split(",");
+var ownerFlag = flags.find((flag) => flag.startsWith("owner:"));
+var ids = ownerFlag === void 0 ? void 0 : /^owner:(\d+):(\d+)$/.exec(ownerFlag);
+if (rootPath === void 0 || direction !== "in" && direction !== "out" || containerPath === void 0 || hostPath === void 0 || name === void 0 || ownerFlag !== void 0 && (direction !== "out" || ids === null)) {
+  report("INVALID_ARGUMENT", "usage: cp-worker ROOT in|out CONTAINER_PATH HOST_PATH NAME [FLAGS: archive:UID:GID, into-directory, owner:UID:GID (out)]");
 }
 if (ids !== void 0 && ids !== null) hostOwner = { uid: Number(ids[1]), gid: Number(ids[2]) };
-main(rootPath, direction, containerPath, hostPath, name).then(
+main(rootPath, direction, containerPath, hostPath, name, flags).then(
   () => process.exit(0),
   (error) => {
     if (error instanceof CopyFailure) report(error.code, error.message);

@@ -55,6 +55,7 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -127,6 +128,43 @@ static int parse_fd(const char *text)
   int fd = parse_id(text);
   if (fd < 3 || fcntl(fd, F_GETFD) < 0) die(125, "descriptor %s is not open", text);
   return fd;
+}
+
+/* -R RESOURCE:SOFT:HARD (--ulimit; -1 is unlimited), set before the switch of user,
+ * so the job and everything it starts inherit it. Lowering a limit always works;
+ * raising a hard limit above the host's needs CAP_SYS_RESOURCE in the host's user
+ * namespace, which a rootless container never has: that is refused in one line. */
+static void apply_rlimit(const char *spec)
+{
+  char *end;
+  long resource = strtol(spec, &end, 10);
+  if (*end != ':' || resource < 0 || resource >= RLIM_NLIMITS) die(125, "invalid -R \"%s\"", spec);
+  long long soft = strtoll(end + 1, &end, 10);
+  if (*end != ':') die(125, "invalid -R \"%s\"", spec);
+  long long hard = strtoll(end + 1, &end, 10);
+  if (*end != '\0') die(125, "invalid -R \"%s\"", spec);
+  struct rlimit limit = { soft < 0 ? RLIM_INFINITY : (rlim_t) soft, hard < 0 ? RLIM_INFINITY : (rlim_t) hard };
+  if (setrlimit((int) resource, &limit) != 0) {
+    struct rlimit current;
+    getrlimit((int) resource, &current);
+    die(125, "cannot set --ulimit (resource %ld) to %lld:%lld: %s (a rootless container cannot raise a hard limit above the host's, %lld here)",
+        resource, soft, hard, strerror(errno), current.rlim_max == RLIM_INFINITY ? -1LL : (long long) current.rlim_max);
+  }
+}
+
+/* -O SCORE (--oom-score-adj). Raising it is anyone's right; lowering it below the
+ * current value needs CAP_SYS_RESOURCE in the host's user namespace. */
+static void apply_oom_score_adj(const char *text)
+{
+  char *end;
+  long score = strtol(text, &end, 10);
+  if (*text == '\0' || *end != '\0' || score < -1000 || score > 1000) die(125, "invalid -O \"%s\"", text);
+  int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+  char line[16];
+  int length = snprintf(line, sizeof line, "%ld", score);
+  if (fd < 0 || write(fd, line, (size_t) length) != length)
+    die(125, "cannot set --oom-score-adj %ld: %s (a rootless container can only raise its score)", score, strerror(errno));
+  close(fd);
 }
 
 /* -E: the job's environment replaces whatever the programs before us had. */
@@ -392,7 +430,10 @@ int main(int argc, char **argv)
   int network = -1;
   char *environment = NULL;
   size_t environment_length = 0;
-  while ((opt = getopt(argc, argv, "+u:g:G:w:itc:nJ:E:S:N:")) != -1) {
+  const char *rlimits[16];
+  size_t rlimit_count = 0;
+  const char *oom_score_adj = NULL;
+  while ((opt = getopt(argc, argv, "+u:g:G:w:itc:nJ:E:S:N:R:O:")) != -1) {
     switch (opt) {
     case 'u': uid = parse_id(optarg); break;
     case 'g': gid = parse_id(optarg); break;
@@ -406,7 +447,12 @@ int main(int argc, char **argv)
     case 'E': environment = read_all(parse_fd(optarg), 16 << 20, &environment_length, "the environment"); break;
     case 'S': load_seccomp(parse_fd(optarg)); break;
     case 'N': network = parse_fd(optarg); break;
-    default: die(125, "%s", "usage: burrow-init [-J pid:starttime] [-u uid] [-g gid] [-G g1,g2] [-w dir] [-i] [-t] [-c capmask] [-n] [-E fd] [-S fd] [-N fd] -- command [args]");
+    case 'R':
+      if (rlimit_count == sizeof rlimits / sizeof rlimits[0]) die(125, "%s", "too many -R");
+      rlimits[rlimit_count++] = optarg;
+      break;
+    case 'O': oom_score_adj = optarg; break;
+    default: die(125, "%s", "usage: burrow-init [-J pid:starttime] [-u uid] [-g gid] [-G g1,g2] [-w dir] [-i] [-t] [-c capmask] [-n] [-E fd] [-S fd] [-N fd] [-R res:soft:hard]... [-O score] -- command [args]");
     }
   }
   /* Descriptors beyond 0, 1 and 2 are someone else's: the monitor's, the launcher's,
@@ -436,6 +482,9 @@ int main(int argc, char **argv)
   /* bwrap exports the directory it started in as PWD; Docker sets no PWD. */
   unsetenv("PWD");
   if (environment != NULL) apply_environment(environment, environment_length);
+  /* Limits while we are still root of the namespace, before the user switch: the job inherits them. */
+  for (size_t i = 0; i < rlimit_count; i++) apply_rlimit(rlimits[i]);
+  if (oom_score_adj != NULL) apply_oom_score_adj(oom_score_adj);
   if (caps != NULL) {
     /* The bounding set first, while CAP_SETPCAP is still ours (bubblewrap, and the
      * user namespace joined by -J, hand over every capability of the namespace): a

@@ -1,16 +1,18 @@
 /*
  * burrow-monitor: one small supervisor per detached container (Podman's conmon).
  *
- *   burrow-monitor DIR [--restart no|always|on-failure[:N]] [--log-max-size BYTES] [--cgroup DIR]...
+ *   burrow-monitor DIR [--restart no|always|on-failure[:N]] [--log-max-size BYTES] [--log-max-files N] [--no-log] [--cgroup DIR]...
  *                      [--health INTERVAL_MS START_PERIOD_MS START_INTERVAL_MS TIMEOUT_MS N CHECK…]
  *                      [--cleanup CMD…] -- LAUNCHER…
  *
  * It detaches from the CLI (a new session; the CLI returns at once), runs the
  * launcher with the container's stdout and stderr on pipes, writes them to
- * DIR/ctr.log in Docker's json-file format (rotated at 10 MB), notes the sandbox's
+ * DIR/ctr.log in Docker's json-file format (rotated at 10 MB, two files kept unless
+ * --log-max-files says otherwise), notes the sandbox's
  * PID 1 (bubblewrap's info on fd 3) in DIR/pid, and when the job ends writes its
  * exit status to DIR/exit. With a restart policy it starts the launcher again;
- * with --cleanup it runs CMD (the --rm clean-up) at the end. With --cgroup DIR
+ * with --cleanup it runs CMD (the --rm clean-up) at the end, once no attached client
+ * holds DIR/attach-hold (it waits for them: wait_for_attached_clients). With --cgroup DIR
  * (repeatable: the container's cgroup, one per v1 hierarchy) it notes whether the
  * kernel OOM-killed a process of the job (`"oomKilled":true` in DIR/exit) and
  * removes the cgroups at its end; the launcher is moved into them by
@@ -39,6 +41,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <limits.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -54,6 +57,7 @@ static long long log_limit = 10LL * 1024 * 1024;
 
 static const char *dir;
 static int log_fd = -1;
+static int keep_log = 1;
 static off_t log_size = 0;
 
 static void write_file(const char *name, const char *content)
@@ -110,13 +114,30 @@ static void open_log(void)
   log_size = (log_fd >= 0 && fstat(log_fd, &st) == 0) ? st.st_size : 0;
 }
 
+/* Rotation (Docker's json-file max-size and max-file): ctr.log becomes ctr.log.1, .1
+ * becomes .2 and so on, and the file that would be number max-file goes. The current
+ * file is closed before it is renamed and its successor created, so a reader that
+ * sees a newer file knows the older one is complete (src/container/logs.ts:
+ * LogReader). Renames go oldest first: a name is empty for a moment, never two
+ * names for one file, and every file only moves to a higher number. */
+static long log_files = 2;
+
 static void rotate_log(void)
 {
-  char path[4096], old[4096];
+  char path[4096], from[4096], to[4096];
   snprintf(path, sizeof path, "%s/ctr.log", dir);
-  snprintf(old, sizeof old, "%s/ctr.log.1", dir);
   close(log_fd);
-  rename(path, old);
+  for (long i = log_files - 1; i >= 2; i--) {
+    snprintf(from, sizeof from, "%s/ctr.log.%ld", dir, i - 1);
+    snprintf(to, sizeof to, "%s/ctr.log.%ld", dir, i);
+    rename(from, to);
+  }
+  if (log_files >= 2) {
+    snprintf(to, sizeof to, "%s/ctr.log.1", dir);
+    rename(path, to);
+  } else {
+    unlink(path);
+  }
   open_log();
 }
 
@@ -162,7 +183,10 @@ static void drain(struct stream *s, int final)
       start = i + 1;
     }
   }
-  if (start < s->used && (final || s->used == sizeof s->buffer)) {
+  /* A partial line goes out only at the end, or when it alone fills the buffer (a line
+   * longer than 16 KiB, split as Docker splits them); a full buffer that holds whole
+   * lines too keeps the partial one to complete it (it was cut in two entries). */
+  if (start < s->used && (final || (start == 0 && s->used == sizeof s->buffer))) {
     log_line(s->name, s->buffer + start, s->used - start);
     start = s->used;
   }
@@ -645,6 +669,22 @@ static void close_clients(void)
   for (int c = 0; c < MAX_CLIENTS; c++) drop_client(&clients[c]);
 }
 
+/*
+ * `start -a` and `attach` of a --rm container hold DIR/attach-hold (a shared flock)
+ * until they have the job's last output and its exit status: the clean-up waits
+ * for them, else it could remove the container under a client still reading it
+ * (exit 125, "no such container", output lost). A client that dies lets go with it.
+ */
+static void wait_for_attached_clients(void)
+{
+  char path[4096];
+  snprintf(path, sizeof path, "%s/attach-hold", dir);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return;
+  while (flock(fd, LOCK_EX) < 0 && errno == EINTR) {}
+  close(fd);
+}
+
 int main(int argc, char **argv)
 {
   if (argc < 4) {
@@ -658,7 +698,9 @@ int main(int argc, char **argv)
   for (int i = 2; i < argc; i++) {
     if (strcmp(argv[i], "--restart") == 0 && i + 1 < argc) restart = argv[++i];
     else if (strcmp(argv[i], "--log-max-size") == 0 && i + 1 < argc) log_limit = strtoll(argv[++i], NULL, 10);
+    else if (strcmp(argv[i], "--log-max-files") == 0 && i + 1 < argc) log_files = strtol(argv[++i], NULL, 10);
     else if (strcmp(argv[i], "--tty") == 0) use_tty = 1;
+    else if (strcmp(argv[i], "--no-log") == 0) keep_log = 0; /* --log-driver none: output is read and dropped */
     else if (strcmp(argv[i], "--cgroup") == 0 && i + 1 < argc) { if (cgroup_count < MAX_CGROUPS) cgroup_dirs[cgroup_count++] = argv[i + 1]; i++; }
     else if (strcmp(argv[i], "--stdin") == 0) use_stdin = 1;
     else if (strcmp(argv[i], "--boot-id") == 0 && i + 1 < argc) snprintf(boot_id, sizeof boot_id, "%s", argv[++i]);
@@ -706,7 +748,7 @@ int main(int argc, char **argv)
   if (null > 2) close(null);
   read_boot_id();
   for (int c = 0; c < MAX_CLIENTS; c++) clients[c].fd = -1;
-  open_log();
+  if (keep_log) open_log();
   if (chdir(dir) == 0) open_attach_socket();
 
   long max_restarts = -1;
@@ -740,6 +782,7 @@ int main(int argc, char **argv)
   }
   remove_cgroups();
   if (cleanup != NULL && cleanup[0] != NULL) {
+    wait_for_attached_clients();
     pid_t child = fork();
     if (child == 0) { execvp(cleanup[0], cleanup); _exit(127); }
     int status;
