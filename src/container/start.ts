@@ -234,6 +234,7 @@ async function launchAttached(store: Store, record: ContainerRecord, site: Rootf
   // bwrap reports the sandbox's PID 1 on fd 3; signals go straight to it.
   let info = '';
   let sandboxPid: number | undefined;
+  let stateFailure: unknown;
   const pidFile = join(containerDir(store, record.id), 'pid');
   (child.stdio[3] as NodeJS.ReadableStream | null)?.on('data', (chunk: Buffer) => {
     info += chunk.toString();
@@ -241,7 +242,15 @@ async function launchAttached(store: Store, record: ContainerRecord, site: Rootf
     if (pid !== undefined && sandboxPid === undefined) {
       sandboxPid = pid;
       trace('sandbox up');
-      writeFileAtomic(pidFile, sandboxPidFile(pid), 0o644, RUNTIME);
+      try {
+        writeFileAtomic(pidFile, sandboxPidFile(pid), 0o644, RUNTIME);
+      } catch (error) {
+        // A job burrow cannot record (a full disk) is stopped, and the run says why in one line,
+        // not with a stack trace from this event handler.
+        stateFailure ??= error;
+        forward('SIGKILL');
+        return;
+      }
       health?.start();
       options.onRunning();
       recordAutoChoice(store, record, site.dir, options.onNote);
@@ -264,6 +273,7 @@ async function launchAttached(store: Store, record: ContainerRecord, site: Rootf
     if (result.error !== undefined) throw new BurrowError('IO', `cannot start the container: ${result.error.message}`);
     // Let the last output of the job leave the terminal before letting go of it.
     if (detach !== undefined) await new Promise((resolve) => setTimeout(resolve, 50));
+    if (stateFailure !== undefined) throw stateFailure;
     const { failure } = launchInfo(info, plan.rootfs.driver);
     if (failure !== undefined) throw failure;
     // bwrap stops before starting the job (its own message is already on stderr).
