@@ -9,7 +9,7 @@ import { formatIdentity, isGone, parseIdentity, selfIdentity } from '../util/pro
  * this claim instead: a file naming it (`PID.STARTTIME.BOOTID`), written before the
  * container's record exists, so before any other command can find the container,
  * and removed once the start has settled (the job runs, or the start failed).
- * Every command that takes the container's lock (start, stop, kill, rm, rename,
+ * Every command that takes the container's lock (start, stop, rm, rename,
  * update, network connect) then waits for the claim to go, so a concurrent
  * `start` of a container its `run` is still starting never spawns a second
  * monitor, and a `rm -f` removes a container whose start has finished, not one

@@ -18,7 +18,7 @@ import { until } from '../helpers/poll.js';
 const BUILD = fileURLToPath(new URL('../../build/', import.meta.url));
 const ID = 'c'.repeat(64);
 /** Large enough that a write is several system calls: a torn read would show. */
-const PADDING = 'x'.repeat(256 * 1024);
+const PADDING = 'x'.repeat(64 * 1024);
 
 let dir: string;
 let writer: ChildProcess | undefined;
