@@ -39,7 +39,7 @@ export const REFUSALS = [
   ['no such object', /^no such object: \S+$/],
   ['container busy', /^container [0-9a-f]{12} is busy with another burrow command: try again$/],
   ['not running', /^container \S+ is not running(: start it first)?$/],
-  ['image in use', /^image \S+ is used by container \S+: remove the container first, or use --force$/],
+  ['image in use', /^image \S+ is used by container \S+(, \S+)*: remove the container first, or use --force$/],
   ['no such image', /^no such image: \S+$/],
 ];
 
