@@ -97,6 +97,7 @@ async function runScript(context: Context): Promise<Outcome> {
   const { limitFlags: _flags, cgroups: _cgroups, ignoreMissingLimits: _ignore, ...runSettings } = settings;
   const record = await createContainer(store, {
     ...runSettings,
+    claimStart: true,
     image: pulled.name,
     command: inputs.run === undefined ? [] : ['sh', '-c', inputs.run],
     env: [...inputs.env, ...(settings.env ?? [])],

@@ -27,6 +27,7 @@ import { parseAddHost } from '../network/hosts.js';
 import type { NameSettings, NetworkPlan, PortMapping } from '../network/types.js';
 import { uniqueExposed, type ExposedPort } from '../network/ports.js';
 import { asksForLimits, checkLimitMode } from './limits.js';
+import { claimStart } from './start-claim.js';
 import type { LimitMode, Limits } from '../cgroup/index.js';
 
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -41,6 +42,11 @@ export type PullPolicy = 'always' | 'missing' | 'never';
 
 export interface CreateOptions {
   image: string;
+  /**
+   * The caller starts the container at once (`run`): it holds the start claim from
+   * before the record exists until its start settles (container/start-claim.ts).
+   */
+  claimStart?: boolean | undefined;
   command: string[];
   entrypoint?: string[] | undefined;
   env: string[];
@@ -319,6 +325,8 @@ export async function createContainer(store: Store, options: CreateOptions): Pro
   // Made before the network is planned: a user network's address lease holds while this directory exists (network/records.ts),
   // so two creates at once never get one address.
   mkdirSync(dir, { recursive: true, mode: 0o700 });
+  // Before the record: no other command can find the container unclaimed.
+  if (options.claimStart === true) claimStart(dir);
   let network: NetworkPlan;
   try {
     network = networkPlan(store, { spec: options.network, ports: options.ports ?? [], publishAll: options.publishAll === true, mac: options.macAddress, aliases: options.networkAliases ?? [] }, exposed, id, (name) => findContainer(store, name).id, note);

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BurrowError } from '../errors.js';
+import { BurrowError, isBurrowError } from '../errors.js';
 import { writeFileAtomic } from '../store/atomic.js';
 import { acquireLock, type Lock } from '../store/flock.js';
 import { withLockFileSync } from '../store/lockfile.js';
@@ -8,6 +8,7 @@ import type { Store } from '../store/store.js';
 import type { SetupPlan } from '../sandbox/plan.js';
 import type { ContainerCgroup, LimitMode, Limits } from '../cgroup/index.js';
 import { generatedName } from './names.js';
+import { startClaimSettled } from './start-claim.js';
 import type { NetworkPlan } from '../network/types.js';
 import type { KeepId } from '../userns/keep-id.js';
 
@@ -127,10 +128,26 @@ export function findContainer(store: Store, query: string): ContainerRecord {
   throw new BurrowError('NOT_FOUND', `no such container: ${query}`);
 }
 
-/** One process acts on a container at a time; a second one is told, not blocked. */
+/**
+ * One process acts on a container at a time; a second one is told, not blocked.
+ * A `run` starting the container it has just created holds a start claim instead
+ * of the lock (container/start-claim.ts): the lock is had once that start has settled.
+ */
 export async function lockContainer(store: Store, id: string, waitMs = 2000): Promise<Lock> {
-  const lock = await acquireLock(join(store.paths.locks, `container-${id}.lock`), { timeoutMs: waitMs });
-  if (lock === undefined) throw new BurrowError('LOCKED', `container ${id.slice(0, 12)} is busy with another burrow command: try again`);
+  const busy = (): BurrowError => new BurrowError('LOCKED', `container ${id.slice(0, 12)} is busy with another burrow command: try again`);
+  const started = Date.now();
+  let lock: Lock | undefined;
+  try {
+    lock = await acquireLock(join(store.paths.locks, `container-${id}.lock`), { timeoutMs: waitMs });
+  } catch (error) {
+    // The lock file's path means nothing to the user; the container does.
+    throw isBurrowError(error, 'LOCKED') ? busy() : error;
+  }
+  if (lock === undefined) throw busy();
+  if (!(await startClaimSettled(containerDir(store, id), Math.max(0, waitMs - (Date.now() - started))))) {
+    lock.release();
+    throw busy();
+  }
   return lock;
 }
 

@@ -22,7 +22,8 @@ export interface RunResult {
 
 /** `burrow run`: create, then start attached (the job's exit status) or detached (the id). */
 export async function runContainer(store: Store, options: RunOptions): Promise<RunResult> {
-  const record = await createContainer(store, options);
+  // Started unlocked (start.ts: startLocked), under the start claim taken as it is created.
+  const record = await createContainer(store, { ...options, claimStart: true });
   try {
     options.onCreated?.(record);
   } catch (error) {

@@ -24,6 +24,7 @@ import { cgroupForStart } from './resources.js';
 import { monitorHealthArgs } from './health-config.js';
 import { containerDir, containersDir, lockContainer, readRecord, writeRecord, type ContainerRecord } from './record.js';
 import { randomBytes } from '../util/random.js';
+import { releaseStartClaim } from './start-claim.js';
 import { containerState, monitorFile, readRunFile, readSandbox, sandboxPidFile, waitForSandbox } from './state.js';
 import { bootId, isRunning, type ProcessIdentity } from '../util/process-identity.js';
 
@@ -160,9 +161,18 @@ export async function startForeground(store: Store, given: ContainerRecord, opti
  */
 async function startLocked(store: Store, given: ContainerRecord, fresh: boolean): Promise<{ record: ContainerRecord; release: () => void }> {
   // A container `run` has just created is started unlocked: no other command has acted on it
-  // yet (its record appeared a moment ago), and the lock's first use loads koffi, 14 ms of a
-  // warm run. A `network connect` by name in that moment is the one race this leaves open.
-  if (fresh) return { record: given, release: () => undefined };
+  // yet (its record appeared a moment ago), and the lock's first use loads koffi, a visible part
+  // of a warm run. `run` holds the container's start claim instead (container/start-claim.ts),
+  // which every other command that locks the container waits for: released here.
+  if (fresh) {
+    const dir = containerDir(store, given.id);
+    let held = true;
+    const release = (): void => {
+      if (held) releaseStartClaim(dir);
+      held = false;
+    };
+    return { record: given, release };
+  }
   const lock = await lockContainer(store, given.id);
   let held = true;
   const release = (): void => {
@@ -330,7 +340,8 @@ export async function startDetached(store: Store, given: ContainerRecord, option
 async function runDetached(store: Store, record: ContainerRecord, options: { onNote?: (note: string) => void }): Promise<void> {
   const dir = containerDir(store, record.id);
   const state = containerState(store, record);
-  if (state.status === 'running') throw new BurrowError('INVALID_ARGUMENT', `container ${record.name} is already running`);
+  // As `docker start` of a running container: nothing to do, and no error (a second start that lost the race lands here).
+  if (state.status === 'running') return;
   // The monitor of the last run removes that run's cgroup as it ends: not the one made now (restart).
   await monitorGone(state.monitor);
   const mapping = containerIdMapping(record.userns);

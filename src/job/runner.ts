@@ -137,7 +137,7 @@ async function startService(store: Store, service: ServiceDefinition, prefix: st
       volumes: service.volumes,
       healthcheck: service.healthcheck,
     };
-    const record = await createContainer(store, create);
+    const record = await createContainer(store, { ...create, claimStart: true });
     resources.containers.push(record.id);
     await startDetached(store, record, { onNote: (text) => options.reporter.note(text), fresh: true });
     records.push(record);
@@ -321,6 +321,7 @@ export async function runJob(store: Store, job: JobDefinition, options: RunJobOp
     const volumes: MountRequest[] = [...job.volumes, { kind: 'bind', source: workspace, target: workspace, readOnly: false }];
     const record = await createContainer(store, {
       ...baseOptions(signal, reporter, labels),
+      claimStart: true,
       image: job.image,
       entrypoint: [],
       command: WAIT_FOREVER,

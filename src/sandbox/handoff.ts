@@ -1,5 +1,5 @@
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../store/atomic.js';
 import type { SetupPlan } from './plan.js';
 
 /**
@@ -20,7 +20,11 @@ export function environmentBlock(entries: readonly string[]): Buffer {
   return Buffer.from(entries.map((entry) => `${entry}\0`).join(''));
 }
 
-/** Writes the job's environment for this start (a record of an older burrow has no file of it). */
+/**
+ * Writes the job's environment for this start (a record of an older burrow has no file of it).
+ * Replaced whole: a monitor restarting the job opens it again at any moment. Not fsynced:
+ * every start writes it anew.
+ */
 export function writeEnvironmentFile(dir: string, plan: SetupPlan): void {
-  writeFileSync(join(dir, ENV_FILE), environmentBlock(plan.process.env), { mode: 0o600 });
+  writeFileAtomic(join(dir, ENV_FILE), environmentBlock(plan.process.env), 0o600, { durable: false });
 }

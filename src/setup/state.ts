@@ -4,8 +4,9 @@
  * a package), so that `setup --undo` removes exactly that: one small JSON file
  * per user in paths.stateDir, root's.
  */
-import { mkdir, rm, rmdir, writeFile } from 'node:fs/promises';
+import { mkdir, rm, rmdir } from 'node:fs/promises';
 import { errnoOf } from '../errors.js';
+import { writeFileAtomic } from '../store/atomic.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { HostPaths } from './host.js';
@@ -41,7 +42,8 @@ export function recordStep(paths: HostPaths, user: SetupUser, added: SetupState)
     command: `mkdir -p ${quote(dirname(file))} && echo ${quote(text.trim())} > ${quote(file)}`,
     run: async () => {
       await mkdir(dirname(file), { recursive: true, mode: 0o755 });
-      await writeFile(file, text, { mode: 0o644 });
+      // Replaced whole: `burrow doctor` (any user) may read it meanwhile.
+      writeFileAtomic(file, text, 0o644);
     },
   };
 }

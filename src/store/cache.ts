@@ -1,4 +1,4 @@
-import { closeSync, copyFileSync, createReadStream, createWriteStream, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, copyFileSync, createReadStream, createWriteStream, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, resolve, sep } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -170,7 +170,7 @@ export async function exportCache(store: Store, target: string, options: { image
       }
     }
     // The names last: a cache cut short names nothing it lacks.
-    writeFileSync(join(dir, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
+    writeFileAtomic(join(dir, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
     writeFileAtomic(join(dir, 'index.json'), recordsFile(exported));
     writeFileAtomic(join(dir, MARKER), `${JSON.stringify({ format: 1, exported: new Date().toISOString() })}\n`);
     for (const algorithm of readdirSync(join(dir, 'blobs'))) {

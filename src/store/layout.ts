@@ -1,8 +1,9 @@
-import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { BurrowError, fsError } from '../errors.js';
 import { xdgDirectory } from '../util/home.js';
 import { parseDigest } from '../util/digest.js';
+import { writeFileAtomic } from './atomic.js';
 
 /**
  * The store is an OCI image layout (oci-layout, index.json, blobs/) so that other
@@ -61,7 +62,8 @@ export function ensureLayout(paths: StorePaths): void {
     }
     if (existsSync(join(paths.root, 'oci-layout'))) return;
     for (const dir of [join(paths.blobs, 'sha256'), paths.tmp, paths.locks, paths.pulls]) mkdirSync(dir, { recursive: true, mode: 0o700 });
-    writeFileSync(join(paths.root, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
+    // Last, and whole: a store that has it is complete, and two first commands at once may both write it.
+    writeFileAtomic(join(paths.root, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
   } catch (error) {
     throw fsError(error, `creating the store at ${paths.root}`);
   }
