@@ -29917,56 +29917,6 @@ var init_digest = __esm({
   }
 });
 
-// src/store/layout.ts
-import { chmodSync, existsSync as existsSync6, mkdirSync as mkdirSync2, writeFileSync as writeFileSync3 } from "node:fs";
-import { join as join7, resolve as resolve2 } from "node:path";
-function defaultStoreRoot(env = process.env) {
-  if (env.BURROW_ROOT !== void 0 && env.BURROW_ROOT !== "") return resolve2(env.BURROW_ROOT);
-  const dataHome = xdgDirectory(env, "XDG_DATA_HOME", join7(".local", "share"));
-  if (dataHome === void 0) {
-    throw new BurrowError("INVALID_ARGUMENT", `no home directory for the store (HOME is ${env.HOME === void 0 ? "unset" : `'${env.HOME}'`} and your user has none in the password database): set HOME, or choose the store with BURROW_ROOT or --root`);
-  }
-  return join7(dataHome, "burrow");
-}
-function storePaths(root) {
-  const absolute = resolve2(root);
-  return {
-    root: absolute,
-    blobs: join7(absolute, "blobs"),
-    index: join7(absolute, "index.json"),
-    tmp: join7(absolute, "tmp"),
-    locks: join7(absolute, "locks"),
-    pulls: join7(absolute, "pulls"),
-    containers: join7(absolute, "containers")
-  };
-}
-function blobPath(paths, digest) {
-  const { algorithm, hex } = parseDigest(digest);
-  return join7(paths.blobs, algorithm, hex);
-}
-function ensureLayout(paths) {
-  try {
-    mkdirSync2(paths.root, { recursive: true, mode: 448 });
-    try {
-      chmodSync(paths.root, 448);
-    } catch {
-    }
-    if (existsSync6(join7(paths.root, "oci-layout"))) return;
-    for (const dir of [join7(paths.blobs, "sha256"), paths.tmp, paths.locks, paths.pulls]) mkdirSync2(dir, { recursive: true, mode: 448 });
-    writeFileSync3(join7(paths.root, "oci-layout"), JSON.stringify({ imageLayoutVersion: "1.0.0" }));
-  } catch (error2) {
-    throw fsError(error2, `creating the store at ${paths.root}`);
-  }
-}
-var init_layout = __esm({
-  "src/store/layout.ts"() {
-    "use strict";
-    init_errors();
-    init_home();
-    init_digest();
-  }
-});
-
 // src/util/random.ts
 import { closeSync as closeSync2, openSync as openSync2, readSync } from "node:fs";
 function randomBytes(count2) {
@@ -29988,9 +29938,9 @@ var init_random = __esm({
 
 // src/store/atomic.ts
 import { closeSync as closeSync3, fsyncSync, openSync as openSync3, renameSync as renameSync2, rmSync as rmSync2, writeSync } from "node:fs";
-import { basename as basename4, dirname as dirname5, join as join8 } from "node:path";
+import { basename as basename4, dirname as dirname5, join as join7 } from "node:path";
 function writeFileAtomic(path17, content, mode = 420, options = {}) {
-  const temp = join8(dirname5(path17), `.${basename4(path17)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
+  const temp = join7(dirname5(path17), `.${basename4(path17)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
   try {
     const fd = openSync3(temp, "w", mode);
     try {
@@ -30012,6 +29962,57 @@ var init_atomic = __esm({
     "use strict";
     init_errors();
     init_random();
+  }
+});
+
+// src/store/layout.ts
+import { chmodSync, existsSync as existsSync6, mkdirSync as mkdirSync2 } from "node:fs";
+import { join as join8, resolve as resolve2 } from "node:path";
+function defaultStoreRoot(env = process.env) {
+  if (env.BURROW_ROOT !== void 0 && env.BURROW_ROOT !== "") return resolve2(env.BURROW_ROOT);
+  const dataHome = xdgDirectory(env, "XDG_DATA_HOME", join8(".local", "share"));
+  if (dataHome === void 0) {
+    throw new BurrowError("INVALID_ARGUMENT", `no home directory for the store (HOME is ${env.HOME === void 0 ? "unset" : `'${env.HOME}'`} and your user has none in the password database): set HOME, or choose the store with BURROW_ROOT or --root`);
+  }
+  return join8(dataHome, "burrow");
+}
+function storePaths(root) {
+  const absolute = resolve2(root);
+  return {
+    root: absolute,
+    blobs: join8(absolute, "blobs"),
+    index: join8(absolute, "index.json"),
+    tmp: join8(absolute, "tmp"),
+    locks: join8(absolute, "locks"),
+    pulls: join8(absolute, "pulls"),
+    containers: join8(absolute, "containers")
+  };
+}
+function blobPath(paths, digest) {
+  const { algorithm, hex } = parseDigest(digest);
+  return join8(paths.blobs, algorithm, hex);
+}
+function ensureLayout(paths) {
+  try {
+    mkdirSync2(paths.root, { recursive: true, mode: 448 });
+    try {
+      chmodSync(paths.root, 448);
+    } catch {
+    }
+    if (existsSync6(join8(paths.root, "oci-layout"))) return;
+    for (const dir of [join8(paths.blobs, "sha256"), paths.tmp, paths.locks, paths.pulls]) mkdirSync2(dir, { recursive: true, mode: 448 });
+    writeFileAtomic(join8(paths.root, "oci-layout"), JSON.stringify({ imageLayoutVersion: "1.0.0" }));
+  } catch (error2) {
+    throw fsError(error2, `creating the store at ${paths.root}`);
+  }
+}
+var init_layout = __esm({
+  "src/store/layout.ts"() {
+    "use strict";
+    init_errors();
+    init_home();
+    init_digest();
+    init_atomic();
   }
 });
 
@@ -34589,18 +34590,18 @@ var init_seccomp_filter = __esm({
 });
 
 // src/sandbox/handoff.ts
-import { writeFileSync as writeFileSync4 } from "node:fs";
 import { join as join15 } from "node:path";
 function environmentBlock(entries) {
   return Buffer.from(entries.map((entry) => `${entry}\0`).join(""));
 }
 function writeEnvironmentFile(dir, plan) {
-  writeFileSync4(join15(dir, ENV_FILE), environmentBlock(plan.process.env), { mode: 384 });
+  writeFileAtomic(join15(dir, ENV_FILE), environmentBlock(plan.process.env), 384, { durable: false });
 }
 var ENV_FILE, ENV_FD, SECCOMP_FILE, SECCOMP_FD;
 var init_handoff = __esm({
   "src/sandbox/handoff.ts"() {
     "use strict";
+    init_atomic();
     ENV_FILE = "env";
     ENV_FD = 8;
     SECCOMP_FILE = "seccomp.bpf";
@@ -36014,7 +36015,7 @@ var init_names = __esm({
 });
 
 // src/store/lockfile.ts
-import { closeSync as closeSync5, fstatSync, linkSync, mkdirSync as mkdirSync7, openSync as openSync5, readdirSync as readdirSync3, readFileSync as readFileSync16, unlinkSync, writeFileSync as writeFileSync5 } from "node:fs";
+import { closeSync as closeSync5, fstatSync, linkSync, mkdirSync as mkdirSync7, openSync as openSync5, readdirSync as readdirSync3, readFileSync as readFileSync16, unlinkSync, writeFileSync as writeFileSync3 } from "node:fs";
 import { basename as basename5, dirname as dirname8, join as join19 } from "node:path";
 function remove(path17) {
   try {
@@ -36056,7 +36057,7 @@ function withLockFileSync(path17, body2, timeoutMs = 1e4) {
   const draft = draftOf(path17, me);
   try {
     mkdirSync7(directory, { recursive: true });
-    writeFileSync5(draft, `${formatIdentity(me)}
+    writeFileSync3(draft, `${formatIdentity(me)}
 `, { mode: 384 });
   } catch (error2) {
     throw fsError(error2, `locking ${path17}`);
@@ -36124,19 +36125,64 @@ var init_lockfile = __esm({
   }
 });
 
-// src/container/record.ts
-import { existsSync as existsSync17, readdirSync as readdirSync4, readFileSync as readFileSync17 } from "node:fs";
+// src/container/start-claim.ts
+import { readFileSync as readFileSync17, unlinkSync as unlinkSync2 } from "node:fs";
 import { join as join20 } from "node:path";
+function claimStart(dir) {
+  writeFileAtomic(join20(dir, START_CLAIM_FILE), `${formatIdentity(selfIdentity())}
+`, 420, { durable: false });
+}
+function releaseStartClaim(dir) {
+  try {
+    unlinkSync2(join20(dir, START_CLAIM_FILE));
+  } catch (error2) {
+    if (error2.code !== "ENOENT") throw error2;
+  }
+}
+function startClaimed(dir) {
+  let text2;
+  try {
+    text2 = readFileSync17(join20(dir, START_CLAIM_FILE), "latin1");
+  } catch {
+    return false;
+  }
+  const holder = parseIdentity(text2.trim());
+  if (holder === void 0 || holder.pid === process.pid) return false;
+  return !isGone(holder);
+}
+async function startClaimSettled(dir, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  let delay4 = 5;
+  while (startClaimed(dir)) {
+    if (Date.now() > deadline) return false;
+    await new Promise((resolve10) => setTimeout(resolve10, delay4));
+    delay4 = Math.min(delay4 * 2, 50);
+  }
+  return true;
+}
+var START_CLAIM_FILE;
+var init_start_claim = __esm({
+  "src/container/start-claim.ts"() {
+    "use strict";
+    init_atomic();
+    init_process_identity();
+    START_CLAIM_FILE = "starting";
+  }
+});
+
+// src/container/record.ts
+import { existsSync as existsSync17, readdirSync as readdirSync4, readFileSync as readFileSync18 } from "node:fs";
+import { join as join21 } from "node:path";
 function containersDir(store) {
   return store.paths.containers;
 }
 function containerDir(store, id) {
-  return join20(store.paths.containers, id);
+  return join21(store.paths.containers, id);
 }
 function readRecord(store, id) {
   let record;
   try {
-    record = JSON.parse(readFileSync17(join20(containerDir(store, id), "container.json"), "utf8"));
+    record = JSON.parse(readFileSync18(join21(containerDir(store, id), "container.json"), "utf8"));
   } catch {
     return void 0;
   }
@@ -36147,11 +36193,11 @@ function readRecord(store, id) {
   return record;
 }
 function writeRecord(store, record) {
-  writeFileAtomic(join20(containerDir(store, record.id), "container.json"), `${JSON.stringify(record, null, 2)}
+  writeFileAtomic(join21(containerDir(store, record.id), "container.json"), `${JSON.stringify(record, null, 2)}
 `, 420, { durable: !record.autoRemove });
 }
 function writeNamedRecord(store, record, name) {
-  withLockFileSync(join20(store.paths.locks, "names.lock"), () => {
+  withLockFileSync(join21(store.paths.locks, "names.lock"), () => {
     const taken = new Set(listRecords(store).filter((other) => other.id !== record.id).map((other) => other.name));
     if (name !== void 0 && taken.has(name)) {
       throw new BurrowError("INVALID_ARGUMENT", `the container name "${name}" is already in use: remove that container or choose another name`);
@@ -36174,8 +36220,19 @@ function findContainer(store, query) {
   throw new BurrowError("NOT_FOUND", `no such container: ${query}`);
 }
 async function lockContainer(store, id, waitMs = 2e3) {
-  const lock = await acquireLock(join20(store.paths.locks, `container-${id}.lock`), { timeoutMs: waitMs });
-  if (lock === void 0) throw new BurrowError("LOCKED", `container ${id.slice(0, 12)} is busy with another burrow command: try again`);
+  const busy = () => new BurrowError("LOCKED", `container ${id.slice(0, 12)} is busy with another burrow command: try again`);
+  const started = Date.now();
+  let lock;
+  try {
+    lock = await acquireLock(join21(store.paths.locks, `container-${id}.lock`), { timeoutMs: waitMs });
+  } catch (error2) {
+    throw isBurrowError(error2, "LOCKED") ? busy() : error2;
+  }
+  if (lock === void 0) throw busy();
+  if (!await startClaimSettled(containerDir(store, id), Math.max(0, waitMs - (Date.now() - started)))) {
+    lock.release();
+    throw busy();
+  }
   return lock;
 }
 function normaliseNetworkPlan(value2) {
@@ -36192,6 +36249,7 @@ var init_record = __esm({
     init_flock();
     init_lockfile();
     init_names();
+    init_start_claim();
     CONTAINER_ID = /^[0-9a-f]{64}$/;
   }
 });
@@ -36410,15 +36468,15 @@ var init_health_config = __esm({
 });
 
 // src/container/user.ts
-import { closeSync as closeSync6, constants as constants9, fstatSync as fstatSync2, lstatSync, openSync as openSync6, readFileSync as readFileSync18 } from "node:fs";
-import { join as join21 } from "node:path";
+import { closeSync as closeSync6, constants as constants9, fstatSync as fstatSync2, lstatSync, openSync as openSync6, readFileSync as readFileSync19 } from "node:fs";
+import { join as join22 } from "node:path";
 function readImageFile(layers, relative5, maxBytes = IMAGE_FILE_MAX_BYTES) {
   const parts = relative5.split("/");
   layer: for (let index = layers.length - 1; index >= 0; index--) {
     for (let depth = 1; depth < parts.length; depth++) {
       let stat2;
       try {
-        stat2 = lstatSync(join21(layers[index], ...parts.slice(0, depth)));
+        stat2 = lstatSync(join22(layers[index], ...parts.slice(0, depth)));
       } catch {
         continue layer;
       }
@@ -36426,7 +36484,7 @@ function readImageFile(layers, relative5, maxBytes = IMAGE_FILE_MAX_BYTES) {
     }
     let fd;
     try {
-      fd = openSync6(join21(layers[index], relative5), constants9.O_RDONLY | constants9.O_NOFOLLOW | constants9.O_NONBLOCK);
+      fd = openSync6(join22(layers[index], relative5), constants9.O_RDONLY | constants9.O_NOFOLLOW | constants9.O_NONBLOCK);
     } catch (error2) {
       const code2 = error2.code;
       if (code2 === "ENOENT" || code2 === "ENOTDIR") continue;
@@ -36438,7 +36496,7 @@ function readImageFile(layers, relative5, maxBytes = IMAGE_FILE_MAX_BYTES) {
       if (stat2.size > maxBytes) {
         throw new BurrowError("INVALID_ARGUMENT", `the image's /${relative5} is ${stat2.size} bytes, more than the ${maxBytes / (1024 * 1024)} MiB burrow reads of it: the image is damaged or hostile`);
       }
-      return readFileSync18(fd, "utf8");
+      return readFileSync19(fd, "utf8");
     } finally {
       closeSync6(fd);
     }
@@ -36617,9 +36675,9 @@ var init_specs = __esm({
 });
 
 // src/container/volumes.ts
-import { existsSync as existsSync18, mkdirSync as mkdirSync8, readdirSync as readdirSync5, readFileSync as readFileSync19 } from "node:fs";
+import { existsSync as existsSync18, mkdirSync as mkdirSync8, readdirSync as readdirSync5, readFileSync as readFileSync20 } from "node:fs";
 import { randomBytes as randomBytes2 } from "node:crypto";
-import { isAbsolute as isAbsolute3, join as join22 } from "node:path";
+import { isAbsolute as isAbsolute3, join as join23 } from "node:path";
 function volumeMount(volume, target, readOnly) {
   const options = volume.Options ?? {};
   if (options.type === "tmpfs") {
@@ -36635,11 +36693,11 @@ function volumeMount(volume, target, readOnly) {
   return { kind: "bind", source: volume.Mountpoint, target, readOnly };
 }
 function volumesDir(store) {
-  return join22(store.root, "volumes");
+  return join23(store.root, "volumes");
 }
 function readVolume(store, name) {
   try {
-    return JSON.parse(readFileSync19(join22(volumesDir(store), name, "volume.json"), "utf8"));
+    return JSON.parse(readFileSync20(join23(volumesDir(store), name, "volume.json"), "utf8"));
   } catch {
     return void 0;
   }
@@ -36651,10 +36709,10 @@ function createVolume(store, name, labels = {}, options = {}) {
   if (!VOLUME_NAME.test(name)) throw new BurrowError("INVALID_ARGUMENT", `invalid volume name "${name}": use [a-zA-Z0-9][a-zA-Z0-9_.-]+`);
   const existing = readVolume(store, name);
   if (existing !== void 0) return existing;
-  const dir = join22(volumesDir(store), name);
-  mkdirSync8(join22(dir, "_data"), { recursive: true, mode: 493 });
-  const record = { Name: name, Driver: "local", Mountpoint: join22(dir, "_data"), CreatedAt: (/* @__PURE__ */ new Date()).toISOString(), Labels: labels, Options: Object.keys(options).length === 0 ? null : options };
-  writeFileAtomic(join22(dir, "volume.json"), `${JSON.stringify(record, null, 2)}
+  const dir = join23(volumesDir(store), name);
+  mkdirSync8(join23(dir, "_data"), { recursive: true, mode: 493 });
+  const record = { Name: name, Driver: "local", Mountpoint: join23(dir, "_data"), CreatedAt: (/* @__PURE__ */ new Date()).toISOString(), Labels: labels, Options: Object.keys(options).length === 0 ? null : options };
+  writeFileAtomic(join23(dir, "volume.json"), `${JSON.stringify(record, null, 2)}
 `);
   return record;
 }
@@ -36665,7 +36723,7 @@ async function removeAnonymousVolumes(store, names) {
   for (const name of names) {
     const volume = readVolume(store, name);
     if (volume === void 0 || volumeUsers(store, volume).length > 0) continue;
-    await removeInUserNamespace(join22(volumesDir(store), name), idMapping());
+    await removeInUserNamespace(join23(volumesDir(store), name), idMapping());
   }
 }
 var VOLUME_NAME, ANONYMOUS_VOLUME_LABEL;
@@ -36684,25 +36742,25 @@ var init_volumes = __esm({
 });
 
 // src/network/records.ts
-import { existsSync as existsSync19, mkdirSync as mkdirSync9, readdirSync as readdirSync6, readFileSync as readFileSync20, rmSync as rmSync6 } from "node:fs";
-import { join as join23 } from "node:path";
+import { existsSync as existsSync19, mkdirSync as mkdirSync9, readdirSync as readdirSync6, readFileSync as readFileSync21, rmSync as rmSync6 } from "node:fs";
+import { join as join24 } from "node:path";
 function networksDir(store) {
-  return join23(store.root, "networks");
+  return join24(store.root, "networks");
 }
 function networkDir(store, id) {
-  return join23(networksDir(store), id);
+  return join24(networksDir(store), id);
 }
 function switchSocketPath(store, id) {
-  return join23(networkDir(store, id), "switch.sock");
+  return join24(networkDir(store, id), "switch.sock");
 }
 function recordPath(store, id) {
-  return join23(networksDir(store), `${id}.json`);
+  return join24(networksDir(store), `${id}.json`);
 }
 function namesLock(store) {
-  return join23(store.paths.locks, "networks.lock");
+  return join24(store.paths.locks, "networks.lock");
 }
 function networkLock(store, id) {
-  return join23(store.paths.locks, `network-${id}.lock`);
+  return join24(store.paths.locks, `network-${id}.lock`);
 }
 function parseAddress(text2) {
   const parts = text2.split(".");
@@ -36756,7 +36814,7 @@ function lowestFreeAddress(subnet, taken) {
 }
 function readNetwork(store, id) {
   try {
-    return JSON.parse(readFileSync20(recordPath(store, id), "utf8"));
+    return JSON.parse(readFileSync21(recordPath(store, id), "utf8"));
   } catch {
     return void 0;
   }
@@ -36805,17 +36863,17 @@ function createNetwork(store, name, options = {}) {
   });
 }
 function leasesPath(store, id) {
-  return join23(networkDir(store, id), "leases.json");
+  return join24(networkDir(store, id), "leases.json");
 }
 function readLeases(store, id) {
   try {
-    return JSON.parse(readFileSync20(leasesPath(store, id), "utf8"));
+    return JSON.parse(readFileSync21(leasesPath(store, id), "utf8"));
   } catch {
     return {};
   }
 }
 function containerExists(store, containerId) {
-  return existsSync19(join23(store.paths.containers, containerId));
+  return existsSync19(join24(store.paths.containers, containerId));
 }
 function liveLeases(store, id) {
   return Object.fromEntries(Object.entries(readLeases(store, id)).filter(([containerId]) => containerExists(store, containerId)));
@@ -37008,10 +37066,10 @@ var init_hosts2 = __esm({
 });
 
 // src/network/resolv.ts
-import { readFileSync as readFileSync21 } from "node:fs";
+import { readFileSync as readFileSync22 } from "node:fs";
 function hostResolvConf(path17 = "/etc/resolv.conf") {
   try {
-    return readFileSync21(path17, "utf8");
+    return readFileSync22(path17, "utf8");
   } catch {
     return "";
   }
@@ -37040,11 +37098,11 @@ var init_resolv = __esm({
 });
 
 // src/network/files.ts
-import { closeSync as closeSync7, openSync as openSync7, readFileSync as readFileSync22, writeSync as writeSync2 } from "node:fs";
-import { join as join24 } from "node:path";
+import { closeSync as closeSync7, openSync as openSync7, readFileSync as readFileSync23, writeSync as writeSync2 } from "node:fs";
+import { join as join25 } from "node:path";
 function writeInPlace(path17, text2) {
   try {
-    if (readFileSync22(path17, "utf8") === text2) return;
+    if (readFileSync23(path17, "utf8") === text2) return;
   } catch {
   }
   const fd = openSync7(path17, "w", 420);
@@ -37067,13 +37125,13 @@ function writeNameFiles(dir, context3) {
 `,
     resolv: context3.network === "host" && context3.names.dns.length === 0 && context3.names.dnsSearch.length === 0 && context3.names.dnsOptions.length === 0 ? host : resolvConf({ nameservers: context3.network === "host" ? hostWords(host, "nameserver") : context3.nameservers, names: context3.names, host })
   };
-  writeInPlace(join24(dir, NAME_FILES.hosts), files.hosts);
-  writeInPlace(join24(dir, NAME_FILES.hostname), files.hostname);
-  writeInPlace(join24(dir, NAME_FILES.resolv), files.resolv);
+  writeInPlace(join25(dir, NAME_FILES.hosts), files.hosts);
+  writeInPlace(join25(dir, NAME_FILES.hostname), files.hostname);
+  writeInPlace(join25(dir, NAME_FILES.resolv), files.resolv);
   return [
-    { source: join24(dir, NAME_FILES.hosts), target: "/etc/hosts" },
-    { source: join24(dir, NAME_FILES.hostname), target: "/etc/hostname" },
-    { source: join24(dir, NAME_FILES.resolv), target: "/etc/resolv.conf" }
+    { source: join25(dir, NAME_FILES.hosts), target: "/etc/hosts" },
+    { source: join25(dir, NAME_FILES.hostname), target: "/etc/hostname" },
+    { source: join25(dir, NAME_FILES.resolv), target: "/etc/resolv.conf" }
   ];
 }
 var NAME_FILES, NO_NAMES;
@@ -37535,8 +37593,8 @@ var init_stream2 = __esm({
 });
 
 // src/cgroup/hierarchy.ts
-import { accessSync as accessSync2, constants as constants10, readFileSync as readFileSync23 } from "node:fs";
-import { join as join25 } from "node:path";
+import { accessSync as accessSync2, constants as constants10, readFileSync as readFileSync24 } from "node:fs";
+import { join as join26 } from "node:path";
 function unescapeMount(field) {
   if (!field.includes("\\")) return field;
   return field.replace(/\\([0-7]{3})/g, (_match, octal) => String.fromCharCode(parseInt(octal, 8)));
@@ -37561,15 +37619,15 @@ function under(mount, path17) {
   else if (path17 === mount.root) relative5 = "";
   else if (path17.startsWith(`${mount.root}/`)) relative5 = path17.slice(mount.root.length);
   else return void 0;
-  const dir = join25(mount.point, relative5);
+  const dir = join26(mount.point, relative5);
   return dir.length > 1 && dir.endsWith("/") ? dir.slice(0, -1) : dir;
 }
 function readPlaces(sources = SYSTEM_SOURCES) {
   let procText;
   let mountText;
   try {
-    procText = readFileSync23(sources.procSelfCgroup, "utf8");
-    mountText = readFileSync23(sources.mountinfo, "utf8");
+    procText = readFileSync24(sources.procSelfCgroup, "utf8");
+    mountText = readFileSync24(sources.mountinfo, "utf8");
   } catch {
     return { v1: {} };
   }
@@ -37650,8 +37708,8 @@ var init_types = __esm({
 });
 
 // src/cgroup/limits-files.ts
-import { existsSync as existsSync20, readFileSync as readFileSync24, writeFileSync as writeFileSync6 } from "node:fs";
-import { join as join26 } from "node:path";
+import { existsSync as existsSync20, readFileSync as readFileSync25, writeFileSync as writeFileSync4 } from "node:fs";
+import { join as join27 } from "node:path";
 function sharesToWeight(shares) {
   return Math.floor(1 + (shares - 2) * 9999 / 262142);
 }
@@ -37729,22 +37787,22 @@ function readV1State(memoryDir, blkioDir) {
   let currentMemory = Infinity;
   let swapAccounting = false;
   if (memoryDir !== void 0) {
-    swapAccounting = existsSync20(join26(memoryDir, "memory.memsw.limit_in_bytes"));
+    swapAccounting = existsSync20(join27(memoryDir, "memory.memsw.limit_in_bytes"));
     try {
-      currentMemory = v1Bytes(readFileSync24(join26(memoryDir, "memory.limit_in_bytes"), "utf8")) ?? Infinity;
+      currentMemory = v1Bytes(readFileSync25(join27(memoryDir, "memory.limit_in_bytes"), "utf8")) ?? Infinity;
     } catch {
     }
   }
-  const bfq = blkioDir !== void 0 && !existsSync20(join26(blkioDir, "blkio.weight")) && existsSync20(join26(blkioDir, "blkio.bfq.weight"));
+  const bfq = blkioDir !== void 0 && !existsSync20(join27(blkioDir, "blkio.weight")) && existsSync20(join27(blkioDir, "blkio.bfq.weight"));
   return { swapAccounting, currentMemory, blkioWeightFile: bfq ? "blkio.bfq.weight" : "blkio.weight" };
 }
 function writeLimit(dir, write) {
   try {
-    writeFileSync6(join26(dir, write.file), write.value);
+    writeFileSync4(join27(dir, write.file), write.value);
   } catch (error2) {
     const code2 = error2.code ?? "error";
     const why = code2 === "EINVAL" || code2 === "ERANGE" ? "the kernel refused the value" : code2 === "EBUSY" ? "the cgroup is busy" : error2.message;
-    throw new BurrowError("INVALID_ARGUMENT", `${write.flag}: cannot write ${write.value} to ${join26(dir, write.file)}: ${why} (${code2})`, { cause: error2 });
+    throw new BurrowError("INVALID_ARGUMENT", `${write.flag}: cannot write ${write.value} to ${join27(dir, write.file)}: ${why} (${code2})`, { cause: error2 });
   }
 }
 var CPU_PERIOD_US, unlimitedPids;
@@ -37759,11 +37817,11 @@ var init_limits_files = __esm({
 });
 
 // src/cgroup/delegated-v2.ts
-import { existsSync as existsSync21, mkdirSync as mkdirSync10, readFileSync as readFileSync25, rmdirSync, writeFileSync as writeFileSync7 } from "node:fs";
-import { basename as basename6, dirname as dirname9, join as join27 } from "node:path";
+import { existsSync as existsSync21, mkdirSync as mkdirSync10, readFileSync as readFileSync26, rmdirSync, writeFileSync as writeFileSync5 } from "node:fs";
+import { basename as basename6, dirname as dirname9, join as join28 } from "node:path";
 function readWords(path17) {
   try {
-    return readFileSync25(path17, "utf8").split(/\s+/).filter((word) => word !== "");
+    return readFileSync26(path17, "utf8").split(/\s+/).filter((word) => word !== "");
   } catch {
     return [];
   }
@@ -37772,23 +37830,23 @@ function delegatedParent(place) {
   return basename6(place.own) === LEAF_NAME ? dirname9(place.own) : place.own;
 }
 function isDelegated(dir) {
-  return writable2(dir) && writable2(join27(dir, "cgroup.procs")) && writable2(join27(dir, "cgroup.subtree_control"));
+  return writable2(dir) && writable2(join28(dir, "cgroup.procs")) && writable2(join28(dir, "cgroup.subtree_control"));
 }
 function v2Controllers(dir) {
-  const available = readWords(join27(dir, "cgroup.controllers"));
+  const available = readWords(join28(dir, "cgroup.controllers"));
   const controllers = V2_RESOURCES.filter((name) => available.includes(name));
-  if (existsSync21(join27(dir, "cgroup.freeze"))) controllers.push("freezer");
+  if (existsSync21(join28(dir, "cgroup.freeze"))) controllers.push("freezer");
   return controllers;
 }
 function emptyIntoLeaf(parent) {
-  const leaf = join27(parent, LEAF_NAME);
+  const leaf = join28(parent, LEAF_NAME);
   mkdirSync10(leaf, { recursive: true });
   for (let round = 0; round < 20; round++) {
-    const pids = readWords(join27(parent, "cgroup.procs"));
+    const pids = readWords(join28(parent, "cgroup.procs"));
     if (pids.length === 0) return;
     for (const pid of pids) {
       try {
-        writeFileSync7(join27(leaf, "cgroup.procs"), pid);
+        writeFileSync5(join28(leaf, "cgroup.procs"), pid);
       } catch (error2) {
         if (error2.code !== "ESRCH") break;
       }
@@ -37797,14 +37855,14 @@ function emptyIntoLeaf(parent) {
 }
 function enableSubtree(parent, wanted) {
   const resources = wanted.filter((name) => name !== "freezer");
-  const enabled3 = readWords(join27(parent, "cgroup.subtree_control"));
+  const enabled3 = readWords(join28(parent, "cgroup.subtree_control"));
   const missing = resources.filter((name) => !enabled3.includes(name));
   if (missing.length === 0) return;
   const line = missing.map((name) => `+${name}`).join(" ");
   for (let attempt = 0; ; attempt++) {
     emptyIntoLeaf(parent);
     try {
-      writeFileSync7(join27(parent, "cgroup.subtree_control"), line);
+      writeFileSync5(join28(parent, "cgroup.subtree_control"), line);
       return;
     } catch (error2) {
       if (error2.code === "EBUSY" && attempt < 5) continue;
@@ -37813,14 +37871,14 @@ function enableSubtree(parent, wanted) {
   }
 }
 function containerDirV2(parent, id) {
-  return join27(parent, `${CONTAINER_PREFIX}${id.slice(0, 12)}`);
+  return join28(parent, `${CONTAINER_PREFIX}${id.slice(0, 12)}`);
 }
 function ioBfq(dir) {
-  return !existsSync21(join27(dir, "io.weight")) && existsSync21(join27(dir, "io.bfq.weight"));
+  return !existsSync21(join28(dir, "io.weight")) && existsSync21(join28(dir, "io.bfq.weight"));
 }
 function writeV2Limits(dir, limits) {
   for (const write of v2Writes(limits, ioBfq(dir))) {
-    if (write.file === "memory.swap.max" && !existsSync21(join27(dir, write.file))) continue;
+    if (write.file === "memory.swap.max" && !existsSync21(join28(dir, write.file))) continue;
     writeLimit(dir, write);
   }
 }
@@ -37859,8 +37917,8 @@ var init_delegated_v2 = __esm({
 });
 
 // src/cgroup/delegated-v1.ts
-import { existsSync as existsSync22, mkdirSync as mkdirSync11, readFileSync as readFileSync26, rmdirSync as rmdirSync2, writeFileSync as writeFileSync8 } from "node:fs";
-import { dirname as dirname10, join as join28 } from "node:path";
+import { existsSync as existsSync22, mkdirSync as mkdirSync11, readFileSync as readFileSync27, rmdirSync as rmdirSync2, writeFileSync as writeFileSync6 } from "node:fs";
+import { dirname as dirname10, join as join29 } from "node:path";
 function subtreeName(uid) {
   return `burrow-${uid}`;
 }
@@ -37871,9 +37929,9 @@ function findSubtrees(places, uid) {
     const place = places.v1[hierarchy];
     if (place === void 0) continue;
     for (let dir = place.own; ; dir = dirname10(dir)) {
-      const candidate = join28(dir, name);
+      const candidate = join29(dir, name);
       if (existsSync22(candidate)) {
-        if (writable2(candidate) && writable2(join28(candidate, "cgroup.procs"))) subtrees[hierarchy] = candidate;
+        if (writable2(candidate) && writable2(join29(candidate, "cgroup.procs"))) subtrees[hierarchy] = candidate;
         break;
       }
       if (dir === place.mount || !dir.startsWith(place.mount) || dir === dirname10(dir)) break;
@@ -37888,18 +37946,18 @@ function v1Controllers(subtrees) {
   if (subtrees.cpu !== void 0) controllers.push("cpu");
   if (subtrees.cpuset !== void 0) controllers.push("cpuset");
   const blkio = subtrees.blkio;
-  if (blkio !== void 0 && (existsSync22(join28(blkio, "blkio.weight")) || existsSync22(join28(blkio, "blkio.bfq.weight")))) controllers.push("io");
+  if (blkio !== void 0 && (existsSync22(join29(blkio, "blkio.weight")) || existsSync22(join29(blkio, "blkio.bfq.weight")))) controllers.push("io");
   if (subtrees.freezer !== void 0) controllers.push("freezer");
   return controllers;
 }
 function v1SwapAccounting(subtrees) {
-  return subtrees.memory !== void 0 && existsSync22(join28(subtrees.memory, "memory.memsw.limit_in_bytes"));
+  return subtrees.memory !== void 0 && existsSync22(join29(subtrees.memory, "memory.memsw.limit_in_bytes"));
 }
 function copyCpuset(dir) {
   for (const file of ["cpuset.cpus", "cpuset.mems"]) {
-    const mine = readFileSync26(join28(dir, file), "utf8").trim();
+    const mine = readFileSync27(join29(dir, file), "utf8").trim();
     if (mine !== "") continue;
-    writeFileSync8(join28(dir, file), readFileSync26(join28(dirname10(dir), file), "utf8").trim());
+    writeFileSync6(join29(dir, file), readFileSync27(join29(dirname10(dir), file), "utf8").trim());
   }
 }
 function writeV1Limits(dirs, limits) {
@@ -37931,7 +37989,7 @@ function createV1Cgroups(subtrees, id, limits) {
     for (const hierarchy of v1HierarchiesFor(limits)) {
       const subtree = subtrees[hierarchy];
       if (subtree === void 0) continue;
-      const dir = join28(subtree, id.slice(0, 12));
+      const dir = join29(subtree, id.slice(0, 12));
       try {
         mkdirSync11(dir);
       } catch (error2) {
@@ -37951,7 +38009,7 @@ function createV1Cgroups(subtrees, id, limits) {
 }
 function procsOf(dir) {
   try {
-    return readFileSync26(join28(dir, "cgroup.procs"), "utf8").split("\n").filter((line) => line !== "").map(Number);
+    return readFileSync27(join29(dir, "cgroup.procs"), "utf8").split("\n").filter((line) => line !== "").map(Number);
   } catch {
     return [];
   }
@@ -37968,7 +38026,7 @@ function extendV1Cgroups(dirs, subtrees, id, limits) {
       if (outside.length === 0) break;
       for (const pid of outside) {
         try {
-          writeFileSync8(join28(dir, "cgroup.procs"), String(pid));
+          writeFileSync6(join29(dir, "cgroup.procs"), String(pid));
         } catch {
         }
       }
@@ -37986,29 +38044,29 @@ var init_delegated_v1 = __esm({
 });
 
 // src/cgroup/systemd-user.ts
-import { existsSync as existsSync23, readFileSync as readFileSync27 } from "node:fs";
-import { join as join29 } from "node:path";
+import { existsSync as existsSync23, readFileSync as readFileSync28 } from "node:fs";
+import { join as join30 } from "node:path";
 function runtimeDir(uid) {
   return process.env.XDG_RUNTIME_DIR ?? `/run/user/${uid}`;
 }
 function userManagerCgroup(place, uid) {
-  return join29(place.mount, "user.slice", `user-${uid}.slice`, `user@${uid}.service`);
+  return join30(place.mount, "user.slice", `user-${uid}.slice`, `user@${uid}.service`);
 }
 function holderCgroup(place, uid) {
-  return join29(userManagerCgroup(place, uid), HOLDER_SLICE, HOLDER_UNIT);
+  return join30(userManagerCgroup(place, uid), HOLDER_SLICE, HOLDER_UNIT);
 }
 function findUserManager(place, uid) {
   if (place === void 0 || !place.pure) return void 0;
-  if (!existsSync23(join29(runtimeDir(uid), "bus"))) return void 0;
+  if (!existsSync23(join30(runtimeDir(uid), "bus"))) return void 0;
   const manager = userManagerCgroup(place, uid);
-  if (!existsSync23(join29(manager, "cgroup.controllers"))) return void 0;
+  if (!existsSync23(join30(manager, "cgroup.controllers"))) return void 0;
   const controllers = v2Controllers(manager);
-  if (!controllers.includes("freezer") && existsSync23(join29(manager, "cgroup.freeze"))) controllers.push("freezer");
+  if (!controllers.includes("freezer") && existsSync23(join30(manager, "cgroup.freeze"))) controllers.push("freezer");
   return { holder: holderCgroup(place, uid), controllers };
 }
 function holderReady(holder, controllers) {
   try {
-    const enabled3 = readFileSync27(join29(holder, "cgroup.subtree_control"), "utf8");
+    const enabled3 = readFileSync28(join30(holder, "cgroup.subtree_control"), "utf8");
     return controllers.every((name) => name === "freezer" || enabled3.includes(name));
   } catch {
     return false;
@@ -38016,7 +38074,7 @@ function holderReady(holder, controllers) {
 }
 async function ensureHolder(manager, uid, holdArgv) {
   if (holderReady(manager.holder, manager.controllers)) return;
-  if (!existsSync23(join29(manager.holder, "cgroup.procs"))) {
+  if (!existsSync23(join30(manager.holder, "cgroup.procs"))) {
     const env = { XDG_RUNTIME_DIR: runtimeDir(uid) };
     const result = await execa(
       "systemd-run",
@@ -38029,7 +38087,7 @@ async function ensureHolder(manager, uid, holdArgv) {
     }
   }
   for (let attempt = 0; attempt < 500; attempt++) {
-    if (existsSync23(join29(manager.holder, "cgroup.procs"))) {
+    if (existsSync23(join30(manager.holder, "cgroup.procs"))) {
       enableSubtree(manager.holder, manager.controllers);
       if (holderReady(manager.holder, manager.controllers)) return;
     }
@@ -38148,12 +38206,12 @@ var init_route = __esm({
 });
 
 // src/cgroup/stats.ts
-import { readFileSync as readFileSync28 } from "node:fs";
-import { join as join30 } from "node:path";
+import { readFileSync as readFileSync29 } from "node:fs";
+import { join as join31 } from "node:path";
 function read2(dir, file) {
   if (dir === void 0) return void 0;
   try {
-    return readFileSync28(join30(dir, file), "utf8");
+    return readFileSync29(join31(dir, file), "utf8");
   } catch {
     return void 0;
   }
@@ -38286,27 +38344,27 @@ var init_resolve = __esm({
 });
 
 // src/cgroup/freezer.ts
-import { existsSync as existsSync24, readFileSync as readFileSync29, writeFileSync as writeFileSync9 } from "node:fs";
-import { join as join31 } from "node:path";
+import { existsSync as existsSync24, readFileSync as readFileSync30, writeFileSync as writeFileSync7 } from "node:fs";
+import { join as join32 } from "node:path";
 function freezerOf(cgroup) {
   if (cgroup === void 0) return void 0;
-  if ("v2" in cgroup.dirs) return existsSync24(join31(cgroup.dirs.v2, "cgroup.freeze")) ? { dir: cgroup.dirs.v2, v2: true } : void 0;
+  if ("v2" in cgroup.dirs) return existsSync24(join32(cgroup.dirs.v2, "cgroup.freeze")) ? { dir: cgroup.dirs.v2, v2: true } : void 0;
   const dir = cgroup.dirs.v1.freezer;
-  return dir !== void 0 && existsSync24(join31(dir, "freezer.state")) ? { dir, v2: false } : void 0;
+  return dir !== void 0 && existsSync24(join32(dir, "freezer.state")) ? { dir, v2: false } : void 0;
 }
 function isFrozen(cgroup) {
   const freezer = freezerOf(cgroup);
   if (freezer === void 0) return false;
   try {
-    if (freezer.v2) return readFileSync29(join31(freezer.dir, "cgroup.freeze"), "utf8").trim() === "1";
-    return readFileSync29(join31(freezer.dir, "freezer.state"), "utf8").trim() !== "THAWED";
+    if (freezer.v2) return readFileSync30(join32(freezer.dir, "cgroup.freeze"), "utf8").trim() === "1";
+    return readFileSync30(join32(freezer.dir, "freezer.state"), "utf8").trim() !== "THAWED";
   } catch {
     return false;
   }
 }
 function done(freezer, frozen) {
-  if (freezer.v2) return keyed(readFileSync29(join31(freezer.dir, "cgroup.events"), "utf8"), "frozen") === (frozen ? 1 : 0);
-  return readFileSync29(join31(freezer.dir, "freezer.state"), "utf8").trim() === (frozen ? "FROZEN" : "THAWED");
+  if (freezer.v2) return keyed(readFileSync30(join32(freezer.dir, "cgroup.events"), "utf8"), "frozen") === (frozen ? 1 : 0);
+  return readFileSync30(join32(freezer.dir, "freezer.state"), "utf8").trim() === (frozen ? "FROZEN" : "THAWED");
 }
 async function setFrozen(cgroup, frozen, name) {
   const verb = frozen ? "pause" : "unpause";
@@ -38315,8 +38373,8 @@ async function setFrozen(cgroup, frozen, name) {
     throw new BurrowError("INVALID_ARGUMENT", `cannot ${verb} ${name}: it has no freezer cgroup of its own (run 'burrow doctor' to see what this host delegates)`);
   }
   const write = () => {
-    if (freezer.v2) writeFileSync9(join31(freezer.dir, "cgroup.freeze"), frozen ? "1" : "0");
-    else writeFileSync9(join31(freezer.dir, "freezer.state"), frozen ? "FROZEN" : "THAWED");
+    if (freezer.v2) writeFileSync7(join32(freezer.dir, "cgroup.freeze"), frozen ? "1" : "0");
+    else writeFileSync7(join32(freezer.dir, "freezer.state"), frozen ? "FROZEN" : "THAWED");
   };
   write();
   for (let attempt = 0; attempt < 200; attempt++) {
@@ -38324,7 +38382,7 @@ async function setFrozen(cgroup, frozen, name) {
     if (!freezer.v2 && attempt % 10 === 9) write();
     await sleep3(10);
   }
-  if (frozen && !freezer.v2) writeFileSync9(join31(freezer.dir, "freezer.state"), "THAWED");
+  if (frozen && !freezer.v2) writeFileSync7(join32(freezer.dir, "freezer.state"), "THAWED");
   throw new BurrowError("IO", `${name} did not ${frozen ? "freeze" : "thaw"} within 2 s`);
 }
 var sleep3;
@@ -38340,7 +38398,7 @@ var init_freezer = __esm({
 // src/cgroup/remove.ts
 import { readdirSync as readdirSync7, rmdirSync as rmdirSync3 } from "node:fs";
 import { rmdir as rmdir2 } from "node:fs/promises";
-import { join as join32 } from "node:path";
+import { join as join33 } from "node:path";
 function cgroupDirs(cgroup) {
   return "v2" in cgroup.dirs ? [cgroup.dirs.v2] : Object.values(cgroup.dirs.v1).filter((dir) => dir !== void 0);
 }
@@ -38385,14 +38443,14 @@ function removeOrphanCgroups(host, isLive2) {
   if (host.v2Parent !== void 0 && (host.route === "delegated-v2" || host.route === "systemd-user")) {
     for (const name of children(host.v2Parent)) {
       const id = v2.exec(name)?.[1];
-      if (id !== void 0 && !isLive2(id)) tryRemove(join32(host.v2Parent, name));
+      if (id !== void 0 && !isLive2(id)) tryRemove(join33(host.v2Parent, name));
     }
   }
   if (host.route === "delegated-v1" && host.v1Subtrees !== void 0) {
     for (const subtree of Object.values(host.v1Subtrees)) {
       if (subtree === void 0) continue;
       for (const name of children(subtree)) {
-        if (/^[0-9a-f]{12}$/.test(name) && !isLive2(name)) tryRemove(join32(subtree, name));
+        if (/^[0-9a-f]{12}$/.test(name) && !isLive2(name)) tryRemove(join33(subtree, name));
       }
     }
   }
@@ -38428,7 +38486,7 @@ __export(cgroup_exports, {
   resolveLimits: () => resolveLimits,
   setFrozen: () => setFrozen
 });
-import { join as join33 } from "node:path";
+import { join as join34 } from "node:path";
 import { fileURLToPath as fileURLToPath8 } from "node:url";
 function detectCgroupHost() {
   return detectCached();
@@ -38460,8 +38518,8 @@ function requireParent(host) {
 function entryArgv(cgroup) {
   const argv = [CGEXEC_BINARY];
   if (cgroup.systemd !== void 0) argv.push("--systemd", cgroup.systemd.unit, cgroup.systemd.subPath);
-  if ("v2" in cgroup.dirs) argv.push("--procs", join33(cgroup.dirs.v2, "cgroup.procs"));
-  else for (const dir of Object.values(cgroup.dirs.v1)) if (dir !== void 0) argv.push("--procs", join33(dir, "cgroup.procs"));
+  if ("v2" in cgroup.dirs) argv.push("--procs", join34(cgroup.dirs.v2, "cgroup.procs"));
+  else for (const dir of Object.values(cgroup.dirs.v1)) if (dir !== void 0) argv.push("--procs", join34(dir, "cgroup.procs"));
   argv.push("--");
   return argv;
 }
@@ -38499,8 +38557,8 @@ var init_cgroup = __esm({
 });
 
 // src/container/create.ts
-import { accessSync as accessSync3, constants as fsConstants, existsSync as existsSync25, mkdirSync as mkdirSync12, rmSync as rmSync7, statSync as statSync4, writeFileSync as writeFileSync10 } from "node:fs";
-import { isAbsolute as isAbsolute4, join as join34, posix as posix2 } from "node:path";
+import { accessSync as accessSync3, constants as fsConstants, existsSync as existsSync25, mkdirSync as mkdirSync12, rmSync as rmSync7, statSync as statSync4, writeFileSync as writeFileSync8 } from "node:fs";
+import { isAbsolute as isAbsolute4, join as join35, posix as posix2 } from "node:path";
 async function resolveImage(store, reference, signal, onNote, mapping, policy = {}) {
   const pull = policy.pull ?? "missing";
   const found = pull === "always" ? void 0 : findRecords(store, reference)[0];
@@ -38651,10 +38709,11 @@ async function createContainer(store, options) {
   const exposed = uniqueExposed([...config.exposedPorts, ...options.expose ?? []]);
   const hostname = options.hostname ?? id.slice(0, 12);
   const dir = containerDir(store, id);
-  const upper = join34(dir, "upper");
-  const work = join34(dir, "work");
-  const merged = join34(dir, "merged");
+  const upper = join35(dir, "upper");
+  const work = join35(dir, "work");
+  const merged = join35(dir, "merged");
   mkdirSync12(dir, { recursive: true, mode: 448 });
+  if (options.claimStart === true) claimStart(dir);
   let network;
   try {
     network = networkPlan(store, { spec: options.network, ports: options.ports ?? [], publishAll: options.publishAll === true, mac: options.macAddress, aliases: options.networkAliases ?? [] }, exposed, id, (name2) => findContainer(store, name2).id, note);
@@ -38665,7 +38724,7 @@ async function createContainer(store, options) {
   for (const path17 of [upper, work, merged]) mkdirSync12(path17, { mode: 493 });
   const userns = keepId === void 0 ? void 0 : { ...keepId, user: keptUser(mounts) };
   const home = userns !== void 0 && user.uid === userns.uid && needsEntry(readImageFile(lowers, "etc/passwd") ?? "", userns.user.name, userns.uid) ? userns.user.home : user.home;
-  if (seccomp !== void 0) writeFileSync10(join34(dir, SECCOMP_FILE), seccomp, { mode: 292 });
+  if (seccomp !== void 0) writeFileSync8(join35(dir, SECCOMP_FILE), seccomp, { mode: 292 });
   const plan = {
     rootfs: { driver: storageDriver ?? "auto", lowers, upper, work, merged, readOnly: options.readOnly, volatile: options.remove },
     hostname,
@@ -38748,6 +38807,7 @@ var init_create2 = __esm({
     init_hosts2();
     init_ports();
     init_limits2();
+    init_start_claim();
     DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
   }
 });
@@ -38851,12 +38911,12 @@ var init_overlay = __esm({
 });
 
 // src/rootfs/auto.ts
-import { join as join35 } from "node:path";
-import { readFileSync as readFileSync30 } from "node:fs";
+import { join as join36 } from "node:path";
+import { readFileSync as readFileSync31 } from "node:fs";
 function autoFallbackNote(dir) {
   let why;
   try {
-    why = readFileSync30(join35(dir, AUTO_NOTE_FILE), "utf8").trim();
+    why = readFileSync31(join36(dir, AUTO_NOTE_FILE), "utf8").trim();
   } catch {
     return void 0;
   }
@@ -38883,11 +38943,11 @@ fi
 });
 
 // src/rootfs/copy.ts
-import { existsSync as existsSync26, writeFileSync as writeFileSync11 } from "node:fs";
-import { join as join36 } from "node:path";
+import { existsSync as existsSync26, writeFileSync as writeFileSync9 } from "node:fs";
+import { join as join37 } from "node:path";
 import { fileURLToPath as fileURLToPath9 } from "node:url";
 function rootfsCopied(dir) {
-  return existsSync26(join36(dir, COPIED));
+  return existsSync26(join37(dir, COPIED));
 }
 var WORKER, COPIED, copyDriver;
 var init_copy2 = __esm({
@@ -38903,7 +38963,7 @@ var init_copy2 = __esm({
     copyDriver = {
       name: "copy",
       async prepare(site) {
-        const marker2 = join36(site.dir, COPIED);
+        const marker2 = join37(site.dir, COPIED);
         if (rootfsCopied(site.dir)) return;
         const { rootfs } = site;
         const { keepId } = site.mapping;
@@ -38915,7 +38975,7 @@ var init_copy2 = __esm({
           const detail = result.stderr.trim().split("\n")[0] || result.error?.message || `exit status ${result.exitCode}`;
           throw new BurrowError("IO", `cannot copy the image's layers (copy driver): ${detail}`);
         }
-        writeFileSync11(marker2, "");
+        writeFileSync9(marker2, "");
       },
       shellFunctions: "",
       mount: ":",
@@ -39235,7 +39295,7 @@ var init_rootfs = __esm({
 
 // src/container/launcher.ts
 import { existsSync as existsSync28 } from "node:fs";
-import { join as join37 } from "node:path";
+import { join as join38 } from "node:path";
 import { fileURLToPath as fileURLToPath10 } from "node:url";
 function plainLaunchNetwork(plan) {
   return plan.network.mode === "host" ? { kind: "host" } : { kind: "none" };
@@ -39264,7 +39324,7 @@ function launcherArgv(plan, site, network = plainLaunchNetwork(plan)) {
 }
 function deathWatch(driver, dir) {
   if (SETPRIV === void 0) return [];
-  if (driver === "fuse-overlayfs" || driver === "auto" && existsSync28(join37(dir, AUTO_NOTE_FILE))) return [SETPRIV, "--pdeathsig", "TERM", "--"];
+  if (driver === "fuse-overlayfs" || driver === "auto" && existsSync28(join38(dir, AUTO_NOTE_FILE))) return [SETPRIV, "--pdeathsig", "TERM", "--"];
   return [];
 }
 function launchInfo(info3, driver) {
@@ -39312,9 +39372,9 @@ var init_launcher = __esm({
 
 // src/network/switch.ts
 import { spawn as spawn4 } from "node:child_process";
-import { closeSync as closeSync9, existsSync as existsSync29, mkdirSync as mkdirSync13, openSync as openSync8, readFileSync as readFileSync31 } from "node:fs";
+import { closeSync as closeSync9, existsSync as existsSync29, mkdirSync as mkdirSync13, openSync as openSync8, readFileSync as readFileSync32 } from "node:fs";
 import { connect } from "node:net";
-import { basename as basename7, dirname as dirname11, join as join38 } from "node:path";
+import { basename as basename7, dirname as dirname11, join as join39 } from "node:path";
 async function askSwitch(socketPath, request, timeoutMs = 2e3) {
   let directoryFd;
   let path17 = socketPath;
@@ -39358,7 +39418,7 @@ async function switchRunning(store, network) {
 async function ensureSwitch(store, network, timeoutMs = 5e3) {
   if (await switchRunning(store, network)) return;
   const dir = networkDir(store, network.id);
-  const logPath = join38(dir, "switch.log");
+  const logPath = join39(dir, "switch.log");
   const deadline = Date.now() + timeoutMs;
   for (; ; ) {
     const started = withLockFileSync(networkLock(store, network.id), () => {
@@ -39371,7 +39431,7 @@ async function ensureSwitch(store, network, timeoutMs = 5e3) {
         const why = lastLine(logPath) ?? (started.exited === -1 ? `${SWITCH_BINARY} could not be started (run npm run build)` : "it did not answer");
         throw new BurrowError("NETWORK", `the switch of network ${network.name} did not start: ${why}`);
       }
-      if (started.exited === 0 && !existsSync29(join38(dir, "switch.sock"))) break;
+      if (started.exited === 0 && !existsSync29(join39(dir, "switch.sock"))) break;
       await sleep(10, void 0);
     }
     await sleep(10, void 0);
@@ -39397,7 +39457,7 @@ function startSwitch(dir, logPath, name) {
 }
 function lastLine(path17) {
   try {
-    return readFileSync31(path17, "utf8").trim().split("\n").pop() || void 0;
+    return readFileSync32(path17, "utf8").trim().split("\n").pop() || void 0;
   } catch {
     return void 0;
   }
@@ -39420,7 +39480,7 @@ var init_switch = __esm({
 
 // src/network/attach.ts
 import { readdirSync as readdirSync8, rmSync as rmSync8 } from "node:fs";
-import { join as join39 } from "node:path";
+import { join as join40 } from "node:path";
 async function prepareAttachments(store, containerId, containerName, hostsFile2, attachments) {
   const files = [];
   for (const [index, attachment] of attachments.entries()) {
@@ -39428,12 +39488,12 @@ async function prepareAttachments(store, containerId, containerName, hostsFile2,
   }
   const dir = containerDir(store, containerId);
   for (const name of readdirSync8(dir)) {
-    if (name.endsWith(ATTACH_SUFFIX) && !files.includes(join39(dir, name))) rmSync8(join39(dir, name), { force: true });
+    if (name.endsWith(ATTACH_SUFFIX) && !files.includes(join40(dir, name))) rmSync8(join40(dir, name), { force: true });
   }
   return files;
 }
 function attachFile(store, containerId, networkId) {
-  return join39(containerDir(store, containerId), `network-${networkId.slice(0, 12)}${ATTACH_SUFFIX}`);
+  return join40(containerDir(store, containerId), `network-${networkId.slice(0, 12)}${ATTACH_SUFFIX}`);
 }
 async function prepareAttachment(store, containerId, containerName, hostsFile2, attachment, ifname) {
   const network = findNetwork(store, attachment.network);
@@ -39475,8 +39535,8 @@ var init_attach = __esm({
 });
 
 // src/network/helpers.ts
-import { closeSync as closeSync10, constants as constants12, openSync as openSync9, readFileSync as readFileSync32, rmSync as rmSync9, statSync as statSync6 } from "node:fs";
-import { join as join40 } from "node:path";
+import { closeSync as closeSync10, constants as constants12, openSync as openSync9, readFileSync as readFileSync33, rmSync as rmSync9, statSync as statSync6 } from "node:fs";
+import { join as join41 } from "node:path";
 function tunProblem() {
   try {
     closeSync10(openSync9(TUN, constants12.O_RDWR));
@@ -39522,13 +39582,13 @@ function killLeftoverHelper(dir) {
   const unrecorded = unrecordedPasta(dir);
   if (unrecorded !== void 0) {
     signalLeftover(unrecorded.pid);
-    rmSync9(join40(dir, PASTA_PID_FILE), { force: true });
+    rmSync9(join41(dir, PASTA_PID_FILE), { force: true });
   }
 }
 function recordedHelper(dir) {
   let text2;
   try {
-    text2 = readFileSync32(join40(dir, HELPER_FILE), "latin1");
+    text2 = readFileSync33(join41(dir, HELPER_FILE), "latin1");
   } catch {
     return void 0;
   }
@@ -39542,11 +39602,11 @@ function signalLeftover(pid) {
   }
 }
 function unrecordedPasta(dir) {
-  const path17 = join40(dir, PASTA_PID_FILE);
+  const path17 = join41(dir, PASTA_PID_FILE);
   let pid;
   let writtenAt;
   try {
-    pid = Number(readFileSync32(path17, "latin1").trim());
+    pid = Number(readFileSync33(path17, "latin1").trim());
     writtenAt = statSync6(path17).mtimeMs;
   } catch {
     return void 0;
@@ -39557,7 +39617,7 @@ function unrecordedPasta(dir) {
 }
 function commandName(pid) {
   try {
-    return readFileSync32(`/proc/${pid}/comm`, "latin1").trim();
+    return readFileSync33(`/proc/${pid}/comm`, "latin1").trim();
   } catch {
     return "";
   }
@@ -39580,7 +39640,7 @@ var init_helpers = __esm({
 });
 
 // src/network/helper-args.ts
-import { readFileSync as readFileSync33 } from "node:fs";
+import { readFileSync as readFileSync34 } from "node:fs";
 import { networkInterfaces } from "node:os";
 function parseDefaultRoute(text2) {
   for (const line of text2.split("\n").slice(1)) {
@@ -39594,7 +39654,7 @@ function parseDefaultRoute(text2) {
 function pastaAddresses() {
   let text2;
   try {
-    text2 = readFileSync33("/proc/net/route", "latin1");
+    text2 = readFileSync34("/proc/net/route", "latin1");
   } catch {
     return {};
   }
@@ -39643,13 +39703,13 @@ var init_helper_args = __esm({
 });
 
 // src/container/state.ts
-import { existsSync as existsSync30, readFileSync as readFileSync34 } from "node:fs";
-import { join as join41 } from "node:path";
+import { existsSync as existsSync30, readFileSync as readFileSync35 } from "node:fs";
+import { join as join42 } from "node:path";
 function sandboxReady(pid) {
   try {
     const parent = parentOf(pid);
     if (parent === void 0) return true;
-    return readFileSync34(`/proc/${pid}/cmdline`, "latin1") !== readFileSync34(`/proc/${parent}/cmdline`, "latin1");
+    return readFileSync35(`/proc/${pid}/cmdline`, "latin1") !== readFileSync35(`/proc/${parent}/cmdline`, "latin1");
   } catch {
     return true;
   }
@@ -39660,7 +39720,7 @@ async function waitForSandbox(pid, timeoutMs = 5e3) {
 }
 function readRunFile(path17) {
   try {
-    return readFileSync34(path17, "utf8");
+    return readFileSync35(path17, "utf8");
   } catch {
     return void 0;
   }
@@ -39675,7 +39735,7 @@ function readJson(path17) {
   }
 }
 function readSandbox(dir) {
-  const text2 = readRunFile(join41(dir, "pid"))?.trim();
+  const text2 = readRunFile(join42(dir, "pid"))?.trim();
   return text2 === void 0 ? void 0 : parseIdentity(text2);
 }
 function sandboxPidFile(pid) {
@@ -39691,8 +39751,8 @@ function monitorOf(file) {
 }
 function containerState(store, record) {
   const dir = containerDir(store, record.id);
-  const monitorRecord = readJson(join41(dir, "monitor"));
-  const exit = readJson(join41(dir, "exit"));
+  const monitorRecord = readJson(join42(dir, "monitor"));
+  const exit = readJson(join42(dir, "exit"));
   const sandboxRecord = readSandbox(dir);
   const base = { startedAt: monitorRecord?.startedAt, restarts: exit?.restarts ?? 0, lost: false, paused: false, oomKilled: exit?.oomKilled === true };
   if (monitorRecord === void 0) {
@@ -39701,7 +39761,7 @@ function containerState(store, record) {
   const recorded = monitorOf(monitorRecord);
   const monitor = isRunning(recorded) ? recorded : void 0;
   const sandbox = monitor !== void 0 && isRunning(sandboxRecord) ? sandboxRecord : void 0;
-  if (exit !== void 0 && (monitor === void 0 || !existsSync30(join41(dir, "pid")))) {
+  if (exit !== void 0 && (monitor === void 0 || !existsSync30(join42(dir, "pid")))) {
     return { ...base, sandbox: void 0, monitor, status: "exited", exitCode: exit.exitCode, finishedAt: exit.finishedAt };
   }
   if (monitor !== void 0) return { ...base, status: "running", paused: isFrozen(record.cgroup), oomKilled: false, sandbox, monitor, exitCode: void 0, finishedAt: void 0 };
@@ -39717,8 +39777,8 @@ var init_state = __esm({
 });
 
 // src/container/network.ts
-import { readFileSync as readFileSync35, rmSync as rmSync10 } from "node:fs";
-import { join as join42 } from "node:path";
+import { readFileSync as readFileSync36, rmSync as rmSync10 } from "node:fs";
+import { join as join43 } from "node:path";
 async function prepareNetwork(store, record, onNote) {
   const dir = containerDir(store, record.id);
   const plan = record.plan;
@@ -39726,7 +39786,7 @@ async function prepareNetwork(store, record, onNote) {
   const names = plan.names ?? NO_NAMES;
   const base = { hostname: plan.hostname, name: record.name, names };
   killLeftoverHelper(dir);
-  rmSync10(join42(dir, NETWORK_FILE), { force: true });
+  rmSync10(join43(dir, NETWORK_FILE), { force: true });
   if (net.mode === "host") {
     writeNameFiles(dir, { ...base, network: "host", nameservers: [] });
     return { network: { kind: "host" }, agent: [] };
@@ -39747,9 +39807,9 @@ async function prepareNetwork(store, record, onNote) {
   const addresses = helper === "pasta" ? pastaAddresses() : { address: "10.0.2.100", gateway: SLIRP_HOST };
   const hostGateway = gatewayWanted ? helper === "pasta" ? addresses.gateway : SLIRP_HOST : void 0;
   writeNameFiles(dir, { ...base, network: helper, address: addresses.address, hostGateway, nameservers: [helper === "pasta" ? PASTA_DNS : SLIRP_DNS] });
-  await prepareAttachments(store, record.id, record.name, join42(dir, NAME_FILES.hosts), net.networks);
+  await prepareAttachments(store, record.id, record.name, join43(dir, NAME_FILES.hosts), net.networks);
   const state3 = { helper, ports, hostGateway, address: addresses.address, gateway: addresses.gateway, mac: net.mac };
-  writeFileAtomic(join42(dir, NETWORK_FILE), JSON.stringify(state3), 420, { durable: false });
+  writeFileAtomic(join43(dir, NETWORK_FILE), JSON.stringify(state3), 420, { durable: false });
   return { network: { kind: "private" }, agent: agentArgs(dir, helper, net, ports, hostGateway !== void 0) };
 }
 function hasOutbound(store, plan) {
@@ -39759,9 +39819,9 @@ async function networksOnly(store, record, dir, net, base, onNote) {
   if (net.ports.length > 0 || net.publishAll) onNote?.(`WARNING: Published ports are discarded: container ${record.name} has no outbound network (its networks are all internal)`);
   const address = net.networks[0]?.address;
   writeNameFiles(dir, { ...base, network: "none", address, nameservers: [] });
-  await prepareAttachments(store, record.id, record.name, join42(dir, NAME_FILES.hosts), net.networks);
+  await prepareAttachments(store, record.id, record.name, join43(dir, NAME_FILES.hosts), net.networks);
   const state3 = { helper: void 0, ports: [], address, mac: net.mac };
-  writeFileAtomic(join42(dir, NETWORK_FILE), JSON.stringify(state3), 420, { durable: false });
+  writeFileAtomic(join43(dir, NETWORK_FILE), JSON.stringify(state3), 420, { durable: false });
   return { network: { kind: "private" }, agent: networksOnlyAgentArgs(dir) };
 }
 function joinContainer(store, record, id) {
@@ -39779,11 +39839,11 @@ function joinContainer(store, record, id) {
   const otherDir = containerDir(store, other.id);
   for (const file of [NAME_FILES.hosts, NAME_FILES.resolv]) {
     try {
-      writeInPlace(join42(dir, file), readFileSync35(join42(otherDir, file), "utf8"));
+      writeInPlace(join43(dir, file), readFileSync36(join43(otherDir, file), "utf8"));
     } catch {
     }
   }
-  writeInPlace(join42(dir, NAME_FILES.hostname), `${record.plan.hostname}
+  writeInPlace(join43(dir, NAME_FILES.hostname), `${record.plan.hostname}
 `);
   if (other.plan.network.mode === "host") return { network: { kind: "host" }, agent: [] };
   return { network: { kind: "container", pid: state3.sandbox.pid }, agent: [] };
@@ -39975,12 +40035,12 @@ var init_tty = __esm({
 // src/container/exec.ts
 import { closeSync as closeSync12, constants as fsConstants2, openSync as openSync10 } from "node:fs";
 import { constants as constants13 } from "node:os";
-import { join as join43 } from "node:path";
+import { join as join44 } from "node:path";
 import { spawn as spawn5 } from "node:child_process";
 function openSeccompFilter(dir, record) {
   if (!hasSeccompFilter(record.plan)) return void 0;
   try {
-    return openSync10(join43(dir, SECCOMP_FILE), fsConstants2.O_RDONLY | fsConstants2.O_NOFOLLOW);
+    return openSync10(join44(dir, SECCOMP_FILE), fsConstants2.O_RDONLY | fsConstants2.O_NOFOLLOW);
   } catch (error2) {
     throw new BurrowError("IO", `cannot read the seccomp filter of container ${record.name}: ${error2.message} (recreate the container)`);
   }
@@ -40117,10 +40177,10 @@ __export(health_exports, {
   runHealthCheck: () => runHealthCheck,
   waitHealthy: () => waitHealthy
 });
-import { existsSync as existsSync31, readFileSync as readFileSync36 } from "node:fs";
-import { join as join44 } from "node:path";
+import { existsSync as existsSync31, readFileSync as readFileSync37 } from "node:fs";
+import { join as join45 } from "node:path";
 function readHealthFile(dir) {
-  const text2 = readRunFile(join44(dir, HEALTH_FILE));
+  const text2 = readRunFile(join45(dir, HEALTH_FILE));
   if (text2 === void 0) return void 0;
   try {
     const parsed = JSON.parse(text2);
@@ -40137,14 +40197,14 @@ function readHealth(store, record, state3 = containerState(store, record)) {
 }
 function childrenOf(pid) {
   try {
-    return readFileSync36(`/proc/${pid}/task/${pid}/children`, "latin1").split(" ").filter(Boolean).map(Number);
+    return readFileSync37(`/proc/${pid}/task/${pid}/children`, "latin1").split(" ").filter(Boolean).map(Number);
   } catch {
     return [];
   }
 }
 function processState(pid) {
   try {
-    const stat2 = readFileSync36(`/proc/${pid}/stat`, "latin1");
+    const stat2 = readFileSync37(`/proc/${pid}/stat`, "latin1");
     return stat2.slice(stat2.lastIndexOf(")") + 2, stat2.lastIndexOf(")") + 3);
   } catch {
     return void 0;
@@ -40215,7 +40275,7 @@ async function probe(store, record, sandbox, config, signal) {
 }
 function recordResult(store, record, config, run, result) {
   const dir = containerDir(store, record.id);
-  return withLockFileSync(join44(dir, "health.lock"), () => {
+  return withLockFileSync(join45(dir, "health.lock"), () => {
     const file = readHealthFile(dir);
     const current = file !== void 0 && file.Run === run ? file : { Status: "starting", FailingStreak: 0, Log: file?.Log ?? [] };
     const next = { Status: current.Status, FailingStreak: current.FailingStreak, Log: [...current.Log, result].slice(-MAX_LOG_ENTRIES) };
@@ -40229,7 +40289,7 @@ function recordResult(store, record, config, run, result) {
         if (next.FailingStreak >= config.retries) next.Status = "unhealthy";
       }
     }
-    writeFileAtomic(join44(dir, HEALTH_FILE), `${JSON.stringify({ ...next, Run: run })}
+    writeFileAtomic(join45(dir, HEALTH_FILE), `${JSON.stringify({ ...next, Run: run })}
 `, 420, { durable: false });
     return next;
   });
@@ -40264,7 +40324,7 @@ async function waitHealthy(store, query, options) {
   healthConfigOf(record);
   const deadline = Date.now() + options.timeoutMs;
   for (; ; ) {
-    if (!existsSync31(join44(containerDir(store, record.id), "container.json"))) throw new BurrowError("NOT_FOUND", `container ${record.name} was removed before it became healthy`);
+    if (!existsSync31(join45(containerDir(store, record.id), "container.json"))) throw new BurrowError("NOT_FOUND", `container ${record.name} was removed before it became healthy`);
     const state3 = containerState(store, record);
     if (state3.status === "created") throw new BurrowError("INVALID_ARGUMENT", `container ${record.name} is not running: start it first`);
     if (state3.status === "exited") throw new BurrowError("INVALID_ARGUMENT", `container ${record.name} exited (code ${state3.exitCode ?? -1}) before it became healthy`);
@@ -40361,9 +40421,9 @@ var init_health = __esm({
 });
 
 // src/container/start.ts
-import { chmodSync as chmodSync2, closeSync as closeSync13, existsSync as existsSync32, openSync as openSync11, renameSync as renameSync5, rmSync as rmSync11, unlinkSync as unlinkSync2 } from "node:fs";
+import { chmodSync as chmodSync2, closeSync as closeSync13, existsSync as existsSync32, openSync as openSync11, renameSync as renameSync5, rmSync as rmSync11, unlinkSync as unlinkSync3 } from "node:fs";
 import { constants as constants14 } from "node:os";
-import { join as join45, relative as relative3 } from "node:path";
+import { join as join46, relative as relative3 } from "node:path";
 import { fileURLToPath as fileURLToPath11 } from "node:url";
 function killOrphanedSandbox(dir) {
   const sandbox = readSandbox(dir);
@@ -40373,7 +40433,7 @@ function clearRunFiles(dir) {
   killOrphanedSandbox(dir);
   for (const name of ["monitor", "pid", "exit", "stopped", "launch-error", AUTO_NOTE_FILE]) {
     try {
-      unlinkSync2(join45(dir, name));
+      unlinkSync3(join46(dir, name));
     } catch (error2) {
       if (error2.code !== "ENOENT") throw error2;
     }
@@ -40399,15 +40459,15 @@ async function removeContainerFiles(store, record, mapping = containerIdMapping(
   killOrphanedSandbox(dir);
   await removeContainerCgroup(record.cgroup);
   removeCgroupsOf(record.id);
-  const retired = join45(containersDir(store), `.removing-${record.id}.${randomBytes(4).toString("hex")}`);
+  const retired = join46(containersDir(store), `.removing-${record.id}.${randomBytes(4).toString("hex")}`);
   try {
     renameSync5(dir, retired);
   } catch (error2) {
     if (error2.code === "ENOENT") return;
     throw error2;
   }
-  const work = join45(retired, relative3(dir, record.plan.rootfs.work), "work");
-  for (const dir2 of [work, join45(work, "incompat"), join45(work, "incompat", "volatile")]) {
+  const work = join46(retired, relative3(dir, record.plan.rootfs.work), "work");
+  for (const dir2 of [work, join46(work, "incompat"), join46(work, "incompat", "volatile")]) {
     try {
       chmodSync2(dir2, 448);
     } catch {
@@ -40433,7 +40493,15 @@ async function startForeground(store, given, options = {}) {
   }
 }
 async function startLocked(store, given, fresh) {
-  if (fresh) return { record: given, release: () => void 0 };
+  if (fresh) {
+    const dir = containerDir(store, given.id);
+    let held2 = true;
+    const release5 = () => {
+      if (held2) releaseStartClaim(dir);
+      held2 = false;
+    };
+    return { record: given, release: release5 };
+  }
   const lock = await lockContainer(store, given.id);
   let held = true;
   const release4 = () => {
@@ -40460,7 +40528,7 @@ async function runForeground(store, record, options) {
   trace("cgroup ready");
   const entry = cgroup === void 0 ? [] : entryArgv(cgroup);
   const attempt = async () => {
-    writeFileAtomic(join45(dir, "monitor"), monitorFile(), 420, RUNTIME);
+    writeFileAtomic(join46(dir, "monitor"), monitorFile(), 420, RUNTIME);
     return launchAttached(store, record, site, entry, network, options);
   };
   let exitCode = 125;
@@ -40473,9 +40541,9 @@ async function runForeground(store, record, options) {
       exitCode = await attempt();
     }
   } finally {
-    rmSync11(join45(dir, "pid"), { force: true });
+    rmSync11(join46(dir, "pid"), { force: true });
     const oom = wasOomKilled(cgroup);
-    writeFileAtomic(join45(dir, "exit"), JSON.stringify({ exitCode, finishedAt: (/* @__PURE__ */ new Date()).toISOString(), ...oom ? { oomKilled: true } : {} }), 420, RUNTIME);
+    writeFileAtomic(join46(dir, "exit"), JSON.stringify({ exitCode, finishedAt: (/* @__PURE__ */ new Date()).toISOString(), ...oom ? { oomKilled: true } : {} }), 420, RUNTIME);
     await removeContainerCgroup(cgroup);
     trace("cgroup removed");
   }
@@ -40497,14 +40565,21 @@ async function launchAttached(store, record, site, entry, network, options) {
   const detach = pty?.attach(process.stdin, process.stdout, plan.process.stdin);
   let info3 = "";
   let sandboxPid;
-  const pidFile = join45(containerDir(store, record.id), "pid");
+  let stateFailure;
+  const pidFile = join46(containerDir(store, record.id), "pid");
   child2.stdio[3]?.on("data", (chunk) => {
     info3 += chunk.toString();
     const pid = launchInfo(info3, plan.rootfs.driver).pid;
     if (pid !== void 0 && sandboxPid === void 0) {
       sandboxPid = pid;
       trace("sandbox up");
-      writeFileAtomic(pidFile, sandboxPidFile(pid), 420, RUNTIME);
+      try {
+        writeFileAtomic(pidFile, sandboxPidFile(pid), 420, RUNTIME);
+      } catch (error2) {
+        stateFailure ??= error2;
+        forward("SIGKILL");
+        return;
+      }
       health?.start();
       options.onRunning();
       recordAutoChoice(store, record, site.dir, options.onNote);
@@ -40529,6 +40604,7 @@ async function launchAttached(store, record, site, entry, network, options) {
     trace("job exited");
     if (result.error !== void 0) throw new BurrowError("IO", `cannot start the container: ${result.error.message}`);
     if (detach !== void 0) await new Promise((resolve10) => setTimeout(resolve10, 50));
+    if (stateFailure !== void 0) throw stateFailure;
     const { failure } = launchInfo(info3, plan.rootfs.driver);
     if (failure !== void 0) throw failure;
     if (sandboxPid === void 0) throw new BurrowError("IO", `cannot set up the container: ${entry.length > 0 ? "entering its cgroup, " : ""}unshare, newuidmap or bubblewrap failed before the job started (see the message above); ${RUN_DOCTOR}`);
@@ -40550,14 +40626,14 @@ async function monitorGone(monitor) {
 async function waitForStart(dir, timeoutMs) {
   const started = Date.now();
   while (Date.now() - started < timeoutMs) {
-    const launchError = readRunFile(join45(dir, "launch-error"));
+    const launchError = readRunFile(join46(dir, "launch-error"));
     if (launchError !== void 0) return { launchError };
     const sandbox = readSandbox(dir);
     if (sandbox !== void 0) {
       await waitForSandbox(sandbox.pid, Math.max(0, timeoutMs - (Date.now() - started)));
       return { pid: sandbox.pid };
     }
-    if (existsSync32(join45(dir, "exit"))) return { exited: true };
+    if (existsSync32(join46(dir, "exit"))) return { exited: true };
     await new Promise((resolve10) => setTimeout(resolve10, 5));
   }
   return {};
@@ -40573,7 +40649,7 @@ async function startDetached(store, given, options = {}) {
 async function runDetached(store, record, options) {
   const dir = containerDir(store, record.id);
   const state3 = containerState(store, record);
-  if (state3.status === "running") throw new BurrowError("INVALID_ARGUMENT", `container ${record.name} is already running`);
+  if (state3.status === "running") return;
   await monitorGone(state3.monitor);
   const mapping = containerIdMapping(record.userns);
   clearRunFiles(dir);
@@ -40583,7 +40659,7 @@ async function runDetached(store, record, options) {
   writeEnvironmentFile(dir, plan);
   const network = await prepareNetwork(store, record, options.onNote);
   const cleanup = record.autoRemove ? ["--cleanup", process.execPath, CLI, "--root", store.root, "rm", "--force", "--volumes", record.id] : [];
-  if (record.autoRemove) closeSync13(openSync11(join45(dir, ATTACH_HOLD_FILE), "a"));
+  if (record.autoRemove) closeSync13(openSync11(join46(dir, ATTACH_HOLD_FILE), "a"));
   const health = monitorHealthArgs(plan.healthcheck, [process.execPath, CLI, "--root", store.root, "healthcheck", "run", record.id]);
   const launcher = launcherArgv(plan, site, network.network)[0];
   if (!onPath(launcher)) throw new BurrowError("IO", `cannot start the container: ${notInstalled(launcher)}; ${RUN_DOCTOR}`);
@@ -40634,6 +40710,7 @@ var init_start2 = __esm({
     init_health_config();
     init_record();
     init_random();
+    init_start_claim();
     init_state();
     init_process_identity();
     RUNTIME = { durable: false };
@@ -40662,7 +40739,7 @@ var init_time = __esm({
 
 // src/container/logs.ts
 import { closeSync as closeSync14, fstatSync as fstatSync3, openSync as openSync12, readSync as readSync2, statSync as statSync7, watch } from "node:fs";
-import { join as join46 } from "node:path";
+import { join as join47 } from "node:path";
 function parseLine(line) {
   if (line.length === 0) return void 0;
   try {
@@ -40674,10 +40751,10 @@ function parseLine(line) {
 function readLogs(store, record) {
   const dir = containerDir(store, record.id);
   const names = [LOG_NAME];
-  for (let index = 1; index < MAX_LOG_FILES && statSync7(join46(dir, `${LOG_NAME}.${index}`), { throwIfNoEntry: false }) !== void 0; index++) names.unshift(`${LOG_NAME}.${index}`);
+  for (let index = 1; index < MAX_LOG_FILES && statSync7(join47(dir, `${LOG_NAME}.${index}`), { throwIfNoEntry: false }) !== void 0; index++) names.unshift(`${LOG_NAME}.${index}`);
   const entries = [];
   for (const name of names) {
-    for (const line of (readRunFile(join46(dir, name)) ?? "").split("\n")) {
+    for (const line of (readRunFile(join47(dir, name)) ?? "").split("\n")) {
       const entry = parseLine(Buffer.from(line));
       if (entry !== void 0) entries.push(entry);
     }
@@ -40700,9 +40777,9 @@ var init_logs = __esm({
 });
 
 // src/container/ops.ts
-import { existsSync as existsSync33, writeFileSync as writeFileSync12 } from "node:fs";
+import { existsSync as existsSync33, writeFileSync as writeFileSync10 } from "node:fs";
 import { constants as constants15 } from "node:os";
-import { join as join47 } from "node:path";
+import { join as join48 } from "node:path";
 function signalNumber(signal) {
   const number2 = parseSignal(signal);
   if (number2 === void 0) throw new BurrowError("INVALID_ARGUMENT", `invalid signal "${signal}": use a name such as SIGTERM or a number`);
@@ -40723,7 +40800,7 @@ function sendSignal(state3, signal) {
   if (state3.sandbox !== void 0) signalProcess(state3.sandbox, signal);
 }
 function stillThere(store, record) {
-  if (!existsSync33(join47(containerDir(store, record.id), "container.json"))) {
+  if (!existsSync33(join48(containerDir(store, record.id), "container.json"))) {
     throw new BurrowError("NOT_FOUND", `no such container: ${record.name} (removed by another burrow command)`);
   }
 }
@@ -40732,7 +40809,7 @@ async function killContainer(store, query, signal = "SIGKILL") {
   const number2 = signalNumber(signal);
   const state3 = containerState(store, record);
   if (state3.status !== "running") throw new BurrowError("INVALID_ARGUMENT", `container ${record.name} is not running`);
-  if (number2 === constants15.signals.SIGKILL) writeFileSync12(join47(containerDir(store, record.id), "stopped"), "");
+  if (number2 === constants15.signals.SIGKILL) writeFileSync10(join48(containerDir(store, record.id), "stopped"), "");
   await thaw(record, state3);
   sendSignal(state3, number2);
   return record;
@@ -40745,7 +40822,7 @@ async function removeContainer(store, query, force, options = {}) {
     const state3 = containerState(store, record);
     if (state3.status === "running") {
       if (!force) throw new BurrowError("IN_USE", `cannot remove running container ${record.name}: stop it first, or use --force`);
-      writeFileSync12(join47(containerDir(store, record.id), "stopped"), "");
+      writeFileSync10(join48(containerDir(store, record.id), "stopped"), "");
       await thaw(record, state3);
       sendSignal(state3, constants15.signals.SIGKILL);
       await waitUntilExited(store, record, 1e4);
@@ -90722,7 +90799,7 @@ var init_cacheTwirpClient = __esm({
 });
 
 // node_modules/@actions/cache/lib/internal/tar.js
-import { existsSync as existsSync35, writeFileSync as writeFileSync14 } from "fs";
+import { existsSync as existsSync35, writeFileSync as writeFileSync12 } from "fs";
 import * as path15 from "path";
 function getTarPath() {
   return __awaiter17(this, void 0, void 0, function* () {
@@ -90903,7 +90980,7 @@ function extractTar(archivePath, compressionMethod) {
 }
 function createTar(archiveFolder, sourceDirectories, compressionMethod) {
   return __awaiter17(this, void 0, void 0, function* () {
-    writeFileSync14(path15.join(archiveFolder, ManifestFilename), sourceDirectories.join("\n"));
+    writeFileSync12(path15.join(archiveFolder, ManifestFilename), sourceDirectories.join("\n"));
     const { commands } = yield getCommands(compressionMethod, "create");
     yield execCommands(commands, archiveFolder);
   });
@@ -91399,8 +91476,8 @@ var init_cache3 = __esm({
 });
 
 // src/store/cache.ts
-import { closeSync as closeSync17, copyFileSync, createReadStream as createReadStream5, createWriteStream as createWriteStream4, existsSync as existsSync36, fsyncSync as fsyncSync2, linkSync as linkSync2, mkdirSync as mkdirSync14, openSync as openSync15, readdirSync as readdirSync10, readFileSync as readFileSync37, renameSync as renameSync6, rmSync as rmSync12, statSync as statSync9, writeFileSync as writeFileSync15 } from "node:fs";
-import { dirname as dirname15, join as join52, resolve as resolve7, sep as sep9 } from "node:path";
+import { closeSync as closeSync17, copyFileSync, createReadStream as createReadStream5, createWriteStream as createWriteStream4, existsSync as existsSync36, fsyncSync as fsyncSync2, linkSync as linkSync2, mkdirSync as mkdirSync14, openSync as openSync15, readdirSync as readdirSync10, readFileSync as readFileSync38, renameSync as renameSync6, rmSync as rmSync12, statSync as statSync9 } from "node:fs";
+import { dirname as dirname15, join as join53, resolve as resolve7, sep as sep9 } from "node:path";
 import { Transform as Transform7 } from "node:stream";
 import { pipeline as pipeline5 } from "node:stream/promises";
 function isInside(path17, root) {
@@ -91414,11 +91491,11 @@ function prepareCacheDir(store, dir) {
   try {
     if (existsSync36(dir)) {
       if (!statSync9(dir).isDirectory()) throw new BurrowError("INVALID_ARGUMENT", `${dir} is not a directory: export the cache to a directory`);
-      if (readdirSync10(dir).length > 0 && !existsSync36(join52(dir, MARKER))) {
+      if (readdirSync10(dir).length > 0 && !existsSync36(join53(dir, MARKER))) {
         throw new BurrowError("INVALID_ARGUMENT", `${dir} is not empty and holds no burrow cache (no ${MARKER}): export to a new or empty directory`);
       }
     }
-    mkdirSync14(join52(dir, "blobs", "sha256"), { recursive: true, mode: 448 });
+    mkdirSync14(join53(dir, "blobs", "sha256"), { recursive: true, mode: 448 });
   } catch (error2) {
     throw fsError(error2, `preparing the cache ${dir}`);
   }
@@ -91430,7 +91507,7 @@ function recordBlobs(store, record) {
   return digests;
 }
 function placeBlob(source, target) {
-  const temp = join52(dirname15(target), `.${randomBytes(6).toString("hex")}.tmp`);
+  const temp = join53(dirname15(target), `.${randomBytes(6).toString("hex")}.tmp`);
   let how = "linked";
   try {
     linkSync2(source, temp);
@@ -91472,7 +91549,7 @@ async function exportCache(store, target, options = {}) {
       options.signal?.throwIfAborted();
       const { algorithm, hex } = parseDigest(digest);
       const source = store.blobPath(digest);
-      const destination = join52(dir, "blobs", algorithm, hex);
+      const destination = join53(dir, "blobs", algorithm, hex);
       const size = statSync9(source).size;
       result.blobs++;
       if (existsSync36(destination) && statSync9(destination).size === size) {
@@ -91486,14 +91563,14 @@ async function exportCache(store, target, options = {}) {
         result.copiedBytes += size;
       }
     }
-    writeFileSync15(join52(dir, "oci-layout"), JSON.stringify({ imageLayoutVersion: "1.0.0" }));
-    writeFileAtomic(join52(dir, "index.json"), recordsFile(exported));
-    writeFileAtomic(join52(dir, MARKER), `${JSON.stringify({ format: 1, exported: (/* @__PURE__ */ new Date()).toISOString() })}
+    writeFileAtomic(join53(dir, "oci-layout"), JSON.stringify({ imageLayoutVersion: "1.0.0" }));
+    writeFileAtomic(join53(dir, "index.json"), recordsFile(exported));
+    writeFileAtomic(join53(dir, MARKER), `${JSON.stringify({ format: 1, exported: (/* @__PURE__ */ new Date()).toISOString() })}
 `);
-    for (const algorithm of readdirSync10(join52(dir, "blobs"))) {
-      for (const name of readdirSync10(join52(dir, "blobs", algorithm))) {
+    for (const algorithm of readdirSync10(join53(dir, "blobs"))) {
+      for (const name of readdirSync10(join53(dir, "blobs", algorithm))) {
         if (wanted.has(`${algorithm}:${name}`)) continue;
-        rmSync12(join52(dir, "blobs", algorithm, name), { recursive: true, force: true });
+        rmSync12(join53(dir, "blobs", algorithm, name), { recursive: true, force: true });
         if (!name.startsWith(".")) result.removed++;
       }
     }
@@ -91507,21 +91584,21 @@ async function exportCache(store, target, options = {}) {
 }
 function cacheBlob(dir, digest) {
   const { algorithm, hex } = parseDigest(digest);
-  const path17 = join52(dir, "blobs", algorithm, hex);
+  const path17 = join53(dir, "blobs", algorithm, hex);
   return existsSync36(path17) ? path17 : void 0;
 }
 async function importCache(store, source, options = {}) {
   const dir = resolve7(source);
   const result = { dir, found: existsSync36(dir), images: [], skipped: [], imported: 0, importedBytes: 0, present: 0 };
   if (!result.found) return result;
-  if (!existsSync36(join52(dir, "index.json"))) {
+  if (!existsSync36(join53(dir, "index.json"))) {
     throw new BurrowError("INVALID_ARGUMENT", `${dir} is not a burrow cache (no index.json): make one with burrow system cache export ${source}`);
   }
   let records;
   try {
     records = readRecords(storePaths(dir));
   } catch (error2) {
-    throw new BurrowError("INVALID_ARGUMENT", `the cache's ${join52(dir, "index.json")} is unreadable (${error2.cause?.message ?? error2.message}): export the cache again`, { cause: error2 });
+    throw new BurrowError("INVALID_ARGUMENT", `the cache's ${join53(dir, "index.json")} is unreadable (${error2.cause?.message ?? error2.message}): export the cache again`, { cause: error2 });
   }
   const lock = await store.lockStore("shared", options.signal);
   const importer = new Importer(store, dir, options.signal);
@@ -91613,7 +91690,7 @@ var init_cache4 = __esm({
         }
         const source = cacheBlob(this.dir, digest);
         if (source === void 0) throw new BurrowError("NOT_FOUND", `the cache lacks blob ${digest}`);
-        const temp = join52(this.scratchDir(), parseDigest(digest).hex);
+        const temp = join53(this.scratchDir(), parseDigest(digest).hex);
         const hash = hasherFor(digest);
         let bytes = 0;
         const hashing = new Transform7({
@@ -91647,7 +91724,7 @@ var init_cache4 = __esm({
         const source = cacheBlob(this.dir, digest);
         if (source !== void 0 && statSync9(source).size > MAX_JSON_BLOB) throw new BurrowError("INVALID_MANIFEST", `the cache's blob ${digest} is over ${MAX_JSON_BLOB} bytes: not a manifest or config`);
         await this.take(digest);
-        return parseJson(readFileSync37(this.store.blobPath(digest)), `blob ${digest}`);
+        return parseJson(readFileSync38(this.store.blobPath(digest)), `blob ${digest}`);
       }
       /** Takes everything `record` needs; returns its image id. Throws the first reason it cannot. */
       async record(record) {
@@ -91674,10 +91751,10 @@ var init_cache4 = __esm({
 // src/action/cache.ts
 import { createHash as createHash5 } from "node:crypto";
 import { rmSync as rmSync13 } from "node:fs";
-import { join as join53 } from "node:path";
+import { join as join54 } from "node:path";
 import { tmpdir } from "node:os";
 function cacheDir(env = process.env) {
-  return join53(env.RUNNER_TEMP ?? tmpdir(), "burrow-blob-cache");
+  return join54(env.RUNNER_TEMP ?? tmpdir(), "burrow-blob-cache");
 }
 function keyPrefix(images) {
   const { os: os8, architecture } = hostPlatform();
@@ -99151,7 +99228,7 @@ var require_dist4 = __commonJS({
 });
 
 // src/job/load.ts
-import { readFileSync as readFileSync38 } from "node:fs";
+import { readFileSync as readFileSync39 } from "node:fs";
 import { basename as basename10, dirname as dirname16, isAbsolute as isAbsolute6, resolve as resolve8 } from "node:path";
 function fileError(file, line, message) {
   return new BurrowError("INVALID_ARGUMENT", `${file}:${line}: ${message}`);
@@ -99311,7 +99388,7 @@ function healthCheck(raw, path17, fail, duration2) {
 function loadJobFile(path17) {
   let text2;
   try {
-    text2 = readFileSync38(path17, "utf8");
+    text2 = readFileSync39(path17, "utf8");
   } catch (error2) {
     const code2 = error2.code;
     throw new BurrowError("INVALID_ARGUMENT", `cannot read the job file ${path17}: ${code2 === "ENOENT" ? "no such file" : code2 === "EISDIR" ? "it is a directory" : error2.message}`);
@@ -99368,14 +99445,14 @@ var init_load = __esm({
 });
 
 // src/job/peaks.ts
-import { readFileSync as readFileSync39 } from "node:fs";
-import { join as join54 } from "node:path";
+import { readFileSync as readFileSync40 } from "node:fs";
+import { join as join55 } from "node:path";
 function readPeaks(cgroup) {
   if (cgroup === void 0) return void 0;
   const value2 = (dir, file) => {
     if (dir === void 0) return void 0;
     try {
-      const number2 = Number(readFileSync39(join54(dir, file), "utf8").trim());
+      const number2 = Number(readFileSync40(join55(dir, file), "utf8").trim());
       return Number.isFinite(number2) ? number2 : void 0;
     } catch {
       return void 0;
@@ -99394,15 +99471,15 @@ var init_peaks = __esm({
 });
 
 // src/job/teardown.ts
-import { readdirSync as readdirSync11, readFileSync as readFileSync40, statSync as statSync10 } from "node:fs";
-import { join as join55 } from "node:path";
+import { readdirSync as readdirSync11, readFileSync as readFileSync41, statSync as statSync10 } from "node:fs";
+import { join as join56 } from "node:path";
 function processesNaming(dirs) {
   const found = [];
   for (const entry of readdirSync11("/proc")) {
     if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
     let cmdline;
     try {
-      cmdline = readFileSync40(`/proc/${entry}/cmdline`, "utf8");
+      cmdline = readFileSync41(`/proc/${entry}/cmdline`, "utf8");
     } catch {
       continue;
     }
@@ -99421,7 +99498,7 @@ function flockHolders(path17) {
   const major = dev >> 8 & 4095 | Math.floor(dev / 2 ** 32) & ~4095;
   const minor = dev & 255 | dev >> 12 & 1048320;
   const holders = [];
-  for (const line of readFileSync40("/proc/locks", "utf8").split("\n")) {
+  for (const line of readFileSync41("/proc/locks", "utf8").split("\n")) {
     const fields = line.trim().split(/\s+/);
     if (fields[1] !== "FLOCK") continue;
     const [maj, min, inode] = (fields[5] ?? "").split(":");
@@ -99430,10 +99507,10 @@ function flockHolders(path17) {
   return holders;
 }
 async function stopSwitch(store, network) {
-  const lock = join55(networkDir(store, network.id), "switch.lock");
+  const lock = join56(networkDir(store, network.id), "switch.lock");
   for (const pid of flockHolders(lock)) {
     try {
-      if (readFileSync40(`/proc/${pid}/comm`, "utf8").trim() === "burrow-switch") process.kill(pid, "SIGTERM");
+      if (readFileSync41(`/proc/${pid}/comm`, "utf8").trim() === "burrow-switch") process.kill(pid, "SIGTERM");
     } catch {
     }
   }
@@ -99561,7 +99638,7 @@ var init_reclaim = __esm({
 });
 
 // src/job/runner.ts
-import { readFileSync as readFileSync41, statSync as statSync11 } from "node:fs";
+import { readFileSync as readFileSync42, statSync as statSync11 } from "node:fs";
 import { resolve as resolve9 } from "node:path";
 function slug(text2) {
   return text2.replace(/[^a-zA-Z0-9_.-]+/g, "-").replace(/^[^a-zA-Z0-9]+/, "").slice(0, 40) || "job";
@@ -99622,7 +99699,7 @@ async function startService(store, service, prefix2, network, resources, options
       volumes: service.volumes,
       healthcheck: service.healthcheck
     };
-    const record = await createContainer(store, create2);
+    const record = await createContainer(store, { ...create2, claimStart: true });
     resources.containers.push(record.id);
     await startDetached(store, record, { onNote: (text2) => options.reporter.note(text2), fresh: true });
     records.push(record);
@@ -99684,7 +99761,7 @@ function stopStep(child2) {
 }
 function readProc(path17) {
   try {
-    return readFileSync41(path17, "utf8");
+    return readFileSync42(path17, "utf8");
   } catch {
     return void 0;
   }
@@ -99768,6 +99845,7 @@ async function runJob(store, job, options = {}) {
     const volumes = [...job.volumes, { kind: "bind", source: workspace, target: workspace, readOnly: false }];
     const record = await createContainer(store, {
       ...baseOptions(signal, reporter, labels),
+      claimStart: true,
       image: job.image,
       entrypoint: [],
       command: WAIT_FOREVER,
@@ -99933,6 +100011,7 @@ async function runScript(context3) {
   const { limitFlags: _flags, cgroups: _cgroups, ignoreMissingLimits: _ignore, ...runSettings } = settings;
   const record = await createContainer(store, {
     ...runSettings,
+    claimStart: true,
     image: pulled.name,
     command: inputs.run === void 0 ? [] : ["sh", "-c", inputs.run],
     env: [...inputs.env, ...settings.env ?? []],

@@ -19359,56 +19359,6 @@ var init_digest = __esm({
   }
 });
 
-// src/store/layout.ts
-import { chmodSync, existsSync, mkdirSync as mkdirSync2, writeFileSync } from "node:fs";
-import { join as join3, resolve } from "node:path";
-function defaultStoreRoot(env = process.env) {
-  if (env.BURROW_ROOT !== void 0 && env.BURROW_ROOT !== "") return resolve(env.BURROW_ROOT);
-  const dataHome = xdgDirectory(env, "XDG_DATA_HOME", join3(".local", "share"));
-  if (dataHome === void 0) {
-    throw new BurrowError("INVALID_ARGUMENT", `no home directory for the store (HOME is ${env.HOME === void 0 ? "unset" : `'${env.HOME}'`} and your user has none in the password database): set HOME, or choose the store with BURROW_ROOT or --root`);
-  }
-  return join3(dataHome, "burrow");
-}
-function storePaths(root) {
-  const absolute = resolve(root);
-  return {
-    root: absolute,
-    blobs: join3(absolute, "blobs"),
-    index: join3(absolute, "index.json"),
-    tmp: join3(absolute, "tmp"),
-    locks: join3(absolute, "locks"),
-    pulls: join3(absolute, "pulls"),
-    containers: join3(absolute, "containers")
-  };
-}
-function blobPath(paths, digest) {
-  const { algorithm, hex } = parseDigest(digest);
-  return join3(paths.blobs, algorithm, hex);
-}
-function ensureLayout(paths) {
-  try {
-    mkdirSync2(paths.root, { recursive: true, mode: 448 });
-    try {
-      chmodSync(paths.root, 448);
-    } catch {
-    }
-    if (existsSync(join3(paths.root, "oci-layout"))) return;
-    for (const dir of [join3(paths.blobs, "sha256"), paths.tmp, paths.locks, paths.pulls]) mkdirSync2(dir, { recursive: true, mode: 448 });
-    writeFileSync(join3(paths.root, "oci-layout"), JSON.stringify({ imageLayoutVersion: "1.0.0" }));
-  } catch (error) {
-    throw fsError(error, `creating the store at ${paths.root}`);
-  }
-}
-var init_layout = __esm({
-  "src/store/layout.ts"() {
-    "use strict";
-    init_errors();
-    init_home();
-    init_digest();
-  }
-});
-
 // src/util/random.ts
 import { closeSync as closeSync2, openSync as openSync2, readSync } from "node:fs";
 function randomBytes(count2) {
@@ -19430,9 +19380,9 @@ var init_random = __esm({
 
 // src/store/atomic.ts
 import { closeSync as closeSync3, fsyncSync, openSync as openSync3, renameSync, rmSync, writeSync } from "node:fs";
-import { basename, dirname as dirname2, join as join4 } from "node:path";
+import { basename, dirname as dirname2, join as join3 } from "node:path";
 function writeFileAtomic(path6, content, mode = 420, options = {}) {
-  const temp = join4(dirname2(path6), `.${basename(path6)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
+  const temp = join3(dirname2(path6), `.${basename(path6)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
   try {
     const fd = openSync3(temp, "w", mode);
     try {
@@ -19454,6 +19404,57 @@ var init_atomic = __esm({
     "use strict";
     init_errors();
     init_random();
+  }
+});
+
+// src/store/layout.ts
+import { chmodSync, existsSync, mkdirSync as mkdirSync2 } from "node:fs";
+import { join as join4, resolve } from "node:path";
+function defaultStoreRoot(env = process.env) {
+  if (env.BURROW_ROOT !== void 0 && env.BURROW_ROOT !== "") return resolve(env.BURROW_ROOT);
+  const dataHome = xdgDirectory(env, "XDG_DATA_HOME", join4(".local", "share"));
+  if (dataHome === void 0) {
+    throw new BurrowError("INVALID_ARGUMENT", `no home directory for the store (HOME is ${env.HOME === void 0 ? "unset" : `'${env.HOME}'`} and your user has none in the password database): set HOME, or choose the store with BURROW_ROOT or --root`);
+  }
+  return join4(dataHome, "burrow");
+}
+function storePaths(root) {
+  const absolute = resolve(root);
+  return {
+    root: absolute,
+    blobs: join4(absolute, "blobs"),
+    index: join4(absolute, "index.json"),
+    tmp: join4(absolute, "tmp"),
+    locks: join4(absolute, "locks"),
+    pulls: join4(absolute, "pulls"),
+    containers: join4(absolute, "containers")
+  };
+}
+function blobPath(paths, digest) {
+  const { algorithm, hex } = parseDigest(digest);
+  return join4(paths.blobs, algorithm, hex);
+}
+function ensureLayout(paths) {
+  try {
+    mkdirSync2(paths.root, { recursive: true, mode: 448 });
+    try {
+      chmodSync(paths.root, 448);
+    } catch {
+    }
+    if (existsSync(join4(paths.root, "oci-layout"))) return;
+    for (const dir of [join4(paths.blobs, "sha256"), paths.tmp, paths.locks, paths.pulls]) mkdirSync2(dir, { recursive: true, mode: 448 });
+    writeFileAtomic(join4(paths.root, "oci-layout"), JSON.stringify({ imageLayoutVersion: "1.0.0" }));
+  } catch (error) {
+    throw fsError(error, `creating the store at ${paths.root}`);
+  }
+}
+var init_layout = __esm({
+  "src/store/layout.ts"() {
+    "use strict";
+    init_errors();
+    init_home();
+    init_digest();
+    init_atomic();
   }
 });
 
@@ -25272,7 +25273,7 @@ var init_output = __esm({
 });
 
 // node_modules/execa/lib/io/output-sync.js
-import { writeFileSync as writeFileSync2, appendFileSync } from "node:fs";
+import { writeFileSync, appendFileSync } from "node:fs";
 var transformOutputSync, transformOutputResultSync, runOutputGeneratorsSync, serializeChunks, logOutputSync, writeToFiles;
 var init_output_sync = __esm({
   "node_modules/execa/lib/io/output-sync.js"() {
@@ -25379,7 +25380,7 @@ var init_output_sync = __esm({
           appendFileSync(path6, serializedResult);
         } else {
           outputFiles.add(pathString);
-          writeFileSync2(path6, serializedResult);
+          writeFileSync(path6, serializedResult);
         }
       }
     };
@@ -28148,7 +28149,7 @@ var init_execa = __esm({
 });
 
 // src/store/lockfile.ts
-import { closeSync as closeSync4, fstatSync, linkSync, mkdirSync as mkdirSync5, openSync as openSync4, readdirSync, readFileSync as readFileSync7, unlinkSync, writeFileSync as writeFileSync3 } from "node:fs";
+import { closeSync as closeSync4, fstatSync, linkSync, mkdirSync as mkdirSync5, openSync as openSync4, readdirSync, readFileSync as readFileSync7, unlinkSync, writeFileSync as writeFileSync2 } from "node:fs";
 import { basename as basename2, dirname as dirname5, join as join10 } from "node:path";
 function remove(path6) {
   try {
@@ -28190,7 +28191,7 @@ function withLockFileSync(path6, body, timeoutMs = 1e4) {
   const draft = draftOf(path6, me);
   try {
     mkdirSync5(directory, { recursive: true });
-    writeFileSync3(draft, `${formatIdentity(me)}
+    writeFileSync2(draft, `${formatIdentity(me)}
 `, { mode: 384 });
   } catch (error) {
     throw fsError(error, `locking ${path6}`);
@@ -28266,19 +28267,53 @@ var init_names = __esm({
   }
 });
 
-// src/container/record.ts
-import { existsSync as existsSync6, readdirSync as readdirSync2, readFileSync as readFileSync8 } from "node:fs";
+// src/container/start-claim.ts
+import { readFileSync as readFileSync8, unlinkSync as unlinkSync2 } from "node:fs";
 import { join as join11 } from "node:path";
+function startClaimed(dir) {
+  let text;
+  try {
+    text = readFileSync8(join11(dir, START_CLAIM_FILE), "latin1");
+  } catch {
+    return false;
+  }
+  const holder = parseIdentity(text.trim());
+  if (holder === void 0 || holder.pid === process.pid) return false;
+  return !isGone(holder);
+}
+async function startClaimSettled(dir, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  let delay = 5;
+  while (startClaimed(dir)) {
+    if (Date.now() > deadline) return false;
+    await new Promise((resolve2) => setTimeout(resolve2, delay));
+    delay = Math.min(delay * 2, 50);
+  }
+  return true;
+}
+var START_CLAIM_FILE;
+var init_start_claim = __esm({
+  "src/container/start-claim.ts"() {
+    "use strict";
+    init_atomic();
+    init_process_identity();
+    START_CLAIM_FILE = "starting";
+  }
+});
+
+// src/container/record.ts
+import { existsSync as existsSync6, readdirSync as readdirSync2, readFileSync as readFileSync9 } from "node:fs";
+import { join as join12 } from "node:path";
 function containersDir(store) {
   return store.paths.containers;
 }
 function containerDir(store, id) {
-  return join11(store.paths.containers, id);
+  return join12(store.paths.containers, id);
 }
 function readRecord(store, id) {
   let record;
   try {
-    record = JSON.parse(readFileSync8(join11(containerDir(store, id), "container.json"), "utf8"));
+    record = JSON.parse(readFileSync9(join12(containerDir(store, id), "container.json"), "utf8"));
   } catch {
     return void 0;
   }
@@ -28302,8 +28337,19 @@ function findContainer(store, query) {
   throw new BurrowError("NOT_FOUND", `no such container: ${query}`);
 }
 async function lockContainer(store, id, waitMs = 2e3) {
-  const lock = await acquireLock(join11(store.paths.locks, `container-${id}.lock`), { timeoutMs: waitMs });
-  if (lock === void 0) throw new BurrowError("LOCKED", `container ${id.slice(0, 12)} is busy with another burrow command: try again`);
+  const busy = () => new BurrowError("LOCKED", `container ${id.slice(0, 12)} is busy with another burrow command: try again`);
+  const started = Date.now();
+  let lock;
+  try {
+    lock = await acquireLock(join12(store.paths.locks, `container-${id}.lock`), { timeoutMs: waitMs });
+  } catch (error) {
+    throw isBurrowError(error, "LOCKED") ? busy() : error;
+  }
+  if (lock === void 0) throw busy();
+  if (!await startClaimSettled(containerDir(store, id), Math.max(0, waitMs - (Date.now() - started)))) {
+    lock.release();
+    throw busy();
+  }
   return lock;
 }
 function normaliseNetworkPlan(value) {
@@ -28320,6 +28366,7 @@ var init_record = __esm({
     init_flock();
     init_lockfile();
     init_names();
+    init_start_claim();
     CONTAINER_ID = /^[0-9a-f]{64}$/;
   }
 });
@@ -28434,10 +28481,10 @@ var init_spawn = __esm({
 });
 
 // src/userns/failure.ts
-import { readFileSync as readFileSync9 } from "node:fs";
+import { readFileSync as readFileSync10 } from "node:fs";
 function sysctl(path6) {
   try {
-    return readFileSync9(`/proc/sys/${path6}`, "latin1").trim();
+    return readFileSync10(`/proc/sys/${path6}`, "latin1").trim();
   } catch {
     return void 0;
   }
@@ -28508,11 +28555,11 @@ var init_keep_id = __esm({
 });
 
 // src/userns/idmap.ts
-import { existsSync as existsSync9, readFileSync as readFileSync10 } from "node:fs";
+import { existsSync as existsSync9, readFileSync as readFileSync11 } from "node:fs";
 import { userInfo as userInfo2 } from "node:os";
 function findRange(file, name, id) {
   if (!existsSync9(file)) return void 0;
-  for (const line of readFileSync10(file, "utf8").split("\n")) {
+  for (const line of readFileSync11(file, "utf8").split("\n")) {
     const [owner, start2, count2] = line.trim().split(":");
     if (owner === void 0 || start2 === void 0 || count2 === void 0) continue;
     if (owner !== name && owner !== String(id)) continue;
@@ -28652,6 +28699,7 @@ var ENV_FILE, ENV_FD, SECCOMP_FILE, SECCOMP_FD;
 var init_handoff = __esm({
   "src/sandbox/handoff.ts"() {
     "use strict";
+    init_atomic();
     ENV_FILE = "env";
     ENV_FD = 8;
     SECCOMP_FILE = "seccomp.bpf";
@@ -28881,8 +28929,8 @@ var init_launcher = __esm({
 });
 
 // src/cgroup/hierarchy.ts
-import { accessSync as accessSync2, constants as constants9, readFileSync as readFileSync13 } from "node:fs";
-import { join as join14 } from "node:path";
+import { accessSync as accessSync2, constants as constants9, readFileSync as readFileSync14 } from "node:fs";
+import { join as join15 } from "node:path";
 function unescapeMount(field) {
   if (!field.includes("\\")) return field;
   return field.replace(/\\([0-7]{3})/g, (_match, octal) => String.fromCharCode(parseInt(octal, 8)));
@@ -28907,15 +28955,15 @@ function under(mount, path6) {
   else if (path6 === mount.root) relative2 = "";
   else if (path6.startsWith(`${mount.root}/`)) relative2 = path6.slice(mount.root.length);
   else return void 0;
-  const dir = join14(mount.point, relative2);
+  const dir = join15(mount.point, relative2);
   return dir.length > 1 && dir.endsWith("/") ? dir.slice(0, -1) : dir;
 }
 function readPlaces(sources = SYSTEM_SOURCES) {
   let procText;
   let mountText;
   try {
-    procText = readFileSync13(sources.procSelfCgroup, "utf8");
-    mountText = readFileSync13(sources.mountinfo, "utf8");
+    procText = readFileSync14(sources.procSelfCgroup, "utf8");
+    mountText = readFileSync14(sources.mountinfo, "utf8");
   } catch {
     return { v1: {} };
   }
@@ -28981,11 +29029,11 @@ var init_limits_files = __esm({
 });
 
 // src/cgroup/delegated-v2.ts
-import { existsSync as existsSync13, mkdirSync as mkdirSync7, readFileSync as readFileSync14, rmdirSync, writeFileSync as writeFileSync4 } from "node:fs";
-import { basename as basename4, dirname as dirname6, join as join15 } from "node:path";
+import { existsSync as existsSync13, mkdirSync as mkdirSync7, readFileSync as readFileSync15, rmdirSync, writeFileSync as writeFileSync3 } from "node:fs";
+import { basename as basename4, dirname as dirname6, join as join16 } from "node:path";
 function readWords(path6) {
   try {
-    return readFileSync14(path6, "utf8").split(/\s+/).filter((word) => word !== "");
+    return readFileSync15(path6, "utf8").split(/\s+/).filter((word) => word !== "");
   } catch {
     return [];
   }
@@ -28994,12 +29042,12 @@ function delegatedParent(place) {
   return basename4(place.own) === LEAF_NAME ? dirname6(place.own) : place.own;
 }
 function isDelegated(dir) {
-  return writable2(dir) && writable2(join15(dir, "cgroup.procs")) && writable2(join15(dir, "cgroup.subtree_control"));
+  return writable2(dir) && writable2(join16(dir, "cgroup.procs")) && writable2(join16(dir, "cgroup.subtree_control"));
 }
 function v2Controllers(dir) {
-  const available = readWords(join15(dir, "cgroup.controllers"));
+  const available = readWords(join16(dir, "cgroup.controllers"));
   const controllers = V2_RESOURCES.filter((name) => available.includes(name));
-  if (existsSync13(join15(dir, "cgroup.freeze"))) controllers.push("freezer");
+  if (existsSync13(join16(dir, "cgroup.freeze"))) controllers.push("freezer");
   return controllers;
 }
 var LEAF_NAME, CONTAINER_PREFIX, V2_RESOURCES;
@@ -29016,8 +29064,8 @@ var init_delegated_v2 = __esm({
 });
 
 // src/cgroup/delegated-v1.ts
-import { existsSync as existsSync14, mkdirSync as mkdirSync8, readFileSync as readFileSync15, rmdirSync as rmdirSync2, writeFileSync as writeFileSync5 } from "node:fs";
-import { dirname as dirname7, join as join16 } from "node:path";
+import { existsSync as existsSync14, mkdirSync as mkdirSync8, readFileSync as readFileSync16, rmdirSync as rmdirSync2, writeFileSync as writeFileSync4 } from "node:fs";
+import { dirname as dirname7, join as join17 } from "node:path";
 function subtreeName(uid) {
   return `burrow-${uid}`;
 }
@@ -29028,9 +29076,9 @@ function findSubtrees(places, uid) {
     const place = places.v1[hierarchy];
     if (place === void 0) continue;
     for (let dir = place.own; ; dir = dirname7(dir)) {
-      const candidate = join16(dir, name);
+      const candidate = join17(dir, name);
       if (existsSync14(candidate)) {
-        if (writable2(candidate) && writable2(join16(candidate, "cgroup.procs"))) subtrees[hierarchy] = candidate;
+        if (writable2(candidate) && writable2(join17(candidate, "cgroup.procs"))) subtrees[hierarchy] = candidate;
         break;
       }
       if (dir === place.mount || !dir.startsWith(place.mount) || dir === dirname7(dir)) break;
@@ -29045,12 +29093,12 @@ function v1Controllers(subtrees) {
   if (subtrees.cpu !== void 0) controllers.push("cpu");
   if (subtrees.cpuset !== void 0) controllers.push("cpuset");
   const blkio = subtrees.blkio;
-  if (blkio !== void 0 && (existsSync14(join16(blkio, "blkio.weight")) || existsSync14(join16(blkio, "blkio.bfq.weight")))) controllers.push("io");
+  if (blkio !== void 0 && (existsSync14(join17(blkio, "blkio.weight")) || existsSync14(join17(blkio, "blkio.bfq.weight")))) controllers.push("io");
   if (subtrees.freezer !== void 0) controllers.push("freezer");
   return controllers;
 }
 function v1SwapAccounting(subtrees) {
-  return subtrees.memory !== void 0 && existsSync14(join16(subtrees.memory, "memory.memsw.limit_in_bytes"));
+  return subtrees.memory !== void 0 && existsSync14(join17(subtrees.memory, "memory.memsw.limit_in_bytes"));
 }
 var init_delegated_v1 = __esm({
   "src/cgroup/delegated-v1.ts"() {
@@ -29062,24 +29110,24 @@ var init_delegated_v1 = __esm({
 });
 
 // src/cgroup/systemd-user.ts
-import { existsSync as existsSync15, readFileSync as readFileSync16 } from "node:fs";
-import { join as join17 } from "node:path";
+import { existsSync as existsSync15, readFileSync as readFileSync17 } from "node:fs";
+import { join as join18 } from "node:path";
 function runtimeDir(uid) {
   return process.env.XDG_RUNTIME_DIR ?? `/run/user/${uid}`;
 }
 function userManagerCgroup(place, uid) {
-  return join17(place.mount, "user.slice", `user-${uid}.slice`, `user@${uid}.service`);
+  return join18(place.mount, "user.slice", `user-${uid}.slice`, `user@${uid}.service`);
 }
 function holderCgroup(place, uid) {
-  return join17(userManagerCgroup(place, uid), HOLDER_SLICE, HOLDER_UNIT);
+  return join18(userManagerCgroup(place, uid), HOLDER_SLICE, HOLDER_UNIT);
 }
 function findUserManager(place, uid) {
   if (place === void 0 || !place.pure) return void 0;
-  if (!existsSync15(join17(runtimeDir(uid), "bus"))) return void 0;
+  if (!existsSync15(join18(runtimeDir(uid), "bus"))) return void 0;
   const manager = userManagerCgroup(place, uid);
-  if (!existsSync15(join17(manager, "cgroup.controllers"))) return void 0;
+  if (!existsSync15(join18(manager, "cgroup.controllers"))) return void 0;
   const controllers = v2Controllers(manager);
-  if (!controllers.includes("freezer") && existsSync15(join17(manager, "cgroup.freeze"))) controllers.push("freezer");
+  if (!controllers.includes("freezer") && existsSync15(join18(manager, "cgroup.freeze"))) controllers.push("freezer");
   return { holder: holderCgroup(place, uid), controllers };
 }
 var HOLDER_SLICE, HOLDER_UNIT;
@@ -29210,27 +29258,27 @@ var init_resolve = __esm({
 });
 
 // src/cgroup/freezer.ts
-import { existsSync as existsSync16, readFileSync as readFileSync17, writeFileSync as writeFileSync6 } from "node:fs";
-import { join as join18 } from "node:path";
+import { existsSync as existsSync16, readFileSync as readFileSync18, writeFileSync as writeFileSync5 } from "node:fs";
+import { join as join19 } from "node:path";
 function freezerOf(cgroup) {
   if (cgroup === void 0) return void 0;
-  if ("v2" in cgroup.dirs) return existsSync16(join18(cgroup.dirs.v2, "cgroup.freeze")) ? { dir: cgroup.dirs.v2, v2: true } : void 0;
+  if ("v2" in cgroup.dirs) return existsSync16(join19(cgroup.dirs.v2, "cgroup.freeze")) ? { dir: cgroup.dirs.v2, v2: true } : void 0;
   const dir = cgroup.dirs.v1.freezer;
-  return dir !== void 0 && existsSync16(join18(dir, "freezer.state")) ? { dir, v2: false } : void 0;
+  return dir !== void 0 && existsSync16(join19(dir, "freezer.state")) ? { dir, v2: false } : void 0;
 }
 function isFrozen(cgroup) {
   const freezer = freezerOf(cgroup);
   if (freezer === void 0) return false;
   try {
-    if (freezer.v2) return readFileSync17(join18(freezer.dir, "cgroup.freeze"), "utf8").trim() === "1";
-    return readFileSync17(join18(freezer.dir, "freezer.state"), "utf8").trim() !== "THAWED";
+    if (freezer.v2) return readFileSync18(join19(freezer.dir, "cgroup.freeze"), "utf8").trim() === "1";
+    return readFileSync18(join19(freezer.dir, "freezer.state"), "utf8").trim() !== "THAWED";
   } catch {
     return false;
   }
 }
 function done(freezer, frozen) {
-  if (freezer.v2) return keyed(readFileSync17(join18(freezer.dir, "cgroup.events"), "utf8"), "frozen") === (frozen ? 1 : 0);
-  return readFileSync17(join18(freezer.dir, "freezer.state"), "utf8").trim() === (frozen ? "FROZEN" : "THAWED");
+  if (freezer.v2) return keyed(readFileSync18(join19(freezer.dir, "cgroup.events"), "utf8"), "frozen") === (frozen ? 1 : 0);
+  return readFileSync18(join19(freezer.dir, "freezer.state"), "utf8").trim() === (frozen ? "FROZEN" : "THAWED");
 }
 async function setFrozen(cgroup, frozen, name) {
   const verb = frozen ? "pause" : "unpause";
@@ -29239,8 +29287,8 @@ async function setFrozen(cgroup, frozen, name) {
     throw new BurrowError("INVALID_ARGUMENT", `cannot ${verb} ${name}: it has no freezer cgroup of its own (run 'burrow doctor' to see what this host delegates)`);
   }
   const write = () => {
-    if (freezer.v2) writeFileSync6(join18(freezer.dir, "cgroup.freeze"), frozen ? "1" : "0");
-    else writeFileSync6(join18(freezer.dir, "freezer.state"), frozen ? "FROZEN" : "THAWED");
+    if (freezer.v2) writeFileSync5(join19(freezer.dir, "cgroup.freeze"), frozen ? "1" : "0");
+    else writeFileSync5(join19(freezer.dir, "freezer.state"), frozen ? "FROZEN" : "THAWED");
   };
   write();
   for (let attempt = 0; attempt < 200; attempt++) {
@@ -29248,7 +29296,7 @@ async function setFrozen(cgroup, frozen, name) {
     if (!freezer.v2 && attempt % 10 === 9) write();
     await sleep2(10);
   }
-  if (frozen && !freezer.v2) writeFileSync6(join18(freezer.dir, "freezer.state"), "THAWED");
+  if (frozen && !freezer.v2) writeFileSync5(join19(freezer.dir, "freezer.state"), "THAWED");
   throw new BurrowError("IO", `${name} did not ${frozen ? "freeze" : "thaw"} within 2 s`);
 }
 var sleep2;
@@ -29264,7 +29312,7 @@ var init_freezer = __esm({
 // src/cgroup/remove.ts
 import { readdirSync as readdirSync4, rmdirSync as rmdirSync3 } from "node:fs";
 import { rmdir as rmdir2 } from "node:fs/promises";
-import { join as join19 } from "node:path";
+import { join as join20 } from "node:path";
 function cgroupDirs(cgroup) {
   return "v2" in cgroup.dirs ? [cgroup.dirs.v2] : Object.values(cgroup.dirs.v1).filter((dir) => dir !== void 0);
 }
@@ -29309,14 +29357,14 @@ function removeOrphanCgroups(host, isLive) {
   if (host.v2Parent !== void 0 && (host.route === "delegated-v2" || host.route === "systemd-user")) {
     for (const name of children(host.v2Parent)) {
       const id = v2.exec(name)?.[1];
-      if (id !== void 0 && !isLive(id)) tryRemove(join19(host.v2Parent, name));
+      if (id !== void 0 && !isLive(id)) tryRemove(join20(host.v2Parent, name));
     }
   }
   if (host.route === "delegated-v1" && host.v1Subtrees !== void 0) {
     for (const subtree of Object.values(host.v1Subtrees)) {
       if (subtree === void 0) continue;
       for (const name of children(subtree)) {
-        if (/^[0-9a-f]{12}$/.test(name) && !isLive(name)) tryRemove(join19(subtree, name));
+        if (/^[0-9a-f]{12}$/.test(name) && !isLive(name)) tryRemove(join20(subtree, name));
       }
     }
   }
@@ -29356,11 +29404,11 @@ var init_cgroup = __esm({
 });
 
 // src/container/state.ts
-import { existsSync as existsSync17, readFileSync as readFileSync18 } from "node:fs";
-import { join as join20 } from "node:path";
+import { existsSync as existsSync17, readFileSync as readFileSync19 } from "node:fs";
+import { join as join21 } from "node:path";
 function readRunFile(path6) {
   try {
-    return readFileSync18(path6, "utf8");
+    return readFileSync19(path6, "utf8");
   } catch {
     return void 0;
   }
@@ -29375,7 +29423,7 @@ function readJson(path6) {
   }
 }
 function readSandbox(dir) {
-  const text = readRunFile(join20(dir, "pid"))?.trim();
+  const text = readRunFile(join21(dir, "pid"))?.trim();
   return text === void 0 ? void 0 : parseIdentity(text);
 }
 function monitorOf(file) {
@@ -29383,8 +29431,8 @@ function monitorOf(file) {
 }
 function containerState(store, record) {
   const dir = containerDir(store, record.id);
-  const monitorRecord = readJson(join20(dir, "monitor"));
-  const exit = readJson(join20(dir, "exit"));
+  const monitorRecord = readJson(join21(dir, "monitor"));
+  const exit = readJson(join21(dir, "exit"));
   const sandboxRecord = readSandbox(dir);
   const base = { startedAt: monitorRecord?.startedAt, restarts: exit?.restarts ?? 0, lost: false, paused: false, oomKilled: exit?.oomKilled === true };
   if (monitorRecord === void 0) {
@@ -29393,7 +29441,7 @@ function containerState(store, record) {
   const recorded = monitorOf(monitorRecord);
   const monitor = isRunning(recorded) ? recorded : void 0;
   const sandbox = monitor !== void 0 && isRunning(sandboxRecord) ? sandboxRecord : void 0;
-  if (exit !== void 0 && (monitor === void 0 || !existsSync17(join20(dir, "pid")))) {
+  if (exit !== void 0 && (monitor === void 0 || !existsSync17(join21(dir, "pid")))) {
     return { ...base, sandbox: void 0, monitor, status: "exited", exitCode: exit.exitCode, finishedAt: exit.finishedAt };
   }
   if (monitor !== void 0) return { ...base, status: "running", paused: isFrozen(record.cgroup), oomKilled: false, sandbox, monitor, exitCode: void 0, finishedAt: void 0 };
@@ -30260,9 +30308,9 @@ init_record();
 // src/container/ops.ts
 init_errors();
 init_record();
-import { existsSync as existsSync20, writeFileSync as writeFileSync7 } from "node:fs";
+import { existsSync as existsSync20, writeFileSync as writeFileSync6 } from "node:fs";
 import { constants as constants10 } from "node:os";
-import { join as join23 } from "node:path";
+import { join as join24 } from "node:path";
 
 // src/container/identity.ts
 init_errors();
@@ -30314,13 +30362,13 @@ function signalProcess(identity3, signal) {
 }
 
 // src/container/start.ts
-import { chmodSync as chmodSync2, closeSync as closeSync7, existsSync as existsSync18, openSync as openSync6, renameSync as renameSync3, rmSync as rmSync6, unlinkSync as unlinkSync2 } from "node:fs";
+import { chmodSync as chmodSync2, closeSync as closeSync7, existsSync as existsSync18, openSync as openSync6, renameSync as renameSync3, rmSync as rmSync6, unlinkSync as unlinkSync3 } from "node:fs";
 init_host_tools();
 init_spawn();
 init_trace();
 init_errors();
 init_atomic();
-import { join as join21, relative } from "node:path";
+import { join as join22, relative } from "node:path";
 import { fileURLToPath as fileURLToPath7 } from "node:url";
 
 // src/unpack/remove.ts
@@ -30373,23 +30421,23 @@ init_atomic();
 init_lockfile();
 init_random();
 init_record();
-import { existsSync as existsSync12, mkdirSync as mkdirSync6, readdirSync as readdirSync3, readFileSync as readFileSync11, rmSync as rmSync4 } from "node:fs";
-import { join as join12 } from "node:path";
+import { existsSync as existsSync12, mkdirSync as mkdirSync6, readdirSync as readdirSync3, readFileSync as readFileSync12, rmSync as rmSync4 } from "node:fs";
+import { join as join13 } from "node:path";
 function networksDir(store) {
-  return join12(store.root, "networks");
+  return join13(store.root, "networks");
 }
 function networkDir(store, id) {
-  return join12(networksDir(store), id);
+  return join13(networksDir(store), id);
 }
 function recordPath(store, id) {
-  return join12(networksDir(store), `${id}.json`);
+  return join13(networksDir(store), `${id}.json`);
 }
 function networkLock(store, id) {
-  return join12(store.paths.locks, `network-${id}.lock`);
+  return join13(store.paths.locks, `network-${id}.lock`);
 }
 function readNetwork(store, id) {
   try {
-    return JSON.parse(readFileSync11(recordPath(store, id), "utf8"));
+    return JSON.parse(readFileSync12(recordPath(store, id), "utf8"));
   } catch {
     return void 0;
   }
@@ -30411,17 +30459,17 @@ function requireNetwork(store, nameOrId) {
   return network;
 }
 function leasesPath(store, id) {
-  return join12(networkDir(store, id), "leases.json");
+  return join13(networkDir(store, id), "leases.json");
 }
 function readLeases(store, id) {
   try {
-    return JSON.parse(readFileSync11(leasesPath(store, id), "utf8"));
+    return JSON.parse(readFileSync12(leasesPath(store, id), "utf8"));
   } catch {
     return {};
   }
 }
 function containerExists(store, containerId) {
-  return existsSync12(join12(store.paths.containers, containerId));
+  return existsSync12(join13(store.paths.containers, containerId));
 }
 function liveLeases(store, id) {
   return Object.fromEntries(Object.entries(readLeases(store, id)).filter(([containerId]) => containerExists(store, containerId)));
@@ -30476,8 +30524,8 @@ init_process_identity();
 init_errors();
 init_host_tools();
 init_process_identity();
-import { closeSync as closeSync6, constants as constants8, openSync as openSync5, readFileSync as readFileSync12, rmSync as rmSync5, statSync as statSync3 } from "node:fs";
-import { join as join13 } from "node:path";
+import { closeSync as closeSync6, constants as constants8, openSync as openSync5, readFileSync as readFileSync13, rmSync as rmSync5, statSync as statSync3 } from "node:fs";
+import { join as join14 } from "node:path";
 var HELPER_FILE = "network-helper";
 function killLeftoverHelper(dir) {
   const recorded = recordedHelper(dir);
@@ -30485,13 +30533,13 @@ function killLeftoverHelper(dir) {
   const unrecorded = unrecordedPasta(dir);
   if (unrecorded !== void 0) {
     signalLeftover(unrecorded.pid);
-    rmSync5(join13(dir, PASTA_PID_FILE), { force: true });
+    rmSync5(join14(dir, PASTA_PID_FILE), { force: true });
   }
 }
 function recordedHelper(dir) {
   let text;
   try {
-    text = readFileSync12(join13(dir, HELPER_FILE), "latin1");
+    text = readFileSync13(join14(dir, HELPER_FILE), "latin1");
   } catch {
     return void 0;
   }
@@ -30506,11 +30554,11 @@ function signalLeftover(pid) {
 }
 var PASTA_PID_FILE = "pasta.pid";
 function unrecordedPasta(dir) {
-  const path6 = join13(dir, PASTA_PID_FILE);
+  const path6 = join14(dir, PASTA_PID_FILE);
   let pid;
   let writtenAt;
   try {
-    pid = Number(readFileSync12(path6, "latin1").trim());
+    pid = Number(readFileSync13(path6, "latin1").trim());
     writtenAt = statSync3(path6).mtimeMs;
   } catch {
     return void 0;
@@ -30521,7 +30569,7 @@ function unrecordedPasta(dir) {
 }
 function commandName(pid) {
   try {
-    return readFileSync12(`/proc/${pid}/comm`, "latin1").trim();
+    return readFileSync13(`/proc/${pid}/comm`, "latin1").trim();
   } catch {
     return "";
   }
@@ -30564,6 +30612,7 @@ function removeCgroupsOf(id) {
 init_health_config();
 init_record();
 init_random();
+init_start_claim();
 init_state();
 init_process_identity();
 var CLI = fileURLToPath7(new URL("../../bin/burrow.js", __burrowModuleUrl));
@@ -30577,15 +30626,15 @@ async function removeContainerFiles(store, record, mapping = containerIdMapping(
   killOrphanedSandbox(dir);
   await removeContainerCgroup(record.cgroup);
   removeCgroupsOf(record.id);
-  const retired = join21(containersDir(store), `.removing-${record.id}.${randomBytes(4).toString("hex")}`);
+  const retired = join22(containersDir(store), `.removing-${record.id}.${randomBytes(4).toString("hex")}`);
   try {
     renameSync3(dir, retired);
   } catch (error) {
     if (error.code === "ENOENT") return;
     throw error;
   }
-  const work = join21(retired, relative(dir, record.plan.rootfs.work), "work");
-  for (const dir2 of [work, join21(work, "incompat"), join21(work, "incompat", "volatile")]) {
+  const work = join22(retired, relative(dir, record.plan.rootfs.work), "work");
+  for (const dir2 of [work, join22(work, "incompat"), join22(work, "incompat", "volatile")]) {
     try {
       chmodSync2(dir2, 448);
     } catch {
@@ -30609,8 +30658,8 @@ init_cgroup();
 init_health();
 
 // src/container/volumes.ts
-import { existsSync as existsSync19, mkdirSync as mkdirSync9, readdirSync as readdirSync5, readFileSync as readFileSync19 } from "node:fs";
-import { isAbsolute as isAbsolute2, join as join22 } from "node:path";
+import { existsSync as existsSync19, mkdirSync as mkdirSync9, readdirSync as readdirSync5, readFileSync as readFileSync20 } from "node:fs";
+import { isAbsolute as isAbsolute2, join as join23 } from "node:path";
 
 // src/container/specs.ts
 init_errors();
@@ -30623,11 +30672,11 @@ init_atomic();
 init_idmap();
 init_record();
 function volumesDir(store) {
-  return join22(store.root, "volumes");
+  return join23(store.root, "volumes");
 }
 function readVolume(store, name) {
   try {
-    return JSON.parse(readFileSync19(join22(volumesDir(store), name, "volume.json"), "utf8"));
+    return JSON.parse(readFileSync20(join23(volumesDir(store), name, "volume.json"), "utf8"));
   } catch {
     return void 0;
   }
@@ -30639,7 +30688,7 @@ async function removeAnonymousVolumes(store, names) {
   for (const name of names) {
     const volume = readVolume(store, name);
     if (volume === void 0 || volumeUsers(store, volume).length > 0) continue;
-    await removeInUserNamespace(join22(volumesDir(store), name), idMapping());
+    await removeInUserNamespace(join23(volumesDir(store), name), idMapping());
   }
 }
 
@@ -30669,7 +30718,7 @@ function sendSignal(state, signal) {
   if (state.sandbox !== void 0) signalProcess(state.sandbox, signal);
 }
 function stillThere(store, record) {
-  if (!existsSync20(join23(containerDir(store, record.id), "container.json"))) {
+  if (!existsSync20(join24(containerDir(store, record.id), "container.json"))) {
     throw new BurrowError("NOT_FOUND", `no such container: ${record.name} (removed by another burrow command)`);
   }
 }
@@ -30681,7 +30730,7 @@ async function removeContainer(store, query, force, options = {}) {
     const state = containerState(store, record);
     if (state.status === "running") {
       if (!force) throw new BurrowError("IN_USE", `cannot remove running container ${record.name}: stop it first, or use --force`);
-      writeFileSync7(join23(containerDir(store, record.id), "stopped"), "");
+      writeFileSync6(join24(containerDir(store, record.id), "stopped"), "");
       await thaw(record, state);
       sendSignal(state, constants10.signals.SIGKILL);
       await waitUntilExited(store, record, 1e4);
