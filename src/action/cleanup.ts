@@ -30,7 +30,7 @@ export async function cleanUp(store: Store, state: ActionState, now = new Date()
   for (const record of mine) {
     try {
       // rm kills a sandbox that outlived a SIGKILLed main too (container/start.ts: killOrphanedSandbox).
-      await removeContainer(store, record.id, true);
+      await removeContainer(store, record.id, true, { volumes: true });
       report.containers.push(record.name);
     } catch (error) {
       report.failures.push(`container ${record.name}: ${(error as Error).message}`);

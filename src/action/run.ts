@@ -17,7 +17,8 @@ import { parseReference } from '../reference/reference.js';
 import { pullImage } from '../copy/pull.js';
 import { login } from '../registry/login.js';
 import { createContainer, type MountRequest } from '../container/create.js';
-import { removeContainerFiles, startForeground } from '../container/start.js';
+import { startForeground } from '../container/start.js';
+import { discardContainer } from '../container/run.js';
 import { readRecord } from '../container/record.js';
 import { killContainer } from '../container/ops.js';
 import { sampleStats, statsRow } from '../container/stats.js';
@@ -131,7 +132,7 @@ async function runScript(context: Context): Promise<Outcome> {
       return { code: await startForeground(store, record, { signal, fresh: true, onNote: (line) => core.info(line) }), peaks: peaks() };
     } finally {
       context.running.id = undefined;
-      await removeContainerFiles(store, record);
+      await discardContainer(store, record);
     }
   });
   const durationMs = Date.now() - stepBegan;

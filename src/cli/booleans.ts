@@ -16,7 +16,8 @@ export function explicitBooleans(program: Command, argv: readonly string[]): str
   // The command word (and a group's subcommand word: `container run`), after the global options.
   for (; index < out.length; index++) {
     const arg = out[index]!;
-    if (arg === '--root') index++;
+    // The global options that take a value (main.ts: --root, --log-level): their value is not the command word.
+    if (arg === '--root' || arg === '--log-level' || arg === '-l') index++;
     else if (arg.startsWith('-')) continue;
     else {
       const found: Command | undefined = (command ?? program).commands.find((candidate) => candidate.name() === arg || candidate.aliases().includes(arg));

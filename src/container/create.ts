@@ -18,7 +18,7 @@ import { callerEnv, imageRuntimeConfig } from './image-config.js';
 import { mergeEnv } from './environment.js';
 import { resolveHealthcheck, type HealthConfig } from './health-config.js';
 import { readImageFile, resolveGroups, resolveUser } from './user.js';
-import { ANONYMOUS_VOLUME_LABEL, anonymousVolumeName, createVolume, volumeMount } from './volumes.js';
+import { ANONYMOUS_VOLUME_LABEL, anonymousVolumeName, createVolume, removeAnonymousVolumes, volumeMount, volumesDir } from './volumes.js';
 import type { DeviceRequest, Ulimit } from './specs.js';
 import { formatPlatform, platformMatches, type Platform } from '../image/platform.js';
 import { networkPlan } from '../network/mode.js';
@@ -289,9 +289,10 @@ export async function createContainer(store: Store, options: CreateOptions): Pro
   const mounts: MountPlan[] = options.volumes.map((volume) => {
     if (volume.kind !== 'volume') return volume;
     if (volume.anonymous === true) {
-      const created = createVolume(store, anonymousVolumeName(), { [ANONYMOUS_VOLUME_LABEL]: '' });
-      anonymousVolumes.push(created.Name);
-      return { kind: 'bind', source: created.Mountpoint, target: volume.target, readOnly: volume.readOnly };
+      // Made once the record is written (below): a create that fails before leaves no volume behind.
+      const name = anonymousVolumeName();
+      anonymousVolumes.push(name);
+      return { kind: 'bind', source: join(volumesDir(store), name, '_data'), target: volume.target, readOnly: volume.readOnly };
     }
     return volumeMount(createVolume(store, volume.name), volume.target, volume.readOnly);
   });
@@ -389,8 +390,10 @@ export async function createContainer(store: Store, options: CreateOptions): Pro
   };
   try {
     writeNamedRecord(store, record, name);
+    for (const volume of anonymousVolumes) createVolume(store, volume, { [ANONYMOUS_VOLUME_LABEL]: '' });
   } catch (error) {
     rmSync(dir, { recursive: true, force: true });
+    await removeAnonymousVolumes(store, anonymousVolumes);
     throw error;
   }
   trace('container created');

@@ -1,3 +1,4 @@
+import { BurrowError } from '../errors.js';
 import type { Store } from '../store/store.js';
 import { attachContainer, holdForAttach } from './attach.js';
 import { followLogs, type LogEntry } from './logs.js';
@@ -27,6 +28,10 @@ export async function startContainer(store: Store, query: string, options: Start
   if (options.attach !== true) {
     await startDetached(store, record, { onNote: options.onNote });
     return undefined;
+  }
+  // Its output is only in the log, which --log-driver none does not keep: say so rather than print nothing.
+  if (record.logDriver === 'none' && !record.plan.process.stdin && !record.tty) {
+    throw new BurrowError('INVALID_ARGUMENT', `container ${record.name} was created with --log-driver none: start -a has no output to show; start it without -a, or create it with the json-file driver`);
   }
   // Held from before the job starts: a --rm container's clean-up waits until this
   // process has all the output and the exit status (else a quick job could be

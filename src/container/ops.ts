@@ -1,9 +1,9 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import { join } from 'node:path';
-import { BurrowError } from '../errors.js';
+import { BurrowError, isBurrowError } from '../errors.js';
 import type { Store } from '../store/store.js';
-import { containerDir, findContainer, lockContainer, writeNamedRecord, type ContainerRecord } from './record.js';
+import { containerDir, findContainer, lockContainer, readRecord, writeNamedRecord, type ContainerRecord } from './record.js';
 import { removeContainerFiles } from './start.js';
 import { listContainers } from './list.js';
 import { containerState, type ContainerState } from './state.js';
@@ -179,13 +179,30 @@ export async function renameContainer(store: Store, query: string, name: string)
   }
 }
 
-/** `container prune`: every container that is not running. */
+/**
+ * `container prune`: every container that is not running. One another command holds
+ * (a `run` or `start` still setting it up reads as `created` until its monitor
+ * exists) is left alone, never removed under it: its lock is tried, not waited for,
+ * and its state read again under the lock.
+ */
 export async function pruneContainers(store: Store): Promise<string[]> {
   const removed: string[] = [];
   for (const { record, state } of listContainers(store, true)) {
     if (state.status === 'running') continue;
-    await removeContainerFiles(store, record);
-    removed.push(record.id);
+    let lock;
+    try {
+      lock = await lockContainer(store, record.id, 0);
+    } catch (error) {
+      if (isBurrowError(error, 'LOCKED')) continue;
+      throw error;
+    }
+    try {
+      if (readRecord(store, record.id) === undefined || containerState(store, record).status === 'running') continue;
+      await removeContainerFiles(store, record);
+      removed.push(record.id);
+    } finally {
+      lock.release();
+    }
   }
   return removed;
 }

@@ -27,14 +27,14 @@ export async function runContainer(store: Store, options: RunOptions): Promise<R
   try {
     options.onCreated?.(record);
   } catch (error) {
-    await removeContainerFiles(store, record);
+    await discardContainer(store, record);
     throw error;
   }
   if (options.detach) {
     try {
       await startDetached(store, record, { onNote: options.onNote, fresh: true });
     } catch (error) {
-      await removeContainerFiles(store, record);
+      await discardContainer(store, record);
       throw error;
     }
     return { id: record.id, name: record.name, exitCode: undefined };
@@ -44,12 +44,16 @@ export async function runContainer(store: Store, options: RunOptions): Promise<R
     return { id: record.id, name: record.name, exitCode };
   } finally {
     if (options.remove) {
-      await removeContainerFiles(store, record);
-      // --rm takes the anonymous volumes too, as Docker's does.
-      if (record.anonymousVolumes !== undefined) await removeAnonymousVolumes(store, record.anonymousVolumes);
+      await discardContainer(store, record);
       trace('removed');
     }
   }
+}
+
+/** A container of this run's that must go (--rm, or a failed run): its files, then its anonymous volumes, as Docker's --rm takes them. */
+export async function discardContainer(store: Store, record: ContainerRecord): Promise<void> {
+  await removeContainerFiles(store, record);
+  if (record.anonymousVolumes !== undefined) await removeAnonymousVolumes(store, record.anonymousVolumes);
 }
 
 /**

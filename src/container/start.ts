@@ -254,16 +254,15 @@ async function launchAttached(store: Store, record: ContainerRecord, site: Rootf
       trace('sandbox up');
       try {
         writeFileAtomic(pidFile, sandboxPidFile(pid), 0o644, RUNTIME);
+        health?.start();
+        options.onRunning();
+        recordAutoChoice(store, record, site.dir, options.onNote);
       } catch (error) {
         // A job burrow cannot record (a full disk) is stopped, and the run says why in one line,
         // not with a stack trace from this event handler.
         stateFailure ??= error;
         forward('SIGKILL');
-        return;
       }
-      health?.start();
-      options.onRunning();
-      recordAutoChoice(store, record, site.dir, options.onNote);
     }
   });
   const forward = (sig: NodeJS.Signals): void => {

@@ -18,7 +18,13 @@ export function containerProcesses(store: Store, query: string): ProcessRow[] {
   const record = findContainer(store, query);
   const state = containerState(store, record);
   if (state.status !== 'running' || state.sandbox === undefined) throw new BurrowError('INVALID_ARGUMENT', `container ${record.name} is not running`);
-  const namespace = readlinkSync(`/proc/${state.sandbox.pid}/ns/pid`);
+  let namespace: string;
+  try {
+    namespace = readlinkSync(`/proc/${state.sandbox.pid}/ns/pid`);
+  } catch {
+    // It ended between the state read and this one.
+    throw new BurrowError('INVALID_ARGUMENT', `container ${record.name} is not running`);
+  }
   const rows: ProcessRow[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;

@@ -93,7 +93,7 @@ export function isAnonymousVolume(volume: VolumeRecord): boolean {
   return Object.hasOwn(volume.Labels ?? {}, ANONYMOUS_VOLUME_LABEL);
 }
 
-function volumesDir(store: Store): string {
+export function volumesDir(store: Store): string {
   return join(store.root, 'volumes');
 }
 

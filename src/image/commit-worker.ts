@@ -9,9 +9,10 @@
  * user-namespace helper and the container's mapping), for two reasons: there the
  * files of the container's other users (sub-ids on the host, often mode 0600) are
  * readable, and their owners read as the container's ids, which is what the layer
- * must record. Only DIR is read, entry by entry with lstat (no symlink is ever
- * followed, so a link planted by the container cannot make the worker read a host
- * file into the image).
+ * must record. Only DIR is read: the worker chroots into it before the walk, and
+ * reads entry by entry with lstat, each file opened with O_NOFOLLOW and checked to
+ * be the inode it listed, so a link the container plants, or swaps in while a
+ * running container is committed, can never make it read a host file into the image.
  *
  * An overlay upper directory is translated into OCI's layer format (image-spec,
  * layer.md "Whiteouts"): a whiteout (a 0/0 character device, as overlayfs and
@@ -23,7 +24,7 @@
  * /etc/hosts, /etc/hostname and /etc/resolv.conf, which Docker leaves out too).
  */
 import { createRequire } from 'node:module';
-import { closeSync, lstatSync, openSync, readSync, readdirSync, readlinkSync, writeSync, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, readdirSync, readlinkSync, writeSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { Header } from 'tar';
 
@@ -31,6 +32,9 @@ const koffi = createRequire(import.meta.url)('koffi') as typeof import('koffi');
 const libc = koffi.load('libc.so.6');
 const llistxattr = libc.func('long llistxattr(const char *path, _Out_ uint8_t *list, size_t size)') as (path: string, list: Buffer | null, size: number) => number;
 const lgetxattr = libc.func('long lgetxattr(const char *path, const char *name, _Out_ uint8_t *value, size_t size)') as (path: string, name: string, value: Buffer | null, size: number) => number;
+const chroot = libc.func('int chroot(const char *path)') as (path: string) => number;
+const errnoLocation = libc.func('int *__errno_location(void)') as () => unknown;
+const errno = (): number => koffi.decode(errnoLocation(), 'int') as number;
 
 const OPAQUE_ATTRIBUTES = ['user.overlay.opaque', 'trusted.overlay.opaque', 'user.fuse-overlayfs.opaque'];
 /** Attributes that belong to the overlay, not to the file: never carried into a layer. */
@@ -141,9 +145,14 @@ class TarWriter {
   }
 }
 
-function streamFile(out: TarWriter, path: string, size: number): void {
-  const fd = openSync(path, 'r');
+function streamFile(out: TarWriter, path: string, stats: Stats): void {
+  const size = stats.size;
+  // Never a symlink, and never blocking on a FIFO or a device swapped in since the lstat: only
+  // the very file that was listed is read (a running container may change its tree meanwhile).
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   try {
+    const opened = fstatSync(fd);
+    if (!opened.isFile() || opened.ino !== stats.ino || opened.dev !== stats.dev) throw Object.assign(new Error('changed while it was read'), { code: 'ECHANGED', path });
     let left = size;
     while (left > 0) {
       const piece = Buffer.alloc(Math.min(CHUNK, left));
@@ -172,13 +181,28 @@ function main(): void {
   for (let index = 0; index < rest.length; index += 2) {
     if (rest[index] === '--skip-empty' && rest[index + 1] !== undefined) skipEmpty.add(rest[index + 1]!.replace(/^\/+/, ''));
   }
+  // Security: the walk runs chrooted into DIR, so a symlink the container plants (or swaps in
+  // during the walk of a running container) can only lead into DIR itself, never to a file of
+  // the host (the caller's ~/.ssh, registry credentials) that would end up in the image.
+  try {
+    process.chdir(dir);
+  } catch (error) {
+    process.stderr.write(`${JSON.stringify({ message: `cannot read the container's changes: ${dir}: ${(error as NodeJS.ErrnoException).code ?? 'error'}` })}\n`);
+    process.exit(1);
+  }
+  if (chroot('.') !== 0) {
+    process.stderr.write(`${JSON.stringify({ message: `cannot confine the commit's walk to ${dir} (chroot: errno ${errno()})` })}\n`);
+    process.exit(1);
+  }
+  process.chdir('/');
+  const root = '/';
   const out = new TarWriter();
   const links = new Map<string, string>();
   const walk = (relative: string): void => {
-    const names = readdirSync(relative === '' ? dir : join(dir, relative)).sort();
+    const names = readdirSync(relative === '' ? root : join(root, relative)).sort();
     for (const name of names) {
       const path = relative === '' ? name : `${relative}/${name}`;
-      const host = join(dir, path);
+      const host = join(root, path);
       const stats = lstatSync(host);
       if (stats.isCharacterDevice() && stats.rdev === 0) {
         if (mode === 'upper') {
@@ -205,7 +229,7 @@ function main(): void {
         }
         if (stats.nlink > 1) links.set(key, path);
         out.write(encodeHeader({ path, type: 'File', stats, size: stats.size, xattrs }));
-        streamFile(out, host, stats.size);
+        streamFile(out, host, stats);
       } else if (stats.isCharacterDevice() || stats.isBlockDevice()) {
         out.write(encodeHeader({ path, type: stats.isCharacterDevice() ? 'CharacterDevice' : 'BlockDevice', stats, xattrs }));
       } else if (stats.isFIFO()) {
@@ -220,7 +244,10 @@ function main(): void {
     out.flush();
   } catch (error) {
     const failure = error as NodeJS.ErrnoException;
-    process.stderr.write(`${JSON.stringify({ message: `cannot read the container's changes: ${failure.path ?? ''} ${failure.code ?? failure.message}`.replace(/\s+/g, ' ').trim() })}\n`);
+    const message = failure.code === 'ECHANGED' || failure.code === 'ELOOP' || failure.code === 'ENOENT'
+      ? `${failure.path ?? 'a file'} changed while it was read: stop the container, then commit it`
+      : `cannot read the container's changes: ${failure.path ?? ''} ${failure.code ?? failure.message}`.replace(/\s+/g, ' ').trim();
+    process.stderr.write(`${JSON.stringify({ message })}\n`);
     process.exit(1);
   }
 }

@@ -88,7 +88,7 @@ export async function tearDown(store: Store, resources: JobResources, onNote: (t
   // The job container (made last) first: its steps may still talk to the services.
   for (const id of [...resources.containers].reverse()) {
     try {
-      await removeContainer(store, id, true);
+      await removeContainer(store, id, true, { volumes: true });
     } catch (error) {
       failures.push(`container ${id.slice(0, 12)}: ${(error as Error).message}`);
     }

@@ -4,6 +4,7 @@ import { CONTAINER_ID, containerDir, readRecord, RETIRED_CONTAINER, type Contain
 import { containerState, readSandbox } from '../container/state.js';
 import { signalProcess } from '../container/identity.js';
 import { leftoverHelper } from '../network/helpers.js';
+import { startClaimed } from '../container/start-claim.js';
 import { isRunning } from '../util/process-identity.js';
 import { fsError } from '../errors.js';
 import { loadLocalImage, type LocalImage } from '../image/local.js';
@@ -304,11 +305,17 @@ class Checker {
    * killed foreground CLI: architecture step 7). The container's rm or next start ends
    * them; listed as leftovers, ended by repair (by identity: never a process that took the pid).
    */
-  processes(records: ContainerRecord[]): void {
+  async processes(records: ContainerRecord[]): Promise<void> {
     for (const record of records) {
       const state = containerState(this.store, record);
       if (state.monitor !== undefined) continue;
       const dir = containerDir(this.store, record.id);
+      // A container another command is starting has its network helper before its monitor:
+      // not a leftover. Its start claim or its lock (tried, never waited for) says so.
+      if (startClaimed(dir)) continue;
+      const held = await acquireLock(join(this.store.paths.locks, `container-${record.id}.lock`), { timeoutMs: 0 }).catch(() => undefined);
+      if (held === undefined) continue;
+      held.release();
       const helper = leftoverHelper(dir);
       const sandbox = readSandbox(dir);
       const leftovers = [
@@ -439,7 +446,7 @@ export async function checkStore(store: Store, options: CheckOptions = {}): Prom
     const running = new Set(records.filter((record) => containerState(store, record).status === 'running').map((record) => record.name));
     await checker.layers(containers, running);
     await checker.containers(records, containers, running);
-    checker.processes(records);
+    await checker.processes(records);
     await checker.tmp();
     checker.unreferencedBlobs();
     checker.report.ok = checker.report.problems.length === 0;

@@ -1,4 +1,5 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -120,6 +121,36 @@ describe('commit', () => {
     expect(await ok(['images', '-q', '--no-trunc'])).toContain(id);
     await ok(['rm', '-f', 'commit-running']);
   }, 120_000);
+
+  it("never puts a host file into the image through a symlink the running container swaps in (attempts that must fail)", async () => {
+    // A file only the host has, where the container's symlink points.
+    const secretDir = join(box.dir, 'secret-dir');
+    mkdirSync(secretDir, { recursive: true });
+    writeFileSync(join(secretDir, 'id_rsa'), 'HOST-SECRET-5f1d\n');
+    const swap = `mkdir -p /swap/d; echo container > /swap/d/id_rsa; touch /ready; while :; do mv /swap/d /swap/d.x; ln -s ${secretDir} /swap/d; rm /swap/d; mv /swap/d.x /swap/d; done`;
+    await ok(['run', '-d', '--name', 'commit-swap', '--network', 'none', busybox(), 'sh', '-c', swap]);
+    for (let tries = 0; tries < 100; tries++) {
+      if ((await run(box, ['exec', 'commit-swap', 'test', '-e', '/ready'])).exitCode === 0) break;
+    }
+    for (let attempt = 0; attempt < 5; attempt++) {
+      // A commit may fail because a file changed under it (one line); it must never succeed with the host's file.
+      const result = await run(box, ['commit', 'commit-swap', `swapped:${attempt}`]);
+      if (result.exitCode !== 0) {
+        expect(expectOneLineError(result)).toMatch(/changed while it was read|cannot read the container's changes/);
+        continue;
+      }
+      const dir = join(box.dir, `swap-${attempt}`);
+      mkdirSync(dir);
+      await ok(['save', '--format', 'oci-archive', '-o', join(dir, 'image.tar'), `swapped:${attempt}`]);
+      await execa('tar', ['-xf', 'image.tar'], { cwd: dir });
+      for (const blob of readdirSync(join(dir, 'blobs', 'sha256'))) {
+        const bytes = readFileSync(join(dir, 'blobs', 'sha256', blob));
+        const text = blob.length === 64 && bytes[0] === 0x1f ? gunzipSync(bytes).toString('latin1') : bytes.toString('latin1');
+        expect(text).not.toContain('HOST-SECRET-5f1d');
+      }
+    }
+    await ok(['rm', '-f', 'commit-swap']);
+  }, 180_000);
 
   it('refuses bad input in one line, before any work, and leaves the store as it was', async () => {
     await ok(['create', '--name', 'commit-bad', '--network', 'none', busybox(), 'true']);

@@ -23,7 +23,9 @@ describe('Docker\'s spellings of issue 14\'s flag values', () => {
     expect(parseByteSize('1GiB')).toBe(1024 ** 3);
     expect(parseByteSize('1.5.5m')).toBeUndefined();
     expect(parseLogOptions(['max-size=1.5m'])).toBe(1572864);
-    expect(() => parseLogOptions(['max-file=3'])).toThrow(/max-size/);
+    // max-file is parseLogMaxFiles's; an unknown option is refused.
+    expect(parseLogOptions(['max-file=3'])).toBeUndefined();
+    expect(() => parseLogOptions(['max-files=3'])).toThrow(/max-size/);
     expect(() => parseLogOptions(['max-size=0'])).toThrow(/max-size/);
   });
 
@@ -68,6 +70,8 @@ describe('-t=false: Go flag values on boolean flags', () => {
   it('=true is the flag, =false drops it; options with values keep theirs', () => {
     expect(explicitBooleans(program(), ['run', '-t=false', '--rm=true', '-e', 'X=true', '--init=FALSE', 'img', 'sh'])).toEqual(['run', '--rm', '-e', 'X=true', 'img', 'sh']);
     expect(explicitBooleans(program(), ['--root', '/r', 'run', '-d=true', '--name=x', 'img'])).toEqual(['--root', '/r', 'run', '-d', '--name=x', 'img']);
+    // After the global --log-level and its value too.
+    expect(explicitBooleans(program(), ['--log-level', 'debug', 'run', '-t=false', '--rm=true', 'img'])).toEqual(['--log-level', 'debug', 'run', '--rm', 'img']);
     expect(explicitBooleans(program(), ['container', 'run', '-i=true', 'img'])).toEqual(['container', 'run', '-i', 'img']);
   });
 
