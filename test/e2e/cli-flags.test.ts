@@ -121,6 +121,17 @@ describe('run and create: flags Docker has', () => {
     expect(expectOneLineError(await run(box, ['create', '--stop-signal', 'SIGNOPE', busybox(), 'true']))).toMatch(/--stop-signal "SIGNOPE"/);
   });
 
+  it("stop and restart take Docker 23's --timeout as well as -t/--time", async () => {
+    await ok(['run', '-d', '--name', 'deaf', busybox(), 'sh', '-c', 'trap "" TERM; echo up; while true; do sleep 0.1; done']);
+    await until(async () => (await run(box, ['logs', 'deaf'])).stdout === 'up');
+    await ok(['restart', '--timeout', '0', 'deaf']);
+    await ok(['stop', '--timeout', '0', 'deaf']);
+    // SIGTERM is ignored: only the SIGKILL after the timeout ends it.
+    expect(await ok(['wait', 'deaf'])).toBe('137');
+    expect(expectOneLineError(await run(box, ['stop', '--timeout', 'soon', 'deaf']))).toMatch(/soon/);
+    await ok(['rm', 'deaf']);
+  });
+
   it('--cidfile gets the id while the container runs; an existing file is refused before anything is made', async () => {
     const file = join(box.dir, 'cid');
     await ok(['run', '-d', '--cidfile', file, '--name', 'with-cid', busybox(), 'sleep', '1000']);
