@@ -1,5 +1,5 @@
 import { signalProcess } from './identity.js';
-import { chmodSync, closeSync, existsSync, openSync, renameSync, rmSync, unlinkSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, openSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,6 +30,8 @@ import { bootId, isRunning, type ProcessIdentity } from '../util/process-identit
 
 /** Run-time state files: re-derived after a crash, so not worth an fsync each. */
 const RUNTIME = { durable: false };
+/** A foreground run's room for its exit file (see runForeground). */
+const EXIT_RESERVE = 'exit.reserve';
 const CLI = fileURLToPath(new URL('../../bin/burrow.js', import.meta.url));
 
 /**
@@ -48,7 +50,7 @@ function killOrphanedSandbox(dir: string): void {
 /** Files from an earlier run of the same container go before it starts again. */
 function clearRunFiles(dir: string): void {
   killOrphanedSandbox(dir);
-  for (const name of ['monitor', 'pid', 'exit', 'stopped', 'launch-error', AUTO_NOTE_FILE]) {
+  for (const name of ['monitor', 'pid', 'exit', 'stopped', 'launch-error', AUTO_NOTE_FILE, EXIT_RESERVE]) {
     // unlink(2) alone: rmSync checks and retries first, 0.1 ms a file on every start.
     try {
       unlinkSync(join(dir, name));
@@ -200,6 +202,13 @@ async function runForeground(store: Store, record: ContainerRecord, options: { s
   const cgroup = await cgroupForStart(store, record, options.onNote);
   trace('cgroup ready');
   const entry = cgroup === undefined ? [] : entryArgv(cgroup);
+  // Room for the exit file, kept aside before the job can fill the disk (its layer is on the
+  // store's file system): freed just before the exit status is written.
+  try {
+    writeFileSync(join(dir, EXIT_RESERVE), Buffer.alloc(8192));
+  } catch {
+    // No room now: the exit file is written as before, if it can be.
+  }
   const attempt = async (): Promise<number> => {
     writeFileAtomic(join(dir, 'monitor'), monitorFile(), 0o644, RUNTIME);
     return launchAttached(store, record, site, entry, network, options);
@@ -215,6 +224,7 @@ async function runForeground(store: Store, record: ContainerRecord, options: { s
     }
   } finally {
     rmSync(join(dir, 'pid'), { force: true });
+    rmSync(join(dir, EXIT_RESERVE), { force: true });
     const oom = wasOomKilled(cgroup);
     writeFileAtomic(join(dir, 'exit'), JSON.stringify({ exitCode, finishedAt: new Date().toISOString(), ...(oom ? { oomKilled: true } : {}) }), 0o644, RUNTIME);
     // This process is the container's monitor: the cgroup goes with its run (the record keeps it for inspect until the next start).
@@ -254,6 +264,12 @@ async function launchAttached(store: Store, record: ContainerRecord, site: Rootf
       trace('sandbox up');
       try {
         writeFileAtomic(pidFile, sandboxPidFile(pid), 0o644, RUNTIME);
+      } catch (error) {
+        // The job may have filled the disk already (it starts before this line): it runs on,
+        // and this process, which holds its pid, still stops it and records its exit.
+        options.onNote?.(`burrow: note: cannot record the job's pid (${error instanceof Error ? error.message : String(error)}): other burrow commands see the container as starting until it ends`);
+      }
+      try {
         health?.start();
         options.onRunning();
         recordAutoChoice(store, record, site.dir, options.onNote);
