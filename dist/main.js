@@ -39205,7 +39205,7 @@ trap 'dying=1; [ -z "$child" ] || kill -KILL $child 2>/dev/null' TERM HUP
 exec 4<&0
 "$@" 0<&4 4<&- &
 child=$!
-exec 4<&-
+exec 4<&- >/dev/null 2>&1
 [ -z "$dying" ] || kill -KILL $child 2>/dev/null
 while :; do wait $child; status=$?; kill -0 $child 2>/dev/null || break; done
 cd /

@@ -69,6 +69,11 @@ exit $status
  * unmounts: fuse-overlayfs exits instead of living on in a namespace nobody uses.
  * sh gives an asynchronous command /dev/null for stdin: the job's stdin goes to
  * it on fd 4 instead (the one the launcher's other steps leave free).
+ * Once bwrap runs, sh's own stdout and stderr go to /dev/null (bwrap keeps its
+ * copies): they are pipes to the monitor, and after a kill -9 of the monitor
+ * dash's "Killed" line for the bwrap it just killed met a closed pipe, and
+ * SIGPIPE (default for the job's sake) ended sh before the unmount, leaving
+ * fuse-overlayfs to hold its own mount namespace alive.
  */
 export const LAUNCH_STEP = `command -v "$1" >/dev/null 2>&1 || { why=$1; fail missing; }
 [ -n "$unmount" ] || exec "$@"
@@ -78,7 +83,7 @@ trap 'dying=1; [ -z "$child" ] || kill -KILL $child 2>/dev/null' TERM HUP
 exec 4<&0
 "$@" 0<&4 4<&- &
 child=$!
-exec 4<&-
+exec 4<&- >/dev/null 2>&1
 [ -z "$dying" ] || kill -KILL $child 2>/dev/null
 while :; do wait $child; status=$?; kill -0 $child 2>/dev/null || break; done
 cd /

@@ -243,10 +243,10 @@ describe('fuse-overlayfs containers die with their monitor or CLI', () => {
   /** fuse-overlayfs daemons whose arguments name the container (its upper layer is in the container's directory). */
   const fuseDaemons = async (id: string): Promise<string> => String((await execa('pgrep', ['-af', `fuse-overlayfs.*${id}`], { reject: false })).stdout);
 
-  // Open (2026-12-02): the job dies with its monitor now, but fuse-overlayfs itself was left
-  // running in 2 of 3 runs (its launcher is gone by then; the foreground case passes every
-  // time). Skipped so the suite stays green until the cause is found; remove .skip to see it.
-  it.skip('kill -9 of the monitor: the job, fuse-overlayfs and its mount go', async () => {
+  // Until 2026-12-02 fuse-overlayfs was left running in 2 of 3 runs: the launcher's dash wrote
+  // "Killed" for the bwrap it had just killed to its stderr, a pipe to the dead monitor, and
+  // died of SIGPIPE before the unmount (rootfs/shell.ts: LAUNCH_STEP).
+  it('kill -9 of the monitor: the job, fuse-overlayfs and its mount go', async () => {
     const id = await runDetached(['--storage-driver', 'fuse-overlayfs', busybox(), 'sh', '-c', 'echo ready; while true; do sleep 1; done']);
     await until(async () => (await logsOf(id)) === 'ready');
     expect(await fuseDaemons(id)).not.toBe('');
@@ -260,6 +260,19 @@ describe('fuse-overlayfs containers die with their monitor or CLI', () => {
     });
     expect((await run(box, ['rm', id])).exitCode).toBe(0);
   });
+
+  it('a detached one starts, stops and is removed as usual, leaving no fuse-overlayfs behind', async () => {
+    const id = await runDetached(['--storage-driver', 'fuse-overlayfs', busybox(), 'sh', '-c', 'echo ready; while true; do sleep 1; done']);
+    await until(async () => (await logsOf(id)) === 'ready');
+    expect(await fuseDaemons(id)).not.toBe('');
+    expect((await run(box, ['stop', '-t', '1', id])).exitCode).toBe(0);
+    await until(async () => (await fuseDaemons(id)) === '', 15_000, 'fuse-overlayfs to exit');
+    expect((await run(box, ['start', id])).exitCode).toBe(0);
+    await until(async () => (await state(id)).Status === 'running' && (await fuseDaemons(id)) !== '', 15_000, 'the restarted job and its fuse-overlayfs');
+    expect((await run(box, ['stop', '-t', '1', id])).exitCode).toBe(0);
+    await until(async () => (await fuseDaemons(id)) === '', 15_000, 'fuse-overlayfs to exit');
+    expect((await run(box, ['rm', id])).exitCode).toBe(0);
+  }, 60_000);
 
   it('kill -9 of the CLI of a foreground run: the job, fuse-overlayfs and its mount go', async () => {
     const name = `fuse-fg-${Date.now()}`;
