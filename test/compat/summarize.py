@@ -30,6 +30,8 @@ PODMAN_ONLY = [
     r"\bhealthcheck\b", r"--health-on-failure", r"\bsave\b.*--format", r"oci-dir|docker-dir|containers-storage:",
     r"\bsystem (reset|renumber|migrate|service|connection)\b", r"--time\b", r"\s-t\s*\d", r"--cidfile\b.*--replace",
     r"--read-only-tmpfs", r"--volumes-from.*:z", r"\bexport\b.*--output", r"--tz\b", r"--secret\b", r"--uts=container",
+    r"--noout\b", r"--runtime-flag", r"\buntag\b", r"\b(start|stop|kill|restart|pause|unpause|wait) (--all|-a)\b", r"\bstart --filter",
+    r"--overwrite\b", r"--pause\b", r"--depend\b", r"--events-backend", r"--log-driver[= ]?journald", r"\bvolume rm (-a|--all)\b",
 ]
 PODMAN_ONLY_RE = re.compile("|".join(PODMAN_ONLY))
 
