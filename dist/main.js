@@ -40660,6 +40660,7 @@ async function runDetached(store, record, options) {
   const network = await prepareNetwork(store, record, options.onNote);
   const cleanup = record.autoRemove ? ["--cleanup", process.execPath, CLI, "--root", store.root, "rm", "--force", "--volumes", record.id] : [];
   if (record.autoRemove) closeSync13(openSync11(join46(dir, ATTACH_HOLD_FILE), "a"));
+  const waitAttach = options.connectClient === void 0 ? [] : ["--wait-attach", String(ATTACH_WAIT_MS)];
   const health = monitorHealthArgs(plan.healthcheck, [process.execPath, CLI, "--root", store.root, "healthcheck", "run", record.id]);
   const launcher = launcherArgv(plan, site, network.network)[0];
   if (!onPath(launcher)) throw new BurrowError("IO", `cannot start the container: ${notInstalled(launcher)}; ${RUN_DOCTOR}`);
@@ -40667,11 +40668,12 @@ async function runDetached(store, record, options) {
     const cgroup = await cgroupForStart(store, record, notes);
     const watch2 = cgroup === void 0 ? [] : [...new Set(cgroupDirs(cgroup))].flatMap((path17) => ["--cgroup", path17]);
     const entry = cgroup === void 0 ? [] : entryArgv(cgroup);
-    const result = await start(MONITOR_BINARY, [dir, "--boot-id", bootId(), "--restart", record.restart, "--log-max-size", String(record.logMaxSize ?? 10 * 1024 * 1024), "--log-max-files", String(record.logMaxFiles ?? 2), ...record.tty ? ["--tty"] : [], ...record.logDriver === "none" ? ["--no-log"] : [], ...plan.process.stdin ? ["--stdin"] : [], ...watch2, ...health, ...cleanup, "--", ...network.agent, ...entry, ...launcherArgv(plan, site, network.network)], "ignore").finished;
+    const result = await start(MONITOR_BINARY, [dir, "--boot-id", bootId(), "--restart", record.restart, "--log-max-size", String(record.logMaxSize ?? 10 * 1024 * 1024), "--log-max-files", String(record.logMaxFiles ?? 2), ...record.tty ? ["--tty"] : [], ...record.logDriver === "none" ? ["--no-log"] : [], ...plan.process.stdin ? ["--stdin"] : [], ...waitAttach, ...watch2, ...health, ...cleanup, "--", ...network.agent, ...entry, ...launcherArgv(plan, site, network.network)], "ignore").finished;
     if (result.exitCode !== 0) {
       await removeContainerCgroup(cgroup);
       throw new BurrowError("IO", `cannot start the container's monitor (${MONITOR_BINARY}): ${result.error?.message ?? `exit ${result.exitCode}`}`);
     }
+    await options.connectClient?.();
   };
   await launch(options.onNote);
   let outcome = await waitForStart(dir, 1e4);
@@ -40686,7 +40688,7 @@ async function runDetached(store, record, options) {
   if (outcome.launchError !== void 0) throw launchInfo(outcome.launchError, plan.rootfs.driver).failure ?? new BurrowError("IO", "cannot set up the container");
   recordAutoChoice(store, record, dir, options.onNote);
 }
-var RUNTIME, CLI, ATTACH_HOLD_FILE;
+var RUNTIME, CLI, ATTACH_HOLD_FILE, ATTACH_WAIT_MS;
 var init_start2 = __esm({
   "src/container/start.ts"() {
     "use strict";
@@ -40716,6 +40718,7 @@ var init_start2 = __esm({
     RUNTIME = { durable: false };
     CLI = fileURLToPath11(new URL("../../bin/burrow.js", __burrowModuleUrl));
     ATTACH_HOLD_FILE = "attach-hold";
+    ATTACH_WAIT_MS = 1e4;
   }
 });
 

@@ -17644,6 +17644,7 @@ async function runDetached(store, record, options) {
   const network = await prepareNetwork(store, record, options.onNote);
   const cleanup = record.autoRemove ? ["--cleanup", process.execPath, CLI, "--root", store.root, "rm", "--force", "--volumes", record.id] : [];
   if (record.autoRemove) (0, import_node_fs51.closeSync)((0, import_node_fs51.openSync)((0, import_node_path44.join)(dir, ATTACH_HOLD_FILE), "a"));
+  const waitAttach = options.connectClient === void 0 ? [] : ["--wait-attach", String(ATTACH_WAIT_MS)];
   const health = monitorHealthArgs(plan.healthcheck, [process.execPath, CLI, "--root", store.root, "healthcheck", "run", record.id]);
   const launcher = launcherArgv(plan, site, network.network)[0];
   if (!onPath(launcher)) throw new BurrowError("IO", `cannot start the container: ${notInstalled(launcher)}; ${RUN_DOCTOR}`);
@@ -17651,11 +17652,12 @@ async function runDetached(store, record, options) {
     const cgroup = await cgroupForStart(store, record, notes);
     const watch2 = cgroup === void 0 ? [] : [...new Set(cgroupDirs(cgroup))].flatMap((path6) => ["--cgroup", path6]);
     const entry = cgroup === void 0 ? [] : entryArgv(cgroup);
-    const result = await start(MONITOR_BINARY, [dir, "--boot-id", bootId(), "--restart", record.restart, "--log-max-size", String(record.logMaxSize ?? 10 * 1024 * 1024), "--log-max-files", String(record.logMaxFiles ?? 2), ...record.tty ? ["--tty"] : [], ...record.logDriver === "none" ? ["--no-log"] : [], ...plan.process.stdin ? ["--stdin"] : [], ...watch2, ...health, ...cleanup, "--", ...network.agent, ...entry, ...launcherArgv(plan, site, network.network)], "ignore").finished;
+    const result = await start(MONITOR_BINARY, [dir, "--boot-id", bootId(), "--restart", record.restart, "--log-max-size", String(record.logMaxSize ?? 10 * 1024 * 1024), "--log-max-files", String(record.logMaxFiles ?? 2), ...record.tty ? ["--tty"] : [], ...record.logDriver === "none" ? ["--no-log"] : [], ...plan.process.stdin ? ["--stdin"] : [], ...waitAttach, ...watch2, ...health, ...cleanup, "--", ...network.agent, ...entry, ...launcherArgv(plan, site, network.network)], "ignore").finished;
     if (result.exitCode !== 0) {
       await removeContainerCgroup(cgroup);
       throw new BurrowError("IO", `cannot start the container's monitor (${MONITOR_BINARY}): ${result.error?.message ?? `exit ${result.exitCode}`}`);
     }
+    await options.connectClient?.();
   };
   await launch(options.onNote);
   let outcome = await waitForStart(dir, 1e4);
@@ -17670,7 +17672,7 @@ async function runDetached(store, record, options) {
   if (outcome.launchError !== void 0) throw launchInfo(outcome.launchError, plan.rootfs.driver).failure ?? new BurrowError("IO", "cannot set up the container");
   recordAutoChoice(store, record, dir, options.onNote);
 }
-var import_node_fs51, import_node_os10, import_node_path44, import_node_url7, RUNTIME, CLI, ATTACH_HOLD_FILE;
+var import_node_fs51, import_node_os10, import_node_path44, import_node_url7, RUNTIME, CLI, ATTACH_HOLD_FILE, ATTACH_WAIT_MS;
 var init_start2 = __esm({
   "src/container/start.ts"() {
     "use strict";
@@ -17704,6 +17706,7 @@ var init_start2 = __esm({
     RUNTIME = { durable: false };
     CLI = (0, import_node_url7.fileURLToPath)(new URL("../../bin/burrow.js", __burrowModuleUrl));
     ATTACH_HOLD_FILE = "attach-hold";
+    ATTACH_WAIT_MS = 1e4;
   }
 });
 
@@ -18673,6 +18676,8 @@ var init_ops = __esm({
 var attach_exports = {};
 __export(attach_exports, {
   attachContainer: () => attachContainer,
+  attachSession: () => attachSession,
+  connectToMonitor: () => connectToMonitor,
   holdForAttach: () => holdForAttach
 });
 async function holdForAttach(store, record) {
@@ -18701,9 +18706,9 @@ async function attachContainer(store, query, options = {}) {
 }
 async function attachRunning(store, record, options) {
   if (containerState(store, record).status !== "running") throw new BurrowError("INVALID_ARGUMENT", `container ${record.name} is not running: use "burrow logs"`);
-  const stdin = record.plan.process.stdin;
-  const input = process.stdin;
-  const output = process.stdout;
+  return attachSession(store, record, await connectToMonitor(store, record), options);
+}
+async function connectToMonitor(store, record) {
   const previous = process.cwd();
   process.chdir(containerDir(store, record.id));
   const socket = (0, import_node_net4.connect)("attach.sock");
@@ -18712,6 +18717,12 @@ async function attachRunning(store, record, options) {
     socket.once("connect", resolve8);
     socket.once("error", (error) => reject(new BurrowError("IO", `cannot attach to ${record.name}: ${error.message}`)));
   });
+  return socket;
+}
+async function attachSession(store, record, socket, options = {}) {
+  const stdin = record.plan.process.stdin;
+  const input = process.stdin;
+  const output = process.stdout;
   socket.on("data", (chunk) => output.write(chunk));
   const resize = () => {
     if (output.isTTY !== true) return;
@@ -18738,6 +18749,7 @@ async function attachRunning(store, record, options) {
   }
   try {
     await new Promise((resolve8) => {
+      if (socket.closed) resolve8();
       socket.once("close", () => resolve8());
       options.signal?.addEventListener("abort", () => socket.destroy(), { once: true });
     });
@@ -18781,14 +18793,28 @@ async function startContainer(store, query, options = {}) {
     return void 0;
   }
   const hold2 = await holdForAttach(store, record);
+  let socket;
   try {
+    if (record.plan.process.stdin || record.tty) {
+      await startDetached(store, record, {
+        onNote: options.onNote,
+        connectClient: async () => {
+          socket?.destroy();
+          socket = await connectToMonitor(store, record);
+        }
+      });
+      if (socket === void 0) return await attachContainer(store, record.id, { signal: options.signal });
+      const connected = socket;
+      socket = void 0;
+      return await attachSession(store, record, connected, { signal: options.signal });
+    }
     await startDetached(store, record, { onNote: options.onNote });
-    if (record.plan.process.stdin || record.tty) return await attachContainer(store, record.id, { signal: options.signal });
     await followLogs(store, record, 0, (entries) => {
       for (const entry of entries) options.onOutput?.(entry);
     }, options.signal);
     return await waitContainer(store, record.id, options.signal);
   } finally {
+    socket?.destroy();
     hold2?.release();
   }
 }

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { BurrowError } from '../errors.js';
 import { acquireLock, type Lock } from '../store/flock.js';
@@ -56,9 +56,15 @@ export async function attachContainer(store: Store, query: string, options: { si
 
 async function attachRunning(store: Store, record: ContainerRecord, options: { signal?: AbortSignal | undefined }): Promise<number> {
   if (containerState(store, record).status !== 'running') throw new BurrowError('INVALID_ARGUMENT', `container ${record.name} is not running: use "burrow logs"`);
-  const stdin = record.plan.process.stdin;
-  const input = process.stdin;
-  const output = process.stdout;
+  return attachSession(store, record, await connectToMonitor(store, record), options);
+}
+
+/**
+ * Connects to the container's monitor (its attach socket). `start -a` connects
+ * before the job starts (the monitor waits for it: --wait-attach), so that the
+ * job's first output reaches it; what comes before the session reads it waits in the socket.
+ */
+export async function connectToMonitor(store: Store, record: ContainerRecord): Promise<Socket> {
   // The socket is bound by a relative name (absolute store paths can exceed sun_path).
   const previous = process.cwd();
   process.chdir(containerDir(store, record.id));
@@ -68,6 +74,17 @@ async function attachRunning(store: Store, record: ContainerRecord, options: { s
     socket.once('connect', resolve);
     socket.once('error', (error) => reject(new BurrowError('IO', `cannot attach to ${record.name}: ${error.message}`)));
   });
+  return socket;
+}
+
+/**
+ * The attached session on a connected socket: output shown as it comes, input
+ * and window size sent, until the monitor closes it; resolves to the exit status.
+ */
+export async function attachSession(store: Store, record: ContainerRecord, socket: Socket, options: { signal?: AbortSignal | undefined } = {}): Promise<number> {
+  const stdin = record.plan.process.stdin;
+  const input = process.stdin;
+  const output = process.stdout;
   socket.on('data', (chunk: Buffer) => output.write(chunk));
   const resize = (): void => {
     if (output.isTTY !== true) return;
@@ -92,6 +109,8 @@ async function attachRunning(store: Store, record: ContainerRecord, options: { s
   }
   try {
     await new Promise<void>((resolve) => {
+      // Connected before the job started (start -a), it may be over already.
+      if (socket.closed) resolve();
       socket.once('close', () => resolve());
       options.signal?.addEventListener('abort', () => socket.destroy(), { once: true });
     });

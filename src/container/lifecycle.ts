@@ -1,6 +1,7 @@
 import { BurrowError } from '../errors.js';
 import type { Store } from '../store/store.js';
-import { attachContainer, holdForAttach } from './attach.js';
+import type { Socket } from 'node:net';
+import { attachContainer, attachSession, connectToMonitor, holdForAttach } from './attach.js';
 import { followLogs, type LogEntry } from './logs.js';
 import { stopContainer, waitContainer } from './ops.js';
 import { findContainer, type ContainerRecord } from './record.js';
@@ -37,9 +38,26 @@ export async function startContainer(store: Store, query: string, options: Start
   // process has all the output and the exit status (else a quick job could be
   // removed under it: exit 125, "no such container", output lost).
   const hold = await holdForAttach(store, record);
+  // Connected before the job starts (the monitor waits for it), as Docker attaches
+  // before it starts: output printed at once is not lost. Undefined when the
+  // container was running already (start is then a no-op): attach as to any running one.
+  let socket: Socket | undefined;
   try {
+    if (record.plan.process.stdin || record.tty) {
+      await startDetached(store, record, {
+        onNote: options.onNote,
+        connectClient: async () => {
+          // A second monitor (fall-back from overlay): the first one's socket is done.
+          socket?.destroy();
+          socket = await connectToMonitor(store, record);
+        },
+      });
+      if (socket === undefined) return await attachContainer(store, record.id, { signal: options.signal });
+      const connected = socket;
+      socket = undefined;
+      return await attachSession(store, record, connected, { signal: options.signal });
+    }
     await startDetached(store, record, { onNote: options.onNote });
-    if (record.plan.process.stdin || record.tty) return await attachContainer(store, record.id, { signal: options.signal });
     // Output only: follow the log from its first line, so nothing printed before
     // this process caught up is lost.
     await followLogs(store, record, 0, (entries) => {
@@ -47,6 +65,7 @@ export async function startContainer(store: Store, query: string, options: Start
     }, options.signal);
     return await waitContainer(store, record.id, options.signal);
   } finally {
+    socket?.destroy();
     hold?.release();
   }
 }

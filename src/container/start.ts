@@ -343,7 +343,22 @@ async function waitForStart(dir: string, timeoutMs: number): Promise<{ pid?: num
  * Starts the container under its own monitor (native/burrow-monitor.c), which
  * outlives this process, and returns once the job runs (or has already ended).
  */
-export async function startDetached(store: Store, given: ContainerRecord, options: { onNote?: (note: string) => void; fresh?: boolean } = {}): Promise<void> {
+export interface DetachedStartOptions {
+  onNote?: ((note: string) => void) | undefined;
+  fresh?: boolean | undefined;
+  /**
+   * `start -a` of a container created with -i or -t: the monitor holds the job
+   * until a client connects (at most ATTACH_WAIT_MS), and this connects it, once for
+   * each monitor started (a fall-back from overlay starts a second one), before the
+   * job is waited for; so the job's first output is not printed to nobody.
+   */
+  connectClient?: (() => Promise<void>) | undefined;
+}
+
+/** How long a monitor holds the job for a `start -a` client that never connects (killed before it could). */
+export const ATTACH_WAIT_MS = 10_000;
+
+export async function startDetached(store: Store, given: ContainerRecord, options: DetachedStartOptions = {}): Promise<void> {
   const { record, release } = await startLocked(store, given, options.fresh === true);
   try {
     await runDetached(store, record, options);
@@ -352,7 +367,7 @@ export async function startDetached(store: Store, given: ContainerRecord, option
   }
 }
 
-async function runDetached(store: Store, record: ContainerRecord, options: { onNote?: (note: string) => void }): Promise<void> {
+async function runDetached(store: Store, record: ContainerRecord, options: DetachedStartOptions): Promise<void> {
   const dir = containerDir(store, record.id);
   const state = containerState(store, record);
   // As `docker start` of a running container: nothing to do, and no error (a second start that lost the race lands here).
@@ -371,6 +386,7 @@ async function runDetached(store: Store, record: ContainerRecord, options: { onN
   // Appended to, never replaced: a `start -a` may hold it already.
   if (record.autoRemove) closeSync(openSync(join(dir, ATTACH_HOLD_FILE), 'a'));
   // The monitor keeps the health checks' schedule and starts burrow's own check when one is due: no Node stays resident.
+  const waitAttach = options.connectClient === undefined ? [] : ['--wait-attach', String(ATTACH_WAIT_MS)];
   const health = monitorHealthArgs(plan.healthcheck, [process.execPath, CLI, '--root', store.root, 'healthcheck', 'run', record.id]);
   // The monitor runs the launcher after burrow has returned: a launcher that is not
   // there would only show as a container that exited 127.
@@ -385,11 +401,13 @@ async function runDetached(store: Store, record: ContainerRecord, options: { onN
     const cgroup = await cgroupForStart(store, record, notes);
     const watch = cgroup === undefined ? [] : [...new Set(cgroupDirs(cgroup))].flatMap((path) => ['--cgroup', path]);
     const entry = cgroup === undefined ? [] : entryArgv(cgroup);
-    const result = await start(MONITOR_BINARY, [dir, '--boot-id', bootId(), '--restart', record.restart, '--log-max-size', String(record.logMaxSize ?? 10 * 1024 * 1024), '--log-max-files', String(record.logMaxFiles ?? 2), ...(record.tty ? ['--tty'] : []), ...(record.logDriver === 'none' ? ['--no-log'] : []), ...(plan.process.stdin ? ['--stdin'] : []), ...watch, ...health, ...cleanup, '--', ...network.agent, ...entry, ...launcherArgv(plan, site, network.network)], 'ignore').finished;
+    const result = await start(MONITOR_BINARY, [dir, '--boot-id', bootId(), '--restart', record.restart, '--log-max-size', String(record.logMaxSize ?? 10 * 1024 * 1024), '--log-max-files', String(record.logMaxFiles ?? 2), ...(record.tty ? ['--tty'] : []), ...(record.logDriver === 'none' ? ['--no-log'] : []), ...(plan.process.stdin ? ['--stdin'] : []), ...waitAttach, ...watch, ...health, ...cleanup, '--', ...network.agent, ...entry, ...launcherArgv(plan, site, network.network)], 'ignore').finished;
     if (result.exitCode !== 0) {
       await removeContainerCgroup(cgroup);
       throw new BurrowError('IO', `cannot start the container's monitor (${MONITOR_BINARY}): ${result.error?.message ?? `exit ${result.exitCode}`}`);
     }
+    // The monitor has bound its attach socket before it returned.
+    await options.connectClient?.();
   };
   await launch(options.onNote);
   let outcome = await waitForStart(dir, 10_000);

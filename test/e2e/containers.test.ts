@@ -550,6 +550,39 @@ describe('attach and start -a', () => {
     await run(box, ['rm', withInput, outputOnly]);
   });
 
+  it('start -a -i of a container created with -i gets the job\'s first output and its exit status, with and without --rm', async () => {
+    // The job prints at once and ends: with a client that connected only after the job started, "hi" went to nobody.
+    for (const flags of [[], ['--rm']]) {
+      for (let round = 0; round < 10; round++) {
+        const name = `first-output${flags.join('')}-${round}`;
+        const created = await run(box, ['create', '-i', ...flags, '--name', name, busybox(), 'sh', '-c', 'echo hi; exit 3']);
+        expect(created.exitCode, created.stderr).toBe(0);
+        const started = await run(box, ['start', '-a', '-i', name], { input: '' });
+        expect({ flags, round, exitCode: started.exitCode, stdout: started.stdout }).toEqual({ flags, round, exitCode: 3, stdout: 'hi' });
+        if (flags.includes('--rm')) await until(async () => !(await ps()).some((listed) => listed.Names === name), 10_000, `${name} to be removed`);
+        else await run(box, ['rm', name]);
+      }
+    }
+  });
+
+  it('start -a -i of a container created with -it gets the job\'s first output on its terminal and its exit status, with and without --rm', async () => {
+    const burrowCli = `${process.execPath} ${BURROW_BIN}`;
+    const lines: string[] = [];
+    for (const rm of ['', '--rm']) {
+      lines.push(`for i in 1 2 3 4 5; do`,
+        `  ${burrowCli} create -it ${rm} --name first-tty${rm}-$i ${busybox()} sh -c 'echo hi; exit 3' >/dev/null || echo "create failed"`,
+        `  out=$(${burrowCli} start -a -i first-tty${rm}-$i); echo "tty${rm} $i: [$out] status=$?"`,
+        `done`);
+    }
+    // Nothing is typed, but the terminal's input stays open to the end: its end would reach the first job as a key.
+    const output = await inTerminal(box, lines, [{ afterOutput: 'tty--rm 5:', text: '' }]);
+    for (const rm of ['', '--rm']) {
+      for (let round = 1; round <= 5; round++) expect(output).toContain(`tty${rm} ${round}: [hi] status=3`);
+    }
+    expect(output).not.toContain('create failed');
+    await run(box, ['rm', ...[1, 2, 3, 4, 5].map((round) => `first-tty-${round}`)]);
+  });
+
   it('a detached -it container keeps its terminal for attach, with the caller\'s window size', async () => {
     // The job answers the window change attach makes on connecting (another size than at run -d): the keys
     // go once attach is there, not after a guessed delay, and "has-tty" is spelt so the echo of typed keys cannot hold it.

@@ -3,7 +3,7 @@
  *
  *   burrow-monitor DIR [--restart no|always|on-failure[:N]] [--log-max-size BYTES] [--log-max-files N] [--no-log] [--cgroup DIR]...
  *                      [--health INTERVAL_MS START_PERIOD_MS START_INTERVAL_MS TIMEOUT_MS N CHECK…]
- *                      [--cleanup CMD…] -- LAUNCHER…
+ *                      [--stdin] [--tty] [--wait-attach MS] [--cleanup CMD…] -- LAUNCHER…
  *
  * It detaches from the CLI (a new session; the CLI returns at once), runs the
  * launcher with the container's stdout and stderr on pipes, writes them to
@@ -248,6 +248,36 @@ static void open_attach_socket(void)
   if (bind(listen_fd, (struct sockaddr *) &addr, sizeof addr) != 0 || listen(listen_fd, MAX_CLIENTS) != 0) {
     close(listen_fd);
     listen_fd = -1;
+  }
+}
+
+/*
+ * --wait-attach MS (`start -a` of a container created with -i or -t): the job starts
+ * only once a client has connected, so it gets the job's output from its first byte
+ * (Docker attaches before it starts the container). The client is accepted here and
+ * read only once the job's stdin (or terminal) exists: its frames wait in the socket.
+ * A client that never comes (killed before it connected) holds the job up for MS at
+ * most; it then runs unattached, as after `start` without -a.
+ */
+static long long wait_attach_ms = 0;
+
+static void wait_for_first_client(void)
+{
+  if (listen_fd < 0) return;
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  long long deadline = (long long) now.tv_sec * 1000 + now.tv_nsec / 1000000 + wait_attach_ms;
+  for (;;) {
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    long long left = deadline - ((long long) now.tv_sec * 1000 + now.tv_nsec / 1000000);
+    if (left <= 0) return;
+    struct pollfd fd = { listen_fd, POLLIN, 0 };
+    int ready = poll(&fd, 1, left < INT_MAX ? (int) left : INT_MAX);
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready <= 0) return;
+    int client = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+    if (client >= 0) { clients[0].fd = client; return; }
+    if (errno != EINTR && errno != EAGAIN && errno != ECONNABORTED) return;
   }
 }
 
@@ -703,6 +733,7 @@ int main(int argc, char **argv)
     else if (strcmp(argv[i], "--no-log") == 0) keep_log = 0; /* --log-driver none: output is read and dropped */
     else if (strcmp(argv[i], "--cgroup") == 0 && i + 1 < argc) { if (cgroup_count < MAX_CGROUPS) cgroup_dirs[cgroup_count++] = argv[i + 1]; i++; }
     else if (strcmp(argv[i], "--stdin") == 0) use_stdin = 1;
+    else if (strcmp(argv[i], "--wait-attach") == 0 && i + 1 < argc) wait_attach_ms = strtoll(argv[++i], NULL, 10);
     else if (strcmp(argv[i], "--boot-id") == 0 && i + 1 < argc) snprintf(boot_id, sizeof boot_id, "%s", argv[++i]);
     else if (strcmp(argv[i], "--health") == 0 && i + 6 < argc) {
       health_interval = strtoll(argv[++i], NULL, 10);
@@ -724,6 +755,9 @@ int main(int argc, char **argv)
     } else if (strcmp(argv[i], "--") == 0) { launcher = &argv[i + 1]; break; }
   }
   if (launcher == NULL || launcher[0] == NULL) return 125;
+  /* Bound before the CLI gets its answer: a `start -a` that connects once we have
+   * returned finds the socket there (no retry, no window). */
+  if (chdir(dir) == 0) open_attach_socket();
 
   /* Detach: the CLI that started us returns; we live on in our own session. */
   pid_t first = fork();
@@ -739,8 +773,13 @@ int main(int argc, char **argv)
   /* Dead attach clients must not kill us; the launcher's child resets both. */
   signal(SIGPIPE, SIG_IGN);
   signal(SIGHUP, SIG_IGN);
-  /* Nothing the CLI or its caller had open stays open here (or reaches the job). */
-  close_range(3, ~0U, 0);
+  /* Nothing the CLI or its caller had open stays open here (or reaches the job),
+   * but the attach socket, moved to fd 3. */
+  if (listen_fd >= 0 && listen_fd != 3) {
+    if (dup3(listen_fd, 3, O_CLOEXEC) == 3) { close(listen_fd); listen_fd = 3; }
+    else { close(listen_fd); listen_fd = -1; }
+  }
+  close_range(listen_fd == 3 ? 4 : 3, ~0U, 0);
   int null = open("/dev/null", O_RDWR | O_CLOEXEC);
   dup2(null, 0);
   dup2(null, 1);
@@ -749,7 +788,7 @@ int main(int argc, char **argv)
   read_boot_id();
   for (int c = 0; c < MAX_CLIENTS; c++) clients[c].fd = -1;
   if (keep_log) open_log();
-  if (chdir(dir) == 0) open_attach_socket();
+  if (wait_attach_ms > 0) wait_for_first_client();
 
   long max_restarts = -1;
   if (strncmp(restart, "on-failure:", 11) == 0) max_restarts = strtol(restart + 11, NULL, 10);
