@@ -38686,9 +38686,9 @@ async function createContainer(store, options) {
   const mounts = options.volumes.map((volume) => {
     if (volume.kind !== "volume") return volume;
     if (volume.anonymous === true) {
-      const created = createVolume(store, anonymousVolumeName(), { [ANONYMOUS_VOLUME_LABEL]: "" });
-      anonymousVolumes.push(created.Name);
-      return { kind: "bind", source: created.Mountpoint, target: volume.target, readOnly: volume.readOnly };
+      const name2 = anonymousVolumeName();
+      anonymousVolumes.push(name2);
+      return { kind: "bind", source: join35(volumesDir(store), name2, "_data"), target: volume.target, readOnly: volume.readOnly };
     }
     return volumeMount(createVolume(store, volume.name), volume.target, volume.readOnly);
   });
@@ -38773,8 +38773,10 @@ async function createContainer(store, options) {
   };
   try {
     writeNamedRecord(store, record, name);
+    for (const volume of anonymousVolumes) createVolume(store, volume, { [ANONYMOUS_VOLUME_LABEL]: "" });
   } catch (error2) {
     rmSync7(dir, { recursive: true, force: true });
+    await removeAnonymousVolumes(store, anonymousVolumes);
     throw error2;
   }
   trace("container created");
@@ -40421,7 +40423,7 @@ var init_health = __esm({
 });
 
 // src/container/start.ts
-import { chmodSync as chmodSync2, closeSync as closeSync13, existsSync as existsSync32, openSync as openSync11, renameSync as renameSync5, rmSync as rmSync11, unlinkSync as unlinkSync3 } from "node:fs";
+import { chmodSync as chmodSync2, closeSync as closeSync13, existsSync as existsSync32, openSync as openSync11, renameSync as renameSync5, rmSync as rmSync11, unlinkSync as unlinkSync3, writeFileSync as writeFileSync10 } from "node:fs";
 import { constants as constants14 } from "node:os";
 import { join as join46, relative as relative3 } from "node:path";
 import { fileURLToPath as fileURLToPath11 } from "node:url";
@@ -40431,7 +40433,7 @@ function killOrphanedSandbox(dir) {
 }
 function clearRunFiles(dir) {
   killOrphanedSandbox(dir);
-  for (const name of ["monitor", "pid", "exit", "stopped", "launch-error", AUTO_NOTE_FILE]) {
+  for (const name of ["monitor", "pid", "exit", "stopped", "launch-error", AUTO_NOTE_FILE, EXIT_RESERVE]) {
     try {
       unlinkSync3(join46(dir, name));
     } catch (error2) {
@@ -40527,6 +40529,10 @@ async function runForeground(store, record, options) {
   const cgroup = await cgroupForStart(store, record, options.onNote);
   trace("cgroup ready");
   const entry = cgroup === void 0 ? [] : entryArgv(cgroup);
+  try {
+    writeFileSync10(join46(dir, EXIT_RESERVE), Buffer.alloc(8192));
+  } catch {
+  }
   const attempt = async () => {
     writeFileAtomic(join46(dir, "monitor"), monitorFile(), 420, RUNTIME);
     return launchAttached(store, record, site, entry, network, options);
@@ -40542,6 +40548,7 @@ async function runForeground(store, record, options) {
     }
   } finally {
     rmSync11(join46(dir, "pid"), { force: true });
+    rmSync11(join46(dir, EXIT_RESERVE), { force: true });
     const oom = wasOomKilled(cgroup);
     writeFileAtomic(join46(dir, "exit"), JSON.stringify({ exitCode, finishedAt: (/* @__PURE__ */ new Date()).toISOString(), ...oom ? { oomKilled: true } : {} }), 420, RUNTIME);
     await removeContainerCgroup(cgroup);
@@ -40576,13 +40583,16 @@ async function launchAttached(store, record, site, entry, network, options) {
       try {
         writeFileAtomic(pidFile, sandboxPidFile(pid), 420, RUNTIME);
       } catch (error2) {
+        options.onNote?.(`burrow: note: cannot record the job's pid (${error2 instanceof Error ? error2.message : String(error2)}): other burrow commands see the container as starting until it ends`);
+      }
+      try {
+        health?.start();
+        options.onRunning();
+        recordAutoChoice(store, record, site.dir, options.onNote);
+      } catch (error2) {
         stateFailure ??= error2;
         forward("SIGKILL");
-        return;
       }
-      health?.start();
-      options.onRunning();
-      recordAutoChoice(store, record, site.dir, options.onNote);
     }
   });
   const forward = (sig) => {
@@ -40688,7 +40698,7 @@ async function runDetached(store, record, options) {
   if (outcome.launchError !== void 0) throw launchInfo(outcome.launchError, plan.rootfs.driver).failure ?? new BurrowError("IO", "cannot set up the container");
   recordAutoChoice(store, record, dir, options.onNote);
 }
-var RUNTIME, CLI, ATTACH_HOLD_FILE, ATTACH_WAIT_MS;
+var RUNTIME, EXIT_RESERVE, CLI, ATTACH_HOLD_FILE, ATTACH_WAIT_MS;
 var init_start2 = __esm({
   "src/container/start.ts"() {
     "use strict";
@@ -40716,9 +40726,25 @@ var init_start2 = __esm({
     init_state();
     init_process_identity();
     RUNTIME = { durable: false };
+    EXIT_RESERVE = "exit.reserve";
     CLI = fileURLToPath11(new URL("../../bin/burrow.js", __burrowModuleUrl));
     ATTACH_HOLD_FILE = "attach-hold";
     ATTACH_WAIT_MS = 1e4;
+  }
+});
+
+// src/container/run.ts
+async function discardContainer(store, record) {
+  await removeContainerFiles(store, record);
+  if (record.anonymousVolumes !== void 0) await removeAnonymousVolumes(store, record.anonymousVolumes);
+}
+var init_run = __esm({
+  "src/container/run.ts"() {
+    "use strict";
+    init_create2();
+    init_start2();
+    init_trace();
+    init_volumes();
   }
 });
 
@@ -40780,7 +40806,7 @@ var init_logs = __esm({
 });
 
 // src/container/ops.ts
-import { existsSync as existsSync33, writeFileSync as writeFileSync10 } from "node:fs";
+import { existsSync as existsSync33, writeFileSync as writeFileSync11 } from "node:fs";
 import { constants as constants15 } from "node:os";
 import { join as join48 } from "node:path";
 function signalNumber(signal) {
@@ -40812,7 +40838,7 @@ async function killContainer(store, query, signal = "SIGKILL") {
   const number2 = signalNumber(signal);
   const state3 = containerState(store, record);
   if (state3.status !== "running") throw new BurrowError("INVALID_ARGUMENT", `container ${record.name} is not running`);
-  if (number2 === constants15.signals.SIGKILL) writeFileSync10(join48(containerDir(store, record.id), "stopped"), "");
+  if (number2 === constants15.signals.SIGKILL) writeFileSync11(join48(containerDir(store, record.id), "stopped"), "");
   await thaw(record, state3);
   sendSignal(state3, number2);
   return record;
@@ -40825,7 +40851,7 @@ async function removeContainer(store, query, force, options = {}) {
     const state3 = containerState(store, record);
     if (state3.status === "running") {
       if (!force) throw new BurrowError("IN_USE", `cannot remove running container ${record.name}: stop it first, or use --force`);
-      writeFileSync10(join48(containerDir(store, record.id), "stopped"), "");
+      writeFileSync11(join48(containerDir(store, record.id), "stopped"), "");
       await thaw(record, state3);
       sendSignal(state3, constants15.signals.SIGKILL);
       await waitUntilExited(store, record, 1e4);
@@ -90802,7 +90828,7 @@ var init_cacheTwirpClient = __esm({
 });
 
 // node_modules/@actions/cache/lib/internal/tar.js
-import { existsSync as existsSync35, writeFileSync as writeFileSync12 } from "fs";
+import { existsSync as existsSync35, writeFileSync as writeFileSync13 } from "fs";
 import * as path15 from "path";
 function getTarPath() {
   return __awaiter17(this, void 0, void 0, function* () {
@@ -90983,7 +91009,7 @@ function extractTar(archivePath, compressionMethod) {
 }
 function createTar(archiveFolder, sourceDirectories, compressionMethod) {
   return __awaiter17(this, void 0, void 0, function* () {
-    writeFileSync12(path15.join(archiveFolder, ManifestFilename), sourceDirectories.join("\n"));
+    writeFileSync13(path15.join(archiveFolder, ManifestFilename), sourceDirectories.join("\n"));
     const { commands } = yield getCommands(compressionMethod, "create");
     yield execCommands(commands, archiveFolder);
   });
@@ -99525,7 +99551,7 @@ async function tearDown(store, resources, onNote) {
   const dirs = resources.containers.map((id) => containerDir(store, id));
   for (const id of [...resources.containers].reverse()) {
     try {
-      await removeContainer(store, id, true);
+      await removeContainer(store, id, true, { volumes: true });
     } catch (error2) {
       failures.push(`container ${id.slice(0, 12)}: ${error2.message}`);
     }
@@ -100048,7 +100074,7 @@ async function runScript(context3) {
       return { code: await startForeground(store, record, { signal, fresh: true, onNote: (line) => info(line) }), peaks: peaks() };
     } finally {
       context3.running.id = void 0;
-      await removeContainerFiles(store, record);
+      await discardContainer(store, record);
     }
   });
   const durationMs = Date.now() - stepBegan;
@@ -100202,7 +100228,7 @@ async function main(began2) {
   return exitCode === 0 ? 0 : 1;
 }
 var CLI2;
-var init_run = __esm({
+var init_run2 = __esm({
   "src/action/run.ts"() {
     "use strict";
     init_core();
@@ -100215,6 +100241,7 @@ var init_run = __esm({
     init_login();
     init_create2();
     init_start2();
+    init_run();
     init_record();
     init_ops();
     init_stats2();
@@ -100298,7 +100325,7 @@ if (password !== "") setSecret(password);
 var code;
 try {
   await group("prepare burrow", () => prepareNative((line) => info(line)));
-  const { main: main2 } = await Promise.resolve().then(() => (init_run(), run_exports));
+  const { main: main2 } = await Promise.resolve().then(() => (init_run2(), run_exports));
   code = await main2(began);
 } catch (error2) {
   setOutput("exit-code", "125");

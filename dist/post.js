@@ -30308,7 +30308,7 @@ init_record();
 // src/container/ops.ts
 init_errors();
 init_record();
-import { existsSync as existsSync20, writeFileSync as writeFileSync6 } from "node:fs";
+import { existsSync as existsSync20, writeFileSync as writeFileSync7 } from "node:fs";
 import { constants as constants10 } from "node:os";
 import { join as join24 } from "node:path";
 
@@ -30362,7 +30362,7 @@ function signalProcess(identity3, signal) {
 }
 
 // src/container/start.ts
-import { chmodSync as chmodSync2, closeSync as closeSync7, existsSync as existsSync18, openSync as openSync6, renameSync as renameSync3, rmSync as rmSync6, unlinkSync as unlinkSync3 } from "node:fs";
+import { chmodSync as chmodSync2, closeSync as closeSync7, existsSync as existsSync18, openSync as openSync6, renameSync as renameSync3, rmSync as rmSync6, unlinkSync as unlinkSync3, writeFileSync as writeFileSync6 } from "node:fs";
 init_host_tools();
 init_spawn();
 init_trace();
@@ -30730,7 +30730,7 @@ async function removeContainer(store, query, force, options = {}) {
     const state = containerState(store, record);
     if (state.status === "running") {
       if (!force) throw new BurrowError("IN_USE", `cannot remove running container ${record.name}: stop it first, or use --force`);
-      writeFileSync6(join24(containerDir(store, record.id), "stopped"), "");
+      writeFileSync7(join24(containerDir(store, record.id), "stopped"), "");
       await thaw(record, state);
       sendSignal(state, constants10.signals.SIGKILL);
       await waitUntilExited(store, record, 1e4);
@@ -30766,7 +30766,7 @@ async function cleanUp(store, state, now = /* @__PURE__ */ new Date()) {
   const mine = listRecords(store).filter((record) => state.containers.includes(record.id) || record.labels[ACTION_LABEL] === state.token || state.jobFile && inWindow(record.created, state, now));
   for (const record of mine) {
     try {
-      await removeContainer(store, record.id, true);
+      await removeContainer(store, record.id, true, { volumes: true });
       report.containers.push(record.name);
     } catch (error) {
       report.failures.push(`container ${record.name}: ${error.message}`);

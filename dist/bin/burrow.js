@@ -17415,7 +17415,7 @@ function killOrphanedSandbox(dir) {
 }
 function clearRunFiles(dir) {
   killOrphanedSandbox(dir);
-  for (const name of ["monitor", "pid", "exit", "stopped", "launch-error", AUTO_NOTE_FILE]) {
+  for (const name of ["monitor", "pid", "exit", "stopped", "launch-error", AUTO_NOTE_FILE, EXIT_RESERVE]) {
     try {
       (0, import_node_fs51.unlinkSync)((0, import_node_path44.join)(dir, name));
     } catch (error) {
@@ -17511,6 +17511,10 @@ async function runForeground(store, record, options) {
   const cgroup = await cgroupForStart(store, record, options.onNote);
   trace("cgroup ready");
   const entry = cgroup === void 0 ? [] : entryArgv(cgroup);
+  try {
+    (0, import_node_fs51.writeFileSync)((0, import_node_path44.join)(dir, EXIT_RESERVE), Buffer.alloc(8192));
+  } catch {
+  }
   const attempt = async () => {
     writeFileAtomic((0, import_node_path44.join)(dir, "monitor"), monitorFile(), 420, RUNTIME);
     return launchAttached(store, record, site, entry, network, options);
@@ -17526,6 +17530,7 @@ async function runForeground(store, record, options) {
     }
   } finally {
     (0, import_node_fs51.rmSync)((0, import_node_path44.join)(dir, "pid"), { force: true });
+    (0, import_node_fs51.rmSync)((0, import_node_path44.join)(dir, EXIT_RESERVE), { force: true });
     const oom = wasOomKilled(cgroup);
     writeFileAtomic((0, import_node_path44.join)(dir, "exit"), JSON.stringify({ exitCode, finishedAt: (/* @__PURE__ */ new Date()).toISOString(), ...oom ? { oomKilled: true } : {} }), 420, RUNTIME);
     await removeContainerCgroup(cgroup);
@@ -17560,13 +17565,16 @@ async function launchAttached(store, record, site, entry, network, options) {
       try {
         writeFileAtomic(pidFile, sandboxPidFile(pid), 420, RUNTIME);
       } catch (error) {
+        options.onNote?.(`burrow: note: cannot record the job's pid (${error instanceof Error ? error.message : String(error)}): other burrow commands see the container as starting until it ends`);
+      }
+      try {
+        health?.start();
+        options.onRunning();
+        recordAutoChoice(store, record, site.dir, options.onNote);
+      } catch (error) {
         stateFailure ??= error;
         forward("SIGKILL");
-        return;
       }
-      health?.start();
-      options.onRunning();
-      recordAutoChoice(store, record, site.dir, options.onNote);
     }
   });
   const forward = (sig) => {
@@ -17672,7 +17680,7 @@ async function runDetached(store, record, options) {
   if (outcome.launchError !== void 0) throw launchInfo(outcome.launchError, plan.rootfs.driver).failure ?? new BurrowError("IO", "cannot set up the container");
   recordAutoChoice(store, record, dir, options.onNote);
 }
-var import_node_fs51, import_node_os10, import_node_path44, import_node_url7, RUNTIME, CLI, ATTACH_HOLD_FILE, ATTACH_WAIT_MS;
+var import_node_fs51, import_node_os10, import_node_path44, import_node_url7, RUNTIME, EXIT_RESERVE, CLI, ATTACH_HOLD_FILE, ATTACH_WAIT_MS;
 var init_start2 = __esm({
   "src/container/start.ts"() {
     "use strict";
@@ -17704,6 +17712,7 @@ var init_start2 = __esm({
     init_state();
     init_process_identity();
     RUNTIME = { durable: false };
+    EXIT_RESERVE = "exit.reserve";
     CLI = (0, import_node_url7.fileURLToPath)(new URL("../../bin/burrow.js", __burrowModuleUrl));
     ATTACH_HOLD_FILE = "attach-hold";
     ATTACH_WAIT_MS = 1e4;
@@ -17937,7 +17946,8 @@ __export(volumes_exports, {
   removeVolume: () => removeVolume,
   volumeMount: () => volumeMount,
   volumeNameOf: () => volumeNameOf,
-  volumeUsers: () => volumeUsers
+  volumeUsers: () => volumeUsers,
+  volumesDir: () => volumesDir
 });
 function parseVolumeOptions(specs) {
   const options = {};
@@ -18504,8 +18514,20 @@ async function pruneContainers(store) {
   const removed = [];
   for (const { record, state } of listContainers(store, true)) {
     if (state.status === "running") continue;
-    await removeContainerFiles(store, record);
-    removed.push(record.id);
+    let lock;
+    try {
+      lock = await lockContainer(store, record.id, 0);
+    } catch (error) {
+      if (isBurrowError(error, "LOCKED")) continue;
+      throw error;
+    }
+    try {
+      if (readRecord(store, record.id) === void 0 || containerState(store, record).status === "running") continue;
+      await removeContainerFiles(store, record);
+      removed.push(record.id);
+    } finally {
+      lock.release();
+    }
   }
   return removed;
 }
@@ -18792,6 +18814,9 @@ async function startContainer(store, query, options = {}) {
     await startDetached(store, record, { onNote: options.onNote });
     return void 0;
   }
+  if (record.logDriver === "none" && !record.plan.process.stdin && !record.tty) {
+    throw new BurrowError("INVALID_ARGUMENT", `container ${record.name} was created with --log-driver none: start -a has no output to show; start it without -a, or create it with the json-file driver`);
+  }
   const hold2 = await holdForAttach(store, record);
   let socket;
   try {
@@ -18826,6 +18851,7 @@ async function restartContainer(store, query, options = {}) {
 var init_lifecycle = __esm({
   "src/container/lifecycle.ts"() {
     "use strict";
+    init_errors();
     init_attach2();
     init_logs();
     init_ops();
@@ -18886,10 +18912,10 @@ __export(stop_exports, {
   stopCommand: () => stopCommand
 });
 function stopCommand(signal, setExit) {
-  return new Command("stop").description("Stop running containers (StopSignal, then SIGKILL after the timeout)").argument("<container...>").option("-t, --time <seconds>", "seconds to wait before SIGKILL (default: the container's --stop-timeout, else 10)").action(action(signal, setExit, async (context, names, flags) => {
+  return new Command("stop").description("Stop running containers (StopSignal, then SIGKILL after the timeout)").argument("<container...>").option("-t, --time <seconds>", "seconds to wait before SIGKILL (default: the container's --stop-timeout, else 10)").option("--timeout <seconds>", "the same as --time (Docker 23's name for it)").action(action(signal, setExit, async (context, names, flags) => {
     const { stopContainer: stopContainer2 } = await Promise.resolve().then(() => (init_ops(), ops_exports));
     const { parseStopTimeout: parseStopTimeout2 } = await Promise.resolve().then(() => (init_specs(), specs_exports));
-    const seconds = flags.time === void 0 ? void 0 : parseStopTimeout2(flags.time);
+    const seconds = (flags.time ?? flags.timeout) === void 0 ? void 0 : parseStopTimeout2(flags.time ?? flags.timeout);
     await forEach(names, async (name) => {
       await stopContainer2(context.store(), name, seconds);
       context.stdout.write(`${name}
@@ -20483,10 +20509,10 @@ __export(restart_exports, {
   restartCommand: () => restartCommand
 });
 function restartCommand(signal, setExit) {
-  return new Command("restart").description("Stop, then start containers").argument("<container...>").option("-t, --time <seconds>", "seconds to wait before SIGKILL (default: the container's --stop-timeout, else 10)").action(action(signal, setExit, async (context, names, flags) => {
+  return new Command("restart").description("Stop, then start containers").argument("<container...>").option("-t, --time <seconds>", "seconds to wait before SIGKILL (default: the container's --stop-timeout, else 10)").option("--timeout <seconds>", "the same as --time (Docker 23's name for it)").action(action(signal, setExit, async (context, names, flags) => {
     const { restartContainer: restartContainer2 } = await Promise.resolve().then(() => (init_lifecycle(), lifecycle_exports));
     const { parseStopTimeout: parseStopTimeout2 } = await Promise.resolve().then(() => (init_specs(), specs_exports));
-    const timeoutSeconds = flags.time === void 0 ? void 0 : parseStopTimeout2(flags.time);
+    const timeoutSeconds = (flags.time ?? flags.timeout) === void 0 ? void 0 : parseStopTimeout2(flags.time ?? flags.timeout);
     for (const name of names) {
       await restartContainer2(context.store(), name, { timeoutSeconds });
       context.stdout.write(`${name}
@@ -20576,7 +20602,12 @@ function containerProcesses(store, query) {
   const record = findContainer(store, query);
   const state = containerState(store, record);
   if (state.status !== "running" || state.sandbox === void 0) throw new BurrowError("INVALID_ARGUMENT", `container ${record.name} is not running`);
-  const namespace = (0, import_node_fs58.readlinkSync)(`/proc/${state.sandbox.pid}/ns/pid`);
+  let namespace;
+  try {
+    namespace = (0, import_node_fs58.readlinkSync)(`/proc/${state.sandbox.pid}/ns/pid`);
+  } catch {
+    throw new BurrowError("INVALID_ARGUMENT", `container ${record.name} is not running`);
+  }
   const rows = [];
   for (const entry of (0, import_node_fs58.readdirSync)("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
@@ -39931,9 +39962,9 @@ async function createContainer(store, options) {
   const mounts = options.volumes.map((volume) => {
     if (volume.kind !== "volume") return volume;
     if (volume.anonymous === true) {
-      const created2 = createVolume(store, anonymousVolumeName(), { [ANONYMOUS_VOLUME_LABEL]: "" });
-      anonymousVolumes.push(created2.Name);
-      return { kind: "bind", source: created2.Mountpoint, target: volume.target, readOnly: volume.readOnly };
+      const name2 = anonymousVolumeName();
+      anonymousVolumes.push(name2);
+      return { kind: "bind", source: (0, import_node_path71.join)(volumesDir(store), name2, "_data"), target: volume.target, readOnly: volume.readOnly };
     }
     return volumeMount(createVolume(store, volume.name), volume.target, volume.readOnly);
   });
@@ -40018,8 +40049,10 @@ async function createContainer(store, options) {
   };
   try {
     writeNamedRecord(store, record, name);
+    for (const volume of anonymousVolumes) createVolume(store, volume, { [ANONYMOUS_VOLUME_LABEL]: "" });
   } catch (error) {
     (0, import_node_fs80.rmSync)(dir, { recursive: true, force: true });
+    await removeAnonymousVolumes(store, anonymousVolumes);
     throw error;
   }
   trace("container created");
@@ -40063,6 +40096,7 @@ var init_create2 = __esm({
 var run_exports = {};
 __export(run_exports, {
   containerOptions: () => containerOptions,
+  discardContainer: () => discardContainer,
   runContainer: () => runContainer
 });
 async function runContainer(store, options) {
@@ -40070,14 +40104,14 @@ async function runContainer(store, options) {
   try {
     options.onCreated?.(record);
   } catch (error) {
-    await removeContainerFiles(store, record);
+    await discardContainer(store, record);
     throw error;
   }
   if (options.detach) {
     try {
       await startDetached(store, record, { onNote: options.onNote, fresh: true });
     } catch (error) {
-      await removeContainerFiles(store, record);
+      await discardContainer(store, record);
       throw error;
     }
     return { id: record.id, name: record.name, exitCode: void 0 };
@@ -40087,11 +40121,14 @@ async function runContainer(store, options) {
     return { id: record.id, name: record.name, exitCode };
   } finally {
     if (options.remove) {
-      await removeContainerFiles(store, record);
-      if (record.anonymousVolumes !== void 0) await removeAnonymousVolumes(store, record.anonymousVolumes);
+      await discardContainer(store, record);
       trace("removed");
     }
   }
+}
+async function discardContainer(store, record) {
+  await removeContainerFiles(store, record);
+  if (record.anonymousVolumes !== void 0) await removeAnonymousVolumes(store, record.anonymousVolumes);
 }
 function containerOptions(image, options = {}) {
   return { command: [], env: [], volumes: [], readOnly: false, init: false, interactive: false, tty: false, remove: false, capAdd: [], capDrop: [], labels: {}, ...options, image };
@@ -41607,7 +41644,7 @@ async function checkStore(store, options = {}) {
     const running = new Set(records.filter((record) => containerState(store, record).status === "running").map((record) => record.name));
     await checker.layers(containers, running);
     await checker.containers(records, containers, running);
-    checker.processes(records);
+    await checker.processes(records);
     await checker.tmp();
     checker.unreferencedBlobs();
     checker.report.ok = checker.report.problems.length === 0;
@@ -41628,6 +41665,7 @@ var init_check = __esm({
     init_state();
     init_identity();
     init_helpers();
+    init_start_claim();
     init_process_identity();
     init_errors();
     init_local();
@@ -41841,11 +41879,15 @@ var init_check = __esm({
        * killed foreground CLI: architecture step 7). The container's rm or next start ends
        * them; listed as leftovers, ended by repair (by identity: never a process that took the pid).
        */
-      processes(records) {
+      async processes(records) {
         for (const record of records) {
           const state = containerState(this.store, record);
           if (state.monitor !== void 0) continue;
           const dir = containerDir(this.store, record.id);
+          if (startClaimed(dir)) continue;
+          const held = await acquireLock((0, import_node_path76.join)(this.store.paths.locks, `container-${record.id}.lock`), { timeoutMs: 0 }).catch(() => void 0);
+          if (held === void 0) continue;
+          held.release();
           const helper = leftoverHelper(dir);
           const sandbox = readSandbox(dir);
           const leftovers = [
@@ -51250,7 +51292,7 @@ async function tearDown(store, resources, onNote) {
   const dirs = resources.containers.map((id) => containerDir(store, id));
   for (const id of [...resources.containers].reverse()) {
     try {
-      await removeContainer(store, id, true);
+      await removeContainer(store, id, true, { volumes: true });
     } catch (error) {
       failures.push(`container ${id.slice(0, 12)}: ${error.message}`);
     }
@@ -51706,7 +51748,7 @@ function explicitBooleans(program2, argv) {
   let index = 0;
   for (; index < out.length; index++) {
     const arg = out[index];
-    if (arg === "--root") index++;
+    if (arg === "--root" || arg === "--log-level" || arg === "-l") index++;
     else if (arg.startsWith("-")) continue;
     else {
       const found = (command ?? program2).commands.find((candidate) => candidate.name() === arg || candidate.aliases().includes(arg));

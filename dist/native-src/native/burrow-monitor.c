@@ -822,10 +822,19 @@ int main(int argc, char **argv)
   remove_cgroups();
   if (cleanup != NULL && cleanup[0] != NULL) {
     wait_for_attached_clients();
-    pid_t child = fork();
-    if (child == 0) { execvp(cleanup[0], cleanup); _exit(127); }
-    int status;
-    if (child > 0) waitpid(child, &status, 0);
+    /* --rm: the clean-up (burrow rm --force) waits a little for the container's lock; another
+     * command may hold it longer (a stop -t, an update, a busy machine), so it is tried again
+     * with a back-off until it succeeds or the container is gone, for about a minute. */
+    char record_path[4096];
+    snprintf(record_path, sizeof record_path, "%s/container.json", dir);
+    for (int attempt = 0; attempt < 20; attempt++) {
+      pid_t child = fork();
+      if (child == 0) { execvp(cleanup[0], cleanup); _exit(127); }
+      int status = -1;
+      if (child < 0 || waitpid(child, &status, 0) < 0) break;
+      if ((WIFEXITED(status) && (WEXITSTATUS(status) == 0 || WEXITSTATUS(status) == 127)) || access(record_path, F_OK) != 0) break;
+      sleep(attempt < 5 ? 1 : 5);
+    }
   }
   return 0;
 }
