@@ -6,7 +6,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -89,7 +89,12 @@ describe('escape suite: the host\'s files', () => {
     expect(created.exitCode, created.stderr).toBe(0);
     const copied = join(box.dir, 'copied-secret');
     await run(box, ['cp', 'cp-through-link:/v/secret-link', copied]);
-    expect(statSync(copied, { throwIfNoEntry: false })?.isFile() === true ? readFileSync(copied, 'utf8') : '').not.toContain('host only secret');
+    // A symlink is copied as a symlink (Docker's cp without -L), so lstat: what must never come out is the host file's content.
+    expect(lstatSync(copied, { throwIfNoEntry: false })?.isFile() === true ? readFileSync(copied, 'utf8') : '').not.toContain('host only secret');
+    // Through a symlinked directory of the volume: resolved inside the container's root, where the host's path is not.
+    const throughDir = join(box.dir, 'copied-through-dir');
+    await run(box, ['cp', 'cp-through-link:/v/out/secret', throughDir]);
+    expect(lstatSync(throughDir, { throwIfNoEntry: false })?.isFile() === true ? readFileSync(throughDir, 'utf8') : '').not.toContain('host only secret');
     await run(box, ['cp', join(sentinel, 'secret'), 'cp-through-link:/v/out/']);
     expect((await run(box, ['rm', 'cp-through-link'])).exitCode).toBe(0);
     expect((await run(box, ['volume', 'rm', 'planted'])).exitCode).toBe(0);
