@@ -30,6 +30,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlink
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { mulberry32 } from './prng.mjs';
 import { parseArgs } from 'node:util';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -73,17 +74,7 @@ const MULTI = `${opts.registry}/multilayer:docker`;
 const BIG = `${opts.registry}/${opts.big}`;
 const LOADED = 'docker.io/library/busybox:latest';
 
-/** mulberry32: a small PRNG whose sequence a seed fixes. */
-function prng(seed) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const prng = mulberry32;
 
 // ---------------------------------------------------------------- processes
 const koffi = createRequire(import.meta.url)('koffi');

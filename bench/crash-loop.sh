@@ -26,7 +26,7 @@ cleanup_crash() {
 }
 trap cleanup_crash EXIT
 snapshot_burrow burrow-monitor burrow-net burrow-init burrow-unpack
-cp -a "$REPO/bench/crash-loop.mjs" "$BDIR/crash-loop.mjs"
+cp -a "$REPO/bench/crash-loop.mjs" "$REPO/bench/prng.mjs" "$BDIR/"
 # The containers' cgroups: the delegated v1 subtree the test bed uses (nothing on a v2-only host).
 bash "$REPO/test/bed/cgroup-v1.sh" up "$BUSER" "$REGISTRATION" >&2
 runuser -u "$BUSER" -- env HOME="$BHOME" PATH="$PATH" BURROW_BED_PORT_BASE="$PORT_BASE" bash "$REPO/test/bed/up.sh" "$BED" >&2

@@ -27,6 +27,7 @@ import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFile
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { mulberry32 } from './prng.mjs';
 
 const BURROW = fileURLToPath(new URL('../bin/burrow.js', import.meta.url));
 
@@ -67,17 +68,7 @@ function parseArgs(argv) {
   return options;
 }
 
-/** mulberry32: a small seeded generator, so that a run's choices can be repeated (timing still differs). */
-function generator(seed) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const generator = mulberry32;
 
 /** Runs one burrow command; resolves to its exit status and output. */
 function burrow(env, args, timeoutMs = 90_000) {

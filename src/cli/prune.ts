@@ -24,12 +24,16 @@ export function imagePruneCommand(signal: AbortSignal, setExit: SetExit): Comman
       if (flags.force !== true && !(await confirmPrune('prune images', warning))) throw pruneCancelled('image prune');
       const { pruneImages } = await import('../image/remove.js');
       const result = await pruneImages(context.store(), { all: flags.all === true });
-      if (result.untagged.length + result.deleted.length > 0) {
-        context.stdout.write('Deleted Images:\n');
-        for (const name of result.untagged) context.stdout.write(`untagged: ${name}\n`);
-        for (const id of result.deleted) context.stdout.write(`deleted: ${id}\n`);
-        context.stdout.write('\n');
-      }
+      printDeletedImages(context.stdout, result);
       context.stdout.write(`Total reclaimed space: ${humanSize(result.gc?.reclaimedBytes ?? 0)}\n`);
     }));
+}
+
+/** Docker's "Deleted Images:" block of an image prune (image prune, system prune). */
+export function printDeletedImages(out: NodeJS.WritableStream, result: { untagged: string[]; deleted: string[] }): void {
+  if (result.untagged.length + result.deleted.length === 0) return;
+  out.write('Deleted Images:\n');
+  for (const name of result.untagged) out.write(`untagged: ${name}\n`);
+  for (const id of result.deleted) out.write(`deleted: ${id}\n`);
+  out.write('\n');
 }

@@ -97,12 +97,7 @@ export function systemCommand(signal: AbortSignal, setExit: Exit): Command {
         }
         const { pruneImages } = await import('../image/remove.js');
         const result = await pruneImages(context.store(), { all: flags.all === true });
-        if (result.untagged.length + result.deleted.length > 0) {
-          context.stdout.write('Deleted Images:\n');
-          for (const name of result.untagged) context.stdout.write(`untagged: ${name}\n`);
-          for (const id of result.deleted) context.stdout.write(`deleted: ${id}\n`);
-          context.stdout.write('\n');
-        }
+        (await import('./prune.js')).printDeletedImages(context.stdout, result);
         // Networks no container uses, as Docker's system prune removes them.
         const { pruneNetworks } = await import('../network/records.js');
         const networks = pruneNetworks(context.store());
