@@ -26564,6 +26564,7 @@ var init_remove3 = __esm({
 var prune_exports = {};
 __export(prune_exports, {
   imagePruneCommand: () => imagePruneCommand,
+  printDeletedImages: () => printDeletedImages,
   pruneCommand: () => pruneCommand
 });
 function pruneCommand(signal, setExit) {
@@ -26582,17 +26583,19 @@ function imagePruneCommand(signal, setExit) {
     if (flags.force !== true && !await confirmPrune("prune images", warning)) throw pruneCancelled("image prune");
     const { pruneImages: pruneImages2 } = await Promise.resolve().then(() => (init_remove3(), remove_exports));
     const result = await pruneImages2(context.store(), { all: flags.all === true });
-    if (result.untagged.length + result.deleted.length > 0) {
-      context.stdout.write("Deleted Images:\n");
-      for (const name of result.untagged) context.stdout.write(`untagged: ${name}
-`);
-      for (const id of result.deleted) context.stdout.write(`deleted: ${id}
-`);
-      context.stdout.write("\n");
-    }
+    printDeletedImages(context.stdout, result);
     context.stdout.write(`Total reclaimed space: ${decimalSize(result.gc?.reclaimedBytes ?? 0)}
 `);
   }));
+}
+function printDeletedImages(out, result) {
+  if (result.untagged.length + result.deleted.length === 0) return;
+  out.write("Deleted Images:\n");
+  for (const name of result.untagged) out.write(`untagged: ${name}
+`);
+  for (const id of result.deleted) out.write(`deleted: ${id}
+`);
+  out.write("\n");
 }
 var init_prune = __esm({
   "src/cli/prune.ts"() {
@@ -42079,14 +42082,7 @@ function systemCommand(signal, setExit) {
       }
       const { pruneImages: pruneImages2 } = await Promise.resolve().then(() => (init_remove3(), remove_exports));
       const result = await pruneImages2(context.store(), { all: flags.all === true });
-      if (result.untagged.length + result.deleted.length > 0) {
-        context.stdout.write("Deleted Images:\n");
-        for (const name of result.untagged) context.stdout.write(`untagged: ${name}
-`);
-        for (const id of result.deleted) context.stdout.write(`deleted: ${id}
-`);
-        context.stdout.write("\n");
-      }
+      (await Promise.resolve().then(() => (init_prune(), prune_exports))).printDeletedImages(context.stdout, result);
       const { pruneNetworks: pruneNetworks2 } = await Promise.resolve().then(() => (init_records2(), records_exports));
       const networks = pruneNetworks2(context.store());
       if (networks.length > 0) context.stdout.write(`Deleted Networks:
