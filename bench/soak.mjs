@@ -12,7 +12,7 @@
  *
  * Each command's outcome is one of:
  * - done: exit 0;
- * - refused: exit 125 and a single stderr line `burrow: …` that matches one of the
+ * - refused: exit 125 (run, create, start) or 1 (other commands) and a single stderr line `burrow: …` that matches one of the
  *   documented refusals below (the command lost a race with another one, and said so);
  * - error: anything else (a stack trace, "internal error", several lines, another exit
  *   status, a time-out, a refusal not in the list).
@@ -94,7 +94,8 @@ export function classify(result, okCodes = [0]) {
   const broken = /internal error|\n\s+at |Error: /.test(result.stderr);
   if (result.timedOut) return { kind: 'error', why: 'timed out' };
   if (okCodes.includes(result.code) && !broken) return { kind: 'done' };
-  if (result.code === 125 && lines.length === 1 && lines[0].startsWith('burrow: ') && !broken) {
+  // Docker's codes: 125 for run, create and start's own errors, 1 for every other command's.
+  if ((result.code === 125 || result.code === 1) && lines.length === 1 && lines[0].startsWith('burrow: ') && !broken) {
     const message = lines[0].slice('burrow: '.length);
     const refusal = REFUSALS.find(([, pattern]) => pattern.test(message));
     if (refusal !== undefined) return { kind: 'refused', refusal: refusal[0] };
