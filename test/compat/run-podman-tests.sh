@@ -41,6 +41,8 @@ tag=$(sed -n 's/^PODMAN_TEST_IMAGE_TAG=.*:-"\([0-9]*\)"}$/\1/p' "$OUT/system/hel
 python3 "$HERE/make-testimage.py" "$OUT/image" "$tag"
 tar -C "$OUT/image/testimage" -cf "$OUT/testimage.tar" .
 printf '%s\n' "$PODMAN_REF" >"$OUT/ref"
+git -C "$ROOT" rev-parse --short HEAD >"$OUT/burrow-commit" 2>/dev/null || true
+date -u +%Y-%m-%dT%H:%MZ >"$OUT/date"
 for file in "${FILES[@]}"; do printf '%s\n' "${file%.bats}"; done >"$OUT/files"
 chown -R "$TEST_USER" "$OUT"
 
