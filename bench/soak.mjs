@@ -40,6 +40,8 @@ export const REFUSALS = [
   ['no such object', /^no such object: \S+$/],
   ['container busy', /^container [0-9a-f]{12} is busy with another burrow command: try again$/],
   ['not running', /^container \S+ is not running(: start it first)?$/],
+  // exec found the container running, and its process ended before the exec could join it.
+  ['ended during exec', /^the container's process \d+ is gone: the container is not running$/],
   ['image in use', /^image \S+ is used by container \S+(, \S+)*: remove the container first, or use --force$/],
   ['no such image', /^no such image: \S+$/],
 ];
