@@ -36573,6 +36573,121 @@ var init_user = __esm({
   }
 });
 
+// src/container/limits.ts
+import { availableParallelism } from "node:os";
+function invalid3(flag2, value2, why) {
+  return new BurrowError("INVALID_ARGUMENT", `invalid ${flag2} "${value2}": ${why}`);
+}
+function parseSize(flag2, value2) {
+  const bytes = sizeInBytes(value2);
+  if (bytes === void 0) throw invalid3(flag2, value2, SIZE.test(value2.trim()) ? "too large" : "give a size such as 64m, 1g, 512k or a number of bytes");
+  return bytes;
+}
+function sizeInBytes(value2) {
+  const match3 = SIZE.exec(value2.trim());
+  if (match3 === null) return void 0;
+  const bytes = Math.floor(Number(match3[1]) * UNITS[(match3[2] ?? "").toLowerCase()]);
+  return Number.isSafeInteger(bytes) ? bytes : void 0;
+}
+function parseInteger(flag2, value2, min, max, range3) {
+  if (!/^-?\d+$/.test(value2.trim())) throw invalid3(flag2, value2, `give a whole number (${range3})`);
+  const number2 = Number(value2);
+  if (number2 < min || number2 > max) throw invalid3(flag2, value2, range3);
+  return number2;
+}
+function cpuList(value2) {
+  const cpus = [];
+  for (const part of value2.split(",")) {
+    const range3 = /^(\d+)(?:-(\d+))?$/.exec(part.trim());
+    if (range3 === null) return void 0;
+    const first = Number(range3[1]);
+    const last = range3[2] === void 0 ? first : Number(range3[2]);
+    if (last < first || last - first > 4096) return void 0;
+    for (let cpu = first; cpu <= last; cpu++) cpus.push(cpu);
+  }
+  return cpus;
+}
+function parseLimits(flags, hostCpus = availableParallelism()) {
+  const limits = {};
+  if (flags.memory !== void 0) {
+    limits.memory = parseSize("--memory", flags.memory);
+    if (limits.memory === 0) delete limits.memory;
+    else if (limits.memory < MIN_MEMORY) throw invalid3("--memory", flags.memory, "Minimum memory limit allowed is 6MB: give 6m or more");
+  }
+  if (flags.memorySwap !== void 0) {
+    limits.memorySwap = flags.memorySwap.trim() === "-1" ? -1 : parseSize("--memory-swap", flags.memorySwap);
+  }
+  if (flags.memoryReservation !== void 0) {
+    limits.memoryReservation = parseSize("--memory-reservation", flags.memoryReservation);
+    if (limits.memoryReservation === 0) delete limits.memoryReservation;
+    else if (limits.memoryReservation < MIN_MEMORY) throw invalid3("--memory-reservation", flags.memoryReservation, "Minimum memory reservation allowed is 6MB: give 6m or more");
+  }
+  if (flags.cpus !== void 0) {
+    const value2 = flags.cpus.trim();
+    const cpus = /^(\d+(\.\d*)?|\.\d+)$/.test(value2) ? Number(value2) : Number.NaN;
+    const range3 = `Range of CPUs is from 0.01 to ${hostCpus.toFixed(2)}, as there are only ${hostCpus} CPUs available`;
+    if (!Number.isFinite(cpus)) throw invalid3("--cpus", flags.cpus, `give a number of CPUs such as 0.5 or 2 (${range3})`);
+    const nanoCpus = Math.round(cpus * 1e9);
+    if (nanoCpus < 1e7 || cpus > hostCpus) throw invalid3("--cpus", flags.cpus, range3);
+    limits.nanoCpus = nanoCpus;
+  }
+  if (flags.cpuShares !== void 0) limits.cpuShares = parseInteger("--cpu-shares", flags.cpuShares, 2, 262144, "the range is 2 to 262144; 1024 is the default weight");
+  if (flags.cpuWeight !== void 0) limits.cpuWeight = parseInteger("--cpu-weight", flags.cpuWeight, 1, 1e4, "the range is 1 to 10000; 100 is the default weight");
+  if (flags.cpusetCpus !== void 0) {
+    const cpus = cpuList(flags.cpusetCpus);
+    const available = hostCpus === 1 ? "0" : `0-${hostCpus - 1}`;
+    if (cpus === void 0 || cpus.length === 0) throw invalid3("--cpuset-cpus", flags.cpusetCpus, "give CPU numbers and ranges such as 0-1,3");
+    if (cpus.some((cpu) => cpu >= hostCpus)) throw invalid3("--cpuset-cpus", flags.cpusetCpus, `Requested CPUs are not available - requested ${flags.cpusetCpus}, available: ${available}`);
+    limits.cpusetCpus = flags.cpusetCpus.trim();
+  }
+  if (flags.pidsLimit !== void 0) {
+    const pids = parseInteger("--pids-limit", flags.pidsLimit, -1, 2 ** 31 - 1, "give a number of processes, or -1 (or 0) for no limit");
+    limits.pidsLimit = pids <= 0 ? -1 : pids;
+  }
+  if (flags.blkioWeight !== void 0) limits.ioWeight = parseInteger("--blkio-weight", flags.blkioWeight, 10, 1e3, "Range of blkio weight is from 10 to 1000");
+  checkLimits(limits);
+  return limits;
+}
+function checkLimits(limits) {
+  const { memory, memorySwap, memoryReservation } = limits;
+  if (memorySwap !== void 0 && memorySwap !== -1) {
+    if (memory === void 0) throw new BurrowError("INVALID_ARGUMENT", "You should always set the Memory limit when using Memoryswap limit: give --memory as well as --memory-swap");
+    if (memorySwap < memory) throw new BurrowError("INVALID_ARGUMENT", "Minimum memoryswap limit should be larger than memory limit: give --memory-swap at least --memory (or -1 for unlimited swap)");
+  }
+  if (memory !== void 0 && memoryReservation !== void 0 && memory < memoryReservation) {
+    throw new BurrowError("INVALID_ARGUMENT", "Minimum memory limit can not be less than memory reservation limit: give --memory-reservation at most --memory");
+  }
+  if (limits.cpuShares !== void 0 && limits.cpuWeight !== void 0) {
+    throw new BurrowError("INVALID_ARGUMENT", "--cpu-shares and --cpu-weight set the same CPU weight (v1 and v2 spellings): give one");
+  }
+}
+function asksForLimits(limits) {
+  return Object.values(limits).some((value2) => value2 !== void 0);
+}
+function parseLimitMode(cgroups, ignoreMissing, limits) {
+  if (cgroups !== void 0 && cgroups !== "enabled" && cgroups !== "disabled") {
+    throw invalid3("--cgroups", cgroups, "use enabled or disabled");
+  }
+  const mode = { disabled: cgroups === "disabled", ignoreMissing };
+  checkLimitMode(mode, limits);
+  return mode;
+}
+function checkLimitMode(mode, limits) {
+  if (mode.disabled && asksForLimits(limits)) {
+    throw new BurrowError("INVALID_ARGUMENT", "--cgroups disabled runs the container without a cgroup, so it cannot have resource limits: drop one or the other");
+  }
+}
+var MIN_MEMORY, UNITS, SIZE;
+var init_limits2 = __esm({
+  "src/container/limits.ts"() {
+    "use strict";
+    init_errors();
+    MIN_MEMORY = 6 * 1024 * 1024;
+    UNITS = { "": 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4, p: 1024 ** 5 };
+    SIZE = /^(\d+(?:\.\d+)?) ?([kmgtp])?i?b?$/i;
+  }
+});
+
 // src/sandbox/init-args.ts
 function initArgs(options) {
   const args = [];
@@ -36660,16 +36775,14 @@ function parseMount(spec) {
   throw new BurrowError("INVALID_ARGUMENT", `invalid --mount "${spec}": type must be bind, volume or tmpfs`);
 }
 function parseByteSize2(text2) {
-  const match3 = /^(\d+(?:\.\d+)?) ?([kmgtp])?(?:i?b)?$/i.exec(text2);
-  if (match3 === null) return void 0;
-  const power = match3[2] === void 0 ? 0 : "kmgtp".indexOf(match3[2].toLowerCase()) + 1;
-  return Math.floor(Number(match3[1]) * 1024 ** power);
+  return sizeInBytes(text2);
 }
 var init_specs = __esm({
   "src/container/specs.ts"() {
     "use strict";
     init_errors();
     init_image_config();
+    init_limits2();
     init_init_args();
   }
 });
@@ -37389,116 +37502,6 @@ var init_ports = __esm({
     init_errors();
     PUBLISH_FORM = "use [hostIP:][hostPort:]containerPort[/tcp|udp], e.g. 8080:80, 127.0.0.1:8080:80/udp, [::1]:8080:80, 8000-8010:80-90 or 8000-8010:80";
     isLoopback2 = (hostIp) => hostIp.startsWith("127.") || hostIp === "::1";
-  }
-});
-
-// src/container/limits.ts
-import { availableParallelism } from "node:os";
-function invalid3(flag2, value2, why) {
-  return new BurrowError("INVALID_ARGUMENT", `invalid ${flag2} "${value2}": ${why}`);
-}
-function parseSize(flag2, value2) {
-  const match3 = /^(\d+(?:\.\d+)?) ?([kmgtp])?i?b?$/i.exec(value2.trim());
-  if (match3 === null) throw invalid3(flag2, value2, "give a size such as 64m, 1g, 512k or a number of bytes");
-  const bytes = Math.floor(Number(match3[1]) * UNITS[(match3[2] ?? "").toLowerCase()]);
-  if (!Number.isSafeInteger(bytes)) throw invalid3(flag2, value2, "too large");
-  return bytes;
-}
-function parseInteger(flag2, value2, min, max, range3) {
-  if (!/^-?\d+$/.test(value2.trim())) throw invalid3(flag2, value2, `give a whole number (${range3})`);
-  const number2 = Number(value2);
-  if (number2 < min || number2 > max) throw invalid3(flag2, value2, range3);
-  return number2;
-}
-function cpuList(value2) {
-  const cpus = [];
-  for (const part of value2.split(",")) {
-    const range3 = /^(\d+)(?:-(\d+))?$/.exec(part.trim());
-    if (range3 === null) return void 0;
-    const first = Number(range3[1]);
-    const last = range3[2] === void 0 ? first : Number(range3[2]);
-    if (last < first || last - first > 4096) return void 0;
-    for (let cpu = first; cpu <= last; cpu++) cpus.push(cpu);
-  }
-  return cpus;
-}
-function parseLimits(flags, hostCpus = availableParallelism()) {
-  const limits = {};
-  if (flags.memory !== void 0) {
-    limits.memory = parseSize("--memory", flags.memory);
-    if (limits.memory === 0) delete limits.memory;
-    else if (limits.memory < MIN_MEMORY) throw invalid3("--memory", flags.memory, "Minimum memory limit allowed is 6MB: give 6m or more");
-  }
-  if (flags.memorySwap !== void 0) {
-    limits.memorySwap = flags.memorySwap.trim() === "-1" ? -1 : parseSize("--memory-swap", flags.memorySwap);
-  }
-  if (flags.memoryReservation !== void 0) {
-    limits.memoryReservation = parseSize("--memory-reservation", flags.memoryReservation);
-    if (limits.memoryReservation === 0) delete limits.memoryReservation;
-    else if (limits.memoryReservation < MIN_MEMORY) throw invalid3("--memory-reservation", flags.memoryReservation, "Minimum memory reservation allowed is 6MB: give 6m or more");
-  }
-  if (flags.cpus !== void 0) {
-    const value2 = flags.cpus.trim();
-    const cpus = /^(\d+(\.\d*)?|\.\d+)$/.test(value2) ? Number(value2) : Number.NaN;
-    const range3 = `Range of CPUs is from 0.01 to ${hostCpus.toFixed(2)}, as there are only ${hostCpus} CPUs available`;
-    if (!Number.isFinite(cpus)) throw invalid3("--cpus", flags.cpus, `give a number of CPUs such as 0.5 or 2 (${range3})`);
-    const nanoCpus = Math.round(cpus * 1e9);
-    if (nanoCpus < 1e7 || cpus > hostCpus) throw invalid3("--cpus", flags.cpus, range3);
-    limits.nanoCpus = nanoCpus;
-  }
-  if (flags.cpuShares !== void 0) limits.cpuShares = parseInteger("--cpu-shares", flags.cpuShares, 2, 262144, "the range is 2 to 262144; 1024 is the default weight");
-  if (flags.cpuWeight !== void 0) limits.cpuWeight = parseInteger("--cpu-weight", flags.cpuWeight, 1, 1e4, "the range is 1 to 10000; 100 is the default weight");
-  if (flags.cpusetCpus !== void 0) {
-    const cpus = cpuList(flags.cpusetCpus);
-    const available = hostCpus === 1 ? "0" : `0-${hostCpus - 1}`;
-    if (cpus === void 0 || cpus.length === 0) throw invalid3("--cpuset-cpus", flags.cpusetCpus, "give CPU numbers and ranges such as 0-1,3");
-    if (cpus.some((cpu) => cpu >= hostCpus)) throw invalid3("--cpuset-cpus", flags.cpusetCpus, `Requested CPUs are not available - requested ${flags.cpusetCpus}, available: ${available}`);
-    limits.cpusetCpus = flags.cpusetCpus.trim();
-  }
-  if (flags.pidsLimit !== void 0) {
-    const pids = parseInteger("--pids-limit", flags.pidsLimit, -1, 2 ** 31 - 1, "give a number of processes, or -1 (or 0) for no limit");
-    limits.pidsLimit = pids <= 0 ? -1 : pids;
-  }
-  if (flags.blkioWeight !== void 0) limits.ioWeight = parseInteger("--blkio-weight", flags.blkioWeight, 10, 1e3, "Range of blkio weight is from 10 to 1000");
-  checkLimits(limits);
-  return limits;
-}
-function checkLimits(limits) {
-  const { memory, memorySwap, memoryReservation } = limits;
-  if (memorySwap !== void 0 && memorySwap !== -1) {
-    if (memory === void 0) throw new BurrowError("INVALID_ARGUMENT", "You should always set the Memory limit when using Memoryswap limit: give --memory as well as --memory-swap");
-    if (memorySwap < memory) throw new BurrowError("INVALID_ARGUMENT", "Minimum memoryswap limit should be larger than memory limit: give --memory-swap at least --memory (or -1 for unlimited swap)");
-  }
-  if (memory !== void 0 && memoryReservation !== void 0 && memory < memoryReservation) {
-    throw new BurrowError("INVALID_ARGUMENT", "Minimum memory limit can not be less than memory reservation limit: give --memory-reservation at most --memory");
-  }
-  if (limits.cpuShares !== void 0 && limits.cpuWeight !== void 0) {
-    throw new BurrowError("INVALID_ARGUMENT", "--cpu-shares and --cpu-weight set the same CPU weight (v1 and v2 spellings): give one");
-  }
-}
-function asksForLimits(limits) {
-  return Object.values(limits).some((value2) => value2 !== void 0);
-}
-function parseLimitMode(cgroups, ignoreMissing, limits) {
-  if (cgroups !== void 0 && cgroups !== "enabled" && cgroups !== "disabled") {
-    throw invalid3("--cgroups", cgroups, "use enabled or disabled");
-  }
-  const mode = { disabled: cgroups === "disabled", ignoreMissing };
-  checkLimitMode(mode, limits);
-  return mode;
-}
-function checkLimitMode(mode, limits) {
-  if (mode.disabled && asksForLimits(limits)) {
-    throw new BurrowError("INVALID_ARGUMENT", "--cgroups disabled runs the container without a cgroup, so it cannot have resource limits: drop one or the other");
-  }
-}
-var MIN_MEMORY, UNITS;
-var init_limits2 = __esm({
-  "src/container/limits.ts"() {
-    "use strict";
-    init_errors();
-    MIN_MEMORY = 6 * 1024 * 1024;
-    UNITS = { "": 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4, p: 1024 ** 5 };
   }
 });
 

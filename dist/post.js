@@ -30664,6 +30664,13 @@ import { isAbsolute as isAbsolute2, join as join23 } from "node:path";
 // src/container/specs.ts
 init_errors();
 init_image_config();
+
+// src/container/limits.ts
+init_errors();
+var MIN_MEMORY = 6 * 1024 * 1024;
+var UNITS = { "": 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4, p: 1024 ** 5 };
+
+// src/container/specs.ts
 init_init_args();
 
 // src/container/volumes.ts

@@ -17776,6 +17776,134 @@ var init_list = __esm({
   }
 });
 
+// src/container/limits.ts
+function invalid2(flag, value, why) {
+  return new BurrowError("INVALID_ARGUMENT", `invalid ${flag} "${value}": ${why}`);
+}
+function parseSize(flag, value) {
+  const bytes = sizeInBytes(value);
+  if (bytes === void 0) throw invalid2(flag, value, SIZE.test(value.trim()) ? "too large" : "give a size such as 64m, 1g, 512k or a number of bytes");
+  return bytes;
+}
+function sizeInBytes(value) {
+  const match = SIZE.exec(value.trim());
+  if (match === null) return void 0;
+  const bytes = Math.floor(Number(match[1]) * UNITS[(match[2] ?? "").toLowerCase()]);
+  return Number.isSafeInteger(bytes) ? bytes : void 0;
+}
+function parseInteger(flag, value, min, max, range) {
+  if (!/^-?\d+$/.test(value.trim())) throw invalid2(flag, value, `give a whole number (${range})`);
+  const number2 = Number(value);
+  if (number2 < min || number2 > max) throw invalid2(flag, value, range);
+  return number2;
+}
+function cpuList(value) {
+  const cpus2 = [];
+  for (const part of value.split(",")) {
+    const range = /^(\d+)(?:-(\d+))?$/.exec(part.trim());
+    if (range === null) return void 0;
+    const first = Number(range[1]);
+    const last = range[2] === void 0 ? first : Number(range[2]);
+    if (last < first || last - first > 4096) return void 0;
+    for (let cpu = first; cpu <= last; cpu++) cpus2.push(cpu);
+  }
+  return cpus2;
+}
+function parseLimits(flags, hostCpus = (0, import_node_os11.availableParallelism)()) {
+  const limits = {};
+  if (flags.memory !== void 0) {
+    limits.memory = parseSize("--memory", flags.memory);
+    if (limits.memory === 0) delete limits.memory;
+    else if (limits.memory < MIN_MEMORY) throw invalid2("--memory", flags.memory, "Minimum memory limit allowed is 6MB: give 6m or more");
+  }
+  if (flags.memorySwap !== void 0) {
+    limits.memorySwap = flags.memorySwap.trim() === "-1" ? -1 : parseSize("--memory-swap", flags.memorySwap);
+  }
+  if (flags.memoryReservation !== void 0) {
+    limits.memoryReservation = parseSize("--memory-reservation", flags.memoryReservation);
+    if (limits.memoryReservation === 0) delete limits.memoryReservation;
+    else if (limits.memoryReservation < MIN_MEMORY) throw invalid2("--memory-reservation", flags.memoryReservation, "Minimum memory reservation allowed is 6MB: give 6m or more");
+  }
+  if (flags.cpus !== void 0) {
+    const value = flags.cpus.trim();
+    const cpus2 = /^(\d+(\.\d*)?|\.\d+)$/.test(value) ? Number(value) : Number.NaN;
+    const range = `Range of CPUs is from 0.01 to ${hostCpus.toFixed(2)}, as there are only ${hostCpus} CPUs available`;
+    if (!Number.isFinite(cpus2)) throw invalid2("--cpus", flags.cpus, `give a number of CPUs such as 0.5 or 2 (${range})`);
+    const nanoCpus = Math.round(cpus2 * 1e9);
+    if (nanoCpus < 1e7 || cpus2 > hostCpus) throw invalid2("--cpus", flags.cpus, range);
+    limits.nanoCpus = nanoCpus;
+  }
+  if (flags.cpuShares !== void 0) limits.cpuShares = parseInteger("--cpu-shares", flags.cpuShares, 2, 262144, "the range is 2 to 262144; 1024 is the default weight");
+  if (flags.cpuWeight !== void 0) limits.cpuWeight = parseInteger("--cpu-weight", flags.cpuWeight, 1, 1e4, "the range is 1 to 10000; 100 is the default weight");
+  if (flags.cpusetCpus !== void 0) {
+    const cpus2 = cpuList(flags.cpusetCpus);
+    const available = hostCpus === 1 ? "0" : `0-${hostCpus - 1}`;
+    if (cpus2 === void 0 || cpus2.length === 0) throw invalid2("--cpuset-cpus", flags.cpusetCpus, "give CPU numbers and ranges such as 0-1,3");
+    if (cpus2.some((cpu) => cpu >= hostCpus)) throw invalid2("--cpuset-cpus", flags.cpusetCpus, `Requested CPUs are not available - requested ${flags.cpusetCpus}, available: ${available}`);
+    limits.cpusetCpus = flags.cpusetCpus.trim();
+  }
+  if (flags.pidsLimit !== void 0) {
+    const pids = parseInteger("--pids-limit", flags.pidsLimit, -1, 2 ** 31 - 1, "give a number of processes, or -1 (or 0) for no limit");
+    limits.pidsLimit = pids <= 0 ? -1 : pids;
+  }
+  if (flags.blkioWeight !== void 0) limits.ioWeight = parseInteger("--blkio-weight", flags.blkioWeight, 10, 1e3, "Range of blkio weight is from 10 to 1000");
+  checkLimits(limits);
+  return limits;
+}
+function checkLimits(limits) {
+  const { memory, memorySwap, memoryReservation } = limits;
+  if (memorySwap !== void 0 && memorySwap !== -1) {
+    if (memory === void 0) throw new BurrowError("INVALID_ARGUMENT", "You should always set the Memory limit when using Memoryswap limit: give --memory as well as --memory-swap");
+    if (memorySwap < memory) throw new BurrowError("INVALID_ARGUMENT", "Minimum memoryswap limit should be larger than memory limit: give --memory-swap at least --memory (or -1 for unlimited swap)");
+  }
+  if (memory !== void 0 && memoryReservation !== void 0 && memory < memoryReservation) {
+    throw new BurrowError("INVALID_ARGUMENT", "Minimum memory limit can not be less than memory reservation limit: give --memory-reservation at most --memory");
+  }
+  if (limits.cpuShares !== void 0 && limits.cpuWeight !== void 0) {
+    throw new BurrowError("INVALID_ARGUMENT", "--cpu-shares and --cpu-weight set the same CPU weight (v1 and v2 spellings): give one");
+  }
+}
+function mergeLimits(current, update) {
+  const merged = { ...current };
+  if (update.cpuShares !== void 0) delete merged.cpuWeight;
+  if (update.cpuWeight !== void 0) delete merged.cpuShares;
+  for (const [key, value] of Object.entries(update)) {
+    if (value !== void 0) merged[key] = value;
+  }
+  if (update.memory !== void 0 && update.memorySwap === void 0 && merged.memorySwap !== void 0 && merged.memorySwap !== -1 && merged.memorySwap < update.memory) {
+    throw new BurrowError("INVALID_ARGUMENT", "Memory limit should be smaller than already set memoryswap limit: update --memory-swap at the same time");
+  }
+  checkLimits(merged);
+  return merged;
+}
+function asksForLimits(limits) {
+  return Object.values(limits).some((value) => value !== void 0);
+}
+function parseLimitMode(cgroups, ignoreMissing, limits) {
+  if (cgroups !== void 0 && cgroups !== "enabled" && cgroups !== "disabled") {
+    throw invalid2("--cgroups", cgroups, "use enabled or disabled");
+  }
+  const mode = { disabled: cgroups === "disabled", ignoreMissing };
+  checkLimitMode(mode, limits);
+  return mode;
+}
+function checkLimitMode(mode, limits) {
+  if (mode.disabled && asksForLimits(limits)) {
+    throw new BurrowError("INVALID_ARGUMENT", "--cgroups disabled runs the container without a cgroup, so it cannot have resource limits: drop one or the other");
+  }
+}
+var import_node_os11, MIN_MEMORY, UNITS, SIZE;
+var init_limits = __esm({
+  "src/container/limits.ts"() {
+    "use strict";
+    import_node_os11 = require("node:os");
+    init_errors();
+    MIN_MEMORY = 6 * 1024 * 1024;
+    UNITS = { "": 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4, p: 1024 ** 5 };
+    SIZE = /^(\d+(?:\.\d+)?) ?([kmgtp])?i?b?$/i;
+  }
+});
+
 // src/container/specs.ts
 var specs_exports = {};
 __export(specs_exports, {
@@ -17837,10 +17965,7 @@ function parseMount(spec) {
   throw new BurrowError("INVALID_ARGUMENT", `invalid --mount "${spec}": type must be bind, volume or tmpfs`);
 }
 function parseByteSize2(text) {
-  const match = /^(\d+(?:\.\d+)?) ?([kmgtp])?(?:i?b)?$/i.exec(text);
-  if (match === null) return void 0;
-  const power = match[2] === void 0 ? 0 : "kmgtp".indexOf(match[2].toLowerCase()) + 1;
-  return Math.floor(Number(match[1]) * 1024 ** power);
+  return sizeInBytes(text);
 }
 function parseLogOptions(options) {
   let logMaxSize;
@@ -17926,6 +18051,7 @@ var init_specs = __esm({
     import_node_path45 = require("node:path");
     init_errors();
     init_image_config();
+    init_limits();
     init_init_args();
   }
 });
@@ -18433,7 +18559,7 @@ async function killContainer(store, query, signal = "SIGKILL") {
   const number2 = signalNumber(signal);
   const state = containerState(store, record);
   if (state.status !== "running") throw new BurrowError("INVALID_ARGUMENT", `container ${record.name} is not running`);
-  if (number2 === import_node_os11.constants.signals.SIGKILL) (0, import_node_fs55.writeFileSync)((0, import_node_path48.join)(containerDir(store, record.id), "stopped"), "");
+  if (number2 === import_node_os12.constants.signals.SIGKILL) (0, import_node_fs55.writeFileSync)((0, import_node_path48.join)(containerDir(store, record.id), "stopped"), "");
   await thaw(record, state);
   sendSignal(state, number2);
   return record;
@@ -18451,7 +18577,7 @@ async function stopContainer(store, query, timeoutSeconds) {
     sendSignal(state, signalNumber(record.stopSignal));
     const after = await waitUntilExited(store, record, seconds < 0 ? Number.POSITIVE_INFINITY : seconds * 1e3);
     if (after.status === "running") {
-      sendSignal(after, import_node_os11.constants.signals.SIGKILL);
+      sendSignal(after, import_node_os12.constants.signals.SIGKILL);
       await waitUntilExited(store, record, 1e4);
     }
     return record;
@@ -18469,7 +18595,7 @@ async function removeContainer(store, query, force, options = {}) {
       if (!force) throw new BurrowError("IN_USE", `cannot remove running container ${record.name}: stop it first, or use --force`);
       (0, import_node_fs55.writeFileSync)((0, import_node_path48.join)(containerDir(store, record.id), "stopped"), "");
       await thaw(record, state);
-      sendSignal(state, import_node_os11.constants.signals.SIGKILL);
+      sendSignal(state, import_node_os12.constants.signals.SIGKILL);
       await waitUntilExited(store, record, 1e4);
     }
     if (state.monitor !== void 0) signalProcess(state.monitor, "SIGKILL");
@@ -18664,12 +18790,12 @@ function networkSettings(store, record, running) {
     ...state?.helperError === void 0 ? {} : { HelperError: state.helperError }
   };
 }
-var import_node_fs55, import_node_os11, import_node_path48;
+var import_node_fs55, import_node_os12, import_node_path48;
 var init_ops = __esm({
   "src/container/ops.ts"() {
     "use strict";
     import_node_fs55 = require("node:fs");
-    import_node_os11 = require("node:os");
+    import_node_os12 = require("node:os");
     import_node_path48 = require("node:path");
     init_errors();
     init_record();
@@ -20016,7 +20142,7 @@ var init_render = __esm({
 });
 
 // src/reference/reference.ts
-function invalid2(input, why) {
+function invalid3(input, why) {
   return new BurrowError("INVALID_REFERENCE", `invalid image reference "${input}": ${why}`);
 }
 function isDomain(candidate) {
@@ -20026,25 +20152,25 @@ function validateDomain(input, domain) {
   const colon = domain.startsWith("[") ? domain.indexOf("]:") + 1 : domain.lastIndexOf(":");
   const host = colon > 0 ? domain.slice(0, colon) : domain;
   const port = colon > 0 ? domain.slice(colon + 1) : void 0;
-  if (port !== void 0 && !PORT.test(port)) throw invalid2(input, `"${port}" is not a port number`);
+  if (port !== void 0 && !PORT.test(port)) throw invalid3(input, `"${port}" is not a port number`);
   if (IPV6_HOST.test(host)) return;
   if (!host.split(".").every((part) => DOMAIN_COMPONENT.test(part))) {
-    throw invalid2(input, `"${host}" is not a valid registry host name`);
+    throw invalid3(input, `"${host}" is not a valid registry host name`);
   }
 }
 function validateDigest(input, digest) {
-  if (!DIGEST2.test(digest)) throw invalid2(input, `"${digest}" is not a digest (expected sha256: and 64 hex digits)`);
+  if (!DIGEST2.test(digest)) throw invalid3(input, `"${digest}" is not a digest (expected sha256: and 64 hex digits)`);
   const [algorithm, hex] = digest.split(":");
   if (algorithm === "sha256" && !SHA256_HEX.test(hex)) {
-    throw invalid2(input, `"${digest}" is not a sha256 digest (expected 64 lowercase hex digits)`);
+    throw invalid3(input, `"${digest}" is not a sha256 digest (expected 64 lowercase hex digits)`);
   }
   if (algorithm !== "sha256" && algorithm !== "sha512") {
-    throw invalid2(input, `digest algorithm "${algorithm}" is not supported (use sha256)`);
+    throw invalid3(input, `digest algorithm "${algorithm}" is not supported (use sha256)`);
   }
 }
 function parseReference(input) {
-  if (input.length === 0) throw invalid2(input, "it is empty");
-  if (/\s/.test(input)) throw invalid2(input, "it contains white space");
+  if (input.length === 0) throw invalid3(input, "it is empty");
+  if (/\s/.test(input)) throw invalid3(input, "it contains white space");
   let rest = input;
   let digest;
   const at2 = rest.indexOf("@");
@@ -20059,9 +20185,9 @@ function parseReference(input) {
   if (lastColon > lastSlash) {
     tag = rest.slice(lastColon + 1);
     rest = rest.slice(0, lastColon);
-    if (!TAG.test(tag)) throw invalid2(input, `"${tag}" is not a valid tag (letters, digits, '_', '.', '-'; at most 128; not starting with '.' or '-')`);
+    if (!TAG.test(tag)) throw invalid3(input, `"${tag}" is not a valid tag (letters, digits, '_', '.', '-'; at most 128; not starting with '.' or '-')`);
   }
-  if (rest.length === 0) throw invalid2(input, "the repository name is missing");
+  if (rest.length === 0) throw invalid3(input, "the repository name is missing");
   let domain = DOCKER_HUB_DOMAIN;
   let path6 = rest;
   const firstSlash = rest.indexOf("/");
@@ -20070,18 +20196,18 @@ function parseReference(input) {
     path6 = rest.slice(firstSlash + 1);
     validateDomain(input, domain);
   } else if (firstSlash < 0 && rest !== rest.toLowerCase()) {
-    throw invalid2(input, "repository names must be lowercase");
+    throw invalid3(input, "repository names must be lowercase");
   }
   if (domain === "index.docker.io" || domain === "registry-1.docker.io") domain = DOCKER_HUB_DOMAIN;
-  if (path6.length === 0) throw invalid2(input, "the repository name is missing");
+  if (path6.length === 0) throw invalid3(input, "the repository name is missing");
   for (const component of path6.split("/")) {
-    if (component !== component.toLowerCase()) throw invalid2(input, "repository names must be lowercase");
+    if (component !== component.toLowerCase()) throw invalid3(input, "repository names must be lowercase");
     if (!PATH_COMPONENT.test(component)) {
-      throw invalid2(input, `"${component}" is not a valid repository name component (lowercase letters, digits and single separators . _ __ -)`);
+      throw invalid3(input, `"${component}" is not a valid repository name component (lowercase letters, digits and single separators . _ __ -)`);
     }
   }
   if (domain === DOCKER_HUB_DOMAIN && !path6.includes("/")) path6 = `library/${path6}`;
-  if (`${domain}/${path6}`.length > MAX_NAME_LENGTH) throw invalid2(input, `the name is longer than ${MAX_NAME_LENGTH} characters`);
+  if (`${domain}/${path6}`.length > MAX_NAME_LENGTH) throw invalid3(input, `the name is longer than ${MAX_NAME_LENGTH} characters`);
   if (tag === void 0 && digest === void 0) tag = DEFAULT_TAG;
   return { domain, path: path6, tag, digest };
 }
@@ -20775,7 +20901,7 @@ async function copy(store, sourceText, targetText, options = {}) {
   await runWorker(store, record, args, options, `burrow cp ${sourceText} ${targetText}`);
 }
 function scratch() {
-  const dir = (0, import_node_fs59.mkdtempSync)((0, import_node_path50.join)((0, import_node_os12.tmpdir)(), "burrow-cp-"));
+  const dir = (0, import_node_fs59.mkdtempSync)((0, import_node_path50.join)((0, import_node_os13.tmpdir)(), "burrow-cp-"));
   const open2 = (path6) => {
     const stat = (0, import_node_fs59.lstatSync)(path6, { throwIfNoEntry: false });
     if (stat?.isDirectory() !== true) return;
@@ -20847,13 +20973,13 @@ async function runWorker(store, record, args, options, what, flags = []) {
     child.stdin.destroy();
   }
 }
-var import_node_child_process10, import_node_fs59, import_node_os12, import_node_path50, import_promises15, import_node_events15, import_node_module5, import_node_url8, WORKER2, loadTar;
+var import_node_child_process10, import_node_fs59, import_node_os13, import_node_path50, import_promises15, import_node_events15, import_node_module5, import_node_url8, WORKER2, loadTar;
 var init_cp = __esm({
   "src/container/cp.ts"() {
     "use strict";
     import_node_child_process10 = require("node:child_process");
     import_node_fs59 = require("node:fs");
-    import_node_os12 = require("node:os");
+    import_node_os13 = require("node:os");
     import_node_path50 = require("node:path");
     import_promises15 = require("node:stream/promises");
     import_node_events15 = require("node:events");
@@ -20910,129 +21036,6 @@ var init_port = __esm({
     "use strict";
     init_esm();
     init_action();
-  }
-});
-
-// src/container/limits.ts
-function invalid3(flag, value, why) {
-  return new BurrowError("INVALID_ARGUMENT", `invalid ${flag} "${value}": ${why}`);
-}
-function parseSize(flag, value) {
-  const match = /^(\d+(?:\.\d+)?) ?([kmgtp])?i?b?$/i.exec(value.trim());
-  if (match === null) throw invalid3(flag, value, "give a size such as 64m, 1g, 512k or a number of bytes");
-  const bytes = Math.floor(Number(match[1]) * UNITS[(match[2] ?? "").toLowerCase()]);
-  if (!Number.isSafeInteger(bytes)) throw invalid3(flag, value, "too large");
-  return bytes;
-}
-function parseInteger(flag, value, min, max, range) {
-  if (!/^-?\d+$/.test(value.trim())) throw invalid3(flag, value, `give a whole number (${range})`);
-  const number2 = Number(value);
-  if (number2 < min || number2 > max) throw invalid3(flag, value, range);
-  return number2;
-}
-function cpuList(value) {
-  const cpus2 = [];
-  for (const part of value.split(",")) {
-    const range = /^(\d+)(?:-(\d+))?$/.exec(part.trim());
-    if (range === null) return void 0;
-    const first = Number(range[1]);
-    const last = range[2] === void 0 ? first : Number(range[2]);
-    if (last < first || last - first > 4096) return void 0;
-    for (let cpu = first; cpu <= last; cpu++) cpus2.push(cpu);
-  }
-  return cpus2;
-}
-function parseLimits(flags, hostCpus = (0, import_node_os13.availableParallelism)()) {
-  const limits = {};
-  if (flags.memory !== void 0) {
-    limits.memory = parseSize("--memory", flags.memory);
-    if (limits.memory === 0) delete limits.memory;
-    else if (limits.memory < MIN_MEMORY) throw invalid3("--memory", flags.memory, "Minimum memory limit allowed is 6MB: give 6m or more");
-  }
-  if (flags.memorySwap !== void 0) {
-    limits.memorySwap = flags.memorySwap.trim() === "-1" ? -1 : parseSize("--memory-swap", flags.memorySwap);
-  }
-  if (flags.memoryReservation !== void 0) {
-    limits.memoryReservation = parseSize("--memory-reservation", flags.memoryReservation);
-    if (limits.memoryReservation === 0) delete limits.memoryReservation;
-    else if (limits.memoryReservation < MIN_MEMORY) throw invalid3("--memory-reservation", flags.memoryReservation, "Minimum memory reservation allowed is 6MB: give 6m or more");
-  }
-  if (flags.cpus !== void 0) {
-    const value = flags.cpus.trim();
-    const cpus2 = /^(\d+(\.\d*)?|\.\d+)$/.test(value) ? Number(value) : Number.NaN;
-    const range = `Range of CPUs is from 0.01 to ${hostCpus.toFixed(2)}, as there are only ${hostCpus} CPUs available`;
-    if (!Number.isFinite(cpus2)) throw invalid3("--cpus", flags.cpus, `give a number of CPUs such as 0.5 or 2 (${range})`);
-    const nanoCpus = Math.round(cpus2 * 1e9);
-    if (nanoCpus < 1e7 || cpus2 > hostCpus) throw invalid3("--cpus", flags.cpus, range);
-    limits.nanoCpus = nanoCpus;
-  }
-  if (flags.cpuShares !== void 0) limits.cpuShares = parseInteger("--cpu-shares", flags.cpuShares, 2, 262144, "the range is 2 to 262144; 1024 is the default weight");
-  if (flags.cpuWeight !== void 0) limits.cpuWeight = parseInteger("--cpu-weight", flags.cpuWeight, 1, 1e4, "the range is 1 to 10000; 100 is the default weight");
-  if (flags.cpusetCpus !== void 0) {
-    const cpus2 = cpuList(flags.cpusetCpus);
-    const available = hostCpus === 1 ? "0" : `0-${hostCpus - 1}`;
-    if (cpus2 === void 0 || cpus2.length === 0) throw invalid3("--cpuset-cpus", flags.cpusetCpus, "give CPU numbers and ranges such as 0-1,3");
-    if (cpus2.some((cpu) => cpu >= hostCpus)) throw invalid3("--cpuset-cpus", flags.cpusetCpus, `Requested CPUs are not available - requested ${flags.cpusetCpus}, available: ${available}`);
-    limits.cpusetCpus = flags.cpusetCpus.trim();
-  }
-  if (flags.pidsLimit !== void 0) {
-    const pids = parseInteger("--pids-limit", flags.pidsLimit, -1, 2 ** 31 - 1, "give a number of processes, or -1 (or 0) for no limit");
-    limits.pidsLimit = pids <= 0 ? -1 : pids;
-  }
-  if (flags.blkioWeight !== void 0) limits.ioWeight = parseInteger("--blkio-weight", flags.blkioWeight, 10, 1e3, "Range of blkio weight is from 10 to 1000");
-  checkLimits(limits);
-  return limits;
-}
-function checkLimits(limits) {
-  const { memory, memorySwap, memoryReservation } = limits;
-  if (memorySwap !== void 0 && memorySwap !== -1) {
-    if (memory === void 0) throw new BurrowError("INVALID_ARGUMENT", "You should always set the Memory limit when using Memoryswap limit: give --memory as well as --memory-swap");
-    if (memorySwap < memory) throw new BurrowError("INVALID_ARGUMENT", "Minimum memoryswap limit should be larger than memory limit: give --memory-swap at least --memory (or -1 for unlimited swap)");
-  }
-  if (memory !== void 0 && memoryReservation !== void 0 && memory < memoryReservation) {
-    throw new BurrowError("INVALID_ARGUMENT", "Minimum memory limit can not be less than memory reservation limit: give --memory-reservation at most --memory");
-  }
-  if (limits.cpuShares !== void 0 && limits.cpuWeight !== void 0) {
-    throw new BurrowError("INVALID_ARGUMENT", "--cpu-shares and --cpu-weight set the same CPU weight (v1 and v2 spellings): give one");
-  }
-}
-function mergeLimits(current, update) {
-  const merged = { ...current };
-  if (update.cpuShares !== void 0) delete merged.cpuWeight;
-  if (update.cpuWeight !== void 0) delete merged.cpuShares;
-  for (const [key, value] of Object.entries(update)) {
-    if (value !== void 0) merged[key] = value;
-  }
-  if (update.memory !== void 0 && update.memorySwap === void 0 && merged.memorySwap !== void 0 && merged.memorySwap !== -1 && merged.memorySwap < update.memory) {
-    throw new BurrowError("INVALID_ARGUMENT", "Memory limit should be smaller than already set memoryswap limit: update --memory-swap at the same time");
-  }
-  checkLimits(merged);
-  return merged;
-}
-function asksForLimits(limits) {
-  return Object.values(limits).some((value) => value !== void 0);
-}
-function parseLimitMode(cgroups, ignoreMissing, limits) {
-  if (cgroups !== void 0 && cgroups !== "enabled" && cgroups !== "disabled") {
-    throw invalid3("--cgroups", cgroups, "use enabled or disabled");
-  }
-  const mode = { disabled: cgroups === "disabled", ignoreMissing };
-  checkLimitMode(mode, limits);
-  return mode;
-}
-function checkLimitMode(mode, limits) {
-  if (mode.disabled && asksForLimits(limits)) {
-    throw new BurrowError("INVALID_ARGUMENT", "--cgroups disabled runs the container without a cgroup, so it cannot have resource limits: drop one or the other");
-  }
-}
-var import_node_os13, MIN_MEMORY, UNITS;
-var init_limits = __esm({
-  "src/container/limits.ts"() {
-    "use strict";
-    import_node_os13 = require("node:os");
-    init_errors();
-    MIN_MEMORY = 6 * 1024 * 1024;
-    UNITS = { "": 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4, p: 1024 ** 5 };
   }
 });
 

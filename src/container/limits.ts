@@ -30,17 +30,25 @@ function invalid(flag: string, value: string, why: string): BurrowError {
   return new BurrowError('INVALID_ARGUMENT', `invalid ${flag} "${value}": ${why}`);
 }
 
+const SIZE = /^(\d+(?:\.\d+)?) ?([kmgtp])?i?b?$/i;
+
 /**
  * A size as Docker reads it (go-units RAMInBytes): bytes, or a number with a
  * binary unit, `k`, `m`, `g`, `t`, `p`, optionally followed by `i` and/or `b`
  * (`512k`, `64m`, `1.5g`, `64MiB`).
  */
 export function parseSize(flag: string, value: string): number {
-  const match = /^(\d+(?:\.\d+)?) ?([kmgtp])?i?b?$/i.exec(value.trim());
-  if (match === null) throw invalid(flag, value, 'give a size such as 64m, 1g, 512k or a number of bytes');
-  const bytes = Math.floor(Number(match[1]) * UNITS[(match[2] ?? '').toLowerCase()]!);
-  if (!Number.isSafeInteger(bytes)) throw invalid(flag, value, 'too large');
+  const bytes = sizeInBytes(value);
+  if (bytes === undefined) throw invalid(flag, value, SIZE.test(value.trim()) ? 'too large' : 'give a size such as 64m, 1g, 512k or a number of bytes');
   return bytes;
+}
+
+/** parseSize's reading without an error: the bytes, or undefined for text that is no size (or too large to be exact). */
+export function sizeInBytes(value: string): number | undefined {
+  const match = SIZE.exec(value.trim());
+  if (match === null) return undefined;
+  const bytes = Math.floor(Number(match[1]) * UNITS[(match[2] ?? '').toLowerCase()]!);
+  return Number.isSafeInteger(bytes) ? bytes : undefined;
 }
 
 function parseInteger(flag: string, value: string, min: number, max: number, range: string): number {

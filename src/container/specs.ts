@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { BurrowError } from '../errors.js';
 import type { MountRequest } from './create.js';
 import { parseSignal } from './image-config.js';
+import { sizeInBytes } from './limits.js';
 import { ULIMIT_RESOURCES } from '../sandbox/init-args.js';
 
 /**
@@ -70,10 +71,7 @@ export function parseMount(spec: string): MountRequest {
  * `1.5m` is 1572864 bytes.
  */
 export function parseByteSize(text: string): number | undefined {
-  const match = /^(\d+(?:\.\d+)?) ?([kmgtp])?(?:i?b)?$/i.exec(text);
-  if (match === null) return undefined;
-  const power = match[2] === undefined ? 0 : 'kmgtp'.indexOf(match[2].toLowerCase()) + 1;
-  return Math.floor(Number(match[1]) * 1024 ** power);
+  return sizeInBytes(text);
 }
 
 /** `--log-opt max-size=10m` (json-file): the rotation size in bytes, or undefined when none is given; max-file is read by parseLogMaxFiles. */
