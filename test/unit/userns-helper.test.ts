@@ -1,5 +1,8 @@
 import { execa } from 'execa';
-import { readlinkSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { idMapLines, idMapping, unshareArgs, type IdMapping } from '../../src/userns/idmap.js';
 import { userNamespaceFailure } from '../../src/userns/failure.js';
@@ -95,6 +98,30 @@ describe('burrow-userns, run', () => {
     expect(result.exitCode).toBe(125);
     expect(String(result.stderr).trim()).toBe('burrow-userns: cannot run newuidmap: No such file or directory');
     expect(userNamespaceFailure(String(result.stderr))).toMatch(/apt-get install uidmap\); run 'burrow doctor'$/);
+  });
+
+  it.runIf(!own.single)('keep-id: the caller may open the namespace\'s files between the switch to a subordinate id and the exec (burrow-net and pasta open them then)', async () => {
+    // A copy built to pause in that window (BURROW_TEST_PAUSE_BEFORE_EXEC_MS): without
+    // PR_SET_DUMPABLE there, the open fails with EACCES, as pasta's did now and then.
+    const dir = mkdtempSync(join(tmpdir(), 'userns-window-'));
+    try {
+      const paused = join(dir, 'burrow-userns');
+      await execa('cc', ['-O2', '-DBURROW_TEST_PAUSE_BEFORE_EXEC_MS=1500', '-o', paused, fileURLToPath(new URL('../../native/burrow-userns.c', import.meta.url))]);
+      const child = execa(paused, [...unshareArgs({ ...own, keepId: { mode: 'keep-id', uid: UID, gid: GID } }), '--', '/bin/true'], { reject: false });
+      const pid = child.pid!;
+      const switched = (): boolean => {
+        const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+        return /^Name:\s+burrow-userns$/m.test(status) && !new RegExp(`^Uid:\\s+${UID}\\s`, 'm').test(status);
+      };
+      while (!switched()) await new Promise((resolve) => setTimeout(resolve, 1));
+      const fd = openSync(`/proc/${pid}/ns/user`, 'r');
+      closeSync(fd);
+      // Still in the window (not yet exec'd into /bin/true): the open above was the one under test.
+      expect(readFileSync(`/proc/${pid}/status`, 'utf8')).toMatch(/^Name:\s+burrow-userns$/m);
+      expect((await child).exitCode).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('a command that does not exist: 127 and one line, as a shell says it', async () => {
