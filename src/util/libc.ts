@@ -10,7 +10,9 @@ import type { IKoffiLib } from 'koffi';
  * Loaded lazily, once: importing this module loads nothing; koffi and libc.so.6 load
  * at the first call of any function below (or at `preloadLibc`), and each function is
  * declared at its own first call. koffi's load is a visible part of a warm run
- * (docs/ARCHITECTURE.md), so a path that calls none of these never pays it.
+ * (docs/ARCHITECTURE.md), so a path that calls none of these never pays it. A worker
+ * that chroots has loaded both by then (its chroot is a call here): a function first
+ * called inside the new root is only looked up in the libc already open.
  *
  * errno is read one way, `errno()` (koffi's own reader of the thread's errno), right
  * after the call that failed and before any other call into C, which could change it.
