@@ -19229,7 +19229,7 @@ var require_undici = __commonJS({
     var errors = require_errors();
     var util5 = require_util();
     var { InvalidArgumentError } = errors;
-    var api2 = require_api();
+    var api = require_api();
     var buildConnector = require_connect();
     var MockClient = require_mock_client();
     var MockAgent = require_mock_agent();
@@ -19240,7 +19240,7 @@ var require_undici = __commonJS({
     var DecoratorHandler = require_decorator_handler();
     var RedirectHandler = require_redirect_handler();
     var createRedirectInterceptor = require_redirect_interceptor();
-    Object.assign(Dispatcher.prototype, api2);
+    Object.assign(Dispatcher.prototype, api);
     module.exports.Dispatcher = Dispatcher;
     module.exports.Client = Client;
     module.exports.Pool = Pool;
@@ -19342,11 +19342,11 @@ var require_undici = __commonJS({
     module.exports.CloseEvent = CloseEvent;
     module.exports.ErrorEvent = ErrorEvent;
     module.exports.MessageEvent = MessageEvent;
-    module.exports.request = makeDispatcher(api2.request);
-    module.exports.stream = makeDispatcher(api2.stream);
-    module.exports.pipeline = makeDispatcher(api2.pipeline);
-    module.exports.connect = makeDispatcher(api2.connect);
-    module.exports.upgrade = makeDispatcher(api2.upgrade);
+    module.exports.request = makeDispatcher(api.request);
+    module.exports.stream = makeDispatcher(api.stream);
+    module.exports.pipeline = makeDispatcher(api.pipeline);
+    module.exports.connect = makeDispatcher(api.connect);
+    module.exports.upgrade = makeDispatcher(api.upgrade);
     module.exports.MockClient = MockClient;
     module.exports.MockPool = MockPool;
     module.exports.MockAgent = MockAgent;
@@ -21268,11 +21268,11 @@ function errnoOf(error2) {
 }
 function fsError(error2, what) {
   if (error2 instanceof BurrowError) return error2;
-  const errno = errnoOf(error2);
-  if (errno === "ENOSPC" || errno === "EDQUOT") {
+  const errno2 = errnoOf(error2);
+  if (errno2 === "ENOSPC" || errno2 === "EDQUOT") {
     return new BurrowError("NO_SPACE", `no space left on device while ${what}: free some space (burrow system prune) and try again`, { cause: error2 });
   }
-  if (errno === "EACCES" || errno === "EPERM" || errno === "EROFS") {
+  if (errno2 === "EACCES" || errno2 === "EPERM" || errno2 === "EROFS") {
     return new BurrowError("IO", `permission denied while ${what}: check that the store directory is writable by you (or choose another with --root)`, { cause: error2 });
   }
   const detail = error2 instanceof Error ? error2.message : String(error2);
@@ -29789,16 +29789,9 @@ var init_config = __esm({
   }
 });
 
-// src/store/flock.ts
-import { closeSync, mkdirSync, openSync } from "node:fs";
-import { dirname as dirname4, join as join6 } from "node:path";
+// src/util/libc.ts
 import { createRequire } from "node:module";
-function prepareLocks() {
-  try {
-    loadFlock();
-  } catch {
-  }
-}
+import { dirname as dirname4, join as join6 } from "node:path";
 function loadKoffi() {
   const require3 = createRequire(__burrowModuleUrl);
   const arch2 = process.arch === "x64" || process.arch === "arm64" ? process.arch : void 0;
@@ -29813,31 +29806,110 @@ function loadKoffi() {
   }
   return require3("koffi");
 }
-function loadFlock() {
-  if (flockFn === void 0) {
+function libc() {
+  if (loaded === void 0) {
     const koffi = loadKoffi();
-    const libc = koffi.load("libc.so.6");
-    flockFn = libc.func("int flock(int fd, int operation)");
-    const location = libc.func("int *__errno_location(void)");
-    errnoFn = () => koffi.decode(location(), "int");
+    loaded = { koffi, lib: koffi.load("libc.so.6") };
   }
+  return loaded;
+}
+function preloadLibc() {
+  libc();
+}
+function lazily(bind) {
+  let bound2;
+  return () => {
+    if (bound2 === void 0) {
+      const { lib, koffi } = libc();
+      bound2 = bind(lib, koffi);
+    }
+    return bound2;
+  };
+}
+function errno() {
+  return libc().koffi.errno();
 }
 function flock(fd, operation) {
-  loadFlock();
-  return flockFn(fd, operation);
+  return flockFn()(fd, operation);
+}
+function mallocTrim(pad) {
+  return mallocTrimFn()(pad);
+}
+function pidfdOpen(pid, flags) {
+  return Number(variadicSyscall()(SYS_PIDFD_OPEN, "int", pid, "unsigned int", flags));
+}
+function pidfdSendSignal(fd, signal) {
+  return Number(variadicSyscall()(SYS_PIDFD_SEND_SIGNAL, "int", fd, "int", signal, "void *", null, "unsigned int", 0));
+}
+function openpty() {
+  const master = [0];
+  const slave = [0];
+  if (openptyFn()(master, slave, null, null, null) !== 0) return void 0;
+  return { master: master[0], slave: slave[0] };
+}
+function fcntl(fd, command, arg) {
+  return fcntlFn()(fd, command, "int", arg);
+}
+function setWindowSize(fd, size) {
+  return ioctlWinsizeFn()(fd, TIOCSWINSZ, size);
+}
+var loaded, flockFn, mallocTrimFn, SYS_PIDFD_SEND_SIGNAL, SYS_PIDFD_OPEN, variadicSyscall, TIOCSWINSZ, openptyFn, fcntlFn, ioctlWinsizeFn, mountFn, mountSetattrFn, chrootFn, llistxattrFn, lgetxattrFn, lsetxattrFn, SYS_OPENAT2, openat2Fn, readlinkatFn, mkdiratFn, symlinkatFn, fchownatFn;
+var init_libc = __esm({
+  "src/util/libc.ts"() {
+    "use strict";
+    flockFn = lazily((lib) => lib.func("int flock(int fd, int operation)"));
+    mallocTrimFn = lazily((lib) => lib.func("int malloc_trim(size_t pad)"));
+    SYS_PIDFD_SEND_SIGNAL = 424;
+    SYS_PIDFD_OPEN = 434;
+    variadicSyscall = lazily((lib) => lib.func("long syscall(long number, ...)"));
+    TIOCSWINSZ = 21524;
+    openptyFn = lazily((lib) => lib.func("int openpty(_Out_ int *amaster, _Out_ int *aslave, char *name, void *termp, void *winp)"));
+    fcntlFn = lazily((lib) => lib.func("int fcntl(int fd, int cmd, ...)"));
+    ioctlWinsizeFn = lazily((lib, koffi) => {
+      const winsize = koffi.struct("burrow_winsize", { ws_row: "uint16", ws_col: "uint16", ws_xpixel: "uint16", ws_ypixel: "uint16" });
+      return lib.func("ioctl", "int", ["int", "unsigned long", koffi.pointer(winsize)]);
+    });
+    mountFn = lazily((lib) => lib.func("int mount(const char *source, const char *target, const char *type, unsigned long flags, const char *data)"));
+    mountSetattrFn = lazily((lib) => lib.func("syscall", "long", ["long", "int", "const char *", "uint", "const uint8_t *", "size_t"]));
+    chrootFn = lazily((lib) => lib.func("int chroot(const char *path)"));
+    llistxattrFn = lazily((lib) => lib.func("long llistxattr(const char *path, _Out_ uint8_t *list, size_t size)"));
+    lgetxattrFn = lazily((lib) => lib.func("long lgetxattr(const char *path, const char *name, _Out_ uint8_t *value, size_t size)"));
+    lsetxattrFn = lazily((lib) => lib.func("int lsetxattr(const char *path, const char *name, const uint8_t *value, size_t size, int flags)"));
+    SYS_OPENAT2 = 437;
+    openat2Fn = lazily((lib, koffi) => {
+      const how = koffi.struct("burrow_open_how", { flags: "uint64", mode: "uint64", resolve: "uint64" });
+      const call = lib.func("syscall", "long", ["long", "int", "const char *", koffi.pointer(how), "size_t"]);
+      const size = koffi.sizeof(how);
+      return (dirfd, path17, value2) => call(SYS_OPENAT2, dirfd, path17, value2, size);
+    });
+    readlinkatFn = lazily((lib) => lib.func("long readlinkat(int fd, const char *path, _Out_ uint8_t *buf, size_t size)"));
+    mkdiratFn = lazily((lib) => lib.func("int mkdirat(int fd, const char *path, uint32_t mode)"));
+    symlinkatFn = lazily((lib) => lib.func("int symlinkat(const char *target, int fd, const char *path)"));
+    fchownatFn = lazily((lib) => lib.func("int fchownat(int fd, const char *path, uint32_t owner, uint32_t group, int flags)"));
+  }
+});
+
+// src/store/flock.ts
+import { closeSync, mkdirSync, openSync } from "node:fs";
+import { dirname as dirname5 } from "node:path";
+function prepareLocks() {
+  try {
+    preloadLibc();
+  } catch {
+  }
 }
 function tryLock(fd, mode) {
   const result = flock(fd, (mode === "shared" ? LOCK_SH : LOCK_EX) | LOCK_NB);
   if (result === 0) return true;
-  const errno = errnoFn?.() ?? 0;
-  if (errno === EWOULDBLOCK || errno === EINTR) return false;
-  throw new BurrowError("IO", `flock failed with errno ${errno}`);
+  const code2 = errno();
+  if (code2 === EWOULDBLOCK || code2 === EINTR) return false;
+  throw new BurrowError("IO", `flock failed with errno ${code2}`);
 }
 async function acquireLock(path17, options = {}) {
   const mode = options.mode ?? "exclusive";
   let fd;
   try {
-    if (options.createParent !== false) mkdirSync(dirname4(path17), { recursive: true });
+    if (options.createParent !== false) mkdirSync(dirname5(path17), { recursive: true });
     fd = openSync(path17, "a");
   } catch (error2) {
     throw fsError(error2, `opening lock ${path17}`);
@@ -29885,11 +29957,12 @@ async function withLock(path17, options, body2) {
     lock.release();
   }
 }
-var LOCK_SH, LOCK_EX, LOCK_NB, LOCK_UN, flockFn, errnoFn, EWOULDBLOCK, EINTR;
+var LOCK_SH, LOCK_EX, LOCK_NB, LOCK_UN, EWOULDBLOCK, EINTR;
 var init_flock = __esm({
   "src/store/flock.ts"() {
     "use strict";
     init_errors();
+    init_libc();
     LOCK_SH = 1;
     LOCK_EX = 2;
     LOCK_NB = 4;
@@ -29938,9 +30011,9 @@ var init_random = __esm({
 
 // src/store/atomic.ts
 import { closeSync as closeSync3, fsyncSync, openSync as openSync3, renameSync as renameSync2, rmSync as rmSync2, writeSync } from "node:fs";
-import { basename as basename4, dirname as dirname5, join as join7 } from "node:path";
+import { basename as basename4, dirname as dirname6, join as join7 } from "node:path";
 function writeFileAtomic(path17, content, mode = 420, options = {}) {
-  const temp = join7(dirname5(path17), `.${basename4(path17)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
+  const temp = join7(dirname6(path17), `.${basename4(path17)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
   try {
     const fd = openSync3(temp, "w", mode);
     try {
@@ -30235,7 +30308,7 @@ __export(blobs_exports, {
 });
 import { createReadStream as createReadStream2, createWriteStream as createWriteStream2, existsSync as existsSync8, renameSync as renameSync3, rmSync as rmSync3, statSync as statSync3, truncateSync, mkdirSync as mkdirSync3 } from "node:fs";
 import { open as open2 } from "node:fs/promises";
-import { dirname as dirname6, join as join11 } from "node:path";
+import { dirname as dirname7, join as join11 } from "node:path";
 import { Transform as Transform2 } from "node:stream";
 import { pipeline } from "node:stream/promises";
 function partialPath(paths, digest) {
@@ -30250,7 +30323,7 @@ function putBlob(paths, digest, bytes) {
   checkDigest(digest, bytes);
   const target = blobPath(paths, digest);
   if (existsSync8(target)) return;
-  mkdirSync3(dirname6(target), { recursive: true });
+  mkdirSync3(dirname7(target), { recursive: true });
   writeFileAtomic(target, bytes);
 }
 function checkDigest(digest, bytes) {
@@ -30288,7 +30361,7 @@ async function stageBlobs(paths, blobs) {
       try {
         for (const [digest] of wanted) {
           const target = blobPath(paths, digest);
-          mkdirSync3(dirname6(target), { recursive: true });
+          mkdirSync3(dirname7(target), { recursive: true });
           renameSync3(staged(digest), target);
         }
       } catch (error2) {
@@ -30453,8 +30526,8 @@ async function downloadOnce(paths, digest, size, source, options, resume, askTee
     if (isBurrowError(error2, "DIGEST_MISMATCH")) rmSync3(partial, { force: true });
     if (isBurrowError(error2)) throw error2;
     if (error2.name === "AbortError") throw new BurrowError("INTERRUPTED", `interrupted while downloading ${digest}`, { cause: error2 });
-    const errno = error2.code;
-    if (errno === "ENOSPC" || errno === "EDQUOT" || errno === "EACCES" || errno === "EROFS") {
+    const errno2 = error2.code;
+    if (errno2 === "ENOSPC" || errno2 === "EDQUOT" || errno2 === "EACCES" || errno2 === "EROFS") {
       rmSync3(partial, { force: true });
       throw fsError(error2, `writing blob ${digest} to ${paths.root}`);
     }
@@ -30488,7 +30561,7 @@ async function downloadOnce(paths, digest, size, source, options, resume, askTee
     }
   }
   try {
-    mkdirSync3(dirname6(target), { recursive: true });
+    mkdirSync3(dirname7(target), { recursive: true });
     renameSync3(partial, target);
   } catch (error2) {
     throw fsError(error2, `storing blob ${digest}`);
@@ -31016,8 +31089,8 @@ import { rootCertificates } from "node:tls";
 async function undici() {
   if (undiciApi === void 0) {
     const { default: Dispatcher } = await Promise.resolve().then(() => __toESM(require_dispatcher(), 1));
-    const { default: api2 } = await Promise.resolve().then(() => __toESM(require_api(), 1));
-    Object.assign(Dispatcher.prototype, api2);
+    const { default: api } = await Promise.resolve().then(() => __toESM(require_api(), 1));
+    Object.assign(Dispatcher.prototype, api);
     undiciApi = {
       Agent: (await Promise.resolve().then(() => __toESM(require_agent(), 1))).default,
       Pool: (await Promise.resolve().then(() => __toESM(require_pool(), 1))).default,
@@ -31029,13 +31102,13 @@ async function undici() {
 function causeErrno(error2) {
   return errnoOf(error2) ?? errnoOf(error2?.cause);
 }
-function clientCertRefused(errno, message) {
-  return /CERTIFICATE_REQUIRED|ALERT_BAD_CERTIFICATE|ALERT_UNKNOWN_CA|ALERT_HANDSHAKE_FAILURE/.test(errno ?? "") || /certificate required|alert bad certificate/i.test(message);
+function clientCertRefused(errno2, message) {
+  return /CERTIFICATE_REQUIRED|ALERT_BAD_CERTIFICATE|ALERT_UNKNOWN_CA|ALERT_HANDSHAKE_FAILURE/.test(errno2 ?? "") || /certificate required|alert bad certificate/i.test(message);
 }
 function isCertificateProblem(error2) {
   const cause = error2 instanceof BurrowError ? error2.cause : error2;
-  const errno = causeErrno(cause);
-  return errno !== void 0 && UNTRUSTED_CERT_ERRNO.has(errno) || clientCertRefused(errno, cause?.message ?? "");
+  const errno2 = causeErrno(cause);
+  return errno2 !== void 0 && UNTRUSTED_CERT_ERRNO.has(errno2) || clientCertRefused(errno2, cause?.message ?? "");
 }
 function timeoutError(url2, timeoutMs, cause) {
   return new BurrowError("TIMEOUT", `${url2.host} did not answer within ${timeoutMs / 1e3} s (${url2.pathname}): the registry hangs or the network is slow; retry later or raise httpTimeoutSeconds`, { cause, retryable: true });
@@ -31043,29 +31116,29 @@ function timeoutError(url2, timeoutMs, cause) {
 function networkError(error2, url2, timeoutMs) {
   if (error2 instanceof BurrowError) return error2;
   if (error2?.name === "AbortError") return new BurrowError("INTERRUPTED", `interrupted while talking to ${url2.host}`, { cause: error2 });
-  const errno = causeErrno(error2);
+  const errno2 = causeErrno(error2);
   const detail = oneLine(error2?.message ?? String(error2), 200);
-  if (errno !== void 0 && TIMEOUT_ERRNO.has(errno)) return timeoutError(url2, timeoutMs, error2);
-  if (errno === "ECONNREFUSED") {
+  if (errno2 !== void 0 && TIMEOUT_ERRNO.has(errno2)) return timeoutError(url2, timeoutMs, error2);
+  if (errno2 === "ECONNREFUSED") {
     return new BurrowError("NETWORK", `cannot connect to ${url2.host}: connection refused (is the registry running and is the address right?)`, { cause: error2 });
   }
-  if (errno === "ENOTFOUND") {
+  if (errno2 === "ENOTFOUND") {
     return new BurrowError("NETWORK", `cannot resolve ${url2.hostname}: check the registry name and your DNS`, { cause: error2 });
   }
-  if (errno !== void 0 && UNTRUSTED_CERT_ERRNO.has(errno)) {
+  if (errno2 !== void 0 && UNTRUSTED_CERT_ERRNO.has(errno2)) {
     return new BurrowError("NETWORK", `the TLS certificate of ${url2.host} is not trusted (${detail}): if the registry uses its own CA, put that CA's certificate in ~/.config/containers/certs.d/${url2.host}/ca.crt or /etc/docker/certs.d/${url2.host}/ca.crt`, { cause: error2 });
   }
-  if (clientCertRefused(errno, detail)) {
+  if (clientCertRefused(errno2, detail)) {
     return new BurrowError("NETWORK", `${url2.host} refused the TLS connection (${detail}): it wants a client certificate; put NAME.cert and NAME.key beside its CA in ~/.config/containers/certs.d/${url2.host}/ or /etc/docker/certs.d/${url2.host}/`, { cause: error2 });
   }
-  return new BurrowError("NETWORK", `network error talking to ${url2.host}: ${detail}`, { cause: error2, retryable: errno === void 0 || RETRYABLE_ERRNO.has(errno) });
+  return new BurrowError("NETWORK", `network error talking to ${url2.host}: ${detail}`, { cause: error2, retryable: errno2 === void 0 || RETRYABLE_ERRNO.has(errno2) });
 }
 function isTlsMismatch(error2) {
   if (isCertificateProblem(error2)) return false;
   const cause = error2?.cause ?? error2;
-  const errno = errnoOf(cause) ?? "";
+  const errno2 = errnoOf(cause) ?? "";
   const message = cause?.message ?? "";
-  return errno.startsWith("ERR_SSL") || errno === "EPROTO" || errno === "ECONNRESET" || /wrong version number|ssl|tls/i.test(message);
+  return errno2.startsWith("ERR_SSL") || errno2 === "EPROTO" || errno2 === "ECONNRESET" || /wrong version number|ssl|tls/i.test(message);
 }
 function oneLine(text2, max) {
   const flat = text2.replace(/[\u0000-\u001f\u007f-\u009f]+/g, " ").trim();
@@ -31754,7 +31827,7 @@ var init_client = __esm({
 
 // src/registry/credentials.ts
 import { existsSync as existsSync11, mkdirSync as mkdirSync4, readFileSync as readFileSync10 } from "node:fs";
-import { dirname as dirname7, join as join14 } from "node:path";
+import { dirname as dirname8, join as join14 } from "node:path";
 function dockerConfigPath(env = process.env) {
   const dir = env.DOCKER_CONFIG !== void 0 && env.DOCKER_CONFIG !== "" ? env.DOCKER_CONFIG : join14(homeForLookups(env), ".docker");
   return join14(dir, "config.json");
@@ -31789,8 +31862,8 @@ async function runHelper(helper, action5, input) {
     return result.stdout;
   } catch (error2) {
     const failure = error2;
-    const errno = failure.code ?? failure.cause?.code;
-    if (errno === "ENOENT" || errno === "EACCES") {
+    const errno2 = failure.code ?? failure.cause?.code;
+    if (errno2 === "ENOENT" || errno2 === "EACCES") {
       throw new BurrowError("INVALID_ARGUMENT", `credential helper ${program} (named in your Docker config) is not on PATH or not executable: install it or remove it from the config`);
     }
     const output = `${failure.stdout ?? ""} ${failure.stderr ?? ""}`;
@@ -31837,7 +31910,7 @@ async function storeCredentials(domain, credentials, path17 = dockerConfigPath()
   const auths = config.auths ?? {};
   auths[configKey(domain)] = { auth: Buffer.from(`${credentials.username}:${credentials.password}`).toString("base64") };
   config.auths = auths;
-  mkdirSync4(dirname7(path17), { recursive: true, mode: 448 });
+  mkdirSync4(dirname8(path17), { recursive: true, mode: 448 });
   writeFileAtomic(path17, `${JSON.stringify(config, null, "	")}
 `, 384);
 }
@@ -34275,12 +34348,12 @@ var init_bpf = __esm({
 
 // src/seccomp/compile.ts
 import { release } from "node:os";
-function actionValue(action5, errno) {
+function actionValue(action5, errno2) {
   switch (action5) {
     case "SCMP_ACT_ALLOW":
       return SECCOMP_RET.ALLOW;
     case "SCMP_ACT_ERRNO":
-      return (SECCOMP_RET.ERRNO | (errno ?? EPERM2) & SECCOMP_RET.DATA) >>> 0;
+      return (SECCOMP_RET.ERRNO | (errno2 ?? EPERM2) & SECCOMP_RET.DATA) >>> 0;
     case "SCMP_ACT_KILL":
     case "SCMP_ACT_KILL_THREAD":
       return SECCOMP_RET.KILL_THREAD;
@@ -34289,7 +34362,7 @@ function actionValue(action5, errno) {
     case "SCMP_ACT_TRAP":
       return SECCOMP_RET.TRAP;
     case "SCMP_ACT_TRACE":
-      return (SECCOMP_RET.TRACE | (errno ?? EPERM2) & SECCOMP_RET.DATA) >>> 0;
+      return (SECCOMP_RET.TRACE | (errno2 ?? EPERM2) & SECCOMP_RET.DATA) >>> 0;
     case "SCMP_ACT_LOG":
       return SECCOMP_RET.LOG;
   }
@@ -36016,7 +36089,7 @@ var init_names = __esm({
 
 // src/store/lockfile.ts
 import { closeSync as closeSync5, fstatSync, linkSync, mkdirSync as mkdirSync7, openSync as openSync5, readdirSync as readdirSync3, readFileSync as readFileSync16, unlinkSync, writeFileSync as writeFileSync3 } from "node:fs";
-import { basename as basename5, dirname as dirname8, join as join19 } from "node:path";
+import { basename as basename5, dirname as dirname9, join as join19 } from "node:path";
 function remove(path17) {
   try {
     unlinkSync(path17);
@@ -36028,7 +36101,7 @@ function parseHolder(text2) {
   return text2.endsWith("\n") ? parseIdentity(text2.slice(0, -1)) : void 0;
 }
 function draftOf(path17, holder) {
-  return join19(dirname8(path17), `.${basename5(path17)}.${formatIdentity(holder)}`);
+  return join19(dirname9(path17), `.${basename5(path17)}.${formatIdentity(holder)}`);
 }
 function tombstoneOf(path17, key) {
   return `${path17}.gone.${key}`;
@@ -36040,20 +36113,20 @@ function takeOver(path17, key, boot) {
   try {
     linkSync(path17, tombstoneOf(path17, key));
   } catch (error2) {
-    const errno = errnoOf(error2);
-    if (errno === "EEXIST" || errno === "ENOENT") return;
+    const errno2 = errnoOf(error2);
+    if (errno2 === "EEXIST" || errno2 === "ENOENT") return;
     throw fsError(error2, `taking over ${path17}`);
   }
   remove(path17);
   const prefix2 = `${basename5(path17)}.gone.`;
-  for (const name of readdirSync3(dirname8(path17))) {
-    if (name.startsWith(prefix2) && !name.startsWith(`${prefix2}${boot}`)) remove(join19(dirname8(path17), name));
+  for (const name of readdirSync3(dirname9(path17))) {
+    if (name.startsWith(prefix2) && !name.startsWith(`${prefix2}${boot}`)) remove(join19(dirname9(path17), name));
   }
 }
 function withLockFileSync(path17, body2, timeoutMs = 1e4) {
   const me = selfIdentity();
   const boot = bootId();
-  const directory = dirname8(path17);
+  const directory = dirname9(path17);
   const draft = draftOf(path17, me);
   try {
     mkdirSync7(directory, { recursive: true });
@@ -37380,12 +37453,12 @@ function hold(protocol, hostIp, port, held) {
 }
 function portError(error2, protocol, hostIp, port, containerPort) {
   const where2 = `port ${port === 0 ? "(any)" : port}/${protocol} on ${shownHostIp(hostIp)}`;
-  const errno = errnoOf(error2);
-  if (errno === "EADDRINUSE") {
+  const errno2 = errnoOf(error2);
+  if (errno2 === "EADDRINUSE") {
     return new BurrowError("IN_USE", `${where2} is already in use: stop what holds it, choose another host port, or publish the container port alone (-p ${containerPort}/${protocol}) for a free one`);
   }
-  if (errno === "EADDRNOTAVAIL") return new BurrowError("INVALID_ARGUMENT", `${where2} cannot be published: ${shownHostIp(hostIp)} is not an address of this host (see ip addr)`);
-  if (errno === "EACCES") return new BurrowError("DENIED", `${where2} cannot be published: ports below 1024 need privileges (net.ipv4.ip_unprivileged_port_start), choose one above`);
+  if (errno2 === "EADDRNOTAVAIL") return new BurrowError("INVALID_ARGUMENT", `${where2} cannot be published: ${shownHostIp(hostIp)} is not an address of this host (see ip addr)`);
+  if (errno2 === "EACCES") return new BurrowError("DENIED", `${where2} cannot be published: ports below 1024 need privileges (net.ipv4.ip_unprivileged_port_start), choose one above`);
   return new BurrowError("IO", `${where2} cannot be published: ${error2 instanceof Error ? error2.message : String(error2)}`, { cause: error2 });
 }
 async function resolvePorts(asked2, exposed, publishAll) {
@@ -37506,22 +37579,17 @@ var init_ports = __esm({
 });
 
 // src/util/gc.ts
-import { createRequire as createRequire3 } from "node:module";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 function collectGarbage() {
   setFlagsFromString("--expose-gc");
   runInNewContext("gc")();
-  if (mallocTrim === void 0) {
-    const koffi = createRequire3(__burrowModuleUrl)("koffi");
-    mallocTrim = koffi.load("libc.so.6").func("int malloc_trim(size_t pad)");
-  }
   mallocTrim(0);
 }
-var mallocTrim;
 var init_gc = __esm({
   "src/util/gc.ts"() {
     "use strict";
+    init_libc();
   }
 });
 
@@ -37821,7 +37889,7 @@ var init_limits_files = __esm({
 
 // src/cgroup/delegated-v2.ts
 import { existsSync as existsSync21, mkdirSync as mkdirSync10, readFileSync as readFileSync26, rmdirSync, writeFileSync as writeFileSync5 } from "node:fs";
-import { basename as basename6, dirname as dirname9, join as join28 } from "node:path";
+import { basename as basename6, dirname as dirname10, join as join28 } from "node:path";
 function readWords(path17) {
   try {
     return readFileSync26(path17, "utf8").split(/\s+/).filter((word) => word !== "");
@@ -37830,7 +37898,7 @@ function readWords(path17) {
   }
 }
 function delegatedParent(place) {
-  return basename6(place.own) === LEAF_NAME ? dirname9(place.own) : place.own;
+  return basename6(place.own) === LEAF_NAME ? dirname10(place.own) : place.own;
 }
 function isDelegated(dir) {
   return writable2(dir) && writable2(join28(dir, "cgroup.procs")) && writable2(join28(dir, "cgroup.subtree_control"));
@@ -37921,7 +37989,7 @@ var init_delegated_v2 = __esm({
 
 // src/cgroup/delegated-v1.ts
 import { existsSync as existsSync22, mkdirSync as mkdirSync11, readFileSync as readFileSync27, rmdirSync as rmdirSync2, writeFileSync as writeFileSync6 } from "node:fs";
-import { dirname as dirname10, join as join29 } from "node:path";
+import { dirname as dirname11, join as join29 } from "node:path";
 function subtreeName(uid) {
   return `burrow-${uid}`;
 }
@@ -37931,13 +37999,13 @@ function findSubtrees(places, uid) {
   for (const hierarchy of V1_HIERARCHIES) {
     const place = places.v1[hierarchy];
     if (place === void 0) continue;
-    for (let dir = place.own; ; dir = dirname10(dir)) {
+    for (let dir = place.own; ; dir = dirname11(dir)) {
       const candidate = join29(dir, name);
       if (existsSync22(candidate)) {
         if (writable2(candidate) && writable2(join29(candidate, "cgroup.procs"))) subtrees[hierarchy] = candidate;
         break;
       }
-      if (dir === place.mount || !dir.startsWith(place.mount) || dir === dirname10(dir)) break;
+      if (dir === place.mount || !dir.startsWith(place.mount) || dir === dirname11(dir)) break;
     }
   }
   return subtrees;
@@ -37960,7 +38028,7 @@ function copyCpuset(dir) {
   for (const file of ["cpuset.cpus", "cpuset.mems"]) {
     const mine = readFileSync27(join29(dir, file), "utf8").trim();
     if (mine !== "") continue;
-    writeFileSync6(join29(dir, file), readFileSync27(join29(dirname10(dir), file), "utf8").trim());
+    writeFileSync6(join29(dir, file), readFileSync27(join29(dirname11(dir), file), "utf8").trim());
   }
 }
 function writeV1Limits(dirs, limits) {
@@ -38819,28 +38887,14 @@ var init_create2 = __esm({
 
 // src/container/identity.ts
 import { closeSync as closeSync8 } from "node:fs";
-import { createRequire as createRequire4 } from "node:module";
 import { constants as constants11 } from "node:os";
-function pidfdApi() {
-  if (pidfd === void 0) {
-    const koffi = createRequire4(__burrowModuleUrl)("koffi");
-    const syscall = koffi.load("libc.so.6").func("long syscall(long number, ...)");
-    pidfd = {
-      open: (pid) => Number(syscall(SYS_PIDFD_OPEN, "int", pid, "unsigned int", 0)),
-      sendSignal: (fd, signal) => Number(syscall(SYS_PIDFD_SEND_SIGNAL, "int", fd, "int", signal, "void *", null, "unsigned int", 0)),
-      errno: () => koffi.errno()
-    };
-  }
-  return pidfd;
-}
 function signalProcess(identity3, signal) {
   const number2 = typeof signal === "number" ? signal : constants11.signals[signal];
-  const api2 = pidfdApi();
-  const fd = api2.open(identity3.pid);
+  const fd = pidfdOpen(identity3.pid, 0);
   if (fd < 0) {
-    const errno = api2.errno();
-    if (errno === ESRCH) return false;
-    if (errno !== ENOSYS3) throw new BurrowError("IO", `cannot signal process ${identity3.pid}: pidfd_open failed (errno ${errno})`);
+    const code2 = errno();
+    if (code2 === ESRCH) return false;
+    if (code2 !== ENOSYS3) throw new BurrowError("IO", `cannot signal process ${identity3.pid}: pidfd_open failed (errno ${code2})`);
     if (!isRunning(identity3)) return false;
     try {
       process.kill(identity3.pid, number2);
@@ -38851,21 +38905,21 @@ function signalProcess(identity3, signal) {
   }
   try {
     if (!isRunning(identity3)) return false;
-    if (api2.sendSignal(fd, number2) === 0) return true;
-    if (api2.errno() === ESRCH) return false;
-    throw new BurrowError("IO", `cannot signal process ${identity3.pid}: pidfd_send_signal failed (errno ${api2.errno()})`);
+    if (pidfdSendSignal(fd, number2) === 0) return true;
+    const code2 = errno();
+    if (code2 === ESRCH) return false;
+    throw new BurrowError("IO", `cannot signal process ${identity3.pid}: pidfd_send_signal failed (errno ${code2})`);
   } finally {
     closeSync8(fd);
   }
 }
-var pidfd, SYS_PIDFD_SEND_SIGNAL, SYS_PIDFD_OPEN, ESRCH, ENOSYS3;
+var ESRCH, ENOSYS3;
 var init_identity = __esm({
   "src/container/identity.ts"() {
     "use strict";
     init_errors();
+    init_libc();
     init_process_identity();
-    SYS_PIDFD_SEND_SIGNAL = 424;
-    SYS_PIDFD_OPEN = 434;
     ESRCH = 3;
     ENOSYS3 = 38;
   }
@@ -39379,13 +39433,13 @@ var init_launcher = __esm({
 import { spawn as spawn4 } from "node:child_process";
 import { closeSync as closeSync9, existsSync as existsSync29, mkdirSync as mkdirSync13, openSync as openSync8, readFileSync as readFileSync32 } from "node:fs";
 import { connect } from "node:net";
-import { basename as basename7, dirname as dirname11, join as join39 } from "node:path";
+import { basename as basename7, dirname as dirname12, join as join39 } from "node:path";
 async function askSwitch(socketPath, request, timeoutMs = 2e3) {
   let directoryFd;
   let path17 = socketPath;
   if (Buffer.byteLength(socketPath) > SUN_PATH_MAX) {
     try {
-      directoryFd = openSync8(dirname11(socketPath), "r");
+      directoryFd = openSync8(dirname12(socketPath), "r");
     } catch {
       return void 0;
     }
@@ -39967,33 +40021,16 @@ __export(tty_exports, {
   openPty: () => openPty
 });
 import { closeSync as closeSync11, writeSync as writeSync3 } from "node:fs";
-import { createRequire as createRequire5 } from "node:module";
 import { ReadStream } from "node:tty";
-function load2() {
-  if (api === void 0) {
-    const koffi = createRequire5(__burrowModuleUrl)("koffi");
-    const libc = koffi.load("libc.so.6");
-    const winsize = koffi.struct("burrow_winsize", { ws_row: "uint16", ws_col: "uint16", ws_xpixel: "uint16", ws_ypixel: "uint16" });
-    api = {
-      openpty: libc.func("int openpty(_Out_ int *amaster, _Out_ int *aslave, char *name, void *termp, void *winp)"),
-      fcntl: libc.func("int fcntl(int fd, int cmd, ...)"),
-      ioctlWinsize: libc.func("ioctl", "int", ["int", "unsigned long", koffi.pointer(winsize)])
-    };
-  }
-  return api;
-}
 function openPty() {
-  const { openpty, ioctlWinsize, fcntl } = load2();
-  const master = [0];
-  const slave = [0];
-  if (openpty(master, slave, null, null, null) !== 0) throw new Error("openpty failed");
-  const masterFd = master[0];
-  const slaveFd = slave[0];
-  fcntl(masterFd, F_SETFD, "int", FD_CLOEXEC);
-  fcntl(slaveFd, F_SETFD, "int", FD_CLOEXEC);
+  const pair = openpty();
+  if (pair === void 0) throw new Error("openpty failed");
+  const { master: masterFd, slave: slaveFd } = pair;
+  fcntl(masterFd, F_SETFD, FD_CLOEXEC);
+  fcntl(slaveFd, F_SETFD, FD_CLOEXEC);
   const resize = (output) => {
     if (output.isTTY !== true) return;
-    ioctlWinsize(masterFd, TIOCSWINSZ, { ws_row: output.rows, ws_col: output.columns, ws_xpixel: 0, ws_ypixel: 0 });
+    setWindowSize(masterFd, { ws_row: output.rows, ws_col: output.columns, ws_xpixel: 0, ws_ypixel: 0 });
   };
   return {
     master: masterFd,
@@ -40027,11 +40064,11 @@ function openPty() {
     }
   };
 }
-var TIOCSWINSZ, F_SETFD, FD_CLOEXEC, api;
+var F_SETFD, FD_CLOEXEC;
 var init_tty = __esm({
   "src/container/tty.ts"() {
     "use strict";
-    TIOCSWINSZ = 21524;
+    init_libc();
     F_SETFD = 2;
     FD_CLOEXEC = 1;
   }
@@ -41282,7 +41319,7 @@ var init_internal_glob_options_helper = __esm({
 // node_modules/@actions/glob/lib/internal-path-helper.js
 import * as path9 from "path";
 import assert from "assert";
-function dirname13(p) {
+function dirname14(p) {
   p = safeTrimTrailingSeparator(p);
   if (IS_WINDOWS3 && /^\\\\[^\\]+(\\[^\\]+)?$/.test(p)) {
     return p;
@@ -41405,14 +41442,14 @@ function getSearchPaths(patterns) {
     }
     let foundAncestor = false;
     let tempKey = key;
-    let parent = dirname13(tempKey);
+    let parent = dirname14(tempKey);
     while (parent !== tempKey) {
       if (searchPathMap[parent]) {
         foundAncestor = true;
         break;
       }
       tempKey = parent;
-      parent = dirname13(tempKey);
+      parent = dirname14(tempKey);
     }
     if (!foundAncestor) {
       result.push(pattern.searchPath);
@@ -43480,12 +43517,12 @@ var init_internal_path = __esm({
             this.segments = itemPath.split(path11.sep);
           } else {
             let remaining = itemPath;
-            let dir = dirname13(remaining);
+            let dir = dirname14(remaining);
             while (dir !== remaining) {
               const basename11 = path11.basename(remaining);
               this.segments.unshift(basename11);
               remaining = dir;
-              dir = dirname13(remaining);
+              dir = dirname14(remaining);
             }
             this.segments.unshift(remaining);
           }
@@ -43497,7 +43534,7 @@ var init_internal_path = __esm({
             segment = normalizeSeparators2(itemPath[i2]);
             if (i2 === 0 && hasRoot(segment)) {
               segment = safeTrimTrailingSeparator(segment);
-              assert2(segment === dirname13(segment), `Parameter 'itemPath' root segment contains information for multiple segments`);
+              assert2(segment === dirname14(segment), `Parameter 'itemPath' root segment contains information for multiple segments`);
               this.segments.push(segment);
             } else {
               assert2(!segment.includes(path11.sep), `Parameter 'itemPath' contains unexpected path separators`);
@@ -43600,7 +43637,7 @@ var init_internal_pattern = __esm({
        */
       partialMatch(itemPath) {
         itemPath = safeTrimTrailingSeparator(itemPath);
-        if (dirname13(itemPath) === itemPath) {
+        if (dirname14(itemPath) === itemPath) {
           return this.rootRegExp.test(itemPath);
         }
         return this.minimatch.matchOne(itemPath.split(IS_WINDOWS6 ? /\\+/ : /\/+/), this.minimatch.set[0], true);
@@ -48458,7 +48495,7 @@ var require_browser = __commonJS({
   "node_modules/debug/src/browser.js"(exports2, module) {
     exports2.formatArgs = formatArgs;
     exports2.save = save;
-    exports2.load = load3;
+    exports2.load = load2;
     exports2.useColors = useColors;
     exports2.storage = localstorage();
     exports2.destroy = /* @__PURE__ */ (() => {
@@ -48594,7 +48631,7 @@ var require_browser = __commonJS({
       } catch (error2) {
       }
     }
-    function load3() {
+    function load2() {
       let r;
       try {
         r = exports2.storage.getItem("debug") || exports2.storage.getItem("DEBUG");
@@ -48632,7 +48669,7 @@ var require_node = __commonJS({
     exports2.log = log2;
     exports2.formatArgs = formatArgs;
     exports2.save = save;
-    exports2.load = load3;
+    exports2.load = load2;
     exports2.useColors = useColors;
     exports2.destroy = util5.deprecate(
       () => {
@@ -48774,7 +48811,7 @@ var require_node = __commonJS({
         delete process.env.DEBUG;
       }
     }
-    function load3() {
+    function load2() {
       return process.env.DEBUG;
     }
     function init(debug2) {
@@ -59305,17 +59342,17 @@ var init_bufferHelpers_common = __esm({
 });
 
 // node_modules/@azure/storage-common/dist/esm/crc64.js
-import { createRequire as createRequire6 } from "node:module";
-import { dirname as dirname14 } from "node:path";
+import { createRequire as createRequire3 } from "node:module";
+import { dirname as dirname15 } from "node:path";
 import { fileURLToPath as fileURLToPath12 } from "node:url";
 var __isNode__, require2, __filename, __dirname, NativeCRC64;
 var init_crc64 = __esm({
   "node_modules/@azure/storage-common/dist/esm/crc64.js"() {
     __isNode__ = typeof process === "object" && typeof process.versions === "object" && typeof process.versions.node === "string";
     if (__isNode__) {
-      require2 = createRequire6(__burrowModuleUrl);
+      require2 = createRequire3(__burrowModuleUrl);
       __filename = fileURLToPath12(__burrowModuleUrl);
-      __dirname = dirname14(__filename);
+      __dirname = dirname15(__filename);
     }
     NativeCRC64 = (() => {
       var _scriptDir = typeof document !== "undefined" && document.currentScript ? document.currentScript.src : void 0;
@@ -91509,7 +91546,7 @@ var init_cache3 = __esm({
 
 // src/store/cache.ts
 import { closeSync as closeSync17, copyFileSync, createReadStream as createReadStream5, createWriteStream as createWriteStream4, existsSync as existsSync36, fsyncSync as fsyncSync2, linkSync as linkSync2, mkdirSync as mkdirSync14, openSync as openSync15, readdirSync as readdirSync10, readFileSync as readFileSync38, renameSync as renameSync6, rmSync as rmSync12, statSync as statSync9 } from "node:fs";
-import { dirname as dirname15, join as join53, resolve as resolve7, sep as sep9 } from "node:path";
+import { dirname as dirname16, join as join53, resolve as resolve7, sep as sep9 } from "node:path";
 import { Transform as Transform7 } from "node:stream";
 import { pipeline as pipeline5 } from "node:stream/promises";
 function isInside(path17, root) {
@@ -91539,7 +91576,7 @@ function recordBlobs(store, record) {
   return digests;
 }
 function placeBlob(source, target) {
-  const temp = join53(dirname15(target), `.${randomBytes(6).toString("hex")}.tmp`);
+  const temp = join53(dirname16(target), `.${randomBytes(6).toString("hex")}.tmp`);
   let how = "linked";
   try {
     linkSync2(source, temp);
@@ -91588,7 +91625,7 @@ async function exportCache(store, target, options = {}) {
         result.present++;
         continue;
       }
-      mkdirSync14(dirname15(destination), { recursive: true, mode: 448 });
+      mkdirSync14(dirname16(destination), { recursive: true, mode: 448 });
       if (placeBlob(source, destination) === "linked") result.linked++;
       else {
         result.copied++;
@@ -91745,7 +91782,7 @@ var init_cache4 = __esm({
           closeSync17(fd);
         }
         const target = blobPath(this.store.paths, digest);
-        mkdirSync14(dirname15(target), { recursive: true });
+        mkdirSync14(dirname16(target), { recursive: true });
         renameSync6(temp, target);
         this.seen.add(digest);
         this.imported++;
@@ -99261,7 +99298,7 @@ var require_dist4 = __commonJS({
 
 // src/job/load.ts
 import { readFileSync as readFileSync39 } from "node:fs";
-import { basename as basename10, dirname as dirname16, isAbsolute as isAbsolute6, resolve as resolve8 } from "node:path";
+import { basename as basename10, dirname as dirname17, isAbsolute as isAbsolute6, resolve as resolve8 } from "node:path";
 function fileError(file, line, message) {
   return new BurrowError("INVALID_ARGUMENT", `${file}:${line}: ${message}`);
 }
@@ -99312,7 +99349,7 @@ function parseJobText(text2, file) {
   return buildJob(value2, file, at);
 }
 function buildJob(raw, file, at) {
-  const base = dirname16(resolve8(file));
+  const base = dirname17(resolve8(file));
   const fail = (path17, message) => {
     throw fileError(file, at.line(path17), `field "${fieldName2(path17)}" ${message}`);
   };

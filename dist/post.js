@@ -19176,11 +19176,11 @@ function errnoOf(error) {
 }
 function fsError(error, what) {
   if (error instanceof BurrowError) return error;
-  const errno = errnoOf(error);
-  if (errno === "ENOSPC" || errno === "EDQUOT") {
+  const errno2 = errnoOf(error);
+  if (errno2 === "ENOSPC" || errno2 === "EDQUOT") {
     return new BurrowError("NO_SPACE", `no space left on device while ${what}: free some space (burrow system prune) and try again`, { cause: error });
   }
-  if (errno === "EACCES" || errno === "EPERM" || errno === "EROFS") {
+  if (errno2 === "EACCES" || errno2 === "EPERM" || errno2 === "EROFS") {
     return new BurrowError("IO", `permission denied while ${what}: check that the store directory is writable by you (or choose another with --root)`, { cause: error });
   }
   const detail = error instanceof Error ? error.message : String(error);
@@ -19210,10 +19210,9 @@ var init_errors = __esm({
   }
 });
 
-// src/store/flock.ts
-import { closeSync, mkdirSync, openSync } from "node:fs";
-import { dirname, join } from "node:path";
+// src/util/libc.ts
 import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
 function loadKoffi() {
   const require2 = createRequire(__burrowModuleUrl);
   const arch2 = process.arch === "x64" || process.arch === "arm64" ? process.arch : void 0;
@@ -19228,31 +19227,85 @@ function loadKoffi() {
   }
   return require2("koffi");
 }
-function loadFlock() {
-  if (flockFn === void 0) {
+function libc() {
+  if (loaded === void 0) {
     const koffi = loadKoffi();
-    const libc = koffi.load("libc.so.6");
-    flockFn = libc.func("int flock(int fd, int operation)");
-    const location = libc.func("int *__errno_location(void)");
-    errnoFn = () => koffi.decode(location(), "int");
+    loaded = { koffi, lib: koffi.load("libc.so.6") };
   }
+  return loaded;
+}
+function lazily(bind) {
+  let bound;
+  return () => {
+    if (bound === void 0) {
+      const { lib, koffi } = libc();
+      bound = bind(lib, koffi);
+    }
+    return bound;
+  };
+}
+function errno() {
+  return libc().koffi.errno();
 }
 function flock(fd, operation) {
-  loadFlock();
-  return flockFn(fd, operation);
+  return flockFn()(fd, operation);
 }
+function pidfdOpen(pid, flags) {
+  return Number(variadicSyscall()(SYS_PIDFD_OPEN, "int", pid, "unsigned int", flags));
+}
+function pidfdSendSignal(fd, signal) {
+  return Number(variadicSyscall()(SYS_PIDFD_SEND_SIGNAL, "int", fd, "int", signal, "void *", null, "unsigned int", 0));
+}
+var loaded, flockFn, mallocTrimFn, SYS_PIDFD_SEND_SIGNAL, SYS_PIDFD_OPEN, variadicSyscall, openptyFn, fcntlFn, ioctlWinsizeFn, mountFn, mountSetattrFn, chrootFn, llistxattrFn, lgetxattrFn, lsetxattrFn, SYS_OPENAT2, openat2Fn, readlinkatFn, mkdiratFn, symlinkatFn, fchownatFn;
+var init_libc = __esm({
+  "src/util/libc.ts"() {
+    "use strict";
+    flockFn = lazily((lib) => lib.func("int flock(int fd, int operation)"));
+    mallocTrimFn = lazily((lib) => lib.func("int malloc_trim(size_t pad)"));
+    SYS_PIDFD_SEND_SIGNAL = 424;
+    SYS_PIDFD_OPEN = 434;
+    variadicSyscall = lazily((lib) => lib.func("long syscall(long number, ...)"));
+    openptyFn = lazily((lib) => lib.func("int openpty(_Out_ int *amaster, _Out_ int *aslave, char *name, void *termp, void *winp)"));
+    fcntlFn = lazily((lib) => lib.func("int fcntl(int fd, int cmd, ...)"));
+    ioctlWinsizeFn = lazily((lib, koffi) => {
+      const winsize = koffi.struct("burrow_winsize", { ws_row: "uint16", ws_col: "uint16", ws_xpixel: "uint16", ws_ypixel: "uint16" });
+      return lib.func("ioctl", "int", ["int", "unsigned long", koffi.pointer(winsize)]);
+    });
+    mountFn = lazily((lib) => lib.func("int mount(const char *source, const char *target, const char *type, unsigned long flags, const char *data)"));
+    mountSetattrFn = lazily((lib) => lib.func("syscall", "long", ["long", "int", "const char *", "uint", "const uint8_t *", "size_t"]));
+    chrootFn = lazily((lib) => lib.func("int chroot(const char *path)"));
+    llistxattrFn = lazily((lib) => lib.func("long llistxattr(const char *path, _Out_ uint8_t *list, size_t size)"));
+    lgetxattrFn = lazily((lib) => lib.func("long lgetxattr(const char *path, const char *name, _Out_ uint8_t *value, size_t size)"));
+    lsetxattrFn = lazily((lib) => lib.func("int lsetxattr(const char *path, const char *name, const uint8_t *value, size_t size, int flags)"));
+    SYS_OPENAT2 = 437;
+    openat2Fn = lazily((lib, koffi) => {
+      const how = koffi.struct("burrow_open_how", { flags: "uint64", mode: "uint64", resolve: "uint64" });
+      const call = lib.func("syscall", "long", ["long", "int", "const char *", koffi.pointer(how), "size_t"]);
+      const size = koffi.sizeof(how);
+      return (dirfd, path6, value) => call(SYS_OPENAT2, dirfd, path6, value, size);
+    });
+    readlinkatFn = lazily((lib) => lib.func("long readlinkat(int fd, const char *path, _Out_ uint8_t *buf, size_t size)"));
+    mkdiratFn = lazily((lib) => lib.func("int mkdirat(int fd, const char *path, uint32_t mode)"));
+    symlinkatFn = lazily((lib) => lib.func("int symlinkat(const char *target, int fd, const char *path)"));
+    fchownatFn = lazily((lib) => lib.func("int fchownat(int fd, const char *path, uint32_t owner, uint32_t group, int flags)"));
+  }
+});
+
+// src/store/flock.ts
+import { closeSync, mkdirSync, openSync } from "node:fs";
+import { dirname as dirname2 } from "node:path";
 function tryLock(fd, mode) {
   const result = flock(fd, (mode === "shared" ? LOCK_SH : LOCK_EX) | LOCK_NB);
   if (result === 0) return true;
-  const errno = errnoFn?.() ?? 0;
-  if (errno === EWOULDBLOCK || errno === EINTR) return false;
-  throw new BurrowError("IO", `flock failed with errno ${errno}`);
+  const code = errno();
+  if (code === EWOULDBLOCK || code === EINTR) return false;
+  throw new BurrowError("IO", `flock failed with errno ${code}`);
 }
 async function acquireLock(path6, options = {}) {
   const mode = options.mode ?? "exclusive";
   let fd;
   try {
-    if (options.createParent !== false) mkdirSync(dirname(path6), { recursive: true });
+    if (options.createParent !== false) mkdirSync(dirname2(path6), { recursive: true });
     fd = openSync(path6, "a");
   } catch (error) {
     throw fsError(error, `opening lock ${path6}`);
@@ -19300,11 +19353,12 @@ async function withLock(path6, options, body) {
     lock.release();
   }
 }
-var LOCK_SH, LOCK_EX, LOCK_NB, LOCK_UN, flockFn, errnoFn, EWOULDBLOCK, EINTR;
+var LOCK_SH, LOCK_EX, LOCK_NB, LOCK_UN, EWOULDBLOCK, EINTR;
 var init_flock = __esm({
   "src/store/flock.ts"() {
     "use strict";
     init_errors();
+    init_libc();
     LOCK_SH = 1;
     LOCK_EX = 2;
     LOCK_NB = 4;
@@ -19380,9 +19434,9 @@ var init_random = __esm({
 
 // src/store/atomic.ts
 import { closeSync as closeSync3, fsyncSync, openSync as openSync3, renameSync, rmSync, writeSync } from "node:fs";
-import { basename, dirname as dirname2, join as join3 } from "node:path";
+import { basename, dirname as dirname3, join as join3 } from "node:path";
 function writeFileAtomic(path6, content, mode = 420, options = {}) {
-  const temp = join3(dirname2(path6), `.${basename(path6)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
+  const temp = join3(dirname3(path6), `.${basename(path6)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
   try {
     const fd = openSync3(temp, "w", mode);
     try {
@@ -19604,7 +19658,7 @@ __export(blobs_exports, {
 });
 import { createReadStream, createWriteStream, existsSync as existsSync3, renameSync as renameSync2, rmSync as rmSync2, statSync, truncateSync, mkdirSync as mkdirSync3 } from "node:fs";
 import { open as open2 } from "node:fs/promises";
-import { dirname as dirname3, join as join7 } from "node:path";
+import { dirname as dirname4, join as join7 } from "node:path";
 import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 function partialPath(paths, digest) {
@@ -19619,7 +19673,7 @@ function putBlob(paths, digest, bytes) {
   checkDigest(digest, bytes);
   const target = blobPath(paths, digest);
   if (existsSync3(target)) return;
-  mkdirSync3(dirname3(target), { recursive: true });
+  mkdirSync3(dirname4(target), { recursive: true });
   writeFileAtomic(target, bytes);
 }
 function checkDigest(digest, bytes) {
@@ -19657,7 +19711,7 @@ async function stageBlobs(paths, blobs) {
       try {
         for (const [digest] of wanted) {
           const target = blobPath(paths, digest);
-          mkdirSync3(dirname3(target), { recursive: true });
+          mkdirSync3(dirname4(target), { recursive: true });
           renameSync2(staged(digest), target);
         }
       } catch (error) {
@@ -19822,8 +19876,8 @@ async function downloadOnce(paths, digest, size, source, options, resume, askTee
     if (isBurrowError(error, "DIGEST_MISMATCH")) rmSync2(partial, { force: true });
     if (isBurrowError(error)) throw error;
     if (error.name === "AbortError") throw new BurrowError("INTERRUPTED", `interrupted while downloading ${digest}`, { cause: error });
-    const errno = error.code;
-    if (errno === "ENOSPC" || errno === "EDQUOT" || errno === "EACCES" || errno === "EROFS") {
+    const errno2 = error.code;
+    if (errno2 === "ENOSPC" || errno2 === "EDQUOT" || errno2 === "EACCES" || errno2 === "EROFS") {
       rmSync2(partial, { force: true });
       throw fsError(error, `writing blob ${digest} to ${paths.root}`);
     }
@@ -19857,7 +19911,7 @@ async function downloadOnce(paths, digest, size, source, options, resume, askTee
     }
   }
   try {
-    mkdirSync3(dirname3(target), { recursive: true });
+    mkdirSync3(dirname4(target), { recursive: true });
     renameSync2(partial, target);
   } catch (error) {
     throw fsError(error, `storing blob ${digest}`);
@@ -28150,7 +28204,7 @@ var init_execa = __esm({
 
 // src/store/lockfile.ts
 import { closeSync as closeSync4, fstatSync, linkSync, mkdirSync as mkdirSync5, openSync as openSync4, readdirSync, readFileSync as readFileSync7, unlinkSync, writeFileSync as writeFileSync2 } from "node:fs";
-import { basename as basename2, dirname as dirname5, join as join10 } from "node:path";
+import { basename as basename2, dirname as dirname6, join as join10 } from "node:path";
 function remove(path6) {
   try {
     unlinkSync(path6);
@@ -28162,7 +28216,7 @@ function parseHolder(text) {
   return text.endsWith("\n") ? parseIdentity(text.slice(0, -1)) : void 0;
 }
 function draftOf(path6, holder) {
-  return join10(dirname5(path6), `.${basename2(path6)}.${formatIdentity(holder)}`);
+  return join10(dirname6(path6), `.${basename2(path6)}.${formatIdentity(holder)}`);
 }
 function tombstoneOf(path6, key) {
   return `${path6}.gone.${key}`;
@@ -28174,20 +28228,20 @@ function takeOver(path6, key, boot) {
   try {
     linkSync(path6, tombstoneOf(path6, key));
   } catch (error) {
-    const errno = errnoOf(error);
-    if (errno === "EEXIST" || errno === "ENOENT") return;
+    const errno2 = errnoOf(error);
+    if (errno2 === "EEXIST" || errno2 === "ENOENT") return;
     throw fsError(error, `taking over ${path6}`);
   }
   remove(path6);
   const prefix = `${basename2(path6)}.gone.`;
-  for (const name of readdirSync(dirname5(path6))) {
-    if (name.startsWith(prefix) && !name.startsWith(`${prefix}${boot}`)) remove(join10(dirname5(path6), name));
+  for (const name of readdirSync(dirname6(path6))) {
+    if (name.startsWith(prefix) && !name.startsWith(`${prefix}${boot}`)) remove(join10(dirname6(path6), name));
   }
 }
 function withLockFileSync(path6, body, timeoutMs = 1e4) {
   const me = selfIdentity();
   const boot = bootId();
-  const directory = dirname5(path6);
+  const directory = dirname6(path6);
   const draft = draftOf(path6, me);
   try {
     mkdirSync5(directory, { recursive: true });
@@ -29030,7 +29084,7 @@ var init_limits_files = __esm({
 
 // src/cgroup/delegated-v2.ts
 import { existsSync as existsSync13, mkdirSync as mkdirSync7, readFileSync as readFileSync15, rmdirSync, writeFileSync as writeFileSync3 } from "node:fs";
-import { basename as basename4, dirname as dirname6, join as join16 } from "node:path";
+import { basename as basename4, dirname as dirname7, join as join16 } from "node:path";
 function readWords(path6) {
   try {
     return readFileSync15(path6, "utf8").split(/\s+/).filter((word) => word !== "");
@@ -29039,7 +29093,7 @@ function readWords(path6) {
   }
 }
 function delegatedParent(place) {
-  return basename4(place.own) === LEAF_NAME ? dirname6(place.own) : place.own;
+  return basename4(place.own) === LEAF_NAME ? dirname7(place.own) : place.own;
 }
 function isDelegated(dir) {
   return writable2(dir) && writable2(join16(dir, "cgroup.procs")) && writable2(join16(dir, "cgroup.subtree_control"));
@@ -29065,7 +29119,7 @@ var init_delegated_v2 = __esm({
 
 // src/cgroup/delegated-v1.ts
 import { existsSync as existsSync14, mkdirSync as mkdirSync8, readFileSync as readFileSync16, rmdirSync as rmdirSync2, writeFileSync as writeFileSync4 } from "node:fs";
-import { dirname as dirname7, join as join17 } from "node:path";
+import { dirname as dirname8, join as join17 } from "node:path";
 function subtreeName(uid) {
   return `burrow-${uid}`;
 }
@@ -29075,13 +29129,13 @@ function findSubtrees(places, uid) {
   for (const hierarchy of V1_HIERARCHIES) {
     const place = places.v1[hierarchy];
     if (place === void 0) continue;
-    for (let dir = place.own; ; dir = dirname7(dir)) {
+    for (let dir = place.own; ; dir = dirname8(dir)) {
       const candidate = join17(dir, name);
       if (existsSync14(candidate)) {
         if (writable2(candidate) && writable2(join17(candidate, "cgroup.procs"))) subtrees[hierarchy] = candidate;
         break;
       }
-      if (dir === place.mount || !dir.startsWith(place.mount) || dir === dirname7(dir)) break;
+      if (dir === place.mount || !dir.startsWith(place.mount) || dir === dirname8(dir)) break;
     }
   }
   return subtrees;
@@ -30226,7 +30280,7 @@ var MAX_ERROR_BODY_BYTES = 64 * 1024;
 init_errors();
 init_atomic();
 import { existsSync as existsSync5, mkdirSync as mkdirSync4, readFileSync as readFileSync6 } from "node:fs";
-import { dirname as dirname4, join as join9 } from "node:path";
+import { dirname as dirname5, join as join9 } from "node:path";
 init_home();
 var DOCKER_HUB_KEY = "https://index.docker.io/v1/";
 var DOCKER_HUB_ALIASES = /* @__PURE__ */ new Set([DOCKER_HUB_DOMAIN, "index.docker.io", "registry-1.docker.io"]);
@@ -30264,8 +30318,8 @@ async function runHelper(helper, action, input) {
     return result.stdout;
   } catch (error) {
     const failure = error;
-    const errno = failure.code ?? failure.cause?.code;
-    if (errno === "ENOENT" || errno === "EACCES") {
+    const errno2 = failure.code ?? failure.cause?.code;
+    if (errno2 === "ENOENT" || errno2 === "EACCES") {
       throw new BurrowError("INVALID_ARGUMENT", `credential helper ${program} (named in your Docker config) is not on PATH or not executable: install it or remove it from the config`);
     }
     const output = `${failure.stdout ?? ""} ${failure.stderr ?? ""}`;
@@ -30314,35 +30368,19 @@ import { join as join24 } from "node:path";
 
 // src/container/identity.ts
 init_errors();
+init_libc();
 init_process_identity();
 import { closeSync as closeSync5 } from "node:fs";
-import { createRequire as createRequire2 } from "node:module";
 import { constants as constants6 } from "node:os";
-var pidfd;
-var SYS_PIDFD_SEND_SIGNAL = 424;
-var SYS_PIDFD_OPEN = 434;
-function pidfdApi() {
-  if (pidfd === void 0) {
-    const koffi = createRequire2(__burrowModuleUrl)("koffi");
-    const syscall = koffi.load("libc.so.6").func("long syscall(long number, ...)");
-    pidfd = {
-      open: (pid) => Number(syscall(SYS_PIDFD_OPEN, "int", pid, "unsigned int", 0)),
-      sendSignal: (fd, signal) => Number(syscall(SYS_PIDFD_SEND_SIGNAL, "int", fd, "int", signal, "void *", null, "unsigned int", 0)),
-      errno: () => koffi.errno()
-    };
-  }
-  return pidfd;
-}
 var ESRCH = 3;
 var ENOSYS = 38;
 function signalProcess(identity3, signal) {
   const number = typeof signal === "number" ? signal : constants6.signals[signal];
-  const api = pidfdApi();
-  const fd = api.open(identity3.pid);
+  const fd = pidfdOpen(identity3.pid, 0);
   if (fd < 0) {
-    const errno = api.errno();
-    if (errno === ESRCH) return false;
-    if (errno !== ENOSYS) throw new BurrowError("IO", `cannot signal process ${identity3.pid}: pidfd_open failed (errno ${errno})`);
+    const code = errno();
+    if (code === ESRCH) return false;
+    if (code !== ENOSYS) throw new BurrowError("IO", `cannot signal process ${identity3.pid}: pidfd_open failed (errno ${code})`);
     if (!isRunning(identity3)) return false;
     try {
       process.kill(identity3.pid, number);
@@ -30353,9 +30391,10 @@ function signalProcess(identity3, signal) {
   }
   try {
     if (!isRunning(identity3)) return false;
-    if (api.sendSignal(fd, number) === 0) return true;
-    if (api.errno() === ESRCH) return false;
-    throw new BurrowError("IO", `cannot signal process ${identity3.pid}: pidfd_send_signal failed (errno ${api.errno()})`);
+    if (pidfdSendSignal(fd, number) === 0) return true;
+    const code = errno();
+    if (code === ESRCH) return false;
+    throw new BurrowError("IO", `cannot signal process ${identity3.pid}: pidfd_send_signal failed (errno ${code})`);
   } finally {
     closeSync5(fd);
   }

@@ -3538,11 +3538,11 @@ function errnoOf(error) {
 }
 function fsError(error, what) {
   if (error instanceof BurrowError) return error;
-  const errno = errnoOf(error);
-  if (errno === "ENOSPC" || errno === "EDQUOT") {
+  const errno2 = errnoOf(error);
+  if (errno2 === "ENOSPC" || errno2 === "EDQUOT") {
     return new BurrowError("NO_SPACE", `no space left on device while ${what}: free some space (burrow system prune) and try again`, { cause: error });
   }
-  if (errno === "EACCES" || errno === "EPERM" || errno === "EROFS") {
+  if (errno2 === "EACCES" || errno2 === "EPERM" || errno2 === "EROFS") {
     return new BurrowError("IO", `permission denied while ${what}: check that the store directory is writable by you (or choose another with --root)`, { cause: error });
   }
   const detail = error instanceof Error ? error.message : String(error);
@@ -3827,13 +3827,7 @@ var init_layout = __esm({
   }
 });
 
-// src/store/flock.ts
-function prepareLocks() {
-  try {
-    loadFlock();
-  } catch {
-  }
-}
+// src/util/libc.ts
 function loadKoffi() {
   const require2 = (0, import_node_module.createRequire)(__burrowModuleUrl);
   const arch2 = process.arch === "x64" || process.arch === "arm64" ? process.arch : void 0;
@@ -3848,31 +3842,110 @@ function loadKoffi() {
   }
   return require2("koffi");
 }
-function loadFlock() {
-  if (flockFn === void 0) {
+function libc() {
+  if (loaded === void 0) {
     const koffi = loadKoffi();
-    const libc = koffi.load("libc.so.6");
-    flockFn = libc.func("int flock(int fd, int operation)");
-    const location = libc.func("int *__errno_location(void)");
-    errnoFn = () => koffi.decode(location(), "int");
+    loaded = { koffi, lib: koffi.load("libc.so.6") };
   }
+  return loaded;
+}
+function preloadLibc() {
+  libc();
+}
+function lazily(bind) {
+  let bound;
+  return () => {
+    if (bound === void 0) {
+      const { lib, koffi } = libc();
+      bound = bind(lib, koffi);
+    }
+    return bound;
+  };
+}
+function errno() {
+  return libc().koffi.errno();
 }
 function flock(fd, operation) {
-  loadFlock();
-  return flockFn(fd, operation);
+  return flockFn()(fd, operation);
+}
+function mallocTrim(pad2) {
+  return mallocTrimFn()(pad2);
+}
+function pidfdOpen(pid, flags) {
+  return Number(variadicSyscall()(SYS_PIDFD_OPEN, "int", pid, "unsigned int", flags));
+}
+function pidfdSendSignal(fd, signal) {
+  return Number(variadicSyscall()(SYS_PIDFD_SEND_SIGNAL, "int", fd, "int", signal, "void *", null, "unsigned int", 0));
+}
+function openpty() {
+  const master = [0];
+  const slave = [0];
+  if (openptyFn()(master, slave, null, null, null) !== 0) return void 0;
+  return { master: master[0], slave: slave[0] };
+}
+function fcntl(fd, command, arg) {
+  return fcntlFn()(fd, command, "int", arg);
+}
+function setWindowSize(fd, size) {
+  return ioctlWinsizeFn()(fd, TIOCSWINSZ, size);
+}
+var import_node_module, import_node_path5, loaded, flockFn, mallocTrimFn, SYS_PIDFD_SEND_SIGNAL, SYS_PIDFD_OPEN, variadicSyscall, TIOCSWINSZ, openptyFn, fcntlFn, ioctlWinsizeFn, mountFn, mountSetattrFn, chrootFn, llistxattrFn, lgetxattrFn, lsetxattrFn, SYS_OPENAT2, openat2Fn, readlinkatFn, mkdiratFn, symlinkatFn, fchownatFn;
+var init_libc = __esm({
+  "src/util/libc.ts"() {
+    "use strict";
+    import_node_module = require("node:module");
+    import_node_path5 = require("node:path");
+    flockFn = lazily((lib) => lib.func("int flock(int fd, int operation)"));
+    mallocTrimFn = lazily((lib) => lib.func("int malloc_trim(size_t pad)"));
+    SYS_PIDFD_SEND_SIGNAL = 424;
+    SYS_PIDFD_OPEN = 434;
+    variadicSyscall = lazily((lib) => lib.func("long syscall(long number, ...)"));
+    TIOCSWINSZ = 21524;
+    openptyFn = lazily((lib) => lib.func("int openpty(_Out_ int *amaster, _Out_ int *aslave, char *name, void *termp, void *winp)"));
+    fcntlFn = lazily((lib) => lib.func("int fcntl(int fd, int cmd, ...)"));
+    ioctlWinsizeFn = lazily((lib, koffi) => {
+      const winsize = koffi.struct("burrow_winsize", { ws_row: "uint16", ws_col: "uint16", ws_xpixel: "uint16", ws_ypixel: "uint16" });
+      return lib.func("ioctl", "int", ["int", "unsigned long", koffi.pointer(winsize)]);
+    });
+    mountFn = lazily((lib) => lib.func("int mount(const char *source, const char *target, const char *type, unsigned long flags, const char *data)"));
+    mountSetattrFn = lazily((lib) => lib.func("syscall", "long", ["long", "int", "const char *", "uint", "const uint8_t *", "size_t"]));
+    chrootFn = lazily((lib) => lib.func("int chroot(const char *path)"));
+    llistxattrFn = lazily((lib) => lib.func("long llistxattr(const char *path, _Out_ uint8_t *list, size_t size)"));
+    lgetxattrFn = lazily((lib) => lib.func("long lgetxattr(const char *path, const char *name, _Out_ uint8_t *value, size_t size)"));
+    lsetxattrFn = lazily((lib) => lib.func("int lsetxattr(const char *path, const char *name, const uint8_t *value, size_t size, int flags)"));
+    SYS_OPENAT2 = 437;
+    openat2Fn = lazily((lib, koffi) => {
+      const how = koffi.struct("burrow_open_how", { flags: "uint64", mode: "uint64", resolve: "uint64" });
+      const call = lib.func("syscall", "long", ["long", "int", "const char *", koffi.pointer(how), "size_t"]);
+      const size = koffi.sizeof(how);
+      return (dirfd, path6, value) => call(SYS_OPENAT2, dirfd, path6, value, size);
+    });
+    readlinkatFn = lazily((lib) => lib.func("long readlinkat(int fd, const char *path, _Out_ uint8_t *buf, size_t size)"));
+    mkdiratFn = lazily((lib) => lib.func("int mkdirat(int fd, const char *path, uint32_t mode)"));
+    symlinkatFn = lazily((lib) => lib.func("int symlinkat(const char *target, int fd, const char *path)"));
+    fchownatFn = lazily((lib) => lib.func("int fchownat(int fd, const char *path, uint32_t owner, uint32_t group, int flags)"));
+  }
+});
+
+// src/store/flock.ts
+function prepareLocks() {
+  try {
+    preloadLibc();
+  } catch {
+  }
 }
 function tryLock(fd, mode) {
   const result = flock(fd, (mode === "shared" ? LOCK_SH : LOCK_EX) | LOCK_NB);
   if (result === 0) return true;
-  const errno = errnoFn?.() ?? 0;
-  if (errno === EWOULDBLOCK || errno === EINTR) return false;
-  throw new BurrowError("IO", `flock failed with errno ${errno}`);
+  const code = errno();
+  if (code === EWOULDBLOCK || code === EINTR) return false;
+  throw new BurrowError("IO", `flock failed with errno ${code}`);
 }
 async function acquireLock(path6, options = {}) {
   const mode = options.mode ?? "exclusive";
   let fd;
   try {
-    if (options.createParent !== false) (0, import_node_fs5.mkdirSync)((0, import_node_path5.dirname)(path6), { recursive: true });
+    if (options.createParent !== false) (0, import_node_fs5.mkdirSync)((0, import_node_path6.dirname)(path6), { recursive: true });
     fd = (0, import_node_fs5.openSync)(path6, "a");
   } catch (error) {
     throw fsError(error, `opening lock ${path6}`);
@@ -3920,14 +3993,14 @@ async function withLock(path6, options, body) {
     lock.release();
   }
 }
-var import_node_fs5, import_node_path5, import_node_module, LOCK_SH, LOCK_EX, LOCK_NB, LOCK_UN, flockFn, errnoFn, EWOULDBLOCK, EINTR;
+var import_node_fs5, import_node_path6, LOCK_SH, LOCK_EX, LOCK_NB, LOCK_UN, EWOULDBLOCK, EINTR;
 var init_flock = __esm({
   "src/store/flock.ts"() {
     "use strict";
     import_node_fs5 = require("node:fs");
-    import_node_path5 = require("node:path");
-    import_node_module = require("node:module");
+    import_node_path6 = require("node:path");
     init_errors();
+    init_libc();
     LOCK_SH = 1;
     LOCK_EX = 2;
     LOCK_NB = 4;
@@ -3977,7 +4050,7 @@ function recordsFile(records) {
 `;
 }
 async function updateRecords(paths, change) {
-  return withLock((0, import_node_path6.join)(paths.locks, "records.lock"), {}, async () => {
+  return withLock((0, import_node_path7.join)(paths.locks, "records.lock"), {}, async () => {
     const records = readRecords(paths);
     const result = change(records);
     writeFileAtomic(paths.index, recordsFile(records));
@@ -3989,12 +4062,12 @@ function upsertRecord(records, record) {
   if (at2 >= 0) records[at2] = record;
   else records.push(record);
 }
-var import_node_fs6, import_node_path6, REF_NAME, SOURCE_DIGEST, PULLED_AT;
+var import_node_fs6, import_node_path7, REF_NAME, SOURCE_DIGEST, PULLED_AT;
 var init_records = __esm({
   "src/store/records.ts"() {
     "use strict";
     import_node_fs6 = require("node:fs");
-    import_node_path6 = require("node:path");
+    import_node_path7 = require("node:path");
     init_errors();
     init_atomic();
     init_flock();
@@ -4081,7 +4154,7 @@ var init_process_identity = __esm({
 // src/store/scratch.ts
 function makeScratchDir(paths, kind) {
   try {
-    return (0, import_node_fs8.mkdtempSync)((0, import_node_path7.join)(paths.tmp, `${kind}.${formatIdentity(selfIdentity())}.`));
+    return (0, import_node_fs8.mkdtempSync)((0, import_node_path8.join)(paths.tmp, `${kind}.${formatIdentity(selfIdentity())}.`));
   } catch (error) {
     throw fsError(error, `preparing a scratch directory in ${paths.tmp}`);
   }
@@ -4094,12 +4167,12 @@ function scratchOwnerGone(name, mtimeMs, now = Date.now()) {
   if (legacyWithPid !== null && identify(Number(legacyWithPid[1])) !== void 0) return false;
   return now - mtimeMs > LEGACY_KEEP_MS;
 }
-var import_node_fs8, import_node_path7, LEGACY_KEEP_MS;
+var import_node_fs8, import_node_path8, LEGACY_KEEP_MS;
 var init_scratch = __esm({
   "src/store/scratch.ts"() {
     "use strict";
     import_node_fs8 = require("node:fs");
-    import_node_path7 = require("node:path");
+    import_node_path8 = require("node:path");
     init_errors();
     init_process_identity();
     LEGACY_KEEP_MS = 60 * 60 * 1e3;
@@ -4152,17 +4225,17 @@ __export(blobs_exports, {
 });
 function partialPath(paths, digest) {
   const { algorithm, hex } = parseDigest(digest);
-  return (0, import_node_path8.join)(paths.tmp, `${algorithm}-${hex}.partial`);
+  return (0, import_node_path9.join)(paths.tmp, `${algorithm}-${hex}.partial`);
 }
 function lockPath(paths, digest) {
   const { algorithm, hex } = parseDigest(digest);
-  return (0, import_node_path8.join)(paths.locks, `blob-${algorithm}-${hex}.lock`);
+  return (0, import_node_path9.join)(paths.locks, `blob-${algorithm}-${hex}.lock`);
 }
 function putBlob(paths, digest, bytes) {
   checkDigest(digest, bytes);
   const target = blobPath(paths, digest);
   if ((0, import_node_fs9.existsSync)(target)) return;
-  (0, import_node_fs9.mkdirSync)((0, import_node_path8.dirname)(target), { recursive: true });
+  (0, import_node_fs9.mkdirSync)((0, import_node_path9.dirname)(target), { recursive: true });
   writeFileAtomic(target, bytes);
 }
 function checkDigest(digest, bytes) {
@@ -4180,7 +4253,7 @@ async function stageBlobs(paths, blobs) {
   (0, import_node_fs9.mkdirSync)(paths.tmp, { recursive: true });
   const dir = makeScratchDir(paths, "blobs");
   const discard = () => (0, import_node_fs9.rmSync)(dir, { recursive: true, force: true });
-  const staged = (digest) => (0, import_node_path8.join)(dir, digest.replace(":", "-"));
+  const staged = (digest) => (0, import_node_path9.join)(dir, digest.replace(":", "-"));
   try {
     await Promise.all(wanted.map(async ([digest, bytes]) => {
       const handle = await (0, import_promises.open)(staged(digest), "wx", 420);
@@ -4200,7 +4273,7 @@ async function stageBlobs(paths, blobs) {
       try {
         for (const [digest] of wanted) {
           const target = blobPath(paths, digest);
-          (0, import_node_fs9.mkdirSync)((0, import_node_path8.dirname)(target), { recursive: true });
+          (0, import_node_fs9.mkdirSync)((0, import_node_path9.dirname)(target), { recursive: true });
           (0, import_node_fs9.renameSync)(staged(digest), target);
         }
       } catch (error) {
@@ -4365,8 +4438,8 @@ async function downloadOnce(paths, digest, size, source, options, resume, askTee
     if (isBurrowError(error, "DIGEST_MISMATCH")) (0, import_node_fs9.rmSync)(partial, { force: true });
     if (isBurrowError(error)) throw error;
     if (error.name === "AbortError") throw new BurrowError("INTERRUPTED", `interrupted while downloading ${digest}`, { cause: error });
-    const errno = error.code;
-    if (errno === "ENOSPC" || errno === "EDQUOT" || errno === "EACCES" || errno === "EROFS") {
+    const errno2 = error.code;
+    if (errno2 === "ENOSPC" || errno2 === "EDQUOT" || errno2 === "EACCES" || errno2 === "EROFS") {
       (0, import_node_fs9.rmSync)(partial, { force: true });
       throw fsError(error, `writing blob ${digest} to ${paths.root}`);
     }
@@ -4400,20 +4473,20 @@ async function downloadOnce(paths, digest, size, source, options, resume, askTee
     }
   }
   try {
-    (0, import_node_fs9.mkdirSync)((0, import_node_path8.dirname)(target), { recursive: true });
+    (0, import_node_fs9.mkdirSync)((0, import_node_path9.dirname)(target), { recursive: true });
     (0, import_node_fs9.renameSync)(partial, target);
   } catch (error) {
     throw fsError(error, `storing blob ${digest}`);
   }
   trace(`pull: blob ${digest.slice(7, 19)} stored`);
 }
-var import_node_fs9, import_promises, import_node_path8, import_node_stream, import_promises2;
+var import_node_fs9, import_promises, import_node_path9, import_node_stream, import_promises2;
 var init_blobs = __esm({
   "src/store/blobs.ts"() {
     "use strict";
     import_node_fs9 = require("node:fs");
     import_promises = require("node:fs/promises");
-    import_node_path8 = require("node:path");
+    import_node_path9 = require("node:path");
     import_node_stream = require("node:stream");
     import_promises2 = require("node:stream/promises");
     init_errors();
@@ -4429,12 +4502,12 @@ var init_blobs = __esm({
 });
 
 // src/store/store.ts
-var import_node_fs10, import_node_path9, Store;
+var import_node_fs10, import_node_path10, Store;
 var init_store = __esm({
   "src/store/store.ts"() {
     "use strict";
     import_node_fs10 = require("node:fs");
-    import_node_path9 = require("node:path");
+    import_node_path10 = require("node:path");
     init_errors();
     init_flock();
     init_layout();
@@ -4492,13 +4565,13 @@ var init_store = __esm({
        * collection holds it exclusive, so it never deletes what a pull just fetched.
        */
       async lockStore(mode, signal, onWait) {
-        const lock = await acquireLock((0, import_node_path9.join)(this.paths.locks, "store.lock"), { mode, signal, onWait });
+        const lock = await acquireLock((0, import_node_path10.join)(this.paths.locks, "store.lock"), { mode, signal, onWait });
         return lock;
       }
       /** The exclusive store lock if no pull holds it now, else undefined. */
       async tryLockStoreExclusive() {
         let busy = false;
-        return acquireLock((0, import_node_path9.join)(this.paths.locks, "store.lock"), { mode: "exclusive", onWait: () => {
+        return acquireLock((0, import_node_path10.join)(this.paths.locks, "store.lock"), { mode: "exclusive", onWait: () => {
           busy = true;
         }, shouldStop: () => busy });
       }
@@ -4555,7 +4628,7 @@ function parseHolder(text) {
   return text.endsWith("\n") ? parseIdentity(text.slice(0, -1)) : void 0;
 }
 function draftOf(path6, holder) {
-  return (0, import_node_path10.join)((0, import_node_path10.dirname)(path6), `.${(0, import_node_path10.basename)(path6)}.${formatIdentity(holder)}`);
+  return (0, import_node_path11.join)((0, import_node_path11.dirname)(path6), `.${(0, import_node_path11.basename)(path6)}.${formatIdentity(holder)}`);
 }
 function tombstoneOf(path6, key) {
   return `${path6}.gone.${key}`;
@@ -4567,20 +4640,20 @@ function takeOver(path6, key, boot) {
   try {
     (0, import_node_fs11.linkSync)(path6, tombstoneOf(path6, key));
   } catch (error) {
-    const errno = errnoOf(error);
-    if (errno === "EEXIST" || errno === "ENOENT") return;
+    const errno2 = errnoOf(error);
+    if (errno2 === "EEXIST" || errno2 === "ENOENT") return;
     throw fsError(error, `taking over ${path6}`);
   }
   remove(path6);
-  const prefix = `${(0, import_node_path10.basename)(path6)}.gone.`;
-  for (const name of (0, import_node_fs11.readdirSync)((0, import_node_path10.dirname)(path6))) {
-    if (name.startsWith(prefix) && !name.startsWith(`${prefix}${boot}`)) remove((0, import_node_path10.join)((0, import_node_path10.dirname)(path6), name));
+  const prefix = `${(0, import_node_path11.basename)(path6)}.gone.`;
+  for (const name of (0, import_node_fs11.readdirSync)((0, import_node_path11.dirname)(path6))) {
+    if (name.startsWith(prefix) && !name.startsWith(`${prefix}${boot}`)) remove((0, import_node_path11.join)((0, import_node_path11.dirname)(path6), name));
   }
 }
 function withLockFileSync(path6, body, timeoutMs = 1e4) {
   const me2 = selfIdentity();
   const boot = bootId();
-  const directory = (0, import_node_path10.dirname)(path6);
+  const directory = (0, import_node_path11.dirname)(path6);
   const draft = draftOf(path6, me2);
   try {
     (0, import_node_fs11.mkdirSync)(directory, { recursive: true });
@@ -4641,12 +4714,12 @@ function withLockFileSync(path6, body, timeoutMs = 1e4) {
     remove(path6);
   }
 }
-var import_node_fs11, import_node_path10, pause, LEGACY_STALE_MS;
+var import_node_fs11, import_node_path11, pause, LEGACY_STALE_MS;
 var init_lockfile = __esm({
   "src/store/lockfile.ts"() {
     "use strict";
     import_node_fs11 = require("node:fs");
-    import_node_path10 = require("node:path");
+    import_node_path11 = require("node:path");
     init_errors();
     init_process_identity();
     pause = new Int32Array(new SharedArrayBuffer(4));
@@ -4679,12 +4752,12 @@ var init_names = __esm({
 
 // src/container/start-claim.ts
 function claimStart(dir) {
-  writeFileAtomic((0, import_node_path11.join)(dir, START_CLAIM_FILE), `${formatIdentity(selfIdentity())}
+  writeFileAtomic((0, import_node_path12.join)(dir, START_CLAIM_FILE), `${formatIdentity(selfIdentity())}
 `, 420, { durable: false });
 }
 function releaseStartClaim(dir) {
   try {
-    (0, import_node_fs12.unlinkSync)((0, import_node_path11.join)(dir, START_CLAIM_FILE));
+    (0, import_node_fs12.unlinkSync)((0, import_node_path12.join)(dir, START_CLAIM_FILE));
   } catch (error) {
     if (error.code !== "ENOENT") throw error;
   }
@@ -4692,7 +4765,7 @@ function releaseStartClaim(dir) {
 function startClaimed(dir) {
   let text;
   try {
-    text = (0, import_node_fs12.readFileSync)((0, import_node_path11.join)(dir, START_CLAIM_FILE), "latin1");
+    text = (0, import_node_fs12.readFileSync)((0, import_node_path12.join)(dir, START_CLAIM_FILE), "latin1");
   } catch {
     return false;
   }
@@ -4710,12 +4783,12 @@ async function startClaimSettled(dir, timeoutMs) {
   }
   return true;
 }
-var import_node_fs12, import_node_path11, START_CLAIM_FILE;
+var import_node_fs12, import_node_path12, START_CLAIM_FILE;
 var init_start_claim = __esm({
   "src/container/start-claim.ts"() {
     "use strict";
     import_node_fs12 = require("node:fs");
-    import_node_path11 = require("node:path");
+    import_node_path12 = require("node:path");
     init_atomic();
     init_process_identity();
     START_CLAIM_FILE = "starting";
@@ -4727,12 +4800,12 @@ function containersDir(store) {
   return store.paths.containers;
 }
 function containerDir(store, id) {
-  return (0, import_node_path12.join)(store.paths.containers, id);
+  return (0, import_node_path13.join)(store.paths.containers, id);
 }
 function readRecord(store, id) {
   let record;
   try {
-    record = JSON.parse((0, import_node_fs13.readFileSync)((0, import_node_path12.join)(containerDir(store, id), "container.json"), "utf8"));
+    record = JSON.parse((0, import_node_fs13.readFileSync)((0, import_node_path13.join)(containerDir(store, id), "container.json"), "utf8"));
   } catch {
     return void 0;
   }
@@ -4743,11 +4816,11 @@ function readRecord(store, id) {
   return record;
 }
 function writeRecord(store, record) {
-  writeFileAtomic((0, import_node_path12.join)(containerDir(store, record.id), "container.json"), `${JSON.stringify(record, null, 2)}
+  writeFileAtomic((0, import_node_path13.join)(containerDir(store, record.id), "container.json"), `${JSON.stringify(record, null, 2)}
 `, 420, { durable: !record.autoRemove });
 }
 function writeNamedRecord(store, record, name) {
-  withLockFileSync((0, import_node_path12.join)(store.paths.locks, "names.lock"), () => {
+  withLockFileSync((0, import_node_path13.join)(store.paths.locks, "names.lock"), () => {
     const taken = new Set(listRecords(store).filter((other) => other.id !== record.id).map((other) => other.name));
     if (name !== void 0 && taken.has(name)) {
       throw new BurrowError("INVALID_ARGUMENT", `the container name "${name}" is already in use: remove that container or choose another name`);
@@ -4774,7 +4847,7 @@ async function lockContainer(store, id, waitMs = 2e3) {
   const started = Date.now();
   let lock;
   try {
-    lock = await acquireLock((0, import_node_path12.join)(store.paths.locks, `container-${id}.lock`), { timeoutMs: waitMs });
+    lock = await acquireLock((0, import_node_path13.join)(store.paths.locks, `container-${id}.lock`), { timeoutMs: waitMs });
   } catch (error) {
     throw isBurrowError(error, "LOCKED") ? busy() : error;
   }
@@ -4790,12 +4863,12 @@ function normaliseNetworkPlan(value) {
   if (typeof value === "object" && value !== null && "mode" in value) return value;
   return { mode: "none" };
 }
-var import_node_fs13, import_node_path12, CONTAINER_ID, RETIRED_CONTAINER;
+var import_node_fs13, import_node_path13, CONTAINER_ID, RETIRED_CONTAINER;
 var init_record = __esm({
   "src/container/record.ts"() {
     "use strict";
     import_node_fs13 = require("node:fs");
-    import_node_path12 = require("node:path");
+    import_node_path13 = require("node:path");
     init_errors();
     init_atomic();
     init_flock();
@@ -4808,26 +4881,13 @@ var init_record = __esm({
 });
 
 // src/container/identity.ts
-function pidfdApi() {
-  if (pidfd === void 0) {
-    const koffi = (0, import_node_module2.createRequire)(__burrowModuleUrl)("koffi");
-    const syscall = koffi.load("libc.so.6").func("long syscall(long number, ...)");
-    pidfd = {
-      open: (pid) => Number(syscall(SYS_PIDFD_OPEN, "int", pid, "unsigned int", 0)),
-      sendSignal: (fd, signal) => Number(syscall(SYS_PIDFD_SEND_SIGNAL, "int", fd, "int", signal, "void *", null, "unsigned int", 0)),
-      errno: () => koffi.errno()
-    };
-  }
-  return pidfd;
-}
 function signalProcess(identity3, signal) {
   const number2 = typeof signal === "number" ? signal : import_node_os2.constants.signals[signal];
-  const api2 = pidfdApi();
-  const fd = api2.open(identity3.pid);
+  const fd = pidfdOpen(identity3.pid, 0);
   if (fd < 0) {
-    const errno = api2.errno();
-    if (errno === ESRCH) return false;
-    if (errno !== ENOSYS) throw new BurrowError("IO", `cannot signal process ${identity3.pid}: pidfd_open failed (errno ${errno})`);
+    const code = errno();
+    if (code === ESRCH) return false;
+    if (code !== ENOSYS) throw new BurrowError("IO", `cannot signal process ${identity3.pid}: pidfd_open failed (errno ${code})`);
     if (!isRunning(identity3)) return false;
     try {
       process.kill(identity3.pid, number2);
@@ -4838,24 +4898,23 @@ function signalProcess(identity3, signal) {
   }
   try {
     if (!isRunning(identity3)) return false;
-    if (api2.sendSignal(fd, number2) === 0) return true;
-    if (api2.errno() === ESRCH) return false;
-    throw new BurrowError("IO", `cannot signal process ${identity3.pid}: pidfd_send_signal failed (errno ${api2.errno()})`);
+    if (pidfdSendSignal(fd, number2) === 0) return true;
+    const code = errno();
+    if (code === ESRCH) return false;
+    throw new BurrowError("IO", `cannot signal process ${identity3.pid}: pidfd_send_signal failed (errno ${code})`);
   } finally {
     (0, import_node_fs14.closeSync)(fd);
   }
 }
-var import_node_fs14, import_node_module2, import_node_os2, pidfd, SYS_PIDFD_SEND_SIGNAL, SYS_PIDFD_OPEN, ESRCH, ENOSYS;
+var import_node_fs14, import_node_os2, ESRCH, ENOSYS;
 var init_identity = __esm({
   "src/container/identity.ts"() {
     "use strict";
     import_node_fs14 = require("node:fs");
-    import_node_module2 = require("node:module");
     import_node_os2 = require("node:os");
     init_errors();
+    init_libc();
     init_process_identity();
-    SYS_PIDFD_SEND_SIGNAL = 424;
-    SYS_PIDFD_OPEN = 434;
     ESRCH = 3;
     ENOSYS = 38;
   }
@@ -4877,7 +4936,7 @@ var init_native = __esm({
 
 // src/util/host-tools.ts
 function notInstalled(program2) {
-  const name = (0, import_node_path13.basename)(program2);
+  const name = (0, import_node_path14.basename)(program2);
   const found = PACKAGES[name];
   const where = program2.includes("/") ? `${program2} does not exist` : `${name} is not installed or not on PATH`;
   return found === void 0 ? where : `${where} (Debian/Ubuntu: apt-get install ${found})`;
@@ -4898,12 +4957,12 @@ function unshareProgram() {
   }
   return userNamespaceHelper;
 }
-var import_node_fs16, import_node_path13, DEFAULT_HOST_PATH, PACKAGES, RUN_DOCTOR, BURROW_LIBEXEC, USERNS_HELPER, userNamespaceHelper;
+var import_node_fs16, import_node_path14, DEFAULT_HOST_PATH, PACKAGES, RUN_DOCTOR, BURROW_LIBEXEC, USERNS_HELPER, userNamespaceHelper;
 var init_host_tools = __esm({
   "src/util/host-tools.ts"() {
     "use strict";
     import_node_fs16 = require("node:fs");
-    import_node_path13 = require("node:path");
+    import_node_path14 = require("node:path");
     init_native();
     DEFAULT_HOST_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
     PACKAGES = {
@@ -5251,7 +5310,7 @@ var init_overlay = __esm({
 function autoFallbackNote(dir) {
   let why;
   try {
-    why = (0, import_node_fs20.readFileSync)((0, import_node_path14.join)(dir, AUTO_NOTE_FILE), "utf8").trim();
+    why = (0, import_node_fs20.readFileSync)((0, import_node_path15.join)(dir, AUTO_NOTE_FILE), "utf8").trim();
   } catch {
     return void 0;
   }
@@ -5260,11 +5319,11 @@ function autoFallbackNote(dir) {
 function copyFallbackNote(why) {
   return `storage driver: copy, since neither the kernel's overlayfs nor fuse-overlayfs can mount here${why === "" ? "" : ` (${why})`}: copying the layers instead, which is slower (install fuse-overlayfs; make /dev/fuse mode 0666)`;
 }
-var import_node_path14, import_node_fs20, AUTO_NOTE_FILE, AUTO_MOUNT;
+var import_node_path15, import_node_fs20, AUTO_NOTE_FILE, AUTO_MOUNT;
 var init_auto = __esm({
   "src/rootfs/auto.ts"() {
     "use strict";
-    import_node_path14 = require("node:path");
+    import_node_path15 = require("node:path");
     import_node_fs20 = require("node:fs");
     init_fuse_overlayfs();
     init_overlay();
@@ -5281,14 +5340,14 @@ fi
 
 // src/rootfs/copy.ts
 function rootfsCopied(dir) {
-  return (0, import_node_fs21.existsSync)((0, import_node_path15.join)(dir, COPIED));
+  return (0, import_node_fs21.existsSync)((0, import_node_path16.join)(dir, COPIED));
 }
-var import_node_fs21, import_node_path15, import_node_url2, WORKER, COPIED, copyDriver;
+var import_node_fs21, import_node_path16, import_node_url2, WORKER, COPIED, copyDriver;
 var init_copy = __esm({
   "src/rootfs/copy.ts"() {
     "use strict";
     import_node_fs21 = require("node:fs");
-    import_node_path15 = require("node:path");
+    import_node_path16 = require("node:path");
     import_node_url2 = require("node:url");
     init_errors();
     init_idmap();
@@ -5300,7 +5359,7 @@ var init_copy = __esm({
     copyDriver = {
       name: "copy",
       async prepare(site) {
-        const marker = (0, import_node_path15.join)(site.dir, COPIED);
+        const marker = (0, import_node_path16.join)(site.dir, COPIED);
         if (rootfsCopied(site.dir)) return;
         const { rootfs } = site;
         const { keepId } = site.mapping;
@@ -5327,13 +5386,13 @@ function environmentBlock(entries) {
   return Buffer.from(entries.map((entry) => `${entry}\0`).join(""));
 }
 function writeEnvironmentFile(dir, plan) {
-  writeFileAtomic((0, import_node_path16.join)(dir, ENV_FILE), environmentBlock(plan.process.env), 384, { durable: false });
+  writeFileAtomic((0, import_node_path17.join)(dir, ENV_FILE), environmentBlock(plan.process.env), 384, { durable: false });
 }
-var import_node_path16, ENV_FILE, ENV_FD, SECCOMP_FILE, SECCOMP_FD;
+var import_node_path17, ENV_FILE, ENV_FD, SECCOMP_FILE, SECCOMP_FD;
 var init_handoff = __esm({
   "src/sandbox/handoff.ts"() {
     "use strict";
-    import_node_path16 = require("node:path");
+    import_node_path17 = require("node:path");
     init_atomic();
     ENV_FILE = "env";
     ENV_FD = 8;
@@ -5802,14 +5861,14 @@ var init_rootfs = __esm({
 
 // src/unpack/paths.ts
 function layersDir(store) {
-  return (0, import_node_path17.join)(store.root, "layers");
+  return (0, import_node_path18.join)(store.root, "layers");
 }
 function layerPath(store, diffId) {
-  return (0, import_node_path17.join)(layersDir(store), diffId.slice(diffId.indexOf(":") + 1));
+  return (0, import_node_path18.join)(layersDir(store), diffId.slice(diffId.indexOf(":") + 1));
 }
 function layerScratchPath(store, diffId) {
   const hex = diffId.slice(diffId.indexOf(":") + 1, diffId.indexOf(":") + 13);
-  return (0, import_node_path17.join)(layersDir(store), `${SCRATCH_PREFIX}${hex}.${formatIdentity(selfIdentity())}`);
+  return (0, import_node_path18.join)(layersDir(store), `${SCRATCH_PREFIX}${hex}.${formatIdentity(selfIdentity())}`);
 }
 function isLayerScratch(name) {
   return name.startsWith(SCRATCH_PREFIX);
@@ -5820,13 +5879,13 @@ function layerScratchOwnerGone(name) {
   return owner === void 0 || isGone(owner);
 }
 function layerInfoPath(store, diffId) {
-  return (0, import_node_path17.join)(layersDir(store), `${diffId.slice(diffId.indexOf(":") + 1)}.json`);
+  return (0, import_node_path18.join)(layersDir(store), `${diffId.slice(diffId.indexOf(":") + 1)}.json`);
 }
-var import_node_path17, SCRATCH_PREFIX;
+var import_node_path18, SCRATCH_PREFIX;
 var init_paths = __esm({
   "src/unpack/paths.ts"() {
     "use strict";
-    import_node_path17 = require("node:path");
+    import_node_path18 = require("node:path");
     init_process_identity();
     SCRATCH_PREFIX = ".unpacking-";
   }
@@ -5860,7 +5919,7 @@ function launcherArgv(plan, site, network = plainLaunchNetwork(plan)) {
 }
 function deathWatch(driver, dir) {
   if (SETPRIV === void 0) return [];
-  if (driver === "fuse-overlayfs" || driver === "auto" && (0, import_node_fs23.existsSync)((0, import_node_path18.join)(dir, AUTO_NOTE_FILE))) return [SETPRIV, "--pdeathsig", "TERM", "--"];
+  if (driver === "fuse-overlayfs" || driver === "auto" && (0, import_node_fs23.existsSync)((0, import_node_path19.join)(dir, AUTO_NOTE_FILE))) return [SETPRIV, "--pdeathsig", "TERM", "--"];
   return [];
 }
 function launchInfo(info2, driver) {
@@ -5878,12 +5937,12 @@ function cgroupEntryFailure(report2, context) {
   const why = /^burrow-why (.*)$/m.exec(report2)?.[1]?.trim() ?? "";
   return new BurrowError("IO", `${context}: cannot move it into its cgroup${why === "" ? "" : ` (${why})`}; run 'burrow doctor' to check the host's cgroup delegation`);
 }
-var import_node_fs23, import_node_path18, import_node_url3, INIT_BINARY, MONITOR_BINARY, NETWORK_GO_FD, NETWORK_INFO_FD, ENV_STEP, SECCOMP_STEP, SETPRIV;
+var import_node_fs23, import_node_path19, import_node_url3, INIT_BINARY, MONITOR_BINARY, NETWORK_GO_FD, NETWORK_INFO_FD, ENV_STEP, SECCOMP_STEP, SETPRIV;
 var init_launcher = __esm({
   "src/container/launcher.ts"() {
     "use strict";
     import_node_fs23 = require("node:fs");
-    import_node_path18 = require("node:path");
+    import_node_path19 = require("node:path");
     import_node_url3 = require("node:url");
     init_errors();
     init_auto();
@@ -5940,22 +5999,22 @@ __export(records_exports, {
   switchSocketPath: () => switchSocketPath
 });
 function networksDir(store) {
-  return (0, import_node_path19.join)(store.root, "networks");
+  return (0, import_node_path20.join)(store.root, "networks");
 }
 function networkDir(store, id) {
-  return (0, import_node_path19.join)(networksDir(store), id);
+  return (0, import_node_path20.join)(networksDir(store), id);
 }
 function switchSocketPath(store, id) {
-  return (0, import_node_path19.join)(networkDir(store, id), "switch.sock");
+  return (0, import_node_path20.join)(networkDir(store, id), "switch.sock");
 }
 function recordPath(store, id) {
-  return (0, import_node_path19.join)(networksDir(store), `${id}.json`);
+  return (0, import_node_path20.join)(networksDir(store), `${id}.json`);
 }
 function namesLock(store) {
-  return (0, import_node_path19.join)(store.paths.locks, "networks.lock");
+  return (0, import_node_path20.join)(store.paths.locks, "networks.lock");
 }
 function networkLock(store, id) {
-  return (0, import_node_path19.join)(store.paths.locks, `network-${id}.lock`);
+  return (0, import_node_path20.join)(store.paths.locks, `network-${id}.lock`);
 }
 function parseAddress(text) {
   const parts = text.split(".");
@@ -6061,7 +6120,7 @@ function createNetwork(store, name, options = {}) {
   });
 }
 function leasesPath(store, id) {
-  return (0, import_node_path19.join)(networkDir(store, id), "leases.json");
+  return (0, import_node_path20.join)(networkDir(store, id), "leases.json");
 }
 function readLeases(store, id) {
   try {
@@ -6071,7 +6130,7 @@ function readLeases(store, id) {
   }
 }
 function containerExists(store, containerId) {
-  return (0, import_node_fs24.existsSync)((0, import_node_path19.join)(store.paths.containers, containerId));
+  return (0, import_node_fs24.existsSync)((0, import_node_path20.join)(store.paths.containers, containerId));
 }
 function liveLeases(store, id) {
   return Object.fromEntries(Object.entries(readLeases(store, id)).filter(([containerId]) => containerExists(store, containerId)));
@@ -6177,12 +6236,12 @@ function inspectAttachments(record) {
     Aliases: attachment.aliases
   }]));
 }
-var import_node_fs24, import_node_path19, NETWORK_NAME, RESERVED_NAMES;
+var import_node_fs24, import_node_path20, NETWORK_NAME, RESERVED_NAMES;
 var init_records2 = __esm({
   "src/network/records.ts"() {
     "use strict";
     import_node_fs24 = require("node:fs");
-    import_node_path19 = require("node:path");
+    import_node_path20 = require("node:path");
     init_errors();
     init_atomic();
     init_lockfile();
@@ -6199,11 +6258,11 @@ async function askSwitch(socketPath, request, timeoutMs = 2e3) {
   let path6 = socketPath;
   if (Buffer.byteLength(socketPath) > SUN_PATH_MAX) {
     try {
-      directoryFd = (0, import_node_fs25.openSync)((0, import_node_path20.dirname)(socketPath), "r");
+      directoryFd = (0, import_node_fs25.openSync)((0, import_node_path21.dirname)(socketPath), "r");
     } catch {
       return void 0;
     }
-    path6 = `/proc/self/fd/${directoryFd}/${(0, import_node_path20.basename)(socketPath)}`;
+    path6 = `/proc/self/fd/${directoryFd}/${(0, import_node_path21.basename)(socketPath)}`;
   }
   try {
     return await new Promise((resolve8) => {
@@ -6237,7 +6296,7 @@ async function switchRunning(store, network) {
 async function ensureSwitch(store, network, timeoutMs = 5e3) {
   if (await switchRunning(store, network)) return;
   const dir = networkDir(store, network.id);
-  const logPath = (0, import_node_path20.join)(dir, "switch.log");
+  const logPath = (0, import_node_path21.join)(dir, "switch.log");
   const deadline = Date.now() + timeoutMs;
   for (; ; ) {
     const started = withLockFileSync(networkLock(store, network.id), () => {
@@ -6250,7 +6309,7 @@ async function ensureSwitch(store, network, timeoutMs = 5e3) {
         const why = lastLine(logPath) ?? (started.exited === -1 ? `${SWITCH_BINARY} could not be started (run npm run build)` : "it did not answer");
         throw new BurrowError("NETWORK", `the switch of network ${network.name} did not start: ${why}`);
       }
-      if (started.exited === 0 && !(0, import_node_fs25.existsSync)((0, import_node_path20.join)(dir, "switch.sock"))) break;
+      if (started.exited === 0 && !(0, import_node_fs25.existsSync)((0, import_node_path21.join)(dir, "switch.sock"))) break;
       await sleep(10, void 0);
     }
     await sleep(10, void 0);
@@ -6284,14 +6343,14 @@ function lastLine(path6) {
 async function disconnectFromSwitch(store, network, containerId) {
   return await askSwitch(switchSocketPath(store, network.id), `disconnect ${containerId}`) === "ok";
 }
-var import_node_child_process2, import_node_fs25, import_node_net, import_node_path20, SWITCH_BINARY, NETATTACH_BINARY, SUN_PATH_MAX;
+var import_node_child_process2, import_node_fs25, import_node_net, import_node_path21, SWITCH_BINARY, NETATTACH_BINARY, SUN_PATH_MAX;
 var init_switch = __esm({
   "src/network/switch.ts"() {
     "use strict";
     import_node_child_process2 = require("node:child_process");
     import_node_fs25 = require("node:fs");
     import_node_net = require("node:net");
-    import_node_path20 = require("node:path");
+    import_node_path21 = require("node:path");
     init_errors();
     init_sleep();
     init_spawn();
@@ -6312,12 +6371,12 @@ async function prepareAttachments(store, containerId, containerName2, hostsFile2
   }
   const dir = containerDir(store, containerId);
   for (const name of (0, import_node_fs26.readdirSync)(dir)) {
-    if (name.endsWith(ATTACH_SUFFIX) && !files.includes((0, import_node_path21.join)(dir, name))) (0, import_node_fs26.rmSync)((0, import_node_path21.join)(dir, name), { force: true });
+    if (name.endsWith(ATTACH_SUFFIX) && !files.includes((0, import_node_path22.join)(dir, name))) (0, import_node_fs26.rmSync)((0, import_node_path22.join)(dir, name), { force: true });
   }
   return files;
 }
 function attachFile(store, containerId, networkId) {
-  return (0, import_node_path21.join)(containerDir(store, containerId), `network-${networkId.slice(0, 12)}${ATTACH_SUFFIX}`);
+  return (0, import_node_path22.join)(containerDir(store, containerId), `network-${networkId.slice(0, 12)}${ATTACH_SUFFIX}`);
 }
 function forgetAttachment(store, containerId, networkId) {
   (0, import_node_fs26.rmSync)(attachFile(store, containerId, networkId), { force: true });
@@ -6348,12 +6407,12 @@ function attachText(fields) {
 `;
   }).join("");
 }
-var import_node_fs26, import_node_path21, ATTACH_SUFFIX;
+var import_node_fs26, import_node_path22, ATTACH_SUFFIX;
 var init_attach = __esm({
   "src/network/attach.ts"() {
     "use strict";
     import_node_fs26 = require("node:fs");
-    import_node_path21 = require("node:path");
+    import_node_path22 = require("node:path");
     init_record();
     init_errors();
     init_atomic();
@@ -6458,21 +6517,21 @@ function writeNameFiles(dir, context) {
 `,
     resolv: context.network === "host" && context.names.dns.length === 0 && context.names.dnsSearch.length === 0 && context.names.dnsOptions.length === 0 ? host : resolvConf({ nameservers: context.network === "host" ? hostWords(host, "nameserver") : context.nameservers, names: context.names, host })
   };
-  writeInPlace((0, import_node_path22.join)(dir, NAME_FILES.hosts), files.hosts);
-  writeInPlace((0, import_node_path22.join)(dir, NAME_FILES.hostname), files.hostname);
-  writeInPlace((0, import_node_path22.join)(dir, NAME_FILES.resolv), files.resolv);
+  writeInPlace((0, import_node_path23.join)(dir, NAME_FILES.hosts), files.hosts);
+  writeInPlace((0, import_node_path23.join)(dir, NAME_FILES.hostname), files.hostname);
+  writeInPlace((0, import_node_path23.join)(dir, NAME_FILES.resolv), files.resolv);
   return [
-    { source: (0, import_node_path22.join)(dir, NAME_FILES.hosts), target: "/etc/hosts" },
-    { source: (0, import_node_path22.join)(dir, NAME_FILES.hostname), target: "/etc/hostname" },
-    { source: (0, import_node_path22.join)(dir, NAME_FILES.resolv), target: "/etc/resolv.conf" }
+    { source: (0, import_node_path23.join)(dir, NAME_FILES.hosts), target: "/etc/hosts" },
+    { source: (0, import_node_path23.join)(dir, NAME_FILES.hostname), target: "/etc/hostname" },
+    { source: (0, import_node_path23.join)(dir, NAME_FILES.resolv), target: "/etc/resolv.conf" }
   ];
 }
-var import_node_fs28, import_node_path22, NAME_FILES, NO_NAMES;
+var import_node_fs28, import_node_path23, NAME_FILES, NO_NAMES;
 var init_files = __esm({
   "src/network/files.ts"() {
     "use strict";
     import_node_fs28 = require("node:fs");
-    import_node_path22 = require("node:path");
+    import_node_path23 = require("node:path");
     init_hosts();
     init_resolv();
     NAME_FILES = { hosts: "hosts", hostname: "hostname", resolv: "resolv.conf" };
@@ -6526,7 +6585,7 @@ function killLeftoverHelper(dir) {
   const unrecorded = unrecordedPasta(dir);
   if (unrecorded !== void 0) {
     signalLeftover(unrecorded.pid);
-    (0, import_node_fs29.rmSync)((0, import_node_path23.join)(dir, PASTA_PID_FILE), { force: true });
+    (0, import_node_fs29.rmSync)((0, import_node_path24.join)(dir, PASTA_PID_FILE), { force: true });
   }
 }
 function leftoverHelper(dir) {
@@ -6535,7 +6594,7 @@ function leftoverHelper(dir) {
 function recordedHelper(dir) {
   let text;
   try {
-    text = (0, import_node_fs29.readFileSync)((0, import_node_path23.join)(dir, HELPER_FILE), "latin1");
+    text = (0, import_node_fs29.readFileSync)((0, import_node_path24.join)(dir, HELPER_FILE), "latin1");
   } catch {
     return void 0;
   }
@@ -6549,7 +6608,7 @@ function signalLeftover(pid) {
   }
 }
 function unrecordedPasta(dir) {
-  const path6 = (0, import_node_path23.join)(dir, PASTA_PID_FILE);
+  const path6 = (0, import_node_path24.join)(dir, PASTA_PID_FILE);
   let pid;
   let writtenAt;
   try {
@@ -6569,12 +6628,12 @@ function commandName(pid) {
     return "";
   }
 }
-var import_node_fs29, import_node_path23, HELPERS, PASTA_DNS, SLIRP_DNS, SLIRP_HOST, TUN, HELPER_FILE, PASTA_PID_FILE;
+var import_node_fs29, import_node_path24, HELPERS, PASTA_DNS, SLIRP_DNS, SLIRP_HOST, TUN, HELPER_FILE, PASTA_PID_FILE;
 var init_helpers = __esm({
   "src/network/helpers.ts"() {
     "use strict";
     import_node_fs29 = require("node:fs");
-    import_node_path23 = require("node:path");
+    import_node_path24 = require("node:path");
     init_errors();
     init_host_tools();
     init_process_identity();
@@ -6836,12 +6895,12 @@ function hold(protocol, hostIp, port, held) {
 }
 function portError(error, protocol, hostIp, port, containerPort) {
   const where = `port ${port === 0 ? "(any)" : port}/${protocol} on ${shownHostIp(hostIp)}`;
-  const errno = errnoOf(error);
-  if (errno === "EADDRINUSE") {
+  const errno2 = errnoOf(error);
+  if (errno2 === "EADDRINUSE") {
     return new BurrowError("IN_USE", `${where} is already in use: stop what holds it, choose another host port, or publish the container port alone (-p ${containerPort}/${protocol}) for a free one`);
   }
-  if (errno === "EADDRNOTAVAIL") return new BurrowError("INVALID_ARGUMENT", `${where} cannot be published: ${shownHostIp(hostIp)} is not an address of this host (see ip addr)`);
-  if (errno === "EACCES") return new BurrowError("DENIED", `${where} cannot be published: ports below 1024 need privileges (net.ipv4.ip_unprivileged_port_start), choose one above`);
+  if (errno2 === "EADDRNOTAVAIL") return new BurrowError("INVALID_ARGUMENT", `${where} cannot be published: ${shownHostIp(hostIp)} is not an address of this host (see ip addr)`);
+  if (errno2 === "EACCES") return new BurrowError("DENIED", `${where} cannot be published: ports below 1024 need privileges (net.ipv4.ip_unprivileged_port_start), choose one above`);
   return new BurrowError("IO", `${where} cannot be published: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
 }
 async function resolvePorts(asked2, exposed, publishAll) {
@@ -7088,7 +7147,7 @@ function under(mount, path6) {
   else if (path6 === mount.root) relative2 = "";
   else if (path6.startsWith(`${mount.root}/`)) relative2 = path6.slice(mount.root.length);
   else return void 0;
-  const dir = (0, import_node_path24.join)(mount.point, relative2);
+  const dir = (0, import_node_path25.join)(mount.point, relative2);
   return dir.length > 1 && dir.endsWith("/") ? dir.slice(0, -1) : dir;
 }
 function readPlaces(sources = SYSTEM_SOURCES) {
@@ -7136,12 +7195,12 @@ function writable(path6) {
     return false;
   }
 }
-var import_node_fs31, import_node_path24, V1_HIERARCHIES, SYSTEM_SOURCES;
+var import_node_fs31, import_node_path25, V1_HIERARCHIES, SYSTEM_SOURCES;
 var init_hierarchy = __esm({
   "src/cgroup/hierarchy.ts"() {
     "use strict";
     import_node_fs31 = require("node:fs");
-    import_node_path24 = require("node:path");
+    import_node_path25 = require("node:path");
     V1_HIERARCHIES = ["memory", "pids", "cpu", "cpuacct", "cpuset", "freezer", "blkio"];
     SYSTEM_SOURCES = { procSelfCgroup: "/proc/self/cgroup", mountinfo: "/proc/self/mountinfo" };
   }
@@ -7256,30 +7315,30 @@ function readV1State(memoryDir, blkioDir) {
   let currentMemory = Infinity;
   let swapAccounting = false;
   if (memoryDir !== void 0) {
-    swapAccounting = (0, import_node_fs32.existsSync)((0, import_node_path25.join)(memoryDir, "memory.memsw.limit_in_bytes"));
+    swapAccounting = (0, import_node_fs32.existsSync)((0, import_node_path26.join)(memoryDir, "memory.memsw.limit_in_bytes"));
     try {
-      currentMemory = v1Bytes((0, import_node_fs32.readFileSync)((0, import_node_path25.join)(memoryDir, "memory.limit_in_bytes"), "utf8")) ?? Infinity;
+      currentMemory = v1Bytes((0, import_node_fs32.readFileSync)((0, import_node_path26.join)(memoryDir, "memory.limit_in_bytes"), "utf8")) ?? Infinity;
     } catch {
     }
   }
-  const bfq = blkioDir !== void 0 && !(0, import_node_fs32.existsSync)((0, import_node_path25.join)(blkioDir, "blkio.weight")) && (0, import_node_fs32.existsSync)((0, import_node_path25.join)(blkioDir, "blkio.bfq.weight"));
+  const bfq = blkioDir !== void 0 && !(0, import_node_fs32.existsSync)((0, import_node_path26.join)(blkioDir, "blkio.weight")) && (0, import_node_fs32.existsSync)((0, import_node_path26.join)(blkioDir, "blkio.bfq.weight"));
   return { swapAccounting, currentMemory, blkioWeightFile: bfq ? "blkio.bfq.weight" : "blkio.weight" };
 }
 function writeLimit(dir, write) {
   try {
-    (0, import_node_fs32.writeFileSync)((0, import_node_path25.join)(dir, write.file), write.value);
+    (0, import_node_fs32.writeFileSync)((0, import_node_path26.join)(dir, write.file), write.value);
   } catch (error) {
     const code = error.code ?? "error";
     const why = code === "EINVAL" || code === "ERANGE" ? "the kernel refused the value" : code === "EBUSY" ? "the cgroup is busy" : error.message;
-    throw new BurrowError("INVALID_ARGUMENT", `${write.flag}: cannot write ${write.value} to ${(0, import_node_path25.join)(dir, write.file)}: ${why} (${code})`, { cause: error });
+    throw new BurrowError("INVALID_ARGUMENT", `${write.flag}: cannot write ${write.value} to ${(0, import_node_path26.join)(dir, write.file)}: ${why} (${code})`, { cause: error });
   }
 }
-var import_node_fs32, import_node_path25, CPU_PERIOD_US, unlimitedPids;
+var import_node_fs32, import_node_path26, CPU_PERIOD_US, unlimitedPids;
 var init_limits_files = __esm({
   "src/cgroup/limits-files.ts"() {
     "use strict";
     import_node_fs32 = require("node:fs");
-    import_node_path25 = require("node:path");
+    import_node_path26 = require("node:path");
     init_errors();
     init_types();
     CPU_PERIOD_US = 1e5;
@@ -7296,26 +7355,26 @@ function readWords(path6) {
   }
 }
 function delegatedParent(place2) {
-  return (0, import_node_path26.basename)(place2.own) === LEAF_NAME ? (0, import_node_path26.dirname)(place2.own) : place2.own;
+  return (0, import_node_path27.basename)(place2.own) === LEAF_NAME ? (0, import_node_path27.dirname)(place2.own) : place2.own;
 }
 function isDelegated(dir) {
-  return writable(dir) && writable((0, import_node_path26.join)(dir, "cgroup.procs")) && writable((0, import_node_path26.join)(dir, "cgroup.subtree_control"));
+  return writable(dir) && writable((0, import_node_path27.join)(dir, "cgroup.procs")) && writable((0, import_node_path27.join)(dir, "cgroup.subtree_control"));
 }
 function v2Controllers(dir) {
-  const available = readWords((0, import_node_path26.join)(dir, "cgroup.controllers"));
+  const available = readWords((0, import_node_path27.join)(dir, "cgroup.controllers"));
   const controllers = V2_RESOURCES.filter((name) => available.includes(name));
-  if ((0, import_node_fs33.existsSync)((0, import_node_path26.join)(dir, "cgroup.freeze"))) controllers.push("freezer");
+  if ((0, import_node_fs33.existsSync)((0, import_node_path27.join)(dir, "cgroup.freeze"))) controllers.push("freezer");
   return controllers;
 }
 function emptyIntoLeaf(parent) {
-  const leaf = (0, import_node_path26.join)(parent, LEAF_NAME);
+  const leaf = (0, import_node_path27.join)(parent, LEAF_NAME);
   (0, import_node_fs33.mkdirSync)(leaf, { recursive: true });
   for (let round = 0; round < 20; round++) {
-    const pids = readWords((0, import_node_path26.join)(parent, "cgroup.procs"));
+    const pids = readWords((0, import_node_path27.join)(parent, "cgroup.procs"));
     if (pids.length === 0) return;
     for (const pid of pids) {
       try {
-        (0, import_node_fs33.writeFileSync)((0, import_node_path26.join)(leaf, "cgroup.procs"), pid);
+        (0, import_node_fs33.writeFileSync)((0, import_node_path27.join)(leaf, "cgroup.procs"), pid);
       } catch (error) {
         if (error.code !== "ESRCH") break;
       }
@@ -7324,14 +7383,14 @@ function emptyIntoLeaf(parent) {
 }
 function enableSubtree(parent, wanted) {
   const resources = wanted.filter((name) => name !== "freezer");
-  const enabled2 = readWords((0, import_node_path26.join)(parent, "cgroup.subtree_control"));
+  const enabled2 = readWords((0, import_node_path27.join)(parent, "cgroup.subtree_control"));
   const missing = resources.filter((name) => !enabled2.includes(name));
   if (missing.length === 0) return;
   const line = missing.map((name) => `+${name}`).join(" ");
   for (let attempt = 0; ; attempt++) {
     emptyIntoLeaf(parent);
     try {
-      (0, import_node_fs33.writeFileSync)((0, import_node_path26.join)(parent, "cgroup.subtree_control"), line);
+      (0, import_node_fs33.writeFileSync)((0, import_node_path27.join)(parent, "cgroup.subtree_control"), line);
       return;
     } catch (error) {
       if (error.code === "EBUSY" && attempt < 5) continue;
@@ -7340,14 +7399,14 @@ function enableSubtree(parent, wanted) {
   }
 }
 function containerDirV2(parent, id) {
-  return (0, import_node_path26.join)(parent, `${CONTAINER_PREFIX}${id.slice(0, 12)}`);
+  return (0, import_node_path27.join)(parent, `${CONTAINER_PREFIX}${id.slice(0, 12)}`);
 }
 function ioBfq(dir) {
-  return !(0, import_node_fs33.existsSync)((0, import_node_path26.join)(dir, "io.weight")) && (0, import_node_fs33.existsSync)((0, import_node_path26.join)(dir, "io.bfq.weight"));
+  return !(0, import_node_fs33.existsSync)((0, import_node_path27.join)(dir, "io.weight")) && (0, import_node_fs33.existsSync)((0, import_node_path27.join)(dir, "io.bfq.weight"));
 }
 function writeV2Limits(dir, limits) {
   for (const write of v2Writes(limits, ioBfq(dir))) {
-    if (write.file === "memory.swap.max" && !(0, import_node_fs33.existsSync)((0, import_node_path26.join)(dir, write.file))) continue;
+    if (write.file === "memory.swap.max" && !(0, import_node_fs33.existsSync)((0, import_node_path27.join)(dir, write.file))) continue;
     writeLimit(dir, write);
   }
 }
@@ -7372,12 +7431,12 @@ function createV2Cgroup(parent, controllers, id, limits) {
   }
   return dir;
 }
-var import_node_fs33, import_node_path26, LEAF_NAME, CONTAINER_PREFIX, V2_RESOURCES;
+var import_node_fs33, import_node_path27, LEAF_NAME, CONTAINER_PREFIX, V2_RESOURCES;
 var init_delegated_v2 = __esm({
   "src/cgroup/delegated-v2.ts"() {
     "use strict";
     import_node_fs33 = require("node:fs");
-    import_node_path26 = require("node:path");
+    import_node_path27 = require("node:path");
     init_errors();
     init_hierarchy();
     init_limits_files();
@@ -7397,13 +7456,13 @@ function findSubtrees(places, uid) {
   for (const hierarchy of V1_HIERARCHIES) {
     const place2 = places.v1[hierarchy];
     if (place2 === void 0) continue;
-    for (let dir = place2.own; ; dir = (0, import_node_path27.dirname)(dir)) {
-      const candidate = (0, import_node_path27.join)(dir, name);
+    for (let dir = place2.own; ; dir = (0, import_node_path28.dirname)(dir)) {
+      const candidate = (0, import_node_path28.join)(dir, name);
       if ((0, import_node_fs34.existsSync)(candidate)) {
-        if (writable(candidate) && writable((0, import_node_path27.join)(candidate, "cgroup.procs"))) subtrees[hierarchy] = candidate;
+        if (writable(candidate) && writable((0, import_node_path28.join)(candidate, "cgroup.procs"))) subtrees[hierarchy] = candidate;
         break;
       }
-      if (dir === place2.mount || !dir.startsWith(place2.mount) || dir === (0, import_node_path27.dirname)(dir)) break;
+      if (dir === place2.mount || !dir.startsWith(place2.mount) || dir === (0, import_node_path28.dirname)(dir)) break;
     }
   }
   return subtrees;
@@ -7415,18 +7474,18 @@ function v1Controllers(subtrees) {
   if (subtrees.cpu !== void 0) controllers.push("cpu");
   if (subtrees.cpuset !== void 0) controllers.push("cpuset");
   const blkio = subtrees.blkio;
-  if (blkio !== void 0 && ((0, import_node_fs34.existsSync)((0, import_node_path27.join)(blkio, "blkio.weight")) || (0, import_node_fs34.existsSync)((0, import_node_path27.join)(blkio, "blkio.bfq.weight")))) controllers.push("io");
+  if (blkio !== void 0 && ((0, import_node_fs34.existsSync)((0, import_node_path28.join)(blkio, "blkio.weight")) || (0, import_node_fs34.existsSync)((0, import_node_path28.join)(blkio, "blkio.bfq.weight")))) controllers.push("io");
   if (subtrees.freezer !== void 0) controllers.push("freezer");
   return controllers;
 }
 function v1SwapAccounting(subtrees) {
-  return subtrees.memory !== void 0 && (0, import_node_fs34.existsSync)((0, import_node_path27.join)(subtrees.memory, "memory.memsw.limit_in_bytes"));
+  return subtrees.memory !== void 0 && (0, import_node_fs34.existsSync)((0, import_node_path28.join)(subtrees.memory, "memory.memsw.limit_in_bytes"));
 }
 function copyCpuset(dir) {
   for (const file of ["cpuset.cpus", "cpuset.mems"]) {
-    const mine = (0, import_node_fs34.readFileSync)((0, import_node_path27.join)(dir, file), "utf8").trim();
+    const mine = (0, import_node_fs34.readFileSync)((0, import_node_path28.join)(dir, file), "utf8").trim();
     if (mine !== "") continue;
-    (0, import_node_fs34.writeFileSync)((0, import_node_path27.join)(dir, file), (0, import_node_fs34.readFileSync)((0, import_node_path27.join)((0, import_node_path27.dirname)(dir), file), "utf8").trim());
+    (0, import_node_fs34.writeFileSync)((0, import_node_path28.join)(dir, file), (0, import_node_fs34.readFileSync)((0, import_node_path28.join)((0, import_node_path28.dirname)(dir), file), "utf8").trim());
   }
 }
 function writeV1Limits(dirs, limits) {
@@ -7458,7 +7517,7 @@ function createV1Cgroups(subtrees, id, limits) {
     for (const hierarchy of v1HierarchiesFor(limits)) {
       const subtree = subtrees[hierarchy];
       if (subtree === void 0) continue;
-      const dir = (0, import_node_path27.join)(subtree, id.slice(0, 12));
+      const dir = (0, import_node_path28.join)(subtree, id.slice(0, 12));
       try {
         (0, import_node_fs34.mkdirSync)(dir);
       } catch (error) {
@@ -7478,7 +7537,7 @@ function createV1Cgroups(subtrees, id, limits) {
 }
 function procsOf(dir) {
   try {
-    return (0, import_node_fs34.readFileSync)((0, import_node_path27.join)(dir, "cgroup.procs"), "utf8").split("\n").filter((line) => line !== "").map(Number);
+    return (0, import_node_fs34.readFileSync)((0, import_node_path28.join)(dir, "cgroup.procs"), "utf8").split("\n").filter((line) => line !== "").map(Number);
   } catch {
     return [];
   }
@@ -7495,7 +7554,7 @@ function extendV1Cgroups(dirs, subtrees, id, limits) {
       if (outside.length === 0) break;
       for (const pid of outside) {
         try {
-          (0, import_node_fs34.writeFileSync)((0, import_node_path27.join)(dir, "cgroup.procs"), String(pid));
+          (0, import_node_fs34.writeFileSync)((0, import_node_path28.join)(dir, "cgroup.procs"), String(pid));
         } catch {
         }
       }
@@ -7503,12 +7562,12 @@ function extendV1Cgroups(dirs, subtrees, id, limits) {
   }
   return { ...dirs, ...added };
 }
-var import_node_fs34, import_node_path27;
+var import_node_fs34, import_node_path28;
 var init_delegated_v1 = __esm({
   "src/cgroup/delegated-v1.ts"() {
     "use strict";
     import_node_fs34 = require("node:fs");
-    import_node_path27 = require("node:path");
+    import_node_path28 = require("node:path");
     init_errors();
     init_hierarchy();
     init_limits_files();
@@ -9019,22 +9078,22 @@ function toPath(urlOrPath) {
 function traversePathUp(startPath) {
   return {
     *[Symbol.iterator]() {
-      let currentPath = import_node_path28.default.resolve(toPath(startPath));
+      let currentPath = import_node_path29.default.resolve(toPath(startPath));
       let previousPath;
       while (previousPath !== currentPath) {
         yield currentPath;
         previousPath = currentPath;
-        currentPath = import_node_path28.default.resolve(currentPath, "..");
+        currentPath = import_node_path29.default.resolve(currentPath, "..");
       }
     }
   };
 }
-var import_node_util4, import_node_child_process4, import_node_path28, import_node_url5, execFileOriginal, TEN_MEGABYTES_IN_BYTES;
+var import_node_util4, import_node_child_process4, import_node_path29, import_node_url5, execFileOriginal, TEN_MEGABYTES_IN_BYTES;
 var init_node = __esm({
   "node_modules/unicorn-magic/node.js"() {
     import_node_util4 = require("node:util");
     import_node_child_process4 = require("node:child_process");
-    import_node_path28 = __toESM(require("node:path"), 1);
+    import_node_path29 = __toESM(require("node:path"), 1);
     import_node_url5 = require("node:url");
     init_default2();
     execFileOriginal = (0, import_node_util4.promisify)(import_node_child_process4.execFile);
@@ -9043,11 +9102,11 @@ var init_node = __esm({
 });
 
 // node_modules/npm-run-path/index.js
-var import_node_process5, import_node_path29, npmRunPath, applyPreferLocal, applyExecPath, npmRunPathEnv;
+var import_node_process5, import_node_path30, npmRunPath, applyPreferLocal, applyExecPath, npmRunPathEnv;
 var init_npm_run_path = __esm({
   "node_modules/npm-run-path/index.js"() {
     import_node_process5 = __toESM(require("node:process"), 1);
-    import_node_path29 = __toESM(require("node:path"), 1);
+    import_node_path30 = __toESM(require("node:path"), 1);
     init_path_key();
     init_node();
     npmRunPath = ({
@@ -9057,27 +9116,27 @@ var init_npm_run_path = __esm({
       execPath: execPath2 = import_node_process5.default.execPath,
       addExecPath = true
     } = {}) => {
-      const cwdPath = import_node_path29.default.resolve(toPath(cwd));
+      const cwdPath = import_node_path30.default.resolve(toPath(cwd));
       const result = [];
-      const pathParts = pathOption.split(import_node_path29.default.delimiter);
+      const pathParts = pathOption.split(import_node_path30.default.delimiter);
       if (preferLocal) {
         applyPreferLocal(result, pathParts, cwdPath);
       }
       if (addExecPath) {
         applyExecPath(result, pathParts, execPath2, cwdPath);
       }
-      return pathOption === "" || pathOption === import_node_path29.default.delimiter ? `${result.join(import_node_path29.default.delimiter)}${pathOption}` : [...result, pathOption].join(import_node_path29.default.delimiter);
+      return pathOption === "" || pathOption === import_node_path30.default.delimiter ? `${result.join(import_node_path30.default.delimiter)}${pathOption}` : [...result, pathOption].join(import_node_path30.default.delimiter);
     };
     applyPreferLocal = (result, pathParts, cwdPath) => {
       for (const directory of traversePathUp(cwdPath)) {
-        const pathPart = import_node_path29.default.join(directory, "node_modules/.bin");
+        const pathPart = import_node_path30.default.join(directory, "node_modules/.bin");
         if (!pathParts.includes(pathPart)) {
           result.push(pathPart);
         }
       }
     };
     applyExecPath = (result, pathParts, execPath2, cwdPath) => {
-      const pathPart = import_node_path29.default.resolve(cwdPath, toPath(execPath2), "..");
+      const pathPart = import_node_path30.default.resolve(cwdPath, toPath(execPath2), "..");
       if (!pathParts.includes(pathPart)) {
         result.push(pathPart);
       }
@@ -10360,11 +10419,11 @@ var init_timeout = __esm({
 });
 
 // node_modules/execa/lib/methods/node.js
-var import_node_process6, import_node_path30, mapNode, handleNodeOption;
+var import_node_process6, import_node_path31, mapNode, handleNodeOption;
 var init_node2 = __esm({
   "node_modules/execa/lib/methods/node.js"() {
     import_node_process6 = require("node:process");
-    import_node_path30 = __toESM(require("node:path"), 1);
+    import_node_path31 = __toESM(require("node:path"), 1);
     init_file_url();
     mapNode = ({ options }) => {
       if (options.node === false) {
@@ -10384,7 +10443,7 @@ var init_node2 = __esm({
         throw new TypeError('The "execPath" option has been removed. Please use the "nodePath" option instead.');
       }
       const normalizedNodePath = safeNormalizeFileUrl(nodePath, 'The "nodePath" option');
-      const resolvedNodePath = import_node_path30.default.resolve(cwd, normalizedNodePath);
+      const resolvedNodePath = import_node_path31.default.resolve(cwd, normalizedNodePath);
       const newOptions = {
         ...options,
         nodePath: resolvedNodePath,
@@ -10394,7 +10453,7 @@ var init_node2 = __esm({
       if (!shouldHandleNode) {
         return [file, commandArguments, newOptions];
       }
-      if (import_node_path30.default.basename(file, ".exe") === "node") {
+      if (import_node_path31.default.basename(file, ".exe") === "node") {
         throw new TypeError('When the "node" option is true, the first argument does not need to be "node".');
       }
       return [
@@ -10495,16 +10554,16 @@ Please rename it to one of: ${correctEncodings}.`);
 });
 
 // node_modules/execa/lib/arguments/cwd.js
-var import_node_fs35, import_node_path31, import_node_process7, normalizeCwd, getDefaultCwd, fixCwdError;
+var import_node_fs35, import_node_path32, import_node_process7, normalizeCwd, getDefaultCwd, fixCwdError;
 var init_cwd = __esm({
   "node_modules/execa/lib/arguments/cwd.js"() {
     import_node_fs35 = require("node:fs");
-    import_node_path31 = __toESM(require("node:path"), 1);
+    import_node_path32 = __toESM(require("node:path"), 1);
     import_node_process7 = __toESM(require("node:process"), 1);
     init_file_url();
     normalizeCwd = (cwd = getDefaultCwd()) => {
       const cwdString = safeNormalizeFileUrl(cwd, 'The "cwd" option');
-      return import_node_path31.default.resolve(cwdString);
+      return import_node_path32.default.resolve(cwdString);
     };
     getDefaultCwd = () => {
       try {
@@ -10537,10 +10596,10 @@ ${originalMessage}`;
 });
 
 // node_modules/execa/lib/arguments/options.js
-var import_node_path32, import_node_process8, import_cross_spawn, normalizeOptions, addDefaultOptions, getEnv;
+var import_node_path33, import_node_process8, import_cross_spawn, normalizeOptions, addDefaultOptions, getEnv;
 var init_options = __esm({
   "node_modules/execa/lib/arguments/options.js"() {
-    import_node_path32 = __toESM(require("node:path"), 1);
+    import_node_path33 = __toESM(require("node:path"), 1);
     import_node_process8 = __toESM(require("node:process"), 1);
     import_cross_spawn = __toESM(require_cross_spawn(), 1);
     init_npm_run_path();
@@ -10571,7 +10630,7 @@ var init_options = __esm({
       options.killSignal = normalizeKillSignal(options.killSignal);
       options.forceKillAfterDelay = normalizeForceKillAfterDelay(options.forceKillAfterDelay);
       options.lines = options.lines.map((lines, fdNumber) => lines && !BINARY_ENCODINGS.has(options.encoding) && options.buffer[fdNumber]);
-      if (import_node_process8.default.platform === "win32" && import_node_path32.default.basename(file, ".exe") === "cmd") {
+      if (import_node_process8.default.platform === "win32" && import_node_path33.default.basename(file, ".exe") === "cmd") {
         commandArguments.unshift("/q");
       }
       return { file, commandArguments, options };
@@ -15786,23 +15845,23 @@ function runtimeDir(uid) {
   return process.env.XDG_RUNTIME_DIR ?? `/run/user/${uid}`;
 }
 function userManagerCgroup(place2, uid) {
-  return (0, import_node_path33.join)(place2.mount, "user.slice", `user-${uid}.slice`, `user@${uid}.service`);
+  return (0, import_node_path34.join)(place2.mount, "user.slice", `user-${uid}.slice`, `user@${uid}.service`);
 }
 function holderCgroup(place2, uid) {
-  return (0, import_node_path33.join)(userManagerCgroup(place2, uid), HOLDER_SLICE, HOLDER_UNIT);
+  return (0, import_node_path34.join)(userManagerCgroup(place2, uid), HOLDER_SLICE, HOLDER_UNIT);
 }
 function findUserManager(place2, uid) {
   if (place2 === void 0 || !place2.pure) return void 0;
-  if (!(0, import_node_fs40.existsSync)((0, import_node_path33.join)(runtimeDir(uid), "bus"))) return void 0;
+  if (!(0, import_node_fs40.existsSync)((0, import_node_path34.join)(runtimeDir(uid), "bus"))) return void 0;
   const manager = userManagerCgroup(place2, uid);
-  if (!(0, import_node_fs40.existsSync)((0, import_node_path33.join)(manager, "cgroup.controllers"))) return void 0;
+  if (!(0, import_node_fs40.existsSync)((0, import_node_path34.join)(manager, "cgroup.controllers"))) return void 0;
   const controllers = v2Controllers(manager);
-  if (!controllers.includes("freezer") && (0, import_node_fs40.existsSync)((0, import_node_path33.join)(manager, "cgroup.freeze"))) controllers.push("freezer");
+  if (!controllers.includes("freezer") && (0, import_node_fs40.existsSync)((0, import_node_path34.join)(manager, "cgroup.freeze"))) controllers.push("freezer");
   return { holder: holderCgroup(place2, uid), controllers };
 }
 function holderReady(holder, controllers) {
   try {
-    const enabled2 = (0, import_node_fs40.readFileSync)((0, import_node_path33.join)(holder, "cgroup.subtree_control"), "utf8");
+    const enabled2 = (0, import_node_fs40.readFileSync)((0, import_node_path34.join)(holder, "cgroup.subtree_control"), "utf8");
     return controllers.every((name) => name === "freezer" || enabled2.includes(name));
   } catch {
     return false;
@@ -15810,7 +15869,7 @@ function holderReady(holder, controllers) {
 }
 async function ensureHolder(manager, uid, holdArgv) {
   if (holderReady(manager.holder, manager.controllers)) return;
-  if (!(0, import_node_fs40.existsSync)((0, import_node_path33.join)(manager.holder, "cgroup.procs"))) {
+  if (!(0, import_node_fs40.existsSync)((0, import_node_path34.join)(manager.holder, "cgroup.procs"))) {
     const env = { XDG_RUNTIME_DIR: runtimeDir(uid) };
     const result = await execa(
       "systemd-run",
@@ -15823,7 +15882,7 @@ async function ensureHolder(manager, uid, holdArgv) {
     }
   }
   for (let attempt = 0; attempt < 500; attempt++) {
-    if ((0, import_node_fs40.existsSync)((0, import_node_path33.join)(manager.holder, "cgroup.procs"))) {
+    if ((0, import_node_fs40.existsSync)((0, import_node_path34.join)(manager.holder, "cgroup.procs"))) {
       enableSubtree(manager.holder, manager.controllers);
       if (holderReady(manager.holder, manager.controllers)) return;
     }
@@ -15831,12 +15890,12 @@ async function ensureHolder(manager, uid, holdArgv) {
   }
   throw new BurrowError("IO", `the systemd user unit ${HOLDER_UNIT} did not come up within 10 s (see: journalctl --user -u ${HOLDER_UNIT})`);
 }
-var import_node_fs40, import_node_path33, HOLDER_SLICE, HOLDER_UNIT, sleep2;
+var import_node_fs40, import_node_path34, HOLDER_SLICE, HOLDER_UNIT, sleep2;
 var init_systemd_user = __esm({
   "src/cgroup/systemd-user.ts"() {
     "use strict";
     import_node_fs40 = require("node:fs");
-    import_node_path33 = require("node:path");
+    import_node_path34 = require("node:path");
     init_execa();
     init_errors();
     init_delegated_v2();
@@ -15947,7 +16006,7 @@ var init_route = __esm({
 function read(dir, file) {
   if (dir === void 0) return void 0;
   try {
-    return (0, import_node_fs41.readFileSync)((0, import_node_path34.join)(dir, file), "utf8");
+    return (0, import_node_fs41.readFileSync)((0, import_node_path35.join)(dir, file), "utf8");
   } catch {
     return void 0;
   }
@@ -16015,12 +16074,12 @@ function oomKillCount(cgroup) {
   if ("v2" in cgroup.dirs) return keyed(read(cgroup.dirs.v2, "memory.events"), "oom_kill") ?? 0;
   return keyed(read(cgroup.dirs.v1.memory, "memory.oom_control"), "oom_kill") ?? 0;
 }
-var import_node_fs41, import_node_path34, number;
+var import_node_fs41, import_node_path35, number;
 var init_stats = __esm({
   "src/cgroup/stats.ts"() {
     "use strict";
     import_node_fs41 = require("node:fs");
-    import_node_path34 = require("node:path");
+    import_node_path35 = require("node:path");
     init_limits_files();
     number = (text) => {
       if (text === void 0) return void 0;
@@ -16084,23 +16143,23 @@ var init_resolve = __esm({
 // src/cgroup/freezer.ts
 function freezerOf(cgroup) {
   if (cgroup === void 0) return void 0;
-  if ("v2" in cgroup.dirs) return (0, import_node_fs42.existsSync)((0, import_node_path35.join)(cgroup.dirs.v2, "cgroup.freeze")) ? { dir: cgroup.dirs.v2, v2: true } : void 0;
+  if ("v2" in cgroup.dirs) return (0, import_node_fs42.existsSync)((0, import_node_path36.join)(cgroup.dirs.v2, "cgroup.freeze")) ? { dir: cgroup.dirs.v2, v2: true } : void 0;
   const dir = cgroup.dirs.v1.freezer;
-  return dir !== void 0 && (0, import_node_fs42.existsSync)((0, import_node_path35.join)(dir, "freezer.state")) ? { dir, v2: false } : void 0;
+  return dir !== void 0 && (0, import_node_fs42.existsSync)((0, import_node_path36.join)(dir, "freezer.state")) ? { dir, v2: false } : void 0;
 }
 function isFrozen(cgroup) {
   const freezer = freezerOf(cgroup);
   if (freezer === void 0) return false;
   try {
-    if (freezer.v2) return (0, import_node_fs42.readFileSync)((0, import_node_path35.join)(freezer.dir, "cgroup.freeze"), "utf8").trim() === "1";
-    return (0, import_node_fs42.readFileSync)((0, import_node_path35.join)(freezer.dir, "freezer.state"), "utf8").trim() !== "THAWED";
+    if (freezer.v2) return (0, import_node_fs42.readFileSync)((0, import_node_path36.join)(freezer.dir, "cgroup.freeze"), "utf8").trim() === "1";
+    return (0, import_node_fs42.readFileSync)((0, import_node_path36.join)(freezer.dir, "freezer.state"), "utf8").trim() !== "THAWED";
   } catch {
     return false;
   }
 }
 function done(freezer, frozen) {
-  if (freezer.v2) return keyed((0, import_node_fs42.readFileSync)((0, import_node_path35.join)(freezer.dir, "cgroup.events"), "utf8"), "frozen") === (frozen ? 1 : 0);
-  return (0, import_node_fs42.readFileSync)((0, import_node_path35.join)(freezer.dir, "freezer.state"), "utf8").trim() === (frozen ? "FROZEN" : "THAWED");
+  if (freezer.v2) return keyed((0, import_node_fs42.readFileSync)((0, import_node_path36.join)(freezer.dir, "cgroup.events"), "utf8"), "frozen") === (frozen ? 1 : 0);
+  return (0, import_node_fs42.readFileSync)((0, import_node_path36.join)(freezer.dir, "freezer.state"), "utf8").trim() === (frozen ? "FROZEN" : "THAWED");
 }
 async function setFrozen(cgroup, frozen, name) {
   const verb = frozen ? "pause" : "unpause";
@@ -16109,8 +16168,8 @@ async function setFrozen(cgroup, frozen, name) {
     throw new BurrowError("INVALID_ARGUMENT", `cannot ${verb} ${name}: it has no freezer cgroup of its own (run 'burrow doctor' to see what this host delegates)`);
   }
   const write = () => {
-    if (freezer.v2) (0, import_node_fs42.writeFileSync)((0, import_node_path35.join)(freezer.dir, "cgroup.freeze"), frozen ? "1" : "0");
-    else (0, import_node_fs42.writeFileSync)((0, import_node_path35.join)(freezer.dir, "freezer.state"), frozen ? "FROZEN" : "THAWED");
+    if (freezer.v2) (0, import_node_fs42.writeFileSync)((0, import_node_path36.join)(freezer.dir, "cgroup.freeze"), frozen ? "1" : "0");
+    else (0, import_node_fs42.writeFileSync)((0, import_node_path36.join)(freezer.dir, "freezer.state"), frozen ? "FROZEN" : "THAWED");
   };
   write();
   for (let attempt = 0; attempt < 200; attempt++) {
@@ -16118,15 +16177,15 @@ async function setFrozen(cgroup, frozen, name) {
     if (!freezer.v2 && attempt % 10 === 9) write();
     await sleep3(10);
   }
-  if (frozen && !freezer.v2) (0, import_node_fs42.writeFileSync)((0, import_node_path35.join)(freezer.dir, "freezer.state"), "THAWED");
+  if (frozen && !freezer.v2) (0, import_node_fs42.writeFileSync)((0, import_node_path36.join)(freezer.dir, "freezer.state"), "THAWED");
   throw new BurrowError("IO", `${name} did not ${frozen ? "freeze" : "thaw"} within 2 s`);
 }
-var import_node_fs42, import_node_path35, sleep3;
+var import_node_fs42, import_node_path36, sleep3;
 var init_freezer = __esm({
   "src/cgroup/freezer.ts"() {
     "use strict";
     import_node_fs42 = require("node:fs");
-    import_node_path35 = require("node:path");
+    import_node_path36 = require("node:path");
     init_errors();
     init_stats();
     sleep3 = (ms2) => new Promise((resolve8) => setTimeout(resolve8, ms2));
@@ -16178,25 +16237,25 @@ function removeOrphanCgroups(host, isLive2) {
   if (host.v2Parent !== void 0 && (host.route === "delegated-v2" || host.route === "systemd-user")) {
     for (const name of children(host.v2Parent)) {
       const id = v2.exec(name)?.[1];
-      if (id !== void 0 && !isLive2(id)) tryRemove((0, import_node_path36.join)(host.v2Parent, name));
+      if (id !== void 0 && !isLive2(id)) tryRemove((0, import_node_path37.join)(host.v2Parent, name));
     }
   }
   if (host.route === "delegated-v1" && host.v1Subtrees !== void 0) {
     for (const subtree of Object.values(host.v1Subtrees)) {
       if (subtree === void 0) continue;
       for (const name of children(subtree)) {
-        if (/^[0-9a-f]{12}$/.test(name) && !isLive2(name)) tryRemove((0, import_node_path36.join)(subtree, name));
+        if (/^[0-9a-f]{12}$/.test(name) && !isLive2(name)) tryRemove((0, import_node_path37.join)(subtree, name));
       }
     }
   }
 }
-var import_node_fs43, import_promises14, import_node_path36, sleep4;
+var import_node_fs43, import_promises14, import_node_path37, sleep4;
 var init_remove2 = __esm({
   "src/cgroup/remove.ts"() {
     "use strict";
     import_node_fs43 = require("node:fs");
     import_promises14 = require("node:fs/promises");
-    import_node_path36 = require("node:path");
+    import_node_path37 = require("node:path");
     init_delegated_v2();
     sleep4 = (ms2) => new Promise((resolve8) => setTimeout(resolve8, ms2));
   }
@@ -16254,8 +16313,8 @@ function requireParent(host) {
 function entryArgv(cgroup) {
   const argv = [CGEXEC_BINARY];
   if (cgroup.systemd !== void 0) argv.push("--systemd", cgroup.systemd.unit, cgroup.systemd.subPath);
-  if ("v2" in cgroup.dirs) argv.push("--procs", (0, import_node_path37.join)(cgroup.dirs.v2, "cgroup.procs"));
-  else for (const dir of Object.values(cgroup.dirs.v1)) if (dir !== void 0) argv.push("--procs", (0, import_node_path37.join)(dir, "cgroup.procs"));
+  if ("v2" in cgroup.dirs) argv.push("--procs", (0, import_node_path38.join)(cgroup.dirs.v2, "cgroup.procs"));
+  else for (const dir of Object.values(cgroup.dirs.v1)) if (dir !== void 0) argv.push("--procs", (0, import_node_path38.join)(dir, "cgroup.procs"));
   argv.push("--");
   return argv;
 }
@@ -16272,11 +16331,11 @@ function applyLimits(cgroup, limits, id, host = detectCached) {
 function oomKilled(cgroup) {
   return oomKillCount(cgroup) > 0;
 }
-var import_node_path37, import_node_url6, CGEXEC_BINARY;
+var import_node_path38, import_node_url6, CGEXEC_BINARY;
 var init_cgroup = __esm({
   "src/cgroup/index.ts"() {
     "use strict";
-    import_node_path37 = require("node:path");
+    import_node_path38 = require("node:path");
     import_node_url6 = require("node:url");
     init_errors();
     init_delegated_v2();
@@ -16325,7 +16384,7 @@ function readJson(path6) {
   }
 }
 function readSandbox(dir) {
-  const text = readRunFile((0, import_node_path38.join)(dir, "pid"))?.trim();
+  const text = readRunFile((0, import_node_path39.join)(dir, "pid"))?.trim();
   return text === void 0 ? void 0 : parseIdentity(text);
 }
 function sandboxPidFile(pid) {
@@ -16341,8 +16400,8 @@ function monitorOf(file) {
 }
 function containerState(store, record) {
   const dir = containerDir(store, record.id);
-  const monitorRecord = readJson((0, import_node_path38.join)(dir, "monitor"));
-  const exit = readJson((0, import_node_path38.join)(dir, "exit"));
+  const monitorRecord = readJson((0, import_node_path39.join)(dir, "monitor"));
+  const exit = readJson((0, import_node_path39.join)(dir, "exit"));
   const sandboxRecord = readSandbox(dir);
   const base = { startedAt: monitorRecord?.startedAt, restarts: exit?.restarts ?? 0, lost: false, paused: false, oomKilled: exit?.oomKilled === true };
   if (monitorRecord === void 0) {
@@ -16351,18 +16410,18 @@ function containerState(store, record) {
   const recorded = monitorOf(monitorRecord);
   const monitor = isRunning(recorded) ? recorded : void 0;
   const sandbox = monitor !== void 0 && isRunning(sandboxRecord) ? sandboxRecord : void 0;
-  if (exit !== void 0 && (monitor === void 0 || !(0, import_node_fs44.existsSync)((0, import_node_path38.join)(dir, "pid")))) {
+  if (exit !== void 0 && (monitor === void 0 || !(0, import_node_fs44.existsSync)((0, import_node_path39.join)(dir, "pid")))) {
     return { ...base, sandbox: void 0, monitor, status: "exited", exitCode: exit.exitCode, finishedAt: exit.finishedAt };
   }
   if (monitor !== void 0) return { ...base, status: "running", paused: isFrozen(record.cgroup), oomKilled: false, sandbox, monitor, exitCode: void 0, finishedAt: void 0 };
   return { ...base, sandbox: void 0, monitor, status: "exited", exitCode: -1, finishedAt: void 0, lost: true };
 }
-var import_node_fs44, import_node_path38;
+var import_node_fs44, import_node_path39;
 var init_state = __esm({
   "src/container/state.ts"() {
     "use strict";
     import_node_fs44 = require("node:fs");
-    import_node_path38 = require("node:path");
+    import_node_path39 = require("node:path");
     init_cgroup();
     init_record();
     init_process_identity();
@@ -16377,7 +16436,7 @@ async function prepareNetwork(store, record, onNote) {
   const names = plan.names ?? NO_NAMES;
   const base = { hostname: plan.hostname, name: record.name, names };
   killLeftoverHelper(dir);
-  (0, import_node_fs45.rmSync)((0, import_node_path39.join)(dir, NETWORK_FILE), { force: true });
+  (0, import_node_fs45.rmSync)((0, import_node_path40.join)(dir, NETWORK_FILE), { force: true });
   if (net.mode === "host") {
     writeNameFiles(dir, { ...base, network: "host", nameservers: [] });
     return { network: { kind: "host" }, agent: [] };
@@ -16398,9 +16457,9 @@ async function prepareNetwork(store, record, onNote) {
   const addresses = helper === "pasta" ? pastaAddresses() : { address: "10.0.2.100", gateway: SLIRP_HOST };
   const hostGateway = gatewayWanted ? helper === "pasta" ? addresses.gateway : SLIRP_HOST : void 0;
   writeNameFiles(dir, { ...base, network: helper, address: addresses.address, hostGateway, nameservers: [helper === "pasta" ? PASTA_DNS : SLIRP_DNS] });
-  await prepareAttachments(store, record.id, record.name, (0, import_node_path39.join)(dir, NAME_FILES.hosts), net.networks);
+  await prepareAttachments(store, record.id, record.name, (0, import_node_path40.join)(dir, NAME_FILES.hosts), net.networks);
   const state = { helper, ports, hostGateway, address: addresses.address, gateway: addresses.gateway, mac: net.mac };
-  writeFileAtomic((0, import_node_path39.join)(dir, NETWORK_FILE), JSON.stringify(state), 420, { durable: false });
+  writeFileAtomic((0, import_node_path40.join)(dir, NETWORK_FILE), JSON.stringify(state), 420, { durable: false });
   return { network: { kind: "private" }, agent: agentArgs(dir, helper, net, ports, hostGateway !== void 0) };
 }
 function hasOutbound(store, plan) {
@@ -16410,9 +16469,9 @@ async function networksOnly(store, record, dir, net, base, onNote) {
   if (net.ports.length > 0 || net.publishAll) onNote?.(`WARNING: Published ports are discarded: container ${record.name} has no outbound network (its networks are all internal)`);
   const address = net.networks[0]?.address;
   writeNameFiles(dir, { ...base, network: "none", address, nameservers: [] });
-  await prepareAttachments(store, record.id, record.name, (0, import_node_path39.join)(dir, NAME_FILES.hosts), net.networks);
+  await prepareAttachments(store, record.id, record.name, (0, import_node_path40.join)(dir, NAME_FILES.hosts), net.networks);
   const state = { helper: void 0, ports: [], address, mac: net.mac };
-  writeFileAtomic((0, import_node_path39.join)(dir, NETWORK_FILE), JSON.stringify(state), 420, { durable: false });
+  writeFileAtomic((0, import_node_path40.join)(dir, NETWORK_FILE), JSON.stringify(state), 420, { durable: false });
   return { network: { kind: "private" }, agent: networksOnlyAgentArgs(dir) };
 }
 function joinContainer(store, record, id) {
@@ -16430,28 +16489,28 @@ function joinContainer(store, record, id) {
   const otherDir = containerDir(store, other.id);
   for (const file of [NAME_FILES.hosts, NAME_FILES.resolv]) {
     try {
-      writeInPlace((0, import_node_path39.join)(dir, file), (0, import_node_fs45.readFileSync)((0, import_node_path39.join)(otherDir, file), "utf8"));
+      writeInPlace((0, import_node_path40.join)(dir, file), (0, import_node_fs45.readFileSync)((0, import_node_path40.join)(otherDir, file), "utf8"));
     } catch {
     }
   }
-  writeInPlace((0, import_node_path39.join)(dir, NAME_FILES.hostname), `${record.plan.hostname}
+  writeInPlace((0, import_node_path40.join)(dir, NAME_FILES.hostname), `${record.plan.hostname}
 `);
   if (other.plan.network.mode === "host") return { network: { kind: "host" }, agent: [] };
   return { network: { kind: "container", pid: state.sandbox.pid }, agent: [] };
 }
 function readNetworkState(store, id) {
   try {
-    return JSON.parse((0, import_node_fs45.readFileSync)((0, import_node_path39.join)(containerDir(store, id), NETWORK_FILE), "utf8"));
+    return JSON.parse((0, import_node_fs45.readFileSync)((0, import_node_path40.join)(containerDir(store, id), NETWORK_FILE), "utf8"));
   } catch {
     return void 0;
   }
 }
-var import_node_fs45, import_node_path39, NETWORK_FILE;
+var import_node_fs45, import_node_path40, NETWORK_FILE;
 var init_network = __esm({
   "src/container/network.ts"() {
     "use strict";
     import_node_fs45 = require("node:fs");
-    import_node_path39 = require("node:path");
+    import_node_path40 = require("node:path");
     init_errors();
     init_atomic();
     init_attach();
@@ -16773,10 +16832,10 @@ function imageRuntimeConfig(config, image) {
   let workingDir;
   if (config.WorkingDir !== void 0 && config.WorkingDir !== null && config.WorkingDir !== "") {
     workingDir = checkText(image, "WorkingDir", config.WorkingDir);
-    if (!import_node_path40.posix.isAbsolute(workingDir)) throw invalid(image, "WorkingDir", `("${workingDir}") is not an absolute path`);
+    if (!import_node_path41.posix.isAbsolute(workingDir)) throw invalid(image, "WorkingDir", `("${workingDir}") is not an absolute path`);
   }
   for (const volume of Object.keys(stringMap(image, "Volumes", config.Volumes))) {
-    if (!import_node_path40.posix.isAbsolute(volume)) throw invalid(image, "Volumes", `names "${volume}", not an absolute path in the container`);
+    if (!import_node_path41.posix.isAbsolute(volume)) throw invalid(image, "Volumes", `names "${volume}", not an absolute path in the container`);
   }
   for (const [key, value] of Object.entries(stringMap(image, "Labels", config.Labels))) checkText(image, `Labels["${key}"]`, value);
   let stopSignal;
@@ -16820,12 +16879,12 @@ function callerEnv(entries, environment = process.env) {
     return value === void 0 ? [] : [`${entry}=${value}`];
   });
 }
-var import_node_os8, import_node_path40, CONTROL, DURATIONS;
+var import_node_os8, import_node_path41, CONTROL, DURATIONS;
 var init_image_config = __esm({
   "src/container/image-config.ts"() {
     "use strict";
     import_node_os8 = require("node:os");
-    import_node_path40 = require("node:path");
+    import_node_path41 = require("node:path");
     init_errors();
     CONTROL = /[\0\n]/;
     DURATIONS = ["Interval", "Timeout", "StartPeriod", "StartInterval"];
@@ -16839,7 +16898,7 @@ function readImageFile(layers, relative2, maxBytes = IMAGE_FILE_MAX_BYTES) {
     for (let depth = 1; depth < parts.length; depth++) {
       let stat;
       try {
-        stat = (0, import_node_fs47.lstatSync)((0, import_node_path41.join)(layers[index], ...parts.slice(0, depth)));
+        stat = (0, import_node_fs47.lstatSync)((0, import_node_path42.join)(layers[index], ...parts.slice(0, depth)));
       } catch {
         continue layer;
       }
@@ -16847,7 +16906,7 @@ function readImageFile(layers, relative2, maxBytes = IMAGE_FILE_MAX_BYTES) {
     }
     let fd;
     try {
-      fd = (0, import_node_fs47.openSync)((0, import_node_path41.join)(layers[index], relative2), import_node_fs47.constants.O_RDONLY | import_node_fs47.constants.O_NOFOLLOW | import_node_fs47.constants.O_NONBLOCK);
+      fd = (0, import_node_fs47.openSync)((0, import_node_path42.join)(layers[index], relative2), import_node_fs47.constants.O_RDONLY | import_node_fs47.constants.O_NOFOLLOW | import_node_fs47.constants.O_NONBLOCK);
     } catch (error) {
       const code = error.code;
       if (code === "ENOENT" || code === "ENOTDIR") continue;
@@ -16927,12 +16986,12 @@ function resolveGroups(specs, layers) {
     return group.gid;
   });
 }
-var import_node_fs47, import_node_path41, IMAGE_FILE_MAX_BYTES;
+var import_node_fs47, import_node_path42, IMAGE_FILE_MAX_BYTES;
 var init_user = __esm({
   "src/container/user.ts"() {
     "use strict";
     import_node_fs47 = require("node:fs");
-    import_node_path41 = require("node:path");
+    import_node_path42 = require("node:path");
     init_errors();
     IMAGE_FILE_MAX_BYTES = 4 * 1024 * 1024;
   }
@@ -16943,31 +17002,15 @@ var tty_exports = {};
 __export(tty_exports, {
   openPty: () => openPty
 });
-function load2() {
-  if (api === void 0) {
-    const koffi = (0, import_node_module3.createRequire)(__burrowModuleUrl)("koffi");
-    const libc = koffi.load("libc.so.6");
-    const winsize = koffi.struct("burrow_winsize", { ws_row: "uint16", ws_col: "uint16", ws_xpixel: "uint16", ws_ypixel: "uint16" });
-    api = {
-      openpty: libc.func("int openpty(_Out_ int *amaster, _Out_ int *aslave, char *name, void *termp, void *winp)"),
-      fcntl: libc.func("int fcntl(int fd, int cmd, ...)"),
-      ioctlWinsize: libc.func("ioctl", "int", ["int", "unsigned long", koffi.pointer(winsize)])
-    };
-  }
-  return api;
-}
 function openPty() {
-  const { openpty, ioctlWinsize, fcntl } = load2();
-  const master = [0];
-  const slave = [0];
-  if (openpty(master, slave, null, null, null) !== 0) throw new Error("openpty failed");
-  const masterFd = master[0];
-  const slaveFd = slave[0];
-  fcntl(masterFd, F_SETFD, "int", FD_CLOEXEC);
-  fcntl(slaveFd, F_SETFD, "int", FD_CLOEXEC);
+  const pair = openpty();
+  if (pair === void 0) throw new Error("openpty failed");
+  const { master: masterFd, slave: slaveFd } = pair;
+  fcntl(masterFd, F_SETFD, FD_CLOEXEC);
+  fcntl(slaveFd, F_SETFD, FD_CLOEXEC);
   const resize = (output) => {
     if (output.isTTY !== true) return;
-    ioctlWinsize(masterFd, TIOCSWINSZ, { ws_row: output.rows, ws_col: output.columns, ws_xpixel: 0, ws_ypixel: 0 });
+    setWindowSize(masterFd, { ws_row: output.rows, ws_col: output.columns, ws_xpixel: 0, ws_ypixel: 0 });
   };
   return {
     master: masterFd,
@@ -17001,14 +17044,13 @@ function openPty() {
     }
   };
 }
-var import_node_fs48, import_node_module3, import_node_tty3, TIOCSWINSZ, F_SETFD, FD_CLOEXEC, api;
+var import_node_fs48, import_node_tty3, F_SETFD, FD_CLOEXEC;
 var init_tty = __esm({
   "src/container/tty.ts"() {
     "use strict";
     import_node_fs48 = require("node:fs");
-    import_node_module3 = require("node:module");
     import_node_tty3 = require("node:tty");
-    TIOCSWINSZ = 21524;
+    init_libc();
     F_SETFD = 2;
     FD_CLOEXEC = 1;
   }
@@ -17024,7 +17066,7 @@ __export(exec_exports, {
 function openSeccompFilter(dir, record) {
   if (!hasSeccompFilter(record.plan)) return void 0;
   try {
-    return (0, import_node_fs49.openSync)((0, import_node_path42.join)(dir, SECCOMP_FILE), import_node_fs49.constants.O_RDONLY | import_node_fs49.constants.O_NOFOLLOW);
+    return (0, import_node_fs49.openSync)((0, import_node_path43.join)(dir, SECCOMP_FILE), import_node_fs49.constants.O_RDONLY | import_node_fs49.constants.O_NOFOLLOW);
   } catch (error) {
     throw new BurrowError("IO", `cannot read the seccomp filter of container ${record.name}: ${error.message} (recreate the container)`);
   }
@@ -17131,13 +17173,13 @@ async function execDetached(store, record, sandbox, options) {
   child.unref();
   return 0;
 }
-var import_node_fs49, import_node_os9, import_node_path42, import_node_child_process8, FORWARDED;
+var import_node_fs49, import_node_os9, import_node_path43, import_node_child_process8, FORWARDED;
 var init_exec = __esm({
   "src/container/exec.ts"() {
     "use strict";
     import_node_fs49 = require("node:fs");
     import_node_os9 = require("node:os");
-    import_node_path42 = require("node:path");
+    import_node_path43 = require("node:path");
     import_node_child_process8 = require("node:child_process");
     init_errors();
     init_handoff();
@@ -17166,7 +17208,7 @@ __export(health_exports, {
   waitHealthy: () => waitHealthy
 });
 function readHealthFile(dir) {
-  const text = readRunFile((0, import_node_path43.join)(dir, HEALTH_FILE));
+  const text = readRunFile((0, import_node_path44.join)(dir, HEALTH_FILE));
   if (text === void 0) return void 0;
   try {
     const parsed = JSON.parse(text);
@@ -17261,7 +17303,7 @@ async function probe(store, record, sandbox, config, signal) {
 }
 function recordResult(store, record, config, run2, result) {
   const dir = containerDir(store, record.id);
-  return withLockFileSync((0, import_node_path43.join)(dir, "health.lock"), () => {
+  return withLockFileSync((0, import_node_path44.join)(dir, "health.lock"), () => {
     const file = readHealthFile(dir);
     const current = file !== void 0 && file.Run === run2 ? file : { Status: "starting", FailingStreak: 0, Log: file?.Log ?? [] };
     const next = { Status: current.Status, FailingStreak: current.FailingStreak, Log: [...current.Log, result].slice(-MAX_LOG_ENTRIES) };
@@ -17275,7 +17317,7 @@ function recordResult(store, record, config, run2, result) {
         if (next.FailingStreak >= config.retries) next.Status = "unhealthy";
       }
     }
-    writeFileAtomic((0, import_node_path43.join)(dir, HEALTH_FILE), `${JSON.stringify({ ...next, Run: run2 })}
+    writeFileAtomic((0, import_node_path44.join)(dir, HEALTH_FILE), `${JSON.stringify({ ...next, Run: run2 })}
 `, 420, { durable: false });
     return next;
   });
@@ -17310,7 +17352,7 @@ async function waitHealthy(store, query, options) {
   healthConfigOf(record);
   const deadline = Date.now() + options.timeoutMs;
   for (; ; ) {
-    if (!(0, import_node_fs50.existsSync)((0, import_node_path43.join)(containerDir(store, record.id), "container.json"))) throw new BurrowError("NOT_FOUND", `container ${record.name} was removed before it became healthy`);
+    if (!(0, import_node_fs50.existsSync)((0, import_node_path44.join)(containerDir(store, record.id), "container.json"))) throw new BurrowError("NOT_FOUND", `container ${record.name} was removed before it became healthy`);
     const state = containerState(store, record);
     if (state.status === "created") throw new BurrowError("INVALID_ARGUMENT", `container ${record.name} is not running: start it first`);
     if (state.status === "exited") throw new BurrowError("INVALID_ARGUMENT", `container ${record.name} exited (code ${state.exitCode ?? -1}) before it became healthy`);
@@ -17369,13 +17411,13 @@ function matchesHealthFilter(store, record, state, value) {
   if (!HEALTH_FILTER_VALUES.includes(value)) throw new BurrowError("INVALID_ARGUMENT", `invalid filter "health=${value}": use starting, healthy, unhealthy or none`);
   return (readHealth(store, record, state)?.Status ?? "none") === value;
 }
-var import_node_fs50, import_node_path43, HEALTH_FILE, FULL_ID, MAX_LOG_ENTRIES, MAX_OUTPUT, CappedOutput, pause2, HEALTH_FILTER_VALUES;
+var import_node_fs50, import_node_path44, HEALTH_FILE, FULL_ID, MAX_LOG_ENTRIES, MAX_OUTPUT, CappedOutput, pause2, HEALTH_FILTER_VALUES;
 var init_health = __esm({
   "src/container/health.ts"() {
     "use strict";
     init_printable();
     import_node_fs50 = require("node:fs");
-    import_node_path43 = require("node:path");
+    import_node_path44 = require("node:path");
     init_errors();
     init_atomic();
     init_lockfile();
@@ -17417,7 +17459,7 @@ function clearRunFiles(dir) {
   killOrphanedSandbox(dir);
   for (const name of ["monitor", "pid", "exit", "stopped", "launch-error", AUTO_NOTE_FILE, EXIT_RESERVE]) {
     try {
-      (0, import_node_fs51.unlinkSync)((0, import_node_path44.join)(dir, name));
+      (0, import_node_fs51.unlinkSync)((0, import_node_path45.join)(dir, name));
     } catch (error) {
       if (error.code !== "ENOENT") throw error;
     }
@@ -17443,15 +17485,15 @@ async function removeContainerFiles(store, record, mapping = containerIdMapping(
   killOrphanedSandbox(dir);
   await removeContainerCgroup(record.cgroup);
   removeCgroupsOf(record.id);
-  const retired = (0, import_node_path44.join)(containersDir(store), `.removing-${record.id}.${randomBytes(4).toString("hex")}`);
+  const retired = (0, import_node_path45.join)(containersDir(store), `.removing-${record.id}.${randomBytes(4).toString("hex")}`);
   try {
     (0, import_node_fs51.renameSync)(dir, retired);
   } catch (error) {
     if (error.code === "ENOENT") return;
     throw error;
   }
-  const work = (0, import_node_path44.join)(retired, (0, import_node_path44.relative)(dir, record.plan.rootfs.work), "work");
-  for (const dir2 of [work, (0, import_node_path44.join)(work, "incompat"), (0, import_node_path44.join)(work, "incompat", "volatile")]) {
+  const work = (0, import_node_path45.join)(retired, (0, import_node_path45.relative)(dir, record.plan.rootfs.work), "work");
+  for (const dir2 of [work, (0, import_node_path45.join)(work, "incompat"), (0, import_node_path45.join)(work, "incompat", "volatile")]) {
     try {
       (0, import_node_fs51.chmodSync)(dir2, 448);
     } catch {
@@ -17512,11 +17554,11 @@ async function runForeground(store, record, options) {
   trace("cgroup ready");
   const entry = cgroup === void 0 ? [] : entryArgv(cgroup);
   try {
-    (0, import_node_fs51.writeFileSync)((0, import_node_path44.join)(dir, EXIT_RESERVE), Buffer.alloc(8192));
+    (0, import_node_fs51.writeFileSync)((0, import_node_path45.join)(dir, EXIT_RESERVE), Buffer.alloc(8192));
   } catch {
   }
   const attempt = async () => {
-    writeFileAtomic((0, import_node_path44.join)(dir, "monitor"), monitorFile(), 420, RUNTIME);
+    writeFileAtomic((0, import_node_path45.join)(dir, "monitor"), monitorFile(), 420, RUNTIME);
     return launchAttached(store, record, site, entry, network, options);
   };
   let exitCode = 125;
@@ -17529,10 +17571,10 @@ async function runForeground(store, record, options) {
       exitCode = await attempt();
     }
   } finally {
-    (0, import_node_fs51.rmSync)((0, import_node_path44.join)(dir, "pid"), { force: true });
-    (0, import_node_fs51.rmSync)((0, import_node_path44.join)(dir, EXIT_RESERVE), { force: true });
+    (0, import_node_fs51.rmSync)((0, import_node_path45.join)(dir, "pid"), { force: true });
+    (0, import_node_fs51.rmSync)((0, import_node_path45.join)(dir, EXIT_RESERVE), { force: true });
     const oom = wasOomKilled(cgroup);
-    writeFileAtomic((0, import_node_path44.join)(dir, "exit"), JSON.stringify({ exitCode, finishedAt: (/* @__PURE__ */ new Date()).toISOString(), ...oom ? { oomKilled: true } : {} }), 420, RUNTIME);
+    writeFileAtomic((0, import_node_path45.join)(dir, "exit"), JSON.stringify({ exitCode, finishedAt: (/* @__PURE__ */ new Date()).toISOString(), ...oom ? { oomKilled: true } : {} }), 420, RUNTIME);
     await removeContainerCgroup(cgroup);
     trace("cgroup removed");
   }
@@ -17555,7 +17597,7 @@ async function launchAttached(store, record, site, entry, network, options) {
   let info2 = "";
   let sandboxPid;
   let stateFailure;
-  const pidFile = (0, import_node_path44.join)(containerDir(store, record.id), "pid");
+  const pidFile = (0, import_node_path45.join)(containerDir(store, record.id), "pid");
   child.stdio[3]?.on("data", (chunk) => {
     info2 += chunk.toString();
     const pid = launchInfo(info2, plan.rootfs.driver).pid;
@@ -17618,14 +17660,14 @@ async function monitorGone(monitor) {
 async function waitForStart(dir, timeoutMs) {
   const started = Date.now();
   while (Date.now() - started < timeoutMs) {
-    const launchError = readRunFile((0, import_node_path44.join)(dir, "launch-error"));
+    const launchError = readRunFile((0, import_node_path45.join)(dir, "launch-error"));
     if (launchError !== void 0) return { launchError };
     const sandbox = readSandbox(dir);
     if (sandbox !== void 0) {
       await waitForSandbox(sandbox.pid, Math.max(0, timeoutMs - (Date.now() - started)));
       return { pid: sandbox.pid };
     }
-    if ((0, import_node_fs51.existsSync)((0, import_node_path44.join)(dir, "exit"))) return { exited: true };
+    if ((0, import_node_fs51.existsSync)((0, import_node_path45.join)(dir, "exit"))) return { exited: true };
     await new Promise((resolve8) => setTimeout(resolve8, 5));
   }
   return {};
@@ -17651,7 +17693,7 @@ async function runDetached(store, record, options) {
   writeEnvironmentFile(dir, plan);
   const network = await prepareNetwork(store, record, options.onNote);
   const cleanup = record.autoRemove ? ["--cleanup", process.execPath, CLI, "--root", store.root, "rm", "--force", "--volumes", record.id] : [];
-  if (record.autoRemove) (0, import_node_fs51.closeSync)((0, import_node_fs51.openSync)((0, import_node_path44.join)(dir, ATTACH_HOLD_FILE), "a"));
+  if (record.autoRemove) (0, import_node_fs51.closeSync)((0, import_node_fs51.openSync)((0, import_node_path45.join)(dir, ATTACH_HOLD_FILE), "a"));
   const waitAttach = options.connectClient === void 0 ? [] : ["--wait-attach", String(ATTACH_WAIT_MS)];
   const health = monitorHealthArgs(plan.healthcheck, [process.execPath, CLI, "--root", store.root, "healthcheck", "run", record.id]);
   const launcher = launcherArgv(plan, site, network.network)[0];
@@ -17680,14 +17722,14 @@ async function runDetached(store, record, options) {
   if (outcome.launchError !== void 0) throw launchInfo(outcome.launchError, plan.rootfs.driver).failure ?? new BurrowError("IO", "cannot set up the container");
   recordAutoChoice(store, record, dir, options.onNote);
 }
-var import_node_fs51, import_node_os10, import_node_path44, import_node_url7, RUNTIME, EXIT_RESERVE, CLI, ATTACH_HOLD_FILE, ATTACH_WAIT_MS;
+var import_node_fs51, import_node_os10, import_node_path45, import_node_url7, RUNTIME, EXIT_RESERVE, CLI, ATTACH_HOLD_FILE, ATTACH_WAIT_MS;
 var init_start2 = __esm({
   "src/container/start.ts"() {
     "use strict";
     init_identity();
     import_node_fs51 = require("node:fs");
     import_node_os10 = require("node:os");
-    import_node_path44 = require("node:path");
+    import_node_path45 = require("node:path");
     import_node_url7 = require("node:url");
     init_host_tools();
     init_spawn();
@@ -17939,7 +17981,7 @@ function parseVolume(spec) {
     if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/.test(source)) throw new BurrowError("INVALID_ARGUMENT", `invalid volume "${spec}": "${source}" is neither a path nor a volume name`);
     return { kind: "volume", name: source, target, readOnly };
   }
-  return { kind: "bind", source: (0, import_node_path45.resolve)(source), target, readOnly };
+  return { kind: "bind", source: (0, import_node_path46.resolve)(source), target, readOnly };
 }
 function parseMount(spec) {
   const fields = /* @__PURE__ */ new Map();
@@ -17954,7 +17996,7 @@ function parseMount(spec) {
     const source = fields.get("source") ?? fields.get("src");
     if (source === void 0) throw new BurrowError("INVALID_ARGUMENT", `invalid --mount "${spec}": source= is required for type=bind`);
     const readOnly = ["readonly", "ro"].some((key) => fields.has(key) && fields.get(key) !== "false");
-    return { kind: "bind", source: (0, import_node_path45.resolve)(source), target, readOnly };
+    return { kind: "bind", source: (0, import_node_path46.resolve)(source), target, readOnly };
   }
   if (type === "tmpfs") return { kind: "tmpfs", target, size: fields.get("tmpfs-size"), mode: fields.get("tmpfs-mode") };
   if (type === "volume") {
@@ -17995,7 +18037,7 @@ function parseDevice(spec) {
   if (parts.length > 2 || !source.startsWith("/") || !target.startsWith("/")) {
     throw new BurrowError("INVALID_ARGUMENT", `invalid --device "${spec}": expected /dev/HOST[:/dev/CONTAINER][:rwm]`);
   }
-  return { source: (0, import_node_path45.resolve)(source), target, permissions };
+  return { source: (0, import_node_path46.resolve)(source), target, permissions };
 }
 function parseStopSignal(text) {
   if (parseSignal(text) === void 0) throw new BurrowError("INVALID_ARGUMENT", `invalid --stop-signal "${text}": use a name such as SIGTERM or a number`);
@@ -18043,12 +18085,12 @@ function parseStopTimeout(text) {
   if (!Number.isFinite(seconds) || seconds < 0) throw new BurrowError("INVALID_ARGUMENT", `invalid --time "${text}": give seconds`);
   return seconds;
 }
-var import_node_fs52, import_node_path45;
+var import_node_fs52, import_node_path46;
 var init_specs = __esm({
   "src/container/specs.ts"() {
     "use strict";
     import_node_fs52 = require("node:fs");
-    import_node_path45 = require("node:path");
+    import_node_path46 = require("node:path");
     init_errors();
     init_image_config();
     init_limits();
@@ -18100,7 +18142,7 @@ function parseVolumeOptions(specs) {
       if (!/^(size=\d+[kmg]?|mode=[0-7]{3,4}|nr_inodes=\d+[kmg]?|uid=\d+|gid=\d+)$/i.test(part)) throw new BurrowError("INVALID_ARGUMENT", `unsupported tmpfs option "${part}": use size=…, mode=… (o=size=64m,mode=1777)`);
     }
   } else if (type === "none" && (options.o ?? "").split(",").some((part) => part === "bind" || part === "rbind")) {
-    if (options.device === void 0 || !(0, import_node_path46.isAbsolute)(options.device)) throw new BurrowError("INVALID_ARGUMENT", "a bind volume (type=none,o=bind) needs device=/absolute/host/path");
+    if (options.device === void 0 || !(0, import_node_path47.isAbsolute)(options.device)) throw new BurrowError("INVALID_ARGUMENT", "a bind volume (type=none,o=bind) needs device=/absolute/host/path");
   } else {
     throw new BurrowError("INVALID_ARGUMENT", `volume type "${type}" needs a mount on the host, which a rootless burrow cannot make: use type=tmpfs, or type=none,o=bind,device=/host/path`);
   }
@@ -18124,14 +18166,14 @@ function isAnonymousVolume(volume) {
   return Object.hasOwn(volume.Labels ?? {}, ANONYMOUS_VOLUME_LABEL);
 }
 function volumesDir(store) {
-  return (0, import_node_path46.join)(store.root, "volumes");
+  return (0, import_node_path47.join)(store.root, "volumes");
 }
 function isVolumeName(text) {
   return VOLUME_NAME.test(text);
 }
 function readVolume(store, name) {
   try {
-    return JSON.parse((0, import_node_fs53.readFileSync)((0, import_node_path46.join)(volumesDir(store), name, "volume.json"), "utf8"));
+    return JSON.parse((0, import_node_fs53.readFileSync)((0, import_node_path47.join)(volumesDir(store), name, "volume.json"), "utf8"));
   } catch {
     return void 0;
   }
@@ -18143,10 +18185,10 @@ function createVolume(store, name, labels = {}, options = {}) {
   if (!VOLUME_NAME.test(name)) throw new BurrowError("INVALID_ARGUMENT", `invalid volume name "${name}": use [a-zA-Z0-9][a-zA-Z0-9_.-]+`);
   const existing = readVolume(store, name);
   if (existing !== void 0) return existing;
-  const dir = (0, import_node_path46.join)(volumesDir(store), name);
-  (0, import_node_fs53.mkdirSync)((0, import_node_path46.join)(dir, "_data"), { recursive: true, mode: 493 });
-  const record = { Name: name, Driver: "local", Mountpoint: (0, import_node_path46.join)(dir, "_data"), CreatedAt: (/* @__PURE__ */ new Date()).toISOString(), Labels: labels, Options: Object.keys(options).length === 0 ? null : options };
-  writeFileAtomic((0, import_node_path46.join)(dir, "volume.json"), `${JSON.stringify(record, null, 2)}
+  const dir = (0, import_node_path47.join)(volumesDir(store), name);
+  (0, import_node_fs53.mkdirSync)((0, import_node_path47.join)(dir, "_data"), { recursive: true, mode: 493 });
+  const record = { Name: name, Driver: "local", Mountpoint: (0, import_node_path47.join)(dir, "_data"), CreatedAt: (/* @__PURE__ */ new Date()).toISOString(), Labels: labels, Options: Object.keys(options).length === 0 ? null : options };
+  writeFileAtomic((0, import_node_path47.join)(dir, "volume.json"), `${JSON.stringify(record, null, 2)}
 `);
   return record;
 }
@@ -18162,13 +18204,13 @@ async function removeVolume(store, name, force = false) {
   if (volume === void 0) throw new BurrowError("NOT_FOUND", `no such volume: ${name}`);
   const users = volumeUsers(store, volume);
   if (users.length > 0 && !force) throw new BurrowError("IN_USE", `volume ${name} is in use by container ${users.join(", ")}: remove the container first, or use --force`);
-  await removeInUserNamespace((0, import_node_path46.join)(volumesDir(store), name), idMapping());
+  await removeInUserNamespace((0, import_node_path47.join)(volumesDir(store), name), idMapping());
 }
 async function removeAnonymousVolumes(store, names) {
   for (const name of names) {
     const volume = readVolume(store, name);
     if (volume === void 0 || volumeUsers(store, volume).length > 0) continue;
-    await removeInUserNamespace((0, import_node_path46.join)(volumesDir(store), name), idMapping());
+    await removeInUserNamespace((0, import_node_path47.join)(volumesDir(store), name), idMapping());
   }
 }
 async function pruneVolumes(store, options = {}) {
@@ -18187,13 +18229,13 @@ function volumeNameOf(store, source) {
   const name = source.slice(prefix.length, -"/_data".length);
   return isVolumeName(name) ? name : void 0;
 }
-var import_node_fs53, import_node_crypto2, import_node_path46, VOLUME_NAME, ANONYMOUS_VOLUME_LABEL;
+var import_node_fs53, import_node_crypto2, import_node_path47, VOLUME_NAME, ANONYMOUS_VOLUME_LABEL;
 var init_volumes = __esm({
   "src/container/volumes.ts"() {
     "use strict";
     import_node_fs53 = require("node:fs");
     import_node_crypto2 = require("node:crypto");
-    import_node_path46 = require("node:path");
+    import_node_path47 = require("node:path");
     init_specs();
     init_errors();
     init_atomic();
@@ -18251,10 +18293,10 @@ function parseLine(line) {
 function readLogs(store, record) {
   const dir = containerDir(store, record.id);
   const names = [LOG_NAME];
-  for (let index = 1; index < MAX_LOG_FILES && (0, import_node_fs54.statSync)((0, import_node_path47.join)(dir, `${LOG_NAME}.${index}`), { throwIfNoEntry: false }) !== void 0; index++) names.unshift(`${LOG_NAME}.${index}`);
+  for (let index = 1; index < MAX_LOG_FILES && (0, import_node_fs54.statSync)((0, import_node_path48.join)(dir, `${LOG_NAME}.${index}`), { throwIfNoEntry: false }) !== void 0; index++) names.unshift(`${LOG_NAME}.${index}`);
   const entries = [];
   for (const name of names) {
-    for (const line of (readRunFile((0, import_node_path47.join)(dir, name)) ?? "").split("\n")) {
+    for (const line of (readRunFile((0, import_node_path48.join)(dir, name)) ?? "").split("\n")) {
       const entry = parseLine(Buffer.from(line));
       if (entry !== void 0) entries.push(entry);
     }
@@ -18362,12 +18404,12 @@ async function readContainerLogs(store, query, options = {}) {
   });
   return collected;
 }
-var import_node_fs54, import_node_path47, LOG_NAME, MAX_LOG_FILES, CHUNK_BYTES, MAX_LINE_BYTES, IDLE_POLL_MS, LogReader;
+var import_node_fs54, import_node_path48, LOG_NAME, MAX_LOG_FILES, CHUNK_BYTES, MAX_LINE_BYTES, IDLE_POLL_MS, LogReader;
 var init_logs = __esm({
   "src/container/logs.ts"() {
     "use strict";
     import_node_fs54 = require("node:fs");
-    import_node_path47 = require("node:path");
+    import_node_path48 = require("node:path");
     init_errors();
     init_time();
     init_record();
@@ -18407,7 +18449,7 @@ var init_logs = __esm({
         const found = [];
         const present = [];
         for (let index = 0, missing = 0; index < MAX_LOG_FILES && missing < 2; index++) {
-          const path6 = (0, import_node_path47.join)(this.dir, index === 0 ? LOG_NAME : `${LOG_NAME}.${index}`);
+          const path6 = (0, import_node_path48.join)(this.dir, index === 0 ? LOG_NAME : `${LOG_NAME}.${index}`);
           const seen = (0, import_node_fs54.statSync)(path6, { throwIfNoEntry: false });
           missing = seen === void 0 ? missing + 1 : 0;
           if (seen === void 0) continue;
@@ -18550,7 +18592,7 @@ function sendSignal(state, signal) {
   if (state.sandbox !== void 0) signalProcess(state.sandbox, signal);
 }
 function stillThere(store, record) {
-  if (!(0, import_node_fs55.existsSync)((0, import_node_path48.join)(containerDir(store, record.id), "container.json"))) {
+  if (!(0, import_node_fs55.existsSync)((0, import_node_path49.join)(containerDir(store, record.id), "container.json"))) {
     throw new BurrowError("NOT_FOUND", `no such container: ${record.name} (removed by another burrow command)`);
   }
 }
@@ -18559,7 +18601,7 @@ async function killContainer(store, query, signal = "SIGKILL") {
   const number2 = signalNumber(signal);
   const state = containerState(store, record);
   if (state.status !== "running") throw new BurrowError("INVALID_ARGUMENT", `container ${record.name} is not running`);
-  if (number2 === import_node_os12.constants.signals.SIGKILL) (0, import_node_fs55.writeFileSync)((0, import_node_path48.join)(containerDir(store, record.id), "stopped"), "");
+  if (number2 === import_node_os12.constants.signals.SIGKILL) (0, import_node_fs55.writeFileSync)((0, import_node_path49.join)(containerDir(store, record.id), "stopped"), "");
   await thaw(record, state);
   sendSignal(state, number2);
   return record;
@@ -18570,7 +18612,7 @@ async function stopContainer(store, query, timeoutSeconds) {
   const lock = await lockContainer(store, record.id);
   try {
     stillThere(store, record);
-    (0, import_node_fs55.writeFileSync)((0, import_node_path48.join)(containerDir(store, record.id), "stopped"), "");
+    (0, import_node_fs55.writeFileSync)((0, import_node_path49.join)(containerDir(store, record.id), "stopped"), "");
     const state = containerState(store, record);
     if (state.status !== "running") return record;
     await thaw(record, state);
@@ -18593,7 +18635,7 @@ async function removeContainer(store, query, force, options = {}) {
     const state = containerState(store, record);
     if (state.status === "running") {
       if (!force) throw new BurrowError("IN_USE", `cannot remove running container ${record.name}: stop it first, or use --force`);
-      (0, import_node_fs55.writeFileSync)((0, import_node_path48.join)(containerDir(store, record.id), "stopped"), "");
+      (0, import_node_fs55.writeFileSync)((0, import_node_path49.join)(containerDir(store, record.id), "stopped"), "");
       await thaw(record, state);
       sendSignal(state, import_node_os12.constants.signals.SIGKILL);
       await waitUntilExited(store, record, 1e4);
@@ -18716,7 +18758,7 @@ function inspectContainer(store, record) {
     RestartCount: state.restarts,
     Driver: record.plan.rootfs.driver,
     Platform: "linux",
-    LogPath: (0, import_node_path48.join)(containerDir(store, record.id), "ctr.log"),
+    LogPath: (0, import_node_path49.join)(containerDir(store, record.id), "ctr.log"),
     HostConfig: {
       AutoRemove: record.autoRemove,
       RestartPolicy: { Name: record.restart },
@@ -18790,13 +18832,13 @@ function networkSettings(store, record, running) {
     ...state?.helperError === void 0 ? {} : { HelperError: state.helperError }
   };
 }
-var import_node_fs55, import_node_os12, import_node_path48;
+var import_node_fs55, import_node_os12, import_node_path49;
 var init_ops = __esm({
   "src/container/ops.ts"() {
     "use strict";
     import_node_fs55 = require("node:fs");
     import_node_os12 = require("node:os");
-    import_node_path48 = require("node:path");
+    import_node_path49 = require("node:path");
     init_errors();
     init_record();
     init_start2();
@@ -18833,7 +18875,7 @@ async function holdForAttach(store, record) {
   const dir = containerDir(store, record.id);
   if (!(0, import_node_fs56.existsSync)(dir)) throw new BurrowError("NOT_FOUND", `no such container: ${record.name} (removed by another burrow command)`);
   try {
-    return await acquireLock((0, import_node_path49.join)(dir, ATTACH_HOLD_FILE), { mode: "shared", createParent: false });
+    return await acquireLock((0, import_node_path50.join)(dir, ATTACH_HOLD_FILE), { mode: "shared", createParent: false });
   } catch (error) {
     if (!(0, import_node_fs56.existsSync)(dir)) throw new BurrowError("NOT_FOUND", `no such container: ${record.name} (removed by another burrow command)`);
     throw error;
@@ -18912,13 +18954,13 @@ async function attachSession(store, record, socket, options = {}) {
   }
   return waitContainer(store, record.id, options.signal);
 }
-var import_node_fs56, import_node_net4, import_node_path49;
+var import_node_fs56, import_node_net4, import_node_path50;
 var init_attach2 = __esm({
   "src/container/attach.ts"() {
     "use strict";
     import_node_fs56 = require("node:fs");
     import_node_net4 = require("node:net");
-    import_node_path49 = require("node:path");
+    import_node_path50 = require("node:path");
     init_errors();
     init_flock();
     init_ops();
@@ -20276,12 +20318,12 @@ function describeSchemaError(error, document) {
       return `field "${fieldName(error.instancePath)}" ${error.message ?? "is invalid"}`;
   }
 }
-var import_node_fs57, import_node_module4, SCHEMA_DIR, SchemaSet;
+var import_node_fs57, import_node_module2, SCHEMA_DIR, SchemaSet;
 var init_schema = __esm({
   "src/util/schema.ts"() {
     "use strict";
     import_node_fs57 = require("node:fs");
-    import_node_module4 = require("node:module");
+    import_node_module2 = require("node:module");
     SCHEMA_DIR = new URL("../../schemas/", __burrowModuleUrl);
     SchemaSet = class {
       /** `set` names the precompiled file (build/schemas/SET.cjs); `names` the schemas it holds. */
@@ -20294,7 +20336,7 @@ var init_schema = __esm({
       compiled;
       ajv;
       validator(name) {
-        const require2 = (0, import_node_module4.createRequire)(__burrowModuleUrl);
+        const require2 = (0, import_node_module2.createRequire)(__burrowModuleUrl);
         if (this.compiled === void 0) {
           try {
             this.compiled = require2(`../schemas/${this.set}.cjs`);
@@ -20845,11 +20887,11 @@ function parseCpPath(text) {
   return { path: text };
 }
 function mountHolding(record, path6) {
-  const clean = import_node_path50.posix.normalize(`/${path6}`);
+  const clean = import_node_path51.posix.normalize(`/${path6}`);
   let best;
   for (const mount of record.plan.mounts) {
     if (mount.kind !== "bind" || mount.device === true) continue;
-    const target = import_node_path50.posix.normalize(mount.target).replace(/(.)\/$/, "$1");
+    const target = import_node_path51.posix.normalize(mount.target).replace(/(.)\/$/, "$1");
     if (clean !== target && !clean.startsWith(`${target}/`)) continue;
     if (best === void 0 || target.length > best.depth) best = { source: mount.source, rest: clean.slice(target.length) || "/", readOnly: mount.readOnly, depth: target.length };
   }
@@ -20897,16 +20939,16 @@ async function copy(store, sourceText, targetText, options = {}) {
   if (target.container === void 0 && target.path === "-") return copyArchiveOut(store, source.container, source.path, options);
   const out = source.container !== void 0;
   const record = findContainer(store, source.container ?? target.container);
-  const args = out ? ["out", source.path, (0, import_node_path50.resolve)(target.path), record.name] : ["in", target.path, (0, import_node_path50.resolve)(source.path), record.name];
+  const args = out ? ["out", source.path, (0, import_node_path51.resolve)(target.path), record.name] : ["in", target.path, (0, import_node_path51.resolve)(source.path), record.name];
   await runWorker(store, record, args, options, `burrow cp ${sourceText} ${targetText}`);
 }
 function scratch() {
-  const dir = (0, import_node_fs59.mkdtempSync)((0, import_node_path50.join)((0, import_node_os13.tmpdir)(), "burrow-cp-"));
+  const dir = (0, import_node_fs59.mkdtempSync)((0, import_node_path51.join)((0, import_node_os13.tmpdir)(), "burrow-cp-"));
   const open2 = (path6) => {
     const stat = (0, import_node_fs59.lstatSync)(path6, { throwIfNoEntry: false });
     if (stat?.isDirectory() !== true) return;
     (0, import_node_fs59.chmodSync)(path6, 448);
-    for (const name of (0, import_node_fs59.readdirSync)(path6)) open2((0, import_node_path50.join)(path6, name));
+    for (const name of (0, import_node_fs59.readdirSync)(path6)) open2((0, import_node_path51.join)(path6, name));
   };
   return { dir, remove: () => {
     try {
@@ -20928,7 +20970,7 @@ async function copyArchiveIn(store, container, path6, options) {
       throw new BurrowError("INVALID_ARGUMENT", `cp -: standard input is not a tar archive burrow can read: ${error.message}`);
     }
     for (const name of (0, import_node_fs59.readdirSync)(place2.dir)) {
-      await runWorker(store, record, ["in", path6, (0, import_node_path50.join)(place2.dir, name), record.name], options, `burrow cp - ${container}:${path6}`, ["into-directory"]);
+      await runWorker(store, record, ["in", path6, (0, import_node_path51.join)(place2.dir, name), record.name], options, `burrow cp - ${container}:${path6}`, ["into-directory"]);
     }
   } finally {
     place2.remove();
@@ -20973,17 +21015,17 @@ async function runWorker(store, record, args, options, what, flags = []) {
     child.stdin.destroy();
   }
 }
-var import_node_child_process10, import_node_fs59, import_node_os13, import_node_path50, import_promises15, import_node_events15, import_node_module5, import_node_url8, WORKER2, loadTar;
+var import_node_child_process10, import_node_fs59, import_node_os13, import_node_path51, import_promises15, import_node_events15, import_node_module3, import_node_url8, WORKER2, loadTar;
 var init_cp = __esm({
   "src/container/cp.ts"() {
     "use strict";
     import_node_child_process10 = require("node:child_process");
     import_node_fs59 = require("node:fs");
     import_node_os13 = require("node:os");
-    import_node_path50 = require("node:path");
+    import_node_path51 = require("node:path");
     import_promises15 = require("node:stream/promises");
     import_node_events15 = require("node:events");
-    import_node_module5 = require("node:module");
+    import_node_module3 = require("node:module");
     import_node_url8 = require("node:url");
     init_errors();
     init_rootfs();
@@ -20995,7 +21037,7 @@ var init_cp = __esm({
     init_record();
     init_state();
     WORKER2 = (0, import_node_url8.fileURLToPath)(new URL("../container/cp-worker.js", __burrowModuleUrl));
-    loadTar = () => (0, import_node_module5.createRequire)(__burrowModuleUrl)("tar");
+    loadTar = () => (0, import_node_module3.createRequire)(__burrowModuleUrl)("tar");
   }
 });
 
@@ -21834,7 +21876,7 @@ function Yn(s3, t) {
 function Kn(s3, t) {
   s3.head = new ue(t, void 0, s3.head, s3), s3.tail || (s3.tail = s3.head), s3.length++;
 }
-var import_events, import_fs, import_node_events16, import_node_stream10, import_node_string_decoder3, import_node_path51, import_node_fs60, import_path, import_events2, import_assert, import_buffer, Ps, import_zlib, import_node_path52, import_node_path53, import_fs2, import_fs3, import_path2, import_node_path54, import_path3, import_node_fs61, import_node_assert, import_node_crypto3, import_node_fs62, import_node_path55, import_fs4, import_node_fs63, import_node_path56, import_node_fs64, import_promises16, import_node_path57, import_node_path58, import_node_fs65, import_node_path59, zr, Ur, Ds, Wr, Gr, Zr, Q, J, nt, De, qt, Ne, Ns, Ae, As, z, Mt, g, Qt, Bt, b, N, _, bi, Ie, L, S, _i, Oi, Is, Ti, Z, xi, Ce, Jt, Rt, C, jt, Yr, Kr, Vr, $r, Fe, Li, Xr, qr, A, Jr, ht, H, te, m, Ni, tt, Ai, ki, vi, ie, ke, Ut, Ht, Ii, Pt, at, U, ot, Y, zt, Ci, j, ee, Fi, ve, gt, Me, bt, _t, Be, et, Wt, jr, Fs, ks, vs, Ms, Bs, tn, se, K, sn, M, rn, zs, nn, Bi, Tt, Gt, Pi, re, Pe, ze, Ue, He, We, Ge, Ze, Ye, Ke, Us, hn, an, Hs, ln, cn, Ws, Gs, Hi, ne, dn, Ui, oe, Ve, un, F, mn, xt, Wi, pn, lt, En, wn, Sn, ct, yn, Rn, gn, Gi, bn, Lt, ft, On, Tn, xn, Ln, f, $e, Dt, Nn, Xi, qi, An, B, Nt, it, Zi, Zs, V, he, dt, Ys, p, st, ut, Yi, At, w, Xe, qe, Ki, Ks, Vs, ae, Vi, Qe, Yt, $2, Je, It, je, ti, $s, In, le, $i, Xs, Cn, rt, mt, vn, Qi, Mn, Bn, Ct, Ji, zn, qs, ce, ei, ji, Un, Hn, ts, Qs, rr, Wn, tr, er, ir, is, sr, fe, ii, ss, si, rs, ns, os, hs, pt, ri, as, es, q, de, ni, oi, Gn, hi, ue, pi, nr, li, me, W, pe, Et, Ft, Ee, ai, G, ls, ci, or, ds, us, fi, di, hr, cs, ui, lr, fs, wt, kt, Vn, $n, fr, dr, Xn, qn, Qn, Jn, Er, wr, ur, Sr, yr, Rr, jn, to, eo, mr, ms, ps, Ei, io, Es, so, ws, Se, St, no, gr, Ss, br, oo, _r, ys, Or, Vt, Tr, ho, ao, lo, yi, Lr, Dr, _s, Nr, Os, P, Ts, xs, gi, Ar, Ir, Re, Cr, Fr, Rs, yt, O, Ri, kr, $t, gs, bs, Ls, ge, be, _e, Oe, fo, Te, uo, mo, po, vr, Xt, ye, xe, Eo, wo, So, yo, Ro, go, bo, _o, vt, Oo, To;
+var import_events, import_fs, import_node_events16, import_node_stream10, import_node_string_decoder3, import_node_path52, import_node_fs60, import_path, import_events2, import_assert, import_buffer, Ps, import_zlib, import_node_path53, import_node_path54, import_fs2, import_fs3, import_path2, import_node_path55, import_path3, import_node_fs61, import_node_assert, import_node_crypto3, import_node_fs62, import_node_path56, import_fs4, import_node_fs63, import_node_path57, import_node_fs64, import_promises16, import_node_path58, import_node_path59, import_node_fs65, import_node_path60, zr, Ur, Ds, Wr, Gr, Zr, Q, J, nt, De, qt, Ne, Ns, Ae, As, z, Mt, g, Qt, Bt, b, N, _, bi, Ie, L, S, _i, Oi, Is, Ti, Z, xi, Ce, Jt, Rt, C, jt, Yr, Kr, Vr, $r, Fe, Li, Xr, qr, A, Jr, ht, H, te, m, Ni, tt, Ai, ki, vi, ie, ke, Ut, Ht, Ii, Pt, at, U, ot, Y, zt, Ci, j, ee, Fi, ve, gt, Me, bt, _t, Be, et, Wt, jr, Fs, ks, vs, Ms, Bs, tn, se, K, sn, M, rn, zs, nn, Bi, Tt, Gt, Pi, re, Pe, ze, Ue, He, We, Ge, Ze, Ye, Ke, Us, hn, an, Hs, ln, cn, Ws, Gs, Hi, ne, dn, Ui, oe, Ve, un, F, mn, xt, Wi, pn, lt, En, wn, Sn, ct, yn, Rn, gn, Gi, bn, Lt, ft, On, Tn, xn, Ln, f, $e, Dt, Nn, Xi, qi, An, B, Nt, it, Zi, Zs, V, he, dt, Ys, p, st, ut, Yi, At, w, Xe, qe, Ki, Ks, Vs, ae, Vi, Qe, Yt, $2, Je, It, je, ti, $s, In, le, $i, Xs, Cn, rt, mt, vn, Qi, Mn, Bn, Ct, Ji, zn, qs, ce, ei, ji, Un, Hn, ts, Qs, rr, Wn, tr, er, ir, is, sr, fe, ii, ss, si, rs, ns, os, hs, pt, ri, as, es, q, de, ni, oi, Gn, hi, ue, pi, nr, li, me, W, pe, Et, Ft, Ee, ai, G, ls, ci, or, ds, us, fi, di, hr, cs, ui, lr, fs, wt, kt, Vn, $n, fr, dr, Xn, qn, Qn, Jn, Er, wr, ur, Sr, yr, Rr, jn, to, eo, mr, ms, ps, Ei, io, Es, so, ws, Se, St, no, gr, Ss, br, oo, _r, ys, Or, Vt, Tr, ho, ao, lo, yi, Lr, Dr, _s, Nr, Os, P, Ts, xs, gi, Ar, Ir, Re, Cr, Fr, Rs, yt, O, Ri, kr, $t, gs, bs, Ls, ge, be, _e, Oe, fo, Te, uo, mo, po, vr, Xt, ye, xe, Eo, wo, So, yo, Ro, go, bo, _o, vt, Oo, To;
 var init_index_min = __esm({
   "node_modules/tar/dist/esm/index.min.js"() {
     import_events = __toESM(require("events"), 1);
@@ -21842,7 +21884,7 @@ var init_index_min = __esm({
     import_node_events16 = require("node:events");
     import_node_stream10 = __toESM(require("node:stream"), 1);
     import_node_string_decoder3 = require("node:string_decoder");
-    import_node_path51 = __toESM(require("node:path"), 1);
+    import_node_path52 = __toESM(require("node:path"), 1);
     import_node_fs60 = __toESM(require("node:fs"), 1);
     import_path = require("path");
     import_events2 = require("events");
@@ -21850,27 +21892,27 @@ var init_index_min = __esm({
     import_buffer = require("buffer");
     Ps = __toESM(require("zlib"), 1);
     import_zlib = __toESM(require("zlib"), 1);
-    import_node_path52 = require("node:path");
     import_node_path53 = require("node:path");
+    import_node_path54 = require("node:path");
     import_fs2 = __toESM(require("fs"), 1);
     import_fs3 = __toESM(require("fs"), 1);
     import_path2 = __toESM(require("path"), 1);
-    import_node_path54 = require("node:path");
+    import_node_path55 = require("node:path");
     import_path3 = __toESM(require("path"), 1);
     import_node_fs61 = __toESM(require("node:fs"), 1);
     import_node_assert = __toESM(require("node:assert"), 1);
     import_node_crypto3 = require("node:crypto");
     import_node_fs62 = __toESM(require("node:fs"), 1);
-    import_node_path55 = __toESM(require("node:path"), 1);
+    import_node_path56 = __toESM(require("node:path"), 1);
     import_fs4 = __toESM(require("fs"), 1);
     import_node_fs63 = __toESM(require("node:fs"), 1);
-    import_node_path56 = __toESM(require("node:path"), 1);
+    import_node_path57 = __toESM(require("node:path"), 1);
     import_node_fs64 = __toESM(require("node:fs"), 1);
     import_promises16 = __toESM(require("node:fs/promises"), 1);
-    import_node_path57 = __toESM(require("node:path"), 1);
-    import_node_path58 = require("node:path");
+    import_node_path58 = __toESM(require("node:path"), 1);
+    import_node_path59 = require("node:path");
     import_node_fs65 = __toESM(require("node:fs"), 1);
-    import_node_path59 = __toESM(require("node:path"), 1);
+    import_node_path60 = __toESM(require("node:path"), 1);
     zr = Object.defineProperty;
     Ur = (s3, t) => {
       for (var e in t) zr(s3, e, { get: t[e], enumerable: true });
@@ -22764,12 +22806,12 @@ var init_index_min = __esm({
       }
     };
     mn = (s3, t) => {
-      let i2 = s3, r = "", n2, o2 = import_node_path52.posix.parse(s3).root || ".";
+      let i2 = s3, r = "", n2, o2 = import_node_path53.posix.parse(s3).root || ".";
       if (Buffer.byteLength(i2) < 100) n2 = [i2, r, false];
       else {
-        r = import_node_path52.posix.dirname(i2), i2 = import_node_path52.posix.basename(i2);
+        r = import_node_path53.posix.dirname(i2), i2 = import_node_path53.posix.basename(i2);
         do
-          Buffer.byteLength(i2) <= 100 && Buffer.byteLength(r) <= t ? n2 = [i2, r, false] : Buffer.byteLength(i2) > 100 && Buffer.byteLength(r) <= t ? n2 = [i2.slice(0, 99), r, true] : (i2 = import_node_path52.posix.join(import_node_path52.posix.basename(r), i2), r = import_node_path52.posix.dirname(r));
+          Buffer.byteLength(i2) <= 100 && Buffer.byteLength(r) <= t ? n2 = [i2, r, false] : Buffer.byteLength(i2) > 100 && Buffer.byteLength(r) <= t ? n2 = [i2.slice(0, 99), r, true] : (i2 = import_node_path53.posix.join(import_node_path53.posix.basename(r), i2), r = import_node_path53.posix.dirname(r));
         while (r !== o2 && n2 === void 0);
         n2 || (n2 = [s3.slice(0, 99), "", true]);
       }
@@ -22815,7 +22857,7 @@ var init_index_min = __esm({
         if (t === "") return Buffer.allocUnsafe(0);
         let e = Buffer.byteLength(t), i2 = 512 * Math.ceil(1 + e / 512), r = Buffer.allocUnsafe(i2);
         for (let n2 = 0; n2 < 512; n2++) r[n2] = 0;
-        new F({ path: ("PaxHeader/" + (0, import_node_path53.basename)(this.path ?? "")).slice(0, 99), mode: this.mode || 420, uid: this.uid, gid: this.gid, size: e, mtime: this.mtime, type: this.global ? "GlobalExtendedHeader" : "ExtendedHeader", linkpath: "", uname: this.uname || "", gname: this.gname || "", devmaj: 0, devmin: 0, atime: this.atime, ctime: this.ctime }).encode(r), r.write(t, 512, e, "utf8");
+        new F({ path: ("PaxHeader/" + (0, import_node_path54.basename)(this.path ?? "")).slice(0, 99), mode: this.mode || 420, uid: this.uid, gid: this.gid, size: e, mtime: this.mtime, type: this.global ? "GlobalExtendedHeader" : "ExtendedHeader", linkpath: "", uname: this.uname || "", gname: this.gname || "", devmaj: 0, devmin: 0, atime: this.atime, ctime: this.ctime }).encode(r), r.write(t, 512, e, "utf8");
         for (let n2 = e + 512; n2 < r.length; n2++) r[n2] = 0;
         return r;
       }
@@ -23278,7 +23320,7 @@ var init_index_min = __esm({
       t?.length && Qi(s3, t), s3.noResume || vn(s3);
     });
     Ji = (s3, t, e) => (s3 &= 4095, e && (s3 = (s3 | 384) & -19), t && (s3 & 256 && (s3 |= 64), s3 & 32 && (s3 |= 8), s3 & 4 && (s3 |= 1)), s3);
-    ({ isAbsolute: zn, parse: qs } = import_node_path54.win32);
+    ({ isAbsolute: zn, parse: qs } = import_node_path55.win32);
     ce = (s3) => {
       let t = "", e = qs(s3);
       for (; zn(s3) || e.root; ) {
@@ -23977,11 +24019,11 @@ var init_index_min = __esm({
     };
     fr = (s3, t) => {
       t.forEach((e) => {
-        e.charAt(0) === "@" ? Ct({ file: import_node_path51.default.resolve(s3.cwd, e.slice(1)), sync: true, noResume: true, onReadEntry: (i2) => s3.add(i2) }) : s3.add(e);
+        e.charAt(0) === "@" ? Ct({ file: import_node_path52.default.resolve(s3.cwd, e.slice(1)), sync: true, noResume: true, onReadEntry: (i2) => s3.add(i2) }) : s3.add(e);
       }), s3.end();
     };
     dr = async (s3, t) => {
-      for (let e of t) e.charAt(0) === "@" ? await Ct({ file: import_node_path51.default.resolve(String(s3.cwd), e.slice(1)), noResume: true, onReadEntry: (i2) => {
+      for (let e of t) e.charAt(0) === "@" ? await Ct({ file: import_node_path52.default.resolve(String(s3.cwd), e.slice(1)), noResume: true, onReadEntry: (i2) => {
         s3.add(i2);
       } }) : s3.add(e);
       s3.end();
@@ -24019,13 +24061,13 @@ var init_index_min = __esm({
       });
     };
     io = (s3, t, e, i2, r) => {
-      if (t.isDirectory()) Es(import_node_path56.default.resolve(s3, t.name), e, i2, (n2) => {
+      if (t.isDirectory()) Es(import_node_path57.default.resolve(s3, t.name), e, i2, (n2) => {
         if (n2) return r(n2);
-        let o2 = import_node_path56.default.resolve(s3, t.name);
+        let o2 = import_node_path57.default.resolve(s3, t.name);
         Ei(o2, e, i2, r);
       });
       else {
-        let n2 = import_node_path56.default.resolve(s3, t.name);
+        let n2 = import_node_path57.default.resolve(s3, t.name);
         Ei(n2, e, i2, r);
       }
     };
@@ -24046,7 +24088,7 @@ var init_index_min = __esm({
       });
     };
     so = (s3, t, e, i2) => {
-      t.isDirectory() && ws(import_node_path56.default.resolve(s3, t.name), e, i2), ps(import_node_path56.default.resolve(s3, t.name), e, i2);
+      t.isDirectory() && ws(import_node_path57.default.resolve(s3, t.name), e, i2), ps(import_node_path57.default.resolve(s3, t.name), e, i2);
     };
     ws = (s3, t, e) => {
       let i2;
@@ -24096,12 +24138,12 @@ var init_index_min = __esm({
       };
       if (s3 === d) return no(s3, y);
       if (l) return import_promises16.default.mkdir(s3, { mode: r, recursive: true }).then((E) => y(null, E ?? void 0), y);
-      let D = f(import_node_path57.default.relative(d, s3)).split("/");
+      let D = f(import_node_path58.default.relative(d, s3)).split("/");
       Ss(d, D, r, c3, d, void 0, y);
     };
     Ss = (s3, t, e, i2, r, n2, o2) => {
       if (t.length === 0) return o2(null, n2);
-      let h2 = t.shift(), a2 = f(import_node_path57.default.resolve(s3 + "/" + h2));
+      let h2 = t.shift(), a2 = f(import_node_path58.default.resolve(s3 + "/" + h2));
       import_node_fs64.default.mkdir(a2, e, br(a2, t, e, i2, r, n2, o2));
     };
     br = (s3, t, e, i2, r, n2, o2) => (h2) => {
@@ -24135,9 +24177,9 @@ var init_index_min = __esm({
       };
       if (s3 === c3) return oo(c3), d();
       if (a2) return d(import_node_fs64.default.mkdirSync(s3, { mode: i2, recursive: true }) ?? void 0);
-      let T = f(import_node_path57.default.relative(c3, s3)).split("/"), D;
+      let T = f(import_node_path58.default.relative(c3, s3)).split("/"), D;
       for (let E = T.shift(), x = c3; E && (x += "/" + E); E = T.shift()) {
-        x = f(import_node_path57.default.resolve(x));
+        x = f(import_node_path58.default.resolve(x));
         try {
           import_node_fs64.default.mkdirSync(x, i2), D = D || x;
         } catch {
@@ -24166,14 +24208,14 @@ var init_index_min = __esm({
     ao = ho === "win32";
     lo = (s3) => s3.split("/").slice(0, -1).reduce((e, i2) => {
       let r = e.at(-1);
-      return r !== void 0 && (i2 = (0, import_node_path58.join)(r, i2)), e.push(i2 || "/"), e;
+      return r !== void 0 && (i2 = (0, import_node_path59.join)(r, i2)), e.push(i2 || "/"), e;
     }, []);
     yi = class {
       #t = /* @__PURE__ */ new Map();
       #i = /* @__PURE__ */ new Map();
       #s = /* @__PURE__ */ new Set();
       reserve(t, e) {
-        t = ao ? ["win32 parallelization disabled"] : t.map((r) => mt((0, import_node_path58.join)(Tr(r))));
+        t = ao ? ["win32 parallelization disabled"] : t.map((r) => mt((0, import_node_path59.join)(Tr(r))));
         let i2 = new Set(t.map((r) => lo(r)).reduce((r, n2) => r.concat(n2)));
         this.#i.set(e, { dirs: i2, paths: t });
         for (let r of t) {
@@ -24313,7 +24355,7 @@ var init_index_min = __esm({
           if (t.preserveOwner) throw new TypeError("cannot preserve owner in archive and also set owner explicitly");
           this.uid = t.uid, this.gid = t.gid, this.setOwner = true;
         } else this.uid = void 0, this.gid = void 0, this.setOwner = false;
-        this.preserveOwner = t.preserveOwner === void 0 && typeof t.uid != "number" ? process.getuid?.() === 0 : !!t.preserveOwner, this.processUid = (this.preserveOwner || this.setOwner) && process.getuid ? process.getuid() : void 0, this.processGid = (this.preserveOwner || this.setOwner) && process.getgid ? process.getgid() : void 0, this.maxDepth = typeof t.maxDepth == "number" ? t.maxDepth : uo, this.forceChown = t.forceChown === true, this.win32 = !!t.win32 || Te, this.newer = !!t.newer, this.keep = !!t.keep, this.noMtime = !!t.noMtime, this.preservePaths = !!t.preservePaths, this.unlink = !!t.unlink, this.cwd = f(import_node_path55.default.resolve(t.cwd || process.cwd())), this.strip = Number(t.strip) || 0, this.processUmask = this.chmod ? typeof t.processUmask == "number" ? t.processUmask : Lr() : 0, this.umask = typeof t.umask == "number" ? t.umask : this.processUmask, this.dmode = t.dmode || 511 & ~this.umask, this.fmode = t.fmode || 438 & ~this.umask, this.on("entry", (e) => this[Dr](e));
+        this.preserveOwner = t.preserveOwner === void 0 && typeof t.uid != "number" ? process.getuid?.() === 0 : !!t.preserveOwner, this.processUid = (this.preserveOwner || this.setOwner) && process.getuid ? process.getuid() : void 0, this.processGid = (this.preserveOwner || this.setOwner) && process.getgid ? process.getgid() : void 0, this.maxDepth = typeof t.maxDepth == "number" ? t.maxDepth : uo, this.forceChown = t.forceChown === true, this.win32 = !!t.win32 || Te, this.newer = !!t.newer, this.keep = !!t.keep, this.noMtime = !!t.noMtime, this.preservePaths = !!t.preservePaths, this.unlink = !!t.unlink, this.cwd = f(import_node_path56.default.resolve(t.cwd || process.cwd())), this.strip = Number(t.strip) || 0, this.processUmask = this.chmod ? typeof t.processUmask == "number" ? t.processUmask : Lr() : 0, this.umask = typeof t.umask == "number" ? t.umask : this.processUmask, this.dmode = t.dmode || 511 & ~this.umask, this.fmode = t.fmode || 438 & ~this.umask, this.on("entry", (e) => this[Dr](e));
       }
       warn(t, e, i2 = {}) {
         return (t === "TAR_BAD_ARCHIVE" || t === "TAR_ABORT") && (i2.recoverable = false), super.warn(t, e, i2);
@@ -24327,7 +24369,7 @@ var init_index_min = __esm({
         let [n2, o2] = ce(i2), h2 = o2.replaceAll(/\\/g, "/").split("/");
         if (h2.includes("..") || Te && /^[a-z]:\.\.$/i.test(h2[0] ?? "")) {
           if (e === "path" || r === "Link") return this.warn("TAR_ENTRY_ERROR", `${e} contains '..'`, { entry: t, [e]: i2 }), false;
-          let a2 = import_node_path55.default.posix.dirname(t.path), l = import_node_path55.default.posix.normalize(import_node_path55.default.posix.join(a2, h2.join("/")));
+          let a2 = import_node_path56.default.posix.dirname(t.path), l = import_node_path56.default.posix.normalize(import_node_path56.default.posix.join(a2, h2.join("/")));
           if (l.startsWith("../") || l === "..") return this.warn("TAR_ENTRY_ERROR", `${e} escapes extraction directory`, { entry: t, [e]: i2 }), false;
         }
         return n2 && (t[e] = String(o2), this.warn("TAR_ENTRY_INFO", `stripping ${n2} from absolute ${e}`, { entry: t, [e]: i2 })), true;
@@ -24345,12 +24387,12 @@ var init_index_min = __esm({
         }
         if (isFinite(this.maxDepth) && i2.length > this.maxDepth) return this.warn("TAR_ENTRY_ERROR", "path excessively deep", { entry: t, path: e, depth: i2.length, maxDepth: this.maxDepth }), false;
         if (!this[Rs](t, "path") || !this[Rs](t, "linkpath")) return false;
-        if (t.absolute = import_node_path55.default.isAbsolute(t.path) ? f(import_node_path55.default.resolve(t.path)) : f(import_node_path55.default.resolve(this.cwd, t.path)), !this.preservePaths && typeof t.absolute == "string" && t.absolute.indexOf(this.cwd + "/") !== 0 && t.absolute !== this.cwd) return this.warn("TAR_ENTRY_ERROR", "path escaped extraction target", { entry: t, path: f(t.path), resolvedPath: t.absolute, cwd: this.cwd }), false;
+        if (t.absolute = import_node_path56.default.isAbsolute(t.path) ? f(import_node_path56.default.resolve(t.path)) : f(import_node_path56.default.resolve(this.cwd, t.path)), !this.preservePaths && typeof t.absolute == "string" && t.absolute.indexOf(this.cwd + "/") !== 0 && t.absolute !== this.cwd) return this.warn("TAR_ENTRY_ERROR", "path escaped extraction target", { entry: t, path: f(t.path), resolvedPath: t.absolute, cwd: this.cwd }), false;
         if (t.absolute === this.cwd && t.type !== "Directory" && t.type !== "GNUDumpDir") return false;
         if (this.win32) {
-          let { root: r } = import_node_path55.default.win32.parse(String(t.absolute));
+          let { root: r } = import_node_path56.default.win32.parse(String(t.absolute));
           t.absolute = r + ts(String(t.absolute).slice(r.length));
-          let { root: n2 } = import_node_path55.default.win32.parse(t.path);
+          let { root: n2 } = import_node_path56.default.win32.parse(t.path);
           t.path = n2 + ts(t.path.slice(n2.length));
         }
         return true;
@@ -24438,13 +24480,13 @@ var init_index_min = __esm({
         t.unsupported = true, this.warn("TAR_ENTRY_UNSUPPORTED", `unsupported entry type: ${t.type}`, { entry: t }), t.resume();
       }
       [Ar](t, e) {
-        let i2 = f(import_node_path55.default.relative(this.cwd, import_node_path55.default.resolve(import_node_path55.default.dirname(String(t.absolute)), String(t.linkpath)))).split("/");
+        let i2 = f(import_node_path56.default.relative(this.cwd, import_node_path56.default.resolve(import_node_path56.default.dirname(String(t.absolute)), String(t.linkpath)))).split("/");
         this[Re](t, this.cwd, i2, () => this[gi](t, String(t.linkpath), "symlink", e), (r) => {
           this[O](r, t), e();
         });
       }
       [Ir](t, e) {
-        let i2 = f(import_node_path55.default.resolve(this.cwd, String(t.linkpath))), r = f(String(t.linkpath)).split("/");
+        let i2 = f(import_node_path56.default.resolve(this.cwd, String(t.linkpath))), r = f(String(t.linkpath)).split("/");
         this[Re](t, this.cwd, r, () => this[gi](t, i2, "link", e), (n2) => {
           this[O](n2, t), e();
         });
@@ -24452,10 +24494,10 @@ var init_index_min = __esm({
       [Re](t, e, i2, r, n2) {
         let o2 = i2.shift();
         if (this.preservePaths || o2 === void 0) return r();
-        let h2 = import_node_path55.default.resolve(e, o2);
+        let h2 = import_node_path56.default.resolve(e, o2);
         import_node_fs62.default.lstat(h2, (a2, l) => {
           if (a2) return r();
-          if (l?.isSymbolicLink()) return n2(new St(h2, import_node_path55.default.resolve(h2, i2.join("/"))));
+          if (l?.isSymbolicLink()) return n2(new St(h2, import_node_path56.default.resolve(h2, i2.join("/"))));
           this[Re](t, h2, i2, r, n2);
         });
       }
@@ -24489,7 +24531,7 @@ var init_index_min = __esm({
           });
         }, n2 = () => {
           if (t.absolute !== this.cwd) {
-            let h2 = f(import_node_path55.default.dirname(String(t.absolute)));
+            let h2 = f(import_node_path56.default.dirname(String(t.absolute)));
             if (h2 !== this.cwd) return this[yt](h2, this.dmode, (a2) => {
               if (a2) {
                 this[O](a2, t), i2();
@@ -24564,7 +24606,7 @@ var init_index_min = __esm({
           this[Oe] = true;
         }
         if (t.absolute !== this.cwd) {
-          let n2 = f(import_node_path55.default.dirname(String(t.absolute)));
+          let n2 = f(import_node_path56.default.dirname(String(t.absolute)));
           if (n2 !== this.cwd) {
             let o2 = this[yt](n2, this.dmode);
             if (o2) return this[O](o2, t);
@@ -24664,10 +24706,10 @@ var init_index_min = __esm({
         if (this.preservePaths || i2.length === 0) return r();
         let o2 = e;
         for (let h2 of i2) {
-          o2 = import_node_path55.default.resolve(o2, h2);
+          o2 = import_node_path56.default.resolve(o2, h2);
           let [a2, l] = ye(() => import_node_fs62.default.lstatSync(o2));
           if (a2) return r();
-          if (l.isSymbolicLink()) return n2(new St(o2, import_node_path55.default.resolve(e, i2.join("/"))));
+          if (l.isSymbolicLink()) return n2(new St(o2, import_node_path56.default.resolve(e, i2.join("/"))));
         }
         r();
       }
@@ -24771,11 +24813,11 @@ var init_index_min = __esm({
     };
     bo = (s3, t) => {
       t.forEach((e) => {
-        e.charAt(0) === "@" ? Ct({ file: import_node_path59.default.resolve(s3.cwd, e.slice(1)), sync: true, noResume: true, onReadEntry: (i2) => s3.add(i2) }) : s3.add(e);
+        e.charAt(0) === "@" ? Ct({ file: import_node_path60.default.resolve(s3.cwd, e.slice(1)), sync: true, noResume: true, onReadEntry: (i2) => s3.add(i2) }) : s3.add(e);
       }), s3.end();
     };
     _o = async (s3, t) => {
-      for (let e of t) e.charAt(0) === "@" ? await Ct({ file: import_node_path59.default.resolve(String(s3.cwd), e.slice(1)), noResume: true, onReadEntry: (i2) => s3.add(i2) }) : s3.add(e);
+      for (let e of t) e.charAt(0) === "@" ? await Ct({ file: import_node_path60.default.resolve(String(s3.cwd), e.slice(1)), noResume: true, onReadEntry: (i2) => s3.add(i2) }) : s3.add(e);
       s3.end();
     };
     vt = K(yo, go, () => {
@@ -25525,7 +25567,7 @@ var init_decompress = __esm({
 
 // src/transport/archive-read.ts
 function normalizeEntry(name) {
-  const normalized = import_node_path60.posix.normalize(`/${name}`).slice(1);
+  const normalized = import_node_path61.posix.normalize(`/${name}`).slice(1);
   if (normalized === "" || normalized.startsWith("..")) return void 0;
   return normalized.replace(/\/$/, "");
 }
@@ -25545,7 +25587,7 @@ async function extractArchive(file, scratch3) {
         entry.resume();
         return;
       }
-      const target = (0, import_node_path60.join)(scratch3, `entry-${counter++}`);
+      const target = (0, import_node_path61.join)(scratch3, `entry-${counter++}`);
       paths.set(name, target);
       writes.push((0, import_promises17.pipeline)(entry, (0, import_node_fs66.createWriteStream)(target)));
     }
@@ -25554,9 +25596,9 @@ async function extractArchive(file, scratch3) {
     await (0, import_promises17.pipeline)((0, import_node_fs66.createReadStream)(file), parser);
     await Promise.all(writes);
   } catch (error) {
-    const errno = error.code;
-    if (errno === "ENOENT") throw new BurrowError("NOT_FOUND", `${file}: no such file`);
-    if (errno === "ENOSPC" || errno === "EACCES") throw fsError(error, `reading ${file}`);
+    const errno2 = error.code;
+    if (errno2 === "ENOENT") throw new BurrowError("NOT_FOUND", `${file}: no such file`);
+    if (errno2 === "ENOSPC" || errno2 === "EACCES") throw fsError(error, `reading ${file}`);
     throw new BurrowError("INVALID_ARGUMENT", `${file} is not a readable tar archive (${error.message})`, { cause: error });
   }
   return { file, paths };
@@ -25659,13 +25701,13 @@ async function archiveImages(files) {
   if (files.paths.has("index.json")) return ociArchiveImages(files);
   throw new BurrowError("INVALID_ARGUMENT", `${files.file} is neither a docker save archive (no manifest.json) nor an OCI archive (no index.json)`);
 }
-var import_node_fs66, import_node_fs67, import_node_path60, import_promises17, import_node_crypto4, ArchiveSource;
+var import_node_fs66, import_node_fs67, import_node_path61, import_promises17, import_node_crypto4, ArchiveSource;
 var init_archive_read = __esm({
   "src/transport/archive-read.ts"() {
     "use strict";
     import_node_fs66 = require("node:fs");
     import_node_fs67 = require("node:fs");
-    import_node_path60 = require("node:path");
+    import_node_path61 = require("node:path");
     import_promises17 = require("node:stream/promises");
     init_index_min();
     init_errors();
@@ -25820,7 +25862,7 @@ function applyChanges(config, changes) {
         next.User = args;
         break;
       case "WORKDIR":
-        next.WorkingDir = import_node_path61.posix.resolve(next.WorkingDir === void 0 || next.WorkingDir === "" ? "/" : next.WorkingDir, args);
+        next.WorkingDir = import_node_path62.posix.resolve(next.WorkingDir === void 0 || next.WorkingDir === "" ? "/" : next.WorkingDir, args);
         break;
       case "STOPSIGNAL":
         if (!/^(SIG)?[A-Z0-9+-]+$/i.test(args)) throw invalid4(change, `"${args}" is not a signal`);
@@ -25833,11 +25875,11 @@ function applyChanges(config, changes) {
   }
   return next;
 }
-var import_node_path61, INSTRUCTIONS;
+var import_node_path62, INSTRUCTIONS;
 var init_changes = __esm({
   "src/image/changes.ts"() {
     "use strict";
-    import_node_path61 = require("node:path");
+    import_node_path62 = require("node:path");
     init_errors();
     INSTRUCTIONS = ["CMD", "ENTRYPOINT", "ENV", "EXPOSE", "LABEL", "ONBUILD", "STOPSIGNAL", "USER", "VOLUME", "WORKDIR"];
   }
@@ -25939,7 +25981,7 @@ async function commitContainer(store, query, options = {}) {
   const scratch3 = store.scratchDir("commit");
   try {
     const blobs = /* @__PURE__ */ new Map();
-    const layerFile = (0, import_node_path62.join)(scratch3, "layer.tar.gz");
+    const layerFile = (0, import_node_path63.join)(scratch3, "layer.tar.gz");
     const layer = await writeLayer(record, layerFile, options.signal);
     blobs.set(layer.digest, layerFile);
     const created2 = (/* @__PURE__ */ new Date()).toISOString();
@@ -25967,17 +26009,17 @@ async function commitContainer(store, query, options = {}) {
     };
     const manifestBytes = Buffer.from(JSON.stringify(manifest));
     const manifestDigest = `sha256:${(0, import_node_crypto5.createHash)("sha256").update(manifestBytes).digest("hex")}`;
-    (0, import_node_fs68.mkdirSync)((0, import_node_path62.join)(scratch3, "blobs"), { recursive: true });
+    (0, import_node_fs68.mkdirSync)((0, import_node_path63.join)(scratch3, "blobs"), { recursive: true });
     for (const [digest, bytes] of [[configDigest, configBytes], [manifestDigest, manifestBytes]]) {
-      const path6 = (0, import_node_path62.join)(scratch3, "blobs", digest.slice("sha256:".length));
+      const path6 = (0, import_node_path63.join)(scratch3, "blobs", digest.slice("sha256:".length));
       (0, import_node_fs68.writeFileSync)(path6, bytes);
       blobs.set(digest, path6);
     }
     if (!squash) for (const descriptor of base.manifest.layers) blobs.set(descriptor.digest, store.blobPath(descriptor.digest));
     const index = { schemaVersion: 2, mediaType: MediaType.ociIndex, manifests: [{ mediaType: MediaType.ociManifest, digest: manifestDigest, size: manifestBytes.length }] };
-    (0, import_node_fs68.writeFileSync)((0, import_node_path62.join)(scratch3, "index.json"), JSON.stringify(index));
-    (0, import_node_fs68.writeFileSync)((0, import_node_path62.join)(scratch3, "oci-layout"), JSON.stringify({ imageLayoutVersion: "1.0.0" }));
-    const paths = /* @__PURE__ */ new Map([["index.json", (0, import_node_path62.join)(scratch3, "index.json")], ["oci-layout", (0, import_node_path62.join)(scratch3, "oci-layout")]]);
+    (0, import_node_fs68.writeFileSync)((0, import_node_path63.join)(scratch3, "index.json"), JSON.stringify(index));
+    (0, import_node_fs68.writeFileSync)((0, import_node_path63.join)(scratch3, "oci-layout"), JSON.stringify({ imageLayoutVersion: "1.0.0" }));
+    const paths = /* @__PURE__ */ new Map([["index.json", (0, import_node_path63.join)(scratch3, "index.json")], ["oci-layout", (0, import_node_path63.join)(scratch3, "oci-layout")]]);
     for (const [digest, path6] of blobs) paths.set(`blobs/sha256/${digest.slice("sha256:".length)}`, path6);
     const [image] = await archiveImages({ file: `the commit of ${record.name}`, paths });
     const result = await copyImage(image.source, store, {
@@ -25991,13 +26033,13 @@ async function commitContainer(store, query, options = {}) {
     (0, import_node_fs68.rmSync)(scratch3, { recursive: true, force: true });
   }
 }
-var import_node_child_process11, import_node_fs68, import_node_path62, import_node_stream12, import_promises18, import_node_url9, import_node_zlib2, import_node_crypto5, WORKER3, Hashing;
+var import_node_child_process11, import_node_fs68, import_node_path63, import_node_stream12, import_promises18, import_node_url9, import_node_zlib2, import_node_crypto5, WORKER3, Hashing;
 var init_commit = __esm({
   "src/image/commit.ts"() {
     "use strict";
     import_node_child_process11 = require("node:child_process");
     import_node_fs68 = require("node:fs");
-    import_node_path62 = require("node:path");
+    import_node_path63 = require("node:path");
     import_node_stream12 = require("node:stream");
     import_promises18 = require("node:stream/promises");
     import_node_url9 = require("node:url");
@@ -26184,7 +26226,7 @@ function treeSize(root, seen = /* @__PURE__ */ new Set()) {
       continue;
     }
     for (const name of names) {
-      const path6 = (0, import_node_path63.join)(dir, name);
+      const path6 = (0, import_node_path64.join)(dir, name);
       let stat;
       try {
         stat = (0, import_node_fs69.lstatSync)(path6);
@@ -26205,12 +26247,12 @@ function treeSize(root, seen = /* @__PURE__ */ new Set()) {
   }
   return total;
 }
-var import_node_fs69, import_node_path63;
+var import_node_fs69, import_node_path64;
 var init_tree_size = __esm({
   "src/util/tree-size.ts"() {
     "use strict";
     import_node_fs69 = require("node:fs");
-    import_node_path63 = require("node:path");
+    import_node_path64 = require("node:path");
   }
 });
 
@@ -26249,7 +26291,7 @@ function listLayerEntries(store) {
   return entries;
 }
 function layerLockPath(store, hex) {
-  return (0, import_node_path64.join)(store.paths.locks, `layer-sha256-${hex}.lock`);
+  return (0, import_node_path65.join)(store.paths.locks, `layer-sha256-${hex}.lock`);
 }
 async function tryLockLayer(store, hex) {
   let busy = false;
@@ -26262,10 +26304,10 @@ function containerLayers(store) {
   const result = [];
   for (const id of (0, import_node_fs71.readdirSync)(store.paths.containers)) {
     if (!CONTAINER_ID.test(id)) continue;
-    const dir = (0, import_node_path64.join)(store.paths.containers, id);
+    const dir = (0, import_node_path65.join)(store.paths.containers, id);
     let record;
     try {
-      record = JSON.parse((0, import_node_fs71.readFileSync)((0, import_node_path64.join)(dir, "container.json"), "utf8"));
+      record = JSON.parse((0, import_node_fs71.readFileSync)((0, import_node_path65.join)(dir, "container.json"), "utf8"));
     } catch {
       continue;
     }
@@ -26275,7 +26317,7 @@ function containerLayers(store) {
     result.push({
       id,
       name: record.name ?? id.slice(0, 12),
-      layers: copied ? [] : lowers.filter((path6) => typeof path6 === "string").map((path6) => (0, import_node_path64.basename)(path6)).filter((name) => LAYER_NAME.test(name))
+      layers: copied ? [] : lowers.filter((path6) => typeof path6 === "string").map((path6) => (0, import_node_path65.basename)(path6)).filter((name) => LAYER_NAME.test(name))
     });
   }
   return result;
@@ -26300,9 +26342,9 @@ function neededLayers(store, containers = containerLayers(store)) {
 }
 function orphanContainerDirs(store, now = Date.now()) {
   if (!(0, import_node_fs71.existsSync)(store.paths.containers)) return [];
-  return (0, import_node_fs71.readdirSync)(store.paths.containers).filter((id) => CONTAINER_ID.test(id)).map((id) => (0, import_node_path64.join)(store.paths.containers, id)).filter((dir) => {
+  return (0, import_node_fs71.readdirSync)(store.paths.containers).filter((id) => CONTAINER_ID.test(id)).map((id) => (0, import_node_path65.join)(store.paths.containers, id)).filter((dir) => {
     try {
-      return !(0, import_node_fs71.existsSync)((0, import_node_path64.join)(dir, "container.json")) && now - (0, import_node_fs71.statSync)(dir).mtimeMs > ORPHAN_CONTAINER_KEEP_MS;
+      return !(0, import_node_fs71.existsSync)((0, import_node_path65.join)(dir, "container.json")) && now - (0, import_node_fs71.statSync)(dir).mtimeMs > ORPHAN_CONTAINER_KEEP_MS;
     } catch {
       return false;
     }
@@ -26310,27 +26352,27 @@ function orphanContainerDirs(store, now = Date.now()) {
 }
 function retiredContainerDirs(store) {
   if (!(0, import_node_fs71.existsSync)(store.paths.containers)) return [];
-  return (0, import_node_fs71.readdirSync)(store.paths.containers).filter((name) => RETIRED_CONTAINER.test(name)).map((name) => (0, import_node_path64.join)(store.paths.containers, name));
+  return (0, import_node_fs71.readdirSync)(store.paths.containers).filter((name) => RETIRED_CONTAINER.test(name)).map((name) => (0, import_node_path65.join)(store.paths.containers, name));
 }
 function layerBytes(store, hex) {
-  return readLayerInfo(store, `sha256:${hex}`)?.summary.bytes ?? treeSize((0, import_node_path64.join)(layersDir(store), hex));
+  return readLayerInfo(store, `sha256:${hex}`)?.summary.bytes ?? treeSize((0, import_node_path65.join)(layersDir(store), hex));
 }
 function retireLayer(store, hex) {
   const dir = layersDir(store);
-  const retired = (0, import_node_path64.join)(dir, `${RETIRED_PREFIX}${hex}.${randomBytes(3).toString("hex")}`);
-  (0, import_node_fs71.renameSync)((0, import_node_path64.join)(dir, hex), retired);
+  const retired = (0, import_node_path65.join)(dir, `${RETIRED_PREFIX}${hex}.${randomBytes(3).toString("hex")}`);
+  (0, import_node_fs71.renameSync)((0, import_node_path65.join)(dir, hex), retired);
   (0, import_node_fs71.rmSync)(layerInfoPath(store, `sha256:${hex}`), { force: true });
   return retired;
 }
 function layerEntryPath(store, name) {
-  return (0, import_node_path64.join)(layersDir(store), name);
+  return (0, import_node_path65.join)(layersDir(store), name);
 }
-var import_node_fs71, import_node_path64, LAYER_NAME, INFO_NAME, RETIRED_PREFIX, ORPHAN_CONTAINER_KEEP_MS;
+var import_node_fs71, import_node_path65, LAYER_NAME, INFO_NAME, RETIRED_PREFIX, ORPHAN_CONTAINER_KEEP_MS;
 var init_layers = __esm({
   "src/store/layers.ts"() {
     "use strict";
     import_node_fs71 = require("node:fs");
-    import_node_path64 = require("node:path");
+    import_node_path65 = require("node:path");
     init_local();
     init_copy();
     init_layer_info();
@@ -26366,8 +26408,8 @@ function listBlobs(store) {
   const root = store.paths.blobs;
   if (!(0, import_node_fs72.existsSync)(root)) return result;
   for (const algorithm of (0, import_node_fs72.readdirSync)(root)) {
-    for (const hex of (0, import_node_fs72.readdirSync)((0, import_node_path65.join)(root, algorithm))) {
-      const path6 = (0, import_node_path65.join)(root, algorithm, hex);
+    for (const hex of (0, import_node_fs72.readdirSync)((0, import_node_path66.join)(root, algorithm))) {
+      const path6 = (0, import_node_path66.join)(root, algorithm, hex);
       result.push({ digest: `${algorithm}:${hex}`, path: path6, size: (0, import_node_fs72.statSync)(path6).size });
     }
   }
@@ -26379,7 +26421,7 @@ function imagesInUse(store) {
   for (const id of (0, import_node_fs72.readdirSync)(store.paths.containers)) {
     if (!CONTAINER_ID.test(id)) continue;
     try {
-      const container = JSON.parse((0, import_node_fs72.readFileSync)((0, import_node_path65.join)(store.paths.containers, id, "container.json"), "utf8"));
+      const container = JSON.parse((0, import_node_fs72.readFileSync)((0, import_node_path66.join)(store.paths.containers, id, "container.json"), "utf8"));
       const imageId = container.image?.id;
       if (imageId !== void 0) users.set(imageId, [...users.get(imageId) ?? [], container.name ?? id.slice(0, 12)]);
     } catch {
@@ -26443,11 +26485,11 @@ async function collectGarbage(store, options = {}) {
     }
     if ((0, import_node_fs72.existsSync)(store.paths.tmp)) {
       for (const name of (0, import_node_fs72.readdirSync)(store.paths.tmp)) {
-        const path6 = (0, import_node_path65.join)(store.paths.tmp, name);
+        const path6 = (0, import_node_path66.join)(store.paths.tmp, name);
         if (!name.endsWith(".partial") && !scratchOwnerGone(name, (0, import_node_fs72.statSync)(path6).mtimeMs)) continue;
         const lockName = name.endsWith(".partial") ? `blob-${name.slice(0, -".partial".length)}.lock` : void 0;
         let busy = false;
-        const blobLock = lockName === void 0 ? void 0 : await acquireLock((0, import_node_path65.join)(store.paths.locks, lockName), { onWait: () => {
+        const blobLock = lockName === void 0 ? void 0 : await acquireLock((0, import_node_path66.join)(store.paths.locks, lockName), { onWait: () => {
           busy = true;
         }, shouldStop: () => busy });
         if (lockName !== void 0 && blobLock === void 0) continue;
@@ -26468,12 +26510,12 @@ async function collectGarbage(store, options = {}) {
     lock.release();
   }
 }
-var import_node_fs72, import_node_path65;
+var import_node_fs72, import_node_path66;
 var init_gc = __esm({
   "src/store/gc.ts"() {
     "use strict";
     import_node_fs72 = require("node:fs");
-    import_node_path65 = require("node:path");
+    import_node_path66 = require("node:path");
     init_errors();
     init_local();
     init_remove();
@@ -26678,7 +26720,7 @@ function parseSecurityOptions(options, privileged, cwd = process.cwd()) {
     switch (key) {
       case "seccomp":
         if (value === void 0 || value === "") throw new BurrowError("INVALID_ARGUMENT", `invalid --security-opt "${option}": use seccomp=unconfined or seccomp=PROFILE.json`);
-        seccomp = value === "unconfined" ? { kind: "unconfined" } : { kind: "file", path: (0, import_node_path66.isAbsolute)(value) ? value : (0, import_node_path66.resolve)(cwd, value) };
+        seccomp = value === "unconfined" ? { kind: "unconfined" } : { kind: "file", path: (0, import_node_path67.isAbsolute)(value) ? value : (0, import_node_path67.resolve)(cwd, value) };
         break;
       case "no-new-privileges":
         if (value !== void 0 && value !== "true") {
@@ -26697,11 +26739,11 @@ function parseSecurityOptions(options, privileged, cwd = process.cwd()) {
   }
   return { seccomp, privileged };
 }
-var import_node_path66, DEFAULT_SECURITY;
+var import_node_path67, DEFAULT_SECURITY;
 var init_security = __esm({
   "src/sandbox/security.ts"() {
     "use strict";
-    import_node_path66 = require("node:path");
+    import_node_path67 = require("node:path");
     init_errors();
     DEFAULT_SECURITY = { seccomp: { kind: "default" }, privileged: false };
   }
@@ -28545,12 +28587,12 @@ var init_bpf = __esm({
 });
 
 // src/seccomp/compile.ts
-function actionValue(action2, errno) {
+function actionValue(action2, errno2) {
   switch (action2) {
     case "SCMP_ACT_ALLOW":
       return SECCOMP_RET.ALLOW;
     case "SCMP_ACT_ERRNO":
-      return (SECCOMP_RET.ERRNO | (errno ?? EPERM2) & SECCOMP_RET.DATA) >>> 0;
+      return (SECCOMP_RET.ERRNO | (errno2 ?? EPERM2) & SECCOMP_RET.DATA) >>> 0;
     case "SCMP_ACT_KILL":
     case "SCMP_ACT_KILL_THREAD":
       return SECCOMP_RET.KILL_THREAD;
@@ -28559,7 +28601,7 @@ function actionValue(action2, errno) {
     case "SCMP_ACT_TRAP":
       return SECCOMP_RET.TRAP;
     case "SCMP_ACT_TRACE":
-      return (SECCOMP_RET.TRACE | (errno ?? EPERM2) & SECCOMP_RET.DATA) >>> 0;
+      return (SECCOMP_RET.TRACE | (errno2 ?? EPERM2) & SECCOMP_RET.DATA) >>> 0;
     case "SCMP_ACT_LOG":
       return SECCOMP_RET.LOG;
   }
@@ -28868,7 +28910,7 @@ function inflaterArgs(compression, ceiling) {
 }
 function inflaterBinary() {
   const build = readBuild();
-  if (build.fallback !== void 0 && !(build.needs ?? []).every((library) => (0, import_node_fs75.existsSync)(library))) return (0, import_node_path67.join)(NATIVE, build.fallback);
+  if (build.fallback !== void 0 && !(build.needs ?? []).every((library) => (0, import_node_fs75.existsSync)(library))) return (0, import_node_path68.join)(NATIVE, build.fallback);
   return INFLATER_BINARY;
 }
 function readBuild() {
@@ -28891,15 +28933,15 @@ function parseInflaterReport(stderr) {
     return void 0;
   }
 }
-var import_node_fs75, import_node_path67, import_node_url11, NATIVE, INFLATER_BINARY, INFLATER_BUILD, INFLATER_EXIT, built;
+var import_node_fs75, import_node_path68, import_node_url11, NATIVE, INFLATER_BINARY, INFLATER_BUILD, INFLATER_EXIT, built;
 var init_inflate = __esm({
   "src/unpack/inflate.ts"() {
     "use strict";
     import_node_fs75 = require("node:fs");
-    import_node_path67 = require("node:path");
+    import_node_path68 = require("node:path");
     import_node_url11 = require("node:url");
     NATIVE = (0, import_node_url11.fileURLToPath)(new URL("../native/", __burrowModuleUrl));
-    INFLATER_BINARY = (0, import_node_path67.join)(NATIVE, "burrow-inflate");
+    INFLATER_BINARY = (0, import_node_path68.join)(NATIVE, "burrow-inflate");
     INFLATER_BUILD = (0, import_node_url11.fileURLToPath)(new URL("../native/inflate.json", __burrowModuleUrl));
     INFLATER_EXIT = { invalid: 1, ceiling: 2, closed: 3, system: 4 };
   }
@@ -29107,7 +29149,7 @@ async function claimLayer(store, diffId, wait) {
   const final = layerPath(store, diffId);
   if ((0, import_node_fs76.existsSync)(final)) return void 0;
   let busy = false;
-  const lock = await acquireLock((0, import_node_path68.join)(store.paths.locks, `layer-${diffId.replace(":", "-")}.lock`), {
+  const lock = await acquireLock((0, import_node_path69.join)(store.paths.locks, `layer-${diffId.replace(":", "-")}.lock`), {
     onWait: () => {
       busy = true;
     },
@@ -29203,14 +29245,14 @@ async function unpackLayer(store, image, index, mapping, ceiling, notes) {
   await extraction2.done;
   extraction2.commit();
 }
-var import_node_crypto6, import_node_fs76, import_node_os18, import_node_path68, import_node_stream13, import_promises20, OverCeiling;
+var import_node_crypto6, import_node_fs76, import_node_os18, import_node_path69, import_node_stream13, import_promises20, OverCeiling;
 var init_layer = __esm({
   "src/unpack/layer.ts"() {
     "use strict";
     import_node_crypto6 = require("node:crypto");
     import_node_fs76 = require("node:fs");
     import_node_os18 = require("node:os");
-    import_node_path68 = require("node:path");
+    import_node_path69 = require("node:path");
     import_node_stream13 = require("node:stream");
     import_promises20 = require("node:stream/promises");
     init_spawn();
@@ -38741,8 +38783,8 @@ var require_agent = __commonJS({
 async function undici() {
   if (undiciApi === void 0) {
     const { default: Dispatcher } = await Promise.resolve().then(() => __toESM(require_dispatcher(), 1));
-    const { default: api2 } = await Promise.resolve().then(() => __toESM(require_api(), 1));
-    Object.assign(Dispatcher.prototype, api2);
+    const { default: api } = await Promise.resolve().then(() => __toESM(require_api(), 1));
+    Object.assign(Dispatcher.prototype, api);
     undiciApi = {
       Agent: (await Promise.resolve().then(() => __toESM(require_agent(), 1))).default,
       Pool: (await Promise.resolve().then(() => __toESM(require_pool(), 1))).default,
@@ -38754,13 +38796,13 @@ async function undici() {
 function causeErrno(error) {
   return errnoOf(error) ?? errnoOf(error?.cause);
 }
-function clientCertRefused(errno, message) {
-  return /CERTIFICATE_REQUIRED|ALERT_BAD_CERTIFICATE|ALERT_UNKNOWN_CA|ALERT_HANDSHAKE_FAILURE/.test(errno ?? "") || /certificate required|alert bad certificate/i.test(message);
+function clientCertRefused(errno2, message) {
+  return /CERTIFICATE_REQUIRED|ALERT_BAD_CERTIFICATE|ALERT_UNKNOWN_CA|ALERT_HANDSHAKE_FAILURE/.test(errno2 ?? "") || /certificate required|alert bad certificate/i.test(message);
 }
 function isCertificateProblem(error) {
   const cause = error instanceof BurrowError ? error.cause : error;
-  const errno = causeErrno(cause);
-  return errno !== void 0 && UNTRUSTED_CERT_ERRNO.has(errno) || clientCertRefused(errno, cause?.message ?? "");
+  const errno2 = causeErrno(cause);
+  return errno2 !== void 0 && UNTRUSTED_CERT_ERRNO.has(errno2) || clientCertRefused(errno2, cause?.message ?? "");
 }
 function timeoutError(url, timeoutMs, cause) {
   return new BurrowError("TIMEOUT", `${url.host} did not answer within ${timeoutMs / 1e3} s (${url.pathname}): the registry hangs or the network is slow; retry later or raise httpTimeoutSeconds`, { cause, retryable: true });
@@ -38768,29 +38810,29 @@ function timeoutError(url, timeoutMs, cause) {
 function networkError(error, url, timeoutMs) {
   if (error instanceof BurrowError) return error;
   if (error?.name === "AbortError") return new BurrowError("INTERRUPTED", `interrupted while talking to ${url.host}`, { cause: error });
-  const errno = causeErrno(error);
+  const errno2 = causeErrno(error);
   const detail = oneLine2(error?.message ?? String(error), 200);
-  if (errno !== void 0 && TIMEOUT_ERRNO.has(errno)) return timeoutError(url, timeoutMs, error);
-  if (errno === "ECONNREFUSED") {
+  if (errno2 !== void 0 && TIMEOUT_ERRNO.has(errno2)) return timeoutError(url, timeoutMs, error);
+  if (errno2 === "ECONNREFUSED") {
     return new BurrowError("NETWORK", `cannot connect to ${url.host}: connection refused (is the registry running and is the address right?)`, { cause: error });
   }
-  if (errno === "ENOTFOUND") {
+  if (errno2 === "ENOTFOUND") {
     return new BurrowError("NETWORK", `cannot resolve ${url.hostname}: check the registry name and your DNS`, { cause: error });
   }
-  if (errno !== void 0 && UNTRUSTED_CERT_ERRNO.has(errno)) {
+  if (errno2 !== void 0 && UNTRUSTED_CERT_ERRNO.has(errno2)) {
     return new BurrowError("NETWORK", `the TLS certificate of ${url.host} is not trusted (${detail}): if the registry uses its own CA, put that CA's certificate in ~/.config/containers/certs.d/${url.host}/ca.crt or /etc/docker/certs.d/${url.host}/ca.crt`, { cause: error });
   }
-  if (clientCertRefused(errno, detail)) {
+  if (clientCertRefused(errno2, detail)) {
     return new BurrowError("NETWORK", `${url.host} refused the TLS connection (${detail}): it wants a client certificate; put NAME.cert and NAME.key beside its CA in ~/.config/containers/certs.d/${url.host}/ or /etc/docker/certs.d/${url.host}/`, { cause: error });
   }
-  return new BurrowError("NETWORK", `network error talking to ${url.host}: ${detail}`, { cause: error, retryable: errno === void 0 || RETRYABLE_ERRNO.has(errno) });
+  return new BurrowError("NETWORK", `network error talking to ${url.host}: ${detail}`, { cause: error, retryable: errno2 === void 0 || RETRYABLE_ERRNO.has(errno2) });
 }
 function isTlsMismatch(error) {
   if (isCertificateProblem(error)) return false;
   const cause = error?.cause ?? error;
-  const errno = errnoOf(cause) ?? "";
+  const errno2 = errnoOf(cause) ?? "";
   const message = cause?.message ?? "";
-  return errno.startsWith("ERR_SSL") || errno === "EPROTO" || errno === "ECONNRESET" || /wrong version number|ssl|tls/i.test(message);
+  return errno2.startsWith("ERR_SSL") || errno2 === "EPROTO" || errno2 === "ECONNRESET" || /wrong version number|ssl|tls/i.test(message);
 }
 function oneLine2(text, max) {
   const flat = text.replace(/[\u0000-\u001f\u007f-\u009f]+/g, " ").trim();
@@ -39169,12 +39211,12 @@ var init_auth = __esm({
 // src/registry/certs.ts
 function certsDirRoots(env = process.env) {
   const home = homeForLookups(env);
-  return [(0, import_node_path69.join)(home, ".config", "containers", "certs.d"), "/etc/containers/certs.d", "/etc/docker/certs.d"];
+  return [(0, import_node_path70.join)(home, ".config", "containers", "certs.d"), "/etc/containers/certs.d", "/etc/docker/certs.d"];
 }
 function findCertsDir(host, roots = certsDirRoots()) {
   if (host === "" || host.includes("/") || host === "." || host === "..") return void 0;
   for (const root of roots) {
-    const dir = (0, import_node_path69.join)(root, host);
+    const dir = (0, import_node_path70.join)(root, host);
     if ((0, import_node_fs78.existsSync)(dir)) return dir;
   }
   return void 0;
@@ -39193,18 +39235,18 @@ function readCertsDir(dir) {
   } catch (error) {
     throw new BurrowError("INVALID_ARGUMENT", `cannot read the certificate directory ${dir} (${error.code ?? error.message})`, { cause: error });
   }
-  const ca = names.filter((name) => name.endsWith(".crt")).map((name) => readPem((0, import_node_path69.join)(dir, name)));
+  const ca = names.filter((name) => name.endsWith(".crt")).map((name) => readPem((0, import_node_path70.join)(dir, name)));
   const cert = [];
   const key = [];
   for (const name of names.filter((entry) => entry.endsWith(".cert"))) {
     const keyName = `${name.slice(0, -".cert".length)}.key`;
-    if (!names.includes(keyName)) throw new BurrowError("INVALID_ARGUMENT", `client certificate ${(0, import_node_path69.join)(dir, name)} has no key beside it (${keyName}): add the key or remove the certificate`);
-    cert.push(readPem((0, import_node_path69.join)(dir, name)));
-    key.push(readPem((0, import_node_path69.join)(dir, keyName)));
+    if (!names.includes(keyName)) throw new BurrowError("INVALID_ARGUMENT", `client certificate ${(0, import_node_path70.join)(dir, name)} has no key beside it (${keyName}): add the key or remove the certificate`);
+    cert.push(readPem((0, import_node_path70.join)(dir, name)));
+    key.push(readPem((0, import_node_path70.join)(dir, keyName)));
   }
   for (const name of names.filter((entry) => entry.endsWith(".key"))) {
     const certName = `${name.slice(0, -".key".length)}.cert`;
-    if (!names.includes(certName)) throw new BurrowError("INVALID_ARGUMENT", `key ${(0, import_node_path69.join)(dir, name)} has no client certificate beside it (${certName}): add the certificate or remove the key`);
+    if (!names.includes(certName)) throw new BurrowError("INVALID_ARGUMENT", `key ${(0, import_node_path70.join)(dir, name)} has no client certificate beside it (${certName}): add the certificate or remove the key`);
   }
   return { dir, ca, client: cert.length === 0 ? void 0 : { cert, key } };
 }
@@ -39212,12 +39254,12 @@ function registryCerts(host, roots = certsDirRoots()) {
   const dir = findCertsDir(host, roots);
   return dir === void 0 ? void 0 : readCertsDir(dir);
 }
-var import_node_fs78, import_node_path69;
+var import_node_fs78, import_node_path70;
 var init_certs = __esm({
   "src/registry/certs.ts"() {
     "use strict";
     import_node_fs78 = require("node:fs");
-    import_node_path69 = require("node:path");
+    import_node_path70 = require("node:path");
     init_errors();
     init_home();
   }
@@ -39482,8 +39524,8 @@ var init_client = __esm({
 
 // src/registry/credentials.ts
 function dockerConfigPath(env = process.env) {
-  const dir = env.DOCKER_CONFIG !== void 0 && env.DOCKER_CONFIG !== "" ? env.DOCKER_CONFIG : (0, import_node_path70.join)(homeForLookups(env), ".docker");
-  return (0, import_node_path70.join)(dir, "config.json");
+  const dir = env.DOCKER_CONFIG !== void 0 && env.DOCKER_CONFIG !== "" ? env.DOCKER_CONFIG : (0, import_node_path71.join)(homeForLookups(env), ".docker");
+  return (0, import_node_path71.join)(dir, "config.json");
 }
 function configKey(domain) {
   return DOCKER_HUB_ALIASES.has(domain) ? DOCKER_HUB_KEY : domain;
@@ -39515,8 +39557,8 @@ async function runHelper(helper, action2, input) {
     return result.stdout;
   } catch (error) {
     const failure2 = error;
-    const errno = failure2.code ?? failure2.cause?.code;
-    if (errno === "ENOENT" || errno === "EACCES") {
+    const errno2 = failure2.code ?? failure2.cause?.code;
+    if (errno2 === "ENOENT" || errno2 === "EACCES") {
       throw new BurrowError("INVALID_ARGUMENT", `credential helper ${program2} (named in your Docker config) is not on PATH or not executable: install it or remove it from the config`);
     }
     const output = `${failure2.stdout ?? ""} ${failure2.stderr ?? ""}`;
@@ -39563,7 +39605,7 @@ async function storeCredentials(domain, credentials, path6 = dockerConfigPath())
   const auths = config.auths ?? {};
   auths[configKey(domain)] = { auth: Buffer.from(`${credentials.username}:${credentials.password}`).toString("base64") };
   config.auths = auths;
-  (0, import_node_fs79.mkdirSync)((0, import_node_path70.dirname)(path6), { recursive: true, mode: 448 });
+  (0, import_node_fs79.mkdirSync)((0, import_node_path71.dirname)(path6), { recursive: true, mode: 448 });
   writeFileAtomic(path6, `${JSON.stringify(config, null, "	")}
 `, 384);
 }
@@ -39585,12 +39627,12 @@ async function eraseCredentials(domain, path6 = dockerConfigPath()) {
 `, 384);
   return erased;
 }
-var import_node_fs79, import_node_path70, IDENTITY_TOKEN_USER, DOCKER_HUB_KEY, DOCKER_HUB_ALIASES;
+var import_node_fs79, import_node_path71, IDENTITY_TOKEN_USER, DOCKER_HUB_KEY, DOCKER_HUB_ALIASES;
 var init_credentials = __esm({
   "src/registry/credentials.ts"() {
     "use strict";
     import_node_fs79 = require("node:fs");
-    import_node_path70 = require("node:path");
+    import_node_path71 = require("node:path");
     init_errors();
     init_atomic();
     init_reference2();
@@ -39749,19 +39791,15 @@ var init_pull = __esm({
 function collectGarbage2() {
   (0, import_node_v82.setFlagsFromString)("--expose-gc");
   (0, import_node_vm.runInNewContext)("gc")();
-  if (mallocTrim === void 0) {
-    const koffi = (0, import_node_module6.createRequire)(__burrowModuleUrl)("koffi");
-    mallocTrim = koffi.load("libc.so.6").func("int malloc_trim(size_t pad)");
-  }
   mallocTrim(0);
 }
-var import_node_module6, import_node_v82, import_node_vm, mallocTrim;
+var import_node_v82, import_node_vm;
 var init_gc2 = __esm({
   "src/util/gc.ts"() {
     "use strict";
-    import_node_module6 = require("node:module");
     import_node_v82 = require("node:v8");
     import_node_vm = require("node:vm");
+    init_libc();
   }
 });
 
@@ -39901,7 +39939,7 @@ function findContainerOrNone(store, query) {
 function checkMountTargets(volumes, devices) {
   const seen = /* @__PURE__ */ new Set();
   for (const target of [...volumes.map((volume) => volume.target), ...devices.map((device) => device.target)]) {
-    const clean = import_node_path71.posix.normalize(target).replace(/(.)\/$/, "$1");
+    const clean = import_node_path72.posix.normalize(target).replace(/(.)\/$/, "$1");
     if (seen.has(clean)) throw new BurrowError("INVALID_ARGUMENT", `duplicate mount point: ${clean} (give each target one -v, --mount, --tmpfs or --device)`);
     seen.add(clean);
   }
@@ -39958,7 +39996,7 @@ async function createContainer(store, options) {
   if (args.length === 0) throw new BurrowError("INVALID_ARGUMENT", `no command specified: ${image.record.name} has no Cmd or Entrypoint; give one after the image name`);
   const healthcheck = resolveHealthcheck(config.healthcheck, options.healthcheck, config.shell);
   const workdir = options.workdir ?? config.workingDir ?? "/";
-  if (!(0, import_node_path71.isAbsolute)(workdir)) throw new BurrowError("INVALID_ARGUMENT", `the working directory "${workdir}" is invalid: it needs to be an absolute path`);
+  if (!(0, import_node_path72.isAbsolute)(workdir)) throw new BurrowError("INVALID_ARGUMENT", `the working directory "${workdir}" is invalid: it needs to be an absolute path`);
   for (const volume of options.volumes) {
     if (volume.kind === "bind" && !(0, import_node_fs80.existsSync)(volume.source)) {
       throw new BurrowError("INVALID_ARGUMENT", `invalid mount: bind source path does not exist: ${volume.source}`);
@@ -39970,7 +40008,7 @@ async function createContainer(store, options) {
     if (volume.anonymous === true) {
       const name2 = anonymousVolumeName();
       anonymousVolumes.push(name2);
-      return { kind: "bind", source: (0, import_node_path71.join)(volumesDir(store), name2, "_data"), target: volume.target, readOnly: volume.readOnly };
+      return { kind: "bind", source: (0, import_node_path72.join)(volumesDir(store), name2, "_data"), target: volume.target, readOnly: volume.readOnly };
     }
     return volumeMount(createVolume(store, volume.name), volume.target, volume.readOnly);
   });
@@ -39991,9 +40029,9 @@ async function createContainer(store, options) {
   const exposed = uniqueExposed([...config.exposedPorts, ...options.expose ?? []]);
   const hostname2 = options.hostname ?? id.slice(0, 12);
   const dir = containerDir(store, id);
-  const upper = (0, import_node_path71.join)(dir, "upper");
-  const work = (0, import_node_path71.join)(dir, "work");
-  const merged = (0, import_node_path71.join)(dir, "merged");
+  const upper = (0, import_node_path72.join)(dir, "upper");
+  const work = (0, import_node_path72.join)(dir, "work");
+  const merged = (0, import_node_path72.join)(dir, "merged");
   (0, import_node_fs80.mkdirSync)(dir, { recursive: true, mode: 448 });
   if (options.claimStart === true) claimStart(dir);
   let network;
@@ -40006,7 +40044,7 @@ async function createContainer(store, options) {
   for (const path6 of [upper, work, merged]) (0, import_node_fs80.mkdirSync)(path6, { mode: 493 });
   const userns = keepId === void 0 ? void 0 : { ...keepId, user: keptUser(mounts) };
   const home = userns !== void 0 && user.uid === userns.uid && needsEntry(readImageFile(lowers, "etc/passwd") ?? "", userns.user.name, userns.uid) ? userns.user.home : user.home;
-  if (seccomp !== void 0) (0, import_node_fs80.writeFileSync)((0, import_node_path71.join)(dir, SECCOMP_FILE), seccomp, { mode: 292 });
+  if (seccomp !== void 0) (0, import_node_fs80.writeFileSync)((0, import_node_path72.join)(dir, SECCOMP_FILE), seccomp, { mode: 292 });
   const plan = {
     rootfs: { driver: storageDriver ?? "auto", lowers, upper, work, merged, readOnly: options.readOnly, volatile: options.remove },
     hostname: hostname2,
@@ -40064,12 +40102,12 @@ async function createContainer(store, options) {
   trace("container created");
   return record;
 }
-var import_node_fs80, import_node_path71, DEFAULT_PATH;
+var import_node_fs80, import_node_path72, DEFAULT_PATH;
 var init_create2 = __esm({
   "src/container/create.ts"() {
     "use strict";
     import_node_fs80 = require("node:fs");
-    import_node_path71 = require("node:path");
+    import_node_path72 = require("node:path");
     init_errors();
     init_local();
     init_capabilities();
@@ -40627,11 +40665,11 @@ function progressMode(stream, quiet) {
   if (quiet) return "quiet";
   return stream.isTTY === true && process.env.TERM !== "dumb" ? "bars" : "lines";
 }
-var import_node_module7, BlobProgress;
+var import_node_module4, BlobProgress;
 var init_progress = __esm({
   "src/cli/progress.ts"() {
     "use strict";
-    import_node_module7 = require("node:module");
+    import_node_module4 = require("node:module");
     init_digest();
     init_format();
     BlobProgress = class _BlobProgress {
@@ -40658,7 +40696,7 @@ var init_progress = __esm({
       multibar;
       bars = /* @__PURE__ */ new Map();
       static async create(stream, mode) {
-        const cliProgress = mode === "bars" ? (0, import_node_module7.createRequire)(__burrowModuleUrl)("cli-progress") : void 0;
+        const cliProgress = mode === "bars" ? (0, import_node_module4.createRequire)(__burrowModuleUrl)("cli-progress") : void 0;
         return new _BlobProgress(stream, mode, cliProgress);
       }
       line(text) {
@@ -40954,7 +40992,7 @@ async function loadArchive(store, file, options = {}) {
   const scratch3 = store.scratchDir("load");
   try {
     const files = await extractArchive(file, scratch3);
-    const loaded = [];
+    const loaded2 = [];
     for (const image of await archiveImages(files)) {
       const result = await copyImage(image.source, store, {
         platform: options.platform ?? hostPlatform(),
@@ -40963,9 +41001,9 @@ async function loadArchive(store, file, options = {}) {
         signal: options.signal,
         onBlob: options.onBlob
       });
-      loaded.push({ names: image.names, manifestDigest: result.manifestDigest, id: result.manifest.config.digest });
+      loaded2.push({ names: image.names, manifestDigest: result.manifestDigest, id: result.manifest.config.digest });
     }
-    return loaded;
+    return loaded2;
   } finally {
     (0, import_node_fs82.rmSync)(scratch3, { recursive: true, force: true });
   }
@@ -40987,7 +41025,7 @@ __export(archive_write_exports, {
   saveImages: () => saveImages
 });
 function place(source, target) {
-  (0, import_node_fs83.mkdirSync)((0, import_node_path72.dirname)(target), { recursive: true });
+  (0, import_node_fs83.mkdirSync)((0, import_node_path73.dirname)(target), { recursive: true });
   try {
     (0, import_node_fs83.linkSync)(source, target);
   } catch {
@@ -40997,13 +41035,13 @@ function place(source, target) {
 async function placeUncompressed(store, image, index, staging) {
   const layer = image.manifest.layers[index];
   const diffId = image.config.rootfs.diff_ids[index];
-  const target = (0, import_node_path72.join)(staging, "blobs", "sha256", diffId.slice("sha256:".length));
+  const target = (0, import_node_path73.join)(staging, "blobs", "sha256", diffId.slice("sha256:".length));
   const decompress = decompressor(layerCompression(layer.mediaType));
   if (decompress === void 0) {
     place(store.blobPath(layer.digest), target);
     return `blobs/sha256/${diffId.slice("sha256:".length)}`;
   }
-  (0, import_node_fs83.mkdirSync)((0, import_node_path72.dirname)(target), { recursive: true });
+  (0, import_node_fs83.mkdirSync)((0, import_node_path73.dirname)(target), { recursive: true });
   const hash = (0, import_node_crypto7.createHash)("sha256");
   const tee = new import_node_stream15.Transform({ transform(chunk, _e2, callback) {
     hash.update(chunk);
@@ -41025,18 +41063,18 @@ async function stageDocker(store, images, staging) {
   const entries = [];
   for (const image of images) {
     const configName = `blobs/sha256/${image.id.slice("sha256:".length)}`;
-    place(store.blobPath(image.id), (0, import_node_path72.join)(staging, configName));
+    place(store.blobPath(image.id), (0, import_node_path73.join)(staging, configName));
     const layers = [];
     for (let index = 0; index < image.manifest.layers.length; index++) layers.push(await placeUncompressed(store, image, index, staging));
     const tags = [dockerTag(image.record.name)].filter((tag) => tag !== void 0);
     entries.push({ Config: configName, RepoTags: tags, Layers: layers });
   }
-  (0, import_node_fs83.writeFileSync)((0, import_node_path72.join)(staging, "manifest.json"), JSON.stringify(entries));
+  (0, import_node_fs83.writeFileSync)((0, import_node_path73.join)(staging, "manifest.json"), JSON.stringify(entries));
 }
 function stageOci(store, images, staging) {
   const manifests = images.map((image) => {
     for (const digest of [image.record.manifest.digest, image.id, ...image.manifest.layers.map((layer) => layer.digest)]) {
-      place(store.blobPath(digest), (0, import_node_path72.join)(staging, "blobs", digest.replace(":", "/")));
+      place(store.blobPath(digest), (0, import_node_path73.join)(staging, "blobs", digest.replace(":", "/")));
     }
     const annotations = {};
     if (!image.record.name.startsWith("@")) {
@@ -41046,12 +41084,12 @@ function stageOci(store, images, staging) {
     }
     return { mediaType: image.record.manifest.mediaType || MediaType.ociManifest, digest: image.record.manifest.digest, size: image.record.manifest.size, annotations };
   });
-  (0, import_node_fs83.writeFileSync)((0, import_node_path72.join)(staging, "oci-layout"), JSON.stringify({ imageLayoutVersion: "1.0.0" }));
-  (0, import_node_fs83.writeFileSync)((0, import_node_path72.join)(staging, "index.json"), JSON.stringify({ schemaVersion: 2, mediaType: MediaType.ociIndex, manifests }));
+  (0, import_node_fs83.writeFileSync)((0, import_node_path73.join)(staging, "oci-layout"), JSON.stringify({ imageLayoutVersion: "1.0.0" }));
+  (0, import_node_fs83.writeFileSync)((0, import_node_path73.join)(staging, "index.json"), JSON.stringify({ schemaVersion: 2, mediaType: MediaType.ociIndex, manifests }));
 }
 async function saveImages(store, images, file, format2) {
   const staging = store.scratchDir("save");
-  const partial = (0, import_node_path72.join)((0, import_node_path72.dirname)(file), `.${(0, import_node_path72.basename)(file)}.${process.pid}.partial`);
+  const partial = (0, import_node_path73.join)((0, import_node_path73.dirname)(file), `.${(0, import_node_path73.basename)(file)}.${process.pid}.partial`);
   try {
     if (format2 === "docker-archive") await stageDocker(store, images, staging);
     else stageOci(store, images, staging);
@@ -41065,13 +41103,13 @@ async function saveImages(store, images, file, format2) {
     (0, import_node_fs83.rmSync)(staging, { recursive: true, force: true });
   }
 }
-var import_node_fs83, import_node_crypto7, import_node_path72, import_node_stream15, import_promises21;
+var import_node_fs83, import_node_crypto7, import_node_path73, import_node_stream15, import_promises21;
 var init_archive_write = __esm({
   "src/transport/archive-write.ts"() {
     "use strict";
     import_node_fs83 = require("node:fs");
     import_node_crypto7 = require("node:crypto");
-    import_node_path72 = require("node:path");
+    import_node_path73 = require("node:path");
     import_node_stream15 = require("node:stream");
     import_promises21 = require("node:stream/promises");
     init_index_min();
@@ -41098,13 +41136,13 @@ function loadCommand(signal, setExit) {
       if (file === void 0) {
         if (process.stdin.isTTY === true) throw new BurrowError("INVALID_ARGUMENT", "no archive given: use -i FILE or pipe one into standard input");
         scratch3 = store.scratchDir("stdin");
-        file = (0, import_node_path73.join)(scratch3, "archive.tar");
+        file = (0, import_node_path74.join)(scratch3, "archive.tar");
         await (0, import_promises22.pipeline)(process.stdin, (0, import_node_fs84.createWriteStream)(file));
       }
       try {
-        const loaded = await loadArchive2(store, file, { signal: context.signal });
+        const loaded2 = await loadArchive2(store, file, { signal: context.signal });
         if (flags.quiet !== true) {
-          for (const image of loaded) {
+          for (const image of loaded2) {
             if (image.names.length === 0) context.stdout.write(`Loaded image ID: ${image.id}
 `);
             for (const name of image.names) context.stdout.write(`Loaded image: ${familiarString(parseReference(name))}
@@ -41133,7 +41171,7 @@ function saveCommand(signal, setExit) {
       if (process.stdout.isTTY === true) throw new BurrowError("INVALID_ARGUMENT", "refusing to write an archive to a terminal: use -o FILE or redirect standard output");
       const scratch3 = store.scratchDir("stdout");
       try {
-        const file = (0, import_node_path73.join)(scratch3, "archive.tar");
+        const file = (0, import_node_path74.join)(scratch3, "archive.tar");
         await saveImages2(store, images, file, flags.format);
         await (0, import_promises22.pipeline)((0, import_node_fs84.createReadStream)(file), process.stdout, { end: false });
       } finally {
@@ -41142,12 +41180,12 @@ function saveCommand(signal, setExit) {
     })
   );
 }
-var import_node_fs84, import_node_path73, import_promises22;
+var import_node_fs84, import_node_path74, import_promises22;
 var init_archive = __esm({
   "src/cli/archive.ts"() {
     "use strict";
     import_node_fs84 = require("node:fs");
-    import_node_path73 = require("node:path");
+    import_node_path74 = require("node:path");
     import_promises22 = require("node:stream/promises");
     init_esm();
     init_errors();
@@ -41245,21 +41283,21 @@ __export(cache_exports, {
   importCache: () => importCache
 });
 function isInside(path6, root) {
-  return path6 === root || path6.startsWith(`${root}${import_node_path74.sep}`);
+  return path6 === root || path6.startsWith(`${root}${import_node_path75.sep}`);
 }
 function prepareCacheDir(store, dir) {
-  const root = (0, import_node_path74.resolve)(store.root);
+  const root = (0, import_node_path75.resolve)(store.root);
   if (isInside(dir, root) || isInside(root, dir)) {
     throw new BurrowError("INVALID_ARGUMENT", `the cache ${dir} and the store ${root} overlap: export to a directory outside the store`);
   }
   try {
     if ((0, import_node_fs85.existsSync)(dir)) {
       if (!(0, import_node_fs85.statSync)(dir).isDirectory()) throw new BurrowError("INVALID_ARGUMENT", `${dir} is not a directory: export the cache to a directory`);
-      if ((0, import_node_fs85.readdirSync)(dir).length > 0 && !(0, import_node_fs85.existsSync)((0, import_node_path74.join)(dir, MARKER))) {
+      if ((0, import_node_fs85.readdirSync)(dir).length > 0 && !(0, import_node_fs85.existsSync)((0, import_node_path75.join)(dir, MARKER))) {
         throw new BurrowError("INVALID_ARGUMENT", `${dir} is not empty and holds no burrow cache (no ${MARKER}): export to a new or empty directory`);
       }
     }
-    (0, import_node_fs85.mkdirSync)((0, import_node_path74.join)(dir, "blobs", "sha256"), { recursive: true, mode: 448 });
+    (0, import_node_fs85.mkdirSync)((0, import_node_path75.join)(dir, "blobs", "sha256"), { recursive: true, mode: 448 });
   } catch (error) {
     throw fsError(error, `preparing the cache ${dir}`);
   }
@@ -41271,7 +41309,7 @@ function recordBlobs(store, record) {
   return digests;
 }
 function placeBlob(source, target) {
-  const temp = (0, import_node_path74.join)((0, import_node_path74.dirname)(target), `.${randomBytes(6).toString("hex")}.tmp`);
+  const temp = (0, import_node_path75.join)((0, import_node_path75.dirname)(target), `.${randomBytes(6).toString("hex")}.tmp`);
   let how = "linked";
   try {
     (0, import_node_fs85.linkSync)(source, temp);
@@ -41289,7 +41327,7 @@ function placeBlob(source, target) {
   return how;
 }
 async function exportCache(store, target, options = {}) {
-  const dir = (0, import_node_path74.resolve)(target);
+  const dir = (0, import_node_path75.resolve)(target);
   const records = options.images === void 0 || options.images.length === 0 ? store.records() : [...new Map(options.images.flatMap((query) => {
     const found = findRecords(store, query);
     if (found.length === 0) throw new BurrowError("NOT_FOUND", `no such image: ${query} (see "burrow images")`);
@@ -41313,28 +41351,28 @@ async function exportCache(store, target, options = {}) {
       options.signal?.throwIfAborted();
       const { algorithm, hex } = parseDigest(digest);
       const source = store.blobPath(digest);
-      const destination = (0, import_node_path74.join)(dir, "blobs", algorithm, hex);
+      const destination = (0, import_node_path75.join)(dir, "blobs", algorithm, hex);
       const size = (0, import_node_fs85.statSync)(source).size;
       result.blobs++;
       if ((0, import_node_fs85.existsSync)(destination) && (0, import_node_fs85.statSync)(destination).size === size) {
         result.present++;
         continue;
       }
-      (0, import_node_fs85.mkdirSync)((0, import_node_path74.dirname)(destination), { recursive: true, mode: 448 });
+      (0, import_node_fs85.mkdirSync)((0, import_node_path75.dirname)(destination), { recursive: true, mode: 448 });
       if (placeBlob(source, destination) === "linked") result.linked++;
       else {
         result.copied++;
         result.copiedBytes += size;
       }
     }
-    writeFileAtomic((0, import_node_path74.join)(dir, "oci-layout"), JSON.stringify({ imageLayoutVersion: "1.0.0" }));
-    writeFileAtomic((0, import_node_path74.join)(dir, "index.json"), recordsFile(exported));
-    writeFileAtomic((0, import_node_path74.join)(dir, MARKER), `${JSON.stringify({ format: 1, exported: (/* @__PURE__ */ new Date()).toISOString() })}
+    writeFileAtomic((0, import_node_path75.join)(dir, "oci-layout"), JSON.stringify({ imageLayoutVersion: "1.0.0" }));
+    writeFileAtomic((0, import_node_path75.join)(dir, "index.json"), recordsFile(exported));
+    writeFileAtomic((0, import_node_path75.join)(dir, MARKER), `${JSON.stringify({ format: 1, exported: (/* @__PURE__ */ new Date()).toISOString() })}
 `);
-    for (const algorithm of (0, import_node_fs85.readdirSync)((0, import_node_path74.join)(dir, "blobs"))) {
-      for (const name of (0, import_node_fs85.readdirSync)((0, import_node_path74.join)(dir, "blobs", algorithm))) {
+    for (const algorithm of (0, import_node_fs85.readdirSync)((0, import_node_path75.join)(dir, "blobs"))) {
+      for (const name of (0, import_node_fs85.readdirSync)((0, import_node_path75.join)(dir, "blobs", algorithm))) {
         if (wanted.has(`${algorithm}:${name}`)) continue;
-        (0, import_node_fs85.rmSync)((0, import_node_path74.join)(dir, "blobs", algorithm, name), { recursive: true, force: true });
+        (0, import_node_fs85.rmSync)((0, import_node_path75.join)(dir, "blobs", algorithm, name), { recursive: true, force: true });
         if (!name.startsWith(".")) result.removed++;
       }
     }
@@ -41348,21 +41386,21 @@ async function exportCache(store, target, options = {}) {
 }
 function cacheBlob(dir, digest) {
   const { algorithm, hex } = parseDigest(digest);
-  const path6 = (0, import_node_path74.join)(dir, "blobs", algorithm, hex);
+  const path6 = (0, import_node_path75.join)(dir, "blobs", algorithm, hex);
   return (0, import_node_fs85.existsSync)(path6) ? path6 : void 0;
 }
 async function importCache(store, source, options = {}) {
-  const dir = (0, import_node_path74.resolve)(source);
+  const dir = (0, import_node_path75.resolve)(source);
   const result = { dir, found: (0, import_node_fs85.existsSync)(dir), images: [], skipped: [], imported: 0, importedBytes: 0, present: 0 };
   if (!result.found) return result;
-  if (!(0, import_node_fs85.existsSync)((0, import_node_path74.join)(dir, "index.json"))) {
+  if (!(0, import_node_fs85.existsSync)((0, import_node_path75.join)(dir, "index.json"))) {
     throw new BurrowError("INVALID_ARGUMENT", `${dir} is not a burrow cache (no index.json): make one with burrow system cache export ${source}`);
   }
   let records;
   try {
     records = readRecords(storePaths(dir));
   } catch (error) {
-    throw new BurrowError("INVALID_ARGUMENT", `the cache's ${(0, import_node_path74.join)(dir, "index.json")} is unreadable (${error.cause?.message ?? error.message}): export the cache again`, { cause: error });
+    throw new BurrowError("INVALID_ARGUMENT", `the cache's ${(0, import_node_path75.join)(dir, "index.json")} is unreadable (${error.cause?.message ?? error.message}): export the cache again`, { cause: error });
   }
   const lock = await store.lockStore("shared", options.signal);
   const importer = new Importer(store, dir, options.signal);
@@ -41404,12 +41442,12 @@ async function importCache(store, source, options = {}) {
     lock.release();
   }
 }
-var import_node_fs85, import_node_path74, import_node_stream16, import_promises23, MARKER, MAX_JSON_BLOB, SKIPS, Importer;
+var import_node_fs85, import_node_path75, import_node_stream16, import_promises23, MARKER, MAX_JSON_BLOB, SKIPS, Importer;
 var init_cache = __esm({
   "src/store/cache.ts"() {
     "use strict";
     import_node_fs85 = require("node:fs");
-    import_node_path74 = require("node:path");
+    import_node_path75 = require("node:path");
     import_node_stream16 = require("node:stream");
     import_promises23 = require("node:stream/promises");
     init_errors();
@@ -41458,7 +41496,7 @@ var init_cache = __esm({
         }
         const source = cacheBlob(this.dir, digest);
         if (source === void 0) throw new BurrowError("NOT_FOUND", `the cache lacks blob ${digest}`);
-        const temp = (0, import_node_path74.join)(this.scratchDir(), parseDigest(digest).hex);
+        const temp = (0, import_node_path75.join)(this.scratchDir(), parseDigest(digest).hex);
         const hash = hasherFor(digest);
         let bytes = 0;
         const hashing = new import_node_stream16.Transform({
@@ -41481,7 +41519,7 @@ var init_cache = __esm({
           (0, import_node_fs85.closeSync)(fd);
         }
         const target = blobPath(this.store.paths, digest);
-        (0, import_node_fs85.mkdirSync)((0, import_node_path74.dirname)(target), { recursive: true });
+        (0, import_node_fs85.mkdirSync)((0, import_node_path75.dirname)(target), { recursive: true });
         (0, import_node_fs85.renameSync)(temp, target);
         this.seen.add(digest);
         this.imported++;
@@ -41555,7 +41593,7 @@ function containersRow(store, records) {
   const row = { type: "Containers", total: 0, active: 0, size: 0, reclaimable: 0 };
   for (const record of records) {
     const dir = containerDir(store, record.id);
-    const size = treeSize((0, import_node_path75.join)(dir, "upper")) + treeSize((0, import_node_path75.join)(dir, "merged"));
+    const size = treeSize((0, import_node_path76.join)(dir, "upper")) + treeSize((0, import_node_path76.join)(dir, "merged"));
     const running = containerState(store, record).status === "running";
     row.total++;
     row.size += size;
@@ -41603,12 +41641,12 @@ function diskUsage(store) {
     rows: [imagesRow(store, imagesInUse(store)), containersRow(store, records), volumesRow(store, records), layersRow(store)]
   };
 }
-var import_node_fs86, import_node_path75;
+var import_node_fs86, import_node_path76;
 var init_usage = __esm({
   "src/store/usage.ts"() {
     "use strict";
     import_node_fs86 = require("node:fs");
-    import_node_path75 = require("node:path");
+    import_node_path76 = require("node:path");
     init_state();
     init_record();
     init_volumes();
@@ -41661,12 +41699,12 @@ async function checkStore(store, options = {}) {
     lock.release();
   }
 }
-var import_node_fs87, import_node_path76, HEX_LENGTH2, Checker;
+var import_node_fs87, import_node_path77, HEX_LENGTH2, Checker;
 var init_check = __esm({
   "src/store/check.ts"() {
     "use strict";
     import_node_fs87 = require("node:fs");
-    import_node_path76 = require("node:path");
+    import_node_path77 = require("node:path");
     init_record();
     init_state();
     init_identity();
@@ -41720,14 +41758,14 @@ var init_check = __esm({
         const root = this.store.paths.blobs;
         if (!(0, import_node_fs87.existsSync)(root)) return;
         for (const algorithm of (0, import_node_fs87.readdirSync)(root)) {
-          const dir = (0, import_node_path76.join)(root, algorithm);
+          const dir = (0, import_node_path77.join)(root, algorithm);
           if (!(algorithm in HEX_LENGTH2) || !(0, import_node_fs87.statSync)(dir).isDirectory()) {
             await this.damagedEntry("blob", dir, "not a digest algorithm burrow writes (sha256, sha512)");
             continue;
           }
           for (const hex of (0, import_node_fs87.readdirSync)(dir)) {
             this.options.signal?.throwIfAborted();
-            const path6 = (0, import_node_path76.join)(dir, hex);
+            const path6 = (0, import_node_path77.join)(dir, hex);
             const digest = `${algorithm}:${hex}`;
             if (!new RegExp(`^[0-9a-f]{${HEX_LENGTH2[algorithm]}}$`).test(hex) || !(0, import_node_fs87.lstatSync)(path6).isFile()) {
               await this.damagedEntry("blob", path6, "not a blob: its name is not a digest, or it is not a regular file");
@@ -41867,7 +41905,7 @@ var init_check = __esm({
       async containers(records, containers, running) {
         const byId = new Map(records.map((record) => [record.id, record]));
         for (const container of containers) {
-          const missing = container.layers.filter((hex) => !(0, import_node_fs87.existsSync)((0, import_node_path76.join)(layersDir(this.store), hex)));
+          const missing = container.layers.filter((hex) => !(0, import_node_fs87.existsSync)((0, import_node_path77.join)(layersDir(this.store), hex)));
           if (missing.length === 0) continue;
           const record = byId.get(container.id);
           if (this.repair && record !== void 0 && !running.has(container.name)) {
@@ -41891,7 +41929,7 @@ var init_check = __esm({
           if (state.monitor !== void 0) continue;
           const dir = containerDir(this.store, record.id);
           if (startClaimed(dir)) continue;
-          const held = await acquireLock((0, import_node_path76.join)(this.store.paths.locks, `container-${record.id}.lock`), { timeoutMs: 0 }).catch(() => void 0);
+          const held = await acquireLock((0, import_node_path77.join)(this.store.paths.locks, `container-${record.id}.lock`), { timeoutMs: 0 }).catch(() => void 0);
           if (held === void 0) continue;
           held.release();
           const helper = leftoverHelper(dir);
@@ -41927,7 +41965,7 @@ var init_check = __esm({
           } catch {
           }
         }
-        return missing.filter((hex) => (0, import_node_fs87.existsSync)((0, import_node_path76.join)(layersDir(this.store), hex)));
+        return missing.filter((hex) => (0, import_node_fs87.existsSync)((0, import_node_path77.join)(layersDir(this.store), hex)));
       }
       /** The containers whose records read; a record that does not is damaged, a directory without one a killed create's leftover. */
       async containerRecords() {
@@ -41955,7 +41993,7 @@ var init_check = __esm({
             records.push(record);
             continue;
           }
-          if (!(0, import_node_fs87.existsSync)((0, import_node_path76.join)(dir, "container.json"))) {
+          if (!(0, import_node_fs87.existsSync)((0, import_node_path77.join)(dir, "container.json"))) {
             if (orphans.has(dir)) this.garbage("leftover", `containers/${id}`, "a container directory without a record (left by a create that was killed)");
             continue;
           }
@@ -41969,10 +42007,10 @@ var init_check = __esm({
         const tmp = this.store.paths.tmp;
         if (!(0, import_node_fs87.existsSync)(tmp)) return;
         for (const name of (0, import_node_fs87.readdirSync)(tmp)) {
-          const path6 = (0, import_node_path76.join)(tmp, name);
+          const path6 = (0, import_node_path77.join)(tmp, name);
           if (name.endsWith(".partial")) {
             let busy = false;
-            const lock = await acquireLock((0, import_node_path76.join)(this.store.paths.locks, `blob-${name.slice(0, -".partial".length)}.lock`), { onWait: () => {
+            const lock = await acquireLock((0, import_node_path77.join)(this.store.paths.locks, `blob-${name.slice(0, -".partial".length)}.lock`), { onWait: () => {
               busy = true;
             }, shouldStop: () => busy });
             if (lock === void 0) continue;
@@ -41996,7 +42034,7 @@ var init_check = __esm({
         if (!(0, import_node_fs87.existsSync)(root)) return;
         for (const algorithm of (0, import_node_fs87.readdirSync)(root)) {
           if (!(algorithm in HEX_LENGTH2)) continue;
-          for (const hex of (0, import_node_fs87.readdirSync)((0, import_node_path76.join)(root, algorithm))) {
+          for (const hex of (0, import_node_fs87.readdirSync)((0, import_node_path77.join)(root, algorithm))) {
             const digest = `${algorithm}:${hex}`;
             if (!reachable.has(digest) && !this.damagedBlobs.has(digest)) this.garbage("blob", digest, "no image uses it");
           }
@@ -42302,7 +42340,7 @@ var init_info3 = __esm({
 // src/setup/host.ts
 function readSysctl(paths, name) {
   try {
-    const value = Number((0, import_node_fs89.readFileSync)((0, import_node_path77.join)(paths.procSys, name), "latin1").trim());
+    const value = Number((0, import_node_fs89.readFileSync)((0, import_node_path78.join)(paths.procSys, name), "latin1").trim());
     return Number.isFinite(value) ? value : void 0;
   } catch {
     return void 0;
@@ -42316,7 +42354,7 @@ function readUsernsSysctls(paths = HOST_PATHS) {
   };
 }
 function appArmorEnabled(paths = HOST_PATHS) {
-  return (0, import_node_fs89.existsSync)((0, import_node_path77.join)(paths.securityfs, "apparmor"));
+  return (0, import_node_fs89.existsSync)((0, import_node_path78.join)(paths.securityfs, "apparmor"));
 }
 function appArmorRestrictsUserns(paths = HOST_PATHS) {
   return readUsernsSysctls(paths).apparmorRestrict === 1 && appArmorEnabled(paths);
@@ -42343,7 +42381,7 @@ function subordinateRange(lines, name, id) {
 function readOsRelease(paths = HOST_PATHS) {
   let text;
   try {
-    text = (0, import_node_fs89.readFileSync)((0, import_node_path77.join)(paths.etc, "os-release"), "utf8");
+    text = (0, import_node_fs89.readFileSync)((0, import_node_path78.join)(paths.etc, "os-release"), "utf8");
   } catch {
     return void 0;
   }
@@ -42351,7 +42389,7 @@ function readOsRelease(paths = HOST_PATHS) {
   return { id: field("ID"), versionId: field("VERSION_ID") };
 }
 function findProgram(paths, program2) {
-  return paths.binDirs.map((dir) => (0, import_node_path77.join)(dir, program2)).find((file) => (0, import_node_fs89.existsSync)(file));
+  return paths.binDirs.map((dir) => (0, import_node_path78.join)(dir, program2)).find((file) => (0, import_node_fs89.existsSync)(file));
 }
 function readCgroupMounts(paths = HOST_PATHS) {
   const mounts = { v1: [], v2: void 0 };
@@ -42386,20 +42424,20 @@ function systemdIsInit(paths = HOST_PATHS) {
   return (0, import_node_fs89.existsSync)(paths.systemdRunDir);
 }
 function delegateDropInPath(paths = HOST_PATHS) {
-  return (0, import_node_path77.join)(paths.etc, "systemd/system/user@.service.d/burrow-delegate.conf");
+  return (0, import_node_path78.join)(paths.etc, "systemd/system/user@.service.d/burrow-delegate.conf");
 }
 function userManagerDelegation(paths = HOST_PATHS) {
-  const unit = paths.unitDirs.map((dir) => (0, import_node_path77.join)(dir, "user@.service")).find((file) => (0, import_node_fs89.existsSync)(file));
+  const unit = paths.unitDirs.map((dir) => (0, import_node_path78.join)(dir, "user@.service")).find((file) => (0, import_node_fs89.existsSync)(file));
   if (unit === void 0) return void 0;
   const files = [unit];
-  for (const dir of [...paths.unitDirs.map((d) => (0, import_node_path77.join)(d, "user@.service.d")), (0, import_node_path77.join)(paths.etc, "systemd/system/user@.service.d")]) {
+  for (const dir of [...paths.unitDirs.map((d) => (0, import_node_path78.join)(d, "user@.service.d")), (0, import_node_path78.join)(paths.etc, "systemd/system/user@.service.d")]) {
     let names = [];
     try {
       names = (0, import_node_fs89.readdirSync)(dir).filter((name) => name.endsWith(".conf"));
     } catch {
       continue;
     }
-    files.push(...names.sort().map((name) => (0, import_node_path77.join)(dir, name)));
+    files.push(...names.sort().map((name) => (0, import_node_path78.join)(dir, name)));
   }
   const [main2, ...dropIns] = files;
   dropIns.sort((a2, b2) => a2.split("/").pop() < b2.split("/").pop() ? -1 : 1);
@@ -42417,12 +42455,12 @@ function userManagerDelegation(paths = HOST_PATHS) {
   }
   return [...delegated].sort();
 }
-var import_node_fs89, import_node_path77, HOST_PATHS, V1_CONTROLLERS, WANTED_DELEGATION;
+var import_node_fs89, import_node_path78, HOST_PATHS, V1_CONTROLLERS, WANTED_DELEGATION;
 var init_host2 = __esm({
   "src/setup/host.ts"() {
     "use strict";
     import_node_fs89 = require("node:fs");
-    import_node_path77 = require("node:path");
+    import_node_path78 = require("node:path");
     init_host_tools();
     HOST_PATHS = {
       mountinfo: "/proc/self/mountinfo",
@@ -42447,10 +42485,10 @@ function subtreeName2(user) {
   return `burrow-${user.uid}`;
 }
 function tmpfilesPath(paths, user) {
-  return (0, import_node_path78.join)(paths.etc, "tmpfiles.d", `burrow-${user.name}.conf`);
+  return (0, import_node_path79.join)(paths.etc, "tmpfiles.d", `burrow-${user.name}.conf`);
 }
 function v1Subtrees(paths, user) {
-  return readCgroupMounts(paths).v1.map((mount) => ({ dir: (0, import_node_path78.join)(mount.mountPoint, subtreeName2(user)), cpuset: mount.controllers.includes("cpuset") }));
+  return readCgroupMounts(paths).v1.map((mount) => ({ dir: (0, import_node_path79.join)(mount.mountPoint, subtreeName2(user)), cpuset: mount.controllers.includes("cpuset") }));
 }
 function readTrimmed(file) {
   try {
@@ -42465,12 +42503,12 @@ function needsChown(dir, user) {
     return stat.uid === user.uid && stat.gid === user.gid;
   };
   if (!owned(dir)) return true;
-  return (0, import_node_fs90.readdirSync)(dir).some((name) => !owned((0, import_node_path78.join)(dir, name)));
+  return (0, import_node_fs90.readdirSync)(dir).some((name) => !owned((0, import_node_path79.join)(dir, name)));
 }
 async function chownTree(path6, user) {
   await (0, import_promises24.chown)(path6, user.uid, user.gid);
   if ((await (0, import_promises24.lstat)(path6)).isDirectory()) {
-    for (const name of await (0, import_promises24.readdir)(path6)) await chownTree((0, import_node_path78.join)(path6, name), user);
+    for (const name of await (0, import_promises24.readdir)(path6)) await chownTree((0, import_node_path79.join)(path6, name), user);
   }
 }
 function directV1Steps(paths, user) {
@@ -42480,9 +42518,9 @@ function directV1Steps(paths, user) {
     if (!exists) steps.push({ command: `mkdir ${quote2(dir)}`, run: () => (0, import_promises24.mkdir)(dir).then(() => void 0) });
     if (cpuset) {
       for (const file of ["cpuset.cpus", "cpuset.mems"]) {
-        if (!exists || readTrimmed((0, import_node_path78.join)(dir, file)) === "") steps.push(writeStep((0, import_node_path78.join)(dir, file), readTrimmed((0, import_node_path78.join)((0, import_node_path78.dirname)(dir), file))));
+        if (!exists || readTrimmed((0, import_node_path79.join)(dir, file)) === "") steps.push(writeStep((0, import_node_path79.join)(dir, file), readTrimmed((0, import_node_path79.join)((0, import_node_path79.dirname)(dir), file))));
       }
-      if (!exists || readTrimmed((0, import_node_path78.join)(dir, "cgroup.clone_children")) !== "1") steps.push(writeStep((0, import_node_path78.join)(dir, "cgroup.clone_children"), "1"));
+      if (!exists || readTrimmed((0, import_node_path79.join)(dir, "cgroup.clone_children")) !== "1") steps.push(writeStep((0, import_node_path79.join)(dir, "cgroup.clone_children"), "1"));
     }
     if (!exists || needsChown(dir, user)) {
       steps.push({ command: `chown -R ${user.uid}:${user.gid} ${quote2(dir)}`, run: () => chownTree(dir, user) });
@@ -42495,8 +42533,8 @@ function tmpfilesConfig(paths, user) {
   for (const { dir, cpuset } of v1Subtrees(paths, user)) {
     lines.push(`d ${dir} 0755 ${user.uid} ${user.gid} -`);
     if (cpuset) {
-      for (const file of ["cpuset.cpus", "cpuset.mems"]) lines.push(`w ${(0, import_node_path78.join)(dir, file)} - - - - ${readTrimmed((0, import_node_path78.join)((0, import_node_path78.dirname)(dir), file))}`);
-      lines.push(`w ${(0, import_node_path78.join)(dir, "cgroup.clone_children")} - - - - 1`);
+      for (const file of ["cpuset.cpus", "cpuset.mems"]) lines.push(`w ${(0, import_node_path79.join)(dir, file)} - - - - ${readTrimmed((0, import_node_path79.join)((0, import_node_path79.dirname)(dir), file))}`);
+      lines.push(`w ${(0, import_node_path79.join)(dir, "cgroup.clone_children")} - - - - 1`);
     }
     lines.push(`Z ${dir} - ${user.uid} ${user.gid} -`);
   }
@@ -42517,7 +42555,7 @@ function planSetup(user, options) {
       if (readTrimmed(conf) !== wanted.trim()) {
         steps.push({ command: `cat > ${quote2(conf)} <<'EOF'
 ${wanted}EOF`, run: async () => {
-          await (0, import_promises24.mkdir)((0, import_node_path78.dirname)(conf), { recursive: true });
+          await (0, import_promises24.mkdir)((0, import_node_path79.dirname)(conf), { recursive: true });
           await (0, import_promises24.writeFile)(conf, wanted);
         } });
       }
@@ -42541,7 +42579,7 @@ ${wanted}EOF`, run: async () => {
     }
     const dropIn = delegateDropInPath(paths);
     const steps = [
-      { command: `mkdir -p ${quote2((0, import_node_path78.dirname)(dropIn))}`, run: () => (0, import_promises24.mkdir)((0, import_node_path78.dirname)(dropIn), { recursive: true }).then(() => void 0) },
+      { command: `mkdir -p ${quote2((0, import_node_path79.dirname)(dropIn))}`, run: () => (0, import_promises24.mkdir)((0, import_node_path79.dirname)(dropIn), { recursive: true }).then(() => void 0) },
       { command: `cat > ${quote2(dropIn)} <<'EOF'
 ${DROP_IN}EOF`, run: () => (0, import_promises24.writeFile)(dropIn, DROP_IN) }
     ];
@@ -42581,7 +42619,7 @@ function childCgroups(dir) {
   const found = [];
   for (const entry of (0, import_node_fs90.readdirSync)(dir, { withFileTypes: true })) {
     if (!entry.isDirectory()) continue;
-    const child = (0, import_node_path78.join)(dir, entry.name);
+    const child = (0, import_node_path79.join)(dir, entry.name);
     found.push(...childCgroups(child), child);
   }
   return found;
@@ -42599,14 +42637,14 @@ function rmdirStep(dir, remove2) {
     }
   };
 }
-var import_node_child_process13, import_promises24, import_node_fs90, import_node_path78, import_node_util12, execFileAsync, defaultExec, quote2, DROP_IN, writeStep;
+var import_node_child_process13, import_promises24, import_node_fs90, import_node_path79, import_node_util12, execFileAsync, defaultExec, quote2, DROP_IN, writeStep;
 var init_plan2 = __esm({
   "src/setup/plan.ts"() {
     "use strict";
     import_node_child_process13 = require("node:child_process");
     import_promises24 = require("node:fs/promises");
     import_node_fs90 = require("node:fs");
-    import_node_path78 = require("node:path");
+    import_node_path79 = require("node:path");
     import_node_util12 = require("node:util");
     init_errors();
     init_host2();
@@ -42653,12 +42691,12 @@ function readText(file) {
   }
 }
 function profileLoaded(securityfs) {
-  const list = readText((0, import_node_path79.join)(securityfs, "apparmor/profiles"));
+  const list = readText((0, import_node_path80.join)(securityfs, "apparmor/profiles"));
   return list !== void 0 && list.split("\n").some((line) => line.startsWith(`${PROFILE_NAME} `));
 }
 function helperPaths(libexec, user) {
-  const dir = (0, import_node_path79.join)(libexec, String(user.uid));
-  return { dir, helper: (0, import_node_path79.join)(dir, USERNS_HELPER) };
+  const dir = (0, import_node_path80.join)(libexec, String(user.uid));
+  return { dir, helper: (0, import_node_path80.join)(dir, USERNS_HELPER) };
 }
 function helperSource() {
   return nativeBinary(USERNS_HELPER);
@@ -42703,7 +42741,7 @@ function planAppArmor(user, options) {
       }
     });
   }
-  const target = (0, import_node_path79.join)(paths.apparmorDir, PROFILE_FILE);
+  const target = (0, import_node_path80.join)(paths.apparmorDir, PROFILE_FILE);
   const text = profileText();
   const changed = readText(target) !== text;
   if (changed) {
@@ -42731,7 +42769,7 @@ function planAppArmorUndo(user, options) {
   } catch {
   }
   if (others.length > 0) return steps;
-  const target = (0, import_node_path79.join)(paths.apparmorDir, PROFILE_FILE);
+  const target = (0, import_node_path80.join)(paths.apparmorDir, PROFILE_FILE);
   if ((0, import_node_fs91.existsSync)(target)) {
     if (appArmorEnabled(paths) && profileLoaded(paths.securityfs)) {
       steps.push({ command: `apparmor_parser -R ${quote2(target)}`, run: () => exec(findProgram(paths, "apparmor_parser") ?? "apparmor_parser", ["-R", target]) });
@@ -42741,13 +42779,13 @@ function planAppArmorUndo(user, options) {
   if ((0, import_node_fs91.existsSync)(paths.libexec)) steps.push({ command: `rmdir ${quote2(paths.libexec)}`, run: () => (0, import_promises25.rmdir)(paths.libexec) });
   return steps;
 }
-var import_promises25, import_node_fs91, import_node_path79, PROFILE_SOURCE, PROFILE_NAME, PROFILE_FILE;
+var import_promises25, import_node_fs91, import_node_path80, PROFILE_SOURCE, PROFILE_NAME, PROFILE_FILE;
 var init_apparmor = __esm({
   "src/setup/apparmor.ts"() {
     "use strict";
     import_promises25 = require("node:fs/promises");
     import_node_fs91 = require("node:fs");
-    import_node_path79 = require("node:path");
+    import_node_path80 = require("node:path");
     init_host2();
     init_native();
     init_host_tools();
@@ -42807,7 +42845,7 @@ var init_packages = __esm({
 
 // src/setup/state.ts
 function statePath(paths, user) {
-  return (0, import_node_path80.join)(paths.stateDir, `${user.name}.json`);
+  return (0, import_node_path81.join)(paths.stateDir, `${user.name}.json`);
 }
 function readState(paths, user) {
   try {
@@ -42824,9 +42862,9 @@ function recordStep(paths, user, added) {
   const text = `${JSON.stringify(state)}
 `;
   return {
-    command: `mkdir -p ${quote2((0, import_node_path80.dirname)(file))} && echo ${quote2(text.trim())} > ${quote2(file)}`,
+    command: `mkdir -p ${quote2((0, import_node_path81.dirname)(file))} && echo ${quote2(text.trim())} > ${quote2(file)}`,
     run: async () => {
-      await (0, import_promises26.mkdir)((0, import_node_path80.dirname)(file), { recursive: true, mode: 493 });
+      await (0, import_promises26.mkdir)((0, import_node_path81.dirname)(file), { recursive: true, mode: 493 });
       writeFileAtomic(file, text, 420);
     }
   };
@@ -42834,7 +42872,7 @@ function recordStep(paths, user, added) {
 function forgetStep(paths, user) {
   const file = statePath(paths, user);
   if (!(0, import_node_fs92.existsSync)(file)) return void 0;
-  const dirs = [paths.stateDir, (0, import_node_path80.dirname)(paths.stateDir)];
+  const dirs = [paths.stateDir, (0, import_node_path81.dirname)(paths.stateDir)];
   return {
     command: `rm ${quote2(file)} && rmdir --ignore-fail-on-non-empty ${dirs.map(quote2).join(" ")}`,
     run: async () => {
@@ -42850,7 +42888,7 @@ function forgetStep(paths, user) {
     }
   };
 }
-var import_promises26, import_node_fs92, import_node_path80;
+var import_promises26, import_node_fs92, import_node_path81;
 var init_state2 = __esm({
   "src/setup/state.ts"() {
     "use strict";
@@ -42858,14 +42896,14 @@ var init_state2 = __esm({
     init_errors();
     init_atomic();
     import_node_fs92 = require("node:fs");
-    import_node_path80 = require("node:path");
+    import_node_path81 = require("node:path");
     init_plan2();
   }
 });
 
 // src/setup/subids.ts
 function freeStart(paths) {
-  const ends = ["subuid", "subgid"].flatMap((file) => readSubordinateFile((0, import_node_path81.join)(paths.etc, file)).map((line) => line.start + line.count));
+  const ends = ["subuid", "subgid"].flatMap((file) => readSubordinateFile((0, import_node_path82.join)(paths.etc, file)).map((line) => line.start + line.count));
   return Math.max(FIRST_ID, Math.ceil(Math.max(0, ...ends) / WANTED_IDS) * WANTED_IDS);
 }
 function planSubids(user, options) {
@@ -42875,7 +42913,7 @@ function planSubids(user, options) {
   const plan = { steps: [], notes: [], nothing: `${user.name} has subordinate ids`, added: {} };
   const args = [];
   for (const [file, id, flag] of [["subuid", user.uid, "--add-subuids"], ["subgid", user.gid, "--add-subgids"]]) {
-    const range = subordinateRange(readSubordinateFile((0, import_node_path81.join)(paths.etc, file)), user.name, id);
+    const range = subordinateRange(readSubordinateFile((0, import_node_path82.join)(paths.etc, file)), user.name, id);
     if (range === void 0) {
       args.push(flag, `${start2}-${start2 + WANTED_IDS - 1}`);
       plan.added[file] = { start: start2, count: WANTED_IDS };
@@ -42897,18 +42935,18 @@ function planSubidsUndo(user, options) {
   for (const [file, flag] of [["subuid", "--del-subuids"], ["subgid", "--del-subgids"]]) {
     const added = state[file];
     if (added === void 0) continue;
-    const present = readSubordinateFile((0, import_node_path81.join)(paths.etc, file)).some((line) => (line.owner === user.name || line.owner === String(file === "subuid" ? user.uid : user.gid)) && line.start === added.start && line.count === added.count);
+    const present = readSubordinateFile((0, import_node_path82.join)(paths.etc, file)).some((line) => (line.owner === user.name || line.owner === String(file === "subuid" ? user.uid : user.gid)) && line.start === added.start && line.count === added.count);
     if (present) args.push(flag, `${added.start}-${added.start + added.count - 1}`);
   }
   if (args.length === 0) return [];
   const argv = [...args, user.name];
   return [{ command: `usermod ${argv.map(quote2).join(" ")}`, run: () => exec("usermod", argv) }];
 }
-var import_node_path81, WANTED_IDS, FIRST_ID;
+var import_node_path82, WANTED_IDS, FIRST_ID;
 var init_subids = __esm({
   "src/setup/subids.ts"() {
     "use strict";
-    import_node_path81 = require("node:path");
+    import_node_path82 = require("node:path");
     init_host2();
     init_plan2();
     init_state2();
@@ -43397,14 +43435,14 @@ var init_checks = __esm({
 function readFileFacts(paths, user) {
   const helper = helperPaths(paths.libexec, user).helper;
   const range = (file, id) => {
-    const line = subordinateRange(readSubordinateFile((0, import_node_path82.join)(paths.etc, file)), user.name, id);
+    const line = subordinateRange(readSubordinateFile((0, import_node_path83.join)(paths.etc, file)), user.name, id);
     return line === void 0 ? void 0 : { start: line.start, count: line.count };
   };
   return {
     sysctls: readUsernsSysctls(paths),
     apparmor: {
       enabled: appArmorEnabled(paths),
-      profileInstalled: (0, import_node_fs94.existsSync)((0, import_node_path82.join)(paths.apparmorDir, "burrow")),
+      profileInstalled: (0, import_node_fs94.existsSync)((0, import_node_path83.join)(paths.apparmorDir, "burrow")),
       helper: { path: helper, usable: canRun(helper), current: sameAsBuilt(helper) }
     },
     subuid: range("subuid", user.uid),
@@ -43428,9 +43466,9 @@ function sameAsBuilt(helper) {
   }
 }
 function idHelperFacts(program2) {
-  const dir = (process.env.PATH || DEFAULT_HOST_PATH).split(":").find((entry) => entry !== "" && (0, import_node_fs94.existsSync)((0, import_node_path82.join)(entry, program2)));
+  const dir = (process.env.PATH || DEFAULT_HOST_PATH).split(":").find((entry) => entry !== "" && (0, import_node_fs94.existsSync)((0, import_node_path83.join)(entry, program2)));
   if (dir === void 0) return { found: false, setuidRoot: false };
-  const stat = (0, import_node_fs94.statSync)((0, import_node_path82.join)(dir, program2));
+  const stat = (0, import_node_fs94.statSync)((0, import_node_path83.join)(dir, program2));
   return { found: true, setuidRoot: stat.uid === 0 && (stat.mode & 2048) !== 0, owner: stat.uid, mode: stat.mode & 4095 };
 }
 function fuseDeviceProblem(device = "/dev/fuse") {
@@ -43446,7 +43484,7 @@ function fuseDeviceProblem(device = "/dev/fuse") {
 }
 function diskFacts(storeRoot) {
   let path6 = storeRoot;
-  while (!(0, import_node_fs94.existsSync)(path6) && (0, import_node_path82.dirname)(path6) !== path6) path6 = (0, import_node_path82.dirname)(path6);
+  while (!(0, import_node_fs94.existsSync)(path6) && (0, import_node_path83.dirname)(path6) !== path6) path6 = (0, import_node_path83.dirname)(path6);
   try {
     const stats = (0, import_node_fs94.statfsSync)(path6);
     return { path: path6, freeBytes: stats.bavail * stats.bsize };
@@ -43468,13 +43506,13 @@ function liveFacts() {
     tun: tunProblem()
   };
 }
-var import_node_fs94, import_node_os21, import_node_path82;
+var import_node_fs94, import_node_os21, import_node_path83;
 var init_facts = __esm({
   "src/doctor/facts.ts"() {
     "use strict";
     import_node_fs94 = require("node:fs");
     import_node_os21 = require("node:os");
-    import_node_path82 = require("node:path");
+    import_node_path83 = require("node:path");
     init_apparmor();
     init_host2();
     init_helpers();
@@ -43501,11 +43539,11 @@ async function run(file, args, timeoutMs = 1e4) {
 function scratch2(storeRoot) {
   if (storeRoot !== void 0) {
     try {
-      return (0, import_node_fs95.mkdtempSync)((0, import_node_path83.join)(storeRoot, ".doctor-"));
+      return (0, import_node_fs95.mkdtempSync)((0, import_node_path84.join)(storeRoot, ".doctor-"));
     } catch {
     }
   }
-  return (0, import_node_fs95.mkdtempSync)((0, import_node_path83.join)((0, import_node_os22.tmpdir)(), "burrow-doctor-"));
+  return (0, import_node_fs95.mkdtempSync)((0, import_node_path84.join)((0, import_node_os22.tmpdir)(), "burrow-doctor-"));
 }
 async function probeUserNamespace(storeRoot) {
   const program2 = unshareProgram();
@@ -43537,13 +43575,13 @@ async function probeBwrap() {
   if (result.exitCode !== 0 || version === "") return { error: `bwrap --version failed: ${result.stderr.trim() || `exit ${result.exitCode ?? result.signal ?? "no status"}`}` };
   return { version };
 }
-var import_node_fs95, import_node_os22, import_node_path83, PROBE_SCRIPT;
+var import_node_fs95, import_node_os22, import_node_path84, PROBE_SCRIPT;
 var init_probe = __esm({
   "src/doctor/probe.ts"() {
     "use strict";
     import_node_fs95 = require("node:fs");
     import_node_os22 = require("node:os");
-    import_node_path83 = require("node:path");
+    import_node_path84 = require("node:path");
     init_failure();
     init_idmap();
     init_spawn();
@@ -51023,7 +51061,7 @@ function parseVolume2(spec, base) {
   const readOnly = mode === "ro";
   if (source.startsWith("/") || source.startsWith(".") || source.startsWith("~")) {
     if (source.startsWith("~")) return "write the host path out (no ~)";
-    return { kind: "bind", source: (0, import_node_path84.isAbsolute)(source) ? source : (0, import_node_path84.resolve)(base, source), target, readOnly };
+    return { kind: "bind", source: (0, import_node_path85.isAbsolute)(source) ? source : (0, import_node_path85.resolve)(base, source), target, readOnly };
   }
   if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/.test(source)) return `"${source}" is neither a path nor a volume name`;
   return { kind: "volume", name: source, target, readOnly };
@@ -51048,7 +51086,7 @@ function parseJobText(text, file) {
   return buildJob(value, file, at2);
 }
 function buildJob(raw, file, at2) {
-  const base = (0, import_node_path84.dirname)((0, import_node_path84.resolve)(file));
+  const base = (0, import_node_path85.dirname)((0, import_node_path85.resolve)(file));
   const fail = (path6, message) => {
     throw fileError(file, at2.line(path6), `field "${fieldName2(path6)}" ${message}`);
   };
@@ -51113,11 +51151,11 @@ function buildJob(raw, file, at2) {
       healthcheck: service.healthcheck === void 0 ? void 0 : healthCheck(service.healthcheck, [...path6, "healthcheck"], fail, duration)
     };
   });
-  const workspace = raw.workspace === void 0 ? void 0 : (0, import_node_path84.resolve)(base, raw.workspace);
+  const workspace = raw.workspace === void 0 ? void 0 : (0, import_node_path85.resolve)(base, raw.workspace);
   if (workspace !== void 0 && workspace === "/") fail(["workspace"], "cannot be /: give the directory the job works in");
   return {
     file,
-    name: raw.name ?? (0, import_node_path84.basename)(file).replace(/\.(ya?ml|json)$/i, ""),
+    name: raw.name ?? (0, import_node_path85.basename)(file).replace(/\.(ya?ml|json)$/i, ""),
     image: raw.image,
     env: envList(raw.env),
     volumes: volumes(["volumes"], raw.volumes),
@@ -51163,13 +51201,13 @@ function loadJobFile(path6) {
   }
   return parseJobText(text, path6);
 }
-var import_node_fs96, import_node_path84, import_yaml, schemas, Locator;
+var import_node_fs96, import_node_path85, import_yaml, schemas, Locator;
 var init_load2 = __esm({
   "src/job/load.ts"() {
     "use strict";
     init_health_config();
     import_node_fs96 = require("node:fs");
-    import_node_path84 = require("node:path");
+    import_node_path85 = require("node:path");
     import_yaml = __toESM(require_dist(), 1);
     init_errors();
     init_limits();
@@ -51220,7 +51258,7 @@ function readPeaks(cgroup) {
   const value = (dir, file) => {
     if (dir === void 0) return void 0;
     try {
-      const number2 = Number((0, import_node_fs97.readFileSync)((0, import_node_path85.join)(dir, file), "utf8").trim());
+      const number2 = Number((0, import_node_fs97.readFileSync)((0, import_node_path86.join)(dir, file), "utf8").trim());
       return Number.isFinite(number2) ? number2 : void 0;
     } catch {
       return void 0;
@@ -51232,12 +51270,12 @@ function readPeaks(cgroup) {
   if (memoryBytes === void 0 && pids === void 0) return void 0;
   return { ...memoryBytes === void 0 ? {} : { memoryBytes }, ...pids === void 0 ? {} : { pids } };
 }
-var import_node_fs97, import_node_path85;
+var import_node_fs97, import_node_path86;
 var init_peaks = __esm({
   "src/job/peaks.ts"() {
     "use strict";
     import_node_fs97 = require("node:fs");
-    import_node_path85 = require("node:path");
+    import_node_path86 = require("node:path");
   }
 });
 
@@ -51276,7 +51314,7 @@ function flockHolders(path6) {
   return holders;
 }
 async function stopSwitch(store, network) {
-  const lock = (0, import_node_path86.join)(networkDir(store, network.id), "switch.lock");
+  const lock = (0, import_node_path87.join)(networkDir(store, network.id), "switch.lock");
   for (const pid of flockHolders(lock)) {
     try {
       if ((0, import_node_fs98.readFileSync)(`/proc/${pid}/comm`, "utf8").trim() === "burrow-switch") process.kill(pid, "SIGTERM");
@@ -51319,12 +51357,12 @@ async function tearDown(store, resources, onNote) {
   }
   return failures;
 }
-var import_node_fs98, import_node_path86, sleep5;
+var import_node_fs98, import_node_path87, sleep5;
 var init_teardown = __esm({
   "src/job/teardown.ts"() {
     "use strict";
     import_node_fs98 = require("node:fs");
-    import_node_path86 = require("node:path");
+    import_node_path87 = require("node:path");
     init_ops();
     init_record();
     init_records2();
@@ -51342,7 +51380,7 @@ function slug(text) {
   return text.replace(/[^a-zA-Z0-9_.-]+/g, "-").replace(/^[^a-zA-Z0-9]+/, "").slice(0, 40) || "job";
 }
 function checkWorkspace(path6) {
-  const workspace = (0, import_node_path87.resolve)(path6);
+  const workspace = (0, import_node_path88.resolve)(path6);
   let isDirectory = false;
   try {
     isDirectory = (0, import_node_fs99.statSync)(workspace).isDirectory();
@@ -51615,13 +51653,13 @@ async function runJob(store, job, options = {}) {
     });
   }
 }
-var import_node_fs99, import_node_path87, STOP_GRACE_MS, TIMEOUT_EXIT, LOG_LINES, WAIT_FOREVER, Reporter;
+var import_node_fs99, import_node_path88, STOP_GRACE_MS, TIMEOUT_EXIT, LOG_LINES, WAIT_FOREVER, Reporter;
 var init_runner = __esm({
   "src/job/runner.ts"() {
     "use strict";
     init_printable();
     import_node_fs99 = require("node:fs");
-    import_node_path87 = require("node:path");
+    import_node_path88 = require("node:path");
     init_errors();
     init_create2();
     init_exec();
@@ -51854,8 +51892,8 @@ async function buildProgram(argv, signal, setExit) {
   const own = word === void 0 ? void 0 : COMMANDS.find((entry) => entry.names.includes(word));
   const versionOnly = argv.length === 1 && (argv[0] === "--version" || argv[0] === "-v");
   const wanted = versionOnly ? [] : own === void 0 ? COMMANDS : [own];
-  const loaded = await Promise.all(wanted.map((entry) => entry.load(signal, setExit)));
-  for (const command of loaded.flat()) {
+  const loaded2 = await Promise.all(wanted.map((entry) => entry.load(signal, setExit)));
+  for (const command of loaded2.flat()) {
     if (own === void 0 || command.name() === word) program2.addCommand(command);
   }
   const nested = program2.commands.flatMap((command) => command.commands);

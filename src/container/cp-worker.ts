@@ -35,14 +35,13 @@
  * ends with its standard input: burrow holds that open until the copy is done,
  * so the worker never outlives an interrupted or killed `burrow cp`.
  */
-import { createRequire } from 'node:module';
 import {
   closeSync, createReadStream, createWriteStream, fchmodSync, fchownSync, fstatSync, lchownSync, lstatSync, mkdirSync, openSync, readdirSync, readlinkSync, statSync, symlinkSync, unlinkSync, constants as fs,
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { errno, fchownat, mkdirat, openat2, readlinkat, symlinkat } from '../util/libc.js';
 
-const SYS_OPENAT2 = 437; // x86_64 and arm64 alike
 const RESOLVE_NO_MAGICLINKS = 0x02;
 const RESOLVE_NO_SYMLINKS = 0x04;
 const RESOLVE_BENEATH = 0x08;
@@ -52,16 +51,6 @@ const O_CLOEXEC = 0o2000000;
 /** How much of a file is in memory at once. */
 const CHUNK = 1024 * 1024;
 
-const koffi = createRequire(import.meta.url)('koffi') as typeof import('koffi');
-const libc = koffi.load('libc.so.6');
-const how = koffi.struct('burrow_open_how', { flags: 'uint64', mode: 'uint64', resolve: 'uint64' });
-const syscall = libc.func('syscall', 'long', ['long', 'int', 'const char *', koffi.pointer(how), 'size_t']) as (n: number, fd: number, path: string, how: unknown, size: number) => number;
-const errnoLocation = libc.func('int *__errno_location(void)') as () => unknown;
-const errno = (): number => koffi.decode(errnoLocation(), 'int') as number;
-const readlinkat = libc.func('long readlinkat(int fd, const char *path, _Out_ uint8_t *buf, size_t size)') as (fd: number, path: string, buffer: Buffer, size: number) => number;
-const mkdirat = libc.func('int mkdirat(int fd, const char *path, uint32_t mode)') as (fd: number, path: string, mode: number) => number;
-const symlinkat = libc.func('int symlinkat(const char *target, int fd, const char *path)') as (target: string, fd: number, path: string) => number;
-const fchownat = libc.func('int fchownat(int fd, const char *path, uint32_t owner, uint32_t group, int flags)') as (fd: number, path: string, owner: number, group: number, flags: number) => number;
 const AT_SYMLINK_NOFOLLOW = 0x100;
 /** The largest number of links followed to a destination in the container (the kernel's MAXSYMLINKS). */
 const MAX_LINKS = 40;
@@ -96,7 +85,7 @@ class CopyFailure extends Error {
 
 function open2(dirfd: number, path: string, flags: number, resolve: number, what: string, mode = 0o644): number {
   // openat2 refuses a mode without O_CREAT (EINVAL).
-  const fd = syscall(SYS_OPENAT2, dirfd, path, { flags: BigInt(flags | O_CLOEXEC), mode: BigInt((flags & fs.O_CREAT) !== 0 ? mode : 0), resolve: BigInt(resolve) }, 24);
+  const fd = openat2(dirfd, path, { flags: BigInt(flags | O_CLOEXEC), mode: BigInt((flags & fs.O_CREAT) !== 0 ? mode : 0), resolve: BigInt(resolve) });
   if (fd < 0) {
     const code = errno();
     if (code === 2) throw new CopyFailure('NOT_FOUND', `${what}: no such file or directory in the container`);

@@ -23,18 +23,10 @@
  * regular file at PATH is left out (the mount points bubblewrap made for
  * /etc/hosts, /etc/hostname and /etc/resolv.conf, which Docker leaves out too).
  */
-import { createRequire } from 'node:module';
 import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, readdirSync, readlinkSync, writeSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { Header } from 'tar';
-
-const koffi = createRequire(import.meta.url)('koffi') as typeof import('koffi');
-const libc = koffi.load('libc.so.6');
-const llistxattr = libc.func('long llistxattr(const char *path, _Out_ uint8_t *list, size_t size)') as (path: string, list: Buffer | null, size: number) => number;
-const lgetxattr = libc.func('long lgetxattr(const char *path, const char *name, _Out_ uint8_t *value, size_t size)') as (path: string, name: string, value: Buffer | null, size: number) => number;
-const chroot = libc.func('int chroot(const char *path)') as (path: string) => number;
-const errnoLocation = libc.func('int *__errno_location(void)') as () => unknown;
-const errno = (): number => koffi.decode(errnoLocation(), 'int') as number;
+import { chroot, errno, lgetxattr, llistxattr } from '../util/libc.js';
 
 const OPAQUE_ATTRIBUTES = ['user.overlay.opaque', 'trusted.overlay.opaque', 'user.fuse-overlayfs.opaque'];
 /** Attributes that belong to the overlay, not to the file: never carried into a layer. */

@@ -28,27 +28,15 @@
  * (setuid included), hardlinks within a layer, symlinks, times and user.* xattrs
  * are kept.
  */
-import { createRequire } from 'node:module';
 import {
   chmodSync, closeSync, constants, copyFileSync, fstatSync, lchownSync, linkSync, lstatSync, lutimesSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, unlinkSync, writeSync, type Stats,
 } from 'node:fs';
 import { keepIdCopyOwner, needsEntry } from '../userns/keep-id.js';
-
-const koffi = createRequire(import.meta.url)('koffi') as typeof import('koffi');
-const libc = koffi.load('libc.so.6');
-const mount = libc.func('int mount(const char *source, const char *target, const char *type, unsigned long flags, const char *data)') as (source: string | null, target: string, type: string | null, flags: number, data: string | null) => number;
-const chroot = libc.func('int chroot(const char *path)') as (path: string) => number;
-const mountSetattr = libc.func('syscall', 'long', ['long', 'int', 'const char *', 'uint', 'const uint8_t *', 'size_t']) as (number: number, dirfd: number, path: string, flags: number, attr: Buffer, size: number) => number;
-const llistxattr = libc.func('long llistxattr(const char *path, _Out_ uint8_t *list, size_t size)') as (path: string, list: Buffer, size: number) => number;
-const lgetxattr = libc.func('long lgetxattr(const char *path, const char *name, _Out_ uint8_t *value, size_t size)') as (path: string, name: string, value: Buffer, size: number) => number;
-const lsetxattr = libc.func('int lsetxattr(const char *path, const char *name, const uint8_t *value, size_t size, int flags)') as (path: string, name: string, value: Buffer, size: number, flags: number) => number;
-const errnoLocation = libc.func('int *__errno_location(void)') as () => unknown;
-const errno = (): number => koffi.decode(errnoLocation(), 'int') as number;
+import { chroot, errno, lgetxattr, llistxattr, lsetxattr, mount, mountSetattr } from '../util/libc.js';
 
 const MS_NOSUID = 0x2;
 const MS_NODEV = 0x4;
 const MS_BIND = 0x1000;
-const SYS_MOUNT_SETATTR = 442; // x86_64 and arm64 alike
 const AT_FDCWD = -100;
 const MOUNT_ATTR_RDONLY = 0x1;
 const MOUNT_ATTR_NOSUID = 0x2;
@@ -91,7 +79,7 @@ layers.forEach((layer, index) => {
   // (mount_setattr came with Linux 5.12; before it, the layer stays writable in here.)
   const attr = Buffer.alloc(32);
   attr.writeBigUInt64LE(BigInt(MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV), 0);
-  if (mountSetattr(SYS_MOUNT_SETATTR, AT_FDCWD, at, 0, attr, attr.length) !== 0 && errno() !== 38) fail(`cannot make ${layer} read-only (errno ${errno()})`);
+  if (mountSetattr(AT_FDCWD, at, 0, attr) !== 0 && errno() !== 38) fail(`cannot make ${layer} read-only (errno ${errno()})`);
 });
 process.chdir(staging);
 if (chroot('.') !== 0) fail(`chroot ${staging} failed (errno ${errno()})`);

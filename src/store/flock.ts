@@ -1,7 +1,7 @@
 import { closeSync, mkdirSync, openSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
 import { BurrowError, fsError } from '../errors.js';
+import { errno, flock, preloadLibc } from '../util/libc.js';
 
 /**
  * Advisory locks with flock(2). The kernel drops them when the holder dies, so a
@@ -13,62 +13,16 @@ const LOCK_EX = 2;
 const LOCK_NB = 4;
 const LOCK_UN = 8;
 
-let flockFn: ((fd: number, operation: number) => number) | undefined;
-let errnoFn: (() => number) | undefined;
-
 /**
  * Loads what taking a lock needs (koffi: a few ms of dlopen), for a caller that has
  * a moment to spare now, such as a request in flight, and takes its first lock soon.
  */
 export function prepareLocks(): void {
   try {
-    loadFlock();
+    preloadLibc();
   } catch {
     // The first lock says what is wrong, where the caller expects it.
   }
-}
-
-/** The parts of koffi taking a lock needs (its native module has them all). */
-type Koffi = Pick<typeof import('koffi'), 'load' | 'decode'>;
-
-/**
- * koffi's native module, loaded without the package's index where the layout is the
- * one known: the index bundles its installer's tools, which load node:https (with
- * tls and http) and node:zlib, none of which a cold run needs otherwise: 15-20 ms of
- * CPU against 3-4 ms for the native module alone. Elsewhere (another architecture,
- * musl, another koffi layout or version), the package itself.
- */
-function loadKoffi(): Koffi {
-  const require = createRequire(import.meta.url);
-  const arch = process.arch === 'x64' || process.arch === 'arm64' ? process.arch : undefined;
-  if (process.platform === 'linux' && arch !== undefined) {
-    try {
-      const packageDir = dirname(require.resolve('koffi/package.json'));
-      const { version } = require(join(packageDir, 'package.json')) as { version: string };
-      const native = require(join(packageDir, 'build', 'koffi', `linux_${arch}`, 'koffi.node')) as Koffi & { version?: string };
-      // The check koffi's index makes: a native module of another version may not match its API.
-      if (native.version === version) return native;
-    } catch {
-      // Not this layout (or a musl system): the package's own loader finds what fits.
-    }
-  }
-  return require('koffi') as typeof import('koffi');
-}
-
-function loadFlock(): void {
-  if (flockFn === undefined) {
-    // koffi loads on first lock, not at start-up.
-    const koffi = loadKoffi();
-    const libc = koffi.load('libc.so.6');
-    flockFn = libc.func('int flock(int fd, int operation)') as (fd: number, operation: number) => number;
-    const location = libc.func('int *__errno_location(void)') as () => unknown;
-    errnoFn = () => koffi.decode(location(), 'int') as number;
-  }
-}
-
-function flock(fd: number, operation: number): number {
-  loadFlock();
-  return flockFn!(fd, operation);
 }
 
 const EWOULDBLOCK = 11;
@@ -96,9 +50,9 @@ export interface AcquireOptions {
 function tryLock(fd: number, mode: LockMode): boolean {
   const result = flock(fd, (mode === 'shared' ? LOCK_SH : LOCK_EX) | LOCK_NB);
   if (result === 0) return true;
-  const errno = errnoFn?.() ?? 0;
-  if (errno === EWOULDBLOCK || errno === EINTR) return false;
-  throw new BurrowError('IO', `flock failed with errno ${errno}`);
+  const code = errno();
+  if (code === EWOULDBLOCK || code === EINTR) return false;
+  throw new BurrowError('IO', `flock failed with errno ${code}`);
 }
 
 /**

@@ -1,8 +1,6 @@
-import { createRequire } from 'node:module';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-
-let mallocTrim: ((pad: number) => number) | undefined;
+import { mallocTrim } from './libc.js';
 
 /**
  * One full garbage collection, now, and the memory it frees handed back to the
@@ -13,15 +11,11 @@ let mallocTrim: ((pad: number) => number) | undefined;
  * in its arenas; until then it all counts in the process's resident memory, and
  * twice for a moment at each fork of a child (the fork copies the page tables of
  * every anonymous page). `gc` is exposed to a fresh context only (the caller's
- * global gets none); `malloc_trim` goes through koffi, which the store's locks
- * have loaded already.
+ * global gets none); `malloc_trim` goes through koffi (util/libc.ts), which the
+ * store's locks have loaded already.
  */
 export function collectGarbage(): void {
   setFlagsFromString('--expose-gc');
   (runInNewContext('gc') as () => void)();
-  if (mallocTrim === undefined) {
-    const koffi = createRequire(import.meta.url)('koffi') as typeof import('koffi');
-    mallocTrim = koffi.load('libc.so.6').func('int malloc_trim(size_t pad)') as (pad: number) => number;
-  }
   mallocTrim(0);
 }

@@ -1,9 +1,10 @@
 import { accessSync, constants, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { bed, busyboxLayerTar } from '../helpers/bed.js';
 import { execa } from 'execa';
-import { BURROW_BIN, expectOneLineError, removeAllContainers, run, sandbox, type Sandbox } from '../helpers/cli.js';
+import { BURROW_BIN, expectOneLineError, run, sandbox } from '../helpers/cli.js';
+import { busybox, suiteSandbox } from '../helpers/suite.js';
 import { until } from '../helpers/poll.js';
 import { dockerArchive, tarArchive } from '../helpers/tar-writer.js';
 
@@ -12,15 +13,7 @@ import { dockerArchive, tarArchive } from '../helpers/tar-writer.js';
  * burrow lacked, each tried as a script would use it, and the behaviours that
  * differed from Docker's.
  */
-const busybox = (): string => `${bed().registries.anon}/busybox:latest`;
-let box: Sandbox;
-
-beforeAll(async () => {
-  box = sandbox();
-  expect((await run(box, ['pull', '-q', busybox()])).exitCode).toBe(0);
-});
-
-afterAll(() => removeAllContainers(box));
+const box = suiteSandbox();
 
 interface Inspected { Name: string; Image: string; Config: { StopSignal: string; StopTimeout?: number; Labels: Record<string, string> } }
 const inspect = async (name: string): Promise<Inspected> => {

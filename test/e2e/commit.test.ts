@@ -2,9 +2,9 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bed } from '../helpers/bed.js';
-import { expectOneLineError, removeAllContainers, run, sandbox, storeSnapshot, type Sandbox } from '../helpers/cli.js';
+import { describe, expect, it } from 'vitest';
+import { expectOneLineError, run, storeSnapshot } from '../helpers/cli.js';
+import { busybox, multilayer, suiteSandbox } from '../helpers/suite.js';
 
 /**
  * `burrow commit` (issue 14): a container's changes as a new image, for each root
@@ -12,19 +12,8 @@ import { expectOneLineError, removeAllContainers, run, sandbox, storeSnapshot, t
  * read from the image as `burrow save` writes it (the layer's own tar listing), not
  * only through a container of the new image.
  */
-const busybox = (): string => `${bed().registries.anon}/busybox:latest`;
-const multilayer = (): string => `${bed().registries.anon}/multilayer:oci`;
 
-let box: Sandbox;
-
-beforeAll(async () => {
-  box = sandbox();
-  for (const image of [busybox(), multilayer()]) expect((await run(box, ['pull', '-q', image])).exitCode).toBe(0);
-}, 120_000);
-
-afterAll(async () => {
-  await removeAllContainers(box);
-});
+const box = suiteSandbox({ pull: [busybox, multilayer], timeout: 120_000 });
 
 async function ok(args: string[]): Promise<string> {
   const result = await run(box, args);

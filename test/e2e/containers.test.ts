@@ -1,22 +1,13 @@
 import { closeSync, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, readSync, rmSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bed } from '../helpers/bed.js';
-import { BURROW_BIN, burrow, expectOneLineError, inTerminal, run, sandbox, type Sandbox, removeAllContainers } from '../helpers/cli.js';
+import { describe, expect, it } from 'vitest';
+import { BURROW_BIN, burrow, expectOneLineError, inTerminal, run, sandbox, removeAllContainers } from '../helpers/cli.js';
+import { busybox, suiteSandbox } from '../helpers/suite.js';
 import { until } from '../helpers/poll.js';
 import { recordedMonitor } from '../helpers/records.js';
 
-const busybox = (): string => `${bed().registries.anon}/busybox:latest`;
-let box: Sandbox;
-
-beforeAll(async () => {
-  box = sandbox();
-  expect((await run(box, ['pull', '-q', busybox()])).exitCode).toBe(0);
-});
-
-// A failed test must not leave containers running past the suite.
-afterAll(() => removeAllContainers(box));
+const box = suiteSandbox();
 
 interface Listed { Id: string; Names: string; State: string; ExitCode?: number; Pid?: number }
 const ps = async (): Promise<Listed[]> => JSON.parse((await run(box, ['ps', '-a', '--format', 'json'])).stdout) as Listed[];

@@ -11,31 +11,26 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bed, busyboxLayerTar } from '../helpers/bed.js';
-import { expectOneLineError, removeAllContainers, run, sandbox, type CliResult, type Sandbox } from '../helpers/cli.js';
+import { expectOneLineError, run, sandbox, type CliResult } from '../helpers/cli.js';
+import { busybox, suiteSandbox } from '../helpers/suite.js';
 import { until } from '../helpers/poll.js';
 import { buildSyscallProbe, parseProbeAnswers } from '../helpers/syscall-probe.js';
 import { dockerArchive, tarArchive } from '../helpers/tar-writer.js';
 
-const busybox = (): string => `${bed().registries.anon}/busybox:latest`;
 const debian = (): string => `${bed().registries.anon}/debian:latest`;
 
-let box: Sandbox;
+const box = suiteSandbox();
 let probe: string;
 /** A host directory the jobs must never read or change: hashed before and after each attempt. */
 let sentinel: string;
 
 beforeAll(async () => {
-  box = sandbox();
-  const pulled = await run(box, ['pull', '-q', busybox()]);
-  expect(pulled.exitCode, pulled.stderr).toBe(0);
   probe = buildSyscallProbe(box.dir);
   sentinel = mkdtempSync(join(tmpdir(), 'burrow-sentinel-'));
   mkdirSync(join(sentinel, 'inner'));
   writeFileSync(join(sentinel, 'secret'), 'host only secret\n');
   writeFileSync(join(sentinel, 'inner', 'victim'), 'delete me if you can\n');
 });
-
-afterAll(() => removeAllContainers(box));
 
 /** Every name, type, mode and content under `dir`, hashed: any change shows. */
 function treeHash(dir: string): string {

@@ -1,9 +1,10 @@
 import { chmodSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { bed } from '../helpers/bed.js';
-import { burrow, removeAllContainers, run, sandbox, type CliResult, type Sandbox } from '../helpers/cli.js';
+import { burrow, run, type CliResult } from '../helpers/cli.js';
+import { busybox, suiteSandbox } from '../helpers/suite.js';
 import { until } from '../helpers/poll.js';
 
 /*
@@ -13,22 +14,17 @@ import { until } from '../helpers/poll.js';
  * from the host (no container, network, switch, agent or helper left) after
  * success, failure, a step's timeout and Ctrl-C.
  */
-const busybox = (): string => `${bed().registries.anon}/busybox:latest`;
 const debian = (): string => `${bed().registries.anon}/debian:latest`;
-let box: Sandbox;
+const box = suiteSandbox();
 let files: string;
 
 /** A replica's server: answers each connection to 8080 with its host name (its container name) once /tmp/ready exists. */
 const SERVE = 'sleep 2; touch /tmp/ready; while true; do hostname | busybox nc -l -p 8080; done';
 
 beforeAll(async () => {
-  box = sandbox();
   files = join(box.dir, 'jobs');
   mkdirSync(files);
-  expect((await run(box, ['pull', '-q', busybox()])).exitCode).toBe(0);
 });
-
-afterAll(() => removeAllContainers(box));
 
 function jobFile(name: string, text: string): string {
   const path = join(files, name);

@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bed } from '../helpers/bed.js';
-import { expectOneLineError, removeAllContainers, run, sandbox, type CliResult, type Sandbox } from '../helpers/cli.js';
+import { describe, expect, it } from 'vitest';
+import { expectOneLineError, run, type CliResult } from '../helpers/cli.js';
+import { busybox, suiteSandbox } from '../helpers/suite.js';
 
 /*
  * The limit flags of run, create and update, stats, pause and inspect where the
@@ -9,8 +9,7 @@ import { expectOneLineError, removeAllContainers, run, sandbox, type CliResult, 
  * manager is. Real enforcement (OOM, fork bomb, --cpus, pause of a foreground
  * run) is tested where cgroups are delegated: test/e2e/limits.test.ts.
  */
-const busybox = (): string => `${bed().registries.anon}/busybox:latest`;
-let box: Sandbox;
+const box = suiteSandbox();
 
 const NONE = { BURROW_CGROUP_ROUTE: 'none' };
 const burrow = (args: string[]): Promise<CliResult> => run(box, args, { env: NONE });
@@ -25,13 +24,6 @@ const inspect = async (name: string): Promise<Inspected> => {
   return (JSON.parse(result.stdout) as Inspected[])[0]!;
 };
 const containerCount = async (): Promise<number> => (await burrow(['ps', '-a', '-q'])).stdout.split('\n').filter(Boolean).length;
-
-beforeAll(async () => {
-  box = sandbox();
-  expect((await run(box, ['pull', '-q', busybox()])).exitCode).toBe(0);
-});
-
-afterAll(() => removeAllContainers(box));
 
 describe('a limit asked for where nothing is delegated', () => {
   it('is refused in one line before anything starts, by run and create alike, and no container is left', async () => {

@@ -1,21 +1,15 @@
 import { existsSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { bed } from '../helpers/bed.js';
-import { BURROW_BIN, burrow, removeAllContainers, run, sandbox, type Sandbox } from '../helpers/cli.js';
+import { BURROW_BIN, burrow, removeAllContainers, run, sandbox } from '../helpers/cli.js';
+import { busybox, suiteSandbox } from '../helpers/suite.js';
 import { until } from '../helpers/poll.js';
 import { recordedMonitor } from '../helpers/records.js';
 
 // Jobs that misbehave (issue 13): each as the unprivileged test user, checked from the host.
-const busybox = (): string => `${bed().registries.anon}/busybox:latest`;
-let box: Sandbox;
-
-beforeAll(async () => {
-  box = sandbox();
-  expect((await run(box, ['pull', '-q', busybox()])).exitCode).toBe(0);
-});
-afterAll(() => removeAllContainers(box));
+const box = suiteSandbox();
 
 interface State { Status: string; ExitCode: number; Pid: number }
 const state = async (id: string): Promise<State> => (JSON.parse((await run(box, ['inspect', id])).stdout) as Array<{ State: State }>)[0]!.State;

@@ -3,9 +3,9 @@ import { createSocket } from 'node:dgram';
 import { connect, createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { execa, execaSync } from 'execa';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bed } from '../helpers/bed.js';
-import { expectOneLineError, removeAllContainers, run, sandbox, type Sandbox } from '../helpers/cli.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { expectOneLineError, run } from '../helpers/cli.js';
+import { busybox, suiteSandbox } from '../helpers/suite.js';
 import { until } from '../helpers/poll.js';
 
 /**
@@ -14,9 +14,8 @@ import { until } from '../helpers/poll.js';
  * traffic stays on this machine: the host's loopback, and the host's own
  * non-loopback address (for "127.0.0.1: keeps a port private").
  */
-const busybox = (): string => `${bed().registries.anon}/busybox:latest`;
 
-let box: Sandbox;
+const box = suiteSandbox();
 /** A static UDP echo server (busybox's nc has no UDP): `udp-echo PORT` answers each datagram with "udp:" and the datagram. */
 let udpEcho = '';
 
@@ -76,9 +75,6 @@ function hostAddress(): string | undefined {
 const HOST_ADDRESS = hostAddress();
 
 beforeAll(async () => {
-  box = sandbox();
-  const pulled = await run(box, ['pull', '-q', busybox()]);
-  expect(pulled.exitCode, pulled.stderr).toBe(0);
   const source = join(box.dir, 'udp-echo.c');
   writeFileSync(source, UDP_ECHO_C);
   udpEcho = join(box.dir, 'udp-echo');
@@ -86,10 +82,6 @@ beforeAll(async () => {
   writeFileSync(join(box.dir, 'tcp-echo.c'), TCP_ECHO_C);
   tcpEcho = join(box.dir, 'tcp-echo');
   await execa('cc', ['-O2', '-static', '-o', tcpEcho, join(box.dir, 'tcp-echo.c')]);
-});
-
-afterAll(async () => {
-  await removeAllContainers(box);
 });
 
 /** A port free on the host right now (the kernel's choice), for tests that ask for a fixed one. */

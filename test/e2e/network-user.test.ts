@@ -1,9 +1,9 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bed } from '../helpers/bed.js';
-import { expectOneLineError, removeAllContainers, run, sandbox, type Sandbox } from '../helpers/cli.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { expectOneLineError, removeAllContainers, run } from '../helpers/cli.js';
+import { busybox, suiteSandbox } from '../helpers/suite.js';
 import { until } from '../helpers/poll.js';
 
 /*
@@ -13,8 +13,7 @@ import { until } from '../helpers/poll.js';
  * by name and alias in /etc/hosts, and reach them with busybox nc; all traffic
  * stays in namespaces the test made.
  */
-const busybox = (): string => `${bed().registries.anon}/busybox:latest`;
-let box: Sandbox;
+const box = suiteSandbox();
 
 /**
  * A name not in /etc/hosts is asked of the container's resolver: 127.0.0.1 inside
@@ -26,13 +25,9 @@ const LOCAL_DNS = ['--dns', '127.0.0.1'];
 const SERVE = (text: string): string[] => ['sh', '-c', `while true; do echo ${text} | busybox nc -l -p 8080; done`];
 
 beforeAll(async () => {
-  box = sandbox();
-  expect((await run(box, ['pull', '-q', busybox()])).exitCode).toBe(0);
   expect((await run(box, ['network', 'create', 'front'])).exitCode).toBe(0);
   expect((await run(box, ['network', 'create', 'back'])).exitCode).toBe(0);
 });
-
-afterAll(() => removeAllContainers(box));
 
 const runDetached = async (args: string[]): Promise<string> => {
   const result = await run(box, ['run', '-d', ...args]);

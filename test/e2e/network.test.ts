@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bed } from '../helpers/bed.js';
-import { expectOneLineError, removeAllContainers, run, sandbox, type Sandbox } from '../helpers/cli.js';
+import { expectOneLineError, run } from '../helpers/cli.js';
+import { busybox, suiteSandbox } from '../helpers/suite.js';
 import { until } from '../helpers/poll.js';
 
 /**
@@ -15,18 +15,14 @@ import { until } from '../helpers/poll.js';
  * container:NAME, the helper's lifetime. All traffic stays on this machine: the
  * servers are the test's own on the host's loopback, or in a container.
  */
-const busybox = (): string => `${bed().registries.anon}/busybox:latest`;
 
-let box: Sandbox;
+const box = suiteSandbox();
 let server: Server;
 let serverPort = 0;
 let dns: Socket;
 let dnsPort = 0;
 const dnsQueries: string[] = [];
 beforeAll(async () => {
-  box = sandbox();
-  const pulled = await run(box, ['pull', '-q', busybox()]);
-  expect(pulled.exitCode, pulled.stderr).toBe(0);
   // A TCP server on the host's loopback only: it greets and closes.
   server = createServer((socket) => socket.end('hello from the host\n'));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -47,7 +43,6 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await removeAllContainers(box);
   server?.close();
   dns?.close();
 });

@@ -1,8 +1,8 @@
 import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bed } from '../helpers/bed.js';
-import { BURROW_BIN, burrow, expectOneLineError, inTerminal, run, sandbox, removeAllContainers, type Sandbox } from '../helpers/cli.js';
+import { describe, expect, it } from 'vitest';
+import { BURROW_BIN, burrow, expectOneLineError, inTerminal, run } from '../helpers/cli.js';
+import { busybox, suiteSandbox } from '../helpers/suite.js';
 import { until } from '../helpers/poll.js';
 
 /**
@@ -11,17 +11,9 @@ import { until } from '../helpers/poll.js';
  * the question; without a terminal (a script, CI) a prune without -f is refused.
  * `volume prune` removes anonymous volumes only, unless -a.
  */
-const busybox = (): string => `${bed().registries.anon}/busybox:latest`;
 const QUESTION = 'Are you sure you want to continue? [y/N] ';
 const cli = `${process.execPath} ${BURROW_BIN}`;
-let box: Sandbox;
-
-beforeAll(async () => {
-  box = sandbox();
-  expect((await run(box, ['pull', '-q', busybox()])).exitCode).toBe(0);
-});
-
-afterAll(() => removeAllContainers(box));
+const box = suiteSandbox();
 
 const volumes = async (): Promise<string[]> => (await run(box, ['volume', 'ls', '-q'])).stdout.split('\n').filter(Boolean).sort();
 const containers = async (): Promise<string[]> => (await run(box, ['ps', '-a', '-q', '--no-trunc'])).stdout.split('\n').filter(Boolean).sort();

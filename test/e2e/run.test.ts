@@ -2,26 +2,15 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkS
 import { tmpdir } from 'node:os';
 import { execa } from 'execa';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { bed, busyboxLayerTar } from '../helpers/bed.js';
-import { BURROW_BIN, burrow, expectOneLineError, inTerminal, run, sandbox, type Sandbox, removeAllContainers } from '../helpers/cli.js';
+import { BURROW_BIN, burrow, expectOneLineError, inTerminal, run, sandbox } from '../helpers/cli.js';
+import { busybox, multilayer, suiteSandbox } from '../helpers/suite.js';
 import { dockerArchive, tarArchive } from '../helpers/tar-writer.js';
 import { until } from '../helpers/poll.js';
 
-const busybox = (): string => `${bed().registries.anon}/busybox:latest`;
-const multilayer = (): string => `${bed().registries.anon}/multilayer:oci`;
-
 // One store for the file: layers are unpacked once, as they would be for a user.
-let box: Sandbox;
-beforeAll(async () => {
-  box = sandbox();
-  for (const image of [busybox(), multilayer()]) {
-    const pulled = await run(box, ['pull', '-q', image]);
-    expect(pulled.exitCode, pulled.stderr).toBe(0);
-  }
-});
-
-afterAll(() => removeAllContainers(box));
+const box = suiteSandbox({ pull: [busybox, multilayer] });
 
 const sh = async (script: string, flags: string[] = [], image = busybox()): Promise<{ exitCode: number; stdout: string; stderr: string }> =>
   run(box, ['run', '--rm', ...flags, image, 'sh', '-c', script]);
@@ -263,7 +252,6 @@ describe('burrow run: bad input', () => {
     expect(result.stderr).toMatch(/never-pushed:latest: not found/);
   });
 });
-
 
 describe('burrow run: rootfs drivers and missing helpers', () => {
   it('runs on fuse-overlayfs when asked, and unmounts it afterwards', async () => {

@@ -2,11 +2,12 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { formatIdentity } from '../../src/util/process-identity.js';
-import { bed, busyboxLayerTar } from '../helpers/bed.js';
+import { busyboxLayerTar } from '../helpers/bed.js';
 import { BPF, encodeBpf } from '../helpers/bpf.js';
-import { BURROW_BIN, burrow, expectOneLineError, inTerminal, removeAllContainers, run, sandbox, type Sandbox } from '../helpers/cli.js';
+import { BURROW_BIN, burrow, expectOneLineError, inTerminal, run } from '../helpers/cli.js';
+import { busybox, suiteSandbox } from '../helpers/suite.js';
 import { until } from '../helpers/poll.js';
 import { recordedProcesses } from '../helpers/records.js';
 import { buildSyscallProbe } from '../helpers/syscall-probe.js';
@@ -20,7 +21,6 @@ import { dockerArchive, tarArchive } from '../helpers/tar-writer.js';
  * with a container's environment, and a recorded pid that now names someone else.
  */
 
-const busybox = (): string => `${bed().registries.anon}/busybox:latest`;
 const cli = (args: string): string => `${process.execPath} ${BURROW_BIN} ${args}`;
 
 // A process whose command line is what it reads on stdin (setproctitle's trick: it
@@ -56,14 +56,11 @@ __attribute__((constructor)) static void loaded(void)
 }
 `;
 
-let box: Sandbox;
+const box = suiteSandbox();
 let tools: string;
 let busyboxLayer: Buffer;
 
 beforeAll(async () => {
-  box = sandbox();
-  const pulled = await run(box, ['pull', '-q', busybox()]);
-  expect(pulled.exitCode, pulled.stderr).toBe(0);
   tools = join(box.dir, 'tools');
   mkdirSync(tools);
   // test/fixtures/syscall-probe.c, static: it runs in the busybox image, bound read-only at /probe.
@@ -72,8 +69,6 @@ beforeAll(async () => {
   await execa('gcc', ['-O2', '-o', join(tools, 'decoy'), join(tools, 'decoy.c')]);
   busyboxLayer = busyboxLayerTar();
 });
-
-afterAll(() => removeAllContainers(box));
 
 /** `run -d`, checked. */
 async function runDetached(args: string[]): Promise<string> {

@@ -1,8 +1,9 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { bed } from '../helpers/bed.js';
-import { removeAllContainers, run, sandbox, type CliResult, type Sandbox } from '../helpers/cli.js';
+import { run, type CliResult } from '../helpers/cli.js';
+import { busybox, suiteSandbox } from '../helpers/suite.js';
 import { recordedMonitor } from '../helpers/records.js';
 import { until } from '../helpers/poll.js';
 
@@ -13,18 +14,10 @@ import { until } from '../helpers/poll.js';
  * it has just created under its start claim (container/start-claim.ts) instead of
  * the lock: a `start` of it meanwhile waits for that start too.
  */
-const busybox = (): string => `${bed().registries.anon}/busybox:latest`;
 const JOB = 'while true; do sleep 1; done';
 /** The one refusal a start may give under contention: the lock stayed busy longer than it waits (a loaded machine). */
 const BUSY = /^burrow: container [0-9a-f]{12} is busy with another burrow command: try again\n?$/;
-let box: Sandbox;
-
-beforeAll(async () => {
-  box = sandbox();
-  expect((await run(box, ['pull', '-q', busybox()])).exitCode).toBe(0);
-});
-
-afterAll(() => removeAllContainers(box));
+const box = suiteSandbox();
 
 /** The burrow-monitor processes of the container in `dir`, from the host's process table. */
 function monitorsOf(dir: string): number[] {

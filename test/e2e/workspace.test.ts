@@ -1,12 +1,13 @@
 import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { reclaimOwnership } from '../../src/index.js';
 import { idMapping } from '../../src/userns/idmap.js';
 import { keepIdRanges } from '../../src/userns/keep-id.js';
-import { bed, busyboxLayerTar } from '../helpers/bed.js';
-import { expectOneLineError, removeAllContainers, run, sandbox, type Sandbox } from '../helpers/cli.js';
+import { busyboxLayerTar } from '../helpers/bed.js';
+import { expectOneLineError, run } from '../helpers/cli.js';
+import { busybox, suiteSandbox } from '../helpers/suite.js';
 import { dockerArchive, tarArchive } from '../helpers/tar-writer.js';
 
 /*
@@ -18,7 +19,6 @@ import { dockerArchive, tarArchive } from '../helpers/tar-writer.js';
  * from the host.
  */
 
-const busybox = (): string => `${bed().registries.anon}/busybox:latest`;
 const runner = { uid: process.getuid!(), gid: process.getgid!() };
 const mapping = idMapping();
 /** The host uid of container uid 1000 under the default mapping. */
@@ -29,13 +29,10 @@ const sortedMap = (lines: string[]): number[][] => lines.map((line) => line.trim
 /** keep-id's map for the runner, as keep-id.ts computes it. */
 const keepIdMap = (): number[][] => keepIdRanges(runner.uid, runner.uid, mapping.uidRange!.start, mapping.uidRange!.count).map((range) => [range.inner, range.outer, range.count]);
 
-let box: Sandbox;
+const box = suiteSandbox();
 let counter = 0;
 
 beforeAll(async () => {
-  box = sandbox();
-  const pulled = await run(box, ['pull', '-q', busybox()]);
-  expect(pulled.exitCode, pulled.stderr).toBe(0);
   // An image whose User is a non-root user of its own /etc/passwd, as node's images are.
   const users = tarArchive([
     { name: 'etc/', type: 'dir', mode: 0o755 },
@@ -49,8 +46,6 @@ beforeAll(async () => {
   const loaded = await run(box, ['load', '-q', '-i', archive]);
   expect(loaded.exitCode, loaded.stderr).toBe(0);
 });
-
-afterAll(() => removeAllContainers(box));
 
 /** A fresh workspace the job (another uid) may write into, as a CI checkout the job is given. */
 function workspace(): string {

@@ -2,7 +2,6 @@ import { createRequire as __burrowCreateRequire } from 'node:module';
 const require = __burrowCreateRequire(import.meta.url);
 
 // src/container/cp-worker.ts
-import { createRequire } from "node:module";
 import {
   closeSync,
   createReadStream,
@@ -21,9 +20,90 @@ import {
   unlinkSync,
   constants as fs
 } from "node:fs";
-import { basename, dirname, join } from "node:path";
+import { basename, dirname as dirname2, join as join2 } from "node:path";
 import { pipeline } from "node:stream/promises";
+
+// src/util/libc.ts
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+var loaded;
+function loadKoffi() {
+  const require2 = createRequire(import.meta.url);
+  const arch = process.arch === "x64" || process.arch === "arm64" ? process.arch : void 0;
+  if (process.platform === "linux" && arch !== void 0) {
+    try {
+      const packageDir = dirname(require2.resolve("koffi/package.json"));
+      const { version } = require2(join(packageDir, "package.json"));
+      const native = require2(join(packageDir, "build", "koffi", `linux_${arch}`, "koffi.node"));
+      if (native.version === version) return native;
+    } catch {
+    }
+  }
+  return require2("koffi");
+}
+function libc() {
+  if (loaded === void 0) {
+    const koffi = loadKoffi();
+    loaded = { koffi, lib: koffi.load("libc.so.6") };
+  }
+  return loaded;
+}
+function lazily(bind) {
+  let bound;
+  return () => {
+    if (bound === void 0) {
+      const { lib, koffi } = libc();
+      bound = bind(lib, koffi);
+    }
+    return bound;
+  };
+}
+function errno() {
+  return libc().koffi.errno();
+}
+var flockFn = lazily((lib) => lib.func("int flock(int fd, int operation)"));
+var mallocTrimFn = lazily((lib) => lib.func("int malloc_trim(size_t pad)"));
+var variadicSyscall = lazily((lib) => lib.func("long syscall(long number, ...)"));
+var openptyFn = lazily((lib) => lib.func("int openpty(_Out_ int *amaster, _Out_ int *aslave, char *name, void *termp, void *winp)"));
+var fcntlFn = lazily((lib) => lib.func("int fcntl(int fd, int cmd, ...)"));
+var ioctlWinsizeFn = lazily((lib, koffi) => {
+  const winsize = koffi.struct("burrow_winsize", { ws_row: "uint16", ws_col: "uint16", ws_xpixel: "uint16", ws_ypixel: "uint16" });
+  return lib.func("ioctl", "int", ["int", "unsigned long", koffi.pointer(winsize)]);
+});
+var mountFn = lazily((lib) => lib.func("int mount(const char *source, const char *target, const char *type, unsigned long flags, const char *data)"));
+var mountSetattrFn = lazily((lib) => lib.func("syscall", "long", ["long", "int", "const char *", "uint", "const uint8_t *", "size_t"]));
+var chrootFn = lazily((lib) => lib.func("int chroot(const char *path)"));
+var llistxattrFn = lazily((lib) => lib.func("long llistxattr(const char *path, _Out_ uint8_t *list, size_t size)"));
+var lgetxattrFn = lazily((lib) => lib.func("long lgetxattr(const char *path, const char *name, _Out_ uint8_t *value, size_t size)"));
+var lsetxattrFn = lazily((lib) => lib.func("int lsetxattr(const char *path, const char *name, const uint8_t *value, size_t size, int flags)"));
 var SYS_OPENAT2 = 437;
+var openat2Fn = lazily((lib, koffi) => {
+  const how = koffi.struct("burrow_open_how", { flags: "uint64", mode: "uint64", resolve: "uint64" });
+  const call = lib.func("syscall", "long", ["long", "int", "const char *", koffi.pointer(how), "size_t"]);
+  const size = koffi.sizeof(how);
+  return (dirfd, path, value) => call(SYS_OPENAT2, dirfd, path, value, size);
+});
+function openat2(dirfd, path, how) {
+  return openat2Fn()(dirfd, path, how);
+}
+var readlinkatFn = lazily((lib) => lib.func("long readlinkat(int fd, const char *path, _Out_ uint8_t *buf, size_t size)"));
+function readlinkat(fd, path, buffer, size) {
+  return readlinkatFn()(fd, path, buffer, size);
+}
+var mkdiratFn = lazily((lib) => lib.func("int mkdirat(int fd, const char *path, uint32_t mode)"));
+function mkdirat(fd, path, mode) {
+  return mkdiratFn()(fd, path, mode);
+}
+var symlinkatFn = lazily((lib) => lib.func("int symlinkat(const char *target, int fd, const char *path)"));
+function symlinkat(target, fd, path) {
+  return symlinkatFn()(target, fd, path);
+}
+var fchownatFn = lazily((lib) => lib.func("int fchownat(int fd, const char *path, uint32_t owner, uint32_t group, int flags)"));
+function fchownat(fd, path, owner, group, flags2) {
+  return fchownatFn()(fd, path, owner, group, flags2);
+}
+
+// src/container/cp-worker.ts
 var RESOLVE_NO_MAGICLINKS = 2;
 var RESOLVE_NO_SYMLINKS = 4;
 var RESOLVE_BENEATH = 8;
@@ -31,16 +111,6 @@ var RESOLVE_IN_ROOT = 16;
 var O_PATH = 2097152;
 var O_CLOEXEC = 524288;
 var CHUNK = 1024 * 1024;
-var koffi = createRequire(import.meta.url)("koffi");
-var libc = koffi.load("libc.so.6");
-var how = koffi.struct("burrow_open_how", { flags: "uint64", mode: "uint64", resolve: "uint64" });
-var syscall = libc.func("syscall", "long", ["long", "int", "const char *", koffi.pointer(how), "size_t"]);
-var errnoLocation = libc.func("int *__errno_location(void)");
-var errno = () => koffi.decode(errnoLocation(), "int");
-var readlinkat = libc.func("long readlinkat(int fd, const char *path, _Out_ uint8_t *buf, size_t size)");
-var mkdirat = libc.func("int mkdirat(int fd, const char *path, uint32_t mode)");
-var symlinkat = libc.func("int symlinkat(const char *target, int fd, const char *path)");
-var fchownat = libc.func("int fchownat(int fd, const char *path, uint32_t owner, uint32_t group, int flags)");
 var AT_SYMLINK_NOFOLLOW = 256;
 var MAX_LINKS = 40;
 var keepOwners = false;
@@ -64,7 +134,7 @@ var CopyFailure = class extends Error {
   errno;
 };
 function open2(dirfd, path, flags2, resolve, what, mode = 420) {
-  const fd = syscall(SYS_OPENAT2, dirfd, path, { flags: BigInt(flags2 | O_CLOEXEC), mode: BigInt((flags2 & fs.O_CREAT) !== 0 ? mode : 0), resolve: BigInt(resolve) }, 24);
+  const fd = openat2(dirfd, path, { flags: BigInt(flags2 | O_CLOEXEC), mode: BigInt((flags2 & fs.O_CREAT) !== 0 ? mode : 0), resolve: BigInt(resolve) });
   if (fd < 0) {
     const code = errno();
     if (code === 2) throw new CopyFailure("NOT_FOUND", `${what}: no such file or directory in the container`);
@@ -119,7 +189,7 @@ async function copyOut(fd, target, named, from) {
     for (const name2 of readdirSync(fdPath(fd))) {
       const child = open2(fd, name2, O_PATH | fs.O_NOFOLLOW, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS, name2);
       try {
-        await copyOut(child, join(target, name2), false, `${from.replace(/\/$/, "")}/${name2}`);
+        await copyOut(child, join2(target, name2), false, `${from.replace(/\/$/, "")}/${name2}`);
       } finally {
         closeSync(child);
       }
@@ -147,7 +217,7 @@ async function copyIn(source, dirFd, name2) {
     ownLike(dirFd, name2, stat);
     const child = open2(dirFd, name2, O_PATH | fs.O_DIRECTORY, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS, name2);
     try {
-      for (const entry of readdirSync(source)) await copyIn(join(source, entry), child, entry);
+      for (const entry of readdirSync(source)) await copyIn(join2(source, entry), child, entry);
     } finally {
       closeSync(child);
     }
@@ -179,7 +249,7 @@ function followDestinationLinks(root, containerPath2, name2) {
       const length = readlinkat(fd, "", buffer, buffer.length);
       if (length < 0) throw new CopyFailure("IO", `${name2}:${path}: cannot read the link (errno ${errno()})`);
       const link = buffer.subarray(0, length).toString();
-      path = link.startsWith("/") ? link : join(dirname(path), link);
+      path = link.startsWith("/") ? link : join2(dirname2(path), link);
     } finally {
       closeSync(fd);
     }
@@ -206,7 +276,7 @@ async function main(rootPath2, direction2, givenPath, hostPath2, name2, flags2) 
   if (direction2 === "out") {
     const fd = open2(root, containerPath2, O_PATH | fs.O_NOFOLLOW, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS, `${name2}:${containerPath2}`);
     let destination = hostPath2;
-    if (statSync(destination, { throwIfNoEntry: false })?.isDirectory() === true) destination = join(destination, basename(containerPath2) || "root");
+    if (statSync(destination, { throwIfNoEntry: false })?.isDirectory() === true) destination = join2(destination, basename(containerPath2) || "root");
     await copyOut(fd, destination, true, `${name2}:${containerPath2}`);
     return;
   }
@@ -218,7 +288,7 @@ async function main(rootPath2, direction2, givenPath, hostPath2, name2, flags2) 
     entry = basename(hostPath2);
   } catch (error) {
     if (!(error instanceof CopyFailure && (error.code === "NOT_FOUND" || error.errno === 20))) throw error;
-    dirFd = open2(root, dirname(containerPath2), O_PATH | fs.O_DIRECTORY, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS, `${name2}:${dirname(containerPath2)}`);
+    dirFd = open2(root, dirname2(containerPath2), O_PATH | fs.O_DIRECTORY, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS, `${name2}:${dirname2(containerPath2)}`);
     entry = basename(containerPath2);
   }
   await copyIn(hostPath2, dirFd, entry);

@@ -2,7 +2,6 @@ import { createRequire as __burrowCreateRequire } from 'node:module';
 const require = __burrowCreateRequire(import.meta.url);
 
 // src/rootfs/copy-worker.ts
-import { createRequire } from "node:module";
 import {
   chmodSync,
   closeSync,
@@ -37,21 +36,94 @@ function needsEntry(text, name, id) {
   });
 }
 
+// src/util/libc.ts
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+var loaded;
+function loadKoffi() {
+  const require2 = createRequire(import.meta.url);
+  const arch = process.arch === "x64" || process.arch === "arm64" ? process.arch : void 0;
+  if (process.platform === "linux" && arch !== void 0) {
+    try {
+      const packageDir = dirname(require2.resolve("koffi/package.json"));
+      const { version } = require2(join(packageDir, "package.json"));
+      const native = require2(join(packageDir, "build", "koffi", `linux_${arch}`, "koffi.node"));
+      if (native.version === version) return native;
+    } catch {
+    }
+  }
+  return require2("koffi");
+}
+function libc() {
+  if (loaded === void 0) {
+    const koffi = loadKoffi();
+    loaded = { koffi, lib: koffi.load("libc.so.6") };
+  }
+  return loaded;
+}
+function lazily(bind) {
+  let bound;
+  return () => {
+    if (bound === void 0) {
+      const { lib, koffi } = libc();
+      bound = bind(lib, koffi);
+    }
+    return bound;
+  };
+}
+function errno() {
+  return libc().koffi.errno();
+}
+var flockFn = lazily((lib) => lib.func("int flock(int fd, int operation)"));
+var mallocTrimFn = lazily((lib) => lib.func("int malloc_trim(size_t pad)"));
+var variadicSyscall = lazily((lib) => lib.func("long syscall(long number, ...)"));
+var openptyFn = lazily((lib) => lib.func("int openpty(_Out_ int *amaster, _Out_ int *aslave, char *name, void *termp, void *winp)"));
+var fcntlFn = lazily((lib) => lib.func("int fcntl(int fd, int cmd, ...)"));
+var ioctlWinsizeFn = lazily((lib, koffi) => {
+  const winsize = koffi.struct("burrow_winsize", { ws_row: "uint16", ws_col: "uint16", ws_xpixel: "uint16", ws_ypixel: "uint16" });
+  return lib.func("ioctl", "int", ["int", "unsigned long", koffi.pointer(winsize)]);
+});
+var mountFn = lazily((lib) => lib.func("int mount(const char *source, const char *target, const char *type, unsigned long flags, const char *data)"));
+function mount(source, target2, type, flags2, data) {
+  return mountFn()(source, target2, type, flags2, data);
+}
+var SYS_MOUNT_SETATTR = 442;
+var mountSetattrFn = lazily((lib) => lib.func("syscall", "long", ["long", "int", "const char *", "uint", "const uint8_t *", "size_t"]));
+function mountSetattr(dirfd, path, flags2, attr) {
+  return mountSetattrFn()(SYS_MOUNT_SETATTR, dirfd, path, flags2, attr, attr.length);
+}
+var chrootFn = lazily((lib) => lib.func("int chroot(const char *path)"));
+function chroot(path) {
+  return chrootFn()(path);
+}
+var llistxattrFn = lazily((lib) => lib.func("long llistxattr(const char *path, _Out_ uint8_t *list, size_t size)"));
+function llistxattr(path, list, size) {
+  return llistxattrFn()(path, list, size);
+}
+var lgetxattrFn = lazily((lib) => lib.func("long lgetxattr(const char *path, const char *name, _Out_ uint8_t *value, size_t size)"));
+function lgetxattr(path, name, value, size) {
+  return lgetxattrFn()(path, name, value, size);
+}
+var lsetxattrFn = lazily((lib) => lib.func("int lsetxattr(const char *path, const char *name, const uint8_t *value, size_t size, int flags)"));
+function lsetxattr(path, name, value, size, flags2) {
+  return lsetxattrFn()(path, name, value, size, flags2);
+}
+var SYS_OPENAT2 = 437;
+var openat2Fn = lazily((lib, koffi) => {
+  const how = koffi.struct("burrow_open_how", { flags: "uint64", mode: "uint64", resolve: "uint64" });
+  const call = lib.func("syscall", "long", ["long", "int", "const char *", koffi.pointer(how), "size_t"]);
+  const size = koffi.sizeof(how);
+  return (dirfd, path, value) => call(SYS_OPENAT2, dirfd, path, value, size);
+});
+var readlinkatFn = lazily((lib) => lib.func("long readlinkat(int fd, const char *path, _Out_ uint8_t *buf, size_t size)"));
+var mkdiratFn = lazily((lib) => lib.func("int mkdirat(int fd, const char *path, uint32_t mode)"));
+var symlinkatFn = lazily((lib) => lib.func("int symlinkat(const char *target, int fd, const char *path)"));
+var fchownatFn = lazily((lib) => lib.func("int fchownat(int fd, const char *path, uint32_t owner, uint32_t group, int flags)"));
+
 // src/rootfs/copy-worker.ts
-var koffi = createRequire(import.meta.url)("koffi");
-var libc = koffi.load("libc.so.6");
-var mount = libc.func("int mount(const char *source, const char *target, const char *type, unsigned long flags, const char *data)");
-var chroot = libc.func("int chroot(const char *path)");
-var mountSetattr = libc.func("syscall", "long", ["long", "int", "const char *", "uint", "const uint8_t *", "size_t"]);
-var llistxattr = libc.func("long llistxattr(const char *path, _Out_ uint8_t *list, size_t size)");
-var lgetxattr = libc.func("long lgetxattr(const char *path, const char *name, _Out_ uint8_t *value, size_t size)");
-var lsetxattr = libc.func("int lsetxattr(const char *path, const char *name, const uint8_t *value, size_t size, int flags)");
-var errnoLocation = libc.func("int *__errno_location(void)");
-var errno = () => koffi.decode(errnoLocation(), "int");
 var MS_NOSUID = 2;
 var MS_NODEV = 4;
 var MS_BIND = 4096;
-var SYS_MOUNT_SETATTR = 442;
 var AT_FDCWD = -100;
 var MOUNT_ATTR_RDONLY = 1;
 var MOUNT_ATTR_NOSUID = 2;
@@ -86,7 +158,7 @@ layers.forEach((layer, index) => {
   if (mount(layer, at, null, MS_BIND, null) !== 0) fail(`cannot bind ${layer} (errno ${errno()})`);
   const attr = Buffer.alloc(32);
   attr.writeBigUInt64LE(BigInt(MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV), 0);
-  if (mountSetattr(SYS_MOUNT_SETATTR, AT_FDCWD, at, 0, attr, attr.length) !== 0 && errno() !== 38) fail(`cannot make ${layer} read-only (errno ${errno()})`);
+  if (mountSetattr(AT_FDCWD, at, 0, attr) !== 0 && errno() !== 38) fail(`cannot make ${layer} read-only (errno ${errno()})`);
 });
 process.chdir(staging);
 if (chroot(".") !== 0) fail(`chroot ${staging} failed (errno ${errno()})`);
