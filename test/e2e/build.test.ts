@@ -2,7 +2,8 @@ import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bed } from '../helpers/bed.js';
-import { expectOneLineError, removeAllContainers, run, sandbox, type Sandbox } from '../helpers/cli.js';
+import { burrow, expectOneLineError, removeAllContainers, run, sandbox, type Sandbox } from '../helpers/cli.js';
+import { until } from '../helpers/poll.js';
 
 /**
  * `burrow build` (issue 14: "build, ship, run"), as the unprivileged test user:
@@ -179,4 +180,20 @@ describe('burrow build', () => {
       expect(expectOneLineError(result)).toMatch(message);
     }
   });
+
+  it('a build killed outright mid-RUN leaves only what system prune removes: no tag, no container, no image', async () => {
+    const images = await ok(['images', '-q', '-a']);
+    const dir = context('killed', { Dockerfile: `FROM ${busybox()}\nRUN echo first > /first\nRUN echo started; sleep 60\n` });
+    const child = burrow(box, ['build', '-t', 'killed-build', dir], { timeout: 90_000 });
+    let seen = '';
+    child.stdout!.on('data', (chunk: Buffer) => { seen += chunk.toString(); });
+    await until(() => seen.includes('started'), 60_000, 'the RUN to start');
+    child.kill('SIGKILL');
+    await child;
+    expect((await run(box, ['image', 'inspect', 'killed-build'])).exitCode).not.toBe(0);
+    await until(async () => !(await ok(['ps', '-q', '--filter', 'label=io.burrow.build'])).trim(), 30_000, 'the build container to stop');
+    await ok(['system', 'prune', '-f']);
+    expect((await ok(['ps', '-a', '-q', '--filter', 'label=io.burrow.build'])).trim()).toBe('');
+    expect(await ok(['images', '-q', '-a'])).toBe(images);
+  }, 120_000);
 });
