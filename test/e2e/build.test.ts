@@ -1,5 +1,6 @@
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bed } from '../helpers/bed.js';
 import { burrow, expectOneLineError, removeAllContainers, run, sandbox, type Sandbox } from '../helpers/cli.js';
@@ -196,4 +197,42 @@ describe('burrow build', () => {
     expect((await ok(['ps', '-a', '-q', '--filter', 'label=io.burrow.build'])).trim()).toBe('');
     expect(await ok(['images', '-q', '-a'])).toBe(images);
   }, 120_000);
+
+  it('ADD unpacks a local tar archive; COPY into an existing directory; WORKDIR is made; the config instructions land in the image', async () => {
+    const dir = context('config', {
+      'build/Dockerfile.custom': [
+        `FROM ${busybox()}`,
+        'ADD bundle.tgz /opt/bundle/',
+        'COPY a.txt /tmp',
+        'WORKDIR /made/here',
+        'RUN pwd > /pwd',
+        'SHELL ["/bin/sh", "-ec"]',
+        'RUN echo "$0 $-" > /shell',
+        'EXPOSE 8080 53/udp',
+        'STOPSIGNAL SIGUSR1',
+        'ENTRYPOINT echo entry',
+        '',
+      ].join('\n'),
+      'a.txt': 'a',
+      'tree/top.txt': 'top',
+      'tree/sub/inner.txt': 'inner',
+    });
+    await execa('tar', ['-czf', join(dir, 'bundle.tgz'), '-C', join(dir, 'tree'), '.']);
+    const output = await ok(['build', '--no-cache', '-q', '-f', join(dir, 'build/Dockerfile.custom'), '-t', 'built-config', dir]);
+    // -q: the id only.
+    expect(output.trim()).toMatch(/^sha256:[0-9a-f]{64}$/);
+    const files = await ok(['run', '--rm', '--network', 'none', '--entrypoint', 'sh', 'built-config', '-c',
+      'cat /opt/bundle/top.txt /opt/bundle/sub/inner.txt /tmp/a.txt; echo; cat /pwd /shell; stat -c "%a" /tmp']);
+    const [contents, pwd, shell, tmpMode] = files.trim().split('\n');
+    expect([contents, pwd, tmpMode]).toEqual(['topinnera', '/made/here', '1777']);
+    // SHELL's -e is in force for the RUN after it.
+    expect(shell).toMatch(/^\/bin\/sh [a-z]*e/);
+    expect((await ok(['run', '--rm', '--network', 'none', 'built-config'])).trim()).toBe('entry');
+    const [inspected] = JSON.parse(await ok(['image', 'inspect', 'built-config'])) as Array<{ Config: { ExposedPorts: Record<string, object>; StopSignal: string; Entrypoint: string[]; Cmd: string[] | null; WorkingDir: string } }>;
+    expect(Object.keys(inspected!.Config.ExposedPorts).sort()).toEqual(['53/udp', '8080/tcp']);
+    expect(inspected!.Config.StopSignal).toBe('SIGUSR1');
+    expect(inspected!.Config.Entrypoint).toEqual(['/bin/sh', '-ec', 'echo entry']);
+    expect(inspected!.Config.Cmd ?? null).toBeNull();
+    expect(inspected!.Config.WorkingDir).toBe('/made/here');
+  });
 });
