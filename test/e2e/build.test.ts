@@ -235,4 +235,16 @@ describe('burrow build', () => {
     expect(inspected!.Config.Cmd ?? null).toBeNull();
     expect(inspected!.Config.WorkingDir).toBe('/made/here');
   });
+
+  it('builds from the library, without the CLI: progress lines by callback, the id returned, the name given', async () => {
+    Object.assign(process.env, box.env);
+    const lib = (await import(new URL('../../build/index.js', import.meta.url).href)) as typeof import('../../src/index.js');
+    const store = new lib.Store(box.root);
+    const dir = context('library', { Dockerfile: `FROM ${busybox()}\nENV FROM_LIBRARY=yes\nRUN echo "$FROM_LIBRARY" > /lib\n` });
+    const progress: string[] = [];
+    const result = await lib.buildImage(store, { context: dir, tags: ['built-library:1'], quiet: true, onProgress: (line) => progress.push(line) });
+    expect(progress).toEqual([`STEP 1/3: FROM ${busybox()}`, 'STEP 2/3: ENV FROM_LIBRARY=yes', 'STEP 3/3: RUN echo "$FROM_LIBRARY" > /lib']);
+    expect(result.names).toEqual(['docker.io/library/built-library:1']);
+    expect((await ok(['run', '--rm', '--network', 'none', result.id, 'cat', '/lib'])).trim()).toBe('yes');
+  });
 });
