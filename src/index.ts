@@ -22,6 +22,8 @@ export { requireImage, findRecords, loadLocalImage, type LocalImage } from './im
 export { listImages, inspectImage } from './image/summary.js';
 export { removeImages, pruneImages } from './image/remove.js';
 export { commitContainer, type CommitOptions, type CommitResult } from './image/commit.js';
+export { buildImage, BUILD_LABEL, type BuildOptions, type BuildResult } from './build/builder.js';
+export { parseDockerfile, type Dockerfile, type Instruction } from './build/parse.js';
 export { parseChange, applyChanges, type ParsedChange } from './image/changes.js';
 
 // Containers: the operations the CLI's container verbs call (src/cli/<verb>.ts), with their options and results.

@@ -24,6 +24,7 @@ const COMMANDS: Array<{ names: string[]; load: CommandModule }> = [
   { names: ['volume'], load: async (signal, setExit) => [(await import('./volume.js')).volumeCommand(signal, setExit)] },
   { names: ['network'], load: async (signal, setExit) => [(await import('./network.js')).networkCommand(signal, setExit)] },
   { names: ['pull'], load: async (signal, setExit) => [(await import('./pull.js')).pullCommand(signal, setExit)] },
+  { names: ['build'], load: async (signal, setExit) => [(await import('./build.js')).buildCommand(signal, setExit)] },
   { names: ['images'], load: async (signal, setExit) => [(await import('./images.js')).imagesCommand(signal, setExit)] },
   { names: ['rmi'], load: async (signal, setExit) => [(await import('./images.js')).rmiCommand(signal, setExit)] },
   { names: ['tag'], load: async (signal, setExit) => [(await import('./images.js')).tagCommand(signal, setExit)] },
@@ -44,8 +45,9 @@ const COMMANDS: Array<{ names: string[]; load: CommandModule }> = [
 ];
 
 async function imageGroup(signal: AbortSignal, setExit: Exit): Promise<Command[]> {
-  const [pull, images, archive, prune] = await Promise.all([import('./pull.js'), import('./images.js'), import('./archive.js'), import('./prune.js')]);
+  const [pull, images, archive, prune, build] = await Promise.all([import('./pull.js'), import('./images.js'), import('./archive.js'), import('./prune.js'), import('./build.js')]);
   const image = new Command('image').description('Manage images');
+  image.addCommand(build.buildCommand(signal, setExit));
   image.addCommand(pull.pullCommand(signal, setExit));
   image.addCommand(images.imagesCommand(signal, setExit).name('ls'));
   image.addCommand(images.rmiCommand(signal, setExit).name('rm'));

@@ -18,6 +18,7 @@ import { hostEnv } from '../util/spawn.js';
 import { applyChanges, parseChange, type ImageChangeConfig } from './changes.js';
 import { requireImage, type LocalImage } from './local.js';
 import { MediaType } from './media-types.js';
+import { hostPlatform } from './platform.js';
 import type { Descriptor, ImageConfig, ImageManifest } from './types.js';
 
 /**
@@ -108,7 +109,7 @@ function committedConfig(record: ContainerRecord, base: LocalImage, changes: Ret
 }
 
 /** Runs the worker in the container's user namespace; its stdout (the layer's tar) goes through gzip into `file`. */
-async function writeLayer(record: ContainerRecord, file: string, signal: AbortSignal | undefined): Promise<{ diffId: string; digest: string; size: number }> {
+export async function writeLayer(record: ContainerRecord, file: string, signal: AbortSignal | undefined): Promise<{ diffId: string; digest: string; size: number }> {
   const rootfs = record.plan.rootfs;
   const squash = rootfs.driver === 'copy';
   const skip = record.plan.files.flatMap((file) => ['--skip-empty', file.target]);
@@ -167,24 +168,78 @@ export async function commitContainer(store: Store, query: string, options: Comm
 
   const scratch = store.scratchDir('commit');
   try {
-    const blobs = new Map<string, string>();
     const layerFile = join(scratch, 'layer.tar.gz');
     const layer = await writeLayer(record, layerFile, options.signal);
-    blobs.set(layer.digest, layerFile);
     const created = new Date().toISOString();
-    const previous = squash ? [] : (base.config.history ?? []);
-    const config: ImageConfig & { config: ImageChangeConfig } = {
-      ...base.config,
-      created,
-      ...(options.author === undefined ? {} : { author: options.author }),
+    return await storeImage(store, {
+      base,
+      squash,
+      layer: { ...layer, file: layerFile },
       config: committedConfig(record, base, changes),
-      rootfs: { type: 'layers', diff_ids: [...(squash ? [] : base.config.rootfs.diff_ids), layer.diffId] },
-      history: [...previous, {
+      history: {
         created,
         created_by: record.plan.process.args.join(' '),
         ...(options.author === undefined ? {} : { author: options.author }),
         ...(options.message === undefined ? {} : { comment: options.message }),
-      }],
+      },
+      author: options.author,
+      name,
+      signal: options.signal,
+    });
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+/** A layer written to a file: its gzip file, digest (compressed), diff_id (uncompressed) and size. */
+export interface WrittenLayer {
+  file: string;
+  digest: string;
+  diffId: string;
+  size: number;
+}
+
+export interface StoreImageOptions {
+  /** The image built on (undefined: none, as `FROM scratch`). */
+  base: LocalImage | undefined;
+  /** The new layer replaces all of the base's (a copy-driver container's whole root). */
+  squash?: boolean | undefined;
+  /** The new layer, if any (a config-only change adds none). */
+  layer: WrittenLayer | undefined;
+  config: ImageChangeConfig;
+  /** The new image's history entry (`empty_layer` is set when there is no layer). */
+  history: ImageHistoryEntry;
+  /** Further history entries before it (config-only steps of a build). */
+  earlierHistory?: ImageHistoryEntry[] | undefined;
+  author?: string | undefined;
+  name: string | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+export interface ImageHistoryEntry { created?: string; created_by?: string; author?: string; comment?: string; empty_layer?: boolean; [key: string]: unknown }
+
+/**
+ * A new image in the store: the base's layers (unless squashed), then `layer`, with
+ * `config`; entered through the copy pipeline as a pull or a load (verified, stored
+ * once by content, unpacked like any other). `commit` and `build` share it.
+ */
+export async function storeImage(store: Store, options: StoreImageOptions): Promise<CommitResult> {
+  const { base, layer, name } = options;
+  const squash = options.squash === true;
+  const scratch = store.scratchDir('commit');
+  try {
+    const blobs = new Map<string, string>();
+    if (layer !== undefined) blobs.set(layer.digest, layer.file);
+    const previous = squash || base === undefined ? [] : (base.config.history ?? []);
+    const baseLayers = squash || base === undefined ? [] : base.manifest.layers;
+    const history = layer === undefined ? { ...options.history, empty_layer: true } : options.history;
+    const config: ImageConfig & { config: ImageChangeConfig } = {
+      ...(base?.config ?? { architecture: hostPlatform().architecture, os: hostPlatform().os, ...(hostPlatform().variant === undefined ? {} : { variant: hostPlatform().variant }) }),
+      created: options.history.created ?? new Date().toISOString(),
+      ...(options.author === undefined ? {} : { author: options.author }),
+      config: options.config,
+      rootfs: { type: 'layers', diff_ids: [...(squash || base === undefined ? [] : base.config.rootfs.diff_ids), ...(layer === undefined ? [] : [layer.diffId])] },
+      history: [...previous, ...(options.earlierHistory ?? []), history],
     };
     const configBytes = Buffer.from(JSON.stringify(config));
     const configDigest = `sha256:${createHash('sha256').update(configBytes).digest('hex')}`;
@@ -192,7 +247,7 @@ export async function commitContainer(store: Store, query: string, options: Comm
       schemaVersion: 2,
       mediaType: MediaType.ociManifest,
       config: { mediaType: MediaType.ociConfig, digest: configDigest, size: configBytes.length },
-      layers: [...(squash ? [] : base.manifest.layers.map(ociLayer)), { mediaType: MediaType.ociLayerGzip, digest: layer.digest, size: layer.size }],
+      layers: [...baseLayers.map(ociLayer), ...(layer === undefined ? [] : [{ mediaType: MediaType.ociLayerGzip, digest: layer.digest, size: layer.size }])],
     };
     const manifestBytes = Buffer.from(JSON.stringify(manifest));
     const manifestDigest = `sha256:${createHash('sha256').update(manifestBytes).digest('hex')}`;
@@ -203,13 +258,13 @@ export async function commitContainer(store: Store, query: string, options: Comm
       writeFileSync(path, bytes);
       blobs.set(digest, path);
     }
-    if (!squash) for (const descriptor of base.manifest.layers) blobs.set(descriptor.digest, store.blobPath(descriptor.digest));
+    for (const descriptor of baseLayers) blobs.set(descriptor.digest, store.blobPath(descriptor.digest));
     const index = { schemaVersion: 2, mediaType: MediaType.ociIndex, manifests: [{ mediaType: MediaType.ociManifest, digest: manifestDigest, size: manifestBytes.length }] };
     writeFileSync(join(scratch, 'index.json'), JSON.stringify(index));
     writeFileSync(join(scratch, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
     const paths = new Map<string, string>([['index.json', join(scratch, 'index.json')], ['oci-layout', join(scratch, 'oci-layout')]]);
     for (const [digest, path] of blobs) paths.set(`blobs/sha256/${digest.slice('sha256:'.length)}`, path);
-    const [image] = await archiveImages({ file: `the commit of ${record.name}`, paths });
+    const [image] = await archiveImages({ file: name === undefined ? 'a new image' : `the new image ${name}`, paths });
     const result = await copyImage(image!.source, store, {
       platform: { architecture: config.architecture, os: config.os, ...(config.variant === undefined ? {} : { variant: config.variant }) },
       names: name === undefined ? [] : [name],
