@@ -3597,8 +3597,8 @@ function homeDirectory(env = process.env) {
     return void 0;
   }
 }
-function xdgDirectory(env, variable, under2) {
-  const value = env[variable];
+function xdgDirectory(env, variable2, under2) {
+  const value = env[variable2];
   if (value !== void 0 && (0, import_node_path.isAbsolute)(value)) return value;
   const home = homeDirectory(env);
   return home === void 0 ? void 0 : (0, import_node_path.join)(home, under2);
@@ -3967,7 +3967,7 @@ async function acquireLock(path6, options = {}) {
       if (options.timeoutMs !== void 0 && Date.now() - started > options.timeoutMs) {
         throw new BurrowError("LOCKED", `${path6} is locked by another burrow process; try again when it has finished`);
       }
-      await new Promise((resolve8) => setTimeout(resolve8, delay));
+      await new Promise((resolve9) => setTimeout(resolve9, delay));
       delay = Math.min(delay * 2, 100);
     }
   } catch (error) {
@@ -4197,12 +4197,12 @@ var init_hash = __esm({
 
 // src/util/sleep.ts
 function sleep(ms2, signal) {
-  return new Promise((resolve8, reject) => {
+  return new Promise((resolve9, reject) => {
     if (signal?.aborted === true) {
       reject(new BurrowError("INTERRUPTED", "interrupted"));
       return;
     }
-    const timer = setTimeout(resolve8, ms2);
+    const timer = setTimeout(resolve9, ms2);
     signal?.addEventListener("abort", () => {
       clearTimeout(timer);
       reject(new BurrowError("INTERRUPTED", "interrupted"));
@@ -4374,7 +4374,7 @@ async function downloadOnce(paths, digest, size, source, options, resume, askTee
   opening.catch(() => void 0);
   let tee;
   if (offset === 0 && options.tee !== void 0) {
-    await new Promise((resolve8) => setImmediate(resolve8));
+    await new Promise((resolve9) => setImmediate(resolve9));
     tee = await askTee();
     trace(`pull: blob ${digest.slice(7, 19)} tee ready`);
   }
@@ -4778,7 +4778,7 @@ async function startClaimSettled(dir, timeoutMs) {
   let delay = 5;
   while (startClaimed(dir)) {
     if (Date.now() > deadline) return false;
-    await new Promise((resolve8) => setTimeout(resolve8, delay));
+    await new Promise((resolve9) => setTimeout(resolve9, delay));
     delay = Math.min(delay * 2, 50);
   }
   return true;
@@ -4796,6 +4796,20 @@ var init_start_claim = __esm({
 });
 
 // src/container/record.ts
+var record_exports = {};
+__export(record_exports, {
+  CONTAINER_ID: () => CONTAINER_ID,
+  RETIRED_CONTAINER: () => RETIRED_CONTAINER,
+  containerDir: () => containerDir,
+  containersDir: () => containersDir,
+  findContainer: () => findContainer,
+  listRecords: () => listRecords,
+  lockContainer: () => lockContainer,
+  normaliseNetworkPlan: () => normaliseNetworkPlan,
+  readRecord: () => readRecord,
+  writeNamedRecord: () => writeNamedRecord,
+  writeRecord: () => writeRecord
+});
 function containersDir(store) {
   return store.paths.containers;
 }
@@ -5009,12 +5023,12 @@ function start(command, args, stdio = ["ignore", "pipe", "pipe"], options = {}) 
   child.stderr?.on("data", (chunk) => {
     stderr += chunk.toString();
   });
-  const finished7 = new Promise((resolve8) => {
+  const finished7 = new Promise((resolve9) => {
     child.on("error", (error) => {
       if (error.code === "ENOENT") error.message = `${notInstalled(command)}; ${RUN_DOCTOR}`;
-      resolve8({ exitCode: null, signal: null, stdout, stderr, error });
+      resolve9({ exitCode: null, signal: null, stdout, stderr, error });
     });
-    child.on("close", (exitCode, signal) => resolve8({ exitCode, signal, stdout, stderr }));
+    child.on("close", (exitCode, signal) => resolve9({ exitCode, signal, stdout, stderr }));
   });
   return { child, finished: finished7 };
 }
@@ -6265,12 +6279,12 @@ async function askSwitch(socketPath, request, timeoutMs = 2e3) {
     path6 = `/proc/self/fd/${directoryFd}/${(0, import_node_path21.basename)(socketPath)}`;
   }
   try {
-    return await new Promise((resolve8) => {
+    return await new Promise((resolve9) => {
       const socket = (0, import_node_net.connect)(path6);
       let answer = "";
       const timer = setTimeout(() => {
         socket.destroy();
-        resolve8(void 0);
+        resolve9(void 0);
       }, timeoutMs);
       socket.on("connect", () => socket.write(`${request}\0`));
       socket.on("data", (chunk) => {
@@ -6279,11 +6293,11 @@ async function askSwitch(socketPath, request, timeoutMs = 2e3) {
       });
       socket.on("error", () => {
         clearTimeout(timer);
-        resolve8(void 0);
+        resolve9(void 0);
       });
       socket.on("close", () => {
         clearTimeout(timer);
-        resolve8(answer.includes("\n") ? answer.slice(0, answer.indexOf("\n")) : void 0);
+        resolve9(answer.includes("\n") ? answer.slice(0, answer.indexOf("\n")) : void 0);
       });
     });
   } finally {
@@ -6665,17 +6679,17 @@ function parseNetworkMode(spec) {
     return { kind: "container", container };
   }
   const colon = spec.indexOf(":");
-  const head2 = colon < 0 ? spec : spec.slice(0, colon);
-  if (head2 === "pasta" || head2 === "slirp4netns") {
+  const head3 = colon < 0 ? spec : spec.slice(0, colon);
+  if (head3 === "pasta" || head3 === "slirp4netns") {
     const options = colon < 0 ? [] : spec.slice(colon + 1).split(",").filter((option) => option !== "");
-    if (head2 === "slirp4netns") {
+    if (head3 === "slirp4netns") {
       for (const option of options) {
         if (SLIRP_OPTIONS[option.split("=")[0]] === void 0 || !option.includes("=")) {
           throw new BurrowError("INVALID_ARGUMENT", `unsupported slirp4netns option "${option}": use ${Object.keys(SLIRP_OPTIONS).map((name) => `${name}=…`).join(", ")}`);
         }
       }
     }
-    return { kind: "private", helper: head2, options };
+    return { kind: "private", helper: head3, options };
   }
   if (colon >= 0 || !/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(spec)) {
     throw new BurrowError("INVALID_ARGUMENT", `invalid --network "${spec}": use none, host, pasta[:OPTIONS], slirp4netns[:OPTIONS], container:NAME or a network's name`);
@@ -6864,24 +6878,24 @@ function shownHostIp(hostIp) {
   return hostIp === "" ? "0.0.0.0" : hostIp;
 }
 function release(held) {
-  return Promise.all(held.map((socket) => new Promise((resolve8) => {
+  return Promise.all(held.map((socket) => new Promise((resolve9) => {
     try {
-      socket.close(() => resolve8());
+      socket.close(() => resolve9());
     } catch {
-      resolve8();
+      resolve9();
     }
   }))).then(() => void 0);
 }
 function hold(protocol, hostIp, port, held) {
   const address = shownHostIp(hostIp);
-  return new Promise((resolve8, reject) => {
+  return new Promise((resolve9, reject) => {
     if (protocol === "tcp") {
       const server = (0, import_node_net3.createServer)();
       server.once("error", reject);
       server.listen({ host: address, port, exclusive: true }, () => {
         held.push(server);
         const bound = server.address();
-        resolve8(typeof bound === "object" && bound !== null ? bound.port : port);
+        resolve9(typeof bound === "object" && bound !== null ? bound.port : port);
       });
       return;
     }
@@ -6889,7 +6903,7 @@ function hold(protocol, hostIp, port, held) {
     socket.once("error", reject);
     socket.bind({ address, port, exclusive: true }, () => {
       held.push(socket);
-      resolve8(socket.address().port);
+      resolve9(socket.address().port);
     });
   });
 }
@@ -7550,9 +7564,9 @@ function extendV1Cgroups(dirs, subtrees, id, limits) {
   for (const dir of Object.values(added)) {
     for (let round = 0; round < 10; round++) {
       const inside = new Set(procsOf(dir));
-      const outside = procsOf(members).filter((pid) => !inside.has(pid));
-      if (outside.length === 0) break;
-      for (const pid of outside) {
+      const outside2 = procsOf(members).filter((pid) => !inside.has(pid));
+      if (outside2.length === 0) break;
+      for (const pid of outside2) {
         try {
           (0, import_node_fs34.writeFileSync)((0, import_node_path28.join)(dir, "cgroup.procs"), String(pid));
         } catch {
@@ -8373,7 +8387,7 @@ var init_default = __esm({
       return `${gray(`[${timestampString}]`)} ${gray(`[${commandId}]`)} ${color(icon)} ${color(message)}`;
     };
     serializeTimestamp = (timestamp) => `${padField(timestamp.getHours(), 2)}:${padField(timestamp.getMinutes(), 2)}:${padField(timestamp.getSeconds(), 2)}.${padField(timestamp.getMilliseconds(), 3)}`;
-    padField = (field, padding) => String(field).padStart(padding, "0");
+    padField = (field, padding2) => String(field).padStart(padding2, "0");
     getFinalIcon = ({ failed, reject }) => {
       if (!failed) {
         return figures_default.tick;
@@ -8646,12 +8660,12 @@ var require_isexe = __commonJS({
         if (typeof Promise !== "function") {
           throw new TypeError("callback not provided");
         }
-        return new Promise(function(resolve8, reject) {
+        return new Promise(function(resolve9, reject) {
           isexe(path6, options || {}, function(er2, is2) {
             if (er2) {
               reject(er2);
             } else {
-              resolve8(is2);
+              resolve9(is2);
             }
           });
         });
@@ -8717,27 +8731,27 @@ var require_which = __commonJS({
         opt = {};
       const { pathEnv, pathExt, pathExtExe } = getPathInfo(cmd, opt);
       const found = [];
-      const step = (i2) => new Promise((resolve8, reject) => {
+      const step = (i2) => new Promise((resolve9, reject) => {
         if (i2 === pathEnv.length)
-          return opt.all && found.length ? resolve8(found) : reject(getNotFoundError(cmd));
+          return opt.all && found.length ? resolve9(found) : reject(getNotFoundError(cmd));
         const ppRaw = pathEnv[i2];
         const pathPart = /^".*"$/.test(ppRaw) ? ppRaw.slice(1, -1) : ppRaw;
         const pCmd = path6.join(pathPart, cmd);
         const p2 = !pathPart && /^\.[\\\/]/.test(cmd) ? cmd.slice(0, 2) + pCmd : pCmd;
-        resolve8(subStep(p2, i2, 0));
+        resolve9(subStep(p2, i2, 0));
       });
-      const subStep = (p2, i2, ii2) => new Promise((resolve8, reject) => {
+      const subStep = (p2, i2, ii2) => new Promise((resolve9, reject) => {
         if (ii2 === pathExt.length)
-          return resolve8(step(i2 + 1));
+          return resolve9(step(i2 + 1));
         const ext = pathExt[ii2];
         isexe(p2 + ext, { pathExt: pathExtExe }, (er2, is2) => {
           if (!er2 && is2) {
             if (opt.all)
               found.push(p2 + ext);
             else
-              return resolve8(p2 + ext);
+              return resolve9(p2 + ext);
           }
-          return resolve8(subStep(p2, i2, ii2 + 1));
+          return resolve9(subStep(p2, i2, ii2 + 1));
         });
       });
       return cb ? step(0).then((res) => cb(null, res), cb) : step(0);
@@ -9817,8 +9831,8 @@ var init_deferred = __esm({
   "node_modules/execa/lib/utils/deferred.js"() {
     createDeferred = () => {
       const methods = {};
-      const promise = new Promise((resolve8, reject) => {
-        Object.assign(methods, { resolve: resolve8, reject });
+      const promise = new Promise((resolve9, reject) => {
+        Object.assign(methods, { resolve: resolve9, reject });
       });
       return Object.assign(promise, methods);
     };
@@ -15112,11 +15126,11 @@ var init_concurrent = __esm({
       const promises = weakMap.get(stream);
       const promise = createDeferred();
       promises.push(promise);
-      const resolve8 = promise.resolve.bind(promise);
-      return { resolve: resolve8, promises };
+      const resolve9 = promise.resolve.bind(promise);
+      return { resolve: resolve9, promises };
     };
-    waitForConcurrentStreams = async ({ resolve: resolve8, promises }, subprocess) => {
-      resolve8();
+    waitForConcurrentStreams = async ({ resolve: resolve9, promises }, subprocess) => {
+      resolve9();
       const [isSubprocessExit] = await Promise.race([
         Promise.allSettled([true, subprocess]),
         Promise.all([false, ...promises])
@@ -15901,7 +15915,7 @@ var init_systemd_user = __esm({
     init_delegated_v2();
     HOLDER_SLICE = "burrow.slice";
     HOLDER_UNIT = "burrow-holder.service";
-    sleep2 = (ms2) => new Promise((resolve8) => setTimeout(resolve8, ms2));
+    sleep2 = (ms2) => new Promise((resolve9) => setTimeout(resolve9, ms2));
   }
 });
 
@@ -16091,19 +16105,19 @@ var init_stats = __esm({
 
 // src/cgroup/resolve.ts
 function validate(limits) {
-  const fail = (message) => {
+  const fail2 = (message) => {
     throw new BurrowError("INVALID_ARGUMENT", message);
   };
-  if (limits.memorySwap !== void 0 && limits.memory === void 0) fail("--memory-swap needs --memory as well (it is memory plus swap)");
+  if (limits.memorySwap !== void 0 && limits.memory === void 0) fail2("--memory-swap needs --memory as well (it is memory plus swap)");
   if (limits.memorySwap !== void 0 && limits.memory !== void 0 && limits.memorySwap >= 0 && limits.memorySwap < limits.memory) {
-    fail("--memory-swap must be at least --memory (it is memory plus swap), or -1 for unlimited swap");
+    fail2("--memory-swap must be at least --memory (it is memory plus swap), or -1 for unlimited swap");
   }
-  if (limits.memory !== void 0 && limits.memory < 6 * 1024 * 1024) fail("--memory must be at least 6m");
+  if (limits.memory !== void 0 && limits.memory < 6 * 1024 * 1024) fail2("--memory must be at least 6m");
   if (limits.memoryReservation !== void 0 && limits.memory !== void 0 && limits.memoryReservation > limits.memory) {
-    fail("--memory-reservation must be smaller than --memory");
+    fail2("--memory-reservation must be smaller than --memory");
   }
-  if (limits.cpuShares !== void 0 && limits.cpuWeight !== void 0) fail("--cpu-shares and --cpu-weight set the same thing: give one");
-  if (limits.nanoCpus !== void 0 && limits.nanoCpus <= 0) fail("--cpus must be more than 0");
+  if (limits.cpuShares !== void 0 && limits.cpuWeight !== void 0) fail2("--cpu-shares and --cpu-weight set the same thing: give one");
+  if (limits.nanoCpus !== void 0 && limits.nanoCpus <= 0) fail2("--cpus must be more than 0");
 }
 function resolveLimits(host, wanted, mode) {
   const keys = asked(wanted);
@@ -16188,7 +16202,7 @@ var init_freezer = __esm({
     import_node_path36 = require("node:path");
     init_errors();
     init_stats();
-    sleep3 = (ms2) => new Promise((resolve8) => setTimeout(resolve8, ms2));
+    sleep3 = (ms2) => new Promise((resolve9) => setTimeout(resolve9, ms2));
   }
 });
 
@@ -16257,7 +16271,7 @@ var init_remove2 = __esm({
     import_promises14 = require("node:fs/promises");
     import_node_path37 = require("node:path");
     init_delegated_v2();
-    sleep4 = (ms2) => new Promise((resolve8) => setTimeout(resolve8, ms2));
+    sleep4 = (ms2) => new Promise((resolve9) => setTimeout(resolve9, ms2));
   }
 });
 
@@ -16365,7 +16379,7 @@ function sandboxReady(pid) {
 }
 async function waitForSandbox(pid, timeoutMs = 5e3) {
   const deadline = Date.now() + timeoutMs;
-  while (!sandboxReady(pid) && Date.now() < deadline) await new Promise((resolve8) => setTimeout(resolve8, 2));
+  while (!sandboxReady(pid) && Date.now() < deadline) await new Promise((resolve9) => setTimeout(resolve9, 2));
 }
 function readRunFile(path6) {
   try {
@@ -17146,9 +17160,9 @@ async function execInContainer(store, query, options) {
   const handlers = FORWARDED.map((signal) => [signal, () => forward(signal)]);
   for (const [signal, handler] of handlers) process.on(signal, handler);
   try {
-    const [code, signal] = await new Promise((resolve8, reject) => {
+    const [code, signal] = await new Promise((resolve9, reject) => {
       child.on("error", (error) => reject(new BurrowError("IO", `cannot run ${INIT_BINARY}: ${error.message} (run npm run build)`)));
-      child.on("close", (exitCode, sig) => resolve8([exitCode, sig]));
+      child.on("close", (exitCode, sig) => resolve9([exitCode, sig]));
     });
     const failure2 = started.failure(code);
     if (failure2 !== void 0) throw failure2;
@@ -17163,10 +17177,10 @@ async function execDetached(store, record, sandbox, options) {
   if (options.tty || options.interactive) throw new BurrowError("INVALID_ARGUMENT", "exec -d cannot be used with -i or -t: nothing would be attached");
   const started = spawnExec(store, record, sandbox, options, ["ignore", "ignore", "ignore"]);
   const { child } = started;
-  const exited = await new Promise((resolve8, reject) => {
+  const exited = await new Promise((resolve9, reject) => {
     child.on("error", (error) => reject(new BurrowError("IO", `cannot run ${INIT_BINARY}: ${error.message} (run npm run build)`)));
-    child.on("exit", (code) => resolve8(code));
-    child.stdio[3]?.on("close", () => resolve8(void 0));
+    child.on("exit", (code) => resolve9(code));
+    child.stdio[3]?.on("close", () => resolve9(void 0));
   });
   const failure2 = exited === void 0 ? void 0 : started.failure(exited);
   if (failure2 !== void 0) throw failure2;
@@ -17285,9 +17299,9 @@ async function probe(store, record, sandbox, config, signal) {
   signal?.addEventListener("abort", onAbort);
   if (signal?.aborted === true) onAbort();
   try {
-    const [code, killedBy, spawnError] = await new Promise((resolve8) => {
-      child.on("error", (error) => resolve8([null, null, error]));
-      child.on("close", (exitCode, sig) => resolve8([exitCode, sig, void 0]));
+    const [code, killedBy, spawnError] = await new Promise((resolve9) => {
+      child.on("error", (error) => resolve9([null, null, error]));
+      child.on("close", (exitCode, sig) => resolve9([exitCode, sig, void 0]));
     });
     if (spawnError !== void 0) return entry(-1, `cannot start the health check: ${spawnError.message}`);
     const text = output.text();
@@ -17363,7 +17377,7 @@ async function waitHealthy(store, query, options) {
     if (Date.now() >= deadline) {
       throw new BurrowError("TIMEOUT", `container ${record.name} did not become healthy within ${formatDuration(options.timeoutMs)}: ${health === void 0 ? "no check has run yet" : `still ${health.Status}; ${lastCheck(health)}`}`);
     }
-    await new Promise((resolve8) => setTimeout(resolve8, 100));
+    await new Promise((resolve9) => setTimeout(resolve9, 100));
   }
 }
 function healthTimer(store, record) {
@@ -17637,7 +17651,7 @@ async function launchAttached(store, record, site, entry, network, options) {
     const result = await finished7;
     trace("job exited");
     if (result.error !== void 0) throw new BurrowError("IO", `cannot start the container: ${result.error.message}`);
-    if (detach !== void 0) await new Promise((resolve8) => setTimeout(resolve8, 50));
+    if (detach !== void 0) await new Promise((resolve9) => setTimeout(resolve9, 50));
     if (stateFailure !== void 0) throw stateFailure;
     const { failure: failure2 } = launchInfo(info2, plan.rootfs.driver);
     if (failure2 !== void 0) throw failure2;
@@ -17655,7 +17669,7 @@ async function launchAttached(store, record, site, entry, network, options) {
 }
 async function monitorGone(monitor) {
   const deadline = Date.now() + 5e3;
-  while (isRunning(monitor) && Date.now() < deadline) await new Promise((resolve8) => setTimeout(resolve8, 10));
+  while (isRunning(monitor) && Date.now() < deadline) await new Promise((resolve9) => setTimeout(resolve9, 10));
 }
 async function waitForStart(dir, timeoutMs) {
   const started = Date.now();
@@ -17668,7 +17682,7 @@ async function waitForStart(dir, timeoutMs) {
       return { pid: sandbox.pid };
     }
     if ((0, import_node_fs51.existsSync)((0, import_node_path45.join)(dir, "exit"))) return { exited: true };
-    await new Promise((resolve8) => setTimeout(resolve8, 5));
+    await new Promise((resolve9) => setTimeout(resolve9, 5));
   }
   return {};
 }
@@ -18304,12 +18318,12 @@ function readLogs(store, record) {
   return entries;
 }
 function changeOrTimeout(wake, ms2, signal) {
-  return new Promise((resolve8) => {
+  return new Promise((resolve9) => {
     const done2 = () => {
       clearTimeout(timer);
       signal?.removeEventListener("abort", done2);
       wake.notify = void 0;
-      resolve8();
+      resolve9();
     };
     const timer = setTimeout(done2, ms2);
     signal?.addEventListener("abort", done2, { once: true });
@@ -18582,7 +18596,7 @@ async function waitUntilExited(store, record, timeoutMs) {
   for (; ; ) {
     const state = containerState(store, record);
     if (state.status !== "running" || Date.now() - started >= timeoutMs) return state;
-    await new Promise((resolve8) => setTimeout(resolve8, 20));
+    await new Promise((resolve9) => setTimeout(resolve9, 20));
   }
 }
 async function thaw(record, state) {
@@ -18664,7 +18678,7 @@ async function waitContainer(store, query, signal) {
     if (state.status === "exited") return state.exitCode ?? -1;
     if (state.status === "created") throw new BurrowError("INVALID_ARGUMENT", `container ${record.name} has not been started`);
     if (signal?.aborted === true) throw new BurrowError("INTERRUPTED", "interrupted");
-    await new Promise((resolve8) => setTimeout(resolve8, 50));
+    await new Promise((resolve9) => setTimeout(resolve9, 50));
   }
 }
 async function renameContainer(store, query, name) {
@@ -18882,8 +18896,8 @@ async function holdForAttach(store, record) {
   }
 }
 function frame(type, payload = Buffer.alloc(0)) {
-  const head2 = Buffer.from([type.charCodeAt(0), payload.length >> 8, payload.length & 255]);
-  return Buffer.concat([head2, payload]);
+  const head3 = Buffer.from([type.charCodeAt(0), payload.length >> 8, payload.length & 255]);
+  return Buffer.concat([head3, payload]);
 }
 async function attachContainer(store, query, options = {}) {
   const record = findContainer(store, query);
@@ -18903,8 +18917,8 @@ async function connectToMonitor(store, record) {
   process.chdir(containerDir(store, record.id));
   const socket = (0, import_node_net4.connect)("attach.sock");
   process.chdir(previous);
-  await new Promise((resolve8, reject) => {
-    socket.once("connect", resolve8);
+  await new Promise((resolve9, reject) => {
+    socket.once("connect", resolve9);
     socket.once("error", (error) => reject(new BurrowError("IO", `cannot attach to ${record.name}: ${error.message}`)));
   });
   return socket;
@@ -18938,9 +18952,9 @@ async function attachSession(store, record, socket, options = {}) {
     input.on("end", onEnd);
   }
   try {
-    await new Promise((resolve8) => {
-      if (socket.closed) resolve8();
-      socket.once("close", () => resolve8());
+    await new Promise((resolve9) => {
+      if (socket.closed) resolve9();
+      socket.once("close", () => resolve9());
       options.signal?.addEventListener("abort", () => socket.destroy(), { once: true });
     });
   } finally {
@@ -19195,10 +19209,10 @@ function logsCommand(signal, setExit) {
   }));
 }
 function drained(out) {
-  return new Promise((resolve8) => {
+  return new Promise((resolve9) => {
     const done2 = () => {
       for (const event of ["drain", "close", "error"]) out.off(event, done2);
-      resolve8();
+      resolve9();
     };
     for (const event of ["drain", "close", "error"]) out.on(event, done2);
   });
@@ -19259,7 +19273,7 @@ function positionOf(source, offset) {
 function lineOf(source, offset) {
   return `:${source.slice(0, offset).split("\n").length}`;
 }
-function unescape(body, fail) {
+function unescape(body, fail2) {
   let out = "";
   for (let i2 = 0; i2 < body.length; i2++) {
     const char = body[i2];
@@ -19268,20 +19282,20 @@ function unescape(body, fail) {
       continue;
     }
     const next = body[++i2];
-    if (next === void 0) fail("unterminated escape");
+    if (next === void 0) fail2("unterminated escape");
     if (ESCAPES[next] !== void 0) out += ESCAPES[next];
     else if (next === "x" || next === "u" || next === "U") {
       const length2 = next === "x" ? 2 : next === "u" ? 4 : 8;
       const hex = body.slice(i2 + 1, i2 + 1 + length2);
-      if (!new RegExp(`^[0-9a-fA-F]{${length2}}$`).test(hex)) fail(`invalid escape \\${next}${hex}`);
+      if (!new RegExp(`^[0-9a-fA-F]{${length2}}$`).test(hex)) fail2(`invalid escape \\${next}${hex}`);
       out += next === "x" ? String.fromCharCode(parseInt(hex, 16)) : String.fromCodePoint(parseInt(hex, 16));
       i2 += length2;
     } else if (/[0-7]/.test(next)) {
       const octal = body.slice(i2, i2 + 3);
-      if (!/^[0-7]{3}$/.test(octal)) fail(`invalid escape \\${octal}`);
+      if (!/^[0-7]{3}$/.test(octal)) fail2(`invalid escape \\${octal}`);
       out += String.fromCharCode(parseInt(octal, 8));
       i2 += 2;
-    } else fail(`unknown escape sequence \\${next}`);
+    } else fail2(`unknown escape sequence \\${next}`);
   }
   return out;
 }
@@ -19302,20 +19316,20 @@ function lex(source) {
     }
     if (text !== "") pieces.push({ kind: "text", text });
     if (open2 === -1) break;
-    const fail = (why) => {
+    const fail2 = (why) => {
       throw new TemplateError(`template: ${lineOf(source, open2)}: ${why}`);
     };
     let i2 = start2;
     while (i2 < source.length && SPACE.test(source[i2])) i2++;
     if (source.startsWith("/*", i2)) {
       const end = source.indexOf("*/", i2 + 2);
-      if (end === -1) fail("unclosed comment");
+      if (end === -1) fail2("unclosed comment");
       let after = end + 2;
       if (source.startsWith(" -}}", after)) {
         trimNext = true;
         after += 4;
       } else if (source.startsWith("}}", after)) after += 2;
-      else fail("comment ends before closing delimiter");
+      else fail2("comment ends before closing delimiter");
       pos = after;
       continue;
     }
@@ -19323,7 +19337,7 @@ function lex(source) {
     const at2 = i2;
     let spaced = true;
     for (; ; ) {
-      if (i2 >= source.length) fail("unclosed action");
+      if (i2 >= source.length) fail2("unclosed action");
       const char = source[i2];
       if (SPACE.test(char)) {
         if (source[i2 + 1] === "-" && source.startsWith("}}", i2 + 2)) {
@@ -19345,22 +19359,22 @@ function lex(source) {
         let end = i2 + 1;
         while (end < source.length && source[end] !== '"') {
           if (source[end] === "\\") end++;
-          if (source[end] === "\n") fail("unterminated quoted string");
+          if (source[end] === "\n") fail2("unterminated quoted string");
           end++;
         }
-        if (end >= source.length) fail("unterminated quoted string");
-        tokens.push({ kind: "string", value: unescape(source.slice(i2 + 1, end), fail), text: source.slice(i2, end + 1) });
+        if (end >= source.length) fail2("unterminated quoted string");
+        tokens.push({ kind: "string", value: unescape(source.slice(i2 + 1, end), fail2), text: source.slice(i2, end + 1) });
         i2 = end + 1;
       } else if (char === "`") {
         const end = source.indexOf("`", i2 + 1);
-        if (end === -1) fail("unterminated raw quoted string");
+        if (end === -1) fail2("unterminated raw quoted string");
         tokens.push({ kind: "string", value: source.slice(i2 + 1, end), text: source.slice(i2, end + 1) });
         i2 = end + 1;
       } else if (char === "'") {
         const end = source.indexOf("'", i2 + 2);
-        if (end === -1) fail("unterminated character constant");
-        const value = unescape(source.slice(i2 + 1, end), fail);
-        if ([...value].length !== 1) fail(`malformed character constant: ${source.slice(i2, end + 1)}`);
+        if (end === -1) fail2("unterminated character constant");
+        const value = unescape(source.slice(i2 + 1, end), fail2);
+        if ([...value].length !== 1) fail2(`malformed character constant: ${source.slice(i2, end + 1)}`);
         tokens.push({ kind: "number", value: value.codePointAt(0), text: source.slice(i2, end + 1) });
         i2 = end + 1;
       } else if (char === "." && /[A-Za-z_]/.test(source[i2 + 1] ?? "")) {
@@ -19392,7 +19406,7 @@ function lex(source) {
         NUMBER.lastIndex = i2;
         const text2 = NUMBER.exec(source)[0];
         const value = Number(text2.replace(/_/g, "").replace(/^([+-]?)0[oO]/, "$10o"));
-        if (Number.isNaN(value)) fail(`bad number syntax: "${text2}"`);
+        if (Number.isNaN(value)) fail2(`bad number syntax: "${text2}"`);
         tokens.push({ kind: "number", value, text: text2 });
         i2 += text2.length;
       } else if (char === ".") {
@@ -19421,7 +19435,7 @@ function lex(source) {
         const name = IDENTIFIER.exec(source)[0];
         tokens.push({ kind: "identifier", text: name });
         i2 += name.length;
-      } else fail(`unexpected "${char}" in command`);
+      } else fail2(`unexpected "${char}" in command`);
     }
     pieces.push({ kind: "action", action: { tokens, position: positionOf(source, at2) } });
     pos = i2;
@@ -19451,9 +19465,9 @@ function parseTemplate2(source, functions) {
     parser.next();
     const frame2 = frames[frames.length - 1];
     if (keyword === "if" || keyword === "with" || keyword === "range") {
-      const pipeline10 = parser.pipeline(keyword, keyword === "range");
+      const pipeline11 = parser.pipeline(keyword, keyword === "range");
       if (!parser.atEnd()) parser.fail(`unexpected "${parser.peek().text}" in ${keyword}`);
-      const node = { kind: keyword, pipeline: pipeline10, list: [], elseList: [] };
+      const node = { kind: keyword, pipeline: pipeline11, list: [], elseList: [] };
       current().push(node);
       frames.push({ kind: keyword, node, inElse: false });
       lists.push(node.list);
@@ -19467,8 +19481,8 @@ function parseTemplate2(source, functions) {
       const chainedKeyword = parser.peek();
       if (chainedKeyword?.kind === "identifier" && (chainedKeyword.text === "if" || chainedKeyword.text === "with")) {
         parser.next();
-        const pipeline10 = parser.pipeline(chainedKeyword.text);
-        const node = { kind: chainedKeyword.text === "if" ? "if" : "with", pipeline: pipeline10, list: [], elseList: [] };
+        const pipeline11 = parser.pipeline(chainedKeyword.text);
+        const node = { kind: chainedKeyword.text === "if" ? "if" : "with", pipeline: pipeline11, list: [], elseList: [] };
         frame2.node.elseList.push(node);
         frames.pop();
         frames.push({ kind: node.kind, node, inElse: false });
@@ -19997,8 +20011,8 @@ var init_template2 = __esm({
       }
       range(node, dot) {
         const mark = this.variables.length;
-        const pipeline10 = { ...node.pipeline, variables: [] };
-        const value = this.pipeline(pipeline10, dot);
+        const pipeline11 = { ...node.pipeline, variables: [] };
+        const value = this.pipeline(pipeline11, dot);
         let entries;
         if (Array.isArray(value)) entries = value.map((entry, position) => [position, entry]);
         else if (typeof value === "number" && Number.isInteger(value)) entries = Array.from({ length: Math.max(0, value) }, (_unused, position) => [position, position]);
@@ -20044,10 +20058,10 @@ var init_template2 = __esm({
         for (let i2 = this.variables.length - 1; i2 >= 0; i2--) if (this.variables[i2].name === name) return this.variables[i2].value;
         throw new TemplateError(`template: ${position.replace(/:\d+$/, "")}: undefined variable "${name}"`);
       }
-      pipeline(pipeline10, dot) {
+      pipeline(pipeline11, dot) {
         let value = NONE;
-        for (const command of pipeline10.commands) value = this.command(command, dot, value, pipeline10.position);
-        if (pipeline10.variables.length > 0) this.bind(pipeline10.variables[0], value, pipeline10.assign, pipeline10.position);
+        for (const command of pipeline11.commands) value = this.command(command, dot, value, pipeline11.position);
+        if (pipeline11.variables.length > 0) this.bind(pipeline11.variables[0], value, pipeline11.assign, pipeline11.position);
         return value;
       }
       command(command, dot, final, position) {
@@ -20167,8 +20181,8 @@ function renderRows(choice, rows, headers) {
   const lines = rows.map((row) => `${execute(choice.template, row)}
 `);
   if (!choice.table) return lines.join("");
-  const header = execute(choice.template, { ...headers });
-  return tabwrite([header.trim() === "" ? "" : `${header}
+  const header2 = execute(choice.template, { ...headers });
+  return tabwrite([header2.trim() === "" ? "" : `${header2}
 `, ...lines].join(""));
 }
 function renderOne(template, value) {
@@ -20747,10 +20761,10 @@ var init_size = __esm({
 });
 
 // src/cli/format.ts
-function table(header, rows) {
-  const widths = header.map((title2, column) => Math.max(title2.length, ...rows.map((row) => (row[column] ?? "").length)));
+function table(header2, rows) {
+  const widths = header2.map((title2, column) => Math.max(title2.length, ...rows.map((row) => (row[column] ?? "").length)));
   const line = (cells) => cells.map((cell, column) => column === cells.length - 1 ? cell : cell.padEnd(widths[column] + 3)).join("").trimEnd();
-  return [line(header), ...rows.map(line)].join("\n");
+  return [line(header2), ...rows.map(line)].join("\n");
 }
 var init_format = __esm({
   "src/cli/format.ts"() {
@@ -21004,8 +21018,8 @@ async function runWorker(store, record, args, options, what, flags = []) {
   };
   options.signal?.addEventListener("abort", stop);
   try {
-    const status = await new Promise((done2, fail) => {
-      child.on("error", (error) => fail(new BurrowError("IO", error.code === "ENOENT" ? `cannot copy: ${notInstalled(command)}; ${RUN_DOCTOR}` : `cannot start ${command}: ${error.message}`)));
+    const status = await new Promise((done2, fail2) => {
+      child.on("error", (error) => fail2(new BurrowError("IO", error.code === "ENOENT" ? `cannot copy: ${notInstalled(command)}; ${RUN_DOCTOR}` : `cannot start ${command}: ${error.message}`)));
       child.on("close", (code) => done2(code));
     });
     if (options.signal?.aborted === true) throw new BurrowError("INTERRUPTED", `${what} interrupted`);
@@ -21248,12 +21262,12 @@ function dockerStats(row, options) {
 }
 async function pause3(ms2, signal) {
   if (aborted2(signal)) return false;
-  await new Promise((resolve8) => {
+  await new Promise((resolve9) => {
     const timer = setTimeout(done2, ms2);
     function done2() {
       clearTimeout(timer);
       signal?.removeEventListener("abort", done2);
-      resolve8();
+      resolve9();
     }
     signal?.addEventListener("abort", done2);
   });
@@ -21602,20 +21616,20 @@ function pLimit(concurrency) {
     activeCount--;
     resumeNext();
   };
-  const run2 = async (function_, resolve8, arguments_) => {
+  const run2 = async (function_, resolve9, arguments_) => {
     const result = (async () => function_(...arguments_))();
-    resolve8(result);
+    resolve9(result);
     try {
       await result;
     } catch {
     }
     next();
   };
-  const enqueue = (function_, resolve8, arguments_) => {
+  const enqueue = (function_, resolve9, arguments_) => {
     new Promise((internalResolve) => {
       queue.enqueue(internalResolve);
     }).then(
-      run2.bind(void 0, function_, resolve8, arguments_)
+      run2.bind(void 0, function_, resolve9, arguments_)
     );
     (async () => {
       await Promise.resolve();
@@ -21624,8 +21638,8 @@ function pLimit(concurrency) {
       }
     })();
   };
-  const generator = (function_, ...arguments_) => new Promise((resolve8) => {
-    enqueue(function_, resolve8, arguments_);
+  const generator = (function_, ...arguments_) => new Promise((resolve9) => {
+    enqueue(function_, resolve9, arguments_);
   });
   Object.defineProperties(generator, {
     activeCount: {
@@ -25550,9 +25564,9 @@ function decompressor(compression) {
   if (compression === "zstd") return zstdDecompressor();
   return void 0;
 }
-function sniffCompression(head2) {
-  if (head2.length >= 2 && head2[0] === 31 && head2[1] === 139) return "gzip";
-  if (head2.length >= 4 && head2.readUInt32LE(0) === 4247762216) return "zstd";
+function sniffCompression(head3) {
+  if (head3.length >= 2 && head3[0] === 31 && head3[1] === 139) return "gzip";
+  if (head3.length >= 4 && head3.readUInt32LE(0) === 4247762216) return "zstd";
   return "none";
 }
 var import_node_stream11, import_node_zlib;
@@ -25888,7 +25902,9 @@ var init_changes = __esm({
 // src/image/commit.ts
 var commit_exports = {};
 __export(commit_exports, {
-  commitContainer: () => commitContainer
+  commitContainer: () => commitContainer,
+  storeImage: () => storeImage,
+  writeLayer: () => writeLayer
 });
 function ociLayer(descriptor) {
   const renamed = {
@@ -25933,8 +25949,8 @@ async function writeLayer(record, file, signal) {
   child.stderr.on("data", (chunk) => {
     stderr += chunk.toString();
   });
-  const exited = new Promise((done2, fail) => {
-    child.on("error", (error) => fail(error.name === "AbortError" ? new BurrowError("INTERRUPTED", `burrow commit ${record.name} interrupted`) : new BurrowError("IO", error.code === "ENOENT" ? `cannot commit: ${notInstalled(command)}; ${RUN_DOCTOR}` : `cannot start ${command}: ${error.message}`)));
+  const exited = new Promise((done2, fail2) => {
+    child.on("error", (error) => fail2(error.name === "AbortError" ? new BurrowError("INTERRUPTED", `burrow commit ${record.name} interrupted`) : new BurrowError("IO", error.code === "ENOENT" ? `cannot commit: ${notInstalled(command)}; ${RUN_DOCTOR}` : `cannot start ${command}: ${error.message}`)));
     child.on("close", (code) => done2(code));
   });
   const uncompressed = new Hashing();
@@ -25980,24 +25996,45 @@ async function commitContainer(store, query, options = {}) {
   const squash = record.plan.rootfs.driver === "copy";
   const scratch3 = store.scratchDir("commit");
   try {
-    const blobs = /* @__PURE__ */ new Map();
     const layerFile = (0, import_node_path63.join)(scratch3, "layer.tar.gz");
     const layer = await writeLayer(record, layerFile, options.signal);
-    blobs.set(layer.digest, layerFile);
     const created2 = (/* @__PURE__ */ new Date()).toISOString();
-    const previous = squash ? [] : base.config.history ?? [];
-    const config = {
-      ...base.config,
-      created: created2,
-      ...options.author === void 0 ? {} : { author: options.author },
+    return await storeImage(store, {
+      base,
+      squash,
+      layer: { ...layer, file: layerFile },
       config: committedConfig(record, base, changes),
-      rootfs: { type: "layers", diff_ids: [...squash ? [] : base.config.rootfs.diff_ids, layer.diffId] },
-      history: [...previous, {
+      history: {
         created: created2,
         created_by: record.plan.process.args.join(" "),
         ...options.author === void 0 ? {} : { author: options.author },
         ...options.message === void 0 ? {} : { comment: options.message }
-      }]
+      },
+      author: options.author,
+      name,
+      signal: options.signal
+    });
+  } finally {
+    (0, import_node_fs68.rmSync)(scratch3, { recursive: true, force: true });
+  }
+}
+async function storeImage(store, options) {
+  const { base, layer, name } = options;
+  const squash = options.squash === true;
+  const scratch3 = store.scratchDir("commit");
+  try {
+    const blobs = /* @__PURE__ */ new Map();
+    if (layer !== void 0) blobs.set(layer.digest, layer.file);
+    const previous = squash || base === void 0 ? [] : base.config.history ?? [];
+    const baseLayers = squash || base === void 0 ? [] : base.manifest.layers;
+    const history = layer === void 0 ? { ...options.history, empty_layer: true } : options.history;
+    const config = {
+      ...base?.config ?? { architecture: hostPlatform().architecture, os: hostPlatform().os, ...hostPlatform().variant === void 0 ? {} : { variant: hostPlatform().variant } },
+      created: options.history.created ?? (/* @__PURE__ */ new Date()).toISOString(),
+      ...options.author === void 0 ? {} : { author: options.author },
+      config: options.config,
+      rootfs: { type: "layers", diff_ids: [...squash || base === void 0 ? [] : base.config.rootfs.diff_ids, ...layer === void 0 ? [] : [layer.diffId]] },
+      history: [...previous, ...options.earlierHistory ?? [], history]
     };
     const configBytes = Buffer.from(JSON.stringify(config));
     const configDigest = `sha256:${(0, import_node_crypto5.createHash)("sha256").update(configBytes).digest("hex")}`;
@@ -26005,7 +26042,7 @@ async function commitContainer(store, query, options = {}) {
       schemaVersion: 2,
       mediaType: MediaType.ociManifest,
       config: { mediaType: MediaType.ociConfig, digest: configDigest, size: configBytes.length },
-      layers: [...squash ? [] : base.manifest.layers.map(ociLayer), { mediaType: MediaType.ociLayerGzip, digest: layer.digest, size: layer.size }]
+      layers: [...baseLayers.map(ociLayer), ...layer === void 0 ? [] : [{ mediaType: MediaType.ociLayerGzip, digest: layer.digest, size: layer.size }]]
     };
     const manifestBytes = Buffer.from(JSON.stringify(manifest));
     const manifestDigest = `sha256:${(0, import_node_crypto5.createHash)("sha256").update(manifestBytes).digest("hex")}`;
@@ -26015,13 +26052,13 @@ async function commitContainer(store, query, options = {}) {
       (0, import_node_fs68.writeFileSync)(path6, bytes);
       blobs.set(digest, path6);
     }
-    if (!squash) for (const descriptor of base.manifest.layers) blobs.set(descriptor.digest, store.blobPath(descriptor.digest));
+    for (const descriptor of baseLayers) blobs.set(descriptor.digest, store.blobPath(descriptor.digest));
     const index = { schemaVersion: 2, mediaType: MediaType.ociIndex, manifests: [{ mediaType: MediaType.ociManifest, digest: manifestDigest, size: manifestBytes.length }] };
     (0, import_node_fs68.writeFileSync)((0, import_node_path63.join)(scratch3, "index.json"), JSON.stringify(index));
     (0, import_node_fs68.writeFileSync)((0, import_node_path63.join)(scratch3, "oci-layout"), JSON.stringify({ imageLayoutVersion: "1.0.0" }));
     const paths = /* @__PURE__ */ new Map([["index.json", (0, import_node_path63.join)(scratch3, "index.json")], ["oci-layout", (0, import_node_path63.join)(scratch3, "oci-layout")]]);
     for (const [digest, path6] of blobs) paths.set(`blobs/sha256/${digest.slice("sha256:".length)}`, path6);
-    const [image] = await archiveImages({ file: `the commit of ${record.name}`, paths });
+    const [image] = await archiveImages({ file: name === void 0 ? "a new image" : `the new image ${name}`, paths });
     const result = await copyImage(image.source, store, {
       platform: { architecture: config.architecture, os: config.os, ...config.variant === void 0 ? {} : { variant: config.variant } },
       names: name === void 0 ? [] : [name],
@@ -26056,6 +26093,7 @@ var init_commit = __esm({
     init_changes();
     init_local();
     init_media_types();
+    init_platform();
     WORKER3 = (0, import_node_url9.fileURLToPath)(new URL("../image/commit-worker.js", __burrowModuleUrl));
     Hashing = class extends import_node_stream12.Transform {
       hash = (0, import_node_crypto5.createHash)("sha256");
@@ -26192,7 +26230,7 @@ async function confirmPrune(what, warning) {
     throw new BurrowError("INVALID_ARGUMENT", `refusing to ${what} without confirmation: not on a terminal, so pass --force`);
   }
   const prompt = (0, import_promises19.createInterface)({ input: process.stdin, output: process.stderr });
-  const ended = new Promise((resolve8) => prompt.once("close", () => resolve8("")));
+  const ended = new Promise((resolve9) => prompt.once("close", () => resolve9("")));
   try {
     const answer = await Promise.race([prompt.question(`WARNING! This will remove ${warning}
 Are you sure you want to continue? [y/N] `), ended]);
@@ -27278,29 +27316,29 @@ function quoteLongIntegers(text) {
   }
   return out;
 }
-function toValue(value, field, fail) {
+function toValue(value, field, fail2) {
   if (typeof value !== "string") return value;
   const big = BigInt(value);
-  if (big > UINT64_MAX) fail(`field "${field}" is larger than an unsigned 64-bit value`);
+  if (big > UINT64_MAX) fail2(`field "${field}" is larger than an unsigned 64-bit value`);
   return big <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(big) : big;
 }
 function toProfile(document, source) {
-  const fail = (message) => {
+  const fail2 = (message) => {
     throw new BurrowError("INVALID_ARGUMENT", `invalid seccomp profile ${source}: ${message}`);
   };
   const { defaultAction, flags, listenerPath, listenerMetadata: _metadata, syscalls, ...rest } = document;
-  if (defaultAction === "SCMP_ACT_NOTIFY") fail(`field "defaultAction": ${NO_AGENT}`);
-  if ((flags ?? []).length > 0) fail('field "flags" is not supported: burrow-init loads the filter with prctl, which takes no seccomp(2) flags');
-  if (listenerPath !== void 0 && listenerPath !== "") fail('field "listenerPath" needs a seccomp agent, which burrow does not have');
+  if (defaultAction === "SCMP_ACT_NOTIFY") fail2(`field "defaultAction": ${NO_AGENT}`);
+  if ((flags ?? []).length > 0) fail2('field "flags" is not supported: burrow-init loads the filter with prctl, which takes no seccomp(2) flags');
+  if (listenerPath !== void 0 && listenerPath !== "") fail2('field "listenerPath" needs a seccomp agent, which burrow does not have');
   const rules2 = (syscalls ?? []).map((rule, index) => {
     const where = `syscalls[${index}]`;
     const { action: action2, args, ...ruleRest } = rule;
-    if ((rule.names ?? []).length === 0 && rule.name === void 0) fail(`field "${where}.names" is missing (a rule names its syscalls)`);
-    if (action2 === "SCMP_ACT_NOTIFY") fail(`field "${where}.action": ${NO_AGENT}`);
+    if ((rule.names ?? []).length === 0 && rule.name === void 0) fail2(`field "${where}.names" is missing (a rule names its syscalls)`);
+    if (action2 === "SCMP_ACT_NOTIFY") fail2(`field "${where}.action": ${NO_AGENT}`);
     const compiled = (args ?? []).map(({ value, valueTwo, ...argRest }, argIndex) => ({
       ...argRest,
-      value: toValue(value, `${where}.args[${argIndex}].value`, fail),
-      ...valueTwo === void 0 ? {} : { valueTwo: toValue(valueTwo, `${where}.args[${argIndex}].valueTwo`, fail) }
+      value: toValue(value, `${where}.args[${argIndex}].value`, fail2),
+      ...valueTwo === void 0 ? {} : { valueTwo: toValue(valueTwo, `${where}.args[${argIndex}].valueTwo`, fail2) }
     }));
     return { ...ruleRest, action: action2, args: compiled };
   });
@@ -28682,32 +28720,32 @@ function decide(rules2, defaultRet) {
   while (groups.length > 0 && groups[groups.length - 1].ret === fallback) groups.pop();
   return groups.length === 0 ? fallback : { groups, fallback };
 }
-function emitComparison(asm, comparison, is32Bit, pass, fail) {
+function emitComparison(asm, comparison, is32Bit, pass, fail2) {
   const { index, op } = comparison;
   const low = (value) => Number(value & BigInt(UINT32_MAX));
   const high = (value) => Number(value >> 32n);
   switch (op) {
     case "SCMP_CMP_NE":
-      return emitComparison(asm, { ...comparison, op: "SCMP_CMP_EQ" }, is32Bit, fail, pass);
+      return emitComparison(asm, { ...comparison, op: "SCMP_CMP_EQ" }, is32Bit, fail2, pass);
     case "SCMP_CMP_LT":
-      return emitComparison(asm, { ...comparison, op: "SCMP_CMP_GE" }, is32Bit, fail, pass);
+      return emitComparison(asm, { ...comparison, op: "SCMP_CMP_GE" }, is32Bit, fail2, pass);
     case "SCMP_CMP_LE":
-      return emitComparison(asm, { ...comparison, op: "SCMP_CMP_GT" }, is32Bit, fail, pass);
+      return emitComparison(asm, { ...comparison, op: "SCMP_CMP_GT" }, is32Bit, fail2, pass);
     case "SCMP_CMP_EQ": {
-      asm.jump(BPF.JMP_JEQ_K, low(comparison.value), pass, fail);
+      asm.jump(BPF.JMP_JEQ_K, low(comparison.value), pass, fail2);
       let start2 = asm.load(SECCOMP_DATA.argLow(index));
       if (!is32Bit) {
-        asm.jump(BPF.JMP_JEQ_K, high(comparison.value), start2, fail);
+        asm.jump(BPF.JMP_JEQ_K, high(comparison.value), start2, fail2);
         start2 = asm.load(SECCOMP_DATA.argHigh(index));
       }
       return start2;
     }
     case "SCMP_CMP_GT":
     case "SCMP_CMP_GE": {
-      asm.jump(op === "SCMP_CMP_GT" ? BPF.JMP_JGT_K : BPF.JMP_JGE_K, low(comparison.value), pass, fail);
+      asm.jump(op === "SCMP_CMP_GT" ? BPF.JMP_JGT_K : BPF.JMP_JGE_K, low(comparison.value), pass, fail2);
       let start2 = asm.load(SECCOMP_DATA.argLow(index));
       if (!is32Bit) {
-        const highEqual = asm.jump(BPF.JMP_JEQ_K, high(comparison.value), start2, fail);
+        const highEqual = asm.jump(BPF.JMP_JEQ_K, high(comparison.value), start2, fail2);
         asm.jump(BPF.JMP_JGT_K, high(comparison.value), pass, highEqual);
         start2 = asm.load(SECCOMP_DATA.argHigh(index));
       }
@@ -28717,12 +28755,12 @@ function emitComparison(asm, comparison, is32Bit, pass, fail) {
       const [mask, wanted] = [comparison.value, comparison.valueTwo];
       let start2 = pass;
       if (low(mask) !== 0) {
-        asm.jump(BPF.JMP_JEQ_K, low(wanted), pass, fail);
+        asm.jump(BPF.JMP_JEQ_K, low(wanted), pass, fail2);
         if (low(mask) !== UINT32_MAX) asm.and(low(mask));
         start2 = asm.load(SECCOMP_DATA.argLow(index));
       }
       if (!is32Bit && high(mask) !== 0) {
-        asm.jump(BPF.JMP_JEQ_K, high(wanted), start2, fail);
+        asm.jump(BPF.JMP_JEQ_K, high(wanted), start2, fail2);
         if (high(mask) !== UINT32_MAX) asm.and(high(mask));
         start2 = asm.load(SECCOMP_DATA.argHigh(index));
       }
@@ -30592,7 +30630,7 @@ var require_readable = __commonJS({
   "node_modules/undici/lib/api/readable.js"(exports2, module2) {
     "use strict";
     var assert = require("node:assert");
-    var { Readable: Readable4 } = require("node:stream");
+    var { Readable: Readable5 } = require("node:stream");
     var { RequestAbortedError, NotSupportedError, InvalidArgumentError: InvalidArgumentError2, AbortError } = require_errors();
     var util = require_util();
     var { ReadableStreamFrom } = require_util();
@@ -30604,7 +30642,7 @@ var require_readable = __commonJS({
     var kContentLength = /* @__PURE__ */ Symbol("kContentLength");
     var noop3 = () => {
     };
-    var BodyReadable = class extends Readable4 {
+    var BodyReadable = class extends Readable5 {
       constructor({
         resume,
         abort,
@@ -30719,7 +30757,7 @@ var require_readable = __commonJS({
         if (this._readableState.closeEmitted) {
           return null;
         }
-        return await new Promise((resolve8, reject) => {
+        return await new Promise((resolve9, reject) => {
           if (this[kContentLength] > limit) {
             this.destroy(new AbortError());
           }
@@ -30732,7 +30770,7 @@ var require_readable = __commonJS({
             if (signal?.aborted) {
               reject(signal.reason ?? new AbortError());
             } else {
-              resolve8(null);
+              resolve9(null);
             }
           }).on("error", noop3).on("data", function(chunk) {
             limit -= chunk.length;
@@ -30751,7 +30789,7 @@ var require_readable = __commonJS({
     }
     async function consume(stream, type) {
       assert(!stream[kConsume]);
-      return new Promise((resolve8, reject) => {
+      return new Promise((resolve9, reject) => {
         if (isUnusable(stream)) {
           const rState = stream._readableState;
           if (rState.destroyed && rState.closeEmitted === false) {
@@ -30768,7 +30806,7 @@ var require_readable = __commonJS({
             stream[kConsume] = {
               type,
               stream,
-              resolve: resolve8,
+              resolve: resolve9,
               reject,
               length: 0,
               body: []
@@ -30838,18 +30876,18 @@ var require_readable = __commonJS({
       return buffer;
     }
     function consumeEnd(consume2) {
-      const { type, body, resolve: resolve8, stream, length: length2 } = consume2;
+      const { type, body, resolve: resolve9, stream, length: length2 } = consume2;
       try {
         if (type === "text") {
-          resolve8(chunksDecode(body, length2));
+          resolve9(chunksDecode(body, length2));
         } else if (type === "json") {
-          resolve8(JSON.parse(chunksDecode(body, length2)));
+          resolve9(JSON.parse(chunksDecode(body, length2)));
         } else if (type === "arrayBuffer") {
-          resolve8(chunksConcat(body, length2).buffer);
+          resolve9(chunksConcat(body, length2).buffer);
         } else if (type === "blob") {
-          resolve8(new Blob(body, { type: stream[kContentType] }));
+          resolve9(new Blob(body, { type: stream[kContentType] }));
         } else if (type === "bytes") {
-          resolve8(chunksConcat(body, length2));
+          resolve9(chunksConcat(body, length2));
         }
         consumeFinish(consume2);
       } catch (err2) {
@@ -30946,7 +30984,7 @@ var require_api_request = __commonJS({
   "node_modules/undici/lib/api/api-request.js"(exports2, module2) {
     "use strict";
     var assert = require("node:assert");
-    var { Readable: Readable4 } = require_readable();
+    var { Readable: Readable5 } = require_readable();
     var { InvalidArgumentError: InvalidArgumentError2, RequestAbortedError } = require_errors();
     var util = require_util();
     var { getResolveErrorBodyCallback } = require_util2();
@@ -31041,7 +31079,7 @@ var require_api_request = __commonJS({
         const parsedHeaders = responseHeaders === "raw" ? util.parseHeaders(rawHeaders) : headers;
         const contentType = parsedHeaders["content-type"];
         const contentLength = parsedHeaders["content-length"];
-        const res = new Readable4({
+        const res = new Readable5({
           resume,
           abort,
           contentType,
@@ -31106,9 +31144,9 @@ var require_api_request = __commonJS({
     };
     function request(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve8, reject) => {
+        return new Promise((resolve9, reject) => {
           request.call(this, opts, (err2, data) => {
-            return err2 ? reject(err2) : resolve8(data);
+            return err2 ? reject(err2) : resolve9(data);
           });
         });
       }
@@ -31331,9 +31369,9 @@ var require_api_stream = __commonJS({
     };
     function stream(opts, factory, callback) {
       if (callback === void 0) {
-        return new Promise((resolve8, reject) => {
+        return new Promise((resolve9, reject) => {
           stream.call(this, opts, factory, (err2, data) => {
-            return err2 ? reject(err2) : resolve8(data);
+            return err2 ? reject(err2) : resolve9(data);
           });
         });
       }
@@ -31356,7 +31394,7 @@ var require_api_pipeline = __commonJS({
   "node_modules/undici/lib/api/api-pipeline.js"(exports2, module2) {
     "use strict";
     var {
-      Readable: Readable4,
+      Readable: Readable5,
       Duplex: Duplex4,
       PassThrough: PassThrough3
     } = require("node:stream");
@@ -31370,7 +31408,7 @@ var require_api_pipeline = __commonJS({
     var { addSignal, removeSignal } = require_abort_signal();
     var assert = require("node:assert");
     var kResume = /* @__PURE__ */ Symbol("resume");
-    var PipelineRequest = class extends Readable4 {
+    var PipelineRequest = class extends Readable5 {
       constructor() {
         super({ autoDestroy: true });
         this[kResume] = null;
@@ -31387,7 +31425,7 @@ var require_api_pipeline = __commonJS({
         callback(err2);
       }
     };
-    var PipelineResponse = class extends Readable4 {
+    var PipelineResponse = class extends Readable5 {
       constructor(resume) {
         super({ autoDestroy: true });
         this[kResume] = resume;
@@ -31538,7 +31576,7 @@ var require_api_pipeline = __commonJS({
         util.destroy(ret, err2);
       }
     };
-    function pipeline10(opts, handler) {
+    function pipeline11(opts, handler) {
       try {
         const pipelineHandler = new PipelineHandler(opts, handler);
         this.dispatch({ ...opts, body: pipelineHandler.req }, pipelineHandler);
@@ -31547,7 +31585,7 @@ var require_api_pipeline = __commonJS({
         return new PassThrough3().destroy(err2);
       }
     }
-    module2.exports = pipeline10;
+    module2.exports = pipeline11;
   }
 });
 
@@ -31618,9 +31656,9 @@ var require_api_upgrade = __commonJS({
     };
     function upgrade(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve8, reject) => {
+        return new Promise((resolve9, reject) => {
           upgrade.call(this, opts, (err2, data) => {
-            return err2 ? reject(err2) : resolve8(data);
+            return err2 ? reject(err2) : resolve9(data);
           });
         });
       }
@@ -31712,9 +31750,9 @@ var require_api_connect = __commonJS({
     };
     function connect3(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve8, reject) => {
+        return new Promise((resolve9, reject) => {
           connect3.call(this, opts, (err2, data) => {
-            return err2 ? reject(err2) : resolve8(data);
+            return err2 ? reject(err2) : resolve9(data);
           });
         });
       }
@@ -31805,9 +31843,9 @@ var require_dispatcher_base = __commonJS({
       }
       close(callback) {
         if (callback === void 0) {
-          return new Promise((resolve8, reject) => {
+          return new Promise((resolve9, reject) => {
             this.close((err2, data) => {
-              return err2 ? reject(err2) : resolve8(data);
+              return err2 ? reject(err2) : resolve9(data);
             });
           });
         }
@@ -31845,12 +31883,12 @@ var require_dispatcher_base = __commonJS({
           err2 = null;
         }
         if (callback === void 0) {
-          return new Promise((resolve8, reject) => {
+          return new Promise((resolve9, reject) => {
             this.destroy(err2, (err3, data) => {
               return err3 ? (
                 /* istanbul ignore next: should never error */
                 reject(err3)
-              ) : resolve8(data);
+              ) : resolve9(data);
             });
           });
         }
@@ -32106,8 +32144,8 @@ var require_pool_base = __commonJS({
         if (this[kQueue].isEmpty()) {
           await Promise.all(this[kClients].map((c3) => c3.close()));
         } else {
-          await new Promise((resolve8) => {
-            this[kClosedResolve] = resolve8;
+          await new Promise((resolve9) => {
+            this[kClosedResolve] = resolve9;
           });
         }
       }
@@ -32484,11 +32522,11 @@ var require_request = __commonJS({
           }
         } else if (headers && typeof headers === "object") {
           if (headers[Symbol.iterator]) {
-            for (const header of headers) {
-              if (!Array.isArray(header) || header.length !== 2) {
+            for (const header2 of headers) {
+              if (!Array.isArray(header2) || header2.length !== 2) {
                 throw new InvalidArgumentError2("headers must be in key-value pair format");
               }
-              processHeader(this, header[0], header[1]);
+              processHeader(this, header2[0], header2[1]);
             }
           } else {
             const keys = Object.keys(headers);
@@ -33219,18 +33257,18 @@ var require_constants2 = __commonJS({
       TYPE2[TYPE2["REQUEST"] = 1] = "REQUEST";
       TYPE2[TYPE2["RESPONSE"] = 2] = "RESPONSE";
     })(TYPE = exports2.TYPE || (exports2.TYPE = {}));
-    var FLAGS;
-    (function(FLAGS2) {
-      FLAGS2[FLAGS2["CONNECTION_KEEP_ALIVE"] = 1] = "CONNECTION_KEEP_ALIVE";
-      FLAGS2[FLAGS2["CONNECTION_CLOSE"] = 2] = "CONNECTION_CLOSE";
-      FLAGS2[FLAGS2["CONNECTION_UPGRADE"] = 4] = "CONNECTION_UPGRADE";
-      FLAGS2[FLAGS2["CHUNKED"] = 8] = "CHUNKED";
-      FLAGS2[FLAGS2["UPGRADE"] = 16] = "UPGRADE";
-      FLAGS2[FLAGS2["CONTENT_LENGTH"] = 32] = "CONTENT_LENGTH";
-      FLAGS2[FLAGS2["SKIPBODY"] = 64] = "SKIPBODY";
-      FLAGS2[FLAGS2["TRAILING"] = 128] = "TRAILING";
-      FLAGS2[FLAGS2["TRANSFER_ENCODING"] = 512] = "TRANSFER_ENCODING";
-    })(FLAGS = exports2.FLAGS || (exports2.FLAGS = {}));
+    var FLAGS2;
+    (function(FLAGS3) {
+      FLAGS3[FLAGS3["CONNECTION_KEEP_ALIVE"] = 1] = "CONNECTION_KEEP_ALIVE";
+      FLAGS3[FLAGS3["CONNECTION_CLOSE"] = 2] = "CONNECTION_CLOSE";
+      FLAGS3[FLAGS3["CONNECTION_UPGRADE"] = 4] = "CONNECTION_UPGRADE";
+      FLAGS3[FLAGS3["CHUNKED"] = 8] = "CHUNKED";
+      FLAGS3[FLAGS3["UPGRADE"] = 16] = "UPGRADE";
+      FLAGS3[FLAGS3["CONTENT_LENGTH"] = 32] = "CONTENT_LENGTH";
+      FLAGS3[FLAGS3["SKIPBODY"] = 64] = "SKIPBODY";
+      FLAGS3[FLAGS3["TRAILING"] = 128] = "TRAILING";
+      FLAGS3[FLAGS3["TRANSFER_ENCODING"] = 512] = "TRANSFER_ENCODING";
+    })(FLAGS2 = exports2.FLAGS || (exports2.FLAGS = {}));
     var LENIENT_FLAGS;
     (function(LENIENT_FLAGS2) {
       LENIENT_FLAGS2[LENIENT_FLAGS2["HEADERS"] = 1] = "HEADERS";
@@ -34546,7 +34584,7 @@ var require_webidl = __commonJS({
 var require_util3 = __commonJS({
   "node_modules/undici/lib/web/fetch/util.js"(exports2, module2) {
     "use strict";
-    var { Transform: Transform9 } = require("node:stream");
+    var { Transform: Transform10 } = require("node:stream");
     var zlib = require("node:zlib");
     var { redirectStatusSet, referrerPolicySet: referrerPolicyTokens, badPortsSet } = require_constants3();
     var { getGlobalOrigin } = require_global();
@@ -34653,9 +34691,9 @@ var require_util3 = __commonJS({
       return "success";
     }
     function appendFetchMetadata(httpRequest) {
-      let header = null;
-      header = httpRequest.mode;
-      httpRequest.headersList.set("sec-fetch-mode", header, true);
+      let header2 = null;
+      header2 = httpRequest.mode;
+      httpRequest.headersList.set("sec-fetch-mode", header2, true);
     }
     function appendRequestOriginHeader(request) {
       let serializedOrigin = request.origin;
@@ -34942,8 +34980,8 @@ var require_util3 = __commonJS({
     function createDeferredPromise() {
       let res;
       let rej;
-      const promise = new Promise((resolve8, reject) => {
-        res = resolve8;
+      const promise = new Promise((resolve9, reject) => {
+        res = resolve9;
         rej = reject;
       });
       return { promise, resolve: res, reject: rej };
@@ -35234,7 +35272,7 @@ var require_util3 = __commonJS({
       contentRange += isomorphicEncode(`${fullLength}`);
       return contentRange;
     }
-    var InflateStream = class extends Transform9 {
+    var InflateStream = class extends Transform10 {
       #zlibOptions;
       /** @param {zlib.ZlibOptions} [zlibOptions] */
       constructor(zlibOptions) {
@@ -36255,7 +36293,7 @@ var require_client_h1 = __commonJS({
       kResume,
       kHTTPContext
     } = require_symbols();
-    var constants16 = require_constants2();
+    var constants17 = require_constants2();
     var EMPTY_BUF = Buffer.alloc(0);
     var FastBuffer = Buffer[Symbol.species];
     var addListener = util.addListener;
@@ -36330,7 +36368,7 @@ var require_client_h1 = __commonJS({
       constructor(client, socket, { exports: exports3 }) {
         assert(Number.isFinite(client[kMaxHeadersSize]) && client[kMaxHeadersSize] > 0);
         this.llhttp = exports3;
-        this.ptr = this.llhttp.llhttp_alloc(constants16.TYPE.RESPONSE);
+        this.ptr = this.llhttp.llhttp_alloc(constants17.TYPE.RESPONSE);
         this.client = client;
         this.socket = socket;
         this.timeout = null;
@@ -36425,11 +36463,11 @@ var require_client_h1 = __commonJS({
             currentBufferRef = null;
           }
           const offset = llhttp.llhttp_get_error_pos(this.ptr) - currentBufferPtr;
-          if (ret !== constants16.ERROR.OK) {
+          if (ret !== constants17.ERROR.OK) {
             const body = data.subarray(offset);
-            if (ret === constants16.ERROR.PAUSED_UPGRADE) {
+            if (ret === constants17.ERROR.PAUSED_UPGRADE) {
               this.onUpgrade(body);
-            } else if (ret === constants16.ERROR.PAUSED) {
+            } else if (ret === constants17.ERROR.PAUSED) {
               this.paused = true;
               socket.unshift(body);
             } else {
@@ -36452,10 +36490,10 @@ var require_client_h1 = __commonJS({
         } finally {
           currentParser = null;
         }
-        if (ret === constants16.ERROR.OK) {
+        if (ret === constants17.ERROR.OK) {
           return null;
         }
-        if (ret === constants16.ERROR.PAUSED || ret === constants16.ERROR.PAUSED_UPGRADE) {
+        if (ret === constants17.ERROR.PAUSED || ret === constants17.ERROR.PAUSED_UPGRADE) {
           this.paused = true;
           return null;
         }
@@ -36472,7 +36510,7 @@ var require_client_h1 = __commonJS({
           const len = new Uint8Array(llhttp.memory.buffer, ptr).indexOf(0);
           message = "Response does not match the HTTP/1.1 protocol (" + Buffer.from(llhttp.memory.buffer, ptr, len).toString() + ")";
         }
-        return new HTTPParserError(message, constants16.ERROR[ret], data);
+        return new HTTPParserError(message, constants17.ERROR[ret], data);
       }
       destroy() {
         assert(this.ptr != null);
@@ -36539,7 +36577,7 @@ var require_client_h1 = __commonJS({
           util.destroy(this.socket, new HeadersOverflowError());
         }
       }
-      onUpgrade(head2) {
+      onUpgrade(head3) {
         const { upgrade, client, socket, headers, statusCode, statusText: statusText2 } = this;
         assert(upgrade);
         assert(client[kSocket] === socket);
@@ -36554,7 +36592,7 @@ var require_client_h1 = __commonJS({
         this.shouldKeepAlive = null;
         this.headers = [];
         this.headersSize = 0;
-        socket.unshift(head2);
+        socket.unshift(head3);
         socket[kParser].destroy();
         socket[kParser] = null;
         socket[kClient] = null;
@@ -36652,7 +36690,7 @@ var require_client_h1 = __commonJS({
           socket[kBlocking] = false;
           client[kResume]();
         }
-        return pause4 ? constants16.ERROR.PAUSED : 0;
+        return pause4 ? constants17.ERROR.PAUSED : 0;
       }
       onBody(buf) {
         const { client, socket, statusCode, maxResponseSize } = this;
@@ -36674,7 +36712,7 @@ var require_client_h1 = __commonJS({
         }
         this.bytesRead += buf.length;
         if (request.onData(buf) === false) {
-          return constants16.ERROR.PAUSED;
+          return constants17.ERROR.PAUSED;
         }
       }
       onMessageComplete() {
@@ -36710,13 +36748,13 @@ var require_client_h1 = __commonJS({
         if (socket[kWriting]) {
           assert(client[kRunning] === 0);
           util.destroy(socket, new InformationalError("reset"));
-          return constants16.ERROR.PAUSED;
+          return constants17.ERROR.PAUSED;
         } else if (!shouldKeepAlive) {
           util.destroy(socket, new InformationalError("reset"));
-          return constants16.ERROR.PAUSED;
+          return constants17.ERROR.PAUSED;
         } else if (socket[kReset] && client[kRunning] === 0) {
           util.destroy(socket, new InformationalError("reset"));
-          return constants16.ERROR.PAUSED;
+          return constants17.ERROR.PAUSED;
         } else if (client[kPipelining] == null || client[kPipelining] === 1) {
           setImmediate(() => client[kResume]());
         } else {
@@ -37007,22 +37045,22 @@ var require_client_h1 = __commonJS({
       if (blocking) {
         socket[kBlocking] = true;
       }
-      let header = `${method} ${path6} HTTP/1.1\r
+      let header2 = `${method} ${path6} HTTP/1.1\r
 `;
       if (typeof host === "string") {
-        header += `host: ${host}\r
+        header2 += `host: ${host}\r
 `;
       } else {
-        header += client[kHostHeader];
+        header2 += client[kHostHeader];
       }
       if (upgrade) {
-        header += `connection: upgrade\r
+        header2 += `connection: upgrade\r
 upgrade: ${upgrade}\r
 `;
       } else if (client[kPipelining] && !socket[kReset]) {
-        header += "connection: keep-alive\r\n";
+        header2 += "connection: keep-alive\r\n";
       } else {
-        header += "connection: close\r\n";
+        header2 += "connection: close\r\n";
       }
       if (Array.isArray(headers)) {
         for (let n2 = 0; n2 < headers.length; n2 += 2) {
@@ -37030,41 +37068,41 @@ upgrade: ${upgrade}\r
           const val = headers[n2 + 1];
           if (Array.isArray(val)) {
             for (let i2 = 0; i2 < val.length; i2++) {
-              header += `${key}: ${val[i2]}\r
+              header2 += `${key}: ${val[i2]}\r
 `;
             }
           } else {
-            header += `${key}: ${val}\r
+            header2 += `${key}: ${val}\r
 `;
           }
         }
       }
       if (channels.sendHeaders.hasSubscribers) {
-        channels.sendHeaders.publish({ request, headers: header, socket });
+        channels.sendHeaders.publish({ request, headers: header2, socket });
       }
       if (!body || bodyLength === 0) {
-        writeBuffer(abort, null, client, request, socket, contentLength, header, expectsPayload);
+        writeBuffer(abort, null, client, request, socket, contentLength, header2, expectsPayload);
       } else if (util.isBuffer(body)) {
-        writeBuffer(abort, body, client, request, socket, contentLength, header, expectsPayload);
+        writeBuffer(abort, body, client, request, socket, contentLength, header2, expectsPayload);
       } else if (util.isBlobLike(body)) {
         if (typeof body.stream === "function") {
-          writeIterable(abort, body.stream(), client, request, socket, contentLength, header, expectsPayload);
+          writeIterable(abort, body.stream(), client, request, socket, contentLength, header2, expectsPayload);
         } else {
-          writeBlob(abort, body, client, request, socket, contentLength, header, expectsPayload);
+          writeBlob(abort, body, client, request, socket, contentLength, header2, expectsPayload);
         }
       } else if (util.isStream(body)) {
-        writeStream(abort, body, client, request, socket, contentLength, header, expectsPayload);
+        writeStream(abort, body, client, request, socket, contentLength, header2, expectsPayload);
       } else if (util.isIterable(body)) {
-        writeIterable(abort, body, client, request, socket, contentLength, header, expectsPayload);
+        writeIterable(abort, body, client, request, socket, contentLength, header2, expectsPayload);
       } else {
         assert(false);
       }
       return true;
     }
-    function writeStream(abort, body, client, request, socket, contentLength, header, expectsPayload) {
+    function writeStream(abort, body, client, request, socket, contentLength, header2, expectsPayload) {
       assert(contentLength !== 0 || client[kRunning] === 0, "stream body cannot be pipelined");
       let finished7 = false;
-      const writer = new AsyncWriter({ abort, socket, request, contentLength, client, expectsPayload, header });
+      const writer = new AsyncWriter({ abort, socket, request, contentLength, client, expectsPayload, header: header2 });
       const onData = function(chunk) {
         if (finished7) {
           return;
@@ -37130,22 +37168,22 @@ upgrade: ${upgrade}\r
         setImmediate(onClose);
       }
     }
-    function writeBuffer(abort, body, client, request, socket, contentLength, header, expectsPayload) {
+    function writeBuffer(abort, body, client, request, socket, contentLength, header2, expectsPayload) {
       try {
         if (!body) {
           if (contentLength === 0) {
-            socket.write(`${header}content-length: 0\r
+            socket.write(`${header2}content-length: 0\r
 \r
 `, "latin1");
           } else {
             assert(contentLength === null, "no body must not have content length");
-            socket.write(`${header}\r
+            socket.write(`${header2}\r
 `, "latin1");
           }
         } else if (util.isBuffer(body)) {
           assert(contentLength === body.byteLength, "buffer body must have content length");
           socket.cork();
-          socket.write(`${header}content-length: ${contentLength}\r
+          socket.write(`${header2}content-length: ${contentLength}\r
 \r
 `, "latin1");
           socket.write(body);
@@ -37161,7 +37199,7 @@ upgrade: ${upgrade}\r
         abort(err2);
       }
     }
-    async function writeBlob(abort, body, client, request, socket, contentLength, header, expectsPayload) {
+    async function writeBlob(abort, body, client, request, socket, contentLength, header2, expectsPayload) {
       assert(contentLength === body.size, "blob body must have content length");
       try {
         if (contentLength != null && contentLength !== body.size) {
@@ -37169,7 +37207,7 @@ upgrade: ${upgrade}\r
         }
         const buffer = Buffer.from(await body.arrayBuffer());
         socket.cork();
-        socket.write(`${header}content-length: ${contentLength}\r
+        socket.write(`${header2}content-length: ${contentLength}\r
 \r
 `, "latin1");
         socket.write(buffer);
@@ -37184,7 +37222,7 @@ upgrade: ${upgrade}\r
         abort(err2);
       }
     }
-    async function writeIterable(abort, body, client, request, socket, contentLength, header, expectsPayload) {
+    async function writeIterable(abort, body, client, request, socket, contentLength, header2, expectsPayload) {
       assert(contentLength !== 0 || client[kRunning] === 0, "iterator body cannot be pipelined");
       let callback = null;
       function onDrain() {
@@ -37194,16 +37232,16 @@ upgrade: ${upgrade}\r
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve8, reject) => {
+      const waitForDrain = () => new Promise((resolve9, reject) => {
         assert(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve8;
+          callback = resolve9;
         }
       });
       socket.on("close", onDrain).on("drain", onDrain);
-      const writer = new AsyncWriter({ abort, socket, request, contentLength, client, expectsPayload, header });
+      const writer = new AsyncWriter({ abort, socket, request, contentLength, client, expectsPayload, header: header2 });
       try {
         for await (const chunk of body) {
           if (socket[kError]) {
@@ -37221,19 +37259,19 @@ upgrade: ${upgrade}\r
       }
     }
     var AsyncWriter = class {
-      constructor({ abort, socket, request, contentLength, client, expectsPayload, header }) {
+      constructor({ abort, socket, request, contentLength, client, expectsPayload, header: header2 }) {
         this.socket = socket;
         this.request = request;
         this.contentLength = contentLength;
         this.client = client;
         this.bytesWritten = 0;
         this.expectsPayload = expectsPayload;
-        this.header = header;
+        this.header = header2;
         this.abort = abort;
         socket[kWriting] = true;
       }
       write(chunk) {
-        const { socket, request, contentLength, client, bytesWritten, expectsPayload, header } = this;
+        const { socket, request, contentLength, client, bytesWritten, expectsPayload, header: header2 } = this;
         if (socket[kError]) {
           throw socket[kError];
         }
@@ -37256,10 +37294,10 @@ upgrade: ${upgrade}\r
             socket[kReset] = true;
           }
           if (contentLength === null) {
-            socket.write(`${header}transfer-encoding: chunked\r
+            socket.write(`${header2}transfer-encoding: chunked\r
 `, "latin1");
           } else {
-            socket.write(`${header}content-length: ${contentLength}\r
+            socket.write(`${header2}content-length: ${contentLength}\r
 \r
 `, "latin1");
           }
@@ -37283,7 +37321,7 @@ ${len.toString(16)}\r
         return ret;
       }
       end() {
-        const { socket, contentLength, client, bytesWritten, expectsPayload, header, request } = this;
+        const { socket, contentLength, client, bytesWritten, expectsPayload, header: header2, request } = this;
         request.onRequestSent();
         socket[kWriting] = false;
         if (socket[kError]) {
@@ -37294,11 +37332,11 @@ ${len.toString(16)}\r
         }
         if (bytesWritten === 0) {
           if (expectsPayload) {
-            socket.write(`${header}content-length: 0\r
+            socket.write(`${header2}content-length: 0\r
 \r
 `, "latin1");
           } else {
-            socket.write(`${header}\r
+            socket.write(`${header2}\r
 `, "latin1");
           }
         } else if (contentLength === null) {
@@ -37337,7 +37375,7 @@ var require_client_h2 = __commonJS({
     "use strict";
     var assert = require("node:assert");
     var { errorMonitor } = require("node:events");
-    var { pipeline: pipeline10 } = require("node:stream");
+    var { pipeline: pipeline11 } = require("node:stream");
     var util = require_util();
     var {
       RequestContentLengthMismatchError,
@@ -37816,7 +37854,7 @@ var require_client_h2 = __commonJS({
     }
     function writeStream(abort, socket, expectsPayload, h2stream, body, client, request, contentLength) {
       assert(contentLength !== 0 || client[kRunning] === 0, "stream body cannot be pipelined");
-      const pipe = pipeline10(
+      const pipe = pipeline11(
         body,
         h2stream,
         (err2) => {
@@ -37869,12 +37907,12 @@ var require_client_h2 = __commonJS({
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve8, reject) => {
+      const waitForDrain = () => new Promise((resolve9, reject) => {
         assert(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve8;
+          callback = resolve9;
         }
       });
       h2stream.on("close", onDrain).on("drain", onDrain);
@@ -38028,15 +38066,15 @@ var require_redirect_handler = __commonJS({
         }
       }
     }
-    function shouldRemoveHeader(header, removeContent, unknownOrigin) {
-      if (header.length === 4) {
-        return util.headerNameToString(header) === "host";
+    function shouldRemoveHeader(header2, removeContent, unknownOrigin) {
+      if (header2.length === 4) {
+        return util.headerNameToString(header2) === "host";
       }
-      if (removeContent && util.headerNameToString(header).startsWith("content-")) {
+      if (removeContent && util.headerNameToString(header2).startsWith("content-")) {
         return true;
       }
-      if (unknownOrigin && (header.length === 13 || header.length === 6 || header.length === 19)) {
-        const name = util.headerNameToString(header);
+      if (unknownOrigin && (header2.length === 13 || header2.length === 6 || header2.length === 19)) {
+        const name = util.headerNameToString(header2);
         return name === "authorization" || name === "cookie" || name === "proxy-authorization";
       }
       return false;
@@ -38353,16 +38391,16 @@ var require_client = __commonJS({
         return this[kNeedDrain] < 2;
       }
       async [kClose]() {
-        return new Promise((resolve8) => {
+        return new Promise((resolve9) => {
           if (this[kSize]) {
-            this[kClosedResolve] = resolve8;
+            this[kClosedResolve] = resolve9;
           } else {
-            resolve8(null);
+            resolve9(null);
           }
         });
       }
       async [kDestroy](err2) {
-        return new Promise((resolve8) => {
+        return new Promise((resolve9) => {
           const requests = this[kQueue].splice(this[kPendingIdx]);
           for (let i2 = 0; i2 < requests.length; i2++) {
             const request = requests[i2];
@@ -38373,7 +38411,7 @@ var require_client = __commonJS({
               this[kClosedResolve]();
               this[kClosedResolve] = null;
             }
-            resolve8(null);
+            resolve9(null);
           };
           if (this[kHTTPContext]) {
             this[kHTTPContext].destroy(err2, callback);
@@ -38424,7 +38462,7 @@ var require_client = __commonJS({
         });
       }
       try {
-        const socket = await new Promise((resolve8, reject) => {
+        const socket = await new Promise((resolve9, reject) => {
           client[kConnector]({
             host,
             hostname: hostname2,
@@ -38436,7 +38474,7 @@ var require_client = __commonJS({
             if (err2) {
               reject(err2);
             } else {
-              resolve8(socket2);
+              resolve9(socket2);
             }
           });
         });
@@ -39029,7 +39067,7 @@ var init_http = __esm({
             response = await dispatcher.request({ origin: url.origin, path: `${url.pathname}${url.search}`, method, headers, body: options.body, signal });
           } catch (error) {
             if (errnoOf(error) === "UND_ERR_SOCKET") {
-              await new Promise((resolve8) => setImmediate(resolve8));
+              await new Promise((resolve9) => setImmediate(resolve9));
               const alert = this.tlsAlerts.get(url.origin);
               if (alert !== void 0) throw networkError(alert, url, timeoutMs);
             }
@@ -39062,17 +39100,17 @@ var init_http = __esm({
 // src/registry/auth.ts
 function parseChallenges(headers) {
   const challenges = [];
-  for (const header of headers) {
+  for (const header2 of headers) {
     const pattern = /\s*([A-Za-z][A-Za-z0-9_-]*)(?:\s+|$)((?:[A-Za-z0-9_-]+\s*=\s*(?:"(?:[^"\\]|\\.)*"|[^,\s]*)\s*,?\s*)*)/y;
     let match;
-    while ((match = pattern.exec(header)) !== null && match[0].length > 0) {
+    while ((match = pattern.exec(header2)) !== null && match[0].length > 0) {
       const params = {};
       const paramPattern = /([A-Za-z0-9_-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^,\s]*))/g;
       for (const param of (match[2] ?? "").matchAll(paramPattern)) {
         params[param[1].toLowerCase()] = param[2] !== void 0 ? param[2].replace(/\\(.)/g, "$1") : param[3] ?? "";
       }
       challenges.push({ scheme: match[1].toLowerCase(), params });
-      if (pattern.lastIndex >= header.length) break;
+      if (pattern.lastIndex >= header2.length) break;
     }
   }
   return challenges;
@@ -39275,10 +39313,10 @@ function isDigest(text) {
   }
 }
 function retryAfterMs(response, fallback) {
-  const header = response.header("retry-after");
-  if (header === void 0) return fallback;
-  const seconds = Number(header);
-  const ms2 = Number.isFinite(seconds) ? seconds * 1e3 : Date.parse(header) - Date.now();
+  const header2 = response.header("retry-after");
+  if (header2 === void 0) return fallback;
+  const seconds = Number(header2);
+  const ms2 = Number.isFinite(seconds) ? seconds * 1e3 : Date.parse(header2) - Date.now();
   return Math.min(Math.max(ms2, 0), 1e4);
 }
 function sniffMediaType(bytes) {
@@ -39734,10 +39772,10 @@ async function pullImage(referenceText, options) {
       if (ref.digest === void 0 && hasRecord(options.store, name)) {
         const heading = client.headManifest(ref.path, ref.tag);
         heading.catch(() => void 0);
-        await new Promise((resolve8) => setImmediate(resolve8));
+        await new Promise((resolve9) => setImmediate(resolve9));
         prepareLocks();
-        const head2 = await heading;
-        headDigest = head2?.digest;
+        const head3 = await heading;
+        headDigest = head3?.digest;
         const done2 = upToDate(options.store, name, headDigest, platform2);
         if (done2 !== void 0 && headDigest !== void 0) {
           return { name, upToDate: true, sourceDigest: headDigest, manifestDigest: done2.manifestDigest };
@@ -39746,7 +39784,7 @@ async function pullImage(referenceText, options) {
       } else {
         source = new RegistrySource(client, ref, ref.path);
         source.top().catch(() => void 0);
-        await new Promise((resolve8) => setImmediate(resolve8));
+        await new Promise((resolve9) => setImmediate(resolve9));
         prepareLocks();
       }
       const copy2 = await copyImage(source, options.store, {
@@ -40513,14 +40551,14 @@ function hostsFileOf(record) {
   return hosts.source;
 }
 async function netattach(pid, file) {
-  const stderr = await new Promise((resolve8) => {
+  const stderr = await new Promise((resolve9) => {
     const child = (0, import_node_child_process12.spawn)(NETATTACH_BINARY, ["--target", String(pid), file], { stdio: ["ignore", "ignore", "pipe"], env: hostEnv() });
     let text = "";
     child.stderr.on("data", (chunk) => {
       text += chunk.toString();
     });
-    child.on("error", (error) => resolve8(`${NETATTACH_BINARY}: ${error.message}`));
-    child.on("close", (code) => resolve8(code === 0 ? void 0 : text.trim() || `exit ${code}`));
+    child.on("error", (error) => resolve9(`${NETATTACH_BINARY}: ${error.message}`));
+    child.on("close", (code) => resolve9(code === 0 ? void 0 : text.trim() || `exit ${code}`));
   });
   if (stderr !== void 0) throw new BurrowError("NETWORK", stderr.split("\n")[0].replace(/^burrow-netattach: /, ""));
 }
@@ -40800,6 +40838,1265 @@ var init_pull2 = __esm({
   }
 });
 
+// src/build/dockerignore.ts
+function toRegex(pattern) {
+  let out = "^";
+  for (let index = 0; index < pattern.length; index++) {
+    const char = pattern[index];
+    if (char === "*") {
+      if (pattern[index + 1] === "*") {
+        index++;
+        if (pattern[index + 1] === "/") {
+          index++;
+          out += "(.*/)?";
+        } else out += ".*";
+      } else out += "[^/]*";
+    } else if (char === "?") out += "[^/]";
+    else if (char === "[") {
+      const end = pattern.indexOf("]", index + 1);
+      if (end < 0) out += "\\[";
+      else {
+        const body = pattern.slice(index + 1, end).replace(/^!/, "^").replace(/\\/g, "\\\\");
+        out += `[${body}]`;
+        index = end;
+      }
+    } else if (char === "\\" && index + 1 < pattern.length) out += pattern[++index].replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+    else out += char.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+  }
+  return new RegExp(`${out}$`);
+}
+var import_node_path73, DockerIgnore;
+var init_dockerignore = __esm({
+  "src/build/dockerignore.ts"() {
+    "use strict";
+    import_node_path73 = require("node:path");
+    DockerIgnore = class {
+      patterns;
+      constructor(text) {
+        this.patterns = text.split(/\r?\n/).flatMap((raw) => {
+          let line = raw.trim();
+          if (line === "" || line.startsWith("#")) return [];
+          const exception = line.startsWith("!");
+          if (exception) line = line.slice(1).trim();
+          const cleaned = import_node_path73.posix.normalize(line).replace(/^(\.\.?\/)+/, "").replace(/^\/+/, "").replace(/\/+$/, "");
+          if (cleaned === "" || cleaned === ".") return [];
+          return [{ regex: toRegex(cleaned), exception }];
+        });
+      }
+      /** Is `path` (relative to the context, `/`-separated) left out of the context? */
+      ignores(path6) {
+        const parts = path6.split("/");
+        const candidates2 = parts.map((_part, index) => parts.slice(0, index + 1).join("/"));
+        let ignored = false;
+        for (const pattern of this.patterns) {
+          if (candidates2.some((candidate) => pattern.regex.test(candidate))) ignored = !pattern.exception;
+        }
+        return ignored;
+      }
+      /** Could an exception bring back something below `dir` (so a left-out directory is still walked)? */
+      hasExceptions() {
+        return this.patterns.some((pattern) => pattern.exception);
+      }
+    };
+  }
+});
+
+// src/build/context.ts
+function componentRegex(pattern) {
+  let out = "^";
+  for (let index = 0; index < pattern.length; index++) {
+    const char = pattern[index];
+    if (char === "*") out += ".*";
+    else if (char === "?") out += ".";
+    else if (char === "[") {
+      const end = pattern.indexOf("]", index + 1);
+      if (end < 0) out += "\\[";
+      else {
+        out += `[${pattern.slice(index + 1, end).replace(/^\^|^!/, "^").replace(/\\/g, "\\\\")}]`;
+        index = end;
+      }
+    } else if (char === "\\" && index + 1 < pattern.length) out += pattern[++index].replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+    else out += char.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+  }
+  return new RegExp(`${out}$`, "s");
+}
+function outside(what, source) {
+  return new BurrowError("INVALID_ARGUMENT", `${what}: ${source} leads outside the build context (through a symbolic link): copy the files into the context instead`);
+}
+function realpathSafe(path6) {
+  try {
+    return (0, import_node_fs82.realpathSync)(path6);
+  } catch {
+    return void 0;
+  }
+}
+var import_node_fs82, import_node_path74, hasGlob, BuildContext;
+var init_context2 = __esm({
+  "src/build/context.ts"() {
+    "use strict";
+    import_node_fs82 = require("node:fs");
+    import_node_path74 = require("node:path");
+    init_errors();
+    init_dockerignore();
+    hasGlob = (text) => /[*?[]/.test(text);
+    BuildContext = class {
+      root;
+      ignore;
+      constructor(dir) {
+        let root;
+        try {
+          root = (0, import_node_fs82.realpathSync)(dir);
+        } catch {
+          throw new BurrowError("NOT_FOUND", `the build context ${dir} does not exist: give a directory`);
+        }
+        if (!(0, import_node_fs82.lstatSync)(root).isDirectory()) throw new BurrowError("INVALID_ARGUMENT", `the build context ${dir} is not a directory`);
+        this.root = root;
+        const ignoreFile = [".containerignore", ".dockerignore"].map((name) => (0, import_node_path74.join)(root, name)).find((path6) => (0, import_node_fs82.existsSync)(path6));
+        this.ignore = new DockerIgnore(ignoreFile === void 0 ? "" : (0, import_node_fs82.readFileSync)(ignoreFile, "utf8"));
+      }
+      /**
+       * The context's files a COPY source names (wildcards expanded), each confined to
+       * the context; none (not there, or left out by .dockerignore) is an error.
+       */
+      sources(source, what) {
+        const normalized = import_node_path74.posix.normalize(source.replace(/^\/+/, "") || ".");
+        if (normalized === ".." || normalized.startsWith("../")) {
+          throw new BurrowError("INVALID_ARGUMENT", `${what}: forbidden path outside the build context: ${source}`);
+        }
+        const parts = normalized === "." ? [] : normalized.split("/");
+        let candidates2 = [""];
+        for (const part of parts) {
+          const next = [];
+          for (const candidate of candidates2) {
+            if (!hasGlob(part)) {
+              next.push(candidate === "" ? part : `${candidate}/${part}`);
+              continue;
+            }
+            const dir = this.confined(candidate, what, source);
+            let names;
+            try {
+              names = (0, import_node_fs82.readdirSync)(dir).sort();
+            } catch {
+              continue;
+            }
+            const regex = componentRegex(part);
+            for (const name of names) if (regex.test(name)) next.push(candidate === "" ? name : `${candidate}/${name}`);
+          }
+          candidates2 = next;
+        }
+        const found = [];
+        for (const candidate of candidates2) {
+          const host = this.confined(candidate, what, source);
+          const stats = (0, import_node_fs82.lstatSync)(host, { throwIfNoEntry: false });
+          if (stats === void 0) continue;
+          const path6 = (0, import_node_path74.relative)(this.root, host).split(import_node_path74.sep).join("/");
+          if (path6 !== "" && this.ignore.ignores(path6)) continue;
+          found.push({ path: path6, host, stats });
+        }
+        if (found.length === 0) {
+          throw new BurrowError("NOT_FOUND", `${what}: file not found in build context or excluded by .dockerignore: ${source}`);
+        }
+        return found;
+      }
+      /**
+       * The host path of `relative`, its links followed, checked to stay in the context
+       * (a link leading out of it is refused: a context is no way to read the host).
+       */
+      confined(relative2, what, source) {
+        const lexical = (0, import_node_path74.join)(this.root, relative2);
+        let real;
+        try {
+          real = (0, import_node_fs82.realpathSync)(lexical);
+        } catch {
+          const parent = realpathSafe((0, import_node_path74.join)(lexical, ".."));
+          if (parent !== void 0 && !this.inside(parent)) throw outside(what, source);
+          return lexical;
+        }
+        if (!this.inside(real)) throw outside(what, source);
+        return real;
+      }
+      inside(path6) {
+        return path6 === this.root || path6.startsWith(`${this.root}/`);
+      }
+      /** Everything below the directory `dir` (not followed through links), less what .dockerignore leaves out; parents before children. */
+      walk(dir) {
+        const found = [];
+        const visit = (host, path6) => {
+          let kept = false;
+          for (const name of (0, import_node_fs82.readdirSync)(host).sort()) {
+            const childHost = (0, import_node_path74.join)(host, name);
+            const childPath = path6 === "" ? name : `${path6}/${name}`;
+            const stats = (0, import_node_fs82.lstatSync)(childHost);
+            const ignored = this.ignore.ignores(childPath);
+            if (stats.isDirectory()) {
+              if (ignored && !this.ignore.hasExceptions()) continue;
+              const at2 = found.length;
+              found.push({ path: childPath, host: childHost, stats });
+              const below = visit(childHost, childPath);
+              if (ignored && !below) found.splice(at2, 1);
+              else kept = true;
+            } else if (!ignored && (stats.isFile() || stats.isSymbolicLink())) {
+              found.push({ path: childPath, host: childHost, stats });
+              kept = true;
+            }
+          }
+          return kept;
+        };
+        visit(dir.host, dir.path);
+        return found;
+      }
+      readLink(file) {
+        return (0, import_node_fs82.readlinkSync)(file.host);
+      }
+    };
+  }
+});
+
+// src/build/image-fs.ts
+function imagePath(base, path6) {
+  return import_node_path75.posix.normalize(import_node_path75.posix.join(path6.startsWith("/") ? "/" : base, path6));
+}
+function lstatQuiet(path6) {
+  try {
+    return (0, import_node_fs83.lstatSync)(path6);
+  } catch {
+    return void 0;
+  }
+}
+var import_node_fs83, import_node_path75, MAX_LINKS, ImageView;
+var init_image_fs = __esm({
+  "src/build/image-fs.ts"() {
+    "use strict";
+    import_node_fs83 = require("node:fs");
+    import_node_path75 = require("node:path");
+    MAX_LINKS = 40;
+    ImageView = class {
+      constructor(layers, mapping) {
+        this.layers = layers;
+        this.mapping = mapping;
+      }
+      layers;
+      mapping;
+      /** The entry at `path` (absolute, already free of links in its parents), or undefined. */
+      entry(path6) {
+        const relative2 = path6.replace(/^\/+/, "");
+        if (relative2 === "") return { kind: "directory", mode: 493, uid: 0, gid: 0, mtime: /* @__PURE__ */ new Date(0) };
+        const parts = relative2.split("/");
+        layer: for (let index = this.layers.length - 1; index >= 0; index--) {
+          for (let depth = 1; depth < parts.length; depth++) {
+            const above = lstatQuiet((0, import_node_path75.join)(this.layers[index], ...parts.slice(0, depth)));
+            if (above === void 0) continue layer;
+            if (!above.isDirectory()) return void 0;
+          }
+          const stats = lstatQuiet((0, import_node_path75.join)(this.layers[index], relative2));
+          if (stats === void 0) continue;
+          if (stats.isCharacterDevice() && stats.rdev === 0) return void 0;
+          return {
+            kind: stats.isDirectory() ? "directory" : stats.isFile() ? "file" : stats.isSymbolicLink() ? "link" : "other",
+            mode: stats.mode & 4095,
+            uid: this.containerId(stats.uid, "uid"),
+            gid: this.containerId(stats.gid, "gid"),
+            mtime: stats.mtime,
+            linkTarget: stats.isSymbolicLink() ? (0, import_node_fs83.readlinkSync)((0, import_node_path75.join)(this.layers[index], relative2)) : void 0
+          };
+        }
+        return void 0;
+      }
+      /** A host id of an unpacked file as the container sees it (the user is 0, the subordinate range 1...). */
+      containerId(hostId, which) {
+        const own = which === "uid" ? process.getuid() : process.getgid();
+        if (hostId === own) return 0;
+        const range = which === "uid" ? this.mapping.uidRange : this.mapping.gidRange;
+        if (range !== void 0 && hostId >= range.start && hostId < range.start + range.count) return hostId - range.start + 1;
+        return 65534;
+      }
+      /**
+       * `path` with every link resolved inside the image (the last component's too
+       * when `followLast`), and its entry: undefined when it does not exist, or when a
+       * component is not a directory.
+       */
+      resolve(path6, followLast = true) {
+        let pending = import_node_path75.posix.normalize(`/${path6}`).split("/").filter(Boolean);
+        let resolved = "/";
+        let links = 0;
+        while (pending.length > 0) {
+          const name = pending.shift();
+          const next = import_node_path75.posix.join(resolved, name);
+          const found = this.entry(next);
+          if (found?.kind === "link" && (pending.length > 0 || followLast)) {
+            if (++links > MAX_LINKS) return { path: next, entry: void 0 };
+            const target = found.linkTarget;
+            resolved = target.startsWith("/") ? "/" : resolved;
+            pending = [...target.split("/").filter(Boolean), ...pending];
+            continue;
+          }
+          if (pending.length > 0 && found?.kind !== "directory") {
+            return { path: import_node_path75.posix.join(next, ...pending), entry: void 0 };
+          }
+          resolved = next;
+          if (pending.length === 0) return { path: resolved, entry: found };
+        }
+        return { path: resolved, entry: this.entry(resolved) };
+      }
+    };
+  }
+});
+
+// src/build/layer.ts
+function paxRecord(key, value) {
+  const body = Buffer.from(` ${key}=${value}
+`);
+  let length2 = body.length + 1;
+  while (String(length2).length + body.length !== length2) length2 = String(length2).length + body.length;
+  return Buffer.concat([Buffer.from(String(length2)), body]);
+}
+function padding(size) {
+  const rest = size % BLOCK;
+  return Buffer.alloc(rest === 0 ? 0 : BLOCK - rest);
+}
+function header(entry, size) {
+  const path6 = entry.type === "Directory" ? `${entry.path}/` : entry.path;
+  const fields = {
+    path: path6,
+    mode: entry.mode & 4095,
+    uid: entry.uid,
+    gid: entry.gid,
+    size,
+    mtime: new Date(Math.floor(entry.mtime.getTime() / 1e3) * 1e3),
+    type: entry.type,
+    linkpath: entry.linkpath ?? "",
+    uname: "",
+    gname: ""
+  };
+  const block = Buffer.alloc(BLOCK);
+  const needsPax = new F(fields).encode(block, 0);
+  const records = [];
+  if (needsPax || Buffer.byteLength(path6) !== path6.length) records.push(paxRecord("path", path6));
+  if (entry.linkpath !== void 0 && (entry.linkpath.length > 100 || Buffer.byteLength(entry.linkpath) !== entry.linkpath.length)) records.push(paxRecord("linkpath", entry.linkpath));
+  if (records.length === 0) return block;
+  const body = Buffer.concat(records);
+  const paxBlock = Buffer.alloc(BLOCK);
+  new F({ path: `PaxHeaders/${path6.split("/").filter(Boolean).pop().slice(0, 80)}`, mode: 420, size: body.length, mtime: fields.mtime, type: "ExtendedHeader", uid: 0, gid: 0, uname: "", gname: "", linkpath: "" }).encode(paxBlock, 0);
+  return Buffer.concat([paxBlock, body, padding(body.length), block]);
+}
+function* fileChunks(host, size, ino, dev) {
+  const fd = (0, import_node_fs84.openSync)(host, import_node_fs84.constants.O_RDONLY | import_node_fs84.constants.O_NOFOLLOW | import_node_fs84.constants.O_NONBLOCK);
+  try {
+    const opened = (0, import_node_fs84.fstatSync)(fd);
+    if (!opened.isFile() || opened.ino !== ino || opened.dev !== dev) throw new BurrowError("IO", `${host} changed while the build read it`);
+    let left = size;
+    while (left > 0) {
+      const piece = Buffer.alloc(Math.min(CHUNK, left));
+      const got = (0, import_node_fs84.readSync)(fd, piece, 0, piece.length, null);
+      if (got === 0) {
+        yield Buffer.alloc(left);
+        break;
+      }
+      yield got === piece.length ? piece : piece.subarray(0, got);
+      left -= got;
+    }
+  } finally {
+    (0, import_node_fs84.closeSync)(fd);
+  }
+}
+function* tarChunks(entries) {
+  for (const entry of entries) {
+    const source = entry.type === "File" ? entry.source : void 0;
+    const size = source === void 0 ? 0 : "bytes" in source ? source.bytes.length : source.size;
+    yield header(entry, size);
+    if (source === void 0) continue;
+    if ("bytes" in source) yield source.bytes;
+    else yield* fileChunks(source.host, source.size, source.ino, source.dev);
+    yield padding(size);
+  }
+  yield Buffer.alloc(2 * BLOCK);
+}
+async function writeTarLayer(entries, file, signal) {
+  const uncompressed = new Hashing2();
+  const compressed = new Hashing2();
+  try {
+    await (0, import_promises21.pipeline)(import_node_stream15.Readable.from(tarChunks(entries)), uncompressed, (0, import_node_zlib3.createGzip)({ level: 6 }), compressed, (0, import_node_fs84.createWriteStream)(file), { signal: signal ?? new AbortController().signal });
+  } catch (error) {
+    if (error instanceof BurrowError) throw error;
+    if (signal?.aborted === true) throw new BurrowError("INTERRUPTED", "the build was interrupted");
+    throw new BurrowError("IO", `cannot write a layer of the build: ${error.message}`);
+  }
+  return { file, diffId: `sha256:${uncompressed.hash.digest("hex")}`, digest: `sha256:${compressed.hash.digest("hex")}`, size: compressed.size };
+}
+var import_node_crypto7, import_node_fs84, import_node_stream15, import_promises21, import_node_zlib3, BLOCK, CHUNK, Hashing2;
+var init_layer2 = __esm({
+  "src/build/layer.ts"() {
+    "use strict";
+    import_node_crypto7 = require("node:crypto");
+    import_node_fs84 = require("node:fs");
+    import_node_stream15 = require("node:stream");
+    import_promises21 = require("node:stream/promises");
+    import_node_zlib3 = require("node:zlib");
+    init_index_min();
+    init_errors();
+    BLOCK = 512;
+    CHUNK = 1024 * 1024;
+    Hashing2 = class extends import_node_stream15.Transform {
+      hash = (0, import_node_crypto7.createHash)("sha256");
+      size = 0;
+      _transform(chunk, _encoding, done2) {
+        this.hash.update(chunk);
+        this.size += chunk.length;
+        done2(null, chunk);
+      }
+    };
+  }
+});
+
+// src/build/parse.ts
+function refuse(line, keyword, why) {
+  return new BurrowError("INVALID_ARGUMENT", `Dockerfile line ${line}: ${keyword}: ${why}`);
+}
+function readDirectives(lines) {
+  let escape = "\\";
+  const seen = /* @__PURE__ */ new Set();
+  let index = 0;
+  for (; index < lines.length; index++) {
+    const match = /^\s*#\s*([A-Za-z][A-Za-z0-9_-]*)\s*=\s*(.*?)\s*$/.exec(lines[index]);
+    if (match === null) break;
+    const name = match[1].toLowerCase();
+    if (seen.has(name) || !["escape", "syntax", "check"].includes(name)) break;
+    seen.add(name);
+    if (name === "escape") {
+      if (match[2] !== "\\" && match[2] !== "`") throw refuse(index + 1, "escape", `invalid escape character "${match[2]}": use \\ or \``);
+      escape = match[2];
+    }
+  }
+  return { escape, start: index };
+}
+function splitFlags(text, line, keyword) {
+  const flags = /* @__PURE__ */ new Map();
+  let rest = text;
+  for (; ; ) {
+    const match = /^--([A-Za-z][A-Za-z0-9-]*)(?:=("[^"]*"|'[^']*'|\S*))?(?:\s+|$)/.exec(rest);
+    if (match === null) break;
+    const name = match[1].toLowerCase();
+    let value = match[2] ?? "";
+    if (/^(".*"|'.*')$/.test(value)) value = value.slice(1, -1);
+    if (UNSUPPORTED_FLAGS[keyword]?.includes(name)) {
+      throw refuse(line, keyword, `--${name} is not supported by burrow build${name === "from" ? " (multi-stage builds are not)" : ""}`);
+    }
+    if (!(FLAGS[keyword] ?? []).includes(name)) throw refuse(line, keyword, `unknown flag --${name}`);
+    flags.set(name, value);
+    rest = rest.slice(match[0].length);
+  }
+  return { flags, rest };
+}
+function jsonForm(text) {
+  if (!text.startsWith("[")) return void 0;
+  try {
+    const parsed = JSON.parse(text);
+    if (Array.isArray(parsed) && parsed.every((item) => typeof item === "string")) return parsed;
+  } catch {
+  }
+  return void 0;
+}
+function parseDockerfile(text) {
+  const lines = text.replace(/^\uFEFF/, "").split(/\r?\n/);
+  const { escape, start: start2 } = readDirectives(lines);
+  const continued = new RegExp(`${escape === "\\" ? "\\\\" : "`"}[ \\t]*$`);
+  const instructions = [];
+  let index = start2;
+  while (index < lines.length) {
+    const first = lines[index];
+    if (/^\s*(#|$)/.test(first)) {
+      index++;
+      continue;
+    }
+    const line = index + 1;
+    let joined = "";
+    let current = first;
+    for (; ; ) {
+      index++;
+      if (!continued.test(current)) {
+        joined += current;
+        break;
+      }
+      joined += current.replace(continued, "");
+      while (index < lines.length && /^\s*(#|$)/.test(lines[index])) index++;
+      if (index >= lines.length) break;
+      current = lines[index];
+    }
+    const trimmed = joined.trim();
+    const match = /^(\S+)(?:\s+([\s\S]*))?$/.exec(trimmed);
+    const keyword = match[1].toUpperCase();
+    const body = (match[2] ?? "").trim();
+    if (REFUSED[keyword] !== void 0) throw refuse(line, keyword, REFUSED[keyword]);
+    if (!SUPPORTED.has(keyword)) throw refuse(line, keyword, "unknown instruction");
+    const { flags, rest } = keyword === "RUN" || FLAGS[keyword] !== void 0 || UNSUPPORTED_FLAGS[keyword] !== void 0 ? splitFlags(body, line, keyword) : { flags: /* @__PURE__ */ new Map(), rest: body };
+    const args = rest.trim();
+    if ((keyword === "RUN" || keyword === "COPY" || keyword === "ADD") && /(^|\s)<<-?\s*["']?[A-Za-z_]/.test(args) && jsonForm(args) === void 0) {
+      throw refuse(line, keyword, "heredocs are not supported by burrow build");
+    }
+    if (args === "" && keyword !== "RUN") throw refuse(line, keyword, `${keyword} needs an argument`);
+    instructions.push({ keyword, args, flags, json: JSON_FORMS.has(keyword) ? jsonForm(args) : void 0, line, original: trimmed });
+  }
+  checkStages(instructions);
+  return { escape, instructions };
+}
+function checkStages(instructions) {
+  const from = instructions.findIndex((instruction) => instruction.keyword === "FROM");
+  if (from < 0) throw new BurrowError("INVALID_ARGUMENT", "the Dockerfile has no FROM instruction: it needs one (FROM IMAGE, or FROM scratch)");
+  const before = instructions.slice(0, from).find((instruction) => instruction.keyword !== "ARG");
+  if (before !== void 0) throw refuse(before.line, before.keyword, "only ARG may come before the first FROM");
+  for (const instruction of instructions) {
+    if (instruction.keyword !== "FROM") continue;
+    if (/\s+as\s+\S+$/i.test(instruction.args)) throw refuse(instruction.line, "FROM", "multi-stage builds (FROM ... AS NAME) are not supported by burrow build");
+    if (instruction !== instructions[from]) throw refuse(instruction.line, "FROM", "multi-stage builds (a second FROM) are not supported by burrow build");
+  }
+}
+var SUPPORTED, REFUSED, FLAGS, UNSUPPORTED_FLAGS, JSON_FORMS;
+var init_parse2 = __esm({
+  "src/build/parse.ts"() {
+    "use strict";
+    init_errors();
+    SUPPORTED = /* @__PURE__ */ new Set(["FROM", "RUN", "CMD", "LABEL", "MAINTAINER", "EXPOSE", "ENV", "ADD", "COPY", "ENTRYPOINT", "VOLUME", "USER", "WORKDIR", "ARG", "STOPSIGNAL", "SHELL"]);
+    REFUSED = {
+      ONBUILD: "ONBUILD is not supported by burrow build",
+      HEALTHCHECK: "HEALTHCHECK is not supported by burrow build yet (give --health-cmd to burrow run)"
+    };
+    FLAGS = {
+      FROM: ["platform"],
+      COPY: ["chown", "chmod", "link"],
+      ADD: ["chown", "chmod", "link", "keep-git-dir", "checksum"]
+    };
+    UNSUPPORTED_FLAGS = {
+      COPY: ["from", "parents", "exclude"],
+      ADD: ["from", "parents", "exclude"],
+      RUN: ["mount", "network", "security"]
+    };
+    JSON_FORMS = /* @__PURE__ */ new Set(["CMD", "ENTRYPOINT", "RUN", "SHELL", "VOLUME", "COPY", "ADD"]);
+  }
+});
+
+// src/build/archive.ts
+function head2(file) {
+  const fd = (0, import_node_fs85.openSync)(file, "r");
+  try {
+    const buffer = Buffer.alloc(512);
+    const got = (0, import_node_fs85.readSync)(fd, buffer, 0, 512, 0);
+    return buffer.subarray(0, got);
+  } finally {
+    (0, import_node_fs85.closeSync)(fd);
+  }
+}
+function isArchive(file) {
+  const bytes = head2(file);
+  if (bytes.length >= 2 && bytes[0] === 31 && bytes[1] === 139) return true;
+  if (bytes.length >= 3 && bytes.subarray(0, 3).toString("latin1") === "BZh") return true;
+  if (bytes.length >= 6 && bytes.subarray(0, 6).equals(Buffer.from([253, 55, 122, 88, 90, 0]))) return true;
+  return bytes.length >= 262 && bytes.subarray(257, 262).toString("latin1") === "ustar";
+}
+function archiveEntries(file, base, owner, what) {
+  let bytes = (0, import_node_fs85.readFileSync)(file);
+  if (bytes[0] === 66 || bytes[0] === 253) throw new BurrowError("INVALID_ARGUMENT", `${what}: bzip2 and xz archives are not supported by burrow build's ADD: use a .tar or .tar.gz`);
+  if (bytes[0] === 31 && bytes[1] === 139) {
+    try {
+      bytes = (0, import_node_zlib4.gunzipSync)(bytes, { maxOutputLength: MAX_ARCHIVE_BYTES });
+    } catch (error) {
+      throw new BurrowError("INVALID_ARGUMENT", `${what}: cannot decompress the archive: ${error.message}`);
+    }
+  }
+  const entries = [];
+  const failures = [];
+  const parser = new rt({
+    strict: true,
+    onwarn: (_code, message) => {
+      failures.push(String(message));
+    },
+    onReadEntry: (entry) => {
+      const inside = import_node_path76.posix.normalize(`/${entry.path}`).slice(1).replace(/\/$/, "");
+      const path6 = inside === "" ? base : import_node_path76.posix.join(base, inside);
+      const chunks = [];
+      entry.on("data", (chunk) => chunks.push(chunk));
+      entry.on("end", () => {
+        const ids = owner ?? { uid: entry.uid ?? 0, gid: entry.gid ?? 0 };
+        const common2 = { path: path6.replace(/^\/+/, ""), mode: entry.mode ?? 420, ...ids, mtime: entry.mtime ?? /* @__PURE__ */ new Date() };
+        if (entry.type === "Directory") entries.push({ ...common2, type: "Directory" });
+        else if (entry.type === "SymbolicLink") entries.push({ ...common2, type: "SymbolicLink", linkpath: entry.linkpath ?? "" });
+        else if (entry.type === "Link") entries.push({ ...common2, type: "Link", linkpath: import_node_path76.posix.join(base, import_node_path76.posix.normalize(`/${entry.linkpath ?? ""}`).slice(1)).replace(/^\/+/, "") });
+        else if (entry.type === "File" || entry.type === "OldFile" || entry.type === "ContiguousFile") entries.push({ ...common2, type: "File", source: { bytes: Buffer.concat(chunks) } });
+      });
+    }
+  });
+  parser.end(bytes);
+  if (failures.length > 0) throw new BurrowError("INVALID_ARGUMENT", `${what}: not a tar archive burrow can read: ${failures[0]}`);
+  return entries;
+}
+var import_node_fs85, import_node_path76, import_node_zlib4, MAX_ARCHIVE_BYTES;
+var init_archive = __esm({
+  "src/build/archive.ts"() {
+    "use strict";
+    import_node_fs85 = require("node:fs");
+    import_node_path76 = require("node:path");
+    import_node_zlib4 = require("node:zlib");
+    init_index_min();
+    init_errors();
+    MAX_ARCHIVE_BYTES = 1024 * 1024 * 1024;
+  }
+});
+
+// src/build/words.ts
+function fail(text, why) {
+  return new BurrowError("INVALID_ARGUMENT", `cannot substitute variables in "${text}": ${why}`);
+}
+function variable(lexer) {
+  const { text } = lexer;
+  if (text[lexer.at] === "{") {
+    lexer.at++;
+    const name2 = /^[A-Za-z_][A-Za-z0-9_]*/.exec(text.slice(lexer.at))?.[0];
+    if (name2 === void 0) throw fail(text, "a ${...} without a variable name");
+    lexer.at += name2.length;
+    const value = lexer.variables.get(name2);
+    if (text[lexer.at] === "}") {
+      lexer.at++;
+      return value ?? "";
+    }
+    const modifier = /^(:?[-+?])/.exec(text.slice(lexer.at))?.[1];
+    if (modifier === void 0) throw fail(text, `unsupported modifier after \${${name2}`);
+    lexer.at += modifier.length;
+    const word = readWord(lexer, "}");
+    if (text[lexer.at] !== "}") throw fail(text, `missing } after \${${name2}`);
+    lexer.at++;
+    const unsetOrEmpty = value === void 0 || modifier.startsWith(":") && value === "";
+    switch (modifier.replace(":", "")) {
+      case "-":
+        return unsetOrEmpty ? word : value;
+      case "+":
+        return unsetOrEmpty ? "" : word;
+      default:
+        if (unsetOrEmpty) throw new BurrowError("INVALID_ARGUMENT", `${name2}: ${word === "" ? "is not set" : word}`);
+        return value;
+    }
+  }
+  const name = /^[A-Za-z_][A-Za-z0-9_]*/.exec(text.slice(lexer.at))?.[0];
+  if (name === void 0) return "$";
+  lexer.at += name.length;
+  return lexer.variables.get(name) ?? "";
+}
+function readWord(lexer, stop) {
+  const { text, escape } = lexer;
+  let out = "";
+  while (lexer.at < text.length) {
+    const char = text[lexer.at];
+    if (stop !== void 0 && char === stop) break;
+    lexer.at++;
+    if (char === escape) {
+      if (lexer.at < text.length) out += text[lexer.at++];
+      else out += char;
+    } else if (char === "'") {
+      const end = text.indexOf("'", lexer.at);
+      if (end < 0) throw fail(text, "unmatched '");
+      out += text.slice(lexer.at, end);
+      lexer.at = end + 1;
+    } else if (char === '"') {
+      for (; ; ) {
+        if (lexer.at >= text.length) throw fail(text, 'unmatched "');
+        const inner = text[lexer.at++];
+        if (inner === '"') break;
+        if (inner === escape && lexer.at < text.length) {
+          const next = text[lexer.at];
+          if (next === '"' || next === "$" || next === escape) {
+            out += next;
+            lexer.at++;
+          } else out += inner;
+        } else if (inner === "$") out += variable(lexer);
+        else out += inner;
+      }
+    } else if (char === "$") out += variable(lexer);
+    else out += char;
+  }
+  return out;
+}
+function processWord(text, variables, escape = "\\") {
+  return readWord({ text, at: 0, escape, variables }, void 0);
+}
+function splitWords(text, escape = "\\") {
+  const found = [];
+  let current = "";
+  let quote3;
+  for (let index = 0; index < text.length; index++) {
+    const char = text[index];
+    if (quote3 === void 0 && /\s/.test(char)) {
+      if (current !== "") found.push(current);
+      current = "";
+      continue;
+    }
+    current += char;
+    if (char === escape && quote3 !== "'" && index + 1 < text.length) current += text[++index];
+    else if (quote3 === void 0 && (char === '"' || char === "'")) quote3 = char;
+    else if (char === quote3) quote3 = void 0;
+  }
+  if (current !== "") found.push(current);
+  return found;
+}
+function processWords(text, variables, escape = "\\") {
+  return splitWords(text, escape).map((word) => processWord(word, variables, escape));
+}
+function processPairs(text, variables, escape = "\\", allowBare = false) {
+  const words2 = splitWords(text, escape);
+  if (words2.length === 0) throw new BurrowError("INVALID_ARGUMENT", "it names nothing");
+  if (!words2[0].includes("=") && !allowBare) {
+    const key = words2[0];
+    const rest = text.trim().slice(key.length).trim();
+    if (rest === "") throw new BurrowError("INVALID_ARGUMENT", `${key} has no value (KEY=VALUE or KEY VALUE)`);
+    return [[processWord(key, variables, escape), processWord(rest, variables, escape)]];
+  }
+  return words2.map((word) => {
+    const at2 = word.indexOf("=");
+    if (at2 < 0) {
+      if (allowBare) return [processWord(word, variables, escape), void 0];
+      throw new BurrowError("INVALID_ARGUMENT", `"${word}" is not KEY=VALUE`);
+    }
+    if (at2 === 0) throw new BurrowError("INVALID_ARGUMENT", `"${word}" has no name before its =`);
+    return [processWord(word.slice(0, at2), variables, escape), processWord(word.slice(at2 + 1), variables, escape)];
+  });
+}
+var init_words = __esm({
+  "src/build/words.ts"() {
+    "use strict";
+    init_errors();
+  }
+});
+
+// src/image/tag.ts
+var tag_exports = {};
+__export(tag_exports, {
+  tagImage: () => tagImage
+});
+async function tagImage(store, source, target) {
+  const image = requireImage(store, source);
+  const ref = parseReference(target);
+  if (ref.digest !== void 0) throw new BurrowError("INVALID_ARGUMENT", `cannot tag with a digest reference "${target}": give a name with an optional :tag`);
+  const name = formatReference(ref);
+  await store.updateRecords((records) => {
+    upsertRecord(records, { ...image.record, name });
+    for (let at2 = records.length - 1; at2 >= 0; at2--) {
+      const record = records[at2];
+      if (isDangling(record) && record.manifest.digest === image.record.manifest.digest) records.splice(at2, 1);
+    }
+  });
+  return name;
+}
+var init_tag = __esm({
+  "src/image/tag.ts"() {
+    "use strict";
+    init_errors();
+    init_reference2();
+    init_records();
+    init_local();
+  }
+});
+
+// src/build/builder.ts
+var builder_exports = {};
+__export(builder_exports, {
+  BUILD_LABEL: () => BUILD_LABEL,
+  buildImage: () => buildImage
+});
+function findDockerfile(context, file) {
+  if (file !== void 0) {
+    const path6 = (0, import_node_path77.resolve)(file);
+    if (!(0, import_node_fs86.existsSync)(path6)) throw new BurrowError("NOT_FOUND", `the Dockerfile ${file} does not exist`);
+    return path6;
+  }
+  for (const name of ["Dockerfile", "Containerfile"]) {
+    const path6 = (0, import_node_path77.join)(context, name);
+    if ((0, import_node_fs86.existsSync)(path6)) return path6;
+  }
+  throw new BurrowError("NOT_FOUND", `no Dockerfile or Containerfile in ${context}: write one, or give -f FILE`);
+}
+function parseBuildArgs(list) {
+  const args = /* @__PURE__ */ new Map();
+  for (const item of list) {
+    const at2 = item.indexOf("=");
+    const name = at2 < 0 ? item : item.slice(0, at2);
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new BurrowError("INVALID_ARGUMENT", `invalid --build-arg "${item}": give NAME=VALUE`);
+    if (at2 >= 0) args.set(name, item.slice(at2 + 1));
+    else if (process.env[name] !== void 0) args.set(name, process.env[name]);
+  }
+  return args;
+}
+function platformArgs() {
+  const { os: os2, architecture, variant } = hostPlatform();
+  const platform2 = `${os2}/${architecture}${variant === void 0 ? "" : `/${variant}`}`;
+  const args = /* @__PURE__ */ new Map();
+  for (const prefix of ["TARGET", "BUILD"]) {
+    args.set(`${prefix}PLATFORM`, platform2);
+    args.set(`${prefix}OS`, os2);
+    args.set(`${prefix}ARCH`, architecture);
+    args.set(`${prefix}VARIANT`, variant ?? "");
+  }
+  return args;
+}
+function envMap(config) {
+  return new Map((config.Env ?? []).map((entry) => {
+    const at2 = entry.indexOf("=");
+    return at2 < 0 ? [entry, ""] : [entry.slice(0, at2), entry.slice(at2 + 1)];
+  }));
+}
+function deduplicate(entries) {
+  const last = /* @__PURE__ */ new Map();
+  for (const entry of entries) last.set(entry.path, entry);
+  const seen = /* @__PURE__ */ new Set();
+  return entries.filter((entry) => !seen.has(entry.path) && seen.add(entry.path)).map((entry) => last.get(entry.path));
+}
+function requireImageId(image) {
+  return image.manifest.config.digest;
+}
+async function buildImage(store, options) {
+  if (!(0, import_node_fs86.existsSync)(options.context) || !(0, import_node_fs86.lstatSync)((0, import_node_path77.resolve)(options.context)).isDirectory()) {
+    throw new BurrowError("NOT_FOUND", `the build context ${options.context} is not a directory`);
+  }
+  const build = new Build(store, options);
+  let result;
+  try {
+    result = await build.run();
+    return result;
+  } finally {
+    const doomed = build.intermediates.filter((id) => id !== result?.id);
+    if (doomed.length > 0) {
+      const { removeImages: removeImages2 } = await Promise.resolve().then(() => (init_remove3(), remove_exports));
+      try {
+        await removeImages2(store, doomed, { force: true });
+      } catch {
+      }
+    }
+  }
+}
+var import_node_fs86, import_node_path77, BUILD_LABEL, PREDEFINED_ARGS, Build;
+var init_builder = __esm({
+  "src/build/builder.ts"() {
+    "use strict";
+    import_node_fs86 = require("node:fs");
+    import_node_path77 = require("node:path");
+    init_errors();
+    init_changes();
+    init_commit();
+    init_local();
+    init_reference2();
+    init_platform();
+    init_unpack();
+    init_idmap();
+    init_user();
+    init_context2();
+    init_image_fs();
+    init_layer2();
+    init_parse2();
+    init_archive();
+    init_words();
+    BUILD_LABEL = "io.burrow.build";
+    PREDEFINED_ARGS = ["HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "FTP_PROXY", "ftp_proxy", "NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy"];
+    Build = class {
+      constructor(store, options) {
+        this.store = store;
+        this.options = options;
+        this.context = new BuildContext(options.context);
+        this.buildArgs = parseBuildArgs(options.buildArgs ?? []);
+      }
+      store;
+      options;
+      context;
+      mapping = containerIdMapping(void 0);
+      buildArgs;
+      usedArgs = /* @__PURE__ */ new Set();
+      /** ARG values of the stage (declared, with their --build-arg or default). */
+      args = /* @__PURE__ */ new Map();
+      escape = "\\";
+      shell = ["/bin/sh", "-c"];
+      config = {};
+      /** The last image stored (undefined: FROM scratch, nothing yet). */
+      current;
+      history = [];
+      currentId;
+      /** The config changed since `current` was stored. */
+      dirty = false;
+      /** FROM was met (an ARG before it is a global one, for FROM only). */
+      started = false;
+      /** A CMD of this Dockerfile (an ENTRYPOINT then keeps it). */
+      cmdSet = false;
+      /** MAINTAINER (deprecated, still read): the image's author. */
+      author;
+      /** ARGs before FROM: for FROM, and the defaults of an `ARG NAME` of the stage; BuildKit's platform ARGs are there from the start. */
+      globalArgs = platformArgs();
+      intermediates = [];
+      variables() {
+        return new Map([...this.args, ...envMap(this.config)]);
+      }
+      word(instruction, text = instruction.args) {
+        return processWord(text, this.variables(), this.escape);
+      }
+      async run() {
+        const dockerfile = findDockerfile(this.context.root, this.options.file);
+        const parsed = parseDockerfile((0, import_node_fs86.readFileSync)(dockerfile, "utf8"));
+        this.escape = parsed.escape;
+        const names = (this.options.tags ?? []).map((tag) => {
+          try {
+            const ref = parseReference(tag);
+            if (ref.digest !== void 0) throw new Error("a digest is not a tag");
+            return formatReference(ref);
+          } catch (error) {
+            throw new BurrowError("INVALID_ARGUMENT", `invalid tag "${tag}": ${error.message}`);
+          }
+        });
+        const total = parsed.instructions.length;
+        const globalArgs = this.globalArgs;
+        for (const [index, instruction] of parsed.instructions.entries()) {
+          if (this.options.signal?.aborted === true) throw new BurrowError("INTERRUPTED", "the build was interrupted");
+          this.options.onProgress?.(`STEP ${index + 1}/${total}: ${instruction.original}`);
+          if (instruction.keyword === "ARG" && !this.started) {
+            for (const [name, value] of this.pairs(instruction, true)) {
+              const given = this.buildArgs.get(name);
+              if (given !== void 0) this.usedArgs.add(name);
+              globalArgs.set(name, given ?? value ?? "");
+            }
+            continue;
+          }
+          if (instruction.keyword === "FROM") {
+            await this.from(instruction, globalArgs);
+            continue;
+          }
+          await this.step(instruction);
+        }
+        for (const name of this.buildArgs.keys()) {
+          if (!this.usedArgs.has(name) && !PREDEFINED_ARGS.includes(name)) this.options.onNote?.(`[Warning] one or more build args were not consumed: [${name}]`);
+        }
+        const created2 = (/* @__PURE__ */ new Date()).toISOString();
+        let id;
+        if (this.currentId !== void 0 && !this.dirty && this.history.length === 0) {
+          id = this.currentId;
+          const at2 = this.intermediates.indexOf(id);
+          if (at2 >= 0) this.intermediates.splice(at2, 1);
+        } else {
+          const last = this.history.pop() ?? { created: created2, created_by: "/bin/sh -c #(nop) FROM scratch" };
+          id = (await this.commit(void 0, last, true)).id;
+        }
+        for (const name of names) {
+          const { tagImage: tagImage2 } = await Promise.resolve().then(() => (init_tag(), tag_exports));
+          await tagImage2(this.store, id, name);
+        }
+        return { id, names };
+      }
+      pairs(instruction, allowBare = false) {
+        try {
+          return processPairs(instruction.args, this.variables(), this.escape, allowBare);
+        } catch (error) {
+          throw refuse(instruction.line, instruction.keyword, error.message);
+        }
+      }
+      async from(instruction, globalArgs) {
+        this.started = true;
+        const reference = processWord(instruction.args, globalArgs, this.escape);
+        if (reference === "scratch") return;
+        const platform2 = instruction.flags.get("platform");
+        const { resolveImage: resolveImage2 } = await Promise.resolve().then(() => (init_create2(), create_exports));
+        const image = await resolveImage2(this.store, reference, this.options.signal, this.options.onNote ?? (() => {
+        }), this.mapping, {
+          pull: "missing",
+          ...platform2 === void 0 ? {} : { platform: parsePlatform(processWord(platform2, globalArgs, this.escape)) }
+        });
+        this.current = image;
+        this.currentId = requireImageId(image);
+        this.config = { ...image.config.config ?? {} };
+        if (this.config.OnBuild?.length) throw refuse(instruction.line, "FROM", `${reference} has ONBUILD triggers, which burrow build does not run`);
+      }
+      change(instruction, text) {
+        try {
+          this.config = applyChanges(this.config, [parseChange(`${instruction.keyword} ${text}`)]);
+        } catch (error) {
+          throw refuse(instruction.line, instruction.keyword, error.message.replace(/^invalid --change "[^"]*": /, ""));
+        }
+        this.configChanged(instruction);
+      }
+      configChanged(instruction) {
+        this.dirty = true;
+        this.history.push({ created: (/* @__PURE__ */ new Date()).toISOString(), created_by: `/bin/sh -c #(nop) ${instruction.original}`, empty_layer: true });
+      }
+      async step(instruction) {
+        const { keyword } = instruction;
+        switch (keyword) {
+          case "RUN":
+            return this.runStep(instruction);
+          case "COPY":
+          case "ADD":
+            return this.copyStep(instruction);
+          case "ARG":
+            for (const [name, value] of this.pairs(instruction, true)) {
+              const given = this.buildArgs.get(name);
+              if (given !== void 0) this.usedArgs.add(name);
+              const chosen = given ?? value ?? this.globalArgs.get(name);
+              if (chosen !== void 0) this.args.set(name, chosen);
+            }
+            return;
+          case "ENV": {
+            const env = [...this.config.Env ?? []];
+            for (const [key, value] of this.pairs(instruction)) {
+              const at2 = env.findIndex((entry) => entry.startsWith(`${key}=`));
+              if (at2 >= 0) env[at2] = `${key}=${value}`;
+              else env.push(`${key}=${value}`);
+            }
+            this.config = { ...this.config, Env: env };
+            this.configChanged(instruction);
+            return;
+          }
+          case "LABEL":
+            this.config = { ...this.config, Labels: { ...this.config.Labels ?? {}, ...Object.fromEntries(this.pairs(instruction).map(([key, value]) => [key, value ?? ""])) } };
+            this.configChanged(instruction);
+            return;
+          case "MAINTAINER":
+            this.author = instruction.args;
+            this.configChanged(instruction);
+            return;
+          case "CMD":
+          case "ENTRYPOINT": {
+            const form = instruction.json ?? [...this.shell, instruction.args];
+            if (keyword === "CMD") this.config = { ...this.config, Cmd: form };
+            else this.config = { ...this.config, Entrypoint: form, ...this.cmdSet ? {} : { Cmd: null } };
+            if (keyword === "CMD") this.cmdSet = true;
+            this.configChanged(instruction);
+            return;
+          }
+          case "SHELL":
+            if (instruction.json === void 0 || instruction.json.length === 0) throw refuse(instruction.line, "SHELL", 'SHELL takes a JSON array of strings, as ["/bin/bash", "-c"]');
+            this.shell = instruction.json;
+            this.configChanged(instruction);
+            return;
+          case "EXPOSE":
+            return this.change(instruction, processWords(instruction.args, this.variables(), this.escape).join(" "));
+          case "VOLUME": {
+            const paths = instruction.json ?? processWords(instruction.args, this.variables(), this.escape);
+            return this.change(instruction, JSON.stringify(paths.map((path6) => this.word(instruction, path6))));
+          }
+          case "USER":
+            this.config = { ...this.config, User: this.word(instruction) };
+            this.configChanged(instruction);
+            return;
+          case "STOPSIGNAL":
+            return this.change(instruction, this.word(instruction));
+          case "WORKDIR":
+            return this.workdirStep(instruction);
+          default:
+            throw refuse(instruction.line, keyword, "not supported by burrow build");
+        }
+      }
+      /** Stores the image so far plus `layer`; it becomes the current one. */
+      async commit(layer, history, final = false, squash = false) {
+        const result = await storeImage(this.store, {
+          base: this.current,
+          squash,
+          layer,
+          config: this.config,
+          history,
+          earlierHistory: this.history,
+          author: this.author,
+          name: void 0,
+          signal: this.options.signal
+        });
+        this.history = [];
+        this.dirty = false;
+        this.current = requireImage(this.store, result.id);
+        this.currentId = result.id;
+        if (!final) this.intermediates.push(result.id);
+        return result;
+      }
+      async layers() {
+        return this.current === void 0 ? [] : ensureLayers(this.store, this.current, this.mapping, this.options.onNote);
+      }
+      async runStep(instruction) {
+        if (this.current === void 0 || this.current.config.rootfs.diff_ids.length === 0) throw refuse(instruction.line, "RUN", "there is nothing to run it in yet (FROM scratch has no shell)");
+        const command = instruction.json ?? [...this.shell, instruction.args];
+        const env = envMap(this.config);
+        const extra = [...this.args].filter(([name]) => !env.has(name)).map(([name, value]) => `${name}=${value}`);
+        const { runContainer: runContainer2, containerOptions: containerOptions2, discardContainer: discardContainer2 } = await Promise.resolve().then(() => (init_run(), run_exports));
+        const { findContainer: findContainer2 } = await Promise.resolve().then(() => (init_record(), record_exports));
+        const quiet = this.options.quiet === true;
+        let containerId;
+        const scratch3 = this.store.scratchDir("build");
+        try {
+          const result = await runContainer2(this.store, {
+            ...containerOptions2(this.currentId, {
+              command,
+              entrypoint: [],
+              env: [...this.config.Env ?? [], ...extra],
+              workdir: this.config.WorkingDir || void 0,
+              user: this.config.User || void 0,
+              labels: { [BUILD_LABEL]: "run" },
+              pull: "never",
+              quiet: true,
+              healthcheck: "none",
+              signal: this.options.signal,
+              onNote: this.options.onNote ?? (() => {
+              })
+            }),
+            detach: false,
+            streams: { stdin: false, stdout: !quiet, stderr: !quiet },
+            onCreated: (record2) => {
+              containerId = record2.id;
+            }
+          });
+          if (this.options.signal?.aborted === true) throw new BurrowError("INTERRUPTED", "the build was interrupted");
+          if (result.exitCode !== 0) {
+            throw new BurrowError("IO", `Dockerfile line ${instruction.line}: RUN ${JSON.stringify(command)} returned a non-zero code: ${result.exitCode}`, { exitCode: 1 });
+          }
+          const record = findContainer2(this.store, result.id);
+          const file = (0, import_node_path77.join)(scratch3, "layer.tar.gz");
+          const layer = await writeLayer(record, file, this.options.signal);
+          await this.commit({ ...layer, file }, { created: (/* @__PURE__ */ new Date()).toISOString(), created_by: command.join(" ") }, false, record.plan.rootfs.driver === "copy");
+        } finally {
+          (0, import_node_fs86.rmSync)(scratch3, { recursive: true, force: true });
+          if (containerId !== void 0) {
+            try {
+              await discardContainer2(this.store, findContainer2(this.store, containerId));
+            } catch {
+            }
+          }
+        }
+      }
+      async workdirStep(instruction) {
+        const path6 = imagePath(this.config.WorkingDir || "/", this.word(instruction));
+        this.config = { ...this.config, WorkingDir: path6 };
+        this.configChanged(instruction);
+        if (this.current === void 0) return;
+        const view = new ImageView(await this.layers(), this.mapping);
+        const found = view.resolve(path6);
+        if (found.entry !== void 0) return;
+        const entries = [];
+        this.parents(view, found.path, entries, true);
+        await this.layerStep(entries, instruction);
+      }
+      /** Directory entries for `path` and those above it: as the image has them, else new (root's, 0755). */
+      parents(view, path6, entries, includeSelf, owner = { uid: 0, gid: 0 }) {
+        const parts = path6.split("/").filter(Boolean);
+        const upto = includeSelf ? parts.length : parts.length - 1;
+        for (let index = 1; index <= upto; index++) {
+          const dir = `/${parts.slice(0, index).join("/")}`;
+          const found = view.resolve(dir, false);
+          if (found.entry?.kind === "directory") entries.push({ path: dir.slice(1), type: "Directory", mode: found.entry.mode, uid: found.entry.uid, gid: found.entry.gid, mtime: found.entry.mtime });
+          else entries.push({ path: dir.slice(1), type: "Directory", mode: 493, ...index === parts.length ? owner : { uid: 0, gid: 0 }, mtime: /* @__PURE__ */ new Date() });
+        }
+      }
+      async layerStep(entries, instruction) {
+        const scratch3 = this.store.scratchDir("build");
+        try {
+          const layer = await writeTarLayer(deduplicate(entries), (0, import_node_path77.join)(scratch3, "layer.tar.gz"), this.options.signal);
+          await this.commit(layer, { created: (/* @__PURE__ */ new Date()).toISOString(), created_by: `/bin/sh -c #(nop) ${instruction.original}` });
+        } finally {
+          (0, import_node_fs86.rmSync)(scratch3, { recursive: true, force: true });
+        }
+      }
+      async copyStep(instruction) {
+        const { keyword } = instruction;
+        const what = `Dockerfile line ${instruction.line}: ${keyword}`;
+        const words2 = instruction.json ?? processWords(instruction.args, this.variables(), this.escape);
+        const list = instruction.json === void 0 ? words2 : words2.map((word) => this.word(instruction, word));
+        if (list.length < 2) throw refuse(instruction.line, keyword, `${keyword} needs a source and a destination`);
+        const dest = list.at(-1);
+        const sources = list.slice(0, -1);
+        for (const source of sources) {
+          if (/^[a-z][a-z0-9+.-]*:\/\//i.test(source)) {
+            throw refuse(instruction.line, keyword, keyword === "ADD" ? `ADD of a URL (${source}) is not supported by burrow build: download it in a RUN step, or into the context` : `${source} is not a path in the build context`);
+          }
+        }
+        const layers = await this.layers();
+        const view = new ImageView(layers, this.mapping);
+        const chownSpec = instruction.flags.get("chown");
+        const owner = chownSpec === void 0 || chownSpec === "" ? { uid: 0, gid: 0 } : this.owner(instruction, this.word(instruction, chownSpec), layers);
+        const chmodSpec = instruction.flags.get("chmod");
+        if (chmodSpec !== void 0 && !/^[0-7]{3,4}$/.test(chmodSpec)) throw refuse(instruction.line, keyword, `--chmod=${chmodSpec}: give an octal mode such as 755`);
+        const chmod2 = chmodSpec === void 0 ? void 0 : parseInt(chmodSpec, 8);
+        const files = sources.flatMap((source) => this.context.sources(source, what));
+        const target = imagePath(this.config.WorkingDir || "/", dest);
+        const intoDirectory = dest.endsWith("/") || dest.endsWith("/.") || dest === ".";
+        if (files.length > 1 && !intoDirectory && view.resolve(target).entry?.kind !== "directory") {
+          throw refuse(instruction.line, keyword, `with more than one source file, the destination must be a directory and end with a / (${dest})`);
+        }
+        const entries = [];
+        for (const file of files) {
+          if (file.stats.isDirectory()) {
+            const base = view.resolve(target);
+            this.parents(view, base.path, entries, true, owner);
+            for (const child of this.context.walk(file)) {
+              const relative2 = child.path.slice(file.path === "" ? 0 : file.path.length + 1);
+              entries.push(this.entryFor(child, import_node_path77.posix.join(base.path, relative2).slice(1), owner, chmod2));
+            }
+            continue;
+          }
+          if (keyword === "ADD" && file.stats.isFile() && isArchive(file.host)) {
+            const base = view.resolve(target);
+            this.parents(view, base.path, entries, true);
+            entries.push(...archiveEntries(file.host, base.path.slice(1), chownSpec === void 0 ? void 0 : owner, `${what}: ${file.path}`));
+            continue;
+          }
+          const destination = view.resolve(target);
+          const intoDir = intoDirectory || destination.entry?.kind === "directory";
+          const path6 = intoDir ? import_node_path77.posix.join(destination.path, import_node_path77.posix.basename(file.path)) : destination.path;
+          this.parents(view, path6, entries, false);
+          entries.push(this.entryFor(file, path6.slice(1), owner, chmod2));
+        }
+        await this.layerStep(entries, instruction);
+      }
+      owner(instruction, spec, layers) {
+        try {
+          const [user, group] = spec.split(":");
+          const resolved = resolveUser(group === void 0 ? user : `${user}:${group}`, layers);
+          return { uid: resolved.uid, gid: group === void 0 && /^\d+$/.test(user) ? resolved.uid : resolved.gid };
+        } catch (error) {
+          throw refuse(instruction.line, instruction.keyword, `--chown=${spec}: ${error.message}`);
+        }
+      }
+      entryFor(file, path6, owner, chmod2) {
+        const { stats } = file;
+        const common2 = { path: path6, uid: owner.uid, gid: owner.gid, mtime: stats.mtime };
+        if (stats.isDirectory()) return { ...common2, type: "Directory", mode: chmod2 ?? stats.mode & 4095 };
+        if (stats.isSymbolicLink()) return { ...common2, type: "SymbolicLink", mode: 511, linkpath: this.context.readLink(file) };
+        return { ...common2, type: "File", mode: chmod2 ?? stats.mode & 4095, source: { host: file.host, size: stats.size, ino: stats.ino, dev: stats.dev } };
+      }
+    };
+  }
+});
+
+// src/cli/build.ts
+var build_exports = {};
+__export(build_exports, {
+  buildCommand: () => buildCommand
+});
+function buildCommand(signal, setExit) {
+  return new Command("build").description("Build an image from a Dockerfile (or Containerfile)").argument("<context>", "the build context directory").option("-t, --tag <name>", "name the image REPOSITORY[:TAG] (repeatable)", collect6, []).option("-f, --file <file>", "the Dockerfile (default: CONTEXT/Dockerfile, else CONTEXT/Containerfile)").option("--build-arg <name=value>", "a value for an ARG of the Dockerfile (repeatable)", collect6, []).option("--no-cache", "accepted for Docker's scripts (burrow build keeps no cache: every step runs)").option("-q, --quiet", "print only the image id").action(action(signal, setExit, async (context, [dir], flags) => {
+    const { buildImage: buildImage2 } = await Promise.resolve().then(() => (init_builder(), builder_exports));
+    const quiet = flags.quiet === true;
+    const result = await buildImage2(context.store(), {
+      context: dir,
+      file: flags.file,
+      tags: flags.tag,
+      buildArgs: flags.buildArg,
+      quiet,
+      signal,
+      onProgress: quiet ? void 0 : (line) => context.stdout.write(`${line}
+`),
+      onNote: (note) => context.stderr.write(`${note}
+`)
+    });
+    if (!quiet) for (const name of result.names) context.stdout.write(`Successfully tagged ${name}
+`);
+    context.stdout.write(`${result.id}
+`);
+  }));
+}
+var collect6;
+var init_build = __esm({
+  "src/cli/build.ts"() {
+    "use strict";
+    init_esm();
+    init_action();
+    collect6 = (value, previous) => [...previous, value];
+  }
+});
+
 // src/image/filter.ts
 function globMatch(pattern, text) {
   let source = "";
@@ -40865,35 +42162,6 @@ var init_filter = __esm({
   }
 });
 
-// src/image/tag.ts
-var tag_exports = {};
-__export(tag_exports, {
-  tagImage: () => tagImage
-});
-async function tagImage(store, source, target) {
-  const image = requireImage(store, source);
-  const ref = parseReference(target);
-  if (ref.digest !== void 0) throw new BurrowError("INVALID_ARGUMENT", `cannot tag with a digest reference "${target}": give a name with an optional :tag`);
-  const name = formatReference(ref);
-  await store.updateRecords((records) => {
-    upsertRecord(records, { ...image.record, name });
-    for (let at2 = records.length - 1; at2 >= 0; at2--) {
-      const record = records[at2];
-      if (isDangling(record) && record.manifest.digest === image.record.manifest.digest) records.splice(at2, 1);
-    }
-  });
-  return name;
-}
-var init_tag = __esm({
-  "src/image/tag.ts"() {
-    "use strict";
-    init_errors();
-    init_reference2();
-    init_records();
-    init_local();
-  }
-});
-
 // src/cli/images.ts
 var images_exports = {};
 __export(images_exports, {
@@ -40903,7 +42171,7 @@ __export(images_exports, {
   tagCommand: () => tagCommand
 });
 function imagesCommand(signal, setExit) {
-  return new Command("images").description("List images in the store").argument("[repository]", "only this repository, REPOSITORY[:TAG] (a glob, as --filter reference=)").option("-a, --all", "accepted for Docker compatibility: burrow keeps no intermediate images, so every image is listed anyway").option("-q, --quiet", "only show image ids").option("--digests", "show digests").option("--no-trunc", "do not truncate ids").option("-f, --filter <key=value>", "filter: reference=, label=, dangling=true|false, before=IMAGE, since=IMAGE", collect6, []).option("--format <format>", "table (default), json (an array), or a Go template (`table TEMPLATE` for columns): .ID .Repository .Tag .Digest .CreatedSince .CreatedAt .Size").action(
+  return new Command("images").description("List images in the store").argument("[repository]", "only this repository, REPOSITORY[:TAG] (a glob, as --filter reference=)").option("-a, --all", "accepted for Docker compatibility: burrow keeps no intermediate images, so every image is listed anyway").option("-q, --quiet", "only show image ids").option("--digests", "show digests").option("--no-trunc", "do not truncate ids").option("-f, --filter <key=value>", "filter: reference=, label=, dangling=true|false, before=IMAGE, since=IMAGE", collect7, []).option("--format <format>", "table (default), json (an array), or a Go template (`table TEMPLATE` for columns): .ID .Repository .Tag .Digest .CreatedSince .CreatedAt .Size").action(
     action(signal, setExit, async (context, [repository], flags) => {
       const choice = chooseFormat(flags.format);
       const filters = repository === void 0 ? flags.filter : [...flags.filter, `reference=${repository}`];
@@ -40924,13 +42192,13 @@ function imagesCommand(signal, setExit) {
 `).join(""));
         return;
       }
-      const header = flags.digests === true ? ["REPOSITORY", "TAG", "DIGEST", "IMAGE ID", "CREATED", "SIZE"] : ["REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"];
+      const header2 = flags.digests === true ? ["REPOSITORY", "TAG", "DIGEST", "IMAGE ID", "CREATED", "SIZE"] : ["REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"];
       const rows = images.map((image) => {
         const cells = [image.Repository, image.Tag, id(image.Id), timeAgo(image.Created), decimalSize(image.Size)];
         if (flags.digests === true) cells.splice(2, 0, image.Digest);
         return cells;
       });
-      context.stdout.write(`${table(header, rows)}
+      context.stdout.write(`${table(header2, rows)}
 `);
     })
   );
@@ -40966,7 +42234,7 @@ function tagCommand(signal, setExit) {
     })
   );
 }
-var collect6;
+var collect7;
 var init_images = __esm({
   "src/cli/images.ts"() {
     "use strict";
@@ -40979,7 +42247,7 @@ var init_images = __esm({
     init_digest();
     init_action();
     init_format();
-    collect6 = (value, previous) => [...previous, value];
+    collect7 = (value, previous) => [...previous, value];
   }
 });
 
@@ -41005,14 +42273,14 @@ async function loadArchive(store, file, options = {}) {
     }
     return loaded2;
   } finally {
-    (0, import_node_fs82.rmSync)(scratch3, { recursive: true, force: true });
+    (0, import_node_fs87.rmSync)(scratch3, { recursive: true, force: true });
   }
 }
-var import_node_fs82;
+var import_node_fs87;
 var init_load = __esm({
   "src/copy/load.ts"() {
     "use strict";
-    import_node_fs82 = require("node:fs");
+    import_node_fs87 = require("node:fs");
     init_platform();
     init_archive_read();
     init_copy2();
@@ -41025,29 +42293,29 @@ __export(archive_write_exports, {
   saveImages: () => saveImages
 });
 function place(source, target) {
-  (0, import_node_fs83.mkdirSync)((0, import_node_path73.dirname)(target), { recursive: true });
+  (0, import_node_fs88.mkdirSync)((0, import_node_path78.dirname)(target), { recursive: true });
   try {
-    (0, import_node_fs83.linkSync)(source, target);
+    (0, import_node_fs88.linkSync)(source, target);
   } catch {
-    (0, import_node_fs83.copyFileSync)(source, target);
+    (0, import_node_fs88.copyFileSync)(source, target);
   }
 }
 async function placeUncompressed(store, image, index, staging) {
   const layer = image.manifest.layers[index];
   const diffId = image.config.rootfs.diff_ids[index];
-  const target = (0, import_node_path73.join)(staging, "blobs", "sha256", diffId.slice("sha256:".length));
+  const target = (0, import_node_path78.join)(staging, "blobs", "sha256", diffId.slice("sha256:".length));
   const decompress = decompressor(layerCompression(layer.mediaType));
   if (decompress === void 0) {
     place(store.blobPath(layer.digest), target);
     return `blobs/sha256/${diffId.slice("sha256:".length)}`;
   }
-  (0, import_node_fs83.mkdirSync)((0, import_node_path73.dirname)(target), { recursive: true });
-  const hash = (0, import_node_crypto7.createHash)("sha256");
-  const tee = new import_node_stream15.Transform({ transform(chunk, _e2, callback) {
+  (0, import_node_fs88.mkdirSync)((0, import_node_path78.dirname)(target), { recursive: true });
+  const hash = (0, import_node_crypto8.createHash)("sha256");
+  const tee = new import_node_stream16.Transform({ transform(chunk, _e2, callback) {
     hash.update(chunk);
     callback(null, chunk);
   } });
-  await (0, import_promises21.pipeline)((0, import_node_fs83.createReadStream)(store.blobPath(layer.digest)), decompress, tee, (0, import_node_fs83.createWriteStream)(target));
+  await (0, import_promises22.pipeline)((0, import_node_fs88.createReadStream)(store.blobPath(layer.digest)), decompress, tee, (0, import_node_fs88.createWriteStream)(target));
   const actual = `sha256:${hash.digest("hex")}`;
   if (actual !== diffId) {
     throw new BurrowError("DIGEST_MISMATCH", `layer ${layer.digest} of ${image.record.name} uncompresses to ${actual}, not its diff_id ${diffId}: the store is damaged; pull the image again`);
@@ -41063,18 +42331,18 @@ async function stageDocker(store, images, staging) {
   const entries = [];
   for (const image of images) {
     const configName = `blobs/sha256/${image.id.slice("sha256:".length)}`;
-    place(store.blobPath(image.id), (0, import_node_path73.join)(staging, configName));
+    place(store.blobPath(image.id), (0, import_node_path78.join)(staging, configName));
     const layers = [];
     for (let index = 0; index < image.manifest.layers.length; index++) layers.push(await placeUncompressed(store, image, index, staging));
     const tags = [dockerTag(image.record.name)].filter((tag) => tag !== void 0);
     entries.push({ Config: configName, RepoTags: tags, Layers: layers });
   }
-  (0, import_node_fs83.writeFileSync)((0, import_node_path73.join)(staging, "manifest.json"), JSON.stringify(entries));
+  (0, import_node_fs88.writeFileSync)((0, import_node_path78.join)(staging, "manifest.json"), JSON.stringify(entries));
 }
 function stageOci(store, images, staging) {
   const manifests = images.map((image) => {
     for (const digest of [image.record.manifest.digest, image.id, ...image.manifest.layers.map((layer) => layer.digest)]) {
-      place(store.blobPath(digest), (0, import_node_path73.join)(staging, "blobs", digest.replace(":", "/")));
+      place(store.blobPath(digest), (0, import_node_path78.join)(staging, "blobs", digest.replace(":", "/")));
     }
     const annotations = {};
     if (!image.record.name.startsWith("@")) {
@@ -41084,34 +42352,34 @@ function stageOci(store, images, staging) {
     }
     return { mediaType: image.record.manifest.mediaType || MediaType.ociManifest, digest: image.record.manifest.digest, size: image.record.manifest.size, annotations };
   });
-  (0, import_node_fs83.writeFileSync)((0, import_node_path73.join)(staging, "oci-layout"), JSON.stringify({ imageLayoutVersion: "1.0.0" }));
-  (0, import_node_fs83.writeFileSync)((0, import_node_path73.join)(staging, "index.json"), JSON.stringify({ schemaVersion: 2, mediaType: MediaType.ociIndex, manifests }));
+  (0, import_node_fs88.writeFileSync)((0, import_node_path78.join)(staging, "oci-layout"), JSON.stringify({ imageLayoutVersion: "1.0.0" }));
+  (0, import_node_fs88.writeFileSync)((0, import_node_path78.join)(staging, "index.json"), JSON.stringify({ schemaVersion: 2, mediaType: MediaType.ociIndex, manifests }));
 }
 async function saveImages(store, images, file, format2) {
   const staging = store.scratchDir("save");
-  const partial = (0, import_node_path73.join)((0, import_node_path73.dirname)(file), `.${(0, import_node_path73.basename)(file)}.${process.pid}.partial`);
+  const partial = (0, import_node_path78.join)((0, import_node_path78.dirname)(file), `.${(0, import_node_path78.basename)(file)}.${process.pid}.partial`);
   try {
     if (format2 === "docker-archive") await stageDocker(store, images, staging);
     else stageOci(store, images, staging);
     const entries = format2 === "docker-archive" ? ["manifest.json", "blobs"] : ["oci-layout", "index.json", "blobs"];
     await Qn({ file: partial, cwd: staging, portable: true, noMtime: true }, entries);
-    (0, import_node_fs83.renameSync)(partial, file);
+    (0, import_node_fs88.renameSync)(partial, file);
   } catch (error) {
-    (0, import_node_fs83.rmSync)(partial, { force: true });
+    (0, import_node_fs88.rmSync)(partial, { force: true });
     throw fsError(error, `saving to ${file}`);
   } finally {
-    (0, import_node_fs83.rmSync)(staging, { recursive: true, force: true });
+    (0, import_node_fs88.rmSync)(staging, { recursive: true, force: true });
   }
 }
-var import_node_fs83, import_node_crypto7, import_node_path73, import_node_stream15, import_promises21;
+var import_node_fs88, import_node_crypto8, import_node_path78, import_node_stream16, import_promises22;
 var init_archive_write = __esm({
   "src/transport/archive-write.ts"() {
     "use strict";
-    import_node_fs83 = require("node:fs");
-    import_node_crypto7 = require("node:crypto");
-    import_node_path73 = require("node:path");
-    import_node_stream15 = require("node:stream");
-    import_promises21 = require("node:stream/promises");
+    import_node_fs88 = require("node:fs");
+    import_node_crypto8 = require("node:crypto");
+    import_node_path78 = require("node:path");
+    import_node_stream16 = require("node:stream");
+    import_promises22 = require("node:stream/promises");
     init_index_min();
     init_errors();
     init_media_types();
@@ -41136,8 +42404,8 @@ function loadCommand(signal, setExit) {
       if (file === void 0) {
         if (process.stdin.isTTY === true) throw new BurrowError("INVALID_ARGUMENT", "no archive given: use -i FILE or pipe one into standard input");
         scratch3 = store.scratchDir("stdin");
-        file = (0, import_node_path74.join)(scratch3, "archive.tar");
-        await (0, import_promises22.pipeline)(process.stdin, (0, import_node_fs84.createWriteStream)(file));
+        file = (0, import_node_path79.join)(scratch3, "archive.tar");
+        await (0, import_promises23.pipeline)(process.stdin, (0, import_node_fs89.createWriteStream)(file));
       }
       try {
         const loaded2 = await loadArchive2(store, file, { signal: context.signal });
@@ -41150,7 +42418,7 @@ function loadCommand(signal, setExit) {
           }
         }
       } finally {
-        if (scratch3 !== void 0) (0, import_node_fs84.rmSync)(scratch3, { recursive: true, force: true });
+        if (scratch3 !== void 0) (0, import_node_fs89.rmSync)(scratch3, { recursive: true, force: true });
       }
     })
   );
@@ -41171,22 +42439,22 @@ function saveCommand(signal, setExit) {
       if (process.stdout.isTTY === true) throw new BurrowError("INVALID_ARGUMENT", "refusing to write an archive to a terminal: use -o FILE or redirect standard output");
       const scratch3 = store.scratchDir("stdout");
       try {
-        const file = (0, import_node_path74.join)(scratch3, "archive.tar");
+        const file = (0, import_node_path79.join)(scratch3, "archive.tar");
         await saveImages2(store, images, file, flags.format);
-        await (0, import_promises22.pipeline)((0, import_node_fs84.createReadStream)(file), process.stdout, { end: false });
+        await (0, import_promises23.pipeline)((0, import_node_fs89.createReadStream)(file), process.stdout, { end: false });
       } finally {
-        (0, import_node_fs84.rmSync)(scratch3, { recursive: true, force: true });
+        (0, import_node_fs89.rmSync)(scratch3, { recursive: true, force: true });
       }
     })
   );
 }
-var import_node_fs84, import_node_path74, import_promises22;
-var init_archive = __esm({
+var import_node_fs89, import_node_path79, import_promises23;
+var init_archive2 = __esm({
   "src/cli/archive.ts"() {
     "use strict";
-    import_node_fs84 = require("node:fs");
-    import_node_path74 = require("node:path");
-    import_promises22 = require("node:stream/promises");
+    import_node_fs89 = require("node:fs");
+    import_node_path79 = require("node:path");
+    import_promises23 = require("node:stream/promises");
     init_esm();
     init_errors();
     init_local();
@@ -41283,21 +42551,21 @@ __export(cache_exports, {
   importCache: () => importCache
 });
 function isInside(path6, root) {
-  return path6 === root || path6.startsWith(`${root}${import_node_path75.sep}`);
+  return path6 === root || path6.startsWith(`${root}${import_node_path80.sep}`);
 }
 function prepareCacheDir(store, dir) {
-  const root = (0, import_node_path75.resolve)(store.root);
+  const root = (0, import_node_path80.resolve)(store.root);
   if (isInside(dir, root) || isInside(root, dir)) {
     throw new BurrowError("INVALID_ARGUMENT", `the cache ${dir} and the store ${root} overlap: export to a directory outside the store`);
   }
   try {
-    if ((0, import_node_fs85.existsSync)(dir)) {
-      if (!(0, import_node_fs85.statSync)(dir).isDirectory()) throw new BurrowError("INVALID_ARGUMENT", `${dir} is not a directory: export the cache to a directory`);
-      if ((0, import_node_fs85.readdirSync)(dir).length > 0 && !(0, import_node_fs85.existsSync)((0, import_node_path75.join)(dir, MARKER))) {
+    if ((0, import_node_fs90.existsSync)(dir)) {
+      if (!(0, import_node_fs90.statSync)(dir).isDirectory()) throw new BurrowError("INVALID_ARGUMENT", `${dir} is not a directory: export the cache to a directory`);
+      if ((0, import_node_fs90.readdirSync)(dir).length > 0 && !(0, import_node_fs90.existsSync)((0, import_node_path80.join)(dir, MARKER))) {
         throw new BurrowError("INVALID_ARGUMENT", `${dir} is not empty and holds no burrow cache (no ${MARKER}): export to a new or empty directory`);
       }
     }
-    (0, import_node_fs85.mkdirSync)((0, import_node_path75.join)(dir, "blobs", "sha256"), { recursive: true, mode: 448 });
+    (0, import_node_fs90.mkdirSync)((0, import_node_path80.join)(dir, "blobs", "sha256"), { recursive: true, mode: 448 });
   } catch (error) {
     throw fsError(error, `preparing the cache ${dir}`);
   }
@@ -41309,25 +42577,25 @@ function recordBlobs(store, record) {
   return digests;
 }
 function placeBlob(source, target) {
-  const temp = (0, import_node_path75.join)((0, import_node_path75.dirname)(target), `.${randomBytes(6).toString("hex")}.tmp`);
+  const temp = (0, import_node_path80.join)((0, import_node_path80.dirname)(target), `.${randomBytes(6).toString("hex")}.tmp`);
   let how = "linked";
   try {
-    (0, import_node_fs85.linkSync)(source, temp);
+    (0, import_node_fs90.linkSync)(source, temp);
   } catch (error) {
     if (!["EXDEV", "EPERM", "EMLINK", "ENOTSUP", "EOPNOTSUPP"].includes(errnoOf(error) ?? "")) throw error;
-    (0, import_node_fs85.copyFileSync)(source, temp);
+    (0, import_node_fs90.copyFileSync)(source, temp);
     how = "copied";
   }
   try {
-    (0, import_node_fs85.renameSync)(temp, target);
+    (0, import_node_fs90.renameSync)(temp, target);
   } catch (error) {
-    (0, import_node_fs85.rmSync)(temp, { force: true });
+    (0, import_node_fs90.rmSync)(temp, { force: true });
     throw error;
   }
   return how;
 }
 async function exportCache(store, target, options = {}) {
-  const dir = (0, import_node_path75.resolve)(target);
+  const dir = (0, import_node_path80.resolve)(target);
   const records = options.images === void 0 || options.images.length === 0 ? store.records() : [...new Map(options.images.flatMap((query) => {
     const found = findRecords(store, query);
     if (found.length === 0) throw new BurrowError("NOT_FOUND", `no such image: ${query} (see "burrow images")`);
@@ -41351,28 +42619,28 @@ async function exportCache(store, target, options = {}) {
       options.signal?.throwIfAborted();
       const { algorithm, hex } = parseDigest(digest);
       const source = store.blobPath(digest);
-      const destination = (0, import_node_path75.join)(dir, "blobs", algorithm, hex);
-      const size = (0, import_node_fs85.statSync)(source).size;
+      const destination = (0, import_node_path80.join)(dir, "blobs", algorithm, hex);
+      const size = (0, import_node_fs90.statSync)(source).size;
       result.blobs++;
-      if ((0, import_node_fs85.existsSync)(destination) && (0, import_node_fs85.statSync)(destination).size === size) {
+      if ((0, import_node_fs90.existsSync)(destination) && (0, import_node_fs90.statSync)(destination).size === size) {
         result.present++;
         continue;
       }
-      (0, import_node_fs85.mkdirSync)((0, import_node_path75.dirname)(destination), { recursive: true, mode: 448 });
+      (0, import_node_fs90.mkdirSync)((0, import_node_path80.dirname)(destination), { recursive: true, mode: 448 });
       if (placeBlob(source, destination) === "linked") result.linked++;
       else {
         result.copied++;
         result.copiedBytes += size;
       }
     }
-    writeFileAtomic((0, import_node_path75.join)(dir, "oci-layout"), JSON.stringify({ imageLayoutVersion: "1.0.0" }));
-    writeFileAtomic((0, import_node_path75.join)(dir, "index.json"), recordsFile(exported));
-    writeFileAtomic((0, import_node_path75.join)(dir, MARKER), `${JSON.stringify({ format: 1, exported: (/* @__PURE__ */ new Date()).toISOString() })}
+    writeFileAtomic((0, import_node_path80.join)(dir, "oci-layout"), JSON.stringify({ imageLayoutVersion: "1.0.0" }));
+    writeFileAtomic((0, import_node_path80.join)(dir, "index.json"), recordsFile(exported));
+    writeFileAtomic((0, import_node_path80.join)(dir, MARKER), `${JSON.stringify({ format: 1, exported: (/* @__PURE__ */ new Date()).toISOString() })}
 `);
-    for (const algorithm of (0, import_node_fs85.readdirSync)((0, import_node_path75.join)(dir, "blobs"))) {
-      for (const name of (0, import_node_fs85.readdirSync)((0, import_node_path75.join)(dir, "blobs", algorithm))) {
+    for (const algorithm of (0, import_node_fs90.readdirSync)((0, import_node_path80.join)(dir, "blobs"))) {
+      for (const name of (0, import_node_fs90.readdirSync)((0, import_node_path80.join)(dir, "blobs", algorithm))) {
         if (wanted.has(`${algorithm}:${name}`)) continue;
-        (0, import_node_fs85.rmSync)((0, import_node_path75.join)(dir, "blobs", algorithm, name), { recursive: true, force: true });
+        (0, import_node_fs90.rmSync)((0, import_node_path80.join)(dir, "blobs", algorithm, name), { recursive: true, force: true });
         if (!name.startsWith(".")) result.removed++;
       }
     }
@@ -41386,21 +42654,21 @@ async function exportCache(store, target, options = {}) {
 }
 function cacheBlob(dir, digest) {
   const { algorithm, hex } = parseDigest(digest);
-  const path6 = (0, import_node_path75.join)(dir, "blobs", algorithm, hex);
-  return (0, import_node_fs85.existsSync)(path6) ? path6 : void 0;
+  const path6 = (0, import_node_path80.join)(dir, "blobs", algorithm, hex);
+  return (0, import_node_fs90.existsSync)(path6) ? path6 : void 0;
 }
 async function importCache(store, source, options = {}) {
-  const dir = (0, import_node_path75.resolve)(source);
-  const result = { dir, found: (0, import_node_fs85.existsSync)(dir), images: [], skipped: [], imported: 0, importedBytes: 0, present: 0 };
+  const dir = (0, import_node_path80.resolve)(source);
+  const result = { dir, found: (0, import_node_fs90.existsSync)(dir), images: [], skipped: [], imported: 0, importedBytes: 0, present: 0 };
   if (!result.found) return result;
-  if (!(0, import_node_fs85.existsSync)((0, import_node_path75.join)(dir, "index.json"))) {
+  if (!(0, import_node_fs90.existsSync)((0, import_node_path80.join)(dir, "index.json"))) {
     throw new BurrowError("INVALID_ARGUMENT", `${dir} is not a burrow cache (no index.json): make one with burrow system cache export ${source}`);
   }
   let records;
   try {
     records = readRecords(storePaths(dir));
   } catch (error) {
-    throw new BurrowError("INVALID_ARGUMENT", `the cache's ${(0, import_node_path75.join)(dir, "index.json")} is unreadable (${error.cause?.message ?? error.message}): export the cache again`, { cause: error });
+    throw new BurrowError("INVALID_ARGUMENT", `the cache's ${(0, import_node_path80.join)(dir, "index.json")} is unreadable (${error.cause?.message ?? error.message}): export the cache again`, { cause: error });
   }
   const lock = await store.lockStore("shared", options.signal);
   const importer = new Importer(store, dir, options.signal);
@@ -41442,14 +42710,14 @@ async function importCache(store, source, options = {}) {
     lock.release();
   }
 }
-var import_node_fs85, import_node_path75, import_node_stream16, import_promises23, MARKER, MAX_JSON_BLOB, SKIPS, Importer;
+var import_node_fs90, import_node_path80, import_node_stream17, import_promises24, MARKER, MAX_JSON_BLOB, SKIPS, Importer;
 var init_cache = __esm({
   "src/store/cache.ts"() {
     "use strict";
-    import_node_fs85 = require("node:fs");
-    import_node_path75 = require("node:path");
-    import_node_stream16 = require("node:stream");
-    import_promises23 = require("node:stream/promises");
+    import_node_fs90 = require("node:fs");
+    import_node_path80 = require("node:path");
+    import_node_stream17 = require("node:stream");
+    import_promises24 = require("node:stream/promises");
     init_errors();
     init_local();
     init_validate2();
@@ -41496,31 +42764,31 @@ var init_cache = __esm({
         }
         const source = cacheBlob(this.dir, digest);
         if (source === void 0) throw new BurrowError("NOT_FOUND", `the cache lacks blob ${digest}`);
-        const temp = (0, import_node_path75.join)(this.scratchDir(), parseDigest(digest).hex);
+        const temp = (0, import_node_path80.join)(this.scratchDir(), parseDigest(digest).hex);
         const hash = hasherFor(digest);
         let bytes = 0;
-        const hashing = new import_node_stream16.Transform({
+        const hashing = new import_node_stream17.Transform({
           transform(chunk, _encoding, callback) {
             hash.update(chunk);
             bytes += chunk.length;
             callback(null, chunk);
           }
         });
-        await (0, import_promises23.pipeline)((0, import_node_fs85.createReadStream)(source), hashing, (0, import_node_fs85.createWriteStream)(temp, { mode: 420 }), { signal: this.signal });
+        await (0, import_promises24.pipeline)((0, import_node_fs90.createReadStream)(source), hashing, (0, import_node_fs90.createWriteStream)(temp, { mode: 420 }), { signal: this.signal });
         const actual = `${parseDigest(digest).algorithm}:${hash.digest("hex")}`;
         if (actual !== digest) {
-          (0, import_node_fs85.rmSync)(temp, { force: true });
+          (0, import_node_fs90.rmSync)(temp, { force: true });
           throw new BurrowError("DIGEST_MISMATCH", `the cache's blob ${digest} hashes to ${actual} (damaged)`);
         }
-        const fd = (0, import_node_fs85.openSync)(temp, "r");
+        const fd = (0, import_node_fs90.openSync)(temp, "r");
         try {
-          (0, import_node_fs85.fsyncSync)(fd);
+          (0, import_node_fs90.fsyncSync)(fd);
         } finally {
-          (0, import_node_fs85.closeSync)(fd);
+          (0, import_node_fs90.closeSync)(fd);
         }
         const target = blobPath(this.store.paths, digest);
-        (0, import_node_fs85.mkdirSync)((0, import_node_path75.dirname)(target), { recursive: true });
-        (0, import_node_fs85.renameSync)(temp, target);
+        (0, import_node_fs90.mkdirSync)((0, import_node_path80.dirname)(target), { recursive: true });
+        (0, import_node_fs90.renameSync)(temp, target);
         this.seen.add(digest);
         this.imported++;
         this.importedBytes += bytes;
@@ -41528,9 +42796,9 @@ var init_cache = __esm({
       /** A JSON blob (manifest, config, index) of the cache, checked against its digest before it is parsed. */
       async takeJson(digest) {
         const source = cacheBlob(this.dir, digest);
-        if (source !== void 0 && (0, import_node_fs85.statSync)(source).size > MAX_JSON_BLOB) throw new BurrowError("INVALID_MANIFEST", `the cache's blob ${digest} is over ${MAX_JSON_BLOB} bytes: not a manifest or config`);
+        if (source !== void 0 && (0, import_node_fs90.statSync)(source).size > MAX_JSON_BLOB) throw new BurrowError("INVALID_MANIFEST", `the cache's blob ${digest} is over ${MAX_JSON_BLOB} bytes: not a manifest or config`);
         await this.take(digest);
-        return parseJson((0, import_node_fs85.readFileSync)(this.store.blobPath(digest)), `blob ${digest}`);
+        return parseJson((0, import_node_fs90.readFileSync)(this.store.blobPath(digest)), `blob ${digest}`);
       }
       /** Takes everything `record` needs; returns its image id. Throws the first reason it cannot. */
       async record(record) {
@@ -41548,7 +42816,7 @@ var init_cache = __esm({
         return manifest.config.digest;
       }
       close() {
-        if (this.scratch !== void 0) (0, import_node_fs85.rmSync)(this.scratch, { recursive: true, force: true });
+        if (this.scratch !== void 0) (0, import_node_fs90.rmSync)(this.scratch, { recursive: true, force: true });
       }
     };
   }
@@ -41560,9 +42828,9 @@ __export(usage_exports, {
   diskUsage: () => diskUsage
 });
 function containerRecords(store) {
-  if (!(0, import_node_fs86.existsSync)(store.paths.containers)) return [];
+  if (!(0, import_node_fs91.existsSync)(store.paths.containers)) return [];
   const records = [];
-  for (const id of (0, import_node_fs86.readdirSync)(store.paths.containers)) {
+  for (const id of (0, import_node_fs91.readdirSync)(store.paths.containers)) {
     if (!CONTAINER_ID.test(id)) continue;
     try {
       const record = readRecord(store, id);
@@ -41593,7 +42861,7 @@ function containersRow(store, records) {
   const row = { type: "Containers", total: 0, active: 0, size: 0, reclaimable: 0 };
   for (const record of records) {
     const dir = containerDir(store, record.id);
-    const size = treeSize((0, import_node_path76.join)(dir, "upper")) + treeSize((0, import_node_path76.join)(dir, "merged"));
+    const size = treeSize((0, import_node_path81.join)(dir, "upper")) + treeSize((0, import_node_path81.join)(dir, "merged"));
     const running = containerState(store, record).status === "running";
     row.total++;
     row.size += size;
@@ -41641,12 +42909,12 @@ function diskUsage(store) {
     rows: [imagesRow(store, imagesInUse(store)), containersRow(store, records), volumesRow(store, records), layersRow(store)]
   };
 }
-var import_node_fs86, import_node_path76;
+var import_node_fs91, import_node_path81;
 var init_usage = __esm({
   "src/store/usage.ts"() {
     "use strict";
-    import_node_fs86 = require("node:fs");
-    import_node_path76 = require("node:path");
+    import_node_fs91 = require("node:fs");
+    import_node_path81 = require("node:path");
     init_state();
     init_record();
     init_volumes();
@@ -41664,7 +42932,7 @@ __export(check_exports, {
 });
 async function hashFile2(path6, digest) {
   const hash = hasherFor(digest);
-  for await (const chunk of (0, import_node_fs87.createReadStream)(path6)) hash.update(chunk);
+  for await (const chunk of (0, import_node_fs92.createReadStream)(path6)) hash.update(chunk);
   return `${digest.slice(0, digest.indexOf(":"))}:${hash.digest("hex")}`;
 }
 function sameSummary(a2, b2) {
@@ -41699,12 +42967,12 @@ async function checkStore(store, options = {}) {
     lock.release();
   }
 }
-var import_node_fs87, import_node_path77, HEX_LENGTH2, Checker;
+var import_node_fs92, import_node_path82, HEX_LENGTH2, Checker;
 var init_check = __esm({
   "src/store/check.ts"() {
     "use strict";
-    import_node_fs87 = require("node:fs");
-    import_node_path77 = require("node:path");
+    import_node_fs92 = require("node:fs");
+    import_node_path82 = require("node:path");
     init_record();
     init_state();
     init_identity();
@@ -41756,18 +43024,18 @@ var init_check = __esm({
       /** Every file under blobs/ hashes to its name. */
       async blobs() {
         const root = this.store.paths.blobs;
-        if (!(0, import_node_fs87.existsSync)(root)) return;
-        for (const algorithm of (0, import_node_fs87.readdirSync)(root)) {
-          const dir = (0, import_node_path77.join)(root, algorithm);
-          if (!(algorithm in HEX_LENGTH2) || !(0, import_node_fs87.statSync)(dir).isDirectory()) {
+        if (!(0, import_node_fs92.existsSync)(root)) return;
+        for (const algorithm of (0, import_node_fs92.readdirSync)(root)) {
+          const dir = (0, import_node_path82.join)(root, algorithm);
+          if (!(algorithm in HEX_LENGTH2) || !(0, import_node_fs92.statSync)(dir).isDirectory()) {
             await this.damagedEntry("blob", dir, "not a digest algorithm burrow writes (sha256, sha512)");
             continue;
           }
-          for (const hex of (0, import_node_fs87.readdirSync)(dir)) {
+          for (const hex of (0, import_node_fs92.readdirSync)(dir)) {
             this.options.signal?.throwIfAborted();
-            const path6 = (0, import_node_path77.join)(dir, hex);
+            const path6 = (0, import_node_path82.join)(dir, hex);
             const digest = `${algorithm}:${hex}`;
-            if (!new RegExp(`^[0-9a-f]{${HEX_LENGTH2[algorithm]}}$`).test(hex) || !(0, import_node_fs87.lstatSync)(path6).isFile()) {
+            if (!new RegExp(`^[0-9a-f]{${HEX_LENGTH2[algorithm]}}$`).test(hex) || !(0, import_node_fs92.lstatSync)(path6).isFile()) {
               await this.damagedEntry("blob", path6, "not a blob: its name is not a digest, or it is not a regular file");
               continue;
             }
@@ -41780,7 +43048,7 @@ var init_check = __esm({
               this.problem("blob", digest, `${why} (damaged: --repair removes it; pull the images that need it again)`);
               continue;
             }
-            (0, import_node_fs87.rmSync)(path6, { force: true });
+            (0, import_node_fs92.rmSync)(path6, { force: true });
             this.repaired("removed", "blob", digest, why);
           }
         }
@@ -41891,7 +43159,7 @@ var init_check = __esm({
           const lock = await tryLockLayer(this.store, hex);
           if (lock === void 0) continue;
           lock.release();
-          if (!(0, import_node_fs87.existsSync)(layerPath(this.store, `sha256:${hex}`))) this.garbage("leftover", `layers/${hex}.json`, "an info file without its layer (left by an unpack that was killed)");
+          if (!(0, import_node_fs92.existsSync)(layerPath(this.store, `sha256:${hex}`))) this.garbage("leftover", `layers/${hex}.json`, "an info file without its layer (left by an unpack that was killed)");
         }
         for (const name of scratch3) {
           if (layerScratchOwnerGone(name)) this.garbage("leftover", `layers/${name}`, "left by an unpack that was killed");
@@ -41905,7 +43173,7 @@ var init_check = __esm({
       async containers(records, containers, running) {
         const byId = new Map(records.map((record) => [record.id, record]));
         for (const container of containers) {
-          const missing = container.layers.filter((hex) => !(0, import_node_fs87.existsSync)((0, import_node_path77.join)(layersDir(this.store), hex)));
+          const missing = container.layers.filter((hex) => !(0, import_node_fs92.existsSync)((0, import_node_path82.join)(layersDir(this.store), hex)));
           if (missing.length === 0) continue;
           const record = byId.get(container.id);
           if (this.repair && record !== void 0 && !running.has(container.name)) {
@@ -41929,7 +43197,7 @@ var init_check = __esm({
           if (state.monitor !== void 0) continue;
           const dir = containerDir(this.store, record.id);
           if (startClaimed(dir)) continue;
-          const held = await acquireLock((0, import_node_path77.join)(this.store.paths.locks, `container-${record.id}.lock`), { timeoutMs: 0 }).catch(() => void 0);
+          const held = await acquireLock((0, import_node_path82.join)(this.store.paths.locks, `container-${record.id}.lock`), { timeoutMs: 0 }).catch(() => void 0);
           if (held === void 0) continue;
           held.release();
           const helper = leftoverHelper(dir);
@@ -41965,14 +43233,14 @@ var init_check = __esm({
           } catch {
           }
         }
-        return missing.filter((hex) => (0, import_node_fs87.existsSync)((0, import_node_path77.join)(layersDir(this.store), hex)));
+        return missing.filter((hex) => (0, import_node_fs92.existsSync)((0, import_node_path82.join)(layersDir(this.store), hex)));
       }
       /** The containers whose records read; a record that does not is damaged, a directory without one a killed create's leftover. */
       async containerRecords() {
         const records = [];
-        if (!(0, import_node_fs87.existsSync)(this.store.paths.containers)) return records;
+        if (!(0, import_node_fs92.existsSync)(this.store.paths.containers)) return records;
         const orphans = new Set(orphanContainerDirs(this.store));
-        for (const id of (0, import_node_fs87.readdirSync)(this.store.paths.containers)) {
+        for (const id of (0, import_node_fs92.readdirSync)(this.store.paths.containers)) {
           const dir = containerDir(this.store, id);
           if (RETIRED_CONTAINER.test(id)) {
             this.garbage("leftover", `containers/${id}`, "a container whose removal was cut short (it is no longer listed)");
@@ -41993,7 +43261,7 @@ var init_check = __esm({
             records.push(record);
             continue;
           }
-          if (!(0, import_node_fs87.existsSync)((0, import_node_path77.join)(dir, "container.json"))) {
+          if (!(0, import_node_fs92.existsSync)((0, import_node_path82.join)(dir, "container.json"))) {
             if (orphans.has(dir)) this.garbage("leftover", `containers/${id}`, "a container directory without a record (left by a create that was killed)");
             continue;
           }
@@ -42005,12 +43273,12 @@ var init_check = __esm({
       /** Partial downloads and scratch directories of processes that are gone. */
       async tmp() {
         const tmp = this.store.paths.tmp;
-        if (!(0, import_node_fs87.existsSync)(tmp)) return;
-        for (const name of (0, import_node_fs87.readdirSync)(tmp)) {
-          const path6 = (0, import_node_path77.join)(tmp, name);
+        if (!(0, import_node_fs92.existsSync)(tmp)) return;
+        for (const name of (0, import_node_fs92.readdirSync)(tmp)) {
+          const path6 = (0, import_node_path82.join)(tmp, name);
           if (name.endsWith(".partial")) {
             let busy = false;
-            const lock = await acquireLock((0, import_node_path77.join)(this.store.paths.locks, `blob-${name.slice(0, -".partial".length)}.lock`), { onWait: () => {
+            const lock = await acquireLock((0, import_node_path82.join)(this.store.paths.locks, `blob-${name.slice(0, -".partial".length)}.lock`), { onWait: () => {
               busy = true;
             }, shouldStop: () => busy });
             if (lock === void 0) continue;
@@ -42020,7 +43288,7 @@ var init_check = __esm({
           }
           let mtime = 0;
           try {
-            mtime = (0, import_node_fs87.statSync)(path6).mtimeMs;
+            mtime = (0, import_node_fs92.statSync)(path6).mtimeMs;
           } catch {
             continue;
           }
@@ -42031,10 +43299,10 @@ var init_check = __esm({
       unreferencedBlobs() {
         const reachable = reachableBlobs(this.store);
         const root = this.store.paths.blobs;
-        if (!(0, import_node_fs87.existsSync)(root)) return;
-        for (const algorithm of (0, import_node_fs87.readdirSync)(root)) {
+        if (!(0, import_node_fs92.existsSync)(root)) return;
+        for (const algorithm of (0, import_node_fs92.readdirSync)(root)) {
           if (!(algorithm in HEX_LENGTH2)) continue;
-          for (const hex of (0, import_node_fs87.readdirSync)((0, import_node_path77.join)(root, algorithm))) {
+          for (const hex of (0, import_node_fs92.readdirSync)((0, import_node_path82.join)(root, algorithm))) {
             const digest = `${algorithm}:${hex}`;
             if (!reachable.has(digest) && !this.damagedBlobs.has(digest)) this.garbage("blob", digest, "no image uses it");
           }
@@ -42197,7 +43465,7 @@ function machine() {
 }
 function operatingSystem() {
   try {
-    return /^PRETTY_NAME="?([^"\n]*)"?$/m.exec((0, import_node_fs88.readFileSync)("/etc/os-release", "utf8"))?.[1] ?? "Linux";
+    return /^PRETTY_NAME="?([^"\n]*)"?$/m.exec((0, import_node_fs93.readFileSync)("/etc/os-release", "utf8"))?.[1] ?? "Linux";
   } catch {
     return "Linux";
   }
@@ -42217,7 +43485,7 @@ function systemInfo(store) {
     Driver: "auto",
     LoggingDriver: "json-file",
     CgroupDriver: "cgroupfs",
-    CgroupVersion: (0, import_node_fs88.existsSync)("/sys/fs/cgroup/cgroup.controllers") ? "2" : "1",
+    CgroupVersion: (0, import_node_fs93.existsSync)("/sys/fs/cgroup/cgroup.controllers") ? "2" : "1",
     KernelVersion: (0, import_node_os19.release)(),
     OperatingSystem: operatingSystem(),
     OSType: "linux",
@@ -42241,11 +43509,11 @@ function versionInfo() {
     Server: { Platform: platform2, Version: VERSION, Os: "linux", Arch: goArch(), KernelVersion: (0, import_node_os19.release)(), Components: [{ Name: "Engine", Version: VERSION }] }
   };
 }
-var import_node_fs88, import_node_os19;
+var import_node_fs93, import_node_os19;
 var init_info2 = __esm({
   "src/system/info.ts"() {
     "use strict";
-    import_node_fs88 = require("node:fs");
+    import_node_fs93 = require("node:fs");
     import_node_os19 = require("node:os");
     init_list();
     init_summary();
@@ -42340,7 +43608,7 @@ var init_info3 = __esm({
 // src/setup/host.ts
 function readSysctl(paths, name) {
   try {
-    const value = Number((0, import_node_fs89.readFileSync)((0, import_node_path78.join)(paths.procSys, name), "latin1").trim());
+    const value = Number((0, import_node_fs94.readFileSync)((0, import_node_path83.join)(paths.procSys, name), "latin1").trim());
     return Number.isFinite(value) ? value : void 0;
   } catch {
     return void 0;
@@ -42354,7 +43622,7 @@ function readUsernsSysctls(paths = HOST_PATHS) {
   };
 }
 function appArmorEnabled(paths = HOST_PATHS) {
-  return (0, import_node_fs89.existsSync)((0, import_node_path78.join)(paths.securityfs, "apparmor"));
+  return (0, import_node_fs94.existsSync)((0, import_node_path83.join)(paths.securityfs, "apparmor"));
 }
 function appArmorRestrictsUserns(paths = HOST_PATHS) {
   return readUsernsSysctls(paths).apparmorRestrict === 1 && appArmorEnabled(paths);
@@ -42362,7 +43630,7 @@ function appArmorRestrictsUserns(paths = HOST_PATHS) {
 function readSubordinateFile(file) {
   let text = "";
   try {
-    text = (0, import_node_fs89.readFileSync)(file, "utf8");
+    text = (0, import_node_fs94.readFileSync)(file, "utf8");
   } catch {
     return [];
   }
@@ -42381,7 +43649,7 @@ function subordinateRange(lines, name, id) {
 function readOsRelease(paths = HOST_PATHS) {
   let text;
   try {
-    text = (0, import_node_fs89.readFileSync)((0, import_node_path78.join)(paths.etc, "os-release"), "utf8");
+    text = (0, import_node_fs94.readFileSync)((0, import_node_path83.join)(paths.etc, "os-release"), "utf8");
   } catch {
     return void 0;
   }
@@ -42389,13 +43657,13 @@ function readOsRelease(paths = HOST_PATHS) {
   return { id: field("ID"), versionId: field("VERSION_ID") };
 }
 function findProgram(paths, program2) {
-  return paths.binDirs.map((dir) => (0, import_node_path78.join)(dir, program2)).find((file) => (0, import_node_fs89.existsSync)(file));
+  return paths.binDirs.map((dir) => (0, import_node_path83.join)(dir, program2)).find((file) => (0, import_node_fs94.existsSync)(file));
 }
 function readCgroupMounts(paths = HOST_PATHS) {
   const mounts = { v1: [], v2: void 0 };
   let text = "";
   try {
-    text = (0, import_node_fs89.readFileSync)(paths.mountinfo, "utf8");
+    text = (0, import_node_fs94.readFileSync)(paths.mountinfo, "utf8");
   } catch {
     return mounts;
   }
@@ -42421,29 +43689,29 @@ function cgroupVersion(mounts) {
   return mounts.v2 === void 0 ? "none" : "v2";
 }
 function systemdIsInit(paths = HOST_PATHS) {
-  return (0, import_node_fs89.existsSync)(paths.systemdRunDir);
+  return (0, import_node_fs94.existsSync)(paths.systemdRunDir);
 }
 function delegateDropInPath(paths = HOST_PATHS) {
-  return (0, import_node_path78.join)(paths.etc, "systemd/system/user@.service.d/burrow-delegate.conf");
+  return (0, import_node_path83.join)(paths.etc, "systemd/system/user@.service.d/burrow-delegate.conf");
 }
 function userManagerDelegation(paths = HOST_PATHS) {
-  const unit = paths.unitDirs.map((dir) => (0, import_node_path78.join)(dir, "user@.service")).find((file) => (0, import_node_fs89.existsSync)(file));
+  const unit = paths.unitDirs.map((dir) => (0, import_node_path83.join)(dir, "user@.service")).find((file) => (0, import_node_fs94.existsSync)(file));
   if (unit === void 0) return void 0;
   const files = [unit];
-  for (const dir of [...paths.unitDirs.map((d) => (0, import_node_path78.join)(d, "user@.service.d")), (0, import_node_path78.join)(paths.etc, "systemd/system/user@.service.d")]) {
+  for (const dir of [...paths.unitDirs.map((d) => (0, import_node_path83.join)(d, "user@.service.d")), (0, import_node_path83.join)(paths.etc, "systemd/system/user@.service.d")]) {
     let names = [];
     try {
-      names = (0, import_node_fs89.readdirSync)(dir).filter((name) => name.endsWith(".conf"));
+      names = (0, import_node_fs94.readdirSync)(dir).filter((name) => name.endsWith(".conf"));
     } catch {
       continue;
     }
-    files.push(...names.sort().map((name) => (0, import_node_path78.join)(dir, name)));
+    files.push(...names.sort().map((name) => (0, import_node_path83.join)(dir, name)));
   }
   const [main2, ...dropIns] = files;
   dropIns.sort((a2, b2) => a2.split("/").pop() < b2.split("/").pop() ? -1 : 1);
   let delegated = /* @__PURE__ */ new Set();
   for (const file of [main2, ...dropIns]) {
-    for (const line of (0, import_node_fs89.readFileSync)(file, "utf8").split("\n")) {
+    for (const line of (0, import_node_fs94.readFileSync)(file, "utf8").split("\n")) {
       const match = /^\s*Delegate\s*=\s*(.*?)\s*$/.exec(line);
       if (match === null) continue;
       const value = match[1];
@@ -42455,12 +43723,12 @@ function userManagerDelegation(paths = HOST_PATHS) {
   }
   return [...delegated].sort();
 }
-var import_node_fs89, import_node_path78, HOST_PATHS, V1_CONTROLLERS, WANTED_DELEGATION;
+var import_node_fs94, import_node_path83, HOST_PATHS, V1_CONTROLLERS, WANTED_DELEGATION;
 var init_host2 = __esm({
   "src/setup/host.ts"() {
     "use strict";
-    import_node_fs89 = require("node:fs");
-    import_node_path78 = require("node:path");
+    import_node_fs94 = require("node:fs");
+    import_node_path83 = require("node:path");
     init_host_tools();
     HOST_PATHS = {
       mountinfo: "/proc/self/mountinfo",
@@ -42485,42 +43753,42 @@ function subtreeName2(user) {
   return `burrow-${user.uid}`;
 }
 function tmpfilesPath(paths, user) {
-  return (0, import_node_path79.join)(paths.etc, "tmpfiles.d", `burrow-${user.name}.conf`);
+  return (0, import_node_path84.join)(paths.etc, "tmpfiles.d", `burrow-${user.name}.conf`);
 }
 function v1Subtrees(paths, user) {
-  return readCgroupMounts(paths).v1.map((mount) => ({ dir: (0, import_node_path79.join)(mount.mountPoint, subtreeName2(user)), cpuset: mount.controllers.includes("cpuset") }));
+  return readCgroupMounts(paths).v1.map((mount) => ({ dir: (0, import_node_path84.join)(mount.mountPoint, subtreeName2(user)), cpuset: mount.controllers.includes("cpuset") }));
 }
 function readTrimmed(file) {
   try {
-    return (0, import_node_fs90.readFileSync)(file, "utf8").trim();
+    return (0, import_node_fs95.readFileSync)(file, "utf8").trim();
   } catch {
     return "";
   }
 }
 function needsChown(dir, user) {
   const owned = (path6) => {
-    const stat = (0, import_node_fs90.statSync)(path6);
+    const stat = (0, import_node_fs95.statSync)(path6);
     return stat.uid === user.uid && stat.gid === user.gid;
   };
   if (!owned(dir)) return true;
-  return (0, import_node_fs90.readdirSync)(dir).some((name) => !owned((0, import_node_path79.join)(dir, name)));
+  return (0, import_node_fs95.readdirSync)(dir).some((name) => !owned((0, import_node_path84.join)(dir, name)));
 }
 async function chownTree(path6, user) {
-  await (0, import_promises24.chown)(path6, user.uid, user.gid);
-  if ((await (0, import_promises24.lstat)(path6)).isDirectory()) {
-    for (const name of await (0, import_promises24.readdir)(path6)) await chownTree((0, import_node_path79.join)(path6, name), user);
+  await (0, import_promises25.chown)(path6, user.uid, user.gid);
+  if ((await (0, import_promises25.lstat)(path6)).isDirectory()) {
+    for (const name of await (0, import_promises25.readdir)(path6)) await chownTree((0, import_node_path84.join)(path6, name), user);
   }
 }
 function directV1Steps(paths, user) {
   const steps = [];
   for (const { dir, cpuset } of v1Subtrees(paths, user)) {
-    const exists = (0, import_node_fs90.existsSync)(dir);
-    if (!exists) steps.push({ command: `mkdir ${quote2(dir)}`, run: () => (0, import_promises24.mkdir)(dir).then(() => void 0) });
+    const exists = (0, import_node_fs95.existsSync)(dir);
+    if (!exists) steps.push({ command: `mkdir ${quote2(dir)}`, run: () => (0, import_promises25.mkdir)(dir).then(() => void 0) });
     if (cpuset) {
       for (const file of ["cpuset.cpus", "cpuset.mems"]) {
-        if (!exists || readTrimmed((0, import_node_path79.join)(dir, file)) === "") steps.push(writeStep((0, import_node_path79.join)(dir, file), readTrimmed((0, import_node_path79.join)((0, import_node_path79.dirname)(dir), file))));
+        if (!exists || readTrimmed((0, import_node_path84.join)(dir, file)) === "") steps.push(writeStep((0, import_node_path84.join)(dir, file), readTrimmed((0, import_node_path84.join)((0, import_node_path84.dirname)(dir), file))));
       }
-      if (!exists || readTrimmed((0, import_node_path79.join)(dir, "cgroup.clone_children")) !== "1") steps.push(writeStep((0, import_node_path79.join)(dir, "cgroup.clone_children"), "1"));
+      if (!exists || readTrimmed((0, import_node_path84.join)(dir, "cgroup.clone_children")) !== "1") steps.push(writeStep((0, import_node_path84.join)(dir, "cgroup.clone_children"), "1"));
     }
     if (!exists || needsChown(dir, user)) {
       steps.push({ command: `chown -R ${user.uid}:${user.gid} ${quote2(dir)}`, run: () => chownTree(dir, user) });
@@ -42533,8 +43801,8 @@ function tmpfilesConfig(paths, user) {
   for (const { dir, cpuset } of v1Subtrees(paths, user)) {
     lines.push(`d ${dir} 0755 ${user.uid} ${user.gid} -`);
     if (cpuset) {
-      for (const file of ["cpuset.cpus", "cpuset.mems"]) lines.push(`w ${(0, import_node_path79.join)(dir, file)} - - - - ${readTrimmed((0, import_node_path79.join)((0, import_node_path79.dirname)(dir), file))}`);
-      lines.push(`w ${(0, import_node_path79.join)(dir, "cgroup.clone_children")} - - - - 1`);
+      for (const file of ["cpuset.cpus", "cpuset.mems"]) lines.push(`w ${(0, import_node_path84.join)(dir, file)} - - - - ${readTrimmed((0, import_node_path84.join)((0, import_node_path84.dirname)(dir), file))}`);
+      lines.push(`w ${(0, import_node_path84.join)(dir, "cgroup.clone_children")} - - - - 1`);
     }
     lines.push(`Z ${dir} - ${user.uid} ${user.gid} -`);
   }
@@ -42555,8 +43823,8 @@ function planSetup(user, options) {
       if (readTrimmed(conf) !== wanted.trim()) {
         steps.push({ command: `cat > ${quote2(conf)} <<'EOF'
 ${wanted}EOF`, run: async () => {
-          await (0, import_promises24.mkdir)((0, import_node_path79.dirname)(conf), { recursive: true });
-          await (0, import_promises24.writeFile)(conf, wanted);
+          await (0, import_promises25.mkdir)((0, import_node_path84.dirname)(conf), { recursive: true });
+          await (0, import_promises25.writeFile)(conf, wanted);
         } });
       }
       if (steps.length > 0 || directV1Steps(paths, user).length > 0) {
@@ -42579,9 +43847,9 @@ ${wanted}EOF`, run: async () => {
     }
     const dropIn = delegateDropInPath(paths);
     const steps = [
-      { command: `mkdir -p ${quote2((0, import_node_path79.dirname)(dropIn))}`, run: () => (0, import_promises24.mkdir)((0, import_node_path79.dirname)(dropIn), { recursive: true }).then(() => void 0) },
+      { command: `mkdir -p ${quote2((0, import_node_path84.dirname)(dropIn))}`, run: () => (0, import_promises25.mkdir)((0, import_node_path84.dirname)(dropIn), { recursive: true }).then(() => void 0) },
       { command: `cat > ${quote2(dropIn)} <<'EOF'
-${DROP_IN}EOF`, run: () => (0, import_promises24.writeFile)(dropIn, DROP_IN) }
+${DROP_IN}EOF`, run: () => (0, import_promises25.writeFile)(dropIn, DROP_IN) }
     ];
     if (systemdIsInit(paths)) steps.push({ command: "systemctl daemon-reload", run: () => exec("systemctl", ["daemon-reload"]) });
     return {
@@ -42596,30 +43864,30 @@ ${DROP_IN}EOF`, run: () => (0, import_promises24.writeFile)(dropIn, DROP_IN) }
 function planUndo(user, options) {
   const { paths } = options;
   const exec = options.exec ?? defaultExec;
-  const removeCgroup = options.removeCgroup ?? import_promises24.rmdir;
+  const removeCgroup = options.removeCgroup ?? import_promises25.rmdir;
   const version = cgroupVersion(readCgroupMounts(paths));
   const steps = [];
   const conf = tmpfilesPath(paths, user);
-  if ((0, import_node_fs90.existsSync)(conf)) steps.push({ command: `rm ${quote2(conf)}`, run: () => (0, import_promises24.rm)(conf) });
+  if ((0, import_node_fs95.existsSync)(conf)) steps.push({ command: `rm ${quote2(conf)}`, run: () => (0, import_promises25.rm)(conf) });
   if (version === "v1" || version === "hybrid") {
     for (const { dir } of v1Subtrees(paths, user)) {
-      if (!(0, import_node_fs90.existsSync)(dir)) continue;
+      if (!(0, import_node_fs95.existsSync)(dir)) continue;
       for (const child of childCgroups(dir)) steps.push(rmdirStep(child, removeCgroup));
       steps.push(rmdirStep(dir, removeCgroup));
     }
   }
   const dropIn = delegateDropInPath(paths);
-  if ((0, import_node_fs90.existsSync)(dropIn)) {
-    steps.push({ command: `rm ${quote2(dropIn)}`, run: () => (0, import_promises24.rm)(dropIn) });
+  if ((0, import_node_fs95.existsSync)(dropIn)) {
+    steps.push({ command: `rm ${quote2(dropIn)}`, run: () => (0, import_promises25.rm)(dropIn) });
     if (systemdIsInit(paths)) steps.push({ command: "systemctl daemon-reload", run: () => exec("systemctl", ["daemon-reload"]) });
   }
   return { cgroupVersion: version, steps, notes: [], nothing: `nothing to do: burrow setup has made nothing for ${user.name} here` };
 }
 function childCgroups(dir) {
   const found = [];
-  for (const entry of (0, import_node_fs90.readdirSync)(dir, { withFileTypes: true })) {
+  for (const entry of (0, import_node_fs95.readdirSync)(dir, { withFileTypes: true })) {
     if (!entry.isDirectory()) continue;
-    const child = (0, import_node_path79.join)(dir, entry.name);
+    const child = (0, import_node_path84.join)(dir, entry.name);
     found.push(...childCgroups(child), child);
   }
   return found;
@@ -42637,14 +43905,14 @@ function rmdirStep(dir, remove2) {
     }
   };
 }
-var import_node_child_process13, import_promises24, import_node_fs90, import_node_path79, import_node_util12, execFileAsync, defaultExec, quote2, DROP_IN, writeStep;
+var import_node_child_process13, import_promises25, import_node_fs95, import_node_path84, import_node_util12, execFileAsync, defaultExec, quote2, DROP_IN, writeStep;
 var init_plan2 = __esm({
   "src/setup/plan.ts"() {
     "use strict";
     import_node_child_process13 = require("node:child_process");
-    import_promises24 = require("node:fs/promises");
-    import_node_fs90 = require("node:fs");
-    import_node_path79 = require("node:path");
+    import_promises25 = require("node:fs/promises");
+    import_node_fs95 = require("node:fs");
+    import_node_path84 = require("node:path");
     import_node_util12 = require("node:util");
     init_errors();
     init_host2();
@@ -42666,7 +43934,7 @@ Delegate=${WANTED_DELEGATION.join(" ")}
 `;
     writeStep = (file, value) => ({
       command: `echo ${quote2(value)} > ${quote2(file)}`,
-      run: () => (0, import_promises24.writeFile)(file, `${value}
+      run: () => (0, import_promises25.writeFile)(file, `${value}
 `)
     });
   }
@@ -42674,29 +43942,29 @@ Delegate=${WANTED_DELEGATION.join(" ")}
 
 // src/setup/apparmor.ts
 function profileText() {
-  return (0, import_node_fs91.readFileSync)(PROFILE_SOURCE, "utf8");
+  return (0, import_node_fs96.readFileSync)(PROFILE_SOURCE, "utf8");
 }
 function sameContent(a2, b2) {
   try {
-    return (0, import_node_fs91.readFileSync)(a2).equals((0, import_node_fs91.readFileSync)(b2));
+    return (0, import_node_fs96.readFileSync)(a2).equals((0, import_node_fs96.readFileSync)(b2));
   } catch {
     return false;
   }
 }
 function readText(file) {
   try {
-    return (0, import_node_fs91.readFileSync)(file, "utf8");
+    return (0, import_node_fs96.readFileSync)(file, "utf8");
   } catch {
     return void 0;
   }
 }
 function profileLoaded(securityfs) {
-  const list = readText((0, import_node_path80.join)(securityfs, "apparmor/profiles"));
+  const list = readText((0, import_node_path85.join)(securityfs, "apparmor/profiles"));
   return list !== void 0 && list.split("\n").some((line) => line.startsWith(`${PROFILE_NAME} `));
 }
 function helperPaths(libexec, user) {
-  const dir = (0, import_node_path80.join)(libexec, String(user.uid));
-  return { dir, helper: (0, import_node_path80.join)(dir, USERNS_HELPER) };
+  const dir = (0, import_node_path85.join)(libexec, String(user.uid));
+  return { dir, helper: (0, import_node_path85.join)(dir, USERNS_HELPER) };
 }
 function helperSource() {
   return nativeBinary(USERNS_HELPER);
@@ -42711,44 +43979,44 @@ function planAppArmor(user, options) {
   const notes = [];
   const source = helperSource();
   const { dir, helper: unshare } = helperPaths(paths.libexec, user);
-  if (!(0, import_node_fs91.existsSync)(paths.libexec)) {
+  if (!(0, import_node_fs96.existsSync)(paths.libexec)) {
     steps.push({ command: `install -d -m 0755 ${quote2(paths.libexec)}`, run: async () => {
-      await (0, import_promises25.mkdir)(paths.libexec, { recursive: true });
-      await (0, import_promises25.chmod)(paths.libexec, 493);
+      await (0, import_promises26.mkdir)(paths.libexec, { recursive: true });
+      await (0, import_promises26.chmod)(paths.libexec, 493);
     } });
   }
-  const dirStat = (0, import_node_fs91.existsSync)(dir) ? (0, import_node_fs91.statSync)(dir) : void 0;
+  const dirStat = (0, import_node_fs96.existsSync)(dir) ? (0, import_node_fs96.statSync)(dir) : void 0;
   if (dirStat === void 0 || dirStat.uid !== 0 || dirStat.gid !== user.gid || (dirStat.mode & 4095) !== 488) {
     steps.push({
       command: `install -d -m 0750 -o root -g ${user.gid} ${quote2(dir)}`,
       run: async () => {
-        await (0, import_promises25.mkdir)(dir, { recursive: true });
-        await (0, import_promises25.chown)(dir, 0, user.gid);
-        await (0, import_promises25.chmod)(dir, 488);
+        await (0, import_promises26.mkdir)(dir, { recursive: true });
+        await (0, import_promises26.chown)(dir, 0, user.gid);
+        await (0, import_promises26.chmod)(dir, 488);
       }
     });
   }
-  const copyStat = (0, import_node_fs91.existsSync)(unshare) ? (0, import_node_fs91.statSync)(unshare) : void 0;
+  const copyStat = (0, import_node_fs96.existsSync)(unshare) ? (0, import_node_fs96.statSync)(unshare) : void 0;
   if (copyStat === void 0 || copyStat.uid !== 0 || copyStat.gid !== 0 || (copyStat.mode & 4095) !== 493 || !sameContent(source, unshare)) {
     steps.push({
       command: `install -m 0755 -o root -g root ${quote2(source)} ${quote2(unshare)}`,
       run: async () => {
         const partial = `${unshare}.partial`;
-        await (0, import_promises25.copyFile)(source, partial);
-        await (0, import_promises25.chown)(partial, 0, 0);
-        await (0, import_promises25.chmod)(partial, 493);
-        await (0, import_promises25.rename)(partial, unshare);
+        await (0, import_promises26.copyFile)(source, partial);
+        await (0, import_promises26.chown)(partial, 0, 0);
+        await (0, import_promises26.chmod)(partial, 493);
+        await (0, import_promises26.rename)(partial, unshare);
       }
     });
   }
-  const target = (0, import_node_path80.join)(paths.apparmorDir, PROFILE_FILE);
+  const target = (0, import_node_path85.join)(paths.apparmorDir, PROFILE_FILE);
   const text = profileText();
   const changed = readText(target) !== text;
   if (changed) {
     steps.push({ command: `cat > ${quote2(target)} <<'EOF'
 ${text}EOF`, run: async () => {
-      await (0, import_promises25.mkdir)(paths.apparmorDir, { recursive: true });
-      await (0, import_promises25.writeFile)(target, text, { mode: 420 });
+      await (0, import_promises26.mkdir)(paths.apparmorDir, { recursive: true });
+      await (0, import_promises26.writeFile)(target, text, { mode: 420 });
     } });
   }
   if (changed || !profileLoaded(paths.securityfs)) {
@@ -42762,30 +44030,30 @@ function planAppArmorUndo(user, options) {
   const exec = options.exec ?? defaultExec;
   const steps = [];
   const { dir } = helperPaths(paths.libexec, user);
-  if ((0, import_node_fs91.existsSync)(dir)) steps.push({ command: `rm -r ${quote2(dir)}`, run: () => (0, import_promises25.rm)(dir, { recursive: true, force: true }) });
+  if ((0, import_node_fs96.existsSync)(dir)) steps.push({ command: `rm -r ${quote2(dir)}`, run: () => (0, import_promises26.rm)(dir, { recursive: true, force: true }) });
   let others = [];
   try {
-    others = (0, import_node_fs91.readdirSync)(paths.libexec).filter((name) => name !== String(user.uid));
+    others = (0, import_node_fs96.readdirSync)(paths.libexec).filter((name) => name !== String(user.uid));
   } catch {
   }
   if (others.length > 0) return steps;
-  const target = (0, import_node_path80.join)(paths.apparmorDir, PROFILE_FILE);
-  if ((0, import_node_fs91.existsSync)(target)) {
+  const target = (0, import_node_path85.join)(paths.apparmorDir, PROFILE_FILE);
+  if ((0, import_node_fs96.existsSync)(target)) {
     if (appArmorEnabled(paths) && profileLoaded(paths.securityfs)) {
       steps.push({ command: `apparmor_parser -R ${quote2(target)}`, run: () => exec(findProgram(paths, "apparmor_parser") ?? "apparmor_parser", ["-R", target]) });
     }
-    steps.push({ command: `rm ${quote2(target)}`, run: () => (0, import_promises25.rm)(target, { force: true }) });
+    steps.push({ command: `rm ${quote2(target)}`, run: () => (0, import_promises26.rm)(target, { force: true }) });
   }
-  if ((0, import_node_fs91.existsSync)(paths.libexec)) steps.push({ command: `rmdir ${quote2(paths.libexec)}`, run: () => (0, import_promises25.rmdir)(paths.libexec) });
+  if ((0, import_node_fs96.existsSync)(paths.libexec)) steps.push({ command: `rmdir ${quote2(paths.libexec)}`, run: () => (0, import_promises26.rmdir)(paths.libexec) });
   return steps;
 }
-var import_promises25, import_node_fs91, import_node_path80, PROFILE_SOURCE, PROFILE_NAME, PROFILE_FILE;
+var import_promises26, import_node_fs96, import_node_path85, PROFILE_SOURCE, PROFILE_NAME, PROFILE_FILE;
 var init_apparmor = __esm({
   "src/setup/apparmor.ts"() {
     "use strict";
-    import_promises25 = require("node:fs/promises");
-    import_node_fs91 = require("node:fs");
-    import_node_path80 = require("node:path");
+    import_promises26 = require("node:fs/promises");
+    import_node_fs96 = require("node:fs");
+    import_node_path85 = require("node:path");
     init_host2();
     init_native();
     init_host_tools();
@@ -42845,11 +44113,11 @@ var init_packages = __esm({
 
 // src/setup/state.ts
 function statePath(paths, user) {
-  return (0, import_node_path81.join)(paths.stateDir, `${user.name}.json`);
+  return (0, import_node_path86.join)(paths.stateDir, `${user.name}.json`);
 }
 function readState(paths, user) {
   try {
-    return JSON.parse((0, import_node_fs92.readFileSync)(statePath(paths, user), "utf8"));
+    return JSON.parse((0, import_node_fs97.readFileSync)(statePath(paths, user), "utf8"));
   } catch {
     return {};
   }
@@ -42862,24 +44130,24 @@ function recordStep(paths, user, added) {
   const text = `${JSON.stringify(state)}
 `;
   return {
-    command: `mkdir -p ${quote2((0, import_node_path81.dirname)(file))} && echo ${quote2(text.trim())} > ${quote2(file)}`,
+    command: `mkdir -p ${quote2((0, import_node_path86.dirname)(file))} && echo ${quote2(text.trim())} > ${quote2(file)}`,
     run: async () => {
-      await (0, import_promises26.mkdir)((0, import_node_path81.dirname)(file), { recursive: true, mode: 493 });
+      await (0, import_promises27.mkdir)((0, import_node_path86.dirname)(file), { recursive: true, mode: 493 });
       writeFileAtomic(file, text, 420);
     }
   };
 }
 function forgetStep(paths, user) {
   const file = statePath(paths, user);
-  if (!(0, import_node_fs92.existsSync)(file)) return void 0;
-  const dirs = [paths.stateDir, (0, import_node_path81.dirname)(paths.stateDir)];
+  if (!(0, import_node_fs97.existsSync)(file)) return void 0;
+  const dirs = [paths.stateDir, (0, import_node_path86.dirname)(paths.stateDir)];
   return {
     command: `rm ${quote2(file)} && rmdir --ignore-fail-on-non-empty ${dirs.map(quote2).join(" ")}`,
     run: async () => {
-      await (0, import_promises26.rm)(file, { force: true });
+      await (0, import_promises27.rm)(file, { force: true });
       for (const dir of dirs) {
         try {
-          await (0, import_promises26.rmdir)(dir);
+          await (0, import_promises27.rmdir)(dir);
         } catch (error) {
           if (errnoOf(error) !== "ENOTEMPTY" && errnoOf(error) !== "EEXIST" && errnoOf(error) !== "ENOENT") throw error;
           return;
@@ -42888,22 +44156,22 @@ function forgetStep(paths, user) {
     }
   };
 }
-var import_promises26, import_node_fs92, import_node_path81;
+var import_promises27, import_node_fs97, import_node_path86;
 var init_state2 = __esm({
   "src/setup/state.ts"() {
     "use strict";
-    import_promises26 = require("node:fs/promises");
+    import_promises27 = require("node:fs/promises");
     init_errors();
     init_atomic();
-    import_node_fs92 = require("node:fs");
-    import_node_path81 = require("node:path");
+    import_node_fs97 = require("node:fs");
+    import_node_path86 = require("node:path");
     init_plan2();
   }
 });
 
 // src/setup/subids.ts
 function freeStart(paths) {
-  const ends = ["subuid", "subgid"].flatMap((file) => readSubordinateFile((0, import_node_path82.join)(paths.etc, file)).map((line) => line.start + line.count));
+  const ends = ["subuid", "subgid"].flatMap((file) => readSubordinateFile((0, import_node_path87.join)(paths.etc, file)).map((line) => line.start + line.count));
   return Math.max(FIRST_ID, Math.ceil(Math.max(0, ...ends) / WANTED_IDS) * WANTED_IDS);
 }
 function planSubids(user, options) {
@@ -42913,7 +44181,7 @@ function planSubids(user, options) {
   const plan = { steps: [], notes: [], nothing: `${user.name} has subordinate ids`, added: {} };
   const args = [];
   for (const [file, id, flag] of [["subuid", user.uid, "--add-subuids"], ["subgid", user.gid, "--add-subgids"]]) {
-    const range = subordinateRange(readSubordinateFile((0, import_node_path82.join)(paths.etc, file)), user.name, id);
+    const range = subordinateRange(readSubordinateFile((0, import_node_path87.join)(paths.etc, file)), user.name, id);
     if (range === void 0) {
       args.push(flag, `${start2}-${start2 + WANTED_IDS - 1}`);
       plan.added[file] = { start: start2, count: WANTED_IDS };
@@ -42935,18 +44203,18 @@ function planSubidsUndo(user, options) {
   for (const [file, flag] of [["subuid", "--del-subuids"], ["subgid", "--del-subgids"]]) {
     const added = state[file];
     if (added === void 0) continue;
-    const present = readSubordinateFile((0, import_node_path82.join)(paths.etc, file)).some((line) => (line.owner === user.name || line.owner === String(file === "subuid" ? user.uid : user.gid)) && line.start === added.start && line.count === added.count);
+    const present = readSubordinateFile((0, import_node_path87.join)(paths.etc, file)).some((line) => (line.owner === user.name || line.owner === String(file === "subuid" ? user.uid : user.gid)) && line.start === added.start && line.count === added.count);
     if (present) args.push(flag, `${added.start}-${added.start + added.count - 1}`);
   }
   if (args.length === 0) return [];
   const argv = [...args, user.name];
   return [{ command: `usermod ${argv.map(quote2).join(" ")}`, run: () => exec("usermod", argv) }];
 }
-var import_node_path82, WANTED_IDS, FIRST_ID;
+var import_node_path87, WANTED_IDS, FIRST_ID;
 var init_subids = __esm({
   "src/setup/subids.ts"() {
     "use strict";
-    import_node_path82 = require("node:path");
+    import_node_path87 = require("node:path");
     init_host2();
     init_plan2();
     init_state2();
@@ -43057,7 +44325,7 @@ async function setup(user, options) {
     if (byHand.length > 0 && plan.steps.some((step) => step.command.startsWith("systemd-tmpfiles"))) {
       const conf = tmpfilesPath(planOptions.paths, user);
       options.onCommand(`rm ${conf}`);
-      await (0, import_promises27.rm)(conf, { force: true });
+      await (0, import_promises28.rm)(conf, { force: true });
       await apply(left.steps, options);
       steps += byHand.length + 1;
       const note = notes.findIndex((text) => /cgroup/.test(text));
@@ -43066,12 +44334,12 @@ async function setup(user, options) {
   }
   return { steps, notes, nothing: plan.nothing };
 }
-var import_node_child_process14, import_promises27, import_node_util13, execFileAsync2;
+var import_node_child_process14, import_promises28, import_node_util13, execFileAsync2;
 var init_setup2 = __esm({
   "src/setup/index.ts"() {
     "use strict";
     import_node_child_process14 = require("node:child_process");
-    import_promises27 = require("node:fs/promises");
+    import_promises28 = require("node:fs/promises");
     import_node_util13 = require("node:util");
     init_errors();
     init_apparmor();
@@ -43128,8 +44396,8 @@ __export(reclaim_exports, {
 async function reclaimOwnership(dir, options = {}) {
   let root;
   try {
-    root = (0, import_node_fs93.realpathSync)(dir);
-    if (!(0, import_node_fs93.lstatSync)(root).isDirectory()) throw new Error("not a directory");
+    root = (0, import_node_fs98.realpathSync)(dir);
+    if (!(0, import_node_fs98.lstatSync)(root).isDirectory()) throw new Error("not a directory");
   } catch (error) {
     throw new BurrowError("INVALID_ARGUMENT", `cannot reclaim ${dir}: ${error.code === "ENOENT" ? "no such directory" : error.message}`);
   }
@@ -43165,19 +44433,19 @@ async function runInUserNamespace(argv, options = {}) {
   };
   options.signal?.addEventListener("abort", onAbort);
   try {
-    return await new Promise((resolve8, reject) => {
+    return await new Promise((resolve9, reject) => {
       child.on("error", (error) => reject(new BurrowError("IO", `cannot run unshare: ${error.message}`)));
-      child.on("close", (code, signal) => resolve8(code ?? (signal === null ? 125 : 128 + (import_node_os20.constants.signals[signal] ?? 0))));
+      child.on("close", (code, signal) => resolve9(code ?? (signal === null ? 125 : 128 + (import_node_os20.constants.signals[signal] ?? 0))));
     });
   } finally {
     options.signal?.removeEventListener("abort", onAbort);
   }
 }
-var import_node_fs93, import_node_child_process15, import_node_os20, FIND_SCRIPT, NOT_OURS;
+var import_node_fs98, import_node_child_process15, import_node_os20, FIND_SCRIPT, NOT_OURS;
 var init_reclaim = __esm({
   "src/userns/reclaim.ts"() {
     "use strict";
-    import_node_fs93 = require("node:fs");
+    import_node_fs98 = require("node:fs");
     import_node_child_process15 = require("node:child_process");
     import_node_os20 = require("node:os");
     init_errors();
@@ -43435,14 +44703,14 @@ var init_checks = __esm({
 function readFileFacts(paths, user) {
   const helper = helperPaths(paths.libexec, user).helper;
   const range = (file, id) => {
-    const line = subordinateRange(readSubordinateFile((0, import_node_path83.join)(paths.etc, file)), user.name, id);
+    const line = subordinateRange(readSubordinateFile((0, import_node_path88.join)(paths.etc, file)), user.name, id);
     return line === void 0 ? void 0 : { start: line.start, count: line.count };
   };
   return {
     sysctls: readUsernsSysctls(paths),
     apparmor: {
       enabled: appArmorEnabled(paths),
-      profileInstalled: (0, import_node_fs94.existsSync)((0, import_node_path83.join)(paths.apparmorDir, "burrow")),
+      profileInstalled: (0, import_node_fs99.existsSync)((0, import_node_path88.join)(paths.apparmorDir, "burrow")),
       helper: { path: helper, usable: canRun(helper), current: sameAsBuilt(helper) }
     },
     subuid: range("subuid", user.uid),
@@ -43452,7 +44720,7 @@ function readFileFacts(paths, user) {
 }
 function canRun(file) {
   try {
-    (0, import_node_fs94.accessSync)(file, import_node_fs94.constants.X_OK);
+    (0, import_node_fs99.accessSync)(file, import_node_fs99.constants.X_OK);
     return true;
   } catch {
     return false;
@@ -43460,20 +44728,20 @@ function canRun(file) {
 }
 function sameAsBuilt(helper) {
   try {
-    return (0, import_node_fs94.readFileSync)(helper).equals((0, import_node_fs94.readFileSync)(helperSource()));
+    return (0, import_node_fs99.readFileSync)(helper).equals((0, import_node_fs99.readFileSync)(helperSource()));
   } catch {
     return false;
   }
 }
 function idHelperFacts(program2) {
-  const dir = (process.env.PATH || DEFAULT_HOST_PATH).split(":").find((entry) => entry !== "" && (0, import_node_fs94.existsSync)((0, import_node_path83.join)(entry, program2)));
+  const dir = (process.env.PATH || DEFAULT_HOST_PATH).split(":").find((entry) => entry !== "" && (0, import_node_fs99.existsSync)((0, import_node_path88.join)(entry, program2)));
   if (dir === void 0) return { found: false, setuidRoot: false };
-  const stat = (0, import_node_fs94.statSync)((0, import_node_path83.join)(dir, program2));
+  const stat = (0, import_node_fs99.statSync)((0, import_node_path88.join)(dir, program2));
   return { found: true, setuidRoot: stat.uid === 0 && (stat.mode & 2048) !== 0, owner: stat.uid, mode: stat.mode & 4095 };
 }
 function fuseDeviceProblem(device = "/dev/fuse") {
   try {
-    (0, import_node_fs94.closeSync)((0, import_node_fs94.openSync)(device, import_node_fs94.constants.O_RDWR));
+    (0, import_node_fs99.closeSync)((0, import_node_fs99.openSync)(device, import_node_fs99.constants.O_RDWR));
     return void 0;
   } catch (error) {
     const code = error.code;
@@ -43484,9 +44752,9 @@ function fuseDeviceProblem(device = "/dev/fuse") {
 }
 function diskFacts(storeRoot) {
   let path6 = storeRoot;
-  while (!(0, import_node_fs94.existsSync)(path6) && (0, import_node_path83.dirname)(path6) !== path6) path6 = (0, import_node_path83.dirname)(path6);
+  while (!(0, import_node_fs99.existsSync)(path6) && (0, import_node_path88.dirname)(path6) !== path6) path6 = (0, import_node_path88.dirname)(path6);
   try {
-    const stats = (0, import_node_fs94.statfsSync)(path6);
+    const stats = (0, import_node_fs99.statfsSync)(path6);
     return { path: path6, freeBytes: stats.bavail * stats.bsize };
   } catch (error) {
     return { path: path6, error: error.message };
@@ -43506,13 +44774,13 @@ function liveFacts() {
     tun: tunProblem()
   };
 }
-var import_node_fs94, import_node_os21, import_node_path83;
+var import_node_fs99, import_node_os21, import_node_path88;
 var init_facts = __esm({
   "src/doctor/facts.ts"() {
     "use strict";
-    import_node_fs94 = require("node:fs");
+    import_node_fs99 = require("node:fs");
     import_node_os21 = require("node:os");
-    import_node_path83 = require("node:path");
+    import_node_path88 = require("node:path");
     init_apparmor();
     init_host2();
     init_helpers();
@@ -43539,11 +44807,11 @@ async function run(file, args, timeoutMs = 1e4) {
 function scratch2(storeRoot) {
   if (storeRoot !== void 0) {
     try {
-      return (0, import_node_fs95.mkdtempSync)((0, import_node_path84.join)(storeRoot, ".doctor-"));
+      return (0, import_node_fs100.mkdtempSync)((0, import_node_path89.join)(storeRoot, ".doctor-"));
     } catch {
     }
   }
-  return (0, import_node_fs95.mkdtempSync)((0, import_node_path84.join)((0, import_node_os22.tmpdir)(), "burrow-doctor-"));
+  return (0, import_node_fs100.mkdtempSync)((0, import_node_path89.join)((0, import_node_os22.tmpdir)(), "burrow-doctor-"));
 }
 async function probeUserNamespace(storeRoot) {
   const program2 = unshareProgram();
@@ -43565,7 +44833,7 @@ async function probeUserNamespace(storeRoot) {
     }
     return { program: program2, ok: true, mapped: mapped === 1 ? 1 : 1 + Math.min(mapping.uidRange?.count ?? 0, mapping.gidRange?.count ?? 0), overlay: line("overlay"), fuseOverlayfs: line("fuse") };
   } finally {
-    (0, import_node_fs95.rmSync)(dir, { recursive: true, force: true });
+    (0, import_node_fs100.rmSync)(dir, { recursive: true, force: true });
   }
 }
 async function probeBwrap() {
@@ -43575,13 +44843,13 @@ async function probeBwrap() {
   if (result.exitCode !== 0 || version === "") return { error: `bwrap --version failed: ${result.stderr.trim() || `exit ${result.exitCode ?? result.signal ?? "no status"}`}` };
   return { version };
 }
-var import_node_fs95, import_node_os22, import_node_path84, PROBE_SCRIPT;
+var import_node_fs100, import_node_os22, import_node_path89, PROBE_SCRIPT;
 var init_probe = __esm({
   "src/doctor/probe.ts"() {
     "use strict";
-    import_node_fs95 = require("node:fs");
+    import_node_fs100 = require("node:fs");
     import_node_os22 = require("node:os");
-    import_node_path84 = require("node:path");
+    import_node_path89 = require("node:path");
     init_failure();
     init_idmap();
     init_spawn();
@@ -44987,9 +46255,9 @@ ${indent}`) + "'";
         start2 = start2.replace(/\n+/g, `$&${indent}`);
       }
       const indentSize = indent ? "2" : "1";
-      let header = (startWithSpace ? indentSize : "") + chomp;
+      let header2 = (startWithSpace ? indentSize : "") + chomp;
       if (comment) {
-        header += " " + commentString(comment.replace(/ ?[\r\n]+/g, " "));
+        header2 += " " + commentString(comment.replace(/ ?[\r\n]+/g, " "));
         if (onComment)
           onComment();
       }
@@ -45004,11 +46272,11 @@ ${indent}`) + "'";
         }
         const body = foldFlowLines.foldFlowLines(`${start2}${foldedValue}${end}`, indent, foldFlowLines.FOLD_BLOCK, foldOptions);
         if (!literalFallback)
-          return `>${header}
+          return `>${header2}
 ${indent}${body}`;
       }
       value = value.replace(/\n+/g, `$&${indent}`);
-      return `|${header}
+      return `|${header2}
 ${indent}${start2}${value}${end}`;
     }
     function plainString(item, ctx, onComment, onChompKeep) {
@@ -47662,10 +48930,10 @@ var require_resolve_block_map = __commonJS({
       let offset = bm.offset;
       let commentEnd = null;
       for (const collItem of bm.items) {
-        const { start: start2, key, sep: sep2, value } = collItem;
+        const { start: start2, key, sep: sep3, value } = collItem;
         const keyProps = resolveProps.resolveProps(start2, {
           indicator: "explicit-key-ind",
-          next: key ?? sep2?.[0],
+          next: key ?? sep3?.[0],
           offset,
           onError,
           parentIndent: bm.indent,
@@ -47679,7 +48947,7 @@ var require_resolve_block_map = __commonJS({
             else if ("indent" in key && key.indent !== bm.indent)
               onError(offset, "BAD_INDENT", startColMsg);
           }
-          if (!keyProps.anchor && !keyProps.tag && !sep2) {
+          if (!keyProps.anchor && !keyProps.tag && !sep3) {
             commentEnd = keyProps.end;
             if (keyProps.comment) {
               if (map.comment)
@@ -47703,7 +48971,7 @@ var require_resolve_block_map = __commonJS({
         ctx.atKey = false;
         if (utilMapIncludes.mapIncludes(ctx, map.items, keyNode))
           onError(keyStart, "DUPLICATE_KEY", "Map keys must be unique");
-        const valueProps = resolveProps.resolveProps(sep2 ?? [], {
+        const valueProps = resolveProps.resolveProps(sep3 ?? [], {
           indicator: "map-value-ind",
           next: value,
           offset: keyNode.range[2],
@@ -47719,7 +48987,7 @@ var require_resolve_block_map = __commonJS({
             if (ctx.options.strict && keyProps.start < valueProps.found.offset - 1024)
               onError(keyNode.range, "KEY_OVER_1024_CHARS", "The : indicator must be at most 1024 chars after the start of an implicit block mapping key");
           }
-          const valueNode = value ? composeNode(ctx, value, valueProps, onError) : composeEmptyNode(ctx, offset, sep2, null, valueProps, onError);
+          const valueNode = value ? composeNode(ctx, value, valueProps, onError) : composeEmptyNode(ctx, offset, sep3, null, valueProps, onError);
           if (ctx.schema.compat)
             utilFlowIndentCheck.flowIndentCheck(bm.indent, value, onError);
           offset = valueNode.range[2];
@@ -47810,7 +49078,7 @@ var require_resolve_end = __commonJS({
       let comment = "";
       if (end) {
         let hasSpace = false;
-        let sep2 = "";
+        let sep3 = "";
         for (const token of end) {
           const { source, type } = token;
           switch (type) {
@@ -47824,13 +49092,13 @@ var require_resolve_end = __commonJS({
               if (!comment)
                 comment = cb;
               else
-                comment += sep2 + cb;
-              sep2 = "";
+                comment += sep3 + cb;
+              sep3 = "";
               break;
             }
             case "newline":
               if (comment)
-                sep2 += source;
+                sep3 += source;
               hasSpace = true;
               break;
             default:
@@ -47873,18 +49141,18 @@ var require_resolve_flow_collection = __commonJS({
       let offset = fc.offset + fc.start.source.length;
       for (let i2 = 0; i2 < fc.items.length; ++i2) {
         const collItem = fc.items[i2];
-        const { start: start2, key, sep: sep2, value } = collItem;
+        const { start: start2, key, sep: sep3, value } = collItem;
         const props = resolveProps.resolveProps(start2, {
           flow: fcName,
           indicator: "explicit-key-ind",
-          next: key ?? sep2?.[0],
+          next: key ?? sep3?.[0],
           offset,
           onError,
           parentIndent: fc.indent,
           startOnNewline: false
         });
         if (!props.found) {
-          if (!props.anchor && !props.tag && !sep2 && !value) {
+          if (!props.anchor && !props.tag && !sep3 && !value) {
             if (i2 === 0 && props.comma)
               onError(props.comma, "UNEXPECTED_TOKEN", `Unexpected , in ${fcName}`);
             else if (i2 < fc.items.length - 1)
@@ -47938,8 +49206,8 @@ var require_resolve_flow_collection = __commonJS({
             }
           }
         }
-        if (!isMap3 && !sep2 && !props.found) {
-          const valueNode = value ? composeNode(ctx, value, props, onError) : composeEmptyNode(ctx, props.end, sep2, null, props, onError);
+        if (!isMap3 && !sep3 && !props.found) {
+          const valueNode = value ? composeNode(ctx, value, props, onError) : composeEmptyNode(ctx, props.end, sep3, null, props, onError);
           coll.items.push(valueNode);
           offset = valueNode.range[2];
           if (isBlock(value))
@@ -47951,7 +49219,7 @@ var require_resolve_flow_collection = __commonJS({
           if (isBlock(key))
             onError(keyNode.range, "BLOCK_IN_FLOW", blockMsg);
           ctx.atKey = false;
-          const valueProps = resolveProps.resolveProps(sep2 ?? [], {
+          const valueProps = resolveProps.resolveProps(sep3 ?? [], {
             flow: fcName,
             indicator: "map-value-ind",
             next: value,
@@ -47962,8 +49230,8 @@ var require_resolve_flow_collection = __commonJS({
           });
           if (valueProps.found) {
             if (!isMap3 && !props.found && ctx.options.strict) {
-              if (sep2)
-                for (const st2 of sep2) {
+              if (sep3)
+                for (const st2 of sep3) {
                   if (st2 === valueProps.found)
                     break;
                   if (st2.type === "newline") {
@@ -47980,7 +49248,7 @@ var require_resolve_flow_collection = __commonJS({
             else
               onError(valueProps.start, "MISSING_CHAR", `Missing , or : between ${fcName} items`);
           }
-          const valueNode = value ? composeNode(ctx, value, valueProps, onError) : valueProps.found ? composeEmptyNode(ctx, valueProps.end, sep2, null, valueProps, onError) : null;
+          const valueNode = value ? composeNode(ctx, value, valueProps, onError) : valueProps.found ? composeEmptyNode(ctx, valueProps.end, sep3, null, valueProps, onError) : null;
           if (valueNode) {
             if (isBlock(value))
               onError(valueNode.range, "BLOCK_IN_FLOW", blockMsg);
@@ -48111,10 +49379,10 @@ var require_resolve_block_scalar = __commonJS({
     var Scalar = require_Scalar();
     function resolveBlockScalar(ctx, scalar, onError) {
       const start2 = scalar.offset;
-      const header = parseBlockScalarHeader(scalar, ctx.options.strict, onError);
-      if (!header)
+      const header2 = parseBlockScalarHeader(scalar, ctx.options.strict, onError);
+      if (!header2)
         return { value: "", type: null, comment: "", range: [start2, start2, start2] };
-      const type = header.mode === ">" ? Scalar.Scalar.BLOCK_FOLDED : Scalar.Scalar.BLOCK_LITERAL;
+      const type = header2.mode === ">" ? Scalar.Scalar.BLOCK_FOLDED : Scalar.Scalar.BLOCK_LITERAL;
       const lines = scalar.source ? splitLines(scalar.source) : [];
       let chompStart = lines.length;
       for (let i2 = lines.length - 1; i2 >= 0; --i2) {
@@ -48125,26 +49393,26 @@ var require_resolve_block_scalar = __commonJS({
           break;
       }
       if (chompStart === 0) {
-        const value2 = header.chomp === "+" && lines.length > 0 ? "\n".repeat(Math.max(1, lines.length - 1)) : "";
-        let end2 = start2 + header.length;
+        const value2 = header2.chomp === "+" && lines.length > 0 ? "\n".repeat(Math.max(1, lines.length - 1)) : "";
+        let end2 = start2 + header2.length;
         if (scalar.source)
           end2 += scalar.source.length;
-        return { value: value2, type, comment: header.comment, range: [start2, end2, end2] };
+        return { value: value2, type, comment: header2.comment, range: [start2, end2, end2] };
       }
-      let trimIndent = scalar.indent + header.indent;
-      let offset = scalar.offset + header.length;
+      let trimIndent = scalar.indent + header2.indent;
+      let offset = scalar.offset + header2.length;
       let contentStart = 0;
       for (let i2 = 0; i2 < chompStart; ++i2) {
         const [indent, content] = lines[i2];
         if (content === "" || content === "\r") {
-          if (header.indent === 0 && indent.length > trimIndent)
+          if (header2.indent === 0 && indent.length > trimIndent)
             trimIndent = indent.length;
         } else {
           if (indent.length < trimIndent) {
             const message = "Block scalars with more-indented leading empty lines must use an explicit indentation indicator";
             onError(offset + indent.length, "MISSING_CHAR", message);
           }
-          if (header.indent === 0)
+          if (header2.indent === 0)
             trimIndent = indent.length;
           contentStart = i2;
           if (trimIndent === 0 && !ctx.atRoot) {
@@ -48160,7 +49428,7 @@ var require_resolve_block_scalar = __commonJS({
           chompStart = i2 + 1;
       }
       let value = "";
-      let sep2 = "";
+      let sep3 = "";
       let prevMoreIndented = false;
       for (let i2 = 0; i2 < contentStart; ++i2)
         value += lines[i2][0].slice(trimIndent) + "\n";
@@ -48171,34 +49439,34 @@ var require_resolve_block_scalar = __commonJS({
         if (crlf)
           content = content.slice(0, -1);
         if (content && indent.length < trimIndent) {
-          const src = header.indent ? "explicit indentation indicator" : "first line";
+          const src = header2.indent ? "explicit indentation indicator" : "first line";
           const message = `Block scalar lines must not be less indented than their ${src}`;
           onError(offset - content.length - (crlf ? 2 : 1), "BAD_INDENT", message);
           indent = "";
         }
         if (type === Scalar.Scalar.BLOCK_LITERAL) {
-          value += sep2 + indent.slice(trimIndent) + content;
-          sep2 = "\n";
+          value += sep3 + indent.slice(trimIndent) + content;
+          sep3 = "\n";
         } else if (indent.length > trimIndent || content[0] === "	") {
-          if (sep2 === " ")
-            sep2 = "\n";
-          else if (!prevMoreIndented && sep2 === "\n")
-            sep2 = "\n\n";
-          value += sep2 + indent.slice(trimIndent) + content;
-          sep2 = "\n";
+          if (sep3 === " ")
+            sep3 = "\n";
+          else if (!prevMoreIndented && sep3 === "\n")
+            sep3 = "\n\n";
+          value += sep3 + indent.slice(trimIndent) + content;
+          sep3 = "\n";
           prevMoreIndented = true;
         } else if (content === "") {
-          if (sep2 === "\n")
+          if (sep3 === "\n")
             value += "\n";
           else
-            sep2 = "\n";
+            sep3 = "\n";
         } else {
-          value += sep2 + content;
-          sep2 = " ";
+          value += sep3 + content;
+          sep3 = " ";
           prevMoreIndented = false;
         }
       }
-      switch (header.chomp) {
+      switch (header2.chomp) {
         case "-":
           break;
         case "+":
@@ -48210,8 +49478,8 @@ var require_resolve_block_scalar = __commonJS({
         default:
           value += "\n";
       }
-      const end = start2 + header.length + scalar.source.length;
-      return { value, type, comment: header.comment, range: [start2, end, end] };
+      const end = start2 + header2.length + scalar.source.length;
+      return { value, type, comment: header2.comment, range: [start2, end, end] };
     }
     function parseBlockScalarHeader({ offset, props }, strict2, onError) {
       if (props[0].type !== "block-scalar-header") {
@@ -48377,25 +49645,25 @@ var require_resolve_flow_scalar = __commonJS({
         trimBoth = /^[ \t]+|[ \t]+$/g;
       }
       let res = match[1].replace(trimEnd, "");
-      let sep2 = " ";
+      let sep3 = " ";
       let pos = line.lastIndex;
       while (match = line.exec(source)) {
         const lm = match[1].replace(trimBoth, "");
         if (lm === "") {
-          if (sep2 === "\n")
-            res += sep2;
+          if (sep3 === "\n")
+            res += sep3;
           else
-            sep2 = "\n";
+            sep3 = "\n";
         } else {
-          res += sep2 + lm;
-          sep2 = " ";
+          res += sep3 + lm;
+          sep3 = " ";
         }
         pos = line.lastIndex;
       }
       const last = /[ \t]*(.*)/sy;
       last.lastIndex = pos;
       match = last.exec(source);
-      return res + sep2 + (match?.[1] ?? "");
+      return res + sep3 + (match?.[1] ?? "");
     }
     function doubleQuotedValue(source, onError) {
       let res = "";
@@ -49019,10 +50287,10 @@ var require_cst_scalar = __commonJS({
         case "|":
         case ">": {
           const he2 = source.indexOf("\n");
-          const head2 = source.substring(0, he2);
+          const head3 = source.substring(0, he2);
           const body = source.substring(he2 + 1) + "\n";
           const props = [
-            { type: "block-scalar-header", offset, indent, source: head2 }
+            { type: "block-scalar-header", offset, indent, source: head3 }
           ];
           if (!addEndtoBlockProps(props, end))
             props.push({ type: "newline", offset: -1, indent, source: "\n" });
@@ -49050,10 +50318,10 @@ var require_cst_scalar = __commonJS({
             type = "QUOTE_DOUBLE";
             break;
           case "block-scalar": {
-            const header = token.props[0];
-            if (header.type !== "block-scalar-header")
+            const header2 = token.props[0];
+            if (header2.type !== "block-scalar-header")
               throw new Error("Invalid block scalar header");
-            type = header.source[0] === ">" ? "BLOCK_FOLDED" : "BLOCK_LITERAL";
+            type = header2.source[0] === ">" ? "BLOCK_FOLDED" : "BLOCK_LITERAL";
             break;
           }
           default:
@@ -49082,19 +50350,19 @@ var require_cst_scalar = __commonJS({
     }
     function setBlockScalarValue(token, source) {
       const he2 = source.indexOf("\n");
-      const head2 = source.substring(0, he2);
+      const head3 = source.substring(0, he2);
       const body = source.substring(he2 + 1) + "\n";
       if (token.type === "block-scalar") {
-        const header = token.props[0];
-        if (header.type !== "block-scalar-header")
+        const header2 = token.props[0];
+        if (header2.type !== "block-scalar-header")
           throw new Error("Invalid block scalar header");
-        header.source = head2;
+        header2.source = head3;
         token.source = body;
       } else {
         const { offset } = token;
         const indent = "indent" in token ? token.indent : -1;
         const props = [
-          { type: "block-scalar-header", offset, indent, source: head2 }
+          { type: "block-scalar-header", offset, indent, source: head3 }
         ];
         if (!addEndtoBlockProps(props, "end" in token ? token.end : void 0))
           props.push({ type: "newline", offset: -1, indent, source: "\n" });
@@ -49205,14 +50473,14 @@ var require_cst_stringify = __commonJS({
         }
       }
     }
-    function stringifyItem({ start: start2, key, sep: sep2, value }) {
+    function stringifyItem({ start: start2, key, sep: sep3, value }) {
       let res = "";
       for (const st2 of start2)
         res += st2.source;
       if (key)
         res += stringifyToken(key);
-      if (sep2)
-        for (const st2 of sep2)
+      if (sep3)
+        for (const st2 of sep3)
           res += st2.source;
       if (value)
         res += stringifyToken(value);
@@ -50379,18 +51647,18 @@ var require_parser = __commonJS({
         if (this.type === "map-value-ind") {
           const prev = getPrevProps(this.peek(2));
           const start2 = getFirstKeyStartProps(prev);
-          let sep2;
+          let sep3;
           if (scalar.end) {
-            sep2 = scalar.end;
-            sep2.push(this.sourceToken);
+            sep3 = scalar.end;
+            sep3.push(this.sourceToken);
             delete scalar.end;
           } else
-            sep2 = [this.sourceToken];
+            sep3 = [this.sourceToken];
           const map = {
             type: "block-map",
             offset: scalar.offset,
             indent: scalar.indent,
-            items: [{ start: start2, key: scalar, sep: sep2 }]
+            items: [{ start: start2, key: scalar, sep: sep3 }]
           };
           this.onKeyLine = true;
           this.stack[this.stack.length - 1] = map;
@@ -50543,15 +51811,15 @@ var require_parser = __commonJS({
                 } else if (isFlowToken(it2.key) && !includesToken(it2.sep, "newline")) {
                   const start3 = getFirstKeyStartProps(it2.start);
                   const key = it2.key;
-                  const sep2 = it2.sep;
-                  sep2.push(this.sourceToken);
+                  const sep3 = it2.sep;
+                  sep3.push(this.sourceToken);
                   delete it2.key;
                   delete it2.sep;
                   this.stack.push({
                     type: "block-map",
                     offset: this.offset,
                     indent: this.indent,
-                    items: [{ start: start3, key, sep: sep2 }]
+                    items: [{ start: start3, key, sep: sep3 }]
                   });
                 } else if (start2.length > 0) {
                   it2.sep = it2.sep.concat(start2, this.sourceToken);
@@ -50745,13 +52013,13 @@ var require_parser = __commonJS({
             const prev = getPrevProps(parent);
             const start2 = getFirstKeyStartProps(prev);
             fixFlowSeqItems(fc);
-            const sep2 = fc.end.splice(1, fc.end.length);
-            sep2.push(this.sourceToken);
+            const sep3 = fc.end.splice(1, fc.end.length);
+            sep3.push(this.sourceToken);
             const map = {
               type: "block-map",
               offset: fc.offset,
               indent: fc.indent,
-              items: [{ start: start2, key: fc, sep: sep2 }]
+              items: [{ start: start2, key: fc, sep: sep3 }]
             };
             this.onKeyLine = true;
             this.stack[this.stack.length - 1] = map;
@@ -51061,7 +52329,7 @@ function parseVolume2(spec, base) {
   const readOnly = mode === "ro";
   if (source.startsWith("/") || source.startsWith(".") || source.startsWith("~")) {
     if (source.startsWith("~")) return "write the host path out (no ~)";
-    return { kind: "bind", source: (0, import_node_path85.isAbsolute)(source) ? source : (0, import_node_path85.resolve)(base, source), target, readOnly };
+    return { kind: "bind", source: (0, import_node_path90.isAbsolute)(source) ? source : (0, import_node_path90.resolve)(base, source), target, readOnly };
   }
   if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/.test(source)) return `"${source}" is neither a path nor a volume name`;
   return { kind: "volume", name: source, target, readOnly };
@@ -51086,26 +52354,26 @@ function parseJobText(text, file) {
   return buildJob(value, file, at2);
 }
 function buildJob(raw, file, at2) {
-  const base = (0, import_node_path85.dirname)((0, import_node_path85.resolve)(file));
-  const fail = (path6, message) => {
+  const base = (0, import_node_path90.dirname)((0, import_node_path90.resolve)(file));
+  const fail2 = (path6, message) => {
     throw fileError(file, at2.line(path6), `field "${fieldName2(path6)}" ${message}`);
   };
   const duration = (path6, value) => {
     if (value === void 0) return void 0;
     const ms2 = parseDuration2(value);
-    if (ms2 === void 0) fail(path6, `is not a duration: give seconds (90) or a duration such as 90s, 1m30s, 500ms`);
+    if (ms2 === void 0) fail2(path6, `is not a duration: give seconds (90) or a duration such as 90s, 1m30s, 500ms`);
     return ms2;
   };
   const volumes = (path6, specs) => (specs ?? []).map((spec, index) => {
     const parsed = parseVolume2(spec, base);
-    if (typeof parsed === "string") fail([...path6, index], `is not a volume ("${spec}"): ${parsed}`);
+    if (typeof parsed === "string") fail2([...path6, index], `is not a volume ("${spec}"): ${parsed}`);
     return parsed;
   });
   const guarded = (path6, parse2) => {
     try {
       return parse2();
     } catch (error) {
-      if (error instanceof BurrowError) fail(path6, `is invalid: ${error.message}`);
+      if (error instanceof BurrowError) fail2(path6, `is invalid: ${error.message}`);
       throw error;
     }
   };
@@ -51120,9 +52388,9 @@ function buildJob(raw, file, at2) {
   const limits = guarded(["memory"], () => parseLimits(flags));
   const steps = raw.steps.map((step, index) => {
     const path6 = ["steps", index];
-    if (step.run === void 0 === (step.command === void 0)) fail(path6, 'needs one of "run" (a script for sh) or "command" (argv), not both');
-    if (step.run !== void 0 && step.run.trim() === "") fail([...path6, "run"], "is empty");
-    if (step["working-directory"] !== void 0 && !step["working-directory"].startsWith("/")) fail([...path6, "working-directory"], "must be an absolute path in the container");
+    if (step.run === void 0 === (step.command === void 0)) fail2(path6, 'needs one of "run" (a script for sh) or "command" (argv), not both');
+    if (step.run !== void 0 && step.run.trim() === "") fail2([...path6, "run"], "is empty");
+    if (step["working-directory"] !== void 0 && !step["working-directory"].startsWith("/")) fail2([...path6, "working-directory"], "must be an absolute path in the container");
     const argv = step.run !== void 0 ? ["sh", "-e", "-c", step.run] : step.command;
     const shown = step.run !== void 0 ? step.run.trim().split("\n")[0] : step.command.join(" ");
     return {
@@ -51148,14 +52416,14 @@ function buildJob(raw, file, at2) {
       replicas: service.replicas ?? 1,
       user: service.user === void 0 ? void 0 : String(service.user),
       volumes: volumes([...path6, "volumes"], service.volumes),
-      healthcheck: service.healthcheck === void 0 ? void 0 : healthCheck(service.healthcheck, [...path6, "healthcheck"], fail, duration)
+      healthcheck: service.healthcheck === void 0 ? void 0 : healthCheck(service.healthcheck, [...path6, "healthcheck"], fail2, duration)
     };
   });
-  const workspace = raw.workspace === void 0 ? void 0 : (0, import_node_path85.resolve)(base, raw.workspace);
-  if (workspace !== void 0 && workspace === "/") fail(["workspace"], "cannot be /: give the directory the job works in");
+  const workspace = raw.workspace === void 0 ? void 0 : (0, import_node_path90.resolve)(base, raw.workspace);
+  if (workspace !== void 0 && workspace === "/") fail2(["workspace"], "cannot be /: give the directory the job works in");
   return {
     file,
-    name: raw.name ?? (0, import_node_path85.basename)(file).replace(/\.(ya?ml|json)$/i, ""),
+    name: raw.name ?? (0, import_node_path90.basename)(file).replace(/\.(ya?ml|json)$/i, ""),
     image: raw.image,
     env: envList(raw.env),
     volumes: volumes(["volumes"], raw.volumes),
@@ -51167,22 +52435,22 @@ function buildJob(raw, file, at2) {
     steps
   };
 }
-function healthCheck(raw, path6, fail, duration) {
+function healthCheck(raw, path6, fail2, duration) {
   if (raw.disable === true) return "none";
   let test;
   if (typeof raw.test === "string") test = ["CMD-SHELL", raw.test];
   else if (raw.test !== void 0) {
     const [kind, ...rest] = raw.test;
     if (kind === "NONE") return "none";
-    if (kind !== "CMD" && kind !== "CMD-SHELL" || rest.length === 0) fail([...path6, "test"], 'must be a shell command, or ["CMD", ...argv], ["CMD-SHELL", "script"] or ["NONE"]');
-    if (kind === "CMD-SHELL" && rest.length !== 1) fail([...path6, "test"], 'takes one script after "CMD-SHELL"');
+    if (kind !== "CMD" && kind !== "CMD-SHELL" || rest.length === 0) fail2([...path6, "test"], 'must be a shell command, or ["CMD", ...argv], ["CMD-SHELL", "script"] or ["NONE"]');
+    if (kind === "CMD-SHELL" && rest.length !== 1) fail2([...path6, "test"], 'takes one script after "CMD-SHELL"');
     test = raw.test;
   }
   const interval = duration([...path6, "interval"], raw.interval);
   const timeout = duration([...path6, "timeout"], raw.timeout);
   const startPeriod = duration([...path6, "start-period"], raw["start-period"]);
-  if (interval !== void 0 && interval !== 0 && interval < 1) fail([...path6, "interval"], "must be at least 1ms");
-  if (timeout !== void 0 && timeout !== 0 && timeout < 1) fail([...path6, "timeout"], "must be at least 1ms");
+  if (interval !== void 0 && interval !== 0 && interval < 1) fail2([...path6, "interval"], "must be at least 1ms");
+  if (timeout !== void 0 && timeout !== 0 && timeout < 1) fail2([...path6, "timeout"], "must be at least 1ms");
   return {
     ...test === void 0 ? {} : { test },
     ...interval === void 0 || interval === 0 ? {} : { intervalMs: interval },
@@ -51194,20 +52462,20 @@ function healthCheck(raw, path6, fail, duration) {
 function loadJobFile(path6) {
   let text;
   try {
-    text = (0, import_node_fs96.readFileSync)(path6, "utf8");
+    text = (0, import_node_fs101.readFileSync)(path6, "utf8");
   } catch (error) {
     const code = error.code;
     throw new BurrowError("INVALID_ARGUMENT", `cannot read the job file ${path6}: ${code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory" : error.message}`);
   }
   return parseJobText(text, path6);
 }
-var import_node_fs96, import_node_path85, import_yaml, schemas, Locator;
+var import_node_fs101, import_node_path90, import_yaml, schemas, Locator;
 var init_load2 = __esm({
   "src/job/load.ts"() {
     "use strict";
     init_health_config();
-    import_node_fs96 = require("node:fs");
-    import_node_path85 = require("node:path");
+    import_node_fs101 = require("node:fs");
+    import_node_path90 = require("node:path");
     import_yaml = __toESM(require_dist(), 1);
     init_errors();
     init_limits();
@@ -51258,7 +52526,7 @@ function readPeaks(cgroup) {
   const value = (dir, file) => {
     if (dir === void 0) return void 0;
     try {
-      const number2 = Number((0, import_node_fs97.readFileSync)((0, import_node_path86.join)(dir, file), "utf8").trim());
+      const number2 = Number((0, import_node_fs102.readFileSync)((0, import_node_path91.join)(dir, file), "utf8").trim());
       return Number.isFinite(number2) ? number2 : void 0;
     } catch {
       return void 0;
@@ -51270,23 +52538,23 @@ function readPeaks(cgroup) {
   if (memoryBytes === void 0 && pids === void 0) return void 0;
   return { ...memoryBytes === void 0 ? {} : { memoryBytes }, ...pids === void 0 ? {} : { pids } };
 }
-var import_node_fs97, import_node_path86;
+var import_node_fs102, import_node_path91;
 var init_peaks = __esm({
   "src/job/peaks.ts"() {
     "use strict";
-    import_node_fs97 = require("node:fs");
-    import_node_path86 = require("node:path");
+    import_node_fs102 = require("node:fs");
+    import_node_path91 = require("node:path");
   }
 });
 
 // src/job/teardown.ts
 function processesNaming(dirs) {
   const found = [];
-  for (const entry of (0, import_node_fs98.readdirSync)("/proc")) {
+  for (const entry of (0, import_node_fs103.readdirSync)("/proc")) {
     if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
     let cmdline;
     try {
-      cmdline = (0, import_node_fs98.readFileSync)(`/proc/${entry}/cmdline`, "utf8");
+      cmdline = (0, import_node_fs103.readFileSync)(`/proc/${entry}/cmdline`, "utf8");
     } catch {
       continue;
     }
@@ -51298,14 +52566,14 @@ function flockHolders(path6) {
   let dev;
   let ino;
   try {
-    ({ dev, ino } = (0, import_node_fs98.statSync)(path6));
+    ({ dev, ino } = (0, import_node_fs103.statSync)(path6));
   } catch {
     return [];
   }
   const major = dev >> 8 & 4095 | Math.floor(dev / 2 ** 32) & ~4095;
   const minor = dev & 255 | dev >> 12 & 1048320;
   const holders = [];
-  for (const line of (0, import_node_fs98.readFileSync)("/proc/locks", "utf8").split("\n")) {
+  for (const line of (0, import_node_fs103.readFileSync)("/proc/locks", "utf8").split("\n")) {
     const fields = line.trim().split(/\s+/);
     if (fields[1] !== "FLOCK") continue;
     const [maj, min, inode] = (fields[5] ?? "").split(":");
@@ -51314,10 +52582,10 @@ function flockHolders(path6) {
   return holders;
 }
 async function stopSwitch(store, network) {
-  const lock = (0, import_node_path87.join)(networkDir(store, network.id), "switch.lock");
+  const lock = (0, import_node_path92.join)(networkDir(store, network.id), "switch.lock");
   for (const pid of flockHolders(lock)) {
     try {
-      if ((0, import_node_fs98.readFileSync)(`/proc/${pid}/comm`, "utf8").trim() === "burrow-switch") process.kill(pid, "SIGTERM");
+      if ((0, import_node_fs103.readFileSync)(`/proc/${pid}/comm`, "utf8").trim() === "burrow-switch") process.kill(pid, "SIGTERM");
     } catch {
     }
   }
@@ -51357,16 +52625,16 @@ async function tearDown(store, resources, onNote) {
   }
   return failures;
 }
-var import_node_fs98, import_node_path87, sleep5;
+var import_node_fs103, import_node_path92, sleep5;
 var init_teardown = __esm({
   "src/job/teardown.ts"() {
     "use strict";
-    import_node_fs98 = require("node:fs");
-    import_node_path87 = require("node:path");
+    import_node_fs103 = require("node:fs");
+    import_node_path92 = require("node:path");
     init_ops();
     init_record();
     init_records2();
-    sleep5 = (ms2) => new Promise((resolve8) => setTimeout(resolve8, ms2));
+    sleep5 = (ms2) => new Promise((resolve9) => setTimeout(resolve9, ms2));
   }
 });
 
@@ -51380,10 +52648,10 @@ function slug(text) {
   return text.replace(/[^a-zA-Z0-9_.-]+/g, "-").replace(/^[^a-zA-Z0-9]+/, "").slice(0, 40) || "job";
 }
 function checkWorkspace(path6) {
-  const workspace = (0, import_node_path88.resolve)(path6);
+  const workspace = (0, import_node_path93.resolve)(path6);
   let isDirectory = false;
   try {
-    isDirectory = (0, import_node_fs99.statSync)(workspace).isDirectory();
+    isDirectory = (0, import_node_fs104.statSync)(workspace).isDirectory();
   } catch {
   }
   if (!isDirectory) throw new BurrowError("INVALID_ARGUMENT", `the workspace ${workspace} is not a directory: create it, or give another with --workspace`);
@@ -51497,7 +52765,7 @@ function stopStep(child) {
 }
 function readProc(path6) {
   try {
-    return (0, import_node_fs99.readFileSync)(path6, "utf8");
+    return (0, import_node_fs104.readFileSync)(path6, "utf8");
   } catch {
     return void 0;
   }
@@ -51653,13 +52921,13 @@ async function runJob(store, job, options = {}) {
     });
   }
 }
-var import_node_fs99, import_node_path88, STOP_GRACE_MS, TIMEOUT_EXIT, LOG_LINES, WAIT_FOREVER, Reporter;
+var import_node_fs104, import_node_path93, STOP_GRACE_MS, TIMEOUT_EXIT, LOG_LINES, WAIT_FOREVER, Reporter;
 var init_runner = __esm({
   "src/job/runner.ts"() {
     "use strict";
     init_printable();
-    import_node_fs99 = require("node:fs");
-    import_node_path88 = require("node:path");
+    import_node_fs104 = require("node:fs");
+    import_node_path93 = require("node:path");
     init_errors();
     init_create2();
     init_exec();
@@ -51838,11 +53106,12 @@ var COMMANDS = [
   { names: ["volume"], load: async (signal, setExit) => [(await Promise.resolve().then(() => (init_volume(), volume_exports))).volumeCommand(signal, setExit)] },
   { names: ["network"], load: async (signal, setExit) => [(await Promise.resolve().then(() => (init_network2(), network_exports))).networkCommand(signal, setExit)] },
   { names: ["pull"], load: async (signal, setExit) => [(await Promise.resolve().then(() => (init_pull2(), pull_exports2))).pullCommand(signal, setExit)] },
+  { names: ["build"], load: async (signal, setExit) => [(await Promise.resolve().then(() => (init_build(), build_exports))).buildCommand(signal, setExit)] },
   { names: ["images"], load: async (signal, setExit) => [(await Promise.resolve().then(() => (init_images(), images_exports))).imagesCommand(signal, setExit)] },
   { names: ["rmi"], load: async (signal, setExit) => [(await Promise.resolve().then(() => (init_images(), images_exports))).rmiCommand(signal, setExit)] },
   { names: ["tag"], load: async (signal, setExit) => [(await Promise.resolve().then(() => (init_images(), images_exports))).tagCommand(signal, setExit)] },
-  { names: ["load"], load: async (signal, setExit) => [(await Promise.resolve().then(() => (init_archive(), archive_exports))).loadCommand(signal, setExit)] },
-  { names: ["save"], load: async (signal, setExit) => [(await Promise.resolve().then(() => (init_archive(), archive_exports))).saveCommand(signal, setExit)] },
+  { names: ["load"], load: async (signal, setExit) => [(await Promise.resolve().then(() => (init_archive2(), archive_exports))).loadCommand(signal, setExit)] },
+  { names: ["save"], load: async (signal, setExit) => [(await Promise.resolve().then(() => (init_archive2(), archive_exports))).saveCommand(signal, setExit)] },
   { names: ["login"], load: async (signal, setExit) => [(await Promise.resolve().then(() => (init_login2(), login_exports))).loginCommand(signal, setExit)] },
   { names: ["logout"], load: async (signal, setExit) => [(await Promise.resolve().then(() => (init_login2(), login_exports))).logoutCommand(signal, setExit)] },
   { names: ["system"], load: async (signal, setExit) => [(await Promise.resolve().then(() => (init_system(), system_exports))).systemCommand(signal, setExit)] },
@@ -51856,8 +53125,9 @@ var COMMANDS = [
   { names: ["image"], load: imageGroup }
 ];
 async function imageGroup(signal, setExit) {
-  const [pull, images, archive, prune] = await Promise.all([Promise.resolve().then(() => (init_pull2(), pull_exports2)), Promise.resolve().then(() => (init_images(), images_exports)), Promise.resolve().then(() => (init_archive(), archive_exports)), Promise.resolve().then(() => (init_prune(), prune_exports))]);
+  const [pull, images, archive, prune, build] = await Promise.all([Promise.resolve().then(() => (init_pull2(), pull_exports2)), Promise.resolve().then(() => (init_images(), images_exports)), Promise.resolve().then(() => (init_archive2(), archive_exports)), Promise.resolve().then(() => (init_prune(), prune_exports)), Promise.resolve().then(() => (init_build(), build_exports))]);
   const image = new Command("image").description("Manage images");
+  image.addCommand(build.buildCommand(signal, setExit));
   image.addCommand(pull.pullCommand(signal, setExit));
   image.addCommand(images.imagesCommand(signal, setExit).name("ls"));
   image.addCommand(images.rmiCommand(signal, setExit).name("rm"));
