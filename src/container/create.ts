@@ -207,7 +207,7 @@ function findContainerOrNone(store: Store, query: string): ContainerRecord | und
 function checkMountTargets(volumes: readonly MountRequest[], devices: readonly DeviceRequest[]): void {
   const seen = new Set<string>();
   for (const target of [...volumes.map((volume) => volume.target), ...devices.map((device) => device.target)]) {
-    const clean = posix.normalize(target).replace(/(.)\/$/, '$1');
+    const clean = cleanTarget(target);
     if (seen.has(clean)) throw new BurrowError('INVALID_ARGUMENT', `duplicate mount point: ${clean} (give each target one -v, --mount, --tmpfs or --device)`);
     seen.add(clean);
   }
@@ -234,6 +234,30 @@ function checkDevice(device: DeviceRequest): DeviceRequest {
     throw new BurrowError('INVALID_ARGUMENT', `--device ${device.source}: your user may not open it on the host, so a rootless container cannot either (add yourself to its group, or leave --device out)`);
   }
   return device;
+}
+
+/** A cleaned mount target: `/data/` and `/data` are one. */
+function cleanTarget(target: string): string {
+  return posix.normalize(target).replace(/(.)\/$/, '$1');
+}
+
+/**
+ * The image's VOLUMEs as Docker mounts them: an anonymous volume for each one the
+ * run mounts nothing on (a -v, --mount, --tmpfs or --device on the same target wins).
+ */
+function imageVolumes(volumes: readonly string[], given: readonly MountRequest[], devices: readonly DeviceRequest[]): MountRequest[] {
+  const taken = new Set([...given.map((mount) => cleanTarget(mount.target)), ...devices.map((device) => cleanTarget(device.target))]);
+  return volumes.filter((target) => !taken.has(target)).map((target) => ({ kind: 'volume', name: '', anonymous: true, target, readOnly: false }));
+}
+
+/**
+ * Mounts in Docker's order: fewer path components first (stable otherwise), so a
+ * mount inside another one's target (`-v a:/data/sub` with an image's VOLUME /data)
+ * is made after it and stays visible, whatever order the flags came in.
+ */
+function sortByDepth<T extends { target: string }>(mounts: T[]): T[] {
+  const depth = (mount: T): number => cleanTarget(mount.target).split('/').filter(Boolean).length;
+  return mounts.map((mount, index) => ({ mount, index })).sort((a, b) => depth(a.mount) - depth(b.mount) || a.index - b.index).map(({ mount }) => mount);
 }
 
 export async function createContainer(store: Store, options: CreateOptions): Promise<ContainerRecord> {
@@ -286,7 +310,7 @@ export async function createContainer(store: Store, options: CreateOptions): Pro
   }
   // Named volumes are created on first use, as Docker does; an anonymous one is new, with a random name and Docker's label.
   const anonymousVolumes: string[] = [];
-  const mounts: MountPlan[] = options.volumes.map((volume) => {
+  const mounts: MountPlan[] = sortByDepth([...options.volumes, ...imageVolumes(config.volumes, options.volumes, devices)]).map((volume) => {
     if (volume.kind !== 'volume') return volume;
     if (volume.anonymous === true) {
       // Made once the record is written (below): a create that fails before leaves no volume behind.

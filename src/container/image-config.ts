@@ -29,6 +29,8 @@ export interface ImageRuntimeConfig {
   healthcheck: ImageHealthcheck | undefined;
   /** Shell (Dockerfile's SHELL): what runs a CMD-SHELL health check; undefined: Docker's `/bin/sh -c`. */
   shell: string[] | undefined;
+  /** Volumes (Dockerfile's VOLUME), cleaned absolute paths: each gets an anonymous volume unless the run mounts something there. */
+  volumes: string[];
 }
 
 function invalid(image: string, field: string, problem: string): BurrowError {
@@ -97,7 +99,7 @@ function checkHealthcheck(image: string, value: unknown): ImageHealthcheck | und
 
 /** The checked run-time settings of an image config's `config` object. */
 export function imageRuntimeConfig(config: unknown, image: string): ImageRuntimeConfig {
-  if (config === undefined || config === null) return { user: undefined, env: [], entrypoint: undefined, cmd: undefined, workingDir: undefined, stopSignal: undefined, exposedPorts: [], healthcheck: undefined, shell: undefined };
+  if (config === undefined || config === null) return { user: undefined, env: [], entrypoint: undefined, cmd: undefined, workingDir: undefined, stopSignal: undefined, exposedPorts: [], healthcheck: undefined, shell: undefined, volumes: [] };
   if (!isRecord(config)) throw invalid(image, 'config', 'is not an object');
 
   const env = (stringList(image, 'Env', config.Env) ?? []).filter((entry, index) => {
@@ -121,9 +123,14 @@ export function imageRuntimeConfig(config: unknown, image: string): ImageRuntime
     if (!posix.isAbsolute(workingDir)) throw invalid(image, 'WorkingDir', `("${workingDir}") is not an absolute path`);
   }
 
-  // Checked though burrow does not use them yet (anonymous volumes, labels in inspect): an image is whole or refused.
+  // Labels are checked though burrow does not use them (inspect shows them): an image is whole or refused.
+  const volumes: string[] = [];
   for (const volume of Object.keys(stringMap(image, 'Volumes', config.Volumes))) {
     if (!posix.isAbsolute(volume)) throw invalid(image, 'Volumes', `names "${volume}", not an absolute path in the container`);
+    // A mount target: resolved inside the container's root when mounted, never on the host; "/" would hide the whole image.
+    const clean = posix.normalize(volume).replace(/(.)\/$/, '$1');
+    if (CONTROL.test(volume) || clean === '/') throw invalid(image, 'Volumes', `names "${volume}", which cannot be a volume's mount point`);
+    if (!volumes.includes(clean)) volumes.push(clean);
   }
   for (const [key, value] of Object.entries(stringMap(image, 'Labels', config.Labels))) checkText(image, `Labels["${key}"]`, value);
 
@@ -162,6 +169,7 @@ export function imageRuntimeConfig(config: unknown, image: string): ImageRuntime
     exposedPorts,
     healthcheck,
     shell,
+    volumes,
   };
 }
 

@@ -222,6 +222,36 @@ describe('volumes: anonymous ones, :z and :Z, two on one target', () => {
     await ok(['volume', 'rm', 'named-stays']);
   });
 
+  it('an image\'s VOLUME is an anonymous volume in each container (Docker), unless the run mounts something there; parents are mounted first', async () => {
+    await ok(['create', '--name', 'volume-base', busybox(), 'true']);
+    await ok(['commit', '--change', 'VOLUME ["/data", "/cache/"]', 'volume-base', 'with-volumes:1']);
+    await ok(['rm', 'volume-base']);
+    const before = await volumeNames();
+    // Written in the container, /data/f lands in a volume of its own, not in the container's layer.
+    await ok(['run', '--name', 'image-volumes', 'with-volumes:1', 'sh', '-c', 'echo in-volume > /data/f; grep -c " /data \\| /cache " /proc/mounts']);
+    const made = (await volumeNames()).filter((name) => !before.includes(name));
+    expect(made).toHaveLength(2);
+    const mounts = (JSON.parse(await ok(['inspect', 'image-volumes'])) as Array<{ Mounts: Array<{ Type: string; Name?: string; Destination: string; Source: string }> }>)[0]!.Mounts;
+    expect(mounts.map((mount) => [mount.Type, mount.Destination]).sort()).toEqual([['volume', '/cache'], ['volume', '/data']]);
+    const data = mounts.find((mount) => mount.Destination === '/data')!;
+    expect(readFileSync(join(data.Source, 'f'), 'utf8')).toBe('in-volume\n');
+    for (const name of made) expect((JSON.parse(await ok(['volume', 'inspect', name])) as Array<{ Labels: Record<string, string> }>)[0]!.Labels).toEqual({ 'com.docker.volume.anonymous': '' });
+    await ok(['rm', '-v', 'image-volumes']);
+    expect(await volumeNames()).toEqual(before);
+
+    // A mount the run gives on that target wins (no anonymous volume for it); --rm takes the others.
+    const host = join(box.dir, 'over-volume');
+    mkdirSync(host);
+    expect(await ok(['run', '--rm', '-v', `${host}:/data`, 'with-volumes:1', 'sh', '-c', 'echo host > /data/h; grep -c " /cache " /proc/mounts'])).toBe('1');
+    expect(readFileSync(join(host, 'h'), 'utf8')).toBe('host\n');
+    expect(await volumeNames()).toEqual(before);
+
+    // -v inside an image's volume, given first: mounted after /data (fewer components first), so it stays visible.
+    expect(await ok(['run', '--rm', '-v', `${host}:/data/sub`, 'with-volumes:1', 'cat', '/data/sub/h'])).toBe('host');
+    expect(await volumeNames()).toEqual(before);
+    await ok(['rmi', 'with-volumes:1']);
+  });
+
   it('accepts :z, :Z and ro,Z (no SELinux here: no relabelling), and still mounts read-only', async () => {
     const dir = join(box.dir, 'labelled');
     mkdirSync(dir);
