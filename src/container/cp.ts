@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, chmodSync, lstatSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readdirSync, rmSync, chmodSync, lstatSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, posix, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -39,6 +39,35 @@ export function parseCpPath(text: string): { container?: string; path: string } 
   const colon = text.indexOf(':');
   if (colon > 0 && !text.startsWith('/') && !text.startsWith('.')) return { container: text.slice(0, colon), path: text.slice(colon + 1) || '/' };
   return { path: text };
+}
+
+/**
+ * A host path made absolute as Docker's CLI makes it (`resolveLocalPath`): a
+ * trailing `/.` (the directory's contents, not the directory) or `/` (it must be
+ * a directory) is kept, which `resolve` alone would drop.
+ */
+export function hostPath(text: string, cwd = process.cwd()): string {
+  const absolute = resolve(cwd, text);
+  if ((text === '.' || text.endsWith('/.')) && !absolute.endsWith('/.')) return `${absolute.replace(/\/$/, '')}/.`;
+  if (text.endsWith('/') && !absolute.endsWith('/')) return `${absolute}/`;
+  return absolute;
+}
+
+/**
+ * Docker's check of a host destination before a copy out (docker/cli
+ * `ValidateOutputPath`): its directory must exist, and an existing destination
+ * must be a directory or a regular file. `cp CTR:/f /dev/stdout` is refused, never
+ * written to the device: `-` is the one way to standard output.
+ */
+export function checkOutputPath(path: string): void {
+  const parent = posix.dirname(posix.normalize(path));
+  if (statSync(parent, { throwIfNoEntry: false }) === undefined) {
+    throw new BurrowError('INVALID_ARGUMENT', `invalid output path: directory "${parent}" does not exist`);
+  }
+  const stat = statSync(path, { throwIfNoEntry: false });
+  if (stat !== undefined && !stat.isDirectory() && !stat.isFile()) {
+    throw new BurrowError('INVALID_ARGUMENT', `invalid output path: "${path}" must be a directory or a regular file (use - for a tar archive on standard output)`);
+  }
 }
 
 /**
@@ -100,8 +129,15 @@ function failure(stderr: string, record: ContainerRecord): BurrowError {
 
 export interface CopyOptions {
   signal?: AbortSignal | undefined;
-  /** -a: files copied in keep their owner's uid and gid (as numbers inside the container); else they belong to the container's root. */
+  /**
+   * -a, as docker does it (moby `applyTarCopyUserOptions`): what is copied in
+   * belongs to the container's user when it has one (--user, the image's USER,
+   * keep-id's); without -a, or without a user, it keeps the uid and gid it has
+   * (a host file's numeric owner, a tar entry's ids).
+   */
   archive?: boolean | undefined;
+  /** -L: a symlink as the source's last component is followed (the copy takes the link's name). */
+  followLink?: boolean | undefined;
   /** `cp - CONTAINER:DIR`: the tar archive to unpack into DIR. */
   input?: NodeJS.ReadableStream | undefined;
   /** `cp CONTAINER:PATH -`: where the tar archive of PATH goes. */
@@ -126,8 +162,15 @@ export async function copy(store: Store, sourceText: string, targetText: string,
   const out = source.container !== undefined;
   const record = findContainer(store, (source.container ?? target.container)!);
   // Host paths as this process sees them: the worker's working directory is the container's root.
-  const args = out ? ['out', source.path, resolve(target.path), record.name] : ['in', target.path, resolve(source.path), record.name];
-  await runWorker(store, record, args, options, `burrow cp ${sourceText} ${targetText}`);
+  const host = hostPath(out ? target.path : source.path);
+  if (out) checkOutputPath(host);
+  const args = out ? ['out', source.path, host, record.name] : ['in', target.path, host, record.name];
+  await runWorker(store, record, args, options, `burrow cp ${sourceText} ${targetText}`, options.followLink === true ? ['follow-link'] : []);
+}
+
+/** A tar entry's path as the path under the directory it is unpacked into (node-tar drops a leading `/`, `./`). */
+export function archiveKey(path: string): string {
+  return posix.normalize(`/${path}`).slice(1).replace(/\/$/, '');
 }
 
 /** node-tar, loaded only by the archive forms (the CLI's bundle keeps packages outside it: createRequire). */
@@ -151,13 +194,24 @@ async function copyArchiveIn(store: Store, container: string, path: string, opti
   const { x: extract } = loadTar();
   const place = scratch();
   try {
+    const tree = join(place.dir, 'tree');
+    mkdirSync(tree);
+    // Unpacked as this user (node-tar keeps every entry inside `tree`); the entries' own ids,
+    // which Docker keeps, go to the worker beside it, which gives them inside the container.
+    const owners: Record<string, [number, number]> = {};
+    const entryOwner = (entry: { path: string; uid?: number | undefined; gid?: number | undefined }): void => {
+      const key = archiveKey(entry.path);
+      if (key !== '' && entry.uid !== undefined && entry.gid !== undefined) owners[key] = [entry.uid, entry.gid];
+    };
     try {
-      await pipeline(options.input, extract({ cwd: place.dir, strict: true, preserveOwner: false }));
+      await pipeline(options.input, extract({ cwd: tree, strict: true, preserveOwner: false, onReadEntry: entryOwner }));
     } catch (error) {
       throw new BurrowError('INVALID_ARGUMENT', `cp -: standard input is not a tar archive burrow can read: ${(error as Error).message}`);
     }
-    for (const name of readdirSync(place.dir)) {
-      await runWorker(store, record, ['in', path, join(place.dir, name), record.name], options, `burrow cp - ${container}:${path}`, ['into-directory']);
+    const manifest = join(place.dir, 'owners.json');
+    writeFileSync(manifest, JSON.stringify({ root: tree, owners }));
+    for (const name of readdirSync(tree)) {
+      await runWorker(store, record, ['in', path, join(tree, name), record.name], options, `burrow cp - ${container}:${path}`, ['into-directory', `owners:${encodeURIComponent(manifest)}`]);
     }
   } finally {
     place.remove();
@@ -180,10 +234,22 @@ async function copyArchiveOut(store: Store, container: string, path: string, opt
   }
 }
 
-/** The worker with `args` (in|out, container path, host path, name) and its flags (cp-worker.ts: into-directory, archive). */
+/**
+ * The ids what is copied in gets (cp-worker.ts): `user:UID:GID` under -a in a
+ * container with a user, else `keep:UID:GID`, the caller's host ids, which the
+ * worker (root of the container's namespace, where the caller's own files show
+ * as 0:0) gives back to the caller's files.
+ */
+function ownership(record: ContainerRecord, archive: boolean): string {
+  const { uid, gid } = record.plan.process;
+  // Docker's "the container has a user": --user given, or a user other than root from the image's USER or keep-id.
+  const hasUser = record.command?.user !== undefined || uid !== 0 || gid !== 0;
+  return archive && hasUser ? `user:${uid}:${gid}` : `keep:${process.getuid!()}:${process.getgid!()}`;
+}
+
+/** The worker with `args` (in|out, container path, host path, name) and its flags (cp-worker.ts: into-directory, owners, follow-link). */
 async function runWorker(store: Store, record: ContainerRecord, args: string[], options: CopyOptions, what: string, flags: string[] = []): Promise<void> {
-  // -a: the worker sees the caller's own files as root's (it runs as root of the container's namespace): it is told the caller's ids.
-  const all = [...flags, ...(options.archive === true ? [`archive:${process.getuid!()}:${process.getgid!()}`] : [])];
+  const all = [...flags, ...(args[0] === 'in' ? [ownership(record, options.archive === true)] : [])];
   // Under keep-id the worker is the namespace's root, not the caller: what it copies out goes to
   // the kept ids, which are the caller's on the host (cp-worker.ts).
   if (args[0] === 'out' && record.userns !== undefined) all.push(`owner:${record.userns.uid}:${record.userns.gid}`);
