@@ -20836,13 +20836,32 @@ var init_pause = __esm({
 // src/container/cp.ts
 var cp_exports = {};
 __export(cp_exports, {
+  archiveKey: () => archiveKey,
+  checkOutputPath: () => checkOutputPath,
   copy: () => copy,
+  hostPath: () => hostPath,
   parseCpPath: () => parseCpPath
 });
 function parseCpPath(text) {
   const colon = text.indexOf(":");
   if (colon > 0 && !text.startsWith("/") && !text.startsWith(".")) return { container: text.slice(0, colon), path: text.slice(colon + 1) || "/" };
   return { path: text };
+}
+function hostPath(text, cwd = process.cwd()) {
+  const absolute = (0, import_node_path50.resolve)(cwd, text);
+  if ((text === "." || text.endsWith("/.")) && !absolute.endsWith("/.")) return `${absolute.replace(/\/$/, "")}/.`;
+  if (text.endsWith("/") && !absolute.endsWith("/")) return `${absolute}/`;
+  return absolute;
+}
+function checkOutputPath(path6) {
+  const parent = import_node_path50.posix.dirname(import_node_path50.posix.normalize(path6));
+  if ((0, import_node_fs59.statSync)(parent, { throwIfNoEntry: false }) === void 0) {
+    throw new BurrowError("INVALID_ARGUMENT", `invalid output path: directory "${parent}" does not exist`);
+  }
+  const stat = (0, import_node_fs59.statSync)(path6, { throwIfNoEntry: false });
+  if (stat !== void 0 && !stat.isDirectory() && !stat.isFile()) {
+    throw new BurrowError("INVALID_ARGUMENT", `invalid output path: "${path6}" must be a directory or a regular file (use - for a tar archive on standard output)`);
+  }
 }
 function mountHolding(record, path6) {
   const clean = import_node_path50.posix.normalize(`/${path6}`);
@@ -20897,8 +20916,13 @@ async function copy(store, sourceText, targetText, options = {}) {
   if (target.container === void 0 && target.path === "-") return copyArchiveOut(store, source.container, source.path, options);
   const out = source.container !== void 0;
   const record = findContainer(store, source.container ?? target.container);
-  const args = out ? ["out", source.path, (0, import_node_path50.resolve)(target.path), record.name] : ["in", target.path, (0, import_node_path50.resolve)(source.path), record.name];
-  await runWorker(store, record, args, options, `burrow cp ${sourceText} ${targetText}`);
+  const host = hostPath(out ? target.path : source.path);
+  if (out) checkOutputPath(host);
+  const args = out ? ["out", source.path, host, record.name] : ["in", target.path, host, record.name];
+  await runWorker(store, record, args, options, `burrow cp ${sourceText} ${targetText}`, options.followLink === true ? ["follow-link"] : []);
+}
+function archiveKey(path6) {
+  return import_node_path50.posix.normalize(`/${path6}`).slice(1).replace(/\/$/, "");
 }
 function scratch() {
   const dir = (0, import_node_fs59.mkdtempSync)((0, import_node_path50.join)((0, import_node_os13.tmpdir)(), "burrow-cp-"));
@@ -20922,13 +20946,22 @@ async function copyArchiveIn(store, container, path6, options) {
   const { x: extract } = loadTar();
   const place2 = scratch();
   try {
+    const tree = (0, import_node_path50.join)(place2.dir, "tree");
+    (0, import_node_fs59.mkdirSync)(tree);
+    const owners = {};
+    const entryOwner = (entry) => {
+      const key = archiveKey(entry.path);
+      if (key !== "" && entry.uid !== void 0 && entry.gid !== void 0) owners[key] = [entry.uid, entry.gid];
+    };
     try {
-      await (0, import_promises15.pipeline)(options.input, extract({ cwd: place2.dir, strict: true, preserveOwner: false }));
+      await (0, import_promises15.pipeline)(options.input, extract({ cwd: tree, strict: true, preserveOwner: false, onReadEntry: entryOwner }));
     } catch (error) {
       throw new BurrowError("INVALID_ARGUMENT", `cp -: standard input is not a tar archive burrow can read: ${error.message}`);
     }
-    for (const name of (0, import_node_fs59.readdirSync)(place2.dir)) {
-      await runWorker(store, record, ["in", path6, (0, import_node_path50.join)(place2.dir, name), record.name], options, `burrow cp - ${container}:${path6}`, ["into-directory"]);
+    const manifest = (0, import_node_path50.join)(place2.dir, "owners.json");
+    (0, import_node_fs59.writeFileSync)(manifest, JSON.stringify({ root: tree, owners }));
+    for (const name of (0, import_node_fs59.readdirSync)(tree)) {
+      await runWorker(store, record, ["in", path6, (0, import_node_path50.join)(tree, name), record.name], options, `burrow cp - ${container}:${path6}`, ["into-directory", `owners:${encodeURIComponent(manifest)}`]);
     }
   } finally {
     place2.remove();
@@ -20948,8 +20981,13 @@ async function copyArchiveOut(store, container, path6, options) {
     place2.remove();
   }
 }
+function ownership(record, archive) {
+  const { uid, gid } = record.plan.process;
+  const hasUser = record.command?.user !== void 0 || uid !== 0 || gid !== 0;
+  return archive && hasUser ? `user:${uid}:${gid}` : `keep:${process.getuid()}:${process.getgid()}`;
+}
 async function runWorker(store, record, args, options, what, flags = []) {
-  const all = [...flags, ...options.archive === true ? [`archive:${process.getuid()}:${process.getgid()}`] : []];
+  const all = [...flags, ...args[0] === "in" ? [ownership(record, options.archive === true)] : []];
   if (args[0] === "out" && record.userns !== void 0) all.push(`owner:${record.userns.uid}:${record.userns.gid}`);
   const [command, ...rest] = await workerCommand(store, record, [...args, all.length === 0 ? "-" : all.join(",")]);
   const child = (0, import_node_child_process10.spawn)(command, rest, { stdio: ["pipe", "ignore", "pipe"], env: hostEnv() });
@@ -21005,9 +21043,15 @@ __export(cp_exports2, {
   cpCommand: () => cpCommand
 });
 function cpCommand(signal, setExit) {
-  return new Command("cp").description("Copy files between a container and the host (CONTAINER:PATH on one side)").argument("<source>", "CONTAINER:PATH, a host path, or - (a tar archive on standard input)").argument("<destination>", "CONTAINER:PATH, a host path, or - (a tar archive on standard output)").option("-a, --archive", "keep the uid and gid of what is copied in").action(action(signal, setExit, async (context, [source, destination], flags) => {
+  return new Command("cp").description("Copy files between a container and the host (CONTAINER:PATH on one side)").argument("<source>", "CONTAINER:PATH, a host path, or - (a tar archive on standard input)").argument("<destination>", "CONTAINER:PATH, a host path, or - (a tar archive on standard output)").option("-a, --archive", "what is copied in belongs to the container's user (without -a it keeps its uid and gid, as docker cp)").option("-L, --follow-link", "follow a symlink that is the source's last component").action(action(signal, setExit, async (context, [source, destination], flags) => {
     const { copy: copy2 } = await Promise.resolve().then(() => (init_cp(), cp_exports));
-    await copy2(context.store(), source, destination, { signal: context.signal, archive: flags.archive === true, input: process.stdin, output: context.stdout });
+    await copy2(context.store(), source, destination, {
+      signal: context.signal,
+      archive: flags.archive === true,
+      followLink: flags.followLink === true,
+      input: process.stdin,
+      output: context.stdout
+    });
   }));
 }
 var init_cp2 = __esm({
