@@ -20940,6 +20940,39 @@ function scratch() {
     (0, import_node_fs59.rmSync)(dir, { recursive: true, force: true });
   } };
 }
+async function decompressed(input) {
+  const chunks = input[Symbol.asyncIterator]();
+  const head2 = [];
+  let length2 = 0;
+  while (length2 < 6) {
+    const next = await chunks.next();
+    if (next.done === true) break;
+    const chunk = Buffer.from(next.value);
+    head2.push(chunk);
+    length2 += chunk.length;
+  }
+  const first = Buffer.concat(head2);
+  const whole = import_node_stream10.Readable.from((async function* rest() {
+    yield first;
+    for (let next = await chunks.next(); next.done !== true; next = await chunks.next()) yield Buffer.from(next.value);
+  })());
+  const found = DECOMPRESSORS.find(({ magic }) => first.subarray(0, magic.length).equals(magic));
+  if (found === void 0) return { stream: whole, finished: Promise.resolve() };
+  const child = (0, import_node_child_process10.spawn)(found.program, ["-dc"], { stdio: ["pipe", "pipe", "pipe"], env: hostEnv() });
+  let stderr = "";
+  child.stderr.on("data", (chunk) => {
+    stderr += chunk.toString();
+  });
+  const fed = (0, import_promises15.pipeline)(whole, child.stdin).catch(() => void 0);
+  const finished7 = new Promise((done2, fail) => {
+    child.on("error", (error) => fail(new BurrowError("INVALID_ARGUMENT", error.code === "ENOENT" ? `cp -: standard input is ${found.program}-compressed and ${notInstalled(found.program)}` : `cp -: cannot start ${found.program}: ${error.message}`)));
+    child.on("close", (code, signal) => {
+      const stopped = signal === "SIGPIPE" || /broken pipe/i.test(stderr);
+      void fed.then(() => code === 0 || stopped ? done2() : fail(new BurrowError("INVALID_ARGUMENT", `cp -: standard input is not a ${found.program}-compressed archive burrow can read: ${stderr.trim().split("\n")[0] || `${found.program} exited ${code}`}`)));
+    });
+  });
+  return { stream: child.stdout, finished: finished7 };
+}
 async function copyArchiveIn(store, container, path6, options) {
   if (options.input === void 0) throw new BurrowError("INVALID_ARGUMENT", "cp - CONTAINER:DIR reads a tar archive from standard input: none was given");
   const record = findContainer(store, container);
@@ -20953,11 +20986,14 @@ async function copyArchiveIn(store, container, path6, options) {
       const key = archiveKey(entry.path);
       if (key !== "" && entry.uid !== void 0 && entry.gid !== void 0) owners[key] = [entry.uid, entry.gid];
     };
+    const { stream, finished: finished7 } = await decompressed(options.input);
     try {
-      await (0, import_promises15.pipeline)(options.input, extract({ cwd: tree, strict: true, preserveOwner: false, onReadEntry: entryOwner }));
+      await (0, import_promises15.pipeline)(stream, extract({ cwd: tree, strict: true, preserveOwner: false, onReadEntry: entryOwner }));
     } catch (error) {
+      await finished7;
       throw new BurrowError("INVALID_ARGUMENT", `cp -: standard input is not a tar archive burrow can read: ${error.message}`);
     }
+    await finished7;
     const manifest = (0, import_node_path50.join)(place2.dir, "owners.json");
     (0, import_node_fs59.writeFileSync)(manifest, JSON.stringify({ root: tree, owners }));
     for (const name of (0, import_node_fs59.readdirSync)(tree)) {
@@ -21011,7 +21047,7 @@ async function runWorker(store, record, args, options, what, flags = []) {
     child.stdin.destroy();
   }
 }
-var import_node_child_process10, import_node_fs59, import_node_os13, import_node_path50, import_promises15, import_node_events15, import_node_module5, import_node_url8, WORKER2, loadTar;
+var import_node_child_process10, import_node_fs59, import_node_os13, import_node_path50, import_node_stream10, import_promises15, import_node_events15, import_node_module5, import_node_url8, WORKER2, loadTar, DECOMPRESSORS;
 var init_cp = __esm({
   "src/container/cp.ts"() {
     "use strict";
@@ -21019,6 +21055,7 @@ var init_cp = __esm({
     import_node_fs59 = require("node:fs");
     import_node_os13 = require("node:os");
     import_node_path50 = require("node:path");
+    import_node_stream10 = require("node:stream");
     import_promises15 = require("node:stream/promises");
     import_node_events15 = require("node:events");
     import_node_module5 = require("node:module");
@@ -21034,6 +21071,11 @@ var init_cp = __esm({
     init_state();
     WORKER2 = (0, import_node_url8.fileURLToPath)(new URL("../container/cp-worker.js", __burrowModuleUrl));
     loadTar = () => (0, import_node_module5.createRequire)(__burrowModuleUrl)("tar");
+    DECOMPRESSORS = [
+      { magic: Buffer.from("BZh"), program: "bzip2" },
+      { magic: Buffer.from([253, 55, 122, 88, 90, 0]), program: "xz" },
+      { magic: Buffer.from([40, 181, 47, 253]), program: "zstd" }
+    ];
   }
 });
 
@@ -21878,13 +21920,13 @@ function Yn(s3, t) {
 function Kn(s3, t) {
   s3.head = new ue(t, void 0, s3.head, s3), s3.tail || (s3.tail = s3.head), s3.length++;
 }
-var import_events, import_fs, import_node_events16, import_node_stream10, import_node_string_decoder3, import_node_path51, import_node_fs60, import_path, import_events2, import_assert, import_buffer, Ps, import_zlib, import_node_path52, import_node_path53, import_fs2, import_fs3, import_path2, import_node_path54, import_path3, import_node_fs61, import_node_assert, import_node_crypto3, import_node_fs62, import_node_path55, import_fs4, import_node_fs63, import_node_path56, import_node_fs64, import_promises16, import_node_path57, import_node_path58, import_node_fs65, import_node_path59, zr, Ur, Ds, Wr, Gr, Zr, Q, J, nt, De, qt, Ne, Ns, Ae, As, z, Mt, g, Qt, Bt, b, N, _, bi, Ie, L, S, _i, Oi, Is, Ti, Z, xi, Ce, Jt, Rt, C, jt, Yr, Kr, Vr, $r, Fe, Li, Xr, qr, A, Jr, ht, H, te, m, Ni, tt, Ai, ki, vi, ie, ke, Ut, Ht, Ii, Pt, at, U, ot, Y, zt, Ci, j, ee, Fi, ve, gt, Me, bt, _t, Be, et, Wt, jr, Fs, ks, vs, Ms, Bs, tn, se, K, sn, M, rn, zs, nn, Bi, Tt, Gt, Pi, re, Pe, ze, Ue, He, We, Ge, Ze, Ye, Ke, Us, hn, an, Hs, ln, cn, Ws, Gs, Hi, ne, dn, Ui, oe, Ve, un, F, mn, xt, Wi, pn, lt, En, wn, Sn, ct, yn, Rn, gn, Gi, bn, Lt, ft, On, Tn, xn, Ln, f, $e, Dt, Nn, Xi, qi, An, B, Nt, it, Zi, Zs, V, he, dt, Ys, p, st, ut, Yi, At, w, Xe, qe, Ki, Ks, Vs, ae, Vi, Qe, Yt, $2, Je, It, je, ti, $s, In, le, $i, Xs, Cn, rt, mt, vn, Qi, Mn, Bn, Ct, Ji, zn, qs, ce, ei, ji, Un, Hn, ts, Qs, rr, Wn, tr, er, ir, is, sr, fe, ii, ss, si, rs, ns, os, hs, pt, ri, as, es, q, de, ni, oi, Gn, hi, ue, pi, nr, li, me, W, pe, Et, Ft, Ee, ai, G, ls, ci, or, ds, us, fi, di, hr, cs, ui, lr, fs, wt, kt, Vn, $n, fr, dr, Xn, qn, Qn, Jn, Er, wr, ur, Sr, yr, Rr, jn, to, eo, mr, ms, ps, Ei, io, Es, so, ws, Se, St, no, gr, Ss, br, oo, _r, ys, Or, Vt, Tr, ho, ao, lo, yi, Lr, Dr, _s, Nr, Os, P, Ts, xs, gi, Ar, Ir, Re, Cr, Fr, Rs, yt, O, Ri, kr, $t, gs, bs, Ls, ge, be, _e, Oe, fo, Te, uo, mo, po, vr, Xt, ye, xe, Eo, wo, So, yo, Ro, go, bo, _o, vt, Oo, To;
+var import_events, import_fs, import_node_events16, import_node_stream11, import_node_string_decoder3, import_node_path51, import_node_fs60, import_path, import_events2, import_assert, import_buffer, Ps, import_zlib, import_node_path52, import_node_path53, import_fs2, import_fs3, import_path2, import_node_path54, import_path3, import_node_fs61, import_node_assert, import_node_crypto3, import_node_fs62, import_node_path55, import_fs4, import_node_fs63, import_node_path56, import_node_fs64, import_promises16, import_node_path57, import_node_path58, import_node_fs65, import_node_path59, zr, Ur, Ds, Wr, Gr, Zr, Q, J, nt, De, qt, Ne, Ns, Ae, As, z, Mt, g, Qt, Bt, b, N, _, bi, Ie, L, S, _i, Oi, Is, Ti, Z, xi, Ce, Jt, Rt, C, jt, Yr, Kr, Vr, $r, Fe, Li, Xr, qr, A, Jr, ht, H, te, m, Ni, tt, Ai, ki, vi, ie, ke, Ut, Ht, Ii, Pt, at, U, ot, Y, zt, Ci, j, ee, Fi, ve, gt, Me, bt, _t, Be, et, Wt, jr, Fs, ks, vs, Ms, Bs, tn, se, K, sn, M, rn, zs, nn, Bi, Tt, Gt, Pi, re, Pe, ze, Ue, He, We, Ge, Ze, Ye, Ke, Us, hn, an, Hs, ln, cn, Ws, Gs, Hi, ne, dn, Ui, oe, Ve, un, F, mn, xt, Wi, pn, lt, En, wn, Sn, ct, yn, Rn, gn, Gi, bn, Lt, ft, On, Tn, xn, Ln, f, $e, Dt, Nn, Xi, qi, An, B, Nt, it, Zi, Zs, V, he, dt, Ys, p, st, ut, Yi, At, w, Xe, qe, Ki, Ks, Vs, ae, Vi, Qe, Yt, $2, Je, It, je, ti, $s, In, le, $i, Xs, Cn, rt, mt, vn, Qi, Mn, Bn, Ct, Ji, zn, qs, ce, ei, ji, Un, Hn, ts, Qs, rr, Wn, tr, er, ir, is, sr, fe, ii, ss, si, rs, ns, os, hs, pt, ri, as, es, q, de, ni, oi, Gn, hi, ue, pi, nr, li, me, W, pe, Et, Ft, Ee, ai, G, ls, ci, or, ds, us, fi, di, hr, cs, ui, lr, fs, wt, kt, Vn, $n, fr, dr, Xn, qn, Qn, Jn, Er, wr, ur, Sr, yr, Rr, jn, to, eo, mr, ms, ps, Ei, io, Es, so, ws, Se, St, no, gr, Ss, br, oo, _r, ys, Or, Vt, Tr, ho, ao, lo, yi, Lr, Dr, _s, Nr, Os, P, Ts, xs, gi, Ar, Ir, Re, Cr, Fr, Rs, yt, O, Ri, kr, $t, gs, bs, Ls, ge, be, _e, Oe, fo, Te, uo, mo, po, vr, Xt, ye, xe, Eo, wo, So, yo, Ro, go, bo, _o, vt, Oo, To;
 var init_index_min = __esm({
   "node_modules/tar/dist/esm/index.min.js"() {
     import_events = __toESM(require("events"), 1);
     import_fs = __toESM(require("fs"), 1);
     import_node_events16 = require("node:events");
-    import_node_stream10 = __toESM(require("node:stream"), 1);
+    import_node_stream11 = __toESM(require("node:stream"), 1);
     import_node_string_decoder3 = require("node:string_decoder");
     import_node_path51 = __toESM(require("node:path"), 1);
     import_node_fs60 = __toESM(require("node:fs"), 1);
@@ -21920,8 +21962,8 @@ var init_index_min = __esm({
       for (var e in t) zr(s3, e, { get: t[e], enumerable: true });
     };
     Ds = typeof process == "object" && process ? process : { stdout: null, stderr: null };
-    Wr = (s3) => !!s3 && typeof s3 == "object" && (s3 instanceof A || s3 instanceof import_node_stream10.default || Gr(s3) || Zr(s3));
-    Gr = (s3) => !!s3 && typeof s3 == "object" && s3 instanceof import_node_events16.EventEmitter && typeof s3.pipe == "function" && s3.pipe !== import_node_stream10.default.Writable.prototype.pipe;
+    Wr = (s3) => !!s3 && typeof s3 == "object" && (s3 instanceof A || s3 instanceof import_node_stream11.default || Gr(s3) || Zr(s3));
+    Gr = (s3) => !!s3 && typeof s3 == "object" && s3 instanceof import_node_events16.EventEmitter && typeof s3.pipe == "function" && s3.pipe !== import_node_stream11.default.Writable.prototype.pipe;
     Zr = (s3) => !!s3 && typeof s3 == "object" && s3 instanceof import_node_events16.EventEmitter && typeof s3.write == "function" && typeof s3.end == "function";
     Q = /* @__PURE__ */ Symbol("EOF");
     J = /* @__PURE__ */ Symbol("maybeEmitEnd");
@@ -25524,7 +25566,7 @@ __export(decompress_exports, {
 });
 function zstdDecompressor() {
   let decoder;
-  const transform = new import_node_stream11.Transform({
+  const transform = new import_node_stream12.Transform({
     transform(chunk, _encoding, callback) {
       try {
         decoder.push(chunk);
@@ -25557,11 +25599,11 @@ function sniffCompression(head2) {
   if (head2.length >= 4 && head2.readUInt32LE(0) === 4247762216) return "zstd";
   return "none";
 }
-var import_node_stream11, import_node_zlib;
+var import_node_stream12, import_node_zlib;
 var init_decompress = __esm({
   "src/util/decompress.ts"() {
     "use strict";
-    import_node_stream11 = require("node:stream");
+    import_node_stream12 = require("node:stream");
     import_node_zlib = require("node:zlib");
     init_esm2();
   }
@@ -26035,14 +26077,14 @@ async function commitContainer(store, query, options = {}) {
     (0, import_node_fs68.rmSync)(scratch3, { recursive: true, force: true });
   }
 }
-var import_node_child_process11, import_node_fs68, import_node_path62, import_node_stream12, import_promises18, import_node_url9, import_node_zlib2, import_node_crypto5, WORKER3, Hashing;
+var import_node_child_process11, import_node_fs68, import_node_path62, import_node_stream13, import_promises18, import_node_url9, import_node_zlib2, import_node_crypto5, WORKER3, Hashing;
 var init_commit = __esm({
   "src/image/commit.ts"() {
     "use strict";
     import_node_child_process11 = require("node:child_process");
     import_node_fs68 = require("node:fs");
     import_node_path62 = require("node:path");
-    import_node_stream12 = require("node:stream");
+    import_node_stream13 = require("node:stream");
     import_promises18 = require("node:stream/promises");
     import_node_url9 = require("node:url");
     import_node_zlib2 = require("node:zlib");
@@ -26059,7 +26101,7 @@ var init_commit = __esm({
     init_local();
     init_media_types();
     WORKER3 = (0, import_node_url9.fileURLToPath)(new URL("../image/commit-worker.js", __burrowModuleUrl));
-    Hashing = class extends import_node_stream12.Transform {
+    Hashing = class extends import_node_stream13.Transform {
       hash = (0, import_node_crypto5.createHash)("sha256");
       size = 0;
       _transform(chunk, _encoding, done2) {
@@ -29000,7 +29042,7 @@ __export(layer_exports, {
 });
 function meter(ceiling, hash) {
   let seen = 0;
-  return new import_node_stream13.Transform({
+  return new import_node_stream14.Transform({
     transform(chunk, _encoding, callback) {
       seen += chunk.length;
       if (seen > ceiling) {
@@ -29116,7 +29158,7 @@ async function startExtraction(store, target, mapping, ceiling, notes, options =
   if (lock === void 0) return void 0;
   const scratch3 = layerScratchPath(store, diffId);
   const from = options.from;
-  const input = from === void 0 ? new import_node_stream13.PassThrough({ highWaterMark: 1024 * 1024 }) : void 0;
+  const input = from === void 0 ? new import_node_stream14.PassThrough({ highWaterMark: 1024 * 1024 }) : void 0;
   const extracted = (async () => {
     const { report: report2, diffId: actual } = await runExtraction(target, scratch3, mapping, ceiling, notes, input, from);
     checkDiffId(target, actual);
@@ -29126,7 +29168,7 @@ async function startExtraction(store, target, mapping, ceiling, notes, options =
 }
 function startStreamedExtraction(store, blob, diffId, mapping, ceiling, notes) {
   const scratch3 = layerScratchPath(store, blob.digest);
-  const input = new import_node_stream13.PassThrough({ highWaterMark: 1024 * 1024 });
+  const input = new import_node_stream14.PassThrough({ highWaterMark: 1024 * 1024 });
   let claimed;
   const extracted = (async () => {
     const running = runExtraction(blob, scratch3, mapping, ceiling, notes, input, void 0);
@@ -29247,7 +29289,7 @@ async function unpackLayer(store, image, index, mapping, ceiling, notes) {
   await extraction2.done;
   extraction2.commit();
 }
-var import_node_crypto6, import_node_fs76, import_node_os18, import_node_path68, import_node_stream13, import_promises20, OverCeiling;
+var import_node_crypto6, import_node_fs76, import_node_os18, import_node_path68, import_node_stream14, import_promises20, OverCeiling;
 var init_layer = __esm({
   "src/unpack/layer.ts"() {
     "use strict";
@@ -29255,7 +29297,7 @@ var init_layer = __esm({
     import_node_fs76 = require("node:fs");
     import_node_os18 = require("node:os");
     import_node_path68 = require("node:path");
-    import_node_stream13 = require("node:stream");
+    import_node_stream14 = require("node:stream");
     import_promises20 = require("node:stream/promises");
     init_spawn();
     init_trace();
@@ -30594,7 +30636,7 @@ var require_readable = __commonJS({
   "node_modules/undici/lib/api/readable.js"(exports2, module2) {
     "use strict";
     var assert = require("node:assert");
-    var { Readable: Readable4 } = require("node:stream");
+    var { Readable: Readable5 } = require("node:stream");
     var { RequestAbortedError, NotSupportedError, InvalidArgumentError: InvalidArgumentError2, AbortError } = require_errors();
     var util = require_util();
     var { ReadableStreamFrom } = require_util();
@@ -30606,7 +30648,7 @@ var require_readable = __commonJS({
     var kContentLength = /* @__PURE__ */ Symbol("kContentLength");
     var noop3 = () => {
     };
-    var BodyReadable = class extends Readable4 {
+    var BodyReadable = class extends Readable5 {
       constructor({
         resume,
         abort,
@@ -30948,7 +30990,7 @@ var require_api_request = __commonJS({
   "node_modules/undici/lib/api/api-request.js"(exports2, module2) {
     "use strict";
     var assert = require("node:assert");
-    var { Readable: Readable4 } = require_readable();
+    var { Readable: Readable5 } = require_readable();
     var { InvalidArgumentError: InvalidArgumentError2, RequestAbortedError } = require_errors();
     var util = require_util();
     var { getResolveErrorBodyCallback } = require_util2();
@@ -31043,7 +31085,7 @@ var require_api_request = __commonJS({
         const parsedHeaders = responseHeaders === "raw" ? util.parseHeaders(rawHeaders) : headers;
         const contentType = parsedHeaders["content-type"];
         const contentLength = parsedHeaders["content-length"];
-        const res = new Readable4({
+        const res = new Readable5({
           resume,
           abort,
           contentType,
@@ -31358,7 +31400,7 @@ var require_api_pipeline = __commonJS({
   "node_modules/undici/lib/api/api-pipeline.js"(exports2, module2) {
     "use strict";
     var {
-      Readable: Readable4,
+      Readable: Readable5,
       Duplex: Duplex4,
       PassThrough: PassThrough3
     } = require("node:stream");
@@ -31372,7 +31414,7 @@ var require_api_pipeline = __commonJS({
     var { addSignal, removeSignal } = require_abort_signal();
     var assert = require("node:assert");
     var kResume = /* @__PURE__ */ Symbol("resume");
-    var PipelineRequest = class extends Readable4 {
+    var PipelineRequest = class extends Readable5 {
       constructor() {
         super({ autoDestroy: true });
         this[kResume] = null;
@@ -31389,7 +31431,7 @@ var require_api_pipeline = __commonJS({
         callback(err2);
       }
     };
-    var PipelineResponse = class extends Readable4 {
+    var PipelineResponse = class extends Readable5 {
       constructor(resume) {
         super({ autoDestroy: true });
         this[kResume] = resume;
@@ -38855,7 +38897,7 @@ async function drain(body, timeoutMs) {
 }
 function watched(raw, url, timeoutMs) {
   let windowBytes = 0;
-  const meter2 = new import_node_stream14.Transform({
+  const meter2 = new import_node_stream15.Transform({
     transform(chunk, _encoding, callback) {
       windowBytes += chunk.length;
       callback(null, chunk);
@@ -38870,7 +38912,7 @@ function watched(raw, url, timeoutMs) {
   }, timeoutMs);
   timer.unref();
   meter2.once("close", () => clearInterval(timer));
-  (0, import_node_stream14.pipeline)(raw, meter2, () => clearInterval(timer));
+  (0, import_node_stream15.pipeline)(raw, meter2, () => clearInterval(timer));
   return meter2;
 }
 function wrap(response, url, timeoutMs) {
@@ -38942,11 +38984,11 @@ function wrap(response, url, timeoutMs) {
     }
   };
 }
-var import_node_stream14, import_node_tls, MAX_REDIRECTS, MIN_BYTES_PER_WINDOW, undiciApi, RETRYABLE_ERRNO, TIMEOUT_ERRNO, UNTRUSTED_CERT_ERRNO, HttpClient;
+var import_node_stream15, import_node_tls, MAX_REDIRECTS, MIN_BYTES_PER_WINDOW, undiciApi, RETRYABLE_ERRNO, TIMEOUT_ERRNO, UNTRUSTED_CERT_ERRNO, HttpClient;
 var init_http = __esm({
   "src/registry/http.ts"() {
     "use strict";
-    import_node_stream14 = require("node:stream");
+    import_node_stream15 = require("node:stream");
     import_node_tls = require("node:tls");
     init_errors();
     init_redirect();
@@ -41049,7 +41091,7 @@ async function placeUncompressed(store, image, index, staging) {
   }
   (0, import_node_fs83.mkdirSync)((0, import_node_path72.dirname)(target), { recursive: true });
   const hash = (0, import_node_crypto7.createHash)("sha256");
-  const tee = new import_node_stream15.Transform({ transform(chunk, _e2, callback) {
+  const tee = new import_node_stream16.Transform({ transform(chunk, _e2, callback) {
     hash.update(chunk);
     callback(null, chunk);
   } });
@@ -41109,14 +41151,14 @@ async function saveImages(store, images, file, format2) {
     (0, import_node_fs83.rmSync)(staging, { recursive: true, force: true });
   }
 }
-var import_node_fs83, import_node_crypto7, import_node_path72, import_node_stream15, import_promises21;
+var import_node_fs83, import_node_crypto7, import_node_path72, import_node_stream16, import_promises21;
 var init_archive_write = __esm({
   "src/transport/archive-write.ts"() {
     "use strict";
     import_node_fs83 = require("node:fs");
     import_node_crypto7 = require("node:crypto");
     import_node_path72 = require("node:path");
-    import_node_stream15 = require("node:stream");
+    import_node_stream16 = require("node:stream");
     import_promises21 = require("node:stream/promises");
     init_index_min();
     init_errors();
@@ -41448,13 +41490,13 @@ async function importCache(store, source, options = {}) {
     lock.release();
   }
 }
-var import_node_fs85, import_node_path74, import_node_stream16, import_promises23, MARKER, MAX_JSON_BLOB, SKIPS, Importer;
+var import_node_fs85, import_node_path74, import_node_stream17, import_promises23, MARKER, MAX_JSON_BLOB, SKIPS, Importer;
 var init_cache = __esm({
   "src/store/cache.ts"() {
     "use strict";
     import_node_fs85 = require("node:fs");
     import_node_path74 = require("node:path");
-    import_node_stream16 = require("node:stream");
+    import_node_stream17 = require("node:stream");
     import_promises23 = require("node:stream/promises");
     init_errors();
     init_local();
@@ -41505,7 +41547,7 @@ var init_cache = __esm({
         const temp = (0, import_node_path74.join)(this.scratchDir(), parseDigest(digest).hex);
         const hash = hasherFor(digest);
         let bytes = 0;
-        const hashing = new import_node_stream16.Transform({
+        const hashing = new import_node_stream17.Transform({
           transform(chunk, _encoding, callback) {
             hash.update(chunk);
             bytes += chunk.length;

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, mkdirSync, readdirSync, rmSync, chmodSync, lstatSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, posix, resolve } from 'node:path';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { once } from 'node:events';
 import { createRequire } from 'node:module';
@@ -188,6 +189,54 @@ function scratch(): { dir: string; remove: () => void } {
   return { dir, remove: () => { try { open(dir); } catch { /* removed below as far as it can be */ } rmSync(dir, { recursive: true, force: true }); } };
 }
 
+/**
+ * The decompressors docker's daemon runs on `cp -`'s stream (go-archive
+ * `DecompressStream`) that node-tar lacks, by their magic bytes; gzip (and what
+ * else node-tar knows) is left to node-tar. Run on the host, as this user, before
+ * anything reaches the container: the container's own programs are never run.
+ */
+const DECOMPRESSORS: ReadonlyArray<{ magic: Buffer; program: string }> = [
+  { magic: Buffer.from('BZh'), program: 'bzip2' },
+  { magic: Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]), program: 'xz' },
+  { magic: Buffer.from([0x28, 0xb5, 0x2f, 0xfd]), program: 'zstd' },
+];
+
+/** `input` as a plain or gzip'd tar for node-tar, and the end of the decompressor if one was needed. */
+async function decompressed(input: NodeJS.ReadableStream): Promise<{ stream: NodeJS.ReadableStream; finished: Promise<void> }> {
+  const chunks = (input as Readable)[Symbol.asyncIterator]();
+  const head: Buffer[] = [];
+  let length = 0;
+  while (length < 6) {
+    const next = await chunks.next();
+    if (next.done === true) break;
+    const chunk = Buffer.from(next.value as Buffer);
+    head.push(chunk);
+    length += chunk.length;
+  }
+  const first = Buffer.concat(head);
+  const whole = Readable.from((async function* rest(): AsyncGenerator<Buffer> {
+    yield first;
+    for (let next = await chunks.next(); next.done !== true; next = await chunks.next()) yield Buffer.from(next.value as Buffer);
+  })());
+  const found = DECOMPRESSORS.find(({ magic }) => first.subarray(0, magic.length).equals(magic));
+  if (found === undefined) return { stream: whole, finished: Promise.resolve() };
+  const child = spawn(found.program, ['-dc'], { stdio: ['pipe', 'pipe', 'pipe'], env: hostEnv() });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+  const fed = pipeline(whole, child.stdin).catch(() => undefined);
+  const finished = new Promise<void>((done, fail) => {
+    child.on('error', (error: NodeJS.ErrnoException) => fail(new BurrowError('INVALID_ARGUMENT', error.code === 'ENOENT'
+      ? `cp -: standard input is ${found.program}-compressed and ${notInstalled(found.program)}`
+      : `cp -: cannot start ${found.program}: ${error.message}`)));
+    child.on('close', (code, signal) => {
+      // SIGPIPE, a broken pipe: node-tar stopped reading (its own error says why), not a fault of the stream.
+      const stopped = signal === 'SIGPIPE' || /broken pipe/i.test(stderr);
+      void fed.then(() => (code === 0 || stopped ? done() : fail(new BurrowError('INVALID_ARGUMENT', `cp -: standard input is not a ${found.program}-compressed archive burrow can read: ${stderr.trim().split('\n')[0] || `${found.program} exited ${code}`}`))));
+    });
+  });
+  return { stream: child.stdout, finished };
+}
+
 async function copyArchiveIn(store: Store, container: string, path: string, options: CopyOptions): Promise<void> {
   if (options.input === undefined) throw new BurrowError('INVALID_ARGUMENT', 'cp - CONTAINER:DIR reads a tar archive from standard input: none was given');
   const record = findContainer(store, container);
@@ -203,11 +252,15 @@ async function copyArchiveIn(store: Store, container: string, path: string, opti
       const key = archiveKey(entry.path);
       if (key !== '' && entry.uid !== undefined && entry.gid !== undefined) owners[key] = [entry.uid, entry.gid];
     };
+    const { stream, finished } = await decompressed(options.input);
     try {
-      await pipeline(options.input, extract({ cwd: tree, strict: true, preserveOwner: false, onReadEntry: entryOwner }));
+      await pipeline(stream, extract({ cwd: tree, strict: true, preserveOwner: false, onReadEntry: entryOwner }));
     } catch (error) {
+      // The decompressor's own failure (a corrupt stream, a missing program) says more than the tar's end.
+      await finished;
       throw new BurrowError('INVALID_ARGUMENT', `cp -: standard input is not a tar archive burrow can read: ${(error as Error).message}`);
     }
+    await finished;
     const manifest = join(place.dir, 'owners.json');
     writeFileSync(manifest, JSON.stringify({ root: tree, owners }));
     for (const name of readdirSync(tree)) {

@@ -387,6 +387,22 @@ describe('cp: archives, -a, mounts of a stopped container, symlinks, Docker\'s e
     expect(expectOneLineError({ ...(await raw(['cp', '-', 'cp-target:/target'], Buffer.from('not a tar at all'.repeat(64)))), stdout: '' })).toMatch(/not a tar archive/);
   });
 
+  it('cp - takes a tar compressed with gzip, bzip2, xz or zstd, as docker\'s daemon does (decompressed on the host)', async () => {
+    const archive = tarArchive([{ name: 'z.txt', content: 'Z\n' }]);
+    const compress = async (tool: string, input: Buffer): Promise<Buffer> => Buffer.from((await execa(tool, ['-c'], { input, encoding: 'buffer' })).stdout);
+    for (const tool of ['gzip', 'bzip2', 'xz', 'zstd']) {
+      await ok(['exec', 'cp-target', 'mkdir', '-p', `/z-${tool}`]);
+      const result = await raw(['cp', '-', `cp-target:/z-${tool}`], await compress(tool, archive));
+      expect(result.exitCode, `${tool}: ${result.stderr}`).toBe(0);
+      expect(await ok(['exec', 'cp-target', 'cat', `/z-${tool}/z.txt`])).toBe('Z');
+    }
+    // A corrupt xz stream gives xz's reason; a good xz stream of something else, the tar's.
+    const corrupt = Buffer.concat([Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]), Buffer.alloc(64, 1)]);
+    expect(expectOneLineError({ ...(await raw(['cp', '-', 'cp-target:/z-xz'], corrupt)), stdout: '' })).toMatch(/not a xz-compressed archive burrow can read/);
+    const notTar = await compress('xz', Buffer.from('not a tar at all'.repeat(64)));
+    expect(expectOneLineError({ ...(await raw(['cp', '-', 'cp-target:/z-xz'], notTar)), stdout: '' })).toMatch(/not a tar archive burrow can read/);
+  });
+
   it('cp CTR:DIR - writes a tar of DIR to stdout', async () => {
     await ok(['exec', 'cp-target', 'sh', '-c', 'mkdir -p /out/sub && echo one > /out/sub/one && ln -s sub/one /out/link']);
     const result = await raw(['cp', 'cp-target:/out', '-']);
