@@ -36382,7 +36382,7 @@ function checkHealthcheck(image, value2) {
   return { ...value2, Test: test };
 }
 function imageRuntimeConfig(config, image) {
-  if (config === void 0 || config === null) return { user: void 0, env: [], entrypoint: void 0, cmd: void 0, workingDir: void 0, stopSignal: void 0, exposedPorts: [], healthcheck: void 0, shell: void 0 };
+  if (config === void 0 || config === null) return { user: void 0, env: [], entrypoint: void 0, cmd: void 0, workingDir: void 0, stopSignal: void 0, exposedPorts: [], healthcheck: void 0, shell: void 0, volumes: [] };
   if (!isRecord(config)) throw invalid2(image, "config", "is not an object");
   const env = (stringList2(image, "Env", config.Env) ?? []).filter((entry, index) => {
     const at = entry.indexOf("=");
@@ -36400,8 +36400,12 @@ function imageRuntimeConfig(config, image) {
     workingDir = checkText(image, "WorkingDir", config.WorkingDir);
     if (!posix.isAbsolute(workingDir)) throw invalid2(image, "WorkingDir", `("${workingDir}") is not an absolute path`);
   }
+  const volumes = [];
   for (const volume of Object.keys(stringMap(image, "Volumes", config.Volumes))) {
     if (!posix.isAbsolute(volume)) throw invalid2(image, "Volumes", `names "${volume}", not an absolute path in the container`);
+    const clean2 = posix.normalize(volume).replace(/(.)\/$/, "$1");
+    if (CONTROL.test(volume) || clean2 === "/") throw invalid2(image, "Volumes", `names "${volume}", which cannot be a volume's mount point`);
+    if (!volumes.includes(clean2)) volumes.push(clean2);
   }
   for (const [key, value2] of Object.entries(stringMap(image, "Labels", config.Labels))) checkText(image, `Labels["${key}"]`, value2);
   let stopSignal;
@@ -36432,7 +36436,8 @@ function imageRuntimeConfig(config, image) {
     stopSignal,
     exposedPorts,
     healthcheck,
-    shell
+    shell,
+    volumes
   };
 }
 function callerEnv(entries, environment = process.env) {
@@ -38690,7 +38695,7 @@ function findContainerOrNone(store, query) {
 function checkMountTargets(volumes, devices) {
   const seen = /* @__PURE__ */ new Set();
   for (const target of [...volumes.map((volume) => volume.target), ...devices.map((device) => device.target)]) {
-    const clean2 = posix2.normalize(target).replace(/(.)\/$/, "$1");
+    const clean2 = cleanTarget(target);
     if (seen.has(clean2)) throw new BurrowError("INVALID_ARGUMENT", `duplicate mount point: ${clean2} (give each target one -v, --mount, --tmpfs or --device)`);
     seen.add(clean2);
   }
@@ -38710,6 +38715,17 @@ function checkDevice(device) {
     throw new BurrowError("INVALID_ARGUMENT", `--device ${device.source}: your user may not open it on the host, so a rootless container cannot either (add yourself to its group, or leave --device out)`);
   }
   return device;
+}
+function cleanTarget(target) {
+  return posix2.normalize(target).replace(/(.)\/$/, "$1");
+}
+function imageVolumes(volumes, given, devices) {
+  const taken = /* @__PURE__ */ new Set([...given.map((mount) => cleanTarget(mount.target)), ...devices.map((device) => cleanTarget(device.target))]);
+  return volumes.filter((target) => !taken.has(target)).map((target) => ({ kind: "volume", name: "", anonymous: true, target, readOnly: false }));
+}
+function sortByDepth(mounts) {
+  const depth = (mount) => cleanTarget(mount.target).split("/").filter(Boolean).length;
+  return mounts.map((mount, index) => ({ mount, index })).sort((a2, b) => depth(a2.mount) - depth(b.mount) || a2.index - b.index).map(({ mount }) => mount);
 }
 async function createContainer(store, options) {
   const note = options.onNote ?? (() => {
@@ -38754,7 +38770,7 @@ async function createContainer(store, options) {
     }
   }
   const anonymousVolumes = [];
-  const mounts = options.volumes.map((volume) => {
+  const mounts = sortByDepth([...options.volumes, ...imageVolumes(config.volumes, options.volumes, devices)]).map((volume) => {
     if (volume.kind !== "volume") return volume;
     if (volume.anonymous === true) {
       const name2 = anonymousVolumeName();

@@ -16830,7 +16830,7 @@ function checkHealthcheck(image, value) {
   return { ...value, Test: test };
 }
 function imageRuntimeConfig(config, image) {
-  if (config === void 0 || config === null) return { user: void 0, env: [], entrypoint: void 0, cmd: void 0, workingDir: void 0, stopSignal: void 0, exposedPorts: [], healthcheck: void 0, shell: void 0 };
+  if (config === void 0 || config === null) return { user: void 0, env: [], entrypoint: void 0, cmd: void 0, workingDir: void 0, stopSignal: void 0, exposedPorts: [], healthcheck: void 0, shell: void 0, volumes: [] };
   if (!isRecord(config)) throw invalid(image, "config", "is not an object");
   const env = (stringList2(image, "Env", config.Env) ?? []).filter((entry, index) => {
     const at2 = entry.indexOf("=");
@@ -16848,8 +16848,12 @@ function imageRuntimeConfig(config, image) {
     workingDir = checkText(image, "WorkingDir", config.WorkingDir);
     if (!import_node_path41.posix.isAbsolute(workingDir)) throw invalid(image, "WorkingDir", `("${workingDir}") is not an absolute path`);
   }
+  const volumes = [];
   for (const volume of Object.keys(stringMap(image, "Volumes", config.Volumes))) {
     if (!import_node_path41.posix.isAbsolute(volume)) throw invalid(image, "Volumes", `names "${volume}", not an absolute path in the container`);
+    const clean = import_node_path41.posix.normalize(volume).replace(/(.)\/$/, "$1");
+    if (CONTROL.test(volume) || clean === "/") throw invalid(image, "Volumes", `names "${volume}", which cannot be a volume's mount point`);
+    if (!volumes.includes(clean)) volumes.push(clean);
   }
   for (const [key, value] of Object.entries(stringMap(image, "Labels", config.Labels))) checkText(image, `Labels["${key}"]`, value);
   let stopSignal;
@@ -16880,7 +16884,8 @@ function imageRuntimeConfig(config, image) {
     stopSignal,
     exposedPorts,
     healthcheck,
-    shell
+    shell,
+    volumes
   };
 }
 function callerEnv(entries, environment = process.env) {
@@ -20892,13 +20897,32 @@ var init_pause = __esm({
 // src/container/cp.ts
 var cp_exports = {};
 __export(cp_exports, {
+  archiveKey: () => archiveKey,
+  checkOutputPath: () => checkOutputPath,
   copy: () => copy,
+  hostPath: () => hostPath,
   parseCpPath: () => parseCpPath
 });
 function parseCpPath(text) {
   const colon = text.indexOf(":");
   if (colon > 0 && !text.startsWith("/") && !text.startsWith(".")) return { container: text.slice(0, colon), path: text.slice(colon + 1) || "/" };
   return { path: text };
+}
+function hostPath(text, cwd = process.cwd()) {
+  const absolute = (0, import_node_path51.resolve)(cwd, text);
+  if ((text === "." || text.endsWith("/.")) && !absolute.endsWith("/.")) return `${absolute.replace(/\/$/, "")}/.`;
+  if (text.endsWith("/") && !absolute.endsWith("/")) return `${absolute}/`;
+  return absolute;
+}
+function checkOutputPath(path6) {
+  const parent = import_node_path51.posix.dirname(import_node_path51.posix.normalize(path6));
+  if ((0, import_node_fs59.statSync)(parent, { throwIfNoEntry: false }) === void 0) {
+    throw new BurrowError("INVALID_ARGUMENT", `invalid output path: directory "${parent}" does not exist`);
+  }
+  const stat = (0, import_node_fs59.statSync)(path6, { throwIfNoEntry: false });
+  if (stat !== void 0 && !stat.isDirectory() && !stat.isFile()) {
+    throw new BurrowError("INVALID_ARGUMENT", `invalid output path: "${path6}" must be a directory or a regular file (use - for a tar archive on standard output)`);
+  }
 }
 function mountHolding(record, path6) {
   const clean = import_node_path51.posix.normalize(`/${path6}`);
@@ -20953,8 +20977,13 @@ async function copy(store, sourceText, targetText, options = {}) {
   if (target.container === void 0 && target.path === "-") return copyArchiveOut(store, source.container, source.path, options);
   const out = source.container !== void 0;
   const record = findContainer(store, source.container ?? target.container);
-  const args = out ? ["out", source.path, (0, import_node_path51.resolve)(target.path), record.name] : ["in", target.path, (0, import_node_path51.resolve)(source.path), record.name];
-  await runWorker(store, record, args, options, `burrow cp ${sourceText} ${targetText}`);
+  const host = hostPath(out ? target.path : source.path);
+  if (out) checkOutputPath(host);
+  const args = out ? ["out", source.path, host, record.name] : ["in", target.path, host, record.name];
+  await runWorker(store, record, args, options, `burrow cp ${sourceText} ${targetText}`, options.followLink === true ? ["follow-link"] : []);
+}
+function archiveKey(path6) {
+  return import_node_path51.posix.normalize(`/${path6}`).slice(1).replace(/\/$/, "");
 }
 function scratch() {
   const dir = (0, import_node_fs59.mkdtempSync)((0, import_node_path51.join)((0, import_node_os13.tmpdir)(), "burrow-cp-"));
@@ -20972,19 +21001,64 @@ function scratch() {
     (0, import_node_fs59.rmSync)(dir, { recursive: true, force: true });
   } };
 }
+async function decompressed(input) {
+  const chunks = input[Symbol.asyncIterator]();
+  const head3 = [];
+  let length2 = 0;
+  while (length2 < 6) {
+    const next = await chunks.next();
+    if (next.done === true) break;
+    const chunk = Buffer.from(next.value);
+    head3.push(chunk);
+    length2 += chunk.length;
+  }
+  const first = Buffer.concat(head3);
+  const whole = import_node_stream10.Readable.from((async function* rest() {
+    yield first;
+    for (let next = await chunks.next(); next.done !== true; next = await chunks.next()) yield Buffer.from(next.value);
+  })());
+  const found = DECOMPRESSORS.find(({ magic }) => first.subarray(0, magic.length).equals(magic));
+  if (found === void 0) return { stream: whole, finished: Promise.resolve() };
+  const child = (0, import_node_child_process10.spawn)(found.program, ["-dc"], { stdio: ["pipe", "pipe", "pipe"], env: hostEnv() });
+  let stderr = "";
+  child.stderr.on("data", (chunk) => {
+    stderr += chunk.toString();
+  });
+  const fed = (0, import_promises15.pipeline)(whole, child.stdin).catch(() => void 0);
+  const finished7 = new Promise((done2, fail2) => {
+    child.on("error", (error) => fail2(new BurrowError("INVALID_ARGUMENT", error.code === "ENOENT" ? `cp -: standard input is ${found.program}-compressed and ${notInstalled(found.program)}` : `cp -: cannot start ${found.program}: ${error.message}`)));
+    child.on("close", (code, signal) => {
+      const stopped = signal === "SIGPIPE" || /broken pipe/i.test(stderr);
+      void fed.then(() => code === 0 || stopped ? done2() : fail2(new BurrowError("INVALID_ARGUMENT", `cp -: standard input is not a ${found.program}-compressed archive burrow can read: ${stderr.trim().split("\n")[0] || `${found.program} exited ${code}`}`)));
+    });
+  });
+  return { stream: child.stdout, finished: finished7 };
+}
 async function copyArchiveIn(store, container, path6, options) {
   if (options.input === void 0) throw new BurrowError("INVALID_ARGUMENT", "cp - CONTAINER:DIR reads a tar archive from standard input: none was given");
   const record = findContainer(store, container);
   const { x: extract } = loadTar();
   const place2 = scratch();
   try {
+    const tree = (0, import_node_path51.join)(place2.dir, "tree");
+    (0, import_node_fs59.mkdirSync)(tree);
+    const owners = {};
+    const entryOwner = (entry) => {
+      const key = archiveKey(entry.path);
+      if (key !== "" && entry.uid !== void 0 && entry.gid !== void 0) owners[key] = [entry.uid, entry.gid];
+    };
+    const { stream, finished: finished7 } = await decompressed(options.input);
     try {
-      await (0, import_promises15.pipeline)(options.input, extract({ cwd: place2.dir, strict: true, preserveOwner: false }));
+      await (0, import_promises15.pipeline)(stream, extract({ cwd: tree, strict: true, preserveOwner: false, onReadEntry: entryOwner }));
     } catch (error) {
+      await finished7;
       throw new BurrowError("INVALID_ARGUMENT", `cp -: standard input is not a tar archive burrow can read: ${error.message}`);
     }
-    for (const name of (0, import_node_fs59.readdirSync)(place2.dir)) {
-      await runWorker(store, record, ["in", path6, (0, import_node_path51.join)(place2.dir, name), record.name], options, `burrow cp - ${container}:${path6}`, ["into-directory"]);
+    await finished7;
+    const manifest = (0, import_node_path51.join)(place2.dir, "owners.json");
+    (0, import_node_fs59.writeFileSync)(manifest, JSON.stringify({ root: tree, owners }));
+    for (const name of (0, import_node_fs59.readdirSync)(tree)) {
+      await runWorker(store, record, ["in", path6, (0, import_node_path51.join)(tree, name), record.name], options, `burrow cp - ${container}:${path6}`, ["into-directory", `owners:${encodeURIComponent(manifest)}`]);
     }
   } finally {
     place2.remove();
@@ -21004,8 +21078,13 @@ async function copyArchiveOut(store, container, path6, options) {
     place2.remove();
   }
 }
+function ownership(record, archive) {
+  const { uid, gid } = record.plan.process;
+  const hasUser = record.command?.user !== void 0 || uid !== 0 || gid !== 0;
+  return archive && hasUser ? `user:${uid}:${gid}` : `keep:${process.getuid()}:${process.getgid()}`;
+}
 async function runWorker(store, record, args, options, what, flags = []) {
-  const all = [...flags, ...options.archive === true ? [`archive:${process.getuid()}:${process.getgid()}`] : []];
+  const all = [...flags, ...args[0] === "in" ? [ownership(record, options.archive === true)] : []];
   if (args[0] === "out" && record.userns !== void 0) all.push(`owner:${record.userns.uid}:${record.userns.gid}`);
   const [command, ...rest] = await workerCommand(store, record, [...args, all.length === 0 ? "-" : all.join(",")]);
   const child = (0, import_node_child_process10.spawn)(command, rest, { stdio: ["pipe", "ignore", "pipe"], env: hostEnv() });
@@ -21029,7 +21108,7 @@ async function runWorker(store, record, args, options, what, flags = []) {
     child.stdin.destroy();
   }
 }
-var import_node_child_process10, import_node_fs59, import_node_os13, import_node_path51, import_promises15, import_node_events15, import_node_module3, import_node_url8, WORKER2, loadTar;
+var import_node_child_process10, import_node_fs59, import_node_os13, import_node_path51, import_node_stream10, import_promises15, import_node_events15, import_node_module3, import_node_url8, WORKER2, loadTar, DECOMPRESSORS;
 var init_cp = __esm({
   "src/container/cp.ts"() {
     "use strict";
@@ -21037,6 +21116,7 @@ var init_cp = __esm({
     import_node_fs59 = require("node:fs");
     import_node_os13 = require("node:os");
     import_node_path51 = require("node:path");
+    import_node_stream10 = require("node:stream");
     import_promises15 = require("node:stream/promises");
     import_node_events15 = require("node:events");
     import_node_module3 = require("node:module");
@@ -21052,6 +21132,11 @@ var init_cp = __esm({
     init_state();
     WORKER2 = (0, import_node_url8.fileURLToPath)(new URL("../container/cp-worker.js", __burrowModuleUrl));
     loadTar = () => (0, import_node_module3.createRequire)(__burrowModuleUrl)("tar");
+    DECOMPRESSORS = [
+      { magic: Buffer.from("BZh"), program: "bzip2" },
+      { magic: Buffer.from([253, 55, 122, 88, 90, 0]), program: "xz" },
+      { magic: Buffer.from([40, 181, 47, 253]), program: "zstd" }
+    ];
   }
 });
 
@@ -21061,9 +21146,15 @@ __export(cp_exports2, {
   cpCommand: () => cpCommand
 });
 function cpCommand(signal, setExit) {
-  return new Command("cp").description("Copy files between a container and the host (CONTAINER:PATH on one side)").argument("<source>", "CONTAINER:PATH, a host path, or - (a tar archive on standard input)").argument("<destination>", "CONTAINER:PATH, a host path, or - (a tar archive on standard output)").option("-a, --archive", "keep the uid and gid of what is copied in").action(action(signal, setExit, async (context, [source, destination], flags) => {
+  return new Command("cp").description("Copy files between a container and the host (CONTAINER:PATH on one side)").argument("<source>", "CONTAINER:PATH, a host path, or - (a tar archive on standard input)").argument("<destination>", "CONTAINER:PATH, a host path, or - (a tar archive on standard output)").option("-a, --archive", "what is copied in belongs to the container's user (without -a it keeps its uid and gid, as docker cp)").option("-L, --follow-link", "follow a symlink that is the source's last component").action(action(signal, setExit, async (context, [source, destination], flags) => {
     const { copy: copy2 } = await Promise.resolve().then(() => (init_cp(), cp_exports));
-    await copy2(context.store(), source, destination, { signal: context.signal, archive: flags.archive === true, input: process.stdin, output: context.stdout });
+    await copy2(context.store(), source, destination, {
+      signal: context.signal,
+      archive: flags.archive === true,
+      followLink: flags.followLink === true,
+      input: process.stdin,
+      output: context.stdout
+    });
   }));
 }
 var init_cp2 = __esm({
@@ -21890,13 +21981,13 @@ function Yn(s3, t) {
 function Kn(s3, t) {
   s3.head = new ue(t, void 0, s3.head, s3), s3.tail || (s3.tail = s3.head), s3.length++;
 }
-var import_events, import_fs, import_node_events16, import_node_stream10, import_node_string_decoder3, import_node_path52, import_node_fs60, import_path, import_events2, import_assert, import_buffer, Ps, import_zlib, import_node_path53, import_node_path54, import_fs2, import_fs3, import_path2, import_node_path55, import_path3, import_node_fs61, import_node_assert, import_node_crypto3, import_node_fs62, import_node_path56, import_fs4, import_node_fs63, import_node_path57, import_node_fs64, import_promises16, import_node_path58, import_node_path59, import_node_fs65, import_node_path60, zr, Ur, Ds, Wr, Gr, Zr, Q, J, nt, De, qt, Ne, Ns, Ae, As, z, Mt, g, Qt, Bt, b, N, _, bi, Ie, L, S, _i, Oi, Is, Ti, Z, xi, Ce, Jt, Rt, C, jt, Yr, Kr, Vr, $r, Fe, Li, Xr, qr, A, Jr, ht, H, te, m, Ni, tt, Ai, ki, vi, ie, ke, Ut, Ht, Ii, Pt, at, U, ot, Y, zt, Ci, j, ee, Fi, ve, gt, Me, bt, _t, Be, et, Wt, jr, Fs, ks, vs, Ms, Bs, tn, se, K, sn, M, rn, zs, nn, Bi, Tt, Gt, Pi, re, Pe, ze, Ue, He, We, Ge, Ze, Ye, Ke, Us, hn, an, Hs, ln, cn, Ws, Gs, Hi, ne, dn, Ui, oe, Ve, un, F, mn, xt, Wi, pn, lt, En, wn, Sn, ct, yn, Rn, gn, Gi, bn, Lt, ft, On, Tn, xn, Ln, f, $e, Dt, Nn, Xi, qi, An, B, Nt, it, Zi, Zs, V, he, dt, Ys, p, st, ut, Yi, At, w, Xe, qe, Ki, Ks, Vs, ae, Vi, Qe, Yt, $2, Je, It, je, ti, $s, In, le, $i, Xs, Cn, rt, mt, vn, Qi, Mn, Bn, Ct, Ji, zn, qs, ce, ei, ji, Un, Hn, ts, Qs, rr, Wn, tr, er, ir, is, sr, fe, ii, ss, si, rs, ns, os, hs, pt, ri, as, es, q, de, ni, oi, Gn, hi, ue, pi, nr, li, me, W, pe, Et, Ft, Ee, ai, G, ls, ci, or, ds, us, fi, di, hr, cs, ui, lr, fs, wt, kt, Vn, $n, fr, dr, Xn, qn, Qn, Jn, Er, wr, ur, Sr, yr, Rr, jn, to, eo, mr, ms, ps, Ei, io, Es, so, ws, Se, St, no, gr, Ss, br, oo, _r, ys, Or, Vt, Tr, ho, ao, lo, yi, Lr, Dr, _s, Nr, Os, P, Ts, xs, gi, Ar, Ir, Re, Cr, Fr, Rs, yt, O, Ri, kr, $t, gs, bs, Ls, ge, be, _e, Oe, fo, Te, uo, mo, po, vr, Xt, ye, xe, Eo, wo, So, yo, Ro, go, bo, _o, vt, Oo, To;
+var import_events, import_fs, import_node_events16, import_node_stream11, import_node_string_decoder3, import_node_path52, import_node_fs60, import_path, import_events2, import_assert, import_buffer, Ps, import_zlib, import_node_path53, import_node_path54, import_fs2, import_fs3, import_path2, import_node_path55, import_path3, import_node_fs61, import_node_assert, import_node_crypto3, import_node_fs62, import_node_path56, import_fs4, import_node_fs63, import_node_path57, import_node_fs64, import_promises16, import_node_path58, import_node_path59, import_node_fs65, import_node_path60, zr, Ur, Ds, Wr, Gr, Zr, Q, J, nt, De, qt, Ne, Ns, Ae, As, z, Mt, g, Qt, Bt, b, N, _, bi, Ie, L, S, _i, Oi, Is, Ti, Z, xi, Ce, Jt, Rt, C, jt, Yr, Kr, Vr, $r, Fe, Li, Xr, qr, A, Jr, ht, H, te, m, Ni, tt, Ai, ki, vi, ie, ke, Ut, Ht, Ii, Pt, at, U, ot, Y, zt, Ci, j, ee, Fi, ve, gt, Me, bt, _t, Be, et, Wt, jr, Fs, ks, vs, Ms, Bs, tn, se, K, sn, M, rn, zs, nn, Bi, Tt, Gt, Pi, re, Pe, ze, Ue, He, We, Ge, Ze, Ye, Ke, Us, hn, an, Hs, ln, cn, Ws, Gs, Hi, ne, dn, Ui, oe, Ve, un, F, mn, xt, Wi, pn, lt, En, wn, Sn, ct, yn, Rn, gn, Gi, bn, Lt, ft, On, Tn, xn, Ln, f, $e, Dt, Nn, Xi, qi, An, B, Nt, it, Zi, Zs, V, he, dt, Ys, p, st, ut, Yi, At, w, Xe, qe, Ki, Ks, Vs, ae, Vi, Qe, Yt, $2, Je, It, je, ti, $s, In, le, $i, Xs, Cn, rt, mt, vn, Qi, Mn, Bn, Ct, Ji, zn, qs, ce, ei, ji, Un, Hn, ts, Qs, rr, Wn, tr, er, ir, is, sr, fe, ii, ss, si, rs, ns, os, hs, pt, ri, as, es, q, de, ni, oi, Gn, hi, ue, pi, nr, li, me, W, pe, Et, Ft, Ee, ai, G, ls, ci, or, ds, us, fi, di, hr, cs, ui, lr, fs, wt, kt, Vn, $n, fr, dr, Xn, qn, Qn, Jn, Er, wr, ur, Sr, yr, Rr, jn, to, eo, mr, ms, ps, Ei, io, Es, so, ws, Se, St, no, gr, Ss, br, oo, _r, ys, Or, Vt, Tr, ho, ao, lo, yi, Lr, Dr, _s, Nr, Os, P, Ts, xs, gi, Ar, Ir, Re, Cr, Fr, Rs, yt, O, Ri, kr, $t, gs, bs, Ls, ge, be, _e, Oe, fo, Te, uo, mo, po, vr, Xt, ye, xe, Eo, wo, So, yo, Ro, go, bo, _o, vt, Oo, To;
 var init_index_min = __esm({
   "node_modules/tar/dist/esm/index.min.js"() {
     import_events = __toESM(require("events"), 1);
     import_fs = __toESM(require("fs"), 1);
     import_node_events16 = require("node:events");
-    import_node_stream10 = __toESM(require("node:stream"), 1);
+    import_node_stream11 = __toESM(require("node:stream"), 1);
     import_node_string_decoder3 = require("node:string_decoder");
     import_node_path52 = __toESM(require("node:path"), 1);
     import_node_fs60 = __toESM(require("node:fs"), 1);
@@ -21932,8 +22023,8 @@ var init_index_min = __esm({
       for (var e in t) zr(s3, e, { get: t[e], enumerable: true });
     };
     Ds = typeof process == "object" && process ? process : { stdout: null, stderr: null };
-    Wr = (s3) => !!s3 && typeof s3 == "object" && (s3 instanceof A || s3 instanceof import_node_stream10.default || Gr(s3) || Zr(s3));
-    Gr = (s3) => !!s3 && typeof s3 == "object" && s3 instanceof import_node_events16.EventEmitter && typeof s3.pipe == "function" && s3.pipe !== import_node_stream10.default.Writable.prototype.pipe;
+    Wr = (s3) => !!s3 && typeof s3 == "object" && (s3 instanceof A || s3 instanceof import_node_stream11.default || Gr(s3) || Zr(s3));
+    Gr = (s3) => !!s3 && typeof s3 == "object" && s3 instanceof import_node_events16.EventEmitter && typeof s3.pipe == "function" && s3.pipe !== import_node_stream11.default.Writable.prototype.pipe;
     Zr = (s3) => !!s3 && typeof s3 == "object" && s3 instanceof import_node_events16.EventEmitter && typeof s3.write == "function" && typeof s3.end == "function";
     Q = /* @__PURE__ */ Symbol("EOF");
     J = /* @__PURE__ */ Symbol("maybeEmitEnd");
@@ -25536,7 +25627,7 @@ __export(decompress_exports, {
 });
 function zstdDecompressor() {
   let decoder;
-  const transform = new import_node_stream11.Transform({
+  const transform = new import_node_stream12.Transform({
     transform(chunk, _encoding, callback) {
       try {
         decoder.push(chunk);
@@ -25569,11 +25660,11 @@ function sniffCompression(head3) {
   if (head3.length >= 4 && head3.readUInt32LE(0) === 4247762216) return "zstd";
   return "none";
 }
-var import_node_stream11, import_node_zlib;
+var import_node_stream12, import_node_zlib;
 var init_decompress = __esm({
   "src/util/decompress.ts"() {
     "use strict";
-    import_node_stream11 = require("node:stream");
+    import_node_stream12 = require("node:stream");
     import_node_zlib = require("node:zlib");
     init_esm2();
   }
@@ -26070,14 +26161,14 @@ async function storeImage(store, options) {
     (0, import_node_fs68.rmSync)(scratch3, { recursive: true, force: true });
   }
 }
-var import_node_child_process11, import_node_fs68, import_node_path63, import_node_stream12, import_promises18, import_node_url9, import_node_zlib2, import_node_crypto5, WORKER3, Hashing;
+var import_node_child_process11, import_node_fs68, import_node_path63, import_node_stream13, import_promises18, import_node_url9, import_node_zlib2, import_node_crypto5, WORKER3, Hashing;
 var init_commit = __esm({
   "src/image/commit.ts"() {
     "use strict";
     import_node_child_process11 = require("node:child_process");
     import_node_fs68 = require("node:fs");
     import_node_path63 = require("node:path");
-    import_node_stream12 = require("node:stream");
+    import_node_stream13 = require("node:stream");
     import_promises18 = require("node:stream/promises");
     import_node_url9 = require("node:url");
     import_node_zlib2 = require("node:zlib");
@@ -26095,7 +26186,7 @@ var init_commit = __esm({
     init_media_types();
     init_platform();
     WORKER3 = (0, import_node_url9.fileURLToPath)(new URL("../image/commit-worker.js", __burrowModuleUrl));
-    Hashing = class extends import_node_stream12.Transform {
+    Hashing = class extends import_node_stream13.Transform {
       hash = (0, import_node_crypto5.createHash)("sha256");
       size = 0;
       _transform(chunk, _encoding, done2) {
@@ -29036,7 +29127,7 @@ __export(layer_exports, {
 });
 function meter(ceiling, hash) {
   let seen = 0;
-  return new import_node_stream13.Transform({
+  return new import_node_stream14.Transform({
     transform(chunk, _encoding, callback) {
       seen += chunk.length;
       if (seen > ceiling) {
@@ -29152,7 +29243,7 @@ async function startExtraction(store, target, mapping, ceiling, notes, options =
   if (lock === void 0) return void 0;
   const scratch3 = layerScratchPath(store, diffId);
   const from = options.from;
-  const input = from === void 0 ? new import_node_stream13.PassThrough({ highWaterMark: 1024 * 1024 }) : void 0;
+  const input = from === void 0 ? new import_node_stream14.PassThrough({ highWaterMark: 1024 * 1024 }) : void 0;
   const extracted = (async () => {
     const { report: report2, diffId: actual } = await runExtraction(target, scratch3, mapping, ceiling, notes, input, from);
     checkDiffId(target, actual);
@@ -29162,7 +29253,7 @@ async function startExtraction(store, target, mapping, ceiling, notes, options =
 }
 function startStreamedExtraction(store, blob, diffId, mapping, ceiling, notes) {
   const scratch3 = layerScratchPath(store, blob.digest);
-  const input = new import_node_stream13.PassThrough({ highWaterMark: 1024 * 1024 });
+  const input = new import_node_stream14.PassThrough({ highWaterMark: 1024 * 1024 });
   let claimed;
   const extracted = (async () => {
     const running = runExtraction(blob, scratch3, mapping, ceiling, notes, input, void 0);
@@ -29283,7 +29374,7 @@ async function unpackLayer(store, image, index, mapping, ceiling, notes) {
   await extraction2.done;
   extraction2.commit();
 }
-var import_node_crypto6, import_node_fs76, import_node_os18, import_node_path69, import_node_stream13, import_promises20, OverCeiling;
+var import_node_crypto6, import_node_fs76, import_node_os18, import_node_path69, import_node_stream14, import_promises20, OverCeiling;
 var init_layer = __esm({
   "src/unpack/layer.ts"() {
     "use strict";
@@ -29291,7 +29382,7 @@ var init_layer = __esm({
     import_node_fs76 = require("node:fs");
     import_node_os18 = require("node:os");
     import_node_path69 = require("node:path");
-    import_node_stream13 = require("node:stream");
+    import_node_stream14 = require("node:stream");
     import_promises20 = require("node:stream/promises");
     init_spawn();
     init_trace();
@@ -30630,7 +30721,7 @@ var require_readable = __commonJS({
   "node_modules/undici/lib/api/readable.js"(exports2, module2) {
     "use strict";
     var assert = require("node:assert");
-    var { Readable: Readable5 } = require("node:stream");
+    var { Readable: Readable6 } = require("node:stream");
     var { RequestAbortedError, NotSupportedError, InvalidArgumentError: InvalidArgumentError2, AbortError } = require_errors();
     var util = require_util();
     var { ReadableStreamFrom } = require_util();
@@ -30642,7 +30733,7 @@ var require_readable = __commonJS({
     var kContentLength = /* @__PURE__ */ Symbol("kContentLength");
     var noop3 = () => {
     };
-    var BodyReadable = class extends Readable5 {
+    var BodyReadable = class extends Readable6 {
       constructor({
         resume,
         abort,
@@ -30984,7 +31075,7 @@ var require_api_request = __commonJS({
   "node_modules/undici/lib/api/api-request.js"(exports2, module2) {
     "use strict";
     var assert = require("node:assert");
-    var { Readable: Readable5 } = require_readable();
+    var { Readable: Readable6 } = require_readable();
     var { InvalidArgumentError: InvalidArgumentError2, RequestAbortedError } = require_errors();
     var util = require_util();
     var { getResolveErrorBodyCallback } = require_util2();
@@ -31079,7 +31170,7 @@ var require_api_request = __commonJS({
         const parsedHeaders = responseHeaders === "raw" ? util.parseHeaders(rawHeaders) : headers;
         const contentType = parsedHeaders["content-type"];
         const contentLength = parsedHeaders["content-length"];
-        const res = new Readable5({
+        const res = new Readable6({
           resume,
           abort,
           contentType,
@@ -31394,7 +31485,7 @@ var require_api_pipeline = __commonJS({
   "node_modules/undici/lib/api/api-pipeline.js"(exports2, module2) {
     "use strict";
     var {
-      Readable: Readable5,
+      Readable: Readable6,
       Duplex: Duplex4,
       PassThrough: PassThrough3
     } = require("node:stream");
@@ -31408,7 +31499,7 @@ var require_api_pipeline = __commonJS({
     var { addSignal, removeSignal } = require_abort_signal();
     var assert = require("node:assert");
     var kResume = /* @__PURE__ */ Symbol("resume");
-    var PipelineRequest = class extends Readable5 {
+    var PipelineRequest = class extends Readable6 {
       constructor() {
         super({ autoDestroy: true });
         this[kResume] = null;
@@ -31425,7 +31516,7 @@ var require_api_pipeline = __commonJS({
         callback(err2);
       }
     };
-    var PipelineResponse = class extends Readable5 {
+    var PipelineResponse = class extends Readable6 {
       constructor(resume) {
         super({ autoDestroy: true });
         this[kResume] = resume;
@@ -38891,7 +38982,7 @@ async function drain(body, timeoutMs) {
 }
 function watched(raw, url, timeoutMs) {
   let windowBytes = 0;
-  const meter2 = new import_node_stream14.Transform({
+  const meter2 = new import_node_stream15.Transform({
     transform(chunk, _encoding, callback) {
       windowBytes += chunk.length;
       callback(null, chunk);
@@ -38906,7 +38997,7 @@ function watched(raw, url, timeoutMs) {
   }, timeoutMs);
   timer.unref();
   meter2.once("close", () => clearInterval(timer));
-  (0, import_node_stream14.pipeline)(raw, meter2, () => clearInterval(timer));
+  (0, import_node_stream15.pipeline)(raw, meter2, () => clearInterval(timer));
   return meter2;
 }
 function wrap(response, url, timeoutMs) {
@@ -38978,11 +39069,11 @@ function wrap(response, url, timeoutMs) {
     }
   };
 }
-var import_node_stream14, import_node_tls, MAX_REDIRECTS, MIN_BYTES_PER_WINDOW, undiciApi, RETRYABLE_ERRNO, TIMEOUT_ERRNO, UNTRUSTED_CERT_ERRNO, HttpClient;
+var import_node_stream15, import_node_tls, MAX_REDIRECTS, MIN_BYTES_PER_WINDOW, undiciApi, RETRYABLE_ERRNO, TIMEOUT_ERRNO, UNTRUSTED_CERT_ERRNO, HttpClient;
 var init_http = __esm({
   "src/registry/http.ts"() {
     "use strict";
-    import_node_stream14 = require("node:stream");
+    import_node_stream15 = require("node:stream");
     import_node_tls = require("node:tls");
     init_errors();
     init_redirect();
@@ -39977,7 +40068,7 @@ function findContainerOrNone(store, query) {
 function checkMountTargets(volumes, devices) {
   const seen = /* @__PURE__ */ new Set();
   for (const target of [...volumes.map((volume) => volume.target), ...devices.map((device) => device.target)]) {
-    const clean = import_node_path72.posix.normalize(target).replace(/(.)\/$/, "$1");
+    const clean = cleanTarget(target);
     if (seen.has(clean)) throw new BurrowError("INVALID_ARGUMENT", `duplicate mount point: ${clean} (give each target one -v, --mount, --tmpfs or --device)`);
     seen.add(clean);
   }
@@ -39997,6 +40088,17 @@ function checkDevice(device) {
     throw new BurrowError("INVALID_ARGUMENT", `--device ${device.source}: your user may not open it on the host, so a rootless container cannot either (add yourself to its group, or leave --device out)`);
   }
   return device;
+}
+function cleanTarget(target) {
+  return import_node_path72.posix.normalize(target).replace(/(.)\/$/, "$1");
+}
+function imageVolumes(volumes, given, devices) {
+  const taken = /* @__PURE__ */ new Set([...given.map((mount) => cleanTarget(mount.target)), ...devices.map((device) => cleanTarget(device.target))]);
+  return volumes.filter((target) => !taken.has(target)).map((target) => ({ kind: "volume", name: "", anonymous: true, target, readOnly: false }));
+}
+function sortByDepth(mounts) {
+  const depth = (mount) => cleanTarget(mount.target).split("/").filter(Boolean).length;
+  return mounts.map((mount, index) => ({ mount, index })).sort((a2, b2) => depth(a2.mount) - depth(b2.mount) || a2.index - b2.index).map(({ mount }) => mount);
 }
 async function createContainer(store, options) {
   const note = options.onNote ?? (() => {
@@ -40041,7 +40143,7 @@ async function createContainer(store, options) {
     }
   }
   const anonymousVolumes = [];
-  const mounts = options.volumes.map((volume) => {
+  const mounts = sortByDepth([...options.volumes, ...imageVolumes(config.volumes, options.volumes, devices)]).map((volume) => {
     if (volume.kind !== "volume") return volume;
     if (volume.anonymous === true) {
       const name2 = anonymousVolumeName();
@@ -41215,7 +41317,7 @@ async function writeTarLayer(entries, file, signal) {
   const uncompressed = new Hashing2();
   const compressed = new Hashing2();
   try {
-    await (0, import_promises21.pipeline)(import_node_stream15.Readable.from(tarChunks(entries)), uncompressed, (0, import_node_zlib3.createGzip)({ level: 6 }), compressed, (0, import_node_fs84.createWriteStream)(file), { signal: signal ?? new AbortController().signal });
+    await (0, import_promises21.pipeline)(import_node_stream16.Readable.from(tarChunks(entries)), uncompressed, (0, import_node_zlib3.createGzip)({ level: 6 }), compressed, (0, import_node_fs84.createWriteStream)(file), { signal: signal ?? new AbortController().signal });
   } catch (error) {
     if (error instanceof BurrowError) throw error;
     if (signal?.aborted === true) throw new BurrowError("INTERRUPTED", "the build was interrupted");
@@ -41223,20 +41325,20 @@ async function writeTarLayer(entries, file, signal) {
   }
   return { file, diffId: `sha256:${uncompressed.hash.digest("hex")}`, digest: `sha256:${compressed.hash.digest("hex")}`, size: compressed.size };
 }
-var import_node_crypto7, import_node_fs84, import_node_stream15, import_promises21, import_node_zlib3, BLOCK, CHUNK, Hashing2;
+var import_node_crypto7, import_node_fs84, import_node_stream16, import_promises21, import_node_zlib3, BLOCK, CHUNK, Hashing2;
 var init_layer2 = __esm({
   "src/build/layer.ts"() {
     "use strict";
     import_node_crypto7 = require("node:crypto");
     import_node_fs84 = require("node:fs");
-    import_node_stream15 = require("node:stream");
+    import_node_stream16 = require("node:stream");
     import_promises21 = require("node:stream/promises");
     import_node_zlib3 = require("node:zlib");
     init_index_min();
     init_errors();
     BLOCK = 512;
     CHUNK = 1024 * 1024;
-    Hashing2 = class extends import_node_stream15.Transform {
+    Hashing2 = class extends import_node_stream16.Transform {
       hash = (0, import_node_crypto7.createHash)("sha256");
       size = 0;
       _transform(chunk, _encoding, done2) {
@@ -42311,7 +42413,7 @@ async function placeUncompressed(store, image, index, staging) {
   }
   (0, import_node_fs88.mkdirSync)((0, import_node_path78.dirname)(target), { recursive: true });
   const hash = (0, import_node_crypto8.createHash)("sha256");
-  const tee = new import_node_stream16.Transform({ transform(chunk, _e2, callback) {
+  const tee = new import_node_stream17.Transform({ transform(chunk, _e2, callback) {
     hash.update(chunk);
     callback(null, chunk);
   } });
@@ -42371,14 +42473,14 @@ async function saveImages(store, images, file, format2) {
     (0, import_node_fs88.rmSync)(staging, { recursive: true, force: true });
   }
 }
-var import_node_fs88, import_node_crypto8, import_node_path78, import_node_stream16, import_promises22;
+var import_node_fs88, import_node_crypto8, import_node_path78, import_node_stream17, import_promises22;
 var init_archive_write = __esm({
   "src/transport/archive-write.ts"() {
     "use strict";
     import_node_fs88 = require("node:fs");
     import_node_crypto8 = require("node:crypto");
     import_node_path78 = require("node:path");
-    import_node_stream16 = require("node:stream");
+    import_node_stream17 = require("node:stream");
     import_promises22 = require("node:stream/promises");
     init_index_min();
     init_errors();
@@ -42710,13 +42812,13 @@ async function importCache(store, source, options = {}) {
     lock.release();
   }
 }
-var import_node_fs90, import_node_path80, import_node_stream17, import_promises24, MARKER, MAX_JSON_BLOB, SKIPS, Importer;
+var import_node_fs90, import_node_path80, import_node_stream18, import_promises24, MARKER, MAX_JSON_BLOB, SKIPS, Importer;
 var init_cache = __esm({
   "src/store/cache.ts"() {
     "use strict";
     import_node_fs90 = require("node:fs");
     import_node_path80 = require("node:path");
-    import_node_stream17 = require("node:stream");
+    import_node_stream18 = require("node:stream");
     import_promises24 = require("node:stream/promises");
     init_errors();
     init_local();
@@ -42767,7 +42869,7 @@ var init_cache = __esm({
         const temp = (0, import_node_path80.join)(this.scratchDir(), parseDigest(digest).hex);
         const hash = hasherFor(digest);
         let bytes = 0;
-        const hashing = new import_node_stream17.Transform({
+        const hashing = new import_node_stream18.Transform({
           transform(chunk, _encoding, callback) {
             hash.update(chunk);
             bytes += chunk.length;

@@ -6,9 +6,12 @@ export function cpCommand(signal: AbortSignal, setExit: SetExit): Command {
     .description('Copy files between a container and the host (CONTAINER:PATH on one side)')
     .argument('<source>', 'CONTAINER:PATH, a host path, or - (a tar archive on standard input)')
     .argument('<destination>', 'CONTAINER:PATH, a host path, or - (a tar archive on standard output)')
-    .option('-a, --archive', 'keep the uid and gid of what is copied in')
-    .action(action<{ archive?: boolean }>(signal, setExit, async (context, [source, destination], flags) => {
+    .option('-a, --archive', 'what is copied in belongs to the container\'s user (without -a it keeps its uid and gid, as docker cp)')
+    .option('-L, --follow-link', 'follow a symlink that is the source\'s last component')
+    .action(action<{ archive?: boolean; followLink?: boolean }>(signal, setExit, async (context, [source, destination], flags) => {
       const { copy } = await import('../container/cp.js');
-      await copy(context.store(), source!, destination!, { signal: context.signal, archive: flags.archive === true, input: process.stdin, output: context.stdout });
+      await copy(context.store(), source!, destination!, {
+        signal: context.signal, archive: flags.archive === true, followLink: flags.followLink === true, input: process.stdin, output: context.stdout,
+      });
     }));
 }

@@ -8,11 +8,14 @@
  *   node cp-worker.js ROOT out CONTAINER_PATH HOST_PATH NAME [FLAGS]
  *   node cp-worker.js ROOT in  CONTAINER_PATH HOST_PATH NAME [FLAGS]
  *
- * FLAGS, a comma list (or -): `archive:UID:GID` (cp -a: what is copied in keeps its
- * owner's ids; UID:GID are the caller's), `into-directory` (cp -: CONTAINER_PATH
- * must be a directory, and HOST_PATH goes into it under its own name),
- * `owner:UID:GID` (below). A symlink at the destination in the container is
- * followed, inside the container's root, as Docker does.
+ * FLAGS, a comma list (or -): `keep:UID:GID` or `user:UID:GID` (in: who owns
+ * what is copied in, see `ownership` below; UID:GID of keep are the caller's),
+ * `owners:MANIFEST` (in, cp -: the tar entries' own ids), `into-directory` (cp -:
+ * CONTAINER_PATH must be a directory, and HOST_PATH goes into it under its own
+ * name), `follow-link` (-L: the source's last symlink is followed), `owner:UID:GID`
+ * (below). A symlink at the destination in the container is followed, inside the
+ * container's root, as Docker does. The paths keep Docker's endings: `DIR/.` copies
+ * DIR's contents, `DIR/` must be a directory.
  *
  * `owner:UID:GID` (out, under --userns=keep-id): the ids, in the container's user
  * namespace, that are the caller's on the host. There the worker is the
@@ -36,9 +39,9 @@
  * so the worker never outlives an interrupted or killed `burrow cp`.
  */
 import {
-  closeSync, createReadStream, createWriteStream, fchmodSync, fchownSync, fstatSync, lchownSync, lstatSync, mkdirSync, openSync, readdirSync, readlinkSync, statSync, symlinkSync, unlinkSync, constants as fs,
+  type Stats, closeSync, createReadStream, createWriteStream, fchmodSync, fchownSync, fstatSync, lchownSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, statSync, symlinkSync, unlinkSync, constants as fs,
 } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, posix, relative } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { errno, fchownat, mkdirat, openat2, readlinkat, symlinkat } from '../util/libc.js';
 
@@ -52,28 +55,44 @@ const O_CLOEXEC = 0o2000000;
 const CHUNK = 1024 * 1024;
 
 const AT_SYMLINK_NOFOLLOW = 0x100;
+const AT_EMPTY_PATH = 0x1000;
 /** The largest number of links followed to a destination in the container (the kernel's MAXSYMLINKS). */
 const MAX_LINKS = 40;
 
 /**
- * `cp -a`: what is copied in keeps its host owner's uid and gid, as numbers
- * inside the container. This worker runs as root of the container's user
- * namespace, where the caller's own files show as 0:0: `callerIds` are the
- * caller's ids on the host, which such a file gets back.
+ * Who owns what is copied in (the `user:` and `keep:` flags, cp.ts: ownership).
+ * `user`: -a in a container with a user, everything gets its ids. `keep`: each
+ * entry keeps the ids it has, as docker does without -a: a tar entry's own ids
+ * (`owners`, from cp.ts's manifest), else the host file's owner. This worker is
+ * root of the container's user namespace, where the caller's own files show as
+ * 0:0 (`caller` are their host ids, which they get back) and a host id the
+ * namespace does not map shows as the overflow id (the entry stays root's).
  */
-let keepOwners = false;
-let callerIds = { uid: 0, gid: 0 };
+type Ids = { uid: number; gid: number };
+let ownership: { kind: 'user'; ids: Ids } | { kind: 'keep'; caller: Ids; owners?: { root: string; ids: Map<string, Ids> } } = { kind: 'keep', caller: { uid: 0, gid: 0 } };
+/** The kernel's overflow id: what an unmapped host id reads as inside a user namespace. */
+const OVERFLOW_ID = 65534;
 
-function archiveOwner(stat: { uid: number; gid: number }): { uid: number; gid: number } {
-  return { uid: stat.uid === 0 ? callerIds.uid : stat.uid, gid: stat.gid === 0 ? callerIds.gid : stat.gid };
+function ownerOf(source: string, stat: { uid: number; gid: number }): Ids | undefined {
+  if (ownership.kind === 'user') return ownership.ids;
+  if (ownership.owners !== undefined) return ownership.owners.ids.get(relative(ownership.owners.root, source));
+  const one = (id: number, caller: number): number | undefined => (id === 0 ? caller : id === OVERFLOW_ID ? undefined : id);
+  const uid = one(stat.uid, ownership.caller.uid);
+  const gid = one(stat.gid, ownership.caller.gid);
+  return uid === undefined || gid === undefined ? undefined : { uid, gid };
 }
 
-/** -a: the entry `name` of `dirFd` (just made from `stat`'s file) gets that file's owner, never through a link. */
-function ownLike(dirFd: number, name: string, stat: { uid: number; gid: number }): void {
-  const owner = archiveOwner(stat);
-  if (keepOwners && fchownat(dirFd, name, owner.uid, owner.gid, AT_SYMLINK_NOFOLLOW) !== 0) {
-    throw new CopyFailure('IO', `cp -a: cannot give ${name} the owner ${owner.uid}:${owner.gid} in the container (errno ${errno()}: is that id mapped? see /etc/subuid)`);
-  }
+/**
+ * The entry `name` of `dirFd` (just made from `source`) gets its owner, never
+ * through a link (or, with AT_EMPTY_PATH, the directory `dirFd` itself). An id the container does not map (EINVAL) keeps, without -a,
+ * the entry root's, as the container's root made it; under -a it is an error.
+ */
+function own(dirFd: number, name: string, source: string, stat: { uid: number; gid: number }, flags = AT_SYMLINK_NOFOLLOW): void {
+  const owner = ownerOf(source, stat);
+  if (owner === undefined || fchownat(dirFd, name, owner.uid, owner.gid, flags) === 0) return;
+  const code = errno();
+  if (code === 22 && ownership.kind === 'keep') return;
+  throw new CopyFailure('IO', `cannot give ${name} the owner ${owner.uid}:${owner.gid} in the container (errno ${code}${code === 22 ? ': that id is not mapped in the container, see /etc/subuid' : ''})`);
 }
 
 /** A failure as burrow reports it: a BurrowError code and one line. */
@@ -187,24 +206,39 @@ async function copyOut(fd: number, target: string, named: boolean, from: string)
 }
 
 /** Copies the host path `source` into the container directory `dirFd` as `name`. */
-async function copyIn(source: string, dirFd: number, name: string): Promise<void> {
-  const stat = lstatSync(source);
+async function copyIn(source: string, dirFd: number, name: string, stat = lstatSync(source)): Promise<void> {
   if (stat.isSymbolicLink()) {
     if (symlinkat(readlinkSync(source), dirFd, name) !== 0) throw new CopyFailure('IO', `cannot create symlink ${name} in the container (errno ${errno()})`);
-    ownLike(dirFd, name, stat);
+    own(dirFd, name, source, stat);
   } else if (stat.isDirectory()) {
     if (mkdirat(dirFd, name, stat.mode & 0o7777) !== 0 && errno() !== 17) throw new CopyFailure('IO', `cannot create directory ${name} in the container (errno ${errno()})`);
-    ownLike(dirFd, name, stat);
-    const child = open2(dirFd, name, O_PATH | fs.O_DIRECTORY, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS, name);
+    let child: number;
     try {
-      for (const entry of readdirSync(source)) await copyIn(join(source, entry), child, entry);
+      // A symlink already there is never followed (nor given an owner): the copy stops.
+      child = open2(dirFd, name, O_PATH | fs.O_DIRECTORY, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS, name);
+    } catch (error) {
+      if (error instanceof CopyFailure && error.errno === 20) throw new CopyFailure('INVALID_ARGUMENT', `cannot overwrite non-directory "${name}" in the container with a directory`);
+      throw error;
+    }
+    try {
+      // The directory just opened, by its descriptor: never a name swapped since.
+      own(child, '', source, stat, AT_EMPTY_PATH);
+      await copyEntries(source, child);
     } finally {
       closeSync(child);
     }
   } else if (stat.isFile()) {
     const fd = open2(dirFd, name, fs.O_WRONLY | fs.O_CREAT | fs.O_TRUNC | fs.O_NOFOLLOW, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS, name, stat.mode & 0o777);
     try {
-      if (keepOwners) fchownSync(fd, archiveOwner(stat).uid, archiveOwner(stat).gid);
+      // On the descriptor just opened: never a path a symlink could have replaced since.
+      const owner = ownerOf(source, stat);
+      if (owner !== undefined) {
+        try {
+          fchownSync(fd, owner.uid, owner.gid);
+        } catch (error) {
+          if (!((error as NodeJS.ErrnoException).code === 'EINVAL' && ownership.kind === 'keep')) throw error;
+        }
+      }
       fchmodSync(fd, stat.mode & 0o777);
     } catch (error) {
       closeSync(fd);
@@ -215,12 +249,17 @@ async function copyIn(source: string, dirFd: number, name: string): Promise<void
   }
 }
 
+/** The entries of the host directory `source`, each copied into the container directory `dirFd` under its own name. */
+async function copyEntries(source: string, dirFd: number): Promise<void> {
+  for (const entry of readdirSync(source)) await copyIn(join(source, entry), dirFd, entry);
+}
+
 /**
  * Docker follows a symlink at the destination in the container: the path it
  * names, found again inside the container's root (openat2 RESOLVE_IN_ROOT reads
  * each hop), so a link to `/etc` is the container's /etc, never the host's.
  */
-function followDestinationLinks(root: number, containerPath: string, name: string): string {
+function followLinks(root: number, containerPath: string, name: string): string {
   let path = containerPath;
   for (let hops = 0; hops < MAX_LINKS; hops++) {
     let fd: number;
@@ -244,14 +283,131 @@ function followDestinationLinks(root: number, containerPath: string, name: strin
   throw new CopyFailure('INVALID_ARGUMENT', `${name}:${containerPath}: too many levels of symbolic links`);
 }
 
+/** The ids of a flag `NAME:UID:GID`, if given. */
+function idsFlag(flags: readonly string[], name: string): Ids | undefined {
+  const match = flags.map((flag) => new RegExp(`^${name}:(\\d+):(\\d+)$`).exec(flag)).find((found) => found !== null);
+  return match === undefined || match === null ? undefined : { uid: Number(match[1]), gid: Number(match[2]) };
+}
+
+/** cp.ts's manifest of a tar's entries' ids (`owners:` flag, its path URI-encoded). */
+function readOwners(path: string): { root: string; ids: Map<string, Ids> } {
+  const { root, owners } = JSON.parse(readFileSync(path, 'utf8')) as { root: string; owners: Record<string, [number, number]> };
+  const ids = new Map<string, Ids>();
+  for (const [key, [uid, gid]] of Object.entries(owners)) {
+    if (Number.isSafeInteger(uid) && Number.isSafeInteger(gid) && uid >= 0 && gid >= 0) ids.set(key, { uid, gid });
+  }
+  return { root, ids };
+}
+
+/** A path that names a directory's contents (`dir/.`) or asserts a directory (`dir/`), and the path without that ending. */
+function ending(path: string): { contents: boolean; directory: boolean; bare: string } {
+  const contents = path === '.' || path.endsWith('/.');
+  const directory = contents || path.endsWith('/');
+  return { contents, directory, bare: directory ? path.replace(/\/?\.?$/, '').replace(/\/+$/, '') || '/' : path };
+}
+
+/** Copies out of the container: Docker's rules for `CONTAINER:SRC HOST_DEST`. */
+async function mainOut(root: number, givenPath: string, hostPath: string, name: string, followLink: boolean): Promise<void> {
+  const from = `${name}:${givenPath}`;
+  let sourcePath = givenPath;
+  let linkName: string | undefined;
+  if (followLink) {
+    // -L: the link's target, found inside the container's root; the copy keeps the link's name.
+    const followed = followLinks(root, givenPath, name);
+    if (followed !== givenPath) {
+      sourcePath = followed;
+      linkName = basename(ending(givenPath).bare);
+    }
+  }
+  let fd: number;
+  try {
+    fd = open2(root, sourcePath, O_PATH | fs.O_NOFOLLOW, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS, from);
+  } catch (error) {
+    if (error instanceof CopyFailure && error.errno === 20) throw new CopyFailure('INVALID_ARGUMENT', `${from}: not a directory in the container`);
+    throw error;
+  }
+  const isDirectory = fstatSync(fd).isDirectory();
+  const source = ending(givenPath);
+  const target = ending(hostPath);
+  let destination = target.bare;
+  const existing = statSync(destination, { throwIfNoEntry: false });
+  if (existing?.isDirectory() === true) {
+    // Into a directory the user named (through a symlink too, as they asked), under the source's
+    // name; `SRC/.`: its contents, into the directory itself.
+    if (!(source.contents && isDirectory)) destination = join(destination, linkName ?? (basename(ending(sourcePath).bare) || 'root'));
+  } else if (existing === undefined && target.directory && !isDirectory) {
+    throw new CopyFailure('INVALID_ARGUMENT', `no such directory "${hostPath}": a file is copied into a directory only when it exists`);
+  }
+  await copyOut(fd, destination, true, from);
+}
+
+/** Copies into the container: Docker's rules for `HOST_SRC CONTAINER:DEST`. */
+async function mainIn(root: number, givenPath: string, hostPath: string, name: string, followLink: boolean): Promise<void> {
+  let stat: Stats;
+  try {
+    // A trailing `/` follows a symlink to a directory (the kernel's rule); -L follows any.
+    stat = followLink ? statSync(hostPath) : lstatSync(hostPath);
+  } catch (error) {
+    const { code } = error as NodeJS.ErrnoException;
+    if (code === 'ENOENT') throw new CopyFailure('NOT_FOUND', `${hostPath}: no such file or directory`);
+    if (code === 'ENOTDIR') throw new CopyFailure('INVALID_ARGUMENT', `${hostPath}: not a directory`);
+    throw error;
+  }
+  const source = ending(hostPath);
+  const sourceName = basename(source.bare);
+  const to = `${name}:${givenPath}`;
+  const containerPath = followLinks(root, givenPath, name);
+  let destination: number | undefined;
+  try {
+    destination = open2(root, containerPath, O_PATH | fs.O_NOFOLLOW, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS, to);
+  } catch (error) {
+    if (!(error instanceof CopyFailure && error.code === 'NOT_FOUND')) {
+      if (error instanceof CopyFailure && error.errno === 20) throw new CopyFailure('INVALID_ARGUMENT', `${to}: not a directory in the container`);
+      throw error;
+    }
+  }
+  if (destination !== undefined) {
+    const isDirectory = fstatSync(destination).isDirectory();
+    if (isDirectory) {
+      try {
+        // Into the directory: the source under its own name, or `SRC/.`'s contents.
+        if (source.contents && stat.isDirectory()) await copyEntries(hostPath, destination);
+        else await copyIn(hostPath, destination, sourceName, stat);
+      } finally {
+        closeSync(destination);
+      }
+      return;
+    }
+    closeSync(destination);
+    if (stat.isDirectory()) throw new CopyFailure('INVALID_ARGUMENT', `cannot copy a directory to a file: "${to}" is not a directory`);
+  } else if (ending(givenPath).directory && !stat.isDirectory()) {
+    throw new CopyFailure('INVALID_ARGUMENT', `no such directory "${to}" in the container: a file is copied into a directory only when it exists`);
+  }
+  // Not there, or a file: the destination's last component names the copy (a file there is replaced).
+  const clean = ending(posix.normalize(`/${containerPath}`)).bare;
+  const parent = open2(root, dirname(clean), O_PATH | fs.O_DIRECTORY, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS, `${name}:${dirname(clean)}`);
+  try {
+    await copyIn(hostPath, parent, basename(clean), stat);
+  } finally {
+    closeSync(parent);
+  }
+}
+
 async function main(rootPath: string, direction: string, givenPath: string, hostPath: string, name: string, flags: string[]): Promise<void> {
   const root = openSync(rootPath, O_PATH | fs.O_DIRECTORY | O_CLOEXEC);
-  const archive = flags.find((flag) => flag.startsWith('archive:'))?.split(':');
-  keepOwners = archive !== undefined;
-  if (archive !== undefined) callerIds = { uid: Number(archive[1]), gid: Number(archive[2]) };
-  const containerPath = direction === 'in' ? followDestinationLinks(root, givenPath, name) : givenPath;
+  const followLink = flags.includes('follow-link');
+  if (direction === 'out') {
+    await mainOut(root, givenPath, hostPath, name, followLink);
+    return;
+  }
+  const user = idsFlag(flags, 'user');
+  const ownersFlag = flags.find((flag) => flag.startsWith('owners:'));
+  ownership = user !== undefined
+    ? { kind: 'user', ids: user }
+    : { kind: 'keep', caller: idsFlag(flags, 'keep') ?? { uid: 0, gid: 0 }, ...(ownersFlag === undefined ? {} : { owners: readOwners(decodeURIComponent(ownersFlag.slice('owners:'.length))) }) };
   if (flags.includes('into-directory')) {
     // `cp - CONTAINER:DIR`: the archive's entries go into DIR, which must be a directory (Docker's rule).
+    const containerPath = followLinks(root, givenPath, name);
     let dir: number;
     try {
       dir = open2(root, containerPath, O_PATH | fs.O_DIRECTORY, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS, `${name}:${givenPath}`);
@@ -262,28 +418,7 @@ async function main(rootPath: string, direction: string, givenPath: string, host
     await copyIn(hostPath, dir, basename(hostPath));
     return;
   }
-  if (direction === 'out') {
-    const fd = open2(root, containerPath, O_PATH | fs.O_NOFOLLOW, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS, `${name}:${containerPath}`);
-    let destination = hostPath;
-    // Into a directory the user named (through a symlink too, as they asked), under the container's name.
-    if (statSync(destination, { throwIfNoEntry: false })?.isDirectory() === true) destination = join(destination, basename(containerPath) || 'root');
-    await copyOut(fd, destination, true, `${name}:${containerPath}`);
-    return;
-  }
-  if (lstatSync(hostPath, { throwIfNoEntry: false }) === undefined) throw new CopyFailure('NOT_FOUND', `${hostPath}: no such file or directory`);
-  // Into an existing directory keeps the name; else the last component is the new name.
-  let dirFd: number;
-  let entry: string;
-  try {
-    dirFd = open2(root, containerPath, O_PATH | fs.O_DIRECTORY, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS, `${name}:${containerPath}`);
-    entry = basename(hostPath);
-  } catch (error) {
-    // Not there, or a file (ENOTDIR: an earlier, interrupted copy's): the last component is the name, replaced.
-    if (!(error instanceof CopyFailure && (error.code === 'NOT_FOUND' || error.errno === 20))) throw error;
-    dirFd = open2(root, dirname(containerPath), O_PATH | fs.O_DIRECTORY, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS, `${name}:${dirname(containerPath)}`);
-    entry = basename(containerPath);
-  }
-  await copyIn(hostPath, dirFd, entry);
+  await mainIn(root, givenPath, hostPath, name, followLink);
 }
 
 function report(code: string, message: string): never {
@@ -302,7 +437,7 @@ const ownerFlag = flags.find((flag) => flag.startsWith('owner:'));
 const ids = ownerFlag === undefined ? undefined : /^owner:(\d+):(\d+)$/.exec(ownerFlag);
 if (rootPath === undefined || (direction !== 'in' && direction !== 'out') || containerPath === undefined || hostPath === undefined || name === undefined
   || (ownerFlag !== undefined && (direction !== 'out' || ids === null))) {
-  report('INVALID_ARGUMENT', 'usage: cp-worker ROOT in|out CONTAINER_PATH HOST_PATH NAME [FLAGS: archive:UID:GID, into-directory, owner:UID:GID (out)]');
+  report('INVALID_ARGUMENT', 'usage: cp-worker ROOT in|out CONTAINER_PATH HOST_PATH NAME [FLAGS: keep|user:UID:GID, owners:MANIFEST, into-directory, follow-link, owner:UID:GID (out)]');
 }
 if (ids !== undefined && ids !== null) hostOwner = { uid: Number(ids[1]), gid: Number(ids[2]) };
 main(rootPath, direction, containerPath, hostPath, name, flags).then(

@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, chmodSync, lstatSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readdirSync, rmSync, chmodSync, lstatSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, posix, resolve } from 'node:path';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { once } from 'node:events';
 import { createRequire } from 'node:module';
@@ -39,6 +40,35 @@ export function parseCpPath(text: string): { container?: string; path: string } 
   const colon = text.indexOf(':');
   if (colon > 0 && !text.startsWith('/') && !text.startsWith('.')) return { container: text.slice(0, colon), path: text.slice(colon + 1) || '/' };
   return { path: text };
+}
+
+/**
+ * A host path made absolute as Docker's CLI makes it (`resolveLocalPath`): a
+ * trailing `/.` (the directory's contents, not the directory) or `/` (it must be
+ * a directory) is kept, which `resolve` alone would drop.
+ */
+export function hostPath(text: string, cwd = process.cwd()): string {
+  const absolute = resolve(cwd, text);
+  if ((text === '.' || text.endsWith('/.')) && !absolute.endsWith('/.')) return `${absolute.replace(/\/$/, '')}/.`;
+  if (text.endsWith('/') && !absolute.endsWith('/')) return `${absolute}/`;
+  return absolute;
+}
+
+/**
+ * Docker's check of a host destination before a copy out (docker/cli
+ * `ValidateOutputPath`): its directory must exist, and an existing destination
+ * must be a directory or a regular file. `cp CTR:/f /dev/stdout` is refused, never
+ * written to the device: `-` is the one way to standard output.
+ */
+export function checkOutputPath(path: string): void {
+  const parent = posix.dirname(posix.normalize(path));
+  if (statSync(parent, { throwIfNoEntry: false }) === undefined) {
+    throw new BurrowError('INVALID_ARGUMENT', `invalid output path: directory "${parent}" does not exist`);
+  }
+  const stat = statSync(path, { throwIfNoEntry: false });
+  if (stat !== undefined && !stat.isDirectory() && !stat.isFile()) {
+    throw new BurrowError('INVALID_ARGUMENT', `invalid output path: "${path}" must be a directory or a regular file (use - for a tar archive on standard output)`);
+  }
 }
 
 /**
@@ -100,8 +130,15 @@ function failure(stderr: string, record: ContainerRecord): BurrowError {
 
 export interface CopyOptions {
   signal?: AbortSignal | undefined;
-  /** -a: files copied in keep their owner's uid and gid (as numbers inside the container); else they belong to the container's root. */
+  /**
+   * -a, as docker does it (moby `applyTarCopyUserOptions`): what is copied in
+   * belongs to the container's user when it has one (--user, the image's USER,
+   * keep-id's); without -a, or without a user, it keeps the uid and gid it has
+   * (a host file's numeric owner, a tar entry's ids).
+   */
   archive?: boolean | undefined;
+  /** -L: a symlink as the source's last component is followed (the copy takes the link's name). */
+  followLink?: boolean | undefined;
   /** `cp - CONTAINER:DIR`: the tar archive to unpack into DIR. */
   input?: NodeJS.ReadableStream | undefined;
   /** `cp CONTAINER:PATH -`: where the tar archive of PATH goes. */
@@ -126,8 +163,15 @@ export async function copy(store: Store, sourceText: string, targetText: string,
   const out = source.container !== undefined;
   const record = findContainer(store, (source.container ?? target.container)!);
   // Host paths as this process sees them: the worker's working directory is the container's root.
-  const args = out ? ['out', source.path, resolve(target.path), record.name] : ['in', target.path, resolve(source.path), record.name];
-  await runWorker(store, record, args, options, `burrow cp ${sourceText} ${targetText}`);
+  const host = hostPath(out ? target.path : source.path);
+  if (out) checkOutputPath(host);
+  const args = out ? ['out', source.path, host, record.name] : ['in', target.path, host, record.name];
+  await runWorker(store, record, args, options, `burrow cp ${sourceText} ${targetText}`, options.followLink === true ? ['follow-link'] : []);
+}
+
+/** A tar entry's path as the path under the directory it is unpacked into (node-tar drops a leading `/`, `./`). */
+export function archiveKey(path: string): string {
+  return posix.normalize(`/${path}`).slice(1).replace(/\/$/, '');
 }
 
 /** node-tar, loaded only by the archive forms (the CLI's bundle keeps packages outside it: createRequire). */
@@ -145,19 +189,82 @@ function scratch(): { dir: string; remove: () => void } {
   return { dir, remove: () => { try { open(dir); } catch { /* removed below as far as it can be */ } rmSync(dir, { recursive: true, force: true }); } };
 }
 
+/**
+ * The decompressors docker's daemon runs on `cp -`'s stream (go-archive
+ * `DecompressStream`) that node-tar lacks, by their magic bytes; gzip (and what
+ * else node-tar knows) is left to node-tar. Run on the host, as this user, before
+ * anything reaches the container: the container's own programs are never run.
+ */
+const DECOMPRESSORS: ReadonlyArray<{ magic: Buffer; program: string }> = [
+  { magic: Buffer.from('BZh'), program: 'bzip2' },
+  { magic: Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]), program: 'xz' },
+  { magic: Buffer.from([0x28, 0xb5, 0x2f, 0xfd]), program: 'zstd' },
+];
+
+/** `input` as a plain or gzip'd tar for node-tar, and the end of the decompressor if one was needed. */
+async function decompressed(input: NodeJS.ReadableStream): Promise<{ stream: NodeJS.ReadableStream; finished: Promise<void> }> {
+  const chunks = (input as Readable)[Symbol.asyncIterator]();
+  const head: Buffer[] = [];
+  let length = 0;
+  while (length < 6) {
+    const next = await chunks.next();
+    if (next.done === true) break;
+    const chunk = Buffer.from(next.value as Buffer);
+    head.push(chunk);
+    length += chunk.length;
+  }
+  const first = Buffer.concat(head);
+  const whole = Readable.from((async function* rest(): AsyncGenerator<Buffer> {
+    yield first;
+    for (let next = await chunks.next(); next.done !== true; next = await chunks.next()) yield Buffer.from(next.value as Buffer);
+  })());
+  const found = DECOMPRESSORS.find(({ magic }) => first.subarray(0, magic.length).equals(magic));
+  if (found === undefined) return { stream: whole, finished: Promise.resolve() };
+  const child = spawn(found.program, ['-dc'], { stdio: ['pipe', 'pipe', 'pipe'], env: hostEnv() });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+  const fed = pipeline(whole, child.stdin).catch(() => undefined);
+  const finished = new Promise<void>((done, fail) => {
+    child.on('error', (error: NodeJS.ErrnoException) => fail(new BurrowError('INVALID_ARGUMENT', error.code === 'ENOENT'
+      ? `cp -: standard input is ${found.program}-compressed and ${notInstalled(found.program)}`
+      : `cp -: cannot start ${found.program}: ${error.message}`)));
+    child.on('close', (code, signal) => {
+      // SIGPIPE, a broken pipe: node-tar stopped reading (its own error says why), not a fault of the stream.
+      const stopped = signal === 'SIGPIPE' || /broken pipe/i.test(stderr);
+      void fed.then(() => (code === 0 || stopped ? done() : fail(new BurrowError('INVALID_ARGUMENT', `cp -: standard input is not a ${found.program}-compressed archive burrow can read: ${stderr.trim().split('\n')[0] || `${found.program} exited ${code}`}`))));
+    });
+  });
+  return { stream: child.stdout, finished };
+}
+
 async function copyArchiveIn(store: Store, container: string, path: string, options: CopyOptions): Promise<void> {
   if (options.input === undefined) throw new BurrowError('INVALID_ARGUMENT', 'cp - CONTAINER:DIR reads a tar archive from standard input: none was given');
   const record = findContainer(store, container);
   const { x: extract } = loadTar();
   const place = scratch();
   try {
+    const tree = join(place.dir, 'tree');
+    mkdirSync(tree);
+    // Unpacked as this user (node-tar keeps every entry inside `tree`); the entries' own ids,
+    // which Docker keeps, go to the worker beside it, which gives them inside the container.
+    const owners: Record<string, [number, number]> = {};
+    const entryOwner = (entry: { path: string; uid?: number | undefined; gid?: number | undefined }): void => {
+      const key = archiveKey(entry.path);
+      if (key !== '' && entry.uid !== undefined && entry.gid !== undefined) owners[key] = [entry.uid, entry.gid];
+    };
+    const { stream, finished } = await decompressed(options.input);
     try {
-      await pipeline(options.input, extract({ cwd: place.dir, strict: true, preserveOwner: false }));
+      await pipeline(stream, extract({ cwd: tree, strict: true, preserveOwner: false, onReadEntry: entryOwner }));
     } catch (error) {
+      // The decompressor's own failure (a corrupt stream, a missing program) says more than the tar's end.
+      await finished;
       throw new BurrowError('INVALID_ARGUMENT', `cp -: standard input is not a tar archive burrow can read: ${(error as Error).message}`);
     }
-    for (const name of readdirSync(place.dir)) {
-      await runWorker(store, record, ['in', path, join(place.dir, name), record.name], options, `burrow cp - ${container}:${path}`, ['into-directory']);
+    await finished;
+    const manifest = join(place.dir, 'owners.json');
+    writeFileSync(manifest, JSON.stringify({ root: tree, owners }));
+    for (const name of readdirSync(tree)) {
+      await runWorker(store, record, ['in', path, join(tree, name), record.name], options, `burrow cp - ${container}:${path}`, ['into-directory', `owners:${encodeURIComponent(manifest)}`]);
     }
   } finally {
     place.remove();
@@ -180,10 +287,22 @@ async function copyArchiveOut(store: Store, container: string, path: string, opt
   }
 }
 
-/** The worker with `args` (in|out, container path, host path, name) and its flags (cp-worker.ts: into-directory, archive). */
+/**
+ * The ids what is copied in gets (cp-worker.ts): `user:UID:GID` under -a in a
+ * container with a user, else `keep:UID:GID`, the caller's host ids, which the
+ * worker (root of the container's namespace, where the caller's own files show
+ * as 0:0) gives back to the caller's files.
+ */
+function ownership(record: ContainerRecord, archive: boolean): string {
+  const { uid, gid } = record.plan.process;
+  // Docker's "the container has a user": --user given, or a user other than root from the image's USER or keep-id.
+  const hasUser = record.command?.user !== undefined || uid !== 0 || gid !== 0;
+  return archive && hasUser ? `user:${uid}:${gid}` : `keep:${process.getuid!()}:${process.getgid!()}`;
+}
+
+/** The worker with `args` (in|out, container path, host path, name) and its flags (cp-worker.ts: into-directory, owners, follow-link). */
 async function runWorker(store: Store, record: ContainerRecord, args: string[], options: CopyOptions, what: string, flags: string[] = []): Promise<void> {
-  // -a: the worker sees the caller's own files as root's (it runs as root of the container's namespace): it is told the caller's ids.
-  const all = [...flags, ...(options.archive === true ? [`archive:${process.getuid!()}:${process.getgid!()}`] : [])];
+  const all = [...flags, ...(args[0] === 'in' ? [ownership(record, options.archive === true)] : [])];
   // Under keep-id the worker is the namespace's root, not the caller: what it copies out goes to
   // the kept ids, which are the caller's on the host (cp-worker.ts).
   if (args[0] === 'out' && record.userns !== undefined) all.push(`owner:${record.userns.uid}:${record.userns.gid}`);

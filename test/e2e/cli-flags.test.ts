@@ -1,4 +1,4 @@
-import { accessSync, constants, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, lstatSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bed, busyboxLayerTar } from '../helpers/bed.js';
@@ -410,6 +410,22 @@ describe('cp: archives, -a, mounts of a stopped container, symlinks, Docker\'s e
     expect(expectOneLineError({ ...(await raw(['cp', '-', 'cp-target:/target'], Buffer.from('not a tar at all'.repeat(64)))), stdout: '' })).toMatch(/not a tar archive/);
   });
 
+  it('cp - takes a tar compressed with gzip, bzip2, xz or zstd, as docker\'s daemon does (decompressed on the host)', async () => {
+    const archive = tarArchive([{ name: 'z.txt', content: 'Z\n' }]);
+    const compress = async (tool: string, input: Buffer): Promise<Buffer> => Buffer.from((await execa(tool, ['-c'], { input, encoding: 'buffer' })).stdout);
+    for (const tool of ['gzip', 'bzip2', 'xz', 'zstd']) {
+      await ok(['exec', 'cp-target', 'mkdir', '-p', `/z-${tool}`]);
+      const result = await raw(['cp', '-', `cp-target:/z-${tool}`], await compress(tool, archive));
+      expect(result.exitCode, `${tool}: ${result.stderr}`).toBe(0);
+      expect(await ok(['exec', 'cp-target', 'cat', `/z-${tool}/z.txt`])).toBe('Z');
+    }
+    // A corrupt xz stream gives xz's reason; a good xz stream of something else, the tar's.
+    const corrupt = Buffer.concat([Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]), Buffer.alloc(64, 1)]);
+    expect(expectOneLineError({ ...(await raw(['cp', '-', 'cp-target:/z-xz'], corrupt)), stdout: '' })).toMatch(/not a xz-compressed archive burrow can read/);
+    const notTar = await compress('xz', Buffer.from('not a tar at all'.repeat(64)));
+    expect(expectOneLineError({ ...(await raw(['cp', '-', 'cp-target:/z-xz'], notTar)), stdout: '' })).toMatch(/not a tar archive burrow can read/);
+  });
+
   it('cp CTR:DIR - writes a tar of DIR to stdout', async () => {
     await ok(['exec', 'cp-target', 'sh', '-c', 'mkdir -p /out/sub && echo one > /out/sub/one && ln -s sub/one /out/link']);
     const result = await raw(['cp', 'cp-target:/out', '-']);
@@ -429,10 +445,79 @@ describe('cp: archives, -a, mounts of a stopped container, symlinks, Docker\'s e
     expect(entries).toEqual({ 'out/': '', 'out/sub/': '', 'out/sub/one': 'one\n', 'out/link': '-> sub/one' });
   });
 
-  it('cp -a keeps the uid and gid of what it copies in; without -a it belongs to the container\'s root', async () => {
+  it('without -a what is copied in keeps its uid and gid (a host file\'s, a tar entry\'s), as docker does; -a gives it to the container\'s user', async () => {
+    const me = `${process.getuid!()}:${process.getgid!()}`;
     const file = hostFile('owned', 'mine\n');
     await ok(['cp', file, 'cp-target:/plain']);
+    // cp-target has no user: -a changes nothing there (moby: no Config.User, the ids are kept).
     await ok(['cp', '-a', file, 'cp-target:/kept']);
-    expect(await ok(['exec', 'cp-target', 'stat', '-c', '%u:%g', '/plain', '/kept'])).toBe(`0:0\n${process.getuid!()}:${process.getgid!()}`);
+    expect(await ok(['exec', 'cp-target', 'stat', '-c', '%u:%g', '/plain', '/kept'])).toBe(`${me}\n${me}`);
+    const archive = tarArchive([{ name: 'a.txt', content: 'A\n', uid: 1042, gid: 1043 }, { name: 'd/', type: 'dir', mode: 0o755, uid: 7, gid: 8 }, { name: 'd/b', content: 'B\n', uid: 9, gid: 10 }]);
+    expect((await raw(['cp', '-a=false', '-', 'cp-target:/target'], archive)).exitCode).toBe(0);
+    expect(await ok(['exec', 'cp-target', 'stat', '-c', '%u:%g', '/target/a.txt', '/target/d', '/target/d/b'])).toBe('1042:1043\n7:8\n9:10');
+    await ok(['run', '-d', '--name', 'cp-user', '--user', '1234:1235', busybox(), 'sleep', '600']);
+    await ok(['cp', '-a', file, 'cp-user:/tmp/a']);
+    await ok(['cp', file, 'cp-user:/tmp/plain']);
+    expect((await raw(['cp', '-a', '-', 'cp-user:/tmp'], archive)).exitCode).toBe(0);
+    expect(await ok(['exec', 'cp-user', 'stat', '-c', '%u:%g', '/tmp/a', '/tmp/plain', '/tmp/a.txt', '/tmp/d/b'])).toBe(`1234:1235\n${me}\n1234:1235\n1234:1235`);
+    await ok(['rm', '-f', 'cp-user']);
   });
+
+  it('Docker\'s path rules: DIR/. copies the contents, DIR/ and a missing DEST/ are directories, a directory never replaces a file', async () => {
+    const dir = join(box.dir, 'rules');
+    mkdirSync(join(dir, 'sub'), { recursive: true });
+    writeFileSync(join(dir, 'sub', 'f'), 'F\n');
+    await ok(['exec', 'cp-target', 'mkdir', '-p', '/rules']);
+    await ok(['cp', `${dir}/.`, 'cp-target:/rules/']);
+    await ok(['cp', `${dir}/`, 'cp-target:/rules']);
+    await ok(['cp', `${dir}/.`, 'cp-target:/rules-new']);
+    expect(await ok(['exec', 'cp-target', 'cat', '/rules/sub/f', '/rules/rules/sub/f', '/rules-new/sub/f'])).toBe('F\nF\nF');
+    expect(expectOneLineError(await run(box, ['cp', dir, 'cp-target:/file']))).toMatch(/^burrow: cannot copy a directory to a file: "cp-target:\/file" is not a directory$/);
+    expect(expectOneLineError(await run(box, ['cp', join(dir, 'sub', 'f'), 'cp-target:/no-such-dir/']))).toMatch(/no such directory "cp-target:\/no-such-dir\/"/);
+    expect(expectOneLineError(await run(box, ['cp', `${join(dir, 'sub', 'f')}/`, 'cp-target:/rules']))).toMatch(/sub\/f\/: not a directory$/);
+    // Out: the same rules on the host side.
+    const out = join(box.dir, 'rules-out');
+    mkdirSync(out);
+    await ok(['cp', 'cp-target:/rules/.', out]);
+    expect(readFileSync(join(out, 'sub', 'f'), 'utf8')).toBe('F\n');
+    expect(expectOneLineError(await run(box, ['cp', 'cp-target:/file', join(box.dir, 'absent-dir') + '/']))).toMatch(/no such directory/);
+    expect(existsSync(join(box.dir, 'absent-dir'))).toBe(false);
+    expect(expectOneLineError(await run(box, ['cp', 'cp-target:/file', join(box.dir, 'absent-dir', 'f')]))).toMatch(/^burrow: invalid output path: directory ".*absent-dir" does not exist$/);
+  });
+
+  it('cp CTR:FILE /dev/stdout is refused (only - is standard output), as docker refuses a device', async () => {
+    const result = await raw(['cp', 'cp-target:/file', '/dev/stdout']);
+    expect(result.stdout.length).toBe(0);
+    expect(expectOneLineError({ ...result, stdout: '' })).toMatch(/^burrow: invalid output path: "\/dev\/stdout" must be a directory or a regular file/);
+  });
+
+  it('-L follows a symlink that is the source, inside the container\'s root; without -L the link itself is copied', async () => {
+    await ok(['exec', 'cp-target', 'sh', '-c', 'mkdir -p /linked/sub && echo L > /linked/sub/l && ln -s .. /linked/sub/up']);
+    const out = join(box.dir, 'follow');
+    mkdirSync(out);
+    await ok(['cp', '-L', 'cp-target:/linked/sub/up', join(out, 'followed')]);
+    expect(readFileSync(join(out, 'followed', 'sub', 'l'), 'utf8')).toBe('L\n');
+    await ok(['cp', 'cp-target:/linked/sub/up', join(out, 'as-link')]);
+    expect(lstatSync(join(out, 'as-link')).isSymbolicLink()).toBe(true);
+    // Into a directory: the copy keeps the link's name.
+    await ok(['cp', '-L', 'cp-target:/linked/sub/up', out]);
+    expect(readFileSync(join(out, 'up', 'sub', 'l'), 'utf8')).toBe('L\n');
+  });
+
+  it('attempts that must fail: -L never follows a link to a host path, DIR/. never writes through a link in the container', async () => {
+    const sentinel = join(box.dir, 'cp-sentinel');
+    mkdirSync(sentinel);
+    writeFileSync(join(sentinel, 'secret'), 'host only\n');
+    await ok(['exec', 'cp-target', 'sh', '-c', `ln -s ${sentinel}/secret /to-host; mkdir -p /into && ln -s /etc /into/sneaky`]);
+    const out = join(box.dir, 'must-not-exist');
+    expect(expectOneLineError(await run(box, ['cp', '-L', 'cp-target:/to-host', out]))).toMatch(/no such file or directory in the container/);
+    expect(existsSync(out)).toBe(false);
+    // A host directory named as the container's link: its file must not land in the container's /etc.
+    const dir = join(box.dir, 'sneaky-src');
+    mkdirSync(join(dir, 'sneaky'), { recursive: true });
+    writeFileSync(join(dir, 'sneaky', 'planted'), 'x\n');
+    expect(expectOneLineError(await run(box, ['cp', `${dir}/.`, 'cp-target:/into']))).toMatch(/symlink in the container is in the way/);
+    expect((await run(box, ['exec', 'cp-target', 'test', '-e', '/etc/planted'])).exitCode).toBe(1);
+  });
+
 });

@@ -161,7 +161,8 @@ describe('--userns=keep-id', () => {
     const record = JSON.parse(readFileSync(join(box.root, 'containers', id, 'container.json'), 'utf8')) as { userns?: unknown; plan: { rootfs: { driver: string } } };
     expect(record.userns).toMatchObject({ mode: 'keep-id', uid: runner.uid, gid: runner.gid });
     expect(record.plan.rootfs.driver).toBe('copy');
-    // cp into the stopped container (its holder namespace), then into the running one (nsenter): root's files inside, as Docker's cp makes them.
+    // cp into the stopped container (its holder namespace), then into the running one (nsenter): the caller's file keeps
+    // its uid, which keep-id maps to the same number inside, as docker cp keeps a host file's ids without -a.
     const file = join(box.dir, 'copied');
     writeFileSync(file, 'copied\n');
     const before = await run(box, ['cp', file, `${id}:/tmp/before`]);
@@ -173,7 +174,7 @@ describe('--userns=keep-id', () => {
     const exec = await run(box, ['exec', id, 'sh', '-c', 'echo $(id -u) $(stat -c %u /etc/passwd /tmp/before /tmp/after); cat /proc/self/uid_map']);
     expect(exec.exitCode, exec.stderr).toBe(0);
     const [ids, ...map] = exec.stdout.trim().split('\n');
-    expect(ids).toBe(`${runner.uid} 0 0 0`);
+    expect(ids).toBe(`${runner.uid} 0 ${runner.uid} ${runner.uid}`);
     expect(sortedMap(map)).toEqual(keepIdMap());
     const removed = await run(box, ['rm', '-f', id]);
     expect(removed.exitCode, removed.stderr).toBe(0);

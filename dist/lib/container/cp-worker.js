@@ -14,13 +14,14 @@ import {
   mkdirSync,
   openSync,
   readdirSync,
+  readFileSync,
   readlinkSync,
   statSync,
   symlinkSync,
   unlinkSync,
   constants as fs
 } from "node:fs";
-import { basename, dirname as dirname2, join as join2 } from "node:path";
+import { basename, dirname as dirname2, join as join2, posix, relative } from "node:path";
 import { pipeline } from "node:stream/promises";
 
 // src/util/libc.ts
@@ -112,17 +113,24 @@ var O_PATH = 2097152;
 var O_CLOEXEC = 524288;
 var CHUNK = 1024 * 1024;
 var AT_SYMLINK_NOFOLLOW = 256;
+var AT_EMPTY_PATH = 4096;
 var MAX_LINKS = 40;
-var keepOwners = false;
-var callerIds = { uid: 0, gid: 0 };
-function archiveOwner(stat) {
-  return { uid: stat.uid === 0 ? callerIds.uid : stat.uid, gid: stat.gid === 0 ? callerIds.gid : stat.gid };
+var ownership = { kind: "keep", caller: { uid: 0, gid: 0 } };
+var OVERFLOW_ID = 65534;
+function ownerOf(source, stat) {
+  if (ownership.kind === "user") return ownership.ids;
+  if (ownership.owners !== void 0) return ownership.owners.ids.get(relative(ownership.owners.root, source));
+  const one = (id, caller) => id === 0 ? caller : id === OVERFLOW_ID ? void 0 : id;
+  const uid = one(stat.uid, ownership.caller.uid);
+  const gid = one(stat.gid, ownership.caller.gid);
+  return uid === void 0 || gid === void 0 ? void 0 : { uid, gid };
 }
-function ownLike(dirFd, name2, stat) {
-  const owner = archiveOwner(stat);
-  if (keepOwners && fchownat(dirFd, name2, owner.uid, owner.gid, AT_SYMLINK_NOFOLLOW) !== 0) {
-    throw new CopyFailure("IO", `cp -a: cannot give ${name2} the owner ${owner.uid}:${owner.gid} in the container (errno ${errno()}: is that id mapped? see /etc/subuid)`);
-  }
+function own(dirFd, name2, source, stat, flags2 = AT_SYMLINK_NOFOLLOW) {
+  const owner = ownerOf(source, stat);
+  if (owner === void 0 || fchownat(dirFd, name2, owner.uid, owner.gid, flags2) === 0) return;
+  const code = errno();
+  if (code === 22 && ownership.kind === "keep") return;
+  throw new CopyFailure("IO", `cannot give ${name2} the owner ${owner.uid}:${owner.gid} in the container (errno ${code}${code === 22 ? ": that id is not mapped in the container, see /etc/subuid" : ""})`);
 }
 var CopyFailure = class extends Error {
   constructor(code, message, errno2) {
@@ -207,24 +215,36 @@ async function copyOut(fd, target, named, from) {
     await pipeline(createReadStream(fdPath(fd), { highWaterMark: CHUNK }), createWriteStream(target, { fd: output, highWaterMark: CHUNK }));
   }
 }
-async function copyIn(source, dirFd, name2) {
-  const stat = lstatSync(source);
+async function copyIn(source, dirFd, name2, stat = lstatSync(source)) {
   if (stat.isSymbolicLink()) {
     if (symlinkat(readlinkSync(source), dirFd, name2) !== 0) throw new CopyFailure("IO", `cannot create symlink ${name2} in the container (errno ${errno()})`);
-    ownLike(dirFd, name2, stat);
+    own(dirFd, name2, source, stat);
   } else if (stat.isDirectory()) {
     if (mkdirat(dirFd, name2, stat.mode & 4095) !== 0 && errno() !== 17) throw new CopyFailure("IO", `cannot create directory ${name2} in the container (errno ${errno()})`);
-    ownLike(dirFd, name2, stat);
-    const child = open2(dirFd, name2, O_PATH | fs.O_DIRECTORY, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS, name2);
+    let child;
     try {
-      for (const entry of readdirSync(source)) await copyIn(join2(source, entry), child, entry);
+      child = open2(dirFd, name2, O_PATH | fs.O_DIRECTORY, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS, name2);
+    } catch (error) {
+      if (error instanceof CopyFailure && error.errno === 20) throw new CopyFailure("INVALID_ARGUMENT", `cannot overwrite non-directory "${name2}" in the container with a directory`);
+      throw error;
+    }
+    try {
+      own(child, "", source, stat, AT_EMPTY_PATH);
+      await copyEntries(source, child);
     } finally {
       closeSync(child);
     }
   } else if (stat.isFile()) {
     const fd = open2(dirFd, name2, fs.O_WRONLY | fs.O_CREAT | fs.O_TRUNC | fs.O_NOFOLLOW, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS, name2, stat.mode & 511);
     try {
-      if (keepOwners) fchownSync(fd, archiveOwner(stat).uid, archiveOwner(stat).gid);
+      const owner = ownerOf(source, stat);
+      if (owner !== void 0) {
+        try {
+          fchownSync(fd, owner.uid, owner.gid);
+        } catch (error) {
+          if (!(error.code === "EINVAL" && ownership.kind === "keep")) throw error;
+        }
+      }
       fchmodSync(fd, stat.mode & 511);
     } catch (error) {
       closeSync(fd);
@@ -233,7 +253,10 @@ async function copyIn(source, dirFd, name2) {
     await pipeline(createReadStream(source, { highWaterMark: CHUNK }), createWriteStream(fdPath(fd), { fd, highWaterMark: CHUNK }));
   }
 }
-function followDestinationLinks(root, containerPath2, name2) {
+async function copyEntries(source, dirFd) {
+  for (const entry of readdirSync(source)) await copyIn(join2(source, entry), dirFd, entry);
+}
+function followLinks(root, containerPath2, name2) {
   let path = containerPath2;
   for (let hops = 0; hops < MAX_LINKS; hops++) {
     let fd;
@@ -256,13 +279,112 @@ function followDestinationLinks(root, containerPath2, name2) {
   }
   throw new CopyFailure("INVALID_ARGUMENT", `${name2}:${containerPath2}: too many levels of symbolic links`);
 }
+function idsFlag(flags2, name2) {
+  const match = flags2.map((flag) => new RegExp(`^${name2}:(\\d+):(\\d+)$`).exec(flag)).find((found) => found !== null);
+  return match === void 0 || match === null ? void 0 : { uid: Number(match[1]), gid: Number(match[2]) };
+}
+function readOwners(path) {
+  const { root, owners } = JSON.parse(readFileSync(path, "utf8"));
+  const ids2 = /* @__PURE__ */ new Map();
+  for (const [key, [uid, gid]] of Object.entries(owners)) {
+    if (Number.isSafeInteger(uid) && Number.isSafeInteger(gid) && uid >= 0 && gid >= 0) ids2.set(key, { uid, gid });
+  }
+  return { root, ids: ids2 };
+}
+function ending(path) {
+  const contents = path === "." || path.endsWith("/.");
+  const directory = contents || path.endsWith("/");
+  return { contents, directory, bare: directory ? path.replace(/\/?\.?$/, "").replace(/\/+$/, "") || "/" : path };
+}
+async function mainOut(root, givenPath, hostPath2, name2, followLink) {
+  const from = `${name2}:${givenPath}`;
+  let sourcePath = givenPath;
+  let linkName;
+  if (followLink) {
+    const followed = followLinks(root, givenPath, name2);
+    if (followed !== givenPath) {
+      sourcePath = followed;
+      linkName = basename(ending(givenPath).bare);
+    }
+  }
+  let fd;
+  try {
+    fd = open2(root, sourcePath, O_PATH | fs.O_NOFOLLOW, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS, from);
+  } catch (error) {
+    if (error instanceof CopyFailure && error.errno === 20) throw new CopyFailure("INVALID_ARGUMENT", `${from}: not a directory in the container`);
+    throw error;
+  }
+  const isDirectory = fstatSync(fd).isDirectory();
+  const source = ending(givenPath);
+  const target = ending(hostPath2);
+  let destination = target.bare;
+  const existing = statSync(destination, { throwIfNoEntry: false });
+  if (existing?.isDirectory() === true) {
+    if (!(source.contents && isDirectory)) destination = join2(destination, linkName ?? (basename(ending(sourcePath).bare) || "root"));
+  } else if (existing === void 0 && target.directory && !isDirectory) {
+    throw new CopyFailure("INVALID_ARGUMENT", `no such directory "${hostPath2}": a file is copied into a directory only when it exists`);
+  }
+  await copyOut(fd, destination, true, from);
+}
+async function mainIn(root, givenPath, hostPath2, name2, followLink) {
+  let stat;
+  try {
+    stat = followLink ? statSync(hostPath2) : lstatSync(hostPath2);
+  } catch (error) {
+    const { code } = error;
+    if (code === "ENOENT") throw new CopyFailure("NOT_FOUND", `${hostPath2}: no such file or directory`);
+    if (code === "ENOTDIR") throw new CopyFailure("INVALID_ARGUMENT", `${hostPath2}: not a directory`);
+    throw error;
+  }
+  const source = ending(hostPath2);
+  const sourceName = basename(source.bare);
+  const to = `${name2}:${givenPath}`;
+  const containerPath2 = followLinks(root, givenPath, name2);
+  let destination;
+  try {
+    destination = open2(root, containerPath2, O_PATH | fs.O_NOFOLLOW, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS, to);
+  } catch (error) {
+    if (!(error instanceof CopyFailure && error.code === "NOT_FOUND")) {
+      if (error instanceof CopyFailure && error.errno === 20) throw new CopyFailure("INVALID_ARGUMENT", `${to}: not a directory in the container`);
+      throw error;
+    }
+  }
+  if (destination !== void 0) {
+    const isDirectory = fstatSync(destination).isDirectory();
+    if (isDirectory) {
+      try {
+        if (source.contents && stat.isDirectory()) await copyEntries(hostPath2, destination);
+        else await copyIn(hostPath2, destination, sourceName, stat);
+      } finally {
+        closeSync(destination);
+      }
+      return;
+    }
+    closeSync(destination);
+    if (stat.isDirectory()) throw new CopyFailure("INVALID_ARGUMENT", `cannot copy a directory to a file: "${to}" is not a directory`);
+  } else if (ending(givenPath).directory && !stat.isDirectory()) {
+    throw new CopyFailure("INVALID_ARGUMENT", `no such directory "${to}" in the container: a file is copied into a directory only when it exists`);
+  }
+  const clean = ending(posix.normalize(`/${containerPath2}`)).bare;
+  const parent = open2(root, dirname2(clean), O_PATH | fs.O_DIRECTORY, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS, `${name2}:${dirname2(clean)}`);
+  try {
+    await copyIn(hostPath2, parent, basename(clean), stat);
+  } finally {
+    closeSync(parent);
+  }
+}
 async function main(rootPath2, direction2, givenPath, hostPath2, name2, flags2) {
   const root = openSync(rootPath2, O_PATH | fs.O_DIRECTORY | O_CLOEXEC);
-  const archive = flags2.find((flag) => flag.startsWith("archive:"))?.split(":");
-  keepOwners = archive !== void 0;
-  if (archive !== void 0) callerIds = { uid: Number(archive[1]), gid: Number(archive[2]) };
-  const containerPath2 = direction2 === "in" ? followDestinationLinks(root, givenPath, name2) : givenPath;
+  const followLink = flags2.includes("follow-link");
+  if (direction2 === "out") {
+    await mainOut(root, givenPath, hostPath2, name2, followLink);
+    return;
+  }
+  const user = idsFlag(flags2, "user");
+  const ownersFlag = flags2.find((flag) => flag.startsWith("owners:"));
+  ownership = user !== void 0 ? { kind: "user", ids: user } : { kind: "keep", caller: idsFlag(flags2, "keep") ?? { uid: 0, gid: 0 }, ...ownersFlag === void 0 ? {} : { owners: readOwners(decodeURIComponent(ownersFlag.slice("owners:".length))) } };
   if (flags2.includes("into-directory")) {
+    const containerPath2 = followLinks(root, givenPath, name2);
     let dir;
     try {
       dir = open2(root, containerPath2, O_PATH | fs.O_DIRECTORY, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS, `${name2}:${givenPath}`);
@@ -273,25 +395,7 @@ async function main(rootPath2, direction2, givenPath, hostPath2, name2, flags2) 
     await copyIn(hostPath2, dir, basename(hostPath2));
     return;
   }
-  if (direction2 === "out") {
-    const fd = open2(root, containerPath2, O_PATH | fs.O_NOFOLLOW, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS, `${name2}:${containerPath2}`);
-    let destination = hostPath2;
-    if (statSync(destination, { throwIfNoEntry: false })?.isDirectory() === true) destination = join2(destination, basename(containerPath2) || "root");
-    await copyOut(fd, destination, true, `${name2}:${containerPath2}`);
-    return;
-  }
-  if (lstatSync(hostPath2, { throwIfNoEntry: false }) === void 0) throw new CopyFailure("NOT_FOUND", `${hostPath2}: no such file or directory`);
-  let dirFd;
-  let entry;
-  try {
-    dirFd = open2(root, containerPath2, O_PATH | fs.O_DIRECTORY, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS, `${name2}:${containerPath2}`);
-    entry = basename(hostPath2);
-  } catch (error) {
-    if (!(error instanceof CopyFailure && (error.code === "NOT_FOUND" || error.errno === 20))) throw error;
-    dirFd = open2(root, dirname2(containerPath2), O_PATH | fs.O_DIRECTORY, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS, `${name2}:${dirname2(containerPath2)}`);
-    entry = basename(containerPath2);
-  }
-  await copyIn(hostPath2, dirFd, entry);
+  await mainIn(root, givenPath, hostPath2, name2, followLink);
 }
 function report(code, message) {
   process.stderr.write(`${JSON.stringify({ code, message })}
@@ -306,7 +410,7 @@ var flags = flagText.split(",");
 var ownerFlag = flags.find((flag) => flag.startsWith("owner:"));
 var ids = ownerFlag === void 0 ? void 0 : /^owner:(\d+):(\d+)$/.exec(ownerFlag);
 if (rootPath === void 0 || direction !== "in" && direction !== "out" || containerPath === void 0 || hostPath === void 0 || name === void 0 || ownerFlag !== void 0 && (direction !== "out" || ids === null)) {
-  report("INVALID_ARGUMENT", "usage: cp-worker ROOT in|out CONTAINER_PATH HOST_PATH NAME [FLAGS: archive:UID:GID, into-directory, owner:UID:GID (out)]");
+  report("INVALID_ARGUMENT", "usage: cp-worker ROOT in|out CONTAINER_PATH HOST_PATH NAME [FLAGS: keep|user:UID:GID, owners:MANIFEST, into-directory, follow-link, owner:UID:GID (out)]");
 }
 if (ids !== void 0 && ids !== null) hostOwner = { uid: Number(ids[1]), gid: Number(ids[2]) };
 main(rootPath, direction, containerPath, hostPath, name, flags).then(
