@@ -13,7 +13,7 @@
  * `owners:MANIFEST` (in, cp -: the tar entries' own ids), `into-directory` (cp -:
  * CONTAINER_PATH must be a directory, and HOST_PATH goes into it under its own
  * name), `follow-link` (-L: the source's last symlink is followed), `owner:UID:GID`
- * (below). A symlink at the destination in the container is followed, inside the
+ * (below), `preserve` (out: the copy keeps owners and modes, below). A symlink at the destination in the container is followed, inside the
  * container's root, as Docker does. The paths keep Docker's endings: `DIR/.` copies
  * DIR's contents, `DIR/` must be a directory.
  *
@@ -39,7 +39,7 @@
  * so the worker never outlives an interrupted or killed `burrow cp`.
  */
 import {
-  type Stats, closeSync, createReadStream, createWriteStream, fchmodSync, fchownSync, fstatSync, lchownSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, statSync, symlinkSync, unlinkSync, constants as fs,
+  type Stats, chmodSync, closeSync, createReadStream, createWriteStream, fchmodSync, fchownSync, fstatSync, lchownSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, statSync, symlinkSync, unlinkSync, constants as fs,
 } from 'node:fs';
 import { basename, dirname, join, posix, relative } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -120,6 +120,26 @@ const fdPath = (fd: number): string => `/proc/self/fd/${fd}`;
 
 /** Who gets what `out` makes on the host (the caller's ids in this namespace); undefined: the worker's own ids. */
 let hostOwner: { uid: number; gid: number } | undefined;
+/**
+ * `preserve` (out, a volume's copy-up, cp.ts: copyUp): what is made on the host keeps the
+ * container's owner and mode (setuid bits too), as the ids of the container's namespace
+ * in which this worker runs; the named destination, the volume's empty directory, takes
+ * them as well (Docker gives a new volume the owner and mode of the directory it covers).
+ */
+let preserve = false;
+
+/** In `preserve`: `target` (a path made by this worker, or the descriptor of a file it opened) gets `stat`'s owner and mode. */
+function keepOwnerAndMode(target: string | number, stat: Stats, symlink = false): void {
+  if (!preserve) return;
+  if (typeof target === 'number') {
+    fchownSync(target, stat.uid, stat.gid);
+    fchmodSync(target, stat.mode & 0o7777);
+    return;
+  }
+  lchownSync(target, stat.uid, stat.gid);
+  // After the chown, which clears setuid bits; never through a symlink (it has no mode of its own).
+  if (!symlink) chmodSync(target, stat.mode & 0o7777);
+}
 
 /** Docker's words for a directory in the way of a file or a symlink. */
 function cannotOverwrite(target: string, from: string): CopyFailure {
@@ -179,8 +199,11 @@ async function copyOut(fd: number, target: string, named: boolean, from: string)
     makeWayForNonDirectory(target, from);
     symlinkSync(buffer.subarray(0, Math.max(0, length)).toString(), target);
     if (hostOwner !== undefined) lchownSync(target, hostOwner.uid, hostOwner.gid);
+    keepOwnerAndMode(target, stat, true);
   } else if (stat.isDirectory()) {
     hostDirectory(target, stat.mode & 0o7777, named, from);
+    // A directory just made here, or the named one (a volume's, which the copy-up made empty for this).
+    keepOwnerAndMode(target, stat);
     for (const name of readdirSync(fdPath(fd))) {
       const child = open2(fd, name, O_PATH | fs.O_NOFOLLOW, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS, name);
       try {
@@ -200,6 +223,12 @@ async function copyOut(fd: number, target: string, named: boolean, from: string)
         closeSync(output);
         throw error;
       }
+    }
+    try {
+      keepOwnerAndMode(output, stat);
+    } catch (error) {
+      closeSync(output);
+      throw error;
     }
     await pipeline(createReadStream(fdPath(fd), { highWaterMark: CHUNK }), createWriteStream(target, { fd: output, highWaterMark: CHUNK }));
   }
@@ -440,6 +469,7 @@ if (rootPath === undefined || (direction !== 'in' && direction !== 'out') || con
   report('INVALID_ARGUMENT', 'usage: cp-worker ROOT in|out CONTAINER_PATH HOST_PATH NAME [FLAGS: keep|user:UID:GID, owners:MANIFEST, into-directory, follow-link, owner:UID:GID (out)]');
 }
 if (ids !== undefined && ids !== null) hostOwner = { uid: Number(ids[1]), gid: Number(ids[2]) };
+preserve = direction === 'out' && flags.includes('preserve');
 main(rootPath, direction, containerPath, hostPath, name, flags).then(
   () => process.exit(0),
   (error: unknown) => {

@@ -7,7 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { once } from 'node:events';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { BurrowError, type ErrorCode } from '../errors.js';
+import { BurrowError, isBurrowError, type ErrorCode } from '../errors.js';
 import { holderScript, prepareRootfs, rootfsFailure } from '../rootfs/index.js';
 import { rootfsArgs } from '../rootfs/shell.js';
 import type { Store } from '../store/store.js';
@@ -89,12 +89,13 @@ function mountHolding(record: ContainerRecord, path: string): { source: string; 
 }
 
 /** The command that runs the worker (its arguments after ROOT) where it can reach the container's root. */
-async function workerCommand(store: Store, record: ContainerRecord, args: string[]): Promise<string[]> {
+async function workerCommand(store: Store, record: ContainerRecord, args: string[], imageOnly = false): Promise<string[]> {
   const state = containerState(store, record);
   const pid = state.status === 'running' ? state.sandbox?.pid : undefined;
   // Not running: a path in a volume or bind mount is copied there (as Docker does), in a user
   // namespace of the container's mapping with the mount's source as the worker's root.
-  const mount = pid === undefined ? mountHolding(record, args[1]!) : undefined;
+  // (`imageOnly`, a volume's copy-up: the root file system's own files, under the mounts.)
+  const mount = pid === undefined && !imageOnly ? mountHolding(record, args[1]!) : undefined;
   if (mount !== undefined) {
     if (mount.readOnly && args[0] === 'in') throw new BurrowError('INVALID_ARGUMENT', `cannot copy into ${record.name}:${args[1]}: it is a read-only mount`);
     return [unshareProgram(), ...unshareArgs(containerIdMapping(record.userns)), '--', process.execPath, WORKER, mount.source, args[0]!, mount.rest, ...args.slice(2)];
@@ -300,13 +301,29 @@ function ownership(record: ContainerRecord, archive: boolean): string {
   return archive && hasUser ? `user:${uid}:${gid}` : `keep:${process.getuid!()}:${process.getgid!()}`;
 }
 
-/** The worker with `args` (in|out, container path, host path, name) and its flags (cp-worker.ts: into-directory, owners, follow-link). */
-async function runWorker(store: Store, record: ContainerRecord, args: string[], options: CopyOptions, what: string, flags: string[] = []): Promise<void> {
+/**
+ * Docker's copy-up: an empty volume about to be mounted on `target` (a directory of the
+ * image's) gets the files there, with their owners and modes, and the directory's own
+ * owner and mode; run by `create` for a container not started yet. Nothing to do when
+ * the image has no directory there.
+ */
+export async function copyUp(store: Store, record: ContainerRecord, target: string, volumeDir: string, signal?: AbortSignal): Promise<void> {
+  try {
+    await runWorker(store, record, ['out', `${target.replace(/\/+$/, '')}/.`, volumeDir, record.name], { signal }, `the copy of ${target} into its volume`, ['preserve'], true);
+  } catch (error) {
+    // No such path in the image, or not a directory there: an empty volume, as Docker leaves it.
+    if (isBurrowError(error, 'NOT_FOUND') || (isBurrowError(error, 'INVALID_ARGUMENT') && /not a directory/.test(error.message))) return;
+    throw error;
+  }
+}
+
+/** The worker with `args` (in|out, container path, host path, name) and its flags (cp-worker.ts: into-directory, owners, follow-link, preserve). */
+async function runWorker(store: Store, record: ContainerRecord, args: string[], options: CopyOptions, what: string, flags: string[] = [], imageOnly = false): Promise<void> {
   const all = [...flags, ...(args[0] === 'in' ? [ownership(record, options.archive === true)] : [])];
   // Under keep-id the worker is the namespace's root, not the caller: what it copies out goes to
   // the kept ids, which are the caller's on the host (cp-worker.ts).
-  if (args[0] === 'out' && record.userns !== undefined) all.push(`owner:${record.userns.uid}:${record.userns.gid}`);
-  const [command, ...rest] = await workerCommand(store, record, [...args, all.length === 0 ? '-' : all.join(',')]);
+  if (args[0] === 'out' && record.userns !== undefined && !flags.includes('preserve')) all.push(`owner:${record.userns.uid}:${record.userns.gid}`);
+  const [command, ...rest] = await workerCommand(store, record, [...args, all.length === 0 ? '-' : all.join(',')], imageOnly);
   const child = spawn(command!, rest, { stdio: ['pipe', 'ignore', 'pipe'], env: hostEnv() });
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });

@@ -18,6 +18,7 @@ import { callerEnv, imageRuntimeConfig } from './image-config.js';
 import { mergeEnv } from './environment.js';
 import { resolveHealthcheck, type HealthConfig } from './health-config.js';
 import { readImageFile, resolveGroups, resolveUser } from './user.js';
+import { copyUpVolumes } from './copy-up.js';
 import { ANONYMOUS_VOLUME_LABEL, anonymousVolumeName, createVolume, removeAnonymousVolumes, volumeMount, volumesDir } from './volumes.js';
 import type { DeviceRequest, Ulimit } from './specs.js';
 import { formatPlatform, platformMatches, type Platform } from '../image/platform.js';
@@ -415,6 +416,7 @@ export async function createContainer(store: Store, options: CreateOptions): Pro
   try {
     writeNamedRecord(store, record, name);
     for (const volume of anonymousVolumes) createVolume(store, volume, { [ANONYMOUS_VOLUME_LABEL]: '' });
+    await copyUpVolumes(store, record, options.signal);
   } catch (error) {
     rmSync(dir, { recursive: true, force: true });
     await removeAnonymousVolumes(store, anonymousVolumes);
