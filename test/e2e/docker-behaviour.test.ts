@@ -34,3 +34,14 @@ describe('wait', () => {
     expect(await ok(['wait', 'never-started'])).toBe('3');
   });
 });
+
+describe('run -a', () => {
+  it('-a stdin alone prints the container id (nothing else is attached), as docker run does', async () => {
+    const result = await run(box, ['run', '--name', 'stdin-only', '-a', 'stdin', busybox(), 'echo', 'hello']);
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/^[a-f0-9]{64}$/);
+    expect(result.stdout).toBe(await ok(['inspect', '--format', '{{.Id}}', 'stdin-only']));
+    // With its output attached, the container's output and no id.
+    expect(await ok(['run', '--rm', '-a', 'stdout', busybox(), 'echo', 'hello'])).toBe('hello');
+  });
+});
