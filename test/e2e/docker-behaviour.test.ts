@@ -45,3 +45,27 @@ describe('run -a', () => {
     expect(await ok(['run', '--rm', '-a', 'stdout', busybox(), 'echo', 'hello'])).toBe('hello');
   });
 });
+
+describe('exec and run: a command that cannot run', () => {
+  it('exits 126 or 127 with Docker\'s message: "is a directory: permission denied", lower case, never 125', async () => {
+    await ok(['run', '-d', '--name', 'exec-target', busybox(), 'sleep', '1000']);
+    const directory = await run(box, ['exec', 'exec-target', '/etc']);
+    expect(directory.exitCode).toBe(126);
+    expect(directory.stderr).toBe('burrow: exec: "/etc": is a directory: permission denied');
+    const notExecutable = await run(box, ['exec', 'exec-target', '/etc/passwd']);
+    expect(notExecutable.exitCode).toBe(126);
+    expect(notExecutable.stderr).toBe('burrow: exec: "/etc/passwd": permission denied');
+    const missing = await run(box, ['exec', 'exec-target', '/no/such/command']);
+    expect(missing.exitCode).toBe(127);
+    expect(missing.stderr).toBe('burrow: exec: "/no/such/command": no such file or directory');
+    const throughFile = await run(box, ['exec', 'exec-target', '/etc/passwd/x']);
+    expect(throughFile.exitCode).toBe(127);
+    // A user the container does not know: the exec cannot start, 126 as dockerd gives it.
+    const user = await run(box, ['exec', '-u', 'no-such-user', 'exec-target', 'true']);
+    expect(user.exitCode).toBe(126);
+    expect(user.stderr).toBe('burrow: unable to find user no-such-user: no matching entries in passwd file');
+    const ran = await run(box, ['run', '--rm', busybox(), '/etc']);
+    expect(ran.exitCode).toBe(126);
+    expect(ran.stderr).toBe('burrow: exec: "/etc": is a directory: permission denied');
+  });
+});
