@@ -69,3 +69,32 @@ describe('exec and run: a command that cannot run', () => {
     expect(ran.stderr).toBe('burrow: exec: "/etc": is a directory: permission denied');
   });
 });
+
+describe('save by image id', () => {
+  it('writes no name, so load gives the image back untagged (<none>:<none>) under the same id, as Docker\'s save and load', async () => {
+    // A store of its own: no container of the other tests holds the image.
+    const own = sandbox();
+    const ok = async (args: string[]): Promise<string> => {
+      const result = await run(own, args);
+      expect(result.exitCode, `${args.join(' ')}: ${result.stderr}`).toBe(0);
+      return result.stdout;
+    };
+    await ok(['pull', '-q', busybox()]);
+    const id = (await ok(['image', 'inspect', '--format', '{{.Id}}', busybox()])).trim();
+    const short = id.slice('sha256:'.length, 'sha256:'.length + 12);
+    const byId = join(own.dir, 'by-id.tar');
+    const byName = join(own.dir, 'by-name.tar');
+    await ok(['save', short, '-o', byId]);
+    await ok(['save', busybox(), '-o', byName]);
+    const manifest = (file: string): Array<{ RepoTags: string[] | null }> => JSON.parse(execFileSync('tar', ['-xOf', file, 'manifest.json'], { encoding: 'utf8' })) as Array<{ RepoTags: string[] | null }>;
+    expect(manifest(byId)[0]!.RepoTags ?? []).toEqual([]);
+    expect(manifest(byName)[0]!.RepoTags).toEqual([busybox()]);
+
+    await ok(['rmi', busybox()]);
+    await ok(['load', '-i', byId]);
+    expect(await ok(['images', '-a', '--format', '{{.ID}} {{.Repository}}:{{.Tag}}'])).toBe(`${short} <none>:<none>`);
+    await ok(['rmi', short]);
+    await ok(['load', '-i', byName]);
+    expect(await ok(['images', '--format', '{{.ID}} {{.Repository}}:{{.Tag}}'])).toBe(`${short} ${busybox()}`);
+  });
+});
