@@ -98,3 +98,18 @@ describe('save by image id', () => {
     expect(await ok(['images', '--format', '{{.ID}} {{.Repository}}:{{.Tag}}'])).toBe(`${short} ${busybox()}`);
   });
 });
+
+describe('ps -s', () => {
+  it('shows the writable layer\'s size and the whole root\'s as "virtual", as Docker\'s SIZE column; .Size alike', async () => {
+    await ok(['run', '--name', 'sized', busybox(), 'sh', '-c', 'head -c 5000 /dev/zero > /written']);
+    const table = (await ok(['ps', '-a', '-s', '--filter', 'name=sized'])).split('\n');
+    expect(table[0]).toMatch(/\bNAMES\s+SIZE$/);
+    const size = /(\S+) \(virtual (\S+)\)$/.exec(table[1]!);
+    expect(size, table[1]).not.toBeNull();
+    expect(size![1]).toBe('5kB');
+    expect(size![2]).toMatch(/^[\d.]+MB$/);
+    expect(await ok(['ps', '-a', '--filter', 'name=sized', '--format', '{{.Names}} {{.Size}}'])).toBe(`sized ${size![1]} (virtual ${size![2]})`);
+    // Without -s the table has no SIZE column.
+    expect((await ok(['ps', '-a', '--filter', 'name=sized'])).split('\n')[0]).toMatch(/NAMES$/);
+  });
+});
