@@ -409,12 +409,13 @@ describe('exec and the host', () => {
     };
     replace(Buffer.alloc(7));
     const torn = await run(box, ['exec', id, 'true']);
-    expect(torn.exitCode).toBe(125);
+    // An exec that cannot start exits 126, as dockerd's (125 is run's, for a container's own start).
+    expect(torn.exitCode).toBe(126);
     expect(expectOneLineError(torn)).toBe('burrow: the seccomp filter is not a whole number of BPF instructions');
     // No return instruction at the end: the kernel refuses it.
     replace(encodeBpf([[BPF.LD_W_ABS, 0, 0, 0]]));
     const refused = await run(box, ['exec', id, 'true']);
-    expect(refused.exitCode).toBe(125);
+    expect(refused.exitCode).toBe(126);
     expect(expectOneLineError(refused)).toBe('burrow: the kernel refused the seccomp filter: Invalid argument');
     replace('');
     expect(expectOneLineError(await run(box, ['exec', id, 'true']))).toBe('burrow: the seccomp filter is not a whole number of BPF instructions');
