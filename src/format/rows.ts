@@ -97,13 +97,14 @@ export function imageRow(image: ImageSummary, trunc: boolean): Record<string, st
     CreatedSince: timeAgo(image.Created),
     Digest: image.Digest === '' ? '<none>' : image.Digest,
     ID: trunc ? shortId(image.Id) : image.Id,
+    // Keys in Go's sorted order, as docker/cli's JSON of a row (a map) prints them.
+    Platform: image.Platform,
     Repository: image.Repository,
     SharedSize: 'N/A',
     Size: size,
     Tag: image.Tag,
     UniqueSize: 'N/A',
     VirtualSize: size,
-    Platform: image.Platform,
   };
 }
 

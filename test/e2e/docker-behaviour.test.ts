@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bed } from '../helpers/bed.js';
-import { removeAllContainers, run, sandbox, type Sandbox } from '../helpers/cli.js';
+import { jsonLines, removeAllContainers, run, sandbox, type Sandbox } from '../helpers/cli.js';
 
 /**
  * Docker behaviours podman's system tests found lacking (issue 14): each test
@@ -111,5 +111,37 @@ describe('ps -s', () => {
     expect(await ok(['ps', '-a', '--filter', 'name=sized', '--format', '{{.Names}} {{.Size}}'])).toBe(`sized ${size![1]} (virtual ${size![2]})`);
     // Without -s the table has no SIZE column.
     expect((await ok(['ps', '-a', '--filter', 'name=sized'])).split('\n')[0]).toMatch(/NAMES$/);
+  });
+});
+
+describe('--format json of a listing', () => {
+  it('is one object a line, the fields a template sees (docker/cli\'s {{json .}}), for ps, images, volume ls and network ls', async () => {
+    await ok(['create', '--name', 'listed-json', '-l', 'k=v', busybox(), 'true']);
+    await ok(['volume', 'create', 'json-volume']);
+    await ok(['network', 'create', 'json-network']);
+    const cases: Array<[string[], string]> = [
+      [['ps', '-a', '--filter', 'name=listed-json'], '{{json .}}'],
+      [['images'], '{{json .}}'],
+      [['volume', 'ls'], '{{json .}}'],
+      [['network', 'ls'], '{{json .}}'],
+    ];
+    for (const [command, template] of cases) {
+      const json = await ok([...command, '--format', 'json']);
+      // Not an array: each line an object of its own, as Docker prints them.
+      expect(json.startsWith('['), command.join(' ')).toBe(false);
+      const rows = jsonLines<Record<string, string>>(json);
+      expect(rows.length, command.join(' ')).toBeGreaterThan(0);
+      for (const line of json.split('\n')) expect(JSON.parse(line), line).not.toBeInstanceOf(Array);
+      // The same objects as the template that docker/cli's json stands for (ps's times aside: its RunningFor moves).
+      if (command[0] !== 'ps') expect(json).toBe(await ok([...command, '--format', template]));
+    }
+    const [container] = jsonLines<Record<string, string>>(await ok(['ps', '-a', '--filter', 'name=listed-json', '--format', 'json']));
+    expect(container).toMatchObject({ Names: 'listed-json', State: 'created', Labels: 'k=v' });
+    expect(container!.ID).toMatch(/^[a-f0-9]{12}$/);
+    // json shows every field, .Size too: docker/cli asks for sizes then.
+    expect(container!.Size).toMatch(/^0B \(virtual [\d.]+MB\)$/);
+    expect(jsonLines<{ Name: string; Driver: string }>(await ok(['volume', 'ls', '--format', 'json']))).toContainEqual(expect.objectContaining({ Name: 'json-volume', Driver: 'local' }));
+    expect(jsonLines<{ Name: string }>(await ok(['network', 'ls', '--format', 'json'])).map((network) => network.Name)).toContain('json-network');
+    await ok(['network', 'rm', 'json-network']);
   });
 });

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatIdentity } from '../../src/util/process-identity.js';
 import { bed, busyboxLayerTar } from '../helpers/bed.js';
 import { BPF, encodeBpf } from '../helpers/bpf.js';
-import { BURROW_BIN, burrow, expectOneLineError, inTerminal, removeAllContainers, run, sandbox, type Sandbox } from '../helpers/cli.js';
+import { BURROW_BIN, burrow, expectOneLineError, inTerminal, removeAllContainers, run, sandbox, type Sandbox, jsonLines } from '../helpers/cli.js';
 import { until } from '../helpers/poll.js';
 import { recordedProcesses } from '../helpers/records.js';
 import { buildSyscallProbe } from '../helpers/syscall-probe.js';
@@ -455,8 +455,8 @@ describe('which process is ours', () => {
     // The records now name them by pid (a pid reuse, made on purpose).
     writeFileSync(join(dir, 'monitor'), JSON.stringify({ ...monitorFile, monitor: formatIdentity({ ...monitor, pid: fakeMonitor.pid! }) }));
     writeFileSync(join(dir, 'pid'), `${formatIdentity({ ...sandbox, pid: fakeSandbox.pid! })}\n`);
-    const listed = JSON.parse((await run(box, ['ps', '-a', '--format', 'json'])).stdout) as Array<{ Id: string; State: string }>;
-    expect(listed.find((container) => container.Id === id)?.State).toBe('exited');
+    const listed = jsonLines<{ ID: string; State: string }>((await run(box, ['ps', '-a', '--no-trunc', '--format', 'json'])).stdout);
+    expect(listed.find((container) => container.ID === id)?.State).toBe('exited');
     const state = (JSON.parse((await run(box, ['inspect', id])).stdout) as Array<{ State: { ExitCode: number; Error: string } }>)[0]!.State;
     expect(state.ExitCode).toBe(-1);
     expect(state.Error).toMatch(/monitor of this container died/);
@@ -480,8 +480,8 @@ describe('which process is ours', () => {
     const otherBoot = '00000000-0000-4000-8000-000000000000';
     writeFileSync(join(dir, 'monitor'), JSON.stringify({ ...monitorFile, monitor: formatIdentity({ ...monitor, bootId: otherBoot }) }));
     writeFileSync(join(dir, 'pid'), `${formatIdentity({ ...sandbox, bootId: otherBoot })}\n`);
-    const listed = JSON.parse((await run(box, ['ps', '-a', '--format', 'json'])).stdout) as Array<{ Id: string; State: string }>;
-    expect(listed.find((container) => container.Id === id)?.State).toBe('exited');
+    const listed = jsonLines<{ ID: string; State: string }>((await run(box, ['ps', '-a', '--no-trunc', '--format', 'json'])).stdout);
+    expect(listed.find((container) => container.ID === id)?.State).toBe('exited');
     expect(expectOneLineError(await run(box, ['kill', id]))).toMatch(/is not running/);
     expect((await run(box, ['stop', '-t', '1', id])).exitCode).toBe(0);
     expect((await run(box, ['rm', '-f', id])).exitCode).toBe(0);
