@@ -30838,6 +30838,17 @@ function isDangling(record) {
   return record.name.startsWith("@");
 }
 function findRecords(store, query) {
+  const byId = findRecordsById(store, query);
+  if (byId.length > 0) return byId;
+  let name;
+  try {
+    name = formatReference(parseReference(query));
+  } catch {
+    return [];
+  }
+  return store.records().filter((record) => record.name === name);
+}
+function findRecordsById(store, query) {
   const records = store.records();
   const hexQuery = query.replace(/^sha256:/, "");
   if (/^[a-f0-9]{4,64}$/.test(hexQuery)) {
@@ -30851,15 +30862,9 @@ function findRecords(store, query) {
     });
     const ids = new Set(byId.map((record) => readManifest(store, record.manifest.digest).config.digest));
     if (ids.size > 1) throw new BurrowError("INVALID_ARGUMENT", `"${query}" matches ${ids.size} images: give more of the id`);
-    if (byId.length > 0) return byId;
+    return byId;
   }
-  let name;
-  try {
-    name = formatReference(parseReference(query));
-  } catch {
-    return [];
-  }
-  return records.filter((record) => record.name === name);
+  return [];
 }
 var init_local = __esm({
   "src/image/local.ts"() {
@@ -40050,6 +40055,14 @@ function openSeccompFilter(dir, record) {
     throw new BurrowError("IO", `cannot read the seccomp filter of container ${record.name}: ${error2.message} (recreate the container)`);
   }
 }
+function execUser(user, record) {
+  try {
+    return resolveUser(user, record.plan.rootfs.lowers);
+  } catch (error2) {
+    if (error2 instanceof BurrowError && !error2.explicitExit) throw new BurrowError(error2.code, error2.message, { cause: error2, exitCode: 126 });
+    throw error2;
+  }
+}
 async function runningSandbox(store, record) {
   const state3 = containerState(store, record);
   const sandbox = state3.sandbox;
@@ -40059,7 +40072,7 @@ async function runningSandbox(store, record) {
   return sandbox;
 }
 function spawnExec(store, record, sandbox, options, stdio) {
-  const user = options.user === void 0 ? { uid: record.plan.process.uid, gid: record.plan.process.gid, groups: record.plan.process.groups } : resolveUser(options.user, record.plan.rootfs.lowers);
+  const user = options.user === void 0 ? { uid: record.plan.process.uid, gid: record.plan.process.gid, groups: record.plan.process.groups } : execUser(options.user, record);
   const environment = environmentBlock(mergeEnv([options.tty ? ["TERM=xterm"] : [], record.plan.process.env, callerEnv(options.env)]));
   const seccomp = openSeccompFilter(containerDir(store, record.id), record);
   const init = initArgs({
@@ -40872,6 +40885,7 @@ var init_ops = __esm({
     "use strict";
     init_errors();
     init_record();
+    init_start_claim();
     init_start2();
     init_list();
     init_state();

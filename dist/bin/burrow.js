@@ -17029,6 +17029,14 @@ function openSeccompFilter(dir, record) {
     throw new BurrowError("IO", `cannot read the seccomp filter of container ${record.name}: ${error.message} (recreate the container)`);
   }
 }
+function execUser(user, record) {
+  try {
+    return resolveUser(user, record.plan.rootfs.lowers);
+  } catch (error) {
+    if (error instanceof BurrowError && !error.explicitExit) throw new BurrowError(error.code, error.message, { cause: error, exitCode: 126 });
+    throw error;
+  }
+}
 async function runningSandbox(store, record) {
   const state = containerState(store, record);
   const sandbox = state.sandbox;
@@ -17038,7 +17046,7 @@ async function runningSandbox(store, record) {
   return sandbox;
 }
 function spawnExec(store, record, sandbox, options, stdio) {
-  const user = options.user === void 0 ? { uid: record.plan.process.uid, gid: record.plan.process.gid, groups: record.plan.process.groups } : resolveUser(options.user, record.plan.rootfs.lowers);
+  const user = options.user === void 0 ? { uid: record.plan.process.uid, gid: record.plan.process.gid, groups: record.plan.process.groups } : execUser(options.user, record);
   const environment = environmentBlock(mergeEnv([options.tty ? ["TERM=xterm"] : [], record.plan.process.env, callerEnv(options.env)]));
   const seccomp = openSeccompFilter(containerDir(store, record.id), record);
   const init = initArgs({
@@ -18620,10 +18628,26 @@ async function waitContainer(store, query, signal) {
     if (!(0, import_node_fs55.existsSync)(containerDir(store, record.id))) throw new BurrowError("NOT_FOUND", `no such container: ${query} (removed while waiting)`);
     const state = containerState(store, record);
     if (state.status === "exited") return state.exitCode ?? -1;
-    if (state.status === "created") throw new BurrowError("INVALID_ARGUMENT", `container ${record.name} has not been started`);
+    if (state.status === "created" && !await startUnderWay(store, record)) {
+      const settled = containerState(store, record);
+      if (settled.status === "created") return settled.exitCode ?? 0;
+      continue;
+    }
     if (signal?.aborted === true) throw new BurrowError("INTERRUPTED", "interrupted");
     await new Promise((resolve8) => setTimeout(resolve8, 50));
   }
+}
+async function startUnderWay(store, record) {
+  if (startClaimed(containerDir(store, record.id))) return true;
+  let lock;
+  try {
+    lock = await lockContainer(store, record.id, 0);
+  } catch (error) {
+    if (isBurrowError(error, "LOCKED")) return true;
+    throw error;
+  }
+  lock.release();
+  return false;
 }
 async function renameContainer(store, query, name) {
   if (!VALID_NAME.test(name)) throw new BurrowError("INVALID_ARGUMENT", `invalid container name "${name}": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
@@ -18799,6 +18823,7 @@ var init_ops = __esm({
     import_node_path48 = require("node:path");
     init_errors();
     init_record();
+    init_start_claim();
     init_start2();
     init_list();
     init_state();
@@ -20083,6 +20108,7 @@ var render_exports = {};
 __export(render_exports, {
   chooseFormat: () => chooseFormat,
   execute: () => execute,
+  jsonLines: () => jsonLines,
   renderOne: () => renderOne,
   renderRows: () => renderRows,
   tabwrite: () => tabwrite
@@ -20129,15 +20155,22 @@ function renderRows(choice, rows, headers) {
   return tabwrite([header.trim() === "" ? "" : `${header}
 `, ...lines].join(""));
 }
+function jsonLines(rows) {
+  const template = compile(JSON_ROW);
+  return rows.map((row) => `${execute(template, row)}
+`).join("");
+}
 function renderOne(template, value) {
   return `${execute(template, value)}
 `;
 }
+var JSON_ROW;
 var init_render = __esm({
   "src/format/render.ts"() {
     "use strict";
     init_errors();
     init_template2();
+    JSON_ROW = "{{json .}}";
   }
 });
 
@@ -20406,6 +20439,17 @@ function splitName(record) {
   return { repository: familiarName(ref), tag: ref.tag ?? "<none>" };
 }
 function findRecords(store, query) {
+  const byId = findRecordsById(store, query);
+  if (byId.length > 0) return byId;
+  let name;
+  try {
+    name = formatReference(parseReference(query));
+  } catch {
+    return [];
+  }
+  return store.records().filter((record) => record.name === name);
+}
+function findRecordsById(store, query) {
   const records = store.records();
   const hexQuery = query.replace(/^sha256:/, "");
   if (/^[a-f0-9]{4,64}$/.test(hexQuery)) {
@@ -20419,15 +20463,9 @@ function findRecords(store, query) {
     });
     const ids = new Set(byId.map((record) => readManifest(store, record.manifest.digest).config.digest));
     if (ids.size > 1) throw new BurrowError("INVALID_ARGUMENT", `"${query}" matches ${ids.size} images: give more of the id`);
-    if (byId.length > 0) return byId;
+    return byId;
   }
-  let name;
-  try {
-    name = formatReference(parseReference(query));
-  } catch {
-    return [];
-  }
-  return records.filter((record) => record.name === name);
+  return [];
 }
 function requireImage(store, query) {
   const records = findRecords(store, query);
@@ -21274,6 +21312,7 @@ __export(rows_exports, {
   imageRow: () => imageRow,
   networkRow: () => networkRow,
   psRow: () => psRow,
+  sizeText: () => sizeText,
   volumeRow: () => volumeRow
 });
 function labelText(labels) {
@@ -21291,7 +21330,11 @@ function ellipsis(text, size) {
   const chars = [...text];
   return chars.length <= size ? text : `${chars.slice(0, size - 1).join("")}…`;
 }
-function psRow({ store, summary: { record, state }, trunc, status, ports, networks }) {
+function sizeText(size) {
+  if (size === void 0) return "0B";
+  return size.rootFs > 0 ? `${decimalSize(size.rw)} (virtual ${decimalSize(size.rootFs)})` : decimalSize(size.rw);
+}
+function psRow({ store, summary: { record, state }, trunc, status, ports, networks, size }) {
   const command = record.plan.process.args.join(" ");
   const volumes = record.plan.mounts.flatMap((mount) => mount.kind === "bind" ? [volumeNameOf(store, mount.source)] : []).filter((name) => name !== void 0);
   const mounts = record.plan.mounts.map((mount) => mount.kind === "bind" ? volumeNameOf(store, mount.source) ?? mount.source : mount.target);
@@ -21307,7 +21350,7 @@ function psRow({ store, summary: { record, state }, trunc, status, ports, networ
     Networks: networks.join(","),
     Ports: ports,
     RunningFor: timeAgo(record.created),
-    Size: "0B",
+    Size: sizeText(size),
     State: state.status,
     Status: status
   }, record.labels);
@@ -21320,13 +21363,14 @@ function imageRow(image, trunc) {
     CreatedSince: timeAgo(image.Created),
     Digest: image.Digest === "" ? "<none>" : image.Digest,
     ID: trunc ? shortId(image.Id) : image.Id,
+    // Keys in Go's sorted order, as docker/cli's JSON of a row (a map) prints them.
+    Platform: image.Platform,
     Repository: image.Repository,
     SharedSize: "N/A",
     Size: size,
     Tag: image.Tag,
     UniqueSize: "N/A",
-    VirtualSize: size,
-    Platform: image.Platform
+    VirtualSize: size
   };
 }
 function volumeRow(volume) {
@@ -26067,110 +26111,6 @@ var init_status = __esm({
   }
 });
 
-// src/cli/ps.ts
-var ps_exports = {};
-__export(ps_exports, {
-  psCommand: () => psCommand
-});
-function psCommand(signal, setExit) {
-  return new Command("ps").description("List containers").option("-a, --all", "show all containers (default: running ones)").option("-q, --quiet", "only show ids").option("--no-trunc", "do not truncate ids").option("-f, --filter <key=value>", "filter: name=, status=, label=, id=, ancestor=, health=", collect, []).option("--format <format>", "table (default), json (an array), or a Go template (`table TEMPLATE` for columns): .ID .Image .Command .CreatedAt .RunningFor .Ports .State .Status .Size .Names .Labels .Label .Mounts .Networks .LocalVolumes").action(
-    action(signal, setExit, async (context, _args, flags) => {
-      const { chooseFormat: chooseFormat2, renderRows: renderRows2 } = await Promise.resolve().then(() => (init_render(), render_exports));
-      const choice = chooseFormat2(flags.format);
-      const { listContainers: listContainers2 } = await Promise.resolve().then(() => (init_list(), list_exports));
-      const { publishedPorts: publishedPorts2 } = await Promise.resolve().then(() => (init_ops(), ops_exports));
-      const { statusText: statusText2 } = await Promise.resolve().then(() => (init_status(), status_exports));
-      const { healthSuffix: healthSuffix2 } = await Promise.resolve().then(() => (init_health(), health_exports));
-      const { portsColumn: portsColumn2 } = await Promise.resolve().then(() => (init_ports(), ports_exports));
-      const containers = listContainers2(context.store(), { all: flags.all === true, filters: flags.filter });
-      const id = (full) => flags.trunc ? shortId(full) : full;
-      if (flags.quiet === true) {
-        context.stdout.write(containers.map(({ record }) => `${id(record.id)}
-`).join(""));
-        return;
-      }
-      if (choice.kind === "template") {
-        const { psRow: psRow2, PS_HEADERS: PS_HEADERS2 } = await Promise.resolve().then(() => (init_rows(), rows_exports));
-        const { networkModeName: networkModeName2 } = await Promise.resolve().then(() => (init_mode(), mode_exports));
-        const { inspectAttachments: inspectAttachments2 } = await Promise.resolve().then(() => (init_records2(), records_exports));
-        const rows2 = containers.map((summary) => psRow2({
-          store: context.store(),
-          summary,
-          trunc: flags.trunc,
-          status: statusText2(summary.state) + healthSuffix2(context.store(), summary.record, summary.state),
-          ports: portsColumn2(publishedPorts2(context.store(), summary.record, summary.state)),
-          networks: [.../* @__PURE__ */ new Set([networkModeName2(summary.record.plan.network), ...Object.keys(inspectAttachments2(summary.record))])]
-        }));
-        context.stdout.write(renderRows2(choice, rows2, PS_HEADERS2));
-        return;
-      }
-      if (choice.kind === "json") {
-        context.stdout.write(`${JSON.stringify(containers.map(({ record, state }) => ({
-          Id: record.id,
-          Names: record.name,
-          Image: record.image.name,
-          Command: record.plan.process.args.join(" "),
-          CreatedAt: record.created,
-          State: state.status,
-          Status: statusText2(state) + healthSuffix2(context.store(), record, state),
-          Paused: state.paused,
-          ExitCode: state.exitCode,
-          Pid: state.sandbox?.pid,
-          Labels: record.labels,
-          Ports: portsColumn2(publishedPorts2(context.store(), record, state))
-        })), null, 2)}
-`);
-        return;
-      }
-      const rows = containers.map(({ record, state }) => [id(record.id), record.image.name, JSON.stringify(record.plan.process.args.join(" ").slice(0, 30)), timeAgo(record.created), statusText2(state) + healthSuffix2(context.store(), record, state), portsColumn2(publishedPorts2(context.store(), record, state)), record.name]);
-      context.stdout.write(`${table(["CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES"], rows)}
-`);
-    })
-  );
-}
-var init_ps = __esm({
-  "src/cli/ps.ts"() {
-    "use strict";
-    init_esm();
-    init_digest();
-    init_action();
-    init_each();
-    init_format();
-  }
-});
-
-// src/cli/confirm.ts
-var confirm_exports = {};
-__export(confirm_exports, {
-  confirmPrune: () => confirmPrune,
-  pruneCancelled: () => pruneCancelled
-});
-async function confirmPrune(what, warning) {
-  if (process.stdin.isTTY !== true) {
-    throw new BurrowError("INVALID_ARGUMENT", `refusing to ${what} without confirmation: not on a terminal, so pass --force`);
-  }
-  const prompt = (0, import_promises19.createInterface)({ input: process.stdin, output: process.stderr });
-  const ended = new Promise((resolve8) => prompt.once("close", () => resolve8("")));
-  try {
-    const answer = await Promise.race([prompt.question(`WARNING! This will remove ${warning}
-Are you sure you want to continue? [y/N] `), ended]);
-    return /^y(es)?$/i.test(answer.trim());
-  } finally {
-    prompt.close();
-  }
-}
-function pruneCancelled(what) {
-  return new BurrowError("INTERRUPTED", `${what} cancelled: nothing was removed`, { exitCode: 1 });
-}
-var import_promises19;
-var init_confirm = __esm({
-  "src/cli/confirm.ts"() {
-    "use strict";
-    import_promises19 = require("node:readline/promises");
-    init_errors();
-  }
-});
-
 // src/util/tree-size.ts
 function treeSize(root, seen = /* @__PURE__ */ new Set()) {
   let total = 0;
@@ -26257,10 +26197,10 @@ async function tryLockLayer(store, hex) {
     busy = true;
   }, shouldStop: () => busy });
 }
-function containerLayers(store) {
+function containerLayers(store, only) {
   if (!(0, import_node_fs71.existsSync)(store.paths.containers)) return [];
   const result = [];
-  for (const id of (0, import_node_fs71.readdirSync)(store.paths.containers)) {
+  for (const id of only === void 0 ? (0, import_node_fs71.readdirSync)(store.paths.containers) : [only]) {
     if (!CONTAINER_ID.test(id)) continue;
     const dir = (0, import_node_path64.join)(store.paths.containers, id);
     let record;
@@ -26487,6 +26427,216 @@ var init_gc = __esm({
   }
 });
 
+// src/store/usage.ts
+var usage_exports = {};
+__export(usage_exports, {
+  containerSize: () => containerSize,
+  diskUsage: () => diskUsage,
+  writableLayerSize: () => writableLayerSize
+});
+function containerRecords(store) {
+  if (!(0, import_node_fs73.existsSync)(store.paths.containers)) return [];
+  const records = [];
+  for (const id of (0, import_node_fs73.readdirSync)(store.paths.containers)) {
+    if (!CONTAINER_ID.test(id)) continue;
+    try {
+      const record = readRecord(store, id);
+      if (record !== void 0 && Array.isArray(record.plan.mounts)) records.push(record);
+    } catch {
+    }
+  }
+  return records;
+}
+function imagesRow(store, inUse) {
+  const ids = /* @__PURE__ */ new Set();
+  const activeBlobs = /* @__PURE__ */ new Set();
+  for (const record of store.records()) {
+    try {
+      const image = loadLocalImage(store, record);
+      ids.add(image.id);
+      if (inUse.has(image.id)) {
+        for (const digest of [record.manifest.digest, record.sourceDigest, image.id, ...image.manifest.layers.map((layer) => layer.digest)]) activeBlobs.add(digest);
+      }
+    } catch {
+    }
+  }
+  const blobs = listBlobs(store);
+  const sum = (list) => list.reduce((total, blob) => total + blob.size, 0);
+  return { type: "Images", total: ids.size, active: [...ids].filter((id) => inUse.has(id)).length, size: sum(blobs), reclaimable: sum(blobs.filter((blob) => !activeBlobs.has(blob.digest))) };
+}
+function writableLayerSize(store, record) {
+  const dir = containerDir(store, record.id);
+  return treeSize((0, import_node_path66.join)(dir, "upper")) + treeSize((0, import_node_path66.join)(dir, "merged"));
+}
+function containerSize(store, record) {
+  const rw = writableLayerSize(store, record);
+  const lowers = containerLayers(store, record.id)[0]?.layers ?? [];
+  return { rw, rootFs: rw + lowers.reduce((total, hex) => total + layerBytes(store, hex), 0) };
+}
+function containersRow(store, records) {
+  const row = { type: "Containers", total: 0, active: 0, size: 0, reclaimable: 0 };
+  for (const record of records) {
+    const size = writableLayerSize(store, record);
+    const running = containerState(store, record).status === "running";
+    row.total++;
+    row.size += size;
+    if (running) row.active++;
+    else row.reclaimable += size;
+  }
+  return row;
+}
+function volumesRow(store, records) {
+  const row = { type: "Local Volumes", total: 0, active: 0, size: 0, reclaimable: 0 };
+  const volumes = listVolumes(store);
+  if (volumes.length === 0) return row;
+  const bound = new Set(records.flatMap((record) => record.plan.mounts.filter((mount) => mount.kind === "bind").map((mount) => mount.source)));
+  for (const volume of volumes) {
+    const size = treeSize(volume.Mountpoint);
+    row.total++;
+    row.size += size;
+    if (bound.has(volume.Mountpoint)) row.active++;
+    else row.reclaimable += size;
+  }
+  return row;
+}
+function layersRow(store) {
+  const row = { type: "Layers (unpacked)", total: 0, active: 0, size: 0, reclaimable: 0 };
+  const entries = listLayerEntries(store);
+  const active = new Set(containerLayers(store).flatMap((container) => container.layers));
+  for (const hex of entries.layers) {
+    const size = layerBytes(store, hex);
+    row.total++;
+    row.size += size;
+    if (active.has(hex)) row.active++;
+    else row.reclaimable += size;
+  }
+  for (const name of [...entries.scratch, ...entries.retired]) {
+    const size = treeSize(layerEntryPath(store, name));
+    row.size += size;
+    row.reclaimable += size;
+  }
+  return row;
+}
+function diskUsage(store) {
+  const records = containerRecords(store);
+  return {
+    root: store.root,
+    rows: [imagesRow(store, imagesInUse(store)), containersRow(store, records), volumesRow(store, records), layersRow(store)]
+  };
+}
+var import_node_fs73, import_node_path66;
+var init_usage = __esm({
+  "src/store/usage.ts"() {
+    "use strict";
+    import_node_fs73 = require("node:fs");
+    import_node_path66 = require("node:path");
+    init_state();
+    init_record();
+    init_volumes();
+    init_local();
+    init_tree_size();
+    init_gc();
+    init_layers();
+  }
+});
+
+// src/cli/ps.ts
+var ps_exports = {};
+__export(ps_exports, {
+  psCommand: () => psCommand
+});
+function psCommand(signal, setExit) {
+  return new Command("ps").description("List containers").option("-a, --all", "show all containers (default: running ones)").option("-q, --quiet", "only show ids").option("--no-trunc", "do not truncate ids").option("-s, --size", `show each container's size: its writable layer, and the whole root file system as "virtual"`).option("-f, --filter <key=value>", "filter: name=, status=, label=, id=, ancestor=, health=", collect, []).option("--format <format>", "table (default), json (one object a line, the fields a template sees), or a Go template (`table TEMPLATE` for columns): .ID .Image .Command .CreatedAt .RunningFor .Ports .State .Status .Size .Names .Labels .Label .Mounts .Networks .LocalVolumes").action(
+    action(signal, setExit, async (context, _args, flags) => {
+      const { chooseFormat: chooseFormat2, renderRows: renderRows2 } = await Promise.resolve().then(() => (init_render(), render_exports));
+      const choice = chooseFormat2(flags.format);
+      const { listContainers: listContainers2 } = await Promise.resolve().then(() => (init_list(), list_exports));
+      const { publishedPorts: publishedPorts2 } = await Promise.resolve().then(() => (init_ops(), ops_exports));
+      const { statusText: statusText2 } = await Promise.resolve().then(() => (init_status(), status_exports));
+      const { healthSuffix: healthSuffix2 } = await Promise.resolve().then(() => (init_health(), health_exports));
+      const { portsColumn: portsColumn2 } = await Promise.resolve().then(() => (init_ports(), ports_exports));
+      const containers = listContainers2(context.store(), { all: flags.all === true, filters: flags.filter });
+      const id = (full) => flags.trunc ? shortId(full) : full;
+      const wantSize = flags.size === true || choice.kind === "json" || flags.format !== void 0 && /\.Size\b|json \./.test(flags.format);
+      const containerSize2 = wantSize ? (await Promise.resolve().then(() => (init_usage(), usage_exports))).containerSize : void 0;
+      const sizeOf = (summary) => containerSize2?.(context.store(), summary.record);
+      if (flags.quiet === true) {
+        context.stdout.write(containers.map(({ record }) => `${id(record.id)}
+`).join(""));
+        return;
+      }
+      if (choice.kind === "template" || choice.kind === "json") {
+        const { psRow: psRow2, PS_HEADERS: PS_HEADERS2 } = await Promise.resolve().then(() => (init_rows(), rows_exports));
+        const { jsonLines: jsonLines2 } = await Promise.resolve().then(() => (init_render(), render_exports));
+        const { networkModeName: networkModeName2 } = await Promise.resolve().then(() => (init_mode(), mode_exports));
+        const { inspectAttachments: inspectAttachments2 } = await Promise.resolve().then(() => (init_records2(), records_exports));
+        const rows2 = containers.map((summary) => psRow2({
+          store: context.store(),
+          summary,
+          trunc: flags.trunc,
+          status: statusText2(summary.state) + healthSuffix2(context.store(), summary.record, summary.state),
+          ports: portsColumn2(publishedPorts2(context.store(), summary.record, summary.state)),
+          networks: [.../* @__PURE__ */ new Set([networkModeName2(summary.record.plan.network), ...Object.keys(inspectAttachments2(summary.record))])],
+          size: sizeOf(summary)
+        }));
+        context.stdout.write(choice.kind === "json" ? jsonLines2(rows2) : renderRows2(choice, rows2, PS_HEADERS2));
+        return;
+      }
+      const { sizeText: sizeText2 } = await Promise.resolve().then(() => (init_rows(), rows_exports));
+      const rows = containers.map((summary) => {
+        const { record, state } = summary;
+        const cells = [id(record.id), record.image.name, JSON.stringify(record.plan.process.args.join(" ").slice(0, 30)), timeAgo(record.created), statusText2(state) + healthSuffix2(context.store(), record, state), portsColumn2(publishedPorts2(context.store(), record, state)), record.name];
+        return flags.size === true ? [...cells, sizeText2(sizeOf(summary))] : cells;
+      });
+      const header = ["CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES"];
+      context.stdout.write(`${table(flags.size === true ? [...header, "SIZE"] : header, rows)}
+`);
+    })
+  );
+}
+var init_ps = __esm({
+  "src/cli/ps.ts"() {
+    "use strict";
+    init_esm();
+    init_digest();
+    init_action();
+    init_each();
+    init_format();
+  }
+});
+
+// src/cli/confirm.ts
+var confirm_exports = {};
+__export(confirm_exports, {
+  confirmPrune: () => confirmPrune,
+  pruneCancelled: () => pruneCancelled
+});
+async function confirmPrune(what, warning) {
+  if (process.stdin.isTTY !== true) {
+    throw new BurrowError("INVALID_ARGUMENT", `refusing to ${what} without confirmation: not on a terminal, so pass --force`);
+  }
+  const prompt = (0, import_promises19.createInterface)({ input: process.stdin, output: process.stderr });
+  const ended = new Promise((resolve8) => prompt.once("close", () => resolve8("")));
+  try {
+    const answer = await Promise.race([prompt.question(`WARNING! This will remove ${warning}
+Are you sure you want to continue? [y/N] `), ended]);
+    return /^y(es)?$/i.test(answer.trim());
+  } finally {
+    prompt.close();
+  }
+}
+function pruneCancelled(what) {
+  return new BurrowError("INTERRUPTED", `${what} cancelled: nothing was removed`, { exitCode: 1 });
+}
+var import_promises19;
+var init_confirm = __esm({
+  "src/cli/confirm.ts"() {
+    "use strict";
+    import_promises19 = require("node:readline/promises");
+    init_errors();
+  }
+});
+
 // src/image/remove.ts
 var remove_exports = {};
 __export(remove_exports, {
@@ -26678,7 +26828,7 @@ function parseSecurityOptions(options, privileged, cwd = process.cwd()) {
     switch (key) {
       case "seccomp":
         if (value === void 0 || value === "") throw new BurrowError("INVALID_ARGUMENT", `invalid --security-opt "${option}": use seccomp=unconfined or seccomp=PROFILE.json`);
-        seccomp = value === "unconfined" ? { kind: "unconfined" } : { kind: "file", path: (0, import_node_path66.isAbsolute)(value) ? value : (0, import_node_path66.resolve)(cwd, value) };
+        seccomp = value === "unconfined" ? { kind: "unconfined" } : { kind: "file", path: (0, import_node_path67.isAbsolute)(value) ? value : (0, import_node_path67.resolve)(cwd, value) };
         break;
       case "no-new-privileges":
         if (value !== void 0 && value !== "true") {
@@ -26697,11 +26847,11 @@ function parseSecurityOptions(options, privileged, cwd = process.cwd()) {
   }
   return { seccomp, privileged };
 }
-var import_node_path66, DEFAULT_SECURITY;
+var import_node_path67, DEFAULT_SECURITY;
 var init_security = __esm({
   "src/sandbox/security.ts"() {
     "use strict";
-    import_node_path66 = require("node:path");
+    import_node_path67 = require("node:path");
     init_errors();
     DEFAULT_SECURITY = { seccomp: { kind: "default" }, privileged: false };
   }
@@ -27278,17 +27428,17 @@ function parseSeccompProfile(text, source) {
 function loadSeccompProfile(path6) {
   let text;
   try {
-    text = (0, import_node_fs73.readFileSync)(path6, "utf8");
+    text = (0, import_node_fs74.readFileSync)(path6, "utf8");
   } catch (error) {
     throw new BurrowError("INVALID_ARGUMENT", `cannot read seccomp profile ${path6}: ${error.message}`, { cause: error });
   }
   return parseSeccompProfile(text, path6);
 }
-var import_node_fs73, SECCOMP_SCHEMAS, UINT64_MAX, NO_AGENT;
+var import_node_fs74, SECCOMP_SCHEMAS, UINT64_MAX, NO_AGENT;
 var init_profile = __esm({
   "src/seccomp/profile.ts"() {
     "use strict";
-    import_node_fs73 = require("node:fs");
+    import_node_fs74 = require("node:fs");
     init_errors();
     init_schema();
     SECCOMP_SCHEMAS = new SchemaSet("seccomp", ["seccomp"]);
@@ -28827,7 +28977,7 @@ async function containerSeccompFilter(choice, capabilities) {
   }
   if (choice.kind === "default" && sameSet(capabilities, DEFAULT_CAPABILITIES) && kernelAtLeast((0, import_node_os17.release)(), PREBUILT_KERNEL)) {
     try {
-      return (0, import_node_fs74.readFileSync)((0, import_node_url10.fileURLToPath)(new URL(`../seccomp/${prebuiltFilterName(arch2)}`, __burrowModuleUrl)));
+      return (0, import_node_fs75.readFileSync)((0, import_node_url10.fileURLToPath)(new URL(`../seccomp/${prebuiltFilterName(arch2)}`, __burrowModuleUrl)));
     } catch {
     }
   }
@@ -28846,11 +28996,11 @@ function kernelAtLeast(running, wanted) {
   const [wantMajor, wantMinor] = parseKernelVersion(wanted);
   return major > wantMajor || major === wantMajor && minor >= wantMinor;
 }
-var import_node_fs74, import_node_os17, import_node_url10, PREBUILT_KERNEL;
+var import_node_fs75, import_node_os17, import_node_url10, PREBUILT_KERNEL;
 var init_seccomp_filter = __esm({
   "src/sandbox/seccomp-filter.ts"() {
     "use strict";
-    import_node_fs74 = require("node:fs");
+    import_node_fs75 = require("node:fs");
     import_node_os17 = require("node:os");
     import_node_url10 = require("node:url");
     init_errors();
@@ -28868,13 +29018,13 @@ function inflaterArgs(compression, ceiling) {
 }
 function inflaterBinary() {
   const build = readBuild();
-  if (build.fallback !== void 0 && !(build.needs ?? []).every((library) => (0, import_node_fs75.existsSync)(library))) return (0, import_node_path67.join)(NATIVE, build.fallback);
+  if (build.fallback !== void 0 && !(build.needs ?? []).every((library) => (0, import_node_fs76.existsSync)(library))) return (0, import_node_path68.join)(NATIVE, build.fallback);
   return INFLATER_BINARY;
 }
 function readBuild() {
   if (built === void 0) {
     try {
-      const read2 = JSON.parse((0, import_node_fs75.readFileSync)(INFLATER_BUILD, "utf8"));
+      const read2 = JSON.parse((0, import_node_fs76.readFileSync)(INFLATER_BUILD, "utf8"));
       built = { gzip: read2.gzip ?? null, zstd: read2.zstd === true, needs: read2.needs, fallback: read2.fallback };
     } catch {
       built = { gzip: null, zstd: false };
@@ -28891,15 +29041,15 @@ function parseInflaterReport(stderr) {
     return void 0;
   }
 }
-var import_node_fs75, import_node_path67, import_node_url11, NATIVE, INFLATER_BINARY, INFLATER_BUILD, INFLATER_EXIT, built;
+var import_node_fs76, import_node_path68, import_node_url11, NATIVE, INFLATER_BINARY, INFLATER_BUILD, INFLATER_EXIT, built;
 var init_inflate = __esm({
   "src/unpack/inflate.ts"() {
     "use strict";
-    import_node_fs75 = require("node:fs");
-    import_node_path67 = require("node:path");
+    import_node_fs76 = require("node:fs");
+    import_node_path68 = require("node:path");
     import_node_url11 = require("node:url");
     NATIVE = (0, import_node_url11.fileURLToPath)(new URL("../native/", __burrowModuleUrl));
-    INFLATER_BINARY = (0, import_node_path67.join)(NATIVE, "burrow-inflate");
+    INFLATER_BINARY = (0, import_node_path68.join)(NATIVE, "burrow-inflate");
     INFLATER_BUILD = (0, import_node_url11.fileURLToPath)(new URL("../native/inflate.json", __burrowModuleUrl));
     INFLATER_EXIT = { invalid: 1, ceiling: 2, closed: 3, system: 4 };
   }
@@ -29010,7 +29160,7 @@ async function extractNatively(feed, extractorArgs, inflaterArgs2, compression, 
   try {
     launched = start(inflaterBinary(), [...inflaterArgs2, "--", unshareProgram(), ...extractorArgs], ["blob" in feed ? feed.blob : "pipe", "pipe", "pipe", "pipe"], { ownGroup: true });
   } finally {
-    if ("blob" in feed) (0, import_node_fs76.closeSync)(feed.blob);
+    if ("blob" in feed) (0, import_node_fs77.closeSync)(feed.blob);
   }
   let lines = "";
   launched.child.stdio[3].on("data", (chunk) => {
@@ -29105,22 +29255,22 @@ function startStreamedExtraction(store, blob, diffId, mapping, ceiling, notes) {
 }
 async function claimLayer(store, diffId, wait) {
   const final = layerPath(store, diffId);
-  if ((0, import_node_fs76.existsSync)(final)) return void 0;
+  if ((0, import_node_fs77.existsSync)(final)) return void 0;
   let busy = false;
-  const lock = await acquireLock((0, import_node_path68.join)(store.paths.locks, `layer-${diffId.replace(":", "-")}.lock`), {
+  const lock = await acquireLock((0, import_node_path69.join)(store.paths.locks, `layer-${diffId.replace(":", "-")}.lock`), {
     onWait: () => {
       busy = true;
     },
-    shouldStop: () => (0, import_node_fs76.existsSync)(final) || busy && !wait
+    shouldStop: () => (0, import_node_fs77.existsSync)(final) || busy && !wait
   });
-  if (lock === void 0 || (0, import_node_fs76.existsSync)(final)) {
+  if (lock === void 0 || (0, import_node_fs77.existsSync)(final)) {
     lock?.release();
     return void 0;
   }
   return lock;
 }
 async function runExtraction(blob, scratch3, mapping, ceiling, notes, input, from) {
-  (0, import_node_fs76.mkdirSync)(scratch3, { recursive: true, mode: 493 });
+  (0, import_node_fs77.mkdirSync)(scratch3, { recursive: true, mode: 493 });
   const extractorArgs = [...unshareArgs(mapping), "--", EXTRACTOR_BINARY, "extract", scratch3, mapping.single ? "single" : "mapped", String(ceiling)];
   const compression = layerCompression(blob.mediaType);
   const native = inflaterArgs(compression, ceiling);
@@ -29173,9 +29323,9 @@ function extraction(store, blob, scratch3, mapping, input, extracted, claimed) {
         writeFileAtomic(layerInfoPath(store, diffId), `${JSON.stringify(info2)}
 `, 420, { durable: false });
         try {
-          (0, import_node_fs76.renameSync)(scratch3, final);
+          (0, import_node_fs77.renameSync)(scratch3, final);
         } catch (error) {
-          (0, import_node_fs76.rmSync)(layerInfoPath(store, diffId), { force: true });
+          (0, import_node_fs77.rmSync)(layerInfoPath(store, diffId), { force: true });
           throw fsError(error, `putting layer ${blob.digest} of ${blob.imageName} in place`);
         }
       } finally {
@@ -29187,13 +29337,13 @@ function extraction(store, blob, scratch3, mapping, input, extracted, claimed) {
 }
 function openBlob(path6, target) {
   try {
-    return (0, import_node_fs76.openSync)(path6, "r");
+    return (0, import_node_fs77.openSync)(path6, "r");
   } catch (error) {
     throw fsError(error, `reading layer ${target.digest} of ${target.imageName}`);
   }
 }
 function blobStream(path6) {
-  return (0, import_node_fs76.createReadStream)(path6, { highWaterMark: 1024 * 1024 });
+  return (0, import_node_fs77.createReadStream)(path6, { highWaterMark: 1024 * 1024 });
 }
 async function unpackLayer(store, image, index, mapping, ceiling, notes) {
   const layer = image.manifest.layers[index];
@@ -29203,14 +29353,14 @@ async function unpackLayer(store, image, index, mapping, ceiling, notes) {
   await extraction2.done;
   extraction2.commit();
 }
-var import_node_crypto6, import_node_fs76, import_node_os18, import_node_path68, import_node_stream13, import_promises20, OverCeiling;
+var import_node_crypto6, import_node_fs77, import_node_os18, import_node_path69, import_node_stream13, import_promises20, OverCeiling;
 var init_layer = __esm({
   "src/unpack/layer.ts"() {
     "use strict";
     import_node_crypto6 = require("node:crypto");
-    import_node_fs76 = require("node:fs");
+    import_node_fs77 = require("node:fs");
     import_node_os18 = require("node:os");
-    import_node_path68 = require("node:path");
+    import_node_path69 = require("node:path");
     import_node_stream13 = require("node:stream");
     import_promises20 = require("node:stream/promises");
     init_spawn();
@@ -29237,8 +29387,8 @@ var init_layer = __esm({
 async function ensureLayers(store, image, mapping, onNote = () => {
 }, options = {}) {
   const paths = image.config.rootfs.diff_ids.map((diffId) => layerPath(store, diffId));
-  if (paths.every((path6) => (0, import_node_fs77.existsSync)(path6))) return paths;
-  (0, import_node_fs77.mkdirSync)(layersDir(store), { recursive: true });
+  if (paths.every((path6) => (0, import_node_fs78.existsSync)(path6))) return paths;
+  (0, import_node_fs78.mkdirSync)(layersDir(store), { recursive: true });
   const ceiling = options.maxLayerSize ?? (await Promise.resolve().then(() => (init_config(), config_exports))).loadConfig().maxLayerSize;
   const { unpackLayer: unpackLayer2 } = await Promise.resolve().then(() => (init_layer(), layer_exports));
   const notes = [];
@@ -29246,11 +29396,11 @@ async function ensureLayers(store, image, mapping, onNote = () => {
   for (const note of notes) onNote(note);
   return paths;
 }
-var import_node_fs77;
+var import_node_fs78;
 var init_unpack = __esm({
   "src/unpack/unpack.ts"() {
     "use strict";
-    import_node_fs77 = require("node:fs");
+    import_node_fs78 = require("node:fs");
     init_paths();
   }
 });
@@ -39169,19 +39319,19 @@ var init_auth = __esm({
 // src/registry/certs.ts
 function certsDirRoots(env = process.env) {
   const home = homeForLookups(env);
-  return [(0, import_node_path69.join)(home, ".config", "containers", "certs.d"), "/etc/containers/certs.d", "/etc/docker/certs.d"];
+  return [(0, import_node_path70.join)(home, ".config", "containers", "certs.d"), "/etc/containers/certs.d", "/etc/docker/certs.d"];
 }
 function findCertsDir(host, roots = certsDirRoots()) {
   if (host === "" || host.includes("/") || host === "." || host === "..") return void 0;
   for (const root of roots) {
-    const dir = (0, import_node_path69.join)(root, host);
-    if ((0, import_node_fs78.existsSync)(dir)) return dir;
+    const dir = (0, import_node_path70.join)(root, host);
+    if ((0, import_node_fs79.existsSync)(dir)) return dir;
   }
   return void 0;
 }
 function readPem(path6) {
   try {
-    return (0, import_node_fs78.readFileSync)(path6, "utf8");
+    return (0, import_node_fs79.readFileSync)(path6, "utf8");
   } catch (error) {
     throw new BurrowError("INVALID_ARGUMENT", `cannot read ${path6} (${error.code ?? error.message}): fix its permissions or remove it`, { cause: error });
   }
@@ -39189,22 +39339,22 @@ function readPem(path6) {
 function readCertsDir(dir) {
   let names;
   try {
-    names = (0, import_node_fs78.readdirSync)(dir).sort();
+    names = (0, import_node_fs79.readdirSync)(dir).sort();
   } catch (error) {
     throw new BurrowError("INVALID_ARGUMENT", `cannot read the certificate directory ${dir} (${error.code ?? error.message})`, { cause: error });
   }
-  const ca = names.filter((name) => name.endsWith(".crt")).map((name) => readPem((0, import_node_path69.join)(dir, name)));
+  const ca = names.filter((name) => name.endsWith(".crt")).map((name) => readPem((0, import_node_path70.join)(dir, name)));
   const cert = [];
   const key = [];
   for (const name of names.filter((entry) => entry.endsWith(".cert"))) {
     const keyName = `${name.slice(0, -".cert".length)}.key`;
-    if (!names.includes(keyName)) throw new BurrowError("INVALID_ARGUMENT", `client certificate ${(0, import_node_path69.join)(dir, name)} has no key beside it (${keyName}): add the key or remove the certificate`);
-    cert.push(readPem((0, import_node_path69.join)(dir, name)));
-    key.push(readPem((0, import_node_path69.join)(dir, keyName)));
+    if (!names.includes(keyName)) throw new BurrowError("INVALID_ARGUMENT", `client certificate ${(0, import_node_path70.join)(dir, name)} has no key beside it (${keyName}): add the key or remove the certificate`);
+    cert.push(readPem((0, import_node_path70.join)(dir, name)));
+    key.push(readPem((0, import_node_path70.join)(dir, keyName)));
   }
   for (const name of names.filter((entry) => entry.endsWith(".key"))) {
     const certName = `${name.slice(0, -".key".length)}.cert`;
-    if (!names.includes(certName)) throw new BurrowError("INVALID_ARGUMENT", `key ${(0, import_node_path69.join)(dir, name)} has no client certificate beside it (${certName}): add the certificate or remove the key`);
+    if (!names.includes(certName)) throw new BurrowError("INVALID_ARGUMENT", `key ${(0, import_node_path70.join)(dir, name)} has no client certificate beside it (${certName}): add the certificate or remove the key`);
   }
   return { dir, ca, client: cert.length === 0 ? void 0 : { cert, key } };
 }
@@ -39212,12 +39362,12 @@ function registryCerts(host, roots = certsDirRoots()) {
   const dir = findCertsDir(host, roots);
   return dir === void 0 ? void 0 : readCertsDir(dir);
 }
-var import_node_fs78, import_node_path69;
+var import_node_fs79, import_node_path70;
 var init_certs = __esm({
   "src/registry/certs.ts"() {
     "use strict";
-    import_node_fs78 = require("node:fs");
-    import_node_path69 = require("node:path");
+    import_node_fs79 = require("node:fs");
+    import_node_path70 = require("node:path");
     init_errors();
     init_home();
   }
@@ -39482,8 +39632,8 @@ var init_client = __esm({
 
 // src/registry/credentials.ts
 function dockerConfigPath(env = process.env) {
-  const dir = env.DOCKER_CONFIG !== void 0 && env.DOCKER_CONFIG !== "" ? env.DOCKER_CONFIG : (0, import_node_path70.join)(homeForLookups(env), ".docker");
-  return (0, import_node_path70.join)(dir, "config.json");
+  const dir = env.DOCKER_CONFIG !== void 0 && env.DOCKER_CONFIG !== "" ? env.DOCKER_CONFIG : (0, import_node_path71.join)(homeForLookups(env), ".docker");
+  return (0, import_node_path71.join)(dir, "config.json");
 }
 function configKey(domain) {
   return DOCKER_HUB_ALIASES.has(domain) ? DOCKER_HUB_KEY : domain;
@@ -39494,9 +39644,9 @@ function hostOfKey(key) {
   return DOCKER_HUB_ALIASES.has(host) ? DOCKER_HUB_DOMAIN : host;
 }
 function readDockerConfig(path6 = dockerConfigPath()) {
-  if (!(0, import_node_fs79.existsSync)(path6)) return {};
+  if (!(0, import_node_fs80.existsSync)(path6)) return {};
   try {
-    return JSON.parse((0, import_node_fs79.readFileSync)(path6, "utf8"));
+    return JSON.parse((0, import_node_fs80.readFileSync)(path6, "utf8"));
   } catch (error) {
     throw new BurrowError("INVALID_ARGUMENT", `${path6} is not valid JSON (${error.message}): fix it or remove it`);
   }
@@ -39563,7 +39713,7 @@ async function storeCredentials(domain, credentials, path6 = dockerConfigPath())
   const auths = config.auths ?? {};
   auths[configKey(domain)] = { auth: Buffer.from(`${credentials.username}:${credentials.password}`).toString("base64") };
   config.auths = auths;
-  (0, import_node_fs79.mkdirSync)((0, import_node_path70.dirname)(path6), { recursive: true, mode: 448 });
+  (0, import_node_fs80.mkdirSync)((0, import_node_path71.dirname)(path6), { recursive: true, mode: 448 });
   writeFileAtomic(path6, `${JSON.stringify(config, null, "	")}
 `, 384);
 }
@@ -39581,16 +39731,16 @@ async function eraseCredentials(domain, path6 = dockerConfigPath()) {
       erased = true;
     }
   }
-  if (erased && (0, import_node_fs79.existsSync)(path6)) writeFileAtomic(path6, `${JSON.stringify(config, null, "	")}
+  if (erased && (0, import_node_fs80.existsSync)(path6)) writeFileAtomic(path6, `${JSON.stringify(config, null, "	")}
 `, 384);
   return erased;
 }
-var import_node_fs79, import_node_path70, IDENTITY_TOKEN_USER, DOCKER_HUB_KEY, DOCKER_HUB_ALIASES;
+var import_node_fs80, import_node_path71, IDENTITY_TOKEN_USER, DOCKER_HUB_KEY, DOCKER_HUB_ALIASES;
 var init_credentials = __esm({
   "src/registry/credentials.ts"() {
     "use strict";
-    import_node_fs79 = require("node:fs");
-    import_node_path70 = require("node:path");
+    import_node_fs80 = require("node:fs");
+    import_node_path71 = require("node:path");
     init_errors();
     init_atomic();
     init_reference2();
@@ -39901,7 +40051,7 @@ function findContainerOrNone(store, query) {
 function checkMountTargets(volumes, devices) {
   const seen = /* @__PURE__ */ new Set();
   for (const target of [...volumes.map((volume) => volume.target), ...devices.map((device) => device.target)]) {
-    const clean = import_node_path71.posix.normalize(target).replace(/(.)\/$/, "$1");
+    const clean = import_node_path72.posix.normalize(target).replace(/(.)\/$/, "$1");
     if (seen.has(clean)) throw new BurrowError("INVALID_ARGUMENT", `duplicate mount point: ${clean} (give each target one -v, --mount, --tmpfs or --device)`);
     seen.add(clean);
   }
@@ -39909,14 +40059,14 @@ function checkMountTargets(volumes, devices) {
 function checkDevice(device) {
   let stat;
   try {
-    stat = (0, import_node_fs80.statSync)(device.source);
+    stat = (0, import_node_fs81.statSync)(device.source);
   } catch {
     throw new BurrowError("INVALID_ARGUMENT", `--device ${device.source}: no such device on this host`);
   }
   if (!stat.isCharacterDevice() && !stat.isBlockDevice()) throw new BurrowError("INVALID_ARGUMENT", `--device ${device.source}: not a device node`);
-  const wanted = (device.permissions.includes("r") ? import_node_fs80.constants.R_OK : 0) | (device.permissions.includes("w") ? import_node_fs80.constants.W_OK : 0);
+  const wanted = (device.permissions.includes("r") ? import_node_fs81.constants.R_OK : 0) | (device.permissions.includes("w") ? import_node_fs81.constants.W_OK : 0);
   try {
-    (0, import_node_fs80.accessSync)(device.source, wanted === 0 ? import_node_fs80.constants.R_OK : wanted);
+    (0, import_node_fs81.accessSync)(device.source, wanted === 0 ? import_node_fs81.constants.R_OK : wanted);
   } catch {
     throw new BurrowError("INVALID_ARGUMENT", `--device ${device.source}: your user may not open it on the host, so a rootless container cannot either (add yourself to its group, or leave --device out)`);
   }
@@ -39958,9 +40108,9 @@ async function createContainer(store, options) {
   if (args.length === 0) throw new BurrowError("INVALID_ARGUMENT", `no command specified: ${image.record.name} has no Cmd or Entrypoint; give one after the image name`);
   const healthcheck = resolveHealthcheck(config.healthcheck, options.healthcheck, config.shell);
   const workdir = options.workdir ?? config.workingDir ?? "/";
-  if (!(0, import_node_path71.isAbsolute)(workdir)) throw new BurrowError("INVALID_ARGUMENT", `the working directory "${workdir}" is invalid: it needs to be an absolute path`);
+  if (!(0, import_node_path72.isAbsolute)(workdir)) throw new BurrowError("INVALID_ARGUMENT", `the working directory "${workdir}" is invalid: it needs to be an absolute path`);
   for (const volume of options.volumes) {
-    if (volume.kind === "bind" && !(0, import_node_fs80.existsSync)(volume.source)) {
+    if (volume.kind === "bind" && !(0, import_node_fs81.existsSync)(volume.source)) {
       throw new BurrowError("INVALID_ARGUMENT", `invalid mount: bind source path does not exist: ${volume.source}`);
     }
   }
@@ -39970,7 +40120,7 @@ async function createContainer(store, options) {
     if (volume.anonymous === true) {
       const name2 = anonymousVolumeName();
       anonymousVolumes.push(name2);
-      return { kind: "bind", source: (0, import_node_path71.join)(volumesDir(store), name2, "_data"), target: volume.target, readOnly: volume.readOnly };
+      return { kind: "bind", source: (0, import_node_path72.join)(volumesDir(store), name2, "_data"), target: volume.target, readOnly: volume.readOnly };
     }
     return volumeMount(createVolume(store, volume.name), volume.target, volume.readOnly);
   });
@@ -39991,22 +40141,22 @@ async function createContainer(store, options) {
   const exposed = uniqueExposed([...config.exposedPorts, ...options.expose ?? []]);
   const hostname2 = options.hostname ?? id.slice(0, 12);
   const dir = containerDir(store, id);
-  const upper = (0, import_node_path71.join)(dir, "upper");
-  const work = (0, import_node_path71.join)(dir, "work");
-  const merged = (0, import_node_path71.join)(dir, "merged");
-  (0, import_node_fs80.mkdirSync)(dir, { recursive: true, mode: 448 });
+  const upper = (0, import_node_path72.join)(dir, "upper");
+  const work = (0, import_node_path72.join)(dir, "work");
+  const merged = (0, import_node_path72.join)(dir, "merged");
+  (0, import_node_fs81.mkdirSync)(dir, { recursive: true, mode: 448 });
   if (options.claimStart === true) claimStart(dir);
   let network;
   try {
     network = networkPlan(store, { spec: options.network, ports: options.ports ?? [], publishAll: options.publishAll === true, mac: options.macAddress, aliases: options.networkAliases ?? [] }, exposed, id, (name2) => findContainer(store, name2).id, note);
   } catch (error) {
-    (0, import_node_fs80.rmSync)(dir, { recursive: true, force: true });
+    (0, import_node_fs81.rmSync)(dir, { recursive: true, force: true });
     throw error;
   }
-  for (const path6 of [upper, work, merged]) (0, import_node_fs80.mkdirSync)(path6, { mode: 493 });
+  for (const path6 of [upper, work, merged]) (0, import_node_fs81.mkdirSync)(path6, { mode: 493 });
   const userns = keepId === void 0 ? void 0 : { ...keepId, user: keptUser(mounts) };
   const home = userns !== void 0 && user.uid === userns.uid && needsEntry(readImageFile(lowers, "etc/passwd") ?? "", userns.user.name, userns.uid) ? userns.user.home : user.home;
-  if (seccomp !== void 0) (0, import_node_fs80.writeFileSync)((0, import_node_path71.join)(dir, SECCOMP_FILE), seccomp, { mode: 292 });
+  if (seccomp !== void 0) (0, import_node_fs81.writeFileSync)((0, import_node_path72.join)(dir, SECCOMP_FILE), seccomp, { mode: 292 });
   const plan = {
     rootfs: { driver: storageDriver ?? "auto", lowers, upper, work, merged, readOnly: options.readOnly, volatile: options.remove },
     hostname: hostname2,
@@ -40057,19 +40207,19 @@ async function createContainer(store, options) {
     writeNamedRecord(store, record, name);
     for (const volume of anonymousVolumes) createVolume(store, volume, { [ANONYMOUS_VOLUME_LABEL]: "" });
   } catch (error) {
-    (0, import_node_fs80.rmSync)(dir, { recursive: true, force: true });
+    (0, import_node_fs81.rmSync)(dir, { recursive: true, force: true });
     await removeAnonymousVolumes(store, anonymousVolumes);
     throw error;
   }
   trace("container created");
   return record;
 }
-var import_node_fs80, import_node_path71, DEFAULT_PATH;
+var import_node_fs81, import_node_path72, DEFAULT_PATH;
 var init_create2 = __esm({
   "src/container/create.ts"() {
     "use strict";
-    import_node_fs80 = require("node:fs");
-    import_node_path71 = require("node:path");
+    import_node_fs81 = require("node:fs");
+    import_node_path72 = require("node:path");
     init_errors();
     init_local();
     init_capabilities();
@@ -40246,10 +40396,10 @@ function attachedStreams(names) {
 }
 function cidFileWriter(path6) {
   if (path6 === void 0) return void 0;
-  if ((0, import_node_fs81.existsSync)(path6)) throw new BurrowError("INVALID_ARGUMENT", `container ID file found, make sure the other container isn't running or delete ${path6}`);
+  if ((0, import_node_fs82.existsSync)(path6)) throw new BurrowError("INVALID_ARGUMENT", `container ID file found, make sure the other container isn't running or delete ${path6}`);
   return (record) => {
     try {
-      (0, import_node_fs81.writeFileSync)(path6, record.id, { flag: "wx" });
+      (0, import_node_fs82.writeFileSync)(path6, record.id, { flag: "wx" });
     } catch (error) {
       throw new BurrowError("IO", `cannot write --cidfile ${path6}: ${error.message}`);
     }
@@ -40264,7 +40414,15 @@ function runCommand(signal, setExit) {
       if (flags.detach === true && flags.attach.length > 0) throw new BurrowError("INVALID_ARGUMENT", "conflicting options: -a and -d (a detached container is attached to nothing)");
       const options = createOptions(image, command, flags, context.signal, context.stderr);
       const { runContainer: runContainer2 } = await Promise.resolve().then(() => (init_run(), run_exports));
-      const result = await runContainer2(context.store(), { ...options, detach: flags.detach === true, streams: attachedStreams(flags.attach), onCreated: cidFileWriter(flags.cidfile) });
+      const streams = attachedStreams(flags.attach);
+      const writeCidFile = cidFileWriter(flags.cidfile);
+      const printId = streams !== void 0 && !streams.stdout && !streams.stderr;
+      const onCreated = (record) => {
+        writeCidFile?.(record);
+        if (printId) context.stdout.write(`${record.id}
+`);
+      };
+      const result = await runContainer2(context.store(), { ...options, detach: flags.detach === true, streams, onCreated });
       if (result.exitCode === void 0) {
         context.stdout.write(`${result.id}
 `);
@@ -40274,11 +40432,11 @@ function runCommand(signal, setExit) {
     })
   );
 }
-var import_node_fs81, collect3;
+var import_node_fs82, collect3;
 var init_run2 = __esm({
   "src/cli/run.ts"() {
     "use strict";
-    import_node_fs81 = require("node:fs");
+    import_node_fs82 = require("node:fs");
     init_esm();
     init_errors();
     init_specs();
@@ -40386,19 +40544,18 @@ function volumeCommand(signal, setExit) {
     context.stdout.write(`${createVolume2(context.store(), name ?? anonymousVolumeName2(), labels, options).Name}
 `);
   }));
-  volume.command("ls").alias("list").description("List volumes").option("-q, --quiet", "only names").option("-f, --filter <key=value>", "filter: name=, label=, dangling=true|false, driver=local", collect4, []).option("--format <format>", "table (default), json (an array), or a Go template (`table TEMPLATE` for columns): .Name .Driver .Scope .Mountpoint .Labels .Label .CreatedAt").action(action(signal, setExit, async (context, _args, flags) => {
-    const { chooseFormat: chooseFormat2, renderRows: renderRows2 } = await Promise.resolve().then(() => (init_render(), render_exports));
+  volume.command("ls").alias("list").description("List volumes").option("-q, --quiet", "only names").option("-f, --filter <key=value>", "filter: name=, label=, dangling=true|false, driver=local", collect4, []).option("--format <format>", "table (default), json (one object a line, the fields a template sees), or a Go template (`table TEMPLATE` for columns): .Name .Driver .Scope .Mountpoint .Labels .Label .CreatedAt").action(action(signal, setExit, async (context, _args, flags) => {
+    const { chooseFormat: chooseFormat2, jsonLines: jsonLines2, renderRows: renderRows2 } = await Promise.resolve().then(() => (init_render(), render_exports));
     const choice = chooseFormat2(flags.format);
     const { listVolumes: listVolumes2 } = await Promise.resolve().then(() => (init_volumes(), volumes_exports));
     const { filterVolumes: filterVolumes2 } = await Promise.resolve().then(() => (init_volume_filter(), volume_filter_exports));
     const volumes = filterVolumes2(context.store(), listVolumes2(context.store()), flags.filter).sort((a2, b2) => a2.Name.localeCompare(b2.Name));
     if (flags.quiet === true) context.stdout.write(volumes.map((entry) => `${entry.Name}
 `).join(""));
-    else if (choice.kind === "json") context.stdout.write(`${JSON.stringify(volumes, null, 2)}
-`);
-    else if (choice.kind === "template") {
+    else if (choice.kind === "template" || choice.kind === "json") {
       const { volumeRow: volumeRow2, VOLUME_HEADERS: VOLUME_HEADERS2 } = await Promise.resolve().then(() => (init_rows(), rows_exports));
-      context.stdout.write(renderRows2(choice, volumes.map(volumeRow2), VOLUME_HEADERS2));
+      const rows = volumes.map(volumeRow2);
+      context.stdout.write(choice.kind === "json" ? jsonLines2(rows) : renderRows2(choice, rows, VOLUME_HEADERS2));
     } else context.stdout.write(`${table(["DRIVER", "VOLUME NAME"], volumes.map((entry) => [entry.Driver, entry.Name]))}
 `);
   }));
@@ -40560,18 +40717,17 @@ function networkCommand(signal, setExit) {
     context.stdout.write(`${createNetwork2(context.store(), name, { subnet: flags.subnet, internal: flags.internal, labels: labelsOf(flags.label) }).id}
 `);
   }));
-  network.command("ls").alias("list").description("List networks").option("-q, --quiet", "only ids").option("--no-trunc", "do not truncate ids").option("--format <format>", "table (default), json (an array), or a Go template (`table TEMPLATE` for columns): .ID .Name .Driver .Scope .IPv6 .Internal .Labels .Label .CreatedAt").action(action(signal, setExit, async (context, _args, flags) => {
-    const { chooseFormat: chooseFormat2, renderRows: renderRows2 } = await Promise.resolve().then(() => (init_render(), render_exports));
+  network.command("ls").alias("list").description("List networks").option("-q, --quiet", "only ids").option("--no-trunc", "do not truncate ids").option("--format <format>", "table (default), json (one object a line, the fields a template sees), or a Go template (`table TEMPLATE` for columns): .ID .Name .Driver .Scope .IPv6 .Internal .Labels .Label .CreatedAt").action(action(signal, setExit, async (context, _args, flags) => {
+    const { chooseFormat: chooseFormat2, jsonLines: jsonLines2, renderRows: renderRows2 } = await Promise.resolve().then(() => (init_render(), render_exports));
     const choice = chooseFormat2(flags.format);
-    const { inspectNetwork: inspectNetwork2, listNetworks: listNetworks2 } = await Promise.resolve().then(() => (init_records2(), records_exports));
+    const { listNetworks: listNetworks2 } = await Promise.resolve().then(() => (init_records2(), records_exports));
     const store = context.store();
     const networks = listNetworks2(store);
-    if (choice.kind === "template" && flags.quiet !== true) {
+    if ((choice.kind === "template" || choice.kind === "json") && flags.quiet !== true) {
       const { networkRow: networkRow2, NETWORK_HEADERS: NETWORK_HEADERS2 } = await Promise.resolve().then(() => (init_rows(), rows_exports));
-      context.stdout.write(renderRows2(choice, networks.map((entry) => networkRow2(entry, flags.trunc)), NETWORK_HEADERS2));
-    } else if (choice.kind === "json") context.stdout.write(`${JSON.stringify(networks.map((entry) => inspectNetwork2(store, entry)), null, 2)}
-`);
-    else if (flags.quiet === true) context.stdout.write(networks.map((entry) => `${entry.id.slice(0, 12)}
+      const rows = networks.map((entry) => networkRow2(entry, flags.trunc));
+      context.stdout.write(choice.kind === "json" ? jsonLines2(rows) : renderRows2(choice, rows, NETWORK_HEADERS2));
+    } else if (flags.quiet === true) context.stdout.write(networks.map((entry) => `${entry.id.slice(0, 12)}
 `).join(""));
     else context.stdout.write(`${table(["NETWORK ID", "NAME", "DRIVER", "SCOPE"], networks.map((entry) => [entry.id.slice(0, 12), entry.name, "bridge", "local"]))}
 `);
@@ -40865,19 +41021,15 @@ __export(images_exports, {
   tagCommand: () => tagCommand
 });
 function imagesCommand(signal, setExit) {
-  return new Command("images").description("List images in the store").argument("[repository]", "only this repository, REPOSITORY[:TAG] (a glob, as --filter reference=)").option("-a, --all", "accepted for Docker compatibility: burrow keeps no intermediate images, so every image is listed anyway").option("-q, --quiet", "only show image ids").option("--digests", "show digests").option("--no-trunc", "do not truncate ids").option("-f, --filter <key=value>", "filter: reference=, label=, dangling=true|false, before=IMAGE, since=IMAGE", collect6, []).option("--format <format>", "table (default), json (an array), or a Go template (`table TEMPLATE` for columns): .ID .Repository .Tag .Digest .CreatedSince .CreatedAt .Size").action(
+  return new Command("images").description("List images in the store").argument("[repository]", "only this repository, REPOSITORY[:TAG] (a glob, as --filter reference=)").option("-a, --all", "accepted for Docker compatibility: burrow keeps no intermediate images, so every image is listed anyway").option("-q, --quiet", "only show image ids").option("--digests", "show digests").option("--no-trunc", "do not truncate ids").option("-f, --filter <key=value>", "filter: reference=, label=, dangling=true|false, before=IMAGE, since=IMAGE", collect6, []).option("--format <format>", "table (default), json (one object a line, the fields a template sees), or a Go template (`table TEMPLATE` for columns): .ID .Repository .Tag .Digest .CreatedSince .CreatedAt .Size").action(
     action(signal, setExit, async (context, [repository], flags) => {
       const choice = chooseFormat(flags.format);
       const filters = repository === void 0 ? flags.filter : [...flags.filter, `reference=${repository}`];
       const images = filterImages(context.store(), listImages(context.store()), filters);
-      if (choice.kind === "template") {
+      if (choice.kind === "template" || choice.kind === "json") {
         const { imageRow: imageRow2, IMAGE_HEADERS: IMAGE_HEADERS2 } = await Promise.resolve().then(() => (init_rows(), rows_exports));
-        context.stdout.write(renderRows(choice, images.map((image) => imageRow2(image, flags.trunc)), IMAGE_HEADERS2));
-        return;
-      }
-      if (choice.kind === "json") {
-        context.stdout.write(`${JSON.stringify(images, null, 2)}
-`);
+        const rows2 = images.map((image) => imageRow2(image, flags.trunc));
+        context.stdout.write(choice.kind === "json" ? jsonLines(rows2) : renderRows(choice, rows2, IMAGE_HEADERS2));
         return;
       }
       const id = (digest) => flags.trunc ? shortId(digest) : digest;
@@ -40967,14 +41119,14 @@ async function loadArchive(store, file, options = {}) {
     }
     return loaded;
   } finally {
-    (0, import_node_fs82.rmSync)(scratch3, { recursive: true, force: true });
+    (0, import_node_fs83.rmSync)(scratch3, { recursive: true, force: true });
   }
 }
-var import_node_fs82;
+var import_node_fs83;
 var init_load = __esm({
   "src/copy/load.ts"() {
     "use strict";
-    import_node_fs82 = require("node:fs");
+    import_node_fs83 = require("node:fs");
     init_platform();
     init_archive_read();
     init_copy2();
@@ -40987,29 +41139,29 @@ __export(archive_write_exports, {
   saveImages: () => saveImages
 });
 function place(source, target) {
-  (0, import_node_fs83.mkdirSync)((0, import_node_path72.dirname)(target), { recursive: true });
+  (0, import_node_fs84.mkdirSync)((0, import_node_path73.dirname)(target), { recursive: true });
   try {
-    (0, import_node_fs83.linkSync)(source, target);
+    (0, import_node_fs84.linkSync)(source, target);
   } catch {
-    (0, import_node_fs83.copyFileSync)(source, target);
+    (0, import_node_fs84.copyFileSync)(source, target);
   }
 }
 async function placeUncompressed(store, image, index, staging) {
   const layer = image.manifest.layers[index];
   const diffId = image.config.rootfs.diff_ids[index];
-  const target = (0, import_node_path72.join)(staging, "blobs", "sha256", diffId.slice("sha256:".length));
+  const target = (0, import_node_path73.join)(staging, "blobs", "sha256", diffId.slice("sha256:".length));
   const decompress = decompressor(layerCompression(layer.mediaType));
   if (decompress === void 0) {
     place(store.blobPath(layer.digest), target);
     return `blobs/sha256/${diffId.slice("sha256:".length)}`;
   }
-  (0, import_node_fs83.mkdirSync)((0, import_node_path72.dirname)(target), { recursive: true });
+  (0, import_node_fs84.mkdirSync)((0, import_node_path73.dirname)(target), { recursive: true });
   const hash = (0, import_node_crypto7.createHash)("sha256");
   const tee = new import_node_stream15.Transform({ transform(chunk, _e2, callback) {
     hash.update(chunk);
     callback(null, chunk);
   } });
-  await (0, import_promises21.pipeline)((0, import_node_fs83.createReadStream)(store.blobPath(layer.digest)), decompress, tee, (0, import_node_fs83.createWriteStream)(target));
+  await (0, import_promises21.pipeline)((0, import_node_fs84.createReadStream)(store.blobPath(layer.digest)), decompress, tee, (0, import_node_fs84.createWriteStream)(target));
   const actual = `sha256:${hash.digest("hex")}`;
   if (actual !== diffId) {
     throw new BurrowError("DIGEST_MISMATCH", `layer ${layer.digest} of ${image.record.name} uncompresses to ${actual}, not its diff_id ${diffId}: the store is damaged; pull the image again`);
@@ -41021,57 +41173,57 @@ function dockerTag(name) {
   const ref = parseReference(name);
   return ref.tag === void 0 ? void 0 : `${familiarName(ref)}:${ref.tag}`;
 }
-async function stageDocker(store, images, staging) {
+async function stageDocker(store, images, staging, byId) {
   const entries = [];
   for (const image of images) {
     const configName = `blobs/sha256/${image.id.slice("sha256:".length)}`;
-    place(store.blobPath(image.id), (0, import_node_path72.join)(staging, configName));
+    place(store.blobPath(image.id), (0, import_node_path73.join)(staging, configName));
     const layers = [];
     for (let index = 0; index < image.manifest.layers.length; index++) layers.push(await placeUncompressed(store, image, index, staging));
-    const tags = [dockerTag(image.record.name)].filter((tag) => tag !== void 0);
+    const tags = byId.has(image) ? [] : [dockerTag(image.record.name)].filter((tag) => tag !== void 0);
     entries.push({ Config: configName, RepoTags: tags, Layers: layers });
   }
-  (0, import_node_fs83.writeFileSync)((0, import_node_path72.join)(staging, "manifest.json"), JSON.stringify(entries));
+  (0, import_node_fs84.writeFileSync)((0, import_node_path73.join)(staging, "manifest.json"), JSON.stringify(entries));
 }
-function stageOci(store, images, staging) {
+function stageOci(store, images, staging, byId) {
   const manifests = images.map((image) => {
     for (const digest of [image.record.manifest.digest, image.id, ...image.manifest.layers.map((layer) => layer.digest)]) {
-      place(store.blobPath(digest), (0, import_node_path72.join)(staging, "blobs", digest.replace(":", "/")));
+      place(store.blobPath(digest), (0, import_node_path73.join)(staging, "blobs", digest.replace(":", "/")));
     }
     const annotations = {};
-    if (!image.record.name.startsWith("@")) {
+    if (!image.record.name.startsWith("@") && !byId.has(image)) {
       const ref = parseReference(image.record.name);
       annotations["io.containerd.image.name"] = image.record.name;
       if (ref.tag !== void 0) annotations["org.opencontainers.image.ref.name"] = ref.tag;
     }
     return { mediaType: image.record.manifest.mediaType || MediaType.ociManifest, digest: image.record.manifest.digest, size: image.record.manifest.size, annotations };
   });
-  (0, import_node_fs83.writeFileSync)((0, import_node_path72.join)(staging, "oci-layout"), JSON.stringify({ imageLayoutVersion: "1.0.0" }));
-  (0, import_node_fs83.writeFileSync)((0, import_node_path72.join)(staging, "index.json"), JSON.stringify({ schemaVersion: 2, mediaType: MediaType.ociIndex, manifests }));
+  (0, import_node_fs84.writeFileSync)((0, import_node_path73.join)(staging, "oci-layout"), JSON.stringify({ imageLayoutVersion: "1.0.0" }));
+  (0, import_node_fs84.writeFileSync)((0, import_node_path73.join)(staging, "index.json"), JSON.stringify({ schemaVersion: 2, mediaType: MediaType.ociIndex, manifests }));
 }
-async function saveImages(store, images, file, format2) {
+async function saveImages(store, images, file, format2, byId = /* @__PURE__ */ new Set()) {
   const staging = store.scratchDir("save");
-  const partial = (0, import_node_path72.join)((0, import_node_path72.dirname)(file), `.${(0, import_node_path72.basename)(file)}.${process.pid}.partial`);
+  const partial = (0, import_node_path73.join)((0, import_node_path73.dirname)(file), `.${(0, import_node_path73.basename)(file)}.${process.pid}.partial`);
   try {
-    if (format2 === "docker-archive") await stageDocker(store, images, staging);
-    else stageOci(store, images, staging);
+    if (format2 === "docker-archive") await stageDocker(store, images, staging, byId);
+    else stageOci(store, images, staging, byId);
     const entries = format2 === "docker-archive" ? ["manifest.json", "blobs"] : ["oci-layout", "index.json", "blobs"];
     await Qn({ file: partial, cwd: staging, portable: true, noMtime: true }, entries);
-    (0, import_node_fs83.renameSync)(partial, file);
+    (0, import_node_fs84.renameSync)(partial, file);
   } catch (error) {
-    (0, import_node_fs83.rmSync)(partial, { force: true });
+    (0, import_node_fs84.rmSync)(partial, { force: true });
     throw fsError(error, `saving to ${file}`);
   } finally {
-    (0, import_node_fs83.rmSync)(staging, { recursive: true, force: true });
+    (0, import_node_fs84.rmSync)(staging, { recursive: true, force: true });
   }
 }
-var import_node_fs83, import_node_crypto7, import_node_path72, import_node_stream15, import_promises21;
+var import_node_fs84, import_node_crypto7, import_node_path73, import_node_stream15, import_promises21;
 var init_archive_write = __esm({
   "src/transport/archive-write.ts"() {
     "use strict";
-    import_node_fs83 = require("node:fs");
+    import_node_fs84 = require("node:fs");
     import_node_crypto7 = require("node:crypto");
-    import_node_path72 = require("node:path");
+    import_node_path73 = require("node:path");
     import_node_stream15 = require("node:stream");
     import_promises21 = require("node:stream/promises");
     init_index_min();
@@ -41098,8 +41250,8 @@ function loadCommand(signal, setExit) {
       if (file === void 0) {
         if (process.stdin.isTTY === true) throw new BurrowError("INVALID_ARGUMENT", "no archive given: use -i FILE or pipe one into standard input");
         scratch3 = store.scratchDir("stdin");
-        file = (0, import_node_path73.join)(scratch3, "archive.tar");
-        await (0, import_promises22.pipeline)(process.stdin, (0, import_node_fs84.createWriteStream)(file));
+        file = (0, import_node_path74.join)(scratch3, "archive.tar");
+        await (0, import_promises22.pipeline)(process.stdin, (0, import_node_fs85.createWriteStream)(file));
       }
       try {
         const loaded = await loadArchive2(store, file, { signal: context.signal });
@@ -41112,7 +41264,7 @@ function loadCommand(signal, setExit) {
           }
         }
       } finally {
-        if (scratch3 !== void 0) (0, import_node_fs84.rmSync)(scratch3, { recursive: true, force: true });
+        if (scratch3 !== void 0) (0, import_node_fs85.rmSync)(scratch3, { recursive: true, force: true });
       }
     })
   );
@@ -41126,28 +41278,29 @@ function saveCommand(signal, setExit) {
       const { saveImages: saveImages2 } = await Promise.resolve().then(() => (init_archive_write(), archive_write_exports));
       const store = context.store();
       const images = queries.map((query) => requireImage(store, query));
+      const byId = new Set(images.filter((_image, index) => findRecordsById(store, queries[index]).length > 0));
       if (flags.output !== void 0) {
-        await saveImages2(store, images, flags.output, flags.format);
+        await saveImages2(store, images, flags.output, flags.format, byId);
         return;
       }
       if (process.stdout.isTTY === true) throw new BurrowError("INVALID_ARGUMENT", "refusing to write an archive to a terminal: use -o FILE or redirect standard output");
       const scratch3 = store.scratchDir("stdout");
       try {
-        const file = (0, import_node_path73.join)(scratch3, "archive.tar");
-        await saveImages2(store, images, file, flags.format);
-        await (0, import_promises22.pipeline)((0, import_node_fs84.createReadStream)(file), process.stdout, { end: false });
+        const file = (0, import_node_path74.join)(scratch3, "archive.tar");
+        await saveImages2(store, images, file, flags.format, byId);
+        await (0, import_promises22.pipeline)((0, import_node_fs85.createReadStream)(file), process.stdout, { end: false });
       } finally {
-        (0, import_node_fs84.rmSync)(scratch3, { recursive: true, force: true });
+        (0, import_node_fs85.rmSync)(scratch3, { recursive: true, force: true });
       }
     })
   );
 }
-var import_node_fs84, import_node_path73, import_promises22;
+var import_node_fs85, import_node_path74, import_promises22;
 var init_archive = __esm({
   "src/cli/archive.ts"() {
     "use strict";
-    import_node_fs84 = require("node:fs");
-    import_node_path73 = require("node:path");
+    import_node_fs85 = require("node:fs");
+    import_node_path74 = require("node:path");
     import_promises22 = require("node:stream/promises");
     init_esm();
     init_errors();
@@ -41245,21 +41398,21 @@ __export(cache_exports, {
   importCache: () => importCache
 });
 function isInside(path6, root) {
-  return path6 === root || path6.startsWith(`${root}${import_node_path74.sep}`);
+  return path6 === root || path6.startsWith(`${root}${import_node_path75.sep}`);
 }
 function prepareCacheDir(store, dir) {
-  const root = (0, import_node_path74.resolve)(store.root);
+  const root = (0, import_node_path75.resolve)(store.root);
   if (isInside(dir, root) || isInside(root, dir)) {
     throw new BurrowError("INVALID_ARGUMENT", `the cache ${dir} and the store ${root} overlap: export to a directory outside the store`);
   }
   try {
-    if ((0, import_node_fs85.existsSync)(dir)) {
-      if (!(0, import_node_fs85.statSync)(dir).isDirectory()) throw new BurrowError("INVALID_ARGUMENT", `${dir} is not a directory: export the cache to a directory`);
-      if ((0, import_node_fs85.readdirSync)(dir).length > 0 && !(0, import_node_fs85.existsSync)((0, import_node_path74.join)(dir, MARKER))) {
+    if ((0, import_node_fs86.existsSync)(dir)) {
+      if (!(0, import_node_fs86.statSync)(dir).isDirectory()) throw new BurrowError("INVALID_ARGUMENT", `${dir} is not a directory: export the cache to a directory`);
+      if ((0, import_node_fs86.readdirSync)(dir).length > 0 && !(0, import_node_fs86.existsSync)((0, import_node_path75.join)(dir, MARKER))) {
         throw new BurrowError("INVALID_ARGUMENT", `${dir} is not empty and holds no burrow cache (no ${MARKER}): export to a new or empty directory`);
       }
     }
-    (0, import_node_fs85.mkdirSync)((0, import_node_path74.join)(dir, "blobs", "sha256"), { recursive: true, mode: 448 });
+    (0, import_node_fs86.mkdirSync)((0, import_node_path75.join)(dir, "blobs", "sha256"), { recursive: true, mode: 448 });
   } catch (error) {
     throw fsError(error, `preparing the cache ${dir}`);
   }
@@ -41271,25 +41424,25 @@ function recordBlobs(store, record) {
   return digests;
 }
 function placeBlob(source, target) {
-  const temp = (0, import_node_path74.join)((0, import_node_path74.dirname)(target), `.${randomBytes(6).toString("hex")}.tmp`);
+  const temp = (0, import_node_path75.join)((0, import_node_path75.dirname)(target), `.${randomBytes(6).toString("hex")}.tmp`);
   let how = "linked";
   try {
-    (0, import_node_fs85.linkSync)(source, temp);
+    (0, import_node_fs86.linkSync)(source, temp);
   } catch (error) {
     if (!["EXDEV", "EPERM", "EMLINK", "ENOTSUP", "EOPNOTSUPP"].includes(errnoOf(error) ?? "")) throw error;
-    (0, import_node_fs85.copyFileSync)(source, temp);
+    (0, import_node_fs86.copyFileSync)(source, temp);
     how = "copied";
   }
   try {
-    (0, import_node_fs85.renameSync)(temp, target);
+    (0, import_node_fs86.renameSync)(temp, target);
   } catch (error) {
-    (0, import_node_fs85.rmSync)(temp, { force: true });
+    (0, import_node_fs86.rmSync)(temp, { force: true });
     throw error;
   }
   return how;
 }
 async function exportCache(store, target, options = {}) {
-  const dir = (0, import_node_path74.resolve)(target);
+  const dir = (0, import_node_path75.resolve)(target);
   const records = options.images === void 0 || options.images.length === 0 ? store.records() : [...new Map(options.images.flatMap((query) => {
     const found = findRecords(store, query);
     if (found.length === 0) throw new BurrowError("NOT_FOUND", `no such image: ${query} (see "burrow images")`);
@@ -41313,28 +41466,28 @@ async function exportCache(store, target, options = {}) {
       options.signal?.throwIfAborted();
       const { algorithm, hex } = parseDigest(digest);
       const source = store.blobPath(digest);
-      const destination = (0, import_node_path74.join)(dir, "blobs", algorithm, hex);
-      const size = (0, import_node_fs85.statSync)(source).size;
+      const destination = (0, import_node_path75.join)(dir, "blobs", algorithm, hex);
+      const size = (0, import_node_fs86.statSync)(source).size;
       result.blobs++;
-      if ((0, import_node_fs85.existsSync)(destination) && (0, import_node_fs85.statSync)(destination).size === size) {
+      if ((0, import_node_fs86.existsSync)(destination) && (0, import_node_fs86.statSync)(destination).size === size) {
         result.present++;
         continue;
       }
-      (0, import_node_fs85.mkdirSync)((0, import_node_path74.dirname)(destination), { recursive: true, mode: 448 });
+      (0, import_node_fs86.mkdirSync)((0, import_node_path75.dirname)(destination), { recursive: true, mode: 448 });
       if (placeBlob(source, destination) === "linked") result.linked++;
       else {
         result.copied++;
         result.copiedBytes += size;
       }
     }
-    writeFileAtomic((0, import_node_path74.join)(dir, "oci-layout"), JSON.stringify({ imageLayoutVersion: "1.0.0" }));
-    writeFileAtomic((0, import_node_path74.join)(dir, "index.json"), recordsFile(exported));
-    writeFileAtomic((0, import_node_path74.join)(dir, MARKER), `${JSON.stringify({ format: 1, exported: (/* @__PURE__ */ new Date()).toISOString() })}
+    writeFileAtomic((0, import_node_path75.join)(dir, "oci-layout"), JSON.stringify({ imageLayoutVersion: "1.0.0" }));
+    writeFileAtomic((0, import_node_path75.join)(dir, "index.json"), recordsFile(exported));
+    writeFileAtomic((0, import_node_path75.join)(dir, MARKER), `${JSON.stringify({ format: 1, exported: (/* @__PURE__ */ new Date()).toISOString() })}
 `);
-    for (const algorithm of (0, import_node_fs85.readdirSync)((0, import_node_path74.join)(dir, "blobs"))) {
-      for (const name of (0, import_node_fs85.readdirSync)((0, import_node_path74.join)(dir, "blobs", algorithm))) {
+    for (const algorithm of (0, import_node_fs86.readdirSync)((0, import_node_path75.join)(dir, "blobs"))) {
+      for (const name of (0, import_node_fs86.readdirSync)((0, import_node_path75.join)(dir, "blobs", algorithm))) {
         if (wanted.has(`${algorithm}:${name}`)) continue;
-        (0, import_node_fs85.rmSync)((0, import_node_path74.join)(dir, "blobs", algorithm, name), { recursive: true, force: true });
+        (0, import_node_fs86.rmSync)((0, import_node_path75.join)(dir, "blobs", algorithm, name), { recursive: true, force: true });
         if (!name.startsWith(".")) result.removed++;
       }
     }
@@ -41348,21 +41501,21 @@ async function exportCache(store, target, options = {}) {
 }
 function cacheBlob(dir, digest) {
   const { algorithm, hex } = parseDigest(digest);
-  const path6 = (0, import_node_path74.join)(dir, "blobs", algorithm, hex);
-  return (0, import_node_fs85.existsSync)(path6) ? path6 : void 0;
+  const path6 = (0, import_node_path75.join)(dir, "blobs", algorithm, hex);
+  return (0, import_node_fs86.existsSync)(path6) ? path6 : void 0;
 }
 async function importCache(store, source, options = {}) {
-  const dir = (0, import_node_path74.resolve)(source);
-  const result = { dir, found: (0, import_node_fs85.existsSync)(dir), images: [], skipped: [], imported: 0, importedBytes: 0, present: 0 };
+  const dir = (0, import_node_path75.resolve)(source);
+  const result = { dir, found: (0, import_node_fs86.existsSync)(dir), images: [], skipped: [], imported: 0, importedBytes: 0, present: 0 };
   if (!result.found) return result;
-  if (!(0, import_node_fs85.existsSync)((0, import_node_path74.join)(dir, "index.json"))) {
+  if (!(0, import_node_fs86.existsSync)((0, import_node_path75.join)(dir, "index.json"))) {
     throw new BurrowError("INVALID_ARGUMENT", `${dir} is not a burrow cache (no index.json): make one with burrow system cache export ${source}`);
   }
   let records;
   try {
     records = readRecords(storePaths(dir));
   } catch (error) {
-    throw new BurrowError("INVALID_ARGUMENT", `the cache's ${(0, import_node_path74.join)(dir, "index.json")} is unreadable (${error.cause?.message ?? error.message}): export the cache again`, { cause: error });
+    throw new BurrowError("INVALID_ARGUMENT", `the cache's ${(0, import_node_path75.join)(dir, "index.json")} is unreadable (${error.cause?.message ?? error.message}): export the cache again`, { cause: error });
   }
   const lock = await store.lockStore("shared", options.signal);
   const importer = new Importer(store, dir, options.signal);
@@ -41404,12 +41557,12 @@ async function importCache(store, source, options = {}) {
     lock.release();
   }
 }
-var import_node_fs85, import_node_path74, import_node_stream16, import_promises23, MARKER, MAX_JSON_BLOB, SKIPS, Importer;
+var import_node_fs86, import_node_path75, import_node_stream16, import_promises23, MARKER, MAX_JSON_BLOB, SKIPS, Importer;
 var init_cache = __esm({
   "src/store/cache.ts"() {
     "use strict";
-    import_node_fs85 = require("node:fs");
-    import_node_path74 = require("node:path");
+    import_node_fs86 = require("node:fs");
+    import_node_path75 = require("node:path");
     import_node_stream16 = require("node:stream");
     import_promises23 = require("node:stream/promises");
     init_errors();
@@ -41458,7 +41611,7 @@ var init_cache = __esm({
         }
         const source = cacheBlob(this.dir, digest);
         if (source === void 0) throw new BurrowError("NOT_FOUND", `the cache lacks blob ${digest}`);
-        const temp = (0, import_node_path74.join)(this.scratchDir(), parseDigest(digest).hex);
+        const temp = (0, import_node_path75.join)(this.scratchDir(), parseDigest(digest).hex);
         const hash = hasherFor(digest);
         let bytes = 0;
         const hashing = new import_node_stream16.Transform({
@@ -41468,21 +41621,21 @@ var init_cache = __esm({
             callback(null, chunk);
           }
         });
-        await (0, import_promises23.pipeline)((0, import_node_fs85.createReadStream)(source), hashing, (0, import_node_fs85.createWriteStream)(temp, { mode: 420 }), { signal: this.signal });
+        await (0, import_promises23.pipeline)((0, import_node_fs86.createReadStream)(source), hashing, (0, import_node_fs86.createWriteStream)(temp, { mode: 420 }), { signal: this.signal });
         const actual = `${parseDigest(digest).algorithm}:${hash.digest("hex")}`;
         if (actual !== digest) {
-          (0, import_node_fs85.rmSync)(temp, { force: true });
+          (0, import_node_fs86.rmSync)(temp, { force: true });
           throw new BurrowError("DIGEST_MISMATCH", `the cache's blob ${digest} hashes to ${actual} (damaged)`);
         }
-        const fd = (0, import_node_fs85.openSync)(temp, "r");
+        const fd = (0, import_node_fs86.openSync)(temp, "r");
         try {
-          (0, import_node_fs85.fsyncSync)(fd);
+          (0, import_node_fs86.fsyncSync)(fd);
         } finally {
-          (0, import_node_fs85.closeSync)(fd);
+          (0, import_node_fs86.closeSync)(fd);
         }
         const target = blobPath(this.store.paths, digest);
-        (0, import_node_fs85.mkdirSync)((0, import_node_path74.dirname)(target), { recursive: true });
-        (0, import_node_fs85.renameSync)(temp, target);
+        (0, import_node_fs86.mkdirSync)((0, import_node_path75.dirname)(target), { recursive: true });
+        (0, import_node_fs86.renameSync)(temp, target);
         this.seen.add(digest);
         this.imported++;
         this.importedBytes += bytes;
@@ -41490,9 +41643,9 @@ var init_cache = __esm({
       /** A JSON blob (manifest, config, index) of the cache, checked against its digest before it is parsed. */
       async takeJson(digest) {
         const source = cacheBlob(this.dir, digest);
-        if (source !== void 0 && (0, import_node_fs85.statSync)(source).size > MAX_JSON_BLOB) throw new BurrowError("INVALID_MANIFEST", `the cache's blob ${digest} is over ${MAX_JSON_BLOB} bytes: not a manifest or config`);
+        if (source !== void 0 && (0, import_node_fs86.statSync)(source).size > MAX_JSON_BLOB) throw new BurrowError("INVALID_MANIFEST", `the cache's blob ${digest} is over ${MAX_JSON_BLOB} bytes: not a manifest or config`);
         await this.take(digest);
-        return parseJson((0, import_node_fs85.readFileSync)(this.store.blobPath(digest)), `blob ${digest}`);
+        return parseJson((0, import_node_fs86.readFileSync)(this.store.blobPath(digest)), `blob ${digest}`);
       }
       /** Takes everything `record` needs; returns its image id. Throws the first reason it cannot. */
       async record(record) {
@@ -41510,112 +41663,9 @@ var init_cache = __esm({
         return manifest.config.digest;
       }
       close() {
-        if (this.scratch !== void 0) (0, import_node_fs85.rmSync)(this.scratch, { recursive: true, force: true });
+        if (this.scratch !== void 0) (0, import_node_fs86.rmSync)(this.scratch, { recursive: true, force: true });
       }
     };
-  }
-});
-
-// src/store/usage.ts
-var usage_exports = {};
-__export(usage_exports, {
-  diskUsage: () => diskUsage
-});
-function containerRecords(store) {
-  if (!(0, import_node_fs86.existsSync)(store.paths.containers)) return [];
-  const records = [];
-  for (const id of (0, import_node_fs86.readdirSync)(store.paths.containers)) {
-    if (!CONTAINER_ID.test(id)) continue;
-    try {
-      const record = readRecord(store, id);
-      if (record !== void 0 && Array.isArray(record.plan.mounts)) records.push(record);
-    } catch {
-    }
-  }
-  return records;
-}
-function imagesRow(store, inUse) {
-  const ids = /* @__PURE__ */ new Set();
-  const activeBlobs = /* @__PURE__ */ new Set();
-  for (const record of store.records()) {
-    try {
-      const image = loadLocalImage(store, record);
-      ids.add(image.id);
-      if (inUse.has(image.id)) {
-        for (const digest of [record.manifest.digest, record.sourceDigest, image.id, ...image.manifest.layers.map((layer) => layer.digest)]) activeBlobs.add(digest);
-      }
-    } catch {
-    }
-  }
-  const blobs = listBlobs(store);
-  const sum = (list) => list.reduce((total, blob) => total + blob.size, 0);
-  return { type: "Images", total: ids.size, active: [...ids].filter((id) => inUse.has(id)).length, size: sum(blobs), reclaimable: sum(blobs.filter((blob) => !activeBlobs.has(blob.digest))) };
-}
-function containersRow(store, records) {
-  const row = { type: "Containers", total: 0, active: 0, size: 0, reclaimable: 0 };
-  for (const record of records) {
-    const dir = containerDir(store, record.id);
-    const size = treeSize((0, import_node_path75.join)(dir, "upper")) + treeSize((0, import_node_path75.join)(dir, "merged"));
-    const running = containerState(store, record).status === "running";
-    row.total++;
-    row.size += size;
-    if (running) row.active++;
-    else row.reclaimable += size;
-  }
-  return row;
-}
-function volumesRow(store, records) {
-  const row = { type: "Local Volumes", total: 0, active: 0, size: 0, reclaimable: 0 };
-  const volumes = listVolumes(store);
-  if (volumes.length === 0) return row;
-  const bound = new Set(records.flatMap((record) => record.plan.mounts.filter((mount) => mount.kind === "bind").map((mount) => mount.source)));
-  for (const volume of volumes) {
-    const size = treeSize(volume.Mountpoint);
-    row.total++;
-    row.size += size;
-    if (bound.has(volume.Mountpoint)) row.active++;
-    else row.reclaimable += size;
-  }
-  return row;
-}
-function layersRow(store) {
-  const row = { type: "Layers (unpacked)", total: 0, active: 0, size: 0, reclaimable: 0 };
-  const entries = listLayerEntries(store);
-  const active = new Set(containerLayers(store).flatMap((container) => container.layers));
-  for (const hex of entries.layers) {
-    const size = layerBytes(store, hex);
-    row.total++;
-    row.size += size;
-    if (active.has(hex)) row.active++;
-    else row.reclaimable += size;
-  }
-  for (const name of [...entries.scratch, ...entries.retired]) {
-    const size = treeSize(layerEntryPath(store, name));
-    row.size += size;
-    row.reclaimable += size;
-  }
-  return row;
-}
-function diskUsage(store) {
-  const records = containerRecords(store);
-  return {
-    root: store.root,
-    rows: [imagesRow(store, imagesInUse(store)), containersRow(store, records), volumesRow(store, records), layersRow(store)]
-  };
-}
-var import_node_fs86, import_node_path75;
-var init_usage = __esm({
-  "src/store/usage.ts"() {
-    "use strict";
-    import_node_fs86 = require("node:fs");
-    import_node_path75 = require("node:path");
-    init_state();
-    init_record();
-    init_volumes();
-    init_local();
-    init_tree_size();
-    init_gc();
-    init_layers();
   }
 });
 

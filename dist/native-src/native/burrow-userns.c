@@ -40,6 +40,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -253,6 +254,19 @@ int main(int argc, char **argv) {
     if (setgid((gid_t)set_gid) < 0) die("setgid");
   }
   if (set_uid >= 0 && setuid((uid_t)set_uid) < 0) die("setuid");
+  // Switching to an id that is not the caller's on the host (keep-id's root is a
+  // subordinate id) clears the dumpable flag, and until the exec below gives this
+  // process a memory map owned by the new namespace, the caller's own burrow-net
+  // and pasta (which open /proc/PID/ns/user of this pid while it starts) would be
+  // refused with EPERM (a start's network failing, now and then). Security: no
+  // weaker than after the exec just below, which makes it dumpable again with the
+  // same ids; no other process runs in this namespace yet.
+  if (set_uid >= 0 || set_gid >= 0) prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+#ifdef BURROW_TEST_PAUSE_BEFORE_EXEC_MS
+  // Never in a build: test/unit/userns-helper.test.ts compiles a copy with it, to
+  // hold open the window between the id switch and the exec.
+  usleep(BURROW_TEST_PAUSE_BEFORE_EXEC_MS * 1000);
+#endif
 
   execvp(argv[index], &argv[index]);
   int saved = errno;
