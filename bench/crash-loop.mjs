@@ -214,14 +214,17 @@ async function mayBeMissing(args) {
   return result;
 }
 
+/** A listing's `--format json`: one object a line, as Docker's. */
+const jsonLines = (stdout) => stdout.split('\n').filter((line) => line.trim() !== '').map((line) => JSON.parse(line));
+
 async function containerNames() {
   const result = await must(['ps', '-a', '--format', 'json']);
-  return JSON.parse(result.stdout).map((container) => container.Names);
+  return jsonLines(result.stdout).map((container) => container.Names);
 }
 
 async function imageNames() {
   const result = await must(['images', '--format', 'json']);
-  return JSON.parse(result.stdout).map((image) => image.Name);
+  return jsonLines(result.stdout).map((image) => `${image.Repository}:${image.Tag}`);
 }
 
 /** The image is named in the store (read from index.json: the harness's shortcut), else pulled. */

@@ -2367,9 +2367,9 @@ var require_dispatcher_base = __commonJS({
       }
       close(callback) {
         if (callback === void 0) {
-          return new Promise((resolve10, reject) => {
+          return new Promise((resolve11, reject) => {
             this.close((err2, data) => {
-              return err2 ? reject(err2) : resolve10(data);
+              return err2 ? reject(err2) : resolve11(data);
             });
           });
         }
@@ -2407,12 +2407,12 @@ var require_dispatcher_base = __commonJS({
           err2 = null;
         }
         if (callback === void 0) {
-          return new Promise((resolve10, reject) => {
+          return new Promise((resolve11, reject) => {
             this.destroy(err2, (err3, data) => {
               return err3 ? (
                 /* istanbul ignore next: should never error */
                 reject(err3)
-              ) : resolve10(data);
+              ) : resolve11(data);
             });
           });
         }
@@ -4679,8 +4679,8 @@ var require_util2 = __commonJS({
     function createDeferredPromise() {
       let res;
       let rej;
-      const promise = new Promise((resolve10, reject) => {
-        res = resolve10;
+      const promise = new Promise((resolve11, reject) => {
+        res = resolve11;
         rej = reject;
       });
       return { promise, resolve: res, reject: rej };
@@ -6931,12 +6931,12 @@ upgrade: ${upgrade}\r
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve10, reject) => {
+      const waitForDrain = () => new Promise((resolve11, reject) => {
         assert4(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve10;
+          callback = resolve11;
         }
       });
       socket.on("close", onDrain).on("drain", onDrain);
@@ -7074,7 +7074,7 @@ var require_client_h2 = __commonJS({
     "use strict";
     var assert4 = __require("node:assert");
     var { errorMonitor } = __require("node:events");
-    var { pipeline: pipeline6 } = __require("node:stream");
+    var { pipeline: pipeline7 } = __require("node:stream");
     var util5 = require_util();
     var {
       RequestContentLengthMismatchError,
@@ -7553,7 +7553,7 @@ var require_client_h2 = __commonJS({
     }
     function writeStream(abort, socket, expectsPayload, h2stream, body2, client, request, contentLength2) {
       assert4(contentLength2 !== 0 || client[kRunning] === 0, "stream body cannot be pipelined");
-      const pipe = pipeline6(
+      const pipe = pipeline7(
         body2,
         h2stream,
         (err2) => {
@@ -7606,12 +7606,12 @@ var require_client_h2 = __commonJS({
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve10, reject) => {
+      const waitForDrain = () => new Promise((resolve11, reject) => {
         assert4(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve10;
+          callback = resolve11;
         }
       });
       h2stream.on("close", onDrain).on("drain", onDrain);
@@ -8090,16 +8090,16 @@ var require_client = __commonJS({
         return this[kNeedDrain] < 2;
       }
       async [kClose]() {
-        return new Promise((resolve10) => {
+        return new Promise((resolve11) => {
           if (this[kSize]) {
-            this[kClosedResolve] = resolve10;
+            this[kClosedResolve] = resolve11;
           } else {
-            resolve10(null);
+            resolve11(null);
           }
         });
       }
       async [kDestroy](err2) {
-        return new Promise((resolve10) => {
+        return new Promise((resolve11) => {
           const requests = this[kQueue].splice(this[kPendingIdx]);
           for (let i2 = 0; i2 < requests.length; i2++) {
             const request = requests[i2];
@@ -8110,7 +8110,7 @@ var require_client = __commonJS({
               this[kClosedResolve]();
               this[kClosedResolve] = null;
             }
-            resolve10(null);
+            resolve11(null);
           };
           if (this[kHTTPContext]) {
             this[kHTTPContext].destroy(err2, callback);
@@ -8161,7 +8161,7 @@ var require_client = __commonJS({
         });
       }
       try {
-        const socket = await new Promise((resolve10, reject) => {
+        const socket = await new Promise((resolve11, reject) => {
           client[kConnector]({
             host,
             hostname,
@@ -8173,7 +8173,7 @@ var require_client = __commonJS({
             if (err2) {
               reject(err2);
             } else {
-              resolve10(socket2);
+              resolve11(socket2);
             }
           });
         });
@@ -8509,8 +8509,8 @@ var require_pool_base = __commonJS({
         if (this[kQueue].isEmpty()) {
           await Promise.all(this[kClients].map((c3) => c3.close()));
         } else {
-          await new Promise((resolve10) => {
-            this[kClosedResolve] = resolve10;
+          await new Promise((resolve11) => {
+            this[kClosedResolve] = resolve11;
           });
         }
       }
@@ -9652,7 +9652,7 @@ var require_readable = __commonJS({
   "node_modules/undici/lib/api/readable.js"(exports2, module) {
     "use strict";
     var assert4 = __require("node:assert");
-    var { Readable: Readable8 } = __require("node:stream");
+    var { Readable: Readable9 } = __require("node:stream");
     var { RequestAbortedError, NotSupportedError, InvalidArgumentError, AbortError: AbortError3 } = require_errors();
     var util5 = require_util();
     var { ReadableStreamFrom } = require_util();
@@ -9664,7 +9664,7 @@ var require_readable = __commonJS({
     var kContentLength = /* @__PURE__ */ Symbol("kContentLength");
     var noop3 = () => {
     };
-    var BodyReadable = class extends Readable8 {
+    var BodyReadable = class extends Readable9 {
       constructor({
         resume,
         abort,
@@ -9779,7 +9779,7 @@ var require_readable = __commonJS({
         if (this._readableState.closeEmitted) {
           return null;
         }
-        return await new Promise((resolve10, reject) => {
+        return await new Promise((resolve11, reject) => {
           if (this[kContentLength] > limit2) {
             this.destroy(new AbortError3());
           }
@@ -9792,7 +9792,7 @@ var require_readable = __commonJS({
             if (signal?.aborted) {
               reject(signal.reason ?? new AbortError3());
             } else {
-              resolve10(null);
+              resolve11(null);
             }
           }).on("error", noop3).on("data", function(chunk) {
             limit2 -= chunk.length;
@@ -9811,7 +9811,7 @@ var require_readable = __commonJS({
     }
     async function consume(stream2, type) {
       assert4(!stream2[kConsume]);
-      return new Promise((resolve10, reject) => {
+      return new Promise((resolve11, reject) => {
         if (isUnusable(stream2)) {
           const rState = stream2._readableState;
           if (rState.destroyed && rState.closeEmitted === false) {
@@ -9828,7 +9828,7 @@ var require_readable = __commonJS({
             stream2[kConsume] = {
               type,
               stream: stream2,
-              resolve: resolve10,
+              resolve: resolve11,
               reject,
               length: 0,
               body: []
@@ -9898,18 +9898,18 @@ var require_readable = __commonJS({
       return buffer3;
     }
     function consumeEnd(consume2) {
-      const { type, body: body2, resolve: resolve10, stream: stream2, length } = consume2;
+      const { type, body: body2, resolve: resolve11, stream: stream2, length } = consume2;
       try {
         if (type === "text") {
-          resolve10(chunksDecode(body2, length));
+          resolve11(chunksDecode(body2, length));
         } else if (type === "json") {
-          resolve10(JSON.parse(chunksDecode(body2, length)));
+          resolve11(JSON.parse(chunksDecode(body2, length)));
         } else if (type === "arrayBuffer") {
-          resolve10(chunksConcat(body2, length).buffer);
+          resolve11(chunksConcat(body2, length).buffer);
         } else if (type === "blob") {
-          resolve10(new Blob(body2, { type: stream2[kContentType] }));
+          resolve11(new Blob(body2, { type: stream2[kContentType] }));
         } else if (type === "bytes") {
-          resolve10(chunksConcat(body2, length));
+          resolve11(chunksConcat(body2, length));
         }
         consumeFinish(consume2);
       } catch (err2) {
@@ -10006,7 +10006,7 @@ var require_api_request = __commonJS({
   "node_modules/undici/lib/api/api-request.js"(exports2, module) {
     "use strict";
     var assert4 = __require("node:assert");
-    var { Readable: Readable8 } = require_readable();
+    var { Readable: Readable9 } = require_readable();
     var { InvalidArgumentError, RequestAbortedError } = require_errors();
     var util5 = require_util();
     var { getResolveErrorBodyCallback } = require_util3();
@@ -10101,7 +10101,7 @@ var require_api_request = __commonJS({
         const parsedHeaders = responseHeaders === "raw" ? util5.parseHeaders(rawHeaders) : headers;
         const contentType2 = parsedHeaders["content-type"];
         const contentLength2 = parsedHeaders["content-length"];
-        const res = new Readable8({
+        const res = new Readable9({
           resume,
           abort,
           contentType: contentType2,
@@ -10166,9 +10166,9 @@ var require_api_request = __commonJS({
     };
     function request(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve10, reject) => {
+        return new Promise((resolve11, reject) => {
           request.call(this, opts, (err2, data) => {
-            return err2 ? reject(err2) : resolve10(data);
+            return err2 ? reject(err2) : resolve11(data);
           });
         });
       }
@@ -10391,9 +10391,9 @@ var require_api_stream = __commonJS({
     };
     function stream2(opts, factory, callback) {
       if (callback === void 0) {
-        return new Promise((resolve10, reject) => {
+        return new Promise((resolve11, reject) => {
           stream2.call(this, opts, factory, (err2, data) => {
-            return err2 ? reject(err2) : resolve10(data);
+            return err2 ? reject(err2) : resolve11(data);
           });
         });
       }
@@ -10416,7 +10416,7 @@ var require_api_pipeline = __commonJS({
   "node_modules/undici/lib/api/api-pipeline.js"(exports2, module) {
     "use strict";
     var {
-      Readable: Readable8,
+      Readable: Readable9,
       Duplex: Duplex4,
       PassThrough: PassThrough3
     } = __require("node:stream");
@@ -10430,7 +10430,7 @@ var require_api_pipeline = __commonJS({
     var { addSignal, removeSignal } = require_abort_signal();
     var assert4 = __require("node:assert");
     var kResume = /* @__PURE__ */ Symbol("resume");
-    var PipelineRequest = class extends Readable8 {
+    var PipelineRequest = class extends Readable9 {
       constructor() {
         super({ autoDestroy: true });
         this[kResume] = null;
@@ -10447,7 +10447,7 @@ var require_api_pipeline = __commonJS({
         callback(err2);
       }
     };
-    var PipelineResponse = class extends Readable8 {
+    var PipelineResponse = class extends Readable9 {
       constructor(resume) {
         super({ autoDestroy: true });
         this[kResume] = resume;
@@ -10598,7 +10598,7 @@ var require_api_pipeline = __commonJS({
         util5.destroy(ret, err2);
       }
     };
-    function pipeline6(opts, handler) {
+    function pipeline7(opts, handler) {
       try {
         const pipelineHandler = new PipelineHandler(opts, handler);
         this.dispatch({ ...opts, body: pipelineHandler.req }, pipelineHandler);
@@ -10607,7 +10607,7 @@ var require_api_pipeline = __commonJS({
         return new PassThrough3().destroy(err2);
       }
     }
-    module.exports = pipeline6;
+    module.exports = pipeline7;
   }
 });
 
@@ -10678,9 +10678,9 @@ var require_api_upgrade = __commonJS({
     };
     function upgrade(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve10, reject) => {
+        return new Promise((resolve11, reject) => {
           upgrade.call(this, opts, (err2, data) => {
-            return err2 ? reject(err2) : resolve10(data);
+            return err2 ? reject(err2) : resolve11(data);
           });
         });
       }
@@ -10772,9 +10772,9 @@ var require_api_connect = __commonJS({
     };
     function connect2(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve10, reject) => {
+        return new Promise((resolve11, reject) => {
           connect2.call(this, opts, (err2, data) => {
-            return err2 ? reject(err2) : resolve10(data);
+            return err2 ? reject(err2) : resolve11(data);
           });
         });
       }
@@ -13772,7 +13772,7 @@ var require_fetch = __commonJS({
       subresourceSet
     } = require_constants3();
     var EE = __require("node:events");
-    var { Readable: Readable8, pipeline: pipeline6, finished: finished7 } = __require("node:stream");
+    var { Readable: Readable9, pipeline: pipeline7, finished: finished7 } = __require("node:stream");
     var { addAbortListener: addAbortListener3, isErrored, isReadable, bufferToLowerCasedHeaderName } = require_util();
     var { dataURLProcessor, serializeAMimeType, minimizeSupportedMimeType } = require_data_url();
     var { getGlobalDispatcher } = require_global2();
@@ -14637,7 +14637,7 @@ var require_fetch = __commonJS({
       function dispatch({ body: body2 }) {
         const url2 = requestCurrentURL(request);
         const agent = fetchParams.controller.dispatcher;
-        return new Promise((resolve10, reject) => agent.dispatch(
+        return new Promise((resolve11, reject) => agent.dispatch(
           {
             path: url2.pathname + url2.search,
             origin: url2.origin,
@@ -14711,13 +14711,13 @@ var require_fetch = __commonJS({
                   }
                 }
               }
-              this.body = new Readable8({ read: resume });
+              this.body = new Readable9({ read: resume });
               const onError = this.onError.bind(this);
-              resolve10({
+              resolve11({
                 status,
                 statusText,
                 headersList,
-                body: decoders.length ? pipeline6(this.body, ...decoders, (err2) => {
+                body: decoders.length ? pipeline7(this.body, ...decoders, (err2) => {
                   if (err2) {
                     this.onError(err2);
                   }
@@ -14756,7 +14756,7 @@ var require_fetch = __commonJS({
               for (let i2 = 0; i2 < rawHeaders.length; i2 += 2) {
                 headersList.append(bufferToLowerCasedHeaderName(rawHeaders[i2]), rawHeaders[i2 + 1].toString("latin1"), true);
               }
-              resolve10({
+              resolve11({
                 status,
                 statusText: STATUS_CODES[status],
                 headersList,
@@ -18497,8 +18497,8 @@ var require_util8 = __commonJS({
       return true;
     }
     function delay4(ms) {
-      return new Promise((resolve10) => {
-        setTimeout(resolve10, ms).unref();
+      return new Promise((resolve11) => {
+        setTimeout(resolve11, ms).unref();
       });
     }
     module.exports = {
@@ -18918,7 +18918,7 @@ ${value2}`;
 var require_eventsource = __commonJS({
   "node_modules/undici/lib/web/eventsource/eventsource.js"(exports2, module) {
     "use strict";
-    var { pipeline: pipeline6 } = __require("node:stream");
+    var { pipeline: pipeline7 } = __require("node:stream");
     var { fetching } = require_fetch();
     var { makeRequest } = require_request2();
     var { webidl } = require_webidl();
@@ -19078,7 +19078,7 @@ var require_eventsource = __commonJS({
               ));
             }
           });
-          pipeline6(
+          pipeline7(
             response.body.stream,
             eventSourceStream,
             (error2) => {
@@ -19367,11 +19367,11 @@ var init_lib = __esm({
     import_undici = __toESM(require_undici(), 1);
     __awaiter = function(thisArg, _arguments, P, generator) {
       function adopt(value2) {
-        return value2 instanceof P ? value2 : new P(function(resolve10) {
-          resolve10(value2);
+        return value2 instanceof P ? value2 : new P(function(resolve11) {
+          resolve11(value2);
         });
       }
-      return new (P || (P = Promise))(function(resolve10, reject) {
+      return new (P || (P = Promise))(function(resolve11, reject) {
         function fulfilled(value2) {
           try {
             step(generator.next(value2));
@@ -19387,7 +19387,7 @@ var init_lib = __esm({
           }
         }
         function step(result) {
-          result.done ? resolve10(result.value) : adopt(result.value).then(fulfilled, rejected);
+          result.done ? resolve11(result.value) : adopt(result.value).then(fulfilled, rejected);
         }
         step((generator = generator.apply(thisArg, _arguments || [])).next());
       });
@@ -19457,26 +19457,26 @@ var init_lib = __esm({
       }
       readBody() {
         return __awaiter(this, void 0, void 0, function* () {
-          return new Promise((resolve10) => __awaiter(this, void 0, void 0, function* () {
+          return new Promise((resolve11) => __awaiter(this, void 0, void 0, function* () {
             let output = Buffer.alloc(0);
             this.message.on("data", (chunk) => {
               output = Buffer.concat([output, chunk]);
             });
             this.message.on("end", () => {
-              resolve10(output.toString());
+              resolve11(output.toString());
             });
           }));
         });
       }
       readBodyBuffer() {
         return __awaiter(this, void 0, void 0, function* () {
-          return new Promise((resolve10) => __awaiter(this, void 0, void 0, function* () {
+          return new Promise((resolve11) => __awaiter(this, void 0, void 0, function* () {
             const chunks = [];
             this.message.on("data", (chunk) => {
               chunks.push(chunk);
             });
             this.message.on("end", () => {
-              resolve10(Buffer.concat(chunks));
+              resolve11(Buffer.concat(chunks));
             });
           }));
         });
@@ -19679,14 +19679,14 @@ var init_lib = __esm({
        */
       requestRaw(info3, data) {
         return __awaiter(this, void 0, void 0, function* () {
-          return new Promise((resolve10, reject) => {
+          return new Promise((resolve11, reject) => {
             function callbackForResult(err2, res) {
               if (err2) {
                 reject(err2);
               } else if (!res) {
                 reject(new Error("Unknown error"));
               } else {
-                resolve10(res);
+                resolve11(res);
               }
             }
             this.requestRawWithCallback(info3, data, callbackForResult);
@@ -19930,12 +19930,12 @@ var init_lib = __esm({
         return __awaiter(this, void 0, void 0, function* () {
           retryNumber = Math.min(ExponentialBackoffCeiling, retryNumber);
           const ms = ExponentialBackoffTimeSlice * Math.pow(2, retryNumber);
-          return new Promise((resolve10) => setTimeout(() => resolve10(), ms));
+          return new Promise((resolve11) => setTimeout(() => resolve11(), ms));
         });
       }
       _processResponse(res, options) {
         return __awaiter(this, void 0, void 0, function* () {
-          return new Promise((resolve10, reject) => __awaiter(this, void 0, void 0, function* () {
+          return new Promise((resolve11, reject) => __awaiter(this, void 0, void 0, function* () {
             const statusCode = res.message.statusCode || 0;
             const response = {
               statusCode,
@@ -19943,7 +19943,7 @@ var init_lib = __esm({
               headers: {}
             };
             if (statusCode === HttpCodes.NotFound) {
-              resolve10(response);
+              resolve11(response);
             }
             function dateTimeDeserializer(key, value2) {
               if (typeof value2 === "string") {
@@ -19982,7 +19982,7 @@ var init_lib = __esm({
               err2.result = response.result;
               reject(err2);
             } else {
-              resolve10(response);
+              resolve11(response);
             }
           }));
         });
@@ -19998,11 +19998,11 @@ var init_auth = __esm({
   "node_modules/@actions/http-client/lib/auth.js"() {
     __awaiter2 = function(thisArg, _arguments, P, generator) {
       function adopt(value2) {
-        return value2 instanceof P ? value2 : new P(function(resolve10) {
-          resolve10(value2);
+        return value2 instanceof P ? value2 : new P(function(resolve11) {
+          resolve11(value2);
         });
       }
-      return new (P || (P = Promise))(function(resolve10, reject) {
+      return new (P || (P = Promise))(function(resolve11, reject) {
         function fulfilled(value2) {
           try {
             step(generator.next(value2));
@@ -20018,7 +20018,7 @@ var init_auth = __esm({
           }
         }
         function step(result) {
-          result.done ? resolve10(result.value) : adopt(result.value).then(fulfilled, rejected);
+          result.done ? resolve11(result.value) : adopt(result.value).then(fulfilled, rejected);
         }
         step((generator = generator.apply(thisArg, _arguments || [])).next());
       });
@@ -20065,11 +20065,11 @@ var init_summary = __esm({
   "node_modules/@actions/core/lib/summary.js"() {
     __awaiter3 = function(thisArg, _arguments, P, generator) {
       function adopt(value2) {
-        return value2 instanceof P ? value2 : new P(function(resolve10) {
-          resolve10(value2);
+        return value2 instanceof P ? value2 : new P(function(resolve11) {
+          resolve11(value2);
         });
       }
-      return new (P || (P = Promise))(function(resolve10, reject) {
+      return new (P || (P = Promise))(function(resolve11, reject) {
         function fulfilled(value2) {
           try {
             step(generator.next(value2));
@@ -20085,7 +20085,7 @@ var init_summary = __esm({
           }
         }
         function step(result) {
-          result.done ? resolve10(result.value) : adopt(result.value).then(fulfilled, rejected);
+          result.done ? resolve11(result.value) : adopt(result.value).then(fulfilled, rejected);
         }
         step((generator = generator.apply(thisArg, _arguments || [])).next());
       });
@@ -20453,11 +20453,11 @@ var init_io_util = __esm({
   "node_modules/@actions/io/lib/io-util.js"() {
     __awaiter4 = function(thisArg, _arguments, P, generator) {
       function adopt(value2) {
-        return value2 instanceof P ? value2 : new P(function(resolve10) {
-          resolve10(value2);
+        return value2 instanceof P ? value2 : new P(function(resolve11) {
+          resolve11(value2);
         });
       }
-      return new (P || (P = Promise))(function(resolve10, reject) {
+      return new (P || (P = Promise))(function(resolve11, reject) {
         function fulfilled(value2) {
           try {
             step(generator.next(value2));
@@ -20473,7 +20473,7 @@ var init_io_util = __esm({
           }
         }
         function step(result) {
-          result.done ? resolve10(result.value) : adopt(result.value).then(fulfilled, rejected);
+          result.done ? resolve11(result.value) : adopt(result.value).then(fulfilled, rejected);
         }
         step((generator = generator.apply(thisArg, _arguments || [])).next());
       });
@@ -20582,11 +20582,11 @@ var init_io = __esm({
     init_io_util();
     __awaiter5 = function(thisArg, _arguments, P, generator) {
       function adopt(value2) {
-        return value2 instanceof P ? value2 : new P(function(resolve10) {
-          resolve10(value2);
+        return value2 instanceof P ? value2 : new P(function(resolve11) {
+          resolve11(value2);
         });
       }
-      return new (P || (P = Promise))(function(resolve10, reject) {
+      return new (P || (P = Promise))(function(resolve11, reject) {
         function fulfilled(value2) {
           try {
             step(generator.next(value2));
@@ -20602,7 +20602,7 @@ var init_io = __esm({
           }
         }
         function step(result) {
-          result.done ? resolve10(result.value) : adopt(result.value).then(fulfilled, rejected);
+          result.done ? resolve11(result.value) : adopt(result.value).then(fulfilled, rejected);
         }
         step((generator = generator.apply(thisArg, _arguments || [])).next());
       });
@@ -20667,11 +20667,11 @@ var init_toolrunner = __esm({
     init_io_util();
     __awaiter6 = function(thisArg, _arguments, P, generator) {
       function adopt(value2) {
-        return value2 instanceof P ? value2 : new P(function(resolve10) {
-          resolve10(value2);
+        return value2 instanceof P ? value2 : new P(function(resolve11) {
+          resolve11(value2);
         });
       }
-      return new (P || (P = Promise))(function(resolve10, reject) {
+      return new (P || (P = Promise))(function(resolve11, reject) {
         function fulfilled(value2) {
           try {
             step(generator.next(value2));
@@ -20687,7 +20687,7 @@ var init_toolrunner = __esm({
           }
         }
         function step(result) {
-          result.done ? resolve10(result.value) : adopt(result.value).then(fulfilled, rejected);
+          result.done ? resolve11(result.value) : adopt(result.value).then(fulfilled, rejected);
         }
         step((generator = generator.apply(thisArg, _arguments || [])).next());
       });
@@ -20906,7 +20906,7 @@ var init_toolrunner = __esm({
             this.toolPath = path3.resolve(process.cwd(), this.options.cwd || process.cwd(), this.toolPath);
           }
           this.toolPath = yield which(this.toolPath, true);
-          return new Promise((resolve10, reject) => __awaiter6(this, void 0, void 0, function* () {
+          return new Promise((resolve11, reject) => __awaiter6(this, void 0, void 0, function* () {
             this._debug(`exec tool: ${this.toolPath}`);
             this._debug("arguments:");
             for (const arg of this.args) {
@@ -20989,7 +20989,7 @@ var init_toolrunner = __esm({
               if (error2) {
                 reject(error2);
               } else {
-                resolve10(exitCode);
+                resolve11(exitCode);
               }
             });
             if (this.options.input) {
@@ -21086,11 +21086,11 @@ var init_exec = __esm({
     init_toolrunner();
     __awaiter7 = function(thisArg, _arguments, P, generator) {
       function adopt(value2) {
-        return value2 instanceof P ? value2 : new P(function(resolve10) {
-          resolve10(value2);
+        return value2 instanceof P ? value2 : new P(function(resolve11) {
+          resolve11(value2);
         });
       }
-      return new (P || (P = Promise))(function(resolve10, reject) {
+      return new (P || (P = Promise))(function(resolve11, reject) {
         function fulfilled(value2) {
           try {
             step(generator.next(value2));
@@ -21106,7 +21106,7 @@ var init_exec = __esm({
           }
         }
         function step(result) {
-          result.done ? resolve10(result.value) : adopt(result.value).then(fulfilled, rejected);
+          result.done ? resolve11(result.value) : adopt(result.value).then(fulfilled, rejected);
         }
         step((generator = generator.apply(thisArg, _arguments || [])).next());
       });
@@ -21223,11 +21223,11 @@ var init_core = __esm({
     init_platform();
     __awaiter8 = function(thisArg, _arguments, P, generator) {
       function adopt(value2) {
-        return value2 instanceof P ? value2 : new P(function(resolve10) {
-          resolve10(value2);
+        return value2 instanceof P ? value2 : new P(function(resolve11) {
+          resolve11(value2);
         });
       }
-      return new (P || (P = Promise))(function(resolve10, reject) {
+      return new (P || (P = Promise))(function(resolve11, reject) {
         function fulfilled(value2) {
           try {
             step(generator.next(value2));
@@ -21243,7 +21243,7 @@ var init_core = __esm({
           }
         }
         function step(result) {
-          result.done ? resolve10(result.value) : adopt(result.value).then(fulfilled, rejected);
+          result.done ? resolve11(result.value) : adopt(result.value).then(fulfilled, rejected);
         }
         step((generator = generator.apply(thisArg, _arguments || [])).next());
       });
@@ -22373,12 +22373,12 @@ var require_isexe = __commonJS({
         if (typeof Promise !== "function") {
           throw new TypeError("callback not provided");
         }
-        return new Promise(function(resolve10, reject) {
+        return new Promise(function(resolve11, reject) {
           isexe(path17, options || {}, function(er, is) {
             if (er) {
               reject(er);
             } else {
-              resolve10(is);
+              resolve11(is);
             }
           });
         });
@@ -22444,27 +22444,27 @@ var require_which = __commonJS({
         opt = {};
       const { pathEnv, pathExt, pathExtExe } = getPathInfo(cmd, opt);
       const found = [];
-      const step = (i2) => new Promise((resolve10, reject) => {
+      const step = (i2) => new Promise((resolve11, reject) => {
         if (i2 === pathEnv.length)
-          return opt.all && found.length ? resolve10(found) : reject(getNotFoundError(cmd));
+          return opt.all && found.length ? resolve11(found) : reject(getNotFoundError(cmd));
         const ppRaw = pathEnv[i2];
         const pathPart = /^".*"$/.test(ppRaw) ? ppRaw.slice(1, -1) : ppRaw;
         const pCmd = path17.join(pathPart, cmd);
         const p = !pathPart && /^\.[\\\/]/.test(cmd) ? cmd.slice(0, 2) + pCmd : pCmd;
-        resolve10(subStep(p, i2, 0));
+        resolve11(subStep(p, i2, 0));
       });
-      const subStep = (p, i2, ii) => new Promise((resolve10, reject) => {
+      const subStep = (p, i2, ii) => new Promise((resolve11, reject) => {
         if (ii === pathExt.length)
-          return resolve10(step(i2 + 1));
+          return resolve11(step(i2 + 1));
         const ext2 = pathExt[ii];
         isexe(p + ext2, { pathExt: pathExtExe }, (er, is) => {
           if (!er && is) {
             if (opt.all)
               found.push(p + ext2);
             else
-              return resolve10(p + ext2);
+              return resolve11(p + ext2);
           }
-          return resolve10(subStep(p, i2, ii + 1));
+          return resolve11(subStep(p, i2, ii + 1));
         });
       });
       return cb ? step(0).then((res) => cb(null, res), cb) : step(0);
@@ -22756,7 +22756,7 @@ var require_cross_spawn = __commonJS({
     var cp = __require("child_process");
     var parse2 = require_parse2();
     var enoent = require_enoent();
-    function spawn7(command, args, options) {
+    function spawn8(command, args, options) {
       const parsed = parse2(command, args, options);
       const spawned = cp.spawn(parsed.command, parsed.args, parsed.options);
       enoent.hookChildProcess(spawned, parsed);
@@ -22768,8 +22768,8 @@ var require_cross_spawn = __commonJS({
       result.error = result.error || enoent.verifyENOENTSync(result.status, parsed);
       return result;
     }
-    module.exports = spawn7;
-    module.exports.spawn = spawn7;
+    module.exports = spawn8;
+    module.exports.spawn = spawn8;
     module.exports.sync = spawnSync2;
     module.exports._parse = parse2;
     module.exports._enoent = enoent;
@@ -23544,8 +23544,8 @@ var init_deferred = __esm({
   "node_modules/execa/lib/utils/deferred.js"() {
     createDeferred = () => {
       const methods = {};
-      const promise = new Promise((resolve10, reject) => {
-        Object.assign(methods, { resolve: resolve10, reject });
+      const promise = new Promise((resolve11, reject) => {
+        Object.assign(methods, { resolve: resolve11, reject });
       });
       return Object.assign(promise, methods);
     };
@@ -28843,11 +28843,11 @@ var init_concurrent = __esm({
       const promises5 = weakMap.get(stream2);
       const promise = createDeferred();
       promises5.push(promise);
-      const resolve10 = promise.resolve.bind(promise);
-      return { resolve: resolve10, promises: promises5 };
+      const resolve11 = promise.resolve.bind(promise);
+      return { resolve: resolve11, promises: promises5 };
     };
-    waitForConcurrentStreams = async ({ resolve: resolve10, promises: promises5 }, subprocess) => {
-      resolve10();
+    waitForConcurrentStreams = async ({ resolve: resolve11, promises: promises5 }, subprocess) => {
+      resolve11();
       const [isSubprocessExit] = await Promise.race([
         Promise.allSettled([true, subprocess]),
         Promise.all([false, ...promises5])
@@ -29660,12 +29660,12 @@ function start(command, args, stdio = ["ignore", "pipe", "pipe"], options = {}) 
   child2.stderr?.on("data", (chunk) => {
     stderr += chunk.toString();
   });
-  const finished7 = new Promise((resolve10) => {
+  const finished7 = new Promise((resolve11) => {
     child2.on("error", (error2) => {
       if (error2.code === "ENOENT") error2.message = `${notInstalled(command)}; ${RUN_DOCTOR}`;
-      resolve10({ exitCode: null, signal: null, stdout, stderr, error: error2 });
+      resolve11({ exitCode: null, signal: null, stdout, stderr, error: error2 });
     });
-    child2.on("close", (exitCode, signal) => resolve10({ exitCode, signal, stdout, stderr }));
+    child2.on("close", (exitCode, signal) => resolve11({ exitCode, signal, stdout, stderr }));
   });
   return { child: child2, finished: finished7 };
 }
@@ -29931,7 +29931,7 @@ async function acquireLock(path17, options = {}) {
       if (options.timeoutMs !== void 0 && Date.now() - started > options.timeoutMs) {
         throw new BurrowError("LOCKED", `${path17} is locked by another burrow process; try again when it has finished`);
       }
-      await new Promise((resolve10) => setTimeout(resolve10, delay4));
+      await new Promise((resolve11) => setTimeout(resolve11, delay4));
       delay4 = Math.min(delay4 * 2, 100);
     }
   } catch (error2) {
@@ -30267,12 +30267,12 @@ var init_hash = __esm({
 
 // src/util/sleep.ts
 function sleep(ms, signal) {
-  return new Promise((resolve10, reject) => {
+  return new Promise((resolve11, reject) => {
     if (signal?.aborted === true) {
       reject(new BurrowError("INTERRUPTED", "interrupted"));
       return;
     }
-    const timer = setTimeout(resolve10, ms);
+    const timer = setTimeout(resolve11, ms);
     signal?.addEventListener("abort", () => {
       clearTimeout(timer);
       reject(new BurrowError("INTERRUPTED", "interrupted"));
@@ -30462,7 +30462,7 @@ async function downloadOnce(paths, digest, size, source, options, resume, askTee
   opening.catch(() => void 0);
   let tee;
   if (offset === 0 && options.tee !== void 0) {
-    await new Promise((resolve10) => setImmediate(resolve10));
+    await new Promise((resolve11) => setImmediate(resolve11));
     tee = await askTee();
     trace(`pull: blob ${digest.slice(7, 19)} tee ready`);
   }
@@ -30911,6 +30911,17 @@ function isDangling(record) {
   return record.name.startsWith("@");
 }
 function findRecords(store, query) {
+  const byId = findRecordsById(store, query);
+  if (byId.length > 0) return byId;
+  let name;
+  try {
+    name = formatReference(parseReference(query));
+  } catch {
+    return [];
+  }
+  return store.records().filter((record) => record.name === name);
+}
+function findRecordsById(store, query) {
   const records = store.records();
   const hexQuery = query.replace(/^sha256:/, "");
   if (/^[a-f0-9]{4,64}$/.test(hexQuery)) {
@@ -30924,15 +30935,9 @@ function findRecords(store, query) {
     });
     const ids = new Set(byId.map((record) => readManifest(store, record.manifest.digest).config.digest));
     if (ids.size > 1) throw new BurrowError("INVALID_ARGUMENT", `"${query}" matches ${ids.size} images: give more of the id`);
-    if (byId.length > 0) return byId;
+    return byId;
   }
-  let name;
-  try {
-    name = formatReference(parseReference(query));
-  } catch {
-    return [];
-  }
-  return records.filter((record) => record.name === name);
+  return [];
 }
 var init_local = __esm({
   "src/image/local.ts"() {
@@ -31333,7 +31338,7 @@ var init_http = __esm({
             response = await dispatcher.request({ origin: url2.origin, path: `${url2.pathname}${url2.search}`, method, headers, body: options.body, signal });
           } catch (error2) {
             if (errnoOf(error2) === "UND_ERR_SOCKET") {
-              await new Promise((resolve10) => setImmediate(resolve10));
+              await new Promise((resolve11) => setImmediate(resolve11));
               const alert = this.tlsAlerts.get(url2.origin);
               if (alert !== void 0) throw networkError(alert, url2, timeoutMs);
             }
@@ -31861,14 +31866,14 @@ async function runHelper(helper, action5, input) {
     const result = await execa2(program, [action5], { input, timeout: 3e4 });
     return result.stdout;
   } catch (error2) {
-    const failure = error2;
-    const errno2 = failure.code ?? failure.cause?.code;
+    const failure2 = error2;
+    const errno2 = failure2.code ?? failure2.cause?.code;
     if (errno2 === "ENOENT" || errno2 === "EACCES") {
       throw new BurrowError("INVALID_ARGUMENT", `credential helper ${program} (named in your Docker config) is not on PATH or not executable: install it or remove it from the config`);
     }
-    const output = `${failure.stdout ?? ""} ${failure.stderr ?? ""}`;
+    const output = `${failure2.stdout ?? ""} ${failure2.stderr ?? ""}`;
     if (action5 === "get" && /credentials not found/i.test(output)) return "";
-    throw new BurrowError("INVALID_ARGUMENT", `credential helper ${program} ${action5} failed: ${output.trim() || failure.shortMessage}`);
+    throw new BurrowError("INVALID_ARGUMENT", `credential helper ${program} ${action5} failed: ${output.trim() || failure2.shortMessage}`);
   }
 }
 async function lookupCredentials(domain, path17 = dockerConfigPath()) {
@@ -32052,20 +32057,20 @@ function pLimit(concurrency) {
     activeCount--;
     resumeNext();
   };
-  const run = async (function_, resolve10, arguments_) => {
+  const run = async (function_, resolve11, arguments_) => {
     const result = (async () => function_(...arguments_))();
-    resolve10(result);
+    resolve11(result);
     try {
       await result;
     } catch {
     }
     next();
   };
-  const enqueue = (function_, resolve10, arguments_) => {
+  const enqueue = (function_, resolve11, arguments_) => {
     new Promise((internalResolve) => {
       queue.enqueue(internalResolve);
     }).then(
-      run.bind(void 0, function_, resolve10, arguments_)
+      run.bind(void 0, function_, resolve11, arguments_)
     );
     (async () => {
       await Promise.resolve();
@@ -32074,8 +32079,8 @@ function pLimit(concurrency) {
       }
     })();
   };
-  const generator = (function_, ...arguments_) => new Promise((resolve10) => {
-    enqueue(function_, resolve10, arguments_);
+  const generator = (function_, ...arguments_) => new Promise((resolve11) => {
+    enqueue(function_, resolve11, arguments_);
   });
   Object.defineProperties(generator, {
     activeCount: {
@@ -32173,8 +32178,8 @@ async function copyImage(source, store, options) {
     options.onPlan?.({ manifest, digest: raw.digest, platform: platform3 });
     let fetched = 0;
     const limit2 = pLimit(options.concurrency ?? 3);
-    const failure = new AbortController();
-    const signal = options.signal === void 0 ? failure.signal : AbortSignal.any([options.signal, failure.signal]);
+    const failure2 = new AbortController();
+    const signal = options.signal === void 0 ? failure2.signal : AbortSignal.any([options.signal, failure2.signal]);
     const configRead = (async () => {
       const stored = store.hasBlob(manifest.config.digest) ? store.readBlob(manifest.config.digest) : void 0;
       const bytes = stored ?? await readSmallBlob(source, manifest.config, signal);
@@ -32196,7 +32201,7 @@ async function copyImage(source, store, options) {
     configRead.catch(() => {
       if (signal.aborted) return;
       configRefused = true;
-      failure.abort();
+      failure2.abort();
     });
     const configReady = configRead.then(({ config: config2 }) => config2);
     configReady.catch(() => void 0);
@@ -32219,7 +32224,7 @@ async function copyImage(source, store, options) {
           });
           if (outcome === "fetched") fetched++;
         }).catch((error2) => {
-          failure.abort();
+          failure2.abort();
           throw error2;
         })
       )
@@ -32326,7 +32331,7 @@ async function pullImage(referenceText, options) {
       if (ref.digest === void 0 && hasRecord(options.store, name)) {
         const heading = client.headManifest(ref.path, ref.tag);
         heading.catch(() => void 0);
-        await new Promise((resolve10) => setImmediate(resolve10));
+        await new Promise((resolve11) => setImmediate(resolve11));
         prepareLocks();
         const head = await heading;
         headDigest = head?.digest;
@@ -32338,10 +32343,10 @@ async function pullImage(referenceText, options) {
       } else {
         source = new RegistrySource(client, ref, ref.path);
         source.top().catch(() => void 0);
-        await new Promise((resolve10) => setImmediate(resolve10));
+        await new Promise((resolve11) => setImmediate(resolve11));
         prepareLocks();
       }
-      const copy = await copyImage(source, options.store, {
+      const copy2 = await copyImage(source, options.store, {
         platform: platform3,
         names: [name],
         concurrency: config.maxConcurrentDownloads,
@@ -32351,7 +32356,7 @@ async function pullImage(referenceText, options) {
         layerSink: options.layerSink,
         onPlan: options.onPlan
       });
-      return { name, upToDate: false, sourceDigest: copy.sourceDigest, manifestDigest: copy.manifestDigest, copy };
+      return { name, upToDate: false, sourceDigest: copy2.sourceDigest, manifestDigest: copy2.manifestDigest, copy: copy2 };
     } catch (error2) {
       lastError = error2;
       const mirrorMiss = !isLast && isBurrowError(error2) && ["NOT_FOUND", "NETWORK", "TIMEOUT", "UNAUTHORIZED", "DENIED", "REGISTRY"].includes(error2.code);
@@ -35886,22 +35891,22 @@ async function startExtraction(store, target, mapping, ceiling, notes, options =
   const { diffId } = target;
   const lock = await claimLayer(store, diffId, options.wait !== false);
   if (lock === void 0) return void 0;
-  const scratch = layerScratchPath(store, diffId);
+  const scratch2 = layerScratchPath(store, diffId);
   const from = options.from;
   const input = from === void 0 ? new PassThrough2({ highWaterMark: 1024 * 1024 }) : void 0;
   const extracted = (async () => {
-    const { report, diffId: actual } = await runExtraction(target, scratch, mapping, ceiling, notes, input, from);
+    const { report, diffId: actual } = await runExtraction(target, scratch2, mapping, ceiling, notes, input, from);
     checkDiffId(target, actual);
     return report;
   })();
-  return extraction(store, target, scratch, mapping, input, extracted, () => ({ diffId, lock }));
+  return extraction(store, target, scratch2, mapping, input, extracted, () => ({ diffId, lock }));
 }
 function startStreamedExtraction(store, blob, diffId, mapping, ceiling, notes) {
-  const scratch = layerScratchPath(store, blob.digest);
+  const scratch2 = layerScratchPath(store, blob.digest);
   const input = new PassThrough2({ highWaterMark: 1024 * 1024 });
   let claimed;
   const extracted = (async () => {
-    const running = runExtraction(blob, scratch, mapping, ceiling, notes, input, void 0);
+    const running = runExtraction(blob, scratch2, mapping, ceiling, notes, input, void 0);
     running.catch(() => void 0);
     try {
       const expected = await diffId;
@@ -35917,7 +35922,7 @@ function startStreamedExtraction(store, blob, diffId, mapping, ceiling, notes) {
     checkDiffId({ ...blob, diffId: claimed.diffId }, actual);
     return report;
   })();
-  return extraction(store, blob, scratch, mapping, input, extracted, () => claimed);
+  return extraction(store, blob, scratch2, mapping, input, extracted, () => claimed);
 }
 async function claimLayer(store, diffId, wait) {
   const final = layerPath(store, diffId);
@@ -35935,9 +35940,9 @@ async function claimLayer(store, diffId, wait) {
   }
   return lock;
 }
-async function runExtraction(blob, scratch, mapping, ceiling, notes, input, from) {
-  mkdirSync5(scratch, { recursive: true, mode: 493 });
-  const extractorArgs = [...unshareArgs(mapping), "--", EXTRACTOR_BINARY, "extract", scratch, mapping.single ? "single" : "mapped", String(ceiling)];
+async function runExtraction(blob, scratch2, mapping, ceiling, notes, input, from) {
+  mkdirSync5(scratch2, { recursive: true, mode: 493 });
+  const extractorArgs = [...unshareArgs(mapping), "--", EXTRACTOR_BINARY, "extract", scratch2, mapping.single ? "single" : "mapped", String(ceiling)];
   const compression = layerCompression(blob.mediaType);
   const native = inflaterArgs(compression, ceiling);
   let extracted;
@@ -35956,14 +35961,14 @@ async function runExtraction(blob, scratch, mapping, ceiling, notes, input, from
   }
   return { report, diffId: extracted.diffId };
 }
-function extraction(store, blob, scratch, mapping, input, extracted, claimed) {
+function extraction(store, blob, scratch2, mapping, input, extracted, claimed) {
   let released = false;
   const release4 = () => {
     if (!released) claimed()?.lock.release();
     released = true;
   };
   const discard = async () => {
-    await removeInUserNamespace(scratch, mapping).catch(() => void 0);
+    await removeInUserNamespace(scratch2, mapping).catch(() => void 0);
     release4();
   };
   let report;
@@ -35989,7 +35994,7 @@ function extraction(store, blob, scratch, mapping, input, extracted, claimed) {
         writeFileAtomic(layerInfoPath(store, diffId), `${JSON.stringify(info3)}
 `, 420, { durable: false });
         try {
-          renameSync4(scratch, final);
+          renameSync4(scratch2, final);
         } catch (error2) {
           rmSync5(layerInfoPath(store, diffId), { force: true });
           throw fsError(error2, `putting layer ${blob.digest} of ${blob.imageName} in place`);
@@ -36228,7 +36233,7 @@ async function startClaimSettled(dir, timeoutMs) {
   let delay4 = 5;
   while (startClaimed(dir)) {
     if (Date.now() > deadline) return false;
-    await new Promise((resolve10) => setTimeout(resolve10, delay4));
+    await new Promise((resolve11) => setTimeout(resolve11, delay4));
     delay4 = Math.min(delay4 * 2, 50);
   }
   return true;
@@ -36932,26 +36937,1882 @@ var init_volumes = __esm({
   }
 });
 
-// src/network/records.ts
-import { existsSync as existsSync19, mkdirSync as mkdirSync9, readdirSync as readdirSync6, readFileSync as readFileSync21, rmSync as rmSync6 } from "node:fs";
+// src/rootfs/fuse-overlayfs.ts
+var fuseOverlayfsDriver;
+var init_fuse_overlayfs = __esm({
+  "src/rootfs/fuse-overlayfs.ts"() {
+    "use strict";
+    init_host_tools();
+    fuseOverlayfsDriver = {
+      name: "fuse-overlayfs",
+      prepare: () => Promise.resolve(),
+      shellFunctions: `mount_fuse_overlayfs() {
+  command -v fuse-overlayfs >/dev/null 2>&1 || { why='not installed'; return 1; }
+  attempt fuse-overlayfs -o "lowerdir=$lowers,upperdir=$upper,workdir=$work" "$merged"
+}
+unmount_fuse_overlayfs() { umount -n "$merged" 2>/dev/null || fusermount3 -u "$merged" 2>/dev/null || fusermount -u "$merged"; }
+`,
+      mount: "mount_fuse_overlayfs",
+      mountFailure: (why) => {
+        if (why === "not installed") return `fuse-overlayfs failed: ${notInstalled("fuse-overlayfs")}; ${RUN_DOCTOR}`;
+        if (why.includes("/dev/fuse")) return `fuse-overlayfs cannot open /dev/fuse (${why}): make it usable by you (as root: chmod 0666 /dev/fuse, the mode distributions ship it with); ${RUN_DOCTOR}`;
+        return `fuse-overlayfs failed: install it (apt-get install fuse-overlayfs) and make /dev/fuse usable (mode 0666)${why === "" ? "" : `; ${why}`}; ${RUN_DOCTOR}`;
+      },
+      unmount: "unmount_fuse_overlayfs"
+    };
+  }
+});
+
+// src/rootfs/overlay.ts
+var overlayDriver;
+var init_overlay = __esm({
+  "src/rootfs/overlay.ts"() {
+    "use strict";
+    init_host_tools();
+    overlayDriver = {
+      name: "overlay",
+      prepare: () => Promise.resolve(),
+      shellFunctions: `mount_overlay() { attempt mount -n -t overlay overlay -o "lowerdir=$lowers,upperdir=$upper,workdir=$work,userxattr$options" "$merged"; }
+`,
+      mount: "mount_overlay",
+      mountFailure: (why) => `the kernel refused an overlay mount in a user namespace (try --storage-driver fuse-overlayfs)${why === "" ? "" : `; ${why}`}; ${RUN_DOCTOR}`,
+      unmount: void 0
+    };
+  }
+});
+
+// src/rootfs/auto.ts
 import { join as join24 } from "node:path";
+import { readFileSync as readFileSync21 } from "node:fs";
+function autoFallbackNote(dir) {
+  let why;
+  try {
+    why = readFileSync21(join24(dir, AUTO_NOTE_FILE), "utf8").trim();
+  } catch {
+    return void 0;
+  }
+  return `storage driver: fuse-overlayfs, since the kernel's overlayfs cannot mount here${why === "" ? "" : ` (${why})`}`;
+}
+function copyFallbackNote(why) {
+  return `storage driver: copy, since neither the kernel's overlayfs nor fuse-overlayfs can mount here${why === "" ? "" : ` (${why})`}: copying the layers instead, which is slower (install fuse-overlayfs; make /dev/fuse mode 0666)`;
+}
+var AUTO_NOTE_FILE, AUTO_MOUNT;
+var init_auto = __esm({
+  "src/rootfs/auto.ts"() {
+    "use strict";
+    init_fuse_overlayfs();
+    init_overlay();
+    AUTO_NOTE_FILE = "rootfs-note";
+    AUTO_MOUNT = `${overlayDriver.shellFunctions}${fuseOverlayfsDriver.shellFunctions}if ! ${overlayDriver.mount}; then
+  overlay_why=$why
+  ${fuseOverlayfsDriver.mount} || { why="overlay: $overlay_why; fuse-overlayfs: $why"; fail no-overlay; }
+  unmount=${fuseOverlayfsDriver.unmount}
+  printf '%s\\n' "$overlay_why" >"$dir/${AUTO_NOTE_FILE}"
+fi
+`;
+  }
+});
+
+// src/rootfs/copy.ts
+import { existsSync as existsSync19, writeFileSync as writeFileSync4 } from "node:fs";
+import { join as join25 } from "node:path";
+import { fileURLToPath as fileURLToPath8 } from "node:url";
+function rootfsCopied(dir) {
+  return existsSync19(join25(dir, COPIED));
+}
+var WORKER, COPIED, copyDriver;
+var init_copy2 = __esm({
+  "src/rootfs/copy.ts"() {
+    "use strict";
+    init_errors();
+    init_idmap();
+    init_keep_id();
+    init_host_tools();
+    init_spawn();
+    WORKER = fileURLToPath8(new URL("../rootfs/copy-worker.js", __burrowModuleUrl));
+    COPIED = "rootfs-copied";
+    copyDriver = {
+      name: "copy",
+      async prepare(site) {
+        const marker2 = join25(site.dir, COPIED);
+        if (rootfsCopied(site.dir)) return;
+        const { rootfs } = site;
+        const { keepId } = site.mapping;
+        const shift = keepId === void 0 ? [] : ["--keep-id", `${keepId.uid}:${keepId.gid}:${site.mapping.uidRange.count}:${site.mapping.gidRange.count}`];
+        const lines = keepId === void 0 ? void 0 : keptUserLines(keepId);
+        if (lines !== void 0) shift.push("--passwd", lines.passwd, "--group", lines.group);
+        const result = await runToEnd(unshareProgram(), [...unshareArgs(defaultIdMapping(site.mapping)), "--", process.execPath, WORKER, ...shift, rootfs.work, rootfs.merged, ...rootfs.lowers]);
+        if (result.exitCode !== 0) {
+          const detail = result.stderr.trim().split("\n")[0] || result.error?.message || `exit status ${result.exitCode}`;
+          throw new BurrowError("IO", `cannot copy the image's layers (copy driver): ${detail}`);
+        }
+        writeFileSync4(marker2, "");
+      },
+      shellFunctions: "",
+      mount: ":",
+      mountFailure: () => "the copied root file system is missing",
+      unmount: void 0
+    };
+  }
+});
+
+// src/sandbox/plan.ts
+function hasSeccompFilter(plan) {
+  return plan.security.seccomp.kind !== "unconfined";
+}
+var MASKED_PATHS, READONLY_PATHS;
+var init_plan = __esm({
+  "src/sandbox/plan.ts"() {
+    "use strict";
+    MASKED_PATHS = [
+      "/proc/asound",
+      "/proc/acpi",
+      "/proc/kcore",
+      "/proc/keys",
+      "/proc/latency_stats",
+      "/proc/timer_list",
+      "/proc/timer_stats",
+      "/proc/sched_debug",
+      "/proc/scsi",
+      "/sys/firmware",
+      "/sys/devices/virtual/powercap"
+    ];
+    READONLY_PATHS = ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"];
+  }
+});
+
+// src/sandbox/bwrap.ts
+import { existsSync as existsSync20, statSync as statSync4 } from "node:fs";
+function bwrapArgs(plan, initBinary, infoFd, unshareNet = plan.network.mode === "none", networkFd) {
+  const args = [];
+  let destinations = "";
+  const mount = (kind, ...option) => {
+    args.push(...option);
+    destinations = destinations.padEnd(args.length - 1, DESTINATION.none) + kind;
+  };
+  mount(DESTINATION.bind, "--bind", plan.rootfs.merged, "/");
+  mount(DESTINATION.kernel, "--proc", "/proc");
+  mount(DESTINATION.kernel, "--dev", "/dev");
+  mount(DESTINATION.kernel, "--ro-bind", "/sys", "/sys");
+  for (const file of plan.files) mount(DESTINATION.file, "--bind", file.source, file.target);
+  for (const volume of plan.mounts) {
+    if (volume.kind === "bind" && volume.device === true) mount(DESTINATION.file, "--dev-bind", volume.source, volume.target);
+    else if (volume.kind === "bind") mount(DESTINATION.bind, volume.readOnly ? "--ro-bind" : "--bind", volume.source, volume.target);
+    else {
+      if (volume.mode !== void 0) args.push("--perms", volume.mode);
+      if (volume.size !== void 0) args.push("--size", volume.size);
+      mount(DESTINATION.tmpfs, "--tmpfs", volume.target);
+    }
+  }
+  args.push("--info-fd", String(infoFd), "--die-with-parent", "--as-pid-1");
+  args.push("--new-session");
+  args.push("--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try");
+  if (unshareNet) args.push("--unshare-net");
+  args.push("--hostname", plan.hostname);
+  const masks = plan.security.privileged ? [] : MASKED_PATHS;
+  for (const path17 of masks) {
+    const stat2 = statSync4(path17, { throwIfNoEntry: false });
+    if (stat2 === void 0) continue;
+    if (stat2.isDirectory()) args.push("--tmpfs", path17, "--remount-ro", path17);
+    else args.push("--dev-bind", "/dev/null", path17);
+  }
+  for (const path17 of plan.security.privileged ? [] : READONLY_PATHS) {
+    if (existsSync20(path17)) args.push("--ro-bind", path17, path17);
+  }
+  args.push("--ro-bind", initBinary, INIT_PATH);
+  if (plan.rootfs.readOnly) args.push("--remount-ro", "/");
+  args.push("--cap-add", "ALL");
+  args.push("--clearenv");
+  args.push("--", INIT_PATH, ...initArgs({ ...plan.process, capabilities: plan.capabilities, envFd: ENV_FD, seccompFd: hasSeccompFilter(plan) ? SECCOMP_FD : void 0, noNewPrivs: false, networkFd }), "--", ...plan.process.args);
+  return { args, destinations };
+}
+var INIT_PATH, DESTINATION;
+var init_bwrap = __esm({
+  "src/sandbox/bwrap.ts"() {
+    "use strict";
+    init_handoff();
+    init_init_args();
+    init_plan();
+    INIT_PATH = "/dev/.burrow-init";
+    DESTINATION = {
+      /** Not a destination, or one taken as it is (burrow's own paths below /proc, /sys and /dev). */
+      none: ".",
+      /** A bind of a host path (the argument before it): names below it are looked up there. */
+      bind: "b",
+      /** proc, dev or sysfs: names below are the kernel's (magic links among them), never reached through a link. */
+      kernel: "k",
+      /** A tmpfs bubblewrap makes: nothing below it. */
+      tmpfs: "t",
+      /** A file: resolved, and nothing below it. */
+      file: "f"
+    };
+  }
+});
+
+// src/rootfs/destinations.ts
+function resolveDestinations(kinds) {
+  const last = kinds.replace(new RegExp(`\\${DESTINATION.none}+$`), "").length;
+  if (last === 0) return "";
+  const words = Array.from({ length: last }, (_, index) => index + 1);
+  const steps = words.filter((word) => kinds[word - 1] !== DESTINATION.none).map((word) => {
+    const kind = kinds[word - 1];
+    const register = kind === DESTINATION.file ? "" : ` d_register ${kind}${kind === DESTINATION.bind ? ` "$d_${word - 1}"` : ""};`;
+    return `d_resolve "$d_${word}";${register} d_${word}=$d_resolved
+`;
+  });
+  return `${FUNCTIONS}${words.map((word) => `d_${word}=\${${word}}`).join(" ")}
+shift ${last}
+${steps.join("")}set -- ${words.map((word) => `"$d_${word}"`).join(" ")} "$@"
+`;
+}
+var MAX_DESTINATION_LINKS, FUNCTIONS;
+var init_destinations = __esm({
+  "src/rootfs/destinations.ts"() {
+    "use strict";
+    init_bwrap();
+    MAX_DESTINATION_LINKS = 40;
+    FUNCTIONS = `d_root= d_tops=/ d_mounts=0
+d_lookup() {
+  d_host= d_kernel=
+  d_first=\${1#/}; d_first=\${d_first%%/*}
+  case $d_tops in
+    */"$d_first"/*)
+      d_i=$d_mounts
+      while [ "$d_i" -gt 0 ]; do
+        eval "d_target=\\$d_target_$d_i"
+        case $1 in
+          "$d_target") return;;
+          "$d_target"/*)
+            eval "d_mount=\\$d_mount_$d_i"
+            case $d_mount in
+              ${DESTINATION.bind}*) d_host=\${d_mount#?}\${1#"$d_target"};;
+              ${DESTINATION.kernel}) d_kernel=1;;
+            esac
+            return;;
+        esac
+        d_i=$((d_i - 1))
+      done;;
+  esac
+  d_host=\${d_root:+$d_root$1}
+}
+d_resolve() {
+  d_rest=$1 d_original=$1 d_done= d_hops=0
+  while :; do
+    d_rest=\${d_rest#"\${d_rest%%[!/]*}"}
+    [ -n "$d_rest" ] || break
+    d_part=\${d_rest%%/*}
+    case $d_rest in */*) d_rest=\${d_rest#*/};; *) d_rest=;; esac
+    case $d_part in
+      .) continue;;
+      ..) d_done=\${d_done%/*}; continue;;
+    esac
+    d_lookup "$d_done/$d_part"
+    [ -z "$d_kernel" ] || [ "$d_hops" -eq 0 ] || { why=$1; fail kernel-link; }
+    if [ -n "$d_host" ] && [ -L "$d_host" ]; then
+      d_hops=$((d_hops + 1))
+      [ "$d_hops" -le ${MAX_DESTINATION_LINKS} ] || { why=$1; fail symlinks; }
+      d_link=$(readlink -- "$d_host" && echo .) || { why=$1; fail destination; }
+      d_link=\${d_link%"$nl."}
+      case $d_link in /*) d_done=;; esac
+      d_rest=$d_link/$d_rest
+    else
+      d_done=$d_done/$d_part
+    fi
+  done
+  d_resolved=\${d_done:-/}
+}
+d_register() {
+  [ "$1" != ${DESTINATION.kernel} ] || [ "$d_hops" -eq 0 ] || { why=$d_original; fail kernel-mount; }
+  if [ -z "$d_done" ]; then
+    if [ "$1" = ${DESTINATION.bind} ]; then d_root=$2; else d_root=; fi
+    return
+  fi
+  d_mounts=$((d_mounts + 1))
+  eval "d_target_$d_mounts=\\$d_done d_mount_$d_mounts=\\$1\\$2"
+  d_first=\${d_done#/}; d_tops=$d_tops\${d_first%%/*}/
+}
+`;
+  }
+});
+
+// src/rootfs/shell.ts
+function lowerDirOption(site) {
+  return site.rootfs.lowers.map((path17) => path17.slice(site.layers.length + 1)).reverse().join(":");
+}
+function rootfsArgs(site, extraOptions = "") {
+  const { rootfs } = site;
+  return [site.layers, lowerDirOption(site), rootfs.upper, rootfs.work, rootfs.merged, extraOptions, site.dir];
+}
+var FAIL, ROOTFS_PREAMBLE, RUN_STEP, LAUNCH_STEP, NETWORK_READY_STEP;
+var init_shell2 = __esm({
+  "src/rootfs/shell.ts"() {
+    "use strict";
+    FAIL = `fail() {
+  [ -z "$why" ] || printf 'burrow-why %s\\n' "$why" >&3
+  printf '{"burrow-error":"%s"}\\n' "$1" >&3
+  [ -z "$unmount" ] || { cd /; $unmount; }
+  exit 125
+}
+`;
+    ROOTFS_PREAMBLE = `layers="$1"; lowers="$2"; upper="$3"; work="$4"; merged="$5"; options="$6"; dir="$7"; shift 7
+nl='
+'
+why=
+unmount=
+attempt() {
+  "$@" </dev/null >/dev/null 2>&1 && return 0
+  why=$("$@" </dev/null 2>&1 >/dev/null) && return 0
+  while :; do case $why in "unknown argument ignored"*"$nl"*) why=\${why#*"$nl"} ;; *) break ;; esac; done
+  why=\${why%%"$nl"*}
+  return 1
+}
+cd "$layers" || { why=$layers; fail layers; }
+`;
+    RUN_STEP = `command -v "$1" >/dev/null 2>&1 || { why=$1; fail missing; }
+[ -n "$unmount" ] || exec "$@"
+"$@"; status=$?
+cd /
+$unmount
+exit $status
+`;
+    LAUNCH_STEP = `command -v "$1" >/dev/null 2>&1 || { why=$1; fail missing; }
+[ -n "$unmount" ] || exec "$@"
+child=
+dying=
+trap 'dying=1; [ -z "$child" ] || kill -KILL $child 2>/dev/null' TERM HUP
+exec 4<&0
+"$@" 0<&4 4<&- &
+child=$!
+exec 4<&- >/dev/null 2>&1
+[ -z "$dying" ] || kill -KILL $child 2>/dev/null
+while :; do wait $child; status=$?; kill -0 $child 2>/dev/null || break; done
+cd /
+$unmount
+exit $status
+`;
+    NETWORK_READY_STEP = `why=
+printf 'ready %s\\n' "$$" >&5 || { why='the network agent ended before the container started'; fail network; }
+exec 5>&-
+`;
+  }
+});
+
+// src/rootfs/index.ts
+async function prepareRootfs(site) {
+  if (site.rootfs.driver !== "auto") await DRIVERS[site.rootfs.driver].prepare(site);
+}
+function mountStep(name) {
+  if (name === "auto") return AUTO_MOUNT;
+  const driver = DRIVERS[name];
+  return `${driver.shellFunctions}${driver.mount} || fail mount
+${driver.unmount === void 0 ? "" : `unmount=${driver.unmount}
+`}`;
+}
+function holderScript(driver) {
+  return `exec 3>&2
+${FAIL}${ROOTFS_PREAMBLE}${mountStep(driver)}cd "$merged" || fail enter
+${RUN_STEP}`;
+}
+function rootfsFailure(report, driver, context3) {
+  const code2 = /"burrow-error":"([^"]*)"/.exec(report)?.[1];
+  if (code2 === void 0) return void 0;
+  const why = /^burrow-why (.*)$/m.exec(report)?.[1]?.trim() ?? "";
+  let message;
+  switch (code2) {
+    case "no-overlay":
+      return new NoOverlayError(context3, why);
+    case "mount":
+      message = driver === "auto" ? `cannot mount the root file system (${why})` : DRIVERS[driver].mountFailure(why);
+      break;
+    case "layers":
+      message = `cannot enter the image's layers in ${why}`;
+      break;
+    case "enter":
+      message = "cannot enter the mounted root file system";
+      break;
+    case "missing":
+      message = `${notInstalled(why)}; ${RUN_DOCTOR}`;
+      break;
+    case "handoff":
+      message = `${why} cannot be read (recreate the container)`;
+      break;
+    case "symlinks":
+      message = `${why} leads through more than ${MAX_DESTINATION_LINKS} symbolic links in the container (or a loop): it cannot be a mount point`;
+      break;
+    case "destination":
+      message = `a symbolic link on the way to ${why} in the container cannot be read`;
+      break;
+    case "kernel-mount":
+      message = `${why} is a symbolic link in the image: proc, sysfs and /dev are mounted on ordinary directories only`;
+      break;
+    case "kernel-link":
+      message = `the mount point ${why} leads through a symbolic link into /proc, /sys or /dev, where links can reach the host: refused`;
+      break;
+    default:
+      message = `${code2}${why === "" ? "" : ` (${why})`}`;
+  }
+  return new BurrowError("IO", `${context3}: ${message}`);
+}
+var DRIVERS, NoOverlayError;
+var init_rootfs = __esm({
+  "src/rootfs/index.ts"() {
+    "use strict";
+    init_errors();
+    init_host_tools();
+    init_auto();
+    init_copy2();
+    init_destinations();
+    init_fuse_overlayfs();
+    init_overlay();
+    init_shell2();
+    DRIVERS = { overlay: overlayDriver, "fuse-overlayfs": fuseOverlayfsDriver, copy: copyDriver };
+    NoOverlayError = class extends BurrowError {
+      constructor(context3, why) {
+        super("NO_DRIVER", `${context3}: neither the kernel's overlayfs nor fuse-overlayfs can mount here${why === "" ? "" : ` (${why})`}`);
+        this.why = why;
+      }
+      why;
+    };
+  }
+});
+
+// src/container/launcher.ts
+import { existsSync as existsSync21 } from "node:fs";
+import { join as join26 } from "node:path";
+import { fileURLToPath as fileURLToPath9 } from "node:url";
+function plainLaunchNetwork(plan) {
+  return plan.network.mode === "host" ? { kind: "host" } : { kind: "none" };
+}
+function rootfsSite(store, record, mapping) {
+  return { rootfs: record.plan.rootfs, layers: layersDir(store), dir: containerDir(store, record.id), mapping };
+}
+function launchScript(name, seccomp, destinations, agent) {
+  return `${FAIL}${agent ? NETWORK_READY_STEP : ""}${ROOTFS_PREAMBLE}${mountStep(name)}${ENV_STEP}${seccomp ? SECCOMP_STEP : ""}${resolveDestinations(destinations)}${LAUNCH_STEP}`;
+}
+function launcherArgv(plan, site, network = plainLaunchNetwork(plan)) {
+  const bwrap = network.kind === "private" ? bwrapArgs(plan, INIT_BINARY, NETWORK_INFO_FD, false, NETWORK_GO_FD) : bwrapArgs(plan, INIT_BINARY, 3, network.kind === "none");
+  const namespaces = network.kind === "container" ? ["nsenter", `--target=${network.pid}`, "--user", "--net", "--preserve-credentials", "--", "unshare", "--mount"] : [unshareProgram(), ...unshareArgs(site.mapping), ...network.kind === "private" ? ["--net"] : []];
+  return [
+    ...namespaces,
+    "--",
+    ...deathWatch(plan.rootfs.driver, site.dir),
+    "/bin/sh",
+    "-c",
+    launchScript(plan.rootfs.driver, hasSeccompFilter(plan), `${DESTINATION.none}${bwrap.destinations}`, network.kind === "private"),
+    "burrow-launch",
+    ...rootfsArgs(site, plan.rootfs.volatile === true ? ",volatile" : ""),
+    "bwrap",
+    ...bwrap.args
+  ];
+}
+function deathWatch(driver, dir) {
+  if (SETPRIV === void 0) return [];
+  if (driver === "fuse-overlayfs" || driver === "auto" && existsSync21(join26(dir, AUTO_NOTE_FILE))) return [SETPRIV, "--pdeathsig", "TERM", "--"];
+  return [];
+}
+function launchInfo(info3, driver) {
+  const pidMatch = /"child-pid":\s*(\d+)/.exec(info3);
+  const pid = pidMatch === null ? void 0 : Number(pidMatch[1]);
+  const context3 = "cannot set up the container";
+  if (/"burrow-error":"cgroup"/.test(info3)) return { pid, failure: cgroupEntryFailure(info3, context3) };
+  if (/"burrow-error":"network"/.test(info3)) {
+    const why = /^burrow-why (.*)$/m.exec(info3)?.[1]?.trim() ?? "";
+    return { pid, failure: new BurrowError("NETWORK", `cannot set up the container's network${why === "" ? "" : `: ${why}`}; run 'burrow doctor'`) };
+  }
+  return { pid, failure: rootfsFailure(info3, driver, context3) };
+}
+function cgroupEntryFailure(report, context3) {
+  const why = /^burrow-why (.*)$/m.exec(report)?.[1]?.trim() ?? "";
+  return new BurrowError("IO", `${context3}: cannot move it into its cgroup${why === "" ? "" : ` (${why})`}; run 'burrow doctor' to check the host's cgroup delegation`);
+}
+var INIT_BINARY, MONITOR_BINARY, NETWORK_GO_FD, NETWORK_INFO_FD, ENV_STEP, SECCOMP_STEP, SETPRIV;
+var init_launcher = __esm({
+  "src/container/launcher.ts"() {
+    "use strict";
+    init_errors();
+    init_auto();
+    init_destinations();
+    init_rootfs();
+    init_shell2();
+    init_bwrap();
+    init_handoff();
+    init_plan();
+    init_paths();
+    init_idmap();
+    init_host_tools();
+    init_record();
+    INIT_BINARY = fileURLToPath9(new URL("../native/burrow-init", __burrowModuleUrl));
+    MONITOR_BINARY = fileURLToPath9(new URL("../native/burrow-monitor", __burrowModuleUrl));
+    NETWORK_GO_FD = 6;
+    NETWORK_INFO_FD = 7;
+    ENV_STEP = `command exec ${ENV_FD}<"$dir/${ENV_FILE}" || { why=$dir/${ENV_FILE}; fail handoff; }
+`;
+    SECCOMP_STEP = `command exec ${SECCOMP_FD}<"$dir/${SECCOMP_FILE}" || { why=$dir/${SECCOMP_FILE}; fail handoff; }
+`;
+    SETPRIV = ["/usr/bin/setpriv", "/bin/setpriv"].find((path17) => existsSync21(path17));
+  }
+});
+
+// src/cgroup/hierarchy.ts
+import { accessSync as accessSync2, constants as constants10, readFileSync as readFileSync22 } from "node:fs";
+import { join as join27 } from "node:path";
+function unescapeMount(field) {
+  if (!field.includes("\\")) return field;
+  return field.replace(/\\([0-7]{3})/g, (_match, octal) => String.fromCharCode(parseInt(octal, 8)));
+}
+function parseMounts(text2) {
+  const mounts = [];
+  for (const line of text2.split("\n")) {
+    if (!line.includes(" - cgroup")) continue;
+    const separator = line.indexOf(" - ");
+    if (separator < 0) continue;
+    const before = line.slice(0, separator).split(" ");
+    const after = line.slice(separator + 3).split(" ");
+    const type = after[0];
+    if (type !== "cgroup" && type !== "cgroup2" || before.length < 5) continue;
+    mounts.push({ point: unescapeMount(before[4]), root: unescapeMount(before[3]), type, options: (after[2] ?? "").split(",") });
+  }
+  return mounts;
+}
+function under(mount, path17) {
+  let relative5;
+  if (mount.root === "/") relative5 = path17;
+  else if (path17 === mount.root) relative5 = "";
+  else if (path17.startsWith(`${mount.root}/`)) relative5 = path17.slice(mount.root.length);
+  else return void 0;
+  const dir = join27(mount.point, relative5);
+  return dir.length > 1 && dir.endsWith("/") ? dir.slice(0, -1) : dir;
+}
+function readPlaces(sources = SYSTEM_SOURCES) {
+  let procText;
+  let mountText;
+  try {
+    procText = readFileSync22(sources.procSelfCgroup, "utf8");
+    mountText = readFileSync22(sources.mountinfo, "utf8");
+  } catch {
+    return { v1: {} };
+  }
+  const mounts = parseMounts(mountText);
+  const places = { v1: {} };
+  const v1Mounts = mounts.filter((mount) => mount.type === "cgroup");
+  for (const line of procText.split("\n")) {
+    const first = line.indexOf(":");
+    const second = line.indexOf(":", first + 1);
+    if (first < 0 || second < 0) continue;
+    const controllers = line.slice(first + 1, second);
+    const path17 = line.slice(second + 1);
+    if (line.slice(0, first) === "0" && controllers === "") {
+      for (const mount of mounts.filter((entry) => entry.type === "cgroup2")) {
+        const own = under(mount, path17);
+        if (own !== void 0) {
+          places.v2 = { mount: mount.point, own, pure: v1Mounts.length === 0 };
+          break;
+        }
+      }
+      continue;
+    }
+    for (const name of controllers.split(",")) {
+      if (!V1_HIERARCHIES.includes(name)) continue;
+      const mount = v1Mounts.find((entry) => entry.options.includes(name));
+      const own = mount === void 0 ? void 0 : under(mount, path17);
+      if (mount !== void 0 && own !== void 0) places.v1[name] = { mount: mount.point, own };
+    }
+  }
+  return places;
+}
+function writable2(path17) {
+  try {
+    accessSync2(path17, constants10.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+var V1_HIERARCHIES, SYSTEM_SOURCES;
+var init_hierarchy = __esm({
+  "src/cgroup/hierarchy.ts"() {
+    "use strict";
+    V1_HIERARCHIES = ["memory", "pids", "cpu", "cpuacct", "cpuset", "freezer", "blkio"];
+    SYSTEM_SOURCES = { procSelfCgroup: "/proc/self/cgroup", mountinfo: "/proc/self/mountinfo" };
+  }
+});
+
+// src/cgroup/types.ts
+var LIMIT_FLAGS, LIMIT_CONTROLLERS, DEFAULT_PIDS_LIMIT;
+var init_types = __esm({
+  "src/cgroup/types.ts"() {
+    "use strict";
+    LIMIT_FLAGS = {
+      memory: "--memory",
+      memorySwap: "--memory-swap",
+      memoryReservation: "--memory-reservation",
+      nanoCpus: "--cpus",
+      cpuShares: "--cpu-shares",
+      cpuWeight: "--cpu-weight",
+      cpusetCpus: "--cpuset-cpus",
+      pidsLimit: "--pids-limit",
+      ioWeight: "--blkio-weight"
+    };
+    LIMIT_CONTROLLERS = {
+      memory: "memory",
+      memorySwap: "memory",
+      memoryReservation: "memory",
+      nanoCpus: "cpu",
+      cpuShares: "cpu",
+      cpuWeight: "cpu",
+      cpusetCpus: "cpuset",
+      pidsLimit: "pids",
+      ioWeight: "io"
+    };
+    DEFAULT_PIDS_LIMIT = 2048;
+  }
+});
+
+// src/cgroup/limits-files.ts
+import { existsSync as existsSync22, readFileSync as readFileSync23, writeFileSync as writeFileSync5 } from "node:fs";
+import { join as join28 } from "node:path";
+function sharesToWeight(shares) {
+  return Math.floor(1 + (shares - 2) * 9999 / 262142);
+}
+function weightToShares(weight) {
+  return Math.floor(2 + (weight - 1) * 262142 / 9999);
+}
+function blkioToIoWeight(weight) {
+  return Math.floor(1 + (weight - 10) * 9999 / 990);
+}
+function cpuQuota(nanoCpus) {
+  return Math.max(1e3, Math.round(nanoCpus * CPU_PERIOD_US / 1e9));
+}
+function swapBytes(limits) {
+  if (limits.memory === void 0) return void 0;
+  if (limits.memorySwap === void 0) return limits.memory;
+  if (limits.memorySwap < 0) return "max";
+  return limits.memorySwap - limits.memory;
+}
+function v2Writes(limits, ioBfq2 = false) {
+  const writes = [];
+  const add = (file, value2, key) => {
+    writes.push({ file, value: String(value2), flag: LIMIT_FLAGS[key] });
+  };
+  if (limits.memory !== void 0) add("memory.max", limits.memory, "memory");
+  const swap = swapBytes(limits);
+  if (swap !== void 0) add("memory.swap.max", swap, limits.memorySwap === void 0 ? "memory" : "memorySwap");
+  if (limits.memoryReservation !== void 0) add("memory.low", limits.memoryReservation, "memoryReservation");
+  if (limits.nanoCpus !== void 0) add("cpu.max", `${cpuQuota(limits.nanoCpus)} ${CPU_PERIOD_US}`, "nanoCpus");
+  if (limits.cpuWeight !== void 0) add("cpu.weight", limits.cpuWeight, "cpuWeight");
+  else if (limits.cpuShares !== void 0) add("cpu.weight", sharesToWeight(limits.cpuShares), "cpuShares");
+  if (limits.cpusetCpus !== void 0) add("cpuset.cpus", limits.cpusetCpus, "cpusetCpus");
+  if (limits.pidsLimit !== void 0) add("pids.max", unlimitedPids(limits.pidsLimit) ? "max" : limits.pidsLimit, "pidsLimit");
+  if (limits.ioWeight !== void 0) {
+    if (ioBfq2) add("io.bfq.weight", limits.ioWeight, "ioWeight");
+    else add("io.weight", `default ${blkioToIoWeight(limits.ioWeight)}`, "ioWeight");
+  }
+  return writes;
+}
+function v1Writes(limits, state3) {
+  const writes = [];
+  const add = (hierarchy, file, value2, key) => {
+    writes.push({ hierarchy, file, value: String(value2), flag: LIMIT_FLAGS[key] });
+  };
+  if (limits.memory !== void 0) {
+    const swap = swapBytes(limits);
+    const memsw = swap === "max" ? -1 : limits.memory + (swap ?? 0);
+    const memoryWrite = () => add("memory", "memory.limit_in_bytes", limits.memory, "memory");
+    const swapWrite = () => add("memory", "memory.memsw.limit_in_bytes", memsw, limits.memorySwap === void 0 ? "memory" : "memorySwap");
+    if (!state3.swapAccounting) memoryWrite();
+    else if (memsw === -1 || memsw >= state3.currentMemory) {
+      swapWrite();
+      memoryWrite();
+    } else {
+      memoryWrite();
+      swapWrite();
+    }
+  }
+  if (limits.memoryReservation !== void 0) add("memory", "memory.soft_limit_in_bytes", limits.memoryReservation, "memoryReservation");
+  if (limits.nanoCpus !== void 0) {
+    add("cpu", "cpu.cfs_period_us", CPU_PERIOD_US, "nanoCpus");
+    add("cpu", "cpu.cfs_quota_us", cpuQuota(limits.nanoCpus), "nanoCpus");
+  }
+  if (limits.cpuShares !== void 0) add("cpu", "cpu.shares", limits.cpuShares, "cpuShares");
+  else if (limits.cpuWeight !== void 0) add("cpu", "cpu.shares", weightToShares(limits.cpuWeight), "cpuWeight");
+  if (limits.cpusetCpus !== void 0) add("cpuset", "cpuset.cpus", limits.cpusetCpus, "cpusetCpus");
+  if (limits.pidsLimit !== void 0) add("pids", "pids.max", unlimitedPids(limits.pidsLimit) ? "max" : limits.pidsLimit, "pidsLimit");
+  if (limits.ioWeight !== void 0) add("blkio", state3.blkioWeightFile, limits.ioWeight, "ioWeight");
+  return writes;
+}
+function v1Bytes(text2) {
+  const value2 = Number(text2.trim());
+  return !Number.isFinite(value2) || value2 >= 2 ** 62 ? void 0 : value2;
+}
+function readV1State(memoryDir, blkioDir) {
+  let currentMemory = Infinity;
+  let swapAccounting = false;
+  if (memoryDir !== void 0) {
+    swapAccounting = existsSync22(join28(memoryDir, "memory.memsw.limit_in_bytes"));
+    try {
+      currentMemory = v1Bytes(readFileSync23(join28(memoryDir, "memory.limit_in_bytes"), "utf8")) ?? Infinity;
+    } catch {
+    }
+  }
+  const bfq = blkioDir !== void 0 && !existsSync22(join28(blkioDir, "blkio.weight")) && existsSync22(join28(blkioDir, "blkio.bfq.weight"));
+  return { swapAccounting, currentMemory, blkioWeightFile: bfq ? "blkio.bfq.weight" : "blkio.weight" };
+}
+function writeLimit(dir, write) {
+  try {
+    writeFileSync5(join28(dir, write.file), write.value);
+  } catch (error2) {
+    const code2 = error2.code ?? "error";
+    const why = code2 === "EINVAL" || code2 === "ERANGE" ? "the kernel refused the value" : code2 === "EBUSY" ? "the cgroup is busy" : error2.message;
+    throw new BurrowError("INVALID_ARGUMENT", `${write.flag}: cannot write ${write.value} to ${join28(dir, write.file)}: ${why} (${code2})`, { cause: error2 });
+  }
+}
+var CPU_PERIOD_US, unlimitedPids;
+var init_limits_files = __esm({
+  "src/cgroup/limits-files.ts"() {
+    "use strict";
+    init_errors();
+    init_types();
+    CPU_PERIOD_US = 1e5;
+    unlimitedPids = (pids) => pids <= 0;
+  }
+});
+
+// src/cgroup/delegated-v2.ts
+import { existsSync as existsSync23, mkdirSync as mkdirSync9, readFileSync as readFileSync24, rmdirSync, writeFileSync as writeFileSync6 } from "node:fs";
+import { basename as basename6, dirname as dirname10, join as join29 } from "node:path";
+function readWords(path17) {
+  try {
+    return readFileSync24(path17, "utf8").split(/\s+/).filter((word) => word !== "");
+  } catch {
+    return [];
+  }
+}
+function delegatedParent(place) {
+  return basename6(place.own) === LEAF_NAME ? dirname10(place.own) : place.own;
+}
+function isDelegated(dir) {
+  return writable2(dir) && writable2(join29(dir, "cgroup.procs")) && writable2(join29(dir, "cgroup.subtree_control"));
+}
+function v2Controllers(dir) {
+  const available = readWords(join29(dir, "cgroup.controllers"));
+  const controllers = V2_RESOURCES.filter((name) => available.includes(name));
+  if (existsSync23(join29(dir, "cgroup.freeze"))) controllers.push("freezer");
+  return controllers;
+}
+function emptyIntoLeaf(parent) {
+  const leaf = join29(parent, LEAF_NAME);
+  mkdirSync9(leaf, { recursive: true });
+  for (let round = 0; round < 20; round++) {
+    const pids = readWords(join29(parent, "cgroup.procs"));
+    if (pids.length === 0) return;
+    for (const pid of pids) {
+      try {
+        writeFileSync6(join29(leaf, "cgroup.procs"), pid);
+      } catch (error2) {
+        if (error2.code !== "ESRCH") break;
+      }
+    }
+  }
+}
+function enableSubtree(parent, wanted) {
+  const resources = wanted.filter((name) => name !== "freezer");
+  const enabled3 = readWords(join29(parent, "cgroup.subtree_control"));
+  const missing = resources.filter((name) => !enabled3.includes(name));
+  if (missing.length === 0) return;
+  const line = missing.map((name) => `+${name}`).join(" ");
+  for (let attempt = 0; ; attempt++) {
+    emptyIntoLeaf(parent);
+    try {
+      writeFileSync6(join29(parent, "cgroup.subtree_control"), line);
+      return;
+    } catch (error2) {
+      if (error2.code === "EBUSY" && attempt < 5) continue;
+      throw new BurrowError("IO", `cannot enable ${missing.join(" ")} in ${parent}: ${error2.message}`, { cause: error2 });
+    }
+  }
+}
+function containerDirV2(parent, id) {
+  return join29(parent, `${CONTAINER_PREFIX}${id.slice(0, 12)}`);
+}
+function ioBfq(dir) {
+  return !existsSync23(join29(dir, "io.weight")) && existsSync23(join29(dir, "io.bfq.weight"));
+}
+function writeV2Limits(dir, limits) {
+  for (const write of v2Writes(limits, ioBfq(dir))) {
+    if (write.file === "memory.swap.max" && !existsSync23(join29(dir, write.file))) continue;
+    writeLimit(dir, write);
+  }
+}
+function createV2Cgroup(parent, controllers, id, limits) {
+  enableSubtree(parent, controllers);
+  const dir = containerDirV2(parent, id);
+  try {
+    mkdirSync9(dir);
+  } catch (error2) {
+    if (error2.code !== "EEXIST") {
+      throw new BurrowError("IO", `cannot make the container's cgroup ${dir}: ${error2.message}`, { cause: error2 });
+    }
+  }
+  try {
+    writeV2Limits(dir, limits);
+  } catch (error2) {
+    try {
+      rmdirSync(dir);
+    } catch {
+    }
+    throw error2;
+  }
+  return dir;
+}
+var LEAF_NAME, CONTAINER_PREFIX, V2_RESOURCES;
+var init_delegated_v2 = __esm({
+  "src/cgroup/delegated-v2.ts"() {
+    "use strict";
+    init_errors();
+    init_hierarchy();
+    init_limits_files();
+    LEAF_NAME = "burrow-leaf";
+    CONTAINER_PREFIX = "burrow-";
+    V2_RESOURCES = ["memory", "pids", "cpu", "cpuset", "io"];
+  }
+});
+
+// src/cgroup/delegated-v1.ts
+import { existsSync as existsSync24, mkdirSync as mkdirSync10, readFileSync as readFileSync25, rmdirSync as rmdirSync2, writeFileSync as writeFileSync7 } from "node:fs";
+import { dirname as dirname11, join as join30 } from "node:path";
+function subtreeName(uid) {
+  return `burrow-${uid}`;
+}
+function findSubtrees(places, uid) {
+  const subtrees = {};
+  const name = subtreeName(uid);
+  for (const hierarchy of V1_HIERARCHIES) {
+    const place = places.v1[hierarchy];
+    if (place === void 0) continue;
+    for (let dir = place.own; ; dir = dirname11(dir)) {
+      const candidate = join30(dir, name);
+      if (existsSync24(candidate)) {
+        if (writable2(candidate) && writable2(join30(candidate, "cgroup.procs"))) subtrees[hierarchy] = candidate;
+        break;
+      }
+      if (dir === place.mount || !dir.startsWith(place.mount) || dir === dirname11(dir)) break;
+    }
+  }
+  return subtrees;
+}
+function v1Controllers(subtrees) {
+  const controllers = [];
+  if (subtrees.memory !== void 0) controllers.push("memory");
+  if (subtrees.pids !== void 0) controllers.push("pids");
+  if (subtrees.cpu !== void 0) controllers.push("cpu");
+  if (subtrees.cpuset !== void 0) controllers.push("cpuset");
+  const blkio = subtrees.blkio;
+  if (blkio !== void 0 && (existsSync24(join30(blkio, "blkio.weight")) || existsSync24(join30(blkio, "blkio.bfq.weight")))) controllers.push("io");
+  if (subtrees.freezer !== void 0) controllers.push("freezer");
+  return controllers;
+}
+function v1SwapAccounting(subtrees) {
+  return subtrees.memory !== void 0 && existsSync24(join30(subtrees.memory, "memory.memsw.limit_in_bytes"));
+}
+function copyCpuset(dir) {
+  for (const file of ["cpuset.cpus", "cpuset.mems"]) {
+    const mine = readFileSync25(join30(dir, file), "utf8").trim();
+    if (mine !== "") continue;
+    writeFileSync7(join30(dir, file), readFileSync25(join30(dirname11(dir), file), "utf8").trim());
+  }
+}
+function writeV1Limits(dirs, limits) {
+  const state3 = readV1State(dirs.memory, dirs.blkio);
+  for (const write of v1Writes(limits, state3)) {
+    const dir = dirs[write.hierarchy];
+    if (dir === void 0) continue;
+    writeLimit(dir, write);
+  }
+}
+function removeAll(dirs) {
+  for (const dir of Object.values(dirs)) {
+    try {
+      rmdirSync2(dir);
+    } catch {
+    }
+  }
+}
+function v1HierarchiesFor(limits) {
+  const wanted = ["memory", "pids", "freezer", "cpuacct"];
+  if (limits.nanoCpus !== void 0 || limits.cpuShares !== void 0 || limits.cpuWeight !== void 0) wanted.push("cpu");
+  if (limits.cpusetCpus !== void 0) wanted.push("cpuset");
+  if (limits.ioWeight !== void 0) wanted.push("blkio");
+  return wanted;
+}
+function createV1Cgroups(subtrees, id, limits) {
+  const dirs = {};
+  try {
+    for (const hierarchy of v1HierarchiesFor(limits)) {
+      const subtree = subtrees[hierarchy];
+      if (subtree === void 0) continue;
+      const dir = join30(subtree, id.slice(0, 12));
+      try {
+        mkdirSync10(dir);
+      } catch (error2) {
+        if (error2.code !== "EEXIST") {
+          throw new BurrowError("IO", `cannot make the container's cgroup ${dir}: ${error2.message}`, { cause: error2 });
+        }
+      }
+      dirs[hierarchy] = dir;
+      if (hierarchy === "cpuset") copyCpuset(dir);
+    }
+    writeV1Limits(dirs, limits);
+  } catch (error2) {
+    removeAll(dirs);
+    throw error2;
+  }
+  return dirs;
+}
+function procsOf(dir) {
+  try {
+    return readFileSync25(join30(dir, "cgroup.procs"), "utf8").split("\n").filter((line) => line !== "").map(Number);
+  } catch {
+    return [];
+  }
+}
+function extendV1Cgroups(dirs, subtrees, id, limits) {
+  const members = dirs.pids ?? dirs.memory ?? dirs.freezer;
+  const missing = v1HierarchiesFor(limits).filter((hierarchy) => dirs[hierarchy] === void 0 && subtrees[hierarchy] !== void 0);
+  if (missing.length === 0 || members === void 0) return dirs;
+  const added = createV1Cgroups(Object.fromEntries(missing.map((hierarchy) => [hierarchy, subtrees[hierarchy]])), id, limits);
+  for (const dir of Object.values(added)) {
+    for (let round = 0; round < 10; round++) {
+      const inside = new Set(procsOf(dir));
+      const outside = procsOf(members).filter((pid) => !inside.has(pid));
+      if (outside.length === 0) break;
+      for (const pid of outside) {
+        try {
+          writeFileSync7(join30(dir, "cgroup.procs"), String(pid));
+        } catch {
+        }
+      }
+    }
+  }
+  return { ...dirs, ...added };
+}
+var init_delegated_v1 = __esm({
+  "src/cgroup/delegated-v1.ts"() {
+    "use strict";
+    init_errors();
+    init_hierarchy();
+    init_limits_files();
+  }
+});
+
+// src/cgroup/systemd-user.ts
+import { existsSync as existsSync25, readFileSync as readFileSync26 } from "node:fs";
+import { join as join31 } from "node:path";
+function runtimeDir(uid) {
+  return process.env.XDG_RUNTIME_DIR ?? `/run/user/${uid}`;
+}
+function userManagerCgroup(place, uid) {
+  return join31(place.mount, "user.slice", `user-${uid}.slice`, `user@${uid}.service`);
+}
+function holderCgroup(place, uid) {
+  return join31(userManagerCgroup(place, uid), HOLDER_SLICE, HOLDER_UNIT);
+}
+function findUserManager(place, uid) {
+  if (place === void 0 || !place.pure) return void 0;
+  if (!existsSync25(join31(runtimeDir(uid), "bus"))) return void 0;
+  const manager = userManagerCgroup(place, uid);
+  if (!existsSync25(join31(manager, "cgroup.controllers"))) return void 0;
+  const controllers = v2Controllers(manager);
+  if (!controllers.includes("freezer") && existsSync25(join31(manager, "cgroup.freeze"))) controllers.push("freezer");
+  return { holder: holderCgroup(place, uid), controllers };
+}
+function holderReady(holder, controllers) {
+  try {
+    const enabled3 = readFileSync26(join31(holder, "cgroup.subtree_control"), "utf8");
+    return controllers.every((name) => name === "freezer" || enabled3.includes(name));
+  } catch {
+    return false;
+  }
+}
+async function ensureHolder(manager, uid, holdArgv) {
+  if (holderReady(manager.holder, manager.controllers)) return;
+  if (!existsSync25(join31(manager.holder, "cgroup.procs"))) {
+    const env = { XDG_RUNTIME_DIR: runtimeDir(uid) };
+    const result = await execa(
+      "systemd-run",
+      ["--user", "--quiet", "--collect", "--unit", HOLDER_UNIT, "--slice", HOLDER_SLICE, "-p", "Delegate=yes", "--", ...holdArgv],
+      { env, reject: false, stdin: "ignore" }
+    );
+    if (result.exitCode !== 0 && !/already exists|already loaded|already active/i.test(result.stderr)) {
+      const why = result.stderr.trim().split("\n").pop() ?? `exit ${result.exitCode}`;
+      throw new BurrowError("IO", `cannot start the systemd user unit ${HOLDER_UNIT} that holds the containers' cgroups: ${why}`);
+    }
+  }
+  for (let attempt = 0; attempt < 500; attempt++) {
+    if (existsSync25(join31(manager.holder, "cgroup.procs"))) {
+      enableSubtree(manager.holder, manager.controllers);
+      if (holderReady(manager.holder, manager.controllers)) return;
+    }
+    await sleep2(20);
+  }
+  throw new BurrowError("IO", `the systemd user unit ${HOLDER_UNIT} did not come up within 10 s (see: journalctl --user -u ${HOLDER_UNIT})`);
+}
+var HOLDER_SLICE, HOLDER_UNIT, sleep2;
+var init_systemd_user = __esm({
+  "src/cgroup/systemd-user.ts"() {
+    "use strict";
+    init_execa();
+    init_errors();
+    init_delegated_v2();
+    HOLDER_SLICE = "burrow.slice";
+    HOLDER_UNIT = "burrow-holder.service";
+    sleep2 = (ms) => new Promise((resolve11) => setTimeout(resolve11, ms));
+  }
+});
+
+// src/cgroup/route.ts
+function candidates(places, uid) {
+  const found = {};
+  const v2 = places.v2;
+  if (v2 !== void 0) {
+    const parent = delegatedParent(v2);
+    if (parent !== v2.mount && isDelegated(parent)) {
+      const controllers = v2.pure ? v2Controllers(parent) : v2Controllers(parent).filter((name) => name === "freezer");
+      found["delegated-v2"] = { route: "delegated-v2", controllers, reason: `the cgroup v2 ${parent} is delegated to you`, v2Parent: parent };
+    }
+    const manager = findUserManager(v2, uid);
+    if (manager !== void 0) {
+      found["systemd-user"] = {
+        route: "systemd-user",
+        controllers: manager.controllers,
+        v2Parent: manager.holder,
+        reason: `the systemd user manager of uid ${uid} delegates a cgroup to the unit that holds the containers`
+      };
+    }
+  }
+  const subtrees = findSubtrees(places, uid);
+  const v1 = v1Controllers(subtrees);
+  if (v1.length > 0) {
+    const where2 = Object.values(subtrees).join(", ");
+    found["delegated-v1"] = {
+      route: "delegated-v1",
+      controllers: v1,
+      reason: `cgroup v1 subtrees delegated to you: ${where2}`,
+      swapLimit: v1SwapAccounting(subtrees),
+      v1Subtrees: subtrees
+    };
+  }
+  return found;
+}
+function noneHost(places, uid) {
+  const hasV1 = Object.keys(places.v1).length > 0;
+  if (hasV1) {
+    return {
+      route: "none",
+      controllers: [],
+      reason: `cgroup v1 with no subtree delegated to uid ${uid} (no ${subtreeName(uid)} in the memory, pids or cpu hierarchy)`,
+      more: "sudo burrow setup"
+    };
+  }
+  return {
+    route: "none",
+    controllers: [],
+    reason: "cgroup v2, but the cgroup burrow runs in is not delegated to you and no systemd user manager is reachable",
+    more: `sudo loginctl enable-linger ${process.env.USER ?? `$(id -un)`}`
+  };
+}
+function detect(options = {}) {
+  const force = options.force ?? "auto";
+  if (!ROUTE_NAMES.includes(force)) {
+    throw new BurrowError("INVALID_ARGUMENT", `BURROW_CGROUP_ROUTE=${force} is not a route: use one of ${ROUTE_NAMES.join(", ")}`);
+  }
+  const uid = options.uid ?? process.getuid?.() ?? 0;
+  const places = readPlaces(options.sources ?? SYSTEM_SOURCES);
+  if (force === "none") return { route: "none", controllers: [], reason: "BURROW_CGROUP_ROUTE=none" };
+  const found = candidates(places, uid);
+  if (force !== "auto") {
+    const chosen = found[force];
+    if (chosen === void 0) {
+      throw new BurrowError("INVALID_ARGUMENT", `BURROW_CGROUP_ROUTE=${force}: this host does not offer that route (${noneHost(places, uid).reason}; see 'burrow doctor')`);
+    }
+    return chosen;
+  }
+  const v2 = found["delegated-v2"];
+  const user = found["systemd-user"];
+  const v1 = found["delegated-v1"];
+  if (v2 !== void 0 && (v2.controllers.some(RESOURCE) || v1 === void 0 && user === void 0)) return v2;
+  if (user !== void 0 && (user.controllers.some(RESOURCE) || v1 === void 0)) return user;
+  if (v1 !== void 0) return v1;
+  if (v2 !== void 0) return v2;
+  return noneHost(places, uid);
+}
+function detectCached() {
+  cached ??= detect({ force: process.env.BURROW_CGROUP_ROUTE });
+  return cached;
+}
+function forgetDetection() {
+  cached = void 0;
+}
+var ROUTE_NAMES, RESOURCE, cached;
+var init_route = __esm({
+  "src/cgroup/route.ts"() {
+    "use strict";
+    init_errors();
+    init_delegated_v2();
+    init_delegated_v1();
+    init_hierarchy();
+    init_systemd_user();
+    ROUTE_NAMES = ["auto", "delegated-v2", "systemd-user", "delegated-v1", "none"];
+    RESOURCE = (name) => name !== "freezer";
+  }
+});
+
+// src/cgroup/stats.ts
+import { readFileSync as readFileSync27 } from "node:fs";
+import { join as join32 } from "node:path";
+function read2(dir, file) {
+  if (dir === void 0) return void 0;
+  try {
+    return readFileSync27(join32(dir, file), "utf8");
+  } catch {
+    return void 0;
+  }
+}
+function keyed(text2, key) {
+  if (text2 === void 0) return void 0;
+  const match3 = new RegExp(`^${key} (\\d+)$`, "m").exec(text2);
+  return match3 === null ? void 0 : Number(match3[1]);
+}
+function ioStatBytes(text2) {
+  if (text2 === void 0) return void 0;
+  let read3 = 0;
+  let write = 0;
+  for (const match3 of text2.matchAll(/\b([rw])bytes=(\d+)/g)) {
+    if (match3[1] === "r") read3 += Number(match3[2]);
+    else write += Number(match3[2]);
+  }
+  return { read: read3, write };
+}
+function blkioBytes(text2) {
+  if (text2 === void 0) return void 0;
+  let read3 = 0;
+  let write = 0;
+  for (const match3 of text2.matchAll(/^\S+ (Read|Write) (\d+)$/gm)) {
+    if (match3[1] === "Read") read3 += Number(match3[2]);
+    else write += Number(match3[2]);
+  }
+  return { read: read3, write };
+}
+function readStats(cgroup) {
+  if ("v2" in cgroup.dirs) {
+    const dir = cgroup.dirs.v2;
+    const current = number(read2(dir, "memory.current")) ?? 0;
+    const inactive2 = keyed(read2(dir, "memory.stat"), "inactive_file") ?? 0;
+    const io = ioStatBytes(read2(dir, "io.stat"));
+    return {
+      memoryBytes: Math.max(0, current - inactive2),
+      memoryPeakBytes: number(read2(dir, "memory.peak")),
+      memoryLimitBytes: number(read2(dir, "memory.max")),
+      cpuNanos: (keyed(read2(dir, "cpu.stat"), "usage_usec") ?? 0) * 1e3,
+      pids: number(read2(dir, "pids.current")) ?? 0,
+      pidsLimit: number(read2(dir, "pids.max")),
+      blockReadBytes: io?.read,
+      blockWriteBytes: io?.write
+    };
+  }
+  const dirs = cgroup.dirs.v1;
+  const usage = number(read2(dirs.memory, "memory.usage_in_bytes")) ?? 0;
+  const inactive = keyed(read2(dirs.memory, "memory.stat"), "total_inactive_file") ?? 0;
+  const limit2 = read2(dirs.memory, "memory.limit_in_bytes");
+  const peak = read2(dirs.memory, "memory.max_usage_in_bytes");
+  const blkio = blkioBytes(read2(dirs.blkio, "blkio.throttle.io_service_bytes_recursive") ?? read2(dirs.blkio, "blkio.throttle.io_service_bytes"));
+  return {
+    memoryBytes: Math.max(0, usage - inactive),
+    memoryPeakBytes: peak === void 0 ? void 0 : v1Bytes(peak),
+    memoryLimitBytes: limit2 === void 0 ? void 0 : v1Bytes(limit2),
+    cpuNanos: number(read2(dirs.cpuacct, "cpuacct.usage")) ?? 0,
+    pids: number(read2(dirs.pids, "pids.current")) ?? 0,
+    pidsLimit: number(read2(dirs.pids, "pids.max")),
+    blockReadBytes: blkio?.read,
+    blockWriteBytes: blkio?.write
+  };
+}
+function oomKillCount(cgroup) {
+  if ("v2" in cgroup.dirs) return keyed(read2(cgroup.dirs.v2, "memory.events"), "oom_kill") ?? 0;
+  return keyed(read2(cgroup.dirs.v1.memory, "memory.oom_control"), "oom_kill") ?? 0;
+}
+var number;
+var init_stats = __esm({
+  "src/cgroup/stats.ts"() {
+    "use strict";
+    init_limits_files();
+    number = (text2) => {
+      if (text2 === void 0) return void 0;
+      const value2 = Number(text2.trim());
+      return Number.isFinite(value2) ? value2 : void 0;
+    };
+  }
+});
+
+// src/cgroup/resolve.ts
+function validate(limits) {
+  const fail = (message) => {
+    throw new BurrowError("INVALID_ARGUMENT", message);
+  };
+  if (limits.memorySwap !== void 0 && limits.memory === void 0) fail("--memory-swap needs --memory as well (it is memory plus swap)");
+  if (limits.memorySwap !== void 0 && limits.memory !== void 0 && limits.memorySwap >= 0 && limits.memorySwap < limits.memory) {
+    fail("--memory-swap must be at least --memory (it is memory plus swap), or -1 for unlimited swap");
+  }
+  if (limits.memory !== void 0 && limits.memory < 6 * 1024 * 1024) fail("--memory must be at least 6m");
+  if (limits.memoryReservation !== void 0 && limits.memory !== void 0 && limits.memoryReservation > limits.memory) {
+    fail("--memory-reservation must be smaller than --memory");
+  }
+  if (limits.cpuShares !== void 0 && limits.cpuWeight !== void 0) fail("--cpu-shares and --cpu-weight set the same thing: give one");
+  if (limits.nanoCpus !== void 0 && limits.nanoCpus <= 0) fail("--cpus must be more than 0");
+}
+function resolveLimits(host, wanted, mode) {
+  const keys = asked(wanted);
+  if (mode.disabled) {
+    if (keys.length > 0) throw new BurrowError("INVALID_ARGUMENT", `${LIMIT_FLAGS[keys[0]]} cannot be enforced with --cgroups=disabled`);
+    return { cgroup: false, limits: {}, notEnforced: [] };
+  }
+  validate(wanted);
+  const limits = {};
+  const notEnforced = [];
+  for (const key of keys) {
+    let enforced = host.controllers.includes(LIMIT_CONTROLLERS[key]);
+    if (key === "memorySwap" && host.swapLimit === false && wanted.memorySwap !== -1) enforced = false;
+    if (enforced) {
+      limits[key] = wanted[key];
+      continue;
+    }
+    if (!mode.ignoreMissing) {
+      const what = host.route === "none" ? "a delegated cgroup" : key === "memorySwap" && host.controllers.includes("memory") ? "swap accounting (swapaccount=1)" : `the ${LIMIT_CONTROLLERS[key]} controller delegated`;
+      throw new BurrowError("INVALID_ARGUMENT", `${LIMIT_FLAGS[key]} needs ${what}: run 'burrow doctor' (or --ignore-missing-limits to run without it)`);
+    }
+    notEnforced.push(LIMIT_FLAGS[key]);
+  }
+  if (limits.pidsLimit === void 0 && wanted.pidsLimit === void 0 && host.controllers.includes("pids")) limits.pidsLimit = DEFAULT_PIDS_LIMIT;
+  return { cgroup: host.route !== "none", limits, notEnforced };
+}
+var asked;
+var init_resolve = __esm({
+  "src/cgroup/resolve.ts"() {
+    "use strict";
+    init_errors();
+    init_types();
+    asked = (limits) => Object.keys(limits).filter((key) => limits[key] !== void 0);
+  }
+});
+
+// src/cgroup/freezer.ts
+import { existsSync as existsSync26, readFileSync as readFileSync28, writeFileSync as writeFileSync8 } from "node:fs";
+import { join as join33 } from "node:path";
+function freezerOf(cgroup) {
+  if (cgroup === void 0) return void 0;
+  if ("v2" in cgroup.dirs) return existsSync26(join33(cgroup.dirs.v2, "cgroup.freeze")) ? { dir: cgroup.dirs.v2, v2: true } : void 0;
+  const dir = cgroup.dirs.v1.freezer;
+  return dir !== void 0 && existsSync26(join33(dir, "freezer.state")) ? { dir, v2: false } : void 0;
+}
+function isFrozen(cgroup) {
+  const freezer = freezerOf(cgroup);
+  if (freezer === void 0) return false;
+  try {
+    if (freezer.v2) return readFileSync28(join33(freezer.dir, "cgroup.freeze"), "utf8").trim() === "1";
+    return readFileSync28(join33(freezer.dir, "freezer.state"), "utf8").trim() !== "THAWED";
+  } catch {
+    return false;
+  }
+}
+function done(freezer, frozen) {
+  if (freezer.v2) return keyed(readFileSync28(join33(freezer.dir, "cgroup.events"), "utf8"), "frozen") === (frozen ? 1 : 0);
+  return readFileSync28(join33(freezer.dir, "freezer.state"), "utf8").trim() === (frozen ? "FROZEN" : "THAWED");
+}
+async function setFrozen(cgroup, frozen, name) {
+  const verb = frozen ? "pause" : "unpause";
+  const freezer = freezerOf(cgroup);
+  if (freezer === void 0) {
+    throw new BurrowError("INVALID_ARGUMENT", `cannot ${verb} ${name}: it has no freezer cgroup of its own (run 'burrow doctor' to see what this host delegates)`);
+  }
+  const write = () => {
+    if (freezer.v2) writeFileSync8(join33(freezer.dir, "cgroup.freeze"), frozen ? "1" : "0");
+    else writeFileSync8(join33(freezer.dir, "freezer.state"), frozen ? "FROZEN" : "THAWED");
+  };
+  write();
+  for (let attempt = 0; attempt < 200; attempt++) {
+    if (done(freezer, frozen)) return;
+    if (!freezer.v2 && attempt % 10 === 9) write();
+    await sleep3(10);
+  }
+  if (frozen && !freezer.v2) writeFileSync8(join33(freezer.dir, "freezer.state"), "THAWED");
+  throw new BurrowError("IO", `${name} did not ${frozen ? "freeze" : "thaw"} within 2 s`);
+}
+var sleep3;
+var init_freezer = __esm({
+  "src/cgroup/freezer.ts"() {
+    "use strict";
+    init_errors();
+    init_stats();
+    sleep3 = (ms) => new Promise((resolve11) => setTimeout(resolve11, ms));
+  }
+});
+
+// src/cgroup/remove.ts
+import { readdirSync as readdirSync6, rmdirSync as rmdirSync3 } from "node:fs";
+import { rmdir as rmdir2 } from "node:fs/promises";
+import { join as join34 } from "node:path";
+function cgroupDirs(cgroup) {
+  return "v2" in cgroup.dirs ? [cgroup.dirs.v2] : Object.values(cgroup.dirs.v1).filter((dir) => dir !== void 0);
+}
+function tryRemove(dir) {
+  try {
+    rmdirSync3(dir);
+    return true;
+  } catch (error2) {
+    const code2 = error2.code;
+    if (code2 === "ENOENT") return true;
+    if (code2 === "EBUSY" || code2 === "ENOTEMPTY") return false;
+    return true;
+  }
+}
+async function tryRemoveAsync(dir) {
+  try {
+    await rmdir2(dir);
+    return true;
+  } catch (error2) {
+    const code2 = error2.code;
+    return !(code2 === "EBUSY" || code2 === "ENOTEMPTY");
+  }
+}
+async function removeContainerCgroup(cgroup) {
+  if (cgroup === void 0) return;
+  let left = [...new Set(cgroupDirs(cgroup))];
+  for (let attempt = 0; left.length > 0 && attempt < 50; attempt++) {
+    if (attempt > 0) await sleep4(20);
+    const gone = await Promise.all(left.map(tryRemoveAsync));
+    left = left.filter((_dir, index) => !gone[index]);
+  }
+}
+function children(dir) {
+  try {
+    return readdirSync6(dir, { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => entry.name);
+  } catch {
+    return [];
+  }
+}
+function removeOrphanCgroups(host, isLive2) {
+  const v2 = new RegExp(`^${CONTAINER_PREFIX}([0-9a-f]{12})$`);
+  if (host.v2Parent !== void 0 && (host.route === "delegated-v2" || host.route === "systemd-user")) {
+    for (const name of children(host.v2Parent)) {
+      const id = v2.exec(name)?.[1];
+      if (id !== void 0 && !isLive2(id)) tryRemove(join34(host.v2Parent, name));
+    }
+  }
+  if (host.route === "delegated-v1" && host.v1Subtrees !== void 0) {
+    for (const subtree of Object.values(host.v1Subtrees)) {
+      if (subtree === void 0) continue;
+      for (const name of children(subtree)) {
+        if (/^[0-9a-f]{12}$/.test(name) && !isLive2(name)) tryRemove(join34(subtree, name));
+      }
+    }
+  }
+}
+var sleep4;
+var init_remove2 = __esm({
+  "src/cgroup/remove.ts"() {
+    "use strict";
+    init_delegated_v2();
+    sleep4 = (ms) => new Promise((resolve11) => setTimeout(resolve11, ms));
+  }
+});
+
+// src/cgroup/index.ts
+var cgroup_exports = {};
+__export(cgroup_exports, {
+  CGEXEC_BINARY: () => CGEXEC_BINARY,
+  DEFAULT_PIDS_LIMIT: () => DEFAULT_PIDS_LIMIT,
+  LIMIT_CONTROLLERS: () => LIMIT_CONTROLLERS,
+  LIMIT_FLAGS: () => LIMIT_FLAGS,
+  applyLimits: () => applyLimits,
+  cgroupDirs: () => cgroupDirs,
+  createContainerCgroup: () => createContainerCgroup,
+  detectCgroupHost: () => detectCgroupHost,
+  detectCgroupHostWith: () => detect,
+  entryArgv: () => entryArgv,
+  forgetDetection: () => forgetDetection,
+  isFrozen: () => isFrozen,
+  oomKilled: () => oomKilled,
+  readStats: () => readStats,
+  removeContainerCgroup: () => removeContainerCgroup,
+  removeOrphanCgroups: () => removeOrphanCgroups,
+  resolveLimits: () => resolveLimits,
+  setFrozen: () => setFrozen
+});
+import { join as join35 } from "node:path";
+import { fileURLToPath as fileURLToPath10 } from "node:url";
+function detectCgroupHost() {
+  return detectCached();
+}
+async function createContainerCgroup(host, id, limits) {
+  switch (host.route) {
+    case "none":
+      return void 0;
+    case "delegated-v2": {
+      const dir = createV2Cgroup(requireParent(host), host.controllers, id, limits);
+      return { route: host.route, dirs: { v2: dir }, controllers: host.controllers };
+    }
+    case "systemd-user": {
+      const holder = requireParent(host);
+      await ensureHolder({ holder, controllers: host.controllers }, process.getuid?.() ?? 0, [CGEXEC_BINARY, "--hold"]);
+      const dir = createV2Cgroup(holder, host.controllers, id, limits);
+      return { route: host.route, dirs: { v2: dir }, controllers: host.controllers, systemd: { unit: HOLDER_UNIT, subPath: `/${CONTAINER_PREFIX}${id.slice(0, 12)}` } };
+    }
+    case "delegated-v1": {
+      if (host.v1Subtrees === void 0) throw new BurrowError("IO", "route delegated-v1 without its subtrees (a CgroupHost not made by detectCgroupHost)");
+      return { route: host.route, dirs: { v1: createV1Cgroups(host.v1Subtrees, id, limits) }, controllers: host.controllers };
+    }
+  }
+}
+function requireParent(host) {
+  if (host.v2Parent === void 0) throw new BurrowError("IO", `route ${host.route} without its cgroup (a CgroupHost not made by detectCgroupHost)`);
+  return host.v2Parent;
+}
+function entryArgv(cgroup) {
+  const argv = [CGEXEC_BINARY];
+  if (cgroup.systemd !== void 0) argv.push("--systemd", cgroup.systemd.unit, cgroup.systemd.subPath);
+  if ("v2" in cgroup.dirs) argv.push("--procs", join35(cgroup.dirs.v2, "cgroup.procs"));
+  else for (const dir of Object.values(cgroup.dirs.v1)) if (dir !== void 0) argv.push("--procs", join35(dir, "cgroup.procs"));
+  argv.push("--");
+  return argv;
+}
+function applyLimits(cgroup, limits, id, host = detectCached) {
+  if ("v2" in cgroup.dirs) {
+    writeV2Limits(cgroup.dirs.v2, limits);
+    return cgroup;
+  }
+  const subtrees = id === void 0 ? void 0 : host().v1Subtrees;
+  const dirs = id === void 0 || subtrees === void 0 ? cgroup.dirs.v1 : extendV1Cgroups(cgroup.dirs.v1, subtrees, id, limits);
+  writeV1Limits(dirs, limits);
+  return { ...cgroup, dirs: { v1: dirs } };
+}
+function oomKilled(cgroup) {
+  return oomKillCount(cgroup) > 0;
+}
+var CGEXEC_BINARY;
+var init_cgroup = __esm({
+  "src/cgroup/index.ts"() {
+    "use strict";
+    init_errors();
+    init_delegated_v2();
+    init_delegated_v1();
+    init_route();
+    init_stats();
+    init_systemd_user();
+    init_types();
+    init_resolve();
+    init_stats();
+    init_freezer();
+    init_remove2();
+    init_route();
+    CGEXEC_BINARY = fileURLToPath10(new URL("../native/burrow-cgexec", __burrowModuleUrl));
+  }
+});
+
+// src/container/state.ts
+import { existsSync as existsSync27, readFileSync as readFileSync29 } from "node:fs";
+import { join as join36 } from "node:path";
+function sandboxReady(pid) {
+  try {
+    const parent = parentOf(pid);
+    if (parent === void 0) return true;
+    return readFileSync29(`/proc/${pid}/cmdline`, "latin1") !== readFileSync29(`/proc/${parent}/cmdline`, "latin1");
+  } catch {
+    return true;
+  }
+}
+async function waitForSandbox(pid, timeoutMs = 5e3) {
+  const deadline = Date.now() + timeoutMs;
+  while (!sandboxReady(pid) && Date.now() < deadline) await new Promise((resolve11) => setTimeout(resolve11, 2));
+}
+function readRunFile(path17) {
+  try {
+    return readFileSync29(path17, "utf8");
+  } catch {
+    return void 0;
+  }
+}
+function readJson(path17) {
+  const text2 = readRunFile(path17);
+  if (text2 === void 0) return void 0;
+  try {
+    return JSON.parse(text2);
+  } catch {
+    return void 0;
+  }
+}
+function readSandbox(dir) {
+  const text2 = readRunFile(join36(dir, "pid"))?.trim();
+  return text2 === void 0 ? void 0 : parseIdentity(text2);
+}
+function sandboxPidFile(pid) {
+  return `${formatIdentity(identify(pid) ?? { pid, startTime: "0", bootId: bootId() })}
+`;
+}
+function monitorFile() {
+  const identity3 = identify(process.pid);
+  return JSON.stringify({ monitor: identity3 === void 0 ? "" : formatIdentity(identity3), startedAt: (/* @__PURE__ */ new Date()).toISOString() });
+}
+function monitorOf(file) {
+  return typeof file.monitor === "string" ? parseIdentity(file.monitor) : void 0;
+}
+function containerState(store, record) {
+  const dir = containerDir(store, record.id);
+  const monitorRecord = readJson(join36(dir, "monitor"));
+  const exit = readJson(join36(dir, "exit"));
+  const sandboxRecord = readSandbox(dir);
+  const base = { startedAt: monitorRecord?.startedAt, restarts: exit?.restarts ?? 0, lost: false, paused: false, oomKilled: exit?.oomKilled === true };
+  if (monitorRecord === void 0) {
+    return { ...base, sandbox: void 0, monitor: void 0, status: exit === void 0 ? "created" : "exited", exitCode: exit?.exitCode, finishedAt: exit?.finishedAt };
+  }
+  const recorded = monitorOf(monitorRecord);
+  const monitor = isRunning(recorded) ? recorded : void 0;
+  const sandbox = monitor !== void 0 && isRunning(sandboxRecord) ? sandboxRecord : void 0;
+  if (exit !== void 0 && (monitor === void 0 || !existsSync27(join36(dir, "pid")))) {
+    return { ...base, sandbox: void 0, monitor, status: "exited", exitCode: exit.exitCode, finishedAt: exit.finishedAt };
+  }
+  if (monitor !== void 0) return { ...base, status: "running", paused: isFrozen(record.cgroup), oomKilled: false, sandbox, monitor, exitCode: void 0, finishedAt: void 0 };
+  return { ...base, sandbox: void 0, monitor, status: "exited", exitCode: -1, finishedAt: void 0, lost: true };
+}
+var init_state = __esm({
+  "src/container/state.ts"() {
+    "use strict";
+    init_cgroup();
+    init_record();
+    init_process_identity();
+  }
+});
+
+// src/container/cp.ts
+var cp_exports = {};
+__export(cp_exports, {
+  archiveKey: () => archiveKey,
+  checkOutputPath: () => checkOutputPath,
+  copy: () => copy,
+  copyUp: () => copyUp,
+  hostPath: () => hostPath,
+  parseCpPath: () => parseCpPath
+});
+import { spawn as spawn4 } from "node:child_process";
+import { mkdtempSync as mkdtempSync3, mkdirSync as mkdirSync11, readdirSync as readdirSync7, rmSync as rmSync6, chmodSync as chmodSync2, lstatSync as lstatSync2, statSync as statSync5, writeFileSync as writeFileSync9 } from "node:fs";
+import { tmpdir } from "node:os";
+import { join as join37, posix as posix2, resolve as resolve5 } from "node:path";
+import { Readable as Readable4 } from "node:stream";
+import { pipeline as pipeline4 } from "node:stream/promises";
+import { once as once9 } from "node:events";
+import { createRequire as createRequire3 } from "node:module";
+import { fileURLToPath as fileURLToPath11 } from "node:url";
+function parseCpPath(text2) {
+  const colon = text2.indexOf(":");
+  if (colon > 0 && !text2.startsWith("/") && !text2.startsWith(".")) return { container: text2.slice(0, colon), path: text2.slice(colon + 1) || "/" };
+  return { path: text2 };
+}
+function hostPath(text2, cwd = process.cwd()) {
+  const absolute = resolve5(cwd, text2);
+  if ((text2 === "." || text2.endsWith("/.")) && !absolute.endsWith("/.")) return `${absolute.replace(/\/$/, "")}/.`;
+  if (text2.endsWith("/") && !absolute.endsWith("/")) return `${absolute}/`;
+  return absolute;
+}
+function checkOutputPath(path17) {
+  const parent = posix2.dirname(posix2.normalize(path17));
+  if (statSync5(parent, { throwIfNoEntry: false }) === void 0) {
+    throw new BurrowError("INVALID_ARGUMENT", `invalid output path: directory "${parent}" does not exist`);
+  }
+  const stat2 = statSync5(path17, { throwIfNoEntry: false });
+  if (stat2 !== void 0 && !stat2.isDirectory() && !stat2.isFile()) {
+    throw new BurrowError("INVALID_ARGUMENT", `invalid output path: "${path17}" must be a directory or a regular file (use - for a tar archive on standard output)`);
+  }
+}
+function mountHolding(record, path17) {
+  const clean2 = posix2.normalize(`/${path17}`);
+  let best;
+  for (const mount of record.plan.mounts) {
+    if (mount.kind !== "bind" || mount.device === true) continue;
+    const target = posix2.normalize(mount.target).replace(/(.)\/$/, "$1");
+    if (clean2 !== target && !clean2.startsWith(`${target}/`)) continue;
+    if (best === void 0 || target.length > best.depth) best = { source: mount.source, rest: clean2.slice(target.length) || "/", readOnly: mount.readOnly, depth: target.length };
+  }
+  return best === void 0 ? void 0 : { source: best.source, rest: best.rest, readOnly: best.readOnly };
+}
+async function workerCommand(store, record, args, imageOnly = false) {
+  const state3 = containerState(store, record);
+  const pid = state3.status === "running" ? state3.sandbox?.pid : void 0;
+  const mount = pid === void 0 && !imageOnly ? mountHolding(record, args[1]) : void 0;
+  if (mount !== void 0) {
+    if (mount.readOnly && args[0] === "in") throw new BurrowError("INVALID_ARGUMENT", `cannot copy into ${record.name}:${args[1]}: it is a read-only mount`);
+    return [unshareProgram(), ...unshareArgs(containerIdMapping(record.userns)), "--", process.execPath, WORKER2, mount.source, args[0], mount.rest, ...args.slice(2)];
+  }
+  if (pid !== void 0) {
+    await waitForSandbox(pid);
+    const credentials = record.userns === void 0 ? ["--preserve-credentials"] : [];
+    return ["nsenter", "--target", String(pid), "--user", ...credentials, "--", process.execPath, WORKER2, `/proc/${pid}/root`, ...args];
+  }
+  const mapping = containerIdMapping(record.userns);
+  const site = rootfsSite(store, record, mapping);
+  await prepareRootfs(site);
+  return [unshareProgram(), ...unshareArgs(mapping), "--", "/bin/sh", "-c", holderScript(site.rootfs.driver), "burrow-cp", ...rootfsArgs(site), process.execPath, WORKER2, ".", ...args];
+}
+function failure(stderr, record) {
+  const holder = rootfsFailure(stderr, record.plan.rootfs.driver, `cannot reach the root of ${record.name}`);
+  if (holder !== void 0) return holder;
+  const lines = stderr.trim().split("\n");
+  for (const line of lines.reverse()) {
+    if (!line.startsWith("{")) continue;
+    try {
+      const { code: code2, message } = JSON.parse(line);
+      return new BurrowError(code2, message);
+    } catch {
+    }
+  }
+  return new BurrowError("IO", `burrow cp failed: ${lines[0] || "its helper exited"}`);
+}
+async function copy(store, sourceText, targetText, options = {}) {
+  const source = parseCpPath(sourceText);
+  const target = parseCpPath(targetText);
+  if (source.container === void 0 === (target.container === void 0)) {
+    throw new BurrowError("INVALID_ARGUMENT", "burrow cp copies between a container and the host: give exactly one CONTAINER:PATH");
+  }
+  if (source.container === void 0 && source.path === "-") return copyArchiveIn(store, target.container, target.path, options);
+  if (target.container === void 0 && target.path === "-") return copyArchiveOut(store, source.container, source.path, options);
+  const out = source.container !== void 0;
+  const record = findContainer(store, source.container ?? target.container);
+  const host = hostPath(out ? target.path : source.path);
+  if (out) checkOutputPath(host);
+  const args = out ? ["out", source.path, host, record.name] : ["in", target.path, host, record.name];
+  await runWorker(store, record, args, options, `burrow cp ${sourceText} ${targetText}`, options.followLink === true ? ["follow-link"] : []);
+}
+function archiveKey(path17) {
+  return posix2.normalize(`/${path17}`).slice(1).replace(/\/$/, "");
+}
+function scratch() {
+  const dir = mkdtempSync3(join37(tmpdir(), "burrow-cp-"));
+  const open3 = (path17) => {
+    const stat2 = lstatSync2(path17, { throwIfNoEntry: false });
+    if (stat2?.isDirectory() !== true) return;
+    chmodSync2(path17, 448);
+    for (const name of readdirSync7(path17)) open3(join37(path17, name));
+  };
+  return { dir, remove: () => {
+    try {
+      open3(dir);
+    } catch {
+    }
+    rmSync6(dir, { recursive: true, force: true });
+  } };
+}
+async function decompressed(input) {
+  const chunks = input[Symbol.asyncIterator]();
+  const head = [];
+  let length = 0;
+  while (length < 6) {
+    const next = await chunks.next();
+    if (next.done === true) break;
+    const chunk = Buffer.from(next.value);
+    head.push(chunk);
+    length += chunk.length;
+  }
+  const first = Buffer.concat(head);
+  const whole = Readable4.from((async function* rest() {
+    yield first;
+    for (let next = await chunks.next(); next.done !== true; next = await chunks.next()) yield Buffer.from(next.value);
+  })());
+  const found = DECOMPRESSORS.find(({ magic }) => first.subarray(0, magic.length).equals(magic));
+  if (found === void 0) return { stream: whole, finished: Promise.resolve() };
+  const child2 = spawn4(found.program, ["-dc"], { stdio: ["pipe", "pipe", "pipe"], env: hostEnv() });
+  let stderr = "";
+  child2.stderr.on("data", (chunk) => {
+    stderr += chunk.toString();
+  });
+  const fed = pipeline4(whole, child2.stdin).catch(() => void 0);
+  const finished7 = new Promise((done2, fail) => {
+    child2.on("error", (error2) => fail(new BurrowError("INVALID_ARGUMENT", error2.code === "ENOENT" ? `cp -: standard input is ${found.program}-compressed and ${notInstalled(found.program)}` : `cp -: cannot start ${found.program}: ${error2.message}`)));
+    child2.on("close", (code2, signal) => {
+      const stopped = signal === "SIGPIPE" || /broken pipe/i.test(stderr);
+      void fed.then(() => code2 === 0 || stopped ? done2() : fail(new BurrowError("INVALID_ARGUMENT", `cp -: standard input is not a ${found.program}-compressed archive burrow can read: ${stderr.trim().split("\n")[0] || `${found.program} exited ${code2}`}`)));
+    });
+  });
+  return { stream: child2.stdout, finished: finished7 };
+}
+async function copyArchiveIn(store, container, path17, options) {
+  if (options.input === void 0) throw new BurrowError("INVALID_ARGUMENT", "cp - CONTAINER:DIR reads a tar archive from standard input: none was given");
+  const record = findContainer(store, container);
+  const { x: extract } = loadTar();
+  const place = scratch();
+  try {
+    const tree = join37(place.dir, "tree");
+    mkdirSync11(tree);
+    const owners = {};
+    const entryOwner = (entry) => {
+      const key = archiveKey(entry.path);
+      if (key !== "" && entry.uid !== void 0 && entry.gid !== void 0) owners[key] = [entry.uid, entry.gid];
+    };
+    const { stream: stream2, finished: finished7 } = await decompressed(options.input);
+    try {
+      await pipeline4(stream2, extract({ cwd: tree, strict: true, preserveOwner: false, onReadEntry: entryOwner }));
+    } catch (error2) {
+      await finished7;
+      throw new BurrowError("INVALID_ARGUMENT", `cp -: standard input is not a tar archive burrow can read: ${error2.message}`);
+    }
+    await finished7;
+    const manifest = join37(place.dir, "owners.json");
+    writeFileSync9(manifest, JSON.stringify({ root: tree, owners }));
+    for (const name of readdirSync7(tree)) {
+      await runWorker(store, record, ["in", path17, join37(tree, name), record.name], options, `burrow cp - ${container}:${path17}`, ["into-directory", `owners:${encodeURIComponent(manifest)}`]);
+    }
+  } finally {
+    place.remove();
+  }
+}
+async function copyArchiveOut(store, container, path17, options) {
+  if (options.output === void 0) throw new BurrowError("INVALID_ARGUMENT", "cp CONTAINER:PATH - writes a tar archive to standard output: none was given");
+  const record = findContainer(store, container);
+  const { c: createTar2 } = loadTar();
+  const place = scratch();
+  try {
+    await runWorker(store, record, ["out", path17, place.dir, record.name], options, `burrow cp ${container}:${path17} -`);
+    for await (const chunk of createTar2({ cwd: place.dir, portable: true }, readdirSync7(place.dir))) {
+      if (!options.output.write(chunk)) await once9(options.output, "drain");
+    }
+  } finally {
+    place.remove();
+  }
+}
+function ownership(record, archive) {
+  const { uid, gid } = record.plan.process;
+  const hasUser = record.command?.user !== void 0 || uid !== 0 || gid !== 0;
+  return archive && hasUser ? `user:${uid}:${gid}` : `keep:${process.getuid()}:${process.getgid()}`;
+}
+async function copyUp(store, record, target, volumeDir, signal) {
+  try {
+    await runWorker(store, record, ["out", `${target.replace(/\/+$/, "")}/.`, volumeDir, record.name], { signal }, `the copy of ${target} into its volume`, ["preserve"], true);
+  } catch (error2) {
+    if (isBurrowError(error2, "NOT_FOUND") || isBurrowError(error2, "INVALID_ARGUMENT") && /not a directory/.test(error2.message)) return;
+    throw error2;
+  }
+}
+async function runWorker(store, record, args, options, what, flags = [], imageOnly = false) {
+  const all = [...flags, ...args[0] === "in" ? [ownership(record, options.archive === true)] : []];
+  if (args[0] === "out" && record.userns !== void 0 && !flags.includes("preserve")) all.push(`owner:${record.userns.uid}:${record.userns.gid}`);
+  const [command, ...rest] = await workerCommand(store, record, [...args, all.length === 0 ? "-" : all.join(",")], imageOnly);
+  const child2 = spawn4(command, rest, { stdio: ["pipe", "ignore", "pipe"], env: hostEnv() });
+  let stderr = "";
+  child2.stderr.on("data", (chunk) => {
+    stderr += chunk.toString();
+  });
+  const stop = () => {
+    child2.stdin.destroy();
+  };
+  options.signal?.addEventListener("abort", stop);
+  try {
+    const status = await new Promise((done2, fail) => {
+      child2.on("error", (error2) => fail(new BurrowError("IO", error2.code === "ENOENT" ? `cannot copy: ${notInstalled(command)}; ${RUN_DOCTOR}` : `cannot start ${command}: ${error2.message}`)));
+      child2.on("close", (code2) => done2(code2));
+    });
+    if (options.signal?.aborted === true) throw new BurrowError("INTERRUPTED", `${what} interrupted`);
+    if (status !== 0) throw failure(stderr, record);
+  } finally {
+    options.signal?.removeEventListener("abort", stop);
+    child2.stdin.destroy();
+  }
+}
+var WORKER2, loadTar, DECOMPRESSORS;
+var init_cp = __esm({
+  "src/container/cp.ts"() {
+    "use strict";
+    init_errors();
+    init_rootfs();
+    init_shell2();
+    init_idmap();
+    init_host_tools();
+    init_spawn();
+    init_launcher();
+    init_record();
+    init_state();
+    WORKER2 = fileURLToPath11(new URL("../container/cp-worker.js", __burrowModuleUrl));
+    loadTar = () => createRequire3(__burrowModuleUrl)("tar");
+    DECOMPRESSORS = [
+      { magic: Buffer.from("BZh"), program: "bzip2" },
+      { magic: Buffer.from([253, 55, 122, 88, 90, 0]), program: "xz" },
+      { magic: Buffer.from([40, 181, 47, 253]), program: "zstd" }
+    ];
+  }
+});
+
+// src/container/copy-up.ts
+import { lstatSync as lstatSync3, readdirSync as readdirSync8 } from "node:fs";
+import { join as join38, posix as posix3 } from "node:path";
+async function copyUpVolumes(store, record, signal) {
+  const own = `${volumesDir(store)}/`;
+  for (const mount of record.plan.mounts) {
+    if (mount.kind !== "bind" || mount.volume !== void 0 || mount.device === true) continue;
+    if (!mount.source.startsWith(own) || !mount.source.endsWith("/_data") || !isEmptyDirectory(mount.source)) continue;
+    if (!imageMayHave(record.plan.rootfs.lowers, mount.target)) continue;
+    const { copyUp: copyUp2 } = await Promise.resolve().then(() => (init_cp(), cp_exports));
+    await copyUp2(store, record, mount.target, mount.source, signal);
+  }
+}
+function isEmptyDirectory(path17) {
+  try {
+    return readdirSync8(path17).length === 0;
+  } catch {
+    return false;
+  }
+}
+function imageMayHave(layers, target) {
+  const parts = posix3.normalize(target).split("/").filter(Boolean);
+  for (const layer of layers) {
+    let path17 = layer;
+    for (const [index, part] of parts.entries()) {
+      path17 = join38(path17, part);
+      let stat2;
+      try {
+        stat2 = lstatSync3(path17);
+      } catch (error2) {
+        if (error2.code === "EACCES") return true;
+        break;
+      }
+      if (stat2.isSymbolicLink()) return true;
+      if (!stat2.isDirectory()) break;
+      if (index === parts.length - 1) return true;
+    }
+  }
+  return false;
+}
+var init_copy_up = __esm({
+  "src/container/copy-up.ts"() {
+    "use strict";
+    init_volumes();
+  }
+});
+
+// src/network/records.ts
+import { existsSync as existsSync28, mkdirSync as mkdirSync12, readdirSync as readdirSync9, readFileSync as readFileSync30, rmSync as rmSync7 } from "node:fs";
+import { join as join39 } from "node:path";
 function networksDir(store) {
-  return join24(store.root, "networks");
+  return join39(store.root, "networks");
 }
 function networkDir(store, id) {
-  return join24(networksDir(store), id);
+  return join39(networksDir(store), id);
 }
 function switchSocketPath(store, id) {
-  return join24(networkDir(store, id), "switch.sock");
+  return join39(networkDir(store, id), "switch.sock");
 }
 function recordPath(store, id) {
-  return join24(networksDir(store), `${id}.json`);
+  return join39(networksDir(store), `${id}.json`);
 }
 function namesLock(store) {
-  return join24(store.paths.locks, "networks.lock");
+  return join39(store.paths.locks, "networks.lock");
 }
 function networkLock(store, id) {
-  return join24(store.paths.locks, `network-${id}.lock`);
+  return join39(store.paths.locks, `network-${id}.lock`);
 }
 function parseAddress(text2) {
   const parts = text2.split(".");
@@ -37005,14 +38866,14 @@ function lowestFreeAddress(subnet, taken) {
 }
 function readNetwork(store, id) {
   try {
-    return JSON.parse(readFileSync21(recordPath(store, id), "utf8"));
+    return JSON.parse(readFileSync30(recordPath(store, id), "utf8"));
   } catch {
     return void 0;
   }
 }
 function listNetworks(store) {
-  if (!existsSync19(networksDir(store))) return [];
-  return readdirSync6(networksDir(store)).filter((entry) => entry.endsWith(".json")).map((entry) => readNetwork(store, entry.slice(0, -".json".length))).filter((record) => record !== void 0).sort((a2, b) => a2.created.localeCompare(b.created));
+  if (!existsSync28(networksDir(store))) return [];
+  return readdirSync9(networksDir(store)).filter((entry) => entry.endsWith(".json")).map((entry) => readNetwork(store, entry.slice(0, -".json".length))).filter((record) => record !== void 0).sort((a2, b) => a2.created.localeCompare(b.created));
 }
 function findNetwork(store, nameOrId) {
   const networks = listNetworks(store);
@@ -37047,24 +38908,24 @@ function createNetwork(store, name, options = {}) {
       created: (/* @__PURE__ */ new Date()).toISOString(),
       labels: options.labels ?? {}
     };
-    mkdirSync9(networkDir(store, record.id), { recursive: true, mode: 448 });
+    mkdirSync12(networkDir(store, record.id), { recursive: true, mode: 448 });
     writeFileAtomic(recordPath(store, record.id), `${JSON.stringify(record, null, 2)}
 `);
     return record;
   });
 }
 function leasesPath(store, id) {
-  return join24(networkDir(store, id), "leases.json");
+  return join39(networkDir(store, id), "leases.json");
 }
 function readLeases(store, id) {
   try {
-    return JSON.parse(readFileSync21(leasesPath(store, id), "utf8"));
+    return JSON.parse(readFileSync30(leasesPath(store, id), "utf8"));
   } catch {
     return {};
   }
 }
 function containerExists(store, containerId) {
-  return existsSync19(join24(store.paths.containers, containerId));
+  return existsSync28(join39(store.paths.containers, containerId));
 }
 function liveLeases(store, id) {
   return Object.fromEntries(Object.entries(readLeases(store, id)).filter(([containerId]) => containerExists(store, containerId)));
@@ -37078,14 +38939,14 @@ function joinNetwork(store, network, containerId, aliases, mac) {
   const bad = aliases.find((alias) => !NETWORK_NAME.test(alias));
   if (bad !== void 0) throw new BurrowError("INVALID_ARGUMENT", `invalid network alias "${bad}": use [a-zA-Z0-9][a-zA-Z0-9_.-]*`);
   return withLockFileSync(networkLock(store, network.id), () => {
-    if (!existsSync19(recordPath(store, network.id))) throw new BurrowError("NOT_FOUND", `no such network: ${network.name}`);
+    if (!existsSync28(recordPath(store, network.id))) throw new BurrowError("NOT_FOUND", `no such network: ${network.name}`);
     const leases = liveLeases(store, network.id);
     const taken = new Set(Object.entries(leases).filter(([owner]) => owner !== containerId).map(([, lease2]) => lease2.address));
     const own = leases[containerId];
     const address = own?.address ?? lowestFreeAddress(subnet, taken);
     if (address === void 0) throw new BurrowError("IN_USE", `network ${network.name} has no free address left in ${network.subnet}: remove containers from it, or use a network with a larger --subnet`);
     const lease = { address, mac: mac ?? own?.mac ?? macForAddress(address) };
-    mkdirSync9(networkDir(store, network.id), { recursive: true, mode: 448 });
+    mkdirSync12(networkDir(store, network.id), { recursive: true, mode: 448 });
     writeFileAtomic(leasesPath(store, network.id), `${JSON.stringify({ ...leases, [containerId]: lease }, null, 2)}
 `);
     return { network: network.id, name: network.name, address, prefixLength: subnet.prefixLength, gateway: network.gateway, mac: lease.mac, aliases };
@@ -37111,8 +38972,8 @@ function removeNetwork(store, nameOrId) {
   withLockFileSync(networkLock(store, network.id), () => {
     const users = networkUsers(store, network);
     if (users.length > 0) throw new BurrowError("IN_USE", `network ${network.name} is in use by container ${users.join(", ")}: remove the containers or disconnect them (burrow network disconnect ${network.name} CONTAINER) first`);
-    rmSync6(recordPath(store, network.id), { force: true });
-    rmSync6(networkDir(store, network.id), { recursive: true, force: true });
+    rmSync7(recordPath(store, network.id), { force: true });
+    rmSync7(networkDir(store, network.id), { recursive: true, force: true });
   });
   return network;
 }
@@ -37257,10 +39118,10 @@ var init_hosts2 = __esm({
 });
 
 // src/network/resolv.ts
-import { readFileSync as readFileSync22 } from "node:fs";
+import { readFileSync as readFileSync31 } from "node:fs";
 function hostResolvConf(path17 = "/etc/resolv.conf") {
   try {
-    return readFileSync22(path17, "utf8");
+    return readFileSync31(path17, "utf8");
   } catch {
     return "";
   }
@@ -37289,11 +39150,11 @@ var init_resolv = __esm({
 });
 
 // src/network/files.ts
-import { closeSync as closeSync7, openSync as openSync7, readFileSync as readFileSync23, writeSync as writeSync2 } from "node:fs";
-import { join as join25 } from "node:path";
+import { closeSync as closeSync7, openSync as openSync7, readFileSync as readFileSync32, writeSync as writeSync2 } from "node:fs";
+import { join as join40 } from "node:path";
 function writeInPlace(path17, text2) {
   try {
-    if (readFileSync23(path17, "utf8") === text2) return;
+    if (readFileSync32(path17, "utf8") === text2) return;
   } catch {
   }
   const fd = openSync7(path17, "w", 420);
@@ -37316,13 +39177,13 @@ function writeNameFiles(dir, context3) {
 `,
     resolv: context3.network === "host" && context3.names.dns.length === 0 && context3.names.dnsSearch.length === 0 && context3.names.dnsOptions.length === 0 ? host : resolvConf({ nameservers: context3.network === "host" ? hostWords(host, "nameserver") : context3.nameservers, names: context3.names, host })
   };
-  writeInPlace(join25(dir, NAME_FILES.hosts), files.hosts);
-  writeInPlace(join25(dir, NAME_FILES.hostname), files.hostname);
-  writeInPlace(join25(dir, NAME_FILES.resolv), files.resolv);
+  writeInPlace(join40(dir, NAME_FILES.hosts), files.hosts);
+  writeInPlace(join40(dir, NAME_FILES.hostname), files.hostname);
+  writeInPlace(join40(dir, NAME_FILES.resolv), files.resolv);
   return [
-    { source: join25(dir, NAME_FILES.hosts), target: "/etc/hosts" },
-    { source: join25(dir, NAME_FILES.hostname), target: "/etc/hostname" },
-    { source: join25(dir, NAME_FILES.resolv), target: "/etc/resolv.conf" }
+    { source: join40(dir, NAME_FILES.hosts), target: "/etc/hosts" },
+    { source: join40(dir, NAME_FILES.hostname), target: "/etc/hostname" },
+    { source: join40(dir, NAME_FILES.resolv), target: "/etc/resolv.conf" }
   ];
 }
 var NAME_FILES, NO_NAMES;
@@ -37427,24 +39288,24 @@ function shownHostIp(hostIp) {
   return hostIp === "" ? "0.0.0.0" : hostIp;
 }
 function release3(held) {
-  return Promise.all(held.map((socket) => new Promise((resolve10) => {
+  return Promise.all(held.map((socket) => new Promise((resolve11) => {
     try {
-      socket.close(() => resolve10());
+      socket.close(() => resolve11());
     } catch {
-      resolve10();
+      resolve11();
     }
   }))).then(() => void 0);
 }
 function hold(protocol, hostIp, port, held) {
   const address = shownHostIp(hostIp);
-  return new Promise((resolve10, reject) => {
+  return new Promise((resolve11, reject) => {
     if (protocol === "tcp") {
       const server = createServer();
       server.once("error", reject);
       server.listen({ host: address, port, exclusive: true }, () => {
         held.push(server);
         const bound2 = server.address();
-        resolve10(typeof bound2 === "object" && bound2 !== null ? bound2.port : port);
+        resolve11(typeof bound2 === "object" && bound2 !== null ? bound2.port : port);
       });
       return;
     }
@@ -37452,7 +39313,7 @@ function hold(protocol, hostIp, port, held) {
     socket.once("error", reject);
     socket.bind({ address, port, exclusive: true }, () => {
       held.push(socket);
-      resolve10(socket.address().port);
+      resolve11(socket.address().port);
     });
   });
 }
@@ -37668,973 +39529,9 @@ var init_stream2 = __esm({
   }
 });
 
-// src/cgroup/hierarchy.ts
-import { accessSync as accessSync2, constants as constants10, readFileSync as readFileSync24 } from "node:fs";
-import { join as join26 } from "node:path";
-function unescapeMount(field) {
-  if (!field.includes("\\")) return field;
-  return field.replace(/\\([0-7]{3})/g, (_match, octal) => String.fromCharCode(parseInt(octal, 8)));
-}
-function parseMounts(text2) {
-  const mounts = [];
-  for (const line of text2.split("\n")) {
-    if (!line.includes(" - cgroup")) continue;
-    const separator = line.indexOf(" - ");
-    if (separator < 0) continue;
-    const before = line.slice(0, separator).split(" ");
-    const after = line.slice(separator + 3).split(" ");
-    const type = after[0];
-    if (type !== "cgroup" && type !== "cgroup2" || before.length < 5) continue;
-    mounts.push({ point: unescapeMount(before[4]), root: unescapeMount(before[3]), type, options: (after[2] ?? "").split(",") });
-  }
-  return mounts;
-}
-function under(mount, path17) {
-  let relative5;
-  if (mount.root === "/") relative5 = path17;
-  else if (path17 === mount.root) relative5 = "";
-  else if (path17.startsWith(`${mount.root}/`)) relative5 = path17.slice(mount.root.length);
-  else return void 0;
-  const dir = join26(mount.point, relative5);
-  return dir.length > 1 && dir.endsWith("/") ? dir.slice(0, -1) : dir;
-}
-function readPlaces(sources = SYSTEM_SOURCES) {
-  let procText;
-  let mountText;
-  try {
-    procText = readFileSync24(sources.procSelfCgroup, "utf8");
-    mountText = readFileSync24(sources.mountinfo, "utf8");
-  } catch {
-    return { v1: {} };
-  }
-  const mounts = parseMounts(mountText);
-  const places = { v1: {} };
-  const v1Mounts = mounts.filter((mount) => mount.type === "cgroup");
-  for (const line of procText.split("\n")) {
-    const first = line.indexOf(":");
-    const second = line.indexOf(":", first + 1);
-    if (first < 0 || second < 0) continue;
-    const controllers = line.slice(first + 1, second);
-    const path17 = line.slice(second + 1);
-    if (line.slice(0, first) === "0" && controllers === "") {
-      for (const mount of mounts.filter((entry) => entry.type === "cgroup2")) {
-        const own = under(mount, path17);
-        if (own !== void 0) {
-          places.v2 = { mount: mount.point, own, pure: v1Mounts.length === 0 };
-          break;
-        }
-      }
-      continue;
-    }
-    for (const name of controllers.split(",")) {
-      if (!V1_HIERARCHIES.includes(name)) continue;
-      const mount = v1Mounts.find((entry) => entry.options.includes(name));
-      const own = mount === void 0 ? void 0 : under(mount, path17);
-      if (mount !== void 0 && own !== void 0) places.v1[name] = { mount: mount.point, own };
-    }
-  }
-  return places;
-}
-function writable2(path17) {
-  try {
-    accessSync2(path17, constants10.W_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-var V1_HIERARCHIES, SYSTEM_SOURCES;
-var init_hierarchy = __esm({
-  "src/cgroup/hierarchy.ts"() {
-    "use strict";
-    V1_HIERARCHIES = ["memory", "pids", "cpu", "cpuacct", "cpuset", "freezer", "blkio"];
-    SYSTEM_SOURCES = { procSelfCgroup: "/proc/self/cgroup", mountinfo: "/proc/self/mountinfo" };
-  }
-});
-
-// src/cgroup/types.ts
-var LIMIT_FLAGS, LIMIT_CONTROLLERS, DEFAULT_PIDS_LIMIT;
-var init_types = __esm({
-  "src/cgroup/types.ts"() {
-    "use strict";
-    LIMIT_FLAGS = {
-      memory: "--memory",
-      memorySwap: "--memory-swap",
-      memoryReservation: "--memory-reservation",
-      nanoCpus: "--cpus",
-      cpuShares: "--cpu-shares",
-      cpuWeight: "--cpu-weight",
-      cpusetCpus: "--cpuset-cpus",
-      pidsLimit: "--pids-limit",
-      ioWeight: "--blkio-weight"
-    };
-    LIMIT_CONTROLLERS = {
-      memory: "memory",
-      memorySwap: "memory",
-      memoryReservation: "memory",
-      nanoCpus: "cpu",
-      cpuShares: "cpu",
-      cpuWeight: "cpu",
-      cpusetCpus: "cpuset",
-      pidsLimit: "pids",
-      ioWeight: "io"
-    };
-    DEFAULT_PIDS_LIMIT = 2048;
-  }
-});
-
-// src/cgroup/limits-files.ts
-import { existsSync as existsSync20, readFileSync as readFileSync25, writeFileSync as writeFileSync4 } from "node:fs";
-import { join as join27 } from "node:path";
-function sharesToWeight(shares) {
-  return Math.floor(1 + (shares - 2) * 9999 / 262142);
-}
-function weightToShares(weight) {
-  return Math.floor(2 + (weight - 1) * 262142 / 9999);
-}
-function blkioToIoWeight(weight) {
-  return Math.floor(1 + (weight - 10) * 9999 / 990);
-}
-function cpuQuota(nanoCpus) {
-  return Math.max(1e3, Math.round(nanoCpus * CPU_PERIOD_US / 1e9));
-}
-function swapBytes(limits) {
-  if (limits.memory === void 0) return void 0;
-  if (limits.memorySwap === void 0) return limits.memory;
-  if (limits.memorySwap < 0) return "max";
-  return limits.memorySwap - limits.memory;
-}
-function v2Writes(limits, ioBfq2 = false) {
-  const writes = [];
-  const add = (file, value2, key) => {
-    writes.push({ file, value: String(value2), flag: LIMIT_FLAGS[key] });
-  };
-  if (limits.memory !== void 0) add("memory.max", limits.memory, "memory");
-  const swap = swapBytes(limits);
-  if (swap !== void 0) add("memory.swap.max", swap, limits.memorySwap === void 0 ? "memory" : "memorySwap");
-  if (limits.memoryReservation !== void 0) add("memory.low", limits.memoryReservation, "memoryReservation");
-  if (limits.nanoCpus !== void 0) add("cpu.max", `${cpuQuota(limits.nanoCpus)} ${CPU_PERIOD_US}`, "nanoCpus");
-  if (limits.cpuWeight !== void 0) add("cpu.weight", limits.cpuWeight, "cpuWeight");
-  else if (limits.cpuShares !== void 0) add("cpu.weight", sharesToWeight(limits.cpuShares), "cpuShares");
-  if (limits.cpusetCpus !== void 0) add("cpuset.cpus", limits.cpusetCpus, "cpusetCpus");
-  if (limits.pidsLimit !== void 0) add("pids.max", unlimitedPids(limits.pidsLimit) ? "max" : limits.pidsLimit, "pidsLimit");
-  if (limits.ioWeight !== void 0) {
-    if (ioBfq2) add("io.bfq.weight", limits.ioWeight, "ioWeight");
-    else add("io.weight", `default ${blkioToIoWeight(limits.ioWeight)}`, "ioWeight");
-  }
-  return writes;
-}
-function v1Writes(limits, state3) {
-  const writes = [];
-  const add = (hierarchy, file, value2, key) => {
-    writes.push({ hierarchy, file, value: String(value2), flag: LIMIT_FLAGS[key] });
-  };
-  if (limits.memory !== void 0) {
-    const swap = swapBytes(limits);
-    const memsw = swap === "max" ? -1 : limits.memory + (swap ?? 0);
-    const memoryWrite = () => add("memory", "memory.limit_in_bytes", limits.memory, "memory");
-    const swapWrite = () => add("memory", "memory.memsw.limit_in_bytes", memsw, limits.memorySwap === void 0 ? "memory" : "memorySwap");
-    if (!state3.swapAccounting) memoryWrite();
-    else if (memsw === -1 || memsw >= state3.currentMemory) {
-      swapWrite();
-      memoryWrite();
-    } else {
-      memoryWrite();
-      swapWrite();
-    }
-  }
-  if (limits.memoryReservation !== void 0) add("memory", "memory.soft_limit_in_bytes", limits.memoryReservation, "memoryReservation");
-  if (limits.nanoCpus !== void 0) {
-    add("cpu", "cpu.cfs_period_us", CPU_PERIOD_US, "nanoCpus");
-    add("cpu", "cpu.cfs_quota_us", cpuQuota(limits.nanoCpus), "nanoCpus");
-  }
-  if (limits.cpuShares !== void 0) add("cpu", "cpu.shares", limits.cpuShares, "cpuShares");
-  else if (limits.cpuWeight !== void 0) add("cpu", "cpu.shares", weightToShares(limits.cpuWeight), "cpuWeight");
-  if (limits.cpusetCpus !== void 0) add("cpuset", "cpuset.cpus", limits.cpusetCpus, "cpusetCpus");
-  if (limits.pidsLimit !== void 0) add("pids", "pids.max", unlimitedPids(limits.pidsLimit) ? "max" : limits.pidsLimit, "pidsLimit");
-  if (limits.ioWeight !== void 0) add("blkio", state3.blkioWeightFile, limits.ioWeight, "ioWeight");
-  return writes;
-}
-function v1Bytes(text2) {
-  const value2 = Number(text2.trim());
-  return !Number.isFinite(value2) || value2 >= 2 ** 62 ? void 0 : value2;
-}
-function readV1State(memoryDir, blkioDir) {
-  let currentMemory = Infinity;
-  let swapAccounting = false;
-  if (memoryDir !== void 0) {
-    swapAccounting = existsSync20(join27(memoryDir, "memory.memsw.limit_in_bytes"));
-    try {
-      currentMemory = v1Bytes(readFileSync25(join27(memoryDir, "memory.limit_in_bytes"), "utf8")) ?? Infinity;
-    } catch {
-    }
-  }
-  const bfq = blkioDir !== void 0 && !existsSync20(join27(blkioDir, "blkio.weight")) && existsSync20(join27(blkioDir, "blkio.bfq.weight"));
-  return { swapAccounting, currentMemory, blkioWeightFile: bfq ? "blkio.bfq.weight" : "blkio.weight" };
-}
-function writeLimit(dir, write) {
-  try {
-    writeFileSync4(join27(dir, write.file), write.value);
-  } catch (error2) {
-    const code2 = error2.code ?? "error";
-    const why = code2 === "EINVAL" || code2 === "ERANGE" ? "the kernel refused the value" : code2 === "EBUSY" ? "the cgroup is busy" : error2.message;
-    throw new BurrowError("INVALID_ARGUMENT", `${write.flag}: cannot write ${write.value} to ${join27(dir, write.file)}: ${why} (${code2})`, { cause: error2 });
-  }
-}
-var CPU_PERIOD_US, unlimitedPids;
-var init_limits_files = __esm({
-  "src/cgroup/limits-files.ts"() {
-    "use strict";
-    init_errors();
-    init_types();
-    CPU_PERIOD_US = 1e5;
-    unlimitedPids = (pids) => pids <= 0;
-  }
-});
-
-// src/cgroup/delegated-v2.ts
-import { existsSync as existsSync21, mkdirSync as mkdirSync10, readFileSync as readFileSync26, rmdirSync, writeFileSync as writeFileSync5 } from "node:fs";
-import { basename as basename6, dirname as dirname10, join as join28 } from "node:path";
-function readWords(path17) {
-  try {
-    return readFileSync26(path17, "utf8").split(/\s+/).filter((word) => word !== "");
-  } catch {
-    return [];
-  }
-}
-function delegatedParent(place) {
-  return basename6(place.own) === LEAF_NAME ? dirname10(place.own) : place.own;
-}
-function isDelegated(dir) {
-  return writable2(dir) && writable2(join28(dir, "cgroup.procs")) && writable2(join28(dir, "cgroup.subtree_control"));
-}
-function v2Controllers(dir) {
-  const available = readWords(join28(dir, "cgroup.controllers"));
-  const controllers = V2_RESOURCES.filter((name) => available.includes(name));
-  if (existsSync21(join28(dir, "cgroup.freeze"))) controllers.push("freezer");
-  return controllers;
-}
-function emptyIntoLeaf(parent) {
-  const leaf = join28(parent, LEAF_NAME);
-  mkdirSync10(leaf, { recursive: true });
-  for (let round = 0; round < 20; round++) {
-    const pids = readWords(join28(parent, "cgroup.procs"));
-    if (pids.length === 0) return;
-    for (const pid of pids) {
-      try {
-        writeFileSync5(join28(leaf, "cgroup.procs"), pid);
-      } catch (error2) {
-        if (error2.code !== "ESRCH") break;
-      }
-    }
-  }
-}
-function enableSubtree(parent, wanted) {
-  const resources = wanted.filter((name) => name !== "freezer");
-  const enabled3 = readWords(join28(parent, "cgroup.subtree_control"));
-  const missing = resources.filter((name) => !enabled3.includes(name));
-  if (missing.length === 0) return;
-  const line = missing.map((name) => `+${name}`).join(" ");
-  for (let attempt = 0; ; attempt++) {
-    emptyIntoLeaf(parent);
-    try {
-      writeFileSync5(join28(parent, "cgroup.subtree_control"), line);
-      return;
-    } catch (error2) {
-      if (error2.code === "EBUSY" && attempt < 5) continue;
-      throw new BurrowError("IO", `cannot enable ${missing.join(" ")} in ${parent}: ${error2.message}`, { cause: error2 });
-    }
-  }
-}
-function containerDirV2(parent, id) {
-  return join28(parent, `${CONTAINER_PREFIX}${id.slice(0, 12)}`);
-}
-function ioBfq(dir) {
-  return !existsSync21(join28(dir, "io.weight")) && existsSync21(join28(dir, "io.bfq.weight"));
-}
-function writeV2Limits(dir, limits) {
-  for (const write of v2Writes(limits, ioBfq(dir))) {
-    if (write.file === "memory.swap.max" && !existsSync21(join28(dir, write.file))) continue;
-    writeLimit(dir, write);
-  }
-}
-function createV2Cgroup(parent, controllers, id, limits) {
-  enableSubtree(parent, controllers);
-  const dir = containerDirV2(parent, id);
-  try {
-    mkdirSync10(dir);
-  } catch (error2) {
-    if (error2.code !== "EEXIST") {
-      throw new BurrowError("IO", `cannot make the container's cgroup ${dir}: ${error2.message}`, { cause: error2 });
-    }
-  }
-  try {
-    writeV2Limits(dir, limits);
-  } catch (error2) {
-    try {
-      rmdirSync(dir);
-    } catch {
-    }
-    throw error2;
-  }
-  return dir;
-}
-var LEAF_NAME, CONTAINER_PREFIX, V2_RESOURCES;
-var init_delegated_v2 = __esm({
-  "src/cgroup/delegated-v2.ts"() {
-    "use strict";
-    init_errors();
-    init_hierarchy();
-    init_limits_files();
-    LEAF_NAME = "burrow-leaf";
-    CONTAINER_PREFIX = "burrow-";
-    V2_RESOURCES = ["memory", "pids", "cpu", "cpuset", "io"];
-  }
-});
-
-// src/cgroup/delegated-v1.ts
-import { existsSync as existsSync22, mkdirSync as mkdirSync11, readFileSync as readFileSync27, rmdirSync as rmdirSync2, writeFileSync as writeFileSync6 } from "node:fs";
-import { dirname as dirname11, join as join29 } from "node:path";
-function subtreeName(uid) {
-  return `burrow-${uid}`;
-}
-function findSubtrees(places, uid) {
-  const subtrees = {};
-  const name = subtreeName(uid);
-  for (const hierarchy of V1_HIERARCHIES) {
-    const place = places.v1[hierarchy];
-    if (place === void 0) continue;
-    for (let dir = place.own; ; dir = dirname11(dir)) {
-      const candidate = join29(dir, name);
-      if (existsSync22(candidate)) {
-        if (writable2(candidate) && writable2(join29(candidate, "cgroup.procs"))) subtrees[hierarchy] = candidate;
-        break;
-      }
-      if (dir === place.mount || !dir.startsWith(place.mount) || dir === dirname11(dir)) break;
-    }
-  }
-  return subtrees;
-}
-function v1Controllers(subtrees) {
-  const controllers = [];
-  if (subtrees.memory !== void 0) controllers.push("memory");
-  if (subtrees.pids !== void 0) controllers.push("pids");
-  if (subtrees.cpu !== void 0) controllers.push("cpu");
-  if (subtrees.cpuset !== void 0) controllers.push("cpuset");
-  const blkio = subtrees.blkio;
-  if (blkio !== void 0 && (existsSync22(join29(blkio, "blkio.weight")) || existsSync22(join29(blkio, "blkio.bfq.weight")))) controllers.push("io");
-  if (subtrees.freezer !== void 0) controllers.push("freezer");
-  return controllers;
-}
-function v1SwapAccounting(subtrees) {
-  return subtrees.memory !== void 0 && existsSync22(join29(subtrees.memory, "memory.memsw.limit_in_bytes"));
-}
-function copyCpuset(dir) {
-  for (const file of ["cpuset.cpus", "cpuset.mems"]) {
-    const mine = readFileSync27(join29(dir, file), "utf8").trim();
-    if (mine !== "") continue;
-    writeFileSync6(join29(dir, file), readFileSync27(join29(dirname11(dir), file), "utf8").trim());
-  }
-}
-function writeV1Limits(dirs, limits) {
-  const state3 = readV1State(dirs.memory, dirs.blkio);
-  for (const write of v1Writes(limits, state3)) {
-    const dir = dirs[write.hierarchy];
-    if (dir === void 0) continue;
-    writeLimit(dir, write);
-  }
-}
-function removeAll(dirs) {
-  for (const dir of Object.values(dirs)) {
-    try {
-      rmdirSync2(dir);
-    } catch {
-    }
-  }
-}
-function v1HierarchiesFor(limits) {
-  const wanted = ["memory", "pids", "freezer", "cpuacct"];
-  if (limits.nanoCpus !== void 0 || limits.cpuShares !== void 0 || limits.cpuWeight !== void 0) wanted.push("cpu");
-  if (limits.cpusetCpus !== void 0) wanted.push("cpuset");
-  if (limits.ioWeight !== void 0) wanted.push("blkio");
-  return wanted;
-}
-function createV1Cgroups(subtrees, id, limits) {
-  const dirs = {};
-  try {
-    for (const hierarchy of v1HierarchiesFor(limits)) {
-      const subtree = subtrees[hierarchy];
-      if (subtree === void 0) continue;
-      const dir = join29(subtree, id.slice(0, 12));
-      try {
-        mkdirSync11(dir);
-      } catch (error2) {
-        if (error2.code !== "EEXIST") {
-          throw new BurrowError("IO", `cannot make the container's cgroup ${dir}: ${error2.message}`, { cause: error2 });
-        }
-      }
-      dirs[hierarchy] = dir;
-      if (hierarchy === "cpuset") copyCpuset(dir);
-    }
-    writeV1Limits(dirs, limits);
-  } catch (error2) {
-    removeAll(dirs);
-    throw error2;
-  }
-  return dirs;
-}
-function procsOf(dir) {
-  try {
-    return readFileSync27(join29(dir, "cgroup.procs"), "utf8").split("\n").filter((line) => line !== "").map(Number);
-  } catch {
-    return [];
-  }
-}
-function extendV1Cgroups(dirs, subtrees, id, limits) {
-  const members = dirs.pids ?? dirs.memory ?? dirs.freezer;
-  const missing = v1HierarchiesFor(limits).filter((hierarchy) => dirs[hierarchy] === void 0 && subtrees[hierarchy] !== void 0);
-  if (missing.length === 0 || members === void 0) return dirs;
-  const added = createV1Cgroups(Object.fromEntries(missing.map((hierarchy) => [hierarchy, subtrees[hierarchy]])), id, limits);
-  for (const dir of Object.values(added)) {
-    for (let round = 0; round < 10; round++) {
-      const inside = new Set(procsOf(dir));
-      const outside = procsOf(members).filter((pid) => !inside.has(pid));
-      if (outside.length === 0) break;
-      for (const pid of outside) {
-        try {
-          writeFileSync6(join29(dir, "cgroup.procs"), String(pid));
-        } catch {
-        }
-      }
-    }
-  }
-  return { ...dirs, ...added };
-}
-var init_delegated_v1 = __esm({
-  "src/cgroup/delegated-v1.ts"() {
-    "use strict";
-    init_errors();
-    init_hierarchy();
-    init_limits_files();
-  }
-});
-
-// src/cgroup/systemd-user.ts
-import { existsSync as existsSync23, readFileSync as readFileSync28 } from "node:fs";
-import { join as join30 } from "node:path";
-function runtimeDir(uid) {
-  return process.env.XDG_RUNTIME_DIR ?? `/run/user/${uid}`;
-}
-function userManagerCgroup(place, uid) {
-  return join30(place.mount, "user.slice", `user-${uid}.slice`, `user@${uid}.service`);
-}
-function holderCgroup(place, uid) {
-  return join30(userManagerCgroup(place, uid), HOLDER_SLICE, HOLDER_UNIT);
-}
-function findUserManager(place, uid) {
-  if (place === void 0 || !place.pure) return void 0;
-  if (!existsSync23(join30(runtimeDir(uid), "bus"))) return void 0;
-  const manager = userManagerCgroup(place, uid);
-  if (!existsSync23(join30(manager, "cgroup.controllers"))) return void 0;
-  const controllers = v2Controllers(manager);
-  if (!controllers.includes("freezer") && existsSync23(join30(manager, "cgroup.freeze"))) controllers.push("freezer");
-  return { holder: holderCgroup(place, uid), controllers };
-}
-function holderReady(holder, controllers) {
-  try {
-    const enabled3 = readFileSync28(join30(holder, "cgroup.subtree_control"), "utf8");
-    return controllers.every((name) => name === "freezer" || enabled3.includes(name));
-  } catch {
-    return false;
-  }
-}
-async function ensureHolder(manager, uid, holdArgv) {
-  if (holderReady(manager.holder, manager.controllers)) return;
-  if (!existsSync23(join30(manager.holder, "cgroup.procs"))) {
-    const env = { XDG_RUNTIME_DIR: runtimeDir(uid) };
-    const result = await execa(
-      "systemd-run",
-      ["--user", "--quiet", "--collect", "--unit", HOLDER_UNIT, "--slice", HOLDER_SLICE, "-p", "Delegate=yes", "--", ...holdArgv],
-      { env, reject: false, stdin: "ignore" }
-    );
-    if (result.exitCode !== 0 && !/already exists|already loaded|already active/i.test(result.stderr)) {
-      const why = result.stderr.trim().split("\n").pop() ?? `exit ${result.exitCode}`;
-      throw new BurrowError("IO", `cannot start the systemd user unit ${HOLDER_UNIT} that holds the containers' cgroups: ${why}`);
-    }
-  }
-  for (let attempt = 0; attempt < 500; attempt++) {
-    if (existsSync23(join30(manager.holder, "cgroup.procs"))) {
-      enableSubtree(manager.holder, manager.controllers);
-      if (holderReady(manager.holder, manager.controllers)) return;
-    }
-    await sleep2(20);
-  }
-  throw new BurrowError("IO", `the systemd user unit ${HOLDER_UNIT} did not come up within 10 s (see: journalctl --user -u ${HOLDER_UNIT})`);
-}
-var HOLDER_SLICE, HOLDER_UNIT, sleep2;
-var init_systemd_user = __esm({
-  "src/cgroup/systemd-user.ts"() {
-    "use strict";
-    init_execa();
-    init_errors();
-    init_delegated_v2();
-    HOLDER_SLICE = "burrow.slice";
-    HOLDER_UNIT = "burrow-holder.service";
-    sleep2 = (ms) => new Promise((resolve10) => setTimeout(resolve10, ms));
-  }
-});
-
-// src/cgroup/route.ts
-function candidates(places, uid) {
-  const found = {};
-  const v2 = places.v2;
-  if (v2 !== void 0) {
-    const parent = delegatedParent(v2);
-    if (parent !== v2.mount && isDelegated(parent)) {
-      const controllers = v2.pure ? v2Controllers(parent) : v2Controllers(parent).filter((name) => name === "freezer");
-      found["delegated-v2"] = { route: "delegated-v2", controllers, reason: `the cgroup v2 ${parent} is delegated to you`, v2Parent: parent };
-    }
-    const manager = findUserManager(v2, uid);
-    if (manager !== void 0) {
-      found["systemd-user"] = {
-        route: "systemd-user",
-        controllers: manager.controllers,
-        v2Parent: manager.holder,
-        reason: `the systemd user manager of uid ${uid} delegates a cgroup to the unit that holds the containers`
-      };
-    }
-  }
-  const subtrees = findSubtrees(places, uid);
-  const v1 = v1Controllers(subtrees);
-  if (v1.length > 0) {
-    const where2 = Object.values(subtrees).join(", ");
-    found["delegated-v1"] = {
-      route: "delegated-v1",
-      controllers: v1,
-      reason: `cgroup v1 subtrees delegated to you: ${where2}`,
-      swapLimit: v1SwapAccounting(subtrees),
-      v1Subtrees: subtrees
-    };
-  }
-  return found;
-}
-function noneHost(places, uid) {
-  const hasV1 = Object.keys(places.v1).length > 0;
-  if (hasV1) {
-    return {
-      route: "none",
-      controllers: [],
-      reason: `cgroup v1 with no subtree delegated to uid ${uid} (no ${subtreeName(uid)} in the memory, pids or cpu hierarchy)`,
-      more: "sudo burrow setup"
-    };
-  }
-  return {
-    route: "none",
-    controllers: [],
-    reason: "cgroup v2, but the cgroup burrow runs in is not delegated to you and no systemd user manager is reachable",
-    more: `sudo loginctl enable-linger ${process.env.USER ?? `$(id -un)`}`
-  };
-}
-function detect(options = {}) {
-  const force = options.force ?? "auto";
-  if (!ROUTE_NAMES.includes(force)) {
-    throw new BurrowError("INVALID_ARGUMENT", `BURROW_CGROUP_ROUTE=${force} is not a route: use one of ${ROUTE_NAMES.join(", ")}`);
-  }
-  const uid = options.uid ?? process.getuid?.() ?? 0;
-  const places = readPlaces(options.sources ?? SYSTEM_SOURCES);
-  if (force === "none") return { route: "none", controllers: [], reason: "BURROW_CGROUP_ROUTE=none" };
-  const found = candidates(places, uid);
-  if (force !== "auto") {
-    const chosen = found[force];
-    if (chosen === void 0) {
-      throw new BurrowError("INVALID_ARGUMENT", `BURROW_CGROUP_ROUTE=${force}: this host does not offer that route (${noneHost(places, uid).reason}; see 'burrow doctor')`);
-    }
-    return chosen;
-  }
-  const v2 = found["delegated-v2"];
-  const user = found["systemd-user"];
-  const v1 = found["delegated-v1"];
-  if (v2 !== void 0 && (v2.controllers.some(RESOURCE) || v1 === void 0 && user === void 0)) return v2;
-  if (user !== void 0 && (user.controllers.some(RESOURCE) || v1 === void 0)) return user;
-  if (v1 !== void 0) return v1;
-  if (v2 !== void 0) return v2;
-  return noneHost(places, uid);
-}
-function detectCached() {
-  cached ??= detect({ force: process.env.BURROW_CGROUP_ROUTE });
-  return cached;
-}
-function forgetDetection() {
-  cached = void 0;
-}
-var ROUTE_NAMES, RESOURCE, cached;
-var init_route = __esm({
-  "src/cgroup/route.ts"() {
-    "use strict";
-    init_errors();
-    init_delegated_v2();
-    init_delegated_v1();
-    init_hierarchy();
-    init_systemd_user();
-    ROUTE_NAMES = ["auto", "delegated-v2", "systemd-user", "delegated-v1", "none"];
-    RESOURCE = (name) => name !== "freezer";
-  }
-});
-
-// src/cgroup/stats.ts
-import { readFileSync as readFileSync29 } from "node:fs";
-import { join as join31 } from "node:path";
-function read2(dir, file) {
-  if (dir === void 0) return void 0;
-  try {
-    return readFileSync29(join31(dir, file), "utf8");
-  } catch {
-    return void 0;
-  }
-}
-function keyed(text2, key) {
-  if (text2 === void 0) return void 0;
-  const match3 = new RegExp(`^${key} (\\d+)$`, "m").exec(text2);
-  return match3 === null ? void 0 : Number(match3[1]);
-}
-function ioStatBytes(text2) {
-  if (text2 === void 0) return void 0;
-  let read3 = 0;
-  let write = 0;
-  for (const match3 of text2.matchAll(/\b([rw])bytes=(\d+)/g)) {
-    if (match3[1] === "r") read3 += Number(match3[2]);
-    else write += Number(match3[2]);
-  }
-  return { read: read3, write };
-}
-function blkioBytes(text2) {
-  if (text2 === void 0) return void 0;
-  let read3 = 0;
-  let write = 0;
-  for (const match3 of text2.matchAll(/^\S+ (Read|Write) (\d+)$/gm)) {
-    if (match3[1] === "Read") read3 += Number(match3[2]);
-    else write += Number(match3[2]);
-  }
-  return { read: read3, write };
-}
-function readStats(cgroup) {
-  if ("v2" in cgroup.dirs) {
-    const dir = cgroup.dirs.v2;
-    const current = number(read2(dir, "memory.current")) ?? 0;
-    const inactive2 = keyed(read2(dir, "memory.stat"), "inactive_file") ?? 0;
-    const io = ioStatBytes(read2(dir, "io.stat"));
-    return {
-      memoryBytes: Math.max(0, current - inactive2),
-      memoryPeakBytes: number(read2(dir, "memory.peak")),
-      memoryLimitBytes: number(read2(dir, "memory.max")),
-      cpuNanos: (keyed(read2(dir, "cpu.stat"), "usage_usec") ?? 0) * 1e3,
-      pids: number(read2(dir, "pids.current")) ?? 0,
-      pidsLimit: number(read2(dir, "pids.max")),
-      blockReadBytes: io?.read,
-      blockWriteBytes: io?.write
-    };
-  }
-  const dirs = cgroup.dirs.v1;
-  const usage = number(read2(dirs.memory, "memory.usage_in_bytes")) ?? 0;
-  const inactive = keyed(read2(dirs.memory, "memory.stat"), "total_inactive_file") ?? 0;
-  const limit2 = read2(dirs.memory, "memory.limit_in_bytes");
-  const peak = read2(dirs.memory, "memory.max_usage_in_bytes");
-  const blkio = blkioBytes(read2(dirs.blkio, "blkio.throttle.io_service_bytes_recursive") ?? read2(dirs.blkio, "blkio.throttle.io_service_bytes"));
-  return {
-    memoryBytes: Math.max(0, usage - inactive),
-    memoryPeakBytes: peak === void 0 ? void 0 : v1Bytes(peak),
-    memoryLimitBytes: limit2 === void 0 ? void 0 : v1Bytes(limit2),
-    cpuNanos: number(read2(dirs.cpuacct, "cpuacct.usage")) ?? 0,
-    pids: number(read2(dirs.pids, "pids.current")) ?? 0,
-    pidsLimit: number(read2(dirs.pids, "pids.max")),
-    blockReadBytes: blkio?.read,
-    blockWriteBytes: blkio?.write
-  };
-}
-function oomKillCount(cgroup) {
-  if ("v2" in cgroup.dirs) return keyed(read2(cgroup.dirs.v2, "memory.events"), "oom_kill") ?? 0;
-  return keyed(read2(cgroup.dirs.v1.memory, "memory.oom_control"), "oom_kill") ?? 0;
-}
-var number;
-var init_stats = __esm({
-  "src/cgroup/stats.ts"() {
-    "use strict";
-    init_limits_files();
-    number = (text2) => {
-      if (text2 === void 0) return void 0;
-      const value2 = Number(text2.trim());
-      return Number.isFinite(value2) ? value2 : void 0;
-    };
-  }
-});
-
-// src/cgroup/resolve.ts
-function validate(limits) {
-  const fail = (message) => {
-    throw new BurrowError("INVALID_ARGUMENT", message);
-  };
-  if (limits.memorySwap !== void 0 && limits.memory === void 0) fail("--memory-swap needs --memory as well (it is memory plus swap)");
-  if (limits.memorySwap !== void 0 && limits.memory !== void 0 && limits.memorySwap >= 0 && limits.memorySwap < limits.memory) {
-    fail("--memory-swap must be at least --memory (it is memory plus swap), or -1 for unlimited swap");
-  }
-  if (limits.memory !== void 0 && limits.memory < 6 * 1024 * 1024) fail("--memory must be at least 6m");
-  if (limits.memoryReservation !== void 0 && limits.memory !== void 0 && limits.memoryReservation > limits.memory) {
-    fail("--memory-reservation must be smaller than --memory");
-  }
-  if (limits.cpuShares !== void 0 && limits.cpuWeight !== void 0) fail("--cpu-shares and --cpu-weight set the same thing: give one");
-  if (limits.nanoCpus !== void 0 && limits.nanoCpus <= 0) fail("--cpus must be more than 0");
-}
-function resolveLimits(host, wanted, mode) {
-  const keys = asked(wanted);
-  if (mode.disabled) {
-    if (keys.length > 0) throw new BurrowError("INVALID_ARGUMENT", `${LIMIT_FLAGS[keys[0]]} cannot be enforced with --cgroups=disabled`);
-    return { cgroup: false, limits: {}, notEnforced: [] };
-  }
-  validate(wanted);
-  const limits = {};
-  const notEnforced = [];
-  for (const key of keys) {
-    let enforced = host.controllers.includes(LIMIT_CONTROLLERS[key]);
-    if (key === "memorySwap" && host.swapLimit === false && wanted.memorySwap !== -1) enforced = false;
-    if (enforced) {
-      limits[key] = wanted[key];
-      continue;
-    }
-    if (!mode.ignoreMissing) {
-      const what = host.route === "none" ? "a delegated cgroup" : key === "memorySwap" && host.controllers.includes("memory") ? "swap accounting (swapaccount=1)" : `the ${LIMIT_CONTROLLERS[key]} controller delegated`;
-      throw new BurrowError("INVALID_ARGUMENT", `${LIMIT_FLAGS[key]} needs ${what}: run 'burrow doctor' (or --ignore-missing-limits to run without it)`);
-    }
-    notEnforced.push(LIMIT_FLAGS[key]);
-  }
-  if (limits.pidsLimit === void 0 && wanted.pidsLimit === void 0 && host.controllers.includes("pids")) limits.pidsLimit = DEFAULT_PIDS_LIMIT;
-  return { cgroup: host.route !== "none", limits, notEnforced };
-}
-var asked;
-var init_resolve = __esm({
-  "src/cgroup/resolve.ts"() {
-    "use strict";
-    init_errors();
-    init_types();
-    asked = (limits) => Object.keys(limits).filter((key) => limits[key] !== void 0);
-  }
-});
-
-// src/cgroup/freezer.ts
-import { existsSync as existsSync24, readFileSync as readFileSync30, writeFileSync as writeFileSync7 } from "node:fs";
-import { join as join32 } from "node:path";
-function freezerOf(cgroup) {
-  if (cgroup === void 0) return void 0;
-  if ("v2" in cgroup.dirs) return existsSync24(join32(cgroup.dirs.v2, "cgroup.freeze")) ? { dir: cgroup.dirs.v2, v2: true } : void 0;
-  const dir = cgroup.dirs.v1.freezer;
-  return dir !== void 0 && existsSync24(join32(dir, "freezer.state")) ? { dir, v2: false } : void 0;
-}
-function isFrozen(cgroup) {
-  const freezer = freezerOf(cgroup);
-  if (freezer === void 0) return false;
-  try {
-    if (freezer.v2) return readFileSync30(join32(freezer.dir, "cgroup.freeze"), "utf8").trim() === "1";
-    return readFileSync30(join32(freezer.dir, "freezer.state"), "utf8").trim() !== "THAWED";
-  } catch {
-    return false;
-  }
-}
-function done(freezer, frozen) {
-  if (freezer.v2) return keyed(readFileSync30(join32(freezer.dir, "cgroup.events"), "utf8"), "frozen") === (frozen ? 1 : 0);
-  return readFileSync30(join32(freezer.dir, "freezer.state"), "utf8").trim() === (frozen ? "FROZEN" : "THAWED");
-}
-async function setFrozen(cgroup, frozen, name) {
-  const verb = frozen ? "pause" : "unpause";
-  const freezer = freezerOf(cgroup);
-  if (freezer === void 0) {
-    throw new BurrowError("INVALID_ARGUMENT", `cannot ${verb} ${name}: it has no freezer cgroup of its own (run 'burrow doctor' to see what this host delegates)`);
-  }
-  const write = () => {
-    if (freezer.v2) writeFileSync7(join32(freezer.dir, "cgroup.freeze"), frozen ? "1" : "0");
-    else writeFileSync7(join32(freezer.dir, "freezer.state"), frozen ? "FROZEN" : "THAWED");
-  };
-  write();
-  for (let attempt = 0; attempt < 200; attempt++) {
-    if (done(freezer, frozen)) return;
-    if (!freezer.v2 && attempt % 10 === 9) write();
-    await sleep3(10);
-  }
-  if (frozen && !freezer.v2) writeFileSync7(join32(freezer.dir, "freezer.state"), "THAWED");
-  throw new BurrowError("IO", `${name} did not ${frozen ? "freeze" : "thaw"} within 2 s`);
-}
-var sleep3;
-var init_freezer = __esm({
-  "src/cgroup/freezer.ts"() {
-    "use strict";
-    init_errors();
-    init_stats();
-    sleep3 = (ms) => new Promise((resolve10) => setTimeout(resolve10, ms));
-  }
-});
-
-// src/cgroup/remove.ts
-import { readdirSync as readdirSync7, rmdirSync as rmdirSync3 } from "node:fs";
-import { rmdir as rmdir2 } from "node:fs/promises";
-import { join as join33 } from "node:path";
-function cgroupDirs(cgroup) {
-  return "v2" in cgroup.dirs ? [cgroup.dirs.v2] : Object.values(cgroup.dirs.v1).filter((dir) => dir !== void 0);
-}
-function tryRemove(dir) {
-  try {
-    rmdirSync3(dir);
-    return true;
-  } catch (error2) {
-    const code2 = error2.code;
-    if (code2 === "ENOENT") return true;
-    if (code2 === "EBUSY" || code2 === "ENOTEMPTY") return false;
-    return true;
-  }
-}
-async function tryRemoveAsync(dir) {
-  try {
-    await rmdir2(dir);
-    return true;
-  } catch (error2) {
-    const code2 = error2.code;
-    return !(code2 === "EBUSY" || code2 === "ENOTEMPTY");
-  }
-}
-async function removeContainerCgroup(cgroup) {
-  if (cgroup === void 0) return;
-  let left = [...new Set(cgroupDirs(cgroup))];
-  for (let attempt = 0; left.length > 0 && attempt < 50; attempt++) {
-    if (attempt > 0) await sleep4(20);
-    const gone = await Promise.all(left.map(tryRemoveAsync));
-    left = left.filter((_dir, index) => !gone[index]);
-  }
-}
-function children(dir) {
-  try {
-    return readdirSync7(dir, { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => entry.name);
-  } catch {
-    return [];
-  }
-}
-function removeOrphanCgroups(host, isLive2) {
-  const v2 = new RegExp(`^${CONTAINER_PREFIX}([0-9a-f]{12})$`);
-  if (host.v2Parent !== void 0 && (host.route === "delegated-v2" || host.route === "systemd-user")) {
-    for (const name of children(host.v2Parent)) {
-      const id = v2.exec(name)?.[1];
-      if (id !== void 0 && !isLive2(id)) tryRemove(join33(host.v2Parent, name));
-    }
-  }
-  if (host.route === "delegated-v1" && host.v1Subtrees !== void 0) {
-    for (const subtree of Object.values(host.v1Subtrees)) {
-      if (subtree === void 0) continue;
-      for (const name of children(subtree)) {
-        if (/^[0-9a-f]{12}$/.test(name) && !isLive2(name)) tryRemove(join33(subtree, name));
-      }
-    }
-  }
-}
-var sleep4;
-var init_remove2 = __esm({
-  "src/cgroup/remove.ts"() {
-    "use strict";
-    init_delegated_v2();
-    sleep4 = (ms) => new Promise((resolve10) => setTimeout(resolve10, ms));
-  }
-});
-
-// src/cgroup/index.ts
-var cgroup_exports = {};
-__export(cgroup_exports, {
-  CGEXEC_BINARY: () => CGEXEC_BINARY,
-  DEFAULT_PIDS_LIMIT: () => DEFAULT_PIDS_LIMIT,
-  LIMIT_CONTROLLERS: () => LIMIT_CONTROLLERS,
-  LIMIT_FLAGS: () => LIMIT_FLAGS,
-  applyLimits: () => applyLimits,
-  cgroupDirs: () => cgroupDirs,
-  createContainerCgroup: () => createContainerCgroup,
-  detectCgroupHost: () => detectCgroupHost,
-  detectCgroupHostWith: () => detect,
-  entryArgv: () => entryArgv,
-  forgetDetection: () => forgetDetection,
-  isFrozen: () => isFrozen,
-  oomKilled: () => oomKilled,
-  readStats: () => readStats,
-  removeContainerCgroup: () => removeContainerCgroup,
-  removeOrphanCgroups: () => removeOrphanCgroups,
-  resolveLimits: () => resolveLimits,
-  setFrozen: () => setFrozen
-});
-import { join as join34 } from "node:path";
-import { fileURLToPath as fileURLToPath8 } from "node:url";
-function detectCgroupHost() {
-  return detectCached();
-}
-async function createContainerCgroup(host, id, limits) {
-  switch (host.route) {
-    case "none":
-      return void 0;
-    case "delegated-v2": {
-      const dir = createV2Cgroup(requireParent(host), host.controllers, id, limits);
-      return { route: host.route, dirs: { v2: dir }, controllers: host.controllers };
-    }
-    case "systemd-user": {
-      const holder = requireParent(host);
-      await ensureHolder({ holder, controllers: host.controllers }, process.getuid?.() ?? 0, [CGEXEC_BINARY, "--hold"]);
-      const dir = createV2Cgroup(holder, host.controllers, id, limits);
-      return { route: host.route, dirs: { v2: dir }, controllers: host.controllers, systemd: { unit: HOLDER_UNIT, subPath: `/${CONTAINER_PREFIX}${id.slice(0, 12)}` } };
-    }
-    case "delegated-v1": {
-      if (host.v1Subtrees === void 0) throw new BurrowError("IO", "route delegated-v1 without its subtrees (a CgroupHost not made by detectCgroupHost)");
-      return { route: host.route, dirs: { v1: createV1Cgroups(host.v1Subtrees, id, limits) }, controllers: host.controllers };
-    }
-  }
-}
-function requireParent(host) {
-  if (host.v2Parent === void 0) throw new BurrowError("IO", `route ${host.route} without its cgroup (a CgroupHost not made by detectCgroupHost)`);
-  return host.v2Parent;
-}
-function entryArgv(cgroup) {
-  const argv = [CGEXEC_BINARY];
-  if (cgroup.systemd !== void 0) argv.push("--systemd", cgroup.systemd.unit, cgroup.systemd.subPath);
-  if ("v2" in cgroup.dirs) argv.push("--procs", join34(cgroup.dirs.v2, "cgroup.procs"));
-  else for (const dir of Object.values(cgroup.dirs.v1)) if (dir !== void 0) argv.push("--procs", join34(dir, "cgroup.procs"));
-  argv.push("--");
-  return argv;
-}
-function applyLimits(cgroup, limits, id, host = detectCached) {
-  if ("v2" in cgroup.dirs) {
-    writeV2Limits(cgroup.dirs.v2, limits);
-    return cgroup;
-  }
-  const subtrees = id === void 0 ? void 0 : host().v1Subtrees;
-  const dirs = id === void 0 || subtrees === void 0 ? cgroup.dirs.v1 : extendV1Cgroups(cgroup.dirs.v1, subtrees, id, limits);
-  writeV1Limits(dirs, limits);
-  return { ...cgroup, dirs: { v1: dirs } };
-}
-function oomKilled(cgroup) {
-  return oomKillCount(cgroup) > 0;
-}
-var CGEXEC_BINARY;
-var init_cgroup = __esm({
-  "src/cgroup/index.ts"() {
-    "use strict";
-    init_errors();
-    init_delegated_v2();
-    init_delegated_v1();
-    init_route();
-    init_stats();
-    init_systemd_user();
-    init_types();
-    init_resolve();
-    init_stats();
-    init_freezer();
-    init_remove2();
-    init_route();
-    CGEXEC_BINARY = fileURLToPath8(new URL("../native/burrow-cgexec", __burrowModuleUrl));
-  }
-});
-
 // src/container/create.ts
-import { accessSync as accessSync3, constants as fsConstants, existsSync as existsSync25, mkdirSync as mkdirSync12, rmSync as rmSync7, statSync as statSync4, writeFileSync as writeFileSync8 } from "node:fs";
-import { isAbsolute as isAbsolute4, join as join35, posix as posix2 } from "node:path";
+import { accessSync as accessSync3, constants as fsConstants, existsSync as existsSync29, mkdirSync as mkdirSync13, rmSync as rmSync8, statSync as statSync6, writeFileSync as writeFileSync10 } from "node:fs";
+import { isAbsolute as isAbsolute4, join as join41, posix as posix4 } from "node:path";
 async function resolveImage(store, reference, signal, onNote, mapping, policy = {}) {
   const pull = policy.pull ?? "missing";
   const found = pull === "always" ? void 0 : findRecords(store, reference)[0];
@@ -38703,7 +39600,7 @@ function checkMountTargets(volumes, devices) {
 function checkDevice(device) {
   let stat2;
   try {
-    stat2 = statSync4(device.source);
+    stat2 = statSync6(device.source);
   } catch {
     throw new BurrowError("INVALID_ARGUMENT", `--device ${device.source}: no such device on this host`);
   }
@@ -38717,7 +39614,7 @@ function checkDevice(device) {
   return device;
 }
 function cleanTarget(target) {
-  return posix2.normalize(target).replace(/(.)\/$/, "$1");
+  return posix4.normalize(target).replace(/(.)\/$/, "$1");
 }
 function imageVolumes(volumes, given, devices) {
   const taken = /* @__PURE__ */ new Set([...given.map((mount) => cleanTarget(mount.target)), ...devices.map((device) => cleanTarget(device.target))]);
@@ -38765,7 +39662,7 @@ async function createContainer(store, options) {
   const workdir = options.workdir ?? config.workingDir ?? "/";
   if (!isAbsolute4(workdir)) throw new BurrowError("INVALID_ARGUMENT", `the working directory "${workdir}" is invalid: it needs to be an absolute path`);
   for (const volume of options.volumes) {
-    if (volume.kind === "bind" && !existsSync25(volume.source)) {
+    if (volume.kind === "bind" && !existsSync29(volume.source)) {
       throw new BurrowError("INVALID_ARGUMENT", `invalid mount: bind source path does not exist: ${volume.source}`);
     }
   }
@@ -38775,7 +39672,7 @@ async function createContainer(store, options) {
     if (volume.anonymous === true) {
       const name2 = anonymousVolumeName();
       anonymousVolumes.push(name2);
-      return { kind: "bind", source: join35(volumesDir(store), name2, "_data"), target: volume.target, readOnly: volume.readOnly };
+      return { kind: "bind", source: join41(volumesDir(store), name2, "_data"), target: volume.target, readOnly: volume.readOnly };
     }
     return volumeMount(createVolume(store, volume.name), volume.target, volume.readOnly);
   });
@@ -38796,22 +39693,22 @@ async function createContainer(store, options) {
   const exposed = uniqueExposed([...config.exposedPorts, ...options.expose ?? []]);
   const hostname = options.hostname ?? id.slice(0, 12);
   const dir = containerDir(store, id);
-  const upper = join35(dir, "upper");
-  const work = join35(dir, "work");
-  const merged = join35(dir, "merged");
-  mkdirSync12(dir, { recursive: true, mode: 448 });
+  const upper = join41(dir, "upper");
+  const work = join41(dir, "work");
+  const merged = join41(dir, "merged");
+  mkdirSync13(dir, { recursive: true, mode: 448 });
   if (options.claimStart === true) claimStart(dir);
   let network;
   try {
     network = networkPlan(store, { spec: options.network, ports: options.ports ?? [], publishAll: options.publishAll === true, mac: options.macAddress, aliases: options.networkAliases ?? [] }, exposed, id, (name2) => findContainer(store, name2).id, note);
   } catch (error2) {
-    rmSync7(dir, { recursive: true, force: true });
+    rmSync8(dir, { recursive: true, force: true });
     throw error2;
   }
-  for (const path17 of [upper, work, merged]) mkdirSync12(path17, { mode: 493 });
+  for (const path17 of [upper, work, merged]) mkdirSync13(path17, { mode: 493 });
   const userns = keepId === void 0 ? void 0 : { ...keepId, user: keptUser(mounts) };
   const home = userns !== void 0 && user.uid === userns.uid && needsEntry(readImageFile(lowers, "etc/passwd") ?? "", userns.user.name, userns.uid) ? userns.user.home : user.home;
-  if (seccomp !== void 0) writeFileSync8(join35(dir, SECCOMP_FILE), seccomp, { mode: 292 });
+  if (seccomp !== void 0) writeFileSync10(join41(dir, SECCOMP_FILE), seccomp, { mode: 292 });
   const plan = {
     rootfs: { driver: storageDriver ?? "auto", lowers, upper, work, merged, readOnly: options.readOnly, volatile: options.remove },
     hostname,
@@ -38861,8 +39758,9 @@ async function createContainer(store, options) {
   try {
     writeNamedRecord(store, record, name);
     for (const volume of anonymousVolumes) createVolume(store, volume, { [ANONYMOUS_VOLUME_LABEL]: "" });
+    await copyUpVolumes(store, record, options.signal);
   } catch (error2) {
-    rmSync7(dir, { recursive: true, force: true });
+    rmSync8(dir, { recursive: true, force: true });
     await removeAnonymousVolumes(store, anonymousVolumes);
     throw error2;
   }
@@ -38889,6 +39787,7 @@ var init_create2 = __esm({
     init_environment();
     init_health_config();
     init_user();
+    init_copy_up();
     init_volumes();
     init_platform2();
     init_mode();
@@ -38941,515 +39840,11 @@ var init_identity = __esm({
   }
 });
 
-// src/rootfs/fuse-overlayfs.ts
-var fuseOverlayfsDriver;
-var init_fuse_overlayfs = __esm({
-  "src/rootfs/fuse-overlayfs.ts"() {
-    "use strict";
-    init_host_tools();
-    fuseOverlayfsDriver = {
-      name: "fuse-overlayfs",
-      prepare: () => Promise.resolve(),
-      shellFunctions: `mount_fuse_overlayfs() {
-  command -v fuse-overlayfs >/dev/null 2>&1 || { why='not installed'; return 1; }
-  attempt fuse-overlayfs -o "lowerdir=$lowers,upperdir=$upper,workdir=$work" "$merged"
-}
-unmount_fuse_overlayfs() { umount -n "$merged" 2>/dev/null || fusermount3 -u "$merged" 2>/dev/null || fusermount -u "$merged"; }
-`,
-      mount: "mount_fuse_overlayfs",
-      mountFailure: (why) => {
-        if (why === "not installed") return `fuse-overlayfs failed: ${notInstalled("fuse-overlayfs")}; ${RUN_DOCTOR}`;
-        if (why.includes("/dev/fuse")) return `fuse-overlayfs cannot open /dev/fuse (${why}): make it usable by you (as root: chmod 0666 /dev/fuse, the mode distributions ship it with); ${RUN_DOCTOR}`;
-        return `fuse-overlayfs failed: install it (apt-get install fuse-overlayfs) and make /dev/fuse usable (mode 0666)${why === "" ? "" : `; ${why}`}; ${RUN_DOCTOR}`;
-      },
-      unmount: "unmount_fuse_overlayfs"
-    };
-  }
-});
-
-// src/rootfs/overlay.ts
-var overlayDriver;
-var init_overlay = __esm({
-  "src/rootfs/overlay.ts"() {
-    "use strict";
-    init_host_tools();
-    overlayDriver = {
-      name: "overlay",
-      prepare: () => Promise.resolve(),
-      shellFunctions: `mount_overlay() { attempt mount -n -t overlay overlay -o "lowerdir=$lowers,upperdir=$upper,workdir=$work,userxattr$options" "$merged"; }
-`,
-      mount: "mount_overlay",
-      mountFailure: (why) => `the kernel refused an overlay mount in a user namespace (try --storage-driver fuse-overlayfs)${why === "" ? "" : `; ${why}`}; ${RUN_DOCTOR}`,
-      unmount: void 0
-    };
-  }
-});
-
-// src/rootfs/auto.ts
-import { join as join36 } from "node:path";
-import { readFileSync as readFileSync31 } from "node:fs";
-function autoFallbackNote(dir) {
-  let why;
-  try {
-    why = readFileSync31(join36(dir, AUTO_NOTE_FILE), "utf8").trim();
-  } catch {
-    return void 0;
-  }
-  return `storage driver: fuse-overlayfs, since the kernel's overlayfs cannot mount here${why === "" ? "" : ` (${why})`}`;
-}
-function copyFallbackNote(why) {
-  return `storage driver: copy, since neither the kernel's overlayfs nor fuse-overlayfs can mount here${why === "" ? "" : ` (${why})`}: copying the layers instead, which is slower (install fuse-overlayfs; make /dev/fuse mode 0666)`;
-}
-var AUTO_NOTE_FILE, AUTO_MOUNT;
-var init_auto = __esm({
-  "src/rootfs/auto.ts"() {
-    "use strict";
-    init_fuse_overlayfs();
-    init_overlay();
-    AUTO_NOTE_FILE = "rootfs-note";
-    AUTO_MOUNT = `${overlayDriver.shellFunctions}${fuseOverlayfsDriver.shellFunctions}if ! ${overlayDriver.mount}; then
-  overlay_why=$why
-  ${fuseOverlayfsDriver.mount} || { why="overlay: $overlay_why; fuse-overlayfs: $why"; fail no-overlay; }
-  unmount=${fuseOverlayfsDriver.unmount}
-  printf '%s\\n' "$overlay_why" >"$dir/${AUTO_NOTE_FILE}"
-fi
-`;
-  }
-});
-
-// src/rootfs/copy.ts
-import { existsSync as existsSync26, writeFileSync as writeFileSync9 } from "node:fs";
-import { join as join37 } from "node:path";
-import { fileURLToPath as fileURLToPath9 } from "node:url";
-function rootfsCopied(dir) {
-  return existsSync26(join37(dir, COPIED));
-}
-var WORKER, COPIED, copyDriver;
-var init_copy2 = __esm({
-  "src/rootfs/copy.ts"() {
-    "use strict";
-    init_errors();
-    init_idmap();
-    init_keep_id();
-    init_host_tools();
-    init_spawn();
-    WORKER = fileURLToPath9(new URL("../rootfs/copy-worker.js", __burrowModuleUrl));
-    COPIED = "rootfs-copied";
-    copyDriver = {
-      name: "copy",
-      async prepare(site) {
-        const marker2 = join37(site.dir, COPIED);
-        if (rootfsCopied(site.dir)) return;
-        const { rootfs } = site;
-        const { keepId } = site.mapping;
-        const shift = keepId === void 0 ? [] : ["--keep-id", `${keepId.uid}:${keepId.gid}:${site.mapping.uidRange.count}:${site.mapping.gidRange.count}`];
-        const lines = keepId === void 0 ? void 0 : keptUserLines(keepId);
-        if (lines !== void 0) shift.push("--passwd", lines.passwd, "--group", lines.group);
-        const result = await runToEnd(unshareProgram(), [...unshareArgs(defaultIdMapping(site.mapping)), "--", process.execPath, WORKER, ...shift, rootfs.work, rootfs.merged, ...rootfs.lowers]);
-        if (result.exitCode !== 0) {
-          const detail = result.stderr.trim().split("\n")[0] || result.error?.message || `exit status ${result.exitCode}`;
-          throw new BurrowError("IO", `cannot copy the image's layers (copy driver): ${detail}`);
-        }
-        writeFileSync9(marker2, "");
-      },
-      shellFunctions: "",
-      mount: ":",
-      mountFailure: () => "the copied root file system is missing",
-      unmount: void 0
-    };
-  }
-});
-
-// src/sandbox/plan.ts
-function hasSeccompFilter(plan) {
-  return plan.security.seccomp.kind !== "unconfined";
-}
-var MASKED_PATHS, READONLY_PATHS;
-var init_plan = __esm({
-  "src/sandbox/plan.ts"() {
-    "use strict";
-    MASKED_PATHS = [
-      "/proc/asound",
-      "/proc/acpi",
-      "/proc/kcore",
-      "/proc/keys",
-      "/proc/latency_stats",
-      "/proc/timer_list",
-      "/proc/timer_stats",
-      "/proc/sched_debug",
-      "/proc/scsi",
-      "/sys/firmware",
-      "/sys/devices/virtual/powercap"
-    ];
-    READONLY_PATHS = ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"];
-  }
-});
-
-// src/sandbox/bwrap.ts
-import { existsSync as existsSync27, statSync as statSync5 } from "node:fs";
-function bwrapArgs(plan, initBinary, infoFd, unshareNet = plan.network.mode === "none", networkFd) {
-  const args = [];
-  let destinations = "";
-  const mount = (kind, ...option) => {
-    args.push(...option);
-    destinations = destinations.padEnd(args.length - 1, DESTINATION.none) + kind;
-  };
-  mount(DESTINATION.bind, "--bind", plan.rootfs.merged, "/");
-  mount(DESTINATION.kernel, "--proc", "/proc");
-  mount(DESTINATION.kernel, "--dev", "/dev");
-  mount(DESTINATION.kernel, "--ro-bind", "/sys", "/sys");
-  for (const file of plan.files) mount(DESTINATION.file, "--bind", file.source, file.target);
-  for (const volume of plan.mounts) {
-    if (volume.kind === "bind" && volume.device === true) mount(DESTINATION.file, "--dev-bind", volume.source, volume.target);
-    else if (volume.kind === "bind") mount(DESTINATION.bind, volume.readOnly ? "--ro-bind" : "--bind", volume.source, volume.target);
-    else {
-      if (volume.mode !== void 0) args.push("--perms", volume.mode);
-      if (volume.size !== void 0) args.push("--size", volume.size);
-      mount(DESTINATION.tmpfs, "--tmpfs", volume.target);
-    }
-  }
-  args.push("--info-fd", String(infoFd), "--die-with-parent", "--as-pid-1");
-  args.push("--new-session");
-  args.push("--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try");
-  if (unshareNet) args.push("--unshare-net");
-  args.push("--hostname", plan.hostname);
-  const masks = plan.security.privileged ? [] : MASKED_PATHS;
-  for (const path17 of masks) {
-    const stat2 = statSync5(path17, { throwIfNoEntry: false });
-    if (stat2 === void 0) continue;
-    if (stat2.isDirectory()) args.push("--tmpfs", path17, "--remount-ro", path17);
-    else args.push("--dev-bind", "/dev/null", path17);
-  }
-  for (const path17 of plan.security.privileged ? [] : READONLY_PATHS) {
-    if (existsSync27(path17)) args.push("--ro-bind", path17, path17);
-  }
-  args.push("--ro-bind", initBinary, INIT_PATH);
-  if (plan.rootfs.readOnly) args.push("--remount-ro", "/");
-  args.push("--cap-add", "ALL");
-  args.push("--clearenv");
-  args.push("--", INIT_PATH, ...initArgs({ ...plan.process, capabilities: plan.capabilities, envFd: ENV_FD, seccompFd: hasSeccompFilter(plan) ? SECCOMP_FD : void 0, noNewPrivs: false, networkFd }), "--", ...plan.process.args);
-  return { args, destinations };
-}
-var INIT_PATH, DESTINATION;
-var init_bwrap = __esm({
-  "src/sandbox/bwrap.ts"() {
-    "use strict";
-    init_handoff();
-    init_init_args();
-    init_plan();
-    INIT_PATH = "/dev/.burrow-init";
-    DESTINATION = {
-      /** Not a destination, or one taken as it is (burrow's own paths below /proc, /sys and /dev). */
-      none: ".",
-      /** A bind of a host path (the argument before it): names below it are looked up there. */
-      bind: "b",
-      /** proc, dev or sysfs: names below are the kernel's (magic links among them), never reached through a link. */
-      kernel: "k",
-      /** A tmpfs bubblewrap makes: nothing below it. */
-      tmpfs: "t",
-      /** A file: resolved, and nothing below it. */
-      file: "f"
-    };
-  }
-});
-
-// src/rootfs/destinations.ts
-function resolveDestinations(kinds) {
-  const last = kinds.replace(new RegExp(`\\${DESTINATION.none}+$`), "").length;
-  if (last === 0) return "";
-  const words = Array.from({ length: last }, (_, index) => index + 1);
-  const steps = words.filter((word) => kinds[word - 1] !== DESTINATION.none).map((word) => {
-    const kind = kinds[word - 1];
-    const register = kind === DESTINATION.file ? "" : ` d_register ${kind}${kind === DESTINATION.bind ? ` "$d_${word - 1}"` : ""};`;
-    return `d_resolve "$d_${word}";${register} d_${word}=$d_resolved
-`;
-  });
-  return `${FUNCTIONS}${words.map((word) => `d_${word}=\${${word}}`).join(" ")}
-shift ${last}
-${steps.join("")}set -- ${words.map((word) => `"$d_${word}"`).join(" ")} "$@"
-`;
-}
-var MAX_DESTINATION_LINKS, FUNCTIONS;
-var init_destinations = __esm({
-  "src/rootfs/destinations.ts"() {
-    "use strict";
-    init_bwrap();
-    MAX_DESTINATION_LINKS = 40;
-    FUNCTIONS = `d_root= d_tops=/ d_mounts=0
-d_lookup() {
-  d_host= d_kernel=
-  d_first=\${1#/}; d_first=\${d_first%%/*}
-  case $d_tops in
-    */"$d_first"/*)
-      d_i=$d_mounts
-      while [ "$d_i" -gt 0 ]; do
-        eval "d_target=\\$d_target_$d_i"
-        case $1 in
-          "$d_target") return;;
-          "$d_target"/*)
-            eval "d_mount=\\$d_mount_$d_i"
-            case $d_mount in
-              ${DESTINATION.bind}*) d_host=\${d_mount#?}\${1#"$d_target"};;
-              ${DESTINATION.kernel}) d_kernel=1;;
-            esac
-            return;;
-        esac
-        d_i=$((d_i - 1))
-      done;;
-  esac
-  d_host=\${d_root:+$d_root$1}
-}
-d_resolve() {
-  d_rest=$1 d_original=$1 d_done= d_hops=0
-  while :; do
-    d_rest=\${d_rest#"\${d_rest%%[!/]*}"}
-    [ -n "$d_rest" ] || break
-    d_part=\${d_rest%%/*}
-    case $d_rest in */*) d_rest=\${d_rest#*/};; *) d_rest=;; esac
-    case $d_part in
-      .) continue;;
-      ..) d_done=\${d_done%/*}; continue;;
-    esac
-    d_lookup "$d_done/$d_part"
-    [ -z "$d_kernel" ] || [ "$d_hops" -eq 0 ] || { why=$1; fail kernel-link; }
-    if [ -n "$d_host" ] && [ -L "$d_host" ]; then
-      d_hops=$((d_hops + 1))
-      [ "$d_hops" -le ${MAX_DESTINATION_LINKS} ] || { why=$1; fail symlinks; }
-      d_link=$(readlink -- "$d_host" && echo .) || { why=$1; fail destination; }
-      d_link=\${d_link%"$nl."}
-      case $d_link in /*) d_done=;; esac
-      d_rest=$d_link/$d_rest
-    else
-      d_done=$d_done/$d_part
-    fi
-  done
-  d_resolved=\${d_done:-/}
-}
-d_register() {
-  [ "$1" != ${DESTINATION.kernel} ] || [ "$d_hops" -eq 0 ] || { why=$d_original; fail kernel-mount; }
-  if [ -z "$d_done" ]; then
-    if [ "$1" = ${DESTINATION.bind} ]; then d_root=$2; else d_root=; fi
-    return
-  fi
-  d_mounts=$((d_mounts + 1))
-  eval "d_target_$d_mounts=\\$d_done d_mount_$d_mounts=\\$1\\$2"
-  d_first=\${d_done#/}; d_tops=$d_tops\${d_first%%/*}/
-}
-`;
-  }
-});
-
-// src/rootfs/shell.ts
-function lowerDirOption(site) {
-  return site.rootfs.lowers.map((path17) => path17.slice(site.layers.length + 1)).reverse().join(":");
-}
-function rootfsArgs(site, extraOptions = "") {
-  const { rootfs } = site;
-  return [site.layers, lowerDirOption(site), rootfs.upper, rootfs.work, rootfs.merged, extraOptions, site.dir];
-}
-var FAIL, ROOTFS_PREAMBLE, LAUNCH_STEP, NETWORK_READY_STEP;
-var init_shell2 = __esm({
-  "src/rootfs/shell.ts"() {
-    "use strict";
-    FAIL = `fail() {
-  [ -z "$why" ] || printf 'burrow-why %s\\n' "$why" >&3
-  printf '{"burrow-error":"%s"}\\n' "$1" >&3
-  [ -z "$unmount" ] || { cd /; $unmount; }
-  exit 125
-}
-`;
-    ROOTFS_PREAMBLE = `layers="$1"; lowers="$2"; upper="$3"; work="$4"; merged="$5"; options="$6"; dir="$7"; shift 7
-nl='
-'
-why=
-unmount=
-attempt() {
-  "$@" </dev/null >/dev/null 2>&1 && return 0
-  why=$("$@" </dev/null 2>&1 >/dev/null) && return 0
-  while :; do case $why in "unknown argument ignored"*"$nl"*) why=\${why#*"$nl"} ;; *) break ;; esac; done
-  why=\${why%%"$nl"*}
-  return 1
-}
-cd "$layers" || { why=$layers; fail layers; }
-`;
-    LAUNCH_STEP = `command -v "$1" >/dev/null 2>&1 || { why=$1; fail missing; }
-[ -n "$unmount" ] || exec "$@"
-child=
-dying=
-trap 'dying=1; [ -z "$child" ] || kill -KILL $child 2>/dev/null' TERM HUP
-exec 4<&0
-"$@" 0<&4 4<&- &
-child=$!
-exec 4<&- >/dev/null 2>&1
-[ -z "$dying" ] || kill -KILL $child 2>/dev/null
-while :; do wait $child; status=$?; kill -0 $child 2>/dev/null || break; done
-cd /
-$unmount
-exit $status
-`;
-    NETWORK_READY_STEP = `why=
-printf 'ready %s\\n' "$$" >&5 || { why='the network agent ended before the container started'; fail network; }
-exec 5>&-
-`;
-  }
-});
-
-// src/rootfs/index.ts
-async function prepareRootfs(site) {
-  if (site.rootfs.driver !== "auto") await DRIVERS[site.rootfs.driver].prepare(site);
-}
-function mountStep(name) {
-  if (name === "auto") return AUTO_MOUNT;
-  const driver = DRIVERS[name];
-  return `${driver.shellFunctions}${driver.mount} || fail mount
-${driver.unmount === void 0 ? "" : `unmount=${driver.unmount}
-`}`;
-}
-function rootfsFailure(report, driver, context3) {
-  const code2 = /"burrow-error":"([^"]*)"/.exec(report)?.[1];
-  if (code2 === void 0) return void 0;
-  const why = /^burrow-why (.*)$/m.exec(report)?.[1]?.trim() ?? "";
-  let message;
-  switch (code2) {
-    case "no-overlay":
-      return new NoOverlayError(context3, why);
-    case "mount":
-      message = driver === "auto" ? `cannot mount the root file system (${why})` : DRIVERS[driver].mountFailure(why);
-      break;
-    case "layers":
-      message = `cannot enter the image's layers in ${why}`;
-      break;
-    case "enter":
-      message = "cannot enter the mounted root file system";
-      break;
-    case "missing":
-      message = `${notInstalled(why)}; ${RUN_DOCTOR}`;
-      break;
-    case "handoff":
-      message = `${why} cannot be read (recreate the container)`;
-      break;
-    case "symlinks":
-      message = `${why} leads through more than ${MAX_DESTINATION_LINKS} symbolic links in the container (or a loop): it cannot be a mount point`;
-      break;
-    case "destination":
-      message = `a symbolic link on the way to ${why} in the container cannot be read`;
-      break;
-    case "kernel-mount":
-      message = `${why} is a symbolic link in the image: proc, sysfs and /dev are mounted on ordinary directories only`;
-      break;
-    case "kernel-link":
-      message = `the mount point ${why} leads through a symbolic link into /proc, /sys or /dev, where links can reach the host: refused`;
-      break;
-    default:
-      message = `${code2}${why === "" ? "" : ` (${why})`}`;
-  }
-  return new BurrowError("IO", `${context3}: ${message}`);
-}
-var DRIVERS, NoOverlayError;
-var init_rootfs = __esm({
-  "src/rootfs/index.ts"() {
-    "use strict";
-    init_errors();
-    init_host_tools();
-    init_auto();
-    init_copy2();
-    init_destinations();
-    init_fuse_overlayfs();
-    init_overlay();
-    init_shell2();
-    DRIVERS = { overlay: overlayDriver, "fuse-overlayfs": fuseOverlayfsDriver, copy: copyDriver };
-    NoOverlayError = class extends BurrowError {
-      constructor(context3, why) {
-        super("NO_DRIVER", `${context3}: neither the kernel's overlayfs nor fuse-overlayfs can mount here${why === "" ? "" : ` (${why})`}`);
-        this.why = why;
-      }
-      why;
-    };
-  }
-});
-
-// src/container/launcher.ts
-import { existsSync as existsSync28 } from "node:fs";
-import { join as join38 } from "node:path";
-import { fileURLToPath as fileURLToPath10 } from "node:url";
-function plainLaunchNetwork(plan) {
-  return plan.network.mode === "host" ? { kind: "host" } : { kind: "none" };
-}
-function rootfsSite(store, record, mapping) {
-  return { rootfs: record.plan.rootfs, layers: layersDir(store), dir: containerDir(store, record.id), mapping };
-}
-function launchScript(name, seccomp, destinations, agent) {
-  return `${FAIL}${agent ? NETWORK_READY_STEP : ""}${ROOTFS_PREAMBLE}${mountStep(name)}${ENV_STEP}${seccomp ? SECCOMP_STEP : ""}${resolveDestinations(destinations)}${LAUNCH_STEP}`;
-}
-function launcherArgv(plan, site, network = plainLaunchNetwork(plan)) {
-  const bwrap = network.kind === "private" ? bwrapArgs(plan, INIT_BINARY, NETWORK_INFO_FD, false, NETWORK_GO_FD) : bwrapArgs(plan, INIT_BINARY, 3, network.kind === "none");
-  const namespaces = network.kind === "container" ? ["nsenter", `--target=${network.pid}`, "--user", "--net", "--preserve-credentials", "--", "unshare", "--mount"] : [unshareProgram(), ...unshareArgs(site.mapping), ...network.kind === "private" ? ["--net"] : []];
-  return [
-    ...namespaces,
-    "--",
-    ...deathWatch(plan.rootfs.driver, site.dir),
-    "/bin/sh",
-    "-c",
-    launchScript(plan.rootfs.driver, hasSeccompFilter(plan), `${DESTINATION.none}${bwrap.destinations}`, network.kind === "private"),
-    "burrow-launch",
-    ...rootfsArgs(site, plan.rootfs.volatile === true ? ",volatile" : ""),
-    "bwrap",
-    ...bwrap.args
-  ];
-}
-function deathWatch(driver, dir) {
-  if (SETPRIV === void 0) return [];
-  if (driver === "fuse-overlayfs" || driver === "auto" && existsSync28(join38(dir, AUTO_NOTE_FILE))) return [SETPRIV, "--pdeathsig", "TERM", "--"];
-  return [];
-}
-function launchInfo(info3, driver) {
-  const pidMatch = /"child-pid":\s*(\d+)/.exec(info3);
-  const pid = pidMatch === null ? void 0 : Number(pidMatch[1]);
-  const context3 = "cannot set up the container";
-  if (/"burrow-error":"cgroup"/.test(info3)) return { pid, failure: cgroupEntryFailure(info3, context3) };
-  if (/"burrow-error":"network"/.test(info3)) {
-    const why = /^burrow-why (.*)$/m.exec(info3)?.[1]?.trim() ?? "";
-    return { pid, failure: new BurrowError("NETWORK", `cannot set up the container's network${why === "" ? "" : `: ${why}`}; run 'burrow doctor'`) };
-  }
-  return { pid, failure: rootfsFailure(info3, driver, context3) };
-}
-function cgroupEntryFailure(report, context3) {
-  const why = /^burrow-why (.*)$/m.exec(report)?.[1]?.trim() ?? "";
-  return new BurrowError("IO", `${context3}: cannot move it into its cgroup${why === "" ? "" : ` (${why})`}; run 'burrow doctor' to check the host's cgroup delegation`);
-}
-var INIT_BINARY, MONITOR_BINARY, NETWORK_GO_FD, NETWORK_INFO_FD, ENV_STEP, SECCOMP_STEP, SETPRIV;
-var init_launcher = __esm({
-  "src/container/launcher.ts"() {
-    "use strict";
-    init_errors();
-    init_auto();
-    init_destinations();
-    init_rootfs();
-    init_shell2();
-    init_bwrap();
-    init_handoff();
-    init_plan();
-    init_paths();
-    init_idmap();
-    init_host_tools();
-    init_record();
-    INIT_BINARY = fileURLToPath10(new URL("../native/burrow-init", __burrowModuleUrl));
-    MONITOR_BINARY = fileURLToPath10(new URL("../native/burrow-monitor", __burrowModuleUrl));
-    NETWORK_GO_FD = 6;
-    NETWORK_INFO_FD = 7;
-    ENV_STEP = `command exec ${ENV_FD}<"$dir/${ENV_FILE}" || { why=$dir/${ENV_FILE}; fail handoff; }
-`;
-    SECCOMP_STEP = `command exec ${SECCOMP_FD}<"$dir/${SECCOMP_FILE}" || { why=$dir/${SECCOMP_FILE}; fail handoff; }
-`;
-    SETPRIV = ["/usr/bin/setpriv", "/bin/setpriv"].find((path17) => existsSync28(path17));
-  }
-});
-
 // src/network/switch.ts
-import { spawn as spawn4 } from "node:child_process";
-import { closeSync as closeSync9, existsSync as existsSync29, mkdirSync as mkdirSync13, openSync as openSync8, readFileSync as readFileSync32 } from "node:fs";
+import { spawn as spawn5 } from "node:child_process";
+import { closeSync as closeSync9, existsSync as existsSync30, mkdirSync as mkdirSync14, openSync as openSync8, readFileSync as readFileSync33 } from "node:fs";
 import { connect } from "node:net";
-import { basename as basename7, dirname as dirname12, join as join39 } from "node:path";
+import { basename as basename7, dirname as dirname12, join as join42 } from "node:path";
 async function askSwitch(socketPath, request, timeoutMs = 2e3) {
   let directoryFd;
   let path17 = socketPath;
@@ -39462,12 +39857,12 @@ async function askSwitch(socketPath, request, timeoutMs = 2e3) {
     path17 = `/proc/self/fd/${directoryFd}/${basename7(socketPath)}`;
   }
   try {
-    return await new Promise((resolve10) => {
+    return await new Promise((resolve11) => {
       const socket = connect(path17);
       let answer = "";
       const timer = setTimeout(() => {
         socket.destroy();
-        resolve10(void 0);
+        resolve11(void 0);
       }, timeoutMs);
       socket.on("connect", () => socket.write(`${request}\0`));
       socket.on("data", (chunk) => {
@@ -39476,11 +39871,11 @@ async function askSwitch(socketPath, request, timeoutMs = 2e3) {
       });
       socket.on("error", () => {
         clearTimeout(timer);
-        resolve10(void 0);
+        resolve11(void 0);
       });
       socket.on("close", () => {
         clearTimeout(timer);
-        resolve10(answer.includes("\n") ? answer.slice(0, answer.indexOf("\n")) : void 0);
+        resolve11(answer.includes("\n") ? answer.slice(0, answer.indexOf("\n")) : void 0);
       });
     });
   } finally {
@@ -39493,7 +39888,7 @@ async function switchRunning(store, network) {
 async function ensureSwitch(store, network, timeoutMs = 5e3) {
   if (await switchRunning(store, network)) return;
   const dir = networkDir(store, network.id);
-  const logPath = join39(dir, "switch.log");
+  const logPath = join42(dir, "switch.log");
   const deadline = Date.now() + timeoutMs;
   for (; ; ) {
     const started = withLockFileSync(networkLock(store, network.id), () => {
@@ -39506,7 +39901,7 @@ async function ensureSwitch(store, network, timeoutMs = 5e3) {
         const why = lastLine(logPath) ?? (started.exited === -1 ? `${SWITCH_BINARY} could not be started (run npm run build)` : "it did not answer");
         throw new BurrowError("NETWORK", `the switch of network ${network.name} did not start: ${why}`);
       }
-      if (started.exited === 0 && !existsSync29(join39(dir, "switch.sock"))) break;
+      if (started.exited === 0 && !existsSync30(join42(dir, "switch.sock"))) break;
       await sleep(10, void 0);
     }
     await sleep(10, void 0);
@@ -39514,10 +39909,10 @@ async function ensureSwitch(store, network, timeoutMs = 5e3) {
 }
 function startSwitch(dir, logPath, name) {
   const started = { exited: void 0 };
-  mkdirSync13(dir, { recursive: true, mode: 448 });
+  mkdirSync14(dir, { recursive: true, mode: 448 });
   const log2 = openSync8(logPath, "a", 384);
   try {
-    const child2 = spawn4(SWITCH_BINARY, [dir, name], { detached: true, stdio: ["ignore", log2, log2], env: hostEnv() });
+    const child2 = spawn5(SWITCH_BINARY, [dir, name], { detached: true, stdio: ["ignore", log2, log2], env: hostEnv() });
     child2.on("exit", (code2) => {
       started.exited = code2;
     });
@@ -39532,7 +39927,7 @@ function startSwitch(dir, logPath, name) {
 }
 function lastLine(path17) {
   try {
-    return readFileSync32(path17, "utf8").trim().split("\n").pop() || void 0;
+    return readFileSync33(path17, "utf8").trim().split("\n").pop() || void 0;
   } catch {
     return void 0;
   }
@@ -39554,21 +39949,21 @@ var init_switch = __esm({
 });
 
 // src/network/attach.ts
-import { readdirSync as readdirSync8, rmSync as rmSync8 } from "node:fs";
-import { join as join40 } from "node:path";
+import { readdirSync as readdirSync10, rmSync as rmSync9 } from "node:fs";
+import { join as join43 } from "node:path";
 async function prepareAttachments(store, containerId, containerName, hostsFile2, attachments) {
   const files = [];
   for (const [index, attachment] of attachments.entries()) {
     files.push(await prepareAttachment(store, containerId, containerName, hostsFile2, attachment, `eth${index + 1}`));
   }
   const dir = containerDir(store, containerId);
-  for (const name of readdirSync8(dir)) {
-    if (name.endsWith(ATTACH_SUFFIX) && !files.includes(join40(dir, name))) rmSync8(join40(dir, name), { force: true });
+  for (const name of readdirSync10(dir)) {
+    if (name.endsWith(ATTACH_SUFFIX) && !files.includes(join43(dir, name))) rmSync9(join43(dir, name), { force: true });
   }
   return files;
 }
 function attachFile(store, containerId, networkId) {
-  return join40(containerDir(store, containerId), `network-${networkId.slice(0, 12)}${ATTACH_SUFFIX}`);
+  return join43(containerDir(store, containerId), `network-${networkId.slice(0, 12)}${ATTACH_SUFFIX}`);
 }
 async function prepareAttachment(store, containerId, containerName, hostsFile2, attachment, ifname) {
   const network = findNetwork(store, attachment.network);
@@ -39610,8 +40005,8 @@ var init_attach = __esm({
 });
 
 // src/network/helpers.ts
-import { closeSync as closeSync10, constants as constants12, openSync as openSync9, readFileSync as readFileSync33, rmSync as rmSync9, statSync as statSync6 } from "node:fs";
-import { join as join41 } from "node:path";
+import { closeSync as closeSync10, constants as constants12, openSync as openSync9, readFileSync as readFileSync34, rmSync as rmSync10, statSync as statSync7 } from "node:fs";
+import { join as join44 } from "node:path";
 function tunProblem() {
   try {
     closeSync10(openSync9(TUN, constants12.O_RDWR));
@@ -39657,13 +40052,13 @@ function killLeftoverHelper(dir) {
   const unrecorded = unrecordedPasta(dir);
   if (unrecorded !== void 0) {
     signalLeftover(unrecorded.pid);
-    rmSync9(join41(dir, PASTA_PID_FILE), { force: true });
+    rmSync10(join44(dir, PASTA_PID_FILE), { force: true });
   }
 }
 function recordedHelper(dir) {
   let text2;
   try {
-    text2 = readFileSync33(join41(dir, HELPER_FILE), "latin1");
+    text2 = readFileSync34(join44(dir, HELPER_FILE), "latin1");
   } catch {
     return void 0;
   }
@@ -39677,12 +40072,12 @@ function signalLeftover(pid) {
   }
 }
 function unrecordedPasta(dir) {
-  const path17 = join41(dir, PASTA_PID_FILE);
+  const path17 = join44(dir, PASTA_PID_FILE);
   let pid;
   let writtenAt;
   try {
-    pid = Number(readFileSync33(path17, "latin1").trim());
-    writtenAt = statSync6(path17).mtimeMs;
+    pid = Number(readFileSync34(path17, "latin1").trim());
+    writtenAt = statSync7(path17).mtimeMs;
   } catch {
     return void 0;
   }
@@ -39692,7 +40087,7 @@ function unrecordedPasta(dir) {
 }
 function commandName(pid) {
   try {
-    return readFileSync33(`/proc/${pid}/comm`, "latin1").trim();
+    return readFileSync34(`/proc/${pid}/comm`, "latin1").trim();
   } catch {
     return "";
   }
@@ -39715,7 +40110,7 @@ var init_helpers = __esm({
 });
 
 // src/network/helper-args.ts
-import { readFileSync as readFileSync34 } from "node:fs";
+import { readFileSync as readFileSync35 } from "node:fs";
 import { networkInterfaces } from "node:os";
 function parseDefaultRoute(text2) {
   for (const line of text2.split("\n").slice(1)) {
@@ -39729,7 +40124,7 @@ function parseDefaultRoute(text2) {
 function pastaAddresses() {
   let text2;
   try {
-    text2 = readFileSync34("/proc/net/route", "latin1");
+    text2 = readFileSync35("/proc/net/route", "latin1");
   } catch {
     return {};
   }
@@ -39777,83 +40172,9 @@ var init_helper_args = __esm({
   }
 });
 
-// src/container/state.ts
-import { existsSync as existsSync30, readFileSync as readFileSync35 } from "node:fs";
-import { join as join42 } from "node:path";
-function sandboxReady(pid) {
-  try {
-    const parent = parentOf(pid);
-    if (parent === void 0) return true;
-    return readFileSync35(`/proc/${pid}/cmdline`, "latin1") !== readFileSync35(`/proc/${parent}/cmdline`, "latin1");
-  } catch {
-    return true;
-  }
-}
-async function waitForSandbox(pid, timeoutMs = 5e3) {
-  const deadline = Date.now() + timeoutMs;
-  while (!sandboxReady(pid) && Date.now() < deadline) await new Promise((resolve10) => setTimeout(resolve10, 2));
-}
-function readRunFile(path17) {
-  try {
-    return readFileSync35(path17, "utf8");
-  } catch {
-    return void 0;
-  }
-}
-function readJson(path17) {
-  const text2 = readRunFile(path17);
-  if (text2 === void 0) return void 0;
-  try {
-    return JSON.parse(text2);
-  } catch {
-    return void 0;
-  }
-}
-function readSandbox(dir) {
-  const text2 = readRunFile(join42(dir, "pid"))?.trim();
-  return text2 === void 0 ? void 0 : parseIdentity(text2);
-}
-function sandboxPidFile(pid) {
-  return `${formatIdentity(identify(pid) ?? { pid, startTime: "0", bootId: bootId() })}
-`;
-}
-function monitorFile() {
-  const identity3 = identify(process.pid);
-  return JSON.stringify({ monitor: identity3 === void 0 ? "" : formatIdentity(identity3), startedAt: (/* @__PURE__ */ new Date()).toISOString() });
-}
-function monitorOf(file) {
-  return typeof file.monitor === "string" ? parseIdentity(file.monitor) : void 0;
-}
-function containerState(store, record) {
-  const dir = containerDir(store, record.id);
-  const monitorRecord = readJson(join42(dir, "monitor"));
-  const exit = readJson(join42(dir, "exit"));
-  const sandboxRecord = readSandbox(dir);
-  const base = { startedAt: monitorRecord?.startedAt, restarts: exit?.restarts ?? 0, lost: false, paused: false, oomKilled: exit?.oomKilled === true };
-  if (monitorRecord === void 0) {
-    return { ...base, sandbox: void 0, monitor: void 0, status: exit === void 0 ? "created" : "exited", exitCode: exit?.exitCode, finishedAt: exit?.finishedAt };
-  }
-  const recorded = monitorOf(monitorRecord);
-  const monitor = isRunning(recorded) ? recorded : void 0;
-  const sandbox = monitor !== void 0 && isRunning(sandboxRecord) ? sandboxRecord : void 0;
-  if (exit !== void 0 && (monitor === void 0 || !existsSync30(join42(dir, "pid")))) {
-    return { ...base, sandbox: void 0, monitor, status: "exited", exitCode: exit.exitCode, finishedAt: exit.finishedAt };
-  }
-  if (monitor !== void 0) return { ...base, status: "running", paused: isFrozen(record.cgroup), oomKilled: false, sandbox, monitor, exitCode: void 0, finishedAt: void 0 };
-  return { ...base, sandbox: void 0, monitor, status: "exited", exitCode: -1, finishedAt: void 0, lost: true };
-}
-var init_state = __esm({
-  "src/container/state.ts"() {
-    "use strict";
-    init_cgroup();
-    init_record();
-    init_process_identity();
-  }
-});
-
 // src/container/network.ts
-import { readFileSync as readFileSync36, rmSync as rmSync10 } from "node:fs";
-import { join as join43 } from "node:path";
+import { readFileSync as readFileSync36, rmSync as rmSync11 } from "node:fs";
+import { join as join45 } from "node:path";
 async function prepareNetwork(store, record, onNote) {
   const dir = containerDir(store, record.id);
   const plan = record.plan;
@@ -39861,7 +40182,7 @@ async function prepareNetwork(store, record, onNote) {
   const names = plan.names ?? NO_NAMES;
   const base = { hostname: plan.hostname, name: record.name, names };
   killLeftoverHelper(dir);
-  rmSync10(join43(dir, NETWORK_FILE), { force: true });
+  rmSync11(join45(dir, NETWORK_FILE), { force: true });
   if (net.mode === "host") {
     writeNameFiles(dir, { ...base, network: "host", nameservers: [] });
     return { network: { kind: "host" }, agent: [] };
@@ -39882,9 +40203,9 @@ async function prepareNetwork(store, record, onNote) {
   const addresses = helper === "pasta" ? pastaAddresses() : { address: "10.0.2.100", gateway: SLIRP_HOST };
   const hostGateway = gatewayWanted ? helper === "pasta" ? addresses.gateway : SLIRP_HOST : void 0;
   writeNameFiles(dir, { ...base, network: helper, address: addresses.address, hostGateway, nameservers: [helper === "pasta" ? PASTA_DNS : SLIRP_DNS] });
-  await prepareAttachments(store, record.id, record.name, join43(dir, NAME_FILES.hosts), net.networks);
+  await prepareAttachments(store, record.id, record.name, join45(dir, NAME_FILES.hosts), net.networks);
   const state3 = { helper, ports, hostGateway, address: addresses.address, gateway: addresses.gateway, mac: net.mac };
-  writeFileAtomic(join43(dir, NETWORK_FILE), JSON.stringify(state3), 420, { durable: false });
+  writeFileAtomic(join45(dir, NETWORK_FILE), JSON.stringify(state3), 420, { durable: false });
   return { network: { kind: "private" }, agent: agentArgs(dir, helper, net, ports, hostGateway !== void 0) };
 }
 function hasOutbound(store, plan) {
@@ -39894,9 +40215,9 @@ async function networksOnly(store, record, dir, net, base, onNote) {
   if (net.ports.length > 0 || net.publishAll) onNote?.(`WARNING: Published ports are discarded: container ${record.name} has no outbound network (its networks are all internal)`);
   const address = net.networks[0]?.address;
   writeNameFiles(dir, { ...base, network: "none", address, nameservers: [] });
-  await prepareAttachments(store, record.id, record.name, join43(dir, NAME_FILES.hosts), net.networks);
+  await prepareAttachments(store, record.id, record.name, join45(dir, NAME_FILES.hosts), net.networks);
   const state3 = { helper: void 0, ports: [], address, mac: net.mac };
-  writeFileAtomic(join43(dir, NETWORK_FILE), JSON.stringify(state3), 420, { durable: false });
+  writeFileAtomic(join45(dir, NETWORK_FILE), JSON.stringify(state3), 420, { durable: false });
   return { network: { kind: "private" }, agent: networksOnlyAgentArgs(dir) };
 }
 function joinContainer(store, record, id) {
@@ -39914,11 +40235,11 @@ function joinContainer(store, record, id) {
   const otherDir = containerDir(store, other.id);
   for (const file of [NAME_FILES.hosts, NAME_FILES.resolv]) {
     try {
-      writeInPlace(join43(dir, file), readFileSync36(join43(otherDir, file), "utf8"));
+      writeInPlace(join45(dir, file), readFileSync36(join45(otherDir, file), "utf8"));
     } catch {
     }
   }
-  writeInPlace(join43(dir, NAME_FILES.hostname), `${record.plan.hostname}
+  writeInPlace(join45(dir, NAME_FILES.hostname), `${record.plan.hostname}
 `);
   if (other.plan.network.mode === "host") return { network: { kind: "host" }, agent: [] };
   return { network: { kind: "container", pid: state3.sandbox.pid }, agent: [] };
@@ -39944,7 +40265,7 @@ var init_network = __esm({
 });
 
 // src/container/resources.ts
-import { readdirSync as readdirSync9 } from "node:fs";
+import { readdirSync as readdirSync11 } from "node:fs";
 function limitModeOf(record) {
   return record.limitMode ?? DEFAULT_MODE;
 }
@@ -39961,7 +40282,7 @@ function resolveWithWarning(host, limits, mode, onNote, only) {
 function isLive(store, containerId) {
   let ids;
   try {
-    ids = readdirSync9(containersDir(store)).filter((id) => CONTAINER_ID.test(id) && id.startsWith(containerId));
+    ids = readdirSync11(containersDir(store)).filter((id) => CONTAINER_ID.test(id) && id.startsWith(containerId));
   } catch {
     return true;
   }
@@ -40093,14 +40414,22 @@ var init_tty = __esm({
 // src/container/exec.ts
 import { closeSync as closeSync12, constants as fsConstants2, openSync as openSync10 } from "node:fs";
 import { constants as constants13 } from "node:os";
-import { join as join44 } from "node:path";
-import { spawn as spawn5 } from "node:child_process";
+import { join as join46 } from "node:path";
+import { spawn as spawn6 } from "node:child_process";
 function openSeccompFilter(dir, record) {
   if (!hasSeccompFilter(record.plan)) return void 0;
   try {
-    return openSync10(join44(dir, SECCOMP_FILE), fsConstants2.O_RDONLY | fsConstants2.O_NOFOLLOW);
+    return openSync10(join46(dir, SECCOMP_FILE), fsConstants2.O_RDONLY | fsConstants2.O_NOFOLLOW);
   } catch (error2) {
     throw new BurrowError("IO", `cannot read the seccomp filter of container ${record.name}: ${error2.message} (recreate the container)`);
+  }
+}
+function execUser(user, record) {
+  try {
+    return resolveUser(user, record.plan.rootfs.lowers);
+  } catch (error2) {
+    if (error2 instanceof BurrowError && !error2.explicitExit) throw new BurrowError(error2.code, error2.message, { cause: error2, exitCode: 126 });
+    throw error2;
   }
 }
 async function runningSandbox(store, record) {
@@ -40112,7 +40441,7 @@ async function runningSandbox(store, record) {
   return sandbox;
 }
 function spawnExec(store, record, sandbox, options, stdio) {
-  const user = options.user === void 0 ? { uid: record.plan.process.uid, gid: record.plan.process.gid, groups: record.plan.process.groups } : resolveUser(options.user, record.plan.rootfs.lowers);
+  const user = options.user === void 0 ? { uid: record.plan.process.uid, gid: record.plan.process.gid, groups: record.plan.process.groups } : execUser(options.user, record);
   const environment = environmentBlock(mergeEnv([options.tty ? ["TERM=xterm"] : [], record.plan.process.env, callerEnv(options.env)]));
   const seccomp = openSeccompFilter(containerDir(store, record.id), record);
   const init = initArgs({
@@ -40133,7 +40462,7 @@ function spawnExec(store, record, sandbox, options, stdio) {
   try {
     const spawnOptions = { stdio: [...stdio, "pipe", ...seccomp === void 0 ? [] : [seccomp]], env: hostEnv(), detached: true };
     const [command, ...rest] = [...record.cgroup === void 0 ? [] : entryArgv(record.cgroup), INIT_BINARY, ...args];
-    child2 = spawn5(command, rest, spawnOptions);
+    child2 = spawn6(command, rest, spawnOptions);
   } finally {
     if (seccomp !== void 0) closeSync12(seccomp);
   }
@@ -40178,12 +40507,12 @@ async function execInContainer(store, query, options) {
   const handlers = FORWARDED.map((signal) => [signal, () => forward(signal)]);
   for (const [signal, handler] of handlers) process.on(signal, handler);
   try {
-    const [code2, signal] = await new Promise((resolve10, reject) => {
+    const [code2, signal] = await new Promise((resolve11, reject) => {
       child2.on("error", (error2) => reject(new BurrowError("IO", `cannot run ${INIT_BINARY}: ${error2.message} (run npm run build)`)));
-      child2.on("close", (exitCode, sig) => resolve10([exitCode, sig]));
+      child2.on("close", (exitCode, sig) => resolve11([exitCode, sig]));
     });
-    const failure = started.failure(code2);
-    if (failure !== void 0) throw failure;
+    const failure2 = started.failure(code2);
+    if (failure2 !== void 0) throw failure2;
     if (code2 !== null) return code2;
     return 128 + (signal === null ? 0 : constants13.signals[signal] ?? 0);
   } finally {
@@ -40195,13 +40524,13 @@ async function execDetached(store, record, sandbox, options) {
   if (options.tty || options.interactive) throw new BurrowError("INVALID_ARGUMENT", "exec -d cannot be used with -i or -t: nothing would be attached");
   const started = spawnExec(store, record, sandbox, options, ["ignore", "ignore", "ignore"]);
   const { child: child2 } = started;
-  const exited = await new Promise((resolve10, reject) => {
+  const exited = await new Promise((resolve11, reject) => {
     child2.on("error", (error2) => reject(new BurrowError("IO", `cannot run ${INIT_BINARY}: ${error2.message} (run npm run build)`)));
-    child2.on("exit", (code2) => resolve10(code2));
-    child2.stdio[3]?.on("close", () => resolve10(void 0));
+    child2.on("exit", (code2) => resolve11(code2));
+    child2.stdio[3]?.on("close", () => resolve11(void 0));
   });
-  const failure = exited === void 0 ? void 0 : started.failure(exited);
-  if (failure !== void 0) throw failure;
+  const failure2 = exited === void 0 ? void 0 : started.failure(exited);
+  if (failure2 !== void 0) throw failure2;
   child2.unref();
   return 0;
 }
@@ -40236,9 +40565,9 @@ __export(health_exports, {
   waitHealthy: () => waitHealthy
 });
 import { existsSync as existsSync31, readFileSync as readFileSync37 } from "node:fs";
-import { join as join45 } from "node:path";
+import { join as join47 } from "node:path";
 function readHealthFile(dir) {
-  const text2 = readRunFile(join45(dir, HEALTH_FILE));
+  const text2 = readRunFile(join47(dir, HEALTH_FILE));
   if (text2 === void 0) return void 0;
   try {
     const parsed = JSON.parse(text2);
@@ -40315,15 +40644,15 @@ async function probe(store, record, sandbox, config, signal) {
   signal?.addEventListener("abort", onAbort);
   if (signal?.aborted === true) onAbort();
   try {
-    const [code2, killedBy, spawnError] = await new Promise((resolve10) => {
-      child2.on("error", (error2) => resolve10([null, null, error2]));
-      child2.on("close", (exitCode, sig) => resolve10([exitCode, sig, void 0]));
+    const [code2, killedBy, spawnError] = await new Promise((resolve11) => {
+      child2.on("error", (error2) => resolve11([null, null, error2]));
+      child2.on("close", (exitCode, sig) => resolve11([exitCode, sig, void 0]));
     });
     if (spawnError !== void 0) return entry(-1, `cannot start the health check: ${spawnError.message}`);
     const text2 = output.text();
     if (timedOut) return entry(-1, `Health check exceeded timeout (${formatDuration(config.timeoutMs)})${text2 === "" ? "" : `: ${text2}`}`);
-    const failure = started.failure(code2);
-    if (failure !== void 0) return entry(-1, oneLine2(failure.message));
+    const failure2 = started.failure(code2);
+    if (failure2 !== void 0) return entry(-1, oneLine2(failure2.message));
     if (code2 !== null) return entry(code2, text2);
     return entry(-1, `the health check was killed by ${killedBy ?? "a signal"}${text2 === "" ? "" : `: ${text2}`}`);
   } finally {
@@ -40333,7 +40662,7 @@ async function probe(store, record, sandbox, config, signal) {
 }
 function recordResult(store, record, config, run, result) {
   const dir = containerDir(store, record.id);
-  return withLockFileSync(join45(dir, "health.lock"), () => {
+  return withLockFileSync(join47(dir, "health.lock"), () => {
     const file = readHealthFile(dir);
     const current = file !== void 0 && file.Run === run ? file : { Status: "starting", FailingStreak: 0, Log: file?.Log ?? [] };
     const next = { Status: current.Status, FailingStreak: current.FailingStreak, Log: [...current.Log, result].slice(-MAX_LOG_ENTRIES) };
@@ -40347,7 +40676,7 @@ function recordResult(store, record, config, run, result) {
         if (next.FailingStreak >= config.retries) next.Status = "unhealthy";
       }
     }
-    writeFileAtomic(join45(dir, HEALTH_FILE), `${JSON.stringify({ ...next, Run: run })}
+    writeFileAtomic(join47(dir, HEALTH_FILE), `${JSON.stringify({ ...next, Run: run })}
 `, 420, { durable: false });
     return next;
   });
@@ -40382,7 +40711,7 @@ async function waitHealthy(store, query, options) {
   healthConfigOf(record);
   const deadline = Date.now() + options.timeoutMs;
   for (; ; ) {
-    if (!existsSync31(join45(containerDir(store, record.id), "container.json"))) throw new BurrowError("NOT_FOUND", `container ${record.name} was removed before it became healthy`);
+    if (!existsSync31(join47(containerDir(store, record.id), "container.json"))) throw new BurrowError("NOT_FOUND", `container ${record.name} was removed before it became healthy`);
     const state3 = containerState(store, record);
     if (state3.status === "created") throw new BurrowError("INVALID_ARGUMENT", `container ${record.name} is not running: start it first`);
     if (state3.status === "exited") throw new BurrowError("INVALID_ARGUMENT", `container ${record.name} exited (code ${state3.exitCode ?? -1}) before it became healthy`);
@@ -40393,7 +40722,7 @@ async function waitHealthy(store, query, options) {
     if (Date.now() >= deadline) {
       throw new BurrowError("TIMEOUT", `container ${record.name} did not become healthy within ${formatDuration(options.timeoutMs)}: ${health === void 0 ? "no check has run yet" : `still ${health.Status}; ${lastCheck(health)}`}`);
     }
-    await new Promise((resolve10) => setTimeout(resolve10, 100));
+    await new Promise((resolve11) => setTimeout(resolve11, 100));
   }
 }
 function healthTimer(store, record) {
@@ -40479,10 +40808,10 @@ var init_health = __esm({
 });
 
 // src/container/start.ts
-import { chmodSync as chmodSync2, closeSync as closeSync13, existsSync as existsSync32, openSync as openSync11, renameSync as renameSync5, rmSync as rmSync11, unlinkSync as unlinkSync3, writeFileSync as writeFileSync10 } from "node:fs";
+import { chmodSync as chmodSync3, closeSync as closeSync13, existsSync as existsSync32, openSync as openSync11, renameSync as renameSync5, rmSync as rmSync12, unlinkSync as unlinkSync3, writeFileSync as writeFileSync11 } from "node:fs";
 import { constants as constants14 } from "node:os";
-import { join as join46, relative as relative3 } from "node:path";
-import { fileURLToPath as fileURLToPath11 } from "node:url";
+import { join as join48, relative as relative3 } from "node:path";
+import { fileURLToPath as fileURLToPath12 } from "node:url";
 function killOrphanedSandbox(dir) {
   const sandbox = readSandbox(dir);
   if (sandbox !== void 0 && isRunning(sandbox)) signalProcess(sandbox, "SIGKILL");
@@ -40491,7 +40820,7 @@ function clearRunFiles(dir) {
   killOrphanedSandbox(dir);
   for (const name of ["monitor", "pid", "exit", "stopped", "launch-error", AUTO_NOTE_FILE, EXIT_RESERVE]) {
     try {
-      unlinkSync3(join46(dir, name));
+      unlinkSync3(join48(dir, name));
     } catch (error2) {
       if (error2.code !== "ENOENT") throw error2;
     }
@@ -40517,17 +40846,17 @@ async function removeContainerFiles(store, record, mapping = containerIdMapping(
   killOrphanedSandbox(dir);
   await removeContainerCgroup(record.cgroup);
   removeCgroupsOf(record.id);
-  const retired = join46(containersDir(store), `.removing-${record.id}.${randomBytes(4).toString("hex")}`);
+  const retired = join48(containersDir(store), `.removing-${record.id}.${randomBytes(4).toString("hex")}`);
   try {
     renameSync5(dir, retired);
   } catch (error2) {
     if (error2.code === "ENOENT") return;
     throw error2;
   }
-  const work = join46(retired, relative3(dir, record.plan.rootfs.work), "work");
-  for (const dir2 of [work, join46(work, "incompat"), join46(work, "incompat", "volatile")]) {
+  const work = join48(retired, relative3(dir, record.plan.rootfs.work), "work");
+  for (const dir2 of [work, join48(work, "incompat"), join48(work, "incompat", "volatile")]) {
     try {
-      chmodSync2(dir2, 448);
+      chmodSync3(dir2, 448);
     } catch {
       break;
     }
@@ -40586,11 +40915,11 @@ async function runForeground(store, record, options) {
   trace("cgroup ready");
   const entry = cgroup === void 0 ? [] : entryArgv(cgroup);
   try {
-    writeFileSync10(join46(dir, EXIT_RESERVE), Buffer.alloc(8192));
+    writeFileSync11(join48(dir, EXIT_RESERVE), Buffer.alloc(8192));
   } catch {
   }
   const attempt = async () => {
-    writeFileAtomic(join46(dir, "monitor"), monitorFile(), 420, RUNTIME);
+    writeFileAtomic(join48(dir, "monitor"), monitorFile(), 420, RUNTIME);
     return launchAttached(store, record, site, entry, network, options);
   };
   let exitCode = 125;
@@ -40603,10 +40932,10 @@ async function runForeground(store, record, options) {
       exitCode = await attempt();
     }
   } finally {
-    rmSync11(join46(dir, "pid"), { force: true });
-    rmSync11(join46(dir, EXIT_RESERVE), { force: true });
+    rmSync12(join48(dir, "pid"), { force: true });
+    rmSync12(join48(dir, EXIT_RESERVE), { force: true });
     const oom = wasOomKilled(cgroup);
-    writeFileAtomic(join46(dir, "exit"), JSON.stringify({ exitCode, finishedAt: (/* @__PURE__ */ new Date()).toISOString(), ...oom ? { oomKilled: true } : {} }), 420, RUNTIME);
+    writeFileAtomic(join48(dir, "exit"), JSON.stringify({ exitCode, finishedAt: (/* @__PURE__ */ new Date()).toISOString(), ...oom ? { oomKilled: true } : {} }), 420, RUNTIME);
     await removeContainerCgroup(cgroup);
     trace("cgroup removed");
   }
@@ -40629,7 +40958,7 @@ async function launchAttached(store, record, site, entry, network, options) {
   let info3 = "";
   let sandboxPid;
   let stateFailure;
-  const pidFile = join46(containerDir(store, record.id), "pid");
+  const pidFile = join48(containerDir(store, record.id), "pid");
   child2.stdio[3]?.on("data", (chunk) => {
     info3 += chunk.toString();
     const pid = launchInfo(info3, plan.rootfs.driver).pid;
@@ -40669,10 +40998,10 @@ async function launchAttached(store, record, site, entry, network, options) {
     const result = await finished7;
     trace("job exited");
     if (result.error !== void 0) throw new BurrowError("IO", `cannot start the container: ${result.error.message}`);
-    if (detach !== void 0) await new Promise((resolve10) => setTimeout(resolve10, 50));
+    if (detach !== void 0) await new Promise((resolve11) => setTimeout(resolve11, 50));
     if (stateFailure !== void 0) throw stateFailure;
-    const { failure } = launchInfo(info3, plan.rootfs.driver);
-    if (failure !== void 0) throw failure;
+    const { failure: failure2 } = launchInfo(info3, plan.rootfs.driver);
+    if (failure2 !== void 0) throw failure2;
     if (sandboxPid === void 0) throw new BurrowError("IO", `cannot set up the container: ${entry.length > 0 ? "entering its cgroup, " : ""}unshare, newuidmap or bubblewrap failed before the job started (see the message above); ${RUN_DOCTOR}`);
     if (result.exitCode !== null) return result.exitCode;
     if (result.signal !== null) return 128 + (constants14.signals[result.signal] ?? 0);
@@ -40687,20 +41016,20 @@ async function launchAttached(store, record, site, entry, network, options) {
 }
 async function monitorGone(monitor) {
   const deadline = Date.now() + 5e3;
-  while (isRunning(monitor) && Date.now() < deadline) await new Promise((resolve10) => setTimeout(resolve10, 10));
+  while (isRunning(monitor) && Date.now() < deadline) await new Promise((resolve11) => setTimeout(resolve11, 10));
 }
 async function waitForStart(dir, timeoutMs) {
   const started = Date.now();
   while (Date.now() - started < timeoutMs) {
-    const launchError = readRunFile(join46(dir, "launch-error"));
+    const launchError = readRunFile(join48(dir, "launch-error"));
     if (launchError !== void 0) return { launchError };
     const sandbox = readSandbox(dir);
     if (sandbox !== void 0) {
       await waitForSandbox(sandbox.pid, Math.max(0, timeoutMs - (Date.now() - started)));
       return { pid: sandbox.pid };
     }
-    if (existsSync32(join46(dir, "exit"))) return { exited: true };
-    await new Promise((resolve10) => setTimeout(resolve10, 5));
+    if (existsSync32(join48(dir, "exit"))) return { exited: true };
+    await new Promise((resolve11) => setTimeout(resolve11, 5));
   }
   return {};
 }
@@ -40725,7 +41054,7 @@ async function runDetached(store, record, options) {
   writeEnvironmentFile(dir, plan);
   const network = await prepareNetwork(store, record, options.onNote);
   const cleanup = record.autoRemove ? ["--cleanup", process.execPath, CLI, "--root", store.root, "rm", "--force", "--volumes", record.id] : [];
-  if (record.autoRemove) closeSync13(openSync11(join46(dir, ATTACH_HOLD_FILE), "a"));
+  if (record.autoRemove) closeSync13(openSync11(join48(dir, ATTACH_HOLD_FILE), "a"));
   const waitAttach = options.connectClient === void 0 ? [] : ["--wait-attach", String(ATTACH_WAIT_MS)];
   const health = monitorHealthArgs(plan.healthcheck, [process.execPath, CLI, "--root", store.root, "healthcheck", "run", record.id]);
   const launcher = launcherArgv(plan, site, network.network)[0];
@@ -40743,9 +41072,9 @@ async function runDetached(store, record, options) {
   };
   await launch(options.onNote);
   let outcome = await waitForStart(dir, 1e4);
-  const failure = outcome.launchError === void 0 ? void 0 : launchInfo(outcome.launchError, plan.rootfs.driver).failure;
-  if (failure instanceof NoOverlayError) {
-    await fallBackToCopy(store, record, site, failure.why, options.onNote);
+  const failure2 = outcome.launchError === void 0 ? void 0 : launchInfo(outcome.launchError, plan.rootfs.driver).failure;
+  if (failure2 instanceof NoOverlayError) {
+    await fallBackToCopy(store, record, site, failure2.why, options.onNote);
     await monitorGone(containerState(store, record).monitor);
     clearRunFiles(dir);
     await launch(void 0);
@@ -40783,7 +41112,7 @@ var init_start2 = __esm({
     init_process_identity();
     RUNTIME = { durable: false };
     EXIT_RESERVE = "exit.reserve";
-    CLI = fileURLToPath11(new URL("../../bin/burrow.js", __burrowModuleUrl));
+    CLI = fileURLToPath12(new URL("../../bin/burrow.js", __burrowModuleUrl));
     ATTACH_HOLD_FILE = "attach-hold";
     ATTACH_WAIT_MS = 1e4;
   }
@@ -40823,8 +41152,8 @@ var init_time = __esm({
 });
 
 // src/container/logs.ts
-import { closeSync as closeSync14, fstatSync as fstatSync3, openSync as openSync12, readSync as readSync2, statSync as statSync7, watch } from "node:fs";
-import { join as join47 } from "node:path";
+import { closeSync as closeSync14, fstatSync as fstatSync3, openSync as openSync12, readSync as readSync2, statSync as statSync8, watch } from "node:fs";
+import { join as join49 } from "node:path";
 function parseLine(line) {
   if (line.length === 0) return void 0;
   try {
@@ -40836,10 +41165,10 @@ function parseLine(line) {
 function readLogs(store, record) {
   const dir = containerDir(store, record.id);
   const names = [LOG_NAME];
-  for (let index = 1; index < MAX_LOG_FILES && statSync7(join47(dir, `${LOG_NAME}.${index}`), { throwIfNoEntry: false }) !== void 0; index++) names.unshift(`${LOG_NAME}.${index}`);
+  for (let index = 1; index < MAX_LOG_FILES && statSync8(join49(dir, `${LOG_NAME}.${index}`), { throwIfNoEntry: false }) !== void 0; index++) names.unshift(`${LOG_NAME}.${index}`);
   const entries = [];
   for (const name of names) {
-    for (const line of (readRunFile(join47(dir, name)) ?? "").split("\n")) {
+    for (const line of (readRunFile(join49(dir, name)) ?? "").split("\n")) {
       const entry = parseLine(Buffer.from(line));
       if (entry !== void 0) entries.push(entry);
     }
@@ -40862,9 +41191,9 @@ var init_logs = __esm({
 });
 
 // src/container/ops.ts
-import { existsSync as existsSync33, writeFileSync as writeFileSync11 } from "node:fs";
+import { existsSync as existsSync33, writeFileSync as writeFileSync12 } from "node:fs";
 import { constants as constants15 } from "node:os";
-import { join as join48 } from "node:path";
+import { join as join50 } from "node:path";
 function signalNumber(signal) {
   const number2 = parseSignal(signal);
   if (number2 === void 0) throw new BurrowError("INVALID_ARGUMENT", `invalid signal "${signal}": use a name such as SIGTERM or a number`);
@@ -40875,7 +41204,7 @@ async function waitUntilExited(store, record, timeoutMs) {
   for (; ; ) {
     const state3 = containerState(store, record);
     if (state3.status !== "running" || Date.now() - started >= timeoutMs) return state3;
-    await new Promise((resolve10) => setTimeout(resolve10, 20));
+    await new Promise((resolve11) => setTimeout(resolve11, 20));
   }
 }
 async function thaw(record, state3) {
@@ -40885,7 +41214,7 @@ function sendSignal(state3, signal) {
   if (state3.sandbox !== void 0) signalProcess(state3.sandbox, signal);
 }
 function stillThere(store, record) {
-  if (!existsSync33(join48(containerDir(store, record.id), "container.json"))) {
+  if (!existsSync33(join50(containerDir(store, record.id), "container.json"))) {
     throw new BurrowError("NOT_FOUND", `no such container: ${record.name} (removed by another burrow command)`);
   }
 }
@@ -40894,7 +41223,7 @@ async function killContainer(store, query, signal = "SIGKILL") {
   const number2 = signalNumber(signal);
   const state3 = containerState(store, record);
   if (state3.status !== "running") throw new BurrowError("INVALID_ARGUMENT", `container ${record.name} is not running`);
-  if (number2 === constants15.signals.SIGKILL) writeFileSync11(join48(containerDir(store, record.id), "stopped"), "");
+  if (number2 === constants15.signals.SIGKILL) writeFileSync12(join50(containerDir(store, record.id), "stopped"), "");
   await thaw(record, state3);
   sendSignal(state3, number2);
   return record;
@@ -40907,7 +41236,7 @@ async function removeContainer(store, query, force, options = {}) {
     const state3 = containerState(store, record);
     if (state3.status === "running") {
       if (!force) throw new BurrowError("IN_USE", `cannot remove running container ${record.name}: stop it first, or use --force`);
-      writeFileSync11(join48(containerDir(store, record.id), "stopped"), "");
+      writeFileSync12(join50(containerDir(store, record.id), "stopped"), "");
       await thaw(record, state3);
       sendSignal(state3, constants15.signals.SIGKILL);
       await waitUntilExited(store, record, 1e4);
@@ -40925,6 +41254,7 @@ var init_ops = __esm({
     "use strict";
     init_errors();
     init_record();
+    init_start_claim();
     init_start2();
     init_list();
     init_state();
@@ -41003,7 +41333,7 @@ var init_stats2 = __esm({
 });
 
 // src/action/inputs.ts
-import { isAbsolute as isAbsolute5, resolve as resolve5 } from "node:path";
+import { isAbsolute as isAbsolute5, resolve as resolve6 } from "node:path";
 function flag(name, fallback) {
   if (getInput(name) === "") return fallback;
   try {
@@ -41021,7 +41351,7 @@ function readInputs(env = process.env) {
     throw new BurrowError("INVALID_ARGUMENT", "job-file names its own image and steps: leave out the inputs image and run");
   }
   const workspaceText = getInput("workspace");
-  const workspace = workspaceText === "none" ? void 0 : workspaceText !== "" ? resolve5(workspaceText) : env.GITHUB_WORKSPACE;
+  const workspace = workspaceText === "none" ? void 0 : workspaceText !== "" ? resolve6(workspaceText) : env.GITHUB_WORKSPACE;
   if (workspace !== void 0 && !isAbsolute5(workspace)) throw new BurrowError("INVALID_ARGUMENT", `workspace "${workspace}" is not an absolute path`);
   const envLines = getMultilineInput("env");
   for (const line of envLines) {
@@ -41036,7 +41366,7 @@ function readInputs(env = process.env) {
     image,
     run,
     options: getInput("options"),
-    jobFile: jobFile === void 0 ? void 0 : resolve5(env.GITHUB_WORKSPACE ?? process.cwd(), jobFile),
+    jobFile: jobFile === void 0 ? void 0 : resolve6(env.GITHUB_WORKSPACE ?? process.cwd(), jobFile),
     workspace,
     env: envLines,
     memory: optional("memory"),
@@ -41294,7 +41624,7 @@ var init_state2 = __esm({
 });
 
 // node_modules/@actions/glob/lib/internal-glob-options-helper.js
-function getOptions(copy) {
+function getOptions(copy2) {
   const result = {
     followSymbolicLinks: true,
     implicitDescendants: true,
@@ -41302,25 +41632,25 @@ function getOptions(copy) {
     omitBrokenSymbolicLinks: true,
     excludeHiddenFiles: false
   };
-  if (copy) {
-    if (typeof copy.followSymbolicLinks === "boolean") {
-      result.followSymbolicLinks = copy.followSymbolicLinks;
+  if (copy2) {
+    if (typeof copy2.followSymbolicLinks === "boolean") {
+      result.followSymbolicLinks = copy2.followSymbolicLinks;
       debug(`followSymbolicLinks '${result.followSymbolicLinks}'`);
     }
-    if (typeof copy.implicitDescendants === "boolean") {
-      result.implicitDescendants = copy.implicitDescendants;
+    if (typeof copy2.implicitDescendants === "boolean") {
+      result.implicitDescendants = copy2.implicitDescendants;
       debug(`implicitDescendants '${result.implicitDescendants}'`);
     }
-    if (typeof copy.matchDirectories === "boolean") {
-      result.matchDirectories = copy.matchDirectories;
+    if (typeof copy2.matchDirectories === "boolean") {
+      result.matchDirectories = copy2.matchDirectories;
       debug(`matchDirectories '${result.matchDirectories}'`);
     }
-    if (typeof copy.omitBrokenSymbolicLinks === "boolean") {
-      result.omitBrokenSymbolicLinks = copy.omitBrokenSymbolicLinks;
+    if (typeof copy2.omitBrokenSymbolicLinks === "boolean") {
+      result.omitBrokenSymbolicLinks = copy2.omitBrokenSymbolicLinks;
       debug(`omitBrokenSymbolicLinks '${result.omitBrokenSymbolicLinks}'`);
     }
-    if (typeof copy.excludeHiddenFiles === "boolean") {
-      result.excludeHiddenFiles = copy.excludeHiddenFiles;
+    if (typeof copy2.excludeHiddenFiles === "boolean") {
+      result.excludeHiddenFiles = copy2.excludeHiddenFiles;
       debug(`excludeHiddenFiles '${result.excludeHiddenFiles}'`);
     }
   }
@@ -43778,11 +44108,11 @@ var init_internal_globber = __esm({
     init_internal_search_state();
     __awaiter9 = function(thisArg, _arguments, P, generator) {
       function adopt(value2) {
-        return value2 instanceof P ? value2 : new P(function(resolve10) {
-          resolve10(value2);
+        return value2 instanceof P ? value2 : new P(function(resolve11) {
+          resolve11(value2);
         });
       }
-      return new (P || (P = Promise))(function(resolve10, reject) {
+      return new (P || (P = Promise))(function(resolve11, reject) {
         function fulfilled(value2) {
           try {
             step(generator.next(value2));
@@ -43798,7 +44128,7 @@ var init_internal_globber = __esm({
           }
         }
         function step(result) {
-          result.done ? resolve10(result.value) : adopt(result.value).then(fulfilled, rejected);
+          result.done ? resolve11(result.value) : adopt(result.value).then(fulfilled, rejected);
         }
         step((generator = generator.apply(thisArg, _arguments || [])).next());
       });
@@ -43811,14 +44141,14 @@ var init_internal_globber = __esm({
       }, i2);
       function verb(n2) {
         i2[n2] = o2[n2] && function(v) {
-          return new Promise(function(resolve10, reject) {
-            v = o2[n2](v), settle2(resolve10, reject, v.done, v.value);
+          return new Promise(function(resolve11, reject) {
+            v = o2[n2](v), settle2(resolve11, reject, v.done, v.value);
           });
         };
       }
-      function settle2(resolve10, reject, d, v) {
+      function settle2(resolve11, reject, d, v) {
         Promise.resolve(v).then(function(v2) {
-          resolve10({ value: v2, done: d });
+          resolve11({ value: v2, done: d });
         }, reject);
       }
     };
@@ -44034,11 +44364,11 @@ var init_glob = __esm({
     init_internal_hash_files();
     __awaiter10 = function(thisArg, _arguments, P, generator) {
       function adopt(value2) {
-        return value2 instanceof P ? value2 : new P(function(resolve10) {
-          resolve10(value2);
+        return value2 instanceof P ? value2 : new P(function(resolve11) {
+          resolve11(value2);
         });
       }
-      return new (P || (P = Promise))(function(resolve10, reject) {
+      return new (P || (P = Promise))(function(resolve11, reject) {
         function fulfilled(value2) {
           try {
             step(generator.next(value2));
@@ -44054,7 +44384,7 @@ var init_glob = __esm({
           }
         }
         function step(result) {
-          result.done ? resolve10(result.value) : adopt(result.value).then(fulfilled, rejected);
+          result.done ? resolve11(result.value) : adopt(result.value).then(fulfilled, rejected);
         }
         step((generator = generator.apply(thisArg, _arguments || [])).next());
       });
@@ -46454,11 +46784,11 @@ var init_cacheUtils = __esm({
     init_constants();
     __awaiter11 = function(thisArg, _arguments, P, generator) {
       function adopt(value2) {
-        return value2 instanceof P ? value2 : new P(function(resolve10) {
-          resolve10(value2);
+        return value2 instanceof P ? value2 : new P(function(resolve11) {
+          resolve11(value2);
         });
       }
-      return new (P || (P = Promise))(function(resolve10, reject) {
+      return new (P || (P = Promise))(function(resolve11, reject) {
         function fulfilled(value2) {
           try {
             step(generator.next(value2));
@@ -46474,7 +46804,7 @@ var init_cacheUtils = __esm({
           }
         }
         function step(result) {
-          result.done ? resolve10(result.value) : adopt(result.value).then(fulfilled, rejected);
+          result.done ? resolve11(result.value) : adopt(result.value).then(fulfilled, rejected);
         }
         step((generator = generator.apply(thisArg, _arguments || [])).next());
       });
@@ -46487,14 +46817,14 @@ var init_cacheUtils = __esm({
       }, i2);
       function verb(n2) {
         i2[n2] = o2[n2] && function(v) {
-          return new Promise(function(resolve10, reject) {
-            v = o2[n2](v), settle2(resolve10, reject, v.done, v.value);
+          return new Promise(function(resolve11, reject) {
+            v = o2[n2](v), settle2(resolve11, reject, v.done, v.value);
           });
         };
       }
-      function settle2(resolve10, reject, d, v) {
+      function settle2(resolve11, reject, d, v) {
         Promise.resolve(v).then(function(v2) {
-          resolve10({ value: v2, done: d });
+          resolve11({ value: v2, done: d });
         }, reject);
       }
     };
@@ -47000,12 +47330,12 @@ var init_pipeline2 = __esm({
       }
       sendRequest(httpClient, request) {
         const policies = this.getOrderedPolicies();
-        const pipeline6 = policies.reduceRight((next, policy) => {
+        const pipeline7 = policies.reduceRight((next, policy) => {
           return (req) => {
             return policy.sendRequest(req, next);
           };
         }, (req) => httpClient.sendRequest(req));
-        return pipeline6(request);
+        return pipeline7(request);
       }
       getOrderedPolicies() {
         if (!this._orderedPolicies) {
@@ -47424,9 +47754,9 @@ function isStreamComplete(stream2) {
   if (stream2.readable === false) {
     return Promise.resolve();
   }
-  return new Promise((resolve10) => {
+  return new Promise((resolve11) => {
     const handler = () => {
-      resolve10();
+      resolve11();
       stream2.removeListener("close", handler);
       stream2.removeListener("end", handler);
       stream2.removeListener("error", handler);
@@ -47467,7 +47797,7 @@ function getDecodedResponseStream(stream2, headers) {
   return stream2;
 }
 function streamToText(stream2) {
-  return new Promise((resolve10, reject) => {
+  return new Promise((resolve11, reject) => {
     const buffer3 = [];
     stream2.on("data", (chunk) => {
       if (Buffer.isBuffer(chunk)) {
@@ -47477,7 +47807,7 @@ function streamToText(stream2) {
       }
     });
     stream2.on("end", () => {
-      resolve10(Buffer.concat(buffer3).toString("utf8"));
+      resolve11(Buffer.concat(buffer3).toString("utf8"));
     });
     stream2.on("error", (e) => {
       if (e && e?.name === "AbortError") {
@@ -47659,8 +47989,8 @@ var init_nodeHttpClient = __esm({
           headers: request.headers.toJSON({ preserveCase: true }),
           ...request.requestOverrides
         };
-        return new Promise((resolve10, reject) => {
-          const req = isInsecure ? http2.request(options, resolve10) : https2.request(options, resolve10);
+        return new Promise((resolve11, reject) => {
+          const req = isInsecure ? http2.request(options, resolve11) : https2.request(options, resolve11);
           req.once("error", (err2) => {
             reject(new RestError(err2.message, { code: err2.code ?? RestError.REQUEST_SEND_ERROR, request }));
           });
@@ -47823,7 +48153,7 @@ var init_delay = __esm({
 
 // node_modules/@typespec/ts-http-runtime/dist/esm/util/helpers.js
 function delay(delayInMs, value2, options) {
-  return new Promise((resolve10, reject) => {
+  return new Promise((resolve11, reject) => {
     let timer = void 0;
     let onAborted = void 0;
     const rejectOnAbort = () => {
@@ -47846,7 +48176,7 @@ function delay(delayInMs, value2, options) {
     }
     timer = setTimeout(() => {
       removeListeners();
-      resolve10(value2);
+      resolve11(value2);
     }, delayInMs);
     if (options?.abortSignal) {
       options.abortSignal.addEventListener("abort", onAborted);
@@ -48921,8 +49251,8 @@ var require_helpers = __commonJS({
     function req(url2, opts = {}) {
       const href = typeof url2 === "string" ? url2 : url2.href;
       const req2 = (href.startsWith("https:") ? https3 : http3).request(url2, opts);
-      const promise = new Promise((resolve10, reject) => {
-        req2.once("response", resolve10).once("error", reject).end();
+      const promise = new Promise((resolve11, reject) => {
+        req2.once("response", resolve11).once("error", reject).end();
       });
       req2.then = promise.then.bind(promise);
       return req2;
@@ -49099,7 +49429,7 @@ var require_parse_proxy_response = __commonJS({
     var debug_1 = __importDefault(require_src());
     var debug2 = (0, debug_1.default)("https-proxy-agent:parse-proxy-response");
     function parseProxyResponse(socket) {
-      return new Promise((resolve10, reject) => {
+      return new Promise((resolve11, reject) => {
         let buffersLength = 0;
         const buffers = [];
         function read3() {
@@ -49165,7 +49495,7 @@ var require_parse_proxy_response = __commonJS({
           }
           debug2("got proxy server response: %o %o", firstLine2, headers);
           cleanup();
-          resolve10({
+          resolve11({
             connect: {
               statusCode,
               statusText,
@@ -49699,7 +50029,7 @@ var init_typeGuards = __esm({
 });
 
 // node_modules/@typespec/ts-http-runtime/dist/esm/util/concat.js
-import { Readable as Readable4 } from "stream";
+import { Readable as Readable5 } from "stream";
 async function* streamAsyncIterator() {
   const reader = this.getReader();
   try {
@@ -49725,14 +50055,14 @@ function makeAsyncIterable(webStream) {
 function ensureNodeStream(stream2) {
   if (stream2 instanceof ReadableStream) {
     makeAsyncIterable(stream2);
-    return Readable4.fromWeb(stream2);
+    return Readable5.fromWeb(stream2);
   } else {
     return stream2;
   }
 }
 function toStream(source) {
   if (source instanceof Uint8Array) {
-    return Readable4.from(Buffer.from(source));
+    return Readable5.from(Buffer.from(source));
   } else if (isBlob(source)) {
     return ensureNodeStream(source.stream());
   } else {
@@ -49742,7 +50072,7 @@ function toStream(source) {
 async function concat(sources) {
   return function() {
     const streams = sources.map((x) => typeof x === "function" ? x() : x).map(toStream);
-    return Readable4.from((async function* () {
+    return Readable5.from((async function* () {
       for (const stream2 of streams) {
         for await (const chunk of stream2) {
           yield chunk;
@@ -50254,7 +50584,7 @@ var init_esm7 = __esm({
 // node_modules/@azure/core-util/dist/esm/createAbortablePromise.js
 function createAbortablePromise(buildPromise, options) {
   const { cleanupBeforeAbort, abortSignal, abortErrorMsg } = options ?? {};
-  return new Promise((resolve10, reject) => {
+  return new Promise((resolve11, reject) => {
     function rejectOnAbort() {
       reject(new AbortError2(abortErrorMsg ?? "The operation was aborted."));
     }
@@ -50272,7 +50602,7 @@ function createAbortablePromise(buildPromise, options) {
     try {
       buildPromise((x) => {
         removeListeners();
-        resolve10(x);
+        resolve11(x);
       }, (x) => {
         removeListeners();
         reject(x);
@@ -50293,8 +50623,8 @@ var init_createAbortablePromise = __esm({
 function delay2(timeInMs, options) {
   let token;
   const { abortSignal, abortErrorMsg } = options ?? {};
-  return createAbortablePromise((resolve10) => {
-    token = setTimeout(resolve10, timeInMs);
+  return createAbortablePromise((resolve11) => {
+    token = setTimeout(resolve11, timeInMs);
   }, {
     cleanupBeforeAbort: () => clearTimeout(token),
     abortSignal,
@@ -50548,11 +50878,11 @@ var require_state = __commonJS({
 });
 
 // node_modules/@azure/core-tracing/dist/esm/state.js
-var import_state10, state;
+var import_state11, state;
 var init_state3 = __esm({
   "node_modules/@azure/core-tracing/dist/esm/state.js"() {
-    import_state10 = __toESM(require_state(), 1);
-    state = import_state10.state;
+    import_state11 = __toESM(require_state(), 1);
+    state = import_state11.state;
   }
 });
 
@@ -50856,31 +51186,31 @@ var init_wrapAbortSignalLikePolicy = __esm({
 
 // node_modules/@azure/core-rest-pipeline/dist/esm/createPipelineFromOptions.js
 function createPipelineFromOptions2(options) {
-  const pipeline6 = createEmptyPipeline2();
+  const pipeline7 = createEmptyPipeline2();
   if (isNodeLike2) {
     if (options.agent) {
-      pipeline6.addPolicy(agentPolicy2(options.agent));
+      pipeline7.addPolicy(agentPolicy2(options.agent));
     }
     if (options.tlsOptions) {
-      pipeline6.addPolicy(tlsPolicy2(options.tlsOptions));
+      pipeline7.addPolicy(tlsPolicy2(options.tlsOptions));
     }
-    pipeline6.addPolicy(proxyPolicy2(options.proxyOptions));
-    pipeline6.addPolicy(decompressResponsePolicy2());
+    pipeline7.addPolicy(proxyPolicy2(options.proxyOptions));
+    pipeline7.addPolicy(decompressResponsePolicy2());
   }
-  pipeline6.addPolicy(wrapAbortSignalLikePolicy());
-  pipeline6.addPolicy(formDataPolicy2(), { beforePolicies: [multipartPolicyName2] });
-  pipeline6.addPolicy(userAgentPolicy2(options.userAgentOptions));
-  pipeline6.addPolicy(setClientRequestIdPolicy(options.telemetryOptions?.clientRequestIdHeaderName));
-  pipeline6.addPolicy(multipartPolicy2(), { afterPhase: "Deserialize" });
-  pipeline6.addPolicy(defaultRetryPolicy2(options.retryOptions), { phase: "Retry" });
-  pipeline6.addPolicy(tracingPolicy({ ...options.userAgentOptions, ...options.loggingOptions }), {
+  pipeline7.addPolicy(wrapAbortSignalLikePolicy());
+  pipeline7.addPolicy(formDataPolicy2(), { beforePolicies: [multipartPolicyName2] });
+  pipeline7.addPolicy(userAgentPolicy2(options.userAgentOptions));
+  pipeline7.addPolicy(setClientRequestIdPolicy(options.telemetryOptions?.clientRequestIdHeaderName));
+  pipeline7.addPolicy(multipartPolicy2(), { afterPhase: "Deserialize" });
+  pipeline7.addPolicy(defaultRetryPolicy2(options.retryOptions), { phase: "Retry" });
+  pipeline7.addPolicy(tracingPolicy({ ...options.userAgentOptions, ...options.loggingOptions }), {
     afterPhase: "Retry"
   });
   if (isNodeLike2) {
-    pipeline6.addPolicy(redirectPolicy2(options.redirectOptions), { afterPhase: "Retry" });
+    pipeline7.addPolicy(redirectPolicy2(options.redirectOptions), { afterPhase: "Retry" });
   }
-  pipeline6.addPolicy(logPolicy2(options.loggingOptions), { afterPhase: "Sign" });
-  return pipeline6;
+  pipeline7.addPolicy(logPolicy2(options.loggingOptions), { afterPhase: "Sign" });
+  return pipeline7;
 }
 var init_createPipelineFromOptions2 = __esm({
   "node_modules/@azure/core-rest-pipeline/dist/esm/createPipelineFromOptions.js"() {
@@ -51369,8 +51699,8 @@ function createDisableKeepAlivePolicy() {
     }
   };
 }
-function pipelineContainsDisableKeepAlivePolicy(pipeline6) {
-  return pipeline6.getOrderedPolicies().some((policy) => policy.name === disableKeepAlivePolicyName);
+function pipelineContainsDisableKeepAlivePolicy(pipeline7) {
+  return pipeline7.getOrderedPolicies().some((policy) => policy.name === disableKeepAlivePolicyName);
 }
 var disableKeepAlivePolicyName;
 var init_disableKeepAlivePolicy = __esm({
@@ -52700,18 +53030,18 @@ var init_serializationPolicy = __esm({
 
 // node_modules/@azure/core-client/dist/esm/pipeline.js
 function createClientPipeline(options = {}) {
-  const pipeline6 = createPipelineFromOptions2(options ?? {});
+  const pipeline7 = createPipelineFromOptions2(options ?? {});
   if (options.credentialOptions) {
-    pipeline6.addPolicy(bearerTokenAuthenticationPolicy({
+    pipeline7.addPolicy(bearerTokenAuthenticationPolicy({
       credential: options.credentialOptions.credential,
       scopes: options.credentialOptions.credentialScopes
     }));
   }
-  pipeline6.addPolicy(serializationPolicy(options.serializationOptions), { phase: "Serialize" });
-  pipeline6.addPolicy(deserializationPolicy(options.deserializationOptions), {
+  pipeline7.addPolicy(serializationPolicy(options.serializationOptions), { phase: "Serialize" });
+  pipeline7.addPolicy(deserializationPolicy(options.deserializationOptions), {
     phase: "Deserialize"
   });
-  return pipeline6;
+  return pipeline7;
 }
 var init_pipeline4 = __esm({
   "node_modules/@azure/core-client/dist/esm/pipeline.js"() {
@@ -58919,11 +59249,11 @@ var init_log7 = __esm({
 });
 
 // node_modules/@azure/storage-common/dist/esm/BuffersStream.js
-import { Readable as Readable5 } from "node:stream";
+import { Readable as Readable6 } from "node:stream";
 var BuffersStream;
 var init_BuffersStream = __esm({
   "node_modules/@azure/storage-common/dist/esm/BuffersStream.js"() {
-    BuffersStream = class extends Readable5 {
+    BuffersStream = class extends Readable6 {
       buffers;
       byteLength;
       /**
@@ -59206,7 +59536,7 @@ var init_BufferScheduler = __esm({
        *
        */
       async do() {
-        return new Promise((resolve10, reject) => {
+        return new Promise((resolve11, reject) => {
           this.readable.on("data", (data) => {
             data = typeof data === "string" ? Buffer.from(data, this.encoding) : data;
             this.appendUnresolvedData(data);
@@ -59234,11 +59564,11 @@ var init_BufferScheduler = __esm({
             if (this.isStreamEnd && this.executingOutgoingHandlers === 0) {
               if (this.unresolvedLength > 0 && this.unresolvedLength < this.bufferSize) {
                 const buffer3 = this.shiftBufferFromUnresolvedDataArray();
-                this.outgoingHandler(() => buffer3.getReadableStream(), buffer3.size, this.offset).then(resolve10).catch(reject);
+                this.outgoingHandler(() => buffer3.getReadableStream(), buffer3.size, this.offset).then(resolve11).catch(reject);
               } else if (this.unresolvedLength >= this.bufferSize) {
                 return;
               } else {
-                resolve10();
+                resolve11();
               }
             }
           });
@@ -59358,16 +59688,16 @@ var init_bufferHelpers_common = __esm({
 });
 
 // node_modules/@azure/storage-common/dist/esm/crc64.js
-import { createRequire as createRequire3 } from "node:module";
+import { createRequire as createRequire4 } from "node:module";
 import { dirname as dirname15 } from "node:path";
-import { fileURLToPath as fileURLToPath12 } from "node:url";
+import { fileURLToPath as fileURLToPath13 } from "node:url";
 var __isNode__, require2, __filename, __dirname, NativeCRC64;
 var init_crc64 = __esm({
   "node_modules/@azure/storage-common/dist/esm/crc64.js"() {
     __isNode__ = typeof process === "object" && typeof process.versions === "object" && typeof process.versions.node === "string";
     if (__isNode__) {
-      require2 = createRequire3(__burrowModuleUrl);
-      __filename = fileURLToPath12(__burrowModuleUrl);
+      require2 = createRequire4(__burrowModuleUrl);
+      __filename = fileURLToPath13(__burrowModuleUrl);
       __dirname = dirname15(__filename);
     }
     NativeCRC64 = (() => {
@@ -59377,8 +59707,8 @@ var init_crc64 = __esm({
         NativeCRC642 = NativeCRC642 || {};
         var Module = typeof NativeCRC642 != "undefined" ? NativeCRC642 : {};
         var readyPromiseResolve, readyPromiseReject;
-        Module["ready"] = new Promise(function(resolve10, reject) {
-          readyPromiseResolve = resolve10;
+        Module["ready"] = new Promise(function(resolve11, reject) {
+          readyPromiseResolve = resolve11;
           readyPromiseReject = reject;
         });
         ["_malloc", "_free", "_emscripten_bind_VoidPtr___destroy___0", "_emscripten_bind_Crc64Hash_Crc64Hash_0", "_emscripten_bind_Crc64Hash_OnAppend_2", "_emscripten_bind_Crc64Hash_OnFinal_3", "_emscripten_bind_Crc64Hash___destroy___0", "_fflush", "onRuntimeInitialized"].forEach((prop) => {
@@ -62319,7 +62649,7 @@ function getURLQueries(url2) {
   return queries;
 }
 async function delay3(timeInMs, aborter, abortError) {
-  return new Promise((resolve10, reject) => {
+  return new Promise((resolve11, reject) => {
     let timeout;
     const abortHandler = () => {
       if (timeout !== void 0) {
@@ -62331,7 +62661,7 @@ async function delay3(timeInMs, aborter, abortError) {
       if (aborter !== void 0) {
         aborter.removeEventListener("abort", abortHandler);
       }
-      resolve10();
+      resolve11();
     };
     timeout = setTimeout(resolveHandler, timeInMs);
     if (aborter !== void 0) {
@@ -63759,22 +64089,22 @@ var init_constants6 = __esm({
 });
 
 // node_modules/@azure/storage-blob/dist/esm/Pipeline.js
-function isPipelineLike(pipeline6) {
-  if (!pipeline6 || typeof pipeline6 !== "object") {
+function isPipelineLike(pipeline7) {
+  if (!pipeline7 || typeof pipeline7 !== "object") {
     return false;
   }
-  const castPipeline = pipeline6;
+  const castPipeline = pipeline7;
   return Array.isArray(castPipeline.factories) && typeof castPipeline.options === "object" && typeof castPipeline.toServiceClientOptions === "function";
 }
 function newPipeline(credential, pipelineOptions = {}) {
   if (!credential) {
     credential = new AnonymousCredential();
   }
-  const pipeline6 = new Pipeline([], pipelineOptions);
-  pipeline6._credential = credential;
-  return pipeline6;
+  const pipeline7 = new Pipeline([], pipelineOptions);
+  pipeline7._credential = credential;
+  return pipeline7;
 }
-function processDownlevelPipeline(pipeline6) {
+function processDownlevelPipeline(pipeline7) {
   const knownFactoryFunctions = [
     isAnonymousCredential,
     isStorageSharedKeyCredential,
@@ -63784,8 +64114,8 @@ function processDownlevelPipeline(pipeline6) {
     isStorageTelemetryPolicyFactory,
     isCoreHttpPolicyFactory
   ];
-  if (pipeline6.factories.length) {
-    const novelFactories = pipeline6.factories.filter((factory) => {
+  if (pipeline7.factories.length) {
+    const novelFactories = pipeline7.factories.filter((factory) => {
       return !knownFactoryFunctions.some((knownFactory) => knownFactory(factory));
     });
     if (novelFactories.length) {
@@ -63798,14 +64128,14 @@ function processDownlevelPipeline(pipeline6) {
   }
   return void 0;
 }
-function getCoreClientOptions(pipeline6) {
-  const { httpClient: v1Client, ...restOptions } = pipeline6.options;
-  let httpClient = pipeline6._coreHttpClient;
+function getCoreClientOptions(pipeline7) {
+  const { httpClient: v1Client, ...restOptions } = pipeline7.options;
+  let httpClient = pipeline7._coreHttpClient;
   if (!httpClient) {
     httpClient = v1Client ? convertHttpClient(v1Client) : getCachedDefaultHttpClient2();
-    pipeline6._coreHttpClient = httpClient;
+    pipeline7._coreHttpClient = httpClient;
   }
-  let corePipeline = pipeline6._corePipeline;
+  let corePipeline = pipeline7._corePipeline;
   if (!corePipeline) {
     const packageDetails = `azsdk-js-azure-storage-blob/${SDK_VERSION4}`;
     const userAgentPrefix = restOptions.userAgentOptions && restOptions.userAgentOptions.userAgentPrefix ? `${restOptions.userAgentOptions.userAgentPrefix} ${packageDetails}` : `${packageDetails}`;
@@ -63846,11 +64176,11 @@ function getCoreClientOptions(pipeline6) {
     corePipeline.addPolicy(storageRetryPolicy(restOptions.retryOptions), { phase: "Retry" });
     corePipeline.addPolicy(storageRequestFailureDetailsParserPolicy());
     corePipeline.addPolicy(storageBrowserPolicy());
-    const downlevelResults = processDownlevelPipeline(pipeline6);
+    const downlevelResults = processDownlevelPipeline(pipeline7);
     if (downlevelResults) {
       corePipeline.addPolicy(downlevelResults.wrappedPolicies, downlevelResults.afterRetry ? { afterPhase: "Retry" } : void 0);
     }
-    const credential = getCredentialFromPipeline(pipeline6);
+    const credential = getCredentialFromPipeline(pipeline7);
     if (isTokenCredential(credential)) {
       corePipeline.addPolicy(bearerTokenAuthenticationPolicy({
         credential,
@@ -63863,7 +64193,7 @@ function getCoreClientOptions(pipeline6) {
         accountKey: credential.accountKey
       }), { phase: "Sign" });
     }
-    pipeline6._corePipeline = corePipeline;
+    pipeline7._corePipeline = corePipeline;
   }
   return {
     ...restOptions,
@@ -63872,12 +64202,12 @@ function getCoreClientOptions(pipeline6) {
     pipeline: corePipeline
   };
 }
-function getCredentialFromPipeline(pipeline6) {
-  if (pipeline6._credential) {
-    return pipeline6._credential;
+function getCredentialFromPipeline(pipeline7) {
+  if (pipeline7._credential) {
+    return pipeline7._credential;
   }
   let credential = new AnonymousCredential();
-  for (const factory of pipeline6.factories) {
+  for (const factory of pipeline7.factories) {
     if (isTokenCredential(factory.credential)) {
       credential = factory.credential;
     } else if (isStorageSharedKeyCredential(factory)) {
@@ -77987,13 +78317,13 @@ var init_StorageClient = __esm({
        * @param url - url to resource
        * @param pipeline - request policy pipeline.
        */
-      constructor(url2, pipeline6) {
+      constructor(url2, pipeline7) {
         this.url = escapeURLPath(url2);
         this.accountName = getAccountNameFromUrl(url2);
-        this.pipeline = pipeline6;
-        this.storageClientContext = new StorageContextClient(this.url, getCoreClientOptions(pipeline6));
+        this.pipeline = pipeline7;
+        this.storageClientContext = new StorageContextClient(this.url, getCoreClientOptions(pipeline7));
         this.isHttps = iEqual(getURLScheme(this.url) || "", "https");
-        this.credential = getCredentialFromPipeline(pipeline6);
+        this.credential = getCredentialFromPipeline(pipeline7);
         const storageClientContext = this.storageClientContext;
         storageClientContext.requestContentType = void 0;
       }
@@ -79432,12 +79762,12 @@ var init_BlobLeaseClient = __esm({
 });
 
 // node_modules/@azure/storage-blob/dist/esm/utils/RetriableReadableStream.js
-import { Readable as Readable6 } from "node:stream";
+import { Readable as Readable7 } from "node:stream";
 var RetriableReadableStream;
 var init_RetriableReadableStream = __esm({
   "node_modules/@azure/storage-blob/dist/esm/utils/RetriableReadableStream.js"() {
     init_esm7();
-    RetriableReadableStream = class extends Readable6 {
+    RetriableReadableStream = class extends Readable7 {
       start;
       offset;
       end;
@@ -80502,7 +80832,7 @@ var init_AvroReadableFromStream = __esm({
           this._position += chunk.length;
           return this.toUint8Array(chunk);
         } else {
-          return new Promise((resolve10, reject) => {
+          return new Promise((resolve11, reject) => {
             const cleanUp = () => {
               this._readable.removeListener("readable", readableCallback);
               this._readable.removeListener("error", rejectCallback);
@@ -80517,7 +80847,7 @@ var init_AvroReadableFromStream = __esm({
               if (callbackChunk) {
                 this._position += callbackChunk.length;
                 cleanUp();
-                resolve10(this.toUint8Array(callbackChunk));
+                resolve11(this.toUint8Array(callbackChunk));
               }
             };
             const rejectCallback = () => {
@@ -80552,12 +80882,12 @@ var init_internal_avro = __esm({
 });
 
 // node_modules/@azure/storage-blob/dist/esm/utils/BlobQuickQueryStream.js
-import { Readable as Readable7 } from "node:stream";
+import { Readable as Readable8 } from "node:stream";
 var BlobQuickQueryStream;
 var init_BlobQuickQueryStream = __esm({
   "node_modules/@azure/storage-blob/dist/esm/utils/BlobQuickQueryStream.js"() {
     init_internal_avro();
-    BlobQuickQueryStream = class extends Readable7 {
+    BlobQuickQueryStream = class extends Readable8 {
       source;
       avroReader;
       avroIter;
@@ -81251,8 +81581,8 @@ var init_poller3 = __esm({
         this.stopped = true;
         this.pollProgressCallbacks = [];
         this.operation = operation;
-        this.promise = new Promise((resolve10, reject) => {
-          this.resolve = resolve10;
+        this.promise = new Promise((resolve11, reject) => {
+          this.resolve = resolve11;
           this.reject = reject;
         });
         this.promise.catch(() => {
@@ -81705,8 +82035,8 @@ var init_Batch = __esm({
           return Promise.resolve();
         }
         this.parallelExecute();
-        return new Promise((resolve10, reject) => {
-          this.emitter.on("finish", resolve10);
+        return new Promise((resolve11, reject) => {
+          this.emitter.on("finish", resolve11);
           this.emitter.on("error", (error2) => {
             this.state = BatchStates.Error;
             reject(error2);
@@ -81755,12 +82085,12 @@ import util3 from "node:util";
 async function streamToBuffer(stream2, buffer3, offset, end, encoding) {
   let pos = 0;
   const count2 = end - offset;
-  return new Promise((resolve10, reject) => {
+  return new Promise((resolve11, reject) => {
     const timeout = setTimeout(() => reject(new Error(`The operation cannot be completed in timeout.`)), REQUEST_TIMEOUT);
     stream2.on("readable", () => {
       if (pos >= count2) {
         clearTimeout(timeout);
-        resolve10();
+        resolve11();
         return;
       }
       let chunk = stream2.read();
@@ -81779,7 +82109,7 @@ async function streamToBuffer(stream2, buffer3, offset, end, encoding) {
       if (pos < count2) {
         reject(new Error(`Stream drains before getting enough data needed. Data read: ${pos}, data need: ${count2}`));
       }
-      resolve10();
+      resolve11();
     });
     stream2.on("error", (msg) => {
       clearTimeout(timeout);
@@ -81788,7 +82118,7 @@ async function streamToBuffer(stream2, buffer3, offset, end, encoding) {
   });
 }
 async function readStreamToLocalFile(rs, file) {
-  return new Promise((resolve10, reject) => {
+  return new Promise((resolve11, reject) => {
     const ws = fs5.createWriteStream(file);
     rs.on("error", (err2) => {
       reject(err2);
@@ -81796,7 +82126,7 @@ async function readStreamToLocalFile(rs, file) {
     ws.on("error", (err2) => {
       reject(err2);
     });
-    ws.on("close", resolve10);
+    ws.on("close", resolve11);
     rs.pipe(ws);
   });
 }
@@ -81857,21 +82187,21 @@ var init_Clients = __esm({
       }
       constructor(urlOrConnectionString, credentialOrPipelineOrContainerName, blobNameOrOptions, options) {
         options = options || {};
-        let pipeline6;
+        let pipeline7;
         let url2;
         if (isPipelineLike(credentialOrPipelineOrContainerName)) {
           url2 = urlOrConnectionString;
-          pipeline6 = credentialOrPipelineOrContainerName;
+          pipeline7 = credentialOrPipelineOrContainerName;
         } else if (isNodeLike2 && credentialOrPipelineOrContainerName instanceof StorageSharedKeyCredential || credentialOrPipelineOrContainerName instanceof AnonymousCredential || isTokenCredential(credentialOrPipelineOrContainerName)) {
           url2 = urlOrConnectionString;
           options = blobNameOrOptions;
-          pipeline6 = newPipeline(credentialOrPipelineOrContainerName, options);
+          pipeline7 = newPipeline(credentialOrPipelineOrContainerName, options);
         } else if (!credentialOrPipelineOrContainerName && typeof credentialOrPipelineOrContainerName !== "string") {
           url2 = urlOrConnectionString;
           if (blobNameOrOptions && typeof blobNameOrOptions !== "string") {
             options = blobNameOrOptions;
           }
-          pipeline6 = newPipeline(new AnonymousCredential(), options);
+          pipeline7 = newPipeline(new AnonymousCredential(), options);
         } else if (credentialOrPipelineOrContainerName && typeof credentialOrPipelineOrContainerName === "string" && blobNameOrOptions && typeof blobNameOrOptions === "string") {
           const containerName = credentialOrPipelineOrContainerName;
           const blobName = blobNameOrOptions;
@@ -81883,20 +82213,20 @@ var init_Clients = __esm({
               if (!options.proxyOptions) {
                 options.proxyOptions = getDefaultProxySettings2(extractedCreds.proxyUri);
               }
-              pipeline6 = newPipeline(sharedKeyCredential, options);
+              pipeline7 = newPipeline(sharedKeyCredential, options);
             } else {
               throw new Error("Account connection string is only supported in Node.js environment");
             }
           } else if (extractedCreds.kind === "SASConnString") {
             url2 = appendToURLPath(appendToURLPath(extractedCreds.url, encodeURIComponent(containerName)), encodeURIComponent(blobName)) + "?" + extractedCreds.accountSas;
-            pipeline6 = newPipeline(new AnonymousCredential(), options);
+            pipeline7 = newPipeline(new AnonymousCredential(), options);
           } else {
             throw new Error("Connection string must be either an Account connection string or a SAS connection string");
           }
         } else {
           throw new Error("Expecting non-empty strings for containerName and blobName parameters");
         }
-        super(url2, pipeline6);
+        super(url2, pipeline7);
         ({ blobName: this._name, containerName: this._containerName } = this.getBlobAndContainerNamesFromUrl());
         this.blobContext = this.storageClientContext.blob;
         this._snapshot = getURLParameter(this.url, URLConstants2.Parameters.SNAPSHOT);
@@ -82738,7 +83068,7 @@ var init_Clients = __esm({
        * @returns The SAS URI consisting of the URI to the resource represented by this client, followed by the generated SAS token.
        */
       generateSasUrl(options) {
-        return new Promise((resolve10) => {
+        return new Promise((resolve11) => {
           if (!(this.credential instanceof StorageSharedKeyCredential)) {
             throw new RangeError("Can only generate the SAS when the client is initialized with a shared key credential");
           }
@@ -82749,7 +83079,7 @@ var init_Clients = __esm({
             versionId: this._versionId,
             ...options
           }, this.credential).toString();
-          resolve10(appendToURLQuery(this.url, sas));
+          resolve11(appendToURLQuery(this.url, sas));
         });
       }
       /**
@@ -82788,7 +83118,7 @@ var init_Clients = __esm({
        * @returns The SAS URI consisting of the URI to the resource represented by this client, followed by the generated SAS token.
        */
       generateUserDelegationSasUrl(options, userDelegationKey) {
-        return new Promise((resolve10) => {
+        return new Promise((resolve11) => {
           const sas = generateBlobSASQueryParameters({
             containerName: this._containerName,
             blobName: this._name,
@@ -82796,7 +83126,7 @@ var init_Clients = __esm({
             versionId: this._versionId,
             ...options
           }, userDelegationKey, this.accountName).toString();
-          resolve10(appendToURLQuery(this.url, sas));
+          resolve11(appendToURLQuery(this.url, sas));
         });
       }
       /**
@@ -82883,19 +83213,19 @@ var init_Clients = __esm({
        */
       appendBlobContext;
       constructor(urlOrConnectionString, credentialOrPipelineOrContainerName, blobNameOrOptions, options) {
-        let pipeline6;
+        let pipeline7;
         let url2;
         options = options || {};
         if (isPipelineLike(credentialOrPipelineOrContainerName)) {
           url2 = urlOrConnectionString;
-          pipeline6 = credentialOrPipelineOrContainerName;
+          pipeline7 = credentialOrPipelineOrContainerName;
         } else if (isNodeLike2 && credentialOrPipelineOrContainerName instanceof StorageSharedKeyCredential || credentialOrPipelineOrContainerName instanceof AnonymousCredential || isTokenCredential(credentialOrPipelineOrContainerName)) {
           url2 = urlOrConnectionString;
           options = blobNameOrOptions;
-          pipeline6 = newPipeline(credentialOrPipelineOrContainerName, options);
+          pipeline7 = newPipeline(credentialOrPipelineOrContainerName, options);
         } else if (!credentialOrPipelineOrContainerName && typeof credentialOrPipelineOrContainerName !== "string") {
           url2 = urlOrConnectionString;
-          pipeline6 = newPipeline(new AnonymousCredential(), options);
+          pipeline7 = newPipeline(new AnonymousCredential(), options);
         } else if (credentialOrPipelineOrContainerName && typeof credentialOrPipelineOrContainerName === "string" && blobNameOrOptions && typeof blobNameOrOptions === "string") {
           const containerName = credentialOrPipelineOrContainerName;
           const blobName = blobNameOrOptions;
@@ -82907,20 +83237,20 @@ var init_Clients = __esm({
               if (!options.proxyOptions) {
                 options.proxyOptions = getDefaultProxySettings2(extractedCreds.proxyUri);
               }
-              pipeline6 = newPipeline(sharedKeyCredential, options);
+              pipeline7 = newPipeline(sharedKeyCredential, options);
             } else {
               throw new Error("Account connection string is only supported in Node.js environment");
             }
           } else if (extractedCreds.kind === "SASConnString") {
             url2 = appendToURLPath(appendToURLPath(extractedCreds.url, encodeURIComponent(containerName)), encodeURIComponent(blobName)) + "?" + extractedCreds.accountSas;
-            pipeline6 = newPipeline(new AnonymousCredential(), options);
+            pipeline7 = newPipeline(new AnonymousCredential(), options);
           } else {
             throw new Error("Connection string must be either an Account connection string or a SAS connection string");
           }
         } else {
           throw new Error("Expecting non-empty strings for containerName and blobName parameters");
         }
-        super(url2, pipeline6);
+        super(url2, pipeline7);
         this.appendBlobContext = this.storageClientContext.appendBlob;
       }
       /**
@@ -83155,22 +83485,22 @@ var init_Clients = __esm({
        */
       blockBlobContext;
       constructor(urlOrConnectionString, credentialOrPipelineOrContainerName, blobNameOrOptions, options) {
-        let pipeline6;
+        let pipeline7;
         let url2;
         options = options || {};
         if (isPipelineLike(credentialOrPipelineOrContainerName)) {
           url2 = urlOrConnectionString;
-          pipeline6 = credentialOrPipelineOrContainerName;
+          pipeline7 = credentialOrPipelineOrContainerName;
         } else if (isNodeLike2 && credentialOrPipelineOrContainerName instanceof StorageSharedKeyCredential || credentialOrPipelineOrContainerName instanceof AnonymousCredential || isTokenCredential(credentialOrPipelineOrContainerName)) {
           url2 = urlOrConnectionString;
           options = blobNameOrOptions;
-          pipeline6 = newPipeline(credentialOrPipelineOrContainerName, options);
+          pipeline7 = newPipeline(credentialOrPipelineOrContainerName, options);
         } else if (!credentialOrPipelineOrContainerName && typeof credentialOrPipelineOrContainerName !== "string") {
           url2 = urlOrConnectionString;
           if (blobNameOrOptions && typeof blobNameOrOptions !== "string") {
             options = blobNameOrOptions;
           }
-          pipeline6 = newPipeline(new AnonymousCredential(), options);
+          pipeline7 = newPipeline(new AnonymousCredential(), options);
         } else if (credentialOrPipelineOrContainerName && typeof credentialOrPipelineOrContainerName === "string" && blobNameOrOptions && typeof blobNameOrOptions === "string") {
           const containerName = credentialOrPipelineOrContainerName;
           const blobName = blobNameOrOptions;
@@ -83182,20 +83512,20 @@ var init_Clients = __esm({
               if (!options.proxyOptions) {
                 options.proxyOptions = getDefaultProxySettings2(extractedCreds.proxyUri);
               }
-              pipeline6 = newPipeline(sharedKeyCredential, options);
+              pipeline7 = newPipeline(sharedKeyCredential, options);
             } else {
               throw new Error("Account connection string is only supported in Node.js environment");
             }
           } else if (extractedCreds.kind === "SASConnString") {
             url2 = appendToURLPath(appendToURLPath(extractedCreds.url, encodeURIComponent(containerName)), encodeURIComponent(blobName)) + "?" + extractedCreds.accountSas;
-            pipeline6 = newPipeline(new AnonymousCredential(), options);
+            pipeline7 = newPipeline(new AnonymousCredential(), options);
           } else {
             throw new Error("Connection string must be either an Account connection string or a SAS connection string");
           }
         } else {
           throw new Error("Expecting non-empty strings for containerName and blobName parameters");
         }
-        super(url2, pipeline6);
+        super(url2, pipeline7);
         this.blockBlobContext = this.storageClientContext.blockBlob;
         this._blobContext = this.storageClientContext.blob;
       }
@@ -83766,19 +84096,19 @@ var init_Clients = __esm({
        */
       pageBlobContext;
       constructor(urlOrConnectionString, credentialOrPipelineOrContainerName, blobNameOrOptions, options) {
-        let pipeline6;
+        let pipeline7;
         let url2;
         options = options || {};
         if (isPipelineLike(credentialOrPipelineOrContainerName)) {
           url2 = urlOrConnectionString;
-          pipeline6 = credentialOrPipelineOrContainerName;
+          pipeline7 = credentialOrPipelineOrContainerName;
         } else if (isNodeLike2 && credentialOrPipelineOrContainerName instanceof StorageSharedKeyCredential || credentialOrPipelineOrContainerName instanceof AnonymousCredential || isTokenCredential(credentialOrPipelineOrContainerName)) {
           url2 = urlOrConnectionString;
           options = blobNameOrOptions;
-          pipeline6 = newPipeline(credentialOrPipelineOrContainerName, options);
+          pipeline7 = newPipeline(credentialOrPipelineOrContainerName, options);
         } else if (!credentialOrPipelineOrContainerName && typeof credentialOrPipelineOrContainerName !== "string") {
           url2 = urlOrConnectionString;
-          pipeline6 = newPipeline(new AnonymousCredential(), options);
+          pipeline7 = newPipeline(new AnonymousCredential(), options);
         } else if (credentialOrPipelineOrContainerName && typeof credentialOrPipelineOrContainerName === "string" && blobNameOrOptions && typeof blobNameOrOptions === "string") {
           const containerName = credentialOrPipelineOrContainerName;
           const blobName = blobNameOrOptions;
@@ -83790,20 +84120,20 @@ var init_Clients = __esm({
               if (!options.proxyOptions) {
                 options.proxyOptions = getDefaultProxySettings2(extractedCreds.proxyUri);
               }
-              pipeline6 = newPipeline(sharedKeyCredential, options);
+              pipeline7 = newPipeline(sharedKeyCredential, options);
             } else {
               throw new Error("Account connection string is only supported in Node.js environment");
             }
           } else if (extractedCreds.kind === "SASConnString") {
             url2 = appendToURLPath(appendToURLPath(extractedCreds.url, encodeURIComponent(containerName)), encodeURIComponent(blobName)) + "?" + extractedCreds.accountSas;
-            pipeline6 = newPipeline(new AnonymousCredential(), options);
+            pipeline7 = newPipeline(new AnonymousCredential(), options);
           } else {
             throw new Error("Connection string must be either an Account connection string or a SAS connection string");
           }
         } else {
           throw new Error("Expecting non-empty strings for containerName and blobName parameters");
         }
-        super(url2, pipeline6);
+        super(url2, pipeline7);
         this.pageBlobContext = this.storageClientContext.pageBlob;
       }
       /**
@@ -84758,11 +85088,11 @@ var init_uploadUtils = __esm({
     init_errors2();
     __awaiter12 = function(thisArg, _arguments, P, generator) {
       function adopt(value2) {
-        return value2 instanceof P ? value2 : new P(function(resolve10) {
-          resolve10(value2);
+        return value2 instanceof P ? value2 : new P(function(resolve11) {
+          resolve11(value2);
         });
       }
-      return new (P || (P = Promise))(function(resolve10, reject) {
+      return new (P || (P = Promise))(function(resolve11, reject) {
         function fulfilled(value2) {
           try {
             step(generator.next(value2));
@@ -84778,7 +85108,7 @@ var init_uploadUtils = __esm({
           }
         }
         function step(result) {
-          result.done ? resolve10(result.value) : adopt(result.value).then(fulfilled, rejected);
+          result.done ? resolve11(result.value) : adopt(result.value).then(fulfilled, rejected);
         }
         step((generator = generator.apply(thisArg, _arguments || [])).next());
       });
@@ -84891,7 +85221,7 @@ function isRetryableStatusCode(statusCode) {
 }
 function sleep5(milliseconds) {
   return __awaiter13(this, void 0, void 0, function* () {
-    return new Promise((resolve10) => setTimeout(resolve10, milliseconds));
+    return new Promise((resolve11) => setTimeout(resolve11, milliseconds));
   });
 }
 function retry(name_1, method_1, getStatusCode_1) {
@@ -84970,11 +85300,11 @@ var init_requestUtils = __esm({
     init_constants();
     __awaiter13 = function(thisArg, _arguments, P, generator) {
       function adopt(value2) {
-        return value2 instanceof P ? value2 : new P(function(resolve10) {
-          resolve10(value2);
+        return value2 instanceof P ? value2 : new P(function(resolve11) {
+          resolve11(value2);
         });
       }
-      return new (P || (P = Promise))(function(resolve10, reject) {
+      return new (P || (P = Promise))(function(resolve11, reject) {
         function fulfilled(value2) {
           try {
             step(generator.next(value2));
@@ -84990,7 +85320,7 @@ var init_requestUtils = __esm({
           }
         }
         function step(result) {
-          result.done ? resolve10(result.value) : adopt(result.value).then(fulfilled, rejected);
+          result.done ? resolve11(result.value) : adopt(result.value).then(fulfilled, rejected);
         }
         step((generator = generator.apply(thisArg, _arguments || [])).next());
       });
@@ -85005,8 +85335,8 @@ import * as stream from "stream";
 import * as util4 from "util";
 function pipeResponseToStream(response, output) {
   return __awaiter14(this, void 0, void 0, function* () {
-    const pipeline6 = util4.promisify(stream.pipeline);
-    yield pipeline6(response.message, output);
+    const pipeline7 = util4.promisify(stream.pipeline);
+    yield pipeline7(response.message, output);
   });
 }
 function downloadCacheHttpClient(archiveLocation, archivePath) {
@@ -85191,11 +85521,11 @@ var init_downloadUtils = __esm({
     init_requestUtils();
     __awaiter14 = function(thisArg, _arguments, P, generator) {
       function adopt(value2) {
-        return value2 instanceof P ? value2 : new P(function(resolve10) {
-          resolve10(value2);
+        return value2 instanceof P ? value2 : new P(function(resolve11) {
+          resolve11(value2);
         });
       }
-      return new (P || (P = Promise))(function(resolve10, reject) {
+      return new (P || (P = Promise))(function(resolve11, reject) {
         function fulfilled(value2) {
           try {
             step(generator.next(value2));
@@ -85211,7 +85541,7 @@ var init_downloadUtils = __esm({
           }
         }
         function step(result) {
-          result.done ? resolve10(result.value) : adopt(result.value).then(fulfilled, rejected);
+          result.done ? resolve11(result.value) : adopt(result.value).then(fulfilled, rejected);
         }
         step((generator = generator.apply(thisArg, _arguments || [])).next());
       });
@@ -85313,8 +85643,8 @@ var init_downloadUtils = __esm({
     };
     promiseWithTimeout = (timeoutMs, promise) => __awaiter14(void 0, void 0, void 0, function* () {
       let timeoutHandle;
-      const timeoutPromise = new Promise((resolve10) => {
-        timeoutHandle = setTimeout(() => resolve10("timeout"), timeoutMs);
+      const timeoutPromise = new Promise((resolve11) => {
+        timeoutHandle = setTimeout(() => resolve11("timeout"), timeoutMs);
       });
       return Promise.race([promise, timeoutPromise]).then((result) => {
         clearTimeout(timeoutHandle);
@@ -85325,21 +85655,21 @@ var init_downloadUtils = __esm({
 });
 
 // node_modules/@actions/cache/lib/options.js
-function getUploadOptions(copy) {
+function getUploadOptions(copy2) {
   const result = {
     useAzureSdk: false,
     uploadConcurrency: 4,
     uploadChunkSize: 32 * 1024 * 1024
   };
-  if (copy) {
-    if (typeof copy.useAzureSdk === "boolean") {
-      result.useAzureSdk = copy.useAzureSdk;
+  if (copy2) {
+    if (typeof copy2.useAzureSdk === "boolean") {
+      result.useAzureSdk = copy2.useAzureSdk;
     }
-    if (typeof copy.uploadConcurrency === "number") {
-      result.uploadConcurrency = copy.uploadConcurrency;
+    if (typeof copy2.uploadConcurrency === "number") {
+      result.uploadConcurrency = copy2.uploadConcurrency;
     }
-    if (typeof copy.uploadChunkSize === "number") {
-      result.uploadChunkSize = copy.uploadChunkSize;
+    if (typeof copy2.uploadChunkSize === "number") {
+      result.uploadChunkSize = copy2.uploadChunkSize;
     }
   }
   result.uploadConcurrency = !isNaN(Number(process.env["CACHE_UPLOAD_CONCURRENCY"])) ? Math.min(32, Number(process.env["CACHE_UPLOAD_CONCURRENCY"])) : result.uploadConcurrency;
@@ -85349,7 +85679,7 @@ function getUploadOptions(copy) {
   debug(`Upload chunk size: ${result.uploadChunkSize}`);
   return result;
 }
-function getDownloadOptions(copy) {
+function getDownloadOptions(copy2) {
   const result = {
     useAzureSdk: false,
     concurrentBlobDownloads: true,
@@ -85358,24 +85688,24 @@ function getDownloadOptions(copy) {
     segmentTimeoutInMs: 6e5,
     lookupOnly: false
   };
-  if (copy) {
-    if (typeof copy.useAzureSdk === "boolean") {
-      result.useAzureSdk = copy.useAzureSdk;
+  if (copy2) {
+    if (typeof copy2.useAzureSdk === "boolean") {
+      result.useAzureSdk = copy2.useAzureSdk;
     }
-    if (typeof copy.concurrentBlobDownloads === "boolean") {
-      result.concurrentBlobDownloads = copy.concurrentBlobDownloads;
+    if (typeof copy2.concurrentBlobDownloads === "boolean") {
+      result.concurrentBlobDownloads = copy2.concurrentBlobDownloads;
     }
-    if (typeof copy.downloadConcurrency === "number") {
-      result.downloadConcurrency = copy.downloadConcurrency;
+    if (typeof copy2.downloadConcurrency === "number") {
+      result.downloadConcurrency = copy2.downloadConcurrency;
     }
-    if (typeof copy.timeoutInMs === "number") {
-      result.timeoutInMs = copy.timeoutInMs;
+    if (typeof copy2.timeoutInMs === "number") {
+      result.timeoutInMs = copy2.timeoutInMs;
     }
-    if (typeof copy.segmentTimeoutInMs === "number") {
-      result.segmentTimeoutInMs = copy.segmentTimeoutInMs;
+    if (typeof copy2.segmentTimeoutInMs === "number") {
+      result.segmentTimeoutInMs = copy2.segmentTimeoutInMs;
     }
-    if (typeof copy.lookupOnly === "boolean") {
-      result.lookupOnly = copy.lookupOnly;
+    if (typeof copy2.lookupOnly === "boolean") {
+      result.lookupOnly = copy2.lookupOnly;
     }
   }
   const segmentDownloadTimeoutMins = process.env["SEGMENT_DOWNLOAD_TIMEOUT_MINS"];
@@ -85743,11 +86073,11 @@ var init_cacheHttpClient = __esm({
     init_user_agent();
     __awaiter15 = function(thisArg, _arguments, P, generator) {
       function adopt(value2) {
-        return value2 instanceof P ? value2 : new P(function(resolve10) {
-          resolve10(value2);
+        return value2 instanceof P ? value2 : new P(function(resolve11) {
+          resolve11(value2);
         });
       }
-      return new (P || (P = Promise))(function(resolve10, reject) {
+      return new (P || (P = Promise))(function(resolve11, reject) {
         function fulfilled(value2) {
           try {
             step(generator.next(value2));
@@ -85763,7 +86093,7 @@ var init_cacheHttpClient = __esm({
           }
         }
         function step(result) {
-          result.done ? resolve10(result.value) : adopt(result.value).then(fulfilled, rejected);
+          result.done ? resolve11(result.value) : adopt(result.value).then(fulfilled, rejected);
         }
         step((generator = generator.apply(thisArg, _arguments || [])).next());
       });
@@ -88457,9 +88787,9 @@ var require_message_type = __commonJS({
        * Unknown fields are discarded.
        */
       clone(message) {
-        let copy = this.create();
-        reflection_merge_partial_1.reflectionMergePartial(this, copy, message);
-        return copy;
+        let copy2 = this.create();
+        reflection_merge_partial_1.reflectionMergePartial(this, copy2, message);
+        return copy2;
       }
       /**
        * Determines whether two message of the same type have the same field values.
@@ -88962,8 +89292,8 @@ var require_rpc_options = __commonJS({
       if (!options)
         return defaults2;
       let o2 = {};
-      copy(defaults2, o2);
-      copy(options, o2);
+      copy2(defaults2, o2);
+      copy2(options, o2);
       for (let key of Object.keys(options)) {
         let val = options[key];
         switch (key) {
@@ -88975,8 +89305,8 @@ var require_rpc_options = __commonJS({
             break;
           case "meta":
             o2.meta = {};
-            copy(defaults2.meta, o2.meta);
-            copy(options.meta, o2.meta);
+            copy2(defaults2.meta, o2.meta);
+            copy2(options.meta, o2.meta);
             break;
           case "interceptors":
             o2.interceptors = defaults2.interceptors ? defaults2.interceptors.concat(val) : val.concat();
@@ -88986,7 +89316,7 @@ var require_rpc_options = __commonJS({
       return o2;
     }
     exports2.mergeRpcOptions = mergeRpcOptions;
-    function copy(a2, into) {
+    function copy2(a2, into) {
       if (!a2)
         return;
       let c3 = into;
@@ -89029,8 +89359,8 @@ var require_deferred = __commonJS({
        */
       constructor(preventUnhandledRejectionWarning = true) {
         this._state = DeferredState.PENDING;
-        this._promise = new Promise((resolve10, reject) => {
-          this._resolve = resolve10;
+        this._promise = new Promise((resolve11, reject) => {
+          this._resolve = resolve11;
           this._reject = reject;
         });
         if (preventUnhandledRejectionWarning) {
@@ -89245,11 +89575,11 @@ var require_unary_call = __commonJS({
     "use strict";
     var __awaiter19 = exports2 && exports2.__awaiter || function(thisArg, _arguments, P, generator) {
       function adopt(value2) {
-        return value2 instanceof P ? value2 : new P(function(resolve10) {
-          resolve10(value2);
+        return value2 instanceof P ? value2 : new P(function(resolve11) {
+          resolve11(value2);
         });
       }
-      return new (P || (P = Promise))(function(resolve10, reject) {
+      return new (P || (P = Promise))(function(resolve11, reject) {
         function fulfilled(value2) {
           try {
             step(generator.next(value2));
@@ -89265,7 +89595,7 @@ var require_unary_call = __commonJS({
           }
         }
         function step(result) {
-          result.done ? resolve10(result.value) : adopt(result.value).then(fulfilled, rejected);
+          result.done ? resolve11(result.value) : adopt(result.value).then(fulfilled, rejected);
         }
         step((generator = generator.apply(thisArg, _arguments || [])).next());
       });
@@ -89314,11 +89644,11 @@ var require_server_streaming_call = __commonJS({
     "use strict";
     var __awaiter19 = exports2 && exports2.__awaiter || function(thisArg, _arguments, P, generator) {
       function adopt(value2) {
-        return value2 instanceof P ? value2 : new P(function(resolve10) {
-          resolve10(value2);
+        return value2 instanceof P ? value2 : new P(function(resolve11) {
+          resolve11(value2);
         });
       }
-      return new (P || (P = Promise))(function(resolve10, reject) {
+      return new (P || (P = Promise))(function(resolve11, reject) {
         function fulfilled(value2) {
           try {
             step(generator.next(value2));
@@ -89334,7 +89664,7 @@ var require_server_streaming_call = __commonJS({
           }
         }
         function step(result) {
-          result.done ? resolve10(result.value) : adopt(result.value).then(fulfilled, rejected);
+          result.done ? resolve11(result.value) : adopt(result.value).then(fulfilled, rejected);
         }
         step((generator = generator.apply(thisArg, _arguments || [])).next());
       });
@@ -89384,11 +89714,11 @@ var require_client_streaming_call = __commonJS({
     "use strict";
     var __awaiter19 = exports2 && exports2.__awaiter || function(thisArg, _arguments, P, generator) {
       function adopt(value2) {
-        return value2 instanceof P ? value2 : new P(function(resolve10) {
-          resolve10(value2);
+        return value2 instanceof P ? value2 : new P(function(resolve11) {
+          resolve11(value2);
         });
       }
-      return new (P || (P = Promise))(function(resolve10, reject) {
+      return new (P || (P = Promise))(function(resolve11, reject) {
         function fulfilled(value2) {
           try {
             step(generator.next(value2));
@@ -89404,7 +89734,7 @@ var require_client_streaming_call = __commonJS({
           }
         }
         function step(result) {
-          result.done ? resolve10(result.value) : adopt(result.value).then(fulfilled, rejected);
+          result.done ? resolve11(result.value) : adopt(result.value).then(fulfilled, rejected);
         }
         step((generator = generator.apply(thisArg, _arguments || [])).next());
       });
@@ -89453,11 +89783,11 @@ var require_duplex_streaming_call = __commonJS({
     "use strict";
     var __awaiter19 = exports2 && exports2.__awaiter || function(thisArg, _arguments, P, generator) {
       function adopt(value2) {
-        return value2 instanceof P ? value2 : new P(function(resolve10) {
-          resolve10(value2);
+        return value2 instanceof P ? value2 : new P(function(resolve11) {
+          resolve11(value2);
         });
       }
-      return new (P || (P = Promise))(function(resolve10, reject) {
+      return new (P || (P = Promise))(function(resolve11, reject) {
         function fulfilled(value2) {
           try {
             step(generator.next(value2));
@@ -89473,7 +89803,7 @@ var require_duplex_streaming_call = __commonJS({
           }
         }
         function step(result) {
-          result.done ? resolve10(result.value) : adopt(result.value).then(fulfilled, rejected);
+          result.done ? resolve11(result.value) : adopt(result.value).then(fulfilled, rejected);
         }
         step((generator = generator.apply(thisArg, _arguments || [])).next());
       });
@@ -89521,11 +89851,11 @@ var require_test_transport = __commonJS({
     "use strict";
     var __awaiter19 = exports2 && exports2.__awaiter || function(thisArg, _arguments, P, generator) {
       function adopt(value2) {
-        return value2 instanceof P ? value2 : new P(function(resolve10) {
-          resolve10(value2);
+        return value2 instanceof P ? value2 : new P(function(resolve11) {
+          resolve11(value2);
         });
       }
-      return new (P || (P = Promise))(function(resolve10, reject) {
+      return new (P || (P = Promise))(function(resolve11, reject) {
         function fulfilled(value2) {
           try {
             step(generator.next(value2));
@@ -89541,7 +89871,7 @@ var require_test_transport = __commonJS({
           }
         }
         function step(result) {
-          result.done ? resolve10(result.value) : adopt(result.value).then(fulfilled, rejected);
+          result.done ? resolve11(result.value) : adopt(result.value).then(fulfilled, rejected);
         }
         step((generator = generator.apply(thisArg, _arguments || [])).next());
       });
@@ -89738,11 +90068,11 @@ var require_test_transport = __commonJS({
       responseTrailer: "test"
     };
     function delay4(ms, abort) {
-      return (v) => new Promise((resolve10, reject) => {
+      return (v) => new Promise((resolve11, reject) => {
         if (abort === null || abort === void 0 ? void 0 : abort.aborted) {
           reject(new rpc_error_1.RpcError("user cancel", "CANCELLED"));
         } else {
-          const id = setTimeout(() => resolve10(v), ms);
+          const id = setTimeout(() => resolve11(v), ms);
           if (abort) {
             abort.addEventListener("abort", (ev) => {
               clearTimeout(id);
@@ -90716,11 +91046,11 @@ var init_cacheTwirpClient = __esm({
     init_util4();
     __awaiter16 = function(thisArg, _arguments, P, generator) {
       function adopt(value2) {
-        return value2 instanceof P ? value2 : new P(function(resolve10) {
-          resolve10(value2);
+        return value2 instanceof P ? value2 : new P(function(resolve11) {
+          resolve11(value2);
         });
       }
-      return new (P || (P = Promise))(function(resolve10, reject) {
+      return new (P || (P = Promise))(function(resolve11, reject) {
         function fulfilled(value2) {
           try {
             step(generator.next(value2));
@@ -90736,7 +91066,7 @@ var init_cacheTwirpClient = __esm({
           }
         }
         function step(result) {
-          result.done ? resolve10(result.value) : adopt(result.value).then(fulfilled, rejected);
+          result.done ? resolve11(result.value) : adopt(result.value).then(fulfilled, rejected);
         }
         step((generator = generator.apply(thisArg, _arguments || [])).next());
       });
@@ -90865,7 +91195,7 @@ var init_cacheTwirpClient = __esm({
       }
       sleep(milliseconds) {
         return __awaiter16(this, void 0, void 0, function* () {
-          return new Promise((resolve10) => setTimeout(resolve10, milliseconds));
+          return new Promise((resolve11) => setTimeout(resolve11, milliseconds));
         });
       }
       getExponentialRetryTimeMilliseconds(attempt) {
@@ -90884,7 +91214,7 @@ var init_cacheTwirpClient = __esm({
 });
 
 // node_modules/@actions/cache/lib/internal/tar.js
-import { existsSync as existsSync35, writeFileSync as writeFileSync13 } from "fs";
+import { existsSync as existsSync35, writeFileSync as writeFileSync14 } from "fs";
 import * as path15 from "path";
 function getTarPath() {
   return __awaiter17(this, void 0, void 0, function* () {
@@ -91065,7 +91395,7 @@ function extractTar(archivePath, compressionMethod) {
 }
 function createTar(archiveFolder, sourceDirectories, compressionMethod) {
   return __awaiter17(this, void 0, void 0, function* () {
-    writeFileSync13(path15.join(archiveFolder, ManifestFilename), sourceDirectories.join("\n"));
+    writeFileSync14(path15.join(archiveFolder, ManifestFilename), sourceDirectories.join("\n"));
     const { commands } = yield getCommands(compressionMethod, "create");
     yield execCommands(commands, archiveFolder);
   });
@@ -91080,11 +91410,11 @@ var init_tar = __esm({
     init_constants();
     __awaiter17 = function(thisArg, _arguments, P, generator) {
       function adopt(value2) {
-        return value2 instanceof P ? value2 : new P(function(resolve10) {
-          resolve10(value2);
+        return value2 instanceof P ? value2 : new P(function(resolve11) {
+          resolve11(value2);
         });
       }
-      return new (P || (P = Promise))(function(resolve10, reject) {
+      return new (P || (P = Promise))(function(resolve11, reject) {
         function fulfilled(value2) {
           try {
             step(generator.next(value2));
@@ -91100,7 +91430,7 @@ var init_tar = __esm({
           }
         }
         function step(result) {
-          result.done ? resolve10(result.value) : adopt(result.value).then(fulfilled, rejected);
+          result.done ? resolve11(result.value) : adopt(result.value).then(fulfilled, rejected);
         }
         step((generator = generator.apply(thisArg, _arguments || [])).next());
       });
@@ -91495,11 +91825,11 @@ var init_cache3 = __esm({
     init_constants();
     __awaiter18 = function(thisArg, _arguments, P, generator) {
       function adopt(value2) {
-        return value2 instanceof P ? value2 : new P(function(resolve10) {
-          resolve10(value2);
+        return value2 instanceof P ? value2 : new P(function(resolve11) {
+          resolve11(value2);
         });
       }
-      return new (P || (P = Promise))(function(resolve10, reject) {
+      return new (P || (P = Promise))(function(resolve11, reject) {
         function fulfilled(value2) {
           try {
             step(generator.next(value2));
@@ -91515,7 +91845,7 @@ var init_cache3 = __esm({
           }
         }
         function step(result) {
-          result.done ? resolve10(result.value) : adopt(result.value).then(fulfilled, rejected);
+          result.done ? resolve11(result.value) : adopt(result.value).then(fulfilled, rejected);
         }
         step((generator = generator.apply(thisArg, _arguments || [])).next());
       });
@@ -91561,26 +91891,26 @@ var init_cache3 = __esm({
 });
 
 // src/store/cache.ts
-import { closeSync as closeSync17, copyFileSync, createReadStream as createReadStream5, createWriteStream as createWriteStream4, existsSync as existsSync36, fsyncSync as fsyncSync2, linkSync as linkSync2, mkdirSync as mkdirSync14, openSync as openSync15, readdirSync as readdirSync10, readFileSync as readFileSync38, renameSync as renameSync6, rmSync as rmSync12, statSync as statSync9 } from "node:fs";
-import { dirname as dirname16, join as join53, resolve as resolve7, sep as sep9 } from "node:path";
+import { closeSync as closeSync17, copyFileSync, createReadStream as createReadStream5, createWriteStream as createWriteStream4, existsSync as existsSync36, fsyncSync as fsyncSync2, linkSync as linkSync2, mkdirSync as mkdirSync15, openSync as openSync15, readdirSync as readdirSync12, readFileSync as readFileSync38, renameSync as renameSync6, rmSync as rmSync13, statSync as statSync10 } from "node:fs";
+import { dirname as dirname16, join as join55, resolve as resolve8, sep as sep9 } from "node:path";
 import { Transform as Transform7 } from "node:stream";
-import { pipeline as pipeline5 } from "node:stream/promises";
+import { pipeline as pipeline6 } from "node:stream/promises";
 function isInside(path17, root) {
   return path17 === root || path17.startsWith(`${root}${sep9}`);
 }
 function prepareCacheDir(store, dir) {
-  const root = resolve7(store.root);
+  const root = resolve8(store.root);
   if (isInside(dir, root) || isInside(root, dir)) {
     throw new BurrowError("INVALID_ARGUMENT", `the cache ${dir} and the store ${root} overlap: export to a directory outside the store`);
   }
   try {
     if (existsSync36(dir)) {
-      if (!statSync9(dir).isDirectory()) throw new BurrowError("INVALID_ARGUMENT", `${dir} is not a directory: export the cache to a directory`);
-      if (readdirSync10(dir).length > 0 && !existsSync36(join53(dir, MARKER))) {
+      if (!statSync10(dir).isDirectory()) throw new BurrowError("INVALID_ARGUMENT", `${dir} is not a directory: export the cache to a directory`);
+      if (readdirSync12(dir).length > 0 && !existsSync36(join55(dir, MARKER))) {
         throw new BurrowError("INVALID_ARGUMENT", `${dir} is not empty and holds no burrow cache (no ${MARKER}): export to a new or empty directory`);
       }
     }
-    mkdirSync14(join53(dir, "blobs", "sha256"), { recursive: true, mode: 448 });
+    mkdirSync15(join55(dir, "blobs", "sha256"), { recursive: true, mode: 448 });
   } catch (error2) {
     throw fsError(error2, `preparing the cache ${dir}`);
   }
@@ -91592,7 +91922,7 @@ function recordBlobs(store, record) {
   return digests;
 }
 function placeBlob(source, target) {
-  const temp = join53(dirname16(target), `.${randomBytes(6).toString("hex")}.tmp`);
+  const temp = join55(dirname16(target), `.${randomBytes(6).toString("hex")}.tmp`);
   let how = "linked";
   try {
     linkSync2(source, temp);
@@ -91604,13 +91934,13 @@ function placeBlob(source, target) {
   try {
     renameSync6(temp, target);
   } catch (error2) {
-    rmSync12(temp, { force: true });
+    rmSync13(temp, { force: true });
     throw error2;
   }
   return how;
 }
 async function exportCache(store, target, options = {}) {
-  const dir = resolve7(target);
+  const dir = resolve8(target);
   const records = options.images === void 0 || options.images.length === 0 ? store.records() : [...new Map(options.images.flatMap((query) => {
     const found = findRecords(store, query);
     if (found.length === 0) throw new BurrowError("NOT_FOUND", `no such image: ${query} (see "burrow images")`);
@@ -91634,28 +91964,28 @@ async function exportCache(store, target, options = {}) {
       options.signal?.throwIfAborted();
       const { algorithm, hex } = parseDigest(digest);
       const source = store.blobPath(digest);
-      const destination = join53(dir, "blobs", algorithm, hex);
-      const size = statSync9(source).size;
+      const destination = join55(dir, "blobs", algorithm, hex);
+      const size = statSync10(source).size;
       result.blobs++;
-      if (existsSync36(destination) && statSync9(destination).size === size) {
+      if (existsSync36(destination) && statSync10(destination).size === size) {
         result.present++;
         continue;
       }
-      mkdirSync14(dirname16(destination), { recursive: true, mode: 448 });
+      mkdirSync15(dirname16(destination), { recursive: true, mode: 448 });
       if (placeBlob(source, destination) === "linked") result.linked++;
       else {
         result.copied++;
         result.copiedBytes += size;
       }
     }
-    writeFileAtomic(join53(dir, "oci-layout"), JSON.stringify({ imageLayoutVersion: "1.0.0" }));
-    writeFileAtomic(join53(dir, "index.json"), recordsFile(exported));
-    writeFileAtomic(join53(dir, MARKER), `${JSON.stringify({ format: 1, exported: (/* @__PURE__ */ new Date()).toISOString() })}
+    writeFileAtomic(join55(dir, "oci-layout"), JSON.stringify({ imageLayoutVersion: "1.0.0" }));
+    writeFileAtomic(join55(dir, "index.json"), recordsFile(exported));
+    writeFileAtomic(join55(dir, MARKER), `${JSON.stringify({ format: 1, exported: (/* @__PURE__ */ new Date()).toISOString() })}
 `);
-    for (const algorithm of readdirSync10(join53(dir, "blobs"))) {
-      for (const name of readdirSync10(join53(dir, "blobs", algorithm))) {
+    for (const algorithm of readdirSync12(join55(dir, "blobs"))) {
+      for (const name of readdirSync12(join55(dir, "blobs", algorithm))) {
         if (wanted.has(`${algorithm}:${name}`)) continue;
-        rmSync12(join53(dir, "blobs", algorithm, name), { recursive: true, force: true });
+        rmSync13(join55(dir, "blobs", algorithm, name), { recursive: true, force: true });
         if (!name.startsWith(".")) result.removed++;
       }
     }
@@ -91669,21 +91999,21 @@ async function exportCache(store, target, options = {}) {
 }
 function cacheBlob(dir, digest) {
   const { algorithm, hex } = parseDigest(digest);
-  const path17 = join53(dir, "blobs", algorithm, hex);
+  const path17 = join55(dir, "blobs", algorithm, hex);
   return existsSync36(path17) ? path17 : void 0;
 }
 async function importCache(store, source, options = {}) {
-  const dir = resolve7(source);
+  const dir = resolve8(source);
   const result = { dir, found: existsSync36(dir), images: [], skipped: [], imported: 0, importedBytes: 0, present: 0 };
   if (!result.found) return result;
-  if (!existsSync36(join53(dir, "index.json"))) {
+  if (!existsSync36(join55(dir, "index.json"))) {
     throw new BurrowError("INVALID_ARGUMENT", `${dir} is not a burrow cache (no index.json): make one with burrow system cache export ${source}`);
   }
   let records;
   try {
     records = readRecords(storePaths(dir));
   } catch (error2) {
-    throw new BurrowError("INVALID_ARGUMENT", `the cache's ${join53(dir, "index.json")} is unreadable (${error2.cause?.message ?? error2.message}): export the cache again`, { cause: error2 });
+    throw new BurrowError("INVALID_ARGUMENT", `the cache's ${join55(dir, "index.json")} is unreadable (${error2.cause?.message ?? error2.message}): export the cache again`, { cause: error2 });
   }
   const lock = await store.lockStore("shared", options.signal);
   const importer = new Importer(store, dir, options.signal);
@@ -91775,7 +92105,7 @@ var init_cache4 = __esm({
         }
         const source = cacheBlob(this.dir, digest);
         if (source === void 0) throw new BurrowError("NOT_FOUND", `the cache lacks blob ${digest}`);
-        const temp = join53(this.scratchDir(), parseDigest(digest).hex);
+        const temp = join55(this.scratchDir(), parseDigest(digest).hex);
         const hash = hasherFor(digest);
         let bytes = 0;
         const hashing = new Transform7({
@@ -91785,10 +92115,10 @@ var init_cache4 = __esm({
             callback(null, chunk);
           }
         });
-        await pipeline5(createReadStream5(source), hashing, createWriteStream4(temp, { mode: 420 }), { signal: this.signal });
+        await pipeline6(createReadStream5(source), hashing, createWriteStream4(temp, { mode: 420 }), { signal: this.signal });
         const actual = `${parseDigest(digest).algorithm}:${hash.digest("hex")}`;
         if (actual !== digest) {
-          rmSync12(temp, { force: true });
+          rmSync13(temp, { force: true });
           throw new BurrowError("DIGEST_MISMATCH", `the cache's blob ${digest} hashes to ${actual} (damaged)`);
         }
         const fd = openSync15(temp, "r");
@@ -91798,7 +92128,7 @@ var init_cache4 = __esm({
           closeSync17(fd);
         }
         const target = blobPath(this.store.paths, digest);
-        mkdirSync14(dirname16(target), { recursive: true });
+        mkdirSync15(dirname16(target), { recursive: true });
         renameSync6(temp, target);
         this.seen.add(digest);
         this.imported++;
@@ -91807,7 +92137,7 @@ var init_cache4 = __esm({
       /** A JSON blob (manifest, config, index) of the cache, checked against its digest before it is parsed. */
       async takeJson(digest) {
         const source = cacheBlob(this.dir, digest);
-        if (source !== void 0 && statSync9(source).size > MAX_JSON_BLOB) throw new BurrowError("INVALID_MANIFEST", `the cache's blob ${digest} is over ${MAX_JSON_BLOB} bytes: not a manifest or config`);
+        if (source !== void 0 && statSync10(source).size > MAX_JSON_BLOB) throw new BurrowError("INVALID_MANIFEST", `the cache's blob ${digest} is over ${MAX_JSON_BLOB} bytes: not a manifest or config`);
         await this.take(digest);
         return parseJson(readFileSync38(this.store.blobPath(digest)), `blob ${digest}`);
       }
@@ -91827,7 +92157,7 @@ var init_cache4 = __esm({
         return manifest.config.digest;
       }
       close() {
-        if (this.scratch !== void 0) rmSync12(this.scratch, { recursive: true, force: true });
+        if (this.scratch !== void 0) rmSync13(this.scratch, { recursive: true, force: true });
       }
     };
   }
@@ -91835,11 +92165,11 @@ var init_cache4 = __esm({
 
 // src/action/cache.ts
 import { createHash as createHash5 } from "node:crypto";
-import { rmSync as rmSync13 } from "node:fs";
-import { join as join54 } from "node:path";
-import { tmpdir } from "node:os";
+import { rmSync as rmSync14 } from "node:fs";
+import { join as join56 } from "node:path";
+import { tmpdir as tmpdir2 } from "node:os";
 function cacheDir(env = process.env) {
-  return join54(env.RUNNER_TEMP ?? tmpdir(), "burrow-blob-cache");
+  return join56(env.RUNNER_TEMP ?? tmpdir2(), "burrow-blob-cache");
 }
 function keyPrefix(images) {
   const { os: os8, architecture } = hostPlatform();
@@ -91865,7 +92195,7 @@ async function restoreBlobs(store, images, log2) {
     return MISS;
   }
   const dir = cacheDir();
-  rmSync13(dir, { recursive: true, force: true });
+  rmSync14(dir, { recursive: true, force: true });
   const prefix2 = keyPrefix(images);
   const primary = `${prefix2}none`;
   try {
@@ -91890,7 +92220,7 @@ async function restoreBlobs(store, images, log2) {
     log2(`cache: restored ${key}: ${result.images.length} image(s), ${result.imported} blob(s) taken into the store`);
     return { key, images: result.images.length, damaged: !result.found || result.skipped.length > 0 || result.images.length === 0 };
   } finally {
-    rmSync13(dir, { recursive: true, force: true });
+    rmSync14(dir, { recursive: true, force: true });
   }
 }
 async function saveBlobs(store, images, manifestDigests, restored, log2) {
@@ -91901,7 +92231,7 @@ async function saveBlobs(store, images, manifestDigests, restored, log2) {
   }
   const key = saveKey(images, manifestDigests);
   const dir = cacheDir();
-  rmSync13(dir, { recursive: true, force: true });
+  rmSync14(dir, { recursive: true, force: true });
   try {
     const present = images.filter((image) => findRecords(store, image).length > 0);
     const exported = await exportCache(store, dir, { images: present });
@@ -91914,7 +92244,7 @@ async function saveBlobs(store, images, manifestDigests, restored, log2) {
     if (id === -1) log2(`cache: ${key} not saved (see above)`);
     else log2(`cache: saved ${key}: ${exported.images.length} image(s), ${exported.blobs} blob(s)`);
   } finally {
-    rmSync13(dir, { recursive: true, force: true });
+    rmSync14(dir, { recursive: true, force: true });
   }
 }
 var short, MISS;
@@ -92220,9 +92550,9 @@ var require_directives = __commonJS({
         this.tags = Object.assign({}, _Directives.defaultTags, tags2);
       }
       clone() {
-        const copy = new _Directives(this.yaml, this.tags);
-        copy.docStart = this.docStart;
-        return copy;
+        const copy2 = new _Directives(this.yaml, this.tags);
+        copy2.docStart = this.docStart;
+        return copy2;
       }
       /**
        * During parsing, get a Directives instance for the current document and
@@ -92531,10 +92861,10 @@ var require_Node = __commonJS({
       }
       /** Create a copy of this node.  */
       clone() {
-        const copy = Object.create(Object.getPrototypeOf(this), Object.getOwnPropertyDescriptors(this));
+        const copy2 = Object.create(Object.getPrototypeOf(this), Object.getOwnPropertyDescriptors(this));
         if (this.range)
-          copy.range = this.range.slice();
-        return copy;
+          copy2.range = this.range.slice();
+        return copy2;
       }
       /** A plain JavaScript representation of this node. */
       toJS(doc, { mapAsMap, maxAliasCount, onAnchor, reviver } = {}) {
@@ -92828,13 +93158,13 @@ var require_Collection = __commonJS({
        * @param schema - If defined, overwrites the original's schema
        */
       clone(schema) {
-        const copy = Object.create(Object.getPrototypeOf(this), Object.getOwnPropertyDescriptors(this));
+        const copy2 = Object.create(Object.getPrototypeOf(this), Object.getOwnPropertyDescriptors(this));
         if (schema)
-          copy.schema = schema;
-        copy.items = copy.items.map((it) => identity3.isNode(it) || identity3.isPair(it) ? it.clone(schema) : it);
+          copy2.schema = schema;
+        copy2.items = copy2.items.map((it) => identity3.isNode(it) || identity3.isPair(it) ? it.clone(schema) : it);
         if (this.range)
-          copy.range = this.range.slice();
-        return copy;
+          copy2.range = this.range.slice();
+        return copy2;
       }
       /**
        * Adds a value to the collection. For `!!map` and `!!omap` the value must
@@ -95253,9 +95583,9 @@ var require_Schema = __commonJS({
         this.sortMapEntries = typeof sortMapEntries === "function" ? sortMapEntries : sortMapEntries === true ? sortMapEntriesByKey : null;
       }
       clone() {
-        const copy = Object.create(_Schema.prototype, Object.getOwnPropertyDescriptors(this));
-        copy.tags = this.tags.slice();
-        return copy;
+        const copy2 = Object.create(_Schema.prototype, Object.getOwnPropertyDescriptors(this));
+        copy2.tags = this.tags.slice();
+        return copy2;
       }
     };
     exports2.Schema = Schema;
@@ -95398,21 +95728,21 @@ var require_Document = __commonJS({
        * Custom Node values that inherit from `Object` still refer to their original instances.
        */
       clone() {
-        const copy = Object.create(_Document.prototype, {
+        const copy2 = Object.create(_Document.prototype, {
           [identity3.NODE_TYPE]: { value: identity3.DOC }
         });
-        copy.commentBefore = this.commentBefore;
-        copy.comment = this.comment;
-        copy.errors = this.errors.slice();
-        copy.warnings = this.warnings.slice();
-        copy.options = Object.assign({}, this.options);
+        copy2.commentBefore = this.commentBefore;
+        copy2.comment = this.comment;
+        copy2.errors = this.errors.slice();
+        copy2.warnings = this.warnings.slice();
+        copy2.options = Object.assign({}, this.options);
         if (this.directives)
-          copy.directives = this.directives.clone();
-        copy.schema = this.schema.clone();
-        copy.contents = identity3.isNode(this.contents) ? this.contents.clone(copy.schema) : this.contents;
+          copy2.directives = this.directives.clone();
+        copy2.schema = this.schema.clone();
+        copy2.contents = identity3.isNode(this.contents) ? this.contents.clone(copy2.schema) : this.contents;
         if (this.range)
-          copy.range = this.range.slice();
-        return copy;
+          copy2.range = this.range.slice();
+        return copy2;
       }
       /** Adds a value to the document. */
       add(value2) {
@@ -99314,7 +99644,7 @@ var require_dist4 = __commonJS({
 
 // src/job/load.ts
 import { readFileSync as readFileSync39 } from "node:fs";
-import { basename as basename10, dirname as dirname17, isAbsolute as isAbsolute6, resolve as resolve8 } from "node:path";
+import { basename as basename10, dirname as dirname17, isAbsolute as isAbsolute6, resolve as resolve9 } from "node:path";
 function fileError(file, line, message) {
   return new BurrowError("INVALID_ARGUMENT", `${file}:${line}: ${message}`);
 }
@@ -99340,7 +99670,7 @@ function parseVolume2(spec, base) {
   const readOnly = mode === "ro";
   if (source.startsWith("/") || source.startsWith(".") || source.startsWith("~")) {
     if (source.startsWith("~")) return "write the host path out (no ~)";
-    return { kind: "bind", source: isAbsolute6(source) ? source : resolve8(base, source), target, readOnly };
+    return { kind: "bind", source: isAbsolute6(source) ? source : resolve9(base, source), target, readOnly };
   }
   if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/.test(source)) return `"${source}" is neither a path nor a volume name`;
   return { kind: "volume", name: source, target, readOnly };
@@ -99365,7 +99695,7 @@ function parseJobText(text2, file) {
   return buildJob(value2, file, at);
 }
 function buildJob(raw, file, at) {
-  const base = dirname17(resolve8(file));
+  const base = dirname17(resolve9(file));
   const fail = (path17, message) => {
     throw fileError(file, at.line(path17), `field "${fieldName2(path17)}" ${message}`);
   };
@@ -99430,7 +99760,7 @@ function buildJob(raw, file, at) {
       healthcheck: service.healthcheck === void 0 ? void 0 : healthCheck(service.healthcheck, [...path17, "healthcheck"], fail, duration2)
     };
   });
-  const workspace = raw.workspace === void 0 ? void 0 : resolve8(base, raw.workspace);
+  const workspace = raw.workspace === void 0 ? void 0 : resolve9(base, raw.workspace);
   if (workspace !== void 0 && workspace === "/") fail(["workspace"], "cannot be /: give the directory the job works in");
   return {
     file,
@@ -99531,13 +99861,13 @@ var init_load = __esm({
 
 // src/job/peaks.ts
 import { readFileSync as readFileSync40 } from "node:fs";
-import { join as join55 } from "node:path";
+import { join as join57 } from "node:path";
 function readPeaks(cgroup) {
   if (cgroup === void 0) return void 0;
   const value2 = (dir, file) => {
     if (dir === void 0) return void 0;
     try {
-      const number2 = Number(readFileSync40(join55(dir, file), "utf8").trim());
+      const number2 = Number(readFileSync40(join57(dir, file), "utf8").trim());
       return Number.isFinite(number2) ? number2 : void 0;
     } catch {
       return void 0;
@@ -99556,11 +99886,11 @@ var init_peaks = __esm({
 });
 
 // src/job/teardown.ts
-import { readdirSync as readdirSync11, readFileSync as readFileSync41, statSync as statSync10 } from "node:fs";
-import { join as join56 } from "node:path";
+import { readdirSync as readdirSync13, readFileSync as readFileSync41, statSync as statSync11 } from "node:fs";
+import { join as join58 } from "node:path";
 function processesNaming(dirs) {
   const found = [];
-  for (const entry of readdirSync11("/proc")) {
+  for (const entry of readdirSync13("/proc")) {
     if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
     let cmdline;
     try {
@@ -99576,7 +99906,7 @@ function flockHolders(path17) {
   let dev;
   let ino;
   try {
-    ({ dev, ino } = statSync10(path17));
+    ({ dev, ino } = statSync11(path17));
   } catch {
     return [];
   }
@@ -99592,7 +99922,7 @@ function flockHolders(path17) {
   return holders;
 }
 async function stopSwitch(store, network) {
-  const lock = join56(networkDir(store, network.id), "switch.lock");
+  const lock = join58(networkDir(store, network.id), "switch.lock");
   for (const pid of flockHolders(lock)) {
     try {
       if (readFileSync41(`/proc/${pid}/comm`, "utf8").trim() === "burrow-switch") process.kill(pid, "SIGTERM");
@@ -99642,17 +99972,17 @@ var init_teardown = __esm({
     init_ops();
     init_record();
     init_records2();
-    sleep6 = (ms) => new Promise((resolve10) => setTimeout(resolve10, ms));
+    sleep6 = (ms) => new Promise((resolve11) => setTimeout(resolve11, ms));
   }
 });
 
 // src/userns/reclaim.ts
-import { lstatSync as lstatSync2, realpathSync } from "node:fs";
+import { lstatSync as lstatSync4, realpathSync } from "node:fs";
 async function reclaimOwnership(dir, options = {}) {
   let root;
   try {
     root = realpathSync(dir);
-    if (!lstatSync2(root).isDirectory()) throw new Error("not a directory");
+    if (!lstatSync4(root).isDirectory()) throw new Error("not a directory");
   } catch (error2) {
     throw new BurrowError("INVALID_ARGUMENT", `cannot reclaim ${dir}: ${error2.code === "ENOENT" ? "no such directory" : error2.message}`);
   }
@@ -99723,16 +100053,16 @@ var init_reclaim = __esm({
 });
 
 // src/job/runner.ts
-import { readFileSync as readFileSync42, statSync as statSync11 } from "node:fs";
-import { resolve as resolve9 } from "node:path";
+import { readFileSync as readFileSync42, statSync as statSync12 } from "node:fs";
+import { resolve as resolve10 } from "node:path";
 function slug(text2) {
   return text2.replace(/[^a-zA-Z0-9_.-]+/g, "-").replace(/^[^a-zA-Z0-9]+/, "").slice(0, 40) || "job";
 }
 function checkWorkspace(path17) {
-  const workspace = resolve9(path17);
+  const workspace = resolve10(path17);
   let isDirectory2 = false;
   try {
-    isDirectory2 = statSync11(workspace).isDirectory();
+    isDirectory2 = statSync12(workspace).isDirectory();
   } catch {
   }
   if (!isDirectory2) throw new BurrowError("INVALID_ARGUMENT", `the workspace ${workspace} is not a directory: create it, or give another with --workspace`);
@@ -100057,9 +100387,9 @@ var run_exports = {};
 __export(run_exports, {
   main: () => main
 });
-import { spawn as spawn6 } from "node:child_process";
+import { spawn as spawn7 } from "node:child_process";
 import { existsSync as existsSync37 } from "node:fs";
-import { fileURLToPath as fileURLToPath13 } from "node:url";
+import { fileURLToPath as fileURLToPath14 } from "node:url";
 function watchPeaks(store, id) {
   let memoryBytes;
   let pids;
@@ -100175,10 +100505,10 @@ async function runJobFile(context3) {
   return { image: job.image, manifestDigests: manifestDigestsOf(store, jobImages(job)), result };
 }
 async function runSetup() {
-  const code2 = await new Promise((resolve10) => {
-    const child2 = spawn6("sudo", ["-n", process.execPath, CLI2, "setup"], { stdio: ["ignore", "inherit", "inherit"] });
-    child2.on("error", () => resolve10(127));
-    child2.on("exit", (status) => resolve10(status ?? 1));
+  const code2 = await new Promise((resolve11) => {
+    const child2 = spawn7("sudo", ["-n", process.execPath, CLI2, "setup"], { stdio: ["ignore", "inherit", "inherit"] });
+    child2.on("error", () => resolve11(127));
+    child2.on("exit", (status) => resolve11(status ?? 1));
   });
   if (code2 !== 0) throw new BurrowError("IO", `sudo burrow setup failed (exit code ${code2}): the runner user needs password-less sudo for setup: true (GitHub-hosted runners have it)`);
 }
@@ -100310,7 +100640,7 @@ var init_run2 = __esm({
     init_load();
     init_runner();
     init_reclaim();
-    CLI2 = fileURLToPath13(new URL("../../bin/burrow.js", __burrowModuleUrl));
+    CLI2 = fileURLToPath14(new URL("../../bin/burrow.js", __burrowModuleUrl));
   }
 });
 

@@ -30362,6 +30362,7 @@ init_record();
 // src/container/ops.ts
 init_errors();
 init_record();
+init_start_claim();
 import { existsSync as existsSync20, writeFileSync as writeFileSync7 } from "node:fs";
 import { constants as constants10 } from "node:os";
 import { join as join24 } from "node:path";

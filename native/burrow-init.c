@@ -64,6 +64,9 @@
 #include <unistd.h>
 #include "process-start.h"
 
+/* What a failure of the setup exits with: 125 (the runner failed), or 126 for an exec (-J). */
+static int setup_status = 125;
+
 static void die(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
 static void die(int status, const char *fmt, ...)
 {
@@ -81,7 +84,7 @@ static int parse_id(const char *text)
   char *end;
   long value = strtol(text, &end, 10);
   if (*text == '\0' || *end != '\0' || value < 0 || value > 0x7fffffff)
-    die(125, "invalid id \"%s\"", text);
+    die(setup_status, "invalid id \"%s\"", text);
   return (int) value;
 }
 
@@ -101,22 +104,22 @@ static char *read_all(int fd, size_t limit, size_t *length, const char *what)
 {
   size_t size = 0, capacity = 4096;
   char *data = malloc(capacity + 1);
-  if (data == NULL) die(125, "out of memory reading %s", what);
+  if (data == NULL) die(setup_status, "out of memory reading %s", what);
   for (;;) {
     if (size == capacity) {
-      if (capacity > limit) die(125, "%s is too large", what);
+      if (capacity > limit) die(setup_status, "%s is too large", what);
       capacity = capacity * 2 > limit + 1 ? limit + 1 : capacity * 2; /* one byte over: room to see the end */
       char *grown = realloc(data, capacity + 1);
-      if (grown == NULL) die(125, "out of memory reading %s", what);
+      if (grown == NULL) die(setup_status, "out of memory reading %s", what);
       data = grown;
     }
     ssize_t n = read(fd, data + size, capacity - size);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) die(125, "cannot read %s: %s", what, strerror(errno));
+    if (n < 0) die(setup_status, "cannot read %s: %s", what, strerror(errno));
     if (n == 0) break;
     size += (size_t) n;
   }
-  if (size > limit) die(125, "%s is too large", what);
+  if (size > limit) die(setup_status, "%s is too large", what);
   close(fd);
   data[size] = '\0';
   *length = size;
@@ -126,7 +129,7 @@ static char *read_all(int fd, size_t limit, size_t *length, const char *what)
 static int parse_fd(const char *text)
 {
   int fd = parse_id(text);
-  if (fd < 3 || fcntl(fd, F_GETFD) < 0) die(125, "descriptor %s is not open", text);
+  if (fd < 3 || fcntl(fd, F_GETFD) < 0) die(setup_status, "descriptor %s is not open", text);
   return fd;
 }
 
@@ -138,16 +141,16 @@ static void apply_rlimit(const char *spec)
 {
   char *end;
   long resource = strtol(spec, &end, 10);
-  if (*end != ':' || resource < 0 || resource >= RLIM_NLIMITS) die(125, "invalid -R \"%s\"", spec);
+  if (*end != ':' || resource < 0 || resource >= RLIM_NLIMITS) die(setup_status, "invalid -R \"%s\"", spec);
   long long soft = strtoll(end + 1, &end, 10);
-  if (*end != ':') die(125, "invalid -R \"%s\"", spec);
+  if (*end != ':') die(setup_status, "invalid -R \"%s\"", spec);
   long long hard = strtoll(end + 1, &end, 10);
-  if (*end != '\0') die(125, "invalid -R \"%s\"", spec);
+  if (*end != '\0') die(setup_status, "invalid -R \"%s\"", spec);
   struct rlimit limit = { soft < 0 ? RLIM_INFINITY : (rlim_t) soft, hard < 0 ? RLIM_INFINITY : (rlim_t) hard };
   if (setrlimit((int) resource, &limit) != 0) {
     struct rlimit current;
     getrlimit((int) resource, &current);
-    die(125, "cannot set --ulimit (resource %ld) to %lld:%lld: %s (a rootless container cannot raise a hard limit above the host's, %lld here)",
+    die(setup_status, "cannot set --ulimit (resource %ld) to %lld:%lld: %s (a rootless container cannot raise a hard limit above the host's, %lld here)",
         resource, soft, hard, strerror(errno), current.rlim_max == RLIM_INFINITY ? -1LL : (long long) current.rlim_max);
   }
 }
@@ -158,25 +161,25 @@ static void apply_oom_score_adj(const char *text)
 {
   char *end;
   long score = strtol(text, &end, 10);
-  if (*text == '\0' || *end != '\0' || score < -1000 || score > 1000) die(125, "invalid -O \"%s\"", text);
+  if (*text == '\0' || *end != '\0' || score < -1000 || score > 1000) die(setup_status, "invalid -O \"%s\"", text);
   int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
   char line[16];
   int length = snprintf(line, sizeof line, "%ld", score);
   if (fd < 0 || write(fd, line, (size_t) length) != length)
-    die(125, "cannot set --oom-score-adj %ld: %s (a rootless container can only raise its score)", score, strerror(errno));
+    die(setup_status, "cannot set --oom-score-adj %ld: %s (a rootless container can only raise its score)", score, strerror(errno));
   close(fd);
 }
 
 /* -E: the job's environment replaces whatever the programs before us had. */
 static void apply_environment(char *block, size_t length)
 {
-  if (clearenv() != 0) die(125, "%s", "cannot clear the environment");
+  if (clearenv() != 0) die(setup_status, "%s", "cannot clear the environment");
   for (size_t at = 0; at < length; at += strlen(block + at) + 1) {
     char *entry = block + at;
     if (*entry == '\0') continue;
     char *equals = strchr(entry, '=');
-    if (equals == NULL || equals == entry) die(125, "invalid environment entry \"%s\" (NAME=VALUE expected)", entry);
-    if (putenv(entry) != 0) die(125, "cannot set %s", entry);
+    if (equals == NULL || equals == entry) die(setup_status, "invalid environment entry \"%s\" (NAME=VALUE expected)", entry);
+    if (putenv(entry) != 0) die(setup_status, "cannot set %s", entry);
   }
 }
 
@@ -188,7 +191,7 @@ static void load_seccomp(int fd)
   size_t length;
   char *data = read_all(fd, BPF_MAXINSNS * sizeof(struct sock_filter), &length, "the seccomp filter");
   if (length == 0 || length % sizeof(struct sock_filter) != 0)
-    die(125, "%s", "the seccomp filter is not a whole number of BPF instructions");
+    die(setup_status, "%s", "the seccomp filter is not a whole number of BPF instructions");
   seccomp_program.len = (unsigned short) (length / sizeof(struct sock_filter));
   seccomp_program.filter = (struct sock_filter *) data;
 }
@@ -208,19 +211,31 @@ static void reset_signals(void)
   sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
-/* Docker's exit statuses: 127 when the command is not found, 126 when it cannot run. */
+/*
+ * Docker's exit statuses and messages (runc looks the command up as Go's exec.LookPath
+ * does, and dockerd adds "permission denied" to EISDIR, daemon/errors.go): 127 when
+ * the command is not found (no such file, not a directory on the way, or a bare name
+ * with no executable file of that name on $PATH), 126 when it cannot run (a
+ * directory, no execute permission, not a format the kernel runs). Go's error texts
+ * are lower case: "permission denied", not strerror's "Permission denied".
+ */
 static void exec_job(char **argv)
 {
   reset_signals();
   execvp(argv[0], argv);
   int saved = errno;
-  if (saved == ENOENT) {
-    if (strchr(argv[0], '/'))
-      die(127, "exec: \"%s\": no such file or directory", argv[0]);
+  int has_slash = strchr(argv[0], '/') != NULL;
+  if (!has_slash && (saved == ENOENT || saved == EACCES || saved == ENOTDIR))
     die(127, "exec: \"%s\": executable file not found in $PATH", argv[0]);
-  }
-  fprintf(stderr, "burrow: exec: \"%s\": %s\n", argv[0], strerror(saved));
-  exit(126);
+  if (saved == ENOENT || saved == ENOTDIR)
+    die(127, "exec: \"%s\": %s", argv[0], saved == ENOENT ? "no such file or directory" : "not a directory");
+  struct stat target;
+  if (saved == EACCES && stat(argv[0], &target) == 0 && S_ISDIR(target.st_mode))
+    die(126, "exec: \"%s\": is a directory: permission denied", argv[0]);
+  char reason[128];
+  snprintf(reason, sizeof reason, "%s", strerror(saved));
+  if (reason[0] >= 'A' && reason[0] <= 'Z') reason[0] = (char) (reason[0] - 'A' + 'a');
+  die(126, "exec: \"%s\": %s", argv[0], reason);
 }
 
 /* -N: the network agent's answer, one line on FD; returns only on `go`. */
@@ -239,7 +254,7 @@ static void wait_for_network(int fd)
   if (strcmp(line, "go") == 0) return;
   /* The agent said why where burrow reads it: one line from burrow, not two. */
   if (strncmp(line, "fail ", 5) == 0) exit(125);
-  die(125, "%s", "the network agent ended before the container's network was ready");
+  die(setup_status, "%s", "the network agent ended before the container's network was ready");
 }
 
 /* Every descriptor from 3 up but KEEP (-1: none). */
@@ -305,8 +320,8 @@ static void join_container(const char *spec)
   char *end;
   long pid = strtol(spec, &end, 10);
   unsigned long long recorded = *end == ':' ? strtoull(end + 1, &end, 10) : 0;
-  if (pid <= 0 || pid > 0x7fffffff || recorded == 0 || *end != '\0') die(125, "invalid -J \"%s\" (PID:STARTTIME expected)", spec);
-  if (start_time((pid_t) pid) != recorded) die(125, "the container's process %ld is gone: the container is not running", pid);
+  if (pid <= 0 || pid > 0x7fffffff || recorded == 0 || *end != '\0') die(setup_status, "invalid -J \"%s\" (PID:STARTTIME expected)", spec);
+  if (start_time((pid_t) pid) != recorded) die(setup_status, "the container's process %ld is gone: the container is not running", pid);
   int fds[NAMESPACE_COUNT];
   for (size_t i = 0; i < NAMESPACE_COUNT; i++) {
     char path[64];
@@ -315,7 +330,7 @@ static void join_container(const char *spec)
     fds[i] = open(path, O_RDONLY | O_CLOEXEC);
     if (fds[i] < 0) {
       if (errno == ENOENT && namespaces[i].type != CLONE_NEWUSER) continue; /* a kind of namespace this kernel lacks */
-      die(125, "cannot open %s: %s", path, strerror(errno));
+      die(setup_status, "cannot open %s: %s", path, strerror(errno));
     }
     snprintf(path, sizeof path, "/proc/self/ns/%s", namespaces[i].name);
     if (fstat(fds[i], &theirs) == 0 && stat(path, &ours) == 0 && theirs.st_dev == ours.st_dev && theirs.st_ino == ours.st_ino) {
@@ -323,11 +338,11 @@ static void join_container(const char *spec)
       fds[i] = -1;
     }
   }
-  if (fds[0] < 0) die(125, "process %ld is not in a container (it shares burrow's user namespace)", pid);
-  if (start_time((pid_t) pid) != recorded) die(125, "the container's process %ld is gone: the container is not running", pid);
+  if (fds[0] < 0) die(setup_status, "process %ld is not in a container (it shares burrow's user namespace)", pid);
+  if (start_time((pid_t) pid) != recorded) die(setup_status, "the container's process %ld is gone: the container is not running", pid);
   for (size_t i = 0; i < NAMESPACE_COUNT; i++) {
     if (fds[i] < 0) continue;
-    if (setns(fds[i], namespaces[i].type) != 0) die(125, "cannot join the container's %s namespace: %s", namespaces[i].name, strerror(errno));
+    if (setns(fds[i], namespaces[i].type) != 0) die(setup_status, "cannot join the container's %s namespace: %s", namespaces[i].name, strerror(errno));
     close(fds[i]);
   }
 }
@@ -340,7 +355,7 @@ static pid_t fork_blocked(sigset_t *old)
   sigfillset(&all);
   sigprocmask(SIG_BLOCK, &all, old);
   pid_t pid = fork();
-  if (pid < 0) die(125, "fork failed: %s", strerror(errno));
+  if (pid < 0) die(setup_status, "fork failed: %s", strerror(errno));
   return pid;
 }
 
@@ -364,7 +379,7 @@ static void run_joined(void)
   data[0].effective = data[0].permitted = 1U << CAP_KILL;
   if (syscall(SYS_capset, &header, data) != 0) {
     kill(job, SIGKILL);
-    die(125, "capset failed: %s", strerror(errno));
+    die(setup_status, "capset failed: %s", strerror(errno));
   }
   forward_to_group = 1;
   forward_signals(&old);
@@ -391,7 +406,7 @@ static int run_as_init(char **argv)
        * `run -t --init` hung there before the job ever ran. Ignored for the call;
        * exec_job puts every disposition back to its default. */
       signal(SIGTTOU, SIG_IGN);
-      if (tcsetpgrp(0, getpid()) != 0) die(125, "cannot give the terminal to the job: %s", strerror(errno));
+      if (tcsetpgrp(0, getpid()) != 0) die(setup_status, "cannot give the terminal to the job: %s", strerror(errno));
     }
     exec_job(argv);
   }
@@ -443,23 +458,25 @@ int main(int argc, char **argv)
     case 't': tty = 1; break;
     case 'c': caps = optarg; break;
     case 'n': no_new_privs = 1; break;
-    case 'J': join = optarg; break;
+    /* An exec that cannot start exits 126, as Docker's (dockerd's default for an exec
+     * whose start failed); a container's own start failing stays 125, docker run's. */
+    case 'J': join = optarg; setup_status = 126; break;
     case 'E': environment = read_all(parse_fd(optarg), 16 << 20, &environment_length, "the environment"); break;
     case 'S': load_seccomp(parse_fd(optarg)); break;
     case 'N': network = parse_fd(optarg); break;
     case 'R':
-      if (rlimit_count == sizeof rlimits / sizeof rlimits[0]) die(125, "%s", "too many -R");
+      if (rlimit_count == sizeof rlimits / sizeof rlimits[0]) die(setup_status, "%s", "too many -R");
       rlimits[rlimit_count++] = optarg;
       break;
     case 'O': oom_score_adj = optarg; break;
-    default: die(125, "%s", "usage: burrow-init [-J pid:starttime] [-u uid] [-g gid] [-G g1,g2] [-w dir] [-i] [-t] [-c capmask] [-n] [-E fd] [-S fd] [-N fd] [-R res:soft:hard]... [-O score] -- command [args]");
+    default: die(setup_status, "%s", "usage: burrow-init [-J pid:starttime] [-u uid] [-g gid] [-G g1,g2] [-w dir] [-i] [-t] [-c capmask] [-n] [-E fd] [-S fd] [-N fd] [-R res:soft:hard]... [-O score] -- command [args]");
     }
   }
   /* Descriptors beyond 0, 1 and 2 are someone else's: the monitor's, the launcher's,
    * bwrap's, or whatever the caller of burrow had open. None reaches the job (the network's
    * answer, -N, is read and closed before it runs). */
   close_descriptors(network);
-  if (optind >= argc) die(125, "%s", "no command given");
+  if (optind >= argc) die(setup_status, "%s", "no command given");
   if (join != NULL) {
     join_container(join);
     run_joined();
@@ -471,13 +488,13 @@ int main(int argc, char **argv)
   setsid();
   if (tty) {
     /* -t: the pseudo-terminal on stdin becomes the session's controlling terminal. */
-    if (ioctl(0, TIOCSCTTY, 0) != 0) die(125, "cannot take the terminal: %s", strerror(errno));
+    if (ioctl(0, TIOCSCTTY, 0) != 0) die(setup_status, "cannot take the terminal: %s", strerror(errno));
   }
 
   if (cwd != NULL) {
     /* Docker creates a missing WorkingDir (as root, before dropping to the user). */
     if (chdir(cwd) != 0 && (mkdir_p(cwd) != 0 || chdir(cwd) != 0))
-      die(125, "cannot enter working directory %s", cwd);
+      die(setup_status, "cannot enter working directory %s", cwd);
   }
   /* bwrap exports the directory it started in as PWD; Docker sets no PWD. */
   unsetenv("PWD");
@@ -494,7 +511,7 @@ int main(int argc, char **argv)
     for (int cap = 0; cap < 64; cap++) {
       if (mask & (1ULL << cap)) continue;
       if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 && errno != EINVAL) /* EINVAL: past the kernel's last capability */
-        die(125, "cannot drop a capability from the bounding set: %s", strerror(errno));
+        die(setup_status, "cannot drop a capability from the bounding set: %s", strerror(errno));
     }
   }
   if (gid >= 0 || uid >= 0 || groups != NULL) {
@@ -512,11 +529,11 @@ int main(int argc, char **argv)
     for (char *item = groups ? strtok(groups, ",") : NULL; item && count < 64; item = strtok(NULL, ","))
       list[count++] = (gid_t) parse_id(item);
     if (setgroups(count, list) != 0 && errno != EPERM)
-      die(125, "setgroups failed: %s", strerror(errno));
+      die(setup_status, "setgroups failed: %s", strerror(errno));
     if (gid >= 0 && setgid((gid_t) gid) != 0)
-      die(125, "setgid failed: %s (is the group mapped? see /etc/subgid)", strerror(errno));
+      die(setup_status, "setgid failed: %s (is the group mapped? see /etc/subgid)", strerror(errno));
     if (uid >= 0 && setuid((uid_t) uid) != 0)
-      die(125, "setuid failed: %s (is the user mapped? see /etc/subuid)", strerror(errno));
+      die(setup_status, "setuid failed: %s (is the user mapped? see /etc/subuid)", strerror(errno));
     if (death_signal != 0) {
       prctl(PR_SET_PDEATHSIG, death_signal, 0, 0, 0);
       /* The parent died while the signal was off: act as the kernel would have. */
@@ -534,9 +551,9 @@ int main(int argc, char **argv)
       data[0].effective = data[0].permitted = (unsigned int) mask;
       data[1].effective = data[1].permitted = (unsigned int) (mask >> 32);
     }
-    if (syscall(SYS_capset, &header, data) != 0) die(125, "capset failed: %s", strerror(errno));
+    if (syscall(SYS_capset, &header, data) != 0) die(setup_status, "capset failed: %s", strerror(errno));
   }
-  if (no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) die(125, "no_new_privs failed: %s", strerror(errno));
+  if (no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) die(setup_status, "no_new_privs failed: %s", strerror(errno));
   /* The sandbox is whole: now the job waits for its network, if it has one of its own. */
   if (network >= 0) wait_for_network(network);
   /* The filter last, once our own setup is done (a strict profile cannot break the
@@ -544,7 +561,7 @@ int main(int argc, char **argv)
    * job: an init outside the filter would be a process the job could make call what
    * the filter refuses (ptrace), as Docker's tini is confined too. */
   if (seccomp_program.filter != NULL && prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &seccomp_program, 0, 0) != 0)
-    die(125, "the kernel refused the seccomp filter: %s", strerror(errno));
+    die(setup_status, "the kernel refused the seccomp filter: %s", strerror(errno));
   if (init) return run_as_init(argv + optind);
   exec_job(argv + optind);
   return 125;

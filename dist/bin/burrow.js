@@ -17090,6 +17090,14 @@ function openSeccompFilter(dir, record) {
     throw new BurrowError("IO", `cannot read the seccomp filter of container ${record.name}: ${error.message} (recreate the container)`);
   }
 }
+function execUser(user, record) {
+  try {
+    return resolveUser(user, record.plan.rootfs.lowers);
+  } catch (error) {
+    if (error instanceof BurrowError && !error.explicitExit) throw new BurrowError(error.code, error.message, { cause: error, exitCode: 126 });
+    throw error;
+  }
+}
 async function runningSandbox(store, record) {
   const state = containerState(store, record);
   const sandbox = state.sandbox;
@@ -17099,7 +17107,7 @@ async function runningSandbox(store, record) {
   return sandbox;
 }
 function spawnExec(store, record, sandbox, options, stdio) {
-  const user = options.user === void 0 ? { uid: record.plan.process.uid, gid: record.plan.process.gid, groups: record.plan.process.groups } : resolveUser(options.user, record.plan.rootfs.lowers);
+  const user = options.user === void 0 ? { uid: record.plan.process.uid, gid: record.plan.process.gid, groups: record.plan.process.groups } : execUser(options.user, record);
   const environment = environmentBlock(mergeEnv([options.tty ? ["TERM=xterm"] : [], record.plan.process.env, callerEnv(options.env)]));
   const seccomp = openSeccompFilter(containerDir(store, record.id), record);
   const init = initArgs({
@@ -18681,10 +18689,26 @@ async function waitContainer(store, query, signal) {
     if (!(0, import_node_fs55.existsSync)(containerDir(store, record.id))) throw new BurrowError("NOT_FOUND", `no such container: ${query} (removed while waiting)`);
     const state = containerState(store, record);
     if (state.status === "exited") return state.exitCode ?? -1;
-    if (state.status === "created") throw new BurrowError("INVALID_ARGUMENT", `container ${record.name} has not been started`);
+    if (state.status === "created" && !await startUnderWay(store, record)) {
+      const settled = containerState(store, record);
+      if (settled.status === "created") return settled.exitCode ?? 0;
+      continue;
+    }
     if (signal?.aborted === true) throw new BurrowError("INTERRUPTED", "interrupted");
     await new Promise((resolve9) => setTimeout(resolve9, 50));
   }
+}
+async function startUnderWay(store, record) {
+  if (startClaimed(containerDir(store, record.id))) return true;
+  let lock;
+  try {
+    lock = await lockContainer(store, record.id, 0);
+  } catch (error) {
+    if (isBurrowError(error, "LOCKED")) return true;
+    throw error;
+  }
+  lock.release();
+  return false;
 }
 async function renameContainer(store, query, name) {
   if (!VALID_NAME.test(name)) throw new BurrowError("INVALID_ARGUMENT", `invalid container name "${name}": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
@@ -18860,6 +18884,7 @@ var init_ops = __esm({
     import_node_path49 = require("node:path");
     init_errors();
     init_record();
+    init_start_claim();
     init_start2();
     init_list();
     init_state();
@@ -20144,6 +20169,7 @@ var render_exports = {};
 __export(render_exports, {
   chooseFormat: () => chooseFormat,
   execute: () => execute,
+  jsonLines: () => jsonLines,
   renderOne: () => renderOne,
   renderRows: () => renderRows,
   tabwrite: () => tabwrite
@@ -20190,15 +20216,22 @@ function renderRows(choice, rows, headers) {
   return tabwrite([header2.trim() === "" ? "" : `${header2}
 `, ...lines].join(""));
 }
+function jsonLines(rows) {
+  const template = compile(JSON_ROW);
+  return rows.map((row) => `${execute(template, row)}
+`).join("");
+}
 function renderOne(template, value) {
   return `${execute(template, value)}
 `;
 }
+var JSON_ROW;
 var init_render = __esm({
   "src/format/render.ts"() {
     "use strict";
     init_errors();
     init_template2();
+    JSON_ROW = "{{json .}}";
   }
 });
 
@@ -20467,6 +20500,17 @@ function splitName(record) {
   return { repository: familiarName(ref), tag: ref.tag ?? "<none>" };
 }
 function findRecords(store, query) {
+  const byId = findRecordsById(store, query);
+  if (byId.length > 0) return byId;
+  let name;
+  try {
+    name = formatReference(parseReference(query));
+  } catch {
+    return [];
+  }
+  return store.records().filter((record) => record.name === name);
+}
+function findRecordsById(store, query) {
   const records = store.records();
   const hexQuery = query.replace(/^sha256:/, "");
   if (/^[a-f0-9]{4,64}$/.test(hexQuery)) {
@@ -20480,15 +20524,9 @@ function findRecords(store, query) {
     });
     const ids = new Set(byId.map((record) => readManifest(store, record.manifest.digest).config.digest));
     if (ids.size > 1) throw new BurrowError("INVALID_ARGUMENT", `"${query}" matches ${ids.size} images: give more of the id`);
-    if (byId.length > 0) return byId;
+    return byId;
   }
-  let name;
-  try {
-    name = formatReference(parseReference(query));
-  } catch {
-    return [];
-  }
-  return records.filter((record) => record.name === name);
+  return [];
 }
 function requireImage(store, query) {
   const records = findRecords(store, query);
@@ -20900,6 +20938,7 @@ __export(cp_exports, {
   archiveKey: () => archiveKey,
   checkOutputPath: () => checkOutputPath,
   copy: () => copy,
+  copyUp: () => copyUp,
   hostPath: () => hostPath,
   parseCpPath: () => parseCpPath
 });
@@ -20935,10 +20974,10 @@ function mountHolding(record, path6) {
   }
   return best === void 0 ? void 0 : { source: best.source, rest: best.rest, readOnly: best.readOnly };
 }
-async function workerCommand(store, record, args) {
+async function workerCommand(store, record, args, imageOnly = false) {
   const state = containerState(store, record);
   const pid = state.status === "running" ? state.sandbox?.pid : void 0;
-  const mount = pid === void 0 ? mountHolding(record, args[1]) : void 0;
+  const mount = pid === void 0 && !imageOnly ? mountHolding(record, args[1]) : void 0;
   if (mount !== void 0) {
     if (mount.readOnly && args[0] === "in") throw new BurrowError("INVALID_ARGUMENT", `cannot copy into ${record.name}:${args[1]}: it is a read-only mount`);
     return [unshareProgram(), ...unshareArgs(containerIdMapping(record.userns)), "--", process.execPath, WORKER2, mount.source, args[0], mount.rest, ...args.slice(2)];
@@ -21083,10 +21122,18 @@ function ownership(record, archive) {
   const hasUser = record.command?.user !== void 0 || uid !== 0 || gid !== 0;
   return archive && hasUser ? `user:${uid}:${gid}` : `keep:${process.getuid()}:${process.getgid()}`;
 }
-async function runWorker(store, record, args, options, what, flags = []) {
+async function copyUp(store, record, target, volumeDir, signal) {
+  try {
+    await runWorker(store, record, ["out", `${target.replace(/\/+$/, "")}/.`, volumeDir, record.name], { signal }, `the copy of ${target} into its volume`, ["preserve"], true);
+  } catch (error) {
+    if (isBurrowError(error, "NOT_FOUND") || isBurrowError(error, "INVALID_ARGUMENT") && /not a directory/.test(error.message)) return;
+    throw error;
+  }
+}
+async function runWorker(store, record, args, options, what, flags = [], imageOnly = false) {
   const all = [...flags, ...args[0] === "in" ? [ownership(record, options.archive === true)] : []];
-  if (args[0] === "out" && record.userns !== void 0) all.push(`owner:${record.userns.uid}:${record.userns.gid}`);
-  const [command, ...rest] = await workerCommand(store, record, [...args, all.length === 0 ? "-" : all.join(",")]);
+  if (args[0] === "out" && record.userns !== void 0 && !flags.includes("preserve")) all.push(`owner:${record.userns.uid}:${record.userns.gid}`);
+  const [command, ...rest] = await workerCommand(store, record, [...args, all.length === 0 ? "-" : all.join(",")], imageOnly);
   const child = (0, import_node_child_process10.spawn)(command, rest, { stdio: ["pipe", "ignore", "pipe"], env: hostEnv() });
   let stderr = "";
   child.stderr.on("data", (chunk) => {
@@ -21421,6 +21468,7 @@ __export(rows_exports, {
   imageRow: () => imageRow,
   networkRow: () => networkRow,
   psRow: () => psRow,
+  sizeText: () => sizeText,
   volumeRow: () => volumeRow
 });
 function labelText(labels) {
@@ -21438,7 +21486,11 @@ function ellipsis(text, size) {
   const chars = [...text];
   return chars.length <= size ? text : `${chars.slice(0, size - 1).join("")}…`;
 }
-function psRow({ store, summary: { record, state }, trunc, status, ports, networks }) {
+function sizeText(size) {
+  if (size === void 0) return "0B";
+  return size.rootFs > 0 ? `${decimalSize(size.rw)} (virtual ${decimalSize(size.rootFs)})` : decimalSize(size.rw);
+}
+function psRow({ store, summary: { record, state }, trunc, status, ports, networks, size }) {
   const command = record.plan.process.args.join(" ");
   const volumes = record.plan.mounts.flatMap((mount) => mount.kind === "bind" ? [volumeNameOf(store, mount.source)] : []).filter((name) => name !== void 0);
   const mounts = record.plan.mounts.map((mount) => mount.kind === "bind" ? volumeNameOf(store, mount.source) ?? mount.source : mount.target);
@@ -21454,7 +21506,7 @@ function psRow({ store, summary: { record, state }, trunc, status, ports, networ
     Networks: networks.join(","),
     Ports: ports,
     RunningFor: timeAgo(record.created),
-    Size: "0B",
+    Size: sizeText(size),
     State: state.status,
     Status: status
   }, record.labels);
@@ -21467,13 +21519,14 @@ function imageRow(image, trunc) {
     CreatedSince: timeAgo(image.Created),
     Digest: image.Digest === "" ? "<none>" : image.Digest,
     ID: trunc ? shortId(image.Id) : image.Id,
+    // Keys in Go's sorted order, as docker/cli's JSON of a row (a map) prints them.
+    Platform: image.Platform,
     Repository: image.Repository,
     SharedSize: "N/A",
     Size: size,
     Tag: image.Tag,
     UniqueSize: "N/A",
-    VirtualSize: size,
-    Platform: image.Platform
+    VirtualSize: size
   };
 }
 function volumeRow(volume) {
@@ -26238,110 +26291,6 @@ var init_status = __esm({
   }
 });
 
-// src/cli/ps.ts
-var ps_exports = {};
-__export(ps_exports, {
-  psCommand: () => psCommand
-});
-function psCommand(signal, setExit) {
-  return new Command("ps").description("List containers").option("-a, --all", "show all containers (default: running ones)").option("-q, --quiet", "only show ids").option("--no-trunc", "do not truncate ids").option("-f, --filter <key=value>", "filter: name=, status=, label=, id=, ancestor=, health=", collect, []).option("--format <format>", "table (default), json (an array), or a Go template (`table TEMPLATE` for columns): .ID .Image .Command .CreatedAt .RunningFor .Ports .State .Status .Size .Names .Labels .Label .Mounts .Networks .LocalVolumes").action(
-    action(signal, setExit, async (context, _args, flags) => {
-      const { chooseFormat: chooseFormat2, renderRows: renderRows2 } = await Promise.resolve().then(() => (init_render(), render_exports));
-      const choice = chooseFormat2(flags.format);
-      const { listContainers: listContainers2 } = await Promise.resolve().then(() => (init_list(), list_exports));
-      const { publishedPorts: publishedPorts2 } = await Promise.resolve().then(() => (init_ops(), ops_exports));
-      const { statusText: statusText2 } = await Promise.resolve().then(() => (init_status(), status_exports));
-      const { healthSuffix: healthSuffix2 } = await Promise.resolve().then(() => (init_health(), health_exports));
-      const { portsColumn: portsColumn2 } = await Promise.resolve().then(() => (init_ports(), ports_exports));
-      const containers = listContainers2(context.store(), { all: flags.all === true, filters: flags.filter });
-      const id = (full) => flags.trunc ? shortId(full) : full;
-      if (flags.quiet === true) {
-        context.stdout.write(containers.map(({ record }) => `${id(record.id)}
-`).join(""));
-        return;
-      }
-      if (choice.kind === "template") {
-        const { psRow: psRow2, PS_HEADERS: PS_HEADERS2 } = await Promise.resolve().then(() => (init_rows(), rows_exports));
-        const { networkModeName: networkModeName2 } = await Promise.resolve().then(() => (init_mode(), mode_exports));
-        const { inspectAttachments: inspectAttachments2 } = await Promise.resolve().then(() => (init_records2(), records_exports));
-        const rows2 = containers.map((summary) => psRow2({
-          store: context.store(),
-          summary,
-          trunc: flags.trunc,
-          status: statusText2(summary.state) + healthSuffix2(context.store(), summary.record, summary.state),
-          ports: portsColumn2(publishedPorts2(context.store(), summary.record, summary.state)),
-          networks: [.../* @__PURE__ */ new Set([networkModeName2(summary.record.plan.network), ...Object.keys(inspectAttachments2(summary.record))])]
-        }));
-        context.stdout.write(renderRows2(choice, rows2, PS_HEADERS2));
-        return;
-      }
-      if (choice.kind === "json") {
-        context.stdout.write(`${JSON.stringify(containers.map(({ record, state }) => ({
-          Id: record.id,
-          Names: record.name,
-          Image: record.image.name,
-          Command: record.plan.process.args.join(" "),
-          CreatedAt: record.created,
-          State: state.status,
-          Status: statusText2(state) + healthSuffix2(context.store(), record, state),
-          Paused: state.paused,
-          ExitCode: state.exitCode,
-          Pid: state.sandbox?.pid,
-          Labels: record.labels,
-          Ports: portsColumn2(publishedPorts2(context.store(), record, state))
-        })), null, 2)}
-`);
-        return;
-      }
-      const rows = containers.map(({ record, state }) => [id(record.id), record.image.name, JSON.stringify(record.plan.process.args.join(" ").slice(0, 30)), timeAgo(record.created), statusText2(state) + healthSuffix2(context.store(), record, state), portsColumn2(publishedPorts2(context.store(), record, state)), record.name]);
-      context.stdout.write(`${table(["CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES"], rows)}
-`);
-    })
-  );
-}
-var init_ps = __esm({
-  "src/cli/ps.ts"() {
-    "use strict";
-    init_esm();
-    init_digest();
-    init_action();
-    init_each();
-    init_format();
-  }
-});
-
-// src/cli/confirm.ts
-var confirm_exports = {};
-__export(confirm_exports, {
-  confirmPrune: () => confirmPrune,
-  pruneCancelled: () => pruneCancelled
-});
-async function confirmPrune(what, warning) {
-  if (process.stdin.isTTY !== true) {
-    throw new BurrowError("INVALID_ARGUMENT", `refusing to ${what} without confirmation: not on a terminal, so pass --force`);
-  }
-  const prompt = (0, import_promises19.createInterface)({ input: process.stdin, output: process.stderr });
-  const ended = new Promise((resolve9) => prompt.once("close", () => resolve9("")));
-  try {
-    const answer = await Promise.race([prompt.question(`WARNING! This will remove ${warning}
-Are you sure you want to continue? [y/N] `), ended]);
-    return /^y(es)?$/i.test(answer.trim());
-  } finally {
-    prompt.close();
-  }
-}
-function pruneCancelled(what) {
-  return new BurrowError("INTERRUPTED", `${what} cancelled: nothing was removed`, { exitCode: 1 });
-}
-var import_promises19;
-var init_confirm = __esm({
-  "src/cli/confirm.ts"() {
-    "use strict";
-    import_promises19 = require("node:readline/promises");
-    init_errors();
-  }
-});
-
 // src/util/tree-size.ts
 function treeSize(root, seen = /* @__PURE__ */ new Set()) {
   let total = 0;
@@ -26428,10 +26377,10 @@ async function tryLockLayer(store, hex) {
     busy = true;
   }, shouldStop: () => busy });
 }
-function containerLayers(store) {
+function containerLayers(store, only) {
   if (!(0, import_node_fs71.existsSync)(store.paths.containers)) return [];
   const result = [];
-  for (const id of (0, import_node_fs71.readdirSync)(store.paths.containers)) {
+  for (const id of only === void 0 ? (0, import_node_fs71.readdirSync)(store.paths.containers) : [only]) {
     if (!CONTAINER_ID.test(id)) continue;
     const dir = (0, import_node_path65.join)(store.paths.containers, id);
     let record;
@@ -26658,6 +26607,216 @@ var init_gc = __esm({
   }
 });
 
+// src/store/usage.ts
+var usage_exports = {};
+__export(usage_exports, {
+  containerSize: () => containerSize,
+  diskUsage: () => diskUsage,
+  writableLayerSize: () => writableLayerSize
+});
+function containerRecords(store) {
+  if (!(0, import_node_fs73.existsSync)(store.paths.containers)) return [];
+  const records = [];
+  for (const id of (0, import_node_fs73.readdirSync)(store.paths.containers)) {
+    if (!CONTAINER_ID.test(id)) continue;
+    try {
+      const record = readRecord(store, id);
+      if (record !== void 0 && Array.isArray(record.plan.mounts)) records.push(record);
+    } catch {
+    }
+  }
+  return records;
+}
+function imagesRow(store, inUse) {
+  const ids = /* @__PURE__ */ new Set();
+  const activeBlobs = /* @__PURE__ */ new Set();
+  for (const record of store.records()) {
+    try {
+      const image = loadLocalImage(store, record);
+      ids.add(image.id);
+      if (inUse.has(image.id)) {
+        for (const digest of [record.manifest.digest, record.sourceDigest, image.id, ...image.manifest.layers.map((layer) => layer.digest)]) activeBlobs.add(digest);
+      }
+    } catch {
+    }
+  }
+  const blobs = listBlobs(store);
+  const sum = (list) => list.reduce((total, blob) => total + blob.size, 0);
+  return { type: "Images", total: ids.size, active: [...ids].filter((id) => inUse.has(id)).length, size: sum(blobs), reclaimable: sum(blobs.filter((blob) => !activeBlobs.has(blob.digest))) };
+}
+function writableLayerSize(store, record) {
+  const dir = containerDir(store, record.id);
+  return treeSize((0, import_node_path67.join)(dir, "upper")) + treeSize((0, import_node_path67.join)(dir, "merged"));
+}
+function containerSize(store, record) {
+  const rw = writableLayerSize(store, record);
+  const lowers = containerLayers(store, record.id)[0]?.layers ?? [];
+  return { rw, rootFs: rw + lowers.reduce((total, hex) => total + layerBytes(store, hex), 0) };
+}
+function containersRow(store, records) {
+  const row = { type: "Containers", total: 0, active: 0, size: 0, reclaimable: 0 };
+  for (const record of records) {
+    const size = writableLayerSize(store, record);
+    const running = containerState(store, record).status === "running";
+    row.total++;
+    row.size += size;
+    if (running) row.active++;
+    else row.reclaimable += size;
+  }
+  return row;
+}
+function volumesRow(store, records) {
+  const row = { type: "Local Volumes", total: 0, active: 0, size: 0, reclaimable: 0 };
+  const volumes = listVolumes(store);
+  if (volumes.length === 0) return row;
+  const bound = new Set(records.flatMap((record) => record.plan.mounts.filter((mount) => mount.kind === "bind").map((mount) => mount.source)));
+  for (const volume of volumes) {
+    const size = treeSize(volume.Mountpoint);
+    row.total++;
+    row.size += size;
+    if (bound.has(volume.Mountpoint)) row.active++;
+    else row.reclaimable += size;
+  }
+  return row;
+}
+function layersRow(store) {
+  const row = { type: "Layers (unpacked)", total: 0, active: 0, size: 0, reclaimable: 0 };
+  const entries = listLayerEntries(store);
+  const active = new Set(containerLayers(store).flatMap((container) => container.layers));
+  for (const hex of entries.layers) {
+    const size = layerBytes(store, hex);
+    row.total++;
+    row.size += size;
+    if (active.has(hex)) row.active++;
+    else row.reclaimable += size;
+  }
+  for (const name of [...entries.scratch, ...entries.retired]) {
+    const size = treeSize(layerEntryPath(store, name));
+    row.size += size;
+    row.reclaimable += size;
+  }
+  return row;
+}
+function diskUsage(store) {
+  const records = containerRecords(store);
+  return {
+    root: store.root,
+    rows: [imagesRow(store, imagesInUse(store)), containersRow(store, records), volumesRow(store, records), layersRow(store)]
+  };
+}
+var import_node_fs73, import_node_path67;
+var init_usage = __esm({
+  "src/store/usage.ts"() {
+    "use strict";
+    import_node_fs73 = require("node:fs");
+    import_node_path67 = require("node:path");
+    init_state();
+    init_record();
+    init_volumes();
+    init_local();
+    init_tree_size();
+    init_gc();
+    init_layers();
+  }
+});
+
+// src/cli/ps.ts
+var ps_exports = {};
+__export(ps_exports, {
+  psCommand: () => psCommand
+});
+function psCommand(signal, setExit) {
+  return new Command("ps").description("List containers").option("-a, --all", "show all containers (default: running ones)").option("-q, --quiet", "only show ids").option("--no-trunc", "do not truncate ids").option("-s, --size", `show each container's size: its writable layer, and the whole root file system as "virtual"`).option("-f, --filter <key=value>", "filter: name=, status=, label=, id=, ancestor=, health=", collect, []).option("--format <format>", "table (default), json (one object a line, the fields a template sees), or a Go template (`table TEMPLATE` for columns): .ID .Image .Command .CreatedAt .RunningFor .Ports .State .Status .Size .Names .Labels .Label .Mounts .Networks .LocalVolumes").action(
+    action(signal, setExit, async (context, _args, flags) => {
+      const { chooseFormat: chooseFormat2, renderRows: renderRows2 } = await Promise.resolve().then(() => (init_render(), render_exports));
+      const choice = chooseFormat2(flags.format);
+      const { listContainers: listContainers2 } = await Promise.resolve().then(() => (init_list(), list_exports));
+      const { publishedPorts: publishedPorts2 } = await Promise.resolve().then(() => (init_ops(), ops_exports));
+      const { statusText: statusText2 } = await Promise.resolve().then(() => (init_status(), status_exports));
+      const { healthSuffix: healthSuffix2 } = await Promise.resolve().then(() => (init_health(), health_exports));
+      const { portsColumn: portsColumn2 } = await Promise.resolve().then(() => (init_ports(), ports_exports));
+      const containers = listContainers2(context.store(), { all: flags.all === true, filters: flags.filter });
+      const id = (full) => flags.trunc ? shortId(full) : full;
+      const wantSize = flags.size === true || choice.kind === "json" || flags.format !== void 0 && /\.Size\b|json \./.test(flags.format);
+      const containerSize2 = wantSize ? (await Promise.resolve().then(() => (init_usage(), usage_exports))).containerSize : void 0;
+      const sizeOf = (summary) => containerSize2?.(context.store(), summary.record);
+      if (flags.quiet === true) {
+        context.stdout.write(containers.map(({ record }) => `${id(record.id)}
+`).join(""));
+        return;
+      }
+      if (choice.kind === "template" || choice.kind === "json") {
+        const { psRow: psRow2, PS_HEADERS: PS_HEADERS2 } = await Promise.resolve().then(() => (init_rows(), rows_exports));
+        const { jsonLines: jsonLines2 } = await Promise.resolve().then(() => (init_render(), render_exports));
+        const { networkModeName: networkModeName2 } = await Promise.resolve().then(() => (init_mode(), mode_exports));
+        const { inspectAttachments: inspectAttachments2 } = await Promise.resolve().then(() => (init_records2(), records_exports));
+        const rows2 = containers.map((summary) => psRow2({
+          store: context.store(),
+          summary,
+          trunc: flags.trunc,
+          status: statusText2(summary.state) + healthSuffix2(context.store(), summary.record, summary.state),
+          ports: portsColumn2(publishedPorts2(context.store(), summary.record, summary.state)),
+          networks: [.../* @__PURE__ */ new Set([networkModeName2(summary.record.plan.network), ...Object.keys(inspectAttachments2(summary.record))])],
+          size: sizeOf(summary)
+        }));
+        context.stdout.write(choice.kind === "json" ? jsonLines2(rows2) : renderRows2(choice, rows2, PS_HEADERS2));
+        return;
+      }
+      const { sizeText: sizeText2 } = await Promise.resolve().then(() => (init_rows(), rows_exports));
+      const rows = containers.map((summary) => {
+        const { record, state } = summary;
+        const cells = [id(record.id), record.image.name, JSON.stringify(record.plan.process.args.join(" ").slice(0, 30)), timeAgo(record.created), statusText2(state) + healthSuffix2(context.store(), record, state), portsColumn2(publishedPorts2(context.store(), record, state)), record.name];
+        return flags.size === true ? [...cells, sizeText2(sizeOf(summary))] : cells;
+      });
+      const header2 = ["CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES"];
+      context.stdout.write(`${table(flags.size === true ? [...header2, "SIZE"] : header2, rows)}
+`);
+    })
+  );
+}
+var init_ps = __esm({
+  "src/cli/ps.ts"() {
+    "use strict";
+    init_esm();
+    init_digest();
+    init_action();
+    init_each();
+    init_format();
+  }
+});
+
+// src/cli/confirm.ts
+var confirm_exports = {};
+__export(confirm_exports, {
+  confirmPrune: () => confirmPrune,
+  pruneCancelled: () => pruneCancelled
+});
+async function confirmPrune(what, warning) {
+  if (process.stdin.isTTY !== true) {
+    throw new BurrowError("INVALID_ARGUMENT", `refusing to ${what} without confirmation: not on a terminal, so pass --force`);
+  }
+  const prompt = (0, import_promises19.createInterface)({ input: process.stdin, output: process.stderr });
+  const ended = new Promise((resolve9) => prompt.once("close", () => resolve9("")));
+  try {
+    const answer = await Promise.race([prompt.question(`WARNING! This will remove ${warning}
+Are you sure you want to continue? [y/N] `), ended]);
+    return /^y(es)?$/i.test(answer.trim());
+  } finally {
+    prompt.close();
+  }
+}
+function pruneCancelled(what) {
+  return new BurrowError("INTERRUPTED", `${what} cancelled: nothing was removed`, { exitCode: 1 });
+}
+var import_promises19;
+var init_confirm = __esm({
+  "src/cli/confirm.ts"() {
+    "use strict";
+    import_promises19 = require("node:readline/promises");
+    init_errors();
+  }
+});
+
 // src/image/remove.ts
 var remove_exports = {};
 __export(remove_exports, {
@@ -26849,7 +27008,7 @@ function parseSecurityOptions(options, privileged, cwd = process.cwd()) {
     switch (key) {
       case "seccomp":
         if (value === void 0 || value === "") throw new BurrowError("INVALID_ARGUMENT", `invalid --security-opt "${option}": use seccomp=unconfined or seccomp=PROFILE.json`);
-        seccomp = value === "unconfined" ? { kind: "unconfined" } : { kind: "file", path: (0, import_node_path67.isAbsolute)(value) ? value : (0, import_node_path67.resolve)(cwd, value) };
+        seccomp = value === "unconfined" ? { kind: "unconfined" } : { kind: "file", path: (0, import_node_path68.isAbsolute)(value) ? value : (0, import_node_path68.resolve)(cwd, value) };
         break;
       case "no-new-privileges":
         if (value !== void 0 && value !== "true") {
@@ -26868,11 +27027,11 @@ function parseSecurityOptions(options, privileged, cwd = process.cwd()) {
   }
   return { seccomp, privileged };
 }
-var import_node_path67, DEFAULT_SECURITY;
+var import_node_path68, DEFAULT_SECURITY;
 var init_security = __esm({
   "src/sandbox/security.ts"() {
     "use strict";
-    import_node_path67 = require("node:path");
+    import_node_path68 = require("node:path");
     init_errors();
     DEFAULT_SECURITY = { seccomp: { kind: "default" }, privileged: false };
   }
@@ -27449,17 +27608,17 @@ function parseSeccompProfile(text, source) {
 function loadSeccompProfile(path6) {
   let text;
   try {
-    text = (0, import_node_fs73.readFileSync)(path6, "utf8");
+    text = (0, import_node_fs74.readFileSync)(path6, "utf8");
   } catch (error) {
     throw new BurrowError("INVALID_ARGUMENT", `cannot read seccomp profile ${path6}: ${error.message}`, { cause: error });
   }
   return parseSeccompProfile(text, path6);
 }
-var import_node_fs73, SECCOMP_SCHEMAS, UINT64_MAX, NO_AGENT;
+var import_node_fs74, SECCOMP_SCHEMAS, UINT64_MAX, NO_AGENT;
 var init_profile = __esm({
   "src/seccomp/profile.ts"() {
     "use strict";
-    import_node_fs73 = require("node:fs");
+    import_node_fs74 = require("node:fs");
     init_errors();
     init_schema();
     SECCOMP_SCHEMAS = new SchemaSet("seccomp", ["seccomp"]);
@@ -28998,7 +29157,7 @@ async function containerSeccompFilter(choice, capabilities) {
   }
   if (choice.kind === "default" && sameSet(capabilities, DEFAULT_CAPABILITIES) && kernelAtLeast((0, import_node_os17.release)(), PREBUILT_KERNEL)) {
     try {
-      return (0, import_node_fs74.readFileSync)((0, import_node_url10.fileURLToPath)(new URL(`../seccomp/${prebuiltFilterName(arch2)}`, __burrowModuleUrl)));
+      return (0, import_node_fs75.readFileSync)((0, import_node_url10.fileURLToPath)(new URL(`../seccomp/${prebuiltFilterName(arch2)}`, __burrowModuleUrl)));
     } catch {
     }
   }
@@ -29017,11 +29176,11 @@ function kernelAtLeast(running, wanted) {
   const [wantMajor, wantMinor] = parseKernelVersion(wanted);
   return major > wantMajor || major === wantMajor && minor >= wantMinor;
 }
-var import_node_fs74, import_node_os17, import_node_url10, PREBUILT_KERNEL;
+var import_node_fs75, import_node_os17, import_node_url10, PREBUILT_KERNEL;
 var init_seccomp_filter = __esm({
   "src/sandbox/seccomp-filter.ts"() {
     "use strict";
-    import_node_fs74 = require("node:fs");
+    import_node_fs75 = require("node:fs");
     import_node_os17 = require("node:os");
     import_node_url10 = require("node:url");
     init_errors();
@@ -29039,13 +29198,13 @@ function inflaterArgs(compression, ceiling) {
 }
 function inflaterBinary() {
   const build = readBuild();
-  if (build.fallback !== void 0 && !(build.needs ?? []).every((library) => (0, import_node_fs75.existsSync)(library))) return (0, import_node_path68.join)(NATIVE, build.fallback);
+  if (build.fallback !== void 0 && !(build.needs ?? []).every((library) => (0, import_node_fs76.existsSync)(library))) return (0, import_node_path69.join)(NATIVE, build.fallback);
   return INFLATER_BINARY;
 }
 function readBuild() {
   if (built === void 0) {
     try {
-      const read2 = JSON.parse((0, import_node_fs75.readFileSync)(INFLATER_BUILD, "utf8"));
+      const read2 = JSON.parse((0, import_node_fs76.readFileSync)(INFLATER_BUILD, "utf8"));
       built = { gzip: read2.gzip ?? null, zstd: read2.zstd === true, needs: read2.needs, fallback: read2.fallback };
     } catch {
       built = { gzip: null, zstd: false };
@@ -29062,15 +29221,15 @@ function parseInflaterReport(stderr) {
     return void 0;
   }
 }
-var import_node_fs75, import_node_path68, import_node_url11, NATIVE, INFLATER_BINARY, INFLATER_BUILD, INFLATER_EXIT, built;
+var import_node_fs76, import_node_path69, import_node_url11, NATIVE, INFLATER_BINARY, INFLATER_BUILD, INFLATER_EXIT, built;
 var init_inflate = __esm({
   "src/unpack/inflate.ts"() {
     "use strict";
-    import_node_fs75 = require("node:fs");
-    import_node_path68 = require("node:path");
+    import_node_fs76 = require("node:fs");
+    import_node_path69 = require("node:path");
     import_node_url11 = require("node:url");
     NATIVE = (0, import_node_url11.fileURLToPath)(new URL("../native/", __burrowModuleUrl));
-    INFLATER_BINARY = (0, import_node_path68.join)(NATIVE, "burrow-inflate");
+    INFLATER_BINARY = (0, import_node_path69.join)(NATIVE, "burrow-inflate");
     INFLATER_BUILD = (0, import_node_url11.fileURLToPath)(new URL("../native/inflate.json", __burrowModuleUrl));
     INFLATER_EXIT = { invalid: 1, ceiling: 2, closed: 3, system: 4 };
   }
@@ -29181,7 +29340,7 @@ async function extractNatively(feed, extractorArgs, inflaterArgs2, compression, 
   try {
     launched = start(inflaterBinary(), [...inflaterArgs2, "--", unshareProgram(), ...extractorArgs], ["blob" in feed ? feed.blob : "pipe", "pipe", "pipe", "pipe"], { ownGroup: true });
   } finally {
-    if ("blob" in feed) (0, import_node_fs76.closeSync)(feed.blob);
+    if ("blob" in feed) (0, import_node_fs77.closeSync)(feed.blob);
   }
   let lines = "";
   launched.child.stdio[3].on("data", (chunk) => {
@@ -29276,22 +29435,22 @@ function startStreamedExtraction(store, blob, diffId, mapping, ceiling, notes) {
 }
 async function claimLayer(store, diffId, wait) {
   const final = layerPath(store, diffId);
-  if ((0, import_node_fs76.existsSync)(final)) return void 0;
+  if ((0, import_node_fs77.existsSync)(final)) return void 0;
   let busy = false;
-  const lock = await acquireLock((0, import_node_path69.join)(store.paths.locks, `layer-${diffId.replace(":", "-")}.lock`), {
+  const lock = await acquireLock((0, import_node_path70.join)(store.paths.locks, `layer-${diffId.replace(":", "-")}.lock`), {
     onWait: () => {
       busy = true;
     },
-    shouldStop: () => (0, import_node_fs76.existsSync)(final) || busy && !wait
+    shouldStop: () => (0, import_node_fs77.existsSync)(final) || busy && !wait
   });
-  if (lock === void 0 || (0, import_node_fs76.existsSync)(final)) {
+  if (lock === void 0 || (0, import_node_fs77.existsSync)(final)) {
     lock?.release();
     return void 0;
   }
   return lock;
 }
 async function runExtraction(blob, scratch3, mapping, ceiling, notes, input, from) {
-  (0, import_node_fs76.mkdirSync)(scratch3, { recursive: true, mode: 493 });
+  (0, import_node_fs77.mkdirSync)(scratch3, { recursive: true, mode: 493 });
   const extractorArgs = [...unshareArgs(mapping), "--", EXTRACTOR_BINARY, "extract", scratch3, mapping.single ? "single" : "mapped", String(ceiling)];
   const compression = layerCompression(blob.mediaType);
   const native = inflaterArgs(compression, ceiling);
@@ -29344,9 +29503,9 @@ function extraction(store, blob, scratch3, mapping, input, extracted, claimed) {
         writeFileAtomic(layerInfoPath(store, diffId), `${JSON.stringify(info2)}
 `, 420, { durable: false });
         try {
-          (0, import_node_fs76.renameSync)(scratch3, final);
+          (0, import_node_fs77.renameSync)(scratch3, final);
         } catch (error) {
-          (0, import_node_fs76.rmSync)(layerInfoPath(store, diffId), { force: true });
+          (0, import_node_fs77.rmSync)(layerInfoPath(store, diffId), { force: true });
           throw fsError(error, `putting layer ${blob.digest} of ${blob.imageName} in place`);
         }
       } finally {
@@ -29358,13 +29517,13 @@ function extraction(store, blob, scratch3, mapping, input, extracted, claimed) {
 }
 function openBlob(path6, target) {
   try {
-    return (0, import_node_fs76.openSync)(path6, "r");
+    return (0, import_node_fs77.openSync)(path6, "r");
   } catch (error) {
     throw fsError(error, `reading layer ${target.digest} of ${target.imageName}`);
   }
 }
 function blobStream(path6) {
-  return (0, import_node_fs76.createReadStream)(path6, { highWaterMark: 1024 * 1024 });
+  return (0, import_node_fs77.createReadStream)(path6, { highWaterMark: 1024 * 1024 });
 }
 async function unpackLayer(store, image, index, mapping, ceiling, notes) {
   const layer = image.manifest.layers[index];
@@ -29374,14 +29533,14 @@ async function unpackLayer(store, image, index, mapping, ceiling, notes) {
   await extraction2.done;
   extraction2.commit();
 }
-var import_node_crypto6, import_node_fs76, import_node_os18, import_node_path69, import_node_stream14, import_promises20, OverCeiling;
+var import_node_crypto6, import_node_fs77, import_node_os18, import_node_path70, import_node_stream14, import_promises20, OverCeiling;
 var init_layer = __esm({
   "src/unpack/layer.ts"() {
     "use strict";
     import_node_crypto6 = require("node:crypto");
-    import_node_fs76 = require("node:fs");
+    import_node_fs77 = require("node:fs");
     import_node_os18 = require("node:os");
-    import_node_path69 = require("node:path");
+    import_node_path70 = require("node:path");
     import_node_stream14 = require("node:stream");
     import_promises20 = require("node:stream/promises");
     init_spawn();
@@ -29408,8 +29567,8 @@ var init_layer = __esm({
 async function ensureLayers(store, image, mapping, onNote = () => {
 }, options = {}) {
   const paths = image.config.rootfs.diff_ids.map((diffId) => layerPath(store, diffId));
-  if (paths.every((path6) => (0, import_node_fs77.existsSync)(path6))) return paths;
-  (0, import_node_fs77.mkdirSync)(layersDir(store), { recursive: true });
+  if (paths.every((path6) => (0, import_node_fs78.existsSync)(path6))) return paths;
+  (0, import_node_fs78.mkdirSync)(layersDir(store), { recursive: true });
   const ceiling = options.maxLayerSize ?? (await Promise.resolve().then(() => (init_config(), config_exports))).loadConfig().maxLayerSize;
   const { unpackLayer: unpackLayer2 } = await Promise.resolve().then(() => (init_layer(), layer_exports));
   const notes = [];
@@ -29417,12 +29576,60 @@ async function ensureLayers(store, image, mapping, onNote = () => {
   for (const note of notes) onNote(note);
   return paths;
 }
-var import_node_fs77;
+var import_node_fs78;
 var init_unpack = __esm({
   "src/unpack/unpack.ts"() {
     "use strict";
-    import_node_fs77 = require("node:fs");
+    import_node_fs78 = require("node:fs");
     init_paths();
+  }
+});
+
+// src/container/copy-up.ts
+async function copyUpVolumes(store, record, signal) {
+  const own = `${volumesDir(store)}/`;
+  for (const mount of record.plan.mounts) {
+    if (mount.kind !== "bind" || mount.volume !== void 0 || mount.device === true) continue;
+    if (!mount.source.startsWith(own) || !mount.source.endsWith("/_data") || !isEmptyDirectory(mount.source)) continue;
+    if (!imageMayHave(record.plan.rootfs.lowers, mount.target)) continue;
+    const { copyUp: copyUp2 } = await Promise.resolve().then(() => (init_cp(), cp_exports));
+    await copyUp2(store, record, mount.target, mount.source, signal);
+  }
+}
+function isEmptyDirectory(path6) {
+  try {
+    return (0, import_node_fs79.readdirSync)(path6).length === 0;
+  } catch {
+    return false;
+  }
+}
+function imageMayHave(layers, target) {
+  const parts = import_node_path71.posix.normalize(target).split("/").filter(Boolean);
+  for (const layer of layers) {
+    let path6 = layer;
+    for (const [index, part] of parts.entries()) {
+      path6 = (0, import_node_path71.join)(path6, part);
+      let stat;
+      try {
+        stat = (0, import_node_fs79.lstatSync)(path6);
+      } catch (error) {
+        if (error.code === "EACCES") return true;
+        break;
+      }
+      if (stat.isSymbolicLink()) return true;
+      if (!stat.isDirectory()) break;
+      if (index === parts.length - 1) return true;
+    }
+  }
+  return false;
+}
+var import_node_fs79, import_node_path71;
+var init_copy_up = __esm({
+  "src/container/copy-up.ts"() {
+    "use strict";
+    import_node_fs79 = require("node:fs");
+    import_node_path71 = require("node:path");
+    init_volumes();
   }
 });
 
@@ -39340,19 +39547,19 @@ var init_auth = __esm({
 // src/registry/certs.ts
 function certsDirRoots(env = process.env) {
   const home = homeForLookups(env);
-  return [(0, import_node_path70.join)(home, ".config", "containers", "certs.d"), "/etc/containers/certs.d", "/etc/docker/certs.d"];
+  return [(0, import_node_path72.join)(home, ".config", "containers", "certs.d"), "/etc/containers/certs.d", "/etc/docker/certs.d"];
 }
 function findCertsDir(host, roots = certsDirRoots()) {
   if (host === "" || host.includes("/") || host === "." || host === "..") return void 0;
   for (const root of roots) {
-    const dir = (0, import_node_path70.join)(root, host);
-    if ((0, import_node_fs78.existsSync)(dir)) return dir;
+    const dir = (0, import_node_path72.join)(root, host);
+    if ((0, import_node_fs80.existsSync)(dir)) return dir;
   }
   return void 0;
 }
 function readPem(path6) {
   try {
-    return (0, import_node_fs78.readFileSync)(path6, "utf8");
+    return (0, import_node_fs80.readFileSync)(path6, "utf8");
   } catch (error) {
     throw new BurrowError("INVALID_ARGUMENT", `cannot read ${path6} (${error.code ?? error.message}): fix its permissions or remove it`, { cause: error });
   }
@@ -39360,22 +39567,22 @@ function readPem(path6) {
 function readCertsDir(dir) {
   let names;
   try {
-    names = (0, import_node_fs78.readdirSync)(dir).sort();
+    names = (0, import_node_fs80.readdirSync)(dir).sort();
   } catch (error) {
     throw new BurrowError("INVALID_ARGUMENT", `cannot read the certificate directory ${dir} (${error.code ?? error.message})`, { cause: error });
   }
-  const ca = names.filter((name) => name.endsWith(".crt")).map((name) => readPem((0, import_node_path70.join)(dir, name)));
+  const ca = names.filter((name) => name.endsWith(".crt")).map((name) => readPem((0, import_node_path72.join)(dir, name)));
   const cert = [];
   const key = [];
   for (const name of names.filter((entry) => entry.endsWith(".cert"))) {
     const keyName = `${name.slice(0, -".cert".length)}.key`;
-    if (!names.includes(keyName)) throw new BurrowError("INVALID_ARGUMENT", `client certificate ${(0, import_node_path70.join)(dir, name)} has no key beside it (${keyName}): add the key or remove the certificate`);
-    cert.push(readPem((0, import_node_path70.join)(dir, name)));
-    key.push(readPem((0, import_node_path70.join)(dir, keyName)));
+    if (!names.includes(keyName)) throw new BurrowError("INVALID_ARGUMENT", `client certificate ${(0, import_node_path72.join)(dir, name)} has no key beside it (${keyName}): add the key or remove the certificate`);
+    cert.push(readPem((0, import_node_path72.join)(dir, name)));
+    key.push(readPem((0, import_node_path72.join)(dir, keyName)));
   }
   for (const name of names.filter((entry) => entry.endsWith(".key"))) {
     const certName = `${name.slice(0, -".key".length)}.cert`;
-    if (!names.includes(certName)) throw new BurrowError("INVALID_ARGUMENT", `key ${(0, import_node_path70.join)(dir, name)} has no client certificate beside it (${certName}): add the certificate or remove the key`);
+    if (!names.includes(certName)) throw new BurrowError("INVALID_ARGUMENT", `key ${(0, import_node_path72.join)(dir, name)} has no client certificate beside it (${certName}): add the certificate or remove the key`);
   }
   return { dir, ca, client: cert.length === 0 ? void 0 : { cert, key } };
 }
@@ -39383,12 +39590,12 @@ function registryCerts(host, roots = certsDirRoots()) {
   const dir = findCertsDir(host, roots);
   return dir === void 0 ? void 0 : readCertsDir(dir);
 }
-var import_node_fs78, import_node_path70;
+var import_node_fs80, import_node_path72;
 var init_certs = __esm({
   "src/registry/certs.ts"() {
     "use strict";
-    import_node_fs78 = require("node:fs");
-    import_node_path70 = require("node:path");
+    import_node_fs80 = require("node:fs");
+    import_node_path72 = require("node:path");
     init_errors();
     init_home();
   }
@@ -39653,8 +39860,8 @@ var init_client = __esm({
 
 // src/registry/credentials.ts
 function dockerConfigPath(env = process.env) {
-  const dir = env.DOCKER_CONFIG !== void 0 && env.DOCKER_CONFIG !== "" ? env.DOCKER_CONFIG : (0, import_node_path71.join)(homeForLookups(env), ".docker");
-  return (0, import_node_path71.join)(dir, "config.json");
+  const dir = env.DOCKER_CONFIG !== void 0 && env.DOCKER_CONFIG !== "" ? env.DOCKER_CONFIG : (0, import_node_path73.join)(homeForLookups(env), ".docker");
+  return (0, import_node_path73.join)(dir, "config.json");
 }
 function configKey(domain) {
   return DOCKER_HUB_ALIASES.has(domain) ? DOCKER_HUB_KEY : domain;
@@ -39665,9 +39872,9 @@ function hostOfKey(key) {
   return DOCKER_HUB_ALIASES.has(host) ? DOCKER_HUB_DOMAIN : host;
 }
 function readDockerConfig(path6 = dockerConfigPath()) {
-  if (!(0, import_node_fs79.existsSync)(path6)) return {};
+  if (!(0, import_node_fs81.existsSync)(path6)) return {};
   try {
-    return JSON.parse((0, import_node_fs79.readFileSync)(path6, "utf8"));
+    return JSON.parse((0, import_node_fs81.readFileSync)(path6, "utf8"));
   } catch (error) {
     throw new BurrowError("INVALID_ARGUMENT", `${path6} is not valid JSON (${error.message}): fix it or remove it`);
   }
@@ -39734,7 +39941,7 @@ async function storeCredentials(domain, credentials, path6 = dockerConfigPath())
   const auths = config.auths ?? {};
   auths[configKey(domain)] = { auth: Buffer.from(`${credentials.username}:${credentials.password}`).toString("base64") };
   config.auths = auths;
-  (0, import_node_fs79.mkdirSync)((0, import_node_path71.dirname)(path6), { recursive: true, mode: 448 });
+  (0, import_node_fs81.mkdirSync)((0, import_node_path73.dirname)(path6), { recursive: true, mode: 448 });
   writeFileAtomic(path6, `${JSON.stringify(config, null, "	")}
 `, 384);
 }
@@ -39752,16 +39959,16 @@ async function eraseCredentials(domain, path6 = dockerConfigPath()) {
       erased = true;
     }
   }
-  if (erased && (0, import_node_fs79.existsSync)(path6)) writeFileAtomic(path6, `${JSON.stringify(config, null, "	")}
+  if (erased && (0, import_node_fs81.existsSync)(path6)) writeFileAtomic(path6, `${JSON.stringify(config, null, "	")}
 `, 384);
   return erased;
 }
-var import_node_fs79, import_node_path71, IDENTITY_TOKEN_USER, DOCKER_HUB_KEY, DOCKER_HUB_ALIASES;
+var import_node_fs81, import_node_path73, IDENTITY_TOKEN_USER, DOCKER_HUB_KEY, DOCKER_HUB_ALIASES;
 var init_credentials = __esm({
   "src/registry/credentials.ts"() {
     "use strict";
-    import_node_fs79 = require("node:fs");
-    import_node_path71 = require("node:path");
+    import_node_fs81 = require("node:fs");
+    import_node_path73 = require("node:path");
     init_errors();
     init_atomic();
     init_reference2();
@@ -40076,21 +40283,21 @@ function checkMountTargets(volumes, devices) {
 function checkDevice(device) {
   let stat;
   try {
-    stat = (0, import_node_fs80.statSync)(device.source);
+    stat = (0, import_node_fs82.statSync)(device.source);
   } catch {
     throw new BurrowError("INVALID_ARGUMENT", `--device ${device.source}: no such device on this host`);
   }
   if (!stat.isCharacterDevice() && !stat.isBlockDevice()) throw new BurrowError("INVALID_ARGUMENT", `--device ${device.source}: not a device node`);
-  const wanted = (device.permissions.includes("r") ? import_node_fs80.constants.R_OK : 0) | (device.permissions.includes("w") ? import_node_fs80.constants.W_OK : 0);
+  const wanted = (device.permissions.includes("r") ? import_node_fs82.constants.R_OK : 0) | (device.permissions.includes("w") ? import_node_fs82.constants.W_OK : 0);
   try {
-    (0, import_node_fs80.accessSync)(device.source, wanted === 0 ? import_node_fs80.constants.R_OK : wanted);
+    (0, import_node_fs82.accessSync)(device.source, wanted === 0 ? import_node_fs82.constants.R_OK : wanted);
   } catch {
     throw new BurrowError("INVALID_ARGUMENT", `--device ${device.source}: your user may not open it on the host, so a rootless container cannot either (add yourself to its group, or leave --device out)`);
   }
   return device;
 }
 function cleanTarget(target) {
-  return import_node_path72.posix.normalize(target).replace(/(.)\/$/, "$1");
+  return import_node_path74.posix.normalize(target).replace(/(.)\/$/, "$1");
 }
 function imageVolumes(volumes, given, devices) {
   const taken = /* @__PURE__ */ new Set([...given.map((mount) => cleanTarget(mount.target)), ...devices.map((device) => cleanTarget(device.target))]);
@@ -40136,9 +40343,9 @@ async function createContainer(store, options) {
   if (args.length === 0) throw new BurrowError("INVALID_ARGUMENT", `no command specified: ${image.record.name} has no Cmd or Entrypoint; give one after the image name`);
   const healthcheck = resolveHealthcheck(config.healthcheck, options.healthcheck, config.shell);
   const workdir = options.workdir ?? config.workingDir ?? "/";
-  if (!(0, import_node_path72.isAbsolute)(workdir)) throw new BurrowError("INVALID_ARGUMENT", `the working directory "${workdir}" is invalid: it needs to be an absolute path`);
+  if (!(0, import_node_path74.isAbsolute)(workdir)) throw new BurrowError("INVALID_ARGUMENT", `the working directory "${workdir}" is invalid: it needs to be an absolute path`);
   for (const volume of options.volumes) {
-    if (volume.kind === "bind" && !(0, import_node_fs80.existsSync)(volume.source)) {
+    if (volume.kind === "bind" && !(0, import_node_fs82.existsSync)(volume.source)) {
       throw new BurrowError("INVALID_ARGUMENT", `invalid mount: bind source path does not exist: ${volume.source}`);
     }
   }
@@ -40148,7 +40355,7 @@ async function createContainer(store, options) {
     if (volume.anonymous === true) {
       const name2 = anonymousVolumeName();
       anonymousVolumes.push(name2);
-      return { kind: "bind", source: (0, import_node_path72.join)(volumesDir(store), name2, "_data"), target: volume.target, readOnly: volume.readOnly };
+      return { kind: "bind", source: (0, import_node_path74.join)(volumesDir(store), name2, "_data"), target: volume.target, readOnly: volume.readOnly };
     }
     return volumeMount(createVolume(store, volume.name), volume.target, volume.readOnly);
   });
@@ -40169,22 +40376,22 @@ async function createContainer(store, options) {
   const exposed = uniqueExposed([...config.exposedPorts, ...options.expose ?? []]);
   const hostname2 = options.hostname ?? id.slice(0, 12);
   const dir = containerDir(store, id);
-  const upper = (0, import_node_path72.join)(dir, "upper");
-  const work = (0, import_node_path72.join)(dir, "work");
-  const merged = (0, import_node_path72.join)(dir, "merged");
-  (0, import_node_fs80.mkdirSync)(dir, { recursive: true, mode: 448 });
+  const upper = (0, import_node_path74.join)(dir, "upper");
+  const work = (0, import_node_path74.join)(dir, "work");
+  const merged = (0, import_node_path74.join)(dir, "merged");
+  (0, import_node_fs82.mkdirSync)(dir, { recursive: true, mode: 448 });
   if (options.claimStart === true) claimStart(dir);
   let network;
   try {
     network = networkPlan(store, { spec: options.network, ports: options.ports ?? [], publishAll: options.publishAll === true, mac: options.macAddress, aliases: options.networkAliases ?? [] }, exposed, id, (name2) => findContainer(store, name2).id, note);
   } catch (error) {
-    (0, import_node_fs80.rmSync)(dir, { recursive: true, force: true });
+    (0, import_node_fs82.rmSync)(dir, { recursive: true, force: true });
     throw error;
   }
-  for (const path6 of [upper, work, merged]) (0, import_node_fs80.mkdirSync)(path6, { mode: 493 });
+  for (const path6 of [upper, work, merged]) (0, import_node_fs82.mkdirSync)(path6, { mode: 493 });
   const userns = keepId === void 0 ? void 0 : { ...keepId, user: keptUser(mounts) };
   const home = userns !== void 0 && user.uid === userns.uid && needsEntry(readImageFile(lowers, "etc/passwd") ?? "", userns.user.name, userns.uid) ? userns.user.home : user.home;
-  if (seccomp !== void 0) (0, import_node_fs80.writeFileSync)((0, import_node_path72.join)(dir, SECCOMP_FILE), seccomp, { mode: 292 });
+  if (seccomp !== void 0) (0, import_node_fs82.writeFileSync)((0, import_node_path74.join)(dir, SECCOMP_FILE), seccomp, { mode: 292 });
   const plan = {
     rootfs: { driver: storageDriver ?? "auto", lowers, upper, work, merged, readOnly: options.readOnly, volatile: options.remove },
     hostname: hostname2,
@@ -40234,20 +40441,21 @@ async function createContainer(store, options) {
   try {
     writeNamedRecord(store, record, name);
     for (const volume of anonymousVolumes) createVolume(store, volume, { [ANONYMOUS_VOLUME_LABEL]: "" });
+    await copyUpVolumes(store, record, options.signal);
   } catch (error) {
-    (0, import_node_fs80.rmSync)(dir, { recursive: true, force: true });
+    (0, import_node_fs82.rmSync)(dir, { recursive: true, force: true });
     await removeAnonymousVolumes(store, anonymousVolumes);
     throw error;
   }
   trace("container created");
   return record;
 }
-var import_node_fs80, import_node_path72, DEFAULT_PATH;
+var import_node_fs82, import_node_path74, DEFAULT_PATH;
 var init_create2 = __esm({
   "src/container/create.ts"() {
     "use strict";
-    import_node_fs80 = require("node:fs");
-    import_node_path72 = require("node:path");
+    import_node_fs82 = require("node:fs");
+    import_node_path74 = require("node:path");
     init_errors();
     init_local();
     init_capabilities();
@@ -40264,6 +40472,7 @@ var init_create2 = __esm({
     init_environment();
     init_health_config();
     init_user();
+    init_copy_up();
     init_volumes();
     init_platform();
     init_mode();
@@ -40424,10 +40633,10 @@ function attachedStreams(names) {
 }
 function cidFileWriter(path6) {
   if (path6 === void 0) return void 0;
-  if ((0, import_node_fs81.existsSync)(path6)) throw new BurrowError("INVALID_ARGUMENT", `container ID file found, make sure the other container isn't running or delete ${path6}`);
+  if ((0, import_node_fs83.existsSync)(path6)) throw new BurrowError("INVALID_ARGUMENT", `container ID file found, make sure the other container isn't running or delete ${path6}`);
   return (record) => {
     try {
-      (0, import_node_fs81.writeFileSync)(path6, record.id, { flag: "wx" });
+      (0, import_node_fs83.writeFileSync)(path6, record.id, { flag: "wx" });
     } catch (error) {
       throw new BurrowError("IO", `cannot write --cidfile ${path6}: ${error.message}`);
     }
@@ -40442,7 +40651,15 @@ function runCommand(signal, setExit) {
       if (flags.detach === true && flags.attach.length > 0) throw new BurrowError("INVALID_ARGUMENT", "conflicting options: -a and -d (a detached container is attached to nothing)");
       const options = createOptions(image, command, flags, context.signal, context.stderr);
       const { runContainer: runContainer2 } = await Promise.resolve().then(() => (init_run(), run_exports));
-      const result = await runContainer2(context.store(), { ...options, detach: flags.detach === true, streams: attachedStreams(flags.attach), onCreated: cidFileWriter(flags.cidfile) });
+      const streams = attachedStreams(flags.attach);
+      const writeCidFile = cidFileWriter(flags.cidfile);
+      const printId = streams !== void 0 && !streams.stdout && !streams.stderr;
+      const onCreated = (record) => {
+        writeCidFile?.(record);
+        if (printId) context.stdout.write(`${record.id}
+`);
+      };
+      const result = await runContainer2(context.store(), { ...options, detach: flags.detach === true, streams, onCreated });
       if (result.exitCode === void 0) {
         context.stdout.write(`${result.id}
 `);
@@ -40452,11 +40669,11 @@ function runCommand(signal, setExit) {
     })
   );
 }
-var import_node_fs81, collect3;
+var import_node_fs83, collect3;
 var init_run2 = __esm({
   "src/cli/run.ts"() {
     "use strict";
-    import_node_fs81 = require("node:fs");
+    import_node_fs83 = require("node:fs");
     init_esm();
     init_errors();
     init_specs();
@@ -40564,19 +40781,18 @@ function volumeCommand(signal, setExit) {
     context.stdout.write(`${createVolume2(context.store(), name ?? anonymousVolumeName2(), labels, options).Name}
 `);
   }));
-  volume.command("ls").alias("list").description("List volumes").option("-q, --quiet", "only names").option("-f, --filter <key=value>", "filter: name=, label=, dangling=true|false, driver=local", collect4, []).option("--format <format>", "table (default), json (an array), or a Go template (`table TEMPLATE` for columns): .Name .Driver .Scope .Mountpoint .Labels .Label .CreatedAt").action(action(signal, setExit, async (context, _args, flags) => {
-    const { chooseFormat: chooseFormat2, renderRows: renderRows2 } = await Promise.resolve().then(() => (init_render(), render_exports));
+  volume.command("ls").alias("list").description("List volumes").option("-q, --quiet", "only names").option("-f, --filter <key=value>", "filter: name=, label=, dangling=true|false, driver=local", collect4, []).option("--format <format>", "table (default), json (one object a line, the fields a template sees), or a Go template (`table TEMPLATE` for columns): .Name .Driver .Scope .Mountpoint .Labels .Label .CreatedAt").action(action(signal, setExit, async (context, _args, flags) => {
+    const { chooseFormat: chooseFormat2, jsonLines: jsonLines2, renderRows: renderRows2 } = await Promise.resolve().then(() => (init_render(), render_exports));
     const choice = chooseFormat2(flags.format);
     const { listVolumes: listVolumes2 } = await Promise.resolve().then(() => (init_volumes(), volumes_exports));
     const { filterVolumes: filterVolumes2 } = await Promise.resolve().then(() => (init_volume_filter(), volume_filter_exports));
     const volumes = filterVolumes2(context.store(), listVolumes2(context.store()), flags.filter).sort((a2, b2) => a2.Name.localeCompare(b2.Name));
     if (flags.quiet === true) context.stdout.write(volumes.map((entry) => `${entry.Name}
 `).join(""));
-    else if (choice.kind === "json") context.stdout.write(`${JSON.stringify(volumes, null, 2)}
-`);
-    else if (choice.kind === "template") {
+    else if (choice.kind === "template" || choice.kind === "json") {
       const { volumeRow: volumeRow2, VOLUME_HEADERS: VOLUME_HEADERS2 } = await Promise.resolve().then(() => (init_rows(), rows_exports));
-      context.stdout.write(renderRows2(choice, volumes.map(volumeRow2), VOLUME_HEADERS2));
+      const rows = volumes.map(volumeRow2);
+      context.stdout.write(choice.kind === "json" ? jsonLines2(rows) : renderRows2(choice, rows, VOLUME_HEADERS2));
     } else context.stdout.write(`${table(["DRIVER", "VOLUME NAME"], volumes.map((entry) => [entry.Driver, entry.Name]))}
 `);
   }));
@@ -40738,18 +40954,17 @@ function networkCommand(signal, setExit) {
     context.stdout.write(`${createNetwork2(context.store(), name, { subnet: flags.subnet, internal: flags.internal, labels: labelsOf(flags.label) }).id}
 `);
   }));
-  network.command("ls").alias("list").description("List networks").option("-q, --quiet", "only ids").option("--no-trunc", "do not truncate ids").option("--format <format>", "table (default), json (an array), or a Go template (`table TEMPLATE` for columns): .ID .Name .Driver .Scope .IPv6 .Internal .Labels .Label .CreatedAt").action(action(signal, setExit, async (context, _args, flags) => {
-    const { chooseFormat: chooseFormat2, renderRows: renderRows2 } = await Promise.resolve().then(() => (init_render(), render_exports));
+  network.command("ls").alias("list").description("List networks").option("-q, --quiet", "only ids").option("--no-trunc", "do not truncate ids").option("--format <format>", "table (default), json (one object a line, the fields a template sees), or a Go template (`table TEMPLATE` for columns): .ID .Name .Driver .Scope .IPv6 .Internal .Labels .Label .CreatedAt").action(action(signal, setExit, async (context, _args, flags) => {
+    const { chooseFormat: chooseFormat2, jsonLines: jsonLines2, renderRows: renderRows2 } = await Promise.resolve().then(() => (init_render(), render_exports));
     const choice = chooseFormat2(flags.format);
-    const { inspectNetwork: inspectNetwork2, listNetworks: listNetworks2 } = await Promise.resolve().then(() => (init_records2(), records_exports));
+    const { listNetworks: listNetworks2 } = await Promise.resolve().then(() => (init_records2(), records_exports));
     const store = context.store();
     const networks = listNetworks2(store);
-    if (choice.kind === "template" && flags.quiet !== true) {
+    if ((choice.kind === "template" || choice.kind === "json") && flags.quiet !== true) {
       const { networkRow: networkRow2, NETWORK_HEADERS: NETWORK_HEADERS2 } = await Promise.resolve().then(() => (init_rows(), rows_exports));
-      context.stdout.write(renderRows2(choice, networks.map((entry) => networkRow2(entry, flags.trunc)), NETWORK_HEADERS2));
-    } else if (choice.kind === "json") context.stdout.write(`${JSON.stringify(networks.map((entry) => inspectNetwork2(store, entry)), null, 2)}
-`);
-    else if (flags.quiet === true) context.stdout.write(networks.map((entry) => `${entry.id.slice(0, 12)}
+      const rows = networks.map((entry) => networkRow2(entry, flags.trunc));
+      context.stdout.write(choice.kind === "json" ? jsonLines2(rows) : renderRows2(choice, rows, NETWORK_HEADERS2));
+    } else if (flags.quiet === true) context.stdout.write(networks.map((entry) => `${entry.id.slice(0, 12)}
 `).join(""));
     else context.stdout.write(`${table(["NETWORK ID", "NAME", "DRIVER", "SCOPE"], networks.map((entry) => [entry.id.slice(0, 12), entry.name, "bridge", "local"]))}
 `);
@@ -40967,11 +41182,11 @@ function toRegex(pattern) {
   }
   return new RegExp(`${out}$`);
 }
-var import_node_path73, DockerIgnore;
+var import_node_path75, DockerIgnore;
 var init_dockerignore = __esm({
   "src/build/dockerignore.ts"() {
     "use strict";
-    import_node_path73 = require("node:path");
+    import_node_path75 = require("node:path");
     DockerIgnore = class {
       patterns;
       constructor(text) {
@@ -40980,7 +41195,7 @@ var init_dockerignore = __esm({
           if (line === "" || line.startsWith("#")) return [];
           const exception = line.startsWith("!");
           if (exception) line = line.slice(1).trim();
-          const cleaned = import_node_path73.posix.normalize(line).replace(/^(\.\.?\/)+/, "").replace(/^\/+/, "").replace(/\/+$/, "");
+          const cleaned = import_node_path75.posix.normalize(line).replace(/^(\.\.?\/)+/, "").replace(/^\/+/, "").replace(/\/+$/, "");
           if (cleaned === "" || cleaned === ".") return [];
           return [{ regex: toRegex(cleaned), exception }];
         });
@@ -41027,17 +41242,17 @@ function outside(what, source) {
 }
 function realpathSafe(path6) {
   try {
-    return (0, import_node_fs82.realpathSync)(path6);
+    return (0, import_node_fs84.realpathSync)(path6);
   } catch {
     return void 0;
   }
 }
-var import_node_fs82, import_node_path74, hasGlob, BuildContext;
+var import_node_fs84, import_node_path76, hasGlob, BuildContext;
 var init_context2 = __esm({
   "src/build/context.ts"() {
     "use strict";
-    import_node_fs82 = require("node:fs");
-    import_node_path74 = require("node:path");
+    import_node_fs84 = require("node:fs");
+    import_node_path76 = require("node:path");
     init_errors();
     init_dockerignore();
     hasGlob = (text) => /[*?[]/.test(text);
@@ -41047,21 +41262,21 @@ var init_context2 = __esm({
       constructor(dir) {
         let root;
         try {
-          root = (0, import_node_fs82.realpathSync)(dir);
+          root = (0, import_node_fs84.realpathSync)(dir);
         } catch {
           throw new BurrowError("NOT_FOUND", `the build context ${dir} does not exist: give a directory`);
         }
-        if (!(0, import_node_fs82.lstatSync)(root).isDirectory()) throw new BurrowError("INVALID_ARGUMENT", `the build context ${dir} is not a directory`);
+        if (!(0, import_node_fs84.lstatSync)(root).isDirectory()) throw new BurrowError("INVALID_ARGUMENT", `the build context ${dir} is not a directory`);
         this.root = root;
-        const ignoreFile = [".containerignore", ".dockerignore"].map((name) => (0, import_node_path74.join)(root, name)).find((path6) => (0, import_node_fs82.existsSync)(path6));
-        this.ignore = new DockerIgnore(ignoreFile === void 0 ? "" : (0, import_node_fs82.readFileSync)(ignoreFile, "utf8"));
+        const ignoreFile = [".containerignore", ".dockerignore"].map((name) => (0, import_node_path76.join)(root, name)).find((path6) => (0, import_node_fs84.existsSync)(path6));
+        this.ignore = new DockerIgnore(ignoreFile === void 0 ? "" : (0, import_node_fs84.readFileSync)(ignoreFile, "utf8"));
       }
       /**
        * The context's files a COPY source names (wildcards expanded), each confined to
        * the context; none (not there, or left out by .dockerignore) is an error.
        */
       sources(source, what) {
-        const normalized = import_node_path74.posix.normalize(source.replace(/^\/+/, "") || ".");
+        const normalized = import_node_path76.posix.normalize(source.replace(/^\/+/, "") || ".");
         if (normalized === ".." || normalized.startsWith("../")) {
           throw new BurrowError("INVALID_ARGUMENT", `${what}: forbidden path outside the build context: ${source}`);
         }
@@ -41077,7 +41292,7 @@ var init_context2 = __esm({
             const dir = this.confined(candidate, what, source);
             let names;
             try {
-              names = (0, import_node_fs82.readdirSync)(dir).sort();
+              names = (0, import_node_fs84.readdirSync)(dir).sort();
             } catch {
               continue;
             }
@@ -41089,9 +41304,9 @@ var init_context2 = __esm({
         const found = [];
         for (const candidate of candidates2) {
           const host = this.confined(candidate, what, source);
-          const stats = (0, import_node_fs82.lstatSync)(host, { throwIfNoEntry: false });
+          const stats = (0, import_node_fs84.lstatSync)(host, { throwIfNoEntry: false });
           if (stats === void 0) continue;
-          const path6 = (0, import_node_path74.relative)(this.root, host).split(import_node_path74.sep).join("/");
+          const path6 = (0, import_node_path76.relative)(this.root, host).split(import_node_path76.sep).join("/");
           if (path6 !== "" && this.ignore.ignores(path6)) continue;
           found.push({ path: path6, host, stats });
         }
@@ -41105,12 +41320,12 @@ var init_context2 = __esm({
        * (a link leading out of it is refused: a context is no way to read the host).
        */
       confined(relative2, what, source) {
-        const lexical = (0, import_node_path74.join)(this.root, relative2);
+        const lexical = (0, import_node_path76.join)(this.root, relative2);
         let real;
         try {
-          real = (0, import_node_fs82.realpathSync)(lexical);
+          real = (0, import_node_fs84.realpathSync)(lexical);
         } catch {
-          const parent = realpathSafe((0, import_node_path74.join)(lexical, ".."));
+          const parent = realpathSafe((0, import_node_path76.join)(lexical, ".."));
           if (parent !== void 0 && !this.inside(parent)) throw outside(what, source);
           return lexical;
         }
@@ -41125,10 +41340,10 @@ var init_context2 = __esm({
         const found = [];
         const visit = (host, path6) => {
           let kept = false;
-          for (const name of (0, import_node_fs82.readdirSync)(host).sort()) {
-            const childHost = (0, import_node_path74.join)(host, name);
+          for (const name of (0, import_node_fs84.readdirSync)(host).sort()) {
+            const childHost = (0, import_node_path76.join)(host, name);
             const childPath = path6 === "" ? name : `${path6}/${name}`;
-            const stats = (0, import_node_fs82.lstatSync)(childHost);
+            const stats = (0, import_node_fs84.lstatSync)(childHost);
             const ignored = this.ignore.ignores(childPath);
             if (stats.isDirectory()) {
               if (ignored && !this.ignore.hasExceptions()) continue;
@@ -41148,7 +41363,7 @@ var init_context2 = __esm({
         return found;
       }
       readLink(file) {
-        return (0, import_node_fs82.readlinkSync)(file.host);
+        return (0, import_node_fs84.readlinkSync)(file.host);
       }
     };
   }
@@ -41156,21 +41371,21 @@ var init_context2 = __esm({
 
 // src/build/image-fs.ts
 function imagePath(base, path6) {
-  return import_node_path75.posix.normalize(import_node_path75.posix.join(path6.startsWith("/") ? "/" : base, path6));
+  return import_node_path77.posix.normalize(import_node_path77.posix.join(path6.startsWith("/") ? "/" : base, path6));
 }
 function lstatQuiet(path6) {
   try {
-    return (0, import_node_fs83.lstatSync)(path6);
+    return (0, import_node_fs85.lstatSync)(path6);
   } catch {
     return void 0;
   }
 }
-var import_node_fs83, import_node_path75, MAX_LINKS, ImageView;
+var import_node_fs85, import_node_path77, MAX_LINKS, ImageView;
 var init_image_fs = __esm({
   "src/build/image-fs.ts"() {
     "use strict";
-    import_node_fs83 = require("node:fs");
-    import_node_path75 = require("node:path");
+    import_node_fs85 = require("node:fs");
+    import_node_path77 = require("node:path");
     MAX_LINKS = 40;
     ImageView = class {
       constructor(layers, mapping) {
@@ -41186,11 +41401,11 @@ var init_image_fs = __esm({
         const parts = relative2.split("/");
         layer: for (let index = this.layers.length - 1; index >= 0; index--) {
           for (let depth = 1; depth < parts.length; depth++) {
-            const above = lstatQuiet((0, import_node_path75.join)(this.layers[index], ...parts.slice(0, depth)));
+            const above = lstatQuiet((0, import_node_path77.join)(this.layers[index], ...parts.slice(0, depth)));
             if (above === void 0) continue layer;
             if (!above.isDirectory()) return void 0;
           }
-          const stats = lstatQuiet((0, import_node_path75.join)(this.layers[index], relative2));
+          const stats = lstatQuiet((0, import_node_path77.join)(this.layers[index], relative2));
           if (stats === void 0) continue;
           if (stats.isCharacterDevice() && stats.rdev === 0) return void 0;
           return {
@@ -41199,7 +41414,7 @@ var init_image_fs = __esm({
             uid: this.containerId(stats.uid, "uid"),
             gid: this.containerId(stats.gid, "gid"),
             mtime: stats.mtime,
-            linkTarget: stats.isSymbolicLink() ? (0, import_node_fs83.readlinkSync)((0, import_node_path75.join)(this.layers[index], relative2)) : void 0
+            linkTarget: stats.isSymbolicLink() ? (0, import_node_fs85.readlinkSync)((0, import_node_path77.join)(this.layers[index], relative2)) : void 0
           };
         }
         return void 0;
@@ -41218,12 +41433,12 @@ var init_image_fs = __esm({
        * component is not a directory.
        */
       resolve(path6, followLast = true) {
-        let pending = import_node_path75.posix.normalize(`/${path6}`).split("/").filter(Boolean);
+        let pending = import_node_path77.posix.normalize(`/${path6}`).split("/").filter(Boolean);
         let resolved = "/";
         let links = 0;
         while (pending.length > 0) {
           const name = pending.shift();
-          const next = import_node_path75.posix.join(resolved, name);
+          const next = import_node_path77.posix.join(resolved, name);
           const found = this.entry(next);
           if (found?.kind === "link" && (pending.length > 0 || followLast)) {
             if (++links > MAX_LINKS) return { path: next, entry: void 0 };
@@ -41233,7 +41448,7 @@ var init_image_fs = __esm({
             continue;
           }
           if (pending.length > 0 && found?.kind !== "directory") {
-            return { path: import_node_path75.posix.join(next, ...pending), entry: void 0 };
+            return { path: import_node_path77.posix.join(next, ...pending), entry: void 0 };
           }
           resolved = next;
           if (pending.length === 0) return { path: resolved, entry: found };
@@ -41282,14 +41497,14 @@ function header(entry, size) {
   return Buffer.concat([paxBlock, body, padding(body.length), block]);
 }
 function* fileChunks(host, size, ino, dev) {
-  const fd = (0, import_node_fs84.openSync)(host, import_node_fs84.constants.O_RDONLY | import_node_fs84.constants.O_NOFOLLOW | import_node_fs84.constants.O_NONBLOCK);
+  const fd = (0, import_node_fs86.openSync)(host, import_node_fs86.constants.O_RDONLY | import_node_fs86.constants.O_NOFOLLOW | import_node_fs86.constants.O_NONBLOCK);
   try {
-    const opened = (0, import_node_fs84.fstatSync)(fd);
+    const opened = (0, import_node_fs86.fstatSync)(fd);
     if (!opened.isFile() || opened.ino !== ino || opened.dev !== dev) throw new BurrowError("IO", `${host} changed while the build read it`);
     let left = size;
     while (left > 0) {
       const piece = Buffer.alloc(Math.min(CHUNK, left));
-      const got = (0, import_node_fs84.readSync)(fd, piece, 0, piece.length, null);
+      const got = (0, import_node_fs86.readSync)(fd, piece, 0, piece.length, null);
       if (got === 0) {
         yield Buffer.alloc(left);
         break;
@@ -41298,7 +41513,7 @@ function* fileChunks(host, size, ino, dev) {
       left -= got;
     }
   } finally {
-    (0, import_node_fs84.closeSync)(fd);
+    (0, import_node_fs86.closeSync)(fd);
   }
 }
 function* tarChunks(entries) {
@@ -41317,7 +41532,7 @@ async function writeTarLayer(entries, file, signal) {
   const uncompressed = new Hashing2();
   const compressed = new Hashing2();
   try {
-    await (0, import_promises21.pipeline)(import_node_stream16.Readable.from(tarChunks(entries)), uncompressed, (0, import_node_zlib3.createGzip)({ level: 6 }), compressed, (0, import_node_fs84.createWriteStream)(file), { signal: signal ?? new AbortController().signal });
+    await (0, import_promises21.pipeline)(import_node_stream16.Readable.from(tarChunks(entries)), uncompressed, (0, import_node_zlib3.createGzip)({ level: 6 }), compressed, (0, import_node_fs86.createWriteStream)(file), { signal: signal ?? new AbortController().signal });
   } catch (error) {
     if (error instanceof BurrowError) throw error;
     if (signal?.aborted === true) throw new BurrowError("INTERRUPTED", "the build was interrupted");
@@ -41325,12 +41540,12 @@ async function writeTarLayer(entries, file, signal) {
   }
   return { file, diffId: `sha256:${uncompressed.hash.digest("hex")}`, digest: `sha256:${compressed.hash.digest("hex")}`, size: compressed.size };
 }
-var import_node_crypto7, import_node_fs84, import_node_stream16, import_promises21, import_node_zlib3, BLOCK, CHUNK, Hashing2;
+var import_node_crypto7, import_node_fs86, import_node_stream16, import_promises21, import_node_zlib3, BLOCK, CHUNK, Hashing2;
 var init_layer2 = __esm({
   "src/build/layer.ts"() {
     "use strict";
     import_node_crypto7 = require("node:crypto");
-    import_node_fs84 = require("node:fs");
+    import_node_fs86 = require("node:fs");
     import_node_stream16 = require("node:stream");
     import_promises21 = require("node:stream/promises");
     import_node_zlib3 = require("node:zlib");
@@ -41478,13 +41693,13 @@ var init_parse2 = __esm({
 
 // src/build/archive.ts
 function head2(file) {
-  const fd = (0, import_node_fs85.openSync)(file, "r");
+  const fd = (0, import_node_fs87.openSync)(file, "r");
   try {
     const buffer = Buffer.alloc(512);
-    const got = (0, import_node_fs85.readSync)(fd, buffer, 0, 512, 0);
+    const got = (0, import_node_fs87.readSync)(fd, buffer, 0, 512, 0);
     return buffer.subarray(0, got);
   } finally {
-    (0, import_node_fs85.closeSync)(fd);
+    (0, import_node_fs87.closeSync)(fd);
   }
 }
 function isArchive(file) {
@@ -41495,7 +41710,7 @@ function isArchive(file) {
   return bytes.length >= 262 && bytes.subarray(257, 262).toString("latin1") === "ustar";
 }
 function archiveEntries(file, base, owner, what) {
-  let bytes = (0, import_node_fs85.readFileSync)(file);
+  let bytes = (0, import_node_fs87.readFileSync)(file);
   if (bytes[0] === 66 || bytes[0] === 253) throw new BurrowError("INVALID_ARGUMENT", `${what}: bzip2 and xz archives are not supported by burrow build's ADD: use a .tar or .tar.gz`);
   if (bytes[0] === 31 && bytes[1] === 139) {
     try {
@@ -41512,8 +41727,8 @@ function archiveEntries(file, base, owner, what) {
       failures.push(String(message));
     },
     onReadEntry: (entry) => {
-      const inside = import_node_path76.posix.normalize(`/${entry.path}`).slice(1).replace(/\/$/, "");
-      const path6 = inside === "" ? base : import_node_path76.posix.join(base, inside);
+      const inside = import_node_path78.posix.normalize(`/${entry.path}`).slice(1).replace(/\/$/, "");
+      const path6 = inside === "" ? base : import_node_path78.posix.join(base, inside);
       const chunks = [];
       entry.on("data", (chunk) => chunks.push(chunk));
       entry.on("end", () => {
@@ -41521,7 +41736,7 @@ function archiveEntries(file, base, owner, what) {
         const common2 = { path: path6.replace(/^\/+/, ""), mode: entry.mode ?? 420, ...ids, mtime: entry.mtime ?? /* @__PURE__ */ new Date() };
         if (entry.type === "Directory") entries.push({ ...common2, type: "Directory" });
         else if (entry.type === "SymbolicLink") entries.push({ ...common2, type: "SymbolicLink", linkpath: entry.linkpath ?? "" });
-        else if (entry.type === "Link") entries.push({ ...common2, type: "Link", linkpath: import_node_path76.posix.join(base, import_node_path76.posix.normalize(`/${entry.linkpath ?? ""}`).slice(1)).replace(/^\/+/, "") });
+        else if (entry.type === "Link") entries.push({ ...common2, type: "Link", linkpath: import_node_path78.posix.join(base, import_node_path78.posix.normalize(`/${entry.linkpath ?? ""}`).slice(1)).replace(/^\/+/, "") });
         else if (entry.type === "File" || entry.type === "OldFile" || entry.type === "ContiguousFile") entries.push({ ...common2, type: "File", source: { bytes: Buffer.concat(chunks) } });
       });
     }
@@ -41530,12 +41745,12 @@ function archiveEntries(file, base, owner, what) {
   if (failures.length > 0) throw new BurrowError("INVALID_ARGUMENT", `${what}: not a tar archive burrow can read: ${failures[0]}`);
   return entries;
 }
-var import_node_fs85, import_node_path76, import_node_zlib4, MAX_ARCHIVE_BYTES;
+var import_node_fs87, import_node_path78, import_node_zlib4, MAX_ARCHIVE_BYTES;
 var init_archive = __esm({
   "src/build/archive.ts"() {
     "use strict";
-    import_node_fs85 = require("node:fs");
-    import_node_path76 = require("node:path");
+    import_node_fs87 = require("node:fs");
+    import_node_path78 = require("node:path");
     import_node_zlib4 = require("node:zlib");
     init_index_min();
     init_errors();
@@ -41703,13 +41918,13 @@ __export(builder_exports, {
 });
 function findDockerfile(context, file) {
   if (file !== void 0) {
-    const path6 = (0, import_node_path77.resolve)(file);
-    if (!(0, import_node_fs86.existsSync)(path6)) throw new BurrowError("NOT_FOUND", `the Dockerfile ${file} does not exist`);
+    const path6 = (0, import_node_path79.resolve)(file);
+    if (!(0, import_node_fs88.existsSync)(path6)) throw new BurrowError("NOT_FOUND", `the Dockerfile ${file} does not exist`);
     return path6;
   }
   for (const name of ["Dockerfile", "Containerfile"]) {
-    const path6 = (0, import_node_path77.join)(context, name);
-    if ((0, import_node_fs86.existsSync)(path6)) return path6;
+    const path6 = (0, import_node_path79.join)(context, name);
+    if ((0, import_node_fs88.existsSync)(path6)) return path6;
   }
   throw new BurrowError("NOT_FOUND", `no Dockerfile or Containerfile in ${context}: write one, or give -f FILE`);
 }
@@ -41752,7 +41967,7 @@ function requireImageId(image) {
   return image.manifest.config.digest;
 }
 async function buildImage(store, options) {
-  if (!(0, import_node_fs86.existsSync)(options.context) || !(0, import_node_fs86.lstatSync)((0, import_node_path77.resolve)(options.context)).isDirectory()) {
+  if (!(0, import_node_fs88.existsSync)(options.context) || !(0, import_node_fs88.lstatSync)((0, import_node_path79.resolve)(options.context)).isDirectory()) {
     throw new BurrowError("NOT_FOUND", `the build context ${options.context} is not a directory`);
   }
   const build = new Build(store, options);
@@ -41771,12 +41986,12 @@ async function buildImage(store, options) {
     }
   }
 }
-var import_node_fs86, import_node_path77, BUILD_LABEL, PREDEFINED_ARGS, Build;
+var import_node_fs88, import_node_path79, BUILD_LABEL, PREDEFINED_ARGS, Build;
 var init_builder = __esm({
   "src/build/builder.ts"() {
     "use strict";
-    import_node_fs86 = require("node:fs");
-    import_node_path77 = require("node:path");
+    import_node_fs88 = require("node:fs");
+    import_node_path79 = require("node:path");
     init_errors();
     init_changes();
     init_commit();
@@ -41835,7 +42050,7 @@ var init_builder = __esm({
       }
       async run() {
         const dockerfile = findDockerfile(this.context.root, this.options.file);
-        const parsed = parseDockerfile((0, import_node_fs86.readFileSync)(dockerfile, "utf8"));
+        const parsed = parseDockerfile((0, import_node_fs88.readFileSync)(dockerfile, "utf8"));
         this.escape = parsed.escape;
         const names = (this.options.tags ?? []).map((tag) => {
           try {
@@ -42046,11 +42261,11 @@ var init_builder = __esm({
             throw new BurrowError("IO", `Dockerfile line ${instruction.line}: RUN ${JSON.stringify(command)} returned a non-zero code: ${result.exitCode}`, { exitCode: 1 });
           }
           const record = findContainer2(this.store, result.id);
-          const file = (0, import_node_path77.join)(scratch3, "layer.tar.gz");
+          const file = (0, import_node_path79.join)(scratch3, "layer.tar.gz");
           const layer = await writeLayer(record, file, this.options.signal);
           await this.commit({ ...layer, file }, { created: (/* @__PURE__ */ new Date()).toISOString(), created_by: command.join(" ") }, false, record.plan.rootfs.driver === "copy");
         } finally {
-          (0, import_node_fs86.rmSync)(scratch3, { recursive: true, force: true });
+          (0, import_node_fs88.rmSync)(scratch3, { recursive: true, force: true });
           if (containerId !== void 0) {
             try {
               await discardContainer2(this.store, findContainer2(this.store, containerId));
@@ -42085,10 +42300,10 @@ var init_builder = __esm({
       async layerStep(entries, instruction) {
         const scratch3 = this.store.scratchDir("build");
         try {
-          const layer = await writeTarLayer(deduplicate(entries), (0, import_node_path77.join)(scratch3, "layer.tar.gz"), this.options.signal);
+          const layer = await writeTarLayer(deduplicate(entries), (0, import_node_path79.join)(scratch3, "layer.tar.gz"), this.options.signal);
           await this.commit(layer, { created: (/* @__PURE__ */ new Date()).toISOString(), created_by: `/bin/sh -c #(nop) ${instruction.original}` });
         } finally {
-          (0, import_node_fs86.rmSync)(scratch3, { recursive: true, force: true });
+          (0, import_node_fs88.rmSync)(scratch3, { recursive: true, force: true });
         }
       }
       async copyStep(instruction) {
@@ -42124,7 +42339,7 @@ var init_builder = __esm({
             this.parents(view, base.path, entries, true, owner);
             for (const child of this.context.walk(file)) {
               const relative2 = child.path.slice(file.path === "" ? 0 : file.path.length + 1);
-              entries.push(this.entryFor(child, import_node_path77.posix.join(base.path, relative2).slice(1), owner, chmod2));
+              entries.push(this.entryFor(child, import_node_path79.posix.join(base.path, relative2).slice(1), owner, chmod2));
             }
             continue;
           }
@@ -42136,7 +42351,7 @@ var init_builder = __esm({
           }
           const destination = view.resolve(target);
           const intoDir = intoDirectory || destination.entry?.kind === "directory";
-          const path6 = intoDir ? import_node_path77.posix.join(destination.path, import_node_path77.posix.basename(file.path)) : destination.path;
+          const path6 = intoDir ? import_node_path79.posix.join(destination.path, import_node_path79.posix.basename(file.path)) : destination.path;
           this.parents(view, path6, entries, false);
           entries.push(this.entryFor(file, path6.slice(1), owner, chmod2));
         }
@@ -42273,19 +42488,15 @@ __export(images_exports, {
   tagCommand: () => tagCommand
 });
 function imagesCommand(signal, setExit) {
-  return new Command("images").description("List images in the store").argument("[repository]", "only this repository, REPOSITORY[:TAG] (a glob, as --filter reference=)").option("-a, --all", "accepted for Docker compatibility: burrow keeps no intermediate images, so every image is listed anyway").option("-q, --quiet", "only show image ids").option("--digests", "show digests").option("--no-trunc", "do not truncate ids").option("-f, --filter <key=value>", "filter: reference=, label=, dangling=true|false, before=IMAGE, since=IMAGE", collect7, []).option("--format <format>", "table (default), json (an array), or a Go template (`table TEMPLATE` for columns): .ID .Repository .Tag .Digest .CreatedSince .CreatedAt .Size").action(
+  return new Command("images").description("List images in the store").argument("[repository]", "only this repository, REPOSITORY[:TAG] (a glob, as --filter reference=)").option("-a, --all", "accepted for Docker compatibility: burrow keeps no intermediate images, so every image is listed anyway").option("-q, --quiet", "only show image ids").option("--digests", "show digests").option("--no-trunc", "do not truncate ids").option("-f, --filter <key=value>", "filter: reference=, label=, dangling=true|false, before=IMAGE, since=IMAGE", collect7, []).option("--format <format>", "table (default), json (one object a line, the fields a template sees), or a Go template (`table TEMPLATE` for columns): .ID .Repository .Tag .Digest .CreatedSince .CreatedAt .Size").action(
     action(signal, setExit, async (context, [repository], flags) => {
       const choice = chooseFormat(flags.format);
       const filters = repository === void 0 ? flags.filter : [...flags.filter, `reference=${repository}`];
       const images = filterImages(context.store(), listImages(context.store()), filters);
-      if (choice.kind === "template") {
+      if (choice.kind === "template" || choice.kind === "json") {
         const { imageRow: imageRow2, IMAGE_HEADERS: IMAGE_HEADERS2 } = await Promise.resolve().then(() => (init_rows(), rows_exports));
-        context.stdout.write(renderRows(choice, images.map((image) => imageRow2(image, flags.trunc)), IMAGE_HEADERS2));
-        return;
-      }
-      if (choice.kind === "json") {
-        context.stdout.write(`${JSON.stringify(images, null, 2)}
-`);
+        const rows2 = images.map((image) => imageRow2(image, flags.trunc));
+        context.stdout.write(choice.kind === "json" ? jsonLines(rows2) : renderRows(choice, rows2, IMAGE_HEADERS2));
         return;
       }
       const id = (digest) => flags.trunc ? shortId(digest) : digest;
@@ -42375,14 +42586,14 @@ async function loadArchive(store, file, options = {}) {
     }
     return loaded2;
   } finally {
-    (0, import_node_fs87.rmSync)(scratch3, { recursive: true, force: true });
+    (0, import_node_fs89.rmSync)(scratch3, { recursive: true, force: true });
   }
 }
-var import_node_fs87;
+var import_node_fs89;
 var init_load = __esm({
   "src/copy/load.ts"() {
     "use strict";
-    import_node_fs87 = require("node:fs");
+    import_node_fs89 = require("node:fs");
     init_platform();
     init_archive_read();
     init_copy2();
@@ -42395,29 +42606,29 @@ __export(archive_write_exports, {
   saveImages: () => saveImages
 });
 function place(source, target) {
-  (0, import_node_fs88.mkdirSync)((0, import_node_path78.dirname)(target), { recursive: true });
+  (0, import_node_fs90.mkdirSync)((0, import_node_path80.dirname)(target), { recursive: true });
   try {
-    (0, import_node_fs88.linkSync)(source, target);
+    (0, import_node_fs90.linkSync)(source, target);
   } catch {
-    (0, import_node_fs88.copyFileSync)(source, target);
+    (0, import_node_fs90.copyFileSync)(source, target);
   }
 }
 async function placeUncompressed(store, image, index, staging) {
   const layer = image.manifest.layers[index];
   const diffId = image.config.rootfs.diff_ids[index];
-  const target = (0, import_node_path78.join)(staging, "blobs", "sha256", diffId.slice("sha256:".length));
+  const target = (0, import_node_path80.join)(staging, "blobs", "sha256", diffId.slice("sha256:".length));
   const decompress = decompressor(layerCompression(layer.mediaType));
   if (decompress === void 0) {
     place(store.blobPath(layer.digest), target);
     return `blobs/sha256/${diffId.slice("sha256:".length)}`;
   }
-  (0, import_node_fs88.mkdirSync)((0, import_node_path78.dirname)(target), { recursive: true });
+  (0, import_node_fs90.mkdirSync)((0, import_node_path80.dirname)(target), { recursive: true });
   const hash = (0, import_node_crypto8.createHash)("sha256");
   const tee = new import_node_stream17.Transform({ transform(chunk, _e2, callback) {
     hash.update(chunk);
     callback(null, chunk);
   } });
-  await (0, import_promises22.pipeline)((0, import_node_fs88.createReadStream)(store.blobPath(layer.digest)), decompress, tee, (0, import_node_fs88.createWriteStream)(target));
+  await (0, import_promises22.pipeline)((0, import_node_fs90.createReadStream)(store.blobPath(layer.digest)), decompress, tee, (0, import_node_fs90.createWriteStream)(target));
   const actual = `sha256:${hash.digest("hex")}`;
   if (actual !== diffId) {
     throw new BurrowError("DIGEST_MISMATCH", `layer ${layer.digest} of ${image.record.name} uncompresses to ${actual}, not its diff_id ${diffId}: the store is damaged; pull the image again`);
@@ -42429,57 +42640,57 @@ function dockerTag(name) {
   const ref = parseReference(name);
   return ref.tag === void 0 ? void 0 : `${familiarName(ref)}:${ref.tag}`;
 }
-async function stageDocker(store, images, staging) {
+async function stageDocker(store, images, staging, byId) {
   const entries = [];
   for (const image of images) {
     const configName = `blobs/sha256/${image.id.slice("sha256:".length)}`;
-    place(store.blobPath(image.id), (0, import_node_path78.join)(staging, configName));
+    place(store.blobPath(image.id), (0, import_node_path80.join)(staging, configName));
     const layers = [];
     for (let index = 0; index < image.manifest.layers.length; index++) layers.push(await placeUncompressed(store, image, index, staging));
-    const tags = [dockerTag(image.record.name)].filter((tag) => tag !== void 0);
+    const tags = byId.has(image) ? [] : [dockerTag(image.record.name)].filter((tag) => tag !== void 0);
     entries.push({ Config: configName, RepoTags: tags, Layers: layers });
   }
-  (0, import_node_fs88.writeFileSync)((0, import_node_path78.join)(staging, "manifest.json"), JSON.stringify(entries));
+  (0, import_node_fs90.writeFileSync)((0, import_node_path80.join)(staging, "manifest.json"), JSON.stringify(entries));
 }
-function stageOci(store, images, staging) {
+function stageOci(store, images, staging, byId) {
   const manifests = images.map((image) => {
     for (const digest of [image.record.manifest.digest, image.id, ...image.manifest.layers.map((layer) => layer.digest)]) {
-      place(store.blobPath(digest), (0, import_node_path78.join)(staging, "blobs", digest.replace(":", "/")));
+      place(store.blobPath(digest), (0, import_node_path80.join)(staging, "blobs", digest.replace(":", "/")));
     }
     const annotations = {};
-    if (!image.record.name.startsWith("@")) {
+    if (!image.record.name.startsWith("@") && !byId.has(image)) {
       const ref = parseReference(image.record.name);
       annotations["io.containerd.image.name"] = image.record.name;
       if (ref.tag !== void 0) annotations["org.opencontainers.image.ref.name"] = ref.tag;
     }
     return { mediaType: image.record.manifest.mediaType || MediaType.ociManifest, digest: image.record.manifest.digest, size: image.record.manifest.size, annotations };
   });
-  (0, import_node_fs88.writeFileSync)((0, import_node_path78.join)(staging, "oci-layout"), JSON.stringify({ imageLayoutVersion: "1.0.0" }));
-  (0, import_node_fs88.writeFileSync)((0, import_node_path78.join)(staging, "index.json"), JSON.stringify({ schemaVersion: 2, mediaType: MediaType.ociIndex, manifests }));
+  (0, import_node_fs90.writeFileSync)((0, import_node_path80.join)(staging, "oci-layout"), JSON.stringify({ imageLayoutVersion: "1.0.0" }));
+  (0, import_node_fs90.writeFileSync)((0, import_node_path80.join)(staging, "index.json"), JSON.stringify({ schemaVersion: 2, mediaType: MediaType.ociIndex, manifests }));
 }
-async function saveImages(store, images, file, format2) {
+async function saveImages(store, images, file, format2, byId = /* @__PURE__ */ new Set()) {
   const staging = store.scratchDir("save");
-  const partial = (0, import_node_path78.join)((0, import_node_path78.dirname)(file), `.${(0, import_node_path78.basename)(file)}.${process.pid}.partial`);
+  const partial = (0, import_node_path80.join)((0, import_node_path80.dirname)(file), `.${(0, import_node_path80.basename)(file)}.${process.pid}.partial`);
   try {
-    if (format2 === "docker-archive") await stageDocker(store, images, staging);
-    else stageOci(store, images, staging);
+    if (format2 === "docker-archive") await stageDocker(store, images, staging, byId);
+    else stageOci(store, images, staging, byId);
     const entries = format2 === "docker-archive" ? ["manifest.json", "blobs"] : ["oci-layout", "index.json", "blobs"];
     await Qn({ file: partial, cwd: staging, portable: true, noMtime: true }, entries);
-    (0, import_node_fs88.renameSync)(partial, file);
+    (0, import_node_fs90.renameSync)(partial, file);
   } catch (error) {
-    (0, import_node_fs88.rmSync)(partial, { force: true });
+    (0, import_node_fs90.rmSync)(partial, { force: true });
     throw fsError(error, `saving to ${file}`);
   } finally {
-    (0, import_node_fs88.rmSync)(staging, { recursive: true, force: true });
+    (0, import_node_fs90.rmSync)(staging, { recursive: true, force: true });
   }
 }
-var import_node_fs88, import_node_crypto8, import_node_path78, import_node_stream17, import_promises22;
+var import_node_fs90, import_node_crypto8, import_node_path80, import_node_stream17, import_promises22;
 var init_archive_write = __esm({
   "src/transport/archive-write.ts"() {
     "use strict";
-    import_node_fs88 = require("node:fs");
+    import_node_fs90 = require("node:fs");
     import_node_crypto8 = require("node:crypto");
-    import_node_path78 = require("node:path");
+    import_node_path80 = require("node:path");
     import_node_stream17 = require("node:stream");
     import_promises22 = require("node:stream/promises");
     init_index_min();
@@ -42506,8 +42717,8 @@ function loadCommand(signal, setExit) {
       if (file === void 0) {
         if (process.stdin.isTTY === true) throw new BurrowError("INVALID_ARGUMENT", "no archive given: use -i FILE or pipe one into standard input");
         scratch3 = store.scratchDir("stdin");
-        file = (0, import_node_path79.join)(scratch3, "archive.tar");
-        await (0, import_promises23.pipeline)(process.stdin, (0, import_node_fs89.createWriteStream)(file));
+        file = (0, import_node_path81.join)(scratch3, "archive.tar");
+        await (0, import_promises23.pipeline)(process.stdin, (0, import_node_fs91.createWriteStream)(file));
       }
       try {
         const loaded2 = await loadArchive2(store, file, { signal: context.signal });
@@ -42520,7 +42731,7 @@ function loadCommand(signal, setExit) {
           }
         }
       } finally {
-        if (scratch3 !== void 0) (0, import_node_fs89.rmSync)(scratch3, { recursive: true, force: true });
+        if (scratch3 !== void 0) (0, import_node_fs91.rmSync)(scratch3, { recursive: true, force: true });
       }
     })
   );
@@ -42534,28 +42745,29 @@ function saveCommand(signal, setExit) {
       const { saveImages: saveImages2 } = await Promise.resolve().then(() => (init_archive_write(), archive_write_exports));
       const store = context.store();
       const images = queries.map((query) => requireImage(store, query));
+      const byId = new Set(images.filter((_image, index) => findRecordsById(store, queries[index]).length > 0));
       if (flags.output !== void 0) {
-        await saveImages2(store, images, flags.output, flags.format);
+        await saveImages2(store, images, flags.output, flags.format, byId);
         return;
       }
       if (process.stdout.isTTY === true) throw new BurrowError("INVALID_ARGUMENT", "refusing to write an archive to a terminal: use -o FILE or redirect standard output");
       const scratch3 = store.scratchDir("stdout");
       try {
-        const file = (0, import_node_path79.join)(scratch3, "archive.tar");
-        await saveImages2(store, images, file, flags.format);
-        await (0, import_promises23.pipeline)((0, import_node_fs89.createReadStream)(file), process.stdout, { end: false });
+        const file = (0, import_node_path81.join)(scratch3, "archive.tar");
+        await saveImages2(store, images, file, flags.format, byId);
+        await (0, import_promises23.pipeline)((0, import_node_fs91.createReadStream)(file), process.stdout, { end: false });
       } finally {
-        (0, import_node_fs89.rmSync)(scratch3, { recursive: true, force: true });
+        (0, import_node_fs91.rmSync)(scratch3, { recursive: true, force: true });
       }
     })
   );
 }
-var import_node_fs89, import_node_path79, import_promises23;
+var import_node_fs91, import_node_path81, import_promises23;
 var init_archive2 = __esm({
   "src/cli/archive.ts"() {
     "use strict";
-    import_node_fs89 = require("node:fs");
-    import_node_path79 = require("node:path");
+    import_node_fs91 = require("node:fs");
+    import_node_path81 = require("node:path");
     import_promises23 = require("node:stream/promises");
     init_esm();
     init_errors();
@@ -42653,21 +42865,21 @@ __export(cache_exports, {
   importCache: () => importCache
 });
 function isInside(path6, root) {
-  return path6 === root || path6.startsWith(`${root}${import_node_path80.sep}`);
+  return path6 === root || path6.startsWith(`${root}${import_node_path82.sep}`);
 }
 function prepareCacheDir(store, dir) {
-  const root = (0, import_node_path80.resolve)(store.root);
+  const root = (0, import_node_path82.resolve)(store.root);
   if (isInside(dir, root) || isInside(root, dir)) {
     throw new BurrowError("INVALID_ARGUMENT", `the cache ${dir} and the store ${root} overlap: export to a directory outside the store`);
   }
   try {
-    if ((0, import_node_fs90.existsSync)(dir)) {
-      if (!(0, import_node_fs90.statSync)(dir).isDirectory()) throw new BurrowError("INVALID_ARGUMENT", `${dir} is not a directory: export the cache to a directory`);
-      if ((0, import_node_fs90.readdirSync)(dir).length > 0 && !(0, import_node_fs90.existsSync)((0, import_node_path80.join)(dir, MARKER))) {
+    if ((0, import_node_fs92.existsSync)(dir)) {
+      if (!(0, import_node_fs92.statSync)(dir).isDirectory()) throw new BurrowError("INVALID_ARGUMENT", `${dir} is not a directory: export the cache to a directory`);
+      if ((0, import_node_fs92.readdirSync)(dir).length > 0 && !(0, import_node_fs92.existsSync)((0, import_node_path82.join)(dir, MARKER))) {
         throw new BurrowError("INVALID_ARGUMENT", `${dir} is not empty and holds no burrow cache (no ${MARKER}): export to a new or empty directory`);
       }
     }
-    (0, import_node_fs90.mkdirSync)((0, import_node_path80.join)(dir, "blobs", "sha256"), { recursive: true, mode: 448 });
+    (0, import_node_fs92.mkdirSync)((0, import_node_path82.join)(dir, "blobs", "sha256"), { recursive: true, mode: 448 });
   } catch (error) {
     throw fsError(error, `preparing the cache ${dir}`);
   }
@@ -42679,25 +42891,25 @@ function recordBlobs(store, record) {
   return digests;
 }
 function placeBlob(source, target) {
-  const temp = (0, import_node_path80.join)((0, import_node_path80.dirname)(target), `.${randomBytes(6).toString("hex")}.tmp`);
+  const temp = (0, import_node_path82.join)((0, import_node_path82.dirname)(target), `.${randomBytes(6).toString("hex")}.tmp`);
   let how = "linked";
   try {
-    (0, import_node_fs90.linkSync)(source, temp);
+    (0, import_node_fs92.linkSync)(source, temp);
   } catch (error) {
     if (!["EXDEV", "EPERM", "EMLINK", "ENOTSUP", "EOPNOTSUPP"].includes(errnoOf(error) ?? "")) throw error;
-    (0, import_node_fs90.copyFileSync)(source, temp);
+    (0, import_node_fs92.copyFileSync)(source, temp);
     how = "copied";
   }
   try {
-    (0, import_node_fs90.renameSync)(temp, target);
+    (0, import_node_fs92.renameSync)(temp, target);
   } catch (error) {
-    (0, import_node_fs90.rmSync)(temp, { force: true });
+    (0, import_node_fs92.rmSync)(temp, { force: true });
     throw error;
   }
   return how;
 }
 async function exportCache(store, target, options = {}) {
-  const dir = (0, import_node_path80.resolve)(target);
+  const dir = (0, import_node_path82.resolve)(target);
   const records = options.images === void 0 || options.images.length === 0 ? store.records() : [...new Map(options.images.flatMap((query) => {
     const found = findRecords(store, query);
     if (found.length === 0) throw new BurrowError("NOT_FOUND", `no such image: ${query} (see "burrow images")`);
@@ -42721,28 +42933,28 @@ async function exportCache(store, target, options = {}) {
       options.signal?.throwIfAborted();
       const { algorithm, hex } = parseDigest(digest);
       const source = store.blobPath(digest);
-      const destination = (0, import_node_path80.join)(dir, "blobs", algorithm, hex);
-      const size = (0, import_node_fs90.statSync)(source).size;
+      const destination = (0, import_node_path82.join)(dir, "blobs", algorithm, hex);
+      const size = (0, import_node_fs92.statSync)(source).size;
       result.blobs++;
-      if ((0, import_node_fs90.existsSync)(destination) && (0, import_node_fs90.statSync)(destination).size === size) {
+      if ((0, import_node_fs92.existsSync)(destination) && (0, import_node_fs92.statSync)(destination).size === size) {
         result.present++;
         continue;
       }
-      (0, import_node_fs90.mkdirSync)((0, import_node_path80.dirname)(destination), { recursive: true, mode: 448 });
+      (0, import_node_fs92.mkdirSync)((0, import_node_path82.dirname)(destination), { recursive: true, mode: 448 });
       if (placeBlob(source, destination) === "linked") result.linked++;
       else {
         result.copied++;
         result.copiedBytes += size;
       }
     }
-    writeFileAtomic((0, import_node_path80.join)(dir, "oci-layout"), JSON.stringify({ imageLayoutVersion: "1.0.0" }));
-    writeFileAtomic((0, import_node_path80.join)(dir, "index.json"), recordsFile(exported));
-    writeFileAtomic((0, import_node_path80.join)(dir, MARKER), `${JSON.stringify({ format: 1, exported: (/* @__PURE__ */ new Date()).toISOString() })}
+    writeFileAtomic((0, import_node_path82.join)(dir, "oci-layout"), JSON.stringify({ imageLayoutVersion: "1.0.0" }));
+    writeFileAtomic((0, import_node_path82.join)(dir, "index.json"), recordsFile(exported));
+    writeFileAtomic((0, import_node_path82.join)(dir, MARKER), `${JSON.stringify({ format: 1, exported: (/* @__PURE__ */ new Date()).toISOString() })}
 `);
-    for (const algorithm of (0, import_node_fs90.readdirSync)((0, import_node_path80.join)(dir, "blobs"))) {
-      for (const name of (0, import_node_fs90.readdirSync)((0, import_node_path80.join)(dir, "blobs", algorithm))) {
+    for (const algorithm of (0, import_node_fs92.readdirSync)((0, import_node_path82.join)(dir, "blobs"))) {
+      for (const name of (0, import_node_fs92.readdirSync)((0, import_node_path82.join)(dir, "blobs", algorithm))) {
         if (wanted.has(`${algorithm}:${name}`)) continue;
-        (0, import_node_fs90.rmSync)((0, import_node_path80.join)(dir, "blobs", algorithm, name), { recursive: true, force: true });
+        (0, import_node_fs92.rmSync)((0, import_node_path82.join)(dir, "blobs", algorithm, name), { recursive: true, force: true });
         if (!name.startsWith(".")) result.removed++;
       }
     }
@@ -42756,21 +42968,21 @@ async function exportCache(store, target, options = {}) {
 }
 function cacheBlob(dir, digest) {
   const { algorithm, hex } = parseDigest(digest);
-  const path6 = (0, import_node_path80.join)(dir, "blobs", algorithm, hex);
-  return (0, import_node_fs90.existsSync)(path6) ? path6 : void 0;
+  const path6 = (0, import_node_path82.join)(dir, "blobs", algorithm, hex);
+  return (0, import_node_fs92.existsSync)(path6) ? path6 : void 0;
 }
 async function importCache(store, source, options = {}) {
-  const dir = (0, import_node_path80.resolve)(source);
-  const result = { dir, found: (0, import_node_fs90.existsSync)(dir), images: [], skipped: [], imported: 0, importedBytes: 0, present: 0 };
+  const dir = (0, import_node_path82.resolve)(source);
+  const result = { dir, found: (0, import_node_fs92.existsSync)(dir), images: [], skipped: [], imported: 0, importedBytes: 0, present: 0 };
   if (!result.found) return result;
-  if (!(0, import_node_fs90.existsSync)((0, import_node_path80.join)(dir, "index.json"))) {
+  if (!(0, import_node_fs92.existsSync)((0, import_node_path82.join)(dir, "index.json"))) {
     throw new BurrowError("INVALID_ARGUMENT", `${dir} is not a burrow cache (no index.json): make one with burrow system cache export ${source}`);
   }
   let records;
   try {
     records = readRecords(storePaths(dir));
   } catch (error) {
-    throw new BurrowError("INVALID_ARGUMENT", `the cache's ${(0, import_node_path80.join)(dir, "index.json")} is unreadable (${error.cause?.message ?? error.message}): export the cache again`, { cause: error });
+    throw new BurrowError("INVALID_ARGUMENT", `the cache's ${(0, import_node_path82.join)(dir, "index.json")} is unreadable (${error.cause?.message ?? error.message}): export the cache again`, { cause: error });
   }
   const lock = await store.lockStore("shared", options.signal);
   const importer = new Importer(store, dir, options.signal);
@@ -42812,12 +43024,12 @@ async function importCache(store, source, options = {}) {
     lock.release();
   }
 }
-var import_node_fs90, import_node_path80, import_node_stream18, import_promises24, MARKER, MAX_JSON_BLOB, SKIPS, Importer;
+var import_node_fs92, import_node_path82, import_node_stream18, import_promises24, MARKER, MAX_JSON_BLOB, SKIPS, Importer;
 var init_cache = __esm({
   "src/store/cache.ts"() {
     "use strict";
-    import_node_fs90 = require("node:fs");
-    import_node_path80 = require("node:path");
+    import_node_fs92 = require("node:fs");
+    import_node_path82 = require("node:path");
     import_node_stream18 = require("node:stream");
     import_promises24 = require("node:stream/promises");
     init_errors();
@@ -42866,7 +43078,7 @@ var init_cache = __esm({
         }
         const source = cacheBlob(this.dir, digest);
         if (source === void 0) throw new BurrowError("NOT_FOUND", `the cache lacks blob ${digest}`);
-        const temp = (0, import_node_path80.join)(this.scratchDir(), parseDigest(digest).hex);
+        const temp = (0, import_node_path82.join)(this.scratchDir(), parseDigest(digest).hex);
         const hash = hasherFor(digest);
         let bytes = 0;
         const hashing = new import_node_stream18.Transform({
@@ -42876,21 +43088,21 @@ var init_cache = __esm({
             callback(null, chunk);
           }
         });
-        await (0, import_promises24.pipeline)((0, import_node_fs90.createReadStream)(source), hashing, (0, import_node_fs90.createWriteStream)(temp, { mode: 420 }), { signal: this.signal });
+        await (0, import_promises24.pipeline)((0, import_node_fs92.createReadStream)(source), hashing, (0, import_node_fs92.createWriteStream)(temp, { mode: 420 }), { signal: this.signal });
         const actual = `${parseDigest(digest).algorithm}:${hash.digest("hex")}`;
         if (actual !== digest) {
-          (0, import_node_fs90.rmSync)(temp, { force: true });
+          (0, import_node_fs92.rmSync)(temp, { force: true });
           throw new BurrowError("DIGEST_MISMATCH", `the cache's blob ${digest} hashes to ${actual} (damaged)`);
         }
-        const fd = (0, import_node_fs90.openSync)(temp, "r");
+        const fd = (0, import_node_fs92.openSync)(temp, "r");
         try {
-          (0, import_node_fs90.fsyncSync)(fd);
+          (0, import_node_fs92.fsyncSync)(fd);
         } finally {
-          (0, import_node_fs90.closeSync)(fd);
+          (0, import_node_fs92.closeSync)(fd);
         }
         const target = blobPath(this.store.paths, digest);
-        (0, import_node_fs90.mkdirSync)((0, import_node_path80.dirname)(target), { recursive: true });
-        (0, import_node_fs90.renameSync)(temp, target);
+        (0, import_node_fs92.mkdirSync)((0, import_node_path82.dirname)(target), { recursive: true });
+        (0, import_node_fs92.renameSync)(temp, target);
         this.seen.add(digest);
         this.imported++;
         this.importedBytes += bytes;
@@ -42898,9 +43110,9 @@ var init_cache = __esm({
       /** A JSON blob (manifest, config, index) of the cache, checked against its digest before it is parsed. */
       async takeJson(digest) {
         const source = cacheBlob(this.dir, digest);
-        if (source !== void 0 && (0, import_node_fs90.statSync)(source).size > MAX_JSON_BLOB) throw new BurrowError("INVALID_MANIFEST", `the cache's blob ${digest} is over ${MAX_JSON_BLOB} bytes: not a manifest or config`);
+        if (source !== void 0 && (0, import_node_fs92.statSync)(source).size > MAX_JSON_BLOB) throw new BurrowError("INVALID_MANIFEST", `the cache's blob ${digest} is over ${MAX_JSON_BLOB} bytes: not a manifest or config`);
         await this.take(digest);
-        return parseJson((0, import_node_fs90.readFileSync)(this.store.blobPath(digest)), `blob ${digest}`);
+        return parseJson((0, import_node_fs92.readFileSync)(this.store.blobPath(digest)), `blob ${digest}`);
       }
       /** Takes everything `record` needs; returns its image id. Throws the first reason it cannot. */
       async record(record) {
@@ -42918,112 +43130,9 @@ var init_cache = __esm({
         return manifest.config.digest;
       }
       close() {
-        if (this.scratch !== void 0) (0, import_node_fs90.rmSync)(this.scratch, { recursive: true, force: true });
+        if (this.scratch !== void 0) (0, import_node_fs92.rmSync)(this.scratch, { recursive: true, force: true });
       }
     };
-  }
-});
-
-// src/store/usage.ts
-var usage_exports = {};
-__export(usage_exports, {
-  diskUsage: () => diskUsage
-});
-function containerRecords(store) {
-  if (!(0, import_node_fs91.existsSync)(store.paths.containers)) return [];
-  const records = [];
-  for (const id of (0, import_node_fs91.readdirSync)(store.paths.containers)) {
-    if (!CONTAINER_ID.test(id)) continue;
-    try {
-      const record = readRecord(store, id);
-      if (record !== void 0 && Array.isArray(record.plan.mounts)) records.push(record);
-    } catch {
-    }
-  }
-  return records;
-}
-function imagesRow(store, inUse) {
-  const ids = /* @__PURE__ */ new Set();
-  const activeBlobs = /* @__PURE__ */ new Set();
-  for (const record of store.records()) {
-    try {
-      const image = loadLocalImage(store, record);
-      ids.add(image.id);
-      if (inUse.has(image.id)) {
-        for (const digest of [record.manifest.digest, record.sourceDigest, image.id, ...image.manifest.layers.map((layer) => layer.digest)]) activeBlobs.add(digest);
-      }
-    } catch {
-    }
-  }
-  const blobs = listBlobs(store);
-  const sum = (list) => list.reduce((total, blob) => total + blob.size, 0);
-  return { type: "Images", total: ids.size, active: [...ids].filter((id) => inUse.has(id)).length, size: sum(blobs), reclaimable: sum(blobs.filter((blob) => !activeBlobs.has(blob.digest))) };
-}
-function containersRow(store, records) {
-  const row = { type: "Containers", total: 0, active: 0, size: 0, reclaimable: 0 };
-  for (const record of records) {
-    const dir = containerDir(store, record.id);
-    const size = treeSize((0, import_node_path81.join)(dir, "upper")) + treeSize((0, import_node_path81.join)(dir, "merged"));
-    const running = containerState(store, record).status === "running";
-    row.total++;
-    row.size += size;
-    if (running) row.active++;
-    else row.reclaimable += size;
-  }
-  return row;
-}
-function volumesRow(store, records) {
-  const row = { type: "Local Volumes", total: 0, active: 0, size: 0, reclaimable: 0 };
-  const volumes = listVolumes(store);
-  if (volumes.length === 0) return row;
-  const bound = new Set(records.flatMap((record) => record.plan.mounts.filter((mount) => mount.kind === "bind").map((mount) => mount.source)));
-  for (const volume of volumes) {
-    const size = treeSize(volume.Mountpoint);
-    row.total++;
-    row.size += size;
-    if (bound.has(volume.Mountpoint)) row.active++;
-    else row.reclaimable += size;
-  }
-  return row;
-}
-function layersRow(store) {
-  const row = { type: "Layers (unpacked)", total: 0, active: 0, size: 0, reclaimable: 0 };
-  const entries = listLayerEntries(store);
-  const active = new Set(containerLayers(store).flatMap((container) => container.layers));
-  for (const hex of entries.layers) {
-    const size = layerBytes(store, hex);
-    row.total++;
-    row.size += size;
-    if (active.has(hex)) row.active++;
-    else row.reclaimable += size;
-  }
-  for (const name of [...entries.scratch, ...entries.retired]) {
-    const size = treeSize(layerEntryPath(store, name));
-    row.size += size;
-    row.reclaimable += size;
-  }
-  return row;
-}
-function diskUsage(store) {
-  const records = containerRecords(store);
-  return {
-    root: store.root,
-    rows: [imagesRow(store, imagesInUse(store)), containersRow(store, records), volumesRow(store, records), layersRow(store)]
-  };
-}
-var import_node_fs91, import_node_path81;
-var init_usage = __esm({
-  "src/store/usage.ts"() {
-    "use strict";
-    import_node_fs91 = require("node:fs");
-    import_node_path81 = require("node:path");
-    init_state();
-    init_record();
-    init_volumes();
-    init_local();
-    init_tree_size();
-    init_gc();
-    init_layers();
   }
 });
 
@@ -43034,7 +43143,7 @@ __export(check_exports, {
 });
 async function hashFile2(path6, digest) {
   const hash = hasherFor(digest);
-  for await (const chunk of (0, import_node_fs92.createReadStream)(path6)) hash.update(chunk);
+  for await (const chunk of (0, import_node_fs93.createReadStream)(path6)) hash.update(chunk);
   return `${digest.slice(0, digest.indexOf(":"))}:${hash.digest("hex")}`;
 }
 function sameSummary(a2, b2) {
@@ -43069,12 +43178,12 @@ async function checkStore(store, options = {}) {
     lock.release();
   }
 }
-var import_node_fs92, import_node_path82, HEX_LENGTH2, Checker;
+var import_node_fs93, import_node_path83, HEX_LENGTH2, Checker;
 var init_check = __esm({
   "src/store/check.ts"() {
     "use strict";
-    import_node_fs92 = require("node:fs");
-    import_node_path82 = require("node:path");
+    import_node_fs93 = require("node:fs");
+    import_node_path83 = require("node:path");
     init_record();
     init_state();
     init_identity();
@@ -43126,18 +43235,18 @@ var init_check = __esm({
       /** Every file under blobs/ hashes to its name. */
       async blobs() {
         const root = this.store.paths.blobs;
-        if (!(0, import_node_fs92.existsSync)(root)) return;
-        for (const algorithm of (0, import_node_fs92.readdirSync)(root)) {
-          const dir = (0, import_node_path82.join)(root, algorithm);
-          if (!(algorithm in HEX_LENGTH2) || !(0, import_node_fs92.statSync)(dir).isDirectory()) {
+        if (!(0, import_node_fs93.existsSync)(root)) return;
+        for (const algorithm of (0, import_node_fs93.readdirSync)(root)) {
+          const dir = (0, import_node_path83.join)(root, algorithm);
+          if (!(algorithm in HEX_LENGTH2) || !(0, import_node_fs93.statSync)(dir).isDirectory()) {
             await this.damagedEntry("blob", dir, "not a digest algorithm burrow writes (sha256, sha512)");
             continue;
           }
-          for (const hex of (0, import_node_fs92.readdirSync)(dir)) {
+          for (const hex of (0, import_node_fs93.readdirSync)(dir)) {
             this.options.signal?.throwIfAborted();
-            const path6 = (0, import_node_path82.join)(dir, hex);
+            const path6 = (0, import_node_path83.join)(dir, hex);
             const digest = `${algorithm}:${hex}`;
-            if (!new RegExp(`^[0-9a-f]{${HEX_LENGTH2[algorithm]}}$`).test(hex) || !(0, import_node_fs92.lstatSync)(path6).isFile()) {
+            if (!new RegExp(`^[0-9a-f]{${HEX_LENGTH2[algorithm]}}$`).test(hex) || !(0, import_node_fs93.lstatSync)(path6).isFile()) {
               await this.damagedEntry("blob", path6, "not a blob: its name is not a digest, or it is not a regular file");
               continue;
             }
@@ -43150,7 +43259,7 @@ var init_check = __esm({
               this.problem("blob", digest, `${why} (damaged: --repair removes it; pull the images that need it again)`);
               continue;
             }
-            (0, import_node_fs92.rmSync)(path6, { force: true });
+            (0, import_node_fs93.rmSync)(path6, { force: true });
             this.repaired("removed", "blob", digest, why);
           }
         }
@@ -43261,7 +43370,7 @@ var init_check = __esm({
           const lock = await tryLockLayer(this.store, hex);
           if (lock === void 0) continue;
           lock.release();
-          if (!(0, import_node_fs92.existsSync)(layerPath(this.store, `sha256:${hex}`))) this.garbage("leftover", `layers/${hex}.json`, "an info file without its layer (left by an unpack that was killed)");
+          if (!(0, import_node_fs93.existsSync)(layerPath(this.store, `sha256:${hex}`))) this.garbage("leftover", `layers/${hex}.json`, "an info file without its layer (left by an unpack that was killed)");
         }
         for (const name of scratch3) {
           if (layerScratchOwnerGone(name)) this.garbage("leftover", `layers/${name}`, "left by an unpack that was killed");
@@ -43275,7 +43384,7 @@ var init_check = __esm({
       async containers(records, containers, running) {
         const byId = new Map(records.map((record) => [record.id, record]));
         for (const container of containers) {
-          const missing = container.layers.filter((hex) => !(0, import_node_fs92.existsSync)((0, import_node_path82.join)(layersDir(this.store), hex)));
+          const missing = container.layers.filter((hex) => !(0, import_node_fs93.existsSync)((0, import_node_path83.join)(layersDir(this.store), hex)));
           if (missing.length === 0) continue;
           const record = byId.get(container.id);
           if (this.repair && record !== void 0 && !running.has(container.name)) {
@@ -43299,7 +43408,7 @@ var init_check = __esm({
           if (state.monitor !== void 0) continue;
           const dir = containerDir(this.store, record.id);
           if (startClaimed(dir)) continue;
-          const held = await acquireLock((0, import_node_path82.join)(this.store.paths.locks, `container-${record.id}.lock`), { timeoutMs: 0 }).catch(() => void 0);
+          const held = await acquireLock((0, import_node_path83.join)(this.store.paths.locks, `container-${record.id}.lock`), { timeoutMs: 0 }).catch(() => void 0);
           if (held === void 0) continue;
           held.release();
           const helper = leftoverHelper(dir);
@@ -43335,14 +43444,14 @@ var init_check = __esm({
           } catch {
           }
         }
-        return missing.filter((hex) => (0, import_node_fs92.existsSync)((0, import_node_path82.join)(layersDir(this.store), hex)));
+        return missing.filter((hex) => (0, import_node_fs93.existsSync)((0, import_node_path83.join)(layersDir(this.store), hex)));
       }
       /** The containers whose records read; a record that does not is damaged, a directory without one a killed create's leftover. */
       async containerRecords() {
         const records = [];
-        if (!(0, import_node_fs92.existsSync)(this.store.paths.containers)) return records;
+        if (!(0, import_node_fs93.existsSync)(this.store.paths.containers)) return records;
         const orphans = new Set(orphanContainerDirs(this.store));
-        for (const id of (0, import_node_fs92.readdirSync)(this.store.paths.containers)) {
+        for (const id of (0, import_node_fs93.readdirSync)(this.store.paths.containers)) {
           const dir = containerDir(this.store, id);
           if (RETIRED_CONTAINER.test(id)) {
             this.garbage("leftover", `containers/${id}`, "a container whose removal was cut short (it is no longer listed)");
@@ -43363,7 +43472,7 @@ var init_check = __esm({
             records.push(record);
             continue;
           }
-          if (!(0, import_node_fs92.existsSync)((0, import_node_path82.join)(dir, "container.json"))) {
+          if (!(0, import_node_fs93.existsSync)((0, import_node_path83.join)(dir, "container.json"))) {
             if (orphans.has(dir)) this.garbage("leftover", `containers/${id}`, "a container directory without a record (left by a create that was killed)");
             continue;
           }
@@ -43375,12 +43484,12 @@ var init_check = __esm({
       /** Partial downloads and scratch directories of processes that are gone. */
       async tmp() {
         const tmp = this.store.paths.tmp;
-        if (!(0, import_node_fs92.existsSync)(tmp)) return;
-        for (const name of (0, import_node_fs92.readdirSync)(tmp)) {
-          const path6 = (0, import_node_path82.join)(tmp, name);
+        if (!(0, import_node_fs93.existsSync)(tmp)) return;
+        for (const name of (0, import_node_fs93.readdirSync)(tmp)) {
+          const path6 = (0, import_node_path83.join)(tmp, name);
           if (name.endsWith(".partial")) {
             let busy = false;
-            const lock = await acquireLock((0, import_node_path82.join)(this.store.paths.locks, `blob-${name.slice(0, -".partial".length)}.lock`), { onWait: () => {
+            const lock = await acquireLock((0, import_node_path83.join)(this.store.paths.locks, `blob-${name.slice(0, -".partial".length)}.lock`), { onWait: () => {
               busy = true;
             }, shouldStop: () => busy });
             if (lock === void 0) continue;
@@ -43390,7 +43499,7 @@ var init_check = __esm({
           }
           let mtime = 0;
           try {
-            mtime = (0, import_node_fs92.statSync)(path6).mtimeMs;
+            mtime = (0, import_node_fs93.statSync)(path6).mtimeMs;
           } catch {
             continue;
           }
@@ -43401,10 +43510,10 @@ var init_check = __esm({
       unreferencedBlobs() {
         const reachable = reachableBlobs(this.store);
         const root = this.store.paths.blobs;
-        if (!(0, import_node_fs92.existsSync)(root)) return;
-        for (const algorithm of (0, import_node_fs92.readdirSync)(root)) {
+        if (!(0, import_node_fs93.existsSync)(root)) return;
+        for (const algorithm of (0, import_node_fs93.readdirSync)(root)) {
           if (!(algorithm in HEX_LENGTH2)) continue;
-          for (const hex of (0, import_node_fs92.readdirSync)((0, import_node_path82.join)(root, algorithm))) {
+          for (const hex of (0, import_node_fs93.readdirSync)((0, import_node_path83.join)(root, algorithm))) {
             const digest = `${algorithm}:${hex}`;
             if (!reachable.has(digest) && !this.damagedBlobs.has(digest)) this.garbage("blob", digest, "no image uses it");
           }
@@ -43567,7 +43676,7 @@ function machine() {
 }
 function operatingSystem() {
   try {
-    return /^PRETTY_NAME="?([^"\n]*)"?$/m.exec((0, import_node_fs93.readFileSync)("/etc/os-release", "utf8"))?.[1] ?? "Linux";
+    return /^PRETTY_NAME="?([^"\n]*)"?$/m.exec((0, import_node_fs94.readFileSync)("/etc/os-release", "utf8"))?.[1] ?? "Linux";
   } catch {
     return "Linux";
   }
@@ -43587,7 +43696,7 @@ function systemInfo(store) {
     Driver: "auto",
     LoggingDriver: "json-file",
     CgroupDriver: "cgroupfs",
-    CgroupVersion: (0, import_node_fs93.existsSync)("/sys/fs/cgroup/cgroup.controllers") ? "2" : "1",
+    CgroupVersion: (0, import_node_fs94.existsSync)("/sys/fs/cgroup/cgroup.controllers") ? "2" : "1",
     KernelVersion: (0, import_node_os19.release)(),
     OperatingSystem: operatingSystem(),
     OSType: "linux",
@@ -43611,11 +43720,11 @@ function versionInfo() {
     Server: { Platform: platform2, Version: VERSION, Os: "linux", Arch: goArch(), KernelVersion: (0, import_node_os19.release)(), Components: [{ Name: "Engine", Version: VERSION }] }
   };
 }
-var import_node_fs93, import_node_os19;
+var import_node_fs94, import_node_os19;
 var init_info2 = __esm({
   "src/system/info.ts"() {
     "use strict";
-    import_node_fs93 = require("node:fs");
+    import_node_fs94 = require("node:fs");
     import_node_os19 = require("node:os");
     init_list();
     init_summary();
@@ -43710,7 +43819,7 @@ var init_info3 = __esm({
 // src/setup/host.ts
 function readSysctl(paths, name) {
   try {
-    const value = Number((0, import_node_fs94.readFileSync)((0, import_node_path83.join)(paths.procSys, name), "latin1").trim());
+    const value = Number((0, import_node_fs95.readFileSync)((0, import_node_path84.join)(paths.procSys, name), "latin1").trim());
     return Number.isFinite(value) ? value : void 0;
   } catch {
     return void 0;
@@ -43724,7 +43833,7 @@ function readUsernsSysctls(paths = HOST_PATHS) {
   };
 }
 function appArmorEnabled(paths = HOST_PATHS) {
-  return (0, import_node_fs94.existsSync)((0, import_node_path83.join)(paths.securityfs, "apparmor"));
+  return (0, import_node_fs95.existsSync)((0, import_node_path84.join)(paths.securityfs, "apparmor"));
 }
 function appArmorRestrictsUserns(paths = HOST_PATHS) {
   return readUsernsSysctls(paths).apparmorRestrict === 1 && appArmorEnabled(paths);
@@ -43732,7 +43841,7 @@ function appArmorRestrictsUserns(paths = HOST_PATHS) {
 function readSubordinateFile(file) {
   let text = "";
   try {
-    text = (0, import_node_fs94.readFileSync)(file, "utf8");
+    text = (0, import_node_fs95.readFileSync)(file, "utf8");
   } catch {
     return [];
   }
@@ -43751,7 +43860,7 @@ function subordinateRange(lines, name, id) {
 function readOsRelease(paths = HOST_PATHS) {
   let text;
   try {
-    text = (0, import_node_fs94.readFileSync)((0, import_node_path83.join)(paths.etc, "os-release"), "utf8");
+    text = (0, import_node_fs95.readFileSync)((0, import_node_path84.join)(paths.etc, "os-release"), "utf8");
   } catch {
     return void 0;
   }
@@ -43759,13 +43868,13 @@ function readOsRelease(paths = HOST_PATHS) {
   return { id: field("ID"), versionId: field("VERSION_ID") };
 }
 function findProgram(paths, program2) {
-  return paths.binDirs.map((dir) => (0, import_node_path83.join)(dir, program2)).find((file) => (0, import_node_fs94.existsSync)(file));
+  return paths.binDirs.map((dir) => (0, import_node_path84.join)(dir, program2)).find((file) => (0, import_node_fs95.existsSync)(file));
 }
 function readCgroupMounts(paths = HOST_PATHS) {
   const mounts = { v1: [], v2: void 0 };
   let text = "";
   try {
-    text = (0, import_node_fs94.readFileSync)(paths.mountinfo, "utf8");
+    text = (0, import_node_fs95.readFileSync)(paths.mountinfo, "utf8");
   } catch {
     return mounts;
   }
@@ -43791,29 +43900,29 @@ function cgroupVersion(mounts) {
   return mounts.v2 === void 0 ? "none" : "v2";
 }
 function systemdIsInit(paths = HOST_PATHS) {
-  return (0, import_node_fs94.existsSync)(paths.systemdRunDir);
+  return (0, import_node_fs95.existsSync)(paths.systemdRunDir);
 }
 function delegateDropInPath(paths = HOST_PATHS) {
-  return (0, import_node_path83.join)(paths.etc, "systemd/system/user@.service.d/burrow-delegate.conf");
+  return (0, import_node_path84.join)(paths.etc, "systemd/system/user@.service.d/burrow-delegate.conf");
 }
 function userManagerDelegation(paths = HOST_PATHS) {
-  const unit = paths.unitDirs.map((dir) => (0, import_node_path83.join)(dir, "user@.service")).find((file) => (0, import_node_fs94.existsSync)(file));
+  const unit = paths.unitDirs.map((dir) => (0, import_node_path84.join)(dir, "user@.service")).find((file) => (0, import_node_fs95.existsSync)(file));
   if (unit === void 0) return void 0;
   const files = [unit];
-  for (const dir of [...paths.unitDirs.map((d) => (0, import_node_path83.join)(d, "user@.service.d")), (0, import_node_path83.join)(paths.etc, "systemd/system/user@.service.d")]) {
+  for (const dir of [...paths.unitDirs.map((d) => (0, import_node_path84.join)(d, "user@.service.d")), (0, import_node_path84.join)(paths.etc, "systemd/system/user@.service.d")]) {
     let names = [];
     try {
-      names = (0, import_node_fs94.readdirSync)(dir).filter((name) => name.endsWith(".conf"));
+      names = (0, import_node_fs95.readdirSync)(dir).filter((name) => name.endsWith(".conf"));
     } catch {
       continue;
     }
-    files.push(...names.sort().map((name) => (0, import_node_path83.join)(dir, name)));
+    files.push(...names.sort().map((name) => (0, import_node_path84.join)(dir, name)));
   }
   const [main2, ...dropIns] = files;
   dropIns.sort((a2, b2) => a2.split("/").pop() < b2.split("/").pop() ? -1 : 1);
   let delegated = /* @__PURE__ */ new Set();
   for (const file of [main2, ...dropIns]) {
-    for (const line of (0, import_node_fs94.readFileSync)(file, "utf8").split("\n")) {
+    for (const line of (0, import_node_fs95.readFileSync)(file, "utf8").split("\n")) {
       const match = /^\s*Delegate\s*=\s*(.*?)\s*$/.exec(line);
       if (match === null) continue;
       const value = match[1];
@@ -43825,12 +43934,12 @@ function userManagerDelegation(paths = HOST_PATHS) {
   }
   return [...delegated].sort();
 }
-var import_node_fs94, import_node_path83, HOST_PATHS, V1_CONTROLLERS, WANTED_DELEGATION;
+var import_node_fs95, import_node_path84, HOST_PATHS, V1_CONTROLLERS, WANTED_DELEGATION;
 var init_host2 = __esm({
   "src/setup/host.ts"() {
     "use strict";
-    import_node_fs94 = require("node:fs");
-    import_node_path83 = require("node:path");
+    import_node_fs95 = require("node:fs");
+    import_node_path84 = require("node:path");
     init_host_tools();
     HOST_PATHS = {
       mountinfo: "/proc/self/mountinfo",
@@ -43855,42 +43964,42 @@ function subtreeName2(user) {
   return `burrow-${user.uid}`;
 }
 function tmpfilesPath(paths, user) {
-  return (0, import_node_path84.join)(paths.etc, "tmpfiles.d", `burrow-${user.name}.conf`);
+  return (0, import_node_path85.join)(paths.etc, "tmpfiles.d", `burrow-${user.name}.conf`);
 }
 function v1Subtrees(paths, user) {
-  return readCgroupMounts(paths).v1.map((mount) => ({ dir: (0, import_node_path84.join)(mount.mountPoint, subtreeName2(user)), cpuset: mount.controllers.includes("cpuset") }));
+  return readCgroupMounts(paths).v1.map((mount) => ({ dir: (0, import_node_path85.join)(mount.mountPoint, subtreeName2(user)), cpuset: mount.controllers.includes("cpuset") }));
 }
 function readTrimmed(file) {
   try {
-    return (0, import_node_fs95.readFileSync)(file, "utf8").trim();
+    return (0, import_node_fs96.readFileSync)(file, "utf8").trim();
   } catch {
     return "";
   }
 }
 function needsChown(dir, user) {
   const owned = (path6) => {
-    const stat = (0, import_node_fs95.statSync)(path6);
+    const stat = (0, import_node_fs96.statSync)(path6);
     return stat.uid === user.uid && stat.gid === user.gid;
   };
   if (!owned(dir)) return true;
-  return (0, import_node_fs95.readdirSync)(dir).some((name) => !owned((0, import_node_path84.join)(dir, name)));
+  return (0, import_node_fs96.readdirSync)(dir).some((name) => !owned((0, import_node_path85.join)(dir, name)));
 }
 async function chownTree(path6, user) {
   await (0, import_promises25.chown)(path6, user.uid, user.gid);
   if ((await (0, import_promises25.lstat)(path6)).isDirectory()) {
-    for (const name of await (0, import_promises25.readdir)(path6)) await chownTree((0, import_node_path84.join)(path6, name), user);
+    for (const name of await (0, import_promises25.readdir)(path6)) await chownTree((0, import_node_path85.join)(path6, name), user);
   }
 }
 function directV1Steps(paths, user) {
   const steps = [];
   for (const { dir, cpuset } of v1Subtrees(paths, user)) {
-    const exists = (0, import_node_fs95.existsSync)(dir);
+    const exists = (0, import_node_fs96.existsSync)(dir);
     if (!exists) steps.push({ command: `mkdir ${quote2(dir)}`, run: () => (0, import_promises25.mkdir)(dir).then(() => void 0) });
     if (cpuset) {
       for (const file of ["cpuset.cpus", "cpuset.mems"]) {
-        if (!exists || readTrimmed((0, import_node_path84.join)(dir, file)) === "") steps.push(writeStep((0, import_node_path84.join)(dir, file), readTrimmed((0, import_node_path84.join)((0, import_node_path84.dirname)(dir), file))));
+        if (!exists || readTrimmed((0, import_node_path85.join)(dir, file)) === "") steps.push(writeStep((0, import_node_path85.join)(dir, file), readTrimmed((0, import_node_path85.join)((0, import_node_path85.dirname)(dir), file))));
       }
-      if (!exists || readTrimmed((0, import_node_path84.join)(dir, "cgroup.clone_children")) !== "1") steps.push(writeStep((0, import_node_path84.join)(dir, "cgroup.clone_children"), "1"));
+      if (!exists || readTrimmed((0, import_node_path85.join)(dir, "cgroup.clone_children")) !== "1") steps.push(writeStep((0, import_node_path85.join)(dir, "cgroup.clone_children"), "1"));
     }
     if (!exists || needsChown(dir, user)) {
       steps.push({ command: `chown -R ${user.uid}:${user.gid} ${quote2(dir)}`, run: () => chownTree(dir, user) });
@@ -43903,8 +44012,8 @@ function tmpfilesConfig(paths, user) {
   for (const { dir, cpuset } of v1Subtrees(paths, user)) {
     lines.push(`d ${dir} 0755 ${user.uid} ${user.gid} -`);
     if (cpuset) {
-      for (const file of ["cpuset.cpus", "cpuset.mems"]) lines.push(`w ${(0, import_node_path84.join)(dir, file)} - - - - ${readTrimmed((0, import_node_path84.join)((0, import_node_path84.dirname)(dir), file))}`);
-      lines.push(`w ${(0, import_node_path84.join)(dir, "cgroup.clone_children")} - - - - 1`);
+      for (const file of ["cpuset.cpus", "cpuset.mems"]) lines.push(`w ${(0, import_node_path85.join)(dir, file)} - - - - ${readTrimmed((0, import_node_path85.join)((0, import_node_path85.dirname)(dir), file))}`);
+      lines.push(`w ${(0, import_node_path85.join)(dir, "cgroup.clone_children")} - - - - 1`);
     }
     lines.push(`Z ${dir} - ${user.uid} ${user.gid} -`);
   }
@@ -43925,7 +44034,7 @@ function planSetup(user, options) {
       if (readTrimmed(conf) !== wanted.trim()) {
         steps.push({ command: `cat > ${quote2(conf)} <<'EOF'
 ${wanted}EOF`, run: async () => {
-          await (0, import_promises25.mkdir)((0, import_node_path84.dirname)(conf), { recursive: true });
+          await (0, import_promises25.mkdir)((0, import_node_path85.dirname)(conf), { recursive: true });
           await (0, import_promises25.writeFile)(conf, wanted);
         } });
       }
@@ -43949,7 +44058,7 @@ ${wanted}EOF`, run: async () => {
     }
     const dropIn = delegateDropInPath(paths);
     const steps = [
-      { command: `mkdir -p ${quote2((0, import_node_path84.dirname)(dropIn))}`, run: () => (0, import_promises25.mkdir)((0, import_node_path84.dirname)(dropIn), { recursive: true }).then(() => void 0) },
+      { command: `mkdir -p ${quote2((0, import_node_path85.dirname)(dropIn))}`, run: () => (0, import_promises25.mkdir)((0, import_node_path85.dirname)(dropIn), { recursive: true }).then(() => void 0) },
       { command: `cat > ${quote2(dropIn)} <<'EOF'
 ${DROP_IN}EOF`, run: () => (0, import_promises25.writeFile)(dropIn, DROP_IN) }
     ];
@@ -43970,16 +44079,16 @@ function planUndo(user, options) {
   const version = cgroupVersion(readCgroupMounts(paths));
   const steps = [];
   const conf = tmpfilesPath(paths, user);
-  if ((0, import_node_fs95.existsSync)(conf)) steps.push({ command: `rm ${quote2(conf)}`, run: () => (0, import_promises25.rm)(conf) });
+  if ((0, import_node_fs96.existsSync)(conf)) steps.push({ command: `rm ${quote2(conf)}`, run: () => (0, import_promises25.rm)(conf) });
   if (version === "v1" || version === "hybrid") {
     for (const { dir } of v1Subtrees(paths, user)) {
-      if (!(0, import_node_fs95.existsSync)(dir)) continue;
+      if (!(0, import_node_fs96.existsSync)(dir)) continue;
       for (const child of childCgroups(dir)) steps.push(rmdirStep(child, removeCgroup));
       steps.push(rmdirStep(dir, removeCgroup));
     }
   }
   const dropIn = delegateDropInPath(paths);
-  if ((0, import_node_fs95.existsSync)(dropIn)) {
+  if ((0, import_node_fs96.existsSync)(dropIn)) {
     steps.push({ command: `rm ${quote2(dropIn)}`, run: () => (0, import_promises25.rm)(dropIn) });
     if (systemdIsInit(paths)) steps.push({ command: "systemctl daemon-reload", run: () => exec("systemctl", ["daemon-reload"]) });
   }
@@ -43987,9 +44096,9 @@ function planUndo(user, options) {
 }
 function childCgroups(dir) {
   const found = [];
-  for (const entry of (0, import_node_fs95.readdirSync)(dir, { withFileTypes: true })) {
+  for (const entry of (0, import_node_fs96.readdirSync)(dir, { withFileTypes: true })) {
     if (!entry.isDirectory()) continue;
-    const child = (0, import_node_path84.join)(dir, entry.name);
+    const child = (0, import_node_path85.join)(dir, entry.name);
     found.push(...childCgroups(child), child);
   }
   return found;
@@ -44007,14 +44116,14 @@ function rmdirStep(dir, remove2) {
     }
   };
 }
-var import_node_child_process13, import_promises25, import_node_fs95, import_node_path84, import_node_util12, execFileAsync, defaultExec, quote2, DROP_IN, writeStep;
+var import_node_child_process13, import_promises25, import_node_fs96, import_node_path85, import_node_util12, execFileAsync, defaultExec, quote2, DROP_IN, writeStep;
 var init_plan2 = __esm({
   "src/setup/plan.ts"() {
     "use strict";
     import_node_child_process13 = require("node:child_process");
     import_promises25 = require("node:fs/promises");
-    import_node_fs95 = require("node:fs");
-    import_node_path84 = require("node:path");
+    import_node_fs96 = require("node:fs");
+    import_node_path85 = require("node:path");
     import_node_util12 = require("node:util");
     init_errors();
     init_host2();
@@ -44044,29 +44153,29 @@ Delegate=${WANTED_DELEGATION.join(" ")}
 
 // src/setup/apparmor.ts
 function profileText() {
-  return (0, import_node_fs96.readFileSync)(PROFILE_SOURCE, "utf8");
+  return (0, import_node_fs97.readFileSync)(PROFILE_SOURCE, "utf8");
 }
 function sameContent(a2, b2) {
   try {
-    return (0, import_node_fs96.readFileSync)(a2).equals((0, import_node_fs96.readFileSync)(b2));
+    return (0, import_node_fs97.readFileSync)(a2).equals((0, import_node_fs97.readFileSync)(b2));
   } catch {
     return false;
   }
 }
 function readText(file) {
   try {
-    return (0, import_node_fs96.readFileSync)(file, "utf8");
+    return (0, import_node_fs97.readFileSync)(file, "utf8");
   } catch {
     return void 0;
   }
 }
 function profileLoaded(securityfs) {
-  const list = readText((0, import_node_path85.join)(securityfs, "apparmor/profiles"));
+  const list = readText((0, import_node_path86.join)(securityfs, "apparmor/profiles"));
   return list !== void 0 && list.split("\n").some((line) => line.startsWith(`${PROFILE_NAME} `));
 }
 function helperPaths(libexec, user) {
-  const dir = (0, import_node_path85.join)(libexec, String(user.uid));
-  return { dir, helper: (0, import_node_path85.join)(dir, USERNS_HELPER) };
+  const dir = (0, import_node_path86.join)(libexec, String(user.uid));
+  return { dir, helper: (0, import_node_path86.join)(dir, USERNS_HELPER) };
 }
 function helperSource() {
   return nativeBinary(USERNS_HELPER);
@@ -44081,13 +44190,13 @@ function planAppArmor(user, options) {
   const notes = [];
   const source = helperSource();
   const { dir, helper: unshare } = helperPaths(paths.libexec, user);
-  if (!(0, import_node_fs96.existsSync)(paths.libexec)) {
+  if (!(0, import_node_fs97.existsSync)(paths.libexec)) {
     steps.push({ command: `install -d -m 0755 ${quote2(paths.libexec)}`, run: async () => {
       await (0, import_promises26.mkdir)(paths.libexec, { recursive: true });
       await (0, import_promises26.chmod)(paths.libexec, 493);
     } });
   }
-  const dirStat = (0, import_node_fs96.existsSync)(dir) ? (0, import_node_fs96.statSync)(dir) : void 0;
+  const dirStat = (0, import_node_fs97.existsSync)(dir) ? (0, import_node_fs97.statSync)(dir) : void 0;
   if (dirStat === void 0 || dirStat.uid !== 0 || dirStat.gid !== user.gid || (dirStat.mode & 4095) !== 488) {
     steps.push({
       command: `install -d -m 0750 -o root -g ${user.gid} ${quote2(dir)}`,
@@ -44098,7 +44207,7 @@ function planAppArmor(user, options) {
       }
     });
   }
-  const copyStat = (0, import_node_fs96.existsSync)(unshare) ? (0, import_node_fs96.statSync)(unshare) : void 0;
+  const copyStat = (0, import_node_fs97.existsSync)(unshare) ? (0, import_node_fs97.statSync)(unshare) : void 0;
   if (copyStat === void 0 || copyStat.uid !== 0 || copyStat.gid !== 0 || (copyStat.mode & 4095) !== 493 || !sameContent(source, unshare)) {
     steps.push({
       command: `install -m 0755 -o root -g root ${quote2(source)} ${quote2(unshare)}`,
@@ -44111,7 +44220,7 @@ function planAppArmor(user, options) {
       }
     });
   }
-  const target = (0, import_node_path85.join)(paths.apparmorDir, PROFILE_FILE);
+  const target = (0, import_node_path86.join)(paths.apparmorDir, PROFILE_FILE);
   const text = profileText();
   const changed = readText(target) !== text;
   if (changed) {
@@ -44132,30 +44241,30 @@ function planAppArmorUndo(user, options) {
   const exec = options.exec ?? defaultExec;
   const steps = [];
   const { dir } = helperPaths(paths.libexec, user);
-  if ((0, import_node_fs96.existsSync)(dir)) steps.push({ command: `rm -r ${quote2(dir)}`, run: () => (0, import_promises26.rm)(dir, { recursive: true, force: true }) });
+  if ((0, import_node_fs97.existsSync)(dir)) steps.push({ command: `rm -r ${quote2(dir)}`, run: () => (0, import_promises26.rm)(dir, { recursive: true, force: true }) });
   let others = [];
   try {
-    others = (0, import_node_fs96.readdirSync)(paths.libexec).filter((name) => name !== String(user.uid));
+    others = (0, import_node_fs97.readdirSync)(paths.libexec).filter((name) => name !== String(user.uid));
   } catch {
   }
   if (others.length > 0) return steps;
-  const target = (0, import_node_path85.join)(paths.apparmorDir, PROFILE_FILE);
-  if ((0, import_node_fs96.existsSync)(target)) {
+  const target = (0, import_node_path86.join)(paths.apparmorDir, PROFILE_FILE);
+  if ((0, import_node_fs97.existsSync)(target)) {
     if (appArmorEnabled(paths) && profileLoaded(paths.securityfs)) {
       steps.push({ command: `apparmor_parser -R ${quote2(target)}`, run: () => exec(findProgram(paths, "apparmor_parser") ?? "apparmor_parser", ["-R", target]) });
     }
     steps.push({ command: `rm ${quote2(target)}`, run: () => (0, import_promises26.rm)(target, { force: true }) });
   }
-  if ((0, import_node_fs96.existsSync)(paths.libexec)) steps.push({ command: `rmdir ${quote2(paths.libexec)}`, run: () => (0, import_promises26.rmdir)(paths.libexec) });
+  if ((0, import_node_fs97.existsSync)(paths.libexec)) steps.push({ command: `rmdir ${quote2(paths.libexec)}`, run: () => (0, import_promises26.rmdir)(paths.libexec) });
   return steps;
 }
-var import_promises26, import_node_fs96, import_node_path85, PROFILE_SOURCE, PROFILE_NAME, PROFILE_FILE;
+var import_promises26, import_node_fs97, import_node_path86, PROFILE_SOURCE, PROFILE_NAME, PROFILE_FILE;
 var init_apparmor = __esm({
   "src/setup/apparmor.ts"() {
     "use strict";
     import_promises26 = require("node:fs/promises");
-    import_node_fs96 = require("node:fs");
-    import_node_path85 = require("node:path");
+    import_node_fs97 = require("node:fs");
+    import_node_path86 = require("node:path");
     init_host2();
     init_native();
     init_host_tools();
@@ -44215,11 +44324,11 @@ var init_packages = __esm({
 
 // src/setup/state.ts
 function statePath(paths, user) {
-  return (0, import_node_path86.join)(paths.stateDir, `${user.name}.json`);
+  return (0, import_node_path87.join)(paths.stateDir, `${user.name}.json`);
 }
 function readState(paths, user) {
   try {
-    return JSON.parse((0, import_node_fs97.readFileSync)(statePath(paths, user), "utf8"));
+    return JSON.parse((0, import_node_fs98.readFileSync)(statePath(paths, user), "utf8"));
   } catch {
     return {};
   }
@@ -44232,17 +44341,17 @@ function recordStep(paths, user, added) {
   const text = `${JSON.stringify(state)}
 `;
   return {
-    command: `mkdir -p ${quote2((0, import_node_path86.dirname)(file))} && echo ${quote2(text.trim())} > ${quote2(file)}`,
+    command: `mkdir -p ${quote2((0, import_node_path87.dirname)(file))} && echo ${quote2(text.trim())} > ${quote2(file)}`,
     run: async () => {
-      await (0, import_promises27.mkdir)((0, import_node_path86.dirname)(file), { recursive: true, mode: 493 });
+      await (0, import_promises27.mkdir)((0, import_node_path87.dirname)(file), { recursive: true, mode: 493 });
       writeFileAtomic(file, text, 420);
     }
   };
 }
 function forgetStep(paths, user) {
   const file = statePath(paths, user);
-  if (!(0, import_node_fs97.existsSync)(file)) return void 0;
-  const dirs = [paths.stateDir, (0, import_node_path86.dirname)(paths.stateDir)];
+  if (!(0, import_node_fs98.existsSync)(file)) return void 0;
+  const dirs = [paths.stateDir, (0, import_node_path87.dirname)(paths.stateDir)];
   return {
     command: `rm ${quote2(file)} && rmdir --ignore-fail-on-non-empty ${dirs.map(quote2).join(" ")}`,
     run: async () => {
@@ -44258,22 +44367,22 @@ function forgetStep(paths, user) {
     }
   };
 }
-var import_promises27, import_node_fs97, import_node_path86;
+var import_promises27, import_node_fs98, import_node_path87;
 var init_state2 = __esm({
   "src/setup/state.ts"() {
     "use strict";
     import_promises27 = require("node:fs/promises");
     init_errors();
     init_atomic();
-    import_node_fs97 = require("node:fs");
-    import_node_path86 = require("node:path");
+    import_node_fs98 = require("node:fs");
+    import_node_path87 = require("node:path");
     init_plan2();
   }
 });
 
 // src/setup/subids.ts
 function freeStart(paths) {
-  const ends = ["subuid", "subgid"].flatMap((file) => readSubordinateFile((0, import_node_path87.join)(paths.etc, file)).map((line) => line.start + line.count));
+  const ends = ["subuid", "subgid"].flatMap((file) => readSubordinateFile((0, import_node_path88.join)(paths.etc, file)).map((line) => line.start + line.count));
   return Math.max(FIRST_ID, Math.ceil(Math.max(0, ...ends) / WANTED_IDS) * WANTED_IDS);
 }
 function planSubids(user, options) {
@@ -44283,7 +44392,7 @@ function planSubids(user, options) {
   const plan = { steps: [], notes: [], nothing: `${user.name} has subordinate ids`, added: {} };
   const args = [];
   for (const [file, id, flag] of [["subuid", user.uid, "--add-subuids"], ["subgid", user.gid, "--add-subgids"]]) {
-    const range = subordinateRange(readSubordinateFile((0, import_node_path87.join)(paths.etc, file)), user.name, id);
+    const range = subordinateRange(readSubordinateFile((0, import_node_path88.join)(paths.etc, file)), user.name, id);
     if (range === void 0) {
       args.push(flag, `${start2}-${start2 + WANTED_IDS - 1}`);
       plan.added[file] = { start: start2, count: WANTED_IDS };
@@ -44305,18 +44414,18 @@ function planSubidsUndo(user, options) {
   for (const [file, flag] of [["subuid", "--del-subuids"], ["subgid", "--del-subgids"]]) {
     const added = state[file];
     if (added === void 0) continue;
-    const present = readSubordinateFile((0, import_node_path87.join)(paths.etc, file)).some((line) => (line.owner === user.name || line.owner === String(file === "subuid" ? user.uid : user.gid)) && line.start === added.start && line.count === added.count);
+    const present = readSubordinateFile((0, import_node_path88.join)(paths.etc, file)).some((line) => (line.owner === user.name || line.owner === String(file === "subuid" ? user.uid : user.gid)) && line.start === added.start && line.count === added.count);
     if (present) args.push(flag, `${added.start}-${added.start + added.count - 1}`);
   }
   if (args.length === 0) return [];
   const argv = [...args, user.name];
   return [{ command: `usermod ${argv.map(quote2).join(" ")}`, run: () => exec("usermod", argv) }];
 }
-var import_node_path87, WANTED_IDS, FIRST_ID;
+var import_node_path88, WANTED_IDS, FIRST_ID;
 var init_subids = __esm({
   "src/setup/subids.ts"() {
     "use strict";
-    import_node_path87 = require("node:path");
+    import_node_path88 = require("node:path");
     init_host2();
     init_plan2();
     init_state2();
@@ -44498,8 +44607,8 @@ __export(reclaim_exports, {
 async function reclaimOwnership(dir, options = {}) {
   let root;
   try {
-    root = (0, import_node_fs98.realpathSync)(dir);
-    if (!(0, import_node_fs98.lstatSync)(root).isDirectory()) throw new Error("not a directory");
+    root = (0, import_node_fs99.realpathSync)(dir);
+    if (!(0, import_node_fs99.lstatSync)(root).isDirectory()) throw new Error("not a directory");
   } catch (error) {
     throw new BurrowError("INVALID_ARGUMENT", `cannot reclaim ${dir}: ${error.code === "ENOENT" ? "no such directory" : error.message}`);
   }
@@ -44543,11 +44652,11 @@ async function runInUserNamespace(argv, options = {}) {
     options.signal?.removeEventListener("abort", onAbort);
   }
 }
-var import_node_fs98, import_node_child_process15, import_node_os20, FIND_SCRIPT, NOT_OURS;
+var import_node_fs99, import_node_child_process15, import_node_os20, FIND_SCRIPT, NOT_OURS;
 var init_reclaim = __esm({
   "src/userns/reclaim.ts"() {
     "use strict";
-    import_node_fs98 = require("node:fs");
+    import_node_fs99 = require("node:fs");
     import_node_child_process15 = require("node:child_process");
     import_node_os20 = require("node:os");
     init_errors();
@@ -44805,14 +44914,14 @@ var init_checks = __esm({
 function readFileFacts(paths, user) {
   const helper = helperPaths(paths.libexec, user).helper;
   const range = (file, id) => {
-    const line = subordinateRange(readSubordinateFile((0, import_node_path88.join)(paths.etc, file)), user.name, id);
+    const line = subordinateRange(readSubordinateFile((0, import_node_path89.join)(paths.etc, file)), user.name, id);
     return line === void 0 ? void 0 : { start: line.start, count: line.count };
   };
   return {
     sysctls: readUsernsSysctls(paths),
     apparmor: {
       enabled: appArmorEnabled(paths),
-      profileInstalled: (0, import_node_fs99.existsSync)((0, import_node_path88.join)(paths.apparmorDir, "burrow")),
+      profileInstalled: (0, import_node_fs100.existsSync)((0, import_node_path89.join)(paths.apparmorDir, "burrow")),
       helper: { path: helper, usable: canRun(helper), current: sameAsBuilt(helper) }
     },
     subuid: range("subuid", user.uid),
@@ -44822,7 +44931,7 @@ function readFileFacts(paths, user) {
 }
 function canRun(file) {
   try {
-    (0, import_node_fs99.accessSync)(file, import_node_fs99.constants.X_OK);
+    (0, import_node_fs100.accessSync)(file, import_node_fs100.constants.X_OK);
     return true;
   } catch {
     return false;
@@ -44830,20 +44939,20 @@ function canRun(file) {
 }
 function sameAsBuilt(helper) {
   try {
-    return (0, import_node_fs99.readFileSync)(helper).equals((0, import_node_fs99.readFileSync)(helperSource()));
+    return (0, import_node_fs100.readFileSync)(helper).equals((0, import_node_fs100.readFileSync)(helperSource()));
   } catch {
     return false;
   }
 }
 function idHelperFacts(program2) {
-  const dir = (process.env.PATH || DEFAULT_HOST_PATH).split(":").find((entry) => entry !== "" && (0, import_node_fs99.existsSync)((0, import_node_path88.join)(entry, program2)));
+  const dir = (process.env.PATH || DEFAULT_HOST_PATH).split(":").find((entry) => entry !== "" && (0, import_node_fs100.existsSync)((0, import_node_path89.join)(entry, program2)));
   if (dir === void 0) return { found: false, setuidRoot: false };
-  const stat = (0, import_node_fs99.statSync)((0, import_node_path88.join)(dir, program2));
+  const stat = (0, import_node_fs100.statSync)((0, import_node_path89.join)(dir, program2));
   return { found: true, setuidRoot: stat.uid === 0 && (stat.mode & 2048) !== 0, owner: stat.uid, mode: stat.mode & 4095 };
 }
 function fuseDeviceProblem(device = "/dev/fuse") {
   try {
-    (0, import_node_fs99.closeSync)((0, import_node_fs99.openSync)(device, import_node_fs99.constants.O_RDWR));
+    (0, import_node_fs100.closeSync)((0, import_node_fs100.openSync)(device, import_node_fs100.constants.O_RDWR));
     return void 0;
   } catch (error) {
     const code = error.code;
@@ -44854,9 +44963,9 @@ function fuseDeviceProblem(device = "/dev/fuse") {
 }
 function diskFacts(storeRoot) {
   let path6 = storeRoot;
-  while (!(0, import_node_fs99.existsSync)(path6) && (0, import_node_path88.dirname)(path6) !== path6) path6 = (0, import_node_path88.dirname)(path6);
+  while (!(0, import_node_fs100.existsSync)(path6) && (0, import_node_path89.dirname)(path6) !== path6) path6 = (0, import_node_path89.dirname)(path6);
   try {
-    const stats = (0, import_node_fs99.statfsSync)(path6);
+    const stats = (0, import_node_fs100.statfsSync)(path6);
     return { path: path6, freeBytes: stats.bavail * stats.bsize };
   } catch (error) {
     return { path: path6, error: error.message };
@@ -44876,13 +44985,13 @@ function liveFacts() {
     tun: tunProblem()
   };
 }
-var import_node_fs99, import_node_os21, import_node_path88;
+var import_node_fs100, import_node_os21, import_node_path89;
 var init_facts = __esm({
   "src/doctor/facts.ts"() {
     "use strict";
-    import_node_fs99 = require("node:fs");
+    import_node_fs100 = require("node:fs");
     import_node_os21 = require("node:os");
-    import_node_path88 = require("node:path");
+    import_node_path89 = require("node:path");
     init_apparmor();
     init_host2();
     init_helpers();
@@ -44909,11 +45018,11 @@ async function run(file, args, timeoutMs = 1e4) {
 function scratch2(storeRoot) {
   if (storeRoot !== void 0) {
     try {
-      return (0, import_node_fs100.mkdtempSync)((0, import_node_path89.join)(storeRoot, ".doctor-"));
+      return (0, import_node_fs101.mkdtempSync)((0, import_node_path90.join)(storeRoot, ".doctor-"));
     } catch {
     }
   }
-  return (0, import_node_fs100.mkdtempSync)((0, import_node_path89.join)((0, import_node_os22.tmpdir)(), "burrow-doctor-"));
+  return (0, import_node_fs101.mkdtempSync)((0, import_node_path90.join)((0, import_node_os22.tmpdir)(), "burrow-doctor-"));
 }
 async function probeUserNamespace(storeRoot) {
   const program2 = unshareProgram();
@@ -44935,7 +45044,7 @@ async function probeUserNamespace(storeRoot) {
     }
     return { program: program2, ok: true, mapped: mapped === 1 ? 1 : 1 + Math.min(mapping.uidRange?.count ?? 0, mapping.gidRange?.count ?? 0), overlay: line("overlay"), fuseOverlayfs: line("fuse") };
   } finally {
-    (0, import_node_fs100.rmSync)(dir, { recursive: true, force: true });
+    (0, import_node_fs101.rmSync)(dir, { recursive: true, force: true });
   }
 }
 async function probeBwrap() {
@@ -44945,13 +45054,13 @@ async function probeBwrap() {
   if (result.exitCode !== 0 || version === "") return { error: `bwrap --version failed: ${result.stderr.trim() || `exit ${result.exitCode ?? result.signal ?? "no status"}`}` };
   return { version };
 }
-var import_node_fs100, import_node_os22, import_node_path89, PROBE_SCRIPT;
+var import_node_fs101, import_node_os22, import_node_path90, PROBE_SCRIPT;
 var init_probe = __esm({
   "src/doctor/probe.ts"() {
     "use strict";
-    import_node_fs100 = require("node:fs");
+    import_node_fs101 = require("node:fs");
     import_node_os22 = require("node:os");
-    import_node_path89 = require("node:path");
+    import_node_path90 = require("node:path");
     init_failure();
     init_idmap();
     init_spawn();
@@ -52431,7 +52540,7 @@ function parseVolume2(spec, base) {
   const readOnly = mode === "ro";
   if (source.startsWith("/") || source.startsWith(".") || source.startsWith("~")) {
     if (source.startsWith("~")) return "write the host path out (no ~)";
-    return { kind: "bind", source: (0, import_node_path90.isAbsolute)(source) ? source : (0, import_node_path90.resolve)(base, source), target, readOnly };
+    return { kind: "bind", source: (0, import_node_path91.isAbsolute)(source) ? source : (0, import_node_path91.resolve)(base, source), target, readOnly };
   }
   if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/.test(source)) return `"${source}" is neither a path nor a volume name`;
   return { kind: "volume", name: source, target, readOnly };
@@ -52456,7 +52565,7 @@ function parseJobText(text, file) {
   return buildJob(value, file, at2);
 }
 function buildJob(raw, file, at2) {
-  const base = (0, import_node_path90.dirname)((0, import_node_path90.resolve)(file));
+  const base = (0, import_node_path91.dirname)((0, import_node_path91.resolve)(file));
   const fail2 = (path6, message) => {
     throw fileError(file, at2.line(path6), `field "${fieldName2(path6)}" ${message}`);
   };
@@ -52521,11 +52630,11 @@ function buildJob(raw, file, at2) {
       healthcheck: service.healthcheck === void 0 ? void 0 : healthCheck(service.healthcheck, [...path6, "healthcheck"], fail2, duration)
     };
   });
-  const workspace = raw.workspace === void 0 ? void 0 : (0, import_node_path90.resolve)(base, raw.workspace);
+  const workspace = raw.workspace === void 0 ? void 0 : (0, import_node_path91.resolve)(base, raw.workspace);
   if (workspace !== void 0 && workspace === "/") fail2(["workspace"], "cannot be /: give the directory the job works in");
   return {
     file,
-    name: raw.name ?? (0, import_node_path90.basename)(file).replace(/\.(ya?ml|json)$/i, ""),
+    name: raw.name ?? (0, import_node_path91.basename)(file).replace(/\.(ya?ml|json)$/i, ""),
     image: raw.image,
     env: envList(raw.env),
     volumes: volumes(["volumes"], raw.volumes),
@@ -52564,20 +52673,20 @@ function healthCheck(raw, path6, fail2, duration) {
 function loadJobFile(path6) {
   let text;
   try {
-    text = (0, import_node_fs101.readFileSync)(path6, "utf8");
+    text = (0, import_node_fs102.readFileSync)(path6, "utf8");
   } catch (error) {
     const code = error.code;
     throw new BurrowError("INVALID_ARGUMENT", `cannot read the job file ${path6}: ${code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory" : error.message}`);
   }
   return parseJobText(text, path6);
 }
-var import_node_fs101, import_node_path90, import_yaml, schemas, Locator;
+var import_node_fs102, import_node_path91, import_yaml, schemas, Locator;
 var init_load2 = __esm({
   "src/job/load.ts"() {
     "use strict";
     init_health_config();
-    import_node_fs101 = require("node:fs");
-    import_node_path90 = require("node:path");
+    import_node_fs102 = require("node:fs");
+    import_node_path91 = require("node:path");
     import_yaml = __toESM(require_dist(), 1);
     init_errors();
     init_limits();
@@ -52628,7 +52737,7 @@ function readPeaks(cgroup) {
   const value = (dir, file) => {
     if (dir === void 0) return void 0;
     try {
-      const number2 = Number((0, import_node_fs102.readFileSync)((0, import_node_path91.join)(dir, file), "utf8").trim());
+      const number2 = Number((0, import_node_fs103.readFileSync)((0, import_node_path92.join)(dir, file), "utf8").trim());
       return Number.isFinite(number2) ? number2 : void 0;
     } catch {
       return void 0;
@@ -52640,23 +52749,23 @@ function readPeaks(cgroup) {
   if (memoryBytes === void 0 && pids === void 0) return void 0;
   return { ...memoryBytes === void 0 ? {} : { memoryBytes }, ...pids === void 0 ? {} : { pids } };
 }
-var import_node_fs102, import_node_path91;
+var import_node_fs103, import_node_path92;
 var init_peaks = __esm({
   "src/job/peaks.ts"() {
     "use strict";
-    import_node_fs102 = require("node:fs");
-    import_node_path91 = require("node:path");
+    import_node_fs103 = require("node:fs");
+    import_node_path92 = require("node:path");
   }
 });
 
 // src/job/teardown.ts
 function processesNaming(dirs) {
   const found = [];
-  for (const entry of (0, import_node_fs103.readdirSync)("/proc")) {
+  for (const entry of (0, import_node_fs104.readdirSync)("/proc")) {
     if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
     let cmdline;
     try {
-      cmdline = (0, import_node_fs103.readFileSync)(`/proc/${entry}/cmdline`, "utf8");
+      cmdline = (0, import_node_fs104.readFileSync)(`/proc/${entry}/cmdline`, "utf8");
     } catch {
       continue;
     }
@@ -52668,14 +52777,14 @@ function flockHolders(path6) {
   let dev;
   let ino;
   try {
-    ({ dev, ino } = (0, import_node_fs103.statSync)(path6));
+    ({ dev, ino } = (0, import_node_fs104.statSync)(path6));
   } catch {
     return [];
   }
   const major = dev >> 8 & 4095 | Math.floor(dev / 2 ** 32) & ~4095;
   const minor = dev & 255 | dev >> 12 & 1048320;
   const holders = [];
-  for (const line of (0, import_node_fs103.readFileSync)("/proc/locks", "utf8").split("\n")) {
+  for (const line of (0, import_node_fs104.readFileSync)("/proc/locks", "utf8").split("\n")) {
     const fields = line.trim().split(/\s+/);
     if (fields[1] !== "FLOCK") continue;
     const [maj, min, inode] = (fields[5] ?? "").split(":");
@@ -52684,10 +52793,10 @@ function flockHolders(path6) {
   return holders;
 }
 async function stopSwitch(store, network) {
-  const lock = (0, import_node_path92.join)(networkDir(store, network.id), "switch.lock");
+  const lock = (0, import_node_path93.join)(networkDir(store, network.id), "switch.lock");
   for (const pid of flockHolders(lock)) {
     try {
-      if ((0, import_node_fs103.readFileSync)(`/proc/${pid}/comm`, "utf8").trim() === "burrow-switch") process.kill(pid, "SIGTERM");
+      if ((0, import_node_fs104.readFileSync)(`/proc/${pid}/comm`, "utf8").trim() === "burrow-switch") process.kill(pid, "SIGTERM");
     } catch {
     }
   }
@@ -52727,12 +52836,12 @@ async function tearDown(store, resources, onNote) {
   }
   return failures;
 }
-var import_node_fs103, import_node_path92, sleep5;
+var import_node_fs104, import_node_path93, sleep5;
 var init_teardown = __esm({
   "src/job/teardown.ts"() {
     "use strict";
-    import_node_fs103 = require("node:fs");
-    import_node_path92 = require("node:path");
+    import_node_fs104 = require("node:fs");
+    import_node_path93 = require("node:path");
     init_ops();
     init_record();
     init_records2();
@@ -52750,10 +52859,10 @@ function slug(text) {
   return text.replace(/[^a-zA-Z0-9_.-]+/g, "-").replace(/^[^a-zA-Z0-9]+/, "").slice(0, 40) || "job";
 }
 function checkWorkspace(path6) {
-  const workspace = (0, import_node_path93.resolve)(path6);
+  const workspace = (0, import_node_path94.resolve)(path6);
   let isDirectory = false;
   try {
-    isDirectory = (0, import_node_fs104.statSync)(workspace).isDirectory();
+    isDirectory = (0, import_node_fs105.statSync)(workspace).isDirectory();
   } catch {
   }
   if (!isDirectory) throw new BurrowError("INVALID_ARGUMENT", `the workspace ${workspace} is not a directory: create it, or give another with --workspace`);
@@ -52867,7 +52976,7 @@ function stopStep(child) {
 }
 function readProc(path6) {
   try {
-    return (0, import_node_fs104.readFileSync)(path6, "utf8");
+    return (0, import_node_fs105.readFileSync)(path6, "utf8");
   } catch {
     return void 0;
   }
@@ -53023,13 +53132,13 @@ async function runJob(store, job, options = {}) {
     });
   }
 }
-var import_node_fs104, import_node_path93, STOP_GRACE_MS, TIMEOUT_EXIT, LOG_LINES, WAIT_FOREVER, Reporter;
+var import_node_fs105, import_node_path94, STOP_GRACE_MS, TIMEOUT_EXIT, LOG_LINES, WAIT_FOREVER, Reporter;
 var init_runner = __esm({
   "src/job/runner.ts"() {
     "use strict";
     init_printable();
-    import_node_fs104 = require("node:fs");
-    import_node_path93 = require("node:path");
+    import_node_fs105 = require("node:fs");
+    import_node_path94 = require("node:path");
     init_errors();
     init_create2();
     init_exec();

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Command } from 'commander';
 import { BurrowError } from '../errors.js';
-import { requireImage } from '../image/local.js';
+import { findRecordsById, requireImage } from '../image/local.js';
 import { familiarString, parseReference } from '../reference/reference.js';
 import type { ArchiveFormat } from '../transport/archive-write.js';
 import { action } from './action.js';
@@ -56,15 +56,16 @@ export function saveCommand(signal: AbortSignal, setExit: Exit): Command {
         const { saveImages } = await import('../transport/archive-write.js');
         const store = context.store();
         const images = queries.map((query) => requireImage(store, query));
+        const byId = new Set(images.filter((_image, index) => findRecordsById(store, queries[index]!).length > 0));
         if (flags.output !== undefined) {
-          await saveImages(store, images, flags.output, flags.format as ArchiveFormat);
+          await saveImages(store, images, flags.output, flags.format as ArchiveFormat, byId);
           return;
         }
         if (process.stdout.isTTY === true) throw new BurrowError('INVALID_ARGUMENT', 'refusing to write an archive to a terminal: use -o FILE or redirect standard output');
         const scratch = store.scratchDir('stdout');
         try {
           const file = join(scratch, 'archive.tar');
-          await saveImages(store, images, file, flags.format as ArchiveFormat);
+          await saveImages(store, images, file, flags.format as ArchiveFormat, byId);
           await pipeline(createReadStream(file), process.stdout, { end: false });
         } finally {
           rmSync(scratch, { recursive: true, force: true });

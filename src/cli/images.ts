@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { chooseFormat, renderOne, renderRows } from '../format/render.js';
+import { chooseFormat, jsonLines, renderOne, renderRows } from '../format/render.js';
 import { filterImages } from '../image/filter.js';
 import { requireImage } from '../image/local.js';
 import { removeImages } from '../image/remove.js';
@@ -20,19 +20,16 @@ export function imagesCommand(signal: AbortSignal, setExit: Exit): Command {
     .option('--digests', 'show digests')
     .option('--no-trunc', 'do not truncate ids')
     .option('-f, --filter <key=value>', 'filter: reference=, label=, dangling=true|false, before=IMAGE, since=IMAGE', collect, [])
-    .option('--format <format>', 'table (default), json (an array), or a Go template (`table TEMPLATE` for columns): .ID .Repository .Tag .Digest .CreatedSince .CreatedAt .Size')
+    .option('--format <format>', 'table (default), json (one object a line, the fields a template sees), or a Go template (`table TEMPLATE` for columns): .ID .Repository .Tag .Digest .CreatedSince .CreatedAt .Size')
     .action(
       action<{ quiet?: boolean; digests?: boolean; trunc: boolean; filter: string[]; format?: string }>(signal, setExit, async (context, [repository], flags) => {
         const choice = chooseFormat(flags.format);
         const filters = repository === undefined ? flags.filter : [...flags.filter, `reference=${repository}`];
         const images = filterImages(context.store(), listImages(context.store()), filters);
-        if (choice.kind === 'template') {
+        if (choice.kind === 'template' || choice.kind === 'json') {
           const { imageRow, IMAGE_HEADERS } = await import('../format/rows.js');
-          context.stdout.write(renderRows(choice, images.map((image) => imageRow(image, flags.trunc)), IMAGE_HEADERS));
-          return;
-        }
-        if (choice.kind === 'json') {
-          context.stdout.write(`${JSON.stringify(images, null, 2)}\n`);
+          const rows = images.map((image) => imageRow(image, flags.trunc));
+          context.stdout.write(choice.kind === 'json' ? jsonLines(rows) : renderRows(choice, rows, IMAGE_HEADERS));
           return;
         }
         const id = (digest: string): string => (flags.trunc ? shortId(digest) : digest);

@@ -24,18 +24,18 @@ export function networkCommand(signal: AbortSignal, setExit: Exit): Command {
       context.stdout.write(`${createNetwork(context.store(), name!, { subnet: flags.subnet, internal: flags.internal, labels: labelsOf(flags.label) }).id}\n`);
     }));
   network.command('ls').alias('list').description('List networks').option('-q, --quiet', 'only ids').option('--no-trunc', 'do not truncate ids')
-    .option('--format <format>', 'table (default), json (an array), or a Go template (`table TEMPLATE` for columns): .ID .Name .Driver .Scope .IPv6 .Internal .Labels .Label .CreatedAt')
+    .option('--format <format>', 'table (default), json (one object a line, the fields a template sees), or a Go template (`table TEMPLATE` for columns): .ID .Name .Driver .Scope .IPv6 .Internal .Labels .Label .CreatedAt')
     .action(action<{ quiet?: boolean; trunc: boolean; format?: string }>(signal, setExit, async (context, _args, flags) => {
-      const { chooseFormat, renderRows } = await import('../format/render.js');
+      const { chooseFormat, jsonLines, renderRows } = await import('../format/render.js');
       const choice = chooseFormat(flags.format);
-      const { inspectNetwork, listNetworks } = await import('../network/records.js');
+      const { listNetworks } = await import('../network/records.js');
       const store = context.store();
       const networks = listNetworks(store);
-      if (choice.kind === 'template' && flags.quiet !== true) {
+      if ((choice.kind === 'template' || choice.kind === 'json') && flags.quiet !== true) {
         const { networkRow, NETWORK_HEADERS } = await import('../format/rows.js');
-        context.stdout.write(renderRows(choice, networks.map((entry) => networkRow(entry, flags.trunc)), NETWORK_HEADERS));
-      } else if (choice.kind === 'json') context.stdout.write(`${JSON.stringify(networks.map((entry) => inspectNetwork(store, entry)), null, 2)}\n`);
-      else if (flags.quiet === true) context.stdout.write(networks.map((entry) => `${entry.id.slice(0, 12)}\n`).join(''));
+        const rows = networks.map((entry) => networkRow(entry, flags.trunc));
+        context.stdout.write(choice.kind === 'json' ? jsonLines(rows) : renderRows(choice, rows, NETWORK_HEADERS));
+      } else if (flags.quiet === true) context.stdout.write(networks.map((entry) => `${entry.id.slice(0, 12)}\n`).join(''));
       else context.stdout.write(`${table(['NETWORK ID', 'NAME', 'DRIVER', 'SCOPE'], networks.map((entry) => [entry.id.slice(0, 12), entry.name, 'bridge', 'local']))}\n`);
     }));
   network.command('inspect').description('Show networks as JSON').argument('<network...>')

@@ -249,7 +249,16 @@ export function runCommand(signal: AbortSignal, setExit: (code: number) => void)
         if (flags.detach === true && flags.attach.length > 0) throw new BurrowError('INVALID_ARGUMENT', 'conflicting options: -a and -d (a detached container is attached to nothing)');
         const options = createOptions(image!, command, flags, context.signal, context.stderr);
         const { runContainer } = await import('../container/run.js');
-        const result = await runContainer(context.store(), { ...options, detach: flags.detach === true, streams: attachedStreams(flags.attach), onCreated: cidFileWriter(flags.cidfile) });
+        const streams = attachedStreams(flags.attach);
+        const writeCidFile = cidFileWriter(flags.cidfile);
+        // Docker's run prints the new container's id when its output is not attached
+        // (`-a stdin` alone): the one thing a script could learn from the command.
+        const printId = streams !== undefined && !streams.stdout && !streams.stderr;
+        const onCreated = (record: { id: string }): void => {
+          writeCidFile?.(record);
+          if (printId) context.stdout.write(`${record.id}\n`);
+        };
+        const result = await runContainer(context.store(), { ...options, detach: flags.detach === true, streams, onCreated });
         if (result.exitCode === undefined) {
           context.stdout.write(`${result.id}\n`);
           return 0;

@@ -20,18 +20,18 @@ export function volumeCommand(signal: AbortSignal, setExit: Exit): Command {
     }));
   volume.command('ls').alias('list').description('List volumes').option('-q, --quiet', 'only names')
     .option('-f, --filter <key=value>', 'filter: name=, label=, dangling=true|false, driver=local', collect, [])
-    .option('--format <format>', 'table (default), json (an array), or a Go template (`table TEMPLATE` for columns): .Name .Driver .Scope .Mountpoint .Labels .Label .CreatedAt')
+    .option('--format <format>', 'table (default), json (one object a line, the fields a template sees), or a Go template (`table TEMPLATE` for columns): .Name .Driver .Scope .Mountpoint .Labels .Label .CreatedAt')
     .action(action<{ quiet?: boolean; filter: string[]; format?: string }>(signal, setExit, async (context, _args, flags) => {
-      const { chooseFormat, renderRows } = await import('../format/render.js');
+      const { chooseFormat, jsonLines, renderRows } = await import('../format/render.js');
       const choice = chooseFormat(flags.format);
       const { listVolumes } = await import('../container/volumes.js');
       const { filterVolumes } = await import('../container/volume-filter.js');
       const volumes = filterVolumes(context.store(), listVolumes(context.store()), flags.filter).sort((a, b) => a.Name.localeCompare(b.Name));
       if (flags.quiet === true) context.stdout.write(volumes.map((entry) => `${entry.Name}\n`).join(''));
-      else if (choice.kind === 'json') context.stdout.write(`${JSON.stringify(volumes, null, 2)}\n`);
-      else if (choice.kind === 'template') {
+      else if (choice.kind === 'template' || choice.kind === 'json') {
         const { volumeRow, VOLUME_HEADERS } = await import('../format/rows.js');
-        context.stdout.write(renderRows(choice, volumes.map(volumeRow), VOLUME_HEADERS));
+        const rows = volumes.map(volumeRow);
+        context.stdout.write(choice.kind === 'json' ? jsonLines(rows) : renderRows(choice, rows, VOLUME_HEADERS));
       } else context.stdout.write(`${table(['DRIVER', 'VOLUME NAME'], volumes.map((entry) => [entry.Driver, entry.Name]))}\n`);
     }));
   volume.command('inspect').description('Show volumes as JSON').argument('<name...>')

@@ -48,6 +48,16 @@ function openSeccompFilter(dir: string, record: ContainerRecord): number | undef
   }
 }
 
+/** `exec -u`: a user the container does not know fails the exec's start, which exits 126 as Docker's does. */
+function execUser(user: string, record: ContainerRecord): ReturnType<typeof resolveUser> {
+  try {
+    return resolveUser(user, record.plan.rootfs.lowers);
+  } catch (error) {
+    if (error instanceof BurrowError && !error.explicitExit) throw new BurrowError(error.code, error.message, { cause: error, exitCode: 126 });
+    throw error;
+  }
+}
+
 const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'];
 
 /** The running container's PID 1 (waited for when it was started a moment ago), or a one-line error. */
@@ -76,7 +86,7 @@ export interface ExecProcess {
  * capabilities, no_new_privs and seccomp filter.
  */
 export function spawnExec(store: Store, record: ContainerRecord, sandbox: ProcessIdentity, options: Omit<ExecOptions, 'interactive'>, stdio: ReadonlyArray<'ignore' | 'inherit' | 'pipe' | number>): ExecProcess {
-  const user = options.user === undefined ? { uid: record.plan.process.uid, gid: record.plan.process.gid, groups: record.plan.process.groups } : resolveUser(options.user, record.plan.rootfs.lowers);
+  const user = options.user === undefined ? { uid: record.plan.process.uid, gid: record.plan.process.gid, groups: record.plan.process.groups } : execUser(options.user, record);
   // -t: TERM=xterm, as `run -t` and Docker's exec -t give it (the container's or -e's own TERM wins).
   const environment = environmentBlock(mergeEnv([options.tty ? ['TERM=xterm'] : [], record.plan.process.env, callerEnv(options.env)]));
   const seccomp = openSeccompFilter(containerDir(store, record.id), record);

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { BurrowError, isBurrowError } from '../errors.js';
 import type { Store } from '../store/store.js';
 import { containerDir, findContainer, lockContainer, readRecord, writeNamedRecord, type ContainerRecord } from './record.js';
+import { startClaimed } from './start-claim.js';
 import { removeContainerFiles } from './start.js';
 import { listContainers } from './list.js';
 import { containerState, type ContainerState } from './state.js';
@@ -154,17 +155,41 @@ export async function pauseContainer(store: Store, query: string, paused: boolea
   await setFrozen(record.cgroup, paused, record.name);
 }
 
-/** `burrow wait`: blocks until the container exits; its exit status. */
+/**
+ * `burrow wait`: blocks until the container is not running; its exit status. As
+ * Docker's (its default condition, "not-running"), a container that was created and
+ * never started is not running: 0 at once, not an error. One whose `run` or `start`
+ * is still setting it up (it reads as created until its monitor exists) is waited for.
+ */
 export async function waitContainer(store: Store, query: string, signal?: AbortSignal): Promise<number> {
   const record = findContainer(store, query);
   for (;;) {
     if (!existsSync(containerDir(store, record.id))) throw new BurrowError('NOT_FOUND', `no such container: ${query} (removed while waiting)`);
     const state = containerState(store, record);
     if (state.status === 'exited') return state.exitCode ?? -1;
-    if (state.status === 'created') throw new BurrowError('INVALID_ARGUMENT', `container ${record.name} has not been started`);
+    if (state.status === 'created' && !(await startUnderWay(store, record))) {
+      // Read again: a start may have ended between the two reads.
+      const settled = containerState(store, record);
+      if (settled.status === 'created') return settled.exitCode ?? 0;
+      continue;
+    }
     if (signal?.aborted === true) throw new BurrowError('INTERRUPTED', 'interrupted');
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/** Whether another command is starting the container now (a `run`'s start claim, or a `start` holding its lock). */
+async function startUnderWay(store: Store, record: ContainerRecord): Promise<boolean> {
+  if (startClaimed(containerDir(store, record.id))) return true;
+  let lock;
+  try {
+    lock = await lockContainer(store, record.id, 0);
+  } catch (error) {
+    if (isBurrowError(error, 'LOCKED')) return true;
+    throw error;
+  }
+  lock.release();
+  return false;
 }
 
 export async function renameContainer(store: Store, query: string, name: string): Promise<void> {

@@ -64,6 +64,17 @@ export function renderRows(choice: Extract<FormatChoice, { kind: 'template' }>, 
   return tabwrite([header.trim() === '' ? '' : `${header}\n`, ...lines].join(''));
 }
 
+const JSON_ROW = '{{json .}}';
+
+/**
+ * `--format json` of a listing, as docker/cli's (its JSONFormat is `{{json .}}`):
+ * each row's object (the fields a template sees) on a line of its own, not an array.
+ */
+export function jsonLines(rows: unknown[]): string {
+  const template = compile(JSON_ROW);
+  return rows.map((row) => `${execute(template, row)}\n`).join('');
+}
+
 /** One value (inspect): the template's text and a newline. */
 export function renderOne(template: Template, value: unknown): string {
   return `${execute(template, value)}\n`;

@@ -50,10 +50,18 @@ export interface PsRowParts {
   status: string;
   ports: string;
   networks: string[];
+  /** Its sizes when asked for (`ps -s`, or a template that shows `.Size`): Docker's "0B" otherwise. */
+  size?: { rw: number; rootFs: number } | undefined;
+}
+
+/** Docker's SIZE text: the writable layer, then the whole root file system as "virtual". */
+export function sizeText(size: { rw: number; rootFs: number } | undefined): string {
+  if (size === undefined) return '0B';
+  return size.rootFs > 0 ? `${decimalSize(size.rw)} (virtual ${decimalSize(size.rootFs)})` : decimalSize(size.rw);
 }
 
 /** One `ps` row. */
-export function psRow({ store, summary: { record, state }, trunc, status, ports, networks }: PsRowParts): Record<string, string> {
+export function psRow({ store, summary: { record, state }, trunc, status, ports, networks, size }: PsRowParts): Record<string, string> {
   const command = record.plan.process.args.join(' ');
   const volumes = record.plan.mounts.flatMap((mount) => (mount.kind === 'bind' ? [volumeNameOf(store, mount.source)] : [])).filter((name): name is string => name !== undefined);
   const mounts = record.plan.mounts.map((mount) => (mount.kind === 'bind' ? (volumeNameOf(store, mount.source) ?? mount.source) : mount.target));
@@ -69,7 +77,7 @@ export function psRow({ store, summary: { record, state }, trunc, status, ports,
     Networks: networks.join(','),
     Ports: ports,
     RunningFor: timeAgo(record.created),
-    Size: '0B',
+    Size: sizeText(size),
     State: state.status,
     Status: status,
   }, record.labels);
@@ -89,13 +97,14 @@ export function imageRow(image: ImageSummary, trunc: boolean): Record<string, st
     CreatedSince: timeAgo(image.Created),
     Digest: image.Digest === '' ? '<none>' : image.Digest,
     ID: trunc ? shortId(image.Id) : image.Id,
+    // Keys in Go's sorted order, as docker/cli's JSON of a row (a map) prints them.
+    Platform: image.Platform,
     Repository: image.Repository,
     SharedSize: 'N/A',
     Size: size,
     Tag: image.Tag,
     UniqueSize: 'N/A',
     VirtualSize: size,
-    Platform: image.Platform,
   };
 }
 

@@ -63,6 +63,23 @@ export function splitName(record: ImageRecord): { repository: string; tag: strin
  * an image id or a unique prefix of one, or a manifest digest.
  */
 export function findRecords(store: Store, query: string): ImageRecord[] {
+  const byId = findRecordsById(store, query);
+  if (byId.length > 0) return byId;
+  let name: string;
+  try {
+    name = formatReference(parseReference(query));
+  } catch {
+    return [];
+  }
+  return store.records().filter((record) => record.name === name);
+}
+
+/**
+ * The records of the image whose id (or manifest digest), or a unique prefix of it,
+ * `query` is; none when it is not one. What `save` tells apart: an image named by
+ * its id is saved without its tags, as Docker's save does.
+ */
+export function findRecordsById(store: Store, query: string): ImageRecord[] {
   const records = store.records();
   const hexQuery = query.replace(/^sha256:/, '');
   if (/^[a-f0-9]{4,64}$/.test(hexQuery)) {
@@ -76,15 +93,9 @@ export function findRecords(store: Store, query: string): ImageRecord[] {
     });
     const ids = new Set(byId.map((record) => readManifest(store, record.manifest.digest).config.digest));
     if (ids.size > 1) throw new BurrowError('INVALID_ARGUMENT', `"${query}" matches ${ids.size} images: give more of the id`);
-    if (byId.length > 0) return byId;
+    return byId;
   }
-  let name: string;
-  try {
-    name = formatReference(parseReference(query));
-  } catch {
-    return [];
-  }
-  return records.filter((record) => record.name === name);
+  return [];
 }
 
 export function requireImage(store: Store, query: string): LocalImage {

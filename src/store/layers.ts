@@ -81,12 +81,12 @@ export interface ContainerLayers {
  * The layers each container needs: those its plan mounts (`plan.rootfs.lowers`),
  * whether or not its image is still in the store (`rmi -f` keeps a container
  * running on its layers). The copy driver needs them only until it has copied
- * them into the container's own directory.
+ * them into the container's own directory. `only`: the one container of that id.
  */
-export function containerLayers(store: Store): ContainerLayers[] {
+export function containerLayers(store: Store, only?: string): ContainerLayers[] {
   if (!existsSync(store.paths.containers)) return [];
   const result: ContainerLayers[] = [];
-  for (const id of readdirSync(store.paths.containers)) {
+  for (const id of only === undefined ? readdirSync(store.paths.containers) : [only]) {
     if (!CONTAINER_ID.test(id)) continue;
     const dir = join(store.paths.containers, id);
     let record: ContainerFile;

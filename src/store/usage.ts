@@ -64,6 +64,28 @@ function imagesRow(store: Store, inUse: Map<string, string[]>): UsageRow {
 }
 
 /**
+ * A container's writable layer as Docker's `ps -s` and `system df` count it:
+ * `upper/` for the overlays (the mounted `merged/` is an empty directory from
+ * the host), `merged/` for the copy driver's own copy (all of it: that driver has
+ * no layer of changes apart).
+ */
+export function writableLayerSize(store: Store, record: ContainerRecord): number {
+  const dir = containerDir(store, record.id);
+  return treeSize(join(dir, 'upper')) + treeSize(join(dir, 'merged'));
+}
+
+/**
+ * Docker's `ps -s`: the writable layer (SizeRw) and the whole root file system
+ * the container sees (SizeRootFs, "virtual"): that layer and the image's
+ * unpacked layers under it (none once the copy driver has its own copy).
+ */
+export function containerSize(store: Store, record: ContainerRecord): { rw: number; rootFs: number } {
+  const rw = writableLayerSize(store, record);
+  const lowers = containerLayers(store, record.id)[0]?.layers ?? [];
+  return { rw, rootFs: rw + lowers.reduce((total, hex) => total + layerBytes(store, hex), 0) };
+}
+
+/**
  * Containers, as Docker counts them: active = running; size = their writable
  * layers (`upper/` for the overlays, `merged/` for the copy driver's own copy),
  * as far as lstat sees them from the host; reclaimable = the size of those not
@@ -72,8 +94,7 @@ function imagesRow(store: Store, inUse: Map<string, string[]>): UsageRow {
 function containersRow(store: Store, records: ContainerRecord[]): UsageRow {
   const row: UsageRow = { type: 'Containers', total: 0, active: 0, size: 0, reclaimable: 0 };
   for (const record of records) {
-    const dir = containerDir(store, record.id);
-    const size = treeSize(join(dir, 'upper')) + treeSize(join(dir, 'merged'));
+    const size = writableLayerSize(store, record);
     const running = containerState(store, record).status === 'running';
     row.total++;
     row.size += size;

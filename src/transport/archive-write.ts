@@ -49,26 +49,26 @@ function dockerTag(name: string): string | undefined {
   return ref.tag === undefined ? undefined : `${familiarName(ref)}:${ref.tag}`;
 }
 
-async function stageDocker(store: Store, images: LocalImage[], staging: string): Promise<void> {
+async function stageDocker(store: Store, images: LocalImage[], staging: string, byId: ReadonlySet<LocalImage>): Promise<void> {
   const entries: Array<{ Config: string; RepoTags: string[]; Layers: string[] }> = [];
   for (const image of images) {
     const configName = `blobs/sha256/${image.id.slice('sha256:'.length)}`;
     place(store.blobPath(image.id), join(staging, configName));
     const layers: string[] = [];
     for (let index = 0; index < image.manifest.layers.length; index++) layers.push(await placeUncompressed(store, image, index, staging));
-    const tags = [dockerTag(image.record.name)].filter((tag): tag is string => tag !== undefined);
+    const tags = byId.has(image) ? [] : [dockerTag(image.record.name)].filter((tag): tag is string => tag !== undefined);
     entries.push({ Config: configName, RepoTags: tags, Layers: layers });
   }
   writeFileSync(join(staging, 'manifest.json'), JSON.stringify(entries));
 }
 
-function stageOci(store: Store, images: LocalImage[], staging: string): void {
+function stageOci(store: Store, images: LocalImage[], staging: string, byId: ReadonlySet<LocalImage>): void {
   const manifests = images.map((image) => {
     for (const digest of [image.record.manifest.digest, image.id, ...image.manifest.layers.map((layer) => layer.digest)]) {
       place(store.blobPath(digest), join(staging, 'blobs', digest.replace(':', '/')));
     }
     const annotations: Record<string, string> = {};
-    if (!image.record.name.startsWith('@')) {
+    if (!image.record.name.startsWith('@') && !byId.has(image)) {
       const ref = parseReference(image.record.name);
       annotations['io.containerd.image.name'] = image.record.name;
       if (ref.tag !== undefined) annotations['org.opencontainers.image.ref.name'] = ref.tag;
@@ -81,14 +81,16 @@ function stageOci(store: Store, images: LocalImage[], staging: string): void {
 
 /**
  * `burrow save`: images into a tar archive. The archive appears under its name
- * only once complete (written beside it, then renamed).
+ * only once complete (written beside it, then renamed). The images of `byId` were
+ * named by their id: saved without a name, as Docker's save does (its loader gets
+ * the image untagged, `<none>:<none>`, under the same id).
  */
-export async function saveImages(store: Store, images: LocalImage[], file: string, format: ArchiveFormat): Promise<void> {
+export async function saveImages(store: Store, images: LocalImage[], file: string, format: ArchiveFormat, byId: ReadonlySet<LocalImage> = new Set()): Promise<void> {
   const staging = store.scratchDir('save');
   const partial = join(dirname(file), `.${basename(file)}.${process.pid}.partial`);
   try {
-    if (format === 'docker-archive') await stageDocker(store, images, staging);
-    else stageOci(store, images, staging);
+    if (format === 'docker-archive') await stageDocker(store, images, staging, byId);
+    else stageOci(store, images, staging, byId);
     const entries = format === 'docker-archive' ? ['manifest.json', 'blobs'] : ['oci-layout', 'index.json', 'blobs'];
     await createTar({ file: partial, cwd: staging, portable: true, noMtime: true }, entries);
     renameSync(partial, file);

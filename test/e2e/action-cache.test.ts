@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bed, fixture } from '../helpers/bed.js';
-import { run, sandbox, type Sandbox } from '../helpers/cli.js';
+import { run, sandbox, type Sandbox, jsonLines } from '../helpers/cli.js';
 import { actionCheckout, postEnv, readCommandFile, runStep, stepEnv, stepFiles, type StepFiles } from '../helpers/action.js';
 import { FaultProxy, isBlobGet, isManifestGet, isManifestHead } from '../helpers/fault-proxy.js';
 import { SimulatedCacheService, type SimRequest } from '../support/fake-cache-service.js';
@@ -100,7 +100,7 @@ async function storeIsConsistent(box: Sandbox): Promise<void> {
 async function imagesIn(box: Sandbox): Promise<string[]> {
   const listed = await run(box, ['images', '--format', 'json']);
   expect(listed.exitCode, listed.stderr).toBe(0);
-  return (JSON.parse(listed.stdout) as Array<{ Repository: string; Tag: string }>).map((image) => `${image.Repository}:${image.Tag}`);
+  return jsonLines<{ Repository: string; Tag: string }>(listed.stdout).map((image) => `${image.Repository}:${image.Tag}`);
 }
 
 /** One twirp call to the simulated service, as @actions/cache makes it. */

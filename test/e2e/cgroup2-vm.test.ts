@@ -33,7 +33,7 @@ b run --rm busybox sh -c 'echo "maps=$(cat /proc/self/uid_map | tr -s " " | tr "
 echo "run-status=$?"
 b run -d --name svc busybox sh -c 'echo hello-from-svc; while true; do sleep 0.2; done' >/dev/null
 sleep 2
-echo "ps=$(b ps --format json | grep -c '"State": "running"')"
+echo "ps=$(b ps --format json | grep -c '"State":"running"')"
 echo "logs=$(b logs svc)"
 echo "exec=$(b exec svc sh -c 'echo $$')"
 echo "exec-cgroup=$(b exec svc cat /proc/self/cgroup)"

@@ -2,15 +2,18 @@ import { closeSync, existsSync, lstatSync, mkdirSync, openSync, readdirSync, rea
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { BURROW_BIN, burrow, expectOneLineError, inTerminal, run, sandbox, removeAllContainers } from '../helpers/cli.js';
+import { BURROW_BIN, burrow, expectOneLineError, inTerminal, run, sandbox, removeAllContainers, jsonLines } from '../helpers/cli.js';
 import { busybox, suiteSandbox } from '../helpers/suite.js';
 import { until } from '../helpers/poll.js';
 import { recordedMonitor } from '../helpers/records.js';
 
 const box = suiteSandbox();
 
-interface Listed { Id: string; Names: string; State: string; ExitCode?: number; Pid?: number }
-const ps = async (): Promise<Listed[]> => JSON.parse((await run(box, ['ps', '-a', '--format', 'json'])).stdout) as Listed[];
+interface Listed { Id: string; Names: string; State: string }
+/** `ps -a --format json`: Docker's rows, one a line (with --no-trunc, whole ids). */
+const listed = async (on: Sandbox): Promise<Listed[]> =>
+  jsonLines<{ ID: string; Names: string; State: string }>((await run(on, ['ps', '-a', '--no-trunc', '--format', 'json'])).stdout).map(({ ID, Names, State }) => ({ Id: ID, Names, State }));
+const ps = async (): Promise<Listed[]> => listed(box);
 const inspect = async (name: string): Promise<{ State: { Status: string; ExitCode: number; Pid: number; RestartCount: number; Error: string }; Name: string; Config: { Labels: Record<string, string> } }> => {
   const result = await run(box, ['inspect', name]);
   if (result.exitCode !== 0) throw new Error(`burrow inspect ${name} failed (${result.exitCode}): ${result.stderr}`);
@@ -180,7 +183,7 @@ describe('a foreground run whose CLI is killed', () => {
       let pid = 0;
       await until(async () => {
         const state = (await ps()).find((entry) => entry.Names === name);
-        if (state?.Pid !== undefined && state.State === 'running') pid = state.Pid;
+        if (state?.State === 'running') pid = (await inspect(name)).State.Pid;
         return pid > 0;
       }, 30_000, 'the job to run');
       // The host sees the job (the sandbox's PID 1) as the test user's subordinate uid.
@@ -204,8 +207,8 @@ describe('a foreground run whose CLI is killed', () => {
 describe('names and ids', () => {
   it('generates a name, accepts unique prefixes and renames; refuses clashes', async () => {
     const id = (await run(box, ['create', busybox(), 'true'])).stdout.trim();
-    const listed = (await ps()).find((container) => container.Id === id)!;
-    expect(listed.Names).toMatch(/^[a-z]+_[a-z]+\d*$/);
+    const entry = (await ps()).find((container) => container.Id === id)!;
+    expect(entry.Names).toMatch(/^[a-z]+_[a-z]+\d*$/);
     expect((await run(box, ['rename', id.slice(0, 10), 'renamed'])).exitCode).toBe(0);
     expect((await inspect('renamed')).Name).toBe('/renamed');
     await run(box, ['create', '--name', 'taken', busybox(), 'true']);
@@ -218,7 +221,7 @@ describe('names and ids', () => {
     const other = sandbox();
     const generated = await Promise.all(Array.from({ length: 12 }, () => run(other, ['create', busybox(), 'true'])));
     for (const result of generated) expect(result.exitCode, result.stderr).toBe(0);
-    const names = (JSON.parse((await run(other, ['ps', '-a', '--format', 'json'])).stdout) as Listed[]).map((container) => container.Names);
+    const names = (await listed(other)).map((container) => container.Names);
     expect(names).toHaveLength(12);
     expect(new Set(names).size).toBe(12);
 

@@ -2,7 +2,7 @@ import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { bed, busyboxLayerTar } from '../helpers/bed.js';
-import { burrow, expectOneLineError, removeAllContainers, run, sandbox, type Sandbox } from '../helpers/cli.js';
+import { burrow, expectOneLineError, removeAllContainers, run, sandbox, type Sandbox, jsonLines } from '../helpers/cli.js';
 import { until } from '../helpers/poll.js';
 import { recordedMonitor } from '../helpers/records.js';
 import { dockerArchive } from '../helpers/tar-writer.js';
@@ -50,7 +50,7 @@ interface Listed { Names: string; Status: string }
 const ps = async (...args: string[]): Promise<Listed[]> => {
   const result = await run(box, ['ps', '-a', '--format', 'json', ...args]);
   expect(result.exitCode, result.stderr).toBe(0);
-  return JSON.parse(result.stdout) as Listed[];
+  return jsonLines<Listed>(result.stdout);
 };
 const psNames = async (filter: string): Promise<string[]> => (await ps('--filter', filter)).map((container) => container.Names);
 

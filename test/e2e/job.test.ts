@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bed } from '../helpers/bed.js';
-import { burrow, run, type CliResult } from '../helpers/cli.js';
+import { burrow, run, type CliResult, jsonLines } from '../helpers/cli.js';
 import { busybox, suiteSandbox } from '../helpers/suite.js';
 import { until } from '../helpers/poll.js';
 
@@ -303,7 +303,7 @@ steps:
     expect(result.exitCode, result.stderr).toBe(0);
     const subnet = JSON.parse((await run(box, ['network', 'inspect', 'shared'])).stdout)[0].IPAM.Config[0].Subnet as string;
     expect(result.stdout.trim()).toMatch(new RegExp(`^${subnet.split('.').slice(0, 3).join('\\.')}\\.\\d+$`));
-    expect((await run(box, ['network', 'ls', '--format', 'json'])).stdout).toContain('"Name": "shared"');
+    expect(jsonLines<{ Name: string }>((await run(box, ['network', 'ls', '--format', 'json'])).stdout).map((network) => network.Name)).toContain('shared');
     expect((await run(box, ['network', 'rm', 'shared'])).exitCode).toBe(0);
     // The job left the network as it found it: its switch ends on its own after its idle time, as for any network.
     await until(async () => (await leftovers()).processes === '', 20_000, "the shared network's switch to end");

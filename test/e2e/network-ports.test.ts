@@ -4,7 +4,7 @@ import { connect, createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { execa, execaSync } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { expectOneLineError, run } from '../helpers/cli.js';
+import { expectOneLineError, run, jsonLines } from '../helpers/cli.js';
 import { busybox, suiteSandbox } from '../helpers/suite.js';
 import { until } from '../helpers/poll.js';
 
@@ -178,8 +178,8 @@ describe.each(['pasta', 'slirp4netns'] as const)('published ports through %s', (
     expect(bound.port).toBeGreaterThan(1023);
     expect(await pageAt('127.0.0.1', bound.port, 'the container\'s httpd through the published port')).toContain('hello from the container');
     expect((await run(box, ['port', id])).stdout).toBe(`80/tcp -> 0.0.0.0:${bound.port}`);
-    const listed = JSON.parse((await run(box, ['ps', '--format', 'json'])).stdout) as Array<{ Id: string; Ports: string }>;
-    expect(listed.find((entry) => entry.Id === id)?.Ports).toBe(`0.0.0.0:${bound.port}->80/tcp`);
+    const listed = jsonLines<{ ID: string; Ports: string }>((await run(box, ['ps', '--no-trunc', '--format', 'json'])).stdout);
+    expect(listed.find((entry) => entry.ID === id)?.Ports).toBe(`0.0.0.0:${bound.port}->80/tcp`);
     expect((await run(box, ['ps'])).stdout).toMatch(new RegExp(`\\s0\\.0\\.0\\.0:${bound.port}->80/tcp\\s`));
     const [info] = JSON.parse((await run(box, ['inspect', id])).stdout) as Array<{ NetworkSettings: { Ports: unknown }; HostConfig: { PortBindings: unknown }; Config: { ExposedPorts: unknown } }>;
     expect(info!.NetworkSettings.Ports).toEqual({ '80/tcp': [{ HostIp: '0.0.0.0', HostPort: String(bound.port) }] });
@@ -256,8 +256,8 @@ describe.each(['pasta', 'slirp4netns'] as const)('published ports through %s', (
     }
     const id = await httpServer(['--network', helper, '-p', `127.0.0.1:${first}-${first + 2}:8000-8002`], [8000, 8001, 8002]);
     for (const port of [first, first + 1, first + 2]) expect(await pageAt('127.0.0.1', port, `port ${port} of the range`)).toContain('hello from the container');
-    const listed = JSON.parse((await run(box, ['ps', '--format', 'json'])).stdout) as Array<{ Id: string; Ports: string }>;
-    expect(listed.find((entry) => entry.Id === id)?.Ports).toBe(`127.0.0.1:${first}-${first + 2}->8000-8002/tcp`);
+    const listed = jsonLines<{ ID: string; Ports: string }>((await run(box, ['ps', '--no-trunc', '--format', 'json'])).stdout);
+    expect(listed.find((entry) => entry.ID === id)?.Ports).toBe(`127.0.0.1:${first}-${first + 2}->8000-8002/tcp`);
     expect((await run(box, ['rm', '-f', id])).exitCode).toBe(0);
   });
 });
@@ -321,7 +321,7 @@ describe('-P, private addresses and the errors', () => {
         const result = await run(box, ['run', '-d', '--name', `np-taken-${helper}`, '--network', helper, '-p', `127.0.0.1:${taken}:80`, busybox(), 'sleep', '300']);
         expect(result.exitCode).toBe(125);
         expect(expectOneLineError(result)).toMatch(new RegExp(`port ${taken}/tcp on 127\\.0\\.0\\.1 is already in use: `));
-        const listed = JSON.parse((await run(box, ['ps', '-a', '--format', 'json'])).stdout) as Array<{ Names: string; State: string }>;
+        const listed = jsonLines<{ Names: string; State: string }>((await run(box, ['ps', '-a', '--format', 'json'])).stdout);
         expect(listed.filter((entry) => entry.Names === `np-taken-${helper}` && entry.State === 'running')).toEqual([]);
         expect(helpersOfThisStore().filter((pid) => !before.includes(pid))).toEqual([]);
         expect(agentsOfThisStore().filter((pid) => readFileSync(`/proc/${pid}/cmdline`, 'latin1').includes('np-taken'))).toEqual([]);
@@ -330,7 +330,7 @@ describe('-P, private addresses and the errors', () => {
       // The same with --rm: not even a record stays.
       const removed = await run(box, ['run', '--rm', '--name', 'np-taken-rm', '-p', `127.0.0.1:${taken}:80`, busybox(), 'true']);
       expect(expectOneLineError(removed)).toContain(`port ${taken}/tcp on 127.0.0.1 is already in use`);
-      expect((JSON.parse((await run(box, ['ps', '-a', '--format', 'json'])).stdout) as Array<{ Names: string }>).map((entry) => entry.Names)).not.toContain('np-taken-rm');
+      expect(jsonLines<{ Names: string }>((await run(box, ['ps', '-a', '--format', 'json'])).stdout).map((entry) => entry.Names)).not.toContain('np-taken-rm');
     } finally {
       await new Promise<void>((resolve) => holder.close(() => resolve()));
     }

@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BURROW_BIN, burrow, expectOneLineError, inTerminal, run } from '../helpers/cli.js';
+import { BURROW_BIN, burrow, expectOneLineError, inTerminal, run, jsonLines } from '../helpers/cli.js';
 import { busybox, suiteSandbox } from '../helpers/suite.js';
 import { until } from '../helpers/poll.js';
 
@@ -102,7 +102,7 @@ describe('container prune', () => {
 
 describe('image prune and system prune', () => {
   it('ask first on a terminal and remove nothing on N; refuse without a terminal unless -f', async () => {
-    const images = async (): Promise<number> => (JSON.parse(await ok(['images', '--format', 'json'])) as unknown[]).length;
+    const images = async (): Promise<number> => jsonLines(await ok(['images', '--format', 'json'])).length;
     expect(await images()).toBe(1);
     expect(expectOneLineError(await run(box, ['image', 'prune', '-a']))).toMatch(/refusing to prune images without confirmation: not on a terminal, so pass --force/);
     expect(expectOneLineError(await run(box, ['system', 'prune', '-a']))).toMatch(/refusing to prune without confirmation: not on a terminal, so pass --force/);

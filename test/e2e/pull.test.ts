@@ -3,7 +3,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { bed, fixture } from '../helpers/bed.js';
-import { expectOneLineError, run, sandbox, storeSnapshot } from '../helpers/cli.js';
+import { expectOneLineError, run, sandbox, storeSnapshot, jsonLines } from '../helpers/cli.js';
 
 const anon = (): string => bed().registries.anon;
 
@@ -35,9 +35,9 @@ describe('burrow pull from a real registry', () => {
       expect(createHash('sha256').update(readFileSync(join(box.root, 'blobs', 'sha256', hex))).digest('hex')).toBe(hex);
     }
     expect(recordOf(box.root, `${anon()}/busybox:latest`).digest).toBe(fixture('busybox:latest').digest);
-    const images = await run(box, ['images', '--format', 'json']);
-    const list = JSON.parse(images.stdout) as { Repository: string; Tag: string; Id: string }[];
-    expect(list).toEqual([expect.objectContaining({ Repository: `${anon()}/busybox`, Tag: 'latest', Id: fixture('busybox:latest').config })]);
+    const images = await run(box, ['images', '--no-trunc', '--format', 'json']);
+    const list = jsonLines<{ Repository: string; Tag: string; ID: string }>(images.stdout);
+    expect(list).toEqual([expect.objectContaining({ Repository: `${anon()}/busybox`, Tag: 'latest', ID: fixture('busybox:latest').config })]);
   });
 
   it.each([
@@ -74,7 +74,7 @@ describe('burrow pull from a real registry', () => {
     const result = await run(box, ['pull', '--platform', 'linux/arm64', `${anon()}/multiarch:latest`]);
     expect(result.exitCode).toBe(0);
     expect(recordOf(box.root, `${anon()}/multiarch:latest`).digest).toBe(fixture('multiarch:latest').platforms!['linux/arm64/v8'] ?? fixture('multiarch:latest').platforms!['linux/arm64']);
-    const images = JSON.parse((await run(box, ['images', '--format', 'json'])).stdout) as { Platform: string }[];
+    const images = jsonLines<{ Platform: string }>((await run(box, ['images', '--format', 'json'])).stdout);
     expect(images[0]!.Platform).toMatch(/^linux\/arm64/);
   });
 
@@ -110,7 +110,7 @@ describe('burrow pull from a real registry', () => {
     expect(second.stderr).toMatch(/Already exists/);
     // Same content under another name: no new blob at all.
     expect(storeSnapshot(box.root).blobs.length).toBe(before);
-    const images = JSON.parse((await run(box, ['images', '--format', 'json'])).stdout) as unknown[];
+    const images = jsonLines((await run(box, ['images', '--format', 'json'])).stdout);
     expect(images).toHaveLength(2);
   });
 

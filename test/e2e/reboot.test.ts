@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bed } from '../helpers/bed.js';
-import { expectOneLineError, removeAllContainers, run, sandbox, type Sandbox } from '../helpers/cli.js';
+import { expectOneLineError, removeAllContainers, run, sandbox, type Sandbox, jsonLines } from '../helpers/cli.js';
 import { until } from '../helpers/poll.js';
 import { recordedProcesses } from '../helpers/records.js';
 import { formatIdentity, identify, parseIdentity, type ProcessIdentity } from '../../src/util/process-identity.js';
@@ -63,7 +63,7 @@ function alive(process: ProcessIdentity): boolean {
 
 interface Listed { Names: string; State: string }
 const ps = async (): Promise<Record<string, string>> => {
-  const listed = JSON.parse((await run(box, ['ps', '-a', '--format', 'json'])).stdout) as Listed[];
+  const listed = jsonLines<Listed>((await run(box, ['ps', '-a', '--format', 'json'])).stdout);
   return Object.fromEntries(listed.map((container) => [container.Names, container.State]));
 };
 

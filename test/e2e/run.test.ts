@@ -4,7 +4,7 @@ import { execa } from 'execa';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { bed, busyboxLayerTar } from '../helpers/bed.js';
-import { BURROW_BIN, burrow, expectOneLineError, inTerminal, run, sandbox } from '../helpers/cli.js';
+import { BURROW_BIN, burrow, expectOneLineError, inTerminal, run, sandbox, jsonLines } from '../helpers/cli.js';
 import { busybox, multilayer, suiteSandbox } from '../helpers/suite.js';
 import { dockerArchive, tarArchive } from '../helpers/tar-writer.js';
 import { until } from '../helpers/poll.js';
@@ -117,8 +117,8 @@ describe('burrow run: the file system', () => {
   it('keeps the container (and its exit code) without --rm', async () => {
     const result = await run(box, ['run', '--name', 'kept-job', busybox(), 'sh', '-c', 'exit 5']);
     expect(result.exitCode).toBe(5);
-    const listed = JSON.parse((await run(box, ['ps', '-a', '--format', 'json'])).stdout) as Array<{ Names: string; State: string; ExitCode: number }>;
-    expect(listed.find((container) => container.Names === 'kept-job')).toMatchObject({ State: 'exited', ExitCode: 5 });
+    const listed = jsonLines<{ Names: string; State: string; Status: string }>((await run(box, ['ps', '-a', '--format', 'json'])).stdout);
+    expect(listed.find((container) => container.Names === 'kept-job')).toMatchObject({ State: 'exited', Status: expect.stringMatching(/^Exited \(5\) /) });
     const clash = await run(box, ['run', '--name', 'kept-job', busybox(), 'true']);
     expect(expectOneLineError(clash)).toMatch(/the container name "kept-job" is already in use/);
     const inUse = await run(box, ['rmi', busybox()]);

@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { formatIdentity } from '../../src/util/process-identity.js';
 import { busyboxLayerTar } from '../helpers/bed.js';
 import { BPF, encodeBpf } from '../helpers/bpf.js';
-import { BURROW_BIN, burrow, expectOneLineError, inTerminal, run } from '../helpers/cli.js';
+import { BURROW_BIN, burrow, expectOneLineError, inTerminal, run, jsonLines } from '../helpers/cli.js';
 import { busybox, suiteSandbox } from '../helpers/suite.js';
 import { until } from '../helpers/poll.js';
 import { recordedProcesses } from '../helpers/records.js';
@@ -404,12 +404,13 @@ describe('exec and the host', () => {
     };
     replace(Buffer.alloc(7));
     const torn = await run(box, ['exec', id, 'true']);
-    expect(torn.exitCode).toBe(125);
+    // An exec that cannot start exits 126, as dockerd's (125 is run's, for a container's own start).
+    expect(torn.exitCode).toBe(126);
     expect(expectOneLineError(torn)).toBe('burrow: the seccomp filter is not a whole number of BPF instructions');
     // No return instruction at the end: the kernel refuses it.
     replace(encodeBpf([[BPF.LD_W_ABS, 0, 0, 0]]));
     const refused = await run(box, ['exec', id, 'true']);
-    expect(refused.exitCode).toBe(125);
+    expect(refused.exitCode).toBe(126);
     expect(expectOneLineError(refused)).toBe('burrow: the kernel refused the seccomp filter: Invalid argument');
     replace('');
     expect(expectOneLineError(await run(box, ['exec', id, 'true']))).toBe('burrow: the seccomp filter is not a whole number of BPF instructions');
@@ -449,8 +450,8 @@ describe('which process is ours', () => {
     // The records now name them by pid (a pid reuse, made on purpose).
     writeFileSync(join(dir, 'monitor'), JSON.stringify({ ...monitorFile, monitor: formatIdentity({ ...monitor, pid: fakeMonitor.pid! }) }));
     writeFileSync(join(dir, 'pid'), `${formatIdentity({ ...sandbox, pid: fakeSandbox.pid! })}\n`);
-    const listed = JSON.parse((await run(box, ['ps', '-a', '--format', 'json'])).stdout) as Array<{ Id: string; State: string }>;
-    expect(listed.find((container) => container.Id === id)?.State).toBe('exited');
+    const listed = jsonLines<{ ID: string; State: string }>((await run(box, ['ps', '-a', '--no-trunc', '--format', 'json'])).stdout);
+    expect(listed.find((container) => container.ID === id)?.State).toBe('exited');
     const state = (JSON.parse((await run(box, ['inspect', id])).stdout) as Array<{ State: { ExitCode: number; Error: string } }>)[0]!.State;
     expect(state.ExitCode).toBe(-1);
     expect(state.Error).toMatch(/monitor of this container died/);
@@ -474,8 +475,8 @@ describe('which process is ours', () => {
     const otherBoot = '00000000-0000-4000-8000-000000000000';
     writeFileSync(join(dir, 'monitor'), JSON.stringify({ ...monitorFile, monitor: formatIdentity({ ...monitor, bootId: otherBoot }) }));
     writeFileSync(join(dir, 'pid'), `${formatIdentity({ ...sandbox, bootId: otherBoot })}\n`);
-    const listed = JSON.parse((await run(box, ['ps', '-a', '--format', 'json'])).stdout) as Array<{ Id: string; State: string }>;
-    expect(listed.find((container) => container.Id === id)?.State).toBe('exited');
+    const listed = jsonLines<{ ID: string; State: string }>((await run(box, ['ps', '-a', '--no-trunc', '--format', 'json'])).stdout);
+    expect(listed.find((container) => container.ID === id)?.State).toBe('exited');
     expect(expectOneLineError(await run(box, ['kill', id]))).toMatch(/is not running/);
     expect((await run(box, ['stop', '-t', '1', id])).exitCode).toBe(0);
     expect((await run(box, ['rm', '-f', id])).exitCode).toBe(0);

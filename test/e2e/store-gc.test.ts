@@ -5,7 +5,7 @@ import { createGzip } from 'node:zlib';
 import { execa, execaSync } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bed, fixture } from '../helpers/bed.js';
-import { burrow, expectOneLineError, removeAllContainers, run, sandbox, type Sandbox } from '../helpers/cli.js';
+import { burrow, expectOneLineError, removeAllContainers, run, sandbox, type Sandbox, jsonLines } from '../helpers/cli.js';
 import { FaultProxy } from '../helpers/fault-proxy.js';
 import { until } from '../helpers/poll.js';
 import { tarHeader, TAR_END, tarEntryBlocks } from '../helpers/tar-writer.js';
@@ -446,7 +446,7 @@ describe('system cache export and import', () => {
       expect(result.exitCode).toBe(0);
       expect(result.stdout).toContain(`Loaded image: ${busybox} (it named image ${fixture('compression:gzip').config!.slice(7, 19)} before; the imported name wins)`);
       expect(result.stderr.trim()).toMatch(new RegExp(`^burrow: not imported: ${multilayer.replace(/[.]/g, '\\.')}: the cache's blob sha256:${hexOf(fixture('multilayer:oci').layers![2]!)} hashes to sha256:[0-9a-f]{64} \\(damaged\\)$`));
-      const names = (JSON.parse(await ok(target, ['images', '--format', 'json'])) as Array<{ Id: string; Repository: string; Tag: string }>).map((image) => `${image.Repository}:${image.Tag} ${image.Id}`).sort();
+      const names = jsonLines<{ ID: string; Repository: string; Tag: string }>(await ok(target, ['images', '--no-trunc', '--format', 'json'])).map((image) => `${image.Repository}:${image.Tag} ${image.ID}`).sort();
       expect(names).toEqual([`${anon()}/busybox:latest ${fixture('busybox:latest').config}`, `${anon()}/compression:gzip ${fixture('compression:gzip').config}`].sort());
       expect(existsSync(join(target.root, 'blobs', 'sha256', hexOf(fixture('multilayer:oci').layers![2]!)))).toBe(false);
       const checked = await check(target);

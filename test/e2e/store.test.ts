@@ -4,7 +4,7 @@ import { createWriteStream } from 'node:fs';
 import { execa, execaSync } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { bed, fixture } from '../helpers/bed.js';
-import { BURROW_BIN, burrow, expectOneLineError, run, sandbox, storeSnapshot, type Sandbox } from '../helpers/cli.js';
+import { BURROW_BIN, burrow, expectOneLineError, run, sandbox, storeSnapshot, type Sandbox, jsonLines } from '../helpers/cli.js';
 import { until } from '../helpers/poll.js';
 
 const anon = (): string => bed().registries.anon;
@@ -65,10 +65,10 @@ describe('images, inspect, rmi', () => {
     writeFileSync(join(containerDir, 'container.json'), JSON.stringify({ name: 'job1', image: { id: fixture('busybox:latest').config } }));
     const refused = await run(box, ['rmi', `${anon()}/busybox:latest`]);
     expect(expectOneLineError(refused)).toMatch(/is used by container job1: remove the container first, or use --force/);
-    expect(JSON.parse((await run(box, ['images', '--format', 'json'])).stdout)).toHaveLength(1);
+    expect(jsonLines((await run(box, ['images', '--format', 'json'])).stdout)).toHaveLength(1);
     const forced = await run(box, ['rmi', '-f', `${anon()}/busybox:latest`]);
     expect(forced.exitCode).toBe(0);
-    expect(JSON.parse((await run(box, ['images', '--format', 'json'])).stdout)).toHaveLength(0);
+    expect(jsonLines((await run(box, ['images', '--format', 'json'])).stdout)).toHaveLength(0);
   });
 });
 
@@ -78,8 +78,8 @@ describe('tag', () => {
     const id = fixture('busybox:latest').config!;
     const tagged = await run(box, ['tag', `${anon()}/busybox:latest`, 'tools/box:1']);
     expect(tagged.exitCode, tagged.stderr).toBe(0);
-    const names = async (): Promise<string[]> => (JSON.parse((await run(box, ['images', '--format', 'json'])).stdout) as Array<{ Id: string; Repository: string; Tag: string }>)
-      .filter((image) => image.Id === id).map((image) => `${image.Repository}:${image.Tag}`).sort();
+    const names = async (): Promise<string[]> => jsonLines<{ ID: string; Repository: string; Tag: string }>((await run(box, ['images', '--no-trunc', '--format', 'json'])).stdout)
+      .filter((image) => image.ID === id).map((image) => `${image.Repository}:${image.Tag}`).sort();
     expect(await names()).toEqual([`${anon()}/busybox:latest`, 'tools/box:1'].sort());
     const blobs = storeSnapshot(box.root).blobs;
     expect((await run(box, ['rmi', `${anon()}/busybox:latest`])).stdout).toBe(`Untagged: ${anon()}/busybox:latest`);
@@ -98,7 +98,7 @@ describe('tag', () => {
     expect((await run(box, ['images'])).stdout).toMatch(/<none>\s+<none>/);
     const tagged = await run(box, ['image', 'tag', fixture('busybox:latest').config!.slice(7, 19), 'local/busybox']);
     expect(tagged.exitCode, tagged.stderr).toBe(0);
-    const images = JSON.parse((await run(box, ['images', '--format', 'json'])).stdout) as Array<{ Repository: string; Tag: string }>;
+    const images = jsonLines<{ Repository: string; Tag: string }>((await run(box, ['images', '--format', 'json'])).stdout);
     expect(images.map((image) => `${image.Repository}:${image.Tag}`)).toEqual(['local/busybox:latest']);
     const before = storeSnapshot(box.root);
     expect(expectOneLineError(await run(box, ['tag', 'local/busybox', `other@sha256:${'a'.repeat(64)}`]))).toMatch(/cannot tag with a digest reference/);
@@ -130,7 +130,7 @@ describe('system df and prune', () => {
     const pruned = await run(box, ['system', 'prune', '-f']);
     expect(pruned.stdout).toMatch(/Total reclaimed space: 23B/);
     expect(existsSync(stray)).toBe(false);
-    expect(JSON.parse((await run(box, ['images', '--format', 'json'])).stdout)).toHaveLength(1);
+    expect(jsonLines((await run(box, ['images', '--format', 'json'])).stdout)).toHaveLength(1);
     const all = await run(box, ['system', 'prune', '-a', '-f']);
     expect(all.stdout).toContain(`untagged: ${anon()}/busybox:latest`);
     expect(storeSnapshot(box.root).blobs).toEqual([]);
@@ -179,8 +179,8 @@ describe('save and load', () => {
     const docker = await run(box, ['load', '-i', bed().archives['busybox-docker']]);
     expect(docker.exitCode, docker.stderr).toBe(0);
     expect(docker.stdout).toBe("Loaded image: busybox:latest");
-    const images = JSON.parse((await run(box, ['images', '--format', 'json'])).stdout) as { Id: string; Name: string }[];
-    expect(images[0]!.Id).toBe(fixture('busybox:latest').config);
+    const images = jsonLines<{ ID: string }>((await run(box, ['images', '--no-trunc', '--format', 'json'])).stdout);
+    expect(images[0]!.ID).toBe(fixture('busybox:latest').config);
     const oci = await run(box, ['load', '-i', bed().archives['busybox-oci']]);
     expect(oci.exitCode, oci.stderr).toBe(0);
     expect(oci.stdout).toMatch(/^Loaded image( ID)?: /);
@@ -198,8 +198,8 @@ describe('save and load', () => {
       const loaded = await run(other, ['load', '-i', file]);
       expect(loaded.exitCode, loaded.stderr).toBe(0);
       expect(loaded.stdout).toContain(`Loaded image: ${anon()}/multilayer:oci`);
-      const images = JSON.parse((await run(other, ['images', '--format', 'json'])).stdout) as { Id: string }[];
-      expect(images.map((image) => image.Id).sort()).toEqual([fixture('multilayer:oci').config, fixture('compression:zstd').config].sort());
+      const images = jsonLines<{ ID: string }>((await run(other, ['images', '--no-trunc', '--format', 'json'])).stdout);
+      expect(images.map((image) => image.ID).sort()).toEqual([fixture('multilayer:oci').config, fixture('compression:zstd').config].sort());
       // skopeo picks one image of the archive: docker-archive by its RepoTags, oci-archive by its ref.name (the tag: "oci").
       const inspected = await execa('skopeo', ['inspect', '--config', `${format}:${file}:${format === 'oci-archive' ? 'oci' : `${anon()}/multilayer:oci`}`], { reject: false });
       expect(inspected.exitCode, `${format}: ${inspected.stderr}`).toBe(0);
@@ -255,7 +255,7 @@ describe('configuration', () => {
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stderr).toMatch(/mirror http:\/\/127\.0\.0\.1:1 failed/);
     expect(result.stdout.trim().split('\n').at(-1)).toBe('docker.io/library/busybox:latest');
-    const images = JSON.parse((await run(box, ['images', '--format', 'json'])).stdout) as { Repository: string; Tag: string }[];
+    const images = jsonLines<{ Repository: string; Tag: string }>((await run(box, ['images', '--format', 'json'])).stdout);
     expect(images[0]).toMatchObject({ Repository: 'busybox', Tag: 'latest' });
   });
 

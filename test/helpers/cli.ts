@@ -109,3 +109,8 @@ export function expectOneLineError(result: CliResult): string {
   if (lines.length !== 1 || !lines[0]!.startsWith('burrow: ')) throw new Error(`expected one "burrow: …" line on stderr, got:\n${result.stderr}`);
   return lines[0]!;
 }
+
+/** A listing's `--format json`: Docker's one object a line (the fields a template sees), as an array. */
+export function jsonLines<Row>(stdout: string): Row[] {
+  return stdout.split('\n').filter((line) => line.trim() !== '').map((line) => JSON.parse(line) as Row);
+}

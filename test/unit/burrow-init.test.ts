@@ -76,10 +76,11 @@ describe.skipIf(!existsSync(INIT))('burrow-init', () => {
   it('-J: joins only a container\'s PID 1, named by pid and start time: never a process of burrow\'s own user namespace, nor a later process with its pid', async () => {
     const self = identify(process.pid)!;
     const own = await runInit(['-J', `${process.pid}:${self.startTime}`, '--', '/bin/true'], Buffer.alloc(0));
-    expect(own.code).toBe(125);
+    // An exec that cannot start exits 126, as Docker's (125 is run's, for a container's own start).
+    expect(own.code).toBe(126);
     expect(own.stderr).toBe(`burrow: process ${process.pid} is not in a container (it shares burrow's user namespace)\n`);
     const reused = await runInit(['-J', `${process.pid}:${Number(self.startTime) + 1}`, '--', '/bin/true'], Buffer.alloc(0));
-    expect(reused.code).toBe(125);
+    expect(reused.code).toBe(126);
     expect(reused.stderr).toBe(`burrow: the container's process ${process.pid} is gone: the container is not running\n`);
     for (const spec of ['12', '12:', ':5', '12:0', 'x:1']) {
       const bad = await runInit(['-J', spec, '--', '/bin/true'], Buffer.alloc(0));

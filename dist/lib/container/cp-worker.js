@@ -3,6 +3,7 @@ const require = __burrowCreateRequire(import.meta.url);
 
 // src/container/cp-worker.ts
 import {
+  chmodSync,
   closeSync,
   createReadStream,
   createWriteStream,
@@ -155,6 +156,17 @@ function open2(dirfd, path, flags2, resolve, what, mode = 420) {
 }
 var fdPath = (fd) => `/proc/self/fd/${fd}`;
 var hostOwner;
+var preserve = false;
+function keepOwnerAndMode(target, stat, symlink = false) {
+  if (!preserve) return;
+  if (typeof target === "number") {
+    fchownSync(target, stat.uid, stat.gid);
+    fchmodSync(target, stat.mode & 4095);
+    return;
+  }
+  lchownSync(target, stat.uid, stat.gid);
+  if (!symlink) chmodSync(target, stat.mode & 4095);
+}
 function cannotOverwrite(target, from) {
   return new CopyFailure("INVALID_ARGUMENT", `cannot overwrite directory "${target}" with non-directory "${from}"`);
 }
@@ -192,8 +204,10 @@ async function copyOut(fd, target, named, from) {
     makeWayForNonDirectory(target, from);
     symlinkSync(buffer.subarray(0, Math.max(0, length)).toString(), target);
     if (hostOwner !== void 0) lchownSync(target, hostOwner.uid, hostOwner.gid);
+    keepOwnerAndMode(target, stat, true);
   } else if (stat.isDirectory()) {
     hostDirectory(target, stat.mode & 4095, named, from);
+    keepOwnerAndMode(target, stat);
     for (const name2 of readdirSync(fdPath(fd))) {
       const child = open2(fd, name2, O_PATH | fs.O_NOFOLLOW, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS, name2);
       try {
@@ -211,6 +225,12 @@ async function copyOut(fd, target, named, from) {
         closeSync(output);
         throw error;
       }
+    }
+    try {
+      keepOwnerAndMode(output, stat);
+    } catch (error) {
+      closeSync(output);
+      throw error;
     }
     await pipeline(createReadStream(fdPath(fd), { highWaterMark: CHUNK }), createWriteStream(target, { fd: output, highWaterMark: CHUNK }));
   }
@@ -413,6 +433,7 @@ if (rootPath === void 0 || direction !== "in" && direction !== "out" || containe
   report("INVALID_ARGUMENT", "usage: cp-worker ROOT in|out CONTAINER_PATH HOST_PATH NAME [FLAGS: keep|user:UID:GID, owners:MANIFEST, into-directory, follow-link, owner:UID:GID (out)]");
 }
 if (ids !== void 0 && ids !== null) hostOwner = { uid: Number(ids[1]), gid: Number(ids[2]) };
+preserve = direction === "out" && flags.includes("preserve");
 main(rootPath, direction, containerPath, hostPath, name, flags).then(
   () => process.exit(0),
   (error) => {
