@@ -2,7 +2,7 @@ import { closeSync, existsSync, lstatSync, mkdirSync, openSync, readdirSync, rea
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { BURROW_BIN, burrow, expectOneLineError, inTerminal, run, sandbox, removeAllContainers, jsonLines } from '../helpers/cli.js';
+import { BURROW_BIN, burrow, expectOneLineError, inTerminal, run, sandbox, removeAllContainers, jsonLines, type Sandbox } from '../helpers/cli.js';
 import { busybox, suiteSandbox } from '../helpers/suite.js';
 import { until } from '../helpers/poll.js';
 import { recordedMonitor } from '../helpers/records.js';
