@@ -224,13 +224,17 @@ async function copyOut(fd: number, target: string, named: boolean, from: string)
         throw error;
       }
     }
-    try {
-      keepOwnerAndMode(output, stat);
-    } catch (error) {
-      closeSync(output);
-      throw error;
+    if (!preserve) {
+      await pipeline(createReadStream(fdPath(fd), { highWaterMark: CHUNK }), createWriteStream(target, { fd: output, highWaterMark: CHUNK }));
+      return;
     }
-    await pipeline(createReadStream(fdPath(fd), { highWaterMark: CHUNK }), createWriteStream(target, { fd: output, highWaterMark: CHUNK }));
+    try {
+      await pipeline(createReadStream(fdPath(fd), { highWaterMark: CHUNK }), createWriteStream(target, { fd: output, highWaterMark: CHUNK, autoClose: false }));
+      // After the write, which drops setuid and setgid bits (this worker has CAP_FSETID in its namespace only).
+      keepOwnerAndMode(output, stat);
+    } finally {
+      closeSync(output);
+    }
   }
 }
 

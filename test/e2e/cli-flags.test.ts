@@ -1,4 +1,4 @@
-import { accessSync, constants, existsSync, lstatSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bed, busyboxLayerTar } from '../helpers/bed.js';
@@ -250,6 +250,45 @@ describe('volumes: anonymous ones, :z and :Z, two on one target', () => {
     expect(await ok(['run', '--rm', '-v', `${host}:/data/sub`, 'with-volumes:1', 'cat', '/data/sub/h'])).toBe('host');
     expect(await volumeNames()).toEqual(before);
     await ok(['rmi', 'with-volumes:1']);
+  });
+
+  it('copy-up: an empty volume gets what the image holds at its mount point, owners and modes too (Docker); a volume with files keeps them', async () => {
+    // podman's 160-volumes "copyup", in Docker's terms: a named volume on /etc gets the image's /etc.
+    await ok(['volume', 'create', 'copied-up']);
+    await ok(['run', '--rm', '-v', 'copied-up:/etc', busybox(), 'ls', '/etc/passwd']);
+    const [volume] = JSON.parse(await ok(['volume', 'inspect', 'copied-up'])) as Array<{ Mountpoint: string }>;
+    expect(readFileSync(join(volume!.Mountpoint, 'passwd'), 'utf8')).toMatch(/^root:/);
+    // Not empty any more: the next container's /etc is the volume as it is, nothing copied over it.
+    writeFileSync(join(volume!.Mountpoint, 'passwd'), 'mine\n');
+    expect(await ok(['run', '--rm', '-v', 'copied-up:/etc', busybox(), 'cat', '/etc/passwd'])).toBe('mine');
+    await ok(['volume', 'rm', 'copied-up']);
+
+    // An image's VOLUME owned by its user: the anonymous volume takes the directory's owner and mode, and its files theirs.
+    await ok(['create', '--name', 'owned-base', busybox(), 'sh', '-c', 'mkdir -p /srv/app/sub && echo hi > /srv/app/sub/f && chown -R 1234:2345 /srv/app && chmod 750 /srv/app && chmod 4711 /srv/app/sub/f']);
+    await ok(['start', '-a', 'owned-base']);
+    await ok(['commit', '--change', 'VOLUME /srv/app', '--change', 'USER 1234', 'owned-base', 'owned-volume:1']);
+    await ok(['rm', 'owned-base']);
+    expect(await ok(['run', '--rm', 'owned-volume:1', 'sh', '-c', 'stat -c "%u:%g %a" /srv/app /srv/app/sub/f; cat /srv/app/sub/f; touch /srv/app/new && echo writable; grep -c " /srv/app " /proc/mounts'])).toBe('1234:2345 750\n1234:2345 4711\nhi\nwritable\n1');
+    await ok(['rmi', 'owned-volume:1']);
+  });
+
+  it('copy-up never reads the host: a VOLUME on a symlink that points at a host directory gets the container\'s side of it', async () => {
+    const secret = join(box.dir, 'host-secret');
+    mkdirSync(secret);
+    writeFileSync(join(secret, 'token'), 'host only\n');
+    // /leak -> the host directory's path: resolved inside the container's root, where it does not exist.
+    await ok(['create', '--name', 'leak-base', busybox(), '/bin/busybox', 'ln', '-s', secret, '/leak']);
+    await ok(['start', '-a', 'leak-base']);
+    await ok(['commit', '--change', 'VOLUME /leak', 'leak-base', 'leaky:1']);
+    await ok(['rm', 'leak-base']);
+    const before = await volumeNames();
+    await ok(['run', '--name', 'leaky', 'leaky:1', 'true']);
+    const made = (await volumeNames()).filter((name) => !before.includes(name));
+    expect(made).toHaveLength(1);
+    const [volume] = JSON.parse(await ok(['volume', 'inspect', made[0]!])) as Array<{ Mountpoint: string }>;
+    expect(readdirSync(volume!.Mountpoint)).toEqual([]);
+    await ok(['rm', '-v', 'leaky']);
+    await ok(['rmi', 'leaky:1']);
   });
 
   it('accepts :z, :Z and ro,Z (no SELinux here: no relabelling), and still mounts read-only', async () => {
