@@ -226,13 +226,16 @@ async function copyOut(fd, target, named, from) {
         throw error;
       }
     }
-    try {
-      keepOwnerAndMode(output, stat);
-    } catch (error) {
-      closeSync(output);
-      throw error;
+    if (!preserve) {
+      await pipeline(createReadStream(fdPath(fd), { highWaterMark: CHUNK }), createWriteStream(target, { fd: output, highWaterMark: CHUNK }));
+      return;
     }
-    await pipeline(createReadStream(fdPath(fd), { highWaterMark: CHUNK }), createWriteStream(target, { fd: output, highWaterMark: CHUNK }));
+    try {
+      await pipeline(createReadStream(fdPath(fd), { highWaterMark: CHUNK }), createWriteStream(target, { fd: output, highWaterMark: CHUNK, autoClose: false }));
+      keepOwnerAndMode(output, stat);
+    } finally {
+      closeSync(output);
+    }
   }
 }
 async function copyIn(source, dirFd, name2, stat = lstatSync(source)) {
