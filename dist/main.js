@@ -36823,15 +36823,16 @@ function parseVolume(spec) {
   const [source, target, modes] = parts;
   const modeList = modes === void 0 ? [] : modes.split(",");
   for (const mode of modeList) {
-    if (!["ro", "rw", "z", "Z"].includes(mode)) throw new BurrowError("INVALID_ARGUMENT", `invalid volume "${spec}": mode "${mode}" is not one of ro, rw, z, Z`);
+    if (!["ro", "rw", "z", "Z", "nocopy"].includes(mode)) throw new BurrowError("INVALID_ARGUMENT", `invalid volume "${spec}": mode "${mode}" is not one of ro, rw, z, Z, nocopy`);
   }
   if (modeList.includes("ro") && modeList.includes("rw")) throw new BurrowError("INVALID_ARGUMENT", `invalid volume "${spec}": ro and rw exclude each other`);
   const readOnly = modeList.includes("ro");
   if (!target.startsWith("/")) throw new BurrowError("INVALID_ARGUMENT", `invalid volume "${spec}": the container path must be absolute`);
   if (!source.startsWith("/") && !source.startsWith(".")) {
     if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/.test(source)) throw new BurrowError("INVALID_ARGUMENT", `invalid volume "${spec}": "${source}" is neither a path nor a volume name`);
-    return { kind: "volume", name: source, target, readOnly };
+    return { kind: "volume", name: source, target, readOnly, ...modeList.includes("nocopy") ? { noCopy: true } : {} };
   }
+  if (modeList.includes("nocopy")) throw new BurrowError("INVALID_ARGUMENT", `invalid volume "${spec}": nocopy is for a volume, not a host path`);
   return { kind: "bind", source: resolve4(source), target, readOnly };
 }
 function parseMount(spec) {
@@ -36853,7 +36854,8 @@ function parseMount(spec) {
   if (type === "volume") {
     const source = fields.get("source") ?? fields.get("src");
     if (source === void 0) throw new BurrowError("INVALID_ARGUMENT", `invalid --mount "${spec}": source=NAME is required for type=volume`);
-    return { kind: "volume", name: source, target, readOnly: ["readonly", "ro"].some((key) => fields.has(key) && fields.get(key) !== "false") };
+    const noCopy = fields.has("volume-nocopy") && fields.get("volume-nocopy") !== "false";
+    return { kind: "volume", name: source, target, readOnly: ["readonly", "ro"].some((key) => fields.has(key) && fields.get(key) !== "false"), ...noCopy ? { noCopy: true } : {} };
   }
   throw new BurrowError("INVALID_ARGUMENT", `invalid --mount "${spec}": type must be bind, volume or tmpfs`);
 }
@@ -38504,7 +38506,7 @@ __export(cp_exports, {
 import { spawn as spawn4 } from "node:child_process";
 import { mkdtempSync as mkdtempSync3, mkdirSync as mkdirSync11, readdirSync as readdirSync7, rmSync as rmSync6, chmodSync as chmodSync2, lstatSync as lstatSync2, statSync as statSync5, writeFileSync as writeFileSync9 } from "node:fs";
 import { tmpdir } from "node:os";
-import { join as join37, posix as posix2, resolve as resolve5 } from "node:path";
+import { dirname as dirname12, join as join37, posix as posix2, resolve as resolve5 } from "node:path";
 import { Readable as Readable4 } from "node:stream";
 import { pipeline as pipeline4 } from "node:stream/promises";
 import { once as once9 } from "node:events";
@@ -38691,11 +38693,17 @@ function ownership(record, archive) {
   return archive && hasUser ? `user:${uid}:${gid}` : `keep:${process.getuid()}:${process.getgid()}`;
 }
 async function copyUp(store, record, target, volumeDir, signal) {
+  const staging = mkdtempSync3(join37(dirname12(volumeDir), ".copy-up-"));
   try {
-    await runWorker(store, record, ["out", `${target.replace(/\/+$/, "")}/.`, volumeDir, record.name], { signal }, `the copy of ${target} into its volume`, ["preserve"], true);
+    await runWorker(store, record, ["out", `${target.replace(/\/+$/, "")}/.`, staging, record.name], { signal }, `the copy of ${target} into its volume`, ["preserve", `into:${encodeURIComponent(volumeDir)}`], true);
   } catch (error2) {
     if (isBurrowError(error2, "NOT_FOUND") || isBurrowError(error2, "INVALID_ARGUMENT") && /not a directory/.test(error2.message)) return;
     throw error2;
+  } finally {
+    try {
+      rmSync6(staging, { recursive: true, force: true });
+    } catch {
+    }
   }
 }
 async function runWorker(store, record, args, options, what, flags = [], imageOnly = false) {
@@ -38752,7 +38760,7 @@ import { join as join38, posix as posix3 } from "node:path";
 async function copyUpVolumes(store, record, signal) {
   const own = `${volumesDir(store)}/`;
   for (const mount of record.plan.mounts) {
-    if (mount.kind !== "bind" || mount.volume !== void 0 || mount.device === true) continue;
+    if (mount.kind !== "bind" || mount.volume !== void 0 || mount.device === true || mount.noCopy === true) continue;
     if (!mount.source.startsWith(own) || !mount.source.endsWith("/_data") || !isEmptyDirectory(mount.source)) continue;
     if (!imageMayHave(record.plan.rootfs.lowers, mount.target)) continue;
     const { copyUp: copyUp2 } = await Promise.resolve().then(() => (init_cp(), cp_exports));
@@ -39529,277 +39537,6 @@ var init_stream2 = __esm({
   }
 });
 
-// src/container/create.ts
-import { accessSync as accessSync3, constants as fsConstants, existsSync as existsSync29, mkdirSync as mkdirSync13, rmSync as rmSync8, statSync as statSync6, writeFileSync as writeFileSync10 } from "node:fs";
-import { isAbsolute as isAbsolute4, join as join41, posix as posix4 } from "node:path";
-async function resolveImage(store, reference, signal, onNote, mapping, policy = {}) {
-  const pull = policy.pull ?? "missing";
-  const found = pull === "always" ? void 0 : findRecords(store, reference)[0];
-  if (found !== void 0) {
-    const image = loadLocalImage(store, found);
-    if (policy.platform !== void 0) checkImagePlatform(image, policy.platform, reference);
-    return image;
-  }
-  if (pull === "never") throw new BurrowError("NOT_FOUND", `no such image: ${reference} (--pull never: pull it first, or use --pull missing)`);
-  if (pull === "missing") onNote(`Unable to find image '${reference}' locally`);
-  const { pullImage: pullImage2 } = await Promise.resolve().then(() => (init_pull(), pull_exports));
-  const { loadConfig: loadConfig2 } = await Promise.resolve().then(() => (init_config(), config_exports));
-  const { UnpackWhilePulling: UnpackWhilePulling2 } = await Promise.resolve().then(() => (init_stream2(), stream_exports));
-  const config = loadConfig2();
-  const unpacking = mapping === void 0 ? void 0 : new UnpackWhilePulling2(store, mapping, config.maxLayerSize, reference);
-  trace("pull: code loaded");
-  let pulled;
-  try {
-    pulled = await pullImage2(reference, { store, config, signal, ...policy.platform === void 0 ? {} : { platform: policy.platform }, layerSink: unpacking?.sink, onPlan: () => trace("pull: manifest read") });
-  } catch (error2) {
-    await unpacking?.settle(false);
-    throw error2;
-  }
-  trace("pull: blobs stored");
-  await unpacking?.settle(true);
-  for (const note of unpacking?.notes ?? []) onNote(note);
-  return loadLocalImage(store, findRecords(store, pulled.name)[0]);
-}
-function checkImagePlatform(image, wanted, reference) {
-  const config = image.config;
-  if (config.os === void 0 || config.architecture === void 0) return;
-  const own = { os: config.os, architecture: config.architecture, variant: config.variant };
-  if (!platformMatches(wanted, own)) {
-    throw new BurrowError("INVALID_ARGUMENT", `image ${reference} is ${formatPlatform(own)}, not the --platform ${formatPlatform(wanted)} asked for: pull it with --platform ${formatPlatform(wanted)}, or use --pull always`);
-  }
-}
-function keepIdFor(userns) {
-  if (userns === void 0 || userns.mode === "default") return void 0;
-  return { mode: "keep-id", uid: userns.uid ?? process.getuid(), gid: userns.gid ?? process.getgid() };
-}
-function keptUser(mounts) {
-  const account = callerAccount();
-  const seen = mounts.some((mount) => mount.target === account.home || account.home.startsWith(`${mount.target.replace(/\/+$/, "")}/`));
-  return { ...account, home: seen ? account.home : "/" };
-}
-function keepIdDriver(asked2) {
-  if (asked2 === void 0 || asked2 === "auto" || asked2 === "copy") return "copy";
-  throw new BurrowError("INVALID_ARGUMENT", `--storage-driver ${asked2} cannot be used with --userns=keep-id: its container's root is a copy with keep-id's owners (leave --storage-driver out, or use copy)`);
-}
-function findContainerOrNone(store, query) {
-  try {
-    return findContainer(store, query);
-  } catch (error2) {
-    if (isBurrowError(error2, "NOT_FOUND")) return void 0;
-    throw error2;
-  }
-}
-function checkMountTargets(volumes, devices) {
-  const seen = /* @__PURE__ */ new Set();
-  for (const target of [...volumes.map((volume) => volume.target), ...devices.map((device) => device.target)]) {
-    const clean2 = cleanTarget(target);
-    if (seen.has(clean2)) throw new BurrowError("INVALID_ARGUMENT", `duplicate mount point: ${clean2} (give each target one -v, --mount, --tmpfs or --device)`);
-    seen.add(clean2);
-  }
-}
-function checkDevice(device) {
-  let stat2;
-  try {
-    stat2 = statSync6(device.source);
-  } catch {
-    throw new BurrowError("INVALID_ARGUMENT", `--device ${device.source}: no such device on this host`);
-  }
-  if (!stat2.isCharacterDevice() && !stat2.isBlockDevice()) throw new BurrowError("INVALID_ARGUMENT", `--device ${device.source}: not a device node`);
-  const wanted = (device.permissions.includes("r") ? fsConstants.R_OK : 0) | (device.permissions.includes("w") ? fsConstants.W_OK : 0);
-  try {
-    accessSync3(device.source, wanted === 0 ? fsConstants.R_OK : wanted);
-  } catch {
-    throw new BurrowError("INVALID_ARGUMENT", `--device ${device.source}: your user may not open it on the host, so a rootless container cannot either (add yourself to its group, or leave --device out)`);
-  }
-  return device;
-}
-function cleanTarget(target) {
-  return posix4.normalize(target).replace(/(.)\/$/, "$1");
-}
-function imageVolumes(volumes, given, devices) {
-  const taken = /* @__PURE__ */ new Set([...given.map((mount) => cleanTarget(mount.target)), ...devices.map((device) => cleanTarget(device.target))]);
-  return volumes.filter((target) => !taken.has(target)).map((target) => ({ kind: "volume", name: "", anonymous: true, target, readOnly: false }));
-}
-function sortByDepth(mounts) {
-  const depth = (mount) => cleanTarget(mount.target).split("/").filter(Boolean).length;
-  return mounts.map((mount, index) => ({ mount, index })).sort((a2, b) => depth(a2.mount) - depth(b.mount) || a2.index - b.index).map(({ mount }) => mount);
-}
-async function createContainer(store, options) {
-  const note = options.onNote ?? (() => {
-  });
-  const name = options.name?.replace(/^\//, "");
-  if (name !== void 0 && !VALID_NAME.test(name)) {
-    throw new BurrowError("INVALID_ARGUMENT", `invalid container name "${options.name}": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
-  }
-  checkMountTargets(options.volumes, options.devices ?? []);
-  const devices = (options.devices ?? []).map(checkDevice);
-  trace("create");
-  const keepId = keepIdFor(options.userns);
-  if (keepId !== void 0) {
-    containerIdMapping(keepId);
-    if (options.network?.startsWith("container:") === true) throw new BurrowError("INVALID_ARGUMENT", "--userns=keep-id cannot be used with --network container:NAME: the container would join the other one's user namespace");
-  }
-  const storageDriver = keepId === void 0 ? options.storageDriver : keepIdDriver(options.storageDriver);
-  const joinedName = options.network?.startsWith("container:") === true ? options.network.slice("container:".length) : "";
-  const joined = joinedName === "" ? void 0 : findContainerOrNone(store, joinedName);
-  if (joined?.userns !== void 0) throw new BurrowError("INVALID_ARGUMENT", `--network container:${joined.name} cannot join a container made with --userns=keep-id: its user namespace does not have burrow's default mapping`);
-  const mapping = idMapping();
-  const image = await resolveImage(store, options.image, options.signal, options.quiet === true ? () => {
-  } : note, mapping, { pull: options.pull, platform: options.platform });
-  trace("image found");
-  if (mapping.single) note(`mapping only your own uid into the container: ${mapping.reason}`);
-  const lowers = await ensureLayers(store, image, mapping, note);
-  trace("layers ready");
-  const config = imageRuntimeConfig(image.config.config, image.record.name);
-  const extraEnv = callerEnv(options.env);
-  const user = resolveUser(options.user ?? config.user ?? (keepId === void 0 ? void 0 : `${keepId.uid}:${keepId.gid}`), lowers);
-  const groups = [.../* @__PURE__ */ new Set([...user.groups, ...resolveGroups(options.groupAdd ?? [], lowers)])];
-  const entrypoint = options.entrypoint ?? config.entrypoint ?? [];
-  const command = options.command.length > 0 ? options.command : options.entrypoint !== void 0 ? [] : config.cmd ?? [];
-  const args = [...entrypoint, ...command];
-  if (args.length === 0) throw new BurrowError("INVALID_ARGUMENT", `no command specified: ${image.record.name} has no Cmd or Entrypoint; give one after the image name`);
-  const healthcheck = resolveHealthcheck(config.healthcheck, options.healthcheck, config.shell);
-  const workdir = options.workdir ?? config.workingDir ?? "/";
-  if (!isAbsolute4(workdir)) throw new BurrowError("INVALID_ARGUMENT", `the working directory "${workdir}" is invalid: it needs to be an absolute path`);
-  for (const volume of options.volumes) {
-    if (volume.kind === "bind" && !existsSync29(volume.source)) {
-      throw new BurrowError("INVALID_ARGUMENT", `invalid mount: bind source path does not exist: ${volume.source}`);
-    }
-  }
-  const anonymousVolumes = [];
-  const mounts = sortByDepth([...options.volumes, ...imageVolumes(config.volumes, options.volumes, devices)]).map((volume) => {
-    if (volume.kind !== "volume") return volume;
-    if (volume.anonymous === true) {
-      const name2 = anonymousVolumeName();
-      anonymousVolumes.push(name2);
-      return { kind: "bind", source: join41(volumesDir(store), name2, "_data"), target: volume.target, readOnly: volume.readOnly };
-    }
-    return volumeMount(createVolume(store, volume.name), volume.target, volume.readOnly);
-  });
-  for (const device of devices) mounts.push({ kind: "bind", source: device.source, target: device.target, readOnly: false, device: true });
-  const security = options.security ?? DEFAULT_SECURITY;
-  const caps = security.privileged ? [...ALL_CAPABILITIES] : containerCapabilities(options.capAdd, options.capDrop);
-  const seccomp = await containerSeccompFilter(security.seccomp, caps);
-  const limits = options.limits ?? {};
-  const limitMode = options.limitMode ?? { disabled: false, ignoreMissing: false };
-  checkLimitMode(limitMode, limits);
-  if (asksForLimits(limits) && !limitMode.disabled && !limitMode.ignoreMissing) {
-    const { detectCgroupHost: detectCgroupHost2, resolveLimits: resolveLimits2 } = await Promise.resolve().then(() => (init_cgroup(), cgroup_exports));
-    resolveLimits2(detectCgroupHost2(), limits, limitMode);
-  }
-  const id = newContainerId();
-  const names = options.names ?? NO_NAMES;
-  for (const host of names.extraHosts) parseAddHost(host);
-  const exposed = uniqueExposed([...config.exposedPorts, ...options.expose ?? []]);
-  const hostname = options.hostname ?? id.slice(0, 12);
-  const dir = containerDir(store, id);
-  const upper = join41(dir, "upper");
-  const work = join41(dir, "work");
-  const merged = join41(dir, "merged");
-  mkdirSync13(dir, { recursive: true, mode: 448 });
-  if (options.claimStart === true) claimStart(dir);
-  let network;
-  try {
-    network = networkPlan(store, { spec: options.network, ports: options.ports ?? [], publishAll: options.publishAll === true, mac: options.macAddress, aliases: options.networkAliases ?? [] }, exposed, id, (name2) => findContainer(store, name2).id, note);
-  } catch (error2) {
-    rmSync8(dir, { recursive: true, force: true });
-    throw error2;
-  }
-  for (const path17 of [upper, work, merged]) mkdirSync13(path17, { mode: 493 });
-  const userns = keepId === void 0 ? void 0 : { ...keepId, user: keptUser(mounts) };
-  const home = userns !== void 0 && user.uid === userns.uid && needsEntry(readImageFile(lowers, "etc/passwd") ?? "", userns.user.name, userns.uid) ? userns.user.home : user.home;
-  if (seccomp !== void 0) writeFileSync10(join41(dir, SECCOMP_FILE), seccomp, { mode: 292 });
-  const plan = {
-    rootfs: { driver: storageDriver ?? "auto", lowers, upper, work, merged, readOnly: options.readOnly, volatile: options.remove },
-    hostname,
-    network,
-    ...names === NO_NAMES ? {} : { names },
-    // Written again at each start, for what it resolves (network/files.ts).
-    files: writeNameFiles(dir, { hostname, network: network.mode === "host" ? "host" : "none", names, nameservers: [] }),
-    mounts,
-    capabilities: caps,
-    process: {
-      args,
-      env: mergeEnv([config.env, extraEnv], { PATH: DEFAULT_PATH, HOSTNAME: hostname, HOME: home, ...options.tty ? { TERM: "xterm" } : {} }),
-      cwd: workdir,
-      uid: user.uid,
-      gid: user.gid,
-      groups,
-      ...options.ulimits === void 0 || options.ulimits.length === 0 ? {} : { rlimits: options.ulimits },
-      ...options.oomScoreAdj === void 0 ? {} : { oomScoreAdj: options.oomScoreAdj },
-      init: options.init,
-      stdin: options.interactive,
-      tty: options.tty
-    },
-    security,
-    ...healthcheck === void 0 ? {} : { healthcheck }
-  };
-  const record = {
-    id,
-    name: "",
-    image: { id: image.id, name: image.record.name },
-    created: (/* @__PURE__ */ new Date()).toISOString(),
-    labels: options.labels,
-    autoRemove: options.remove,
-    restart: options.restart ?? "no",
-    stopSignal: options.stopSignal ?? config.stopSignal ?? "SIGTERM",
-    ...options.stopTimeout === void 0 ? {} : { stopTimeout: options.stopTimeout },
-    ...anonymousVolumes.length === 0 ? {} : { anonymousVolumes },
-    ...options.logDriver === void 0 || options.logDriver === "json-file" ? {} : { logDriver: options.logDriver },
-    tty: options.tty,
-    logMaxSize: options.logMaxSize,
-    ...options.logMaxFiles !== void 0 ? { logMaxFiles: options.logMaxFiles } : {},
-    ...asksForLimits(limits) ? { limits } : {},
-    ...limitMode.disabled || limitMode.ignoreMissing ? { limitMode } : {},
-    plan,
-    ...userns === void 0 ? {} : { userns },
-    command: { entrypoint, cmd: command, ...options.user === void 0 ? {} : { user: options.user } }
-  };
-  try {
-    writeNamedRecord(store, record, name);
-    for (const volume of anonymousVolumes) createVolume(store, volume, { [ANONYMOUS_VOLUME_LABEL]: "" });
-    await copyUpVolumes(store, record, options.signal);
-  } catch (error2) {
-    rmSync8(dir, { recursive: true, force: true });
-    await removeAnonymousVolumes(store, anonymousVolumes);
-    throw error2;
-  }
-  trace("container created");
-  return record;
-}
-var DEFAULT_PATH;
-var init_create2 = __esm({
-  "src/container/create.ts"() {
-    "use strict";
-    init_errors();
-    init_local();
-    init_capabilities();
-    init_seccomp_filter();
-    init_handoff();
-    init_security();
-    init_unpack();
-    init_idmap();
-    init_keep_id();
-    init_trace();
-    init_names();
-    init_record();
-    init_image_config();
-    init_environment();
-    init_health_config();
-    init_user();
-    init_copy_up();
-    init_volumes();
-    init_platform2();
-    init_mode();
-    init_files();
-    init_hosts2();
-    init_ports();
-    init_limits2();
-    init_start_claim();
-    DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-  }
-});
-
 // src/container/identity.ts
 import { closeSync as closeSync8 } from "node:fs";
 import { constants as constants11 } from "node:os";
@@ -39842,15 +39579,15 @@ var init_identity = __esm({
 
 // src/network/switch.ts
 import { spawn as spawn5 } from "node:child_process";
-import { closeSync as closeSync9, existsSync as existsSync30, mkdirSync as mkdirSync14, openSync as openSync8, readFileSync as readFileSync33 } from "node:fs";
+import { closeSync as closeSync9, existsSync as existsSync29, mkdirSync as mkdirSync13, openSync as openSync8, readFileSync as readFileSync33 } from "node:fs";
 import { connect } from "node:net";
-import { basename as basename7, dirname as dirname12, join as join42 } from "node:path";
+import { basename as basename7, dirname as dirname13, join as join41 } from "node:path";
 async function askSwitch(socketPath, request, timeoutMs = 2e3) {
   let directoryFd;
   let path17 = socketPath;
   if (Buffer.byteLength(socketPath) > SUN_PATH_MAX) {
     try {
-      directoryFd = openSync8(dirname12(socketPath), "r");
+      directoryFd = openSync8(dirname13(socketPath), "r");
     } catch {
       return void 0;
     }
@@ -39888,7 +39625,7 @@ async function switchRunning(store, network) {
 async function ensureSwitch(store, network, timeoutMs = 5e3) {
   if (await switchRunning(store, network)) return;
   const dir = networkDir(store, network.id);
-  const logPath = join42(dir, "switch.log");
+  const logPath = join41(dir, "switch.log");
   const deadline = Date.now() + timeoutMs;
   for (; ; ) {
     const started = withLockFileSync(networkLock(store, network.id), () => {
@@ -39901,7 +39638,7 @@ async function ensureSwitch(store, network, timeoutMs = 5e3) {
         const why = lastLine(logPath) ?? (started.exited === -1 ? `${SWITCH_BINARY} could not be started (run npm run build)` : "it did not answer");
         throw new BurrowError("NETWORK", `the switch of network ${network.name} did not start: ${why}`);
       }
-      if (started.exited === 0 && !existsSync30(join42(dir, "switch.sock"))) break;
+      if (started.exited === 0 && !existsSync29(join41(dir, "switch.sock"))) break;
       await sleep(10, void 0);
     }
     await sleep(10, void 0);
@@ -39909,7 +39646,7 @@ async function ensureSwitch(store, network, timeoutMs = 5e3) {
 }
 function startSwitch(dir, logPath, name) {
   const started = { exited: void 0 };
-  mkdirSync14(dir, { recursive: true, mode: 448 });
+  mkdirSync13(dir, { recursive: true, mode: 448 });
   const log2 = openSync8(logPath, "a", 384);
   try {
     const child2 = spawn5(SWITCH_BINARY, [dir, name], { detached: true, stdio: ["ignore", log2, log2], env: hostEnv() });
@@ -39949,8 +39686,8 @@ var init_switch = __esm({
 });
 
 // src/network/attach.ts
-import { readdirSync as readdirSync10, rmSync as rmSync9 } from "node:fs";
-import { join as join43 } from "node:path";
+import { readdirSync as readdirSync10, rmSync as rmSync8 } from "node:fs";
+import { join as join42 } from "node:path";
 async function prepareAttachments(store, containerId, containerName, hostsFile2, attachments) {
   const files = [];
   for (const [index, attachment] of attachments.entries()) {
@@ -39958,12 +39695,12 @@ async function prepareAttachments(store, containerId, containerName, hostsFile2,
   }
   const dir = containerDir(store, containerId);
   for (const name of readdirSync10(dir)) {
-    if (name.endsWith(ATTACH_SUFFIX) && !files.includes(join43(dir, name))) rmSync9(join43(dir, name), { force: true });
+    if (name.endsWith(ATTACH_SUFFIX) && !files.includes(join42(dir, name))) rmSync8(join42(dir, name), { force: true });
   }
   return files;
 }
 function attachFile(store, containerId, networkId) {
-  return join43(containerDir(store, containerId), `network-${networkId.slice(0, 12)}${ATTACH_SUFFIX}`);
+  return join42(containerDir(store, containerId), `network-${networkId.slice(0, 12)}${ATTACH_SUFFIX}`);
 }
 async function prepareAttachment(store, containerId, containerName, hostsFile2, attachment, ifname) {
   const network = findNetwork(store, attachment.network);
@@ -40005,8 +39742,8 @@ var init_attach = __esm({
 });
 
 // src/network/helpers.ts
-import { closeSync as closeSync10, constants as constants12, openSync as openSync9, readFileSync as readFileSync34, rmSync as rmSync10, statSync as statSync7 } from "node:fs";
-import { join as join44 } from "node:path";
+import { closeSync as closeSync10, constants as constants12, openSync as openSync9, readFileSync as readFileSync34, rmSync as rmSync9, statSync as statSync6 } from "node:fs";
+import { join as join43 } from "node:path";
 function tunProblem() {
   try {
     closeSync10(openSync9(TUN, constants12.O_RDWR));
@@ -40052,13 +39789,13 @@ function killLeftoverHelper(dir) {
   const unrecorded = unrecordedPasta(dir);
   if (unrecorded !== void 0) {
     signalLeftover(unrecorded.pid);
-    rmSync10(join44(dir, PASTA_PID_FILE), { force: true });
+    rmSync9(join43(dir, PASTA_PID_FILE), { force: true });
   }
 }
 function recordedHelper(dir) {
   let text2;
   try {
-    text2 = readFileSync34(join44(dir, HELPER_FILE), "latin1");
+    text2 = readFileSync34(join43(dir, HELPER_FILE), "latin1");
   } catch {
     return void 0;
   }
@@ -40072,12 +39809,12 @@ function signalLeftover(pid) {
   }
 }
 function unrecordedPasta(dir) {
-  const path17 = join44(dir, PASTA_PID_FILE);
+  const path17 = join43(dir, PASTA_PID_FILE);
   let pid;
   let writtenAt;
   try {
     pid = Number(readFileSync34(path17, "latin1").trim());
-    writtenAt = statSync7(path17).mtimeMs;
+    writtenAt = statSync6(path17).mtimeMs;
   } catch {
     return void 0;
   }
@@ -40173,8 +39910,8 @@ var init_helper_args = __esm({
 });
 
 // src/container/network.ts
-import { readFileSync as readFileSync36, rmSync as rmSync11 } from "node:fs";
-import { join as join45 } from "node:path";
+import { readFileSync as readFileSync36, rmSync as rmSync10 } from "node:fs";
+import { join as join44 } from "node:path";
 async function prepareNetwork(store, record, onNote) {
   const dir = containerDir(store, record.id);
   const plan = record.plan;
@@ -40182,7 +39919,7 @@ async function prepareNetwork(store, record, onNote) {
   const names = plan.names ?? NO_NAMES;
   const base = { hostname: plan.hostname, name: record.name, names };
   killLeftoverHelper(dir);
-  rmSync11(join45(dir, NETWORK_FILE), { force: true });
+  rmSync10(join44(dir, NETWORK_FILE), { force: true });
   if (net.mode === "host") {
     writeNameFiles(dir, { ...base, network: "host", nameservers: [] });
     return { network: { kind: "host" }, agent: [] };
@@ -40203,9 +39940,9 @@ async function prepareNetwork(store, record, onNote) {
   const addresses = helper === "pasta" ? pastaAddresses() : { address: "10.0.2.100", gateway: SLIRP_HOST };
   const hostGateway = gatewayWanted ? helper === "pasta" ? addresses.gateway : SLIRP_HOST : void 0;
   writeNameFiles(dir, { ...base, network: helper, address: addresses.address, hostGateway, nameservers: [helper === "pasta" ? PASTA_DNS : SLIRP_DNS] });
-  await prepareAttachments(store, record.id, record.name, join45(dir, NAME_FILES.hosts), net.networks);
+  await prepareAttachments(store, record.id, record.name, join44(dir, NAME_FILES.hosts), net.networks);
   const state3 = { helper, ports, hostGateway, address: addresses.address, gateway: addresses.gateway, mac: net.mac };
-  writeFileAtomic(join45(dir, NETWORK_FILE), JSON.stringify(state3), 420, { durable: false });
+  writeFileAtomic(join44(dir, NETWORK_FILE), JSON.stringify(state3), 420, { durable: false });
   return { network: { kind: "private" }, agent: agentArgs(dir, helper, net, ports, hostGateway !== void 0) };
 }
 function hasOutbound(store, plan) {
@@ -40215,9 +39952,9 @@ async function networksOnly(store, record, dir, net, base, onNote) {
   if (net.ports.length > 0 || net.publishAll) onNote?.(`WARNING: Published ports are discarded: container ${record.name} has no outbound network (its networks are all internal)`);
   const address = net.networks[0]?.address;
   writeNameFiles(dir, { ...base, network: "none", address, nameservers: [] });
-  await prepareAttachments(store, record.id, record.name, join45(dir, NAME_FILES.hosts), net.networks);
+  await prepareAttachments(store, record.id, record.name, join44(dir, NAME_FILES.hosts), net.networks);
   const state3 = { helper: void 0, ports: [], address, mac: net.mac };
-  writeFileAtomic(join45(dir, NETWORK_FILE), JSON.stringify(state3), 420, { durable: false });
+  writeFileAtomic(join44(dir, NETWORK_FILE), JSON.stringify(state3), 420, { durable: false });
   return { network: { kind: "private" }, agent: networksOnlyAgentArgs(dir) };
 }
 function joinContainer(store, record, id) {
@@ -40235,11 +39972,11 @@ function joinContainer(store, record, id) {
   const otherDir = containerDir(store, other.id);
   for (const file of [NAME_FILES.hosts, NAME_FILES.resolv]) {
     try {
-      writeInPlace(join45(dir, file), readFileSync36(join45(otherDir, file), "utf8"));
+      writeInPlace(join44(dir, file), readFileSync36(join44(otherDir, file), "utf8"));
     } catch {
     }
   }
-  writeInPlace(join45(dir, NAME_FILES.hostname), `${record.plan.hostname}
+  writeInPlace(join44(dir, NAME_FILES.hostname), `${record.plan.hostname}
 `);
   if (other.plan.network.mode === "host") return { network: { kind: "host" }, agent: [] };
   return { network: { kind: "container", pid: state3.sandbox.pid }, agent: [] };
@@ -40412,14 +40149,14 @@ var init_tty = __esm({
 });
 
 // src/container/exec.ts
-import { closeSync as closeSync12, constants as fsConstants2, openSync as openSync10 } from "node:fs";
+import { closeSync as closeSync12, constants as fsConstants, openSync as openSync10 } from "node:fs";
 import { constants as constants13 } from "node:os";
-import { join as join46 } from "node:path";
+import { join as join45 } from "node:path";
 import { spawn as spawn6 } from "node:child_process";
 function openSeccompFilter(dir, record) {
   if (!hasSeccompFilter(record.plan)) return void 0;
   try {
-    return openSync10(join46(dir, SECCOMP_FILE), fsConstants2.O_RDONLY | fsConstants2.O_NOFOLLOW);
+    return openSync10(join45(dir, SECCOMP_FILE), fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW);
   } catch (error2) {
     throw new BurrowError("IO", `cannot read the seccomp filter of container ${record.name}: ${error2.message} (recreate the container)`);
   }
@@ -40564,10 +40301,10 @@ __export(health_exports, {
   runHealthCheck: () => runHealthCheck,
   waitHealthy: () => waitHealthy
 });
-import { existsSync as existsSync31, readFileSync as readFileSync37 } from "node:fs";
-import { join as join47 } from "node:path";
+import { existsSync as existsSync30, readFileSync as readFileSync37 } from "node:fs";
+import { join as join46 } from "node:path";
 function readHealthFile(dir) {
-  const text2 = readRunFile(join47(dir, HEALTH_FILE));
+  const text2 = readRunFile(join46(dir, HEALTH_FILE));
   if (text2 === void 0) return void 0;
   try {
     const parsed = JSON.parse(text2);
@@ -40662,7 +40399,7 @@ async function probe(store, record, sandbox, config, signal) {
 }
 function recordResult(store, record, config, run, result) {
   const dir = containerDir(store, record.id);
-  return withLockFileSync(join47(dir, "health.lock"), () => {
+  return withLockFileSync(join46(dir, "health.lock"), () => {
     const file = readHealthFile(dir);
     const current = file !== void 0 && file.Run === run ? file : { Status: "starting", FailingStreak: 0, Log: file?.Log ?? [] };
     const next = { Status: current.Status, FailingStreak: current.FailingStreak, Log: [...current.Log, result].slice(-MAX_LOG_ENTRIES) };
@@ -40676,7 +40413,7 @@ function recordResult(store, record, config, run, result) {
         if (next.FailingStreak >= config.retries) next.Status = "unhealthy";
       }
     }
-    writeFileAtomic(join47(dir, HEALTH_FILE), `${JSON.stringify({ ...next, Run: run })}
+    writeFileAtomic(join46(dir, HEALTH_FILE), `${JSON.stringify({ ...next, Run: run })}
 `, 420, { durable: false });
     return next;
   });
@@ -40695,7 +40432,7 @@ async function runHealthCheck(store, query, options = {}) {
   const result = await probe(store, record, sandbox, config, options.signal);
   if (options.signal?.aborted === true) throw new BurrowError("INTERRUPTED", `the health check of container ${record.name} was interrupted`);
   const after = containerState(store, record);
-  if (after.status !== "running" || after.startedAt !== run || !existsSync31(containerDir(store, record.id))) {
+  if (after.status !== "running" || after.startedAt !== run || !existsSync30(containerDir(store, record.id))) {
     throw new BurrowError("INVALID_ARGUMENT", `container ${record.name} stopped during its health check`);
   }
   return recordResult(store, record, config, run, result);
@@ -40711,7 +40448,7 @@ async function waitHealthy(store, query, options) {
   healthConfigOf(record);
   const deadline = Date.now() + options.timeoutMs;
   for (; ; ) {
-    if (!existsSync31(join47(containerDir(store, record.id), "container.json"))) throw new BurrowError("NOT_FOUND", `container ${record.name} was removed before it became healthy`);
+    if (!existsSync30(join46(containerDir(store, record.id), "container.json"))) throw new BurrowError("NOT_FOUND", `container ${record.name} was removed before it became healthy`);
     const state3 = containerState(store, record);
     if (state3.status === "created") throw new BurrowError("INVALID_ARGUMENT", `container ${record.name} is not running: start it first`);
     if (state3.status === "exited") throw new BurrowError("INVALID_ARGUMENT", `container ${record.name} exited (code ${state3.exitCode ?? -1}) before it became healthy`);
@@ -40808,9 +40545,17 @@ var init_health = __esm({
 });
 
 // src/container/start.ts
-import { chmodSync as chmodSync3, closeSync as closeSync13, existsSync as existsSync32, openSync as openSync11, renameSync as renameSync5, rmSync as rmSync12, unlinkSync as unlinkSync3, writeFileSync as writeFileSync11 } from "node:fs";
+var start_exports = {};
+__export(start_exports, {
+  ATTACH_HOLD_FILE: () => ATTACH_HOLD_FILE,
+  ATTACH_WAIT_MS: () => ATTACH_WAIT_MS,
+  removeContainerFiles: () => removeContainerFiles,
+  startDetached: () => startDetached,
+  startForeground: () => startForeground
+});
+import { chmodSync as chmodSync3, closeSync as closeSync13, existsSync as existsSync31, openSync as openSync11, renameSync as renameSync5, rmSync as rmSync11, unlinkSync as unlinkSync3, writeFileSync as writeFileSync10 } from "node:fs";
 import { constants as constants14 } from "node:os";
-import { join as join48, relative as relative3 } from "node:path";
+import { join as join47, relative as relative3 } from "node:path";
 import { fileURLToPath as fileURLToPath12 } from "node:url";
 function killOrphanedSandbox(dir) {
   const sandbox = readSandbox(dir);
@@ -40820,7 +40565,7 @@ function clearRunFiles(dir) {
   killOrphanedSandbox(dir);
   for (const name of ["monitor", "pid", "exit", "stopped", "launch-error", AUTO_NOTE_FILE, EXIT_RESERVE]) {
     try {
-      unlinkSync3(join48(dir, name));
+      unlinkSync3(join47(dir, name));
     } catch (error2) {
       if (error2.code !== "ENOENT") throw error2;
     }
@@ -40846,15 +40591,15 @@ async function removeContainerFiles(store, record, mapping = containerIdMapping(
   killOrphanedSandbox(dir);
   await removeContainerCgroup(record.cgroup);
   removeCgroupsOf(record.id);
-  const retired = join48(containersDir(store), `.removing-${record.id}.${randomBytes(4).toString("hex")}`);
+  const retired = join47(containersDir(store), `.removing-${record.id}.${randomBytes(4).toString("hex")}`);
   try {
     renameSync5(dir, retired);
   } catch (error2) {
     if (error2.code === "ENOENT") return;
     throw error2;
   }
-  const work = join48(retired, relative3(dir, record.plan.rootfs.work), "work");
-  for (const dir2 of [work, join48(work, "incompat"), join48(work, "incompat", "volatile")]) {
+  const work = join47(retired, relative3(dir, record.plan.rootfs.work), "work");
+  for (const dir2 of [work, join47(work, "incompat"), join47(work, "incompat", "volatile")]) {
     try {
       chmodSync3(dir2, 448);
     } catch {
@@ -40915,11 +40660,11 @@ async function runForeground(store, record, options) {
   trace("cgroup ready");
   const entry = cgroup === void 0 ? [] : entryArgv(cgroup);
   try {
-    writeFileSync11(join48(dir, EXIT_RESERVE), Buffer.alloc(8192));
+    writeFileSync10(join47(dir, EXIT_RESERVE), Buffer.alloc(8192));
   } catch {
   }
   const attempt = async () => {
-    writeFileAtomic(join48(dir, "monitor"), monitorFile(), 420, RUNTIME);
+    writeFileAtomic(join47(dir, "monitor"), monitorFile(), 420, RUNTIME);
     return launchAttached(store, record, site, entry, network, options);
   };
   let exitCode = 125;
@@ -40932,10 +40677,10 @@ async function runForeground(store, record, options) {
       exitCode = await attempt();
     }
   } finally {
-    rmSync12(join48(dir, "pid"), { force: true });
-    rmSync12(join48(dir, EXIT_RESERVE), { force: true });
+    rmSync11(join47(dir, "pid"), { force: true });
+    rmSync11(join47(dir, EXIT_RESERVE), { force: true });
     const oom = wasOomKilled(cgroup);
-    writeFileAtomic(join48(dir, "exit"), JSON.stringify({ exitCode, finishedAt: (/* @__PURE__ */ new Date()).toISOString(), ...oom ? { oomKilled: true } : {} }), 420, RUNTIME);
+    writeFileAtomic(join47(dir, "exit"), JSON.stringify({ exitCode, finishedAt: (/* @__PURE__ */ new Date()).toISOString(), ...oom ? { oomKilled: true } : {} }), 420, RUNTIME);
     await removeContainerCgroup(cgroup);
     trace("cgroup removed");
   }
@@ -40958,7 +40703,7 @@ async function launchAttached(store, record, site, entry, network, options) {
   let info3 = "";
   let sandboxPid;
   let stateFailure;
-  const pidFile = join48(containerDir(store, record.id), "pid");
+  const pidFile = join47(containerDir(store, record.id), "pid");
   child2.stdio[3]?.on("data", (chunk) => {
     info3 += chunk.toString();
     const pid = launchInfo(info3, plan.rootfs.driver).pid;
@@ -41021,14 +40766,14 @@ async function monitorGone(monitor) {
 async function waitForStart(dir, timeoutMs) {
   const started = Date.now();
   while (Date.now() - started < timeoutMs) {
-    const launchError = readRunFile(join48(dir, "launch-error"));
+    const launchError = readRunFile(join47(dir, "launch-error"));
     if (launchError !== void 0) return { launchError };
     const sandbox = readSandbox(dir);
     if (sandbox !== void 0) {
       await waitForSandbox(sandbox.pid, Math.max(0, timeoutMs - (Date.now() - started)));
       return { pid: sandbox.pid };
     }
-    if (existsSync32(join48(dir, "exit"))) return { exited: true };
+    if (existsSync31(join47(dir, "exit"))) return { exited: true };
     await new Promise((resolve11) => setTimeout(resolve11, 5));
   }
   return {};
@@ -41054,7 +40799,7 @@ async function runDetached(store, record, options) {
   writeEnvironmentFile(dir, plan);
   const network = await prepareNetwork(store, record, options.onNote);
   const cleanup = record.autoRemove ? ["--cleanup", process.execPath, CLI, "--root", store.root, "rm", "--force", "--volumes", record.id] : [];
-  if (record.autoRemove) closeSync13(openSync11(join48(dir, ATTACH_HOLD_FILE), "a"));
+  if (record.autoRemove) closeSync13(openSync11(join47(dir, ATTACH_HOLD_FILE), "a"));
   const waitAttach = options.connectClient === void 0 ? [] : ["--wait-attach", String(ATTACH_WAIT_MS)];
   const health = monitorHealthArgs(plan.healthcheck, [process.execPath, CLI, "--root", store.root, "healthcheck", "run", record.id]);
   const launcher = launcherArgv(plan, site, network.network)[0];
@@ -41115,6 +40860,288 @@ var init_start2 = __esm({
     CLI = fileURLToPath12(new URL("../../bin/burrow.js", __burrowModuleUrl));
     ATTACH_HOLD_FILE = "attach-hold";
     ATTACH_WAIT_MS = 1e4;
+  }
+});
+
+// src/container/create.ts
+import { accessSync as accessSync3, constants as fsConstants2, existsSync as existsSync32, mkdirSync as mkdirSync14, rmSync as rmSync12, statSync as statSync7, writeFileSync as writeFileSync11 } from "node:fs";
+import { isAbsolute as isAbsolute4, join as join48, posix as posix4 } from "node:path";
+async function resolveImage(store, reference, signal, onNote, mapping, policy = {}) {
+  const pull = policy.pull ?? "missing";
+  const found = pull === "always" ? void 0 : findRecords(store, reference)[0];
+  if (found !== void 0) {
+    const image = loadLocalImage(store, found);
+    if (policy.platform !== void 0) checkImagePlatform(image, policy.platform, reference);
+    return image;
+  }
+  if (pull === "never") throw new BurrowError("NOT_FOUND", `no such image: ${reference} (--pull never: pull it first, or use --pull missing)`);
+  if (pull === "missing") onNote(`Unable to find image '${reference}' locally`);
+  const { pullImage: pullImage2 } = await Promise.resolve().then(() => (init_pull(), pull_exports));
+  const { loadConfig: loadConfig2 } = await Promise.resolve().then(() => (init_config(), config_exports));
+  const { UnpackWhilePulling: UnpackWhilePulling2 } = await Promise.resolve().then(() => (init_stream2(), stream_exports));
+  const config = loadConfig2();
+  const unpacking = mapping === void 0 ? void 0 : new UnpackWhilePulling2(store, mapping, config.maxLayerSize, reference);
+  trace("pull: code loaded");
+  let pulled;
+  try {
+    pulled = await pullImage2(reference, { store, config, signal, ...policy.platform === void 0 ? {} : { platform: policy.platform }, layerSink: unpacking?.sink, onPlan: () => trace("pull: manifest read") });
+  } catch (error2) {
+    await unpacking?.settle(false);
+    throw error2;
+  }
+  trace("pull: blobs stored");
+  await unpacking?.settle(true);
+  for (const note of unpacking?.notes ?? []) onNote(note);
+  return loadLocalImage(store, findRecords(store, pulled.name)[0]);
+}
+function checkImagePlatform(image, wanted, reference) {
+  const config = image.config;
+  if (config.os === void 0 || config.architecture === void 0) return;
+  const own = { os: config.os, architecture: config.architecture, variant: config.variant };
+  if (!platformMatches(wanted, own)) {
+    throw new BurrowError("INVALID_ARGUMENT", `image ${reference} is ${formatPlatform(own)}, not the --platform ${formatPlatform(wanted)} asked for: pull it with --platform ${formatPlatform(wanted)}, or use --pull always`);
+  }
+}
+function keepIdFor(userns) {
+  if (userns === void 0 || userns.mode === "default") return void 0;
+  return { mode: "keep-id", uid: userns.uid ?? process.getuid(), gid: userns.gid ?? process.getgid() };
+}
+function keptUser(mounts) {
+  const account = callerAccount();
+  const seen = mounts.some((mount) => mount.target === account.home || account.home.startsWith(`${mount.target.replace(/\/+$/, "")}/`));
+  return { ...account, home: seen ? account.home : "/" };
+}
+function keepIdDriver(asked2) {
+  if (asked2 === void 0 || asked2 === "auto" || asked2 === "copy") return "copy";
+  throw new BurrowError("INVALID_ARGUMENT", `--storage-driver ${asked2} cannot be used with --userns=keep-id: its container's root is a copy with keep-id's owners (leave --storage-driver out, or use copy)`);
+}
+function findContainerOrNone(store, query) {
+  try {
+    return findContainer(store, query);
+  } catch (error2) {
+    if (isBurrowError(error2, "NOT_FOUND")) return void 0;
+    throw error2;
+  }
+}
+function checkMountTargets(volumes, devices) {
+  const seen = /* @__PURE__ */ new Set();
+  for (const target of [...volumes.map((volume) => volume.target), ...devices.map((device) => device.target)]) {
+    const clean2 = cleanTarget(target);
+    if (seen.has(clean2)) throw new BurrowError("INVALID_ARGUMENT", `duplicate mount point: ${clean2} (give each target one -v, --mount, --tmpfs or --device)`);
+    seen.add(clean2);
+  }
+}
+function checkDevice(device) {
+  let stat2;
+  try {
+    stat2 = statSync7(device.source);
+  } catch {
+    throw new BurrowError("INVALID_ARGUMENT", `--device ${device.source}: no such device on this host`);
+  }
+  if (!stat2.isCharacterDevice() && !stat2.isBlockDevice()) throw new BurrowError("INVALID_ARGUMENT", `--device ${device.source}: not a device node`);
+  const wanted = (device.permissions.includes("r") ? fsConstants2.R_OK : 0) | (device.permissions.includes("w") ? fsConstants2.W_OK : 0);
+  try {
+    accessSync3(device.source, wanted === 0 ? fsConstants2.R_OK : wanted);
+  } catch {
+    throw new BurrowError("INVALID_ARGUMENT", `--device ${device.source}: your user may not open it on the host, so a rootless container cannot either (add yourself to its group, or leave --device out)`);
+  }
+  return device;
+}
+function cleanTarget(target) {
+  return posix4.normalize(target).replace(/(.)\/$/, "$1");
+}
+function imageVolumes(volumes, given, devices) {
+  const taken = /* @__PURE__ */ new Set([...given.map((mount) => cleanTarget(mount.target)), ...devices.map((device) => cleanTarget(device.target))]);
+  return volumes.filter((target) => !taken.has(target)).map((target) => ({ kind: "volume", name: "", anonymous: true, target, readOnly: false }));
+}
+function sortByDepth(mounts) {
+  const depth = (mount) => cleanTarget(mount.target).split("/").filter(Boolean).length;
+  return mounts.map((mount, index) => ({ mount, index })).sort((a2, b) => depth(a2.mount) - depth(b.mount) || a2.index - b.index).map(({ mount }) => mount);
+}
+async function createContainer(store, options) {
+  const note = options.onNote ?? (() => {
+  });
+  const name = options.name?.replace(/^\//, "");
+  if (name !== void 0 && !VALID_NAME.test(name)) {
+    throw new BurrowError("INVALID_ARGUMENT", `invalid container name "${options.name}": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
+  }
+  checkMountTargets(options.volumes, options.devices ?? []);
+  const devices = (options.devices ?? []).map(checkDevice);
+  trace("create");
+  const keepId = keepIdFor(options.userns);
+  if (keepId !== void 0) {
+    containerIdMapping(keepId);
+    if (options.network?.startsWith("container:") === true) throw new BurrowError("INVALID_ARGUMENT", "--userns=keep-id cannot be used with --network container:NAME: the container would join the other one's user namespace");
+  }
+  const storageDriver = keepId === void 0 ? options.storageDriver : keepIdDriver(options.storageDriver);
+  const joinedName = options.network?.startsWith("container:") === true ? options.network.slice("container:".length) : "";
+  const joined = joinedName === "" ? void 0 : findContainerOrNone(store, joinedName);
+  if (joined?.userns !== void 0) throw new BurrowError("INVALID_ARGUMENT", `--network container:${joined.name} cannot join a container made with --userns=keep-id: its user namespace does not have burrow's default mapping`);
+  const mapping = idMapping();
+  const image = await resolveImage(store, options.image, options.signal, options.quiet === true ? () => {
+  } : note, mapping, { pull: options.pull, platform: options.platform });
+  trace("image found");
+  if (mapping.single) note(`mapping only your own uid into the container: ${mapping.reason}`);
+  const lowers = await ensureLayers(store, image, mapping, note);
+  trace("layers ready");
+  const config = imageRuntimeConfig(image.config.config, image.record.name);
+  const extraEnv = callerEnv(options.env);
+  const user = resolveUser(options.user ?? config.user ?? (keepId === void 0 ? void 0 : `${keepId.uid}:${keepId.gid}`), lowers);
+  const groups = [.../* @__PURE__ */ new Set([...user.groups, ...resolveGroups(options.groupAdd ?? [], lowers)])];
+  const entrypoint = options.entrypoint ?? config.entrypoint ?? [];
+  const command = options.command.length > 0 ? options.command : options.entrypoint !== void 0 ? [] : config.cmd ?? [];
+  const args = [...entrypoint, ...command];
+  if (args.length === 0) throw new BurrowError("INVALID_ARGUMENT", `no command specified: ${image.record.name} has no Cmd or Entrypoint; give one after the image name`);
+  const healthcheck = resolveHealthcheck(config.healthcheck, options.healthcheck, config.shell);
+  const workdir = options.workdir ?? config.workingDir ?? "/";
+  if (!isAbsolute4(workdir)) throw new BurrowError("INVALID_ARGUMENT", `the working directory "${workdir}" is invalid: it needs to be an absolute path`);
+  for (const volume of options.volumes) {
+    if (volume.kind === "bind" && !existsSync32(volume.source)) {
+      throw new BurrowError("INVALID_ARGUMENT", `invalid mount: bind source path does not exist: ${volume.source}`);
+    }
+  }
+  const anonymousVolumes = [];
+  const mounts = sortByDepth([...options.volumes, ...options.imageVolumes === false ? [] : imageVolumes(config.volumes, options.volumes, devices)]).map((volume) => {
+    if (volume.kind !== "volume") return volume;
+    if (volume.anonymous === true) {
+      const name2 = anonymousVolumeName();
+      anonymousVolumes.push(name2);
+      return { kind: "bind", source: join48(volumesDir(store), name2, "_data"), target: volume.target, readOnly: volume.readOnly };
+    }
+    const mount = volumeMount(createVolume(store, volume.name), volume.target, volume.readOnly);
+    return volume.noCopy === true && mount.kind === "bind" ? { ...mount, noCopy: true } : mount;
+  });
+  for (const device of devices) mounts.push({ kind: "bind", source: device.source, target: device.target, readOnly: false, device: true });
+  const security = options.security ?? DEFAULT_SECURITY;
+  const caps = security.privileged ? [...ALL_CAPABILITIES] : containerCapabilities(options.capAdd, options.capDrop);
+  const seccomp = await containerSeccompFilter(security.seccomp, caps);
+  const limits = options.limits ?? {};
+  const limitMode = options.limitMode ?? { disabled: false, ignoreMissing: false };
+  checkLimitMode(limitMode, limits);
+  if (asksForLimits(limits) && !limitMode.disabled && !limitMode.ignoreMissing) {
+    const { detectCgroupHost: detectCgroupHost2, resolveLimits: resolveLimits2 } = await Promise.resolve().then(() => (init_cgroup(), cgroup_exports));
+    resolveLimits2(detectCgroupHost2(), limits, limitMode);
+  }
+  const id = newContainerId();
+  const names = options.names ?? NO_NAMES;
+  for (const host of names.extraHosts) parseAddHost(host);
+  const exposed = uniqueExposed([...config.exposedPorts, ...options.expose ?? []]);
+  const hostname = options.hostname ?? id.slice(0, 12);
+  const dir = containerDir(store, id);
+  const upper = join48(dir, "upper");
+  const work = join48(dir, "work");
+  const merged = join48(dir, "merged");
+  mkdirSync14(dir, { recursive: true, mode: 448 });
+  if (options.claimStart === true) claimStart(dir);
+  let network;
+  try {
+    network = networkPlan(store, { spec: options.network, ports: options.ports ?? [], publishAll: options.publishAll === true, mac: options.macAddress, aliases: options.networkAliases ?? [] }, exposed, id, (name2) => findContainer(store, name2).id, note);
+  } catch (error2) {
+    rmSync12(dir, { recursive: true, force: true });
+    throw error2;
+  }
+  for (const path17 of [upper, work, merged]) mkdirSync14(path17, { mode: 493 });
+  const userns = keepId === void 0 ? void 0 : { ...keepId, user: keptUser(mounts) };
+  const home = userns !== void 0 && user.uid === userns.uid && needsEntry(readImageFile(lowers, "etc/passwd") ?? "", userns.user.name, userns.uid) ? userns.user.home : user.home;
+  if (seccomp !== void 0) writeFileSync11(join48(dir, SECCOMP_FILE), seccomp, { mode: 292 });
+  const plan = {
+    rootfs: { driver: storageDriver ?? "auto", lowers, upper, work, merged, readOnly: options.readOnly, volatile: options.remove },
+    hostname,
+    network,
+    ...names === NO_NAMES ? {} : { names },
+    // Written again at each start, for what it resolves (network/files.ts).
+    files: writeNameFiles(dir, { hostname, network: network.mode === "host" ? "host" : "none", names, nameservers: [] }),
+    mounts,
+    capabilities: caps,
+    process: {
+      args,
+      env: mergeEnv([config.env, extraEnv], { PATH: DEFAULT_PATH, HOSTNAME: hostname, HOME: home, ...options.tty ? { TERM: "xterm" } : {} }),
+      cwd: workdir,
+      uid: user.uid,
+      gid: user.gid,
+      groups,
+      ...options.ulimits === void 0 || options.ulimits.length === 0 ? {} : { rlimits: options.ulimits },
+      ...options.oomScoreAdj === void 0 ? {} : { oomScoreAdj: options.oomScoreAdj },
+      init: options.init,
+      stdin: options.interactive,
+      tty: options.tty
+    },
+    security,
+    ...healthcheck === void 0 ? {} : { healthcheck }
+  };
+  const record = {
+    id,
+    name: "",
+    image: { id: image.id, name: image.record.name },
+    created: (/* @__PURE__ */ new Date()).toISOString(),
+    labels: options.labels,
+    autoRemove: options.remove,
+    restart: options.restart ?? "no",
+    stopSignal: options.stopSignal ?? config.stopSignal ?? "SIGTERM",
+    ...options.stopTimeout === void 0 ? {} : { stopTimeout: options.stopTimeout },
+    ...anonymousVolumes.length === 0 ? {} : { anonymousVolumes },
+    ...options.logDriver === void 0 || options.logDriver === "json-file" ? {} : { logDriver: options.logDriver },
+    tty: options.tty,
+    logMaxSize: options.logMaxSize,
+    ...options.logMaxFiles !== void 0 ? { logMaxFiles: options.logMaxFiles } : {},
+    ...asksForLimits(limits) ? { limits } : {},
+    ...limitMode.disabled || limitMode.ignoreMissing ? { limitMode } : {},
+    plan,
+    ...userns === void 0 ? {} : { userns },
+    command: { entrypoint, cmd: command, ...options.user === void 0 ? {} : { user: options.user } }
+  };
+  try {
+    writeNamedRecord(store, record, name);
+    for (const volume of anonymousVolumes) createVolume(store, volume, { [ANONYMOUS_VOLUME_LABEL]: "" });
+  } catch (error2) {
+    rmSync12(dir, { recursive: true, force: true });
+    await removeAnonymousVolumes(store, anonymousVolumes);
+    throw error2;
+  }
+  try {
+    await copyUpVolumes(store, record, options.signal);
+  } catch (error2) {
+    try {
+      const { removeContainerFiles: removeContainerFiles2 } = await Promise.resolve().then(() => (init_start2(), start_exports));
+      await removeContainerFiles2(store, record);
+      await removeAnonymousVolumes(store, anonymousVolumes);
+    } catch {
+    }
+    throw error2;
+  }
+  trace("container created");
+  return record;
+}
+var DEFAULT_PATH;
+var init_create2 = __esm({
+  "src/container/create.ts"() {
+    "use strict";
+    init_errors();
+    init_local();
+    init_capabilities();
+    init_seccomp_filter();
+    init_handoff();
+    init_security();
+    init_unpack();
+    init_idmap();
+    init_keep_id();
+    init_trace();
+    init_names();
+    init_record();
+    init_image_config();
+    init_environment();
+    init_health_config();
+    init_user();
+    init_copy_up();
+    init_volumes();
+    init_platform2();
+    init_mode();
+    init_files();
+    init_hosts2();
+    init_ports();
+    init_limits2();
+    init_start_claim();
+    DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
   }
 });
 
@@ -41665,7 +41692,7 @@ var init_internal_glob_options_helper = __esm({
 // node_modules/@actions/glob/lib/internal-path-helper.js
 import * as path9 from "path";
 import assert from "assert";
-function dirname14(p) {
+function dirname15(p) {
   p = safeTrimTrailingSeparator(p);
   if (IS_WINDOWS3 && /^\\\\[^\\]+(\\[^\\]+)?$/.test(p)) {
     return p;
@@ -41788,14 +41815,14 @@ function getSearchPaths(patterns) {
     }
     let foundAncestor = false;
     let tempKey = key;
-    let parent = dirname14(tempKey);
+    let parent = dirname15(tempKey);
     while (parent !== tempKey) {
       if (searchPathMap[parent]) {
         foundAncestor = true;
         break;
       }
       tempKey = parent;
-      parent = dirname14(tempKey);
+      parent = dirname15(tempKey);
     }
     if (!foundAncestor) {
       result.push(pattern.searchPath);
@@ -43863,12 +43890,12 @@ var init_internal_path = __esm({
             this.segments = itemPath.split(path11.sep);
           } else {
             let remaining = itemPath;
-            let dir = dirname14(remaining);
+            let dir = dirname15(remaining);
             while (dir !== remaining) {
               const basename11 = path11.basename(remaining);
               this.segments.unshift(basename11);
               remaining = dir;
-              dir = dirname14(remaining);
+              dir = dirname15(remaining);
             }
             this.segments.unshift(remaining);
           }
@@ -43880,7 +43907,7 @@ var init_internal_path = __esm({
             segment = normalizeSeparators2(itemPath[i2]);
             if (i2 === 0 && hasRoot(segment)) {
               segment = safeTrimTrailingSeparator(segment);
-              assert2(segment === dirname14(segment), `Parameter 'itemPath' root segment contains information for multiple segments`);
+              assert2(segment === dirname15(segment), `Parameter 'itemPath' root segment contains information for multiple segments`);
               this.segments.push(segment);
             } else {
               assert2(!segment.includes(path11.sep), `Parameter 'itemPath' contains unexpected path separators`);
@@ -43983,7 +44010,7 @@ var init_internal_pattern = __esm({
        */
       partialMatch(itemPath) {
         itemPath = safeTrimTrailingSeparator(itemPath);
-        if (dirname14(itemPath) === itemPath) {
+        if (dirname15(itemPath) === itemPath) {
           return this.rootRegExp.test(itemPath);
         }
         return this.minimatch.matchOne(itemPath.split(IS_WINDOWS6 ? /\\+/ : /\/+/), this.minimatch.set[0], true);
@@ -59689,7 +59716,7 @@ var init_bufferHelpers_common = __esm({
 
 // node_modules/@azure/storage-common/dist/esm/crc64.js
 import { createRequire as createRequire4 } from "node:module";
-import { dirname as dirname15 } from "node:path";
+import { dirname as dirname16 } from "node:path";
 import { fileURLToPath as fileURLToPath13 } from "node:url";
 var __isNode__, require2, __filename, __dirname, NativeCRC64;
 var init_crc64 = __esm({
@@ -59698,7 +59725,7 @@ var init_crc64 = __esm({
     if (__isNode__) {
       require2 = createRequire4(__burrowModuleUrl);
       __filename = fileURLToPath13(__burrowModuleUrl);
-      __dirname = dirname15(__filename);
+      __dirname = dirname16(__filename);
     }
     NativeCRC64 = (() => {
       var _scriptDir = typeof document !== "undefined" && document.currentScript ? document.currentScript.src : void 0;
@@ -91892,7 +91919,7 @@ var init_cache3 = __esm({
 
 // src/store/cache.ts
 import { closeSync as closeSync17, copyFileSync, createReadStream as createReadStream5, createWriteStream as createWriteStream4, existsSync as existsSync36, fsyncSync as fsyncSync2, linkSync as linkSync2, mkdirSync as mkdirSync15, openSync as openSync15, readdirSync as readdirSync12, readFileSync as readFileSync38, renameSync as renameSync6, rmSync as rmSync13, statSync as statSync10 } from "node:fs";
-import { dirname as dirname16, join as join55, resolve as resolve8, sep as sep9 } from "node:path";
+import { dirname as dirname17, join as join55, resolve as resolve8, sep as sep9 } from "node:path";
 import { Transform as Transform7 } from "node:stream";
 import { pipeline as pipeline6 } from "node:stream/promises";
 function isInside(path17, root) {
@@ -91922,7 +91949,7 @@ function recordBlobs(store, record) {
   return digests;
 }
 function placeBlob(source, target) {
-  const temp = join55(dirname16(target), `.${randomBytes(6).toString("hex")}.tmp`);
+  const temp = join55(dirname17(target), `.${randomBytes(6).toString("hex")}.tmp`);
   let how = "linked";
   try {
     linkSync2(source, temp);
@@ -91971,7 +91998,7 @@ async function exportCache(store, target, options = {}) {
         result.present++;
         continue;
       }
-      mkdirSync15(dirname16(destination), { recursive: true, mode: 448 });
+      mkdirSync15(dirname17(destination), { recursive: true, mode: 448 });
       if (placeBlob(source, destination) === "linked") result.linked++;
       else {
         result.copied++;
@@ -92128,7 +92155,7 @@ var init_cache4 = __esm({
           closeSync17(fd);
         }
         const target = blobPath(this.store.paths, digest);
-        mkdirSync15(dirname16(target), { recursive: true });
+        mkdirSync15(dirname17(target), { recursive: true });
         renameSync6(temp, target);
         this.seen.add(digest);
         this.imported++;
@@ -99644,7 +99671,7 @@ var require_dist4 = __commonJS({
 
 // src/job/load.ts
 import { readFileSync as readFileSync39 } from "node:fs";
-import { basename as basename10, dirname as dirname17, isAbsolute as isAbsolute6, resolve as resolve9 } from "node:path";
+import { basename as basename10, dirname as dirname18, isAbsolute as isAbsolute6, resolve as resolve9 } from "node:path";
 function fileError(file, line, message) {
   return new BurrowError("INVALID_ARGUMENT", `${file}:${line}: ${message}`);
 }
@@ -99695,7 +99722,7 @@ function parseJobText(text2, file) {
   return buildJob(value2, file, at);
 }
 function buildJob(raw, file, at) {
-  const base = dirname17(resolve9(file));
+  const base = dirname18(resolve9(file));
   const fail = (path17, message) => {
     throw fileError(file, at.line(path17), `field "${fieldName2(path17)}" ${message}`);
   };

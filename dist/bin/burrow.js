@@ -17478,6 +17478,14 @@ var init_health = __esm({
 });
 
 // src/container/start.ts
+var start_exports = {};
+__export(start_exports, {
+  ATTACH_HOLD_FILE: () => ATTACH_HOLD_FILE,
+  ATTACH_WAIT_MS: () => ATTACH_WAIT_MS,
+  removeContainerFiles: () => removeContainerFiles,
+  startDetached: () => startDetached,
+  startForeground: () => startForeground
+});
 function killOrphanedSandbox(dir) {
   const sandbox = readSandbox(dir);
   if (sandbox !== void 0 && isRunning(sandbox)) signalProcess(sandbox, "SIGKILL");
@@ -17999,15 +18007,16 @@ function parseVolume(spec) {
   const [source, target, modes] = parts;
   const modeList = modes === void 0 ? [] : modes.split(",");
   for (const mode of modeList) {
-    if (!["ro", "rw", "z", "Z"].includes(mode)) throw new BurrowError("INVALID_ARGUMENT", `invalid volume "${spec}": mode "${mode}" is not one of ro, rw, z, Z`);
+    if (!["ro", "rw", "z", "Z", "nocopy"].includes(mode)) throw new BurrowError("INVALID_ARGUMENT", `invalid volume "${spec}": mode "${mode}" is not one of ro, rw, z, Z, nocopy`);
   }
   if (modeList.includes("ro") && modeList.includes("rw")) throw new BurrowError("INVALID_ARGUMENT", `invalid volume "${spec}": ro and rw exclude each other`);
   const readOnly = modeList.includes("ro");
   if (!target.startsWith("/")) throw new BurrowError("INVALID_ARGUMENT", `invalid volume "${spec}": the container path must be absolute`);
   if (!source.startsWith("/") && !source.startsWith(".")) {
     if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/.test(source)) throw new BurrowError("INVALID_ARGUMENT", `invalid volume "${spec}": "${source}" is neither a path nor a volume name`);
-    return { kind: "volume", name: source, target, readOnly };
+    return { kind: "volume", name: source, target, readOnly, ...modeList.includes("nocopy") ? { noCopy: true } : {} };
   }
+  if (modeList.includes("nocopy")) throw new BurrowError("INVALID_ARGUMENT", `invalid volume "${spec}": nocopy is for a volume, not a host path`);
   return { kind: "bind", source: (0, import_node_path46.resolve)(source), target, readOnly };
 }
 function parseMount(spec) {
@@ -18029,7 +18038,8 @@ function parseMount(spec) {
   if (type === "volume") {
     const source = fields.get("source") ?? fields.get("src");
     if (source === void 0) throw new BurrowError("INVALID_ARGUMENT", `invalid --mount "${spec}": source=NAME is required for type=volume`);
-    return { kind: "volume", name: source, target, readOnly: ["readonly", "ro"].some((key) => fields.has(key) && fields.get(key) !== "false") };
+    const noCopy = fields.has("volume-nocopy") && fields.get("volume-nocopy") !== "false";
+    return { kind: "volume", name: source, target, readOnly: ["readonly", "ro"].some((key) => fields.has(key) && fields.get(key) !== "false"), ...noCopy ? { noCopy: true } : {} };
   }
   throw new BurrowError("INVALID_ARGUMENT", `invalid --mount "${spec}": type must be bind, volume or tmpfs`);
 }
@@ -19073,8 +19083,8 @@ var init_lifecycle = __esm({
 });
 
 // src/cli/start.ts
-var start_exports = {};
-__export(start_exports, {
+var start_exports2 = {};
+__export(start_exports2, {
   startCommand: () => startCommand
 });
 function startCommand(signal, setExit) {
@@ -21123,11 +21133,17 @@ function ownership(record, archive) {
   return archive && hasUser ? `user:${uid}:${gid}` : `keep:${process.getuid()}:${process.getgid()}`;
 }
 async function copyUp(store, record, target, volumeDir, signal) {
+  const staging = (0, import_node_fs59.mkdtempSync)((0, import_node_path51.join)((0, import_node_path51.dirname)(volumeDir), ".copy-up-"));
   try {
-    await runWorker(store, record, ["out", `${target.replace(/\/+$/, "")}/.`, volumeDir, record.name], { signal }, `the copy of ${target} into its volume`, ["preserve"], true);
+    await runWorker(store, record, ["out", `${target.replace(/\/+$/, "")}/.`, staging, record.name], { signal }, `the copy of ${target} into its volume`, ["preserve", `into:${encodeURIComponent(volumeDir)}`], true);
   } catch (error) {
     if (isBurrowError(error, "NOT_FOUND") || isBurrowError(error, "INVALID_ARGUMENT") && /not a directory/.test(error.message)) return;
     throw error;
+  } finally {
+    try {
+      (0, import_node_fs59.rmSync)(staging, { recursive: true, force: true });
+    } catch {
+    }
   }
 }
 async function runWorker(store, record, args, options, what, flags = [], imageOnly = false) {
@@ -26964,7 +26980,7 @@ var init_container = __esm({
     "use strict";
     init_esm();
     CONTAINER_VERBS = [
-      { name: "start", load: async (signal, setExit) => (await Promise.resolve().then(() => (init_start3(), start_exports))).startCommand(signal, setExit) },
+      { name: "start", load: async (signal, setExit) => (await Promise.resolve().then(() => (init_start3(), start_exports2))).startCommand(signal, setExit) },
       { name: "stop", load: async (signal, setExit) => (await Promise.resolve().then(() => (init_stop(), stop_exports))).stopCommand(signal, setExit) },
       { name: "kill", load: async (signal, setExit) => (await Promise.resolve().then(() => (init_kill2(), kill_exports))).killCommand(signal, setExit) },
       { name: "rm", load: async (signal, setExit) => (await Promise.resolve().then(() => (init_rm(), rm_exports))).rmCommand(signal, setExit) },
@@ -29589,7 +29605,7 @@ var init_unpack = __esm({
 async function copyUpVolumes(store, record, signal) {
   const own = `${volumesDir(store)}/`;
   for (const mount of record.plan.mounts) {
-    if (mount.kind !== "bind" || mount.volume !== void 0 || mount.device === true) continue;
+    if (mount.kind !== "bind" || mount.volume !== void 0 || mount.device === true || mount.noCopy === true) continue;
     if (!mount.source.startsWith(own) || !mount.source.endsWith("/_data") || !isEmptyDirectory(mount.source)) continue;
     if (!imageMayHave(record.plan.rootfs.lowers, mount.target)) continue;
     const { copyUp: copyUp2 } = await Promise.resolve().then(() => (init_cp(), cp_exports));
@@ -40350,14 +40366,15 @@ async function createContainer(store, options) {
     }
   }
   const anonymousVolumes = [];
-  const mounts = sortByDepth([...options.volumes, ...imageVolumes(config.volumes, options.volumes, devices)]).map((volume) => {
+  const mounts = sortByDepth([...options.volumes, ...options.imageVolumes === false ? [] : imageVolumes(config.volumes, options.volumes, devices)]).map((volume) => {
     if (volume.kind !== "volume") return volume;
     if (volume.anonymous === true) {
       const name2 = anonymousVolumeName();
       anonymousVolumes.push(name2);
       return { kind: "bind", source: (0, import_node_path74.join)(volumesDir(store), name2, "_data"), target: volume.target, readOnly: volume.readOnly };
     }
-    return volumeMount(createVolume(store, volume.name), volume.target, volume.readOnly);
+    const mount = volumeMount(createVolume(store, volume.name), volume.target, volume.readOnly);
+    return volume.noCopy === true && mount.kind === "bind" ? { ...mount, noCopy: true } : mount;
   });
   for (const device of devices) mounts.push({ kind: "bind", source: device.source, target: device.target, readOnly: false, device: true });
   const security = options.security ?? DEFAULT_SECURITY;
@@ -40441,10 +40458,20 @@ async function createContainer(store, options) {
   try {
     writeNamedRecord(store, record, name);
     for (const volume of anonymousVolumes) createVolume(store, volume, { [ANONYMOUS_VOLUME_LABEL]: "" });
-    await copyUpVolumes(store, record, options.signal);
   } catch (error) {
     (0, import_node_fs82.rmSync)(dir, { recursive: true, force: true });
     await removeAnonymousVolumes(store, anonymousVolumes);
+    throw error;
+  }
+  try {
+    await copyUpVolumes(store, record, options.signal);
+  } catch (error) {
+    try {
+      const { removeContainerFiles: removeContainerFiles2 } = await Promise.resolve().then(() => (init_start2(), start_exports));
+      await removeContainerFiles2(store, record);
+      await removeAnonymousVolumes(store, anonymousVolumes);
+    } catch {
+    }
     throw error;
   }
   trace("container created");
@@ -42243,6 +42270,8 @@ var init_builder = __esm({
               workdir: this.config.WorkingDir || void 0,
               user: this.config.User || void 0,
               labels: { [BUILD_LABEL]: "run" },
+              // What a RUN writes under an earlier VOLUME stays in the image, as with BuildKit (Docker's builder since 23.0).
+              imageVolumes: false,
               pull: "never",
               quiet: true,
               healthcheck: "none",

@@ -351,6 +351,8 @@ class Build {
           workdir: this.config.WorkingDir || undefined,
           user: this.config.User || undefined,
           labels: { [BUILD_LABEL]: 'run' },
+          // What a RUN writes under an earlier VOLUME stays in the image, as with BuildKit (Docker's builder since 23.0).
+          imageVolumes: false,
           pull: 'never',
           quiet: true,
           healthcheck: 'none',

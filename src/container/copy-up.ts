@@ -16,7 +16,7 @@ import { volumesDir } from './volumes.js';
 export async function copyUpVolumes(store: Store, record: ContainerRecord, signal?: AbortSignal): Promise<void> {
   const own = `${volumesDir(store)}/`;
   for (const mount of record.plan.mounts) {
-    if (mount.kind !== 'bind' || mount.volume !== undefined || mount.device === true) continue;
+    if (mount.kind !== 'bind' || mount.volume !== undefined || mount.device === true || mount.noCopy === true) continue;
     if (!mount.source.startsWith(own) || !mount.source.endsWith('/_data') || !isEmptyDirectory(mount.source)) continue;
     if (!imageMayHave(record.plan.rootfs.lowers, mount.target)) continue;
     const { copyUp } = await import('./cp.js');

@@ -13,7 +13,7 @@
  * `owners:MANIFEST` (in, cp -: the tar entries' own ids), `into-directory` (cp -:
  * CONTAINER_PATH must be a directory, and HOST_PATH goes into it under its own
  * name), `follow-link` (-L: the source's last symlink is followed), `owner:UID:GID`
- * (below), `preserve` (out: the copy keeps owners and modes, below). A symlink at the destination in the container is followed, inside the
+ * (below), `preserve` and `into:DIR` (out: a volume's copy-up, below). A symlink at the destination in the container is followed, inside the
  * container's root, as Docker does. The paths keep Docker's endings: `DIR/.` copies
  * DIR's contents, `DIR/` must be a directory.
  *
@@ -39,7 +39,7 @@
  * so the worker never outlives an interrupted or killed `burrow cp`.
  */
 import {
-  type Stats, chmodSync, closeSync, createReadStream, createWriteStream, fchmodSync, fchownSync, fstatSync, lchownSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, statSync, symlinkSync, unlinkSync, constants as fs,
+  type Stats, chmodSync, closeSync, createReadStream, createWriteStream, fchmodSync, fchownSync, fstatSync, lchownSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, statSync, symlinkSync, unlinkSync, constants as fs,
 } from 'node:fs';
 import { basename, dirname, join, posix, relative } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -374,6 +374,27 @@ async function mainOut(root: number, givenPath: string, hostPath: string, name: 
   await copyOut(fd, destination, true, from);
 }
 
+/**
+ * A volume's copy-up (`preserve`, `into:VOLUME_DIR`): the image's directory is copied into
+ * `staging`, a directory beside the volume's that no container mounts, so that a running
+ * container sharing the volume cannot swap a directory for a symlink under the copy while
+ * it writes there (the host side is written by path); then each top entry is renamed into
+ * the volume (a rename never follows the name it replaces), and the volume's directory,
+ * burrow's own and never a container's to replace, takes the image directory's owner and
+ * mode. Whatever fails, `staging` goes: a volume gets all of the copy or none of it.
+ */
+async function copyUpInto(root: number, givenPath: string, staging: string, volumeDir: string, name: string): Promise<void> {
+  try {
+    await mainOut(root, givenPath, staging, name, false);
+    for (const entry of readdirSync(staging)) renameSync(join(staging, entry), join(volumeDir, entry));
+    const top = lstatSync(staging);
+    lchownSync(volumeDir, top.uid, top.gid);
+    chmodSync(volumeDir, top.mode & 0o7777);
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
+}
+
 /** Copies into the container: Docker's rules for `HOST_SRC CONTAINER:DEST`. */
 async function mainIn(root: number, givenPath: string, hostPath: string, name: string, followLink: boolean): Promise<void> {
   let stat: Stats;
@@ -430,6 +451,11 @@ async function main(rootPath: string, direction: string, givenPath: string, host
   const root = openSync(rootPath, O_PATH | fs.O_DIRECTORY | O_CLOEXEC);
   const followLink = flags.includes('follow-link');
   if (direction === 'out') {
+    const into = flags.find((flag) => flag.startsWith('into:'));
+    if (preserve && into !== undefined) {
+      await copyUpInto(root, givenPath, hostPath, decodeURIComponent(into.slice('into:'.length)), name);
+      return;
+    }
     await mainOut(root, givenPath, hostPath, name, followLink);
     return;
   }

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, mkdirSync, readdirSync, rmSync, chmodSync, lstatSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, posix, resolve } from 'node:path';
+import { dirname, join, posix, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { once } from 'node:events';
@@ -308,12 +308,21 @@ function ownership(record: ContainerRecord, archive: boolean): string {
  * the image has no directory there.
  */
 export async function copyUp(store: Store, record: ContainerRecord, target: string, volumeDir: string, signal?: AbortSignal): Promise<void> {
+  // Beside the volume's _data, in burrow's own directory of the volume: no container mounts it (cp-worker.ts: copyUpInto).
+  const staging = mkdtempSync(join(dirname(volumeDir), '.copy-up-'));
   try {
-    await runWorker(store, record, ['out', `${target.replace(/\/+$/, '')}/.`, volumeDir, record.name], { signal }, `the copy of ${target} into its volume`, ['preserve'], true);
+    await runWorker(store, record, ['out', `${target.replace(/\/+$/, '')}/.`, staging, record.name], { signal }, `the copy of ${target} into its volume`, ['preserve', `into:${encodeURIComponent(volumeDir)}`], true);
   } catch (error) {
     // No such path in the image, or not a directory there: an empty volume, as Docker leaves it.
     if (isBurrowError(error, 'NOT_FOUND') || (isBurrowError(error, 'INVALID_ARGUMENT') && /not a directory/.test(error.message))) return;
     throw error;
+  } finally {
+    // The worker removes it whatever happens; left only when the worker never ran (empty, ours) or was killed (then `volume rm` takes it).
+    try {
+      rmSync(staging, { recursive: true, force: true });
+    } catch {
+      // Files of mapped ids from a killed worker: removed with the volume.
+    }
   }
 }
 

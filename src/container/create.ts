@@ -34,7 +34,8 @@ import type { LimitMode, Limits } from '../cgroup/index.js';
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 /** A mount as asked for: a named volume becomes a bind of its directory at create time. */
-export type MountRequest = MountPlan | { kind: 'volume'; name: string; target: string; readOnly: boolean; anonymous?: boolean | undefined };
+/** noCopy: `-v NAME:/path:nocopy`, `--mount …,volume-nocopy`: no copy-up into the volume (copy-up.ts). */
+export type MountRequest = MountPlan | { kind: 'volume'; name: string; target: string; readOnly: boolean; anonymous?: boolean | undefined; noCopy?: boolean | undefined };
 
 /** The label Docker puts on an anonymous volume (`-v /path`); `volume prune` and `rm -v` go by it. */
 
@@ -68,6 +69,11 @@ export interface CreateOptions {
   /** --add-host, --dns, --dns-search, --dns-option. */
   names?: NameSettings | undefined;
   volumes: MountRequest[];
+  /**
+   * false: the image's VOLUMEs get no volume (a build's RUN steps, which keep what they write
+   * there, as BuildKit's do); default: an anonymous volume each, as `docker run` gives.
+   */
+  imageVolumes?: boolean | undefined;
   readOnly: boolean;
   init: boolean;
   interactive: boolean;
@@ -311,7 +317,7 @@ export async function createContainer(store: Store, options: CreateOptions): Pro
   }
   // Named volumes are created on first use, as Docker does; an anonymous one is new, with a random name and Docker's label.
   const anonymousVolumes: string[] = [];
-  const mounts: MountPlan[] = sortByDepth([...options.volumes, ...imageVolumes(config.volumes, options.volumes, devices)]).map((volume) => {
+  const mounts: MountPlan[] = sortByDepth([...options.volumes, ...(options.imageVolumes === false ? [] : imageVolumes(config.volumes, options.volumes, devices))]).map((volume) => {
     if (volume.kind !== 'volume') return volume;
     if (volume.anonymous === true) {
       // Made once the record is written (below): a create that fails before leaves no volume behind.
@@ -319,7 +325,8 @@ export async function createContainer(store: Store, options: CreateOptions): Pro
       anonymousVolumes.push(name);
       return { kind: 'bind', source: join(volumesDir(store), name, '_data'), target: volume.target, readOnly: volume.readOnly };
     }
-    return volumeMount(createVolume(store, volume.name), volume.target, volume.readOnly);
+    const mount = volumeMount(createVolume(store, volume.name), volume.target, volume.readOnly);
+    return volume.noCopy === true && mount.kind === 'bind' ? { ...mount, noCopy: true } : mount;
   });
   for (const device of devices) mounts.push({ kind: 'bind', source: device.source, target: device.target, readOnly: false, device: true });
 
@@ -416,10 +423,22 @@ export async function createContainer(store: Store, options: CreateOptions): Pro
   try {
     writeNamedRecord(store, record, name);
     for (const volume of anonymousVolumes) createVolume(store, volume, { [ANONYMOUS_VOLUME_LABEL]: '' });
-    await copyUpVolumes(store, record, options.signal);
   } catch (error) {
     rmSync(dir, { recursive: true, force: true });
     await removeAnonymousVolumes(store, anonymousVolumes);
+    throw error;
+  }
+  try {
+    await copyUpVolumes(store, record, options.signal);
+  } catch (error) {
+    // The copy mounted the root file system (its files are of mapped ids now): removed as rm removes it, then the volumes.
+    try {
+      const { removeContainerFiles } = await import('./start.js');
+      await removeContainerFiles(store, record);
+      await removeAnonymousVolumes(store, anonymousVolumes);
+    } catch {
+      // Left, under its id, to rm and system prune; the copy's own error is the one to show.
+    }
     throw error;
   }
   trace('container created');

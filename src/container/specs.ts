@@ -15,7 +15,8 @@ import { ULIMIT_RESOURCES } from '../sandbox/init-args.js';
 /**
  * `-v host:container[:MODES]`, `-v NAME:container[:MODES]` and `-v /container` (an
  * anonymous volume: a new volume of its own, removed with the container by `rm -v`
- * and `--rm`). MODES is Docker's comma list: ro or rw, and z or Z (SELinux
+ * and `--rm`). MODES is Docker's comma list: ro or rw, nocopy (a volume gets no copy
+ * of the image's files), and z or Z (SELinux
  * relabelling; this host has no SELinux, so they are accepted and change nothing,
  * as on Docker without SELinux).
  */
@@ -28,15 +29,16 @@ export function parseVolume(spec: string): MountRequest {
   const [source, target, modes] = parts as [string, string, string | undefined];
   const modeList = modes === undefined ? [] : modes.split(',');
   for (const mode of modeList) {
-    if (!['ro', 'rw', 'z', 'Z'].includes(mode)) throw new BurrowError('INVALID_ARGUMENT', `invalid volume "${spec}": mode "${mode}" is not one of ro, rw, z, Z`);
+    if (!['ro', 'rw', 'z', 'Z', 'nocopy'].includes(mode)) throw new BurrowError('INVALID_ARGUMENT', `invalid volume "${spec}": mode "${mode}" is not one of ro, rw, z, Z, nocopy`);
   }
   if (modeList.includes('ro') && modeList.includes('rw')) throw new BurrowError('INVALID_ARGUMENT', `invalid volume "${spec}": ro and rw exclude each other`);
   const readOnly = modeList.includes('ro');
   if (!target.startsWith('/')) throw new BurrowError('INVALID_ARGUMENT', `invalid volume "${spec}": the container path must be absolute`);
   if (!source.startsWith('/') && !source.startsWith('.')) {
     if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/.test(source)) throw new BurrowError('INVALID_ARGUMENT', `invalid volume "${spec}": "${source}" is neither a path nor a volume name`);
-    return { kind: 'volume', name: source, target, readOnly };
+    return { kind: 'volume', name: source, target, readOnly, ...(modeList.includes('nocopy') ? { noCopy: true } : {}) };
   }
+  if (modeList.includes('nocopy')) throw new BurrowError('INVALID_ARGUMENT', `invalid volume "${spec}": nocopy is for a volume, not a host path`);
   return { kind: 'bind', source: resolve(source), target, readOnly };
 }
 
@@ -60,7 +62,8 @@ export function parseMount(spec: string): MountRequest {
   if (type === 'volume') {
     const source = fields.get('source') ?? fields.get('src');
     if (source === undefined) throw new BurrowError('INVALID_ARGUMENT', `invalid --mount "${spec}": source=NAME is required for type=volume`);
-    return { kind: 'volume', name: source, target, readOnly: ['readonly', 'ro'].some((key) => fields.has(key) && fields.get(key) !== 'false') };
+    const noCopy = fields.has('volume-nocopy') && fields.get('volume-nocopy') !== 'false';
+    return { kind: 'volume', name: source, target, readOnly: ['readonly', 'ro'].some((key) => fields.has(key) && fields.get(key) !== 'false'), ...(noCopy ? { noCopy: true } : {}) };
   }
   throw new BurrowError('INVALID_ARGUMENT', `invalid --mount "${spec}": type must be bind, volume or tmpfs`);
 }

@@ -25,8 +25,9 @@ export type MountPlan =
   /**
    * device: a host device node (--device), bound with its device semantics (bwrap's --dev-bind).
    * volume: the named volume this mount is, where its source does not say (a tmpfs or bind volume).
+   * noCopy: a volume asked not to get the image's files (create's copy-up skips it).
    */
-  | { kind: 'bind'; source: string; target: string; readOnly: boolean; device?: boolean | undefined; volume?: string | undefined }
+  | { kind: 'bind'; source: string; target: string; readOnly: boolean; device?: boolean | undefined; volume?: string | undefined; noCopy?: boolean | undefined }
   | { kind: 'tmpfs'; target: string; size?: string | undefined; mode?: string | undefined; volume?: string | undefined };
 
 export interface ProcessPlan {

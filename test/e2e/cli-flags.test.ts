@@ -258,10 +258,21 @@ describe('volumes: anonymous ones, :z and :Z, two on one target', () => {
     await ok(['run', '--rm', '-v', 'copied-up:/etc', busybox(), 'ls', '/etc/passwd']);
     const [volume] = JSON.parse(await ok(['volume', 'inspect', 'copied-up'])) as Array<{ Mountpoint: string }>;
     expect(readFileSync(join(volume!.Mountpoint, 'passwd'), 'utf8')).toMatch(/^root:/);
+    // Copied beside the volume first (where no container can reach), then moved in: nothing of that left.
+    expect(readdirSync(join(volume!.Mountpoint, '..')).filter((name) => name.startsWith('.copy-up-'))).toEqual([]);
     // Not empty any more: the next container's /etc is the volume as it is, nothing copied over it.
     writeFileSync(join(volume!.Mountpoint, 'passwd'), 'mine\n');
     expect(await ok(['run', '--rm', '-v', 'copied-up:/etc', busybox(), 'cat', '/etc/passwd'])).toBe('mine');
     await ok(['volume', 'rm', 'copied-up']);
+
+    // nocopy (-v's mode, --mount's volume-nocopy): the volume stays empty; not for a host path.
+    expect(await ok(['run', '--rm', '-v', 'not-copied:/etc:nocopy', '--mount', 'type=volume,src=not-copied2,dst=/usr,volume-nocopy', busybox(), '/bin/busybox', 'ls', '/etc', '/usr'])).toBe('/etc:\n\n/usr:');
+    for (const name of ['not-copied', 'not-copied2']) {
+      const [empty] = JSON.parse(await ok(['volume', 'inspect', name])) as Array<{ Mountpoint: string }>;
+      expect(readdirSync(empty!.Mountpoint)).toEqual([]);
+    }
+    await ok(['volume', 'rm', 'not-copied', 'not-copied2']);
+    expect(expectOneLineError(await run(box, ['run', '--rm', '-v', `${box.dir}:/x:nocopy`, busybox(), 'true']))).toMatch(/nocopy is for a volume/);
 
     // An image's VOLUME owned by its user: the anonymous volume takes the directory's owner and mode, and its files theirs.
     await ok(['create', '--name', 'owned-base', busybox(), 'sh', '-c', 'mkdir -p /srv/app/sub && echo hi > /srv/app/sub/f && chown -R 1234:2345 /srv/app && chmod 750 /srv/app && chmod 4711 /srv/app/sub/f']);

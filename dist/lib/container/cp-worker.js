@@ -17,6 +17,8 @@ import {
   readdirSync,
   readFileSync,
   readlinkSync,
+  renameSync,
+  rmSync,
   statSync,
   symlinkSync,
   unlinkSync,
@@ -349,6 +351,17 @@ async function mainOut(root, givenPath, hostPath2, name2, followLink) {
   }
   await copyOut(fd, destination, true, from);
 }
+async function copyUpInto(root, givenPath, staging, volumeDir, name2) {
+  try {
+    await mainOut(root, givenPath, staging, name2, false);
+    for (const entry of readdirSync(staging)) renameSync(join2(staging, entry), join2(volumeDir, entry));
+    const top = lstatSync(staging);
+    lchownSync(volumeDir, top.uid, top.gid);
+    chmodSync(volumeDir, top.mode & 4095);
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
+}
 async function mainIn(root, givenPath, hostPath2, name2, followLink) {
   let stat;
   try {
@@ -400,6 +413,11 @@ async function main(rootPath2, direction2, givenPath, hostPath2, name2, flags2) 
   const root = openSync(rootPath2, O_PATH | fs.O_DIRECTORY | O_CLOEXEC);
   const followLink = flags2.includes("follow-link");
   if (direction2 === "out") {
+    const into = flags2.find((flag) => flag.startsWith("into:"));
+    if (preserve && into !== void 0) {
+      await copyUpInto(root, givenPath, hostPath2, decodeURIComponent(into.slice("into:".length)), name2);
+      return;
+    }
     await mainOut(root, givenPath, hostPath2, name2, followLink);
     return;
   }
