@@ -41486,10 +41486,9 @@ var init_image_fs = __esm({
   }
 });
 
-// src/build/layer.ts
+// src/image/tar-blocks.ts
 function paxRecord(key, value) {
-  const body = Buffer.from(` ${key}=${value}
-`);
+  const body = Buffer.concat([Buffer.from(` ${key}=`), typeof value === "string" ? Buffer.from(value) : value, Buffer.from("\n")]);
   let length2 = body.length + 1;
   while (String(length2).length + body.length !== length2) length2 = String(length2).length + body.length;
   return Buffer.concat([Buffer.from(String(length2)), body]);
@@ -41498,6 +41497,15 @@ function padding(size) {
   const rest = size % BLOCK;
   return Buffer.alloc(rest === 0 ? 0 : BLOCK - rest);
 }
+var BLOCK;
+var init_tar_blocks = __esm({
+  "src/image/tar-blocks.ts"() {
+    "use strict";
+    BLOCK = 512;
+  }
+});
+
+// src/build/layer.ts
 function header(entry, size) {
   const path6 = entry.type === "Directory" ? `${entry.path}/` : entry.path;
   const fields = {
@@ -41567,7 +41575,7 @@ async function writeTarLayer(entries, file, signal) {
   }
   return { file, diffId: `sha256:${uncompressed.hash.digest("hex")}`, digest: `sha256:${compressed.hash.digest("hex")}`, size: compressed.size };
 }
-var import_node_crypto7, import_node_fs86, import_node_stream16, import_promises21, import_node_zlib3, BLOCK, CHUNK, Hashing2;
+var import_node_crypto7, import_node_fs86, import_node_stream16, import_promises21, import_node_zlib3, CHUNK, Hashing2;
 var init_layer2 = __esm({
   "src/build/layer.ts"() {
     "use strict";
@@ -41578,7 +41586,7 @@ var init_layer2 = __esm({
     import_node_zlib3 = require("node:zlib");
     init_index_min();
     init_errors();
-    BLOCK = 512;
+    init_tar_blocks();
     CHUNK = 1024 * 1024;
     Hashing2 = class extends import_node_stream16.Transform {
       hash = (0, import_node_crypto7.createHash)("sha256");

@@ -6,6 +6,7 @@ import { createGzip } from 'node:zlib';
 import { Header } from 'tar';
 import { BurrowError } from '../errors.js';
 import type { WrittenLayer } from '../image/commit.js';
+import { BLOCK, padding, paxRecord } from '../image/tar-blocks.js';
 
 /**
  * A layer written by the build itself (COPY, ADD, WORKDIR), not by a container:
@@ -27,20 +28,7 @@ export interface LayerEntry {
   source?: { host: string; size: number; ino: number; dev: number } | { bytes: Buffer } | undefined;
 }
 
-const BLOCK = 512;
 const CHUNK = 1024 * 1024;
-
-function paxRecord(key: string, value: string): Buffer {
-  const body = Buffer.from(` ${key}=${value}\n`);
-  let length = body.length + 1;
-  while (String(length).length + body.length !== length) length = String(length).length + body.length;
-  return Buffer.concat([Buffer.from(String(length)), body]);
-}
-
-function padding(size: number): Buffer {
-  const rest = size % BLOCK;
-  return Buffer.alloc(rest === 0 ? 0 : BLOCK - rest);
-}
 
 function header(entry: LayerEntry, size: number): Buffer {
   const path = entry.type === 'Directory' ? `${entry.path}/` : entry.path;

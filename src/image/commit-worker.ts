@@ -27,13 +27,13 @@ import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, readdir
 import { join } from 'node:path';
 import { Header } from 'tar';
 import { chroot, errno, lgetxattr, llistxattr } from '../util/libc.js';
+import { BLOCK, padding, paxRecord } from './tar-blocks.js';
 
 const OPAQUE_ATTRIBUTES = ['user.overlay.opaque', 'trusted.overlay.opaque', 'user.fuse-overlayfs.opaque'];
 /** Attributes that belong to the overlay, not to the file: never carried into a layer. */
 const OVERLAY_ATTRIBUTE = /^(user|trusted)\.(overlay|fuse-overlayfs)\./;
 /** How much of a file is in memory at once. */
 const CHUNK = 1024 * 1024;
-const BLOCK = 512;
 
 /** A file's extended attributes (name → value), the overlay's own left out. */
 function attributes(path: string): Map<string, Buffer> {
@@ -58,18 +58,6 @@ function isOpaque(found: Map<string, Buffer>): boolean {
   return OPAQUE_ATTRIBUTES.some((name) => found.get(name)?.toString('utf8') === 'y');
 }
 
-/** One PAX record, "LEN key=value\n", LEN counting itself. */
-function paxRecord(key: string, value: Buffer): Buffer {
-  const body = Buffer.concat([Buffer.from(` ${key}=`), value, Buffer.from('\n')]);
-  let length = body.length + 1;
-  while (String(length).length + body.length !== length) length = String(length).length + body.length;
-  return Buffer.concat([Buffer.from(String(length)), body]);
-}
-
-function padding(size: number): Buffer {
-  const rest = size % BLOCK;
-  return Buffer.alloc(rest === 0 ? 0 : BLOCK - rest);
-}
 
 interface EntryHeader {
   path: string;
