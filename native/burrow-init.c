@@ -66,6 +66,8 @@
 
 /* What a failure of the setup exits with: 125 (the runner failed), or 126 for an exec (-J). */
 static int setup_status = 125;
+/* An exec into a container that ended meanwhile: a refusal, 1 as Docker's "container … is not running". */
+#define NOT_RUNNING_STATUS 1
 
 static void die(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
 static void die(int status, const char *fmt, ...)
@@ -321,7 +323,7 @@ static void join_container(const char *spec)
   long pid = strtol(spec, &end, 10);
   unsigned long long recorded = *end == ':' ? strtoull(end + 1, &end, 10) : 0;
   if (pid <= 0 || pid > 0x7fffffff || recorded == 0 || *end != '\0') die(setup_status, "invalid -J \"%s\" (PID:STARTTIME expected)", spec);
-  if (start_time((pid_t) pid) != recorded) die(setup_status, "the container's process %ld is gone: the container is not running", pid);
+  if (start_time((pid_t) pid) != recorded) die(NOT_RUNNING_STATUS, "the container's process %ld is gone: the container is not running", pid);
   int fds[NAMESPACE_COUNT];
   for (size_t i = 0; i < NAMESPACE_COUNT; i++) {
     char path[64];
@@ -339,7 +341,7 @@ static void join_container(const char *spec)
     }
   }
   if (fds[0] < 0) die(setup_status, "process %ld is not in a container (it shares burrow's user namespace)", pid);
-  if (start_time((pid_t) pid) != recorded) die(setup_status, "the container's process %ld is gone: the container is not running", pid);
+  if (start_time((pid_t) pid) != recorded) die(NOT_RUNNING_STATUS, "the container's process %ld is gone: the container is not running", pid);
   for (size_t i = 0; i < NAMESPACE_COUNT; i++) {
     if (fds[i] < 0) continue;
     if (setns(fds[i], namespaces[i].type) != 0) die(setup_status, "cannot join the container's %s namespace: %s", namespaces[i].name, strerror(errno));
