@@ -37417,11 +37417,11 @@ function launchInfo(info3, driver) {
   const pid = pidMatch === null ? void 0 : Number(pidMatch[1]);
   const context3 = "cannot set up the container";
   if (/"burrow-error":"cgroup"/.test(info3)) return { pid, failure: cgroupEntryFailure(info3, context3) };
-  if (/"burrow-error":"network"/.test(info3)) {
-    const why = /^burrow-why (.*)$/m.exec(info3)?.[1]?.trim() ?? "";
-    return { pid, failure: new BurrowError("NETWORK", `cannot set up the container's network${why === "" ? "" : `: ${why}`}; run 'burrow doctor'`) };
-  }
-  return { pid, failure: rootfsFailure(info3, driver, context3) };
+  const agent = /^burrow-why ([^\n]*)\n\{"burrow-error":"network"\}\n?/m.exec(info3);
+  const own = rootfsFailure(agent === null ? info3 : info3.replace(agent[0], ""), driver, context3);
+  if (own !== void 0 || agent === null) return { pid, failure: own };
+  const why = agent[1].trim();
+  return { pid, failure: new BurrowError("NETWORK", `cannot set up the container's network${why === "" ? "" : `: ${why}`}; run 'burrow doctor'`) };
 }
 function cgroupEntryFailure(report, context3) {
   const why = /^burrow-why (.*)$/m.exec(report)?.[1]?.trim() ?? "";

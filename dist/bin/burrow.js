@@ -5941,11 +5941,11 @@ function launchInfo(info2, driver) {
   const pid = pidMatch === null ? void 0 : Number(pidMatch[1]);
   const context = "cannot set up the container";
   if (/"burrow-error":"cgroup"/.test(info2)) return { pid, failure: cgroupEntryFailure(info2, context) };
-  if (/"burrow-error":"network"/.test(info2)) {
-    const why = /^burrow-why (.*)$/m.exec(info2)?.[1]?.trim() ?? "";
-    return { pid, failure: new BurrowError("NETWORK", `cannot set up the container's network${why === "" ? "" : `: ${why}`}; run 'burrow doctor'`) };
-  }
-  return { pid, failure: rootfsFailure(info2, driver, context) };
+  const agent = /^burrow-why ([^\n]*)\n\{"burrow-error":"network"\}\n?/m.exec(info2);
+  const own = rootfsFailure(agent === null ? info2 : info2.replace(agent[0], ""), driver, context);
+  if (own !== void 0 || agent === null) return { pid, failure: own };
+  const why = agent[1].trim();
+  return { pid, failure: new BurrowError("NETWORK", `cannot set up the container's network${why === "" ? "" : `: ${why}`}; run 'burrow doctor'`) };
 }
 function cgroupEntryFailure(report2, context) {
   const why = /^burrow-why (.*)$/m.exec(report2)?.[1]?.trim() ?? "";

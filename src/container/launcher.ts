@@ -132,11 +132,14 @@ export function launchInfo(info: string, driver: RootfsDriverName): { pid: numbe
   const pid = pidMatch === null ? undefined : Number(pidMatch[1]);
   const context = 'cannot set up the container';
   if (/"burrow-error":"cgroup"/.test(info)) return { pid, failure: cgroupEntryFailure(info, context) };
-  if (/"burrow-error":"network"/.test(info)) {
-    const why = /^burrow-why (.*)$/m.exec(info)?.[1]?.trim() ?? '';
-    return { pid, failure: new BurrowError('NETWORK', `cannot set up the container's network${why === '' ? '' : `: ${why}`}; run 'burrow doctor'`) };
-  }
-  return { pid, failure: rootfsFailure(info, driver, context) };
+  // The network agent's failure, its reason and its code in one write (burrow-net.c: fail_start),
+  // between or beside the launcher's own lines (two writes of the shell: shell.ts's FAIL).
+  const agent = /^burrow-why ([^\n]*)\n\{"burrow-error":"network"\}\n?/m.exec(info);
+  const own = rootfsFailure(agent === null ? info : info.replace(agent[0], ''), driver, context);
+  // The launcher's own failure wins: an agent that failed as the launcher was ending lost its target because of it.
+  if (own !== undefined || agent === null) return { pid, failure: own };
+  const why = agent[1]!.trim();
+  return { pid, failure: new BurrowError('NETWORK', `cannot set up the container's network${why === '' ? '' : `: ${why}`}; run 'burrow doctor'`) };
 }
 
 /**

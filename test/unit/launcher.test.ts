@@ -161,6 +161,12 @@ describe('the launcher script', () => {
 
   it('reads the sandbox\'s pid from bwrap\'s info', () => {
     expect(launchInfo('{"child-pid": 42}', 'overlay')).toEqual({ pid: 42, failure: undefined });
+    // The network agent's failure alone is the network's.
+    expect(launchInfo('burrow-why pasta failed: no tap\n{"burrow-error":"network"}\n', 'overlay').failure?.message).toBe("cannot set up the container's network: pasta failed: no tap; run 'burrow doctor'");
+    // Written between the launcher's two lines as the launcher was ending (seen in CI): the launcher's own reason wins.
+    const proc = 'cannot set up the container: /proc is a symbolic link in the image: proc, sysfs and /dev are mounted on ordinary directories only';
+    expect(launchInfo('burrow-why /proc\nburrow-why pasta failed: /proc/9/ns/net\n{"burrow-error":"network"}\n{"burrow-error":"kernel-mount"}\n', 'overlay').failure?.message).toBe(proc);
+    expect(launchInfo('burrow-why pasta failed: gone\n{"burrow-error":"network"}\nburrow-why /proc\n{"burrow-error":"kernel-mount"}\n', 'overlay').failure?.message).toBe(proc);
   });
 
   it('reports a network that could not be set up as a NETWORK error, exit 125', () => {
