@@ -86,22 +86,33 @@ export function systemCommand(signal: AbortSignal, setExit: Exit): Command {
     );
   system
     .command('prune')
-    .description('Remove untagged images, networks no container uses, and content, unpacked layers and leftovers nothing needs')
+    .description('Remove stopped containers, networks no container uses, untagged images (with --volumes: anonymous volumes), and content, unpacked layers and leftovers nothing needs')
     .option('-a, --all', 'also remove every image no container uses')
+    .option('--volumes', 'also remove anonymous volumes no container uses')
     .option('-f, --force', 'do not ask for confirmation')
     .action(
-      action<{ all?: boolean; force?: boolean }>(signal, setExit, async (context, _args, flags) => {
+      action<{ all?: boolean; force?: boolean; volumes?: boolean }>(signal, setExit, async (context, _args, flags) => {
         if (flags.force !== true) {
-          const what = flags.all === true ? 'all images without at least one container associated to them' : 'all dangling images';
-          if (!(await confirmPrune('prune', `${what}, all networks not used by at least one container and all unreferenced content.`))) throw pruneCancelled('system prune');
+          const images = flags.all === true ? 'all images without at least one container associated to them' : 'all dangling images';
+          const volumes = flags.volumes === true ? ' all anonymous volumes not used by at least one container,' : '';
+          if (!(await confirmPrune('prune', `all stopped containers, all networks not used by at least one container,${volumes} ${images} and all unreferenced content.`))) throw pruneCancelled('system prune');
+        }
+        const store = context.store();
+        // Docker's order: stopped containers first, so what only they used (networks, volumes, images, layers) goes in the same prune.
+        const { pruneContainers } = await import('../container/ops.js');
+        const containers = await pruneContainers(store);
+        if (containers.length > 0) context.stdout.write(`Deleted Containers:\n${containers.join('\n')}\n\n`);
+        const { pruneNetworks } = await import('../network/records.js');
+        const networks = pruneNetworks(store);
+        if (networks.length > 0) context.stdout.write(`Deleted Networks:\n${networks.join('\n')}\n\n`);
+        if (flags.volumes === true) {
+          const { pruneVolumes } = await import('../container/volumes.js');
+          const volumes = await pruneVolumes(store);
+          if (volumes.length > 0) context.stdout.write(`Deleted Volumes:\n${volumes.join('\n')}\n\n`);
         }
         const { pruneImages } = await import('../image/remove.js');
-        const result = await pruneImages(context.store(), { all: flags.all === true });
+        const result = await pruneImages(store, { all: flags.all === true });
         (await import('./prune.js')).printDeletedImages(context.stdout, result);
-        // Networks no container uses, as Docker's system prune removes them.
-        const { pruneNetworks } = await import('../network/records.js');
-        const networks = pruneNetworks(context.store());
-        if (networks.length > 0) context.stdout.write(`Deleted Networks:\n${networks.join('\n')}\n\n`);
         const layers = result.gc?.removedLayers ?? [];
         if (layers.length > 0) {
           context.stdout.write('Deleted Layers (unpacked):\n');

@@ -187,11 +187,12 @@ describe('burrow build', () => {
 
   it('a build killed outright mid-RUN leaves only what system prune removes: no tag, no container, no image', async () => {
     const images = await ok(['images', '-q', '-a']);
-    const dir = context('killed', { Dockerfile: `FROM ${busybox()}\nRUN echo first > /first\nRUN echo started; sleep 60\n` });
+    // The job prints 42, which its STEP line (`RUN echo $((40+2))…`) does not: the kill lands while the RUN's container runs.
+    const dir = context('killed', { Dockerfile: `FROM ${busybox()}\nRUN echo first > /first\nRUN echo $((40+2)); sleep 60\n` });
     const child = burrow(box, ['build', '-t', 'killed-build', dir], { timeout: 90_000 });
     let seen = '';
     child.stdout!.on('data', (chunk: Buffer) => { seen += chunk.toString(); });
-    await until(() => seen.includes('started'), 60_000, 'the RUN to start');
+    await until(() => /^42$/m.test(seen), 60_000, 'the RUN to start');
     child.kill('SIGKILL');
     await child;
     expect((await run(box, ['image', 'inspect', 'killed-build'])).exitCode).not.toBe(0);

@@ -100,6 +100,33 @@ describe('container prune', () => {
   });
 });
 
+describe('system prune', () => {
+  it("removes stopped and created containers as Docker's does, never a running one, then the networks and images only they used; --volumes takes the anonymous volumes no container uses", async () => {
+    await ok(['network', 'create', 'only-stopped']);
+    const created = await ok(['create', '--network', 'only-stopped', busybox(), 'true']);
+    const exited = await ok(['run', '-d', '-v', '/scratch', busybox(), 'true']);
+    await ok(['wait', exited]);
+    const anonymous = await volumes();
+    expect(anonymous).toHaveLength(1);
+    const running = await ok(['run', '-d', '-v', '/kept', busybox(), 'sleep', '600']);
+    const kept = (await volumes()).filter((name) => !anonymous.includes(name));
+
+    const pruned = await ok(['system', 'prune', '-f']);
+    const deleted = /^Deleted Containers:\n((?:[a-f0-9]{64}\n)+)\nDeleted Networks:\nonly-stopped\n/.exec(pruned);
+    expect(deleted, pruned).not.toBeNull();
+    expect(deleted![1]!.trim().split('\n').sort()).toEqual([created, exited].sort());
+    expect(await containers()).toEqual([running]);
+    expect((await run(box, ['network', 'inspect', 'only-stopped'])).exitCode).not.toBe(0);
+    // Without --volumes, as Docker: volumes stay.
+    expect(await volumes()).toEqual([...anonymous, ...kept].sort());
+
+    expect(await ok(['system', 'prune', '-f', '--volumes'])).toContain(`Deleted Volumes:\n${anonymous[0]}\n`);
+    expect(await volumes()).toEqual(kept);
+    await ok(['rm', '-f', '-v', running]);
+    expect(await volumes()).toEqual([]);
+  });
+});
+
 describe('image prune and system prune', () => {
   it('ask first on a terminal and remove nothing on N; refuse without a terminal unless -f', async () => {
     const images = async (): Promise<number> => jsonLines(await ok(['images', '--format', 'json'])).length;

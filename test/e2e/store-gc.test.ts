@@ -176,10 +176,10 @@ describe('garbage collection of unpacked layers', () => {
     expectLayers(box, [base!]);
     expect((await run(box, ['start', '-a', 'copied'])).exitCode).toBe(0);
     // `not-yet` has not copied them: they stay.
-    await ok(box, ['system', 'prune', '-f']);
+    await ok(box, ['image', 'prune', '-f']);
     expectLayers(box, [base!]);
     await ok(box, ['rm', 'not-yet']);
-    await ok(box, ['system', 'prune', '-f']);
+    await ok(box, ['image', 'prune', '-f']);
     expectLayers(box, []);
     const again = await run(box, ['start', '-a', 'copied']);
     expect(again.exitCode, again.stderr).toBe(0);
@@ -280,7 +280,7 @@ describe('system check', () => {
     expect(after.report.garbage.map((item) => item.subject)).toEqual(expect.arrayContaining(multiLayers.slice(0, 2).map((hex) => `layers/${hex}`)));
     expectLayers(box, [base!, ...multiLayers.slice(0, 2)]);
     expect((await run(box, ['start', '-a', 'c1'])).exitCode).toBe(0);
-    await ok(box, ['system', 'prune', '-f']);
+    await ok(box, ['image', 'prune', '-f']);
     expect((await check(box)).report).toMatchObject({ ok: true, garbage: [] });
     await ok(box, ['rm', 'c1']);
   });
