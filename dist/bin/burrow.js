@@ -43631,21 +43631,37 @@ function systemCommand(signal, setExit) {
 `);
     })
   );
-  system.command("prune").description("Remove untagged images, networks no container uses, and content, unpacked layers and leftovers nothing needs").option("-a, --all", "also remove every image no container uses").option("-f, --force", "do not ask for confirmation").action(
+  system.command("prune").description("Remove stopped containers, networks no container uses, untagged images (with --volumes: anonymous volumes), and content, unpacked layers and leftovers nothing needs").option("-a, --all", "also remove every image no container uses").option("--volumes", "also remove anonymous volumes no container uses").option("-f, --force", "do not ask for confirmation").action(
     action(signal, setExit, async (context, _args, flags) => {
       if (flags.force !== true) {
-        const what = flags.all === true ? "all images without at least one container associated to them" : "all dangling images";
-        if (!await confirmPrune("prune", `${what}, all networks not used by at least one container and all unreferenced content.`)) throw pruneCancelled("system prune");
+        const images = flags.all === true ? "all images without at least one container associated to them" : "all dangling images";
+        const volumes = flags.volumes === true ? " all anonymous volumes not used by at least one container," : "";
+        if (!await confirmPrune("prune", `all stopped containers, all networks not used by at least one container,${volumes} ${images} and all unreferenced content.`)) throw pruneCancelled("system prune");
       }
-      const { pruneImages: pruneImages2 } = await Promise.resolve().then(() => (init_remove3(), remove_exports));
-      const result = await pruneImages2(context.store(), { all: flags.all === true });
-      (await Promise.resolve().then(() => (init_prune(), prune_exports))).printDeletedImages(context.stdout, result);
+      const store = context.store();
+      const { pruneContainers: pruneContainers2 } = await Promise.resolve().then(() => (init_ops(), ops_exports));
+      const containers = await pruneContainers2(store);
+      if (containers.length > 0) context.stdout.write(`Deleted Containers:
+${containers.join("\n")}
+
+`);
       const { pruneNetworks: pruneNetworks2 } = await Promise.resolve().then(() => (init_records2(), records_exports));
-      const networks = pruneNetworks2(context.store());
+      const networks = pruneNetworks2(store);
       if (networks.length > 0) context.stdout.write(`Deleted Networks:
 ${networks.join("\n")}
 
 `);
+      if (flags.volumes === true) {
+        const { pruneVolumes: pruneVolumes2 } = await Promise.resolve().then(() => (init_volumes(), volumes_exports));
+        const volumes = await pruneVolumes2(store);
+        if (volumes.length > 0) context.stdout.write(`Deleted Volumes:
+${volumes.join("\n")}
+
+`);
+      }
+      const { pruneImages: pruneImages2 } = await Promise.resolve().then(() => (init_remove3(), remove_exports));
+      const result = await pruneImages2(store, { all: flags.all === true });
+      (await Promise.resolve().then(() => (init_prune(), prune_exports))).printDeletedImages(context.stdout, result);
       const layers = result.gc?.removedLayers ?? [];
       if (layers.length > 0) {
         context.stdout.write("Deleted Layers (unpacked):\n");
