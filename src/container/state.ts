@@ -122,7 +122,8 @@ function monitorOf(file: MonitorFile): ProcessIdentity | undefined {
 export function containerState(store: Store, record: ContainerRecord): ContainerState {
   const dir = containerDir(store, record.id);
   const monitorRecord = readJson<MonitorFile>(join(dir, 'monitor'));
-  const exit = readJson<{ exitCode: number; finishedAt: string; restarts?: number; oomKilled?: boolean }>(join(dir, 'exit'));
+  const readExit = (): { exitCode: number; finishedAt: string; restarts?: number; oomKilled?: boolean } | undefined => readJson(join(dir, 'exit'));
+  const exit = readExit();
   const sandboxRecord = readSandbox(dir);
   const base = { startedAt: monitorRecord?.startedAt, restarts: exit?.restarts ?? 0, lost: false, paused: false, oomKilled: exit?.oomKilled === true };
   if (monitorRecord === undefined) {
@@ -136,5 +137,9 @@ export function containerState(store: Store, record: ContainerRecord): Container
     return { ...base, sandbox: undefined, monitor, status: 'exited', exitCode: exit.exitCode, finishedAt: exit.finishedAt };
   }
   if (monitor !== undefined) return { ...base, status: 'running', paused: isFrozen(record.cgroup), oomKilled: false, sandbox, monitor, exitCode: undefined, finishedAt: undefined };
+  // The monitor writes `exit`, then ends: it may have done both between the read of `exit` above and
+  // the check that it is gone (CI: `wait` of a job the OOM killer ended printed -1). Read again now.
+  const late = readExit();
+  if (late !== undefined) return { ...base, restarts: late.restarts ?? 0, oomKilled: late.oomKilled === true, sandbox: undefined, monitor, status: 'exited', exitCode: late.exitCode, finishedAt: late.finishedAt };
   return { ...base, sandbox: undefined, monitor, status: 'exited', exitCode: -1, finishedAt: undefined, lost: true };
 }
