@@ -19,6 +19,10 @@ has to hold. How:
 - Memory: every INTERVAL (default 10 ms) the VmRSS of every member is read from
   /proc/PID/status and summed; the largest sum is the peak. Processes whose command
   name is in --exclude-comm (the measuring wrappers: runuser, time) are left out.
+- Processes that share one address space are counted once: a posix_spawn (vfork:
+  clone with CLONE_VM) child runs on its parent's memory until it execs, and its
+  VmRSS is its parent's (checked with kcmp(2) KCMP_VM, between processes of one
+  command name). A fork()ed child is counted: its page tables are its own.
 - RSS counts a shared page once per process that maps it (two node processes each
   count node's code), so the sum is an upper bound of what the tree holds; the page
   cache of the files it writes is not counted (it is the kernel's, reclaimable).
@@ -87,6 +91,21 @@ def tree_members(root, known):
     return members
 
 
+_SYS_KCMP = {"x86_64": 312, "aarch64": 272}.get(os.uname().machine)
+_libc = None
+
+
+def same_memory(pid_a, pid_b):
+    """Whether two processes share one address space (kcmp KCMP_VM); False when it cannot tell."""
+    global _libc
+    if _SYS_KCMP is None:
+        return False
+    if _libc is None:
+        import ctypes
+        _libc = ctypes.CDLL(None, use_errno=True)
+    return _libc.syscall(_SYS_KCMP, pid_a, pid_b, 1, 0, 0) == 0  # 1: KCMP_VM
+
+
 def rss_of(pid):
     """(comm, VmRSS in kB), or None for a process gone or a kernel thread."""
     try:
@@ -141,11 +160,14 @@ def main():
         members = read_members(procs_file) if procs_file else tree_members(child.pid, known)
         if not procs_file:
             known = members
-        total, seen = 0, []
-        for pid in members:
+        total, seen, counted = 0, [], []
+        for pid in sorted(members):
             r = rss_of(pid)
             if r is None or r[0] in exclude:
                 continue
+            if any(comm == r[0] and same_memory(other, pid) for other, comm in counted):
+                continue
+            counted.append((pid, r[0]))
             total += r[1]
             seen.append(r)
         samples += 1

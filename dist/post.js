@@ -19256,12 +19256,27 @@ function pidfdOpen(pid, flags) {
 function pidfdSendSignal(fd, signal) {
   return Number(variadicSyscall()(SYS_PIDFD_SEND_SIGNAL, "int", fd, "int", signal, "void *", null, "unsigned int", 0));
 }
-var loaded, flockFn, mallocTrimFn, SYS_PIDFD_SEND_SIGNAL, SYS_PIDFD_OPEN, variadicSyscall, openptyFn, fcntlFn, ioctlWinsizeFn, mountFn, mountSetattrFn, chrootFn, llistxattrFn, lgetxattrFn, lsetxattrFn, SYS_OPENAT2, openat2Fn, readlinkatFn, mkdiratFn, symlinkatFn, fchownatFn;
+var loaded, flockFn, mallocTrimFn, spawnCalls, SYS_PIDFD_SEND_SIGNAL, SYS_PIDFD_OPEN, variadicSyscall, openptyFn, fcntlFn, ioctlWinsizeFn, mountFn, mountSetattrFn, chrootFn, llistxattrFn, lgetxattrFn, lsetxattrFn, SYS_OPENAT2, openat2Fn, readlinkatFn, mkdiratFn, symlinkatFn, fchownatFn;
 var init_libc = __esm({
   "src/util/libc.ts"() {
     "use strict";
     flockFn = lazily((lib) => lib.func("int flock(int fd, int operation)"));
     mallocTrimFn = lazily((lib) => lib.func("int malloc_trim(size_t pad)"));
+    spawnCalls = lazily((lib) => ({
+      spawnp: lib.func("int posix_spawnp(_Out_ int *pid, const char *file, void *actions, void *attributes, const char **argv, const char **envp)"),
+      actionsInit: lib.func("int posix_spawn_file_actions_init(void *actions)"),
+      actionsDestroy: lib.func("int posix_spawn_file_actions_destroy(void *actions)"),
+      addDup2: lib.func("int posix_spawn_file_actions_adddup2(void *actions, int fd, int newfd)"),
+      addOpen: lib.func("int posix_spawn_file_actions_addopen(void *actions, int fd, const char *path, int flags, uint32_t mode)"),
+      attrInit: lib.func("int posix_spawnattr_init(void *attributes)"),
+      attrDestroy: lib.func("int posix_spawnattr_destroy(void *attributes)"),
+      attrSetFlags: lib.func("int posix_spawnattr_setflags(void *attributes, short flags)"),
+      attrSetSigDefault: lib.func("int posix_spawnattr_setsigdefault(void *attributes, const void *set)"),
+      attrSetSigMask: lib.func("int posix_spawnattr_setsigmask(void *attributes, const void *set)"),
+      sigEmptySet: lib.func("int sigemptyset(void *set)"),
+      pipe2: lib.func("int pipe2(void *fds, int flags)"),
+      waitpid: lib.func("int waitpid(int pid, _Out_ int *status, int options)")
+    }));
     SYS_PIDFD_SEND_SIGNAL = 424;
     SYS_PIDFD_OPEN = 434;
     variadicSyscall = lazily((lib) => lib.func("long syscall(long number, ...)"));
@@ -28491,6 +28506,14 @@ var init_host_tools = __esm({
   }
 });
 
+// src/util/posix-spawn.ts
+var init_posix_spawn = __esm({
+  "src/util/posix-spawn.ts"() {
+    "use strict";
+    init_libc();
+  }
+});
+
 // src/util/spawn.ts
 import { spawn as spawn2 } from "node:child_process";
 function hostEnv() {
@@ -28530,6 +28553,8 @@ var init_spawn = __esm({
   "src/util/spawn.ts"() {
     "use strict";
     init_host_tools();
+    init_libc();
+    init_posix_spawn();
     init_host_tools();
   }
 });
@@ -29486,7 +29511,8 @@ function monitorOf(file) {
 function containerState(store, record) {
   const dir = containerDir(store, record.id);
   const monitorRecord = readJson(join21(dir, "monitor"));
-  const exit = readJson(join21(dir, "exit"));
+  const readExit = () => readJson(join21(dir, "exit"));
+  const exit = readExit();
   const sandboxRecord = readSandbox(dir);
   const base = { startedAt: monitorRecord?.startedAt, restarts: exit?.restarts ?? 0, lost: false, paused: false, oomKilled: exit?.oomKilled === true };
   if (monitorRecord === void 0) {
@@ -29499,6 +29525,8 @@ function containerState(store, record) {
     return { ...base, sandbox: void 0, monitor, status: "exited", exitCode: exit.exitCode, finishedAt: exit.finishedAt };
   }
   if (monitor !== void 0) return { ...base, status: "running", paused: isFrozen(record.cgroup), oomKilled: false, sandbox, monitor, exitCode: void 0, finishedAt: void 0 };
+  const late = readExit();
+  if (late !== void 0) return { ...base, restarts: late.restarts ?? 0, oomKilled: late.oomKilled === true, sandbox: void 0, monitor, status: "exited", exitCode: late.exitCode, finishedAt: late.finishedAt };
   return { ...base, sandbox: void 0, monitor, status: "exited", exitCode: -1, finishedAt: void 0, lost: true };
 }
 var init_state = __esm({

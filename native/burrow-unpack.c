@@ -2,7 +2,14 @@
  * burrow-unpack: a layer's tar stream into a directory, confined.
  *
  *   burrow-unpack extract DIR single|mapped CEILING   < layer.tar
+ *   burrow-unpack extract - single|mapped CEILING     < DIR NUL layer.tar
  *   burrow-unpack summarize DIR
+ *
+ * With `-`, DIR comes first on stdin, ended by a NUL, written there by the inflater
+ * from burrow's own header before any byte of the layer (burrow-inflate.c's
+ * --args-on-stdin: the extractor is started, and its user namespace made, while
+ * the registry is still asked which layer it is). A stdin that ends before any
+ * byte is an extractor not needed: it exits 0 and writes nothing.
  *
  * Runs as root of burrow's user namespace (started through `unshare`, mapped
  * from /etc/subuid; `single` when only the user's own id is mapped, so owners
@@ -1342,11 +1349,32 @@ static void extract(void) {
   if (fflush(stdout) != 0) fail("cannot write the report: %s", strerror(errno));
 }
 
+/* DIR of `extract -`: read a byte at a time, so that not one byte of the layer after it is taken. */
+static char target_dir[PATH_MAX];
+
+static char *dir_from_stdin(void) {
+  size_t used = 0;
+  for (;;) {
+    if (used == sizeof target_dir) fail("burrow-unpack: the directory on stdin is longer than PATH_MAX");
+    ssize_t got = read(0, target_dir + used, 1);
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) fail("cannot read the directory: %s", strerror(errno));
+    if (got == 0) {
+      if (used == 0) exit(0); /* not needed after all */
+      fail("burrow-unpack: stdin ended in the middle of the directory");
+    }
+    if (target_dir[used++] == '\0') break;
+  }
+  if (target_dir[0] != '/') fail("burrow-unpack: the directory on stdin must be an absolute path");
+  return target_dir;
+}
+
 int main(int argc, char **argv) {
   bool summarize = argc == 3 && strcmp(argv[1], "summarize") == 0;
   if (!summarize && !(argc == 5 && strcmp(argv[1], "extract") == 0 && (strcmp(argv[3], "single") == 0 || strcmp(argv[3], "mapped") == 0))) {
     fail("usage: burrow-unpack extract DIR single|mapped CEILING | burrow-unpack summarize DIR");
   }
+  if (!summarize && strcmp(argv[2], "-") == 0) argv[2] = dir_from_stdin();
   /* Confinement first: nothing of the archive is read before the root is the layer's. */
   if (chroot(argv[2]) != 0) fail("cannot chroot into %s: %s", argv[2], strerror(errno));
   if (chdir("/") != 0) fail("cannot enter the layer: %s", strerror(errno));

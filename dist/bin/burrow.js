@@ -3862,6 +3862,9 @@ function lazily(bind) {
     return bound;
   };
 }
+function libcLoaded() {
+  return loaded !== void 0;
+}
 function errno() {
   return libc().koffi.errno();
 }
@@ -3870,6 +3873,9 @@ function flock(fd, operation) {
 }
 function mallocTrim(pad2) {
   return mallocTrimFn()(pad2);
+}
+function spawnLibc() {
+  return spawnCalls();
 }
 function pidfdOpen(pid, flags) {
   return Number(variadicSyscall()(SYS_PIDFD_OPEN, "int", pid, "unsigned int", flags));
@@ -3889,7 +3895,7 @@ function fcntl(fd, command, arg) {
 function setWindowSize(fd, size) {
   return ioctlWinsizeFn()(fd, TIOCSWINSZ, size);
 }
-var import_node_module, import_node_path5, loaded, flockFn, mallocTrimFn, SYS_PIDFD_SEND_SIGNAL, SYS_PIDFD_OPEN, variadicSyscall, TIOCSWINSZ, openptyFn, fcntlFn, ioctlWinsizeFn, mountFn, mountSetattrFn, chrootFn, llistxattrFn, lgetxattrFn, lsetxattrFn, SYS_OPENAT2, openat2Fn, readlinkatFn, mkdiratFn, symlinkatFn, fchownatFn;
+var import_node_module, import_node_path5, loaded, flockFn, mallocTrimFn, SPAWN_OPAQUE_BYTES, spawnCalls, SYS_PIDFD_SEND_SIGNAL, SYS_PIDFD_OPEN, variadicSyscall, TIOCSWINSZ, openptyFn, fcntlFn, ioctlWinsizeFn, mountFn, mountSetattrFn, chrootFn, llistxattrFn, lgetxattrFn, lsetxattrFn, SYS_OPENAT2, openat2Fn, readlinkatFn, mkdiratFn, symlinkatFn, fchownatFn;
 var init_libc = __esm({
   "src/util/libc.ts"() {
     "use strict";
@@ -3897,6 +3903,22 @@ var init_libc = __esm({
     import_node_path5 = require("node:path");
     flockFn = lazily((lib) => lib.func("int flock(int fd, int operation)"));
     mallocTrimFn = lazily((lib) => lib.func("int malloc_trim(size_t pad)"));
+    SPAWN_OPAQUE_BYTES = 1024;
+    spawnCalls = lazily((lib) => ({
+      spawnp: lib.func("int posix_spawnp(_Out_ int *pid, const char *file, void *actions, void *attributes, const char **argv, const char **envp)"),
+      actionsInit: lib.func("int posix_spawn_file_actions_init(void *actions)"),
+      actionsDestroy: lib.func("int posix_spawn_file_actions_destroy(void *actions)"),
+      addDup2: lib.func("int posix_spawn_file_actions_adddup2(void *actions, int fd, int newfd)"),
+      addOpen: lib.func("int posix_spawn_file_actions_addopen(void *actions, int fd, const char *path, int flags, uint32_t mode)"),
+      attrInit: lib.func("int posix_spawnattr_init(void *attributes)"),
+      attrDestroy: lib.func("int posix_spawnattr_destroy(void *attributes)"),
+      attrSetFlags: lib.func("int posix_spawnattr_setflags(void *attributes, short flags)"),
+      attrSetSigDefault: lib.func("int posix_spawnattr_setsigdefault(void *attributes, const void *set)"),
+      attrSetSigMask: lib.func("int posix_spawnattr_setsigmask(void *attributes, const void *set)"),
+      sigEmptySet: lib.func("int sigemptyset(void *set)"),
+      pipe2: lib.func("int pipe2(void *fds, int flags)"),
+      waitpid: lib.func("int waitpid(int pid, _Out_ int *status, int options)")
+    }));
     SYS_PIDFD_SEND_SIGNAL = 424;
     SYS_PIDFD_OPEN = 434;
     variadicSyscall = lazily((lib) => lib.func("long syscall(long number, ...)"));
@@ -5001,6 +5023,149 @@ var init_host_tools = __esm({
   }
 });
 
+// src/util/posix-spawn.ts
+function reapAll() {
+  const { waitpid } = spawnLibc();
+  for (const [pid, settle2] of pending) {
+    const status = [0];
+    const reaped = waitpid(pid, status, WNOHANG);
+    if (reaped === pid || reaped === -1) {
+      pending.delete(pid);
+      settle2(reaped === pid ? status[0] : 9);
+    }
+  }
+  if (pending.size === 0 && watching !== void 0) {
+    clearInterval(watching.timer);
+    process.removeListener("SIGCHLD", watching.onSignal);
+    watching = void 0;
+  }
+}
+function watch(pid, settle2) {
+  pending.set(pid, settle2);
+  if (watching !== void 0) return;
+  const onSignal = () => reapAll();
+  process.on("SIGCHLD", onSignal);
+  watching = { timer: setInterval(reapAll, 50), onSignal };
+}
+function signalName(signal) {
+  const found = Object.entries(import_node_os3.constants.signals).find(([, number2]) => number2 === signal);
+  return found?.[0] ?? "SIGKILL";
+}
+function decode(status) {
+  const termination = status & 127;
+  return termination === 0 ? { exitCode: status >> 8 & 255, signal: null } : { exitCode: null, signal: signalName(termination) };
+}
+function errnoName(code) {
+  const found = Object.entries(import_node_os3.constants.errno).find(([, number2]) => number2 === code);
+  return found?.[0] ?? `errno ${code}`;
+}
+function makePipe() {
+  const fds = Buffer.alloc(8);
+  if (spawnLibc().pipe2(fds, O_CLOEXEC) !== 0) throw new Error("pipe2 failed");
+  return [fds.readInt32LE(0), fds.readInt32LE(4)];
+}
+function resolveCommand(command, path6) {
+  if (command.includes("/")) return command;
+  for (const dir of (path6 ?? "").split(":")) {
+    if (dir === "") continue;
+    const candidate = (0, import_node_path15.join)(dir, command);
+    try {
+      (0, import_node_fs17.accessSync)(candidate, import_node_fs17.constants.X_OK);
+      if ((0, import_node_fs17.statSync)(candidate).isFile()) return candidate;
+    } catch {
+    }
+  }
+  return void 0;
+}
+function posixSpawn(command, args, stdio, options) {
+  const libc2 = spawnLibc();
+  const actions = Buffer.alloc(SPAWN_OPAQUE_BYTES);
+  const attributes = Buffer.alloc(SPAWN_OPAQUE_BYTES);
+  const allSignals = Buffer.alloc(SPAWN_OPAQUE_BYTES);
+  const noSignals = Buffer.alloc(SPAWN_OPAQUE_BYTES);
+  libc2.actionsInit(actions);
+  libc2.attrInit(attributes);
+  const childEnds = [];
+  const parentEnds = stdio.map(() => void 0);
+  try {
+    for (const [fd, how] of stdio.entries()) {
+      if (how === "pipe") {
+        const [read2, write] = makePipe();
+        const [mine, theirs] = fd === 0 ? [write, read2] : [read2, write];
+        childEnds.push(theirs);
+        parentEnds[fd] = mine;
+        libc2.addDup2(actions, theirs, fd);
+      } else if (how === "ignore") {
+        libc2.addOpen(actions, fd, "/dev/null", O_RDWR, 0);
+      } else if (how === "inherit") {
+        libc2.addDup2(actions, fd, fd);
+      } else {
+        libc2.addDup2(actions, how, fd);
+      }
+    }
+    allSignals.fill(255, 0, SIGSET_BYTES);
+    libc2.sigEmptySet(noSignals);
+    libc2.attrSetSigDefault(attributes, allSignals);
+    libc2.attrSetSigMask(attributes, noSignals);
+    libc2.attrSetFlags(attributes, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | (options.setsid === true ? POSIX_SPAWN_SETSID : 0));
+    const environment = Object.entries(options.env).filter((entry) => entry[1] !== void 0).map(([name, value]) => `${name}=${value}`);
+    const pid = [0];
+    const file = resolveCommand(command, options.env.PATH);
+    const failed = file === void 0 ? import_node_os3.constants.errno.ENOENT : libc2.spawnp(pid, file, actions, attributes, [command, ...args, null], [...environment, null]);
+    for (const fd of childEnds) (0, import_node_fs17.closeSync)(fd);
+    childEnds.length = 0;
+    if (failed !== 0) {
+      for (const fd of parentEnds) if (fd !== void 0) (0, import_node_fs17.closeSync)(fd);
+      const code = errnoName(failed);
+      const error = Object.assign(new Error(`spawn ${command} ${code}`), { code, errno: -failed, syscall: "posix_spawnp", path: command });
+      const child2 = { pid: 0, stdio: stdio.map(() => null), stdin: null, kill: () => false };
+      return { child: child2, exited: Promise.resolve({ exitCode: null, signal: null, error }) };
+    }
+    const streams = parentEnds.map((fd, index) => fd === void 0 ? null : new import_node_net.Socket({ fd, readable: index !== 0, writable: index === 0 }));
+    const child = {
+      pid: pid[0],
+      stdio: streams,
+      stdin: streams[0] ?? null,
+      kill: (signal = "SIGTERM") => {
+        if (!pending.has(pid[0])) return false;
+        try {
+          process.kill(pid[0], signal);
+          return true;
+        } catch {
+          return false;
+        }
+      }
+    };
+    const exited = new Promise((resolve9) => watch(pid[0], (status) => resolve9(decode(status))));
+    return { child, exited };
+  } catch (error) {
+    for (const fd of [...childEnds, ...parentEnds]) if (fd !== void 0) (0, import_node_fs17.closeSync)(fd);
+    throw error;
+  } finally {
+    libc2.actionsDestroy(actions);
+    libc2.attrDestroy(attributes);
+  }
+}
+var import_node_fs17, import_node_net, import_node_os3, import_node_path15, POSIX_SPAWN_SETSIGDEF, POSIX_SPAWN_SETSIGMASK, POSIX_SPAWN_SETSID, SIGSET_BYTES, O_CLOEXEC, O_RDWR, WNOHANG, pending, watching;
+var init_posix_spawn = __esm({
+  "src/util/posix-spawn.ts"() {
+    "use strict";
+    import_node_fs17 = require("node:fs");
+    import_node_net = require("node:net");
+    import_node_os3 = require("node:os");
+    import_node_path15 = require("node:path");
+    init_libc();
+    POSIX_SPAWN_SETSIGDEF = 4;
+    POSIX_SPAWN_SETSIGMASK = 8;
+    POSIX_SPAWN_SETSID = 128;
+    SIGSET_BYTES = 128;
+    O_CLOEXEC = 524288;
+    O_RDWR = 2;
+    WNOHANG = 1;
+    pending = /* @__PURE__ */ new Map();
+  }
+});
+
 // src/util/spawn.ts
 function hostEnv() {
   return { PATH: process.env.PATH || DEFAULT_HOST_PATH };
@@ -5032,6 +5197,44 @@ function start(command, args, stdio = ["ignore", "pipe", "pipe"], options = {}) 
   });
   return { child, finished: finished7 };
 }
+function startLight(command, args, stdio, options = {}) {
+  if (!libcLoaded()) return start(command, args, [...stdio], options);
+  const setsid = options.detached ?? options.ownGroup ?? false;
+  const { child, exited } = posixSpawn(command, args, stdio, { env: options.env ?? hostEnv(), setsid });
+  let stdout = "";
+  let stderr = "";
+  const closed = [];
+  for (const [fd, stream] of child.stdio.entries()) {
+    if (stream === null || stream === void 0 || fd === 0) continue;
+    const readable2 = stream;
+    if (fd === 1) readable2.on("data", (chunk) => {
+      stdout += chunk.toString();
+    });
+    if (fd === 2) readable2.on("data", (chunk) => {
+      stderr += chunk.toString();
+    });
+    closed.push(new Promise((resolve9) => {
+      readable2.once("close", () => resolve9());
+      readable2.once("error", () => resolve9());
+    }));
+  }
+  child.stdin?.on("error", () => void 0);
+  const finished7 = exited.then(async (outcome) => {
+    if (outcome.error !== void 0) {
+      if (outcome.error.code === "ENOENT") outcome.error.message = `${notInstalled(command)}; ${RUN_DOCTOR}`;
+      return { exitCode: null, signal: null, stdout, stderr, error: outcome.error };
+    }
+    if (options.ownGroup === true) {
+      try {
+        process.kill(-child.pid, "SIGKILL");
+      } catch {
+      }
+    }
+    await Promise.all(closed);
+    return { exitCode: outcome.exitCode, signal: outcome.signal, stdout, stderr };
+  });
+  return { child, finished: finished7 };
+}
 function runToEnd(command, args, options = {}) {
   return start(command, args, ["ignore", "pipe", "pipe"], options).finished;
 }
@@ -5041,6 +5244,8 @@ var init_spawn = __esm({
     "use strict";
     import_node_child_process = require("node:child_process");
     init_host_tools();
+    init_libc();
+    init_posix_spawn();
     init_host_tools();
   }
 });
@@ -5048,7 +5253,7 @@ var init_spawn = __esm({
 // src/userns/failure.ts
 function sysctl(path6) {
   try {
-    return (0, import_node_fs17.readFileSync)(`/proc/sys/${path6}`, "latin1").trim();
+    return (0, import_node_fs18.readFileSync)(`/proc/sys/${path6}`, "latin1").trim();
   } catch {
     return void 0;
   }
@@ -5090,11 +5295,11 @@ function assertUserNamespacesAllowed() {
   if (refusal !== void 0) throw new BurrowError("NO_DRIVER", `${refusal}; ${RUN_DOCTOR}`);
   checked = true;
 }
-var import_node_fs17, RAISE_MAX, APPARMOR, checked;
+var import_node_fs18, RAISE_MAX, APPARMOR, checked;
 var init_failure = __esm({
   "src/userns/failure.ts"() {
     "use strict";
-    import_node_fs17 = require("node:fs");
+    import_node_fs18 = require("node:fs");
     init_errors();
     init_host_tools();
     RAISE_MAX = "as root: sysctl -w user.max_user_namespaces=28633";
@@ -5161,8 +5366,8 @@ var init_keep_id = __esm({
 
 // src/userns/idmap.ts
 function findRange(file, name, id) {
-  if (!(0, import_node_fs18.existsSync)(file)) return void 0;
-  for (const line of (0, import_node_fs18.readFileSync)(file, "utf8").split("\n")) {
+  if (!(0, import_node_fs19.existsSync)(file)) return void 0;
+  for (const line of (0, import_node_fs19.readFileSync)(file, "utf8").split("\n")) {
     const [owner, start2, count2] = line.trim().split(":");
     if (owner === void 0 || start2 === void 0 || count2 === void 0) continue;
     if (owner !== name && owner !== String(id)) continue;
@@ -5172,7 +5377,7 @@ function findRange(file, name, id) {
   return void 0;
 }
 function idMapping(files = { subuid: "/etc/subuid", subgid: "/etc/subgid" }) {
-  const { username, uid, gid } = (0, import_node_os3.userInfo)();
+  const { username, uid, gid } = (0, import_node_os4.userInfo)();
   const uidRange = findRange(files.subuid, username, uid);
   const gidRange = findRange(files.subgid, username, gid);
   if (uidRange === void 0 || gidRange === void 0) {
@@ -5184,10 +5389,10 @@ function idMapping(files = { subuid: "/etc/subuid", subgid: "/etc/subgid" }) {
   return { uidRange, gidRange, single: false };
 }
 function callerAccount(groupFile = "/etc/group") {
-  const { username, homedir: homedir2, gid } = (0, import_node_os3.userInfo)();
+  const { username, homedir: homedir2, gid } = (0, import_node_os4.userInfo)();
   let group = username;
-  if ((0, import_node_fs18.existsSync)(groupFile)) {
-    for (const line of (0, import_node_fs18.readFileSync)(groupFile, "utf8").split("\n")) {
+  if ((0, import_node_fs19.existsSync)(groupFile)) {
+    for (const line of (0, import_node_fs19.readFileSync)(groupFile, "utf8").split("\n")) {
       const [name, , id] = line.split(":");
       if (name !== void 0 && name !== "" && id === String(gid)) {
         group = name;
@@ -5229,12 +5434,12 @@ function unshareArgs(mapping) {
   if (mapping.keepId !== void 0) args.push("--setuid", "0", "--setgid", "0");
   return args;
 }
-var import_node_fs18, import_node_os3;
+var import_node_fs19, import_node_os4;
 var init_idmap = __esm({
   "src/userns/idmap.ts"() {
     "use strict";
-    import_node_fs18 = require("node:fs");
-    import_node_os3 = require("node:os");
+    import_node_fs19 = require("node:fs");
+    import_node_os4 = require("node:os");
     init_host_tools();
     init_errors();
     init_failure();
@@ -5245,9 +5450,9 @@ var init_idmap = __esm({
 // src/unpack/remove.ts
 async function removeAllInUserNamespace(paths, mapping) {
   const left = paths.filter((path6) => {
-    if (!(0, import_node_fs19.existsSync)(path6)) return false;
+    if (!(0, import_node_fs20.existsSync)(path6)) return false;
     try {
-      (0, import_node_fs19.rmSync)(path6, { recursive: true, force: true });
+      (0, import_node_fs20.rmSync)(path6, { recursive: true, force: true });
       return false;
     } catch {
       return true;
@@ -5255,7 +5460,7 @@ async function removeAllInUserNamespace(paths, mapping) {
   });
   if (left.length === 0) return;
   const result = await runToEnd(unshareProgram(), [...unshareArgs(mapping), "--", "rm", "-rf", "--one-file-system", "--", ...left], { ownGroup: true });
-  const still = left.filter((path6) => (0, import_node_fs19.existsSync)(path6));
+  const still = left.filter((path6) => (0, import_node_fs20.existsSync)(path6));
   if (result.exitCode !== 0 && still.length > 0) {
     throw new BurrowError("IO", `cannot remove ${still[0]}${still.length > 1 ? ` and ${still.length - 1} more` : ""}: ${userNamespaceFailure(result.stderr) ?? (result.stderr.trim().split("\n")[0] || result.error?.message)}`);
   }
@@ -5263,11 +5468,11 @@ async function removeAllInUserNamespace(paths, mapping) {
 function removeInUserNamespace(path6, mapping) {
   return removeAllInUserNamespace([path6], mapping);
 }
-var import_node_fs19;
+var import_node_fs20;
 var init_remove = __esm({
   "src/unpack/remove.ts"() {
     "use strict";
-    import_node_fs19 = require("node:fs");
+    import_node_fs20 = require("node:fs");
     init_spawn();
     init_errors();
     init_failure();
@@ -5324,7 +5529,7 @@ var init_overlay = __esm({
 function autoFallbackNote(dir) {
   let why;
   try {
-    why = (0, import_node_fs20.readFileSync)((0, import_node_path15.join)(dir, AUTO_NOTE_FILE), "utf8").trim();
+    why = (0, import_node_fs21.readFileSync)((0, import_node_path16.join)(dir, AUTO_NOTE_FILE), "utf8").trim();
   } catch {
     return void 0;
   }
@@ -5333,12 +5538,12 @@ function autoFallbackNote(dir) {
 function copyFallbackNote(why) {
   return `storage driver: copy, since neither the kernel's overlayfs nor fuse-overlayfs can mount here${why === "" ? "" : ` (${why})`}: copying the layers instead, which is slower (install fuse-overlayfs; make /dev/fuse mode 0666)`;
 }
-var import_node_path15, import_node_fs20, AUTO_NOTE_FILE, AUTO_MOUNT;
+var import_node_path16, import_node_fs21, AUTO_NOTE_FILE, AUTO_MOUNT;
 var init_auto = __esm({
   "src/rootfs/auto.ts"() {
     "use strict";
-    import_node_path15 = require("node:path");
-    import_node_fs20 = require("node:fs");
+    import_node_path16 = require("node:path");
+    import_node_fs21 = require("node:fs");
     init_fuse_overlayfs();
     init_overlay();
     AUTO_NOTE_FILE = "rootfs-note";
@@ -5354,14 +5559,14 @@ fi
 
 // src/rootfs/copy.ts
 function rootfsCopied(dir) {
-  return (0, import_node_fs21.existsSync)((0, import_node_path16.join)(dir, COPIED));
+  return (0, import_node_fs22.existsSync)((0, import_node_path17.join)(dir, COPIED));
 }
-var import_node_fs21, import_node_path16, import_node_url2, WORKER, COPIED, copyDriver;
+var import_node_fs22, import_node_path17, import_node_url2, WORKER, COPIED, copyDriver;
 var init_copy = __esm({
   "src/rootfs/copy.ts"() {
     "use strict";
-    import_node_fs21 = require("node:fs");
-    import_node_path16 = require("node:path");
+    import_node_fs22 = require("node:fs");
+    import_node_path17 = require("node:path");
     import_node_url2 = require("node:url");
     init_errors();
     init_idmap();
@@ -5373,7 +5578,7 @@ var init_copy = __esm({
     copyDriver = {
       name: "copy",
       async prepare(site) {
-        const marker = (0, import_node_path16.join)(site.dir, COPIED);
+        const marker = (0, import_node_path17.join)(site.dir, COPIED);
         if (rootfsCopied(site.dir)) return;
         const { rootfs } = site;
         const { keepId } = site.mapping;
@@ -5385,7 +5590,7 @@ var init_copy = __esm({
           const detail = result.stderr.trim().split("\n")[0] || result.error?.message || `exit status ${result.exitCode}`;
           throw new BurrowError("IO", `cannot copy the image's layers (copy driver): ${detail}`);
         }
-        (0, import_node_fs21.writeFileSync)(marker, "");
+        (0, import_node_fs22.writeFileSync)(marker, "");
       },
       shellFunctions: "",
       mount: ":",
@@ -5400,13 +5605,13 @@ function environmentBlock(entries) {
   return Buffer.from(entries.map((entry) => `${entry}\0`).join(""));
 }
 function writeEnvironmentFile(dir, plan) {
-  writeFileAtomic((0, import_node_path17.join)(dir, ENV_FILE), environmentBlock(plan.process.env), 384, { durable: false });
+  writeFileAtomic((0, import_node_path18.join)(dir, ENV_FILE), environmentBlock(plan.process.env), 384, { durable: false });
 }
-var import_node_path17, ENV_FILE, ENV_FD, SECCOMP_FILE, SECCOMP_FD;
+var import_node_path18, ENV_FILE, ENV_FD, SECCOMP_FILE, SECCOMP_FD;
 var init_handoff = __esm({
   "src/sandbox/handoff.ts"() {
     "use strict";
-    import_node_path17 = require("node:path");
+    import_node_path18 = require("node:path");
     init_atomic();
     ENV_FILE = "env";
     ENV_FD = 8;
@@ -5607,13 +5812,13 @@ function bwrapArgs(plan, initBinary, infoFd, unshareNet = plan.network.mode === 
   args.push("--hostname", plan.hostname);
   const masks = plan.security.privileged ? [] : MASKED_PATHS;
   for (const path6 of masks) {
-    const stat = (0, import_node_fs22.statSync)(path6, { throwIfNoEntry: false });
+    const stat = (0, import_node_fs23.statSync)(path6, { throwIfNoEntry: false });
     if (stat === void 0) continue;
     if (stat.isDirectory()) args.push("--tmpfs", path6, "--remount-ro", path6);
     else args.push("--dev-bind", "/dev/null", path6);
   }
   for (const path6 of plan.security.privileged ? [] : READONLY_PATHS) {
-    if ((0, import_node_fs22.existsSync)(path6)) args.push("--ro-bind", path6, path6);
+    if ((0, import_node_fs23.existsSync)(path6)) args.push("--ro-bind", path6, path6);
   }
   args.push("--ro-bind", initBinary, INIT_PATH);
   if (plan.rootfs.readOnly) args.push("--remount-ro", "/");
@@ -5622,11 +5827,11 @@ function bwrapArgs(plan, initBinary, infoFd, unshareNet = plan.network.mode === 
   args.push("--", INIT_PATH, ...initArgs({ ...plan.process, capabilities: plan.capabilities, envFd: ENV_FD, seccompFd: hasSeccompFilter(plan) ? SECCOMP_FD : void 0, noNewPrivs: false, networkFd }), "--", ...plan.process.args);
   return { args, destinations };
 }
-var import_node_fs22, INIT_PATH, DESTINATION;
+var import_node_fs23, INIT_PATH, DESTINATION;
 var init_bwrap = __esm({
   "src/sandbox/bwrap.ts"() {
     "use strict";
-    import_node_fs22 = require("node:fs");
+    import_node_fs23 = require("node:fs");
     init_handoff();
     init_init_args();
     init_plan();
@@ -5875,14 +6080,14 @@ var init_rootfs = __esm({
 
 // src/unpack/paths.ts
 function layersDir(store) {
-  return (0, import_node_path18.join)(store.root, "layers");
+  return (0, import_node_path19.join)(store.root, "layers");
 }
 function layerPath(store, diffId) {
-  return (0, import_node_path18.join)(layersDir(store), diffId.slice(diffId.indexOf(":") + 1));
+  return (0, import_node_path19.join)(layersDir(store), diffId.slice(diffId.indexOf(":") + 1));
 }
 function layerScratchPath(store, diffId) {
   const hex = diffId.slice(diffId.indexOf(":") + 1, diffId.indexOf(":") + 13);
-  return (0, import_node_path18.join)(layersDir(store), `${SCRATCH_PREFIX}${hex}.${formatIdentity(selfIdentity())}`);
+  return (0, import_node_path19.join)(layersDir(store), `${SCRATCH_PREFIX}${hex}.${formatIdentity(selfIdentity())}`);
 }
 function isLayerScratch(name) {
   return name.startsWith(SCRATCH_PREFIX);
@@ -5893,13 +6098,13 @@ function layerScratchOwnerGone(name) {
   return owner === void 0 || isGone(owner);
 }
 function layerInfoPath(store, diffId) {
-  return (0, import_node_path18.join)(layersDir(store), `${diffId.slice(diffId.indexOf(":") + 1)}.json`);
+  return (0, import_node_path19.join)(layersDir(store), `${diffId.slice(diffId.indexOf(":") + 1)}.json`);
 }
-var import_node_path18, SCRATCH_PREFIX;
+var import_node_path19, SCRATCH_PREFIX;
 var init_paths = __esm({
   "src/unpack/paths.ts"() {
     "use strict";
-    import_node_path18 = require("node:path");
+    import_node_path19 = require("node:path");
     init_process_identity();
     SCRATCH_PREFIX = ".unpacking-";
   }
@@ -5933,7 +6138,7 @@ function launcherArgv(plan, site, network = plainLaunchNetwork(plan)) {
 }
 function deathWatch(driver, dir) {
   if (SETPRIV === void 0) return [];
-  if (driver === "fuse-overlayfs" || driver === "auto" && (0, import_node_fs23.existsSync)((0, import_node_path19.join)(dir, AUTO_NOTE_FILE))) return [SETPRIV, "--pdeathsig", "TERM", "--"];
+  if (driver === "fuse-overlayfs" || driver === "auto" && (0, import_node_fs24.existsSync)((0, import_node_path20.join)(dir, AUTO_NOTE_FILE))) return [SETPRIV, "--pdeathsig", "TERM", "--"];
   return [];
 }
 function launchInfo(info2, driver) {
@@ -5951,12 +6156,12 @@ function cgroupEntryFailure(report2, context) {
   const why = /^burrow-why (.*)$/m.exec(report2)?.[1]?.trim() ?? "";
   return new BurrowError("IO", `${context}: cannot move it into its cgroup${why === "" ? "" : ` (${why})`}; run 'burrow doctor' to check the host's cgroup delegation`);
 }
-var import_node_fs23, import_node_path19, import_node_url3, INIT_BINARY, MONITOR_BINARY, NETWORK_GO_FD, NETWORK_INFO_FD, ENV_STEP, SECCOMP_STEP, SETPRIV;
+var import_node_fs24, import_node_path20, import_node_url3, INIT_BINARY, MONITOR_BINARY, NETWORK_GO_FD, NETWORK_INFO_FD, ENV_STEP, SECCOMP_STEP, SETPRIV;
 var init_launcher = __esm({
   "src/container/launcher.ts"() {
     "use strict";
-    import_node_fs23 = require("node:fs");
-    import_node_path19 = require("node:path");
+    import_node_fs24 = require("node:fs");
+    import_node_path20 = require("node:path");
     import_node_url3 = require("node:url");
     init_errors();
     init_auto();
@@ -5978,7 +6183,7 @@ var init_launcher = __esm({
 `;
     SECCOMP_STEP = `command exec ${SECCOMP_FD}<"$dir/${SECCOMP_FILE}" || { why=$dir/${SECCOMP_FILE}; fail handoff; }
 `;
-    SETPRIV = ["/usr/bin/setpriv", "/bin/setpriv"].find((path6) => (0, import_node_fs23.existsSync)(path6));
+    SETPRIV = ["/usr/bin/setpriv", "/bin/setpriv"].find((path6) => (0, import_node_fs24.existsSync)(path6));
   }
 });
 
@@ -6013,22 +6218,22 @@ __export(records_exports, {
   switchSocketPath: () => switchSocketPath
 });
 function networksDir(store) {
-  return (0, import_node_path20.join)(store.root, "networks");
+  return (0, import_node_path21.join)(store.root, "networks");
 }
 function networkDir(store, id) {
-  return (0, import_node_path20.join)(networksDir(store), id);
+  return (0, import_node_path21.join)(networksDir(store), id);
 }
 function switchSocketPath(store, id) {
-  return (0, import_node_path20.join)(networkDir(store, id), "switch.sock");
+  return (0, import_node_path21.join)(networkDir(store, id), "switch.sock");
 }
 function recordPath(store, id) {
-  return (0, import_node_path20.join)(networksDir(store), `${id}.json`);
+  return (0, import_node_path21.join)(networksDir(store), `${id}.json`);
 }
 function namesLock(store) {
-  return (0, import_node_path20.join)(store.paths.locks, "networks.lock");
+  return (0, import_node_path21.join)(store.paths.locks, "networks.lock");
 }
 function networkLock(store, id) {
-  return (0, import_node_path20.join)(store.paths.locks, `network-${id}.lock`);
+  return (0, import_node_path21.join)(store.paths.locks, `network-${id}.lock`);
 }
 function parseAddress(text) {
   const parts = text.split(".");
@@ -6082,14 +6287,14 @@ function lowestFreeAddress(subnet, taken) {
 }
 function readNetwork(store, id) {
   try {
-    return JSON.parse((0, import_node_fs24.readFileSync)(recordPath(store, id), "utf8"));
+    return JSON.parse((0, import_node_fs25.readFileSync)(recordPath(store, id), "utf8"));
   } catch {
     return void 0;
   }
 }
 function listNetworks(store) {
-  if (!(0, import_node_fs24.existsSync)(networksDir(store))) return [];
-  return (0, import_node_fs24.readdirSync)(networksDir(store)).filter((entry) => entry.endsWith(".json")).map((entry) => readNetwork(store, entry.slice(0, -".json".length))).filter((record) => record !== void 0).sort((a2, b2) => a2.created.localeCompare(b2.created));
+  if (!(0, import_node_fs25.existsSync)(networksDir(store))) return [];
+  return (0, import_node_fs25.readdirSync)(networksDir(store)).filter((entry) => entry.endsWith(".json")).map((entry) => readNetwork(store, entry.slice(0, -".json".length))).filter((record) => record !== void 0).sort((a2, b2) => a2.created.localeCompare(b2.created));
 }
 function findNetwork(store, nameOrId) {
   const networks = listNetworks(store);
@@ -6127,24 +6332,24 @@ function createNetwork(store, name, options = {}) {
       created: (/* @__PURE__ */ new Date()).toISOString(),
       labels: options.labels ?? {}
     };
-    (0, import_node_fs24.mkdirSync)(networkDir(store, record.id), { recursive: true, mode: 448 });
+    (0, import_node_fs25.mkdirSync)(networkDir(store, record.id), { recursive: true, mode: 448 });
     writeFileAtomic(recordPath(store, record.id), `${JSON.stringify(record, null, 2)}
 `);
     return record;
   });
 }
 function leasesPath(store, id) {
-  return (0, import_node_path20.join)(networkDir(store, id), "leases.json");
+  return (0, import_node_path21.join)(networkDir(store, id), "leases.json");
 }
 function readLeases(store, id) {
   try {
-    return JSON.parse((0, import_node_fs24.readFileSync)(leasesPath(store, id), "utf8"));
+    return JSON.parse((0, import_node_fs25.readFileSync)(leasesPath(store, id), "utf8"));
   } catch {
     return {};
   }
 }
 function containerExists(store, containerId) {
-  return (0, import_node_fs24.existsSync)((0, import_node_path20.join)(store.paths.containers, containerId));
+  return (0, import_node_fs25.existsSync)((0, import_node_path21.join)(store.paths.containers, containerId));
 }
 function liveLeases(store, id) {
   return Object.fromEntries(Object.entries(readLeases(store, id)).filter(([containerId]) => containerExists(store, containerId)));
@@ -6158,14 +6363,14 @@ function joinNetwork(store, network, containerId, aliases, mac) {
   const bad = aliases.find((alias) => !NETWORK_NAME.test(alias));
   if (bad !== void 0) throw new BurrowError("INVALID_ARGUMENT", `invalid network alias "${bad}": use [a-zA-Z0-9][a-zA-Z0-9_.-]*`);
   return withLockFileSync(networkLock(store, network.id), () => {
-    if (!(0, import_node_fs24.existsSync)(recordPath(store, network.id))) throw new BurrowError("NOT_FOUND", `no such network: ${network.name}`);
+    if (!(0, import_node_fs25.existsSync)(recordPath(store, network.id))) throw new BurrowError("NOT_FOUND", `no such network: ${network.name}`);
     const leases = liveLeases(store, network.id);
     const taken = new Set(Object.entries(leases).filter(([owner]) => owner !== containerId).map(([, lease2]) => lease2.address));
     const own = leases[containerId];
     const address = own?.address ?? lowestFreeAddress(subnet, taken);
     if (address === void 0) throw new BurrowError("IN_USE", `network ${network.name} has no free address left in ${network.subnet}: remove containers from it, or use a network with a larger --subnet`);
     const lease = { address, mac: mac ?? own?.mac ?? macForAddress(address) };
-    (0, import_node_fs24.mkdirSync)(networkDir(store, network.id), { recursive: true, mode: 448 });
+    (0, import_node_fs25.mkdirSync)(networkDir(store, network.id), { recursive: true, mode: 448 });
     writeFileAtomic(leasesPath(store, network.id), `${JSON.stringify({ ...leases, [containerId]: lease }, null, 2)}
 `);
     return { network: network.id, name: network.name, address, prefixLength: subnet.prefixLength, gateway: network.gateway, mac: lease.mac, aliases };
@@ -6199,8 +6404,8 @@ function removeNetwork(store, nameOrId) {
   withLockFileSync(networkLock(store, network.id), () => {
     const users = networkUsers(store, network);
     if (users.length > 0) throw new BurrowError("IN_USE", `network ${network.name} is in use by container ${users.join(", ")}: remove the containers or disconnect them (burrow network disconnect ${network.name} CONTAINER) first`);
-    (0, import_node_fs24.rmSync)(recordPath(store, network.id), { force: true });
-    (0, import_node_fs24.rmSync)(networkDir(store, network.id), { recursive: true, force: true });
+    (0, import_node_fs25.rmSync)(recordPath(store, network.id), { force: true });
+    (0, import_node_fs25.rmSync)(networkDir(store, network.id), { recursive: true, force: true });
   });
   return network;
 }
@@ -6250,12 +6455,12 @@ function inspectAttachments(record) {
     Aliases: attachment.aliases
   }]));
 }
-var import_node_fs24, import_node_path20, NETWORK_NAME, RESERVED_NAMES;
+var import_node_fs25, import_node_path21, NETWORK_NAME, RESERVED_NAMES;
 var init_records2 = __esm({
   "src/network/records.ts"() {
     "use strict";
-    import_node_fs24 = require("node:fs");
-    import_node_path20 = require("node:path");
+    import_node_fs25 = require("node:fs");
+    import_node_path21 = require("node:path");
     init_errors();
     init_atomic();
     init_lockfile();
@@ -6272,15 +6477,15 @@ async function askSwitch(socketPath, request, timeoutMs = 2e3) {
   let path6 = socketPath;
   if (Buffer.byteLength(socketPath) > SUN_PATH_MAX) {
     try {
-      directoryFd = (0, import_node_fs25.openSync)((0, import_node_path21.dirname)(socketPath), "r");
+      directoryFd = (0, import_node_fs26.openSync)((0, import_node_path22.dirname)(socketPath), "r");
     } catch {
       return void 0;
     }
-    path6 = `/proc/self/fd/${directoryFd}/${(0, import_node_path21.basename)(socketPath)}`;
+    path6 = `/proc/self/fd/${directoryFd}/${(0, import_node_path22.basename)(socketPath)}`;
   }
   try {
     return await new Promise((resolve9) => {
-      const socket = (0, import_node_net.connect)(path6);
+      const socket = (0, import_node_net2.connect)(path6);
       let answer = "";
       const timer = setTimeout(() => {
         socket.destroy();
@@ -6301,7 +6506,7 @@ async function askSwitch(socketPath, request, timeoutMs = 2e3) {
       });
     });
   } finally {
-    if (directoryFd !== void 0) (0, import_node_fs25.closeSync)(directoryFd);
+    if (directoryFd !== void 0) (0, import_node_fs26.closeSync)(directoryFd);
   }
 }
 async function switchRunning(store, network) {
@@ -6310,7 +6515,7 @@ async function switchRunning(store, network) {
 async function ensureSwitch(store, network, timeoutMs = 5e3) {
   if (await switchRunning(store, network)) return;
   const dir = networkDir(store, network.id);
-  const logPath = (0, import_node_path21.join)(dir, "switch.log");
+  const logPath = (0, import_node_path22.join)(dir, "switch.log");
   const deadline = Date.now() + timeoutMs;
   for (; ; ) {
     const started = withLockFileSync(networkLock(store, network.id), () => {
@@ -6323,7 +6528,7 @@ async function ensureSwitch(store, network, timeoutMs = 5e3) {
         const why = lastLine(logPath) ?? (started.exited === -1 ? `${SWITCH_BINARY} could not be started (run npm run build)` : "it did not answer");
         throw new BurrowError("NETWORK", `the switch of network ${network.name} did not start: ${why}`);
       }
-      if (started.exited === 0 && !(0, import_node_fs25.existsSync)((0, import_node_path21.join)(dir, "switch.sock"))) break;
+      if (started.exited === 0 && !(0, import_node_fs26.existsSync)((0, import_node_path22.join)(dir, "switch.sock"))) break;
       await sleep(10, void 0);
     }
     await sleep(10, void 0);
@@ -6331,8 +6536,8 @@ async function ensureSwitch(store, network, timeoutMs = 5e3) {
 }
 function startSwitch(dir, logPath, name) {
   const started = { exited: void 0 };
-  (0, import_node_fs25.mkdirSync)(dir, { recursive: true, mode: 448 });
-  const log = (0, import_node_fs25.openSync)(logPath, "a", 384);
+  (0, import_node_fs26.mkdirSync)(dir, { recursive: true, mode: 448 });
+  const log = (0, import_node_fs26.openSync)(logPath, "a", 384);
   try {
     const child = (0, import_node_child_process2.spawn)(SWITCH_BINARY, [dir, name], { detached: true, stdio: ["ignore", log, log], env: hostEnv() });
     child.on("exit", (code) => {
@@ -6343,13 +6548,13 @@ function startSwitch(dir, logPath, name) {
     });
     child.unref();
   } finally {
-    (0, import_node_fs25.closeSync)(log);
+    (0, import_node_fs26.closeSync)(log);
   }
   return started;
 }
 function lastLine(path6) {
   try {
-    return (0, import_node_fs25.readFileSync)(path6, "utf8").trim().split("\n").pop() || void 0;
+    return (0, import_node_fs26.readFileSync)(path6, "utf8").trim().split("\n").pop() || void 0;
   } catch {
     return void 0;
   }
@@ -6357,14 +6562,14 @@ function lastLine(path6) {
 async function disconnectFromSwitch(store, network, containerId) {
   return await askSwitch(switchSocketPath(store, network.id), `disconnect ${containerId}`) === "ok";
 }
-var import_node_child_process2, import_node_fs25, import_node_net, import_node_path21, SWITCH_BINARY, NETATTACH_BINARY, SUN_PATH_MAX;
+var import_node_child_process2, import_node_fs26, import_node_net2, import_node_path22, SWITCH_BINARY, NETATTACH_BINARY, SUN_PATH_MAX;
 var init_switch = __esm({
   "src/network/switch.ts"() {
     "use strict";
     import_node_child_process2 = require("node:child_process");
-    import_node_fs25 = require("node:fs");
-    import_node_net = require("node:net");
-    import_node_path21 = require("node:path");
+    import_node_fs26 = require("node:fs");
+    import_node_net2 = require("node:net");
+    import_node_path22 = require("node:path");
     init_errors();
     init_sleep();
     init_spawn();
@@ -6384,16 +6589,16 @@ async function prepareAttachments(store, containerId, containerName2, hostsFile2
     files.push(await prepareAttachment(store, containerId, containerName2, hostsFile2, attachment, `eth${index + 1}`));
   }
   const dir = containerDir(store, containerId);
-  for (const name of (0, import_node_fs26.readdirSync)(dir)) {
-    if (name.endsWith(ATTACH_SUFFIX) && !files.includes((0, import_node_path22.join)(dir, name))) (0, import_node_fs26.rmSync)((0, import_node_path22.join)(dir, name), { force: true });
+  for (const name of (0, import_node_fs27.readdirSync)(dir)) {
+    if (name.endsWith(ATTACH_SUFFIX) && !files.includes((0, import_node_path23.join)(dir, name))) (0, import_node_fs27.rmSync)((0, import_node_path23.join)(dir, name), { force: true });
   }
   return files;
 }
 function attachFile(store, containerId, networkId) {
-  return (0, import_node_path22.join)(containerDir(store, containerId), `network-${networkId.slice(0, 12)}${ATTACH_SUFFIX}`);
+  return (0, import_node_path23.join)(containerDir(store, containerId), `network-${networkId.slice(0, 12)}${ATTACH_SUFFIX}`);
 }
 function forgetAttachment(store, containerId, networkId) {
-  (0, import_node_fs26.rmSync)(attachFile(store, containerId, networkId), { force: true });
+  (0, import_node_fs27.rmSync)(attachFile(store, containerId, networkId), { force: true });
 }
 async function prepareAttachment(store, containerId, containerName2, hostsFile2, attachment, ifname) {
   const network = findNetwork(store, attachment.network);
@@ -6421,12 +6626,12 @@ function attachText(fields) {
 `;
   }).join("");
 }
-var import_node_fs26, import_node_path22, ATTACH_SUFFIX;
+var import_node_fs27, import_node_path23, ATTACH_SUFFIX;
 var init_attach = __esm({
   "src/network/attach.ts"() {
     "use strict";
-    import_node_fs26 = require("node:fs");
-    import_node_path22 = require("node:path");
+    import_node_fs27 = require("node:fs");
+    import_node_path23 = require("node:path");
     init_record();
     init_errors();
     init_atomic();
@@ -6442,7 +6647,7 @@ function parseAddHost(spec) {
   const name = at2 < 0 ? "" : spec.slice(0, at2);
   let address = at2 < 0 ? "" : spec.slice(at2 + 1);
   if (address.startsWith("[") && address.endsWith("]")) address = address.slice(1, -1);
-  if (name === "" || /\s/.test(name) || address !== HOST_GATEWAY && (0, import_node_net2.isIP)(address) === 0) {
+  if (name === "" || /\s/.test(name) || address !== HOST_GATEWAY && (0, import_node_net3.isIP)(address) === 0) {
     throw new BurrowError("INVALID_ARGUMENT", `invalid --add-host "${spec}": expected NAME:ADDRESS (an IP address or host-gateway)`);
   }
   return { name, address };
@@ -6461,12 +6666,12 @@ function hostsFile({ hostname: hostname2, name, address, extraHosts }) {
   return `${lines.join("\n")}
 `;
 }
-var import_node_net2, HOST_GATEWAY, HOST_CONTAINERS_INTERNAL;
+var import_node_net3, HOST_GATEWAY, HOST_CONTAINERS_INTERNAL;
 var init_hosts = __esm({
   "src/network/hosts.ts"() {
     "use strict";
     init_errors();
-    import_node_net2 = require("node:net");
+    import_node_net3 = require("node:net");
     HOST_GATEWAY = "host-gateway";
     HOST_CONTAINERS_INTERNAL = "host.containers.internal";
   }
@@ -6475,7 +6680,7 @@ var init_hosts = __esm({
 // src/network/resolv.ts
 function hostResolvConf(path6 = "/etc/resolv.conf") {
   try {
-    return (0, import_node_fs27.readFileSync)(path6, "utf8");
+    return (0, import_node_fs28.readFileSync)(path6, "utf8");
   } catch {
     return "";
   }
@@ -6497,25 +6702,25 @@ function resolvConf({ nameservers, names, host }) {
   ].map((line) => `${line}
 `).join("");
 }
-var import_node_fs27;
+var import_node_fs28;
 var init_resolv = __esm({
   "src/network/resolv.ts"() {
     "use strict";
-    import_node_fs27 = require("node:fs");
+    import_node_fs28 = require("node:fs");
   }
 });
 
 // src/network/files.ts
 function writeInPlace(path6, text) {
   try {
-    if ((0, import_node_fs28.readFileSync)(path6, "utf8") === text) return;
+    if ((0, import_node_fs29.readFileSync)(path6, "utf8") === text) return;
   } catch {
   }
-  const fd = (0, import_node_fs28.openSync)(path6, "w", 420);
+  const fd = (0, import_node_fs29.openSync)(path6, "w", 420);
   try {
-    (0, import_node_fs28.writeSync)(fd, text);
+    (0, import_node_fs29.writeSync)(fd, text);
   } finally {
-    (0, import_node_fs28.closeSync)(fd);
+    (0, import_node_fs29.closeSync)(fd);
   }
 }
 function writeNameFiles(dir, context) {
@@ -6531,21 +6736,21 @@ function writeNameFiles(dir, context) {
 `,
     resolv: context.network === "host" && context.names.dns.length === 0 && context.names.dnsSearch.length === 0 && context.names.dnsOptions.length === 0 ? host : resolvConf({ nameservers: context.network === "host" ? hostWords(host, "nameserver") : context.nameservers, names: context.names, host })
   };
-  writeInPlace((0, import_node_path23.join)(dir, NAME_FILES.hosts), files.hosts);
-  writeInPlace((0, import_node_path23.join)(dir, NAME_FILES.hostname), files.hostname);
-  writeInPlace((0, import_node_path23.join)(dir, NAME_FILES.resolv), files.resolv);
+  writeInPlace((0, import_node_path24.join)(dir, NAME_FILES.hosts), files.hosts);
+  writeInPlace((0, import_node_path24.join)(dir, NAME_FILES.hostname), files.hostname);
+  writeInPlace((0, import_node_path24.join)(dir, NAME_FILES.resolv), files.resolv);
   return [
-    { source: (0, import_node_path23.join)(dir, NAME_FILES.hosts), target: "/etc/hosts" },
-    { source: (0, import_node_path23.join)(dir, NAME_FILES.hostname), target: "/etc/hostname" },
-    { source: (0, import_node_path23.join)(dir, NAME_FILES.resolv), target: "/etc/resolv.conf" }
+    { source: (0, import_node_path24.join)(dir, NAME_FILES.hosts), target: "/etc/hosts" },
+    { source: (0, import_node_path24.join)(dir, NAME_FILES.hostname), target: "/etc/hostname" },
+    { source: (0, import_node_path24.join)(dir, NAME_FILES.resolv), target: "/etc/resolv.conf" }
   ];
 }
-var import_node_fs28, import_node_path23, NAME_FILES, NO_NAMES;
+var import_node_fs29, import_node_path24, NAME_FILES, NO_NAMES;
 var init_files = __esm({
   "src/network/files.ts"() {
     "use strict";
-    import_node_fs28 = require("node:fs");
-    import_node_path23 = require("node:path");
+    import_node_fs29 = require("node:fs");
+    import_node_path24 = require("node:path");
     init_hosts();
     init_resolv();
     NAME_FILES = { hosts: "hosts", hostname: "hostname", resolv: "resolv.conf" };
@@ -6556,7 +6761,7 @@ var init_files = __esm({
 // src/network/helpers.ts
 function tunProblem() {
   try {
-    (0, import_node_fs29.closeSync)((0, import_node_fs29.openSync)(TUN, import_node_fs29.constants.O_RDWR));
+    (0, import_node_fs30.closeSync)((0, import_node_fs30.openSync)(TUN, import_node_fs30.constants.O_RDWR));
     return void 0;
   } catch (error) {
     const code = error.code;
@@ -6599,7 +6804,7 @@ function killLeftoverHelper(dir) {
   const unrecorded = unrecordedPasta(dir);
   if (unrecorded !== void 0) {
     signalLeftover(unrecorded.pid);
-    (0, import_node_fs29.rmSync)((0, import_node_path24.join)(dir, PASTA_PID_FILE), { force: true });
+    (0, import_node_fs30.rmSync)((0, import_node_path25.join)(dir, PASTA_PID_FILE), { force: true });
   }
 }
 function leftoverHelper(dir) {
@@ -6608,7 +6813,7 @@ function leftoverHelper(dir) {
 function recordedHelper(dir) {
   let text;
   try {
-    text = (0, import_node_fs29.readFileSync)((0, import_node_path24.join)(dir, HELPER_FILE), "latin1");
+    text = (0, import_node_fs30.readFileSync)((0, import_node_path25.join)(dir, HELPER_FILE), "latin1");
   } catch {
     return void 0;
   }
@@ -6622,12 +6827,12 @@ function signalLeftover(pid) {
   }
 }
 function unrecordedPasta(dir) {
-  const path6 = (0, import_node_path24.join)(dir, PASTA_PID_FILE);
+  const path6 = (0, import_node_path25.join)(dir, PASTA_PID_FILE);
   let pid;
   let writtenAt;
   try {
-    pid = Number((0, import_node_fs29.readFileSync)(path6, "latin1").trim());
-    writtenAt = (0, import_node_fs29.statSync)(path6).mtimeMs;
+    pid = Number((0, import_node_fs30.readFileSync)(path6, "latin1").trim());
+    writtenAt = (0, import_node_fs30.statSync)(path6).mtimeMs;
   } catch {
     return void 0;
   }
@@ -6637,17 +6842,17 @@ function unrecordedPasta(dir) {
 }
 function commandName(pid) {
   try {
-    return (0, import_node_fs29.readFileSync)(`/proc/${pid}/comm`, "latin1").trim();
+    return (0, import_node_fs30.readFileSync)(`/proc/${pid}/comm`, "latin1").trim();
   } catch {
     return "";
   }
 }
-var import_node_fs29, import_node_path24, HELPERS, PASTA_DNS, SLIRP_DNS, SLIRP_HOST, TUN, HELPER_FILE, PASTA_PID_FILE;
+var import_node_fs30, import_node_path25, HELPERS, PASTA_DNS, SLIRP_DNS, SLIRP_HOST, TUN, HELPER_FILE, PASTA_PID_FILE;
 var init_helpers = __esm({
   "src/network/helpers.ts"() {
     "use strict";
-    import_node_fs29 = require("node:fs");
-    import_node_path24 = require("node:path");
+    import_node_fs30 = require("node:fs");
+    import_node_path25 = require("node:path");
     init_errors();
     init_host_tools();
     init_process_identity();
@@ -6815,7 +7020,7 @@ function splitPublish(body, spec) {
     const close = body.indexOf("]");
     if (close < 0 || body[close + 1] !== ":") throw badPublish(spec, 'an IPv6 host address in [ ] must be followed by ":"');
     hostIp = body.slice(1, close);
-    if (!(0, import_node_net3.isIPv6)(hostIp)) throw badPublish(spec, `"${hostIp}" is not an IPv6 address`);
+    if (!(0, import_node_net4.isIPv6)(hostIp)) throw badPublish(spec, `"${hostIp}" is not an IPv6 address`);
     rest = body.slice(close + 2);
     const parts2 = rest.split(":");
     if (parts2.length !== 2) throw badPublish(spec, "an address needs hostPort:containerPort after it (hostPort may be empty)");
@@ -6826,7 +7031,7 @@ function splitPublish(body, spec) {
   if (parts.length === 2) return { hostIp: "", hostPort: parts[0], containerPort: parts[1] };
   if (parts.length === 3) {
     hostIp = parts[0];
-    if ((0, import_node_net3.isIP)(hostIp) !== 4) throw badPublish(spec, `"${hostIp}" is not an IPv4 address (write an IPv6 one in [ ])`);
+    if ((0, import_node_net4.isIP)(hostIp) !== 4) throw badPublish(spec, `"${hostIp}" is not an IPv4 address (write an IPv6 one in [ ])`);
     return { hostIp, hostPort: parts[1], containerPort: parts[2] };
   }
   throw badPublish(spec, 'too many ":" (write an IPv6 host address in [ ])');
@@ -6890,7 +7095,7 @@ function hold(protocol, hostIp, port, held) {
   const address = shownHostIp(hostIp);
   return new Promise((resolve9, reject) => {
     if (protocol === "tcp") {
-      const server = (0, import_node_net3.createServer)();
+      const server = (0, import_node_net4.createServer)();
       server.once("error", reject);
       server.listen({ host: address, port, exclusive: true }, () => {
         held.push(server);
@@ -6899,7 +7104,7 @@ function hold(protocol, hostIp, port, held) {
       });
       return;
     }
-    const socket = (0, import_node_dgram.createSocket)({ type: (0, import_node_net3.isIPv6)(address) ? "udp6" : "udp4" });
+    const socket = (0, import_node_dgram.createSocket)({ type: (0, import_node_net4.isIPv6)(address) ? "udp6" : "udp4" });
     socket.once("error", reject);
     socket.bind({ address, port, exclusive: true }, () => {
       held.push(socket);
@@ -6997,7 +7202,7 @@ function pastaPortArgs(ports) {
   return args;
 }
 function slirpHostfwdArgs(ports) {
-  const v6 = ports.find((port) => (0, import_node_net3.isIPv6)(port.hostIp));
+  const v6 = ports.find((port) => (0, import_node_net4.isIPv6)(port.hostIp));
   if (v6 !== void 0) {
     throw new BurrowError("INVALID_ARGUMENT", `port ${v6.containerPort}/${v6.protocol} cannot be published on ${v6.hostIp} with slirp4netns (it publishes on IPv4 addresses only): use an IPv4 host address, or --network pasta`);
   }
@@ -7022,7 +7227,7 @@ function udpPortNote(helper, ports, hostGateway) {
 }
 function hostAddress(port) {
   const ip = shownHostIp(port.hostIp);
-  return `${(0, import_node_net3.isIPv6)(ip) ? `[${ip}]` : ip}:${port.hostPort}`;
+  return `${(0, import_node_net4.isIPv6)(ip) ? `[${ip}]` : ip}:${port.hostPort}`;
 }
 function portLines(ports, query) {
   const sorted = sortPorts(ports);
@@ -7037,7 +7242,7 @@ function portsColumn(ports) {
     const first = group[0];
     const last = group.at(-1);
     const ip = shownHostIp(first.hostIp);
-    return `${(0, import_node_net3.isIPv6)(ip) ? `[${ip}]` : ip}:${span(first.hostPort, last.hostPort)}->${span(first.containerPort, last.containerPort)}/${first.protocol}`;
+    return `${(0, import_node_net4.isIPv6)(ip) ? `[${ip}]` : ip}:${span(first.hostPort, last.hostPort)}->${span(first.containerPort, last.containerPort)}/${first.protocol}`;
   }).join(", ");
 }
 function inspectPorts(exposed, published) {
@@ -7061,12 +7266,12 @@ function inspectExposedPorts(exposed, asked2) {
   const all = uniqueExposed([...exposed, ...asked2.map((port) => ({ port: port.containerPort, protocol: port.protocol }))]);
   return Object.fromEntries(all.map((port) => [`${port.port}/${port.protocol}`, {}]));
 }
-var import_node_dgram, import_node_net3, PUBLISH_FORM, isLoopback;
+var import_node_dgram, import_node_net4, PUBLISH_FORM, isLoopback;
 var init_ports = __esm({
   "src/network/ports.ts"() {
     "use strict";
     import_node_dgram = require("node:dgram");
-    import_node_net3 = require("node:net");
+    import_node_net4 = require("node:net");
     init_errors();
     PUBLISH_FORM = "use [hostIP:][hostPort:]containerPort[/tcp|udp], e.g. 8080:80, 127.0.0.1:8080:80/udp, [::1]:8080:80, 8000-8010:80-90 or 8000-8010:80";
     isLoopback = (hostIp) => hostIp.startsWith("127.") || hostIp === "::1";
@@ -7086,13 +7291,13 @@ function parseDefaultRoute(text) {
 function pastaAddresses() {
   let text;
   try {
-    text = (0, import_node_fs30.readFileSync)("/proc/net/route", "latin1");
+    text = (0, import_node_fs31.readFileSync)("/proc/net/route", "latin1");
   } catch {
     return {};
   }
   const route = parseDefaultRoute(text);
   if (route === void 0) return {};
-  const address = (0, import_node_os4.networkInterfaces)()[route.iface]?.find((entry) => entry.family === "IPv4")?.address;
+  const address = (0, import_node_os5.networkInterfaces)()[route.iface]?.find((entry) => entry.family === "IPv4")?.address;
   return { ...address === void 0 ? {} : { address }, gateway: route.gateway };
 }
 function withoutGiven(defaults, given) {
@@ -7120,12 +7325,12 @@ function agentArgs(dir, helper, plan, ports, hostGateway) {
 function networksOnlyAgentArgs(dir) {
   return [NET_BINARY, "--dir", dir, "--boot-id", bootId(), "--helper", "none", "--"];
 }
-var import_node_fs30, import_node_os4, NET_BINARY, PASTA_FORWARDS;
+var import_node_fs31, import_node_os5, NET_BINARY, PASTA_FORWARDS;
 var init_helper_args = __esm({
   "src/network/helper-args.ts"() {
     "use strict";
-    import_node_fs30 = require("node:fs");
-    import_node_os4 = require("node:os");
+    import_node_fs31 = require("node:fs");
+    import_node_os5 = require("node:os");
     init_native();
     init_process_identity();
     init_helpers();
@@ -7161,15 +7366,15 @@ function under(mount, path6) {
   else if (path6 === mount.root) relative2 = "";
   else if (path6.startsWith(`${mount.root}/`)) relative2 = path6.slice(mount.root.length);
   else return void 0;
-  const dir = (0, import_node_path25.join)(mount.point, relative2);
+  const dir = (0, import_node_path26.join)(mount.point, relative2);
   return dir.length > 1 && dir.endsWith("/") ? dir.slice(0, -1) : dir;
 }
 function readPlaces(sources = SYSTEM_SOURCES) {
   let procText;
   let mountText;
   try {
-    procText = (0, import_node_fs31.readFileSync)(sources.procSelfCgroup, "utf8");
-    mountText = (0, import_node_fs31.readFileSync)(sources.mountinfo, "utf8");
+    procText = (0, import_node_fs32.readFileSync)(sources.procSelfCgroup, "utf8");
+    mountText = (0, import_node_fs32.readFileSync)(sources.mountinfo, "utf8");
   } catch {
     return { v1: {} };
   }
@@ -7203,18 +7408,18 @@ function readPlaces(sources = SYSTEM_SOURCES) {
 }
 function writable(path6) {
   try {
-    (0, import_node_fs31.accessSync)(path6, import_node_fs31.constants.W_OK);
+    (0, import_node_fs32.accessSync)(path6, import_node_fs32.constants.W_OK);
     return true;
   } catch {
     return false;
   }
 }
-var import_node_fs31, import_node_path25, V1_HIERARCHIES, SYSTEM_SOURCES;
+var import_node_fs32, import_node_path26, V1_HIERARCHIES, SYSTEM_SOURCES;
 var init_hierarchy = __esm({
   "src/cgroup/hierarchy.ts"() {
     "use strict";
-    import_node_fs31 = require("node:fs");
-    import_node_path25 = require("node:path");
+    import_node_fs32 = require("node:fs");
+    import_node_path26 = require("node:path");
     V1_HIERARCHIES = ["memory", "pids", "cpu", "cpuacct", "cpuset", "freezer", "blkio"];
     SYSTEM_SOURCES = { procSelfCgroup: "/proc/self/cgroup", mountinfo: "/proc/self/mountinfo" };
   }
@@ -7329,30 +7534,30 @@ function readV1State(memoryDir, blkioDir) {
   let currentMemory = Infinity;
   let swapAccounting = false;
   if (memoryDir !== void 0) {
-    swapAccounting = (0, import_node_fs32.existsSync)((0, import_node_path26.join)(memoryDir, "memory.memsw.limit_in_bytes"));
+    swapAccounting = (0, import_node_fs33.existsSync)((0, import_node_path27.join)(memoryDir, "memory.memsw.limit_in_bytes"));
     try {
-      currentMemory = v1Bytes((0, import_node_fs32.readFileSync)((0, import_node_path26.join)(memoryDir, "memory.limit_in_bytes"), "utf8")) ?? Infinity;
+      currentMemory = v1Bytes((0, import_node_fs33.readFileSync)((0, import_node_path27.join)(memoryDir, "memory.limit_in_bytes"), "utf8")) ?? Infinity;
     } catch {
     }
   }
-  const bfq = blkioDir !== void 0 && !(0, import_node_fs32.existsSync)((0, import_node_path26.join)(blkioDir, "blkio.weight")) && (0, import_node_fs32.existsSync)((0, import_node_path26.join)(blkioDir, "blkio.bfq.weight"));
+  const bfq = blkioDir !== void 0 && !(0, import_node_fs33.existsSync)((0, import_node_path27.join)(blkioDir, "blkio.weight")) && (0, import_node_fs33.existsSync)((0, import_node_path27.join)(blkioDir, "blkio.bfq.weight"));
   return { swapAccounting, currentMemory, blkioWeightFile: bfq ? "blkio.bfq.weight" : "blkio.weight" };
 }
 function writeLimit(dir, write) {
   try {
-    (0, import_node_fs32.writeFileSync)((0, import_node_path26.join)(dir, write.file), write.value);
+    (0, import_node_fs33.writeFileSync)((0, import_node_path27.join)(dir, write.file), write.value);
   } catch (error) {
     const code = error.code ?? "error";
     const why = code === "EINVAL" || code === "ERANGE" ? "the kernel refused the value" : code === "EBUSY" ? "the cgroup is busy" : error.message;
-    throw new BurrowError("INVALID_ARGUMENT", `${write.flag}: cannot write ${write.value} to ${(0, import_node_path26.join)(dir, write.file)}: ${why} (${code})`, { cause: error });
+    throw new BurrowError("INVALID_ARGUMENT", `${write.flag}: cannot write ${write.value} to ${(0, import_node_path27.join)(dir, write.file)}: ${why} (${code})`, { cause: error });
   }
 }
-var import_node_fs32, import_node_path26, CPU_PERIOD_US, unlimitedPids;
+var import_node_fs33, import_node_path27, CPU_PERIOD_US, unlimitedPids;
 var init_limits_files = __esm({
   "src/cgroup/limits-files.ts"() {
     "use strict";
-    import_node_fs32 = require("node:fs");
-    import_node_path26 = require("node:path");
+    import_node_fs33 = require("node:fs");
+    import_node_path27 = require("node:path");
     init_errors();
     init_types();
     CPU_PERIOD_US = 1e5;
@@ -7363,32 +7568,32 @@ var init_limits_files = __esm({
 // src/cgroup/delegated-v2.ts
 function readWords(path6) {
   try {
-    return (0, import_node_fs33.readFileSync)(path6, "utf8").split(/\s+/).filter((word) => word !== "");
+    return (0, import_node_fs34.readFileSync)(path6, "utf8").split(/\s+/).filter((word) => word !== "");
   } catch {
     return [];
   }
 }
 function delegatedParent(place2) {
-  return (0, import_node_path27.basename)(place2.own) === LEAF_NAME ? (0, import_node_path27.dirname)(place2.own) : place2.own;
+  return (0, import_node_path28.basename)(place2.own) === LEAF_NAME ? (0, import_node_path28.dirname)(place2.own) : place2.own;
 }
 function isDelegated(dir) {
-  return writable(dir) && writable((0, import_node_path27.join)(dir, "cgroup.procs")) && writable((0, import_node_path27.join)(dir, "cgroup.subtree_control"));
+  return writable(dir) && writable((0, import_node_path28.join)(dir, "cgroup.procs")) && writable((0, import_node_path28.join)(dir, "cgroup.subtree_control"));
 }
 function v2Controllers(dir) {
-  const available = readWords((0, import_node_path27.join)(dir, "cgroup.controllers"));
+  const available = readWords((0, import_node_path28.join)(dir, "cgroup.controllers"));
   const controllers = V2_RESOURCES.filter((name) => available.includes(name));
-  if ((0, import_node_fs33.existsSync)((0, import_node_path27.join)(dir, "cgroup.freeze"))) controllers.push("freezer");
+  if ((0, import_node_fs34.existsSync)((0, import_node_path28.join)(dir, "cgroup.freeze"))) controllers.push("freezer");
   return controllers;
 }
 function emptyIntoLeaf(parent) {
-  const leaf = (0, import_node_path27.join)(parent, LEAF_NAME);
-  (0, import_node_fs33.mkdirSync)(leaf, { recursive: true });
+  const leaf = (0, import_node_path28.join)(parent, LEAF_NAME);
+  (0, import_node_fs34.mkdirSync)(leaf, { recursive: true });
   for (let round = 0; round < 20; round++) {
-    const pids = readWords((0, import_node_path27.join)(parent, "cgroup.procs"));
+    const pids = readWords((0, import_node_path28.join)(parent, "cgroup.procs"));
     if (pids.length === 0) return;
     for (const pid of pids) {
       try {
-        (0, import_node_fs33.writeFileSync)((0, import_node_path27.join)(leaf, "cgroup.procs"), pid);
+        (0, import_node_fs34.writeFileSync)((0, import_node_path28.join)(leaf, "cgroup.procs"), pid);
       } catch (error) {
         if (error.code !== "ESRCH") break;
       }
@@ -7397,14 +7602,14 @@ function emptyIntoLeaf(parent) {
 }
 function enableSubtree(parent, wanted) {
   const resources = wanted.filter((name) => name !== "freezer");
-  const enabled2 = readWords((0, import_node_path27.join)(parent, "cgroup.subtree_control"));
+  const enabled2 = readWords((0, import_node_path28.join)(parent, "cgroup.subtree_control"));
   const missing = resources.filter((name) => !enabled2.includes(name));
   if (missing.length === 0) return;
   const line = missing.map((name) => `+${name}`).join(" ");
   for (let attempt = 0; ; attempt++) {
     emptyIntoLeaf(parent);
     try {
-      (0, import_node_fs33.writeFileSync)((0, import_node_path27.join)(parent, "cgroup.subtree_control"), line);
+      (0, import_node_fs34.writeFileSync)((0, import_node_path28.join)(parent, "cgroup.subtree_control"), line);
       return;
     } catch (error) {
       if (error.code === "EBUSY" && attempt < 5) continue;
@@ -7413,14 +7618,14 @@ function enableSubtree(parent, wanted) {
   }
 }
 function containerDirV2(parent, id) {
-  return (0, import_node_path27.join)(parent, `${CONTAINER_PREFIX}${id.slice(0, 12)}`);
+  return (0, import_node_path28.join)(parent, `${CONTAINER_PREFIX}${id.slice(0, 12)}`);
 }
 function ioBfq(dir) {
-  return !(0, import_node_fs33.existsSync)((0, import_node_path27.join)(dir, "io.weight")) && (0, import_node_fs33.existsSync)((0, import_node_path27.join)(dir, "io.bfq.weight"));
+  return !(0, import_node_fs34.existsSync)((0, import_node_path28.join)(dir, "io.weight")) && (0, import_node_fs34.existsSync)((0, import_node_path28.join)(dir, "io.bfq.weight"));
 }
 function writeV2Limits(dir, limits) {
   for (const write of v2Writes(limits, ioBfq(dir))) {
-    if (write.file === "memory.swap.max" && !(0, import_node_fs33.existsSync)((0, import_node_path27.join)(dir, write.file))) continue;
+    if (write.file === "memory.swap.max" && !(0, import_node_fs34.existsSync)((0, import_node_path28.join)(dir, write.file))) continue;
     writeLimit(dir, write);
   }
 }
@@ -7428,7 +7633,7 @@ function createV2Cgroup(parent, controllers, id, limits) {
   enableSubtree(parent, controllers);
   const dir = containerDirV2(parent, id);
   try {
-    (0, import_node_fs33.mkdirSync)(dir);
+    (0, import_node_fs34.mkdirSync)(dir);
   } catch (error) {
     if (error.code !== "EEXIST") {
       throw new BurrowError("IO", `cannot make the container's cgroup ${dir}: ${error.message}`, { cause: error });
@@ -7438,19 +7643,19 @@ function createV2Cgroup(parent, controllers, id, limits) {
     writeV2Limits(dir, limits);
   } catch (error) {
     try {
-      (0, import_node_fs33.rmdirSync)(dir);
+      (0, import_node_fs34.rmdirSync)(dir);
     } catch {
     }
     throw error;
   }
   return dir;
 }
-var import_node_fs33, import_node_path27, LEAF_NAME, CONTAINER_PREFIX, V2_RESOURCES;
+var import_node_fs34, import_node_path28, LEAF_NAME, CONTAINER_PREFIX, V2_RESOURCES;
 var init_delegated_v2 = __esm({
   "src/cgroup/delegated-v2.ts"() {
     "use strict";
-    import_node_fs33 = require("node:fs");
-    import_node_path27 = require("node:path");
+    import_node_fs34 = require("node:fs");
+    import_node_path28 = require("node:path");
     init_errors();
     init_hierarchy();
     init_limits_files();
@@ -7470,13 +7675,13 @@ function findSubtrees(places, uid) {
   for (const hierarchy of V1_HIERARCHIES) {
     const place2 = places.v1[hierarchy];
     if (place2 === void 0) continue;
-    for (let dir = place2.own; ; dir = (0, import_node_path28.dirname)(dir)) {
-      const candidate = (0, import_node_path28.join)(dir, name);
-      if ((0, import_node_fs34.existsSync)(candidate)) {
-        if (writable(candidate) && writable((0, import_node_path28.join)(candidate, "cgroup.procs"))) subtrees[hierarchy] = candidate;
+    for (let dir = place2.own; ; dir = (0, import_node_path29.dirname)(dir)) {
+      const candidate = (0, import_node_path29.join)(dir, name);
+      if ((0, import_node_fs35.existsSync)(candidate)) {
+        if (writable(candidate) && writable((0, import_node_path29.join)(candidate, "cgroup.procs"))) subtrees[hierarchy] = candidate;
         break;
       }
-      if (dir === place2.mount || !dir.startsWith(place2.mount) || dir === (0, import_node_path28.dirname)(dir)) break;
+      if (dir === place2.mount || !dir.startsWith(place2.mount) || dir === (0, import_node_path29.dirname)(dir)) break;
     }
   }
   return subtrees;
@@ -7488,18 +7693,18 @@ function v1Controllers(subtrees) {
   if (subtrees.cpu !== void 0) controllers.push("cpu");
   if (subtrees.cpuset !== void 0) controllers.push("cpuset");
   const blkio = subtrees.blkio;
-  if (blkio !== void 0 && ((0, import_node_fs34.existsSync)((0, import_node_path28.join)(blkio, "blkio.weight")) || (0, import_node_fs34.existsSync)((0, import_node_path28.join)(blkio, "blkio.bfq.weight")))) controllers.push("io");
+  if (blkio !== void 0 && ((0, import_node_fs35.existsSync)((0, import_node_path29.join)(blkio, "blkio.weight")) || (0, import_node_fs35.existsSync)((0, import_node_path29.join)(blkio, "blkio.bfq.weight")))) controllers.push("io");
   if (subtrees.freezer !== void 0) controllers.push("freezer");
   return controllers;
 }
 function v1SwapAccounting(subtrees) {
-  return subtrees.memory !== void 0 && (0, import_node_fs34.existsSync)((0, import_node_path28.join)(subtrees.memory, "memory.memsw.limit_in_bytes"));
+  return subtrees.memory !== void 0 && (0, import_node_fs35.existsSync)((0, import_node_path29.join)(subtrees.memory, "memory.memsw.limit_in_bytes"));
 }
 function copyCpuset(dir) {
   for (const file of ["cpuset.cpus", "cpuset.mems"]) {
-    const mine = (0, import_node_fs34.readFileSync)((0, import_node_path28.join)(dir, file), "utf8").trim();
+    const mine = (0, import_node_fs35.readFileSync)((0, import_node_path29.join)(dir, file), "utf8").trim();
     if (mine !== "") continue;
-    (0, import_node_fs34.writeFileSync)((0, import_node_path28.join)(dir, file), (0, import_node_fs34.readFileSync)((0, import_node_path28.join)((0, import_node_path28.dirname)(dir), file), "utf8").trim());
+    (0, import_node_fs35.writeFileSync)((0, import_node_path29.join)(dir, file), (0, import_node_fs35.readFileSync)((0, import_node_path29.join)((0, import_node_path29.dirname)(dir), file), "utf8").trim());
   }
 }
 function writeV1Limits(dirs, limits) {
@@ -7513,7 +7718,7 @@ function writeV1Limits(dirs, limits) {
 function removeAll(dirs) {
   for (const dir of Object.values(dirs)) {
     try {
-      (0, import_node_fs34.rmdirSync)(dir);
+      (0, import_node_fs35.rmdirSync)(dir);
     } catch {
     }
   }
@@ -7531,9 +7736,9 @@ function createV1Cgroups(subtrees, id, limits) {
     for (const hierarchy of v1HierarchiesFor(limits)) {
       const subtree = subtrees[hierarchy];
       if (subtree === void 0) continue;
-      const dir = (0, import_node_path28.join)(subtree, id.slice(0, 12));
+      const dir = (0, import_node_path29.join)(subtree, id.slice(0, 12));
       try {
-        (0, import_node_fs34.mkdirSync)(dir);
+        (0, import_node_fs35.mkdirSync)(dir);
       } catch (error) {
         if (error.code !== "EEXIST") {
           throw new BurrowError("IO", `cannot make the container's cgroup ${dir}: ${error.message}`, { cause: error });
@@ -7551,7 +7756,7 @@ function createV1Cgroups(subtrees, id, limits) {
 }
 function procsOf(dir) {
   try {
-    return (0, import_node_fs34.readFileSync)((0, import_node_path28.join)(dir, "cgroup.procs"), "utf8").split("\n").filter((line) => line !== "").map(Number);
+    return (0, import_node_fs35.readFileSync)((0, import_node_path29.join)(dir, "cgroup.procs"), "utf8").split("\n").filter((line) => line !== "").map(Number);
   } catch {
     return [];
   }
@@ -7568,7 +7773,7 @@ function extendV1Cgroups(dirs, subtrees, id, limits) {
       if (outside2.length === 0) break;
       for (const pid of outside2) {
         try {
-          (0, import_node_fs34.writeFileSync)((0, import_node_path28.join)(dir, "cgroup.procs"), String(pid));
+          (0, import_node_fs35.writeFileSync)((0, import_node_path29.join)(dir, "cgroup.procs"), String(pid));
         } catch {
         }
       }
@@ -7576,12 +7781,12 @@ function extendV1Cgroups(dirs, subtrees, id, limits) {
   }
   return { ...dirs, ...added };
 }
-var import_node_fs34, import_node_path28;
+var import_node_fs35, import_node_path29;
 var init_delegated_v1 = __esm({
   "src/cgroup/delegated-v1.ts"() {
     "use strict";
-    import_node_fs34 = require("node:fs");
-    import_node_path28 = require("node:path");
+    import_node_fs35 = require("node:fs");
+    import_node_path29 = require("node:path");
     init_errors();
     init_hierarchy();
     init_limits_files();
@@ -8842,10 +9047,10 @@ var require_resolveCommand = __commonJS({
       }
       return resolved;
     }
-    function resolveCommand(parsed) {
+    function resolveCommand2(parsed) {
       return resolveCommandAttempt(parsed) || resolveCommandAttempt(parsed, true);
     }
-    module2.exports = resolveCommand;
+    module2.exports = resolveCommand2;
   }
 });
 
@@ -8929,19 +9134,19 @@ var require_parse = __commonJS({
   "node_modules/cross-spawn/lib/parse.js"(exports2, module2) {
     "use strict";
     var path6 = require("path");
-    var resolveCommand = require_resolveCommand();
+    var resolveCommand2 = require_resolveCommand();
     var escape = require_escape();
     var readShebang = require_readShebang();
     var isWin = process.platform === "win32";
     var isExecutableRegExp = /\.(?:com|exe)$/i;
     var isCmdShimRegExp = /node_modules[\\/].bin[\\/][^\\/]+\.cmd$/i;
     function detectShebang(parsed) {
-      parsed.file = resolveCommand(parsed);
+      parsed.file = resolveCommand2(parsed);
       const shebang = parsed.file && readShebang(parsed.file);
       if (shebang) {
         parsed.args.unshift(parsed.file);
         parsed.command = shebang;
-        return resolveCommand(parsed);
+        return resolveCommand2(parsed);
       }
       return parsed.file;
     }
@@ -9092,22 +9297,22 @@ function toPath(urlOrPath) {
 function traversePathUp(startPath) {
   return {
     *[Symbol.iterator]() {
-      let currentPath = import_node_path29.default.resolve(toPath(startPath));
+      let currentPath = import_node_path30.default.resolve(toPath(startPath));
       let previousPath;
       while (previousPath !== currentPath) {
         yield currentPath;
         previousPath = currentPath;
-        currentPath = import_node_path29.default.resolve(currentPath, "..");
+        currentPath = import_node_path30.default.resolve(currentPath, "..");
       }
     }
   };
 }
-var import_node_util4, import_node_child_process4, import_node_path29, import_node_url5, execFileOriginal, TEN_MEGABYTES_IN_BYTES;
+var import_node_util4, import_node_child_process4, import_node_path30, import_node_url5, execFileOriginal, TEN_MEGABYTES_IN_BYTES;
 var init_node = __esm({
   "node_modules/unicorn-magic/node.js"() {
     import_node_util4 = require("node:util");
     import_node_child_process4 = require("node:child_process");
-    import_node_path29 = __toESM(require("node:path"), 1);
+    import_node_path30 = __toESM(require("node:path"), 1);
     import_node_url5 = require("node:url");
     init_default2();
     execFileOriginal = (0, import_node_util4.promisify)(import_node_child_process4.execFile);
@@ -9116,11 +9321,11 @@ var init_node = __esm({
 });
 
 // node_modules/npm-run-path/index.js
-var import_node_process5, import_node_path30, npmRunPath, applyPreferLocal, applyExecPath, npmRunPathEnv;
+var import_node_process5, import_node_path31, npmRunPath, applyPreferLocal, applyExecPath, npmRunPathEnv;
 var init_npm_run_path = __esm({
   "node_modules/npm-run-path/index.js"() {
     import_node_process5 = __toESM(require("node:process"), 1);
-    import_node_path30 = __toESM(require("node:path"), 1);
+    import_node_path31 = __toESM(require("node:path"), 1);
     init_path_key();
     init_node();
     npmRunPath = ({
@@ -9130,27 +9335,27 @@ var init_npm_run_path = __esm({
       execPath: execPath2 = import_node_process5.default.execPath,
       addExecPath = true
     } = {}) => {
-      const cwdPath = import_node_path30.default.resolve(toPath(cwd));
+      const cwdPath = import_node_path31.default.resolve(toPath(cwd));
       const result = [];
-      const pathParts = pathOption.split(import_node_path30.default.delimiter);
+      const pathParts = pathOption.split(import_node_path31.default.delimiter);
       if (preferLocal) {
         applyPreferLocal(result, pathParts, cwdPath);
       }
       if (addExecPath) {
         applyExecPath(result, pathParts, execPath2, cwdPath);
       }
-      return pathOption === "" || pathOption === import_node_path30.default.delimiter ? `${result.join(import_node_path30.default.delimiter)}${pathOption}` : [...result, pathOption].join(import_node_path30.default.delimiter);
+      return pathOption === "" || pathOption === import_node_path31.default.delimiter ? `${result.join(import_node_path31.default.delimiter)}${pathOption}` : [...result, pathOption].join(import_node_path31.default.delimiter);
     };
     applyPreferLocal = (result, pathParts, cwdPath) => {
       for (const directory of traversePathUp(cwdPath)) {
-        const pathPart = import_node_path30.default.join(directory, "node_modules/.bin");
+        const pathPart = import_node_path31.default.join(directory, "node_modules/.bin");
         if (!pathParts.includes(pathPart)) {
           result.push(pathPart);
         }
       }
     };
     applyExecPath = (result, pathParts, execPath2, cwdPath) => {
-      const pathPart = import_node_path30.default.resolve(cwdPath, toPath(execPath2), "..");
+      const pathPart = import_node_path31.default.resolve(cwdPath, toPath(execPath2), "..");
       if (!pathParts.includes(pathPart)) {
         result.push(pathPart);
       }
@@ -9501,10 +9706,10 @@ var init_core = __esm({
 });
 
 // node_modules/human-signals/build/src/signals.js
-var import_node_os5, getSignals, normalizeSignal;
+var import_node_os6, getSignals, normalizeSignal;
 var init_signals = __esm({
   "node_modules/human-signals/build/src/signals.js"() {
-    import_node_os5 = require("node:os");
+    import_node_os6 = require("node:os");
     init_core();
     init_realtime();
     getSignals = () => {
@@ -9522,7 +9727,7 @@ var init_signals = __esm({
     }) => {
       const {
         signals: { [name]: constantSignal }
-      } = import_node_os5.constants;
+      } = import_node_os6.constants;
       const supported = constantSignal !== void 0;
       const number2 = supported ? constantSignal : defaultNumber;
       return { name, number: number2, description, supported, action: action2, forced, standard };
@@ -9531,10 +9736,10 @@ var init_signals = __esm({
 });
 
 // node_modules/human-signals/build/src/main.js
-var import_node_os6, getSignalsByName, getSignalByName, signalsByName, getSignalsByNumber, getSignalByNumber, findSignalByNumber, signalsByNumber;
+var import_node_os7, getSignalsByName, getSignalByName, signalsByName, getSignalsByNumber, getSignalByNumber, findSignalByNumber, signalsByNumber;
 var init_main = __esm({
   "node_modules/human-signals/build/src/main.js"() {
-    import_node_os6 = require("node:os");
+    import_node_os7 = require("node:os");
     init_realtime();
     init_signals();
     getSignalsByName = () => {
@@ -9579,7 +9784,7 @@ var init_main = __esm({
       };
     };
     findSignalByNumber = (number2, signals2) => {
-      const signal = signals2.find(({ name }) => import_node_os6.constants.signals[name] === number2);
+      const signal = signals2.find(({ name }) => import_node_os7.constants.signals[name] === number2);
       if (signal !== void 0) {
         return signal;
       }
@@ -9590,10 +9795,10 @@ var init_main = __esm({
 });
 
 // node_modules/execa/lib/terminate/signal.js
-var import_node_os7, normalizeKillSignal, normalizeSignalArgument, normalizeSignal2, normalizeSignalInteger, getSignalsIntegerToName, signalsIntegerToName, normalizeSignalName, getAvailableSignals, getAvailableSignalNames, getAvailableSignalIntegers, getSignalDescription;
+var import_node_os8, normalizeKillSignal, normalizeSignalArgument, normalizeSignal2, normalizeSignalInteger, getSignalsIntegerToName, signalsIntegerToName, normalizeSignalName, getAvailableSignals, getAvailableSignalNames, getAvailableSignalIntegers, getSignalDescription;
 var init_signal = __esm({
   "node_modules/execa/lib/terminate/signal.js"() {
-    import_node_os7 = require("node:os");
+    import_node_os8 = require("node:os");
     init_main();
     normalizeKillSignal = (killSignal) => {
       const optionName = "option `killSignal`";
@@ -9620,22 +9825,22 @@ ${getAvailableSignals()}`);
       throw new TypeError(`Invalid ${optionName} ${signalInteger}: this signal integer does not exist.
 ${getAvailableSignals()}`);
     };
-    getSignalsIntegerToName = () => new Map(Object.entries(import_node_os7.constants.signals).reverse().map(([signalName2, signalInteger]) => [signalInteger, signalName2]));
+    getSignalsIntegerToName = () => new Map(Object.entries(import_node_os8.constants.signals).reverse().map(([signalName3, signalInteger]) => [signalInteger, signalName3]));
     signalsIntegerToName = getSignalsIntegerToName();
-    normalizeSignalName = (signalName2, optionName) => {
-      if (signalName2 in import_node_os7.constants.signals) {
-        return signalName2;
+    normalizeSignalName = (signalName3, optionName) => {
+      if (signalName3 in import_node_os8.constants.signals) {
+        return signalName3;
       }
-      if (signalName2.toUpperCase() in import_node_os7.constants.signals) {
-        throw new TypeError(`Invalid ${optionName} '${signalName2}': please rename it to '${signalName2.toUpperCase()}'.`);
+      if (signalName3.toUpperCase() in import_node_os8.constants.signals) {
+        throw new TypeError(`Invalid ${optionName} '${signalName3}': please rename it to '${signalName3.toUpperCase()}'.`);
       }
-      throw new TypeError(`Invalid ${optionName} '${signalName2}': this signal name does not exist.
+      throw new TypeError(`Invalid ${optionName} '${signalName3}': this signal name does not exist.
 ${getAvailableSignals()}`);
     };
     getAvailableSignals = () => `Available signal names: ${getAvailableSignalNames()}.
 Available signal numbers: ${getAvailableSignalIntegers()}.`;
-    getAvailableSignalNames = () => Object.keys(import_node_os7.constants.signals).sort().map((signalName2) => `'${signalName2}'`).join(", ");
-    getAvailableSignalIntegers = () => [...new Set(Object.values(import_node_os7.constants.signals).sort((signalInteger, signalIntegerTwo) => signalInteger - signalIntegerTwo))].join(", ");
+    getAvailableSignalNames = () => Object.keys(import_node_os8.constants.signals).sort().map((signalName3) => `'${signalName3}'`).join(", ");
+    getAvailableSignalIntegers = () => [...new Set(Object.values(import_node_os8.constants.signals).sort((signalInteger, signalIntegerTwo) => signalInteger - signalIntegerTwo))].join(", ");
     getSignalDescription = (signal) => signalsByName[signal].description;
   }
 });
@@ -10433,11 +10638,11 @@ var init_timeout = __esm({
 });
 
 // node_modules/execa/lib/methods/node.js
-var import_node_process6, import_node_path31, mapNode, handleNodeOption;
+var import_node_process6, import_node_path32, mapNode, handleNodeOption;
 var init_node2 = __esm({
   "node_modules/execa/lib/methods/node.js"() {
     import_node_process6 = require("node:process");
-    import_node_path31 = __toESM(require("node:path"), 1);
+    import_node_path32 = __toESM(require("node:path"), 1);
     init_file_url();
     mapNode = ({ options }) => {
       if (options.node === false) {
@@ -10457,7 +10662,7 @@ var init_node2 = __esm({
         throw new TypeError('The "execPath" option has been removed. Please use the "nodePath" option instead.');
       }
       const normalizedNodePath = safeNormalizeFileUrl(nodePath, 'The "nodePath" option');
-      const resolvedNodePath = import_node_path31.default.resolve(cwd, normalizedNodePath);
+      const resolvedNodePath = import_node_path32.default.resolve(cwd, normalizedNodePath);
       const newOptions = {
         ...options,
         nodePath: resolvedNodePath,
@@ -10467,7 +10672,7 @@ var init_node2 = __esm({
       if (!shouldHandleNode) {
         return [file, commandArguments, newOptions];
       }
-      if (import_node_path31.default.basename(file, ".exe") === "node") {
+      if (import_node_path32.default.basename(file, ".exe") === "node") {
         throw new TypeError('When the "node" option is true, the first argument does not need to be "node".');
       }
       return [
@@ -10568,16 +10773,16 @@ Please rename it to one of: ${correctEncodings}.`);
 });
 
 // node_modules/execa/lib/arguments/cwd.js
-var import_node_fs35, import_node_path32, import_node_process7, normalizeCwd, getDefaultCwd, fixCwdError;
+var import_node_fs36, import_node_path33, import_node_process7, normalizeCwd, getDefaultCwd, fixCwdError;
 var init_cwd = __esm({
   "node_modules/execa/lib/arguments/cwd.js"() {
-    import_node_fs35 = require("node:fs");
-    import_node_path32 = __toESM(require("node:path"), 1);
+    import_node_fs36 = require("node:fs");
+    import_node_path33 = __toESM(require("node:path"), 1);
     import_node_process7 = __toESM(require("node:process"), 1);
     init_file_url();
     normalizeCwd = (cwd = getDefaultCwd()) => {
       const cwdString = safeNormalizeFileUrl(cwd, 'The "cwd" option');
-      return import_node_path32.default.resolve(cwdString);
+      return import_node_path33.default.resolve(cwdString);
     };
     getDefaultCwd = () => {
       try {
@@ -10594,7 +10799,7 @@ ${error.message}`;
       }
       let cwdStat;
       try {
-        cwdStat = (0, import_node_fs35.statSync)(cwd);
+        cwdStat = (0, import_node_fs36.statSync)(cwd);
       } catch (error) {
         return `The "cwd" option is invalid: ${cwd}.
 ${error.message}
@@ -10610,10 +10815,10 @@ ${originalMessage}`;
 });
 
 // node_modules/execa/lib/arguments/options.js
-var import_node_path33, import_node_process8, import_cross_spawn, normalizeOptions, addDefaultOptions, getEnv;
+var import_node_path34, import_node_process8, import_cross_spawn, normalizeOptions, addDefaultOptions, getEnv;
 var init_options = __esm({
   "node_modules/execa/lib/arguments/options.js"() {
-    import_node_path33 = __toESM(require("node:path"), 1);
+    import_node_path34 = __toESM(require("node:path"), 1);
     import_node_process8 = __toESM(require("node:process"), 1);
     import_cross_spawn = __toESM(require_cross_spawn(), 1);
     init_npm_run_path();
@@ -10644,7 +10849,7 @@ var init_options = __esm({
       options.killSignal = normalizeKillSignal(options.killSignal);
       options.forceKillAfterDelay = normalizeForceKillAfterDelay(options.forceKillAfterDelay);
       options.lines = options.lines.map((lines, fdNumber) => lines && !BINARY_ENCODINGS.has(options.encoding) && options.buffer[fdNumber]);
-      if (import_node_process8.default.platform === "win32" && import_node_path33.default.basename(file, ".exe") === "cmd") {
+      if (import_node_process8.default.platform === "win32" && import_node_path34.default.basename(file, ".exe") === "cmd") {
         commandArguments.unshift("/q");
       }
       return { file, commandArguments, options };
@@ -12138,10 +12343,10 @@ var init_stdio_option = __esm({
 });
 
 // node_modules/execa/lib/stdio/native.js
-var import_node_fs36, import_node_tty2, handleNativeStream, handleNativeStreamSync, getTargetFd, getTargetFdNumber, handleNativeStreamAsync, getStandardStream;
+var import_node_fs37, import_node_tty2, handleNativeStream, handleNativeStreamSync, getTargetFd, getTargetFdNumber, handleNativeStreamAsync, getStandardStream;
 var init_native2 = __esm({
   "node_modules/execa/lib/stdio/native.js"() {
-    import_node_fs36 = require("node:fs");
+    import_node_fs37 = require("node:fs");
     import_node_tty2 = __toESM(require("node:tty"), 1);
     init_is_stream();
     init_standard_stream();
@@ -12179,7 +12384,7 @@ var init_native2 = __esm({
       if (import_node_tty2.default.isatty(targetFdNumber)) {
         throw new TypeError(`The \`${optionName}: ${serializeOptionValue(value)}\` option is invalid: it cannot be a TTY with synchronous methods.`);
       }
-      return { type: "uint8Array", value: bufferToUint8Array((0, import_node_fs36.readFileSync)(targetFdNumber)), optionName };
+      return { type: "uint8Array", value: bufferToUint8Array((0, import_node_fs37.readFileSync)(targetFdNumber)), optionName };
     };
     getTargetFdNumber = (value, fdNumber) => {
       if (value === "inherit") {
@@ -12515,10 +12720,10 @@ For example, you can use the \`pathToFileURL()\` method of the \`url\` core modu
 });
 
 // node_modules/execa/lib/stdio/handle-sync.js
-var import_node_fs37, handleStdioSync, forbiddenIfSync, forbiddenNativeIfSync, throwInvalidSyncValue, addProperties, addPropertiesSync;
+var import_node_fs38, handleStdioSync, forbiddenIfSync, forbiddenNativeIfSync, throwInvalidSyncValue, addProperties, addPropertiesSync;
 var init_handle_sync = __esm({
   "node_modules/execa/lib/stdio/handle-sync.js"() {
-    import_node_fs37 = require("node:fs");
+    import_node_fs38 = require("node:fs");
     init_uint_array();
     init_handle();
     init_type();
@@ -12549,8 +12754,8 @@ var init_handle_sync = __esm({
     addPropertiesSync = {
       input: {
         ...addProperties,
-        fileUrl: ({ value }) => ({ contents: [bufferToUint8Array((0, import_node_fs37.readFileSync)(value))] }),
-        filePath: ({ value: { file } }) => ({ contents: [bufferToUint8Array((0, import_node_fs37.readFileSync)(file))] }),
+        fileUrl: ({ value }) => ({ contents: [bufferToUint8Array((0, import_node_fs38.readFileSync)(value))] }),
+        filePath: ({ value: { file } }) => ({ contents: [bufferToUint8Array((0, import_node_fs38.readFileSync)(file))] }),
         fileNumber: forbiddenIfSync,
         iterable: ({ value }) => ({ contents: [...value] }),
         string: ({ value }) => ({ contents: [value] }),
@@ -12984,10 +13189,10 @@ var init_output = __esm({
 });
 
 // node_modules/execa/lib/io/output-sync.js
-var import_node_fs38, transformOutputSync, transformOutputResultSync, runOutputGeneratorsSync, serializeChunks, logOutputSync, writeToFiles;
+var import_node_fs39, transformOutputSync, transformOutputResultSync, runOutputGeneratorsSync, serializeChunks, logOutputSync, writeToFiles;
 var init_output_sync = __esm({
   "node_modules/execa/lib/io/output-sync.js"() {
-    import_node_fs38 = require("node:fs");
+    import_node_fs39 = require("node:fs");
     init_output();
     init_generator();
     init_split();
@@ -13088,10 +13293,10 @@ var init_output_sync = __esm({
       for (const { path: path6, append } of stdioItems.filter(({ type }) => FILE_TYPES.has(type))) {
         const pathString = typeof path6 === "string" ? path6 : path6.toString();
         if (append || outputFiles.has(pathString)) {
-          (0, import_node_fs38.appendFileSync)(path6, serializedResult);
+          (0, import_node_fs39.appendFileSync)(path6, serializedResult);
         } else {
           outputFiles.add(pathString);
-          (0, import_node_fs38.writeFileSync)(path6, serializedResult);
+          (0, import_node_fs39.writeFileSync)(path6, serializedResult);
         }
       }
     };
@@ -13603,10 +13808,10 @@ var init_early_error = __esm({
 });
 
 // node_modules/execa/lib/stdio/handle-async.js
-var import_node_fs39, import_node_buffer3, import_node_stream4, handleStdioAsync, forbiddenIfAsync, addProperties2, addPropertiesAsync;
+var import_node_fs40, import_node_buffer3, import_node_stream4, handleStdioAsync, forbiddenIfAsync, addProperties2, addPropertiesAsync;
 var init_handle_async = __esm({
   "node_modules/execa/lib/stdio/handle-async.js"() {
-    import_node_fs39 = require("node:fs");
+    import_node_fs40 = require("node:fs");
     import_node_buffer3 = require("node:buffer");
     import_node_stream4 = require("node:stream");
     init_generator();
@@ -13633,8 +13838,8 @@ var init_handle_async = __esm({
     addPropertiesAsync = {
       input: {
         ...addProperties2,
-        fileUrl: ({ value }) => ({ stream: (0, import_node_fs39.createReadStream)(value) }),
-        filePath: ({ value: { file } }) => ({ stream: (0, import_node_fs39.createReadStream)(file) }),
+        fileUrl: ({ value }) => ({ stream: (0, import_node_fs40.createReadStream)(value) }),
+        filePath: ({ value: { file } }) => ({ stream: (0, import_node_fs40.createReadStream)(file) }),
         webStream: ({ value }) => ({ stream: import_node_stream4.Readable.fromWeb(value) }),
         iterable: ({ value }) => ({ stream: import_node_stream4.Readable.from(value) }),
         asyncIterable: ({ value }) => ({ stream: import_node_stream4.Readable.from(value) }),
@@ -13643,8 +13848,8 @@ var init_handle_async = __esm({
       },
       output: {
         ...addProperties2,
-        fileUrl: ({ value }) => ({ stream: (0, import_node_fs39.createWriteStream)(value) }),
-        filePath: ({ value: { file, append } }) => ({ stream: (0, import_node_fs39.createWriteStream)(file, append ? { flags: "a" } : {}) }),
+        fileUrl: ({ value }) => ({ stream: (0, import_node_fs40.createWriteStream)(value) }),
+        filePath: ({ value: { file, append } }) => ({ stream: (0, import_node_fs40.createWriteStream)(file, append ? { flags: "a" } : {}) }),
         webStream: ({ value }) => ({ stream: import_node_stream4.Writable.fromWeb(value) }),
         iterable: forbiddenIfAsync,
         asyncIterable: forbiddenIfAsync,
@@ -15859,23 +16064,23 @@ function runtimeDir(uid) {
   return process.env.XDG_RUNTIME_DIR ?? `/run/user/${uid}`;
 }
 function userManagerCgroup(place2, uid) {
-  return (0, import_node_path34.join)(place2.mount, "user.slice", `user-${uid}.slice`, `user@${uid}.service`);
+  return (0, import_node_path35.join)(place2.mount, "user.slice", `user-${uid}.slice`, `user@${uid}.service`);
 }
 function holderCgroup(place2, uid) {
-  return (0, import_node_path34.join)(userManagerCgroup(place2, uid), HOLDER_SLICE, HOLDER_UNIT);
+  return (0, import_node_path35.join)(userManagerCgroup(place2, uid), HOLDER_SLICE, HOLDER_UNIT);
 }
 function findUserManager(place2, uid) {
   if (place2 === void 0 || !place2.pure) return void 0;
-  if (!(0, import_node_fs40.existsSync)((0, import_node_path34.join)(runtimeDir(uid), "bus"))) return void 0;
+  if (!(0, import_node_fs41.existsSync)((0, import_node_path35.join)(runtimeDir(uid), "bus"))) return void 0;
   const manager = userManagerCgroup(place2, uid);
-  if (!(0, import_node_fs40.existsSync)((0, import_node_path34.join)(manager, "cgroup.controllers"))) return void 0;
+  if (!(0, import_node_fs41.existsSync)((0, import_node_path35.join)(manager, "cgroup.controllers"))) return void 0;
   const controllers = v2Controllers(manager);
-  if (!controllers.includes("freezer") && (0, import_node_fs40.existsSync)((0, import_node_path34.join)(manager, "cgroup.freeze"))) controllers.push("freezer");
+  if (!controllers.includes("freezer") && (0, import_node_fs41.existsSync)((0, import_node_path35.join)(manager, "cgroup.freeze"))) controllers.push("freezer");
   return { holder: holderCgroup(place2, uid), controllers };
 }
 function holderReady(holder, controllers) {
   try {
-    const enabled2 = (0, import_node_fs40.readFileSync)((0, import_node_path34.join)(holder, "cgroup.subtree_control"), "utf8");
+    const enabled2 = (0, import_node_fs41.readFileSync)((0, import_node_path35.join)(holder, "cgroup.subtree_control"), "utf8");
     return controllers.every((name) => name === "freezer" || enabled2.includes(name));
   } catch {
     return false;
@@ -15883,7 +16088,7 @@ function holderReady(holder, controllers) {
 }
 async function ensureHolder(manager, uid, holdArgv) {
   if (holderReady(manager.holder, manager.controllers)) return;
-  if (!(0, import_node_fs40.existsSync)((0, import_node_path34.join)(manager.holder, "cgroup.procs"))) {
+  if (!(0, import_node_fs41.existsSync)((0, import_node_path35.join)(manager.holder, "cgroup.procs"))) {
     const env = { XDG_RUNTIME_DIR: runtimeDir(uid) };
     const result = await execa(
       "systemd-run",
@@ -15896,7 +16101,7 @@ async function ensureHolder(manager, uid, holdArgv) {
     }
   }
   for (let attempt = 0; attempt < 500; attempt++) {
-    if ((0, import_node_fs40.existsSync)((0, import_node_path34.join)(manager.holder, "cgroup.procs"))) {
+    if ((0, import_node_fs41.existsSync)((0, import_node_path35.join)(manager.holder, "cgroup.procs"))) {
       enableSubtree(manager.holder, manager.controllers);
       if (holderReady(manager.holder, manager.controllers)) return;
     }
@@ -15904,12 +16109,12 @@ async function ensureHolder(manager, uid, holdArgv) {
   }
   throw new BurrowError("IO", `the systemd user unit ${HOLDER_UNIT} did not come up within 10 s (see: journalctl --user -u ${HOLDER_UNIT})`);
 }
-var import_node_fs40, import_node_path34, HOLDER_SLICE, HOLDER_UNIT, sleep2;
+var import_node_fs41, import_node_path35, HOLDER_SLICE, HOLDER_UNIT, sleep2;
 var init_systemd_user = __esm({
   "src/cgroup/systemd-user.ts"() {
     "use strict";
-    import_node_fs40 = require("node:fs");
-    import_node_path34 = require("node:path");
+    import_node_fs41 = require("node:fs");
+    import_node_path35 = require("node:path");
     init_execa();
     init_errors();
     init_delegated_v2();
@@ -16020,7 +16225,7 @@ var init_route = __esm({
 function read(dir, file) {
   if (dir === void 0) return void 0;
   try {
-    return (0, import_node_fs41.readFileSync)((0, import_node_path35.join)(dir, file), "utf8");
+    return (0, import_node_fs42.readFileSync)((0, import_node_path36.join)(dir, file), "utf8");
   } catch {
     return void 0;
   }
@@ -16088,12 +16293,12 @@ function oomKillCount(cgroup) {
   if ("v2" in cgroup.dirs) return keyed(read(cgroup.dirs.v2, "memory.events"), "oom_kill") ?? 0;
   return keyed(read(cgroup.dirs.v1.memory, "memory.oom_control"), "oom_kill") ?? 0;
 }
-var import_node_fs41, import_node_path35, number;
+var import_node_fs42, import_node_path36, number;
 var init_stats = __esm({
   "src/cgroup/stats.ts"() {
     "use strict";
-    import_node_fs41 = require("node:fs");
-    import_node_path35 = require("node:path");
+    import_node_fs42 = require("node:fs");
+    import_node_path36 = require("node:path");
     init_limits_files();
     number = (text) => {
       if (text === void 0) return void 0;
@@ -16157,23 +16362,23 @@ var init_resolve = __esm({
 // src/cgroup/freezer.ts
 function freezerOf(cgroup) {
   if (cgroup === void 0) return void 0;
-  if ("v2" in cgroup.dirs) return (0, import_node_fs42.existsSync)((0, import_node_path36.join)(cgroup.dirs.v2, "cgroup.freeze")) ? { dir: cgroup.dirs.v2, v2: true } : void 0;
+  if ("v2" in cgroup.dirs) return (0, import_node_fs43.existsSync)((0, import_node_path37.join)(cgroup.dirs.v2, "cgroup.freeze")) ? { dir: cgroup.dirs.v2, v2: true } : void 0;
   const dir = cgroup.dirs.v1.freezer;
-  return dir !== void 0 && (0, import_node_fs42.existsSync)((0, import_node_path36.join)(dir, "freezer.state")) ? { dir, v2: false } : void 0;
+  return dir !== void 0 && (0, import_node_fs43.existsSync)((0, import_node_path37.join)(dir, "freezer.state")) ? { dir, v2: false } : void 0;
 }
 function isFrozen(cgroup) {
   const freezer = freezerOf(cgroup);
   if (freezer === void 0) return false;
   try {
-    if (freezer.v2) return (0, import_node_fs42.readFileSync)((0, import_node_path36.join)(freezer.dir, "cgroup.freeze"), "utf8").trim() === "1";
-    return (0, import_node_fs42.readFileSync)((0, import_node_path36.join)(freezer.dir, "freezer.state"), "utf8").trim() !== "THAWED";
+    if (freezer.v2) return (0, import_node_fs43.readFileSync)((0, import_node_path37.join)(freezer.dir, "cgroup.freeze"), "utf8").trim() === "1";
+    return (0, import_node_fs43.readFileSync)((0, import_node_path37.join)(freezer.dir, "freezer.state"), "utf8").trim() !== "THAWED";
   } catch {
     return false;
   }
 }
 function done(freezer, frozen) {
-  if (freezer.v2) return keyed((0, import_node_fs42.readFileSync)((0, import_node_path36.join)(freezer.dir, "cgroup.events"), "utf8"), "frozen") === (frozen ? 1 : 0);
-  return (0, import_node_fs42.readFileSync)((0, import_node_path36.join)(freezer.dir, "freezer.state"), "utf8").trim() === (frozen ? "FROZEN" : "THAWED");
+  if (freezer.v2) return keyed((0, import_node_fs43.readFileSync)((0, import_node_path37.join)(freezer.dir, "cgroup.events"), "utf8"), "frozen") === (frozen ? 1 : 0);
+  return (0, import_node_fs43.readFileSync)((0, import_node_path37.join)(freezer.dir, "freezer.state"), "utf8").trim() === (frozen ? "FROZEN" : "THAWED");
 }
 async function setFrozen(cgroup, frozen, name) {
   const verb = frozen ? "pause" : "unpause";
@@ -16182,8 +16387,8 @@ async function setFrozen(cgroup, frozen, name) {
     throw new BurrowError("INVALID_ARGUMENT", `cannot ${verb} ${name}: it has no freezer cgroup of its own (run 'burrow doctor' to see what this host delegates)`);
   }
   const write = () => {
-    if (freezer.v2) (0, import_node_fs42.writeFileSync)((0, import_node_path36.join)(freezer.dir, "cgroup.freeze"), frozen ? "1" : "0");
-    else (0, import_node_fs42.writeFileSync)((0, import_node_path36.join)(freezer.dir, "freezer.state"), frozen ? "FROZEN" : "THAWED");
+    if (freezer.v2) (0, import_node_fs43.writeFileSync)((0, import_node_path37.join)(freezer.dir, "cgroup.freeze"), frozen ? "1" : "0");
+    else (0, import_node_fs43.writeFileSync)((0, import_node_path37.join)(freezer.dir, "freezer.state"), frozen ? "FROZEN" : "THAWED");
   };
   write();
   for (let attempt = 0; attempt < 200; attempt++) {
@@ -16191,15 +16396,15 @@ async function setFrozen(cgroup, frozen, name) {
     if (!freezer.v2 && attempt % 10 === 9) write();
     await sleep3(10);
   }
-  if (frozen && !freezer.v2) (0, import_node_fs42.writeFileSync)((0, import_node_path36.join)(freezer.dir, "freezer.state"), "THAWED");
+  if (frozen && !freezer.v2) (0, import_node_fs43.writeFileSync)((0, import_node_path37.join)(freezer.dir, "freezer.state"), "THAWED");
   throw new BurrowError("IO", `${name} did not ${frozen ? "freeze" : "thaw"} within 2 s`);
 }
-var import_node_fs42, import_node_path36, sleep3;
+var import_node_fs43, import_node_path37, sleep3;
 var init_freezer = __esm({
   "src/cgroup/freezer.ts"() {
     "use strict";
-    import_node_fs42 = require("node:fs");
-    import_node_path36 = require("node:path");
+    import_node_fs43 = require("node:fs");
+    import_node_path37 = require("node:path");
     init_errors();
     init_stats();
     sleep3 = (ms2) => new Promise((resolve9) => setTimeout(resolve9, ms2));
@@ -16212,7 +16417,7 @@ function cgroupDirs(cgroup) {
 }
 function tryRemove(dir) {
   try {
-    (0, import_node_fs43.rmdirSync)(dir);
+    (0, import_node_fs44.rmdirSync)(dir);
     return true;
   } catch (error) {
     const code = error.code;
@@ -16241,7 +16446,7 @@ async function removeContainerCgroup(cgroup) {
 }
 function children(dir) {
   try {
-    return (0, import_node_fs43.readdirSync)(dir, { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => entry.name);
+    return (0, import_node_fs44.readdirSync)(dir, { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => entry.name);
   } catch {
     return [];
   }
@@ -16251,25 +16456,25 @@ function removeOrphanCgroups(host, isLive2) {
   if (host.v2Parent !== void 0 && (host.route === "delegated-v2" || host.route === "systemd-user")) {
     for (const name of children(host.v2Parent)) {
       const id = v2.exec(name)?.[1];
-      if (id !== void 0 && !isLive2(id)) tryRemove((0, import_node_path37.join)(host.v2Parent, name));
+      if (id !== void 0 && !isLive2(id)) tryRemove((0, import_node_path38.join)(host.v2Parent, name));
     }
   }
   if (host.route === "delegated-v1" && host.v1Subtrees !== void 0) {
     for (const subtree of Object.values(host.v1Subtrees)) {
       if (subtree === void 0) continue;
       for (const name of children(subtree)) {
-        if (/^[0-9a-f]{12}$/.test(name) && !isLive2(name)) tryRemove((0, import_node_path37.join)(subtree, name));
+        if (/^[0-9a-f]{12}$/.test(name) && !isLive2(name)) tryRemove((0, import_node_path38.join)(subtree, name));
       }
     }
   }
 }
-var import_node_fs43, import_promises14, import_node_path37, sleep4;
+var import_node_fs44, import_promises14, import_node_path38, sleep4;
 var init_remove2 = __esm({
   "src/cgroup/remove.ts"() {
     "use strict";
-    import_node_fs43 = require("node:fs");
+    import_node_fs44 = require("node:fs");
     import_promises14 = require("node:fs/promises");
-    import_node_path37 = require("node:path");
+    import_node_path38 = require("node:path");
     init_delegated_v2();
     sleep4 = (ms2) => new Promise((resolve9) => setTimeout(resolve9, ms2));
   }
@@ -16327,8 +16532,8 @@ function requireParent(host) {
 function entryArgv(cgroup) {
   const argv = [CGEXEC_BINARY];
   if (cgroup.systemd !== void 0) argv.push("--systemd", cgroup.systemd.unit, cgroup.systemd.subPath);
-  if ("v2" in cgroup.dirs) argv.push("--procs", (0, import_node_path38.join)(cgroup.dirs.v2, "cgroup.procs"));
-  else for (const dir of Object.values(cgroup.dirs.v1)) if (dir !== void 0) argv.push("--procs", (0, import_node_path38.join)(dir, "cgroup.procs"));
+  if ("v2" in cgroup.dirs) argv.push("--procs", (0, import_node_path39.join)(cgroup.dirs.v2, "cgroup.procs"));
+  else for (const dir of Object.values(cgroup.dirs.v1)) if (dir !== void 0) argv.push("--procs", (0, import_node_path39.join)(dir, "cgroup.procs"));
   argv.push("--");
   return argv;
 }
@@ -16345,11 +16550,11 @@ function applyLimits(cgroup, limits, id, host = detectCached) {
 function oomKilled(cgroup) {
   return oomKillCount(cgroup) > 0;
 }
-var import_node_path38, import_node_url6, CGEXEC_BINARY;
+var import_node_path39, import_node_url6, CGEXEC_BINARY;
 var init_cgroup = __esm({
   "src/cgroup/index.ts"() {
     "use strict";
-    import_node_path38 = require("node:path");
+    import_node_path39 = require("node:path");
     import_node_url6 = require("node:url");
     init_errors();
     init_delegated_v2();
@@ -16372,7 +16577,7 @@ function sandboxReady(pid) {
   try {
     const parent = parentOf(pid);
     if (parent === void 0) return true;
-    return (0, import_node_fs44.readFileSync)(`/proc/${pid}/cmdline`, "latin1") !== (0, import_node_fs44.readFileSync)(`/proc/${parent}/cmdline`, "latin1");
+    return (0, import_node_fs45.readFileSync)(`/proc/${pid}/cmdline`, "latin1") !== (0, import_node_fs45.readFileSync)(`/proc/${parent}/cmdline`, "latin1");
   } catch {
     return true;
   }
@@ -16383,7 +16588,7 @@ async function waitForSandbox(pid, timeoutMs = 5e3) {
 }
 function readRunFile(path6) {
   try {
-    return (0, import_node_fs44.readFileSync)(path6, "utf8");
+    return (0, import_node_fs45.readFileSync)(path6, "utf8");
   } catch {
     return void 0;
   }
@@ -16398,7 +16603,7 @@ function readJson(path6) {
   }
 }
 function readSandbox(dir) {
-  const text = readRunFile((0, import_node_path39.join)(dir, "pid"))?.trim();
+  const text = readRunFile((0, import_node_path40.join)(dir, "pid"))?.trim();
   return text === void 0 ? void 0 : parseIdentity(text);
 }
 function sandboxPidFile(pid) {
@@ -16414,8 +16619,9 @@ function monitorOf(file) {
 }
 function containerState(store, record) {
   const dir = containerDir(store, record.id);
-  const monitorRecord = readJson((0, import_node_path39.join)(dir, "monitor"));
-  const exit = readJson((0, import_node_path39.join)(dir, "exit"));
+  const monitorRecord = readJson((0, import_node_path40.join)(dir, "monitor"));
+  const readExit = () => readJson((0, import_node_path40.join)(dir, "exit"));
+  const exit = readExit();
   const sandboxRecord = readSandbox(dir);
   const base = { startedAt: monitorRecord?.startedAt, restarts: exit?.restarts ?? 0, lost: false, paused: false, oomKilled: exit?.oomKilled === true };
   if (monitorRecord === void 0) {
@@ -16424,18 +16630,20 @@ function containerState(store, record) {
   const recorded = monitorOf(monitorRecord);
   const monitor = isRunning(recorded) ? recorded : void 0;
   const sandbox = monitor !== void 0 && isRunning(sandboxRecord) ? sandboxRecord : void 0;
-  if (exit !== void 0 && (monitor === void 0 || !(0, import_node_fs44.existsSync)((0, import_node_path39.join)(dir, "pid")))) {
+  if (exit !== void 0 && (monitor === void 0 || !(0, import_node_fs45.existsSync)((0, import_node_path40.join)(dir, "pid")))) {
     return { ...base, sandbox: void 0, monitor, status: "exited", exitCode: exit.exitCode, finishedAt: exit.finishedAt };
   }
   if (monitor !== void 0) return { ...base, status: "running", paused: isFrozen(record.cgroup), oomKilled: false, sandbox, monitor, exitCode: void 0, finishedAt: void 0 };
+  const late = readExit();
+  if (late !== void 0) return { ...base, restarts: late.restarts ?? 0, oomKilled: late.oomKilled === true, sandbox: void 0, monitor, status: "exited", exitCode: late.exitCode, finishedAt: late.finishedAt };
   return { ...base, sandbox: void 0, monitor, status: "exited", exitCode: -1, finishedAt: void 0, lost: true };
 }
-var import_node_fs44, import_node_path39;
+var import_node_fs45, import_node_path40;
 var init_state = __esm({
   "src/container/state.ts"() {
     "use strict";
-    import_node_fs44 = require("node:fs");
-    import_node_path39 = require("node:path");
+    import_node_fs45 = require("node:fs");
+    import_node_path40 = require("node:path");
     init_cgroup();
     init_record();
     init_process_identity();
@@ -16450,7 +16658,7 @@ async function prepareNetwork(store, record, onNote) {
   const names = plan.names ?? NO_NAMES;
   const base = { hostname: plan.hostname, name: record.name, names };
   killLeftoverHelper(dir);
-  (0, import_node_fs45.rmSync)((0, import_node_path40.join)(dir, NETWORK_FILE), { force: true });
+  (0, import_node_fs46.rmSync)((0, import_node_path41.join)(dir, NETWORK_FILE), { force: true });
   if (net.mode === "host") {
     writeNameFiles(dir, { ...base, network: "host", nameservers: [] });
     return { network: { kind: "host" }, agent: [] };
@@ -16471,9 +16679,9 @@ async function prepareNetwork(store, record, onNote) {
   const addresses = helper === "pasta" ? pastaAddresses() : { address: "10.0.2.100", gateway: SLIRP_HOST };
   const hostGateway = gatewayWanted ? helper === "pasta" ? addresses.gateway : SLIRP_HOST : void 0;
   writeNameFiles(dir, { ...base, network: helper, address: addresses.address, hostGateway, nameservers: [helper === "pasta" ? PASTA_DNS : SLIRP_DNS] });
-  await prepareAttachments(store, record.id, record.name, (0, import_node_path40.join)(dir, NAME_FILES.hosts), net.networks);
+  await prepareAttachments(store, record.id, record.name, (0, import_node_path41.join)(dir, NAME_FILES.hosts), net.networks);
   const state = { helper, ports, hostGateway, address: addresses.address, gateway: addresses.gateway, mac: net.mac };
-  writeFileAtomic((0, import_node_path40.join)(dir, NETWORK_FILE), JSON.stringify(state), 420, { durable: false });
+  writeFileAtomic((0, import_node_path41.join)(dir, NETWORK_FILE), JSON.stringify(state), 420, { durable: false });
   return { network: { kind: "private" }, agent: agentArgs(dir, helper, net, ports, hostGateway !== void 0) };
 }
 function hasOutbound(store, plan) {
@@ -16483,9 +16691,9 @@ async function networksOnly(store, record, dir, net, base, onNote) {
   if (net.ports.length > 0 || net.publishAll) onNote?.(`WARNING: Published ports are discarded: container ${record.name} has no outbound network (its networks are all internal)`);
   const address = net.networks[0]?.address;
   writeNameFiles(dir, { ...base, network: "none", address, nameservers: [] });
-  await prepareAttachments(store, record.id, record.name, (0, import_node_path40.join)(dir, NAME_FILES.hosts), net.networks);
+  await prepareAttachments(store, record.id, record.name, (0, import_node_path41.join)(dir, NAME_FILES.hosts), net.networks);
   const state = { helper: void 0, ports: [], address, mac: net.mac };
-  writeFileAtomic((0, import_node_path40.join)(dir, NETWORK_FILE), JSON.stringify(state), 420, { durable: false });
+  writeFileAtomic((0, import_node_path41.join)(dir, NETWORK_FILE), JSON.stringify(state), 420, { durable: false });
   return { network: { kind: "private" }, agent: networksOnlyAgentArgs(dir) };
 }
 function joinContainer(store, record, id) {
@@ -16503,28 +16711,28 @@ function joinContainer(store, record, id) {
   const otherDir = containerDir(store, other.id);
   for (const file of [NAME_FILES.hosts, NAME_FILES.resolv]) {
     try {
-      writeInPlace((0, import_node_path40.join)(dir, file), (0, import_node_fs45.readFileSync)((0, import_node_path40.join)(otherDir, file), "utf8"));
+      writeInPlace((0, import_node_path41.join)(dir, file), (0, import_node_fs46.readFileSync)((0, import_node_path41.join)(otherDir, file), "utf8"));
     } catch {
     }
   }
-  writeInPlace((0, import_node_path40.join)(dir, NAME_FILES.hostname), `${record.plan.hostname}
+  writeInPlace((0, import_node_path41.join)(dir, NAME_FILES.hostname), `${record.plan.hostname}
 `);
   if (other.plan.network.mode === "host") return { network: { kind: "host" }, agent: [] };
   return { network: { kind: "container", pid: state.sandbox.pid }, agent: [] };
 }
 function readNetworkState(store, id) {
   try {
-    return JSON.parse((0, import_node_fs45.readFileSync)((0, import_node_path40.join)(containerDir(store, id), NETWORK_FILE), "utf8"));
+    return JSON.parse((0, import_node_fs46.readFileSync)((0, import_node_path41.join)(containerDir(store, id), NETWORK_FILE), "utf8"));
   } catch {
     return void 0;
   }
 }
-var import_node_fs45, import_node_path40, NETWORK_FILE;
+var import_node_fs46, import_node_path41, NETWORK_FILE;
 var init_network = __esm({
   "src/container/network.ts"() {
     "use strict";
-    import_node_fs45 = require("node:fs");
-    import_node_path40 = require("node:path");
+    import_node_fs46 = require("node:fs");
+    import_node_path41 = require("node:path");
     init_errors();
     init_atomic();
     init_attach();
@@ -16558,7 +16766,7 @@ function resolveWithWarning(host, limits, mode, onNote, only) {
 function isLive(store, containerId) {
   let ids;
   try {
-    ids = (0, import_node_fs46.readdirSync)(containersDir(store)).filter((id) => CONTAINER_ID.test(id) && id.startsWith(containerId));
+    ids = (0, import_node_fs47.readdirSync)(containersDir(store)).filter((id) => CONTAINER_ID.test(id) && id.startsWith(containerId));
   } catch {
     return true;
   }
@@ -16616,11 +16824,11 @@ function removeCgroupsOf(id) {
   const id12 = id.slice(0, 12);
   removeOrphanCgroups(host, (candidate) => candidate !== id12);
 }
-var import_node_fs46, DEFAULT_MODE;
+var import_node_fs47, DEFAULT_MODE;
 var init_resources = __esm({
   "src/container/resources.ts"() {
     "use strict";
-    import_node_fs46 = require("node:fs");
+    import_node_fs47 = require("node:fs");
     init_errors();
     init_cgroup();
     init_record();
@@ -16811,7 +17019,7 @@ function parseSignal(text) {
     const number2 = (realtime[1] === "IN" ? 34 : 64) + Number(realtime[2] ?? 0);
     return number2 >= 34 && number2 <= 64 ? number2 : void 0;
   }
-  return import_node_os8.constants.signals[`SIG${name}`];
+  return import_node_os9.constants.signals[`SIG${name}`];
 }
 function checkHealthcheck(image, value) {
   if (value === void 0 || value === null) return void 0;
@@ -16846,12 +17054,12 @@ function imageRuntimeConfig(config, image) {
   let workingDir;
   if (config.WorkingDir !== void 0 && config.WorkingDir !== null && config.WorkingDir !== "") {
     workingDir = checkText(image, "WorkingDir", config.WorkingDir);
-    if (!import_node_path41.posix.isAbsolute(workingDir)) throw invalid(image, "WorkingDir", `("${workingDir}") is not an absolute path`);
+    if (!import_node_path42.posix.isAbsolute(workingDir)) throw invalid(image, "WorkingDir", `("${workingDir}") is not an absolute path`);
   }
   const volumes = [];
   for (const volume of Object.keys(stringMap(image, "Volumes", config.Volumes))) {
-    if (!import_node_path41.posix.isAbsolute(volume)) throw invalid(image, "Volumes", `names "${volume}", not an absolute path in the container`);
-    const clean = import_node_path41.posix.normalize(volume).replace(/(.)\/$/, "$1");
+    if (!import_node_path42.posix.isAbsolute(volume)) throw invalid(image, "Volumes", `names "${volume}", not an absolute path in the container`);
+    const clean = import_node_path42.posix.normalize(volume).replace(/(.)\/$/, "$1");
     if (CONTROL.test(volume) || clean === "/") throw invalid(image, "Volumes", `names "${volume}", which cannot be a volume's mount point`);
     if (!volumes.includes(clean)) volumes.push(clean);
   }
@@ -16898,12 +17106,12 @@ function callerEnv(entries, environment = process.env) {
     return value === void 0 ? [] : [`${entry}=${value}`];
   });
 }
-var import_node_os8, import_node_path41, CONTROL, DURATIONS;
+var import_node_os9, import_node_path42, CONTROL, DURATIONS;
 var init_image_config = __esm({
   "src/container/image-config.ts"() {
     "use strict";
-    import_node_os8 = require("node:os");
-    import_node_path41 = require("node:path");
+    import_node_os9 = require("node:os");
+    import_node_path42 = require("node:path");
     init_errors();
     CONTROL = /[\0\n]/;
     DURATIONS = ["Interval", "Timeout", "StartPeriod", "StartInterval"];
@@ -16917,7 +17125,7 @@ function readImageFile(layers, relative2, maxBytes = IMAGE_FILE_MAX_BYTES) {
     for (let depth = 1; depth < parts.length; depth++) {
       let stat;
       try {
-        stat = (0, import_node_fs47.lstatSync)((0, import_node_path42.join)(layers[index], ...parts.slice(0, depth)));
+        stat = (0, import_node_fs48.lstatSync)((0, import_node_path43.join)(layers[index], ...parts.slice(0, depth)));
       } catch {
         continue layer;
       }
@@ -16925,21 +17133,21 @@ function readImageFile(layers, relative2, maxBytes = IMAGE_FILE_MAX_BYTES) {
     }
     let fd;
     try {
-      fd = (0, import_node_fs47.openSync)((0, import_node_path42.join)(layers[index], relative2), import_node_fs47.constants.O_RDONLY | import_node_fs47.constants.O_NOFOLLOW | import_node_fs47.constants.O_NONBLOCK);
+      fd = (0, import_node_fs48.openSync)((0, import_node_path43.join)(layers[index], relative2), import_node_fs48.constants.O_RDONLY | import_node_fs48.constants.O_NOFOLLOW | import_node_fs48.constants.O_NONBLOCK);
     } catch (error) {
       const code = error.code;
       if (code === "ENOENT" || code === "ENOTDIR") continue;
       return void 0;
     }
     try {
-      const stat = (0, import_node_fs47.fstatSync)(fd);
+      const stat = (0, import_node_fs48.fstatSync)(fd);
       if (!stat.isFile()) return void 0;
       if (stat.size > maxBytes) {
         throw new BurrowError("INVALID_ARGUMENT", `the image's /${relative2} is ${stat.size} bytes, more than the ${maxBytes / (1024 * 1024)} MiB burrow reads of it: the image is damaged or hostile`);
       }
-      return (0, import_node_fs47.readFileSync)(fd, "utf8");
+      return (0, import_node_fs48.readFileSync)(fd, "utf8");
     } finally {
-      (0, import_node_fs47.closeSync)(fd);
+      (0, import_node_fs48.closeSync)(fd);
     }
   }
   return void 0;
@@ -17005,12 +17213,12 @@ function resolveGroups(specs, layers) {
     return group.gid;
   });
 }
-var import_node_fs47, import_node_path42, IMAGE_FILE_MAX_BYTES;
+var import_node_fs48, import_node_path43, IMAGE_FILE_MAX_BYTES;
 var init_user = __esm({
   "src/container/user.ts"() {
     "use strict";
-    import_node_fs47 = require("node:fs");
-    import_node_path42 = require("node:path");
+    import_node_fs48 = require("node:fs");
+    import_node_path43 = require("node:path");
     init_errors();
     IMAGE_FILE_MAX_BYTES = 4 * 1024 * 1024;
   }
@@ -17034,7 +17242,7 @@ function openPty() {
   return {
     master: masterFd,
     slave: slaveFd,
-    closeSlave: () => (0, import_node_fs48.closeSync)(slaveFd),
+    closeSlave: () => (0, import_node_fs49.closeSync)(slaveFd),
     attach(input, output, forwardInput) {
       resize(output);
       const onResize = () => resize(output);
@@ -17046,7 +17254,7 @@ function openPty() {
       reader.on("error", () => reader.destroy());
       const onInput = (chunk) => {
         try {
-          (0, import_node_fs48.writeSync)(masterFd, chunk);
+          (0, import_node_fs49.writeSync)(masterFd, chunk);
         } catch {
         }
       };
@@ -17063,11 +17271,11 @@ function openPty() {
     }
   };
 }
-var import_node_fs48, import_node_tty3, F_SETFD, FD_CLOEXEC;
+var import_node_fs49, import_node_tty3, F_SETFD, FD_CLOEXEC;
 var init_tty = __esm({
   "src/container/tty.ts"() {
     "use strict";
-    import_node_fs48 = require("node:fs");
+    import_node_fs49 = require("node:fs");
     import_node_tty3 = require("node:tty");
     init_libc();
     F_SETFD = 2;
@@ -17085,7 +17293,7 @@ __export(exec_exports, {
 function openSeccompFilter(dir, record) {
   if (!hasSeccompFilter(record.plan)) return void 0;
   try {
-    return (0, import_node_fs49.openSync)((0, import_node_path43.join)(dir, SECCOMP_FILE), import_node_fs49.constants.O_RDONLY | import_node_fs49.constants.O_NOFOLLOW);
+    return (0, import_node_fs50.openSync)((0, import_node_path44.join)(dir, SECCOMP_FILE), import_node_fs50.constants.O_RDONLY | import_node_fs50.constants.O_NOFOLLOW);
   } catch (error) {
     throw new BurrowError("IO", `cannot read the seccomp filter of container ${record.name}: ${error.message} (recreate the container)`);
   }
@@ -17130,7 +17338,7 @@ function spawnExec(store, record, sandbox, options, stdio) {
     const [command, ...rest] = [...record.cgroup === void 0 ? [] : entryArgv(record.cgroup), INIT_BINARY, ...args];
     child = (0, import_node_child_process8.spawn)(command, rest, spawnOptions);
   } finally {
-    if (seccomp !== void 0) (0, import_node_fs49.closeSync)(seccomp);
+    if (seccomp !== void 0) (0, import_node_fs50.closeSync)(seccomp);
   }
   const envStream = child.stdio[3];
   envStream?.on("error", () => {
@@ -17180,7 +17388,7 @@ async function execInContainer(store, query, options) {
     const failure2 = started.failure(code);
     if (failure2 !== void 0) throw failure2;
     if (code !== null) return code;
-    return 128 + (signal === null ? 0 : import_node_os9.constants.signals[signal] ?? 0);
+    return 128 + (signal === null ? 0 : import_node_os10.constants.signals[signal] ?? 0);
   } finally {
     for (const [signal, handler] of handlers) process.off(signal, handler);
     detach?.();
@@ -17200,13 +17408,13 @@ async function execDetached(store, record, sandbox, options) {
   child.unref();
   return 0;
 }
-var import_node_fs49, import_node_os9, import_node_path43, import_node_child_process8, FORWARDED;
+var import_node_fs50, import_node_os10, import_node_path44, import_node_child_process8, FORWARDED;
 var init_exec = __esm({
   "src/container/exec.ts"() {
     "use strict";
-    import_node_fs49 = require("node:fs");
-    import_node_os9 = require("node:os");
-    import_node_path43 = require("node:path");
+    import_node_fs50 = require("node:fs");
+    import_node_os10 = require("node:os");
+    import_node_path44 = require("node:path");
     import_node_child_process8 = require("node:child_process");
     init_errors();
     init_handoff();
@@ -17235,7 +17443,7 @@ __export(health_exports, {
   waitHealthy: () => waitHealthy
 });
 function readHealthFile(dir) {
-  const text = readRunFile((0, import_node_path44.join)(dir, HEALTH_FILE));
+  const text = readRunFile((0, import_node_path45.join)(dir, HEALTH_FILE));
   if (text === void 0) return void 0;
   try {
     const parsed = JSON.parse(text);
@@ -17252,14 +17460,14 @@ function readHealth(store, record, state = containerState(store, record)) {
 }
 function childrenOf(pid) {
   try {
-    return (0, import_node_fs50.readFileSync)(`/proc/${pid}/task/${pid}/children`, "latin1").split(" ").filter(Boolean).map(Number);
+    return (0, import_node_fs51.readFileSync)(`/proc/${pid}/task/${pid}/children`, "latin1").split(" ").filter(Boolean).map(Number);
   } catch {
     return [];
   }
 }
 function processState(pid) {
   try {
-    const stat = (0, import_node_fs50.readFileSync)(`/proc/${pid}/stat`, "latin1");
+    const stat = (0, import_node_fs51.readFileSync)(`/proc/${pid}/stat`, "latin1");
     return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
   } catch {
     return void 0;
@@ -17330,7 +17538,7 @@ async function probe(store, record, sandbox, config, signal) {
 }
 function recordResult(store, record, config, run2, result) {
   const dir = containerDir(store, record.id);
-  return withLockFileSync((0, import_node_path44.join)(dir, "health.lock"), () => {
+  return withLockFileSync((0, import_node_path45.join)(dir, "health.lock"), () => {
     const file = readHealthFile(dir);
     const current = file !== void 0 && file.Run === run2 ? file : { Status: "starting", FailingStreak: 0, Log: file?.Log ?? [] };
     const next = { Status: current.Status, FailingStreak: current.FailingStreak, Log: [...current.Log, result].slice(-MAX_LOG_ENTRIES) };
@@ -17344,7 +17552,7 @@ function recordResult(store, record, config, run2, result) {
         if (next.FailingStreak >= config.retries) next.Status = "unhealthy";
       }
     }
-    writeFileAtomic((0, import_node_path44.join)(dir, HEALTH_FILE), `${JSON.stringify({ ...next, Run: run2 })}
+    writeFileAtomic((0, import_node_path45.join)(dir, HEALTH_FILE), `${JSON.stringify({ ...next, Run: run2 })}
 `, 420, { durable: false });
     return next;
   });
@@ -17363,7 +17571,7 @@ async function runHealthCheck(store, query, options = {}) {
   const result = await probe(store, record, sandbox, config, options.signal);
   if (options.signal?.aborted === true) throw new BurrowError("INTERRUPTED", `the health check of container ${record.name} was interrupted`);
   const after = containerState(store, record);
-  if (after.status !== "running" || after.startedAt !== run2 || !(0, import_node_fs50.existsSync)(containerDir(store, record.id))) {
+  if (after.status !== "running" || after.startedAt !== run2 || !(0, import_node_fs51.existsSync)(containerDir(store, record.id))) {
     throw new BurrowError("INVALID_ARGUMENT", `container ${record.name} stopped during its health check`);
   }
   return recordResult(store, record, config, run2, result);
@@ -17379,7 +17587,7 @@ async function waitHealthy(store, query, options) {
   healthConfigOf(record);
   const deadline = Date.now() + options.timeoutMs;
   for (; ; ) {
-    if (!(0, import_node_fs50.existsSync)((0, import_node_path44.join)(containerDir(store, record.id), "container.json"))) throw new BurrowError("NOT_FOUND", `container ${record.name} was removed before it became healthy`);
+    if (!(0, import_node_fs51.existsSync)((0, import_node_path45.join)(containerDir(store, record.id), "container.json"))) throw new BurrowError("NOT_FOUND", `container ${record.name} was removed before it became healthy`);
     const state = containerState(store, record);
     if (state.status === "created") throw new BurrowError("INVALID_ARGUMENT", `container ${record.name} is not running: start it first`);
     if (state.status === "exited") throw new BurrowError("INVALID_ARGUMENT", `container ${record.name} exited (code ${state.exitCode ?? -1}) before it became healthy`);
@@ -17438,13 +17646,13 @@ function matchesHealthFilter(store, record, state, value) {
   if (!HEALTH_FILTER_VALUES.includes(value)) throw new BurrowError("INVALID_ARGUMENT", `invalid filter "health=${value}": use starting, healthy, unhealthy or none`);
   return (readHealth(store, record, state)?.Status ?? "none") === value;
 }
-var import_node_fs50, import_node_path44, HEALTH_FILE, FULL_ID, MAX_LOG_ENTRIES, MAX_OUTPUT, CappedOutput, pause2, HEALTH_FILTER_VALUES;
+var import_node_fs51, import_node_path45, HEALTH_FILE, FULL_ID, MAX_LOG_ENTRIES, MAX_OUTPUT, CappedOutput, pause2, HEALTH_FILTER_VALUES;
 var init_health = __esm({
   "src/container/health.ts"() {
     "use strict";
     init_printable();
-    import_node_fs50 = require("node:fs");
-    import_node_path44 = require("node:path");
+    import_node_fs51 = require("node:fs");
+    import_node_path45 = require("node:path");
     init_errors();
     init_atomic();
     init_lockfile();
@@ -17494,7 +17702,7 @@ function clearRunFiles(dir) {
   killOrphanedSandbox(dir);
   for (const name of ["monitor", "pid", "exit", "stopped", "launch-error", AUTO_NOTE_FILE, EXIT_RESERVE]) {
     try {
-      (0, import_node_fs51.unlinkSync)((0, import_node_path45.join)(dir, name));
+      (0, import_node_fs52.unlinkSync)((0, import_node_path46.join)(dir, name));
     } catch (error) {
       if (error.code !== "ENOENT") throw error;
     }
@@ -17520,17 +17728,17 @@ async function removeContainerFiles(store, record, mapping = containerIdMapping(
   killOrphanedSandbox(dir);
   await removeContainerCgroup(record.cgroup);
   removeCgroupsOf(record.id);
-  const retired = (0, import_node_path45.join)(containersDir(store), `.removing-${record.id}.${randomBytes(4).toString("hex")}`);
+  const retired = (0, import_node_path46.join)(containersDir(store), `.removing-${record.id}.${randomBytes(4).toString("hex")}`);
   try {
-    (0, import_node_fs51.renameSync)(dir, retired);
+    (0, import_node_fs52.renameSync)(dir, retired);
   } catch (error) {
     if (error.code === "ENOENT") return;
     throw error;
   }
-  const work = (0, import_node_path45.join)(retired, (0, import_node_path45.relative)(dir, record.plan.rootfs.work), "work");
-  for (const dir2 of [work, (0, import_node_path45.join)(work, "incompat"), (0, import_node_path45.join)(work, "incompat", "volatile")]) {
+  const work = (0, import_node_path46.join)(retired, (0, import_node_path46.relative)(dir, record.plan.rootfs.work), "work");
+  for (const dir2 of [work, (0, import_node_path46.join)(work, "incompat"), (0, import_node_path46.join)(work, "incompat", "volatile")]) {
     try {
-      (0, import_node_fs51.chmodSync)(dir2, 448);
+      (0, import_node_fs52.chmodSync)(dir2, 448);
     } catch {
       break;
     }
@@ -17589,11 +17797,11 @@ async function runForeground(store, record, options) {
   trace("cgroup ready");
   const entry = cgroup === void 0 ? [] : entryArgv(cgroup);
   try {
-    (0, import_node_fs51.writeFileSync)((0, import_node_path45.join)(dir, EXIT_RESERVE), Buffer.alloc(8192));
+    (0, import_node_fs52.writeFileSync)((0, import_node_path46.join)(dir, EXIT_RESERVE), Buffer.alloc(8192));
   } catch {
   }
   const attempt = async () => {
-    writeFileAtomic((0, import_node_path45.join)(dir, "monitor"), monitorFile(), 420, RUNTIME);
+    writeFileAtomic((0, import_node_path46.join)(dir, "monitor"), monitorFile(), 420, RUNTIME);
     return launchAttached(store, record, site, entry, network, options);
   };
   let exitCode = 125;
@@ -17606,10 +17814,10 @@ async function runForeground(store, record, options) {
       exitCode = await attempt();
     }
   } finally {
-    (0, import_node_fs51.rmSync)((0, import_node_path45.join)(dir, "pid"), { force: true });
-    (0, import_node_fs51.rmSync)((0, import_node_path45.join)(dir, EXIT_RESERVE), { force: true });
+    (0, import_node_fs52.rmSync)((0, import_node_path46.join)(dir, "pid"), { force: true });
+    (0, import_node_fs52.rmSync)((0, import_node_path46.join)(dir, EXIT_RESERVE), { force: true });
     const oom = wasOomKilled(cgroup);
-    writeFileAtomic((0, import_node_path45.join)(dir, "exit"), JSON.stringify({ exitCode, finishedAt: (/* @__PURE__ */ new Date()).toISOString(), ...oom ? { oomKilled: true } : {} }), 420, RUNTIME);
+    writeFileAtomic((0, import_node_path46.join)(dir, "exit"), JSON.stringify({ exitCode, finishedAt: (/* @__PURE__ */ new Date()).toISOString(), ...oom ? { oomKilled: true } : {} }), 420, RUNTIME);
     await removeContainerCgroup(cgroup);
     trace("cgroup removed");
   }
@@ -17626,13 +17834,13 @@ async function launchAttached(store, record, site, entry, network, options) {
   const streams = options.streams ?? { stdin: true, stdout: true, stderr: true };
   const stdio = pty === void 0 ? [plan.process.stdin && streams.stdin ? "inherit" : "ignore", streams.stdout ? "inherit" : "ignore", streams.stderr ? "inherit" : "ignore", "pipe"] : [pty.slave, pty.slave, pty.slave, "pipe"];
   trace("launcher");
-  const { child, finished: finished7 } = start(command, args, stdio);
+  const { child, finished: finished7 } = startLight(command, args, stdio);
   pty?.closeSlave();
   const detach = pty?.attach(process.stdin, process.stdout, plan.process.stdin);
   let info2 = "";
   let sandboxPid;
   let stateFailure;
-  const pidFile = (0, import_node_path45.join)(containerDir(store, record.id), "pid");
+  const pidFile = (0, import_node_path46.join)(containerDir(store, record.id), "pid");
   child.stdio[3]?.on("data", (chunk) => {
     info2 += chunk.toString();
     const pid = launchInfo(info2, plan.rootfs.driver).pid;
@@ -17678,7 +17886,7 @@ async function launchAttached(store, record, site, entry, network, options) {
     if (failure2 !== void 0) throw failure2;
     if (sandboxPid === void 0) throw new BurrowError("IO", `cannot set up the container: ${entry.length > 0 ? "entering its cgroup, " : ""}unshare, newuidmap or bubblewrap failed before the job started (see the message above); ${RUN_DOCTOR}`);
     if (result.exitCode !== null) return result.exitCode;
-    if (result.signal !== null) return 128 + (import_node_os10.constants.signals[result.signal] ?? 0);
+    if (result.signal !== null) return 128 + (import_node_os11.constants.signals[result.signal] ?? 0);
     return 125;
   } finally {
     await health?.stop();
@@ -17695,14 +17903,14 @@ async function monitorGone(monitor) {
 async function waitForStart(dir, timeoutMs) {
   const started = Date.now();
   while (Date.now() - started < timeoutMs) {
-    const launchError = readRunFile((0, import_node_path45.join)(dir, "launch-error"));
+    const launchError = readRunFile((0, import_node_path46.join)(dir, "launch-error"));
     if (launchError !== void 0) return { launchError };
     const sandbox = readSandbox(dir);
     if (sandbox !== void 0) {
       await waitForSandbox(sandbox.pid, Math.max(0, timeoutMs - (Date.now() - started)));
       return { pid: sandbox.pid };
     }
-    if ((0, import_node_fs51.existsSync)((0, import_node_path45.join)(dir, "exit"))) return { exited: true };
+    if ((0, import_node_fs52.existsSync)((0, import_node_path46.join)(dir, "exit"))) return { exited: true };
     await new Promise((resolve9) => setTimeout(resolve9, 5));
   }
   return {};
@@ -17728,16 +17936,16 @@ async function runDetached(store, record, options) {
   writeEnvironmentFile(dir, plan);
   const network = await prepareNetwork(store, record, options.onNote);
   const cleanup = record.autoRemove ? ["--cleanup", process.execPath, CLI, "--root", store.root, "rm", "--force", "--volumes", record.id] : [];
-  if (record.autoRemove) (0, import_node_fs51.closeSync)((0, import_node_fs51.openSync)((0, import_node_path45.join)(dir, ATTACH_HOLD_FILE), "a"));
+  if (record.autoRemove) (0, import_node_fs52.closeSync)((0, import_node_fs52.openSync)((0, import_node_path46.join)(dir, ATTACH_HOLD_FILE), "a"));
   const waitAttach = options.connectClient === void 0 ? [] : ["--wait-attach", String(ATTACH_WAIT_MS)];
   const health = monitorHealthArgs(plan.healthcheck, [process.execPath, CLI, "--root", store.root, "healthcheck", "run", record.id]);
   const launcher = launcherArgv(plan, site, network.network)[0];
   if (!onPath(launcher)) throw new BurrowError("IO", `cannot start the container: ${notInstalled(launcher)}; ${RUN_DOCTOR}`);
   const launch = async (notes) => {
     const cgroup = await cgroupForStart(store, record, notes);
-    const watch2 = cgroup === void 0 ? [] : [...new Set(cgroupDirs(cgroup))].flatMap((path6) => ["--cgroup", path6]);
+    const watch3 = cgroup === void 0 ? [] : [...new Set(cgroupDirs(cgroup))].flatMap((path6) => ["--cgroup", path6]);
     const entry = cgroup === void 0 ? [] : entryArgv(cgroup);
-    const result = await start(MONITOR_BINARY, [dir, "--boot-id", bootId(), "--restart", record.restart, "--log-max-size", String(record.logMaxSize ?? 10 * 1024 * 1024), "--log-max-files", String(record.logMaxFiles ?? 2), ...record.tty ? ["--tty"] : [], ...record.logDriver === "none" ? ["--no-log"] : [], ...plan.process.stdin ? ["--stdin"] : [], ...waitAttach, ...watch2, ...health, ...cleanup, "--", ...network.agent, ...entry, ...launcherArgv(plan, site, network.network)], "ignore").finished;
+    const result = await start(MONITOR_BINARY, [dir, "--boot-id", bootId(), "--restart", record.restart, "--log-max-size", String(record.logMaxSize ?? 10 * 1024 * 1024), "--log-max-files", String(record.logMaxFiles ?? 2), ...record.tty ? ["--tty"] : [], ...record.logDriver === "none" ? ["--no-log"] : [], ...plan.process.stdin ? ["--stdin"] : [], ...waitAttach, ...watch3, ...health, ...cleanup, "--", ...network.agent, ...entry, ...launcherArgv(plan, site, network.network)], "ignore").finished;
     if (result.exitCode !== 0) {
       await removeContainerCgroup(cgroup);
       throw new BurrowError("IO", `cannot start the container's monitor (${MONITOR_BINARY}): ${result.error?.message ?? `exit ${result.exitCode}`}`);
@@ -17757,14 +17965,14 @@ async function runDetached(store, record, options) {
   if (outcome.launchError !== void 0) throw launchInfo(outcome.launchError, plan.rootfs.driver).failure ?? new BurrowError("IO", "cannot set up the container");
   recordAutoChoice(store, record, dir, options.onNote);
 }
-var import_node_fs51, import_node_os10, import_node_path45, import_node_url7, RUNTIME, EXIT_RESERVE, CLI, ATTACH_HOLD_FILE, ATTACH_WAIT_MS;
+var import_node_fs52, import_node_os11, import_node_path46, import_node_url7, RUNTIME, EXIT_RESERVE, CLI, ATTACH_HOLD_FILE, ATTACH_WAIT_MS;
 var init_start2 = __esm({
   "src/container/start.ts"() {
     "use strict";
     init_identity();
-    import_node_fs51 = require("node:fs");
-    import_node_os10 = require("node:os");
-    import_node_path45 = require("node:path");
+    import_node_fs52 = require("node:fs");
+    import_node_os11 = require("node:os");
+    import_node_path46 = require("node:path");
     import_node_url7 = require("node:url");
     init_host_tools();
     init_spawn();
@@ -17886,7 +18094,7 @@ function cpuList(value) {
   }
   return cpus2;
 }
-function parseLimits(flags, hostCpus = (0, import_node_os11.availableParallelism)()) {
+function parseLimits(flags, hostCpus = (0, import_node_os12.availableParallelism)()) {
   const limits = {};
   if (flags.memory !== void 0) {
     limits.memory = parseSize("--memory", flags.memory);
@@ -17969,11 +18177,11 @@ function checkLimitMode(mode, limits) {
     throw new BurrowError("INVALID_ARGUMENT", "--cgroups disabled runs the container without a cgroup, so it cannot have resource limits: drop one or the other");
   }
 }
-var import_node_os11, MIN_MEMORY, UNITS, SIZE;
+var import_node_os12, MIN_MEMORY, UNITS, SIZE;
 var init_limits = __esm({
   "src/container/limits.ts"() {
     "use strict";
-    import_node_os11 = require("node:os");
+    import_node_os12 = require("node:os");
     init_errors();
     MIN_MEMORY = 6 * 1024 * 1024;
     UNITS = { "": 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4, p: 1024 ** 5 };
@@ -18017,7 +18225,7 @@ function parseVolume(spec) {
     return { kind: "volume", name: source, target, readOnly, ...modeList.includes("nocopy") ? { noCopy: true } : {} };
   }
   if (modeList.includes("nocopy")) throw new BurrowError("INVALID_ARGUMENT", `invalid volume "${spec}": nocopy is for a volume, not a host path`);
-  return { kind: "bind", source: (0, import_node_path46.resolve)(source), target, readOnly };
+  return { kind: "bind", source: (0, import_node_path47.resolve)(source), target, readOnly };
 }
 function parseMount(spec) {
   const fields = /* @__PURE__ */ new Map();
@@ -18032,7 +18240,7 @@ function parseMount(spec) {
     const source = fields.get("source") ?? fields.get("src");
     if (source === void 0) throw new BurrowError("INVALID_ARGUMENT", `invalid --mount "${spec}": source= is required for type=bind`);
     const readOnly = ["readonly", "ro"].some((key) => fields.has(key) && fields.get(key) !== "false");
-    return { kind: "bind", source: (0, import_node_path46.resolve)(source), target, readOnly };
+    return { kind: "bind", source: (0, import_node_path47.resolve)(source), target, readOnly };
   }
   if (type === "tmpfs") return { kind: "tmpfs", target, size: fields.get("tmpfs-size"), mode: fields.get("tmpfs-mode") };
   if (type === "volume") {
@@ -18074,7 +18282,7 @@ function parseDevice(spec) {
   if (parts.length > 2 || !source.startsWith("/") || !target.startsWith("/")) {
     throw new BurrowError("INVALID_ARGUMENT", `invalid --device "${spec}": expected /dev/HOST[:/dev/CONTAINER][:rwm]`);
   }
-  return { source: (0, import_node_path46.resolve)(source), target, permissions };
+  return { source: (0, import_node_path47.resolve)(source), target, permissions };
 }
 function parseStopSignal(text) {
   if (parseSignal(text) === void 0) throw new BurrowError("INVALID_ARGUMENT", `invalid --stop-signal "${text}": use a name such as SIGTERM or a number`);
@@ -18111,7 +18319,7 @@ function parseLabels(pairs2) {
 function readEnvFile(path6) {
   let text;
   try {
-    text = (0, import_node_fs52.readFileSync)(path6, "utf8");
+    text = (0, import_node_fs53.readFileSync)(path6, "utf8");
   } catch {
     throw new BurrowError("INVALID_ARGUMENT", `cannot read --env-file ${path6}: no such file or not readable`);
   }
@@ -18122,12 +18330,12 @@ function parseStopTimeout(text) {
   if (!Number.isFinite(seconds) || seconds < 0) throw new BurrowError("INVALID_ARGUMENT", `invalid --time "${text}": give seconds`);
   return seconds;
 }
-var import_node_fs52, import_node_path46;
+var import_node_fs53, import_node_path47;
 var init_specs = __esm({
   "src/container/specs.ts"() {
     "use strict";
-    import_node_fs52 = require("node:fs");
-    import_node_path46 = require("node:path");
+    import_node_fs53 = require("node:fs");
+    import_node_path47 = require("node:path");
     init_errors();
     init_image_config();
     init_limits();
@@ -18179,7 +18387,7 @@ function parseVolumeOptions(specs) {
       if (!/^(size=\d+[kmg]?|mode=[0-7]{3,4}|nr_inodes=\d+[kmg]?|uid=\d+|gid=\d+)$/i.test(part)) throw new BurrowError("INVALID_ARGUMENT", `unsupported tmpfs option "${part}": use size=…, mode=… (o=size=64m,mode=1777)`);
     }
   } else if (type === "none" && (options.o ?? "").split(",").some((part) => part === "bind" || part === "rbind")) {
-    if (options.device === void 0 || !(0, import_node_path47.isAbsolute)(options.device)) throw new BurrowError("INVALID_ARGUMENT", "a bind volume (type=none,o=bind) needs device=/absolute/host/path");
+    if (options.device === void 0 || !(0, import_node_path48.isAbsolute)(options.device)) throw new BurrowError("INVALID_ARGUMENT", "a bind volume (type=none,o=bind) needs device=/absolute/host/path");
   } else {
     throw new BurrowError("INVALID_ARGUMENT", `volume type "${type}" needs a mount on the host, which a rootless burrow cannot make: use type=tmpfs, or type=none,o=bind,device=/host/path`);
   }
@@ -18194,7 +18402,7 @@ function volumeMount(volume, target, readOnly) {
     return { kind: "tmpfs", target, size: size === void 0 ? void 0 : String(parseByteSize2(size)), mode: value("mode"), volume: volume.Name };
   }
   if (options.type === "none" && options.device !== void 0) {
-    if (!(0, import_node_fs53.existsSync)(options.device)) throw new BurrowError("INVALID_ARGUMENT", `volume ${volume.Name}: its device ${options.device} does not exist`);
+    if (!(0, import_node_fs54.existsSync)(options.device)) throw new BurrowError("INVALID_ARGUMENT", `volume ${volume.Name}: its device ${options.device} does not exist`);
     return { kind: "bind", source: options.device, target, readOnly, volume: volume.Name };
   }
   return { kind: "bind", source: volume.Mountpoint, target, readOnly };
@@ -18203,14 +18411,14 @@ function isAnonymousVolume(volume) {
   return Object.hasOwn(volume.Labels ?? {}, ANONYMOUS_VOLUME_LABEL);
 }
 function volumesDir(store) {
-  return (0, import_node_path47.join)(store.root, "volumes");
+  return (0, import_node_path48.join)(store.root, "volumes");
 }
 function isVolumeName(text) {
   return VOLUME_NAME.test(text);
 }
 function readVolume(store, name) {
   try {
-    return JSON.parse((0, import_node_fs53.readFileSync)((0, import_node_path47.join)(volumesDir(store), name, "volume.json"), "utf8"));
+    return JSON.parse((0, import_node_fs54.readFileSync)((0, import_node_path48.join)(volumesDir(store), name, "volume.json"), "utf8"));
   } catch {
     return void 0;
   }
@@ -18222,16 +18430,16 @@ function createVolume(store, name, labels = {}, options = {}) {
   if (!VOLUME_NAME.test(name)) throw new BurrowError("INVALID_ARGUMENT", `invalid volume name "${name}": use [a-zA-Z0-9][a-zA-Z0-9_.-]+`);
   const existing = readVolume(store, name);
   if (existing !== void 0) return existing;
-  const dir = (0, import_node_path47.join)(volumesDir(store), name);
-  (0, import_node_fs53.mkdirSync)((0, import_node_path47.join)(dir, "_data"), { recursive: true, mode: 493 });
-  const record = { Name: name, Driver: "local", Mountpoint: (0, import_node_path47.join)(dir, "_data"), CreatedAt: (/* @__PURE__ */ new Date()).toISOString(), Labels: labels, Options: Object.keys(options).length === 0 ? null : options };
-  writeFileAtomic((0, import_node_path47.join)(dir, "volume.json"), `${JSON.stringify(record, null, 2)}
+  const dir = (0, import_node_path48.join)(volumesDir(store), name);
+  (0, import_node_fs54.mkdirSync)((0, import_node_path48.join)(dir, "_data"), { recursive: true, mode: 493 });
+  const record = { Name: name, Driver: "local", Mountpoint: (0, import_node_path48.join)(dir, "_data"), CreatedAt: (/* @__PURE__ */ new Date()).toISOString(), Labels: labels, Options: Object.keys(options).length === 0 ? null : options };
+  writeFileAtomic((0, import_node_path48.join)(dir, "volume.json"), `${JSON.stringify(record, null, 2)}
 `);
   return record;
 }
 function listVolumes(store) {
-  if (!(0, import_node_fs53.existsSync)(volumesDir(store))) return [];
-  return (0, import_node_fs53.readdirSync)(volumesDir(store)).map((name) => readVolume(store, name)).filter((volume) => volume !== void 0);
+  if (!(0, import_node_fs54.existsSync)(volumesDir(store))) return [];
+  return (0, import_node_fs54.readdirSync)(volumesDir(store)).map((name) => readVolume(store, name)).filter((volume) => volume !== void 0);
 }
 function volumeUsers(store, volume) {
   return listRecords(store).filter((record) => record.plan.mounts.some((mount) => mount.volume === volume.Name || mount.kind === "bind" && mount.source === volume.Mountpoint)).map((record) => record.name);
@@ -18241,13 +18449,13 @@ async function removeVolume(store, name, force = false) {
   if (volume === void 0) throw new BurrowError("NOT_FOUND", `no such volume: ${name}`);
   const users = volumeUsers(store, volume);
   if (users.length > 0 && !force) throw new BurrowError("IN_USE", `volume ${name} is in use by container ${users.join(", ")}: remove the container first, or use --force`);
-  await removeInUserNamespace((0, import_node_path47.join)(volumesDir(store), name), idMapping());
+  await removeInUserNamespace((0, import_node_path48.join)(volumesDir(store), name), idMapping());
 }
 async function removeAnonymousVolumes(store, names) {
   for (const name of names) {
     const volume = readVolume(store, name);
     if (volume === void 0 || volumeUsers(store, volume).length > 0) continue;
-    await removeInUserNamespace((0, import_node_path47.join)(volumesDir(store), name), idMapping());
+    await removeInUserNamespace((0, import_node_path48.join)(volumesDir(store), name), idMapping());
   }
 }
 async function pruneVolumes(store, options = {}) {
@@ -18266,13 +18474,13 @@ function volumeNameOf(store, source) {
   const name = source.slice(prefix.length, -"/_data".length);
   return isVolumeName(name) ? name : void 0;
 }
-var import_node_fs53, import_node_crypto2, import_node_path47, VOLUME_NAME, ANONYMOUS_VOLUME_LABEL;
+var import_node_fs54, import_node_crypto2, import_node_path48, VOLUME_NAME, ANONYMOUS_VOLUME_LABEL;
 var init_volumes = __esm({
   "src/container/volumes.ts"() {
     "use strict";
-    import_node_fs53 = require("node:fs");
+    import_node_fs54 = require("node:fs");
     import_node_crypto2 = require("node:crypto");
-    import_node_path47 = require("node:path");
+    import_node_path48 = require("node:path");
     init_specs();
     init_errors();
     init_atomic();
@@ -18330,10 +18538,10 @@ function parseLine(line) {
 function readLogs(store, record) {
   const dir = containerDir(store, record.id);
   const names = [LOG_NAME];
-  for (let index = 1; index < MAX_LOG_FILES && (0, import_node_fs54.statSync)((0, import_node_path48.join)(dir, `${LOG_NAME}.${index}`), { throwIfNoEntry: false }) !== void 0; index++) names.unshift(`${LOG_NAME}.${index}`);
+  for (let index = 1; index < MAX_LOG_FILES && (0, import_node_fs55.statSync)((0, import_node_path49.join)(dir, `${LOG_NAME}.${index}`), { throwIfNoEntry: false }) !== void 0; index++) names.unshift(`${LOG_NAME}.${index}`);
   const entries = [];
   for (const name of names) {
-    for (const line of (readRunFile((0, import_node_path48.join)(dir, name)) ?? "").split("\n")) {
+    for (const line of (readRunFile((0, import_node_path49.join)(dir, name)) ?? "").split("\n")) {
       const entry = parseLine(Buffer.from(line));
       if (entry !== void 0) entries.push(entry);
     }
@@ -18441,12 +18649,12 @@ async function readContainerLogs(store, query, options = {}) {
   });
   return collected;
 }
-var import_node_fs54, import_node_path48, LOG_NAME, MAX_LOG_FILES, CHUNK_BYTES, MAX_LINE_BYTES, IDLE_POLL_MS, LogReader;
+var import_node_fs55, import_node_path49, LOG_NAME, MAX_LOG_FILES, CHUNK_BYTES, MAX_LINE_BYTES, IDLE_POLL_MS, LogReader;
 var init_logs = __esm({
   "src/container/logs.ts"() {
     "use strict";
-    import_node_fs54 = require("node:fs");
-    import_node_path48 = require("node:path");
+    import_node_fs55 = require("node:fs");
+    import_node_path49 = require("node:path");
     init_errors();
     init_time();
     init_record();
@@ -18486,21 +18694,21 @@ var init_logs = __esm({
         const found = [];
         const present = [];
         for (let index = 0, missing = 0; index < MAX_LOG_FILES && missing < 2; index++) {
-          const path6 = (0, import_node_path48.join)(this.dir, index === 0 ? LOG_NAME : `${LOG_NAME}.${index}`);
-          const seen = (0, import_node_fs54.statSync)(path6, { throwIfNoEntry: false });
+          const path6 = (0, import_node_path49.join)(this.dir, index === 0 ? LOG_NAME : `${LOG_NAME}.${index}`);
+          const seen = (0, import_node_fs55.statSync)(path6, { throwIfNoEntry: false });
           missing = seen === void 0 ? missing + 1 : 0;
           if (seen === void 0) continue;
           present.push({ dev: seen.dev, ino: seen.ino });
           if (this.known(seen.dev, seen.ino, found)) continue;
           let fd;
           try {
-            fd = (0, import_node_fs54.openSync)(path6, "r");
+            fd = (0, import_node_fs55.openSync)(path6, "r");
           } catch {
             continue;
           }
-          const opened = (0, import_node_fs54.fstatSync)(fd);
+          const opened = (0, import_node_fs55.fstatSync)(fd);
           if (this.known(opened.dev, opened.ino, found)) {
-            (0, import_node_fs54.closeSync)(fd);
+            (0, import_node_fs55.closeSync)(fd);
             continue;
           }
           found.push({ fd, dev: opened.dev, ino: opened.ino, offset: 0 });
@@ -18508,7 +18716,7 @@ var init_logs = __esm({
         this.files.push(...found.reverse());
         this.finished = this.finished.filter((file) => {
           if (present.some((seen) => seen.dev === file.dev && seen.ino === file.ino)) return true;
-          (0, import_node_fs54.closeSync)(file.fd);
+          (0, import_node_fs55.closeSync)(file.fd);
           return false;
         });
       }
@@ -18520,7 +18728,7 @@ var init_logs = __esm({
       watch(onChange) {
         let watcher;
         try {
-          watcher = (0, import_node_fs54.watch)(this.dir, { persistent: false }, () => {
+          watcher = (0, import_node_fs55.watch)(this.dir, { persistent: false }, () => {
             this.discover();
             onChange();
           });
@@ -18541,7 +18749,7 @@ var init_logs = __esm({
         for (; ; ) {
           const file = this.files[0];
           if (file === void 0) return [];
-          const count2 = (0, import_node_fs54.readSync)(file.fd, this.buffer, 0, CHUNK_BYTES, file.offset);
+          const count2 = (0, import_node_fs55.readSync)(file.fd, this.buffer, 0, CHUNK_BYTES, file.offset);
           if (count2 > 0) {
             file.offset += count2;
             const entries = this.split(this.buffer.subarray(0, count2));
@@ -18574,7 +18782,7 @@ var init_logs = __esm({
       close() {
         if (this.closed) return;
         this.closed = true;
-        for (const file of [...this.files.splice(0), ...this.finished.splice(0)]) (0, import_node_fs54.closeSync)(file.fd);
+        for (const file of [...this.files.splice(0), ...this.finished.splice(0)]) (0, import_node_fs55.closeSync)(file.fd);
       }
     };
   }
@@ -18629,7 +18837,7 @@ function sendSignal(state, signal) {
   if (state.sandbox !== void 0) signalProcess(state.sandbox, signal);
 }
 function stillThere(store, record) {
-  if (!(0, import_node_fs55.existsSync)((0, import_node_path49.join)(containerDir(store, record.id), "container.json"))) {
+  if (!(0, import_node_fs56.existsSync)((0, import_node_path50.join)(containerDir(store, record.id), "container.json"))) {
     throw new BurrowError("NOT_FOUND", `no such container: ${record.name} (removed by another burrow command)`);
   }
 }
@@ -18638,7 +18846,7 @@ async function killContainer(store, query, signal = "SIGKILL") {
   const number2 = signalNumber(signal);
   const state = containerState(store, record);
   if (state.status !== "running") throw new BurrowError("INVALID_ARGUMENT", `container ${record.name} is not running`);
-  if (number2 === import_node_os12.constants.signals.SIGKILL) (0, import_node_fs55.writeFileSync)((0, import_node_path49.join)(containerDir(store, record.id), "stopped"), "");
+  if (number2 === import_node_os13.constants.signals.SIGKILL) (0, import_node_fs56.writeFileSync)((0, import_node_path50.join)(containerDir(store, record.id), "stopped"), "");
   await thaw(record, state);
   sendSignal(state, number2);
   return record;
@@ -18649,14 +18857,14 @@ async function stopContainer(store, query, timeoutSeconds) {
   const lock = await lockContainer(store, record.id);
   try {
     stillThere(store, record);
-    (0, import_node_fs55.writeFileSync)((0, import_node_path49.join)(containerDir(store, record.id), "stopped"), "");
+    (0, import_node_fs56.writeFileSync)((0, import_node_path50.join)(containerDir(store, record.id), "stopped"), "");
     const state = containerState(store, record);
     if (state.status !== "running") return record;
     await thaw(record, state);
     sendSignal(state, signalNumber(record.stopSignal));
     const after = await waitUntilExited(store, record, seconds < 0 ? Number.POSITIVE_INFINITY : seconds * 1e3);
     if (after.status === "running") {
-      sendSignal(after, import_node_os12.constants.signals.SIGKILL);
+      sendSignal(after, import_node_os13.constants.signals.SIGKILL);
       await waitUntilExited(store, record, 1e4);
     }
     return record;
@@ -18672,9 +18880,9 @@ async function removeContainer(store, query, force, options = {}) {
     const state = containerState(store, record);
     if (state.status === "running") {
       if (!force) throw new BurrowError("IN_USE", `cannot remove running container ${record.name}: stop it first, or use --force`);
-      (0, import_node_fs55.writeFileSync)((0, import_node_path49.join)(containerDir(store, record.id), "stopped"), "");
+      (0, import_node_fs56.writeFileSync)((0, import_node_path50.join)(containerDir(store, record.id), "stopped"), "");
       await thaw(record, state);
-      sendSignal(state, import_node_os12.constants.signals.SIGKILL);
+      sendSignal(state, import_node_os13.constants.signals.SIGKILL);
       await waitUntilExited(store, record, 1e4);
     }
     if (state.monitor !== void 0) signalProcess(state.monitor, "SIGKILL");
@@ -18696,7 +18904,7 @@ async function pauseContainer(store, query, paused) {
 async function waitContainer(store, query, signal) {
   const record = findContainer(store, query);
   for (; ; ) {
-    if (!(0, import_node_fs55.existsSync)(containerDir(store, record.id))) throw new BurrowError("NOT_FOUND", `no such container: ${query} (removed while waiting)`);
+    if (!(0, import_node_fs56.existsSync)(containerDir(store, record.id))) throw new BurrowError("NOT_FOUND", `no such container: ${query} (removed while waiting)`);
     const state = containerState(store, record);
     if (state.status === "exited") return state.exitCode ?? -1;
     if (state.status === "created" && !await startUnderWay(store, record)) {
@@ -18811,7 +19019,7 @@ function inspectContainer(store, record) {
     RestartCount: state.restarts,
     Driver: record.plan.rootfs.driver,
     Platform: "linux",
-    LogPath: (0, import_node_path49.join)(containerDir(store, record.id), "ctr.log"),
+    LogPath: (0, import_node_path50.join)(containerDir(store, record.id), "ctr.log"),
     HostConfig: {
       AutoRemove: record.autoRemove,
       RestartPolicy: { Name: record.restart },
@@ -18885,13 +19093,13 @@ function networkSettings(store, record, running) {
     ...state?.helperError === void 0 ? {} : { HelperError: state.helperError }
   };
 }
-var import_node_fs55, import_node_os12, import_node_path49;
+var import_node_fs56, import_node_os13, import_node_path50;
 var init_ops = __esm({
   "src/container/ops.ts"() {
     "use strict";
-    import_node_fs55 = require("node:fs");
-    import_node_os12 = require("node:os");
-    import_node_path49 = require("node:path");
+    import_node_fs56 = require("node:fs");
+    import_node_os13 = require("node:os");
+    import_node_path50 = require("node:path");
     init_errors();
     init_record();
     init_start_claim();
@@ -18927,11 +19135,11 @@ __export(attach_exports, {
 async function holdForAttach(store, record) {
   if (!record.autoRemove) return void 0;
   const dir = containerDir(store, record.id);
-  if (!(0, import_node_fs56.existsSync)(dir)) throw new BurrowError("NOT_FOUND", `no such container: ${record.name} (removed by another burrow command)`);
+  if (!(0, import_node_fs57.existsSync)(dir)) throw new BurrowError("NOT_FOUND", `no such container: ${record.name} (removed by another burrow command)`);
   try {
-    return await acquireLock((0, import_node_path50.join)(dir, ATTACH_HOLD_FILE), { mode: "shared", createParent: false });
+    return await acquireLock((0, import_node_path51.join)(dir, ATTACH_HOLD_FILE), { mode: "shared", createParent: false });
   } catch (error) {
-    if (!(0, import_node_fs56.existsSync)(dir)) throw new BurrowError("NOT_FOUND", `no such container: ${record.name} (removed by another burrow command)`);
+    if (!(0, import_node_fs57.existsSync)(dir)) throw new BurrowError("NOT_FOUND", `no such container: ${record.name} (removed by another burrow command)`);
     throw error;
   }
 }
@@ -18955,7 +19163,7 @@ async function attachRunning(store, record, options) {
 async function connectToMonitor(store, record) {
   const previous = process.cwd();
   process.chdir(containerDir(store, record.id));
-  const socket = (0, import_node_net4.connect)("attach.sock");
+  const socket = (0, import_node_net5.connect)("attach.sock");
   process.chdir(previous);
   await new Promise((resolve9, reject) => {
     socket.once("connect", resolve9);
@@ -19008,13 +19216,13 @@ async function attachSession(store, record, socket, options = {}) {
   }
   return waitContainer(store, record.id, options.signal);
 }
-var import_node_fs56, import_node_net4, import_node_path50;
+var import_node_fs57, import_node_net5, import_node_path51;
 var init_attach2 = __esm({
   "src/container/attach.ts"() {
     "use strict";
-    import_node_fs56 = require("node:fs");
-    import_node_net4 = require("node:net");
-    import_node_path50 = require("node:path");
+    import_node_fs57 = require("node:fs");
+    import_node_net5 = require("node:net");
+    import_node_path51 = require("node:path");
     init_errors();
     init_flock();
     init_ops();
@@ -20380,11 +20588,11 @@ function describeSchemaError(error, document) {
       return `field "${fieldName(error.instancePath)}" ${error.message ?? "is invalid"}`;
   }
 }
-var import_node_fs57, import_node_module2, SCHEMA_DIR, SchemaSet;
+var import_node_fs58, import_node_module2, SCHEMA_DIR, SchemaSet;
 var init_schema = __esm({
   "src/util/schema.ts"() {
     "use strict";
-    import_node_fs57 = require("node:fs");
+    import_node_fs58 = require("node:fs");
     import_node_module2 = require("node:module");
     SCHEMA_DIR = new URL("../../schemas/", __burrowModuleUrl);
     SchemaSet = class {
@@ -20411,7 +20619,7 @@ var init_schema = __esm({
           if (this.ajv === void 0) {
             const { Ajv: AjvClass } = require2("ajv");
             this.ajv = new AjvClass({ allErrors: false, strict: false });
-            for (const file of this.names) this.ajv.addSchema(JSON.parse((0, import_node_fs57.readFileSync)(new URL(`${file}.schema.json`, SCHEMA_DIR), "utf8")));
+            for (const file of this.names) this.ajv.addSchema(JSON.parse((0, import_node_fs58.readFileSync)(new URL(`${file}.schema.json`, SCHEMA_DIR), "utf8")));
           }
           validate2 = this.ajv.getSchema(schemaId(name));
           if (validate2 === void 0) throw new Error(`schema ${name} missing from schemas/`);
@@ -20839,18 +21047,18 @@ function containerProcesses(store, query) {
   if (state.status !== "running" || state.sandbox === void 0) throw new BurrowError("INVALID_ARGUMENT", `container ${record.name} is not running`);
   let namespace;
   try {
-    namespace = (0, import_node_fs58.readlinkSync)(`/proc/${state.sandbox.pid}/ns/pid`);
+    namespace = (0, import_node_fs59.readlinkSync)(`/proc/${state.sandbox.pid}/ns/pid`);
   } catch {
     throw new BurrowError("INVALID_ARGUMENT", `container ${record.name} is not running`);
   }
   const rows = [];
-  for (const entry of (0, import_node_fs58.readdirSync)("/proc")) {
+  for (const entry of (0, import_node_fs59.readdirSync)("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      if ((0, import_node_fs58.readlinkSync)(`/proc/${entry}/ns/pid`) !== namespace) continue;
-      const status = (0, import_node_fs58.readFileSync)(`/proc/${entry}/status`, "utf8");
+      if ((0, import_node_fs59.readlinkSync)(`/proc/${entry}/ns/pid`) !== namespace) continue;
+      const status = (0, import_node_fs59.readFileSync)(`/proc/${entry}/status`, "utf8");
       const field = (name) => new RegExp(`^${name}:\\s*(.*)$`, "m").exec(status)?.[1] ?? "";
-      const command = (0, import_node_fs58.readFileSync)(`/proc/${entry}/cmdline`, "utf8").split("\0").filter(Boolean).join(" ");
+      const command = (0, import_node_fs59.readFileSync)(`/proc/${entry}/cmdline`, "utf8").split("\0").filter(Boolean).join(" ");
       rows.push({ pid: Number(entry), ppid: Number(field("PPid")), uid: Number(field("Uid").split(/\s+/)[0]), state: field("State").split(" ")[0] ?? "", command });
     } catch {
     }
@@ -20878,12 +21086,12 @@ function containerTop(store, query, psOptions) {
   }
   return { titles, processes };
 }
-var import_node_child_process9, import_node_fs58;
+var import_node_child_process9, import_node_fs59;
 var init_top = __esm({
   "src/container/top.ts"() {
     "use strict";
     import_node_child_process9 = require("node:child_process");
-    import_node_fs58 = require("node:fs");
+    import_node_fs59 = require("node:fs");
     init_errors();
     init_record();
     init_state();
@@ -20958,27 +21166,27 @@ function parseCpPath(text) {
   return { path: text };
 }
 function hostPath(text, cwd = process.cwd()) {
-  const absolute = (0, import_node_path51.resolve)(cwd, text);
+  const absolute = (0, import_node_path52.resolve)(cwd, text);
   if ((text === "." || text.endsWith("/.")) && !absolute.endsWith("/.")) return `${absolute.replace(/\/$/, "")}/.`;
   if (text.endsWith("/") && !absolute.endsWith("/")) return `${absolute}/`;
   return absolute;
 }
 function checkOutputPath(path6) {
-  const parent = import_node_path51.posix.dirname(import_node_path51.posix.normalize(path6));
-  if ((0, import_node_fs59.statSync)(parent, { throwIfNoEntry: false }) === void 0) {
+  const parent = import_node_path52.posix.dirname(import_node_path52.posix.normalize(path6));
+  if ((0, import_node_fs60.statSync)(parent, { throwIfNoEntry: false }) === void 0) {
     throw new BurrowError("INVALID_ARGUMENT", `invalid output path: directory "${parent}" does not exist`);
   }
-  const stat = (0, import_node_fs59.statSync)(path6, { throwIfNoEntry: false });
+  const stat = (0, import_node_fs60.statSync)(path6, { throwIfNoEntry: false });
   if (stat !== void 0 && !stat.isDirectory() && !stat.isFile()) {
     throw new BurrowError("INVALID_ARGUMENT", `invalid output path: "${path6}" must be a directory or a regular file (use - for a tar archive on standard output)`);
   }
 }
 function mountHolding(record, path6) {
-  const clean = import_node_path51.posix.normalize(`/${path6}`);
+  const clean = import_node_path52.posix.normalize(`/${path6}`);
   let best;
   for (const mount of record.plan.mounts) {
     if (mount.kind !== "bind" || mount.device === true) continue;
-    const target = import_node_path51.posix.normalize(mount.target).replace(/(.)\/$/, "$1");
+    const target = import_node_path52.posix.normalize(mount.target).replace(/(.)\/$/, "$1");
     if (clean !== target && !clean.startsWith(`${target}/`)) continue;
     if (best === void 0 || target.length > best.depth) best = { source: mount.source, rest: clean.slice(target.length) || "/", readOnly: mount.readOnly, depth: target.length };
   }
@@ -21032,22 +21240,22 @@ async function copy(store, sourceText, targetText, options = {}) {
   await runWorker(store, record, args, options, `burrow cp ${sourceText} ${targetText}`, options.followLink === true ? ["follow-link"] : []);
 }
 function archiveKey(path6) {
-  return import_node_path51.posix.normalize(`/${path6}`).slice(1).replace(/\/$/, "");
+  return import_node_path52.posix.normalize(`/${path6}`).slice(1).replace(/\/$/, "");
 }
 function scratch() {
-  const dir = (0, import_node_fs59.mkdtempSync)((0, import_node_path51.join)((0, import_node_os13.tmpdir)(), "burrow-cp-"));
+  const dir = (0, import_node_fs60.mkdtempSync)((0, import_node_path52.join)((0, import_node_os14.tmpdir)(), "burrow-cp-"));
   const open2 = (path6) => {
-    const stat = (0, import_node_fs59.lstatSync)(path6, { throwIfNoEntry: false });
+    const stat = (0, import_node_fs60.lstatSync)(path6, { throwIfNoEntry: false });
     if (stat?.isDirectory() !== true) return;
-    (0, import_node_fs59.chmodSync)(path6, 448);
-    for (const name of (0, import_node_fs59.readdirSync)(path6)) open2((0, import_node_path51.join)(path6, name));
+    (0, import_node_fs60.chmodSync)(path6, 448);
+    for (const name of (0, import_node_fs60.readdirSync)(path6)) open2((0, import_node_path52.join)(path6, name));
   };
   return { dir, remove: () => {
     try {
       open2(dir);
     } catch {
     }
-    (0, import_node_fs59.rmSync)(dir, { recursive: true, force: true });
+    (0, import_node_fs60.rmSync)(dir, { recursive: true, force: true });
   } };
 }
 async function decompressed(input) {
@@ -21089,8 +21297,8 @@ async function copyArchiveIn(store, container, path6, options) {
   const { x: extract } = loadTar();
   const place2 = scratch();
   try {
-    const tree = (0, import_node_path51.join)(place2.dir, "tree");
-    (0, import_node_fs59.mkdirSync)(tree);
+    const tree = (0, import_node_path52.join)(place2.dir, "tree");
+    (0, import_node_fs60.mkdirSync)(tree);
     const owners = {};
     const entryOwner = (entry) => {
       const key = archiveKey(entry.path);
@@ -21104,10 +21312,10 @@ async function copyArchiveIn(store, container, path6, options) {
       throw new BurrowError("INVALID_ARGUMENT", `cp -: standard input is not a tar archive burrow can read: ${error.message}`);
     }
     await finished7;
-    const manifest = (0, import_node_path51.join)(place2.dir, "owners.json");
-    (0, import_node_fs59.writeFileSync)(manifest, JSON.stringify({ root: tree, owners }));
-    for (const name of (0, import_node_fs59.readdirSync)(tree)) {
-      await runWorker(store, record, ["in", path6, (0, import_node_path51.join)(tree, name), record.name], options, `burrow cp - ${container}:${path6}`, ["into-directory", `owners:${encodeURIComponent(manifest)}`]);
+    const manifest = (0, import_node_path52.join)(place2.dir, "owners.json");
+    (0, import_node_fs60.writeFileSync)(manifest, JSON.stringify({ root: tree, owners }));
+    for (const name of (0, import_node_fs60.readdirSync)(tree)) {
+      await runWorker(store, record, ["in", path6, (0, import_node_path52.join)(tree, name), record.name], options, `burrow cp - ${container}:${path6}`, ["into-directory", `owners:${encodeURIComponent(manifest)}`]);
     }
   } finally {
     place2.remove();
@@ -21120,7 +21328,7 @@ async function copyArchiveOut(store, container, path6, options) {
   const place2 = scratch();
   try {
     await runWorker(store, record, ["out", path6, place2.dir, record.name], options, `burrow cp ${container}:${path6} -`);
-    for await (const chunk of createTar({ cwd: place2.dir, portable: true }, (0, import_node_fs59.readdirSync)(place2.dir))) {
+    for await (const chunk of createTar({ cwd: place2.dir, portable: true }, (0, import_node_fs60.readdirSync)(place2.dir))) {
       if (!options.output.write(chunk)) await (0, import_node_events15.once)(options.output, "drain");
     }
   } finally {
@@ -21133,7 +21341,7 @@ function ownership(record, archive) {
   return archive && hasUser ? `user:${uid}:${gid}` : `keep:${process.getuid()}:${process.getgid()}`;
 }
 async function copyUp(store, record, target, volumeDir, signal) {
-  const staging = (0, import_node_fs59.mkdtempSync)((0, import_node_path51.join)((0, import_node_path51.dirname)(volumeDir), ".copy-up-"));
+  const staging = (0, import_node_fs60.mkdtempSync)((0, import_node_path52.join)((0, import_node_path52.dirname)(volumeDir), ".copy-up-"));
   try {
     await runWorker(store, record, ["out", `${target.replace(/\/+$/, "")}/.`, staging, record.name], { signal }, `the copy of ${target} into its volume`, ["preserve", `into:${encodeURIComponent(volumeDir)}`], true);
   } catch (error) {
@@ -21141,7 +21349,7 @@ async function copyUp(store, record, target, volumeDir, signal) {
     throw error;
   } finally {
     try {
-      (0, import_node_fs59.rmSync)(staging, { recursive: true, force: true });
+      (0, import_node_fs60.rmSync)(staging, { recursive: true, force: true });
     } catch {
     }
   }
@@ -21171,14 +21379,14 @@ async function runWorker(store, record, args, options, what, flags = [], imageOn
     child.stdin.destroy();
   }
 }
-var import_node_child_process10, import_node_fs59, import_node_os13, import_node_path51, import_node_stream10, import_promises15, import_node_events15, import_node_module3, import_node_url8, WORKER2, loadTar, DECOMPRESSORS;
+var import_node_child_process10, import_node_fs60, import_node_os14, import_node_path52, import_node_stream10, import_promises15, import_node_events15, import_node_module3, import_node_url8, WORKER2, loadTar, DECOMPRESSORS;
 var init_cp = __esm({
   "src/container/cp.ts"() {
     "use strict";
     import_node_child_process10 = require("node:child_process");
-    import_node_fs59 = require("node:fs");
-    import_node_os13 = require("node:os");
-    import_node_path51 = require("node:path");
+    import_node_fs60 = require("node:fs");
+    import_node_os14 = require("node:os");
+    import_node_path52 = require("node:path");
     import_node_stream10 = require("node:stream");
     import_promises15 = require("node:stream/promises");
     import_node_events15 = require("node:events");
@@ -21383,7 +21591,7 @@ function statsRow(current, previous) {
     const cpu = stats.cpuNanos - previous.stats.cpuNanos;
     cpuPercent = wall > 0 && cpu >= 0 ? cpu / wall * 100 : 0;
   }
-  const limit = stats.memoryLimitBytes ?? (0, import_node_os14.totalmem)();
+  const limit = stats.memoryLimitBytes ?? (0, import_node_os15.totalmem)();
   return {
     ...base,
     cpuPercent,
@@ -21444,11 +21652,11 @@ async function watchStats(store, options, onFrame) {
     previous = current;
   }
 }
-var import_node_os14, NONE2, STATS_COLUMNS, aborted2;
+var import_node_os15, NONE2, STATS_COLUMNS, aborted2;
 var init_stats2 = __esm({
   "src/container/stats.ts"() {
     "use strict";
-    import_node_os14 = require("node:os");
+    import_node_os15 = require("node:os");
     init_cgroup();
     init_size();
     init_record();
@@ -22050,7 +22258,7 @@ function Yn(s3, t) {
 function Kn(s3, t) {
   s3.head = new ue(t, void 0, s3.head, s3), s3.tail || (s3.tail = s3.head), s3.length++;
 }
-var import_events, import_fs, import_node_events16, import_node_stream11, import_node_string_decoder3, import_node_path52, import_node_fs60, import_path, import_events2, import_assert, import_buffer, Ps, import_zlib, import_node_path53, import_node_path54, import_fs2, import_fs3, import_path2, import_node_path55, import_path3, import_node_fs61, import_node_assert, import_node_crypto3, import_node_fs62, import_node_path56, import_fs4, import_node_fs63, import_node_path57, import_node_fs64, import_promises16, import_node_path58, import_node_path59, import_node_fs65, import_node_path60, zr, Ur, Ds, Wr, Gr, Zr, Q, J, nt, De, qt, Ne, Ns, Ae, As, z, Mt, g, Qt, Bt, b, N, _, bi, Ie, L, S, _i, Oi, Is, Ti, Z, xi, Ce, Jt, Rt, C, jt, Yr, Kr, Vr, $r, Fe, Li, Xr, qr, A, Jr, ht, H, te, m, Ni, tt, Ai, ki, vi, ie, ke, Ut, Ht, Ii, Pt, at, U, ot, Y, zt, Ci, j, ee, Fi, ve, gt, Me, bt, _t, Be, et, Wt, jr, Fs, ks, vs, Ms, Bs, tn, se, K, sn, M, rn, zs, nn, Bi, Tt, Gt, Pi, re, Pe, ze, Ue, He, We, Ge, Ze, Ye, Ke, Us, hn, an, Hs, ln, cn, Ws, Gs, Hi, ne, dn, Ui, oe, Ve, un, F, mn, xt, Wi, pn, lt, En, wn, Sn, ct, yn, Rn, gn, Gi, bn, Lt, ft, On, Tn, xn, Ln, f, $e, Dt, Nn, Xi, qi, An, B, Nt, it, Zi, Zs, V, he, dt, Ys, p, st, ut, Yi, At, w, Xe, qe, Ki, Ks, Vs, ae, Vi, Qe, Yt, $2, Je, It, je, ti, $s, In, le, $i, Xs, Cn, rt, mt, vn, Qi, Mn, Bn, Ct, Ji, zn, qs, ce, ei, ji, Un, Hn, ts, Qs, rr, Wn, tr, er, ir, is, sr, fe, ii, ss, si, rs, ns, os, hs, pt, ri, as, es, q, de, ni, oi, Gn, hi, ue, pi, nr, li, me, W, pe, Et, Ft, Ee, ai, G, ls, ci, or, ds, us, fi, di, hr, cs, ui, lr, fs, wt, kt, Vn, $n, fr, dr, Xn, qn, Qn, Jn, Er, wr, ur, Sr, yr, Rr, jn, to, eo, mr, ms, ps, Ei, io, Es, so, ws, Se, St, no, gr, Ss, br, oo, _r, ys, Or, Vt, Tr, ho, ao, lo, yi, Lr, Dr, _s, Nr, Os, P, Ts, xs, gi, Ar, Ir, Re, Cr, Fr, Rs, yt, O, Ri, kr, $t, gs, bs, Ls, ge, be, _e, Oe, fo, Te, uo, mo, po, vr, Xt, ye, xe, Eo, wo, So, yo, Ro, go, bo, _o, vt, Oo, To;
+var import_events, import_fs, import_node_events16, import_node_stream11, import_node_string_decoder3, import_node_path53, import_node_fs61, import_path, import_events2, import_assert, import_buffer, Ps, import_zlib, import_node_path54, import_node_path55, import_fs2, import_fs3, import_path2, import_node_path56, import_path3, import_node_fs62, import_node_assert, import_node_crypto3, import_node_fs63, import_node_path57, import_fs4, import_node_fs64, import_node_path58, import_node_fs65, import_promises16, import_node_path59, import_node_path60, import_node_fs66, import_node_path61, zr, Ur, Ds, Wr, Gr, Zr, Q, J, nt, De, qt, Ne, Ns, Ae, As, z, Mt, g, Qt, Bt, b, N, _, bi, Ie, L, S, _i, Oi, Is, Ti, Z, xi, Ce, Jt, Rt, C, jt, Yr, Kr, Vr, $r, Fe, Li, Xr, qr, A, Jr, ht, H, te, m, Ni, tt, Ai, ki, vi, ie, ke, Ut, Ht, Ii, Pt, at, U, ot, Y, zt, Ci, j, ee, Fi, ve, gt, Me, bt, _t, Be, et, Wt, jr, Fs, ks, vs, Ms, Bs, tn, se, K, sn, M, rn, zs, nn, Bi, Tt, Gt, Pi, re, Pe, ze, Ue, He, We, Ge, Ze, Ye, Ke, Us, hn, an, Hs, ln, cn, Ws, Gs, Hi, ne, dn, Ui, oe, Ve, un, F, mn, xt, Wi, pn, lt, En, wn, Sn, ct, yn, Rn, gn, Gi, bn, Lt, ft, On, Tn, xn, Ln, f, $e, Dt, Nn, Xi, qi, An, B, Nt, it, Zi, Zs, V, he, dt, Ys, p, st, ut, Yi, At, w, Xe, qe, Ki, Ks, Vs, ae, Vi, Qe, Yt, $2, Je, It, je, ti, $s, In, le, $i, Xs, Cn, rt, mt, vn, Qi, Mn, Bn, Ct, Ji, zn, qs, ce, ei, ji, Un, Hn, ts, Qs, rr, Wn, tr, er, ir, is, sr, fe, ii, ss, si, rs, ns, os, hs, pt, ri, as, es, q, de, ni, oi, Gn, hi, ue, pi, nr, li, me, W, pe, Et, Ft, Ee, ai, G, ls, ci, or, ds, us, fi, di, hr, cs, ui, lr, fs, wt, kt, Vn, $n, fr, dr, Xn, qn, Qn, Jn, Er, wr, ur, Sr, yr, Rr, jn, to, eo, mr, ms, ps, Ei, io, Es, so, ws, Se, St, no, gr, Ss, br, oo, _r, ys, Or, Vt, Tr, ho, ao, lo, yi, Lr, Dr, _s, Nr, Os, P, Ts, xs, gi, Ar, Ir, Re, Cr, Fr, Rs, yt, O, Ri, kr, $t, gs, bs, Ls, ge, be, _e, Oe, fo, Te, uo, mo, po, vr, Xt, ye, xe, Eo, wo, So, yo, Ro, go, bo, _o, vt, Oo, To;
 var init_index_min = __esm({
   "node_modules/tar/dist/esm/index.min.js"() {
     import_events = __toESM(require("events"), 1);
@@ -22058,35 +22266,35 @@ var init_index_min = __esm({
     import_node_events16 = require("node:events");
     import_node_stream11 = __toESM(require("node:stream"), 1);
     import_node_string_decoder3 = require("node:string_decoder");
-    import_node_path52 = __toESM(require("node:path"), 1);
-    import_node_fs60 = __toESM(require("node:fs"), 1);
+    import_node_path53 = __toESM(require("node:path"), 1);
+    import_node_fs61 = __toESM(require("node:fs"), 1);
     import_path = require("path");
     import_events2 = require("events");
     import_assert = __toESM(require("assert"), 1);
     import_buffer = require("buffer");
     Ps = __toESM(require("zlib"), 1);
     import_zlib = __toESM(require("zlib"), 1);
-    import_node_path53 = require("node:path");
     import_node_path54 = require("node:path");
+    import_node_path55 = require("node:path");
     import_fs2 = __toESM(require("fs"), 1);
     import_fs3 = __toESM(require("fs"), 1);
     import_path2 = __toESM(require("path"), 1);
-    import_node_path55 = require("node:path");
+    import_node_path56 = require("node:path");
     import_path3 = __toESM(require("path"), 1);
-    import_node_fs61 = __toESM(require("node:fs"), 1);
+    import_node_fs62 = __toESM(require("node:fs"), 1);
     import_node_assert = __toESM(require("node:assert"), 1);
     import_node_crypto3 = require("node:crypto");
-    import_node_fs62 = __toESM(require("node:fs"), 1);
-    import_node_path56 = __toESM(require("node:path"), 1);
-    import_fs4 = __toESM(require("fs"), 1);
     import_node_fs63 = __toESM(require("node:fs"), 1);
     import_node_path57 = __toESM(require("node:path"), 1);
+    import_fs4 = __toESM(require("fs"), 1);
     import_node_fs64 = __toESM(require("node:fs"), 1);
-    import_promises16 = __toESM(require("node:fs/promises"), 1);
     import_node_path58 = __toESM(require("node:path"), 1);
-    import_node_path59 = require("node:path");
     import_node_fs65 = __toESM(require("node:fs"), 1);
-    import_node_path60 = __toESM(require("node:path"), 1);
+    import_promises16 = __toESM(require("node:fs/promises"), 1);
+    import_node_path59 = __toESM(require("node:path"), 1);
+    import_node_path60 = require("node:path");
+    import_node_fs66 = __toESM(require("node:fs"), 1);
+    import_node_path61 = __toESM(require("node:path"), 1);
     zr = Object.defineProperty;
     Ur = (s3, t) => {
       for (var e in t) zr(s3, e, { get: t[e], enumerable: true });
@@ -22980,12 +23188,12 @@ var init_index_min = __esm({
       }
     };
     mn = (s3, t) => {
-      let i2 = s3, r = "", n2, o2 = import_node_path53.posix.parse(s3).root || ".";
+      let i2 = s3, r = "", n2, o2 = import_node_path54.posix.parse(s3).root || ".";
       if (Buffer.byteLength(i2) < 100) n2 = [i2, r, false];
       else {
-        r = import_node_path53.posix.dirname(i2), i2 = import_node_path53.posix.basename(i2);
+        r = import_node_path54.posix.dirname(i2), i2 = import_node_path54.posix.basename(i2);
         do
-          Buffer.byteLength(i2) <= 100 && Buffer.byteLength(r) <= t ? n2 = [i2, r, false] : Buffer.byteLength(i2) > 100 && Buffer.byteLength(r) <= t ? n2 = [i2.slice(0, 99), r, true] : (i2 = import_node_path53.posix.join(import_node_path53.posix.basename(r), i2), r = import_node_path53.posix.dirname(r));
+          Buffer.byteLength(i2) <= 100 && Buffer.byteLength(r) <= t ? n2 = [i2, r, false] : Buffer.byteLength(i2) > 100 && Buffer.byteLength(r) <= t ? n2 = [i2.slice(0, 99), r, true] : (i2 = import_node_path54.posix.join(import_node_path54.posix.basename(r), i2), r = import_node_path54.posix.dirname(r));
         while (r !== o2 && n2 === void 0);
         n2 || (n2 = [s3.slice(0, 99), "", true]);
       }
@@ -23031,7 +23239,7 @@ var init_index_min = __esm({
         if (t === "") return Buffer.allocUnsafe(0);
         let e = Buffer.byteLength(t), i2 = 512 * Math.ceil(1 + e / 512), r = Buffer.allocUnsafe(i2);
         for (let n2 = 0; n2 < 512; n2++) r[n2] = 0;
-        new F({ path: ("PaxHeader/" + (0, import_node_path54.basename)(this.path ?? "")).slice(0, 99), mode: this.mode || 420, uid: this.uid, gid: this.gid, size: e, mtime: this.mtime, type: this.global ? "GlobalExtendedHeader" : "ExtendedHeader", linkpath: "", uname: this.uname || "", gname: this.gname || "", devmaj: 0, devmin: 0, atime: this.atime, ctime: this.ctime }).encode(r), r.write(t, 512, e, "utf8");
+        new F({ path: ("PaxHeader/" + (0, import_node_path55.basename)(this.path ?? "")).slice(0, 99), mode: this.mode || 420, uid: this.uid, gid: this.gid, size: e, mtime: this.mtime, type: this.global ? "GlobalExtendedHeader" : "ExtendedHeader", linkpath: "", uname: this.uname || "", gname: this.gname || "", devmaj: 0, devmin: 0, atime: this.atime, ctime: this.ctime }).encode(r), r.write(t, 512, e, "utf8");
         for (let n2 = e + 512; n2 < r.length; n2++) r[n2] = 0;
         return r;
       }
@@ -23457,15 +23665,15 @@ var init_index_min = __esm({
     Mn = (s3) => {
       let t = new rt(s3), e = s3.file, i2;
       try {
-        i2 = import_node_fs60.default.openSync(e, "r");
-        let r = import_node_fs60.default.fstatSync(i2), n2 = s3.maxReadSize || 16 * 1024 * 1024;
+        i2 = import_node_fs61.default.openSync(e, "r");
+        let r = import_node_fs61.default.fstatSync(i2), n2 = s3.maxReadSize || 16 * 1024 * 1024;
         if (r.size < n2) {
-          let o2 = Buffer.allocUnsafe(r.size), h2 = import_node_fs60.default.readSync(i2, o2, 0, r.size, 0);
+          let o2 = Buffer.allocUnsafe(r.size), h2 = import_node_fs61.default.readSync(i2, o2, 0, r.size, 0);
           t.end(h2 === o2.byteLength ? o2 : o2.subarray(0, h2));
         } else {
           let o2 = 0, h2 = Buffer.allocUnsafe(n2);
           for (; o2 < r.size; ) {
-            let a2 = import_node_fs60.default.readSync(i2, h2, 0, n2, o2);
+            let a2 = import_node_fs61.default.readSync(i2, h2, 0, n2, o2);
             if (a2 === 0) break;
             o2 += a2, t.write(h2.subarray(0, a2));
           }
@@ -23473,7 +23681,7 @@ var init_index_min = __esm({
         }
       } finally {
         if (typeof i2 == "number") try {
-          import_node_fs60.default.closeSync(i2);
+          import_node_fs61.default.closeSync(i2);
         } catch {
         }
       }
@@ -23481,7 +23689,7 @@ var init_index_min = __esm({
     Bn = (s3, t) => {
       let e = new rt(s3), i2 = s3.maxReadSize || 16 * 1024 * 1024, r = s3.file;
       return new Promise((o2, h2) => {
-        e.on("error", h2), e.on("end", o2), import_node_fs60.default.stat(r, (a2, l) => {
+        e.on("error", h2), e.on("end", o2), import_node_fs61.default.stat(r, (a2, l) => {
           if (a2) h2(a2);
           else {
             let c3 = new _t(r, { readSize: i2, size: l.size });
@@ -23494,7 +23702,7 @@ var init_index_min = __esm({
       t?.length && Qi(s3, t), s3.noResume || vn(s3);
     });
     Ji = (s3, t, e) => (s3 &= 4095, e && (s3 = (s3 | 384) & -19), t && (s3 & 256 && (s3 |= 64), s3 & 32 && (s3 |= 8), s3 & 4 && (s3 |= 1)), s3);
-    ({ isAbsolute: zn, parse: qs } = import_node_path55.win32);
+    ({ isAbsolute: zn, parse: qs } = import_node_path56.win32);
     ce = (s3) => {
       let t = "", e = qs(s3);
       for (; zn(s3) || e.root; ) {
@@ -24193,11 +24401,11 @@ var init_index_min = __esm({
     };
     fr = (s3, t) => {
       t.forEach((e) => {
-        e.charAt(0) === "@" ? Ct({ file: import_node_path52.default.resolve(s3.cwd, e.slice(1)), sync: true, noResume: true, onReadEntry: (i2) => s3.add(i2) }) : s3.add(e);
+        e.charAt(0) === "@" ? Ct({ file: import_node_path53.default.resolve(s3.cwd, e.slice(1)), sync: true, noResume: true, onReadEntry: (i2) => s3.add(i2) }) : s3.add(e);
       }), s3.end();
     };
     dr = async (s3, t) => {
-      for (let e of t) e.charAt(0) === "@" ? await Ct({ file: import_node_path52.default.resolve(String(s3.cwd), e.slice(1)), noResume: true, onReadEntry: (i2) => {
+      for (let e of t) e.charAt(0) === "@" ? await Ct({ file: import_node_path53.default.resolve(String(s3.cwd), e.slice(1)), noResume: true, onReadEntry: (i2) => {
         s3.add(i2);
       } }) : s3.add(e);
       s3.end();
@@ -24224,29 +24432,29 @@ var init_index_min = __esm({
     ms = mr !== null ? () => mr : jn ? (s3) => s3 < to ? eo : "w" : () => "w";
     ps = (s3, t, e) => {
       try {
-        return import_node_fs63.default.lchownSync(s3, t, e);
+        return import_node_fs64.default.lchownSync(s3, t, e);
       } catch (i2) {
         if (i2?.code !== "ENOENT") throw i2;
       }
     };
     Ei = (s3, t, e, i2) => {
-      import_node_fs63.default.lchown(s3, t, e, (r) => {
+      import_node_fs64.default.lchown(s3, t, e, (r) => {
         i2(r && r?.code !== "ENOENT" ? r : null);
       });
     };
     io = (s3, t, e, i2, r) => {
-      if (t.isDirectory()) Es(import_node_path57.default.resolve(s3, t.name), e, i2, (n2) => {
+      if (t.isDirectory()) Es(import_node_path58.default.resolve(s3, t.name), e, i2, (n2) => {
         if (n2) return r(n2);
-        let o2 = import_node_path57.default.resolve(s3, t.name);
+        let o2 = import_node_path58.default.resolve(s3, t.name);
         Ei(o2, e, i2, r);
       });
       else {
-        let n2 = import_node_path57.default.resolve(s3, t.name);
+        let n2 = import_node_path58.default.resolve(s3, t.name);
         Ei(n2, e, i2, r);
       }
     };
     Es = (s3, t, e, i2) => {
-      import_node_fs63.default.readdir(s3, { withFileTypes: true }, (r, n2) => {
+      import_node_fs64.default.readdir(s3, { withFileTypes: true }, (r, n2) => {
         if (r) {
           if (r.code === "ENOENT") return i2();
           if (r.code !== "ENOTDIR" && r.code !== "ENOTSUP") return i2(r);
@@ -24262,12 +24470,12 @@ var init_index_min = __esm({
       });
     };
     so = (s3, t, e, i2) => {
-      t.isDirectory() && ws(import_node_path57.default.resolve(s3, t.name), e, i2), ps(import_node_path57.default.resolve(s3, t.name), e, i2);
+      t.isDirectory() && ws(import_node_path58.default.resolve(s3, t.name), e, i2), ps(import_node_path58.default.resolve(s3, t.name), e, i2);
     };
     ws = (s3, t, e) => {
       let i2;
       try {
-        i2 = import_node_fs63.default.readdirSync(s3, { withFileTypes: true });
+        i2 = import_node_fs64.default.readdirSync(s3, { withFileTypes: true });
       } catch (r) {
         let n2 = r;
         if (n2?.code === "ENOENT") return;
@@ -24301,32 +24509,32 @@ var init_index_min = __esm({
       }
     };
     no = (s3, t) => {
-      import_node_fs64.default.stat(s3, (e, i2) => {
+      import_node_fs65.default.stat(s3, (e, i2) => {
         (e || !i2.isDirectory()) && (e = new Se(s3, e?.code || "ENOTDIR")), t(e);
       });
     };
     gr = (s3, t, e) => {
       s3 = f(s3);
       let i2 = t.umask ?? 18, r = t.mode | 448, n2 = (r & i2) !== 0, o2 = t.uid, h2 = t.gid, a2 = typeof o2 == "number" && typeof h2 == "number" && (o2 !== t.processUid || h2 !== t.processGid), l = t.preserve, c3 = t.unlink, d = f(t.cwd), y = (E, x) => {
-        E ? e(E) : x && a2 ? Es(x, o2, h2, (Le) => y(Le)) : n2 ? import_node_fs64.default.chmod(s3, r, e) : e();
+        E ? e(E) : x && a2 ? Es(x, o2, h2, (Le) => y(Le)) : n2 ? import_node_fs65.default.chmod(s3, r, e) : e();
       };
       if (s3 === d) return no(s3, y);
       if (l) return import_promises16.default.mkdir(s3, { mode: r, recursive: true }).then((E) => y(null, E ?? void 0), y);
-      let D = f(import_node_path58.default.relative(d, s3)).split("/");
+      let D = f(import_node_path59.default.relative(d, s3)).split("/");
       Ss(d, D, r, c3, d, void 0, y);
     };
     Ss = (s3, t, e, i2, r, n2, o2) => {
       if (t.length === 0) return o2(null, n2);
-      let h2 = t.shift(), a2 = f(import_node_path58.default.resolve(s3 + "/" + h2));
-      import_node_fs64.default.mkdir(a2, e, br(a2, t, e, i2, r, n2, o2));
+      let h2 = t.shift(), a2 = f(import_node_path59.default.resolve(s3 + "/" + h2));
+      import_node_fs65.default.mkdir(a2, e, br(a2, t, e, i2, r, n2, o2));
     };
     br = (s3, t, e, i2, r, n2, o2) => (h2) => {
-      h2 ? import_node_fs64.default.lstat(s3, (a2, l) => {
+      h2 ? import_node_fs65.default.lstat(s3, (a2, l) => {
         if (a2) a2.path = a2.path && f(a2.path), o2(a2);
         else if (l.isDirectory()) Ss(s3, t, e, i2, r, n2, o2);
-        else if (i2) import_node_fs64.default.unlink(s3, (c3) => {
+        else if (i2) import_node_fs65.default.unlink(s3, (c3) => {
           if (c3) return o2(c3);
-          import_node_fs64.default.mkdir(s3, e, br(s3, t, e, i2, r, n2, o2));
+          import_node_fs65.default.mkdir(s3, e, br(s3, t, e, i2, r, n2, o2));
         });
         else {
           if (l.isSymbolicLink()) return o2(new St(s3, s3 + "/" + t.join("/")));
@@ -24337,7 +24545,7 @@ var init_index_min = __esm({
     oo = (s3) => {
       let t = false, e;
       try {
-        t = import_node_fs64.default.statSync(s3).isDirectory();
+        t = import_node_fs65.default.statSync(s3).isDirectory();
       } catch (i2) {
         e = i2?.code;
       } finally {
@@ -24347,20 +24555,20 @@ var init_index_min = __esm({
     _r = (s3, t) => {
       s3 = f(s3);
       let e = t.umask ?? 18, i2 = t.mode | 448, r = (i2 & e) !== 0, n2 = t.uid, o2 = t.gid, h2 = typeof n2 == "number" && typeof o2 == "number" && (n2 !== t.processUid || o2 !== t.processGid), a2 = t.preserve, l = t.unlink, c3 = f(t.cwd), d = (E) => {
-        E && h2 && ws(E, n2, o2), r && import_node_fs64.default.chmodSync(s3, i2);
+        E && h2 && ws(E, n2, o2), r && import_node_fs65.default.chmodSync(s3, i2);
       };
       if (s3 === c3) return oo(c3), d();
-      if (a2) return d(import_node_fs64.default.mkdirSync(s3, { mode: i2, recursive: true }) ?? void 0);
-      let T = f(import_node_path58.default.relative(c3, s3)).split("/"), D;
+      if (a2) return d(import_node_fs65.default.mkdirSync(s3, { mode: i2, recursive: true }) ?? void 0);
+      let T = f(import_node_path59.default.relative(c3, s3)).split("/"), D;
       for (let E = T.shift(), x = c3; E && (x += "/" + E); E = T.shift()) {
-        x = f(import_node_path58.default.resolve(x));
+        x = f(import_node_path59.default.resolve(x));
         try {
-          import_node_fs64.default.mkdirSync(x, i2), D = D || x;
+          import_node_fs65.default.mkdirSync(x, i2), D = D || x;
         } catch {
-          let Le = import_node_fs64.default.lstatSync(x);
+          let Le = import_node_fs65.default.lstatSync(x);
           if (Le.isDirectory()) continue;
           if (l) {
-            import_node_fs64.default.unlinkSync(x), import_node_fs64.default.mkdirSync(x, i2), D = D || x;
+            import_node_fs65.default.unlinkSync(x), import_node_fs65.default.mkdirSync(x, i2), D = D || x;
             continue;
           } else if (Le.isSymbolicLink()) return new St(x, x + "/" + T.join("/"));
         }
@@ -24382,14 +24590,14 @@ var init_index_min = __esm({
     ao = ho === "win32";
     lo = (s3) => s3.split("/").slice(0, -1).reduce((e, i2) => {
       let r = e.at(-1);
-      return r !== void 0 && (i2 = (0, import_node_path59.join)(r, i2)), e.push(i2 || "/"), e;
+      return r !== void 0 && (i2 = (0, import_node_path60.join)(r, i2)), e.push(i2 || "/"), e;
     }, []);
     yi = class {
       #t = /* @__PURE__ */ new Map();
       #i = /* @__PURE__ */ new Map();
       #s = /* @__PURE__ */ new Set();
       reserve(t, e) {
-        t = ao ? ["win32 parallelization disabled"] : t.map((r) => mt((0, import_node_path59.join)(Tr(r))));
+        t = ao ? ["win32 parallelization disabled"] : t.map((r) => mt((0, import_node_path60.join)(Tr(r))));
         let i2 = new Set(t.map((r) => lo(r)).reduce((r, n2) => r.concat(n2)));
         this.#i.set(e, { dirs: i2, paths: t });
         for (let r of t) {
@@ -24479,17 +24687,17 @@ var init_index_min = __esm({
     Te = fo === "win32";
     uo = 1024;
     mo = (s3, t) => {
-      if (!Te) return import_node_fs62.default.unlink(s3, t);
+      if (!Te) return import_node_fs63.default.unlink(s3, t);
       let e = s3 + ".DELETE." + (0, import_node_crypto3.randomBytes)(16).toString("hex");
-      import_node_fs62.default.rename(s3, e, (i2) => {
+      import_node_fs63.default.rename(s3, e, (i2) => {
         if (i2) return t(i2);
-        import_node_fs62.default.unlink(e, t);
+        import_node_fs63.default.unlink(e, t);
       });
     };
     po = (s3) => {
-      if (!Te) return import_node_fs62.default.unlinkSync(s3);
+      if (!Te) return import_node_fs63.default.unlinkSync(s3);
       let t = s3 + ".DELETE." + (0, import_node_crypto3.randomBytes)(16).toString("hex");
-      import_node_fs62.default.renameSync(s3, t), import_node_fs62.default.unlinkSync(t);
+      import_node_fs63.default.renameSync(s3, t), import_node_fs63.default.unlinkSync(t);
     };
     vr = (s3, t, e) => s3 !== void 0 && s3 === s3 >>> 0 ? s3 : t !== void 0 && t === t >>> 0 ? t : e;
     Xt = class extends rt {
@@ -24529,7 +24737,7 @@ var init_index_min = __esm({
           if (t.preserveOwner) throw new TypeError("cannot preserve owner in archive and also set owner explicitly");
           this.uid = t.uid, this.gid = t.gid, this.setOwner = true;
         } else this.uid = void 0, this.gid = void 0, this.setOwner = false;
-        this.preserveOwner = t.preserveOwner === void 0 && typeof t.uid != "number" ? process.getuid?.() === 0 : !!t.preserveOwner, this.processUid = (this.preserveOwner || this.setOwner) && process.getuid ? process.getuid() : void 0, this.processGid = (this.preserveOwner || this.setOwner) && process.getgid ? process.getgid() : void 0, this.maxDepth = typeof t.maxDepth == "number" ? t.maxDepth : uo, this.forceChown = t.forceChown === true, this.win32 = !!t.win32 || Te, this.newer = !!t.newer, this.keep = !!t.keep, this.noMtime = !!t.noMtime, this.preservePaths = !!t.preservePaths, this.unlink = !!t.unlink, this.cwd = f(import_node_path56.default.resolve(t.cwd || process.cwd())), this.strip = Number(t.strip) || 0, this.processUmask = this.chmod ? typeof t.processUmask == "number" ? t.processUmask : Lr() : 0, this.umask = typeof t.umask == "number" ? t.umask : this.processUmask, this.dmode = t.dmode || 511 & ~this.umask, this.fmode = t.fmode || 438 & ~this.umask, this.on("entry", (e) => this[Dr](e));
+        this.preserveOwner = t.preserveOwner === void 0 && typeof t.uid != "number" ? process.getuid?.() === 0 : !!t.preserveOwner, this.processUid = (this.preserveOwner || this.setOwner) && process.getuid ? process.getuid() : void 0, this.processGid = (this.preserveOwner || this.setOwner) && process.getgid ? process.getgid() : void 0, this.maxDepth = typeof t.maxDepth == "number" ? t.maxDepth : uo, this.forceChown = t.forceChown === true, this.win32 = !!t.win32 || Te, this.newer = !!t.newer, this.keep = !!t.keep, this.noMtime = !!t.noMtime, this.preservePaths = !!t.preservePaths, this.unlink = !!t.unlink, this.cwd = f(import_node_path57.default.resolve(t.cwd || process.cwd())), this.strip = Number(t.strip) || 0, this.processUmask = this.chmod ? typeof t.processUmask == "number" ? t.processUmask : Lr() : 0, this.umask = typeof t.umask == "number" ? t.umask : this.processUmask, this.dmode = t.dmode || 511 & ~this.umask, this.fmode = t.fmode || 438 & ~this.umask, this.on("entry", (e) => this[Dr](e));
       }
       warn(t, e, i2 = {}) {
         return (t === "TAR_BAD_ARCHIVE" || t === "TAR_ABORT") && (i2.recoverable = false), super.warn(t, e, i2);
@@ -24543,7 +24751,7 @@ var init_index_min = __esm({
         let [n2, o2] = ce(i2), h2 = o2.replaceAll(/\\/g, "/").split("/");
         if (h2.includes("..") || Te && /^[a-z]:\.\.$/i.test(h2[0] ?? "")) {
           if (e === "path" || r === "Link") return this.warn("TAR_ENTRY_ERROR", `${e} contains '..'`, { entry: t, [e]: i2 }), false;
-          let a2 = import_node_path56.default.posix.dirname(t.path), l = import_node_path56.default.posix.normalize(import_node_path56.default.posix.join(a2, h2.join("/")));
+          let a2 = import_node_path57.default.posix.dirname(t.path), l = import_node_path57.default.posix.normalize(import_node_path57.default.posix.join(a2, h2.join("/")));
           if (l.startsWith("../") || l === "..") return this.warn("TAR_ENTRY_ERROR", `${e} escapes extraction directory`, { entry: t, [e]: i2 }), false;
         }
         return n2 && (t[e] = String(o2), this.warn("TAR_ENTRY_INFO", `stripping ${n2} from absolute ${e}`, { entry: t, [e]: i2 })), true;
@@ -24561,12 +24769,12 @@ var init_index_min = __esm({
         }
         if (isFinite(this.maxDepth) && i2.length > this.maxDepth) return this.warn("TAR_ENTRY_ERROR", "path excessively deep", { entry: t, path: e, depth: i2.length, maxDepth: this.maxDepth }), false;
         if (!this[Rs](t, "path") || !this[Rs](t, "linkpath")) return false;
-        if (t.absolute = import_node_path56.default.isAbsolute(t.path) ? f(import_node_path56.default.resolve(t.path)) : f(import_node_path56.default.resolve(this.cwd, t.path)), !this.preservePaths && typeof t.absolute == "string" && t.absolute.indexOf(this.cwd + "/") !== 0 && t.absolute !== this.cwd) return this.warn("TAR_ENTRY_ERROR", "path escaped extraction target", { entry: t, path: f(t.path), resolvedPath: t.absolute, cwd: this.cwd }), false;
+        if (t.absolute = import_node_path57.default.isAbsolute(t.path) ? f(import_node_path57.default.resolve(t.path)) : f(import_node_path57.default.resolve(this.cwd, t.path)), !this.preservePaths && typeof t.absolute == "string" && t.absolute.indexOf(this.cwd + "/") !== 0 && t.absolute !== this.cwd) return this.warn("TAR_ENTRY_ERROR", "path escaped extraction target", { entry: t, path: f(t.path), resolvedPath: t.absolute, cwd: this.cwd }), false;
         if (t.absolute === this.cwd && t.type !== "Directory" && t.type !== "GNUDumpDir") return false;
         if (this.win32) {
-          let { root: r } = import_node_path56.default.win32.parse(String(t.absolute));
+          let { root: r } = import_node_path57.default.win32.parse(String(t.absolute));
           t.absolute = r + ts(String(t.absolute).slice(r.length));
-          let { root: n2 } = import_node_path56.default.win32.parse(t.path);
+          let { root: n2 } = import_node_path57.default.win32.parse(t.path);
           t.path = n2 + ts(t.path.slice(n2.length));
         }
         return true;
@@ -24605,16 +24813,16 @@ var init_index_min = __esm({
       [Ts](t, e) {
         let i2 = typeof t.mode == "number" ? t.mode & 4095 : this.fmode, r = new et(String(t.absolute), { flags: ms(t.size), mode: i2, autoClose: false });
         r.on("error", (a2) => {
-          r.fd && import_node_fs62.default.close(r.fd, () => {
+          r.fd && import_node_fs63.default.close(r.fd, () => {
           }), r.write = () => true, this[O](a2, t), e();
         });
         let n2 = 1, o2 = (a2) => {
           if (a2) {
-            r.fd && import_node_fs62.default.close(r.fd, () => {
+            r.fd && import_node_fs63.default.close(r.fd, () => {
             }), this[O](a2, t), e();
             return;
           }
-          --n2 === 0 && r.fd !== void 0 && import_node_fs62.default.close(r.fd, (l) => {
+          --n2 === 0 && r.fd !== void 0 && import_node_fs63.default.close(r.fd, (l) => {
             l ? this[O](l, t) : this[$t](), e();
           });
         };
@@ -24623,12 +24831,12 @@ var init_index_min = __esm({
           if (typeof l == "number" && t.mtime && !this.noMtime) {
             n2++;
             let c3 = t.atime || /* @__PURE__ */ new Date(), d = t.mtime;
-            import_node_fs62.default.futimes(l, c3, d, (y) => y ? import_node_fs62.default.utimes(a2, c3, d, (T) => o2(T && y)) : o2());
+            import_node_fs63.default.futimes(l, c3, d, (y) => y ? import_node_fs63.default.utimes(a2, c3, d, (T) => o2(T && y)) : o2());
           }
           if (typeof l == "number" && this[ge](t)) {
             n2++;
             let c3 = this[be](t), d = this[_e](t);
-            typeof c3 == "number" && typeof d == "number" && import_node_fs62.default.fchown(l, c3, d, (y) => y ? import_node_fs62.default.chown(a2, c3, d, (T) => o2(T && y)) : o2());
+            typeof c3 == "number" && typeof d == "number" && import_node_fs63.default.fchown(l, c3, d, (y) => y ? import_node_fs63.default.chown(a2, c3, d, (T) => o2(T && y)) : o2());
           }
           o2();
         });
@@ -24647,20 +24855,20 @@ var init_index_min = __esm({
           let n2 = 1, o2 = () => {
             --n2 === 0 && (e(), this[$t](), t.resume());
           };
-          t.mtime && !this.noMtime && (n2++, import_node_fs62.default.utimes(String(t.absolute), t.atime || /* @__PURE__ */ new Date(), t.mtime, o2)), this[ge](t) && (n2++, import_node_fs62.default.chown(String(t.absolute), Number(this[be](t)), Number(this[_e](t)), o2)), o2();
+          t.mtime && !this.noMtime && (n2++, import_node_fs63.default.utimes(String(t.absolute), t.atime || /* @__PURE__ */ new Date(), t.mtime, o2)), this[ge](t) && (n2++, import_node_fs63.default.chown(String(t.absolute), Number(this[be](t)), Number(this[_e](t)), o2)), o2();
         });
       }
       [Cr](t) {
         t.unsupported = true, this.warn("TAR_ENTRY_UNSUPPORTED", `unsupported entry type: ${t.type}`, { entry: t }), t.resume();
       }
       [Ar](t, e) {
-        let i2 = f(import_node_path56.default.relative(this.cwd, import_node_path56.default.resolve(import_node_path56.default.dirname(String(t.absolute)), String(t.linkpath)))).split("/");
+        let i2 = f(import_node_path57.default.relative(this.cwd, import_node_path57.default.resolve(import_node_path57.default.dirname(String(t.absolute)), String(t.linkpath)))).split("/");
         this[Re](t, this.cwd, i2, () => this[gi](t, String(t.linkpath), "symlink", e), (r) => {
           this[O](r, t), e();
         });
       }
       [Ir](t, e) {
-        let i2 = f(import_node_path56.default.resolve(this.cwd, String(t.linkpath))), r = f(String(t.linkpath)).split("/");
+        let i2 = f(import_node_path57.default.resolve(this.cwd, String(t.linkpath))), r = f(String(t.linkpath)).split("/");
         this[Re](t, this.cwd, r, () => this[gi](t, i2, "link", e), (n2) => {
           this[O](n2, t), e();
         });
@@ -24668,10 +24876,10 @@ var init_index_min = __esm({
       [Re](t, e, i2, r, n2) {
         let o2 = i2.shift();
         if (this.preservePaths || o2 === void 0) return r();
-        let h2 = import_node_path56.default.resolve(e, o2);
-        import_node_fs62.default.lstat(h2, (a2, l) => {
+        let h2 = import_node_path57.default.resolve(e, o2);
+        import_node_fs63.default.lstat(h2, (a2, l) => {
           if (a2) return r();
-          if (l?.isSymbolicLink()) return n2(new St(h2, import_node_path56.default.resolve(h2, i2.join("/"))));
+          if (l?.isSymbolicLink()) return n2(new St(h2, import_node_path57.default.resolve(h2, i2.join("/"))));
           this[Re](t, h2, i2, r, n2);
         });
       }
@@ -24705,7 +24913,7 @@ var init_index_min = __esm({
           });
         }, n2 = () => {
           if (t.absolute !== this.cwd) {
-            let h2 = f(import_node_path56.default.dirname(String(t.absolute)));
+            let h2 = f(import_node_path57.default.dirname(String(t.absolute)));
             if (h2 !== this.cwd) return this[yt](h2, this.dmode, (a2) => {
               if (a2) {
                 this[O](a2, t), i2();
@@ -24716,7 +24924,7 @@ var init_index_min = __esm({
           }
           o2();
         }, o2 = () => {
-          import_node_fs62.default.lstat(String(t.absolute), (h2, a2) => {
+          import_node_fs63.default.lstat(String(t.absolute), (h2, a2) => {
             if (a2 && (this.keep || this.newer && a2.mtime > (t.mtime ?? a2.mtime))) {
               this[Ls](t), i2();
               return;
@@ -24725,9 +24933,9 @@ var init_index_min = __esm({
             if (a2.isDirectory()) {
               if (t.type === "Directory") {
                 let l = this.chmod && t.mode && (a2.mode & 4095) !== t.mode, c3 = (d) => this[P](d ?? null, t, i2);
-                return l ? import_node_fs62.default.chmod(String(t.absolute), Number(t.mode), c3) : c3();
+                return l ? import_node_fs63.default.chmod(String(t.absolute), Number(t.mode), c3) : c3();
               }
-              if (t.absolute !== this.cwd) return import_node_fs62.default.rmdir(String(t.absolute), (l) => this[P](l ?? null, t, i2));
+              if (t.absolute !== this.cwd) return import_node_fs63.default.rmdir(String(t.absolute), (l) => this[P](l ?? null, t, i2));
             }
             if (t.absolute === this.cwd) return this[P](null, t, i2);
             mo(String(t.absolute), (l) => this[P](l ?? null, t, i2));
@@ -24755,7 +24963,7 @@ var init_index_min = __esm({
         }
       }
       [gi](t, e, i2, r) {
-        import_node_fs62.default[i2](e, String(t.absolute), (n2) => {
+        import_node_fs63.default[i2](e, String(t.absolute), (n2) => {
           n2 ? this[O](n2, t) : (this[$t](), t.resume()), r();
         });
       }
@@ -24780,23 +24988,23 @@ var init_index_min = __esm({
           this[Oe] = true;
         }
         if (t.absolute !== this.cwd) {
-          let n2 = f(import_node_path56.default.dirname(String(t.absolute)));
+          let n2 = f(import_node_path57.default.dirname(String(t.absolute)));
           if (n2 !== this.cwd) {
             let o2 = this[yt](n2, this.dmode);
             if (o2) return this[O](o2, t);
           }
         }
-        let [e, i2] = ye(() => import_node_fs62.default.lstatSync(String(t.absolute)));
+        let [e, i2] = ye(() => import_node_fs63.default.lstatSync(String(t.absolute)));
         if (i2 && (this.keep || this.newer && i2.mtime > (t.mtime ?? i2.mtime))) return this[Ls](t);
         if (e || this[Os](t, i2)) return this[P](null, t);
         if (i2.isDirectory()) {
           if (t.type === "Directory") {
             let o2 = this.chmod && t.mode && (i2.mode & 4095) !== t.mode, [h2] = o2 ? ye(() => {
-              import_node_fs62.default.chmodSync(String(t.absolute), Number(t.mode));
+              import_node_fs63.default.chmodSync(String(t.absolute), Number(t.mode));
             }) : [];
             return this[P](h2, t);
           }
-          let [n2] = ye(() => import_node_fs62.default.rmdirSync(String(t.absolute)));
+          let [n2] = ye(() => import_node_fs63.default.rmdirSync(String(t.absolute)));
           this[P](n2, t);
         }
         let [r] = t.absolute === this.cwd ? [] : ye(() => po(String(t.absolute)));
@@ -24806,21 +25014,21 @@ var init_index_min = __esm({
         let i2 = typeof t.mode == "number" ? t.mode & 4095 : this.fmode, r = (h2) => {
           let a2;
           try {
-            import_node_fs62.default.closeSync(n2);
+            import_node_fs63.default.closeSync(n2);
           } catch (l) {
             a2 = l;
           }
           (h2 || a2) && this[O](h2 || a2, t), e();
         }, n2;
         try {
-          n2 = import_node_fs62.default.openSync(String(t.absolute), ms(t.size), i2);
+          n2 = import_node_fs63.default.openSync(String(t.absolute), ms(t.size), i2);
         } catch (h2) {
           return r(h2);
         }
         let o2 = this.transform && this.transform(t) || t;
         o2 !== t && (o2.on("error", (h2) => this[O](h2, t)), t.pipe(o2)), o2.on("data", (h2) => {
           try {
-            import_node_fs62.default.writeSync(n2, h2, 0, h2.length);
+            import_node_fs63.default.writeSync(n2, h2, 0, h2.length);
           } catch (a2) {
             r(a2);
           }
@@ -24829,10 +25037,10 @@ var init_index_min = __esm({
           if (t.mtime && !this.noMtime) {
             let a2 = t.atime || /* @__PURE__ */ new Date(), l = t.mtime;
             try {
-              import_node_fs62.default.futimesSync(n2, a2, l);
+              import_node_fs63.default.futimesSync(n2, a2, l);
             } catch (c3) {
               try {
-                import_node_fs62.default.utimesSync(String(t.absolute), a2, l);
+                import_node_fs63.default.utimesSync(String(t.absolute), a2, l);
               } catch {
                 h2 = c3;
               }
@@ -24841,10 +25049,10 @@ var init_index_min = __esm({
           if (this[ge](t)) {
             let a2 = this[be](t), l = this[_e](t);
             try {
-              import_node_fs62.default.fchownSync(n2, Number(a2), Number(l));
+              import_node_fs63.default.fchownSync(n2, Number(a2), Number(l));
             } catch (c3) {
               try {
-                import_node_fs62.default.chownSync(String(t.absolute), Number(a2), Number(l));
+                import_node_fs63.default.chownSync(String(t.absolute), Number(a2), Number(l));
               } catch {
                 h2 = h2 || c3;
               }
@@ -24860,11 +25068,11 @@ var init_index_min = __esm({
           return;
         }
         if (t.mtime && !this.noMtime) try {
-          import_node_fs62.default.utimesSync(String(t.absolute), t.atime || /* @__PURE__ */ new Date(), t.mtime);
+          import_node_fs63.default.utimesSync(String(t.absolute), t.atime || /* @__PURE__ */ new Date(), t.mtime);
         } catch {
         }
         if (this[ge](t)) try {
-          import_node_fs62.default.chownSync(String(t.absolute), Number(this[be](t)), Number(this[_e](t)));
+          import_node_fs63.default.chownSync(String(t.absolute), Number(this[be](t)), Number(this[_e](t)));
         } catch {
         }
         e(), t.resume();
@@ -24880,30 +25088,30 @@ var init_index_min = __esm({
         if (this.preservePaths || i2.length === 0) return r();
         let o2 = e;
         for (let h2 of i2) {
-          o2 = import_node_path56.default.resolve(o2, h2);
-          let [a2, l] = ye(() => import_node_fs62.default.lstatSync(o2));
+          o2 = import_node_path57.default.resolve(o2, h2);
+          let [a2, l] = ye(() => import_node_fs63.default.lstatSync(o2));
           if (a2) return r();
-          if (l.isSymbolicLink()) return n2(new St(o2, import_node_path56.default.resolve(e, i2.join("/"))));
+          if (l.isSymbolicLink()) return n2(new St(o2, import_node_path57.default.resolve(e, i2.join("/"))));
         }
         r();
       }
       [gi](t, e, i2, r) {
         let n2 = `${i2}Sync`;
         try {
-          import_node_fs62.default[n2](e, String(t.absolute)), r(), t.resume();
+          import_node_fs63.default[n2](e, String(t.absolute)), r(), t.resume();
         } catch (o2) {
           return this[O](o2, t);
         }
       }
     };
     Eo = (s3) => {
-      let t = new xe(s3), e = s3.file, i2 = import_node_fs61.default.statSync(e), r = s3.maxReadSize || 16 * 1024 * 1024;
+      let t = new xe(s3), e = s3.file, i2 = import_node_fs62.default.statSync(e), r = s3.maxReadSize || 16 * 1024 * 1024;
       new Be(e, { readSize: r, size: i2.size }).pipe(t);
     };
     wo = (s3, t) => {
       let e = new Xt(s3), i2 = s3.maxReadSize || 16 * 1024 * 1024, r = s3.file;
       return new Promise((o2, h2) => {
-        e.on("error", h2), e.on("close", o2), import_node_fs61.default.stat(r, (a2, l) => {
+        e.on("error", h2), e.on("close", o2), import_node_fs62.default.stat(r, (a2, l) => {
           if (a2) h2(a2);
           else {
             let c3 = new _t(r, { readSize: i2, size: l.size });
@@ -24919,15 +25127,15 @@ var init_index_min = __esm({
       let e = new kt(s3), i2 = true, r, n2;
       try {
         try {
-          r = import_node_fs65.default.openSync(s3.file, "r+");
+          r = import_node_fs66.default.openSync(s3.file, "r+");
         } catch (a2) {
-          if (a2?.code === "ENOENT") r = import_node_fs65.default.openSync(s3.file, "w+");
+          if (a2?.code === "ENOENT") r = import_node_fs66.default.openSync(s3.file, "w+");
           else throw a2;
         }
-        let o2 = import_node_fs65.default.fstatSync(r), h2 = Buffer.alloc(512);
+        let o2 = import_node_fs66.default.fstatSync(r), h2 = Buffer.alloc(512);
         t: for (n2 = 0; n2 < o2.size; n2 += 512) {
           for (let c3 = 0, d = 0; c3 < 512; c3 += d) {
-            if (d = import_node_fs65.default.readSync(r, h2, c3, h2.length - c3, n2 + c3), n2 === 0 && h2[0] === 31 && h2[1] === 139) throw new Error("cannot append to compressed archives");
+            if (d = import_node_fs66.default.readSync(r, h2, c3, h2.length - c3, n2 + c3), n2 === 0 && h2[0] === 31 && h2[1] === 139) throw new Error("cannot append to compressed archives");
             if (!d) break t;
           }
           let a2 = new F(h2);
@@ -24939,7 +25147,7 @@ var init_index_min = __esm({
         i2 = false, Ro(s3, e, n2, r, t);
       } finally {
         if (i2) try {
-          import_node_fs65.default.closeSync(r);
+          import_node_fs66.default.closeSync(r);
         } catch {
         }
       }
@@ -24952,29 +25160,29 @@ var init_index_min = __esm({
       t = Array.from(t);
       let e = new wt(s3), i2 = (n2, o2, h2) => {
         let a2 = (T, D) => {
-          T ? import_node_fs65.default.close(n2, (E) => h2(T)) : h2(null, D);
+          T ? import_node_fs66.default.close(n2, (E) => h2(T)) : h2(null, D);
         }, l = 0;
         if (o2 === 0) return a2(null, 0);
         let c3 = 0, d = Buffer.alloc(512), y = (T, D) => {
           if (T || D === void 0) return a2(T);
-          if (c3 += D, c3 < 512 && D) return import_node_fs65.default.read(n2, d, c3, d.length - c3, l + c3, y);
+          if (c3 += D, c3 < 512 && D) return import_node_fs66.default.read(n2, d, c3, d.length - c3, l + c3, y);
           if (l === 0 && d[0] === 31 && d[1] === 139) return a2(new Error("cannot append to compressed archives"));
           if (c3 < 512) return a2(null, l);
           let E = new F(d);
           if (!E.cksumValid) return a2(null, l);
           let x = 512 * Math.ceil((E.size ?? 0) / 512);
           if (l + x + 512 > o2 || (l += x + 512, l >= o2)) return a2(null, l);
-          s3.mtimeCache && E.mtime && s3.mtimeCache.set(String(E.path), E.mtime), c3 = 0, import_node_fs65.default.read(n2, d, 0, 512, l, y);
+          s3.mtimeCache && E.mtime && s3.mtimeCache.set(String(E.path), E.mtime), c3 = 0, import_node_fs66.default.read(n2, d, 0, 512, l, y);
         };
-        import_node_fs65.default.read(n2, d, 0, 512, l, y);
+        import_node_fs66.default.read(n2, d, 0, 512, l, y);
       };
       return new Promise((n2, o2) => {
         e.on("error", o2);
         let h2 = "r+", a2 = (l, c3) => {
-          if (l && l.code === "ENOENT" && h2 === "r+") return h2 = "w+", import_node_fs65.default.open(s3.file, h2, a2);
+          if (l && l.code === "ENOENT" && h2 === "r+") return h2 = "w+", import_node_fs66.default.open(s3.file, h2, a2);
           if (l || !c3) return o2(l);
-          import_node_fs65.default.fstat(c3, (d, y) => {
-            if (d) return import_node_fs65.default.close(c3, () => o2(d));
+          import_node_fs66.default.fstat(c3, (d, y) => {
+            if (d) return import_node_fs66.default.close(c3, () => o2(d));
             i2(c3, y.size, (T, D) => {
               if (T) return o2(T);
               let E = new et(s3.file, { fd: c3, start: D });
@@ -24982,16 +25190,16 @@ var init_index_min = __esm({
             });
           });
         };
-        import_node_fs65.default.open(s3.file, h2, a2);
+        import_node_fs66.default.open(s3.file, h2, a2);
       });
     };
     bo = (s3, t) => {
       t.forEach((e) => {
-        e.charAt(0) === "@" ? Ct({ file: import_node_path60.default.resolve(s3.cwd, e.slice(1)), sync: true, noResume: true, onReadEntry: (i2) => s3.add(i2) }) : s3.add(e);
+        e.charAt(0) === "@" ? Ct({ file: import_node_path61.default.resolve(s3.cwd, e.slice(1)), sync: true, noResume: true, onReadEntry: (i2) => s3.add(i2) }) : s3.add(e);
       }), s3.end();
     };
     _o = async (s3, t) => {
-      for (let e of t) e.charAt(0) === "@" ? await Ct({ file: import_node_path60.default.resolve(String(s3.cwd), e.slice(1)), noResume: true, onReadEntry: (i2) => s3.add(i2) }) : s3.add(e);
+      for (let e of t) e.charAt(0) === "@" ? await Ct({ file: import_node_path61.default.resolve(String(s3.cwd), e.slice(1)), noResume: true, onReadEntry: (i2) => s3.add(i2) }) : s3.add(e);
       s3.end();
     };
     vt = K(yo, go, () => {
@@ -25741,7 +25949,7 @@ var init_decompress = __esm({
 
 // src/transport/archive-read.ts
 function normalizeEntry(name) {
-  const normalized = import_node_path61.posix.normalize(`/${name}`).slice(1);
+  const normalized = import_node_path62.posix.normalize(`/${name}`).slice(1);
   if (normalized === "" || normalized.startsWith("..")) return void 0;
   return normalized.replace(/\/$/, "");
 }
@@ -25761,13 +25969,13 @@ async function extractArchive(file, scratch3) {
         entry.resume();
         return;
       }
-      const target = (0, import_node_path61.join)(scratch3, `entry-${counter++}`);
+      const target = (0, import_node_path62.join)(scratch3, `entry-${counter++}`);
       paths.set(name, target);
-      writes.push((0, import_promises17.pipeline)(entry, (0, import_node_fs66.createWriteStream)(target)));
+      writes.push((0, import_promises17.pipeline)(entry, (0, import_node_fs67.createWriteStream)(target)));
     }
   });
   try {
-    await (0, import_promises17.pipeline)((0, import_node_fs66.createReadStream)(file), parser);
+    await (0, import_promises17.pipeline)((0, import_node_fs67.createReadStream)(file), parser);
     await Promise.all(writes);
   } catch (error) {
     const errno2 = error.code;
@@ -25780,26 +25988,26 @@ async function extractArchive(file, scratch3) {
 function fileSource(path6, describe) {
   return {
     describe,
-    open: async (offset) => ({ stream: (0, import_node_fs66.createReadStream)(path6, { start: offset }), start: offset })
+    open: async (offset) => ({ stream: (0, import_node_fs67.createReadStream)(path6, { start: offset }), start: offset })
   };
 }
 async function hashFile(path6) {
   const hash = (0, import_node_crypto4.createHash)("sha256");
   let size = 0;
-  for await (const chunk of (0, import_node_fs66.createReadStream)(path6)) {
+  for await (const chunk of (0, import_node_fs67.createReadStream)(path6)) {
     hash.update(chunk);
     size += chunk.length;
   }
   return { digest: `sha256:${hash.digest("hex")}`, size };
 }
 function head(path6) {
-  const fd = (0, import_node_fs67.openSync)(path6, "r");
+  const fd = (0, import_node_fs68.openSync)(path6, "r");
   try {
     const buffer = Buffer.alloc(4);
-    const read2 = (0, import_node_fs67.readSync)(fd, buffer, 0, 4, 0);
+    const read2 = (0, import_node_fs68.readSync)(fd, buffer, 0, 4, 0);
     return buffer.subarray(0, read2);
   } finally {
-    (0, import_node_fs67.closeSync)(fd);
+    (0, import_node_fs68.closeSync)(fd);
   }
 }
 function need(files, name) {
@@ -25817,7 +26025,7 @@ function canonicalNames(file, tags) {
   });
 }
 async function dockerArchiveImages(files) {
-  const parsed = parseJson((0, import_node_fs66.readFileSync)(need(files, "manifest.json")), `manifest.json of ${files.file}`);
+  const parsed = parseJson((0, import_node_fs67.readFileSync)(need(files, "manifest.json")), `manifest.json of ${files.file}`);
   if (!Array.isArray(parsed)) throw new BurrowError("INVALID_MANIFEST", `${files.file}: manifest.json is not a list of images`);
   const images = [];
   for (const entry of parsed) {
@@ -25826,7 +26034,7 @@ async function dockerArchiveImages(files) {
     }
     const byDigest = /* @__PURE__ */ new Map();
     const configPath2 = need(files, entry.Config);
-    const configBytes = (0, import_node_fs66.readFileSync)(configPath2);
+    const configBytes = (0, import_node_fs67.readFileSync)(configPath2);
     const configDigest = sha256(configBytes);
     byDigest.set(configDigest, configPath2);
     const layers = [];
@@ -25859,14 +26067,14 @@ async function dockerArchiveImages(files) {
   return images;
 }
 function ociArchiveImages(files) {
-  const index = validateIndex(parseJson((0, import_node_fs66.readFileSync)(need(files, "index.json")), `index.json of ${files.file}`), `index.json of ${files.file}`);
+  const index = validateIndex(parseJson((0, import_node_fs67.readFileSync)(need(files, "index.json")), `index.json of ${files.file}`), `index.json of ${files.file}`);
   const blobFile = (digest) => need(files, `blobs/${digest.replace(":", "/")}`);
   return index.manifests.map((descriptor) => {
     const fullName = descriptor.annotations?.["io.containerd.image.name"];
     const refName = descriptor.annotations?.["org.opencontainers.image.ref.name"];
     const candidate = fullName ?? (refName?.includes("/") === true ? refName : void 0);
     const names = candidate === void 0 ? [] : canonicalNames(files.file, [candidate]);
-    const top = { bytes: (0, import_node_fs66.readFileSync)(blobFile(descriptor.digest)), mediaType: descriptor.mediaType, digest: descriptor.digest };
+    const top = { bytes: (0, import_node_fs67.readFileSync)(blobFile(descriptor.digest)), mediaType: descriptor.mediaType, digest: descriptor.digest };
     return { source: new ArchiveSource(`${files.file}${names[0] === void 0 ? "" : ` (${names[0]})`}`, top, blobFile), names };
   });
 }
@@ -25875,13 +26083,13 @@ async function archiveImages(files) {
   if (files.paths.has("index.json")) return ociArchiveImages(files);
   throw new BurrowError("INVALID_ARGUMENT", `${files.file} is neither a docker save archive (no manifest.json) nor an OCI archive (no index.json)`);
 }
-var import_node_fs66, import_node_fs67, import_node_path61, import_promises17, import_node_crypto4, ArchiveSource;
+var import_node_fs67, import_node_fs68, import_node_path62, import_promises17, import_node_crypto4, ArchiveSource;
 var init_archive_read = __esm({
   "src/transport/archive-read.ts"() {
     "use strict";
-    import_node_fs66 = require("node:fs");
     import_node_fs67 = require("node:fs");
-    import_node_path61 = require("node:path");
+    import_node_fs68 = require("node:fs");
+    import_node_path62 = require("node:path");
     import_promises17 = require("node:stream/promises");
     init_index_min();
     init_errors();
@@ -25904,7 +26112,7 @@ var init_archive_read = __esm({
         return this.topManifest;
       }
       async manifest(descriptor) {
-        const bytes = (0, import_node_fs66.readFileSync)(this.blobFile(descriptor.digest));
+        const bytes = (0, import_node_fs67.readFileSync)(this.blobFile(descriptor.digest));
         return { bytes, mediaType: descriptor.mediaType, digest: descriptor.digest };
       }
       blob(descriptor) {
@@ -26036,7 +26244,7 @@ function applyChanges(config, changes) {
         next.User = args;
         break;
       case "WORKDIR":
-        next.WorkingDir = import_node_path62.posix.resolve(next.WorkingDir === void 0 || next.WorkingDir === "" ? "/" : next.WorkingDir, args);
+        next.WorkingDir = import_node_path63.posix.resolve(next.WorkingDir === void 0 || next.WorkingDir === "" ? "/" : next.WorkingDir, args);
         break;
       case "STOPSIGNAL":
         if (!/^(SIG)?[A-Z0-9+-]+$/i.test(args)) throw invalid4(change, `"${args}" is not a signal`);
@@ -26049,11 +26257,11 @@ function applyChanges(config, changes) {
   }
   return next;
 }
-var import_node_path62, INSTRUCTIONS;
+var import_node_path63, INSTRUCTIONS;
 var init_changes = __esm({
   "src/image/changes.ts"() {
     "use strict";
-    import_node_path62 = require("node:path");
+    import_node_path63 = require("node:path");
     init_errors();
     INSTRUCTIONS = ["CMD", "ENTRYPOINT", "ENV", "EXPOSE", "LABEL", "ONBUILD", "STOPSIGNAL", "USER", "VOLUME", "WORKDIR"];
   }
@@ -26116,7 +26324,7 @@ async function writeLayer(record, file, signal) {
   const uncompressed = new Hashing();
   const compressed = new Hashing();
   try {
-    await Promise.all([(0, import_promises18.pipeline)(child.stdout, uncompressed, (0, import_node_zlib2.createGzip)({ level: 6 }), compressed, (0, import_node_fs68.createWriteStream)(file)), exited]);
+    await Promise.all([(0, import_promises18.pipeline)(child.stdout, uncompressed, (0, import_node_zlib2.createGzip)({ level: 6 }), compressed, (0, import_node_fs69.createWriteStream)(file)), exited]);
   } catch (error) {
     child.kill("SIGKILL");
     if (error instanceof BurrowError) throw error;
@@ -26156,7 +26364,7 @@ async function commitContainer(store, query, options = {}) {
   const squash = record.plan.rootfs.driver === "copy";
   const scratch3 = store.scratchDir("commit");
   try {
-    const layerFile = (0, import_node_path63.join)(scratch3, "layer.tar.gz");
+    const layerFile = (0, import_node_path64.join)(scratch3, "layer.tar.gz");
     const layer = await writeLayer(record, layerFile, options.signal);
     const created2 = (/* @__PURE__ */ new Date()).toISOString();
     return await storeImage(store, {
@@ -26175,7 +26383,7 @@ async function commitContainer(store, query, options = {}) {
       signal: options.signal
     });
   } finally {
-    (0, import_node_fs68.rmSync)(scratch3, { recursive: true, force: true });
+    (0, import_node_fs69.rmSync)(scratch3, { recursive: true, force: true });
   }
 }
 async function storeImage(store, options) {
@@ -26206,17 +26414,17 @@ async function storeImage(store, options) {
     };
     const manifestBytes = Buffer.from(JSON.stringify(manifest));
     const manifestDigest = `sha256:${(0, import_node_crypto5.createHash)("sha256").update(manifestBytes).digest("hex")}`;
-    (0, import_node_fs68.mkdirSync)((0, import_node_path63.join)(scratch3, "blobs"), { recursive: true });
+    (0, import_node_fs69.mkdirSync)((0, import_node_path64.join)(scratch3, "blobs"), { recursive: true });
     for (const [digest, bytes] of [[configDigest, configBytes], [manifestDigest, manifestBytes]]) {
-      const path6 = (0, import_node_path63.join)(scratch3, "blobs", digest.slice("sha256:".length));
-      (0, import_node_fs68.writeFileSync)(path6, bytes);
+      const path6 = (0, import_node_path64.join)(scratch3, "blobs", digest.slice("sha256:".length));
+      (0, import_node_fs69.writeFileSync)(path6, bytes);
       blobs.set(digest, path6);
     }
     for (const descriptor of baseLayers) blobs.set(descriptor.digest, store.blobPath(descriptor.digest));
     const index = { schemaVersion: 2, mediaType: MediaType.ociIndex, manifests: [{ mediaType: MediaType.ociManifest, digest: manifestDigest, size: manifestBytes.length }] };
-    (0, import_node_fs68.writeFileSync)((0, import_node_path63.join)(scratch3, "index.json"), JSON.stringify(index));
-    (0, import_node_fs68.writeFileSync)((0, import_node_path63.join)(scratch3, "oci-layout"), JSON.stringify({ imageLayoutVersion: "1.0.0" }));
-    const paths = /* @__PURE__ */ new Map([["index.json", (0, import_node_path63.join)(scratch3, "index.json")], ["oci-layout", (0, import_node_path63.join)(scratch3, "oci-layout")]]);
+    (0, import_node_fs69.writeFileSync)((0, import_node_path64.join)(scratch3, "index.json"), JSON.stringify(index));
+    (0, import_node_fs69.writeFileSync)((0, import_node_path64.join)(scratch3, "oci-layout"), JSON.stringify({ imageLayoutVersion: "1.0.0" }));
+    const paths = /* @__PURE__ */ new Map([["index.json", (0, import_node_path64.join)(scratch3, "index.json")], ["oci-layout", (0, import_node_path64.join)(scratch3, "oci-layout")]]);
     for (const [digest, path6] of blobs) paths.set(`blobs/sha256/${digest.slice("sha256:".length)}`, path6);
     const [image] = await archiveImages({ file: name === void 0 ? "a new image" : `the new image ${name}`, paths });
     const result = await copyImage(image.source, store, {
@@ -26227,16 +26435,16 @@ async function storeImage(store, options) {
     });
     return { id: result.manifest.config.digest, manifestDigest: result.manifestDigest, name };
   } finally {
-    (0, import_node_fs68.rmSync)(scratch3, { recursive: true, force: true });
+    (0, import_node_fs69.rmSync)(scratch3, { recursive: true, force: true });
   }
 }
-var import_node_child_process11, import_node_fs68, import_node_path63, import_node_stream13, import_promises18, import_node_url9, import_node_zlib2, import_node_crypto5, WORKER3, Hashing;
+var import_node_child_process11, import_node_fs69, import_node_path64, import_node_stream13, import_promises18, import_node_url9, import_node_zlib2, import_node_crypto5, WORKER3, Hashing;
 var init_commit = __esm({
   "src/image/commit.ts"() {
     "use strict";
     import_node_child_process11 = require("node:child_process");
-    import_node_fs68 = require("node:fs");
-    import_node_path63 = require("node:path");
+    import_node_fs69 = require("node:fs");
+    import_node_path64 = require("node:path");
     import_node_stream13 = require("node:stream");
     import_promises18 = require("node:stream/promises");
     import_node_url9 = require("node:url");
@@ -26310,25 +26518,25 @@ var init_status = __esm({
 // src/util/tree-size.ts
 function treeSize(root, seen = /* @__PURE__ */ new Set()) {
   let total = 0;
-  const pending = [root];
-  while (pending.length > 0) {
-    const dir = pending.pop();
+  const pending2 = [root];
+  while (pending2.length > 0) {
+    const dir = pending2.pop();
     let names;
     try {
-      names = (0, import_node_fs69.readdirSync)(dir);
+      names = (0, import_node_fs70.readdirSync)(dir);
     } catch {
       continue;
     }
     for (const name of names) {
-      const path6 = (0, import_node_path64.join)(dir, name);
+      const path6 = (0, import_node_path65.join)(dir, name);
       let stat;
       try {
-        stat = (0, import_node_fs69.lstatSync)(path6);
+        stat = (0, import_node_fs70.lstatSync)(path6);
       } catch {
         continue;
       }
       if (stat.isDirectory()) {
-        pending.push(path6);
+        pending2.push(path6);
         continue;
       }
       const inode = `${stat.dev}:${stat.ino}`;
@@ -26341,19 +26549,19 @@ function treeSize(root, seen = /* @__PURE__ */ new Set()) {
   }
   return total;
 }
-var import_node_fs69, import_node_path64;
+var import_node_fs70, import_node_path65;
 var init_tree_size = __esm({
   "src/util/tree-size.ts"() {
     "use strict";
-    import_node_fs69 = require("node:fs");
-    import_node_path64 = require("node:path");
+    import_node_fs70 = require("node:fs");
+    import_node_path65 = require("node:path");
   }
 });
 
 // src/unpack/layer-info.ts
 function readLayerInfo(store, diffId) {
   try {
-    const info2 = JSON.parse((0, import_node_fs70.readFileSync)(layerInfoPath(store, diffId), "utf8"));
+    const info2 = JSON.parse((0, import_node_fs71.readFileSync)(layerInfoPath(store, diffId), "utf8"));
     const summary = info2.summary;
     if (info2.diffId !== diffId || summary === void 0 || typeof summary.entries !== "number" || typeof summary.bytes !== "number" || typeof summary.digest !== "string") return void 0;
     return { diffId, summary: { entries: summary.entries, bytes: summary.bytes, digest: summary.digest } };
@@ -26361,11 +26569,11 @@ function readLayerInfo(store, diffId) {
     return void 0;
   }
 }
-var import_node_fs70;
+var import_node_fs71;
 var init_layer_info = __esm({
   "src/unpack/layer-info.ts"() {
     "use strict";
-    import_node_fs70 = require("node:fs");
+    import_node_fs71 = require("node:fs");
     init_paths();
   }
 });
@@ -26374,8 +26582,8 @@ var init_layer_info = __esm({
 function listLayerEntries(store) {
   const entries = { layers: [], infos: [], scratch: [], retired: [], other: [] };
   const dir = layersDir(store);
-  if (!(0, import_node_fs71.existsSync)(dir)) return entries;
-  for (const name of (0, import_node_fs71.readdirSync)(dir)) {
+  if (!(0, import_node_fs72.existsSync)(dir)) return entries;
+  for (const name of (0, import_node_fs72.readdirSync)(dir)) {
     if (LAYER_NAME.test(name)) entries.layers.push(name);
     else if (INFO_NAME.test(name)) entries.infos.push(name.slice(0, 64));
     else if (isLayerScratch(name)) entries.scratch.push(name);
@@ -26385,7 +26593,7 @@ function listLayerEntries(store) {
   return entries;
 }
 function layerLockPath(store, hex) {
-  return (0, import_node_path65.join)(store.paths.locks, `layer-sha256-${hex}.lock`);
+  return (0, import_node_path66.join)(store.paths.locks, `layer-sha256-${hex}.lock`);
 }
 async function tryLockLayer(store, hex) {
   let busy = false;
@@ -26394,14 +26602,14 @@ async function tryLockLayer(store, hex) {
   }, shouldStop: () => busy });
 }
 function containerLayers(store, only) {
-  if (!(0, import_node_fs71.existsSync)(store.paths.containers)) return [];
+  if (!(0, import_node_fs72.existsSync)(store.paths.containers)) return [];
   const result = [];
-  for (const id of only === void 0 ? (0, import_node_fs71.readdirSync)(store.paths.containers) : [only]) {
+  for (const id of only === void 0 ? (0, import_node_fs72.readdirSync)(store.paths.containers) : [only]) {
     if (!CONTAINER_ID.test(id)) continue;
-    const dir = (0, import_node_path65.join)(store.paths.containers, id);
+    const dir = (0, import_node_path66.join)(store.paths.containers, id);
     let record;
     try {
-      record = JSON.parse((0, import_node_fs71.readFileSync)((0, import_node_path65.join)(dir, "container.json"), "utf8"));
+      record = JSON.parse((0, import_node_fs72.readFileSync)((0, import_node_path66.join)(dir, "container.json"), "utf8"));
     } catch {
       continue;
     }
@@ -26411,7 +26619,7 @@ function containerLayers(store, only) {
     result.push({
       id,
       name: record.name ?? id.slice(0, 12),
-      layers: copied ? [] : lowers.filter((path6) => typeof path6 === "string").map((path6) => (0, import_node_path65.basename)(path6)).filter((name) => LAYER_NAME.test(name))
+      layers: copied ? [] : lowers.filter((path6) => typeof path6 === "string").map((path6) => (0, import_node_path66.basename)(path6)).filter((name) => LAYER_NAME.test(name))
     });
   }
   return result;
@@ -26435,38 +26643,38 @@ function neededLayers(store, containers = containerLayers(store)) {
   return needed;
 }
 function orphanContainerDirs(store, now = Date.now()) {
-  if (!(0, import_node_fs71.existsSync)(store.paths.containers)) return [];
-  return (0, import_node_fs71.readdirSync)(store.paths.containers).filter((id) => CONTAINER_ID.test(id)).map((id) => (0, import_node_path65.join)(store.paths.containers, id)).filter((dir) => {
+  if (!(0, import_node_fs72.existsSync)(store.paths.containers)) return [];
+  return (0, import_node_fs72.readdirSync)(store.paths.containers).filter((id) => CONTAINER_ID.test(id)).map((id) => (0, import_node_path66.join)(store.paths.containers, id)).filter((dir) => {
     try {
-      return !(0, import_node_fs71.existsSync)((0, import_node_path65.join)(dir, "container.json")) && now - (0, import_node_fs71.statSync)(dir).mtimeMs > ORPHAN_CONTAINER_KEEP_MS;
+      return !(0, import_node_fs72.existsSync)((0, import_node_path66.join)(dir, "container.json")) && now - (0, import_node_fs72.statSync)(dir).mtimeMs > ORPHAN_CONTAINER_KEEP_MS;
     } catch {
       return false;
     }
   });
 }
 function retiredContainerDirs(store) {
-  if (!(0, import_node_fs71.existsSync)(store.paths.containers)) return [];
-  return (0, import_node_fs71.readdirSync)(store.paths.containers).filter((name) => RETIRED_CONTAINER.test(name)).map((name) => (0, import_node_path65.join)(store.paths.containers, name));
+  if (!(0, import_node_fs72.existsSync)(store.paths.containers)) return [];
+  return (0, import_node_fs72.readdirSync)(store.paths.containers).filter((name) => RETIRED_CONTAINER.test(name)).map((name) => (0, import_node_path66.join)(store.paths.containers, name));
 }
 function layerBytes(store, hex) {
-  return readLayerInfo(store, `sha256:${hex}`)?.summary.bytes ?? treeSize((0, import_node_path65.join)(layersDir(store), hex));
+  return readLayerInfo(store, `sha256:${hex}`)?.summary.bytes ?? treeSize((0, import_node_path66.join)(layersDir(store), hex));
 }
 function retireLayer(store, hex) {
   const dir = layersDir(store);
-  const retired = (0, import_node_path65.join)(dir, `${RETIRED_PREFIX}${hex}.${randomBytes(3).toString("hex")}`);
-  (0, import_node_fs71.renameSync)((0, import_node_path65.join)(dir, hex), retired);
-  (0, import_node_fs71.rmSync)(layerInfoPath(store, `sha256:${hex}`), { force: true });
+  const retired = (0, import_node_path66.join)(dir, `${RETIRED_PREFIX}${hex}.${randomBytes(3).toString("hex")}`);
+  (0, import_node_fs72.renameSync)((0, import_node_path66.join)(dir, hex), retired);
+  (0, import_node_fs72.rmSync)(layerInfoPath(store, `sha256:${hex}`), { force: true });
   return retired;
 }
 function layerEntryPath(store, name) {
-  return (0, import_node_path65.join)(layersDir(store), name);
+  return (0, import_node_path66.join)(layersDir(store), name);
 }
-var import_node_fs71, import_node_path65, LAYER_NAME, INFO_NAME, RETIRED_PREFIX, ORPHAN_CONTAINER_KEEP_MS;
+var import_node_fs72, import_node_path66, LAYER_NAME, INFO_NAME, RETIRED_PREFIX, ORPHAN_CONTAINER_KEEP_MS;
 var init_layers = __esm({
   "src/store/layers.ts"() {
     "use strict";
-    import_node_fs71 = require("node:fs");
-    import_node_path65 = require("node:path");
+    import_node_fs72 = require("node:fs");
+    import_node_path66 = require("node:path");
     init_local();
     init_copy();
     init_layer_info();
@@ -26500,22 +26708,22 @@ function reachableBlobs(store) {
 function listBlobs(store) {
   const result = [];
   const root = store.paths.blobs;
-  if (!(0, import_node_fs72.existsSync)(root)) return result;
-  for (const algorithm of (0, import_node_fs72.readdirSync)(root)) {
-    for (const hex of (0, import_node_fs72.readdirSync)((0, import_node_path66.join)(root, algorithm))) {
-      const path6 = (0, import_node_path66.join)(root, algorithm, hex);
-      result.push({ digest: `${algorithm}:${hex}`, path: path6, size: (0, import_node_fs72.statSync)(path6).size });
+  if (!(0, import_node_fs73.existsSync)(root)) return result;
+  for (const algorithm of (0, import_node_fs73.readdirSync)(root)) {
+    for (const hex of (0, import_node_fs73.readdirSync)((0, import_node_path67.join)(root, algorithm))) {
+      const path6 = (0, import_node_path67.join)(root, algorithm, hex);
+      result.push({ digest: `${algorithm}:${hex}`, path: path6, size: (0, import_node_fs73.statSync)(path6).size });
     }
   }
   return result;
 }
 function imagesInUse(store) {
   const users = /* @__PURE__ */ new Map();
-  if (!(0, import_node_fs72.existsSync)(store.paths.containers)) return users;
-  for (const id of (0, import_node_fs72.readdirSync)(store.paths.containers)) {
+  if (!(0, import_node_fs73.existsSync)(store.paths.containers)) return users;
+  for (const id of (0, import_node_fs73.readdirSync)(store.paths.containers)) {
     if (!CONTAINER_ID.test(id)) continue;
     try {
-      const container = JSON.parse((0, import_node_fs72.readFileSync)((0, import_node_path66.join)(store.paths.containers, id, "container.json"), "utf8"));
+      const container = JSON.parse((0, import_node_fs73.readFileSync)((0, import_node_path67.join)(store.paths.containers, id, "container.json"), "utf8"));
       const imageId = container.image?.id;
       if (imageId !== void 0) users.set(imageId, [...users.get(imageId) ?? [], container.name ?? id.slice(0, 12)]);
     } catch {
@@ -26545,8 +26753,8 @@ async function collectTrees(store, result) {
     const lock = await tryLockLayer(store, hex);
     if (lock === void 0) continue;
     try {
-      if ((0, import_node_fs72.existsSync)(layerPath(store, `sha256:${hex}`))) continue;
-      (0, import_node_fs72.rmSync)(layerInfoPath(store, `sha256:${hex}`), { force: true });
+      if ((0, import_node_fs73.existsSync)(layerPath(store, `sha256:${hex}`))) continue;
+      (0, import_node_fs73.rmSync)(layerInfoPath(store, `sha256:${hex}`), { force: true });
       result.removedLeftovers++;
     } finally {
       lock.release();
@@ -26573,23 +26781,23 @@ async function collectGarbage(store, options = {}) {
     const result = { removedBlobs: 0, removedLayers: [], removedLeftovers: 0, reclaimedBytes: 0 };
     for (const blob of listBlobs(store)) {
       if (reachable.has(blob.digest)) continue;
-      (0, import_node_fs72.rmSync)(blob.path, { force: true });
+      (0, import_node_fs73.rmSync)(blob.path, { force: true });
       result.removedBlobs++;
       result.reclaimedBytes += blob.size;
     }
-    if ((0, import_node_fs72.existsSync)(store.paths.tmp)) {
-      for (const name of (0, import_node_fs72.readdirSync)(store.paths.tmp)) {
-        const path6 = (0, import_node_path66.join)(store.paths.tmp, name);
-        if (!name.endsWith(".partial") && !scratchOwnerGone(name, (0, import_node_fs72.statSync)(path6).mtimeMs)) continue;
+    if ((0, import_node_fs73.existsSync)(store.paths.tmp)) {
+      for (const name of (0, import_node_fs73.readdirSync)(store.paths.tmp)) {
+        const path6 = (0, import_node_path67.join)(store.paths.tmp, name);
+        if (!name.endsWith(".partial") && !scratchOwnerGone(name, (0, import_node_fs73.statSync)(path6).mtimeMs)) continue;
         const lockName = name.endsWith(".partial") ? `blob-${name.slice(0, -".partial".length)}.lock` : void 0;
         let busy = false;
-        const blobLock = lockName === void 0 ? void 0 : await acquireLock((0, import_node_path66.join)(store.paths.locks, lockName), { onWait: () => {
+        const blobLock = lockName === void 0 ? void 0 : await acquireLock((0, import_node_path67.join)(store.paths.locks, lockName), { onWait: () => {
           busy = true;
         }, shouldStop: () => busy });
         if (lockName !== void 0 && blobLock === void 0) continue;
         try {
-          result.reclaimedBytes += name.endsWith(".partial") ? (0, import_node_fs72.statSync)(path6).size : treeSize(path6);
-          (0, import_node_fs72.rmSync)(path6, { recursive: true, force: true });
+          result.reclaimedBytes += name.endsWith(".partial") ? (0, import_node_fs73.statSync)(path6).size : treeSize(path6);
+          (0, import_node_fs73.rmSync)(path6, { recursive: true, force: true });
           result.removedLeftovers++;
         } finally {
           blobLock?.release();
@@ -26604,12 +26812,12 @@ async function collectGarbage(store, options = {}) {
     lock.release();
   }
 }
-var import_node_fs72, import_node_path66;
+var import_node_fs73, import_node_path67;
 var init_gc = __esm({
   "src/store/gc.ts"() {
     "use strict";
-    import_node_fs72 = require("node:fs");
-    import_node_path66 = require("node:path");
+    import_node_fs73 = require("node:fs");
+    import_node_path67 = require("node:path");
     init_errors();
     init_local();
     init_remove();
@@ -26631,9 +26839,9 @@ __export(usage_exports, {
   writableLayerSize: () => writableLayerSize
 });
 function containerRecords(store) {
-  if (!(0, import_node_fs73.existsSync)(store.paths.containers)) return [];
+  if (!(0, import_node_fs74.existsSync)(store.paths.containers)) return [];
   const records = [];
-  for (const id of (0, import_node_fs73.readdirSync)(store.paths.containers)) {
+  for (const id of (0, import_node_fs74.readdirSync)(store.paths.containers)) {
     if (!CONTAINER_ID.test(id)) continue;
     try {
       const record = readRecord(store, id);
@@ -26662,7 +26870,7 @@ function imagesRow(store, inUse) {
 }
 function writableLayerSize(store, record) {
   const dir = containerDir(store, record.id);
-  return treeSize((0, import_node_path67.join)(dir, "upper")) + treeSize((0, import_node_path67.join)(dir, "merged"));
+  return treeSize((0, import_node_path68.join)(dir, "upper")) + treeSize((0, import_node_path68.join)(dir, "merged"));
 }
 function containerSize(store, record) {
   const rw = writableLayerSize(store, record);
@@ -26720,12 +26928,12 @@ function diskUsage(store) {
     rows: [imagesRow(store, imagesInUse(store)), containersRow(store, records), volumesRow(store, records), layersRow(store)]
   };
 }
-var import_node_fs73, import_node_path67;
+var import_node_fs74, import_node_path68;
 var init_usage = __esm({
   "src/store/usage.ts"() {
     "use strict";
-    import_node_fs73 = require("node:fs");
-    import_node_path67 = require("node:path");
+    import_node_fs74 = require("node:fs");
+    import_node_path68 = require("node:path");
     init_state();
     init_record();
     init_volumes();
@@ -27024,7 +27232,7 @@ function parseSecurityOptions(options, privileged, cwd = process.cwd()) {
     switch (key) {
       case "seccomp":
         if (value === void 0 || value === "") throw new BurrowError("INVALID_ARGUMENT", `invalid --security-opt "${option}": use seccomp=unconfined or seccomp=PROFILE.json`);
-        seccomp = value === "unconfined" ? { kind: "unconfined" } : { kind: "file", path: (0, import_node_path68.isAbsolute)(value) ? value : (0, import_node_path68.resolve)(cwd, value) };
+        seccomp = value === "unconfined" ? { kind: "unconfined" } : { kind: "file", path: (0, import_node_path69.isAbsolute)(value) ? value : (0, import_node_path69.resolve)(cwd, value) };
         break;
       case "no-new-privileges":
         if (value !== void 0 && value !== "true") {
@@ -27043,11 +27251,11 @@ function parseSecurityOptions(options, privileged, cwd = process.cwd()) {
   }
   return { seccomp, privileged };
 }
-var import_node_path68, DEFAULT_SECURITY;
+var import_node_path69, DEFAULT_SECURITY;
 var init_security = __esm({
   "src/sandbox/security.ts"() {
     "use strict";
-    import_node_path68 = require("node:path");
+    import_node_path69 = require("node:path");
     init_errors();
     DEFAULT_SECURITY = { seccomp: { kind: "default" }, privileged: false };
   }
@@ -27624,17 +27832,17 @@ function parseSeccompProfile(text, source) {
 function loadSeccompProfile(path6) {
   let text;
   try {
-    text = (0, import_node_fs74.readFileSync)(path6, "utf8");
+    text = (0, import_node_fs75.readFileSync)(path6, "utf8");
   } catch (error) {
     throw new BurrowError("INVALID_ARGUMENT", `cannot read seccomp profile ${path6}: ${error.message}`, { cause: error });
   }
   return parseSeccompProfile(text, path6);
 }
-var import_node_fs74, SECCOMP_SCHEMAS, UINT64_MAX, NO_AGENT;
+var import_node_fs75, SECCOMP_SCHEMAS, UINT64_MAX, NO_AGENT;
 var init_profile = __esm({
   "src/seccomp/profile.ts"() {
     "use strict";
-    import_node_fs74 = require("node:fs");
+    import_node_fs75 = require("node:fs");
     init_errors();
     init_schema();
     SECCOMP_SCHEMAS = new SchemaSet("seccomp", ["seccomp"]);
@@ -28796,11 +29004,11 @@ var init_arch = __esm({
 });
 
 // src/seccomp/bpf.ts
-var import_node_os15, BPF, BPF_MAX_INSTRUCTIONS, SECCOMP_RET, LITTLE_ENDIAN, SECCOMP_DATA, MAX_SHORT_JUMP, BackwardAssembler;
+var import_node_os16, BPF, BPF_MAX_INSTRUCTIONS, SECCOMP_RET, LITTLE_ENDIAN, SECCOMP_DATA, MAX_SHORT_JUMP, BackwardAssembler;
 var init_bpf = __esm({
   "src/seccomp/bpf.ts"() {
     "use strict";
-    import_node_os15 = require("node:os");
+    import_node_os16 = require("node:os");
     BPF = {
       LD_W_ABS: 32,
       ALU_AND_K: 84,
@@ -28824,7 +29032,7 @@ var init_bpf = __esm({
       ACTION_FULL: 4294901760,
       DATA: 65535
     };
-    LITTLE_ENDIAN = (0, import_node_os15.endianness)() === "LE";
+    LITTLE_ENDIAN = (0, import_node_os16.endianness)() === "LE";
     SECCOMP_DATA = {
       NR: 0,
       ARCH: 4,
@@ -29089,7 +29297,7 @@ function filterArches(profile, host) {
 }
 function compileSeccomp(profile, options) {
   const defaultRet = actionValue(profile.defaultAction, profile.defaultErrnoRet);
-  const context = new RuleContext(GO_ARCH_NAME[options.arch], options.capabilities, options.kernelRelease ?? (0, import_node_os16.release)());
+  const context = new RuleContext(GO_ARCH_NAME[options.arch], options.capabilities, options.kernelRelease ?? (0, import_node_os17.release)());
   const asm = new BackwardAssembler();
   const arches = filterArches(profile, options.arch);
   const sections = /* @__PURE__ */ new Map();
@@ -29102,11 +29310,11 @@ function compileSeccomp(profile, options) {
   }
   return asm.toBuffer();
 }
-var import_node_os16, EPERM2, ENOSYS3, UINT64_MAX2, UINT32_MAX, RuleContext;
+var import_node_os17, EPERM2, ENOSYS3, UINT64_MAX2, UINT32_MAX, RuleContext;
 var init_compile = __esm({
   "src/seccomp/compile.ts"() {
     "use strict";
-    import_node_os16 = require("node:os");
+    import_node_os17 = require("node:os");
     init_errors();
     init_arch();
     init_bpf();
@@ -29171,9 +29379,9 @@ async function containerSeccompFilter(choice, capabilities) {
   if (arch2 === void 0) {
     throw new BurrowError("INVALID_ARGUMENT", `burrow has no seccomp syscall tables for ${process.arch}: run with --security-opt seccomp=unconfined to go without a filter`);
   }
-  if (choice.kind === "default" && sameSet(capabilities, DEFAULT_CAPABILITIES) && kernelAtLeast((0, import_node_os17.release)(), PREBUILT_KERNEL)) {
+  if (choice.kind === "default" && sameSet(capabilities, DEFAULT_CAPABILITIES) && kernelAtLeast((0, import_node_os18.release)(), PREBUILT_KERNEL)) {
     try {
-      return (0, import_node_fs75.readFileSync)((0, import_node_url10.fileURLToPath)(new URL(`../seccomp/${prebuiltFilterName(arch2)}`, __burrowModuleUrl)));
+      return (0, import_node_fs76.readFileSync)((0, import_node_url10.fileURLToPath)(new URL(`../seccomp/${prebuiltFilterName(arch2)}`, __burrowModuleUrl)));
     } catch {
     }
   }
@@ -29192,12 +29400,12 @@ function kernelAtLeast(running, wanted) {
   const [wantMajor, wantMinor] = parseKernelVersion(wanted);
   return major > wantMajor || major === wantMajor && minor >= wantMinor;
 }
-var import_node_fs75, import_node_os17, import_node_url10, PREBUILT_KERNEL;
+var import_node_fs76, import_node_os18, import_node_url10, PREBUILT_KERNEL;
 var init_seccomp_filter = __esm({
   "src/sandbox/seccomp-filter.ts"() {
     "use strict";
-    import_node_fs75 = require("node:fs");
-    import_node_os17 = require("node:os");
+    import_node_fs76 = require("node:fs");
+    import_node_os18 = require("node:os");
     import_node_url10 = require("node:url");
     init_errors();
     init_host();
@@ -29214,13 +29422,13 @@ function inflaterArgs(compression, ceiling) {
 }
 function inflaterBinary() {
   const build = readBuild();
-  if (build.fallback !== void 0 && !(build.needs ?? []).every((library) => (0, import_node_fs76.existsSync)(library))) return (0, import_node_path69.join)(NATIVE, build.fallback);
+  if (build.fallback !== void 0 && !(build.needs ?? []).every((library) => (0, import_node_fs77.existsSync)(library))) return (0, import_node_path70.join)(NATIVE, build.fallback);
   return INFLATER_BINARY;
 }
 function readBuild() {
   if (built === void 0) {
     try {
-      const read2 = JSON.parse((0, import_node_fs76.readFileSync)(INFLATER_BUILD, "utf8"));
+      const read2 = JSON.parse((0, import_node_fs77.readFileSync)(INFLATER_BUILD, "utf8"));
       built = { gzip: read2.gzip ?? null, zstd: read2.zstd === true, needs: read2.needs, fallback: read2.fallback };
     } catch {
       built = { gzip: null, zstd: false };
@@ -29237,15 +29445,15 @@ function parseInflaterReport(stderr) {
     return void 0;
   }
 }
-var import_node_fs76, import_node_path69, import_node_url11, NATIVE, INFLATER_BINARY, INFLATER_BUILD, INFLATER_EXIT, built;
+var import_node_fs77, import_node_path70, import_node_url11, NATIVE, INFLATER_BINARY, INFLATER_BUILD, INFLATER_EXIT, built;
 var init_inflate = __esm({
   "src/unpack/inflate.ts"() {
     "use strict";
-    import_node_fs76 = require("node:fs");
-    import_node_path69 = require("node:path");
+    import_node_fs77 = require("node:fs");
+    import_node_path70 = require("node:path");
     import_node_url11 = require("node:url");
     NATIVE = (0, import_node_url11.fileURLToPath)(new URL("../native/", __burrowModuleUrl));
-    INFLATER_BINARY = (0, import_node_path69.join)(NATIVE, "burrow-inflate");
+    INFLATER_BINARY = (0, import_node_path70.join)(NATIVE, "burrow-inflate");
     INFLATER_BUILD = (0, import_node_url11.fileURLToPath)(new URL("../native/inflate.json", __burrowModuleUrl));
     INFLATER_EXIT = { invalid: 1, ceiling: 2, closed: 3, system: 4 };
   }
@@ -29297,6 +29505,7 @@ var init_limits3 = __esm({
 var layer_exports = {};
 __export(layer_exports, {
   startExtraction: () => startExtraction,
+  startSpareExtraction: () => startSpareExtraction,
   startStreamedExtraction: () => startStreamedExtraction,
   unpackLayer: () => unpackLayer
 });
@@ -29351,12 +29560,37 @@ async function extractInNode(input, extractorArgs, compression, ceiling, target)
   }
   return { outcome, diffId: `sha256:${hash.digest("hex")}` };
 }
-async function extractNatively(feed, extractorArgs, inflaterArgs2, compression, ceiling, target) {
+function nulFields(fields) {
+  return Buffer.from(`${fields.map((field) => `${field}\0`).join("")}\0`);
+}
+function startSpareExtraction(mapping, ceiling) {
+  if (inflaterArgs("gzip", ceiling) === void 0) return void 0;
+  const extractor = [...unshareArgs(mapping), "--", EXTRACTOR_BINARY, "extract", "-", mapping.single ? "single" : "mapped", String(ceiling)];
+  const launched = startLight(inflaterBinary(), ["--args-on-stdin", "--", unshareProgram(), ...extractor], ["pipe", "pipe", "pipe", "pipe"], { ownGroup: true });
+  if (launched.child.pid === void 0 || launched.child.pid === 0 || launched.child.stdin === null) return void 0;
+  let released;
+  return {
+    launched,
+    release: () => {
+      released ??= (async () => {
+        launched.child.stdin?.end();
+        await launched.finished;
+      })();
+      return released;
+    }
+  };
+}
+async function extractNatively(feed, extractorArgs, inflaterArgs2, compression, ceiling, target, early) {
   let launched;
-  try {
-    launched = start(inflaterBinary(), [...inflaterArgs2, "--", unshareProgram(), ...extractorArgs], ["blob" in feed ? feed.blob : "pipe", "pipe", "pipe", "pipe"], { ownGroup: true });
-  } finally {
-    if ("blob" in feed) (0, import_node_fs77.closeSync)(feed.blob);
+  if (early !== void 0 && "stream" in feed) {
+    launched = early.spare.launched;
+    launched.child.stdin.write(nulFields([...inflaterArgs2, early.scratch]));
+  } else {
+    try {
+      launched = startLight(inflaterBinary(), [...inflaterArgs2, "--", unshareProgram(), ...extractorArgs], ["blob" in feed ? feed.blob : "pipe", "pipe", "pipe", "pipe"], { ownGroup: true });
+    } finally {
+      if ("blob" in feed) (0, import_node_fs78.closeSync)(feed.blob);
+    }
   }
   let lines = "";
   launched.child.stdio[3].on("data", (chunk) => {
@@ -29388,7 +29622,7 @@ function splitLaunch(finished7, lines) {
   const own = (extractor === void 0 ? all : all.slice(0, -1)).join("\n");
   const inflated = { exitCode: finished7.exitCode, signal: finished7.signal, stdout: "", stderr: own, error: finished7.error };
   if (extractor === void 0) return { inflated, outcome: void 0 };
-  const outcome = { exitCode: extractor.exitCode ?? null, signal: extractor.signal === void 0 ? null : signalName(extractor.signal), stdout: finished7.stdout, stderr: finished7.stderr };
+  const outcome = { exitCode: extractor.exitCode ?? null, signal: extractor.signal === void 0 ? null : signalName2(extractor.signal), stdout: finished7.stdout, stderr: finished7.stderr };
   if (extractor.error !== void 0) {
     outcome.error = Object.assign(new Error(extractor.error === "ENOENT" ? `${notInstalled("unshare")}; ${RUN_DOCTOR}` : `cannot start unshare (${extractor.error})`), { code: extractor.error });
   }
@@ -29408,8 +29642,8 @@ function parseExtractorLine(line) {
     return void 0;
   }
 }
-function signalName(signal) {
-  const found = Object.entries(import_node_os18.constants.signals).find(([, number2]) => number2 === signal);
+function signalName2(signal) {
+  const found = Object.entries(import_node_os19.constants.signals).find(([, number2]) => number2 === signal);
   return found?.[0] ?? "SIGKILL";
 }
 async function startExtraction(store, target, mapping, ceiling, notes, options = {}) {
@@ -29426,12 +29660,12 @@ async function startExtraction(store, target, mapping, ceiling, notes, options =
   })();
   return extraction(store, target, scratch3, mapping, input, extracted, () => ({ diffId, lock }));
 }
-function startStreamedExtraction(store, blob, diffId, mapping, ceiling, notes) {
+function startStreamedExtraction(store, blob, diffId, mapping, ceiling, notes, spare) {
   const scratch3 = layerScratchPath(store, blob.digest);
   const input = new import_node_stream14.PassThrough({ highWaterMark: 1024 * 1024 });
   let claimed;
   const extracted = (async () => {
-    const running = runExtraction(blob, scratch3, mapping, ceiling, notes, input, void 0);
+    const running = runExtraction(blob, scratch3, mapping, ceiling, notes, input, void 0, spare);
     running.catch(() => void 0);
     try {
       const expected = await diffId;
@@ -29451,30 +29685,33 @@ function startStreamedExtraction(store, blob, diffId, mapping, ceiling, notes) {
 }
 async function claimLayer(store, diffId, wait) {
   const final = layerPath(store, diffId);
-  if ((0, import_node_fs77.existsSync)(final)) return void 0;
+  if ((0, import_node_fs78.existsSync)(final)) return void 0;
   let busy = false;
-  const lock = await acquireLock((0, import_node_path70.join)(store.paths.locks, `layer-${diffId.replace(":", "-")}.lock`), {
+  const lock = await acquireLock((0, import_node_path71.join)(store.paths.locks, `layer-${diffId.replace(":", "-")}.lock`), {
     onWait: () => {
       busy = true;
     },
-    shouldStop: () => (0, import_node_fs77.existsSync)(final) || busy && !wait
+    shouldStop: () => (0, import_node_fs78.existsSync)(final) || busy && !wait
   });
-  if (lock === void 0 || (0, import_node_fs77.existsSync)(final)) {
+  if (lock === void 0 || (0, import_node_fs78.existsSync)(final)) {
     lock?.release();
     return void 0;
   }
   return lock;
 }
-async function runExtraction(blob, scratch3, mapping, ceiling, notes, input, from) {
-  (0, import_node_fs77.mkdirSync)(scratch3, { recursive: true, mode: 493 });
+async function runExtraction(blob, scratch3, mapping, ceiling, notes, input, from, spare) {
+  (0, import_node_fs78.mkdirSync)(scratch3, { recursive: true, mode: 493 });
   const extractorArgs = [...unshareArgs(mapping), "--", EXTRACTOR_BINARY, "extract", scratch3, mapping.single ? "single" : "mapped", String(ceiling)];
   const compression = layerCompression(blob.mediaType);
   const native = inflaterArgs(compression, ceiling);
   let extracted;
   if (native === void 0) {
+    void spare?.release();
     extracted = await extractInNode(input ?? blobStream(from), extractorArgs, compression, ceiling, blob);
   } else {
-    extracted = await extractNatively(input === void 0 ? { blob: openBlob(from, blob) } : { stream: input }, extractorArgs, native, compression, ceiling, blob);
+    const early = spare === void 0 || input === void 0 ? void 0 : { spare, scratch: scratch3 };
+    if (early === void 0) void spare?.release();
+    extracted = await extractNatively(input === void 0 ? { blob: openBlob(from, blob) } : { stream: input }, extractorArgs, native, compression, ceiling, blob, early);
   }
   trace(`unpack: layer ${blob.digest.slice(7, 19)} extracted`);
   const report2 = JSON.parse(extracted.outcome.stdout);
@@ -29519,9 +29756,9 @@ function extraction(store, blob, scratch3, mapping, input, extracted, claimed) {
         writeFileAtomic(layerInfoPath(store, diffId), `${JSON.stringify(info2)}
 `, 420, { durable: false });
         try {
-          (0, import_node_fs77.renameSync)(scratch3, final);
+          (0, import_node_fs78.renameSync)(scratch3, final);
         } catch (error) {
-          (0, import_node_fs77.rmSync)(layerInfoPath(store, diffId), { force: true });
+          (0, import_node_fs78.rmSync)(layerInfoPath(store, diffId), { force: true });
           throw fsError(error, `putting layer ${blob.digest} of ${blob.imageName} in place`);
         }
       } finally {
@@ -29533,13 +29770,13 @@ function extraction(store, blob, scratch3, mapping, input, extracted, claimed) {
 }
 function openBlob(path6, target) {
   try {
-    return (0, import_node_fs77.openSync)(path6, "r");
+    return (0, import_node_fs78.openSync)(path6, "r");
   } catch (error) {
     throw fsError(error, `reading layer ${target.digest} of ${target.imageName}`);
   }
 }
 function blobStream(path6) {
-  return (0, import_node_fs77.createReadStream)(path6, { highWaterMark: 1024 * 1024 });
+  return (0, import_node_fs78.createReadStream)(path6, { highWaterMark: 1024 * 1024 });
 }
 async function unpackLayer(store, image, index, mapping, ceiling, notes) {
   const layer = image.manifest.layers[index];
@@ -29549,14 +29786,14 @@ async function unpackLayer(store, image, index, mapping, ceiling, notes) {
   await extraction2.done;
   extraction2.commit();
 }
-var import_node_crypto6, import_node_fs77, import_node_os18, import_node_path70, import_node_stream14, import_promises20, OverCeiling;
+var import_node_crypto6, import_node_fs78, import_node_os19, import_node_path71, import_node_stream14, import_promises20, OverCeiling;
 var init_layer = __esm({
   "src/unpack/layer.ts"() {
     "use strict";
     import_node_crypto6 = require("node:crypto");
-    import_node_fs77 = require("node:fs");
-    import_node_os18 = require("node:os");
-    import_node_path70 = require("node:path");
+    import_node_fs78 = require("node:fs");
+    import_node_os19 = require("node:os");
+    import_node_path71 = require("node:path");
     import_node_stream14 = require("node:stream");
     import_promises20 = require("node:stream/promises");
     init_spawn();
@@ -29583,8 +29820,8 @@ var init_layer = __esm({
 async function ensureLayers(store, image, mapping, onNote = () => {
 }, options = {}) {
   const paths = image.config.rootfs.diff_ids.map((diffId) => layerPath(store, diffId));
-  if (paths.every((path6) => (0, import_node_fs78.existsSync)(path6))) return paths;
-  (0, import_node_fs78.mkdirSync)(layersDir(store), { recursive: true });
+  if (paths.every((path6) => (0, import_node_fs79.existsSync)(path6))) return paths;
+  (0, import_node_fs79.mkdirSync)(layersDir(store), { recursive: true });
   const ceiling = options.maxLayerSize ?? (await Promise.resolve().then(() => (init_config(), config_exports))).loadConfig().maxLayerSize;
   const { unpackLayer: unpackLayer2 } = await Promise.resolve().then(() => (init_layer(), layer_exports));
   const notes = [];
@@ -29592,11 +29829,11 @@ async function ensureLayers(store, image, mapping, onNote = () => {
   for (const note of notes) onNote(note);
   return paths;
 }
-var import_node_fs78;
+var import_node_fs79;
 var init_unpack = __esm({
   "src/unpack/unpack.ts"() {
     "use strict";
-    import_node_fs78 = require("node:fs");
+    import_node_fs79 = require("node:fs");
     init_paths();
   }
 });
@@ -29614,20 +29851,20 @@ async function copyUpVolumes(store, record, signal) {
 }
 function isEmptyDirectory(path6) {
   try {
-    return (0, import_node_fs79.readdirSync)(path6).length === 0;
+    return (0, import_node_fs80.readdirSync)(path6).length === 0;
   } catch {
     return false;
   }
 }
 function imageMayHave(layers, target) {
-  const parts = import_node_path71.posix.normalize(target).split("/").filter(Boolean);
+  const parts = import_node_path72.posix.normalize(target).split("/").filter(Boolean);
   for (const layer of layers) {
     let path6 = layer;
     for (const [index, part] of parts.entries()) {
-      path6 = (0, import_node_path71.join)(path6, part);
+      path6 = (0, import_node_path72.join)(path6, part);
       let stat;
       try {
-        stat = (0, import_node_fs79.lstatSync)(path6);
+        stat = (0, import_node_fs80.lstatSync)(path6);
       } catch (error) {
         if (error.code === "EACCES") return true;
         break;
@@ -29639,12 +29876,12 @@ function imageMayHave(layers, target) {
   }
   return false;
 }
-var import_node_fs79, import_node_path71;
+var import_node_fs80, import_node_path72;
 var init_copy_up = __esm({
   "src/container/copy-up.ts"() {
     "use strict";
-    import_node_fs79 = require("node:fs");
-    import_node_path71 = require("node:path");
+    import_node_fs80 = require("node:fs");
+    import_node_path72 = require("node:path");
     init_volumes();
   }
 });
@@ -29653,7 +29890,7 @@ var init_copy_up = __esm({
 function isLoopback2(host) {
   const hostname2 = host.startsWith("[") ? host.slice(1, host.indexOf("]")) : host.replace(/:\d+$/, "");
   if (hostname2 === "localhost" || hostname2 === "::1") return true;
-  return (0, import_node_net5.isIP)(hostname2) === 4 && hostname2.startsWith("127.");
+  return (0, import_node_net6.isIP)(hostname2) === 4 && hostname2.startsWith("127.");
 }
 function isListedInsecure(domain, insecure) {
   return insecure.some((entry) => entry.replace(/^[a-z]+:\/\//, "").replace(/\/$/, "") === domain);
@@ -29661,11 +29898,11 @@ function isListedInsecure(domain, insecure) {
 function isInsecureRegistry(domain, insecure) {
   return isLoopback2(domain) || isListedInsecure(domain, insecure);
 }
-var import_node_net5;
+var import_node_net6;
 var init_hosts2 = __esm({
   "src/registry/hosts.ts"() {
     "use strict";
-    import_node_net5 = require("node:net");
+    import_node_net6 = require("node:net");
   }
 });
 
@@ -32432,8 +32669,8 @@ var require_pool_base = __commonJS({
       }
       get [kPending]() {
         let ret = this[kQueued];
-        for (const { [kPending]: pending } of this[kClients]) {
-          ret += pending;
+        for (const { [kPending]: pending2 } of this[kClients]) {
+          ret += pending2;
         }
         return ret;
       }
@@ -36607,7 +36844,7 @@ var require_client_h1 = __commonJS({
       kResume,
       kHTTPContext
     } = require_symbols();
-    var constants17 = require_constants2();
+    var constants18 = require_constants2();
     var EMPTY_BUF = Buffer.alloc(0);
     var FastBuffer = Buffer[Symbol.species];
     var addListener = util.addListener;
@@ -36682,7 +36919,7 @@ var require_client_h1 = __commonJS({
       constructor(client, socket, { exports: exports3 }) {
         assert(Number.isFinite(client[kMaxHeadersSize]) && client[kMaxHeadersSize] > 0);
         this.llhttp = exports3;
-        this.ptr = this.llhttp.llhttp_alloc(constants17.TYPE.RESPONSE);
+        this.ptr = this.llhttp.llhttp_alloc(constants18.TYPE.RESPONSE);
         this.client = client;
         this.socket = socket;
         this.timeout = null;
@@ -36777,11 +37014,11 @@ var require_client_h1 = __commonJS({
             currentBufferRef = null;
           }
           const offset = llhttp.llhttp_get_error_pos(this.ptr) - currentBufferPtr;
-          if (ret !== constants17.ERROR.OK) {
+          if (ret !== constants18.ERROR.OK) {
             const body = data.subarray(offset);
-            if (ret === constants17.ERROR.PAUSED_UPGRADE) {
+            if (ret === constants18.ERROR.PAUSED_UPGRADE) {
               this.onUpgrade(body);
-            } else if (ret === constants17.ERROR.PAUSED) {
+            } else if (ret === constants18.ERROR.PAUSED) {
               this.paused = true;
               socket.unshift(body);
             } else {
@@ -36804,10 +37041,10 @@ var require_client_h1 = __commonJS({
         } finally {
           currentParser = null;
         }
-        if (ret === constants17.ERROR.OK) {
+        if (ret === constants18.ERROR.OK) {
           return null;
         }
-        if (ret === constants17.ERROR.PAUSED || ret === constants17.ERROR.PAUSED_UPGRADE) {
+        if (ret === constants18.ERROR.PAUSED || ret === constants18.ERROR.PAUSED_UPGRADE) {
           this.paused = true;
           return null;
         }
@@ -36824,7 +37061,7 @@ var require_client_h1 = __commonJS({
           const len = new Uint8Array(llhttp.memory.buffer, ptr).indexOf(0);
           message = "Response does not match the HTTP/1.1 protocol (" + Buffer.from(llhttp.memory.buffer, ptr, len).toString() + ")";
         }
-        return new HTTPParserError(message, constants17.ERROR[ret], data);
+        return new HTTPParserError(message, constants18.ERROR[ret], data);
       }
       destroy() {
         assert(this.ptr != null);
@@ -37004,7 +37241,7 @@ var require_client_h1 = __commonJS({
           socket[kBlocking] = false;
           client[kResume]();
         }
-        return pause4 ? constants17.ERROR.PAUSED : 0;
+        return pause4 ? constants18.ERROR.PAUSED : 0;
       }
       onBody(buf) {
         const { client, socket, statusCode, maxResponseSize } = this;
@@ -37026,7 +37263,7 @@ var require_client_h1 = __commonJS({
         }
         this.bytesRead += buf.length;
         if (request.onData(buf) === false) {
-          return constants17.ERROR.PAUSED;
+          return constants18.ERROR.PAUSED;
         }
       }
       onMessageComplete() {
@@ -37062,13 +37299,13 @@ var require_client_h1 = __commonJS({
         if (socket[kWriting]) {
           assert(client[kRunning] === 0);
           util.destroy(socket, new InformationalError("reset"));
-          return constants17.ERROR.PAUSED;
+          return constants18.ERROR.PAUSED;
         } else if (!shouldKeepAlive) {
           util.destroy(socket, new InformationalError("reset"));
-          return constants17.ERROR.PAUSED;
+          return constants18.ERROR.PAUSED;
         } else if (socket[kReset] && client[kRunning] === 0) {
           util.destroy(socket, new InformationalError("reset"));
-          return constants17.ERROR.PAUSED;
+          return constants18.ERROR.PAUSED;
         } else if (client[kPipelining] == null || client[kPipelining] === 1) {
           setImmediate(() => client[kResume]());
         } else {
@@ -39563,19 +39800,19 @@ var init_auth = __esm({
 // src/registry/certs.ts
 function certsDirRoots(env = process.env) {
   const home = homeForLookups(env);
-  return [(0, import_node_path72.join)(home, ".config", "containers", "certs.d"), "/etc/containers/certs.d", "/etc/docker/certs.d"];
+  return [(0, import_node_path73.join)(home, ".config", "containers", "certs.d"), "/etc/containers/certs.d", "/etc/docker/certs.d"];
 }
 function findCertsDir(host, roots = certsDirRoots()) {
   if (host === "" || host.includes("/") || host === "." || host === "..") return void 0;
   for (const root of roots) {
-    const dir = (0, import_node_path72.join)(root, host);
-    if ((0, import_node_fs80.existsSync)(dir)) return dir;
+    const dir = (0, import_node_path73.join)(root, host);
+    if ((0, import_node_fs81.existsSync)(dir)) return dir;
   }
   return void 0;
 }
 function readPem(path6) {
   try {
-    return (0, import_node_fs80.readFileSync)(path6, "utf8");
+    return (0, import_node_fs81.readFileSync)(path6, "utf8");
   } catch (error) {
     throw new BurrowError("INVALID_ARGUMENT", `cannot read ${path6} (${error.code ?? error.message}): fix its permissions or remove it`, { cause: error });
   }
@@ -39583,22 +39820,22 @@ function readPem(path6) {
 function readCertsDir(dir) {
   let names;
   try {
-    names = (0, import_node_fs80.readdirSync)(dir).sort();
+    names = (0, import_node_fs81.readdirSync)(dir).sort();
   } catch (error) {
     throw new BurrowError("INVALID_ARGUMENT", `cannot read the certificate directory ${dir} (${error.code ?? error.message})`, { cause: error });
   }
-  const ca = names.filter((name) => name.endsWith(".crt")).map((name) => readPem((0, import_node_path72.join)(dir, name)));
+  const ca = names.filter((name) => name.endsWith(".crt")).map((name) => readPem((0, import_node_path73.join)(dir, name)));
   const cert = [];
   const key = [];
   for (const name of names.filter((entry) => entry.endsWith(".cert"))) {
     const keyName = `${name.slice(0, -".cert".length)}.key`;
-    if (!names.includes(keyName)) throw new BurrowError("INVALID_ARGUMENT", `client certificate ${(0, import_node_path72.join)(dir, name)} has no key beside it (${keyName}): add the key or remove the certificate`);
-    cert.push(readPem((0, import_node_path72.join)(dir, name)));
-    key.push(readPem((0, import_node_path72.join)(dir, keyName)));
+    if (!names.includes(keyName)) throw new BurrowError("INVALID_ARGUMENT", `client certificate ${(0, import_node_path73.join)(dir, name)} has no key beside it (${keyName}): add the key or remove the certificate`);
+    cert.push(readPem((0, import_node_path73.join)(dir, name)));
+    key.push(readPem((0, import_node_path73.join)(dir, keyName)));
   }
   for (const name of names.filter((entry) => entry.endsWith(".key"))) {
     const certName = `${name.slice(0, -".key".length)}.cert`;
-    if (!names.includes(certName)) throw new BurrowError("INVALID_ARGUMENT", `key ${(0, import_node_path72.join)(dir, name)} has no client certificate beside it (${certName}): add the certificate or remove the key`);
+    if (!names.includes(certName)) throw new BurrowError("INVALID_ARGUMENT", `key ${(0, import_node_path73.join)(dir, name)} has no client certificate beside it (${certName}): add the certificate or remove the key`);
   }
   return { dir, ca, client: cert.length === 0 ? void 0 : { cert, key } };
 }
@@ -39606,12 +39843,12 @@ function registryCerts(host, roots = certsDirRoots()) {
   const dir = findCertsDir(host, roots);
   return dir === void 0 ? void 0 : readCertsDir(dir);
 }
-var import_node_fs80, import_node_path72;
+var import_node_fs81, import_node_path73;
 var init_certs = __esm({
   "src/registry/certs.ts"() {
     "use strict";
-    import_node_fs80 = require("node:fs");
-    import_node_path72 = require("node:path");
+    import_node_fs81 = require("node:fs");
+    import_node_path73 = require("node:path");
     init_errors();
     init_home();
   }
@@ -39876,8 +40113,8 @@ var init_client = __esm({
 
 // src/registry/credentials.ts
 function dockerConfigPath(env = process.env) {
-  const dir = env.DOCKER_CONFIG !== void 0 && env.DOCKER_CONFIG !== "" ? env.DOCKER_CONFIG : (0, import_node_path73.join)(homeForLookups(env), ".docker");
-  return (0, import_node_path73.join)(dir, "config.json");
+  const dir = env.DOCKER_CONFIG !== void 0 && env.DOCKER_CONFIG !== "" ? env.DOCKER_CONFIG : (0, import_node_path74.join)(homeForLookups(env), ".docker");
+  return (0, import_node_path74.join)(dir, "config.json");
 }
 function configKey(domain) {
   return DOCKER_HUB_ALIASES.has(domain) ? DOCKER_HUB_KEY : domain;
@@ -39888,9 +40125,9 @@ function hostOfKey(key) {
   return DOCKER_HUB_ALIASES.has(host) ? DOCKER_HUB_DOMAIN : host;
 }
 function readDockerConfig(path6 = dockerConfigPath()) {
-  if (!(0, import_node_fs81.existsSync)(path6)) return {};
+  if (!(0, import_node_fs82.existsSync)(path6)) return {};
   try {
-    return JSON.parse((0, import_node_fs81.readFileSync)(path6, "utf8"));
+    return JSON.parse((0, import_node_fs82.readFileSync)(path6, "utf8"));
   } catch (error) {
     throw new BurrowError("INVALID_ARGUMENT", `${path6} is not valid JSON (${error.message}): fix it or remove it`);
   }
@@ -39957,7 +40194,7 @@ async function storeCredentials(domain, credentials, path6 = dockerConfigPath())
   const auths = config.auths ?? {};
   auths[configKey(domain)] = { auth: Buffer.from(`${credentials.username}:${credentials.password}`).toString("base64") };
   config.auths = auths;
-  (0, import_node_fs81.mkdirSync)((0, import_node_path73.dirname)(path6), { recursive: true, mode: 448 });
+  (0, import_node_fs82.mkdirSync)((0, import_node_path74.dirname)(path6), { recursive: true, mode: 448 });
   writeFileAtomic(path6, `${JSON.stringify(config, null, "	")}
 `, 384);
 }
@@ -39975,16 +40212,16 @@ async function eraseCredentials(domain, path6 = dockerConfigPath()) {
       erased = true;
     }
   }
-  if (erased && (0, import_node_fs81.existsSync)(path6)) writeFileAtomic(path6, `${JSON.stringify(config, null, "	")}
+  if (erased && (0, import_node_fs82.existsSync)(path6)) writeFileAtomic(path6, `${JSON.stringify(config, null, "	")}
 `, 384);
   return erased;
 }
-var import_node_fs81, import_node_path73, IDENTITY_TOKEN_USER, DOCKER_HUB_KEY, DOCKER_HUB_ALIASES;
+var import_node_fs82, import_node_path74, IDENTITY_TOKEN_USER, DOCKER_HUB_KEY, DOCKER_HUB_ALIASES;
 var init_credentials = __esm({
   "src/registry/credentials.ts"() {
     "use strict";
-    import_node_fs81 = require("node:fs");
-    import_node_path73 = require("node:path");
+    import_node_fs82 = require("node:fs");
+    import_node_path74 = require("node:path");
     init_errors();
     init_atomic();
     init_reference2();
@@ -40166,6 +40403,7 @@ var init_stream2 = __esm({
     "use strict";
     init_gc2();
     init_trace();
+    init_flock();
     init_layer();
     COLLECT_AFTER_BYTES = 16 * 1024 * 1024;
     UnpackWhilePulling = class {
@@ -40184,6 +40422,23 @@ var init_stream2 = __esm({
       extractions = [];
       /** Compressed bytes of the layers handed to an extractor. */
       streamed = 0;
+      /** The first layer's inflater and extractor, started by `prepare` before the manifest is read. */
+      spare;
+      /**
+       * Starts the first layer's inflater and extractor now, before the registry has
+       * said which layer it is (layer.ts: SpareExtraction): on a cold run their start and
+       * the extractor's user namespace then overlap the registry's answers. koffi is
+       * loaded first (the pull's locks need it next), so the spawn is a posix_spawn.
+       */
+      prepare() {
+        if (this.spare !== void 0) return;
+        prepareLocks();
+        try {
+          this.spare = startSpareExtraction(this.mapping, this.ceiling);
+        } catch {
+          this.spare = void 0;
+        }
+      }
       /**
        * For the copy pipeline: where layer `index`'s compressed bytes go. Asked for
        * before the config is read: the extractor starts at once, and the layer's diff_id
@@ -40196,20 +40451,24 @@ var init_stream2 = __esm({
           return found;
         });
         diffId.catch(() => void 0);
-        const extraction2 = startStreamedExtraction(this.store, { digest: layer.digest, mediaType: layer.mediaType, imageName: this.imageName }, diffId, this.mapping, this.ceiling, this.notes);
+        const spare = this.spare;
+        this.spare = void 0;
+        const extraction2 = startStreamedExtraction(this.store, { digest: layer.digest, mediaType: layer.mediaType, imageName: this.imageName }, diffId, this.mapping, this.ceiling, this.notes, spare);
         this.extractions.push(Promise.resolve(extraction2));
         this.streamed += layer.size;
         return extraction2.input;
       };
       /** Once the pull is over: puts in place what was extracted and checked when `pulled`, else throws it all away. */
       async settle(pulled) {
+        await this.spare?.release();
+        this.spare = void 0;
         if (pulled && this.streamed >= COLLECT_AFTER_BYTES) {
           collectGarbage2();
           trace("unpack: garbage collected");
         }
         await Promise.all(
-          this.extractions.map(async (pending) => {
-            const extraction2 = await pending;
+          this.extractions.map(async (pending2) => {
+            const extraction2 = await pending2;
             if (extraction2 === void 0) return;
             try {
               await extraction2.done;
@@ -40247,6 +40506,8 @@ async function resolveImage(store, reference, signal, onNote, mapping, policy = 
   const config = loadConfig2();
   const unpacking = mapping === void 0 ? void 0 : new UnpackWhilePulling2(store, mapping, config.maxLayerSize, reference);
   trace("pull: code loaded");
+  unpacking?.prepare();
+  trace("pull: extractor started");
   let pulled;
   try {
     pulled = await pullImage2(reference, { store, config, signal, ...policy.platform === void 0 ? {} : { platform: policy.platform }, layerSink: unpacking?.sink, onPlan: () => trace("pull: manifest read") });
@@ -40299,21 +40560,21 @@ function checkMountTargets(volumes, devices) {
 function checkDevice(device) {
   let stat;
   try {
-    stat = (0, import_node_fs82.statSync)(device.source);
+    stat = (0, import_node_fs83.statSync)(device.source);
   } catch {
     throw new BurrowError("INVALID_ARGUMENT", `--device ${device.source}: no such device on this host`);
   }
   if (!stat.isCharacterDevice() && !stat.isBlockDevice()) throw new BurrowError("INVALID_ARGUMENT", `--device ${device.source}: not a device node`);
-  const wanted = (device.permissions.includes("r") ? import_node_fs82.constants.R_OK : 0) | (device.permissions.includes("w") ? import_node_fs82.constants.W_OK : 0);
+  const wanted = (device.permissions.includes("r") ? import_node_fs83.constants.R_OK : 0) | (device.permissions.includes("w") ? import_node_fs83.constants.W_OK : 0);
   try {
-    (0, import_node_fs82.accessSync)(device.source, wanted === 0 ? import_node_fs82.constants.R_OK : wanted);
+    (0, import_node_fs83.accessSync)(device.source, wanted === 0 ? import_node_fs83.constants.R_OK : wanted);
   } catch {
     throw new BurrowError("INVALID_ARGUMENT", `--device ${device.source}: your user may not open it on the host, so a rootless container cannot either (add yourself to its group, or leave --device out)`);
   }
   return device;
 }
 function cleanTarget(target) {
-  return import_node_path74.posix.normalize(target).replace(/(.)\/$/, "$1");
+  return import_node_path75.posix.normalize(target).replace(/(.)\/$/, "$1");
 }
 function imageVolumes(volumes, given, devices) {
   const taken = /* @__PURE__ */ new Set([...given.map((mount) => cleanTarget(mount.target)), ...devices.map((device) => cleanTarget(device.target))]);
@@ -40359,9 +40620,9 @@ async function createContainer(store, options) {
   if (args.length === 0) throw new BurrowError("INVALID_ARGUMENT", `no command specified: ${image.record.name} has no Cmd or Entrypoint; give one after the image name`);
   const healthcheck = resolveHealthcheck(config.healthcheck, options.healthcheck, config.shell);
   const workdir = options.workdir ?? config.workingDir ?? "/";
-  if (!(0, import_node_path74.isAbsolute)(workdir)) throw new BurrowError("INVALID_ARGUMENT", `the working directory "${workdir}" is invalid: it needs to be an absolute path`);
+  if (!(0, import_node_path75.isAbsolute)(workdir)) throw new BurrowError("INVALID_ARGUMENT", `the working directory "${workdir}" is invalid: it needs to be an absolute path`);
   for (const volume of options.volumes) {
-    if (volume.kind === "bind" && !(0, import_node_fs82.existsSync)(volume.source)) {
+    if (volume.kind === "bind" && !(0, import_node_fs83.existsSync)(volume.source)) {
       throw new BurrowError("INVALID_ARGUMENT", `invalid mount: bind source path does not exist: ${volume.source}`);
     }
   }
@@ -40371,7 +40632,7 @@ async function createContainer(store, options) {
     if (volume.anonymous === true) {
       const name2 = anonymousVolumeName();
       anonymousVolumes.push(name2);
-      return { kind: "bind", source: (0, import_node_path74.join)(volumesDir(store), name2, "_data"), target: volume.target, readOnly: volume.readOnly };
+      return { kind: "bind", source: (0, import_node_path75.join)(volumesDir(store), name2, "_data"), target: volume.target, readOnly: volume.readOnly };
     }
     const mount = volumeMount(createVolume(store, volume.name), volume.target, volume.readOnly);
     return volume.noCopy === true && mount.kind === "bind" ? { ...mount, noCopy: true } : mount;
@@ -40393,22 +40654,22 @@ async function createContainer(store, options) {
   const exposed = uniqueExposed([...config.exposedPorts, ...options.expose ?? []]);
   const hostname2 = options.hostname ?? id.slice(0, 12);
   const dir = containerDir(store, id);
-  const upper = (0, import_node_path74.join)(dir, "upper");
-  const work = (0, import_node_path74.join)(dir, "work");
-  const merged = (0, import_node_path74.join)(dir, "merged");
-  (0, import_node_fs82.mkdirSync)(dir, { recursive: true, mode: 448 });
+  const upper = (0, import_node_path75.join)(dir, "upper");
+  const work = (0, import_node_path75.join)(dir, "work");
+  const merged = (0, import_node_path75.join)(dir, "merged");
+  (0, import_node_fs83.mkdirSync)(dir, { recursive: true, mode: 448 });
   if (options.claimStart === true) claimStart(dir);
   let network;
   try {
     network = networkPlan(store, { spec: options.network, ports: options.ports ?? [], publishAll: options.publishAll === true, mac: options.macAddress, aliases: options.networkAliases ?? [] }, exposed, id, (name2) => findContainer(store, name2).id, note);
   } catch (error) {
-    (0, import_node_fs82.rmSync)(dir, { recursive: true, force: true });
+    (0, import_node_fs83.rmSync)(dir, { recursive: true, force: true });
     throw error;
   }
-  for (const path6 of [upper, work, merged]) (0, import_node_fs82.mkdirSync)(path6, { mode: 493 });
+  for (const path6 of [upper, work, merged]) (0, import_node_fs83.mkdirSync)(path6, { mode: 493 });
   const userns = keepId === void 0 ? void 0 : { ...keepId, user: keptUser(mounts) };
   const home = userns !== void 0 && user.uid === userns.uid && needsEntry(readImageFile(lowers, "etc/passwd") ?? "", userns.user.name, userns.uid) ? userns.user.home : user.home;
-  if (seccomp !== void 0) (0, import_node_fs82.writeFileSync)((0, import_node_path74.join)(dir, SECCOMP_FILE), seccomp, { mode: 292 });
+  if (seccomp !== void 0) (0, import_node_fs83.writeFileSync)((0, import_node_path75.join)(dir, SECCOMP_FILE), seccomp, { mode: 292 });
   const plan = {
     rootfs: { driver: storageDriver ?? "auto", lowers, upper, work, merged, readOnly: options.readOnly, volatile: options.remove },
     hostname: hostname2,
@@ -40459,7 +40720,7 @@ async function createContainer(store, options) {
     writeNamedRecord(store, record, name);
     for (const volume of anonymousVolumes) createVolume(store, volume, { [ANONYMOUS_VOLUME_LABEL]: "" });
   } catch (error) {
-    (0, import_node_fs82.rmSync)(dir, { recursive: true, force: true });
+    (0, import_node_fs83.rmSync)(dir, { recursive: true, force: true });
     await removeAnonymousVolumes(store, anonymousVolumes);
     throw error;
   }
@@ -40477,12 +40738,12 @@ async function createContainer(store, options) {
   trace("container created");
   return record;
 }
-var import_node_fs82, import_node_path74, DEFAULT_PATH;
+var import_node_fs83, import_node_path75, DEFAULT_PATH;
 var init_create2 = __esm({
   "src/container/create.ts"() {
     "use strict";
-    import_node_fs82 = require("node:fs");
-    import_node_path74 = require("node:path");
+    import_node_fs83 = require("node:fs");
+    import_node_path75 = require("node:path");
     init_errors();
     init_local();
     init_capabilities();
@@ -40660,10 +40921,10 @@ function attachedStreams(names) {
 }
 function cidFileWriter(path6) {
   if (path6 === void 0) return void 0;
-  if ((0, import_node_fs83.existsSync)(path6)) throw new BurrowError("INVALID_ARGUMENT", `container ID file found, make sure the other container isn't running or delete ${path6}`);
+  if ((0, import_node_fs84.existsSync)(path6)) throw new BurrowError("INVALID_ARGUMENT", `container ID file found, make sure the other container isn't running or delete ${path6}`);
   return (record) => {
     try {
-      (0, import_node_fs83.writeFileSync)(path6, record.id, { flag: "wx" });
+      (0, import_node_fs84.writeFileSync)(path6, record.id, { flag: "wx" });
     } catch (error) {
       throw new BurrowError("IO", `cannot write --cidfile ${path6}: ${error.message}`);
     }
@@ -40696,11 +40957,11 @@ function runCommand(signal, setExit) {
     })
   );
 }
-var import_node_fs83, collect3;
+var import_node_fs84, collect3;
 var init_run2 = __esm({
   "src/cli/run.ts"() {
     "use strict";
-    import_node_fs83 = require("node:fs");
+    import_node_fs84 = require("node:fs");
     init_esm();
     init_errors();
     init_specs();
@@ -41209,11 +41470,11 @@ function toRegex(pattern) {
   }
   return new RegExp(`${out}$`);
 }
-var import_node_path75, DockerIgnore;
+var import_node_path76, DockerIgnore;
 var init_dockerignore = __esm({
   "src/build/dockerignore.ts"() {
     "use strict";
-    import_node_path75 = require("node:path");
+    import_node_path76 = require("node:path");
     DockerIgnore = class {
       patterns;
       constructor(text) {
@@ -41222,7 +41483,7 @@ var init_dockerignore = __esm({
           if (line === "" || line.startsWith("#")) return [];
           const exception = line.startsWith("!");
           if (exception) line = line.slice(1).trim();
-          const cleaned = import_node_path75.posix.normalize(line).replace(/^(\.\.?\/)+/, "").replace(/^\/+/, "").replace(/\/+$/, "");
+          const cleaned = import_node_path76.posix.normalize(line).replace(/^(\.\.?\/)+/, "").replace(/^\/+/, "").replace(/\/+$/, "");
           if (cleaned === "" || cleaned === ".") return [];
           return [{ regex: toRegex(cleaned), exception }];
         });
@@ -41269,17 +41530,17 @@ function outside(what, source) {
 }
 function realpathSafe(path6) {
   try {
-    return (0, import_node_fs84.realpathSync)(path6);
+    return (0, import_node_fs85.realpathSync)(path6);
   } catch {
     return void 0;
   }
 }
-var import_node_fs84, import_node_path76, hasGlob, BuildContext;
+var import_node_fs85, import_node_path77, hasGlob, BuildContext;
 var init_context2 = __esm({
   "src/build/context.ts"() {
     "use strict";
-    import_node_fs84 = require("node:fs");
-    import_node_path76 = require("node:path");
+    import_node_fs85 = require("node:fs");
+    import_node_path77 = require("node:path");
     init_errors();
     init_dockerignore();
     hasGlob = (text) => /[*?[]/.test(text);
@@ -41289,21 +41550,21 @@ var init_context2 = __esm({
       constructor(dir) {
         let root;
         try {
-          root = (0, import_node_fs84.realpathSync)(dir);
+          root = (0, import_node_fs85.realpathSync)(dir);
         } catch {
           throw new BurrowError("NOT_FOUND", `the build context ${dir} does not exist: give a directory`);
         }
-        if (!(0, import_node_fs84.lstatSync)(root).isDirectory()) throw new BurrowError("INVALID_ARGUMENT", `the build context ${dir} is not a directory`);
+        if (!(0, import_node_fs85.lstatSync)(root).isDirectory()) throw new BurrowError("INVALID_ARGUMENT", `the build context ${dir} is not a directory`);
         this.root = root;
-        const ignoreFile = [".containerignore", ".dockerignore"].map((name) => (0, import_node_path76.join)(root, name)).find((path6) => (0, import_node_fs84.existsSync)(path6));
-        this.ignore = new DockerIgnore(ignoreFile === void 0 ? "" : (0, import_node_fs84.readFileSync)(ignoreFile, "utf8"));
+        const ignoreFile = [".containerignore", ".dockerignore"].map((name) => (0, import_node_path77.join)(root, name)).find((path6) => (0, import_node_fs85.existsSync)(path6));
+        this.ignore = new DockerIgnore(ignoreFile === void 0 ? "" : (0, import_node_fs85.readFileSync)(ignoreFile, "utf8"));
       }
       /**
        * The context's files a COPY source names (wildcards expanded), each confined to
        * the context; none (not there, or left out by .dockerignore) is an error.
        */
       sources(source, what) {
-        const normalized = import_node_path76.posix.normalize(source.replace(/^\/+/, "") || ".");
+        const normalized = import_node_path77.posix.normalize(source.replace(/^\/+/, "") || ".");
         if (normalized === ".." || normalized.startsWith("../")) {
           throw new BurrowError("INVALID_ARGUMENT", `${what}: forbidden path outside the build context: ${source}`);
         }
@@ -41319,7 +41580,7 @@ var init_context2 = __esm({
             const dir = this.confined(candidate, what, source);
             let names;
             try {
-              names = (0, import_node_fs84.readdirSync)(dir).sort();
+              names = (0, import_node_fs85.readdirSync)(dir).sort();
             } catch {
               continue;
             }
@@ -41331,9 +41592,9 @@ var init_context2 = __esm({
         const found = [];
         for (const candidate of candidates2) {
           const host = this.confined(candidate, what, source);
-          const stats = (0, import_node_fs84.lstatSync)(host, { throwIfNoEntry: false });
+          const stats = (0, import_node_fs85.lstatSync)(host, { throwIfNoEntry: false });
           if (stats === void 0) continue;
-          const path6 = (0, import_node_path76.relative)(this.root, host).split(import_node_path76.sep).join("/");
+          const path6 = (0, import_node_path77.relative)(this.root, host).split(import_node_path77.sep).join("/");
           if (path6 !== "" && this.ignore.ignores(path6)) continue;
           found.push({ path: path6, host, stats });
         }
@@ -41347,12 +41608,12 @@ var init_context2 = __esm({
        * (a link leading out of it is refused: a context is no way to read the host).
        */
       confined(relative2, what, source) {
-        const lexical = (0, import_node_path76.join)(this.root, relative2);
+        const lexical = (0, import_node_path77.join)(this.root, relative2);
         let real;
         try {
-          real = (0, import_node_fs84.realpathSync)(lexical);
+          real = (0, import_node_fs85.realpathSync)(lexical);
         } catch {
-          const parent = realpathSafe((0, import_node_path76.join)(lexical, ".."));
+          const parent = realpathSafe((0, import_node_path77.join)(lexical, ".."));
           if (parent !== void 0 && !this.inside(parent)) throw outside(what, source);
           return lexical;
         }
@@ -41367,10 +41628,10 @@ var init_context2 = __esm({
         const found = [];
         const visit = (host, path6) => {
           let kept = false;
-          for (const name of (0, import_node_fs84.readdirSync)(host).sort()) {
-            const childHost = (0, import_node_path76.join)(host, name);
+          for (const name of (0, import_node_fs85.readdirSync)(host).sort()) {
+            const childHost = (0, import_node_path77.join)(host, name);
             const childPath = path6 === "" ? name : `${path6}/${name}`;
-            const stats = (0, import_node_fs84.lstatSync)(childHost);
+            const stats = (0, import_node_fs85.lstatSync)(childHost);
             const ignored = this.ignore.ignores(childPath);
             if (stats.isDirectory()) {
               if (ignored && !this.ignore.hasExceptions()) continue;
@@ -41390,7 +41651,7 @@ var init_context2 = __esm({
         return found;
       }
       readLink(file) {
-        return (0, import_node_fs84.readlinkSync)(file.host);
+        return (0, import_node_fs85.readlinkSync)(file.host);
       }
     };
   }
@@ -41398,21 +41659,21 @@ var init_context2 = __esm({
 
 // src/build/image-fs.ts
 function imagePath(base, path6) {
-  return import_node_path77.posix.normalize(import_node_path77.posix.join(path6.startsWith("/") ? "/" : base, path6));
+  return import_node_path78.posix.normalize(import_node_path78.posix.join(path6.startsWith("/") ? "/" : base, path6));
 }
 function lstatQuiet(path6) {
   try {
-    return (0, import_node_fs85.lstatSync)(path6);
+    return (0, import_node_fs86.lstatSync)(path6);
   } catch {
     return void 0;
   }
 }
-var import_node_fs85, import_node_path77, MAX_LINKS, ImageView;
+var import_node_fs86, import_node_path78, MAX_LINKS, ImageView;
 var init_image_fs = __esm({
   "src/build/image-fs.ts"() {
     "use strict";
-    import_node_fs85 = require("node:fs");
-    import_node_path77 = require("node:path");
+    import_node_fs86 = require("node:fs");
+    import_node_path78 = require("node:path");
     MAX_LINKS = 40;
     ImageView = class {
       constructor(layers, mapping) {
@@ -41428,11 +41689,11 @@ var init_image_fs = __esm({
         const parts = relative2.split("/");
         layer: for (let index = this.layers.length - 1; index >= 0; index--) {
           for (let depth = 1; depth < parts.length; depth++) {
-            const above = lstatQuiet((0, import_node_path77.join)(this.layers[index], ...parts.slice(0, depth)));
+            const above = lstatQuiet((0, import_node_path78.join)(this.layers[index], ...parts.slice(0, depth)));
             if (above === void 0) continue layer;
             if (!above.isDirectory()) return void 0;
           }
-          const stats = lstatQuiet((0, import_node_path77.join)(this.layers[index], relative2));
+          const stats = lstatQuiet((0, import_node_path78.join)(this.layers[index], relative2));
           if (stats === void 0) continue;
           if (stats.isCharacterDevice() && stats.rdev === 0) return void 0;
           return {
@@ -41441,7 +41702,7 @@ var init_image_fs = __esm({
             uid: this.containerId(stats.uid, "uid"),
             gid: this.containerId(stats.gid, "gid"),
             mtime: stats.mtime,
-            linkTarget: stats.isSymbolicLink() ? (0, import_node_fs85.readlinkSync)((0, import_node_path77.join)(this.layers[index], relative2)) : void 0
+            linkTarget: stats.isSymbolicLink() ? (0, import_node_fs86.readlinkSync)((0, import_node_path78.join)(this.layers[index], relative2)) : void 0
           };
         }
         return void 0;
@@ -41460,25 +41721,25 @@ var init_image_fs = __esm({
        * component is not a directory.
        */
       resolve(path6, followLast = true) {
-        let pending = import_node_path77.posix.normalize(`/${path6}`).split("/").filter(Boolean);
+        let pending2 = import_node_path78.posix.normalize(`/${path6}`).split("/").filter(Boolean);
         let resolved = "/";
         let links = 0;
-        while (pending.length > 0) {
-          const name = pending.shift();
-          const next = import_node_path77.posix.join(resolved, name);
+        while (pending2.length > 0) {
+          const name = pending2.shift();
+          const next = import_node_path78.posix.join(resolved, name);
           const found = this.entry(next);
-          if (found?.kind === "link" && (pending.length > 0 || followLast)) {
+          if (found?.kind === "link" && (pending2.length > 0 || followLast)) {
             if (++links > MAX_LINKS) return { path: next, entry: void 0 };
             const target = found.linkTarget;
             resolved = target.startsWith("/") ? "/" : resolved;
-            pending = [...target.split("/").filter(Boolean), ...pending];
+            pending2 = [...target.split("/").filter(Boolean), ...pending2];
             continue;
           }
-          if (pending.length > 0 && found?.kind !== "directory") {
-            return { path: import_node_path77.posix.join(next, ...pending), entry: void 0 };
+          if (pending2.length > 0 && found?.kind !== "directory") {
+            return { path: import_node_path78.posix.join(next, ...pending2), entry: void 0 };
           }
           resolved = next;
-          if (pending.length === 0) return { path: resolved, entry: found };
+          if (pending2.length === 0) return { path: resolved, entry: found };
         }
         return { path: resolved, entry: this.entry(resolved) };
       }
@@ -41532,14 +41793,14 @@ function header(entry, size) {
   return Buffer.concat([paxBlock, body, padding(body.length), block]);
 }
 function* fileChunks(host, size, ino, dev) {
-  const fd = (0, import_node_fs86.openSync)(host, import_node_fs86.constants.O_RDONLY | import_node_fs86.constants.O_NOFOLLOW | import_node_fs86.constants.O_NONBLOCK);
+  const fd = (0, import_node_fs87.openSync)(host, import_node_fs87.constants.O_RDONLY | import_node_fs87.constants.O_NOFOLLOW | import_node_fs87.constants.O_NONBLOCK);
   try {
-    const opened = (0, import_node_fs86.fstatSync)(fd);
+    const opened = (0, import_node_fs87.fstatSync)(fd);
     if (!opened.isFile() || opened.ino !== ino || opened.dev !== dev) throw new BurrowError("IO", `${host} changed while the build read it`);
     let left = size;
     while (left > 0) {
       const piece = Buffer.alloc(Math.min(CHUNK, left));
-      const got = (0, import_node_fs86.readSync)(fd, piece, 0, piece.length, null);
+      const got = (0, import_node_fs87.readSync)(fd, piece, 0, piece.length, null);
       if (got === 0) {
         yield Buffer.alloc(left);
         break;
@@ -41548,7 +41809,7 @@ function* fileChunks(host, size, ino, dev) {
       left -= got;
     }
   } finally {
-    (0, import_node_fs86.closeSync)(fd);
+    (0, import_node_fs87.closeSync)(fd);
   }
 }
 function* tarChunks(entries) {
@@ -41567,7 +41828,7 @@ async function writeTarLayer(entries, file, signal) {
   const uncompressed = new Hashing2();
   const compressed = new Hashing2();
   try {
-    await (0, import_promises21.pipeline)(import_node_stream16.Readable.from(tarChunks(entries)), uncompressed, (0, import_node_zlib3.createGzip)({ level: 6 }), compressed, (0, import_node_fs86.createWriteStream)(file), { signal: signal ?? new AbortController().signal });
+    await (0, import_promises21.pipeline)(import_node_stream16.Readable.from(tarChunks(entries)), uncompressed, (0, import_node_zlib3.createGzip)({ level: 6 }), compressed, (0, import_node_fs87.createWriteStream)(file), { signal: signal ?? new AbortController().signal });
   } catch (error) {
     if (error instanceof BurrowError) throw error;
     if (signal?.aborted === true) throw new BurrowError("INTERRUPTED", "the build was interrupted");
@@ -41575,12 +41836,12 @@ async function writeTarLayer(entries, file, signal) {
   }
   return { file, diffId: `sha256:${uncompressed.hash.digest("hex")}`, digest: `sha256:${compressed.hash.digest("hex")}`, size: compressed.size };
 }
-var import_node_crypto7, import_node_fs86, import_node_stream16, import_promises21, import_node_zlib3, CHUNK, Hashing2;
+var import_node_crypto7, import_node_fs87, import_node_stream16, import_promises21, import_node_zlib3, CHUNK, Hashing2;
 var init_layer2 = __esm({
   "src/build/layer.ts"() {
     "use strict";
     import_node_crypto7 = require("node:crypto");
-    import_node_fs86 = require("node:fs");
+    import_node_fs87 = require("node:fs");
     import_node_stream16 = require("node:stream");
     import_promises21 = require("node:stream/promises");
     import_node_zlib3 = require("node:zlib");
@@ -41728,13 +41989,13 @@ var init_parse2 = __esm({
 
 // src/build/archive.ts
 function head2(file) {
-  const fd = (0, import_node_fs87.openSync)(file, "r");
+  const fd = (0, import_node_fs88.openSync)(file, "r");
   try {
     const buffer = Buffer.alloc(512);
-    const got = (0, import_node_fs87.readSync)(fd, buffer, 0, 512, 0);
+    const got = (0, import_node_fs88.readSync)(fd, buffer, 0, 512, 0);
     return buffer.subarray(0, got);
   } finally {
-    (0, import_node_fs87.closeSync)(fd);
+    (0, import_node_fs88.closeSync)(fd);
   }
 }
 function isArchive(file) {
@@ -41745,7 +42006,7 @@ function isArchive(file) {
   return bytes.length >= 262 && bytes.subarray(257, 262).toString("latin1") === "ustar";
 }
 function archiveEntries(file, base, owner, what) {
-  let bytes = (0, import_node_fs87.readFileSync)(file);
+  let bytes = (0, import_node_fs88.readFileSync)(file);
   if (bytes[0] === 66 || bytes[0] === 253) throw new BurrowError("INVALID_ARGUMENT", `${what}: bzip2 and xz archives are not supported by burrow build's ADD: use a .tar or .tar.gz`);
   if (bytes[0] === 31 && bytes[1] === 139) {
     try {
@@ -41762,8 +42023,8 @@ function archiveEntries(file, base, owner, what) {
       failures.push(String(message));
     },
     onReadEntry: (entry) => {
-      const inside = import_node_path78.posix.normalize(`/${entry.path}`).slice(1).replace(/\/$/, "");
-      const path6 = inside === "" ? base : import_node_path78.posix.join(base, inside);
+      const inside = import_node_path79.posix.normalize(`/${entry.path}`).slice(1).replace(/\/$/, "");
+      const path6 = inside === "" ? base : import_node_path79.posix.join(base, inside);
       const chunks = [];
       entry.on("data", (chunk) => chunks.push(chunk));
       entry.on("end", () => {
@@ -41771,7 +42032,7 @@ function archiveEntries(file, base, owner, what) {
         const common2 = { path: path6.replace(/^\/+/, ""), mode: entry.mode ?? 420, ...ids, mtime: entry.mtime ?? /* @__PURE__ */ new Date() };
         if (entry.type === "Directory") entries.push({ ...common2, type: "Directory" });
         else if (entry.type === "SymbolicLink") entries.push({ ...common2, type: "SymbolicLink", linkpath: entry.linkpath ?? "" });
-        else if (entry.type === "Link") entries.push({ ...common2, type: "Link", linkpath: import_node_path78.posix.join(base, import_node_path78.posix.normalize(`/${entry.linkpath ?? ""}`).slice(1)).replace(/^\/+/, "") });
+        else if (entry.type === "Link") entries.push({ ...common2, type: "Link", linkpath: import_node_path79.posix.join(base, import_node_path79.posix.normalize(`/${entry.linkpath ?? ""}`).slice(1)).replace(/^\/+/, "") });
         else if (entry.type === "File" || entry.type === "OldFile" || entry.type === "ContiguousFile") entries.push({ ...common2, type: "File", source: { bytes: Buffer.concat(chunks) } });
       });
     }
@@ -41780,12 +42041,12 @@ function archiveEntries(file, base, owner, what) {
   if (failures.length > 0) throw new BurrowError("INVALID_ARGUMENT", `${what}: not a tar archive burrow can read: ${failures[0]}`);
   return entries;
 }
-var import_node_fs87, import_node_path78, import_node_zlib4, MAX_ARCHIVE_BYTES;
+var import_node_fs88, import_node_path79, import_node_zlib4, MAX_ARCHIVE_BYTES;
 var init_archive = __esm({
   "src/build/archive.ts"() {
     "use strict";
-    import_node_fs87 = require("node:fs");
-    import_node_path78 = require("node:path");
+    import_node_fs88 = require("node:fs");
+    import_node_path79 = require("node:path");
     import_node_zlib4 = require("node:zlib");
     init_index_min();
     init_errors();
@@ -41953,13 +42214,13 @@ __export(builder_exports, {
 });
 function findDockerfile(context, file) {
   if (file !== void 0) {
-    const path6 = (0, import_node_path79.resolve)(file);
-    if (!(0, import_node_fs88.existsSync)(path6)) throw new BurrowError("NOT_FOUND", `the Dockerfile ${file} does not exist`);
+    const path6 = (0, import_node_path80.resolve)(file);
+    if (!(0, import_node_fs89.existsSync)(path6)) throw new BurrowError("NOT_FOUND", `the Dockerfile ${file} does not exist`);
     return path6;
   }
   for (const name of ["Dockerfile", "Containerfile"]) {
-    const path6 = (0, import_node_path79.join)(context, name);
-    if ((0, import_node_fs88.existsSync)(path6)) return path6;
+    const path6 = (0, import_node_path80.join)(context, name);
+    if ((0, import_node_fs89.existsSync)(path6)) return path6;
   }
   throw new BurrowError("NOT_FOUND", `no Dockerfile or Containerfile in ${context}: write one, or give -f FILE`);
 }
@@ -42002,7 +42263,7 @@ function requireImageId(image) {
   return image.manifest.config.digest;
 }
 async function buildImage(store, options) {
-  if (!(0, import_node_fs88.existsSync)(options.context) || !(0, import_node_fs88.lstatSync)((0, import_node_path79.resolve)(options.context)).isDirectory()) {
+  if (!(0, import_node_fs89.existsSync)(options.context) || !(0, import_node_fs89.lstatSync)((0, import_node_path80.resolve)(options.context)).isDirectory()) {
     throw new BurrowError("NOT_FOUND", `the build context ${options.context} is not a directory`);
   }
   const build = new Build(store, options);
@@ -42021,12 +42282,12 @@ async function buildImage(store, options) {
     }
   }
 }
-var import_node_fs88, import_node_path79, BUILD_LABEL, PREDEFINED_ARGS, Build;
+var import_node_fs89, import_node_path80, BUILD_LABEL, PREDEFINED_ARGS, Build;
 var init_builder = __esm({
   "src/build/builder.ts"() {
     "use strict";
-    import_node_fs88 = require("node:fs");
-    import_node_path79 = require("node:path");
+    import_node_fs89 = require("node:fs");
+    import_node_path80 = require("node:path");
     init_errors();
     init_changes();
     init_commit();
@@ -42085,7 +42346,7 @@ var init_builder = __esm({
       }
       async run() {
         const dockerfile = findDockerfile(this.context.root, this.options.file);
-        const parsed = parseDockerfile((0, import_node_fs88.readFileSync)(dockerfile, "utf8"));
+        const parsed = parseDockerfile((0, import_node_fs89.readFileSync)(dockerfile, "utf8"));
         this.escape = parsed.escape;
         const names = (this.options.tags ?? []).map((tag) => {
           try {
@@ -42298,11 +42559,11 @@ var init_builder = __esm({
             throw new BurrowError("IO", `Dockerfile line ${instruction.line}: RUN ${JSON.stringify(command)} returned a non-zero code: ${result.exitCode}`, { exitCode: 1 });
           }
           const record = findContainer2(this.store, result.id);
-          const file = (0, import_node_path79.join)(scratch3, "layer.tar.gz");
+          const file = (0, import_node_path80.join)(scratch3, "layer.tar.gz");
           const layer = await writeLayer(record, file, this.options.signal);
           await this.commit({ ...layer, file }, { created: (/* @__PURE__ */ new Date()).toISOString(), created_by: command.join(" ") }, false, record.plan.rootfs.driver === "copy");
         } finally {
-          (0, import_node_fs88.rmSync)(scratch3, { recursive: true, force: true });
+          (0, import_node_fs89.rmSync)(scratch3, { recursive: true, force: true });
           if (containerId !== void 0) {
             try {
               await discardContainer2(this.store, findContainer2(this.store, containerId));
@@ -42337,10 +42598,10 @@ var init_builder = __esm({
       async layerStep(entries, instruction) {
         const scratch3 = this.store.scratchDir("build");
         try {
-          const layer = await writeTarLayer(deduplicate(entries), (0, import_node_path79.join)(scratch3, "layer.tar.gz"), this.options.signal);
+          const layer = await writeTarLayer(deduplicate(entries), (0, import_node_path80.join)(scratch3, "layer.tar.gz"), this.options.signal);
           await this.commit(layer, { created: (/* @__PURE__ */ new Date()).toISOString(), created_by: `/bin/sh -c #(nop) ${instruction.original}` });
         } finally {
-          (0, import_node_fs88.rmSync)(scratch3, { recursive: true, force: true });
+          (0, import_node_fs89.rmSync)(scratch3, { recursive: true, force: true });
         }
       }
       async copyStep(instruction) {
@@ -42376,7 +42637,7 @@ var init_builder = __esm({
             this.parents(view, base.path, entries, true, owner);
             for (const child of this.context.walk(file)) {
               const relative2 = child.path.slice(file.path === "" ? 0 : file.path.length + 1);
-              entries.push(this.entryFor(child, import_node_path79.posix.join(base.path, relative2).slice(1), owner, chmod2));
+              entries.push(this.entryFor(child, import_node_path80.posix.join(base.path, relative2).slice(1), owner, chmod2));
             }
             continue;
           }
@@ -42388,7 +42649,7 @@ var init_builder = __esm({
           }
           const destination = view.resolve(target);
           const intoDir = intoDirectory || destination.entry?.kind === "directory";
-          const path6 = intoDir ? import_node_path79.posix.join(destination.path, import_node_path79.posix.basename(file.path)) : destination.path;
+          const path6 = intoDir ? import_node_path80.posix.join(destination.path, import_node_path80.posix.basename(file.path)) : destination.path;
           this.parents(view, path6, entries, false);
           entries.push(this.entryFor(file, path6.slice(1), owner, chmod2));
         }
@@ -42623,14 +42884,14 @@ async function loadArchive(store, file, options = {}) {
     }
     return loaded2;
   } finally {
-    (0, import_node_fs89.rmSync)(scratch3, { recursive: true, force: true });
+    (0, import_node_fs90.rmSync)(scratch3, { recursive: true, force: true });
   }
 }
-var import_node_fs89;
+var import_node_fs90;
 var init_load = __esm({
   "src/copy/load.ts"() {
     "use strict";
-    import_node_fs89 = require("node:fs");
+    import_node_fs90 = require("node:fs");
     init_platform();
     init_archive_read();
     init_copy2();
@@ -42643,29 +42904,29 @@ __export(archive_write_exports, {
   saveImages: () => saveImages
 });
 function place(source, target) {
-  (0, import_node_fs90.mkdirSync)((0, import_node_path80.dirname)(target), { recursive: true });
+  (0, import_node_fs91.mkdirSync)((0, import_node_path81.dirname)(target), { recursive: true });
   try {
-    (0, import_node_fs90.linkSync)(source, target);
+    (0, import_node_fs91.linkSync)(source, target);
   } catch {
-    (0, import_node_fs90.copyFileSync)(source, target);
+    (0, import_node_fs91.copyFileSync)(source, target);
   }
 }
 async function placeUncompressed(store, image, index, staging) {
   const layer = image.manifest.layers[index];
   const diffId = image.config.rootfs.diff_ids[index];
-  const target = (0, import_node_path80.join)(staging, "blobs", "sha256", diffId.slice("sha256:".length));
+  const target = (0, import_node_path81.join)(staging, "blobs", "sha256", diffId.slice("sha256:".length));
   const decompress = decompressor(layerCompression(layer.mediaType));
   if (decompress === void 0) {
     place(store.blobPath(layer.digest), target);
     return `blobs/sha256/${diffId.slice("sha256:".length)}`;
   }
-  (0, import_node_fs90.mkdirSync)((0, import_node_path80.dirname)(target), { recursive: true });
+  (0, import_node_fs91.mkdirSync)((0, import_node_path81.dirname)(target), { recursive: true });
   const hash = (0, import_node_crypto8.createHash)("sha256");
   const tee = new import_node_stream17.Transform({ transform(chunk, _e2, callback) {
     hash.update(chunk);
     callback(null, chunk);
   } });
-  await (0, import_promises22.pipeline)((0, import_node_fs90.createReadStream)(store.blobPath(layer.digest)), decompress, tee, (0, import_node_fs90.createWriteStream)(target));
+  await (0, import_promises22.pipeline)((0, import_node_fs91.createReadStream)(store.blobPath(layer.digest)), decompress, tee, (0, import_node_fs91.createWriteStream)(target));
   const actual = `sha256:${hash.digest("hex")}`;
   if (actual !== diffId) {
     throw new BurrowError("DIGEST_MISMATCH", `layer ${layer.digest} of ${image.record.name} uncompresses to ${actual}, not its diff_id ${diffId}: the store is damaged; pull the image again`);
@@ -42681,18 +42942,18 @@ async function stageDocker(store, images, staging, byId) {
   const entries = [];
   for (const image of images) {
     const configName = `blobs/sha256/${image.id.slice("sha256:".length)}`;
-    place(store.blobPath(image.id), (0, import_node_path80.join)(staging, configName));
+    place(store.blobPath(image.id), (0, import_node_path81.join)(staging, configName));
     const layers = [];
     for (let index = 0; index < image.manifest.layers.length; index++) layers.push(await placeUncompressed(store, image, index, staging));
     const tags = byId.has(image) ? [] : [dockerTag(image.record.name)].filter((tag) => tag !== void 0);
     entries.push({ Config: configName, RepoTags: tags, Layers: layers });
   }
-  (0, import_node_fs90.writeFileSync)((0, import_node_path80.join)(staging, "manifest.json"), JSON.stringify(entries));
+  (0, import_node_fs91.writeFileSync)((0, import_node_path81.join)(staging, "manifest.json"), JSON.stringify(entries));
 }
 function stageOci(store, images, staging, byId) {
   const manifests = images.map((image) => {
     for (const digest of [image.record.manifest.digest, image.id, ...image.manifest.layers.map((layer) => layer.digest)]) {
-      place(store.blobPath(digest), (0, import_node_path80.join)(staging, "blobs", digest.replace(":", "/")));
+      place(store.blobPath(digest), (0, import_node_path81.join)(staging, "blobs", digest.replace(":", "/")));
     }
     const annotations = {};
     if (!image.record.name.startsWith("@") && !byId.has(image)) {
@@ -42702,32 +42963,32 @@ function stageOci(store, images, staging, byId) {
     }
     return { mediaType: image.record.manifest.mediaType || MediaType.ociManifest, digest: image.record.manifest.digest, size: image.record.manifest.size, annotations };
   });
-  (0, import_node_fs90.writeFileSync)((0, import_node_path80.join)(staging, "oci-layout"), JSON.stringify({ imageLayoutVersion: "1.0.0" }));
-  (0, import_node_fs90.writeFileSync)((0, import_node_path80.join)(staging, "index.json"), JSON.stringify({ schemaVersion: 2, mediaType: MediaType.ociIndex, manifests }));
+  (0, import_node_fs91.writeFileSync)((0, import_node_path81.join)(staging, "oci-layout"), JSON.stringify({ imageLayoutVersion: "1.0.0" }));
+  (0, import_node_fs91.writeFileSync)((0, import_node_path81.join)(staging, "index.json"), JSON.stringify({ schemaVersion: 2, mediaType: MediaType.ociIndex, manifests }));
 }
 async function saveImages(store, images, file, format2, byId = /* @__PURE__ */ new Set()) {
   const staging = store.scratchDir("save");
-  const partial = (0, import_node_path80.join)((0, import_node_path80.dirname)(file), `.${(0, import_node_path80.basename)(file)}.${process.pid}.partial`);
+  const partial = (0, import_node_path81.join)((0, import_node_path81.dirname)(file), `.${(0, import_node_path81.basename)(file)}.${process.pid}.partial`);
   try {
     if (format2 === "docker-archive") await stageDocker(store, images, staging, byId);
     else stageOci(store, images, staging, byId);
     const entries = format2 === "docker-archive" ? ["manifest.json", "blobs"] : ["oci-layout", "index.json", "blobs"];
     await Qn({ file: partial, cwd: staging, portable: true, noMtime: true }, entries);
-    (0, import_node_fs90.renameSync)(partial, file);
+    (0, import_node_fs91.renameSync)(partial, file);
   } catch (error) {
-    (0, import_node_fs90.rmSync)(partial, { force: true });
+    (0, import_node_fs91.rmSync)(partial, { force: true });
     throw fsError(error, `saving to ${file}`);
   } finally {
-    (0, import_node_fs90.rmSync)(staging, { recursive: true, force: true });
+    (0, import_node_fs91.rmSync)(staging, { recursive: true, force: true });
   }
 }
-var import_node_fs90, import_node_crypto8, import_node_path80, import_node_stream17, import_promises22;
+var import_node_fs91, import_node_crypto8, import_node_path81, import_node_stream17, import_promises22;
 var init_archive_write = __esm({
   "src/transport/archive-write.ts"() {
     "use strict";
-    import_node_fs90 = require("node:fs");
+    import_node_fs91 = require("node:fs");
     import_node_crypto8 = require("node:crypto");
-    import_node_path80 = require("node:path");
+    import_node_path81 = require("node:path");
     import_node_stream17 = require("node:stream");
     import_promises22 = require("node:stream/promises");
     init_index_min();
@@ -42754,8 +43015,8 @@ function loadCommand(signal, setExit) {
       if (file === void 0) {
         if (process.stdin.isTTY === true) throw new BurrowError("INVALID_ARGUMENT", "no archive given: use -i FILE or pipe one into standard input");
         scratch3 = store.scratchDir("stdin");
-        file = (0, import_node_path81.join)(scratch3, "archive.tar");
-        await (0, import_promises23.pipeline)(process.stdin, (0, import_node_fs91.createWriteStream)(file));
+        file = (0, import_node_path82.join)(scratch3, "archive.tar");
+        await (0, import_promises23.pipeline)(process.stdin, (0, import_node_fs92.createWriteStream)(file));
       }
       try {
         const loaded2 = await loadArchive2(store, file, { signal: context.signal });
@@ -42768,7 +43029,7 @@ function loadCommand(signal, setExit) {
           }
         }
       } finally {
-        if (scratch3 !== void 0) (0, import_node_fs91.rmSync)(scratch3, { recursive: true, force: true });
+        if (scratch3 !== void 0) (0, import_node_fs92.rmSync)(scratch3, { recursive: true, force: true });
       }
     })
   );
@@ -42790,21 +43051,21 @@ function saveCommand(signal, setExit) {
       if (process.stdout.isTTY === true) throw new BurrowError("INVALID_ARGUMENT", "refusing to write an archive to a terminal: use -o FILE or redirect standard output");
       const scratch3 = store.scratchDir("stdout");
       try {
-        const file = (0, import_node_path81.join)(scratch3, "archive.tar");
+        const file = (0, import_node_path82.join)(scratch3, "archive.tar");
         await saveImages2(store, images, file, flags.format, byId);
-        await (0, import_promises23.pipeline)((0, import_node_fs91.createReadStream)(file), process.stdout, { end: false });
+        await (0, import_promises23.pipeline)((0, import_node_fs92.createReadStream)(file), process.stdout, { end: false });
       } finally {
-        (0, import_node_fs91.rmSync)(scratch3, { recursive: true, force: true });
+        (0, import_node_fs92.rmSync)(scratch3, { recursive: true, force: true });
       }
     })
   );
 }
-var import_node_fs91, import_node_path81, import_promises23;
+var import_node_fs92, import_node_path82, import_promises23;
 var init_archive2 = __esm({
   "src/cli/archive.ts"() {
     "use strict";
-    import_node_fs91 = require("node:fs");
-    import_node_path81 = require("node:path");
+    import_node_fs92 = require("node:fs");
+    import_node_path82 = require("node:path");
     import_promises23 = require("node:stream/promises");
     init_esm();
     init_errors();
@@ -42902,21 +43163,21 @@ __export(cache_exports, {
   importCache: () => importCache
 });
 function isInside(path6, root) {
-  return path6 === root || path6.startsWith(`${root}${import_node_path82.sep}`);
+  return path6 === root || path6.startsWith(`${root}${import_node_path83.sep}`);
 }
 function prepareCacheDir(store, dir) {
-  const root = (0, import_node_path82.resolve)(store.root);
+  const root = (0, import_node_path83.resolve)(store.root);
   if (isInside(dir, root) || isInside(root, dir)) {
     throw new BurrowError("INVALID_ARGUMENT", `the cache ${dir} and the store ${root} overlap: export to a directory outside the store`);
   }
   try {
-    if ((0, import_node_fs92.existsSync)(dir)) {
-      if (!(0, import_node_fs92.statSync)(dir).isDirectory()) throw new BurrowError("INVALID_ARGUMENT", `${dir} is not a directory: export the cache to a directory`);
-      if ((0, import_node_fs92.readdirSync)(dir).length > 0 && !(0, import_node_fs92.existsSync)((0, import_node_path82.join)(dir, MARKER))) {
+    if ((0, import_node_fs93.existsSync)(dir)) {
+      if (!(0, import_node_fs93.statSync)(dir).isDirectory()) throw new BurrowError("INVALID_ARGUMENT", `${dir} is not a directory: export the cache to a directory`);
+      if ((0, import_node_fs93.readdirSync)(dir).length > 0 && !(0, import_node_fs93.existsSync)((0, import_node_path83.join)(dir, MARKER))) {
         throw new BurrowError("INVALID_ARGUMENT", `${dir} is not empty and holds no burrow cache (no ${MARKER}): export to a new or empty directory`);
       }
     }
-    (0, import_node_fs92.mkdirSync)((0, import_node_path82.join)(dir, "blobs", "sha256"), { recursive: true, mode: 448 });
+    (0, import_node_fs93.mkdirSync)((0, import_node_path83.join)(dir, "blobs", "sha256"), { recursive: true, mode: 448 });
   } catch (error) {
     throw fsError(error, `preparing the cache ${dir}`);
   }
@@ -42928,25 +43189,25 @@ function recordBlobs(store, record) {
   return digests;
 }
 function placeBlob(source, target) {
-  const temp = (0, import_node_path82.join)((0, import_node_path82.dirname)(target), `.${randomBytes(6).toString("hex")}.tmp`);
+  const temp = (0, import_node_path83.join)((0, import_node_path83.dirname)(target), `.${randomBytes(6).toString("hex")}.tmp`);
   let how = "linked";
   try {
-    (0, import_node_fs92.linkSync)(source, temp);
+    (0, import_node_fs93.linkSync)(source, temp);
   } catch (error) {
     if (!["EXDEV", "EPERM", "EMLINK", "ENOTSUP", "EOPNOTSUPP"].includes(errnoOf(error) ?? "")) throw error;
-    (0, import_node_fs92.copyFileSync)(source, temp);
+    (0, import_node_fs93.copyFileSync)(source, temp);
     how = "copied";
   }
   try {
-    (0, import_node_fs92.renameSync)(temp, target);
+    (0, import_node_fs93.renameSync)(temp, target);
   } catch (error) {
-    (0, import_node_fs92.rmSync)(temp, { force: true });
+    (0, import_node_fs93.rmSync)(temp, { force: true });
     throw error;
   }
   return how;
 }
 async function exportCache(store, target, options = {}) {
-  const dir = (0, import_node_path82.resolve)(target);
+  const dir = (0, import_node_path83.resolve)(target);
   const records = options.images === void 0 || options.images.length === 0 ? store.records() : [...new Map(options.images.flatMap((query) => {
     const found = findRecords(store, query);
     if (found.length === 0) throw new BurrowError("NOT_FOUND", `no such image: ${query} (see "burrow images")`);
@@ -42970,28 +43231,28 @@ async function exportCache(store, target, options = {}) {
       options.signal?.throwIfAborted();
       const { algorithm, hex } = parseDigest(digest);
       const source = store.blobPath(digest);
-      const destination = (0, import_node_path82.join)(dir, "blobs", algorithm, hex);
-      const size = (0, import_node_fs92.statSync)(source).size;
+      const destination = (0, import_node_path83.join)(dir, "blobs", algorithm, hex);
+      const size = (0, import_node_fs93.statSync)(source).size;
       result.blobs++;
-      if ((0, import_node_fs92.existsSync)(destination) && (0, import_node_fs92.statSync)(destination).size === size) {
+      if ((0, import_node_fs93.existsSync)(destination) && (0, import_node_fs93.statSync)(destination).size === size) {
         result.present++;
         continue;
       }
-      (0, import_node_fs92.mkdirSync)((0, import_node_path82.dirname)(destination), { recursive: true, mode: 448 });
+      (0, import_node_fs93.mkdirSync)((0, import_node_path83.dirname)(destination), { recursive: true, mode: 448 });
       if (placeBlob(source, destination) === "linked") result.linked++;
       else {
         result.copied++;
         result.copiedBytes += size;
       }
     }
-    writeFileAtomic((0, import_node_path82.join)(dir, "oci-layout"), JSON.stringify({ imageLayoutVersion: "1.0.0" }));
-    writeFileAtomic((0, import_node_path82.join)(dir, "index.json"), recordsFile(exported));
-    writeFileAtomic((0, import_node_path82.join)(dir, MARKER), `${JSON.stringify({ format: 1, exported: (/* @__PURE__ */ new Date()).toISOString() })}
+    writeFileAtomic((0, import_node_path83.join)(dir, "oci-layout"), JSON.stringify({ imageLayoutVersion: "1.0.0" }));
+    writeFileAtomic((0, import_node_path83.join)(dir, "index.json"), recordsFile(exported));
+    writeFileAtomic((0, import_node_path83.join)(dir, MARKER), `${JSON.stringify({ format: 1, exported: (/* @__PURE__ */ new Date()).toISOString() })}
 `);
-    for (const algorithm of (0, import_node_fs92.readdirSync)((0, import_node_path82.join)(dir, "blobs"))) {
-      for (const name of (0, import_node_fs92.readdirSync)((0, import_node_path82.join)(dir, "blobs", algorithm))) {
+    for (const algorithm of (0, import_node_fs93.readdirSync)((0, import_node_path83.join)(dir, "blobs"))) {
+      for (const name of (0, import_node_fs93.readdirSync)((0, import_node_path83.join)(dir, "blobs", algorithm))) {
         if (wanted.has(`${algorithm}:${name}`)) continue;
-        (0, import_node_fs92.rmSync)((0, import_node_path82.join)(dir, "blobs", algorithm, name), { recursive: true, force: true });
+        (0, import_node_fs93.rmSync)((0, import_node_path83.join)(dir, "blobs", algorithm, name), { recursive: true, force: true });
         if (!name.startsWith(".")) result.removed++;
       }
     }
@@ -43005,21 +43266,21 @@ async function exportCache(store, target, options = {}) {
 }
 function cacheBlob(dir, digest) {
   const { algorithm, hex } = parseDigest(digest);
-  const path6 = (0, import_node_path82.join)(dir, "blobs", algorithm, hex);
-  return (0, import_node_fs92.existsSync)(path6) ? path6 : void 0;
+  const path6 = (0, import_node_path83.join)(dir, "blobs", algorithm, hex);
+  return (0, import_node_fs93.existsSync)(path6) ? path6 : void 0;
 }
 async function importCache(store, source, options = {}) {
-  const dir = (0, import_node_path82.resolve)(source);
-  const result = { dir, found: (0, import_node_fs92.existsSync)(dir), images: [], skipped: [], imported: 0, importedBytes: 0, present: 0 };
+  const dir = (0, import_node_path83.resolve)(source);
+  const result = { dir, found: (0, import_node_fs93.existsSync)(dir), images: [], skipped: [], imported: 0, importedBytes: 0, present: 0 };
   if (!result.found) return result;
-  if (!(0, import_node_fs92.existsSync)((0, import_node_path82.join)(dir, "index.json"))) {
+  if (!(0, import_node_fs93.existsSync)((0, import_node_path83.join)(dir, "index.json"))) {
     throw new BurrowError("INVALID_ARGUMENT", `${dir} is not a burrow cache (no index.json): make one with burrow system cache export ${source}`);
   }
   let records;
   try {
     records = readRecords(storePaths(dir));
   } catch (error) {
-    throw new BurrowError("INVALID_ARGUMENT", `the cache's ${(0, import_node_path82.join)(dir, "index.json")} is unreadable (${error.cause?.message ?? error.message}): export the cache again`, { cause: error });
+    throw new BurrowError("INVALID_ARGUMENT", `the cache's ${(0, import_node_path83.join)(dir, "index.json")} is unreadable (${error.cause?.message ?? error.message}): export the cache again`, { cause: error });
   }
   const lock = await store.lockStore("shared", options.signal);
   const importer = new Importer(store, dir, options.signal);
@@ -43061,12 +43322,12 @@ async function importCache(store, source, options = {}) {
     lock.release();
   }
 }
-var import_node_fs92, import_node_path82, import_node_stream18, import_promises24, MARKER, MAX_JSON_BLOB, SKIPS, Importer;
+var import_node_fs93, import_node_path83, import_node_stream18, import_promises24, MARKER, MAX_JSON_BLOB, SKIPS, Importer;
 var init_cache = __esm({
   "src/store/cache.ts"() {
     "use strict";
-    import_node_fs92 = require("node:fs");
-    import_node_path82 = require("node:path");
+    import_node_fs93 = require("node:fs");
+    import_node_path83 = require("node:path");
     import_node_stream18 = require("node:stream");
     import_promises24 = require("node:stream/promises");
     init_errors();
@@ -43115,7 +43376,7 @@ var init_cache = __esm({
         }
         const source = cacheBlob(this.dir, digest);
         if (source === void 0) throw new BurrowError("NOT_FOUND", `the cache lacks blob ${digest}`);
-        const temp = (0, import_node_path82.join)(this.scratchDir(), parseDigest(digest).hex);
+        const temp = (0, import_node_path83.join)(this.scratchDir(), parseDigest(digest).hex);
         const hash = hasherFor(digest);
         let bytes = 0;
         const hashing = new import_node_stream18.Transform({
@@ -43125,21 +43386,21 @@ var init_cache = __esm({
             callback(null, chunk);
           }
         });
-        await (0, import_promises24.pipeline)((0, import_node_fs92.createReadStream)(source), hashing, (0, import_node_fs92.createWriteStream)(temp, { mode: 420 }), { signal: this.signal });
+        await (0, import_promises24.pipeline)((0, import_node_fs93.createReadStream)(source), hashing, (0, import_node_fs93.createWriteStream)(temp, { mode: 420 }), { signal: this.signal });
         const actual = `${parseDigest(digest).algorithm}:${hash.digest("hex")}`;
         if (actual !== digest) {
-          (0, import_node_fs92.rmSync)(temp, { force: true });
+          (0, import_node_fs93.rmSync)(temp, { force: true });
           throw new BurrowError("DIGEST_MISMATCH", `the cache's blob ${digest} hashes to ${actual} (damaged)`);
         }
-        const fd = (0, import_node_fs92.openSync)(temp, "r");
+        const fd = (0, import_node_fs93.openSync)(temp, "r");
         try {
-          (0, import_node_fs92.fsyncSync)(fd);
+          (0, import_node_fs93.fsyncSync)(fd);
         } finally {
-          (0, import_node_fs92.closeSync)(fd);
+          (0, import_node_fs93.closeSync)(fd);
         }
         const target = blobPath(this.store.paths, digest);
-        (0, import_node_fs92.mkdirSync)((0, import_node_path82.dirname)(target), { recursive: true });
-        (0, import_node_fs92.renameSync)(temp, target);
+        (0, import_node_fs93.mkdirSync)((0, import_node_path83.dirname)(target), { recursive: true });
+        (0, import_node_fs93.renameSync)(temp, target);
         this.seen.add(digest);
         this.imported++;
         this.importedBytes += bytes;
@@ -43147,9 +43408,9 @@ var init_cache = __esm({
       /** A JSON blob (manifest, config, index) of the cache, checked against its digest before it is parsed. */
       async takeJson(digest) {
         const source = cacheBlob(this.dir, digest);
-        if (source !== void 0 && (0, import_node_fs92.statSync)(source).size > MAX_JSON_BLOB) throw new BurrowError("INVALID_MANIFEST", `the cache's blob ${digest} is over ${MAX_JSON_BLOB} bytes: not a manifest or config`);
+        if (source !== void 0 && (0, import_node_fs93.statSync)(source).size > MAX_JSON_BLOB) throw new BurrowError("INVALID_MANIFEST", `the cache's blob ${digest} is over ${MAX_JSON_BLOB} bytes: not a manifest or config`);
         await this.take(digest);
-        return parseJson((0, import_node_fs92.readFileSync)(this.store.blobPath(digest)), `blob ${digest}`);
+        return parseJson((0, import_node_fs93.readFileSync)(this.store.blobPath(digest)), `blob ${digest}`);
       }
       /** Takes everything `record` needs; returns its image id. Throws the first reason it cannot. */
       async record(record) {
@@ -43167,7 +43428,7 @@ var init_cache = __esm({
         return manifest.config.digest;
       }
       close() {
-        if (this.scratch !== void 0) (0, import_node_fs92.rmSync)(this.scratch, { recursive: true, force: true });
+        if (this.scratch !== void 0) (0, import_node_fs93.rmSync)(this.scratch, { recursive: true, force: true });
       }
     };
   }
@@ -43180,7 +43441,7 @@ __export(check_exports, {
 });
 async function hashFile2(path6, digest) {
   const hash = hasherFor(digest);
-  for await (const chunk of (0, import_node_fs93.createReadStream)(path6)) hash.update(chunk);
+  for await (const chunk of (0, import_node_fs94.createReadStream)(path6)) hash.update(chunk);
   return `${digest.slice(0, digest.indexOf(":"))}:${hash.digest("hex")}`;
 }
 function sameSummary(a2, b2) {
@@ -43215,12 +43476,12 @@ async function checkStore(store, options = {}) {
     lock.release();
   }
 }
-var import_node_fs93, import_node_path83, HEX_LENGTH2, Checker;
+var import_node_fs94, import_node_path84, HEX_LENGTH2, Checker;
 var init_check = __esm({
   "src/store/check.ts"() {
     "use strict";
-    import_node_fs93 = require("node:fs");
-    import_node_path83 = require("node:path");
+    import_node_fs94 = require("node:fs");
+    import_node_path84 = require("node:path");
     init_record();
     init_state();
     init_identity();
@@ -43272,18 +43533,18 @@ var init_check = __esm({
       /** Every file under blobs/ hashes to its name. */
       async blobs() {
         const root = this.store.paths.blobs;
-        if (!(0, import_node_fs93.existsSync)(root)) return;
-        for (const algorithm of (0, import_node_fs93.readdirSync)(root)) {
-          const dir = (0, import_node_path83.join)(root, algorithm);
-          if (!(algorithm in HEX_LENGTH2) || !(0, import_node_fs93.statSync)(dir).isDirectory()) {
+        if (!(0, import_node_fs94.existsSync)(root)) return;
+        for (const algorithm of (0, import_node_fs94.readdirSync)(root)) {
+          const dir = (0, import_node_path84.join)(root, algorithm);
+          if (!(algorithm in HEX_LENGTH2) || !(0, import_node_fs94.statSync)(dir).isDirectory()) {
             await this.damagedEntry("blob", dir, "not a digest algorithm burrow writes (sha256, sha512)");
             continue;
           }
-          for (const hex of (0, import_node_fs93.readdirSync)(dir)) {
+          for (const hex of (0, import_node_fs94.readdirSync)(dir)) {
             this.options.signal?.throwIfAborted();
-            const path6 = (0, import_node_path83.join)(dir, hex);
+            const path6 = (0, import_node_path84.join)(dir, hex);
             const digest = `${algorithm}:${hex}`;
-            if (!new RegExp(`^[0-9a-f]{${HEX_LENGTH2[algorithm]}}$`).test(hex) || !(0, import_node_fs93.lstatSync)(path6).isFile()) {
+            if (!new RegExp(`^[0-9a-f]{${HEX_LENGTH2[algorithm]}}$`).test(hex) || !(0, import_node_fs94.lstatSync)(path6).isFile()) {
               await this.damagedEntry("blob", path6, "not a blob: its name is not a digest, or it is not a regular file");
               continue;
             }
@@ -43296,7 +43557,7 @@ var init_check = __esm({
               this.problem("blob", digest, `${why} (damaged: --repair removes it; pull the images that need it again)`);
               continue;
             }
-            (0, import_node_fs93.rmSync)(path6, { force: true });
+            (0, import_node_fs94.rmSync)(path6, { force: true });
             this.repaired("removed", "blob", digest, why);
           }
         }
@@ -43407,7 +43668,7 @@ var init_check = __esm({
           const lock = await tryLockLayer(this.store, hex);
           if (lock === void 0) continue;
           lock.release();
-          if (!(0, import_node_fs93.existsSync)(layerPath(this.store, `sha256:${hex}`))) this.garbage("leftover", `layers/${hex}.json`, "an info file without its layer (left by an unpack that was killed)");
+          if (!(0, import_node_fs94.existsSync)(layerPath(this.store, `sha256:${hex}`))) this.garbage("leftover", `layers/${hex}.json`, "an info file without its layer (left by an unpack that was killed)");
         }
         for (const name of scratch3) {
           if (layerScratchOwnerGone(name)) this.garbage("leftover", `layers/${name}`, "left by an unpack that was killed");
@@ -43421,7 +43682,7 @@ var init_check = __esm({
       async containers(records, containers, running) {
         const byId = new Map(records.map((record) => [record.id, record]));
         for (const container of containers) {
-          const missing = container.layers.filter((hex) => !(0, import_node_fs93.existsSync)((0, import_node_path83.join)(layersDir(this.store), hex)));
+          const missing = container.layers.filter((hex) => !(0, import_node_fs94.existsSync)((0, import_node_path84.join)(layersDir(this.store), hex)));
           if (missing.length === 0) continue;
           const record = byId.get(container.id);
           if (this.repair && record !== void 0 && !running.has(container.name)) {
@@ -43445,7 +43706,7 @@ var init_check = __esm({
           if (state.monitor !== void 0) continue;
           const dir = containerDir(this.store, record.id);
           if (startClaimed(dir)) continue;
-          const held = await acquireLock((0, import_node_path83.join)(this.store.paths.locks, `container-${record.id}.lock`), { timeoutMs: 0 }).catch(() => void 0);
+          const held = await acquireLock((0, import_node_path84.join)(this.store.paths.locks, `container-${record.id}.lock`), { timeoutMs: 0 }).catch(() => void 0);
           if (held === void 0) continue;
           held.release();
           const helper = leftoverHelper(dir);
@@ -43481,14 +43742,14 @@ var init_check = __esm({
           } catch {
           }
         }
-        return missing.filter((hex) => (0, import_node_fs93.existsSync)((0, import_node_path83.join)(layersDir(this.store), hex)));
+        return missing.filter((hex) => (0, import_node_fs94.existsSync)((0, import_node_path84.join)(layersDir(this.store), hex)));
       }
       /** The containers whose records read; a record that does not is damaged, a directory without one a killed create's leftover. */
       async containerRecords() {
         const records = [];
-        if (!(0, import_node_fs93.existsSync)(this.store.paths.containers)) return records;
+        if (!(0, import_node_fs94.existsSync)(this.store.paths.containers)) return records;
         const orphans = new Set(orphanContainerDirs(this.store));
-        for (const id of (0, import_node_fs93.readdirSync)(this.store.paths.containers)) {
+        for (const id of (0, import_node_fs94.readdirSync)(this.store.paths.containers)) {
           const dir = containerDir(this.store, id);
           if (RETIRED_CONTAINER.test(id)) {
             this.garbage("leftover", `containers/${id}`, "a container whose removal was cut short (it is no longer listed)");
@@ -43509,7 +43770,7 @@ var init_check = __esm({
             records.push(record);
             continue;
           }
-          if (!(0, import_node_fs93.existsSync)((0, import_node_path83.join)(dir, "container.json"))) {
+          if (!(0, import_node_fs94.existsSync)((0, import_node_path84.join)(dir, "container.json"))) {
             if (orphans.has(dir)) this.garbage("leftover", `containers/${id}`, "a container directory without a record (left by a create that was killed)");
             continue;
           }
@@ -43521,12 +43782,12 @@ var init_check = __esm({
       /** Partial downloads and scratch directories of processes that are gone. */
       async tmp() {
         const tmp = this.store.paths.tmp;
-        if (!(0, import_node_fs93.existsSync)(tmp)) return;
-        for (const name of (0, import_node_fs93.readdirSync)(tmp)) {
-          const path6 = (0, import_node_path83.join)(tmp, name);
+        if (!(0, import_node_fs94.existsSync)(tmp)) return;
+        for (const name of (0, import_node_fs94.readdirSync)(tmp)) {
+          const path6 = (0, import_node_path84.join)(tmp, name);
           if (name.endsWith(".partial")) {
             let busy = false;
-            const lock = await acquireLock((0, import_node_path83.join)(this.store.paths.locks, `blob-${name.slice(0, -".partial".length)}.lock`), { onWait: () => {
+            const lock = await acquireLock((0, import_node_path84.join)(this.store.paths.locks, `blob-${name.slice(0, -".partial".length)}.lock`), { onWait: () => {
               busy = true;
             }, shouldStop: () => busy });
             if (lock === void 0) continue;
@@ -43536,7 +43797,7 @@ var init_check = __esm({
           }
           let mtime = 0;
           try {
-            mtime = (0, import_node_fs93.statSync)(path6).mtimeMs;
+            mtime = (0, import_node_fs94.statSync)(path6).mtimeMs;
           } catch {
             continue;
           }
@@ -43547,10 +43808,10 @@ var init_check = __esm({
       unreferencedBlobs() {
         const reachable = reachableBlobs(this.store);
         const root = this.store.paths.blobs;
-        if (!(0, import_node_fs93.existsSync)(root)) return;
-        for (const algorithm of (0, import_node_fs93.readdirSync)(root)) {
+        if (!(0, import_node_fs94.existsSync)(root)) return;
+        for (const algorithm of (0, import_node_fs94.readdirSync)(root)) {
           if (!(algorithm in HEX_LENGTH2)) continue;
-          for (const hex of (0, import_node_fs93.readdirSync)((0, import_node_path83.join)(root, algorithm))) {
+          for (const hex of (0, import_node_fs94.readdirSync)((0, import_node_path84.join)(root, algorithm))) {
             const digest = `${algorithm}:${hex}`;
             if (!reachable.has(digest) && !this.damagedBlobs.has(digest)) this.garbage("blob", digest, "no image uses it");
           }
@@ -43722,14 +43983,14 @@ __export(info_exports, {
   versionInfo: () => versionInfo
 });
 function goArch() {
-  return { x64: "amd64", ia32: "386", arm64: "arm64", arm: "arm", ppc64: "ppc64le", s390x: "s390x", riscv64: "riscv64" }[(0, import_node_os19.arch)()] ?? (0, import_node_os19.arch)();
+  return { x64: "amd64", ia32: "386", arm64: "arm64", arm: "arm", ppc64: "ppc64le", s390x: "s390x", riscv64: "riscv64" }[(0, import_node_os20.arch)()] ?? (0, import_node_os20.arch)();
 }
 function machine() {
   return { amd64: "x86_64", arm64: "aarch64", "386": "i686" }[goArch()] ?? goArch();
 }
 function operatingSystem() {
   try {
-    return /^PRETTY_NAME="?([^"\n]*)"?$/m.exec((0, import_node_fs94.readFileSync)("/etc/os-release", "utf8"))?.[1] ?? "Linux";
+    return /^PRETTY_NAME="?([^"\n]*)"?$/m.exec((0, import_node_fs95.readFileSync)("/etc/os-release", "utf8"))?.[1] ?? "Linux";
   } catch {
     return "Linux";
   }
@@ -43749,15 +44010,15 @@ function systemInfo(store) {
     Driver: "auto",
     LoggingDriver: "json-file",
     CgroupDriver: "cgroupfs",
-    CgroupVersion: (0, import_node_fs94.existsSync)("/sys/fs/cgroup/cgroup.controllers") ? "2" : "1",
-    KernelVersion: (0, import_node_os19.release)(),
+    CgroupVersion: (0, import_node_fs95.existsSync)("/sys/fs/cgroup/cgroup.controllers") ? "2" : "1",
+    KernelVersion: (0, import_node_os20.release)(),
     OperatingSystem: operatingSystem(),
     OSType: "linux",
     Architecture: machine(),
-    NCPU: (0, import_node_os19.cpus)().length,
-    MemTotal: (0, import_node_os19.totalmem)(),
+    NCPU: (0, import_node_os20.cpus)().length,
+    MemTotal: (0, import_node_os20.totalmem)(),
     DockerRootDir: store.root,
-    Name: (0, import_node_os19.hostname)(),
+    Name: (0, import_node_os20.hostname)(),
     ServerVersion: VERSION,
     DefaultRuntime: "burrow",
     SecurityOptions: ["name=seccomp,profile=builtin", "name=rootless"],
@@ -43770,15 +44031,15 @@ function versionInfo() {
   const platform2 = { Name: "burrow (rootless, daemonless)" };
   return {
     Client: { Platform: platform2, Version: VERSION, NodeVersion: process.version, Os: "linux", Arch: goArch(), Context: "default" },
-    Server: { Platform: platform2, Version: VERSION, Os: "linux", Arch: goArch(), KernelVersion: (0, import_node_os19.release)(), Components: [{ Name: "Engine", Version: VERSION }] }
+    Server: { Platform: platform2, Version: VERSION, Os: "linux", Arch: goArch(), KernelVersion: (0, import_node_os20.release)(), Components: [{ Name: "Engine", Version: VERSION }] }
   };
 }
-var import_node_fs94, import_node_os19;
+var import_node_fs95, import_node_os20;
 var init_info2 = __esm({
   "src/system/info.ts"() {
     "use strict";
-    import_node_fs94 = require("node:fs");
-    import_node_os19 = require("node:os");
+    import_node_fs95 = require("node:fs");
+    import_node_os20 = require("node:os");
     init_list();
     init_summary();
     init_version();
@@ -43872,7 +44133,7 @@ var init_info3 = __esm({
 // src/setup/host.ts
 function readSysctl(paths, name) {
   try {
-    const value = Number((0, import_node_fs95.readFileSync)((0, import_node_path84.join)(paths.procSys, name), "latin1").trim());
+    const value = Number((0, import_node_fs96.readFileSync)((0, import_node_path85.join)(paths.procSys, name), "latin1").trim());
     return Number.isFinite(value) ? value : void 0;
   } catch {
     return void 0;
@@ -43886,7 +44147,7 @@ function readUsernsSysctls(paths = HOST_PATHS) {
   };
 }
 function appArmorEnabled(paths = HOST_PATHS) {
-  return (0, import_node_fs95.existsSync)((0, import_node_path84.join)(paths.securityfs, "apparmor"));
+  return (0, import_node_fs96.existsSync)((0, import_node_path85.join)(paths.securityfs, "apparmor"));
 }
 function appArmorRestrictsUserns(paths = HOST_PATHS) {
   return readUsernsSysctls(paths).apparmorRestrict === 1 && appArmorEnabled(paths);
@@ -43894,7 +44155,7 @@ function appArmorRestrictsUserns(paths = HOST_PATHS) {
 function readSubordinateFile(file) {
   let text = "";
   try {
-    text = (0, import_node_fs95.readFileSync)(file, "utf8");
+    text = (0, import_node_fs96.readFileSync)(file, "utf8");
   } catch {
     return [];
   }
@@ -43913,7 +44174,7 @@ function subordinateRange(lines, name, id) {
 function readOsRelease(paths = HOST_PATHS) {
   let text;
   try {
-    text = (0, import_node_fs95.readFileSync)((0, import_node_path84.join)(paths.etc, "os-release"), "utf8");
+    text = (0, import_node_fs96.readFileSync)((0, import_node_path85.join)(paths.etc, "os-release"), "utf8");
   } catch {
     return void 0;
   }
@@ -43921,13 +44182,13 @@ function readOsRelease(paths = HOST_PATHS) {
   return { id: field("ID"), versionId: field("VERSION_ID") };
 }
 function findProgram(paths, program2) {
-  return paths.binDirs.map((dir) => (0, import_node_path84.join)(dir, program2)).find((file) => (0, import_node_fs95.existsSync)(file));
+  return paths.binDirs.map((dir) => (0, import_node_path85.join)(dir, program2)).find((file) => (0, import_node_fs96.existsSync)(file));
 }
 function readCgroupMounts(paths = HOST_PATHS) {
   const mounts = { v1: [], v2: void 0 };
   let text = "";
   try {
-    text = (0, import_node_fs95.readFileSync)(paths.mountinfo, "utf8");
+    text = (0, import_node_fs96.readFileSync)(paths.mountinfo, "utf8");
   } catch {
     return mounts;
   }
@@ -43953,29 +44214,29 @@ function cgroupVersion(mounts) {
   return mounts.v2 === void 0 ? "none" : "v2";
 }
 function systemdIsInit(paths = HOST_PATHS) {
-  return (0, import_node_fs95.existsSync)(paths.systemdRunDir);
+  return (0, import_node_fs96.existsSync)(paths.systemdRunDir);
 }
 function delegateDropInPath(paths = HOST_PATHS) {
-  return (0, import_node_path84.join)(paths.etc, "systemd/system/user@.service.d/burrow-delegate.conf");
+  return (0, import_node_path85.join)(paths.etc, "systemd/system/user@.service.d/burrow-delegate.conf");
 }
 function userManagerDelegation(paths = HOST_PATHS) {
-  const unit = paths.unitDirs.map((dir) => (0, import_node_path84.join)(dir, "user@.service")).find((file) => (0, import_node_fs95.existsSync)(file));
+  const unit = paths.unitDirs.map((dir) => (0, import_node_path85.join)(dir, "user@.service")).find((file) => (0, import_node_fs96.existsSync)(file));
   if (unit === void 0) return void 0;
   const files = [unit];
-  for (const dir of [...paths.unitDirs.map((d) => (0, import_node_path84.join)(d, "user@.service.d")), (0, import_node_path84.join)(paths.etc, "systemd/system/user@.service.d")]) {
+  for (const dir of [...paths.unitDirs.map((d) => (0, import_node_path85.join)(d, "user@.service.d")), (0, import_node_path85.join)(paths.etc, "systemd/system/user@.service.d")]) {
     let names = [];
     try {
-      names = (0, import_node_fs95.readdirSync)(dir).filter((name) => name.endsWith(".conf"));
+      names = (0, import_node_fs96.readdirSync)(dir).filter((name) => name.endsWith(".conf"));
     } catch {
       continue;
     }
-    files.push(...names.sort().map((name) => (0, import_node_path84.join)(dir, name)));
+    files.push(...names.sort().map((name) => (0, import_node_path85.join)(dir, name)));
   }
   const [main2, ...dropIns] = files;
   dropIns.sort((a2, b2) => a2.split("/").pop() < b2.split("/").pop() ? -1 : 1);
   let delegated = /* @__PURE__ */ new Set();
   for (const file of [main2, ...dropIns]) {
-    for (const line of (0, import_node_fs95.readFileSync)(file, "utf8").split("\n")) {
+    for (const line of (0, import_node_fs96.readFileSync)(file, "utf8").split("\n")) {
       const match = /^\s*Delegate\s*=\s*(.*?)\s*$/.exec(line);
       if (match === null) continue;
       const value = match[1];
@@ -43987,12 +44248,12 @@ function userManagerDelegation(paths = HOST_PATHS) {
   }
   return [...delegated].sort();
 }
-var import_node_fs95, import_node_path84, HOST_PATHS, V1_CONTROLLERS, WANTED_DELEGATION;
+var import_node_fs96, import_node_path85, HOST_PATHS, V1_CONTROLLERS, WANTED_DELEGATION;
 var init_host2 = __esm({
   "src/setup/host.ts"() {
     "use strict";
-    import_node_fs95 = require("node:fs");
-    import_node_path84 = require("node:path");
+    import_node_fs96 = require("node:fs");
+    import_node_path85 = require("node:path");
     init_host_tools();
     HOST_PATHS = {
       mountinfo: "/proc/self/mountinfo",
@@ -44017,42 +44278,42 @@ function subtreeName2(user) {
   return `burrow-${user.uid}`;
 }
 function tmpfilesPath(paths, user) {
-  return (0, import_node_path85.join)(paths.etc, "tmpfiles.d", `burrow-${user.name}.conf`);
+  return (0, import_node_path86.join)(paths.etc, "tmpfiles.d", `burrow-${user.name}.conf`);
 }
 function v1Subtrees(paths, user) {
-  return readCgroupMounts(paths).v1.map((mount) => ({ dir: (0, import_node_path85.join)(mount.mountPoint, subtreeName2(user)), cpuset: mount.controllers.includes("cpuset") }));
+  return readCgroupMounts(paths).v1.map((mount) => ({ dir: (0, import_node_path86.join)(mount.mountPoint, subtreeName2(user)), cpuset: mount.controllers.includes("cpuset") }));
 }
 function readTrimmed(file) {
   try {
-    return (0, import_node_fs96.readFileSync)(file, "utf8").trim();
+    return (0, import_node_fs97.readFileSync)(file, "utf8").trim();
   } catch {
     return "";
   }
 }
 function needsChown(dir, user) {
   const owned = (path6) => {
-    const stat = (0, import_node_fs96.statSync)(path6);
+    const stat = (0, import_node_fs97.statSync)(path6);
     return stat.uid === user.uid && stat.gid === user.gid;
   };
   if (!owned(dir)) return true;
-  return (0, import_node_fs96.readdirSync)(dir).some((name) => !owned((0, import_node_path85.join)(dir, name)));
+  return (0, import_node_fs97.readdirSync)(dir).some((name) => !owned((0, import_node_path86.join)(dir, name)));
 }
 async function chownTree(path6, user) {
   await (0, import_promises25.chown)(path6, user.uid, user.gid);
   if ((await (0, import_promises25.lstat)(path6)).isDirectory()) {
-    for (const name of await (0, import_promises25.readdir)(path6)) await chownTree((0, import_node_path85.join)(path6, name), user);
+    for (const name of await (0, import_promises25.readdir)(path6)) await chownTree((0, import_node_path86.join)(path6, name), user);
   }
 }
 function directV1Steps(paths, user) {
   const steps = [];
   for (const { dir, cpuset } of v1Subtrees(paths, user)) {
-    const exists = (0, import_node_fs96.existsSync)(dir);
+    const exists = (0, import_node_fs97.existsSync)(dir);
     if (!exists) steps.push({ command: `mkdir ${quote2(dir)}`, run: () => (0, import_promises25.mkdir)(dir).then(() => void 0) });
     if (cpuset) {
       for (const file of ["cpuset.cpus", "cpuset.mems"]) {
-        if (!exists || readTrimmed((0, import_node_path85.join)(dir, file)) === "") steps.push(writeStep((0, import_node_path85.join)(dir, file), readTrimmed((0, import_node_path85.join)((0, import_node_path85.dirname)(dir), file))));
+        if (!exists || readTrimmed((0, import_node_path86.join)(dir, file)) === "") steps.push(writeStep((0, import_node_path86.join)(dir, file), readTrimmed((0, import_node_path86.join)((0, import_node_path86.dirname)(dir), file))));
       }
-      if (!exists || readTrimmed((0, import_node_path85.join)(dir, "cgroup.clone_children")) !== "1") steps.push(writeStep((0, import_node_path85.join)(dir, "cgroup.clone_children"), "1"));
+      if (!exists || readTrimmed((0, import_node_path86.join)(dir, "cgroup.clone_children")) !== "1") steps.push(writeStep((0, import_node_path86.join)(dir, "cgroup.clone_children"), "1"));
     }
     if (!exists || needsChown(dir, user)) {
       steps.push({ command: `chown -R ${user.uid}:${user.gid} ${quote2(dir)}`, run: () => chownTree(dir, user) });
@@ -44065,8 +44326,8 @@ function tmpfilesConfig(paths, user) {
   for (const { dir, cpuset } of v1Subtrees(paths, user)) {
     lines.push(`d ${dir} 0755 ${user.uid} ${user.gid} -`);
     if (cpuset) {
-      for (const file of ["cpuset.cpus", "cpuset.mems"]) lines.push(`w ${(0, import_node_path85.join)(dir, file)} - - - - ${readTrimmed((0, import_node_path85.join)((0, import_node_path85.dirname)(dir), file))}`);
-      lines.push(`w ${(0, import_node_path85.join)(dir, "cgroup.clone_children")} - - - - 1`);
+      for (const file of ["cpuset.cpus", "cpuset.mems"]) lines.push(`w ${(0, import_node_path86.join)(dir, file)} - - - - ${readTrimmed((0, import_node_path86.join)((0, import_node_path86.dirname)(dir), file))}`);
+      lines.push(`w ${(0, import_node_path86.join)(dir, "cgroup.clone_children")} - - - - 1`);
     }
     lines.push(`Z ${dir} - ${user.uid} ${user.gid} -`);
   }
@@ -44087,7 +44348,7 @@ function planSetup(user, options) {
       if (readTrimmed(conf) !== wanted.trim()) {
         steps.push({ command: `cat > ${quote2(conf)} <<'EOF'
 ${wanted}EOF`, run: async () => {
-          await (0, import_promises25.mkdir)((0, import_node_path85.dirname)(conf), { recursive: true });
+          await (0, import_promises25.mkdir)((0, import_node_path86.dirname)(conf), { recursive: true });
           await (0, import_promises25.writeFile)(conf, wanted);
         } });
       }
@@ -44111,7 +44372,7 @@ ${wanted}EOF`, run: async () => {
     }
     const dropIn = delegateDropInPath(paths);
     const steps = [
-      { command: `mkdir -p ${quote2((0, import_node_path85.dirname)(dropIn))}`, run: () => (0, import_promises25.mkdir)((0, import_node_path85.dirname)(dropIn), { recursive: true }).then(() => void 0) },
+      { command: `mkdir -p ${quote2((0, import_node_path86.dirname)(dropIn))}`, run: () => (0, import_promises25.mkdir)((0, import_node_path86.dirname)(dropIn), { recursive: true }).then(() => void 0) },
       { command: `cat > ${quote2(dropIn)} <<'EOF'
 ${DROP_IN}EOF`, run: () => (0, import_promises25.writeFile)(dropIn, DROP_IN) }
     ];
@@ -44132,16 +44393,16 @@ function planUndo(user, options) {
   const version = cgroupVersion(readCgroupMounts(paths));
   const steps = [];
   const conf = tmpfilesPath(paths, user);
-  if ((0, import_node_fs96.existsSync)(conf)) steps.push({ command: `rm ${quote2(conf)}`, run: () => (0, import_promises25.rm)(conf) });
+  if ((0, import_node_fs97.existsSync)(conf)) steps.push({ command: `rm ${quote2(conf)}`, run: () => (0, import_promises25.rm)(conf) });
   if (version === "v1" || version === "hybrid") {
     for (const { dir } of v1Subtrees(paths, user)) {
-      if (!(0, import_node_fs96.existsSync)(dir)) continue;
+      if (!(0, import_node_fs97.existsSync)(dir)) continue;
       for (const child of childCgroups(dir)) steps.push(rmdirStep(child, removeCgroup));
       steps.push(rmdirStep(dir, removeCgroup));
     }
   }
   const dropIn = delegateDropInPath(paths);
-  if ((0, import_node_fs96.existsSync)(dropIn)) {
+  if ((0, import_node_fs97.existsSync)(dropIn)) {
     steps.push({ command: `rm ${quote2(dropIn)}`, run: () => (0, import_promises25.rm)(dropIn) });
     if (systemdIsInit(paths)) steps.push({ command: "systemctl daemon-reload", run: () => exec("systemctl", ["daemon-reload"]) });
   }
@@ -44149,9 +44410,9 @@ function planUndo(user, options) {
 }
 function childCgroups(dir) {
   const found = [];
-  for (const entry of (0, import_node_fs96.readdirSync)(dir, { withFileTypes: true })) {
+  for (const entry of (0, import_node_fs97.readdirSync)(dir, { withFileTypes: true })) {
     if (!entry.isDirectory()) continue;
-    const child = (0, import_node_path85.join)(dir, entry.name);
+    const child = (0, import_node_path86.join)(dir, entry.name);
     found.push(...childCgroups(child), child);
   }
   return found;
@@ -44169,14 +44430,14 @@ function rmdirStep(dir, remove2) {
     }
   };
 }
-var import_node_child_process13, import_promises25, import_node_fs96, import_node_path85, import_node_util12, execFileAsync, defaultExec, quote2, DROP_IN, writeStep;
+var import_node_child_process13, import_promises25, import_node_fs97, import_node_path86, import_node_util12, execFileAsync, defaultExec, quote2, DROP_IN, writeStep;
 var init_plan2 = __esm({
   "src/setup/plan.ts"() {
     "use strict";
     import_node_child_process13 = require("node:child_process");
     import_promises25 = require("node:fs/promises");
-    import_node_fs96 = require("node:fs");
-    import_node_path85 = require("node:path");
+    import_node_fs97 = require("node:fs");
+    import_node_path86 = require("node:path");
     import_node_util12 = require("node:util");
     init_errors();
     init_host2();
@@ -44206,29 +44467,29 @@ Delegate=${WANTED_DELEGATION.join(" ")}
 
 // src/setup/apparmor.ts
 function profileText() {
-  return (0, import_node_fs97.readFileSync)(PROFILE_SOURCE, "utf8");
+  return (0, import_node_fs98.readFileSync)(PROFILE_SOURCE, "utf8");
 }
 function sameContent(a2, b2) {
   try {
-    return (0, import_node_fs97.readFileSync)(a2).equals((0, import_node_fs97.readFileSync)(b2));
+    return (0, import_node_fs98.readFileSync)(a2).equals((0, import_node_fs98.readFileSync)(b2));
   } catch {
     return false;
   }
 }
 function readText(file) {
   try {
-    return (0, import_node_fs97.readFileSync)(file, "utf8");
+    return (0, import_node_fs98.readFileSync)(file, "utf8");
   } catch {
     return void 0;
   }
 }
 function profileLoaded(securityfs) {
-  const list = readText((0, import_node_path86.join)(securityfs, "apparmor/profiles"));
+  const list = readText((0, import_node_path87.join)(securityfs, "apparmor/profiles"));
   return list !== void 0 && list.split("\n").some((line) => line.startsWith(`${PROFILE_NAME} `));
 }
 function helperPaths(libexec, user) {
-  const dir = (0, import_node_path86.join)(libexec, String(user.uid));
-  return { dir, helper: (0, import_node_path86.join)(dir, USERNS_HELPER) };
+  const dir = (0, import_node_path87.join)(libexec, String(user.uid));
+  return { dir, helper: (0, import_node_path87.join)(dir, USERNS_HELPER) };
 }
 function helperSource() {
   return nativeBinary(USERNS_HELPER);
@@ -44243,13 +44504,13 @@ function planAppArmor(user, options) {
   const notes = [];
   const source = helperSource();
   const { dir, helper: unshare } = helperPaths(paths.libexec, user);
-  if (!(0, import_node_fs97.existsSync)(paths.libexec)) {
+  if (!(0, import_node_fs98.existsSync)(paths.libexec)) {
     steps.push({ command: `install -d -m 0755 ${quote2(paths.libexec)}`, run: async () => {
       await (0, import_promises26.mkdir)(paths.libexec, { recursive: true });
       await (0, import_promises26.chmod)(paths.libexec, 493);
     } });
   }
-  const dirStat = (0, import_node_fs97.existsSync)(dir) ? (0, import_node_fs97.statSync)(dir) : void 0;
+  const dirStat = (0, import_node_fs98.existsSync)(dir) ? (0, import_node_fs98.statSync)(dir) : void 0;
   if (dirStat === void 0 || dirStat.uid !== 0 || dirStat.gid !== user.gid || (dirStat.mode & 4095) !== 488) {
     steps.push({
       command: `install -d -m 0750 -o root -g ${user.gid} ${quote2(dir)}`,
@@ -44260,7 +44521,7 @@ function planAppArmor(user, options) {
       }
     });
   }
-  const copyStat = (0, import_node_fs97.existsSync)(unshare) ? (0, import_node_fs97.statSync)(unshare) : void 0;
+  const copyStat = (0, import_node_fs98.existsSync)(unshare) ? (0, import_node_fs98.statSync)(unshare) : void 0;
   if (copyStat === void 0 || copyStat.uid !== 0 || copyStat.gid !== 0 || (copyStat.mode & 4095) !== 493 || !sameContent(source, unshare)) {
     steps.push({
       command: `install -m 0755 -o root -g root ${quote2(source)} ${quote2(unshare)}`,
@@ -44273,7 +44534,7 @@ function planAppArmor(user, options) {
       }
     });
   }
-  const target = (0, import_node_path86.join)(paths.apparmorDir, PROFILE_FILE);
+  const target = (0, import_node_path87.join)(paths.apparmorDir, PROFILE_FILE);
   const text = profileText();
   const changed = readText(target) !== text;
   if (changed) {
@@ -44294,30 +44555,30 @@ function planAppArmorUndo(user, options) {
   const exec = options.exec ?? defaultExec;
   const steps = [];
   const { dir } = helperPaths(paths.libexec, user);
-  if ((0, import_node_fs97.existsSync)(dir)) steps.push({ command: `rm -r ${quote2(dir)}`, run: () => (0, import_promises26.rm)(dir, { recursive: true, force: true }) });
+  if ((0, import_node_fs98.existsSync)(dir)) steps.push({ command: `rm -r ${quote2(dir)}`, run: () => (0, import_promises26.rm)(dir, { recursive: true, force: true }) });
   let others = [];
   try {
-    others = (0, import_node_fs97.readdirSync)(paths.libexec).filter((name) => name !== String(user.uid));
+    others = (0, import_node_fs98.readdirSync)(paths.libexec).filter((name) => name !== String(user.uid));
   } catch {
   }
   if (others.length > 0) return steps;
-  const target = (0, import_node_path86.join)(paths.apparmorDir, PROFILE_FILE);
-  if ((0, import_node_fs97.existsSync)(target)) {
+  const target = (0, import_node_path87.join)(paths.apparmorDir, PROFILE_FILE);
+  if ((0, import_node_fs98.existsSync)(target)) {
     if (appArmorEnabled(paths) && profileLoaded(paths.securityfs)) {
       steps.push({ command: `apparmor_parser -R ${quote2(target)}`, run: () => exec(findProgram(paths, "apparmor_parser") ?? "apparmor_parser", ["-R", target]) });
     }
     steps.push({ command: `rm ${quote2(target)}`, run: () => (0, import_promises26.rm)(target, { force: true }) });
   }
-  if ((0, import_node_fs97.existsSync)(paths.libexec)) steps.push({ command: `rmdir ${quote2(paths.libexec)}`, run: () => (0, import_promises26.rmdir)(paths.libexec) });
+  if ((0, import_node_fs98.existsSync)(paths.libexec)) steps.push({ command: `rmdir ${quote2(paths.libexec)}`, run: () => (0, import_promises26.rmdir)(paths.libexec) });
   return steps;
 }
-var import_promises26, import_node_fs97, import_node_path86, PROFILE_SOURCE, PROFILE_NAME, PROFILE_FILE;
+var import_promises26, import_node_fs98, import_node_path87, PROFILE_SOURCE, PROFILE_NAME, PROFILE_FILE;
 var init_apparmor = __esm({
   "src/setup/apparmor.ts"() {
     "use strict";
     import_promises26 = require("node:fs/promises");
-    import_node_fs97 = require("node:fs");
-    import_node_path86 = require("node:path");
+    import_node_fs98 = require("node:fs");
+    import_node_path87 = require("node:path");
     init_host2();
     init_native();
     init_host_tools();
@@ -44377,11 +44638,11 @@ var init_packages = __esm({
 
 // src/setup/state.ts
 function statePath(paths, user) {
-  return (0, import_node_path87.join)(paths.stateDir, `${user.name}.json`);
+  return (0, import_node_path88.join)(paths.stateDir, `${user.name}.json`);
 }
 function readState(paths, user) {
   try {
-    return JSON.parse((0, import_node_fs98.readFileSync)(statePath(paths, user), "utf8"));
+    return JSON.parse((0, import_node_fs99.readFileSync)(statePath(paths, user), "utf8"));
   } catch {
     return {};
   }
@@ -44394,17 +44655,17 @@ function recordStep(paths, user, added) {
   const text = `${JSON.stringify(state)}
 `;
   return {
-    command: `mkdir -p ${quote2((0, import_node_path87.dirname)(file))} && echo ${quote2(text.trim())} > ${quote2(file)}`,
+    command: `mkdir -p ${quote2((0, import_node_path88.dirname)(file))} && echo ${quote2(text.trim())} > ${quote2(file)}`,
     run: async () => {
-      await (0, import_promises27.mkdir)((0, import_node_path87.dirname)(file), { recursive: true, mode: 493 });
+      await (0, import_promises27.mkdir)((0, import_node_path88.dirname)(file), { recursive: true, mode: 493 });
       writeFileAtomic(file, text, 420);
     }
   };
 }
 function forgetStep(paths, user) {
   const file = statePath(paths, user);
-  if (!(0, import_node_fs98.existsSync)(file)) return void 0;
-  const dirs = [paths.stateDir, (0, import_node_path87.dirname)(paths.stateDir)];
+  if (!(0, import_node_fs99.existsSync)(file)) return void 0;
+  const dirs = [paths.stateDir, (0, import_node_path88.dirname)(paths.stateDir)];
   return {
     command: `rm ${quote2(file)} && rmdir --ignore-fail-on-non-empty ${dirs.map(quote2).join(" ")}`,
     run: async () => {
@@ -44420,22 +44681,22 @@ function forgetStep(paths, user) {
     }
   };
 }
-var import_promises27, import_node_fs98, import_node_path87;
+var import_promises27, import_node_fs99, import_node_path88;
 var init_state2 = __esm({
   "src/setup/state.ts"() {
     "use strict";
     import_promises27 = require("node:fs/promises");
     init_errors();
     init_atomic();
-    import_node_fs98 = require("node:fs");
-    import_node_path87 = require("node:path");
+    import_node_fs99 = require("node:fs");
+    import_node_path88 = require("node:path");
     init_plan2();
   }
 });
 
 // src/setup/subids.ts
 function freeStart(paths) {
-  const ends = ["subuid", "subgid"].flatMap((file) => readSubordinateFile((0, import_node_path88.join)(paths.etc, file)).map((line) => line.start + line.count));
+  const ends = ["subuid", "subgid"].flatMap((file) => readSubordinateFile((0, import_node_path89.join)(paths.etc, file)).map((line) => line.start + line.count));
   return Math.max(FIRST_ID, Math.ceil(Math.max(0, ...ends) / WANTED_IDS) * WANTED_IDS);
 }
 function planSubids(user, options) {
@@ -44445,7 +44706,7 @@ function planSubids(user, options) {
   const plan = { steps: [], notes: [], nothing: `${user.name} has subordinate ids`, added: {} };
   const args = [];
   for (const [file, id, flag] of [["subuid", user.uid, "--add-subuids"], ["subgid", user.gid, "--add-subgids"]]) {
-    const range = subordinateRange(readSubordinateFile((0, import_node_path88.join)(paths.etc, file)), user.name, id);
+    const range = subordinateRange(readSubordinateFile((0, import_node_path89.join)(paths.etc, file)), user.name, id);
     if (range === void 0) {
       args.push(flag, `${start2}-${start2 + WANTED_IDS - 1}`);
       plan.added[file] = { start: start2, count: WANTED_IDS };
@@ -44467,18 +44728,18 @@ function planSubidsUndo(user, options) {
   for (const [file, flag] of [["subuid", "--del-subuids"], ["subgid", "--del-subgids"]]) {
     const added = state[file];
     if (added === void 0) continue;
-    const present = readSubordinateFile((0, import_node_path88.join)(paths.etc, file)).some((line) => (line.owner === user.name || line.owner === String(file === "subuid" ? user.uid : user.gid)) && line.start === added.start && line.count === added.count);
+    const present = readSubordinateFile((0, import_node_path89.join)(paths.etc, file)).some((line) => (line.owner === user.name || line.owner === String(file === "subuid" ? user.uid : user.gid)) && line.start === added.start && line.count === added.count);
     if (present) args.push(flag, `${added.start}-${added.start + added.count - 1}`);
   }
   if (args.length === 0) return [];
   const argv = [...args, user.name];
   return [{ command: `usermod ${argv.map(quote2).join(" ")}`, run: () => exec("usermod", argv) }];
 }
-var import_node_path88, WANTED_IDS, FIRST_ID;
+var import_node_path89, WANTED_IDS, FIRST_ID;
 var init_subids = __esm({
   "src/setup/subids.ts"() {
     "use strict";
-    import_node_path88 = require("node:path");
+    import_node_path89 = require("node:path");
     init_host2();
     init_plan2();
     init_state2();
@@ -44660,8 +44921,8 @@ __export(reclaim_exports, {
 async function reclaimOwnership(dir, options = {}) {
   let root;
   try {
-    root = (0, import_node_fs99.realpathSync)(dir);
-    if (!(0, import_node_fs99.lstatSync)(root).isDirectory()) throw new Error("not a directory");
+    root = (0, import_node_fs100.realpathSync)(dir);
+    if (!(0, import_node_fs100.lstatSync)(root).isDirectory()) throw new Error("not a directory");
   } catch (error) {
     throw new BurrowError("INVALID_ARGUMENT", `cannot reclaim ${dir}: ${error.code === "ENOENT" ? "no such directory" : error.message}`);
   }
@@ -44699,19 +44960,19 @@ async function runInUserNamespace(argv, options = {}) {
   try {
     return await new Promise((resolve9, reject) => {
       child.on("error", (error) => reject(new BurrowError("IO", `cannot run unshare: ${error.message}`)));
-      child.on("close", (code, signal) => resolve9(code ?? (signal === null ? 125 : 128 + (import_node_os20.constants.signals[signal] ?? 0))));
+      child.on("close", (code, signal) => resolve9(code ?? (signal === null ? 125 : 128 + (import_node_os21.constants.signals[signal] ?? 0))));
     });
   } finally {
     options.signal?.removeEventListener("abort", onAbort);
   }
 }
-var import_node_fs99, import_node_child_process15, import_node_os20, FIND_SCRIPT, NOT_OURS;
+var import_node_fs100, import_node_child_process15, import_node_os21, FIND_SCRIPT, NOT_OURS;
 var init_reclaim = __esm({
   "src/userns/reclaim.ts"() {
     "use strict";
-    import_node_fs99 = require("node:fs");
+    import_node_fs100 = require("node:fs");
     import_node_child_process15 = require("node:child_process");
-    import_node_os20 = require("node:os");
+    import_node_os21 = require("node:os");
     init_errors();
     init_host_tools();
     init_spawn();
@@ -44967,14 +45228,14 @@ var init_checks = __esm({
 function readFileFacts(paths, user) {
   const helper = helperPaths(paths.libexec, user).helper;
   const range = (file, id) => {
-    const line = subordinateRange(readSubordinateFile((0, import_node_path89.join)(paths.etc, file)), user.name, id);
+    const line = subordinateRange(readSubordinateFile((0, import_node_path90.join)(paths.etc, file)), user.name, id);
     return line === void 0 ? void 0 : { start: line.start, count: line.count };
   };
   return {
     sysctls: readUsernsSysctls(paths),
     apparmor: {
       enabled: appArmorEnabled(paths),
-      profileInstalled: (0, import_node_fs100.existsSync)((0, import_node_path89.join)(paths.apparmorDir, "burrow")),
+      profileInstalled: (0, import_node_fs101.existsSync)((0, import_node_path90.join)(paths.apparmorDir, "burrow")),
       helper: { path: helper, usable: canRun(helper), current: sameAsBuilt(helper) }
     },
     subuid: range("subuid", user.uid),
@@ -44984,7 +45245,7 @@ function readFileFacts(paths, user) {
 }
 function canRun(file) {
   try {
-    (0, import_node_fs100.accessSync)(file, import_node_fs100.constants.X_OK);
+    (0, import_node_fs101.accessSync)(file, import_node_fs101.constants.X_OK);
     return true;
   } catch {
     return false;
@@ -44992,20 +45253,20 @@ function canRun(file) {
 }
 function sameAsBuilt(helper) {
   try {
-    return (0, import_node_fs100.readFileSync)(helper).equals((0, import_node_fs100.readFileSync)(helperSource()));
+    return (0, import_node_fs101.readFileSync)(helper).equals((0, import_node_fs101.readFileSync)(helperSource()));
   } catch {
     return false;
   }
 }
 function idHelperFacts(program2) {
-  const dir = (process.env.PATH || DEFAULT_HOST_PATH).split(":").find((entry) => entry !== "" && (0, import_node_fs100.existsSync)((0, import_node_path89.join)(entry, program2)));
+  const dir = (process.env.PATH || DEFAULT_HOST_PATH).split(":").find((entry) => entry !== "" && (0, import_node_fs101.existsSync)((0, import_node_path90.join)(entry, program2)));
   if (dir === void 0) return { found: false, setuidRoot: false };
-  const stat = (0, import_node_fs100.statSync)((0, import_node_path89.join)(dir, program2));
+  const stat = (0, import_node_fs101.statSync)((0, import_node_path90.join)(dir, program2));
   return { found: true, setuidRoot: stat.uid === 0 && (stat.mode & 2048) !== 0, owner: stat.uid, mode: stat.mode & 4095 };
 }
 function fuseDeviceProblem(device = "/dev/fuse") {
   try {
-    (0, import_node_fs100.closeSync)((0, import_node_fs100.openSync)(device, import_node_fs100.constants.O_RDWR));
+    (0, import_node_fs101.closeSync)((0, import_node_fs101.openSync)(device, import_node_fs101.constants.O_RDWR));
     return void 0;
   } catch (error) {
     const code = error.code;
@@ -45016,21 +45277,21 @@ function fuseDeviceProblem(device = "/dev/fuse") {
 }
 function diskFacts(storeRoot) {
   let path6 = storeRoot;
-  while (!(0, import_node_fs100.existsSync)(path6) && (0, import_node_path89.dirname)(path6) !== path6) path6 = (0, import_node_path89.dirname)(path6);
+  while (!(0, import_node_fs101.existsSync)(path6) && (0, import_node_path90.dirname)(path6) !== path6) path6 = (0, import_node_path90.dirname)(path6);
   try {
-    const stats = (0, import_node_fs100.statfsSync)(path6);
+    const stats = (0, import_node_fs101.statfsSync)(path6);
     return { path: path6, freeBytes: stats.bavail * stats.bsize };
   } catch (error) {
     return { path: path6, error: error.message };
   }
 }
 function liveUser() {
-  const info2 = (0, import_node_os21.userInfo)();
+  const info2 = (0, import_node_os22.userInfo)();
   return { name: info2.username, uid: info2.uid, gid: info2.gid };
 }
 function liveFacts() {
   return {
-    kernel: (0, import_node_os21.release)(),
+    kernel: (0, import_node_os22.release)(),
     programs: { unshare: onPath("unshare"), bwrap: onPath("bwrap"), "fuse-overlayfs": onPath("fuse-overlayfs"), pasta: onPath("pasta"), slirp4netns: onPath("slirp4netns") },
     newuidmap: idHelperFacts("newuidmap"),
     newgidmap: idHelperFacts("newgidmap"),
@@ -45038,13 +45299,13 @@ function liveFacts() {
     tun: tunProblem()
   };
 }
-var import_node_fs100, import_node_os21, import_node_path89;
+var import_node_fs101, import_node_os22, import_node_path90;
 var init_facts = __esm({
   "src/doctor/facts.ts"() {
     "use strict";
-    import_node_fs100 = require("node:fs");
-    import_node_os21 = require("node:os");
-    import_node_path89 = require("node:path");
+    import_node_fs101 = require("node:fs");
+    import_node_os22 = require("node:os");
+    import_node_path90 = require("node:path");
     init_apparmor();
     init_host2();
     init_helpers();
@@ -45071,11 +45332,11 @@ async function run(file, args, timeoutMs = 1e4) {
 function scratch2(storeRoot) {
   if (storeRoot !== void 0) {
     try {
-      return (0, import_node_fs101.mkdtempSync)((0, import_node_path90.join)(storeRoot, ".doctor-"));
+      return (0, import_node_fs102.mkdtempSync)((0, import_node_path91.join)(storeRoot, ".doctor-"));
     } catch {
     }
   }
-  return (0, import_node_fs101.mkdtempSync)((0, import_node_path90.join)((0, import_node_os22.tmpdir)(), "burrow-doctor-"));
+  return (0, import_node_fs102.mkdtempSync)((0, import_node_path91.join)((0, import_node_os23.tmpdir)(), "burrow-doctor-"));
 }
 async function probeUserNamespace(storeRoot) {
   const program2 = unshareProgram();
@@ -45097,7 +45358,7 @@ async function probeUserNamespace(storeRoot) {
     }
     return { program: program2, ok: true, mapped: mapped === 1 ? 1 : 1 + Math.min(mapping.uidRange?.count ?? 0, mapping.gidRange?.count ?? 0), overlay: line("overlay"), fuseOverlayfs: line("fuse") };
   } finally {
-    (0, import_node_fs101.rmSync)(dir, { recursive: true, force: true });
+    (0, import_node_fs102.rmSync)(dir, { recursive: true, force: true });
   }
 }
 async function probeBwrap() {
@@ -45107,13 +45368,13 @@ async function probeBwrap() {
   if (result.exitCode !== 0 || version === "") return { error: `bwrap --version failed: ${result.stderr.trim() || `exit ${result.exitCode ?? result.signal ?? "no status"}`}` };
   return { version };
 }
-var import_node_fs101, import_node_os22, import_node_path90, PROBE_SCRIPT;
+var import_node_fs102, import_node_os23, import_node_path91, PROBE_SCRIPT;
 var init_probe = __esm({
   "src/doctor/probe.ts"() {
     "use strict";
-    import_node_fs101 = require("node:fs");
-    import_node_os22 = require("node:os");
-    import_node_path90 = require("node:path");
+    import_node_fs102 = require("node:fs");
+    import_node_os23 = require("node:os");
+    import_node_path91 = require("node:path");
     init_failure();
     init_idmap();
     init_spawn();
@@ -52593,7 +52854,7 @@ function parseVolume2(spec, base) {
   const readOnly = mode === "ro";
   if (source.startsWith("/") || source.startsWith(".") || source.startsWith("~")) {
     if (source.startsWith("~")) return "write the host path out (no ~)";
-    return { kind: "bind", source: (0, import_node_path91.isAbsolute)(source) ? source : (0, import_node_path91.resolve)(base, source), target, readOnly };
+    return { kind: "bind", source: (0, import_node_path92.isAbsolute)(source) ? source : (0, import_node_path92.resolve)(base, source), target, readOnly };
   }
   if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/.test(source)) return `"${source}" is neither a path nor a volume name`;
   return { kind: "volume", name: source, target, readOnly };
@@ -52618,7 +52879,7 @@ function parseJobText(text, file) {
   return buildJob(value, file, at2);
 }
 function buildJob(raw, file, at2) {
-  const base = (0, import_node_path91.dirname)((0, import_node_path91.resolve)(file));
+  const base = (0, import_node_path92.dirname)((0, import_node_path92.resolve)(file));
   const fail2 = (path6, message) => {
     throw fileError(file, at2.line(path6), `field "${fieldName2(path6)}" ${message}`);
   };
@@ -52683,11 +52944,11 @@ function buildJob(raw, file, at2) {
       healthcheck: service.healthcheck === void 0 ? void 0 : healthCheck(service.healthcheck, [...path6, "healthcheck"], fail2, duration)
     };
   });
-  const workspace = raw.workspace === void 0 ? void 0 : (0, import_node_path91.resolve)(base, raw.workspace);
+  const workspace = raw.workspace === void 0 ? void 0 : (0, import_node_path92.resolve)(base, raw.workspace);
   if (workspace !== void 0 && workspace === "/") fail2(["workspace"], "cannot be /: give the directory the job works in");
   return {
     file,
-    name: raw.name ?? (0, import_node_path91.basename)(file).replace(/\.(ya?ml|json)$/i, ""),
+    name: raw.name ?? (0, import_node_path92.basename)(file).replace(/\.(ya?ml|json)$/i, ""),
     image: raw.image,
     env: envList(raw.env),
     volumes: volumes(["volumes"], raw.volumes),
@@ -52726,20 +52987,20 @@ function healthCheck(raw, path6, fail2, duration) {
 function loadJobFile(path6) {
   let text;
   try {
-    text = (0, import_node_fs102.readFileSync)(path6, "utf8");
+    text = (0, import_node_fs103.readFileSync)(path6, "utf8");
   } catch (error) {
     const code = error.code;
     throw new BurrowError("INVALID_ARGUMENT", `cannot read the job file ${path6}: ${code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory" : error.message}`);
   }
   return parseJobText(text, path6);
 }
-var import_node_fs102, import_node_path91, import_yaml, schemas, Locator;
+var import_node_fs103, import_node_path92, import_yaml, schemas, Locator;
 var init_load2 = __esm({
   "src/job/load.ts"() {
     "use strict";
     init_health_config();
-    import_node_fs102 = require("node:fs");
-    import_node_path91 = require("node:path");
+    import_node_fs103 = require("node:fs");
+    import_node_path92 = require("node:path");
     import_yaml = __toESM(require_dist(), 1);
     init_errors();
     init_limits();
@@ -52790,7 +53051,7 @@ function readPeaks(cgroup) {
   const value = (dir, file) => {
     if (dir === void 0) return void 0;
     try {
-      const number2 = Number((0, import_node_fs103.readFileSync)((0, import_node_path92.join)(dir, file), "utf8").trim());
+      const number2 = Number((0, import_node_fs104.readFileSync)((0, import_node_path93.join)(dir, file), "utf8").trim());
       return Number.isFinite(number2) ? number2 : void 0;
     } catch {
       return void 0;
@@ -52802,23 +53063,23 @@ function readPeaks(cgroup) {
   if (memoryBytes === void 0 && pids === void 0) return void 0;
   return { ...memoryBytes === void 0 ? {} : { memoryBytes }, ...pids === void 0 ? {} : { pids } };
 }
-var import_node_fs103, import_node_path92;
+var import_node_fs104, import_node_path93;
 var init_peaks = __esm({
   "src/job/peaks.ts"() {
     "use strict";
-    import_node_fs103 = require("node:fs");
-    import_node_path92 = require("node:path");
+    import_node_fs104 = require("node:fs");
+    import_node_path93 = require("node:path");
   }
 });
 
 // src/job/teardown.ts
 function processesNaming(dirs) {
   const found = [];
-  for (const entry of (0, import_node_fs104.readdirSync)("/proc")) {
+  for (const entry of (0, import_node_fs105.readdirSync)("/proc")) {
     if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
     let cmdline;
     try {
-      cmdline = (0, import_node_fs104.readFileSync)(`/proc/${entry}/cmdline`, "utf8");
+      cmdline = (0, import_node_fs105.readFileSync)(`/proc/${entry}/cmdline`, "utf8");
     } catch {
       continue;
     }
@@ -52830,14 +53091,14 @@ function flockHolders(path6) {
   let dev;
   let ino;
   try {
-    ({ dev, ino } = (0, import_node_fs104.statSync)(path6));
+    ({ dev, ino } = (0, import_node_fs105.statSync)(path6));
   } catch {
     return [];
   }
   const major = dev >> 8 & 4095 | Math.floor(dev / 2 ** 32) & ~4095;
   const minor = dev & 255 | dev >> 12 & 1048320;
   const holders = [];
-  for (const line of (0, import_node_fs104.readFileSync)("/proc/locks", "utf8").split("\n")) {
+  for (const line of (0, import_node_fs105.readFileSync)("/proc/locks", "utf8").split("\n")) {
     const fields = line.trim().split(/\s+/);
     if (fields[1] !== "FLOCK") continue;
     const [maj, min, inode] = (fields[5] ?? "").split(":");
@@ -52846,10 +53107,10 @@ function flockHolders(path6) {
   return holders;
 }
 async function stopSwitch(store, network) {
-  const lock = (0, import_node_path93.join)(networkDir(store, network.id), "switch.lock");
+  const lock = (0, import_node_path94.join)(networkDir(store, network.id), "switch.lock");
   for (const pid of flockHolders(lock)) {
     try {
-      if ((0, import_node_fs104.readFileSync)(`/proc/${pid}/comm`, "utf8").trim() === "burrow-switch") process.kill(pid, "SIGTERM");
+      if ((0, import_node_fs105.readFileSync)(`/proc/${pid}/comm`, "utf8").trim() === "burrow-switch") process.kill(pid, "SIGTERM");
     } catch {
     }
   }
@@ -52889,12 +53150,12 @@ async function tearDown(store, resources, onNote) {
   }
   return failures;
 }
-var import_node_fs104, import_node_path93, sleep5;
+var import_node_fs105, import_node_path94, sleep5;
 var init_teardown = __esm({
   "src/job/teardown.ts"() {
     "use strict";
-    import_node_fs104 = require("node:fs");
-    import_node_path93 = require("node:path");
+    import_node_fs105 = require("node:fs");
+    import_node_path94 = require("node:path");
     init_ops();
     init_record();
     init_records2();
@@ -52912,10 +53173,10 @@ function slug(text) {
   return text.replace(/[^a-zA-Z0-9_.-]+/g, "-").replace(/^[^a-zA-Z0-9]+/, "").slice(0, 40) || "job";
 }
 function checkWorkspace(path6) {
-  const workspace = (0, import_node_path94.resolve)(path6);
+  const workspace = (0, import_node_path95.resolve)(path6);
   let isDirectory = false;
   try {
-    isDirectory = (0, import_node_fs105.statSync)(workspace).isDirectory();
+    isDirectory = (0, import_node_fs106.statSync)(workspace).isDirectory();
   } catch {
   }
   if (!isDirectory) throw new BurrowError("INVALID_ARGUMENT", `the workspace ${workspace} is not a directory: create it, or give another with --workspace`);
@@ -53029,7 +53290,7 @@ function stopStep(child) {
 }
 function readProc(path6) {
   try {
-    return (0, import_node_fs105.readFileSync)(path6, "utf8");
+    return (0, import_node_fs106.readFileSync)(path6, "utf8");
   } catch {
     return void 0;
   }
@@ -53185,13 +53446,13 @@ async function runJob(store, job, options = {}) {
     });
   }
 }
-var import_node_fs105, import_node_path94, STOP_GRACE_MS, TIMEOUT_EXIT, LOG_LINES, WAIT_FOREVER, Reporter;
+var import_node_fs106, import_node_path95, STOP_GRACE_MS, TIMEOUT_EXIT, LOG_LINES, WAIT_FOREVER, Reporter;
 var init_runner = __esm({
   "src/job/runner.ts"() {
     "use strict";
     init_printable();
-    import_node_fs105 = require("node:fs");
-    import_node_path94 = require("node:path");
+    import_node_fs106 = require("node:fs");
+    import_node_path95 = require("node:path");
     init_errors();
     init_create2();
     init_exec();

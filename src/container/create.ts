@@ -141,6 +141,9 @@ export async function resolveImage(store: Store, reference: string, signal: Abor
   const config = loadConfig();
   const unpacking = mapping === undefined ? undefined : new UnpackWhilePulling(store, mapping, config.maxLayerSize, reference);
   trace('pull: code loaded');
+  // The first layer's inflater and extractor start now, while the registry is asked which layer it is.
+  unpacking?.prepare();
+  trace('pull: extractor started');
   let pulled: Awaited<ReturnType<typeof pullImage>>;
   try {
     pulled = await pullImage(reference, { store, config, signal, ...(policy.platform === undefined ? {} : { platform: policy.platform }), layerSink: unpacking?.sink, onPlan: () => trace('pull: manifest read') });

@@ -3,9 +3,9 @@ import { chmodSync, closeSync, existsSync, openSync, renameSync, rmSync, unlinkS
 import { constants } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { StdioOptions } from 'node:child_process';
+import type { SpawnStdio } from '../util/posix-spawn.js';
 import { notInstalled, onPath, RUN_DOCTOR } from '../util/host-tools.js';
-import { start } from '../util/spawn.js';
+import { start, startLight } from '../util/spawn.js';
 import { trace } from '../util/trace.js';
 import { BurrowError } from '../errors.js';
 import { writeFileAtomic } from '../store/atomic.js';
@@ -246,9 +246,10 @@ async function launchAttached(store: Store, record: ContainerRecord, site: Rootf
   const [command, ...args] = [...network.agent, ...entry, ...launcher];
   const pty = plan.process.tty ? (await import('./tty.js')).openPty() : undefined;
   const streams = options.streams ?? { stdin: true, stdout: true, stderr: true };
-  const stdio: StdioOptions = pty === undefined ? [plan.process.stdin && streams.stdin ? 'inherit' : 'ignore', streams.stdout ? 'inherit' : 'ignore', streams.stderr ? 'inherit' : 'ignore', 'pipe'] : [pty.slave, pty.slave, pty.slave, 'pipe'];
+  const stdio: SpawnStdio[] = pty === undefined ? [plan.process.stdin && streams.stdin ? 'inherit' : 'ignore', streams.stdout ? 'inherit' : 'ignore', streams.stderr ? 'inherit' : 'ignore', 'pipe'] : [pty.slave, pty.slave, pty.slave, 'pipe'];
   trace('launcher');
-  const { child, finished } = start(command!, args, stdio);
+  // posix_spawn after a pull (koffi loaded for its locks): no fork of this process on a cold run's path.
+  const { child, finished } = startLight(command!, args, stdio);
   pty?.closeSlave();
   const detach = pty?.attach(process.stdin, process.stdout, plan.process.stdin);
   // bwrap reports the sandbox's PID 1 on fd 3; signals go straight to it.

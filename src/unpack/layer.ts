@@ -4,7 +4,7 @@ import { constants } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Transform, type Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { start, type Finished } from '../util/spawn.js';
+import { start, startLight, type Finished } from '../util/spawn.js';
 import { trace } from '../util/trace.js';
 import { BurrowError, fsError, isBurrowError } from '../errors.js';
 import type { LocalImage } from '../image/local.js';
@@ -100,6 +100,47 @@ async function extractInNode(input: Readable, extractorArgs: string[], compressi
   return { outcome, diffId: `sha256:${hash.digest('hex')}` };
 }
 
+type Launched = ReturnType<typeof startLight>;
+
+/** `--args-on-stdin`'s header: each field ended by a NUL, an empty field last. */
+function nulFields(fields: readonly string[]): Buffer {
+  return Buffer.from(`${fields.map((field) => `${field}\0`).join('')}\0`);
+}
+
+/**
+ * A layer's inflater and extractor started before the layer is known
+ * (`burrow-inflate --args-on-stdin -- … burrow-unpack extract - …`): started as a
+ * cold run's pull begins, they cost the spawn and the extractor's user namespace
+ * (newuidmap, newgidmap: ~10 ms) while the registry is still asked for the manifest,
+ * not once the layer's bytes are coming. The first streamed layer takes it; one not
+ * taken is released (its stdin ends before any byte: both exit, having touched nothing).
+ */
+export interface SpareExtraction {
+  launched: Launched;
+  /** Ends it if no layer took it (more than once is fine); settles once both processes have ended. */
+  release(): Promise<void>;
+}
+
+/** Starts a spare for layers unpacked with `mapping` under `ceiling`; undefined where layers take the Node path (no inflater). */
+export function startSpareExtraction(mapping: IdMapping, ceiling: number): SpareExtraction | undefined {
+  if (inflaterArgs('gzip', ceiling) === undefined) return undefined;
+  const extractor = [...unshareArgs(mapping), '--', EXTRACTOR_BINARY, 'extract', '-', mapping.single ? 'single' : 'mapped', String(ceiling)];
+  const launched = startLight(inflaterBinary(), ['--args-on-stdin', '--', unshareProgram(), ...extractor], ['pipe', 'pipe', 'pipe', 'pipe'], { ownGroup: true });
+  // Not started (the inflater missing): the layer's own start then says so, where the pull expects it.
+  if (launched.child.pid === undefined || launched.child.pid === 0 || launched.child.stdin === null) return undefined;
+  let released: Promise<void> | undefined;
+  return {
+    launched,
+    release: () => {
+      released ??= (async () => {
+        launched.child.stdin?.end();
+        await launched.finished;
+      })();
+      return released;
+    },
+  };
+}
+
 /**
  * The layer through the inflater (`native/burrow-inflate.c`), which starts the
  * extractor itself (`-- unshare … burrow-unpack extract …`) with a pipe of its own
@@ -112,14 +153,21 @@ async function extractInNode(input: Readable, extractorArgs: string[], compressi
  * unpacked from the store (an open descriptor: Node reads none of it), else a pipe
  * Node writes the bytes into as they download.
  */
-async function extractNatively(feed: Feed, extractorArgs: string[], inflaterArgs: string[], compression: Compression, ceiling: number, target: LayerBlob): Promise<Extracted> {
-  let launched: ReturnType<typeof start>;
-  try {
-    // Its own process group, killed once it exits: see StartOptions.ownGroup (unshare's helper).
-    launched = start(inflaterBinary(), [...inflaterArgs, '--', unshareProgram(), ...extractorArgs], ['blob' in feed ? feed.blob : 'pipe', 'pipe', 'pipe', 'pipe'], { ownGroup: true });
-  } finally {
-    // The child has its own copy; ours would only keep the file open.
-    if ('blob' in feed) closeSync(feed.blob);
+async function extractNatively(feed: Feed, extractorArgs: string[], inflaterArgs: string[], compression: Compression, ceiling: number, target: LayerBlob, early?: { spare: SpareExtraction; scratch: string }): Promise<Extracted> {
+  let launched: Launched;
+  if (early !== undefined && 'stream' in feed) {
+    // Started before the layer was known: told now which stream it is and where it goes.
+    launched = early.spare.launched;
+    launched.child.stdin!.write(nulFields([...inflaterArgs, early.scratch]));
+  } else {
+    try {
+      // Its own process group, killed once it exits: see StartOptions.ownGroup (unshare's helper).
+      // posix_spawn where koffi is loaded (the layer's lock has loaded it): no fork of this process.
+      launched = startLight(inflaterBinary(), [...inflaterArgs, '--', unshareProgram(), ...extractorArgs], ['blob' in feed ? feed.blob : 'pipe', 'pipe', 'pipe', 'pipe'], { ownGroup: true });
+    } finally {
+      // The child has its own copy; ours would only keep the file open.
+      if ('blob' in feed) closeSync(feed.blob);
+    }
   }
   let lines = '';
   (launched.child.stdio[3] as Readable).on('data', (chunk: Buffer) => { lines += chunk.toString(); });
@@ -261,13 +309,14 @@ export async function startExtraction(store: Store, target: LayerTarget, mapping
  * claimed as startExtraction claims it (not waiting: another process unpacking it, or
  * the layer there already, makes this one thrown away) and the tar stream's hash is
  * checked against it. `diffId` rejecting (the config refused) stops the extraction.
+ * `spare`, when given, is the inflater and extractor already started for it.
  */
-export function startStreamedExtraction(store: Store, blob: LayerBlob, diffId: Promise<string>, mapping: IdMapping, ceiling: number, notes: string[]): Extraction {
+export function startStreamedExtraction(store: Store, blob: LayerBlob, diffId: Promise<string>, mapping: IdMapping, ceiling: number, notes: string[], spare?: SpareExtraction): Extraction {
   const scratch = layerScratchPath(store, blob.digest);
   const input = new PassThrough({ highWaterMark: 1024 * 1024 });
   let claimed: { diffId: string; lock: Lock } | undefined;
   const extracted = (async (): Promise<ExtractorReport> => {
-    const running = runExtraction(blob, scratch, mapping, ceiling, notes, input, undefined);
+    const running = runExtraction(blob, scratch, mapping, ceiling, notes, input, undefined, spare);
     running.catch(() => undefined); // Awaited below, whatever happens first.
     try {
       const expected = await diffId;
@@ -304,16 +353,19 @@ async function claimLayer(store: Store, diffId: string, wait: boolean): Promise<
 }
 
 /** Spawns the inflater and the extractor into `scratch`, feeds them, and reads the extractor's report. */
-async function runExtraction(blob: LayerBlob, scratch: string, mapping: IdMapping, ceiling: number, notes: string[], input: Readable | undefined, from: string | undefined): Promise<{ report: ExtractorReport; diffId: string }> {
+async function runExtraction(blob: LayerBlob, scratch: string, mapping: IdMapping, ceiling: number, notes: string[], input: Readable | undefined, from: string | undefined, spare?: SpareExtraction): Promise<{ report: ExtractorReport; diffId: string }> {
   mkdirSync(scratch, { recursive: true, mode: 0o755 });
   const extractorArgs = [...unshareArgs(mapping), '--', EXTRACTOR_BINARY, 'extract', scratch, mapping.single ? 'single' : 'mapped', String(ceiling)];
   const compression = layerCompression(blob.mediaType);
   const native = inflaterArgs(compression, ceiling);
   let extracted: Extracted;
   if (native === undefined) {
+    void spare?.release();
     extracted = await extractInNode(input ?? blobStream(from!), extractorArgs, compression, ceiling, blob);
   } else {
-    extracted = await extractNatively(input === undefined ? { blob: openBlob(from!, blob) } : { stream: input }, extractorArgs, native, compression, ceiling, blob);
+    const early = spare === undefined || input === undefined ? undefined : { spare, scratch };
+    if (early === undefined) void spare?.release();
+    extracted = await extractNatively(input === undefined ? { blob: openBlob(from!, blob) } : { stream: input }, extractorArgs, native, compression, ceiling, blob, early);
   }
   trace(`unpack: layer ${blob.digest.slice(7, 19)} extracted`);
   const report = JSON.parse(extracted.outcome.stdout) as ExtractorReport;

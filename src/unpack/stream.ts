@@ -4,7 +4,8 @@ import type { Store } from '../store/store.js';
 import type { IdMapping } from '../userns/idmap.js';
 import { collectGarbage } from '../util/gc.js';
 import { trace } from '../util/trace.js';
-import { startStreamedExtraction, type Extraction } from './layer.js';
+import { prepareLocks } from '../store/flock.js';
+import { startSpareExtraction, startStreamedExtraction, type Extraction, type SpareExtraction } from './layer.js';
 
 /**
  * Past this many compressed bytes streamed, the pull's dead Buffers are collected
@@ -28,6 +29,8 @@ export class UnpackWhilePulling {
   private readonly extractions: Array<Promise<Extraction | undefined>> = [];
   /** Compressed bytes of the layers handed to an extractor. */
   private streamed = 0;
+  /** The first layer's inflater and extractor, started by `prepare` before the manifest is read. */
+  private spare: SpareExtraction | undefined;
 
   constructor(
     private readonly store: Store,
@@ -37,6 +40,23 @@ export class UnpackWhilePulling {
     /** Notes of what the extractor skipped, for the caller to show. */
     readonly notes: string[] = [],
   ) {}
+
+  /**
+   * Starts the first layer's inflater and extractor now, before the registry has
+   * said which layer it is (layer.ts: SpareExtraction): on a cold run their start and
+   * the extractor's user namespace then overlap the registry's answers. koffi is
+   * loaded first (the pull's locks need it next), so the spawn is a posix_spawn.
+   */
+  prepare(): void {
+    if (this.spare !== undefined) return;
+    prepareLocks();
+    try {
+      this.spare = startSpareExtraction(this.mapping, this.ceiling);
+    } catch {
+      // The layer's own start says what is wrong, where the pull expects it.
+      this.spare = undefined;
+    }
+  }
 
   /**
    * For the copy pipeline: where layer `index`'s compressed bytes go. Asked for
@@ -50,7 +70,9 @@ export class UnpackWhilePulling {
       return found;
     });
     diffId.catch(() => undefined); // The extraction awaits it, and is thrown away when it rejects.
-    const extraction = startStreamedExtraction(this.store, { digest: layer.digest, mediaType: layer.mediaType, imageName: this.imageName }, diffId, this.mapping, this.ceiling, this.notes);
+    const spare = this.spare;
+    this.spare = undefined;
+    const extraction = startStreamedExtraction(this.store, { digest: layer.digest, mediaType: layer.mediaType, imageName: this.imageName }, diffId, this.mapping, this.ceiling, this.notes, spare);
     this.extractions.push(Promise.resolve(extraction));
     this.streamed += layer.size;
     return extraction.input;
@@ -58,6 +80,9 @@ export class UnpackWhilePulling {
 
   /** Once the pull is over: puts in place what was extracted and checked when `pulled`, else throws it all away. */
   async settle(pulled: boolean): Promise<void> {
+    // Not taken (the layer was there already, or the pull failed before it): it ends, having touched nothing.
+    await this.spare?.release();
+    this.spare = undefined;
     if (pulled && this.streamed >= COLLECT_AFTER_BYTES) {
       // Now, while the extractors finish the last bytes (they run on without Node),
       // rather than on the way to the container's start.

@@ -4,7 +4,8 @@ import type { IKoffiLib } from 'koffi';
 
 /**
  * burrow's one binding to the C library, through koffi: what Node has no call for
- * (flock, openpty, chroot, mount, the xattr calls, the *at calls, openat2, pidfds).
+ * (flock, openpty, chroot, mount, the xattr calls, the *at calls, openat2, pidfds,
+ * posix_spawn).
  * Every module that needs libc takes its functions from here, each typed once.
  *
  * Loaded lazily, once: importing this module loads nothing; koffi and libc.so.6 load
@@ -75,6 +76,11 @@ function lazily<F>(bind: (lib: IKoffiLib, koffi: Koffi) => F): () => F {
   };
 }
 
+/** Whether koffi and libc are loaded already (a caller that would rather not pay their load for a small gain asks first). */
+export function libcLoaded(): boolean {
+  return loaded !== undefined;
+}
+
 /** The calling thread's errno, as the last failed call into libc left it. */
 export function errno(): number {
   return libc().koffi.errno();
@@ -93,6 +99,32 @@ export function mallocTrim(pad: number): number {
 }
 
 // --- processes ---------------------------------------------------------------
+
+/*
+ * posix_spawn(3) and what it takes. glibc's opaque types go in Buffers larger than
+ * they are (posix_spawnattr_t is 336 bytes on x86_64, posix_spawn_file_actions_t 80,
+ * sigset_t 128), initialised and destroyed by glibc's own calls.
+ */
+export const SPAWN_OPAQUE_BYTES = 1024;
+const spawnCalls = lazily((lib) => ({
+  spawnp: lib.func('int posix_spawnp(_Out_ int *pid, const char *file, void *actions, void *attributes, const char **argv, const char **envp)') as (pid: number[], file: string, actions: Buffer, attributes: Buffer, argv: Array<string | null>, envp: Array<string | null>) => number,
+  actionsInit: lib.func('int posix_spawn_file_actions_init(void *actions)') as (actions: Buffer) => number,
+  actionsDestroy: lib.func('int posix_spawn_file_actions_destroy(void *actions)') as (actions: Buffer) => number,
+  addDup2: lib.func('int posix_spawn_file_actions_adddup2(void *actions, int fd, int newfd)') as (actions: Buffer, fd: number, newFd: number) => number,
+  addOpen: lib.func('int posix_spawn_file_actions_addopen(void *actions, int fd, const char *path, int flags, uint32_t mode)') as (actions: Buffer, fd: number, path: string, flags: number, mode: number) => number,
+  attrInit: lib.func('int posix_spawnattr_init(void *attributes)') as (attributes: Buffer) => number,
+  attrDestroy: lib.func('int posix_spawnattr_destroy(void *attributes)') as (attributes: Buffer) => number,
+  attrSetFlags: lib.func('int posix_spawnattr_setflags(void *attributes, short flags)') as (attributes: Buffer, flags: number) => number,
+  attrSetSigDefault: lib.func('int posix_spawnattr_setsigdefault(void *attributes, const void *set)') as (attributes: Buffer, set: Buffer) => number,
+  attrSetSigMask: lib.func('int posix_spawnattr_setsigmask(void *attributes, const void *set)') as (attributes: Buffer, set: Buffer) => number,
+  sigEmptySet: lib.func('int sigemptyset(void *set)') as (set: Buffer) => number,
+  pipe2: lib.func('int pipe2(void *fds, int flags)') as (fds: Buffer, flags: number) => number,
+  waitpid: lib.func('int waitpid(int pid, _Out_ int *status, int options)') as (pid: number, status: number[], options: number) => number,
+}));
+/** posix_spawn's calls, bound at the first use. */
+export function spawnLibc(): ReturnType<typeof spawnCalls> {
+  return spawnCalls();
+}
 
 // Through syscall(2): glibc has wrappers only since 2.36 (Ubuntu 22.04 has 2.35).
 // The numbers are the same on x86_64 and aarch64 (the common table since Linux 5.1).

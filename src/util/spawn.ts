@@ -1,5 +1,8 @@
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
+import type { Readable, Writable } from 'node:stream';
 import { DEFAULT_HOST_PATH, notInstalled, RUN_DOCTOR } from './host-tools.js';
+import { libcLoaded } from './libc.js';
+import { posixSpawn, type SpawnStdio } from './posix-spawn.js';
 
 /**
  * Child processes on `burrow run`'s start path. execa is the project's choice for
@@ -64,6 +67,54 @@ export function start(command: string, args: readonly string[], stdio: StdioOpti
       resolve({ exitCode: null, signal: null, stdout, stderr, error });
     });
     child.on('close', (exitCode, signal) => resolve({ exitCode, signal, stdout, stderr }));
+  });
+  return { child, finished };
+}
+
+/** What the cold run's path uses of a child: a ChildProcess, or one of util/posix-spawn.ts. */
+export interface Child {
+  pid?: number | undefined;
+  stdin: Writable | null;
+  stdio: ReadonlyArray<Readable | Writable | null | undefined>;
+  kill(signal?: NodeJS.Signals): boolean;
+}
+
+/**
+ * start() for the two spawns of a cold run (the inflater, the launcher): through
+ * posix_spawn (util/posix-spawn.ts: no fork of this ~100 MB process) when koffi is
+ * loaded already, as it is once a pull or an unpack has taken a lock; else, as on a
+ * warm run (which never loads it: its load would cost more than the fork), start().
+ */
+export function startLight(command: string, args: readonly string[], stdio: readonly SpawnStdio[], options: StartOptions = {}): { child: Child; finished: Promise<Finished> } {
+  if (!libcLoaded()) return start(command, args, [...stdio], options);
+  const setsid = options.detached ?? options.ownGroup ?? false;
+  const { child, exited } = posixSpawn(command, args, stdio, { env: options.env ?? hostEnv(), setsid });
+  let stdout = '';
+  let stderr = '';
+  const closed: Array<Promise<void>> = [];
+  for (const [fd, stream] of child.stdio.entries()) {
+    if (stream === null || stream === undefined || fd === 0) continue;
+    const readable = stream as Readable;
+    if (fd === 1) readable.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
+    if (fd === 2) readable.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+    // Node's 'close' of a child comes once it has exited and its pipes are drained: the same here.
+    closed.push(new Promise((resolve) => { readable.once('close', () => resolve()); readable.once('error', () => resolve()); }));
+  }
+  child.stdin?.on('error', () => undefined); // A child that stops reading: the writer's pipeline sees it.
+  const finished = exited.then(async (outcome): Promise<Finished> => {
+    if (outcome.error !== undefined) {
+      if (outcome.error.code === 'ENOENT') outcome.error.message = `${notInstalled(command)}; ${RUN_DOCTOR}`;
+      return { exitCode: null, signal: null, stdout, stderr, error: outcome.error };
+    }
+    if (options.ownGroup === true) {
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // No one left in the group: the usual case.
+      }
+    }
+    await Promise.all(closed);
+    return { exitCode: outcome.exitCode, signal: outcome.signal, stdout, stderr };
   });
   return { child, finished };
 }

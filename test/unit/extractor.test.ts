@@ -109,6 +109,23 @@ describe('burrow-unpack extract', () => {
     expect(summarize(dir)).toEqual(report?.summary);
   });
 
+  it('extract -: takes its directory off stdin (NUL-ended, before the archive), chroots there, and unpacks the rest; an empty stdin is an extractor not needed', () => {
+    const dir = join(scratch, String(count++));
+    mkdirSync(dir);
+    const archive = tarArchive([{ name: 'from-stdin', content: 'the layer' }]);
+    const run = (input: Buffer): ReturnType<typeof spawnSync> => spawnSync('unshare', ['-r', '--', EXTRACTOR, 'extract', '-', 'single', String(GiB)], { input, timeout: 30_000 });
+    const result = run(Buffer.concat([Buffer.from(`${dir}\x00`), archive]));
+    expect(result.status, result.stderr.toString()).toBe(0);
+    expect(readFileSync(join(dir, 'from-stdin'), 'utf8')).toBe('the layer');
+    expect((JSON.parse(result.stdout.toString()) as { summary: { entries: number } }).summary.entries).toBe(1);
+    // Not needed: nothing written, nothing said.
+    const idle = run(Buffer.alloc(0));
+    expect([idle.status, idle.stdout.toString(), idle.stderr.toString()]).toEqual([0, '', '']);
+    // A relative directory, or one cut short, is refused in one line before any chroot.
+    expect(run(Buffer.from('relative\x00')).stderr.toString().trim()).toBe('burrow-unpack: the directory on stdin must be an absolute path');
+    expect(run(Buffer.from(dir)).stderr.toString().trim()).toBe('burrow-unpack: stdin ended in the middle of the directory');
+  });
+
   it('summarize sees a change the extractor did not make', () => {
     const { dir, report } = extract(tarArchive([{ name: 'a', content: 'a' }, { name: 'b', content: 'b' }]));
     writeFileSync(join(dir, 'b'), 'bb');

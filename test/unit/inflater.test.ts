@@ -199,6 +199,31 @@ describe.each(BUILDS)('burrow-inflate, %s', (_name, binary) => {
     expect(killed.lines.at(-1)).toBe('{"extractor":{"signal":9}}');
   });
 
+  it('--args-on-stdin: the extractor starts before the header comes; MODE and CEILING, then its own fields, are read off stdin and not one byte of the blob more', () => {
+    const data = layerLike(2 * MiB);
+    // The "extractor" reports its stdin's first NUL-ended field (its directory), then counts the rest.
+    const extractor = ['sh', '-c', 'dir=$(head -c 12); echo "field=$dir"; wc -c'];
+    const header = Buffer.from('gzip\x00' + String(10 * MiB) + '\x00/layers/abc\x00\x00');
+    const result = headerLaunch(binary, Buffer.concat([header, gzipSync(data)]), extractor);
+    expect(result.status, result.lines.join('\n')).toBe(0);
+    expect(result.stdout).toBe(`field=/layers/abc\n${data.length}\n`);
+    expect(result.lines).toEqual([JSON.stringify({ diffId: sha256(data), size: data.length }), '{"extractor":{"exitCode":0}}']);
+    // The ceiling of the header holds, not one of the command line.
+    const bomb = headerLaunch(binary, Buffer.concat([Buffer.from('gzip\x00' + String(MiB) + '\x00\x00'), gzipSync(Buffer.alloc(4 * MiB))]), ['sh', '-c', 'wc -c']);
+    expect(bomb.status).toBe(2);
+  });
+
+  it('--args-on-stdin not needed (stdin ends before any byte): exits 0, says nothing, and its extractor saw an empty stdin', () => {
+    const result = headerLaunch(binary, Buffer.alloc(0), ['sh', '-c', 'echo "read $(wc -c) bytes"']);
+    expect(result).toMatchObject({ status: 0, stdout: 'read 0 bytes\n', stderr: '' });
+    expect(result.lines).toEqual(['']);
+    // A header cut short, or without its two fields: a usage error (4), in one line.
+    expect(headerLaunch(binary, Buffer.from('gzip\x00123'), ['true']).status).toBe(4);
+    const short = headerLaunch(binary, Buffer.from('gzip\x00\x00'), ['true']);
+    expect(short.status).toBe(4);
+    expect(short.lines[0]).toBe('burrow-inflate: the header needs MODE and CEILING');
+  });
+
   it('with an extractor that cannot be started: exits 4 and says why, reading nothing', () => {
     const result = launch(binary, gzipSync(Buffer.alloc(1024)), MiB, [join(scratch, 'no-such-extractor')]);
     expect(result.status).toBe(4);
@@ -222,6 +247,13 @@ interface Launched {
 /** The inflater starting `command` as the extractor, with fd 3 for its own lines, as layer.ts runs it. */
 function launch(binary: string, input: Buffer, ceiling: number, command: string[]): Launched {
   const result = spawnSync(binary, ['gzip', String(ceiling), '--', ...command], { input, stdio: ['pipe', 'pipe', 'pipe', 'pipe'], maxBuffer: 64 * MiB, timeout: 60_000 });
+  const output = result.output as Array<Buffer | null>;
+  return { status: result.status, stdout: output[1]!.toString(), stderr: output[2]!.toString(), lines: output[3]!.toString().trimEnd().split('\n') };
+}
+
+/** The inflater with `--args-on-stdin`: the header and the blob on stdin, as layer.ts's spare extraction gets them. */
+function headerLaunch(binary: string, input: Buffer, command: string[]): Launched {
+  const result = spawnSync(binary, ['--args-on-stdin', '--', ...command], { input, stdio: ['pipe', 'pipe', 'pipe', 'pipe'], maxBuffer: 64 * MiB, timeout: 60_000 });
   const output = result.output as Array<Buffer | null>;
   return { status: result.status, stdout: output[1]!.toString(), stderr: output[2]!.toString(), lines: output[3]!.toString().trimEnd().split('\n') };
 }

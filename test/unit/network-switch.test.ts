@@ -86,11 +86,13 @@ async function reaches(from: number, to: number, address: string, port: number):
   // A process group of its own: the nc under its shell goes with it.
   const server = spawn('nsenter', ['--preserve-credentials', '--user', '--net', '--target', String(to), 'sh', '-c', `echo hello-${port} | busybox nc -l -p ${port}`], { stdio: 'ignore', detached: true });
   try {
-    for (let attempt = 0; attempt < 5; attempt++) {
+    // Until the server listens (nsenter, sh and nc start it: over a second on a loaded machine), for 10 s at most.
+    const deadline = Date.now() + 10_000;
+    do {
       const client = inside(from, ['busybox', 'nc', '-w', '2', address, String(port)]);
       if (client.stdout.includes(`hello-${port}`)) return true;
       await new Promise((resolve) => setTimeout(resolve, 200));
-    }
+    } while (Date.now() < deadline);
     return false;
   } finally {
     try { process.kill(-server.pid!, 'SIGKILL'); } catch { /* already gone */ }

@@ -76,6 +76,21 @@ function errno() {
 }
 var flockFn = lazily((lib) => lib.func("int flock(int fd, int operation)"));
 var mallocTrimFn = lazily((lib) => lib.func("int malloc_trim(size_t pad)"));
+var spawnCalls = lazily((lib) => ({
+  spawnp: lib.func("int posix_spawnp(_Out_ int *pid, const char *file, void *actions, void *attributes, const char **argv, const char **envp)"),
+  actionsInit: lib.func("int posix_spawn_file_actions_init(void *actions)"),
+  actionsDestroy: lib.func("int posix_spawn_file_actions_destroy(void *actions)"),
+  addDup2: lib.func("int posix_spawn_file_actions_adddup2(void *actions, int fd, int newfd)"),
+  addOpen: lib.func("int posix_spawn_file_actions_addopen(void *actions, int fd, const char *path, int flags, uint32_t mode)"),
+  attrInit: lib.func("int posix_spawnattr_init(void *attributes)"),
+  attrDestroy: lib.func("int posix_spawnattr_destroy(void *attributes)"),
+  attrSetFlags: lib.func("int posix_spawnattr_setflags(void *attributes, short flags)"),
+  attrSetSigDefault: lib.func("int posix_spawnattr_setsigdefault(void *attributes, const void *set)"),
+  attrSetSigMask: lib.func("int posix_spawnattr_setsigmask(void *attributes, const void *set)"),
+  sigEmptySet: lib.func("int sigemptyset(void *set)"),
+  pipe2: lib.func("int pipe2(void *fds, int flags)"),
+  waitpid: lib.func("int waitpid(int pid, _Out_ int *status, int options)")
+}));
 var variadicSyscall = lazily((lib) => lib.func("long syscall(long number, ...)"));
 var openptyFn = lazily((lib) => lib.func("int openpty(_Out_ int *amaster, _Out_ int *aslave, char *name, void *termp, void *winp)"));
 var fcntlFn = lazily((lib) => lib.func("int fcntl(int fd, int cmd, ...)"));

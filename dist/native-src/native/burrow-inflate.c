@@ -40,6 +40,20 @@
  * more is written and it exits 2 (the extractor's own limits are on what the tar
  * headers declare; this one is on the stream, whatever they say).
  *
+ *   burrow-inflate --args-on-stdin -- EXTRACTOR [ARG...]
+ *       < MODE NUL CEILING NUL [PRELUDE NUL]... NUL, then the layer blob
+ *
+ * The same with an extractor, started at once, before the layer is known: burrow
+ * starts one such pair while the registry is still asked for the manifest, so that
+ * the spawn from Node and the extractor's user namespace (newuidmap, newgidmap:
+ * ~10 ms) are off a cold run's path. MODE and CEILING come first on stdin, each
+ * ended by a NUL, then the extractor's PRELUDE fields (`burrow-unpack extract -`:
+ * its directory), which are written to the extractor's stdin, each with its NUL,
+ * before the tar stream; an empty field ends the header. Read a byte at a time: not
+ * one byte of the blob after it is taken. A stdin that ends before any byte is a
+ * pair not needed: the extractor's stdin is closed before any byte (it exits 0, as
+ * `extract -` does then), and the inflater waits for it and exits 0, printing nothing.
+ *
  * On success prints `{"diffId":"sha256:…","size":N}` on stderr (fd 3 with an
  * extractor) and exits 0. Otherwise one line there and:
  *   1  the stream is not valid (the message says why);
@@ -323,9 +337,49 @@ static void unzstd(void) {
 }
 #endif
 
+/*
+ * The header of `--args-on-stdin`: NUL-ended fields up to an empty one, at most
+ * 64 KiB and 16 fields (burrow's are three, a few hundred bytes). Returns the number
+ * of fields; -1 when stdin ended before any byte.
+ */
+static char header[64 * 1024];
+static char *fields[16];
+
+static int read_header(void) {
+  size_t used = 0, start = 0;
+  int count = 0;
+  for (;;) {
+    if (used == sizeof header) fail(EXIT_SYSTEM, "burrow-inflate: the header on stdin is longer than 64 KiB");
+    ssize_t got = read(0, header + used, 1);
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) fail(EXIT_SYSTEM, "cannot read the header: %s", strerror(errno));
+    if (got == 0) {
+      if (used == 0) return -1;
+      fail(EXIT_SYSTEM, "burrow-inflate: stdin ended in the middle of the header");
+    }
+    if (header[used++] != '\0') continue;
+    if (used - 1 == start) return count;
+    if (count == (int) (sizeof fields / sizeof fields[0])) fail(EXIT_SYSTEM, "burrow-inflate: more than 16 fields in the header");
+    fields[count++] = header + start;
+    start = used;
+  }
+}
+
+/* Writes all of `bytes` to fd 1 (the extractor's stdin). */
+static void write_all(const char *bytes, size_t length) {
+  while (length > 0) {
+    ssize_t put = write(1, bytes, length);
+    if (put < 0 && errno == EINTR) continue;
+    if (put < 0) fail(errno == EPIPE ? EXIT_CLOSED : EXIT_SYSTEM, "cannot write to the extractor: %s", strerror(errno));
+    bytes += put;
+    length -= (size_t) put;
+  }
+}
+
 int main(int argc, char **argv) {
   report = stderr;
-  bool launch = argc >= 5 && strcmp(argv[3], "--") == 0;
+  bool header_mode = argc >= 4 && strcmp(argv[1], "--args-on-stdin") == 0 && strcmp(argv[2], "--") == 0;
+  bool launch = header_mode || (argc >= 5 && strcmp(argv[3], "--") == 0);
   if (launch) {
     /* fd 3 must be there (the caller's channel for these lines); stderr is the extractor's. */
     report = fcntl(3, F_GETFD) >= 0 ? fdopen(3, "w") : NULL;
@@ -337,6 +391,27 @@ int main(int argc, char **argv) {
     fcntl(3, F_SETFD, FD_CLOEXEC);
   }
   const char *mode = argc == 3 || launch ? argv[1] : "";
+  const char *ceiling_text = argc >= 3 ? argv[2] : "";
+  if (header_mode) {
+    signal(SIGPIPE, SIG_IGN);
+    /* Blocking reads: stdin may be a pipe end its starter made non-blocking for itself. */
+    int flags = fcntl(0, F_GETFL);
+    if (flags >= 0 && (flags & O_NONBLOCK) != 0) fcntl(0, F_SETFL, flags & ~O_NONBLOCK);
+    /* Started first, before a byte is read: its user namespace is made while the registry answers. */
+    start_extractor(argv + 3);
+    int count = read_header();
+    if (count < 0) {
+      /* Not needed: the extractor sees its stdin end before any byte, and exits. */
+      close(1);
+      int status;
+      while (waitpid(extractor, &status, 0) < 0 && errno == EINTR) {}
+      return 0;
+    }
+    if (count < 2) fail(EXIT_SYSTEM, "burrow-inflate: the header needs MODE and CEILING");
+    mode = fields[0];
+    ceiling_text = fields[1];
+    for (int i = 2; i < count; i++) write_all(fields[i], strlen(fields[i]) + 1);
+  }
 #ifdef BURROW_ZSTD
   bool zstd = strcmp(mode, "zstd") == 0;
 #else
@@ -345,7 +420,7 @@ int main(int argc, char **argv) {
   if (strcmp(mode, "gzip") != 0 && !zstd && strcmp(mode, "none") != 0) fail(EXIT_SYSTEM, "usage: burrow-inflate gzip|zstd|none CEILING (zstd when built with libzstd)");
   char *end;
   errno = 0;
-  unsigned long long parsed = strtoull(argv[2], &end, 10);
+  unsigned long long parsed = strtoull(ceiling_text, &end, 10);
   if (errno != 0 || *end != '\0' || parsed == 0) fail(EXIT_SYSTEM, "burrow-inflate: the ceiling must be a number of bytes");
   ceiling = parsed;
   /* A closed stdout is an EPIPE to report, not a signal to die of (Node's children start with SIGPIPE's default). */
@@ -356,7 +431,7 @@ int main(int argc, char **argv) {
     if (flags >= 0 && (flags & O_NONBLOCK) != 0) fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
   }
   /* Started first: its user namespace is being set up while the first bytes arrive. */
-  if (launch) start_extractor(argv + 4);
+  if (launch && !header_mode) start_extractor(argv + 4);
   hash = EVP_MD_CTX_new();
   if (hash == NULL || EVP_DigestInit_ex(hash, EVP_sha256(), NULL) != 1) fail(EXIT_SYSTEM, "cannot start sha256");
   if (strcmp(mode, "gzip") == 0) gunzip();
