@@ -92,6 +92,23 @@ describe('burrow-userns, run', () => {
     expect(userNamespaceFailure(result.stderr)).toMatch(/^newuidmap\/newgidmap refused the id mapping \(uid range .* not allowed\).*run 'burrow doctor'$/);
   });
 
+  it.runIf(!own.single)('both ranges refused (newuidmap and newgidmap run at once): one line, newuidmap\'s, and CMD never runs', async () => {
+    const foreign: IdMapping = {
+      ...own,
+      uidRange: { start: own.uidRange!.start + own.uidRange!.count + 1000, count: 10 },
+      gidRange: { start: own.gidRange!.start + own.gidRange!.count + 1000, count: 10 },
+    };
+    const result = await inHelper(unshareArgs(foreign), 'echo ran');
+    expect(result.exitCode).toBe(125);
+    expect(result.stdout).toBe('');
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toMatch(/^newuidmap: uid range .* not allowed/);
+    // The gid range alone: newgidmap's line.
+    const gidOnly = await inHelper(unshareArgs({ ...own, gidRange: foreign.gidRange }), 'echo ran');
+    expect(gidOnly.exitCode).toBe(125);
+    expect(gidOnly.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^newgidmap: gid range .* not allowed/)]);
+  });
+
   it.runIf(!own.single)('newuidmap not on PATH: "cannot run newuidmap", named by failure.ts with the package', async () => {
     const child = execa(unshareProgram(), [...unshareArgs(own), '--', '/bin/true'], { reject: false, env: { PATH: '/nonexistent' }, extendEnv: false });
     const result = await child;
