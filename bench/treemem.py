@@ -167,6 +167,11 @@ def main():
                 continue
             if any(comm == r[0] and same_memory(other, pid) for other, comm in counted):
                 continue
+            # Read before an exec that ended a shared address space (kcmp then sees two): read again.
+            if any(comm == r[0] for _, comm in counted):
+                r = rss_of(pid)
+                if r is None or r[0] in exclude:
+                    continue
             counted.append((pid, r[0]))
             total += r[1]
             seen.append(r)

@@ -37108,7 +37108,6 @@ var init_specs = __esm({
 
 // src/container/volumes.ts
 import { existsSync as existsSync18, mkdirSync as mkdirSync8, readdirSync as readdirSync5, readFileSync as readFileSync20 } from "node:fs";
-import { randomBytes as randomBytes2 } from "node:crypto";
 import { isAbsolute as isAbsolute3, join as join24 } from "node:path";
 function volumeMount(volume, target, readOnly) {
   const options = volume.Options ?? {};
@@ -37135,7 +37134,7 @@ function readVolume(store, name) {
   }
 }
 function anonymousVolumeName() {
-  return randomBytes2(32).toString("hex");
+  return randomBytes(32).toString("hex");
 }
 function createVolume(store, name, labels = {}, options = {}) {
   if (!VOLUME_NAME.test(name)) throw new BurrowError("INVALID_ARGUMENT", `invalid volume name "${name}": use [a-zA-Z0-9][a-zA-Z0-9_.-]+`);
@@ -37162,6 +37161,7 @@ var VOLUME_NAME, ANONYMOUS_VOLUME_LABEL;
 var init_volumes = __esm({
   "src/container/volumes.ts"() {
     "use strict";
+    init_random();
     init_specs();
     init_errors();
     init_atomic();
@@ -38173,7 +38173,8 @@ async function ensureHolder(manager, uid, holdArgv) {
   if (holderReady(manager.holder, manager.controllers)) return;
   if (!existsSync25(join32(manager.holder, "cgroup.procs"))) {
     const env = { XDG_RUNTIME_DIR: runtimeDir(uid) };
-    const result = await execa(
+    const { execa: execa2 } = await Promise.resolve().then(() => (init_execa(), execa_exports));
+    const result = await execa2(
       "systemd-run",
       ["--user", "--quiet", "--collect", "--unit", HOLDER_UNIT, "--slice", HOLDER_SLICE, "-p", "Delegate=yes", "--", ...holdArgv],
       { env, reject: false, stdin: "ignore" }
@@ -38196,7 +38197,6 @@ var HOLDER_SLICE, HOLDER_UNIT, sleep2;
 var init_systemd_user = __esm({
   "src/cgroup/systemd-user.ts"() {
     "use strict";
-    init_execa();
     init_errors();
     init_delegated_v2();
     HOLDER_SLICE = "burrow.slice";

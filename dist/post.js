@@ -30726,6 +30726,7 @@ init_cgroup();
 init_health();
 
 // src/container/volumes.ts
+init_random();
 import { existsSync as existsSync19, mkdirSync as mkdirSync9, readdirSync as readdirSync5, readFileSync as readFileSync20 } from "node:fs";
 import { isAbsolute as isAbsolute2, join as join23 } from "node:path";
 

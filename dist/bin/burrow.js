@@ -16090,7 +16090,8 @@ async function ensureHolder(manager, uid, holdArgv) {
   if (holderReady(manager.holder, manager.controllers)) return;
   if (!(0, import_node_fs41.existsSync)((0, import_node_path35.join)(manager.holder, "cgroup.procs"))) {
     const env = { XDG_RUNTIME_DIR: runtimeDir(uid) };
-    const result = await execa(
+    const { execa: execa2 } = await Promise.resolve().then(() => (init_execa(), execa_exports));
+    const result = await execa2(
       "systemd-run",
       ["--user", "--quiet", "--collect", "--unit", HOLDER_UNIT, "--slice", HOLDER_SLICE, "-p", "Delegate=yes", "--", ...holdArgv],
       { env, reject: false, stdin: "ignore" }
@@ -16115,7 +16116,6 @@ var init_systemd_user = __esm({
     "use strict";
     import_node_fs41 = require("node:fs");
     import_node_path35 = require("node:path");
-    init_execa();
     init_errors();
     init_delegated_v2();
     HOLDER_SLICE = "burrow.slice";
@@ -18424,7 +18424,7 @@ function readVolume(store, name) {
   }
 }
 function anonymousVolumeName() {
-  return (0, import_node_crypto2.randomBytes)(32).toString("hex");
+  return randomBytes(32).toString("hex");
 }
 function createVolume(store, name, labels = {}, options = {}) {
   if (!VOLUME_NAME.test(name)) throw new BurrowError("INVALID_ARGUMENT", `invalid volume name "${name}": use [a-zA-Z0-9][a-zA-Z0-9_.-]+`);
@@ -18474,12 +18474,12 @@ function volumeNameOf(store, source) {
   const name = source.slice(prefix.length, -"/_data".length);
   return isVolumeName(name) ? name : void 0;
 }
-var import_node_fs54, import_node_crypto2, import_node_path48, VOLUME_NAME, ANONYMOUS_VOLUME_LABEL;
+var import_node_fs54, import_node_path48, VOLUME_NAME, ANONYMOUS_VOLUME_LABEL;
 var init_volumes = __esm({
   "src/container/volumes.ts"() {
     "use strict";
     import_node_fs54 = require("node:fs");
-    import_node_crypto2 = require("node:crypto");
+    init_random();
     import_node_path48 = require("node:path");
     init_specs();
     init_errors();
@@ -22258,7 +22258,7 @@ function Yn(s3, t) {
 function Kn(s3, t) {
   s3.head = new ue(t, void 0, s3.head, s3), s3.tail || (s3.tail = s3.head), s3.length++;
 }
-var import_events, import_fs, import_node_events16, import_node_stream11, import_node_string_decoder3, import_node_path53, import_node_fs61, import_path, import_events2, import_assert, import_buffer, Ps, import_zlib, import_node_path54, import_node_path55, import_fs2, import_fs3, import_path2, import_node_path56, import_path3, import_node_fs62, import_node_assert, import_node_crypto3, import_node_fs63, import_node_path57, import_fs4, import_node_fs64, import_node_path58, import_node_fs65, import_promises16, import_node_path59, import_node_path60, import_node_fs66, import_node_path61, zr, Ur, Ds, Wr, Gr, Zr, Q, J, nt, De, qt, Ne, Ns, Ae, As, z, Mt, g, Qt, Bt, b, N, _, bi, Ie, L, S, _i, Oi, Is, Ti, Z, xi, Ce, Jt, Rt, C, jt, Yr, Kr, Vr, $r, Fe, Li, Xr, qr, A, Jr, ht, H, te, m, Ni, tt, Ai, ki, vi, ie, ke, Ut, Ht, Ii, Pt, at, U, ot, Y, zt, Ci, j, ee, Fi, ve, gt, Me, bt, _t, Be, et, Wt, jr, Fs, ks, vs, Ms, Bs, tn, se, K, sn, M, rn, zs, nn, Bi, Tt, Gt, Pi, re, Pe, ze, Ue, He, We, Ge, Ze, Ye, Ke, Us, hn, an, Hs, ln, cn, Ws, Gs, Hi, ne, dn, Ui, oe, Ve, un, F, mn, xt, Wi, pn, lt, En, wn, Sn, ct, yn, Rn, gn, Gi, bn, Lt, ft, On, Tn, xn, Ln, f, $e, Dt, Nn, Xi, qi, An, B, Nt, it, Zi, Zs, V, he, dt, Ys, p, st, ut, Yi, At, w, Xe, qe, Ki, Ks, Vs, ae, Vi, Qe, Yt, $2, Je, It, je, ti, $s, In, le, $i, Xs, Cn, rt, mt, vn, Qi, Mn, Bn, Ct, Ji, zn, qs, ce, ei, ji, Un, Hn, ts, Qs, rr, Wn, tr, er, ir, is, sr, fe, ii, ss, si, rs, ns, os, hs, pt, ri, as, es, q, de, ni, oi, Gn, hi, ue, pi, nr, li, me, W, pe, Et, Ft, Ee, ai, G, ls, ci, or, ds, us, fi, di, hr, cs, ui, lr, fs, wt, kt, Vn, $n, fr, dr, Xn, qn, Qn, Jn, Er, wr, ur, Sr, yr, Rr, jn, to, eo, mr, ms, ps, Ei, io, Es, so, ws, Se, St, no, gr, Ss, br, oo, _r, ys, Or, Vt, Tr, ho, ao, lo, yi, Lr, Dr, _s, Nr, Os, P, Ts, xs, gi, Ar, Ir, Re, Cr, Fr, Rs, yt, O, Ri, kr, $t, gs, bs, Ls, ge, be, _e, Oe, fo, Te, uo, mo, po, vr, Xt, ye, xe, Eo, wo, So, yo, Ro, go, bo, _o, vt, Oo, To;
+var import_events, import_fs, import_node_events16, import_node_stream11, import_node_string_decoder3, import_node_path53, import_node_fs61, import_path, import_events2, import_assert, import_buffer, Ps, import_zlib, import_node_path54, import_node_path55, import_fs2, import_fs3, import_path2, import_node_path56, import_path3, import_node_fs62, import_node_assert, import_node_crypto2, import_node_fs63, import_node_path57, import_fs4, import_node_fs64, import_node_path58, import_node_fs65, import_promises16, import_node_path59, import_node_path60, import_node_fs66, import_node_path61, zr, Ur, Ds, Wr, Gr, Zr, Q, J, nt, De, qt, Ne, Ns, Ae, As, z, Mt, g, Qt, Bt, b, N, _, bi, Ie, L, S, _i, Oi, Is, Ti, Z, xi, Ce, Jt, Rt, C, jt, Yr, Kr, Vr, $r, Fe, Li, Xr, qr, A, Jr, ht, H, te, m, Ni, tt, Ai, ki, vi, ie, ke, Ut, Ht, Ii, Pt, at, U, ot, Y, zt, Ci, j, ee, Fi, ve, gt, Me, bt, _t, Be, et, Wt, jr, Fs, ks, vs, Ms, Bs, tn, se, K, sn, M, rn, zs, nn, Bi, Tt, Gt, Pi, re, Pe, ze, Ue, He, We, Ge, Ze, Ye, Ke, Us, hn, an, Hs, ln, cn, Ws, Gs, Hi, ne, dn, Ui, oe, Ve, un, F, mn, xt, Wi, pn, lt, En, wn, Sn, ct, yn, Rn, gn, Gi, bn, Lt, ft, On, Tn, xn, Ln, f, $e, Dt, Nn, Xi, qi, An, B, Nt, it, Zi, Zs, V, he, dt, Ys, p, st, ut, Yi, At, w, Xe, qe, Ki, Ks, Vs, ae, Vi, Qe, Yt, $2, Je, It, je, ti, $s, In, le, $i, Xs, Cn, rt, mt, vn, Qi, Mn, Bn, Ct, Ji, zn, qs, ce, ei, ji, Un, Hn, ts, Qs, rr, Wn, tr, er, ir, is, sr, fe, ii, ss, si, rs, ns, os, hs, pt, ri, as, es, q, de, ni, oi, Gn, hi, ue, pi, nr, li, me, W, pe, Et, Ft, Ee, ai, G, ls, ci, or, ds, us, fi, di, hr, cs, ui, lr, fs, wt, kt, Vn, $n, fr, dr, Xn, qn, Qn, Jn, Er, wr, ur, Sr, yr, Rr, jn, to, eo, mr, ms, ps, Ei, io, Es, so, ws, Se, St, no, gr, Ss, br, oo, _r, ys, Or, Vt, Tr, ho, ao, lo, yi, Lr, Dr, _s, Nr, Os, P, Ts, xs, gi, Ar, Ir, Re, Cr, Fr, Rs, yt, O, Ri, kr, $t, gs, bs, Ls, ge, be, _e, Oe, fo, Te, uo, mo, po, vr, Xt, ye, xe, Eo, wo, So, yo, Ro, go, bo, _o, vt, Oo, To;
 var init_index_min = __esm({
   "node_modules/tar/dist/esm/index.min.js"() {
     import_events = __toESM(require("events"), 1);
@@ -22283,7 +22283,7 @@ var init_index_min = __esm({
     import_path3 = __toESM(require("path"), 1);
     import_node_fs62 = __toESM(require("node:fs"), 1);
     import_node_assert = __toESM(require("node:assert"), 1);
-    import_node_crypto3 = require("node:crypto");
+    import_node_crypto2 = require("node:crypto");
     import_node_fs63 = __toESM(require("node:fs"), 1);
     import_node_path57 = __toESM(require("node:path"), 1);
     import_fs4 = __toESM(require("fs"), 1);
@@ -24688,7 +24688,7 @@ var init_index_min = __esm({
     uo = 1024;
     mo = (s3, t) => {
       if (!Te) return import_node_fs63.default.unlink(s3, t);
-      let e = s3 + ".DELETE." + (0, import_node_crypto3.randomBytes)(16).toString("hex");
+      let e = s3 + ".DELETE." + (0, import_node_crypto2.randomBytes)(16).toString("hex");
       import_node_fs63.default.rename(s3, e, (i2) => {
         if (i2) return t(i2);
         import_node_fs63.default.unlink(e, t);
@@ -24696,7 +24696,7 @@ var init_index_min = __esm({
     };
     po = (s3) => {
       if (!Te) return import_node_fs63.default.unlinkSync(s3);
-      let t = s3 + ".DELETE." + (0, import_node_crypto3.randomBytes)(16).toString("hex");
+      let t = s3 + ".DELETE." + (0, import_node_crypto2.randomBytes)(16).toString("hex");
       import_node_fs63.default.renameSync(s3, t), import_node_fs63.default.unlinkSync(t);
     };
     vr = (s3, t, e) => s3 !== void 0 && s3 === s3 >>> 0 ? s3 : t !== void 0 && t === t >>> 0 ? t : e;
@@ -25992,7 +25992,7 @@ function fileSource(path6, describe) {
   };
 }
 async function hashFile(path6) {
-  const hash = (0, import_node_crypto4.createHash)("sha256");
+  const hash = (0, import_node_crypto3.createHash)("sha256");
   let size = 0;
   for await (const chunk of (0, import_node_fs67.createReadStream)(path6)) {
     hash.update(chunk);
@@ -26083,7 +26083,7 @@ async function archiveImages(files) {
   if (files.paths.has("index.json")) return ociArchiveImages(files);
   throw new BurrowError("INVALID_ARGUMENT", `${files.file} is neither a docker save archive (no manifest.json) nor an OCI archive (no index.json)`);
 }
-var import_node_fs67, import_node_fs68, import_node_path62, import_promises17, import_node_crypto4, ArchiveSource;
+var import_node_fs67, import_node_fs68, import_node_path62, import_promises17, import_node_crypto3, ArchiveSource;
 var init_archive_read = __esm({
   "src/transport/archive-read.ts"() {
     "use strict";
@@ -26098,7 +26098,7 @@ var init_archive_read = __esm({
     init_reference2();
     init_hash();
     init_decompress();
-    import_node_crypto4 = require("node:crypto");
+    import_node_crypto3 = require("node:crypto");
     ArchiveSource = class {
       constructor(describe, topManifest, blobFile) {
         this.describe = describe;
@@ -26405,7 +26405,7 @@ async function storeImage(store, options) {
       history: [...previous, ...options.earlierHistory ?? [], history]
     };
     const configBytes = Buffer.from(JSON.stringify(config));
-    const configDigest = `sha256:${(0, import_node_crypto5.createHash)("sha256").update(configBytes).digest("hex")}`;
+    const configDigest = `sha256:${(0, import_node_crypto4.createHash)("sha256").update(configBytes).digest("hex")}`;
     const manifest = {
       schemaVersion: 2,
       mediaType: MediaType.ociManifest,
@@ -26413,7 +26413,7 @@ async function storeImage(store, options) {
       layers: [...baseLayers.map(ociLayer), ...layer === void 0 ? [] : [{ mediaType: MediaType.ociLayerGzip, digest: layer.digest, size: layer.size }]]
     };
     const manifestBytes = Buffer.from(JSON.stringify(manifest));
-    const manifestDigest = `sha256:${(0, import_node_crypto5.createHash)("sha256").update(manifestBytes).digest("hex")}`;
+    const manifestDigest = `sha256:${(0, import_node_crypto4.createHash)("sha256").update(manifestBytes).digest("hex")}`;
     (0, import_node_fs69.mkdirSync)((0, import_node_path64.join)(scratch3, "blobs"), { recursive: true });
     for (const [digest, bytes] of [[configDigest, configBytes], [manifestDigest, manifestBytes]]) {
       const path6 = (0, import_node_path64.join)(scratch3, "blobs", digest.slice("sha256:".length));
@@ -26438,7 +26438,7 @@ async function storeImage(store, options) {
     (0, import_node_fs69.rmSync)(scratch3, { recursive: true, force: true });
   }
 }
-var import_node_child_process11, import_node_fs69, import_node_path64, import_node_stream13, import_promises18, import_node_url9, import_node_zlib2, import_node_crypto5, WORKER3, Hashing;
+var import_node_child_process11, import_node_fs69, import_node_path64, import_node_stream13, import_promises18, import_node_url9, import_node_zlib2, import_node_crypto4, WORKER3, Hashing;
 var init_commit = __esm({
   "src/image/commit.ts"() {
     "use strict";
@@ -26449,7 +26449,7 @@ var init_commit = __esm({
     import_promises18 = require("node:stream/promises");
     import_node_url9 = require("node:url");
     import_node_zlib2 = require("node:zlib");
-    import_node_crypto5 = require("node:crypto");
+    import_node_crypto4 = require("node:crypto");
     init_errors();
     init_copy2();
     init_record();
@@ -26464,7 +26464,7 @@ var init_commit = __esm({
     init_platform();
     WORKER3 = (0, import_node_url9.fileURLToPath)(new URL("../image/commit-worker.js", __burrowModuleUrl));
     Hashing = class extends import_node_stream13.Transform {
-      hash = (0, import_node_crypto5.createHash)("sha256");
+      hash = (0, import_node_crypto4.createHash)("sha256");
       size = 0;
       _transform(chunk, _encoding, done2) {
         this.hash.update(chunk);
@@ -29546,7 +29546,7 @@ function checkDiffId(target, actual) {
 }
 async function extractInNode(input, extractorArgs, compression, ceiling, target) {
   const { decompressor: decompressor2 } = await Promise.resolve().then(() => (init_decompress(), decompress_exports));
-  const hash = (0, import_node_crypto6.createHash)("sha256");
+  const hash = (0, import_node_crypto5.createHash)("sha256");
   const { child, finished: finished7 } = start(unshareProgram(), extractorArgs, ["pipe", "pipe", "pipe"], { ownGroup: true });
   const decompress = decompressor2(compression);
   const counted = meter(ceiling, hash);
@@ -29786,11 +29786,11 @@ async function unpackLayer(store, image, index, mapping, ceiling, notes) {
   await extraction2.done;
   extraction2.commit();
 }
-var import_node_crypto6, import_node_fs78, import_node_os19, import_node_path71, import_node_stream14, import_promises20, OverCeiling;
+var import_node_crypto5, import_node_fs78, import_node_os19, import_node_path71, import_node_stream14, import_promises20, OverCeiling;
 var init_layer = __esm({
   "src/unpack/layer.ts"() {
     "use strict";
-    import_node_crypto6 = require("node:crypto");
+    import_node_crypto5 = require("node:crypto");
     import_node_fs78 = require("node:fs");
     import_node_os19 = require("node:os");
     import_node_path71 = require("node:path");
@@ -41836,11 +41836,11 @@ async function writeTarLayer(entries, file, signal) {
   }
   return { file, diffId: `sha256:${uncompressed.hash.digest("hex")}`, digest: `sha256:${compressed.hash.digest("hex")}`, size: compressed.size };
 }
-var import_node_crypto7, import_node_fs87, import_node_stream16, import_promises21, import_node_zlib3, CHUNK, Hashing2;
+var import_node_crypto6, import_node_fs87, import_node_stream16, import_promises21, import_node_zlib3, CHUNK, Hashing2;
 var init_layer2 = __esm({
   "src/build/layer.ts"() {
     "use strict";
-    import_node_crypto7 = require("node:crypto");
+    import_node_crypto6 = require("node:crypto");
     import_node_fs87 = require("node:fs");
     import_node_stream16 = require("node:stream");
     import_promises21 = require("node:stream/promises");
@@ -41850,7 +41850,7 @@ var init_layer2 = __esm({
     init_tar_blocks();
     CHUNK = 1024 * 1024;
     Hashing2 = class extends import_node_stream16.Transform {
-      hash = (0, import_node_crypto7.createHash)("sha256");
+      hash = (0, import_node_crypto6.createHash)("sha256");
       size = 0;
       _transform(chunk, _encoding, done2) {
         this.hash.update(chunk);
@@ -42921,7 +42921,7 @@ async function placeUncompressed(store, image, index, staging) {
     return `blobs/sha256/${diffId.slice("sha256:".length)}`;
   }
   (0, import_node_fs91.mkdirSync)((0, import_node_path81.dirname)(target), { recursive: true });
-  const hash = (0, import_node_crypto8.createHash)("sha256");
+  const hash = (0, import_node_crypto7.createHash)("sha256");
   const tee = new import_node_stream17.Transform({ transform(chunk, _e2, callback) {
     hash.update(chunk);
     callback(null, chunk);
@@ -42982,12 +42982,12 @@ async function saveImages(store, images, file, format2, byId = /* @__PURE__ */ n
     (0, import_node_fs91.rmSync)(staging, { recursive: true, force: true });
   }
 }
-var import_node_fs91, import_node_crypto8, import_node_path81, import_node_stream17, import_promises22;
+var import_node_fs91, import_node_crypto7, import_node_path81, import_node_stream17, import_promises22;
 var init_archive_write = __esm({
   "src/transport/archive-write.ts"() {
     "use strict";
     import_node_fs91 = require("node:fs");
-    import_node_crypto8 = require("node:crypto");
+    import_node_crypto7 = require("node:crypto");
     import_node_path81 = require("node:path");
     import_node_stream17 = require("node:stream");
     import_promises22 = require("node:stream/promises");

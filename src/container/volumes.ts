@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+// util/random.ts, not node:crypto: every start imports this module, and node:crypto costs a start its load.
+import { randomBytes } from '../util/random.js';
 import { isAbsolute, join } from 'node:path';
 import type { MountPlan } from '../sandbox/plan.js';
 import { parseByteSize } from './specs.js';
