@@ -5992,7 +5992,7 @@ var require_client_h1 = __commonJS({
       kResume,
       kHTTPContext
     } = require_symbols();
-    var constants18 = require_constants2();
+    var constants17 = require_constants2();
     var EMPTY_BUF = Buffer.alloc(0);
     var FastBuffer = Buffer[Symbol.species];
     var addListener = util5.addListener;
@@ -6067,7 +6067,7 @@ var require_client_h1 = __commonJS({
       constructor(client, socket, { exports: exports3 }) {
         assert4(Number.isFinite(client[kMaxHeadersSize]) && client[kMaxHeadersSize] > 0);
         this.llhttp = exports3;
-        this.ptr = this.llhttp.llhttp_alloc(constants18.TYPE.RESPONSE);
+        this.ptr = this.llhttp.llhttp_alloc(constants17.TYPE.RESPONSE);
         this.client = client;
         this.socket = socket;
         this.timeout = null;
@@ -6162,11 +6162,11 @@ var require_client_h1 = __commonJS({
             currentBufferRef = null;
           }
           const offset = llhttp.llhttp_get_error_pos(this.ptr) - currentBufferPtr;
-          if (ret !== constants18.ERROR.OK) {
+          if (ret !== constants17.ERROR.OK) {
             const body2 = data.subarray(offset);
-            if (ret === constants18.ERROR.PAUSED_UPGRADE) {
+            if (ret === constants17.ERROR.PAUSED_UPGRADE) {
               this.onUpgrade(body2);
-            } else if (ret === constants18.ERROR.PAUSED) {
+            } else if (ret === constants17.ERROR.PAUSED) {
               this.paused = true;
               socket.unshift(body2);
             } else {
@@ -6189,10 +6189,10 @@ var require_client_h1 = __commonJS({
         } finally {
           currentParser = null;
         }
-        if (ret === constants18.ERROR.OK) {
+        if (ret === constants17.ERROR.OK) {
           return null;
         }
-        if (ret === constants18.ERROR.PAUSED || ret === constants18.ERROR.PAUSED_UPGRADE) {
+        if (ret === constants17.ERROR.PAUSED || ret === constants17.ERROR.PAUSED_UPGRADE) {
           this.paused = true;
           return null;
         }
@@ -6209,7 +6209,7 @@ var require_client_h1 = __commonJS({
           const len = new Uint8Array(llhttp.memory.buffer, ptr).indexOf(0);
           message = "Response does not match the HTTP/1.1 protocol (" + Buffer.from(llhttp.memory.buffer, ptr, len).toString() + ")";
         }
-        return new HTTPParserError(message, constants18.ERROR[ret], data);
+        return new HTTPParserError(message, constants17.ERROR[ret], data);
       }
       destroy() {
         assert4(this.ptr != null);
@@ -6389,7 +6389,7 @@ var require_client_h1 = __commonJS({
           socket[kBlocking] = false;
           client[kResume]();
         }
-        return pause3 ? constants18.ERROR.PAUSED : 0;
+        return pause3 ? constants17.ERROR.PAUSED : 0;
       }
       onBody(buf) {
         const { client, socket, statusCode, maxResponseSize } = this;
@@ -6411,7 +6411,7 @@ var require_client_h1 = __commonJS({
         }
         this.bytesRead += buf.length;
         if (request.onData(buf) === false) {
-          return constants18.ERROR.PAUSED;
+          return constants17.ERROR.PAUSED;
         }
       }
       onMessageComplete() {
@@ -6447,13 +6447,13 @@ var require_client_h1 = __commonJS({
         if (socket[kWriting]) {
           assert4(client[kRunning] === 0);
           util5.destroy(socket, new InformationalError("reset"));
-          return constants18.ERROR.PAUSED;
+          return constants17.ERROR.PAUSED;
         } else if (!shouldKeepAlive) {
           util5.destroy(socket, new InformationalError("reset"));
-          return constants18.ERROR.PAUSED;
+          return constants17.ERROR.PAUSED;
         } else if (socket[kReset] && client[kRunning] === 0) {
           util5.destroy(socket, new InformationalError("reset"));
-          return constants18.ERROR.PAUSED;
+          return constants17.ERROR.PAUSED;
         } else if (client[kPipelining] == null || client[kPipelining] === 1) {
           setImmediate(() => client[kResume]());
         } else {
@@ -23333,21 +23333,21 @@ ${getAvailableSignals()}`);
       throw new TypeError(`Invalid ${optionName} ${signalInteger}: this signal integer does not exist.
 ${getAvailableSignals()}`);
     };
-    getSignalsIntegerToName = () => new Map(Object.entries(constants5.signals).reverse().map(([signalName3, signalInteger]) => [signalInteger, signalName3]));
+    getSignalsIntegerToName = () => new Map(Object.entries(constants5.signals).reverse().map(([signalName2, signalInteger]) => [signalInteger, signalName2]));
     signalsIntegerToName = getSignalsIntegerToName();
-    normalizeSignalName = (signalName3, optionName) => {
-      if (signalName3 in constants5.signals) {
-        return signalName3;
+    normalizeSignalName = (signalName2, optionName) => {
+      if (signalName2 in constants5.signals) {
+        return signalName2;
       }
-      if (signalName3.toUpperCase() in constants5.signals) {
-        throw new TypeError(`Invalid ${optionName} '${signalName3}': please rename it to '${signalName3.toUpperCase()}'.`);
+      if (signalName2.toUpperCase() in constants5.signals) {
+        throw new TypeError(`Invalid ${optionName} '${signalName2}': please rename it to '${signalName2.toUpperCase()}'.`);
       }
-      throw new TypeError(`Invalid ${optionName} '${signalName3}': this signal name does not exist.
+      throw new TypeError(`Invalid ${optionName} '${signalName2}': this signal name does not exist.
 ${getAvailableSignals()}`);
     };
     getAvailableSignals = () => `Available signal names: ${getAvailableSignalNames()}.
 Available signal numbers: ${getAvailableSignalIntegers()}.`;
-    getAvailableSignalNames = () => Object.keys(constants5.signals).sort().map((signalName3) => `'${signalName3}'`).join(", ");
+    getAvailableSignalNames = () => Object.keys(constants5.signals).sort().map((signalName2) => `'${signalName2}'`).join(", ");
     getAvailableSignalIntegers = () => [...new Set(Object.values(constants5.signals).sort((signalInteger, signalIntegerTwo) => signalInteger - signalIntegerTwo))].join(", ");
     getSignalDescription = (signal) => signalsByName[signal].description;
   }
@@ -35977,7 +35977,6 @@ __export(layer_exports, {
 });
 import { createHash as createHash3 } from "node:crypto";
 import { closeSync as closeSync5, createReadStream as createReadStream3, existsSync as existsSync15, mkdirSync as mkdirSync5, openSync as openSync4, renameSync as renameSync4, rmSync as rmSync5 } from "node:fs";
-import { constants as constants8 } from "node:os";
 import { join as join19 } from "node:path";
 import { PassThrough as PassThrough2, Transform as Transform5 } from "node:stream";
 import { pipeline as pipeline3 } from "node:stream/promises";
@@ -36094,7 +36093,7 @@ function splitLaunch(finished7, lines) {
   const own = (extractor === void 0 ? all : all.slice(0, -1)).join("\n");
   const inflated = { exitCode: finished7.exitCode, signal: finished7.signal, stdout: "", stderr: own, error: finished7.error };
   if (extractor === void 0) return { inflated, outcome: void 0 };
-  const outcome = { exitCode: extractor.exitCode ?? null, signal: extractor.signal === void 0 ? null : signalName2(extractor.signal), stdout: finished7.stdout, stderr: finished7.stderr };
+  const outcome = { exitCode: extractor.exitCode ?? null, signal: extractor.signal === void 0 ? null : signalName(extractor.signal), stdout: finished7.stdout, stderr: finished7.stderr };
   if (extractor.error !== void 0) {
     outcome.error = Object.assign(new Error(extractor.error === "ENOENT" ? `${notInstalled("unshare")}; ${RUN_DOCTOR}` : `cannot start unshare (${extractor.error})`), { code: extractor.error });
   }
@@ -36113,10 +36112,6 @@ function parseExtractorLine(line) {
   } catch {
     return void 0;
   }
-}
-function signalName2(signal) {
-  const found = Object.entries(constants8.signals).find(([, number2]) => number2 === signal);
-  return found?.[0] ?? "SIGKILL";
 }
 async function startExtraction(store, target, mapping, ceiling, notes, options = {}) {
   const { diffId } = target;
@@ -36263,6 +36258,7 @@ var init_layer = __esm({
   "src/unpack/layer.ts"() {
     "use strict";
     init_spawn();
+    init_posix_spawn();
     init_trace();
     init_errors();
     init_media_types();
@@ -36567,7 +36563,7 @@ var init_record = __esm({
 });
 
 // src/container/image-config.ts
-import { constants as constants9 } from "node:os";
+import { constants as constants8 } from "node:os";
 import { posix } from "node:path";
 function invalid2(image, field, problem) {
   return new BurrowError("INVALID_ARGUMENT", `image ${image} has an invalid config: ${field} ${problem} (the image is malformed: rebuild it, or use another)`);
@@ -36602,7 +36598,7 @@ function parseSignal(text2) {
     const number2 = (realtime[1] === "IN" ? 34 : 64) + Number(realtime[2] ?? 0);
     return number2 >= 34 && number2 <= 64 ? number2 : void 0;
   }
-  return constants9.signals[`SIG${name}`];
+  return constants8.signals[`SIG${name}`];
 }
 function checkHealthcheck(image, value2) {
   if (value2 === void 0 || value2 === null) return void 0;
@@ -36785,7 +36781,7 @@ var init_health_config = __esm({
 });
 
 // src/container/user.ts
-import { closeSync as closeSync7, constants as constants10, fstatSync as fstatSync2, lstatSync, openSync as openSync6, readFileSync as readFileSync19 } from "node:fs";
+import { closeSync as closeSync7, constants as constants9, fstatSync as fstatSync2, lstatSync, openSync as openSync6, readFileSync as readFileSync19 } from "node:fs";
 import { join as join23 } from "node:path";
 function readImageFile(layers, relative5, maxBytes = IMAGE_FILE_MAX_BYTES) {
   const parts = relative5.split("/");
@@ -36801,7 +36797,7 @@ function readImageFile(layers, relative5, maxBytes = IMAGE_FILE_MAX_BYTES) {
     }
     let fd;
     try {
-      fd = openSync6(join23(layers[index], relative5), constants10.O_RDONLY | constants10.O_NOFOLLOW | constants10.O_NONBLOCK);
+      fd = openSync6(join23(layers[index], relative5), constants9.O_RDONLY | constants9.O_NOFOLLOW | constants9.O_NONBLOCK);
     } catch (error2) {
       const code2 = error2.code;
       if (code2 === "ENOENT" || code2 === "ENOTDIR") continue;
@@ -37690,7 +37686,7 @@ var init_launcher = __esm({
 });
 
 // src/cgroup/hierarchy.ts
-import { accessSync as accessSync3, constants as constants11, readFileSync as readFileSync22 } from "node:fs";
+import { accessSync as accessSync3, constants as constants10, readFileSync as readFileSync22 } from "node:fs";
 import { join as join28 } from "node:path";
 function unescapeMount(field) {
   if (!field.includes("\\")) return field;
@@ -37758,7 +37754,7 @@ function readPlaces(sources = SYSTEM_SOURCES) {
 }
 function writable2(path17) {
   try {
-    accessSync3(path17, constants11.W_OK);
+    accessSync3(path17, constants10.W_OK);
     return true;
   } catch {
     return false;
@@ -39798,9 +39794,9 @@ var init_stream2 = __esm({
 
 // src/container/identity.ts
 import { closeSync as closeSync9 } from "node:fs";
-import { constants as constants12 } from "node:os";
+import { constants as constants11 } from "node:os";
 function signalProcess(identity3, signal) {
-  const number2 = typeof signal === "number" ? signal : constants12.signals[signal];
+  const number2 = typeof signal === "number" ? signal : constants11.signals[signal];
   const fd = pidfdOpen(identity3.pid, 0);
   if (fd < 0) {
     const code2 = errno();
@@ -40001,11 +39997,11 @@ var init_attach = __esm({
 });
 
 // src/network/helpers.ts
-import { closeSync as closeSync11, constants as constants13, openSync as openSync9, readFileSync as readFileSync34, rmSync as rmSync9, statSync as statSync7 } from "node:fs";
+import { closeSync as closeSync11, constants as constants12, openSync as openSync9, readFileSync as readFileSync34, rmSync as rmSync9, statSync as statSync7 } from "node:fs";
 import { join as join44 } from "node:path";
 function tunProblem() {
   try {
-    closeSync11(openSync9(TUN, constants13.O_RDWR));
+    closeSync11(openSync9(TUN, constants12.O_RDWR));
     return void 0;
   } catch (error2) {
     const code2 = error2.code;
@@ -40409,7 +40405,7 @@ var init_tty = __esm({
 
 // src/container/exec.ts
 import { closeSync as closeSync13, constants as fsConstants2, openSync as openSync10 } from "node:fs";
-import { constants as constants14 } from "node:os";
+import { constants as constants13 } from "node:os";
 import { join as join46 } from "node:path";
 import { spawn as spawn6 } from "node:child_process";
 function openSeccompFilter(dir, record) {
@@ -40510,7 +40506,7 @@ async function execInContainer(store, query, options) {
     const failure2 = started.failure(code2);
     if (failure2 !== void 0) throw failure2;
     if (code2 !== null) return code2;
-    return 128 + (signal === null ? 0 : constants14.signals[signal] ?? 0);
+    return 128 + (signal === null ? 0 : constants13.signals[signal] ?? 0);
   } finally {
     for (const [signal, handler] of handlers) process.off(signal, handler);
     detach?.();
@@ -40813,7 +40809,7 @@ __export(start_exports, {
   startForeground: () => startForeground
 });
 import { chmodSync as chmodSync3, closeSync as closeSync14, existsSync as existsSync31, openSync as openSync11, renameSync as renameSync5, rmSync as rmSync11, unlinkSync as unlinkSync3, writeFileSync as writeFileSync10 } from "node:fs";
-import { constants as constants15 } from "node:os";
+import { constants as constants14 } from "node:os";
 import { join as join48, relative as relative3 } from "node:path";
 import { fileURLToPath as fileURLToPath12 } from "node:url";
 function killOrphanedSandbox(dir) {
@@ -41008,7 +41004,7 @@ async function launchAttached(store, record, site, entry, network, options) {
     if (failure2 !== void 0) throw failure2;
     if (sandboxPid === void 0) throw new BurrowError("IO", `cannot set up the container: ${entry.length > 0 ? "entering its cgroup, " : ""}unshare, newuidmap or bubblewrap failed before the job started (see the message above); ${RUN_DOCTOR}`);
     if (result.exitCode !== null) return result.exitCode;
-    if (result.signal !== null) return 128 + (constants15.signals[result.signal] ?? 0);
+    if (result.signal !== null) return 128 + (constants14.signals[result.signal] ?? 0);
     return 125;
   } finally {
     await health?.stop();
@@ -41480,7 +41476,7 @@ var init_logs = __esm({
 
 // src/container/ops.ts
 import { existsSync as existsSync33, writeFileSync as writeFileSync12 } from "node:fs";
-import { constants as constants16 } from "node:os";
+import { constants as constants15 } from "node:os";
 import { join as join51 } from "node:path";
 function signalNumber(signal) {
   const number2 = parseSignal(signal);
@@ -41511,7 +41507,7 @@ async function killContainer(store, query, signal = "SIGKILL") {
   const number2 = signalNumber(signal);
   const state3 = containerState(store, record);
   if (state3.status !== "running") throw new BurrowError("INVALID_ARGUMENT", `container ${record.name} is not running`);
-  if (number2 === constants16.signals.SIGKILL) writeFileSync12(join51(containerDir(store, record.id), "stopped"), "");
+  if (number2 === constants15.signals.SIGKILL) writeFileSync12(join51(containerDir(store, record.id), "stopped"), "");
   await thaw(record, state3);
   sendSignal(state3, number2);
   return record;
@@ -41526,7 +41522,7 @@ async function removeContainer(store, query, force, options = {}) {
       if (!force) throw new BurrowError("IN_USE", `cannot remove running container ${record.name}: stop it first, or use --force`);
       writeFileSync12(join51(containerDir(store, record.id), "stopped"), "");
       await thaw(record, state3);
-      sendSignal(state3, constants16.signals.SIGKILL);
+      sendSignal(state3, constants15.signals.SIGKILL);
       await waitUntilExited(store, record, 1e4);
     }
     if (state3.monitor !== void 0) signalProcess(state3.monitor, "SIGKILL");
@@ -45558,10 +45554,10 @@ var require_truncate = __commonJS({
   "node_modules/semver/functions/truncate.js"(exports2, module) {
     "use strict";
     var parse2 = require_parse3();
-    var constants18 = require_constants6();
+    var constants17 = require_constants6();
     var SemVer = require_semver();
     var truncate = (version3, truncation, options) => {
-      if (!constants18.RELEASE_TYPES.includes(truncation)) {
+      if (!constants17.RELEASE_TYPES.includes(truncation)) {
         return null;
       }
       const clonedVersion = cloneInputVersion(version3, options);
@@ -46801,7 +46797,7 @@ var require_semver2 = __commonJS({
   "node_modules/semver/index.js"(exports2, module) {
     "use strict";
     var internalRe = require_re();
-    var constants18 = require_constants6();
+    var constants17 = require_constants6();
     var SemVer = require_semver();
     var identifiers = require_identifiers();
     var parse2 = require_parse3();
@@ -46885,8 +46881,8 @@ var require_semver2 = __commonJS({
       re: internalRe.re,
       src: internalRe.src,
       tokens: internalRe.t,
-      SEMVER_SPEC_VERSION: constants18.SEMVER_SPEC_VERSION,
-      RELEASE_TYPES: constants18.RELEASE_TYPES,
+      SEMVER_SPEC_VERSION: constants17.SEMVER_SPEC_VERSION,
+      RELEASE_TYPES: constants17.RELEASE_TYPES,
       compareIdentifiers: identifiers.compareIdentifiers,
       rcompareIdentifiers: identifiers.rcompareIdentifiers
     };

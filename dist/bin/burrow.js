@@ -9825,21 +9825,21 @@ ${getAvailableSignals()}`);
       throw new TypeError(`Invalid ${optionName} ${signalInteger}: this signal integer does not exist.
 ${getAvailableSignals()}`);
     };
-    getSignalsIntegerToName = () => new Map(Object.entries(import_node_os8.constants.signals).reverse().map(([signalName3, signalInteger]) => [signalInteger, signalName3]));
+    getSignalsIntegerToName = () => new Map(Object.entries(import_node_os8.constants.signals).reverse().map(([signalName2, signalInteger]) => [signalInteger, signalName2]));
     signalsIntegerToName = getSignalsIntegerToName();
-    normalizeSignalName = (signalName3, optionName) => {
-      if (signalName3 in import_node_os8.constants.signals) {
-        return signalName3;
+    normalizeSignalName = (signalName2, optionName) => {
+      if (signalName2 in import_node_os8.constants.signals) {
+        return signalName2;
       }
-      if (signalName3.toUpperCase() in import_node_os8.constants.signals) {
-        throw new TypeError(`Invalid ${optionName} '${signalName3}': please rename it to '${signalName3.toUpperCase()}'.`);
+      if (signalName2.toUpperCase() in import_node_os8.constants.signals) {
+        throw new TypeError(`Invalid ${optionName} '${signalName2}': please rename it to '${signalName2.toUpperCase()}'.`);
       }
-      throw new TypeError(`Invalid ${optionName} '${signalName3}': this signal name does not exist.
+      throw new TypeError(`Invalid ${optionName} '${signalName2}': this signal name does not exist.
 ${getAvailableSignals()}`);
     };
     getAvailableSignals = () => `Available signal names: ${getAvailableSignalNames()}.
 Available signal numbers: ${getAvailableSignalIntegers()}.`;
-    getAvailableSignalNames = () => Object.keys(import_node_os8.constants.signals).sort().map((signalName3) => `'${signalName3}'`).join(", ");
+    getAvailableSignalNames = () => Object.keys(import_node_os8.constants.signals).sort().map((signalName2) => `'${signalName2}'`).join(", ");
     getAvailableSignalIntegers = () => [...new Set(Object.values(import_node_os8.constants.signals).sort((signalInteger, signalIntegerTwo) => signalInteger - signalIntegerTwo))].join(", ");
     getSignalDescription = (signal) => signalsByName[signal].description;
   }
@@ -29622,7 +29622,7 @@ function splitLaunch(finished7, lines) {
   const own = (extractor === void 0 ? all : all.slice(0, -1)).join("\n");
   const inflated = { exitCode: finished7.exitCode, signal: finished7.signal, stdout: "", stderr: own, error: finished7.error };
   if (extractor === void 0) return { inflated, outcome: void 0 };
-  const outcome = { exitCode: extractor.exitCode ?? null, signal: extractor.signal === void 0 ? null : signalName2(extractor.signal), stdout: finished7.stdout, stderr: finished7.stderr };
+  const outcome = { exitCode: extractor.exitCode ?? null, signal: extractor.signal === void 0 ? null : signalName(extractor.signal), stdout: finished7.stdout, stderr: finished7.stderr };
   if (extractor.error !== void 0) {
     outcome.error = Object.assign(new Error(extractor.error === "ENOENT" ? `${notInstalled("unshare")}; ${RUN_DOCTOR}` : `cannot start unshare (${extractor.error})`), { code: extractor.error });
   }
@@ -29641,10 +29641,6 @@ function parseExtractorLine(line) {
   } catch {
     return void 0;
   }
-}
-function signalName2(signal) {
-  const found = Object.entries(import_node_os19.constants.signals).find(([, number2]) => number2 === signal);
-  return found?.[0] ?? "SIGKILL";
 }
 async function startExtraction(store, target, mapping, ceiling, notes, options = {}) {
   const { diffId } = target;
@@ -29786,17 +29782,17 @@ async function unpackLayer(store, image, index, mapping, ceiling, notes) {
   await extraction2.done;
   extraction2.commit();
 }
-var import_node_crypto5, import_node_fs78, import_node_os19, import_node_path71, import_node_stream14, import_promises20, OverCeiling;
+var import_node_crypto5, import_node_fs78, import_node_path71, import_node_stream14, import_promises20, OverCeiling;
 var init_layer = __esm({
   "src/unpack/layer.ts"() {
     "use strict";
     import_node_crypto5 = require("node:crypto");
     import_node_fs78 = require("node:fs");
-    import_node_os19 = require("node:os");
     import_node_path71 = require("node:path");
     import_node_stream14 = require("node:stream");
     import_promises20 = require("node:stream/promises");
     init_spawn();
+    init_posix_spawn();
     init_trace();
     init_errors();
     init_media_types();
@@ -36844,7 +36840,7 @@ var require_client_h1 = __commonJS({
       kResume,
       kHTTPContext
     } = require_symbols();
-    var constants18 = require_constants2();
+    var constants17 = require_constants2();
     var EMPTY_BUF = Buffer.alloc(0);
     var FastBuffer = Buffer[Symbol.species];
     var addListener = util.addListener;
@@ -36919,7 +36915,7 @@ var require_client_h1 = __commonJS({
       constructor(client, socket, { exports: exports3 }) {
         assert(Number.isFinite(client[kMaxHeadersSize]) && client[kMaxHeadersSize] > 0);
         this.llhttp = exports3;
-        this.ptr = this.llhttp.llhttp_alloc(constants18.TYPE.RESPONSE);
+        this.ptr = this.llhttp.llhttp_alloc(constants17.TYPE.RESPONSE);
         this.client = client;
         this.socket = socket;
         this.timeout = null;
@@ -37014,11 +37010,11 @@ var require_client_h1 = __commonJS({
             currentBufferRef = null;
           }
           const offset = llhttp.llhttp_get_error_pos(this.ptr) - currentBufferPtr;
-          if (ret !== constants18.ERROR.OK) {
+          if (ret !== constants17.ERROR.OK) {
             const body = data.subarray(offset);
-            if (ret === constants18.ERROR.PAUSED_UPGRADE) {
+            if (ret === constants17.ERROR.PAUSED_UPGRADE) {
               this.onUpgrade(body);
-            } else if (ret === constants18.ERROR.PAUSED) {
+            } else if (ret === constants17.ERROR.PAUSED) {
               this.paused = true;
               socket.unshift(body);
             } else {
@@ -37041,10 +37037,10 @@ var require_client_h1 = __commonJS({
         } finally {
           currentParser = null;
         }
-        if (ret === constants18.ERROR.OK) {
+        if (ret === constants17.ERROR.OK) {
           return null;
         }
-        if (ret === constants18.ERROR.PAUSED || ret === constants18.ERROR.PAUSED_UPGRADE) {
+        if (ret === constants17.ERROR.PAUSED || ret === constants17.ERROR.PAUSED_UPGRADE) {
           this.paused = true;
           return null;
         }
@@ -37061,7 +37057,7 @@ var require_client_h1 = __commonJS({
           const len = new Uint8Array(llhttp.memory.buffer, ptr).indexOf(0);
           message = "Response does not match the HTTP/1.1 protocol (" + Buffer.from(llhttp.memory.buffer, ptr, len).toString() + ")";
         }
-        return new HTTPParserError(message, constants18.ERROR[ret], data);
+        return new HTTPParserError(message, constants17.ERROR[ret], data);
       }
       destroy() {
         assert(this.ptr != null);
@@ -37241,7 +37237,7 @@ var require_client_h1 = __commonJS({
           socket[kBlocking] = false;
           client[kResume]();
         }
-        return pause4 ? constants18.ERROR.PAUSED : 0;
+        return pause4 ? constants17.ERROR.PAUSED : 0;
       }
       onBody(buf) {
         const { client, socket, statusCode, maxResponseSize } = this;
@@ -37263,7 +37259,7 @@ var require_client_h1 = __commonJS({
         }
         this.bytesRead += buf.length;
         if (request.onData(buf) === false) {
-          return constants18.ERROR.PAUSED;
+          return constants17.ERROR.PAUSED;
         }
       }
       onMessageComplete() {
@@ -37299,13 +37295,13 @@ var require_client_h1 = __commonJS({
         if (socket[kWriting]) {
           assert(client[kRunning] === 0);
           util.destroy(socket, new InformationalError("reset"));
-          return constants18.ERROR.PAUSED;
+          return constants17.ERROR.PAUSED;
         } else if (!shouldKeepAlive) {
           util.destroy(socket, new InformationalError("reset"));
-          return constants18.ERROR.PAUSED;
+          return constants17.ERROR.PAUSED;
         } else if (socket[kReset] && client[kRunning] === 0) {
           util.destroy(socket, new InformationalError("reset"));
-          return constants18.ERROR.PAUSED;
+          return constants17.ERROR.PAUSED;
         } else if (client[kPipelining] == null || client[kPipelining] === 1) {
           setImmediate(() => client[kResume]());
         } else {
@@ -43983,7 +43979,7 @@ __export(info_exports, {
   versionInfo: () => versionInfo
 });
 function goArch() {
-  return { x64: "amd64", ia32: "386", arm64: "arm64", arm: "arm", ppc64: "ppc64le", s390x: "s390x", riscv64: "riscv64" }[(0, import_node_os20.arch)()] ?? (0, import_node_os20.arch)();
+  return { x64: "amd64", ia32: "386", arm64: "arm64", arm: "arm", ppc64: "ppc64le", s390x: "s390x", riscv64: "riscv64" }[(0, import_node_os19.arch)()] ?? (0, import_node_os19.arch)();
 }
 function machine() {
   return { amd64: "x86_64", arm64: "aarch64", "386": "i686" }[goArch()] ?? goArch();
@@ -44011,14 +44007,14 @@ function systemInfo(store) {
     LoggingDriver: "json-file",
     CgroupDriver: "cgroupfs",
     CgroupVersion: (0, import_node_fs95.existsSync)("/sys/fs/cgroup/cgroup.controllers") ? "2" : "1",
-    KernelVersion: (0, import_node_os20.release)(),
+    KernelVersion: (0, import_node_os19.release)(),
     OperatingSystem: operatingSystem(),
     OSType: "linux",
     Architecture: machine(),
-    NCPU: (0, import_node_os20.cpus)().length,
-    MemTotal: (0, import_node_os20.totalmem)(),
+    NCPU: (0, import_node_os19.cpus)().length,
+    MemTotal: (0, import_node_os19.totalmem)(),
     DockerRootDir: store.root,
-    Name: (0, import_node_os20.hostname)(),
+    Name: (0, import_node_os19.hostname)(),
     ServerVersion: VERSION,
     DefaultRuntime: "burrow",
     SecurityOptions: ["name=seccomp,profile=builtin", "name=rootless"],
@@ -44031,15 +44027,15 @@ function versionInfo() {
   const platform2 = { Name: "burrow (rootless, daemonless)" };
   return {
     Client: { Platform: platform2, Version: VERSION, NodeVersion: process.version, Os: "linux", Arch: goArch(), Context: "default" },
-    Server: { Platform: platform2, Version: VERSION, Os: "linux", Arch: goArch(), KernelVersion: (0, import_node_os20.release)(), Components: [{ Name: "Engine", Version: VERSION }] }
+    Server: { Platform: platform2, Version: VERSION, Os: "linux", Arch: goArch(), KernelVersion: (0, import_node_os19.release)(), Components: [{ Name: "Engine", Version: VERSION }] }
   };
 }
-var import_node_fs95, import_node_os20;
+var import_node_fs95, import_node_os19;
 var init_info2 = __esm({
   "src/system/info.ts"() {
     "use strict";
     import_node_fs95 = require("node:fs");
-    import_node_os20 = require("node:os");
+    import_node_os19 = require("node:os");
     init_list();
     init_summary();
     init_version();
@@ -44960,19 +44956,19 @@ async function runInUserNamespace(argv, options = {}) {
   try {
     return await new Promise((resolve9, reject) => {
       child.on("error", (error) => reject(new BurrowError("IO", `cannot run unshare: ${error.message}`)));
-      child.on("close", (code, signal) => resolve9(code ?? (signal === null ? 125 : 128 + (import_node_os21.constants.signals[signal] ?? 0))));
+      child.on("close", (code, signal) => resolve9(code ?? (signal === null ? 125 : 128 + (import_node_os20.constants.signals[signal] ?? 0))));
     });
   } finally {
     options.signal?.removeEventListener("abort", onAbort);
   }
 }
-var import_node_fs100, import_node_child_process15, import_node_os21, FIND_SCRIPT, NOT_OURS;
+var import_node_fs100, import_node_child_process15, import_node_os20, FIND_SCRIPT, NOT_OURS;
 var init_reclaim = __esm({
   "src/userns/reclaim.ts"() {
     "use strict";
     import_node_fs100 = require("node:fs");
     import_node_child_process15 = require("node:child_process");
-    import_node_os21 = require("node:os");
+    import_node_os20 = require("node:os");
     init_errors();
     init_host_tools();
     init_spawn();
@@ -45286,12 +45282,12 @@ function diskFacts(storeRoot) {
   }
 }
 function liveUser() {
-  const info2 = (0, import_node_os22.userInfo)();
+  const info2 = (0, import_node_os21.userInfo)();
   return { name: info2.username, uid: info2.uid, gid: info2.gid };
 }
 function liveFacts() {
   return {
-    kernel: (0, import_node_os22.release)(),
+    kernel: (0, import_node_os21.release)(),
     programs: { unshare: onPath("unshare"), bwrap: onPath("bwrap"), "fuse-overlayfs": onPath("fuse-overlayfs"), pasta: onPath("pasta"), slirp4netns: onPath("slirp4netns") },
     newuidmap: idHelperFacts("newuidmap"),
     newgidmap: idHelperFacts("newgidmap"),
@@ -45299,12 +45295,12 @@ function liveFacts() {
     tun: tunProblem()
   };
 }
-var import_node_fs101, import_node_os22, import_node_path90;
+var import_node_fs101, import_node_os21, import_node_path90;
 var init_facts = __esm({
   "src/doctor/facts.ts"() {
     "use strict";
     import_node_fs101 = require("node:fs");
-    import_node_os22 = require("node:os");
+    import_node_os21 = require("node:os");
     import_node_path90 = require("node:path");
     init_apparmor();
     init_host2();
@@ -45336,7 +45332,7 @@ function scratch2(storeRoot) {
     } catch {
     }
   }
-  return (0, import_node_fs102.mkdtempSync)((0, import_node_path91.join)((0, import_node_os23.tmpdir)(), "burrow-doctor-"));
+  return (0, import_node_fs102.mkdtempSync)((0, import_node_path91.join)((0, import_node_os22.tmpdir)(), "burrow-doctor-"));
 }
 async function probeUserNamespace(storeRoot) {
   const program2 = unshareProgram();
@@ -45368,12 +45364,12 @@ async function probeBwrap() {
   if (result.exitCode !== 0 || version === "") return { error: `bwrap --version failed: ${result.stderr.trim() || `exit ${result.exitCode ?? result.signal ?? "no status"}`}` };
   return { version };
 }
-var import_node_fs102, import_node_os23, import_node_path91, PROBE_SCRIPT;
+var import_node_fs102, import_node_os22, import_node_path91, PROBE_SCRIPT;
 var init_probe = __esm({
   "src/doctor/probe.ts"() {
     "use strict";
     import_node_fs102 = require("node:fs");
-    import_node_os23 = require("node:os");
+    import_node_os22 = require("node:os");
     import_node_path91 = require("node:path");
     init_failure();
     init_idmap();

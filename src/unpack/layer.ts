@@ -1,10 +1,10 @@
 import { createHash, type Hash } from 'node:crypto';
 import { closeSync, createReadStream, existsSync, mkdirSync, openSync, renameSync, rmSync } from 'node:fs';
-import { constants } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Transform, type Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { start, startLight, type Finished } from '../util/spawn.js';
+import { signalName } from '../util/posix-spawn.js';
 import { trace } from '../util/trace.js';
 import { BurrowError, fsError, isBurrowError } from '../errors.js';
 import type { LocalImage } from '../image/local.js';
@@ -226,11 +226,6 @@ function parseExtractorLine(line: string): { exitCode?: number; signal?: number;
   } catch {
     return undefined;
   }
-}
-
-function signalName(signal: number): NodeJS.Signals {
-  const found = Object.entries(constants.signals).find(([, number]) => number === signal);
-  return (found?.[0] ?? 'SIGKILL') as NodeJS.Signals;
 }
 
 /** Where a layer's compressed bytes come from: a stream the caller writes, or the stored blob, open. */

@@ -81,7 +81,8 @@ function watch(pid: number, settle: (status: number) => void): void {
   watching = { timer: setInterval(reapAll, 50), onSignal };
 }
 
-function signalName(signal: number): NodeJS.Signals {
+/** A signal's name from its number (a wait status's, a helper's report); SIGKILL for one unknown. */
+export function signalName(signal: number): NodeJS.Signals {
   const found = Object.entries(constants.signals).find(([, number]) => number === signal);
   return (found?.[0] ?? 'SIGKILL') as NodeJS.Signals;
 }
