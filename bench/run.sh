@@ -194,8 +194,9 @@ CDIR="$(dirname "$CMERGED")"
 LOWER="$(basename "${BB_LAYERS[0]}")"
 MOUNT_LINE="cd $(q "$STORE/layers") && mount -n -t overlay overlay -o $(q "lowerdir=$LOWER,upperdir=$CDIR/upper,workdir=$CDIR/work,userxattr") $(q "$CMERGED")"
 printf '%s\n' "$MOUNT_LINE" > "$WORK/step-mount.sh"
-# What burrow-init reads on descriptors (src/sandbox/handoff.ts): the job's environment on 8, the seccomp filter on 9.
-{ printf '%s || exit 125\n' "$MOUNT_LINE"; printf 'exec 3>/dev/null 8<%s 9<%s\nexec bwrap %s\n' "$(q "$CDIR/env")" "$(q "$CDIR/seccomp.bpf")" "$(q "${BWARGS[@]}")"; } > "$WORK/step-bwrap.sh"
+# What the launch reads and writes on descriptors (src/sandbox/handoff.ts, container/launcher.ts): the network's
+# `go` for burrow-init on 6 (-N), bwrap's info on 7 (--info-fd), the job's environment on 8, the seccomp filter on 9.
+{ printf '%s || exit 125\n' "$MOUNT_LINE"; printf 'exec 6<<BURROW_GO\ngo\nBURROW_GO\nexec 7>/dev/null 8<%s 9<%s\nexec bwrap %s\n' "$(q "$CDIR/env")" "$(q "$CDIR/seccomp.bpf")" "$(q "${BWARGS[@]}")"; } > "$WORK/step-bwrap.sh"
 chmod 644 "$WORK/step-mount.sh" "$WORK/step-bwrap.sh"
 for s in step-mount step-bwrap; do
   asuser "${UNSHARE[@]}" -- /bin/sh "$WORK/$s.sh" || die "$s.sh failed: $(cat "$WORK/$s.sh")"
