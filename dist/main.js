@@ -22555,10 +22555,10 @@ var require_resolveCommand = __commonJS({
       }
       return resolved;
     }
-    function resolveCommand2(parsed) {
+    function resolveCommand(parsed) {
       return resolveCommandAttempt(parsed) || resolveCommandAttempt(parsed, true);
     }
-    module.exports = resolveCommand2;
+    module.exports = resolveCommand;
   }
 });
 
@@ -22642,19 +22642,19 @@ var require_parse2 = __commonJS({
   "node_modules/cross-spawn/lib/parse.js"(exports2, module) {
     "use strict";
     var path17 = __require("path");
-    var resolveCommand2 = require_resolveCommand();
+    var resolveCommand = require_resolveCommand();
     var escape3 = require_escape();
     var readShebang = require_readShebang();
     var isWin = process.platform === "win32";
     var isExecutableRegExp = /\.(?:com|exe)$/i;
     var isCmdShimRegExp = /node_modules[\\/].bin[\\/][^\\/]+\.cmd$/i;
     function detectShebang(parsed) {
-      parsed.file = resolveCommand2(parsed);
+      parsed.file = resolveCommand(parsed);
       const shebang = parsed.file && readShebang(parsed.file);
       if (shebang) {
         parsed.args.unshift(parsed.file);
         parsed.command = shebang;
-        return resolveCommand2(parsed);
+        return resolveCommand(parsed);
       }
       return parsed.file;
     }
@@ -29585,7 +29585,7 @@ var init_native2 = __esm({
 });
 
 // src/util/host-tools.ts
-import { accessSync, constants as constants6, existsSync as existsSync3 } from "node:fs";
+import { accessSync, constants as constants6, existsSync as existsSync3, statSync as statSync2 } from "node:fs";
 import { basename as basename3 } from "node:path";
 function notInstalled(program) {
   const name = basename3(program);
@@ -29593,9 +29593,21 @@ function notInstalled(program) {
   const where2 = program.includes("/") ? `${program} does not exist` : `${name} is not installed or not on PATH`;
   return found === void 0 ? where2 : `${where2} (Debian/Ubuntu: apt-get install ${found})`;
 }
+function findOnPath(program, path17 = process.env.PATH || DEFAULT_HOST_PATH) {
+  if (program.includes("/")) return program;
+  for (const dir of path17.split(":")) {
+    if (dir === "") continue;
+    const candidate = `${dir}/${program}`;
+    try {
+      accessSync(candidate, constants6.X_OK);
+      if (statSync2(candidate).isFile()) return candidate;
+    } catch {
+    }
+  }
+  return void 0;
+}
 function onPath(program) {
-  if (program.includes("/")) return existsSync3(program);
-  return (process.env.PATH || DEFAULT_HOST_PATH).split(":").some((dir) => dir !== "" && existsSync3(`${dir}/${program}`));
+  return program.includes("/") ? existsSync3(program) : findOnPath(program) !== void 0;
 }
 function unshareProgram() {
   if (userNamespaceHelper === void 0) {
@@ -29715,7 +29727,7 @@ var init_libc = __esm({
     mallocTrimFn = lazily((lib) => lib.func("int malloc_trim(size_t pad)"));
     SPAWN_OPAQUE_BYTES = 1024;
     spawnCalls = lazily((lib) => ({
-      spawnp: lib.func("int posix_spawnp(_Out_ int *pid, const char *file, void *actions, void *attributes, const char **argv, const char **envp)"),
+      spawn: lib.func("int posix_spawn(_Out_ int *pid, const char *path, void *actions, void *attributes, const char **argv, const char **envp)"),
       actionsInit: lib.func("int posix_spawn_file_actions_init(void *actions)"),
       actionsDestroy: lib.func("int posix_spawn_file_actions_destroy(void *actions)"),
       addDup2: lib.func("int posix_spawn_file_actions_adddup2(void *actions, int fd, int newfd)"),
@@ -29725,7 +29737,6 @@ var init_libc = __esm({
       attrSetFlags: lib.func("int posix_spawnattr_setflags(void *attributes, short flags)"),
       attrSetSigDefault: lib.func("int posix_spawnattr_setsigdefault(void *attributes, const void *set)"),
       attrSetSigMask: lib.func("int posix_spawnattr_setsigmask(void *attributes, const void *set)"),
-      sigEmptySet: lib.func("int sigemptyset(void *set)"),
       pipe2: lib.func("int pipe2(void *fds, int flags)"),
       waitpid: lib.func("int waitpid(int pid, _Out_ int *status, int options)")
     }));
@@ -29760,10 +29771,9 @@ var init_libc = __esm({
 });
 
 // src/util/posix-spawn.ts
-import { accessSync as accessSync2, closeSync, constants as fsConstants, statSync as statSync2 } from "node:fs";
+import { closeSync } from "node:fs";
 import { Socket } from "node:net";
 import { constants as constants7 } from "node:os";
-import { join as join4 } from "node:path";
 function reapAll() {
   const { waitpid } = spawnLibc();
   for (const [pid, settle2] of pending) {
@@ -29804,19 +29814,6 @@ function makePipe() {
   if (spawnLibc().pipe2(fds, O_CLOEXEC) !== 0) throw new Error("pipe2 failed");
   return [fds.readInt32LE(0), fds.readInt32LE(4)];
 }
-function resolveCommand(command, path17) {
-  if (command.includes("/")) return command;
-  for (const dir of (path17 ?? "").split(":")) {
-    if (dir === "") continue;
-    const candidate = join4(dir, command);
-    try {
-      accessSync2(candidate, fsConstants.X_OK);
-      if (statSync2(candidate).isFile()) return candidate;
-    } catch {
-    }
-  }
-  return void 0;
-}
 function posixSpawn(command, args, stdio, options) {
   const libc2 = spawnLibc();
   const actions = Buffer.alloc(SPAWN_OPAQUE_BYTES);
@@ -29844,20 +29841,19 @@ function posixSpawn(command, args, stdio, options) {
       }
     }
     allSignals.fill(255, 0, SIGSET_BYTES);
-    libc2.sigEmptySet(noSignals);
     libc2.attrSetSigDefault(attributes, allSignals);
     libc2.attrSetSigMask(attributes, noSignals);
     libc2.attrSetFlags(attributes, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | (options.setsid === true ? POSIX_SPAWN_SETSID : 0));
     const environment = Object.entries(options.env).filter((entry) => entry[1] !== void 0).map(([name, value2]) => `${name}=${value2}`);
     const pid = [0];
-    const file = resolveCommand(command, options.env.PATH);
-    const failed = file === void 0 ? constants7.errno.ENOENT : libc2.spawnp(pid, file, actions, attributes, [command, ...args, null], [...environment, null]);
+    const file = findOnPath(command, options.env.PATH ?? "");
+    const failed = file === void 0 ? constants7.errno.ENOENT : libc2.spawn(pid, file, actions, attributes, [command, ...args, null], [...environment, null]);
     for (const fd of childEnds) closeSync(fd);
     childEnds.length = 0;
     if (failed !== 0) {
       for (const fd of parentEnds) if (fd !== void 0) closeSync(fd);
       const code2 = errnoName(failed);
-      const error2 = Object.assign(new Error(`spawn ${command} ${code2}`), { code: code2, errno: -failed, syscall: "posix_spawnp", path: command });
+      const error2 = Object.assign(new Error(`spawn ${command} ${code2}`), { code: code2, errno: -failed, syscall: "posix_spawn", path: command });
       const child3 = { pid: 0, stdio: stdio.map(() => null), stdin: null, kill: () => false };
       return { child: child3, exited: Promise.resolve({ exitCode: null, signal: null, error: error2 }) };
     }
@@ -29890,6 +29886,7 @@ var POSIX_SPAWN_SETSIGDEF, POSIX_SPAWN_SETSIGMASK, POSIX_SPAWN_SETSID, SIGSET_BY
 var init_posix_spawn = __esm({
   "src/util/posix-spawn.ts"() {
     "use strict";
+    init_host_tools();
     init_libc();
     POSIX_SPAWN_SETSIGDEF = 4;
     POSIX_SPAWN_SETSIGMASK = 8;
@@ -29907,16 +29904,19 @@ import { spawn as spawn3 } from "node:child_process";
 function hostEnv() {
   return { PATH: process.env.PATH || DEFAULT_HOST_PATH };
 }
+function killGroup(pid) {
+  try {
+    process.kill(-pid, "SIGKILL");
+  } catch {
+  }
+}
+function namedFailure(command, error2) {
+  if (error2.code === "ENOENT") error2.message = `${notInstalled(command)}; ${RUN_DOCTOR}`;
+  return error2;
+}
 function start(command, args, stdio = ["ignore", "pipe", "pipe"], options = {}) {
   const child2 = spawn3(command, args, { stdio, env: options.env ?? hostEnv(), detached: options.detached ?? options.ownGroup ?? false });
-  if (options.ownGroup === true) {
-    child2.on("exit", () => {
-      try {
-        process.kill(-child2.pid, "SIGKILL");
-      } catch {
-      }
-    });
-  }
+  if (options.ownGroup === true) child2.on("exit", () => killGroup(child2.pid));
   let stdout = "";
   let stderr = "";
   child2.stdout?.on("data", (chunk) => {
@@ -29926,10 +29926,7 @@ function start(command, args, stdio = ["ignore", "pipe", "pipe"], options = {}) 
     stderr += chunk.toString();
   });
   const finished7 = new Promise((resolve11) => {
-    child2.on("error", (error2) => {
-      if (error2.code === "ENOENT") error2.message = `${notInstalled(command)}; ${RUN_DOCTOR}`;
-      resolve11({ exitCode: null, signal: null, stdout, stderr, error: error2 });
-    });
+    child2.on("error", (error2) => resolve11({ exitCode: null, signal: null, stdout, stderr, error: namedFailure(command, error2) }));
     child2.on("close", (exitCode, signal) => resolve11({ exitCode, signal, stdout, stderr }));
   });
   return { child: child2, finished: finished7 };
@@ -29957,16 +29954,8 @@ function startLight(command, args, stdio, options = {}) {
   }
   child2.stdin?.on("error", () => void 0);
   const finished7 = exited.then(async (outcome) => {
-    if (outcome.error !== void 0) {
-      if (outcome.error.code === "ENOENT") outcome.error.message = `${notInstalled(command)}; ${RUN_DOCTOR}`;
-      return { exitCode: null, signal: null, stdout, stderr, error: outcome.error };
-    }
-    if (options.ownGroup === true) {
-      try {
-        process.kill(-child2.pid, "SIGKILL");
-      } catch {
-      }
-    }
+    if (outcome.error !== void 0) return { exitCode: null, signal: null, stdout, stderr, error: namedFailure(command, outcome.error) };
+    if (options.ownGroup === true) killGroup(child2.pid);
     await Promise.all(closed);
     return { exitCode: outcome.exitCode, signal: outcome.signal, stdout, stderr };
   });
@@ -29987,7 +29976,7 @@ var init_spawn = __esm({
 
 // src/util/home.ts
 import { homedir, userInfo } from "node:os";
-import { isAbsolute, join as join6 } from "node:path";
+import { isAbsolute, join as join5 } from "node:path";
 function homeDirectory(env = process.env) {
   if (env.HOME !== void 0 && isAbsolute(env.HOME)) return env.HOME;
   try {
@@ -30001,7 +29990,7 @@ function xdgDirectory(env, variable, under2) {
   const value2 = env[variable];
   if (value2 !== void 0 && isAbsolute(value2)) return value2;
   const home = homeDirectory(env);
-  return home === void 0 ? void 0 : join6(home, under2);
+  return home === void 0 ? void 0 : join5(home, under2);
 }
 function homeForLookups(env = process.env) {
   return homeDirectory(env) ?? homedir();
@@ -30021,7 +30010,7 @@ __export(config_exports, {
   parseByteSize: () => parseByteSize
 });
 import { existsSync as existsSync5, readFileSync as readFileSync4 } from "node:fs";
-import { join as join7 } from "node:path";
+import { join as join6 } from "node:path";
 function parseByteSize(value2) {
   if (typeof value2 === "number") return Number.isSafeInteger(value2) && value2 > 0 ? value2 : void 0;
   if (typeof value2 !== "string") return void 0;
@@ -30038,8 +30027,8 @@ function byteSize(where2, key, value2, fallback) {
 }
 function configPath(env = process.env) {
   if (env.BURROW_CONFIG !== void 0 && env.BURROW_CONFIG !== "") return env.BURROW_CONFIG;
-  const configHome = xdgDirectory(env, "XDG_CONFIG_HOME", ".config") ?? join7(homeForLookups(env), ".config");
-  return join7(configHome, "burrow", "config.json");
+  const configHome = xdgDirectory(env, "XDG_CONFIG_HOME", ".config") ?? join6(homeForLookups(env), ".config");
+  return join6(configHome, "burrow", "config.json");
 }
 function stringList(path17, key, value2) {
   if (value2 === void 0) return [];
@@ -30216,9 +30205,9 @@ var init_random = __esm({
 
 // src/store/atomic.ts
 import { closeSync as closeSync4, fsyncSync, openSync as openSync3, renameSync as renameSync2, rmSync as rmSync2, writeSync } from "node:fs";
-import { basename as basename4, dirname as dirname6, join as join8 } from "node:path";
+import { basename as basename4, dirname as dirname6, join as join7 } from "node:path";
 function writeFileAtomic(path17, content, mode = 420, options = {}) {
-  const temp = join8(dirname6(path17), `.${basename4(path17)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
+  const temp = join7(dirname6(path17), `.${basename4(path17)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
   try {
     const fd = openSync3(temp, "w", mode);
     try {
@@ -30245,30 +30234,30 @@ var init_atomic = __esm({
 
 // src/store/layout.ts
 import { chmodSync, existsSync as existsSync6, mkdirSync as mkdirSync2 } from "node:fs";
-import { join as join9, resolve as resolve2 } from "node:path";
+import { join as join8, resolve as resolve2 } from "node:path";
 function defaultStoreRoot(env = process.env) {
   if (env.BURROW_ROOT !== void 0 && env.BURROW_ROOT !== "") return resolve2(env.BURROW_ROOT);
-  const dataHome = xdgDirectory(env, "XDG_DATA_HOME", join9(".local", "share"));
+  const dataHome = xdgDirectory(env, "XDG_DATA_HOME", join8(".local", "share"));
   if (dataHome === void 0) {
     throw new BurrowError("INVALID_ARGUMENT", `no home directory for the store (HOME is ${env.HOME === void 0 ? "unset" : `'${env.HOME}'`} and your user has none in the password database): set HOME, or choose the store with BURROW_ROOT or --root`);
   }
-  return join9(dataHome, "burrow");
+  return join8(dataHome, "burrow");
 }
 function storePaths(root) {
   const absolute = resolve2(root);
   return {
     root: absolute,
-    blobs: join9(absolute, "blobs"),
-    index: join9(absolute, "index.json"),
-    tmp: join9(absolute, "tmp"),
-    locks: join9(absolute, "locks"),
-    pulls: join9(absolute, "pulls"),
-    containers: join9(absolute, "containers")
+    blobs: join8(absolute, "blobs"),
+    index: join8(absolute, "index.json"),
+    tmp: join8(absolute, "tmp"),
+    locks: join8(absolute, "locks"),
+    pulls: join8(absolute, "pulls"),
+    containers: join8(absolute, "containers")
   };
 }
 function blobPath(paths, digest) {
   const { algorithm, hex } = parseDigest(digest);
-  return join9(paths.blobs, algorithm, hex);
+  return join8(paths.blobs, algorithm, hex);
 }
 function ensureLayout(paths) {
   try {
@@ -30277,9 +30266,9 @@ function ensureLayout(paths) {
       chmodSync(paths.root, 448);
     } catch {
     }
-    if (existsSync6(join9(paths.root, "oci-layout"))) return;
-    for (const dir of [join9(paths.blobs, "sha256"), paths.tmp, paths.locks, paths.pulls]) mkdirSync2(dir, { recursive: true, mode: 448 });
-    writeFileAtomic(join9(paths.root, "oci-layout"), JSON.stringify({ imageLayoutVersion: "1.0.0" }));
+    if (existsSync6(join8(paths.root, "oci-layout"))) return;
+    for (const dir of [join8(paths.blobs, "sha256"), paths.tmp, paths.locks, paths.pulls]) mkdirSync2(dir, { recursive: true, mode: 448 });
+    writeFileAtomic(join8(paths.root, "oci-layout"), JSON.stringify({ imageLayoutVersion: "1.0.0" }));
   } catch (error2) {
     throw fsError(error2, `creating the store at ${paths.root}`);
   }
@@ -30296,7 +30285,7 @@ var init_layout = __esm({
 
 // src/store/records.ts
 import { existsSync as existsSync7, readFileSync as readFileSync5 } from "node:fs";
-import { join as join10 } from "node:path";
+import { join as join9 } from "node:path";
 function toRecord(descriptor) {
   const name = descriptor.annotations?.[REF_NAME];
   if (name === void 0) return void 0;
@@ -30336,7 +30325,7 @@ function recordsFile(records) {
 `;
 }
 async function updateRecords(paths, change) {
-  return withLock(join10(paths.locks, "records.lock"), {}, async () => {
+  return withLock(join9(paths.locks, "records.lock"), {}, async () => {
     const records = readRecords(paths);
     const result = change(records);
     writeFileAtomic(paths.index, recordsFile(records));
@@ -30437,10 +30426,10 @@ var init_process_identity = __esm({
 
 // src/store/scratch.ts
 import { mkdtempSync as mkdtempSync2 } from "node:fs";
-import { join as join11 } from "node:path";
+import { join as join10 } from "node:path";
 function makeScratchDir(paths, kind) {
   try {
-    return mkdtempSync2(join11(paths.tmp, `${kind}.${formatIdentity(selfIdentity())}.`));
+    return mkdtempSync2(join10(paths.tmp, `${kind}.${formatIdentity(selfIdentity())}.`));
   } catch (error2) {
     throw fsError(error2, `preparing a scratch directory in ${paths.tmp}`);
   }
@@ -30513,16 +30502,16 @@ __export(blobs_exports, {
 });
 import { createReadStream as createReadStream2, createWriteStream as createWriteStream2, existsSync as existsSync8, renameSync as renameSync3, rmSync as rmSync3, statSync as statSync4, truncateSync, mkdirSync as mkdirSync3 } from "node:fs";
 import { open as open2 } from "node:fs/promises";
-import { dirname as dirname7, join as join12 } from "node:path";
+import { dirname as dirname7, join as join11 } from "node:path";
 import { Transform as Transform2 } from "node:stream";
 import { pipeline } from "node:stream/promises";
 function partialPath(paths, digest) {
   const { algorithm, hex } = parseDigest(digest);
-  return join12(paths.tmp, `${algorithm}-${hex}.partial`);
+  return join11(paths.tmp, `${algorithm}-${hex}.partial`);
 }
 function lockPath(paths, digest) {
   const { algorithm, hex } = parseDigest(digest);
-  return join12(paths.locks, `blob-${algorithm}-${hex}.lock`);
+  return join11(paths.locks, `blob-${algorithm}-${hex}.lock`);
 }
 function putBlob(paths, digest, bytes) {
   checkDigest(digest, bytes);
@@ -30546,7 +30535,7 @@ async function stageBlobs(paths, blobs) {
   mkdirSync3(paths.tmp, { recursive: true });
   const dir = makeScratchDir(paths, "blobs");
   const discard = () => rmSync3(dir, { recursive: true, force: true });
-  const staged = (digest) => join12(dir, digest.replace(":", "-"));
+  const staged = (digest) => join11(dir, digest.replace(":", "-"));
   try {
     await Promise.all(wanted.map(async ([digest, bytes]) => {
       const handle = await open2(staged(digest), "wx", 420);
@@ -30790,7 +30779,7 @@ var init_blobs = __esm({
 
 // src/store/store.ts
 import { existsSync as existsSync9, readFileSync as readFileSync7 } from "node:fs";
-import { join as join13 } from "node:path";
+import { join as join12 } from "node:path";
 var Store;
 var init_store = __esm({
   "src/store/store.ts"() {
@@ -30852,13 +30841,13 @@ var init_store = __esm({
        * collection holds it exclusive, so it never deletes what a pull just fetched.
        */
       async lockStore(mode, signal, onWait) {
-        const lock = await acquireLock(join13(this.paths.locks, "store.lock"), { mode, signal, onWait });
+        const lock = await acquireLock(join12(this.paths.locks, "store.lock"), { mode, signal, onWait });
         return lock;
       }
       /** The exclusive store lock if no pull holds it now, else undefined. */
       async tryLockStoreExclusive() {
         let busy = false;
-        return acquireLock(join13(this.paths.locks, "store.lock"), { mode: "exclusive", onWait: () => {
+        return acquireLock(join12(this.paths.locks, "store.lock"), { mode: "exclusive", onWait: () => {
           busy = true;
         }, shouldStop: () => busy });
       }
@@ -31724,15 +31713,15 @@ var init_auth2 = __esm({
 
 // src/registry/certs.ts
 import { existsSync as existsSync10, readdirSync as readdirSync2, readFileSync as readFileSync9 } from "node:fs";
-import { join as join14 } from "node:path";
+import { join as join13 } from "node:path";
 function certsDirRoots(env = process.env) {
   const home = homeForLookups(env);
-  return [join14(home, ".config", "containers", "certs.d"), "/etc/containers/certs.d", "/etc/docker/certs.d"];
+  return [join13(home, ".config", "containers", "certs.d"), "/etc/containers/certs.d", "/etc/docker/certs.d"];
 }
 function findCertsDir(host, roots = certsDirRoots()) {
   if (host === "" || host.includes("/") || host === "." || host === "..") return void 0;
   for (const root of roots) {
-    const dir = join14(root, host);
+    const dir = join13(root, host);
     if (existsSync10(dir)) return dir;
   }
   return void 0;
@@ -31751,18 +31740,18 @@ function readCertsDir(dir) {
   } catch (error2) {
     throw new BurrowError("INVALID_ARGUMENT", `cannot read the certificate directory ${dir} (${error2.code ?? error2.message})`, { cause: error2 });
   }
-  const ca = names.filter((name) => name.endsWith(".crt")).map((name) => readPem(join14(dir, name)));
+  const ca = names.filter((name) => name.endsWith(".crt")).map((name) => readPem(join13(dir, name)));
   const cert = [];
   const key = [];
   for (const name of names.filter((entry) => entry.endsWith(".cert"))) {
     const keyName = `${name.slice(0, -".cert".length)}.key`;
-    if (!names.includes(keyName)) throw new BurrowError("INVALID_ARGUMENT", `client certificate ${join14(dir, name)} has no key beside it (${keyName}): add the key or remove the certificate`);
-    cert.push(readPem(join14(dir, name)));
-    key.push(readPem(join14(dir, keyName)));
+    if (!names.includes(keyName)) throw new BurrowError("INVALID_ARGUMENT", `client certificate ${join13(dir, name)} has no key beside it (${keyName}): add the key or remove the certificate`);
+    cert.push(readPem(join13(dir, name)));
+    key.push(readPem(join13(dir, keyName)));
   }
   for (const name of names.filter((entry) => entry.endsWith(".key"))) {
     const certName = `${name.slice(0, -".key".length)}.cert`;
-    if (!names.includes(certName)) throw new BurrowError("INVALID_ARGUMENT", `key ${join14(dir, name)} has no client certificate beside it (${certName}): add the certificate or remove the key`);
+    if (!names.includes(certName)) throw new BurrowError("INVALID_ARGUMENT", `key ${join13(dir, name)} has no client certificate beside it (${certName}): add the certificate or remove the key`);
   }
   return { dir, ca, client: cert.length === 0 ? void 0 : { cert, key } };
 }
@@ -32037,10 +32026,10 @@ var init_client = __esm({
 
 // src/registry/credentials.ts
 import { existsSync as existsSync11, mkdirSync as mkdirSync4, readFileSync as readFileSync10 } from "node:fs";
-import { dirname as dirname8, join as join15 } from "node:path";
+import { dirname as dirname8, join as join14 } from "node:path";
 function dockerConfigPath(env = process.env) {
-  const dir = env.DOCKER_CONFIG !== void 0 && env.DOCKER_CONFIG !== "" ? env.DOCKER_CONFIG : join15(homeForLookups(env), ".docker");
-  return join15(dir, "config.json");
+  const dir = env.DOCKER_CONFIG !== void 0 && env.DOCKER_CONFIG !== "" ? env.DOCKER_CONFIG : join14(homeForLookups(env), ".docker");
+  return join14(dir, "config.json");
 }
 function configKey(domain) {
   return DOCKER_HUB_ALIASES.has(domain) ? DOCKER_HUB_KEY : domain;
@@ -34873,12 +34862,12 @@ var init_seccomp_filter = __esm({
 });
 
 // src/sandbox/handoff.ts
-import { join as join16 } from "node:path";
+import { join as join15 } from "node:path";
 function environmentBlock(entries) {
   return Buffer.from(entries.map((entry) => `${entry}\0`).join(""));
 }
 function writeEnvironmentFile(dir, plan) {
-  writeFileAtomic(join16(dir, ENV_FILE), environmentBlock(plan.process.env), 384, { durable: false });
+  writeFileAtomic(join15(dir, ENV_FILE), environmentBlock(plan.process.env), 384, { durable: false });
 }
 var ENV_FILE, ENV_FD, SECCOMP_FILE, SECCOMP_FD;
 var init_handoff = __esm({
@@ -34934,19 +34923,19 @@ var init_security = __esm({
 });
 
 // src/unpack/paths.ts
-import { join as join17 } from "node:path";
+import { join as join16 } from "node:path";
 function layersDir(store) {
-  return join17(store.root, "layers");
+  return join16(store.root, "layers");
 }
 function layerPath(store, diffId) {
-  return join17(layersDir(store), diffId.slice(diffId.indexOf(":") + 1));
+  return join16(layersDir(store), diffId.slice(diffId.indexOf(":") + 1));
 }
 function layerScratchPath(store, diffId) {
   const hex = diffId.slice(diffId.indexOf(":") + 1, diffId.indexOf(":") + 13);
-  return join17(layersDir(store), `${SCRATCH_PREFIX}${hex}.${formatIdentity(selfIdentity())}`);
+  return join16(layersDir(store), `${SCRATCH_PREFIX}${hex}.${formatIdentity(selfIdentity())}`);
 }
 function layerInfoPath(store, diffId) {
-  return join17(layersDir(store), `${diffId.slice(diffId.indexOf(":") + 1)}.json`);
+  return join16(layersDir(store), `${diffId.slice(diffId.indexOf(":") + 1)}.json`);
 }
 var SCRATCH_PREFIX;
 var init_paths = __esm({
@@ -35131,7 +35120,7 @@ var init_idmap = __esm({
 
 // src/unpack/inflate.ts
 import { existsSync as existsSync13, readFileSync as readFileSync15 } from "node:fs";
-import { join as join18 } from "node:path";
+import { join as join17 } from "node:path";
 import { fileURLToPath as fileURLToPath6 } from "node:url";
 function inflaterArgs(compression, ceiling) {
   const build = readBuild();
@@ -35140,7 +35129,7 @@ function inflaterArgs(compression, ceiling) {
 }
 function inflaterBinary() {
   const build = readBuild();
-  if (build.fallback !== void 0 && !(build.needs ?? []).every((library) => existsSync13(library))) return join18(NATIVE, build.fallback);
+  if (build.fallback !== void 0 && !(build.needs ?? []).every((library) => existsSync13(library))) return join17(NATIVE, build.fallback);
   return INFLATER_BINARY;
 }
 function readBuild() {
@@ -35168,7 +35157,7 @@ var init_inflate = __esm({
   "src/unpack/inflate.ts"() {
     "use strict";
     NATIVE = fileURLToPath6(new URL("../native/", __burrowModuleUrl));
-    INFLATER_BINARY = join18(NATIVE, "burrow-inflate");
+    INFLATER_BINARY = join17(NATIVE, "burrow-inflate");
     INFLATER_BUILD = fileURLToPath6(new URL("../native/inflate.json", __burrowModuleUrl));
     INFLATER_EXIT = { invalid: 1, ceiling: 2, closed: 3, system: 4 };
   }
@@ -35977,7 +35966,7 @@ __export(layer_exports, {
 });
 import { createHash as createHash3 } from "node:crypto";
 import { closeSync as closeSync5, createReadStream as createReadStream3, existsSync as existsSync15, mkdirSync as mkdirSync5, openSync as openSync4, renameSync as renameSync4, rmSync as rmSync5 } from "node:fs";
-import { join as join19 } from "node:path";
+import { join as join18 } from "node:path";
 import { PassThrough as PassThrough2, Transform as Transform5 } from "node:stream";
 import { pipeline as pipeline3 } from "node:stream/promises";
 function meter(ceiling, hash) {
@@ -36015,10 +36004,10 @@ function checkDiffId(target, actual) {
     throw new BurrowError("DIGEST_MISMATCH", `layer ${target.digest} of ${target.imageName} uncompresses to ${actual}, not its diff_id ${target.diffId}: the image is corrupt`);
   }
 }
-async function extractInNode(input, extractorArgs, compression, ceiling, target) {
+async function extractInNode(input, extractorArgs2, compression, ceiling, target) {
   const { decompressor: decompressor2 } = await Promise.resolve().then(() => (init_decompress(), decompress_exports));
   const hash = createHash3("sha256");
-  const { child: child2, finished: finished7 } = start(unshareProgram(), extractorArgs, ["pipe", "pipe", "pipe"], { ownGroup: true });
+  const { child: child2, finished: finished7 } = start(unshareProgram(), extractorArgs2, ["pipe", "pipe", "pipe"], { ownGroup: true });
   const decompress = decompressor2(compression);
   const counted = meter(ceiling, hash);
   const feed = decompress === void 0 ? pipeline3(input, counted, child2.stdin) : pipeline3(input, decompress, counted, child2.stdin);
@@ -36031,13 +36020,15 @@ async function extractInNode(input, extractorArgs, compression, ceiling, target)
   }
   return { outcome, diffId: `sha256:${hash.digest("hex")}` };
 }
+function extractorArgs(mapping, dir, ceiling) {
+  return [...unshareArgs(mapping), "--", EXTRACTOR_BINARY, "extract", dir, mapping.single ? "single" : "mapped", String(ceiling)];
+}
 function nulFields(fields) {
   return Buffer.from(`${fields.map((field) => `${field}\0`).join("")}\0`);
 }
 function startSpareExtraction(mapping, ceiling) {
   if (inflaterArgs("gzip", ceiling) === void 0) return void 0;
-  const extractor = [...unshareArgs(mapping), "--", EXTRACTOR_BINARY, "extract", "-", mapping.single ? "single" : "mapped", String(ceiling)];
-  const launched = startLight(inflaterBinary(), ["--args-on-stdin", "--", unshareProgram(), ...extractor], ["pipe", "pipe", "pipe", "pipe"], { ownGroup: true });
+  const launched = startLight(inflaterBinary(), ["--args-on-stdin", "--", unshareProgram(), ...extractorArgs(mapping, "-", ceiling)], ["pipe", "pipe", "pipe", "pipe"], { ownGroup: true });
   if (launched.child.pid === void 0 || launched.child.pid === 0 || launched.child.stdin === null) return void 0;
   let released;
   return {
@@ -36051,14 +36042,14 @@ function startSpareExtraction(mapping, ceiling) {
     }
   };
 }
-async function extractNatively(feed, extractorArgs, inflaterArgs2, compression, ceiling, target, early) {
+async function extractNatively(feed, extractorArgs2, inflaterArgs2, compression, ceiling, target, early) {
   let launched;
   if (early !== void 0 && "stream" in feed) {
     launched = early.spare.launched;
     launched.child.stdin.write(nulFields([...inflaterArgs2, early.scratch]));
   } else {
     try {
-      launched = startLight(inflaterBinary(), [...inflaterArgs2, "--", unshareProgram(), ...extractorArgs], ["blob" in feed ? feed.blob : "pipe", "pipe", "pipe", "pipe"], { ownGroup: true });
+      launched = startLight(inflaterBinary(), [...inflaterArgs2, "--", unshareProgram(), ...extractorArgs2], ["blob" in feed ? feed.blob : "pipe", "pipe", "pipe", "pipe"], { ownGroup: true });
     } finally {
       if ("blob" in feed) closeSync5(feed.blob);
     }
@@ -36154,7 +36145,7 @@ async function claimLayer(store, diffId, wait) {
   const final = layerPath(store, diffId);
   if (existsSync15(final)) return void 0;
   let busy = false;
-  const lock = await acquireLock(join19(store.paths.locks, `layer-${diffId.replace(":", "-")}.lock`), {
+  const lock = await acquireLock(join18(store.paths.locks, `layer-${diffId.replace(":", "-")}.lock`), {
     onWait: () => {
       busy = true;
     },
@@ -36168,18 +36159,12 @@ async function claimLayer(store, diffId, wait) {
 }
 async function runExtraction(blob, scratch2, mapping, ceiling, notes, input, from, spare) {
   mkdirSync5(scratch2, { recursive: true, mode: 493 });
-  const extractorArgs = [...unshareArgs(mapping), "--", EXTRACTOR_BINARY, "extract", scratch2, mapping.single ? "single" : "mapped", String(ceiling)];
+  const extractor = extractorArgs(mapping, scratch2, ceiling);
   const compression = layerCompression(blob.mediaType);
   const native = inflaterArgs(compression, ceiling);
-  let extracted;
-  if (native === void 0) {
-    void spare?.release();
-    extracted = await extractInNode(input ?? blobStream(from), extractorArgs, compression, ceiling, blob);
-  } else {
-    const early = spare === void 0 || input === void 0 ? void 0 : { spare, scratch: scratch2 };
-    if (early === void 0) void spare?.release();
-    extracted = await extractNatively(input === void 0 ? { blob: openBlob(from, blob) } : { stream: input }, extractorArgs, native, compression, ceiling, blob, early);
-  }
+  const early = spare === void 0 || native === void 0 || input === void 0 ? void 0 : { spare, scratch: scratch2 };
+  if (early === void 0) void spare?.release();
+  const extracted = native === void 0 ? await extractInNode(input ?? blobStream(from), extractor, compression, ceiling, blob) : await extractNatively(input === void 0 ? { blob: openBlob(from, blob) } : { stream: input }, extractor, native, compression, ceiling, blob, early);
   trace(`unpack: layer ${blob.digest.slice(7, 19)} extracted`);
   const report = JSON.parse(extracted.outcome.stdout);
   if (report.skipped.length > 0) {
@@ -36324,7 +36309,7 @@ var init_names = __esm({
 
 // src/store/lockfile.ts
 import { closeSync as closeSync6, fstatSync, linkSync, mkdirSync as mkdirSync7, openSync as openSync5, readdirSync as readdirSync3, readFileSync as readFileSync16, unlinkSync, writeFileSync as writeFileSync3 } from "node:fs";
-import { basename as basename5, dirname as dirname9, join as join20 } from "node:path";
+import { basename as basename5, dirname as dirname9, join as join19 } from "node:path";
 function remove(path17) {
   try {
     unlinkSync(path17);
@@ -36336,7 +36321,7 @@ function parseHolder(text2) {
   return text2.endsWith("\n") ? parseIdentity(text2.slice(0, -1)) : void 0;
 }
 function draftOf(path17, holder) {
-  return join20(dirname9(path17), `.${basename5(path17)}.${formatIdentity(holder)}`);
+  return join19(dirname9(path17), `.${basename5(path17)}.${formatIdentity(holder)}`);
 }
 function tombstoneOf(path17, key) {
   return `${path17}.gone.${key}`;
@@ -36355,7 +36340,7 @@ function takeOver(path17, key, boot) {
   remove(path17);
   const prefix2 = `${basename5(path17)}.gone.`;
   for (const name of readdirSync3(dirname9(path17))) {
-    if (name.startsWith(prefix2) && !name.startsWith(`${prefix2}${boot}`)) remove(join20(dirname9(path17), name));
+    if (name.startsWith(prefix2) && !name.startsWith(`${prefix2}${boot}`)) remove(join19(dirname9(path17), name));
   }
 }
 function withLockFileSync(path17, body2, timeoutMs = 1e4) {
@@ -36435,14 +36420,14 @@ var init_lockfile = __esm({
 
 // src/container/start-claim.ts
 import { readFileSync as readFileSync17, unlinkSync as unlinkSync2 } from "node:fs";
-import { join as join21 } from "node:path";
+import { join as join20 } from "node:path";
 function claimStart(dir) {
-  writeFileAtomic(join21(dir, START_CLAIM_FILE), `${formatIdentity(selfIdentity())}
+  writeFileAtomic(join20(dir, START_CLAIM_FILE), `${formatIdentity(selfIdentity())}
 `, 420, { durable: false });
 }
 function releaseStartClaim(dir) {
   try {
-    unlinkSync2(join21(dir, START_CLAIM_FILE));
+    unlinkSync2(join20(dir, START_CLAIM_FILE));
   } catch (error2) {
     if (error2.code !== "ENOENT") throw error2;
   }
@@ -36450,7 +36435,7 @@ function releaseStartClaim(dir) {
 function startClaimed(dir) {
   let text2;
   try {
-    text2 = readFileSync17(join21(dir, START_CLAIM_FILE), "latin1");
+    text2 = readFileSync17(join20(dir, START_CLAIM_FILE), "latin1");
   } catch {
     return false;
   }
@@ -36480,17 +36465,17 @@ var init_start_claim = __esm({
 
 // src/container/record.ts
 import { existsSync as existsSync17, readdirSync as readdirSync4, readFileSync as readFileSync18 } from "node:fs";
-import { join as join22 } from "node:path";
+import { join as join21 } from "node:path";
 function containersDir(store) {
   return store.paths.containers;
 }
 function containerDir(store, id) {
-  return join22(store.paths.containers, id);
+  return join21(store.paths.containers, id);
 }
 function readRecord(store, id) {
   let record;
   try {
-    record = JSON.parse(readFileSync18(join22(containerDir(store, id), "container.json"), "utf8"));
+    record = JSON.parse(readFileSync18(join21(containerDir(store, id), "container.json"), "utf8"));
   } catch {
     return void 0;
   }
@@ -36501,11 +36486,11 @@ function readRecord(store, id) {
   return record;
 }
 function writeRecord(store, record) {
-  writeFileAtomic(join22(containerDir(store, record.id), "container.json"), `${JSON.stringify(record, null, 2)}
+  writeFileAtomic(join21(containerDir(store, record.id), "container.json"), `${JSON.stringify(record, null, 2)}
 `, 420, { durable: !record.autoRemove });
 }
 function writeNamedRecord(store, record, name) {
-  withLockFileSync(join22(store.paths.locks, "names.lock"), () => {
+  withLockFileSync(join21(store.paths.locks, "names.lock"), () => {
     const taken = new Set(listRecords(store).filter((other) => other.id !== record.id).map((other) => other.name));
     if (name !== void 0 && taken.has(name)) {
       throw new BurrowError("INVALID_ARGUMENT", `the container name "${name}" is already in use: remove that container or choose another name`);
@@ -36532,7 +36517,7 @@ async function lockContainer(store, id, waitMs = 2e3) {
   const started = Date.now();
   let lock;
   try {
-    lock = await acquireLock(join22(store.paths.locks, `container-${id}.lock`), { timeoutMs: waitMs });
+    lock = await acquireLock(join21(store.paths.locks, `container-${id}.lock`), { timeoutMs: waitMs });
   } catch (error2) {
     throw isBurrowError(error2, "LOCKED") ? busy() : error2;
   }
@@ -36782,14 +36767,14 @@ var init_health_config = __esm({
 
 // src/container/user.ts
 import { closeSync as closeSync7, constants as constants9, fstatSync as fstatSync2, lstatSync, openSync as openSync6, readFileSync as readFileSync19 } from "node:fs";
-import { join as join23 } from "node:path";
+import { join as join22 } from "node:path";
 function readImageFile(layers, relative5, maxBytes = IMAGE_FILE_MAX_BYTES) {
   const parts = relative5.split("/");
   layer: for (let index = layers.length - 1; index >= 0; index--) {
     for (let depth = 1; depth < parts.length; depth++) {
       let stat2;
       try {
-        stat2 = lstatSync(join23(layers[index], ...parts.slice(0, depth)));
+        stat2 = lstatSync(join22(layers[index], ...parts.slice(0, depth)));
       } catch {
         continue layer;
       }
@@ -36797,7 +36782,7 @@ function readImageFile(layers, relative5, maxBytes = IMAGE_FILE_MAX_BYTES) {
     }
     let fd;
     try {
-      fd = openSync6(join23(layers[index], relative5), constants9.O_RDONLY | constants9.O_NOFOLLOW | constants9.O_NONBLOCK);
+      fd = openSync6(join22(layers[index], relative5), constants9.O_RDONLY | constants9.O_NOFOLLOW | constants9.O_NONBLOCK);
     } catch (error2) {
       const code2 = error2.code;
       if (code2 === "ENOENT" || code2 === "ENOTDIR") continue;
@@ -37104,7 +37089,7 @@ var init_specs = __esm({
 
 // src/container/volumes.ts
 import { existsSync as existsSync18, mkdirSync as mkdirSync8, readdirSync as readdirSync5, readFileSync as readFileSync20 } from "node:fs";
-import { isAbsolute as isAbsolute3, join as join24 } from "node:path";
+import { isAbsolute as isAbsolute3, join as join23 } from "node:path";
 function volumeMount(volume, target, readOnly) {
   const options = volume.Options ?? {};
   if (options.type === "tmpfs") {
@@ -37120,11 +37105,11 @@ function volumeMount(volume, target, readOnly) {
   return { kind: "bind", source: volume.Mountpoint, target, readOnly };
 }
 function volumesDir(store) {
-  return join24(store.root, "volumes");
+  return join23(store.root, "volumes");
 }
 function readVolume(store, name) {
   try {
-    return JSON.parse(readFileSync20(join24(volumesDir(store), name, "volume.json"), "utf8"));
+    return JSON.parse(readFileSync20(join23(volumesDir(store), name, "volume.json"), "utf8"));
   } catch {
     return void 0;
   }
@@ -37136,10 +37121,10 @@ function createVolume(store, name, labels = {}, options = {}) {
   if (!VOLUME_NAME.test(name)) throw new BurrowError("INVALID_ARGUMENT", `invalid volume name "${name}": use [a-zA-Z0-9][a-zA-Z0-9_.-]+`);
   const existing = readVolume(store, name);
   if (existing !== void 0) return existing;
-  const dir = join24(volumesDir(store), name);
-  mkdirSync8(join24(dir, "_data"), { recursive: true, mode: 493 });
-  const record = { Name: name, Driver: "local", Mountpoint: join24(dir, "_data"), CreatedAt: (/* @__PURE__ */ new Date()).toISOString(), Labels: labels, Options: Object.keys(options).length === 0 ? null : options };
-  writeFileAtomic(join24(dir, "volume.json"), `${JSON.stringify(record, null, 2)}
+  const dir = join23(volumesDir(store), name);
+  mkdirSync8(join23(dir, "_data"), { recursive: true, mode: 493 });
+  const record = { Name: name, Driver: "local", Mountpoint: join23(dir, "_data"), CreatedAt: (/* @__PURE__ */ new Date()).toISOString(), Labels: labels, Options: Object.keys(options).length === 0 ? null : options };
+  writeFileAtomic(join23(dir, "volume.json"), `${JSON.stringify(record, null, 2)}
 `);
   return record;
 }
@@ -37150,7 +37135,7 @@ async function removeAnonymousVolumes(store, names) {
   for (const name of names) {
     const volume = readVolume(store, name);
     if (volume === void 0 || volumeUsers(store, volume).length > 0) continue;
-    await removeInUserNamespace(join24(volumesDir(store), name), idMapping());
+    await removeInUserNamespace(join23(volumesDir(store), name), idMapping());
   }
 }
 var VOLUME_NAME, ANONYMOUS_VOLUME_LABEL;
@@ -37214,12 +37199,12 @@ var init_overlay = __esm({
 });
 
 // src/rootfs/auto.ts
-import { join as join25 } from "node:path";
+import { join as join24 } from "node:path";
 import { readFileSync as readFileSync21 } from "node:fs";
 function autoFallbackNote(dir) {
   let why;
   try {
-    why = readFileSync21(join25(dir, AUTO_NOTE_FILE), "utf8").trim();
+    why = readFileSync21(join24(dir, AUTO_NOTE_FILE), "utf8").trim();
   } catch {
     return void 0;
   }
@@ -37247,10 +37232,10 @@ fi
 
 // src/rootfs/copy.ts
 import { existsSync as existsSync19, writeFileSync as writeFileSync4 } from "node:fs";
-import { join as join26 } from "node:path";
+import { join as join25 } from "node:path";
 import { fileURLToPath as fileURLToPath8 } from "node:url";
 function rootfsCopied(dir) {
-  return existsSync19(join26(dir, COPIED));
+  return existsSync19(join25(dir, COPIED));
 }
 var WORKER, COPIED, copyDriver;
 var init_copy2 = __esm({
@@ -37266,7 +37251,7 @@ var init_copy2 = __esm({
     copyDriver = {
       name: "copy",
       async prepare(site) {
-        const marker2 = join26(site.dir, COPIED);
+        const marker2 = join25(site.dir, COPIED);
         if (rootfsCopied(site.dir)) return;
         const { rootfs } = site;
         const { keepId } = site.mapping;
@@ -37610,7 +37595,7 @@ var init_rootfs = __esm({
 
 // src/container/launcher.ts
 import { existsSync as existsSync21 } from "node:fs";
-import { join as join27 } from "node:path";
+import { join as join26 } from "node:path";
 import { fileURLToPath as fileURLToPath9 } from "node:url";
 function plainLaunchNetwork(plan) {
   return plan.network.mode === "host" ? { kind: "host" } : { kind: "none" };
@@ -37639,7 +37624,7 @@ function launcherArgv(plan, site, network = plainLaunchNetwork(plan)) {
 }
 function deathWatch(driver, dir) {
   if (SETPRIV === void 0) return [];
-  if (driver === "fuse-overlayfs" || driver === "auto" && existsSync21(join27(dir, AUTO_NOTE_FILE))) return [SETPRIV, "--pdeathsig", "TERM", "--"];
+  if (driver === "fuse-overlayfs" || driver === "auto" && existsSync21(join26(dir, AUTO_NOTE_FILE))) return [SETPRIV, "--pdeathsig", "TERM", "--"];
   return [];
 }
 function launchInfo(info3, driver) {
@@ -37686,8 +37671,8 @@ var init_launcher = __esm({
 });
 
 // src/cgroup/hierarchy.ts
-import { accessSync as accessSync3, constants as constants10, readFileSync as readFileSync22 } from "node:fs";
-import { join as join28 } from "node:path";
+import { accessSync as accessSync2, constants as constants10, readFileSync as readFileSync22 } from "node:fs";
+import { join as join27 } from "node:path";
 function unescapeMount(field) {
   if (!field.includes("\\")) return field;
   return field.replace(/\\([0-7]{3})/g, (_match, octal) => String.fromCharCode(parseInt(octal, 8)));
@@ -37712,7 +37697,7 @@ function under(mount, path17) {
   else if (path17 === mount.root) relative5 = "";
   else if (path17.startsWith(`${mount.root}/`)) relative5 = path17.slice(mount.root.length);
   else return void 0;
-  const dir = join28(mount.point, relative5);
+  const dir = join27(mount.point, relative5);
   return dir.length > 1 && dir.endsWith("/") ? dir.slice(0, -1) : dir;
 }
 function readPlaces(sources = SYSTEM_SOURCES) {
@@ -37754,7 +37739,7 @@ function readPlaces(sources = SYSTEM_SOURCES) {
 }
 function writable2(path17) {
   try {
-    accessSync3(path17, constants10.W_OK);
+    accessSync2(path17, constants10.W_OK);
     return true;
   } catch {
     return false;
@@ -37802,7 +37787,7 @@ var init_types = __esm({
 
 // src/cgroup/limits-files.ts
 import { existsSync as existsSync22, readFileSync as readFileSync23, writeFileSync as writeFileSync5 } from "node:fs";
-import { join as join29 } from "node:path";
+import { join as join28 } from "node:path";
 function sharesToWeight(shares) {
   return Math.floor(1 + (shares - 2) * 9999 / 262142);
 }
@@ -37880,22 +37865,22 @@ function readV1State(memoryDir, blkioDir) {
   let currentMemory = Infinity;
   let swapAccounting = false;
   if (memoryDir !== void 0) {
-    swapAccounting = existsSync22(join29(memoryDir, "memory.memsw.limit_in_bytes"));
+    swapAccounting = existsSync22(join28(memoryDir, "memory.memsw.limit_in_bytes"));
     try {
-      currentMemory = v1Bytes(readFileSync23(join29(memoryDir, "memory.limit_in_bytes"), "utf8")) ?? Infinity;
+      currentMemory = v1Bytes(readFileSync23(join28(memoryDir, "memory.limit_in_bytes"), "utf8")) ?? Infinity;
     } catch {
     }
   }
-  const bfq = blkioDir !== void 0 && !existsSync22(join29(blkioDir, "blkio.weight")) && existsSync22(join29(blkioDir, "blkio.bfq.weight"));
+  const bfq = blkioDir !== void 0 && !existsSync22(join28(blkioDir, "blkio.weight")) && existsSync22(join28(blkioDir, "blkio.bfq.weight"));
   return { swapAccounting, currentMemory, blkioWeightFile: bfq ? "blkio.bfq.weight" : "blkio.weight" };
 }
 function writeLimit(dir, write) {
   try {
-    writeFileSync5(join29(dir, write.file), write.value);
+    writeFileSync5(join28(dir, write.file), write.value);
   } catch (error2) {
     const code2 = error2.code ?? "error";
     const why = code2 === "EINVAL" || code2 === "ERANGE" ? "the kernel refused the value" : code2 === "EBUSY" ? "the cgroup is busy" : error2.message;
-    throw new BurrowError("INVALID_ARGUMENT", `${write.flag}: cannot write ${write.value} to ${join29(dir, write.file)}: ${why} (${code2})`, { cause: error2 });
+    throw new BurrowError("INVALID_ARGUMENT", `${write.flag}: cannot write ${write.value} to ${join28(dir, write.file)}: ${why} (${code2})`, { cause: error2 });
   }
 }
 var CPU_PERIOD_US, unlimitedPids;
@@ -37911,7 +37896,7 @@ var init_limits_files = __esm({
 
 // src/cgroup/delegated-v2.ts
 import { existsSync as existsSync23, mkdirSync as mkdirSync9, readFileSync as readFileSync24, rmdirSync, writeFileSync as writeFileSync6 } from "node:fs";
-import { basename as basename6, dirname as dirname10, join as join30 } from "node:path";
+import { basename as basename6, dirname as dirname10, join as join29 } from "node:path";
 function readWords(path17) {
   try {
     return readFileSync24(path17, "utf8").split(/\s+/).filter((word) => word !== "");
@@ -37923,23 +37908,23 @@ function delegatedParent(place) {
   return basename6(place.own) === LEAF_NAME ? dirname10(place.own) : place.own;
 }
 function isDelegated(dir) {
-  return writable2(dir) && writable2(join30(dir, "cgroup.procs")) && writable2(join30(dir, "cgroup.subtree_control"));
+  return writable2(dir) && writable2(join29(dir, "cgroup.procs")) && writable2(join29(dir, "cgroup.subtree_control"));
 }
 function v2Controllers(dir) {
-  const available = readWords(join30(dir, "cgroup.controllers"));
+  const available = readWords(join29(dir, "cgroup.controllers"));
   const controllers = V2_RESOURCES.filter((name) => available.includes(name));
-  if (existsSync23(join30(dir, "cgroup.freeze"))) controllers.push("freezer");
+  if (existsSync23(join29(dir, "cgroup.freeze"))) controllers.push("freezer");
   return controllers;
 }
 function emptyIntoLeaf(parent) {
-  const leaf = join30(parent, LEAF_NAME);
+  const leaf = join29(parent, LEAF_NAME);
   mkdirSync9(leaf, { recursive: true });
   for (let round = 0; round < 20; round++) {
-    const pids = readWords(join30(parent, "cgroup.procs"));
+    const pids = readWords(join29(parent, "cgroup.procs"));
     if (pids.length === 0) return;
     for (const pid of pids) {
       try {
-        writeFileSync6(join30(leaf, "cgroup.procs"), pid);
+        writeFileSync6(join29(leaf, "cgroup.procs"), pid);
       } catch (error2) {
         if (error2.code !== "ESRCH") break;
       }
@@ -37948,14 +37933,14 @@ function emptyIntoLeaf(parent) {
 }
 function enableSubtree(parent, wanted) {
   const resources = wanted.filter((name) => name !== "freezer");
-  const enabled3 = readWords(join30(parent, "cgroup.subtree_control"));
+  const enabled3 = readWords(join29(parent, "cgroup.subtree_control"));
   const missing = resources.filter((name) => !enabled3.includes(name));
   if (missing.length === 0) return;
   const line = missing.map((name) => `+${name}`).join(" ");
   for (let attempt = 0; ; attempt++) {
     emptyIntoLeaf(parent);
     try {
-      writeFileSync6(join30(parent, "cgroup.subtree_control"), line);
+      writeFileSync6(join29(parent, "cgroup.subtree_control"), line);
       return;
     } catch (error2) {
       if (error2.code === "EBUSY" && attempt < 5) continue;
@@ -37964,14 +37949,14 @@ function enableSubtree(parent, wanted) {
   }
 }
 function containerDirV2(parent, id) {
-  return join30(parent, `${CONTAINER_PREFIX}${id.slice(0, 12)}`);
+  return join29(parent, `${CONTAINER_PREFIX}${id.slice(0, 12)}`);
 }
 function ioBfq(dir) {
-  return !existsSync23(join30(dir, "io.weight")) && existsSync23(join30(dir, "io.bfq.weight"));
+  return !existsSync23(join29(dir, "io.weight")) && existsSync23(join29(dir, "io.bfq.weight"));
 }
 function writeV2Limits(dir, limits) {
   for (const write of v2Writes(limits, ioBfq(dir))) {
-    if (write.file === "memory.swap.max" && !existsSync23(join30(dir, write.file))) continue;
+    if (write.file === "memory.swap.max" && !existsSync23(join29(dir, write.file))) continue;
     writeLimit(dir, write);
   }
 }
@@ -38011,7 +37996,7 @@ var init_delegated_v2 = __esm({
 
 // src/cgroup/delegated-v1.ts
 import { existsSync as existsSync24, mkdirSync as mkdirSync10, readFileSync as readFileSync25, rmdirSync as rmdirSync2, writeFileSync as writeFileSync7 } from "node:fs";
-import { dirname as dirname11, join as join31 } from "node:path";
+import { dirname as dirname11, join as join30 } from "node:path";
 function subtreeName(uid) {
   return `burrow-${uid}`;
 }
@@ -38022,9 +38007,9 @@ function findSubtrees(places, uid) {
     const place = places.v1[hierarchy];
     if (place === void 0) continue;
     for (let dir = place.own; ; dir = dirname11(dir)) {
-      const candidate = join31(dir, name);
+      const candidate = join30(dir, name);
       if (existsSync24(candidate)) {
-        if (writable2(candidate) && writable2(join31(candidate, "cgroup.procs"))) subtrees[hierarchy] = candidate;
+        if (writable2(candidate) && writable2(join30(candidate, "cgroup.procs"))) subtrees[hierarchy] = candidate;
         break;
       }
       if (dir === place.mount || !dir.startsWith(place.mount) || dir === dirname11(dir)) break;
@@ -38039,18 +38024,18 @@ function v1Controllers(subtrees) {
   if (subtrees.cpu !== void 0) controllers.push("cpu");
   if (subtrees.cpuset !== void 0) controllers.push("cpuset");
   const blkio = subtrees.blkio;
-  if (blkio !== void 0 && (existsSync24(join31(blkio, "blkio.weight")) || existsSync24(join31(blkio, "blkio.bfq.weight")))) controllers.push("io");
+  if (blkio !== void 0 && (existsSync24(join30(blkio, "blkio.weight")) || existsSync24(join30(blkio, "blkio.bfq.weight")))) controllers.push("io");
   if (subtrees.freezer !== void 0) controllers.push("freezer");
   return controllers;
 }
 function v1SwapAccounting(subtrees) {
-  return subtrees.memory !== void 0 && existsSync24(join31(subtrees.memory, "memory.memsw.limit_in_bytes"));
+  return subtrees.memory !== void 0 && existsSync24(join30(subtrees.memory, "memory.memsw.limit_in_bytes"));
 }
 function copyCpuset(dir) {
   for (const file of ["cpuset.cpus", "cpuset.mems"]) {
-    const mine = readFileSync25(join31(dir, file), "utf8").trim();
+    const mine = readFileSync25(join30(dir, file), "utf8").trim();
     if (mine !== "") continue;
-    writeFileSync7(join31(dir, file), readFileSync25(join31(dirname11(dir), file), "utf8").trim());
+    writeFileSync7(join30(dir, file), readFileSync25(join30(dirname11(dir), file), "utf8").trim());
   }
 }
 function writeV1Limits(dirs, limits) {
@@ -38082,7 +38067,7 @@ function createV1Cgroups(subtrees, id, limits) {
     for (const hierarchy of v1HierarchiesFor(limits)) {
       const subtree = subtrees[hierarchy];
       if (subtree === void 0) continue;
-      const dir = join31(subtree, id.slice(0, 12));
+      const dir = join30(subtree, id.slice(0, 12));
       try {
         mkdirSync10(dir);
       } catch (error2) {
@@ -38102,7 +38087,7 @@ function createV1Cgroups(subtrees, id, limits) {
 }
 function procsOf(dir) {
   try {
-    return readFileSync25(join31(dir, "cgroup.procs"), "utf8").split("\n").filter((line) => line !== "").map(Number);
+    return readFileSync25(join30(dir, "cgroup.procs"), "utf8").split("\n").filter((line) => line !== "").map(Number);
   } catch {
     return [];
   }
@@ -38119,7 +38104,7 @@ function extendV1Cgroups(dirs, subtrees, id, limits) {
       if (outside.length === 0) break;
       for (const pid of outside) {
         try {
-          writeFileSync7(join31(dir, "cgroup.procs"), String(pid));
+          writeFileSync7(join30(dir, "cgroup.procs"), String(pid));
         } catch {
         }
       }
@@ -38138,28 +38123,28 @@ var init_delegated_v1 = __esm({
 
 // src/cgroup/systemd-user.ts
 import { existsSync as existsSync25, readFileSync as readFileSync26 } from "node:fs";
-import { join as join32 } from "node:path";
+import { join as join31 } from "node:path";
 function runtimeDir(uid) {
   return process.env.XDG_RUNTIME_DIR ?? `/run/user/${uid}`;
 }
 function userManagerCgroup(place, uid) {
-  return join32(place.mount, "user.slice", `user-${uid}.slice`, `user@${uid}.service`);
+  return join31(place.mount, "user.slice", `user-${uid}.slice`, `user@${uid}.service`);
 }
 function holderCgroup(place, uid) {
-  return join32(userManagerCgroup(place, uid), HOLDER_SLICE, HOLDER_UNIT);
+  return join31(userManagerCgroup(place, uid), HOLDER_SLICE, HOLDER_UNIT);
 }
 function findUserManager(place, uid) {
   if (place === void 0 || !place.pure) return void 0;
-  if (!existsSync25(join32(runtimeDir(uid), "bus"))) return void 0;
+  if (!existsSync25(join31(runtimeDir(uid), "bus"))) return void 0;
   const manager = userManagerCgroup(place, uid);
-  if (!existsSync25(join32(manager, "cgroup.controllers"))) return void 0;
+  if (!existsSync25(join31(manager, "cgroup.controllers"))) return void 0;
   const controllers = v2Controllers(manager);
-  if (!controllers.includes("freezer") && existsSync25(join32(manager, "cgroup.freeze"))) controllers.push("freezer");
+  if (!controllers.includes("freezer") && existsSync25(join31(manager, "cgroup.freeze"))) controllers.push("freezer");
   return { holder: holderCgroup(place, uid), controllers };
 }
 function holderReady(holder, controllers) {
   try {
-    const enabled3 = readFileSync26(join32(holder, "cgroup.subtree_control"), "utf8");
+    const enabled3 = readFileSync26(join31(holder, "cgroup.subtree_control"), "utf8");
     return controllers.every((name) => name === "freezer" || enabled3.includes(name));
   } catch {
     return false;
@@ -38167,7 +38152,7 @@ function holderReady(holder, controllers) {
 }
 async function ensureHolder(manager, uid, holdArgv) {
   if (holderReady(manager.holder, manager.controllers)) return;
-  if (!existsSync25(join32(manager.holder, "cgroup.procs"))) {
+  if (!existsSync25(join31(manager.holder, "cgroup.procs"))) {
     const env = { XDG_RUNTIME_DIR: runtimeDir(uid) };
     const { execa: execa2 } = await Promise.resolve().then(() => (init_execa(), execa_exports));
     const result = await execa2(
@@ -38181,7 +38166,7 @@ async function ensureHolder(manager, uid, holdArgv) {
     }
   }
   for (let attempt = 0; attempt < 500; attempt++) {
-    if (existsSync25(join32(manager.holder, "cgroup.procs"))) {
+    if (existsSync25(join31(manager.holder, "cgroup.procs"))) {
       enableSubtree(manager.holder, manager.controllers);
       if (holderReady(manager.holder, manager.controllers)) return;
     }
@@ -38300,11 +38285,11 @@ var init_route = __esm({
 
 // src/cgroup/stats.ts
 import { readFileSync as readFileSync27 } from "node:fs";
-import { join as join33 } from "node:path";
+import { join as join32 } from "node:path";
 function read2(dir, file) {
   if (dir === void 0) return void 0;
   try {
-    return readFileSync27(join33(dir, file), "utf8");
+    return readFileSync27(join32(dir, file), "utf8");
   } catch {
     return void 0;
   }
@@ -38438,26 +38423,26 @@ var init_resolve = __esm({
 
 // src/cgroup/freezer.ts
 import { existsSync as existsSync26, readFileSync as readFileSync28, writeFileSync as writeFileSync8 } from "node:fs";
-import { join as join34 } from "node:path";
+import { join as join33 } from "node:path";
 function freezerOf(cgroup) {
   if (cgroup === void 0) return void 0;
-  if ("v2" in cgroup.dirs) return existsSync26(join34(cgroup.dirs.v2, "cgroup.freeze")) ? { dir: cgroup.dirs.v2, v2: true } : void 0;
+  if ("v2" in cgroup.dirs) return existsSync26(join33(cgroup.dirs.v2, "cgroup.freeze")) ? { dir: cgroup.dirs.v2, v2: true } : void 0;
   const dir = cgroup.dirs.v1.freezer;
-  return dir !== void 0 && existsSync26(join34(dir, "freezer.state")) ? { dir, v2: false } : void 0;
+  return dir !== void 0 && existsSync26(join33(dir, "freezer.state")) ? { dir, v2: false } : void 0;
 }
 function isFrozen(cgroup) {
   const freezer = freezerOf(cgroup);
   if (freezer === void 0) return false;
   try {
-    if (freezer.v2) return readFileSync28(join34(freezer.dir, "cgroup.freeze"), "utf8").trim() === "1";
-    return readFileSync28(join34(freezer.dir, "freezer.state"), "utf8").trim() !== "THAWED";
+    if (freezer.v2) return readFileSync28(join33(freezer.dir, "cgroup.freeze"), "utf8").trim() === "1";
+    return readFileSync28(join33(freezer.dir, "freezer.state"), "utf8").trim() !== "THAWED";
   } catch {
     return false;
   }
 }
 function done(freezer, frozen) {
-  if (freezer.v2) return keyed(readFileSync28(join34(freezer.dir, "cgroup.events"), "utf8"), "frozen") === (frozen ? 1 : 0);
-  return readFileSync28(join34(freezer.dir, "freezer.state"), "utf8").trim() === (frozen ? "FROZEN" : "THAWED");
+  if (freezer.v2) return keyed(readFileSync28(join33(freezer.dir, "cgroup.events"), "utf8"), "frozen") === (frozen ? 1 : 0);
+  return readFileSync28(join33(freezer.dir, "freezer.state"), "utf8").trim() === (frozen ? "FROZEN" : "THAWED");
 }
 async function setFrozen(cgroup, frozen, name) {
   const verb = frozen ? "pause" : "unpause";
@@ -38466,8 +38451,8 @@ async function setFrozen(cgroup, frozen, name) {
     throw new BurrowError("INVALID_ARGUMENT", `cannot ${verb} ${name}: it has no freezer cgroup of its own (run 'burrow doctor' to see what this host delegates)`);
   }
   const write = () => {
-    if (freezer.v2) writeFileSync8(join34(freezer.dir, "cgroup.freeze"), frozen ? "1" : "0");
-    else writeFileSync8(join34(freezer.dir, "freezer.state"), frozen ? "FROZEN" : "THAWED");
+    if (freezer.v2) writeFileSync8(join33(freezer.dir, "cgroup.freeze"), frozen ? "1" : "0");
+    else writeFileSync8(join33(freezer.dir, "freezer.state"), frozen ? "FROZEN" : "THAWED");
   };
   write();
   for (let attempt = 0; attempt < 200; attempt++) {
@@ -38475,7 +38460,7 @@ async function setFrozen(cgroup, frozen, name) {
     if (!freezer.v2 && attempt % 10 === 9) write();
     await sleep3(10);
   }
-  if (frozen && !freezer.v2) writeFileSync8(join34(freezer.dir, "freezer.state"), "THAWED");
+  if (frozen && !freezer.v2) writeFileSync8(join33(freezer.dir, "freezer.state"), "THAWED");
   throw new BurrowError("IO", `${name} did not ${frozen ? "freeze" : "thaw"} within 2 s`);
 }
 var sleep3;
@@ -38491,7 +38476,7 @@ var init_freezer = __esm({
 // src/cgroup/remove.ts
 import { readdirSync as readdirSync6, rmdirSync as rmdirSync3 } from "node:fs";
 import { rmdir as rmdir2 } from "node:fs/promises";
-import { join as join35 } from "node:path";
+import { join as join34 } from "node:path";
 function cgroupDirs(cgroup) {
   return "v2" in cgroup.dirs ? [cgroup.dirs.v2] : Object.values(cgroup.dirs.v1).filter((dir) => dir !== void 0);
 }
@@ -38536,14 +38521,14 @@ function removeOrphanCgroups(host, isLive2) {
   if (host.v2Parent !== void 0 && (host.route === "delegated-v2" || host.route === "systemd-user")) {
     for (const name of children(host.v2Parent)) {
       const id = v2.exec(name)?.[1];
-      if (id !== void 0 && !isLive2(id)) tryRemove(join35(host.v2Parent, name));
+      if (id !== void 0 && !isLive2(id)) tryRemove(join34(host.v2Parent, name));
     }
   }
   if (host.route === "delegated-v1" && host.v1Subtrees !== void 0) {
     for (const subtree of Object.values(host.v1Subtrees)) {
       if (subtree === void 0) continue;
       for (const name of children(subtree)) {
-        if (/^[0-9a-f]{12}$/.test(name) && !isLive2(name)) tryRemove(join35(subtree, name));
+        if (/^[0-9a-f]{12}$/.test(name) && !isLive2(name)) tryRemove(join34(subtree, name));
       }
     }
   }
@@ -38579,7 +38564,7 @@ __export(cgroup_exports, {
   resolveLimits: () => resolveLimits,
   setFrozen: () => setFrozen
 });
-import { join as join36 } from "node:path";
+import { join as join35 } from "node:path";
 import { fileURLToPath as fileURLToPath10 } from "node:url";
 function detectCgroupHost() {
   return detectCached();
@@ -38611,8 +38596,8 @@ function requireParent(host) {
 function entryArgv(cgroup) {
   const argv = [CGEXEC_BINARY];
   if (cgroup.systemd !== void 0) argv.push("--systemd", cgroup.systemd.unit, cgroup.systemd.subPath);
-  if ("v2" in cgroup.dirs) argv.push("--procs", join36(cgroup.dirs.v2, "cgroup.procs"));
-  else for (const dir of Object.values(cgroup.dirs.v1)) if (dir !== void 0) argv.push("--procs", join36(dir, "cgroup.procs"));
+  if ("v2" in cgroup.dirs) argv.push("--procs", join35(cgroup.dirs.v2, "cgroup.procs"));
+  else for (const dir of Object.values(cgroup.dirs.v1)) if (dir !== void 0) argv.push("--procs", join35(dir, "cgroup.procs"));
   argv.push("--");
   return argv;
 }
@@ -38651,7 +38636,7 @@ var init_cgroup = __esm({
 
 // src/container/state.ts
 import { existsSync as existsSync27, readFileSync as readFileSync29 } from "node:fs";
-import { join as join37 } from "node:path";
+import { join as join36 } from "node:path";
 function sandboxReady(pid) {
   try {
     const parent = parentOf(pid);
@@ -38682,7 +38667,7 @@ function readJson(path17) {
   }
 }
 function readSandbox(dir) {
-  const text2 = readRunFile(join37(dir, "pid"))?.trim();
+  const text2 = readRunFile(join36(dir, "pid"))?.trim();
   return text2 === void 0 ? void 0 : parseIdentity(text2);
 }
 function sandboxPidFile(pid) {
@@ -38698,8 +38683,8 @@ function monitorOf(file) {
 }
 function containerState(store, record) {
   const dir = containerDir(store, record.id);
-  const monitorRecord = readJson(join37(dir, "monitor"));
-  const readExit = () => readJson(join37(dir, "exit"));
+  const monitorRecord = readJson(join36(dir, "monitor"));
+  const readExit = () => readJson(join36(dir, "exit"));
   const exit = readExit();
   const sandboxRecord = readSandbox(dir);
   const base = { startedAt: monitorRecord?.startedAt, restarts: exit?.restarts ?? 0, lost: false, paused: false, oomKilled: exit?.oomKilled === true };
@@ -38709,7 +38694,7 @@ function containerState(store, record) {
   const recorded = monitorOf(monitorRecord);
   const monitor = isRunning(recorded) ? recorded : void 0;
   const sandbox = monitor !== void 0 && isRunning(sandboxRecord) ? sandboxRecord : void 0;
-  if (exit !== void 0 && (monitor === void 0 || !existsSync27(join37(dir, "pid")))) {
+  if (exit !== void 0 && (monitor === void 0 || !existsSync27(join36(dir, "pid")))) {
     return { ...base, sandbox: void 0, monitor, status: "exited", exitCode: exit.exitCode, finishedAt: exit.finishedAt };
   }
   if (monitor !== void 0) return { ...base, status: "running", paused: isFrozen(record.cgroup), oomKilled: false, sandbox, monitor, exitCode: void 0, finishedAt: void 0 };
@@ -38739,7 +38724,7 @@ __export(cp_exports, {
 import { spawn as spawn4 } from "node:child_process";
 import { mkdtempSync as mkdtempSync3, mkdirSync as mkdirSync11, readdirSync as readdirSync7, rmSync as rmSync6, chmodSync as chmodSync2, lstatSync as lstatSync2, statSync as statSync6, writeFileSync as writeFileSync9 } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname as dirname12, join as join38, posix as posix2, resolve as resolve5 } from "node:path";
+import { dirname as dirname12, join as join37, posix as posix2, resolve as resolve5 } from "node:path";
 import { Readable as Readable4 } from "node:stream";
 import { pipeline as pipeline4 } from "node:stream/promises";
 import { once as once9 } from "node:events";
@@ -38828,12 +38813,12 @@ function archiveKey(path17) {
   return posix2.normalize(`/${path17}`).slice(1).replace(/\/$/, "");
 }
 function scratch() {
-  const dir = mkdtempSync3(join38(tmpdir(), "burrow-cp-"));
+  const dir = mkdtempSync3(join37(tmpdir(), "burrow-cp-"));
   const open3 = (path17) => {
     const stat2 = lstatSync2(path17, { throwIfNoEntry: false });
     if (stat2?.isDirectory() !== true) return;
     chmodSync2(path17, 448);
-    for (const name of readdirSync7(path17)) open3(join38(path17, name));
+    for (const name of readdirSync7(path17)) open3(join37(path17, name));
   };
   return { dir, remove: () => {
     try {
@@ -38882,7 +38867,7 @@ async function copyArchiveIn(store, container, path17, options) {
   const { x: extract } = loadTar();
   const place = scratch();
   try {
-    const tree = join38(place.dir, "tree");
+    const tree = join37(place.dir, "tree");
     mkdirSync11(tree);
     const owners = {};
     const entryOwner = (entry) => {
@@ -38897,10 +38882,10 @@ async function copyArchiveIn(store, container, path17, options) {
       throw new BurrowError("INVALID_ARGUMENT", `cp -: standard input is not a tar archive burrow can read: ${error2.message}`);
     }
     await finished7;
-    const manifest = join38(place.dir, "owners.json");
+    const manifest = join37(place.dir, "owners.json");
     writeFileSync9(manifest, JSON.stringify({ root: tree, owners }));
     for (const name of readdirSync7(tree)) {
-      await runWorker(store, record, ["in", path17, join38(tree, name), record.name], options, `burrow cp - ${container}:${path17}`, ["into-directory", `owners:${encodeURIComponent(manifest)}`]);
+      await runWorker(store, record, ["in", path17, join37(tree, name), record.name], options, `burrow cp - ${container}:${path17}`, ["into-directory", `owners:${encodeURIComponent(manifest)}`]);
     }
   } finally {
     place.remove();
@@ -38926,7 +38911,7 @@ function ownership(record, archive) {
   return archive && hasUser ? `user:${uid}:${gid}` : `keep:${process.getuid()}:${process.getgid()}`;
 }
 async function copyUp(store, record, target, volumeDir, signal) {
-  const staging = mkdtempSync3(join38(dirname12(volumeDir), ".copy-up-"));
+  const staging = mkdtempSync3(join37(dirname12(volumeDir), ".copy-up-"));
   try {
     await runWorker(store, record, ["out", `${target.replace(/\/+$/, "")}/.`, staging, record.name], { signal }, `the copy of ${target} into its volume`, ["preserve", `into:${encodeURIComponent(volumeDir)}`], true);
   } catch (error2) {
@@ -38989,7 +38974,7 @@ var init_cp = __esm({
 
 // src/container/copy-up.ts
 import { lstatSync as lstatSync3, readdirSync as readdirSync8 } from "node:fs";
-import { join as join39, posix as posix3 } from "node:path";
+import { join as join38, posix as posix3 } from "node:path";
 async function copyUpVolumes(store, record, signal) {
   const own = `${volumesDir(store)}/`;
   for (const mount of record.plan.mounts) {
@@ -39012,7 +38997,7 @@ function imageMayHave(layers, target) {
   for (const layer of layers) {
     let path17 = layer;
     for (const [index, part] of parts.entries()) {
-      path17 = join39(path17, part);
+      path17 = join38(path17, part);
       let stat2;
       try {
         stat2 = lstatSync3(path17);
@@ -39036,24 +39021,24 @@ var init_copy_up = __esm({
 
 // src/network/records.ts
 import { existsSync as existsSync28, mkdirSync as mkdirSync12, readdirSync as readdirSync9, readFileSync as readFileSync30, rmSync as rmSync7 } from "node:fs";
-import { join as join40 } from "node:path";
+import { join as join39 } from "node:path";
 function networksDir(store) {
-  return join40(store.root, "networks");
+  return join39(store.root, "networks");
 }
 function networkDir(store, id) {
-  return join40(networksDir(store), id);
+  return join39(networksDir(store), id);
 }
 function switchSocketPath(store, id) {
-  return join40(networkDir(store, id), "switch.sock");
+  return join39(networkDir(store, id), "switch.sock");
 }
 function recordPath(store, id) {
-  return join40(networksDir(store), `${id}.json`);
+  return join39(networksDir(store), `${id}.json`);
 }
 function namesLock(store) {
-  return join40(store.paths.locks, "networks.lock");
+  return join39(store.paths.locks, "networks.lock");
 }
 function networkLock(store, id) {
-  return join40(store.paths.locks, `network-${id}.lock`);
+  return join39(store.paths.locks, `network-${id}.lock`);
 }
 function parseAddress(text2) {
   const parts = text2.split(".");
@@ -39156,7 +39141,7 @@ function createNetwork(store, name, options = {}) {
   });
 }
 function leasesPath(store, id) {
-  return join40(networkDir(store, id), "leases.json");
+  return join39(networkDir(store, id), "leases.json");
 }
 function readLeases(store, id) {
   try {
@@ -39166,7 +39151,7 @@ function readLeases(store, id) {
   }
 }
 function containerExists(store, containerId) {
-  return existsSync28(join40(store.paths.containers, containerId));
+  return existsSync28(join39(store.paths.containers, containerId));
 }
 function liveLeases(store, id) {
   return Object.fromEntries(Object.entries(readLeases(store, id)).filter(([containerId]) => containerExists(store, containerId)));
@@ -39392,7 +39377,7 @@ var init_resolv = __esm({
 
 // src/network/files.ts
 import { closeSync as closeSync8, openSync as openSync7, readFileSync as readFileSync32, writeSync as writeSync2 } from "node:fs";
-import { join as join41 } from "node:path";
+import { join as join40 } from "node:path";
 function writeInPlace(path17, text2) {
   try {
     if (readFileSync32(path17, "utf8") === text2) return;
@@ -39418,13 +39403,13 @@ function writeNameFiles(dir, context3) {
 `,
     resolv: context3.network === "host" && context3.names.dns.length === 0 && context3.names.dnsSearch.length === 0 && context3.names.dnsOptions.length === 0 ? host : resolvConf({ nameservers: context3.network === "host" ? hostWords(host, "nameserver") : context3.nameservers, names: context3.names, host })
   };
-  writeInPlace(join41(dir, NAME_FILES.hosts), files.hosts);
-  writeInPlace(join41(dir, NAME_FILES.hostname), files.hostname);
-  writeInPlace(join41(dir, NAME_FILES.resolv), files.resolv);
+  writeInPlace(join40(dir, NAME_FILES.hosts), files.hosts);
+  writeInPlace(join40(dir, NAME_FILES.hostname), files.hostname);
+  writeInPlace(join40(dir, NAME_FILES.resolv), files.resolv);
   return [
-    { source: join41(dir, NAME_FILES.hosts), target: "/etc/hosts" },
-    { source: join41(dir, NAME_FILES.hostname), target: "/etc/hostname" },
-    { source: join41(dir, NAME_FILES.resolv), target: "/etc/resolv.conf" }
+    { source: join40(dir, NAME_FILES.hosts), target: "/etc/hosts" },
+    { source: join40(dir, NAME_FILES.hostname), target: "/etc/hostname" },
+    { source: join40(dir, NAME_FILES.resolv), target: "/etc/resolv.conf" }
   ];
 }
 var NAME_FILES, NO_NAMES;
@@ -39836,7 +39821,7 @@ var init_identity = __esm({
 import { spawn as spawn5 } from "node:child_process";
 import { closeSync as closeSync10, existsSync as existsSync29, mkdirSync as mkdirSync13, openSync as openSync8, readFileSync as readFileSync33 } from "node:fs";
 import { connect } from "node:net";
-import { basename as basename7, dirname as dirname13, join as join42 } from "node:path";
+import { basename as basename7, dirname as dirname13, join as join41 } from "node:path";
 async function askSwitch(socketPath, request, timeoutMs = 2e3) {
   let directoryFd;
   let path17 = socketPath;
@@ -39880,7 +39865,7 @@ async function switchRunning(store, network) {
 async function ensureSwitch(store, network, timeoutMs = 5e3) {
   if (await switchRunning(store, network)) return;
   const dir = networkDir(store, network.id);
-  const logPath = join42(dir, "switch.log");
+  const logPath = join41(dir, "switch.log");
   const deadline = Date.now() + timeoutMs;
   for (; ; ) {
     const started = withLockFileSync(networkLock(store, network.id), () => {
@@ -39893,7 +39878,7 @@ async function ensureSwitch(store, network, timeoutMs = 5e3) {
         const why = lastLine(logPath) ?? (started.exited === -1 ? `${SWITCH_BINARY} could not be started (run npm run build)` : "it did not answer");
         throw new BurrowError("NETWORK", `the switch of network ${network.name} did not start: ${why}`);
       }
-      if (started.exited === 0 && !existsSync29(join42(dir, "switch.sock"))) break;
+      if (started.exited === 0 && !existsSync29(join41(dir, "switch.sock"))) break;
       await sleep(10, void 0);
     }
     await sleep(10, void 0);
@@ -39942,7 +39927,7 @@ var init_switch = __esm({
 
 // src/network/attach.ts
 import { readdirSync as readdirSync10, rmSync as rmSync8 } from "node:fs";
-import { join as join43 } from "node:path";
+import { join as join42 } from "node:path";
 async function prepareAttachments(store, containerId, containerName, hostsFile2, attachments) {
   const files = [];
   for (const [index, attachment] of attachments.entries()) {
@@ -39950,12 +39935,12 @@ async function prepareAttachments(store, containerId, containerName, hostsFile2,
   }
   const dir = containerDir(store, containerId);
   for (const name of readdirSync10(dir)) {
-    if (name.endsWith(ATTACH_SUFFIX) && !files.includes(join43(dir, name))) rmSync8(join43(dir, name), { force: true });
+    if (name.endsWith(ATTACH_SUFFIX) && !files.includes(join42(dir, name))) rmSync8(join42(dir, name), { force: true });
   }
   return files;
 }
 function attachFile(store, containerId, networkId) {
-  return join43(containerDir(store, containerId), `network-${networkId.slice(0, 12)}${ATTACH_SUFFIX}`);
+  return join42(containerDir(store, containerId), `network-${networkId.slice(0, 12)}${ATTACH_SUFFIX}`);
 }
 async function prepareAttachment(store, containerId, containerName, hostsFile2, attachment, ifname) {
   const network = findNetwork(store, attachment.network);
@@ -39998,7 +39983,7 @@ var init_attach = __esm({
 
 // src/network/helpers.ts
 import { closeSync as closeSync11, constants as constants12, openSync as openSync9, readFileSync as readFileSync34, rmSync as rmSync9, statSync as statSync7 } from "node:fs";
-import { join as join44 } from "node:path";
+import { join as join43 } from "node:path";
 function tunProblem() {
   try {
     closeSync11(openSync9(TUN, constants12.O_RDWR));
@@ -40044,13 +40029,13 @@ function killLeftoverHelper(dir) {
   const unrecorded = unrecordedPasta(dir);
   if (unrecorded !== void 0) {
     signalLeftover(unrecorded.pid);
-    rmSync9(join44(dir, PASTA_PID_FILE), { force: true });
+    rmSync9(join43(dir, PASTA_PID_FILE), { force: true });
   }
 }
 function recordedHelper(dir) {
   let text2;
   try {
-    text2 = readFileSync34(join44(dir, HELPER_FILE), "latin1");
+    text2 = readFileSync34(join43(dir, HELPER_FILE), "latin1");
   } catch {
     return void 0;
   }
@@ -40064,7 +40049,7 @@ function signalLeftover(pid) {
   }
 }
 function unrecordedPasta(dir) {
-  const path17 = join44(dir, PASTA_PID_FILE);
+  const path17 = join43(dir, PASTA_PID_FILE);
   let pid;
   let writtenAt;
   try {
@@ -40166,7 +40151,7 @@ var init_helper_args = __esm({
 
 // src/container/network.ts
 import { readFileSync as readFileSync36, rmSync as rmSync10 } from "node:fs";
-import { join as join45 } from "node:path";
+import { join as join44 } from "node:path";
 async function prepareNetwork(store, record, onNote) {
   const dir = containerDir(store, record.id);
   const plan = record.plan;
@@ -40174,7 +40159,7 @@ async function prepareNetwork(store, record, onNote) {
   const names = plan.names ?? NO_NAMES;
   const base = { hostname: plan.hostname, name: record.name, names };
   killLeftoverHelper(dir);
-  rmSync10(join45(dir, NETWORK_FILE), { force: true });
+  rmSync10(join44(dir, NETWORK_FILE), { force: true });
   if (net.mode === "host") {
     writeNameFiles(dir, { ...base, network: "host", nameservers: [] });
     return { network: { kind: "host" }, agent: [] };
@@ -40195,9 +40180,9 @@ async function prepareNetwork(store, record, onNote) {
   const addresses = helper === "pasta" ? pastaAddresses() : { address: "10.0.2.100", gateway: SLIRP_HOST };
   const hostGateway = gatewayWanted ? helper === "pasta" ? addresses.gateway : SLIRP_HOST : void 0;
   writeNameFiles(dir, { ...base, network: helper, address: addresses.address, hostGateway, nameservers: [helper === "pasta" ? PASTA_DNS : SLIRP_DNS] });
-  await prepareAttachments(store, record.id, record.name, join45(dir, NAME_FILES.hosts), net.networks);
+  await prepareAttachments(store, record.id, record.name, join44(dir, NAME_FILES.hosts), net.networks);
   const state3 = { helper, ports, hostGateway, address: addresses.address, gateway: addresses.gateway, mac: net.mac };
-  writeFileAtomic(join45(dir, NETWORK_FILE), JSON.stringify(state3), 420, { durable: false });
+  writeFileAtomic(join44(dir, NETWORK_FILE), JSON.stringify(state3), 420, { durable: false });
   return { network: { kind: "private" }, agent: agentArgs(dir, helper, net, ports, hostGateway !== void 0) };
 }
 function hasOutbound(store, plan) {
@@ -40207,9 +40192,9 @@ async function networksOnly(store, record, dir, net, base, onNote) {
   if (net.ports.length > 0 || net.publishAll) onNote?.(`WARNING: Published ports are discarded: container ${record.name} has no outbound network (its networks are all internal)`);
   const address = net.networks[0]?.address;
   writeNameFiles(dir, { ...base, network: "none", address, nameservers: [] });
-  await prepareAttachments(store, record.id, record.name, join45(dir, NAME_FILES.hosts), net.networks);
+  await prepareAttachments(store, record.id, record.name, join44(dir, NAME_FILES.hosts), net.networks);
   const state3 = { helper: void 0, ports: [], address, mac: net.mac };
-  writeFileAtomic(join45(dir, NETWORK_FILE), JSON.stringify(state3), 420, { durable: false });
+  writeFileAtomic(join44(dir, NETWORK_FILE), JSON.stringify(state3), 420, { durable: false });
   return { network: { kind: "private" }, agent: networksOnlyAgentArgs(dir) };
 }
 function joinContainer(store, record, id) {
@@ -40227,11 +40212,11 @@ function joinContainer(store, record, id) {
   const otherDir = containerDir(store, other.id);
   for (const file of [NAME_FILES.hosts, NAME_FILES.resolv]) {
     try {
-      writeInPlace(join45(dir, file), readFileSync36(join45(otherDir, file), "utf8"));
+      writeInPlace(join44(dir, file), readFileSync36(join44(otherDir, file), "utf8"));
     } catch {
     }
   }
-  writeInPlace(join45(dir, NAME_FILES.hostname), `${record.plan.hostname}
+  writeInPlace(join44(dir, NAME_FILES.hostname), `${record.plan.hostname}
 `);
   if (other.plan.network.mode === "host") return { network: { kind: "host" }, agent: [] };
   return { network: { kind: "container", pid: state3.sandbox.pid }, agent: [] };
@@ -40404,14 +40389,14 @@ var init_tty = __esm({
 });
 
 // src/container/exec.ts
-import { closeSync as closeSync13, constants as fsConstants2, openSync as openSync10 } from "node:fs";
+import { closeSync as closeSync13, constants as fsConstants, openSync as openSync10 } from "node:fs";
 import { constants as constants13 } from "node:os";
-import { join as join46 } from "node:path";
+import { join as join45 } from "node:path";
 import { spawn as spawn6 } from "node:child_process";
 function openSeccompFilter(dir, record) {
   if (!hasSeccompFilter(record.plan)) return void 0;
   try {
-    return openSync10(join46(dir, SECCOMP_FILE), fsConstants2.O_RDONLY | fsConstants2.O_NOFOLLOW);
+    return openSync10(join45(dir, SECCOMP_FILE), fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW);
   } catch (error2) {
     throw new BurrowError("IO", `cannot read the seccomp filter of container ${record.name}: ${error2.message} (recreate the container)`);
   }
@@ -40557,9 +40542,9 @@ __export(health_exports, {
   waitHealthy: () => waitHealthy
 });
 import { existsSync as existsSync30, readFileSync as readFileSync37 } from "node:fs";
-import { join as join47 } from "node:path";
+import { join as join46 } from "node:path";
 function readHealthFile(dir) {
-  const text2 = readRunFile(join47(dir, HEALTH_FILE));
+  const text2 = readRunFile(join46(dir, HEALTH_FILE));
   if (text2 === void 0) return void 0;
   try {
     const parsed = JSON.parse(text2);
@@ -40654,7 +40639,7 @@ async function probe(store, record, sandbox, config, signal) {
 }
 function recordResult(store, record, config, run, result) {
   const dir = containerDir(store, record.id);
-  return withLockFileSync(join47(dir, "health.lock"), () => {
+  return withLockFileSync(join46(dir, "health.lock"), () => {
     const file = readHealthFile(dir);
     const current = file !== void 0 && file.Run === run ? file : { Status: "starting", FailingStreak: 0, Log: file?.Log ?? [] };
     const next = { Status: current.Status, FailingStreak: current.FailingStreak, Log: [...current.Log, result].slice(-MAX_LOG_ENTRIES) };
@@ -40668,7 +40653,7 @@ function recordResult(store, record, config, run, result) {
         if (next.FailingStreak >= config.retries) next.Status = "unhealthy";
       }
     }
-    writeFileAtomic(join47(dir, HEALTH_FILE), `${JSON.stringify({ ...next, Run: run })}
+    writeFileAtomic(join46(dir, HEALTH_FILE), `${JSON.stringify({ ...next, Run: run })}
 `, 420, { durable: false });
     return next;
   });
@@ -40703,7 +40688,7 @@ async function waitHealthy(store, query, options) {
   healthConfigOf(record);
   const deadline = Date.now() + options.timeoutMs;
   for (; ; ) {
-    if (!existsSync30(join47(containerDir(store, record.id), "container.json"))) throw new BurrowError("NOT_FOUND", `container ${record.name} was removed before it became healthy`);
+    if (!existsSync30(join46(containerDir(store, record.id), "container.json"))) throw new BurrowError("NOT_FOUND", `container ${record.name} was removed before it became healthy`);
     const state3 = containerState(store, record);
     if (state3.status === "created") throw new BurrowError("INVALID_ARGUMENT", `container ${record.name} is not running: start it first`);
     if (state3.status === "exited") throw new BurrowError("INVALID_ARGUMENT", `container ${record.name} exited (code ${state3.exitCode ?? -1}) before it became healthy`);
@@ -40810,7 +40795,7 @@ __export(start_exports, {
 });
 import { chmodSync as chmodSync3, closeSync as closeSync14, existsSync as existsSync31, openSync as openSync11, renameSync as renameSync5, rmSync as rmSync11, unlinkSync as unlinkSync3, writeFileSync as writeFileSync10 } from "node:fs";
 import { constants as constants14 } from "node:os";
-import { join as join48, relative as relative3 } from "node:path";
+import { join as join47, relative as relative3 } from "node:path";
 import { fileURLToPath as fileURLToPath12 } from "node:url";
 function killOrphanedSandbox(dir) {
   const sandbox = readSandbox(dir);
@@ -40820,7 +40805,7 @@ function clearRunFiles(dir) {
   killOrphanedSandbox(dir);
   for (const name of ["monitor", "pid", "exit", "stopped", "launch-error", AUTO_NOTE_FILE, EXIT_RESERVE]) {
     try {
-      unlinkSync3(join48(dir, name));
+      unlinkSync3(join47(dir, name));
     } catch (error2) {
       if (error2.code !== "ENOENT") throw error2;
     }
@@ -40846,15 +40831,15 @@ async function removeContainerFiles(store, record, mapping = containerIdMapping(
   killOrphanedSandbox(dir);
   await removeContainerCgroup(record.cgroup);
   removeCgroupsOf(record.id);
-  const retired = join48(containersDir(store), `.removing-${record.id}.${randomBytes(4).toString("hex")}`);
+  const retired = join47(containersDir(store), `.removing-${record.id}.${randomBytes(4).toString("hex")}`);
   try {
     renameSync5(dir, retired);
   } catch (error2) {
     if (error2.code === "ENOENT") return;
     throw error2;
   }
-  const work = join48(retired, relative3(dir, record.plan.rootfs.work), "work");
-  for (const dir2 of [work, join48(work, "incompat"), join48(work, "incompat", "volatile")]) {
+  const work = join47(retired, relative3(dir, record.plan.rootfs.work), "work");
+  for (const dir2 of [work, join47(work, "incompat"), join47(work, "incompat", "volatile")]) {
     try {
       chmodSync3(dir2, 448);
     } catch {
@@ -40915,11 +40900,11 @@ async function runForeground(store, record, options) {
   trace("cgroup ready");
   const entry = cgroup === void 0 ? [] : entryArgv(cgroup);
   try {
-    writeFileSync10(join48(dir, EXIT_RESERVE), Buffer.alloc(8192));
+    writeFileSync10(join47(dir, EXIT_RESERVE), Buffer.alloc(8192));
   } catch {
   }
   const attempt = async () => {
-    writeFileAtomic(join48(dir, "monitor"), monitorFile(), 420, RUNTIME);
+    writeFileAtomic(join47(dir, "monitor"), monitorFile(), 420, RUNTIME);
     return launchAttached(store, record, site, entry, network, options);
   };
   let exitCode = 125;
@@ -40932,10 +40917,10 @@ async function runForeground(store, record, options) {
       exitCode = await attempt();
     }
   } finally {
-    rmSync11(join48(dir, "pid"), { force: true });
-    rmSync11(join48(dir, EXIT_RESERVE), { force: true });
+    rmSync11(join47(dir, "pid"), { force: true });
+    rmSync11(join47(dir, EXIT_RESERVE), { force: true });
     const oom = wasOomKilled(cgroup);
-    writeFileAtomic(join48(dir, "exit"), JSON.stringify({ exitCode, finishedAt: (/* @__PURE__ */ new Date()).toISOString(), ...oom ? { oomKilled: true } : {} }), 420, RUNTIME);
+    writeFileAtomic(join47(dir, "exit"), JSON.stringify({ exitCode, finishedAt: (/* @__PURE__ */ new Date()).toISOString(), ...oom ? { oomKilled: true } : {} }), 420, RUNTIME);
     await removeContainerCgroup(cgroup);
     trace("cgroup removed");
   }
@@ -40958,7 +40943,7 @@ async function launchAttached(store, record, site, entry, network, options) {
   let info3 = "";
   let sandboxPid;
   let stateFailure;
-  const pidFile = join48(containerDir(store, record.id), "pid");
+  const pidFile = join47(containerDir(store, record.id), "pid");
   child2.stdio[3]?.on("data", (chunk) => {
     info3 += chunk.toString();
     const pid = launchInfo(info3, plan.rootfs.driver).pid;
@@ -41021,14 +41006,14 @@ async function monitorGone(monitor) {
 async function waitForStart(dir, timeoutMs) {
   const started = Date.now();
   while (Date.now() - started < timeoutMs) {
-    const launchError = readRunFile(join48(dir, "launch-error"));
+    const launchError = readRunFile(join47(dir, "launch-error"));
     if (launchError !== void 0) return { launchError };
     const sandbox = readSandbox(dir);
     if (sandbox !== void 0) {
       await waitForSandbox(sandbox.pid, Math.max(0, timeoutMs - (Date.now() - started)));
       return { pid: sandbox.pid };
     }
-    if (existsSync31(join48(dir, "exit"))) return { exited: true };
+    if (existsSync31(join47(dir, "exit"))) return { exited: true };
     await new Promise((resolve11) => setTimeout(resolve11, 5));
   }
   return {};
@@ -41054,7 +41039,7 @@ async function runDetached(store, record, options) {
   writeEnvironmentFile(dir, plan);
   const network = await prepareNetwork(store, record, options.onNote);
   const cleanup = record.autoRemove ? ["--cleanup", process.execPath, CLI, "--root", store.root, "rm", "--force", "--volumes", record.id] : [];
-  if (record.autoRemove) closeSync14(openSync11(join48(dir, ATTACH_HOLD_FILE), "a"));
+  if (record.autoRemove) closeSync14(openSync11(join47(dir, ATTACH_HOLD_FILE), "a"));
   const waitAttach = options.connectClient === void 0 ? [] : ["--wait-attach", String(ATTACH_WAIT_MS)];
   const health = monitorHealthArgs(plan.healthcheck, [process.execPath, CLI, "--root", store.root, "healthcheck", "run", record.id]);
   const launcher = launcherArgv(plan, site, network.network)[0];
@@ -41119,8 +41104,8 @@ var init_start2 = __esm({
 });
 
 // src/container/create.ts
-import { accessSync as accessSync4, constants as fsConstants3, existsSync as existsSync32, mkdirSync as mkdirSync14, rmSync as rmSync12, statSync as statSync8, writeFileSync as writeFileSync11 } from "node:fs";
-import { isAbsolute as isAbsolute4, join as join49, posix as posix4 } from "node:path";
+import { accessSync as accessSync3, constants as fsConstants2, existsSync as existsSync32, mkdirSync as mkdirSync14, rmSync as rmSync12, statSync as statSync8, writeFileSync as writeFileSync11 } from "node:fs";
+import { isAbsolute as isAbsolute4, join as join48, posix as posix4 } from "node:path";
 async function resolveImage(store, reference, signal, onNote, mapping, policy = {}) {
   const pull = policy.pull ?? "missing";
   const found = pull === "always" ? void 0 : findRecords(store, reference)[0];
@@ -41196,9 +41181,9 @@ function checkDevice(device) {
     throw new BurrowError("INVALID_ARGUMENT", `--device ${device.source}: no such device on this host`);
   }
   if (!stat2.isCharacterDevice() && !stat2.isBlockDevice()) throw new BurrowError("INVALID_ARGUMENT", `--device ${device.source}: not a device node`);
-  const wanted = (device.permissions.includes("r") ? fsConstants3.R_OK : 0) | (device.permissions.includes("w") ? fsConstants3.W_OK : 0);
+  const wanted = (device.permissions.includes("r") ? fsConstants2.R_OK : 0) | (device.permissions.includes("w") ? fsConstants2.W_OK : 0);
   try {
-    accessSync4(device.source, wanted === 0 ? fsConstants3.R_OK : wanted);
+    accessSync3(device.source, wanted === 0 ? fsConstants2.R_OK : wanted);
   } catch {
     throw new BurrowError("INVALID_ARGUMENT", `--device ${device.source}: your user may not open it on the host, so a rootless container cannot either (add yourself to its group, or leave --device out)`);
   }
@@ -41263,7 +41248,7 @@ async function createContainer(store, options) {
     if (volume.anonymous === true) {
       const name2 = anonymousVolumeName();
       anonymousVolumes.push(name2);
-      return { kind: "bind", source: join49(volumesDir(store), name2, "_data"), target: volume.target, readOnly: volume.readOnly };
+      return { kind: "bind", source: join48(volumesDir(store), name2, "_data"), target: volume.target, readOnly: volume.readOnly };
     }
     const mount = volumeMount(createVolume(store, volume.name), volume.target, volume.readOnly);
     return volume.noCopy === true && mount.kind === "bind" ? { ...mount, noCopy: true } : mount;
@@ -41285,9 +41270,9 @@ async function createContainer(store, options) {
   const exposed = uniqueExposed([...config.exposedPorts, ...options.expose ?? []]);
   const hostname = options.hostname ?? id.slice(0, 12);
   const dir = containerDir(store, id);
-  const upper = join49(dir, "upper");
-  const work = join49(dir, "work");
-  const merged = join49(dir, "merged");
+  const upper = join48(dir, "upper");
+  const work = join48(dir, "work");
+  const merged = join48(dir, "merged");
   mkdirSync14(dir, { recursive: true, mode: 448 });
   if (options.claimStart === true) claimStart(dir);
   let network;
@@ -41300,7 +41285,7 @@ async function createContainer(store, options) {
   for (const path17 of [upper, work, merged]) mkdirSync14(path17, { mode: 493 });
   const userns = keepId === void 0 ? void 0 : { ...keepId, user: keptUser(mounts) };
   const home = userns !== void 0 && user.uid === userns.uid && needsEntry(readImageFile(lowers, "etc/passwd") ?? "", userns.user.name, userns.uid) ? userns.user.home : user.home;
-  if (seccomp !== void 0) writeFileSync11(join49(dir, SECCOMP_FILE), seccomp, { mode: 292 });
+  if (seccomp !== void 0) writeFileSync11(join48(dir, SECCOMP_FILE), seccomp, { mode: 292 });
   const plan = {
     rootfs: { driver: storageDriver ?? "auto", lowers, upper, work, merged, readOnly: options.readOnly, volatile: options.remove },
     hostname,
@@ -41437,7 +41422,7 @@ var init_time = __esm({
 
 // src/container/logs.ts
 import { closeSync as closeSync15, fstatSync as fstatSync3, openSync as openSync12, readSync as readSync2, statSync as statSync9, watch as watch2 } from "node:fs";
-import { join as join50 } from "node:path";
+import { join as join49 } from "node:path";
 function parseLine(line) {
   if (line.length === 0) return void 0;
   try {
@@ -41449,10 +41434,10 @@ function parseLine(line) {
 function readLogs(store, record) {
   const dir = containerDir(store, record.id);
   const names = [LOG_NAME];
-  for (let index = 1; index < MAX_LOG_FILES && statSync9(join50(dir, `${LOG_NAME}.${index}`), { throwIfNoEntry: false }) !== void 0; index++) names.unshift(`${LOG_NAME}.${index}`);
+  for (let index = 1; index < MAX_LOG_FILES && statSync9(join49(dir, `${LOG_NAME}.${index}`), { throwIfNoEntry: false }) !== void 0; index++) names.unshift(`${LOG_NAME}.${index}`);
   const entries = [];
   for (const name of names) {
-    for (const line of (readRunFile(join50(dir, name)) ?? "").split("\n")) {
+    for (const line of (readRunFile(join49(dir, name)) ?? "").split("\n")) {
       const entry = parseLine(Buffer.from(line));
       if (entry !== void 0) entries.push(entry);
     }
@@ -41477,7 +41462,7 @@ var init_logs = __esm({
 // src/container/ops.ts
 import { existsSync as existsSync33, writeFileSync as writeFileSync12 } from "node:fs";
 import { constants as constants15 } from "node:os";
-import { join as join51 } from "node:path";
+import { join as join50 } from "node:path";
 function signalNumber(signal) {
   const number2 = parseSignal(signal);
   if (number2 === void 0) throw new BurrowError("INVALID_ARGUMENT", `invalid signal "${signal}": use a name such as SIGTERM or a number`);
@@ -41498,7 +41483,7 @@ function sendSignal(state3, signal) {
   if (state3.sandbox !== void 0) signalProcess(state3.sandbox, signal);
 }
 function stillThere(store, record) {
-  if (!existsSync33(join51(containerDir(store, record.id), "container.json"))) {
+  if (!existsSync33(join50(containerDir(store, record.id), "container.json"))) {
     throw new BurrowError("NOT_FOUND", `no such container: ${record.name} (removed by another burrow command)`);
   }
 }
@@ -41507,7 +41492,7 @@ async function killContainer(store, query, signal = "SIGKILL") {
   const number2 = signalNumber(signal);
   const state3 = containerState(store, record);
   if (state3.status !== "running") throw new BurrowError("INVALID_ARGUMENT", `container ${record.name} is not running`);
-  if (number2 === constants15.signals.SIGKILL) writeFileSync12(join51(containerDir(store, record.id), "stopped"), "");
+  if (number2 === constants15.signals.SIGKILL) writeFileSync12(join50(containerDir(store, record.id), "stopped"), "");
   await thaw(record, state3);
   sendSignal(state3, number2);
   return record;
@@ -41520,7 +41505,7 @@ async function removeContainer(store, query, force, options = {}) {
     const state3 = containerState(store, record);
     if (state3.status === "running") {
       if (!force) throw new BurrowError("IN_USE", `cannot remove running container ${record.name}: stop it first, or use --force`);
-      writeFileSync12(join51(containerDir(store, record.id), "stopped"), "");
+      writeFileSync12(join50(containerDir(store, record.id), "stopped"), "");
       await thaw(record, state3);
       sendSignal(state3, constants15.signals.SIGKILL);
       await waitUntilExited(store, record, 1e4);
@@ -92176,7 +92161,7 @@ var init_cache3 = __esm({
 
 // src/store/cache.ts
 import { closeSync as closeSync18, copyFileSync, createReadStream as createReadStream5, createWriteStream as createWriteStream4, existsSync as existsSync36, fsyncSync as fsyncSync2, linkSync as linkSync2, mkdirSync as mkdirSync15, openSync as openSync15, readdirSync as readdirSync12, readFileSync as readFileSync38, renameSync as renameSync6, rmSync as rmSync13, statSync as statSync11 } from "node:fs";
-import { dirname as dirname17, join as join56, resolve as resolve8, sep as sep9 } from "node:path";
+import { dirname as dirname17, join as join55, resolve as resolve8, sep as sep9 } from "node:path";
 import { Transform as Transform7 } from "node:stream";
 import { pipeline as pipeline6 } from "node:stream/promises";
 function isInside(path17, root) {
@@ -92190,11 +92175,11 @@ function prepareCacheDir(store, dir) {
   try {
     if (existsSync36(dir)) {
       if (!statSync11(dir).isDirectory()) throw new BurrowError("INVALID_ARGUMENT", `${dir} is not a directory: export the cache to a directory`);
-      if (readdirSync12(dir).length > 0 && !existsSync36(join56(dir, MARKER))) {
+      if (readdirSync12(dir).length > 0 && !existsSync36(join55(dir, MARKER))) {
         throw new BurrowError("INVALID_ARGUMENT", `${dir} is not empty and holds no burrow cache (no ${MARKER}): export to a new or empty directory`);
       }
     }
-    mkdirSync15(join56(dir, "blobs", "sha256"), { recursive: true, mode: 448 });
+    mkdirSync15(join55(dir, "blobs", "sha256"), { recursive: true, mode: 448 });
   } catch (error2) {
     throw fsError(error2, `preparing the cache ${dir}`);
   }
@@ -92206,7 +92191,7 @@ function recordBlobs(store, record) {
   return digests;
 }
 function placeBlob(source, target) {
-  const temp = join56(dirname17(target), `.${randomBytes(6).toString("hex")}.tmp`);
+  const temp = join55(dirname17(target), `.${randomBytes(6).toString("hex")}.tmp`);
   let how = "linked";
   try {
     linkSync2(source, temp);
@@ -92248,7 +92233,7 @@ async function exportCache(store, target, options = {}) {
       options.signal?.throwIfAborted();
       const { algorithm, hex } = parseDigest(digest);
       const source = store.blobPath(digest);
-      const destination = join56(dir, "blobs", algorithm, hex);
+      const destination = join55(dir, "blobs", algorithm, hex);
       const size = statSync11(source).size;
       result.blobs++;
       if (existsSync36(destination) && statSync11(destination).size === size) {
@@ -92262,14 +92247,14 @@ async function exportCache(store, target, options = {}) {
         result.copiedBytes += size;
       }
     }
-    writeFileAtomic(join56(dir, "oci-layout"), JSON.stringify({ imageLayoutVersion: "1.0.0" }));
-    writeFileAtomic(join56(dir, "index.json"), recordsFile(exported));
-    writeFileAtomic(join56(dir, MARKER), `${JSON.stringify({ format: 1, exported: (/* @__PURE__ */ new Date()).toISOString() })}
+    writeFileAtomic(join55(dir, "oci-layout"), JSON.stringify({ imageLayoutVersion: "1.0.0" }));
+    writeFileAtomic(join55(dir, "index.json"), recordsFile(exported));
+    writeFileAtomic(join55(dir, MARKER), `${JSON.stringify({ format: 1, exported: (/* @__PURE__ */ new Date()).toISOString() })}
 `);
-    for (const algorithm of readdirSync12(join56(dir, "blobs"))) {
-      for (const name of readdirSync12(join56(dir, "blobs", algorithm))) {
+    for (const algorithm of readdirSync12(join55(dir, "blobs"))) {
+      for (const name of readdirSync12(join55(dir, "blobs", algorithm))) {
         if (wanted.has(`${algorithm}:${name}`)) continue;
-        rmSync13(join56(dir, "blobs", algorithm, name), { recursive: true, force: true });
+        rmSync13(join55(dir, "blobs", algorithm, name), { recursive: true, force: true });
         if (!name.startsWith(".")) result.removed++;
       }
     }
@@ -92283,21 +92268,21 @@ async function exportCache(store, target, options = {}) {
 }
 function cacheBlob(dir, digest) {
   const { algorithm, hex } = parseDigest(digest);
-  const path17 = join56(dir, "blobs", algorithm, hex);
+  const path17 = join55(dir, "blobs", algorithm, hex);
   return existsSync36(path17) ? path17 : void 0;
 }
 async function importCache(store, source, options = {}) {
   const dir = resolve8(source);
   const result = { dir, found: existsSync36(dir), images: [], skipped: [], imported: 0, importedBytes: 0, present: 0 };
   if (!result.found) return result;
-  if (!existsSync36(join56(dir, "index.json"))) {
+  if (!existsSync36(join55(dir, "index.json"))) {
     throw new BurrowError("INVALID_ARGUMENT", `${dir} is not a burrow cache (no index.json): make one with burrow system cache export ${source}`);
   }
   let records;
   try {
     records = readRecords(storePaths(dir));
   } catch (error2) {
-    throw new BurrowError("INVALID_ARGUMENT", `the cache's ${join56(dir, "index.json")} is unreadable (${error2.cause?.message ?? error2.message}): export the cache again`, { cause: error2 });
+    throw new BurrowError("INVALID_ARGUMENT", `the cache's ${join55(dir, "index.json")} is unreadable (${error2.cause?.message ?? error2.message}): export the cache again`, { cause: error2 });
   }
   const lock = await store.lockStore("shared", options.signal);
   const importer = new Importer(store, dir, options.signal);
@@ -92389,7 +92374,7 @@ var init_cache4 = __esm({
         }
         const source = cacheBlob(this.dir, digest);
         if (source === void 0) throw new BurrowError("NOT_FOUND", `the cache lacks blob ${digest}`);
-        const temp = join56(this.scratchDir(), parseDigest(digest).hex);
+        const temp = join55(this.scratchDir(), parseDigest(digest).hex);
         const hash = hasherFor(digest);
         let bytes = 0;
         const hashing = new Transform7({
@@ -92450,10 +92435,10 @@ var init_cache4 = __esm({
 // src/action/cache.ts
 import { createHash as createHash5 } from "node:crypto";
 import { rmSync as rmSync14 } from "node:fs";
-import { join as join57 } from "node:path";
+import { join as join56 } from "node:path";
 import { tmpdir as tmpdir2 } from "node:os";
 function cacheDir(env = process.env) {
-  return join57(env.RUNNER_TEMP ?? tmpdir2(), "burrow-blob-cache");
+  return join56(env.RUNNER_TEMP ?? tmpdir2(), "burrow-blob-cache");
 }
 function keyPrefix(images) {
   const { os: os8, architecture } = hostPlatform();
@@ -100145,13 +100130,13 @@ var init_load = __esm({
 
 // src/job/peaks.ts
 import { readFileSync as readFileSync40 } from "node:fs";
-import { join as join58 } from "node:path";
+import { join as join57 } from "node:path";
 function readPeaks(cgroup) {
   if (cgroup === void 0) return void 0;
   const value2 = (dir, file) => {
     if (dir === void 0) return void 0;
     try {
-      const number2 = Number(readFileSync40(join58(dir, file), "utf8").trim());
+      const number2 = Number(readFileSync40(join57(dir, file), "utf8").trim());
       return Number.isFinite(number2) ? number2 : void 0;
     } catch {
       return void 0;
@@ -100171,7 +100156,7 @@ var init_peaks = __esm({
 
 // src/job/teardown.ts
 import { readdirSync as readdirSync13, readFileSync as readFileSync41, statSync as statSync12 } from "node:fs";
-import { join as join59 } from "node:path";
+import { join as join58 } from "node:path";
 function processesNaming(dirs) {
   const found = [];
   for (const entry of readdirSync13("/proc")) {
@@ -100206,7 +100191,7 @@ function flockHolders(path17) {
   return holders;
 }
 async function stopSwitch(store, network) {
-  const lock = join59(networkDir(store, network.id), "switch.lock");
+  const lock = join58(networkDir(store, network.id), "switch.lock");
   for (const pid of flockHolders(lock)) {
     try {
       if (readFileSync41(`/proc/${pid}/comm`, "utf8").trim() === "burrow-switch") process.kill(pid, "SIGTERM");
@@ -100938,7 +100923,7 @@ init_execa();
 init_spawn();
 import { createHash } from "node:crypto";
 import { cpSync, existsSync as existsSync4, mkdtempSync, readdirSync, readFileSync as readFileSync3, renameSync, rmSync, statSync as statSync3, writeFileSync as writeFileSync2 } from "node:fs";
-import { dirname as dirname4, join as join5, relative as relative2 } from "node:path";
+import { dirname as dirname4, join as join4, relative as relative2 } from "node:path";
 import { fileURLToPath as fileURLToPath4 } from "node:url";
 var NATIVE_DIR = fileURLToPath4(new URL("../native/", __burrowModuleUrl));
 var SOURCES = fileURLToPath4(new URL("../../native-src/", __burrowModuleUrl));
@@ -100947,7 +100932,7 @@ function sourcesHash(dir) {
   const hash = createHash("sha256");
   const walk = (at) => {
     for (const name of readdirSync(at).sort()) {
-      const path17 = join5(at, name);
+      const path17 = join4(at, name);
       if (statSync3(path17).isDirectory()) walk(path17);
       else hash.update(`${relative2(dir, path17)}\0`).update(readFileSync3(path17));
     }
@@ -100958,13 +100943,13 @@ function sourcesHash(dir) {
 async function prepareNative(log2) {
   if (!existsSync4(SOURCES)) return;
   const wanted = sourcesHash(SOURCES);
-  const stampFile = join5(NATIVE_DIR, NATIVE_STAMP);
+  const stampFile = join4(NATIVE_DIR, NATIVE_STAMP);
   if (existsSync4(stampFile) && readFileSync3(stampFile, "utf8") === wanted) {
     log2(`burrow's helpers: built already (${NATIVE_DIR})`);
     return;
   }
   const began2 = Date.now();
-  const work = mkdtempSync(join5(dirname4(NATIVE_DIR.replace(/\/$/, "")), ".native-build-"));
+  const work = mkdtempSync(join4(dirname4(NATIVE_DIR.replace(/\/$/, "")), ".native-build-"));
   try {
     cpSync(SOURCES, work, { recursive: true });
     const result = await execa("sh", ["build.sh"], { cwd: work, reject: false, extendEnv: false, env: { ...hostEnv(), ...process.env.CC === void 0 ? {} : { CC: process.env.CC } } });
@@ -100974,15 +100959,15 @@ async function prepareNative(log2) {
       throw new BurrowError("IO", `cannot compile burrow's helpers with this runner's C compiler (${why}): install gcc and libc6-dev (the static C library burrow-init needs), or run on ubuntu-22.04 or later`);
     }
     for (const line of stderr.trim().split("\n").filter((text2) => text2 !== "")) log2(line);
-    const built2 = join5(work, "build", "native");
-    writeFileSync2(join5(built2, NATIVE_STAMP), wanted);
+    const built2 = join4(work, "build", "native");
+    writeFileSync2(join4(built2, NATIVE_STAMP), wanted);
     rmSync(NATIVE_DIR, { recursive: true, force: true });
     try {
       renameSync(built2, NATIVE_DIR);
     } catch (error2) {
       if (!existsSync4(stampFile)) throw error2;
     }
-    log2(`burrow's helpers: compiled in ${((Date.now() - began2) / 1e3).toFixed(1)} s into ${NATIVE_DIR} (${readFileSync3(join5(NATIVE_DIR, "inflate.json"), "utf8").trim()})`);
+    log2(`burrow's helpers: compiled in ${((Date.now() - began2) / 1e3).toFixed(1)} s into ${NATIVE_DIR} (${readFileSync3(join4(NATIVE_DIR, "inflate.json"), "utf8").trim()})`);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

@@ -19263,7 +19263,7 @@ var init_libc = __esm({
     flockFn = lazily((lib) => lib.func("int flock(int fd, int operation)"));
     mallocTrimFn = lazily((lib) => lib.func("int malloc_trim(size_t pad)"));
     spawnCalls = lazily((lib) => ({
-      spawnp: lib.func("int posix_spawnp(_Out_ int *pid, const char *file, void *actions, void *attributes, const char **argv, const char **envp)"),
+      spawn: lib.func("int posix_spawn(_Out_ int *pid, const char *path, void *actions, void *attributes, const char **argv, const char **envp)"),
       actionsInit: lib.func("int posix_spawn_file_actions_init(void *actions)"),
       actionsDestroy: lib.func("int posix_spawn_file_actions_destroy(void *actions)"),
       addDup2: lib.func("int posix_spawn_file_actions_adddup2(void *actions, int fd, int newfd)"),
@@ -19273,7 +19273,6 @@ var init_libc = __esm({
       attrSetFlags: lib.func("int posix_spawnattr_setflags(void *attributes, short flags)"),
       attrSetSigDefault: lib.func("int posix_spawnattr_setsigdefault(void *attributes, const void *set)"),
       attrSetSigMask: lib.func("int posix_spawnattr_setsigmask(void *attributes, const void *set)"),
-      sigEmptySet: lib.func("int sigemptyset(void *set)"),
       pipe2: lib.func("int pipe2(void *fds, int flags)"),
       waitpid: lib.func("int waitpid(int pid, _Out_ int *status, int options)")
     }));
@@ -28454,7 +28453,7 @@ var init_native2 = __esm({
 });
 
 // src/util/host-tools.ts
-import { accessSync, constants as constants7, existsSync as existsSync8 } from "node:fs";
+import { accessSync, constants as constants7, existsSync as existsSync8, statSync as statSync3 } from "node:fs";
 import { basename as basename3 } from "node:path";
 function notInstalled(program) {
   const name = basename3(program);
@@ -28462,9 +28461,21 @@ function notInstalled(program) {
   const where = program.includes("/") ? `${program} does not exist` : `${name} is not installed or not on PATH`;
   return found === void 0 ? where : `${where} (Debian/Ubuntu: apt-get install ${found})`;
 }
+function findOnPath(program, path6 = process.env.PATH || DEFAULT_HOST_PATH) {
+  if (program.includes("/")) return program;
+  for (const dir of path6.split(":")) {
+    if (dir === "") continue;
+    const candidate = `${dir}/${program}`;
+    try {
+      accessSync(candidate, constants7.X_OK);
+      if (statSync3(candidate).isFile()) return candidate;
+    } catch {
+    }
+  }
+  return void 0;
+}
 function onPath(program) {
-  if (program.includes("/")) return existsSync8(program);
-  return (process.env.PATH || DEFAULT_HOST_PATH).split(":").some((dir) => dir !== "" && existsSync8(`${dir}/${program}`));
+  return program.includes("/") ? existsSync8(program) : findOnPath(program) !== void 0;
 }
 function unshareProgram() {
   if (userNamespaceHelper === void 0) {
@@ -28510,6 +28521,7 @@ var init_host_tools = __esm({
 var init_posix_spawn = __esm({
   "src/util/posix-spawn.ts"() {
     "use strict";
+    init_host_tools();
     init_libc();
   }
 });
@@ -28519,16 +28531,19 @@ import { spawn as spawn2 } from "node:child_process";
 function hostEnv() {
   return { PATH: process.env.PATH || DEFAULT_HOST_PATH };
 }
+function killGroup(pid) {
+  try {
+    process.kill(-pid, "SIGKILL");
+  } catch {
+  }
+}
+function namedFailure(command, error) {
+  if (error.code === "ENOENT") error.message = `${notInstalled(command)}; ${RUN_DOCTOR}`;
+  return error;
+}
 function start(command, args, stdio = ["ignore", "pipe", "pipe"], options = {}) {
   const child = spawn2(command, args, { stdio, env: options.env ?? hostEnv(), detached: options.detached ?? options.ownGroup ?? false });
-  if (options.ownGroup === true) {
-    child.on("exit", () => {
-      try {
-        process.kill(-child.pid, "SIGKILL");
-      } catch {
-      }
-    });
-  }
+  if (options.ownGroup === true) child.on("exit", () => killGroup(child.pid));
   let stdout = "";
   let stderr = "";
   child.stdout?.on("data", (chunk) => {
@@ -28538,10 +28553,7 @@ function start(command, args, stdio = ["ignore", "pipe", "pipe"], options = {}) 
     stderr += chunk.toString();
   });
   const finished7 = new Promise((resolve2) => {
-    child.on("error", (error) => {
-      if (error.code === "ENOENT") error.message = `${notInstalled(command)}; ${RUN_DOCTOR}`;
-      resolve2({ exitCode: null, signal: null, stdout, stderr, error });
-    });
+    child.on("error", (error) => resolve2({ exitCode: null, signal: null, stdout, stderr, error: namedFailure(command, error) }));
     child.on("close", (exitCode, signal) => resolve2({ exitCode, signal, stdout, stderr }));
   });
   return { child, finished: finished7 };
@@ -30592,7 +30604,7 @@ init_process_identity();
 init_errors();
 init_host_tools();
 init_process_identity();
-import { closeSync as closeSync6, constants as constants8, openSync as openSync5, readFileSync as readFileSync13, rmSync as rmSync5, statSync as statSync3 } from "node:fs";
+import { closeSync as closeSync6, constants as constants8, openSync as openSync5, readFileSync as readFileSync13, rmSync as rmSync5, statSync as statSync4 } from "node:fs";
 import { join as join14 } from "node:path";
 var HELPER_FILE = "network-helper";
 function killLeftoverHelper(dir) {
@@ -30627,7 +30639,7 @@ function unrecordedPasta(dir) {
   let writtenAt;
   try {
     pid = Number(readFileSync13(path6, "latin1").trim());
-    writtenAt = statSync3(path6).mtimeMs;
+    writtenAt = statSync4(path6).mtimeMs;
   } catch {
     return void 0;
   }

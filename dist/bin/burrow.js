@@ -3905,7 +3905,7 @@ var init_libc = __esm({
     mallocTrimFn = lazily((lib) => lib.func("int malloc_trim(size_t pad)"));
     SPAWN_OPAQUE_BYTES = 1024;
     spawnCalls = lazily((lib) => ({
-      spawnp: lib.func("int posix_spawnp(_Out_ int *pid, const char *file, void *actions, void *attributes, const char **argv, const char **envp)"),
+      spawn: lib.func("int posix_spawn(_Out_ int *pid, const char *path, void *actions, void *attributes, const char **argv, const char **envp)"),
       actionsInit: lib.func("int posix_spawn_file_actions_init(void *actions)"),
       actionsDestroy: lib.func("int posix_spawn_file_actions_destroy(void *actions)"),
       addDup2: lib.func("int posix_spawn_file_actions_adddup2(void *actions, int fd, int newfd)"),
@@ -3915,7 +3915,6 @@ var init_libc = __esm({
       attrSetFlags: lib.func("int posix_spawnattr_setflags(void *attributes, short flags)"),
       attrSetSigDefault: lib.func("int posix_spawnattr_setsigdefault(void *attributes, const void *set)"),
       attrSetSigMask: lib.func("int posix_spawnattr_setsigmask(void *attributes, const void *set)"),
-      sigEmptySet: lib.func("int sigemptyset(void *set)"),
       pipe2: lib.func("int pipe2(void *fds, int flags)"),
       waitpid: lib.func("int waitpid(int pid, _Out_ int *status, int options)")
     }));
@@ -4977,9 +4976,21 @@ function notInstalled(program2) {
   const where = program2.includes("/") ? `${program2} does not exist` : `${name} is not installed or not on PATH`;
   return found === void 0 ? where : `${where} (Debian/Ubuntu: apt-get install ${found})`;
 }
+function findOnPath(program2, path6 = process.env.PATH || DEFAULT_HOST_PATH) {
+  if (program2.includes("/")) return program2;
+  for (const dir of path6.split(":")) {
+    if (dir === "") continue;
+    const candidate = `${dir}/${program2}`;
+    try {
+      (0, import_node_fs16.accessSync)(candidate, import_node_fs16.constants.X_OK);
+      if ((0, import_node_fs16.statSync)(candidate).isFile()) return candidate;
+    } catch {
+    }
+  }
+  return void 0;
+}
 function onPath(program2) {
-  if (program2.includes("/")) return (0, import_node_fs16.existsSync)(program2);
-  return (process.env.PATH || DEFAULT_HOST_PATH).split(":").some((dir) => dir !== "" && (0, import_node_fs16.existsSync)(`${dir}/${program2}`));
+  return program2.includes("/") ? (0, import_node_fs16.existsSync)(program2) : findOnPath(program2) !== void 0;
 }
 function unshareProgram() {
   if (userNamespaceHelper === void 0) {
@@ -5064,19 +5075,6 @@ function makePipe() {
   if (spawnLibc().pipe2(fds, O_CLOEXEC) !== 0) throw new Error("pipe2 failed");
   return [fds.readInt32LE(0), fds.readInt32LE(4)];
 }
-function resolveCommand(command, path6) {
-  if (command.includes("/")) return command;
-  for (const dir of (path6 ?? "").split(":")) {
-    if (dir === "") continue;
-    const candidate = (0, import_node_path15.join)(dir, command);
-    try {
-      (0, import_node_fs17.accessSync)(candidate, import_node_fs17.constants.X_OK);
-      if ((0, import_node_fs17.statSync)(candidate).isFile()) return candidate;
-    } catch {
-    }
-  }
-  return void 0;
-}
 function posixSpawn(command, args, stdio, options) {
   const libc2 = spawnLibc();
   const actions = Buffer.alloc(SPAWN_OPAQUE_BYTES);
@@ -5104,20 +5102,19 @@ function posixSpawn(command, args, stdio, options) {
       }
     }
     allSignals.fill(255, 0, SIGSET_BYTES);
-    libc2.sigEmptySet(noSignals);
     libc2.attrSetSigDefault(attributes, allSignals);
     libc2.attrSetSigMask(attributes, noSignals);
     libc2.attrSetFlags(attributes, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | (options.setsid === true ? POSIX_SPAWN_SETSID : 0));
     const environment = Object.entries(options.env).filter((entry) => entry[1] !== void 0).map(([name, value]) => `${name}=${value}`);
     const pid = [0];
-    const file = resolveCommand(command, options.env.PATH);
-    const failed = file === void 0 ? import_node_os3.constants.errno.ENOENT : libc2.spawnp(pid, file, actions, attributes, [command, ...args, null], [...environment, null]);
+    const file = findOnPath(command, options.env.PATH ?? "");
+    const failed = file === void 0 ? import_node_os3.constants.errno.ENOENT : libc2.spawn(pid, file, actions, attributes, [command, ...args, null], [...environment, null]);
     for (const fd of childEnds) (0, import_node_fs17.closeSync)(fd);
     childEnds.length = 0;
     if (failed !== 0) {
       for (const fd of parentEnds) if (fd !== void 0) (0, import_node_fs17.closeSync)(fd);
       const code = errnoName(failed);
-      const error = Object.assign(new Error(`spawn ${command} ${code}`), { code, errno: -failed, syscall: "posix_spawnp", path: command });
+      const error = Object.assign(new Error(`spawn ${command} ${code}`), { code, errno: -failed, syscall: "posix_spawn", path: command });
       const child2 = { pid: 0, stdio: stdio.map(() => null), stdin: null, kill: () => false };
       return { child: child2, exited: Promise.resolve({ exitCode: null, signal: null, error }) };
     }
@@ -5146,14 +5143,14 @@ function posixSpawn(command, args, stdio, options) {
     libc2.attrDestroy(attributes);
   }
 }
-var import_node_fs17, import_node_net, import_node_os3, import_node_path15, POSIX_SPAWN_SETSIGDEF, POSIX_SPAWN_SETSIGMASK, POSIX_SPAWN_SETSID, SIGSET_BYTES, O_CLOEXEC, O_RDWR, WNOHANG, pending, watching;
+var import_node_fs17, import_node_net, import_node_os3, POSIX_SPAWN_SETSIGDEF, POSIX_SPAWN_SETSIGMASK, POSIX_SPAWN_SETSID, SIGSET_BYTES, O_CLOEXEC, O_RDWR, WNOHANG, pending, watching;
 var init_posix_spawn = __esm({
   "src/util/posix-spawn.ts"() {
     "use strict";
     import_node_fs17 = require("node:fs");
     import_node_net = require("node:net");
     import_node_os3 = require("node:os");
-    import_node_path15 = require("node:path");
+    init_host_tools();
     init_libc();
     POSIX_SPAWN_SETSIGDEF = 4;
     POSIX_SPAWN_SETSIGMASK = 8;
@@ -5170,16 +5167,19 @@ var init_posix_spawn = __esm({
 function hostEnv() {
   return { PATH: process.env.PATH || DEFAULT_HOST_PATH };
 }
+function killGroup(pid) {
+  try {
+    process.kill(-pid, "SIGKILL");
+  } catch {
+  }
+}
+function namedFailure(command, error) {
+  if (error.code === "ENOENT") error.message = `${notInstalled(command)}; ${RUN_DOCTOR}`;
+  return error;
+}
 function start(command, args, stdio = ["ignore", "pipe", "pipe"], options = {}) {
   const child = (0, import_node_child_process.spawn)(command, args, { stdio, env: options.env ?? hostEnv(), detached: options.detached ?? options.ownGroup ?? false });
-  if (options.ownGroup === true) {
-    child.on("exit", () => {
-      try {
-        process.kill(-child.pid, "SIGKILL");
-      } catch {
-      }
-    });
-  }
+  if (options.ownGroup === true) child.on("exit", () => killGroup(child.pid));
   let stdout = "";
   let stderr = "";
   child.stdout?.on("data", (chunk) => {
@@ -5189,10 +5189,7 @@ function start(command, args, stdio = ["ignore", "pipe", "pipe"], options = {}) 
     stderr += chunk.toString();
   });
   const finished7 = new Promise((resolve9) => {
-    child.on("error", (error) => {
-      if (error.code === "ENOENT") error.message = `${notInstalled(command)}; ${RUN_DOCTOR}`;
-      resolve9({ exitCode: null, signal: null, stdout, stderr, error });
-    });
+    child.on("error", (error) => resolve9({ exitCode: null, signal: null, stdout, stderr, error: namedFailure(command, error) }));
     child.on("close", (exitCode, signal) => resolve9({ exitCode, signal, stdout, stderr }));
   });
   return { child, finished: finished7 };
@@ -5220,16 +5217,8 @@ function startLight(command, args, stdio, options = {}) {
   }
   child.stdin?.on("error", () => void 0);
   const finished7 = exited.then(async (outcome) => {
-    if (outcome.error !== void 0) {
-      if (outcome.error.code === "ENOENT") outcome.error.message = `${notInstalled(command)}; ${RUN_DOCTOR}`;
-      return { exitCode: null, signal: null, stdout, stderr, error: outcome.error };
-    }
-    if (options.ownGroup === true) {
-      try {
-        process.kill(-child.pid, "SIGKILL");
-      } catch {
-      }
-    }
+    if (outcome.error !== void 0) return { exitCode: null, signal: null, stdout, stderr, error: namedFailure(command, outcome.error) };
+    if (options.ownGroup === true) killGroup(child.pid);
     await Promise.all(closed);
     return { exitCode: outcome.exitCode, signal: outcome.signal, stdout, stderr };
   });
@@ -5529,7 +5518,7 @@ var init_overlay = __esm({
 function autoFallbackNote(dir) {
   let why;
   try {
-    why = (0, import_node_fs21.readFileSync)((0, import_node_path16.join)(dir, AUTO_NOTE_FILE), "utf8").trim();
+    why = (0, import_node_fs21.readFileSync)((0, import_node_path15.join)(dir, AUTO_NOTE_FILE), "utf8").trim();
   } catch {
     return void 0;
   }
@@ -5538,11 +5527,11 @@ function autoFallbackNote(dir) {
 function copyFallbackNote(why) {
   return `storage driver: copy, since neither the kernel's overlayfs nor fuse-overlayfs can mount here${why === "" ? "" : ` (${why})`}: copying the layers instead, which is slower (install fuse-overlayfs; make /dev/fuse mode 0666)`;
 }
-var import_node_path16, import_node_fs21, AUTO_NOTE_FILE, AUTO_MOUNT;
+var import_node_path15, import_node_fs21, AUTO_NOTE_FILE, AUTO_MOUNT;
 var init_auto = __esm({
   "src/rootfs/auto.ts"() {
     "use strict";
-    import_node_path16 = require("node:path");
+    import_node_path15 = require("node:path");
     import_node_fs21 = require("node:fs");
     init_fuse_overlayfs();
     init_overlay();
@@ -5559,14 +5548,14 @@ fi
 
 // src/rootfs/copy.ts
 function rootfsCopied(dir) {
-  return (0, import_node_fs22.existsSync)((0, import_node_path17.join)(dir, COPIED));
+  return (0, import_node_fs22.existsSync)((0, import_node_path16.join)(dir, COPIED));
 }
-var import_node_fs22, import_node_path17, import_node_url2, WORKER, COPIED, copyDriver;
+var import_node_fs22, import_node_path16, import_node_url2, WORKER, COPIED, copyDriver;
 var init_copy = __esm({
   "src/rootfs/copy.ts"() {
     "use strict";
     import_node_fs22 = require("node:fs");
-    import_node_path17 = require("node:path");
+    import_node_path16 = require("node:path");
     import_node_url2 = require("node:url");
     init_errors();
     init_idmap();
@@ -5578,7 +5567,7 @@ var init_copy = __esm({
     copyDriver = {
       name: "copy",
       async prepare(site) {
-        const marker = (0, import_node_path17.join)(site.dir, COPIED);
+        const marker = (0, import_node_path16.join)(site.dir, COPIED);
         if (rootfsCopied(site.dir)) return;
         const { rootfs } = site;
         const { keepId } = site.mapping;
@@ -5605,13 +5594,13 @@ function environmentBlock(entries) {
   return Buffer.from(entries.map((entry) => `${entry}\0`).join(""));
 }
 function writeEnvironmentFile(dir, plan) {
-  writeFileAtomic((0, import_node_path18.join)(dir, ENV_FILE), environmentBlock(plan.process.env), 384, { durable: false });
+  writeFileAtomic((0, import_node_path17.join)(dir, ENV_FILE), environmentBlock(plan.process.env), 384, { durable: false });
 }
-var import_node_path18, ENV_FILE, ENV_FD, SECCOMP_FILE, SECCOMP_FD;
+var import_node_path17, ENV_FILE, ENV_FD, SECCOMP_FILE, SECCOMP_FD;
 var init_handoff = __esm({
   "src/sandbox/handoff.ts"() {
     "use strict";
-    import_node_path18 = require("node:path");
+    import_node_path17 = require("node:path");
     init_atomic();
     ENV_FILE = "env";
     ENV_FD = 8;
@@ -6080,14 +6069,14 @@ var init_rootfs = __esm({
 
 // src/unpack/paths.ts
 function layersDir(store) {
-  return (0, import_node_path19.join)(store.root, "layers");
+  return (0, import_node_path18.join)(store.root, "layers");
 }
 function layerPath(store, diffId) {
-  return (0, import_node_path19.join)(layersDir(store), diffId.slice(diffId.indexOf(":") + 1));
+  return (0, import_node_path18.join)(layersDir(store), diffId.slice(diffId.indexOf(":") + 1));
 }
 function layerScratchPath(store, diffId) {
   const hex = diffId.slice(diffId.indexOf(":") + 1, diffId.indexOf(":") + 13);
-  return (0, import_node_path19.join)(layersDir(store), `${SCRATCH_PREFIX}${hex}.${formatIdentity(selfIdentity())}`);
+  return (0, import_node_path18.join)(layersDir(store), `${SCRATCH_PREFIX}${hex}.${formatIdentity(selfIdentity())}`);
 }
 function isLayerScratch(name) {
   return name.startsWith(SCRATCH_PREFIX);
@@ -6098,13 +6087,13 @@ function layerScratchOwnerGone(name) {
   return owner === void 0 || isGone(owner);
 }
 function layerInfoPath(store, diffId) {
-  return (0, import_node_path19.join)(layersDir(store), `${diffId.slice(diffId.indexOf(":") + 1)}.json`);
+  return (0, import_node_path18.join)(layersDir(store), `${diffId.slice(diffId.indexOf(":") + 1)}.json`);
 }
-var import_node_path19, SCRATCH_PREFIX;
+var import_node_path18, SCRATCH_PREFIX;
 var init_paths = __esm({
   "src/unpack/paths.ts"() {
     "use strict";
-    import_node_path19 = require("node:path");
+    import_node_path18 = require("node:path");
     init_process_identity();
     SCRATCH_PREFIX = ".unpacking-";
   }
@@ -6138,7 +6127,7 @@ function launcherArgv(plan, site, network = plainLaunchNetwork(plan)) {
 }
 function deathWatch(driver, dir) {
   if (SETPRIV === void 0) return [];
-  if (driver === "fuse-overlayfs" || driver === "auto" && (0, import_node_fs24.existsSync)((0, import_node_path20.join)(dir, AUTO_NOTE_FILE))) return [SETPRIV, "--pdeathsig", "TERM", "--"];
+  if (driver === "fuse-overlayfs" || driver === "auto" && (0, import_node_fs24.existsSync)((0, import_node_path19.join)(dir, AUTO_NOTE_FILE))) return [SETPRIV, "--pdeathsig", "TERM", "--"];
   return [];
 }
 function launchInfo(info2, driver) {
@@ -6156,12 +6145,12 @@ function cgroupEntryFailure(report2, context) {
   const why = /^burrow-why (.*)$/m.exec(report2)?.[1]?.trim() ?? "";
   return new BurrowError("IO", `${context}: cannot move it into its cgroup${why === "" ? "" : ` (${why})`}; run 'burrow doctor' to check the host's cgroup delegation`);
 }
-var import_node_fs24, import_node_path20, import_node_url3, INIT_BINARY, MONITOR_BINARY, NETWORK_GO_FD, NETWORK_INFO_FD, ENV_STEP, SECCOMP_STEP, SETPRIV;
+var import_node_fs24, import_node_path19, import_node_url3, INIT_BINARY, MONITOR_BINARY, NETWORK_GO_FD, NETWORK_INFO_FD, ENV_STEP, SECCOMP_STEP, SETPRIV;
 var init_launcher = __esm({
   "src/container/launcher.ts"() {
     "use strict";
     import_node_fs24 = require("node:fs");
-    import_node_path20 = require("node:path");
+    import_node_path19 = require("node:path");
     import_node_url3 = require("node:url");
     init_errors();
     init_auto();
@@ -6218,22 +6207,22 @@ __export(records_exports, {
   switchSocketPath: () => switchSocketPath
 });
 function networksDir(store) {
-  return (0, import_node_path21.join)(store.root, "networks");
+  return (0, import_node_path20.join)(store.root, "networks");
 }
 function networkDir(store, id) {
-  return (0, import_node_path21.join)(networksDir(store), id);
+  return (0, import_node_path20.join)(networksDir(store), id);
 }
 function switchSocketPath(store, id) {
-  return (0, import_node_path21.join)(networkDir(store, id), "switch.sock");
+  return (0, import_node_path20.join)(networkDir(store, id), "switch.sock");
 }
 function recordPath(store, id) {
-  return (0, import_node_path21.join)(networksDir(store), `${id}.json`);
+  return (0, import_node_path20.join)(networksDir(store), `${id}.json`);
 }
 function namesLock(store) {
-  return (0, import_node_path21.join)(store.paths.locks, "networks.lock");
+  return (0, import_node_path20.join)(store.paths.locks, "networks.lock");
 }
 function networkLock(store, id) {
-  return (0, import_node_path21.join)(store.paths.locks, `network-${id}.lock`);
+  return (0, import_node_path20.join)(store.paths.locks, `network-${id}.lock`);
 }
 function parseAddress(text) {
   const parts = text.split(".");
@@ -6339,7 +6328,7 @@ function createNetwork(store, name, options = {}) {
   });
 }
 function leasesPath(store, id) {
-  return (0, import_node_path21.join)(networkDir(store, id), "leases.json");
+  return (0, import_node_path20.join)(networkDir(store, id), "leases.json");
 }
 function readLeases(store, id) {
   try {
@@ -6349,7 +6338,7 @@ function readLeases(store, id) {
   }
 }
 function containerExists(store, containerId) {
-  return (0, import_node_fs25.existsSync)((0, import_node_path21.join)(store.paths.containers, containerId));
+  return (0, import_node_fs25.existsSync)((0, import_node_path20.join)(store.paths.containers, containerId));
 }
 function liveLeases(store, id) {
   return Object.fromEntries(Object.entries(readLeases(store, id)).filter(([containerId]) => containerExists(store, containerId)));
@@ -6455,12 +6444,12 @@ function inspectAttachments(record) {
     Aliases: attachment.aliases
   }]));
 }
-var import_node_fs25, import_node_path21, NETWORK_NAME, RESERVED_NAMES;
+var import_node_fs25, import_node_path20, NETWORK_NAME, RESERVED_NAMES;
 var init_records2 = __esm({
   "src/network/records.ts"() {
     "use strict";
     import_node_fs25 = require("node:fs");
-    import_node_path21 = require("node:path");
+    import_node_path20 = require("node:path");
     init_errors();
     init_atomic();
     init_lockfile();
@@ -6477,11 +6466,11 @@ async function askSwitch(socketPath, request, timeoutMs = 2e3) {
   let path6 = socketPath;
   if (Buffer.byteLength(socketPath) > SUN_PATH_MAX) {
     try {
-      directoryFd = (0, import_node_fs26.openSync)((0, import_node_path22.dirname)(socketPath), "r");
+      directoryFd = (0, import_node_fs26.openSync)((0, import_node_path21.dirname)(socketPath), "r");
     } catch {
       return void 0;
     }
-    path6 = `/proc/self/fd/${directoryFd}/${(0, import_node_path22.basename)(socketPath)}`;
+    path6 = `/proc/self/fd/${directoryFd}/${(0, import_node_path21.basename)(socketPath)}`;
   }
   try {
     return await new Promise((resolve9) => {
@@ -6515,7 +6504,7 @@ async function switchRunning(store, network) {
 async function ensureSwitch(store, network, timeoutMs = 5e3) {
   if (await switchRunning(store, network)) return;
   const dir = networkDir(store, network.id);
-  const logPath = (0, import_node_path22.join)(dir, "switch.log");
+  const logPath = (0, import_node_path21.join)(dir, "switch.log");
   const deadline = Date.now() + timeoutMs;
   for (; ; ) {
     const started = withLockFileSync(networkLock(store, network.id), () => {
@@ -6528,7 +6517,7 @@ async function ensureSwitch(store, network, timeoutMs = 5e3) {
         const why = lastLine(logPath) ?? (started.exited === -1 ? `${SWITCH_BINARY} could not be started (run npm run build)` : "it did not answer");
         throw new BurrowError("NETWORK", `the switch of network ${network.name} did not start: ${why}`);
       }
-      if (started.exited === 0 && !(0, import_node_fs26.existsSync)((0, import_node_path22.join)(dir, "switch.sock"))) break;
+      if (started.exited === 0 && !(0, import_node_fs26.existsSync)((0, import_node_path21.join)(dir, "switch.sock"))) break;
       await sleep(10, void 0);
     }
     await sleep(10, void 0);
@@ -6562,14 +6551,14 @@ function lastLine(path6) {
 async function disconnectFromSwitch(store, network, containerId) {
   return await askSwitch(switchSocketPath(store, network.id), `disconnect ${containerId}`) === "ok";
 }
-var import_node_child_process2, import_node_fs26, import_node_net2, import_node_path22, SWITCH_BINARY, NETATTACH_BINARY, SUN_PATH_MAX;
+var import_node_child_process2, import_node_fs26, import_node_net2, import_node_path21, SWITCH_BINARY, NETATTACH_BINARY, SUN_PATH_MAX;
 var init_switch = __esm({
   "src/network/switch.ts"() {
     "use strict";
     import_node_child_process2 = require("node:child_process");
     import_node_fs26 = require("node:fs");
     import_node_net2 = require("node:net");
-    import_node_path22 = require("node:path");
+    import_node_path21 = require("node:path");
     init_errors();
     init_sleep();
     init_spawn();
@@ -6590,12 +6579,12 @@ async function prepareAttachments(store, containerId, containerName2, hostsFile2
   }
   const dir = containerDir(store, containerId);
   for (const name of (0, import_node_fs27.readdirSync)(dir)) {
-    if (name.endsWith(ATTACH_SUFFIX) && !files.includes((0, import_node_path23.join)(dir, name))) (0, import_node_fs27.rmSync)((0, import_node_path23.join)(dir, name), { force: true });
+    if (name.endsWith(ATTACH_SUFFIX) && !files.includes((0, import_node_path22.join)(dir, name))) (0, import_node_fs27.rmSync)((0, import_node_path22.join)(dir, name), { force: true });
   }
   return files;
 }
 function attachFile(store, containerId, networkId) {
-  return (0, import_node_path23.join)(containerDir(store, containerId), `network-${networkId.slice(0, 12)}${ATTACH_SUFFIX}`);
+  return (0, import_node_path22.join)(containerDir(store, containerId), `network-${networkId.slice(0, 12)}${ATTACH_SUFFIX}`);
 }
 function forgetAttachment(store, containerId, networkId) {
   (0, import_node_fs27.rmSync)(attachFile(store, containerId, networkId), { force: true });
@@ -6626,12 +6615,12 @@ function attachText(fields) {
 `;
   }).join("");
 }
-var import_node_fs27, import_node_path23, ATTACH_SUFFIX;
+var import_node_fs27, import_node_path22, ATTACH_SUFFIX;
 var init_attach = __esm({
   "src/network/attach.ts"() {
     "use strict";
     import_node_fs27 = require("node:fs");
-    import_node_path23 = require("node:path");
+    import_node_path22 = require("node:path");
     init_record();
     init_errors();
     init_atomic();
@@ -6736,21 +6725,21 @@ function writeNameFiles(dir, context) {
 `,
     resolv: context.network === "host" && context.names.dns.length === 0 && context.names.dnsSearch.length === 0 && context.names.dnsOptions.length === 0 ? host : resolvConf({ nameservers: context.network === "host" ? hostWords(host, "nameserver") : context.nameservers, names: context.names, host })
   };
-  writeInPlace((0, import_node_path24.join)(dir, NAME_FILES.hosts), files.hosts);
-  writeInPlace((0, import_node_path24.join)(dir, NAME_FILES.hostname), files.hostname);
-  writeInPlace((0, import_node_path24.join)(dir, NAME_FILES.resolv), files.resolv);
+  writeInPlace((0, import_node_path23.join)(dir, NAME_FILES.hosts), files.hosts);
+  writeInPlace((0, import_node_path23.join)(dir, NAME_FILES.hostname), files.hostname);
+  writeInPlace((0, import_node_path23.join)(dir, NAME_FILES.resolv), files.resolv);
   return [
-    { source: (0, import_node_path24.join)(dir, NAME_FILES.hosts), target: "/etc/hosts" },
-    { source: (0, import_node_path24.join)(dir, NAME_FILES.hostname), target: "/etc/hostname" },
-    { source: (0, import_node_path24.join)(dir, NAME_FILES.resolv), target: "/etc/resolv.conf" }
+    { source: (0, import_node_path23.join)(dir, NAME_FILES.hosts), target: "/etc/hosts" },
+    { source: (0, import_node_path23.join)(dir, NAME_FILES.hostname), target: "/etc/hostname" },
+    { source: (0, import_node_path23.join)(dir, NAME_FILES.resolv), target: "/etc/resolv.conf" }
   ];
 }
-var import_node_fs29, import_node_path24, NAME_FILES, NO_NAMES;
+var import_node_fs29, import_node_path23, NAME_FILES, NO_NAMES;
 var init_files = __esm({
   "src/network/files.ts"() {
     "use strict";
     import_node_fs29 = require("node:fs");
-    import_node_path24 = require("node:path");
+    import_node_path23 = require("node:path");
     init_hosts();
     init_resolv();
     NAME_FILES = { hosts: "hosts", hostname: "hostname", resolv: "resolv.conf" };
@@ -6804,7 +6793,7 @@ function killLeftoverHelper(dir) {
   const unrecorded = unrecordedPasta(dir);
   if (unrecorded !== void 0) {
     signalLeftover(unrecorded.pid);
-    (0, import_node_fs30.rmSync)((0, import_node_path25.join)(dir, PASTA_PID_FILE), { force: true });
+    (0, import_node_fs30.rmSync)((0, import_node_path24.join)(dir, PASTA_PID_FILE), { force: true });
   }
 }
 function leftoverHelper(dir) {
@@ -6813,7 +6802,7 @@ function leftoverHelper(dir) {
 function recordedHelper(dir) {
   let text;
   try {
-    text = (0, import_node_fs30.readFileSync)((0, import_node_path25.join)(dir, HELPER_FILE), "latin1");
+    text = (0, import_node_fs30.readFileSync)((0, import_node_path24.join)(dir, HELPER_FILE), "latin1");
   } catch {
     return void 0;
   }
@@ -6827,7 +6816,7 @@ function signalLeftover(pid) {
   }
 }
 function unrecordedPasta(dir) {
-  const path6 = (0, import_node_path25.join)(dir, PASTA_PID_FILE);
+  const path6 = (0, import_node_path24.join)(dir, PASTA_PID_FILE);
   let pid;
   let writtenAt;
   try {
@@ -6847,12 +6836,12 @@ function commandName(pid) {
     return "";
   }
 }
-var import_node_fs30, import_node_path25, HELPERS, PASTA_DNS, SLIRP_DNS, SLIRP_HOST, TUN, HELPER_FILE, PASTA_PID_FILE;
+var import_node_fs30, import_node_path24, HELPERS, PASTA_DNS, SLIRP_DNS, SLIRP_HOST, TUN, HELPER_FILE, PASTA_PID_FILE;
 var init_helpers = __esm({
   "src/network/helpers.ts"() {
     "use strict";
     import_node_fs30 = require("node:fs");
-    import_node_path25 = require("node:path");
+    import_node_path24 = require("node:path");
     init_errors();
     init_host_tools();
     init_process_identity();
@@ -7366,7 +7355,7 @@ function under(mount, path6) {
   else if (path6 === mount.root) relative2 = "";
   else if (path6.startsWith(`${mount.root}/`)) relative2 = path6.slice(mount.root.length);
   else return void 0;
-  const dir = (0, import_node_path26.join)(mount.point, relative2);
+  const dir = (0, import_node_path25.join)(mount.point, relative2);
   return dir.length > 1 && dir.endsWith("/") ? dir.slice(0, -1) : dir;
 }
 function readPlaces(sources = SYSTEM_SOURCES) {
@@ -7414,12 +7403,12 @@ function writable(path6) {
     return false;
   }
 }
-var import_node_fs32, import_node_path26, V1_HIERARCHIES, SYSTEM_SOURCES;
+var import_node_fs32, import_node_path25, V1_HIERARCHIES, SYSTEM_SOURCES;
 var init_hierarchy = __esm({
   "src/cgroup/hierarchy.ts"() {
     "use strict";
     import_node_fs32 = require("node:fs");
-    import_node_path26 = require("node:path");
+    import_node_path25 = require("node:path");
     V1_HIERARCHIES = ["memory", "pids", "cpu", "cpuacct", "cpuset", "freezer", "blkio"];
     SYSTEM_SOURCES = { procSelfCgroup: "/proc/self/cgroup", mountinfo: "/proc/self/mountinfo" };
   }
@@ -7534,30 +7523,30 @@ function readV1State(memoryDir, blkioDir) {
   let currentMemory = Infinity;
   let swapAccounting = false;
   if (memoryDir !== void 0) {
-    swapAccounting = (0, import_node_fs33.existsSync)((0, import_node_path27.join)(memoryDir, "memory.memsw.limit_in_bytes"));
+    swapAccounting = (0, import_node_fs33.existsSync)((0, import_node_path26.join)(memoryDir, "memory.memsw.limit_in_bytes"));
     try {
-      currentMemory = v1Bytes((0, import_node_fs33.readFileSync)((0, import_node_path27.join)(memoryDir, "memory.limit_in_bytes"), "utf8")) ?? Infinity;
+      currentMemory = v1Bytes((0, import_node_fs33.readFileSync)((0, import_node_path26.join)(memoryDir, "memory.limit_in_bytes"), "utf8")) ?? Infinity;
     } catch {
     }
   }
-  const bfq = blkioDir !== void 0 && !(0, import_node_fs33.existsSync)((0, import_node_path27.join)(blkioDir, "blkio.weight")) && (0, import_node_fs33.existsSync)((0, import_node_path27.join)(blkioDir, "blkio.bfq.weight"));
+  const bfq = blkioDir !== void 0 && !(0, import_node_fs33.existsSync)((0, import_node_path26.join)(blkioDir, "blkio.weight")) && (0, import_node_fs33.existsSync)((0, import_node_path26.join)(blkioDir, "blkio.bfq.weight"));
   return { swapAccounting, currentMemory, blkioWeightFile: bfq ? "blkio.bfq.weight" : "blkio.weight" };
 }
 function writeLimit(dir, write) {
   try {
-    (0, import_node_fs33.writeFileSync)((0, import_node_path27.join)(dir, write.file), write.value);
+    (0, import_node_fs33.writeFileSync)((0, import_node_path26.join)(dir, write.file), write.value);
   } catch (error) {
     const code = error.code ?? "error";
     const why = code === "EINVAL" || code === "ERANGE" ? "the kernel refused the value" : code === "EBUSY" ? "the cgroup is busy" : error.message;
-    throw new BurrowError("INVALID_ARGUMENT", `${write.flag}: cannot write ${write.value} to ${(0, import_node_path27.join)(dir, write.file)}: ${why} (${code})`, { cause: error });
+    throw new BurrowError("INVALID_ARGUMENT", `${write.flag}: cannot write ${write.value} to ${(0, import_node_path26.join)(dir, write.file)}: ${why} (${code})`, { cause: error });
   }
 }
-var import_node_fs33, import_node_path27, CPU_PERIOD_US, unlimitedPids;
+var import_node_fs33, import_node_path26, CPU_PERIOD_US, unlimitedPids;
 var init_limits_files = __esm({
   "src/cgroup/limits-files.ts"() {
     "use strict";
     import_node_fs33 = require("node:fs");
-    import_node_path27 = require("node:path");
+    import_node_path26 = require("node:path");
     init_errors();
     init_types();
     CPU_PERIOD_US = 1e5;
@@ -7574,26 +7563,26 @@ function readWords(path6) {
   }
 }
 function delegatedParent(place2) {
-  return (0, import_node_path28.basename)(place2.own) === LEAF_NAME ? (0, import_node_path28.dirname)(place2.own) : place2.own;
+  return (0, import_node_path27.basename)(place2.own) === LEAF_NAME ? (0, import_node_path27.dirname)(place2.own) : place2.own;
 }
 function isDelegated(dir) {
-  return writable(dir) && writable((0, import_node_path28.join)(dir, "cgroup.procs")) && writable((0, import_node_path28.join)(dir, "cgroup.subtree_control"));
+  return writable(dir) && writable((0, import_node_path27.join)(dir, "cgroup.procs")) && writable((0, import_node_path27.join)(dir, "cgroup.subtree_control"));
 }
 function v2Controllers(dir) {
-  const available = readWords((0, import_node_path28.join)(dir, "cgroup.controllers"));
+  const available = readWords((0, import_node_path27.join)(dir, "cgroup.controllers"));
   const controllers = V2_RESOURCES.filter((name) => available.includes(name));
-  if ((0, import_node_fs34.existsSync)((0, import_node_path28.join)(dir, "cgroup.freeze"))) controllers.push("freezer");
+  if ((0, import_node_fs34.existsSync)((0, import_node_path27.join)(dir, "cgroup.freeze"))) controllers.push("freezer");
   return controllers;
 }
 function emptyIntoLeaf(parent) {
-  const leaf = (0, import_node_path28.join)(parent, LEAF_NAME);
+  const leaf = (0, import_node_path27.join)(parent, LEAF_NAME);
   (0, import_node_fs34.mkdirSync)(leaf, { recursive: true });
   for (let round = 0; round < 20; round++) {
-    const pids = readWords((0, import_node_path28.join)(parent, "cgroup.procs"));
+    const pids = readWords((0, import_node_path27.join)(parent, "cgroup.procs"));
     if (pids.length === 0) return;
     for (const pid of pids) {
       try {
-        (0, import_node_fs34.writeFileSync)((0, import_node_path28.join)(leaf, "cgroup.procs"), pid);
+        (0, import_node_fs34.writeFileSync)((0, import_node_path27.join)(leaf, "cgroup.procs"), pid);
       } catch (error) {
         if (error.code !== "ESRCH") break;
       }
@@ -7602,14 +7591,14 @@ function emptyIntoLeaf(parent) {
 }
 function enableSubtree(parent, wanted) {
   const resources = wanted.filter((name) => name !== "freezer");
-  const enabled2 = readWords((0, import_node_path28.join)(parent, "cgroup.subtree_control"));
+  const enabled2 = readWords((0, import_node_path27.join)(parent, "cgroup.subtree_control"));
   const missing = resources.filter((name) => !enabled2.includes(name));
   if (missing.length === 0) return;
   const line = missing.map((name) => `+${name}`).join(" ");
   for (let attempt = 0; ; attempt++) {
     emptyIntoLeaf(parent);
     try {
-      (0, import_node_fs34.writeFileSync)((0, import_node_path28.join)(parent, "cgroup.subtree_control"), line);
+      (0, import_node_fs34.writeFileSync)((0, import_node_path27.join)(parent, "cgroup.subtree_control"), line);
       return;
     } catch (error) {
       if (error.code === "EBUSY" && attempt < 5) continue;
@@ -7618,14 +7607,14 @@ function enableSubtree(parent, wanted) {
   }
 }
 function containerDirV2(parent, id) {
-  return (0, import_node_path28.join)(parent, `${CONTAINER_PREFIX}${id.slice(0, 12)}`);
+  return (0, import_node_path27.join)(parent, `${CONTAINER_PREFIX}${id.slice(0, 12)}`);
 }
 function ioBfq(dir) {
-  return !(0, import_node_fs34.existsSync)((0, import_node_path28.join)(dir, "io.weight")) && (0, import_node_fs34.existsSync)((0, import_node_path28.join)(dir, "io.bfq.weight"));
+  return !(0, import_node_fs34.existsSync)((0, import_node_path27.join)(dir, "io.weight")) && (0, import_node_fs34.existsSync)((0, import_node_path27.join)(dir, "io.bfq.weight"));
 }
 function writeV2Limits(dir, limits) {
   for (const write of v2Writes(limits, ioBfq(dir))) {
-    if (write.file === "memory.swap.max" && !(0, import_node_fs34.existsSync)((0, import_node_path28.join)(dir, write.file))) continue;
+    if (write.file === "memory.swap.max" && !(0, import_node_fs34.existsSync)((0, import_node_path27.join)(dir, write.file))) continue;
     writeLimit(dir, write);
   }
 }
@@ -7650,12 +7639,12 @@ function createV2Cgroup(parent, controllers, id, limits) {
   }
   return dir;
 }
-var import_node_fs34, import_node_path28, LEAF_NAME, CONTAINER_PREFIX, V2_RESOURCES;
+var import_node_fs34, import_node_path27, LEAF_NAME, CONTAINER_PREFIX, V2_RESOURCES;
 var init_delegated_v2 = __esm({
   "src/cgroup/delegated-v2.ts"() {
     "use strict";
     import_node_fs34 = require("node:fs");
-    import_node_path28 = require("node:path");
+    import_node_path27 = require("node:path");
     init_errors();
     init_hierarchy();
     init_limits_files();
@@ -7675,13 +7664,13 @@ function findSubtrees(places, uid) {
   for (const hierarchy of V1_HIERARCHIES) {
     const place2 = places.v1[hierarchy];
     if (place2 === void 0) continue;
-    for (let dir = place2.own; ; dir = (0, import_node_path29.dirname)(dir)) {
-      const candidate = (0, import_node_path29.join)(dir, name);
+    for (let dir = place2.own; ; dir = (0, import_node_path28.dirname)(dir)) {
+      const candidate = (0, import_node_path28.join)(dir, name);
       if ((0, import_node_fs35.existsSync)(candidate)) {
-        if (writable(candidate) && writable((0, import_node_path29.join)(candidate, "cgroup.procs"))) subtrees[hierarchy] = candidate;
+        if (writable(candidate) && writable((0, import_node_path28.join)(candidate, "cgroup.procs"))) subtrees[hierarchy] = candidate;
         break;
       }
-      if (dir === place2.mount || !dir.startsWith(place2.mount) || dir === (0, import_node_path29.dirname)(dir)) break;
+      if (dir === place2.mount || !dir.startsWith(place2.mount) || dir === (0, import_node_path28.dirname)(dir)) break;
     }
   }
   return subtrees;
@@ -7693,18 +7682,18 @@ function v1Controllers(subtrees) {
   if (subtrees.cpu !== void 0) controllers.push("cpu");
   if (subtrees.cpuset !== void 0) controllers.push("cpuset");
   const blkio = subtrees.blkio;
-  if (blkio !== void 0 && ((0, import_node_fs35.existsSync)((0, import_node_path29.join)(blkio, "blkio.weight")) || (0, import_node_fs35.existsSync)((0, import_node_path29.join)(blkio, "blkio.bfq.weight")))) controllers.push("io");
+  if (blkio !== void 0 && ((0, import_node_fs35.existsSync)((0, import_node_path28.join)(blkio, "blkio.weight")) || (0, import_node_fs35.existsSync)((0, import_node_path28.join)(blkio, "blkio.bfq.weight")))) controllers.push("io");
   if (subtrees.freezer !== void 0) controllers.push("freezer");
   return controllers;
 }
 function v1SwapAccounting(subtrees) {
-  return subtrees.memory !== void 0 && (0, import_node_fs35.existsSync)((0, import_node_path29.join)(subtrees.memory, "memory.memsw.limit_in_bytes"));
+  return subtrees.memory !== void 0 && (0, import_node_fs35.existsSync)((0, import_node_path28.join)(subtrees.memory, "memory.memsw.limit_in_bytes"));
 }
 function copyCpuset(dir) {
   for (const file of ["cpuset.cpus", "cpuset.mems"]) {
-    const mine = (0, import_node_fs35.readFileSync)((0, import_node_path29.join)(dir, file), "utf8").trim();
+    const mine = (0, import_node_fs35.readFileSync)((0, import_node_path28.join)(dir, file), "utf8").trim();
     if (mine !== "") continue;
-    (0, import_node_fs35.writeFileSync)((0, import_node_path29.join)(dir, file), (0, import_node_fs35.readFileSync)((0, import_node_path29.join)((0, import_node_path29.dirname)(dir), file), "utf8").trim());
+    (0, import_node_fs35.writeFileSync)((0, import_node_path28.join)(dir, file), (0, import_node_fs35.readFileSync)((0, import_node_path28.join)((0, import_node_path28.dirname)(dir), file), "utf8").trim());
   }
 }
 function writeV1Limits(dirs, limits) {
@@ -7736,7 +7725,7 @@ function createV1Cgroups(subtrees, id, limits) {
     for (const hierarchy of v1HierarchiesFor(limits)) {
       const subtree = subtrees[hierarchy];
       if (subtree === void 0) continue;
-      const dir = (0, import_node_path29.join)(subtree, id.slice(0, 12));
+      const dir = (0, import_node_path28.join)(subtree, id.slice(0, 12));
       try {
         (0, import_node_fs35.mkdirSync)(dir);
       } catch (error) {
@@ -7756,7 +7745,7 @@ function createV1Cgroups(subtrees, id, limits) {
 }
 function procsOf(dir) {
   try {
-    return (0, import_node_fs35.readFileSync)((0, import_node_path29.join)(dir, "cgroup.procs"), "utf8").split("\n").filter((line) => line !== "").map(Number);
+    return (0, import_node_fs35.readFileSync)((0, import_node_path28.join)(dir, "cgroup.procs"), "utf8").split("\n").filter((line) => line !== "").map(Number);
   } catch {
     return [];
   }
@@ -7773,7 +7762,7 @@ function extendV1Cgroups(dirs, subtrees, id, limits) {
       if (outside2.length === 0) break;
       for (const pid of outside2) {
         try {
-          (0, import_node_fs35.writeFileSync)((0, import_node_path29.join)(dir, "cgroup.procs"), String(pid));
+          (0, import_node_fs35.writeFileSync)((0, import_node_path28.join)(dir, "cgroup.procs"), String(pid));
         } catch {
         }
       }
@@ -7781,12 +7770,12 @@ function extendV1Cgroups(dirs, subtrees, id, limits) {
   }
   return { ...dirs, ...added };
 }
-var import_node_fs35, import_node_path29;
+var import_node_fs35, import_node_path28;
 var init_delegated_v1 = __esm({
   "src/cgroup/delegated-v1.ts"() {
     "use strict";
     import_node_fs35 = require("node:fs");
-    import_node_path29 = require("node:path");
+    import_node_path28 = require("node:path");
     init_errors();
     init_hierarchy();
     init_limits_files();
@@ -9047,10 +9036,10 @@ var require_resolveCommand = __commonJS({
       }
       return resolved;
     }
-    function resolveCommand2(parsed) {
+    function resolveCommand(parsed) {
       return resolveCommandAttempt(parsed) || resolveCommandAttempt(parsed, true);
     }
-    module2.exports = resolveCommand2;
+    module2.exports = resolveCommand;
   }
 });
 
@@ -9134,19 +9123,19 @@ var require_parse = __commonJS({
   "node_modules/cross-spawn/lib/parse.js"(exports2, module2) {
     "use strict";
     var path6 = require("path");
-    var resolveCommand2 = require_resolveCommand();
+    var resolveCommand = require_resolveCommand();
     var escape = require_escape();
     var readShebang = require_readShebang();
     var isWin = process.platform === "win32";
     var isExecutableRegExp = /\.(?:com|exe)$/i;
     var isCmdShimRegExp = /node_modules[\\/].bin[\\/][^\\/]+\.cmd$/i;
     function detectShebang(parsed) {
-      parsed.file = resolveCommand2(parsed);
+      parsed.file = resolveCommand(parsed);
       const shebang = parsed.file && readShebang(parsed.file);
       if (shebang) {
         parsed.args.unshift(parsed.file);
         parsed.command = shebang;
-        return resolveCommand2(parsed);
+        return resolveCommand(parsed);
       }
       return parsed.file;
     }
@@ -9297,22 +9286,22 @@ function toPath(urlOrPath) {
 function traversePathUp(startPath) {
   return {
     *[Symbol.iterator]() {
-      let currentPath = import_node_path30.default.resolve(toPath(startPath));
+      let currentPath = import_node_path29.default.resolve(toPath(startPath));
       let previousPath;
       while (previousPath !== currentPath) {
         yield currentPath;
         previousPath = currentPath;
-        currentPath = import_node_path30.default.resolve(currentPath, "..");
+        currentPath = import_node_path29.default.resolve(currentPath, "..");
       }
     }
   };
 }
-var import_node_util4, import_node_child_process4, import_node_path30, import_node_url5, execFileOriginal, TEN_MEGABYTES_IN_BYTES;
+var import_node_util4, import_node_child_process4, import_node_path29, import_node_url5, execFileOriginal, TEN_MEGABYTES_IN_BYTES;
 var init_node = __esm({
   "node_modules/unicorn-magic/node.js"() {
     import_node_util4 = require("node:util");
     import_node_child_process4 = require("node:child_process");
-    import_node_path30 = __toESM(require("node:path"), 1);
+    import_node_path29 = __toESM(require("node:path"), 1);
     import_node_url5 = require("node:url");
     init_default2();
     execFileOriginal = (0, import_node_util4.promisify)(import_node_child_process4.execFile);
@@ -9321,11 +9310,11 @@ var init_node = __esm({
 });
 
 // node_modules/npm-run-path/index.js
-var import_node_process5, import_node_path31, npmRunPath, applyPreferLocal, applyExecPath, npmRunPathEnv;
+var import_node_process5, import_node_path30, npmRunPath, applyPreferLocal, applyExecPath, npmRunPathEnv;
 var init_npm_run_path = __esm({
   "node_modules/npm-run-path/index.js"() {
     import_node_process5 = __toESM(require("node:process"), 1);
-    import_node_path31 = __toESM(require("node:path"), 1);
+    import_node_path30 = __toESM(require("node:path"), 1);
     init_path_key();
     init_node();
     npmRunPath = ({
@@ -9335,27 +9324,27 @@ var init_npm_run_path = __esm({
       execPath: execPath2 = import_node_process5.default.execPath,
       addExecPath = true
     } = {}) => {
-      const cwdPath = import_node_path31.default.resolve(toPath(cwd));
+      const cwdPath = import_node_path30.default.resolve(toPath(cwd));
       const result = [];
-      const pathParts = pathOption.split(import_node_path31.default.delimiter);
+      const pathParts = pathOption.split(import_node_path30.default.delimiter);
       if (preferLocal) {
         applyPreferLocal(result, pathParts, cwdPath);
       }
       if (addExecPath) {
         applyExecPath(result, pathParts, execPath2, cwdPath);
       }
-      return pathOption === "" || pathOption === import_node_path31.default.delimiter ? `${result.join(import_node_path31.default.delimiter)}${pathOption}` : [...result, pathOption].join(import_node_path31.default.delimiter);
+      return pathOption === "" || pathOption === import_node_path30.default.delimiter ? `${result.join(import_node_path30.default.delimiter)}${pathOption}` : [...result, pathOption].join(import_node_path30.default.delimiter);
     };
     applyPreferLocal = (result, pathParts, cwdPath) => {
       for (const directory of traversePathUp(cwdPath)) {
-        const pathPart = import_node_path31.default.join(directory, "node_modules/.bin");
+        const pathPart = import_node_path30.default.join(directory, "node_modules/.bin");
         if (!pathParts.includes(pathPart)) {
           result.push(pathPart);
         }
       }
     };
     applyExecPath = (result, pathParts, execPath2, cwdPath) => {
-      const pathPart = import_node_path31.default.resolve(cwdPath, toPath(execPath2), "..");
+      const pathPart = import_node_path30.default.resolve(cwdPath, toPath(execPath2), "..");
       if (!pathParts.includes(pathPart)) {
         result.push(pathPart);
       }
@@ -10638,11 +10627,11 @@ var init_timeout = __esm({
 });
 
 // node_modules/execa/lib/methods/node.js
-var import_node_process6, import_node_path32, mapNode, handleNodeOption;
+var import_node_process6, import_node_path31, mapNode, handleNodeOption;
 var init_node2 = __esm({
   "node_modules/execa/lib/methods/node.js"() {
     import_node_process6 = require("node:process");
-    import_node_path32 = __toESM(require("node:path"), 1);
+    import_node_path31 = __toESM(require("node:path"), 1);
     init_file_url();
     mapNode = ({ options }) => {
       if (options.node === false) {
@@ -10662,7 +10651,7 @@ var init_node2 = __esm({
         throw new TypeError('The "execPath" option has been removed. Please use the "nodePath" option instead.');
       }
       const normalizedNodePath = safeNormalizeFileUrl(nodePath, 'The "nodePath" option');
-      const resolvedNodePath = import_node_path32.default.resolve(cwd, normalizedNodePath);
+      const resolvedNodePath = import_node_path31.default.resolve(cwd, normalizedNodePath);
       const newOptions = {
         ...options,
         nodePath: resolvedNodePath,
@@ -10672,7 +10661,7 @@ var init_node2 = __esm({
       if (!shouldHandleNode) {
         return [file, commandArguments, newOptions];
       }
-      if (import_node_path32.default.basename(file, ".exe") === "node") {
+      if (import_node_path31.default.basename(file, ".exe") === "node") {
         throw new TypeError('When the "node" option is true, the first argument does not need to be "node".');
       }
       return [
@@ -10773,16 +10762,16 @@ Please rename it to one of: ${correctEncodings}.`);
 });
 
 // node_modules/execa/lib/arguments/cwd.js
-var import_node_fs36, import_node_path33, import_node_process7, normalizeCwd, getDefaultCwd, fixCwdError;
+var import_node_fs36, import_node_path32, import_node_process7, normalizeCwd, getDefaultCwd, fixCwdError;
 var init_cwd = __esm({
   "node_modules/execa/lib/arguments/cwd.js"() {
     import_node_fs36 = require("node:fs");
-    import_node_path33 = __toESM(require("node:path"), 1);
+    import_node_path32 = __toESM(require("node:path"), 1);
     import_node_process7 = __toESM(require("node:process"), 1);
     init_file_url();
     normalizeCwd = (cwd = getDefaultCwd()) => {
       const cwdString = safeNormalizeFileUrl(cwd, 'The "cwd" option');
-      return import_node_path33.default.resolve(cwdString);
+      return import_node_path32.default.resolve(cwdString);
     };
     getDefaultCwd = () => {
       try {
@@ -10815,10 +10804,10 @@ ${originalMessage}`;
 });
 
 // node_modules/execa/lib/arguments/options.js
-var import_node_path34, import_node_process8, import_cross_spawn, normalizeOptions, addDefaultOptions, getEnv;
+var import_node_path33, import_node_process8, import_cross_spawn, normalizeOptions, addDefaultOptions, getEnv;
 var init_options = __esm({
   "node_modules/execa/lib/arguments/options.js"() {
-    import_node_path34 = __toESM(require("node:path"), 1);
+    import_node_path33 = __toESM(require("node:path"), 1);
     import_node_process8 = __toESM(require("node:process"), 1);
     import_cross_spawn = __toESM(require_cross_spawn(), 1);
     init_npm_run_path();
@@ -10849,7 +10838,7 @@ var init_options = __esm({
       options.killSignal = normalizeKillSignal(options.killSignal);
       options.forceKillAfterDelay = normalizeForceKillAfterDelay(options.forceKillAfterDelay);
       options.lines = options.lines.map((lines, fdNumber) => lines && !BINARY_ENCODINGS.has(options.encoding) && options.buffer[fdNumber]);
-      if (import_node_process8.default.platform === "win32" && import_node_path34.default.basename(file, ".exe") === "cmd") {
+      if (import_node_process8.default.platform === "win32" && import_node_path33.default.basename(file, ".exe") === "cmd") {
         commandArguments.unshift("/q");
       }
       return { file, commandArguments, options };
@@ -16064,23 +16053,23 @@ function runtimeDir(uid) {
   return process.env.XDG_RUNTIME_DIR ?? `/run/user/${uid}`;
 }
 function userManagerCgroup(place2, uid) {
-  return (0, import_node_path35.join)(place2.mount, "user.slice", `user-${uid}.slice`, `user@${uid}.service`);
+  return (0, import_node_path34.join)(place2.mount, "user.slice", `user-${uid}.slice`, `user@${uid}.service`);
 }
 function holderCgroup(place2, uid) {
-  return (0, import_node_path35.join)(userManagerCgroup(place2, uid), HOLDER_SLICE, HOLDER_UNIT);
+  return (0, import_node_path34.join)(userManagerCgroup(place2, uid), HOLDER_SLICE, HOLDER_UNIT);
 }
 function findUserManager(place2, uid) {
   if (place2 === void 0 || !place2.pure) return void 0;
-  if (!(0, import_node_fs41.existsSync)((0, import_node_path35.join)(runtimeDir(uid), "bus"))) return void 0;
+  if (!(0, import_node_fs41.existsSync)((0, import_node_path34.join)(runtimeDir(uid), "bus"))) return void 0;
   const manager = userManagerCgroup(place2, uid);
-  if (!(0, import_node_fs41.existsSync)((0, import_node_path35.join)(manager, "cgroup.controllers"))) return void 0;
+  if (!(0, import_node_fs41.existsSync)((0, import_node_path34.join)(manager, "cgroup.controllers"))) return void 0;
   const controllers = v2Controllers(manager);
-  if (!controllers.includes("freezer") && (0, import_node_fs41.existsSync)((0, import_node_path35.join)(manager, "cgroup.freeze"))) controllers.push("freezer");
+  if (!controllers.includes("freezer") && (0, import_node_fs41.existsSync)((0, import_node_path34.join)(manager, "cgroup.freeze"))) controllers.push("freezer");
   return { holder: holderCgroup(place2, uid), controllers };
 }
 function holderReady(holder, controllers) {
   try {
-    const enabled2 = (0, import_node_fs41.readFileSync)((0, import_node_path35.join)(holder, "cgroup.subtree_control"), "utf8");
+    const enabled2 = (0, import_node_fs41.readFileSync)((0, import_node_path34.join)(holder, "cgroup.subtree_control"), "utf8");
     return controllers.every((name) => name === "freezer" || enabled2.includes(name));
   } catch {
     return false;
@@ -16088,7 +16077,7 @@ function holderReady(holder, controllers) {
 }
 async function ensureHolder(manager, uid, holdArgv) {
   if (holderReady(manager.holder, manager.controllers)) return;
-  if (!(0, import_node_fs41.existsSync)((0, import_node_path35.join)(manager.holder, "cgroup.procs"))) {
+  if (!(0, import_node_fs41.existsSync)((0, import_node_path34.join)(manager.holder, "cgroup.procs"))) {
     const env = { XDG_RUNTIME_DIR: runtimeDir(uid) };
     const { execa: execa2 } = await Promise.resolve().then(() => (init_execa(), execa_exports));
     const result = await execa2(
@@ -16102,7 +16091,7 @@ async function ensureHolder(manager, uid, holdArgv) {
     }
   }
   for (let attempt = 0; attempt < 500; attempt++) {
-    if ((0, import_node_fs41.existsSync)((0, import_node_path35.join)(manager.holder, "cgroup.procs"))) {
+    if ((0, import_node_fs41.existsSync)((0, import_node_path34.join)(manager.holder, "cgroup.procs"))) {
       enableSubtree(manager.holder, manager.controllers);
       if (holderReady(manager.holder, manager.controllers)) return;
     }
@@ -16110,12 +16099,12 @@ async function ensureHolder(manager, uid, holdArgv) {
   }
   throw new BurrowError("IO", `the systemd user unit ${HOLDER_UNIT} did not come up within 10 s (see: journalctl --user -u ${HOLDER_UNIT})`);
 }
-var import_node_fs41, import_node_path35, HOLDER_SLICE, HOLDER_UNIT, sleep2;
+var import_node_fs41, import_node_path34, HOLDER_SLICE, HOLDER_UNIT, sleep2;
 var init_systemd_user = __esm({
   "src/cgroup/systemd-user.ts"() {
     "use strict";
     import_node_fs41 = require("node:fs");
-    import_node_path35 = require("node:path");
+    import_node_path34 = require("node:path");
     init_errors();
     init_delegated_v2();
     HOLDER_SLICE = "burrow.slice";
@@ -16225,7 +16214,7 @@ var init_route = __esm({
 function read(dir, file) {
   if (dir === void 0) return void 0;
   try {
-    return (0, import_node_fs42.readFileSync)((0, import_node_path36.join)(dir, file), "utf8");
+    return (0, import_node_fs42.readFileSync)((0, import_node_path35.join)(dir, file), "utf8");
   } catch {
     return void 0;
   }
@@ -16293,12 +16282,12 @@ function oomKillCount(cgroup) {
   if ("v2" in cgroup.dirs) return keyed(read(cgroup.dirs.v2, "memory.events"), "oom_kill") ?? 0;
   return keyed(read(cgroup.dirs.v1.memory, "memory.oom_control"), "oom_kill") ?? 0;
 }
-var import_node_fs42, import_node_path36, number;
+var import_node_fs42, import_node_path35, number;
 var init_stats = __esm({
   "src/cgroup/stats.ts"() {
     "use strict";
     import_node_fs42 = require("node:fs");
-    import_node_path36 = require("node:path");
+    import_node_path35 = require("node:path");
     init_limits_files();
     number = (text) => {
       if (text === void 0) return void 0;
@@ -16362,23 +16351,23 @@ var init_resolve = __esm({
 // src/cgroup/freezer.ts
 function freezerOf(cgroup) {
   if (cgroup === void 0) return void 0;
-  if ("v2" in cgroup.dirs) return (0, import_node_fs43.existsSync)((0, import_node_path37.join)(cgroup.dirs.v2, "cgroup.freeze")) ? { dir: cgroup.dirs.v2, v2: true } : void 0;
+  if ("v2" in cgroup.dirs) return (0, import_node_fs43.existsSync)((0, import_node_path36.join)(cgroup.dirs.v2, "cgroup.freeze")) ? { dir: cgroup.dirs.v2, v2: true } : void 0;
   const dir = cgroup.dirs.v1.freezer;
-  return dir !== void 0 && (0, import_node_fs43.existsSync)((0, import_node_path37.join)(dir, "freezer.state")) ? { dir, v2: false } : void 0;
+  return dir !== void 0 && (0, import_node_fs43.existsSync)((0, import_node_path36.join)(dir, "freezer.state")) ? { dir, v2: false } : void 0;
 }
 function isFrozen(cgroup) {
   const freezer = freezerOf(cgroup);
   if (freezer === void 0) return false;
   try {
-    if (freezer.v2) return (0, import_node_fs43.readFileSync)((0, import_node_path37.join)(freezer.dir, "cgroup.freeze"), "utf8").trim() === "1";
-    return (0, import_node_fs43.readFileSync)((0, import_node_path37.join)(freezer.dir, "freezer.state"), "utf8").trim() !== "THAWED";
+    if (freezer.v2) return (0, import_node_fs43.readFileSync)((0, import_node_path36.join)(freezer.dir, "cgroup.freeze"), "utf8").trim() === "1";
+    return (0, import_node_fs43.readFileSync)((0, import_node_path36.join)(freezer.dir, "freezer.state"), "utf8").trim() !== "THAWED";
   } catch {
     return false;
   }
 }
 function done(freezer, frozen) {
-  if (freezer.v2) return keyed((0, import_node_fs43.readFileSync)((0, import_node_path37.join)(freezer.dir, "cgroup.events"), "utf8"), "frozen") === (frozen ? 1 : 0);
-  return (0, import_node_fs43.readFileSync)((0, import_node_path37.join)(freezer.dir, "freezer.state"), "utf8").trim() === (frozen ? "FROZEN" : "THAWED");
+  if (freezer.v2) return keyed((0, import_node_fs43.readFileSync)((0, import_node_path36.join)(freezer.dir, "cgroup.events"), "utf8"), "frozen") === (frozen ? 1 : 0);
+  return (0, import_node_fs43.readFileSync)((0, import_node_path36.join)(freezer.dir, "freezer.state"), "utf8").trim() === (frozen ? "FROZEN" : "THAWED");
 }
 async function setFrozen(cgroup, frozen, name) {
   const verb = frozen ? "pause" : "unpause";
@@ -16387,8 +16376,8 @@ async function setFrozen(cgroup, frozen, name) {
     throw new BurrowError("INVALID_ARGUMENT", `cannot ${verb} ${name}: it has no freezer cgroup of its own (run 'burrow doctor' to see what this host delegates)`);
   }
   const write = () => {
-    if (freezer.v2) (0, import_node_fs43.writeFileSync)((0, import_node_path37.join)(freezer.dir, "cgroup.freeze"), frozen ? "1" : "0");
-    else (0, import_node_fs43.writeFileSync)((0, import_node_path37.join)(freezer.dir, "freezer.state"), frozen ? "FROZEN" : "THAWED");
+    if (freezer.v2) (0, import_node_fs43.writeFileSync)((0, import_node_path36.join)(freezer.dir, "cgroup.freeze"), frozen ? "1" : "0");
+    else (0, import_node_fs43.writeFileSync)((0, import_node_path36.join)(freezer.dir, "freezer.state"), frozen ? "FROZEN" : "THAWED");
   };
   write();
   for (let attempt = 0; attempt < 200; attempt++) {
@@ -16396,15 +16385,15 @@ async function setFrozen(cgroup, frozen, name) {
     if (!freezer.v2 && attempt % 10 === 9) write();
     await sleep3(10);
   }
-  if (frozen && !freezer.v2) (0, import_node_fs43.writeFileSync)((0, import_node_path37.join)(freezer.dir, "freezer.state"), "THAWED");
+  if (frozen && !freezer.v2) (0, import_node_fs43.writeFileSync)((0, import_node_path36.join)(freezer.dir, "freezer.state"), "THAWED");
   throw new BurrowError("IO", `${name} did not ${frozen ? "freeze" : "thaw"} within 2 s`);
 }
-var import_node_fs43, import_node_path37, sleep3;
+var import_node_fs43, import_node_path36, sleep3;
 var init_freezer = __esm({
   "src/cgroup/freezer.ts"() {
     "use strict";
     import_node_fs43 = require("node:fs");
-    import_node_path37 = require("node:path");
+    import_node_path36 = require("node:path");
     init_errors();
     init_stats();
     sleep3 = (ms2) => new Promise((resolve9) => setTimeout(resolve9, ms2));
@@ -16456,25 +16445,25 @@ function removeOrphanCgroups(host, isLive2) {
   if (host.v2Parent !== void 0 && (host.route === "delegated-v2" || host.route === "systemd-user")) {
     for (const name of children(host.v2Parent)) {
       const id = v2.exec(name)?.[1];
-      if (id !== void 0 && !isLive2(id)) tryRemove((0, import_node_path38.join)(host.v2Parent, name));
+      if (id !== void 0 && !isLive2(id)) tryRemove((0, import_node_path37.join)(host.v2Parent, name));
     }
   }
   if (host.route === "delegated-v1" && host.v1Subtrees !== void 0) {
     for (const subtree of Object.values(host.v1Subtrees)) {
       if (subtree === void 0) continue;
       for (const name of children(subtree)) {
-        if (/^[0-9a-f]{12}$/.test(name) && !isLive2(name)) tryRemove((0, import_node_path38.join)(subtree, name));
+        if (/^[0-9a-f]{12}$/.test(name) && !isLive2(name)) tryRemove((0, import_node_path37.join)(subtree, name));
       }
     }
   }
 }
-var import_node_fs44, import_promises14, import_node_path38, sleep4;
+var import_node_fs44, import_promises14, import_node_path37, sleep4;
 var init_remove2 = __esm({
   "src/cgroup/remove.ts"() {
     "use strict";
     import_node_fs44 = require("node:fs");
     import_promises14 = require("node:fs/promises");
-    import_node_path38 = require("node:path");
+    import_node_path37 = require("node:path");
     init_delegated_v2();
     sleep4 = (ms2) => new Promise((resolve9) => setTimeout(resolve9, ms2));
   }
@@ -16532,8 +16521,8 @@ function requireParent(host) {
 function entryArgv(cgroup) {
   const argv = [CGEXEC_BINARY];
   if (cgroup.systemd !== void 0) argv.push("--systemd", cgroup.systemd.unit, cgroup.systemd.subPath);
-  if ("v2" in cgroup.dirs) argv.push("--procs", (0, import_node_path39.join)(cgroup.dirs.v2, "cgroup.procs"));
-  else for (const dir of Object.values(cgroup.dirs.v1)) if (dir !== void 0) argv.push("--procs", (0, import_node_path39.join)(dir, "cgroup.procs"));
+  if ("v2" in cgroup.dirs) argv.push("--procs", (0, import_node_path38.join)(cgroup.dirs.v2, "cgroup.procs"));
+  else for (const dir of Object.values(cgroup.dirs.v1)) if (dir !== void 0) argv.push("--procs", (0, import_node_path38.join)(dir, "cgroup.procs"));
   argv.push("--");
   return argv;
 }
@@ -16550,11 +16539,11 @@ function applyLimits(cgroup, limits, id, host = detectCached) {
 function oomKilled(cgroup) {
   return oomKillCount(cgroup) > 0;
 }
-var import_node_path39, import_node_url6, CGEXEC_BINARY;
+var import_node_path38, import_node_url6, CGEXEC_BINARY;
 var init_cgroup = __esm({
   "src/cgroup/index.ts"() {
     "use strict";
-    import_node_path39 = require("node:path");
+    import_node_path38 = require("node:path");
     import_node_url6 = require("node:url");
     init_errors();
     init_delegated_v2();
@@ -16603,7 +16592,7 @@ function readJson(path6) {
   }
 }
 function readSandbox(dir) {
-  const text = readRunFile((0, import_node_path40.join)(dir, "pid"))?.trim();
+  const text = readRunFile((0, import_node_path39.join)(dir, "pid"))?.trim();
   return text === void 0 ? void 0 : parseIdentity(text);
 }
 function sandboxPidFile(pid) {
@@ -16619,8 +16608,8 @@ function monitorOf(file) {
 }
 function containerState(store, record) {
   const dir = containerDir(store, record.id);
-  const monitorRecord = readJson((0, import_node_path40.join)(dir, "monitor"));
-  const readExit = () => readJson((0, import_node_path40.join)(dir, "exit"));
+  const monitorRecord = readJson((0, import_node_path39.join)(dir, "monitor"));
+  const readExit = () => readJson((0, import_node_path39.join)(dir, "exit"));
   const exit = readExit();
   const sandboxRecord = readSandbox(dir);
   const base = { startedAt: monitorRecord?.startedAt, restarts: exit?.restarts ?? 0, lost: false, paused: false, oomKilled: exit?.oomKilled === true };
@@ -16630,7 +16619,7 @@ function containerState(store, record) {
   const recorded = monitorOf(monitorRecord);
   const monitor = isRunning(recorded) ? recorded : void 0;
   const sandbox = monitor !== void 0 && isRunning(sandboxRecord) ? sandboxRecord : void 0;
-  if (exit !== void 0 && (monitor === void 0 || !(0, import_node_fs45.existsSync)((0, import_node_path40.join)(dir, "pid")))) {
+  if (exit !== void 0 && (monitor === void 0 || !(0, import_node_fs45.existsSync)((0, import_node_path39.join)(dir, "pid")))) {
     return { ...base, sandbox: void 0, monitor, status: "exited", exitCode: exit.exitCode, finishedAt: exit.finishedAt };
   }
   if (monitor !== void 0) return { ...base, status: "running", paused: isFrozen(record.cgroup), oomKilled: false, sandbox, monitor, exitCode: void 0, finishedAt: void 0 };
@@ -16638,12 +16627,12 @@ function containerState(store, record) {
   if (late !== void 0) return { ...base, restarts: late.restarts ?? 0, oomKilled: late.oomKilled === true, sandbox: void 0, monitor, status: "exited", exitCode: late.exitCode, finishedAt: late.finishedAt };
   return { ...base, sandbox: void 0, monitor, status: "exited", exitCode: -1, finishedAt: void 0, lost: true };
 }
-var import_node_fs45, import_node_path40;
+var import_node_fs45, import_node_path39;
 var init_state = __esm({
   "src/container/state.ts"() {
     "use strict";
     import_node_fs45 = require("node:fs");
-    import_node_path40 = require("node:path");
+    import_node_path39 = require("node:path");
     init_cgroup();
     init_record();
     init_process_identity();
@@ -16658,7 +16647,7 @@ async function prepareNetwork(store, record, onNote) {
   const names = plan.names ?? NO_NAMES;
   const base = { hostname: plan.hostname, name: record.name, names };
   killLeftoverHelper(dir);
-  (0, import_node_fs46.rmSync)((0, import_node_path41.join)(dir, NETWORK_FILE), { force: true });
+  (0, import_node_fs46.rmSync)((0, import_node_path40.join)(dir, NETWORK_FILE), { force: true });
   if (net.mode === "host") {
     writeNameFiles(dir, { ...base, network: "host", nameservers: [] });
     return { network: { kind: "host" }, agent: [] };
@@ -16679,9 +16668,9 @@ async function prepareNetwork(store, record, onNote) {
   const addresses = helper === "pasta" ? pastaAddresses() : { address: "10.0.2.100", gateway: SLIRP_HOST };
   const hostGateway = gatewayWanted ? helper === "pasta" ? addresses.gateway : SLIRP_HOST : void 0;
   writeNameFiles(dir, { ...base, network: helper, address: addresses.address, hostGateway, nameservers: [helper === "pasta" ? PASTA_DNS : SLIRP_DNS] });
-  await prepareAttachments(store, record.id, record.name, (0, import_node_path41.join)(dir, NAME_FILES.hosts), net.networks);
+  await prepareAttachments(store, record.id, record.name, (0, import_node_path40.join)(dir, NAME_FILES.hosts), net.networks);
   const state = { helper, ports, hostGateway, address: addresses.address, gateway: addresses.gateway, mac: net.mac };
-  writeFileAtomic((0, import_node_path41.join)(dir, NETWORK_FILE), JSON.stringify(state), 420, { durable: false });
+  writeFileAtomic((0, import_node_path40.join)(dir, NETWORK_FILE), JSON.stringify(state), 420, { durable: false });
   return { network: { kind: "private" }, agent: agentArgs(dir, helper, net, ports, hostGateway !== void 0) };
 }
 function hasOutbound(store, plan) {
@@ -16691,9 +16680,9 @@ async function networksOnly(store, record, dir, net, base, onNote) {
   if (net.ports.length > 0 || net.publishAll) onNote?.(`WARNING: Published ports are discarded: container ${record.name} has no outbound network (its networks are all internal)`);
   const address = net.networks[0]?.address;
   writeNameFiles(dir, { ...base, network: "none", address, nameservers: [] });
-  await prepareAttachments(store, record.id, record.name, (0, import_node_path41.join)(dir, NAME_FILES.hosts), net.networks);
+  await prepareAttachments(store, record.id, record.name, (0, import_node_path40.join)(dir, NAME_FILES.hosts), net.networks);
   const state = { helper: void 0, ports: [], address, mac: net.mac };
-  writeFileAtomic((0, import_node_path41.join)(dir, NETWORK_FILE), JSON.stringify(state), 420, { durable: false });
+  writeFileAtomic((0, import_node_path40.join)(dir, NETWORK_FILE), JSON.stringify(state), 420, { durable: false });
   return { network: { kind: "private" }, agent: networksOnlyAgentArgs(dir) };
 }
 function joinContainer(store, record, id) {
@@ -16711,28 +16700,28 @@ function joinContainer(store, record, id) {
   const otherDir = containerDir(store, other.id);
   for (const file of [NAME_FILES.hosts, NAME_FILES.resolv]) {
     try {
-      writeInPlace((0, import_node_path41.join)(dir, file), (0, import_node_fs46.readFileSync)((0, import_node_path41.join)(otherDir, file), "utf8"));
+      writeInPlace((0, import_node_path40.join)(dir, file), (0, import_node_fs46.readFileSync)((0, import_node_path40.join)(otherDir, file), "utf8"));
     } catch {
     }
   }
-  writeInPlace((0, import_node_path41.join)(dir, NAME_FILES.hostname), `${record.plan.hostname}
+  writeInPlace((0, import_node_path40.join)(dir, NAME_FILES.hostname), `${record.plan.hostname}
 `);
   if (other.plan.network.mode === "host") return { network: { kind: "host" }, agent: [] };
   return { network: { kind: "container", pid: state.sandbox.pid }, agent: [] };
 }
 function readNetworkState(store, id) {
   try {
-    return JSON.parse((0, import_node_fs46.readFileSync)((0, import_node_path41.join)(containerDir(store, id), NETWORK_FILE), "utf8"));
+    return JSON.parse((0, import_node_fs46.readFileSync)((0, import_node_path40.join)(containerDir(store, id), NETWORK_FILE), "utf8"));
   } catch {
     return void 0;
   }
 }
-var import_node_fs46, import_node_path41, NETWORK_FILE;
+var import_node_fs46, import_node_path40, NETWORK_FILE;
 var init_network = __esm({
   "src/container/network.ts"() {
     "use strict";
     import_node_fs46 = require("node:fs");
-    import_node_path41 = require("node:path");
+    import_node_path40 = require("node:path");
     init_errors();
     init_atomic();
     init_attach();
@@ -17054,12 +17043,12 @@ function imageRuntimeConfig(config, image) {
   let workingDir;
   if (config.WorkingDir !== void 0 && config.WorkingDir !== null && config.WorkingDir !== "") {
     workingDir = checkText(image, "WorkingDir", config.WorkingDir);
-    if (!import_node_path42.posix.isAbsolute(workingDir)) throw invalid(image, "WorkingDir", `("${workingDir}") is not an absolute path`);
+    if (!import_node_path41.posix.isAbsolute(workingDir)) throw invalid(image, "WorkingDir", `("${workingDir}") is not an absolute path`);
   }
   const volumes = [];
   for (const volume of Object.keys(stringMap(image, "Volumes", config.Volumes))) {
-    if (!import_node_path42.posix.isAbsolute(volume)) throw invalid(image, "Volumes", `names "${volume}", not an absolute path in the container`);
-    const clean = import_node_path42.posix.normalize(volume).replace(/(.)\/$/, "$1");
+    if (!import_node_path41.posix.isAbsolute(volume)) throw invalid(image, "Volumes", `names "${volume}", not an absolute path in the container`);
+    const clean = import_node_path41.posix.normalize(volume).replace(/(.)\/$/, "$1");
     if (CONTROL.test(volume) || clean === "/") throw invalid(image, "Volumes", `names "${volume}", which cannot be a volume's mount point`);
     if (!volumes.includes(clean)) volumes.push(clean);
   }
@@ -17106,12 +17095,12 @@ function callerEnv(entries, environment = process.env) {
     return value === void 0 ? [] : [`${entry}=${value}`];
   });
 }
-var import_node_os9, import_node_path42, CONTROL, DURATIONS;
+var import_node_os9, import_node_path41, CONTROL, DURATIONS;
 var init_image_config = __esm({
   "src/container/image-config.ts"() {
     "use strict";
     import_node_os9 = require("node:os");
-    import_node_path42 = require("node:path");
+    import_node_path41 = require("node:path");
     init_errors();
     CONTROL = /[\0\n]/;
     DURATIONS = ["Interval", "Timeout", "StartPeriod", "StartInterval"];
@@ -17125,7 +17114,7 @@ function readImageFile(layers, relative2, maxBytes = IMAGE_FILE_MAX_BYTES) {
     for (let depth = 1; depth < parts.length; depth++) {
       let stat;
       try {
-        stat = (0, import_node_fs48.lstatSync)((0, import_node_path43.join)(layers[index], ...parts.slice(0, depth)));
+        stat = (0, import_node_fs48.lstatSync)((0, import_node_path42.join)(layers[index], ...parts.slice(0, depth)));
       } catch {
         continue layer;
       }
@@ -17133,7 +17122,7 @@ function readImageFile(layers, relative2, maxBytes = IMAGE_FILE_MAX_BYTES) {
     }
     let fd;
     try {
-      fd = (0, import_node_fs48.openSync)((0, import_node_path43.join)(layers[index], relative2), import_node_fs48.constants.O_RDONLY | import_node_fs48.constants.O_NOFOLLOW | import_node_fs48.constants.O_NONBLOCK);
+      fd = (0, import_node_fs48.openSync)((0, import_node_path42.join)(layers[index], relative2), import_node_fs48.constants.O_RDONLY | import_node_fs48.constants.O_NOFOLLOW | import_node_fs48.constants.O_NONBLOCK);
     } catch (error) {
       const code = error.code;
       if (code === "ENOENT" || code === "ENOTDIR") continue;
@@ -17213,12 +17202,12 @@ function resolveGroups(specs, layers) {
     return group.gid;
   });
 }
-var import_node_fs48, import_node_path43, IMAGE_FILE_MAX_BYTES;
+var import_node_fs48, import_node_path42, IMAGE_FILE_MAX_BYTES;
 var init_user = __esm({
   "src/container/user.ts"() {
     "use strict";
     import_node_fs48 = require("node:fs");
-    import_node_path43 = require("node:path");
+    import_node_path42 = require("node:path");
     init_errors();
     IMAGE_FILE_MAX_BYTES = 4 * 1024 * 1024;
   }
@@ -17293,7 +17282,7 @@ __export(exec_exports, {
 function openSeccompFilter(dir, record) {
   if (!hasSeccompFilter(record.plan)) return void 0;
   try {
-    return (0, import_node_fs50.openSync)((0, import_node_path44.join)(dir, SECCOMP_FILE), import_node_fs50.constants.O_RDONLY | import_node_fs50.constants.O_NOFOLLOW);
+    return (0, import_node_fs50.openSync)((0, import_node_path43.join)(dir, SECCOMP_FILE), import_node_fs50.constants.O_RDONLY | import_node_fs50.constants.O_NOFOLLOW);
   } catch (error) {
     throw new BurrowError("IO", `cannot read the seccomp filter of container ${record.name}: ${error.message} (recreate the container)`);
   }
@@ -17408,13 +17397,13 @@ async function execDetached(store, record, sandbox, options) {
   child.unref();
   return 0;
 }
-var import_node_fs50, import_node_os10, import_node_path44, import_node_child_process8, FORWARDED;
+var import_node_fs50, import_node_os10, import_node_path43, import_node_child_process8, FORWARDED;
 var init_exec = __esm({
   "src/container/exec.ts"() {
     "use strict";
     import_node_fs50 = require("node:fs");
     import_node_os10 = require("node:os");
-    import_node_path44 = require("node:path");
+    import_node_path43 = require("node:path");
     import_node_child_process8 = require("node:child_process");
     init_errors();
     init_handoff();
@@ -17443,7 +17432,7 @@ __export(health_exports, {
   waitHealthy: () => waitHealthy
 });
 function readHealthFile(dir) {
-  const text = readRunFile((0, import_node_path45.join)(dir, HEALTH_FILE));
+  const text = readRunFile((0, import_node_path44.join)(dir, HEALTH_FILE));
   if (text === void 0) return void 0;
   try {
     const parsed = JSON.parse(text);
@@ -17538,7 +17527,7 @@ async function probe(store, record, sandbox, config, signal) {
 }
 function recordResult(store, record, config, run2, result) {
   const dir = containerDir(store, record.id);
-  return withLockFileSync((0, import_node_path45.join)(dir, "health.lock"), () => {
+  return withLockFileSync((0, import_node_path44.join)(dir, "health.lock"), () => {
     const file = readHealthFile(dir);
     const current = file !== void 0 && file.Run === run2 ? file : { Status: "starting", FailingStreak: 0, Log: file?.Log ?? [] };
     const next = { Status: current.Status, FailingStreak: current.FailingStreak, Log: [...current.Log, result].slice(-MAX_LOG_ENTRIES) };
@@ -17552,7 +17541,7 @@ function recordResult(store, record, config, run2, result) {
         if (next.FailingStreak >= config.retries) next.Status = "unhealthy";
       }
     }
-    writeFileAtomic((0, import_node_path45.join)(dir, HEALTH_FILE), `${JSON.stringify({ ...next, Run: run2 })}
+    writeFileAtomic((0, import_node_path44.join)(dir, HEALTH_FILE), `${JSON.stringify({ ...next, Run: run2 })}
 `, 420, { durable: false });
     return next;
   });
@@ -17587,7 +17576,7 @@ async function waitHealthy(store, query, options) {
   healthConfigOf(record);
   const deadline = Date.now() + options.timeoutMs;
   for (; ; ) {
-    if (!(0, import_node_fs51.existsSync)((0, import_node_path45.join)(containerDir(store, record.id), "container.json"))) throw new BurrowError("NOT_FOUND", `container ${record.name} was removed before it became healthy`);
+    if (!(0, import_node_fs51.existsSync)((0, import_node_path44.join)(containerDir(store, record.id), "container.json"))) throw new BurrowError("NOT_FOUND", `container ${record.name} was removed before it became healthy`);
     const state = containerState(store, record);
     if (state.status === "created") throw new BurrowError("INVALID_ARGUMENT", `container ${record.name} is not running: start it first`);
     if (state.status === "exited") throw new BurrowError("INVALID_ARGUMENT", `container ${record.name} exited (code ${state.exitCode ?? -1}) before it became healthy`);
@@ -17646,13 +17635,13 @@ function matchesHealthFilter(store, record, state, value) {
   if (!HEALTH_FILTER_VALUES.includes(value)) throw new BurrowError("INVALID_ARGUMENT", `invalid filter "health=${value}": use starting, healthy, unhealthy or none`);
   return (readHealth(store, record, state)?.Status ?? "none") === value;
 }
-var import_node_fs51, import_node_path45, HEALTH_FILE, FULL_ID, MAX_LOG_ENTRIES, MAX_OUTPUT, CappedOutput, pause2, HEALTH_FILTER_VALUES;
+var import_node_fs51, import_node_path44, HEALTH_FILE, FULL_ID, MAX_LOG_ENTRIES, MAX_OUTPUT, CappedOutput, pause2, HEALTH_FILTER_VALUES;
 var init_health = __esm({
   "src/container/health.ts"() {
     "use strict";
     init_printable();
     import_node_fs51 = require("node:fs");
-    import_node_path45 = require("node:path");
+    import_node_path44 = require("node:path");
     init_errors();
     init_atomic();
     init_lockfile();
@@ -17702,7 +17691,7 @@ function clearRunFiles(dir) {
   killOrphanedSandbox(dir);
   for (const name of ["monitor", "pid", "exit", "stopped", "launch-error", AUTO_NOTE_FILE, EXIT_RESERVE]) {
     try {
-      (0, import_node_fs52.unlinkSync)((0, import_node_path46.join)(dir, name));
+      (0, import_node_fs52.unlinkSync)((0, import_node_path45.join)(dir, name));
     } catch (error) {
       if (error.code !== "ENOENT") throw error;
     }
@@ -17728,15 +17717,15 @@ async function removeContainerFiles(store, record, mapping = containerIdMapping(
   killOrphanedSandbox(dir);
   await removeContainerCgroup(record.cgroup);
   removeCgroupsOf(record.id);
-  const retired = (0, import_node_path46.join)(containersDir(store), `.removing-${record.id}.${randomBytes(4).toString("hex")}`);
+  const retired = (0, import_node_path45.join)(containersDir(store), `.removing-${record.id}.${randomBytes(4).toString("hex")}`);
   try {
     (0, import_node_fs52.renameSync)(dir, retired);
   } catch (error) {
     if (error.code === "ENOENT") return;
     throw error;
   }
-  const work = (0, import_node_path46.join)(retired, (0, import_node_path46.relative)(dir, record.plan.rootfs.work), "work");
-  for (const dir2 of [work, (0, import_node_path46.join)(work, "incompat"), (0, import_node_path46.join)(work, "incompat", "volatile")]) {
+  const work = (0, import_node_path45.join)(retired, (0, import_node_path45.relative)(dir, record.plan.rootfs.work), "work");
+  for (const dir2 of [work, (0, import_node_path45.join)(work, "incompat"), (0, import_node_path45.join)(work, "incompat", "volatile")]) {
     try {
       (0, import_node_fs52.chmodSync)(dir2, 448);
     } catch {
@@ -17797,11 +17786,11 @@ async function runForeground(store, record, options) {
   trace("cgroup ready");
   const entry = cgroup === void 0 ? [] : entryArgv(cgroup);
   try {
-    (0, import_node_fs52.writeFileSync)((0, import_node_path46.join)(dir, EXIT_RESERVE), Buffer.alloc(8192));
+    (0, import_node_fs52.writeFileSync)((0, import_node_path45.join)(dir, EXIT_RESERVE), Buffer.alloc(8192));
   } catch {
   }
   const attempt = async () => {
-    writeFileAtomic((0, import_node_path46.join)(dir, "monitor"), monitorFile(), 420, RUNTIME);
+    writeFileAtomic((0, import_node_path45.join)(dir, "monitor"), monitorFile(), 420, RUNTIME);
     return launchAttached(store, record, site, entry, network, options);
   };
   let exitCode = 125;
@@ -17814,10 +17803,10 @@ async function runForeground(store, record, options) {
       exitCode = await attempt();
     }
   } finally {
-    (0, import_node_fs52.rmSync)((0, import_node_path46.join)(dir, "pid"), { force: true });
-    (0, import_node_fs52.rmSync)((0, import_node_path46.join)(dir, EXIT_RESERVE), { force: true });
+    (0, import_node_fs52.rmSync)((0, import_node_path45.join)(dir, "pid"), { force: true });
+    (0, import_node_fs52.rmSync)((0, import_node_path45.join)(dir, EXIT_RESERVE), { force: true });
     const oom = wasOomKilled(cgroup);
-    writeFileAtomic((0, import_node_path46.join)(dir, "exit"), JSON.stringify({ exitCode, finishedAt: (/* @__PURE__ */ new Date()).toISOString(), ...oom ? { oomKilled: true } : {} }), 420, RUNTIME);
+    writeFileAtomic((0, import_node_path45.join)(dir, "exit"), JSON.stringify({ exitCode, finishedAt: (/* @__PURE__ */ new Date()).toISOString(), ...oom ? { oomKilled: true } : {} }), 420, RUNTIME);
     await removeContainerCgroup(cgroup);
     trace("cgroup removed");
   }
@@ -17840,7 +17829,7 @@ async function launchAttached(store, record, site, entry, network, options) {
   let info2 = "";
   let sandboxPid;
   let stateFailure;
-  const pidFile = (0, import_node_path46.join)(containerDir(store, record.id), "pid");
+  const pidFile = (0, import_node_path45.join)(containerDir(store, record.id), "pid");
   child.stdio[3]?.on("data", (chunk) => {
     info2 += chunk.toString();
     const pid = launchInfo(info2, plan.rootfs.driver).pid;
@@ -17903,14 +17892,14 @@ async function monitorGone(monitor) {
 async function waitForStart(dir, timeoutMs) {
   const started = Date.now();
   while (Date.now() - started < timeoutMs) {
-    const launchError = readRunFile((0, import_node_path46.join)(dir, "launch-error"));
+    const launchError = readRunFile((0, import_node_path45.join)(dir, "launch-error"));
     if (launchError !== void 0) return { launchError };
     const sandbox = readSandbox(dir);
     if (sandbox !== void 0) {
       await waitForSandbox(sandbox.pid, Math.max(0, timeoutMs - (Date.now() - started)));
       return { pid: sandbox.pid };
     }
-    if ((0, import_node_fs52.existsSync)((0, import_node_path46.join)(dir, "exit"))) return { exited: true };
+    if ((0, import_node_fs52.existsSync)((0, import_node_path45.join)(dir, "exit"))) return { exited: true };
     await new Promise((resolve9) => setTimeout(resolve9, 5));
   }
   return {};
@@ -17936,7 +17925,7 @@ async function runDetached(store, record, options) {
   writeEnvironmentFile(dir, plan);
   const network = await prepareNetwork(store, record, options.onNote);
   const cleanup = record.autoRemove ? ["--cleanup", process.execPath, CLI, "--root", store.root, "rm", "--force", "--volumes", record.id] : [];
-  if (record.autoRemove) (0, import_node_fs52.closeSync)((0, import_node_fs52.openSync)((0, import_node_path46.join)(dir, ATTACH_HOLD_FILE), "a"));
+  if (record.autoRemove) (0, import_node_fs52.closeSync)((0, import_node_fs52.openSync)((0, import_node_path45.join)(dir, ATTACH_HOLD_FILE), "a"));
   const waitAttach = options.connectClient === void 0 ? [] : ["--wait-attach", String(ATTACH_WAIT_MS)];
   const health = monitorHealthArgs(plan.healthcheck, [process.execPath, CLI, "--root", store.root, "healthcheck", "run", record.id]);
   const launcher = launcherArgv(plan, site, network.network)[0];
@@ -17965,14 +17954,14 @@ async function runDetached(store, record, options) {
   if (outcome.launchError !== void 0) throw launchInfo(outcome.launchError, plan.rootfs.driver).failure ?? new BurrowError("IO", "cannot set up the container");
   recordAutoChoice(store, record, dir, options.onNote);
 }
-var import_node_fs52, import_node_os11, import_node_path46, import_node_url7, RUNTIME, EXIT_RESERVE, CLI, ATTACH_HOLD_FILE, ATTACH_WAIT_MS;
+var import_node_fs52, import_node_os11, import_node_path45, import_node_url7, RUNTIME, EXIT_RESERVE, CLI, ATTACH_HOLD_FILE, ATTACH_WAIT_MS;
 var init_start2 = __esm({
   "src/container/start.ts"() {
     "use strict";
     init_identity();
     import_node_fs52 = require("node:fs");
     import_node_os11 = require("node:os");
-    import_node_path46 = require("node:path");
+    import_node_path45 = require("node:path");
     import_node_url7 = require("node:url");
     init_host_tools();
     init_spawn();
@@ -18225,7 +18214,7 @@ function parseVolume(spec) {
     return { kind: "volume", name: source, target, readOnly, ...modeList.includes("nocopy") ? { noCopy: true } : {} };
   }
   if (modeList.includes("nocopy")) throw new BurrowError("INVALID_ARGUMENT", `invalid volume "${spec}": nocopy is for a volume, not a host path`);
-  return { kind: "bind", source: (0, import_node_path47.resolve)(source), target, readOnly };
+  return { kind: "bind", source: (0, import_node_path46.resolve)(source), target, readOnly };
 }
 function parseMount(spec) {
   const fields = /* @__PURE__ */ new Map();
@@ -18240,7 +18229,7 @@ function parseMount(spec) {
     const source = fields.get("source") ?? fields.get("src");
     if (source === void 0) throw new BurrowError("INVALID_ARGUMENT", `invalid --mount "${spec}": source= is required for type=bind`);
     const readOnly = ["readonly", "ro"].some((key) => fields.has(key) && fields.get(key) !== "false");
-    return { kind: "bind", source: (0, import_node_path47.resolve)(source), target, readOnly };
+    return { kind: "bind", source: (0, import_node_path46.resolve)(source), target, readOnly };
   }
   if (type === "tmpfs") return { kind: "tmpfs", target, size: fields.get("tmpfs-size"), mode: fields.get("tmpfs-mode") };
   if (type === "volume") {
@@ -18282,7 +18271,7 @@ function parseDevice(spec) {
   if (parts.length > 2 || !source.startsWith("/") || !target.startsWith("/")) {
     throw new BurrowError("INVALID_ARGUMENT", `invalid --device "${spec}": expected /dev/HOST[:/dev/CONTAINER][:rwm]`);
   }
-  return { source: (0, import_node_path47.resolve)(source), target, permissions };
+  return { source: (0, import_node_path46.resolve)(source), target, permissions };
 }
 function parseStopSignal(text) {
   if (parseSignal(text) === void 0) throw new BurrowError("INVALID_ARGUMENT", `invalid --stop-signal "${text}": use a name such as SIGTERM or a number`);
@@ -18330,12 +18319,12 @@ function parseStopTimeout(text) {
   if (!Number.isFinite(seconds) || seconds < 0) throw new BurrowError("INVALID_ARGUMENT", `invalid --time "${text}": give seconds`);
   return seconds;
 }
-var import_node_fs53, import_node_path47;
+var import_node_fs53, import_node_path46;
 var init_specs = __esm({
   "src/container/specs.ts"() {
     "use strict";
     import_node_fs53 = require("node:fs");
-    import_node_path47 = require("node:path");
+    import_node_path46 = require("node:path");
     init_errors();
     init_image_config();
     init_limits();
@@ -18387,7 +18376,7 @@ function parseVolumeOptions(specs) {
       if (!/^(size=\d+[kmg]?|mode=[0-7]{3,4}|nr_inodes=\d+[kmg]?|uid=\d+|gid=\d+)$/i.test(part)) throw new BurrowError("INVALID_ARGUMENT", `unsupported tmpfs option "${part}": use size=…, mode=… (o=size=64m,mode=1777)`);
     }
   } else if (type === "none" && (options.o ?? "").split(",").some((part) => part === "bind" || part === "rbind")) {
-    if (options.device === void 0 || !(0, import_node_path48.isAbsolute)(options.device)) throw new BurrowError("INVALID_ARGUMENT", "a bind volume (type=none,o=bind) needs device=/absolute/host/path");
+    if (options.device === void 0 || !(0, import_node_path47.isAbsolute)(options.device)) throw new BurrowError("INVALID_ARGUMENT", "a bind volume (type=none,o=bind) needs device=/absolute/host/path");
   } else {
     throw new BurrowError("INVALID_ARGUMENT", `volume type "${type}" needs a mount on the host, which a rootless burrow cannot make: use type=tmpfs, or type=none,o=bind,device=/host/path`);
   }
@@ -18411,14 +18400,14 @@ function isAnonymousVolume(volume) {
   return Object.hasOwn(volume.Labels ?? {}, ANONYMOUS_VOLUME_LABEL);
 }
 function volumesDir(store) {
-  return (0, import_node_path48.join)(store.root, "volumes");
+  return (0, import_node_path47.join)(store.root, "volumes");
 }
 function isVolumeName(text) {
   return VOLUME_NAME.test(text);
 }
 function readVolume(store, name) {
   try {
-    return JSON.parse((0, import_node_fs54.readFileSync)((0, import_node_path48.join)(volumesDir(store), name, "volume.json"), "utf8"));
+    return JSON.parse((0, import_node_fs54.readFileSync)((0, import_node_path47.join)(volumesDir(store), name, "volume.json"), "utf8"));
   } catch {
     return void 0;
   }
@@ -18430,10 +18419,10 @@ function createVolume(store, name, labels = {}, options = {}) {
   if (!VOLUME_NAME.test(name)) throw new BurrowError("INVALID_ARGUMENT", `invalid volume name "${name}": use [a-zA-Z0-9][a-zA-Z0-9_.-]+`);
   const existing = readVolume(store, name);
   if (existing !== void 0) return existing;
-  const dir = (0, import_node_path48.join)(volumesDir(store), name);
-  (0, import_node_fs54.mkdirSync)((0, import_node_path48.join)(dir, "_data"), { recursive: true, mode: 493 });
-  const record = { Name: name, Driver: "local", Mountpoint: (0, import_node_path48.join)(dir, "_data"), CreatedAt: (/* @__PURE__ */ new Date()).toISOString(), Labels: labels, Options: Object.keys(options).length === 0 ? null : options };
-  writeFileAtomic((0, import_node_path48.join)(dir, "volume.json"), `${JSON.stringify(record, null, 2)}
+  const dir = (0, import_node_path47.join)(volumesDir(store), name);
+  (0, import_node_fs54.mkdirSync)((0, import_node_path47.join)(dir, "_data"), { recursive: true, mode: 493 });
+  const record = { Name: name, Driver: "local", Mountpoint: (0, import_node_path47.join)(dir, "_data"), CreatedAt: (/* @__PURE__ */ new Date()).toISOString(), Labels: labels, Options: Object.keys(options).length === 0 ? null : options };
+  writeFileAtomic((0, import_node_path47.join)(dir, "volume.json"), `${JSON.stringify(record, null, 2)}
 `);
   return record;
 }
@@ -18449,13 +18438,13 @@ async function removeVolume(store, name, force = false) {
   if (volume === void 0) throw new BurrowError("NOT_FOUND", `no such volume: ${name}`);
   const users = volumeUsers(store, volume);
   if (users.length > 0 && !force) throw new BurrowError("IN_USE", `volume ${name} is in use by container ${users.join(", ")}: remove the container first, or use --force`);
-  await removeInUserNamespace((0, import_node_path48.join)(volumesDir(store), name), idMapping());
+  await removeInUserNamespace((0, import_node_path47.join)(volumesDir(store), name), idMapping());
 }
 async function removeAnonymousVolumes(store, names) {
   for (const name of names) {
     const volume = readVolume(store, name);
     if (volume === void 0 || volumeUsers(store, volume).length > 0) continue;
-    await removeInUserNamespace((0, import_node_path48.join)(volumesDir(store), name), idMapping());
+    await removeInUserNamespace((0, import_node_path47.join)(volumesDir(store), name), idMapping());
   }
 }
 async function pruneVolumes(store, options = {}) {
@@ -18474,13 +18463,13 @@ function volumeNameOf(store, source) {
   const name = source.slice(prefix.length, -"/_data".length);
   return isVolumeName(name) ? name : void 0;
 }
-var import_node_fs54, import_node_path48, VOLUME_NAME, ANONYMOUS_VOLUME_LABEL;
+var import_node_fs54, import_node_path47, VOLUME_NAME, ANONYMOUS_VOLUME_LABEL;
 var init_volumes = __esm({
   "src/container/volumes.ts"() {
     "use strict";
     import_node_fs54 = require("node:fs");
     init_random();
-    import_node_path48 = require("node:path");
+    import_node_path47 = require("node:path");
     init_specs();
     init_errors();
     init_atomic();
@@ -18538,10 +18527,10 @@ function parseLine(line) {
 function readLogs(store, record) {
   const dir = containerDir(store, record.id);
   const names = [LOG_NAME];
-  for (let index = 1; index < MAX_LOG_FILES && (0, import_node_fs55.statSync)((0, import_node_path49.join)(dir, `${LOG_NAME}.${index}`), { throwIfNoEntry: false }) !== void 0; index++) names.unshift(`${LOG_NAME}.${index}`);
+  for (let index = 1; index < MAX_LOG_FILES && (0, import_node_fs55.statSync)((0, import_node_path48.join)(dir, `${LOG_NAME}.${index}`), { throwIfNoEntry: false }) !== void 0; index++) names.unshift(`${LOG_NAME}.${index}`);
   const entries = [];
   for (const name of names) {
-    for (const line of (readRunFile((0, import_node_path49.join)(dir, name)) ?? "").split("\n")) {
+    for (const line of (readRunFile((0, import_node_path48.join)(dir, name)) ?? "").split("\n")) {
       const entry = parseLine(Buffer.from(line));
       if (entry !== void 0) entries.push(entry);
     }
@@ -18649,12 +18638,12 @@ async function readContainerLogs(store, query, options = {}) {
   });
   return collected;
 }
-var import_node_fs55, import_node_path49, LOG_NAME, MAX_LOG_FILES, CHUNK_BYTES, MAX_LINE_BYTES, IDLE_POLL_MS, LogReader;
+var import_node_fs55, import_node_path48, LOG_NAME, MAX_LOG_FILES, CHUNK_BYTES, MAX_LINE_BYTES, IDLE_POLL_MS, LogReader;
 var init_logs = __esm({
   "src/container/logs.ts"() {
     "use strict";
     import_node_fs55 = require("node:fs");
-    import_node_path49 = require("node:path");
+    import_node_path48 = require("node:path");
     init_errors();
     init_time();
     init_record();
@@ -18694,7 +18683,7 @@ var init_logs = __esm({
         const found = [];
         const present = [];
         for (let index = 0, missing = 0; index < MAX_LOG_FILES && missing < 2; index++) {
-          const path6 = (0, import_node_path49.join)(this.dir, index === 0 ? LOG_NAME : `${LOG_NAME}.${index}`);
+          const path6 = (0, import_node_path48.join)(this.dir, index === 0 ? LOG_NAME : `${LOG_NAME}.${index}`);
           const seen = (0, import_node_fs55.statSync)(path6, { throwIfNoEntry: false });
           missing = seen === void 0 ? missing + 1 : 0;
           if (seen === void 0) continue;
@@ -18837,7 +18826,7 @@ function sendSignal(state, signal) {
   if (state.sandbox !== void 0) signalProcess(state.sandbox, signal);
 }
 function stillThere(store, record) {
-  if (!(0, import_node_fs56.existsSync)((0, import_node_path50.join)(containerDir(store, record.id), "container.json"))) {
+  if (!(0, import_node_fs56.existsSync)((0, import_node_path49.join)(containerDir(store, record.id), "container.json"))) {
     throw new BurrowError("NOT_FOUND", `no such container: ${record.name} (removed by another burrow command)`);
   }
 }
@@ -18846,7 +18835,7 @@ async function killContainer(store, query, signal = "SIGKILL") {
   const number2 = signalNumber(signal);
   const state = containerState(store, record);
   if (state.status !== "running") throw new BurrowError("INVALID_ARGUMENT", `container ${record.name} is not running`);
-  if (number2 === import_node_os13.constants.signals.SIGKILL) (0, import_node_fs56.writeFileSync)((0, import_node_path50.join)(containerDir(store, record.id), "stopped"), "");
+  if (number2 === import_node_os13.constants.signals.SIGKILL) (0, import_node_fs56.writeFileSync)((0, import_node_path49.join)(containerDir(store, record.id), "stopped"), "");
   await thaw(record, state);
   sendSignal(state, number2);
   return record;
@@ -18857,7 +18846,7 @@ async function stopContainer(store, query, timeoutSeconds) {
   const lock = await lockContainer(store, record.id);
   try {
     stillThere(store, record);
-    (0, import_node_fs56.writeFileSync)((0, import_node_path50.join)(containerDir(store, record.id), "stopped"), "");
+    (0, import_node_fs56.writeFileSync)((0, import_node_path49.join)(containerDir(store, record.id), "stopped"), "");
     const state = containerState(store, record);
     if (state.status !== "running") return record;
     await thaw(record, state);
@@ -18880,7 +18869,7 @@ async function removeContainer(store, query, force, options = {}) {
     const state = containerState(store, record);
     if (state.status === "running") {
       if (!force) throw new BurrowError("IN_USE", `cannot remove running container ${record.name}: stop it first, or use --force`);
-      (0, import_node_fs56.writeFileSync)((0, import_node_path50.join)(containerDir(store, record.id), "stopped"), "");
+      (0, import_node_fs56.writeFileSync)((0, import_node_path49.join)(containerDir(store, record.id), "stopped"), "");
       await thaw(record, state);
       sendSignal(state, import_node_os13.constants.signals.SIGKILL);
       await waitUntilExited(store, record, 1e4);
@@ -19019,7 +19008,7 @@ function inspectContainer(store, record) {
     RestartCount: state.restarts,
     Driver: record.plan.rootfs.driver,
     Platform: "linux",
-    LogPath: (0, import_node_path50.join)(containerDir(store, record.id), "ctr.log"),
+    LogPath: (0, import_node_path49.join)(containerDir(store, record.id), "ctr.log"),
     HostConfig: {
       AutoRemove: record.autoRemove,
       RestartPolicy: { Name: record.restart },
@@ -19093,13 +19082,13 @@ function networkSettings(store, record, running) {
     ...state?.helperError === void 0 ? {} : { HelperError: state.helperError }
   };
 }
-var import_node_fs56, import_node_os13, import_node_path50;
+var import_node_fs56, import_node_os13, import_node_path49;
 var init_ops = __esm({
   "src/container/ops.ts"() {
     "use strict";
     import_node_fs56 = require("node:fs");
     import_node_os13 = require("node:os");
-    import_node_path50 = require("node:path");
+    import_node_path49 = require("node:path");
     init_errors();
     init_record();
     init_start_claim();
@@ -19137,7 +19126,7 @@ async function holdForAttach(store, record) {
   const dir = containerDir(store, record.id);
   if (!(0, import_node_fs57.existsSync)(dir)) throw new BurrowError("NOT_FOUND", `no such container: ${record.name} (removed by another burrow command)`);
   try {
-    return await acquireLock((0, import_node_path51.join)(dir, ATTACH_HOLD_FILE), { mode: "shared", createParent: false });
+    return await acquireLock((0, import_node_path50.join)(dir, ATTACH_HOLD_FILE), { mode: "shared", createParent: false });
   } catch (error) {
     if (!(0, import_node_fs57.existsSync)(dir)) throw new BurrowError("NOT_FOUND", `no such container: ${record.name} (removed by another burrow command)`);
     throw error;
@@ -19216,13 +19205,13 @@ async function attachSession(store, record, socket, options = {}) {
   }
   return waitContainer(store, record.id, options.signal);
 }
-var import_node_fs57, import_node_net5, import_node_path51;
+var import_node_fs57, import_node_net5, import_node_path50;
 var init_attach2 = __esm({
   "src/container/attach.ts"() {
     "use strict";
     import_node_fs57 = require("node:fs");
     import_node_net5 = require("node:net");
-    import_node_path51 = require("node:path");
+    import_node_path50 = require("node:path");
     init_errors();
     init_flock();
     init_ops();
@@ -21166,13 +21155,13 @@ function parseCpPath(text) {
   return { path: text };
 }
 function hostPath(text, cwd = process.cwd()) {
-  const absolute = (0, import_node_path52.resolve)(cwd, text);
+  const absolute = (0, import_node_path51.resolve)(cwd, text);
   if ((text === "." || text.endsWith("/.")) && !absolute.endsWith("/.")) return `${absolute.replace(/\/$/, "")}/.`;
   if (text.endsWith("/") && !absolute.endsWith("/")) return `${absolute}/`;
   return absolute;
 }
 function checkOutputPath(path6) {
-  const parent = import_node_path52.posix.dirname(import_node_path52.posix.normalize(path6));
+  const parent = import_node_path51.posix.dirname(import_node_path51.posix.normalize(path6));
   if ((0, import_node_fs60.statSync)(parent, { throwIfNoEntry: false }) === void 0) {
     throw new BurrowError("INVALID_ARGUMENT", `invalid output path: directory "${parent}" does not exist`);
   }
@@ -21182,11 +21171,11 @@ function checkOutputPath(path6) {
   }
 }
 function mountHolding(record, path6) {
-  const clean = import_node_path52.posix.normalize(`/${path6}`);
+  const clean = import_node_path51.posix.normalize(`/${path6}`);
   let best;
   for (const mount of record.plan.mounts) {
     if (mount.kind !== "bind" || mount.device === true) continue;
-    const target = import_node_path52.posix.normalize(mount.target).replace(/(.)\/$/, "$1");
+    const target = import_node_path51.posix.normalize(mount.target).replace(/(.)\/$/, "$1");
     if (clean !== target && !clean.startsWith(`${target}/`)) continue;
     if (best === void 0 || target.length > best.depth) best = { source: mount.source, rest: clean.slice(target.length) || "/", readOnly: mount.readOnly, depth: target.length };
   }
@@ -21240,15 +21229,15 @@ async function copy(store, sourceText, targetText, options = {}) {
   await runWorker(store, record, args, options, `burrow cp ${sourceText} ${targetText}`, options.followLink === true ? ["follow-link"] : []);
 }
 function archiveKey(path6) {
-  return import_node_path52.posix.normalize(`/${path6}`).slice(1).replace(/\/$/, "");
+  return import_node_path51.posix.normalize(`/${path6}`).slice(1).replace(/\/$/, "");
 }
 function scratch() {
-  const dir = (0, import_node_fs60.mkdtempSync)((0, import_node_path52.join)((0, import_node_os14.tmpdir)(), "burrow-cp-"));
+  const dir = (0, import_node_fs60.mkdtempSync)((0, import_node_path51.join)((0, import_node_os14.tmpdir)(), "burrow-cp-"));
   const open2 = (path6) => {
     const stat = (0, import_node_fs60.lstatSync)(path6, { throwIfNoEntry: false });
     if (stat?.isDirectory() !== true) return;
     (0, import_node_fs60.chmodSync)(path6, 448);
-    for (const name of (0, import_node_fs60.readdirSync)(path6)) open2((0, import_node_path52.join)(path6, name));
+    for (const name of (0, import_node_fs60.readdirSync)(path6)) open2((0, import_node_path51.join)(path6, name));
   };
   return { dir, remove: () => {
     try {
@@ -21297,7 +21286,7 @@ async function copyArchiveIn(store, container, path6, options) {
   const { x: extract } = loadTar();
   const place2 = scratch();
   try {
-    const tree = (0, import_node_path52.join)(place2.dir, "tree");
+    const tree = (0, import_node_path51.join)(place2.dir, "tree");
     (0, import_node_fs60.mkdirSync)(tree);
     const owners = {};
     const entryOwner = (entry) => {
@@ -21312,10 +21301,10 @@ async function copyArchiveIn(store, container, path6, options) {
       throw new BurrowError("INVALID_ARGUMENT", `cp -: standard input is not a tar archive burrow can read: ${error.message}`);
     }
     await finished7;
-    const manifest = (0, import_node_path52.join)(place2.dir, "owners.json");
+    const manifest = (0, import_node_path51.join)(place2.dir, "owners.json");
     (0, import_node_fs60.writeFileSync)(manifest, JSON.stringify({ root: tree, owners }));
     for (const name of (0, import_node_fs60.readdirSync)(tree)) {
-      await runWorker(store, record, ["in", path6, (0, import_node_path52.join)(tree, name), record.name], options, `burrow cp - ${container}:${path6}`, ["into-directory", `owners:${encodeURIComponent(manifest)}`]);
+      await runWorker(store, record, ["in", path6, (0, import_node_path51.join)(tree, name), record.name], options, `burrow cp - ${container}:${path6}`, ["into-directory", `owners:${encodeURIComponent(manifest)}`]);
     }
   } finally {
     place2.remove();
@@ -21341,7 +21330,7 @@ function ownership(record, archive) {
   return archive && hasUser ? `user:${uid}:${gid}` : `keep:${process.getuid()}:${process.getgid()}`;
 }
 async function copyUp(store, record, target, volumeDir, signal) {
-  const staging = (0, import_node_fs60.mkdtempSync)((0, import_node_path52.join)((0, import_node_path52.dirname)(volumeDir), ".copy-up-"));
+  const staging = (0, import_node_fs60.mkdtempSync)((0, import_node_path51.join)((0, import_node_path51.dirname)(volumeDir), ".copy-up-"));
   try {
     await runWorker(store, record, ["out", `${target.replace(/\/+$/, "")}/.`, staging, record.name], { signal }, `the copy of ${target} into its volume`, ["preserve", `into:${encodeURIComponent(volumeDir)}`], true);
   } catch (error) {
@@ -21379,14 +21368,14 @@ async function runWorker(store, record, args, options, what, flags = [], imageOn
     child.stdin.destroy();
   }
 }
-var import_node_child_process10, import_node_fs60, import_node_os14, import_node_path52, import_node_stream10, import_promises15, import_node_events15, import_node_module3, import_node_url8, WORKER2, loadTar, DECOMPRESSORS;
+var import_node_child_process10, import_node_fs60, import_node_os14, import_node_path51, import_node_stream10, import_promises15, import_node_events15, import_node_module3, import_node_url8, WORKER2, loadTar, DECOMPRESSORS;
 var init_cp = __esm({
   "src/container/cp.ts"() {
     "use strict";
     import_node_child_process10 = require("node:child_process");
     import_node_fs60 = require("node:fs");
     import_node_os14 = require("node:os");
-    import_node_path52 = require("node:path");
+    import_node_path51 = require("node:path");
     import_node_stream10 = require("node:stream");
     import_promises15 = require("node:stream/promises");
     import_node_events15 = require("node:events");
@@ -22258,7 +22247,7 @@ function Yn(s3, t) {
 function Kn(s3, t) {
   s3.head = new ue(t, void 0, s3.head, s3), s3.tail || (s3.tail = s3.head), s3.length++;
 }
-var import_events, import_fs, import_node_events16, import_node_stream11, import_node_string_decoder3, import_node_path53, import_node_fs61, import_path, import_events2, import_assert, import_buffer, Ps, import_zlib, import_node_path54, import_node_path55, import_fs2, import_fs3, import_path2, import_node_path56, import_path3, import_node_fs62, import_node_assert, import_node_crypto2, import_node_fs63, import_node_path57, import_fs4, import_node_fs64, import_node_path58, import_node_fs65, import_promises16, import_node_path59, import_node_path60, import_node_fs66, import_node_path61, zr, Ur, Ds, Wr, Gr, Zr, Q, J, nt, De, qt, Ne, Ns, Ae, As, z, Mt, g, Qt, Bt, b, N, _, bi, Ie, L, S, _i, Oi, Is, Ti, Z, xi, Ce, Jt, Rt, C, jt, Yr, Kr, Vr, $r, Fe, Li, Xr, qr, A, Jr, ht, H, te, m, Ni, tt, Ai, ki, vi, ie, ke, Ut, Ht, Ii, Pt, at, U, ot, Y, zt, Ci, j, ee, Fi, ve, gt, Me, bt, _t, Be, et, Wt, jr, Fs, ks, vs, Ms, Bs, tn, se, K, sn, M, rn, zs, nn, Bi, Tt, Gt, Pi, re, Pe, ze, Ue, He, We, Ge, Ze, Ye, Ke, Us, hn, an, Hs, ln, cn, Ws, Gs, Hi, ne, dn, Ui, oe, Ve, un, F, mn, xt, Wi, pn, lt, En, wn, Sn, ct, yn, Rn, gn, Gi, bn, Lt, ft, On, Tn, xn, Ln, f, $e, Dt, Nn, Xi, qi, An, B, Nt, it, Zi, Zs, V, he, dt, Ys, p, st, ut, Yi, At, w, Xe, qe, Ki, Ks, Vs, ae, Vi, Qe, Yt, $2, Je, It, je, ti, $s, In, le, $i, Xs, Cn, rt, mt, vn, Qi, Mn, Bn, Ct, Ji, zn, qs, ce, ei, ji, Un, Hn, ts, Qs, rr, Wn, tr, er, ir, is, sr, fe, ii, ss, si, rs, ns, os, hs, pt, ri, as, es, q, de, ni, oi, Gn, hi, ue, pi, nr, li, me, W, pe, Et, Ft, Ee, ai, G, ls, ci, or, ds, us, fi, di, hr, cs, ui, lr, fs, wt, kt, Vn, $n, fr, dr, Xn, qn, Qn, Jn, Er, wr, ur, Sr, yr, Rr, jn, to, eo, mr, ms, ps, Ei, io, Es, so, ws, Se, St, no, gr, Ss, br, oo, _r, ys, Or, Vt, Tr, ho, ao, lo, yi, Lr, Dr, _s, Nr, Os, P, Ts, xs, gi, Ar, Ir, Re, Cr, Fr, Rs, yt, O, Ri, kr, $t, gs, bs, Ls, ge, be, _e, Oe, fo, Te, uo, mo, po, vr, Xt, ye, xe, Eo, wo, So, yo, Ro, go, bo, _o, vt, Oo, To;
+var import_events, import_fs, import_node_events16, import_node_stream11, import_node_string_decoder3, import_node_path52, import_node_fs61, import_path, import_events2, import_assert, import_buffer, Ps, import_zlib, import_node_path53, import_node_path54, import_fs2, import_fs3, import_path2, import_node_path55, import_path3, import_node_fs62, import_node_assert, import_node_crypto2, import_node_fs63, import_node_path56, import_fs4, import_node_fs64, import_node_path57, import_node_fs65, import_promises16, import_node_path58, import_node_path59, import_node_fs66, import_node_path60, zr, Ur, Ds, Wr, Gr, Zr, Q, J, nt, De, qt, Ne, Ns, Ae, As, z, Mt, g, Qt, Bt, b, N, _, bi, Ie, L, S, _i, Oi, Is, Ti, Z, xi, Ce, Jt, Rt, C, jt, Yr, Kr, Vr, $r, Fe, Li, Xr, qr, A, Jr, ht, H, te, m, Ni, tt, Ai, ki, vi, ie, ke, Ut, Ht, Ii, Pt, at, U, ot, Y, zt, Ci, j, ee, Fi, ve, gt, Me, bt, _t, Be, et, Wt, jr, Fs, ks, vs, Ms, Bs, tn, se, K, sn, M, rn, zs, nn, Bi, Tt, Gt, Pi, re, Pe, ze, Ue, He, We, Ge, Ze, Ye, Ke, Us, hn, an, Hs, ln, cn, Ws, Gs, Hi, ne, dn, Ui, oe, Ve, un, F, mn, xt, Wi, pn, lt, En, wn, Sn, ct, yn, Rn, gn, Gi, bn, Lt, ft, On, Tn, xn, Ln, f, $e, Dt, Nn, Xi, qi, An, B, Nt, it, Zi, Zs, V, he, dt, Ys, p, st, ut, Yi, At, w, Xe, qe, Ki, Ks, Vs, ae, Vi, Qe, Yt, $2, Je, It, je, ti, $s, In, le, $i, Xs, Cn, rt, mt, vn, Qi, Mn, Bn, Ct, Ji, zn, qs, ce, ei, ji, Un, Hn, ts, Qs, rr, Wn, tr, er, ir, is, sr, fe, ii, ss, si, rs, ns, os, hs, pt, ri, as, es, q, de, ni, oi, Gn, hi, ue, pi, nr, li, me, W, pe, Et, Ft, Ee, ai, G, ls, ci, or, ds, us, fi, di, hr, cs, ui, lr, fs, wt, kt, Vn, $n, fr, dr, Xn, qn, Qn, Jn, Er, wr, ur, Sr, yr, Rr, jn, to, eo, mr, ms, ps, Ei, io, Es, so, ws, Se, St, no, gr, Ss, br, oo, _r, ys, Or, Vt, Tr, ho, ao, lo, yi, Lr, Dr, _s, Nr, Os, P, Ts, xs, gi, Ar, Ir, Re, Cr, Fr, Rs, yt, O, Ri, kr, $t, gs, bs, Ls, ge, be, _e, Oe, fo, Te, uo, mo, po, vr, Xt, ye, xe, Eo, wo, So, yo, Ro, go, bo, _o, vt, Oo, To;
 var init_index_min = __esm({
   "node_modules/tar/dist/esm/index.min.js"() {
     import_events = __toESM(require("events"), 1);
@@ -22266,7 +22255,7 @@ var init_index_min = __esm({
     import_node_events16 = require("node:events");
     import_node_stream11 = __toESM(require("node:stream"), 1);
     import_node_string_decoder3 = require("node:string_decoder");
-    import_node_path53 = __toESM(require("node:path"), 1);
+    import_node_path52 = __toESM(require("node:path"), 1);
     import_node_fs61 = __toESM(require("node:fs"), 1);
     import_path = require("path");
     import_events2 = require("events");
@@ -22274,27 +22263,27 @@ var init_index_min = __esm({
     import_buffer = require("buffer");
     Ps = __toESM(require("zlib"), 1);
     import_zlib = __toESM(require("zlib"), 1);
+    import_node_path53 = require("node:path");
     import_node_path54 = require("node:path");
-    import_node_path55 = require("node:path");
     import_fs2 = __toESM(require("fs"), 1);
     import_fs3 = __toESM(require("fs"), 1);
     import_path2 = __toESM(require("path"), 1);
-    import_node_path56 = require("node:path");
+    import_node_path55 = require("node:path");
     import_path3 = __toESM(require("path"), 1);
     import_node_fs62 = __toESM(require("node:fs"), 1);
     import_node_assert = __toESM(require("node:assert"), 1);
     import_node_crypto2 = require("node:crypto");
     import_node_fs63 = __toESM(require("node:fs"), 1);
-    import_node_path57 = __toESM(require("node:path"), 1);
+    import_node_path56 = __toESM(require("node:path"), 1);
     import_fs4 = __toESM(require("fs"), 1);
     import_node_fs64 = __toESM(require("node:fs"), 1);
-    import_node_path58 = __toESM(require("node:path"), 1);
+    import_node_path57 = __toESM(require("node:path"), 1);
     import_node_fs65 = __toESM(require("node:fs"), 1);
     import_promises16 = __toESM(require("node:fs/promises"), 1);
-    import_node_path59 = __toESM(require("node:path"), 1);
-    import_node_path60 = require("node:path");
+    import_node_path58 = __toESM(require("node:path"), 1);
+    import_node_path59 = require("node:path");
     import_node_fs66 = __toESM(require("node:fs"), 1);
-    import_node_path61 = __toESM(require("node:path"), 1);
+    import_node_path60 = __toESM(require("node:path"), 1);
     zr = Object.defineProperty;
     Ur = (s3, t) => {
       for (var e in t) zr(s3, e, { get: t[e], enumerable: true });
@@ -23188,12 +23177,12 @@ var init_index_min = __esm({
       }
     };
     mn = (s3, t) => {
-      let i2 = s3, r = "", n2, o2 = import_node_path54.posix.parse(s3).root || ".";
+      let i2 = s3, r = "", n2, o2 = import_node_path53.posix.parse(s3).root || ".";
       if (Buffer.byteLength(i2) < 100) n2 = [i2, r, false];
       else {
-        r = import_node_path54.posix.dirname(i2), i2 = import_node_path54.posix.basename(i2);
+        r = import_node_path53.posix.dirname(i2), i2 = import_node_path53.posix.basename(i2);
         do
-          Buffer.byteLength(i2) <= 100 && Buffer.byteLength(r) <= t ? n2 = [i2, r, false] : Buffer.byteLength(i2) > 100 && Buffer.byteLength(r) <= t ? n2 = [i2.slice(0, 99), r, true] : (i2 = import_node_path54.posix.join(import_node_path54.posix.basename(r), i2), r = import_node_path54.posix.dirname(r));
+          Buffer.byteLength(i2) <= 100 && Buffer.byteLength(r) <= t ? n2 = [i2, r, false] : Buffer.byteLength(i2) > 100 && Buffer.byteLength(r) <= t ? n2 = [i2.slice(0, 99), r, true] : (i2 = import_node_path53.posix.join(import_node_path53.posix.basename(r), i2), r = import_node_path53.posix.dirname(r));
         while (r !== o2 && n2 === void 0);
         n2 || (n2 = [s3.slice(0, 99), "", true]);
       }
@@ -23239,7 +23228,7 @@ var init_index_min = __esm({
         if (t === "") return Buffer.allocUnsafe(0);
         let e = Buffer.byteLength(t), i2 = 512 * Math.ceil(1 + e / 512), r = Buffer.allocUnsafe(i2);
         for (let n2 = 0; n2 < 512; n2++) r[n2] = 0;
-        new F({ path: ("PaxHeader/" + (0, import_node_path55.basename)(this.path ?? "")).slice(0, 99), mode: this.mode || 420, uid: this.uid, gid: this.gid, size: e, mtime: this.mtime, type: this.global ? "GlobalExtendedHeader" : "ExtendedHeader", linkpath: "", uname: this.uname || "", gname: this.gname || "", devmaj: 0, devmin: 0, atime: this.atime, ctime: this.ctime }).encode(r), r.write(t, 512, e, "utf8");
+        new F({ path: ("PaxHeader/" + (0, import_node_path54.basename)(this.path ?? "")).slice(0, 99), mode: this.mode || 420, uid: this.uid, gid: this.gid, size: e, mtime: this.mtime, type: this.global ? "GlobalExtendedHeader" : "ExtendedHeader", linkpath: "", uname: this.uname || "", gname: this.gname || "", devmaj: 0, devmin: 0, atime: this.atime, ctime: this.ctime }).encode(r), r.write(t, 512, e, "utf8");
         for (let n2 = e + 512; n2 < r.length; n2++) r[n2] = 0;
         return r;
       }
@@ -23702,7 +23691,7 @@ var init_index_min = __esm({
       t?.length && Qi(s3, t), s3.noResume || vn(s3);
     });
     Ji = (s3, t, e) => (s3 &= 4095, e && (s3 = (s3 | 384) & -19), t && (s3 & 256 && (s3 |= 64), s3 & 32 && (s3 |= 8), s3 & 4 && (s3 |= 1)), s3);
-    ({ isAbsolute: zn, parse: qs } = import_node_path56.win32);
+    ({ isAbsolute: zn, parse: qs } = import_node_path55.win32);
     ce = (s3) => {
       let t = "", e = qs(s3);
       for (; zn(s3) || e.root; ) {
@@ -24401,11 +24390,11 @@ var init_index_min = __esm({
     };
     fr = (s3, t) => {
       t.forEach((e) => {
-        e.charAt(0) === "@" ? Ct({ file: import_node_path53.default.resolve(s3.cwd, e.slice(1)), sync: true, noResume: true, onReadEntry: (i2) => s3.add(i2) }) : s3.add(e);
+        e.charAt(0) === "@" ? Ct({ file: import_node_path52.default.resolve(s3.cwd, e.slice(1)), sync: true, noResume: true, onReadEntry: (i2) => s3.add(i2) }) : s3.add(e);
       }), s3.end();
     };
     dr = async (s3, t) => {
-      for (let e of t) e.charAt(0) === "@" ? await Ct({ file: import_node_path53.default.resolve(String(s3.cwd), e.slice(1)), noResume: true, onReadEntry: (i2) => {
+      for (let e of t) e.charAt(0) === "@" ? await Ct({ file: import_node_path52.default.resolve(String(s3.cwd), e.slice(1)), noResume: true, onReadEntry: (i2) => {
         s3.add(i2);
       } }) : s3.add(e);
       s3.end();
@@ -24443,13 +24432,13 @@ var init_index_min = __esm({
       });
     };
     io = (s3, t, e, i2, r) => {
-      if (t.isDirectory()) Es(import_node_path58.default.resolve(s3, t.name), e, i2, (n2) => {
+      if (t.isDirectory()) Es(import_node_path57.default.resolve(s3, t.name), e, i2, (n2) => {
         if (n2) return r(n2);
-        let o2 = import_node_path58.default.resolve(s3, t.name);
+        let o2 = import_node_path57.default.resolve(s3, t.name);
         Ei(o2, e, i2, r);
       });
       else {
-        let n2 = import_node_path58.default.resolve(s3, t.name);
+        let n2 = import_node_path57.default.resolve(s3, t.name);
         Ei(n2, e, i2, r);
       }
     };
@@ -24470,7 +24459,7 @@ var init_index_min = __esm({
       });
     };
     so = (s3, t, e, i2) => {
-      t.isDirectory() && ws(import_node_path58.default.resolve(s3, t.name), e, i2), ps(import_node_path58.default.resolve(s3, t.name), e, i2);
+      t.isDirectory() && ws(import_node_path57.default.resolve(s3, t.name), e, i2), ps(import_node_path57.default.resolve(s3, t.name), e, i2);
     };
     ws = (s3, t, e) => {
       let i2;
@@ -24520,12 +24509,12 @@ var init_index_min = __esm({
       };
       if (s3 === d) return no(s3, y);
       if (l) return import_promises16.default.mkdir(s3, { mode: r, recursive: true }).then((E) => y(null, E ?? void 0), y);
-      let D = f(import_node_path59.default.relative(d, s3)).split("/");
+      let D = f(import_node_path58.default.relative(d, s3)).split("/");
       Ss(d, D, r, c3, d, void 0, y);
     };
     Ss = (s3, t, e, i2, r, n2, o2) => {
       if (t.length === 0) return o2(null, n2);
-      let h2 = t.shift(), a2 = f(import_node_path59.default.resolve(s3 + "/" + h2));
+      let h2 = t.shift(), a2 = f(import_node_path58.default.resolve(s3 + "/" + h2));
       import_node_fs65.default.mkdir(a2, e, br(a2, t, e, i2, r, n2, o2));
     };
     br = (s3, t, e, i2, r, n2, o2) => (h2) => {
@@ -24559,9 +24548,9 @@ var init_index_min = __esm({
       };
       if (s3 === c3) return oo(c3), d();
       if (a2) return d(import_node_fs65.default.mkdirSync(s3, { mode: i2, recursive: true }) ?? void 0);
-      let T = f(import_node_path59.default.relative(c3, s3)).split("/"), D;
+      let T = f(import_node_path58.default.relative(c3, s3)).split("/"), D;
       for (let E = T.shift(), x = c3; E && (x += "/" + E); E = T.shift()) {
-        x = f(import_node_path59.default.resolve(x));
+        x = f(import_node_path58.default.resolve(x));
         try {
           import_node_fs65.default.mkdirSync(x, i2), D = D || x;
         } catch {
@@ -24590,14 +24579,14 @@ var init_index_min = __esm({
     ao = ho === "win32";
     lo = (s3) => s3.split("/").slice(0, -1).reduce((e, i2) => {
       let r = e.at(-1);
-      return r !== void 0 && (i2 = (0, import_node_path60.join)(r, i2)), e.push(i2 || "/"), e;
+      return r !== void 0 && (i2 = (0, import_node_path59.join)(r, i2)), e.push(i2 || "/"), e;
     }, []);
     yi = class {
       #t = /* @__PURE__ */ new Map();
       #i = /* @__PURE__ */ new Map();
       #s = /* @__PURE__ */ new Set();
       reserve(t, e) {
-        t = ao ? ["win32 parallelization disabled"] : t.map((r) => mt((0, import_node_path60.join)(Tr(r))));
+        t = ao ? ["win32 parallelization disabled"] : t.map((r) => mt((0, import_node_path59.join)(Tr(r))));
         let i2 = new Set(t.map((r) => lo(r)).reduce((r, n2) => r.concat(n2)));
         this.#i.set(e, { dirs: i2, paths: t });
         for (let r of t) {
@@ -24737,7 +24726,7 @@ var init_index_min = __esm({
           if (t.preserveOwner) throw new TypeError("cannot preserve owner in archive and also set owner explicitly");
           this.uid = t.uid, this.gid = t.gid, this.setOwner = true;
         } else this.uid = void 0, this.gid = void 0, this.setOwner = false;
-        this.preserveOwner = t.preserveOwner === void 0 && typeof t.uid != "number" ? process.getuid?.() === 0 : !!t.preserveOwner, this.processUid = (this.preserveOwner || this.setOwner) && process.getuid ? process.getuid() : void 0, this.processGid = (this.preserveOwner || this.setOwner) && process.getgid ? process.getgid() : void 0, this.maxDepth = typeof t.maxDepth == "number" ? t.maxDepth : uo, this.forceChown = t.forceChown === true, this.win32 = !!t.win32 || Te, this.newer = !!t.newer, this.keep = !!t.keep, this.noMtime = !!t.noMtime, this.preservePaths = !!t.preservePaths, this.unlink = !!t.unlink, this.cwd = f(import_node_path57.default.resolve(t.cwd || process.cwd())), this.strip = Number(t.strip) || 0, this.processUmask = this.chmod ? typeof t.processUmask == "number" ? t.processUmask : Lr() : 0, this.umask = typeof t.umask == "number" ? t.umask : this.processUmask, this.dmode = t.dmode || 511 & ~this.umask, this.fmode = t.fmode || 438 & ~this.umask, this.on("entry", (e) => this[Dr](e));
+        this.preserveOwner = t.preserveOwner === void 0 && typeof t.uid != "number" ? process.getuid?.() === 0 : !!t.preserveOwner, this.processUid = (this.preserveOwner || this.setOwner) && process.getuid ? process.getuid() : void 0, this.processGid = (this.preserveOwner || this.setOwner) && process.getgid ? process.getgid() : void 0, this.maxDepth = typeof t.maxDepth == "number" ? t.maxDepth : uo, this.forceChown = t.forceChown === true, this.win32 = !!t.win32 || Te, this.newer = !!t.newer, this.keep = !!t.keep, this.noMtime = !!t.noMtime, this.preservePaths = !!t.preservePaths, this.unlink = !!t.unlink, this.cwd = f(import_node_path56.default.resolve(t.cwd || process.cwd())), this.strip = Number(t.strip) || 0, this.processUmask = this.chmod ? typeof t.processUmask == "number" ? t.processUmask : Lr() : 0, this.umask = typeof t.umask == "number" ? t.umask : this.processUmask, this.dmode = t.dmode || 511 & ~this.umask, this.fmode = t.fmode || 438 & ~this.umask, this.on("entry", (e) => this[Dr](e));
       }
       warn(t, e, i2 = {}) {
         return (t === "TAR_BAD_ARCHIVE" || t === "TAR_ABORT") && (i2.recoverable = false), super.warn(t, e, i2);
@@ -24751,7 +24740,7 @@ var init_index_min = __esm({
         let [n2, o2] = ce(i2), h2 = o2.replaceAll(/\\/g, "/").split("/");
         if (h2.includes("..") || Te && /^[a-z]:\.\.$/i.test(h2[0] ?? "")) {
           if (e === "path" || r === "Link") return this.warn("TAR_ENTRY_ERROR", `${e} contains '..'`, { entry: t, [e]: i2 }), false;
-          let a2 = import_node_path57.default.posix.dirname(t.path), l = import_node_path57.default.posix.normalize(import_node_path57.default.posix.join(a2, h2.join("/")));
+          let a2 = import_node_path56.default.posix.dirname(t.path), l = import_node_path56.default.posix.normalize(import_node_path56.default.posix.join(a2, h2.join("/")));
           if (l.startsWith("../") || l === "..") return this.warn("TAR_ENTRY_ERROR", `${e} escapes extraction directory`, { entry: t, [e]: i2 }), false;
         }
         return n2 && (t[e] = String(o2), this.warn("TAR_ENTRY_INFO", `stripping ${n2} from absolute ${e}`, { entry: t, [e]: i2 })), true;
@@ -24769,12 +24758,12 @@ var init_index_min = __esm({
         }
         if (isFinite(this.maxDepth) && i2.length > this.maxDepth) return this.warn("TAR_ENTRY_ERROR", "path excessively deep", { entry: t, path: e, depth: i2.length, maxDepth: this.maxDepth }), false;
         if (!this[Rs](t, "path") || !this[Rs](t, "linkpath")) return false;
-        if (t.absolute = import_node_path57.default.isAbsolute(t.path) ? f(import_node_path57.default.resolve(t.path)) : f(import_node_path57.default.resolve(this.cwd, t.path)), !this.preservePaths && typeof t.absolute == "string" && t.absolute.indexOf(this.cwd + "/") !== 0 && t.absolute !== this.cwd) return this.warn("TAR_ENTRY_ERROR", "path escaped extraction target", { entry: t, path: f(t.path), resolvedPath: t.absolute, cwd: this.cwd }), false;
+        if (t.absolute = import_node_path56.default.isAbsolute(t.path) ? f(import_node_path56.default.resolve(t.path)) : f(import_node_path56.default.resolve(this.cwd, t.path)), !this.preservePaths && typeof t.absolute == "string" && t.absolute.indexOf(this.cwd + "/") !== 0 && t.absolute !== this.cwd) return this.warn("TAR_ENTRY_ERROR", "path escaped extraction target", { entry: t, path: f(t.path), resolvedPath: t.absolute, cwd: this.cwd }), false;
         if (t.absolute === this.cwd && t.type !== "Directory" && t.type !== "GNUDumpDir") return false;
         if (this.win32) {
-          let { root: r } = import_node_path57.default.win32.parse(String(t.absolute));
+          let { root: r } = import_node_path56.default.win32.parse(String(t.absolute));
           t.absolute = r + ts(String(t.absolute).slice(r.length));
-          let { root: n2 } = import_node_path57.default.win32.parse(t.path);
+          let { root: n2 } = import_node_path56.default.win32.parse(t.path);
           t.path = n2 + ts(t.path.slice(n2.length));
         }
         return true;
@@ -24862,13 +24851,13 @@ var init_index_min = __esm({
         t.unsupported = true, this.warn("TAR_ENTRY_UNSUPPORTED", `unsupported entry type: ${t.type}`, { entry: t }), t.resume();
       }
       [Ar](t, e) {
-        let i2 = f(import_node_path57.default.relative(this.cwd, import_node_path57.default.resolve(import_node_path57.default.dirname(String(t.absolute)), String(t.linkpath)))).split("/");
+        let i2 = f(import_node_path56.default.relative(this.cwd, import_node_path56.default.resolve(import_node_path56.default.dirname(String(t.absolute)), String(t.linkpath)))).split("/");
         this[Re](t, this.cwd, i2, () => this[gi](t, String(t.linkpath), "symlink", e), (r) => {
           this[O](r, t), e();
         });
       }
       [Ir](t, e) {
-        let i2 = f(import_node_path57.default.resolve(this.cwd, String(t.linkpath))), r = f(String(t.linkpath)).split("/");
+        let i2 = f(import_node_path56.default.resolve(this.cwd, String(t.linkpath))), r = f(String(t.linkpath)).split("/");
         this[Re](t, this.cwd, r, () => this[gi](t, i2, "link", e), (n2) => {
           this[O](n2, t), e();
         });
@@ -24876,10 +24865,10 @@ var init_index_min = __esm({
       [Re](t, e, i2, r, n2) {
         let o2 = i2.shift();
         if (this.preservePaths || o2 === void 0) return r();
-        let h2 = import_node_path57.default.resolve(e, o2);
+        let h2 = import_node_path56.default.resolve(e, o2);
         import_node_fs63.default.lstat(h2, (a2, l) => {
           if (a2) return r();
-          if (l?.isSymbolicLink()) return n2(new St(h2, import_node_path57.default.resolve(h2, i2.join("/"))));
+          if (l?.isSymbolicLink()) return n2(new St(h2, import_node_path56.default.resolve(h2, i2.join("/"))));
           this[Re](t, h2, i2, r, n2);
         });
       }
@@ -24913,7 +24902,7 @@ var init_index_min = __esm({
           });
         }, n2 = () => {
           if (t.absolute !== this.cwd) {
-            let h2 = f(import_node_path57.default.dirname(String(t.absolute)));
+            let h2 = f(import_node_path56.default.dirname(String(t.absolute)));
             if (h2 !== this.cwd) return this[yt](h2, this.dmode, (a2) => {
               if (a2) {
                 this[O](a2, t), i2();
@@ -24988,7 +24977,7 @@ var init_index_min = __esm({
           this[Oe] = true;
         }
         if (t.absolute !== this.cwd) {
-          let n2 = f(import_node_path57.default.dirname(String(t.absolute)));
+          let n2 = f(import_node_path56.default.dirname(String(t.absolute)));
           if (n2 !== this.cwd) {
             let o2 = this[yt](n2, this.dmode);
             if (o2) return this[O](o2, t);
@@ -25088,10 +25077,10 @@ var init_index_min = __esm({
         if (this.preservePaths || i2.length === 0) return r();
         let o2 = e;
         for (let h2 of i2) {
-          o2 = import_node_path57.default.resolve(o2, h2);
+          o2 = import_node_path56.default.resolve(o2, h2);
           let [a2, l] = ye(() => import_node_fs63.default.lstatSync(o2));
           if (a2) return r();
-          if (l.isSymbolicLink()) return n2(new St(o2, import_node_path57.default.resolve(e, i2.join("/"))));
+          if (l.isSymbolicLink()) return n2(new St(o2, import_node_path56.default.resolve(e, i2.join("/"))));
         }
         r();
       }
@@ -25195,11 +25184,11 @@ var init_index_min = __esm({
     };
     bo = (s3, t) => {
       t.forEach((e) => {
-        e.charAt(0) === "@" ? Ct({ file: import_node_path61.default.resolve(s3.cwd, e.slice(1)), sync: true, noResume: true, onReadEntry: (i2) => s3.add(i2) }) : s3.add(e);
+        e.charAt(0) === "@" ? Ct({ file: import_node_path60.default.resolve(s3.cwd, e.slice(1)), sync: true, noResume: true, onReadEntry: (i2) => s3.add(i2) }) : s3.add(e);
       }), s3.end();
     };
     _o = async (s3, t) => {
-      for (let e of t) e.charAt(0) === "@" ? await Ct({ file: import_node_path61.default.resolve(String(s3.cwd), e.slice(1)), noResume: true, onReadEntry: (i2) => s3.add(i2) }) : s3.add(e);
+      for (let e of t) e.charAt(0) === "@" ? await Ct({ file: import_node_path60.default.resolve(String(s3.cwd), e.slice(1)), noResume: true, onReadEntry: (i2) => s3.add(i2) }) : s3.add(e);
       s3.end();
     };
     vt = K(yo, go, () => {
@@ -25949,7 +25938,7 @@ var init_decompress = __esm({
 
 // src/transport/archive-read.ts
 function normalizeEntry(name) {
-  const normalized = import_node_path62.posix.normalize(`/${name}`).slice(1);
+  const normalized = import_node_path61.posix.normalize(`/${name}`).slice(1);
   if (normalized === "" || normalized.startsWith("..")) return void 0;
   return normalized.replace(/\/$/, "");
 }
@@ -25969,7 +25958,7 @@ async function extractArchive(file, scratch3) {
         entry.resume();
         return;
       }
-      const target = (0, import_node_path62.join)(scratch3, `entry-${counter++}`);
+      const target = (0, import_node_path61.join)(scratch3, `entry-${counter++}`);
       paths.set(name, target);
       writes.push((0, import_promises17.pipeline)(entry, (0, import_node_fs67.createWriteStream)(target)));
     }
@@ -26083,13 +26072,13 @@ async function archiveImages(files) {
   if (files.paths.has("index.json")) return ociArchiveImages(files);
   throw new BurrowError("INVALID_ARGUMENT", `${files.file} is neither a docker save archive (no manifest.json) nor an OCI archive (no index.json)`);
 }
-var import_node_fs67, import_node_fs68, import_node_path62, import_promises17, import_node_crypto3, ArchiveSource;
+var import_node_fs67, import_node_fs68, import_node_path61, import_promises17, import_node_crypto3, ArchiveSource;
 var init_archive_read = __esm({
   "src/transport/archive-read.ts"() {
     "use strict";
     import_node_fs67 = require("node:fs");
     import_node_fs68 = require("node:fs");
-    import_node_path62 = require("node:path");
+    import_node_path61 = require("node:path");
     import_promises17 = require("node:stream/promises");
     init_index_min();
     init_errors();
@@ -26244,7 +26233,7 @@ function applyChanges(config, changes) {
         next.User = args;
         break;
       case "WORKDIR":
-        next.WorkingDir = import_node_path63.posix.resolve(next.WorkingDir === void 0 || next.WorkingDir === "" ? "/" : next.WorkingDir, args);
+        next.WorkingDir = import_node_path62.posix.resolve(next.WorkingDir === void 0 || next.WorkingDir === "" ? "/" : next.WorkingDir, args);
         break;
       case "STOPSIGNAL":
         if (!/^(SIG)?[A-Z0-9+-]+$/i.test(args)) throw invalid4(change, `"${args}" is not a signal`);
@@ -26257,11 +26246,11 @@ function applyChanges(config, changes) {
   }
   return next;
 }
-var import_node_path63, INSTRUCTIONS;
+var import_node_path62, INSTRUCTIONS;
 var init_changes = __esm({
   "src/image/changes.ts"() {
     "use strict";
-    import_node_path63 = require("node:path");
+    import_node_path62 = require("node:path");
     init_errors();
     INSTRUCTIONS = ["CMD", "ENTRYPOINT", "ENV", "EXPOSE", "LABEL", "ONBUILD", "STOPSIGNAL", "USER", "VOLUME", "WORKDIR"];
   }
@@ -26364,7 +26353,7 @@ async function commitContainer(store, query, options = {}) {
   const squash = record.plan.rootfs.driver === "copy";
   const scratch3 = store.scratchDir("commit");
   try {
-    const layerFile = (0, import_node_path64.join)(scratch3, "layer.tar.gz");
+    const layerFile = (0, import_node_path63.join)(scratch3, "layer.tar.gz");
     const layer = await writeLayer(record, layerFile, options.signal);
     const created2 = (/* @__PURE__ */ new Date()).toISOString();
     return await storeImage(store, {
@@ -26414,17 +26403,17 @@ async function storeImage(store, options) {
     };
     const manifestBytes = Buffer.from(JSON.stringify(manifest));
     const manifestDigest = `sha256:${(0, import_node_crypto4.createHash)("sha256").update(manifestBytes).digest("hex")}`;
-    (0, import_node_fs69.mkdirSync)((0, import_node_path64.join)(scratch3, "blobs"), { recursive: true });
+    (0, import_node_fs69.mkdirSync)((0, import_node_path63.join)(scratch3, "blobs"), { recursive: true });
     for (const [digest, bytes] of [[configDigest, configBytes], [manifestDigest, manifestBytes]]) {
-      const path6 = (0, import_node_path64.join)(scratch3, "blobs", digest.slice("sha256:".length));
+      const path6 = (0, import_node_path63.join)(scratch3, "blobs", digest.slice("sha256:".length));
       (0, import_node_fs69.writeFileSync)(path6, bytes);
       blobs.set(digest, path6);
     }
     for (const descriptor of baseLayers) blobs.set(descriptor.digest, store.blobPath(descriptor.digest));
     const index = { schemaVersion: 2, mediaType: MediaType.ociIndex, manifests: [{ mediaType: MediaType.ociManifest, digest: manifestDigest, size: manifestBytes.length }] };
-    (0, import_node_fs69.writeFileSync)((0, import_node_path64.join)(scratch3, "index.json"), JSON.stringify(index));
-    (0, import_node_fs69.writeFileSync)((0, import_node_path64.join)(scratch3, "oci-layout"), JSON.stringify({ imageLayoutVersion: "1.0.0" }));
-    const paths = /* @__PURE__ */ new Map([["index.json", (0, import_node_path64.join)(scratch3, "index.json")], ["oci-layout", (0, import_node_path64.join)(scratch3, "oci-layout")]]);
+    (0, import_node_fs69.writeFileSync)((0, import_node_path63.join)(scratch3, "index.json"), JSON.stringify(index));
+    (0, import_node_fs69.writeFileSync)((0, import_node_path63.join)(scratch3, "oci-layout"), JSON.stringify({ imageLayoutVersion: "1.0.0" }));
+    const paths = /* @__PURE__ */ new Map([["index.json", (0, import_node_path63.join)(scratch3, "index.json")], ["oci-layout", (0, import_node_path63.join)(scratch3, "oci-layout")]]);
     for (const [digest, path6] of blobs) paths.set(`blobs/sha256/${digest.slice("sha256:".length)}`, path6);
     const [image] = await archiveImages({ file: name === void 0 ? "a new image" : `the new image ${name}`, paths });
     const result = await copyImage(image.source, store, {
@@ -26438,13 +26427,13 @@ async function storeImage(store, options) {
     (0, import_node_fs69.rmSync)(scratch3, { recursive: true, force: true });
   }
 }
-var import_node_child_process11, import_node_fs69, import_node_path64, import_node_stream13, import_promises18, import_node_url9, import_node_zlib2, import_node_crypto4, WORKER3, Hashing;
+var import_node_child_process11, import_node_fs69, import_node_path63, import_node_stream13, import_promises18, import_node_url9, import_node_zlib2, import_node_crypto4, WORKER3, Hashing;
 var init_commit = __esm({
   "src/image/commit.ts"() {
     "use strict";
     import_node_child_process11 = require("node:child_process");
     import_node_fs69 = require("node:fs");
-    import_node_path64 = require("node:path");
+    import_node_path63 = require("node:path");
     import_node_stream13 = require("node:stream");
     import_promises18 = require("node:stream/promises");
     import_node_url9 = require("node:url");
@@ -26528,7 +26517,7 @@ function treeSize(root, seen = /* @__PURE__ */ new Set()) {
       continue;
     }
     for (const name of names) {
-      const path6 = (0, import_node_path65.join)(dir, name);
+      const path6 = (0, import_node_path64.join)(dir, name);
       let stat;
       try {
         stat = (0, import_node_fs70.lstatSync)(path6);
@@ -26549,12 +26538,12 @@ function treeSize(root, seen = /* @__PURE__ */ new Set()) {
   }
   return total;
 }
-var import_node_fs70, import_node_path65;
+var import_node_fs70, import_node_path64;
 var init_tree_size = __esm({
   "src/util/tree-size.ts"() {
     "use strict";
     import_node_fs70 = require("node:fs");
-    import_node_path65 = require("node:path");
+    import_node_path64 = require("node:path");
   }
 });
 
@@ -26593,7 +26582,7 @@ function listLayerEntries(store) {
   return entries;
 }
 function layerLockPath(store, hex) {
-  return (0, import_node_path66.join)(store.paths.locks, `layer-sha256-${hex}.lock`);
+  return (0, import_node_path65.join)(store.paths.locks, `layer-sha256-${hex}.lock`);
 }
 async function tryLockLayer(store, hex) {
   let busy = false;
@@ -26606,10 +26595,10 @@ function containerLayers(store, only) {
   const result = [];
   for (const id of only === void 0 ? (0, import_node_fs72.readdirSync)(store.paths.containers) : [only]) {
     if (!CONTAINER_ID.test(id)) continue;
-    const dir = (0, import_node_path66.join)(store.paths.containers, id);
+    const dir = (0, import_node_path65.join)(store.paths.containers, id);
     let record;
     try {
-      record = JSON.parse((0, import_node_fs72.readFileSync)((0, import_node_path66.join)(dir, "container.json"), "utf8"));
+      record = JSON.parse((0, import_node_fs72.readFileSync)((0, import_node_path65.join)(dir, "container.json"), "utf8"));
     } catch {
       continue;
     }
@@ -26619,7 +26608,7 @@ function containerLayers(store, only) {
     result.push({
       id,
       name: record.name ?? id.slice(0, 12),
-      layers: copied ? [] : lowers.filter((path6) => typeof path6 === "string").map((path6) => (0, import_node_path66.basename)(path6)).filter((name) => LAYER_NAME.test(name))
+      layers: copied ? [] : lowers.filter((path6) => typeof path6 === "string").map((path6) => (0, import_node_path65.basename)(path6)).filter((name) => LAYER_NAME.test(name))
     });
   }
   return result;
@@ -26644,9 +26633,9 @@ function neededLayers(store, containers = containerLayers(store)) {
 }
 function orphanContainerDirs(store, now = Date.now()) {
   if (!(0, import_node_fs72.existsSync)(store.paths.containers)) return [];
-  return (0, import_node_fs72.readdirSync)(store.paths.containers).filter((id) => CONTAINER_ID.test(id)).map((id) => (0, import_node_path66.join)(store.paths.containers, id)).filter((dir) => {
+  return (0, import_node_fs72.readdirSync)(store.paths.containers).filter((id) => CONTAINER_ID.test(id)).map((id) => (0, import_node_path65.join)(store.paths.containers, id)).filter((dir) => {
     try {
-      return !(0, import_node_fs72.existsSync)((0, import_node_path66.join)(dir, "container.json")) && now - (0, import_node_fs72.statSync)(dir).mtimeMs > ORPHAN_CONTAINER_KEEP_MS;
+      return !(0, import_node_fs72.existsSync)((0, import_node_path65.join)(dir, "container.json")) && now - (0, import_node_fs72.statSync)(dir).mtimeMs > ORPHAN_CONTAINER_KEEP_MS;
     } catch {
       return false;
     }
@@ -26654,27 +26643,27 @@ function orphanContainerDirs(store, now = Date.now()) {
 }
 function retiredContainerDirs(store) {
   if (!(0, import_node_fs72.existsSync)(store.paths.containers)) return [];
-  return (0, import_node_fs72.readdirSync)(store.paths.containers).filter((name) => RETIRED_CONTAINER.test(name)).map((name) => (0, import_node_path66.join)(store.paths.containers, name));
+  return (0, import_node_fs72.readdirSync)(store.paths.containers).filter((name) => RETIRED_CONTAINER.test(name)).map((name) => (0, import_node_path65.join)(store.paths.containers, name));
 }
 function layerBytes(store, hex) {
-  return readLayerInfo(store, `sha256:${hex}`)?.summary.bytes ?? treeSize((0, import_node_path66.join)(layersDir(store), hex));
+  return readLayerInfo(store, `sha256:${hex}`)?.summary.bytes ?? treeSize((0, import_node_path65.join)(layersDir(store), hex));
 }
 function retireLayer(store, hex) {
   const dir = layersDir(store);
-  const retired = (0, import_node_path66.join)(dir, `${RETIRED_PREFIX}${hex}.${randomBytes(3).toString("hex")}`);
-  (0, import_node_fs72.renameSync)((0, import_node_path66.join)(dir, hex), retired);
+  const retired = (0, import_node_path65.join)(dir, `${RETIRED_PREFIX}${hex}.${randomBytes(3).toString("hex")}`);
+  (0, import_node_fs72.renameSync)((0, import_node_path65.join)(dir, hex), retired);
   (0, import_node_fs72.rmSync)(layerInfoPath(store, `sha256:${hex}`), { force: true });
   return retired;
 }
 function layerEntryPath(store, name) {
-  return (0, import_node_path66.join)(layersDir(store), name);
+  return (0, import_node_path65.join)(layersDir(store), name);
 }
-var import_node_fs72, import_node_path66, LAYER_NAME, INFO_NAME, RETIRED_PREFIX, ORPHAN_CONTAINER_KEEP_MS;
+var import_node_fs72, import_node_path65, LAYER_NAME, INFO_NAME, RETIRED_PREFIX, ORPHAN_CONTAINER_KEEP_MS;
 var init_layers = __esm({
   "src/store/layers.ts"() {
     "use strict";
     import_node_fs72 = require("node:fs");
-    import_node_path66 = require("node:path");
+    import_node_path65 = require("node:path");
     init_local();
     init_copy();
     init_layer_info();
@@ -26710,8 +26699,8 @@ function listBlobs(store) {
   const root = store.paths.blobs;
   if (!(0, import_node_fs73.existsSync)(root)) return result;
   for (const algorithm of (0, import_node_fs73.readdirSync)(root)) {
-    for (const hex of (0, import_node_fs73.readdirSync)((0, import_node_path67.join)(root, algorithm))) {
-      const path6 = (0, import_node_path67.join)(root, algorithm, hex);
+    for (const hex of (0, import_node_fs73.readdirSync)((0, import_node_path66.join)(root, algorithm))) {
+      const path6 = (0, import_node_path66.join)(root, algorithm, hex);
       result.push({ digest: `${algorithm}:${hex}`, path: path6, size: (0, import_node_fs73.statSync)(path6).size });
     }
   }
@@ -26723,7 +26712,7 @@ function imagesInUse(store) {
   for (const id of (0, import_node_fs73.readdirSync)(store.paths.containers)) {
     if (!CONTAINER_ID.test(id)) continue;
     try {
-      const container = JSON.parse((0, import_node_fs73.readFileSync)((0, import_node_path67.join)(store.paths.containers, id, "container.json"), "utf8"));
+      const container = JSON.parse((0, import_node_fs73.readFileSync)((0, import_node_path66.join)(store.paths.containers, id, "container.json"), "utf8"));
       const imageId = container.image?.id;
       if (imageId !== void 0) users.set(imageId, [...users.get(imageId) ?? [], container.name ?? id.slice(0, 12)]);
     } catch {
@@ -26787,11 +26776,11 @@ async function collectGarbage(store, options = {}) {
     }
     if ((0, import_node_fs73.existsSync)(store.paths.tmp)) {
       for (const name of (0, import_node_fs73.readdirSync)(store.paths.tmp)) {
-        const path6 = (0, import_node_path67.join)(store.paths.tmp, name);
+        const path6 = (0, import_node_path66.join)(store.paths.tmp, name);
         if (!name.endsWith(".partial") && !scratchOwnerGone(name, (0, import_node_fs73.statSync)(path6).mtimeMs)) continue;
         const lockName = name.endsWith(".partial") ? `blob-${name.slice(0, -".partial".length)}.lock` : void 0;
         let busy = false;
-        const blobLock = lockName === void 0 ? void 0 : await acquireLock((0, import_node_path67.join)(store.paths.locks, lockName), { onWait: () => {
+        const blobLock = lockName === void 0 ? void 0 : await acquireLock((0, import_node_path66.join)(store.paths.locks, lockName), { onWait: () => {
           busy = true;
         }, shouldStop: () => busy });
         if (lockName !== void 0 && blobLock === void 0) continue;
@@ -26812,12 +26801,12 @@ async function collectGarbage(store, options = {}) {
     lock.release();
   }
 }
-var import_node_fs73, import_node_path67;
+var import_node_fs73, import_node_path66;
 var init_gc = __esm({
   "src/store/gc.ts"() {
     "use strict";
     import_node_fs73 = require("node:fs");
-    import_node_path67 = require("node:path");
+    import_node_path66 = require("node:path");
     init_errors();
     init_local();
     init_remove();
@@ -26870,7 +26859,7 @@ function imagesRow(store, inUse) {
 }
 function writableLayerSize(store, record) {
   const dir = containerDir(store, record.id);
-  return treeSize((0, import_node_path68.join)(dir, "upper")) + treeSize((0, import_node_path68.join)(dir, "merged"));
+  return treeSize((0, import_node_path67.join)(dir, "upper")) + treeSize((0, import_node_path67.join)(dir, "merged"));
 }
 function containerSize(store, record) {
   const rw = writableLayerSize(store, record);
@@ -26928,12 +26917,12 @@ function diskUsage(store) {
     rows: [imagesRow(store, imagesInUse(store)), containersRow(store, records), volumesRow(store, records), layersRow(store)]
   };
 }
-var import_node_fs74, import_node_path68;
+var import_node_fs74, import_node_path67;
 var init_usage = __esm({
   "src/store/usage.ts"() {
     "use strict";
     import_node_fs74 = require("node:fs");
-    import_node_path68 = require("node:path");
+    import_node_path67 = require("node:path");
     init_state();
     init_record();
     init_volumes();
@@ -27232,7 +27221,7 @@ function parseSecurityOptions(options, privileged, cwd = process.cwd()) {
     switch (key) {
       case "seccomp":
         if (value === void 0 || value === "") throw new BurrowError("INVALID_ARGUMENT", `invalid --security-opt "${option}": use seccomp=unconfined or seccomp=PROFILE.json`);
-        seccomp = value === "unconfined" ? { kind: "unconfined" } : { kind: "file", path: (0, import_node_path69.isAbsolute)(value) ? value : (0, import_node_path69.resolve)(cwd, value) };
+        seccomp = value === "unconfined" ? { kind: "unconfined" } : { kind: "file", path: (0, import_node_path68.isAbsolute)(value) ? value : (0, import_node_path68.resolve)(cwd, value) };
         break;
       case "no-new-privileges":
         if (value !== void 0 && value !== "true") {
@@ -27251,11 +27240,11 @@ function parseSecurityOptions(options, privileged, cwd = process.cwd()) {
   }
   return { seccomp, privileged };
 }
-var import_node_path69, DEFAULT_SECURITY;
+var import_node_path68, DEFAULT_SECURITY;
 var init_security = __esm({
   "src/sandbox/security.ts"() {
     "use strict";
-    import_node_path69 = require("node:path");
+    import_node_path68 = require("node:path");
     init_errors();
     DEFAULT_SECURITY = { seccomp: { kind: "default" }, privileged: false };
   }
@@ -29422,7 +29411,7 @@ function inflaterArgs(compression, ceiling) {
 }
 function inflaterBinary() {
   const build = readBuild();
-  if (build.fallback !== void 0 && !(build.needs ?? []).every((library) => (0, import_node_fs77.existsSync)(library))) return (0, import_node_path70.join)(NATIVE, build.fallback);
+  if (build.fallback !== void 0 && !(build.needs ?? []).every((library) => (0, import_node_fs77.existsSync)(library))) return (0, import_node_path69.join)(NATIVE, build.fallback);
   return INFLATER_BINARY;
 }
 function readBuild() {
@@ -29445,15 +29434,15 @@ function parseInflaterReport(stderr) {
     return void 0;
   }
 }
-var import_node_fs77, import_node_path70, import_node_url11, NATIVE, INFLATER_BINARY, INFLATER_BUILD, INFLATER_EXIT, built;
+var import_node_fs77, import_node_path69, import_node_url11, NATIVE, INFLATER_BINARY, INFLATER_BUILD, INFLATER_EXIT, built;
 var init_inflate = __esm({
   "src/unpack/inflate.ts"() {
     "use strict";
     import_node_fs77 = require("node:fs");
-    import_node_path70 = require("node:path");
+    import_node_path69 = require("node:path");
     import_node_url11 = require("node:url");
     NATIVE = (0, import_node_url11.fileURLToPath)(new URL("../native/", __burrowModuleUrl));
-    INFLATER_BINARY = (0, import_node_path70.join)(NATIVE, "burrow-inflate");
+    INFLATER_BINARY = (0, import_node_path69.join)(NATIVE, "burrow-inflate");
     INFLATER_BUILD = (0, import_node_url11.fileURLToPath)(new URL("../native/inflate.json", __burrowModuleUrl));
     INFLATER_EXIT = { invalid: 1, ceiling: 2, closed: 3, system: 4 };
   }
@@ -29544,10 +29533,10 @@ function checkDiffId(target, actual) {
     throw new BurrowError("DIGEST_MISMATCH", `layer ${target.digest} of ${target.imageName} uncompresses to ${actual}, not its diff_id ${target.diffId}: the image is corrupt`);
   }
 }
-async function extractInNode(input, extractorArgs, compression, ceiling, target) {
+async function extractInNode(input, extractorArgs2, compression, ceiling, target) {
   const { decompressor: decompressor2 } = await Promise.resolve().then(() => (init_decompress(), decompress_exports));
   const hash = (0, import_node_crypto5.createHash)("sha256");
-  const { child, finished: finished7 } = start(unshareProgram(), extractorArgs, ["pipe", "pipe", "pipe"], { ownGroup: true });
+  const { child, finished: finished7 } = start(unshareProgram(), extractorArgs2, ["pipe", "pipe", "pipe"], { ownGroup: true });
   const decompress = decompressor2(compression);
   const counted = meter(ceiling, hash);
   const feed = decompress === void 0 ? (0, import_promises20.pipeline)(input, counted, child.stdin) : (0, import_promises20.pipeline)(input, decompress, counted, child.stdin);
@@ -29560,13 +29549,15 @@ async function extractInNode(input, extractorArgs, compression, ceiling, target)
   }
   return { outcome, diffId: `sha256:${hash.digest("hex")}` };
 }
+function extractorArgs(mapping, dir, ceiling) {
+  return [...unshareArgs(mapping), "--", EXTRACTOR_BINARY, "extract", dir, mapping.single ? "single" : "mapped", String(ceiling)];
+}
 function nulFields(fields) {
   return Buffer.from(`${fields.map((field) => `${field}\0`).join("")}\0`);
 }
 function startSpareExtraction(mapping, ceiling) {
   if (inflaterArgs("gzip", ceiling) === void 0) return void 0;
-  const extractor = [...unshareArgs(mapping), "--", EXTRACTOR_BINARY, "extract", "-", mapping.single ? "single" : "mapped", String(ceiling)];
-  const launched = startLight(inflaterBinary(), ["--args-on-stdin", "--", unshareProgram(), ...extractor], ["pipe", "pipe", "pipe", "pipe"], { ownGroup: true });
+  const launched = startLight(inflaterBinary(), ["--args-on-stdin", "--", unshareProgram(), ...extractorArgs(mapping, "-", ceiling)], ["pipe", "pipe", "pipe", "pipe"], { ownGroup: true });
   if (launched.child.pid === void 0 || launched.child.pid === 0 || launched.child.stdin === null) return void 0;
   let released;
   return {
@@ -29580,14 +29571,14 @@ function startSpareExtraction(mapping, ceiling) {
     }
   };
 }
-async function extractNatively(feed, extractorArgs, inflaterArgs2, compression, ceiling, target, early) {
+async function extractNatively(feed, extractorArgs2, inflaterArgs2, compression, ceiling, target, early) {
   let launched;
   if (early !== void 0 && "stream" in feed) {
     launched = early.spare.launched;
     launched.child.stdin.write(nulFields([...inflaterArgs2, early.scratch]));
   } else {
     try {
-      launched = startLight(inflaterBinary(), [...inflaterArgs2, "--", unshareProgram(), ...extractorArgs], ["blob" in feed ? feed.blob : "pipe", "pipe", "pipe", "pipe"], { ownGroup: true });
+      launched = startLight(inflaterBinary(), [...inflaterArgs2, "--", unshareProgram(), ...extractorArgs2], ["blob" in feed ? feed.blob : "pipe", "pipe", "pipe", "pipe"], { ownGroup: true });
     } finally {
       if ("blob" in feed) (0, import_node_fs78.closeSync)(feed.blob);
     }
@@ -29683,7 +29674,7 @@ async function claimLayer(store, diffId, wait) {
   const final = layerPath(store, diffId);
   if ((0, import_node_fs78.existsSync)(final)) return void 0;
   let busy = false;
-  const lock = await acquireLock((0, import_node_path71.join)(store.paths.locks, `layer-${diffId.replace(":", "-")}.lock`), {
+  const lock = await acquireLock((0, import_node_path70.join)(store.paths.locks, `layer-${diffId.replace(":", "-")}.lock`), {
     onWait: () => {
       busy = true;
     },
@@ -29697,18 +29688,12 @@ async function claimLayer(store, diffId, wait) {
 }
 async function runExtraction(blob, scratch3, mapping, ceiling, notes, input, from, spare) {
   (0, import_node_fs78.mkdirSync)(scratch3, { recursive: true, mode: 493 });
-  const extractorArgs = [...unshareArgs(mapping), "--", EXTRACTOR_BINARY, "extract", scratch3, mapping.single ? "single" : "mapped", String(ceiling)];
+  const extractor = extractorArgs(mapping, scratch3, ceiling);
   const compression = layerCompression(blob.mediaType);
   const native = inflaterArgs(compression, ceiling);
-  let extracted;
-  if (native === void 0) {
-    void spare?.release();
-    extracted = await extractInNode(input ?? blobStream(from), extractorArgs, compression, ceiling, blob);
-  } else {
-    const early = spare === void 0 || input === void 0 ? void 0 : { spare, scratch: scratch3 };
-    if (early === void 0) void spare?.release();
-    extracted = await extractNatively(input === void 0 ? { blob: openBlob(from, blob) } : { stream: input }, extractorArgs, native, compression, ceiling, blob, early);
-  }
+  const early = spare === void 0 || native === void 0 || input === void 0 ? void 0 : { spare, scratch: scratch3 };
+  if (early === void 0) void spare?.release();
+  const extracted = native === void 0 ? await extractInNode(input ?? blobStream(from), extractor, compression, ceiling, blob) : await extractNatively(input === void 0 ? { blob: openBlob(from, blob) } : { stream: input }, extractor, native, compression, ceiling, blob, early);
   trace(`unpack: layer ${blob.digest.slice(7, 19)} extracted`);
   const report2 = JSON.parse(extracted.outcome.stdout);
   if (report2.skipped.length > 0) {
@@ -29782,13 +29767,13 @@ async function unpackLayer(store, image, index, mapping, ceiling, notes) {
   await extraction2.done;
   extraction2.commit();
 }
-var import_node_crypto5, import_node_fs78, import_node_path71, import_node_stream14, import_promises20, OverCeiling;
+var import_node_crypto5, import_node_fs78, import_node_path70, import_node_stream14, import_promises20, OverCeiling;
 var init_layer = __esm({
   "src/unpack/layer.ts"() {
     "use strict";
     import_node_crypto5 = require("node:crypto");
     import_node_fs78 = require("node:fs");
-    import_node_path71 = require("node:path");
+    import_node_path70 = require("node:path");
     import_node_stream14 = require("node:stream");
     import_promises20 = require("node:stream/promises");
     init_spawn();
@@ -29853,11 +29838,11 @@ function isEmptyDirectory(path6) {
   }
 }
 function imageMayHave(layers, target) {
-  const parts = import_node_path72.posix.normalize(target).split("/").filter(Boolean);
+  const parts = import_node_path71.posix.normalize(target).split("/").filter(Boolean);
   for (const layer of layers) {
     let path6 = layer;
     for (const [index, part] of parts.entries()) {
-      path6 = (0, import_node_path72.join)(path6, part);
+      path6 = (0, import_node_path71.join)(path6, part);
       let stat;
       try {
         stat = (0, import_node_fs80.lstatSync)(path6);
@@ -29872,12 +29857,12 @@ function imageMayHave(layers, target) {
   }
   return false;
 }
-var import_node_fs80, import_node_path72;
+var import_node_fs80, import_node_path71;
 var init_copy_up = __esm({
   "src/container/copy-up.ts"() {
     "use strict";
     import_node_fs80 = require("node:fs");
-    import_node_path72 = require("node:path");
+    import_node_path71 = require("node:path");
     init_volumes();
   }
 });
@@ -39796,12 +39781,12 @@ var init_auth = __esm({
 // src/registry/certs.ts
 function certsDirRoots(env = process.env) {
   const home = homeForLookups(env);
-  return [(0, import_node_path73.join)(home, ".config", "containers", "certs.d"), "/etc/containers/certs.d", "/etc/docker/certs.d"];
+  return [(0, import_node_path72.join)(home, ".config", "containers", "certs.d"), "/etc/containers/certs.d", "/etc/docker/certs.d"];
 }
 function findCertsDir(host, roots = certsDirRoots()) {
   if (host === "" || host.includes("/") || host === "." || host === "..") return void 0;
   for (const root of roots) {
-    const dir = (0, import_node_path73.join)(root, host);
+    const dir = (0, import_node_path72.join)(root, host);
     if ((0, import_node_fs81.existsSync)(dir)) return dir;
   }
   return void 0;
@@ -39820,18 +39805,18 @@ function readCertsDir(dir) {
   } catch (error) {
     throw new BurrowError("INVALID_ARGUMENT", `cannot read the certificate directory ${dir} (${error.code ?? error.message})`, { cause: error });
   }
-  const ca = names.filter((name) => name.endsWith(".crt")).map((name) => readPem((0, import_node_path73.join)(dir, name)));
+  const ca = names.filter((name) => name.endsWith(".crt")).map((name) => readPem((0, import_node_path72.join)(dir, name)));
   const cert = [];
   const key = [];
   for (const name of names.filter((entry) => entry.endsWith(".cert"))) {
     const keyName = `${name.slice(0, -".cert".length)}.key`;
-    if (!names.includes(keyName)) throw new BurrowError("INVALID_ARGUMENT", `client certificate ${(0, import_node_path73.join)(dir, name)} has no key beside it (${keyName}): add the key or remove the certificate`);
-    cert.push(readPem((0, import_node_path73.join)(dir, name)));
-    key.push(readPem((0, import_node_path73.join)(dir, keyName)));
+    if (!names.includes(keyName)) throw new BurrowError("INVALID_ARGUMENT", `client certificate ${(0, import_node_path72.join)(dir, name)} has no key beside it (${keyName}): add the key or remove the certificate`);
+    cert.push(readPem((0, import_node_path72.join)(dir, name)));
+    key.push(readPem((0, import_node_path72.join)(dir, keyName)));
   }
   for (const name of names.filter((entry) => entry.endsWith(".key"))) {
     const certName = `${name.slice(0, -".key".length)}.cert`;
-    if (!names.includes(certName)) throw new BurrowError("INVALID_ARGUMENT", `key ${(0, import_node_path73.join)(dir, name)} has no client certificate beside it (${certName}): add the certificate or remove the key`);
+    if (!names.includes(certName)) throw new BurrowError("INVALID_ARGUMENT", `key ${(0, import_node_path72.join)(dir, name)} has no client certificate beside it (${certName}): add the certificate or remove the key`);
   }
   return { dir, ca, client: cert.length === 0 ? void 0 : { cert, key } };
 }
@@ -39839,12 +39824,12 @@ function registryCerts(host, roots = certsDirRoots()) {
   const dir = findCertsDir(host, roots);
   return dir === void 0 ? void 0 : readCertsDir(dir);
 }
-var import_node_fs81, import_node_path73;
+var import_node_fs81, import_node_path72;
 var init_certs = __esm({
   "src/registry/certs.ts"() {
     "use strict";
     import_node_fs81 = require("node:fs");
-    import_node_path73 = require("node:path");
+    import_node_path72 = require("node:path");
     init_errors();
     init_home();
   }
@@ -40109,8 +40094,8 @@ var init_client = __esm({
 
 // src/registry/credentials.ts
 function dockerConfigPath(env = process.env) {
-  const dir = env.DOCKER_CONFIG !== void 0 && env.DOCKER_CONFIG !== "" ? env.DOCKER_CONFIG : (0, import_node_path74.join)(homeForLookups(env), ".docker");
-  return (0, import_node_path74.join)(dir, "config.json");
+  const dir = env.DOCKER_CONFIG !== void 0 && env.DOCKER_CONFIG !== "" ? env.DOCKER_CONFIG : (0, import_node_path73.join)(homeForLookups(env), ".docker");
+  return (0, import_node_path73.join)(dir, "config.json");
 }
 function configKey(domain) {
   return DOCKER_HUB_ALIASES.has(domain) ? DOCKER_HUB_KEY : domain;
@@ -40190,7 +40175,7 @@ async function storeCredentials(domain, credentials, path6 = dockerConfigPath())
   const auths = config.auths ?? {};
   auths[configKey(domain)] = { auth: Buffer.from(`${credentials.username}:${credentials.password}`).toString("base64") };
   config.auths = auths;
-  (0, import_node_fs82.mkdirSync)((0, import_node_path74.dirname)(path6), { recursive: true, mode: 448 });
+  (0, import_node_fs82.mkdirSync)((0, import_node_path73.dirname)(path6), { recursive: true, mode: 448 });
   writeFileAtomic(path6, `${JSON.stringify(config, null, "	")}
 `, 384);
 }
@@ -40212,12 +40197,12 @@ async function eraseCredentials(domain, path6 = dockerConfigPath()) {
 `, 384);
   return erased;
 }
-var import_node_fs82, import_node_path74, IDENTITY_TOKEN_USER, DOCKER_HUB_KEY, DOCKER_HUB_ALIASES;
+var import_node_fs82, import_node_path73, IDENTITY_TOKEN_USER, DOCKER_HUB_KEY, DOCKER_HUB_ALIASES;
 var init_credentials = __esm({
   "src/registry/credentials.ts"() {
     "use strict";
     import_node_fs82 = require("node:fs");
-    import_node_path74 = require("node:path");
+    import_node_path73 = require("node:path");
     init_errors();
     init_atomic();
     init_reference2();
@@ -40570,7 +40555,7 @@ function checkDevice(device) {
   return device;
 }
 function cleanTarget(target) {
-  return import_node_path75.posix.normalize(target).replace(/(.)\/$/, "$1");
+  return import_node_path74.posix.normalize(target).replace(/(.)\/$/, "$1");
 }
 function imageVolumes(volumes, given, devices) {
   const taken = /* @__PURE__ */ new Set([...given.map((mount) => cleanTarget(mount.target)), ...devices.map((device) => cleanTarget(device.target))]);
@@ -40616,7 +40601,7 @@ async function createContainer(store, options) {
   if (args.length === 0) throw new BurrowError("INVALID_ARGUMENT", `no command specified: ${image.record.name} has no Cmd or Entrypoint; give one after the image name`);
   const healthcheck = resolveHealthcheck(config.healthcheck, options.healthcheck, config.shell);
   const workdir = options.workdir ?? config.workingDir ?? "/";
-  if (!(0, import_node_path75.isAbsolute)(workdir)) throw new BurrowError("INVALID_ARGUMENT", `the working directory "${workdir}" is invalid: it needs to be an absolute path`);
+  if (!(0, import_node_path74.isAbsolute)(workdir)) throw new BurrowError("INVALID_ARGUMENT", `the working directory "${workdir}" is invalid: it needs to be an absolute path`);
   for (const volume of options.volumes) {
     if (volume.kind === "bind" && !(0, import_node_fs83.existsSync)(volume.source)) {
       throw new BurrowError("INVALID_ARGUMENT", `invalid mount: bind source path does not exist: ${volume.source}`);
@@ -40628,7 +40613,7 @@ async function createContainer(store, options) {
     if (volume.anonymous === true) {
       const name2 = anonymousVolumeName();
       anonymousVolumes.push(name2);
-      return { kind: "bind", source: (0, import_node_path75.join)(volumesDir(store), name2, "_data"), target: volume.target, readOnly: volume.readOnly };
+      return { kind: "bind", source: (0, import_node_path74.join)(volumesDir(store), name2, "_data"), target: volume.target, readOnly: volume.readOnly };
     }
     const mount = volumeMount(createVolume(store, volume.name), volume.target, volume.readOnly);
     return volume.noCopy === true && mount.kind === "bind" ? { ...mount, noCopy: true } : mount;
@@ -40650,9 +40635,9 @@ async function createContainer(store, options) {
   const exposed = uniqueExposed([...config.exposedPorts, ...options.expose ?? []]);
   const hostname2 = options.hostname ?? id.slice(0, 12);
   const dir = containerDir(store, id);
-  const upper = (0, import_node_path75.join)(dir, "upper");
-  const work = (0, import_node_path75.join)(dir, "work");
-  const merged = (0, import_node_path75.join)(dir, "merged");
+  const upper = (0, import_node_path74.join)(dir, "upper");
+  const work = (0, import_node_path74.join)(dir, "work");
+  const merged = (0, import_node_path74.join)(dir, "merged");
   (0, import_node_fs83.mkdirSync)(dir, { recursive: true, mode: 448 });
   if (options.claimStart === true) claimStart(dir);
   let network;
@@ -40665,7 +40650,7 @@ async function createContainer(store, options) {
   for (const path6 of [upper, work, merged]) (0, import_node_fs83.mkdirSync)(path6, { mode: 493 });
   const userns = keepId === void 0 ? void 0 : { ...keepId, user: keptUser(mounts) };
   const home = userns !== void 0 && user.uid === userns.uid && needsEntry(readImageFile(lowers, "etc/passwd") ?? "", userns.user.name, userns.uid) ? userns.user.home : user.home;
-  if (seccomp !== void 0) (0, import_node_fs83.writeFileSync)((0, import_node_path75.join)(dir, SECCOMP_FILE), seccomp, { mode: 292 });
+  if (seccomp !== void 0) (0, import_node_fs83.writeFileSync)((0, import_node_path74.join)(dir, SECCOMP_FILE), seccomp, { mode: 292 });
   const plan = {
     rootfs: { driver: storageDriver ?? "auto", lowers, upper, work, merged, readOnly: options.readOnly, volatile: options.remove },
     hostname: hostname2,
@@ -40734,12 +40719,12 @@ async function createContainer(store, options) {
   trace("container created");
   return record;
 }
-var import_node_fs83, import_node_path75, DEFAULT_PATH;
+var import_node_fs83, import_node_path74, DEFAULT_PATH;
 var init_create2 = __esm({
   "src/container/create.ts"() {
     "use strict";
     import_node_fs83 = require("node:fs");
-    import_node_path75 = require("node:path");
+    import_node_path74 = require("node:path");
     init_errors();
     init_local();
     init_capabilities();
@@ -41466,11 +41451,11 @@ function toRegex(pattern) {
   }
   return new RegExp(`${out}$`);
 }
-var import_node_path76, DockerIgnore;
+var import_node_path75, DockerIgnore;
 var init_dockerignore = __esm({
   "src/build/dockerignore.ts"() {
     "use strict";
-    import_node_path76 = require("node:path");
+    import_node_path75 = require("node:path");
     DockerIgnore = class {
       patterns;
       constructor(text) {
@@ -41479,7 +41464,7 @@ var init_dockerignore = __esm({
           if (line === "" || line.startsWith("#")) return [];
           const exception = line.startsWith("!");
           if (exception) line = line.slice(1).trim();
-          const cleaned = import_node_path76.posix.normalize(line).replace(/^(\.\.?\/)+/, "").replace(/^\/+/, "").replace(/\/+$/, "");
+          const cleaned = import_node_path75.posix.normalize(line).replace(/^(\.\.?\/)+/, "").replace(/^\/+/, "").replace(/\/+$/, "");
           if (cleaned === "" || cleaned === ".") return [];
           return [{ regex: toRegex(cleaned), exception }];
         });
@@ -41531,12 +41516,12 @@ function realpathSafe(path6) {
     return void 0;
   }
 }
-var import_node_fs85, import_node_path77, hasGlob, BuildContext;
+var import_node_fs85, import_node_path76, hasGlob, BuildContext;
 var init_context2 = __esm({
   "src/build/context.ts"() {
     "use strict";
     import_node_fs85 = require("node:fs");
-    import_node_path77 = require("node:path");
+    import_node_path76 = require("node:path");
     init_errors();
     init_dockerignore();
     hasGlob = (text) => /[*?[]/.test(text);
@@ -41552,7 +41537,7 @@ var init_context2 = __esm({
         }
         if (!(0, import_node_fs85.lstatSync)(root).isDirectory()) throw new BurrowError("INVALID_ARGUMENT", `the build context ${dir} is not a directory`);
         this.root = root;
-        const ignoreFile = [".containerignore", ".dockerignore"].map((name) => (0, import_node_path77.join)(root, name)).find((path6) => (0, import_node_fs85.existsSync)(path6));
+        const ignoreFile = [".containerignore", ".dockerignore"].map((name) => (0, import_node_path76.join)(root, name)).find((path6) => (0, import_node_fs85.existsSync)(path6));
         this.ignore = new DockerIgnore(ignoreFile === void 0 ? "" : (0, import_node_fs85.readFileSync)(ignoreFile, "utf8"));
       }
       /**
@@ -41560,7 +41545,7 @@ var init_context2 = __esm({
        * the context; none (not there, or left out by .dockerignore) is an error.
        */
       sources(source, what) {
-        const normalized = import_node_path77.posix.normalize(source.replace(/^\/+/, "") || ".");
+        const normalized = import_node_path76.posix.normalize(source.replace(/^\/+/, "") || ".");
         if (normalized === ".." || normalized.startsWith("../")) {
           throw new BurrowError("INVALID_ARGUMENT", `${what}: forbidden path outside the build context: ${source}`);
         }
@@ -41590,7 +41575,7 @@ var init_context2 = __esm({
           const host = this.confined(candidate, what, source);
           const stats = (0, import_node_fs85.lstatSync)(host, { throwIfNoEntry: false });
           if (stats === void 0) continue;
-          const path6 = (0, import_node_path77.relative)(this.root, host).split(import_node_path77.sep).join("/");
+          const path6 = (0, import_node_path76.relative)(this.root, host).split(import_node_path76.sep).join("/");
           if (path6 !== "" && this.ignore.ignores(path6)) continue;
           found.push({ path: path6, host, stats });
         }
@@ -41604,12 +41589,12 @@ var init_context2 = __esm({
        * (a link leading out of it is refused: a context is no way to read the host).
        */
       confined(relative2, what, source) {
-        const lexical = (0, import_node_path77.join)(this.root, relative2);
+        const lexical = (0, import_node_path76.join)(this.root, relative2);
         let real;
         try {
           real = (0, import_node_fs85.realpathSync)(lexical);
         } catch {
-          const parent = realpathSafe((0, import_node_path77.join)(lexical, ".."));
+          const parent = realpathSafe((0, import_node_path76.join)(lexical, ".."));
           if (parent !== void 0 && !this.inside(parent)) throw outside(what, source);
           return lexical;
         }
@@ -41625,7 +41610,7 @@ var init_context2 = __esm({
         const visit = (host, path6) => {
           let kept = false;
           for (const name of (0, import_node_fs85.readdirSync)(host).sort()) {
-            const childHost = (0, import_node_path77.join)(host, name);
+            const childHost = (0, import_node_path76.join)(host, name);
             const childPath = path6 === "" ? name : `${path6}/${name}`;
             const stats = (0, import_node_fs85.lstatSync)(childHost);
             const ignored = this.ignore.ignores(childPath);
@@ -41655,7 +41640,7 @@ var init_context2 = __esm({
 
 // src/build/image-fs.ts
 function imagePath(base, path6) {
-  return import_node_path78.posix.normalize(import_node_path78.posix.join(path6.startsWith("/") ? "/" : base, path6));
+  return import_node_path77.posix.normalize(import_node_path77.posix.join(path6.startsWith("/") ? "/" : base, path6));
 }
 function lstatQuiet(path6) {
   try {
@@ -41664,12 +41649,12 @@ function lstatQuiet(path6) {
     return void 0;
   }
 }
-var import_node_fs86, import_node_path78, MAX_LINKS, ImageView;
+var import_node_fs86, import_node_path77, MAX_LINKS, ImageView;
 var init_image_fs = __esm({
   "src/build/image-fs.ts"() {
     "use strict";
     import_node_fs86 = require("node:fs");
-    import_node_path78 = require("node:path");
+    import_node_path77 = require("node:path");
     MAX_LINKS = 40;
     ImageView = class {
       constructor(layers, mapping) {
@@ -41685,11 +41670,11 @@ var init_image_fs = __esm({
         const parts = relative2.split("/");
         layer: for (let index = this.layers.length - 1; index >= 0; index--) {
           for (let depth = 1; depth < parts.length; depth++) {
-            const above = lstatQuiet((0, import_node_path78.join)(this.layers[index], ...parts.slice(0, depth)));
+            const above = lstatQuiet((0, import_node_path77.join)(this.layers[index], ...parts.slice(0, depth)));
             if (above === void 0) continue layer;
             if (!above.isDirectory()) return void 0;
           }
-          const stats = lstatQuiet((0, import_node_path78.join)(this.layers[index], relative2));
+          const stats = lstatQuiet((0, import_node_path77.join)(this.layers[index], relative2));
           if (stats === void 0) continue;
           if (stats.isCharacterDevice() && stats.rdev === 0) return void 0;
           return {
@@ -41698,7 +41683,7 @@ var init_image_fs = __esm({
             uid: this.containerId(stats.uid, "uid"),
             gid: this.containerId(stats.gid, "gid"),
             mtime: stats.mtime,
-            linkTarget: stats.isSymbolicLink() ? (0, import_node_fs86.readlinkSync)((0, import_node_path78.join)(this.layers[index], relative2)) : void 0
+            linkTarget: stats.isSymbolicLink() ? (0, import_node_fs86.readlinkSync)((0, import_node_path77.join)(this.layers[index], relative2)) : void 0
           };
         }
         return void 0;
@@ -41717,12 +41702,12 @@ var init_image_fs = __esm({
        * component is not a directory.
        */
       resolve(path6, followLast = true) {
-        let pending2 = import_node_path78.posix.normalize(`/${path6}`).split("/").filter(Boolean);
+        let pending2 = import_node_path77.posix.normalize(`/${path6}`).split("/").filter(Boolean);
         let resolved = "/";
         let links = 0;
         while (pending2.length > 0) {
           const name = pending2.shift();
-          const next = import_node_path78.posix.join(resolved, name);
+          const next = import_node_path77.posix.join(resolved, name);
           const found = this.entry(next);
           if (found?.kind === "link" && (pending2.length > 0 || followLast)) {
             if (++links > MAX_LINKS) return { path: next, entry: void 0 };
@@ -41732,7 +41717,7 @@ var init_image_fs = __esm({
             continue;
           }
           if (pending2.length > 0 && found?.kind !== "directory") {
-            return { path: import_node_path78.posix.join(next, ...pending2), entry: void 0 };
+            return { path: import_node_path77.posix.join(next, ...pending2), entry: void 0 };
           }
           resolved = next;
           if (pending2.length === 0) return { path: resolved, entry: found };
@@ -42019,8 +42004,8 @@ function archiveEntries(file, base, owner, what) {
       failures.push(String(message));
     },
     onReadEntry: (entry) => {
-      const inside = import_node_path79.posix.normalize(`/${entry.path}`).slice(1).replace(/\/$/, "");
-      const path6 = inside === "" ? base : import_node_path79.posix.join(base, inside);
+      const inside = import_node_path78.posix.normalize(`/${entry.path}`).slice(1).replace(/\/$/, "");
+      const path6 = inside === "" ? base : import_node_path78.posix.join(base, inside);
       const chunks = [];
       entry.on("data", (chunk) => chunks.push(chunk));
       entry.on("end", () => {
@@ -42028,7 +42013,7 @@ function archiveEntries(file, base, owner, what) {
         const common2 = { path: path6.replace(/^\/+/, ""), mode: entry.mode ?? 420, ...ids, mtime: entry.mtime ?? /* @__PURE__ */ new Date() };
         if (entry.type === "Directory") entries.push({ ...common2, type: "Directory" });
         else if (entry.type === "SymbolicLink") entries.push({ ...common2, type: "SymbolicLink", linkpath: entry.linkpath ?? "" });
-        else if (entry.type === "Link") entries.push({ ...common2, type: "Link", linkpath: import_node_path79.posix.join(base, import_node_path79.posix.normalize(`/${entry.linkpath ?? ""}`).slice(1)).replace(/^\/+/, "") });
+        else if (entry.type === "Link") entries.push({ ...common2, type: "Link", linkpath: import_node_path78.posix.join(base, import_node_path78.posix.normalize(`/${entry.linkpath ?? ""}`).slice(1)).replace(/^\/+/, "") });
         else if (entry.type === "File" || entry.type === "OldFile" || entry.type === "ContiguousFile") entries.push({ ...common2, type: "File", source: { bytes: Buffer.concat(chunks) } });
       });
     }
@@ -42037,12 +42022,12 @@ function archiveEntries(file, base, owner, what) {
   if (failures.length > 0) throw new BurrowError("INVALID_ARGUMENT", `${what}: not a tar archive burrow can read: ${failures[0]}`);
   return entries;
 }
-var import_node_fs88, import_node_path79, import_node_zlib4, MAX_ARCHIVE_BYTES;
+var import_node_fs88, import_node_path78, import_node_zlib4, MAX_ARCHIVE_BYTES;
 var init_archive = __esm({
   "src/build/archive.ts"() {
     "use strict";
     import_node_fs88 = require("node:fs");
-    import_node_path79 = require("node:path");
+    import_node_path78 = require("node:path");
     import_node_zlib4 = require("node:zlib");
     init_index_min();
     init_errors();
@@ -42210,12 +42195,12 @@ __export(builder_exports, {
 });
 function findDockerfile(context, file) {
   if (file !== void 0) {
-    const path6 = (0, import_node_path80.resolve)(file);
+    const path6 = (0, import_node_path79.resolve)(file);
     if (!(0, import_node_fs89.existsSync)(path6)) throw new BurrowError("NOT_FOUND", `the Dockerfile ${file} does not exist`);
     return path6;
   }
   for (const name of ["Dockerfile", "Containerfile"]) {
-    const path6 = (0, import_node_path80.join)(context, name);
+    const path6 = (0, import_node_path79.join)(context, name);
     if ((0, import_node_fs89.existsSync)(path6)) return path6;
   }
   throw new BurrowError("NOT_FOUND", `no Dockerfile or Containerfile in ${context}: write one, or give -f FILE`);
@@ -42259,7 +42244,7 @@ function requireImageId(image) {
   return image.manifest.config.digest;
 }
 async function buildImage(store, options) {
-  if (!(0, import_node_fs89.existsSync)(options.context) || !(0, import_node_fs89.lstatSync)((0, import_node_path80.resolve)(options.context)).isDirectory()) {
+  if (!(0, import_node_fs89.existsSync)(options.context) || !(0, import_node_fs89.lstatSync)((0, import_node_path79.resolve)(options.context)).isDirectory()) {
     throw new BurrowError("NOT_FOUND", `the build context ${options.context} is not a directory`);
   }
   const build = new Build(store, options);
@@ -42278,12 +42263,12 @@ async function buildImage(store, options) {
     }
   }
 }
-var import_node_fs89, import_node_path80, BUILD_LABEL, PREDEFINED_ARGS, Build;
+var import_node_fs89, import_node_path79, BUILD_LABEL, PREDEFINED_ARGS, Build;
 var init_builder = __esm({
   "src/build/builder.ts"() {
     "use strict";
     import_node_fs89 = require("node:fs");
-    import_node_path80 = require("node:path");
+    import_node_path79 = require("node:path");
     init_errors();
     init_changes();
     init_commit();
@@ -42555,7 +42540,7 @@ var init_builder = __esm({
             throw new BurrowError("IO", `Dockerfile line ${instruction.line}: RUN ${JSON.stringify(command)} returned a non-zero code: ${result.exitCode}`, { exitCode: 1 });
           }
           const record = findContainer2(this.store, result.id);
-          const file = (0, import_node_path80.join)(scratch3, "layer.tar.gz");
+          const file = (0, import_node_path79.join)(scratch3, "layer.tar.gz");
           const layer = await writeLayer(record, file, this.options.signal);
           await this.commit({ ...layer, file }, { created: (/* @__PURE__ */ new Date()).toISOString(), created_by: command.join(" ") }, false, record.plan.rootfs.driver === "copy");
         } finally {
@@ -42594,7 +42579,7 @@ var init_builder = __esm({
       async layerStep(entries, instruction) {
         const scratch3 = this.store.scratchDir("build");
         try {
-          const layer = await writeTarLayer(deduplicate(entries), (0, import_node_path80.join)(scratch3, "layer.tar.gz"), this.options.signal);
+          const layer = await writeTarLayer(deduplicate(entries), (0, import_node_path79.join)(scratch3, "layer.tar.gz"), this.options.signal);
           await this.commit(layer, { created: (/* @__PURE__ */ new Date()).toISOString(), created_by: `/bin/sh -c #(nop) ${instruction.original}` });
         } finally {
           (0, import_node_fs89.rmSync)(scratch3, { recursive: true, force: true });
@@ -42633,7 +42618,7 @@ var init_builder = __esm({
             this.parents(view, base.path, entries, true, owner);
             for (const child of this.context.walk(file)) {
               const relative2 = child.path.slice(file.path === "" ? 0 : file.path.length + 1);
-              entries.push(this.entryFor(child, import_node_path80.posix.join(base.path, relative2).slice(1), owner, chmod2));
+              entries.push(this.entryFor(child, import_node_path79.posix.join(base.path, relative2).slice(1), owner, chmod2));
             }
             continue;
           }
@@ -42645,7 +42630,7 @@ var init_builder = __esm({
           }
           const destination = view.resolve(target);
           const intoDir = intoDirectory || destination.entry?.kind === "directory";
-          const path6 = intoDir ? import_node_path80.posix.join(destination.path, import_node_path80.posix.basename(file.path)) : destination.path;
+          const path6 = intoDir ? import_node_path79.posix.join(destination.path, import_node_path79.posix.basename(file.path)) : destination.path;
           this.parents(view, path6, entries, false);
           entries.push(this.entryFor(file, path6.slice(1), owner, chmod2));
         }
@@ -42900,7 +42885,7 @@ __export(archive_write_exports, {
   saveImages: () => saveImages
 });
 function place(source, target) {
-  (0, import_node_fs91.mkdirSync)((0, import_node_path81.dirname)(target), { recursive: true });
+  (0, import_node_fs91.mkdirSync)((0, import_node_path80.dirname)(target), { recursive: true });
   try {
     (0, import_node_fs91.linkSync)(source, target);
   } catch {
@@ -42910,13 +42895,13 @@ function place(source, target) {
 async function placeUncompressed(store, image, index, staging) {
   const layer = image.manifest.layers[index];
   const diffId = image.config.rootfs.diff_ids[index];
-  const target = (0, import_node_path81.join)(staging, "blobs", "sha256", diffId.slice("sha256:".length));
+  const target = (0, import_node_path80.join)(staging, "blobs", "sha256", diffId.slice("sha256:".length));
   const decompress = decompressor(layerCompression(layer.mediaType));
   if (decompress === void 0) {
     place(store.blobPath(layer.digest), target);
     return `blobs/sha256/${diffId.slice("sha256:".length)}`;
   }
-  (0, import_node_fs91.mkdirSync)((0, import_node_path81.dirname)(target), { recursive: true });
+  (0, import_node_fs91.mkdirSync)((0, import_node_path80.dirname)(target), { recursive: true });
   const hash = (0, import_node_crypto7.createHash)("sha256");
   const tee = new import_node_stream17.Transform({ transform(chunk, _e2, callback) {
     hash.update(chunk);
@@ -42938,18 +42923,18 @@ async function stageDocker(store, images, staging, byId) {
   const entries = [];
   for (const image of images) {
     const configName = `blobs/sha256/${image.id.slice("sha256:".length)}`;
-    place(store.blobPath(image.id), (0, import_node_path81.join)(staging, configName));
+    place(store.blobPath(image.id), (0, import_node_path80.join)(staging, configName));
     const layers = [];
     for (let index = 0; index < image.manifest.layers.length; index++) layers.push(await placeUncompressed(store, image, index, staging));
     const tags = byId.has(image) ? [] : [dockerTag(image.record.name)].filter((tag) => tag !== void 0);
     entries.push({ Config: configName, RepoTags: tags, Layers: layers });
   }
-  (0, import_node_fs91.writeFileSync)((0, import_node_path81.join)(staging, "manifest.json"), JSON.stringify(entries));
+  (0, import_node_fs91.writeFileSync)((0, import_node_path80.join)(staging, "manifest.json"), JSON.stringify(entries));
 }
 function stageOci(store, images, staging, byId) {
   const manifests = images.map((image) => {
     for (const digest of [image.record.manifest.digest, image.id, ...image.manifest.layers.map((layer) => layer.digest)]) {
-      place(store.blobPath(digest), (0, import_node_path81.join)(staging, "blobs", digest.replace(":", "/")));
+      place(store.blobPath(digest), (0, import_node_path80.join)(staging, "blobs", digest.replace(":", "/")));
     }
     const annotations = {};
     if (!image.record.name.startsWith("@") && !byId.has(image)) {
@@ -42959,12 +42944,12 @@ function stageOci(store, images, staging, byId) {
     }
     return { mediaType: image.record.manifest.mediaType || MediaType.ociManifest, digest: image.record.manifest.digest, size: image.record.manifest.size, annotations };
   });
-  (0, import_node_fs91.writeFileSync)((0, import_node_path81.join)(staging, "oci-layout"), JSON.stringify({ imageLayoutVersion: "1.0.0" }));
-  (0, import_node_fs91.writeFileSync)((0, import_node_path81.join)(staging, "index.json"), JSON.stringify({ schemaVersion: 2, mediaType: MediaType.ociIndex, manifests }));
+  (0, import_node_fs91.writeFileSync)((0, import_node_path80.join)(staging, "oci-layout"), JSON.stringify({ imageLayoutVersion: "1.0.0" }));
+  (0, import_node_fs91.writeFileSync)((0, import_node_path80.join)(staging, "index.json"), JSON.stringify({ schemaVersion: 2, mediaType: MediaType.ociIndex, manifests }));
 }
 async function saveImages(store, images, file, format2, byId = /* @__PURE__ */ new Set()) {
   const staging = store.scratchDir("save");
-  const partial = (0, import_node_path81.join)((0, import_node_path81.dirname)(file), `.${(0, import_node_path81.basename)(file)}.${process.pid}.partial`);
+  const partial = (0, import_node_path80.join)((0, import_node_path80.dirname)(file), `.${(0, import_node_path80.basename)(file)}.${process.pid}.partial`);
   try {
     if (format2 === "docker-archive") await stageDocker(store, images, staging, byId);
     else stageOci(store, images, staging, byId);
@@ -42978,13 +42963,13 @@ async function saveImages(store, images, file, format2, byId = /* @__PURE__ */ n
     (0, import_node_fs91.rmSync)(staging, { recursive: true, force: true });
   }
 }
-var import_node_fs91, import_node_crypto7, import_node_path81, import_node_stream17, import_promises22;
+var import_node_fs91, import_node_crypto7, import_node_path80, import_node_stream17, import_promises22;
 var init_archive_write = __esm({
   "src/transport/archive-write.ts"() {
     "use strict";
     import_node_fs91 = require("node:fs");
     import_node_crypto7 = require("node:crypto");
-    import_node_path81 = require("node:path");
+    import_node_path80 = require("node:path");
     import_node_stream17 = require("node:stream");
     import_promises22 = require("node:stream/promises");
     init_index_min();
@@ -43011,7 +42996,7 @@ function loadCommand(signal, setExit) {
       if (file === void 0) {
         if (process.stdin.isTTY === true) throw new BurrowError("INVALID_ARGUMENT", "no archive given: use -i FILE or pipe one into standard input");
         scratch3 = store.scratchDir("stdin");
-        file = (0, import_node_path82.join)(scratch3, "archive.tar");
+        file = (0, import_node_path81.join)(scratch3, "archive.tar");
         await (0, import_promises23.pipeline)(process.stdin, (0, import_node_fs92.createWriteStream)(file));
       }
       try {
@@ -43047,7 +43032,7 @@ function saveCommand(signal, setExit) {
       if (process.stdout.isTTY === true) throw new BurrowError("INVALID_ARGUMENT", "refusing to write an archive to a terminal: use -o FILE or redirect standard output");
       const scratch3 = store.scratchDir("stdout");
       try {
-        const file = (0, import_node_path82.join)(scratch3, "archive.tar");
+        const file = (0, import_node_path81.join)(scratch3, "archive.tar");
         await saveImages2(store, images, file, flags.format, byId);
         await (0, import_promises23.pipeline)((0, import_node_fs92.createReadStream)(file), process.stdout, { end: false });
       } finally {
@@ -43056,12 +43041,12 @@ function saveCommand(signal, setExit) {
     })
   );
 }
-var import_node_fs92, import_node_path82, import_promises23;
+var import_node_fs92, import_node_path81, import_promises23;
 var init_archive2 = __esm({
   "src/cli/archive.ts"() {
     "use strict";
     import_node_fs92 = require("node:fs");
-    import_node_path82 = require("node:path");
+    import_node_path81 = require("node:path");
     import_promises23 = require("node:stream/promises");
     init_esm();
     init_errors();
@@ -43159,21 +43144,21 @@ __export(cache_exports, {
   importCache: () => importCache
 });
 function isInside(path6, root) {
-  return path6 === root || path6.startsWith(`${root}${import_node_path83.sep}`);
+  return path6 === root || path6.startsWith(`${root}${import_node_path82.sep}`);
 }
 function prepareCacheDir(store, dir) {
-  const root = (0, import_node_path83.resolve)(store.root);
+  const root = (0, import_node_path82.resolve)(store.root);
   if (isInside(dir, root) || isInside(root, dir)) {
     throw new BurrowError("INVALID_ARGUMENT", `the cache ${dir} and the store ${root} overlap: export to a directory outside the store`);
   }
   try {
     if ((0, import_node_fs93.existsSync)(dir)) {
       if (!(0, import_node_fs93.statSync)(dir).isDirectory()) throw new BurrowError("INVALID_ARGUMENT", `${dir} is not a directory: export the cache to a directory`);
-      if ((0, import_node_fs93.readdirSync)(dir).length > 0 && !(0, import_node_fs93.existsSync)((0, import_node_path83.join)(dir, MARKER))) {
+      if ((0, import_node_fs93.readdirSync)(dir).length > 0 && !(0, import_node_fs93.existsSync)((0, import_node_path82.join)(dir, MARKER))) {
         throw new BurrowError("INVALID_ARGUMENT", `${dir} is not empty and holds no burrow cache (no ${MARKER}): export to a new or empty directory`);
       }
     }
-    (0, import_node_fs93.mkdirSync)((0, import_node_path83.join)(dir, "blobs", "sha256"), { recursive: true, mode: 448 });
+    (0, import_node_fs93.mkdirSync)((0, import_node_path82.join)(dir, "blobs", "sha256"), { recursive: true, mode: 448 });
   } catch (error) {
     throw fsError(error, `preparing the cache ${dir}`);
   }
@@ -43185,7 +43170,7 @@ function recordBlobs(store, record) {
   return digests;
 }
 function placeBlob(source, target) {
-  const temp = (0, import_node_path83.join)((0, import_node_path83.dirname)(target), `.${randomBytes(6).toString("hex")}.tmp`);
+  const temp = (0, import_node_path82.join)((0, import_node_path82.dirname)(target), `.${randomBytes(6).toString("hex")}.tmp`);
   let how = "linked";
   try {
     (0, import_node_fs93.linkSync)(source, temp);
@@ -43203,7 +43188,7 @@ function placeBlob(source, target) {
   return how;
 }
 async function exportCache(store, target, options = {}) {
-  const dir = (0, import_node_path83.resolve)(target);
+  const dir = (0, import_node_path82.resolve)(target);
   const records = options.images === void 0 || options.images.length === 0 ? store.records() : [...new Map(options.images.flatMap((query) => {
     const found = findRecords(store, query);
     if (found.length === 0) throw new BurrowError("NOT_FOUND", `no such image: ${query} (see "burrow images")`);
@@ -43227,28 +43212,28 @@ async function exportCache(store, target, options = {}) {
       options.signal?.throwIfAborted();
       const { algorithm, hex } = parseDigest(digest);
       const source = store.blobPath(digest);
-      const destination = (0, import_node_path83.join)(dir, "blobs", algorithm, hex);
+      const destination = (0, import_node_path82.join)(dir, "blobs", algorithm, hex);
       const size = (0, import_node_fs93.statSync)(source).size;
       result.blobs++;
       if ((0, import_node_fs93.existsSync)(destination) && (0, import_node_fs93.statSync)(destination).size === size) {
         result.present++;
         continue;
       }
-      (0, import_node_fs93.mkdirSync)((0, import_node_path83.dirname)(destination), { recursive: true, mode: 448 });
+      (0, import_node_fs93.mkdirSync)((0, import_node_path82.dirname)(destination), { recursive: true, mode: 448 });
       if (placeBlob(source, destination) === "linked") result.linked++;
       else {
         result.copied++;
         result.copiedBytes += size;
       }
     }
-    writeFileAtomic((0, import_node_path83.join)(dir, "oci-layout"), JSON.stringify({ imageLayoutVersion: "1.0.0" }));
-    writeFileAtomic((0, import_node_path83.join)(dir, "index.json"), recordsFile(exported));
-    writeFileAtomic((0, import_node_path83.join)(dir, MARKER), `${JSON.stringify({ format: 1, exported: (/* @__PURE__ */ new Date()).toISOString() })}
+    writeFileAtomic((0, import_node_path82.join)(dir, "oci-layout"), JSON.stringify({ imageLayoutVersion: "1.0.0" }));
+    writeFileAtomic((0, import_node_path82.join)(dir, "index.json"), recordsFile(exported));
+    writeFileAtomic((0, import_node_path82.join)(dir, MARKER), `${JSON.stringify({ format: 1, exported: (/* @__PURE__ */ new Date()).toISOString() })}
 `);
-    for (const algorithm of (0, import_node_fs93.readdirSync)((0, import_node_path83.join)(dir, "blobs"))) {
-      for (const name of (0, import_node_fs93.readdirSync)((0, import_node_path83.join)(dir, "blobs", algorithm))) {
+    for (const algorithm of (0, import_node_fs93.readdirSync)((0, import_node_path82.join)(dir, "blobs"))) {
+      for (const name of (0, import_node_fs93.readdirSync)((0, import_node_path82.join)(dir, "blobs", algorithm))) {
         if (wanted.has(`${algorithm}:${name}`)) continue;
-        (0, import_node_fs93.rmSync)((0, import_node_path83.join)(dir, "blobs", algorithm, name), { recursive: true, force: true });
+        (0, import_node_fs93.rmSync)((0, import_node_path82.join)(dir, "blobs", algorithm, name), { recursive: true, force: true });
         if (!name.startsWith(".")) result.removed++;
       }
     }
@@ -43262,21 +43247,21 @@ async function exportCache(store, target, options = {}) {
 }
 function cacheBlob(dir, digest) {
   const { algorithm, hex } = parseDigest(digest);
-  const path6 = (0, import_node_path83.join)(dir, "blobs", algorithm, hex);
+  const path6 = (0, import_node_path82.join)(dir, "blobs", algorithm, hex);
   return (0, import_node_fs93.existsSync)(path6) ? path6 : void 0;
 }
 async function importCache(store, source, options = {}) {
-  const dir = (0, import_node_path83.resolve)(source);
+  const dir = (0, import_node_path82.resolve)(source);
   const result = { dir, found: (0, import_node_fs93.existsSync)(dir), images: [], skipped: [], imported: 0, importedBytes: 0, present: 0 };
   if (!result.found) return result;
-  if (!(0, import_node_fs93.existsSync)((0, import_node_path83.join)(dir, "index.json"))) {
+  if (!(0, import_node_fs93.existsSync)((0, import_node_path82.join)(dir, "index.json"))) {
     throw new BurrowError("INVALID_ARGUMENT", `${dir} is not a burrow cache (no index.json): make one with burrow system cache export ${source}`);
   }
   let records;
   try {
     records = readRecords(storePaths(dir));
   } catch (error) {
-    throw new BurrowError("INVALID_ARGUMENT", `the cache's ${(0, import_node_path83.join)(dir, "index.json")} is unreadable (${error.cause?.message ?? error.message}): export the cache again`, { cause: error });
+    throw new BurrowError("INVALID_ARGUMENT", `the cache's ${(0, import_node_path82.join)(dir, "index.json")} is unreadable (${error.cause?.message ?? error.message}): export the cache again`, { cause: error });
   }
   const lock = await store.lockStore("shared", options.signal);
   const importer = new Importer(store, dir, options.signal);
@@ -43318,12 +43303,12 @@ async function importCache(store, source, options = {}) {
     lock.release();
   }
 }
-var import_node_fs93, import_node_path83, import_node_stream18, import_promises24, MARKER, MAX_JSON_BLOB, SKIPS, Importer;
+var import_node_fs93, import_node_path82, import_node_stream18, import_promises24, MARKER, MAX_JSON_BLOB, SKIPS, Importer;
 var init_cache = __esm({
   "src/store/cache.ts"() {
     "use strict";
     import_node_fs93 = require("node:fs");
-    import_node_path83 = require("node:path");
+    import_node_path82 = require("node:path");
     import_node_stream18 = require("node:stream");
     import_promises24 = require("node:stream/promises");
     init_errors();
@@ -43372,7 +43357,7 @@ var init_cache = __esm({
         }
         const source = cacheBlob(this.dir, digest);
         if (source === void 0) throw new BurrowError("NOT_FOUND", `the cache lacks blob ${digest}`);
-        const temp = (0, import_node_path83.join)(this.scratchDir(), parseDigest(digest).hex);
+        const temp = (0, import_node_path82.join)(this.scratchDir(), parseDigest(digest).hex);
         const hash = hasherFor(digest);
         let bytes = 0;
         const hashing = new import_node_stream18.Transform({
@@ -43395,7 +43380,7 @@ var init_cache = __esm({
           (0, import_node_fs93.closeSync)(fd);
         }
         const target = blobPath(this.store.paths, digest);
-        (0, import_node_fs93.mkdirSync)((0, import_node_path83.dirname)(target), { recursive: true });
+        (0, import_node_fs93.mkdirSync)((0, import_node_path82.dirname)(target), { recursive: true });
         (0, import_node_fs93.renameSync)(temp, target);
         this.seen.add(digest);
         this.imported++;
@@ -43472,12 +43457,12 @@ async function checkStore(store, options = {}) {
     lock.release();
   }
 }
-var import_node_fs94, import_node_path84, HEX_LENGTH2, Checker;
+var import_node_fs94, import_node_path83, HEX_LENGTH2, Checker;
 var init_check = __esm({
   "src/store/check.ts"() {
     "use strict";
     import_node_fs94 = require("node:fs");
-    import_node_path84 = require("node:path");
+    import_node_path83 = require("node:path");
     init_record();
     init_state();
     init_identity();
@@ -43531,14 +43516,14 @@ var init_check = __esm({
         const root = this.store.paths.blobs;
         if (!(0, import_node_fs94.existsSync)(root)) return;
         for (const algorithm of (0, import_node_fs94.readdirSync)(root)) {
-          const dir = (0, import_node_path84.join)(root, algorithm);
+          const dir = (0, import_node_path83.join)(root, algorithm);
           if (!(algorithm in HEX_LENGTH2) || !(0, import_node_fs94.statSync)(dir).isDirectory()) {
             await this.damagedEntry("blob", dir, "not a digest algorithm burrow writes (sha256, sha512)");
             continue;
           }
           for (const hex of (0, import_node_fs94.readdirSync)(dir)) {
             this.options.signal?.throwIfAborted();
-            const path6 = (0, import_node_path84.join)(dir, hex);
+            const path6 = (0, import_node_path83.join)(dir, hex);
             const digest = `${algorithm}:${hex}`;
             if (!new RegExp(`^[0-9a-f]{${HEX_LENGTH2[algorithm]}}$`).test(hex) || !(0, import_node_fs94.lstatSync)(path6).isFile()) {
               await this.damagedEntry("blob", path6, "not a blob: its name is not a digest, or it is not a regular file");
@@ -43678,7 +43663,7 @@ var init_check = __esm({
       async containers(records, containers, running) {
         const byId = new Map(records.map((record) => [record.id, record]));
         for (const container of containers) {
-          const missing = container.layers.filter((hex) => !(0, import_node_fs94.existsSync)((0, import_node_path84.join)(layersDir(this.store), hex)));
+          const missing = container.layers.filter((hex) => !(0, import_node_fs94.existsSync)((0, import_node_path83.join)(layersDir(this.store), hex)));
           if (missing.length === 0) continue;
           const record = byId.get(container.id);
           if (this.repair && record !== void 0 && !running.has(container.name)) {
@@ -43702,7 +43687,7 @@ var init_check = __esm({
           if (state.monitor !== void 0) continue;
           const dir = containerDir(this.store, record.id);
           if (startClaimed(dir)) continue;
-          const held = await acquireLock((0, import_node_path84.join)(this.store.paths.locks, `container-${record.id}.lock`), { timeoutMs: 0 }).catch(() => void 0);
+          const held = await acquireLock((0, import_node_path83.join)(this.store.paths.locks, `container-${record.id}.lock`), { timeoutMs: 0 }).catch(() => void 0);
           if (held === void 0) continue;
           held.release();
           const helper = leftoverHelper(dir);
@@ -43738,7 +43723,7 @@ var init_check = __esm({
           } catch {
           }
         }
-        return missing.filter((hex) => (0, import_node_fs94.existsSync)((0, import_node_path84.join)(layersDir(this.store), hex)));
+        return missing.filter((hex) => (0, import_node_fs94.existsSync)((0, import_node_path83.join)(layersDir(this.store), hex)));
       }
       /** The containers whose records read; a record that does not is damaged, a directory without one a killed create's leftover. */
       async containerRecords() {
@@ -43766,7 +43751,7 @@ var init_check = __esm({
             records.push(record);
             continue;
           }
-          if (!(0, import_node_fs94.existsSync)((0, import_node_path84.join)(dir, "container.json"))) {
+          if (!(0, import_node_fs94.existsSync)((0, import_node_path83.join)(dir, "container.json"))) {
             if (orphans.has(dir)) this.garbage("leftover", `containers/${id}`, "a container directory without a record (left by a create that was killed)");
             continue;
           }
@@ -43780,10 +43765,10 @@ var init_check = __esm({
         const tmp = this.store.paths.tmp;
         if (!(0, import_node_fs94.existsSync)(tmp)) return;
         for (const name of (0, import_node_fs94.readdirSync)(tmp)) {
-          const path6 = (0, import_node_path84.join)(tmp, name);
+          const path6 = (0, import_node_path83.join)(tmp, name);
           if (name.endsWith(".partial")) {
             let busy = false;
-            const lock = await acquireLock((0, import_node_path84.join)(this.store.paths.locks, `blob-${name.slice(0, -".partial".length)}.lock`), { onWait: () => {
+            const lock = await acquireLock((0, import_node_path83.join)(this.store.paths.locks, `blob-${name.slice(0, -".partial".length)}.lock`), { onWait: () => {
               busy = true;
             }, shouldStop: () => busy });
             if (lock === void 0) continue;
@@ -43807,7 +43792,7 @@ var init_check = __esm({
         if (!(0, import_node_fs94.existsSync)(root)) return;
         for (const algorithm of (0, import_node_fs94.readdirSync)(root)) {
           if (!(algorithm in HEX_LENGTH2)) continue;
-          for (const hex of (0, import_node_fs94.readdirSync)((0, import_node_path84.join)(root, algorithm))) {
+          for (const hex of (0, import_node_fs94.readdirSync)((0, import_node_path83.join)(root, algorithm))) {
             const digest = `${algorithm}:${hex}`;
             if (!reachable.has(digest) && !this.damagedBlobs.has(digest)) this.garbage("blob", digest, "no image uses it");
           }
@@ -44129,7 +44114,7 @@ var init_info3 = __esm({
 // src/setup/host.ts
 function readSysctl(paths, name) {
   try {
-    const value = Number((0, import_node_fs96.readFileSync)((0, import_node_path85.join)(paths.procSys, name), "latin1").trim());
+    const value = Number((0, import_node_fs96.readFileSync)((0, import_node_path84.join)(paths.procSys, name), "latin1").trim());
     return Number.isFinite(value) ? value : void 0;
   } catch {
     return void 0;
@@ -44143,7 +44128,7 @@ function readUsernsSysctls(paths = HOST_PATHS) {
   };
 }
 function appArmorEnabled(paths = HOST_PATHS) {
-  return (0, import_node_fs96.existsSync)((0, import_node_path85.join)(paths.securityfs, "apparmor"));
+  return (0, import_node_fs96.existsSync)((0, import_node_path84.join)(paths.securityfs, "apparmor"));
 }
 function appArmorRestrictsUserns(paths = HOST_PATHS) {
   return readUsernsSysctls(paths).apparmorRestrict === 1 && appArmorEnabled(paths);
@@ -44170,7 +44155,7 @@ function subordinateRange(lines, name, id) {
 function readOsRelease(paths = HOST_PATHS) {
   let text;
   try {
-    text = (0, import_node_fs96.readFileSync)((0, import_node_path85.join)(paths.etc, "os-release"), "utf8");
+    text = (0, import_node_fs96.readFileSync)((0, import_node_path84.join)(paths.etc, "os-release"), "utf8");
   } catch {
     return void 0;
   }
@@ -44178,7 +44163,7 @@ function readOsRelease(paths = HOST_PATHS) {
   return { id: field("ID"), versionId: field("VERSION_ID") };
 }
 function findProgram(paths, program2) {
-  return paths.binDirs.map((dir) => (0, import_node_path85.join)(dir, program2)).find((file) => (0, import_node_fs96.existsSync)(file));
+  return paths.binDirs.map((dir) => (0, import_node_path84.join)(dir, program2)).find((file) => (0, import_node_fs96.existsSync)(file));
 }
 function readCgroupMounts(paths = HOST_PATHS) {
   const mounts = { v1: [], v2: void 0 };
@@ -44213,20 +44198,20 @@ function systemdIsInit(paths = HOST_PATHS) {
   return (0, import_node_fs96.existsSync)(paths.systemdRunDir);
 }
 function delegateDropInPath(paths = HOST_PATHS) {
-  return (0, import_node_path85.join)(paths.etc, "systemd/system/user@.service.d/burrow-delegate.conf");
+  return (0, import_node_path84.join)(paths.etc, "systemd/system/user@.service.d/burrow-delegate.conf");
 }
 function userManagerDelegation(paths = HOST_PATHS) {
-  const unit = paths.unitDirs.map((dir) => (0, import_node_path85.join)(dir, "user@.service")).find((file) => (0, import_node_fs96.existsSync)(file));
+  const unit = paths.unitDirs.map((dir) => (0, import_node_path84.join)(dir, "user@.service")).find((file) => (0, import_node_fs96.existsSync)(file));
   if (unit === void 0) return void 0;
   const files = [unit];
-  for (const dir of [...paths.unitDirs.map((d) => (0, import_node_path85.join)(d, "user@.service.d")), (0, import_node_path85.join)(paths.etc, "systemd/system/user@.service.d")]) {
+  for (const dir of [...paths.unitDirs.map((d) => (0, import_node_path84.join)(d, "user@.service.d")), (0, import_node_path84.join)(paths.etc, "systemd/system/user@.service.d")]) {
     let names = [];
     try {
       names = (0, import_node_fs96.readdirSync)(dir).filter((name) => name.endsWith(".conf"));
     } catch {
       continue;
     }
-    files.push(...names.sort().map((name) => (0, import_node_path85.join)(dir, name)));
+    files.push(...names.sort().map((name) => (0, import_node_path84.join)(dir, name)));
   }
   const [main2, ...dropIns] = files;
   dropIns.sort((a2, b2) => a2.split("/").pop() < b2.split("/").pop() ? -1 : 1);
@@ -44244,12 +44229,12 @@ function userManagerDelegation(paths = HOST_PATHS) {
   }
   return [...delegated].sort();
 }
-var import_node_fs96, import_node_path85, HOST_PATHS, V1_CONTROLLERS, WANTED_DELEGATION;
+var import_node_fs96, import_node_path84, HOST_PATHS, V1_CONTROLLERS, WANTED_DELEGATION;
 var init_host2 = __esm({
   "src/setup/host.ts"() {
     "use strict";
     import_node_fs96 = require("node:fs");
-    import_node_path85 = require("node:path");
+    import_node_path84 = require("node:path");
     init_host_tools();
     HOST_PATHS = {
       mountinfo: "/proc/self/mountinfo",
@@ -44274,10 +44259,10 @@ function subtreeName2(user) {
   return `burrow-${user.uid}`;
 }
 function tmpfilesPath(paths, user) {
-  return (0, import_node_path86.join)(paths.etc, "tmpfiles.d", `burrow-${user.name}.conf`);
+  return (0, import_node_path85.join)(paths.etc, "tmpfiles.d", `burrow-${user.name}.conf`);
 }
 function v1Subtrees(paths, user) {
-  return readCgroupMounts(paths).v1.map((mount) => ({ dir: (0, import_node_path86.join)(mount.mountPoint, subtreeName2(user)), cpuset: mount.controllers.includes("cpuset") }));
+  return readCgroupMounts(paths).v1.map((mount) => ({ dir: (0, import_node_path85.join)(mount.mountPoint, subtreeName2(user)), cpuset: mount.controllers.includes("cpuset") }));
 }
 function readTrimmed(file) {
   try {
@@ -44292,12 +44277,12 @@ function needsChown(dir, user) {
     return stat.uid === user.uid && stat.gid === user.gid;
   };
   if (!owned(dir)) return true;
-  return (0, import_node_fs97.readdirSync)(dir).some((name) => !owned((0, import_node_path86.join)(dir, name)));
+  return (0, import_node_fs97.readdirSync)(dir).some((name) => !owned((0, import_node_path85.join)(dir, name)));
 }
 async function chownTree(path6, user) {
   await (0, import_promises25.chown)(path6, user.uid, user.gid);
   if ((await (0, import_promises25.lstat)(path6)).isDirectory()) {
-    for (const name of await (0, import_promises25.readdir)(path6)) await chownTree((0, import_node_path86.join)(path6, name), user);
+    for (const name of await (0, import_promises25.readdir)(path6)) await chownTree((0, import_node_path85.join)(path6, name), user);
   }
 }
 function directV1Steps(paths, user) {
@@ -44307,9 +44292,9 @@ function directV1Steps(paths, user) {
     if (!exists) steps.push({ command: `mkdir ${quote2(dir)}`, run: () => (0, import_promises25.mkdir)(dir).then(() => void 0) });
     if (cpuset) {
       for (const file of ["cpuset.cpus", "cpuset.mems"]) {
-        if (!exists || readTrimmed((0, import_node_path86.join)(dir, file)) === "") steps.push(writeStep((0, import_node_path86.join)(dir, file), readTrimmed((0, import_node_path86.join)((0, import_node_path86.dirname)(dir), file))));
+        if (!exists || readTrimmed((0, import_node_path85.join)(dir, file)) === "") steps.push(writeStep((0, import_node_path85.join)(dir, file), readTrimmed((0, import_node_path85.join)((0, import_node_path85.dirname)(dir), file))));
       }
-      if (!exists || readTrimmed((0, import_node_path86.join)(dir, "cgroup.clone_children")) !== "1") steps.push(writeStep((0, import_node_path86.join)(dir, "cgroup.clone_children"), "1"));
+      if (!exists || readTrimmed((0, import_node_path85.join)(dir, "cgroup.clone_children")) !== "1") steps.push(writeStep((0, import_node_path85.join)(dir, "cgroup.clone_children"), "1"));
     }
     if (!exists || needsChown(dir, user)) {
       steps.push({ command: `chown -R ${user.uid}:${user.gid} ${quote2(dir)}`, run: () => chownTree(dir, user) });
@@ -44322,8 +44307,8 @@ function tmpfilesConfig(paths, user) {
   for (const { dir, cpuset } of v1Subtrees(paths, user)) {
     lines.push(`d ${dir} 0755 ${user.uid} ${user.gid} -`);
     if (cpuset) {
-      for (const file of ["cpuset.cpus", "cpuset.mems"]) lines.push(`w ${(0, import_node_path86.join)(dir, file)} - - - - ${readTrimmed((0, import_node_path86.join)((0, import_node_path86.dirname)(dir), file))}`);
-      lines.push(`w ${(0, import_node_path86.join)(dir, "cgroup.clone_children")} - - - - 1`);
+      for (const file of ["cpuset.cpus", "cpuset.mems"]) lines.push(`w ${(0, import_node_path85.join)(dir, file)} - - - - ${readTrimmed((0, import_node_path85.join)((0, import_node_path85.dirname)(dir), file))}`);
+      lines.push(`w ${(0, import_node_path85.join)(dir, "cgroup.clone_children")} - - - - 1`);
     }
     lines.push(`Z ${dir} - ${user.uid} ${user.gid} -`);
   }
@@ -44344,7 +44329,7 @@ function planSetup(user, options) {
       if (readTrimmed(conf) !== wanted.trim()) {
         steps.push({ command: `cat > ${quote2(conf)} <<'EOF'
 ${wanted}EOF`, run: async () => {
-          await (0, import_promises25.mkdir)((0, import_node_path86.dirname)(conf), { recursive: true });
+          await (0, import_promises25.mkdir)((0, import_node_path85.dirname)(conf), { recursive: true });
           await (0, import_promises25.writeFile)(conf, wanted);
         } });
       }
@@ -44368,7 +44353,7 @@ ${wanted}EOF`, run: async () => {
     }
     const dropIn = delegateDropInPath(paths);
     const steps = [
-      { command: `mkdir -p ${quote2((0, import_node_path86.dirname)(dropIn))}`, run: () => (0, import_promises25.mkdir)((0, import_node_path86.dirname)(dropIn), { recursive: true }).then(() => void 0) },
+      { command: `mkdir -p ${quote2((0, import_node_path85.dirname)(dropIn))}`, run: () => (0, import_promises25.mkdir)((0, import_node_path85.dirname)(dropIn), { recursive: true }).then(() => void 0) },
       { command: `cat > ${quote2(dropIn)} <<'EOF'
 ${DROP_IN}EOF`, run: () => (0, import_promises25.writeFile)(dropIn, DROP_IN) }
     ];
@@ -44408,7 +44393,7 @@ function childCgroups(dir) {
   const found = [];
   for (const entry of (0, import_node_fs97.readdirSync)(dir, { withFileTypes: true })) {
     if (!entry.isDirectory()) continue;
-    const child = (0, import_node_path86.join)(dir, entry.name);
+    const child = (0, import_node_path85.join)(dir, entry.name);
     found.push(...childCgroups(child), child);
   }
   return found;
@@ -44426,14 +44411,14 @@ function rmdirStep(dir, remove2) {
     }
   };
 }
-var import_node_child_process13, import_promises25, import_node_fs97, import_node_path86, import_node_util12, execFileAsync, defaultExec, quote2, DROP_IN, writeStep;
+var import_node_child_process13, import_promises25, import_node_fs97, import_node_path85, import_node_util12, execFileAsync, defaultExec, quote2, DROP_IN, writeStep;
 var init_plan2 = __esm({
   "src/setup/plan.ts"() {
     "use strict";
     import_node_child_process13 = require("node:child_process");
     import_promises25 = require("node:fs/promises");
     import_node_fs97 = require("node:fs");
-    import_node_path86 = require("node:path");
+    import_node_path85 = require("node:path");
     import_node_util12 = require("node:util");
     init_errors();
     init_host2();
@@ -44480,12 +44465,12 @@ function readText(file) {
   }
 }
 function profileLoaded(securityfs) {
-  const list = readText((0, import_node_path87.join)(securityfs, "apparmor/profiles"));
+  const list = readText((0, import_node_path86.join)(securityfs, "apparmor/profiles"));
   return list !== void 0 && list.split("\n").some((line) => line.startsWith(`${PROFILE_NAME} `));
 }
 function helperPaths(libexec, user) {
-  const dir = (0, import_node_path87.join)(libexec, String(user.uid));
-  return { dir, helper: (0, import_node_path87.join)(dir, USERNS_HELPER) };
+  const dir = (0, import_node_path86.join)(libexec, String(user.uid));
+  return { dir, helper: (0, import_node_path86.join)(dir, USERNS_HELPER) };
 }
 function helperSource() {
   return nativeBinary(USERNS_HELPER);
@@ -44530,7 +44515,7 @@ function planAppArmor(user, options) {
       }
     });
   }
-  const target = (0, import_node_path87.join)(paths.apparmorDir, PROFILE_FILE);
+  const target = (0, import_node_path86.join)(paths.apparmorDir, PROFILE_FILE);
   const text = profileText();
   const changed = readText(target) !== text;
   if (changed) {
@@ -44558,7 +44543,7 @@ function planAppArmorUndo(user, options) {
   } catch {
   }
   if (others.length > 0) return steps;
-  const target = (0, import_node_path87.join)(paths.apparmorDir, PROFILE_FILE);
+  const target = (0, import_node_path86.join)(paths.apparmorDir, PROFILE_FILE);
   if ((0, import_node_fs98.existsSync)(target)) {
     if (appArmorEnabled(paths) && profileLoaded(paths.securityfs)) {
       steps.push({ command: `apparmor_parser -R ${quote2(target)}`, run: () => exec(findProgram(paths, "apparmor_parser") ?? "apparmor_parser", ["-R", target]) });
@@ -44568,13 +44553,13 @@ function planAppArmorUndo(user, options) {
   if ((0, import_node_fs98.existsSync)(paths.libexec)) steps.push({ command: `rmdir ${quote2(paths.libexec)}`, run: () => (0, import_promises26.rmdir)(paths.libexec) });
   return steps;
 }
-var import_promises26, import_node_fs98, import_node_path87, PROFILE_SOURCE, PROFILE_NAME, PROFILE_FILE;
+var import_promises26, import_node_fs98, import_node_path86, PROFILE_SOURCE, PROFILE_NAME, PROFILE_FILE;
 var init_apparmor = __esm({
   "src/setup/apparmor.ts"() {
     "use strict";
     import_promises26 = require("node:fs/promises");
     import_node_fs98 = require("node:fs");
-    import_node_path87 = require("node:path");
+    import_node_path86 = require("node:path");
     init_host2();
     init_native();
     init_host_tools();
@@ -44634,7 +44619,7 @@ var init_packages = __esm({
 
 // src/setup/state.ts
 function statePath(paths, user) {
-  return (0, import_node_path88.join)(paths.stateDir, `${user.name}.json`);
+  return (0, import_node_path87.join)(paths.stateDir, `${user.name}.json`);
 }
 function readState(paths, user) {
   try {
@@ -44651,9 +44636,9 @@ function recordStep(paths, user, added) {
   const text = `${JSON.stringify(state)}
 `;
   return {
-    command: `mkdir -p ${quote2((0, import_node_path88.dirname)(file))} && echo ${quote2(text.trim())} > ${quote2(file)}`,
+    command: `mkdir -p ${quote2((0, import_node_path87.dirname)(file))} && echo ${quote2(text.trim())} > ${quote2(file)}`,
     run: async () => {
-      await (0, import_promises27.mkdir)((0, import_node_path88.dirname)(file), { recursive: true, mode: 493 });
+      await (0, import_promises27.mkdir)((0, import_node_path87.dirname)(file), { recursive: true, mode: 493 });
       writeFileAtomic(file, text, 420);
     }
   };
@@ -44661,7 +44646,7 @@ function recordStep(paths, user, added) {
 function forgetStep(paths, user) {
   const file = statePath(paths, user);
   if (!(0, import_node_fs99.existsSync)(file)) return void 0;
-  const dirs = [paths.stateDir, (0, import_node_path88.dirname)(paths.stateDir)];
+  const dirs = [paths.stateDir, (0, import_node_path87.dirname)(paths.stateDir)];
   return {
     command: `rm ${quote2(file)} && rmdir --ignore-fail-on-non-empty ${dirs.map(quote2).join(" ")}`,
     run: async () => {
@@ -44677,7 +44662,7 @@ function forgetStep(paths, user) {
     }
   };
 }
-var import_promises27, import_node_fs99, import_node_path88;
+var import_promises27, import_node_fs99, import_node_path87;
 var init_state2 = __esm({
   "src/setup/state.ts"() {
     "use strict";
@@ -44685,14 +44670,14 @@ var init_state2 = __esm({
     init_errors();
     init_atomic();
     import_node_fs99 = require("node:fs");
-    import_node_path88 = require("node:path");
+    import_node_path87 = require("node:path");
     init_plan2();
   }
 });
 
 // src/setup/subids.ts
 function freeStart(paths) {
-  const ends = ["subuid", "subgid"].flatMap((file) => readSubordinateFile((0, import_node_path89.join)(paths.etc, file)).map((line) => line.start + line.count));
+  const ends = ["subuid", "subgid"].flatMap((file) => readSubordinateFile((0, import_node_path88.join)(paths.etc, file)).map((line) => line.start + line.count));
   return Math.max(FIRST_ID, Math.ceil(Math.max(0, ...ends) / WANTED_IDS) * WANTED_IDS);
 }
 function planSubids(user, options) {
@@ -44702,7 +44687,7 @@ function planSubids(user, options) {
   const plan = { steps: [], notes: [], nothing: `${user.name} has subordinate ids`, added: {} };
   const args = [];
   for (const [file, id, flag] of [["subuid", user.uid, "--add-subuids"], ["subgid", user.gid, "--add-subgids"]]) {
-    const range = subordinateRange(readSubordinateFile((0, import_node_path89.join)(paths.etc, file)), user.name, id);
+    const range = subordinateRange(readSubordinateFile((0, import_node_path88.join)(paths.etc, file)), user.name, id);
     if (range === void 0) {
       args.push(flag, `${start2}-${start2 + WANTED_IDS - 1}`);
       plan.added[file] = { start: start2, count: WANTED_IDS };
@@ -44724,18 +44709,18 @@ function planSubidsUndo(user, options) {
   for (const [file, flag] of [["subuid", "--del-subuids"], ["subgid", "--del-subgids"]]) {
     const added = state[file];
     if (added === void 0) continue;
-    const present = readSubordinateFile((0, import_node_path89.join)(paths.etc, file)).some((line) => (line.owner === user.name || line.owner === String(file === "subuid" ? user.uid : user.gid)) && line.start === added.start && line.count === added.count);
+    const present = readSubordinateFile((0, import_node_path88.join)(paths.etc, file)).some((line) => (line.owner === user.name || line.owner === String(file === "subuid" ? user.uid : user.gid)) && line.start === added.start && line.count === added.count);
     if (present) args.push(flag, `${added.start}-${added.start + added.count - 1}`);
   }
   if (args.length === 0) return [];
   const argv = [...args, user.name];
   return [{ command: `usermod ${argv.map(quote2).join(" ")}`, run: () => exec("usermod", argv) }];
 }
-var import_node_path89, WANTED_IDS, FIRST_ID;
+var import_node_path88, WANTED_IDS, FIRST_ID;
 var init_subids = __esm({
   "src/setup/subids.ts"() {
     "use strict";
-    import_node_path89 = require("node:path");
+    import_node_path88 = require("node:path");
     init_host2();
     init_plan2();
     init_state2();
@@ -45224,14 +45209,14 @@ var init_checks = __esm({
 function readFileFacts(paths, user) {
   const helper = helperPaths(paths.libexec, user).helper;
   const range = (file, id) => {
-    const line = subordinateRange(readSubordinateFile((0, import_node_path90.join)(paths.etc, file)), user.name, id);
+    const line = subordinateRange(readSubordinateFile((0, import_node_path89.join)(paths.etc, file)), user.name, id);
     return line === void 0 ? void 0 : { start: line.start, count: line.count };
   };
   return {
     sysctls: readUsernsSysctls(paths),
     apparmor: {
       enabled: appArmorEnabled(paths),
-      profileInstalled: (0, import_node_fs101.existsSync)((0, import_node_path90.join)(paths.apparmorDir, "burrow")),
+      profileInstalled: (0, import_node_fs101.existsSync)((0, import_node_path89.join)(paths.apparmorDir, "burrow")),
       helper: { path: helper, usable: canRun(helper), current: sameAsBuilt(helper) }
     },
     subuid: range("subuid", user.uid),
@@ -45255,9 +45240,9 @@ function sameAsBuilt(helper) {
   }
 }
 function idHelperFacts(program2) {
-  const dir = (process.env.PATH || DEFAULT_HOST_PATH).split(":").find((entry) => entry !== "" && (0, import_node_fs101.existsSync)((0, import_node_path90.join)(entry, program2)));
+  const dir = (process.env.PATH || DEFAULT_HOST_PATH).split(":").find((entry) => entry !== "" && (0, import_node_fs101.existsSync)((0, import_node_path89.join)(entry, program2)));
   if (dir === void 0) return { found: false, setuidRoot: false };
-  const stat = (0, import_node_fs101.statSync)((0, import_node_path90.join)(dir, program2));
+  const stat = (0, import_node_fs101.statSync)((0, import_node_path89.join)(dir, program2));
   return { found: true, setuidRoot: stat.uid === 0 && (stat.mode & 2048) !== 0, owner: stat.uid, mode: stat.mode & 4095 };
 }
 function fuseDeviceProblem(device = "/dev/fuse") {
@@ -45273,7 +45258,7 @@ function fuseDeviceProblem(device = "/dev/fuse") {
 }
 function diskFacts(storeRoot) {
   let path6 = storeRoot;
-  while (!(0, import_node_fs101.existsSync)(path6) && (0, import_node_path90.dirname)(path6) !== path6) path6 = (0, import_node_path90.dirname)(path6);
+  while (!(0, import_node_fs101.existsSync)(path6) && (0, import_node_path89.dirname)(path6) !== path6) path6 = (0, import_node_path89.dirname)(path6);
   try {
     const stats = (0, import_node_fs101.statfsSync)(path6);
     return { path: path6, freeBytes: stats.bavail * stats.bsize };
@@ -45295,13 +45280,13 @@ function liveFacts() {
     tun: tunProblem()
   };
 }
-var import_node_fs101, import_node_os21, import_node_path90;
+var import_node_fs101, import_node_os21, import_node_path89;
 var init_facts = __esm({
   "src/doctor/facts.ts"() {
     "use strict";
     import_node_fs101 = require("node:fs");
     import_node_os21 = require("node:os");
-    import_node_path90 = require("node:path");
+    import_node_path89 = require("node:path");
     init_apparmor();
     init_host2();
     init_helpers();
@@ -45328,11 +45313,11 @@ async function run(file, args, timeoutMs = 1e4) {
 function scratch2(storeRoot) {
   if (storeRoot !== void 0) {
     try {
-      return (0, import_node_fs102.mkdtempSync)((0, import_node_path91.join)(storeRoot, ".doctor-"));
+      return (0, import_node_fs102.mkdtempSync)((0, import_node_path90.join)(storeRoot, ".doctor-"));
     } catch {
     }
   }
-  return (0, import_node_fs102.mkdtempSync)((0, import_node_path91.join)((0, import_node_os22.tmpdir)(), "burrow-doctor-"));
+  return (0, import_node_fs102.mkdtempSync)((0, import_node_path90.join)((0, import_node_os22.tmpdir)(), "burrow-doctor-"));
 }
 async function probeUserNamespace(storeRoot) {
   const program2 = unshareProgram();
@@ -45364,13 +45349,13 @@ async function probeBwrap() {
   if (result.exitCode !== 0 || version === "") return { error: `bwrap --version failed: ${result.stderr.trim() || `exit ${result.exitCode ?? result.signal ?? "no status"}`}` };
   return { version };
 }
-var import_node_fs102, import_node_os22, import_node_path91, PROBE_SCRIPT;
+var import_node_fs102, import_node_os22, import_node_path90, PROBE_SCRIPT;
 var init_probe = __esm({
   "src/doctor/probe.ts"() {
     "use strict";
     import_node_fs102 = require("node:fs");
     import_node_os22 = require("node:os");
-    import_node_path91 = require("node:path");
+    import_node_path90 = require("node:path");
     init_failure();
     init_idmap();
     init_spawn();
@@ -52850,7 +52835,7 @@ function parseVolume2(spec, base) {
   const readOnly = mode === "ro";
   if (source.startsWith("/") || source.startsWith(".") || source.startsWith("~")) {
     if (source.startsWith("~")) return "write the host path out (no ~)";
-    return { kind: "bind", source: (0, import_node_path92.isAbsolute)(source) ? source : (0, import_node_path92.resolve)(base, source), target, readOnly };
+    return { kind: "bind", source: (0, import_node_path91.isAbsolute)(source) ? source : (0, import_node_path91.resolve)(base, source), target, readOnly };
   }
   if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/.test(source)) return `"${source}" is neither a path nor a volume name`;
   return { kind: "volume", name: source, target, readOnly };
@@ -52875,7 +52860,7 @@ function parseJobText(text, file) {
   return buildJob(value, file, at2);
 }
 function buildJob(raw, file, at2) {
-  const base = (0, import_node_path92.dirname)((0, import_node_path92.resolve)(file));
+  const base = (0, import_node_path91.dirname)((0, import_node_path91.resolve)(file));
   const fail2 = (path6, message) => {
     throw fileError(file, at2.line(path6), `field "${fieldName2(path6)}" ${message}`);
   };
@@ -52940,11 +52925,11 @@ function buildJob(raw, file, at2) {
       healthcheck: service.healthcheck === void 0 ? void 0 : healthCheck(service.healthcheck, [...path6, "healthcheck"], fail2, duration)
     };
   });
-  const workspace = raw.workspace === void 0 ? void 0 : (0, import_node_path92.resolve)(base, raw.workspace);
+  const workspace = raw.workspace === void 0 ? void 0 : (0, import_node_path91.resolve)(base, raw.workspace);
   if (workspace !== void 0 && workspace === "/") fail2(["workspace"], "cannot be /: give the directory the job works in");
   return {
     file,
-    name: raw.name ?? (0, import_node_path92.basename)(file).replace(/\.(ya?ml|json)$/i, ""),
+    name: raw.name ?? (0, import_node_path91.basename)(file).replace(/\.(ya?ml|json)$/i, ""),
     image: raw.image,
     env: envList(raw.env),
     volumes: volumes(["volumes"], raw.volumes),
@@ -52990,13 +52975,13 @@ function loadJobFile(path6) {
   }
   return parseJobText(text, path6);
 }
-var import_node_fs103, import_node_path92, import_yaml, schemas, Locator;
+var import_node_fs103, import_node_path91, import_yaml, schemas, Locator;
 var init_load2 = __esm({
   "src/job/load.ts"() {
     "use strict";
     init_health_config();
     import_node_fs103 = require("node:fs");
-    import_node_path92 = require("node:path");
+    import_node_path91 = require("node:path");
     import_yaml = __toESM(require_dist(), 1);
     init_errors();
     init_limits();
@@ -53047,7 +53032,7 @@ function readPeaks(cgroup) {
   const value = (dir, file) => {
     if (dir === void 0) return void 0;
     try {
-      const number2 = Number((0, import_node_fs104.readFileSync)((0, import_node_path93.join)(dir, file), "utf8").trim());
+      const number2 = Number((0, import_node_fs104.readFileSync)((0, import_node_path92.join)(dir, file), "utf8").trim());
       return Number.isFinite(number2) ? number2 : void 0;
     } catch {
       return void 0;
@@ -53059,12 +53044,12 @@ function readPeaks(cgroup) {
   if (memoryBytes === void 0 && pids === void 0) return void 0;
   return { ...memoryBytes === void 0 ? {} : { memoryBytes }, ...pids === void 0 ? {} : { pids } };
 }
-var import_node_fs104, import_node_path93;
+var import_node_fs104, import_node_path92;
 var init_peaks = __esm({
   "src/job/peaks.ts"() {
     "use strict";
     import_node_fs104 = require("node:fs");
-    import_node_path93 = require("node:path");
+    import_node_path92 = require("node:path");
   }
 });
 
@@ -53103,7 +53088,7 @@ function flockHolders(path6) {
   return holders;
 }
 async function stopSwitch(store, network) {
-  const lock = (0, import_node_path94.join)(networkDir(store, network.id), "switch.lock");
+  const lock = (0, import_node_path93.join)(networkDir(store, network.id), "switch.lock");
   for (const pid of flockHolders(lock)) {
     try {
       if ((0, import_node_fs105.readFileSync)(`/proc/${pid}/comm`, "utf8").trim() === "burrow-switch") process.kill(pid, "SIGTERM");
@@ -53146,12 +53131,12 @@ async function tearDown(store, resources, onNote) {
   }
   return failures;
 }
-var import_node_fs105, import_node_path94, sleep5;
+var import_node_fs105, import_node_path93, sleep5;
 var init_teardown = __esm({
   "src/job/teardown.ts"() {
     "use strict";
     import_node_fs105 = require("node:fs");
-    import_node_path94 = require("node:path");
+    import_node_path93 = require("node:path");
     init_ops();
     init_record();
     init_records2();
@@ -53169,7 +53154,7 @@ function slug(text) {
   return text.replace(/[^a-zA-Z0-9_.-]+/g, "-").replace(/^[^a-zA-Z0-9]+/, "").slice(0, 40) || "job";
 }
 function checkWorkspace(path6) {
-  const workspace = (0, import_node_path95.resolve)(path6);
+  const workspace = (0, import_node_path94.resolve)(path6);
   let isDirectory = false;
   try {
     isDirectory = (0, import_node_fs106.statSync)(workspace).isDirectory();
@@ -53442,13 +53427,13 @@ async function runJob(store, job, options = {}) {
     });
   }
 }
-var import_node_fs106, import_node_path95, STOP_GRACE_MS, TIMEOUT_EXIT, LOG_LINES, WAIT_FOREVER, Reporter;
+var import_node_fs106, import_node_path94, STOP_GRACE_MS, TIMEOUT_EXIT, LOG_LINES, WAIT_FOREVER, Reporter;
 var init_runner = __esm({
   "src/job/runner.ts"() {
     "use strict";
     init_printable();
     import_node_fs106 = require("node:fs");
-    import_node_path95 = require("node:path");
+    import_node_path94 = require("node:path");
     init_errors();
     init_create2();
     init_exec();

@@ -102,6 +102,11 @@ async function extractInNode(input: Readable, extractorArgs: string[], compressi
 
 type Launched = ReturnType<typeof startLight>;
 
+/** The extractor in the layer's user namespace, unpacking into `dir` (`-`: the directory comes on its stdin). */
+function extractorArgs(mapping: IdMapping, dir: string, ceiling: number): string[] {
+  return [...unshareArgs(mapping), '--', EXTRACTOR_BINARY, 'extract', dir, mapping.single ? 'single' : 'mapped', String(ceiling)];
+}
+
 /** `--args-on-stdin`'s header: each field ended by a NUL, an empty field last. */
 function nulFields(fields: readonly string[]): Buffer {
   return Buffer.from(`${fields.map((field) => `${field}\0`).join('')}\0`);
@@ -124,8 +129,7 @@ export interface SpareExtraction {
 /** Starts a spare for layers unpacked with `mapping` under `ceiling`; undefined where layers take the Node path (no inflater). */
 export function startSpareExtraction(mapping: IdMapping, ceiling: number): SpareExtraction | undefined {
   if (inflaterArgs('gzip', ceiling) === undefined) return undefined;
-  const extractor = [...unshareArgs(mapping), '--', EXTRACTOR_BINARY, 'extract', '-', mapping.single ? 'single' : 'mapped', String(ceiling)];
-  const launched = startLight(inflaterBinary(), ['--args-on-stdin', '--', unshareProgram(), ...extractor], ['pipe', 'pipe', 'pipe', 'pipe'], { ownGroup: true });
+  const launched = startLight(inflaterBinary(), ['--args-on-stdin', '--', unshareProgram(), ...extractorArgs(mapping, '-', ceiling)], ['pipe', 'pipe', 'pipe', 'pipe'], { ownGroup: true });
   // Not started (the inflater missing): the layer's own start then says so, where the pull expects it.
   if (launched.child.pid === undefined || launched.child.pid === 0 || launched.child.stdin === null) return undefined;
   let released: Promise<void> | undefined;
@@ -350,18 +354,15 @@ async function claimLayer(store: Store, diffId: string, wait: boolean): Promise<
 /** Spawns the inflater and the extractor into `scratch`, feeds them, and reads the extractor's report. */
 async function runExtraction(blob: LayerBlob, scratch: string, mapping: IdMapping, ceiling: number, notes: string[], input: Readable | undefined, from: string | undefined, spare?: SpareExtraction): Promise<{ report: ExtractorReport; diffId: string }> {
   mkdirSync(scratch, { recursive: true, mode: 0o755 });
-  const extractorArgs = [...unshareArgs(mapping), '--', EXTRACTOR_BINARY, 'extract', scratch, mapping.single ? 'single' : 'mapped', String(ceiling)];
+  const extractor = extractorArgs(mapping, scratch, ceiling);
   const compression = layerCompression(blob.mediaType);
   const native = inflaterArgs(compression, ceiling);
-  let extracted: Extracted;
-  if (native === undefined) {
-    void spare?.release();
-    extracted = await extractInNode(input ?? blobStream(from!), extractorArgs, compression, ceiling, blob);
-  } else {
-    const early = spare === undefined || input === undefined ? undefined : { spare, scratch };
-    if (early === undefined) void spare?.release();
-    extracted = await extractNatively(input === undefined ? { blob: openBlob(from!, blob) } : { stream: input }, extractorArgs, native, compression, ceiling, blob, early);
-  }
+  // The spare serves a native extraction of streamed bytes; otherwise it ends, unused.
+  const early = spare === undefined || native === undefined || input === undefined ? undefined : { spare, scratch };
+  if (early === undefined) void spare?.release();
+  const extracted = native === undefined
+    ? await extractInNode(input ?? blobStream(from!), extractor, compression, ceiling, blob)
+    : await extractNatively(input === undefined ? { blob: openBlob(from!, blob) } : { stream: input }, extractor, native, compression, ceiling, blob, early);
   trace(`unpack: layer ${blob.digest.slice(7, 19)} extracted`);
   const report = JSON.parse(extracted.outcome.stdout) as ExtractorReport;
   if (report.skipped.length > 0) {

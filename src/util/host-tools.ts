@@ -1,4 +1,4 @@
-import { accessSync, constants, existsSync } from 'node:fs';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { nativeBinary } from './native.js';
 
@@ -34,10 +34,29 @@ export function notInstalled(program: string): string {
   return found === undefined ? where : `${where} (Debian/Ubuntu: apt-get install ${found})`;
 }
 
+/**
+ * The file a PATH search for `program` finds, as execvp(3) would: the first
+ * executable regular file of that name in `path`'s directories (one this user may not
+ * search is passed over). A name with a slash is taken as it is.
+ */
+export function findOnPath(program: string, path: string = process.env.PATH || DEFAULT_HOST_PATH): string | undefined {
+  if (program.includes('/')) return program;
+  for (const dir of path.split(':')) {
+    if (dir === '') continue;
+    const candidate = `${dir}/${program}`;
+    try {
+      accessSync(candidate, constants.X_OK);
+      if (statSync(candidate).isFile()) return candidate;
+    } catch {
+      // Not here.
+    }
+  }
+  return undefined;
+}
+
 /** Whether `program` is found on the PATH burrow's host programs are run with (a path: whether it exists). */
 export function onPath(program: string): boolean {
-  if (program.includes('/')) return existsSync(program);
-  return (process.env.PATH || DEFAULT_HOST_PATH).split(':').some((dir) => dir !== '' && existsSync(`${dir}/${program}`));
+  return program.includes('/') ? existsSync(program) : findOnPath(program) !== undefined;
 }
 
 /** What every error that comes from a missing prerequisite ends with. */

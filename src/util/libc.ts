@@ -107,7 +107,7 @@ export function mallocTrim(pad: number): number {
  */
 export const SPAWN_OPAQUE_BYTES = 1024;
 const spawnCalls = lazily((lib) => ({
-  spawnp: lib.func('int posix_spawnp(_Out_ int *pid, const char *file, void *actions, void *attributes, const char **argv, const char **envp)') as (pid: number[], file: string, actions: Buffer, attributes: Buffer, argv: Array<string | null>, envp: Array<string | null>) => number,
+  spawn: lib.func('int posix_spawn(_Out_ int *pid, const char *path, void *actions, void *attributes, const char **argv, const char **envp)') as (pid: number[], path: string, actions: Buffer, attributes: Buffer, argv: Array<string | null>, envp: Array<string | null>) => number,
   actionsInit: lib.func('int posix_spawn_file_actions_init(void *actions)') as (actions: Buffer) => number,
   actionsDestroy: lib.func('int posix_spawn_file_actions_destroy(void *actions)') as (actions: Buffer) => number,
   addDup2: lib.func('int posix_spawn_file_actions_adddup2(void *actions, int fd, int newfd)') as (actions: Buffer, fd: number, newFd: number) => number,
@@ -117,7 +117,6 @@ const spawnCalls = lazily((lib) => ({
   attrSetFlags: lib.func('int posix_spawnattr_setflags(void *attributes, short flags)') as (attributes: Buffer, flags: number) => number,
   attrSetSigDefault: lib.func('int posix_spawnattr_setsigdefault(void *attributes, const void *set)') as (attributes: Buffer, set: Buffer) => number,
   attrSetSigMask: lib.func('int posix_spawnattr_setsigmask(void *attributes, const void *set)') as (attributes: Buffer, set: Buffer) => number,
-  sigEmptySet: lib.func('int sigemptyset(void *set)') as (set: Buffer) => number,
   pipe2: lib.func('int pipe2(void *fds, int flags)') as (fds: Buffer, flags: number) => number,
   waitpid: lib.func('int waitpid(int pid, _Out_ int *status, int options)') as (pid: number, status: number[], options: number) => number,
 }));

@@ -1,8 +1,8 @@
-import { accessSync, closeSync, constants as fsConstants, statSync } from 'node:fs';
+import { closeSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { constants } from 'node:os';
-import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
+import { findOnPath } from './host-tools.js';
 import { SPAWN_OPAQUE_BYTES, spawnLibc } from './libc.js';
 
 /**
@@ -37,7 +37,7 @@ export interface SpawnedChild {
 export interface SpawnOutcome {
   exitCode: number | null;
   signal: NodeJS.Signals | null;
-  /** posix_spawnp's own failure (errno name as `code`: ENOENT is a command not found). */
+  /** The start's own failure (errno name as `code`: ENOENT is a command not found). */
   error?: NodeJS.ErrnoException;
 }
 
@@ -104,27 +104,6 @@ function makePipe(): [number, number] {
 }
 
 /**
- * `command` as execvp(3) would find it on the child's PATH (posix_spawnp would search
- * this process's), or undefined: a directory of PATH this user may not search (a
- * root-owned /root/... of an inherited PATH) is passed over, as Node's spawn reports
- * such a command, not found, rather than EACCES.
- */
-function resolveCommand(command: string, path: string | undefined): string | undefined {
-  if (command.includes('/')) return command;
-  for (const dir of (path ?? '').split(':')) {
-    if (dir === '') continue;
-    const candidate = join(dir, command);
-    try {
-      accessSync(candidate, fsConstants.X_OK);
-      if (statSync(candidate).isFile()) return candidate;
-    } catch {
-      // Not here.
-    }
-  }
-  return undefined;
-}
-
-/**
  * Starts `command` (found on PATH) with `args`; `exited` settles once it has been
  * reaped. The caller reads and writes `stdio` as it would a ChildProcess's.
  */
@@ -133,6 +112,7 @@ export function posixSpawn(command: string, args: readonly string[], stdio: read
   const actions = Buffer.alloc(SPAWN_OPAQUE_BYTES);
   const attributes = Buffer.alloc(SPAWN_OPAQUE_BYTES);
   const allSignals = Buffer.alloc(SPAWN_OPAQUE_BYTES);
+  // All zeros: the empty set.
   const noSignals = Buffer.alloc(SPAWN_OPAQUE_BYTES);
   libc.actionsInit(actions);
   libc.attrInit(attributes);
@@ -158,20 +138,20 @@ export function posixSpawn(command: string, args: readonly string[], stdio: read
     // Every bit set by hand: glibc's sigfillset leaves out its own two real-time signals (32, 33),
     // which posix_spawn then sets to ignored in the child, and an ignored signal outlives exec.
     allSignals.fill(0xff, 0, SIGSET_BYTES);
-    libc.sigEmptySet(noSignals);
     libc.attrSetSigDefault(attributes, allSignals);
     libc.attrSetSigMask(attributes, noSignals);
     libc.attrSetFlags(attributes, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | (options.setsid === true ? POSIX_SPAWN_SETSID : 0));
     const environment = Object.entries(options.env).filter((entry): entry is [string, string] => entry[1] !== undefined).map(([name, value]) => `${name}=${value}`);
     const pid = [0];
-    const file = resolveCommand(command, options.env.PATH);
-    const failed = file === undefined ? constants.errno.ENOENT : libc.spawnp(pid, file, actions, attributes, [command, ...args, null], [...environment, null]);
+    // Found on the child's PATH, as Node's spawn finds it (posix_spawnp would search this process's).
+    const file = findOnPath(command, options.env.PATH ?? '');
+    const failed = file === undefined ? constants.errno.ENOENT : libc.spawn(pid, file, actions, attributes, [command, ...args, null], [...environment, null]);
     for (const fd of childEnds) closeSync(fd);
     childEnds.length = 0;
     if (failed !== 0) {
       for (const fd of parentEnds) if (fd !== undefined) closeSync(fd);
       const code = errnoName(failed);
-      const error = Object.assign(new Error(`spawn ${command} ${code}`), { code, errno: -failed, syscall: 'posix_spawnp', path: command }) as NodeJS.ErrnoException;
+      const error = Object.assign(new Error(`spawn ${command} ${code}`), { code, errno: -failed, syscall: 'posix_spawn', path: command }) as NodeJS.ErrnoException;
       const child: SpawnedChild = { pid: 0, stdio: stdio.map(() => null), stdin: null, kill: () => false };
       return { child, exited: Promise.resolve({ exitCode: null, signal: null, error }) };
     }

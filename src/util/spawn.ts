@@ -46,26 +46,30 @@ export interface StartOptions {
   ownGroup?: boolean;
 }
 
+/** ownGroup's end: what the child left in its group goes with it. */
+function killGroup(pid: number): void {
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // No one left in the group: the usual case.
+  }
+}
+
+/** A start's failure; a command not found names the package to install. */
+function namedFailure(command: string, error: NodeJS.ErrnoException): NodeJS.ErrnoException {
+  if (error.code === 'ENOENT') error.message = `${notInstalled(command)}; ${RUN_DOCTOR}`;
+  return error;
+}
+
 export function start(command: string, args: readonly string[], stdio: StdioOptions = ['ignore', 'pipe', 'pipe'], options: StartOptions = {}): { child: ChildProcess; finished: Promise<Finished> } {
   const child = spawn(command, args, { stdio, env: options.env ?? hostEnv(), detached: options.detached ?? options.ownGroup ?? false });
-  if (options.ownGroup === true) {
-    child.on('exit', () => {
-      try {
-        process.kill(-child.pid!, 'SIGKILL');
-      } catch {
-        // No one left in the group: the usual case.
-      }
-    });
-  }
+  if (options.ownGroup === true) child.on('exit', () => killGroup(child.pid!));
   let stdout = '';
   let stderr = '';
   child.stdout?.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
   child.stderr?.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
   const finished = new Promise<Finished>((resolve) => {
-    child.on('error', (error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT') error.message = `${notInstalled(command)}; ${RUN_DOCTOR}`;
-      resolve({ exitCode: null, signal: null, stdout, stderr, error });
-    });
+    child.on('error', (error: NodeJS.ErrnoException) => resolve({ exitCode: null, signal: null, stdout, stderr, error: namedFailure(command, error) }));
     child.on('close', (exitCode, signal) => resolve({ exitCode, signal, stdout, stderr }));
   });
   return { child, finished };
@@ -102,17 +106,8 @@ export function startLight(command: string, args: readonly string[], stdio: read
   }
   child.stdin?.on('error', () => undefined); // A child that stops reading: the writer's pipeline sees it.
   const finished = exited.then(async (outcome): Promise<Finished> => {
-    if (outcome.error !== undefined) {
-      if (outcome.error.code === 'ENOENT') outcome.error.message = `${notInstalled(command)}; ${RUN_DOCTOR}`;
-      return { exitCode: null, signal: null, stdout, stderr, error: outcome.error };
-    }
-    if (options.ownGroup === true) {
-      try {
-        process.kill(-child.pid, 'SIGKILL');
-      } catch {
-        // No one left in the group: the usual case.
-      }
-    }
+    if (outcome.error !== undefined) return { exitCode: null, signal: null, stdout, stderr, error: namedFailure(command, outcome.error) };
+    if (options.ownGroup === true) killGroup(child.pid);
     await Promise.all(closed);
     return { exitCode: outcome.exitCode, signal: outcome.signal, stdout, stderr };
   });

@@ -66,7 +66,10 @@ describe('startLight (posix_spawn)', () => {
     const { finished } = startLight('sh', ['-c', 'sleep 30 & echo "$!"; ps -o sid= -p $$'], ['ignore', 'pipe', 'ignore'], { ownGroup: true });
     const result = await finished;
     const [orphan, sid] = result.stdout.trim().split('\n').map((line) => Number(line.trim()));
-    expect(sid).not.toBe(readFileSync('/proc/self/stat', 'utf8').split(' ')[5]);
+    // Fields after the command name: state, ppid, pgrp, session.
+    const ownSession = Number(readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ')[3]);
+    expect(sid).toBeGreaterThan(0);
+    expect(sid).not.toBe(ownSession);
     // The group's SIGKILL is sent as the child is reaped: the sleep dies (gone, or a zombie of init's till it reaps it).
     const state = (): string => { try { return readFileSync(`/proc/${orphan}/stat`, 'utf8').split(') ')[1]![0]!; } catch { return 'gone'; } };
     await until(() => ['gone', 'Z'].includes(state()), 5_000, 'the orphaned sleep to die');

@@ -35,6 +35,18 @@ function alive(pid: number | undefined): boolean {
   }
 }
 
+/** This process's children that are spare inflaters (`--args-on-stdin`), alive. */
+function spareInflaters(): number[] {
+  return readdirSync('/proc').filter((name) => /^\d+$/.test(name)).map(Number).filter((pid) => {
+    try {
+      const ppid = Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
+      return ppid === process.pid && readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes('--args-on-stdin') && alive(pid);
+    } catch {
+      return false;
+    }
+  });
+}
+
 describe('a spare extraction', () => {
   it('taken by the first streamed layer: unpacks it where told, and the layer checks against its diff_id', async () => {
     const store = new Store(join(base, 'taken'));
@@ -68,10 +80,11 @@ describe('a spare extraction', () => {
     const store = new Store(join(base, 'unused'));
     const unpacking = new UnpackWhilePulling(store, mapping, CEILING, 'spare-test');
     unpacking.prepare();
-    const pid = (unpacking as unknown as { spare?: { launched: { child: { pid?: number } } } }).spare?.launched.child.pid;
+    const [pid] = spareInflaters();
     expect(alive(pid)).toBe(true);
     await unpacking.settle(true);
     expect(alive(pid)).toBe(false);
+    expect(spareInflaters()).toEqual([]);
     const layers = join(store.paths.root, 'layers');
     expect(existsSync(layers) ? readdirSync(layers) : []).toEqual([]);
   });

@@ -68,7 +68,7 @@ function errno() {
 var flockFn = lazily((lib) => lib.func("int flock(int fd, int operation)"));
 var mallocTrimFn = lazily((lib) => lib.func("int malloc_trim(size_t pad)"));
 var spawnCalls = lazily((lib) => ({
-  spawnp: lib.func("int posix_spawnp(_Out_ int *pid, const char *file, void *actions, void *attributes, const char **argv, const char **envp)"),
+  spawn: lib.func("int posix_spawn(_Out_ int *pid, const char *path, void *actions, void *attributes, const char **argv, const char **envp)"),
   actionsInit: lib.func("int posix_spawn_file_actions_init(void *actions)"),
   actionsDestroy: lib.func("int posix_spawn_file_actions_destroy(void *actions)"),
   addDup2: lib.func("int posix_spawn_file_actions_adddup2(void *actions, int fd, int newfd)"),
@@ -78,7 +78,6 @@ var spawnCalls = lazily((lib) => ({
   attrSetFlags: lib.func("int posix_spawnattr_setflags(void *attributes, short flags)"),
   attrSetSigDefault: lib.func("int posix_spawnattr_setsigdefault(void *attributes, const void *set)"),
   attrSetSigMask: lib.func("int posix_spawnattr_setsigmask(void *attributes, const void *set)"),
-  sigEmptySet: lib.func("int sigemptyset(void *set)"),
   pipe2: lib.func("int pipe2(void *fds, int flags)"),
   waitpid: lib.func("int waitpid(int pid, _Out_ int *status, int options)")
 }));
