@@ -83,8 +83,9 @@ async function joinAs(network: NetworkRecord, name: string, aliases: string[], p
 
 /** Whether `from` gets the line a one-shot nc server in `to` sends (the server retried until it listens). */
 async function reaches(from: number, to: number, address: string, port: number): Promise<boolean> {
-  // A process group of its own: the nc under its shell goes with it.
-  const server = spawn('nsenter', ['--preserve-credentials', '--user', '--net', '--target', String(to), 'sh', '-c', `echo hello-${port} | busybox nc -l -p ${port}`], { stdio: 'ignore', detached: true });
+  // A process group of its own: the nc under its shell goes with it. Listening again after each
+  // connection: an attempt that connected and then timed out must not use up the only answer.
+  const server = spawn('nsenter', ['--preserve-credentials', '--user', '--net', '--target', String(to), 'sh', '-c', `while true; do echo hello-${port} | busybox nc -l -p ${port}; done`], { stdio: 'ignore', detached: true });
   try {
     // Until the server listens (nsenter, sh and nc start it: over a second on a loaded machine), for 10 s at most.
     const deadline = Date.now() + 10_000;
