@@ -18,7 +18,7 @@ const bundleDir = join(__dirname, '..', 'build', 'cli-bundle');
 const bundle = join(bundleDir, 'main.cjs');
 let source;
 try {
-  source = readFileSync(bundle, 'utf8');
+  source = readFileSync(bundle, 'latin1');
 } catch (error) {
   process.stderr.write(`burrow: cannot read ${bundle} (${error.code ?? error.message}): build burrow first (npm ci && npm run build)\n`);
   process.exit(125);
@@ -41,22 +41,47 @@ const home = () => {
 };
 const cacheHome = isAbsolute(process.env.XDG_CACHE_HOME ?? '') ? process.env.XDG_CACHE_HOME : home() === undefined ? undefined : join(home(), '.cache');
 const userDir = cacheHome === undefined ? undefined : join(cacheHome, 'burrow', 'code-cache');
-const ownCaches = command === undefined ? [] : [join(bundleDir, `main.cjs.${buildId}.${command}.cache`), ...(userDir === undefined ? [] : [join(userDir, `${buildId}.${command}.cache`)])];
 
-let used;
-let cachedData;
-for (const candidate of [...ownCaches, join(bundleDir, `main.cjs.${buildId}.cache`)]) {
-  try {
-    cachedData = readFileSync(candidate);
-    used = candidate;
-    break;
-  } catch {
-    // Not there: the next, more general one.
+/**
+ * One script of the CLI (the bundle or a vendor bundle, scripts/bundle.mjs), compiled
+ * with the first cache there is for it: this command's, then the build's general one.
+ */
+function compileCached(file, source) {
+  const name = file.slice(bundleDir.length + 1);
+  const own = command === undefined ? [] : [join(bundleDir, `${name}.${buildId}.${command}.cache`), ...(userDir === undefined ? [] : [join(userDir, `${buildId}.${name === 'main.cjs' ? '' : `${name}.`}${command}.cache`)])];
+  let used;
+  let cachedData;
+  for (const candidate of [...own, join(bundleDir, `${name}.${buildId}.cache`)]) {
+    try {
+      cachedData = readFileSync(candidate);
+      used = candidate;
+      break;
+    } catch {
+      // Not there: the next, more general one.
+    }
   }
+  const script = new Script(wrap(source), { filename: file, cachedData });
+  compiled.push({ script, used, own, general: join(bundleDir, `${name}.${buildId}.cache`) });
+  const module_ = { exports: {} };
+  script.runInThisContext()(module_.exports, createRequire(file), module_, file, bundleDir);
+  return module_.exports;
 }
-const script = new Script(wrap(source), { filename: bundle, cachedData });
-const module_ = { exports: {} };
-script.runInThisContext()(module_.exports, createRequire(bundle), module_, bundle, bundleDir);
+const compiled = [];
+
+// The packages a few commands use (undici for a pull, execa for a credential helper or
+// systemd-run), each bundled on its own: in the CLI's bundle they were two fifths of what
+// every start reads and compiles, and reading costs here (fresh memory is slow to touch).
+// The bundle's imports of them come here (scripts/bundle.mjs: the vendor plugin).
+const vendors = new Map();
+globalThis[Symbol.for('burrow.vendor')] = (vendor) => {
+  if (!vendors.has(vendor)) {
+    const file = join(bundleDir, `vendor-${vendor}.cjs`);
+    vendors.set(vendor, compileCached(file, readFileSync(file, 'latin1')));
+  }
+  return vendors.get(vendor);
+};
+
+const main = compileCached(bundle, source);
 
 function writeCache(file, data) {
   const partial = `${file}.${process.pid}`;
@@ -64,11 +89,12 @@ function writeCache(file, data) {
   renameSync(partial, file);
 }
 
-function refreshCache() {
-  const fitting = used !== undefined && !script.cachedDataRejected && (ownCaches.length === 0 || ownCaches.includes(used));
+/** Writes a script's cache where none fitted (or V8 rejected it): this command's, else the general one. */
+function refreshCache({ script, used, own, general }) {
+  const fitting = used !== undefined && !script.cachedDataRejected && (own.length === 0 || own.includes(used));
   if (fitting) return;
   const data = script.createCachedData();
-  const [besideBundle, inUserDir] = ownCaches.length > 0 ? ownCaches : [join(bundleDir, `main.cjs.${buildId}.cache`), undefined];
+  const [besideBundle, inUserDir] = own.length > 0 ? own : [general, undefined];
   try {
     writeCache(besideBundle, data);
     return;
@@ -85,7 +111,7 @@ function refreshCache() {
   }
 }
 
-module_.exports.main(args).then((code) => {
+main.main(args).then((code) => {
   process.exitCode = code;
-  refreshCache();
+  for (const script of compiled) refreshCache(script);
 });

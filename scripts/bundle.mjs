@@ -5,12 +5,13 @@
 // only for scripts. Modules a command does not need stay unevaluated (esbuild
 // turns our dynamic imports into lazy initialisers).
 //
-// Bundled: commander (every start needs it), execa and p-limit (ESM-only,
-// which a CommonJS bundle cannot require), and the modules of undici a pull
-// uses (registry/http.ts imports them one by one: its index pulls in fetch and
-// more, and compiling them cost a cold run 45 ms; bundled, the code cache holds
-// them). Loaded from node_modules on demand: the rest (koffi is native).
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+// Bundled: commander (every start needs it) and p-limit (ESM-only, which a
+// CommonJS bundle cannot require); in vendor bundles of their own beside it (see
+// vendorPlugin): execa (ESM-only too) and the modules of undici a pull uses
+// (registry/http.ts imports them one by one: its index pulls in fetch and more,
+// and compiling them cost a cold run 45 ms; bundled, a code cache holds them).
+// Loaded from node_modules on demand: the rest (koffi is native).
+import { readFileSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { build } from 'esbuild';
 
@@ -18,50 +19,87 @@ const BUNDLED = new Set(['commander', 'execa', 'p-limit', 'undici']);
 const { dependencies } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 const outdir = new URL('../build/cli-bundle/', import.meta.url).pathname;
 
-rmSync(outdir, { recursive: true, force: true });
-await build({
-  entryPoints: [new URL('../src/cli/main.ts', import.meta.url).pathname],
+/**
+ * undici and execa go to bundles of their own (vendor-undici.cjs, vendor-execa.cjs), which
+ * bin/burrow.js compiles (with their code caches) when a command first imports them: in
+ * the CLI's bundle they were 670 of its 1,800 kB, read and copied on every start, and a
+ * warm `run` uses neither. Each import of them in the CLI becomes a module that asks
+ * bin/burrow.js for the vendor bundle (by a global symbol) and takes its part of it.
+ * They share no class or state with burrow's modules, so being loaded apart changes nothing.
+ */
+const VENDORED = { undici: /^undici\/lib\//, execa: /^execa$/ };
+const vendorParts = { undici: new Set(), execa: new Set() };
+const vendorPlugin = {
+  name: 'vendor',
+  setup(build) {
+    for (const [vendor, pattern] of Object.entries(VENDORED)) {
+      build.onResolve({ filter: pattern }, (args) => {
+        vendorParts[vendor].add(args.path);
+        return { path: args.path, namespace: `vendor-${vendor}` };
+      });
+      build.onLoad({ filter: /.*/, namespace: `vendor-${vendor}` }, (args) => ({
+        contents: `module.exports = globalThis[Symbol.for('burrow.vendor')](${JSON.stringify(vendor)})[${JSON.stringify(args.path)}];`,
+        loader: 'js',
+      }));
+    }
+  },
+};
+
+const common = {
   bundle: true,
   platform: 'node',
   format: 'cjs',
   target: 'node20',
+  // Whitespace and syntax only: what every start reads shrinks by a quarter, and names
+  // (in stack traces, BURROW_DEBUG=1) stay as written.
+  minifyWhitespace: true,
+  minifySyntax: true,
+  // Licence comments of bundled packages go to FILE.LEGAL.txt beside each bundle.
+  legalComments: 'external',
+  logLevel: 'warning',
+};
+const buildId = randomBytes(8).toString('hex');
+
+rmSync(outdir, { recursive: true, force: true });
+await build({
+  ...common,
+  entryPoints: [new URL('../src/cli/main.ts', import.meta.url).pathname],
   outfile: `${outdir}main.cjs`,
   external: Object.keys(dependencies).filter((name) => !BUNDLED.has(name)),
+  plugins: [vendorPlugin],
   // Paths next to the code (`new URL('../native/…', import.meta.url)`) resolve
   // from build/cli-bundle/ exactly as from build/<module>/.
   define: { 'import.meta.url': '__burrowModuleUrl' },
-  // The first line names this build: bin/burrow.js keys its code cache on it.
-  banner: { js: `// burrow-bundle ${randomBytes(8).toString('hex')}\nconst __burrowModuleUrl = require('node:url').pathToFileURL(__filename).href;` },
-  // Licence comments of bundled packages go to main.cjs.LEGAL.txt beside the bundle.
-  legalComments: 'external',
-  logLevel: 'warning',
+  // The first line names this build: bin/burrow.js keys its code caches on it.
+  banner: { js: `// burrow-bundle ${buildId}\nconst __burrowModuleUrl = require('node:url').pathToFileURL(__filename).href;` },
 });
-
-// esbuild escapes strings, templates and regular expressions to ASCII; what is left outside
-// ASCII is comments. Those of bundled packages (undici's) are made ASCII here, module by
-// module (esbuild names each with a `// node_modules/...` line); ours are checked below.
-let inPackage = false;
-const bundled = readFileSync(`${outdir}main.cjs`, 'utf8')
-  .split('\n')
-  .map((text) => {
-    const marker = /^\/\/ (node_modules|src)\//.exec(text);
-    if (marker !== null) inPackage = marker[1] === 'node_modules';
-    return inPackage ? text.replace(/[^\x00-\x7f]/g, '?') : text;
-  })
-  .join('\n');
-writeFileSync(`${outdir}main.cjs`, bundled);
-// A script compiled by vm.Script has no module loader: an import() left in the
-// bundle (of a package kept external) would fail at run time, so fail here.
-const dynamicImports = bundled.match(/\bimport\("[^"]+"\)/g);
-if (dynamicImports !== null) {
-  console.error(`bundle: ${dynamicImports.join(', ')} left in the bundle: load external packages with createRequire`);
-  process.exit(1);
+// Each vendor bundle: an object of the modules the CLI imports, by the names it imports them by.
+for (const [vendor, parts] of Object.entries(vendorParts)) {
+  await build({
+    ...common,
+    stdin: { contents: `module.exports = {${[...parts].map((part) => `${JSON.stringify(part)}: require(${JSON.stringify(part)})`).join(', ')}};`, resolveDir: new URL('..', import.meta.url).pathname, loader: 'js' },
+    outfile: `${outdir}vendor-${vendor}.cjs`,
+    banner: { js: `// burrow-vendor ${vendor} ${buildId}` },
+  });
 }
-// One character outside ASCII (a "…" in a comment esbuild keeps) makes V8 hold the
-// whole source as a two-byte string: reading, hashing and compiling it then cost a
-// start some 4 ms more (measured). esbuild escapes strings; comments are ours to keep ASCII.
-const line = bundled.split('\n').findIndex((text) => /[^\x00-\x7f]/.test(text));
-if (line >= 0) {
-  console.error(`bundle: a character outside ASCII on line ${line + 1} of the bundle: "${bundled.split('\n')[line].trim().slice(0, 80)}" (spell it in ASCII in the source)`);
-  process.exit(1);
+
+// Minified, a bundle keeps no comments, and esbuild escapes strings, templates and regular
+// expressions to ASCII: each is checked below.
+for (const file of ['main.cjs', ...Object.keys(vendorParts).map((vendor) => `vendor-${vendor}.cjs`)]) {
+  const bundled = readFileSync(`${outdir}${file}`, 'utf8');
+  // A script compiled by vm.Script has no module loader: an import() left in the
+  // bundle (of a package kept external) would fail at run time, so fail here.
+  const dynamicImports = bundled.match(/\bimport\("[^"]+"\)/g);
+  if (dynamicImports !== null) {
+    console.error(`bundle: ${dynamicImports.join(', ')} left in the bundle: load external packages with createRequire`);
+    process.exit(1);
+  }
+  // One character outside ASCII makes V8 hold the whole source as a two-byte string
+  // (reading, hashing and compiling it then cost a start some 4 ms more, measured), and
+  // bin/burrow.js reads the bundles as Latin-1, which is ASCII's one-byte form.
+  const line = bundled.split('\n').findIndex((text) => /[^\x00-\x7f]/.test(text));
+  if (line >= 0) {
+    console.error(`bundle: a character outside ASCII on line ${line + 1} of ${file}: "${bundled.split('\n')[line].trim().slice(0, 80)}" (spell it in ASCII in the source)`);
+    process.exit(1);
+  }
 }

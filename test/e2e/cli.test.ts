@@ -1,22 +1,31 @@
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
+import { bed } from '../helpers/bed.js';
 import { BURROW_BIN, expectOneLineError, run, sandbox } from '../helpers/cli.js';
 
 const REPO = dirname(dirname(BURROW_BIN));
 const BUNDLE_DIR = join(REPO, 'build', 'cli-bundle');
 
-/** bin/ and the bundle copied into a directory of the test's own, whose cache the test controls. */
-function installCopy(): { root: string; cacheDir: string; cli: string[] } {
+/**
+ * bin/ and the bundle copied into a directory of the test's own, whose cache the test
+ * controls; `withRuntime`: the rest of build/ (native helpers, schemas) and node_modules
+ * linked beside them, for commands that reach further than the bundle.
+ */
+function installCopy(withRuntime = false): { root: string; cacheDir: string; cli: string[] } {
   const root = mkdtempSync(join(tmpdir(), 'burrow-cli-'));
   mkdirSync(join(root, 'bin'));
   for (const file of ['burrow.js', 'package.json']) copyFileSync(join(REPO, 'bin', file), join(root, 'bin', file));
   const cacheDir = join(root, 'build', 'cli-bundle');
   mkdirSync(cacheDir, { recursive: true });
-  copyFileSync(join(BUNDLE_DIR, 'main.cjs'), join(cacheDir, 'main.cjs'));
+  for (const file of readdirSync(BUNDLE_DIR).filter((name) => name.endsWith('.cjs'))) copyFileSync(join(BUNDLE_DIR, file), join(cacheDir, file));
+  if (withRuntime) {
+    symlinkSync(join(REPO, 'node_modules'), join(root, 'node_modules'));
+    for (const entry of readdirSync(join(REPO, 'build')).filter((name) => name !== 'cli-bundle')) symlinkSync(join(REPO, 'build', entry), join(root, 'build', entry));
+  }
   return { root, cacheDir, cli: [join(root, 'bin', 'burrow.js')] };
 }
 
@@ -98,6 +107,29 @@ describe('the CLI entry point', () => {
     } finally {
       chmodSync(copy.cacheDir, 0o755);
     }
+  });
+
+  it('keeps undici and execa out of the bundle every start reads, and compiles them, with caches of their own, for the commands that use them', async () => {
+    const main = readFileSync(join(BUNDLE_DIR, 'main.cjs'), 'latin1');
+    // Class names only these packages define (an undici error, execa's error).
+    expect(main).not.toMatch(/ClientDestroyedError|ExecaError/);
+    expect(readFileSync(join(BUNDLE_DIR, 'vendor-undici.cjs'), 'latin1')).toMatch(/ClientDestroyedError/);
+    expect(readFileSync(join(BUNDLE_DIR, 'vendor-execa.cjs'), 'latin1')).toMatch(/ExecaError/);
+    const copy = installCopy(true);
+    const box = sandbox();
+    const env = { ...process.env, ...box.env };
+    const cli = async (...args: string[]): Promise<string> => {
+      const result = await execa(process.execPath, copy.cli.concat(args), { env, reject: false });
+      expect(result.exitCode, String(result.stderr)).toBe(0);
+      return String(result.stdout);
+    };
+    await cli('images', '-q');
+    expect(caches(copy.cacheDir).filter((name) => name.startsWith('vendor-'))).toEqual([]);
+    await cli('pull', '-q', `${bed().registries.anon}/busybox:latest`);
+    expect(caches(copy.cacheDir).filter((name) => name.startsWith('vendor-'))).toEqual([expect.stringMatching(/^vendor-undici\.cjs\.[0-9a-f]{16}\.pull\.cache$/)]);
+    // The second pull compiles undici from that cache and still pulls.
+    await cli('rmi', `${bed().registries.anon}/busybox:latest`);
+    expect(await cli('pull', '-q', `${bed().registries.anon}/busybox:latest`)).toContain('busybox');
   });
 
   it('says in one line what to do when the bundle was never built', async () => {
