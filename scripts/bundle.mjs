@@ -1,8 +1,8 @@
-// Bundles the CLI into one CommonJS file, build/cli-bundle/main.cjs, that
-// bin/burrow.js compiles with a V8 code cache (see there). One file, because
-// resolving and reading separate modules at every start costs more than a
-// container's namespaces and mounts; CommonJS, because Node 20 has a code cache
-// only for scripts. Modules a command does not need stay unevaluated (esbuild
+// Bundles the CLI into CommonJS files in build/cli-bundle/ that bin/burrow.js
+// compiles with V8 code caches (see there): main.cjs, every command, and run.cjs,
+// `burrow run` alone. Bundles, because resolving and reading separate modules at
+// every start costs more than a container's namespaces and mounts; CommonJS,
+// because Node 20 has a code cache only for scripts. Modules a command does not need stay unevaluated (esbuild
 // turns our dynamic imports into lazy initialisers).
 //
 // Bundled: commander (every start needs it) and p-limit (ESM-only, which a
@@ -60,19 +60,35 @@ const common = {
 };
 const buildId = randomBytes(8).toString('hex');
 
+/**
+ * The CLI's bundles: main.cjs (every command) and run.cjs (`burrow run` alone: main.ts
+ * with commands-run.ts, run's entry only, in place of commands.ts). bin/burrow.js picks
+ * one by the command word.
+ */
+const CLI_BUNDLES = { 'main.cjs': undefined, 'run.cjs': 'commands-run.ts' };
+
 rmSync(outdir, { recursive: true, force: true });
-await build({
-  ...common,
-  entryPoints: [new URL('../src/cli/main.ts', import.meta.url).pathname],
-  outfile: `${outdir}main.cjs`,
-  external: Object.keys(dependencies).filter((name) => !BUNDLED.has(name)),
-  plugins: [vendorPlugin],
-  // Paths next to the code (`new URL('../native/…', import.meta.url)`) resolve
-  // from build/cli-bundle/ exactly as from build/<module>/.
-  define: { 'import.meta.url': '__burrowModuleUrl' },
-  // The first line names this build: bin/burrow.js keys its code caches on it.
-  banner: { js: `// burrow-bundle ${buildId}\nconst __burrowModuleUrl = require('node:url').pathToFileURL(__filename).href;` },
-});
+for (const [file, commandTable] of Object.entries(CLI_BUNDLES)) {
+  const onlyThese = {
+    name: 'command-table',
+    setup(build) {
+      if (commandTable === undefined) return;
+      build.onResolve({ filter: /^\.\/commands\.js$/ }, (args) => (args.importer.endsWith('/src/cli/main.ts') ? { path: `${args.resolveDir}/${commandTable}` } : undefined));
+    },
+  };
+  await build({
+    ...common,
+    entryPoints: [new URL('../src/cli/main.ts', import.meta.url).pathname],
+    outfile: `${outdir}${file}`,
+    external: Object.keys(dependencies).filter((name) => !BUNDLED.has(name)),
+    plugins: [vendorPlugin, onlyThese],
+    // Paths next to the code (`new URL('../native/…', import.meta.url)`) resolve
+    // from build/cli-bundle/ exactly as from build/<module>/.
+    define: { 'import.meta.url': '__burrowModuleUrl' },
+    // The first line names this build: bin/burrow.js keys its code caches on it.
+    banner: { js: `// burrow-bundle ${buildId}\nconst __burrowModuleUrl = require('node:url').pathToFileURL(__filename).href;` },
+  });
+}
 // Each vendor bundle: an object of the modules the CLI imports, by the names it imports them by.
 for (const [vendor, parts] of Object.entries(vendorParts)) {
   await build({
@@ -85,7 +101,7 @@ for (const [vendor, parts] of Object.entries(vendorParts)) {
 
 // Minified, a bundle keeps no comments, and esbuild escapes strings, templates and regular
 // expressions to ASCII: each is checked below.
-for (const file of ['main.cjs', ...Object.keys(vendorParts).map((vendor) => `vendor-${vendor}.cjs`)]) {
+for (const file of [...Object.keys(CLI_BUNDLES), ...Object.keys(vendorParts).map((vendor) => `vendor-${vendor}.cjs`)]) {
   const bundled = readFileSync(`${outdir}${file}`, 'utf8');
   // A script compiled by vm.Script has no module loader: an import() left in the
   // bundle (of a package kept external) would fail at run time, so fail here.

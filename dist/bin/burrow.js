@@ -3587,6 +3587,15 @@ var init_trace = __esm({
   }
 });
 
+// src/version.ts
+var VERSION;
+var init_version = __esm({
+  "src/version.ts"() {
+    "use strict";
+    VERSION = "0.1.0";
+  }
+});
+
 // src/util/home.ts
 function homeDirectory(env = process.env) {
   if (env.HOME !== void 0 && (0, import_node_path.isAbsolute)(env.HOME)) return env.HOME;
@@ -27197,15 +27206,6 @@ var init_container = __esm({
       { name: "stats", load: async (signal, setExit) => (await Promise.resolve().then(() => (init_stats3(), stats_exports2))).statsCommand(signal, setExit) },
       { name: "commit", load: async (signal, setExit) => (await Promise.resolve().then(() => (init_commit2(), commit_exports2))).commitCommand(signal, setExit) }
     ];
-  }
-});
-
-// src/version.ts
-var VERSION;
-var init_version = __esm({
-  "src/version.ts"() {
-    "use strict";
-    VERSION = "0.1.0";
   }
 });
 
@@ -53549,7 +53549,6 @@ init_interrupt();
 init_esm();
 init_errors();
 init_trace();
-init_container();
 init_version();
 
 // src/cli/booleans.ts
@@ -53602,9 +53601,16 @@ function explicitBooleans(program2, argv) {
   return out;
 }
 
-// src/cli/main.ts
+// src/cli/commands.ts
+init_esm();
+init_container();
+
+// src/cli/run-entry.ts
+var RUN_ENTRY = { names: ["run"], load: async (signal, setExit) => [(await Promise.resolve().then(() => (init_run2(), run_exports2))).runCommand(signal, setExit)] };
+
+// src/cli/commands.ts
 var COMMANDS = [
-  { names: ["run"], load: async (signal, setExit) => [(await Promise.resolve().then(() => (init_run2(), run_exports2))).runCommand(signal, setExit)] },
+  RUN_ENTRY,
   { names: ["create"], load: async (signal, setExit) => [(await Promise.resolve().then(() => (init_create3(), create_exports2))).createCommand(signal, setExit)] },
   { names: ["ps"], load: async (signal, setExit) => [(await Promise.resolve().then(() => (init_ps(), ps_exports))).psCommand(signal, setExit)] },
   ...CONTAINER_VERBS.map((verb) => ({ names: [verb.name], load: async (signal, setExit) => [await verb.load(signal, setExit)] })),
@@ -53644,6 +53650,8 @@ async function imageGroup(signal, setExit) {
   image.addCommand(prune.imagePruneCommand(signal, setExit));
   return [image];
 }
+
+// src/cli/main.ts
 function applyLogLevel(argv) {
   for (let i2 = 0; i2 < argv.length; i2++) {
     const arg = argv[i2];
