@@ -29932,7 +29932,13 @@ function start(command, args, stdio = ["ignore", "pipe", "pipe"], options = {}) 
   return { child: child2, finished: finished7 };
 }
 function startLight(command, args, stdio, options = {}) {
-  if (!libcLoaded()) return start(command, args, [...stdio], options);
+  if (!libcLoaded()) {
+    try {
+      preloadLibc();
+    } catch {
+      return start(command, args, [...stdio], options);
+    }
+  }
   const setsid = options.detached ?? options.ownGroup ?? false;
   const { child: child2, exited } = posixSpawn(command, args, stdio, { env: options.env ?? hostEnv(), setsid });
   let stdout = "";

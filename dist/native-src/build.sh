@@ -11,5 +11,5 @@ mkdir -p build/native
 "$CC" -O2 -Wall -o build/native/burrow-net native/burrow-net.c
 "$CC" -O2 -Wall -o build/native/burrow-switch native/burrow-switch.c
 "$CC" -O2 -Wall -o build/native/burrow-netattach native/burrow-netattach.c
-"$CC" -O2 -Wall -o build/native/burrow-userns native/burrow-userns.c
+"$CC" -O2 -static -Wall -o build/native/burrow-userns native/burrow-userns.c
 sh scripts/build-inflate.sh

@@ -5,7 +5,7 @@ import { formatIdentity, isGone, parseIdentity, selfIdentity } from '../util/pro
 
 /**
  * A `run` starts the container it has just created without the container's lock
- * (flock needs koffi, whose first load is a visible part of a warm run). It holds
+ * (flock needs koffi, which a warm run loads only at the launch, for posix_spawn). It holds
  * this claim instead: a file naming it (`PID.STARTTIME.BOOTID`), written before the
  * container's record exists, so before any other command can find the container,
  * and removed once the start has settled (the job runs, or the start failed).

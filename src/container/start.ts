@@ -248,7 +248,7 @@ async function launchAttached(store: Store, record: ContainerRecord, site: Rootf
   const streams = options.streams ?? { stdin: true, stdout: true, stderr: true };
   const stdio: SpawnStdio[] = pty === undefined ? [plan.process.stdin && streams.stdin ? 'inherit' : 'ignore', streams.stdout ? 'inherit' : 'ignore', streams.stderr ? 'inherit' : 'ignore', 'pipe'] : [pty.slave, pty.slave, pty.slave, 'pipe'];
   trace('launcher');
-  // posix_spawn after a pull (koffi loaded for its locks): no fork of this process on a cold run's path.
+  // posix_spawn (util/spawn.ts: startLight): no fork of this process on a run's path.
   const { child, finished } = startLight(command!, args, stdio);
   pty?.closeSlave();
   const detach = pty?.attach(process.stdin, process.stdout, plan.process.stdin);

@@ -10,8 +10,8 @@ import type { IKoffiLib } from 'koffi';
  *
  * Loaded lazily, once: importing this module loads nothing; koffi and libc.so.6 load
  * at the first call of any function below (or at `preloadLibc`), and each function is
- * declared at its own first call. koffi's load is a visible part of a warm run
- * (docs/ARCHITECTURE.md), so a path that calls none of these never pays it. A worker
+ * declared at its own first call: a path that calls none of these never pays koffi's
+ * load (a warm run pays it once, for posix_spawn, where it saves more). A worker
  * that chroots has loaded both by then (its chroot is a call here): a function first
  * called inside the new root is only looked up in the libc already open.
  *
