@@ -37195,7 +37195,7 @@ var init_overlay = __esm({
     overlayDriver = {
       name: "overlay",
       prepare: () => Promise.resolve(),
-      shellFunctions: `mount_overlay() { attempt mount -n -t overlay overlay -o "lowerdir=$lowers,upperdir=$upper,workdir=$work,userxattr$options" "$merged"; }
+      shellFunctions: `mount_overlay() { attempt "$mounter" "lowerdir=$lowers,upperdir=$upper,workdir=$work,userxattr$options" "$merged"; }
 `,
       mount: "mount_overlay",
       mountFailure: (why) => `the kernel refused an overlay mount in a user namespace (try --storage-driver fuse-overlayfs)${why === "" ? "" : `; ${why}`}; ${RUN_DOCTOR}`,
@@ -37464,12 +37464,13 @@ function lowerDirOption(site) {
 }
 function rootfsArgs(site, extraOptions = "") {
   const { rootfs } = site;
-  return [site.layers, lowerDirOption(site), rootfs.upper, rootfs.work, rootfs.merged, extraOptions, site.dir];
+  return [site.layers, lowerDirOption(site), rootfs.upper, rootfs.work, rootfs.merged, extraOptions, site.dir, nativeBinary("burrow-mount")];
 }
 var FAIL, ROOTFS_PREAMBLE, RUN_STEP, LAUNCH_STEP, NETWORK_READY_STEP;
 var init_shell2 = __esm({
   "src/rootfs/shell.ts"() {
     "use strict";
+    init_native2();
     FAIL = `fail() {
   [ -z "$why" ] || printf 'burrow-why %s\\n' "$why" >&3
   printf '{"burrow-error":"%s"}\\n' "$1" >&3
@@ -37477,7 +37478,7 @@ var init_shell2 = __esm({
   exit 125
 }
 `;
-    ROOTFS_PREAMBLE = `layers="$1"; lowers="$2"; upper="$3"; work="$4"; merged="$5"; options="$6"; dir="$7"; shift 7
+    ROOTFS_PREAMBLE = `layers="$1"; lowers="$2"; upper="$3"; work="$4"; merged="$5"; options="$6"; dir="$7"; mounter="$8"; shift 8
 nl='
 '
 why=

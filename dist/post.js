@@ -28743,7 +28743,7 @@ var init_overlay = __esm({
     overlayDriver = {
       name: "overlay",
       prepare: () => Promise.resolve(),
-      shellFunctions: `mount_overlay() { attempt mount -n -t overlay overlay -o "lowerdir=$lowers,upperdir=$upper,workdir=$work,userxattr$options" "$merged"; }
+      shellFunctions: `mount_overlay() { attempt "$mounter" "lowerdir=$lowers,upperdir=$upper,workdir=$work,userxattr$options" "$merged"; }
 `,
       mount: "mount_overlay",
       mountFailure: (why) => `the kernel refused an overlay mount in a user namespace (try --storage-driver fuse-overlayfs)${why === "" ? "" : `; ${why}`}; ${RUN_DOCTOR}`,
@@ -28964,6 +28964,7 @@ d_register() {
 var init_shell2 = __esm({
   "src/rootfs/shell.ts"() {
     "use strict";
+    init_native2();
   }
 });
 

@@ -12,4 +12,5 @@ mkdir -p build/native
 "$CC" -O2 -Wall -o build/native/burrow-switch native/burrow-switch.c
 "$CC" -O2 -Wall -o build/native/burrow-netattach native/burrow-netattach.c
 "$CC" -O2 -static -Wall -o build/native/burrow-userns native/burrow-userns.c
+"$CC" -O2 -static -Wall -o build/native/burrow-mount native/burrow-mount.c
 sh scripts/build-inflate.sh

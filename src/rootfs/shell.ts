@@ -1,3 +1,4 @@
+import { nativeBinary } from '../util/native.js';
 import type { RootfsSite } from './driver.js';
 
 /**
@@ -18,8 +19,8 @@ export const FAIL = `fail() {
 
 /**
  * The shell that every mount step starts with (the launcher's and `burrow cp`'s):
- * the site as seven positional parameters, then the layers directory as the
- * working directory, since lower layers are named relative to it so the overlay
+ * the site as eight positional parameters (the last, burrow's overlay mount helper:
+ * native/burrow-mount.c), then the layers directory as the working directory, since lower layers are named relative to it so the overlay
  * option string stays under the kernel's page-size limit for tall images.
  *
  * `attempt CMD…` runs a mount command quietly; only after a failure does it run
@@ -30,7 +31,7 @@ export const FAIL = `fail() {
  * A mount step leaves the command that undoes its mount in `$unmount`, when
  * leaving the namespace would not undo it (RUN_STEP runs it).
  */
-export const ROOTFS_PREAMBLE = `layers="$1"; lowers="$2"; upper="$3"; work="$4"; merged="$5"; options="$6"; dir="$7"; shift 7
+export const ROOTFS_PREAMBLE = `layers="$1"; lowers="$2"; upper="$3"; work="$4"; merged="$5"; options="$6"; dir="$7"; mounter="$8"; shift 8
 nl='
 '
 why=
@@ -102,7 +103,7 @@ export function lowerDirOption(site: RootfsSite): string {
 /** The positional parameters `ROOTFS_PREAMBLE` reads. `extraOptions` is appended to the kernel overlay's options (",volatile"). */
 export function rootfsArgs(site: RootfsSite, extraOptions = ''): string[] {
   const { rootfs } = site;
-  return [site.layers, lowerDirOption(site), rootfs.upper, rootfs.work, rootfs.merged, extraOptions, site.dir];
+  return [site.layers, lowerDirOption(site), rootfs.upper, rootfs.work, rootfs.merged, extraOptions, site.dir, nativeBinary('burrow-mount')];
 }
 
 /**

@@ -4,7 +4,7 @@ import { execa } from 'execa';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { bed, busyboxLayerTar } from '../helpers/bed.js';
-import { BURROW_BIN, burrow, expectOneLineError, inTerminal, run, sandbox, jsonLines } from '../helpers/cli.js';
+import { BURROW_BIN, burrow, expectOneLineError, inTerminal, installWithHelpers, run, sandbox, jsonLines } from '../helpers/cli.js';
 import { busybox, multilayer, suiteSandbox } from '../helpers/suite.js';
 import { dockerArchive, tarArchive } from '../helpers/tar-writer.js';
 import { until } from '../helpers/poll.js';
@@ -260,38 +260,33 @@ describe('burrow run: rootfs drivers and missing helpers', () => {
     expect(result.stdout).toBe('z\nfuse.fuse-overlayfs');
   });
 
-  it('falls back to fuse-overlayfs when the kernel refuses overlay (simulated: a mount(8) that always fails)', async () => {
-    const bin = join(box.dir, 'refusing-bin');
-    mkdirSync(bin, { recursive: true });
-    writeFileSync(join(bin, 'mount'), '#!/bin/sh\necho "mount: permission denied" >&2\nexit 32\n', { mode: 0o755 });
-    const result = await run(box, ['run', '--rm', busybox(), 'sh', '-c', 'grep " / " /proc/mounts | cut -d" " -f3'], { env: { PATH: `${bin}:${process.env.PATH}` } });
+  it('falls back to fuse-overlayfs when the kernel refuses overlay (simulated: a burrow-mount that always fails)', async () => {
+    const cli = installWithHelpers(join(box.dir, 'refusing-install'), { 'burrow-mount': '#!/bin/sh\necho "mount: permission denied" >&2\nexit 32\n' });
+    const result = await run(box, ['run', '--rm', busybox(), 'sh', '-c', 'grep " / " /proc/mounts | cut -d" " -f3'], { bin: cli });
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stdout).toBe('fuse.fuse-overlayfs');
     // auto says which driver it got and why, in one line, attached and detached.
     const note = /^storage driver: fuse-overlayfs, since the kernel's overlayfs cannot mount here \(mount: permission denied\)$/m;
     expect(result.stderr).toMatch(note);
-    const detached = await run(box, ['run', '-d', '--rm', busybox(), 'true'], { env: { PATH: `${bin}:${process.env.PATH}` } });
+    const detached = await run(box, ['run', '-d', '--rm', busybox(), 'true'], { bin: cli });
     expect(detached.exitCode, detached.stderr).toBe(0);
     expect(detached.stderr).toMatch(note);
     expect((await sh('true')).stderr).toBe('');
-    const forced = await run(box, ['run', '--rm', '--storage-driver', 'overlay', busybox(), 'true'], { env: { PATH: `${bin}:${process.env.PATH}` } });
+    const forced = await run(box, ['run', '--rm', '--storage-driver', 'overlay', busybox(), 'true'], { bin: cli });
     expect(expectOneLineError(forced)).toMatch(/the kernel refused an overlay mount in a user namespace \(try --storage-driver fuse-overlayfs\)/);
   });
 
-  it('records the fallback to fuse-overlayfs: later starts neither try overlay again nor repeat the note (simulated: a mount(8) that fails and logs)', async () => {
-    const bin = join(box.dir, 'refusing-logging-bin');
+  it('records the fallback to fuse-overlayfs: later starts neither try overlay again nor repeat the note (simulated: a burrow-mount that fails and logs)', async () => {
     const attempts = join(box.dir, 'mount-attempts');
-    mkdirSync(bin, { recursive: true });
-    writeFileSync(join(bin, 'mount'), `#!/bin/sh\necho "$*" >> ${attempts}\necho "mount: permission denied" >&2\nexit 32\n`, { mode: 0o755 });
-    const env = { PATH: `${bin}:${process.env.PATH}` };
-    const id = (await run(box, ['create', busybox(), 'true'], { env })).stdout.trim();
-    const first = await run(box, ['start', '-a', id], { env });
+    const cli = installWithHelpers(join(box.dir, 'refusing-logging-install'), { 'burrow-mount': `#!/bin/sh\necho "$*" >> ${attempts}\necho "mount: permission denied" >&2\nexit 32\n` });
+    const id = (await run(box, ['create', busybox(), 'true'], { bin: cli })).stdout.trim();
+    const first = await run(box, ['start', '-a', id], { bin: cli });
     expect(first.exitCode, first.stderr).toBe(0);
     expect(first.stderr).toMatch(/^storage driver: fuse-overlayfs, since the kernel's overlayfs cannot mount here/m);
     const inspected = JSON.parse((await run(box, ['inspect', id])).stdout) as Array<{ GraphDriver: { Name: string } }>;
     expect(inspected[0]!.GraphDriver.Name).toBe('fuse-overlayfs');
     const triedOnce = readFileSync(attempts, 'utf8');
-    const second = await run(box, ['start', '-a', id], { env });
+    const second = await run(box, ['start', '-a', id], { bin: cli });
     expect(second.exitCode, second.stderr).toBe(0);
     expect(second.stderr).toBe('');
     expect(readFileSync(attempts, 'utf8')).toBe(triedOnce);
@@ -332,10 +327,10 @@ describe('burrow run: rootfs drivers and missing helpers', () => {
     await run(box, ['rm', id]);
   });
 
-  it('falls back to copying when neither overlay can mount (simulated: failing mount(8), no fuse-overlayfs)', async () => {
+  it('falls back to copying when neither overlay can mount (simulated: failing burrow-mount, no fuse-overlayfs)', async () => {
     const bin = pathWithOnly(join(box.dir, 'no-overlay-bin'), ['unshare', 'sh', 'umount', 'bwrap', 'rm', 'cp', 'newuidmap', 'newgidmap']);
-    writeFileSync(join(bin, 'mount'), '#!/bin/sh\nexit 32\n', { mode: 0o755 });
-    const result = await run(box, ['run', '--rm', busybox(), 'cat', '/etc/passwd'], { env: { PATH: bin } });
+    const cli = installWithHelpers(join(box.dir, 'no-overlay-install'), { 'burrow-mount': '#!/bin/sh\nexit 32\n' });
+    const result = await run(box, ['run', '--rm', busybox(), 'cat', '/etc/passwd'], { env: { PATH: bin }, bin: cli });
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/^root:/);
     expect(result.stderr).toMatch(/neither the kernel's overlayfs nor fuse-overlayfs can mount here .*copying the layers instead/);

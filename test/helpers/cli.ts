@@ -1,4 +1,4 @@
-import { mkdtempSync, mkdirSync, readdirSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, mkdirSync, readdirSync, existsSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -37,9 +37,17 @@ export interface CliResult {
   stderr: string;
 }
 
+export interface CliOptions {
+  input?: string;
+  env?: Record<string, string>;
+  timeout?: number;
+  /** Another install's bin/burrow.js (installWithHelpers). */
+  bin?: string;
+}
+
 /** Runs the real CLI as a child process, the way users run it. */
-export function burrow(box: Sandbox, args: string[], options: { input?: string; env?: Record<string, string>; timeout?: number } = {}): ResultPromise {
-  return execa(process.execPath, [BURROW_BIN, ...args], {
+export function burrow(box: Sandbox, args: string[], options: CliOptions = {}): ResultPromise {
+  return execa(process.execPath, [options.bin ?? BURROW_BIN, ...args], {
     env: { ...process.env, ...box.env, ...options.env },
     extendEnv: false,
     reject: false,
@@ -48,7 +56,7 @@ export function burrow(box: Sandbox, args: string[], options: { input?: string; 
   });
 }
 
-export async function run(box: Sandbox, args: string[], options: { input?: string; env?: Record<string, string>; timeout?: number } = {}): Promise<CliResult> {
+export async function run(box: Sandbox, args: string[], options: CliOptions = {}): Promise<CliResult> {
   const result = await burrow(box, args, options);
   return { exitCode: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr) };
 }
@@ -113,4 +121,30 @@ export function expectOneLineError(result: CliResult): string {
 /** A listing's `--format json`: Docker's one object a line (the fields a template sees), as an array. */
 export function jsonLines<Row>(stdout: string): Row[] {
   return stdout.split('\n').filter((line) => line.trim() !== '').map((line) => JSON.parse(line) as Row);
+}
+
+/**
+ * An install of this build in `dir` whose C helpers named in `scripts` are those shell
+ * scripts instead (simulated helpers: a kernel that refuses what ours would ask of it);
+ * everything else is linked to the build. Returns its bin/burrow.js, for run's `bin`.
+ */
+export function installWithHelpers(dir: string, scripts: Record<string, string>): string {
+  const repo = fileURLToPath(new URL('../..', import.meta.url));
+  mkdirSync(join(dir, 'bin'), { recursive: true });
+  mkdirSync(join(dir, 'build'), { recursive: true });
+  for (const file of ['burrow.js', 'package.json']) copyFileSync(join(repo, 'bin', file), join(dir, 'bin', file));
+  symlinkSync(join(repo, 'node_modules'), join(dir, 'node_modules'));
+  for (const entry of readdirSync(join(repo, 'build'))) {
+    if (entry === 'native' || entry === 'cli-bundle') continue;
+    symlinkSync(join(repo, 'build', entry), join(dir, 'build', entry));
+  }
+  // The bundles find the helpers beside themselves (build/cli-bundle/../native): linked, not copied, as a script is named by the path it is run from.
+  for (const sub of ['native', 'cli-bundle']) {
+    mkdirSync(join(dir, 'build', sub), { recursive: true });
+    for (const file of readdirSync(join(repo, 'build', sub)).filter((name) => !name.endsWith('.cache'))) {
+      if (sub === 'native' && scripts[file] !== undefined) writeFileSync(join(dir, 'build', sub, file), scripts[file], { mode: 0o755 });
+      else symlinkSync(join(repo, 'build', sub, file), join(dir, 'build', sub, file));
+    }
+  }
+  return join(dir, 'bin', 'burrow.js');
 }

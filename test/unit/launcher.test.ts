@@ -7,14 +7,16 @@ import { launcherArgv, launchInfo } from '../../src/container/launcher.js';
 import { holderScript, NoOverlayError, rootfsFailure } from '../../src/rootfs/index.js';
 import type { RootfsSite } from '../../src/rootfs/index.js';
 import { rootfsArgs } from '../../src/rootfs/shell.js';
+import { nativeBinary } from '../../src/util/native.js';
 import { DEFAULT_CAPABILITIES } from '../../src/sandbox/capabilities.js';
 import type { MountPlan, RootfsDriverName, SetupPlan } from '../../src/sandbox/plan.js';
 
 /*
  * The launcher's and cp's holder's shell, run as they are (without the user
- * namespace: `unshare` is left out) with stand-ins for the tools on PATH
- * (simulated: `mount`, `fuse-overlayfs`, `umount` and `bwrap` only log what they
- * were called with, in order, and the stand-in bwrap exits 7). The container's
+ * namespace: `unshare` is left out) with stand-ins for the tools (simulated:
+ * burrow-mount, given in place of native/burrow-mount, and `fuse-overlayfs`,
+ * `umount` and `bwrap` on PATH only log what they were called with, in order,
+ * and the stand-in bwrap exits 7). The container's
  * root is a real directory, so the launcher's resolution of bwrap's destinations
  * meets real symlinks.
  */
@@ -27,7 +29,7 @@ let log: string;
 const STUB = `#!/bin/sh
 { printf '%s' "$(basename "$0")"; for a; do printf ' [%s]' "$a"; done; echo; } >>"$STUB_LOG"
 case $(basename "$0") in
-  mount) [ -z "$MOUNT_FAILS" ] || { echo "mount: $MOUNT_FAILS" >&2; exit 32; } ;;
+  burrow-mount) [ -z "$MOUNT_FAILS" ] || { echo "burrow-mount: $MOUNT_FAILS" >&2; exit 32; } ;;
   fuse-overlayfs) [ -z "$FUSE_FAILS" ] || { echo "fuse: $FUSE_FAILS" >&2; exit 1; } ;;
   bwrap) exit 7 ;;
 esac
@@ -44,7 +46,7 @@ beforeEach(() => {
   writeFileSync(join(dir, 'env'), '');
   const stubs = join(base, 'bin');
   mkdirSync(stubs);
-  for (const tool of ['mount', 'fuse-overlayfs', 'umount', 'bwrap']) {
+  for (const tool of ['burrow-mount', 'fuse-overlayfs', 'umount', 'bwrap']) {
     writeFileSync(join(stubs, tool), STUB);
     chmodSync(join(stubs, tool), 0o755);
   }
@@ -69,9 +71,9 @@ const site = (setup: SetupPlan): RootfsSite => ({ rootfs: setup.rootfs, layers, 
 
 interface Ran { status: number | null; fd3: string; calls: string[] }
 
-/** Runs what unshare would run (`/bin/sh -c SCRIPT …`), with the stand-ins first on PATH. */
+/** Runs what unshare would run (`/bin/sh -c SCRIPT …`), with the stand-ins first on PATH and in burrow-mount's place. */
 function runShell(argv: string[], env: Record<string, string> = {}): Ran {
-  const [command, ...args] = argv;
+  const [command, ...args] = argv.map((arg) => (arg === nativeBinary('burrow-mount') ? join(base, 'bin', 'burrow-mount') : arg));
   const result = spawnSync(command!, args, {
     stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
     env: { PATH: `${join(base, 'bin')}:/usr/bin:/bin`, STUB_LOG: log, ...env },
@@ -97,8 +99,8 @@ function destinationOf(args: string[] | undefined, source: string): string | und
 describe('the launcher script', () => {
   it('mounts the kernel overlay once (lower layers topmost first, relative to layers/) and execs bwrap', () => {
     const ran = launch(plan('overlay'));
-    expect(ran.calls.map((line) => line.split(' ')[0])).toEqual(['mount', 'bwrap']);
-    expect(ran.calls[0]).toBe(`mount [-n] [-t] [overlay] [overlay] [-o] [lowerdir=ccc:bbb:aaa,upperdir=${dir}/upper,workdir=${dir}/work,userxattr,volatile] [${merged}]`);
+    expect(ran.calls.map((line) => line.split(' ')[0])).toEqual(['burrow-mount', 'bwrap']);
+    expect(ran.calls[0]).toBe(`burrow-mount [lowerdir=ccc:bbb:aaa,upperdir=${dir}/upper,workdir=${dir}/work,userxattr,volatile] [${merged}]`);
     // bwrap's status is the launcher's: it was exec'd, nothing waited to unmount.
     expect(ran.status).toBe(7);
     expect(destinationOf(ran.bwrap, merged)).toBe('/');
@@ -110,7 +112,7 @@ describe('the launcher script', () => {
     const argv = launcherArgv(setup, site(setup));
     const at = argv.indexOf('-c');
     expect(argv[at + 1]).not.toContain(base);
-    expect(argv.slice(at + 3, at + 10)).toEqual(rootfsArgs(site(setup), ',volatile'));
+    expect(argv.slice(at + 3, at + 11)).toEqual(rootfsArgs(site(setup), ',volatile'));
   });
 
   it('unmounts fuse-overlayfs after bwrap returns, keeping bwrap\'s status', () => {
@@ -134,14 +136,14 @@ describe('the launcher script', () => {
   });
 
   it('auto: overlay, else fuse-overlayfs (noted with the kernel\'s words, unmounted after), else fails no-overlay with both tools\' words', () => {
-    expect(launch(plan('auto')).calls.map((line) => line.split(' ')[0])).toEqual(['mount', 'bwrap']);
+    expect(launch(plan('auto')).calls.map((line) => line.split(' ')[0])).toEqual(['burrow-mount', 'bwrap']);
     expect(existsSync(join(dir, 'rootfs-note'))).toBe(false);
     rmSync(log);
 
     const fuse = launch(plan('auto'), { MOUNT_FAILS: 'permission denied' });
     // The failed mount runs twice: quietly, then once more for its words.
-    expect(fuse.calls.map((line) => line.split(' ')[0])).toEqual(['mount', 'mount', 'fuse-overlayfs', 'bwrap', 'umount']);
-    expect(readFileSync(join(dir, 'rootfs-note'), 'utf8')).toBe('mount: permission denied\n');
+    expect(fuse.calls.map((line) => line.split(' ')[0])).toEqual(['burrow-mount', 'burrow-mount', 'fuse-overlayfs', 'bwrap', 'umount']);
+    expect(readFileSync(join(dir, 'rootfs-note'), 'utf8')).toBe('burrow-mount: permission denied\n');
     expect(fuse.status).toBe(7);
     rmSync(log);
 
@@ -150,13 +152,13 @@ describe('the launcher script', () => {
     expect(none.bwrap).toBeUndefined();
     const failure = launchInfo(none.fd3, 'auto').failure;
     expect(failure).toBeInstanceOf(NoOverlayError);
-    expect((failure as NoOverlayError).why).toBe('overlay: mount: permission denied; fuse-overlayfs: fuse: no /dev/fuse');
+    expect((failure as NoOverlayError).why).toBe('overlay: burrow-mount: permission denied; fuse-overlayfs: fuse: no /dev/fuse');
   });
 
   it('words a named driver\'s failed mount with the tool\'s words', () => {
     const ran = launch(plan('overlay'), { MOUNT_FAILS: `${merged}: permission denied.` });
     expect(ran.status).toBe(125);
-    expect(launchInfo(ran.fd3, 'overlay').failure?.message).toBe(`cannot set up the container: the kernel refused an overlay mount in a user namespace (try --storage-driver fuse-overlayfs); mount: ${merged}: permission denied.; run 'burrow doctor'`);
+    expect(launchInfo(ran.fd3, 'overlay').failure?.message).toBe(`cannot set up the container: the kernel refused an overlay mount in a user namespace (try --storage-driver fuse-overlayfs); burrow-mount: ${merged}: permission denied.; run 'burrow doctor'`);
   });
 
   it('reads the sandbox\'s pid from bwrap\'s info', () => {
@@ -258,7 +260,8 @@ describe('cp\'s holder', () => {
   /** The holder running `sh -c 'pwd; exit 3'` as the worker. */
   const hold = (driver: RootfsDriverName, env: Record<string, string> = {}): Ran & { stdout: string } => {
     const setup = plan(driver);
-    const result = spawnSync('/bin/sh', ['-c', holderScript(driver), 'burrow-cp', ...rootfsArgs(site(setup)), 'sh', '-c', 'pwd; exit 3'], {
+    const mountArgs = rootfsArgs(site(setup)).map((arg) => (arg === nativeBinary('burrow-mount') ? join(base, 'bin', 'burrow-mount') : arg));
+    const result = spawnSync('/bin/sh', ['-c', holderScript(driver), 'burrow-cp', ...mountArgs, 'sh', '-c', 'pwd; exit 3'], {
       env: { PATH: `${join(base, 'bin')}:/usr/bin:/bin`, STUB_LOG: log, ...env },
       encoding: 'utf8',
     });
@@ -273,12 +276,12 @@ describe('cp\'s holder', () => {
     rmSync(log);
     const overlay = hold('overlay');
     expect(overlay.status).toBe(3);
-    expect(overlay.calls.map((line) => line.split(' ')[0])).toEqual(['mount']);
+    expect(overlay.calls.map((line) => line.split(' ')[0])).toEqual(['burrow-mount']);
   });
 
   it('reports a failed mount as the launcher does, worded by the same function', () => {
     const failed = hold('overlay', { MOUNT_FAILS: 'no' });
     expect(failed.status).toBe(125);
-    expect(rootfsFailure(failed.fd3, 'overlay', 'cannot reach the root of c1')?.message).toBe('cannot reach the root of c1: the kernel refused an overlay mount in a user namespace (try --storage-driver fuse-overlayfs); mount: no; run \'burrow doctor\'');
+    expect(rootfsFailure(failed.fd3, 'overlay', 'cannot reach the root of c1')?.message).toBe('cannot reach the root of c1: the kernel refused an overlay mount in a user namespace (try --storage-driver fuse-overlayfs); burrow-mount: no; run \'burrow doctor\'');
   });
 });
