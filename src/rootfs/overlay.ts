@@ -7,7 +7,7 @@ import type { RootfsDriver } from './driver.js';
  * `user.overlay.opaque`, as the unpacker writes them). The fastest driver: one
  * mount and nothing to undo, since the mount goes with the namespace. The mount is
  * burrow-mount's (`$mounter`, native/burrow-mount.c: one static program, one system
- * call), not mount(8)'s, whose libraries took 6-9 ms of every start to load.
+ * call), not mount(8)'s, which loads its libraries first: a warm run is 3 ms shorter.
  */
 export const overlayDriver: RootfsDriver = {
   name: 'overlay',

@@ -1,32 +1,20 @@
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { bed } from '../helpers/bed.js';
-import { BURROW_BIN, expectOneLineError, run, sandbox } from '../helpers/cli.js';
+import { BURROW_BIN, expectOneLineError, installWithHelpers, run, sandbox } from '../helpers/cli.js';
 
 const REPO = dirname(dirname(BURROW_BIN));
 const BUNDLE_DIR = join(REPO, 'build', 'cli-bundle');
 
-/**
- * bin/ and the bundle copied into a directory of the test's own, whose cache the test
- * controls; `withRuntime`: the rest of build/ (native helpers, schemas) and node_modules
- * linked beside them, for commands that reach further than the bundle.
- */
-function installCopy(withRuntime = false): { root: string; cacheDir: string; cli: string[] } {
+/** An install of this build in a directory of the test's own (test/helpers/cli.ts), whose code caches the test controls. */
+function installCopy(): { root: string; cacheDir: string; cli: string[] } {
   const root = mkdtempSync(join(tmpdir(), 'burrow-cli-'));
-  mkdirSync(join(root, 'bin'));
-  for (const file of ['burrow.js', 'package.json']) copyFileSync(join(REPO, 'bin', file), join(root, 'bin', file));
-  const cacheDir = join(root, 'build', 'cli-bundle');
-  mkdirSync(cacheDir, { recursive: true });
-  for (const file of readdirSync(BUNDLE_DIR).filter((name) => name.endsWith('.cjs'))) copyFileSync(join(BUNDLE_DIR, file), join(cacheDir, file));
-  if (withRuntime) {
-    symlinkSync(join(REPO, 'node_modules'), join(root, 'node_modules'));
-    for (const entry of readdirSync(join(REPO, 'build')).filter((name) => name !== 'cli-bundle')) symlinkSync(join(REPO, 'build', entry), join(root, 'build', entry));
-  }
-  return { root, cacheDir, cli: [join(root, 'bin', 'burrow.js')] };
+  const bin = installWithHelpers(root, {});
+  return { root, cacheDir: join(root, 'build', 'cli-bundle'), cli: [bin] };
 }
 
 /** A module-load hook: each file module Node loads, appended to the file it is given. */
@@ -117,7 +105,7 @@ describe('the CLI entry point', () => {
     expect(/ClientDestroyedError|ExecaError/.test(main)).toBe(false);
     expect(readFileSync(join(BUNDLE_DIR, 'vendor-undici.cjs'), 'latin1').includes('ClientDestroyedError')).toBe(true);
     expect(readFileSync(join(BUNDLE_DIR, 'vendor-execa.cjs'), 'latin1').includes('ExecaError')).toBe(true);
-    const copy = installCopy(true);
+    const copy = installCopy();
     const box = sandbox();
     const env = { ...process.env, ...box.env };
     const cli = async (...args: string[]): Promise<string> => {
@@ -150,7 +138,7 @@ describe('the CLI entry point', () => {
     for (const argv of [['run', 'x'], ['--root', 'run', 'ps'], ['--root=/r', 'run'], ['-l', 'run', 'ps'], ['--log-level=debug', 'run'], ['--log-level', 'debug', 'run'], ['--help', 'run'], ['-v'], [], ['ps', 'run']]) {
       expect(binWord(argv), argv.join(' ')).toBe(commandWord(argv));
     }
-    const copy = installCopy(true);
+    const copy = installCopy();
     const box = sandbox();
     const env = { ...process.env, ...box.env };
     const cli = async (...args: string[]): Promise<void> => {
