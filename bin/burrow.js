@@ -40,8 +40,6 @@ function commandWord(argv) {
 }
 const word = commandWord(args);
 const command = word !== undefined && /^[a-z]+$/.test(word) ? word : undefined;
-// Help compiles little of a command: its cache would leave the command's real work uncompiled.
-const helpOnly = args.includes('--help') || args.includes('-h');
 
 const bundleDir = join(__dirname, '..', 'build', 'cli-bundle');
 const bundle = join(bundleDir, command === 'run' && existsSync(join(bundleDir, 'run.cjs')) ? 'run.cjs' : 'main.cjs');
@@ -124,7 +122,7 @@ function writeCache(file, data) {
  * (no command word) the general one. Help writes only a missing general cache (the
  * build's `--help` and `run --help` make those).
  */
-function refreshCache({ script, used, own, general }) {
+function refreshCache({ script, used, own, general }, helpOnly) {
   const fits = used !== undefined && !script.cachedDataRejected;
   if (helpOnly ? fits : fits && (own.length === 0 || own.includes(used))) return;
   const [besideBundle, inUserDir] = own.length > 0 && !helpOnly ? own : [general, undefined];
@@ -147,5 +145,7 @@ function refreshCache({ script, used, own, general }) {
 
 cli.main(args).then((code) => {
   process.exitCode = code;
-  for (const script of compiled) refreshCache(script);
+  // Help compiles little of a command: its cache would leave the command's real work uncompiled.
+  const helpOnly = cli.showedHelpOnly();
+  for (const script of compiled) refreshCache(script, helpOnly);
 });

@@ -53694,6 +53694,7 @@ async function buildProgram(argv, signal, setExit) {
   }
   return program2;
 }
+var helpOnly = false;
 async function main(argv) {
   trace("cli loaded");
   const controller = new AbortController();
@@ -53714,6 +53715,7 @@ async function main(argv) {
     });
     if (argv.length === 0) {
       program2.outputHelp();
+      helpOnly = true;
       return 0;
     }
     trace("commands loaded");
@@ -53734,6 +53736,7 @@ function runnerWord(argv) {
 }
 function report(error, interrupted2, command) {
   if (error instanceof CommanderError) {
+    if (error.code === "commander.helpDisplayed" || error.code === "commander.help") helpOnly = true;
     return error.exitCode === 0 ? 0 : EXIT_BURROW_ERROR;
   }
   if (interrupted2) {

@@ -58,6 +58,17 @@ async function buildProgram(argv: string[], signal: AbortSignal, setExit: Exit):
   return program;
 }
 
+let helpOnly = false;
+
+/**
+ * Whether this invocation showed help and did nothing else: bin/burrow.js then keeps no
+ * code cache for the command (help compiles little of it, and a cache that fits is never
+ * rewritten).
+ */
+export function showedHelpOnly(): boolean {
+  return helpOnly;
+}
+
 /** Runs the CLI; resolves to the exit status. Errors become one line on stderr. */
 export async function main(argv: string[]): Promise<number> {
   trace('cli loaded');
@@ -80,6 +91,7 @@ export async function main(argv: string[]): Promise<number> {
     });
     if (argv.length === 0) {
       program.outputHelp();
+      helpOnly = true;
       return 0;
     }
     trace('commands loaded');
@@ -105,6 +117,7 @@ function runnerWord(argv: string[]): string | undefined {
 
 function report(error: unknown, interrupted: boolean, command: string | undefined): number {
   if (error instanceof CommanderError) {
+    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.help') helpOnly = true;
     // Commander has printed its message (or the help) already; a command line that does not parse is 125, as Docker's.
     return error.exitCode === 0 ? 0 : EXIT_BURROW_ERROR;
   }
