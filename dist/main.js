@@ -29686,9 +29686,6 @@ function lazily(bind) {
     return bound2;
   };
 }
-function libcLoaded() {
-  return loaded !== void 0;
-}
 function errno() {
   return libc().koffi.errno();
 }
@@ -29932,12 +29929,10 @@ function start(command, args, stdio = ["ignore", "pipe", "pipe"], options = {}) 
   return { child: child2, finished: finished7 };
 }
 function startLight(command, args, stdio, options = {}) {
-  if (!libcLoaded()) {
-    try {
-      preloadLibc();
-    } catch {
-      return start(command, args, [...stdio], options);
-    }
+  try {
+    preloadLibc();
+  } catch {
+    return start(command, args, [...stdio], options);
   }
   const setsid = options.detached ?? options.ownGroup ?? false;
   const { child: child2, exited } = posixSpawn(command, args, stdio, { env: options.env ?? hostEnv(), setsid });

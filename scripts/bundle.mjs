@@ -15,6 +15,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { build } from 'esbuild';
 
+// execa and undici are not external either: vendorPlugin takes their imports.
 const BUNDLED = new Set(['commander', 'execa', 'p-limit', 'undici']);
 const { dependencies } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 const outdir = new URL('../build/cli-bundle/', import.meta.url).pathname;
@@ -68,20 +69,20 @@ const buildId = randomBytes(8).toString('hex');
 const CLI_BUNDLES = { 'main.cjs': undefined, 'run.cjs': 'commands-run.ts' };
 
 rmSync(outdir, { recursive: true, force: true });
+/** main.ts's `./commands.js` as `table` instead. */
+const commandTablePlugin = (table) => ({
+  name: 'command-table',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/commands\.js$/ }, (args) => (args.importer.endsWith('/src/cli/main.ts') ? { path: `${args.resolveDir}/${table}` } : undefined));
+  },
+});
 for (const [file, commandTable] of Object.entries(CLI_BUNDLES)) {
-  const onlyThese = {
-    name: 'command-table',
-    setup(build) {
-      if (commandTable === undefined) return;
-      build.onResolve({ filter: /^\.\/commands\.js$/ }, (args) => (args.importer.endsWith('/src/cli/main.ts') ? { path: `${args.resolveDir}/${commandTable}` } : undefined));
-    },
-  };
   await build({
     ...common,
     entryPoints: [new URL('../src/cli/main.ts', import.meta.url).pathname],
     outfile: `${outdir}${file}`,
     external: Object.keys(dependencies).filter((name) => !BUNDLED.has(name)),
-    plugins: [vendorPlugin, onlyThese],
+    plugins: commandTable === undefined ? [vendorPlugin] : [vendorPlugin, commandTablePlugin(commandTable)],
     // Paths next to the code (`new URL('../native/…', import.meta.url)`) resolve
     // from build/cli-bundle/ exactly as from build/<module>/.
     define: { 'import.meta.url': '__burrowModuleUrl' },

@@ -3871,9 +3871,6 @@ function lazily(bind) {
     return bound;
   };
 }
-function libcLoaded() {
-  return loaded !== void 0;
-}
 function errno() {
   return libc().koffi.errno();
 }
@@ -5204,12 +5201,10 @@ function start(command, args, stdio = ["ignore", "pipe", "pipe"], options = {}) 
   return { child, finished: finished7 };
 }
 function startLight(command, args, stdio, options = {}) {
-  if (!libcLoaded()) {
-    try {
-      preloadLibc();
-    } catch {
-      return start(command, args, [...stdio], options);
-    }
+  try {
+    preloadLibc();
+  } catch {
+    return start(command, args, [...stdio], options);
   }
   const setsid = options.detached ?? options.ownGroup ?? false;
   const { child, exited } = posixSpawn(command, args, stdio, { env: options.env ?? hostEnv(), setsid });

@@ -1,5 +1,4 @@
-import type { CommandEntry } from './run-entry.js';
-import { RUN_ENTRY } from './run-entry.js';
+import { RUN_ENTRY, type CommandEntry } from './run-entry.js';
 
 /**
  * What commands.ts is in the bundle of `run` alone (build/cli-bundle/run.cjs, which

@@ -6,8 +6,7 @@ import { VERSION } from '../version.js';
 import { explicitBooleans } from './booleans.js';
 // Every command's entry; the bundle of `run` alone (scripts/bundle.mjs) has commands-run.ts in its place.
 import { COMMANDS } from './commands.js';
-
-type Exit = (code: number) => void;
+import type { SetExit } from './action.js';
 
 /** `--log-level debug` before the command word: errors carry their stack, as with BURROW_DEBUG=1. */
 function applyLogLevel(argv: string[]): void {
@@ -31,7 +30,7 @@ export function commandWord(argv: string[]): string | undefined {
   return undefined;
 }
 
-async function buildProgram(argv: string[], signal: AbortSignal, setExit: Exit): Promise<Command> {
+async function buildProgram(argv: string[], signal: AbortSignal, setExit: SetExit): Promise<Command> {
   const program = new Command('burrow')
     .description('Rootless, daemonless containers for CI')
     .version(VERSION, '-v, --version')

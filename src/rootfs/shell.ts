@@ -20,8 +20,9 @@ export const FAIL = `fail() {
 /**
  * The shell that every mount step starts with (the launcher's and `burrow cp`'s):
  * the site as eight positional parameters (the last, burrow's overlay mount helper:
- * native/burrow-mount.c), then the layers directory as the working directory, since lower layers are named relative to it so the overlay
- * option string stays under the kernel's page-size limit for tall images.
+ * native/burrow-mount.c), then the layers directory as the working directory, since
+ * lower layers are named relative to it so the overlay option string stays under the
+ * kernel's page-size limit for tall images.
  *
  * `attempt CMD…` runs a mount command quietly; only after a failure does it run
  * it once more to keep the tool's own words in `$why` (first line, after the

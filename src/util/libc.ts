@@ -76,11 +76,6 @@ function lazily<F>(bind: (lib: IKoffiLib, koffi: Koffi) => F): () => F {
   };
 }
 
-/** Whether koffi and libc are loaded already (a caller that would rather not pay their load for a small gain asks first). */
-export function libcLoaded(): boolean {
-  return loaded !== undefined;
-}
-
 /** The calling thread's errno, as the last failed call into libc left it. */
 export function errno(): number {
   return libc().koffi.errno();

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 import { DEFAULT_HOST_PATH, notInstalled, RUN_DOCTOR } from './host-tools.js';
-import { libcLoaded, preloadLibc } from './libc.js';
+import { preloadLibc } from './libc.js';
 import { posixSpawn, type SpawnStdio } from './posix-spawn.js';
 
 /**
@@ -91,12 +91,10 @@ export interface Child {
  * ms less CPU than Node's fork, koffi's load included. Where koffi cannot load, start().
  */
 export function startLight(command: string, args: readonly string[], stdio: readonly SpawnStdio[], options: StartOptions = {}): { child: Child; finished: Promise<Finished> } {
-  if (!libcLoaded()) {
-    try {
-      preloadLibc();
-    } catch {
-      return start(command, args, [...stdio], options);
-    }
+  try {
+    preloadLibc(); // Loaded once: a later call returns at once.
+  } catch {
+    return start(command, args, [...stdio], options);
   }
   const setsid = options.detached ?? options.ownGroup ?? false;
   const { child, exited } = posixSpawn(command, args, stdio, { env: options.env ?? hostEnv(), setsid });

@@ -17,6 +17,15 @@ function installCopy(): { root: string; cacheDir: string; cli: string[] } {
   return { root, cacheDir: join(root, 'build', 'cli-bundle'), cli: [bin] };
 }
 
+/** The install's CLI, run with `env`: each call must exit 0, and gives its stdout. */
+function succeeding(copy: { cli: string[] }, env: Record<string, string | undefined>): (...args: string[]) => Promise<string> {
+  return async (...args) => {
+    const result = await execa(process.execPath, copy.cli.concat(args), { env, reject: false });
+    expect(result.exitCode, String(result.stderr)).toBe(0);
+    return String(result.stdout);
+  };
+}
+
 /** A module-load hook: each file module Node loads, appended to the file it is given. */
 const TRACE_HOOKS = `import { appendFileSync } from 'node:fs';
 let trace;
@@ -77,11 +86,7 @@ describe('the CLI entry point', () => {
   it('keeps a cache per command, in ~/.cache/burrow when the install is read-only, and only for the current build', async () => {
     const copy = installCopy();
     const box = sandbox();
-    const env = { ...process.env, ...box.env, XDG_CACHE_HOME: join(box.dir, 'cache') };
-    const cli = async (...args: string[]): Promise<void> => {
-      const result = await execa(process.execPath, copy.cli.concat(args), { env, reject: false });
-      expect(result.exitCode, String(result.stderr)).toBe(0);
-    };
+    const cli = succeeding(copy, { ...process.env, ...box.env, XDG_CACHE_HOME: join(box.dir, 'cache') });
     await cli('ps', '-q');
     expect(caches(copy.cacheDir).filter((name) => name.endsWith('.ps.cache'))).toHaveLength(1);
 
@@ -107,12 +112,7 @@ describe('the CLI entry point', () => {
     expect(readFileSync(join(BUNDLE_DIR, 'vendor-execa.cjs'), 'latin1').includes('ExecaError')).toBe(true);
     const copy = installCopy();
     const box = sandbox();
-    const env = { ...process.env, ...box.env };
-    const cli = async (...args: string[]): Promise<string> => {
-      const result = await execa(process.execPath, copy.cli.concat(args), { env, reject: false });
-      expect(result.exitCode, String(result.stderr)).toBe(0);
-      return String(result.stdout);
-    };
+    const cli = succeeding(copy, { ...process.env, ...box.env });
     await cli('images', '-q');
     expect(caches(copy.cacheDir).filter((name) => name.startsWith('vendor-'))).toEqual([]);
     await cli('pull', '-q', `${bed().registries.anon}/busybox:latest`);
@@ -140,11 +140,7 @@ describe('the CLI entry point', () => {
     }
     const copy = installCopy();
     const box = sandbox();
-    const env = { ...process.env, ...box.env };
-    const cli = async (...args: string[]): Promise<void> => {
-      const result = await execa(process.execPath, copy.cli.concat(args), { env, reject: false });
-      expect(result.exitCode, String(result.stderr)).toBe(0);
-    };
+    const cli = succeeding(copy, { ...process.env, ...box.env });
     const ownCaches = (): string[] => caches(copy.cacheDir).filter((name) => /\.[a-z]+\.cache$/.test(name) && !name.startsWith('vendor-'));
     await cli('pull', '-q', `${bed().registries.anon}/busybox:latest`);
     await cli('run', '--help');
